@@ -1,0 +1,56 @@
+// `ferry daemon`: run the daemon in the foreground until SIGINT/SIGTERM.
+
+import { Daemon } from '../../daemon/daemon.ts'
+import { DEFAULT_LISTEN, defaultName, defaultReceiveDir } from '../../daemon/config.ts'
+import { homeOf, parse } from '../args.ts'
+import { resolve } from 'node:path'
+
+export const help = `Usage: ferry daemon [options]
+
+Run the ferry daemon in the foreground (Ctrl-C or SIGTERM stops it cleanly).
+
+Options:
+  --home DIR           state folder (default $FERRY_HOME, $XDG_STATE_HOME/ferry, ~/.local/state/ferry)
+  --name NAME          device name shown to other peers (default: hostname)
+  --listen MULTIADDR   address to listen on, repeatable (default /ip4/0.0.0.0/tcp/4774)
+  --peer MULTIADDR     dial this peer directly and keep redialling it, repeatable
+  --no-mdns            do not discover peers over mDNS (use --peer instead)
+  --receive-dir DIR    where received files go (default ~/Downloads/ferry)
+  --verbose            log info and debug lines (JSON on stderr)
+`
+
+export async function run (argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    name: { type: 'string' },
+    listen: { type: 'string', multiple: true },
+    peer: { type: 'string', multiple: true },
+    'no-mdns': { type: 'boolean' },
+    'receive-dir': { type: 'string' },
+    verbose: { type: 'boolean', short: 'v' }
+  })
+  if (values.help === true) { process.stdout.write(help); return 0 }
+  const daemon = new Daemon({
+    home: resolve(homeOf(values)),
+    name: values.name ?? defaultName(),
+    listen: values.listen ?? DEFAULT_LISTEN,
+    mdns: values['no-mdns'] !== true,
+    peers: values.peer ?? [],
+    receiveDir: resolve(values['receive-dir'] ?? defaultReceiveDir()),
+    verbose: values.verbose === true
+  })
+  await daemon.start()
+  const st = daemon.status()
+  process.stdout.write(`ferry daemon ${st.name} (${st.peerId}) listening on ${st.listenAddrs.join(' ')}\n`)
+  await new Promise<void>((resolveStop) => {
+    const onSignal = (sig: string): void => {
+      daemon.log.info('stopping', { signal: sig })
+      // a second signal while stopping exits at once
+      process.once('SIGINT', () => process.exit(130))
+      process.once('SIGTERM', () => process.exit(143))
+      void daemon.stop().then(resolveStop)
+    }
+    process.once('SIGINT', () => onSignal('SIGINT'))
+    process.once('SIGTERM', () => onSignal('SIGTERM'))
+  })
+  return 0
+}

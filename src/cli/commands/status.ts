@@ -1,0 +1,46 @@
+// `ferry status` and `ferry peers`: read-only views of the daemon.
+
+import { connectControl } from '../../daemon/control/client.ts'
+import { sanitizeForDisplay } from '../../errors.ts'
+import { homeOf, parse } from '../args.ts'
+import { ago, duration, printJson, table } from '../output.ts'
+
+export const statusHelp = `Usage: ferry status [--json] [--home DIR]
+
+Show this daemon's peer ID, name, listen addresses, version and uptime.
+`
+
+export async function status (argv: string[]): Promise<number> {
+  const { values } = parse(argv, {})
+  if (values.help === true) { process.stdout.write(statusHelp); return 0 }
+  const client = await connectControl(homeOf(values))
+  try {
+    const st = await client.call('status')
+    if (values.json === true) { printJson(st); return 0 }
+    process.stdout.write(`name:      ${st.name}\npeer ID:   ${st.peerId}\nversion:   ${st.version}\nuptime:    ${duration(st.uptimeMs)}\n` +
+      `mDNS:      ${st.mdns ? 'on' : 'off'}\nreceive:   ${st.receiveDir}\nlistening: ${st.listenAddrs.join('\n           ')}\n`)
+    return 0
+  } finally { client.close() }
+}
+
+export const peersHelp = `Usage: ferry peers [--json] [--home DIR]
+
+List ferry peers this daemon has seen: name, peer ID, online, paired, last seen.
+`
+
+export async function peers (argv: string[]): Promise<number> {
+  const { values } = parse(argv, {})
+  if (values.help === true) { process.stdout.write(peersHelp); return 0 }
+  const client = await connectControl(homeOf(values))
+  try {
+    const list = await client.call('peers')
+    if (values.json === true) { printJson(list); return 0 }
+    if (list.length === 0) { process.stdout.write('no peers seen yet\n'); return 0 }
+    const rows = [['NAME', 'PEER ID', 'STATE', 'PAIRED', 'LAST SEEN']]
+    for (const p of list) {
+      rows.push([sanitizeForDisplay(p.name) || '?', p.peerId, p.online ? 'online' : 'offline', p.paired ? 'yes' : 'no', p.online ? 'now' : ago(p.lastSeen)])
+    }
+    process.stdout.write(table(rows))
+    return 0
+  } finally { client.close() }
+}

@@ -1,0 +1,39 @@
+// How the CLI talks to people and scripts: errors as one line
+// `ferry: E_CODE: message` on stderr, exit 1 (2 for usage); JSON on stdout with --json.
+
+import { FerryError, sanitizeForDisplay, toFerryError } from '../errors.ts'
+
+export class UsageError extends FerryError {
+  constructor (message: string) { super('E_USAGE', message) }
+}
+
+export function printError (err: unknown): number {
+  const fe = toFerryError(err)
+  process.stderr.write(`ferry: ${fe.code}: ${sanitizeForDisplay(fe.message)}\n`)
+  return fe.code === 'E_USAGE' ? 2 : 1
+}
+
+export function printJson (value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n')
+}
+
+export function ago (ms: number, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - ms) / 1000))
+  if (s < 60) return `${s}s ago`
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`
+  if (s < 86400) return `${Math.floor(s / 3600)}h ago`
+  return `${Math.floor(s / 86400)}d ago`
+}
+
+export function duration (ms: number): string {
+  const s = Math.floor(ms / 1000)
+  const h = Math.floor(s / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  return h > 0 ? `${h}h ${m}m` : m > 0 ? `${m}m ${s % 60}s` : `${s}s`
+}
+
+/** Print rows as aligned columns. */
+export function table (rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => [...(r[i] ?? '')].length))) ?? []
+  return rows.map((r) => r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i])).join('  ')).join('\n') + '\n'
+}

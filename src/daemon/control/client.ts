@@ -1,0 +1,103 @@
+// The one typed client of the daemon's control API. The CLI and the TUI use
+// only this (and the types in types.ts); they never import daemon internals.
+
+import { connect, type Socket } from 'node:net'
+import { join } from 'node:path'
+import { FerryError, isErrorCode } from '../../errors.ts'
+import { onJsonLines, writeJsonLine } from './lines.ts'
+import { CONTROL_SOCKET } from './types.ts'
+import type { ControlEvents, ControlMethods, EventName, MethodName } from './types.ts'
+
+type Pending = { resolve: (v: unknown) => void, reject: (e: Error) => void }
+export type EventHandler = <E extends EventName>(event: E, data: ControlEvents[E]) => void
+
+export class ControlClient {
+  private readonly socket: Socket
+  private nextId = 1
+  private readonly pending = new Map<number, Pending>()
+  private eventHandler?: EventHandler
+  private closeHandlers: Array<(err?: Error) => void> = []
+  closed = false
+
+  constructor (socket: Socket) {
+    this.socket = socket
+    onJsonLines(socket, (v) => this.onLine(v), (err) => this.fail(err))
+    socket.on('close', () => this.fail(new FerryError('E_DAEMON_NOT_RUNNING', 'connection to the daemon closed')))
+    socket.on('error', () => { /* 'close' follows and rejects what is pending */ })
+  }
+
+  call<M extends MethodName>(method: M, params?: ControlMethods[M]['params']): Promise<ControlMethods[M]['result']> {
+    if (this.closed) return Promise.reject(new FerryError('E_DAEMON_NOT_RUNNING', 'connection to the daemon is closed'))
+    const id = this.nextId++
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
+      writeJsonLine(this.socket, { id, method, params: params ?? {} })
+    })
+  }
+
+  /** Start receiving events on this connection. */
+  async subscribe (handler: EventHandler): Promise<void> {
+    this.eventHandler = handler
+    await this.call('subscribe')
+  }
+
+  onClose (handler: (err?: Error) => void): void {
+    this.closeHandlers.push(handler)
+  }
+
+  close (): void {
+    this.socket.end()
+    this.socket.destroy()
+  }
+
+  private onLine (v: unknown): void {
+    const msg = v as { id?: number, result?: unknown, error?: { code: unknown, message: string }, event?: EventName, data?: unknown }
+    if (typeof msg.event === 'string') {
+      this.eventHandler?.(msg.event, msg.data as never)
+      return
+    }
+    if (typeof msg.id !== 'number') return
+    const p = this.pending.get(msg.id)
+    if (p == null) return
+    this.pending.delete(msg.id)
+    if (msg.error != null) {
+      const code = isErrorCode(msg.error.code) ? msg.error.code : 'E_INTERNAL'
+      p.reject(new FerryError(code, msg.error.message))
+    } else {
+      p.resolve(msg.result)
+    }
+  }
+
+  private fail (err: Error): void {
+    if (this.closed) return
+    if (err instanceof FerryError && err.code !== 'E_DAEMON_NOT_RUNNING') {
+      // a malformed line from the daemon: report but keep going
+      return
+    }
+    this.closed = true
+    for (const p of this.pending.values()) p.reject(err)
+    this.pending.clear()
+    for (const h of this.closeHandlers) h(err)
+  }
+}
+
+export function controlSocketPath (home: string): string {
+  return join(home, CONTROL_SOCKET)
+}
+
+export async function connectControl (home: string): Promise<ControlClient> {
+  const path = controlSocketPath(home)
+  const socket = await new Promise<Socket>((resolve, reject) => {
+    const s = connect(path)
+    s.once('connect', () => { s.removeAllListeners('error'); resolve(s) })
+    s.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'ENOTSOCK') {
+        reject(new FerryError('E_DAEMON_NOT_RUNNING',
+          `no daemon is running on ${home}; start one with \`ferry daemon --home ${home}\` (or \`npm start\`)`))
+      } else {
+        reject(new FerryError('E_IO', `cannot connect to ${path}: ${err.message}`))
+      }
+    })
+  })
+  return new ControlClient(socket)
+}

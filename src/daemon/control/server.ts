@@ -1,0 +1,119 @@
+// The daemon side of the control API: a Unix socket (mode 0600) that also acts
+// as the single-instance lock for a home. Dispatches requests to handlers and
+// fans events out to subscribed connections. Owns no state of its own.
+
+import { createServer, connect, type Server, type Socket } from 'node:net'
+import { unlink } from 'node:fs/promises'
+import { FerryError, toFerryError } from '../../errors.ts'
+import { onJsonLines, writeJsonLine } from './lines.ts'
+import type { ControlEvents, ControlMethods, EventName, MethodName } from './types.ts'
+
+export type Handlers = {
+  [M in MethodName]?: (params: ControlMethods[M]['params'], ctx: { socket: Socket }) => Promise<ControlMethods[M]['result']> | ControlMethods[M]['result']
+}
+
+export interface ControlServerInit {
+  path: string
+  handlers: Handlers
+  log?: (level: 'debug' | 'warn', msg: string, data?: Record<string, unknown>) => void
+}
+
+export class ControlServer {
+  private server?: Server
+  private readonly subscribers = new Set<Socket>()
+  private readonly sockets = new Set<Socket>()
+  private readonly init: ControlServerInit
+
+  constructor (init: ControlServerInit) {
+    this.init = init
+  }
+
+  /** Bind the socket, or fail with E_DAEMON_RUNNING if a live daemon holds it. A stale socket is replaced. */
+  async listen (): Promise<void> {
+    try {
+      await this.bind()
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw toFerryError(err)
+      if (await isAlive(this.init.path)) {
+        throw new FerryError('E_DAEMON_RUNNING', `a ferry daemon is already running with socket ${this.init.path}`)
+      }
+      this.init.log?.('warn', 'replacing stale control socket', { path: this.init.path })
+      await unlink(this.init.path).catch(() => {})
+      await this.bind()
+    }
+  }
+
+  private async bind (): Promise<void> {
+    const server = createServer((socket) => this.accept(socket))
+    // umask rather than chmod after listen: the socket must never exist with looser permissions
+    const old = process.umask(0o177)
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject)
+        server.listen(this.init.path, () => { server.removeListener('error', reject); resolve() })
+      })
+    } finally {
+      process.umask(old)
+    }
+    this.server = server
+  }
+
+  emit<E extends EventName>(event: E, data: ControlEvents[E]): void {
+    for (const s of this.subscribers) {
+      const ok = writeJsonLine(s, { event, data })
+      // a subscriber that does not read is dropped rather than buffered forever
+      if (!ok && s.writableLength > 16 * 1024 * 1024) s.destroy()
+    }
+  }
+
+  async close (): Promise<void> {
+    for (const s of this.sockets) s.destroy()
+    await new Promise<void>((resolve) => {
+      if (this.server == null) { resolve(); return }
+      this.server.close(() => resolve())
+    })
+    await unlink(this.init.path).catch(() => {})
+  }
+
+  private accept (socket: Socket): void {
+    this.sockets.add(socket)
+    socket.on('close', () => { this.sockets.delete(socket); this.subscribers.delete(socket) })
+    socket.on('error', () => {})
+    onJsonLines(socket, (v) => { void this.dispatch(socket, v) }, (err) => {
+      writeJsonLine(socket, { id: 0, error: err.toJSON() })
+    })
+  }
+
+  private async dispatch (socket: Socket, v: unknown): Promise<void> {
+    const req = v as { id?: unknown, method?: unknown, params?: unknown }
+    const id = typeof req?.id === 'number' ? req.id : 0
+    try {
+      if (typeof req?.method !== 'string') throw new FerryError('E_CONTROL_PROTOCOL', 'request has no method')
+      if (req.method === 'subscribe') {
+        this.subscribers.add(socket)
+        writeJsonLine(socket, { id, result: { subscribed: true } })
+        return
+      }
+      const handler = Object.hasOwn(this.init.handlers, req.method)
+        ? this.init.handlers[req.method as MethodName]
+        : undefined
+      if (handler == null) throw new FerryError('E_UNKNOWN_METHOD', `unknown method ${JSON.stringify(req.method).slice(0, 60)}`)
+      const params = (req.params != null && typeof req.params === 'object') ? req.params : {}
+      const result = await (handler as (p: unknown, c: { socket: Socket }) => unknown)(params, { socket })
+      writeJsonLine(socket, { id, result })
+    } catch (err) {
+      const fe = toFerryError(err)
+      if (fe.code === 'E_INTERNAL') this.init.log?.('warn', 'control request failed', { method: String(req?.method), err: fe.message })
+      writeJsonLine(socket, { id, error: fe.toJSON() })
+    }
+  }
+}
+
+function isAlive (path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(path)
+    const timer = setTimeout(() => { s.destroy(); resolve(false) }, 1000)
+    s.once('connect', () => { clearTimeout(timer); s.destroy(); resolve(true) })
+    s.once('error', () => { clearTimeout(timer); resolve(false) })
+  })
+}

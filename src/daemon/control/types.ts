@@ -1,0 +1,138 @@
+// The control API contract shared by the daemon, the CLI and the TUI.
+// Wire format: one JSON object per line over a Unix socket (mode 0600).
+//   request  {"id": 1, "method": "peers", "params": {...}}
+//   response {"id": 1, "result": ...}  or  {"id": 1, "error": {"code": "E_…", "message": "…"}}
+//   event    {"event": "peer", "data": {...}}   (only after a `subscribe` request)
+// Everything here is plain JSON data: clients never see daemon internals.
+
+import type { ErrorCode } from '../../errors.ts'
+
+export const CONTROL_SOCKET = 'control.sock'
+/** A request line longer than this is refused: it protects the daemon from a runaway client. */
+export const MAX_CONTROL_LINE = 1024 * 1024
+
+export interface PeerInfo {
+  peerId: string
+  name: string
+  addrs: string[]
+  online: boolean
+  /** ms since epoch of the last sign of life (connection or hello) */
+  lastSeen: number
+  paired: boolean
+  fingerprint?: string
+}
+
+export interface StatusInfo {
+  peerId: string
+  name: string
+  listenAddrs: string[]
+  version: string
+  uptimeMs: number
+  startedAt: number
+  home: string
+  receiveDir: string
+  mdns: boolean
+  pid: number
+}
+
+export type PairingPhase = 'waiting' | 'exchanging' | 'paired' | 'failed' | 'expired' | 'cancelled'
+
+export interface PairingState {
+  id: string
+  role: 'show' | 'enter'
+  phase: PairingPhase
+  /** only on the showing side, only to the local user */
+  code?: string
+  expiresAt?: number
+  peer?: { peerId: string, name: string, fingerprint: string }
+  error?: { code: ErrorCode, message: string }
+}
+
+export interface OfferInfo {
+  id: string
+  peerId: string
+  peerName: string
+  files: number
+  totalBytes: number
+  /** first few file names, for display */
+  names: string[]
+  receivedAt: number
+}
+
+export type TransferState =
+  | 'offered' | 'accepted' | 'fetching' | 'verifying' | 'done' | 'failed' | 'cancelled' | 'waiting'
+
+export interface FileProgress {
+  path: string
+  size: number
+  doneBytes: number
+}
+
+export interface ReceiptInfo {
+  /** hex transfer root the receiver signed */
+  root: string
+  /** base64 signature by the receiver's peer key */
+  signature: string
+  verified: boolean
+}
+
+export interface TransferInfo {
+  id: string
+  direction: 'send' | 'receive'
+  peerId: string
+  peerName: string
+  state: TransferState
+  files: number
+  totalBytes: number
+  doneBytes: number
+  /** bytes that actually crossed the network for this transfer (dedup and resume make it smaller) */
+  wireBytes: number
+  /** bytes per second, smoothed */
+  rate: number
+  etaSeconds: number | null
+  inFlight: FileProgress[]
+  root: string
+  createdAt: number
+  finishedAt?: number
+  resumed: boolean
+  receiveDir?: string
+  error?: { code: ErrorCode, message: string }
+  receipt?: ReceiptInfo
+}
+
+export interface ControlEvents {
+  peer: PeerInfo
+  'peer:removed': { peerId: string }
+  pairing: PairingState
+  offer: OfferInfo
+  'offer:removed': { id: string }
+  transfer: TransferInfo
+  log: { level: 'info' | 'warn' | 'error', msg: string, [k: string]: unknown }
+}
+
+export interface ControlMethods {
+  status: { params: Record<string, never>, result: StatusInfo }
+  peers: { params: Record<string, never>, result: PeerInfo[] }
+  /** after the response, the connection streams ControlEvents */
+  subscribe: { params: Record<string, never>, result: { subscribed: true } }
+  'pair.show': { params: { expiresSec?: number }, result: PairingState }
+  'pair.enter': { params: { code: string, peer?: string }, result: PairingState }
+  'pair.cancel': { params: { id?: string }, result: { cancelled: boolean } }
+  unpair: { params: { peer: string }, result: { peerId: string, notified: boolean } }
+  send: { params: { peer: string, paths: string[] }, result: TransferInfo }
+  transfers: { params: Record<string, never>, result: TransferInfo[] }
+  offers: { params: Record<string, never>, result: OfferInfo[] }
+  accept: { params: { id: string }, result: TransferInfo }
+  decline: { params: { id: string }, result: { declined: true } }
+  cancel: { params: { id: string }, result: TransferInfo }
+  'peer.autoAccept': { params: { peer: string, autoAccept: boolean }, result: { peerId: string, autoAccept: boolean } }
+}
+
+export type MethodName = keyof ControlMethods
+export type EventName = keyof ControlEvents
+
+export interface RequestLine { id: number, method: string, params?: unknown }
+export type ResponseLine =
+  | { id: number, result: unknown }
+  | { id: number, error: { code: ErrorCode, message: string } }
+export interface EventLine { event: EventName, data: unknown }

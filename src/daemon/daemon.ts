@@ -1,0 +1,159 @@
+// The daemon's lifecycle: take the home's lock (the control socket), load the
+// identity and store, start the libp2p node and the services, serve the
+// control API; and undo all of it, in reverse, on stop. The daemon is the only
+// owner of state; everything else talks to it through the control API.
+
+import { mkdir, chmod } from 'node:fs/promises'
+import { join } from 'node:path'
+import { FerryError } from '../errors.ts'
+import { openDb, PeerStore, TrustStore, type Db } from '../store/index.ts'
+import { VERSION } from '../version.ts'
+import { ControlServer } from './control/server.ts'
+import { controlSocketPath } from './control/client.ts'
+import type { ControlEvents, EventName, PeerInfo, StatusInfo } from './control/types.ts'
+import type { DaemonConfig } from './config.ts'
+import { loadOrCreateIdentity } from './identity.ts'
+import { createLogger, type Logger } from './logger.ts'
+import { createNode, type FerryNode } from './node.ts'
+import { PeerTable, type PeerEntry } from './peer-table.ts'
+import { buildHandlers } from './handlers.ts'
+import { installGate } from './gate.ts'
+import { fingerprint } from '../pairing/code.ts'
+import { peerIdFromString } from '@libp2p/peer-id'
+
+export class Daemon {
+  readonly config: DaemonConfig
+  readonly log: Logger
+  readonly startedAt = Date.now()
+  node!: FerryNode
+  db!: Db
+  peerStore!: PeerStore
+  trust!: TrustStore
+  peers!: PeerTable
+  control!: ControlServer
+  private stopping?: Promise<void>
+
+  constructor (config: DaemonConfig) {
+    this.config = config
+    this.log = createLogger({ verbose: config.verbose })
+  }
+
+  async start (): Promise<void> {
+    const { home } = this.config
+    await mkdir(home, { recursive: true, mode: 0o700 })
+    await chmod(home, 0o700).catch(() => {})
+    this.control = new ControlServer({
+      path: controlSocketPath(home),
+      handlers: buildHandlers(this),
+      log: (level, msg, data) => { this.log[level](msg, data) }
+    })
+    // the socket is the single-instance lock: nothing else is touched before we hold it
+    await this.control.listen()
+    try {
+      await mkdir(this.config.receiveDir, { recursive: true })
+      this.db = openDb(join(home, 'ferry.db'))
+      this.peerStore = new PeerStore(this.db)
+      this.trust = new TrustStore(this.db)
+      const privateKey = await loadOrCreateIdentity(home)
+      this.node = await this.createNodeWithFallback(privateKey)
+      installGate(this.node, this.trust, this.log)
+      this.peers = new PeerTable({
+        node: this.node,
+        store: this.peerStore,
+        log: this.log,
+        name: this.config.name,
+        version: VERSION,
+        staticPeers: this.config.peers,
+        shouldRedial: (id) => this.trust.isPaired(id)
+      })
+      this.peers.on('peer', (p) => { this.emit('peer', this.peerInfo(p)) })
+      await this.peers.start()
+      await this.node.start()
+    } catch (err) {
+      await this.stop()
+      throw err
+    }
+    this.log.info('daemon started', { peerId: this.node.peerId.toString(), addrs: this.listenAddrs() })
+  }
+
+  private async createNodeWithFallback (privateKey: Awaited<ReturnType<typeof loadOrCreateIdentity>>): Promise<FerryNode> {
+    const init = { privateKey, listen: this.config.listen, mdns: this.config.mdns, version: VERSION }
+    try {
+      return await createNode(init)
+    } catch (err) {
+      // the default fixed port may be taken by another daemon on this machine: fall back to any port
+      const isDefault = this.config.listen.length === 1 && this.config.listen[0].endsWith('/tcp/4774')
+      if (!isDefault || !/EADDRINUSE|address already in use/i.test(String((err as Error).message))) {
+        throw new FerryError('E_IO', `cannot listen on ${this.config.listen.join(', ')}: ${(err as Error).message}`)
+      }
+      this.log.warn('default port 4774 in use, listening on a random port')
+      return await createNode({ ...init, listen: [this.config.listen[0].replace('/tcp/4774', '/tcp/0')] })
+    }
+  }
+
+  emit<E extends EventName>(event: E, data: ControlEvents[E]): void {
+    this.control?.emit(event, data)
+  }
+
+  listenAddrs (): string[] {
+    return this.node?.getMultiaddrs().map(String) ?? []
+  }
+
+  status (): StatusInfo {
+    return {
+      peerId: this.node.peerId.toString(),
+      name: this.config.name,
+      listenAddrs: this.listenAddrs(),
+      version: VERSION,
+      uptimeMs: Date.now() - this.startedAt,
+      startedAt: this.startedAt,
+      home: this.config.home,
+      receiveDir: this.config.receiveDir,
+      mdns: this.config.mdns,
+      pid: process.pid
+    }
+  }
+
+  peerInfo (p: PeerEntry): PeerInfo {
+    const t = this.trust.get(p.peerId)
+    return { peerId: p.peerId, name: p.name, addrs: p.addrs, online: p.online, lastSeen: p.lastSeen, paired: t != null, fingerprint: t?.fingerprint ?? peerFingerprint(p.peerId) }
+  }
+
+  peerList (): PeerInfo[] {
+    const seen = new Map(this.peers.list().map((p) => [p.peerId, p]))
+    // paired peers are listed even if not seen in this run's table
+    for (const t of this.trust.all()) {
+      if (!seen.has(t.peerId)) seen.set(t.peerId, { peerId: t.peerId, name: t.name, addrs: [], online: false, lastSeen: t.pairedAt, version: '' })
+    }
+    return [...seen.values()].map((p) => this.peerInfo(p)).sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name))
+  }
+
+  /** Resolve a peer given by name, peer ID or unique prefix of either. */
+  resolvePeer (query: string): PeerInfo {
+    const all = this.peerList()
+    const exact = all.filter((p) => p.peerId === query || p.name === query)
+    if (exact.length === 1) return exact[0]
+    const matches = exact.length > 1 ? exact : all.filter((p) => p.peerId.startsWith(query) || p.name.startsWith(query))
+    if (matches.length === 1) return matches[0]
+    if (matches.length === 0) throw new FerryError('E_PEER_NOT_FOUND', `no peer named or with ID starting "${query}"; see \`ferry peers\``)
+    throw new FerryError('E_PEER_AMBIGUOUS', `"${query}" matches ${matches.length} peers (${matches.map((p) => p.name).join(', ')}); give more of the peer ID`)
+  }
+
+  async stop (): Promise<void> {
+    this.stopping ??= this.doStop()
+    return await this.stopping
+  }
+
+  private async doStop (): Promise<void> {
+    this.peers?.stop()
+    try { await this.node?.stop() } catch (err) { this.log.warn('libp2p stop failed', { err: (err as Error).message }) }
+    try { this.db?.close() } catch {}
+    await this.control?.close()
+    this.log.info('daemon stopped')
+  }
+}
+
+/** Short, human-comparable fingerprint of a peer ID (see pairing/code.ts). */
+export function peerFingerprint (peerId: string): string {
+  return fingerprint(peerIdFromString(peerId).toMultihash().bytes)
+}

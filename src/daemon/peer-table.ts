@@ -1,0 +1,189 @@
+// The peer table: which ferry daemons this one has seen, their names and
+// addresses, and whether they are online right now. A peer is online only
+// while a connection to it is open AND it has answered /ferry/hello; the
+// connection monitor's pings close connections to peers that vanished, so a
+// peer is never listed online while it is unreachable.
+
+import type { PeerId, Connection, Stream } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { EventEmitter } from 'node:events'
+import { HELLO_PROTOCOL, WIRE_VERSION } from '../protocol/constants.ts'
+import { answerHello, exchangeHello, type HelloInfo } from '../protocol/hello.ts'
+import type { PeerStore } from '../store/index.ts'
+import type { Logger } from './logger.ts'
+import type { FerryNode } from './node.ts'
+
+export interface PeerEntry { peerId: string, name: string, addrs: string[], online: boolean, lastSeen: number, version: string }
+
+export interface PeerTableInit {
+  node: FerryNode
+  store: PeerStore
+  log: Logger
+  name: string
+  version: string
+  /** multiaddrs given with --peer: dialled now and whenever the peer is offline */
+  staticPeers: string[]
+  /** peers worth redialling while offline (paired ones) */
+  shouldRedial: (peerId: string) => boolean
+}
+
+const REDIAL_INTERVAL_MS = 2000
+
+export class PeerTable extends EventEmitter<{ peer: [PeerEntry] }> {
+  private readonly init: PeerTableInit
+  private readonly peers = new Map<string, PeerEntry>()
+  private readonly helloDone = new WeakSet<Connection>()
+  private timer?: NodeJS.Timeout
+  private readonly controller = new AbortController()
+  private readonly dialing = new Set<string>()
+
+  constructor (init: PeerTableInit) {
+    super()
+    this.init = init
+    for (const row of init.store.all()) {
+      this.peers.set(row.peerId, { ...row, online: false, version: '' })
+    }
+  }
+
+  async start (): Promise<void> {
+    const { node } = this.init
+    await node.handle(HELLO_PROTOCOL, (stream: Stream, connection: Connection) => {
+      void this.onHelloStream(stream, connection)
+    })
+    node.addEventListener('connection:open', (evt) => { void this.greet(evt.detail) })
+    node.addEventListener('peer:identify', (evt) => {
+      // identify tells us the addresses the peer listens on, which we need to redial it later
+      const entry = this.peers.get(evt.detail.peerId.toString())
+      if (entry == null) return
+      const listen = evt.detail.listenAddrs.map(String).filter((a) => !a.includes('/ip6/'))
+      if (listen.length > 0) { entry.addrs = listen.slice(0, 8); this.init.store.upsert(entry) }
+    })
+    node.addEventListener('peer:disconnect', (evt) => { this.onDisconnect(evt.detail) })
+    node.addEventListener('peer:discovery', (evt) => {
+      const id = evt.detail.id.toString()
+      if (node.getConnections(evt.detail.id).length > 0) return
+      this.init.log.debug('discovered peer', { peerId: id })
+      void this.dial(id, evt.detail.multiaddrs)
+    })
+    this.timer = setInterval(() => { this.redial() }, REDIAL_INTERVAL_MS)
+    this.redial()
+  }
+
+  stop (): void {
+    this.controller.abort()
+    if (this.timer != null) clearInterval(this.timer)
+  }
+
+  list (): PeerEntry[] {
+    return [...this.peers.values()].map((p) => ({ ...p }))
+  }
+
+  get (peerId: string): PeerEntry | undefined {
+    const p = this.peers.get(peerId)
+    return p == null ? undefined : { ...p }
+  }
+
+  isOnline (peerId: string): boolean {
+    return this.peers.get(peerId)?.online === true
+  }
+
+  private mine (): HelloInfo {
+    return { name: this.init.name, version: this.init.version, wire: WIRE_VERSION }
+  }
+
+  private async onHelloStream (stream: Stream, connection: Connection): Promise<void> {
+    try {
+      const theirs = await answerHello(stream, this.mine(), { signal: this.controller.signal })
+      this.helloDone.add(connection)
+      this.markOnline(connection.remotePeer, theirs, connection)
+    } catch (err) {
+      stream.abort(err as Error)
+      this.init.log.debug('hello from peer failed', { peerId: connection.remotePeer.toString(), err: (err as Error).message })
+    }
+  }
+
+  /** On every new connection, the side that opened it says hello. */
+  private async greet (connection: Connection): Promise<void> {
+    if (connection.direction !== 'outbound' || this.helloDone.has(connection)) return
+    try {
+      const stream = await connection.newStream(HELLO_PROTOCOL, { signal: AbortSignal.timeout(5000) })
+      const theirs = await exchangeHello(stream, this.mine(), { signal: this.controller.signal })
+      this.helloDone.add(connection)
+      this.markOnline(connection.remotePeer, theirs, connection)
+    } catch (err) {
+      // not a ferry daemon (or it went away): it is never listed
+      this.init.log.debug('hello to peer failed', { peerId: connection.remotePeer.toString(), err: (err as Error).message })
+    }
+  }
+
+  private markOnline (peerId: PeerId, hello: HelloInfo, connection: Connection): void {
+    if (connection.status !== 'open') return
+    const id = peerId.toString()
+    const prev = this.peers.get(id)
+    const addrs = new Set(prev?.addrs ?? [])
+    if (connection.direction === 'outbound') addrs.add(connection.remoteAddr.toString())
+    const entry: PeerEntry = { peerId: id, name: hello.name, version: hello.version, addrs: [...addrs].slice(-8), online: true, lastSeen: Date.now() }
+    this.peers.set(id, entry)
+    this.init.store.upsert(entry)
+    this.init.log.info('peer online', { peerId: id, name: hello.name })
+    this.emit('peer', { ...entry })
+    void this.refreshAddrs(peerId)
+  }
+
+  private async refreshAddrs (peerId: PeerId): Promise<void> {
+    const known = await this.init.node.peerStore.get(peerId).catch(() => undefined)
+    const entry = this.peers.get(peerId.toString())
+    const addrs = known?.addresses.map((a) => a.multiaddr.toString()).filter((a) => !a.includes('/ip6/')) ?? []
+    if (entry == null || addrs.length === 0) return
+    entry.addrs = addrs.slice(0, 8)
+    this.init.store.upsert(entry)
+  }
+
+  private onDisconnect (peerId: PeerId): void {
+    const id = peerId.toString()
+    const entry = this.peers.get(id)
+    if (entry == null || !entry.online) return
+    if (this.init.node.getConnections(peerId).some((c) => c.status === 'open' && this.helloDone.has(c))) return
+    entry.online = false
+    entry.lastSeen = Date.now()
+    this.init.store.upsert(entry)
+    this.init.log.info('peer offline', { peerId: id })
+    this.emit('peer', { ...entry })
+  }
+
+  /** Touch lastSeen (e.g. after a successful protocol exchange). */
+  touch (peerId: string): void {
+    const e = this.peers.get(peerId)
+    if (e != null) e.lastSeen = Date.now()
+  }
+
+  async dial (peerId: string | undefined, addrs: Multiaddr[]): Promise<void> {
+    const key = peerId ?? addrs.map(String).join(',')
+    if (this.dialing.has(key) || this.controller.signal.aborted) return
+    this.dialing.add(key)
+    try {
+      const target = peerId != null && addrs.length === 0 ? peerIdFromString(peerId) : addrs
+      await this.init.node.dial(target, { signal: AbortSignal.any([AbortSignal.timeout(5000), this.controller.signal]) })
+    } catch (err) {
+      this.init.log.debug('dial failed', { peer: key, err: (err as Error).message })
+    } finally {
+      this.dialing.delete(key)
+    }
+  }
+
+  private redial (): void {
+    for (const addr of this.init.staticPeers) {
+      const ma = multiaddr(addr)
+      const id = ma.getComponents().find((c) => c.name === 'p2p')?.value
+      if (id != null && this.isOnline(id)) continue
+      if (id == null && this.init.node.getConnections().some((c) => c.remoteAddr.toString() === addr)) continue
+      void this.dial(undefined, [ma])
+    }
+    for (const p of this.peers.values()) {
+      if (p.online || p.addrs.length === 0 || !this.init.shouldRedial(p.peerId)) continue
+      const addrs = p.addrs.map((a) => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${p.peerId}`))
+      void this.dial(p.peerId, addrs)
+    }
+  }
+}

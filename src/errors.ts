@@ -1,0 +1,72 @@
+// Every error that crosses a boundary (wire, control API, CLI exit) is a
+// FerryError with a stable code. Tests and clients match on `code`, never on
+// message text. Messages say what happened and, where useful, what to do.
+
+export const ERROR_CODES = {
+  E_USAGE: 'bad command-line usage',
+  E_INTERNAL: 'unexpected internal error',
+  E_DAEMON_RUNNING: 'a daemon is already running on this home',
+  E_DAEMON_NOT_RUNNING: 'no daemon is running on this home',
+  E_CONTROL_PROTOCOL: 'malformed control API message',
+  E_UNKNOWN_METHOD: 'unknown control API method',
+  E_BAD_REQUEST: 'invalid request parameters',
+  E_PEER_NOT_FOUND: 'no such peer',
+  E_PEER_AMBIGUOUS: 'peer prefix matches several peers',
+  E_PEER_UNREACHABLE: 'peer could not be reached',
+  E_PROTOCOL: 'peer sent a malformed or unexpected message',
+  E_MESSAGE_TOO_LARGE: 'message exceeds its size limit',
+  E_TIMEOUT: 'operation timed out',
+  E_CANCELLED: 'operation cancelled',
+  E_NOT_PAIRED: 'peer is not paired',
+  E_PAIRING_FAILED: 'pairing failed (wrong code or tampering); the code is burned',
+  E_PAIRING_EXPIRED: 'pairing code expired',
+  E_PAIRING_BUSY: 'a pairing is already in progress',
+  E_PAIRING_THROTTLED: 'too many failed pairing attempts',
+  E_BAD_CODE: 'pairing code is not well formed',
+  E_PATH_UNSAFE: 'unsafe path',
+  E_PATH_NOT_FOUND: 'path not found',
+  E_LIMIT: 'offer exceeds a limit',
+  E_NO_SPACE: 'not enough free disk space',
+  E_HASH_MISMATCH: 'data does not match its BLAKE3 hash',
+  E_DECLINED: 'offer declined',
+  E_TRANSFER_NOT_FOUND: 'no such transfer or offer',
+  E_RECEIPT_INVALID: 'receipt signature does not verify',
+  E_IO: 'file system error'
+} as const
+
+export type ErrorCode = keyof typeof ERROR_CODES
+
+export class FerryError extends Error {
+  readonly code: ErrorCode
+  constructor (code: ErrorCode, message?: string, options?: { cause?: unknown }) {
+    super(message ?? ERROR_CODES[code], options)
+    this.code = code
+    this.name = 'FerryError'
+  }
+
+  toJSON (): { code: ErrorCode, message: string } {
+    return { code: this.code, message: this.message }
+  }
+}
+
+export function isErrorCode (code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code)
+}
+
+/** Convert anything thrown into a FerryError, keeping a code if it has one. */
+export function toFerryError (err: unknown, fallback: ErrorCode = 'E_INTERNAL'): FerryError {
+  if (err instanceof FerryError) return err
+  const e = err as { code?: unknown, message?: unknown, name?: unknown } | undefined
+  if (isErrorCode(e?.code)) return new FerryError(e.code, String(e.message ?? ''), { cause: err })
+  if (e?.code === 'ENOSPC') return new FerryError('E_NO_SPACE', String(e.message), { cause: err })
+  if (e?.name === 'AbortError') return new FerryError('E_CANCELLED', String(e.message ?? 'aborted'), { cause: err })
+  if (e?.name === 'TimeoutError') return new FerryError('E_TIMEOUT', String(e.message ?? 'timed out'), { cause: err })
+  if (typeof e?.code === 'string' && /^E[A-Z]+$/.test(e.code)) return new FerryError('E_IO', String(e.message), { cause: err })
+  return new FerryError(fallback, String(e?.message ?? err), { cause: err })
+}
+
+/** Strip control characters (C0, DEL, C1, bidi overrides) from peer-supplied text before printing it. */
+export function sanitizeForDisplay (s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+}

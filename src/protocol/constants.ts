@@ -1,0 +1,29 @@
+// Protocol IDs and wire limits. Every limit is checked before anything is allocated.
+
+export const PROTOCOL_PREFIX = '/ferry'
+export const HELLO_PROTOCOL = '/ferry/hello/1.0.0'
+export const PAIR_PROTOCOL = '/ferry/pair/1.0.0'
+export const TRUST_PROTOCOL = '/ferry/trust/1.0.0'
+export const OFFER_PROTOCOL = '/ferry/offer/1.0.0'
+export const CHUNKS_PROTOCOL = '/ferry/chunks/1.0.0'
+export const RECEIPT_PROTOCOL = '/ferry/receipt/1.0.0'
+
+/** Protocols any peer may use. Everything else is gated on pairing (see daemon/gate.ts). */
+export const UNGATED_PROTOCOLS = new Set([HELLO_PROTOCOL, PAIR_PROTOCOL])
+
+/** mDNS service tag: ferry daemons answer only each other, not every libp2p node on the LAN. */
+export const MDNS_SERVICE_TAG = '_ferry._udp.local'
+
+/** Wire generation carried in Hello; bumped on incompatible changes. */
+export const WIRE_VERSION = 1
+
+/** Hello is tiny: a device name and a version string. */
+export const MAX_HELLO_BYTES = 1024
+/** A device name longer than this is cut (in UTF-8 bytes, on a code point boundary). */
+export const MAX_NAME_BYTES = 64
+/** PAKE messages are a point, a nonce, a tag and a name. */
+export const MAX_PAIR_MESSAGE_BYTES = 1024
+/** Small control messages (unpair, receipts, answers, chunk requests). */
+export const MAX_SMALL_MESSAGE_BYTES = 4096
+/** Default time a request/response exchange may take before the stream is aborted. */
+export const DEFAULT_STREAM_TIMEOUT_MS = 10_000

@@ -1,0 +1,51 @@
+// /ferry/hello/1.0.0: two daemons tell each other their device name and version.
+// A peer that cannot complete it is not a ferry daemon and is never listed.
+
+import type { Stream } from '@libp2p/interface'
+import { sanitizeForDisplay } from '../errors.ts'
+import { MAX_HELLO_BYTES, MAX_NAME_BYTES } from './constants.ts'
+import { Hello } from './pb/hello.js'
+import { boundedPbStream, timeoutSignal, wireReadError } from './stream.ts'
+
+export interface HelloInfo { name: string, version: string, wire: number }
+
+/** Dialer side: send ours, read theirs. */
+export async function exchangeHello (stream: Stream, mine: HelloInfo, opts: { signal?: AbortSignal } = {}): Promise<HelloInfo> {
+  const signal = timeoutSignal(undefined, opts.signal)
+  const pb = boundedPbStream(stream, MAX_HELLO_BYTES).pb(Hello)
+  await pb.write(toWire(mine), { signal })
+  const theirs = await pb.read({ signal }).catch((err) => { throw wireReadError(err, 'hello') })
+  await stream.close({ signal }).catch(() => {})
+  return fromWire(theirs)
+}
+
+/** Listener side: read theirs, answer with ours. */
+export async function answerHello (stream: Stream, mine: HelloInfo, opts: { signal?: AbortSignal } = {}): Promise<HelloInfo> {
+  const signal = timeoutSignal(undefined, opts.signal)
+  const pb = boundedPbStream(stream, MAX_HELLO_BYTES).pb(Hello)
+  const theirs = await pb.read({ signal }).catch((err) => { throw wireReadError(err, 'hello') })
+  await pb.write(toWire(mine), { signal })
+  await stream.close({ signal }).catch(() => {})
+  return fromWire(theirs)
+}
+
+function toWire (h: HelloInfo): Hello {
+  return { name: cleanName(h.name), version: h.version.slice(0, 32), wire: h.wire }
+}
+
+function fromWire (h: Hello): HelloInfo {
+  return { name: cleanName(h.name), version: sanitizeForDisplay(h.version).slice(0, 32), wire: h.wire }
+}
+
+/** Strip control characters and cut to MAX_NAME_BYTES without splitting a character. */
+export function cleanName (name: string): string {
+  let out = ''
+  let bytes = 0
+  for (const ch of sanitizeForDisplay(name).trim()) {
+    const n = Buffer.byteLength(ch)
+    if (bytes + n > MAX_NAME_BYTES) break
+    out += ch
+    bytes += n
+  }
+  return out
+}

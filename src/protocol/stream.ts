@@ -1,0 +1,45 @@
+// Small helpers shared by every ferry protocol handler: bounded protobuf
+// streams, default timeouts, and translation between WireError and FerryError.
+
+import { pbStream, type ProtobufStream } from '@libp2p/utils'
+import type { Stream } from '@libp2p/interface'
+import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
+import { DEFAULT_STREAM_TIMEOUT_MS } from './constants.ts'
+
+export interface WireErrorMsg { code: string, message: string }
+
+export function boundedPbStream (stream: Stream, maxDataLength: number): ProtobufStream<Stream> {
+  return pbStream(stream, { maxDataLength })
+}
+
+/** A signal that aborts after `ms` or when `parent` aborts. */
+export function timeoutSignal (ms: number = DEFAULT_STREAM_TIMEOUT_MS, parent?: AbortSignal): AbortSignal {
+  const t = AbortSignal.timeout(ms)
+  return parent == null ? t : AbortSignal.any([t, parent])
+}
+
+export function toWireError (err: unknown): WireErrorMsg {
+  const fe = toFerryError(err)
+  return { code: fe.code, message: fe.message.slice(0, 512) }
+}
+
+export function fromWireError (e: WireErrorMsg | undefined, context: string): FerryError | undefined {
+  if (e == null || e.code === '') return undefined
+  const code = isErrorCode(e.code) ? e.code : 'E_PROTOCOL'
+  return new FerryError(code, `${context}: ${e.message.slice(0, 512)}`)
+}
+
+/** Map length-prefix and decode failures to stable codes so peers get readable errors. */
+export function wireReadError (err: unknown, what: string): FerryError {
+  const e = err as { name?: string, code?: string, message?: string }
+  if (e?.name === 'InvalidDataLengthError' || e?.name === 'InvalidDataLengthLengthError') {
+    return new FerryError('E_MESSAGE_TOO_LARGE', `${what}: message exceeds its size limit`)
+  }
+  if (e?.name === 'UnexpectedEOFError') return new FerryError('E_PROTOCOL', `${what}: stream ended early`)
+  if (e?.name === 'AbortError' || e?.name === 'TimeoutError') return new FerryError('E_TIMEOUT', `${what}: timed out`)
+  if (e instanceof FerryError) return e
+  if (e?.name === 'RangeError' || /invalid|index out of range|wire type/i.test(e?.message ?? '')) {
+    return new FerryError('E_PROTOCOL', `${what}: malformed message (${e?.message ?? ''})`)
+  }
+  return toFerryError(err, 'E_PROTOCOL')
+}

@@ -1,0 +1,2 @@
+export { openDb, type Db } from './db.ts'
+export { PeerStore, TrustStore, type PeerRow, type TrustRow } from './peers.ts'
