@@ -1,0 +1,135 @@
+// Test helper: real ferry daemons as child processes (real libp2p, real
+// sockets, real files), and the real CLI. Optionally inside a network namespace.
+
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+export const MAIN = join(ROOT, 'src', 'cli', 'main.ts')
+const NODE = process.execPath
+
+export interface CliResult { code: number, stdout: string, stderr: string }
+
+export interface DaemonOpts {
+  name: string
+  home?: string
+  receiveDir?: string
+  peers?: string[]
+  mdns?: boolean
+  listen?: string
+  netns?: string
+  extraArgs?: string[]
+  env?: Record<string, string>
+}
+
+export interface TestDaemon {
+  name: string
+  home: string
+  receiveDir: string
+  peerId: string
+  addr: string
+  proc: ChildProcess
+  output: () => string
+  cli: (args: string[], opts?: { input?: string, env?: Record<string, string>, timeoutMs?: number }) => Promise<CliResult>
+  stop: () => Promise<void>
+  kill9: () => Promise<void>
+  restart: () => Promise<TestDaemon>
+}
+
+const created: string[] = []
+const running = new Set<ChildProcess>()
+
+export async function tempDir (prefix = 'ferry-test-'): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), prefix))
+  created.push(d)
+  return d
+}
+
+export async function cleanupAll (): Promise<void> {
+  for (const p of running) p.kill('SIGKILL')
+  running.clear()
+  for (const d of created.splice(0)) await rm(d, { recursive: true, force: true }).catch(() => {})
+}
+
+function wrap (netns: string | undefined, argv: string[]): [string, string[]] {
+  return netns == null ? [NODE, argv] : ['ip', ['netns', 'exec', netns, NODE, ...argv]]
+}
+
+export function runCli (args: string[], opts: { netns?: string, input?: string, env?: Record<string, string>, timeoutMs?: number } = {}): Promise<CliResult> {
+  const [cmd, argv] = wrap(opts.netns, [MAIN, ...args])
+  return new Promise((resolve) => {
+    const p = spawn(cmd, argv, { env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    p.stdout.on('data', (d) => { stdout += d })
+    p.stderr.on('data', (d) => { stderr += d })
+    const timer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 30_000)
+    p.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }) })
+    if (opts.input != null) p.stdin.end(opts.input); else p.stdin.end()
+  })
+}
+
+export async function waitFor<T> (fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 10_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn()
+      if (v !== undefined && v !== false) return v
+    } catch (err) { last = err }
+    await new Promise((r) => setTimeout(r, everyMs))
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last != null ? `: ${(last as Error).message}` : ''}`)
+}
+
+export async function startDaemon (opts: DaemonOpts): Promise<TestDaemon> {
+  const home = opts.home ?? await tempDir(`ferry-${opts.name}-`)
+  const receiveDir = opts.receiveDir ?? join(home, 'received')
+  const args = [MAIN, 'daemon', '--home', home, '--name', opts.name, '--receive-dir', receiveDir,
+    '--listen', opts.listen ?? '/ip4/127.0.0.1/tcp/0', ...(opts.extraArgs ?? [])]
+  if (opts.mdns !== true) args.push('--no-mdns')
+  for (const p of opts.peers ?? []) args.push('--peer', p)
+  const [cmd, argv] = wrap(opts.netns, args)
+  const proc = spawn(cmd, argv, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  running.add(proc)
+  let out = ''
+  proc.stdout!.on('data', (d) => { out += d })
+  proc.stderr!.on('data', (d) => { out += d })
+  const exited = new Promise<void>((resolve) => proc.on('exit', () => { running.delete(proc); resolve() }))
+  const cli = (a: string[], o: { input?: string, env?: Record<string, string>, timeoutMs?: number } = {}): Promise<CliResult> =>
+    runCli([...a, '--home', home], { ...o, netns: opts.netns })
+  const status = await waitFor(async () => {
+    if (proc.exitCode != null) throw new Error(`daemon ${opts.name} exited ${proc.exitCode}: ${out}`)
+    const r = await cli(['status', '--json'], { timeoutMs: 5000 })
+    return r.code === 0 ? JSON.parse(r.stdout) as { peerId: string, listenAddrs: string[] } : undefined
+  }, `daemon ${opts.name} to start`, 20_000, 150)
+  const d: TestDaemon = {
+    name: opts.name,
+    home,
+    receiveDir,
+    peerId: status.peerId,
+    addr: status.listenAddrs[0],
+    proc,
+    output: () => out,
+    cli,
+    stop: async () => { if (proc.exitCode == null && proc.signalCode == null) { proc.kill('SIGTERM'); await exited } },
+    kill9: async () => { if (proc.exitCode == null && proc.signalCode == null) { proc.kill('SIGKILL'); await exited } },
+    restart: async () => {
+      await d.stop()
+      // keep the same listen port, so the other side's redial finds it again
+      const port = d.addr.match(/\/tcp\/(\d+)/)?.[1]
+      const listen = (opts.listen ?? '/ip4/127.0.0.1/tcp/0').replace(/\/tcp\/\d+/, `/tcp/${port ?? 0}`)
+      return await startDaemon({ ...opts, home, receiveDir, listen })
+    }
+  }
+  return d
+}
+
+export async function peersOf (d: TestDaemon): Promise<Array<{ peerId: string, name: string, online: boolean, paired: boolean, addrs: string[], lastSeen: number }>> {
+  const r = await d.cli(['peers', '--json'])
+  if (r.code !== 0) throw new Error(`ferry peers failed: ${r.stderr}`)
+  return JSON.parse(r.stdout)
+}

@@ -1,0 +1,102 @@
+// Foundation, end to end on 127.0.0.1 with mDNS off: real daemons as child
+// processes, the real CLI, real sockets.
+
+import { afterAll, describe, expect, it } from 'vitest'
+import { stat, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { cleanupAll, peersOf, runCli, startDaemon, tempDir, waitFor } from '../helpers/daemon.ts'
+
+afterAll(cleanupAll)
+
+describe('daemon foundation', () => {
+  it('two daemons dialled with --peer list each other by name; stopping one shows it offline', async () => {
+    const a = await startDaemon({ name: 'alpha' })
+    const b = await startDaemon({ name: 'beta', peers: [a.addr] })
+    const seenByA = await waitFor(async () => (await peersOf(a)).find((p) => p.peerId === b.peerId && p.online), 'a to list b', 5000)
+    expect(seenByA.name).toBe('beta')
+    expect(seenByA.paired).toBe(false)
+    const seenByB = await waitFor(async () => (await peersOf(b)).find((p) => p.peerId === a.peerId && p.online), 'b to list a', 5000)
+    expect(seenByB.name).toBe('alpha')
+    expect(seenByB.addrs.some((x) => x.includes('127.0.0.1'))).toBe(true)
+
+    await b.stop()
+    const offline = await waitFor(async () => (await peersOf(a)).find((p) => p.peerId === b.peerId && !p.online), 'b offline on a', 5000)
+    expect(offline.lastSeen).toBeGreaterThan(0)
+    await a.stop()
+  })
+
+  it('status reports identity, addresses, version and uptime; the peer ID survives a restart', async () => {
+    const a = await startDaemon({ name: 'gamma' })
+    const r = await a.cli(['status', '--json'])
+    expect(r.code).toBe(0)
+    const st = JSON.parse(r.stdout)
+    expect(st).toMatchObject({ name: 'gamma', peerId: a.peerId, mdns: false })
+    expect(st.version).toMatch(/^\d+\.\d+\.\d+/)
+    expect(st.uptimeMs).toBeGreaterThanOrEqual(0)
+    expect(st.listenAddrs[0]).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//)
+    expect((await stat(join(a.home, 'control.sock'))).mode & 0o777).toBe(0o600)
+    expect((await stat(join(a.home, 'identity.key'))).mode & 0o777).toBe(0o600)
+    const a2 = await a.restart()
+    expect(a2.peerId).toBe(a.peerId)
+    await a2.stop()
+  })
+
+  it('refuses a second daemon on the same home with E_DAEMON_RUNNING, and replaces a stale socket after kill -9', async () => {
+    const a = await startDaemon({ name: 'delta' })
+    const second = await runCli(['daemon', '--home', a.home, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0'])
+    expect(second.code).toBe(1)
+    expect(second.stderr).toMatch(/^ferry: E_DAEMON_RUNNING: /)
+    await a.kill9()
+    await expect(stat(join(a.home, 'control.sock'))).resolves.toBeTruthy() // left behind by the crash
+    const again = await startDaemon({ name: 'delta', home: a.home })
+    expect(again.peerId).toBe(a.peerId)
+    await again.stop()
+    await expect(stat(join(a.home, 'control.sock'))).rejects.toMatchObject({ code: 'ENOENT' })
+  })
+
+  it('treats a socket file nobody listens on as stale, and a regular file there too', async () => {
+    const home = await tempDir()
+    const server = createServer()
+    await new Promise<void>((resolve) => server.listen(join(home, 'control.sock'), resolve))
+    // close without unlinking, as a crashed process would leave it
+    await new Promise<void>((resolve) => { (server as any)._handle.close(); resolve() })
+    const d = await startDaemon({ name: 'eps', home })
+    await d.stop()
+    const home2 = await tempDir()
+    await writeFile(join(home2, 'control.sock'), 'junk')
+    const d2 = await startDaemon({ name: 'zeta', home: home2 })
+    await d2.stop()
+  })
+
+  it('client commands without a daemon exit 1 with E_DAEMON_NOT_RUNNING and a hint', async () => {
+    const home = await tempDir()
+    for (const cmd of ['status', 'peers']) {
+      const r = await runCli([cmd, '--home', home])
+      expect(r.code).toBe(1)
+      expect(r.stderr).toMatch(/^ferry: E_DAEMON_NOT_RUNNING: .*ferry daemon/)
+    }
+  })
+
+  it('every command has --help; unknown commands and flags are usage errors (exit 2)', async () => {
+    for (const cmd of ['daemon', 'status', 'peers']) {
+      const r = await runCli([cmd, '--help'])
+      expect(r.code, cmd).toBe(0)
+      expect(r.stdout).toContain(`ferry ${cmd}`)
+    }
+    expect((await runCli(['--help'])).stdout).toContain('Commands:')
+    const bad = await runCli(['frobnicate'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/^ferry: E_USAGE: /)
+    const badFlag = await runCli(['status', '--bogus'])
+    expect(badFlag.code).toBe(2)
+  })
+
+  it('uses $FERRY_HOME when --home is not given', async () => {
+    const a = await startDaemon({ name: 'eta' })
+    const r = await runCli(['status', '--json'], { env: { FERRY_HOME: a.home } })
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout).peerId).toBe(a.peerId)
+    await a.stop()
+  })
+})

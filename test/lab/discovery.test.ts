@@ -1,0 +1,52 @@
+// Lab: three daemons in their own network namespaces find each other over
+// mDNS (no --peer), and a stopped one goes offline on the others.
+
+import { afterAll, describe, expect, it } from 'vitest'
+import { cleanupAll, peersOf, startDaemon, type TestDaemon } from '../helpers/daemon.ts'
+import { createLab, labRequiredButMissing, type Lab } from '../helpers/lab.ts'
+
+const skip = labRequiredButMissing()
+let lab: Lab | undefined
+
+afterAll(async () => {
+  await cleanupAll()
+  lab?.down()
+})
+
+describe.skipIf(skip != null)('lab: mDNS discovery', () => {
+  it('three daemons each list the other two within 2 s; a stopped one goes offline', async () => {
+    lab = createLab(3)
+    const daemons: TestDaemon[] = []
+    for (const [i, h] of lab.hosts.entries()) {
+      daemons.push(await startDaemon({ name: `host-${i}`, netns: h.ns, mdns: true, listen: `/ip4/${h.ip}/tcp/0` }))
+    }
+    // all three are up now; from here every daemon must list the other two within 2 s
+    const t0 = Date.now()
+    for (const d of daemons) {
+      const others = daemons.filter((o) => o !== d)
+      while (true) {
+        const list = await peersOf(d)
+        const ok = others.every((o) => list.some((p) => p.peerId === o.peerId && p.online && p.name === o.name))
+        if (ok) break
+        expect(Date.now() - t0, `${d.name} lists ${JSON.stringify(list.map((p) => p.name))}`).toBeLessThan(2000)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    }
+    const listed = await peersOf(daemons[0])
+    for (const [i, o] of daemons.entries()) {
+      if (i === 0) continue
+      const entry = listed.find((p) => p.peerId === o.peerId)
+      expect(entry?.addrs.some((a) => a.includes(`/ip4/${lab!.hosts[i].ip}/`)), JSON.stringify(entry?.addrs)).toBe(true)
+    }
+
+    await daemons[2].stop()
+    const t1 = Date.now()
+    for (const d of daemons.slice(0, 2)) {
+      while ((await peersOf(d)).some((p) => p.peerId === daemons[2].peerId && p.online)) {
+        expect(Date.now() - t1).toBeLessThan(5000)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    }
+    for (const d of daemons.slice(0, 2)) await d.stop()
+  })
+})
