@@ -9,13 +9,19 @@ type Command = { run: (argv: string[]) => Promise<number>, summary: string }
 const COMMANDS: Record<string, () => Promise<Command>> = {
   daemon: async () => ({ run: (await import('./commands/daemon.ts')).run, summary: 'run the daemon' }),
   status: async () => ({ run: (await import('./commands/status.ts')).status, summary: 'show this daemon' }),
-  peers: async () => ({ run: (await import('./commands/status.ts')).peers, summary: 'list peers' })
+  peers: async () => ({ run: (await import('./commands/status.ts')).peers, summary: 'list peers' }),
+  pair: async () => ({ run: (await import('./commands/pair.ts')).pair, summary: 'pair' }),
+  unpair: async () => ({ run: (await import('./commands/pair.ts')).unpair, summary: 'unpair' }),
+  tui: async () => ({ run: (await import('./commands/tui.ts')).run, summary: 'tui' })
 }
 
 const SUMMARIES: Array<[string, string]> = [
   ['daemon', 'run the daemon in the foreground'],
   ['status', "show this daemon's peer ID, addresses, uptime"],
-  ['peers', 'list ferry peers seen on the network']
+  ['peers', 'list ferry peers seen on the network'],
+  ['pair', 'show a pairing code, or enter one shown on another device'],
+  ['unpair', 'remove trust in a paired peer'],
+  ['tui', 'full-screen terminal UI: peers, pairing, offers, transfers']
 ]
 
 export const usage = (): string => `ferry ${VERSION}: peer-to-peer file transfer on the local network

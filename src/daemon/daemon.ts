@@ -18,8 +18,7 @@ import { createNode, type FerryNode } from './node.ts'
 import { PeerTable, type PeerEntry } from './peer-table.ts'
 import { buildHandlers } from './handlers.ts'
 import { installGate } from './gate.ts'
-import { fingerprint } from '../pairing/code.ts'
-import { peerIdFromString } from '@libp2p/peer-id'
+import { PairingService, peerFingerprint } from '../pairing/service.ts'
 
 export class Daemon {
   readonly config: DaemonConfig
@@ -31,6 +30,7 @@ export class Daemon {
   trust!: TrustStore
   peers!: PeerTable
   control!: ControlServer
+  pairing!: PairingService
   private stopping?: Promise<void>
 
   constructor (config: DaemonConfig) {
@@ -68,6 +68,19 @@ export class Daemon {
       })
       this.peers.on('peer', (p) => { this.emit('peer', this.peerInfo(p)) })
       await this.peers.start()
+      this.pairing = new PairingService({
+        node: this.node,
+        trust: this.trust,
+        log: this.log,
+        myName: () => this.config.name,
+        candidates: () => this.peerList().filter((p) => p.online).sort((a, b) => Number(a.paired) - Number(b.paired)).map((p) => p.peerId),
+        emit: (state) => { this.emit('pairing', state) },
+        onTrustChanged: (peerId) => {
+          const p = this.peers.get(peerId)
+          if (p != null) this.emit('peer', this.peerInfo(p))
+        }
+      })
+      await this.pairing.start()
       await this.node.start()
     } catch (err) {
       await this.stop()
@@ -146,14 +159,10 @@ export class Daemon {
 
   private async doStop (): Promise<void> {
     this.peers?.stop()
+    this.pairing?.stop()
     try { await this.node?.stop() } catch (err) { this.log.warn('libp2p stop failed', { err: (err as Error).message }) }
     try { this.db?.close() } catch {}
     await this.control?.close()
     this.log.info('daemon stopped')
   }
-}
-
-/** Short, human-comparable fingerprint of a peer ID (see pairing/code.ts). */
-export function peerFingerprint (peerId: string): string {
-  return fingerprint(peerIdFromString(peerId).toMultihash().bytes)
 }

@@ -1,0 +1,114 @@
+// `ferry pair` (show a code and wait), `ferry pair <code>` (enter one), `ferry unpair <peer>`.
+// The code can also come from $FERRY_CODE or standard input (`ferry pair -`),
+// so it need not appear in the process list.
+
+import { connectControl, type ControlClient } from '../../daemon/control/client.ts'
+import type { PairingState } from '../../daemon/control/types.ts'
+import { FerryError, sanitizeForDisplay } from '../../errors.ts'
+import { homeOf, parse } from '../args.ts'
+import { printJson, UsageError } from '../output.ts'
+
+export const pairHelp = `Usage: ferry pair [--expires 5m] [--json]          show a code and wait for the other device
+       ferry pair <code> [--peer MULTIADDR] [--json] enter the code shown on the other device
+       ferry pair -                                  read the code from standard input
+       FERRY_CODE=<code> ferry pair                  read the code from the environment
+
+Pairing makes two devices trust each other for sending files. A code works once:
+a wrong guess burns it and a new one must be shown.
+
+Options:
+  --expires DURATION   how long the shown code stays valid (e.g. 90s, 5m; default 5m)
+  --peer MULTIADDR     pair with the daemon at this address (when mDNS cannot find it)
+  --json               print the outcome as JSON
+  --home DIR           state folder of the daemon to use
+`
+
+export function parseDuration (s: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h)?$/.exec(s.trim())
+  if (m == null) throw new UsageError(`cannot read duration "${s}"; use e.g. 90s, 5m or 1h`)
+  return Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1)
+}
+
+async function readStdin (): Promise<string> {
+  let data = ''
+  for await (const chunk of process.stdin) data += chunk
+  return data.trim()
+}
+
+export async function pair (argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { expires: { type: 'string' }, peer: { type: 'string' } })
+  if (values.help === true) { process.stdout.write(pairHelp); return 0 }
+  if (positionals.length > 1) throw new UsageError('ferry pair takes at most one code')
+  let code: string | undefined = positionals[0]
+  if (code === '-') code = await readStdin()
+  code ??= process.env.FERRY_CODE
+  const client = await connectControl(homeOf(values))
+  try {
+    if (code != null && code !== '') return await enter(client, code, values.peer, values.json === true)
+    return await show(client, values.expires != null ? parseDuration(values.expires) : undefined, values.json === true)
+  } finally { client.close() }
+}
+
+async function enter (client: ControlClient, code: string, peer: string | undefined, json: boolean): Promise<number> {
+  if (!json) process.stderr.write('pairing…\n')
+  const st = await client.call('pair.enter', { code, peer })
+  report(st, json)
+  return 0
+}
+
+async function show (client: ControlClient, expiresSec: number | undefined, json: boolean): Promise<number> {
+  let id = ''
+  const early: PairingState[] = []
+  let settle: ((s: PairingState) => void) | undefined
+  await client.subscribe((event, data) => {
+    if (event !== 'pairing') return
+    const s = data as PairingState
+    if (s.role !== 'show') return
+    if (id === '') { early.push(s); return }
+    if (s.id === id && ['paired', 'failed', 'expired', 'cancelled'].includes(s.phase)) settle?.(s)
+  })
+  const st = await client.call('pair.show', { expiresSec })
+  id = st.id
+  const done = new Promise<PairingState>((resolve) => { settle = resolve })
+  for (const s of early) if (s.id === id && ['paired', 'failed', 'expired', 'cancelled'].includes(s.phase)) settle?.(s)
+  const expires = new Date(st.expiresAt ?? 0)
+  if (json) {
+    printJson({ code: st.code, expiresAt: st.expiresAt })
+  } else {
+    process.stdout.write(`\n    ${st.code}\n\nType this code on the other device:  ferry pair ${st.code}\n` +
+      `It works once and expires at ${expires.toLocaleTimeString()}. Waiting… (Ctrl-C to cancel)\n`)
+  }
+  const onSigint = (): void => { void client.call('pair.cancel', { id }).catch(() => {}) }
+  process.once('SIGINT', onSigint)
+  client.onClose(() => settle?.({ id, role: 'show', phase: 'failed', error: { code: 'E_DAEMON_NOT_RUNNING', message: 'the daemon stopped' } }))
+  const final = await done
+  process.removeListener('SIGINT', onSigint)
+  if (final.phase === 'paired') { report(final, json); return 0 }
+  if (final.phase === 'cancelled') throw new FerryError('E_CANCELLED', 'pairing cancelled')
+  throw new FerryError(final.error?.code ?? 'E_PAIRING_FAILED', final.error?.message ?? `pairing ${final.phase}`)
+}
+
+function report (st: PairingState, json: boolean): void {
+  if (json) { printJson({ paired: true, peer: st.peer }); return }
+  const p = st.peer
+  process.stdout.write(`paired with ${sanitizeForDisplay(p?.name ?? '?')} (${p?.peerId ?? '?'})\nfingerprint ${p?.fingerprint ?? '?'}: check that the other device shows the same\n`)
+}
+
+export const unpairHelp = `Usage: ferry unpair <peer> [--home DIR]
+
+Remove trust in a paired peer (name, peer ID or unique prefix). The other
+device is told, if it can be reached, and removes its trust in this one too.
+`
+
+export async function unpair (argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {})
+  if (values.help === true) { process.stdout.write(unpairHelp); return 0 }
+  if (positionals.length !== 1) throw new UsageError('ferry unpair takes one peer (name, peer ID or prefix)')
+  const client = await connectControl(homeOf(values))
+  try {
+    const r = await client.call('unpair', { peer: positionals[0] })
+    if (values.json === true) printJson(r)
+    else process.stdout.write(`unpaired ${r.peerId}${r.notified ? ' (the other device was told)' : ' (the other device could not be reached; it will refuse our transfers)'}\n`)
+    return 0
+  } finally { client.close() }
+}

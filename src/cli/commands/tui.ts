@@ -1,0 +1,17 @@
+// `ferry tui`: the terminal UI, a thin client of the daemon's control API.
+
+import { homeOf, parse } from '../args.ts'
+
+export const help = `Usage: ferry tui [--home DIR]
+
+Full-screen terminal UI: peers, pairing, incoming offers, transfers, send.
+Keyboard only; the help line at the bottom lists the keys. q or Ctrl-C quits
+the UI; the daemon and its transfers keep running.
+`
+
+export async function run (argv: string[]): Promise<number> {
+  const { values } = parse(argv, {})
+  if (values.help === true) { process.stdout.write(help); return 0 }
+  const { runTui } = await import('../../tui/index.ts')
+  return await runTui({ home: homeOf(values) })
+}

@@ -1,0 +1,222 @@
+// Pairing as a daemon service: shows codes (responder), enters codes
+// (initiator), keeps each code single-use, expires and throttles, and writes
+// trust on success. Emits PairingState snapshots for the control API.
+// Never logs a code.
+
+import type { Connection, Stream, PeerId } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { randomUUID } from 'node:crypto'
+import { FerryError, toFerryError } from '../errors.ts'
+import { PAIR_PROTOCOL, TRUST_PROTOCOL } from '../protocol/constants.ts'
+import { pairChannel } from '../protocol/pair.ts'
+import { notifyUnpair, handleUnpair } from '../protocol/trust.ts'
+import type { PairingState } from '../daemon/control/types.ts'
+import type { TrustStore } from '../store/index.ts'
+import { generateCode, parseCode, fingerprint, type GeneratedCode, type ParsedCode } from './code.ts'
+import { runInitiator, runResponder } from './exchange.ts'
+import { Throttle } from './throttle.ts'
+
+export interface PairingComponents {
+  node: { peerId: PeerId, handle: (p: string, h: (s: Stream, c: Connection) => void) => Promise<void>, dial: (t: any, o?: any) => Promise<Connection>, dialProtocol: (t: any, p: string, o?: any) => Promise<Stream> }
+  trust: TrustStore
+  log: { info: (m: string, d?: Record<string, unknown>) => void, warn: (m: string, d?: Record<string, unknown>) => void }
+  myName: () => string
+  /** online ferry peers to try when a code is entered without --peer, unpaired first */
+  candidates: () => string[]
+  emit: (state: PairingState) => void
+  onTrustChanged: (peerId: string) => void
+}
+
+export const DEFAULT_CODE_TTL_SEC = 300
+const MAX_CODE_TTL_SEC = 3600
+/** how long a burned or expired nameplate is remembered, so a late attempt gets a precise error */
+const TOMBSTONE_MS = 10 * 60_000
+
+interface ShownCode { state: PairingState, code: GeneratedCode, timer: NodeJS.Timeout }
+
+export class PairingService {
+  private readonly c: PairingComponents
+  private shown?: ShownCode
+  private readonly tombstones = new Map<number, { code: 'E_PAIRING_EXPIRED' | 'E_PAIRING_FAILED', until: number }>()
+  private readonly throttle = new Throttle()
+
+  constructor (components: PairingComponents) {
+    this.c = components
+  }
+
+  async start (): Promise<void> {
+    await this.c.node.handle(PAIR_PROTOCOL, (stream, connection) => { void this.respond(stream, connection) })
+    await this.c.node.handle(TRUST_PROTOCOL, (stream, connection) => {
+      void handleUnpair(stream).then(() => {
+        const id = connection.remotePeer.toString()
+        if (this.c.trust.remove(id)) {
+          this.c.log.info('peer removed its pairing with us; trust removed', { peerId: id })
+          this.c.onTrustChanged(id)
+        }
+      }).catch(() => {})
+    })
+  }
+
+  stop (): void {
+    if (this.shown != null) this.finishShown('cancelled')
+  }
+
+  show (expiresSec = DEFAULT_CODE_TTL_SEC): PairingState {
+    if (!Number.isFinite(expiresSec) || expiresSec < 10 || expiresSec > MAX_CODE_TTL_SEC) {
+      throw new FerryError('E_BAD_REQUEST', `expiry must be between 10 and ${MAX_CODE_TTL_SEC} seconds`)
+    }
+    if (this.shown != null) this.finishShown('cancelled')
+    const code = generateCode()
+    const state: PairingState = { id: randomUUID(), role: 'show', phase: 'waiting', code: code.normalized, expiresAt: Date.now() + expiresSec * 1000 }
+    const timer = setTimeout(() => {
+      if (this.shown?.state.id === state.id && this.shown.state.phase === 'waiting') {
+        this.finishShown('expired', new FerryError('E_PAIRING_EXPIRED', 'the code expired before anyone used it'))
+      }
+    }, expiresSec * 1000)
+    timer.unref()
+    this.shown = { state, code, timer }
+    this.c.log.info('pairing code shown', { id: state.id, nameplate: code.nameplate, expiresAt: state.expiresAt })
+    this.c.emit({ ...state })
+    return { ...state }
+  }
+
+  cancel (id?: string): boolean {
+    if (this.shown == null || (id != null && this.shown.state.id !== id)) return false
+    if (this.shown.state.phase !== 'waiting') return false
+    this.finishShown('cancelled')
+    return true
+  }
+
+  current (): PairingState | undefined {
+    return this.shown == null ? undefined : { ...this.shown.state }
+  }
+
+  private finishShown (phase: 'paired' | 'failed' | 'expired' | 'cancelled', error?: FerryError, peer?: PairingState['peer']): void {
+    const s = this.shown
+    if (s == null) return
+    clearTimeout(s.timer)
+    this.shown = undefined
+    if (phase !== 'paired') this.tombstones.set(s.code.nameplate, { code: phase === 'failed' ? 'E_PAIRING_FAILED' : 'E_PAIRING_EXPIRED', until: Date.now() + TOMBSTONE_MS })
+    const state: PairingState = { ...s.state, phase, peer, error: error?.toJSON() }
+    delete state.code
+    this.c.emit(state)
+  }
+
+  /** Responder: an initiator opened /ferry/pair. */
+  private async respond (stream: Stream, connection: Connection): Promise<void> {
+    const remote = connection.remotePeer.toString()
+    const ch = pairChannel(stream)
+    let claimed = false
+    try {
+      const result = await runResponder(ch, { myPeerId: this.c.node.peerId.toString(), remotePeerId: remote, myName: this.c.myName() }, (nameplate) => {
+        this.throttle.check(remote)
+        const s = this.shown
+        if (s == null || s.code.nameplate !== nameplate) {
+          this.throttle.probe(remote)
+          const t = this.tombstones.get(nameplate)
+          if (t != null && t.until > Date.now()) throw new FerryError(t.code, t.code === 'E_PAIRING_FAILED' ? 'that code was already used and is burned' : 'that code has expired')
+          throw new FerryError('E_PAIRING_EXPIRED', `no code with number ${nameplate} is being shown here`)
+        }
+        if (s.state.phase !== 'waiting') throw new FerryError('E_PAIRING_BUSY', 'that code is being used by another device right now')
+        claimed = true
+        s.state.phase = 'exchanging'
+        this.c.emit({ ...s.state, code: undefined })
+        return s.code as ParsedCode
+      }, (peerName) => {
+        this.c.trust.add({ peerId: remote, name: peerName, fingerprint: peerFingerprint(remote), pairedAt: Date.now(), autoAccept: true })
+      })
+      this.throttle.success(remote)
+      this.c.log.info('paired', { peerId: remote, role: 'responder' })
+      this.c.onTrustChanged(remote)
+      this.finishShown('paired', undefined, { peerId: remote, name: result.peerName, fingerprint: peerFingerprint(remote) })
+    } catch (err) {
+      const fe = toFerryError(err, 'E_PAIRING_FAILED')
+      if (claimed) {
+        this.throttle.failure(remote)
+        this.c.log.warn('pairing failed; code burned', { peerId: remote, code: fe.code })
+        this.finishShown('failed', fe.code === 'E_PAIRING_FAILED' ? fe : new FerryError('E_PAIRING_FAILED', fe.message))
+      }
+    }
+    // close, not abort: the error message we just wrote must reach the initiator
+    await ch.close()
+  }
+
+  /** Initiator: the user typed a code here. */
+  async enter (input: string, peer?: string): Promise<PairingState> {
+    const code = parseCode(input)
+    const id = randomUUID()
+    const state: PairingState = { id, role: 'enter', phase: 'exchanging' }
+    this.c.emit({ ...state })
+    try {
+      const { peerId, peerName } = await this.tryCandidates(code, peer)
+      const done: PairingState = { ...state, phase: 'paired', peer: { peerId, name: peerName, fingerprint: peerFingerprint(peerId) } }
+      this.c.emit(done)
+      return done
+    } catch (err) {
+      const fe = toFerryError(err, 'E_PAIRING_FAILED')
+      this.c.emit({ ...state, phase: fe.code === 'E_PAIRING_EXPIRED' ? 'expired' : 'failed', error: fe.toJSON() })
+      throw fe
+    }
+  }
+
+  private async tryCandidates (code: ParsedCode, peer?: string): Promise<{ peerId: string, peerName: string }> {
+    const targets: Array<{ label: string, open: () => Promise<{ stream: Stream, remote: string }> }> = []
+    if (peer != null) {
+      targets.push({ label: peer, open: async () => {
+        const conn = await this.c.node.dial(multiaddr(peer), { signal: AbortSignal.timeout(5000) })
+        return { stream: await conn.newStream(PAIR_PROTOCOL, { signal: AbortSignal.timeout(5000) }), remote: conn.remotePeer.toString() }
+      } })
+    } else {
+      for (const id of this.c.candidates()) {
+        targets.push({ label: id, open: async () => ({ stream: await this.c.node.dialProtocol(peerIdFromString(id), PAIR_PROTOCOL, { signal: AbortSignal.timeout(5000) }), remote: id }) })
+      }
+    }
+    let notShowing: FerryError | undefined
+    for (const t of targets) {
+      let opened
+      try {
+        opened = await t.open()
+      } catch (err) {
+        if (peer != null) throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${peer}: ${(err as Error).message}`)
+        continue
+      }
+      const ch = pairChannel(opened.stream)
+      try {
+        const r = await runInitiator(ch, { myPeerId: this.c.node.peerId.toString(), remotePeerId: opened.remote, myName: this.c.myName() }, code)
+        this.c.trust.add({ peerId: opened.remote, name: r.peerName, fingerprint: peerFingerprint(opened.remote), pairedAt: Date.now(), autoAccept: true })
+        this.c.log.info('paired', { peerId: opened.remote, role: 'initiator' })
+        this.c.onTrustChanged(opened.remote)
+        await ch.close()
+        return { peerId: opened.remote, peerName: r.peerName }
+      } catch (err) {
+        await ch.close()
+        const fe = toFerryError(err, 'E_PAIRING_FAILED')
+        // a peer that is not showing this nameplate is not a failure: try the next one
+        if (fe.code === 'E_PAIRING_EXPIRED' && /no code with number/.test(fe.message)) { notShowing = fe; continue }
+        throw fe
+      }
+    }
+    if (targets.length === 0) throw new FerryError('E_PEER_NOT_FOUND', 'no ferry peer is online; check that the other device runs `ferry daemon` on this network, or use --peer')
+    throw notShowing != null
+      ? new FerryError('E_PAIRING_EXPIRED', `no peer is showing code number ${code.nameplate}; it may have expired, show a new one`)
+      : new FerryError('E_PEER_UNREACHABLE', 'could not reach any peer to pair with')
+  }
+
+  async unpair (peerId: string): Promise<{ peerId: string, notified: boolean }> {
+    if (!this.c.trust.isPaired(peerId)) throw new FerryError('E_NOT_PAIRED', `${peerId} is not paired`)
+    // tell the other side first, while it still accepts our gated stream
+    let notified = false
+    try {
+      const stream = await this.c.node.dialProtocol(peerIdFromString(peerId), TRUST_PROTOCOL, { signal: AbortSignal.timeout(3000) })
+      notified = await notifyUnpair(stream)
+    } catch {}
+    this.c.trust.remove(peerId)
+    this.c.onTrustChanged(peerId)
+    return { peerId, notified }
+  }
+}
+
+export function peerFingerprint (peerId: string): string {
+  return fingerprint(peerIdFromString(peerId).toMultihash().bytes)
+}

@@ -1,0 +1,77 @@
+// Chunk geometry: how a file of a given size is cut into chunks.
+//
+// Owns: the chunk-size rule and the index ↔ byte-range arithmetic. Pure
+// functions, no I/O. Must never depend on anything but the size it is given:
+// sender and receiver run the same rule and must agree bit for bit.
+//
+// Chunk-size rule (same idea as Syncthing's block size, with 2,000 chunks):
+//   chunkSizeFor(size) = the smallest power of two c with
+//     MIN_CHUNK_SIZE (256 KiB) <= c <= MAX_CHUNK_SIZE (16 MiB)
+//   such that size <= TARGET_CHUNKS_PER_FILE (2,000) × c, i.e. the file has at
+//   most 2,000 chunks; when even 16 MiB chunks give more than 2,000 (files
+//   over 2,000 × 16 MiB = 32,000 MiB ≈ 31.25 GiB) the size is 16 MiB and the
+//   count grows (64 chunks per further GiB).
+//   So: size <= 500 MiB → 256 KiB, <= 1,000 MiB → 512 KiB, <= 2,000 MiB →
+//   1 MiB, <= 4,000 MiB → 2 MiB, <= 8,000 MiB → 4 MiB, <= 16,000 MiB → 8 MiB,
+//   larger → 16 MiB. The thresholds are inclusive: exactly 500 MiB
+//   (524,288,000 bytes) is 2,000 chunks of 256 KiB, one byte more is 1,001
+//   chunks of 512 KiB.
+// Chunk i covers bytes [i × chunkSize, min((i + 1) × chunkSize, size)); every
+// chunk is full except the last. A 0-byte file has 0 chunks.
+
+import { FerryError } from '../errors.ts'
+
+export const MIN_CHUNK_SIZE = 256 * 1024
+export const MAX_CHUNK_SIZE = 16 * 1024 * 1024
+/** Files up to TARGET_CHUNKS_PER_FILE × MAX_CHUNK_SIZE bytes have at most this many chunks. */
+export const TARGET_CHUNKS_PER_FILE = 2000
+/** Length in bytes of every hash in a manifest (BLAKE3, default output). */
+export const HASH_LENGTH = 32
+
+export interface ChunkRange {
+  offset: number
+  length: number
+}
+
+function checkSize (size: number): void {
+  if (!Number.isSafeInteger(size) || size < 0) {
+    throw new FerryError('E_BAD_REQUEST', `file size ${size} is not a non-negative safe integer`)
+  }
+}
+
+function checkChunkSize (chunkSize: number): void {
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK_SIZE) {
+    throw new FerryError('E_BAD_REQUEST', `chunk size ${chunkSize} is not an integer between 1 and ${MAX_CHUNK_SIZE}`)
+  }
+}
+
+/** The chunk size the rule above picks for a file of `fileSize` bytes. */
+export function chunkSizeFor (fileSize: number): number {
+  checkSize(fileSize)
+  let c = MIN_CHUNK_SIZE
+  while (c < MAX_CHUNK_SIZE && fileSize > TARGET_CHUNKS_PER_FILE * c) c *= 2
+  return c
+}
+
+/** True when `chunkSize` is one the rule can produce (a power of two in [256 KiB, 16 MiB]). */
+export function isValidChunkSize (chunkSize: number): boolean {
+  return Number.isSafeInteger(chunkSize) && chunkSize >= MIN_CHUNK_SIZE &&
+    chunkSize <= MAX_CHUNK_SIZE && (chunkSize & (chunkSize - 1)) === 0
+}
+
+/** Number of chunks of a file of `size` bytes; 0 for an empty file. */
+export function chunkCount (size: number, chunkSize: number): number {
+  checkSize(size)
+  checkChunkSize(chunkSize)
+  return Math.ceil(size / chunkSize)
+}
+
+/** Byte range of chunk `index`; throws E_BAD_REQUEST when the file has no such chunk. */
+export function chunkRange (index: number, size: number, chunkSize: number): ChunkRange {
+  const count = chunkCount(size, chunkSize)
+  if (!Number.isSafeInteger(index) || index < 0 || index >= count) {
+    throw new FerryError('E_BAD_REQUEST', `chunk ${index} out of range: the file has ${count} chunks`)
+  }
+  const offset = index * chunkSize
+  return { offset, length: Math.min(chunkSize, size - offset) }
+}

@@ -1,0 +1,259 @@
+// BLAKE3 hashing off the main thread: a pool of worker threads (hash-worker.ts).
+//
+// Owns: the workers' lifecycle, a FIFO task queue, splitting a file's chunks
+// into contiguous ranges that several workers read and hash in parallel, and
+// cancellation (AbortSignal → a shared flag the worker checks between chunks).
+// Workers are started lazily, up to `size`, and unref'd while idle so a pool
+// never keeps the process alive on its own; close() terminates them.
+// Must never: read file data on the main thread, or copy file bytes between
+// threads (workers read the ranges themselves and return 32-byte digests).
+
+import { stat } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
+import { Worker } from 'node:worker_threads'
+import type { Transferable } from 'node:worker_threads'
+import { hash } from 'blake3-jit'
+import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
+import { chunkCount } from './chunking.ts'
+import type { WorkerReply, WorkerRequest } from './hash-worker.ts'
+
+export interface HashPoolInit {
+  /** Number of worker threads; default os.availableParallelism(). */
+  size?: number
+}
+
+export interface HashOptions {
+  signal?: AbortSignal
+  /** Let the pool take `data`'s ArrayBuffer (it is detached) instead of copying it. Only done when `data` spans its whole, non-shared buffer; otherwise `data` is copied. */
+  transfer?: boolean
+}
+
+export interface HashFileOptions {
+  signal?: AbortSignal
+  /** Called as each chunk is hashed, in completion order (not index order). */
+  onChunk?: (index: number, digest: Uint8Array, length: number) => void
+  /** Size the file is expected to have (e.g. from a scan); hashing fails with E_IO if it differs. Default: stat the file now. */
+  size?: number
+}
+
+export interface HashPoolStats {
+  workers: number
+  busy: number
+  queued: number
+}
+
+export interface HashPool {
+  hash: (data: Uint8Array, options?: HashOptions) => Promise<Uint8Array>
+  hashFileChunks: (path: string, chunkSize: number, options?: HashFileOptions) => Promise<Uint8Array[]>
+  stats: () => HashPoolStats
+  close: () => Promise<void>
+}
+
+/** Synchronous BLAKE3 (32-byte digest) on the calling thread, for small data. */
+export function blake3 (data: Uint8Array): Uint8Array {
+  return hash(data)
+}
+
+/** A file is split into ranges of at most this many bytes, so several workers share it and a slow one holds back little. */
+const RANGE_TARGET_BYTES = 64 * 1024 * 1024
+
+interface Task {
+  request: WorkerRequest
+  transferList: Transferable[]
+  cancelled: boolean
+  /** Handle a reply; return true when it is the task's last. */
+  onReply: (reply: WorkerReply) => boolean
+  onFail: (err: FerryError) => void
+}
+
+interface Slot {
+  worker: Worker
+  task: Task | null
+  error?: unknown
+}
+
+function cancelled (signal?: AbortSignal): FerryError {
+  return toFerryError(signal?.reason ?? new FerryError('E_CANCELLED', 'hashing cancelled'), 'E_CANCELLED')
+}
+
+function checkSignal (signal?: AbortSignal): void {
+  if (signal?.aborted === true) throw cancelled(signal)
+}
+
+function replyError (reply: Extract<WorkerReply, { type: 'error' }>): FerryError {
+  return new FerryError(isErrorCode(reply.code) ? reply.code : 'E_IO', reply.message)
+}
+
+export function createHashPool (init: HashPoolInit = {}): HashPool {
+  const poolSize = init.size ?? availableParallelism()
+  if (!Number.isSafeInteger(poolSize) || poolSize < 1) throw new FerryError('E_BAD_REQUEST', `hash pool size ${poolSize} must be a positive integer`)
+  const slots: Slot[] = []
+  const queue: Task[] = []
+  let nextId = 1
+  let closed = false
+
+  function spawn (): Slot {
+    const worker = new Worker(new URL('./hash-worker.ts', import.meta.url))
+    const slot: Slot = { worker, task: null }
+    worker.on('message', (reply: WorkerReply) => {
+      const task = slot.task
+      if (task === null || task.request.id !== reply.id) return
+      if (!task.onReply(reply)) return
+      slot.task = null
+      worker.unref()
+      dispatch()
+    })
+    worker.on('error', (err) => { slot.error = err })
+    worker.on('exit', () => {
+      const i = slots.indexOf(slot)
+      if (i >= 0) slots.splice(i, 1)
+      const task = slot.task
+      slot.task = null
+      if (task !== null && !closed) {
+        task.onFail(new FerryError('E_INTERNAL', `hash worker died: ${String((slot.error as Error | undefined)?.message ?? 'exited')}`, { cause: slot.error }))
+      }
+      if (!closed) dispatch()
+    })
+    slots.push(slot)
+    return slot
+  }
+
+  function dispatch (): void {
+    while (queue.length > 0 && !closed) {
+      const task = queue[0]
+      if (task.cancelled) { queue.shift(); continue }
+      const slot = slots.find(s => s.task === null) ?? (slots.length < poolSize ? spawn() : undefined)
+      if (slot === undefined) return
+      queue.shift()
+      slot.task = task
+      slot.worker.ref()
+      slot.worker.postMessage(task.request, task.transferList)
+    }
+  }
+
+  function enqueue (task: Task): void {
+    if (closed) { task.onFail(new FerryError('E_CANCELLED', 'hash pool is closed')); return }
+    queue.push(task)
+    dispatch()
+  }
+
+  function hashBuffer (data: Uint8Array, options: HashOptions = {}): Promise<Uint8Array> {
+    const { signal } = options
+    if (signal?.aborted === true) return Promise.reject(cancelled(signal))
+    const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
+    const shared = data.buffer instanceof SharedArrayBuffer
+    let payload: Uint8Array = data
+    // new Uint8Array(view) copies (Buffer#slice would not).
+    if (!shared && (options.transfer !== true || !whole)) payload = new Uint8Array(data)
+    const transferList: Transferable[] = shared ? [] : [payload.buffer as ArrayBuffer]
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => { task.cancelled = true; reject(cancelled(signal)) }
+      const task: Task = {
+        request: { type: 'hash', id: nextId++, data: payload },
+        transferList,
+        cancelled: false,
+        onReply (reply) {
+          signal?.removeEventListener('abort', onAbort)
+          if (reply.type === 'digest') resolve(reply.digest)
+          else if (reply.type === 'error') reject(replyError(reply))
+          else reject(new FerryError('E_INTERNAL', `unexpected hash worker reply ${reply.type}`))
+          return true
+        },
+        onFail (err) { signal?.removeEventListener('abort', onAbort); reject(err) }
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      enqueue(task)
+    })
+  }
+
+  async function hashFileChunks (path: string, chunkSize: number, options: HashFileOptions = {}): Promise<Uint8Array[]> {
+    const { signal, onChunk } = options
+    checkSignal(signal)
+    let fileSize = options.size
+    if (fileSize === undefined) {
+      try {
+        fileSize = (await stat(path)).size
+      } catch (err) {
+        if ((err as { code?: unknown }).code === 'ENOENT') throw new FerryError('E_PATH_NOT_FOUND', `${path}: no such file`, { cause: err })
+        throw toFerryError(err, 'E_IO')
+      }
+    }
+    const size = fileSize
+    const count = chunkCount(size, chunkSize)
+    const digests = new Array<Uint8Array>(count)
+    if (count === 0) return digests
+    checkSignal(signal)
+    // Contiguous ranges: one per worker, but none larger than RANGE_TARGET_BYTES.
+    const perRange = Math.max(1, Math.min(Math.ceil(count / poolSize), Math.floor(RANGE_TARGET_BYTES / chunkSize)))
+    const abort = new Int32Array(new SharedArrayBuffer(4))
+
+    return await new Promise<Uint8Array[]>((resolve, reject) => {
+      const tasks: Task[] = []
+      let pending = 0
+      let settled = false
+      const finish = (err?: FerryError): void => {
+        if (settled) return
+        settled = true
+        signal?.removeEventListener('abort', onAbort)
+        if (err === undefined) { resolve(digests); return }
+        Atomics.store(abort, 0, 1)
+        for (const t of tasks) t.cancelled = true
+        reject(err)
+      }
+      const onAbort = (): void => finish(cancelled(signal))
+      signal?.addEventListener('abort', onAbort, { once: true })
+      for (let first = 0; first < count; first += perRange) {
+        const n = Math.min(perRange, count - first)
+        pending++
+        const task: Task = {
+          request: { type: 'file', id: nextId++, path, size, chunkSize, first, count: n, abort },
+          transferList: [],
+          cancelled: false,
+          onReply (reply) {
+            if (reply.type === 'chunk') {
+              digests[reply.index] = reply.digest
+              if (!settled && onChunk !== undefined) {
+                try {
+                  onChunk(reply.index, reply.digest, Math.min(chunkSize, size - reply.index * chunkSize))
+                } catch (err) { finish(toFerryError(err)) }
+              }
+              return false
+            }
+            if (reply.type === 'done') {
+              if (--pending === 0) finish()
+            } else {
+              finish(reply.type === 'error' ? replyError(reply) : cancelled(signal))
+            }
+            return true
+          },
+          onFail: finish
+        }
+        tasks.push(task)
+      }
+      for (const t of tasks) enqueue(t)
+    })
+  }
+
+  async function close (): Promise<void> {
+    if (closed) return
+    closed = true
+    const err = new FerryError('E_CANCELLED', 'hash pool closed')
+    for (const t of queue.splice(0)) if (!t.cancelled) t.onFail(err)
+    const running = slots.splice(0)
+    for (const s of running) {
+      if (s.task !== null) {
+        const r = s.task.request
+        if (r.type === 'file') Atomics.store(r.abort, 0, 1)
+        s.task.onFail(err)
+        s.task = null
+      }
+    }
+    await Promise.all(running.map(async s => await s.worker.terminate()))
+  }
+
+  function stats (): HashPoolStats {
+    return { workers: slots.length, busy: slots.filter(s => s.task !== null).length, queued: queue.filter(t => !t.cancelled).length }
+  }
+
+  return { hash: hashBuffer, hashFileChunks, stats, close }
+}

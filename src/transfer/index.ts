@@ -1,0 +1,42 @@
+// Public API of the transfer engine's network-free core: chunk geometry,
+// BLAKE3 hashing in worker threads, manifests and their root hashes, and
+// receive-path safety. Everything else in src/transfer/ is private to it.
+// Must never: export a worker's message types or other internals.
+
+export {
+  HASH_LENGTH,
+  MAX_CHUNK_SIZE,
+  MIN_CHUNK_SIZE,
+  TARGET_CHUNKS_PER_FILE,
+  chunkCount,
+  chunkRange,
+  chunkSizeFor,
+  isValidChunkSize
+} from './chunking.ts'
+export type { ChunkRange } from './chunking.ts'
+
+export { blake3, createHashPool } from './hash-pool.ts'
+export type { HashFileOptions, HashOptions, HashPool, HashPoolInit, HashPoolStats } from './hash-pool.ts'
+
+export { PROGRESS_INTERVAL_MS, buildManifest, scanPaths } from './manifest.ts'
+export type { BuildOptions, BuildProgress, FileEntry, Manifest, ScanOptions, ScanWarning, ScannedEntry } from './manifest.ts'
+
+export {
+  FILE_ROOT_TAG,
+  MODE_EXECUTABLE,
+  MODE_REGULAR,
+  TRANSFER_ROOT_TAG,
+  computeFileRoot,
+  computeTransferRoot,
+  verifyManifest
+} from './manifest-root.ts'
+
+export {
+  MAX_COMPONENT_BYTES,
+  MAX_PATH_BYTES,
+  MAX_PATH_DEPTH,
+  PART_DIR,
+  resolveInside,
+  uniqueDestination,
+  validateRelativePath
+} from './safe-path.ts'

@@ -1,0 +1,245 @@
+// The sender's manifest: what to send, scanned from local paths and hashed.
+//
+// Owns: walking the user's paths into entries (scanPaths) and hashing them
+// into a Manifest with file and transfer roots (buildManifest). Root
+// encodings live in manifest-root.ts.
+// Must never: follow a symlink, send a name the receiver would refuse (such
+// entries are skipped with a warning), hash on the main thread (the pool
+// does), or put sourcePath on the wire (it is local only).
+//
+// Layout: each top-level path contributes its basename as the root name, like
+// `cp -r`: `send ~/a/photos` gives `photos/x.jpg`, `photos/2024/y.jpg`. Entries
+// come in depth-first order, names within a directory sorted by UTF-8 bytes.
+// A directory gets its own 'dir' entry only when nothing below it is sent
+// (empty directories); others are implied by their files' paths. Symlinks,
+// sockets, FIFOs, devices, unreadable subdirectories and names that are not
+// valid UTF-8 or fail validateRelativePath are skipped via onWarning.
+// mtimeMs is whole milliseconds (floor); mode is 0o755 if any execute bit
+// is set, else 0o644 (directories 0o755).
+
+import { lstat, readdir } from 'node:fs/promises'
+import type { Stats } from 'node:fs'
+import { basename, join, resolve } from 'node:path'
+import { FerryError, toFerryError } from '../errors.ts'
+import { chunkSizeFor } from './chunking.ts'
+import type { HashPool } from './hash-pool.ts'
+import { MODE_EXECUTABLE, MODE_REGULAR, computeFileRoot, computeTransferRoot } from './manifest-root.ts'
+import { validateRelativePath } from './safe-path.ts'
+
+export interface ScannedEntry {
+  /** POSIX relative path, '/' separated, starting with the top-level basename. */
+  path: string
+  kind: 'file' | 'dir'
+  size: number
+  mtimeMs: number
+  mode: number
+  /** Absolute local path; never sent. */
+  sourcePath: string
+}
+
+export interface FileEntry {
+  path: string
+  kind: 'file' | 'dir'
+  size: number
+  mtimeMs: number
+  mode: number
+  /** chunkSizeFor(size) for files, 0 for directories. */
+  chunkSize: number
+  /** 32-byte BLAKE3 of each chunk. */
+  chunks: Uint8Array[]
+  fileRoot: Uint8Array
+  /** Local only, never sent. */
+  sourcePath?: string
+}
+
+export interface Manifest {
+  files: FileEntry[]
+  root: Uint8Array
+  totalBytes: number
+}
+
+export interface ScanWarning {
+  path: string
+  reason: string
+}
+
+export interface ScanOptions {
+  signal?: AbortSignal
+  onWarning?: (warning: ScanWarning) => void
+}
+
+export interface BuildProgress {
+  hashedBytes: number
+  totalBytes: number
+  filesDone: number
+  totalFiles: number
+}
+
+export interface BuildOptions {
+  signal?: AbortSignal
+  /** Throttled to one call per PROGRESS_INTERVAL_MS, plus a last one when done. */
+  onProgress?: (progress: BuildProgress) => void
+}
+
+export const PROGRESS_INTERVAL_MS = 200
+/** Files hashed at once; the pool's queue spreads their ranges over the workers. */
+const FILES_IN_FLIGHT = 16
+/** A file that changes while hashed is re-read at most this many times. */
+const MAX_ATTEMPTS = 3
+
+function checkSignal (signal?: AbortSignal): void {
+  if (signal?.aborted === true) throw toFerryError(signal.reason ?? new FerryError('E_CANCELLED'), 'E_CANCELLED')
+}
+
+function modeOf (st: Stats): number {
+  return st.isDirectory() || (st.mode & 0o111) !== 0 ? MODE_EXECUTABLE : MODE_REGULAR
+}
+
+function scanned (path: string, sourcePath: string, st: Stats): ScannedEntry {
+  const kind = st.isDirectory() ? 'dir' : 'file'
+  return { path, kind, size: kind === 'dir' ? 0 : st.size, mtimeMs: Math.floor(st.mtimeMs), mode: modeOf(st), sourcePath }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+export async function scanPaths (paths: string[], options: ScanOptions = {}): Promise<ScannedEntry[]> {
+  const { signal } = options
+  const warn = options.onWarning ?? (() => {})
+  const out: ScannedEntry[] = []
+  const roots = new Map<string, string>()
+
+  /** Add `abs` (already lstat'ed) at `rel`; returns whether anything was added. */
+  async function visit (abs: string, rel: string, st: Stats, top: boolean): Promise<boolean> {
+    checkSignal(signal)
+    if (st.isSymbolicLink()) { warn({ path: abs, reason: 'symbolic link, skipped' }); return false }
+    if (st.isFile()) { out.push(scanned(rel, abs, st)); return true }
+    if (!st.isDirectory()) { warn({ path: abs, reason: 'not a regular file or directory, skipped' }); return false }
+    let names: Buffer[]
+    try {
+      names = await readdir(abs, { encoding: 'buffer' })
+    } catch (err) {
+      if (top) throw toFerryError(err, 'E_IO')
+      warn({ path: abs, reason: `cannot read directory (${(err as Error).message}), skipped` })
+      return false
+    }
+    names.sort(Buffer.compare)
+    const children: Array<{ abs: string, rel: string }> = []
+    for (const raw of names) {
+      let name: string
+      try {
+        name = utf8.decode(raw)
+      } catch {
+        warn({ path: join(abs, raw.toString('latin1')), reason: 'name is not valid UTF-8, skipped' })
+        continue
+      }
+      const child = { abs: join(abs, name), rel: `${rel}/${name}` }
+      try {
+        validateRelativePath(child.rel)
+        children.push(child)
+      } catch (err) {
+        warn({ path: child.abs, reason: `${(err as Error).message}, skipped` })
+      }
+    }
+    const stats = await Promise.allSettled(children.map(async c => await lstat(c.abs)))
+    let added = false
+    for (const [i, c] of children.entries()) {
+      const r = stats[i]
+      if (r.status === 'rejected') { warn({ path: c.abs, reason: `cannot stat (${(r.reason as Error).message}), skipped` }); continue }
+      if (await visit(c.abs, c.rel, r.value, false)) added = true
+    }
+    if (!added) out.push(scanned(rel, abs, st))
+    return true
+  }
+
+  for (const p of paths) {
+    checkSignal(signal)
+    const abs = resolve(p)
+    const name = basename(abs)
+    if (name === '') throw new FerryError('E_BAD_REQUEST', `cannot send the file system root ${abs}`)
+    const prev = roots.get(name)
+    if (prev === abs) continue
+    if (prev !== undefined) throw new FerryError('E_BAD_REQUEST', `${prev} and ${abs} would both be sent as "${name}"; send them separately`)
+    validateRelativePath(name)
+    roots.set(name, abs)
+    let st: Stats
+    try {
+      st = await lstat(abs)
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'ENOENT') throw new FerryError('E_PATH_NOT_FOUND', `${abs}: no such file or directory`, { cause: err })
+      throw toFerryError(err, 'E_IO')
+    }
+    await visit(abs, name, st, true)
+  }
+  return out
+}
+
+export async function buildManifest (entries: ScannedEntry[], pool: HashPool, options: BuildOptions = {}): Promise<Manifest> {
+  checkSignal(options.signal)
+  const stop = new AbortController()
+  const signal = options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal])
+  const progress: BuildProgress = {
+    hashedBytes: 0,
+    totalBytes: entries.reduce((n, e) => n + (e.kind === 'file' ? e.size : 0), 0),
+    filesDone: 0,
+    totalFiles: entries.length
+  }
+  let lastReport = 0
+  const report = (force: boolean): void => {
+    const now = performance.now()
+    if (options.onProgress === undefined || (!force && now - lastReport < PROGRESS_INTERVAL_MS)) return
+    lastReport = now
+    options.onProgress({ ...progress })
+  }
+
+  async function hashEntry (e: ScannedEntry): Promise<FileEntry> {
+    if (e.kind === 'dir') return { ...e, chunkSize: 0, chunks: [], fileRoot: computeFileRoot(0, 0, []) }
+    let cur = e
+    for (let attempt = 1; ; attempt++) {
+      const chunkSize = chunkSizeFor(cur.size)
+      let hashed = 0
+      let chunks: Uint8Array[] | undefined
+      let failure: unknown
+      try {
+        chunks = await pool.hashFileChunks(cur.sourcePath, chunkSize, {
+          signal,
+          size: cur.size,
+          onChunk: (_i, _d, length) => { hashed += length; progress.hashedBytes += length; report(false) }
+        })
+      } catch (err) {
+        failure = err
+        if (toFerryError(err).code !== 'E_IO') throw err
+      }
+      const now = await lstat(cur.sourcePath).catch((err: unknown) => { throw toFerryError(err, 'E_IO') })
+      const again = scanned(cur.path, cur.sourcePath, now)
+      if (chunks !== undefined && now.isFile() && again.size === cur.size && again.mtimeMs === cur.mtimeMs) {
+        return { ...again, chunkSize, chunks, fileRoot: computeFileRoot(cur.size, chunkSize, chunks) }
+      }
+      progress.hashedBytes -= hashed
+      if (!now.isFile()) throw new FerryError('E_IO', `${cur.sourcePath} is no longer a regular file`)
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new FerryError('E_IO', `${cur.sourcePath} keeps changing while it is hashed; send it when it is stable`, { cause: failure })
+      }
+      progress.totalBytes += again.size - cur.size
+      cur = again
+    }
+  }
+
+  const files = new Array<FileEntry>(entries.length)
+  let next = 0
+  const lane = async (): Promise<void> => {
+    while (next < entries.length) {
+      const i = next++
+      files[i] = await hashEntry(entries[i])
+      progress.filesDone++
+      report(false)
+    }
+  }
+  try {
+    await Promise.all(Array.from({ length: Math.min(FILES_IN_FLIGHT, entries.length) }, lane))
+  } catch (err) {
+    stop.abort()
+    throw toFerryError(err, 'E_IO')
+  }
+  report(true)
+  return { files, root: computeTransferRoot(files), totalBytes: progress.totalBytes }
+}

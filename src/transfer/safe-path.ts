@@ -1,0 +1,145 @@
+// Checks on relative paths that come from a peer, and where they may land.
+//
+// Owns: the rules a manifest path must pass (validateRelativePath), mapping
+// validated components under a receive folder without crossing a symlink
+// (resolveInside), and the keep-both collision rule (uniqueDestination).
+// Must never: create, write, rename or delete anything; normalise or re-encode
+// a name (a path is accepted byte for byte or refused); trust a path that
+// has not gone through validateRelativePath.
+//
+// resolveInside checks the file system as it is now. Callers still create
+// directories with mkdir (which never follows a final symlink), open with
+// O_NOFOLLOW/O_EXCL ('wx'), and rename without overwriting, to close the race.
+
+import { lstat, realpath } from 'node:fs/promises'
+import { basename, dirname, join, relative, isAbsolute } from 'node:path'
+import { FerryError } from '../errors.ts'
+
+export const MAX_COMPONENT_BYTES = 255
+export const MAX_PATH_BYTES = 4096
+export const MAX_PATH_DEPTH = 64
+/** First component reserved for part files in a receive folder (compared case-insensitively). */
+export const PART_DIR = '.ferry-part'
+
+const encoder = new TextEncoder()
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
+// Windows device names, alone or followed by an extension ("con.txt"); Windows
+// also ignores trailing spaces before the dot ("CON .txt") and accepts ¹²³.
+const DEVICE = /^(con|prn|aux|nul|conin\$|conout\$|com[1-9¹²³]|lpt[1-9¹²³])$/i
+
+/** A peer-supplied name made safe to print: quoted, control and bidi characters escaped, cut at 200. */
+function quote (p: string): string {
+  const s = p.length > 200 ? `${p.slice(0, 200)}…` : p
+  return JSON.stringify(s).replace(/[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
+function unsafe (p: string, reason: string): FerryError {
+  return new FerryError('E_PATH_UNSAFE', `unsafe path ${quote(p)}: ${reason}`)
+}
+
+function checkComponent (p: string, c: string): void {
+  if (c === '') throw unsafe(p, 'empty component')
+  if (c === '.' || c === '..') throw unsafe(p, `${quote(c)} component`)
+  if (encoder.encode(c).length > MAX_COMPONENT_BYTES) throw unsafe(p, `a component is longer than ${MAX_COMPONENT_BYTES} bytes`)
+  if (/[. ]$/.test(c)) throw unsafe(p, 'a component ends with a dot or a space')
+  const dot = c.indexOf('.')
+  if (DEVICE.test((dot < 0 ? c : c.slice(0, dot)).trimEnd())) throw unsafe(p, `${quote(c)} is a Windows device name`)
+}
+
+/**
+ * Check a peer-supplied POSIX relative path ('/'-separated) and return its
+ * components. Throws FerryError E_PATH_UNSAFE naming the path and the reason.
+ */
+export function validateRelativePath (p: string): string[] {
+  if (typeof p !== 'string' || p === '') throw unsafe(String(p), 'empty path')
+  if (p.includes('\0')) throw unsafe(p, 'contains NUL')
+  if (!p.isWellFormed()) throw unsafe(p, 'not valid Unicode (lone surrogate)')
+  if (encoder.encode(p).length > MAX_PATH_BYTES) throw unsafe(p, `longer than ${MAX_PATH_BYTES} bytes`)
+  if (CONTROL.test(p)) throw unsafe(p, 'contains a control character')
+  if (p.includes('\\')) throw unsafe(p, 'contains a backslash')
+  if (p.startsWith('/')) throw unsafe(p, 'absolute path')
+  const components = p.split('/')
+  if (components.length > MAX_PATH_DEPTH) throw unsafe(p, `deeper than ${MAX_PATH_DEPTH} components`)
+  for (const c of components) checkComponent(p, c)
+  if (components[0].toLowerCase() === PART_DIR) throw unsafe(p, `"${PART_DIR}" is reserved for part files`)
+  return components
+}
+
+/**
+ * Join validated components under rootDir and return the absolute path.
+ * The base is realpath(rootDir); every component that already exists on
+ * the way (the last one included) is lstat'ed and must not be a symlink.
+ * Missing components are fine (they will be created). Throws E_PATH_UNSAFE.
+ */
+export async function resolveInside (rootDir: string, components: string[]): Promise<string> {
+  const shown = components.join('/')
+  validateRelativePath(shown)
+  if (components.some(c => c.includes('/'))) throw unsafe(shown, 'a component contains "/"')
+  let base: string
+  try {
+    base = await realpath(rootDir)
+  } catch (err) {
+    throw new FerryError('E_PATH_NOT_FOUND', `receive folder ${rootDir} does not exist`, { cause: err })
+  }
+  let current = base
+  for (const c of components) {
+    current = join(current, c)
+    let isLink: boolean
+    try {
+      isLink = (await lstat(current)).isSymbolicLink()
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'ENOENT') break
+      throw new FerryError('E_IO', `cannot check ${current}: ${(err as Error).message}`, { cause: err })
+    }
+    if (isLink) throw unsafe(shown, `${relative(base, current)} is a symbolic link in the receive folder`)
+  }
+  const result = join(base, ...components)
+  const rel = relative(base, result)
+  if (rel === '' || rel === '..' || rel.startsWith('../') || isAbsolute(rel)) throw unsafe(shown, 'escapes the receive folder')
+  return result
+}
+
+/** Split a name into stem and extension for "name (1).ext": dotfiles keep their leading dot, ".tar.*" stays whole. */
+function splitName (name: string): [string, string] {
+  const m = /^(.+?)(\.tar\.[^.]+)$/i.exec(name)
+  if (m !== null) return [m[1], m[2]]
+  const dot = name.lastIndexOf('.')
+  if (dot <= 0) return [name, '']
+  return [name.slice(0, dot), name.slice(dot)]
+}
+
+async function exists (path: string): Promise<boolean> {
+  try {
+    await lstat(path)
+    return true
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ENOENT') return false
+    throw new FerryError('E_IO', `cannot check ${path}: ${(err as Error).message}`, { cause: err })
+  }
+}
+
+/** Shorten `stem` (by whole code points) so stem + suffix fits in one component. */
+function fit (stem: string, suffix: string): string {
+  let s = stem
+  while (s.length > 1 && encoder.encode(s + suffix).length > MAX_COMPONENT_BYTES) s = Array.from(s).slice(0, -1).join('')
+  return s + suffix
+}
+
+/**
+ * `path` itself when nothing exists there (not even a dangling symlink),
+ * else the first free `stem (n)ext` next to it: `IMG.jpg` → `IMG (1).jpg`,
+ * `notes` → `notes (1)`, `.bashrc` → `.bashrc (1)`, `a.tar.gz` → `a (1).tar.gz`.
+ * Checks only; the caller must still create the file without overwriting.
+ */
+export async function uniqueDestination (path: string): Promise<string> {
+  if (!await exists(path)) return path
+  const dir = dirname(path)
+  const [stem, ext] = splitName(basename(path))
+  for (let n = 1; n <= 10_000; n++) {
+    const candidate = join(dir, fit(stem, ` (${n})${ext}`))
+    if (!await exists(candidate)) return candidate
+  }
+  throw new FerryError('E_IO', `no free name for ${path} after 10000 tries`)
+}

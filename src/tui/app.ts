@@ -1,0 +1,166 @@
+// The root component of `ferry tui`: holds the reducer state, keeps the daemon
+// link (connection.ts), turns keys into commands (keys.ts) and runs the daemon
+// operations the user asks for. Quitting only unmounts the TUI and closes its
+// own connection; it never calls anything that changes the daemon.
+
+import { createElement as h, useEffect, useReducer, useState } from 'react'
+import type { ReactNode } from 'react'
+import { Box, Text, useApp, useInput, useWindowSize } from 'ink'
+import { sanitizeForDisplay, toFerryError } from '../errors.ts'
+import { useDaemonLink } from './connection.ts'
+import type { ControlClientLike } from './connection.ts'
+import { colorEnabled, supportsUnicode } from './format.ts'
+import { helpText, keyToCommands } from './keys.ts'
+import type { Command, Op } from './keys.ts'
+import { checkPaths } from './paths.ts'
+import { initialState, reduce, sendablePeers } from './state.ts'
+import type { Action, TuiState } from './state.ts'
+import { OffersScreen } from './components/OffersScreen.ts'
+import { PairScreen } from './components/PairScreen.ts'
+import { PeersScreen } from './components/PeersScreen.ts'
+import { SendScreen } from './components/SendScreen.ts'
+import { StatusBar } from './components/StatusBar.ts'
+import { Tabs } from './components/Tabs.ts'
+import { TransfersScreen } from './components/TransfersScreen.ts'
+import { g, line } from './components/ui.ts'
+import type { Ui } from './components/ui.ts'
+
+export type { ControlClientLike } from './connection.ts'
+
+export interface AppProps {
+  /** an already connected client (tests pass a fake); reconnects use `connect` */
+  client?: ControlClientLike
+  connect: () => Promise<ControlClientLike>
+  /** the ferry home, for the "start the daemon" hint */
+  home: string
+  initialState?: TuiState
+  /** reconnect delay while the daemon is down (default 1000 ms) */
+  retryMs?: number
+}
+
+/** Lines used by everything but the screen body: tabs, rule, status, help, and one spare row. */
+const CHROME_ROWS = 5
+
+export function App (props: AppProps) {
+  const [state, dispatch] = useReducer(reduce, props.initialState ?? initialState())
+  const link = useDaemonLink({ client: props.client, connect: props.connect, retryMs: props.retryMs }, dispatch)
+  const { exit } = useApp()
+  const { columns, rows } = useWindowSize()
+  const [now, setNow] = useState(() => Date.now())
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000)
+    return () => clearInterval(t)
+  }, [])
+
+  const ui: Ui = {
+    width: Math.max(20, columns),
+    rows: Math.max(3, rows - CHROME_ROWS),
+    color: colorEnabled(process.env),
+    unicode: supportsUnicode(process.env),
+    now
+  }
+
+  const runOp = async (op: Op): Promise<void> => {
+    const c = link.current
+    if (c == null) {
+      dispatch({ type: 'error', error: { code: 'E_DAEMON_NOT_RUNNING', message: 'not connected to the daemon' } })
+      return
+    }
+    dispatch({ type: 'clear' })
+    try {
+      const actions = await perform(c, op, state)
+      if (actions.length > 0) dispatch({ type: 'batch', actions })
+    } catch (err) {
+      dispatch({ type: 'error', error: toFerryError(err).toJSON() })
+    }
+  }
+
+  const execute = (cmds: Command[]): void => {
+    for (const cmd of cmds) {
+      if (cmd.kind === 'quit') exit()
+      else if (cmd.kind === 'action') dispatch(cmd.action)
+      else void runOp(cmd.op)
+    }
+  }
+
+  useInput((input, key) => execute(keyToCommands(state, input, key)))
+
+  return h(Box, { flexDirection: 'column', width: ui.width, height: Math.max(6, rows - 1) },
+    h(Tabs, { screen: state.screen, selfName: state.self?.name, offers: state.offers.length, active: state.active.length, ui }),
+    line('rule', { dimColor: true }, g(ui, '─').repeat(ui.width)),
+    h(Box, { flexDirection: 'column', flexGrow: 1, height: ui.rows, overflow: 'hidden' }, body(state, ui, props.home, dispatch, runOp)),
+    h(StatusBar, { connection: state.connection, selfName: state.self?.name, error: state.lastError, notice: state.notice, help: helpText(state), ui })
+  )
+}
+
+function body (s: TuiState, ui: Ui, home: string, dispatch: (a: Action) => void, runOp: (op: Op) => Promise<void>): ReactNode {
+  if (s.connection === 'down') {
+    return h(Box, { flexDirection: 'column' },
+      h(Text, { bold: true }, `daemon not running — start it with \`ferry daemon --home ${sanitizeForDisplay(home)}\``),
+      h(Text, { dimColor: true }, 'retrying every second…')
+    )
+  }
+  if (s.connection === 'connecting' && s.self == null) return h(Text, {}, 'connecting to the daemon…')
+  switch (s.screen) {
+    case 'peers': return h(PeersScreen, { peers: s.peers, selected: s.sel.peers, ui })
+    case 'offers': return h(OffersScreen, { offers: s.offers, selected: s.sel.offers, ui })
+    case 'transfers': return h(TransfersScreen, { active: s.active, history: s.history, selected: s.sel.transfers, ui })
+    case 'pair': return h(PairScreen, {
+      mode: s.pairMode,
+      pairing: s.pairing,
+      code: s.pairCode,
+      onCodeChange: (value) => dispatch({ type: 'input', field: 'pairCode', value }),
+      onSubmit: (value) => { void runOp({ op: 'pair.enter', code: value }) },
+      ui
+    })
+    case 'send': return h(SendScreen, {
+      peers: sendablePeers(s),
+      sendTo: s.sendTo,
+      paths: s.sendPaths,
+      missing: s.missing,
+      onPathsChange: (value) => dispatch({ type: 'input', field: 'sendPaths', value }),
+      onSubmit: (value) => { if (s.sendTo != null) void runOp({ op: 'send', peer: s.sendTo, paths: value }) },
+      ui
+    })
+  }
+}
+
+/** Run one daemon operation; returns the reducer actions for its result. */
+async function perform (c: ControlClientLike, op: Op, s: TuiState): Promise<Action[]> {
+  switch (op.op) {
+    case 'accept': {
+      const t = await c.call('accept', { id: op.id })
+      return [{ type: 'event', name: 'transfer', data: t }, { type: 'event', name: 'offer:removed', data: { id: op.id } },
+        { type: 'notice', text: 'accepted — progress on screen 4' }]
+    }
+    case 'decline':
+      await c.call('decline', { id: op.id })
+      return [{ type: 'event', name: 'offer:removed', data: { id: op.id } }, { type: 'notice', text: 'declined' }]
+    case 'unpair': {
+      const r = await c.call('unpair', { peer: op.peer })
+      const p = s.peers.find((x) => x.peerId === r.peerId)
+      const actions: Action[] = [{ type: 'notice', text: `unpaired ${p == null ? r.peerId : sanitizeForDisplay(p.name)}` }]
+      if (p != null) actions.unshift({ type: 'event', name: 'peer', data: { ...p, paired: false } })
+      return actions
+    }
+    case 'pair.show':
+      return [{ type: 'event', name: 'pairing', data: await c.call('pair.show', {}) }]
+    case 'pair.enter': {
+      const code = op.code.trim()
+      if (code === '') return [{ type: 'notice', text: 'type the code shown on the other device first' }]
+      return [{ type: 'event', name: 'pairing', data: await c.call('pair.enter', { code }) }]
+    }
+    case 'pair.cancel':
+      await c.call('pair.cancel', { id: op.id })
+      return []
+    case 'send': {
+      const { paths, missing } = checkPaths(op.paths)
+      if (missing.length > 0) return [{ type: 'missing', paths: missing }]
+      if (paths.length === 0) return [{ type: 'notice', text: 'type at least one path to send' }]
+      const t = await c.call('send', { peer: op.peer, paths })
+      return [{ type: 'event', name: 'transfer', data: t }, { type: 'input', field: 'sendPaths', value: '' }, { type: 'screen', screen: 'transfers' }]
+    }
+    case 'cancel':
+      return [{ type: 'event', name: 'transfer', data: await c.call('cancel', { id: op.id }) }]
+  }
+}

@@ -1,0 +1,42 @@
+// Screen 3: incoming offers waiting for a decision — sender, file count,
+// total size and the first file names — with the selected offer marked.
+// Pure function of its props; `a`/`d` live in keys.ts.
+
+import { createElement as h } from 'react'
+import { Box, Text } from 'ink'
+import type { OfferInfo } from '../../daemon/control/types.ts'
+import { sanitizeForDisplay } from '../../errors.ts'
+import { formatAgo, formatBytes, shortPeerId } from '../format.ts'
+import { g, line, tint, windowStart } from './ui.ts'
+import type { Ui } from './ui.ts'
+
+export interface OffersScreenProps {
+  offers: OfferInfo[]
+  selected: number
+  ui: Ui
+}
+
+export function OffersScreen ({ offers, selected, ui }: OffersScreenProps) {
+  if (offers.length === 0) {
+    return h(Box, { flexDirection: 'column' },
+      line('none', {}, 'No offers waiting.'),
+      line('hint', { dimColor: true }, 'When a paired peer sends you files, the offer appears here to accept or decline.')
+    )
+  }
+  const size = Math.max(1, Math.floor(ui.rows / 2))
+  const start = windowStart(offers.length, selected, size)
+  const rows = offers.slice(start, start + size).flatMap((o, i) => {
+    const sel = start + i === selected
+    const names = o.names.map((n) => sanitizeForDisplay(n)).join(', ')
+    const more = o.files > o.names.length ? `, ${g(ui, '…')} +${o.files - o.names.length} more` : ''
+    return [
+      line(`${o.id}:1`, { inverse: sel },
+        sel ? `${g(ui, '›')} ` : '  ',
+        h(Text, { bold: true, color: tint(ui, 'cyan') }, sanitizeForDisplay(o.peerName) || '(unnamed)'),
+        ` (${shortPeerId(o.peerId)})  ${o.files} file${o.files === 1 ? '' : 's'}  ${formatBytes(o.totalBytes)}  ${formatAgo(o.receivedAt, ui.now)}`
+      ),
+      line(`${o.id}:2`, { dimColor: !sel }, `    ${names}${more}`)
+    ]
+  })
+  return h(Box, { flexDirection: 'column' }, ...rows)
+}

@@ -1,0 +1,86 @@
+// Screen 2: pairing by code. "Show a code" displays the daemon's code large,
+// with a live expiry countdown and the outcome; "enter a code" is a text field
+// submitted with Enter. Pure function of its props: the text field's value and
+// callbacks come from app.ts, the clock from `ui.now`.
+
+import { createElement as h } from 'react'
+import type { ReactNode } from 'react'
+import { Box, Text } from 'ink'
+import TextInput from 'ink-text-input'
+import type { PairingState } from '../../daemon/control/types.ts'
+import { sanitizeForDisplay } from '../../errors.ts'
+import { formatCountdown, shortPeerId } from '../format.ts'
+import type { PairMode } from '../state.ts'
+import { g, line, tint } from './ui.ts'
+import type { Ui } from './ui.ts'
+
+export interface PairScreenProps {
+  mode: PairMode
+  pairing?: PairingState
+  code: string
+  onCodeChange: (value: string) => void
+  onSubmit: (value: string) => void
+  ui: Ui
+}
+
+export function PairScreen (props: PairScreenProps) {
+  const { mode, pairing, ui } = props
+  if (mode === 'show') return showView(pairing?.role === 'show' ? pairing : undefined, ui)
+  if (mode === 'enter') return enterView(props)
+  return h(Box, { flexDirection: 'column' },
+    line('intro', {}, 'Pair with another device by code. Paired devices can send each other files.'),
+    line('gap', {}, ' '),
+    line('s', {}, h(Text, { bold: true }, '  s'), '  show a code here, and type it on the other device'),
+    line('e', {}, h(Text, { bold: true }, '  e'), '  enter a code shown on the other device'),
+    pairing != null ? line('gap2', {}, ' ') : null,
+    pairing != null ? line('last', {}, 'Last pairing: ', outcome(pairing, ui)) : null
+  )
+}
+
+function showView (p: PairingState | undefined, ui: Ui): ReactNode {
+  if (p == null || p.code == null) return line('wait', {}, 'Asking the daemon for a code…')
+  const live = p.phase === 'waiting' || p.phase === 'exchanging'
+  return h(Box, { flexDirection: 'column' },
+    line('intro', {}, 'Type this code on the other device:'),
+    h(Box, { borderStyle: ui.unicode ? 'double' : 'classic', borderColor: tint(ui, 'cyan'), paddingX: 4, paddingY: ui.rows >= 14 ? 1 : 0, alignSelf: 'flex-start' },
+      h(Text, { bold: true, color: tint(ui, live ? 'cyanBright' : 'gray'), wrap: 'truncate-end' }, sanitizeForDisplay(p.code))
+    ),
+    live && p.expiresAt != null
+      ? line('exp', {}, 'expires in ', h(Text, { bold: true }, formatCountdown(p.expiresAt, ui.now)))
+      : null,
+    line('outcome', {}, outcome(p, ui))
+  )
+}
+
+function enterView ({ pairing, code, onCodeChange, onSubmit, ui }: PairScreenProps): ReactNode {
+  const p = pairing?.role === 'enter' ? pairing : undefined
+  return h(Box, { flexDirection: 'column' },
+    line('intro', {}, 'Enter the code shown on the other device, then press Enter:'),
+    h(Box, {},
+      h(Text, { color: tint(ui, 'cyan') }, `${g(ui, '›')} `),
+      h(TextInput, { value: code, onChange: onCodeChange, onSubmit, placeholder: 'e.g. 7-violet-orbit' })
+    ),
+    p != null ? line('outcome', {}, outcome(p, ui)) : null
+  )
+}
+
+/** What happened to a pairing, in one line. */
+export function outcome (p: PairingState, ui: Ui): ReactNode {
+  switch (p.phase) {
+    case 'waiting':
+      return h(Text, { color: tint(ui, 'yellow') }, p.role === 'show' ? 'waiting for the other device…' : 'connecting…')
+    case 'exchanging':
+      return h(Text, { color: tint(ui, 'yellow') }, 'exchanging keys…')
+    case 'paired': {
+      const name = p.peer == null ? 'peer' : `${sanitizeForDisplay(p.peer.name)} (${shortPeerId(p.peer.peerId)})`
+      return h(Text, { color: tint(ui, 'green'), bold: true }, `${g(ui, '✓')} paired with ${name}`)
+    }
+    case 'failed':
+      return h(Text, { color: tint(ui, 'red') },
+        `${g(ui, '✗')} failed: ${p.error?.code ?? 'E_PAIRING_FAILED'}${p.error != null ? ` ${sanitizeForDisplay(p.error.message)}` : ''}`)
+    case 'expired':
+      return h(Text, { color: tint(ui, 'red') }, `${g(ui, '✗')} expired — press s for a new code`)
+    case 'cancelled':
+      return h(Text, { dimColor: true }, 'cancelled')
+  }
+}

@@ -1,0 +1,53 @@
+// Screen 5: send files. Pick a paired peer with up/down, type paths separated
+// by spaces, Enter sends. Paths that do not exist are listed and nothing is
+// sent. Pure function of its props: value, callbacks and the missing list come
+// from app.ts.
+
+import { createElement as h } from 'react'
+import { Box, Text } from 'ink'
+import TextInput from 'ink-text-input'
+import type { PeerInfo } from '../../daemon/control/types.ts'
+import { sanitizeForDisplay } from '../../errors.ts'
+import { fit, shortPeerId } from '../format.ts'
+import { g, line, tint, windowStart } from './ui.ts'
+import type { Ui } from './ui.ts'
+
+export interface SendScreenProps {
+  peers: PeerInfo[]
+  sendTo?: string
+  paths: string
+  missing: string[]
+  onPathsChange: (value: string) => void
+  onSubmit: (value: string) => void
+  ui: Ui
+}
+
+export function SendScreen ({ peers, sendTo, paths, missing, onPathsChange, onSubmit, ui }: SendScreenProps) {
+  const selected = Math.max(0, peers.findIndex((p) => p.peerId === sendTo))
+  const size = Math.max(1, Math.min(peers.length, ui.rows - 6))
+  const start = windowStart(peers.length, selected, size)
+  const nameW = Math.max(8, ui.width - 4 - 12 - 10)
+  const list = peers.length === 0
+    ? [line('none', { color: tint(ui, 'yellow') }, 'No paired peers — pair one on screen 2 first.')]
+    : peers.slice(start, start + size).map((p, i) => {
+      const sel = start + i === selected
+      return line(p.peerId, { inverse: sel },
+        sel ? `${g(ui, '›')} ` : '  ',
+        fit(sanitizeForDisplay(p.name) || '(unnamed)', nameW - 1), ' ',
+        fit(shortPeerId(p.peerId), 12),
+        h(Text, { color: tint(ui, p.online ? 'green' : 'gray') }, p.online ? 'online' : 'offline'))
+    })
+  return h(Box, { flexDirection: 'column' },
+    line('to', { bold: true }, `Send to (${g(ui, '↑')}${g(ui, '↓')} to choose):`),
+    ...list,
+    line('gap', {}, ' '),
+    line('paths', { bold: true }, 'Files or folders, separated by spaces (quote paths with spaces):'),
+    h(Box, {},
+      h(Text, { color: tint(ui, 'cyan') }, `${g(ui, '›')} `),
+      h(TextInput, { value: paths, onChange: onPathsChange, onSubmit, placeholder: '~/photos report.pdf' })
+    ),
+    missing.length > 0
+      ? line('missing', { color: tint(ui, 'red') }, `${g(ui, '✗')} not found: ${missing.map((m) => sanitizeForDisplay(m)).join(', ')}`)
+      : null
+  )
+}

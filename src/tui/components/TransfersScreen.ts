@@ -1,0 +1,112 @@
+// Screen 4: active transfers (overall bar, per-file bars for files in flight,
+// bytes, rate, ETA, state with the 'resumed' flag) and below them the history
+// of finished ones (done with receipt verified/unverified, failed with its
+// error code, cancelled). Pure function of its props; fits `ui.rows` lines.
+
+import { createElement as h } from 'react'
+import type { ReactNode } from 'react'
+import { Box, Text } from 'ink'
+import type { TransferInfo } from '../../daemon/control/types.ts'
+import { sanitizeForDisplay } from '../../errors.ts'
+import { fit, formatAgo, formatBytes, formatEta, formatRate, percent, progressBar, shortPeerId } from '../format.ts'
+import { g, line, tint } from './ui.ts'
+import type { Ui } from './ui.ts'
+
+export interface TransfersScreenProps {
+  active: TransferInfo[]
+  history: TransferInfo[]
+  selected: number
+  ui: Ui
+}
+
+const MAX_FILES = 3
+
+export function TransfersScreen ({ active, history, selected, ui }: TransfersScreenProps) {
+  const histWant = history.length === 0 ? 0 : Math.min(history.length + 1, Math.max(3, Math.floor(ui.rows / 3)))
+  let budget = Math.max(2, ui.rows - histWant - (history.length > 0 ? 1 : 0))
+  const out: ReactNode[] = []
+  if (active.length === 0) {
+    out.push(line('none', { dimColor: true }, 'No active transfers. Send files from screen 5; accept offers on screen 3.'))
+    budget -= 1
+  }
+  // start at the selected transfer when earlier ones would push it off screen
+  let shown = 0
+  let upToSel = 0
+  for (let i = 0; i <= selected && i < active.length; i++) upToSel += blockLines(active[i])
+  const first = upToSel <= budget ? 0 : selected
+  for (let i = first; i < active.length; i++) {
+    const lines = activeBlock(active[i], i === selected, ui)
+    if (lines.length > budget) break
+    out.push(...lines)
+    budget -= lines.length
+    shown++
+  }
+  if (shown < active.length - first && active.length > 0) out.push(line('more-active', { dimColor: true }, `  +${active.length - first - shown} more`))
+  if (history.length > 0) {
+    out.push(line('hist-gap', {}, ' '))
+    const room = Math.max(1, ui.rows - out.length - 1)
+    out.push(line('hist', { bold: true }, `History (${history.length})`))
+    for (const t of history.slice(0, room)) out.push(historyLine(t, ui))
+  }
+  return h(Box, { flexDirection: 'column' }, ...out)
+}
+
+function blockLines (t: TransferInfo): number {
+  return 2 + Math.min(MAX_FILES, t.inFlight.length) + (t.inFlight.length > MAX_FILES ? 1 : 0)
+}
+
+const STATE_LABEL: Record<string, string> = {
+  offered: 'offered, waiting for the receiver', accepted: 'accepted', fetching: 'transferring',
+  verifying: 'verifying', waiting: 'waiting for peer', done: 'done', failed: 'failed', cancelled: 'cancelled'
+}
+
+function who (t: TransferInfo, ui: Ui): string {
+  const name = sanitizeForDisplay(t.peerName) || shortPeerId(t.peerId)
+  return t.direction === 'send' ? `${g(ui, '↑')} to ${name}` : `${g(ui, '↓')} from ${name}`
+}
+
+function activeBlock (t: TransferInfo, sel: boolean, ui: Ui): ReactNode[] {
+  const pct = percent(t.doneBytes, t.totalBytes)
+  const nums = ` ${String(pct).padStart(3)}%  ${formatBytes(t.doneBytes)} / ${formatBytes(t.totalBytes)}  ${formatRate(t.rate)}  ETA ${formatEta(t.etaSeconds)}`
+  const barW = Math.max(10, ui.width - 4 - nums.length)
+  const lines: ReactNode[] = [
+    line(`${t.id}:h`, { inverse: sel },
+      sel ? `${g(ui, '›')} ` : '  ',
+      h(Text, { bold: true }, who(t, ui)),
+      `  ${t.files} file${t.files === 1 ? '' : 's'}  `,
+      h(Text, { color: tint(ui, t.state === 'waiting' ? 'yellow' : 'cyan') }, STATE_LABEL[t.state] ?? t.state),
+      t.resumed ? h(Text, { color: tint(ui, 'magenta') }, '  resumed') : null
+    ),
+    line(`${t.id}:bar`, {}, '  ', h(Text, { color: tint(ui, 'green') }, progressBar(pct / 100, barW, { ascii: !ui.unicode })), nums)
+  ]
+  const fileBar = 12
+  const nameW = Math.max(8, ui.width - 8 - fileBar - 24)
+  for (const f of t.inFlight.slice(0, MAX_FILES)) {
+    const frac = f.size === 0 ? 1 : f.doneBytes / f.size
+    lines.push(line(`${t.id}:${f.path}`, { dimColor: true },
+      `    ${fit(sanitizeForDisplay(f.path), nameW)} `,
+      progressBar(frac, fileBar, { ascii: !ui.unicode }),
+      ` ${formatBytes(f.doneBytes)} / ${formatBytes(f.size)}`))
+  }
+  if (t.inFlight.length > MAX_FILES) lines.push(line(`${t.id}:more`, { dimColor: true }, `    +${t.inFlight.length - MAX_FILES} more files in flight`))
+  return lines
+}
+
+const STATUS_W = 27
+
+function historyLine (t: TransferInfo, ui: Ui): ReactNode {
+  const when = formatAgo(t.finishedAt ?? t.createdAt, ui.now)
+  const size = `${t.files} file${t.files === 1 ? '' : 's'}, ${formatBytes(t.totalBytes)}`
+  let status: ReactNode
+  if (t.state === 'done') {
+    const verified = t.receipt?.verified === true
+    status = h(Text, {},
+      h(Text, { color: tint(ui, 'green') }, `${g(ui, '✓')} done     `),
+      h(Text, { color: tint(ui, verified ? 'green' : 'yellow') }, fit(verified ? 'verified' : 'unverified', STATUS_W - 11)))
+  } else if (t.state === 'failed') {
+    status = h(Text, { color: tint(ui, 'red') }, fit(`${g(ui, '✗')} failed   ${t.error?.code ?? 'E_INTERNAL'}`, STATUS_W))
+  } else {
+    status = h(Text, { dimColor: true }, fit('- cancelled', STATUS_W))
+  }
+  return line(`hist:${t.id}`, {}, '  ', status, ` ${who(t, ui)}  ${size}  ${when}`)
+}

@@ -1,0 +1,57 @@
+// Shared display context and tiny helpers for the TUI components: terminal
+// size, colour and glyph choices, the clock, and a one-line text row that can
+// never wrap past the terminal width. No state, no I/O.
+
+import { createElement as h } from 'react'
+import type { ReactNode } from 'react'
+import { Text } from 'ink'
+import type { TextProps } from 'ink'
+
+export interface Ui {
+  /** terminal columns */
+  width: number
+  /** rows available to the screen body */
+  rows: number
+  /** false under NO_COLOR */
+  color: boolean
+  /** false on terminals without UTF-8: ASCII glyphs and bars */
+  unicode: boolean
+  /** ms since epoch, ticks once a second for countdowns and "last seen" */
+  now: number
+}
+
+export const defaultUi: Ui = { width: 80, rows: 19, color: true, unicode: true, now: Date.now() }
+
+type Color = NonNullable<TextProps['color']>
+
+/** A colour only when colours are on. */
+export function tint (ui: Ui, color: Color): Color | undefined {
+  return ui.color ? color : undefined
+}
+
+const ASCII: Record<string, string> = {
+  '›': '>', '●': '*', '○': 'o', '✓': '+', '✗': 'x', '↑': '^', '↓': 'v', '·': '|', '—': '-', '…': '...', '─': '-'
+}
+
+/** Pick the unicode glyph or its ASCII stand-in. */
+export function g (ui: Ui, glyph: string): string {
+  return ui.unicode ? glyph : (ASCII[glyph] ?? glyph)
+}
+
+/** Replace every known glyph in a string when the terminal is ASCII-only. */
+export function asciiize (ui: Ui, s: string): string {
+  if (ui.unicode) return s
+  return Array.from(s).map((c) => ASCII[c] ?? c).join('')
+}
+
+/** One terminal line: truncated at the right edge, never wrapped. */
+export function line (key: string | number, props: TextProps, ...children: ReactNode[]): ReactNode {
+  return h(Text, { key, wrap: 'truncate-end', ...props }, ...children)
+}
+
+/** First index of a `size`-row window over `count` rows that keeps `selected` visible. */
+export function windowStart (count: number, selected: number, size: number): number {
+  if (size <= 0 || count <= size) return 0
+  const half = Math.floor(size / 2)
+  return Math.max(0, Math.min(selected - half, count - size))
+}

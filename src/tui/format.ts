@@ -1,0 +1,106 @@
+// Pure text formatting for the TUI: sizes, rates, ETAs, peer ids, relative
+// times, progress bars and width-safe truncation. No React, no I/O, no clock:
+// callers pass `now` so every function is deterministic and testable.
+
+const UNITS = ['KiB', 'MiB', 'GiB', 'TiB'] as const
+
+/** 0 B, 512 B, 1.5 KiB, 12.0 MiB, 3.2 GiB (binary units, one decimal). */
+export function formatBytes (n: number): string {
+  if (!Number.isFinite(n) || n < 0) return '?'
+  if (n < 1024) return `${Math.round(n)} B`
+  let v = n / 1024
+  let i = 0
+  while (v >= 1024 && i < UNITS.length - 1) { v /= 1024; i++ }
+  return `${v.toFixed(1)} ${UNITS[i]}`
+}
+
+/** Bytes per second as decimal MB/s (kB/s below 1 MB/s so slow links still read as something). */
+export function formatRate (bytesPerSec: number): string {
+  if (!Number.isFinite(bytesPerSec) || bytesPerSec <= 0) return '0 MB/s'
+  if (bytesPerSec < 1e6) return `${Math.round(bytesPerSec / 1e3)} kB/s`
+  return `${(bytesPerSec / 1e6).toFixed(1)} MB/s`
+}
+
+const two = (n: number): string => String(n).padStart(2, '0')
+
+/** 45s, 1m 05s, 2h 03m; '--' when unknown. */
+export function formatEta (seconds: number | null | undefined): string {
+  if (seconds == null || !Number.isFinite(seconds) || seconds < 0) return '--'
+  const s = Math.round(seconds)
+  if (s < 60) return `${s}s`
+  if (s < 3600) return `${Math.floor(s / 60)}m ${two(s % 60)}s`
+  return `${Math.floor(s / 3600)}h ${two(Math.floor((s % 3600) / 60))}m`
+}
+
+/** Peer ids are long (12D3KooW…); show the last 8 chars, or first 4 + last 4 with `ends`. */
+export function shortPeerId (peerId: string, style: 'tail' | 'ends' = 'tail'): string {
+  if (peerId.length <= 12) return peerId
+  return style === 'tail' ? `…${peerId.slice(-8)}` : `${peerId.slice(0, 4)}…${peerId.slice(-4)}`
+}
+
+/** "just now", "42s ago", "5m ago", "3h ago", "2d ago"; "never" for 0. */
+export function formatAgo (then: number, now: number): string {
+  if (!Number.isFinite(then) || then <= 0) return 'never'
+  const s = Math.max(0, Math.floor((now - then) / 1000))
+  if (s < 5) return 'just now'
+  if (s < 60) return `${s}s ago`
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`
+  if (s < 86400) return `${Math.floor(s / 3600)}h ago`
+  return `${Math.floor(s / 86400)}d ago`
+}
+
+/** Seconds left until `expiresAt` as m:ss, never negative. */
+export function formatCountdown (expiresAt: number, now: number): string {
+  const s = Math.max(0, Math.ceil((expiresAt - now) / 1000))
+  return `${Math.floor(s / 60)}:${two(s % 60)}`
+}
+
+const PARTIALS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉']
+
+/**
+ * A bar exactly `width` cells wide. Unicode uses eighth blocks for a smooth
+ * edge; ASCII uses '#' and '-' for terminals without UTF-8.
+ */
+export function progressBar (fraction: number, width: number, opts: { ascii?: boolean } = {}): string {
+  const w = Math.max(0, Math.floor(width))
+  const f = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0
+  if (opts.ascii === true) {
+    const full = Math.floor(f * w)
+    return '#'.repeat(full) + '-'.repeat(w - full)
+  }
+  const eighths = Math.floor(f * w * 8)
+  const full = Math.floor(eighths / 8)
+  const part = full < w ? PARTIALS[eighths % 8] : ''
+  return '█'.repeat(full) + part + '░'.repeat(w - full - (part === '' ? 0 : 1))
+}
+
+/** done/total as a whole percentage (100 for an empty transfer). */
+export function percent (done: number, total: number): number {
+  if (total <= 0) return 100
+  return Math.min(100, Math.floor((done / total) * 100))
+}
+
+/** Cut to `max` code points, ending with '…' when cut. */
+export function truncate (s: string, max: number): string {
+  if (max <= 0) return ''
+  const chars = Array.from(s)
+  if (chars.length <= max) return s
+  return chars.slice(0, max - 1).join('') + '…'
+}
+
+/** Truncate then pad with spaces to exactly `width` code points. */
+export function fit (s: string, width: number): string {
+  const t = truncate(s, width)
+  return t + ' '.repeat(Math.max(0, width - Array.from(t).length))
+}
+
+/** Unicode glyphs unless the terminal is a Linux console or the user asks for ASCII. */
+export function supportsUnicode (env: Record<string, string | undefined>): boolean {
+  if (env.FERRY_ASCII != null && env.FERRY_ASCII !== '') return false
+  return env.TERM !== 'linux'
+}
+
+/** https://no-color.org: any non-empty NO_COLOR disables colour. */
+export function colorEnabled (env: Record<string, string | undefined>): boolean {
+  return env.NO_COLOR == null || env.NO_COLOR === ''
+}

@@ -1,0 +1,105 @@
+// Key bindings: a pure map from (state, key) to commands — local actions for
+// the reducer, daemon operations for app.ts to run, or quit. Also the help
+// line text, so the keys shown are the keys handled. No I/O here.
+
+import type { Key } from 'ink'
+import { SCREENS, selectedOffer, selectedPeer, selectedTransfer } from './state.ts'
+import type { Action, TuiState } from './state.ts'
+import { sanitizeForDisplay } from '../errors.ts'
+
+export type Op =
+  | { op: 'accept', id: string }
+  | { op: 'decline', id: string }
+  | { op: 'unpair', peer: string }
+  | { op: 'pair.show' }
+  | { op: 'pair.enter', code: string }
+  | { op: 'pair.cancel', id: string }
+  | { op: 'send', peer: string, paths: string }
+  | { op: 'cancel', id: string }
+
+export type Command = { kind: 'action', action: Action } | { kind: 'op', op: Op } | { kind: 'quit' }
+
+const act = (action: Action): Command => ({ kind: 'action', action })
+const run = (op: Op): Command => ({ kind: 'op', op })
+const notice = (text: string): Command[] => [act({ type: 'notice', text })]
+
+/** True while a text field has the keyboard: letters and digits go to it, not to shortcuts. */
+export function isTyping (s: TuiState): boolean {
+  if (s.connection === 'down') return false
+  return s.screen === 'send' || (s.screen === 'pair' && s.pairMode === 'enter')
+}
+
+export function keyToCommands (s: TuiState, input: string, key: Partial<Key>): Command[] {
+  if (key.ctrl === true && input === 'c') return [{ kind: 'quit' }]
+  if (key.tab === true) return [act({ type: 'screen:step', delta: key.shift === true ? -1 : 1 })]
+  if (key.upArrow === true) return [act({ type: 'move', delta: -1 })]
+  if (key.downArrow === true) return [act({ type: 'move', delta: 1 })]
+  if (isTyping(s)) {
+    if (key.escape !== true) return []
+    return s.screen === 'pair' ? [act({ type: 'pairMode', mode: 'menu' })] : [act({ type: 'screen', screen: 'peers' })]
+  }
+  if (key.escape === true) {
+    return s.screen === 'pair' && s.pairMode === 'show' ? [act({ type: 'pairMode', mode: 'menu' })] : [act({ type: 'clear' })]
+  }
+  if (input === 'q') return [{ kind: 'quit' }]
+  const n = Number.parseInt(input, 10)
+  if (input.length === 1 && n >= 1 && n <= SCREENS.length) return [act({ type: 'screen', screen: SCREENS[n - 1] })]
+  if (s.connection === 'down') return []
+  switch (s.screen) {
+    case 'peers': return peersKeys(s, input)
+    case 'pair': return pairKeys(s, input)
+    case 'offers': return offersKeys(s, input)
+    case 'transfers': return transfersKeys(s, input)
+    case 'send': return []
+  }
+}
+
+function peersKeys (s: TuiState, input: string): Command[] {
+  const p = selectedPeer(s)
+  if (input === 'p') return [act({ type: 'screen', screen: 'pair' })]
+  if (p == null || (input !== 'u' && input !== 's')) return []
+  const name = sanitizeForDisplay(p.name)
+  if (!p.paired) return notice(`${name} is not paired — press p to pair by code`)
+  if (input === 'u') return [run({ op: 'unpair', peer: p.peerId })]
+  return [act({ type: 'sendTo', peerId: p.peerId }), act({ type: 'screen', screen: 'send' })]
+}
+
+function pairKeys (s: TuiState, input: string): Command[] {
+  if (input === 's') return [act({ type: 'pairMode', mode: 'show' }), run({ op: 'pair.show' })]
+  if (input === 'e') return [act({ type: 'input', field: 'pairCode', value: '' }), act({ type: 'pairMode', mode: 'enter' })]
+  const p = s.pairing
+  if (input === 'c' && p != null && (p.phase === 'waiting' || p.phase === 'exchanging')) return [run({ op: 'pair.cancel', id: p.id })]
+  return []
+}
+
+function offersKeys (s: TuiState, input: string): Command[] {
+  const o = selectedOffer(s)
+  if (o == null) return []
+  if (input === 'a') return [run({ op: 'accept', id: o.id })]
+  if (input === 'd') return [run({ op: 'decline', id: o.id })]
+  return []
+}
+
+function transfersKeys (s: TuiState, input: string): Command[] {
+  const t = selectedTransfer(s)
+  if (t == null || input !== 'c') return []
+  return [run({ op: 'cancel', id: t.id })]
+}
+
+/** The keys that work right now, for the help line at the bottom. */
+export function helpText (s: TuiState): string {
+  const nav = 'Tab/1-5 screens'
+  if (s.connection === 'down') return `${nav} · q quit · waiting for the daemon…`
+  if (isTyping(s)) {
+    return s.screen === 'send'
+      ? '↑↓ peer · type paths · Enter send · Esc back · Tab screens · Ctrl-C quit'
+      : 'type the code · Enter pair · Esc back · Tab screens · Ctrl-C quit'
+  }
+  const per: Record<string, string> = {
+    peers: '↑↓ select · p pair · u unpair · s send',
+    pair: s.pairMode === 'show' ? 's new code · c cancel · e enter a code · Esc back' : 's show a code · e enter a code',
+    offers: '↑↓ select · a accept · d decline',
+    transfers: '↑↓ select · c cancel'
+  }
+  return `${per[s.screen] ?? ''} · ${nav} · q quit`
+}

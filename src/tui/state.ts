@@ -1,0 +1,210 @@
+// The TUI's whole state and its pure reducer. Control events (peer, offer,
+// pairing, transfer…) and local UI actions (screen, selection, inputs) go in;
+// a new state comes out. Finished transfers move from `active` to `history`.
+// Never does I/O and never talks to the daemon: app.ts does that.
+
+import type {
+  ControlEvents, EventName, OfferInfo, PairingState, PeerInfo, StatusInfo, TransferInfo, TransferState
+} from '../daemon/control/types.ts'
+
+export const SCREENS = ['peers', 'pair', 'offers', 'transfers', 'send'] as const
+export type ScreenId = typeof SCREENS[number]
+export type Connection = 'connecting' | 'connected' | 'down'
+export type PairMode = 'menu' | 'show' | 'enter'
+
+export interface TuiError { code: string, message: string }
+
+export interface TuiState {
+  screen: ScreenId
+  connection: Connection
+  self?: StatusInfo
+  peers: PeerInfo[]
+  offers: OfferInfo[]
+  active: TransferInfo[]
+  /** finished transfers, newest first */
+  history: TransferInfo[]
+  pairing?: PairingState
+  pairMode: PairMode
+  /** selected row per list screen */
+  sel: { peers: number, offers: number, transfers: number }
+  /** peer chosen on the Send screen */
+  sendTo?: string
+  pairCode: string
+  sendPaths: string
+  /** paths from the last send attempt that do not exist */
+  missing: string[]
+  lastError?: TuiError
+  notice?: string
+}
+
+export type EventAction = { [E in EventName]: { type: 'event', name: E, data: ControlEvents[E] } }[EventName]
+
+export type Action =
+  | EventAction
+  | { type: 'batch', actions: Action[] }
+  | { type: 'snapshot', status: StatusInfo, peers: PeerInfo[], offers: OfferInfo[], transfers: TransferInfo[] }
+  | { type: 'connection', connection: Connection }
+  | { type: 'screen', screen: ScreenId }
+  | { type: 'screen:step', delta: 1 | -1 }
+  | { type: 'move', delta: number }
+  | { type: 'pairMode', mode: PairMode }
+  | { type: 'input', field: 'pairCode' | 'sendPaths', value: string }
+  | { type: 'sendTo', peerId: string }
+  | { type: 'missing', paths: string[] }
+  | { type: 'error', error: TuiError }
+  | { type: 'notice', text: string }
+  | { type: 'clear' }
+
+export const HISTORY_LIMIT = 50
+const FINISHED: ReadonlySet<TransferState> = new Set(['done', 'failed', 'cancelled'])
+
+export function isFinished (t: TransferInfo): boolean {
+  return FINISHED.has(t.state)
+}
+
+export function initialState (over: Partial<TuiState> = {}): TuiState {
+  return {
+    screen: 'peers',
+    connection: 'connecting',
+    peers: [],
+    offers: [],
+    active: [],
+    history: [],
+    pairMode: 'menu',
+    sel: { peers: 0, offers: 0, transfers: 0 },
+    pairCode: '',
+    sendPaths: '',
+    missing: [],
+    ...over
+  }
+}
+
+/** Peers the Send screen can send to. */
+export function sendablePeers (s: TuiState): PeerInfo[] {
+  return s.peers.filter((p) => p.paired)
+}
+
+export function reduce (state: TuiState, action: Action): TuiState {
+  return clampSelection(step(state, action))
+}
+
+function step (s: TuiState, a: Action): TuiState {
+  switch (a.type) {
+    case 'event': return onEvent(s, a)
+    case 'batch': return a.actions.reduce(step, s)
+    case 'snapshot': {
+      const transfers = [...a.transfers].sort((x, y) => y.createdAt - x.createdAt)
+      return {
+        ...s,
+        self: a.status,
+        peers: sortPeers(a.peers),
+        offers: [...a.offers],
+        active: transfers.filter((t) => !isFinished(t)),
+        history: transfers.filter(isFinished)
+          .sort((x, y) => (y.finishedAt ?? y.createdAt) - (x.finishedAt ?? x.createdAt))
+          .slice(0, HISTORY_LIMIT)
+      }
+    }
+    case 'connection': return { ...s, connection: a.connection }
+    case 'screen': return { ...s, screen: a.screen, notice: undefined }
+    case 'screen:step': {
+      const i = SCREENS.indexOf(s.screen)
+      return { ...s, screen: SCREENS[(i + a.delta + SCREENS.length) % SCREENS.length], notice: undefined }
+    }
+    case 'move': return move(s, a.delta)
+    case 'pairMode': return { ...s, pairMode: a.mode }
+    case 'input': return a.field === 'pairCode' ? { ...s, pairCode: a.value } : { ...s, sendPaths: a.value, missing: [] }
+    case 'sendTo': return { ...s, sendTo: a.peerId }
+    case 'missing': return { ...s, missing: a.paths }
+    case 'error': return { ...s, lastError: a.error }
+    case 'notice': return { ...s, notice: a.text }
+    case 'clear': return { ...s, lastError: undefined, notice: undefined }
+  }
+}
+
+function onEvent (s: TuiState, e: EventAction): TuiState {
+  switch (e.name) {
+    case 'peer': return { ...s, peers: sortPeers(upsert(s.peers, e.data, (p) => p.peerId)) }
+    case 'peer:removed': return { ...s, peers: s.peers.filter((p) => p.peerId !== e.data.peerId) }
+    case 'pairing': return onPairing(s, e.data)
+    case 'offer': return { ...s, offers: upsert(s.offers, e.data, (o) => o.id) }
+    case 'offer:removed': return { ...s, offers: s.offers.filter((o) => o.id !== e.data.id) }
+    case 'transfer': return onTransfer(s, e.data)
+    case 'log': return e.data.level === 'error' ? { ...s, notice: e.data.msg } : s
+    default: return s
+  }
+}
+
+const PAIR_DONE: ReadonlySet<string> = new Set(['paired', 'failed', 'expired', 'cancelled'])
+
+/** Same pairing: merge (events may omit the code) and never go back from an outcome. */
+function onPairing (s: TuiState, p: PairingState): TuiState {
+  const prev = s.pairing
+  if (prev == null || prev.id !== p.id) return { ...s, pairing: p }
+  if (PAIR_DONE.has(prev.phase) && !PAIR_DONE.has(p.phase)) return s
+  return { ...s, pairing: { ...prev, ...p } }
+}
+
+function onTransfer (s: TuiState, t: TransferInfo): TuiState {
+  const active = s.active.filter((x) => x.id !== t.id)
+  // a late reply to send/accept must not bring a finished transfer back
+  if (!isFinished(t) && s.history.some((x) => x.id === t.id)) return s
+  const history = s.history.filter((x) => x.id !== t.id)
+  if (isFinished(t)) {
+    return { ...s, active, history: [t, ...history].slice(0, HISTORY_LIMIT) }
+  }
+  // keep an active transfer's row where it was so the selection does not jump
+  const i = s.active.findIndex((x) => x.id === t.id)
+  if (i >= 0) active.splice(i, 0, t)
+  else active.push(t)
+  return { ...s, active, history }
+}
+
+function upsert<T> (list: T[], item: T, key: (x: T) => string): T[] {
+  const k = key(item)
+  const i = list.findIndex((x) => key(x) === k)
+  if (i < 0) return [...list, item]
+  const out = [...list]
+  out[i] = item
+  return out
+}
+
+/** Stable order (by name, then id) so rows do not jump when a peer comes online. */
+function sortPeers (peers: PeerInfo[]): PeerInfo[] {
+  return [...peers].sort((a, b) => a.name.localeCompare(b.name) || a.peerId.localeCompare(b.peerId))
+}
+
+function move (s: TuiState, delta: number): TuiState {
+  switch (s.screen) {
+    case 'peers': return { ...s, sel: { ...s.sel, peers: s.sel.peers + delta } }
+    case 'offers': return { ...s, sel: { ...s.sel, offers: s.sel.offers + delta } }
+    case 'transfers': return { ...s, sel: { ...s.sel, transfers: s.sel.transfers + delta } }
+    case 'send': {
+      const list = sendablePeers(s)
+      if (list.length === 0) return s
+      const i = Math.max(0, list.findIndex((p) => p.peerId === s.sendTo))
+      const j = Math.min(list.length - 1, Math.max(0, i + delta))
+      return { ...s, sendTo: list[j].peerId }
+    }
+    case 'pair': return s
+  }
+}
+
+const clamp = (i: number, n: number): number => Math.max(0, Math.min(i, n - 1))
+
+function clampSelection (s: TuiState): TuiState {
+  const sel = {
+    peers: clamp(s.sel.peers, s.peers.length),
+    offers: clamp(s.sel.offers, s.offers.length),
+    transfers: clamp(s.sel.transfers, s.active.length)
+  }
+  let sendTo = s.sendTo
+  const sendable = sendablePeers(s)
+  if (sendTo == null || !sendable.some((p) => p.peerId === sendTo)) sendTo = sendable[0]?.peerId
+  if (sel.peers === s.sel.peers && sel.offers === s.sel.offers && sel.transfers === s.sel.transfers && sendTo === s.sendTo) return s
+  return { ...s, sel, sendTo }
+}
+
+export const selectedPeer = (s: TuiState): PeerInfo | undefined => s.peers[s.sel.peers]
+export const selectedOffer = (s: TuiState): OfferInfo | undefined => s.offers[s.sel.offers]
+export const selectedTransfer = (s: TuiState): TransferInfo | undefined => s.active[s.sel.transfers]

@@ -1,0 +1,182 @@
+// The hash pool: digests agree with an independent BLAKE3 (blake3-wasm),
+// buffers are transferred or copied as asked, cancellation works at every
+// stage, file errors map to ferry codes, and close() leaves no threads.
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { hash as blake3Wasm } from 'blake3-wasm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MIN_CHUNK_SIZE, blake3, createHashPool } from '../../src/transfer/index.ts'
+import type { HashPool } from '../../src/transfer/index.ts'
+
+const EMPTY = 'af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262'
+const hex = (d: Uint8Array): string => Buffer.from(d).toString('hex')
+const code = (c: string): unknown => expect.objectContaining({ code: c })
+/** blake3-wasm, the independent implementation (its typings also allow a string result). */
+const wasmHash = (d: Uint8Array): Uint8Array => blake3Wasm(d) as Buffer
+// Around BLAKE3's 64-byte block and 1 KiB chunk boundaries, and blake3-jit's SIMD threshold.
+const LENGTHS = [0, 1, 63, 64, 65, 1023, 1024, 1025, 2048, 4095, 4097, 16 * 1024 + 1, 65536, 1024 * 1024 + 7, 3 * 1024 * 1024]
+
+let dir: string
+let pool: HashPool
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ferry-hash-pool-'))
+  pool = createHashPool({ size: 2 })
+})
+afterAll(async () => {
+  await pool.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('digests', () => {
+  it('hashes the empty input to the BLAKE3 known vector', async () => {
+    expect(hex(blake3(new Uint8Array(0)))).toBe(EMPTY)
+    expect(hex(await pool.hash(new Uint8Array(0)))).toBe(EMPTY)
+    expect(hex(wasmHash(new Uint8Array(0)))).toBe(EMPTY)
+  })
+
+  it.each(LENGTHS)('agrees with blake3-wasm on %i random bytes (sync and pool)', async (n) => {
+    const data = randomBytes(n)
+    const expected = hex(wasmHash(data))
+    expect(hex(blake3(data))).toBe(expected)
+    expect(hex(await pool.hash(data))).toBe(expected)
+  })
+
+  it('hashes many buffers concurrently, each to its own digest', async () => {
+    const inputs = Array.from({ length: 50 }, (_, i) => randomBytes(1000 + i * 997))
+    const got = await Promise.all(inputs.map(async d => hex(await pool.hash(d))))
+    expect(got).toEqual(inputs.map(d => hex(wasmHash(d))))
+  })
+})
+
+describe('buffer handling', () => {
+  it('copies by default: the caller keeps its buffer', async () => {
+    const data = new Uint8Array(randomBytes(1000))
+    await pool.hash(data)
+    expect(data.byteLength).toBe(1000)
+  })
+
+  it('transfers a whole buffer when asked: it is detached', async () => {
+    const data = new Uint8Array(randomBytes(1000))
+    const expected = hex(wasmHash(data))
+    expect(hex(await pool.hash(data, { transfer: true }))).toBe(expected)
+    expect(data.byteLength).toBe(0)
+  })
+
+  it('copies a view into a larger buffer even with transfer, hashing only the view', async () => {
+    const big = new Uint8Array(randomBytes(4096))
+    const view = big.subarray(100, 300)
+    expect(hex(await pool.hash(view, { transfer: true }))).toBe(hex(wasmHash(view)))
+    expect(big.byteLength).toBe(4096)
+  })
+
+  it('hashes a view on a SharedArrayBuffer', async () => {
+    const shared = new Uint8Array(new SharedArrayBuffer(2048))
+    shared.set(randomBytes(2048))
+    const view = shared.subarray(7, 1500)
+    expect(hex(await pool.hash(view, { transfer: true }))).toBe(hex(wasmHash(Buffer.from(view))))
+  })
+})
+
+describe('cancellation', () => {
+  const big = (): string => {
+    const path = join(dir, 'big')
+    if (!existsSync(path)) writeFileSync(path, randomBytes(64 * 1024 * 1024))
+    return path
+  }
+
+  it('rejects at once with E_CANCELLED when the signal is already aborted', async () => {
+    await expect(pool.hash(new Uint8Array(10), { signal: AbortSignal.abort() })).rejects.toEqual(code('E_CANCELLED'))
+    await expect(pool.hashFileChunks(big(), MIN_CHUNK_SIZE, { signal: AbortSignal.abort() })).rejects.toEqual(code('E_CANCELLED'))
+  })
+
+  it('stops a file midway, and the pool stays usable', async () => {
+    const ac = new AbortController()
+    let seen = 0
+    const started = Date.now()
+    await expect(pool.hashFileChunks(big(), MIN_CHUNK_SIZE, {
+      signal: ac.signal,
+      onChunk: () => { if (++seen === 3) ac.abort() }
+    })).rejects.toEqual(code('E_CANCELLED'))
+    expect(seen).toBeLessThan(256)
+    expect(Date.now() - started).toBeLessThan(5000)
+    expect(hex(await pool.hash(new Uint8Array(0)))).toBe(EMPTY)
+    await expect.poll(() => pool.stats().busy).toBe(0)
+  })
+
+  it('drops a queued task whose signal aborts before it starts', async () => {
+    const one = createHashPool({ size: 1 })
+    try {
+      const running = one.hashFileChunks(big(), MIN_CHUNK_SIZE)
+      await expect.poll(() => one.stats().busy).toBe(1)
+      const ac = new AbortController()
+      const queued = one.hash(new Uint8Array(100), { signal: ac.signal })
+      expect(one.stats().queued).toBe(1)
+      ac.abort()
+      await expect(queued).rejects.toEqual(code('E_CANCELLED'))
+      expect(one.stats().queued).toBe(0)
+      expect(await running).toHaveLength(256)
+    } finally {
+      await one.close()
+    }
+  })
+
+  it('stops all ranges of a file when the onChunk callback throws', async () => {
+    await expect(pool.hashFileChunks(big(), MIN_CHUNK_SIZE, { onChunk: () => { throw new Error('boom') } }))
+      .rejects.toEqual(code('E_INTERNAL'))
+    await expect.poll(() => pool.stats().busy).toBe(0)
+  })
+})
+
+describe('file errors', () => {
+  it('E_PATH_NOT_FOUND for a missing file', async () => {
+    await expect(pool.hashFileChunks(join(dir, 'missing'), MIN_CHUNK_SIZE)).rejects.toEqual(code('E_PATH_NOT_FOUND'))
+    await expect(pool.hashFileChunks(join(dir, 'missing'), MIN_CHUNK_SIZE, { size: 5 })).rejects.toEqual(code('E_PATH_NOT_FOUND'))
+  })
+
+  it('E_IO when the file does not have the expected size (it changed since the scan)', async () => {
+    const path = join(dir, 'small')
+    writeFileSync(path, randomBytes(1000))
+    await expect(pool.hashFileChunks(path, MIN_CHUNK_SIZE, { size: 2000 })).rejects.toEqual(code('E_IO'))
+  })
+
+  it('E_PATH_UNSAFE for a symlink (never followed)', async () => {
+    const path = join(dir, 'small-link')
+    writeFileSync(join(dir, 'target'), randomBytes(1000))
+    symlinkSync(join(dir, 'target'), path)
+    await expect(pool.hashFileChunks(path, MIN_CHUNK_SIZE)).rejects.toEqual(code('E_PATH_UNSAFE'))
+  })
+
+  it('E_BAD_REQUEST for a bad chunk size or pool size', async () => {
+    const path = join(dir, 'small')
+    writeFileSync(path, randomBytes(10))
+    await expect(pool.hashFileChunks(path, 0)).rejects.toEqual(code('E_BAD_REQUEST'))
+    expect(() => createHashPool({ size: 0 })).toThrow(expect.objectContaining({ code: 'E_BAD_REQUEST' }))
+  })
+})
+
+describe('close', () => {
+  const threads = (): number => readdirSync('/proc/self/task').length
+  const procOk = existsSync('/proc/self/task')
+
+  it('terminates every worker, fails in-flight work with E_CANCELLED, refuses new work', async () => {
+    const before = procOk ? threads() : 0
+    const p = createHashPool({ size: 3 })
+    const path = join(dir, 'close-me')
+    writeFileSync(path, randomBytes(32 * 1024 * 1024))
+    await p.hashFileChunks(path, MIN_CHUNK_SIZE)
+    expect(p.stats().workers).toBe(3)
+    if (procOk) expect(threads()).toBeGreaterThanOrEqual(before + 3)
+    let started!: () => void
+    const firstChunk = new Promise<void>(resolve => { started = resolve })
+    const inFlight = expect(p.hashFileChunks(path, MIN_CHUNK_SIZE, { onChunk: () => started() })).rejects.toEqual(code('E_CANCELLED'))
+    await firstChunk
+    await p.close()
+    await inFlight
+    expect(p.stats()).toEqual({ workers: 0, busy: 0, queued: 0 })
+    if (procOk) expect(threads()).toBe(before)
+    await expect(p.hash(new Uint8Array(1))).rejects.toEqual(code('E_CANCELLED'))
+    await p.close()
+  })
+})

@@ -1,0 +1,287 @@
+// Scanning local paths into entries, hashing them into a manifest, the root
+// encodings (checked against an independent encoder + blake3-wasm), and the
+// receiver's verifyManifest.
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { hash as blake3Wasm } from 'blake3-wasm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  MIN_CHUNK_SIZE, buildManifest, chunkSizeFor, computeFileRoot, computeTransferRoot, createHashPool, scanPaths,
+  verifyManifest
+} from '../../src/transfer/index.ts'
+import type { FileEntry, HashPool, Manifest, ScanWarning } from '../../src/transfer/index.ts'
+
+const hex = (d: Uint8Array): string => Buffer.from(d).toString('hex')
+const code = (c: string): unknown => expect.objectContaining({ code: c })
+/** blake3-wasm, the independent implementation (its typings also allow a string result). */
+const wasmHash = (d: Uint8Array): Uint8Array => blake3Wasm(d) as Buffer
+
+let base: string
+let pool: HashPool
+beforeAll(() => {
+  base = mkdtempSync(join(tmpdir(), 'ferry-manifest-'))
+  pool = createHashPool({ size: 2 })
+})
+afterAll(async () => {
+  await pool.close()
+  rmSync(base, { recursive: true, force: true })
+})
+
+/** A fresh tree: nested dirs, an empty dir, a symlink, unicode names, an executable, a multi-chunk file. */
+function makeTree (name: string): string {
+  const root = join(base, name)
+  mkdirSync(join(root, 'sub', 'deeper'), { recursive: true })
+  mkdirSync(join(root, 'empty'))
+  mkdirSync(join(root, '日本語'))
+  mkdirSync(join(root, 'only-link'))
+  writeFileSync(join(root, 'a.txt'), 'hello\n')
+  writeFileSync(join(root, 'sub', 'big.bin'), randomBytes(MIN_CHUNK_SIZE * 2 + 5))
+  writeFileSync(join(root, 'sub', 'deeper', 'zero'), '')
+  writeFileSync(join(root, '日本語', '写真.jpg'), randomBytes(1000))
+  writeFileSync(join(root, 'Ünïcödé – ü.txt'), 'u')
+  writeFileSync(join(root, 'run.sh'), '#!/bin/sh\n')
+  chmodSync(join(root, 'run.sh'), 0o700)
+  symlinkSync(join(root, 'a.txt'), join(root, 'link-to-a'))
+  symlinkSync('/etc/passwd', join(root, 'only-link', 'passwd'))
+  for (const [i, p] of ['a.txt', 'sub/big.bin', 'sub/deeper/zero', '日本語/写真.jpg', 'Ünïcödé – ü.txt', 'run.sh'].entries()) {
+    utimesSync(join(root, p), 1_700_000_000 + i, 1_700_000_000.123 + i)
+  }
+  return root
+}
+
+async function manifestOf (paths: string[]): Promise<Manifest> {
+  return await buildManifest(await scanPaths(paths), pool)
+}
+
+describe('scanPaths', () => {
+  it('walks nested dirs depth-first under the top-level name, keeps empty dirs, skips symlinks with a warning', async () => {
+    const root = makeTree('scan')
+    const warnings: ScanWarning[] = []
+    const entries = await scanPaths([root], { onWarning: w => warnings.push(w) })
+    expect(entries.map(e => `${e.kind} ${e.path}`)).toEqual([
+      'file scan/a.txt',
+      'dir scan/empty',
+      'dir scan/only-link',
+      'file scan/run.sh',
+      'file scan/sub/big.bin',
+      'file scan/sub/deeper/zero',
+      'file scan/Ünïcödé – ü.txt',
+      'file scan/日本語/写真.jpg'
+    ])
+    expect(warnings.map(w => w.path).sort()).toEqual([join(root, 'link-to-a'), join(root, 'only-link', 'passwd')])
+    expect(warnings.every(w => /symbolic link/.test(w.reason))).toBe(true)
+    const byPath = new Map(entries.map(e => [e.path, e]))
+    expect(byPath.get('scan/run.sh')?.mode).toBe(0o755)
+    expect(byPath.get('scan/a.txt')).toMatchObject({ mode: 0o644, size: 6, mtimeMs: 1_700_000_000_123, sourcePath: join(root, 'a.txt') })
+    expect(byPath.get('scan/empty')).toMatchObject({ kind: 'dir', size: 0, mode: 0o755 })
+  })
+
+  it('names a top-level file by its basename, and resolves "." and trailing slashes', async () => {
+    const root = makeTree('top')
+    expect((await scanPaths([join(root, 'a.txt')])).map(e => e.path)).toEqual(['a.txt'])
+    expect((await scanPaths([`${join(root, 'sub')}/`])).map(e => e.path)).toEqual(['sub/big.bin', 'sub/deeper/zero'])
+    const cwd = process.cwd()
+    try {
+      process.chdir(join(root, 'sub'))
+      expect((await scanPaths(['.']))[0].path).toBe('sub/big.bin')
+    } finally {
+      process.chdir(cwd)
+    }
+  })
+
+  it('skips a top-level symlink too, with a warning', async () => {
+    const root = makeTree('toplink')
+    const warnings: ScanWarning[] = []
+    expect(await scanPaths([join(root, 'link-to-a')], { onWarning: w => warnings.push(w) })).toEqual([])
+    expect(warnings).toHaveLength(1)
+  })
+
+  it('skips names the receiver would refuse, and names that are not UTF-8, with warnings', async () => {
+    const root = join(base, 'odd')
+    mkdirSync(root)
+    for (const n of ['ok.txt', 'trailing.', 'back\\slash', 'CON.txt', 'tab\there']) writeFileSync(join(root, n), 'x')
+    writeFileSync(Buffer.concat([Buffer.from(`${root}/`), Buffer.from([0x66, 0xff, 0x66])]), 'x')
+    const warnings: ScanWarning[] = []
+    const entries = await scanPaths([root], { onWarning: w => warnings.push(w) })
+    expect(entries.map(e => e.path)).toEqual(['odd/ok.txt'])
+    expect(warnings).toHaveLength(5)
+  })
+
+  it('refuses missing paths, two roots with the same name, and an aborted signal', async () => {
+    const root = makeTree('errs')
+    await expect(scanPaths([join(root, 'missing')])).rejects.toEqual(code('E_PATH_NOT_FOUND'))
+    mkdirSync(join(base, 'other', 'errs'), { recursive: true })
+    await expect(scanPaths([root, join(base, 'other', 'errs')])).rejects.toEqual(code('E_BAD_REQUEST'))
+    expect(await scanPaths([root, root])).toEqual(await scanPaths([root]))
+    await expect(scanPaths([root], { signal: AbortSignal.abort() })).rejects.toEqual(code('E_CANCELLED'))
+  })
+})
+
+describe('buildManifest', () => {
+  it('hashes every file with its chunk size and commits to it with the roots', async () => {
+    const root = makeTree('build')
+    const progress: number[] = []
+    const m = await buildManifest(await scanPaths([root]), pool, { onProgress: p => progress.push(p.hashedBytes) })
+    const big = m.files.find(f => f.path === 'build/sub/big.bin') as FileEntry
+    expect(big.chunkSize).toBe(chunkSizeFor(big.size))
+    expect(big.chunks.map(hex)).toEqual((await pool.hashFileChunks(join(root, 'sub', 'big.bin'), big.chunkSize)).map(hex))
+    expect(m.files.find(f => f.path === 'build/sub/deeper/zero')).toMatchObject({ size: 0, chunks: [], chunkSize: MIN_CHUNK_SIZE })
+    expect(m.files.find(f => f.path === 'build/empty')).toMatchObject({ kind: 'dir', chunkSize: 0, chunks: [] })
+    for (const f of m.files) expect(hex(f.fileRoot)).toBe(hex(computeFileRoot(f.size, f.chunkSize, f.chunks)))
+    expect(hex(m.root)).toBe(hex(computeTransferRoot(m.files)))
+    expect(m.totalBytes).toBe(m.files.reduce((n, f) => n + f.size, 0))
+    expect(progress.at(-1)).toBe(m.totalBytes)
+    expect(() => verifyManifest(m)).not.toThrow()
+  })
+
+  it('is stable: the same tree gives the same roots', async () => {
+    const root = makeTree('stable')
+    const a = await manifestOf([root])
+    const b = await manifestOf([root])
+    expect(hex(a.root)).toBe(hex(b.root))
+    expect(a.files.map(f => hex(f.fileRoot))).toEqual(b.files.map(f => hex(f.fileRoot)))
+  })
+
+  it('changes the roots when one byte, an mtime, a mode or a path changes', async () => {
+    const root = makeTree('change')
+    const big = join(root, 'sub', 'big.bin')
+    const before = await manifestOf([root])
+    const rootOf = (m: Manifest, p: string): string => hex((m.files.find(f => f.path === p) as FileEntry).fileRoot)
+
+    const st = statSync(big)
+    const bytes = randomBytes(st.size)
+    writeFileSync(big, bytes)
+    utimesSync(big, st.atime, st.mtime)
+    const byte = await manifestOf([root])
+    expect(rootOf(byte, 'change/sub/big.bin')).not.toBe(rootOf(before, 'change/sub/big.bin'))
+    expect(hex(byte.root)).not.toBe(hex(before.root))
+
+    utimesSync(big, st.atime, new Date(st.mtimeMs + 1))
+    const mtime = await manifestOf([root])
+    expect(rootOf(mtime, 'change/sub/big.bin')).toBe(rootOf(byte, 'change/sub/big.bin'))
+    expect(hex(mtime.root)).not.toBe(hex(byte.root))
+
+    chmodSync(big, 0o755)
+    const mode = await manifestOf([root])
+    expect(hex(mode.root)).not.toBe(hex(mtime.root))
+
+    const renamed = mode.files.map(f => f.path === 'change/a.txt' ? { ...f, path: 'change/b.txt' } : f)
+    expect(hex(computeTransferRoot(renamed))).not.toBe(hex(mode.root))
+  })
+
+  it('changes the transfer root for every field of an entry, and for order', () => {
+    const f: FileEntry = {
+      path: 'x/a', kind: 'file', size: 3, mtimeMs: 5, mode: 0o644, chunkSize: MIN_CHUNK_SIZE, chunks: [new Uint8Array(32)], fileRoot: new Uint8Array(32)
+    }
+    const g: FileEntry = { ...f, path: 'x/b' }
+    const ref = hex(computeTransferRoot([f, g]))
+    const variants: FileEntry[] = [
+      { ...f, path: 'x/c' }, { ...f, kind: 'dir' }, { ...f, size: 4 }, { ...f, mtimeMs: 6 }, { ...f, mtimeMs: -5 },
+      { ...f, mode: 0o755 }, { ...f, fileRoot: new Uint8Array(32).fill(1) }
+    ]
+    const roots = variants.map(v => hex(computeTransferRoot([v, g])))
+    expect(new Set([ref, ...roots]).size).toBe(variants.length + 1)
+    expect(hex(computeTransferRoot([g, f]))).not.toBe(ref)
+    expect(hex(computeTransferRoot([{ ...f, sourcePath: '/somewhere' }, g]))).toBe(ref)
+  })
+
+  it('re-hashes a file that changed since the scan', async () => {
+    const root = makeTree('grow')
+    const entries = await scanPaths([root])
+    writeFileSync(join(root, 'a.txt'), 'hello again, longer now\n')
+    const m = await buildManifest(entries, pool)
+    expect(m.files.find(f => f.path === 'grow/a.txt')?.size).toBe(24)
+    expect(() => verifyManifest(m)).not.toThrow()
+  })
+
+  it('fails with E_CANCELLED when aborted, E_PATH_NOT_FOUND when a file vanished', async () => {
+    const root = makeTree('gone')
+    const entries = await scanPaths([root])
+    await expect(buildManifest(entries, pool, { signal: AbortSignal.abort() })).rejects.toEqual(code('E_CANCELLED'))
+    rmSync(join(root, 'sub', 'big.bin'))
+    await expect(buildManifest(entries, pool)).rejects.toEqual(code('E_PATH_NOT_FOUND'))
+  })
+})
+
+/** The encodings of manifest-root.ts's header, written out independently. */
+function referenceRoots (files: FileEntry[]): { fileRoots: string[], root: string } {
+  const tag = (s: string): Buffer => Buffer.concat([Buffer.from([s.length]), Buffer.from(s, 'ascii')])
+  const u32 = (n: number): Buffer => { const b = Buffer.alloc(4); b.writeUInt32BE(n); return b }
+  const u64 = (n: number): Buffer => { const b = Buffer.alloc(8); b.writeBigUInt64BE(BigInt(n)); return b }
+  const i64 = (n: number): Buffer => { const b = Buffer.alloc(8); b.writeBigInt64BE(BigInt(n)); return b }
+  const fileRoots = files.map(f => wasmHash(Buffer.concat([
+    tag('ferry/file-root/v1'), u64(f.size), u32(f.chunkSize), u32(f.chunks.length), ...f.chunks
+  ])))
+  const entries = files.map((f, i) => {
+    const p = Buffer.from(f.path, 'utf8')
+    return Buffer.concat([u32(p.length), p, Buffer.from([f.kind === 'file' ? 0 : 1]), u64(f.size), i64(f.mtimeMs), u32(f.mode), fileRoots[i]])
+  })
+  const root = wasmHash(Buffer.concat([tag('ferry/transfer-root/v1'), u32(files.length), ...entries.flatMap(e => [u32(e.length), e])]))
+  return { fileRoots: fileRoots.map(hex), root: hex(root) }
+}
+
+describe('root encodings', () => {
+  it('match the documented byte layout (independent encoder, blake3-wasm)', async () => {
+    const m = await manifestOf([makeTree('encoding')])
+    const ref = referenceRoots(m.files)
+    expect(m.files.map(f => hex(f.fileRoot))).toEqual(ref.fileRoots)
+    expect(hex(m.root)).toBe(ref.root)
+    expect(hex(computeTransferRoot([]))).toBe(referenceRoots([]).root)
+  })
+
+  it('known-answer vectors (for docs/PROTOCOL.md; a change here breaks every peer and receipt)', () => {
+    const chunk = wasmHash(Buffer.from('hello'))
+    expect(hex(chunk)).toBe('ea8f163db38682925e4491c5e58d4bb3506ef8c14eb78a86e908c5624a67200f')
+    const fileRoot = computeFileRoot(5, 262144, [chunk])
+    const dirRoot = computeFileRoot(0, 0, [])
+    expect(hex(fileRoot)).toBe('69cf84716256175f39009fd6d8df63f83b4f01af84c3d31030ffeca6782c3c6b')
+    expect(hex(dirRoot)).toBe('e3e9a6d08716e5122f63ee825c821293890082b141b546a6736cd985cbca2602')
+    expect(hex(computeFileRoot(0, 262144, []))).toBe('db65623ab0ba83bd82d75b54edc6acc4ea8a655329a8a8136de7b8ca2cc1adfe')
+    const files = [
+      { path: 'a/b.txt', kind: 'file' as const, size: 5, mtimeMs: 1_700_000_000_000, mode: 0o644, chunkSize: 262144, chunks: [chunk], fileRoot },
+      { path: 'a/empty', kind: 'dir' as const, size: 0, mtimeMs: 1_700_000_000_000, mode: 0o755, chunkSize: 0, chunks: [], fileRoot: dirRoot }
+    ]
+    expect(hex(computeTransferRoot(files))).toBe('65673d70349518a2ab46fb7b3b3ccd604d405546d8ac21f966bba0859f8dcc7b')
+    expect(referenceRoots(files).root).toBe('65673d70349518a2ab46fb7b3b3ccd604d405546d8ac21f966bba0859f8dcc7b')
+  })
+
+  it('refuses inconsistent file-root inputs with E_PROTOCOL', () => {
+    expect(() => computeFileRoot(MIN_CHUNK_SIZE + 1, MIN_CHUNK_SIZE, [new Uint8Array(32)])).toThrow(code('E_PROTOCOL'))
+    expect(() => computeFileRoot(1, MIN_CHUNK_SIZE, [new Uint8Array(31)])).toThrow(code('E_PROTOCOL'))
+    expect(() => computeFileRoot(5, 0, [])).toThrow(code('E_PROTOCOL'))
+  })
+})
+
+describe('verifyManifest', () => {
+  let good: Manifest
+  beforeAll(async () => { good = await manifestOf([makeTree('verify')]) })
+  const tamper = (fn: (files: FileEntry[]) => FileEntry[], extra: Partial<Manifest> = {}): Manifest => {
+    const files = fn(good.files.map(f => ({ ...f, chunks: [...f.chunks] })))
+    return { files, root: computeTransferRoot(files), totalBytes: files.reduce((n, f) => n + f.size, 0), ...extra }
+  }
+  const big = (files: FileEntry[]): FileEntry => files.find(f => f.path === 'verify/sub/big.bin') as FileEntry
+
+  it('accepts the manifest as built', () => {
+    expect(() => verifyManifest(good)).not.toThrow()
+  })
+
+  it('E_HASH_MISMATCH for a changed chunk hash or a wrong root', () => {
+    expect(() => verifyManifest(tamper(fs => { big(fs).chunks[1] = new Uint8Array(32); return fs }))).toThrow(code('E_HASH_MISMATCH'))
+    expect(() => verifyManifest({ ...good, root: new Uint8Array(32) })).toThrow(code('E_HASH_MISMATCH'))
+    expect(() => verifyManifest({ ...good, files: good.files.slice(1) })).toThrow(expect.objectContaining({ code: expect.stringMatching(/E_HASH_MISMATCH|E_PROTOCOL/) }))
+  })
+
+  it('E_PATH_UNSAFE for a hostile path, even with consistent roots', () => {
+    expect(() => verifyManifest(tamper(fs => [...fs, { ...fs[0], path: '../escape' }]))).toThrow(code('E_PATH_UNSAFE'))
+  })
+
+  it('E_PROTOCOL for duplicates, entries below a file, bad modes, chunk sizes and totals', () => {
+    expect(() => verifyManifest(tamper(fs => [...fs, fs[0]]))).toThrow(code('E_PROTOCOL'))
+    expect(() => verifyManifest(tamper(fs => [...fs, { ...fs[0], path: `${fs[0].path}/inner` }]))).toThrow(code('E_PROTOCOL'))
+    expect(() => verifyManifest(tamper(fs => [{ ...fs[0], mode: 0o4755 }, ...fs.slice(1)]))).toThrow(code('E_PROTOCOL'))
+    expect(() => verifyManifest(tamper(fs => [{ ...fs[0], chunkSize: 1000, fileRoot: computeFileRoot(fs[0].size, 1000, fs[0].chunks) }, ...fs.slice(1)]))).toThrow(code('E_PROTOCOL'))
+    expect(() => verifyManifest(tamper(fs => fs, { totalBytes: 1 }))).toThrow(code('E_PROTOCOL'))
+  })
+})

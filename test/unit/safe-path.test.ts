@@ -1,0 +1,178 @@
+// Receive-path safety: every hostile name is refused with E_PATH_UNSAFE,
+// ordinary names pass unchanged, symlinks in the receive folder are never
+// crossed, and collisions keep both files.
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { resolveInside, uniqueDestination, validateRelativePath } from '../../src/transfer/index.ts'
+
+const code = (c: string): unknown => expect.objectContaining({ code: c })
+
+const HOSTILE: Array<[string, string]> = [
+  ['empty', ''],
+  ['absolute', '/etc/passwd'],
+  ['absolute root', '/'],
+  ['dot-dot at start', '../x'],
+  ['dot-dot in the middle', 'a/../../x'],
+  ['dot-dot alone', '..'],
+  ['dot component', 'a/./b'],
+  ['dot alone', '.'],
+  ['empty component', 'a//b'],
+  ['trailing slash', 'a/b/'],
+  ['NUL', 'a\0b'],
+  ['backslash', 'a\\b'],
+  ['backslash traversal', '..\\..\\windows'],
+  ['C0 control (newline)', 'a\nb'],
+  ['C0 control (ESC)', 'a\u001b[31mred'],
+  ['DEL', 'a\u007fb'],
+  ['C1 control (CSI)', 'a\u009bb'],
+  ['device CON', 'CON'],
+  ['device con lowercase', 'dir/con'],
+  ['device NUL with extension', 'nul.txt'],
+  ['device with double extension', 'Aux.tar.gz'],
+  ['device PRN', 'PRN'],
+  ['device COM1', 'com1'],
+  ['device COM9 with extension', 'x/COM9.log'],
+  ['device LPT1', 'LPT1'],
+  ['device LPT9 mixed case', 'lPt9.doc'],
+  ['device with trailing space before dot', 'CON .txt'],
+  ['trailing dot', 'name.'],
+  ['trailing dot in a directory', 'dir./x'],
+  ['trailing space', 'name '],
+  ['only dots', '...'],
+  ['component over 255 bytes', 'a'.repeat(256)],
+  ['component over 255 bytes in UTF-8 (86 × 3)', '日'.repeat(86)],
+  ['total over 4096 bytes', Array.from({ length: 20 }, () => 'b'.repeat(250)).join('/')],
+  ['depth over 64', Array.from({ length: 65 }, () => 'd').join('/')],
+  ['part directory', '.ferry-part/x'],
+  ['part directory alone', '.ferry-part'],
+  ['part directory, other case', '.Ferry-Part/1/0'],
+  ['lone surrogate', 'a\ud800b']
+]
+
+const LEGIT: Array<[string, string[]]> = [
+  ['IMG 0001.jpg', ['IMG 0001.jpg']],
+  ['日本語/写真.jpg', ['日本語', '写真.jpg']],
+  ['.hidden', ['.hidden']],
+  ['a/.config/b', ['a', '.config', 'b']],
+  ['console.log', ['console.log']],
+  ['COM10', ['COM10']],
+  ['CONFIG.SYS', ['CONFIG.SYS']],
+  ['nul-terminated.txt', ['nul-terminated.txt']],
+  ['x/.ferry-part', ['x', '.ferry-part']],
+  [' leading space', [' leading space']],
+  ['émoji 🎉 (1).png', ['émoji 🎉 (1).png']],
+  ['a'.repeat(255), ['a'.repeat(255)]],
+  [Array.from({ length: 64 }, () => 'd').join('/'), Array.from({ length: 64 }, () => 'd')]
+]
+
+describe('validateRelativePath', () => {
+  it.each(HOSTILE)('refuses %s', (_name, p) => {
+    expect(() => validateRelativePath(p)).toThrow(code('E_PATH_UNSAFE'))
+  })
+
+  it.each(LEGIT)('accepts %j', (p, components) => {
+    expect(validateRelativePath(p)).toEqual(components)
+  })
+
+  it('keeps the exact Unicode form (no normalisation)', () => {
+    const nfd = 'Cafe\u0301.txt'
+    expect(validateRelativePath(nfd)[0]).toBe(nfd)
+  })
+})
+
+describe('resolveInside', () => {
+  let root: string
+  let outside: string
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'ferry-safe-root-'))
+    outside = mkdtempSync(join(tmpdir(), 'ferry-safe-outside-'))
+    mkdirSync(join(root, 'real', 'sub'), { recursive: true })
+    symlinkSync(outside, join(root, 'escape'))
+    symlinkSync(join(root, 'real'), join(root, 'inner-link'))
+    writeFileSync(join(outside, 'secret'), 'x')
+    symlinkSync(join(outside, 'secret'), join(root, 'real', 'file-link'))
+    symlinkSync(root, join(outside, 'root-link'))
+  })
+  afterAll(() => {
+    rmSync(root, { recursive: true, force: true })
+    rmSync(outside, { recursive: true, force: true })
+  })
+
+  it('joins under the real path of the root, existing or not', async () => {
+    expect(await resolveInside(root, ['real', 'sub', 'new.jpg'])).toBe(join(root, 'real', 'sub', 'new.jpg'))
+    expect(await resolveInside(root, ['new-dir', 'deeper', 'x'])).toBe(join(root, 'new-dir', 'deeper', 'x'))
+  })
+
+  it('uses realpath of the root itself, so a symlinked receive folder is fine', async () => {
+    expect(await resolveInside(join(outside, 'root-link'), ['real', 'a'])).toBe(join(root, 'real', 'a'))
+  })
+
+  it('refuses a symlink inside the root pointing outside', async () => {
+    await expect(resolveInside(root, ['escape', 'x'])).rejects.toEqual(code('E_PATH_UNSAFE'))
+    await expect(resolveInside(root, ['escape'])).rejects.toEqual(code('E_PATH_UNSAFE'))
+  })
+
+  it('refuses any symlink on the way, even one pointing inside, and as the last component', async () => {
+    await expect(resolveInside(root, ['inner-link', 'sub', 'x'])).rejects.toEqual(code('E_PATH_UNSAFE'))
+    await expect(resolveInside(root, ['real', 'file-link'])).rejects.toEqual(code('E_PATH_UNSAFE'))
+  })
+
+  it('refuses unsafe components, including ones that hide a slash', async () => {
+    await expect(resolveInside(root, ['..', 'x'])).rejects.toEqual(code('E_PATH_UNSAFE'))
+    await expect(resolveInside(root, [])).rejects.toEqual(code('E_PATH_UNSAFE'))
+    await expect(resolveInside(root, ['real/sub', 'x'])).rejects.toEqual(code('E_PATH_UNSAFE'))
+  })
+
+  it('E_PATH_NOT_FOUND when the root does not exist', async () => {
+    await expect(resolveInside(join(root, 'nope'), ['x'])).rejects.toEqual(code('E_PATH_NOT_FOUND'))
+  })
+})
+
+describe('uniqueDestination', () => {
+  let dir: string
+  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'ferry-unique-')) })
+  afterAll(() => { rmSync(dir, { recursive: true, force: true }) })
+  const touch = (name: string): void => writeFileSync(join(dir, name), '')
+
+  it('returns the path itself when it is free', async () => {
+    expect(await uniqueDestination(join(dir, 'free.jpg'))).toBe(join(dir, 'free.jpg'))
+  })
+
+  it.each([
+    ['name.jpg', 'name (1).jpg'],
+    ['notes', 'notes (1)'],
+    ['.bashrc', '.bashrc (1)'],
+    ['.config.json', '.config (1).json'],
+    ['archive.tar.gz', 'archive (1).tar.gz'],
+    ['a.b.c.txt', 'a.b.c (1).txt'],
+    ['IMG 0001.JPG', 'IMG 0001 (1).JPG']
+  ])('%s → %s', async (name, expected) => {
+    touch(name)
+    expect(await uniqueDestination(join(dir, name))).toBe(join(dir, expected))
+  })
+
+  it('counts up past taken numbers', async () => {
+    touch('photo.png')
+    touch('photo (1).png')
+    touch('photo (2).png')
+    expect(await uniqueDestination(join(dir, 'photo.png'))).toBe(join(dir, 'photo (3).png'))
+  })
+
+  it('treats a directory or a dangling symlink as taken', async () => {
+    mkdirSync(join(dir, 'folder'))
+    symlinkSync(join(dir, 'does-not-exist'), join(dir, 'dangling.txt'))
+    expect(await uniqueDestination(join(dir, 'folder'))).toBe(join(dir, 'folder (1)'))
+    expect(await uniqueDestination(join(dir, 'dangling.txt'))).toBe(join(dir, 'dangling (1).txt'))
+  })
+
+  it('keeps the new name within 255 bytes', async () => {
+    const long = `${'é'.repeat(125)}.txt`
+    touch(long)
+    const got = await uniqueDestination(join(dir, long))
+    const name = got.slice(dir.length + 1)
+    expect(Buffer.byteLength(name)).toBeLessThanOrEqual(255)
+    expect(name.endsWith(' (1).txt')).toBe(true)
+  })
+})

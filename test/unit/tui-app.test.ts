@@ -1,0 +1,304 @@
+// Render tests for `ferry tui`: the App driven by a recorded fake control
+// client at 80×24 — screens from snapshots, keys that call the daemon, pairing,
+// sending, tab switching, and the "daemon not running" retry loop.
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createElement as h } from 'react'
+import { cleanup, render } from 'ink-testing-library'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { FerryError } from '../../src/errors.ts'
+import type { EventHandler } from '../../src/daemon/control/client.ts'
+import type { ControlEvents, ControlMethods, EventName, MethodName, OfferInfo, PairingState, PeerInfo, StatusInfo, TransferInfo } from '../../src/daemon/control/types.ts'
+import { App } from '../../src/tui/app.ts'
+import type { ControlClientLike } from '../../src/tui/app.ts'
+
+const HOME = '/tmp/ferry-home'
+const NOW = Date.now()
+const tick = (ms = 20): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+const status: StatusInfo = {
+  peerId: '12D3KooWSelfSelfSelfSelfSelfSelfSelfSelf11111111', name: 'laptop', listenAddrs: [], version: '0.1.0',
+  uptimeMs: 1000, startedAt: NOW - 1000, home: HOME, receiveDir: '/tmp/recv', mdns: true, pid: 1
+}
+const peers: PeerInfo[] = [
+  { peerId: '12D3KooWAliceAliceAliceAliceAliceAliceAliceAAAAAAAA', name: 'alice-desktop', addrs: [], online: true, lastSeen: NOW, paired: true },
+  { peerId: '12D3KooWEvilEvilEvilEvilEvilEvilEvilEvilEEEEEEEE', name: 'evil\u001b[31mred\u0007', addrs: [], online: false, lastSeen: NOW - 5 * 60_000, paired: false },
+  { peerId: '12D3KooWBobBobBobBobBobBobBobBobBobBobBBBBBBBB', name: 'bob-' + 'x'.repeat(120), addrs: [], online: true, lastSeen: NOW, paired: true }
+]
+const offer: OfferInfo = {
+  id: 'offer-1', peerId: peers[0].peerId, peerName: 'alice-desktop', files: 5, totalBytes: 12 * 1024 * 1024,
+  names: ['report.pdf', 'photo\u001b[2J.jpg', 'notes.txt'], receivedAt: NOW
+}
+const transfer = (over: Partial<TransferInfo>): TransferInfo => ({
+  id: 't1', direction: 'receive', peerId: peers[0].peerId, peerName: 'alice-desktop', state: 'fetching', files: 3,
+  totalBytes: 100 * 1024 * 1024, doneBytes: 45 * 1024 * 1024, wireBytes: 0, rate: 12_300_000, etaSeconds: 65,
+  inFlight: [{ path: 'videos/holiday.mp4', size: 80 * 1024 * 1024, doneBytes: 30 * 1024 * 1024 }],
+  root: 'ab', createdAt: NOW - 10_000, resumed: true, ...over
+})
+const active = transfer({})
+const done = transfer({ id: 't2', direction: 'send', peerName: 'bob', state: 'done', doneBytes: 100 * 1024 * 1024, inFlight: [], resumed: false, finishedAt: NOW - 60_000, receipt: { root: 'ab', signature: 'x', verified: true } })
+const failed = transfer({ id: 't3', state: 'failed', inFlight: [], resumed: false, finishedAt: NOW - 120_000, error: { code: 'E_HASH_MISMATCH', message: 'chunk 7' } })
+const unverified = transfer({ id: 't4', direction: 'send', state: 'done', inFlight: [], resumed: false, finishedAt: NOW - 180_000 })
+
+interface Fake {
+  client: ControlClientLike
+  calls: Array<{ method: string, params: unknown }>
+  emit: <E extends EventName>(event: E, data: ControlEvents[E]) => void
+  drop: () => void
+  closed: () => boolean
+}
+
+/** A recorded control client: answers from `answers`, records every call. */
+function fakeClient (answers: Partial<{ [M in MethodName]: ControlMethods[M]['result'] | ((p: ControlMethods[M]['params']) => ControlMethods[M]['result']) }> = {}): Fake {
+  const calls: Fake['calls'] = []
+  let handler: EventHandler | undefined
+  const onClose: Array<(err?: Error) => void> = []
+  let closed = false
+  const base: Record<string, unknown> = { status, peers, offers: [offer], transfers: [active, done, failed, unverified], ...answers }
+  const client: ControlClientLike = {
+    call: (async (method: string, params: unknown) => {
+      calls.push({ method, params })
+      const a = base[method]
+      if (a === undefined) throw new FerryError('E_UNKNOWN_METHOD', method)
+      return typeof a === 'function' ? (a as (p: unknown) => unknown)(params) : a
+    }) as ControlClientLike['call'],
+    subscribe: async (hd) => { handler = hd; calls.push({ method: 'subscribe', params: {} }) },
+    onClose: (hd) => { onClose.push(hd) },
+    close: () => { closed = true }
+  }
+  return {
+    client,
+    calls,
+    emit: (event, data) => handler?.(event, data),
+    drop: () => { for (const hd of onClose) hd(new FerryError('E_DAEMON_NOT_RUNNING', 'closed')) },
+    closed: () => closed
+  }
+}
+
+/** Render at a fixed terminal size (ink-testing-library's stdout reports 100 columns). */
+async function renderAt (tree: ReturnType<typeof h>, columns = 80, rows = 24) {
+  const r = render(tree)
+  Object.defineProperty(r.stdout, 'columns', { get: () => columns, configurable: true })
+  Object.defineProperty(r.stdout, 'rows', { get: () => rows, configurable: true })
+  r.stdout.emit('resize')
+  await tick()
+  return r
+}
+
+// eslint-disable-next-line no-control-regex
+const stripAnsi = (s: string): string => s.replace(/\u001b\[[0-9;]*m/g, '')
+function expectFits (frame: string | undefined, columns = 80, rows = 24): string {
+  const text = stripAnsi(frame ?? '')
+  const lines = text.split('\n')
+  for (const l of lines) expect(Array.from(l).length, `line too wide: ${l}`).toBeLessThanOrEqual(columns)
+  expect(lines.length).toBeLessThanOrEqual(rows)
+  return text
+}
+
+async function press (r: { stdin: { write: (s: string) => void } }, ...keys: string[]): Promise<void> {
+  for (const k of keys) { r.stdin.write(k); await tick() }
+}
+
+let savedNoColor: string | undefined
+beforeEach(() => { savedNoColor = process.env.NO_COLOR; process.env.NO_COLOR = '1' })
+afterEach(() => {
+  cleanup()
+  if (savedNoColor === undefined) delete process.env.NO_COLOR
+  else process.env.NO_COLOR = savedNoColor
+})
+
+const neverConnect = async (): Promise<ControlClientLike> => { throw new FerryError('E_DAEMON_NOT_RUNNING', 'no daemon') }
+
+describe('ferry tui App', () => {
+  it('loads the snapshot and shows peers, sanitised and truncated to 80 columns', async () => {
+    const f = fakeClient()
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    const text = expectFits(r.lastFrame())
+    console.log(`Peers screen at 80x24:\n${text}`)
+    expect(text).toContain('alice-desktop')
+    expect(text).toContain('…AAAAAAAA')
+    expect(text).toContain('evil[31mred')
+    expect(r.lastFrame()).not.toContain('\u001b[31mred')
+    expect(r.lastFrame()).not.toContain('\u0007')
+    expect(text).toMatch(/online/)
+    expect(text).toMatch(/5m ago/)
+    expect(text).toContain('daemon connected')
+    expect(f.calls.map((c) => c.method).sort()).toEqual(['offers', 'peers', 'status', 'subscribe', 'transfers'])
+  })
+
+  it('switches screens with Tab, Shift-Tab and digits', async () => {
+    const f = fakeClient()
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, '\t')
+    expect(r.lastFrame()).toContain('s  show a code')
+    await press(r, '\t')
+    expect(r.lastFrame()).toContain('report.pdf')
+    await press(r, '\u001b[Z')
+    expect(r.lastFrame()).toContain('e  enter a code')
+    await press(r, '4')
+    expect(r.lastFrame()).toContain('History (3)')
+    await press(r, '1')
+    expect(r.lastFrame()).toContain('alice-desktop')
+  })
+
+  it('accepts the selected offer with a, declines with d', async () => {
+    const offer2: OfferInfo = { ...offer, id: 'offer-2', peerName: 'bob', files: 1, names: ['x.iso'] }
+    const f = fakeClient({ offers: [offer, offer2], accept: transfer({ id: 'offer-1', state: 'accepted', doneBytes: 0 }), decline: { declined: true } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, '3')
+    const text = expectFits(r.lastFrame())
+    expect(text).toContain('alice-desktop')
+    expect(text).toContain('5 files  12.0 MiB')
+    expect(text).toContain('photo[2J.jpg')
+    await press(r, 'a')
+    expect(f.calls).toContainEqual({ method: 'accept', params: { id: 'offer-1' } })
+    expect(r.lastFrame()).toContain('x.iso')
+    await press(r, 'd')
+    expect(f.calls).toContainEqual({ method: 'decline', params: { id: 'offer-2' } })
+    expect(r.lastFrame()).toContain('No offers waiting')
+  })
+
+  it('shows active transfers with bars, rate, ETA, resumed, and history with receipts', async () => {
+    const f = fakeClient()
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, '4')
+    const text = expectFits(r.lastFrame())
+    console.log(`Transfers screen at 80x24:\n${text}`)
+    expect(text).toContain('from alice-desktop')
+    expect(text).toContain('resumed')
+    expect(text).toContain(' 45%  45.0 MiB / 100.0 MiB  12.3 MB/s  ETA 1m 05s')
+    expect(text).toContain('videos/holiday.mp4')
+    expect(text).toMatch(/█+/)
+    expect(text).toMatch(/done\s+verified/)
+    expect(text).toMatch(/done\s+unverified/)
+    expect(text).toContain('failed   E_HASH_MISMATCH')
+  })
+
+  it('moves a finished transfer to history when its event arrives', async () => {
+    const f = fakeClient({ transfers: [active] })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, '4')
+    f.emit('transfer', { ...active, state: 'done', doneBytes: active.totalBytes, inFlight: [], finishedAt: Date.now() })
+    await tick(250)
+    const text = r.lastFrame() ?? ''
+    expect(text).toContain('No active transfers')
+    expect(text).toContain('History (1)')
+  })
+
+  it('batches a burst of transfer progress into a few renders', async () => {
+    const f = fakeClient({ transfers: [active] })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, '4')
+    const before = r.frames.length
+    for (let i = 0; i <= 100; i++) f.emit('transfer', { ...active, doneBytes: i * 1024 * 1024 })
+    await tick(250)
+    expect(r.frames.length - before).toBeLessThanOrEqual(3)
+    expect(r.lastFrame()).toContain('100.0 MiB / 100.0 MiB')
+  })
+
+  it('enters a pairing code and calls pair.enter with it', async () => {
+    const f = fakeClient({ 'pair.enter': { id: 'p1', role: 'enter', phase: 'paired', peer: { peerId: peers[0].peerId, name: 'alice-desktop', fingerprint: 'ff' } } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, '2', 'e')
+    expect(r.lastFrame()).toContain('Enter the code')
+    await press(r, '7-violet-orbit')
+    expect(r.lastFrame()).toContain('7-violet-orbit')
+    await press(r, '\r')
+    expect(f.calls).toContainEqual({ method: 'pair.enter', params: { code: '7-violet-orbit' } })
+    expect(r.lastFrame()).toContain('paired with alice-desktop')
+  })
+
+  it('shows a code with a live countdown and the outcome', async () => {
+    const shown: PairingState = { id: 'p2', role: 'show', phase: 'waiting', code: '4-amber-kite', expiresAt: Date.now() + 300_000 }
+    const f = fakeClient({ 'pair.show': shown })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, '2', 's')
+    expect(f.calls.some((c) => c.method === 'pair.show')).toBe(true)
+    const text = expectFits(r.lastFrame())
+    console.log(`Pair screen (show a code) at 80x24:\n${text}`)
+    expect(text).toContain('4-amber-kite')
+    expect(text).toMatch(/expires in (5:00|4:59)/)
+    f.emit('pairing', { id: 'p2', role: 'show', phase: 'paired', peer: { peerId: peers[2].peerId, name: 'bob\u001b]0;pwned\u0007', fingerprint: 'ff' } })
+    await tick()
+    expect(r.lastFrame()).toContain('paired with bob]0;pwned')
+    expect(r.lastFrame()).toContain('4-amber-kite')
+  })
+
+  it('shows a failed pairing with its code', async () => {
+    const f = fakeClient({ 'pair.show': { id: 'p3', role: 'show', phase: 'waiting', code: '1-a-b', expiresAt: Date.now() + 60_000 } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, '2', 's')
+    f.emit('pairing', { id: 'p3', role: 'show', phase: 'failed', error: { code: 'E_PAIRING_FAILED', message: 'wrong code' } })
+    await tick()
+    expect(r.lastFrame()).toContain('failed: E_PAIRING_FAILED')
+  })
+
+  it('sends to the selected peer only when every path exists', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-tui-'))
+    const file = join(dir, 'a.txt')
+    writeFileSync(file, 'hi')
+    const send = (p: { peer: string }) => transfer({ id: 't9', direction: 'send', state: 'offered', peerId: p.peer, doneBytes: 0 })
+    const f = fakeClient({ send })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, 's')
+    expect(r.lastFrame()).toContain('Send to')
+    await press(r, `${file} ${join(dir, 'nope.bin')}`, '\r')
+    expect(r.lastFrame()).toContain('not found: ' + join(dir, 'nope.bin'))
+    expect(f.calls.some((c) => c.method === 'send')).toBe(false)
+
+    const f2 = fakeClient({ send })
+    const r2 = await renderAt(h(App, { client: f2.client, connect: neverConnect, home: HOME }))
+    await press(r2, '5', '\u001b[B', file, '\r')
+    expect(f2.calls).toContainEqual({ method: 'send', params: { peer: peers[2].peerId, paths: [file] } })
+    expect(r2.lastFrame()).toContain('offered, waiting for the receiver')
+  })
+
+  it('s on an unpaired peer explains instead of sending; u unpairs a paired one', async () => {
+    const f = fakeClient({ unpair: { peerId: peers[0].peerId, notified: true } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, 'u')
+    expect(f.calls).toContainEqual({ method: 'unpair', params: { peer: peers[0].peerId } })
+    await press(r, '\u001b[B', '\u001b[B', 's')
+    expect(r.lastFrame()).toMatch(/is not paired/)
+  })
+
+  it('shows "daemon not running" and retries until the daemon comes up', async () => {
+    let attempts = 0
+    const f = fakeClient()
+    const connect = async (): Promise<ControlClientLike> => {
+      attempts++
+      if (attempts < 3) throw new FerryError('E_DAEMON_NOT_RUNNING', 'no daemon')
+      return f.client
+    }
+    const r = await renderAt(h(App, { connect, home: HOME, retryMs: 50 }))
+    const text = expectFits(r.lastFrame())
+    expect(text).toContain(`daemon not running — start it with \`ferry daemon --home ${HOME}\``)
+    await tick(200)
+    expect(attempts).toBe(3)
+    expect(r.lastFrame()).toContain('alice-desktop')
+    f.drop()
+    await tick()
+    expect(r.lastFrame()).toContain('daemon not running')
+    await tick(100)
+    expect(attempts).toBe(4)
+    expect(r.lastFrame()).toContain('daemon connected')
+  })
+
+  it.each([['q', 'q'], ['Ctrl-C', '\u0003']])('%s quits without calling the daemon, closing only its own connection', async (_name, key) => {
+    const f = fakeClient()
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, key)
+    expect(f.closed()).toBe(true)
+    expect(f.calls.map((c) => c.method).sort()).toEqual(['offers', 'peers', 'status', 'subscribe', 'transfers'])
+  })
+
+  it('adapts to a narrow terminal', async () => {
+    const f = fakeClient()
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 50, 20)
+    expectFits(r.lastFrame(), 50, 20)
+    await press(r, '4')
+    expectFits(r.lastFrame(), 50, 20)
+  })
+})

@@ -1,0 +1,225 @@
+// Unit tests for the TUI's pure parts: the reducer over control events and UI
+// actions, key bindings, the event batcher, path checks and the formatters.
+
+import { describe, expect, it, vi } from 'vitest'
+import type { OfferInfo, PeerInfo, TransferInfo } from '../../src/daemon/control/types.ts'
+import { createBatcher } from '../../src/tui/connection.ts'
+import {
+  colorEnabled, fit, formatAgo, formatBytes, formatCountdown, formatEta, formatRate, percent, progressBar,
+  shortPeerId, supportsUnicode, truncate
+} from '../../src/tui/format.ts'
+import { helpText, isTyping, keyToCommands } from '../../src/tui/keys.ts'
+import { checkPaths, splitPaths } from '../../src/tui/paths.ts'
+import { HISTORY_LIMIT, initialState, reduce, sendablePeers } from '../../src/tui/state.ts'
+import type { Action, TuiState } from '../../src/tui/state.ts'
+
+const peer = (id: string, name: string, over: Partial<PeerInfo> = {}): PeerInfo =>
+  ({ peerId: id, name, addrs: [], online: true, lastSeen: 1, paired: false, ...over })
+const offer = (id: string): OfferInfo => ({ id, peerId: 'p', peerName: 'p', files: 1, totalBytes: 1, names: ['a'], receivedAt: 1 })
+const xfer = (id: string, over: Partial<TransferInfo> = {}): TransferInfo => ({
+  id, direction: 'receive', peerId: 'p', peerName: 'p', state: 'fetching', files: 1, totalBytes: 10, doneBytes: 1,
+  wireBytes: 1, rate: 1, etaSeconds: 1, inFlight: [], root: 'r', createdAt: 1, resumed: false, ...over
+})
+const run = (actions: Action[], s: TuiState = initialState()): TuiState => actions.reduce(reduce, s)
+
+describe('reduce', () => {
+  it('upserts and removes peers, keeping a stable order by name', () => {
+    const s = run([
+      { type: 'event', name: 'peer', data: peer('b', 'zed') },
+      { type: 'event', name: 'peer', data: peer('a', 'amy') },
+      { type: 'event', name: 'peer', data: peer('b', 'zed', { online: false }) }
+    ])
+    expect(s.peers.map((p) => p.peerId)).toEqual(['a', 'b'])
+    expect(s.peers[1].online).toBe(false)
+    expect(run([{ type: 'event', name: 'peer:removed', data: { peerId: 'a' } }], s).peers.map((p) => p.peerId)).toEqual(['b'])
+  })
+
+  it('adds and removes offers and clamps the selection', () => {
+    let s = run([{ type: 'event', name: 'offer', data: offer('o1') }, { type: 'event', name: 'offer', data: offer('o2') },
+      { type: 'screen', screen: 'offers' }, { type: 'move', delta: 5 }])
+    expect(s.sel.offers).toBe(1)
+    s = run([{ type: 'event', name: 'offer:removed', data: { id: 'o2' } }], s)
+    expect(s.offers.map((o) => o.id)).toEqual(['o1'])
+    expect(s.sel.offers).toBe(0)
+  })
+
+  it('moves finished transfers (done, failed, cancelled) to history, newest first', () => {
+    let s = run([{ type: 'event', name: 'transfer', data: xfer('t1') }, { type: 'event', name: 'transfer', data: xfer('t2') }])
+    expect(s.active.map((t) => t.id)).toEqual(['t1', 't2'])
+    s = run([{ type: 'event', name: 'transfer', data: xfer('t1', { state: 'done' }) },
+      { type: 'event', name: 'transfer', data: xfer('t2', { state: 'failed', error: { code: 'E_HASH_MISMATCH', message: 'x' } }) }], s)
+    expect(s.active).toEqual([])
+    expect(s.history.map((t) => `${t.id}:${t.state}`)).toEqual(['t2:failed', 't1:done'])
+    // a late, older snapshot of a finished transfer does not bring it back
+    s = run([{ type: 'event', name: 'transfer', data: xfer('t1', { state: 'fetching' }) }], s)
+    expect(s.active).toEqual([])
+  })
+
+  it('updates an active transfer in place and caps history', () => {
+    let s = run([{ type: 'event', name: 'transfer', data: xfer('a') }, { type: 'event', name: 'transfer', data: xfer('b') },
+      { type: 'event', name: 'transfer', data: xfer('a', { doneBytes: 9 }) }])
+    expect(s.active.map((t) => `${t.id}:${t.doneBytes}`)).toEqual(['a:9', 'b:1'])
+    for (let i = 0; i < HISTORY_LIMIT + 5; i++) s = reduce(s, { type: 'event', name: 'transfer', data: xfer(`h${i}`, { state: 'cancelled' }) })
+    expect(s.history).toHaveLength(HISTORY_LIMIT)
+  })
+
+  it('splits a snapshot into active and history and records the daemon status', () => {
+    const s = run([{ type: 'snapshot', status: { name: 'me' } as never, peers: [peer('a', 'a')], offers: [offer('o')],
+      transfers: [xfer('x', { state: 'done', finishedAt: 5 }), xfer('y')] }])
+    expect(s.self?.name).toBe('me')
+    expect(s.active.map((t) => t.id)).toEqual(['y'])
+    expect(s.history.map((t) => t.id)).toEqual(['x'])
+  })
+
+  it('merges pairing updates and never goes back from an outcome', () => {
+    let s = run([{ type: 'event', name: 'pairing', data: { id: 'p', role: 'show', phase: 'waiting', code: '1-a-b', expiresAt: 9 } },
+      { type: 'event', name: 'pairing', data: { id: 'p', role: 'show', phase: 'paired' } }])
+    expect(s.pairing).toMatchObject({ phase: 'paired', code: '1-a-b' })
+    s = run([{ type: 'event', name: 'pairing', data: { id: 'p', role: 'show', phase: 'waiting' } }], s)
+    expect(s.pairing?.phase).toBe('paired')
+    s = run([{ type: 'event', name: 'pairing', data: { id: 'q', role: 'enter', phase: 'waiting' } }], s)
+    expect(s.pairing?.id).toBe('q')
+  })
+
+  it('cycles screens both ways and picks a paired peer to send to', () => {
+    expect(run([{ type: 'screen:step', delta: -1 }]).screen).toBe('send')
+    expect(run([{ type: 'screen:step', delta: 1 }]).screen).toBe('pair')
+    let s = run([{ type: 'event', name: 'peer', data: peer('a', 'a', { paired: true }) },
+      { type: 'event', name: 'peer', data: peer('b', 'b') }, { type: 'event', name: 'peer', data: peer('c', 'c', { paired: true }) }])
+    expect(sendablePeers(s).map((p) => p.peerId)).toEqual(['a', 'c'])
+    expect(s.sendTo).toBe('a')
+    s = run([{ type: 'screen', screen: 'send' }, { type: 'move', delta: 1 }], s)
+    expect(s.sendTo).toBe('c')
+    s = run([{ type: 'event', name: 'peer:removed', data: { peerId: 'c' } }], s)
+    expect(s.sendTo).toBe('a')
+  })
+
+  it('keeps the last error until cleared, and typing clears the missing-path list', () => {
+    let s = run([{ type: 'error', error: { code: 'E_NOT_PAIRED', message: 'no' } }, { type: 'missing', paths: ['x'] }])
+    expect(s.lastError?.code).toBe('E_NOT_PAIRED')
+    s = run([{ type: 'input', field: 'sendPaths', value: 'y' }, { type: 'clear' }], s)
+    expect(s.missing).toEqual([])
+    expect(s.lastError).toBeUndefined()
+  })
+})
+
+describe('keys', () => {
+  const connected = (over: Partial<TuiState> = {}): TuiState => initialState({ connection: 'connected', ...over })
+  it('maps global keys', () => {
+    expect(keyToCommands(connected(), 'q', {})).toEqual([{ kind: 'quit' }])
+    expect(keyToCommands(connected(), 'c', { ctrl: true })).toEqual([{ kind: 'quit' }])
+    expect(keyToCommands(connected(), '3', {})).toEqual([{ kind: 'action', action: { type: 'screen', screen: 'offers' } }])
+    expect(keyToCommands(connected(), '', { tab: true, shift: true })).toEqual([{ kind: 'action', action: { type: 'screen:step', delta: -1 } }])
+  })
+  it('lets text fields have letters and digits while typing', () => {
+    const s = connected({ screen: 'send' })
+    expect(isTyping(s)).toBe(true)
+    expect(keyToCommands(s, 'q', {})).toEqual([])
+    expect(keyToCommands(s, '2', {})).toEqual([])
+    expect(keyToCommands(s, '', { escape: true })).toEqual([{ kind: 'action', action: { type: 'screen', screen: 'peers' } }])
+    expect(helpText(s)).toContain('Enter send')
+  })
+  it('acts on the selected row', () => {
+    const s = connected({ screen: 'offers', offers: [offer('o1'), offer('o2')], sel: { peers: 0, offers: 1, transfers: 0 } })
+    expect(keyToCommands(s, 'a', {})).toEqual([{ kind: 'op', op: { op: 'accept', id: 'o2' } }])
+    expect(keyToCommands(s, 'd', {})).toEqual([{ kind: 'op', op: { op: 'decline', id: 'o2' } }])
+    const p = connected({ peers: [peer('x', 'x', { paired: true })] })
+    expect(keyToCommands(p, 'u', {})).toEqual([{ kind: 'op', op: { op: 'unpair', peer: 'x' } }])
+    expect(keyToCommands(p, 'p', {})).toEqual([{ kind: 'action', action: { type: 'screen', screen: 'pair' } }])
+  })
+  it('does nothing to the daemon while it is down', () => {
+    const s = initialState({ connection: 'down', screen: 'offers', offers: [offer('o1')] })
+    expect(keyToCommands(s, 'a', {})).toEqual([])
+    expect(keyToCommands(s, 'q', {})).toEqual([{ kind: 'quit' }])
+  })
+})
+
+describe('createBatcher', () => {
+  it('renders transfer progress at most once per interval and other events at once', () => {
+    vi.useFakeTimers()
+    try {
+      const out: Action[] = []
+      let now = 1000
+      const b = createBatcher((a) => out.push(a), 200, () => now)
+      const t = (n: number): Action & { type: 'event' } => ({ type: 'event', name: 'transfer', data: xfer('t', { doneBytes: n }) })
+      b.push(t(1))
+      expect(out).toHaveLength(1) // leading edge
+      for (let i = 2; i < 50; i++) b.push(t(i))
+      expect(out).toHaveLength(1)
+      now += 200
+      vi.advanceTimersByTime(200)
+      expect(out).toHaveLength(2)
+      expect(out[1]).toMatchObject({ type: 'batch' })
+      b.push(t(60))
+      b.push({ type: 'event', name: 'offer', data: offer('o') })
+      expect(out).toHaveLength(3)
+      b.stop()
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})
+
+describe('paths', () => {
+  it('splits on spaces and honours quotes', () => {
+    expect(splitPaths(' a  "b c" \'d e\' f ')).toEqual(['a', 'b c', 'd e', 'f'])
+  })
+  it('reports the paths that do not exist, as typed', () => {
+    const r = checkPaths('/here /gone', (p) => p === '/here')
+    expect(r).toEqual({ paths: ['/here'], missing: ['/gone'] })
+  })
+})
+
+describe('format', () => {
+  it('formats bytes in binary units', () => {
+    expect(formatBytes(0)).toBe('0 B')
+    expect(formatBytes(1023)).toBe('1023 B')
+    expect(formatBytes(1536)).toBe('1.5 KiB')
+    expect(formatBytes(12 * 1024 ** 2)).toBe('12.0 MiB')
+    expect(formatBytes(3.25 * 1024 ** 3)).toBe('3.3 GiB')
+  })
+  it('formats rates and ETAs', () => {
+    expect(formatRate(12_300_000)).toBe('12.3 MB/s')
+    expect(formatRate(450_000)).toBe('450 kB/s')
+    expect(formatRate(0)).toBe('0 MB/s')
+    expect(formatEta(45)).toBe('45s')
+    expect(formatEta(65)).toBe('1m 05s')
+    expect(formatEta(7380)).toBe('2h 03m')
+    expect(formatEta(null)).toBe('--')
+  })
+  it('shortens peer ids', () => {
+    const id = '12D3KooWAbCdEfGhIjKlMnOpQrStUvWxYz12345678'
+    expect(shortPeerId(id)).toBe('…12345678')
+    expect(shortPeerId(id, 'ends')).toBe('12D3…5678')
+    expect(shortPeerId('short')).toBe('short')
+  })
+  it('formats relative times and countdowns', () => {
+    expect(formatAgo(0, 1e6)).toBe('never')
+    expect(formatAgo(1e6 - 2000, 1e6)).toBe('just now')
+    expect(formatAgo(1e6 - 42_000, 1e6)).toBe('42s ago')
+    expect(formatAgo(2e7 - 5 * 3600_000, 2e7)).toBe('5h ago')
+    expect(formatCountdown(65_000, 0)).toBe('1:05')
+    expect(formatCountdown(0, 10)).toBe('0:00')
+  })
+  it('draws bars of exactly the given width, unicode and ASCII', () => {
+    for (const f of [0, 0.1, 0.45, 0.999, 1, 2, -1, Number.NaN]) {
+      expect(Array.from(progressBar(f, 20))).toHaveLength(20)
+      expect(progressBar(f, 20, { ascii: true })).toHaveLength(20)
+    }
+    expect(progressBar(0.5, 10)).toBe('█████░░░░░')
+    expect(progressBar(0.5, 10, { ascii: true })).toBe('#####-----')
+    expect(progressBar(0.55, 10)).toBe('█████▌░░░░')
+    expect(percent(5, 0)).toBe(100)
+  })
+  it('truncates and pads to a width', () => {
+    expect(truncate('abcdef', 4)).toBe('abc…')
+    expect(fit('ab', 4)).toBe('ab  ')
+    expect(fit('abcdef', 4)).toBe('abc…')
+  })
+  it('honours NO_COLOR and ASCII-only terminals', () => {
+    expect(colorEnabled({})).toBe(true)
+    expect(colorEnabled({ NO_COLOR: '1' })).toBe(false)
+    expect(supportsUnicode({ TERM: 'linux' })).toBe(false)
+    expect(supportsUnicode({ TERM: 'xterm-256color' })).toBe(true)
+  })
+})
