@@ -12,7 +12,13 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   peers: async () => ({ run: (await import('./commands/status.ts')).peers, summary: 'list peers' }),
   pair: async () => ({ run: (await import('./commands/pair.ts')).pair, summary: 'pair' }),
   unpair: async () => ({ run: (await import('./commands/pair.ts')).unpair, summary: 'unpair' }),
-  tui: async () => ({ run: (await import('./commands/tui.ts')).run, summary: 'tui' })
+  tui: async () => ({ run: (await import('./commands/tui.ts')).run, summary: 'tui' }),
+  send: async () => ({ run: (await import('./commands/transfer.ts')).send, summary: '' }),
+  transfers: async () => ({ run: (await import('./commands/transfer.ts')).transfers, summary: '' }),
+  offers: async () => ({ run: (await import('./commands/transfer.ts')).offers, summary: '' }),
+  accept: async () => ({ run: (await import('./commands/transfer.ts')).accept, summary: '' }),
+  decline: async () => ({ run: (await import('./commands/transfer.ts')).decline, summary: '' }),
+  cancel: async () => ({ run: (await import('./commands/transfer.ts')).cancel, summary: '' })
 }
 
 const SUMMARIES: Array<[string, string]> = [
@@ -21,6 +27,12 @@ const SUMMARIES: Array<[string, string]> = [
   ['peers', 'list ferry peers seen on the network'],
   ['pair', 'show a pairing code, or enter one shown on another device'],
   ['unpair', 'remove trust in a paired peer'],
+  ['send', 'send files and folders to a paired peer'],
+  ['transfers', 'list transfers and their receipts'],
+  ['offers', 'list incoming offers waiting for a decision'],
+  ['accept', 'accept a pending offer'],
+  ['decline', 'decline a pending offer'],
+  ['cancel', 'cancel an active transfer'],
   ['tui', 'full-screen terminal UI: peers, pairing, offers, transfers']
 ]
 

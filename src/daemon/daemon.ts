@@ -6,7 +6,8 @@
 import { mkdir, chmod } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FerryError } from '../errors.ts'
-import { openDb, PeerStore, TrustStore, type Db } from '../store/index.ts'
+import { openDb, PeerStore, TransferStore, TrustStore, type Db } from '../store/index.ts'
+import { TransferService } from '../transfer/service.ts'
 import { VERSION } from '../version.ts'
 import { ControlServer } from './control/server.ts'
 import { controlSocketPath } from './control/client.ts'
@@ -31,6 +32,7 @@ export class Daemon {
   peers!: PeerTable
   control!: ControlServer
   pairing!: PairingService
+  transfers!: TransferService
   private stopping?: Promise<void>
 
   constructor (config: DaemonConfig) {
@@ -81,6 +83,21 @@ export class Daemon {
         }
       })
       await this.pairing.start()
+      this.transfers = new TransferService({
+        node: this.node,
+        privateKey,
+        store: new TransferStore(this.db),
+        trust: this.trust,
+        receiveDir: this.config.receiveDir,
+        peerName: (id) => this.peers.get(id)?.name ?? this.trust.get(id)?.name ?? '',
+        isOnline: (id) => this.peers.isOnline(id),
+        emitTransfer: (t) => { this.emit('transfer', t) },
+        emitOffer: (o) => { this.emit('offer', o) },
+        emitOfferRemoved: (id) => { this.emit('offer:removed', { id }) },
+        log: this.log
+      })
+      this.peers.on('peer', (p) => { if (p.online) this.transfers.resumeWaiting(p.peerId) })
+      await this.transfers.start()
       await this.node.start()
     } catch (err) {
       await this.stop()
@@ -160,6 +177,7 @@ export class Daemon {
   private async doStop (): Promise<void> {
     this.peers?.stop()
     this.pairing?.stop()
+    await this.transfers?.stop().catch((err: Error) => { this.log.warn('transfer stop failed', { err: err.message }) })
     try { await this.node?.stop() } catch (err) { this.log.warn('libp2p stop failed', { err: (err as Error).message }) }
     try { this.db?.close() } catch {}
     await this.control?.close()

@@ -19,6 +19,15 @@ export function buildHandlers (d: Daemon): Handlers {
     'pair.enter': async (p) => await d.pairing.enter(requireString(p, 'code'), typeof p.peer === 'string' && p.peer !== '' ? p.peer : undefined),
     'pair.cancel': (p) => ({ cancelled: d.pairing.cancel(typeof p.id === 'string' ? p.id : undefined) }),
     unpair: async (p) => await d.pairing.unpair(d.resolvePeer(requireString(p, 'peer')).peerId),
+    send: async (p) => {
+      if (!Array.isArray(p.paths) || p.paths.some((x) => typeof x !== 'string' || x === '')) throw new FerryError('E_BAD_REQUEST', 'parameter "paths" must be a list of paths')
+      return await d.transfers.send(d.resolvePeer(requireString(p, 'peer')).peerId, p.paths)
+    },
+    transfers: () => d.transfers.list(),
+    offers: () => d.transfers.offers(),
+    accept: async (p) => await d.transfers.accept(d.transfers.resolveId(requireString(p, 'id'))),
+    decline: async (p) => { await d.transfers.decline(d.transfers.resolveId(requireString(p, 'id'))); return { declined: true as const } },
+    cancel: async (p) => await d.transfers.cancel(d.transfers.resolveId(requireString(p, 'id'))),
     'peer.autoAccept': (p) => {
       const peerId = d.resolvePeer(requireString(p, 'peer')).peerId
       if (!d.trust.setAutoAccept(peerId, p.autoAccept === true)) throw new FerryError('E_NOT_PAIRED', `${peerId} is not paired`)

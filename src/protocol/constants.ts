@@ -27,3 +27,14 @@ export const MAX_PAIR_MESSAGE_BYTES = 1024
 export const MAX_SMALL_MESSAGE_BYTES = 4096
 /** Default time a request/response exchange may take before the stream is aborted. */
 export const DEFAULT_STREAM_TIMEOUT_MS = 10_000
+
+/** An offer carries every file's chunk hashes; 64 MiB holds ~2 million of them. */
+export const MAX_OFFER_BYTES = 64 * 1024 * 1024
+/** Files per offer: the receiver keeps per-file state in memory while fetching. */
+export const MAX_OFFER_FILES = 100_000
+/** Declared total size per offer (1 PiB): anything larger is nonsense or hostile. */
+export const MAX_OFFER_TOTAL_BYTES = 2 ** 50
+/** Chunks per ChunkRequest: bounds how much one request makes the sender read. */
+export const MAX_CHUNKS_PER_REQUEST = 64
+/** Largest chunk (must match transfer/chunking.ts MAX_CHUNK_SIZE). */
+export const MAX_CHUNK_BYTES = 16 * 1024 * 1024

@@ -16,7 +16,53 @@ const MIGRATIONS: string[] = [
      fingerprint TEXT NOT NULL,
      paired_at INTEGER NOT NULL,
      auto_accept INTEGER NOT NULL DEFAULT 1
-   );`
+   );`,
+  // transfers: one row per transfer on either side; the manifest is kept as the
+  // encoded offer so a restarted daemon can resume (receiver) or serve (sender)
+  `CREATE TABLE transfers (
+     id TEXT PRIMARY KEY,
+     direction TEXT NOT NULL,
+     peer_id TEXT NOT NULL,
+     peer_name TEXT NOT NULL DEFAULT '',
+     state TEXT NOT NULL,
+     root BLOB NOT NULL,
+     offer BLOB NOT NULL,
+     sources TEXT,
+     total_bytes INTEGER NOT NULL,
+     done_bytes INTEGER NOT NULL DEFAULT 0,
+     wire_bytes INTEGER NOT NULL DEFAULT 0,
+     receive_dir TEXT,
+     error_code TEXT,
+     error_message TEXT,
+     receipt_sig BLOB,
+     receipt_verified INTEGER NOT NULL DEFAULT 0,
+     resumed INTEGER NOT NULL DEFAULT 0,
+     created_at INTEGER NOT NULL,
+     finished_at INTEGER
+   );
+   CREATE INDEX transfers_state ON transfers(state);
+   CREATE TABLE transfer_files (
+     transfer_id TEXT NOT NULL REFERENCES transfers(id) ON DELETE CASCADE,
+     idx INTEGER NOT NULL,
+     done INTEGER NOT NULL DEFAULT 0,
+     bitmap BLOB,
+     dest TEXT,
+     PRIMARY KEY (transfer_id, idx)
+   );
+   CREATE TABLE file_index (
+     path TEXT PRIMARY KEY,
+     file_root BLOB NOT NULL,
+     size INTEGER NOT NULL,
+     mtime_ms INTEGER NOT NULL
+   );
+   CREATE TABLE chunk_index (
+     hash BLOB NOT NULL,
+     path TEXT NOT NULL,
+     offset INTEGER NOT NULL,
+     length INTEGER NOT NULL
+   );
+   CREATE INDEX chunk_index_hash ON chunk_index(hash);
+   CREATE INDEX chunk_index_path ON chunk_index(path);`
 ]
 
 export type Db = DatabaseSync

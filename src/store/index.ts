@@ -1,2 +1,3 @@
 export { openDb, type Db } from './db.ts'
 export { PeerStore, TrustStore, type PeerRow, type TrustRow } from './peers.ts'
+export { TransferStore, type TransferRow, type ChunkLocation } from './transfers.ts'

@@ -133,3 +133,62 @@ export async function peersOf (d: TestDaemon): Promise<Array<{ peerId: string, n
   if (r.code !== 0) throw new Error(`ferry peers failed: ${r.stderr}`)
   return JSON.parse(r.stdout)
 }
+
+export interface CliProcess {
+  proc: ChildProcess
+  /** stdout so far (grows while the command runs) */
+  stdout: () => string
+  stderr: () => string
+  /** resolves when the command exits (killed with SIGKILL after timeoutMs) */
+  done: Promise<CliResult>
+}
+
+/**
+ * Start the CLI without waiting for it to finish, for long-running commands
+ * such as `ferry pair` (show a code and wait). Read its output while it runs;
+ * `cleanupAll()` kills it if a test leaves it running.
+ */
+export function spawnCli (args: string[], opts: { netns?: string, input?: string, env?: Record<string, string>, timeoutMs?: number } = {}): CliProcess {
+  const [cmd, argv] = wrap(opts.netns, [MAIN, ...args])
+  const proc = spawn(cmd, argv, { env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] })
+  running.add(proc)
+  let stdout = ''
+  let stderr = ''
+  proc.stdout!.on('data', (d) => { stdout += d })
+  proc.stderr!.on('data', (d) => { stderr += d })
+  const timer = setTimeout(() => proc.kill('SIGKILL'), opts.timeoutMs ?? 60_000)
+  const done = new Promise<CliResult>((resolve) => {
+    proc.on('close', (code) => { clearTimeout(timer); running.delete(proc); resolve({ code: code ?? -1, stdout, stderr }) })
+  })
+  if (opts.input != null) proc.stdin!.end(opts.input); else proc.stdin!.end()
+  return { proc, stdout: () => stdout, stderr: () => stderr, done }
+}
+
+/**
+ * Parse a stream of concatenated JSON values, e.g. the output of a `--json`
+ * command that prints more than one (pretty-printed) object. An incomplete
+ * value at the end is left out, so this is safe on output that is still growing.
+ */
+export function jsonValues (text: string): any[] {
+  const out: any[] = []
+  let depth = 0
+  let start = -1
+  let inString = false
+  let escaped = false
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]
+    if (inString) {
+      if (escaped) escaped = false
+      else if (ch === '\\') escaped = true
+      else if (ch === '"') inString = false
+      continue
+    }
+    if (ch === '"') { inString = true; continue }
+    if (ch === '{' || ch === '[') { if (depth === 0) start = i; depth++; continue }
+    if (ch === '}' || ch === ']') {
+      depth--
+      if (depth === 0 && start >= 0) { out.push(JSON.parse(text.slice(start, i + 1))); start = -1 }
+    }
+  }
+  return out
+}

@@ -38,6 +38,8 @@ export async function run (argv: string[]): Promise<number> {
     receiveDir: resolve(values['receive-dir'] ?? defaultReceiveDir()),
     verbose: values.verbose === true
   })
+  // the daemon must survive a bug in one transfer: log it, never crash on it
+  process.on('unhandledRejection', (err) => { daemon.log.error('unhandled rejection', { err: String((err as Error)?.stack ?? err) }) })
   await daemon.start()
   const st = daemon.status()
   process.stdout.write(`ferry daemon ${st.name} (${st.peerId}) listening on ${st.listenAddrs.join(' ')}\n`)

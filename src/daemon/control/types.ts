@@ -60,7 +60,7 @@ export interface OfferInfo {
 }
 
 export type TransferState =
-  | 'offered' | 'accepted' | 'fetching' | 'verifying' | 'done' | 'failed' | 'cancelled' | 'waiting'
+  | 'hashing' | 'offered' | 'accepted' | 'fetching' | 'verifying' | 'done' | 'failed' | 'cancelled' | 'declined' | 'waiting'
 
 export interface FileProgress {
   path: string

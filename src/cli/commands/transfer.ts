@@ -1,0 +1,131 @@
+// `ferry send`, `offers`, `accept`, `decline`, `transfers`, `cancel`.
+
+import { resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { connectControl } from '../../daemon/control/client.ts'
+import type { TransferInfo, OfferInfo } from '../../daemon/control/types.ts'
+import { FerryError, sanitizeForDisplay } from '../../errors.ts'
+import { homeOf, parse } from '../args.ts'
+import { ago, printJson, table, UsageError } from '../output.ts'
+import { LineProgress, fmtBytes, fmtRate, progressLine } from '../progress.ts'
+
+const FINAL = ['done', 'failed', 'cancelled', 'declined']
+
+export const sendHelp = `Usage: ferry send <peer> <path>... [--json] [--home DIR]
+
+Send files and folders to a paired peer (name, peer ID or unique prefix).
+Folders are sent recursively with their structure; symlinks are skipped.
+Waits until the receiver has verified every file and signed its receipt:
+exit 0 only then. Shows progress on a terminal; --json prints a summary.
+`
+
+export async function send (argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {})
+  if (values.help === true) { process.stdout.write(sendHelp); return 0 }
+  if (positionals.length < 2) throw new UsageError('ferry send needs a peer and at least one path')
+  const [peer, ...rawPaths] = positionals
+  const paths = rawPaths.map((p) => resolve(p))
+  for (const p of paths) if (!existsSync(p)) throw new FerryError('E_PATH_NOT_FOUND', `${p} does not exist`)
+  const client = await connectControl(homeOf(values))
+  const progress = new LineProgress()
+  try {
+    let id = ''
+    const early: TransferInfo[] = []
+    let settle: ((t: TransferInfo) => void) | undefined
+    const finished = new Promise<TransferInfo>((resolve) => { settle = resolve })
+    const onInfo = (t: TransferInfo): void => {
+      if (t.id !== id) return
+      if (values.json !== true) progress.update(progressLine(t, process.stderr.columns ?? 80))
+      if (FINAL.includes(t.state)) settle?.(t)
+    }
+    await client.subscribe((event, data) => {
+      if (event !== 'transfer') return
+      if (id === '') early.push(data as TransferInfo); else onInfo(data as TransferInfo)
+    })
+    client.onClose(() => settle?.({ state: 'failed', error: { code: 'E_DAEMON_NOT_RUNNING', message: 'the daemon stopped; the transfer resumes when it is back (see `ferry transfers`)' } } as TransferInfo))
+    const started = await client.call('send', { peer, paths })
+    id = started.id
+    onInfo(started)
+    for (const t of early) onInfo(t)
+    const onSigint = (): void => { void client.call('cancel', { id }).catch(() => {}) }
+    process.once('SIGINT', onSigint)
+    const t = await finished
+    process.removeListener('SIGINT', onSigint)
+    progress.done()
+    if (t.state !== 'done') throw new FerryError(t.error?.code ?? 'E_INTERNAL', t.error?.message ?? `transfer ${t.state}`)
+    const seconds = ((t.finishedAt ?? Date.now()) - t.createdAt) / 1000
+    if (values.json === true) {
+      printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, wireBytes: t.wireBytes, seconds, root: t.root, receipt: t.receipt })
+    } else {
+      process.stdout.write(`sent ${t.files} item(s), ${fmtBytes(t.totalBytes)} to ${sanitizeForDisplay(t.peerName)} in ${seconds.toFixed(1)} s ` +
+        `(${fmtBytes(t.wireBytes)} on the wire); receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}\n`)
+    }
+    return 0
+  } finally {
+    progress.done()
+    client.close()
+  }
+}
+
+export const transfersHelp = `Usage: ferry transfers [--json] [--home DIR]
+
+List transfers (active first, then history) with state, progress and receipt.
+`
+
+export async function transfers (argv: string[]): Promise<number> {
+  const { values } = parse(argv, {})
+  if (values.help === true) { process.stdout.write(transfersHelp); return 0 }
+  const client = await connectControl(homeOf(values))
+  try {
+    const list = await client.call('transfers')
+    if (values.json === true) { printJson(list); return 0 }
+    if (list.length === 0) { process.stdout.write('no transfers\n'); return 0 }
+    const rows = [['ID', 'DIR', 'PEER', 'STATE', 'PROGRESS', 'RATE', 'RECEIPT', 'WHEN']]
+    for (const t of list) {
+      rows.push([t.id.slice(0, 8), t.direction === 'send' ? 'out' : 'in', sanitizeForDisplay(t.peerName).slice(0, 20) || t.peerId.slice(-8),
+        t.state + (t.error != null ? ` ${t.error.code}` : ''), `${fmtBytes(t.doneBytes)}/${fmtBytes(t.totalBytes)}`,
+        FINAL.includes(t.state) ? '' : fmtRate(t.rate), t.receipt != null ? (t.receipt.verified ? 'verified' : 'signed') : '', ago(t.createdAt)])
+    }
+    process.stdout.write(table(rows))
+    return 0
+  } finally { client.close() }
+}
+
+export const offersHelp = `Usage: ferry offers [--json] [--home DIR]
+
+List incoming offers waiting for \`ferry accept <id>\` or \`ferry decline <id>\`.
+`
+
+export async function offers (argv: string[]): Promise<number> {
+  const { values } = parse(argv, {})
+  if (values.help === true) { process.stdout.write(offersHelp); return 0 }
+  const client = await connectControl(homeOf(values))
+  try {
+    const list: OfferInfo[] = await client.call('offers')
+    if (values.json === true) { printJson(list); return 0 }
+    if (list.length === 0) { process.stdout.write('no pending offers\n'); return 0 }
+    const rows = [['ID', 'FROM', 'FILES', 'SIZE', 'NAMES']]
+    for (const o of list) rows.push([o.id.slice(0, 8), sanitizeForDisplay(o.peerName), String(o.files), fmtBytes(o.totalBytes), o.names.map(sanitizeForDisplay).join(', ').slice(0, 60)])
+    process.stdout.write(table(rows))
+    return 0
+  } finally { client.close() }
+}
+
+function idCommand (method: 'accept' | 'decline' | 'cancel', help: string) {
+  return async (argv: string[]): Promise<number> => {
+    const { values, positionals } = parse(argv, {})
+    if (values.help === true) { process.stdout.write(help); return 0 }
+    if (positionals.length !== 1) throw new UsageError(`ferry ${method} takes one transfer id (or a unique prefix)`)
+    const client = await connectControl(homeOf(values))
+    try {
+      const r = await client.call(method, { id: positionals[0] })
+      if (values.json === true) printJson(r)
+      else process.stdout.write(`${method === 'accept' ? 'accepted' : method === 'decline' ? 'declined' : 'cancelled'} ${positionals[0]}\n`)
+      return 0
+    } finally { client.close() }
+  }
+}
+
+export const accept = idCommand('accept', 'Usage: ferry accept <id> [--home DIR]\n\nAccept a pending offer (see `ferry offers`); files go to the receive folder.\n')
+export const decline = idCommand('decline', 'Usage: ferry decline <id> [--home DIR]\n\nDecline a pending offer; the sender is told.\n')
+export const cancel = idCommand('cancel', 'Usage: ferry cancel <id> [--home DIR]\n\nCancel an active transfer, sending or receiving; the other side is told.\n')

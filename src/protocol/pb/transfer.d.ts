@@ -1,0 +1,291 @@
+import type { Codec, DecodeOptions } from 'protons-runtime';
+import type { Uint8ArrayList } from 'uint8arraylist';
+export interface FileEntry {
+    path: string;
+    dir: boolean;
+    size: bigint;
+    mtimeMs: bigint;
+    mode: number;
+    chunkSize: number;
+    chunkHashes: Uint8Array<ArrayBuffer>;
+    fileRoot: Uint8Array<ArrayBuffer>;
+}
+export declare namespace FileEntry {
+    const codec: () => Codec<FileEntry>;
+    interface FileEntryPathFieldEvent {
+        field: '$.path';
+        value: string;
+    }
+    interface FileEntryDirFieldEvent {
+        field: '$.dir';
+        value: boolean;
+    }
+    interface FileEntrySizeFieldEvent {
+        field: '$.size';
+        value: bigint;
+    }
+    interface FileEntryMtimeMsFieldEvent {
+        field: '$.mtimeMs';
+        value: bigint;
+    }
+    interface FileEntryModeFieldEvent {
+        field: '$.mode';
+        value: number;
+    }
+    interface FileEntryChunkSizeFieldEvent {
+        field: '$.chunkSize';
+        value: number;
+    }
+    interface FileEntryChunkHashesFieldEvent {
+        field: '$.chunkHashes';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface FileEntryFileRootFieldEvent {
+        field: '$.fileRoot';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    function encode(obj: Partial<FileEntry>): Uint8Array<ArrayBuffer>;
+    function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FileEntry>): FileEntry;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FileEntry>): Generator<FileEntryPathFieldEvent | FileEntryDirFieldEvent | FileEntrySizeFieldEvent | FileEntryMtimeMsFieldEvent | FileEntryModeFieldEvent | FileEntryChunkSizeFieldEvent | FileEntryChunkHashesFieldEvent | FileEntryFileRootFieldEvent>;
+}
+export interface Offer {
+    transferId: Uint8Array<ArrayBuffer>;
+    root: Uint8Array<ArrayBuffer>;
+    totalBytes: bigint;
+    files: FileEntry[];
+}
+export declare namespace Offer {
+    const codec: () => Codec<Offer>;
+    interface OfferTransferIdFieldEvent {
+        field: '$.transferId';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface OfferRootFieldEvent {
+        field: '$.root';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface OfferTotalBytesFieldEvent {
+        field: '$.totalBytes';
+        value: bigint;
+    }
+    interface OfferFilesPathFieldEvent {
+        field: '$.files[].path';
+        value: string;
+        index: number;
+    }
+    interface OfferFilesDirFieldEvent {
+        field: '$.files[].dir';
+        value: boolean;
+        index: number;
+    }
+    interface OfferFilesSizeFieldEvent {
+        field: '$.files[].size';
+        value: bigint;
+        index: number;
+    }
+    interface OfferFilesMtimeMsFieldEvent {
+        field: '$.files[].mtimeMs';
+        value: bigint;
+        index: number;
+    }
+    interface OfferFilesModeFieldEvent {
+        field: '$.files[].mode';
+        value: number;
+        index: number;
+    }
+    interface OfferFilesChunkSizeFieldEvent {
+        field: '$.files[].chunkSize';
+        value: number;
+        index: number;
+    }
+    interface OfferFilesChunkHashesFieldEvent {
+        field: '$.files[].chunkHashes';
+        value: Uint8Array<ArrayBuffer>;
+        index: number;
+    }
+    interface OfferFilesFileRootFieldEvent {
+        field: '$.files[].fileRoot';
+        value: Uint8Array<ArrayBuffer>;
+        index: number;
+    }
+    function encode(obj: Partial<Offer>): Uint8Array<ArrayBuffer>;
+    function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Offer>): Offer;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Offer>): Generator<OfferTransferIdFieldEvent | OfferRootFieldEvent | OfferTotalBytesFieldEvent | OfferFilesPathFieldEvent | OfferFilesDirFieldEvent | OfferFilesSizeFieldEvent | OfferFilesMtimeMsFieldEvent | OfferFilesModeFieldEvent | OfferFilesChunkSizeFieldEvent | OfferFilesChunkHashesFieldEvent | OfferFilesFileRootFieldEvent>;
+}
+export interface OfferAnswer {
+    status: string;
+    haveBytes: bigint;
+    error?: WireError;
+}
+export declare namespace OfferAnswer {
+    const codec: () => Codec<OfferAnswer>;
+    interface OfferAnswerStatusFieldEvent {
+        field: '$.status';
+        value: string;
+    }
+    interface OfferAnswerHaveBytesFieldEvent {
+        field: '$.haveBytes';
+        value: bigint;
+    }
+    interface OfferAnswerErrorCodeFieldEvent {
+        field: '$.error.code';
+        value: string;
+    }
+    interface OfferAnswerErrorMessageFieldEvent {
+        field: '$.error.message';
+        value: string;
+    }
+    function encode(obj: Partial<OfferAnswer>): Uint8Array<ArrayBuffer>;
+    function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OfferAnswer>): OfferAnswer;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OfferAnswer>): Generator<OfferAnswerStatusFieldEvent | OfferAnswerHaveBytesFieldEvent | OfferAnswerErrorCodeFieldEvent | OfferAnswerErrorMessageFieldEvent>;
+}
+export interface ChunkRequest {
+    transferId: Uint8Array<ArrayBuffer>;
+    fileIndex: number;
+    chunks: number[];
+}
+export declare namespace ChunkRequest {
+    const codec: () => Codec<ChunkRequest>;
+    interface ChunkRequestTransferIdFieldEvent {
+        field: '$.transferId';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface ChunkRequestFileIndexFieldEvent {
+        field: '$.fileIndex';
+        value: number;
+    }
+    interface ChunkRequestChunksFieldEvent {
+        field: '$.chunks[]';
+        index: number;
+        value: number;
+    }
+    function encode(obj: Partial<ChunkRequest>): Uint8Array<ArrayBuffer>;
+    function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): ChunkRequest;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): Generator<ChunkRequestTransferIdFieldEvent | ChunkRequestFileIndexFieldEvent | ChunkRequestChunksFieldEvent>;
+}
+export interface ChunkHeader {
+    fileIndex: number;
+    chunk: number;
+    length: number;
+    error?: WireError;
+}
+export declare namespace ChunkHeader {
+    const codec: () => Codec<ChunkHeader>;
+    interface ChunkHeaderFileIndexFieldEvent {
+        field: '$.fileIndex';
+        value: number;
+    }
+    interface ChunkHeaderChunkFieldEvent {
+        field: '$.chunk';
+        value: number;
+    }
+    interface ChunkHeaderLengthFieldEvent {
+        field: '$.length';
+        value: number;
+    }
+    interface ChunkHeaderErrorCodeFieldEvent {
+        field: '$.error.code';
+        value: string;
+    }
+    interface ChunkHeaderErrorMessageFieldEvent {
+        field: '$.error.message';
+        value: string;
+    }
+    function encode(obj: Partial<ChunkHeader>): Uint8Array<ArrayBuffer>;
+    function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkHeader>): ChunkHeader;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkHeader>): Generator<ChunkHeaderFileIndexFieldEvent | ChunkHeaderChunkFieldEvent | ChunkHeaderLengthFieldEvent | ChunkHeaderErrorCodeFieldEvent | ChunkHeaderErrorMessageFieldEvent>;
+}
+export interface TransferEnd {
+    transferId: Uint8Array<ArrayBuffer>;
+    status: string;
+    root: Uint8Array<ArrayBuffer>;
+    signature: Uint8Array<ArrayBuffer>;
+    failure?: WireError;
+}
+export declare namespace TransferEnd {
+    const codec: () => Codec<TransferEnd>;
+    interface TransferEndTransferIdFieldEvent {
+        field: '$.transferId';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface TransferEndStatusFieldEvent {
+        field: '$.status';
+        value: string;
+    }
+    interface TransferEndRootFieldEvent {
+        field: '$.root';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface TransferEndSignatureFieldEvent {
+        field: '$.signature';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    interface TransferEndFailureCodeFieldEvent {
+        field: '$.failure.code';
+        value: string;
+    }
+    interface TransferEndFailureMessageFieldEvent {
+        field: '$.failure.message';
+        value: string;
+    }
+    function encode(obj: Partial<TransferEnd>): Uint8Array<ArrayBuffer>;
+    function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): TransferEnd;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): Generator<TransferEndTransferIdFieldEvent | TransferEndStatusFieldEvent | TransferEndRootFieldEvent | TransferEndSignatureFieldEvent | TransferEndFailureCodeFieldEvent | TransferEndFailureMessageFieldEvent>;
+}
+export interface TransferEndAck {
+    ok: boolean;
+    error?: WireError;
+}
+export declare namespace TransferEndAck {
+    const codec: () => Codec<TransferEndAck>;
+    interface TransferEndAckOkFieldEvent {
+        field: '$.ok';
+        value: boolean;
+    }
+    interface TransferEndAckErrorCodeFieldEvent {
+        field: '$.error.code';
+        value: string;
+    }
+    interface TransferEndAckErrorMessageFieldEvent {
+        field: '$.error.message';
+        value: string;
+    }
+    function encode(obj: Partial<TransferEndAck>): Uint8Array<ArrayBuffer>;
+    function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEndAck>): TransferEndAck;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEndAck>): Generator<TransferEndAckOkFieldEvent | TransferEndAckErrorCodeFieldEvent | TransferEndAckErrorMessageFieldEvent>;
+}
+export interface WireError {
+    code: string;
+    message: string;
+}
+export declare namespace WireError {
+    const codec: () => Codec<WireError>;
+    interface WireErrorCodeFieldEvent {
+        field: '$.code';
+        value: string;
+    }
+    interface WireErrorMessageFieldEvent {
+        field: '$.message';
+        value: string;
+    }
+    function encode(obj: Partial<WireError>): Uint8Array<ArrayBuffer>;
+    function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WireError>): WireError;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WireError>): Generator<WireErrorCodeFieldEvent | WireErrorMessageFieldEvent>;
+}
+export interface Refusal {
+    error?: WireError;
+}
+export declare namespace Refusal {
+    const codec: () => Codec<Refusal>;
+    interface RefusalErrorCodeFieldEvent {
+        field: '$.error.code';
+        value: string;
+    }
+    interface RefusalErrorMessageFieldEvent {
+        field: '$.error.message';
+        value: string;
+    }
+    function encode(obj: Partial<Refusal>): Uint8Array<ArrayBuffer>;
+    function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Refusal>): Refusal;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Refusal>): Generator<RefusalErrorCodeFieldEvent | RefusalErrorMessageFieldEvent>;
+}

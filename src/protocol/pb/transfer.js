@@ -1,0 +1,1030 @@
+import { decodeMessage, encodeMessage, MaxLengthError, message, streamMessage } from 'protons-runtime';
+import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc';
+export var FileEntry;
+(function (FileEntry) {
+    let _codec;
+    FileEntry.codec = () => {
+        if (_codec == null) {
+            _codec = message((obj, w, opts = {}) => {
+                if (opts.lengthDelimited !== false) {
+                    w.fork();
+                }
+                if ((obj.path != null && obj.path !== '')) {
+                    w.uint32(10);
+                    w.string(obj.path);
+                }
+                if ((obj.dir != null && obj.dir !== false)) {
+                    w.uint32(16);
+                    w.bool(obj.dir);
+                }
+                if ((obj.size != null && obj.size !== 0n)) {
+                    w.uint32(24);
+                    w.uint64(obj.size);
+                }
+                if ((obj.mtimeMs != null && obj.mtimeMs !== 0n)) {
+                    w.uint32(32);
+                    w.int64(obj.mtimeMs);
+                }
+                if ((obj.mode != null && obj.mode !== 0)) {
+                    w.uint32(40);
+                    w.uint32(obj.mode);
+                }
+                if ((obj.chunkSize != null && obj.chunkSize !== 0)) {
+                    w.uint32(48);
+                    w.uint32(obj.chunkSize);
+                }
+                if ((obj.chunkHashes != null && obj.chunkHashes.byteLength > 0)) {
+                    w.uint32(58);
+                    w.bytes(obj.chunkHashes);
+                }
+                if ((obj.fileRoot != null && obj.fileRoot.byteLength > 0)) {
+                    w.uint32(66);
+                    w.bytes(obj.fileRoot);
+                }
+                if (opts.lengthDelimited !== false) {
+                    w.ldelim();
+                }
+            }, (reader, length, opts = {}) => {
+                const obj = {
+                    path: '',
+                    dir: false,
+                    size: 0n,
+                    mtimeMs: 0n,
+                    mode: 0,
+                    chunkSize: 0,
+                    chunkHashes: uint8ArrayAlloc(0),
+                    fileRoot: uint8ArrayAlloc(0)
+                };
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            obj.path = reader.string();
+                            break;
+                        }
+                        case 2: {
+                            obj.dir = reader.bool();
+                            break;
+                        }
+                        case 3: {
+                            obj.size = reader.uint64();
+                            break;
+                        }
+                        case 4: {
+                            obj.mtimeMs = reader.int64();
+                            break;
+                        }
+                        case 5: {
+                            obj.mode = reader.uint32();
+                            break;
+                        }
+                        case 6: {
+                            obj.chunkSize = reader.uint32();
+                            break;
+                        }
+                        case 7: {
+                            obj.chunkHashes = reader.bytes();
+                            break;
+                        }
+                        case 8: {
+                            obj.fileRoot = reader.bytes();
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+                return obj;
+            }, function* (reader, length, prefix, opts = {}) {
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            yield {
+                                field: `${prefix}.path`,
+                                value: reader.string()
+                            };
+                            break;
+                        }
+                        case 2: {
+                            yield {
+                                field: `${prefix}.dir`,
+                                value: reader.bool()
+                            };
+                            break;
+                        }
+                        case 3: {
+                            yield {
+                                field: `${prefix}.size`,
+                                value: reader.uint64()
+                            };
+                            break;
+                        }
+                        case 4: {
+                            yield {
+                                field: `${prefix}.mtimeMs`,
+                                value: reader.int64()
+                            };
+                            break;
+                        }
+                        case 5: {
+                            yield {
+                                field: `${prefix}.mode`,
+                                value: reader.uint32()
+                            };
+                            break;
+                        }
+                        case 6: {
+                            yield {
+                                field: `${prefix}.chunkSize`,
+                                value: reader.uint32()
+                            };
+                            break;
+                        }
+                        case 7: {
+                            yield {
+                                field: `${prefix}.chunkHashes`,
+                                value: reader.bytes()
+                            };
+                            break;
+                        }
+                        case 8: {
+                            yield {
+                                field: `${prefix}.fileRoot`,
+                                value: reader.bytes()
+                            };
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        return _codec;
+    };
+    function encode(obj) {
+        return encodeMessage(obj, FileEntry.codec());
+    }
+    FileEntry.encode = encode;
+    function decode(buf, opts) {
+        return decodeMessage(buf, FileEntry.codec(), opts);
+    }
+    FileEntry.decode = decode;
+    function stream(buf, opts) {
+        return streamMessage(buf, FileEntry.codec(), opts);
+    }
+    FileEntry.stream = stream;
+})(FileEntry || (FileEntry = {}));
+export var Offer;
+(function (Offer) {
+    let _codec;
+    Offer.codec = () => {
+        if (_codec == null) {
+            _codec = message((obj, w, opts = {}) => {
+                if (opts.lengthDelimited !== false) {
+                    w.fork();
+                }
+                if ((obj.transferId != null && obj.transferId.byteLength > 0)) {
+                    w.uint32(10);
+                    w.bytes(obj.transferId);
+                }
+                if ((obj.root != null && obj.root.byteLength > 0)) {
+                    w.uint32(18);
+                    w.bytes(obj.root);
+                }
+                if ((obj.totalBytes != null && obj.totalBytes !== 0n)) {
+                    w.uint32(24);
+                    w.uint64(obj.totalBytes);
+                }
+                if (obj.files != null && obj.files.length > 0) {
+                    for (const value of obj.files) {
+                        w.uint32(34);
+                        FileEntry.codec().encode(value, w);
+                    }
+                }
+                if (opts.lengthDelimited !== false) {
+                    w.ldelim();
+                }
+            }, (reader, length, opts = {}) => {
+                const obj = {
+                    transferId: uint8ArrayAlloc(0),
+                    root: uint8ArrayAlloc(0),
+                    totalBytes: 0n,
+                    files: []
+                };
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            obj.transferId = reader.bytes();
+                            break;
+                        }
+                        case 2: {
+                            obj.root = reader.bytes();
+                            break;
+                        }
+                        case 3: {
+                            obj.totalBytes = reader.uint64();
+                            break;
+                        }
+                        case 4: {
+                            if (opts.limits?.files != null && obj.files.length === opts.limits.files) {
+                                throw new MaxLengthError('Decode error - repeated field "files" had too many elements');
+                            }
+                            obj.files.push(FileEntry.codec().decode(reader, reader.uint32(), {
+                                limits: opts.limits?.files$
+                            }));
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+                return obj;
+            }, function* (reader, length, prefix, opts = {}) {
+                const obj = {
+                    files: 0
+                };
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            yield {
+                                field: `${prefix}.transferId`,
+                                value: reader.bytes()
+                            };
+                            break;
+                        }
+                        case 2: {
+                            yield {
+                                field: `${prefix}.root`,
+                                value: reader.bytes()
+                            };
+                            break;
+                        }
+                        case 3: {
+                            yield {
+                                field: `${prefix}.totalBytes`,
+                                value: reader.uint64()
+                            };
+                            break;
+                        }
+                        case 4: {
+                            if (opts.limits?.files != null && obj.files === opts.limits.files) {
+                                throw new MaxLengthError('Streaming decode error - repeated field "files" had too many elements');
+                            }
+                            for (const evt of FileEntry.codec().stream(reader, reader.uint32(), `${prefix}.files[]`, {
+                                limits: opts.limits?.files$
+                            })) {
+                                yield {
+                                    ...evt,
+                                    index: obj.files
+                                };
+                            }
+                            obj.files++;
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        return _codec;
+    };
+    function encode(obj) {
+        return encodeMessage(obj, Offer.codec());
+    }
+    Offer.encode = encode;
+    function decode(buf, opts) {
+        return decodeMessage(buf, Offer.codec(), opts);
+    }
+    Offer.decode = decode;
+    function stream(buf, opts) {
+        return streamMessage(buf, Offer.codec(), opts);
+    }
+    Offer.stream = stream;
+})(Offer || (Offer = {}));
+export var OfferAnswer;
+(function (OfferAnswer) {
+    let _codec;
+    OfferAnswer.codec = () => {
+        if (_codec == null) {
+            _codec = message((obj, w, opts = {}) => {
+                if (opts.lengthDelimited !== false) {
+                    w.fork();
+                }
+                if ((obj.status != null && obj.status !== '')) {
+                    w.uint32(10);
+                    w.string(obj.status);
+                }
+                if ((obj.haveBytes != null && obj.haveBytes !== 0n)) {
+                    w.uint32(16);
+                    w.uint64(obj.haveBytes);
+                }
+                if (obj.error != null) {
+                    w.uint32(122);
+                    WireError.codec().encode(obj.error, w);
+                }
+                if (opts.lengthDelimited !== false) {
+                    w.ldelim();
+                }
+            }, (reader, length, opts = {}) => {
+                const obj = {
+                    status: '',
+                    haveBytes: 0n
+                };
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            obj.status = reader.string();
+                            break;
+                        }
+                        case 2: {
+                            obj.haveBytes = reader.uint64();
+                            break;
+                        }
+                        case 15: {
+                            obj.error = WireError.codec().decode(reader, reader.uint32(), {
+                                limits: opts.limits?.error
+                            });
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+                return obj;
+            }, function* (reader, length, prefix, opts = {}) {
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            yield {
+                                field: `${prefix}.status`,
+                                value: reader.string()
+                            };
+                            break;
+                        }
+                        case 2: {
+                            yield {
+                                field: `${prefix}.haveBytes`,
+                                value: reader.uint64()
+                            };
+                            break;
+                        }
+                        case 15: {
+                            yield* WireError.codec().stream(reader, reader.uint32(), `${prefix}.error`, {
+                                limits: opts.limits?.error
+                            });
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        return _codec;
+    };
+    function encode(obj) {
+        return encodeMessage(obj, OfferAnswer.codec());
+    }
+    OfferAnswer.encode = encode;
+    function decode(buf, opts) {
+        return decodeMessage(buf, OfferAnswer.codec(), opts);
+    }
+    OfferAnswer.decode = decode;
+    function stream(buf, opts) {
+        return streamMessage(buf, OfferAnswer.codec(), opts);
+    }
+    OfferAnswer.stream = stream;
+})(OfferAnswer || (OfferAnswer = {}));
+export var ChunkRequest;
+(function (ChunkRequest) {
+    let _codec;
+    ChunkRequest.codec = () => {
+        if (_codec == null) {
+            _codec = message((obj, w, opts = {}) => {
+                if (opts.lengthDelimited !== false) {
+                    w.fork();
+                }
+                if ((obj.transferId != null && obj.transferId.byteLength > 0)) {
+                    w.uint32(10);
+                    w.bytes(obj.transferId);
+                }
+                if ((obj.fileIndex != null && obj.fileIndex !== 0)) {
+                    w.uint32(16);
+                    w.uint32(obj.fileIndex);
+                }
+                if (obj.chunks != null && obj.chunks.length > 0) {
+                    for (const value of obj.chunks) {
+                        w.uint32(24);
+                        w.uint32(value);
+                    }
+                }
+                if (opts.lengthDelimited !== false) {
+                    w.ldelim();
+                }
+            }, (reader, length, opts = {}) => {
+                const obj = {
+                    transferId: uint8ArrayAlloc(0),
+                    fileIndex: 0,
+                    chunks: []
+                };
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            obj.transferId = reader.bytes();
+                            break;
+                        }
+                        case 2: {
+                            obj.fileIndex = reader.uint32();
+                            break;
+                        }
+                        case 3: {
+                            if (opts.limits?.chunks != null && obj.chunks.length === opts.limits.chunks) {
+                                throw new MaxLengthError('Decode error - repeated field "chunks" had too many elements');
+                            }
+                            obj.chunks.push(reader.uint32());
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+                return obj;
+            }, function* (reader, length, prefix, opts = {}) {
+                const obj = {
+                    chunks: 0
+                };
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            yield {
+                                field: `${prefix}.transferId`,
+                                value: reader.bytes()
+                            };
+                            break;
+                        }
+                        case 2: {
+                            yield {
+                                field: `${prefix}.fileIndex`,
+                                value: reader.uint32()
+                            };
+                            break;
+                        }
+                        case 3: {
+                            if (opts.limits?.chunks != null && obj.chunks === opts.limits.chunks) {
+                                throw new MaxLengthError('Streaming decode error - repeated field "chunks" had too many elements');
+                            }
+                            yield {
+                                field: `${prefix}.chunks[]`,
+                                index: obj.chunks,
+                                value: reader.uint32()
+                            };
+                            obj.chunks++;
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        return _codec;
+    };
+    function encode(obj) {
+        return encodeMessage(obj, ChunkRequest.codec());
+    }
+    ChunkRequest.encode = encode;
+    function decode(buf, opts) {
+        return decodeMessage(buf, ChunkRequest.codec(), opts);
+    }
+    ChunkRequest.decode = decode;
+    function stream(buf, opts) {
+        return streamMessage(buf, ChunkRequest.codec(), opts);
+    }
+    ChunkRequest.stream = stream;
+})(ChunkRequest || (ChunkRequest = {}));
+export var ChunkHeader;
+(function (ChunkHeader) {
+    let _codec;
+    ChunkHeader.codec = () => {
+        if (_codec == null) {
+            _codec = message((obj, w, opts = {}) => {
+                if (opts.lengthDelimited !== false) {
+                    w.fork();
+                }
+                if ((obj.fileIndex != null && obj.fileIndex !== 0)) {
+                    w.uint32(8);
+                    w.uint32(obj.fileIndex);
+                }
+                if ((obj.chunk != null && obj.chunk !== 0)) {
+                    w.uint32(16);
+                    w.uint32(obj.chunk);
+                }
+                if ((obj.length != null && obj.length !== 0)) {
+                    w.uint32(24);
+                    w.uint32(obj.length);
+                }
+                if (obj.error != null) {
+                    w.uint32(122);
+                    WireError.codec().encode(obj.error, w);
+                }
+                if (opts.lengthDelimited !== false) {
+                    w.ldelim();
+                }
+            }, (reader, length, opts = {}) => {
+                const obj = {
+                    fileIndex: 0,
+                    chunk: 0,
+                    length: 0
+                };
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            obj.fileIndex = reader.uint32();
+                            break;
+                        }
+                        case 2: {
+                            obj.chunk = reader.uint32();
+                            break;
+                        }
+                        case 3: {
+                            obj.length = reader.uint32();
+                            break;
+                        }
+                        case 15: {
+                            obj.error = WireError.codec().decode(reader, reader.uint32(), {
+                                limits: opts.limits?.error
+                            });
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+                return obj;
+            }, function* (reader, length, prefix, opts = {}) {
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            yield {
+                                field: `${prefix}.fileIndex`,
+                                value: reader.uint32()
+                            };
+                            break;
+                        }
+                        case 2: {
+                            yield {
+                                field: `${prefix}.chunk`,
+                                value: reader.uint32()
+                            };
+                            break;
+                        }
+                        case 3: {
+                            yield {
+                                field: `${prefix}.length`,
+                                value: reader.uint32()
+                            };
+                            break;
+                        }
+                        case 15: {
+                            yield* WireError.codec().stream(reader, reader.uint32(), `${prefix}.error`, {
+                                limits: opts.limits?.error
+                            });
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        return _codec;
+    };
+    function encode(obj) {
+        return encodeMessage(obj, ChunkHeader.codec());
+    }
+    ChunkHeader.encode = encode;
+    function decode(buf, opts) {
+        return decodeMessage(buf, ChunkHeader.codec(), opts);
+    }
+    ChunkHeader.decode = decode;
+    function stream(buf, opts) {
+        return streamMessage(buf, ChunkHeader.codec(), opts);
+    }
+    ChunkHeader.stream = stream;
+})(ChunkHeader || (ChunkHeader = {}));
+export var TransferEnd;
+(function (TransferEnd) {
+    let _codec;
+    TransferEnd.codec = () => {
+        if (_codec == null) {
+            _codec = message((obj, w, opts = {}) => {
+                if (opts.lengthDelimited !== false) {
+                    w.fork();
+                }
+                if ((obj.transferId != null && obj.transferId.byteLength > 0)) {
+                    w.uint32(10);
+                    w.bytes(obj.transferId);
+                }
+                if ((obj.status != null && obj.status !== '')) {
+                    w.uint32(18);
+                    w.string(obj.status);
+                }
+                if ((obj.root != null && obj.root.byteLength > 0)) {
+                    w.uint32(26);
+                    w.bytes(obj.root);
+                }
+                if ((obj.signature != null && obj.signature.byteLength > 0)) {
+                    w.uint32(34);
+                    w.bytes(obj.signature);
+                }
+                if (obj.failure != null) {
+                    w.uint32(42);
+                    WireError.codec().encode(obj.failure, w);
+                }
+                if (opts.lengthDelimited !== false) {
+                    w.ldelim();
+                }
+            }, (reader, length, opts = {}) => {
+                const obj = {
+                    transferId: uint8ArrayAlloc(0),
+                    status: '',
+                    root: uint8ArrayAlloc(0),
+                    signature: uint8ArrayAlloc(0)
+                };
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            obj.transferId = reader.bytes();
+                            break;
+                        }
+                        case 2: {
+                            obj.status = reader.string();
+                            break;
+                        }
+                        case 3: {
+                            obj.root = reader.bytes();
+                            break;
+                        }
+                        case 4: {
+                            obj.signature = reader.bytes();
+                            break;
+                        }
+                        case 5: {
+                            obj.failure = WireError.codec().decode(reader, reader.uint32(), {
+                                limits: opts.limits?.failure
+                            });
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+                return obj;
+            }, function* (reader, length, prefix, opts = {}) {
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            yield {
+                                field: `${prefix}.transferId`,
+                                value: reader.bytes()
+                            };
+                            break;
+                        }
+                        case 2: {
+                            yield {
+                                field: `${prefix}.status`,
+                                value: reader.string()
+                            };
+                            break;
+                        }
+                        case 3: {
+                            yield {
+                                field: `${prefix}.root`,
+                                value: reader.bytes()
+                            };
+                            break;
+                        }
+                        case 4: {
+                            yield {
+                                field: `${prefix}.signature`,
+                                value: reader.bytes()
+                            };
+                            break;
+                        }
+                        case 5: {
+                            yield* WireError.codec().stream(reader, reader.uint32(), `${prefix}.failure`, {
+                                limits: opts.limits?.failure
+                            });
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        return _codec;
+    };
+    function encode(obj) {
+        return encodeMessage(obj, TransferEnd.codec());
+    }
+    TransferEnd.encode = encode;
+    function decode(buf, opts) {
+        return decodeMessage(buf, TransferEnd.codec(), opts);
+    }
+    TransferEnd.decode = decode;
+    function stream(buf, opts) {
+        return streamMessage(buf, TransferEnd.codec(), opts);
+    }
+    TransferEnd.stream = stream;
+})(TransferEnd || (TransferEnd = {}));
+export var TransferEndAck;
+(function (TransferEndAck) {
+    let _codec;
+    TransferEndAck.codec = () => {
+        if (_codec == null) {
+            _codec = message((obj, w, opts = {}) => {
+                if (opts.lengthDelimited !== false) {
+                    w.fork();
+                }
+                if ((obj.ok != null && obj.ok !== false)) {
+                    w.uint32(8);
+                    w.bool(obj.ok);
+                }
+                if (obj.error != null) {
+                    w.uint32(122);
+                    WireError.codec().encode(obj.error, w);
+                }
+                if (opts.lengthDelimited !== false) {
+                    w.ldelim();
+                }
+            }, (reader, length, opts = {}) => {
+                const obj = {
+                    ok: false
+                };
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            obj.ok = reader.bool();
+                            break;
+                        }
+                        case 15: {
+                            obj.error = WireError.codec().decode(reader, reader.uint32(), {
+                                limits: opts.limits?.error
+                            });
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+                return obj;
+            }, function* (reader, length, prefix, opts = {}) {
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            yield {
+                                field: `${prefix}.ok`,
+                                value: reader.bool()
+                            };
+                            break;
+                        }
+                        case 15: {
+                            yield* WireError.codec().stream(reader, reader.uint32(), `${prefix}.error`, {
+                                limits: opts.limits?.error
+                            });
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        return _codec;
+    };
+    function encode(obj) {
+        return encodeMessage(obj, TransferEndAck.codec());
+    }
+    TransferEndAck.encode = encode;
+    function decode(buf, opts) {
+        return decodeMessage(buf, TransferEndAck.codec(), opts);
+    }
+    TransferEndAck.decode = decode;
+    function stream(buf, opts) {
+        return streamMessage(buf, TransferEndAck.codec(), opts);
+    }
+    TransferEndAck.stream = stream;
+})(TransferEndAck || (TransferEndAck = {}));
+export var WireError;
+(function (WireError) {
+    let _codec;
+    WireError.codec = () => {
+        if (_codec == null) {
+            _codec = message((obj, w, opts = {}) => {
+                if (opts.lengthDelimited !== false) {
+                    w.fork();
+                }
+                if ((obj.code != null && obj.code !== '')) {
+                    w.uint32(10);
+                    w.string(obj.code);
+                }
+                if ((obj.message != null && obj.message !== '')) {
+                    w.uint32(18);
+                    w.string(obj.message);
+                }
+                if (opts.lengthDelimited !== false) {
+                    w.ldelim();
+                }
+            }, (reader, length, opts = {}) => {
+                const obj = {
+                    code: '',
+                    message: ''
+                };
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            obj.code = reader.string();
+                            break;
+                        }
+                        case 2: {
+                            obj.message = reader.string();
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+                return obj;
+            }, function* (reader, length, prefix, opts = {}) {
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            yield {
+                                field: `${prefix}.code`,
+                                value: reader.string()
+                            };
+                            break;
+                        }
+                        case 2: {
+                            yield {
+                                field: `${prefix}.message`,
+                                value: reader.string()
+                            };
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        return _codec;
+    };
+    function encode(obj) {
+        return encodeMessage(obj, WireError.codec());
+    }
+    WireError.encode = encode;
+    function decode(buf, opts) {
+        return decodeMessage(buf, WireError.codec(), opts);
+    }
+    WireError.decode = decode;
+    function stream(buf, opts) {
+        return streamMessage(buf, WireError.codec(), opts);
+    }
+    WireError.stream = stream;
+})(WireError || (WireError = {}));
+export var Refusal;
+(function (Refusal) {
+    let _codec;
+    Refusal.codec = () => {
+        if (_codec == null) {
+            _codec = message((obj, w, opts = {}) => {
+                if (opts.lengthDelimited !== false) {
+                    w.fork();
+                }
+                if (obj.error != null) {
+                    w.uint32(122);
+                    WireError.codec().encode(obj.error, w);
+                }
+                if (opts.lengthDelimited !== false) {
+                    w.ldelim();
+                }
+            }, (reader, length, opts = {}) => {
+                const obj = {};
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 15: {
+                            obj.error = WireError.codec().decode(reader, reader.uint32(), {
+                                limits: opts.limits?.error
+                            });
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+                return obj;
+            }, function* (reader, length, prefix, opts = {}) {
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 15: {
+                            yield* WireError.codec().stream(reader, reader.uint32(), `${prefix}.error`, {
+                                limits: opts.limits?.error
+                            });
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        return _codec;
+    };
+    function encode(obj) {
+        return encodeMessage(obj, Refusal.codec());
+    }
+    Refusal.encode = encode;
+    function decode(buf, opts) {
+        return decodeMessage(buf, Refusal.codec(), opts);
+    }
+    Refusal.decode = decode;
+    function stream(buf, opts) {
+        return streamMessage(buf, Refusal.codec(), opts);
+    }
+    Refusal.stream = stream;
+})(Refusal || (Refusal = {}));

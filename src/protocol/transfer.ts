@@ -1,0 +1,152 @@
+// Wire side of a transfer: /ferry/offer (manifest → answer), /ferry/chunks
+// (chunk requests answered with header + raw bytes) and /ferry/receipt
+// (TransferEnd). Converts generated protobuf structs to plain domain objects
+// at this boundary; nothing outside protocol/ sees the generated types.
+
+import type { Stream } from '@libp2p/interface'
+import { FerryError } from '../errors.ts'
+import { MAX_CHUNKS_PER_REQUEST, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_SMALL_MESSAGE_BYTES } from './constants.ts'
+import { FrameReader, lengthPrefixed, sendAll } from './frames.ts'
+import { ChunkHeader, ChunkRequest, Offer, OfferAnswer, TransferEnd, TransferEndAck, type FileEntry as WireFileEntry } from './pb/transfer.js'
+import { fromWireError, timeoutSignal, toWireError, type WireErrorMsg } from './stream.ts'
+
+export interface OfferFile {
+  path: string
+  kind: 'file' | 'dir'
+  size: number
+  mtimeMs: number
+  mode: number
+  chunkSize: number
+  chunks: Uint8Array[]
+  fileRoot: Uint8Array
+}
+export interface OfferMsg { transferId: Uint8Array, root: Uint8Array, totalBytes: number, files: OfferFile[] }
+export interface AnswerMsg { status: 'accepted' | 'pending' | 'refused', haveBytes: number, error?: FerryError }
+export interface EndMsg { transferId: Uint8Array, status: 'done' | 'declined' | 'cancelled' | 'failed', root: Uint8Array, signature: Uint8Array, failure?: FerryError }
+
+const HASH = 32
+
+function fileToWire (f: OfferFile): WireFileEntry {
+  const hashes = new Uint8Array(f.chunks.length * HASH)
+  f.chunks.forEach((c, i) => hashes.set(c, i * HASH))
+  return { path: f.path, dir: f.kind === 'dir', size: BigInt(f.size), mtimeMs: BigInt(f.mtimeMs), mode: f.mode, chunkSize: f.chunkSize, chunkHashes: hashes, fileRoot: f.fileRoot as Uint8Array<ArrayBuffer> }
+}
+
+function fileFromWire (w: WireFileEntry): OfferFile {
+  if (w.chunkHashes.length % HASH !== 0) throw new FerryError('E_PROTOCOL', `chunk hash list of ${w.path.slice(0, 100)} is not a multiple of ${HASH} bytes`)
+  if (w.size > BigInt(Number.MAX_SAFE_INTEGER) || w.size < 0n) throw new FerryError('E_LIMIT', 'file size out of range')
+  const chunks: Uint8Array[] = []
+  for (let i = 0; i < w.chunkHashes.length; i += HASH) chunks.push(w.chunkHashes.subarray(i, i + HASH))
+  return { path: w.path, kind: w.dir ? 'dir' : 'file', size: Number(w.size), mtimeMs: Number(w.mtimeMs), mode: w.mode, chunkSize: w.chunkSize, chunks, fileRoot: w.fileRoot }
+}
+
+export function encodeOffer (o: OfferMsg): Uint8Array {
+  return Offer.encode({ transferId: o.transferId as Uint8Array<ArrayBuffer>, root: o.root as Uint8Array<ArrayBuffer>, totalBytes: BigInt(o.totalBytes), files: o.files.map(fileToWire) })
+}
+
+/** Decode an offer, enforcing the file-count limit while decoding (before the list grows). */
+export function decodeOffer (bytes: Uint8Array | import('uint8arraylist').Uint8ArrayList): OfferMsg {
+  let w: Offer
+  try {
+    w = Offer.decode(bytes, { limits: { files: MAX_OFFER_FILES } })
+  } catch (err) {
+    const m = (err as Error).message
+    throw new FerryError(/limit/i.test(m) ? 'E_LIMIT' : 'E_PROTOCOL', `offer: ${m}`)
+  }
+  if (w.totalBytes > BigInt(Number.MAX_SAFE_INTEGER)) throw new FerryError('E_LIMIT', 'offer total size out of range')
+  return { transferId: w.transferId, root: w.root, totalBytes: Number(w.totalBytes), files: w.files.map(fileFromWire) }
+}
+
+/** Sender: write the offer, read the answer. */
+export async function sendOffer (stream: Stream, offer: OfferMsg, signal?: AbortSignal): Promise<AnswerMsg> {
+  const sig = timeoutSignal(60_000, signal)
+  await sendAll(stream, lengthPrefixed(encodeOffer(offer)), sig)
+  const reader = new FrameReader(stream)
+  const ans = await reader.readLp((b) => OfferAnswer.decode(b), MAX_SMALL_MESSAGE_BYTES, sig)
+  await stream.close({ signal: sig }).catch(() => {})
+  if (ans == null) throw new FerryError('E_PROTOCOL', 'receiver closed the offer stream without answering')
+  const error = fromWireError(ans.error, 'receiver')
+  if (error != null) return { status: 'refused', haveBytes: 0, error }
+  if (ans.status !== 'accepted' && ans.status !== 'pending') throw new FerryError('E_PROTOCOL', 'receiver sent an unknown answer')
+  return { status: ans.status, haveBytes: Number(ans.haveBytes) }
+}
+
+/** Receiver: read one offer (size-limited before allocation) and get a function to answer it. */
+export async function readOffer (stream: Stream, signal?: AbortSignal): Promise<{ offer: OfferMsg, answer: (a: AnswerMsg) => Promise<void> }> {
+  const sig = timeoutSignal(60_000, signal)
+  const reader = new FrameReader(stream)
+  let offer: OfferMsg | undefined
+  try {
+    offer = await reader.readLp((b) => decodeOffer(b), MAX_OFFER_BYTES, sig)
+  } catch (err) {
+    await writeAnswer(stream, { status: 'refused', haveBytes: 0, error: err as FerryError })
+    throw err
+  }
+  if (offer == null) throw new FerryError('E_PROTOCOL', 'offer stream ended before the offer')
+  return { offer, answer: async (a) => { await writeAnswer(stream, a) } }
+}
+
+async function writeAnswer (stream: Stream, a: AnswerMsg): Promise<void> {
+  const msg: OfferAnswer = { status: a.status, haveBytes: BigInt(a.haveBytes), error: a.error != null ? toWireError(a.error) : undefined }
+  try {
+    await sendAll(stream, lengthPrefixed(OfferAnswer.encode(msg)), timeoutSignal(5000))
+    await stream.close({ signal: timeoutSignal(5000) })
+  } catch (err) {
+    stream.abort(err as Error)
+  }
+}
+
+// ---- chunks ---------------------------------------------------------------
+
+export interface ChunkRequestMsg { transferId: Uint8Array, fileIndex: number, chunks: number[] }
+
+export function encodeChunkRequest (r: ChunkRequestMsg): Uint8Array {
+  return lengthPrefixed(ChunkRequest.encode({ transferId: r.transferId as Uint8Array<ArrayBuffer>, fileIndex: r.fileIndex, chunks: r.chunks }))
+}
+
+export async function readChunkRequest (reader: FrameReader, signal?: AbortSignal): Promise<ChunkRequestMsg | undefined> {
+  const r = await reader.readLp((b) => ChunkRequest.decode(b, { limits: { chunks: MAX_CHUNKS_PER_REQUEST } }), MAX_SMALL_MESSAGE_BYTES, signal)
+  return r == null ? undefined : { transferId: r.transferId, fileIndex: r.fileIndex, chunks: r.chunks }
+}
+
+export interface ChunkHeaderMsg { fileIndex: number, chunk: number, length: number, error?: FerryError }
+
+export function encodeChunkHeader (h: { fileIndex: number, chunk: number, length: number, error?: unknown }): Uint8Array {
+  return lengthPrefixed(ChunkHeader.encode({ fileIndex: h.fileIndex, chunk: h.chunk, length: h.length, error: h.error != null ? toWireError(h.error) : undefined }))
+}
+
+export async function readChunkHeader (reader: FrameReader, signal?: AbortSignal): Promise<ChunkHeaderMsg | undefined> {
+  const h = await reader.readLp((b) => ChunkHeader.decode(b), MAX_SMALL_MESSAGE_BYTES, signal)
+  if (h == null) return undefined
+  return { fileIndex: h.fileIndex, chunk: h.chunk, length: h.length, error: fromWireError(h.error as WireErrorMsg | undefined, 'sender') }
+}
+
+// ---- end / receipt -------------------------------------------------------
+
+export async function sendEnd (stream: Stream, end: EndMsg, signal?: AbortSignal): Promise<void> {
+  const sig = timeoutSignal(10_000, signal)
+  const msg: TransferEnd = { transferId: end.transferId as Uint8Array<ArrayBuffer>, status: end.status, root: end.root as Uint8Array<ArrayBuffer>, signature: end.signature as Uint8Array<ArrayBuffer>, failure: end.failure != null ? toWireError(end.failure) : undefined }
+  await sendAll(stream, lengthPrefixed(TransferEnd.encode(msg)), sig)
+  const ack = await new FrameReader(stream).readLp((b) => TransferEndAck.decode(b), MAX_SMALL_MESSAGE_BYTES, sig)
+  await stream.close({ signal: sig }).catch(() => {})
+  const err = fromWireError(ack?.error, 'peer')
+  if (err != null) throw err
+  if (ack?.ok !== true) throw new FerryError('E_PROTOCOL', 'peer did not acknowledge the end of the transfer')
+}
+
+export async function readEnd (stream: Stream, handle: (end: EndMsg) => Promise<void>): Promise<void> {
+  const sig = timeoutSignal(10_000)
+  const w = await new FrameReader(stream).readLp((b) => TransferEnd.decode(b), MAX_SMALL_MESSAGE_BYTES, sig)
+  if (w == null) throw new FerryError('E_PROTOCOL', 'receipt stream ended early')
+  const status = w.status as EndMsg['status']
+  if (!['done', 'declined', 'cancelled', 'failed'].includes(status)) throw new FerryError('E_PROTOCOL', 'unknown transfer end status')
+  let error: unknown
+  try {
+    await handle({ transferId: w.transferId, status, root: w.root, signature: w.signature, failure: fromWireError(w.failure as WireErrorMsg | undefined, 'peer') })
+  } catch (err) { error = err }
+  await sendAll(stream, lengthPrefixed(TransferEndAck.encode({ ok: error == null, error: error != null ? toWireError(error) : undefined })), sig)
+  await stream.close({ signal: sig }).catch(() => {})
+}
+
+export { FrameReader, sendAll }
+export const CHUNK_REQUEST_MAX = MAX_CHUNKS_PER_REQUEST

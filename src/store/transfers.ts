@@ -1,0 +1,152 @@
+// Persistent transfer state (both directions), per-file progress bitmaps, and
+// the receive folder's index of files and chunks used for dedup.
+
+import type { Db } from './db.ts'
+
+export interface TransferRow {
+  id: string
+  direction: 'send' | 'receive'
+  peerId: string
+  peerName: string
+  state: string
+  root: Uint8Array
+  offer: Uint8Array
+  sources?: string[]
+  totalBytes: number
+  doneBytes: number
+  wireBytes: number
+  receiveDir?: string
+  errorCode?: string
+  errorMessage?: string
+  receiptSig?: Uint8Array
+  receiptVerified: boolean
+  resumed: boolean
+  createdAt: number
+  finishedAt?: number
+}
+
+export interface ChunkLocation { path: string, offset: number, length: number }
+
+export class TransferStore {
+  private readonly db: Db
+  constructor (db: Db) { this.db = db }
+
+  insert (t: TransferRow): void {
+    this.db.prepare(`INSERT INTO transfers (id, direction, peer_id, peer_name, state, root, offer, sources, total_bytes, done_bytes, wire_bytes,
+      receive_dir, error_code, error_message, receipt_sig, receipt_verified, resumed, created_at, finished_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(t.id, t.direction, t.peerId, t.peerName, t.state, t.root, t.offer, t.sources == null ? null : JSON.stringify(t.sources),
+        t.totalBytes, t.doneBytes, t.wireBytes, t.receiveDir ?? null, t.errorCode ?? null, t.errorMessage ?? null,
+        t.receiptSig ?? null, t.receiptVerified ? 1 : 0, t.resumed ? 1 : 0, t.createdAt, t.finishedAt ?? null)
+  }
+
+  update (id: string, patch: Partial<Pick<TransferRow, 'state' | 'doneBytes' | 'wireBytes' | 'errorCode' | 'errorMessage' | 'receiptSig' | 'receiptVerified' | 'resumed' | 'finishedAt' | 'peerName'>>): void {
+    const cols: Record<string, string> = { state: 'state', doneBytes: 'done_bytes', wireBytes: 'wire_bytes', errorCode: 'error_code', errorMessage: 'error_message', receiptSig: 'receipt_sig', receiptVerified: 'receipt_verified', resumed: 'resumed', finishedAt: 'finished_at', peerName: 'peer_name' }
+    const keys = Object.keys(patch).filter((k) => cols[k] != null)
+    if (keys.length === 0) return
+    const values = keys.map((k) => {
+      const v = (patch as Record<string, unknown>)[k]
+      return typeof v === 'boolean' ? (v ? 1 : 0) : (v ?? null)
+    })
+    this.db.prepare(`UPDATE transfers SET ${keys.map((k) => `${cols[k]} = ?`).join(', ')} WHERE id = ?`).run(...values as any[], id)
+  }
+
+  /** The sender's manifest, once hashing is done. */
+  setOffer (id: string, root: Uint8Array, offer: Uint8Array, sources: string[], totalBytes: number): void {
+    this.db.prepare('UPDATE transfers SET root = ?, offer = ?, sources = ?, total_bytes = ? WHERE id = ?').run(root, offer, JSON.stringify(sources), totalBytes, id)
+  }
+
+  get (id: string): TransferRow | undefined {
+    const r = this.db.prepare('SELECT * FROM transfers WHERE id = ?').get(id)
+    return r == null ? undefined : toRow(r)
+  }
+
+  list (limit = 200): TransferRow[] {
+    return this.db.prepare('SELECT * FROM transfers ORDER BY created_at DESC LIMIT ?').all(limit).map(toRow)
+  }
+
+  unfinished (): TransferRow[] {
+    return this.db.prepare("SELECT * FROM transfers WHERE state NOT IN ('done', 'failed', 'cancelled', 'declined')").all().map(toRow)
+  }
+
+  /** An unfinished or failed receive of the same content from the same peer: its part files can be reused. */
+  findByRoot (peerId: string, root: Uint8Array): TransferRow | undefined {
+    const r = this.db.prepare("SELECT * FROM transfers WHERE direction = 'receive' AND peer_id = ? AND root = ? ORDER BY created_at DESC LIMIT 1").get(peerId, root)
+    return r == null ? undefined : toRow(r)
+  }
+
+  setFile (transferId: string, idx: number, f: { done: boolean, bitmap?: Uint8Array, dest?: string }): void {
+    this.db.prepare(`INSERT INTO transfer_files (transfer_id, idx, done, bitmap, dest) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT(transfer_id, idx) DO UPDATE SET done = excluded.done, bitmap = excluded.bitmap, dest = excluded.dest`)
+      .run(transferId, idx, f.done ? 1 : 0, f.bitmap ?? null, f.dest ?? null)
+  }
+
+  files (transferId: string): Map<number, { done: boolean, bitmap?: Uint8Array, dest?: string }> {
+    const out = new Map<number, { done: boolean, bitmap?: Uint8Array, dest?: string }>()
+    for (const r of this.db.prepare('SELECT * FROM transfer_files WHERE transfer_id = ?').all(transferId) as any[]) {
+      out.set(r.idx, { done: r.done === 1, bitmap: r.bitmap ?? undefined, dest: r.dest ?? undefined })
+    }
+    return out
+  }
+
+  /** Record a finished file in the receive index (replacing what was known at that path). */
+  indexFile (path: string, fileRoot: Uint8Array, size: number, mtimeMs: number, chunks: Uint8Array[], chunkSize: number): void {
+    this.db.exec('BEGIN')
+    try {
+      this.db.prepare('DELETE FROM chunk_index WHERE path = ?').run(path)
+      this.db.prepare(`INSERT INTO file_index (path, file_root, size, mtime_ms) VALUES (?, ?, ?, ?)
+        ON CONFLICT(path) DO UPDATE SET file_root = excluded.file_root, size = excluded.size, mtime_ms = excluded.mtime_ms`).run(path, fileRoot, size, mtimeMs)
+      const ins = this.db.prepare('INSERT INTO chunk_index (hash, path, offset, length) VALUES (?, ?, ?, ?)')
+      chunks.forEach((h, i) => { ins.run(h, path, i * chunkSize, Math.min(chunkSize, size - i * chunkSize)) })
+      this.db.exec('COMMIT')
+    } catch (err) {
+      this.db.exec('ROLLBACK')
+      throw err
+    }
+  }
+
+  indexedFile (path: string): { fileRoot: Uint8Array, size: number, mtimeMs: number } | undefined {
+    const r = this.db.prepare('SELECT * FROM file_index WHERE path = ?').get(path) as any
+    return r == null ? undefined : { fileRoot: r.file_root, size: r.size, mtimeMs: r.mtime_ms }
+  }
+
+  /** Files already in the receive folder with this exact content. */
+  filesWithRoot (fileRoot: Uint8Array): Array<{ path: string, size: number, mtimeMs: number }> {
+    return (this.db.prepare('SELECT path, size, mtime_ms FROM file_index WHERE file_root = ? LIMIT 8').all(fileRoot) as any[])
+      .map((r) => ({ path: r.path, size: r.size, mtimeMs: r.mtime_ms }))
+  }
+
+  findChunk (hash: Uint8Array): ChunkLocation[] {
+    return (this.db.prepare('SELECT path, offset, length FROM chunk_index WHERE hash = ? LIMIT 4').all(hash) as any[])
+      .map((r) => ({ path: r.path, offset: r.offset, length: r.length }))
+  }
+
+  forgetPath (path: string): void {
+    this.db.prepare('DELETE FROM chunk_index WHERE path = ?').run(path)
+    this.db.prepare('DELETE FROM file_index WHERE path = ?').run(path)
+  }
+}
+
+function toRow (r: any): TransferRow {
+  return {
+    id: r.id,
+    direction: r.direction,
+    peerId: r.peer_id,
+    peerName: r.peer_name,
+    state: r.state,
+    root: r.root,
+    offer: r.offer,
+    sources: r.sources == null ? undefined : JSON.parse(r.sources),
+    totalBytes: r.total_bytes,
+    doneBytes: r.done_bytes,
+    wireBytes: r.wire_bytes,
+    receiveDir: r.receive_dir ?? undefined,
+    errorCode: r.error_code ?? undefined,
+    errorMessage: r.error_message ?? undefined,
+    receiptSig: r.receipt_sig ?? undefined,
+    receiptVerified: r.receipt_verified === 1,
+    resumed: r.resumed === 1,
+    createdAt: r.created_at,
+    finishedAt: r.finished_at ?? undefined
+  }
+}

@@ -1,0 +1,104 @@
+// Pulling missing chunks from the sender over several parallel
+// /ferry/chunks streams. Each stream asks for a batch of chunks of one file
+// and reads header + raw bytes for each, straight into a buffer that goes to
+// the sink (verify, then write). A chunk that fails verification is never
+// written; it is asked for again a few times, then the transfer fails.
+
+import type { Stream } from '@libp2p/interface'
+import { FerryError } from '../errors.ts'
+import { CHUNK_REQUEST_MAX, FrameReader, encodeChunkRequest, readChunkHeader, sendAll } from '../protocol/transfer.ts'
+import { chunkRange } from './chunking.ts'
+import type { FileState } from './receive-plan.ts'
+import type { ChunkSink } from './sink.ts'
+
+/** Bytes asked for in one request: big enough to keep the pipe full, small enough to share among streams. */
+const BATCH_BYTES = 4 * 1024 * 1024
+const MAX_BAD_CHUNKS = 3
+/** Writes in flight per stream, so reading the next chunk overlaps verifying the last. */
+const WRITES_IN_FLIGHT = 4
+
+export interface FetchContext {
+  transferId: Uint8Array
+  files: FileState[]
+  queue: Array<{ file: number, chunk: number }>
+  sink: ChunkSink
+  streams: number
+  openStream: () => Promise<Stream>
+  onChunk: (file: FileState, chunk: number, length: number) => Promise<void> | void
+  onWire: (bytes: number) => void
+  signal: AbortSignal
+}
+
+export async function fetchAll (ctx: FetchContext): Promise<void> {
+  const bad = new Map<string, number>()
+  // chunks that failed verification are queued again, possibly after the
+  // streams ran dry: go round until nothing is left (bounded by MAX_BAD_CHUNKS)
+  while (ctx.queue.length > 0) {
+    ctx.signal.throwIfAborted()
+    const workers = Array.from({ length: Math.max(1, Math.min(ctx.streams, ctx.queue.length)) }, async () => await worker(ctx, bad))
+    const results = await Promise.allSettled(workers)
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failed != null) throw failed.reason
+  }
+}
+
+function takeBatch (ctx: FetchContext): Array<{ file: number, chunk: number }> {
+  const first = ctx.queue.shift()
+  if (first == null) return []
+  const batch = [first]
+  const f = ctx.files[first.file].entry
+  let bytes = Math.min(f.chunkSize, f.size)
+  while (batch.length < CHUNK_REQUEST_MAX && bytes < BATCH_BYTES && ctx.queue[0]?.file === first.file) {
+    batch.push(ctx.queue.shift()!)
+    bytes += f.chunkSize
+  }
+  return batch
+}
+
+async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<void> {
+  if (ctx.queue.length === 0) return
+  const stream = await ctx.openStream()
+  const reader = new FrameReader(stream)
+  const inFlight = new Set<Promise<void>>()
+  try {
+    while (!ctx.signal.aborted) {
+      const batch = takeBatch(ctx)
+      if (batch.length === 0) break
+      const fileIndex = batch[0].file
+      const fs = ctx.files[fileIndex]
+      await sendAll(stream, encodeChunkRequest({ transferId: ctx.transferId, fileIndex, chunks: batch.map((b) => b.chunk) }), ctx.signal)
+      for (const want of batch) {
+        const h = await readChunkHeader(reader, ctx.signal)
+        if (h == null) throw new FerryError('E_PROTOCOL', 'sender closed the chunk stream early')
+        if (h.error != null) throw h.error
+        const { offset, length } = chunkRange(want.chunk, fs.entry.size, fs.entry.chunkSize)
+        if (h.fileIndex !== fileIndex || h.chunk !== want.chunk || h.length !== length) {
+          throw new FerryError('E_PROTOCOL', `sender answered with chunk ${h.fileIndex}/${h.chunk} (${h.length} B), expected ${fileIndex}/${want.chunk} (${length} B)`)
+        }
+        const buf = ctx.sink.buffer(fs.entry.chunkSize)
+        await reader.readInto(buf.subarray(0, length), ctx.signal)
+        ctx.onWire(length)
+        const p: Promise<void> = ctx.sink.write(fs.partPath, offset, buf, length, fs.entry.chunks[want.chunk]).then(
+          async () => { await ctx.onChunk(fs, want.chunk, length) },
+          (err: FerryError) => {
+            if (err.code !== 'E_HASH_MISMATCH') throw err
+            const key = `${fileIndex}/${want.chunk}`
+            const n = (bad.get(key) ?? 0) + 1
+            bad.set(key, n)
+            if (n >= MAX_BAD_CHUNKS) throw new FerryError('E_HASH_MISMATCH', `chunk ${want.chunk} of ${fs.entry.path} failed verification ${n} times; the sender's file may have changed`)
+            ctx.queue.push(want) // ask again
+          }
+        ).finally(() => { inFlight.delete(p) })
+        p.catch(() => {}) // handled by the Promise.race / Promise.all below; never an unhandled rejection
+        inFlight.add(p)
+        if (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight)
+      }
+    }
+    await Promise.all(inFlight)
+    await stream.close({ signal: AbortSignal.timeout(5000) }).catch(() => {})
+  } catch (err) {
+    stream.abort(err as Error)
+    await Promise.allSettled(inFlight)
+    throw err
+  }
+}

@@ -1,0 +1,49 @@
+// Bytes done, bytes on the wire, and a smoothed rate with an ETA for one transfer.
+
+const WINDOW_MS = 1000
+
+export class Progress {
+  readonly total: number
+  done: number
+  wire: number
+  private rateBps = 0
+  private windowStart = Date.now()
+  private windowBytes = 0
+
+  constructor (total: number, done = 0, wire = 0) {
+    this.total = total
+    this.done = done
+    this.wire = wire
+  }
+
+  reset (done: number): void {
+    this.done = done
+    this.windowStart = Date.now()
+    this.windowBytes = 0
+  }
+
+  add (n: number): void {
+    this.done += n
+    this.windowBytes += n
+    const now = Date.now()
+    const dt = now - this.windowStart
+    if (dt >= WINDOW_MS) {
+      const inst = this.windowBytes * 1000 / dt
+      // exponential smoothing so the ETA does not jump around
+      this.rateBps = this.rateBps === 0 ? inst : this.rateBps * 0.6 + inst * 0.4
+      this.windowStart = now
+      this.windowBytes = 0
+    }
+  }
+
+  get rate (): number {
+    const dt = Date.now() - this.windowStart
+    // a stalled transfer's rate decays instead of freezing at its last value
+    return dt > 3 * WINDOW_MS ? 0 : this.rateBps
+  }
+
+  get eta (): number | null {
+    const r = this.rate
+    return r > 0 ? Math.ceil((this.total - this.done) / r) : null
+  }
+}

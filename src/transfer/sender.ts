@@ -1,0 +1,119 @@
+// The sending side: build the manifest (hashing in workers), offer it, serve
+// the receiver's chunk requests from the source files, and take the signed
+// receipt. States: hashing → offered → fetching → done | failed | cancelled.
+// The chunk server reads source files at the offsets the manifest gives; it
+// never hashes again (the receiver verifies every chunk).
+
+import type { Stream } from '@libp2p/interface'
+import { open, type FileHandle } from 'node:fs/promises'
+import { FerryError } from '../errors.ts'
+import { FrameReader, encodeChunkHeader, readChunkRequest, sendAll, type OfferMsg } from '../protocol/transfer.ts'
+import { SEND_SLICE } from '../protocol/frames.ts'
+import { chunkRange } from './chunking.ts'
+import { Progress } from './progress.ts'
+
+export class Sender {
+  readonly id: string
+  readonly peerId: string
+  state: string
+  error?: FerryError
+  offer?: OfferMsg
+  sources: string[] = []
+  progress: Progress
+  receiptVerified = false
+  receiptSig?: Uint8Array
+  totalFiles = 0
+  resumed = false
+  readonly controller = new AbortController()
+
+  constructor (o: { id: string, peerId: string, state: string, offer?: OfferMsg, sources?: string[], totalBytes?: number, doneBytes?: number, wireBytes?: number }) {
+    this.id = o.id
+    this.peerId = o.peerId
+    this.state = o.state
+    this.offer = o.offer
+    this.sources = o.sources ?? []
+    this.totalFiles = o.offer?.files.length ?? 0
+    this.progress = new Progress(o.totalBytes ?? o.offer?.totalBytes ?? 0, o.doneBytes ?? 0, o.wireBytes ?? 0)
+  }
+
+  get finished (): boolean { return ['done', 'failed', 'cancelled', 'declined'].includes(this.state) }
+}
+
+/** Reads requested chunks from one source file; keeps the file open across requests on a stream. */
+class SourceReader {
+  private handle?: FileHandle
+  private path?: string
+  private buf = new Uint8Array(0)
+
+  async read (path: string, offset: number, length: number): Promise<Uint8Array> {
+    if (this.path !== path) {
+      await this.close()
+      this.handle = await open(path, 'r')
+      this.path = path
+    }
+    if (this.buf.length < length) this.buf = new Uint8Array(length)
+    let got = 0
+    while (got < length) {
+      const { bytesRead } = await this.handle!.read(this.buf, got, length - got, offset + got)
+      if (bytesRead === 0) throw new FerryError('E_HASH_MISMATCH', `${path} got shorter since it was offered`)
+      got += bytesRead
+    }
+    return this.buf.subarray(0, length)
+  }
+
+  async close (): Promise<void> {
+    await this.handle?.close().catch(() => {})
+    this.handle = undefined
+    this.path = undefined
+  }
+}
+
+/**
+ * Serve one /ferry/chunks stream. `lookup` finds the sender for a transfer
+ * id and checks that it belongs to the peer asking (else throws).
+ */
+export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, bytes: number) => void): Promise<void> {
+  const reader = new FrameReader(stream)
+  const source = new SourceReader()
+  try {
+    while (true) {
+      const req = await readChunkRequest(reader)
+      if (req == null) break
+      const id = Buffer.from(req.transferId).toString('hex')
+      let sender: Sender
+      try {
+        sender = lookup(id, remotePeer)
+      } catch (err) {
+        await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk: 0, length: 0, error: err }))
+        break
+      }
+      const file = sender.offer?.files[req.fileIndex]
+      const src = sender.sources[req.fileIndex]
+      for (const chunk of req.chunks) {
+        if (file == null || src == null || file.kind !== 'file' || chunk >= file.chunks.length) {
+          await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length: 0, error: new FerryError('E_PROTOCOL', `no chunk ${req.fileIndex}/${chunk} in this transfer`) }))
+          return
+        }
+        const { offset, length } = chunkRange(chunk, file.size, file.chunkSize)
+        let data: Uint8Array
+        try {
+          data = await source.read(src, offset, length)
+        } catch (err) {
+          await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length: 0, error: err }))
+          return
+        }
+        await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length }))
+        for (let o = 0; o < length; o += SEND_SLICE) {
+          // slices are copied: the read buffer is reused for the next chunk while these may still be queued
+          await sendAll(stream, data.slice(o, Math.min(o + SEND_SLICE, length)))
+        }
+        onSent(sender, length)
+      }
+    }
+    await stream.close({ signal: AbortSignal.timeout(5000) }).catch(() => {})
+  } catch (err) {
+    stream.abort(err as Error)
+  } finally {
+    await source.close()
+  }
+}

@@ -1,0 +1,381 @@
+// The transfer engine as a daemon service: sends (hash, offer, serve chunks,
+// take receipt), receives (accept or hold offers, fetch, place, sign),
+// resumes unfinished transfers when their peer is back, and publishes
+// TransferInfo/OfferInfo snapshots (progress throttled) to the control API.
+
+import type { Connection, Stream, PeerId, PrivateKey } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { randomBytes } from 'node:crypto'
+import { statfs } from 'node:fs/promises'
+import { FerryError, toFerryError } from '../errors.ts'
+import { CHUNKS_PROTOCOL, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
+import { decodeOffer, encodeOffer, readEnd, readOffer, sendEnd, sendOffer, type EndMsg, type OfferMsg } from '../protocol/transfer.ts'
+import type { OfferInfo, TransferInfo } from '../daemon/control/types.ts'
+import type { TransferStore, TrustStore } from '../store/index.ts'
+import { createHashPool, type HashPool } from './hash-pool.ts'
+import { buildManifest, scanPaths } from './manifest.ts'
+import { verifyManifest } from './manifest-root.ts'
+import { Receiver, receiptPayload } from './receiver.ts'
+import { Sender, serveChunks } from './sender.ts'
+import { ChunkSink } from './sink.ts'
+import { Progress } from './progress.ts'
+import { toOfferInfo, toTransferInfo } from './snapshot.ts'
+
+export interface TransferComponents {
+  node: { peerId: PeerId, handle: (p: string, h: (s: Stream, c: Connection) => void, o?: any) => Promise<void>, dialProtocol: (t: any, p: string, o?: any) => Promise<Stream> }
+  privateKey: PrivateKey
+  store: TransferStore
+  trust: TrustStore
+  receiveDir: string
+  peerName: (peerId: string) => string
+  isOnline: (peerId: string) => boolean
+  emitTransfer: (t: TransferInfo) => void
+  emitOffer: (o: OfferInfo) => void
+  emitOfferRemoved: (id: string) => void
+  log: { info: (m: string, d?: Record<string, unknown>) => void, warn: (m: string, d?: Record<string, unknown>) => void, debug: (m: string, d?: Record<string, unknown>) => void }
+}
+
+const EMIT_INTERVAL_MS = 250
+const RETRY_INTERVAL_MS = 2000
+/** Free space kept on top of what an offer needs, so the disk is never filled to the last byte. */
+const SPACE_MARGIN = 64 * 1024 * 1024
+
+export class TransferService {
+  private readonly c: TransferComponents
+  private readonly senders = new Map<string, Sender>()
+  private readonly receivers = new Map<string, Receiver>()
+  private pool?: HashPool
+  private sink?: ChunkSink
+  private timer?: NodeJS.Timeout
+  private readonly lastEmit = new Map<string, number>()
+  private readonly pendingEmit = new Map<string, NodeJS.Timeout>()
+
+  constructor (c: TransferComponents) { this.c = c }
+
+  private get hashPool (): HashPool { return (this.pool ??= createHashPool()) }
+  private get chunkSink (): ChunkSink { return (this.sink ??= new ChunkSink()) }
+
+  async start (): Promise<void> {
+    const { node } = this.c
+    await node.handle(OFFER_PROTOCOL, (s, conn) => { void this.onOffer(s, conn.remotePeer.toString()) })
+    await node.handle(CHUNKS_PROTOCOL, (s, conn) => {
+      void serveChunks(s, conn.remotePeer.toString(), (id, peer) => this.senderFor(id, peer), (sender, n) => {
+        sender.progress.add(n)
+        sender.progress.wire += n
+        if (sender.state === 'offered') this.setSendState(sender, 'fetching')
+        this.changed(sender.id, false)
+      })
+    }, { maxInboundStreams: 64 })
+    await node.handle(RECEIPT_PROTOCOL, (s, conn) => {
+      void readEnd(s, async (end) => { await this.onEnd(conn.remotePeer.toString(), end) }).catch((err) => { this.c.log.debug('receipt stream failed', { err: (err as Error).message }) })
+    })
+    this.loadUnfinished()
+    this.timer = setInterval(() => { this.resumeWaiting() }, RETRY_INTERVAL_MS)
+    this.timer.unref()
+  }
+
+  async stop (): Promise<void> {
+    if (this.timer != null) clearInterval(this.timer)
+    for (const t of this.pendingEmit.values()) clearTimeout(t)
+    for (const s of this.senders.values()) s.controller.abort()
+    await Promise.all([...this.receivers.values()].map(async (r) => await r.pause()))
+    await this.pool?.close()
+    await this.sink?.close()
+  }
+
+  // ---- queries --------------------------------------------------------
+
+  list (): TransferInfo[] {
+    const live = new Map<string, TransferInfo>()
+    for (const s of this.senders.values()) live.set(s.id, this.info(s.id)!)
+    for (const r of this.receivers.values()) if (r.state !== 'offered') live.set(r.id, this.info(r.id)!)
+    for (const row of this.c.store.list()) {
+      if (!live.has(row.id) && row.state !== 'offered') live.set(row.id, toTransferInfo({ row, peerName: this.c.peerName(row.peerId) }))
+    }
+    return [...live.values()].sort((a, b) => b.createdAt - a.createdAt)
+  }
+
+  offers (): OfferInfo[] {
+    return [...this.receivers.values()].filter((r) => r.state === 'offered').map((r) => toOfferInfo(r, this.c.peerName(r.peerId)))
+  }
+
+  info (id: string): TransferInfo | undefined {
+    const row = this.c.store.get(id)
+    if (row == null) return undefined
+    return toTransferInfo({ row, sender: this.senders.get(id), receiver: this.receivers.get(id), peerName: this.c.peerName(row.peerId) })
+  }
+
+  // ---- sending --------------------------------------------------------
+
+  /** Start sending; returns at once with the transfer in `hashing`; progress comes as events. */
+  async send (peerId: string, paths: string[]): Promise<TransferInfo> {
+    if (!this.c.trust.isPaired(peerId)) throw new FerryError('E_NOT_PAIRED', `${this.c.peerName(peerId)} is not paired; pair first with \`ferry pair\``)
+    if (paths.length === 0) throw new FerryError('E_BAD_REQUEST', 'nothing to send')
+    const warnings: string[] = []
+    const entries = await scanPaths(paths, { onWarning: (w) => { warnings.push(`${w.path}: ${w.reason}`) } })
+    if (entries.length === 0) throw new FerryError('E_PATH_NOT_FOUND', `nothing to send in ${paths.join(', ')}${warnings.length > 0 ? ` (${warnings.join('; ')})` : ''}`)
+    const id = randomBytes(16).toString('hex')
+    const totalBytes = entries.reduce((n, e) => n + (e.kind === 'file' ? e.size : 0), 0)
+    const sender = new Sender({ id, peerId, state: 'hashing', totalBytes })
+    sender.totalFiles = entries.length
+    this.senders.set(id, sender)
+    this.c.store.insert({ id, direction: 'send', peerId, peerName: this.c.peerName(peerId), state: 'hashing', root: new Uint8Array(0), offer: new Uint8Array(0), totalBytes, doneBytes: 0, wireBytes: 0, receiptVerified: false, resumed: false, createdAt: Date.now() })
+    for (const w of warnings) this.c.log.warn('skipped while scanning', { id, warning: w })
+    void this.hashAndOffer(sender, entries).catch((err) => { this.failSend(sender, err) })
+    return this.info(id)!
+  }
+
+  private async hashAndOffer (sender: Sender, entries: Awaited<ReturnType<typeof scanPaths>>): Promise<void> {
+    const manifest = await buildManifest(entries, this.hashPool, {
+      signal: sender.controller.signal,
+      onProgress: (p) => { sender.progress.done = p.hashedBytes; this.changed(sender.id, false) }
+    })
+    const offer: OfferMsg = { transferId: Buffer.from(sender.id, 'hex'), root: manifest.root, totalBytes: manifest.totalBytes, files: manifest.files }
+    sender.offer = offer
+    sender.sources = manifest.files.map((f) => f.sourcePath ?? '')
+    sender.progress = new Progress(manifest.totalBytes)
+    this.persistOffer(sender, offer)
+    this.setSendState(sender, 'offered')
+    await this.deliverOffer(sender)
+  }
+
+  private persistOffer (sender: Sender, offer: OfferMsg): void {
+    this.c.store.setOffer(sender.id, offer.root, encodeOffer(offer), sender.sources, offer.totalBytes)
+  }
+
+  private async deliverOffer (sender: Sender): Promise<void> {
+    const stream = await this.c.node.dialProtocol(peerIdFromString(sender.peerId), OFFER_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
+      .catch((err: Error) => { throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.c.peerName(sender.peerId)}: ${err.message}`) })
+    const ans = await sendOffer(stream, sender.offer!, sender.controller.signal)
+    if (ans.status === 'refused') throw ans.error ?? new FerryError('E_DECLINED', 'refused')
+    sender.progress.reset(ans.haveBytes)
+    if (ans.status === 'accepted') this.setSendState(sender, 'fetching')
+    else this.changed(sender.id, true) // pending: waits for the person on the other side
+  }
+
+  private senderFor (id: string, peer: string): Sender {
+    let s = this.senders.get(id)
+    if (s == null) {
+      const row = this.c.store.get(id)
+      if (row != null && row.direction === 'send' && !['done', 'failed', 'cancelled'].includes(row.state)) {
+        s = new Sender({ id, peerId: row.peerId, state: row.state, offer: decodeOffer(row.offer), sources: row.sources, doneBytes: row.doneBytes, wireBytes: row.wireBytes })
+        s.resumed = true
+        this.senders.set(id, s)
+      }
+    }
+    if (s == null || s.peerId !== peer || s.finished || s.offer == null) throw new FerryError('E_TRANSFER_NOT_FOUND', 'no such transfer for you')
+    return s
+  }
+
+  private setSendState (s: Sender, state: string, error?: FerryError): void {
+    s.state = state
+    s.error = error
+    const finished = s.finished
+    this.c.store.update(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptVerified: s.receiptVerified })
+    this.changed(s.id, true)
+    if (finished) this.senders.delete(s.id)
+  }
+
+  private failSend (s: Sender, err: unknown): void {
+    if (s.finished) return
+    const fe = toFerryError(err)
+    this.c.log.warn('send failed', { id: s.id, code: fe.code, err: fe.message })
+    this.setSendState(s, 'failed', fe)
+  }
+
+  // ---- receiving ------------------------------------------------------
+
+  private async onOffer (stream: Stream, peerId: string): Promise<void> {
+    let got
+    try {
+      got = await readOffer(stream)
+    } catch (err) {
+      this.c.log.warn('bad offer refused', { peerId, err: (err as Error).message })
+      return
+    }
+    const { offer, answer } = got
+    const id = Buffer.from(offer.transferId).toString('hex')
+    try {
+      if (offer.transferId.length !== 16) throw new FerryError('E_PROTOCOL', 'transfer id must be 16 bytes')
+      const existing = this.c.store.get(id)
+      if (existing != null) throw new FerryError('E_PROTOCOL', 'transfer id already used')
+      verifyManifest({ files: offer.files, root: offer.root, totalBytes: offer.totalBytes })
+      await this.checkSpace(offer.totalBytes)
+    } catch (err) {
+      const fe = toFerryError(err, 'E_PROTOCOL')
+      this.c.log.warn('offer refused', { peerId, code: fe.code, err: fe.message })
+      await answer({ status: 'refused', haveBytes: 0, error: fe })
+      return
+    }
+    const auto = this.c.trust.get(peerId)?.autoAccept !== false
+    this.c.store.insert({ id, direction: 'receive', peerId, peerName: this.c.peerName(peerId), state: 'offered', root: offer.root, offer: encodeOffer(offer), totalBytes: offer.totalBytes, doneBytes: 0, wireBytes: 0, receiveDir: this.c.receiveDir, receiptVerified: false, resumed: false, createdAt: Date.now() })
+    const r = this.newReceiver(id, peerId, offer, 'offered')
+    if (!auto) {
+      await answer({ status: 'pending', haveBytes: 0 })
+      this.c.emitOffer(toOfferInfo(r, this.c.peerName(peerId)))
+      return
+    }
+    await answer({ status: 'accepted', haveBytes: 0 })
+    r.state = 'accepted'
+    void r.run()
+  }
+
+  private async checkSpace (needed: number): Promise<void> {
+    const st = await statfs(this.c.receiveDir)
+    const free = Number(st.bavail) * Number(st.bsize)
+    if (free < needed + SPACE_MARGIN) {
+      throw new FerryError('E_NO_SPACE', `the receiver has ${fmt(free)} free in its receive folder, this needs ${fmt(needed)}`)
+    }
+  }
+
+  private newReceiver (id: string, peerId: string, offer: OfferMsg, state: string, extra: { doneBytes?: number, wireBytes?: number, resumed?: boolean } = {}): Receiver {
+    const r = new Receiver({
+      store: this.c.store,
+      sink: this.chunkSink,
+      openChunkStream: async (peer, signal) => await this.c.node.dialProtocol(peerIdFromString(peer), CHUNKS_PROTOCOL, { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) })
+        .catch((err: Error) => { throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.c.peerName(peer)}: ${err.message}`, { cause: err }) }),
+      sendEnd: async (peer, end) => { await this.sendEndTo(peer, end) },
+      sign: async (data) => await this.c.privateKey.sign(data),
+      changed: (rec, urgent) => { this.changed(rec.id, urgent) },
+      log: this.c.log
+    }, { id, peerId, offer, receiveDir: this.c.receiveDir, state, ...extra })
+    this.receivers.set(id, r)
+    return r
+  }
+
+  private async sendEndTo (peerId: string, end: EndMsg): Promise<void> {
+    const stream = await this.c.node.dialProtocol(peerIdFromString(peerId), RECEIPT_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
+      .catch((err: Error) => { throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.c.peerName(peerId)}: ${err.message}`, { cause: err }) })
+    await sendEnd(stream, end)
+  }
+
+  /** A full transfer id, from a unique prefix of one (as `ferry transfers` shows 8 characters). */
+  resolveId (prefix: string): string {
+    const p = prefix.toLowerCase()
+    const ids = new Set<string>([...this.receivers.keys(), ...this.senders.keys()].filter((id) => id.startsWith(p)))
+    if (ids.size === 0) for (const row of this.c.store.list()) if (row.id.startsWith(p)) ids.add(row.id)
+    if (ids.size === 1) return [...ids][0]
+    if (ids.size === 0) throw new FerryError('E_TRANSFER_NOT_FOUND', `no transfer or offer with id ${prefix}`)
+    throw new FerryError('E_BAD_REQUEST', `${prefix} matches ${ids.size} transfers; give more of the id`)
+  }
+
+  async accept (id: string): Promise<TransferInfo> {
+    const r = this.receivers.get(id)
+    if (r == null || r.state !== 'offered') throw new FerryError('E_TRANSFER_NOT_FOUND', `no pending offer ${id}`)
+    await this.checkSpace(r.offer.totalBytes)
+    r.state = 'accepted'
+    this.c.store.update(id, { state: 'accepted' })
+    this.c.emitOfferRemoved(id)
+    void r.run()
+    return this.info(id)!
+  }
+
+  async decline (id: string): Promise<void> {
+    const r = this.receivers.get(id)
+    if (r == null || r.state !== 'offered') throw new FerryError('E_TRANSFER_NOT_FOUND', `no pending offer ${id}`)
+    this.c.emitOfferRemoved(id)
+    await r.cancel('declined', true)
+  }
+
+  async cancel (id: string): Promise<TransferInfo> {
+    const r = this.receivers.get(id)
+    const s = this.senders.get(id)
+    if (r != null && !r.finished) {
+      if (r.state === 'offered') this.c.emitOfferRemoved(id)
+      await r.cancel('cancelled', true)
+    } else if (s != null && !s.finished) {
+      s.controller.abort()
+      this.setSendState(s, 'cancelled', new FerryError('E_CANCELLED', 'cancelled by the sender'))
+      if (s.offer != null) await this.sendEndTo(s.peerId, { transferId: Buffer.from(id, 'hex'), status: 'cancelled', root: s.offer.root, signature: new Uint8Array(0) }).catch(() => {})
+    } else {
+      throw new FerryError('E_TRANSFER_NOT_FOUND', `no active transfer ${id}`)
+    }
+    return this.info(id)!
+  }
+
+  /** A TransferEnd from the peer: the receiver's receipt, or a cancel/failure from either side. */
+  private async onEnd (peerId: string, end: EndMsg): Promise<void> {
+    const id = Buffer.from(end.transferId).toString('hex')
+    const row = this.c.store.get(id)
+    if (row == null || row.peerId !== peerId) throw new FerryError('E_TRANSFER_NOT_FOUND', 'no such transfer for you')
+    if (row.direction === 'receive') {
+      const r = this.receivers.get(id)
+      if (end.status === 'cancelled' && r != null && !r.finished) {
+        if (r.state === 'offered') this.c.emitOfferRemoved(id)
+        await r.cancel('cancelled', false)
+      }
+      return
+    }
+    const s = this.senders.get(id) ?? this.senderFor(id, peerId)
+    if (end.status !== 'done') {
+      this.setSendState(s, end.status === 'declined' ? 'declined' : end.status, end.failure ?? new FerryError(end.status === 'declined' ? 'E_DECLINED' : 'E_CANCELLED', `the receiver ${end.status} the transfer`))
+      return
+    }
+    const publicKey = peerIdFromString(peerId).publicKey
+    const ok = publicKey != null && Buffer.compare(end.root, row.root) === 0 && await publicKey.verify(receiptPayload(id, row.root), end.signature)
+    if (!ok) {
+      this.setSendState(s, 'failed', new FerryError('E_RECEIPT_INVALID', 'the receiver\'s receipt does not verify against its peer key'))
+      throw new FerryError('E_RECEIPT_INVALID', 'receipt signature does not verify')
+    }
+    s.receiptSig = end.signature
+    s.receiptVerified = true
+    s.progress.done = s.progress.total
+    this.setSendState(s, 'done')
+    this.c.log.info('transfer delivered', { id, receipt: 'verified' })
+  }
+
+  // ---- resume ---------------------------------------------------------
+
+  private loadUnfinished (): void {
+    for (const row of this.c.store.unfinished()) {
+      if (row.direction === 'receive') {
+        let offer: OfferMsg
+        try { offer = decodeOffer(row.offer) } catch { continue }
+        const state = row.state === 'offered' ? 'offered' : 'waiting'
+        this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered' })
+      } else if (row.state === 'hashing') {
+        // the daemon died while hashing: the user's `ferry send` is gone too
+        this.c.store.update(row.id, { state: 'failed', errorCode: 'E_CANCELLED', errorMessage: 'the daemon stopped while preparing the transfer; send again', finishedAt: Date.now() })
+      }
+    }
+    this.resumeWaiting()
+  }
+
+  /** Kick every receive that waits for its peer; called on a timer and when a peer comes online. */
+  resumeWaiting (peerId?: string): void {
+    for (const r of this.receivers.values()) {
+      if (r.active || r.finished || r.state === 'offered') continue
+      if (peerId != null && r.peerId !== peerId) continue
+      if (!this.c.isOnline(r.peerId)) continue
+      this.c.log.info('resuming transfer', { id: r.id })
+      void r.run()
+    }
+  }
+
+  // ---- events ---------------------------------------------------------
+
+  /** Publish a snapshot: state changes at once, progress at most every EMIT_INTERVAL_MS per transfer. */
+  private changed (id: string, urgent: boolean): void {
+    const now = Date.now()
+    const last = this.lastEmit.get(id) ?? 0
+    if (!urgent && now - last < EMIT_INTERVAL_MS) {
+      if (!this.pendingEmit.has(id)) {
+        this.pendingEmit.set(id, setTimeout(() => { this.pendingEmit.delete(id); this.changed(id, true) }, EMIT_INTERVAL_MS - (now - last)))
+      }
+      return
+    }
+    const t = this.pendingEmit.get(id)
+    if (t != null) { clearTimeout(t); this.pendingEmit.delete(id) }
+    this.lastEmit.set(id, now)
+    const info = this.info(id)
+    if (info != null && info.state !== 'offered' || (info != null && info.direction === 'send')) this.c.emitTransfer(info)
+    if (info != null && ['done', 'failed', 'cancelled', 'declined'].includes(info.state)) {
+      this.receivers.get(id)?.finished && this.receivers.delete(id)
+      this.lastEmit.delete(id)
+    }
+  }
+}
+
+function fmt (n: number): string {
+  return n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : `${(n / 1e6).toFixed(1)} MB`
+}

@@ -1,0 +1,105 @@
+// The receive side's chunk sink: a small pool of worker threads that verify
+// and write chunks (sink-worker.ts). Buffers travel to the worker and back
+// without copying (transferred), and are reused for the next chunk.
+
+import { open } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
+import { Worker } from 'node:worker_threads'
+import { FerryError, isErrorCode } from '../errors.ts'
+import type { SinkReply, SinkRequest } from './sink-worker.ts'
+
+type Req = SinkRequest extends infer R ? R extends { id: number } ? Omit<R, 'id'> : never : never
+interface Pending { resolve: (r: SinkReply) => void, reject: (e: Error) => void }
+
+export class ChunkSink {
+  private readonly workers: Worker[] = []
+  private readonly pending = new Map<number, Pending>()
+  private readonly load: number[] = []
+  private nextId = 1
+  private closed = false
+  /** Spare buffers returned by workers, by size, for reuse. */
+  private readonly spare = new Map<number, Uint8Array[]>()
+
+  constructor (size = Math.min(2, availableParallelism())) {
+    for (let i = 0; i < size; i++) {
+      const w = new Worker(new URL('./sink-worker.ts', import.meta.url))
+      w.on('message', (r: SinkReply) => { this.load[i]--; this.settle(r) })
+      w.on('error', (err: Error) => { this.failAll(err) })
+      w.unref()
+      this.workers.push(w)
+      this.load.push(0)
+    }
+  }
+
+  /** A buffer of at least `size` bytes, reused when possible. */
+  buffer (size: number): Uint8Array {
+    const list = this.spare.get(size)
+    return list?.pop() ?? new Uint8Array(size)
+  }
+
+  private settle (r: SinkReply): void {
+    const p = this.pending.get(r.id)
+    if (p == null) return
+    this.pending.delete(r.id)
+    if (r.data != null) {
+      const list = this.spare.get(r.data.length) ?? []
+      if (list.length < 8) list.push(r.data)
+      this.spare.set(r.data.length, list)
+    }
+    p.resolve(r)
+  }
+
+  private failAll (err: Error): void {
+    for (const p of this.pending.values()) p.reject(err)
+    this.pending.clear()
+  }
+
+  private call (req: Req, worker?: number, transfer: ArrayBuffer[] = []): Promise<void> {
+    if (this.closed) return Promise.reject(new FerryError('E_CANCELLED', 'sink closed'))
+    const id = this.nextId++
+    const i = worker ?? this.leastLoaded()
+    this.load[i]++
+    return new Promise<SinkReply>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject })
+      this.workers[i].postMessage({ ...req, id }, transfer)
+    }).then((r) => {
+      if (!r.ok) throw new FerryError(isErrorCode(r.code) ? r.code : 'E_IO', r.message)
+    })
+  }
+
+  private leastLoaded (): number {
+    let best = 0
+    for (let i = 1; i < this.load.length; i++) if (this.load[i] < this.load[best]) best = i
+    return best
+  }
+
+  /** Verify `data[0..length)` against `expected`, then write it at `offset`. The buffer is handed over. */
+  write (path: string, offset: number, data: Uint8Array, length: number, expected: Uint8Array): Promise<void> {
+    return this.call({ op: 'write', path, offset, data, length, expected }, undefined, [data.buffer as ArrayBuffer])
+  }
+
+  /** Resolves if the range already on disk matches `expected`, rejects E_HASH_MISMATCH otherwise. */
+  verify (path: string, offset: number, length: number, expected: Uint8Array): Promise<void> {
+    return this.call({ op: 'verify', path, offset, length, expected })
+  }
+
+  copy (src: string, srcOffset: number, path: string, offset: number, length: number, expected: Uint8Array): Promise<void> {
+    return this.call({ op: 'copy', src, srcOffset, path, offset, length, expected })
+  }
+
+  /** Flush (optionally) and close the part file in every worker. */
+  async closeFile (path: string, sync: boolean): Promise<void> {
+    await Promise.all(this.workers.map((_, i) => this.call({ op: 'close', path, sync: false }, i)))
+    if (sync) {
+      // any fd flushes the file's dirty pages; the workers may never have opened it
+      const fh = await open(path, 'r')
+      try { await fh.datasync() } finally { await fh.close() }
+    }
+  }
+
+  async close (): Promise<void> {
+    this.closed = true
+    this.failAll(new FerryError('E_CANCELLED', 'sink closed'))
+    await Promise.all(this.workers.map(async (w) => await w.terminate()))
+  }
+}

@@ -1,0 +1,71 @@
+// Plain JSON snapshots of transfers and offers for the control API.
+
+import type { FileProgress, OfferInfo, TransferInfo, TransferState } from '../daemon/control/types.ts'
+import type { TransferRow } from '../store/index.ts'
+import { isErrorCode } from '../errors.ts'
+import type { Receiver } from './receiver.ts'
+import type { Sender } from './sender.ts'
+
+const MAX_IN_FLIGHT_SHOWN = 4
+
+export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver?: Receiver, peerName: string }): TransferInfo {
+  const { row } = o
+  const live = o.sender ?? o.receiver
+  const progress = live?.progress
+  const state = (live?.state ?? row.state) as TransferState
+  const err = live != null ? live.error : (row.errorCode != null ? { code: row.errorCode, message: row.errorMessage ?? '' } : undefined)
+  const info: TransferInfo = {
+    id: row.id,
+    direction: row.direction,
+    peerId: row.peerId,
+    peerName: o.peerName || row.peerName,
+    state,
+    files: o.receiver?.offer.files.length ?? o.sender?.totalFiles ?? countFiles(row),
+    totalBytes: progress?.total ?? row.totalBytes,
+    doneBytes: progress?.done ?? row.doneBytes,
+    wireBytes: progress?.wire ?? row.wireBytes,
+    rate: progress != null && !['done', 'failed', 'cancelled', 'declined'].includes(state) ? Math.round(progress.rate) : 0,
+    etaSeconds: progress != null && ['fetching', 'hashing'].includes(state) ? progress.eta : null,
+    inFlight: o.receiver != null ? inFlight(o.receiver) : [],
+    root: Buffer.from(row.root).toString('hex'),
+    createdAt: row.createdAt,
+    finishedAt: row.finishedAt,
+    resumed: (o.receiver?.resumed ?? o.sender?.resumed ?? false) || row.resumed,
+    receiveDir: row.receiveDir
+  }
+  if (err != null && ['failed', 'cancelled', 'declined', 'waiting'].includes(state)) {
+    info.error = { code: isErrorCode(err.code) ? err.code : 'E_INTERNAL', message: err.message }
+  }
+  const sig = o.sender?.receiptSig ?? row.receiptSig
+  if (sig != null && sig.length > 0) {
+    info.receipt = { root: info.root, signature: Buffer.from(sig).toString('base64'), verified: o.sender?.receiptVerified ?? row.receiptVerified }
+  }
+  return info
+}
+
+function countFiles (row: TransferRow): number {
+  return row.sources?.length ?? 0
+}
+
+function inFlight (r: Receiver): FileProgress[] {
+  const out: FileProgress[] = []
+  for (const f of r.files) {
+    if (f.done || f.entry.kind !== 'file' || f.bitmap.done === 0) continue
+    const done = Math.min(f.entry.size, f.bitmap.done * f.entry.chunkSize)
+    out.push({ path: f.entry.path, size: f.entry.size, doneBytes: done })
+    if (out.length >= MAX_IN_FLIGHT_SHOWN) break
+  }
+  return out
+}
+
+export function toOfferInfo (r: Receiver, peerName: string): OfferInfo {
+  return {
+    id: r.id,
+    peerId: r.peerId,
+    peerName,
+    files: r.offer.files.length,
+    totalBytes: r.offer.totalBytes,
+    names: r.offer.files.slice(0, 5).map((f) => f.path),
+    receivedAt: Date.now()
+  }
+}
