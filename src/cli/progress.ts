@@ -1,7 +1,14 @@
-// Progress display for long CLI operations: one line, redrawn in place on a
-// TTY (bytes, rate, ETA); nothing on a pipe until the final summary.
+// Progress display for long CLI operations. On a terminal (stdout a TTY, no
+// --json) `ferry send` and `ferry pair` draw live Ink views (src/tui/live.ts);
+// otherwise one line redrawn in place on a TTY stderr (bytes, rate, ETA), and
+// nothing on a pipe until the final summary.
 
 import type { TransferInfo } from '../daemon/control/types.ts'
+
+/** Whether to draw a live Ink view: stdout is a terminal and the output is not --json. */
+export function wantsLive (json: boolean, stdout: { isTTY?: boolean } = process.stdout): boolean {
+  return !json && stdout.isTTY === true
+}
 
 export function fmtBytes (n: number): string {
   const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB']

@@ -54,6 +54,8 @@ export class FrameReader {
     try {
       return decode(msg)
     } catch (err) {
+      // a decoder that already classified the problem (e.g. E_LIMIT) keeps its code
+      if (err instanceof FerryError) throw err
       throw new FerryError('E_PROTOCOL', `malformed message: ${(err as Error).message}`)
     }
   }

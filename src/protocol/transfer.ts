@@ -51,7 +51,9 @@ export function decodeOffer (bytes: Uint8Array | import('uint8arraylist').Uint8A
     w = Offer.decode(bytes, { limits: { files: MAX_OFFER_FILES } })
   } catch (err) {
     const m = (err as Error).message
-    throw new FerryError(/limit/i.test(m) ? 'E_LIMIT' : 'E_PROTOCOL', `offer: ${m}`)
+    // protons throws MaxLengthError ("repeated field … had too many elements") when a limit is hit
+    const overLimit = (err as Error).name === 'MaxLengthError' || /limit|too many/i.test(m)
+    throw new FerryError(overLimit ? 'E_LIMIT' : 'E_PROTOCOL', overLimit ? `offer has more than ${MAX_OFFER_FILES} files` : `offer: ${m}`)
   }
   if (w.totalBytes > BigInt(Number.MAX_SAFE_INTEGER)) throw new FerryError('E_LIMIT', 'offer total size out of range')
   return { transferId: w.transferId, root: w.root, totalBytes: Number(w.totalBytes), files: w.files.map(fileFromWire) }

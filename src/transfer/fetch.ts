@@ -16,6 +16,8 @@ const BATCH_BYTES = 4 * 1024 * 1024
 const MAX_BAD_CHUNKS = 3
 /** Writes in flight per stream, so reading the next chunk overlaps verifying the last. */
 const WRITES_IN_FLIGHT = 4
+/** Requests outstanding per stream. */
+const REQUESTS_AHEAD = 2
 
 export interface FetchContext {
   transferId: Uint8Array
@@ -60,13 +62,24 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
   const stream = await ctx.openStream()
   const reader = new FrameReader(stream)
   const inFlight = new Set<Promise<void>>()
-  try {
-    while (!ctx.signal.aborted) {
+  // requests run one batch ahead: the sender starts reading the next batch
+  // while we still receive this one, so the pipe never drains between batches
+  const requested: Array<Array<{ file: number, chunk: number }>> = []
+  const requestMore = async (): Promise<void> => {
+    while (requested.length < REQUESTS_AHEAD && !ctx.signal.aborted) {
       const batch = takeBatch(ctx)
-      if (batch.length === 0) break
+      if (batch.length === 0) return
+      await sendAll(stream, encodeChunkRequest({ transferId: ctx.transferId, fileIndex: batch[0].file, chunks: batch.map((b) => b.chunk) }), ctx.signal)
+      requested.push(batch)
+    }
+  }
+  try {
+    await requestMore()
+    while (requested.length > 0 && !ctx.signal.aborted) {
+      const batch = requested.shift()!
+      await requestMore()
       const fileIndex = batch[0].file
       const fs = ctx.files[fileIndex]
-      await sendAll(stream, encodeChunkRequest({ transferId: ctx.transferId, fileIndex, chunks: batch.map((b) => b.chunk) }), ctx.signal)
       for (const want of batch) {
         const h = await readChunkHeader(reader, ctx.signal)
         if (h == null) throw new FerryError('E_PROTOCOL', 'sender closed the chunk stream early')

@@ -101,6 +101,44 @@ export async function resolveInside (rootDir: string, components: string[]): Pro
   return result
 }
 
+/**
+ * resolveInside's symlink rule for a whole manifest at once, as the receive
+ * folder is now: no component that already exists on the way to any of
+ * `paths` (the last one included) may be a symbolic link. Each distinct
+ * prefix is lstat'ed once; below a missing one nothing can exist. Lets an
+ * offer be refused up front instead of failing when a file is placed (where
+ * resolveInside still checks again). Throws E_PATH_UNSAFE naming the path.
+ */
+export async function checkNoSymlinks (rootDir: string, paths: string[]): Promise<void> {
+  let base: string
+  try {
+    base = await realpath(rootDir)
+  } catch (err) {
+    throw new FerryError('E_PATH_NOT_FOUND', `receive folder ${rootDir} does not exist`, { cause: err })
+  }
+  const exists = new Map<string, boolean>()
+  for (const p of paths) {
+    let prefix = ''
+    for (const c of validateRelativePath(p)) {
+      prefix = prefix === '' ? c : `${prefix}/${c}`
+      let here = exists.get(prefix)
+      if (here === undefined) {
+        try {
+          if ((await lstat(join(base, prefix))).isSymbolicLink()) throw unsafe(p, `${quote(prefix)} is a symbolic link in the receive folder`)
+          here = true
+        } catch (err) {
+          if (err instanceof FerryError) throw err
+          const code = (err as { code?: unknown }).code
+          if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new FerryError('E_IO', `cannot check ${join(base, prefix)}: ${(err as Error).message}`, { cause: err })
+          here = false
+        }
+        exists.set(prefix, here)
+      }
+      if (!here) break
+    }
+  }
+}
+
 /** Split a name into stem and extension for "name (1).ext": dotfiles keep their leading dot, ".tar.*" stays whole. */
 function splitName (name: string): [string, string] {
   const m = /^(.+?)(\.tar\.[^.]+)$/i.exec(name)

@@ -43,22 +43,21 @@ export class Sender {
 class SourceReader {
   private handle?: FileHandle
   private path?: string
-  private buf = new Uint8Array(0)
-
+  /** A fresh buffer per chunk: its slices are handed to the stream without copying and may sit in its queue. */
   async read (path: string, offset: number, length: number): Promise<Uint8Array> {
     if (this.path !== path) {
       await this.close()
       this.handle = await open(path, 'r')
       this.path = path
     }
-    if (this.buf.length < length) this.buf = new Uint8Array(length)
+    const buf = Buffer.allocUnsafe(length)
     let got = 0
     while (got < length) {
-      const { bytesRead } = await this.handle!.read(this.buf, got, length - got, offset + got)
+      const { bytesRead } = await this.handle!.read(buf, got, length - got, offset + got)
       if (bytesRead === 0) throw new FerryError('E_HASH_MISMATCH', `${path} got shorter since it was offered`)
       got += bytesRead
     }
-    return this.buf.subarray(0, length)
+    return buf
   }
 
   async close (): Promise<void> {
@@ -104,8 +103,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
         }
         await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length }))
         for (let o = 0; o < length; o += SEND_SLICE) {
-          // slices are copied: the read buffer is reused for the next chunk while these may still be queued
-          await sendAll(stream, data.slice(o, Math.min(o + SEND_SLICE, length)))
+          await sendAll(stream, data.subarray(o, Math.min(o + SEND_SLICE, length)))
         }
         onSent(sender, length)
       }

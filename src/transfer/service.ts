@@ -19,6 +19,7 @@ import { Receiver, receiptPayload } from './receiver.ts'
 import { Sender, serveChunks } from './sender.ts'
 import { ChunkSink } from './sink.ts'
 import { Progress } from './progress.ts'
+import { checkNoSymlinks } from './safe-path.ts'
 import { toOfferInfo, toTransferInfo } from './snapshot.ts'
 
 export interface TransferComponents {
@@ -200,6 +201,8 @@ export class TransferService {
       const existing = this.c.store.get(id)
       if (existing != null) throw new FerryError('E_PROTOCOL', 'transfer id already used')
       verifyManifest({ files: offer.files, root: offer.root, totalBytes: offer.totalBytes })
+      // a symlink already in the receive folder on the way to a path: refuse now, not at placement
+      await checkNoSymlinks(this.c.receiveDir, offer.files.map((f) => f.path))
       await this.checkSpace(offer.totalBytes)
     } catch (err) {
       const fe = toFerryError(err, 'E_PROTOCOL')
@@ -262,6 +265,7 @@ export class TransferService {
   async accept (id: string): Promise<TransferInfo> {
     const r = this.receivers.get(id)
     if (r == null || r.state !== 'offered') throw new FerryError('E_TRANSFER_NOT_FOUND', `no pending offer ${id}`)
+    await checkNoSymlinks(this.c.receiveDir, r.offer.files.map((f) => f.path))
     await this.checkSpace(r.offer.totalBytes)
     r.state = 'accepted'
     this.c.store.update(id, { state: 'accepted' })

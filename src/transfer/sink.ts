@@ -75,16 +75,16 @@ export class ChunkSink {
 
   /** Verify `data[0..length)` against `expected`, then write it at `offset`. The buffer is handed over. */
   write (path: string, offset: number, data: Uint8Array, length: number, expected: Uint8Array): Promise<void> {
-    return this.call({ op: 'write', path, offset, data, length, expected }, undefined, [data.buffer as ArrayBuffer])
+    return this.call({ op: 'write', path, offset, data, length, expected: own(expected) }, undefined, [data.buffer as ArrayBuffer])
   }
 
   /** Resolves if the range already on disk matches `expected`, rejects E_HASH_MISMATCH otherwise. */
   verify (path: string, offset: number, length: number, expected: Uint8Array): Promise<void> {
-    return this.call({ op: 'verify', path, offset, length, expected })
+    return this.call({ op: 'verify', path, offset, length, expected: own(expected) })
   }
 
   copy (src: string, srcOffset: number, path: string, offset: number, length: number, expected: Uint8Array): Promise<void> {
-    return this.call({ op: 'copy', src, srcOffset, path, offset, length, expected })
+    return this.call({ op: 'copy', src, srcOffset, path, offset, length, expected: own(expected) })
   }
 
   /** Flush (optionally) and close the part file in every worker. */
@@ -102,4 +102,13 @@ export class ChunkSink {
     this.failAll(new FerryError('E_CANCELLED', 'sink closed'))
     await Promise.all(this.workers.map(async (w) => await w.terminate()))
   }
+}
+
+/**
+ * A hash that owns its 32 bytes. Manifest hashes are views into the decoded
+ * offer's buffer, and posting a view to a worker clones the WHOLE underlying
+ * buffer (megabytes per chunk for a big offer).
+ */
+function own (h: Uint8Array): Uint8Array {
+  return h.byteOffset === 0 && h.byteLength === h.buffer.byteLength ? h : h.slice()
 }

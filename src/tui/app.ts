@@ -148,7 +148,11 @@ async function perform (c: ControlClientLike, op: Op, s: TuiState): Promise<Acti
     case 'pair.enter': {
       const code = op.code.trim()
       if (code === '') return [{ type: 'notice', text: 'type the code shown on the other device first' }]
-      return [{ type: 'event', name: 'pairing', data: await c.call('pair.enter', { code }) }]
+      const st = await c.call('pair.enter', { code })
+      const actions: Action[] = [{ type: 'event', name: 'pairing', data: st }]
+      // done with the field: back to the menu, where the outcome stays and keys work again
+      if (st.phase === 'paired') actions.push({ type: 'input', field: 'pairCode', value: '' }, { type: 'pairMode', mode: 'menu' })
+      return actions
     }
     case 'pair.cancel':
       await c.call('pair.cancel', { id: op.id })

@@ -29,7 +29,9 @@ export async function runTui (opts: RunTuiOptions): Promise<number> {
     stdout,
     stderr,
     exitOnCtrlC: true,
-    alternateScreen: true
+    alternateScreen: true,
+    // a terminal is a terminal even when CI is set (Ink would then draw nothing until exit)
+    interactive: stdout.isTTY === true
   })
   await instance.waitUntilExit()
   return 0

@@ -1,6 +1,7 @@
 // The TUI's whole state and its pure reducer. Control events (peer, offer,
 // pairing, transfer…) and local UI actions (screen, selection, inputs) go in;
-// a new state comes out. Finished transfers move from `active` to `history`.
+// a new state comes out. Finished transfers (done, failed, cancelled,
+// declined) move from `active` to `history`.
 // Never does I/O and never talks to the daemon: app.ts does that.
 
 import type {
@@ -56,7 +57,7 @@ export type Action =
   | { type: 'clear' }
 
 export const HISTORY_LIMIT = 50
-const FINISHED: ReadonlySet<TransferState> = new Set(['done', 'failed', 'cancelled'])
+const FINISHED: ReadonlySet<TransferState> = new Set(['done', 'failed', 'cancelled', 'declined'])
 
 export function isFinished (t: TransferInfo): boolean {
   return FINISHED.has(t.state)

@@ -192,3 +192,25 @@ export function jsonValues (text: string): any[] {
   }
   return out
 }
+
+/**
+ * Pair two running daemons through the real CLI: `ferry pair --json` on `a`
+ * (shows a code and waits), `FERRY_CODE=<code> ferry pair --peer <a.addr>` on
+ * `b`. Resolves once both commands exited 0 and each side lists the other as
+ * paired and online.
+ */
+export async function pairDaemons (a: TestDaemon, b: TestDaemon): Promise<void> {
+  // an inherited FERRY_CODE would make `ferry pair` enter a code instead of showing one
+  const shown = spawnCli(['pair', '--json', '--home', a.home], { env: { FERRY_CODE: '' } })
+  const first = await waitFor(() => {
+    if (shown.proc.exitCode != null) throw new Error(`ferry pair on ${a.name} exited ${shown.proc.exitCode}: ${shown.stderr()}`)
+    return jsonValues(shown.stdout())[0] as { code: string } | undefined
+  }, `${a.name} to show a pairing code`, 15_000)
+  const entered = await b.cli(['pair', '--peer', a.addr, '--json'], { env: { FERRY_CODE: first.code } })
+  if (entered.code !== 0) throw new Error(`ferry pair on ${b.name} failed: ${entered.stderr}`)
+  const done = await shown.done
+  if (done.code !== 0) throw new Error(`ferry pair on ${a.name} failed: ${done.stderr}`)
+  for (const [d, other] of [[a, b], [b, a]] as const) {
+    await waitFor(async () => (await peersOf(d)).some((p) => p.peerId === other.peerId && p.paired && p.online), `${d.name} to list ${other.name} as paired and online`, 10_000)
+  }
+}

@@ -6,6 +6,8 @@ import { expect } from 'vitest'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { fingerprint, parseCode } from '../../src/pairing/code.ts'
 import { WORDLIST } from '../../src/pairing/wordlist.ts'
+import { connectControl } from '../../src/daemon/control/client.ts'
+import type { PeerInfo } from '../../src/daemon/control/types.ts'
 import { jsonValues, spawnCli, waitFor, type CliProcess, type TestDaemon } from './daemon.ts'
 
 export interface ShownCode {
@@ -57,4 +59,13 @@ export function expectNoCodeIn (text: string, code: string, what: string): void 
     const re = new RegExp(`(?<![A-Za-z0-9])${w}(?![A-Za-z0-9])`, 'i')
     expect(re.test(text), `${what} contains the code word "${w}"`).toBe(false)
   }
+}
+
+/**
+ * The peer list straight from the daemon's control socket, without starting a
+ * CLI process: cheap enough to poll in waitFor. (peersOf tests the CLI itself.)
+ */
+export async function peersNow (d: TestDaemon): Promise<PeerInfo[]> {
+  const client = await connectControl(d.home)
+  try { return await client.call('peers') } finally { client.close() }
 }

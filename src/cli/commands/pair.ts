@@ -2,11 +2,14 @@
 // The code can also come from $FERRY_CODE or standard input (`ferry pair -`),
 // so it need not appear in the process list.
 
+import { peerIdFromString } from '@libp2p/peer-id'
 import { connectControl, type ControlClient } from '../../daemon/control/client.ts'
 import type { PairingState } from '../../daemon/control/types.ts'
 import { FerryError, sanitizeForDisplay } from '../../errors.ts'
+import { fingerprint } from '../../pairing/code.ts'
 import { homeOf, parse } from '../args.ts'
 import { printJson, UsageError } from '../output.ts'
+import { wantsLive } from '../progress.ts'
 
 export const pairHelp = `Usage: ferry pair [--expires 5m] [--json]          show a code and wait for the other device
        ferry pair <code> [--peer MULTIADDR] [--json] enter the code shown on the other device
@@ -50,31 +53,50 @@ export async function pair (argv: string[]): Promise<number> {
 }
 
 async function enter (client: ControlClient, code: string, peer: string | undefined, json: boolean): Promise<number> {
-  if (!json) process.stderr.write('pairing…\n')
-  const st = await client.call('pair.enter', { code, peer })
-  report(st, json)
+  // on a terminal: a live Ink view (src/tui/components/PairPrompt.ts); else plain lines
+  const live = wantsLive(json) ? (await import('../../tui/live.ts')).openPairView('enter') : undefined
+  if (!json && live == null) process.stderr.write('pairing…\n')
+  let st: PairingState
+  try {
+    st = await client.call('pair.enter', { code, peer })
+  } catch (err) { await live?.fail(err); throw err }
+  if (live != null) await live.done(st, await ownFingerprint(client))
+  else await report(client, st, json)
   return 0
 }
 
+const FINAL_PHASES = ['paired', 'failed', 'expired', 'cancelled']
+
 async function show (client: ControlClient, expiresSec: number | undefined, json: boolean): Promise<number> {
+  // on a terminal: a live Ink view (src/tui/components/PairPrompt.ts); else plain lines
+  const live = wantsLive(json) ? (await import('../../tui/live.ts')).openPairView('show') : undefined
   let id = ''
   const early: PairingState[] = []
   let settle: ((s: PairingState) => void) | undefined
+  const seen = (s: PairingState): void => {
+    if (s.id !== id) return
+    live?.update(s)
+    if (FINAL_PHASES.includes(s.phase)) settle?.(s)
+  }
   await client.subscribe((event, data) => {
     if (event !== 'pairing') return
     const s = data as PairingState
     if (s.role !== 'show') return
     if (id === '') { early.push(s); return }
-    if (s.id === id && ['paired', 'failed', 'expired', 'cancelled'].includes(s.phase)) settle?.(s)
+    seen(s)
   })
-  const st = await client.call('pair.show', { expiresSec })
+  let st: PairingState
+  try {
+    st = await client.call('pair.show', { expiresSec })
+  } catch (err) { await live?.fail(err); throw err }
   id = st.id
   const done = new Promise<PairingState>((resolve) => { settle = resolve })
-  for (const s of early) if (s.id === id && ['paired', 'failed', 'expired', 'cancelled'].includes(s.phase)) settle?.(s)
+  live?.update(st)
+  for (const s of early) seen(s)
   const expires = new Date(st.expiresAt ?? 0)
   if (json) {
     printJson({ code: st.code, expiresAt: st.expiresAt })
-  } else {
+  } else if (live == null) {
     process.stdout.write(`\n    ${st.code}\n\nType this code on the other device:  ferry pair ${st.code}\n` +
       `It works once and expires at ${expires.toLocaleTimeString()}. Waiting… (Ctrl-C to cancel)\n`)
   }
@@ -83,15 +105,28 @@ async function show (client: ControlClient, expiresSec: number | undefined, json
   client.onClose(() => settle?.({ id, role: 'show', phase: 'failed', error: { code: 'E_DAEMON_NOT_RUNNING', message: 'the daemon stopped' } }))
   const final = await done
   process.removeListener('SIGINT', onSigint)
-  if (final.phase === 'paired') { report(final, json); return 0 }
+  if (live != null) await live.done(final, final.phase === 'paired' ? await ownFingerprint(client) : undefined)
+  if (final.phase === 'paired') { if (live == null) await report(client, final, json); return 0 }
   if (final.phase === 'cancelled') throw new FerryError('E_CANCELLED', 'pairing cancelled')
   throw new FerryError(final.error?.code ?? 'E_PAIRING_FAILED', final.error?.message ?? `pairing ${final.phase}`)
 }
 
-function report (st: PairingState, json: boolean): void {
+/** This device's own fingerprint ('?' when the daemon cannot be asked). */
+async function ownFingerprint (client: ControlClient): Promise<string> {
+  return await client.call('status').then((s) => fingerprint(peerIdFromString(s.peerId).toMultihash().bytes)).catch(() => '?')
+}
+
+// Each side shows the peer's fingerprint AND its own: the other device shows
+// the same two, the other way round. (A single "check the other device shows
+// the same" fingerprint can never match: each side prints the other's.)
+async function report (client: ControlClient, st: PairingState, json: boolean): Promise<void> {
   if (json) { printJson({ paired: true, peer: st.peer }); return }
   const p = st.peer
-  process.stdout.write(`paired with ${sanitizeForDisplay(p?.name ?? '?')} (${p?.peerId ?? '?'})\nfingerprint ${p?.fingerprint ?? '?'}: check that the other device shows the same\n`)
+  const name = sanitizeForDisplay(p?.name ?? '?')
+  const mine = await ownFingerprint(client)
+  process.stdout.write(`paired with ${name} (${p?.peerId ?? '?'})\n` +
+    `fingerprint of ${name}: ${p?.fingerprint ?? '?'}\nfingerprint of this device: ${mine}\n` +
+    `check that the other device shows the same two, the other way round; if not, run \`ferry unpair ${p?.peerId ?? '<peer>'}\`\n`)
 }
 
 export const unpairHelp = `Usage: ferry unpair <peer> [--home DIR]

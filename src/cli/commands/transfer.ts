@@ -7,7 +7,7 @@ import type { TransferInfo, OfferInfo } from '../../daemon/control/types.ts'
 import { FerryError, sanitizeForDisplay } from '../../errors.ts'
 import { homeOf, parse } from '../args.ts'
 import { ago, printJson, table, UsageError } from '../output.ts'
-import { LineProgress, fmtBytes, fmtRate, progressLine } from '../progress.ts'
+import { LineProgress, fmtBytes, fmtRate, progressLine, wantsLive } from '../progress.ts'
 
 const FINAL = ['done', 'failed', 'cancelled', 'declined']
 
@@ -26,7 +26,10 @@ export async function send (argv: string[]): Promise<number> {
   const [peer, ...rawPaths] = positionals
   const paths = rawPaths.map((p) => resolve(p))
   for (const p of paths) if (!existsSync(p)) throw new FerryError('E_PATH_NOT_FOUND', `${p} does not exist`)
+  const json = values.json === true
   const client = await connectControl(homeOf(values))
+  // on a terminal: a live Ink view on stdout; otherwise the one-line progress on a TTY stderr
+  const live = wantsLive(json) ? (await import('../../tui/live.ts')).openSendView(peer, paths.length) : undefined
   const progress = new LineProgress()
   try {
     let id = ''
@@ -35,7 +38,8 @@ export async function send (argv: string[]): Promise<number> {
     const finished = new Promise<TransferInfo>((resolve) => { settle = resolve })
     const onInfo = (t: TransferInfo): void => {
       if (t.id !== id) return
-      if (values.json !== true) progress.update(progressLine(t, process.stderr.columns ?? 80))
+      if (live != null) live.update(t)
+      else if (!json) progress.update(progressLine(t, process.stderr.columns ?? 80))
       if (FINAL.includes(t.state)) settle?.(t)
     }
     await client.subscribe((event, data) => {
@@ -54,13 +58,19 @@ export async function send (argv: string[]): Promise<number> {
     progress.done()
     if (t.state !== 'done') throw new FerryError(t.error?.code ?? 'E_INTERNAL', t.error?.message ?? `transfer ${t.state}`)
     const seconds = ((t.finishedAt ?? Date.now()) - t.createdAt) / 1000
-    if (values.json === true) {
+    if (json) {
       printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, wireBytes: t.wireBytes, seconds, root: t.root, receipt: t.receipt })
-    } else {
-      process.stdout.write(`sent ${t.files} item(s), ${fmtBytes(t.totalBytes)} to ${sanitizeForDisplay(t.peerName)} in ${seconds.toFixed(1)} s ` +
-        `(${fmtBytes(t.wireBytes)} on the wire); receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}\n`)
+      return 0
     }
+    const summary = `sent ${t.files} item(s), ${fmtBytes(t.totalBytes)} to ${sanitizeForDisplay(t.peerName)} in ${seconds.toFixed(1)} s ` +
+      `(${fmtBytes(t.wireBytes)} on the wire); receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}`
+    if (live != null) await live.done(t, summary)
+    else process.stdout.write(summary + '\n')
     return 0
+  } catch (err) {
+    // the last frame shows the error code; main prints the `ferry: E_CODE: message` line after it
+    await live?.fail(err)
+    throw err
   } finally {
     progress.done()
     client.close()

@@ -6,11 +6,11 @@
 import { createElement as h } from 'react'
 import type { ReactNode } from 'react'
 import { Box, Text } from 'ink'
-import TextInput from 'ink-text-input'
 import type { PairingState } from '../../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
 import { formatCountdown, shortPeerId } from '../format.ts'
 import type { PairMode } from '../state.ts'
+import { TextField } from './TextField.ts'
 import { g, line, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
 
@@ -33,7 +33,8 @@ export function PairScreen (props: PairScreenProps) {
     line('s', {}, h(Text, { bold: true }, '  s'), '  show a code here, and type it on the other device'),
     line('e', {}, h(Text, { bold: true }, '  e'), '  enter a code shown on the other device'),
     pairing != null ? line('gap2', {}, ' ') : null,
-    pairing != null ? line('last', {}, 'Last pairing: ', outcome(pairing, ui)) : null
+    pairing != null ? line('last', {}, 'Last pairing: ', outcome(pairing, ui)) : null,
+    pairing != null ? fingerprintLine(pairing, ui) : null
   )
 }
 
@@ -48,7 +49,8 @@ function showView (p: PairingState | undefined, ui: Ui): ReactNode {
     live && p.expiresAt != null
       ? line('exp', {}, 'expires in ', h(Text, { bold: true }, formatCountdown(p.expiresAt, ui.now)))
       : null,
-    line('outcome', {}, outcome(p, ui))
+    line('outcome', {}, outcome(p, ui)),
+    fingerprintLine(p, ui)
   )
 }
 
@@ -58,10 +60,18 @@ function enterView ({ pairing, code, onCodeChange, onSubmit, ui }: PairScreenPro
     line('intro', {}, 'Enter the code shown on the other device, then press Enter:'),
     h(Box, {},
       h(Text, { color: tint(ui, 'cyan') }, `${g(ui, '›')} `),
-      h(TextInput, { value: code, onChange: onCodeChange, onSubmit, placeholder: 'e.g. 7-violet-orbit' })
+      h(TextField, { value: code, onChange: onCodeChange, onSubmit, placeholder: 'e.g. 7-violet-orbit', width: ui.width - 2 })
     ),
-    p != null ? line('outcome', {}, outcome(p, ui)) : null
+    p != null ? line('outcome', {}, outcome(p, ui)) : null,
+    p != null ? fingerprintLine(p, ui) : null
   )
+}
+
+/** After pairing: the new peer's key fingerprint, to compare out of band. */
+export function fingerprintLine (p: PairingState, ui: Ui): ReactNode {
+  if (p.phase !== 'paired' || p.peer?.fingerprint == null) return null
+  return line('fingerprint', {}, '  fingerprint ', h(Text, { bold: true, color: tint(ui, 'cyan') }, sanitizeForDisplay(p.peer.fingerprint)),
+    h(Text, { dimColor: true }, ` (${sanitizeForDisplay(p.peer.name)}'s key)`))
 }
 
 /** What happened to a pairing, in one line. */

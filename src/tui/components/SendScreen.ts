@@ -5,10 +5,10 @@
 
 import { createElement as h } from 'react'
 import { Box, Text } from 'ink'
-import TextInput from 'ink-text-input'
 import type { PeerInfo } from '../../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
 import { fit, shortPeerId } from '../format.ts'
+import { TextField } from './TextField.ts'
 import { g, line, tint, windowStart } from './ui.ts'
 import type { Ui } from './ui.ts'
 
@@ -44,7 +44,7 @@ export function SendScreen ({ peers, sendTo, paths, missing, onPathsChange, onSu
     line('paths', { bold: true }, 'Files or folders, separated by spaces (quote paths with spaces):'),
     h(Box, {},
       h(Text, { color: tint(ui, 'cyan') }, `${g(ui, '›')} `),
-      h(TextInput, { value: paths, onChange: onPathsChange, onSubmit, placeholder: '~/photos report.pdf' })
+      h(TextField, { value: paths, onChange: onPathsChange, onSubmit, placeholder: '~/photos report.pdf', width: ui.width - 2 })
     ),
     missing.length > 0
       ? line('missing', { color: tint(ui, 'red') }, `${g(ui, '✗')} not found: ${missing.map((m) => sanitizeForDisplay(m)).join(', ')}`)

@@ -9,6 +9,7 @@ import { Box, Text } from 'ink'
 import type { TransferInfo } from '../../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
 import { fit, formatAgo, formatBytes, formatEta, formatRate, percent, progressBar, shortPeerId } from '../format.ts'
+import { isFinished } from '../state.ts'
 import { g, line, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
 
@@ -56,8 +57,18 @@ function blockLines (t: TransferInfo): number {
 }
 
 const STATE_LABEL: Record<string, string> = {
-  offered: 'offered, waiting for the receiver', accepted: 'accepted', fetching: 'transferring',
-  verifying: 'verifying', waiting: 'waiting for peer', done: 'done', failed: 'failed', cancelled: 'cancelled'
+  hashing: 'hashing', offered: 'offered, waiting for the receiver', accepted: 'accepted', fetching: 'transferring',
+  verifying: 'verifying', waiting: 'waiting for peer', done: 'done', failed: 'failed', cancelled: 'cancelled', declined: 'declined'
+}
+
+function stateColor (t: TransferInfo): 'yellow' | 'cyan' | 'green' | 'red' | 'gray' {
+  switch (t.state) {
+    case 'waiting': return 'yellow'
+    case 'done': return 'green'
+    case 'failed': case 'declined': return 'red'
+    case 'cancelled': return 'gray'
+    default: return 'cyan'
+  }
 }
 
 function who (t: TransferInfo, ui: Ui): string {
@@ -65,16 +76,30 @@ function who (t: TransferInfo, ui: Ui): string {
   return t.direction === 'send' ? `${g(ui, '↑')} to ${name}` : `${g(ui, '↓')} from ${name}`
 }
 
-function activeBlock (t: TransferInfo, sel: boolean, ui: Ui): ReactNode[] {
+/** The widest the numbers after the bar get for this transfer: the bar keeps its width while they change. */
+function numsWidth (t: TransferInfo): number {
+  const total = formatBytes(t.totalBytes)
+  return ` 100%  ${total} / ${total}  999.9 MB/s  ETA 59m 59s`.length
+}
+
+/**
+ * The lines of one transfer: header (direction, peer, files, state), overall
+ * bar with percent, bytes, rate and ETA (a finished one shows no rate or ETA),
+ * then a bar per file in flight. Also used by `ferry send` on a terminal.
+ */
+export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui): ReactNode[] {
   const pct = percent(t.doneBytes, t.totalBytes)
-  const nums = ` ${String(pct).padStart(3)}%  ${formatBytes(t.doneBytes)} / ${formatBytes(t.totalBytes)}  ${formatRate(t.rate)}  ETA ${formatEta(t.etaSeconds)}`
-  const barW = Math.max(10, ui.width - 4 - nums.length)
+  // a sender's count can pass the total when chunks are sent again: never show more than all of it
+  const done = Math.min(t.doneBytes, t.totalBytes)
+  const nums = ` ${String(pct).padStart(3)}%  ${formatBytes(done)} / ${formatBytes(t.totalBytes)}` +
+    (isFinished(t) ? '' : `  ${formatRate(t.rate)}  ETA ${formatEta(t.etaSeconds)}`)
+  const barW = Math.max(10, ui.width - 4 - Math.max(nums.length, numsWidth(t)))
   const lines: ReactNode[] = [
     line(`${t.id}:h`, { inverse: sel },
       sel ? `${g(ui, '›')} ` : '  ',
       h(Text, { bold: true }, who(t, ui)),
       `  ${t.files} file${t.files === 1 ? '' : 's'}  `,
-      h(Text, { color: tint(ui, t.state === 'waiting' ? 'yellow' : 'cyan') }, STATE_LABEL[t.state] ?? t.state),
+      h(Text, { color: tint(ui, stateColor(t)) }, STATE_LABEL[t.state] ?? t.state),
       t.resumed ? h(Text, { color: tint(ui, 'magenta') }, '  resumed') : null
     ),
     line(`${t.id}:bar`, {}, '  ', h(Text, { color: tint(ui, 'green') }, progressBar(pct / 100, barW, { ascii: !ui.unicode })), nums)
@@ -94,17 +119,30 @@ function activeBlock (t: TransferInfo, sel: boolean, ui: Ui): ReactNode[] {
 
 const STATUS_W = 27
 
+/**
+ * The receipt of a finished transfer: a sent one is 'verified' once the
+ * receiver's signed receipt checked out against its key, else 'unverified'; a
+ * received one carries the receipt this device 'signed' for the sender.
+ */
+export function receiptLabel (t: TransferInfo): 'verified' | 'signed' | 'unverified' {
+  if (t.receipt?.verified === true) return 'verified'
+  if (t.direction === 'receive' && t.receipt != null) return 'signed'
+  return 'unverified'
+}
+
 function historyLine (t: TransferInfo, ui: Ui): ReactNode {
   const when = formatAgo(t.finishedAt ?? t.createdAt, ui.now)
   const size = `${t.files} file${t.files === 1 ? '' : 's'}, ${formatBytes(t.totalBytes)}`
   let status: ReactNode
   if (t.state === 'done') {
-    const verified = t.receipt?.verified === true
+    const receipt = receiptLabel(t)
     status = h(Text, {},
       h(Text, { color: tint(ui, 'green') }, `${g(ui, '✓')} done     `),
-      h(Text, { color: tint(ui, verified ? 'green' : 'yellow') }, fit(verified ? 'verified' : 'unverified', STATUS_W - 11)))
+      h(Text, { color: tint(ui, receipt === 'unverified' ? 'yellow' : 'green') }, fit(receipt, STATUS_W - 11)))
   } else if (t.state === 'failed') {
     status = h(Text, { color: tint(ui, 'red') }, fit(`${g(ui, '✗')} failed   ${t.error?.code ?? 'E_INTERNAL'}`, STATUS_W))
+  } else if (t.state === 'declined') {
+    status = h(Text, { color: tint(ui, 'red') }, fit(`${g(ui, '✗')} declined`, STATUS_W))
   } else {
     status = h(Text, { dimColor: true }, fit('- cancelled', STATUS_W))
   }

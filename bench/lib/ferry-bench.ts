@@ -1,0 +1,187 @@
+// The ferry measurements on one link. A sender daemon on fb-a lives for the
+// whole link; every measurement that moves data gets a receiver daemon on
+// fb-b that has never seen the data (fresh home = fresh identity, store and
+// dedup index; fresh receive folder), paired with the code flow. For each
+// data set: a timed send, then an identical re-send to the same receiver
+// (dedup: should cost almost nothing). Then, on big.bin, kill -9 of the
+// receiver half way and a restart with the same home, port and folder.
+
+import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { FerryDaemon, pair, removeTree, type Memory, type SendResult, type TransferRow } from './ferry.ts'
+import { RECEIVER, SENDER, syncFs, verify, vethTx, loadavg, type Dataset } from './lab.ts'
+import { sleep, waitFor } from './proc.ts'
+
+/** Per-run limits (every wait in the bench is bounded). */
+const SEND_TIMEOUT_MS = 15 * 60_000
+const KILL_AT = 0.5
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
+/**
+ * Re-send allowance after a crash: one chunk per open file, plus what the
+ * receiver's pull pipeline can have in flight, per chunk stream: the
+ * requests it keeps outstanding (each up to BATCH_BYTES) and the chunks read
+ * but not yet verified and written (WRITES_IN_FLIGHT). The numbers are read
+ * from the code under test (src/transfer/fetch.ts, receiver.ts), so the
+ * allowance follows it; they are recorded with the result.
+ */
+export interface Pipeline { streams: number, batchBytes: number, requestsAhead: number, writesInFlight: number }
+export function pipelineOfSource (): Pipeline {
+  const src = (f: string): string => readFileSync(join(ROOT, 'src', 'transfer', f), 'utf8')
+  const constant = (text: string, name: string, fallback?: number): number => {
+    const expr = new RegExp(`const ${name} = ([0-9 *]+)`).exec(text)?.[1]
+    if (expr == null) { if (fallback != null) return fallback; throw new Error(`cannot find ${name} in src/transfer`) }
+    return expr.split('*').reduce((a, b) => a * Number(b.trim()), 1)
+  }
+  const fetch = src('fetch.ts')
+  return { streams: constant(src('receiver.ts'), 'CHUNK_STREAMS'), batchBytes: constant(fetch, 'BATCH_BYTES'), requestsAhead: constant(fetch, 'REQUESTS_AHEAD', 1), writesInFlight: constant(fetch, 'WRITES_IN_FLIGHT') }
+}
+export function resendAllowance (chunkSize: number, p: Pipeline, openFiles = 1): number {
+  return openFiles * chunkSize + p.streams * (p.requestsAhead * Math.max(p.batchBytes, chunkSize) + p.writesInFlight * chunkSize)
+}
+/** ferry's chunk-size rule (src/transfer/chunking.ts): at most 2,000 chunks, 256 KiB–16 MiB, power of two. */
+export function chunkSizeFor (size: number): number {
+  let c = 256 * 1024
+  while (c < 16 * 1024 * 1024 && size > 2000 * c) c *= 2
+  return c
+}
+
+export type Recorder = (line: { [k: string]: unknown }) => void
+
+export interface LinkContext {
+  rate: string
+  /** /tmp/fb-ferry-bench/<run>/<rate> */
+  work: string
+  logDir: string
+  datasets: Dataset[]
+  record: Recorder
+}
+
+export async function ferryOnLink (ctx: LinkContext): Promise<Memory[]> {
+  // the receivers dial the sender (--peer with its peer ID); the sender finds
+  // each new receiver by pairing with `ferry pair --peer ADDR`
+  const sender = new FerryDaemon({ name: `sender-${ctx.rate}`, host: SENDER, home: join(ctx.work, 'sender'), receiveDir: join(ctx.work, 'sender-inbox'), logDir: ctx.logDir })
+  const receivers: FerryDaemon[] = []
+  /** One measurement with its own never-seen-the-data receiver; a failure is recorded and the bench goes on. */
+  const withReceiver = async (label: string, dataset: string, body: (rx: FerryDaemon) => Promise<void>): Promise<void> => {
+    const rx = new FerryDaemon({ name: `receiver-${ctx.rate}-${label}`, host: RECEIVER, peer: sender.fullAddr, home: join(ctx.work, `rx-${label}`), receiveDir: join(ctx.work, `rx-${label}-inbox`), logDir: ctx.logDir })
+    receivers.push(rx)
+    try {
+      await rx.start()
+      await pair(rx, sender)
+      await body(rx)
+    } catch (err) {
+      ctx.record({ tool: 'ferry', kind: 'error', rate: ctx.rate, dataset, test: label, error: (err as Error).message })
+    } finally {
+      await rx.stop()
+      await removeTree(rx.spec.receiveDir)
+    }
+  }
+  try {
+    await sender.start()
+    for (const ds of ctx.datasets) {
+      await withReceiver(ds.name, ds.name, async (rx) => {
+        if (await timedSend(ctx, sender, rx, ds)) await identicalResend(ctx, sender, rx, ds)
+      })
+    }
+    const big = ctx.datasets.find((d) => d.name === 'big')
+    if (big != null) await withReceiver('kill9', 'big', async (rx) => { await killAndResume(ctx, sender, rx, big) })
+  } finally {
+    for (const r of receivers) await r.stop()
+    await sender.stop()
+  }
+  return [sender, ...receivers].flatMap((d) => d.memory)
+}
+
+/** `ferry send` the folder with timing as peer-bench.sh: t0 before the command, t1 after it returned AND `sync -f` of the receive folder. */
+async function timedSend (ctx: LinkContext, sender: FerryDaemon, rx: FerryDaemon, ds: Dataset): Promise<boolean> {
+  const src = join(ds.dir, ds.name)
+  const tx0 = await vethTx(SENDER)
+  const load = loadavg()
+  const t0 = performance.now()
+  const r = await sender.cli(['send', rx.peerId, src, '--json'], { timeoutMs: SEND_TIMEOUT_MS })
+  const tSend = performance.now()
+  if (r.code !== 0) {
+    ctx.record({ tool: 'ferry', kind: 'error', rate: ctx.rate, dataset: ds.name, error: `ferry send exited ${r.code}: ${r.stderr.trim()}` })
+    return false
+  }
+  await syncFs(rx.spec.receiveDir)
+  const t1 = performance.now()
+  const vethBytes = await vethTx(SENDER) - tx0
+  const sent = JSON.parse(r.stdout) as SendResult
+  const verified = await verify(join(rx.spec.receiveDir, ds.name), ds) && sent.receipt?.verified === true
+  const seconds = (t1 - t0) / 1000
+  ctx.record({
+    tool: 'ferry', dataset: ds.name, rate: ctx.rate, files: ds.files, bytes: ds.bytes, seconds: round(seconds, 3),
+    MBps: round(ds.bytes / 1e6 / seconds, 1), files_per_s: round(ds.files / seconds, 1), verified,
+    send_s: round((tSend - t0) / 1000, 3), ferry_seconds: sent.seconds, wireBytes: sent.wireBytes, totalBytes: sent.totalBytes, veth_tx_bytes: vethBytes, loadavg: load
+  })
+  return verified
+}
+
+/** The same folder again to the same receiver: the bytes that still cross the wire. */
+async function identicalResend (ctx: LinkContext, sender: FerryDaemon, rx: FerryDaemon, ds: Dataset): Promise<void> {
+  const tx0 = await vethTx(SENDER)
+  const r = await sender.cli(['send', rx.peerId, join(ds.dir, ds.name), '--json'], { timeoutMs: SEND_TIMEOUT_MS })
+  if (r.code !== 0) throw new Error(`identical re-send: ferry send exited ${r.code}: ${r.stderr.trim()}`)
+  await sleep(200) // let the last acks leave the veth
+  const vethBytes = await vethTx(SENDER) - tx0
+  const sent = JSON.parse(r.stdout) as SendResult
+  const verified = await verify(join(rx.spec.receiveDir, ds.name), ds)
+  ctx.record({ tool: 'ferry', kind: 'resend', dataset: ds.name, rate: ctx.rate, totalBytes: sent.totalBytes, wireBytes: sent.wireBytes, veth_tx_bytes: vethBytes, seconds: sent.seconds, verified })
+}
+
+/**
+ * Send big.bin, kill -9 the receiver when its part file holds KILL_AT of the
+ * bytes, restart it (same home, port, receive folder), wait for the sender's
+ * `ferry transfers` to show the transfer done. Re-sent = sender's wire bytes
+ * beyond the file size.
+ */
+async function killAndResume (ctx: LinkContext, sender: FerryDaemon, rx: FerryDaemon, ds: Dataset): Promise<void> {
+  const tx0 = await vethTx(SENDER)
+  const send = sender.cli(['send', rx.peerId, join(ds.dir, ds.name), '--json'], { timeoutMs: SEND_TIMEOUT_MS })
+  const partDir = join(rx.spec.receiveDir, '.ferry-part')
+  const atKill = await waitFor(`the receiver's part file to reach ${KILL_AT * 100} %`, () => {
+    const n = bytesUnder(partDir)
+    return n >= ds.bytes * KILL_AT ? n : undefined
+  }, SEND_TIMEOUT_MS, 10)
+  await rx.kill9()
+  const killedAt = Date.now()
+  await rx.start()
+  const restartMs = Date.now() - killedAt
+  const row = await waitFor('the sender to report the resumed transfer finished', async () => {
+    const list = await sender.json<TransferRow[]>(['transfers'])
+    const t = list.find((x) => x.direction === 'send' && x.peerId === rx.peerId)
+    return t != null && ['done', 'failed', 'cancelled', 'declined'].includes(t.state) ? t : undefined
+  }, SEND_TIMEOUT_MS, 500)
+  const cmd = await send
+  await syncFs(rx.spec.receiveDir)
+  await sleep(200)
+  const vethBytes = await vethTx(SENDER) - tx0
+  const verified = row.state === 'done' && await verify(join(rx.spec.receiveDir, ds.name), ds)
+  const rxView = (await rx.json<TransferRow[]>(['transfers'])).find((x) => x.direction === 'receive')
+  const chunk = chunkSizeFor(ds.bytes)
+  const pipeline = pipelineOfSource()
+  ctx.record({
+    tool: 'ferry', kind: 'kill9', dataset: ds.name, rate: ctx.rate, totalBytes: row.totalBytes, state: row.state, error: row.error,
+    send_exit: cmd.code, killed_at_bytes: atKill, restart_ms: restartMs, wireBytes: row.wireBytes, resent_bytes: row.wireBytes - row.totalBytes,
+    veth_tx_bytes: vethBytes, chunk_size: chunk, pipeline, allowance_bytes: resendAllowance(chunk, pipeline), receiver_resumed: rxView?.resumed, verified
+  })
+}
+
+/** Size of the part files under a folder: they grow as chunks land (at their offsets, 3 streams in file order). */
+function bytesUnder (dir: string): number {
+  let n = 0
+  try {
+    for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+      if (e.isFile()) { try { n += statSync(join(e.parentPath, e.name)).size } catch {} }
+    }
+  } catch {}
+  return n
+}
+
+function round (x: number, digits: number): number {
+  const f = 10 ** digits
+  return Math.round(x * f) / f
+}

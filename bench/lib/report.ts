@@ -1,0 +1,183 @@
+// The bench report: from the run's JSON lines (peer-bench.sh's and ferry's)
+// to Markdown tables: throughput per link, data set and tool; the target
+// ratios with PASS/MISS; and ferry's own details. Pure: lines in, text out.
+
+export type Line = { [k: string]: any }
+
+const MB = 1e6
+const MiB = 1024 * 1024
+const TOOL_ORDER = ['ferry', 'tcp', 'scp', 'scp-aesgcm', 'rsync', 'syncthing', 'localcp', 'iperf3']
+const RSS_LIMIT_MB = 150
+const RESEND_LIMIT = 0.01
+
+export function report (lines: Line[]): string {
+  const rates = unique(lines.filter((l) => l.rate != null).map((l) => l.rate as string))
+  rates.sort((a, b) => (a === 'unshaped' ? -1 : b === 'unshaped' ? 1 : a.localeCompare(b)))
+  return [
+    '### Throughput (MB/s = 10^6 B/s; disk to disk, verified; iperf3 is memory to memory)', '',
+    ...throughputTable(lines, rates), '',
+    '### Targets', '',
+    ...targetTable(lines, rates), '',
+    '### ferry details', '',
+    ...detailTable(lines, rates),
+    ...errors(lines)
+  ].join('\n') + '\n'
+}
+
+// ---- lookups ----------------------------------------------------------
+
+/** Timed runs of a tool (ferry's re-send / kill9 / memory lines have a `kind` and are not timed runs). */
+function timed (lines: Line[], tool: string, rate: string, dataset: string): Line[] {
+  return lines.filter((l) => l.tool === tool && l.rate === rate && l.dataset === dataset && l.kind == null && l.skipped == null)
+}
+
+function median (xs: number[]): number | undefined {
+  if (xs.length === 0) return undefined
+  const s = [...xs].sort((a, b) => a - b)
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+
+function metric (lines: Line[], tool: string, rate: string, dataset: string, key: 'MBps' | 'files_per_s'): number | undefined {
+  return median(timed(lines, tool, rate, dataset).map((l) => Number(l[key])))
+}
+
+/** All timed runs behind a number verified (iperf3 has nothing to verify). */
+function verified (lines: Line[], tool: string, rate: string, dataset: string): boolean {
+  const runs = timed(lines, tool, rate, dataset)
+  return runs.length > 0 && runs.every((l) => l.verified === true)
+}
+
+// ---- tables -----------------------------------------------------------
+
+function throughputTable (lines: Line[], rates: string[]): string[] {
+  const out = ['| link | tool | big MB/s | photos MB/s | photos files/s | verified |', '|---|---|---|---|---|---|']
+  for (const rate of rates) {
+    const tools = unique(lines.filter((l) => l.rate === rate && l.kind == null && l.tool != null && l.skipped == null).map((l) => l.tool as string))
+    tools.sort((a, b) => rank(a) - rank(b))
+    for (const tool of tools) {
+      if (tool === 'iperf3') {
+        out.push(`| ${rate} | iperf3 (memory, 10 s) | ${f1(metric(lines, tool, rate, 'mem', 'MBps'))} | | | |`)
+        continue
+      }
+      const ok = DATASETS.filter((d) => timed(lines, tool, rate, d).length > 0).map((d) => `${d} ${verified(lines, tool, rate, d) ? 'yes' : 'NO'}`)
+      out.push(`| ${rate} | ${tool} | ${f1(metric(lines, tool, rate, 'big', 'MBps'))} | ${f1(metric(lines, tool, rate, 'photos', 'MBps'))} | ${f1(metric(lines, tool, rate, 'photos', 'files_per_s'))} | ${ok.join(', ')} |`)
+    }
+  }
+  return out
+}
+
+const DATASETS = ['big', 'photos']
+
+interface Row { target: string, link: string, measured: string, goal: string, result: string }
+
+function targetTable (lines: Line[], rates: string[]): string[] {
+  const rows: Row[] = []
+  const ratio = (target: string, rate: string, dataset: string, key: 'MBps' | 'files_per_s', other: string, goal: number, isTarget: boolean): void => {
+    if (!rates.includes(rate)) return
+    const otherDataset = other === 'iperf3' ? 'mem' : dataset
+    const a = metric(lines, 'ferry', rate, dataset, key)
+    const b = key === 'MBps' ? metric(lines, other, rate, otherDataset, key) : metric(lines, other, rate, dataset, key)
+    const unit = key === 'MBps' ? 'MB/s' : 'files/s'
+    if (a == null || b == null) { rows.push({ target, link: rate, measured: `n/a (${a == null ? 'no ferry run' : `no ${other} run`})`, goal: `≥ ${goal}`, result: '—' }); return }
+    const r = a / b
+    const ok = verified(lines, 'ferry', rate, dataset)
+    const result = !isTarget ? 'info' : !ok ? 'MISS (ferry run not verified)' : r >= goal ? 'PASS' : 'MISS'
+    rows.push({ target, link: rate, measured: `${r.toFixed(2)} (${f1(a)} / ${f1(b)} ${unit})`, goal: `≥ ${goal}`, result })
+  }
+  for (const rate of rates.filter((r) => r !== 'unshaped')) {
+    ratio('ferry / iperf3, big', rate, 'big', 'MBps', 'iperf3', 0.95, true)
+    ratio('ferry / iperf3, photos', rate, 'photos', 'MBps', 'iperf3', 0.95, false)
+  }
+  ratio('ferry / syncthing, big', 'unshaped', 'big', 'MBps', 'syncthing', 1.25, true)
+  ratio('ferry / scp, big', 'unshaped', 'big', 'MBps', 'scp', 1, true)
+  ratio('ferry / syncthing, photos files/s', 'unshaped', 'photos', 'files_per_s', 'syncthing', 1.5, true)
+  for (const rate of rates.filter((r) => r !== 'unshaped')) ratio('ferry / syncthing, photos files/s', rate, 'photos', 'files_per_s', 'syncthing', 1.5, false)
+  rows.push(...memoryRows(lines))
+  rows.push(...resendRows(lines, rates))
+  rows.push(...killRows(lines, rates))
+  return ['| target | link | measured | goal | result |', '|---|---|---|---|---|', ...rows.map((r) => `| ${r.target} | ${r.link} | ${r.measured} | ${r.goal} | ${r.result} |`)]
+}
+
+function memoryRows (lines: Line[]): Row[] {
+  const rows: Row[] = []
+  for (const role of ['sender', 'receiver']) {
+    const mem = lines.filter((l) => l.kind === 'memory' && l.role === role)
+    if (mem.length === 0) { rows.push({ target: `${role} daemon peak RSS`, link: 'all', measured: 'n/a', goal: `≤ ${RSS_LIMIT_MB} MB`, result: '—' }); continue }
+    const worst = mem.reduce((a, b) => (b.hwmKiB > a.hwmKiB ? b : a))
+    const mb = worst.hwmKiB * 1024 / MB
+    rows.push({ target: `${role} daemon peak RSS (VmHWM, max of ${mem.length} process${mem.length > 1 ? 'es' : ''})`, link: 'all', measured: `${mb.toFixed(1)} MB (${worst.name})`, goal: `≤ ${RSS_LIMIT_MB} MB`, result: mb <= RSS_LIMIT_MB ? 'PASS' : 'MISS' })
+  }
+  return rows
+}
+
+function resendRows (lines: Line[], rates: string[]): Row[] {
+  const rows: Row[] = []
+  for (const rate of rates) {
+    for (const ds of DATASETS) {
+      const l = lines.find((x) => x.kind === 'resend' && x.rate === rate && x.dataset === ds)
+      if (l == null) continue
+      const wire = l.wireBytes / l.totalBytes
+      const veth = l.veth_tx_bytes / l.totalBytes
+      const ok = Math.max(wire, veth) <= RESEND_LIMIT && l.verified === true
+      rows.push({ target: `identical re-send, ${ds}: bytes on the wire / total`, link: rate, measured: `ferry ${pct(wire)} (${l.wireBytes} B); veth ${pct(veth)} (${l.veth_tx_bytes} B)`, goal: `≤ ${pct(RESEND_LIMIT)} (both)`, result: ok ? 'PASS' : 'MISS' })
+    }
+  }
+  return rows
+}
+
+function killRows (lines: Line[], rates: string[]): Row[] {
+  const rows: Row[] = []
+  for (const rate of rates) {
+    const l = lines.find((x) => x.kind === 'kill9' && x.rate === rate)
+    if (l == null) continue
+    const clean = timed(lines, 'ferry', rate, 'big')[0]
+    const vethExtra = clean?.veth_tx_bytes != null ? `; veth ${mib(l.veth_tx_bytes - clean.veth_tx_bytes)} more than the uninterrupted run` : ''
+    const chunks = l.resent_bytes / l.chunk_size
+    const ok = l.state === 'done' && l.verified === true && l.resent_bytes <= l.allowance_bytes
+    rows.push({
+      target: `re-sent after kill -9 of the receiver at ${pct(l.killed_at_bytes / l.totalBytes, 0)} of big.bin`,
+      link: rate,
+      measured: l.state !== 'done' ? `transfer ${l.state}` : `${mib(l.resent_bytes)} (${chunks.toFixed(1)} chunks of ${mib(l.chunk_size)})${vethExtra}`,
+      goal: `≤ ${mib(l.allowance_bytes)} (${allowanceText(l)})`,
+      result: ok ? 'PASS' : l.state !== 'done' ? 'MISS (did not finish)' : l.verified !== true ? 'MISS (not verified)' : 'MISS'
+    })
+  }
+  return rows
+}
+
+/** How the kill -9 allowance was made, from the pipeline numbers recorded with it. */
+function allowanceText (l: Line): string {
+  const p = l.pipeline
+  if (p == null) return 'one chunk per open file + in flight'
+  const req = p.requestsAhead > 1 ? `${p.requestsAhead} requests of ${mib(Math.max(p.batchBytes, l.chunk_size))}` : `1 request of ${mib(Math.max(p.batchBytes, l.chunk_size))}`
+  return `1 chunk + ${p.streams} streams × (${req} + ${p.writesInFlight} chunks being written)`
+}
+
+function detailTable (lines: Line[], rates: string[]): string[] {
+  const out = ['| link | data set | t0→t1 s (incl. sync -f) | `ferry send` s | daemon-reported s | wire bytes | veth tx bytes | load avg at t0 |', '|---|---|---|---|---|---|---|---|']
+  for (const rate of rates) {
+    for (const ds of DATASETS) {
+      for (const l of timed(lines, 'ferry', rate, ds)) {
+        out.push(`| ${rate} | ${ds} | ${l.seconds} | ${l.send_s} | ${l.ferry_seconds} | ${l.wireBytes} | ${l.veth_tx_bytes} | ${l.loadavg} |`)
+      }
+    }
+  }
+  for (const l of lines.filter((x) => x.kind === 'kill9')) {
+    out.push('', `kill -9 (${l.rate}): killed at ${l.killed_at_bytes} B of ${l.totalBytes}; receiver back in ${l.restart_ms} ms; sender wire ${l.wireBytes} B, veth ${l.veth_tx_bytes} B; \`ferry send\` exit ${l.send_exit}; receiver reports resumed=${l.receiver_resumed}; verified=${l.verified}`)
+  }
+  return out
+}
+
+function errors (lines: Line[]): string[] {
+  const errs = lines.filter((l) => l.kind === 'error')
+  return errs.length === 0 ? [] : ['', '### Errors', '', ...errs.map((e) => `- ${e.rate} ${e.dataset ?? ''} ${e.test ?? ''}: ${String(e.error).replace(/\n/g, ' ')}`)]
+}
+
+// ---- formatting -------------------------------------------------------
+
+function rank (tool: string): number { const i = TOOL_ORDER.indexOf(tool); return i < 0 ? TOOL_ORDER.length : i }
+function unique<T> (xs: T[]): T[] { return [...new Set(xs)] }
+function f1 (x: number | undefined): string { return x == null ? '-' : x.toFixed(1) }
+function pct (x: number, digits = 2): string { return `${(x * 100).toFixed(digits)} %` }
+function mib (bytes: number): string { return `${(bytes / MiB).toFixed(2)} MiB` }

@@ -1,0 +1,61 @@
+// `ferry send` on a terminal: the transfer drawn the way the TUI's Transfers
+// screen draws it — header with the peer and state, overall bar with percent,
+// bytes, rate and ETA, a bar per file in flight — then one outcome line: the
+// summary once the receiver's receipt is in, or the error code. Inline, a few
+// lines tall, redrawn in place; the width follows the terminal.
+
+import { createElement as h } from 'react'
+import type { ReactNode } from 'react'
+import { Box, Text } from 'ink'
+import type { TransferInfo } from '../../daemon/control/types.ts'
+import { sanitizeForDisplay } from '../../errors.ts'
+import { useTerminalUi } from './useTerminalUi.ts'
+import { activeBlock } from './TransfersScreen.ts'
+import { g, line, tint } from './ui.ts'
+import type { Ui } from './ui.ts'
+
+export interface SendProgressProps {
+  /** the peer as typed on the command line, until the daemon names it */
+  peer: string
+  /** how many paths were given */
+  paths: number
+  transfer?: TransferInfo
+  /** the summary line, once the transfer is done */
+  summary?: string
+  error?: { code: string, message: string }
+  /** display context; from the terminal when absent */
+  ui?: Ui
+}
+
+export function SendProgress (props: SendProgressProps) {
+  const terminal = useTerminalUi()
+  const ui = props.ui ?? terminal
+  const { transfer: t, summary, error } = props
+  const rows: ReactNode[] = []
+  if (t == null) {
+    rows.push(line('prep', {}, `${g(ui, '↑')} sending ${props.paths} path${props.paths === 1 ? '' : 's'} to `,
+      h(Text, { bold: true }, sanitizeForDisplay(props.peer)), `${g(ui, '…')}`))
+  } else {
+    rows.push(...activeBlock(t, false, ui))
+  }
+  if (summary != null) {
+    // the one line worth keeping: wrapped, not cut
+    rows.push(h(Text, { key: 'outcome', color: tint(ui, 'green'), wrap: 'wrap' }, `${g(ui, '✓')} ${sanitizeForDisplay(summary)}`))
+  } else if (error != null) {
+    rows.push(line('outcome', { color: tint(ui, 'red') }, `${g(ui, '✗')} ${t == null ? 'not sent' : t.state === 'cancelled' ? 'cancelled' : 'failed'}: `,
+      h(Text, { bold: true }, error.code)))
+  } else if (t != null) {
+    rows.push(line('hint', { dimColor: true }, hint(t)))
+  }
+  return h(Box, { flexDirection: 'column', width: ui.width }, ...rows)
+}
+
+function hint (t: TransferInfo): string {
+  switch (t.state) {
+    case 'hashing': return 'hashing the files before offering them… Ctrl-C cancels'
+    case 'offered': return 'waiting for the receiver to accept… Ctrl-C cancels'
+    case 'waiting': return 'the receiver is unreachable; the transfer resumes when it is back… Ctrl-C cancels'
+    case 'verifying': return 'waiting for the receiver\'s signed receipt… Ctrl-C cancels'
+    default: return 'Ctrl-C cancels the transfer'
+  }
+}

@@ -1,0 +1,101 @@
+// A one-line text field for the Pair and Send screens, in place of
+// ink-text-input, which inserts the letter of every Ctrl combination (Ctrl-U
+// typed a "u"). Here the usual line-editing keys work: ←/→, Home/End,
+// Ctrl-A/E, Backspace, Ctrl-U (clear to start), Ctrl-K (clear to end), Ctrl-W
+// (delete a word); other Ctrl/Meta keys, Tab, ↑/↓ and Esc are left to the app.
+// Pasted text is inserted with line breaks turned into spaces and control
+// characters dropped. The line never wraps: it scrolls to keep the cursor in
+// view within `width` cells.
+
+import { createElement as h, useRef, useState } from 'react'
+import { Text, useInput } from 'ink'
+import type { Key } from 'ink'
+
+export interface TextFieldProps {
+  value: string
+  onChange: (value: string) => void
+  onSubmit: (value: string) => void
+  placeholder?: string
+  /** cells available for the text and the cursor */
+  width: number
+  focus?: boolean
+}
+
+/** A field's text and cursor; the cursor counts code points, not UTF-16 units. */
+export interface Edit { value: string, cursor: number }
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g
+
+/** The pure editing step: what a key does to (value, cursor); null when the key is not the field's. */
+export function editText (e: Edit, input: string, key: Partial<Key>): Edit | null {
+  const chars = Array.from(e.value)
+  const cursor = Math.max(0, Math.min(e.cursor, chars.length))
+  const edit = (before: string[], after: string[]): Edit => ({ value: [...before, ...after].join(''), cursor: before.length })
+  if (key.return === true || key.tab === true || key.upArrow === true || key.downArrow === true ||
+    key.escape === true || key.pageUp === true || key.pageDown === true) return null
+  if (key.leftArrow === true) return { value: e.value, cursor: Math.max(0, cursor - 1) }
+  if (key.rightArrow === true) return { value: e.value, cursor: Math.min(chars.length, cursor + 1) }
+  if (key.home === true) return { value: e.value, cursor: 0 }
+  if (key.end === true) return { value: e.value, cursor: chars.length }
+  if (key.backspace === true || key.delete === true) {
+    return cursor === 0 ? { value: e.value, cursor } : edit(chars.slice(0, cursor - 1), chars.slice(cursor))
+  }
+  if (key.ctrl === true) {
+    switch (input) {
+      case 'a': return { value: e.value, cursor: 0 }
+      case 'e': return { value: e.value, cursor: chars.length }
+      case 'u': return edit([], chars.slice(cursor))
+      case 'k': return edit(chars.slice(0, cursor), [])
+      case 'w': {
+        let i = cursor
+        while (i > 0 && /\s/.test(chars[i - 1])) i--
+        while (i > 0 && !/\s/.test(chars[i - 1])) i--
+        return edit(chars.slice(0, i), chars.slice(cursor))
+      }
+      default: return null
+    }
+  }
+  if (key.meta === true) return null
+  const text = Array.from(input.replace(/\r\n|\r|\n/g, ' ').replace(CONTROL, ''))
+  if (text.length === 0) return null
+  return edit([...chars.slice(0, cursor), ...text], chars.slice(cursor))
+}
+
+/** First code point shown so that the cursor cell stays inside `width`. */
+export function scrollStart (length: number, cursor: number, width: number): number {
+  const w = Math.max(1, width)
+  if (length + 1 <= w) return 0
+  return Math.max(0, Math.min(cursor - w + 1, length + 1 - w))
+}
+
+export function TextField ({ value, onChange, onSubmit, placeholder = '', width, focus = true }: TextFieldProps) {
+  // the cursor is local; the value is the app's (it may be cleared from outside)
+  const chars = Array.from(value)
+  const [cursorState, setCursor] = useState(chars.length)
+  const cursor = Math.min(cursorState, chars.length)
+  // keys can arrive faster than renders: edit the latest text, not this render's
+  const latest = useRef<Edit>({ value, cursor })
+  latest.current = { value, cursor }
+  useInput((input, key) => {
+    const cur = latest.current
+    if (key.return === true) { onSubmit(cur.value); return }
+    const next = editText(cur, input, key)
+    if (next == null) return
+    latest.current = next
+    setCursor(next.cursor)
+    if (next.value !== cur.value) onChange(next.value)
+  }, { isActive: focus })
+
+  if (value === '') {
+    const ph = Array.from(placeholder).slice(0, Math.max(0, width - 1)).join('')
+    return h(Text, { wrap: 'truncate-end' }, h(Text, { inverse: focus }, ph.slice(0, 1) || ' '), h(Text, { dimColor: true }, ph.slice(1)))
+  }
+  const start = scrollStart(chars.length, cursor, width)
+  const shown = chars.slice(start, start + Math.max(1, width))
+  const at = cursor - start
+  return h(Text, { wrap: 'truncate-end' },
+    shown.slice(0, at).join(''),
+    h(Text, { inverse: focus }, shown[at] ?? ' '),
+    shown.slice(at + 1).join(''))
+}

@@ -1,0 +1,101 @@
+// Live Ink views for one-shot CLI commands on a terminal: `ferry send`
+// (SendProgress) and `ferry pair` (PairPrompt). The command keeps talking to
+// the daemon; it only hands each new state to the view and, at the end, the
+// outcome, which stays on screen as the last frame. Errors still go to stderr
+// as `ferry: E_CODE: message` from the command, after the view has closed.
+// The CLI imports this module only on a terminal without --json, so scripts
+// never load React or Ink.
+
+import { createElement as h } from 'react'
+import type { FunctionComponent } from 'react'
+import { render } from 'ink'
+import type { PairingState, TransferInfo } from '../daemon/control/types.ts'
+import { toFerryError } from '../errors.ts'
+import { PairPrompt } from './components/PairPrompt.ts'
+import type { PairPromptProps } from './components/PairPrompt.ts'
+import { SendProgress } from './components/SendProgress.ts'
+import type { SendProgressProps } from './components/SendProgress.ts'
+
+export interface LiveStreams {
+  stdout?: NodeJS.WriteStream
+  stderr?: NodeJS.WriteStream
+}
+
+export interface LiveView<P> {
+  /** show a new state */
+  update: (props: P) => void
+  /** show the last frame and let go of the terminal */
+  close: (props?: P) => Promise<void>
+}
+
+/** Mount `component` inline (not full screen) on stdout; nothing reads the keyboard. */
+export function mountLive<P extends object> (component: FunctionComponent<P>, props: P, streams: LiveStreams = {}): LiveView<P> {
+  const stdout = streams.stdout ?? process.stdout
+  const instance = render(h(component, props), {
+    stdout,
+    stderr: streams.stderr ?? process.stderr,
+    // no useInput anywhere: stdin stays cooked, so Ctrl-C is a SIGINT the command handles
+    exitOnCtrlC: false,
+    patchConsole: false,
+    // only mounted on a terminal; CI=1 must not turn the live view into a final-frame dump
+    interactive: stdout.isTTY === true
+  })
+  let closed = false
+  return {
+    update (p) { if (!closed) instance.rerender(h(component, p)) },
+    async close (p) {
+      if (closed) return
+      closed = true
+      if (p != null) instance.rerender(h(component, p))
+      await instance.waitUntilRenderFlush()
+      instance.unmount()
+      await instance.waitUntilExit().catch(() => {})
+    }
+  }
+}
+
+/** `ferry send` on a terminal. */
+export interface SendView {
+  update: (t: TransferInfo) => void
+  /** the transfer is done: last frame with the summary line */
+  done: (t: TransferInfo, summary: string) => Promise<void>
+  /** it failed, was cancelled, or never started: last frame with the error code */
+  fail: (err: unknown, t?: TransferInfo) => Promise<void>
+}
+
+export function openSendView (peer: string, paths: number, streams?: LiveStreams): SendView {
+  const base: SendProgressProps = { peer, paths }
+  let last: TransferInfo | undefined
+  const view = mountLive(SendProgress, base, streams)
+  return {
+    update (t) { last = t; view.update({ ...base, transfer: t }) },
+    done: async (t, summary) => { await view.close({ ...base, transfer: t, summary }) },
+    fail: async (err, t) => {
+      const fe = toFerryError(err)
+      await view.close({ ...base, transfer: t ?? last, error: { code: fe.code, message: fe.message } })
+    }
+  }
+}
+
+/** `ferry pair` on a terminal: showing a code, or entering one. */
+export interface PairView {
+  /** a new phase of this pairing (events may leave out the code: it is kept) */
+  update: (st: PairingState) => void
+  /** the outcome; `selfFingerprint` is this device's, shown next to the peer's once paired */
+  done: (st: PairingState, selfFingerprint?: string) => Promise<void>
+  fail: (err: unknown) => Promise<void>
+}
+
+export function openPairView (mode: 'show' | 'enter', streams?: LiveStreams): PairView {
+  let props: PairPromptProps = { mode }
+  const merge = (st: PairingState): PairingState => props.pairing?.id === st.id ? { ...props.pairing, ...st } : st
+  const view = mountLive(PairPrompt, props, streams)
+  return {
+    update (st) { props = { ...props, pairing: merge(st) }; view.update(props) },
+    done: async (st, selfFingerprint) => { await view.close({ ...props, pairing: merge(st), selfFingerprint, finished: true }) },
+    fail: async (err) => {
+      const fe = toFerryError(err)
+      await view.close({ ...props, error: { code: fe.code, message: fe.message }, finished: true })
+    }
+  }
+}

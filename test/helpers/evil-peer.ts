@@ -1,0 +1,311 @@
+// Test helper: a hostile (or merely buggy) peer. A real libp2p node
+// (TCP + Noise + Yamux, its own Ed25519 key) that can pair with a real daemon
+// for real, through the daemon's own `ferry pair --json` and the initiator
+// side of the CPace exchange, and then speaks the transfer protocols with
+// crafted messages: arbitrary offers (valid roots unless a test wants
+// otherwise, so the only fault is the one under test), raw bytes on any
+// protocol, chunk requests for any transfer id, and a /ferry/chunks server
+// with a hook that can corrupt what it serves.
+
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { Libp2p, Stream } from '@libp2p/interface'
+import { tcp } from '@libp2p/tcp'
+import { multiaddr } from '@multiformats/multiaddr'
+import { randomBytes } from 'node:crypto'
+import { createLibp2p } from 'libp2p'
+import { expect } from 'vitest'
+import { parseCode } from '../../src/pairing/code.ts'
+import { runInitiator } from '../../src/pairing/exchange.ts'
+import { CHUNKS_PROTOCOL, HELLO_PROTOCOL, MAX_SMALL_MESSAGE_BYTES, OFFER_PROTOCOL, PAIR_PROTOCOL, RECEIPT_PROTOCOL, WIRE_VERSION } from '../../src/protocol/constants.ts'
+import { FrameReader, lengthPrefixed, sendAll } from '../../src/protocol/frames.ts'
+import { answerHello, exchangeHello } from '../../src/protocol/hello.ts'
+import { pairChannel } from '../../src/protocol/pair.ts'
+import { Refusal } from '../../src/protocol/pb/common.js'
+import { OfferAnswer } from '../../src/protocol/pb/transfer.js'
+import { timeoutSignal } from '../../src/protocol/stream.ts'
+import { encodeChunkHeader, encodeChunkRequest, encodeOffer, readChunkHeader, readChunkRequest, readEnd, type ChunkHeaderMsg, type EndMsg, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
+import { MODE_REGULAR, blake3, chunkCount, chunkRange, chunkSizeFor, computeFileRoot, computeTransferRoot } from '../../src/transfer/index.ts'
+import type { TestDaemon } from './daemon.ts'
+import { showCode } from './pairing.ts'
+
+// ---- building offers --------------------------------------------------
+
+export interface EvilFile {
+  path: string
+  /** the real bytes (served on /ferry/chunks); a dir when kind is 'dir' */
+  data?: Uint8Array
+  kind?: 'file' | 'dir'
+  /** a file whose content is never served: this size, random chunk hashes */
+  fakeSize?: number
+  mtimeMs?: number
+}
+
+export interface BuiltOffer {
+  offer: OfferMsg
+  id: string
+  rootHex: string
+  /** file index → content, for the files that have data */
+  contents: Map<number, Uint8Array>
+}
+
+const MTIME = Date.UTC(2024, 0, 2, 3, 4, 5)
+
+/** A manifest entry for real bytes: chunk hashes, file root, all as a ferry sender computes them. */
+export function fileEntry (path: string, data: Uint8Array, mtimeMs = MTIME): OfferFile {
+  const chunkSize = chunkSizeFor(data.length)
+  const chunks: Uint8Array[] = []
+  for (let i = 0; i < chunkCount(data.length, chunkSize); i++) {
+    const { offset, length } = chunkRange(i, data.length, chunkSize)
+    chunks.push(blake3(data.subarray(offset, offset + length)))
+  }
+  return { path, kind: 'file', size: data.length, mtimeMs, mode: MODE_REGULAR, chunkSize, chunks, fileRoot: computeFileRoot(data.length, chunkSize, chunks) }
+}
+
+/** An entry for a file of `size` bytes that nobody will ever fetch: random chunk hashes, consistent root. */
+export function fakeFileEntry (path: string, size: number, chunkSize = 16 * 1024 * 1024): OfferFile {
+  const chunks = Array.from({ length: chunkCount(size, chunkSize) }, () => new Uint8Array(randomBytes(32)))
+  return { path, kind: 'file', size, mtimeMs: MTIME, mode: MODE_REGULAR, chunkSize, chunks, fileRoot: computeFileRoot(size, chunkSize, chunks) }
+}
+
+const EMPTY_DIR_ROOT = computeFileRoot(0, 0, [])
+export function dirEntry (path: string): OfferFile {
+  return { path, kind: 'dir', size: 0, mtimeMs: MTIME, mode: MODE_REGULAR, chunkSize: 0, chunks: [], fileRoot: EMPTY_DIR_ROOT }
+}
+
+/** A well-formed offer: fresh 16-byte id, correct file roots, transfer root and total. */
+export function buildOffer (files: EvilFile[] | OfferFile[], opts: { totalBytes?: number } = {}): BuiltOffer {
+  const contents = new Map<number, Uint8Array>()
+  const entries: OfferFile[] = files.map((f, i) => {
+    if ('fileRoot' in f) return f
+    if (f.kind === 'dir') return dirEntry(f.path)
+    if (f.fakeSize != null) return fakeFileEntry(f.path, f.fakeSize)
+    const data = f.data ?? new Uint8Array(0)
+    contents.set(i, data)
+    return fileEntry(f.path, data, f.mtimeMs)
+  })
+  const transferId = new Uint8Array(randomBytes(16))
+  const root = computeTransferRoot(entries)
+  const totalBytes = opts.totalBytes ?? entries.reduce((n, e) => n + (e.kind === 'file' ? e.size : 0), 0)
+  return { offer: { transferId, root, totalBytes, files: entries }, id: Buffer.from(transferId).toString('hex'), rootHex: Buffer.from(root).toString('hex'), contents }
+}
+
+// ---- the peer -------------------------------------------------------
+
+/** Decides whether to corrupt one served chunk; `attempt` counts from 1 per (file, chunk). */
+export type CorruptHook = (fileIndex: number, chunk: number, attempt: number) => boolean
+
+interface Served { built: BuiltOffer, corrupt?: CorruptHook, attempts: Map<string, number> }
+
+/** An OfferAnswer as plain data (haveBytes as a number, so it prints). */
+export interface Answer { status: string, haveBytes: number, error?: { code: string, message: string } }
+
+function plain (a: OfferAnswer | undefined): Answer | undefined {
+  return a == null ? undefined : { status: a.status, haveBytes: Number(a.haveBytes), error: a.error }
+}
+
+export interface RawReply {
+  /** every byte the daemon wrote before the stream ended (or the wait ran out) */
+  bytes: Uint8Array
+  /** how the read side ended */
+  end: 'closed' | 'reset' | 'timeout'
+}
+
+export class EvilPeer {
+  readonly node: Libp2p
+  readonly name: string
+  /** TransferEnd messages the daemons sent us (receipts, failures), in arrival order */
+  readonly ends: EndMsg[] = []
+  private readonly served = new Map<string, Served>()
+
+  private constructor (node: Libp2p, name: string) {
+    this.node = node
+    this.name = name
+  }
+
+  static async create (name = 'evil'): Promise<EvilPeer> {
+    const node = await createLibp2p({
+      privateKey: await generateKeyPair('Ed25519'),
+      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()]
+    })
+    const peer = new EvilPeer(node, name)
+    const hello = { name, version: 'evil/1', wire: WIRE_VERSION }
+    await node.handle(HELLO_PROTOCOL, (stream) => { void answerHello(stream, hello).catch(() => {}) })
+    await node.handle(CHUNKS_PROTOCOL, (stream) => { void peer.serveChunks(stream) }, { maxInboundStreams: 64 })
+    await node.handle(RECEIPT_PROTOCOL, (stream) => {
+      void readEnd(stream, async (end) => { peer.ends.push(end) }).catch(() => {})
+    })
+    return peer
+  }
+
+  get peerId (): string { return this.node.peerId.toString() }
+
+  async stop (): Promise<void> { await this.node.stop() }
+
+  private target (d: TestDaemon): ReturnType<typeof multiaddr> {
+    return multiaddr(d.addr.includes('/p2p/') ? d.addr : `${d.addr}/p2p/${d.peerId}`)
+  }
+
+  /** Connect and say hello like a daemon does, so the daemon lists us online. */
+  async connect (d: TestDaemon): Promise<void> {
+    const conn = await this.node.dial(this.target(d), { signal: AbortSignal.timeout(5000) })
+    const stream = await conn.newStream(HELLO_PROTOCOL, { signal: AbortSignal.timeout(5000) })
+    await exchangeHello(stream, { name: this.name, version: 'evil/1', wire: WIRE_VERSION })
+  }
+
+  async open (d: TestDaemon, protocol: string): Promise<Stream> {
+    return await this.node.dialProtocol(this.target(d), protocol, { signal: AbortSignal.timeout(5000) })
+  }
+
+  /** Pair for real: `ferry pair --json` on the daemon shows a code, we enter it as the initiator. */
+  async pair (d: TestDaemon): Promise<void> {
+    await this.connect(d)
+    const shown = await showCode(d)
+    const ch = pairChannel(await this.open(d, PAIR_PROTOCOL))
+    try {
+      const r = await runInitiator(ch, { myPeerId: this.peerId, remotePeerId: d.peerId, myName: this.name }, parseCode(shown.code))
+      expect(r.peerName).toBe(d.name)
+    } finally {
+      await ch.close()
+    }
+    const done = await shown.cli.done
+    expect(done.code, done.stderr).toBe(0)
+  }
+
+  /**
+   * Open `protocol`, write `bytes` (optionally close our side), and collect
+   * everything the daemon writes back until it closes the stream, resets it,
+   * or `waitMs` passes.
+   */
+  async raw (d: TestDaemon, protocol: string, bytes: Uint8Array, opts: { closeWrite?: boolean, waitMs?: number } = {}): Promise<RawReply> {
+    const stream = await this.open(d, protocol)
+    if (bytes.length > 0) {
+      await sendAll(stream, bytes).catch((err) => {
+        // libp2p rejects with the bare 'close' event when the stream closes under a pending write
+        throw new Error(`writing ${bytes.length} bytes on ${protocol} failed: stream ${stream.status}, write ${stream.writeStatus}, remote write ${stream.remoteWriteStatus}: ${(err as Error)?.message ?? (err as Event)?.type}`)
+      })
+    }
+    if (opts.closeWrite === true) await stream.close({ signal: AbortSignal.timeout(5000) }).catch(() => {})
+    const parts: Uint8Array[] = []
+    const it = (stream as unknown as AsyncIterable<Uint8Array | { subarray: () => Uint8Array }>)[Symbol.asyncIterator]()
+    const deadline = Date.now() + (opts.waitMs ?? 10_000)
+    let end: RawReply['end'] = 'closed'
+    try {
+      while (true) {
+        let timer: NodeJS.Timeout | undefined
+        const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - Date.now())) })
+        const r = await Promise.race([it.next(), timeout]).finally(() => clearTimeout(timer))
+        if (r === 'timeout') { end = 'timeout'; break }
+        if (r.done === true) break
+        parts.push(r.value instanceof Uint8Array ? r.value : r.value.subarray())
+      }
+    } catch {
+      end = 'reset'
+    }
+    stream.abort(new Error('done reading'))
+    return { bytes: Buffer.concat(parts), end }
+  }
+
+  /** Send raw bytes on /ferry/offer and decode the (first) length-prefixed answer, if any. */
+  async offerRaw (d: TestDaemon, bytes: Uint8Array, opts: { closeWrite?: boolean, waitMs?: number } = {}): Promise<{ answer?: Answer, reply: RawReply }> {
+    const reply = await this.raw(d, OFFER_PROTOCOL, bytes, opts)
+    return { answer: plain(decodeFirst(reply.bytes, (b) => OfferAnswer.decode(b))), reply }
+  }
+
+  /** Offer a (possibly hostile) manifest; the bytes we serve for it are registered first. */
+  async offer (d: TestDaemon, built: BuiltOffer, corrupt?: CorruptHook): Promise<Answer> {
+    this.served.set(built.id, { built, corrupt, attempts: new Map() })
+    const { answer, reply } = await this.offerRaw(d, lengthPrefixed(encodeOffer(built.offer)), { closeWrite: true, waitMs: 30_000 })
+    if (answer == null) throw new Error(`no OfferAnswer (stream ${reply.end} after ${reply.bytes.length} bytes)`)
+    return answer
+  }
+
+  /** Send raw bytes on a gated protocol and decode the gate's Refusal envelope. */
+  async refusal (d: TestDaemon, protocol: string, bytes: Uint8Array): Promise<Refusal | undefined> {
+    const reply = await this.raw(d, protocol, bytes, { waitMs: 10_000 })
+    return decodeFirst(reply.bytes, (b) => Refusal.decode(b))
+  }
+
+  /** Ask the daemon (as a sender) for chunks of any transfer; returns the headers it answers with. */
+  async requestChunks (d: TestDaemon, transferId: Uint8Array, fileIndex: number, chunks: number[]): Promise<{ headers: ChunkHeaderMsg[], payloadBytes: number }> {
+    const stream = await this.open(d, CHUNKS_PROTOCOL)
+    await sendAll(stream, encodeChunkRequest({ transferId, fileIndex, chunks }))
+    const reader = new FrameReader(stream)
+    const headers: ChunkHeaderMsg[] = []
+    let payloadBytes = 0
+    try {
+      for (let i = 0; i < chunks.length; i++) {
+        const h = await readChunkHeader(reader, timeoutSignal(10_000))
+        if (h == null) break
+        headers.push(h)
+        if (h.error != null) break
+        const buf = new Uint8Array(h.length)
+        await reader.readInto(buf, timeoutSignal(10_000))
+        payloadBytes += h.length
+      }
+    } finally {
+      stream.abort(new Error('done'))
+    }
+    return { headers, payloadBytes }
+  }
+
+  /** How many times the daemon asked for one chunk of a transfer we offered. */
+  attempts (id: string, fileIndex: number, chunk: number): number {
+    return this.served.get(id)?.attempts.get(`${fileIndex}/${chunk}`) ?? 0
+  }
+
+  /** Our /ferry/chunks server: the real bytes of registered offers, through the corruption hook. */
+  private async serveChunks (stream: Stream): Promise<void> {
+    const reader = new FrameReader(stream)
+    try {
+      while (true) {
+        const req = await readChunkRequest(reader, timeoutSignal(60_000))
+        if (req == null) break
+        const s = this.served.get(Buffer.from(req.transferId).toString('hex'))
+        const data = s?.built.contents.get(req.fileIndex)
+        const entry = s?.built.offer.files[req.fileIndex]
+        for (const chunk of req.chunks) {
+          if (s == null || data == null || entry == null || chunk >= entry.chunks.length) {
+            await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length: 0, error: { code: 'E_TRANSFER_NOT_FOUND', message: 'not served here' } }))
+            return
+          }
+          const key = `${req.fileIndex}/${chunk}`
+          const attempt = (s.attempts.get(key) ?? 0) + 1
+          s.attempts.set(key, attempt)
+          const { offset, length } = chunkRange(chunk, entry.size, entry.chunkSize)
+          const bytes = Uint8Array.prototype.slice.call(data, offset, offset + length) // a copy, even of a Buffer
+          if (s.corrupt?.(req.fileIndex, chunk, attempt) === true) bytes[length >> 1] ^= 0x01 // one flipped bit in one byte
+          await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length }))
+          await sendAll(stream, bytes)
+        }
+      }
+      await stream.close({ signal: AbortSignal.timeout(5000) }).catch(() => {})
+    } catch (err) {
+      stream.abort(err as Error)
+    }
+  }
+}
+
+/** Decode the first varint-length-prefixed message in `bytes`, if a whole one is there. */
+export function decodeFirst<T> (bytes: Uint8Array, decode: (b: Uint8Array) => T): T | undefined {
+  let len = 0
+  let i = 0
+  for (let shift = 0; i < bytes.length && i < 5; i++, shift += 7) {
+    len += (bytes[i] & 0x7f) * 2 ** shift
+    if ((bytes[i] & 0x80) === 0) { i++; break }
+  }
+  if (i === 0 || len > MAX_SMALL_MESSAGE_BYTES || bytes.length < i + len) return undefined
+  return decode(bytes.subarray(i, i + len))
+}
+
+/** The 5 varint bytes of a length prefix claiming `n` bytes (no message follows). */
+export function bareLengthPrefix (n: number): Uint8Array {
+  const out: number[] = []
+  while (n >= 0x80) { out.push((n & 0x7f) | 0x80); n = Math.floor(n / 128) }
+  out.push(n)
+  return Uint8Array.from(out)
+}

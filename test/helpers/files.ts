@@ -1,0 +1,85 @@
+// Test helper for transfer tests: write test files (random, large ones
+// quickly), digest them (SHA-256 and BLAKE3 of the bytes), and snapshot a
+// folder tree (kinds, sizes, contents, mtimes, exec bit) for comparing what
+// was sent with what arrived.
+
+import { createCipheriv, createHash, randomBytes } from 'node:crypto'
+import { lstat, open, readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { blake3 } from '../../src/transfer/index.ts'
+
+const MiB = 1024 * 1024
+
+/**
+ * A file of `size` pseudo-random bytes (AES-128-CTR keystream from a random
+ * key: no two 256 KiB chunks repeat, within the file or across files), written
+ * in 1 MiB blocks. Much faster than crypto.randomBytes for hundreds of MiB.
+ */
+export async function writeRandomFile (path: string, size: number): Promise<void> {
+  const cipher = createCipheriv('aes-128-ctr', randomBytes(16), randomBytes(16))
+  const zeros = Buffer.alloc(MiB)
+  const fh = await open(path, 'w')
+  try {
+    for (let done = 0; done < size;) {
+      const n = Math.min(MiB, size - done)
+      const block = cipher.update(n === MiB ? zeros : zeros.subarray(0, n))
+      await fh.write(block, 0, block.length)
+      done += block.length
+    }
+  } finally { await fh.close() }
+}
+
+export interface Digest { size: number, sha256: string, blake3: string }
+
+/** SHA-256 and BLAKE3 of a file's bytes (read whole: fine up to a few hundred MiB). */
+export async function digestFile (path: string): Promise<Digest> {
+  const data = await readFile(path)
+  return digestBytes(data)
+}
+
+export function digestBytes (data: Uint8Array): Digest {
+  return {
+    size: data.length,
+    sha256: createHash('sha256').update(data).digest('hex'),
+    blake3: Buffer.from(blake3(data)).toString('hex')
+  }
+}
+
+export interface TreeEntry {
+  kind: 'file' | 'dir' | 'symlink' | 'other'
+  size?: number
+  /** whole milliseconds */
+  mtimeMs?: number
+  executable?: boolean
+  sha256?: string
+  blake3?: string
+}
+
+/**
+ * Every entry under `dir` (recursively, symlinks not followed), keyed by its
+ * '/'-separated relative path. Files carry size, mtime (ms), exec bit and
+ * digests; folders only their kind (their mtimes change as files land).
+ */
+export async function snapshotTree (dir: string, skip: (rel: string) => boolean = () => false): Promise<Map<string, TreeEntry>> {
+  const out = new Map<string, TreeEntry>()
+  async function walk (abs: string, rel: string): Promise<void> {
+    for (const name of (await readdir(abs)).sort()) {
+      const childRel = rel === '' ? name : `${rel}/${name}`
+      if (skip(childRel)) continue
+      const childAbs = join(abs, name)
+      const st = await lstat(childAbs)
+      if (st.isSymbolicLink()) { out.set(childRel, { kind: 'symlink' }); continue }
+      if (st.isDirectory()) { out.set(childRel, { kind: 'dir' }); await walk(childAbs, childRel); continue }
+      if (!st.isFile()) { out.set(childRel, { kind: 'other' }); continue }
+      const d = await digestFile(childAbs)
+      out.set(childRel, { kind: 'file', size: st.size, mtimeMs: Math.floor(st.mtimeMs), executable: (st.mode & 0o111) !== 0, sha256: d.sha256, blake3: d.blake3 })
+    }
+  }
+  await walk(dir, '')
+  return out
+}
+
+/** Entries of a snapshot as a plain object (sorted), for readable toEqual diffs. */
+export function asObject (tree: Map<string, TreeEntry>): Record<string, TreeEntry> {
+  return Object.fromEntries([...tree.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0))
+}

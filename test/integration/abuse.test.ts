@@ -1,0 +1,290 @@
+// Fault and abuse, end to end on 127.0.0.1 with mDNS off: a real daemon
+// ("victim") paired for real with a hostile libp2p node (test/helpers/evil-peer.ts)
+// that sends crafted offers, corrupt chunks, oversized and garbage frames,
+// and asks for chunks of a transfer that is not its own. A second evil node
+// never pairs. After every attack the daemon must still be running and
+// answering, and nothing may appear outside its receive folder.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { randomBytes } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
+import { lstat, mkdir, open, readdir, readFile, readlink, statfs, symlink, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { connectControl } from '../../src/daemon/control/client.ts'
+import { CHUNKS_PROTOCOL, MAX_OFFER_FILES, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../../src/protocol/constants.ts'
+import { lengthPrefixed } from '../../src/protocol/frames.ts'
+import { encodeOffer } from '../../src/protocol/transfer.ts'
+import { receiptPayload } from '../../src/transfer/receiver.ts'
+import { cleanupAll, jsonValues, peersOf, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+import { EvilPeer, bareLengthPrefix, buildOffer, dirEntry, fakeFileEntry } from '../helpers/evil-peer.ts'
+import { showCode } from '../helpers/pairing.ts'
+
+const KiB = 1024
+const MiB = 1024 * KiB
+
+let victim: TestDaemon
+let evil: EvilPeer
+let stranger: EvilPeer | undefined
+let sandbox: string
+let receiveDir: string
+
+beforeAll(async () => {
+  // the receive folder sits two levels down in a sandbox we can snapshot:
+  // "../x" and "../../x" from it would land inside the sandbox, not in /tmp
+  sandbox = await tempDir('ferry-abuse-')
+  receiveDir = join(sandbox, 'root', 'received')
+  await mkdir(receiveDir, { recursive: true })
+  await mkdir(join(sandbox, 'outside'))
+  victim = await startDaemon({ name: 'victim', receiveDir })
+  evil = await EvilPeer.create('evil')
+  await evil.pair(victim)
+  const listed = await waitFor(async () => (await peersOf(victim)).find((p) => p.peerId === evil.peerId && p.paired && p.online), 'the victim to list the evil peer as paired and online')
+  expect(listed.name).toBe('evil')
+})
+
+afterAll(async () => {
+  await evil?.stop().catch(() => {})
+  await stranger?.stop().catch(() => {})
+  await cleanupAll()
+})
+
+async function transfersOf (d: TestDaemon): Promise<Array<{ id: string, direction: string, state: string, wireBytes: number, totalBytes: number, error?: { code: string, message: string } }>> {
+  const r = await d.cli(['transfers', '--json'])
+  expect(r.code, r.stderr).toBe(0)
+  return JSON.parse(r.stdout)
+}
+
+async function expectAlive (d: TestDaemon): Promise<void> {
+  expect(d.proc.exitCode, d.output().slice(-2000)).toBeNull()
+  const r = await d.cli(['status', '--json'])
+  expect(r.code, r.stderr).toBe(0)
+  expect(JSON.parse(r.stdout).peerId).toBe(d.peerId)
+}
+
+/** Every entry under `dir`: type, size, mtime, link target. */
+async function snapshot (dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {}
+  const walk = async (rel: string): Promise<void> => {
+    for (const name of await readdir(join(dir, rel))) {
+      const p = join(rel, name)
+      const st = await lstat(join(dir, p))
+      if (st.isSymbolicLink()) out[p] = `link -> ${await readlink(join(dir, p))}`
+      else if (st.isDirectory()) { out[p] = 'dir'; await walk(p) } else out[p] = `file ${st.size} ${st.mtimeMs}`
+    }
+  }
+  await walk('')
+  return out
+}
+
+function vmRssBytes (pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  if (m == null) throw new Error(`no VmRSS for ${pid}`)
+  return Number(m[1]) * 1024
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
+describe('abuse: hostile offers', () => {
+  it('refuses every unsafe name with E_PATH_UNSAFE in the OfferAnswer, writes nothing anywhere, and keeps running', async () => {
+    // a symlink planted in the receive folder, pointing out of it
+    await symlink(join(sandbox, 'outside'), join(receiveDir, 'link'))
+    const hostile = [
+      '../../etc/passwd',
+      '/etc/passwd',
+      'a/../../x',
+      'a\\b',
+      'a\u0000b',
+      'CON',
+      'nul.txt',
+      'a\u001b[31m',
+      'x'.repeat(300),
+      Array.from({ length: 70 }, () => 'd').join('/'),
+      '.ferry-part/x',
+      'link/x'
+    ]
+    const before = await snapshot(sandbox)
+    const passwd = await lstat('/etc/passwd')
+    for (const path of hostile) {
+      const built = buildOffer([{ path, data: Buffer.from('pwned\n') }])
+      const ans = await evil.offer(victim, built)
+      expect(ans.error?.code, `offer of ${JSON.stringify(path)} answered ${JSON.stringify(ans)}`).toBe('E_PATH_UNSAFE')
+      expect(ans.status).toBe('refused')
+    }
+    // had any offer been accepted, the daemon would be pulling it now: give it a moment
+    await new Promise((r) => setTimeout(r, 500))
+    expect(await snapshot(sandbox)).toEqual(before)
+    expect(await readdir(receiveDir)).toEqual(['link'])
+    expect(await readdir(join(sandbox, 'outside'))).toEqual([])
+    const after = await lstat('/etc/passwd')
+    expect([after.size, after.mtimeMs, after.ino]).toEqual([passwd.size, passwd.mtimeMs, passwd.ino])
+    // not a single hostile offer became a transfer
+    expect((await transfersOf(victim)).filter((t) => t.direction === 'receive')).toEqual([])
+    await expectAlive(victim)
+  })
+
+  it('an offer with more than MAX_OFFER_FILES entries is refused with E_LIMIT', async () => {
+    const files = Array.from({ length: MAX_OFFER_FILES + 1 }, (_, i) => dirEntry(`d${i}`))
+    const ans = await evil.offer(victim, buildOffer(files))
+    expect(ans.error?.code, JSON.stringify(ans)).toBe('E_LIMIT')
+    expect(ans.status).toBe('refused')
+    await expectAlive(victim)
+  })
+
+  it('an offer declaring more bytes than the receive folder has free is refused up front with E_NO_SPACE', async () => {
+    const st = await statfs(receiveDir)
+    const free = Number(st.bavail) * Number(st.bsize)
+    // 16 MiB chunks keep the hash list small (≈ 2 MiB per TiB)
+    const size = Math.ceil((free + 2 ** 40) / (16 * MiB)) * 16 * MiB
+    const built = buildOffer([fakeFileEntry('huge.bin', size)])
+    const ans = await evil.offer(victim, built)
+    expect(ans.error?.code, JSON.stringify(ans)).toBe('E_NO_SPACE')
+    expect(existsSync(join(receiveDir, '.ferry-part'))).toBe(false)
+    await expectAlive(victim)
+  })
+})
+
+describe('abuse: corrupt chunks', () => {
+  const CHUNK = 256 * KiB
+
+  it('a chunk that never verifies is never written; after a bounded number of retries the transfer fails with E_HASH_MISMATCH', async () => {
+    const data = randomBytes(3 * CHUNK)
+    const built = buildOffer([{ path: 'corrupt.bin', data }])
+    expect(built.offer.files[0].chunkSize).toBe(CHUNK)
+    const bad = Buffer.from(data.subarray(CHUNK, 2 * CHUNK))
+    bad[CHUNK >> 1] ^= 0x01 // exactly what the hook serves
+    const ans = await evil.offer(victim, built, (_file, chunk) => chunk === 1)
+    expect(ans.status, JSON.stringify(ans)).toBe('accepted')
+
+    const end = await waitFor(() => evil.ends.find((e) => hex(e.transferId) === built.id), 'the victim to end the transfer', 20_000)
+    expect(end.status).toBe('failed')
+    expect(end.failure?.code).toBe('E_HASH_MISMATCH')
+    const t = (await transfersOf(victim)).find((x) => x.id === built.id)
+    expect(t?.state).toBe('failed')
+    expect(t?.error?.code).toBe('E_HASH_MISMATCH')
+    // asked again, but not forever (fetch.ts: MAX_BAD_CHUNKS = 3)
+    const tries = evil.attempts(built.id, 0, 1)
+    expect(tries).toBeGreaterThanOrEqual(2)
+    expect(tries).toBeLessThanOrEqual(3)
+    // the good chunks were asked for once each
+    expect([evil.attempts(built.id, 0, 0), evil.attempts(built.id, 0, 2)]).toEqual([1, 1])
+    // nothing under the final name; the part file (kept for a later resume) never held the bad bytes
+    expect(existsSync(join(receiveDir, 'corrupt.bin'))).toBe(false)
+    const part = join(receiveDir, '.ferry-part', built.rootHex, '0')
+    if (existsSync(part)) {
+      const fh = await open(part, 'r')
+      try {
+        const region = Buffer.alloc(CHUNK)
+        const { bytesRead } = await fh.read(region, 0, CHUNK, CHUNK)
+        expect(region.subarray(0, bytesRead).equals(bad.subarray(0, bytesRead)) && bytesRead > 0).toBe(false)
+        expect(region.subarray(0, bytesRead).some((b) => b !== 0)).toBe(false) // a hole: nothing was written there
+      } finally { await fh.close() }
+    }
+    await expectAlive(victim)
+  })
+
+  it('a chunk corrupted only on the first attempt is fetched again and the transfer completes, byte-identical, with a valid receipt', async () => {
+    const data = randomBytes(3 * CHUNK + 1234)
+    const built = buildOffer([{ path: 'flaky.bin', data }])
+    const ans = await evil.offer(victim, built, (_file, chunk, attempt) => chunk === 1 && attempt === 1)
+    expect(ans.status, JSON.stringify(ans)).toBe('accepted')
+    const end = await waitFor(() => evil.ends.find((e) => hex(e.transferId) === built.id), 'the victim to end the transfer', 20_000)
+    expect(end.status, JSON.stringify(end.failure)).toBe('done')
+    expect(evil.attempts(built.id, 0, 1)).toBe(2)
+    expect((await readFile(join(receiveDir, 'flaky.bin'))).equals(data)).toBe(true)
+    // the receipt is the victim's signature over the transfer root
+    const key = peerIdFromString(victim.peerId).publicKey!
+    expect(hex(end.root)).toBe(built.rootHex)
+    expect(await key.verify(receiptPayload(built.id, built.offer.root), end.signature)).toBe(true)
+    const t = (await transfersOf(victim)).find((x) => x.id === built.id)
+    expect(t?.state).toBe('done')
+    expect(t?.wireBytes).toBe(data.length + CHUNK) // chunk 1 crossed the wire twice
+  })
+})
+
+describe('abuse: malformed frames', () => {
+  it('a length prefix claiming 1 GiB is refused with E_MESSAGE_TOO_LARGE before anything is allocated', async () => {
+    const pid = victim.proc.pid!
+    const { answer, reply } = await evil.offerRaw(victim, bareLengthPrefix(2 ** 30), { waitMs: 10_000 })
+    expect(answer?.error?.code, `stream ${reply.end}, ${reply.bytes.length} bytes`).toBe('E_MESSAGE_TOO_LARGE')
+    expect(reply.end).not.toBe('timeout')
+    expect(vmRssBytes(pid)).toBeLessThan(300 * MiB)
+    await expectAlive(victim)
+    expect(vmRssBytes(pid)).toBeLessThan(300 * MiB)
+  })
+
+  it('garbage on /ferry/offer is refused with E_PROTOCOL; garbage on /ferry/chunks closes the stream; the daemon keeps running', async () => {
+    // a 5-byte message that is not protobuf, and a length prefix that never ends
+    for (const garbage of [Uint8Array.of(0x05, 0xff, 0xff, 0xff, 0xff, 0xff), new Uint8Array(8).fill(0xff)]) {
+      const { answer, reply } = await evil.offerRaw(victim, garbage, { waitMs: 10_000 })
+      expect(answer?.error?.code, `stream ${reply.end}, ${reply.bytes.length} bytes`).toBe('E_PROTOCOL')
+      expect(reply.end).not.toBe('timeout')
+
+      const chunks = await evil.raw(victim, CHUNKS_PROTOCOL, garbage, { waitMs: 10_000 })
+      expect(chunks.bytes.length).toBe(0) // not a byte of any file
+      expect(chunks.end).not.toBe('timeout') // the sender hung up
+    }
+    await expectAlive(victim)
+  })
+})
+
+describe('abuse: peers that may not', () => {
+  it('an unpaired peer is refused with E_NOT_PAIRED on offer, chunks and receipt', async () => {
+    stranger = await EvilPeer.create('stranger')
+    await stranger.connect(victim)
+    const built = buildOffer([{ path: 'hello.txt', data: Buffer.from('hi') }])
+    for (const [protocol, bytes] of [
+      [OFFER_PROTOCOL, lengthPrefixed(encodeOffer(built.offer))],
+      [CHUNKS_PROTOCOL, new Uint8Array(0)],
+      [RECEIPT_PROTOCOL, new Uint8Array(0)]
+    ] as const) {
+      const refusal = await stranger.refusal(victim, protocol, bytes)
+      expect(refusal?.error?.code, protocol).toBe('E_NOT_PAIRED')
+    }
+    expect((await transfersOf(victim)).some((t) => t.id === built.id)).toBe(false)
+    expect(existsSync(join(receiveDir, 'hello.txt'))).toBe(false)
+    await expectAlive(victim)
+  })
+
+  it('a paired peer asking for chunks of a transfer meant for someone else gets E_TRANSFER_NOT_FOUND and no bytes', async () => {
+    // victim → bystander, held open: the bystander does not auto-accept from the victim
+    const bystander = await startDaemon({ name: 'bystander', peers: [victim.addr] })
+    const shown = await showCode(victim)
+    const entered = await bystander.cli(['pair', '--json', '--peer', victim.addr], { env: { FERRY_CODE: shown.code } })
+    expect(entered.code, entered.stderr).toBe(0)
+    expect((await shown.cli.done).code).toBe(0)
+    const control = await connectControl(bystander.home)
+    try {
+      await control.call('peer.autoAccept', { peer: victim.peerId, autoAccept: false })
+    } finally { control.close() }
+
+    const dir = await tempDir('ferry-secret-')
+    const secret = join(dir, 'secret.bin')
+    await writeFile(secret, randomBytes(1 * MiB))
+    const send = spawnCli(['send', bystander.peerId, secret, '--json', '--home', victim.home], { timeoutMs: 60_000 })
+    const offer = await waitFor(async () => {
+      const r = await bystander.cli(['offers', '--json'])
+      return r.code === 0 ? (JSON.parse(r.stdout) as Array<{ id: string, peerId: string }>).find((o) => o.peerId === victim.peerId) : undefined
+    }, 'the offer to be pending on the bystander', 20_000, 200)
+    const sending = (await transfersOf(victim)).find((t) => t.id === offer.id)
+    expect(sending?.direction).toBe('send')
+
+    // the evil peer is paired with the victim, but this transfer is not for it
+    for (const id of [offer.id, randomBytes(16).toString('hex')]) {
+      const { headers, payloadBytes } = await evil.requestChunks(victim, Buffer.from(id, 'hex'), 0, [0, 1, 2])
+      expect(headers).toHaveLength(1)
+      expect(headers[0].error?.code).toBe('E_TRANSFER_NOT_FOUND')
+      expect(headers[0].length).toBe(0)
+      expect(payloadBytes).toBe(0)
+    }
+    // the real receiver is still welcome: decline, and the sender learns it
+    const declined = await bystander.cli(['decline', offer.id])
+    expect(declined.code, declined.stderr).toBe(0)
+    const sent = await send.done
+    expect(sent.code).toBe(1)
+    expect(sent.stderr).toMatch(/^ferry: E_DECLINED: /m)
+    expect(jsonValues(sent.stdout)).toEqual([])
+    await expectAlive(victim)
+    await bystander.stop()
+  })
+})

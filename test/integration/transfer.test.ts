@@ -1,0 +1,283 @@
+// Transfers, end to end on 127.0.0.1 with mDNS off: two paired daemons (and
+// a third, linked but never paired), the real CLI (`ferry send`, `offers`,
+// `accept`, `decline`, `transfers`, `cancel`), real files in temp dirs. What
+// arrives is compared with what was sent byte for byte (SHA-256) and by BLAKE3,
+// with sizes, mtimes (ms) and the exec bit.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { chmod, copyFile, mkdir, readdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { connectControl } from '../../src/daemon/control/client.ts'
+import type { OfferInfo, TransferInfo } from '../../src/daemon/control/types.ts'
+import { MIN_CHUNK_SIZE, chunkSizeFor } from '../../src/transfer/index.ts'
+import { receiptPayload } from '../../src/transfer/receiver.ts'
+import { cleanupAll, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, type CliResult, type TestDaemon } from '../helpers/daemon.ts'
+import { asObject, digestFile, snapshotTree, writeRandomFile, type TreeEntry } from '../helpers/files.ts'
+
+afterAll(cleanupAll)
+
+const KiB = 1024
+const MiB = 1024 * KiB
+/** Big enough that a send lasts a few seconds on loopback, so it can be cancelled mid-way. */
+const CANCEL_SIZE = 300 * MiB
+
+let a: TestDaemon // sender
+let b: TestDaemon // receiver, paired with a
+let c: TestDaemon // linked to a, never paired
+
+beforeAll(async () => {
+  a = await startDaemon({ name: 'alpha' })
+  ;[b, c] = await Promise.all([startDaemon({ name: 'beta', peers: [a.addr] }), startDaemon({ name: 'gamma', peers: [a.addr] })])
+  await pairDaemons(a, b)
+})
+
+function expectError (r: CliResult, code: string): void {
+  expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(1)
+  expect(r.stderr).toMatch(new RegExp(`^ferry: ${code}: `, 'm'))
+}
+
+interface SendResult { id: string, state: string, files: number, totalBytes: number, wireBytes: number, seconds: number, root: string, receipt: { root: string, signature: string, verified: boolean } }
+
+/** `ferry send beta <paths> --json` from a; must succeed. */
+async function send (paths: string[], timeoutMs = 60_000): Promise<SendResult> {
+  const r = await a.cli(['send', 'beta', ...paths, '--json'], { timeoutMs })
+  expect(r.code, r.stderr).toBe(0)
+  return JSON.parse(r.stdout)
+}
+
+async function transfersOf (d: TestDaemon): Promise<TransferInfo[]> {
+  const r = await d.cli(['transfers', '--json'])
+  expect(r.code, r.stderr).toBe(0)
+  return JSON.parse(r.stdout)
+}
+
+async function offersOf (d: TestDaemon): Promise<OfferInfo[]> {
+  const r = await d.cli(['offers', '--json'])
+  expect(r.code, r.stderr).toBe(0)
+  return JSON.parse(r.stdout)
+}
+
+/** Everything in b's receive folder, top level, except what earlier tests left there. */
+async function receivedNames (): Promise<string[]> {
+  return (await readdir(b.receiveDir)).sort()
+}
+
+/** The source tree as the receiver must show it: symlinks are not sent. */
+function withoutSymlinks (tree: Map<string, TreeEntry>): Map<string, TreeEntry> {
+  return new Map([...tree].filter(([, e]) => e.kind !== 'symlink'))
+}
+
+// a fixed, distinctive mtime with milliseconds for every file written below
+let mtimeSeq = 0
+async function setMtime (path: string): Promise<number> {
+  const ms = 1_600_000_000_123 + (mtimeSeq++) * 86_400_007
+  await utimes(path, new Date(ms), new Date(ms))
+  return ms
+}
+
+async function writeFileAt (path: string, data: string | Uint8Array): Promise<void> {
+  await writeFile(path, data)
+  await setMtime(path)
+}
+
+describe('transfer', () => {
+  let mixed: string // the folder sent in the first test, sent again in the third
+  let mixedTree: Map<string, TreeEntry>
+
+  it('sends a folder of mixed files: identical tree (contents, sizes, mtimes, exec bit), symlinks skipped, verified receipt, no part files left', async () => {
+    const src = await tempDir('ferry-src-')
+    mixed = join(src, 'mixed')
+    await mkdir(join(mixed, 'docs', 'nested', 'deeper'), { recursive: true })
+    await mkdir(join(mixed, 'empty-dir'))
+    await mkdir(join(mixed, '日本語'))
+    await writeFileAt(join(mixed, 'docs', 'readme.txt'), 'hello from ferry\n')
+    await writeFileAt(join(mixed, 'docs', 'nested', 'deeper', 'leaf.txt'), 'deep down\n'.repeat(1000))
+    await writeFileAt(join(mixed, 'zero.bin'), '')
+    await writeFileAt(join(mixed, '日本語', 'ファイル.txt'), 'こんにちは\n')
+    await writeFileAt(join(mixed, 'emoji 🚀🎉 party.txt'), '🚀\n')
+    // the same name in NFD (e + combining acute) and NFC (é): two different files, neither normalised
+    await writeFileAt(join(mixed, 'cafe\u0301.txt'), 'decomposed\n')
+    await writeFileAt(join(mixed, 'caf\u00e9.txt'), 'composed\n')
+    await writeFileAt(join(mixed, 'run.sh'), '#!/bin/sh\necho ferry\n')
+    await chmod(join(mixed, 'run.sh'), 0o755)
+    await writeRandomFile(join(mixed, 'random.bin'), 5 * MiB + 123)
+    await setMtime(join(mixed, 'random.bin'))
+    await symlink('docs/readme.txt', join(mixed, 'link-to-readme'))
+    await symlink('/nonexistent/target', join(mixed, 'dangling-link'))
+    const emptyDirMtime = await setMtime(join(mixed, 'empty-dir'))
+
+    mixedTree = await snapshotTree(mixed)
+    expect([...mixedTree.values()].filter((e) => e.kind === 'symlink')).toHaveLength(2)
+    const expected = withoutSymlinks(mixedTree)
+    const files = [...expected.values()].filter((e) => e.kind === 'file')
+    const totalBytes = files.reduce((n, e) => n + e.size!, 0)
+
+    const res = await send([mixed])
+    expect(res).toMatchObject({ state: 'done', files: files.length + 1 /* the empty folder */, totalBytes, wireBytes: totalBytes })
+    expect(res.receipt.verified).toBe(true)
+
+    // the tree on the receiver is the tree sent, minus the symlinks
+    const got = await snapshotTree(join(b.receiveDir, 'mixed'))
+    expect(asObject(got)).toEqual(asObject(expected))
+    expect((await stat(join(b.receiveDir, 'mixed', 'run.sh'))).mode & 0o777).toBe(0o755)
+    expect((await stat(join(b.receiveDir, 'mixed', 'zero.bin'))).mode & 0o777).toBe(0o644)
+    expect(Math.floor((await stat(join(b.receiveDir, 'mixed', 'empty-dir'))).mtimeMs)).toBe(emptyDirMtime)
+    // the sender said why the symlinks were left out
+    expect(a.output()).toMatch(/link-to-readme: symbolic link, skipped/)
+    expect(a.output()).toMatch(/dangling-link: symbolic link, skipped/)
+    // nothing else arrived, and no part files are left
+    expect(await receivedNames()).toEqual(['mixed'])
+
+    // the receipt: verified on the sender; the receiver holds the same signature, made with its peer key
+    const onA = (await transfersOf(a)).find((t) => t.id === res.id)
+    expect(onA).toMatchObject({ direction: 'send', state: 'done', root: res.root, receipt: { root: res.root, verified: true } })
+    const onB = (await transfersOf(b)).find((t) => t.id === res.id)
+    expect(onB).toMatchObject({ direction: 'receive', state: 'done', root: res.root, totalBytes, doneBytes: totalBytes })
+    expect(onB?.receipt?.signature).toBe(onA?.receipt?.signature)
+    const sig = Buffer.from(onB!.receipt!.signature, 'base64')
+    expect(sig.length).toBe(64)
+    const key = peerIdFromString(b.peerId).publicKey!
+    expect(await key.verify(receiptPayload(res.id, Buffer.from(res.root, 'hex')), sig)).toBe(true)
+  })
+
+  it('files of 0, 1, 256 KiB − 1, 256 KiB, 256 KiB + 1 bytes and ~9 MiB arrive identical (chunk boundaries)', async () => {
+    expect(chunkSizeFor(9 * MiB + 4097)).toBe(256 * KiB)
+    const sizes = [0, 1, MIN_CHUNK_SIZE - 1, MIN_CHUNK_SIZE, MIN_CHUNK_SIZE + 1, 2 * MIN_CHUNK_SIZE, 9 * MiB, 9 * MiB + 4097]
+    const dir = join(await tempDir('ferry-src-'), 'sizes')
+    await mkdir(dir)
+    for (const size of sizes) {
+      const p = join(dir, `size-${size}.bin`)
+      await writeRandomFile(p, size)
+      await setMtime(p)
+    }
+    const sent = await snapshotTree(dir)
+    const total = sizes.reduce((n, s) => n + s, 0)
+    const res = await send([dir])
+    // random contents: no chunk is shared with anything the receiver holds, every byte crosses the wire
+    expect(res).toMatchObject({ state: 'done', files: sizes.length, totalBytes: total, wireBytes: total, receipt: { verified: true } })
+    const got = await snapshotTree(join(b.receiveDir, 'sizes'))
+    expect(asObject(got)).toEqual(asObject(sent))
+    for (const size of sizes) expect(got.get(`size-${size}.bin`)?.size).toBe(size)
+  })
+
+  it('re-sending skips files already in place; a renamed copy is copied locally (~0 wire bytes); a different file with a taken name keeps both', async () => {
+    expect(mixed, 'needs the folder of the first test').toBeDefined()
+    // the same folder again: nothing crosses the wire, nothing is duplicated
+    const again = await send([mixed])
+    expect(again.state).toBe('done')
+    expect(again.receipt.verified).toBe(true)
+    expect(again.wireBytes).toBeLessThanOrEqual(again.totalBytes * 0.01)
+    const tree = await snapshotTree(join(b.receiveDir, 'mixed'))
+    expect(asObject(tree)).toEqual(asObject(withoutSymlinks(mixedTree)))
+    expect([...tree.keys()].filter((p) => /\(\d+\)/.test(p))).toEqual([])
+
+    // a renamed copy: new name, same bytes → placed from the chunks the receiver already has
+    const src = await tempDir('ferry-src-')
+    const copy = join(src, 'renamed-copy.bin')
+    await copyFile(join(mixed, 'random.bin'), copy)
+    const copyMtime = await setMtime(copy)
+    const dup = await send([copy])
+    expect(dup).toMatchObject({ state: 'done', totalBytes: 5 * MiB + 123, receipt: { verified: true } })
+    expect(dup.wireBytes).toBeLessThanOrEqual(dup.totalBytes * 0.01)
+    const arrived = join(b.receiveDir, 'renamed-copy.bin')
+    expect(await digestFile(arrived)).toEqual(await digestFile(copy))
+    expect(Math.floor((await stat(arrived)).mtimeMs)).toBe(copyMtime)
+    expect(await digestFile(join(b.receiveDir, 'mixed', 'random.bin'))).toEqual(await digestFile(copy))
+
+    // a different file under a name that is taken: both kept, the new one as "name (1).ext"
+    const first = join(await tempDir('ferry-src-'), 'note.txt')
+    const second = join(await tempDir('ferry-src-'), 'note.txt')
+    await writeFileAt(first, 'the first note\n')
+    await writeFileAt(second, 'a second, different note\n')
+    expect((await send([first])).state).toBe('done')
+    const res = await send([second])
+    expect(res).toMatchObject({ state: 'done', wireBytes: 25, receipt: { verified: true } })
+    expect(await readFile(join(b.receiveDir, 'note.txt'), 'utf8')).toBe('the first note\n')
+    expect(await readFile(join(b.receiveDir, 'note (1).txt'), 'utf8')).toBe('a second, different note\n')
+    expect(await receivedNames()).toEqual(['mixed', 'note (1).txt', 'note.txt', 'renamed-copy.bin', 'sizes'])
+  })
+
+  it('with auto-accept off, an offer waits in `ferry offers`; accept by id prefix completes it; decline makes `ferry send` exit 1 with E_DECLINED', async () => {
+    const ctl = await connectControl(b.home)
+    try {
+      expect(await ctl.call('peer.autoAccept', { peer: a.peerId, autoAccept: false })).toEqual({ peerId: a.peerId, autoAccept: false })
+    } finally { ctl.close() }
+    try {
+      const dir = await tempDir('ferry-src-')
+      const wanted = join(dir, 'wanted.bin')
+      const unwanted = join(dir, 'unwanted.bin')
+      await writeRandomFile(wanted, 300 * KiB)
+      await writeRandomFile(unwanted, 200 * KiB)
+
+      const sending = spawnCli(['send', 'beta', wanted, '--json', '--home', a.home], { timeoutMs: 60_000 })
+      const offer = await waitFor(async () => (await offersOf(b)).find((o) => o.names.includes('wanted.bin')), 'the offer to show on beta', 15_000)
+      expect(offer).toMatchObject({ peerId: a.peerId, peerName: 'alpha', files: 1, totalBytes: 300 * KiB })
+      // it waits: nothing arrives, the sender shows it offered
+      const waiting = (await transfersOf(a)).find((t) => t.id === offer.id)
+      expect(waiting?.state).toBe('offered')
+      expect(sending.proc.exitCode).toBe(null)
+      await expect(stat(join(b.receiveDir, 'wanted.bin'))).rejects.toMatchObject({ code: 'ENOENT' })
+
+      const acc = await b.cli(['accept', offer.id.slice(0, 8)])
+      expect(acc.code, acc.stderr).toBe(0)
+      const done = await sending.done
+      expect(done.code, done.stderr).toBe(0)
+      expect(JSON.parse(done.stdout)).toMatchObject({ id: offer.id, state: 'done', totalBytes: 300 * KiB, receipt: { verified: true } })
+      expect(await digestFile(join(b.receiveDir, 'wanted.bin'))).toEqual(await digestFile(wanted))
+      expect(await offersOf(b)).toEqual([])
+
+      const refused = spawnCli(['send', 'beta', unwanted, '--json', '--home', a.home], { timeoutMs: 60_000 })
+      const offer2 = await waitFor(async () => (await offersOf(b)).find((o) => o.names.includes('unwanted.bin')), 'the second offer to show on beta', 15_000)
+      const dec = await b.cli(['decline', offer2.id.slice(0, 8)])
+      expect(dec.code, dec.stderr).toBe(0)
+      expectError(await refused.done, 'E_DECLINED')
+      expect(await offersOf(b)).toEqual([])
+      expect((await transfersOf(a)).find((t) => t.id === offer2.id)).toMatchObject({ state: 'declined', error: { code: 'E_DECLINED' } })
+      expect((await transfersOf(b)).find((t) => t.id === offer2.id)?.state).toBe('declined')
+      await expect(stat(join(b.receiveDir, 'unwanted.bin'))).rejects.toMatchObject({ code: 'ENOENT' })
+    } finally {
+      const ctl2 = await connectControl(b.home)
+      try { await ctl2.call('peer.autoAccept', { peer: a.peerId, autoAccept: true }) } finally { ctl2.close() }
+    }
+  })
+
+  it('send errors: unpaired peer E_NOT_PAIRED, unknown peer E_PEER_NOT_FOUND, missing path E_PATH_NOT_FOUND', async () => {
+    const dir = await tempDir('ferry-src-')
+    const file = join(dir, 'x.txt')
+    await writeFile(file, 'x')
+    await waitFor(async () => (await peersOf(a)).some((p) => p.peerId === c.peerId && p.online && !p.paired), 'alpha to list gamma online, unpaired', 10_000)
+    expectError(await a.cli(['send', 'gamma', file]), 'E_NOT_PAIRED')
+    expectError(await a.cli(['send', c.peerId, file, '--json']), 'E_NOT_PAIRED')
+    expectError(await a.cli(['send', 'no-such-peer', file]), 'E_PEER_NOT_FOUND')
+    expectError(await a.cli(['send', 'beta', join(dir, 'missing.txt')]), 'E_PATH_NOT_FOUND')
+    // nothing was started for any of them
+    expect((await transfersOf(a)).filter((t) => t.peerId === c.peerId)).toEqual([])
+    expect((await readdir(c.receiveDir).catch(() => []))).toEqual([])
+  })
+
+  it('`ferry cancel` on the sender stops an active transfer: both sides show cancelled, no final file on the receiver', async () => {
+    const dir = await tempDir('ferry-src-')
+    const big = join(dir, 'cancel-me.bin')
+    await writeRandomFile(big, CANCEL_SIZE)
+    const sending = spawnCli(['send', 'beta', big, '--json', '--home', a.home], { timeoutMs: 120_000 })
+    // watch the sender through the control socket (a CLI process per poll would be too slow to catch it mid-way)
+    const ctl = await connectControl(a.home)
+    let active: TransferInfo
+    try {
+      active = await waitFor(async () => (await ctl.call('transfers')).find((t) => t.direction === 'send' && t.totalBytes === CANCEL_SIZE && t.state === 'fetching' && t.doneBytes > 0),
+        'the big send to be fetching', 60_000, 20)
+    } finally { ctl.close() }
+    const r = await a.cli(['cancel', active.id.slice(0, 8)])
+    expect(r.code, r.stderr).toBe(0)
+    expectError(await sending.done, 'E_CANCELLED')
+
+    const onA = (await transfersOf(a)).find((t) => t.id === active.id)
+    expect(onA).toMatchObject({ state: 'cancelled', error: { code: 'E_CANCELLED' } })
+    expect(onA!.doneBytes, 'cancelled before the end').toBeLessThan(CANCEL_SIZE)
+    const onB = await waitFor(async () => (await transfersOf(b)).find((t) => t.id === active.id && t.state === 'cancelled'), 'beta to show the transfer cancelled', 10_000)
+    expect(onB.doneBytes).toBeLessThan(CANCEL_SIZE)
+    await expect(stat(join(b.receiveDir, 'cancel-me.bin'))).rejects.toMatchObject({ code: 'ENOENT' })
+    expect((await receivedNames()).filter((n) => n.startsWith('cancel-me'))).toEqual([])
+  })
+})

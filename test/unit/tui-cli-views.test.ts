@@ -1,0 +1,234 @@
+// Render tests for the Ink views of one-shot commands on a terminal —
+// SendProgress (`ferry send`) and PairPrompt (`ferry pair`) — for the live
+// mounting in src/tui/live.ts on a fake terminal stream, and for the TUI's
+// own text field (line editing keys) and transfer history labels.
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createElement as h } from 'react'
+import { Writable } from 'node:stream'
+import { cleanup, render } from 'ink-testing-library'
+import { FerryError } from '../../src/errors.ts'
+import type { PairingState, TransferInfo } from '../../src/daemon/control/types.ts'
+import { PairPrompt } from '../../src/tui/components/PairPrompt.ts'
+import { SendProgress } from '../../src/tui/components/SendProgress.ts'
+import { editText, scrollStart, TextField } from '../../src/tui/components/TextField.ts'
+import { receiptLabel, TransfersScreen } from '../../src/tui/components/TransfersScreen.ts'
+import { defaultUi } from '../../src/tui/components/ui.ts'
+import { openPairView, openSendView } from '../../src/tui/live.ts'
+import { initialState, reduce } from '../../src/tui/state.ts'
+import { wantsLive } from '../../src/cli/progress.ts'
+
+const MiB = 1024 * 1024
+const NOW = Date.now()
+const tick = (ms = 20): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+// eslint-disable-next-line no-control-regex
+const stripAnsi = (s: string): string => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(/\u001b\][^\u0007]*\u0007/g, '')
+
+function expectFits (frame: string | undefined, columns = 80): string {
+  const text = stripAnsi(frame ?? '')
+  for (const l of text.split('\n')) expect(Array.from(l).length, `line too wide: ${l}`).toBeLessThanOrEqual(columns)
+  return text
+}
+
+async function renderAt (tree: ReturnType<typeof h>, columns = 80, rows = 24) {
+  const r = render(tree)
+  Object.defineProperty(r.stdout, 'columns', { get: () => columns, configurable: true })
+  Object.defineProperty(r.stdout, 'rows', { get: () => rows, configurable: true })
+  r.stdout.emit('resize')
+  await tick()
+  return r
+}
+
+const PEER = '12D3KooWAliceAliceAliceAliceAliceAliceAliceAAAAAAAA'
+const sending = (over: Partial<TransferInfo> = {}): TransferInfo => ({
+  id: 't1', direction: 'send', peerId: PEER, peerName: 'alice', state: 'fetching', files: 2,
+  totalBytes: 200 * MiB, doneBytes: 50 * MiB, wireBytes: 50 * MiB, rate: 21_000_000, etaSeconds: 8,
+  inFlight: [], root: 'ab', createdAt: NOW - 3000, resumed: false, ...over
+})
+
+let savedNoColor: string | undefined
+beforeEach(() => { savedNoColor = process.env.NO_COLOR; process.env.NO_COLOR = '1' })
+afterEach(() => {
+  cleanup()
+  if (savedNoColor === undefined) delete process.env.NO_COLOR
+  else process.env.NO_COLOR = savedNoColor
+})
+
+describe('SendProgress (ferry send on a terminal)', () => {
+  it('shows the peer before the daemon answers, then bar, bytes, rate, ETA, state and per-file bars', async () => {
+    const r = await renderAt(h(SendProgress, { peer: 'alice', paths: 2 }))
+    expect(expectFits(r.lastFrame())).toContain('sending 2 paths to alice')
+    r.rerender(h(SendProgress, {
+      peer: 'alice',
+      paths: 2,
+      transfer: sending({ inFlight: [{ path: 'photos/beach.jpg', size: 100 * MiB, doneBytes: 40 * MiB }, { path: 'notes.txt', size: 10, doneBytes: 0 }] })
+    }))
+    await tick()
+    const text = expectFits(r.lastFrame())
+    console.log(`ferry send at 80 columns:\n${text}`)
+    expect(text).toContain('to alice  2 files  transferring')
+    expect(text).toContain(' 25%  50.0 MiB / 200.0 MiB  21.0 MB/s  ETA 8s')
+    expect(text).toMatch(/█+░+/)
+    expect(text).toMatch(/photos\/beach\.jpg\s+█+░+ 40\.0 MiB \/ 100\.0 MiB/)
+    expect(text).toContain('notes.txt')
+    expect(text).toContain('Ctrl-C cancels')
+  })
+
+  it('keeps the bar the same width while the numbers change', async () => {
+    const barOf = (s: string): string => /[█▏▎▍▌▋▊▉░]+/.exec(s)?.[0] ?? ''
+    const r = await renderAt(h(SendProgress, { peer: 'alice', paths: 1, transfer: sending({ doneBytes: 5 * MiB, rate: 900_000, etaSeconds: 3000 }) }))
+    const a = barOf(stripAnsi(r.lastFrame() ?? ''))
+    r.rerender(h(SendProgress, { peer: 'alice', paths: 1, transfer: sending({ doneBytes: 150 * MiB, rate: 112_000_000, etaSeconds: 1 }) }))
+    await tick()
+    const b = barOf(stripAnsi(r.lastFrame() ?? ''))
+    expect(a.length).toBeGreaterThan(10)
+    expect(Array.from(b).length).toBe(Array.from(a).length)
+  })
+
+  it('ends with the summary (wrapped, not cut) or the error code', async () => {
+    const done = sending({ state: 'done', doneBytes: 200 * MiB, rate: 0, etaSeconds: null, finishedAt: NOW })
+    const summary = 'sent 2 item(s), 200.0 MiB to alice in 9.5 s (200.0 MiB on the wire); receipt verified'
+    const r = await renderAt(h(SendProgress, { peer: 'alice', paths: 2, transfer: done, summary }))
+    const text = expectFits(r.lastFrame())
+    expect(text).toContain('100%  200.0 MiB / 200.0 MiB')
+    expect(text).not.toContain('ETA')
+    expect(text.replace(/\s+/g, ' ')).toContain(summary)
+
+    const failed = await renderAt(h(SendProgress, { peer: 'alice', paths: 2, transfer: sending({ state: 'failed' }), error: { code: 'E_PEER_UNREACHABLE', message: 'gone' } }))
+    expect(expectFits(failed.lastFrame())).toMatch(/✗ failed: E_PEER_UNREACHABLE/)
+    const never = await renderAt(h(SendProgress, { peer: 'bob', paths: 1, error: { code: 'E_NOT_PAIRED', message: 'no' } }))
+    expect(never.lastFrame()).toContain('✗ not sent: E_NOT_PAIRED')
+  })
+})
+
+describe('PairPrompt (ferry pair on a terminal)', () => {
+  const shown: PairingState = { id: 'p1', role: 'show', phase: 'waiting', code: '7-violet-orbit', expiresAt: NOW + 300_000 }
+  const peer = { peerId: PEER, name: 'alice', fingerprint: '1a2b-3c4d-5e6f-7a8b' }
+
+  it('shows the code boxed, how to use it, and a live countdown', async () => {
+    const r = await renderAt(h(PairPrompt, { mode: 'show', pairing: shown }))
+    const text = expectFits(r.lastFrame())
+    console.log(`ferry pair at 80 columns:\n${text}`)
+    expect(text).toMatch(/║\s+7-violet-orbit\s+║/)
+    expect(text).toContain('ferry pair 7-violet-orbit')
+    expect(text).toMatch(/expires in (5:00|4:59)/)
+    expect(text).toContain('waiting for the other device')
+    await tick(1100)
+    expect(r.lastFrame()).toMatch(/expires in (4:59|4:58)/)
+  })
+
+  it('ends with the peer, both fingerprints, or the error code', async () => {
+    const paired = await renderAt(h(PairPrompt, { mode: 'show', pairing: { ...shown, phase: 'paired', peer }, selfFingerprint: 'ffff-eeee-dddd-cccc', finished: true }))
+    const text = expectFits(paired.lastFrame())
+    expect(text).toContain(`✓ paired with alice (${PEER})`)
+    expect(text).toMatch(/fingerprint of alice:\s+1a2b-3c4d-5e6f-7a8b/)
+    expect(text).toMatch(/fingerprint of this device:\s+ffff-eeee-dddd-cccc/)
+    expect(text).not.toContain('expires in')
+
+    const expired = await renderAt(h(PairPrompt, { mode: 'show', pairing: { ...shown, phase: 'expired', error: { code: 'E_PAIRING_EXPIRED', message: 'x' } }, finished: true }))
+    expect(expired.lastFrame()).toContain('✗ the code expired: E_PAIRING_EXPIRED')
+    const entering = await renderAt(h(PairPrompt, { mode: 'enter' }))
+    expect(entering.lastFrame()).toContain('pairing with the device that shows the code')
+    const failed = await renderAt(h(PairPrompt, { mode: 'enter', error: { code: 'E_PAIRING_FAILED', message: 'wrong code' }, finished: true }))
+    expect(failed.lastFrame()).toContain('✗ pairing failed: E_PAIRING_FAILED')
+  })
+})
+
+/** A stream that looks like an 80×24 terminal and keeps what is written to it. */
+function fakeTerminal (): NodeJS.WriteStream & { text: () => string } {
+  let out = ''
+  const s = new Writable({ write (chunk, _enc, cb) { out += String(chunk); cb() } }) as unknown as NodeJS.WriteStream & { text: () => string }
+  Object.assign(s, { isTTY: true, columns: 80, rows: 24, text: () => out })
+  return s
+}
+
+describe('live views (src/tui/live.ts)', () => {
+  it('draws ferry send on a terminal stream and leaves the outcome as the last frame', async () => {
+    const term = fakeTerminal()
+    const view = openSendView('alice', 1, { stdout: term, stderr: term })
+    view.update(sending({ doneBytes: 100 * MiB }))
+    await tick(60)
+    expect(stripAnsi(term.text())).toContain('50%  100.0 MiB / 200.0 MiB')
+    await view.done(sending({ state: 'done', doneBytes: 200 * MiB, finishedAt: NOW }), 'sent 1 item(s), 200.0 MiB to alice in 3.0 s (200.0 MiB on the wire); receipt verified')
+    expect(stripAnsi(term.text())).toContain('receipt verified')
+  })
+
+  it('keeps the code when a pairing event leaves it out, and shows an error code at the end', async () => {
+    const term = fakeTerminal()
+    const view = openPairView('show', { stdout: term, stderr: term })
+    view.update({ id: 'p1', role: 'show', phase: 'waiting', code: '7-violet-orbit', expiresAt: Date.now() + 60_000 })
+    view.update({ id: 'p1', role: 'show', phase: 'exchanging' })
+    await tick(60)
+    const text = stripAnsi(term.text())
+    expect(text).toContain('exchanging keys')
+    expect(text.slice(text.lastIndexOf('exchanging keys') - 400)).toContain('7-violet-orbit')
+    await view.fail(new FerryError('E_DAEMON_NOT_RUNNING', 'gone'))
+    expect(stripAnsi(term.text())).toContain('pairing failed: E_DAEMON_NOT_RUNNING')
+  })
+
+  it('is used only on a terminal and never with --json', () => {
+    expect(wantsLive(false, { isTTY: true })).toBe(true)
+    expect(wantsLive(true, { isTTY: true })).toBe(false)
+    expect(wantsLive(false, { isTTY: false })).toBe(false)
+    expect(wantsLive(false, {})).toBe(false)
+  })
+})
+
+describe('TextField (Pair and Send screens)', () => {
+  it('edits like a shell line: arrows, Home/End, Backspace, Ctrl-A/E/U/K/W', () => {
+    const e = { value: 'ab cd', cursor: 5 }
+    expect(editText(e, 'u', { ctrl: true })).toEqual({ value: '', cursor: 0 })
+    expect(editText({ value: 'ab cd', cursor: 2 }, 'u', { ctrl: true })).toEqual({ value: ' cd', cursor: 0 })
+    expect(editText({ value: 'ab cd', cursor: 2 }, 'k', { ctrl: true })).toEqual({ value: 'ab', cursor: 2 })
+    expect(editText(e, 'w', { ctrl: true })).toEqual({ value: 'ab ', cursor: 3 })
+    expect(editText({ value: 'ab cd  ', cursor: 7 }, 'w', { ctrl: true })).toEqual({ value: 'ab ', cursor: 3 })
+    expect(editText(e, 'a', { ctrl: true })).toEqual({ value: 'ab cd', cursor: 0 })
+    expect(editText({ value: 'ab', cursor: 0 }, 'e', { ctrl: true })).toEqual({ value: 'ab', cursor: 2 })
+    expect(editText(e, '', { leftArrow: true })).toEqual({ value: 'ab cd', cursor: 4 })
+    expect(editText(e, '', { home: true })).toEqual({ value: 'ab cd', cursor: 0 })
+    expect(editText({ value: 'ab cd', cursor: 1 }, '', { backspace: true })).toEqual({ value: 'b cd', cursor: 0 })
+    expect(editText({ value: 'a😀b', cursor: 2 }, '', { backspace: true })).toEqual({ value: 'ab', cursor: 1 })
+    expect(editText({ value: 'ad', cursor: 1 }, 'bc', {})).toEqual({ value: 'abcd', cursor: 3 })
+    expect(editText({ value: '', cursor: 0 }, 'a\nb\u0007', {})).toEqual({ value: 'a b', cursor: 3 })
+    // not the field's: the app handles them
+    for (const key of [{ tab: true }, { upArrow: true }, { escape: true }, { return: true }]) expect(editText(e, '', key)).toBe(null)
+    expect(editText(e, 'x', { ctrl: true })).toBe(null)
+    expect(editText(e, 'x', { meta: true })).toBe(null)
+  })
+
+  it('scrolls a long line to keep the cursor in view', async () => {
+    expect(scrollStart(5, 5, 10)).toBe(0)
+    expect(scrollStart(30, 30, 10)).toBe(21)
+    expect(scrollStart(30, 0, 10)).toBe(0)
+    let value = ''
+    const r = await renderAt(h(TextField, { value: 'x'.repeat(100) + 'END', onChange: (v) => { value = v }, onSubmit: () => {}, width: 40 }))
+    const text = expectFits(r.lastFrame(), 40)
+    expect(text).toContain('END')
+    expect(text.split('\n')).toHaveLength(1)
+    r.stdin.write('\u0015') // Ctrl-U
+    await tick()
+    expect(value).toBe('')
+  })
+})
+
+describe('Transfers history', () => {
+  it('labels receipts by direction and files declined transfers as finished', async () => {
+    const done = (over: Partial<TransferInfo>): TransferInfo => sending({ state: 'done', doneBytes: 200 * MiB, inFlight: [], finishedAt: NOW - 1000, ...over })
+    const sentOk = done({ id: 'a', receipt: { root: 'ab', signature: 's', verified: true } })
+    const received = done({ id: 'b', direction: 'receive', receipt: { root: 'ab', signature: 's', verified: false } })
+    const noReceipt = done({ id: 'c' })
+    expect([sentOk, received, noReceipt].map(receiptLabel)).toEqual(['verified', 'signed', 'unverified'])
+
+    const declined = sending({ id: 'd', state: 'declined', finishedAt: NOW })
+    const s = reduce(initialState({ active: [sending({ id: 'd' })] }), { type: 'event', name: 'transfer', data: declined })
+    expect(s.active).toHaveLength(0)
+    expect(s.history.map((t) => t.id)).toEqual(['d'])
+
+    const r = await renderAt(h(TransfersScreen, { active: [], history: [sentOk, received, noReceipt, declined], selected: 0, ui: { ...defaultUi, color: false } }))
+    const text = expectFits(r.lastFrame())
+    expect(text).toMatch(/done\s+verified\s+↑ to alice/)
+    expect(text).toMatch(/done\s+signed\s+↓ from alice/)
+    expect(text).toMatch(/done\s+unverified/)
+    expect(text).toMatch(/✗ declined\s+↑ to alice/)
+  })
+})
