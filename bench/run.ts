@@ -12,28 +12,33 @@
 //   iperf3 (memory to memory, 10 s), tar over TCP, scp, Syncthing (including
 //   its hashing scan); --quick: tcp and scp. Their timing: t0 before the
 //   sender starts, t1 when the receiver has every byte and `sync -f` returned.
-// - ferry: daemons started as a user would (`ferry daemon --no-mdns --peer`,
-//   --verbose, logs in bench/results/tmp/<run>/), paired with the code flow
-//   (`ferry pair --json` on the receiver, `FERRY_CODE=… ferry pair` on the
-//   sender). Every timed run has a receiver that never saw the data (fresh
-//   home, hence fresh identity, store and dedup index, and an empty receive
-//   folder): ferry's dedup would otherwise make a repeat nearly free.
+// - ferry: daemons started as a user would (`ferry daemon --no-mdns`, the
+//   receivers with `--peer <sender>/p2p/<id>`, --verbose, logs in
+//   bench/results/tmp/<run>/), paired with the code flow (`ferry pair --json`
+//   on the receiver, `FERRY_CODE=… ferry pair --peer ADDR` on the sender).
+//   Every timed run has a receiver that never saw the data (fresh home, hence
+//   fresh identity, store and dedup index, and an empty receive folder):
+//   ferry's dedup would otherwise make a repeat nearly free.
 //   t0 = just before `ferry send <peer> <folder> --json` is started (so
 //   BLAKE3 hashing of the source, the offer, the pull and the receipt are all
 //   inside); `ferry send` returns only when the receiver has verified every
 //   file and its signed receipt verified; t1 = after that AND `sync -f` on the
 //   receive folder, as for the baselines. Then (untimed) sha256 of every
 //   received file against the data set's manifest, names included, and the
-//   receipt must say verified; an unverified run cannot PASS.
+//   receipt must say verified; an unverified run cannot PASS. Recorded with
+//   it: both daemons' CPU seconds (/proc/PID/stat) and whether the receiver
+//   had to resume (it should not, on an uninterrupted run).
 // - Also: identical re-send of each folder to the same receiver (ferry's
 //   wireBytes and the sender veth's tx_bytes delta, each / total bytes);
 //   kill -9 of a fresh receiver when its part file holds 50 % of big.bin,
 //   restart with the same home/port/folder, wait for the sender's `ferry
-//   transfers --json` to show it done: re-sent = sender wireBytes − file size;
+//   transfers --json` to show it done: re-sent = sender wireBytes − file size,
+//   and veth tx − file size (which includes ~1 % of headers), each against
+//   one chunk + what the pull pipeline can have in flight (read from src/);
 //   peak RSS (VmHWM, also VmRSS sampled every 200 ms) of every daemon process.
 // - One run per measurement (no repeats): the lab notes put run-to-run noise
-//   at ±10–15 %. Other work on the box skews everything; the 1-min load
-//   average at each ferry t0 is recorded.
+//   at ±10–15 %. Other work on the box skews everything; the load average
+//   before the baselines and at each ferry t0 is recorded.
 // Output: bench/results/<date>-<mode>-<n>.jsonl (raw: peer-bench.sh lines and
 // ferry lines) and .md (the tables), both printed at the end.
 
@@ -132,6 +137,7 @@ async function main (): Promise<number> {
       await netnsUp(rate)
       if (opts.baselines.length > 0) {
         for (const ds of datasets) await warm(ds)
+        record({ kind: 'load', rate: label, before: 'baselines', loadavg: loadavg() })
         await peerBench({ rate, tools: opts.baselines, data: dataDir, out: jsonl, timeoutMs: 60 * 60_000 })
       }
       if (opts.ferry) {
@@ -147,8 +153,10 @@ async function main (): Promise<number> {
 
   const lines = readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line)
   const meta = lines.find((l) => l.kind === 'meta')!
-  const text = `## ferry bench ${name}\n\ncommit ${meta.commit}, node ${meta.node}, ${meta.cpus} CPUs, load average at start ${meta.loadavg}; ` +
-    `data: ${meta.datasets.map((d: Line) => `${d.name} ${d.files} files ${d.bytes} B`).join(', ')}\n\n${report(lines)}`
+  const loads = lines.filter((l) => l.kind === 'load').map((l) => `before ${l.before} on ${l.rate}: ${l.loadavg}`)
+  const text = `## ferry bench ${name}\n\ncommit ${meta.commit}, node ${meta.node}, ${meta.cpus} CPUs; ` +
+    `data: ${meta.datasets.map((d: Line) => `${d.name} ${d.files} files ${d.bytes} B`).join(', ')}\n\n` +
+    `Load average (1/5/15 min; other work on the box slows every tool): at start ${meta.loadavg}${loads.map((l) => `; ${l}`).join('')}; at end ${loadavg()}\n\n${report(lines)}`
   writeFileSync(md, text)
   console.log(`\n${text}\nraw results: ${jsonl}\ntable:       ${md}\ndaemon logs: ${logDir}`)
   return 0

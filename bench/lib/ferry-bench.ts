@@ -99,6 +99,7 @@ async function timedSend (ctx: LinkContext, sender: FerryDaemon, rx: FerryDaemon
   const src = join(ds.dir, ds.name)
   const tx0 = await vethTx(SENDER)
   const load = loadavg()
+  const cpu0 = [sender.cpuSeconds(), rx.cpuSeconds()]
   const t0 = performance.now()
   const r = await sender.cli(['send', rx.peerId, src, '--json'], { timeoutMs: SEND_TIMEOUT_MS })
   const tSend = performance.now()
@@ -108,14 +109,17 @@ async function timedSend (ctx: LinkContext, sender: FerryDaemon, rx: FerryDaemon
   }
   await syncFs(rx.spec.receiveDir)
   const t1 = performance.now()
+  const cpu = { sender: round(sender.cpuSeconds() - cpu0[0], 2), receiver: round(rx.cpuSeconds() - cpu0[1], 2) }
   const vethBytes = await vethTx(SENDER) - tx0
   const sent = JSON.parse(r.stdout) as SendResult
   const verified = await verify(join(rx.spec.receiveDir, ds.name), ds) && sent.receipt?.verified === true
+  // an uninterrupted run should not have needed ferry's resume
+  const rxView = (await rx.json<TransferRow[]>(['transfers'])).find((x) => x.direction === 'receive')
   const seconds = (t1 - t0) / 1000
   ctx.record({
     tool: 'ferry', dataset: ds.name, rate: ctx.rate, files: ds.files, bytes: ds.bytes, seconds: round(seconds, 3),
     MBps: round(ds.bytes / 1e6 / seconds, 1), files_per_s: round(ds.files / seconds, 1), verified,
-    send_s: round((tSend - t0) / 1000, 3), ferry_seconds: sent.seconds, wireBytes: sent.wireBytes, totalBytes: sent.totalBytes, veth_tx_bytes: vethBytes, loadavg: load
+    send_s: round((tSend - t0) / 1000, 3), ferry_seconds: sent.seconds, wireBytes: sent.wireBytes, totalBytes: sent.totalBytes, veth_tx_bytes: vethBytes, receiver_resumed: rxView?.resumed, cpu_s: cpu, loadavg: load
   })
   return verified
 }

@@ -15,6 +15,8 @@ const NODE = join(ROOT, 'node_modules', '.bin', 'node')
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts')
 const PORT = 4774
 const RSS_SAMPLE_MS = 200
+/** Clock ticks per second for /proc/PID/stat times (`getconf CLK_TCK`; 100 on Linux x86-64). */
+const CLK_TCK = 100
 
 export interface Host { ns: string, ip: string }
 
@@ -85,6 +87,15 @@ export class FerryDaemon {
     if (this.sampler != null) clearInterval(this.sampler)
     this.sampler = undefined
     this.current = undefined
+  }
+
+  /** CPU time (user + system, all threads) the daemon process has used so far, in seconds. */
+  cpuSeconds (): number {
+    const pid = this.proc?.pid
+    if (pid == null) return 0
+    // fields after the parenthesised command name; utime and stime are fields 14 and 15 of the line
+    const after = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)!.split(' ')
+    return (Number(after[11]) + Number(after[12])) / CLK_TCK
   }
 
   async stop (): Promise<void> {

@@ -12,6 +12,7 @@ const COMMANDS: Array<[name: string, summary: string, load: () => Promise<Run>]>
   ['peers', 'list ferry peers seen on the network', async () => (await import('./commands/status.ts')).peers],
   ['pair', 'show a pairing code, or enter one shown on another device', async () => (await import('./commands/pair.ts')).pair],
   ['unpair', 'remove trust in a paired peer', async () => (await import('./commands/pair.ts')).unpair],
+  ['auto-accept', 'accept offers from a paired peer automatically (on) or ask (off)', async () => (await import('./commands/pair.ts')).autoAccept],
   ['send', 'send files and folders to a paired peer', async () => (await import('./commands/transfer.ts')).send],
   ['transfers', 'list transfers and their receipts', async () => (await import('./commands/transfer.ts')).transfers],
   ['offers', 'list incoming offers waiting for a decision', async () => (await import('./commands/transfer.ts')).offers],
@@ -26,7 +27,7 @@ export const usage = (): string => `ferry ${VERSION}: peer-to-peer file transfer
 Usage: ferry <command> [options]   (every command takes --home DIR and --help)
 
 Commands:
-${COMMANDS.map(([c, s]) => `  ${c.padEnd(10)} ${s}`).join('\n')}
+${COMMANDS.map(([c, s]) => `  ${c.padEnd(11)} ${s}`).join('\n')}
 `
 
 export async function main (argv: string[]): Promise<number> {

@@ -20,6 +20,7 @@ import { PeerTable, type PeerEntry } from './peer-table.ts'
 import { buildHandlers } from './handlers.ts'
 import { installGate } from './gate.ts'
 import { PairingService, peerFingerprint } from '../pairing/service.ts'
+import { cleanName } from '../protocol/hello.ts'
 
 export class Daemon {
   readonly config: DaemonConfig
@@ -36,7 +37,8 @@ export class Daemon {
   private stopping?: Promise<void>
 
   constructor (config: DaemonConfig) {
-    this.config = config
+    // the name travels in hello and pairing messages: clean and cut it once, here
+    this.config = { ...config, name: cleanName(config.name) || 'ferry' }
     this.log = createLogger({ verbose: config.verbose })
   }
 
@@ -146,7 +148,7 @@ export class Daemon {
 
   peerInfo (p: PeerEntry): PeerInfo {
     const t = this.trust.get(p.peerId)
-    return { peerId: p.peerId, name: p.name, addrs: p.addrs, online: p.online, lastSeen: p.lastSeen, paired: t != null, fingerprint: t?.fingerprint ?? peerFingerprint(p.peerId) }
+    return { peerId: p.peerId, name: p.name, addrs: p.addrs, online: p.online, lastSeen: p.lastSeen, paired: t != null, autoAccept: t?.autoAccept, fingerprint: t?.fingerprint ?? peerFingerprint(p.peerId) }
   }
 
   peerList (): PeerInfo[] {

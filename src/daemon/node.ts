@@ -30,15 +30,23 @@ export async function createNode (init: NodeInit): Promise<FerryNode> {
     addresses: { listen: init.listen },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    // a 2 MiB stream window (default max 16 MiB) bounds what each chunk stream
+    // buffers in memory and in front of pings, and is still far above a LAN's
+    // bandwidth-delay product
+    streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: 2 * 1024 * 1024 } })],
     peerDiscovery,
     nodeInfo: { name: 'ferry', version: init.version, userAgent: `ferry/${init.version}` },
     services: { identify: identify() },
     connectionMonitor: {
       // a peer that vanishes without closing its socket (cable pulled, link down)
-      // is detected by a failed ping and its connection aborted
+      // is detected by a failed ping and its connection aborted. The ping
+      // shares the connection with bulk chunk data, so during a transfer it
+      // waits behind every byte queued in yamux and TCP buffers (tens of MiB):
+      // on a busy host or a slow link that took longer than 2–6 s, and healthy
+      // connections were aborted mid-transfer. A vanished peer is still noticed
+      // within pingInterval + 15–30 s.
       pingInterval: 3000,
-      pingTimeout: { minTimeout: 2000, maxTimeout: 6000 },
+      pingTimeout: { minTimeout: 15_000, maxTimeout: 30_000 },
       abortConnectionOnPingFailure: true
     },
     connectionManager: {

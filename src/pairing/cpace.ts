@@ -3,7 +3,7 @@
 // confirmation (draft §10.4) and the final key derivation (§10.3, RFC 5869).
 // Pure and synchronous: no I/O, no timers, no state outside the closure
 // returned by cpaceStart(). Section numbers are draft-21's;
-// docs/SECURITY-pairing-crypto.md describes how ferry composes it.
+// docs/SECURITY.md ("Pairing protocol") describes how ferry composes it.
 //
 // Usage (both sides, after exchanging the 16-byte nonces that make up sid):
 //

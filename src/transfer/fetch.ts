@@ -77,7 +77,6 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
     await requestMore()
     while (requested.length > 0 && !ctx.signal.aborted) {
       const batch = requested.shift()!
-      await requestMore()
       const fileIndex = batch[0].file
       const fs = ctx.files[fileIndex]
       for (const want of batch) {
@@ -106,6 +105,9 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
         inFlight.add(p)
         if (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight)
       }
+      // only now: while a batch is read, just one more is outstanding (REQUESTS_AHEAD
+      // in all); refilling before reading would keep three in flight per stream
+      await requestMore()
     }
     await Promise.all(inFlight)
     await stream.close({ signal: AbortSignal.timeout(5000) }).catch(() => {})

@@ -1,4 +1,4 @@
-// BLAKE3 hashing off the main thread: a pool of worker threads (hash-worker.ts).
+// BLAKE3 hashing off the main thread: a pool of worker threads (hash-worker.js).
 //
 // Owns: the workers' lifecycle, a FIFO task queue, splitting a file's chunks
 // into contiguous ranges that several workers read and hash in parallel, and
@@ -15,7 +15,7 @@ import type { Transferable } from 'node:worker_threads'
 import { hash } from 'blake3-jit'
 import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
 import { chunkCount } from './chunking.ts'
-import type { WorkerReply, WorkerRequest } from './hash-worker.ts'
+import type { WorkerReply, WorkerRequest } from './worker-messages.ts'
 
 export interface HashPoolInit {
   /** Number of worker threads; default os.availableParallelism(). */
@@ -93,7 +93,7 @@ export function createHashPool (init: HashPoolInit = {}): HashPool {
   let closed = false
 
   function spawn (): Slot {
-    const worker = new Worker(new URL('./hash-worker.ts', import.meta.url))
+    const worker = new Worker(new URL('./hash-worker.js', import.meta.url))
     const slot: Slot = { worker, task: null }
     worker.on('message', (reply: WorkerReply) => {
       const task = slot.task

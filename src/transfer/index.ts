@@ -36,6 +36,7 @@ export {
   MAX_PATH_BYTES,
   MAX_PATH_DEPTH,
   PART_DIR,
+  checkNoSymlinks,
   resolveInside,
   uniqueDestination,
   validateRelativePath

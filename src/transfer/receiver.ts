@@ -27,7 +27,8 @@ const FLUSH_INTERVAL_MS = 1000
 
 export interface ReceiverDeps {
   store: TransferStore
-  sink: ChunkSink
+  /** the sink is released while idle and made anew, so always ask for the current one */
+  sink: () => ChunkSink
   openChunkStream: (peerId: string, signal: AbortSignal) => Promise<Stream>
   sendEnd: (peerId: string, end: EndMsg) => Promise<void>
   sign: (data: Uint8Array) => Promise<Uint8Array>
@@ -88,7 +89,7 @@ export class Receiver {
       this.setState('fetching')
       const partDir = partDirFor(this.receiveDir, this.rootHex)
       await mkdir(partDir, { recursive: true })
-      const plan = await planReceive({ transferId: this.id, files: this.offer.files, receiveDir: this.receiveDir, partDir, store: this.deps.store, sink: this.deps.sink, signal })
+      const plan = await planReceive({ transferId: this.id, files: this.offer.files, receiveDir: this.receiveDir, partDir, store: this.deps.store, sink: this.deps.sink(), signal })
       this.files = plan.files
       this.progress.reset(plan.haveBytes)
       // files that were complete already (or became so by dedup) are placed first
@@ -97,7 +98,7 @@ export class Receiver {
         transferId: Buffer.from(this.id, 'hex'),
         files: this.files,
         queue: plan.queue,
-        sink: this.deps.sink,
+        sink: this.deps.sink(),
         streams: CHUNK_STREAMS,
         openStream: async () => await this.deps.openChunkStream(this.peerId, signal),
         onWire: (n) => { this.progress.wire += n },
@@ -126,7 +127,7 @@ export class Receiver {
   /** Every chunk of `f` verified: flush, check its root, place it under its final name. */
   private async finishFile (f: FileState): Promise<void> {
     if (f.done) return
-    await this.deps.sink.closeFile(f.partPath, true)
+    await this.deps.sink().closeFile(f.partPath, true)
     // the whole-file check: every chunk was verified against its hash before
     // it was written, so the file root recomputed over those hashes must be
     // the one in the (verified) manifest; this avoids hashing the bytes twice

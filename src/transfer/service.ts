@@ -38,6 +38,7 @@ export interface TransferComponents {
 
 const EMIT_INTERVAL_MS = 250
 const RETRY_INTERVAL_MS = 2000
+const SINK_IDLE_MS = 10_000
 /** Free space kept on top of what an offer needs, so the disk is never filled to the last byte. */
 const SPACE_MARGIN = 64 * 1024 * 1024
 
@@ -48,6 +49,7 @@ export class TransferService {
   private pool?: HashPool
   private sink?: ChunkSink
   private timer?: NodeJS.Timeout
+  private sinkTimer?: NodeJS.Timeout
   private readonly lastEmit = new Map<string, number>()
   private readonly pendingEmit = new Map<string, NodeJS.Timeout>()
 
@@ -77,6 +79,7 @@ export class TransferService {
 
   async stop (): Promise<void> {
     if (this.timer != null) clearInterval(this.timer)
+    if (this.sinkTimer != null) clearTimeout(this.sinkTimer)
     for (const t of this.pendingEmit.values()) clearTimeout(t)
     for (const s of this.senders.values()) s.controller.abort()
     await Promise.all([...this.receivers.values()].map(async (r) => await r.pause()))
@@ -137,7 +140,29 @@ export class TransferService {
     sender.progress = new Progress(manifest.totalBytes)
     this.persistOffer(sender, offer)
     this.setSendState(sender, 'offered')
+    this.releaseHashPool()
     await this.deliverOffer(sender)
+  }
+
+  /** Worker threads cost ~15 MB each: let the hash pool go once nothing is hashing. */
+  private releaseHashPool (): void {
+    if ([...this.senders.values()].some((s) => s.state === 'hashing')) return
+    const pool = this.pool
+    this.pool = undefined
+    void pool?.close()
+  }
+
+  /** Likewise the sink, a while after the last receive stopped running. */
+  private scheduleSinkRelease (): void {
+    if (this.sinkTimer != null) clearTimeout(this.sinkTimer)
+    this.sinkTimer = setTimeout(() => {
+      this.sinkTimer = undefined
+      if ([...this.receivers.values()].some((r) => r.active)) return
+      const sink = this.sink
+      this.sink = undefined
+      void sink?.close()
+    }, SINK_IDLE_MS)
+    this.sinkTimer.unref()
   }
 
   private persistOffer (sender: Sender, offer: OfferMsg): void {
@@ -158,9 +183,11 @@ export class TransferService {
     let s = this.senders.get(id)
     if (s == null) {
       const row = this.c.store.get(id)
-      if (row != null && row.direction === 'send' && !['done', 'failed', 'cancelled'].includes(row.state)) {
+      if (row != null && row.direction === 'send' && row.peerId === peer && !['done', 'failed', 'cancelled'].includes(row.state)) {
         s = new Sender({ id, peerId: row.peerId, state: row.state, offer: decodeOffer(row.offer), sources: row.sources, doneBytes: row.doneBytes, wireBytes: row.wireBytes })
         s.resumed = true
+        // persisted: once done the sender leaves memory, and `ferry transfers` reads the row
+        this.c.store.update(id, { resumed: true })
         this.senders.set(id, s)
       }
     }
@@ -220,7 +247,12 @@ export class TransferService {
     }
     await answer({ status: 'accepted', haveBytes: 0 })
     r.state = 'accepted'
-    void r.run()
+    void this.runReceiver(r)
+  }
+
+  private async runReceiver (r: Receiver): Promise<void> {
+    await r.run()
+    this.scheduleSinkRelease()
   }
 
   private async checkSpace (needed: number): Promise<void> {
@@ -234,7 +266,7 @@ export class TransferService {
   private newReceiver (id: string, peerId: string, offer: OfferMsg, state: string, extra: { doneBytes?: number, wireBytes?: number, resumed?: boolean } = {}): Receiver {
     const r = new Receiver({
       store: this.c.store,
-      sink: this.chunkSink,
+      sink: () => this.chunkSink,
       openChunkStream: async (peer, signal) => await this.c.node.dialProtocol(peerIdFromString(peer), CHUNKS_PROTOCOL, { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) })
         .catch((err: Error) => { throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.c.peerName(peer)}: ${err.message}`, { cause: err }) }),
       sendEnd: async (peer, end) => { await this.sendEndTo(peer, end) },
@@ -270,7 +302,7 @@ export class TransferService {
     r.state = 'accepted'
     this.c.store.update(id, { state: 'accepted' })
     this.c.emitOfferRemoved(id)
-    void r.run()
+    void this.runReceiver(r)
     return this.info(id)!
   }
 
@@ -352,7 +384,7 @@ export class TransferService {
       if (peerId != null && r.peerId !== peerId) continue
       if (!this.c.isOnline(r.peerId)) continue
       this.c.log.info('resuming transfer', { id: r.id })
-      void r.run()
+      void this.runReceiver(r)
     }
   }
 

@@ -1,12 +1,11 @@
 // The receive side's chunk sink: a small pool of worker threads that verify
-// and write chunks (sink-worker.ts). Buffers travel to the worker and back
+// and write chunks (sink-worker.js). Buffers travel to the worker and back
 // without copying (transferred), and are reused for the next chunk.
 
 import { open } from 'node:fs/promises'
-import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { FerryError, isErrorCode } from '../errors.ts'
-import type { SinkReply, SinkRequest } from './sink-worker.ts'
+import type { SinkReply, SinkRequest } from './worker-messages.ts'
 
 type Req = SinkRequest extends infer R ? R extends { id: number } ? Omit<R, 'id'> : never : never
 interface Pending { resolve: (r: SinkReply) => void, reject: (e: Error) => void }
@@ -20,9 +19,10 @@ export class ChunkSink {
   /** Spare buffers returned by workers, by size, for reuse. */
   private readonly spare = new Map<number, Uint8Array[]>()
 
-  constructor (size = Math.min(2, availableParallelism())) {
+  /** One worker verifies (BLAKE3 ~1 GB/s) and writes faster than the network delivers; each extra worker costs ~15 MB. */
+  constructor (size = 1) {
     for (let i = 0; i < size; i++) {
-      const w = new Worker(new URL('./sink-worker.ts', import.meta.url))
+      const w = new Worker(new URL('./sink-worker.js', import.meta.url))
       w.on('message', (r: SinkReply) => { this.load[i]--; this.settle(r) })
       w.on('error', (err: Error) => { this.failAll(err) })
       w.unref()

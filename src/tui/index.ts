@@ -1,5 +1,8 @@
 // Public surface of the TUI area: `runTui` for the CLI, and the App and its
-// props for tests. Everything else in src/tui/ is private to it.
+// props for tests. The other entry point is live.ts (the Ink views of
+// `ferry send` and `ferry pair` on a terminal), which the CLI imports on its
+// own so that `ferry tui`'s App is not loaded for them. Everything else in
+// src/tui/ is private to it.
 
 export { runTui } from './main.ts'
 export type { RunTuiOptions } from './main.ts'

@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url'
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const MAIN = join(ROOT, 'src', 'cli', 'main.ts')
 const NODE = process.execPath
+/** A daemon boots in ~1 s on an idle box, but much slower on a loaded 2-core CI machine; only a hang should fail here. */
+const BOOT_TIMEOUT_MS = Number(process.env.FERRY_TEST_BOOT_MS ?? 60_000)
 
 export interface CliResult { code: number, stdout: string, stderr: string }
 
@@ -105,7 +107,7 @@ export async function startDaemon (opts: DaemonOpts): Promise<TestDaemon> {
     if (proc.exitCode != null) throw new Error(`daemon ${opts.name} exited ${proc.exitCode}: ${out}`)
     const r = await cli(['status', '--json'], { timeoutMs: 5000 })
     return r.code === 0 ? JSON.parse(r.stdout) as { peerId: string, listenAddrs: string[] } : undefined
-  }, `daemon ${opts.name} to start`, 20_000, 150)
+  }, `daemon ${opts.name} to start`, BOOT_TIMEOUT_MS, 150)
   const d: TestDaemon = {
     name: opts.name,
     home,

@@ -48,6 +48,8 @@ export interface BuiltOffer {
   rootHex: string
   /** file index → content, for the files that have data */
   contents: Map<number, Uint8Array>
+  /** the offer as it goes on the wire, length prefix included (encoded up front: see buildOffer) */
+  wire: Uint8Array
 }
 
 const MTIME = Date.UTC(2024, 0, 2, 3, 4, 5)
@@ -65,7 +67,9 @@ export function fileEntry (path: string, data: Uint8Array, mtimeMs = MTIME): Off
 
 /** An entry for a file of `size` bytes that nobody will ever fetch: random chunk hashes, consistent root. */
 export function fakeFileEntry (path: string, size: number, chunkSize = 16 * 1024 * 1024): OfferFile {
-  const chunks = Array.from({ length: chunkCount(size, chunkSize) }, () => new Uint8Array(randomBytes(32)))
+  const n = chunkCount(size, chunkSize)
+  const hashes = new Uint8Array(randomBytes(32 * n))
+  const chunks = Array.from({ length: n }, (_, i) => hashes.subarray(32 * i, 32 * i + 32))
   return { path, kind: 'file', size, mtimeMs: MTIME, mode: MODE_REGULAR, chunkSize, chunks, fileRoot: computeFileRoot(size, chunkSize, chunks) }
 }
 
@@ -74,7 +78,13 @@ export function dirEntry (path: string): OfferFile {
   return { path, kind: 'dir', size: 0, mtimeMs: MTIME, mode: MODE_REGULAR, chunkSize: 0, chunks: [], fileRoot: EMPTY_DIR_ROOT }
 }
 
-/** A well-formed offer: fresh 16-byte id, correct file roots, transfer root and total. */
+/**
+ * A well-formed offer: fresh 16-byte id, correct file roots, transfer root and
+ * total, encoded right away. Build big offers before connecting: hashing and
+ * encoding 100k entries blocks this process for seconds on a busy machine,
+ * and a peer that does not answer the daemon's pings in time is dropped
+ * (src/daemon/node.ts, connectionMonitor).
+ */
 export function buildOffer (files: EvilFile[] | OfferFile[], opts: { totalBytes?: number } = {}): BuiltOffer {
   const contents = new Map<number, Uint8Array>()
   const entries: OfferFile[] = files.map((f, i) => {
@@ -88,7 +98,8 @@ export function buildOffer (files: EvilFile[] | OfferFile[], opts: { totalBytes?
   const transferId = new Uint8Array(randomBytes(16))
   const root = computeTransferRoot(entries)
   const totalBytes = opts.totalBytes ?? entries.reduce((n, e) => n + (e.kind === 'file' ? e.size : 0), 0)
-  return { offer: { transferId, root, totalBytes, files: entries }, id: Buffer.from(transferId).toString('hex'), rootHex: Buffer.from(root).toString('hex'), contents }
+  const offer: OfferMsg = { transferId, root, totalBytes, files: entries }
+  return { offer, id: Buffer.from(transferId).toString('hex'), rootHex: Buffer.from(root).toString('hex'), contents, wire: lengthPrefixed(encodeOffer(offer)) }
 }
 
 // ---- the peer -------------------------------------------------------
@@ -108,8 +119,8 @@ function plain (a: OfferAnswer | undefined): Answer | undefined {
 export interface RawReply {
   /** every byte the daemon wrote before the stream ended (or the wait ran out) */
   bytes: Uint8Array
-  /** how the read side ended */
-  end: 'closed' | 'reset' | 'timeout'
+  /** how the read side ended ('enough': we stopped reading once we had what we wanted) */
+  end: 'closed' | 'reset' | 'timeout' | 'enough'
 }
 
 export class EvilPeer {
@@ -158,7 +169,9 @@ export class EvilPeer {
   }
 
   async open (d: TestDaemon, protocol: string): Promise<Stream> {
-    return await this.node.dialProtocol(this.target(d), protocol, { signal: AbortSignal.timeout(5000) })
+    return await this.node.dialProtocol(this.target(d), protocol, { signal: AbortSignal.timeout(5000) }).catch((err) => {
+      throw new Error(`opening ${protocol} failed: ${(err as Error)?.message ?? (err as Event)?.type}`)
+    })
   }
 
   /** Pair for real: `ferry pair --json` on the daemon shows a code, we enter it as the initiator. */
@@ -181,7 +194,7 @@ export class EvilPeer {
    * everything the daemon writes back until it closes the stream, resets it,
    * or `waitMs` passes.
    */
-  async raw (d: TestDaemon, protocol: string, bytes: Uint8Array, opts: { closeWrite?: boolean, waitMs?: number } = {}): Promise<RawReply> {
+  async raw (d: TestDaemon, protocol: string, bytes: Uint8Array, opts: { closeWrite?: boolean, waitMs?: number, enough?: (got: Uint8Array) => boolean } = {}): Promise<RawReply> {
     const stream = await this.open(d, protocol)
     if (bytes.length > 0) {
       await sendAll(stream, bytes).catch((err) => {
@@ -202,6 +215,7 @@ export class EvilPeer {
         if (r === 'timeout') { end = 'timeout'; break }
         if (r.done === true) break
         parts.push(r.value instanceof Uint8Array ? r.value : r.value.subarray())
+        if (opts.enough?.(Buffer.concat(parts)) === true) { end = 'enough'; break }
       }
     } catch {
       end = 'reset'
@@ -211,23 +225,25 @@ export class EvilPeer {
   }
 
   /** Send raw bytes on /ferry/offer and decode the (first) length-prefixed answer, if any. */
-  async offerRaw (d: TestDaemon, bytes: Uint8Array, opts: { closeWrite?: boolean, waitMs?: number } = {}): Promise<{ answer?: Answer, reply: RawReply }> {
-    const reply = await this.raw(d, OFFER_PROTOCOL, bytes, opts)
-    return { answer: plain(decodeFirst(reply.bytes, (b) => OfferAnswer.decode(b))), reply }
+  async offerRaw (d: TestDaemon, bytes: Uint8Array, opts: { closeWrite?: boolean, waitMs?: number, stopAtAnswer?: boolean } = {}): Promise<{ answer?: Answer, reply: RawReply }> {
+    const decode = (b: Uint8Array): Answer | undefined => plain(decodeFirst(b, (m) => OfferAnswer.decode(m)))
+    const reply = await this.raw(d, OFFER_PROTOCOL, bytes, { ...opts, enough: opts.stopAtAnswer === true ? (got) => decode(got) != null : undefined })
+    return { answer: decode(reply.bytes), reply }
   }
 
   /** Offer a (possibly hostile) manifest; the bytes we serve for it are registered first. */
   async offer (d: TestDaemon, built: BuiltOffer, corrupt?: CorruptHook): Promise<Answer> {
     this.served.set(built.id, { built, corrupt, attempts: new Map() })
-    const { answer, reply } = await this.offerRaw(d, lengthPrefixed(encodeOffer(built.offer)), { closeWrite: true, waitMs: 30_000 })
+    const { answer, reply } = await this.offerRaw(d, built.wire, { closeWrite: true, waitMs: 30_000, stopAtAnswer: true })
     if (answer == null) throw new Error(`no OfferAnswer (stream ${reply.end} after ${reply.bytes.length} bytes)`)
     return answer
   }
 
   /** Send raw bytes on a gated protocol and decode the gate's Refusal envelope. */
   async refusal (d: TestDaemon, protocol: string, bytes: Uint8Array): Promise<Refusal | undefined> {
-    const reply = await this.raw(d, protocol, bytes, { waitMs: 10_000 })
-    return decodeFirst(reply.bytes, (b) => Refusal.decode(b))
+    const decode = (b: Uint8Array): Refusal | undefined => decodeFirst(b, (m) => Refusal.decode(m))
+    const reply = await this.raw(d, protocol, bytes, { waitMs: 10_000, enough: (got) => decode(got) != null })
+    return decode(reply.bytes)
   }
 
   /** Ask the daemon (as a sender) for chunks of any transfer; returns the headers it answers with. */

@@ -20,10 +20,20 @@ export function labAvailable (): { ok: boolean, reason: string } {
 /** Lab tests are required in CI: there a missing lab is a failure, elsewhere a printed skip. */
 export function labRequiredButMissing (): string | undefined {
   const a = labAvailable()
-  if (a.ok) return undefined
-  if (process.env.CI === 'true') throw new Error(`CI=true but ${a.reason}`)
-  console.warn(`skipping lab tests: ${a.reason}`)
-  return a.reason
+  return requiredButMissing(a.ok ? undefined : a.reason, 'lab tests')
+}
+
+/** The same rule for tests that need root but no network namespace (e.g. to mount a small tmpfs). */
+export function rootRequiredButMissing (what: string): string | undefined {
+  if (process.platform !== 'linux') return requiredButMissing(`${what} need Linux`, what)
+  return requiredButMissing(process.getuid?.() !== 0 ? `${what} need root; run as root or in CI` : undefined, what)
+}
+
+function requiredButMissing (reason: string | undefined, what: string): string | undefined {
+  if (reason == null) return undefined
+  if (process.env.CI === 'true') throw new Error(`CI=true but ${reason}`)
+  console.warn(`skipping ${what}: ${reason}`)
+  return reason
 }
 
 function ip (...args: string[]): void {

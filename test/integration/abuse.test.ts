@@ -12,22 +12,26 @@ import { existsSync, readFileSync } from 'node:fs'
 import { lstat, mkdir, open, readdir, readFile, readlink, statfs, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { connectControl } from '../../src/daemon/control/client.ts'
+import type { ControlMethods, TransferInfo } from '../../src/daemon/control/types.ts'
 import { CHUNKS_PROTOCOL, MAX_OFFER_FILES, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../../src/protocol/constants.ts'
-import { lengthPrefixed } from '../../src/protocol/frames.ts'
-import { encodeOffer } from '../../src/protocol/transfer.ts'
 import { receiptPayload } from '../../src/transfer/receiver.ts'
-import { cleanupAll, jsonValues, peersOf, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
-import { EvilPeer, bareLengthPrefix, buildOffer, dirEntry, fakeFileEntry } from '../helpers/evil-peer.ts'
+import { cleanupAll, jsonValues, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+import { EvilPeer, bareLengthPrefix, buildOffer, dirEntry, fakeFileEntry, type BuiltOffer } from '../helpers/evil-peer.ts'
 import { showCode } from '../helpers/pairing.ts'
 
 const KiB = 1024
 const MiB = 1024 * KiB
 
 let victim: TestDaemon
+/** a second real daemon, paired with the victim in the last test */
+let bystander: TestDaemon
 let evil: EvilPeer
 let stranger: EvilPeer | undefined
 let sandbox: string
 let receiveDir: string
+// big offers are built before anyone connects (see buildOffer)
+let tooManyFiles: BuiltOffer
+let tooBig: BuiltOffer
 
 beforeAll(async () => {
   // the receive folder sits two levels down in a sandbox we can snapshot:
@@ -36,10 +40,15 @@ beforeAll(async () => {
   receiveDir = join(sandbox, 'root', 'received')
   await mkdir(receiveDir, { recursive: true })
   await mkdir(join(sandbox, 'outside'))
+  tooManyFiles = buildOffer(Array.from({ length: MAX_OFFER_FILES + 1 }, (_, i) => dirEntry(`d${i}`)))
+  // 1 TiB more than the receive folder's file system has free; 16 MiB chunks keep the hash list small (≈ 2 MiB per TiB)
+  const st = await statfs(receiveDir)
+  const free = Number(st.bavail) * Number(st.bsize)
+  tooBig = buildOffer([fakeFileEntry('huge.bin', Math.ceil((free + 2 ** 40) / (16 * MiB)) * 16 * MiB)])
   victim = await startDaemon({ name: 'victim', receiveDir })
-  evil = await EvilPeer.create('evil')
+  ;[bystander, evil] = await Promise.all([startDaemon({ name: 'bystander', peers: [victim.addr] }), EvilPeer.create('evil')])
   await evil.pair(victim)
-  const listed = await waitFor(async () => (await peersOf(victim)).find((p) => p.peerId === evil.peerId && p.paired && p.online), 'the victim to list the evil peer as paired and online')
+  const listed = await waitFor(async () => (await call(victim, 'peers')).find((p) => p.peerId === evil.peerId && p.paired && p.online), 'the victim to list the evil peer as paired and online')
   expect(listed.name).toBe('evil')
 })
 
@@ -49,10 +58,19 @@ afterAll(async () => {
   await cleanupAll()
 })
 
-async function transfersOf (d: TestDaemon): Promise<Array<{ id: string, direction: string, state: string, wireBytes: number, totalBytes: number, error?: { code: string, message: string } }>> {
+type Transfer = TransferInfo
+
+/** `ferry transfers --json`, through the real CLI. */
+async function transfersCli (d: TestDaemon): Promise<Transfer[]> {
   const r = await d.cli(['transfers', '--json'])
   expect(r.code, r.stderr).toBe(0)
   return JSON.parse(r.stdout)
+}
+
+/** The same list straight from the control socket: no CLI process, cheap enough to poll. */
+async function call<M extends 'transfers' | 'offers' | 'peers'> (d: TestDaemon, method: M): Promise<ControlMethods[M]['result']> {
+  const client = await connectControl(d.home)
+  try { return await client.call(method) } finally { client.close() }
 }
 
 async function expectAlive (d: TestDaemon): Promise<void> {
@@ -84,6 +102,35 @@ function vmRssBytes (pid: number): number {
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
+describe('abuse: malformed frames', () => {
+  it('a length prefix claiming 1 GiB is refused with E_MESSAGE_TOO_LARGE before anything is allocated', async () => {
+    // first among the attacks, so the daemon's RSS is not yet inflated by the big offers further down
+    const pid = victim.proc.pid!
+    const before = vmRssBytes(pid)
+    const { answer, reply } = await evil.offerRaw(victim, bareLengthPrefix(2 ** 30), { waitMs: 10_000 })
+    expect(answer?.error?.code, `stream ${reply.end}, ${reply.bytes.length} bytes`).toBe('E_MESSAGE_TOO_LARGE')
+    expect(reply.end).not.toBe('timeout')
+    await expectAlive(victim)
+    const after = vmRssBytes(pid)
+    expect(after).toBeLessThan(300 * MiB)
+    expect(after - before).toBeLessThan(64 * MiB)
+  })
+
+  it('garbage on /ferry/offer is refused with E_PROTOCOL; garbage on /ferry/chunks closes the stream; the daemon keeps running', async () => {
+    // a 5-byte message that is not protobuf, and a length prefix that never ends
+    for (const garbage of [Uint8Array.of(0x05, 0xff, 0xff, 0xff, 0xff, 0xff), new Uint8Array(8).fill(0xff)]) {
+      const { answer, reply } = await evil.offerRaw(victim, garbage, { waitMs: 10_000 })
+      expect(answer?.error?.code, `stream ${reply.end}, ${reply.bytes.length} bytes`).toBe('E_PROTOCOL')
+      expect(reply.end).not.toBe('timeout')
+
+      const chunks = await evil.raw(victim, CHUNKS_PROTOCOL, garbage, { waitMs: 10_000 })
+      expect(chunks.bytes.length).toBe(0) // not a byte of any file
+      expect(chunks.end).not.toBe('timeout') // the sender hung up
+    }
+    await expectAlive(victim)
+  })
+})
 
 describe('abuse: hostile offers', () => {
   it('refuses every unsafe name with E_PATH_UNSAFE in the OfferAnswer, writes nothing anywhere, and keeps running', async () => {
@@ -119,13 +166,13 @@ describe('abuse: hostile offers', () => {
     const after = await lstat('/etc/passwd')
     expect([after.size, after.mtimeMs, after.ino]).toEqual([passwd.size, passwd.mtimeMs, passwd.ino])
     // not a single hostile offer became a transfer
-    expect((await transfersOf(victim)).filter((t) => t.direction === 'receive')).toEqual([])
+    expect((await transfersCli(victim)).filter((t) => t.direction === 'receive')).toEqual([])
     await expectAlive(victim)
   })
 
   it('an offer with more than MAX_OFFER_FILES entries is refused with E_LIMIT', async () => {
-    const files = Array.from({ length: MAX_OFFER_FILES + 1 }, (_, i) => dirEntry(`d${i}`))
-    const ans = await evil.offer(victim, buildOffer(files))
+    expect(tooManyFiles.offer.files).toHaveLength(MAX_OFFER_FILES + 1)
+    const ans = await evil.offer(victim, tooManyFiles)
     expect(ans.error?.code, JSON.stringify(ans)).toBe('E_LIMIT')
     expect(ans.status).toBe('refused')
     await expectAlive(victim)
@@ -133,11 +180,8 @@ describe('abuse: hostile offers', () => {
 
   it('an offer declaring more bytes than the receive folder has free is refused up front with E_NO_SPACE', async () => {
     const st = await statfs(receiveDir)
-    const free = Number(st.bavail) * Number(st.bsize)
-    // 16 MiB chunks keep the hash list small (≈ 2 MiB per TiB)
-    const size = Math.ceil((free + 2 ** 40) / (16 * MiB)) * 16 * MiB
-    const built = buildOffer([fakeFileEntry('huge.bin', size)])
-    const ans = await evil.offer(victim, built)
+    expect(tooBig.offer.totalBytes).toBeGreaterThan(Number(st.bavail) * Number(st.bsize))
+    const ans = await evil.offer(victim, tooBig)
     expect(ans.error?.code, JSON.stringify(ans)).toBe('E_NO_SPACE')
     expect(existsSync(join(receiveDir, '.ferry-part'))).toBe(false)
     await expectAlive(victim)
@@ -159,7 +203,7 @@ describe('abuse: corrupt chunks', () => {
     const end = await waitFor(() => evil.ends.find((e) => hex(e.transferId) === built.id), 'the victim to end the transfer', 20_000)
     expect(end.status).toBe('failed')
     expect(end.failure?.code).toBe('E_HASH_MISMATCH')
-    const t = (await transfersOf(victim)).find((x) => x.id === built.id)
+    const t = (await transfersCli(victim)).find((x) => x.id === built.id)
     expect(t?.state).toBe('failed')
     expect(t?.error?.code).toBe('E_HASH_MISMATCH')
     // asked again, but not forever (fetch.ts: MAX_BAD_CHUNKS = 3)
@@ -196,35 +240,9 @@ describe('abuse: corrupt chunks', () => {
     const key = peerIdFromString(victim.peerId).publicKey!
     expect(hex(end.root)).toBe(built.rootHex)
     expect(await key.verify(receiptPayload(built.id, built.offer.root), end.signature)).toBe(true)
-    const t = (await transfersOf(victim)).find((x) => x.id === built.id)
+    const t = (await call(victim, 'transfers')).find((x) => x.id === built.id)
     expect(t?.state).toBe('done')
     expect(t?.wireBytes).toBe(data.length + CHUNK) // chunk 1 crossed the wire twice
-  })
-})
-
-describe('abuse: malformed frames', () => {
-  it('a length prefix claiming 1 GiB is refused with E_MESSAGE_TOO_LARGE before anything is allocated', async () => {
-    const pid = victim.proc.pid!
-    const { answer, reply } = await evil.offerRaw(victim, bareLengthPrefix(2 ** 30), { waitMs: 10_000 })
-    expect(answer?.error?.code, `stream ${reply.end}, ${reply.bytes.length} bytes`).toBe('E_MESSAGE_TOO_LARGE')
-    expect(reply.end).not.toBe('timeout')
-    expect(vmRssBytes(pid)).toBeLessThan(300 * MiB)
-    await expectAlive(victim)
-    expect(vmRssBytes(pid)).toBeLessThan(300 * MiB)
-  })
-
-  it('garbage on /ferry/offer is refused with E_PROTOCOL; garbage on /ferry/chunks closes the stream; the daemon keeps running', async () => {
-    // a 5-byte message that is not protobuf, and a length prefix that never ends
-    for (const garbage of [Uint8Array.of(0x05, 0xff, 0xff, 0xff, 0xff, 0xff), new Uint8Array(8).fill(0xff)]) {
-      const { answer, reply } = await evil.offerRaw(victim, garbage, { waitMs: 10_000 })
-      expect(answer?.error?.code, `stream ${reply.end}, ${reply.bytes.length} bytes`).toBe('E_PROTOCOL')
-      expect(reply.end).not.toBe('timeout')
-
-      const chunks = await evil.raw(victim, CHUNKS_PROTOCOL, garbage, { waitMs: 10_000 })
-      expect(chunks.bytes.length).toBe(0) // not a byte of any file
-      expect(chunks.end).not.toBe('timeout') // the sender hung up
-    }
-    await expectAlive(victim)
   })
 })
 
@@ -234,21 +252,20 @@ describe('abuse: peers that may not', () => {
     await stranger.connect(victim)
     const built = buildOffer([{ path: 'hello.txt', data: Buffer.from('hi') }])
     for (const [protocol, bytes] of [
-      [OFFER_PROTOCOL, lengthPrefixed(encodeOffer(built.offer))],
+      [OFFER_PROTOCOL, built.wire],
       [CHUNKS_PROTOCOL, new Uint8Array(0)],
       [RECEIPT_PROTOCOL, new Uint8Array(0)]
     ] as const) {
       const refusal = await stranger.refusal(victim, protocol, bytes)
       expect(refusal?.error?.code, protocol).toBe('E_NOT_PAIRED')
     }
-    expect((await transfersOf(victim)).some((t) => t.id === built.id)).toBe(false)
+    expect((await call(victim, 'transfers')).some((t) => t.id === built.id)).toBe(false)
     expect(existsSync(join(receiveDir, 'hello.txt'))).toBe(false)
     await expectAlive(victim)
   })
 
   it('a paired peer asking for chunks of a transfer meant for someone else gets E_TRANSFER_NOT_FOUND and no bytes', async () => {
     // victim → bystander, held open: the bystander does not auto-accept from the victim
-    const bystander = await startDaemon({ name: 'bystander', peers: [victim.addr] })
     const shown = await showCode(victim)
     const entered = await bystander.cli(['pair', '--json', '--peer', victim.addr], { env: { FERRY_CODE: shown.code } })
     expect(entered.code, entered.stderr).toBe(0)
@@ -260,14 +277,13 @@ describe('abuse: peers that may not', () => {
 
     const dir = await tempDir('ferry-secret-')
     const secret = join(dir, 'secret.bin')
-    await writeFile(secret, randomBytes(1 * MiB))
+    const content = randomBytes(1 * MiB)
+    await writeFile(secret, content)
     const send = spawnCli(['send', bystander.peerId, secret, '--json', '--home', victim.home], { timeoutMs: 60_000 })
-    const offer = await waitFor(async () => {
-      const r = await bystander.cli(['offers', '--json'])
-      return r.code === 0 ? (JSON.parse(r.stdout) as Array<{ id: string, peerId: string }>).find((o) => o.peerId === victim.peerId) : undefined
-    }, 'the offer to be pending on the bystander', 20_000, 200)
-    const sending = (await transfersOf(victim)).find((t) => t.id === offer.id)
-    expect(sending?.direction).toBe('send')
+    const offer = await waitFor(async () => (await call(bystander, 'offers')).find((o) => o.peerId === victim.peerId), 'the offer to be pending on the bystander', 20_000, 200)
+    // `transfers --json` on the sender shows it, open, under the same id
+    const sending = (await transfersCli(victim)).find((t) => t.id === offer.id)
+    expect(sending).toMatchObject({ direction: 'send', state: 'offered', peerId: bystander.peerId })
 
     // the evil peer is paired with the victim, but this transfer is not for it
     for (const id of [offer.id, randomBytes(16).toString('hex')]) {
@@ -277,14 +293,13 @@ describe('abuse: peers that may not', () => {
       expect(headers[0].length).toBe(0)
       expect(payloadBytes).toBe(0)
     }
-    // the real receiver is still welcome: decline, and the sender learns it
-    const declined = await bystander.cli(['decline', offer.id])
-    expect(declined.code, declined.stderr).toBe(0)
+    // the transfer's own receiver still gets every byte once it accepts
+    const accepted = await bystander.cli(['accept', offer.id])
+    expect(accepted.code, accepted.stderr).toBe(0)
     const sent = await send.done
-    expect(sent.code).toBe(1)
-    expect(sent.stderr).toMatch(/^ferry: E_DECLINED: /m)
-    expect(jsonValues(sent.stdout)).toEqual([])
+    expect(sent.code, sent.stderr).toBe(0)
+    expect(jsonValues(sent.stdout)[0]).toMatchObject({ id: offer.id, state: 'done', totalBytes: MiB, receipt: { verified: true } })
+    expect((await readFile(join(bystander.receiveDir, 'secret.bin'))).equals(content)).toBe(true)
     await expectAlive(victim)
-    await bystander.stop()
   })
 })

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { resolveInside, uniqueDestination, validateRelativePath } from '../../src/transfer/index.ts'
+import { checkNoSymlinks, resolveInside, uniqueDestination, validateRelativePath } from '../../src/transfer/index.ts'
 
 const code = (c: string): unknown => expect.objectContaining({ code: c })
 
@@ -127,6 +127,16 @@ describe('resolveInside', () => {
 
   it('E_PATH_NOT_FOUND when the root does not exist', async () => {
     await expect(resolveInside(join(root, 'nope'), ['x'])).rejects.toEqual(code('E_PATH_NOT_FOUND'))
+  })
+
+  it('checkNoSymlinks applies the same rule to every path of a manifest at once (the receiver\'s check of an offer)', async () => {
+    await checkNoSymlinks(root, ['real/sub/new.jpg', 'new-dir/deeper/x', 'real/sub', 'top.txt'])
+    await checkNoSymlinks(join(outside, 'root-link'), ['real/a'])
+    for (const bad of ['escape/x', 'escape', 'inner-link/sub/x', 'real/file-link']) {
+      await expect(checkNoSymlinks(root, ['real/ok', bad]), bad).rejects.toEqual(code('E_PATH_UNSAFE'))
+    }
+    await expect(checkNoSymlinks(root, ['../x'])).rejects.toEqual(code('E_PATH_UNSAFE'))
+    await expect(checkNoSymlinks(join(root, 'nope'), ['x'])).rejects.toEqual(code('E_PATH_NOT_FOUND'))
   })
 })
 

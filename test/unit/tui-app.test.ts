@@ -84,6 +84,10 @@ async function renderAt (tree: ReturnType<typeof h>, columns = 80, rows = 24) {
   Object.defineProperty(r.stdout, 'rows', { get: () => rows, configurable: true })
   r.stdout.emit('resize')
   await tick()
+  // the first frame is drawn at 100 columns; on a busy machine the resized one can take a while
+  // eslint-disable-next-line no-control-regex
+  const fits = (): boolean => (r.lastFrame() ?? '').replace(/\u001b\[[0-9;]*m/g, '').split('\n').every((l) => Array.from(l).length <= columns)
+  for (let i = 0; i < 50 && !fits(); i++) await tick()
   return r
 }
 
@@ -208,6 +212,27 @@ describe('ferry tui App', () => {
     await press(r, '\r')
     expect(f.calls).toContainEqual({ method: 'pair.enter', params: { code: '7-violet-orbit' } })
     expect(r.lastFrame()).toContain('paired with alice-desktop')
+  })
+
+  it('after pairing by code, goes back to the pair menu with the outcome and fingerprint, where keys work again', async () => {
+    const f = fakeClient({ 'pair.enter': { id: 'p1', role: 'enter', phase: 'paired', peer: { peerId: peers[0].peerId, name: 'alice-desktop', fingerprint: '1a2b-3c4d-5e6f-7a8b' } } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, '2', 'e', '7-violet-orbit', '\r')
+    const text = expectFits(r.lastFrame())
+    expect(text).toContain('Last pairing: ✓ paired with alice-desktop')
+    expect(text).toContain('fingerprint 1a2b-3c4d-5e6f-7a8b')
+    expect(text).toContain('e  enter a code')
+    await press(r, '1')
+    expect(r.lastFrame()).toContain('LAST SEEN')
+  })
+
+  it('Ctrl-U clears a text field instead of typing a "u"', async () => {
+    const f = fakeClient()
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, '5', '/tmp/some/where', '\u0015', 'x.txt')
+    const text = r.lastFrame() ?? ''
+    expect(text).toContain('› x.txt')
+    expect(text).not.toContain('where')
   })
 
   it('shows a code with a live countdown and the outcome', async () => {

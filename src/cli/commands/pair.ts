@@ -147,3 +147,22 @@ export async function unpair (argv: string[]): Promise<number> {
     return 0
   } finally { client.close() }
 }
+
+export const autoAcceptHelp = `Usage: ferry auto-accept <peer> on|off [--home DIR]
+
+Whether offers from a paired peer are accepted automatically (on, the
+default after pairing) or wait in \`ferry offers\` for accept/decline (off).
+`
+
+export async function autoAccept (argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {})
+  if (values.help === true) { process.stdout.write(autoAcceptHelp); return 0 }
+  if (positionals.length !== 2 || !['on', 'off'].includes(positionals[1])) throw new UsageError('ferry auto-accept takes a peer and on or off')
+  const client = await connectControl(homeOf(values))
+  try {
+    const r = await client.call('peer.autoAccept', { peer: positionals[0], autoAccept: positionals[1] === 'on' })
+    if (values.json === true) printJson(r)
+    else process.stdout.write(`offers from ${r.peerId} are ${r.autoAccept ? 'accepted automatically' : 'held for accept/decline'}\n`)
+    return 0
+  } finally { client.close() }
+}

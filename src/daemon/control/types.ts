@@ -19,6 +19,8 @@ export interface PeerInfo {
   /** ms since epoch of the last sign of life (connection or hello) */
   lastSeen: number
   paired: boolean
+  /** paired peers only: offers accepted without asking */
+  autoAccept?: boolean
   fingerprint?: string
 }
 

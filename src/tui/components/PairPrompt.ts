@@ -36,7 +36,7 @@ export function PairPrompt (props: PairPromptProps) {
   const ui = props.ui ?? terminal
   const { mode, pairing: p, error } = props
   const rows: ReactNode[] = []
-  if (mode === 'show' && p?.code != null) rows.push(...codeRows(p, ui))
+  if (mode === 'show' && p?.code != null) rows.push(...codeRows(p, props.finished === true, ui))
   else if (mode === 'show' && error == null) rows.push(line('asking', {}, `asking the daemon for a code${g(ui, '…')}`))
   else if (mode === 'enter' && p == null && error == null) {
     rows.push(line('entering', { color: tint(ui, 'yellow') }, `pairing with the device that shows the code${g(ui, '…')}`))
@@ -46,9 +46,9 @@ export function PairPrompt (props: PairPromptProps) {
   return h(Box, { flexDirection: 'column', width: ui.width }, ...rows)
 }
 
-function codeRows (p: PairingState, ui: Ui): ReactNode[] {
+function codeRows (p: PairingState, finished: boolean, ui: Ui): ReactNode[] {
   const code = sanitizeForDisplay(p.code ?? '')
-  const live = LIVE.has(p.phase)
+  const live = LIVE.has(p.phase) && !finished
   const rows: ReactNode[] = [
     line('intro', {}, live ? 'Type this code on the other device:' : 'The code (used up or no longer valid):'),
     h(Box, {
@@ -90,7 +90,8 @@ function outcomeRows (p: PairingState, mode: 'show' | 'enter', selfFingerprint: 
       if (selfFingerprint != null) {
         rows.push(fp('fingerprint of this device:', selfFingerprint),
           h(Box, { key: 'check', paddingLeft: 2 },
-            h(Text, { dimColor: true, wrap: 'wrap' }, `the other device shows the same two, the other way round; if not, run  ferry unpair ${peerId}`)))
+            h(Text, { dimColor: true, wrap: 'wrap' }, 'the other device shows the same two, the other way round; if not, unpair it:')),
+          line('unpair', { dimColor: true }, `  ferry unpair ${peerId}`))
       }
       return rows
     }

@@ -46,6 +46,7 @@ function showView (p: PairingState | undefined, ui: Ui): ReactNode {
     h(Box, { borderStyle: ui.unicode ? 'double' : 'classic', borderColor: tint(ui, 'cyan'), paddingX: 4, paddingY: ui.rows >= 14 ? 1 : 0, alignSelf: 'flex-start' },
       h(Text, { bold: true, color: tint(ui, live ? 'cyanBright' : 'gray'), wrap: 'truncate-end' }, sanitizeForDisplay(p.code))
     ),
+    live ? line('how', { dimColor: true }, `there: ferry pair ${sanitizeForDisplay(p.code)}, or in ferry tui 2 Pair, e`) : null,
     live && p.expiresAt != null
       ? line('exp', {}, 'expires in ', h(Text, { bold: true }, formatCountdown(p.expiresAt, ui.now)))
       : null,

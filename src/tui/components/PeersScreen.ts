@@ -17,7 +17,7 @@ export interface PeersScreenProps {
 }
 
 const ID_W = 10
-const STATE_W = 9
+const STATE_W = 10
 const PAIRED_W = 8
 const SEEN_W = 10
 

@@ -33,19 +33,20 @@ export function SendProgress (props: SendProgressProps) {
   const { transfer: t, summary, error } = props
   const rows: ReactNode[] = []
   if (t == null) {
-    rows.push(line('prep', {}, `${g(ui, '↑')} sending ${props.paths} path${props.paths === 1 ? '' : 's'} to `,
+    rows.push(line('prep', {}, `  ${g(ui, '↑')} sending ${props.paths} path${props.paths === 1 ? '' : 's'} to `,
       h(Text, { bold: true }, sanitizeForDisplay(props.peer)), `${g(ui, '…')}`))
   } else {
     rows.push(...activeBlock(t, false, ui))
   }
   if (summary != null) {
     // the one line worth keeping: wrapped, not cut
-    rows.push(h(Text, { key: 'outcome', color: tint(ui, 'green'), wrap: 'wrap' }, `${g(ui, '✓')} ${sanitizeForDisplay(summary)}`))
+    rows.push(h(Box, { key: 'outcome', paddingLeft: 2 },
+      h(Text, { color: tint(ui, 'green'), wrap: 'wrap' }, `${g(ui, '✓')} ${sanitizeForDisplay(summary)}`)))
   } else if (error != null) {
-    rows.push(line('outcome', { color: tint(ui, 'red') }, `${g(ui, '✗')} ${t == null ? 'not sent' : t.state === 'cancelled' ? 'cancelled' : 'failed'}: `,
+    rows.push(line('outcome', { color: tint(ui, 'red') }, `  ${g(ui, '✗')} ${t == null ? 'not sent' : t.state === 'cancelled' ? 'cancelled' : 'failed'}: `,
       h(Text, { bold: true }, error.code)))
   } else if (t != null) {
-    rows.push(line('hint', { dimColor: true }, hint(t)))
+    rows.push(line('hint', { dimColor: true }, `  ${hint(t)}`))
   }
   return h(Box, { flexDirection: 'column', width: ui.width }, ...rows)
 }

@@ -7,13 +7,17 @@ import { useWindowSize } from 'ink'
 import { colorEnabled, supportsUnicode } from '../format.ts'
 import type { Ui } from './ui.ts'
 
-/** Ui from the terminal; `now` ticks every `tickMs` (0: never, for views without countdowns). */
+/**
+ * Ui from the terminal. `now` is read at every render, so a countdown is right
+ * as soon as new props arrive; with `tickMs` > 0 the view also re-renders that
+ * often on its own (0: never, for views without a clock).
+ */
 export function useTerminalUi (tickMs = 0): Ui {
   const { columns, rows } = useWindowSize()
-  const [now, setNow] = useState(() => Date.now())
+  const [, setTick] = useState(0)
   useEffect(() => {
     if (tickMs <= 0) return
-    const t = setInterval(() => setNow(Date.now()), tickMs)
+    const t = setInterval(() => setTick((n) => n + 1), tickMs)
     return () => clearInterval(t)
   }, [tickMs])
   return {
@@ -21,6 +25,6 @@ export function useTerminalUi (tickMs = 0): Ui {
     rows: Math.max(3, rows),
     color: colorEnabled(process.env),
     unicode: supportsUnicode(process.env),
-    now
+    now: Date.now()
   }
 }

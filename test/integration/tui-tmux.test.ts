@@ -1,0 +1,189 @@
+// `ferry tui` in a real terminal: tmux runs the TUI against real daemons on
+// 127.0.0.1 (mDNS off), keys go in with `send-keys`, and what a person would
+// see comes back with `capture-pane`. Covers: the peer list, a 200 MiB
+// transfer's progress and its place in History with the receipt status,
+// resizing, quitting (the daemon keeps running), pairing by typing a code,
+// and losing and regaining the daemon.
+//
+// All tmux commands go to a private tmux server (-L, a socket of our own), so
+// nothing here can touch anyone else's sessions; afterAll kills that server.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import { cleanupAll, MAIN, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, type TestDaemon } from '../helpers/daemon.ts'
+import { writeRandomFile } from '../helpers/files.ts'
+import { showCode } from '../helpers/pairing.ts'
+
+const TMUX = ['/usr/bin/tmux', '/usr/local/bin/tmux', 'tmux'].find((t) => spawnSync(t, ['-V']).status === 0)
+if (TMUX == null) console.warn('test/integration/tui-tmux.test.ts: skipped, tmux is not installed (apt-get install tmux)')
+
+const SOCKET = `ferry-test-${randomBytes(4).toString('hex')}`
+const MiB = 1024 * 1024
+
+function tmux (...args: string[]): { status: number | null, stdout: string, stderr: string } {
+  // -u: UTF-8 whatever the locale, so bars and glyphs come back as they are drawn
+  const r = spawnSync(TMUX!, ['-u', '-L', SOCKET, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+/**
+ * A tmux session of `cols`×`rows` running `ferry tui --home <home>` under
+ * sh, which prints `[exit N]` when the TUI ends and then stays, so the exit
+ * status can be read off the screen (with remain-on-exit, tmux's own
+ * pane_dead_status came back empty in some runs).
+ */
+function startTui (name: string, home: string, cols = 80, rows = 24): void {
+  const q = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`
+  const cmd = `exec sh -c ${q(`${q(process.execPath)} ${q(MAIN)} tui --home ${q(home)}; echo "[exit $?]"; sleep 600`)}`
+  const r = tmux('new-session', '-d', '-s', name, '-x', String(cols), '-y', String(rows), '-e', 'NO_COLOR=1', '-e', 'FERRY_CODE=', cmd)
+  if (r.status !== 0) throw new Error(`tmux new-session failed: ${r.stderr}`)
+}
+
+const screen = (name: string): string => tmux('capture-pane', '-p', '-t', name).stdout
+const keys = (name: string, ...k: string[]): void => { tmux('send-keys', '-t', name, ...k) }
+const type = (name: string, text: string): void => { tmux('send-keys', '-t', name, '-l', text) }
+
+/** Poll the screen until `test` passes; on timeout the error shows the last screen. */
+async function waitScreen (name: string, test: RegExp | ((s: string) => boolean), what: string, timeoutMs = 15_000): Promise<string> {
+  const ok = typeof test === 'function' ? test : (s: string) => test.test(s)
+  const deadline = Date.now() + timeoutMs
+  let last = ''
+  while (Date.now() < deadline) {
+    last = screen(name)
+    if (ok(last)) return last
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the screen was:\n${last}`)
+}
+
+/** The frame is whole: as many lines as rows, none wider than the terminal, one tab bar, a full-width rule, the help line. */
+function expectWholeFrame (s: string, cols: number, rows: number, self: string): void {
+  const lines = s.replace(/\n$/, '').split('\n')
+  expect(lines.length, s).toBe(rows)
+  for (const l of lines) expect(Array.from(l).length, `line wider than ${cols}: ${l}`).toBeLessThanOrEqual(cols)
+  expect(lines[0], s).toMatch(new RegExp(`^ferry ${self}\\s+1 Peers\\s+2 Pair\\s+3 Offers`))
+  expect(lines.filter((l) => l.startsWith(`ferry ${self} `)), s).toHaveLength(1)
+  expect(lines[1]).toBe('─'.repeat(cols))
+  expect(s).toMatch(/Tab\/1-5 screens · q quit/)
+  expect(s).toMatch(/● daemon connected/)
+}
+
+/** Waits for the TUI's process to end; returns its exit status. */
+async function waitTuiExit (name: string): Promise<number> {
+  const s = await waitScreen(name, /\[exit \d+\]/, 'the TUI to exit')
+  return Number(/\[exit (\d+)\]/.exec(s)![1])
+}
+
+// (a) and (b)+(c) use different daemons' TUIs and run side by side
+describe.skipIf(TMUX == null).concurrent('ferry tui in tmux', () => {
+  let a: TestDaemon // receives; runs the TUI of test (a)
+  let b: TestDaemon // paired with a through the CLI; sends
+  let c: TestDaemon // linked to a, paired through its TUI in test (b), restarted in test (c)
+  let big: string
+
+  beforeAll(async () => {
+    const t0 = Date.now()
+    const dir = await tempDir('ferry-tui-tmux-')
+    big = join(dir, 'big.bin')
+    const written = writeRandomFile(big, 200 * MiB)
+    a = await startDaemon({ name: 'alpha' })
+    ;[b, c] = await Promise.all([startDaemon({ name: 'beta', peers: [a.addr] }), startDaemon({ name: 'gamma', peers: [a.addr] })])
+    await Promise.all([pairDaemons(a, b), written])
+    console.log(`tui-tmux: three daemons up, a and b paired, 200 MiB written in ${Date.now() - t0} ms`)
+  })
+
+  afterAll(async () => {
+    if (TMUX != null) tmux('kill-server')
+    await cleanupAll()
+  })
+
+  it('(a) shows the peer, a transfer advancing, History with the receipt, survives resizes; q quits and the daemon keeps running', async ({ expect }) => {
+    const S = 'tui-alpha'
+    startTui(S, a.home)
+    let s = await waitScreen(S, /beta.*online/, 'beta on the Peers screen')
+    expect(s).toMatch(/› beta\s+…\S{8}\s+● online\s+✓ yes\s+now/)
+    expectWholeFrame(s, 80, 24, 'alpha')
+
+    keys(S, '4')
+    await waitScreen(S, /No active transfers/, 'the Transfers screen')
+    const send = spawnCli(['send', 'alpha', big, '--json', '--home', b.home], { timeoutMs: 50_000 })
+
+    // two frames with different progress while the transfer runs
+    const seen: Array<{ pct: number, done: string }> = []
+    const progress = /↓ from beta\s+1 file\s+transferring[\s\S]*?\s(\d+)%\s+([\d.]+ (?:B|KiB|MiB)) \/ 200\.0 MiB\s+[\d.]+ [kM]B\/s\s+ETA/
+    s = await waitScreen(S, (text) => {
+      const m = progress.exec(text)
+      if (m != null && Number(m[1]) < 100 && !seen.some((x) => x.done === m[2])) seen.push({ pct: Number(m[1]), done: m[2] })
+      return seen.length >= 2 || /History \(1\)/.test(text)
+    }, 'two frames of progress', 40_000)
+    expect(seen.length, `progress frames seen: ${JSON.stringify(seen)}; last screen:\n${s}`).toBeGreaterThanOrEqual(2)
+    expect(seen[1].pct).toBeGreaterThanOrEqual(seen[0].pct)
+    expect(s).toMatch(/big\.bin\s+[█▏▎▍▌▋▊▉░]+ [\d.]+ \w+ \/ 200\.0 MiB/) // the file's own bar
+    expect(s).toContain('4 Transfers (1)')
+
+    s = await waitScreen(S, /History \(1\)/, 'the transfer in History', 40_000)
+    const sent = await send.done
+    expect(sent.code, sent.stderr).toBe(0)
+    expect(JSON.parse(sent.stdout)).toMatchObject({ state: 'done', totalBytes: 200 * MiB, receipt: { verified: true } })
+    // received here: done, with the receipt this side signed for the sender
+    expect(s).toMatch(/✓ done\s+signed\s+↓ from beta\s+1 file, 200\.0 MiB\s+(just now|\d+s ago)/)
+    expect(s).toContain('No active transfers')
+    expectWholeFrame(s, 80, 24, 'alpha')
+
+    tmux('resize-window', '-t', S, '-x', '200', '-y', '50')
+    s = await waitScreen(S, (text) => text.split('\n')[1] === '─'.repeat(200), 'a 200-column frame')
+    expectWholeFrame(s, 200, 50, 'alpha')
+    expect(s).toMatch(/✓ done\s+signed\s+↓ from beta/)
+    tmux('resize-window', '-t', S, '-x', '80', '-y', '24')
+    s = await waitScreen(S, (text) => text.split('\n')[1] === '─'.repeat(80), 'an 80-column frame again')
+    expectWholeFrame(s, 80, 24, 'alpha')
+    expect(s).toMatch(/✓ done\s+signed\s+↓ from beta/)
+
+    keys(S, 'q')
+    expect(await waitTuiExit(S), screen(S)).toBe(0)
+    const st = await a.cli(['status', '--json'])
+    expect(st.code, st.stderr).toBe(0)
+    expect(JSON.parse(st.stdout)).toMatchObject({ name: 'alpha', peerId: a.peerId })
+  })
+
+  it('(b) pairs by typing the code shown on the other device; (c) shows the daemon gone and reconnects when it is back', async ({ expect }) => {
+    const S = 'tui-gamma'
+    startTui(S, c.home)
+    await waitScreen(S, /alpha.*online/, 'alpha on the Peers screen')
+    const shown = await showCode(a)
+
+    keys(S, '2')
+    await waitScreen(S, /e {2}enter a code shown on the other device/, 'the Pair screen')
+    keys(S, 'e')
+    await waitScreen(S, /Enter the code shown on the other device/, 'the code field')
+    type(S, shown.code)
+    await waitScreen(S, (text) => text.includes(`› ${shown.code}`), 'the typed code')
+    keys(S, 'Enter')
+    let s = await waitScreen(S, /paired with alpha/, 'the pairing outcome', 20_000)
+    expect(s).toMatch(/✓ paired with alpha \(…\S{8}\)/)
+    expect(s).toMatch(/fingerprint [0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}/)
+    expectWholeFrame(s, 80, 24, 'gamma')
+    const done = await shown.cli.done
+    expect(done.code, done.stderr).toBe(0)
+    expect((await peersOf(a)).find((p) => p.peerId === c.peerId)).toMatchObject({ paired: true })
+    expect((await peersOf(c)).find((p) => p.peerId === a.peerId)).toMatchObject({ paired: true })
+    // back on the menu after pairing: digits switch screens again
+    keys(S, '1')
+    s = await waitScreen(S, /LAST SEEN/, 'the Peers screen')
+    expect(s).toMatch(/› alpha\s+…\S{8}\s+● online\s+✓ yes/)
+
+    // (c) the daemon stops under the TUI, then comes back on the same home
+    await c.stop()
+    s = await waitScreen(S, /daemon not running — start it with `ferry daemon --home /, 'the not-running message')
+    expect(s).toContain('○ daemon not running')
+    expect(s.replace(/\n/g, '')).toContain(c.home)
+    c = await c.restart()
+    s = await waitScreen(S, /● daemon connected \(gamma\)/, 'the TUI to reconnect', 20_000)
+    expect(s).toMatch(/alpha\s+…\S{8}\s+\S+ (online|offline)\s+✓ yes/)
+    expectWholeFrame(s, 80, 24, 'gamma')
+    keys(S, 'q')
+    expect(await waitTuiExit(S), screen(S)).toBe(0)
+  })
+})

@@ -1,0 +1,161 @@
+// Full disk, end to end: two real daemons on 127.0.0.1 (mDNS off), the
+// receiver's receive folder on a small tmpfs mounted for this test (needs
+// root; required in CI, a printed skip elsewhere). An offer that cannot fit
+// is refused up front; a disk that fills up while a transfer runs fails it
+// cleanly with E_NO_SPACE; once there is room again, sending the same file
+// resumes from the part file instead of starting over.
+//
+// Sizes: the receiver wants SPACE_MARGIN (64 MiB, transfer/service.ts) free on
+// top of what an offer needs, so a 20 MiB tmpfs would refuse everything. A
+// 96 MiB tmpfs refuses 40 MiB (40 + 64 > 96) and takes 15 MiB (15 + 64 ≤ 96).
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdir, open, readdir, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { connectControl } from '../../src/daemon/control/client.ts'
+import type { ControlMethods, MethodName } from '../../src/daemon/control/types.ts'
+import { cleanupAll, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+import { rootRequiredButMissing } from '../helpers/lab.ts'
+import { showCode } from '../helpers/pairing.ts'
+
+const MiB = 1024 * 1024
+const TMPFS_MIB = 96
+
+const skip = rootRequiredButMissing('full-disk tests (mount -t tmpfs)')
+let mountpoint: string | undefined
+let sender: TestDaemon
+let receiver: TestDaemon
+let files: string
+
+async function call<M extends MethodName> (d: TestDaemon, method: M, params?: ControlMethods[M]['params']): Promise<ControlMethods[M]['result']> {
+  const client = await connectControl(d.home)
+  try { return await client.call(method, params) } finally { client.close() }
+}
+
+async function writeRandom (path: string, size: number): Promise<Buffer> {
+  const data = randomBytes(size)
+  await writeFile(path, data)
+  return data
+}
+
+async function freeBytes (dir: string): Promise<number> {
+  const st = await statfs(dir)
+  return Number(st.bavail) * Number(st.bsize)
+}
+
+beforeAll(async () => {
+  if (skip != null) return
+  const root = await tempDir('ferry-disk-')
+  mountpoint = join(root, 'receive')
+  await mkdir(mountpoint)
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_MIB}m,mode=0755`, 'tmpfs', mountpoint])
+  files = await tempDir('ferry-disk-src-')
+  sender = await startDaemon({ name: 'sender' })
+  receiver = await startDaemon({ name: 'receiver', receiveDir: mountpoint, peers: [sender.addr] })
+  const shown = await showCode(sender)
+  const entered = await receiver.cli(['pair', '--json', '--peer', sender.addr], { env: { FERRY_CODE: shown.code } })
+  expect(entered.code, entered.stderr).toBe(0)
+  expect((await shown.cli.done).code).toBe(0)
+  await waitFor(async () => (await call(sender, 'peers')).some((p) => p.peerId === receiver.peerId && p.paired && p.online), 'the sender to list the receiver as paired and online')
+})
+
+afterAll(async () => {
+  // daemons first (they hold files on the mount), then the mount, then the folders
+  if (sender != null && sender.proc.exitCode == null) sender.proc.kill('SIGCONT') // in case a test failed while it was stopped
+  await Promise.allSettled([sender?.stop(), receiver?.stop()])
+  if (mountpoint != null) {
+    try { execFileSync('umount', [mountpoint]) } catch { execFileSync('umount', ['-l', mountpoint]) }
+  }
+  await cleanupAll()
+})
+
+describe.skipIf(skip != null)('full disk (tmpfs receive folder)', () => {
+  it('an offer larger than the free space is refused up front: the sender exits 1 with E_NO_SPACE, nothing is written', async () => {
+    expect(await freeBytes(mountpoint!)).toBe(TMPFS_MIB * MiB)
+    const big = join(files, 'forty.bin')
+    await writeRandom(big, 40 * MiB)
+    const r = await sender.cli(['send', receiver.peerId, big, '--json'])
+    expect(r.code, r.stderr).toBe(1)
+    expect(r.stderr).toMatch(/^ferry: E_NO_SPACE: /m)
+    expect(await readdir(mountpoint!)).toEqual([]) // no final name, no part folder
+    expect(await freeBytes(mountpoint!)).toBe(TMPFS_MIB * MiB)
+    const out = (await call(sender, 'transfers'))[0]
+    expect(out).toMatchObject({ direction: 'send', state: 'failed', error: { code: 'E_NO_SPACE' } })
+    expect((await call(receiver, 'transfers')).filter((t) => t.direction === 'receive')).toEqual([])
+  })
+
+  it('a disk that fills up during the transfer fails it cleanly; with room again, sending the same file resumes from the part file', async () => {
+    const path = join(files, 'fifteen.bin')
+    const data = await writeRandom(path, 15 * MiB)
+    const final = join(mountpoint!, 'fifteen.bin')
+    const filler = join(mountpoint!, 'filler.bin')
+
+    // hold the offer so the filler can go in after the accept and before any byte arrives:
+    // the receiver asks before accepting, and the sender is stopped (SIGSTOP) across the accept
+    await call(receiver, 'peer.autoAccept', { peer: sender.peerId, autoAccept: false })
+    const send = spawnCli(['send', receiver.peerId, path, '--json', '--home', sender.home], { timeoutMs: 60_000 })
+    const offer = await waitFor(async () => (await call(receiver, 'offers')).find((o) => o.peerId === sender.peerId), 'the offer to be pending', 20_000, 100)
+    expect(offer.totalBytes).toBe(15 * MiB)
+    sender.proc.kill('SIGSTOP')
+    let leftFree: number
+    try {
+      const accepted = await call(receiver, 'accept', { id: offer.id }) // passes the free-space check: 15 + 64 ≤ 96 MiB
+      expect(accepted.id).toBe(offer.id)
+      // leave 5 MiB: a third of the file fits, then the disk is full
+      await writeFile(filler, Buffer.alloc((await freeBytes(mountpoint!)) - 5 * MiB, 0x5a))
+      leftFree = await freeBytes(mountpoint!)
+    } finally {
+      sender.proc.kill('SIGCONT')
+    }
+    expect(leftFree).toBeLessThanOrEqual(5 * MiB)
+
+    const sent = await send.done
+    expect(sent.code, sent.stderr).toBe(1)
+    const line = /^ferry: (E_[A-Z_]+): (.*)$/m.exec(sent.stderr)
+    expect(line, sent.stderr).not.toBeNull()
+    if (line![1] !== 'E_NO_SPACE') expect(line![0]).toMatch(/^ferry: E_IO: .*ENOSPC/)
+    const failed = (await call(receiver, 'transfers')).find((t) => t.id === offer.id)!
+    expect(failed.state).toBe('failed')
+    expect(['E_NO_SPACE', 'E_IO']).toContain(failed.error?.code)
+    if (failed.error?.code === 'E_IO') expect(failed.error.message).toMatch(/ENOSPC/)
+    // nothing under the final name; what did arrive sits in the part file
+    await expect(stat(final)).rejects.toMatchObject({ code: 'ENOENT' })
+    const partDirs = await readdir(join(mountpoint!, '.ferry-part'))
+    expect(partDirs).toHaveLength(1)
+    const part = join(mountpoint!, '.ferry-part', partDirs[0], '0')
+    const partSize = (await stat(part)).size
+    expect(partSize).toBeGreaterThan(0)
+    expect(partSize).toBeLessThan(15 * MiB)
+    // chunks are written in parallel: below the end of the part file a chunk may be
+    // missing (a hole) or torn by ENOSPC, but what is whole is the sender's data
+    const CHUNK = 256 * 1024
+    let whole = 0
+    const fh = await open(part, 'r')
+    try {
+      const head = Buffer.alloc(Math.floor(partSize / CHUNK) * CHUNK)
+      await fh.read(head, 0, head.length, 0)
+      for (let o = 0; o < head.length; o += CHUNK) if (head.subarray(o, o + CHUNK).equals(data.subarray(o, o + CHUNK))) whole++
+    } finally { await fh.close() }
+    expect(whole).toBeGreaterThan(0)
+    expect(await readdir(mountpoint!)).toEqual(['.ferry-part', 'filler.bin'])
+
+    // room again: the same file, sent again, is a new transfer of the same content and reuses the part file
+    await rm(filler)
+    await call(receiver, 'peer.autoAccept', { peer: sender.peerId, autoAccept: true })
+    const again = await sender.cli(['send', receiver.peerId, path, '--json'], { timeoutMs: 60_000 })
+    expect(again.code, again.stderr).toBe(0)
+    const summary = JSON.parse(again.stdout) as { id: string, state: string, totalBytes: number, wireBytes: number }
+    expect(summary.id).not.toBe(offer.id)
+    expect(summary.state).toBe('done')
+    expect(summary.totalBytes).toBe(15 * MiB)
+    // exactly the chunks that were not whole in the part file crossed the network again
+    expect(summary.wireBytes).toBeLessThan(summary.totalBytes)
+    expect(summary.wireBytes).toBe(15 * MiB - whole * CHUNK)
+    const received = (await call(receiver, 'transfers')).find((t) => t.id === summary.id)!
+    expect(received).toMatchObject({ direction: 'receive', state: 'done', wireBytes: 15 * MiB - whole * CHUNK })
+    expect((await readFile(final)).equals(data)).toBe(true)
+    expect(await readdir(mountpoint!)).toEqual(['fifteen.bin']) // part folder cleaned up
+  })
+})
