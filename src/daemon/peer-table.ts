@@ -37,6 +37,8 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry] }> {
   private timer?: NodeJS.Timeout
   private readonly controller = new AbortController()
   private readonly dialing = new Set<string>()
+  /** peer IDs learned by dialling a --peer address that did not name one */
+  private readonly staticIds = new Map<string, string>()
 
   constructor (init: PeerTableInit) {
     super()
@@ -164,7 +166,8 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry] }> {
     this.dialing.add(key)
     try {
       const target = peerId != null && addrs.length === 0 ? peerIdFromString(peerId) : addrs
-      await this.init.node.dial(target, { signal: AbortSignal.any([AbortSignal.timeout(5000), this.controller.signal]) })
+      const conn = await this.init.node.dial(target, { signal: AbortSignal.any([AbortSignal.timeout(5000), this.controller.signal]) })
+      if (peerId == null && addrs.length === 1) this.staticIds.set(addrs[0].toString(), conn.remotePeer.toString())
     } catch (err) {
       this.init.log.debug('dial failed', { peer: key, err: (err as Error).message })
     } finally {
@@ -175,9 +178,8 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry] }> {
   private redial (): void {
     for (const addr of this.init.staticPeers) {
       const ma = multiaddr(addr)
-      const id = ma.getComponents().find((c) => c.name === 'p2p')?.value
+      const id = ma.getComponents().find((c) => c.name === 'p2p')?.value ?? this.staticIds.get(ma.toString())
       if (id != null && this.isOnline(id)) continue
-      if (id == null && this.init.node.getConnections().some((c) => c.remoteAddr.toString() === addr)) continue
       void this.dial(undefined, [ma])
     }
     for (const p of this.peers.values()) {

@@ -62,7 +62,9 @@ const MIGRATIONS: string[] = [
      length INTEGER NOT NULL
    );
    CREATE INDEX chunk_index_hash ON chunk_index(hash);
-   CREATE INDEX chunk_index_path ON chunk_index(path);`
+   CREATE INDEX chunk_index_path ON chunk_index(path);`,
+  // the number of entries, so history can say "12 files" without decoding offers
+  'ALTER TABLE transfers ADD COLUMN file_count INTEGER NOT NULL DEFAULT 0'
 ]
 
 export type Db = DatabaseSync

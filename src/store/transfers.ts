@@ -13,6 +13,7 @@ export interface TransferRow {
   offer: Uint8Array
   sources?: string[]
   totalBytes: number
+  fileCount?: number
   doneBytes: number
   wireBytes: number
   receiveDir?: string
@@ -33,11 +34,11 @@ export class TransferStore {
 
   insert (t: TransferRow): void {
     this.db.prepare(`INSERT INTO transfers (id, direction, peer_id, peer_name, state, root, offer, sources, total_bytes, done_bytes, wire_bytes,
-      receive_dir, error_code, error_message, receipt_sig, receipt_verified, resumed, created_at, finished_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      receive_dir, error_code, error_message, receipt_sig, receipt_verified, resumed, created_at, finished_at, file_count)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       .run(t.id, t.direction, t.peerId, t.peerName, t.state, t.root, t.offer, t.sources == null ? null : JSON.stringify(t.sources),
         t.totalBytes, t.doneBytes, t.wireBytes, t.receiveDir ?? null, t.errorCode ?? null, t.errorMessage ?? null,
-        t.receiptSig ?? null, t.receiptVerified ? 1 : 0, t.resumed ? 1 : 0, t.createdAt, t.finishedAt ?? null)
+        t.receiptSig ?? null, t.receiptVerified ? 1 : 0, t.resumed ? 1 : 0, t.createdAt, t.finishedAt ?? null, t.fileCount ?? 0)
   }
 
   update (id: string, patch: Partial<Pick<TransferRow, 'state' | 'doneBytes' | 'wireBytes' | 'errorCode' | 'errorMessage' | 'receiptSig' | 'receiptVerified' | 'resumed' | 'finishedAt' | 'peerName'>>): void {
@@ -53,7 +54,7 @@ export class TransferStore {
 
   /** The sender's manifest, once hashing is done. */
   setOffer (id: string, root: Uint8Array, offer: Uint8Array, sources: string[], totalBytes: number): void {
-    this.db.prepare('UPDATE transfers SET root = ?, offer = ?, sources = ?, total_bytes = ? WHERE id = ?').run(root, offer, JSON.stringify(sources), totalBytes, id)
+    this.db.prepare('UPDATE transfers SET root = ?, offer = ?, sources = ?, total_bytes = ?, file_count = ? WHERE id = ?').run(root, offer, JSON.stringify(sources), totalBytes, sources.length, id)
   }
 
   get (id: string): TransferRow | undefined {
@@ -138,6 +139,7 @@ function toRow (r: any): TransferRow {
     offer: r.offer,
     sources: r.sources == null ? undefined : JSON.parse(r.sources),
     totalBytes: r.total_bytes,
+    fileCount: r.file_count,
     doneBytes: r.done_bytes,
     wireBytes: r.wire_bytes,
     receiveDir: r.receive_dir ?? undefined,

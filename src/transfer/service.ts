@@ -238,7 +238,7 @@ export class TransferService {
       return
     }
     const auto = this.c.trust.get(peerId)?.autoAccept !== false
-    this.c.store.insert({ id, direction: 'receive', peerId, peerName: this.c.peerName(peerId), state: 'offered', root: offer.root, offer: encodeOffer(offer), totalBytes: offer.totalBytes, doneBytes: 0, wireBytes: 0, receiveDir: this.c.receiveDir, receiptVerified: false, resumed: false, createdAt: Date.now() })
+    this.c.store.insert({ id, direction: 'receive', peerId, peerName: this.c.peerName(peerId), state: 'offered', root: offer.root, offer: encodeOffer(offer), totalBytes: offer.totalBytes, fileCount: offer.files.length, doneBytes: 0, wireBytes: 0, receiveDir: this.c.receiveDir, receiptVerified: false, resumed: false, createdAt: Date.now() })
     const r = this.newReceiver(id, peerId, offer, 'offered')
     if (!auto) {
       await answer({ status: 'pending', haveBytes: 0 })

@@ -22,7 +22,8 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     state,
     files: o.receiver?.offer.files.length ?? o.sender?.totalFiles ?? countFiles(row),
     totalBytes: progress?.total ?? row.totalBytes,
-    doneBytes: progress?.done ?? row.doneBytes,
+    // re-served chunks after a resume count once: never report more than the total
+    doneBytes: Math.min(progress?.done ?? row.doneBytes, progress?.total ?? row.totalBytes),
     wireBytes: progress?.wire ?? row.wireBytes,
     rate: progress != null && !['done', 'failed', 'cancelled', 'declined'].includes(state) ? Math.round(progress.rate) : 0,
     etaSeconds: progress != null && ['fetching', 'hashing'].includes(state) ? progress.eta : null,
@@ -44,7 +45,7 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
 }
 
 function countFiles (row: TransferRow): number {
-  return row.sources?.length ?? 0
+  return row.fileCount ?? row.sources?.length ?? 0
 }
 
 function inFlight (r: Receiver): FileProgress[] {

@@ -5,12 +5,12 @@
 // resizing, quitting (the daemon keeps running), pairing by typing a code,
 // and losing and regaining the daemon.
 //
-// All tmux commands go to a private tmux server (-L, a socket of our own), so
-// nothing here can touch anyone else's sessions; afterAll kills that server.
+// All tmux commands go to a private tmux server (-S, a socket in this test's
+// temp folder), so nothing here can touch anyone else's sessions; afterAll
+// kills that server and removes the folder.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { cleanupAll, MAIN, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, type TestDaemon } from '../helpers/daemon.ts'
 import { writeRandomFile } from '../helpers/files.ts'
@@ -19,12 +19,13 @@ import { showCode } from '../helpers/pairing.ts'
 const TMUX = ['/usr/bin/tmux', '/usr/local/bin/tmux', 'tmux'].find((t) => spawnSync(t, ['-V']).status === 0)
 if (TMUX == null) console.warn('test/integration/tui-tmux.test.ts: skipped, tmux is not installed (apt-get install tmux)')
 
-const SOCKET = `ferry-test-${randomBytes(4).toString('hex')}`
+/** set in beforeAll, inside a temp folder that cleanupAll removes */
+let socket = ''
 const MiB = 1024 * 1024
 
 function tmux (...args: string[]): { status: number | null, stdout: string, stderr: string } {
   // -u: UTF-8 whatever the locale, so bars and glyphs come back as they are drawn
-  const r = spawnSync(TMUX!, ['-u', '-L', SOCKET, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
+  const r = spawnSync(TMUX!, ['-u', '-S', socket, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
   return { status: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
@@ -86,6 +87,7 @@ describe.skipIf(TMUX == null).concurrent('ferry tui in tmux', () => {
   beforeAll(async () => {
     const t0 = Date.now()
     const dir = await tempDir('ferry-tui-tmux-')
+    socket = join(dir, 'tmux.sock')
     big = join(dir, 'big.bin')
     const written = writeRandomFile(big, 200 * MiB)
     a = await startDaemon({ name: 'alpha' })
@@ -95,7 +97,7 @@ describe.skipIf(TMUX == null).concurrent('ferry tui in tmux', () => {
   })
 
   afterAll(async () => {
-    if (TMUX != null) tmux('kill-server')
+    if (TMUX != null && socket !== '') tmux('kill-server')
     await cleanupAll()
   })
 
