@@ -12,12 +12,12 @@ import type { FileState } from './receive-plan.ts'
 import type { ChunkSink } from './sink.ts'
 
 /** Bytes asked for in one request: big enough to keep the pipe full, small enough to share among streams. */
-const BATCH_BYTES = 4 * 1024 * 1024
+export const BATCH_BYTES = 4 * 1024 * 1024
 const MAX_BAD_CHUNKS = 3
 /** Writes in flight per stream, so reading the next chunk overlaps verifying the last. */
-const WRITES_IN_FLIGHT = 4
-/** Requests outstanding per stream. */
-const REQUESTS_AHEAD = 2
+export const WRITES_IN_FLIGHT = 4
+/** Requests outstanding per stream (the batch being read and one ahead). Exported for the resume test's bound. */
+export const REQUESTS_AHEAD = 2
 
 export interface FetchContext {
   transferId: Uint8Array

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { connectControl } from '../../src/daemon/control/client.ts'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
 import { chunkSizeFor } from '../../src/transfer/index.ts'
+import { BATCH_BYTES, REQUESTS_AHEAD, WRITES_IN_FLIGHT } from '../../src/transfer/fetch.ts'
 import { CHUNK_STREAMS } from '../../src/transfer/receiver.ts'
 import { cleanupAll, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, type CliResult, type TestDaemon } from '../helpers/daemon.ts'
 import { digestFile, writeRandomFile, type Digest } from '../helpers/files.ts'
@@ -21,13 +22,13 @@ const SIZE = 400 * MiB
 /** The other two tests only need a transfer that is still running when killed half-way. */
 const MID_SIZE = 160 * MiB
 const CHUNK = chunkSizeFor(SIZE) // 256 KiB
-// Each test sends 400 MiB once (plus hashing it, restarts, digests): ~10 s on an
-// idle 2-core machine, but several times that on a shared one.
+// A test sends 160–400 MiB once (plus hashing it, restarts, digests): 10–20 s
+// on an idle 2-core machine, but several times that on a shared one.
 const TEST_TIMEOUT = 240_000
 const HOOK_TIMEOUT = 120_000
 
-// What a kill -9 of the receiver may cost (constants from fetch.ts, which
-// does not export them; CHUNK_STREAMS from receiver.ts):
+// What a kill -9 of the receiver may cost (constants from fetch.ts and
+// receiver.ts):
 // - The sender serves only chunks it was asked for, and counts a chunk in its
 //   wireBytes once all of its bytes are queued on the stream.
 // - Each of the CHUNK_STREAMS (3) streams asks for one file's chunks in
@@ -45,9 +46,6 @@ const HOOK_TIMEOUT = 120_000
 //   file's end (so chunks written but not yet recorded are not fetched again).
 // So re-sent bytes ≤ streams × (2 batches + 4 chunks) = 3 × (8 MiB + 1 MiB) = 27 MiB.
 // (Without pipelining it would be 3 × (4 MiB + 1 MiB) = 15 MiB.)
-const BATCH_BYTES = 4 * MiB
-const REQUESTS_AHEAD = 2
-const WRITES_IN_FLIGHT = 4
 const RESEND_BOUND = CHUNK_STREAMS * (REQUESTS_AHEAD * BATCH_BYTES + WRITES_IN_FLIGHT * CHUNK)
 
 let a: TestDaemon // sender

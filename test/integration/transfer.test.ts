@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { chmod, copyFile, mkdir, readdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { connectControl } from '../../src/daemon/control/client.ts'
+import { connectControl, type ControlClient } from '../../src/daemon/control/client.ts'
 import type { OfferInfo, TransferInfo } from '../../src/daemon/control/types.ts'
 import { MIN_CHUNK_SIZE, chunkSizeFor } from '../../src/transfer/index.ts'
 import { receiptPayload } from '../../src/transfer/receiver.ts'
@@ -16,6 +16,8 @@ import { cleanupAll, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitF
 import { asObject, digestFile, snapshotTree, writeRandomFile, type TreeEntry } from '../helpers/files.ts'
 
 afterAll(cleanupAll)
+const numbers: string[] = []
+afterAll(() => { if (numbers.length > 0) console.log(numbers.join('\n')) })
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -50,6 +52,17 @@ async function transfersOf (d: TestDaemon): Promise<TransferInfo[]> {
   const r = await d.cli(['transfers', '--json'])
   expect(r.code, r.stderr).toBe(0)
   return JSON.parse(r.stdout)
+}
+
+/**
+ * Poll `d` through its control socket until `pick` finds something: cheap
+ * enough to poll often (a CLI process per poll costs a Node start-up each).
+ */
+async function poll<T> (d: TestDaemon, what: string, get: (ctl: ControlClient) => Promise<T | undefined>, timeoutMs = 15_000, everyMs = 50): Promise<T> {
+  const ctl = await connectControl(d.home)
+  try {
+    return await waitFor(async () => await get(ctl), what, timeoutMs, everyMs)
+  } finally { ctl.close() }
 }
 
 async function offersOf (d: TestDaemon): Promise<OfferInfo[]> {
@@ -154,6 +167,7 @@ describe('transfer', () => {
     const sent = await snapshotTree(dir)
     const total = sizes.reduce((n, s) => n + s, 0)
     const res = await send([dir])
+    numbers.push(`size table: ${(total / MiB).toFixed(1)} MiB in ${res.seconds.toFixed(2)} s (incl. hashing, offer, receipt)`)
     // random contents: no chunk is shared with anything the receiver holds, every byte crosses the wire
     expect(res).toMatchObject({ state: 'done', files: sizes.length, totalBytes: total, wireBytes: total, receipt: { verified: true } })
     const got = await snapshotTree(join(b.receiveDir, 'sizes'))
@@ -168,6 +182,7 @@ describe('transfer', () => {
     expect(again.state).toBe('done')
     expect(again.receipt.verified).toBe(true)
     expect(again.wireBytes).toBeLessThanOrEqual(again.totalBytes * 0.01)
+    numbers.push(`re-send of the mixed folder: ${again.wireBytes} of ${again.totalBytes} bytes on the wire`)
     const tree = await snapshotTree(join(b.receiveDir, 'mixed'))
     expect(asObject(tree)).toEqual(asObject(withoutSymlinks(mixedTree)))
     expect([...tree.keys()].filter((p) => /\(\d+\)/.test(p))).toEqual([])
@@ -180,6 +195,7 @@ describe('transfer', () => {
     const dup = await send([copy])
     expect(dup).toMatchObject({ state: 'done', totalBytes: 5 * MiB + 123, receipt: { verified: true } })
     expect(dup.wireBytes).toBeLessThanOrEqual(dup.totalBytes * 0.01)
+    numbers.push(`renamed copy: ${dup.wireBytes} of ${dup.totalBytes} bytes on the wire`)
     const arrived = join(b.receiveDir, 'renamed-copy.bin')
     expect(await digestFile(arrived)).toEqual(await digestFile(copy))
     expect(Math.floor((await stat(arrived)).mtimeMs)).toBe(copyMtime)
@@ -211,7 +227,8 @@ describe('transfer', () => {
       await writeRandomFile(unwanted, 200 * KiB)
 
       const sending = spawnCli(['send', 'beta', wanted, '--json', '--home', a.home], { timeoutMs: 60_000 })
-      const offer = await waitFor(async () => (await offersOf(b)).find((o) => o.names.includes('wanted.bin')), 'the offer to show on beta', 15_000)
+      const offer = await poll(b, 'the offer to show on beta', async (ctl) => (await ctl.call('offers')).find((o) => o.names.includes('wanted.bin')))
+      expect((await offersOf(b)).map((o) => o.id)).toEqual([offer.id])
       expect(offer).toMatchObject({ peerId: a.peerId, peerName: 'alpha', files: 1, totalBytes: 300 * KiB })
       // it waits: nothing arrives, the sender shows it offered
       const waiting = (await transfersOf(a)).find((t) => t.id === offer.id)
@@ -228,7 +245,8 @@ describe('transfer', () => {
       expect(await offersOf(b)).toEqual([])
 
       const refused = spawnCli(['send', 'beta', unwanted, '--json', '--home', a.home], { timeoutMs: 60_000 })
-      const offer2 = await waitFor(async () => (await offersOf(b)).find((o) => o.names.includes('unwanted.bin')), 'the second offer to show on beta', 15_000)
+      const offer2 = await poll(b, 'the second offer to show on beta', async (ctl) => (await ctl.call('offers')).find((o) => o.names.includes('unwanted.bin')))
+      expect((await offersOf(b)).map((o) => o.id)).toEqual([offer2.id])
       const dec = await b.cli(['decline', offer2.id.slice(0, 8)])
       expect(dec.code, dec.stderr).toBe(0)
       expectError(await refused.done, 'E_DECLINED')
@@ -262,12 +280,7 @@ describe('transfer', () => {
     await writeRandomFile(big, CANCEL_SIZE)
     const sending = spawnCli(['send', 'beta', big, '--json', '--home', a.home], { timeoutMs: 120_000 })
     // watch the sender through the control socket (a CLI process per poll would be too slow to catch it mid-way)
-    const ctl = await connectControl(a.home)
-    let active: TransferInfo
-    try {
-      active = await waitFor(async () => (await ctl.call('transfers')).find((t) => t.direction === 'send' && t.totalBytes === CANCEL_SIZE && t.state === 'fetching' && t.doneBytes > 0),
-        'the big send to be fetching', 60_000, 20)
-    } finally { ctl.close() }
+    const active = await poll(a, 'the big send to be fetching', async (ctl) => (await ctl.call('transfers')).find((t) => t.direction === 'send' && t.totalBytes === CANCEL_SIZE && t.state === 'fetching' && t.doneBytes > 0), 60_000, 20)
     const r = await a.cli(['cancel', active.id.slice(0, 8)])
     expect(r.code, r.stderr).toBe(0)
     expectError(await sending.done, 'E_CANCELLED')
@@ -275,7 +288,10 @@ describe('transfer', () => {
     const onA = (await transfersOf(a)).find((t) => t.id === active.id)
     expect(onA).toMatchObject({ state: 'cancelled', error: { code: 'E_CANCELLED' } })
     expect(onA!.doneBytes, 'cancelled before the end').toBeLessThan(CANCEL_SIZE)
-    const onB = await waitFor(async () => (await transfersOf(b)).find((t) => t.id === active.id && t.state === 'cancelled'), 'beta to show the transfer cancelled', 10_000)
+    numbers.push(`cancel: sender had served ${(onA!.doneBytes / MiB).toFixed(0)} of ${CANCEL_SIZE / MiB} MiB`)
+    await poll(b, 'beta to show the transfer cancelled', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.state === 'cancelled'))
+    const onB = (await transfersOf(b)).find((t) => t.id === active.id)!
+    expect(onB).toMatchObject({ state: 'cancelled', error: { code: 'E_CANCELLED' } })
     expect(onB.doneBytes).toBeLessThan(CANCEL_SIZE)
     await expect(stat(join(b.receiveDir, 'cancel-me.bin'))).rejects.toMatchObject({ code: 'ENOENT' })
     expect((await receivedNames()).filter((n) => n.startsWith('cancel-me'))).toEqual([])
