@@ -19,6 +19,7 @@ import { createNode, type FerryNode } from './node.ts'
 import { PeerTable, type PeerEntry } from './peer-table.ts'
 import { buildHandlers } from './handlers.ts'
 import { installGate } from './gate.ts'
+import { sendGoodbye } from './mdns-goodbye.ts'
 import { PairingService, peerFingerprint } from '../pairing/service.ts'
 import { cleanName } from '../protocol/hello.ts'
 
@@ -181,6 +182,7 @@ export class Daemon {
     this.pairing?.stop()
     await this.transfers?.stop().catch((err: Error) => { this.log.warn('transfer stop failed', { err: err.message }) })
     try { await this.node?.stop() } catch (err) { this.log.warn('libp2p stop failed', { err: (err as Error).message }) }
+    if (this.config.mdns && this.node != null) await sendGoodbye(this.node.peerId.toString())
     try { this.db?.close() } catch {}
     await this.control?.close()
     this.log.info('daemon stopped')

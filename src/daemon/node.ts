@@ -8,6 +8,7 @@ import { mdns } from '@libp2p/mdns'
 import { tcp } from '@libp2p/tcp'
 import type { PrivateKey, PeerDiscovery, Libp2p } from '@libp2p/interface'
 import { createLibp2p } from 'libp2p'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { MDNS_SERVICE_TAG } from '../protocol/constants.ts'
 
 export interface NodeInit {
@@ -23,7 +24,8 @@ export async function createNode (init: NodeInit): Promise<FerryNode> {
   const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
   if (init.mdns) {
     // queries go out at start and every 5 s; answers come from every ferry daemon on the link
-    peerDiscovery.push(mdns({ serviceTag: MDNS_SERVICE_TAG, interval: 5000 }))
+    // peerName = our peer ID (52 chars, a valid DNS label), so the goodbye on shutdown names the same record
+    peerDiscovery.push(mdns({ serviceTag: MDNS_SERVICE_TAG, interval: 5000, peerName: peerIdFromPrivateKey(init.privateKey).toString() }))
   }
   return await createLibp2p({
     privateKey: init.privateKey,

@@ -24,6 +24,9 @@ export class Sender {
   receiptSig?: Uint8Array
   totalFiles = 0
   resumed = false
+  /** bytes served per file index, for per-file progress of the files in flight */
+  readonly served = new Map<number, number>()
+  persistedAt = 0
   readonly controller = new AbortController()
 
   constructor (o: { id: string, peerId: string, state: string, offer?: OfferMsg, sources?: string[], totalBytes?: number, doneBytes?: number, wireBytes?: number }) {
@@ -71,7 +74,7 @@ class SourceReader {
  * Serve one /ferry/chunks stream. `lookup` finds the sender for a transfer
  * id and checks that it belongs to the peer asking (else throws).
  */
-export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, bytes: number) => void): Promise<void> {
+export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number) => void): Promise<void> {
   const reader = new FrameReader(stream)
   const source = new SourceReader()
   try {
@@ -105,7 +108,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
         for (let o = 0; o < length; o += SEND_SLICE) {
           await sendAll(stream, data.subarray(o, Math.min(o + SEND_SLICE, length)))
         }
-        onSent(sender, length)
+        onSent(sender, req.fileIndex, length)
       }
     }
     await stream.close({ signal: AbortSignal.timeout(5000) }).catch(() => {})

@@ -6,7 +6,6 @@
 import type { Connection, Stream, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { randomBytes } from 'node:crypto'
-import { statfs } from 'node:fs/promises'
 import { FerryError, toFerryError } from '../errors.ts'
 import { CHUNKS_PROTOCOL, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
 import { decodeOffer, encodeOffer, readEnd, readOffer, sendEnd, sendOffer, type EndMsg, type OfferMsg } from '../protocol/transfer.ts'
@@ -21,6 +20,8 @@ import { ChunkSink } from './sink.ts'
 import { Progress } from './progress.ts'
 import { checkNoSymlinks } from './safe-path.ts'
 import { toOfferInfo, toTransferInfo } from './snapshot.ts'
+import { EmitThrottle } from './throttle.ts'
+import { checkSpace } from './space.ts'
 
 export interface TransferComponents {
   node: { peerId: PeerId, handle: (p: string, h: (s: Stream, c: Connection) => void, o?: any) => Promise<void>, dialProtocol: (t: any, p: string, o?: any) => Promise<Stream> }
@@ -39,8 +40,7 @@ export interface TransferComponents {
 const EMIT_INTERVAL_MS = 250
 const RETRY_INTERVAL_MS = 2000
 const SINK_IDLE_MS = 10_000
-/** Free space kept on top of what an offer needs, so the disk is never filled to the last byte. */
-const SPACE_MARGIN = 64 * 1024 * 1024
+const PERSIST_INTERVAL_MS = 2000
 
 export class TransferService {
   private readonly c: TransferComponents
@@ -50,8 +50,7 @@ export class TransferService {
   private sink?: ChunkSink
   private timer?: NodeJS.Timeout
   private sinkTimer?: NodeJS.Timeout
-  private readonly lastEmit = new Map<string, number>()
-  private readonly pendingEmit = new Map<string, NodeJS.Timeout>()
+  private readonly throttle = new EmitThrottle(EMIT_INTERVAL_MS, (id) => { this.publish(id) })
 
   constructor (c: TransferComponents) { this.c = c }
 
@@ -62,10 +61,17 @@ export class TransferService {
     const { node } = this.c
     await node.handle(OFFER_PROTOCOL, (s, conn) => { void this.onOffer(s, conn.remotePeer.toString()) })
     await node.handle(CHUNKS_PROTOCOL, (s, conn) => {
-      void serveChunks(s, conn.remotePeer.toString(), (id, peer) => this.senderFor(id, peer), (sender, n) => {
+      void serveChunks(s, conn.remotePeer.toString(), (id, peer) => this.senderFor(id, peer), (sender, file, n) => {
+        const served = (sender.served.get(file) ?? 0) + n
+        if (served >= (sender.offer?.files[file]?.size ?? 0)) sender.served.delete(file); else sender.served.set(file, served)
         sender.progress.add(n)
         sender.progress.wire += n
         if (sender.state === 'offered') this.setSendState(sender, 'fetching')
+        if (Date.now() - sender.persistedAt > PERSIST_INTERVAL_MS) {
+          // so a restarted sender still knows how much it had sent
+          sender.persistedAt = Date.now()
+          this.c.store.update(sender.id, { doneBytes: sender.progress.done, wireBytes: sender.progress.wire })
+        }
         this.changed(sender.id, false)
       })
     }, { maxInboundStreams: 64 })
@@ -80,7 +86,7 @@ export class TransferService {
   async stop (): Promise<void> {
     if (this.timer != null) clearInterval(this.timer)
     if (this.sinkTimer != null) clearTimeout(this.sinkTimer)
-    for (const t of this.pendingEmit.values()) clearTimeout(t)
+    this.throttle.stop()
     for (const s of this.senders.values()) s.controller.abort()
     await Promise.all([...this.receivers.values()].map(async (r) => await r.pause()))
     await this.pool?.close()
@@ -230,7 +236,7 @@ export class TransferService {
       verifyManifest({ files: offer.files, root: offer.root, totalBytes: offer.totalBytes })
       // a symlink already in the receive folder on the way to a path: refuse now, not at placement
       await checkNoSymlinks(this.c.receiveDir, offer.files.map((f) => f.path))
-      await this.checkSpace(offer.totalBytes)
+      await checkSpace(this.c.receiveDir, offer.totalBytes)
     } catch (err) {
       const fe = toFerryError(err, 'E_PROTOCOL')
       this.c.log.warn('offer refused', { peerId, code: fe.code, err: fe.message })
@@ -253,14 +259,6 @@ export class TransferService {
   private async runReceiver (r: Receiver): Promise<void> {
     await r.run()
     this.scheduleSinkRelease()
-  }
-
-  private async checkSpace (needed: number): Promise<void> {
-    const st = await statfs(this.c.receiveDir)
-    const free = Number(st.bavail) * Number(st.bsize)
-    if (free < needed + SPACE_MARGIN) {
-      throw new FerryError('E_NO_SPACE', `the receiver has ${fmt(free)} free in its receive folder, this needs ${fmt(needed)}`)
-    }
   }
 
   private newReceiver (id: string, peerId: string, offer: OfferMsg, state: string, extra: { doneBytes?: number, wireBytes?: number, resumed?: boolean } = {}): Receiver {
@@ -298,7 +296,7 @@ export class TransferService {
     const r = this.receivers.get(id)
     if (r == null || r.state !== 'offered') throw new FerryError('E_TRANSFER_NOT_FOUND', `no pending offer ${id}`)
     await checkNoSymlinks(this.c.receiveDir, r.offer.files.map((f) => f.path))
-    await this.checkSpace(r.offer.totalBytes)
+    await checkSpace(this.c.receiveDir, r.offer.totalBytes)
     r.state = 'accepted'
     this.c.store.update(id, { state: 'accepted' })
     this.c.emitOfferRemoved(id)
@@ -390,28 +388,18 @@ export class TransferService {
 
   // ---- events ---------------------------------------------------------
 
-  /** Publish a snapshot: state changes at once, progress at most every EMIT_INTERVAL_MS per transfer. */
+  /** Publish a snapshot: state changes at once, progress throttled (EmitThrottle). */
   private changed (id: string, urgent: boolean): void {
-    const now = Date.now()
-    const last = this.lastEmit.get(id) ?? 0
-    if (!urgent && now - last < EMIT_INTERVAL_MS) {
-      if (!this.pendingEmit.has(id)) {
-        this.pendingEmit.set(id, setTimeout(() => { this.pendingEmit.delete(id); this.changed(id, true) }, EMIT_INTERVAL_MS - (now - last)))
-      }
-      return
-    }
-    const t = this.pendingEmit.get(id)
-    if (t != null) { clearTimeout(t); this.pendingEmit.delete(id) }
-    this.lastEmit.set(id, now)
+    this.throttle.changed(id, urgent)
+  }
+
+  private publish (id: string): void {
     const info = this.info(id)
-    if (info != null && info.state !== 'offered' || (info != null && info.direction === 'send')) this.c.emitTransfer(info)
-    if (info != null && ['done', 'failed', 'cancelled', 'declined'].includes(info.state)) {
-      this.receivers.get(id)?.finished && this.receivers.delete(id)
-      this.lastEmit.delete(id)
+    if (info == null) return
+    if (info.state !== 'offered' || info.direction === 'send') this.c.emitTransfer(info)
+    if (['done', 'failed', 'cancelled', 'declined'].includes(info.state)) {
+      if (this.receivers.get(id)?.finished === true) this.receivers.delete(id)
+      this.throttle.forget(id)
     }
   }
-}
-
-function fmt (n: number): string {
-  return n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : `${(n / 1e6).toFixed(1)} MB`
 }

@@ -27,7 +27,7 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     wireBytes: progress?.wire ?? row.wireBytes,
     rate: progress != null && !['done', 'failed', 'cancelled', 'declined'].includes(state) ? Math.round(progress.rate) : 0,
     etaSeconds: progress != null && ['fetching', 'hashing'].includes(state) ? progress.eta : null,
-    inFlight: o.receiver != null ? inFlight(o.receiver) : [],
+    inFlight: o.receiver != null ? inFlight(o.receiver) : o.sender != null ? servedInFlight(o.sender) : [],
     root: Buffer.from(row.root).toString('hex'),
     createdAt: row.createdAt,
     finishedAt: row.finishedAt,
@@ -54,6 +54,18 @@ function inFlight (r: Receiver): FileProgress[] {
     if (f.done || f.entry.kind !== 'file' || f.bitmap.done === 0) continue
     const done = Math.min(f.entry.size, f.bitmap.done * f.entry.chunkSize)
     out.push({ path: f.entry.path, size: f.entry.size, doneBytes: done })
+    if (out.length >= MAX_IN_FLIGHT_SHOWN) break
+  }
+  return out
+}
+
+/** The sender's view: files it has served part of but not all. */
+function servedInFlight (s: Sender): FileProgress[] {
+  const out: FileProgress[] = []
+  for (const [index, done] of s.served) {
+    const f = s.offer?.files[index]
+    if (f == null || done >= f.size) continue
+    out.push({ path: f.path, size: f.size, doneBytes: done })
     if (out.length >= MAX_IN_FLIGHT_SHOWN) break
   }
   return out

@@ -5,7 +5,7 @@
 // cleanly with E_NO_SPACE; once there is room again, sending the same file
 // resumes from the part file instead of starting over.
 //
-// Sizes: the receiver wants SPACE_MARGIN (64 MiB, transfer/service.ts) free on
+// Sizes: the receiver wants SPACE_MARGIN (64 MiB, transfer/space.ts) free on
 // top of what an offer needs, so a 20 MiB tmpfs would refuse everything. A
 // 96 MiB tmpfs refuses 40 MiB (40 + 64 > 96) and takes 15 MiB (15 + 64 ≤ 96).
 
