@@ -50,6 +50,8 @@ export class Receiver {
   private controller = new AbortController()
   private running?: Promise<void>
   private lastFlush = 0
+  /** folders of the receive folder checked during this run (see finalize.ts) */
+  private knownDirs = new Set<string>()
   private readonly deps: ReceiverDeps
 
   constructor (deps: ReceiverDeps, o: { id: string, peerId: string, offer: OfferMsg, receiveDir: string, state: string, doneBytes?: number, wireBytes?: number, resumed?: boolean }) {
@@ -83,6 +85,7 @@ export class Receiver {
 
   private async doRun (): Promise<void> {
     this.controller = new AbortController()
+    this.knownDirs = new Set()
     const signal = this.controller.signal
     try {
       if (this.state === 'waiting' || this.state === 'fetching') { this.resumed = true; this.deps.store.update(this.id, { resumed: true }) }
@@ -133,7 +136,7 @@ export class Receiver {
     // the one in the (verified) manifest; this avoids hashing the bytes twice
     const root = computeFileRoot(f.entry.size, f.entry.chunkSize, f.entry.chunks)
     if (Buffer.compare(root, f.entry.fileRoot) !== 0) throw new FerryError('E_HASH_MISMATCH', `${f.entry.path}: file root does not match`)
-    f.dest = await placeFile({ root: this.receiveDir, relPath: f.entry.path, partPath: f.partPath, mtimeMs: f.entry.mtimeMs, mode: f.entry.mode })
+    f.dest = await placeFile({ root: this.receiveDir, relPath: f.entry.path, partPath: f.partPath, mtimeMs: f.entry.mtimeMs, mode: f.entry.mode, knownDirs: this.knownDirs })
     f.done = true
     this.deps.store.setFile(this.id, f.index, { done: true, dest: f.dest })
     this.deps.store.indexFile(f.dest, f.entry.fileRoot, f.entry.size, Math.floor(f.entry.mtimeMs), f.entry.chunks, f.entry.chunkSize)

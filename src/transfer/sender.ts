@@ -5,7 +5,7 @@
 // never hashes again (the receiver verifies every chunk).
 
 import type { Stream } from '@libp2p/interface'
-import { open, type FileHandle } from 'node:fs/promises'
+import { closeSync, openSync, readSync } from 'node:fs'
 import { FerryError } from '../errors.ts'
 import { FrameReader, encodeChunkHeader, readChunkRequest, sendAll, type OfferMsg } from '../protocol/transfer.ts'
 import { SEND_SLICE } from '../protocol/frames.ts'
@@ -42,30 +42,38 @@ export class Sender {
   get finished (): boolean { return ['done', 'failed', 'cancelled', 'declined'].includes(this.state) }
 }
 
-/** Reads requested chunks from one source file; keeps the file open across requests on a stream. */
+/**
+ * Reads requested chunks from one source file; keeps the file open across
+ * requests on a stream. Synchronous reads on purpose: the files were hashed
+ * moments ago, so they come from the page cache in microseconds, while the
+ * async API's thread-pool round trip per call cost more than the copy
+ * (profiled: open/read/close were a fifth of the sender's main thread on the
+ * 1,000-photo set).
+ */
 class SourceReader {
-  private handle?: FileHandle
+  private fd?: number
   private path?: string
+
   /** A fresh buffer per chunk: its slices are handed to the stream without copying and may sit in its queue. */
-  async read (path: string, offset: number, length: number): Promise<Uint8Array> {
+  read (path: string, offset: number, length: number): Uint8Array {
     if (this.path !== path) {
-      await this.close()
-      this.handle = await open(path, 'r')
+      this.close()
+      this.fd = openSync(path, 'r')
       this.path = path
     }
     const buf = Buffer.allocUnsafe(length)
     let got = 0
     while (got < length) {
-      const { bytesRead } = await this.handle!.read(buf, got, length - got, offset + got)
-      if (bytesRead === 0) throw new FerryError('E_HASH_MISMATCH', `${path} got shorter since it was offered`)
-      got += bytesRead
+      const n = readSync(this.fd!, buf, got, length - got, offset + got)
+      if (n === 0) throw new FerryError('E_HASH_MISMATCH', `${path} got shorter since it was offered`)
+      got += n
     }
     return buf
   }
 
-  async close (): Promise<void> {
-    await this.handle?.close().catch(() => {})
-    this.handle = undefined
+  close (): void {
+    if (this.fd != null) { try { closeSync(this.fd) } catch {} }
+    this.fd = undefined
     this.path = undefined
   }
 }
@@ -99,7 +107,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
         const { offset, length } = chunkRange(chunk, file.size, file.chunkSize)
         let data: Uint8Array
         try {
-          data = await source.read(src, offset, length)
+          data = source.read(src, offset, length)
         } catch (err) {
           await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length: 0, error: err }))
           return
@@ -115,6 +123,6 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
   } catch (err) {
     stream.abort(err as Error)
   } finally {
-    await source.close()
+    source.close()
   }
 }

@@ -101,9 +101,14 @@ port.on('message', (/** @type {import('./worker-messages.ts').SinkRequest} */ re
         return
       }
       case 'close': {
-        const fd = fds.get(req.path)
-        if (fd != null) {
-          fds.delete(req.path)
+        // path '' closes every descriptor (the sink is shutting down)
+        const paths = req.path === '' ? [...fds.keys()] : [req.path]
+        for (const path of paths) {
+          let fd = fds.get(path)
+          fds.delete(path)
+          // a file this worker never opened (written before a restart) is still flushed
+          if (fd == null && req.sync && path !== '') fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+          if (fd == null) continue
           try { if (req.sync) fdatasyncSync(fd) } finally { closeSync(fd) }
         }
         port.postMessage({ id: req.id, ok: true })

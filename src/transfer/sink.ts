@@ -2,7 +2,6 @@
 // and write chunks (sink-worker.js). Buffers travel to the worker and back
 // without copying (transferred), and are reused for the next chunk.
 
-import { open } from 'node:fs/promises'
 import { Worker } from 'node:worker_threads'
 import { FerryError, isErrorCode } from '../errors.ts'
 import type { SinkReply, SinkRequest } from './worker-messages.ts'
@@ -87,17 +86,18 @@ export class ChunkSink {
     return this.call({ op: 'copy', src, srcOffset, path, offset, length, expected: own(expected) })
   }
 
-  /** Flush (optionally) and close the part file in every worker. */
+  /**
+   * Flush (optionally) and close the part file in every worker. Each worker
+   * syncs through its own descriptor (fdatasync flushes the file, whichever
+   * descriptor asks); a worker that never opened the file has nothing of it.
+   */
   async closeFile (path: string, sync: boolean): Promise<void> {
-    await Promise.all(this.workers.map((_, i) => this.call({ op: 'close', path, sync: false }, i)))
-    if (sync) {
-      // any fd flushes the file's dirty pages; the workers may never have opened it
-      const fh = await open(path, 'r')
-      try { await fh.datasync() } finally { await fh.close() }
-    }
+    await Promise.all(this.workers.map((_, i) => this.call({ op: 'close', path, sync }, i)))
   }
 
   async close (): Promise<void> {
+    // descriptors opened by a worker outlive its termination: close them first
+    await Promise.all(this.workers.map((_, i) => this.call({ op: 'close', path: '', sync: false }, i).catch(() => {})))
     this.closed = true
     this.failAll(new FerryError('E_CANCELLED', 'sink closed'))
     await Promise.all(this.workers.map(async (w) => await w.terminate()))
