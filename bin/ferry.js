@@ -2,9 +2,11 @@
 // Entry point of the `ferry` command. The code is TypeScript run through
 // Node's type stripping, which needs Node >= 22.18; the project pins Node 24
 // as the npm package `node`, so when an older system Node runs this file we
-// re-run it under the pinned one instead of failing with a syntax error.
-import { spawnSync } from 'node:child_process'
+// run the CLI under the pinned one instead of failing with a syntax error,
+// forwarding signals so that stopping this process stops the daemon too.
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { constants } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -16,7 +18,9 @@ if (major < 22 || (major === 22 && minor < 18)) {
     console.error(`ferry: E_NODE_TOO_OLD: Node ${process.versions.node} cannot run ferry; run \`npm install\` in ${root} to get Node 24`)
     process.exit(1)
   }
-  const r = spawnSync(pinned, [join(root, 'src', 'cli', 'main.ts'), ...process.argv.slice(2)], { stdio: 'inherit' })
-  process.exit(r.status ?? 1)
+  const child = spawn(pinned, [join(root, 'src', 'cli', 'main.ts'), ...process.argv.slice(2)], { stdio: 'inherit' })
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => { child.kill(sig) })
+  child.on('exit', (code, signal) => { process.exit(code ?? 128 + (constants.signals[signal] ?? 1)) })
+} else {
+  await import('../src/cli/main.ts')
 }
-await import('../src/cli/main.ts')
