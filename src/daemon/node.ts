@@ -35,7 +35,7 @@ export async function createNode (init: NodeInit): Promise<FerryNode> {
     // a 2 MiB stream window (default max 16 MiB) bounds what each chunk stream
     // buffers in memory and in front of pings, and is still far above a LAN's
     // bandwidth-delay product
-    streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: 2 * 1024 * 1024 } })],
+    streamMuxers: [yamux()],
     peerDiscovery,
     nodeInfo: { name: 'ferry', version: init.version, userAgent: `ferry/${init.version}` },
     services: { identify: identify() },
