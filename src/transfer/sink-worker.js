@@ -8,7 +8,7 @@
 // Must never: write bytes whose hash did not match, or import other ferry modules.
 // @ts-check
 
-import { closeSync, fdatasyncSync, openSync, readSync, writeSync, constants } from 'node:fs'
+import { closeSync, fdatasync, openSync, readSync, writeSync, constants } from 'node:fs'
 import { parentPort } from 'node:worker_threads'
 import { hash } from 'blake3-jit'
 
@@ -103,15 +103,30 @@ port.on('message', (/** @type {import('./worker-messages.ts').SinkRequest} */ re
       case 'close': {
         // path '' closes every descriptor (the sink is shutting down)
         const paths = req.path === '' ? [...fds.keys()] : [req.path]
+        /** @type {number[]} */
+        const toSync = []
         for (const path of paths) {
           let fd = fds.get(path)
           fds.delete(path)
           // a file this worker never opened (written before a restart) is still flushed
           if (fd == null && req.sync && path !== '') fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW)
           if (fd == null) continue
-          try { if (req.sync) fdatasyncSync(fd) } finally { closeSync(fd) }
+          if (req.sync) toSync.push(fd); else closeSync(fd)
         }
-        port.postMessage({ id: req.id, ok: true })
+        if (toSync.length === 0) { port.postMessage({ id: req.id, ok: true }); return }
+        // fdatasync waits for the disk: run it on the thread pool so this
+        // worker keeps verifying and writing other files' chunks meanwhile
+        let left = toSync.length
+        /** @type {any} */
+        let failed = null
+        for (const fd of toSync) {
+          fdatasync(fd, (err) => {
+            try { closeSync(fd) } catch {}
+            if (err != null) failed = err
+            if (--left > 0) return
+            port.postMessage(failed == null ? { id: req.id, ok: true } : { id: req.id, ok: false, code: errorCode(failed), message: String(failed.message) })
+          })
+        }
       }
     }
   } catch (err) {
