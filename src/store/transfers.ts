@@ -62,8 +62,17 @@ export class TransferStore {
     return r == null ? undefined : toRow(r)
   }
 
+  /**
+   * A row without its manifest and source list, which can be megabytes: for
+   * the snapshots published several times a second and for listings.
+   */
+  summary (id: string): TransferRow | undefined {
+    const r = this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM transfers WHERE id = ?`).get(id)
+    return r == null ? undefined : toRow(r)
+  }
+
   list (limit = 200): TransferRow[] {
-    return this.db.prepare('SELECT * FROM transfers ORDER BY created_at DESC LIMIT ?').all(limit).map(toRow)
+    return this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM transfers ORDER BY created_at DESC LIMIT ?`).all(limit).map(toRow)
   }
 
   unfinished (): TransferRow[] {
@@ -127,6 +136,10 @@ export class TransferStore {
     this.db.prepare('DELETE FROM file_index WHERE path = ?').run(path)
   }
 }
+
+const SUMMARY_COLUMNS = `id, direction, peer_id, peer_name, state, root, x'' AS offer, NULL AS sources, total_bytes,
+  done_bytes, wire_bytes, receive_dir, error_code, error_message, receipt_sig, receipt_verified, resumed, created_at,
+  finished_at, file_count`
 
 function toRow (r: any): TransferRow {
   return {

@@ -110,7 +110,7 @@ export class TransferService {
   }
 
   info (id: string): TransferInfo | undefined {
-    const row = this.c.store.get(id)
+    const row = this.c.store.summary(id)
     if (row == null) return undefined
     return toTransferInfo({ row, sender: this.senders.get(id), receiver: this.receivers.get(id), peerName: this.c.peerName(row.peerId) })
   }
@@ -231,7 +231,7 @@ export class TransferService {
     const id = Buffer.from(offer.transferId).toString('hex')
     try {
       if (offer.transferId.length !== 16) throw new FerryError('E_PROTOCOL', 'transfer id must be 16 bytes')
-      const existing = this.c.store.get(id)
+      const existing = this.c.store.summary(id)
       if (existing != null) throw new FerryError('E_PROTOCOL', 'transfer id already used')
       verifyManifest({ files: offer.files, root: offer.root, totalBytes: offer.totalBytes })
       // a symlink already in the receive folder on the way to a path: refuse now, not at placement
@@ -330,7 +330,7 @@ export class TransferService {
   /** A TransferEnd from the peer: the receiver's receipt, or a cancel/failure from either side. */
   private async onEnd (peerId: string, end: EndMsg): Promise<void> {
     const id = Buffer.from(end.transferId).toString('hex')
-    const row = this.c.store.get(id)
+    const row = this.c.store.summary(id)
     if (row == null || row.peerId !== peerId) throw new FerryError('E_TRANSFER_NOT_FOUND', 'no such transfer for you')
     if (row.direction === 'receive') {
       const r = this.receivers.get(id)
