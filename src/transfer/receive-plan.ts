@@ -23,10 +23,6 @@ export interface FileState {
 
 export interface Plan { files: FileState[], queue: Array<{ file: number, chunk: number }>, haveBytes: number }
 
-function same (a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i])
-}
-
 export async function planReceive (o: {
   transferId: string
   files: OfferFile[]
@@ -68,7 +64,7 @@ export async function planReceive (o: {
 async function alreadyInPlace (receiveDir: string, entry: OfferFile, store: TransferStore): Promise<boolean> {
   const path = join(receiveDir, entry.path)
   const known = store.indexedFile(path)
-  if (known == null || known.size !== entry.size || !same(known.fileRoot, entry.fileRoot)) return false
+  if (known == null || known.size !== entry.size || Buffer.compare(known.fileRoot, entry.fileRoot) !== 0) return false
   const st = await stat(path).catch(() => undefined)
   return st != null && st.isFile() && st.size === entry.size && Math.floor(st.mtimeMs) === known.mtimeMs
 }

@@ -3,7 +3,8 @@
 import { connectControl } from '../../daemon/control/client.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
 import { homeOf, parse } from '../args.ts'
-import { ago, duration, printJson, table } from '../output.ts'
+import { formatAgo } from '../../tui/format.ts'
+import { duration, printJson, table } from '../output.ts'
 
 export const statusHelp = `Usage: ferry status [--json] [--home DIR]
 
@@ -38,7 +39,7 @@ export async function peers (argv: string[]): Promise<number> {
     if (list.length === 0) { process.stdout.write('no peers seen yet\n'); return 0 }
     const rows = [['NAME', 'PEER ID', 'STATE', 'PAIRED', 'LAST SEEN']]
     for (const p of list) {
-      rows.push([sanitizeForDisplay(p.name) || '?', p.peerId, p.online ? 'online' : 'offline', p.paired ? 'yes' : 'no', p.online ? 'now' : ago(p.lastSeen)])
+      rows.push([sanitizeForDisplay(p.name) || '?', p.peerId, p.online ? 'online' : 'offline', p.paired ? 'yes' : 'no', p.online ? 'now' : formatAgo(p.lastSeen, Date.now())])
     }
     process.stdout.write(table(rows))
     return 0

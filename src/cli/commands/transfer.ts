@@ -6,8 +6,9 @@ import { connectControl } from '../../daemon/control/client.ts'
 import type { TransferInfo, OfferInfo } from '../../daemon/control/types.ts'
 import { FerryError, sanitizeForDisplay } from '../../errors.ts'
 import { homeOf, parse } from '../args.ts'
-import { ago, printJson, table, UsageError } from '../output.ts'
-import { LineProgress, fmtBytes, fmtRate, progressLine, wantsLive } from '../progress.ts'
+import { printJson, table, UsageError } from '../output.ts'
+import { LineProgress, progressLine, wantsLive } from '../progress.ts'
+import { formatAgo, formatBytes, formatRate } from '../../tui/format.ts'
 
 const FINAL = ['done', 'failed', 'cancelled', 'declined']
 
@@ -62,8 +63,8 @@ export async function send (argv: string[]): Promise<number> {
       printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, wireBytes: t.wireBytes, seconds, root: t.root, receipt: t.receipt })
       return 0
     }
-    const summary = `sent ${t.files} item(s), ${fmtBytes(t.totalBytes)} to ${sanitizeForDisplay(t.peerName)} in ${seconds.toFixed(1)} s ` +
-      `(${fmtBytes(t.wireBytes)} on the wire); receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}`
+    const summary = `sent ${t.files} item(s), ${formatBytes(t.totalBytes)} to ${sanitizeForDisplay(t.peerName)} in ${seconds.toFixed(1)} s ` +
+      `(${formatBytes(t.wireBytes)} on the wire); receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}`
     if (live != null) await live.done(t, summary)
     else process.stdout.write(summary + '\n')
     return 0
@@ -93,8 +94,8 @@ export async function transfers (argv: string[]): Promise<number> {
     const rows = [['ID', 'DIR', 'PEER', 'STATE', 'PROGRESS', 'RATE', 'RECEIPT', 'WHEN']]
     for (const t of list) {
       rows.push([t.id.slice(0, 8), t.direction === 'send' ? 'out' : 'in', sanitizeForDisplay(t.peerName).slice(0, 20) || t.peerId.slice(-8),
-        t.state + (t.error != null ? ` ${t.error.code}` : ''), `${fmtBytes(t.doneBytes)}/${fmtBytes(t.totalBytes)}`,
-        FINAL.includes(t.state) ? '' : fmtRate(t.rate), t.receipt != null ? (t.receipt.verified ? 'verified' : 'signed') : '', ago(t.createdAt)])
+        t.state + (t.error != null ? ` ${t.error.code}` : ''), `${formatBytes(t.doneBytes)}/${formatBytes(t.totalBytes)}`,
+        FINAL.includes(t.state) ? '' : formatRate(t.rate), t.receipt != null ? (t.receipt.verified ? 'verified' : 'signed') : '', formatAgo(t.createdAt, Date.now())])
     }
     process.stdout.write(table(rows))
     return 0
@@ -115,7 +116,7 @@ export async function offers (argv: string[]): Promise<number> {
     if (values.json === true) { printJson(list); return 0 }
     if (list.length === 0) { process.stdout.write('no pending offers\n'); return 0 }
     const rows = [['ID', 'FROM', 'FILES', 'SIZE', 'NAMES']]
-    for (const o of list) rows.push([o.id.slice(0, 8), sanitizeForDisplay(o.peerName), String(o.files), fmtBytes(o.totalBytes), o.names.map(sanitizeForDisplay).join(', ').slice(0, 60)])
+    for (const o of list) rows.push([o.id.slice(0, 8), sanitizeForDisplay(o.peerName), String(o.files), formatBytes(o.totalBytes), o.names.map(sanitizeForDisplay).join(', ').slice(0, 60)])
     process.stdout.write(table(rows))
     return 0
   } finally { client.close() }
