@@ -10,9 +10,10 @@ import { fileURLToPath } from 'node:url'
 import { check, run, startLogged, startPiped, stopChild, waitExit, waitFor, type RunResult } from './proc.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-/** Node 24 from the project (type stripping); the system `node` may be older. */
+/** Node 24 from the project; the system `node` may be older. */
 const NODE = join(ROOT, 'node_modules', '.bin', 'node')
-const MAIN = join(ROOT, 'src', 'cli', 'main.ts')
+/** The compiled CLI, as `npm start` and `ferry` run it (`npm run bench` builds it first). */
+const MAIN = join(ROOT, 'dist', 'cli', 'main.js')
 const PORT = 4774
 const RSS_SAMPLE_MS = 200
 /** Clock ticks per second for /proc/PID/stat times (`getconf CLK_TCK`; 100 on Linux x86-64). */

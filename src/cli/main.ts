@@ -3,6 +3,7 @@
 
 import { printError, UsageError } from './output.ts'
 import { VERSION } from '../version.ts'
+import { reexecWithDaemonFlags } from './daemon-flags.ts'
 
 type Run = (argv: string[]) => Promise<number>
 
@@ -36,6 +37,7 @@ export async function main (argv: string[]): Promise<number> {
   if (cmd === '--version') { process.stdout.write(VERSION + '\n'); return 0 }
   const entry = COMMANDS.find(([name]) => name === cmd)
   if (entry == null) return printError(new UsageError(`unknown command "${cmd}"; run \`ferry --help\``))
+  if (cmd === 'daemon') reexecWithDaemonFlags()
   try {
     return await (await entry[2]())(rest)
   } catch (err) {

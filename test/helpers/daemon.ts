@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const MAIN = join(ROOT, 'src', 'cli', 'main.ts')
+/** The compiled CLI that `npm start` and `ferry` run (built by `npm test` before vitest starts). */
+export const BUILT_MAIN = join(ROOT, 'dist', 'cli', 'main.js')
 const NODE = process.execPath
 /** A daemon boots in ~1 s on an idle box, but much slower on a loaded 2-core CI machine; only a hang should fail here. */
 const BOOT_TIMEOUT_MS = Number(process.env.FERRY_TEST_BOOT_MS ?? 60_000)
@@ -25,6 +27,8 @@ export interface DaemonOpts {
   netns?: string
   extraArgs?: string[]
   env?: Record<string, string>
+  /** the daemon's entry point: the TypeScript sources (default) or BUILT_MAIN */
+  main?: string
 }
 
 export interface TestDaemon {
@@ -90,7 +94,7 @@ export async function waitFor<T> (fn: () => Promise<T | undefined | false> | T |
 export async function startDaemon (opts: DaemonOpts): Promise<TestDaemon> {
   const home = opts.home ?? await tempDir(`ferry-${opts.name}-`)
   const receiveDir = opts.receiveDir ?? join(home, 'received')
-  const args = [MAIN, 'daemon', '--home', home, '--name', opts.name, '--receive-dir', receiveDir,
+  const args = [opts.main ?? MAIN, 'daemon', '--home', home, '--name', opts.name, '--receive-dir', receiveDir,
     '--listen', opts.listen ?? '/ip4/127.0.0.1/tcp/0', ...(opts.extraArgs ?? [])]
   if (opts.mdns !== true) args.push('--no-mdns')
   for (const p of opts.peers ?? []) args.push('--peer', p)

@@ -2,10 +2,12 @@
 // processes, the real CLI, real sockets.
 
 import { afterAll, describe, expect, it } from 'vitest'
-import { stat, writeFile } from 'node:fs/promises'
+import { readFile, stat, writeFile } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { cleanupAll, peersOf, runCli, startDaemon, tempDir, waitFor } from '../helpers/daemon.ts'
+import { BUILT_MAIN, ROOT, cleanupAll, peersOf, runCli, startDaemon, tempDir, waitFor } from '../helpers/daemon.ts'
+import { DAEMON_V8_FLAGS } from '../../src/cli/daemon-flags.ts'
 
 afterAll(cleanupAll)
 
@@ -40,6 +42,22 @@ describe('daemon foundation', () => {
     const a2 = await a.restart()
     expect(a2.peerId).toBe(a.peerId)
     await a2.stop()
+  })
+
+  it('the built daemon (dist/) re-executes itself in place with its V8 flags: same PID, flags on its command line', async () => {
+    const a = await startDaemon({ name: 'built', main: BUILT_MAIN })
+    const st = JSON.parse((await a.cli(['status', '--json'])).stdout)
+    expect(st.pid).toBe(a.proc.pid) // execve, not a child: signals and supervisors reach the daemon itself
+    const argv = (await readFile(`/proc/${st.pid}/cmdline`, 'utf8')).split('\0')
+    for (const f of DAEMON_V8_FLAGS) expect(argv).toContain(f)
+    expect(argv).toContain(BUILT_MAIN)
+    await a.stop()
+    expect(a.proc.exitCode).toBe(0)
+  })
+
+  it('bin/ferry.js (the installed `ferry` command) starts the CLI', async () => {
+    const out = execFileSync(process.execPath, [join(ROOT, 'bin', 'ferry.js'), '--version'], { encoding: 'utf8' })
+    expect(out.trim()).toBe(JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')).version)
   })
 
   it('refuses a second daemon on the same home with E_DAEMON_RUNNING, and replaces a stale socket after kill -9', async () => {

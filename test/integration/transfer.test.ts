@@ -12,7 +12,7 @@ import { connectControl, type ControlClient } from '../../src/daemon/control/cli
 import type { OfferInfo, TransferInfo } from '../../src/daemon/control/types.ts'
 import { MIN_CHUNK_SIZE, chunkSizeFor } from '../../src/transfer/index.ts'
 import { receiptPayload } from '../../src/transfer/receiver.ts'
-import { cleanupAll, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, type CliResult, type TestDaemon } from '../helpers/daemon.ts'
+import { BUILT_MAIN, cleanupAll, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, type CliResult, type TestDaemon } from '../helpers/daemon.ts'
 import { asObject, digestFile, snapshotTree, writeRandomFile, type TreeEntry } from '../helpers/files.ts'
 
 afterAll(cleanupAll)
@@ -29,8 +29,10 @@ let b: TestDaemon // receiver, paired with a
 let c: TestDaemon // linked to a, never paired
 
 beforeAll(async () => {
-  a = await startDaemon({ name: 'alpha' })
-  ;[b, c] = await Promise.all([startDaemon({ name: 'beta', peers: [a.addr] }), startDaemon({ name: 'gamma', peers: [a.addr] })])
+  // alpha and beta run the compiled build, as `npm start` and `ferry` do (the
+  // other test files run the TypeScript sources)
+  a = await startDaemon({ name: 'alpha', main: BUILT_MAIN })
+  ;[b, c] = await Promise.all([startDaemon({ name: 'beta', peers: [a.addr], main: BUILT_MAIN }), startDaemon({ name: 'gamma', peers: [a.addr] })])
   await pairDaemons(a, b)
 })
 
