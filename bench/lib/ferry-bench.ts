@@ -22,11 +22,11 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
  * Re-send allowance after a crash: one chunk per open file, plus what the
  * receiver's pull pipeline can have in flight, per chunk stream: the
  * requests it keeps outstanding (each up to BATCH_BYTES) and the chunks read
- * but not yet verified and written (WRITES_IN_FLIGHT). The numbers are read
+ * but not yet verified and written (WRITE_BYTES_IN_FLIGHT, at least one chunk). The numbers are read
  * from the code under test (src/transfer/fetch.ts, receiver.ts), so the
  * allowance follows it; they are recorded with the result.
  */
-export interface Pipeline { streams: number, batchBytes: number, requestsAhead: number, writesInFlight: number }
+export interface Pipeline { streams: number, batchBytes: number, requestsAhead: number, writeBytesInFlight: number }
 export function pipelineOfSource (): Pipeline {
   const src = (f: string): string => readFileSync(join(ROOT, 'src', 'transfer', f), 'utf8')
   const constant = (text: string, name: string, fallback?: number): number => {
@@ -35,10 +35,10 @@ export function pipelineOfSource (): Pipeline {
     return expr.split('*').reduce((a, b) => a * Number(b.trim()), 1)
   }
   const fetch = src('fetch.ts')
-  return { streams: constant(src('receiver.ts'), 'CHUNK_STREAMS'), batchBytes: constant(fetch, 'BATCH_BYTES'), requestsAhead: constant(fetch, 'REQUESTS_AHEAD', 1), writesInFlight: constant(fetch, 'WRITES_IN_FLIGHT') }
+  return { streams: constant(src('receiver.ts'), 'CHUNK_STREAMS'), batchBytes: constant(fetch, 'BATCH_BYTES'), requestsAhead: constant(fetch, 'REQUESTS_AHEAD', 1), writeBytesInFlight: constant(fetch, 'WRITE_BYTES_IN_FLIGHT') }
 }
 export function resendAllowance (chunkSize: number, p: Pipeline, openFiles = 1): number {
-  return openFiles * chunkSize + p.streams * (p.requestsAhead * Math.max(p.batchBytes, chunkSize) + p.writesInFlight * chunkSize)
+  return openFiles * chunkSize + p.streams * (p.requestsAhead * Math.max(p.batchBytes, chunkSize) + Math.max(p.writeBytesInFlight, chunkSize))
 }
 /** ferry's chunk-size rule (src/transfer/chunking.ts): at most 2,000 chunks, 256 KiB–16 MiB, power of two. */
 export function chunkSizeFor (size: number): number {

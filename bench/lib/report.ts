@@ -155,7 +155,7 @@ function allowanceText (l: Line): string {
   const p = l.pipeline
   if (p == null) return 'one chunk per open file + in flight'
   const req = p.requestsAhead > 1 ? `${p.requestsAhead} requests of ${mib(Math.max(p.batchBytes, l.chunk_size))}` : `1 request of ${mib(Math.max(p.batchBytes, l.chunk_size))}`
-  return `1 chunk + ${p.streams} streams × (${req} + ${p.writesInFlight} chunks being written)`
+  return `1 chunk + ${p.streams} streams × (${req} + ${mib(Math.max(p.writeBytesInFlight, l.chunk_size))} being written)`
 }
 
 function detailTable (lines: Line[], rates: string[]): string[] {

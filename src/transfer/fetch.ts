@@ -14,8 +14,14 @@ import type { ChunkSink } from './sink.ts'
 /** Bytes asked for in one request: big enough to keep the pipe full, small enough to share among streams. */
 export const BATCH_BYTES = 4 * 1024 * 1024
 const MAX_BAD_CHUNKS = 3
-/** Writes in flight per stream, so reading the next chunk overlaps verifying the last. */
-export const WRITES_IN_FLIGHT = 4
+/**
+ * Chunk bytes per stream handed to the sink and not yet verified and
+ * written, so that reading the next chunk overlaps verifying the last; at
+ * least one chunk whatever its size. Bounded in bytes, not in chunks, so the
+ * memory a transfer holds does not grow with the chunk size (8 MiB chunks
+ * for a 10 GiB file).
+ */
+export const WRITE_BYTES_IN_FLIGHT = 4 * 1024 * 1024
 /** Requests outstanding per stream (the batch being read and one ahead). Exported for the resume test's bound. */
 export const REQUESTS_AHEAD = 2
 
@@ -62,6 +68,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
   const stream = await ctx.openStream()
   const reader = new FrameReader(stream)
   const inFlight = new Set<Promise<void>>()
+  let inFlightBytes = 0
   // requests run one batch ahead: the sender starts reading the next batch
   // while we still receive this one, so the pipe never drains between batches
   const requested: Array<Array<{ file: number, chunk: number }>> = []
@@ -87,6 +94,8 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
         if (h.fileIndex !== fileIndex || h.chunk !== want.chunk || h.length !== length) {
           throw new FerryError('E_PROTOCOL', `sender answered with chunk ${h.fileIndex}/${h.chunk} (${h.length} B), expected ${fileIndex}/${want.chunk} (${length} B)`)
         }
+        // room for this chunk among the writes in flight (always for the first)
+        while (inFlight.size > 0 && inFlightBytes + length > WRITE_BYTES_IN_FLIGHT) await Promise.race(inFlight)
         const buf = ctx.sink.buffer(fs.entry.chunkSize)
         await reader.readInto(buf.subarray(0, length), ctx.signal)
         ctx.onWire(length)
@@ -100,10 +109,10 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
             if (n >= MAX_BAD_CHUNKS) throw new FerryError('E_HASH_MISMATCH', `chunk ${want.chunk} of ${fs.entry.path} failed verification ${n} times; the sender's file may have changed`)
             ctx.queue.push(want) // ask again
           }
-        ).finally(() => { inFlight.delete(p) })
-        p.catch(() => {}) // handled by the Promise.race / Promise.all below; never an unhandled rejection
+        ).finally(() => { inFlight.delete(p); inFlightBytes -= length })
+        p.catch(() => {}) // handled by the Promise.race / Promise.all; never an unhandled rejection
         inFlight.add(p)
-        if (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight)
+        inFlightBytes += length
       }
       // only now: while a batch is read, just one more is outstanding (REQUESTS_AHEAD
       // in all); refilling before reading would keep three in flight per stream

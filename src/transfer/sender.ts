@@ -12,6 +12,9 @@ import { SEND_SLICE } from '../protocol/frames.ts'
 import { chunkRange } from './chunking.ts'
 import { Progress } from './progress.ts'
 
+/** Largest single read from a source file (chunks are 256 KiB–16 MiB). */
+const READ_SLICE = 1024 * 1024
+
 export class Sender {
   readonly id: string
   readonly peerId: string
@@ -54,7 +57,7 @@ class SourceReader {
   private fd?: number
   private path?: string
 
-  /** A fresh buffer per chunk: its slices are handed to the stream without copying and may sit in its queue. */
+  /** A fresh buffer per read: its slices are handed to the stream without copying and may sit in its queue. */
   read (path: string, offset: number, length: number): Uint8Array {
     if (this.path !== path) {
       this.close()
@@ -105,16 +108,24 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
           return
         }
         const { offset, length } = chunkRange(chunk, file.size, file.chunkSize)
+        // read in slices of at most READ_SLICE: an 8 or 16 MiB chunk (files
+        // over 8 GB) need not sit in memory whole while the stream drains.
+        // The first slice is read before the header, so a missing or
+        // unreadable file is answered with an error instead of a chunk.
         let data: Uint8Array
         try {
-          data = source.read(src, offset, length)
+          data = source.read(src, offset, Math.min(READ_SLICE, length))
         } catch (err) {
           await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length: 0, error: err }))
           return
         }
         await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length }))
-        for (let o = 0; o < length; o += SEND_SLICE) {
-          await sendAll(stream, data.subarray(o, Math.min(o + SEND_SLICE, length)))
+        for (let at = 0; at < length;) {
+          if (at > 0) data = source.read(src, offset + at, Math.min(READ_SLICE, length - at)) // throws: the stream is aborted below
+          for (let o = 0; o < data.length; o += SEND_SLICE) {
+            await sendAll(stream, data.subarray(o, Math.min(o + SEND_SLICE, data.length)))
+          }
+          at += data.length
         }
         onSent(sender, req.fileIndex, length)
       }

@@ -6,6 +6,9 @@ import { Worker } from 'node:worker_threads'
 import { FerryError, isErrorCode } from '../errors.ts'
 import type { SinkReply, SinkRequest } from './worker-messages.ts'
 
+/** Chunk buffers kept for reuse, per chunk size (3 streams × 4 MiB in flight, and the chunks being read). */
+const SPARE_BYTES = 16 * 1024 * 1024
+
 type Req = SinkRequest extends infer R ? R extends { id: number } ? Omit<R, 'id'> : never : never
 interface Pending { resolve: (r: SinkReply) => void, reject: (e: Error) => void }
 
@@ -42,7 +45,8 @@ export class ChunkSink {
     this.pending.delete(r.id)
     if (r.data != null) {
       const list = this.spare.get(r.data.length) ?? []
-      if (list.length < 8) list.push(r.data)
+      // enough spares for every stream's writes in flight, within SPARE_BYTES
+      if ((list.length + 1) * r.data.length <= SPARE_BYTES) list.push(r.data)
       this.spare.set(r.data.length, list)
     }
     p.resolve(r)

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { connectControl } from '../../src/daemon/control/client.ts'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
 import { chunkSizeFor } from '../../src/transfer/index.ts'
-import { BATCH_BYTES, REQUESTS_AHEAD, WRITES_IN_FLIGHT } from '../../src/transfer/fetch.ts'
+import { BATCH_BYTES, REQUESTS_AHEAD, WRITE_BYTES_IN_FLIGHT } from '../../src/transfer/fetch.ts'
 import { CHUNK_STREAMS } from '../../src/transfer/receiver.ts'
 import { cleanupAll, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, type CliResult, type TestDaemon } from '../helpers/daemon.ts'
 import { digestFile, writeRandomFile, type Digest } from '../helpers/files.ts'
@@ -38,15 +38,14 @@ const HOOK_TIMEOUT = 120_000
 //   only once the current batch has been read. So at most 2 batches per stream
 //   are asked for and not yet read.
 // - A chunk that was read goes to the sink (verify, then pwrite in a worker
-//   thread); at most WRITES_IN_FLIGHT (4) per stream are pending. They die
-//   with the process too.
+//   thread); at most WRITE_BYTES_IN_FLIGHT (4 MiB, at least one chunk) per
+//   stream are pending. They die with the process too.
 // - Everything written before the kill is kept: on restart the receiver
 //   re-plans from the part file, keeping the chunks recorded in its bitmap
 //   and verifying against its BLAKE3 hash every other chunk below the part
 //   file's end (so chunks written but not yet recorded are not fetched again).
-// So re-sent bytes ≤ streams × (2 batches + 4 chunks) = 3 × (8 MiB + 1 MiB) = 27 MiB.
-// (Without pipelining it would be 3 × (4 MiB + 1 MiB) = 15 MiB.)
-const RESEND_BOUND = CHUNK_STREAMS * (REQUESTS_AHEAD * BATCH_BYTES + WRITES_IN_FLIGHT * CHUNK)
+// So re-sent bytes ≤ streams × (2 batches + 4 MiB) = 3 × (8 MiB + 4 MiB) = 36 MiB.
+const RESEND_BOUND = CHUNK_STREAMS * (REQUESTS_AHEAD * Math.max(BATCH_BYTES, CHUNK) + Math.max(WRITE_BYTES_IN_FLIGHT, CHUNK))
 
 let a: TestDaemon // sender
 let b: TestDaemon // receiver, started with --peer a (redials a whenever a is offline)
