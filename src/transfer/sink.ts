@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads'
 import { FerryError, isErrorCode } from '../errors.ts'
 import type { SinkReply, SinkRequest } from './worker-messages.ts'
 
-/** Chunk buffers kept for reuse, per chunk size (3 streams × 4 MiB in flight, and the chunks being read). */
+/** Chunk buffers kept for reuse, per chunk size (3 streams × 2 MiB of writes in flight, and the chunks being read). */
 const SPARE_BYTES = 16 * 1024 * 1024
 
 type Req = SinkRequest extends infer R ? R extends { id: number } ? Omit<R, 'id'> : never : never

@@ -32,19 +32,19 @@ const HOOK_TIMEOUT = 120_000
 // - The sender serves only chunks it was asked for, and counts a chunk in its
 //   wireBytes once all of its bytes are queued on the stream.
 // - Each of the CHUNK_STREAMS (3) streams asks for one file's chunks in
-//   batches of BATCH_BYTES (4 MiB = 16 chunks of 256 KiB here; takeBatch
-//   stops at 4 MiB). Requests are pipelined REQUESTS_AHEAD (2) deep: while a
+//   batches of BATCH_BYTES (1 MiB = 4 chunks of 256 KiB here; takeBatch
+//   stops at 1 MiB). Requests are pipelined REQUESTS_AHEAD (2) deep: while a
 //   batch is read, the next one is already asked for, and the one after that
 //   only once the current batch has been read. So at most 2 batches per stream
 //   are asked for and not yet read.
 // - A chunk that was read goes to the sink (verify, then pwrite in a worker
-//   thread); at most WRITE_BYTES_IN_FLIGHT (4 MiB, at least one chunk) per
+//   thread); at most WRITE_BYTES_IN_FLIGHT (2 MiB, at least one chunk) per
 //   stream are pending. They die with the process too.
 // - Everything written before the kill is kept: on restart the receiver
 //   re-plans from the part file, keeping the chunks recorded in its bitmap
 //   and verifying against its BLAKE3 hash every other chunk below the part
 //   file's end (so chunks written but not yet recorded are not fetched again).
-// So re-sent bytes ≤ streams × (2 batches + 4 MiB) = 3 × (8 MiB + 4 MiB) = 36 MiB.
+// So re-sent bytes ≤ streams × (2 batches + 2 MiB) = 3 × (2 MiB + 2 MiB) = 12 MiB.
 const RESEND_BOUND = CHUNK_STREAMS * (REQUESTS_AHEAD * Math.max(BATCH_BYTES, CHUNK) + Math.max(WRITE_BYTES_IN_FLIGHT, CHUNK))
 
 let a: TestDaemon // sender
