@@ -4,13 +4,13 @@
 // Owns: reading byte ranges of one file into a reused buffer and hashing them
 // with BLAKE3, and hashing buffers posted to it. File bytes never leave this
 // thread; only 32-byte digests go back.
-// Must never: write to the file system, import other ferry modules, or let an
+// Must never: write to the file system, import ferry modules other than blake3.js (a leaf), or let an
 // exception escape (every failure is an `error` reply with a ferry error code).
 // @ts-check
 
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
 import { parentPort } from 'node:worker_threads'
-import { hash } from 'blake3-jit'
+import { hash } from './blake3.js'
 
 if (parentPort === null) throw new Error('hash-worker.js must run in a worker thread')
 const port = parentPort

@@ -5,12 +5,12 @@
 // then writing it at its offset in a part file; verifying ranges already on
 // disk (resume); copying verified ranges from local files (dedup); flushing
 // and closing part files. Keeps the main thread free for the network.
-// Must never: write bytes whose hash did not match, or import other ferry modules.
+// Must never: write bytes whose hash did not match, or import ferry modules other than blake3.js (a leaf).
 // @ts-check
 
 import { closeSync, fdatasync, openSync, readSync, writeSync, constants } from 'node:fs'
 import { parentPort } from 'node:worker_threads'
-import { hash } from 'blake3-jit'
+import { hash } from './blake3.js'
 
 if (parentPort === null) throw new Error('sink-worker.js must run in a worker thread')
 const port = parentPort

@@ -8,6 +8,8 @@ import { randomBytes } from 'node:crypto'
 import { hash as blake3Wasm } from 'blake3-wasm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MIN_CHUNK_SIZE, blake3, createHashPool } from '../../src/transfer/index.ts'
+import { implementation } from '../../src/transfer/blake3.js'
+import { hash as jitHash } from 'blake3-jit'
 import type { HashPool } from '../../src/transfer/index.ts'
 
 const EMPTY = 'af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262'
@@ -41,6 +43,21 @@ describe('digests', () => {
     const expected = hex(wasmHash(data))
     expect(hex(blake3(data))).toBe(expected)
     expect(hex(await pool.hash(data))).toBe(expected)
+  })
+
+  it.each(LENGTHS)('blake3-jit, the fallback where no native binary loads, agrees too on %i bytes', (n) => {
+    const data = randomBytes(n)
+    expect(hex(jitHash(data))).toBe(hex(wasmHash(data)))
+  })
+
+  it.runIf(process.platform === 'linux' && process.arch === 'x64')('uses the native BLAKE3 (@napi-rs/blake-hash) on linux-x64, where it ships a binary', () => {
+    expect(implementation).toBe('@napi-rs/blake-hash')
+  })
+
+  it('returns a digest in its own 32-byte buffer (posting it to a thread copies 32 bytes, not a slab)', () => {
+    const d = blake3(randomBytes(5000))
+    expect(d.byteLength).toBe(32)
+    expect(d.buffer.byteLength).toBe(32)
   })
 
   it('hashes many buffers concurrently, each to its own digest', async () => {
