@@ -8,9 +8,6 @@ import { Uint8ArrayList } from 'uint8arraylist'
 import { FerryError } from '../errors.ts'
 
 const MAX_VARINT_BYTES = 5
-/** Slice size for payload sends: 64–256 KiB is the sweet spot for noise+yamux (notes/libp2p-throughput.md). */
-export const SEND_SLICE = 256 * 1024
-
 export class FrameReader {
   private readonly it: AsyncIterator<Uint8Array | Uint8ArrayList>
   private readonly buf = new Uint8ArrayList()

@@ -21,8 +21,12 @@ afterAll(() => { if (numbers.length > 0) console.log(numbers.join('\n')) })
 
 const KiB = 1024
 const MiB = 1024 * KiB
-/** Big enough that a send lasts a few seconds on loopback, so it can be cancelled mid-way. */
-const CANCEL_SIZE = 300 * MiB
+/**
+ * Big enough that a send lasts several seconds on loopback (~150 MB/s), so a
+ * `ferry cancel` (a CLI process: ~0.5 s to start on a busy box) lands
+ * mid-way. 300 MiB was no longer enough: the receiver finished first.
+ */
+const CANCEL_SIZE = 1024 * MiB
 
 let a: TestDaemon // sender
 let b: TestDaemon // receiver, paired with a
