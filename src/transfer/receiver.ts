@@ -169,6 +169,12 @@ export class Receiver {
     this.flush()
     if (this.finished) return
     if (fe.code === 'E_CANCELLED' && this.state === 'cancelled') return
+    // the sender's answer to a chunk request: it cancelled (its cancel
+    // message may arrive after this, and is then ignored)
+    if (fe.code === 'E_CANCELLED' && !this.controller.signal.aborted) {
+      this.setState('cancelled', fe)
+      return
+    }
     // the peer went away or the link dropped: wait and resume by itself
     if (isTransient(fe) && !this.controller.signal.aborted) {
       this.deps.log.info('transfer interrupted; will resume', { id: this.id, err: fe.message })
