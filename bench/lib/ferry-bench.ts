@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { FerryDaemon, pair, removeTree, type Memory, type SendResult, type TransferRow } from './ferry.ts'
 import { RECEIVER, SENDER, syncFs, verify, vethTx, loadavg, type Dataset } from './lab.ts'
 import { sleep, waitFor } from './proc.ts'
+import { chunkSizeFor } from '../../src/transfer/chunking.ts'
 
 /** Per-run limits (every wait in the bench is bounded). */
 const SEND_TIMEOUT_MS = 15 * 60_000
@@ -40,12 +41,8 @@ export function pipelineOfSource (): Pipeline {
 export function resendAllowance (chunkSize: number, p: Pipeline, openFiles = 1): number {
   return openFiles * chunkSize + p.streams * (p.requestsAhead * Math.max(p.batchBytes, chunkSize) + Math.max(p.writeBytesInFlight, chunkSize))
 }
-/** ferry's chunk-size rule (src/transfer/chunking.ts): at most 2,000 chunks, 256 KiB–16 MiB, power of two. */
-export function chunkSizeFor (size: number): number {
-  let c = 256 * 1024
-  while (c < 16 * 1024 * 1024 && size > 2000 * c) c *= 2
-  return c
-}
+/** ferry's chunk-size rule, from the code under test. */
+export { chunkSizeFor }
 
 export type Recorder = (line: { [k: string]: unknown }) => void
 

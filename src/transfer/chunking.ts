@@ -6,24 +6,33 @@
 //
 // Chunk-size rule (same idea as Syncthing's block size, with 2,000 chunks):
 //   chunkSizeFor(size) = the smallest power of two c with
-//     MIN_CHUNK_SIZE (256 KiB) <= c <= MAX_CHUNK_SIZE (16 MiB)
+//     MIN_CHUNK_SIZE (256 KiB) <= c <= RULE_MAX_CHUNK_SIZE (4 MiB)
 //   such that size <= TARGET_CHUNKS_PER_FILE (2,000) × c, i.e. the file has at
-//   most 2,000 chunks; when even 16 MiB chunks give more than 2,000 (files
-//   over 2,000 × 16 MiB = 32,000 MiB ≈ 31.25 GiB) the size is 16 MiB and the
-//   count grows (64 chunks per further GiB).
+//   most 2,000 chunks; when even 4 MiB chunks give more than 2,000 (files
+//   over 2,000 × 4 MiB = 8,000 MiB ≈ 7.8 GiB) the size is 4 MiB and the count
+//   grows (256 chunks, 8 KiB of hashes, per further GiB: a 100 GiB video has
+//   a 0.8 MB manifest).
 //   So: size <= 500 MiB → 256 KiB, <= 1,000 MiB → 512 KiB, <= 2,000 MiB →
-//   1 MiB, <= 4,000 MiB → 2 MiB, <= 8,000 MiB → 4 MiB, <= 16,000 MiB → 8 MiB,
-//   larger → 16 MiB. The thresholds are inclusive: exactly 500 MiB
-//   (524,288,000 bytes) is 2,000 chunks of 256 KiB, one byte more is 1,001
-//   chunks of 512 KiB.
+//   1 MiB, <= 4,000 MiB → 2 MiB, larger → 4 MiB. The thresholds are
+//   inclusive: exactly 500 MiB (524,288,000 bytes) is 2,000 chunks of
+//   256 KiB, one byte more is 1,001 chunks of 512 KiB.
+//   Why stop at 4 MiB: the receiver holds whole chunks in memory until they
+//   are verified (one being read and at least one being written per stream),
+//   so peak RSS grows with the chunk size: a 10 GiB send with 8 MiB chunks
+//   peaked at 298 MB on the receiver. Receivers accept any power of two up to
+//   MAX_CHUNK_SIZE (16 MiB), the protocol's limit, so the rule can change
+//   without breaking peers.
 // Chunk i covers bytes [i × chunkSize, min((i + 1) × chunkSize, size)); every
 // chunk is full except the last. A 0-byte file has 0 chunks.
 
 import { FerryError } from '../errors.ts'
 
 export const MIN_CHUNK_SIZE = 256 * 1024
+/** The largest chunk a receiver accepts (protocol limit, constants.ts MAX_CHUNK_BYTES). */
 export const MAX_CHUNK_SIZE = 16 * 1024 * 1024
-/** Files up to TARGET_CHUNKS_PER_FILE × MAX_CHUNK_SIZE bytes have at most this many chunks. */
+/** The largest chunk the rule picks. */
+export const RULE_MAX_CHUNK_SIZE = 4 * 1024 * 1024
+/** Files up to TARGET_CHUNKS_PER_FILE × RULE_MAX_CHUNK_SIZE bytes have at most this many chunks. */
 export const TARGET_CHUNKS_PER_FILE = 2000
 /** Length in bytes of every hash in a manifest (BLAKE3, default output). */
 export const HASH_LENGTH = 32
@@ -49,11 +58,11 @@ function checkChunkSize (chunkSize: number): void {
 export function chunkSizeFor (fileSize: number): number {
   checkSize(fileSize)
   let c = MIN_CHUNK_SIZE
-  while (c < MAX_CHUNK_SIZE && fileSize > TARGET_CHUNKS_PER_FILE * c) c *= 2
+  while (c < RULE_MAX_CHUNK_SIZE && fileSize > TARGET_CHUNKS_PER_FILE * c) c *= 2
   return c
 }
 
-/** True when `chunkSize` is one the rule can produce (a power of two in [256 KiB, 16 MiB]). */
+/** True when a receiver accepts `chunkSize`: a power of two in [256 KiB, MAX_CHUNK_SIZE = 16 MiB] (the rule picks at most 4 MiB). */
 export function isValidChunkSize (chunkSize: number): boolean {
   return Number.isSafeInteger(chunkSize) && chunkSize >= MIN_CHUNK_SIZE &&
     chunkSize <= MAX_CHUNK_SIZE && (chunkSize & (chunkSize - 1)) === 0

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, TARGET_CHUNKS_PER_FILE, blake3, chunkCount, chunkRange, chunkSizeFor,
+  MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, RULE_MAX_CHUNK_SIZE, TARGET_CHUNKS_PER_FILE, blake3, chunkCount, chunkRange, chunkSizeFor,
   createHashPool, isValidChunkSize
 } from '../../src/transfer/index.ts'
 import type { HashPool } from '../../src/transfer/index.ts'
@@ -31,22 +31,23 @@ const SIZES: Array<{ name: string, size: number, chunkSize: number, chunks: numb
 
 describe('chunkSizeFor', () => {
   it('switches at every power of two exactly when 2,000 chunks are exceeded', () => {
-    for (let c = MIN_CHUNK_SIZE; c < MAX_CHUNK_SIZE; c *= 2) {
+    for (let c = MIN_CHUNK_SIZE; c < RULE_MAX_CHUNK_SIZE; c *= 2) {
       expect(chunkSizeFor(TARGET_CHUNKS_PER_FILE * c)).toBe(c)
       expect(chunkSizeFor(TARGET_CHUNKS_PER_FILE * c + 1)).toBe(c * 2)
     }
   })
 
-  it('stays at 16 MiB beyond 2,000 × 16 MiB, where the count grows', () => {
-    const huge = TARGET_CHUNKS_PER_FILE * MAX_CHUNK_SIZE + 1
-    expect(chunkSizeFor(huge)).toBe(MAX_CHUNK_SIZE)
-    expect(chunkCount(huge, MAX_CHUNK_SIZE)).toBe(2001)
-    expect(chunkSizeFor(2 ** 50)).toBe(MAX_CHUNK_SIZE)
+  it('stays at 4 MiB (RULE_MAX_CHUNK_SIZE) beyond 2,000 × 4 MiB, where the count grows', () => {
+    const huge = TARGET_CHUNKS_PER_FILE * RULE_MAX_CHUNK_SIZE + 1
+    expect(RULE_MAX_CHUNK_SIZE).toBeLessThanOrEqual(MAX_CHUNK_SIZE)
+    expect(chunkSizeFor(huge)).toBe(RULE_MAX_CHUNK_SIZE)
+    expect(chunkCount(huge, RULE_MAX_CHUNK_SIZE)).toBe(2001)
+    expect(chunkSizeFor(2 ** 50)).toBe(RULE_MAX_CHUNK_SIZE)
   })
 
-  it('is a valid power of two giving at most 2,000 chunks for sizes up to 2,000 × 16 MiB', () => {
+  it('is a valid power of two giving at most 2,000 chunks for sizes up to 2,000 × 4 MiB', () => {
     for (let i = 0; i < 2000; i++) {
-      const size = Math.floor(Math.random() * TARGET_CHUNKS_PER_FILE * MAX_CHUNK_SIZE)
+      const size = Math.floor(Math.random() * TARGET_CHUNKS_PER_FILE * RULE_MAX_CHUNK_SIZE)
       const c = chunkSizeFor(size)
       expect(isValidChunkSize(c)).toBe(true)
       expect(chunkCount(size, c)).toBeLessThanOrEqual(TARGET_CHUNKS_PER_FILE)
