@@ -26,8 +26,9 @@ const MAX_BAD_CHUNKS = 3
  * Chunk bytes per stream handed to the sink and not yet verified and
  * written, so that reading the next chunk overlaps verifying the last; at
  * least one chunk whatever its size. Bounded in bytes, not in chunks, so the
- * memory a transfer holds does not grow with the chunk size (8 MiB chunks
- * for a 10 GiB file).
+ * memory a transfer holds grows with the chunk size only where one chunk is
+ * more than this (4 MiB chunks for files over 4,000 MiB; a peer may use up
+ * to 16 MiB).
  */
 export const WRITE_BYTES_IN_FLIGHT = 2 * 1024 * 1024
 /** Requests outstanding per stream (the batch being read and one ahead). Exported for the resume test's bound. */

@@ -12,13 +12,12 @@ import { chunkRange } from './chunking.ts'
 import { Progress } from './progress.ts'
 
 /**
- * One read from a source file, also one send() on the stream. Each read
- * needs a fresh buffer (the stream may hold it in a queue), and glibc serves
- * 128 KiB and more from fresh mmap()ed pages, so 1 MiB reads spent ~1 s per
- * GiB in page faults and zeroing. 64 KiB buffers come from malloc's reused
- * heap: loopback 1 GiB, sender 4.8–6.3 CPU-s instead of 6.1–10.5, and
- * ~15 MB less peak RSS. (64 KiB is also one Noise frame; sends of 64 KiB
- * and up cost libp2p the same, 16 KiB would double it.)
+ * One read from a source file, also one send() on the stream (and one Noise
+ * frame). Each read takes a fresh buffer, because the stream may still hold
+ * it in a queue. Measured on loopback, 1 GiB: the sender took 4.8–6.3 CPU-s
+ * with 64 KiB reads against 6.1–10.5 with 1 MiB reads cut into 256 KiB
+ * sends, and peaked ~15 MB lower. (Sends of 64 KiB and up cost libp2p the
+ * same; 16 KiB would double it: ../shared/notes/libp2p-throughput.md.)
  */
 const READ_SLICE = 64 * 1024
 

@@ -199,9 +199,9 @@ export class TransferService {
     }
     // a chunk request can overtake the cancel message we sent: say why, so
     // the receiver ends up cancelled rather than failed
-    const cancelled = s != null ? s.state === 'cancelled' : this.c.store.summary(id)?.state === 'cancelled'
-    const mine = s != null ? s.peerId === peer : this.c.store.summary(id)?.peerId === peer
-    if (cancelled && mine) throw new FerryError('E_CANCELLED', 'the sender cancelled this transfer')
+    const stored = s == null ? this.c.store.summary(id) : undefined
+    const known = s ?? (stored?.direction === 'send' ? stored : undefined)
+    if (known?.state === 'cancelled' && known.peerId === peer) throw new FerryError('E_CANCELLED', 'the sender cancelled this transfer')
     if (s == null || s.peerId !== peer || s.finished || s.offer == null) throw new FerryError('E_TRANSFER_NOT_FOUND', 'no such transfer for you')
     return s
   }
