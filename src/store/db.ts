@@ -1,7 +1,7 @@
 // Opens the daemon's one SQLite file (node:sqlite) and applies schema
 // migrations in order. Only the daemon process ever opens it.
 
-import { DatabaseSync } from 'node:sqlite'
+import { DatabaseSync, type StatementSync } from 'node:sqlite'
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE peers (
@@ -68,6 +68,23 @@ const MIGRATIONS: string[] = [
 ]
 
 export type Db = DatabaseSync
+
+/**
+ * Prepared statements, compiled once per SQL text and reused: a receiver
+ * writes a few rows per file (its state, the dedup index), and preparing
+ * them anew for each of 1,000 photos showed up in the profile.
+ */
+export function statementCache (db: Db): (sql: string) => StatementSync {
+  const cache = new Map<string, StatementSync>()
+  return (sql) => {
+    let st = cache.get(sql)
+    if (st == null) {
+      st = db.prepare(sql)
+      cache.set(sql, st)
+    }
+    return st
+  }
+}
 
 export function openDb (path: string): Db {
   const db = new DatabaseSync(path)

@@ -1,55 +1,57 @@
 // Persistent address book and trust table. Plain rows in, plain rows out.
 
-import type { Db } from './db.ts'
+import { statementCache, type Db } from './db.ts'
 
 export interface PeerRow { peerId: string, name: string, addrs: string[], lastSeen: number }
 export interface TrustRow { peerId: string, name: string, fingerprint: string, pairedAt: number, autoAccept: boolean }
 
 export class PeerStore {
   private readonly db: Db
-  constructor (db: Db) { this.db = db }
+  private readonly stmt: ReturnType<typeof statementCache>
+  constructor (db: Db) { this.db = db; this.stmt = statementCache(db) }
 
   upsert (p: PeerRow): void {
-    this.db.prepare(`INSERT INTO peers (peer_id, name, addrs, last_seen) VALUES (?, ?, ?, ?)
+    this.stmt(`INSERT INTO peers (peer_id, name, addrs, last_seen) VALUES (?, ?, ?, ?)
       ON CONFLICT(peer_id) DO UPDATE SET name = excluded.name, addrs = excluded.addrs, last_seen = excluded.last_seen`)
       .run(p.peerId, p.name, JSON.stringify(p.addrs), p.lastSeen)
   }
 
   all (): PeerRow[] {
-    return (this.db.prepare('SELECT peer_id, name, addrs, last_seen FROM peers').all() as any[])
+    return (this.stmt('SELECT peer_id, name, addrs, last_seen FROM peers').all() as any[])
       .map((r) => ({ peerId: r.peer_id, name: r.name, addrs: JSON.parse(r.addrs), lastSeen: r.last_seen }))
   }
 }
 
 export class TrustStore {
   private readonly db: Db
-  constructor (db: Db) { this.db = db }
+  private readonly stmt: ReturnType<typeof statementCache>
+  constructor (db: Db) { this.db = db; this.stmt = statementCache(db) }
 
   add (t: TrustRow): void {
-    this.db.prepare(`INSERT INTO trust (peer_id, name, fingerprint, paired_at, auto_accept) VALUES (?, ?, ?, ?, ?)
+    this.stmt(`INSERT INTO trust (peer_id, name, fingerprint, paired_at, auto_accept) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT(peer_id) DO UPDATE SET name = excluded.name, fingerprint = excluded.fingerprint, paired_at = excluded.paired_at`)
       .run(t.peerId, t.name, t.fingerprint, t.pairedAt, t.autoAccept ? 1 : 0)
   }
 
   remove (peerId: string): boolean {
-    return Number(this.db.prepare('DELETE FROM trust WHERE peer_id = ?').run(peerId).changes) > 0
+    return Number(this.stmt('DELETE FROM trust WHERE peer_id = ?').run(peerId).changes) > 0
   }
 
   get (peerId: string): TrustRow | undefined {
-    const r = this.db.prepare('SELECT * FROM trust WHERE peer_id = ?').get(peerId) as any
+    const r = this.stmt('SELECT * FROM trust WHERE peer_id = ?').get(peerId) as any
     return r == null ? undefined : toTrust(r)
   }
 
   isPaired (peerId: string): boolean {
-    return this.db.prepare('SELECT 1 FROM trust WHERE peer_id = ?').get(peerId) != null
+    return this.stmt('SELECT 1 FROM trust WHERE peer_id = ?').get(peerId) != null
   }
 
   setAutoAccept (peerId: string, on: boolean): boolean {
-    return Number(this.db.prepare('UPDATE trust SET auto_accept = ? WHERE peer_id = ?').run(on ? 1 : 0, peerId).changes) > 0
+    return Number(this.stmt('UPDATE trust SET auto_accept = ? WHERE peer_id = ?').run(on ? 1 : 0, peerId).changes) > 0
   }
 
   all (): TrustRow[] {
-    return (this.db.prepare('SELECT * FROM trust').all() as any[]).map(toTrust)
+    return (this.stmt('SELECT * FROM trust').all() as any[]).map(toTrust)
   }
 }
 

@@ -1,7 +1,7 @@
 // Persistent transfer state (both directions), per-file progress bitmaps, and
 // the receive folder's index of files and chunks used for dedup.
 
-import type { Db } from './db.ts'
+import { statementCache, type Db } from './db.ts'
 
 export interface TransferRow {
   id: string
@@ -30,10 +30,11 @@ export interface ChunkLocation { path: string, offset: number, length: number }
 
 export class TransferStore {
   private readonly db: Db
-  constructor (db: Db) { this.db = db }
+  private readonly stmt: ReturnType<typeof statementCache>
+  constructor (db: Db) { this.db = db; this.stmt = statementCache(db) }
 
   insert (t: TransferRow): void {
-    this.db.prepare(`INSERT INTO transfers (id, direction, peer_id, peer_name, state, root, offer, sources, total_bytes, done_bytes, wire_bytes,
+    this.stmt(`INSERT INTO transfers (id, direction, peer_id, peer_name, state, root, offer, sources, total_bytes, done_bytes, wire_bytes,
       receive_dir, error_code, error_message, receipt_sig, receipt_verified, resumed, created_at, finished_at, file_count)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       .run(t.id, t.direction, t.peerId, t.peerName, t.state, t.root, t.offer, t.sources == null ? null : JSON.stringify(t.sources),
@@ -49,16 +50,16 @@ export class TransferStore {
       const v = (patch as Record<string, unknown>)[k]
       return typeof v === 'boolean' ? (v ? 1 : 0) : (v ?? null)
     })
-    this.db.prepare(`UPDATE transfers SET ${keys.map((k) => `${cols[k]} = ?`).join(', ')} WHERE id = ?`).run(...values as any[], id)
+    this.stmt(`UPDATE transfers SET ${keys.map((k) => `${cols[k]} = ?`).join(', ')} WHERE id = ?`).run(...values as any[], id)
   }
 
   /** The sender's manifest, once hashing is done. */
   setOffer (id: string, root: Uint8Array, offer: Uint8Array, sources: string[], totalBytes: number): void {
-    this.db.prepare('UPDATE transfers SET root = ?, offer = ?, sources = ?, total_bytes = ?, file_count = ? WHERE id = ?').run(root, offer, JSON.stringify(sources), totalBytes, sources.length, id)
+    this.stmt('UPDATE transfers SET root = ?, offer = ?, sources = ?, total_bytes = ?, file_count = ? WHERE id = ?').run(root, offer, JSON.stringify(sources), totalBytes, sources.length, id)
   }
 
   get (id: string): TransferRow | undefined {
-    const r = this.db.prepare('SELECT * FROM transfers WHERE id = ?').get(id)
+    const r = this.stmt('SELECT * FROM transfers WHERE id = ?').get(id)
     return r == null ? undefined : toRow(r)
   }
 
@@ -67,33 +68,33 @@ export class TransferStore {
    * the snapshots published several times a second and for listings.
    */
   summary (id: string): TransferRow | undefined {
-    const r = this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM transfers WHERE id = ?`).get(id)
+    const r = this.stmt(`SELECT ${SUMMARY_COLUMNS} FROM transfers WHERE id = ?`).get(id)
     return r == null ? undefined : toRow(r)
   }
 
   list (limit = 200): TransferRow[] {
-    return this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM transfers ORDER BY created_at DESC LIMIT ?`).all(limit).map(toRow)
+    return this.stmt(`SELECT ${SUMMARY_COLUMNS} FROM transfers ORDER BY created_at DESC LIMIT ?`).all(limit).map(toRow)
   }
 
   unfinished (): TransferRow[] {
-    return this.db.prepare("SELECT * FROM transfers WHERE state NOT IN ('done', 'failed', 'cancelled', 'declined')").all().map(toRow)
+    return this.stmt("SELECT * FROM transfers WHERE state NOT IN ('done', 'failed', 'cancelled', 'declined')").all().map(toRow)
   }
 
   /** An unfinished or failed receive of the same content from the same peer: its part files can be reused. */
   findByRoot (peerId: string, root: Uint8Array): TransferRow | undefined {
-    const r = this.db.prepare("SELECT * FROM transfers WHERE direction = 'receive' AND peer_id = ? AND root = ? ORDER BY created_at DESC LIMIT 1").get(peerId, root)
+    const r = this.stmt("SELECT * FROM transfers WHERE direction = 'receive' AND peer_id = ? AND root = ? ORDER BY created_at DESC LIMIT 1").get(peerId, root)
     return r == null ? undefined : toRow(r)
   }
 
   setFile (transferId: string, idx: number, f: { done: boolean, bitmap?: Uint8Array, dest?: string }): void {
-    this.db.prepare(`INSERT INTO transfer_files (transfer_id, idx, done, bitmap, dest) VALUES (?, ?, ?, ?, ?)
+    this.stmt(`INSERT INTO transfer_files (transfer_id, idx, done, bitmap, dest) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT(transfer_id, idx) DO UPDATE SET done = excluded.done, bitmap = excluded.bitmap, dest = excluded.dest`)
       .run(transferId, idx, f.done ? 1 : 0, f.bitmap ?? null, f.dest ?? null)
   }
 
   files (transferId: string): Map<number, { done: boolean, bitmap?: Uint8Array, dest?: string }> {
     const out = new Map<number, { done: boolean, bitmap?: Uint8Array, dest?: string }>()
-    for (const r of this.db.prepare('SELECT * FROM transfer_files WHERE transfer_id = ?').all(transferId) as any[]) {
+    for (const r of this.stmt('SELECT * FROM transfer_files WHERE transfer_id = ?').all(transferId) as any[]) {
       out.set(r.idx, { done: r.done === 1, bitmap: r.bitmap ?? undefined, dest: r.dest ?? undefined })
     }
     return out
@@ -103,10 +104,10 @@ export class TransferStore {
   indexFile (path: string, fileRoot: Uint8Array, size: number, mtimeMs: number, chunks: Uint8Array[], chunkSize: number): void {
     this.db.exec('BEGIN')
     try {
-      this.db.prepare('DELETE FROM chunk_index WHERE path = ?').run(path)
-      this.db.prepare(`INSERT INTO file_index (path, file_root, size, mtime_ms) VALUES (?, ?, ?, ?)
+      this.stmt('DELETE FROM chunk_index WHERE path = ?').run(path)
+      this.stmt(`INSERT INTO file_index (path, file_root, size, mtime_ms) VALUES (?, ?, ?, ?)
         ON CONFLICT(path) DO UPDATE SET file_root = excluded.file_root, size = excluded.size, mtime_ms = excluded.mtime_ms`).run(path, fileRoot, size, mtimeMs)
-      const ins = this.db.prepare('INSERT INTO chunk_index (hash, path, offset, length) VALUES (?, ?, ?, ?)')
+      const ins = this.stmt('INSERT INTO chunk_index (hash, path, offset, length) VALUES (?, ?, ?, ?)')
       chunks.forEach((h, i) => { ins.run(h, path, i * chunkSize, Math.min(chunkSize, size - i * chunkSize)) })
       this.db.exec('COMMIT')
     } catch (err) {
@@ -116,24 +117,24 @@ export class TransferStore {
   }
 
   indexedFile (path: string): { fileRoot: Uint8Array, size: number, mtimeMs: number } | undefined {
-    const r = this.db.prepare('SELECT * FROM file_index WHERE path = ?').get(path) as any
+    const r = this.stmt('SELECT * FROM file_index WHERE path = ?').get(path) as any
     return r == null ? undefined : { fileRoot: r.file_root, size: r.size, mtimeMs: r.mtime_ms }
   }
 
   /** Files already in the receive folder with this exact content. */
   filesWithRoot (fileRoot: Uint8Array): Array<{ path: string, size: number, mtimeMs: number }> {
-    return (this.db.prepare('SELECT path, size, mtime_ms FROM file_index WHERE file_root = ? LIMIT 8').all(fileRoot) as any[])
+    return (this.stmt('SELECT path, size, mtime_ms FROM file_index WHERE file_root = ? LIMIT 8').all(fileRoot) as any[])
       .map((r) => ({ path: r.path, size: r.size, mtimeMs: r.mtime_ms }))
   }
 
   findChunk (hash: Uint8Array): ChunkLocation[] {
-    return (this.db.prepare('SELECT path, offset, length FROM chunk_index WHERE hash = ? LIMIT 4').all(hash) as any[])
+    return (this.stmt('SELECT path, offset, length FROM chunk_index WHERE hash = ? LIMIT 4').all(hash) as any[])
       .map((r) => ({ path: r.path, offset: r.offset, length: r.length }))
   }
 
   forgetPath (path: string): void {
-    this.db.prepare('DELETE FROM chunk_index WHERE path = ?').run(path)
-    this.db.prepare('DELETE FROM file_index WHERE path = ?').run(path)
+    this.stmt('DELETE FROM chunk_index WHERE path = ?').run(path)
+    this.stmt('DELETE FROM file_index WHERE path = ?').run(path)
   }
 }
 
