@@ -28,9 +28,11 @@ const TAG = 16
 const SMALL = 1200
 
 /**
- * Noise keeps one key array per cipher state for the life of the connection
- * (it is replaced, never mutated, on rekey), so the array itself is the cache
- * key, and the KeyObject goes when the connection does.
+ * Each Noise CipherState holds its own key array for the life of the
+ * connection, and libp2p-noise 17 never writes into one (every key comes
+ * fresh from HKDF, and it has no rekey), so the array itself is the cache
+ * key, and the KeyObject goes when the connection does. A unit test checks
+ * that another key array gets another key.
  */
 const keys = new WeakMap<Uint8Array, KeyObject>()
 function keyObject (k: Uint8Array): KeyObject {
