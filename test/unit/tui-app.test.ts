@@ -4,7 +4,8 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createElement as h } from 'react'
-import { cleanup, render } from 'ink-testing-library'
+import { cleanup } from 'ink-testing-library'
+import { renderAt, tick } from '../helpers/ink.ts'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -16,7 +17,6 @@ import type { ControlClientLike } from '../../src/tui/app.ts'
 
 const HOME = '/tmp/ferry-home'
 const NOW = Date.now()
-const tick = (ms = 20): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 const status: StatusInfo = {
   peerId: '12D3KooWSelfSelfSelfSelfSelfSelfSelfSelf11111111', name: 'laptop', listenAddrs: [], version: '0.1.0',
@@ -77,19 +77,6 @@ function fakeClient (answers: Partial<{ [M in MethodName]: ControlMethods[M]['re
   }
 }
 
-/** Render at a fixed terminal size (ink-testing-library's stdout reports 100 columns). */
-async function renderAt (tree: ReturnType<typeof h>, columns = 80, rows = 24) {
-  const r = render(tree)
-  Object.defineProperty(r.stdout, 'columns', { get: () => columns, configurable: true })
-  Object.defineProperty(r.stdout, 'rows', { get: () => rows, configurable: true })
-  r.stdout.emit('resize')
-  await tick()
-  // the first frame is drawn at 100 columns; on a busy machine the resized one can take a while
-  // eslint-disable-next-line no-control-regex
-  const fits = (): boolean => (r.lastFrame() ?? '').replace(/\u001b\[[0-9;]*m/g, '').split('\n').every((l) => Array.from(l).length <= columns)
-  for (let i = 0; i < 50 && !fits(); i++) await tick()
-  return r
-}
 
 // eslint-disable-next-line no-control-regex
 const stripAnsi = (s: string): string => s.replace(/\u001b\[[0-9;]*m/g, '')

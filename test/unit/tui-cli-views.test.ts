@@ -6,7 +6,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createElement as h } from 'react'
 import { Writable } from 'node:stream'
-import { cleanup, render } from 'ink-testing-library'
+import { cleanup } from 'ink-testing-library'
+import { renderAt, tick } from '../helpers/ink.ts'
 import { FerryError } from '../../src/errors.ts'
 import type { PairingState, TransferInfo } from '../../src/daemon/control/types.ts'
 import { PairPrompt } from '../../src/tui/components/PairPrompt.ts'
@@ -21,7 +22,6 @@ import { wantsLive } from '../../src/cli/progress.ts'
 
 const MiB = 1024 * 1024
 const NOW = Date.now()
-const tick = (ms = 20): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 // eslint-disable-next-line no-control-regex
 const stripAnsi = (s: string): string => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(/\u001b\][^\u0007]*\u0007/g, '')
 
@@ -31,18 +31,6 @@ function expectFits (frame: string | undefined, columns = 80): string {
   return text
 }
 
-async function renderAt (tree: ReturnType<typeof h>, columns = 80, rows = 24) {
-  const r = render(tree)
-  Object.defineProperty(r.stdout, 'columns', { get: () => columns, configurable: true })
-  Object.defineProperty(r.stdout, 'rows', { get: () => rows, configurable: true })
-  r.stdout.emit('resize')
-  await tick()
-  // the first frame is drawn at 100 columns; on a busy machine the resized one can take a while
-  // eslint-disable-next-line no-control-regex
-  const fits = (): boolean => (r.lastFrame() ?? '').replace(/\u001b\[[0-9;]*m/g, '').split('\n').every((l) => Array.from(l).length <= columns)
-  for (let i = 0; i < 50 && !fits(); i++) await tick()
-  return r
-}
 
 const PEER = '12D3KooWAliceAliceAliceAliceAliceAliceAliceAAAAAAAA'
 const sending = (over: Partial<TransferInfo> = {}): TransferInfo => ({

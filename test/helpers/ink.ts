@@ -1,0 +1,21 @@
+// Test helper for Ink render tests (ink-testing-library): wait a tick, and
+// render at a fixed terminal size.
+
+import type { ReactElement } from 'react'
+import { render } from 'ink-testing-library'
+
+export const tick = (ms = 20): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Render at a fixed terminal size (ink-testing-library's stdout reports 100 columns). */
+export async function renderAt (tree: ReactElement, columns = 80, rows = 24): Promise<ReturnType<typeof render>> {
+  const r = render(tree)
+  Object.defineProperty(r.stdout, 'columns', { get: () => columns, configurable: true })
+  Object.defineProperty(r.stdout, 'rows', { get: () => rows, configurable: true })
+  r.stdout.emit('resize')
+  await tick()
+  // the first frame is drawn at 100 columns; on a busy machine the resized one can take a while
+  // eslint-disable-next-line no-control-regex
+  const fits = (): boolean => (r.lastFrame() ?? '').replace(/\u001b\[[0-9;]*m/g, '').split('\n').every((l) => Array.from(l).length <= columns)
+  for (let i = 0; i < 50 && !fits(); i++) await tick()
+  return r
+}
