@@ -10,13 +10,16 @@ import { FrameReader, lengthPrefixed, sendAll } from './frames.ts'
 import { ChunkHeader, ChunkRequest, Offer, OfferAnswer, TransferEnd, TransferEndAck, type FileEntry as WireFileEntry } from './pb/transfer.js'
 import { fromWireError, timeoutSignal, toWireError, type WireErrorMsg } from './stream.ts'
 
+/** One manifest entry as it travels in an offer. */
 export interface OfferFile {
   path: string
   kind: 'file' | 'dir'
   size: number
   mtimeMs: number
   mode: number
+  /** chunkSizeFor(size) for files, 0 for directories. */
   chunkSize: number
+  /** 32-byte BLAKE3 of each chunk. */
   chunks: Uint8Array[]
   fileRoot: Uint8Array
 }

@@ -25,6 +25,7 @@ import { chunkSizeFor } from './chunking.ts'
 import type { HashPool } from './hash-pool.ts'
 import { MODE_EXECUTABLE, MODE_REGULAR, computeFileRoot, computeTransferRoot } from './manifest-root.ts'
 import { validateRelativePath } from './safe-path.ts'
+import type { OfferFile } from '../protocol/transfer.ts'
 
 export interface ScannedEntry {
   /** POSIX relative path, '/' separated, starting with the top-level basename. */
@@ -37,17 +38,8 @@ export interface ScannedEntry {
   sourcePath: string
 }
 
-export interface FileEntry {
-  path: string
-  kind: 'file' | 'dir'
-  size: number
-  mtimeMs: number
-  mode: number
-  /** chunkSizeFor(size) for files, 0 for directories. */
-  chunkSize: number
-  /** 32-byte BLAKE3 of each chunk. */
-  chunks: Uint8Array[]
-  fileRoot: Uint8Array
+/** An offer entry plus what only the sender knows. */
+export interface FileEntry extends OfferFile {
   /** Local only, never sent. */
   sourcePath?: string
 }
