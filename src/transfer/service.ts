@@ -187,21 +187,23 @@ export class TransferService {
 
   private senderFor (id: string, peer: string): Sender {
     let s = this.senders.get(id)
+    let state = s?.state
     if (s == null) {
       const row = this.c.store.get(id)
-      if (row != null && row.direction === 'send' && row.peerId === peer && !['done', 'failed', 'cancelled'].includes(row.state)) {
-        s = new Sender({ id, peerId: row.peerId, state: row.state, offer: decodeOffer(row.offer), sources: row.sources, doneBytes: row.doneBytes, wireBytes: row.wireBytes })
-        s.resumed = true
-        // persisted: once done the sender leaves memory, and `ferry transfers` reads the row
-        this.c.store.update(id, { resumed: true })
-        this.senders.set(id, s)
+      if (row != null && row.direction === 'send' && row.peerId === peer) {
+        state = row.state
+        if (!['done', 'failed', 'cancelled'].includes(row.state)) {
+          s = new Sender({ id, peerId: row.peerId, state: row.state, offer: decodeOffer(row.offer), sources: row.sources, doneBytes: row.doneBytes, wireBytes: row.wireBytes })
+          s.resumed = true
+          // persisted: once done the sender leaves memory, and `ferry transfers` reads the row
+          this.c.store.update(id, { resumed: true })
+          this.senders.set(id, s)
+        }
       }
     }
     // a chunk request can overtake the cancel message we sent: say why, so
     // the receiver ends up cancelled rather than failed
-    const stored = s == null ? this.c.store.summary(id) : undefined
-    const known = s ?? (stored?.direction === 'send' ? stored : undefined)
-    if (known?.state === 'cancelled' && known.peerId === peer) throw new FerryError('E_CANCELLED', 'the sender cancelled this transfer')
+    if (state === 'cancelled' && (s == null || s.peerId === peer)) throw new FerryError('E_CANCELLED', 'the sender cancelled this transfer')
     if (s == null || s.peerId !== peer || s.finished || s.offer == null) throw new FerryError('E_TRANSFER_NOT_FOUND', 'no such transfer for you')
     return s
   }
