@@ -19,6 +19,7 @@ import { partDirFor, placeDir, placeFile } from './finalize.ts'
 import { planReceive, type FileState } from './receive-plan.ts'
 import type { ChunkSink } from './sink.ts'
 import { Progress } from './progress.ts'
+import { isFinalState } from '../daemon/control/types.ts'
 
 export const RECEIPT_CONTEXT = 'ferry-receipt/v1'
 /** Parallel chunk streams per transfer: 2 beat 1 by 15–20 % on noise+yamux; more add nothing (notes). */
@@ -67,7 +68,7 @@ export class Receiver {
   }
 
   get active (): boolean { return this.running != null }
-  get finished (): boolean { return ['done', 'failed', 'cancelled', 'declined'].includes(this.state) }
+  get finished (): boolean { return isFinalState(this.state) }
 
   private setState (state: string, error?: FerryError): void {
     this.state = state

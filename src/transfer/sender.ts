@@ -10,6 +10,7 @@ import { FerryError } from '../errors.ts'
 import { FrameReader, encodeChunkHeader, readChunkRequest, sendAll, type OfferMsg } from '../protocol/transfer.ts'
 import { chunkRange } from './chunking.ts'
 import { Progress } from './progress.ts'
+import { isFinalState } from '../daemon/control/types.ts'
 
 /**
  * One read from a source file, also one send() on the stream (and one Noise
@@ -48,7 +49,7 @@ export class Sender {
     this.progress = new Progress(o.totalBytes ?? o.offer?.totalBytes ?? 0, o.doneBytes ?? 0, o.wireBytes ?? 0)
   }
 
-  get finished (): boolean { return ['done', 'failed', 'cancelled', 'declined'].includes(this.state) }
+  get finished (): boolean { return isFinalState(this.state) }
 }
 
 /**

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { FerryError, toFerryError } from '../errors.ts'
 import { CHUNKS_PROTOCOL, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
 import { decodeOffer, encodeOffer, readEnd, readOffer, sendEnd, sendOffer, type EndMsg, type OfferMsg } from '../protocol/transfer.ts'
-import type { OfferInfo, TransferInfo } from '../daemon/control/types.ts'
+import { isFinalState, type OfferInfo, type TransferInfo } from '../daemon/control/types.ts'
 import type { TransferStore, TrustStore } from '../store/index.ts'
 import { createHashPool, type HashPool } from './hash-pool.ts'
 import { buildManifest, scanPaths } from './manifest.ts'
@@ -192,7 +192,7 @@ export class TransferService {
       const row = this.c.store.get(id)
       if (row != null && row.direction === 'send' && row.peerId === peer) {
         state = row.state
-        if (!['done', 'failed', 'cancelled'].includes(row.state)) {
+        if (!isFinalState(row.state)) {
           s = new Sender({ id, peerId: row.peerId, state: row.state, offer: decodeOffer(row.offer), sources: row.sources, doneBytes: row.doneBytes, wireBytes: row.wireBytes })
           s.resumed = true
           // persisted: once done the sender leaves memory, and `ferry transfers` reads the row
@@ -404,7 +404,7 @@ export class TransferService {
     const info = this.info(id)
     if (info == null) return
     if (info.state !== 'offered' || info.direction === 'send') this.c.emitTransfer(info)
-    if (['done', 'failed', 'cancelled', 'declined'].includes(info.state)) {
+    if (isFinalState(info.state)) {
       if (this.receivers.get(id)?.finished === true) this.receivers.delete(id)
       this.throttle.forget(id)
     }

@@ -1,6 +1,6 @@
 // Plain JSON snapshots of transfers and offers for the control API.
 
-import type { FileProgress, OfferInfo, TransferInfo, TransferState } from '../daemon/control/types.ts'
+import { isFinalState, type FileProgress, type OfferInfo, type TransferInfo, type TransferState } from '../daemon/control/types.ts'
 import type { TransferRow } from '../store/index.ts'
 import { isErrorCode } from '../errors.ts'
 import type { Receiver } from './receiver.ts'
@@ -25,7 +25,7 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     // re-served chunks after a resume count once: never report more than the total
     doneBytes: Math.min(progress?.done ?? row.doneBytes, progress?.total ?? row.totalBytes),
     wireBytes: progress?.wire ?? row.wireBytes,
-    rate: progress != null && !['done', 'failed', 'cancelled', 'declined'].includes(state) ? Math.round(progress.rate) : 0,
+    rate: progress != null && !isFinalState(state) ? Math.round(progress.rate) : 0,
     etaSeconds: progress != null && ['fetching', 'hashing'].includes(state) ? progress.eta : null,
     inFlight: o.receiver != null ? inFlight(o.receiver) : o.sender != null ? servedInFlight(o.sender) : [],
     root: Buffer.from(row.root).toString('hex'),

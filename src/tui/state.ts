@@ -5,8 +5,9 @@
 // Never does I/O and never talks to the daemon: app.ts does that.
 
 import type {
-  ControlEvents, EventName, OfferInfo, PairingState, PeerInfo, StatusInfo, TransferInfo, TransferState
+  ControlEvents, EventName, OfferInfo, PairingState, PeerInfo, StatusInfo, TransferInfo
 } from '../daemon/control/types.ts'
+import { isFinalState } from '../daemon/control/types.ts'
 
 export const SCREENS = ['peers', 'pair', 'offers', 'transfers', 'send'] as const
 export type ScreenId = typeof SCREENS[number]
@@ -57,10 +58,8 @@ export type Action =
   | { type: 'clear' }
 
 export const HISTORY_LIMIT = 50
-const FINISHED: ReadonlySet<TransferState> = new Set(['done', 'failed', 'cancelled', 'declined'])
-
 export function isFinished (t: TransferInfo): boolean {
-  return FINISHED.has(t.state)
+  return isFinalState(t.state)
 }
 
 export function initialState (over: Partial<TuiState> = {}): TuiState {

@@ -3,14 +3,12 @@
 import { resolve } from 'node:path'
 import { existsSync } from 'node:fs'
 import { connectControl } from '../../daemon/control/client.ts'
-import type { TransferInfo, OfferInfo } from '../../daemon/control/types.ts'
+import { isFinalState, type TransferInfo, type OfferInfo } from '../../daemon/control/types.ts'
 import { FerryError, sanitizeForDisplay } from '../../errors.ts'
 import { homeOf, parse } from '../args.ts'
 import { printJson, table, UsageError } from '../output.ts'
 import { LineProgress, progressLine, wantsLive } from '../progress.ts'
 import { formatAgo, formatBytes, formatRate } from '../../tui/format.ts'
-
-const FINAL = ['done', 'failed', 'cancelled', 'declined']
 
 export const sendHelp = `Usage: ferry send <peer> <path>... [--json] [--home DIR]
 
@@ -41,7 +39,7 @@ export async function send (argv: string[]): Promise<number> {
       if (t.id !== id) return
       if (live != null) live.update(t)
       else if (!json) progress.update(progressLine(t, process.stderr.columns ?? 80))
-      if (FINAL.includes(t.state)) settle?.(t)
+      if (isFinalState(t.state)) settle?.(t)
     }
     await client.subscribe((event, data) => {
       if (event !== 'transfer') return
@@ -95,7 +93,7 @@ export async function transfers (argv: string[]): Promise<number> {
     for (const t of list) {
       rows.push([t.id.slice(0, 8), t.direction === 'send' ? 'out' : 'in', sanitizeForDisplay(t.peerName).slice(0, 20) || t.peerId.slice(-8),
         t.state + (t.error != null ? ` ${t.error.code}` : ''), `${formatBytes(t.doneBytes)}/${formatBytes(t.totalBytes)}`,
-        FINAL.includes(t.state) ? '' : formatRate(t.rate), t.receipt != null ? (t.receipt.verified ? 'verified' : 'signed') : '', formatAgo(t.createdAt, Date.now())])
+        isFinalState(t.state) ? '' : formatRate(t.rate), t.receipt != null ? (t.receipt.verified ? 'verified' : 'signed') : '', formatAgo(t.createdAt, Date.now())])
     }
     process.stdout.write(table(rows))
     return 0

@@ -64,6 +64,13 @@ export interface OfferInfo {
 export type TransferState =
   | 'hashing' | 'offered' | 'accepted' | 'fetching' | 'verifying' | 'done' | 'failed' | 'cancelled' | 'declined' | 'waiting'
 
+const FINAL_STATES: ReadonlySet<string> = new Set<TransferState>(['done', 'failed', 'cancelled', 'declined'])
+
+/** A transfer in one of these states never changes again. */
+export function isFinalState (state: string): boolean {
+  return FINAL_STATES.has(state)
+}
+
 export interface FileProgress {
   path: string
   size: number
