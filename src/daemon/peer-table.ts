@@ -57,9 +57,7 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry] }> {
     node.addEventListener('peer:identify', (evt) => {
       // identify tells us the addresses the peer listens on, which we need to redial it later
       const entry = this.peers.get(evt.detail.peerId.toString())
-      if (entry == null) return
-      const listen = evt.detail.listenAddrs.map(String).filter((a) => !a.includes('/ip6/'))
-      if (listen.length > 0) { entry.addrs = listen.slice(0, 8); this.init.store.upsert(entry) }
+      if (entry != null) this.saveAddrs(entry, evt.detail.listenAddrs.map(String))
     })
     node.addEventListener('peer:disconnect', (evt) => { this.onDisconnect(evt.detail) })
     node.addEventListener('peer:discovery', (evt) => {
@@ -136,9 +134,14 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry] }> {
   private async refreshAddrs (peerId: PeerId): Promise<void> {
     const known = await this.init.node.peerStore.get(peerId).catch(() => undefined)
     const entry = this.peers.get(peerId.toString())
-    const addrs = known?.addresses.map((a) => a.multiaddr.toString()).filter((a) => !a.includes('/ip6/')) ?? []
-    if (entry == null || addrs.length === 0) return
-    entry.addrs = addrs.slice(0, 8)
+    if (entry != null && known != null) this.saveAddrs(entry, known.addresses.map((a) => a.multiaddr.toString()))
+  }
+
+  /** Keep up to 8 of the peer's IPv4 addresses (what a redial uses) and store them; none: keep the old ones. */
+  private saveAddrs (entry: PeerEntry, addrs: string[]): void {
+    const v4 = addrs.filter((a) => !a.includes('/ip6/'))
+    if (v4.length === 0) return
+    entry.addrs = v4.slice(0, 8)
     this.init.store.upsert(entry)
   }
 
