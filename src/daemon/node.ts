@@ -1,8 +1,8 @@
 // Assembles the libp2p node: TCP + Noise (with ferry's AEAD calls, see
-// noise-crypto.ts) + Yamux, identify, optional mDNS with
-// ferry's own service tag. Knows nothing about ferry's protocols.
+// noise-crypto.ts) + Yamux, with the bulk-data fixes of wire-tuning.ts,
+// identify, optional mDNS with ferry's own service tag. Knows nothing about
+// ferry's protocols.
 
-import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { mdns } from '@libp2p/mdns'
@@ -12,6 +12,7 @@ import { createLibp2p } from 'libp2p'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { MDNS_SERVICE_TAG } from '../protocol/constants.ts'
 import { ferryNoiseCrypto } from './noise-crypto.ts'
+import { corkTcpWrites, lazyYamuxWindowUpdates, noiseWithoutDecryptCopy } from './wire-tuning.ts'
 
 export interface NodeInit {
   privateKey: PrivateKey
@@ -29,11 +30,12 @@ export async function createNode (init: NodeInit): Promise<FerryNode> {
     // peerName = our peer ID (52 chars, a valid DNS label), so the goodbye on shutdown names the same record
     peerDiscovery.push(mdns({ serviceTag: MDNS_SERVICE_TAG, interval: 5000, peerName: peerIdFromPrivateKey(init.privateKey).toString() }))
   }
-  return await createLibp2p({
+  lazyYamuxWindowUpdates()
+  const node = await createLibp2p({
     privateKey: init.privateKey,
     addresses: { listen: init.listen },
     transports: [tcp()],
-    connectionEncrypters: [noise({ crypto: ferryNoiseCrypto })],
+    connectionEncrypters: [noiseWithoutDecryptCopy({ crypto: ferryNoiseCrypto })],
     // yamux's default stream window (256 KiB growing to 16 MiB): a 2 MiB cap
     // cost ~10 % on the 1 Gbit shaped link and saved no measurable memory;
     // what a chunk stream buffers is bounded by the receiver's requests
@@ -59,4 +61,6 @@ export async function createNode (init: NodeInit): Promise<FerryNode> {
       inboundUpgradeTimeout: 5000
     }
   }) as FerryNode
+  corkTcpWrites(node)
+  return node
 }
