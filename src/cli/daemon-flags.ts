@@ -3,14 +3,17 @@
 // frames, chunk reads). With V8's default young generation (16 MiB
 // semi-spaces) these wait longer for a scavenge and promote more often to
 // the old generation, whose collection external memory triggers only every
-// ~64 MiB; a 2 MiB semi-space cut peak RSS by 23–32 MB on a 1 GiB loopback
-// transfer at no measurable CPU cost (README, "Memory").
+// ~64 MiB. A 2 MiB semi-space cut peak RSS by 23–32 MB on a 1 GiB loopback
+// transfer at no measurable CPU cost; once the wire tuning
+// (src/daemon/wire-tuning.ts) took most small allocations off the data path,
+// scavenges came less often per byte, and 1 MiB cut another 10–15 MB on
+// each side (5 runs of 1 GiB, 2 of the photo set, interleaved; CPU the same).
 //
 // Flags must be set before V8 sizes its heap, so the daemon re-executes
 // itself in place with them (process.execve keeps the PID, stdio and
 // environment, so supervisors and `ferry status` see the same process).
 
-export const DAEMON_V8_FLAGS = ['--max-semi-space-size=2']
+export const DAEMON_V8_FLAGS = ['--max-semi-space-size=1']
 
 /** Re-exec with DAEMON_V8_FLAGS unless they (or an explicit choice) are already there; returns if it cannot. */
 export function reexecWithDaemonFlags (): void {
