@@ -16,7 +16,7 @@ import { buildManifest, scanPaths } from './manifest.ts'
 import { verifyManifest } from './manifest-root.ts'
 import { Receiver, receiptPayload } from './receiver.ts'
 import { Sender, serveChunks } from './sender.ts'
-import { ChunkSink } from './sink.ts'
+import { createChunkSink, type ChunkSink } from './sink.ts'
 import { Progress } from './progress.ts'
 import { checkNoSymlinks } from './safe-path.ts'
 import { toOfferInfo, toTransferInfo } from './snapshot.ts'
@@ -55,7 +55,7 @@ export class TransferService {
   constructor (c: TransferComponents) { this.c = c }
 
   private get hashPool (): HashPool { return (this.pool ??= createHashPool()) }
-  private get chunkSink (): ChunkSink { return (this.sink ??= new ChunkSink()) }
+  private get chunkSink (): ChunkSink { return (this.sink ??= createChunkSink()) }
 
   async start (): Promise<void> {
     const { node } = this.c

@@ -5,12 +5,13 @@
 // then writing it at its offset in a part file; verifying ranges already on
 // disk (resume); copying verified ranges from local files (dedup); flushing
 // and closing part files. Keeps the main thread free for the network.
-// Must never: write bytes whose hash did not match, or import ferry modules other than blake3.js (a leaf).
+// Must never: write bytes whose hash did not match, or import ferry modules other than the leaves blake3.js and sink-errors.js.
 // @ts-check
 
 import { closeSync, fdatasync, openSync, readSync, writeSync, constants } from 'node:fs'
 import { parentPort } from 'node:worker_threads'
 import { hash } from './blake3.js'
+import { sinkErrorCode } from './sink-errors.js'
 
 if (parentPort === null) throw new Error('sink-worker.js must run in a worker thread')
 const port = parentPort
@@ -63,11 +64,7 @@ function writeAt (path, data, offset) {
 
 /** @param {any} err */
 function errorCode (err) {
-  const code = err?.code
-  if (code === 'ENOSPC' || code === 'EDQUOT') return 'E_NO_SPACE'
-  if (code === 'ENOENT') return 'E_PATH_NOT_FOUND'
-  if (code === 'ELOOP') return 'E_PATH_UNSAFE'
-  return 'E_IO'
+  return sinkErrorCode(err?.code)
 }
 
 port.on('message', (/** @type {import('./worker-messages.ts').SinkRequest} */ req) => {

@@ -1,25 +1,51 @@
-// The receive side's chunk sink: a small pool of worker threads that verify
-// and write chunks (sink-worker.js). Buffers travel to the worker and back
-// without copying (transferred), and are reused for the next chunk.
+// The receive side's chunk sink: verifies each chunk's BLAKE3 and only then
+// writes it at its offset in a part file; verifies ranges already on disk
+// (resume), copies verified ranges from local files (dedup), flushes and
+// closes part files. Two implementations of one contract (test/unit/sink.test.ts
+// runs both): InlineSink (inline-sink.ts) when BLAKE3 is native, and
+// WorkerSink, below, a worker thread (sink-worker.js) when it is not, so that
+// slower hashing never stalls the event loop. Buffers travel to the worker
+// and back without copying (transferred), and are reused for the next chunk.
 
 import { Worker } from 'node:worker_threads'
 import { FerryError, isErrorCode } from '../errors.ts'
+import { implementation } from './blake3.js'
+import { BufferPool } from './buffer-pool.ts'
+import { InlineSink } from './inline-sink.ts'
 import type { SinkReply, SinkRequest } from './worker-messages.ts'
 
-/** Chunk buffers kept for reuse, per chunk size (3 streams × 2 MiB of writes in flight, and the chunks being read). */
-const SPARE_BYTES = 16 * 1024 * 1024
+export { sinkErrorCode } from './sink-errors.js'
+
+export interface ChunkSink {
+  /** A buffer of at least `size` bytes, reused when possible; hand it back through write(). */
+  buffer: (size: number) => Uint8Array
+  /** Verify `data[0..length)` against `expected`, then write it at `offset`. The buffer is handed over. Rejects E_HASH_MISMATCH without writing. */
+  write: (path: string, offset: number, data: Uint8Array, length: number, expected: Uint8Array) => Promise<void>
+  /** Resolves if the range already on disk matches `expected`, rejects E_HASH_MISMATCH otherwise. */
+  verify: (path: string, offset: number, length: number, expected: Uint8Array) => Promise<void>
+  /** Copy a range of a local file into a part file if it matches `expected`. */
+  copy: (src: string, srcOffset: number, path: string, offset: number, length: number, expected: Uint8Array) => Promise<void>
+  /** Flush (optionally) and close a part file. */
+  closeFile: (path: string, sync: boolean) => Promise<void>
+  close: () => Promise<void>
+}
+
+/** The sink for this machine: inline with native BLAKE3, a worker thread otherwise. */
+export function createChunkSink (): ChunkSink {
+  return implementation === '@napi-rs/blake-hash' ? new InlineSink() : new WorkerSink()
+}
 
 type Req = SinkRequest extends infer R ? R extends { id: number } ? Omit<R, 'id'> : never : never
 interface Pending { resolve: (r: SinkReply) => void, reject: (e: Error) => void }
 
-export class ChunkSink {
+export class WorkerSink implements ChunkSink {
   private readonly workers: Worker[] = []
   private readonly pending = new Map<number, Pending>()
   private readonly load: number[] = []
   private nextId = 1
   private closed = false
-  /** Spare buffers returned by workers, by size, for reuse. */
-  private readonly spare = new Map<number, Uint8Array[]>()
+  /** Spare buffers returned by workers, for reuse. */
+  private readonly pool = new BufferPool()
 
   /** One worker verifies (BLAKE3 ~1 GB/s) and writes faster than the network delivers; each extra worker costs ~15 MB. */
   constructor (size = 1) {
@@ -33,22 +59,15 @@ export class ChunkSink {
     }
   }
 
-  /** A buffer of at least `size` bytes, reused when possible. */
   buffer (size: number): Uint8Array {
-    const list = this.spare.get(size)
-    return list?.pop() ?? new Uint8Array(size)
+    return this.pool.take(size)
   }
 
   private settle (r: SinkReply): void {
     const p = this.pending.get(r.id)
     if (p == null) return
     this.pending.delete(r.id)
-    if (r.data != null) {
-      const list = this.spare.get(r.data.length) ?? []
-      // enough spares for every stream's writes in flight, within SPARE_BYTES
-      if ((list.length + 1) * r.data.length <= SPARE_BYTES) list.push(r.data)
-      this.spare.set(r.data.length, list)
-    }
+    if (r.data != null) this.pool.give(r.data)
     p.resolve(r)
   }
 
@@ -76,12 +95,10 @@ export class ChunkSink {
     return best
   }
 
-  /** Verify `data[0..length)` against `expected`, then write it at `offset`. The buffer is handed over. */
   write (path: string, offset: number, data: Uint8Array, length: number, expected: Uint8Array): Promise<void> {
     return this.call({ op: 'write', path, offset, data, length, expected: own(expected) }, undefined, [data.buffer as ArrayBuffer])
   }
 
-  /** Resolves if the range already on disk matches `expected`, rejects E_HASH_MISMATCH otherwise. */
   verify (path: string, offset: number, length: number, expected: Uint8Array): Promise<void> {
     return this.call({ op: 'verify', path, offset, length, expected: own(expected) })
   }

@@ -1,0 +1,21 @@
+// Chunk buffers of the receive side (256 KiB–16 MiB each), reused from one
+// chunk to the next instead of allocated per chunk and left to the GC.
+
+/** Chunk buffers kept for reuse, per chunk size (3 streams × 2 MiB of writes in flight, and the chunks being read). */
+const SPARE_BYTES = 16 * 1024 * 1024
+
+/** Spare chunk buffers by size. */
+export class BufferPool {
+  private readonly spare = new Map<number, Uint8Array[]>()
+
+  take (size: number): Uint8Array {
+    return this.spare.get(size)?.pop() ?? new Uint8Array(size)
+  }
+
+  give (buf: Uint8Array): void {
+    const list = this.spare.get(buf.length) ?? []
+    // enough spares for every stream's writes in flight, within SPARE_BYTES
+    if ((list.length + 1) * buf.length <= SPARE_BYTES) list.push(buf)
+    this.spare.set(buf.length, list)
+  }
+}
