@@ -9,7 +9,7 @@
 //    frame with a window update, one small Noise message and one write
 //    syscall each: 37,000 writes on the receiver per GiB, ~0.9 s of its
 //    CPU. Here an update goes out once half the window is used, the rule of
-//    hashicorp/yamux (Go) and of the spec's reference implementation.
+//    hashicorp/yamux (Go), the reference implementation.
 // 2. TCP writes: @libp2p/tcp writes each buffer of a Noise batch with its own
 //    socket.write() (length prefix, ciphertext, tag: three per 64 KiB), and
 //    on a fast socket each becomes its own write syscall: 101,000 per GiB on
@@ -48,8 +48,8 @@ interface WindowState {
 /**
  * Send a yamux window update only when less than half of the receive window
  * is left (or when the stock code would send flags with it, or is paused).
- * The sender can never stall on this: it is only held back when our
- * capacity, which mirrors its send window, is at or below half.
+ * The remote never stalls on a skipped update: one is skipped only while
+ * more than half of its send window (which our capacity mirrors) is left.
  */
 export function lazyYamuxWindowUpdates (): boolean {
   const proto = YamuxStream.prototype as unknown as Record<string | symbol, unknown>

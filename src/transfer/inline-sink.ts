@@ -4,8 +4,11 @@
 // fdatasync run on libuv's thread pool. Against the worker sink
 // (sink-worker.js) it saves the worker's isolate (~15 MB of RSS) and the
 // message round trip per chunk (~0.4 CPU-s per GiB in the receiver's
-// profile). With blake3-jit (~1 GB/s, 16 ms for the largest chunk) the
-// worker sink stays, so the main thread never stalls on hashing.
+// profile). In the network-namespace lab it may cost the receiver ~0.5
+// CPU-s per GiB more (6 interleaved pairs, wall time within noise; README,
+// "Where the time goes"): kept for the memory. With blake3-jit (~1 GB/s,
+// 16 ms for the largest chunk) the worker sink stays, so the main thread
+// never stalls on hashing.
 // Must never: write bytes whose hash did not match, or write through a
 // symlink (O_NOFOLLOW), or close a descriptor an operation is still using
 // (a reused descriptor number would send that write to another file).
@@ -14,7 +17,7 @@ import { close, constants, fdatasync, open, read, write } from 'node:fs'
 import { FerryError } from '../errors.ts'
 import { hash } from './blake3.js'
 import { BufferPool } from './buffer-pool.ts'
-import { sinkErrorCode } from './sink-errors.js'
+import { sameDigest as same, sinkErrorCode } from './sink-common.js'
 import type { ChunkSink } from './sink.ts'
 
 // the callback forms on the thread pool, without FileHandle objects per call
@@ -153,11 +156,4 @@ async function mapErrors<T> (p: Promise<T>): Promise<T> {
     const e = err as NodeJS.ErrnoException
     throw new FerryError(sinkErrorCode(e.code), String(e.message ?? e), { cause: err })
   }
-}
-
-function same (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  let d = 0
-  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i]
-  return d === 0
 }

@@ -158,7 +158,7 @@ export class TransferService {
     void pool?.close()
   }
 
-  /** Likewise the sink, a while after the last receive stopped running. */
+  /** Likewise the sink (its worker thread, or the inline sink's open part files and spare buffers), a while after the last receive stopped running. */
   private scheduleSinkRelease (): void {
     if (this.sinkTimer != null) clearTimeout(this.sinkTimer)
     this.sinkTimer = setTimeout(() => {

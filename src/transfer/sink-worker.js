@@ -5,13 +5,13 @@
 // then writing it at its offset in a part file; verifying ranges already on
 // disk (resume); copying verified ranges from local files (dedup); flushing
 // and closing part files. Keeps the main thread free for the network.
-// Must never: write bytes whose hash did not match, or import ferry modules other than the leaves blake3.js and sink-errors.js.
+// Must never: write bytes whose hash did not match, or import ferry modules other than the leaves blake3.js and sink-common.js.
 // @ts-check
 
 import { closeSync, fdatasync, openSync, readSync, writeSync, constants } from 'node:fs'
 import { parentPort } from 'node:worker_threads'
 import { hash } from './blake3.js'
-import { sinkErrorCode } from './sink-errors.js'
+import { sameDigest as same, sinkErrorCode } from './sink-common.js'
 
 if (parentPort === null) throw new Error('sink-worker.js must run in a worker thread')
 const port = parentPort
@@ -45,14 +45,6 @@ function readRange (path, offset, length, ownFd) {
   } finally {
     if (!ownFd) closeSync(fd)
   }
-}
-
-/** @param {Uint8Array} a @param {Uint8Array} b */
-function same (a, b) {
-  if (a.length !== b.length) return false
-  let d = 0
-  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i]
-  return d === 0
 }
 
 /** @param {string} path @param {Uint8Array} data @param {number} offset */

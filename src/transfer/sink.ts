@@ -14,8 +14,6 @@ import { BufferPool } from './buffer-pool.ts'
 import { InlineSink } from './inline-sink.ts'
 import type { SinkReply, SinkRequest } from './worker-messages.ts'
 
-export { sinkErrorCode } from './sink-errors.js'
-
 export interface ChunkSink {
   /** A buffer of at least `size` bytes, reused when possible; hand it back through write(). */
   buffer: (size: number) => Uint8Array
