@@ -6,9 +6,8 @@ export interface PeerRow { peerId: string, name: string, addrs: string[], lastSe
 export interface TrustRow { peerId: string, name: string, fingerprint: string, pairedAt: number, autoAccept: boolean }
 
 export class PeerStore {
-  private readonly db: Db
   private readonly stmt: ReturnType<typeof statementCache>
-  constructor (db: Db) { this.db = db; this.stmt = statementCache(db) }
+  constructor (db: Db) { this.stmt = statementCache(db) }
 
   upsert (p: PeerRow): void {
     this.stmt(`INSERT INTO peers (peer_id, name, addrs, last_seen) VALUES (?, ?, ?, ?)
@@ -23,9 +22,8 @@ export class PeerStore {
 }
 
 export class TrustStore {
-  private readonly db: Db
   private readonly stmt: ReturnType<typeof statementCache>
-  constructor (db: Db) { this.db = db; this.stmt = statementCache(db) }
+  constructor (db: Db) { this.stmt = statementCache(db) }
 
   add (t: TrustRow): void {
     this.stmt(`INSERT INTO trust (peer_id, name, fingerprint, paired_at, auto_accept) VALUES (?, ?, ?, ?, ?)

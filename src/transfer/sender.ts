@@ -15,12 +15,13 @@ import { isFinalState } from '../daemon/control/types.ts'
 /**
  * One read from a source file, also one send() on the stream. Each read
  * takes a fresh buffer, because the stream may still hold it in a queue.
- * With yamux's 12-byte header a slice makes two Noise messages (65,519
- * bytes and 29); slices of 65,507 bytes, one message each, measured no
- * different (3 interleaved 1 GiB loopback runs). Measured on loopback, 1 GiB: the sender took 4.8–6.3 CPU-s
- * with 64 KiB reads against 6.1–10.5 with 1 MiB reads cut into 256 KiB
- * sends, and peaked ~15 MB lower. (Sends of 64 KiB and up cost libp2p the
- * same; 16 KiB would double it: ../shared/notes/libp2p-throughput.md.)
+ * Measured on loopback, 1 GiB: the sender took 4.8–6.3 CPU-s with 64 KiB
+ * reads against 6.1–10.5 with 1 MiB reads cut into 256 KiB sends, and
+ * peaked ~15 MB lower. (Sends of 64 KiB and up cost libp2p the same; 16 KiB
+ * would double it: ../shared/notes/libp2p-throughput.md.) With yamux's
+ * 12-byte header a slice makes two Noise messages (65,519 bytes and 29);
+ * slices of 65,507 bytes, one message each, measured no different (3
+ * interleaved 1 GiB loopback runs).
  */
 const READ_SLICE = 64 * 1024
 

@@ -37,9 +37,10 @@ const HOOK_TIMEOUT = 120_000
 //   batch is read, the next one is already asked for, and the one after that
 //   only once the current batch has been read. So at most 2 batches per stream
 //   are asked for and not yet read.
-// - A chunk that was read goes to the sink (verify, then pwrite in a worker
-//   thread); at most WRITE_BYTES_IN_FLIGHT (2 MiB, at least one chunk) per
-//   stream are pending. They die with the process too.
+// - A chunk that was read goes to the sink (verify, then write: inline with
+//   native BLAKE3, else in a worker thread); at most WRITE_BYTES_IN_FLIGHT
+//   (2 MiB, at least one chunk) per stream are pending. They die with the
+//   process too.
 // - Everything written before the kill is kept: on restart the receiver
 //   re-plans from the part file, keeping the chunks recorded in its bitmap
 //   and verifying against its BLAKE3 hash every other chunk below the part
