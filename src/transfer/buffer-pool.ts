@@ -7,9 +7,15 @@ const SPARE_BYTES = 16 * 1024 * 1024
 /** Spare chunk buffers by size. */
 export class BufferPool {
   private readonly spare = new Map<number, Uint8Array[]>()
+  private readonly allocate: (size: number) => Uint8Array
+
+  /** @param allocate makes a new buffer when no spare fits (the inline sink's are page-aligned, for O_DIRECT) */
+  constructor (allocate: (size: number) => Uint8Array = (size) => new Uint8Array(size)) {
+    this.allocate = allocate
+  }
 
   take (size: number): Uint8Array {
-    return this.spare.get(size)?.pop() ?? new Uint8Array(size)
+    return this.spare.get(size)?.pop() ?? this.allocate(size)
   }
 
   give (buf: Uint8Array): void {

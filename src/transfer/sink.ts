@@ -30,7 +30,7 @@ export interface ChunkSink {
 
 /** The sink for this machine: inline with native BLAKE3, a worker thread otherwise. */
 export function createChunkSink (): ChunkSink {
-  return implementation === '@napi-rs/blake-hash' ? new InlineSink() : new WorkerSink()
+  return implementation === '@napi-rs/blake-hash' ? new InlineSink({ directIo: process.env.FERRY_DIRECT_IO !== '0' }) : new WorkerSink()
 }
 
 type Req = SinkRequest extends infer R ? R extends { id: number } ? Omit<R, 'id'> : never : never

@@ -2,14 +2,17 @@
 // with native BLAKE3) and the worker-thread one (used with blake3-jit).
 // Real files in a temporary folder.
 
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { hash } from '../../src/transfer/blake3.js'
+import { DIRECT_ALIGN } from '../../src/transfer/direct-io.ts'
 import { InlineSink } from '../../src/transfer/inline-sink.ts'
 import { WorkerSink, type ChunkSink } from '../../src/transfer/sink.ts'
+import { rootRequiredButMissing } from '../helpers/lab.ts'
 
 const dirs: string[] = []
 afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }) })
@@ -88,3 +91,98 @@ for (const [name, make] of [['inline', () => new InlineSink()], ['worker', () =>
     })
   })
 }
+
+/** Whether the file system under `dir` takes O_DIRECT (ext4 does, tmpfs refuses it with EINVAL). */
+function takesODirect (dir: string): boolean {
+  const probe = join(dir, 'probe')
+  writeFileSync(probe, '')
+  try {
+    closeSync(openSync(probe, constants.O_WRONLY | constants.O_DIRECT))
+    return true
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EINVAL') return false
+    throw err
+  } finally {
+    rmSync(probe)
+  }
+}
+
+const ramfsSkip = rootRequiredButMissing('the ramfs sink test (mount -t ramfs)')
+
+describe('inline sink, O_DIRECT', () => {
+  const KiB256 = 256 * 1024
+  // two whole chunks and a last one with a ragged end, as a 700,000-byte file with 256 KiB chunks is cut
+  const data = randomBytes(700_000)
+  const chunks = [0, 1, 2].map((i) => ({ offset: i * KiB256, bytes: data.subarray(i * KiB256, Math.min((i + 1) * KiB256, data.length)) }))
+  const alignedBytes = 2 * KiB256 + Math.floor((data.length - 2 * KiB256) / DIRECT_ALIGN) * DIRECT_ALIGN
+
+  async function writeAll (sink: InlineSink, dir: string): Promise<string> {
+    const part = join(dir, 'v.part')
+    writeFileSync(part, '')
+    await Promise.all(chunks.map(async ({ offset, bytes }) => {
+      const b = sink.buffer(KiB256)
+      b.set(bytes)
+      await sink.write(part, offset, b, bytes.length, hash(bytes))
+    }))
+    await sink.closeFile(part, true)
+    return part
+  }
+
+  it('writes the page-aligned part of each chunk with O_DIRECT where the file system takes it, the ragged end buffered', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-direct-'))
+    dirs.push(dir)
+    const sink = new InlineSink()
+    const part = await writeAll(sink, dir)
+    await sink.close()
+    expect(readFileSync(part).equals(data)).toBe(true)
+    expect(sink.directBytes).toBe(takesODirect(dir) ? alignedBytes : 0)
+  })
+
+  // ramfs has no O_DIRECT (open says EINVAL); tmpfs has had it since Linux 6.6
+  it.skipIf(ramfsSkip != null)('writes buffered on a file system that refuses O_DIRECT (ramfs)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-ramfs-'))
+    dirs.push(dir)
+    execFileSync('mount', ['-t', 'ramfs', 'ramfs', dir])
+    try {
+      expect(takesODirect(dir)).toBe(false)
+      const sink = new InlineSink()
+      const part = await writeAll(sink, dir)
+      await sink.close()
+      expect(readFileSync(part).equals(data)).toBe(true)
+      expect(sink.directBytes).toBe(0)
+    } finally {
+      execFileSync('umount', [dir])
+    }
+  })
+
+  it('falls back to buffered writes, and stays there, when a buffer is not page-aligned', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-direct-'))
+    dirs.push(dir)
+    if (!takesODirect(dir)) return
+    const sink = new InlineSink()
+    const part = join(dir, 'u.part')
+    writeFileSync(part, '')
+    // a plain ArrayBuffer comes from malloc: 16-byte aligned, not page-aligned, so the kernel answers EINVAL
+    const a = randomBytes(KiB256)
+    const unaligned = new Uint8Array(new ArrayBuffer(KiB256 + 16), 16, KiB256)
+    unaligned.set(a)
+    await sink.write(part, 0, unaligned, KiB256, hash(a))
+    const b = randomBytes(KiB256)
+    const pooled = sink.buffer(KiB256)
+    pooled.set(b)
+    await sink.write(part, KiB256, pooled, KiB256, hash(b))
+    await sink.close()
+    expect(readFileSync(part).equals(Buffer.concat([a, b]))).toBe(true)
+    expect(sink.directBytes).toBe(0)
+  })
+
+  it('writes buffered when told not to use O_DIRECT', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-direct-'))
+    dirs.push(dir)
+    const sink = new InlineSink({ directIo: false })
+    const part = await writeAll(sink, dir)
+    await sink.close()
+    expect(readFileSync(part).equals(data)).toBe(true)
+    expect(sink.directBytes).toBe(0)
+  })
+})
