@@ -11,7 +11,9 @@
 // never stalls on hashing.
 // Chunk writes go through O_DIRECT where the file system allows it
 // (direct-io.ts says why and how), the ragged end of a file's last chunk
-// through an ordinary descriptor.
+// through an ordinary descriptor. Every FLUSH_EVERY_BYTES of a file an
+// fdatasync starts in the background, so the final one before the rename
+// has little left to do.
 // Must never: write bytes whose hash did not match, or write through a
 // symlink (O_NOFOLLOW), or close a descriptor an operation is still using
 // (a reused descriptor number would send that write to another file).
@@ -38,7 +40,21 @@ interface Handle {
   /** Operations using fd right now; it is closed only at 0. */
   users: number
   idle?: () => void
+  /** Bytes written since the last background flush started. */
+  unflushed: number
+  flushing: boolean
+  /** What a background flush failed with; the final flush reports it (Linux reports a write-back error to one fdatasync only). */
+  flushError?: NodeJS.ErrnoException
 }
+
+/**
+ * A large file is flushed in the background every this many bytes. The
+ * disk (here a VM's, whose cache the host writes out on fdatasync) then
+ * works while the network delivers the rest, instead of after it: measured
+ * in the lab, the final fdatasync of a 1 GiB file took 0.7 s on its own.
+ * Small files (photos) never reach it and get their one flush at the end.
+ */
+const FLUSH_EVERY_BYTES = 64 * 1024 * 1024
 
 export interface InlineSinkOptions {
   /** Write chunks with O_DIRECT where possible (default true; FERRY_DIRECT_IO=0 turns it off, see createChunkSink). */
@@ -127,6 +143,7 @@ export class InlineSink implements ChunkSink {
     const fd = await h.fd.catch(() => undefined)
     if (fd == null) return
     try {
+      if (sync && h.flushError != null) await mapErrors(Promise.reject(h.flushError))
       // one fdatasync covers the file, whichever descriptor wrote it
       if (sync) await mapErrors(fdatasyncAsync(fd))
     } finally {
@@ -154,6 +171,8 @@ export class InlineSink implements ChunkSink {
       }
     }
     if (done < data.length) await writeAll(fd, data.subarray(done), offset + done)
+    h.unflushed += data.length
+    if (h.unflushed >= FLUSH_EVERY_BYTES && !h.flushing) flushInBackground(h, fd)
   }
 
   private async withFd<T> (path: string, op: (fd: number, h: Handle) => Promise<T>): Promise<T> {
@@ -161,7 +180,7 @@ export class InlineSink implements ChunkSink {
     let h = this.handles.get(path)
     if (h == null) {
       // O_NOFOLLOW: a part file replaced by a symlink is never written through
-      h = { fd: openAsync(path, constants.O_RDWR | constants.O_NOFOLLOW), users: 0 }
+      h = { fd: openAsync(path, constants.O_RDWR | constants.O_NOFOLLOW), users: 0, unflushed: 0, flushing: false }
       this.handles.set(path, h)
       const opened = h
       h.fd.catch(() => { if (this.handles.get(path) === opened) this.handles.delete(path) })
@@ -174,6 +193,18 @@ export class InlineSink implements ChunkSink {
       if (--h.users === 0) h.idle?.()
     }
   }
+}
+
+/** Start an fdatasync of the handle's file without waiting for it; it counts as a user of the descriptor, so the descriptor stays open until it is done. Call only while already a user. */
+function flushInBackground (h: Handle, fd: number): void {
+  h.unflushed = 0
+  h.flushing = true
+  h.users++
+  fdatasync(fd, (err) => {
+    h.flushing = false
+    if (err != null) h.flushError ??= err
+    if (--h.users === 0) h.idle?.()
+  })
 }
 
 /** The part file opened for O_DIRECT writes, or undefined if its file system does not do O_DIRECT (open says EINVAL). */
