@@ -68,6 +68,8 @@ export class InlineSink implements ChunkSink {
   private direct: boolean
   /** Bytes written through O_DIRECT so far (tests check that the path is taken). */
   directBytes = 0
+  /** Background flushes started so far (tests). */
+  backgroundFlushes = 0
 
   constructor (options: InlineSinkOptions = {}) {
     this.direct = options.directIo ?? true
@@ -172,7 +174,20 @@ export class InlineSink implements ChunkSink {
     }
     if (done < data.length) await writeAll(fd, data.subarray(done), offset + done)
     h.unflushed += data.length
-    if (h.unflushed >= FLUSH_EVERY_BYTES && !h.flushing) flushInBackground(h, fd)
+    if (h.unflushed >= FLUSH_EVERY_BYTES && !h.flushing) this.flushInBackground(h, fd)
+  }
+
+  /** Start an fdatasync of the handle's file without waiting for it; it counts as a user of the descriptor, so the descriptor stays open until it is done. Call only while already a user. */
+  private flushInBackground (h: Handle, fd: number): void {
+    h.unflushed = 0
+    h.flushing = true
+    h.users++
+    this.backgroundFlushes++
+    fdatasync(fd, (err) => {
+      h.flushing = false
+      if (err != null) h.flushError ??= err
+      if (--h.users === 0) h.idle?.()
+    })
   }
 
   private async withFd<T> (path: string, op: (fd: number, h: Handle) => Promise<T>): Promise<T> {
@@ -193,18 +208,6 @@ export class InlineSink implements ChunkSink {
       if (--h.users === 0) h.idle?.()
     }
   }
-}
-
-/** Start an fdatasync of the handle's file without waiting for it; it counts as a user of the descriptor, so the descriptor stays open until it is done. Call only while already a user. */
-function flushInBackground (h: Handle, fd: number): void {
-  h.unflushed = 0
-  h.flushing = true
-  h.users++
-  fdatasync(fd, (err) => {
-    h.flushing = false
-    if (err != null) h.flushError ??= err
-    if (--h.users === 0) h.idle?.()
-  })
 }
 
 /** The part file opened for O_DIRECT writes, or undefined if its file system does not do O_DIRECT (open says EINVAL). */

@@ -176,6 +176,32 @@ describe('inline sink, O_DIRECT', () => {
     expect(sink.directBytes).toBe(0)
   })
 
+  it('flushes a large file in the background as it goes, and the file is whole at the end', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-flush-'))
+    dirs.push(dir)
+    const sink = new InlineSink()
+    const part = join(dir, 'big.part')
+    writeFileSync(part, '')
+    const MiB = 1024 * 1024
+    const block = randomBytes(MiB)
+    // 130 MiB of 1 MiB chunks, the same bytes at every offset but the first of each
+    for (let i = 0; i < 130; i++) {
+      const b = sink.buffer(MiB)
+      b.set(block)
+      b[0] = i
+      await sink.write(part, i * MiB, b, MiB, hash(b))
+    }
+    await sink.closeFile(part, true)
+    await sink.close()
+    expect(sink.backgroundFlushes).toBeGreaterThanOrEqual(1)
+    const got = readFileSync(part)
+    expect(got.length).toBe(130 * MiB)
+    for (let i = 0; i < 130; i++) {
+      expect(got[i * MiB]).toBe(i)
+      expect(got.subarray(i * MiB + 1, (i + 1) * MiB).equals(block.subarray(1))).toBe(true)
+    }
+  })
+
   it('writes buffered when told not to use O_DIRECT', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ferry-direct-'))
     dirs.push(dir)
