@@ -1,0 +1,54 @@
+// The receive side's chunk-buffer pool: reuse, one budget for all sizes, and
+// letting go of its spares when idle.
+
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { BufferPool } from '../../src/transfer/buffer-pool.ts'
+
+const MiB = 1024 * 1024
+const KiB256 = 256 * 1024
+
+afterEach(() => { vi.useRealTimers() })
+
+describe('BufferPool', () => {
+  it('hands back a given buffer of the same size instead of allocating', () => {
+    let allocated = 0
+    const pool = new BufferPool((size) => { allocated++; return new Uint8Array(size) })
+    const a = pool.take(MiB)
+    pool.give(a)
+    expect(pool.take(MiB)).toBe(a)
+    expect(pool.take(KiB256)).not.toBe(a)
+    expect(allocated).toBe(2)
+  })
+
+  it('keeps at most 16 MiB of spares over all sizes; the size in use displaces the others', () => {
+    const pool = new BufferPool()
+    const small = Array.from({ length: 64 }, () => pool.take(KiB256)) // 16 MiB of 256 KiB buffers
+    for (const b of small) pool.give(b)
+    expect(pool.bytes).toBe(16 * MiB)
+    const big = Array.from({ length: 20 }, () => pool.take(MiB))
+    for (const b of big) pool.give(b)
+    expect(pool.bytes).toBe(16 * MiB)
+    // every 256 KiB spare made room for 1 MiB ones
+    const back = Array.from({ length: 16 }, () => pool.take(MiB))
+    expect(back.every((b) => big.includes(b))).toBe(true)
+    expect(pool.bytes).toBe(0)
+  })
+
+  it('never pools a buffer larger than the budget', () => {
+    const pool = new BufferPool()
+    pool.give(new Uint8Array(17 * MiB))
+    expect(pool.bytes).toBe(0)
+  })
+
+  it('drops its spares after 5 s without use, and not while in use', () => {
+    vi.useFakeTimers()
+    const pool = new BufferPool()
+    pool.give(pool.take(MiB))
+    vi.advanceTimersByTime(4000)
+    pool.give(pool.take(MiB)) // used again: the idle period starts over
+    vi.advanceTimersByTime(4000)
+    expect(pool.bytes).toBe(MiB)
+    vi.advanceTimersByTime(1500)
+    expect(pool.bytes).toBe(0)
+  })
+})
