@@ -70,20 +70,7 @@ interface Slot {
   worker: Worker
   task: Task | null
   error?: unknown
-  /** Stops the worker if it is still idle when it fires. */
-  idleTimer?: ReturnType<typeof setTimeout>
-  /** terminate() was called; no new task goes to it. */
-  stopping?: boolean
 }
-
-/**
- * A worker idle this long is stopped. A send hashes everything before its
- * offer and then only reads and sends, so without this the workers (~15 MB
- * each: an isolate, a read buffer) would sit through the whole transfer;
- * measured, they were the sender daemon's peak above 150 MB. Starting one
- * again costs ~30 ms, and the next file of a send follows well within 1 s.
- */
-const IDLE_WORKER_MS = 1000
 
 function cancelled (signal?: AbortSignal): FerryError {
   return toFerryError(signal?.reason ?? new FerryError('E_CANCELLED', 'hashing cancelled'), 'E_CANCELLED')
@@ -115,14 +102,6 @@ export function createHashPool (init: HashPoolInit = {}): HashPool {
       slot.task = null
       worker.unref()
       dispatch()
-      if (slot.task === null && !closed) {
-        slot.idleTimer = setTimeout(() => {
-          if (slot.task !== null || closed) return
-          slot.stopping = true
-          void worker.terminate()
-        }, IDLE_WORKER_MS)
-        slot.idleTimer.unref()
-      }
     })
     worker.on('error', (err) => { slot.error = err })
     worker.on('exit', () => {
@@ -143,10 +122,9 @@ export function createHashPool (init: HashPoolInit = {}): HashPool {
     while (queue.length > 0 && !closed) {
       const task = queue[0]
       if (task.cancelled) { queue.shift(); continue }
-      const slot = slots.find(s => s.task === null && s.stopping !== true) ?? (slots.filter(s => s.stopping !== true).length < poolSize ? spawn() : undefined)
+      const slot = slots.find(s => s.task === null) ?? (slots.length < poolSize ? spawn() : undefined)
       if (slot === undefined) return
       queue.shift()
-      clearTimeout(slot.idleTimer)
       slot.task = task
       slot.worker.ref()
       slot.worker.postMessage(task.request, task.transferList)

@@ -197,20 +197,3 @@ describe('close', () => {
     await p.close()
   })
 })
-
-describe('idle workers', () => {
-  it('stops workers that sit idle, and starts them again for new work', async () => {
-    const p = createHashPool({ size: 2 })
-    try {
-      const path = join(dir, 'idle')
-      writeFileSync(path, randomBytes(8 * 1024 * 1024))
-      const first = await p.hashFileChunks(path, MIN_CHUNK_SIZE)
-      expect(p.stats().workers).toBe(2)
-      await expect.poll(() => p.stats().workers, { timeout: 5000, interval: 100 }).toBe(0)
-      expect(await p.hashFileChunks(path, MIN_CHUNK_SIZE)).toEqual(first)
-      expect(p.stats().workers).toBe(2)
-    } finally {
-      await p.close()
-    }
-  })
-})
