@@ -93,7 +93,9 @@ export class Receiver {
       this.setState('fetching')
       const partDir = partDirFor(this.receiveDir, this.rootHex)
       await mkdir(partDir, { recursive: true })
+      const started = performance.now()
       const plan = await planReceive({ transferId: this.id, files: this.offer.files, receiveDir: this.receiveDir, partDir, store: this.deps.store, sink: this.deps.sink(), signal })
+      this.deps.log.debug('receive planned', { id: this.id, haveBytes: plan.haveBytes, chunksToFetch: plan.queue.length, ms: Math.round(performance.now() - started) })
       this.files = plan.files
       this.progress.reset(plan.haveBytes)
       // files that were complete already (or became so by dedup) are placed first
@@ -115,6 +117,7 @@ export class Receiver {
         },
         signal
       })
+      this.deps.log.debug('chunks fetched', { id: this.id, ms: Math.round(performance.now() - started) })
       this.setState('verifying')
       for (const f of this.files) {
         if (f.entry.kind === 'dir') { if (!f.done) { f.dest = await placeDir(this.receiveDir, f.entry.path, f.entry.mtimeMs); f.done = true } continue }

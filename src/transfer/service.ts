@@ -136,10 +136,12 @@ export class TransferService {
   }
 
   private async hashAndOffer (sender: Sender, entries: Awaited<ReturnType<typeof scanPaths>>): Promise<void> {
+    const started = performance.now()
     const manifest = await buildManifest(entries, this.hashPool, {
       signal: sender.controller.signal,
       onProgress: (p) => { sender.progress.done = p.hashedBytes; this.changed(sender.id, false) }
     })
+    this.c.log.debug('hashed', { id: sender.id, files: manifest.files.length, bytes: manifest.totalBytes, ms: Math.round(performance.now() - started) })
     const offer: OfferMsg = { transferId: Buffer.from(sender.id, 'hex'), root: manifest.root, totalBytes: manifest.totalBytes, files: manifest.files }
     sender.offer = offer
     sender.sources = manifest.files.map((f) => f.sourcePath ?? '')
@@ -178,7 +180,9 @@ export class TransferService {
   private async deliverOffer (sender: Sender): Promise<void> {
     const stream = await this.c.node.dialProtocol(peerIdFromString(sender.peerId), OFFER_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
       .catch((err: Error) => { throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.c.peerName(sender.peerId)}: ${err.message}`) })
+    const started = performance.now()
     const ans = await sendOffer(stream, sender.offer!, sender.controller.signal)
+    this.c.log.debug('offer answered', { id: sender.id, status: ans.status, haveBytes: ans.haveBytes, ms: Math.round(performance.now() - started) })
     if (ans.status === 'refused') throw ans.error ?? new FerryError('E_DECLINED', 'refused')
     sender.progress.reset(ans.haveBytes)
     if (ans.status === 'accepted') this.setSendState(sender, 'fetching')

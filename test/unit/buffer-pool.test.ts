@@ -1,13 +1,10 @@
-// The receive side's chunk-buffer pool: reuse, one budget for all sizes, and
-// letting go of its spares when idle.
+// The receive side's chunk-buffer pool: reuse, and one budget for all sizes.
 
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { BufferPool } from '../../src/transfer/buffer-pool.ts'
 
 const MiB = 1024 * 1024
 const KiB256 = 256 * 1024
-
-afterEach(() => { vi.useRealTimers() })
 
 describe('BufferPool', () => {
   it('hands back a given buffer of the same size instead of allocating', () => {
@@ -37,18 +34,6 @@ describe('BufferPool', () => {
   it('never pools a buffer larger than the budget', () => {
     const pool = new BufferPool()
     pool.give(new Uint8Array(17 * MiB))
-    expect(pool.bytes).toBe(0)
-  })
-
-  it('drops its spares after 5 s without use, and not while in use', () => {
-    vi.useFakeTimers()
-    const pool = new BufferPool()
-    pool.give(pool.take(MiB))
-    vi.advanceTimersByTime(4000)
-    pool.give(pool.take(MiB)) // used again: the idle period starts over
-    vi.advanceTimersByTime(4000)
-    expect(pool.bytes).toBe(MiB)
-    vi.advanceTimersByTime(1500)
     expect(pool.bytes).toBe(0)
   })
 })
