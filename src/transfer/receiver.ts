@@ -18,6 +18,7 @@ import { fetchAll } from './fetch.ts'
 import { partDirFor, placeDir, placeFile } from './finalize.ts'
 import { planReceive, type FileState } from './receive-plan.ts'
 import type { ChunkSink } from './sink.ts'
+import type { Logger } from '../daemon/logger.ts'
 import { Progress } from './progress.ts'
 import { isFinalState } from '../daemon/control/types.ts'
 
@@ -34,7 +35,7 @@ export interface ReceiverDeps {
   sendEnd: (peerId: string, end: EndMsg) => Promise<void>
   sign: (data: Uint8Array) => Promise<Uint8Array>
   changed: (r: Receiver, urgent: boolean) => void
-  log: { info: (m: string, d?: Record<string, unknown>) => void, warn: (m: string, d?: Record<string, unknown>) => void }
+  log: Pick<Logger, 'debug' | 'info' | 'warn'>
 }
 
 export class Receiver {
