@@ -143,7 +143,8 @@ export class Daemon {
       home: this.config.home,
       receiveDir: this.config.receiveDir,
       mdns: this.config.mdns,
-      pid: process.pid
+      pid: process.pid,
+      memory: memoryNow()
     }
   }
 
@@ -187,4 +188,9 @@ export class Daemon {
     await this.control?.close()
     this.log.info('daemon stopped')
   }
+}
+
+function memoryNow (): StatusInfo['memory'] {
+  const m = process.memoryUsage()
+  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers }
 }

@@ -28,7 +28,7 @@ describe('daemon foundation', () => {
     await a.stop()
   })
 
-  it('status reports identity, addresses, version and uptime; the peer ID survives a restart', async () => {
+  it('status reports identity, addresses, version, uptime and memory; the peer ID survives a restart', async () => {
     const a = await startDaemon({ name: 'gamma' })
     const r = await a.cli(['status', '--json'])
     expect(r.code).toBe(0)
@@ -36,6 +36,12 @@ describe('daemon foundation', () => {
     expect(st).toMatchObject({ name: 'gamma', peerId: a.peerId, mdns: false })
     expect(st.version).toMatch(/^\d+\.\d+\.\d+/)
     expect(st.uptimeMs).toBeGreaterThanOrEqual(0)
+    // a live daemon: tens of MB resident, a JS heap in use, all within its resident set
+    expect(st.memory.rss).toBeGreaterThan(10e6)
+    expect(st.memory.heapUsed).toBeGreaterThan(1e6)
+    expect(st.memory.heapUsed).toBeLessThan(st.memory.rss)
+    const human = await a.cli(['status'])
+    expect(human.stdout).toMatch(/memory: +\d+(\.\d+)? MiB resident/)
     expect(st.listenAddrs[0]).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//)
     expect((await stat(join(a.home, 'control.sock'))).mode & 0o777).toBe(0o600)
     expect((await stat(join(a.home, 'identity.key'))).mode & 0o777).toBe(0o600)

@@ -20,7 +20,8 @@ const NOW = Date.now()
 
 const status: StatusInfo = {
   peerId: '12D3KooWSelfSelfSelfSelfSelfSelfSelfSelf11111111', name: 'laptop', listenAddrs: [], version: '0.1.0',
-  uptimeMs: 1000, startedAt: NOW - 1000, home: HOME, receiveDir: '/tmp/recv', mdns: true, pid: 1
+  uptimeMs: 1000, startedAt: NOW - 1000, home: HOME, receiveDir: '/tmp/recv', mdns: true, pid: 1,
+  memory: { rss: 90e6, heapUsed: 20e6, external: 5e6, arrayBuffers: 2e6 }
 }
 const peers: PeerInfo[] = [
   { peerId: '12D3KooWAliceAliceAliceAliceAliceAliceAliceAAAAAAAA', name: 'alice-desktop', addrs: [], online: true, lastSeen: NOW, paired: true },

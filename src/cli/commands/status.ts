@@ -3,12 +3,12 @@
 import { connectControl } from '../../daemon/control/client.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
 import { homeOf, parse } from '../args.ts'
-import { formatAgo } from '../../tui/format.ts'
+import { formatAgo, formatBytes } from '../../tui/format.ts'
 import { duration, printJson, table } from '../output.ts'
 
 export const statusHelp = `Usage: ferry status [--json] [--home DIR]
 
-Show this daemon's peer ID, name, listen addresses, version and uptime.
+Show this daemon's peer ID, name, listen addresses, version, uptime and memory.
 `
 
 export async function status (argv: string[]): Promise<number> {
@@ -19,7 +19,8 @@ export async function status (argv: string[]): Promise<number> {
     const st = await client.call('status')
     if (values.json === true) { printJson(st); return 0 }
     process.stdout.write(`name:      ${st.name}\npeer ID:   ${st.peerId}\nversion:   ${st.version}\nuptime:    ${duration(st.uptimeMs)}\n` +
-      `mDNS:      ${st.mdns ? 'on' : 'off'}\nreceive:   ${st.receiveDir}\nlistening: ${st.listenAddrs.join('\n           ')}\n`)
+      `mDNS:      ${st.mdns ? 'on' : 'off'}\nreceive:   ${st.receiveDir}\nmemory:    ${formatBytes(st.memory.rss)} resident (JS heap ${formatBytes(st.memory.heapUsed)}, buffers ${formatBytes(st.memory.arrayBuffers)})\n` +
+      `listening: ${st.listenAddrs.join('\n           ')}\n`)
     return 0
   } finally { client.close() }
 }

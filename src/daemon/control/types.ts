@@ -35,6 +35,8 @@ export interface StatusInfo {
   receiveDir: string
   mdns: boolean
   pid: number
+  /** The daemon's memory now, in bytes (process.memoryUsage()): resident set, V8 heap in use, and ArrayBuffer/Buffer memory outside it. */
+  memory: { rss: number, heapUsed: number, external: number, arrayBuffers: number }
 }
 
 export type PairingPhase = 'waiting' | 'exchanging' | 'paired' | 'failed' | 'expired' | 'cancelled'
