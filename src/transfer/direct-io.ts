@@ -13,9 +13,15 @@
 // multiples of the device's logical block size (512 B or 4 KiB; 4 KiB covers
 // both). Chunk offsets are multiples of the chunk size (a power of two
 // ≥ 256 KiB), so only a file's last chunk has a ragged end; that tail goes
-// through an ordinary descriptor. File systems without O_DIRECT (ramfs,
-// some FUSE ones; tmpfs before Linux 6.6) refuse the open with EINVAL, and
-// then the file is written buffered.
+// through an ordinary descriptor.
+//
+// Only on local disk file systems where O_DIRECT is well trodden (ext4,
+// XFS, btrfs, f2fs). On a network mount (NFS, SMB) it would turn every
+// write into a synchronous round trip to the server, losing the client's
+// write-behind; on tmpfs there is no disk to go to. Anything else is
+// written buffered, as is a file system that refuses the open (EINVAL).
+
+import { statfs } from 'node:fs/promises'
 
 export const DIRECT_ALIGN = 4096
 
@@ -33,4 +39,22 @@ export function pageAlignedBuffer (size: number): Uint8Array {
 /** How many leading bytes of a write of `length` bytes at file offset `offset` (from a page-aligned buffer) can go through O_DIRECT. */
 export function directPrefix (offset: number, length: number): number {
   return offset % DIRECT_ALIGN === 0 ? length - (length % DIRECT_ALIGN) : 0
+}
+
+/** statfs f_type magic numbers (linux/magic.h) of the file systems that get O_DIRECT. */
+const DIRECT_IO_FILE_SYSTEMS = new Set([
+  0xEF53, // ext2/3/4
+  0x58465342, // XFS
+  0x9123683E, // btrfs
+  0xF2F52010 // f2fs
+])
+
+/** Whether files in `dir` should be written with O_DIRECT: Linux, and one of the local disk file systems above. */
+export async function directIoSuits (dir: string): Promise<boolean> {
+  if (process.platform !== 'linux') return false
+  try {
+    return DIRECT_IO_FILE_SYSTEMS.has(Number((await statfs(dir)).type))
+  } catch {
+    return false
+  }
 }

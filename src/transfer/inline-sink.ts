@@ -22,7 +22,8 @@ import { close, constants, fdatasync, open, read, write } from 'node:fs'
 import { FerryError } from '../errors.ts'
 import { hash } from './blake3.js'
 import { BufferPool } from './buffer-pool.ts'
-import { directPrefix, pageAlignedBuffer } from './direct-io.ts'
+import { dirname } from 'node:path'
+import { directIoSuits, directPrefix, pageAlignedBuffer } from './direct-io.ts'
 import { sameDigest as same, sinkErrorCode } from './sink-common.js'
 import type { ChunkSink } from './sink.ts'
 
@@ -66,6 +67,8 @@ export class InlineSink implements ChunkSink {
   private readonly pool = new BufferPool(pageAlignedBuffer)
   private closed = false
   private direct: boolean
+  /** Per folder of part files: whether its file system gets O_DIRECT (directIoSuits). */
+  private readonly directDirs = new Map<string, Promise<boolean>>()
   /** Bytes written through O_DIRECT so far (tests check that the path is taken). */
   directBytes = 0
   /** Background flushes started so far (tests). */
@@ -158,7 +161,7 @@ export class InlineSink implements ChunkSink {
     let done = 0
     const direct = this.direct ? directPrefix(offset, data.length) : 0
     if (direct > 0) {
-      const directFd = await (h.directFd ??= openDirect(path))
+      const directFd = await (h.directFd ??= this.openDirect(path))
       if (directFd !== undefined) {
         try {
           await writeAll(directFd, data.subarray(0, direct), offset)
@@ -175,6 +178,23 @@ export class InlineSink implements ChunkSink {
     if (done < data.length) await writeAll(fd, data.subarray(done), offset + done)
     h.unflushed += data.length
     if (h.unflushed >= FLUSH_EVERY_BYTES && !h.flushing) this.flushInBackground(h, fd)
+  }
+
+  /** The part file opened for O_DIRECT writes, or undefined where its file system does not suit (directIoSuits) or refuses the open (EINVAL). */
+  private async openDirect (path: string): Promise<number | undefined> {
+    const dir = dirname(path)
+    let suits = this.directDirs.get(dir)
+    if (suits === undefined) {
+      suits = directIoSuits(dir)
+      this.directDirs.set(dir, suits)
+    }
+    if (!await suits) return undefined
+    try {
+      return await openAsync(path, constants.O_WRONLY | constants.O_DIRECT | constants.O_NOFOLLOW)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EINVAL') return undefined
+      throw err
+    }
   }
 
   /** Start an fdatasync of the handle's file without waiting for it; it counts as a user of the descriptor, so the descriptor stays open until it is done. Call only while already a user. */
@@ -207,16 +227,6 @@ export class InlineSink implements ChunkSink {
     } finally {
       if (--h.users === 0) h.idle?.()
     }
-  }
-}
-
-/** The part file opened for O_DIRECT writes, or undefined if its file system does not do O_DIRECT (open says EINVAL). */
-async function openDirect (path: string): Promise<number | undefined> {
-  try {
-    return await openAsync(path, constants.O_WRONLY | constants.O_DIRECT | constants.O_NOFOLLOW)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EINVAL') return undefined
-    throw err
   }
 }
 
