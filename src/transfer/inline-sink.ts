@@ -19,10 +19,10 @@
 // (a reused descriptor number would send that write to another file).
 
 import { close, constants, fdatasync, open, read, write } from 'node:fs'
+import { dirname } from 'node:path'
 import { FerryError } from '../errors.ts'
 import { hash } from './blake3.js'
 import { BufferPool } from './buffer-pool.ts'
-import { dirname } from 'node:path'
 import { directIoSuits, directPrefix, pageAlignedBuffer } from './direct-io.ts'
 import { sameDigest as same, sinkErrorCode } from './sink-common.js'
 import type { ChunkSink } from './sink.ts'
@@ -36,7 +36,7 @@ const writeAsync = async (fd: number, buf: Uint8Array, off: number, len: number,
 
 interface Handle {
   fd: Promise<number>
-  /** The same file opened with O_DIRECT, on first use; undefined where the file system refuses O_DIRECT. */
+  /** The same file opened with O_DIRECT, on first use; undefined where its file system does not get O_DIRECT (openDirect). */
   directFd?: Promise<number | undefined>
   /** Operations using fd right now; it is closed only at 0. */
   users: number
