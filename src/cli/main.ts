@@ -9,7 +9,7 @@ type Run = (argv: string[]) => Promise<number>
 
 const COMMANDS: Array<[name: string, summary: string, load: () => Promise<Run>]> = [
   ['daemon', 'run the daemon in the foreground', async () => (await import('./commands/daemon.ts')).run],
-  ['status', "show this daemon's peer ID, addresses, uptime", async () => (await import('./commands/status.ts')).status],
+  ['status', "show this daemon's peer ID, addresses, uptime, memory", async () => (await import('./commands/status.ts')).status],
   ['peers', 'list ferry peers seen on the network', async () => (await import('./commands/status.ts')).peers],
   ['pair', 'show a pairing code, or enter one shown on another device', async () => (await import('./commands/pair.ts')).pair],
   ['unpair', 'remove trust in a paired peer', async () => (await import('./commands/pair.ts')).unpair],

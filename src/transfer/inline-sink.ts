@@ -148,7 +148,7 @@ export class InlineSink implements ChunkSink {
     const fd = await h.fd.catch(() => undefined)
     if (fd == null) return
     try {
-      if (sync && h.flushError != null) await mapErrors(Promise.reject(h.flushError))
+      if (sync && h.flushError != null) throw toSinkError(h.flushError)
       // one fdatasync covers the file, whichever descriptor wrote it
       if (sync) await mapErrors(fdatasyncAsync(fd))
     } finally {
@@ -250,8 +250,13 @@ async function mapErrors<T> (p: Promise<T>): Promise<T> {
   try {
     return await p
   } catch (err) {
-    if (err instanceof FerryError) throw err
-    const e = err as NodeJS.ErrnoException
-    throw new FerryError(sinkErrorCode(e.code), String(e.message ?? e), { cause: err })
+    throw toSinkError(err)
   }
+}
+
+/** A failed file operation as the ferry error the sink reports (E_NO_SPACE, E_IO, …). */
+function toSinkError (err: unknown): FerryError {
+  if (err instanceof FerryError) return err
+  const e = err as NodeJS.ErrnoException
+  return new FerryError(sinkErrorCode(e.code), String(e.message ?? e), { cause: err })
 }
