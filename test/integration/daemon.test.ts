@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { BUILT_MAIN, ROOT, cleanupAll, peersOf, runCli, startDaemon, tempDir, waitFor } from '../helpers/daemon.ts'
-import { DAEMON_V8_FLAGS } from '../../src/cli/daemon-flags.ts'
+import { DAEMON_GLIBC_TUNABLES, DAEMON_V8_FLAGS } from '../../src/cli/daemon-flags.ts'
 
 afterAll(cleanupAll)
 
@@ -50,13 +50,17 @@ describe('daemon foundation', () => {
     await a2.stop()
   })
 
-  it('the built daemon (dist/) re-executes itself in place with its V8 flags: same PID, flags on its command line', async () => {
+  it('the built daemon (dist/) re-executes itself in place with its V8 flags and malloc settings: same PID, flags on its command line', async () => {
     const a = await startDaemon({ name: 'built', main: BUILT_MAIN })
     const st = JSON.parse((await a.cli(['status', '--json'])).stdout)
     expect(st.pid).toBe(a.proc.pid) // execve, not a child: signals and supervisors reach the daemon itself
     const argv = (await readFile(`/proc/${st.pid}/cmdline`, 'utf8')).split('\0')
     for (const f of DAEMON_V8_FLAGS) expect(argv).toContain(f)
     expect(argv).toContain(BUILT_MAIN)
+    // glibc cuts the variable at its first ':' in place while parsing it, so /proc shows the first setting only
+    const tunables = (await readFile(`/proc/${st.pid}/environ`, 'utf8')).split('\0').find((e) => e.startsWith('GLIBC_TUNABLES='))
+    expect(tunables).toMatch(/^GLIBC_TUNABLES=glibc\.malloc\./)
+    expect(DAEMON_GLIBC_TUNABLES.startsWith(tunables!.slice('GLIBC_TUNABLES='.length))).toBe(true)
     await a.stop()
     expect(a.proc.exitCode).toBe(0)
   })
