@@ -17,20 +17,24 @@
 //
 // glibc malloc (Linux): those 64 KiB buffers are malloc'd (Node's socket
 // reads, Buffer.allocUnsafe, Noise's cipher output) and freed in batches
-// when the GC gets to them. In glibc's heap the freed space stays resident
-// wherever a live allocation sits above it: after a 1 GiB send and the
-// photo set, malloc_trim(0) (called from gdb) gave back 33 MB on the
-// sender and 30 MB on the receiver. With mmap_threshold=65536 every buffer
-// of 64 KiB or more gets its own mapping, returned whole on free; and with
-// arena_max=1 the hash workers and libuv's threads share that one heap
-// instead of each keeping an arena of their own. Lab, 1 GiB: peak RSS
-// 125–131 MiB instead of 136–143 on the sender over 4 interleaved pairs,
-// CPU of both daemons 9.9–12.1 s against 10.1–13.8; over a 1 GiB send, the
-// photo set and another 1 GiB send, 138 / 141 MiB instead of 155 / 149.
+// when the GC gets to them. Freed space stays resident in glibc's heaps:
+// after a 1 GiB send and the photo set, malloc_trim(0) (called from gdb)
+// gave back 33 MB on the sender and 30 MB on the receiver. Every thread
+// that mallocs (hash workers, libuv's pool, V8's helpers) also gets an
+// arena of its own, which keeps its freed space too. arena_max=1 puts them
+// all on the one heap. 1 GiB loopback sends, two batches of 5 and 8
+// interleaved pairs: mean peak RSS 127 and 130 MiB instead of 135 and 139
+// on the sender, 129 instead of 133 on the receiver; wall time and CPU no
+// different (batch of 8: 6.06 s and 4.7 / 4.5 CPU-s against 6.24 s and
+// 4.7 / 4.8). An earlier measurement had it ≈ 10 % slower; these pairs do
+// not show that.
+// Dropped: mmap_threshold=65536 (every 64 KiB buffer its own mapping, so
+// nothing stays behind) met 150 MB in the bench but cost 40 % more CPU,
+// page faults and munmaps (bench/results/2026-12-02-full-6).
 // A GLIBC_TUNABLES the user set is left as it is.
 
 export const DAEMON_V8_FLAGS = ['--max-semi-space-size=1']
-export const DAEMON_GLIBC_TUNABLES = 'glibc.malloc.mmap_threshold=65536:glibc.malloc.arena_max=1'
+export const DAEMON_GLIBC_TUNABLES = 'glibc.malloc.arena_max=1'
 
 /** Re-exec with DAEMON_V8_FLAGS and DAEMON_GLIBC_TUNABLES unless they (or an explicit choice) are already there; returns if it cannot. */
 export function reexecWithDaemonFlags (): void {
