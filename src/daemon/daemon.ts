@@ -6,7 +6,7 @@
 import { mkdir, chmod } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FerryError } from '../errors.ts'
-import { openDb, PeerStore, TransferStore, TrustStore, type Db } from '../store/index.ts'
+import { HashCacheStore, openDb, PeerStore, TransferStore, TrustStore, type Db } from '../store/index.ts'
 import { TransferService } from '../transfer/service.ts'
 import { VERSION } from '../version.ts'
 import { ControlServer } from './control/server.ts'
@@ -97,6 +97,7 @@ export class Daemon {
         emitTransfer: (t) => { this.emit('transfer', t) },
         emitOffer: (o) => { this.emit('offer', o) },
         emitOfferRemoved: (id) => { this.emit('offer:removed', { id }) },
+        hashCache: new HashCacheStore(this.db),
         log: this.log
       })
       this.peers.on('peer', (p) => { if (p.online) this.transfers.resumeWaiting(p.peerId) })

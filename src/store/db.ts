@@ -64,7 +64,21 @@ const MIGRATIONS: string[] = [
    CREATE INDEX chunk_index_hash ON chunk_index(hash);
    CREATE INDEX chunk_index_path ON chunk_index(path);`,
   // the number of entries, so history can say "12 files" without decoding offers
-  'ALTER TABLE transfers ADD COLUMN file_count INTEGER NOT NULL DEFAULT 0'
+  'ALTER TABLE transfers ADD COLUMN file_count INTEGER NOT NULL DEFAULT 0',
+  // the sender's chunk hashes of files it hashed, by path and identity
+  // (hash-cache.ts); 64-bit device, inode and nanosecond times as decimal text
+  `CREATE TABLE hash_cache (
+     path TEXT PRIMARY KEY,
+     dev TEXT NOT NULL,
+     ino TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     mtime_ns TEXT NOT NULL,
+     ctime_ns TEXT NOT NULL,
+     chunk_size INTEGER NOT NULL,
+     chunks BLOB NOT NULL,
+     used_at INTEGER NOT NULL
+   );
+   CREATE INDEX hash_cache_used ON hash_cache(used_at);`
 ]
 
 export type Db = DatabaseSync

@@ -1,3 +1,4 @@
 export { openDb, type Db } from './db.ts'
 export { PeerStore, TrustStore, type PeerRow, type TrustRow } from './peers.ts'
 export { TransferStore, type TransferRow, type ChunkLocation } from './transfers.ts'
+export { HashCacheStore, type FileIdentity } from './hash-cache.ts'

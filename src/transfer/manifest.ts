@@ -6,6 +6,8 @@
 // Must never: follow a symlink, send a name the receiver would refuse (such
 // entries are skipped with a warning), hash on the main thread (the pool
 // does), or put sourcePath on the wire (it is local only).
+// A file hashed before and unchanged since (same device, inode, size, mtime
+// and ctime) takes its chunk hashes from the cache (options.cache) instead.
 //
 // Layout: each top-level path contributes its basename as the root name, like
 // `cp -r`: `send ~/a/photos` gives `photos/x.jpg`, `photos/2024/y.jpg`. Entries
@@ -26,6 +28,7 @@ import type { HashPool } from './hash-pool.ts'
 import { MODE_EXECUTABLE, MODE_REGULAR, computeFileRoot, computeTransferRoot } from './manifest-root.ts'
 import { validateRelativePath } from './safe-path.ts'
 import type { OfferFile } from '../protocol/transfer.ts'
+import type { FileIdentity } from '../store/hash-cache.ts'
 
 export interface ScannedEntry {
   /** POSIX relative path, '/' separated, starting with the top-level basename. */
@@ -67,10 +70,20 @@ export interface BuildProgress {
   totalFiles: number
 }
 
+/** Chunk hashes of files hashed before (src/store/hash-cache.ts). */
+export interface ChunkHashCache {
+  get: (path: string, id: FileIdentity, chunkSize: number) => Uint8Array[] | undefined
+  put: (path: string, id: FileIdentity, chunkSize: number, chunks: Uint8Array[]) => void
+}
+
 export interface BuildOptions {
   signal?: AbortSignal
   /** Throttled to one call per PROGRESS_INTERVAL_MS, plus a last one when done. */
   onProgress?: (progress: BuildProgress) => void
+  /** Files unchanged since they were hashed are not read again. */
+  cache?: ChunkHashCache
+  /** Only files whose mtime and ctime are at least this old when hashing starts are stored in the cache (default CACHE_MIN_AGE_MS). */
+  cacheMinAgeMs?: number
 }
 
 export const PROGRESS_INTERVAL_MS = 200
@@ -78,6 +91,27 @@ export const PROGRESS_INTERVAL_MS = 200
 const FILES_IN_FLIGHT = 16
 /** A file that changes while hashed is re-read at most this many times. */
 const MAX_ATTEMPTS = 3
+/**
+ * A file written this recently is hashed but not remembered: a write in the
+ * same clock tick as the hashing (file times move in steps of a few ms)
+ * could change its bytes and leave its times as they were ("racy git").
+ */
+export const CACHE_MIN_AGE_MS = 2000
+
+async function identityOf (path: string): Promise<FileIdentity | undefined> {
+  const st = await lstat(path, { bigint: true }).catch(() => undefined)
+  if (st == null || !st.isFile()) return undefined
+  return { dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs }
+}
+
+/** A time in ms computed as Node computes Stats.mtimeMs from seconds and nanoseconds, so it rounds the same way. */
+function msOf (ns: bigint): number {
+  return Number(ns / 1_000_000_000n) * 1e3 + Number(ns % 1_000_000_000n) / 1e6
+}
+
+function sameIdentity (a: FileIdentity, b: FileIdentity): boolean {
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs
+}
 
 function checkSignal (signal?: AbortSignal): void {
   if (signal?.aborted === true) throw toFerryError(signal.reason ?? new FerryError('E_CANCELLED'), 'E_CANCELLED')
@@ -183,11 +217,33 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
     options.onProgress({ ...progress })
   }
 
+  const { cache } = options
+  const minAgeNs = BigInt(options.cacheMinAgeMs ?? CACHE_MIN_AGE_MS) * 1_000_000n
+
+  /** Store what was hashed if the file is the same before and after, and was last changed well before the hashing began. */
+  async function remember (path: string, before: FileIdentity, startedMs: number, chunkSize: number, chunks: Uint8Array[]): Promise<void> {
+    const after = await identityOf(path)
+    if (after === undefined || !sameIdentity(before, after)) return
+    const startedNs = BigInt(startedMs) * 1_000_000n
+    if (startedNs - before.mtimeNs < minAgeNs || startedNs - before.ctimeNs < minAgeNs) return
+    cache?.put(path, before, chunkSize, chunks)
+  }
+
   async function hashEntry (e: ScannedEntry): Promise<FileEntry> {
     if (e.kind === 'dir') return { ...e, chunkSize: 0, chunks: [], fileRoot: computeFileRoot(0, 0, []) }
     let cur = e
     for (let attempt = 1; ; attempt++) {
       const chunkSize = chunkSizeFor(cur.size)
+      const startedMs = Date.now()
+      const before = cache === undefined ? undefined : await identityOf(cur.sourcePath)
+      // the cache only answers for the file the scan saw (same size and mtime)
+      const known = before !== undefined && Number(before.size) === cur.size && Math.floor(msOf(before.mtimeNs)) === cur.mtimeMs
+        ? cache?.get(cur.sourcePath, before, chunkSize)
+        : undefined
+      if (known !== undefined && known.length === Math.ceil(cur.size / chunkSize)) {
+        progress.hashedBytes += cur.size
+        return { ...cur, chunkSize, chunks: known, fileRoot: computeFileRoot(cur.size, chunkSize, known) }
+      }
       let hashed = 0
       let chunks: Uint8Array[] | undefined
       let failure: unknown
@@ -204,6 +260,7 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
       const now = await lstat(cur.sourcePath).catch((err: unknown) => { throw toFerryError(err, 'E_IO') })
       const again = scanned(cur.path, cur.sourcePath, now)
       if (chunks !== undefined && now.isFile() && again.size === cur.size && again.mtimeMs === cur.mtimeMs) {
+        if (before !== undefined) await remember(cur.sourcePath, before, startedMs, chunkSize, chunks)
         return { ...again, chunkSize, chunks, fileRoot: computeFileRoot(cur.size, chunkSize, chunks) }
       }
       progress.hashedBytes -= hashed

@@ -12,7 +12,7 @@ import { decodeOffer, encodeOffer, readEnd, readOffer, sendEnd, sendOffer, type 
 import { isFinalState, type OfferInfo, type TransferInfo } from '../daemon/control/types.ts'
 import type { TransferStore, TrustStore } from '../store/index.ts'
 import { createHashPool, type HashPool } from './hash-pool.ts'
-import { buildManifest, scanPaths } from './manifest.ts'
+import { buildManifest, scanPaths, type ChunkHashCache } from './manifest.ts'
 import { verifyManifest } from './manifest-root.ts'
 import { Receiver, receiptPayload } from './receiver.ts'
 import { Sender, serveChunks } from './sender.ts'
@@ -34,6 +34,8 @@ export interface TransferComponents {
   emitTransfer: (t: TransferInfo) => void
   emitOffer: (o: OfferInfo) => void
   emitOfferRemoved: (id: string) => void
+  /** Chunk hashes of files hashed before; without it every send hashes every file. */
+  hashCache?: ChunkHashCache
   log: { info: (m: string, d?: Record<string, unknown>) => void, warn: (m: string, d?: Record<string, unknown>) => void, debug: (m: string, d?: Record<string, unknown>) => void }
 }
 
@@ -139,6 +141,7 @@ export class TransferService {
     const started = performance.now()
     const manifest = await buildManifest(entries, this.hashPool, {
       signal: sender.controller.signal,
+      cache: this.c.hashCache,
       onProgress: (p) => { sender.progress.done = p.hashedBytes; this.changed(sender.id, false) }
     })
     this.c.log.debug('hashed', { id: sender.id, files: manifest.files.length, bytes: manifest.totalBytes, ms: Math.round(performance.now() - started) })

@@ -1,7 +1,7 @@
 // Scanning local paths into entries, hashing them into a manifest, the root
 // encodings (checked against an independent encoder + blake3-wasm), and the
 // receiver's verifyManifest.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -12,6 +12,7 @@ import {
   verifyManifest
 } from '../../src/transfer/index.ts'
 import type { FileEntry, HashPool, Manifest, ScanWarning } from '../../src/transfer/index.ts'
+import { HashCacheStore, openDb } from '../../src/store/index.ts'
 
 const hex = (d: Uint8Array): string => Buffer.from(d).toString('hex')
 const code = (c: string): unknown => expect.objectContaining({ code: c })
@@ -202,6 +203,60 @@ describe('buildManifest', () => {
     await expect(buildManifest(entries, pool, { signal: AbortSignal.abort() })).rejects.toEqual(code('E_CANCELLED'))
     rmSync(join(root, 'sub', 'big.bin'))
     await expect(buildManifest(entries, pool)).rejects.toEqual(code('E_PATH_NOT_FOUND'))
+  })
+})
+
+describe('buildManifest with a hash cache (src/store/hash-cache.ts, a real SQLite file)', () => {
+  /** The pool, counting the files it was asked to read. */
+  function countingPool (): { pool: HashPool, reads: string[] } {
+    const reads: string[] = []
+    return { reads, pool: { ...pool, hashFileChunks: async (path, chunkSize, o) => { reads.push(path); return await pool.hashFileChunks(path, chunkSize, o) } } }
+  }
+  const cacheIn = (name: string): HashCacheStore => new HashCacheStore(openDb(join(base, `${name}.db`)))
+
+  it('reads no file twice: an unchanged tree gives the same manifest from the cache alone', async () => {
+    const root = makeTree('cached')
+    const cache = cacheIn('cached')
+    const first = countingPool()
+    const m1 = await buildManifest(await scanPaths([root]), first.pool, { cache, cacheMinAgeMs: 0 })
+    const files = m1.files.filter(f => f.kind === 'file')
+    expect(first.reads).toHaveLength(files.length)
+    expect(cache.size).toBe(files.length)
+    const second = countingPool()
+    const progress: number[] = []
+    const m2 = await buildManifest(await scanPaths([root]), second.pool, { cache, cacheMinAgeMs: 0, onProgress: (p) => progress.push(p.hashedBytes) })
+    expect(second.reads).toEqual([])
+    expect(hex(m2.root)).toBe(hex(m1.root))
+    expect(m2.files.map(f => f.chunks.map(hex))).toEqual(m1.files.map(f => f.chunks.map(hex)))
+    expect(progress.at(-1)).toBe(m1.totalBytes)
+  })
+
+  it('hashes again a file rewritten with the same size and its old mtime put back (ctime moved), or replaced by another file', async () => {
+    const root = makeTree('rewritten')
+    const cache = cacheIn('rewritten')
+    const big = join(root, 'sub', 'big.bin')
+    const m1 = await buildManifest(await scanPaths([root]), pool, { cache, cacheMinAgeMs: 0 })
+    const before = statSync(big)
+    const bytes = randomBytes(before.size)
+    writeFileSync(big, bytes)
+    utimesSync(big, before.atime, before.mtime) // same size, same mtime: only ctime tells
+    writeFileSync(join(root, 'a.txt.new'), 'HELLO\n')
+    rmSync(join(root, 'a.txt'))
+    renameSync(join(root, 'a.txt.new'), join(root, 'a.txt')) // another inode under the old name
+    const again = countingPool()
+    const m2 = await buildManifest(await scanPaths([root]), again.pool, { cache, cacheMinAgeMs: 0 })
+    expect(again.reads.sort()).toEqual([join(root, 'a.txt'), big].sort())
+    const bigEntry = m2.files.find(f => f.path === 'rewritten/sub/big.bin')!
+    expect(hex(bigEntry.chunks[0])).toBe(hex(wasmHash(bytes.subarray(0, bigEntry.chunkSize))))
+    expect(hex(m2.root)).not.toBe(hex(m1.root))
+    expect(() => verifyManifest(m2)).not.toThrow()
+  })
+
+  it('does not remember a file changed less than cacheMinAgeMs before hashing (a write in the same clock tick would go unseen)', async () => {
+    const root = makeTree('racy')
+    const cache = cacheIn('racy')
+    await buildManifest(await scanPaths([root]), pool, { cache, cacheMinAgeMs: 60_000 })
+    expect(cache.size).toBe(0)
   })
 })
 

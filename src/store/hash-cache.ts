@@ -1,0 +1,79 @@
+// The sender's memory of files it has hashed: a path and the identity of
+// the file there (device, inode, size, modification and status-change
+// times in nanoseconds) → its chunk size and chunk hashes. Sending the same
+// files again (a re-send, a second receiver, a resend after `ferry cancel`)
+// then reads nothing: no worker threads, no file bytes.
+//
+// Why ctime too: it changes with every write and every metadata change and
+// cannot be set back by a program (mtime can: `touch -d`, `cp -p`). A file
+// whose mtime or ctime is too recent is not stored (manifest.ts), since a
+// write in the same clock tick as the hashing would leave both unchanged.
+// A stale entry could still only fail a transfer, never corrupt one: the
+// receiver checks every chunk against the manifest and refuses bytes that do
+// not match.
+// Bounded: beyond MAX_ENTRIES the least recently used entries go.
+
+import { statementCache, type Db } from './db.ts'
+
+export interface FileIdentity {
+  dev: bigint
+  ino: bigint
+  size: bigint
+  mtimeNs: bigint
+  ctimeNs: bigint
+}
+
+export const HASH_CACHE_MAX_ENTRIES = 100_000
+const HASH_LENGTH = 32
+
+interface Row { dev: string, ino: string, size: number, mtime_ns: string, ctime_ns: string, chunk_size: number, chunks: Uint8Array }
+
+export class HashCacheStore {
+  private readonly stmt: ReturnType<typeof statementCache>
+  private readonly maxEntries: number
+  private putsSincePrune = 0
+  /** Recency: wall-clock ms, but strictly increasing, so uses in the same ms keep their order. */
+  private clock: number
+
+  constructor (db: Db, o: { maxEntries?: number } = {}) {
+    this.stmt = statementCache(db)
+    this.maxEntries = o.maxEntries ?? HASH_CACHE_MAX_ENTRIES
+    this.clock = (this.stmt('SELECT MAX(used_at) AS t FROM hash_cache').get() as { t: number | null }).t ?? 0
+  }
+
+  private now (): number {
+    this.clock = Math.max(this.clock + 1, Date.now())
+    return this.clock
+  }
+
+  /** The chunk hashes stored for `path` if the file there is still the one they were computed from, with that chunk size. */
+  get (path: string, id: FileIdentity, chunkSize: number): Uint8Array[] | undefined {
+    const row = this.stmt('SELECT dev, ino, size, mtime_ns, ctime_ns, chunk_size, chunks FROM hash_cache WHERE path = ?').get(path) as Row | undefined
+    if (row == null || row.chunk_size !== chunkSize || row.dev !== String(id.dev) || row.ino !== String(id.ino) ||
+      BigInt(row.size) !== id.size || row.mtime_ns !== String(id.mtimeNs) || row.ctime_ns !== String(id.ctimeNs)) return undefined
+    if (row.chunks.length % HASH_LENGTH !== 0) return undefined
+    this.stmt('UPDATE hash_cache SET used_at = ? WHERE path = ?').run(this.now(), path)
+    const out: Uint8Array[] = []
+    for (let at = 0; at < row.chunks.length; at += HASH_LENGTH) out.push(Uint8Array.from(row.chunks.subarray(at, at + HASH_LENGTH)))
+    return out
+  }
+
+  put (path: string, id: FileIdentity, chunkSize: number, chunks: Uint8Array[]): void {
+    this.stmt(`INSERT INTO hash_cache (path, dev, ino, size, mtime_ns, ctime_ns, chunk_size, chunks, used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT(path) DO UPDATE SET dev = excluded.dev, ino = excluded.ino, size = excluded.size, mtime_ns = excluded.mtime_ns,
+      ctime_ns = excluded.ctime_ns, chunk_size = excluded.chunk_size, chunks = excluded.chunks, used_at = excluded.used_at`)
+      .run(path, String(id.dev), String(id.ino), Number(id.size), String(id.mtimeNs), String(id.ctimeNs), chunkSize, Buffer.concat(chunks), this.now())
+    // pruning counts the table, so only now and then
+    if (++this.putsSincePrune >= Math.max(1, Math.min(1000, this.maxEntries / 10))) this.prune()
+  }
+
+  /** Keep the maxEntries most recently used entries. */
+  prune (): void {
+    this.putsSincePrune = 0
+    this.stmt('DELETE FROM hash_cache WHERE path IN (SELECT path FROM hash_cache ORDER BY used_at DESC LIMIT -1 OFFSET ?)').run(this.maxEntries)
+  }
+
+  get size (): number {
+    return (this.stmt('SELECT COUNT(*) AS n FROM hash_cache').get() as { n: number }).n
+  }
+}
