@@ -5,6 +5,9 @@
 // data set: a timed send, then an identical re-send to the same receiver
 // (dedup: should cost almost nothing). Then, on big.bin, kill -9 of the
 // receiver half way and a restart with the same home, port and folder.
+// The sender's home is new for each link, so each timed send is its first
+// sight of the data set and includes the hashing; the re-send and the
+// kill -9 run find the chunk hashes in its hash cache (src/store/hash-cache.ts).
 
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'

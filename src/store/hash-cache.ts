@@ -23,12 +23,20 @@ export interface FileIdentity {
   ctimeNs: bigint
 }
 
+export interface CachedFile {
+  path: string
+  id: FileIdentity
+  chunkSize: number
+  chunks: Uint8Array[]
+}
+
 export const HASH_CACHE_MAX_ENTRIES = 100_000
 const HASH_LENGTH = 32
 
 interface Row { dev: string, ino: string, size: number, mtime_ns: string, ctime_ns: string, chunk_size: number, chunks: Uint8Array }
 
 export class HashCacheStore {
+  private readonly db: Db
   private readonly stmt: ReturnType<typeof statementCache>
   private readonly maxEntries: number
   private putsSincePrune = 0
@@ -36,6 +44,7 @@ export class HashCacheStore {
   private clock: number
 
   constructor (db: Db, o: { maxEntries?: number } = {}) {
+    this.db = db
     this.stmt = statementCache(db)
     this.maxEntries = o.maxEntries ?? HASH_CACHE_MAX_ENTRIES
     this.clock = (this.stmt('SELECT MAX(used_at) AS t FROM hash_cache').get() as { t: number | null }).t ?? 0
@@ -56,6 +65,18 @@ export class HashCacheStore {
     const out: Uint8Array[] = []
     for (let at = 0; at < row.chunks.length; at += HASH_LENGTH) out.push(Uint8Array.from(row.chunks.subarray(at, at + HASH_LENGTH)))
     return out
+  }
+
+  /** Store (or replace) every entry, in one transaction. */
+  putAll (entries: CachedFile[]): void {
+    this.db.exec('BEGIN')
+    try {
+      for (const e of entries) this.put(e.path, e.id, e.chunkSize, e.chunks)
+      this.db.exec('COMMIT')
+    } catch (err) {
+      this.db.exec('ROLLBACK')
+      throw err
+    }
   }
 
   put (path: string, id: FileIdentity, chunkSize: number, chunks: Uint8Array[]): void {

@@ -46,3 +46,15 @@ describe('HashCacheStore', () => {
     expect(c.get('/f/2', id, 262144)).toBeUndefined()
   })
 })
+
+describe('HashCacheStore.putAll', () => {
+  it('stores every entry of a manifest in one transaction, and none when one fails', () => {
+    const c = new HashCacheStore(openDb(join(dir, 'd.db')))
+    c.putAll([1, 2, 3].map((n) => ({ path: `/f/${n}`, id, chunkSize: 262144, chunks })))
+    expect(c.size).toBe(3)
+    const bad = { path: '/f/4', id, chunkSize: 262144, chunks: [42 as unknown as Uint8Array] } // not bytes: the insert throws
+    expect(() => { c.putAll([{ path: '/f/5', id, chunkSize: 262144, chunks }, bad]) }).toThrow()
+    expect(c.size).toBe(3)
+    expect(c.get('/f/5', id, 262144)).toBeUndefined()
+  })
+})
