@@ -11,7 +11,7 @@
 // A stale entry could still only fail a transfer, never corrupt one: the
 // receiver checks every chunk against the manifest and refuses bytes that do
 // not match.
-// Bounded: beyond MAX_ENTRIES the least recently used entries go.
+// Bounded: beyond HASH_CACHE_MAX_ENTRIES files the least recently used go.
 
 import { statementCache, type Db } from './db.ts'
 
