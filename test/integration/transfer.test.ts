@@ -10,7 +10,9 @@ import { chmod, copyFile, mkdir, readdir, readFile, stat, symlink, utimes, write
 import { join } from 'node:path'
 import { connectControl, type ControlClient } from '../../src/daemon/control/client.ts'
 import type { OfferInfo, TransferInfo } from '../../src/daemon/control/types.ts'
+import { DatabaseSync } from 'node:sqlite'
 import { MIN_CHUNK_SIZE, chunkSizeFor } from '../../src/transfer/index.ts'
+import { CACHE_MIN_AGE_MS } from '../../src/transfer/manifest.ts'
 import { receiptPayload } from '../../src/transfer/receiver.ts'
 import { BUILT_MAIN, cleanupAll, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, type CliResult, type TestDaemon } from '../helpers/daemon.ts'
 import { asObject, digestFile, snapshotTree, writeRandomFile, type TreeEntry } from '../helpers/files.ts'
@@ -218,6 +220,33 @@ describe('transfer', () => {
     expect(await readFile(join(b.receiveDir, 'note.txt'), 'utf8')).toBe('the first note\n')
     expect(await readFile(join(b.receiveDir, 'note (1).txt'), 'utf8')).toBe('a second, different note\n')
     expect(await receivedNames()).toEqual(['mixed', 'note (1).txt', 'note.txt', 'renamed-copy.bin', 'sizes'])
+  })
+
+  it('the sender remembers chunk hashes, and hashes a file again when it changed in place, even with its size and mtime put back', async () => {
+    const file = join(await tempDir('ferry-src-'), 'cache-me.bin')
+    const size = 3 * MiB + 17
+    await writeRandomFile(file, size)
+    const mtime = await setMtime(file)
+    await new Promise((resolve) => setTimeout(resolve, CACHE_MIN_AGE_MS + 200)) // out of the racy window, so the send remembers it
+    const first = await send([file])
+    expect(first).toMatchObject({ state: 'done', receipt: { verified: true } })
+    const original = await digestFile(file)
+    expect(await digestFile(join(b.receiveDir, 'cache-me.bin'))).toEqual(original)
+    // the sender's store (read-only, beside the running daemon) holds the file's identity and chunk hashes
+    const db = new DatabaseSync(join(a.home, 'ferry.db'), { readOnly: true })
+    const row = db.prepare('SELECT size, chunk_size, length(chunks) AS bytes FROM hash_cache WHERE path = ?').get(file) as { size: number, chunk_size: number, bytes: number } | undefined
+    db.close()
+    expect(row).toEqual({ size, chunk_size: chunkSizeFor(size), bytes: 32 * Math.ceil(size / chunkSizeFor(size)) })
+    expect((await send([file])).root).toBe(first.root) // unchanged: the same manifest, from the cache
+
+    // rewritten in place (same inode, same size) and its mtime put back: only ctime tells
+    await writeRandomFile(file, size)
+    await utimes(file, new Date(mtime), new Date(mtime))
+    const changed = await send([file])
+    expect(changed.root).not.toBe(first.root)
+    expect(changed.wireBytes).toBe(size) // every chunk is new
+    expect(await digestFile(join(b.receiveDir, 'cache-me (1).bin'))).toEqual(await digestFile(file))
+    expect(await digestFile(join(b.receiveDir, 'cache-me.bin'))).toEqual(original)
   })
 
   it('with auto-accept off, an offer waits in `ferry offers`; accept by id prefix completes it; decline makes `ferry send` exit 1 with E_DECLINED', async () => {
