@@ -10,7 +10,9 @@
 // write in the same clock tick as the hashing would leave both unchanged.
 // A stale entry could still only fail a transfer, never corrupt one: the
 // receiver checks every chunk against the manifest and refuses bytes that do
-// not match.
+// not match; and a transfer that fails so forgets its files' entries
+// (service.ts), so sending again hashes them anew (a file system whose
+// ctime does not move would otherwise fail the same way every time).
 // Bounded: beyond HASH_CACHE_MAX_ENTRIES files the least recently used go.
 
 import { statementCache, type Db } from './db.ts'
@@ -86,6 +88,12 @@ export class HashCacheStore {
       .run(path, String(id.dev), String(id.ino), Number(id.size), String(id.mtimeNs), String(id.ctimeNs), chunkSize, Buffer.concat(chunks), this.now())
     // pruning counts the table, so only now and then
     if (++this.putsSincePrune >= Math.max(1, Math.min(1000, this.maxEntries / 10))) this.prune()
+  }
+
+  /** Drop what is known of these paths (a receiver found their bytes do not match). */
+  forget (paths: string[]): void {
+    const del = this.stmt('DELETE FROM hash_cache WHERE path = ?')
+    for (const p of paths) del.run(p)
   }
 
   /** Keep the maxEntries most recently used entries. */

@@ -77,6 +77,8 @@ export interface ChunkHashCache {
   get: (path: string, id: FileIdentity, chunkSize: number) => Uint8Array[] | undefined
   /** One write for a whole manifest: a commit per file made hashing the 1,000-photo set 60–90 ms slower. */
   putAll: (entries: CachedFile[]) => void
+  /** Drop these paths' entries: a receiver found bytes that do not match their hashes. */
+  forget: (paths: string[]) => void
 }
 
 export interface BuildOptions {

@@ -355,6 +355,9 @@ export class TransferService {
       return
     }
     const s = this.senders.get(id) ?? this.senderFor(id, peerId)
+    // our bytes did not match our own manifest: a file changed in a way its
+    // times did not show, so its cached hashes must not be used again
+    if (end.failure?.code === 'E_HASH_MISMATCH') this.c.hashCache?.forget(s.sources)
     if (end.status !== 'done') {
       this.setSendState(s, end.status === 'declined' ? 'declined' : end.status, end.failure ?? new FerryError(end.status === 'declined' ? 'E_DECLINED' : 'E_CANCELLED', `the receiver ${end.status} the transfer`))
       return

@@ -222,7 +222,7 @@ describe('transfer', () => {
     expect(await receivedNames()).toEqual(['mixed', 'note (1).txt', 'note.txt', 'renamed-copy.bin', 'sizes'])
   })
 
-  it('the sender remembers chunk hashes, and hashes a file again when it changed in place, even with its size and mtime put back', async () => {
+  it('the sender remembers chunk hashes; hashes a file again when it changed in place, even with its size and mtime put back; forgets an entry the receiver proved wrong', async () => {
     const file = join(await tempDir('ferry-src-'), 'cache-me.bin')
     const size = 3 * MiB + 17
     await writeRandomFile(file, size)
@@ -247,6 +247,21 @@ describe('transfer', () => {
     expect(changed.wireBytes).toBe(size) // every chunk is new
     expect(await digestFile(join(b.receiveDir, 'cache-me (1).bin'))).toEqual(await digestFile(file))
     expect(await digestFile(join(b.receiveDir, 'cache-me.bin'))).toEqual(original)
+
+    // an entry that is wrong although the file's identity matches (as on a file system whose ctime
+    // does not move): the receiver refuses the bytes, the send fails, and the entry is forgotten
+    await new Promise((resolve) => setTimeout(resolve, CACHE_MIN_AGE_MS + 200))
+    expect((await send([file])).root).toBe(changed.root) // remembered now
+    const rw = new DatabaseSync(join(a.home, 'ferry.db'))
+    rw.exec('PRAGMA busy_timeout = 5000')
+    expect(rw.prepare('UPDATE hash_cache SET chunks = zeroblob(length(chunks)) WHERE path = ?').run(file).changes).toBe(1)
+    const refused = await a.cli(['send', 'beta', file, '--json'], { timeoutMs: 60_000 })
+    expectError(refused, 'E_HASH_MISMATCH')
+    expect(rw.prepare('SELECT COUNT(*) AS n FROM hash_cache WHERE path = ?').get(file)).toEqual({ n: 0 })
+    rw.close()
+    const healed = await send([file])
+    expect(healed.root).toBe(changed.root)
+    expect(await digestFile(join(b.receiveDir, 'cache-me (2).bin'))).toEqual(await digestFile(file))
   })
 
   it('with auto-accept off, an offer waits in `ferry offers`; accept by id prefix completes it; decline makes `ferry send` exit 1 with E_DECLINED', async () => {

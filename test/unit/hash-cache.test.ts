@@ -58,3 +58,13 @@ describe('HashCacheStore.putAll', () => {
     expect(c.get('/f/5', id, 262144)).toBeUndefined()
   })
 })
+
+describe('HashCacheStore.forget', () => {
+  it('drops exactly the given paths', () => {
+    const c = new HashCacheStore(openDb(join(dir, 'e.db')))
+    c.putAll([1, 2, 3].map((n) => ({ path: `/f/${n}`, id, chunkSize: 262144, chunks })))
+    c.forget(['/f/1', '/f/3', '/f/never-stored'])
+    expect(c.size).toBe(1)
+    expect(c.get('/f/2', id, 262144)).toEqual(chunks)
+  })
+})
