@@ -89,6 +89,8 @@ export interface BuildOptions {
   cache?: ChunkHashCache
   /** Only files whose mtime and ctime are at least this old when hashing starts are stored in the cache (default CACHE_MIN_AGE_MS). */
   cacheMinAgeMs?: number
+  /** The cache failed to read or write; the manifest is built all the same. */
+  onCacheError?: (err: unknown) => void
 }
 
 export const PROGRESS_INTERVAL_MS = 200
@@ -228,6 +230,16 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
   const toRemember: CachedFile[] = []
   const minAgeNs = BigInt(options.cacheMinAgeMs ?? CACHE_MIN_AGE_MS) * 1_000_000n
 
+  /** The cache is an optimisation: if its store fails (a full disk, say), the file is hashed as if it were not there. */
+  function cacheGet (path: string, id: FileIdentity, chunkSize: number): Uint8Array[] | undefined {
+    try {
+      return cache?.get(path, id, chunkSize)
+    } catch (err) {
+      options.onCacheError?.(err)
+      return undefined
+    }
+  }
+
   /** Remember what was hashed if the file was the same before and after, and last changed well before the hashing began. */
   function remember (path: string, before: FileIdentity, after: FileIdentity | undefined, startedMs: number, chunkSize: number, chunks: Uint8Array[]): void {
     if (cache === undefined || after === undefined || !sameIdentity(before, after)) return
@@ -243,7 +255,7 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
       const chunkSize = chunkSizeFor(cur.size)
       const startedMs = Date.now()
       const before = cur.identity
-      const known = before === undefined ? undefined : cache?.get(cur.sourcePath, before, chunkSize)
+      const known = before === undefined ? undefined : cacheGet(cur.sourcePath, before, chunkSize)
       if (known !== undefined && known.length === Math.ceil(cur.size / chunkSize)) {
         progress.hashedBytes += cur.size
         return { ...local(cur), chunkSize, chunks: known, fileRoot: computeFileRoot(cur.size, chunkSize, known) }
@@ -294,6 +306,12 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
     throw toFerryError(err, 'E_IO')
   }
   report(true)
-  if (toRemember.length > 0) cache?.putAll(toRemember)
+  if (toRemember.length > 0) {
+    try {
+      cache?.putAll(toRemember)
+    } catch (err) {
+      options.onCacheError?.(err) // the manifest stands; the next send hashes these files again
+    }
+  }
   return { files, root: computeTransferRoot(files), totalBytes: progress.totalBytes }
 }

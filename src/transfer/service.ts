@@ -142,6 +142,7 @@ export class TransferService {
     const manifest = await buildManifest(entries, this.hashPool, {
       signal: sender.controller.signal,
       cache: this.c.hashCache,
+      onCacheError: (err) => { this.c.log.warn('hash cache failed; hashing without it', { err: (err as Error).message }) },
       onProgress: (p) => { sender.progress.done = p.hashedBytes; this.changed(sender.id, false) }
     })
     this.c.log.debug('hashed', { id: sender.id, files: manifest.files.length, bytes: manifest.totalBytes, ms: Math.round(performance.now() - started) })
@@ -357,7 +358,9 @@ export class TransferService {
     const s = this.senders.get(id) ?? this.senderFor(id, peerId)
     // our bytes did not match our own manifest: a file changed in a way its
     // times did not show, so its cached hashes must not be used again
-    if (end.failure?.code === 'E_HASH_MISMATCH') this.c.hashCache?.forget(s.sources)
+    if (end.failure?.code === 'E_HASH_MISMATCH') {
+      try { this.c.hashCache?.forget(s.sources) } catch (err) { this.c.log.warn('hash cache failed to forget', { err: (err as Error).message }) }
+    }
     if (end.status !== 'done') {
       this.setSendState(s, end.status === 'declined' ? 'declined' : end.status, end.failure ?? new FerryError(end.status === 'declined' ? 'E_DECLINED' : 'E_CANCELLED', `the receiver ${end.status} the transfer`))
       return

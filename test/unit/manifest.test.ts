@@ -252,6 +252,16 @@ describe('buildManifest with a hash cache (src/store/hash-cache.ts, a real SQLit
     expect(() => verifyManifest(m2)).not.toThrow()
   })
 
+  it('builds the manifest all the same when the cache fails to read or write (a full disk, say), and says so', async () => {
+    const root = makeTree('broken-cache')
+    const errors: string[] = []
+    const broken = { get: () => { throw new Error('disk I/O error') }, putAll: () => { throw new Error('database or disk is full') }, forget: () => {} }
+    const m = await buildManifest(await scanPaths([root]), pool, { cache: broken, cacheMinAgeMs: 0, onCacheError: (err) => errors.push((err as Error).message) })
+    expect(hex(m.root)).toBe(hex((await manifestOf([root])).root))
+    expect(errors).toContain('disk I/O error')
+    expect(errors).toContain('database or disk is full')
+  })
+
   it('does not remember a file changed less than cacheMinAgeMs before hashing (a write in the same clock tick would go unseen)', async () => {
     const root = makeTree('racy')
     const cache = cacheIn('racy')
