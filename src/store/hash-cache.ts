@@ -15,6 +15,7 @@
 // ctime does not move would otherwise fail the same way every time).
 // Bounded: beyond HASH_CACHE_MAX_ENTRIES files the least recently used go.
 
+import { HASH_LENGTH } from '../transfer/chunking.ts'
 import { statementCache, type Db } from './db.ts'
 
 export interface FileIdentity {
@@ -25,6 +26,11 @@ export interface FileIdentity {
   ctimeNs: bigint
 }
 
+/** The same file, unchanged: every field of the identity equal. */
+export function sameIdentity (a: FileIdentity, b: FileIdentity): boolean {
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs
+}
+
 export interface CachedFile {
   path: string
   id: FileIdentity
@@ -33,7 +39,6 @@ export interface CachedFile {
 }
 
 export const HASH_CACHE_MAX_ENTRIES = 100_000
-const HASH_LENGTH = 32
 
 interface Row { dev: string, ino: string, size: number, mtime_ns: string, ctime_ns: string, chunk_size: number, chunks: Uint8Array }
 
@@ -60,8 +65,9 @@ export class HashCacheStore {
   /** The chunk hashes stored for `path` if the file there is still the one they were computed from, with that chunk size. */
   get (path: string, id: FileIdentity, chunkSize: number): Uint8Array[] | undefined {
     const row = this.stmt('SELECT dev, ino, size, mtime_ns, ctime_ns, chunk_size, chunks FROM hash_cache WHERE path = ?').get(path) as Row | undefined
-    if (row == null || row.chunk_size !== chunkSize || row.dev !== String(id.dev) || row.ino !== String(id.ino) ||
-      BigInt(row.size) !== id.size || row.mtime_ns !== String(id.mtimeNs) || row.ctime_ns !== String(id.ctimeNs)) return undefined
+    if (row == null || row.chunk_size !== chunkSize) return undefined
+    const stored = { dev: BigInt(row.dev), ino: BigInt(row.ino), size: BigInt(row.size), mtimeNs: BigInt(row.mtime_ns), ctimeNs: BigInt(row.ctime_ns) }
+    if (!sameIdentity(stored, id)) return undefined
     if (row.chunks.length % HASH_LENGTH !== 0) return undefined
     this.stmt('UPDATE hash_cache SET used_at = ? WHERE path = ?').run(this.now(), path)
     const out: Uint8Array[] = []

@@ -23,12 +23,12 @@ import { lstat, readdir } from 'node:fs/promises'
 import type { BigIntStats } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
-import { chunkSizeFor } from './chunking.ts'
+import { chunkCount, chunkSizeFor } from './chunking.ts'
 import type { HashPool } from './hash-pool.ts'
 import { MODE_EXECUTABLE, MODE_REGULAR, computeFileRoot, computeTransferRoot } from './manifest-root.ts'
 import { validateRelativePath } from './safe-path.ts'
 import type { OfferFile } from '../protocol/transfer.ts'
-import type { CachedFile, FileIdentity } from '../store/hash-cache.ts'
+import { sameIdentity, type CachedFile, type FileIdentity } from '../store/hash-cache.ts'
 
 export interface ScannedEntry {
   /** POSIX relative path, '/' separated, starting with the top-level basename. */
@@ -114,10 +114,6 @@ function msOf (ns: bigint): number {
 function local (e: ScannedEntry): Omit<ScannedEntry, 'identity'> {
   const { identity: _, ...rest } = e
   return rest
-}
-
-function sameIdentity (a: FileIdentity, b: FileIdentity): boolean {
-  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs
 }
 
 function checkSignal (signal?: AbortSignal): void {
@@ -256,7 +252,7 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
       const startedMs = Date.now()
       const before = cur.identity
       const known = before === undefined ? undefined : cacheGet(cur.sourcePath, before, chunkSize)
-      if (known !== undefined && known.length === Math.ceil(cur.size / chunkSize)) {
+      if (known !== undefined && known.length === chunkCount(cur.size, chunkSize)) {
         progress.hashedBytes += cur.size
         return { ...local(cur), chunkSize, chunks: known, fileRoot: computeFileRoot(cur.size, chunkSize, known) }
       }
