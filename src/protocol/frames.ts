@@ -57,8 +57,11 @@ export class FrameReader {
     }
   }
 
-  /** Copy exactly target.length payload bytes into target, piece by piece (no concat). */
-  async readInto (target: Uint8Array, signal?: AbortSignal): Promise<void> {
+  /**
+   * Copy exactly target.length payload bytes into target, piece by piece (no
+   * concat); `onPiece` is told how many bytes are in after each piece.
+   */
+  async readInto (target: Uint8Array, signal?: AbortSignal, onPiece?: (filled: number) => void): Promise<void> {
     let off = 0
     while (off < target.length) {
       if (this.buf.byteLength === 0 && !await this.fill(1, signal)) throw new FerryError('E_PROTOCOL', 'stream ended inside a chunk')
@@ -67,6 +70,7 @@ export class FrameReader {
       target.set(n === piece.length ? piece : piece.subarray(0, n), off)
       off += n
       this.buf.consume(n)
+      onPiece?.(off)
     }
   }
 }

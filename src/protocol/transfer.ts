@@ -103,27 +103,29 @@ async function writeAnswer (stream: Stream, a: AnswerMsg): Promise<void> {
 
 // ---- chunks ---------------------------------------------------------------
 
-export interface ChunkRequestMsg { transferId: Uint8Array, fileIndex: number, chunks: number[] }
+/** `firstOffset`: bytes of the first listed chunk the receiver already holds; the sender starts that chunk there. */
+export interface ChunkRequestMsg { transferId: Uint8Array, fileIndex: number, chunks: number[], firstOffset?: number }
 
 export function encodeChunkRequest (r: ChunkRequestMsg): Uint8Array {
-  return lengthPrefixed(ChunkRequest.encode({ transferId: r.transferId as Uint8Array<ArrayBuffer>, fileIndex: r.fileIndex, chunks: r.chunks }))
+  return lengthPrefixed(ChunkRequest.encode({ transferId: r.transferId as Uint8Array<ArrayBuffer>, fileIndex: r.fileIndex, chunks: r.chunks, firstOffset: r.firstOffset ?? 0 }))
 }
 
 export async function readChunkRequest (reader: FrameReader, signal?: AbortSignal): Promise<ChunkRequestMsg | undefined> {
   const r = await reader.readLp((b) => ChunkRequest.decode(b, { limits: { chunks: MAX_CHUNKS_PER_REQUEST } }), MAX_SMALL_MESSAGE_BYTES, signal)
-  return r == null ? undefined : { transferId: r.transferId, fileIndex: r.fileIndex, chunks: r.chunks }
+  return r == null ? undefined : { transferId: r.transferId, fileIndex: r.fileIndex, chunks: r.chunks, firstOffset: r.firstOffset }
 }
 
-export interface ChunkHeaderMsg { fileIndex: number, chunk: number, length: number, error?: FerryError }
+/** `length` bytes of chunk `chunk` follow, starting `offset` bytes into it. */
+export interface ChunkHeaderMsg { fileIndex: number, chunk: number, length: number, offset: number, error?: FerryError }
 
-export function encodeChunkHeader (h: { fileIndex: number, chunk: number, length: number, error?: unknown }): Uint8Array {
-  return lengthPrefixed(ChunkHeader.encode({ fileIndex: h.fileIndex, chunk: h.chunk, length: h.length, error: h.error != null ? toWireError(h.error) : undefined }))
+export function encodeChunkHeader (h: { fileIndex: number, chunk: number, length: number, offset?: number, error?: unknown }): Uint8Array {
+  return lengthPrefixed(ChunkHeader.encode({ fileIndex: h.fileIndex, chunk: h.chunk, length: h.length, offset: h.offset ?? 0, error: h.error != null ? toWireError(h.error) : undefined }))
 }
 
 export async function readChunkHeader (reader: FrameReader, signal?: AbortSignal): Promise<ChunkHeaderMsg | undefined> {
   const h = await reader.readLp((b) => ChunkHeader.decode(b), MAX_SMALL_MESSAGE_BYTES, signal)
   if (h == null) return undefined
-  return { fileIndex: h.fileIndex, chunk: h.chunk, length: h.length, error: fromWireError(h.error as WireErrorMsg | undefined, 'sender') }
+  return { fileIndex: h.fileIndex, chunk: h.chunk, length: h.length, offset: h.offset, error: fromWireError(h.error as WireErrorMsg | undefined, 'sender') }
 }
 
 // ---- end / receipt -------------------------------------------------------

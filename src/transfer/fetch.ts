@@ -1,15 +1,19 @@
 // Pulling missing chunks from the sender over several parallel
 // /ferry/chunks streams. Each stream asks for a batch of chunks of one file
 // and reads header + raw bytes for each, straight into a buffer that goes to
-// the sink (verify, then write). A chunk that fails verification is never
-// written; it is asked for again a few times, then the transfer fails.
+// the sink (verify, then write). While a chunk arrives its bytes go to a
+// spool slot (spool.ts), so a crash loses little of it; a chunk whose start
+// was spooled before is asked for from where that start ends. A chunk that
+// fails verification is never written to the part file; it is asked for
+// again a few times, then the transfer fails.
 
 import type { Stream } from '@libp2p/interface'
 import { FerryError } from '../errors.ts'
 import { CHUNK_REQUEST_MAX, FrameReader, encodeChunkRequest, readChunkHeader, sendAll } from '../protocol/transfer.ts'
 import { chunkRange } from './chunking.ts'
-import type { FileState } from './receive-plan.ts'
+import type { FileState, Wanted } from './receive-plan.ts'
 import type { ChunkSink } from './sink.ts'
+import type { Spool, SpoolSlot } from './spool.ts'
 
 /**
  * Bytes asked for in one request (at least one chunk). With REQUESTS_AHEAD
@@ -37,8 +41,9 @@ export const REQUESTS_AHEAD = 2
 export interface FetchContext {
   transferId: Uint8Array
   files: FileState[]
-  queue: Array<{ file: number, chunk: number }>
+  queue: Wanted[]
   sink: ChunkSink
+  spool: Spool
   streams: number
   openStream: () => Promise<Stream>
   onChunk: (file: FileState, chunk: number, length: number) => Promise<void> | void
@@ -59,13 +64,15 @@ export async function fetchAll (ctx: FetchContext): Promise<void> {
   }
 }
 
-function takeBatch (ctx: FetchContext): Array<{ file: number, chunk: number }> {
+/** The next chunks of one file, up to BATCH_BYTES; a chunk with a spooled start goes alone (only a request's first chunk can start part-way). */
+function takeBatch (ctx: FetchContext): Wanted[] {
   const first = ctx.queue.shift()
   if (first == null) return []
   const batch = [first]
+  if (first.spooled != null) return batch
   const f = ctx.files[first.file].entry
   let bytes = Math.min(f.chunkSize, f.size)
-  while (batch.length < CHUNK_REQUEST_MAX && bytes < BATCH_BYTES && ctx.queue[0]?.file === first.file) {
+  while (batch.length < CHUNK_REQUEST_MAX && bytes < BATCH_BYTES && ctx.queue[0]?.file === first.file && ctx.queue[0].spooled == null) {
     batch.push(ctx.queue.shift()!)
     bytes += f.chunkSize
   }
@@ -78,14 +85,16 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
   const reader = new FrameReader(stream)
   const inFlight = new Set<Promise<void>>()
   let inFlightBytes = 0
+  /** the slot of the chunk being read, if any */
+  let reading: SpoolSlot | undefined
   // requests run one batch ahead: the sender starts reading the next batch
   // while we still receive this one, so the pipe never drains between batches
-  const requested: Array<Array<{ file: number, chunk: number }>> = []
+  const requested: Wanted[][] = []
   const requestMore = async (): Promise<void> => {
     while (requested.length < REQUESTS_AHEAD && !ctx.signal.aborted) {
       const batch = takeBatch(ctx)
       if (batch.length === 0) return
-      await sendAll(stream, encodeChunkRequest({ transferId: ctx.transferId, fileIndex: batch[0].file, chunks: batch.map((b) => b.chunk) }), ctx.signal)
+      await sendAll(stream, encodeChunkRequest({ transferId: ctx.transferId, fileIndex: batch[0].file, chunks: batch.map((b) => b.chunk), firstOffset: batch[0].spooled?.length }), ctx.signal)
       requested.push(batch)
     }
   }
@@ -100,25 +109,38 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
         if (h == null) throw new FerryError('E_PROTOCOL', 'sender closed the chunk stream early')
         if (h.error != null) throw h.error
         const { offset, length } = chunkRange(want.chunk, fs.entry.size, fs.entry.chunkSize)
-        if (h.fileIndex !== fileIndex || h.chunk !== want.chunk || h.length !== length) {
-          throw new FerryError('E_PROTOCOL', `sender answered with chunk ${h.fileIndex}/${h.chunk} (${h.length} B), expected ${fileIndex}/${want.chunk} (${length} B)`)
+        // from where we asked, or (a sender that ignores first_offset) the whole chunk
+        const asked = want.spooled?.length ?? 0
+        const ok = h.fileIndex === fileIndex && h.chunk === want.chunk && ((h.offset === asked && h.length === length - asked) || (h.offset === 0 && h.length === length))
+        if (!ok) {
+          throw new FerryError('E_PROTOCOL', `sender answered with ${h.length} B of chunk ${h.fileIndex}/${h.chunk} from ${h.offset}, expected ${length - asked} B of ${fileIndex}/${want.chunk} from ${asked}`)
         }
+        const start = h.offset
         // room for this chunk among the writes in flight (always for the first)
         while (inFlight.size > 0 && inFlightBytes + length > WRITE_BYTES_IN_FLIGHT) await Promise.race(inFlight)
         const buf = ctx.sink.buffer(fs.entry.chunkSize)
-        await reader.readInto(buf.subarray(0, length), ctx.signal)
-        ctx.onWire(length)
+        if (start > 0) buf.set(want.spooled!, 0)
+        const slot = reading = ctx.spool.take()
+        slot.begin(fileIndex, want.chunk, buf, start)
+        await reader.readInto(buf.subarray(start, length), ctx.signal, (n) => { slot.arrived(start + n) })
+        ctx.onWire(length - start)
+        // the slot reads from buf until settled; the sink may hand buf to a worker
+        await slot.settled()
+        reading = undefined
         const p: Promise<void> = ctx.sink.write(fs.partPath, offset, buf, length, fs.entry.chunks[want.chunk]).then(
           async () => { await ctx.onChunk(fs, want.chunk, length) },
           (err: FerryError) => {
             if (err.code !== 'E_HASH_MISMATCH') throw err
+            // a start kept from before a crash is unverified: if the chunk
+            // fails with it, ask for the whole chunk, without counting a strike
+            if (start > 0) { ctx.queue.unshift({ file: fileIndex, chunk: want.chunk }); return }
             const key = `${fileIndex}/${want.chunk}`
             const n = (bad.get(key) ?? 0) + 1
             bad.set(key, n)
             if (n >= MAX_BAD_CHUNKS) throw new FerryError('E_HASH_MISMATCH', `chunk ${want.chunk} of ${fs.entry.path} failed verification ${n} times; the sender's file may have changed`)
-            ctx.queue.push(want) // ask again
+            ctx.queue.push({ file: fileIndex, chunk: want.chunk }) // ask again
           }
-        ).finally(() => { inFlight.delete(p); inFlightBytes -= length })
+        ).finally(() => { ctx.spool.release(slot); inFlight.delete(p); inFlightBytes -= length })
         p.catch(() => {}) // handled by the Promise.race / Promise.all; never an unhandled rejection
         inFlight.add(p)
         inFlightBytes += length
@@ -131,6 +153,8 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
     await stream.close({ signal: AbortSignal.timeout(5000) }).catch(() => {})
   } catch (err) {
     stream.abort(err as Error)
+    // what arrived of the chunk being read stays in its slot, for the next run
+    if (reading != null) { await reading.settled(); ctx.spool.release(reading) }
     await Promise.allSettled(inFlight)
     throw err
   }

@@ -18,21 +18,15 @@
 // symlink (O_NOFOLLOW), or close a descriptor an operation is still using
 // (a reused descriptor number would send that write to another file).
 
-import { close, constants, fdatasync, open, read, write } from 'node:fs'
+import { constants, fdatasync } from 'node:fs'
 import { dirname } from 'node:path'
 import { FerryError } from '../errors.ts'
 import { hash } from './blake3.js'
 import { BufferPool } from './buffer-pool.ts'
 import { directIoSuits, directPrefix, pageAlignedBuffer } from './direct-io.ts'
+import { closeAsync, fdatasyncAsync, openAsync, readRange, writeAll } from './fs-async.ts'
 import { sameDigest as same, sinkErrorCode } from './sink-common.js'
 import type { ChunkSink } from './sink.ts'
-
-// the callback forms on the thread pool, without FileHandle objects per call
-const openAsync = async (path: string, flags: number): Promise<number> => await new Promise((resolve, reject) => { open(path, flags, (err, fd) => { if (err != null) reject(err); else resolve(fd) }) })
-const closeAsync = async (fd: number): Promise<void> => await new Promise((resolve, reject) => { close(fd, (err) => { if (err != null) reject(err); else resolve() }) })
-const fdatasyncAsync = async (fd: number): Promise<void> => await new Promise((resolve, reject) => { fdatasync(fd, (err) => { if (err != null) reject(err); else resolve() }) })
-const readAsync = async (fd: number, buf: Uint8Array, off: number, len: number, pos: number): Promise<number> => await new Promise((resolve, reject) => { read(fd, buf, off, len, pos, (err, n) => { if (err != null) reject(err); else resolve(n) }) })
-const writeAsync = async (fd: number, buf: Uint8Array, off: number, len: number, pos: number): Promise<number> => await new Promise((resolve, reject) => { write(fd, buf, off, len, pos, (err, n) => { if (err != null) reject(err); else resolve(n) }) })
 
 interface Handle {
   fd: Promise<number>
@@ -228,22 +222,6 @@ export class InlineSink implements ChunkSink {
       if (--h.users === 0) h.idle?.()
     }
   }
-}
-
-async function writeAll (fd: number, data: Uint8Array, offset: number): Promise<void> {
-  let done = 0
-  while (done < data.length) done += await writeAsync(fd, data, done, data.length - done, offset + done)
-}
-
-/** Read up to target.length bytes at offset; returns how many there were. */
-async function readRange (fd: number, target: Uint8Array, offset: number): Promise<number> {
-  let got = 0
-  while (got < target.length) {
-    const n = await readAsync(fd, target, got, target.length - got, offset + got)
-    if (n === 0) break
-    got += n
-  }
-  return got
 }
 
 async function mapErrors<T> (p: Promise<T>): Promise<T> {

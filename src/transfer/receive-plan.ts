@@ -2,7 +2,9 @@
 // files already in place (same content at the same path) are skipped, chunks
 // already verified in a part file (resume) are kept, chunks found anywhere in
 // the receive folder's index are copied locally (dedup), and the rest is
-// queued for the network. Nothing is fetched that the receiver already has.
+// queued for the network. Nothing is fetched that the receiver already has:
+// a chunk whose start survived in a spool slot (spool.ts) is asked for from
+// where that start ends, and one found whole there is verified and written.
 
 import { open, stat } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -11,6 +13,7 @@ import type { TransferStore } from '../store/index.ts'
 import { Bitmap } from './bitmap.ts'
 import { chunkRange } from './chunking.ts'
 import type { ChunkSink } from './sink.ts'
+import { readSpool } from './spool.ts'
 
 export interface FileState {
   index: number
@@ -21,7 +24,16 @@ export interface FileState {
   dest?: string
 }
 
-export interface Plan { files: FileState[], queue: Array<{ file: number, chunk: number }>, haveBytes: number }
+/** A chunk to fetch; `spooled`: its start, kept from an earlier run (unverified; verified with the rest). */
+export interface Wanted { file: number, chunk: number, spooled?: Uint8Array }
+
+export interface Plan {
+  files: FileState[]
+  queue: Wanted[]
+  haveBytes: number
+  /** Chunks started before (a crash, a dropped link) whose start was found in the spool, and its bytes. */
+  spooled: { chunks: number, bytes: number }
+}
 
 export async function planReceive (o: {
   transferId: string
@@ -34,7 +46,11 @@ export async function planReceive (o: {
 }): Promise<Plan> {
   const saved = o.store.files(o.transferId)
   const files: FileState[] = []
-  const queue: Plan['queue'] = []
+  const queue: Wanted[] = []
+  // chunks with a spooled start go first, so their bytes leave memory soon
+  const started: Wanted[] = []
+  const inSpool = await spooledChunks(o.partDir, o.files)
+  const spooled = { chunks: 0, bytes: 0 }
   let haveBytes = 0
   for (const [index, entry] of o.files.entries()) {
     o.signal?.throwIfAborted()
@@ -54,10 +70,42 @@ export async function planReceive (o: {
       const { offset, length } = chunkRange(c, entry.size, entry.chunkSize)
       if (fs.bitmap.has(c)) { haveBytes += length; continue }
       if (await recover(o, fs, c, offset, length, resuming)) { fs.bitmap.set(c); haveBytes += length; continue }
-      queue.push({ file: index, chunk: c })
+      const start = inSpool.get(`${index}/${c}`)
+      if (start != null) { spooled.chunks++; spooled.bytes += start.length }
+      if (start?.length === length && await fromSpool(o.sink, fs, c, offset, start)) { fs.bitmap.set(c); haveBytes += length; continue }
+      if (start != null && start.length < length) started.push({ file: index, chunk: c, spooled: start })
+      else queue.push({ file: index, chunk: c })
     }
   }
-  return { files, queue, haveBytes }
+  return { files, queue: [...started, ...queue], haveBytes, spooled }
+}
+
+/** What the spool slots hold, by "file/chunk"; of two slots with the same chunk, the longer start. */
+async function spooledChunks (partDir: string, files: OfferFile[]): Promise<Map<string, Uint8Array>> {
+  const found = await readSpool(partDir, (f, c) => {
+    const e = files[f]
+    if (e == null || e.kind !== 'file' || c >= e.chunks.length) return undefined
+    return chunkRange(c, e.size, e.chunkSize).length
+  })
+  const byChunk = new Map<string, Uint8Array>()
+  for (const s of found) {
+    const key = `${s.fileIndex}/${s.chunk}`
+    if ((byChunk.get(key)?.length ?? 0) < s.data.length) byChunk.set(key, s.data)
+  }
+  return byChunk
+}
+
+/** A whole chunk found in the spool (it arrived, but its write to the part file had not finished): verify it and write it. */
+async function fromSpool (sink: ChunkSink, fs: FileState, chunk: number, offset: number, data: Uint8Array): Promise<boolean> {
+  const buf = sink.buffer(fs.entry.chunkSize)
+  buf.set(data, 0)
+  try {
+    await sink.write(fs.partPath, offset, buf, data.length, fs.entry.chunks[chunk])
+    return true
+  } catch (err) {
+    if ((err as { code?: string }).code === 'E_HASH_MISMATCH') return false
+    throw err
+  }
 }
 
 /** The same content already sits at the destination (indexed, and unchanged on disk since). */

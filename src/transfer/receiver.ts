@@ -18,6 +18,7 @@ import { fetchAll } from './fetch.ts'
 import { partDirFor, placeDir, placeFile } from './finalize.ts'
 import { planReceive, type FileState } from './receive-plan.ts'
 import type { ChunkSink } from './sink.ts'
+import { Spool } from './spool.ts'
 import type { Logger } from '../daemon/logger.ts'
 import { Progress } from './progress.ts'
 import { isFinalState } from '../daemon/control/types.ts'
@@ -96,16 +97,18 @@ export class Receiver {
       await mkdir(partDir, { recursive: true })
       const started = performance.now()
       const plan = await planReceive({ transferId: this.id, files: this.offer.files, receiveDir: this.receiveDir, partDir, store: this.deps.store, sink: this.deps.sink(), signal })
-      this.deps.log.debug('receive planned', { id: this.id, haveBytes: plan.haveBytes, chunksToFetch: plan.queue.length, ms: Math.round(performance.now() - started) })
+      this.deps.log.debug('receive planned', { id: this.id, haveBytes: plan.haveBytes, chunksToFetch: plan.queue.length, spooledChunks: plan.spooled.chunks, spooledBytes: plan.spooled.bytes, ms: Math.round(performance.now() - started) })
       this.files = plan.files
       this.progress.reset(plan.haveBytes)
       // files that were complete already (or became so by dedup) are placed first
       for (const f of this.files) if (!f.done && f.entry.kind === 'file' && f.bitmap.complete) await this.finishFile(f)
+      const spool = new Spool(partDir, (err) => { this.deps.log.warn('cannot spool arriving chunk bytes; a crash would cost whole chunks', { id: this.id, err: err.message }) })
       await fetchAll({
         transferId: Buffer.from(this.id, 'hex'),
         files: this.files,
         queue: plan.queue,
         sink: this.deps.sink(),
+        spool,
         streams: CHUNK_STREAMS,
         openStream: async () => await this.deps.openChunkStream(this.peerId, signal),
         onWire: (n) => { this.progress.wire += n },
@@ -117,7 +120,7 @@ export class Receiver {
           if (f.bitmap.complete) await this.finishFile(f)
         },
         signal
-      })
+      }).finally(async () => { await spool.close() })
       this.deps.log.debug('chunks fetched', { id: this.id, ms: Math.round(performance.now() - started) })
       this.setState('verifying')
       for (const f of this.files) {

@@ -112,12 +112,21 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
       }
       const file = sender.offer?.files[req.fileIndex]
       const src = sender.sources[req.fileIndex]
-      for (const chunk of req.chunks) {
+      for (const [i, chunk] of req.chunks.entries()) {
         if (file == null || src == null || file.kind !== 'file' || chunk >= file.chunks.length) {
           await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length: 0, error: new FerryError('E_PROTOCOL', `no chunk ${req.fileIndex}/${chunk} in this transfer`) }))
           return
         }
-        const { offset, length } = chunkRange(chunk, file.size, file.chunkSize)
+        const range = chunkRange(chunk, file.size, file.chunkSize)
+        // the receiver may hold the start of the first chunk already (spooled
+        // before a crash): send only the rest
+        const skip = i === 0 ? req.firstOffset ?? 0 : 0
+        if (skip >= range.length && skip > 0) {
+          await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length: 0, error: new FerryError('E_PROTOCOL', `offset ${skip} is past the end of chunk ${req.fileIndex}/${chunk} (${range.length} B)`) }))
+          return
+        }
+        const offset = range.offset + skip
+        const length = range.length - skip
         // read and sent in slices of READ_SLICE, so no chunk (up to 16 MiB)
         // sits in memory whole. The first slice is read before the header,
         // so a missing or unreadable file is answered with an error instead
@@ -129,7 +138,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
           await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length: 0, error: err }))
           return
         }
-        await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length }))
+        await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length, offset: skip }))
         for (let at = 0; at < length;) {
           if (at > 0) data = source.read(src, offset + at, Math.min(READ_SLICE, length - at)) // throws: the stream is aborted below
           await sendAll(stream, data)

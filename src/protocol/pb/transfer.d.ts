@@ -143,6 +143,7 @@ export interface ChunkRequest {
     transferId: Uint8Array<ArrayBuffer>;
     fileIndex: number;
     chunks: number[];
+    firstOffset: number;
 }
 export declare namespace ChunkRequest {
     const codec: () => Codec<ChunkRequest>;
@@ -159,14 +160,19 @@ export declare namespace ChunkRequest {
         index: number;
         value: number;
     }
+    interface ChunkRequestFirstOffsetFieldEvent {
+        field: '$.firstOffset';
+        value: number;
+    }
     function encode(obj: Partial<ChunkRequest>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): ChunkRequest;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): Generator<ChunkRequestTransferIdFieldEvent | ChunkRequestFileIndexFieldEvent | ChunkRequestChunksFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): Generator<ChunkRequestTransferIdFieldEvent | ChunkRequestFileIndexFieldEvent | ChunkRequestChunksFieldEvent | ChunkRequestFirstOffsetFieldEvent>;
 }
 export interface ChunkHeader {
     fileIndex: number;
     chunk: number;
     length: number;
+    offset: number;
     error?: WireError;
 }
 export declare namespace ChunkHeader {
@@ -183,6 +189,10 @@ export declare namespace ChunkHeader {
         field: '$.length';
         value: number;
     }
+    interface ChunkHeaderOffsetFieldEvent {
+        field: '$.offset';
+        value: number;
+    }
     interface ChunkHeaderErrorCodeFieldEvent {
         field: '$.error.code';
         value: string;
@@ -193,7 +203,7 @@ export declare namespace ChunkHeader {
     }
     function encode(obj: Partial<ChunkHeader>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkHeader>): ChunkHeader;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkHeader>): Generator<ChunkHeaderFileIndexFieldEvent | ChunkHeaderChunkFieldEvent | ChunkHeaderLengthFieldEvent | ChunkHeaderErrorCodeFieldEvent | ChunkHeaderErrorMessageFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkHeader>): Generator<ChunkHeaderFileIndexFieldEvent | ChunkHeaderChunkFieldEvent | ChunkHeaderLengthFieldEvent | ChunkHeaderOffsetFieldEvent | ChunkHeaderErrorCodeFieldEvent | ChunkHeaderErrorMessageFieldEvent>;
 }
 export interface TransferEnd {
     transferId: Uint8Array<ArrayBuffer>;

@@ -443,6 +443,10 @@ export var ChunkRequest;
                         w.uint32(value);
                     }
                 }
+                if ((obj.firstOffset != null && obj.firstOffset !== 0)) {
+                    w.uint32(32);
+                    w.uint32(obj.firstOffset);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -450,7 +454,8 @@ export var ChunkRequest;
                 const obj = {
                     transferId: uint8ArrayAlloc(0),
                     fileIndex: 0,
-                    chunks: []
+                    chunks: [],
+                    firstOffset: 0
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -469,6 +474,10 @@ export var ChunkRequest;
                                 throw new MaxLengthError('Decode error - repeated field "chunks" had too many elements');
                             }
                             obj.chunks.push(reader.uint32());
+                            break;
+                        }
+                        case 4: {
+                            obj.firstOffset = reader.uint32();
                             break;
                         }
                         default: {
@@ -510,6 +519,13 @@ export var ChunkRequest;
                                 value: reader.uint32()
                             };
                             obj.chunks++;
+                            break;
+                        }
+                        case 4: {
+                            yield {
+                                field: `${prefix}.firstOffset`,
+                                value: reader.uint32()
+                            };
                             break;
                         }
                         default: {
@@ -556,6 +572,10 @@ export var ChunkHeader;
                     w.uint32(24);
                     w.uint32(obj.length);
                 }
+                if ((obj.offset != null && obj.offset !== 0)) {
+                    w.uint32(32);
+                    w.uint32(obj.offset);
+                }
                 if (obj.error != null) {
                     w.uint32(122);
                     WireError.codec().encode(obj.error, w);
@@ -567,7 +587,8 @@ export var ChunkHeader;
                 const obj = {
                     fileIndex: 0,
                     chunk: 0,
-                    length: 0
+                    length: 0,
+                    offset: 0
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -583,6 +604,10 @@ export var ChunkHeader;
                         }
                         case 3: {
                             obj.length = reader.uint32();
+                            break;
+                        }
+                        case 4: {
+                            obj.offset = reader.uint32();
                             break;
                         }
                         case 15: {
@@ -620,6 +645,13 @@ export var ChunkHeader;
                         case 3: {
                             yield {
                                 field: `${prefix}.length`,
+                                value: reader.uint32()
+                            };
+                            break;
+                        }
+                        case 4: {
+                            yield {
+                                field: `${prefix}.offset`,
                                 value: reader.uint32()
                             };
                             break;
