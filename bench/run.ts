@@ -32,9 +32,15 @@
 //   wireBytes and the sender veth's tx_bytes delta, each / total bytes);
 //   kill -9 of a fresh receiver when its part file holds 50 % of big.bin,
 //   restart with the same home/port/folder, wait for the sender's `ferry
-//   transfers --json` to show it done: re-sent = sender wireBytes − file size,
-//   and veth tx − file size (which includes ~1 % of headers), each against
-//   one chunk + what the pull pipeline can have in flight (read from src/);
+//   transfers --json` to show it done. Re-sent, three ways: the sender's
+//   wireBytes − file size (also counts what sat in the sender's own socket
+//   buffer and never left); veth tx − veth tx of the uninterrupted run
+//   (headers and batching move it by ±1 MB); and, exact, what crossed the
+//   wire and was not kept: the TCP payload the receiver's kernel had received
+//   (the daemon frozen with SIGSTOP an instant before the kill, counters read
+//   over sock_diag by bench/lib/tcp-received.py, python3) minus what the
+//   restarted receiver still had (its plan's log line), each against what
+//   the pull pipeline can have in flight (read from src/);
 //   peak RSS (VmHWM, also VmRSS sampled every 200 ms) of every daemon process.
 // - One run per measurement (no repeats): the lab notes put run-to-run noise
 //   at ±10–15 %. Other work on the box skews everything; the load average

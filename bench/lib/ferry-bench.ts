@@ -23,26 +23,27 @@ const KILL_AT = 0.5
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 /**
- * Re-send allowance after a crash: one chunk per open file, plus what the
- * receiver's pull pipeline can have in flight, per chunk stream: the
- * requests it keeps outstanding (each up to BATCH_BYTES) and the chunks read
- * but not yet verified and written (WRITE_BYTES_IN_FLIGHT, at least one chunk). The numbers are read
- * from the code under test (src/transfer/fetch.ts, receiver.ts), so the
- * allowance follows it; they are recorded with the result.
+ * Re-send allowance after a crash: what the receiver's pull pipeline can
+ * have asked for and not yet read, per chunk stream (REQUESTS_AHEAD requests
+ * of REQUEST_BYTES), plus what its reader had not yet written to the spool
+ * (SPOOL_WRITE_BYTES). What was read is kept (spool.ts). The numbers are
+ * read from the code under test (src/transfer/fetch.ts, spool.ts,
+ * receiver.ts), so the allowance follows it; they are recorded with the
+ * result.
  */
-export interface Pipeline { streams: number, batchBytes: number, requestsAhead: number, writeBytesInFlight: number }
+export interface Pipeline { streams: number, requestBytes: number, requestsAhead: number, spoolBytes: number }
 export function pipelineOfSource (): Pipeline {
   const src = (f: string): string => readFileSync(join(ROOT, 'src', 'transfer', f), 'utf8')
-  const constant = (text: string, name: string, fallback?: number): number => {
+  const constant = (text: string, name: string): number => {
     const expr = new RegExp(`const ${name} = ([0-9 *]+)`).exec(text)?.[1]
-    if (expr == null) { if (fallback != null) return fallback; throw new Error(`cannot find ${name} in src/transfer`) }
+    if (expr == null) throw new Error(`cannot find ${name} in src/transfer`)
     return expr.split('*').reduce((a, b) => a * Number(b.trim()), 1)
   }
   const fetch = src('fetch.ts')
-  return { streams: constant(src('receiver.ts'), 'CHUNK_STREAMS'), batchBytes: constant(fetch, 'BATCH_BYTES'), requestsAhead: constant(fetch, 'REQUESTS_AHEAD', 1), writeBytesInFlight: constant(fetch, 'WRITE_BYTES_IN_FLIGHT') }
+  return { streams: constant(src('receiver.ts'), 'CHUNK_STREAMS'), requestBytes: constant(fetch, 'REQUEST_BYTES'), requestsAhead: constant(fetch, 'REQUESTS_AHEAD'), spoolBytes: constant(src('spool.ts'), 'SPOOL_WRITE_BYTES') }
 }
-export function resendAllowance (chunkSize: number, p: Pipeline, openFiles = 1): number {
-  return openFiles * chunkSize + p.streams * (p.requestsAhead * Math.max(p.batchBytes, chunkSize) + Math.max(p.writeBytesInFlight, chunkSize))
+export function resendAllowance (p: Pipeline): number {
+  return p.streams * (p.requestsAhead * p.requestBytes + p.spoolBytes)
 }
 /** ferry's chunk-size rule, from the code under test. */
 export { chunkSizeFor }
@@ -144,12 +145,15 @@ async function identicalResend (ctx: LinkContext, sender: FerryDaemon, rx: Ferry
  */
 async function killAndResume (ctx: LinkContext, sender: FerryDaemon, rx: FerryDaemon, ds: Dataset): Promise<void> {
   const tx0 = await vethTx(SENDER)
+  const counter = await rx.tcpCounter()
   const send = sender.cli(['send', rx.peerId, join(ds.dir, ds.name), '--json'], { timeoutMs: SEND_TIMEOUT_MS })
   const partDir = join(rx.spec.receiveDir, '.ferry-part')
   const atKill = await waitFor(`the receiver's part file to reach ${KILL_AT * 100} %`, () => {
     const n = bytesUnder(partDir)
     return n >= ds.bytes * KILL_AT ? n : undefined
   }, SEND_TIMEOUT_MS, 10)
+  // what had crossed the wire to the receiver, from its kernel, frozen an instant before the kill
+  const atFreeze = await counter.freeze().finally(counter.close)
   await rx.kill9()
   const killedAt = Date.now()
   await rx.start()
@@ -167,11 +171,24 @@ async function killAndResume (ctx: LinkContext, sender: FerryDaemon, rx: FerryDa
   const rxView = (await rx.json<TransferRow[]>(['transfers'])).find((x) => x.direction === 'receive')
   const chunk = chunkSizeFor(ds.bytes)
   const pipeline = pipelineOfSource()
+  const kept = keptAfterRestart(rx.log())
   ctx.record({
     tool: 'ferry', kind: 'kill9', dataset: ds.name, rate: ctx.rate, totalBytes: row.totalBytes, state: row.state, error: row.error,
     send_exit: cmd.code, killed_at_bytes: atKill, restart_ms: restartMs, wireBytes: row.wireBytes, resent_bytes: row.wireBytes - row.totalBytes,
-    veth_tx_bytes: vethBytes, chunk_size: chunk, pipeline, allowance_bytes: resendAllowance(chunk, pipeline), receiver_resumed: rxView?.resumed, verified
+    veth_tx_bytes: vethBytes, chunk_size: chunk, pipeline, allowance_bytes: resendAllowance(pipeline), receiver_resumed: rxView?.resumed, verified,
+    rx_tcp_received: atFreeze.received, rx_tcp_unread: atFreeze.unread, rx_kept_bytes: kept
   })
+}
+
+/**
+ * What the restarted receiver found it still had (its plan's log line):
+ * whole chunks in the part file or the spool, plus starts of chunks kept in
+ * the spool.
+ */
+function keptAfterRestart (log: string): number | undefined {
+  const plans = log.split('\n').filter((l) => l.includes('"msg":"receive planned"')).map((l) => JSON.parse(l) as { haveBytes: number, spooledStartBytes?: number })
+  const last = plans.at(-1)
+  return plans.length >= 2 && last != null ? last.haveBytes + (last.spooledStartBytes ?? 0) : undefined
 }
 
 /** Size of the part files under a folder: they grow as chunks land (at their offsets, 3 streams in file order). */

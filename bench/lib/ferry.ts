@@ -9,6 +9,9 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { check, run, startLogged, startPiped, stopChild, waitExit, waitFor, type RunResult } from './proc.ts'
 
+/** Reads a namespace's TCP receive counters from the kernel (for the kill -9 run). */
+const TCP_COUNTER = fileURLToPath(new URL('./tcp-received.py', import.meta.url))
+
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 /** Node 24 from the project; the system `node` may be older. */
 const NODE = join(ROOT, 'node_modules', '.bin', 'node')
@@ -103,6 +106,34 @@ export class FerryDaemon {
     if (this.proc == null) return
     this.endSampling()
     await stopChild(this.proc)
+  }
+
+  /**
+   * Start counting what this daemon's connections receive (tcp-received.py,
+   * in its namespace). `freeze()` stops the daemon (SIGSTOP) and reads, from
+   * the kernel within a millisecond, the TCP payload its connections have
+   * received and how much of it the process has not read: killed right
+   * after, the process has read exactly `received − unread`.
+   */
+  async tcpCounter (): Promise<{ freeze: () => Promise<{ received: number, unread: number }>, close: () => Promise<void> }> {
+    const counter = startPiped('ip', ['netns', 'exec', this.spec.host.ns, 'python3', TCP_COUNTER], undefined, { stdin: true })
+    const close = async (): Promise<void> => { counter.proc.stdin!.end(); await counter.exited }
+    try {
+      await waitFor('the TCP counter to start', () => counter.stdout().includes('"ready"') ? true : undefined, 10_000, 20)
+    } catch (err) { await close(); throw err }
+    const freeze = async (): Promise<{ received: number, unread: number }> => {
+      const before = counter.stdout().length
+      this.proc?.kill('SIGSTOP')
+      counter.proc.stdin!.write('\n')
+      const line = await waitFor('the TCP counter to answer', () => { const s = counter.stdout().slice(before); return s.includes('\n') ? s : undefined }, 10_000, 1)
+      return JSON.parse(line) as { received: number, unread: number }
+    }
+    return { freeze, close }
+  }
+
+  /** The daemon's structured log (stderr) so far. */
+  log (): string {
+    try { return readFileSync(`${join(this.spec.logDir, this.spec.name)}.err`, 'utf8') } catch { return '' }
   }
 
   /** kill -9, as a crash would. */

@@ -58,8 +58,8 @@ export function startLogged (cmd: string, args: string[], logBase: string, env?:
 }
 
 /** A child we read from while it runs (e.g. `ferry pair --json`, which prints a code and then waits). */
-export function startPiped (cmd: string, args: string[], env?: Record<string, string>): { proc: ChildProcess, stdout: () => string, stderr: () => string, exited: Promise<number> } {
-  const p = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+export function startPiped (cmd: string, args: string[], env?: Record<string, string>, opts: { stdin?: boolean } = {}): { proc: ChildProcess, stdout: () => string, stderr: () => string, exited: Promise<number> } {
+  const p = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: [opts.stdin === true ? 'pipe' : 'ignore', 'pipe', 'pipe'] })
   owned.add(p)
   let stdout = ''
   let stderr = ''

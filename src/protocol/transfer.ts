@@ -103,16 +103,16 @@ async function writeAnswer (stream: Stream, a: AnswerMsg): Promise<void> {
 
 // ---- chunks ---------------------------------------------------------------
 
-/** `firstOffset`: bytes of the first listed chunk the receiver already holds; the sender starts that chunk there. */
-export interface ChunkRequestMsg { transferId: Uint8Array, fileIndex: number, chunks: number[], firstOffset?: number }
+/** `firstOffset`, `firstLength`: only that range of the first listed chunk (length 0: to its end). */
+export interface ChunkRequestMsg { transferId: Uint8Array, fileIndex: number, chunks: number[], firstOffset?: number, firstLength?: number }
 
 export function encodeChunkRequest (r: ChunkRequestMsg): Uint8Array {
-  return lengthPrefixed(ChunkRequest.encode({ transferId: r.transferId as Uint8Array<ArrayBuffer>, fileIndex: r.fileIndex, chunks: r.chunks, firstOffset: r.firstOffset ?? 0 }))
+  return lengthPrefixed(ChunkRequest.encode({ transferId: r.transferId as Uint8Array<ArrayBuffer>, fileIndex: r.fileIndex, chunks: r.chunks, firstOffset: r.firstOffset ?? 0, firstLength: r.firstLength ?? 0 }))
 }
 
 export async function readChunkRequest (reader: FrameReader, signal?: AbortSignal): Promise<ChunkRequestMsg | undefined> {
   const r = await reader.readLp((b) => ChunkRequest.decode(b, { limits: { chunks: MAX_CHUNKS_PER_REQUEST } }), MAX_SMALL_MESSAGE_BYTES, signal)
-  return r == null ? undefined : { transferId: r.transferId, fileIndex: r.fileIndex, chunks: r.chunks, firstOffset: r.firstOffset }
+  return r == null ? undefined : { transferId: r.transferId, fileIndex: r.fileIndex, chunks: r.chunks, firstOffset: r.firstOffset, firstLength: r.firstLength }
 }
 
 /** `length` bytes of chunk `chunk` follow, starting `offset` bytes into it. */

@@ -1,11 +1,13 @@
 // Pulling missing chunks from the sender over several parallel
-// /ferry/chunks streams. Each stream asks for a batch of chunks of one file
-// and reads header + raw bytes for each, straight into a buffer that goes to
-// the sink (verify, then write). While a chunk arrives its bytes go to a
-// spool slot (spool.ts), so a crash loses little of it; a chunk whose start
-// was spooled before is asked for from where that start ends. A chunk that
-// fails verification is never written to the part file; it is asked for
-// again a few times, then the transfer fails.
+// /ferry/chunks streams. Each stream asks for about REQUEST_BYTES at a time:
+// several whole chunks of one file when they are small, or one piece of a
+// chunk when it is bigger (a chunk is read by one stream, piece after
+// piece, into one buffer). Header + raw bytes go straight into the chunk's
+// buffer and, as they arrive, into a spool slot (spool.ts), so that a crash
+// loses little; a chunk whose start was spooled before is asked for from
+// where that start ends. A whole chunk goes to the sink (verify, then write
+// to the part file); one that fails verification is never written there. It
+// is asked for again a few times, then the transfer fails.
 
 import type { Stream } from '@libp2p/interface'
 import { FerryError } from '../errors.ts'
@@ -16,15 +18,18 @@ import type { ChunkSink } from './sink.ts'
 import type { Spool, SpoolSlot } from './spool.ts'
 
 /**
- * Bytes asked for in one request (at least one chunk). With REQUESTS_AHEAD
- * and CHUNK_STREAMS that is 6 MiB requested and not yet received, ~50 ms at
- * 120 MB/s: far more than a LAN's round trip, so the pipe stays full. 4 MiB
- * batches (and 4 MiB of writes in flight) were no faster on loopback, cost
- * 30–60 MB more peak RSS on each side (more buffers live at once, hence more
- * promoted to V8's old generation and freed late), and doubled what a
- * kill -9 of the receiver throws away.
+ * Bytes asked for in one request: several small chunks, one chunk, or a
+ * piece of a bigger one (chunks of 2 MiB and up, files over 2,000 MiB).
+ * With REQUESTS_AHEAD and CHUNK_STREAMS that is 6 MiB asked for and not yet
+ * received, ~50 ms at 120 MB/s: that is what keeps a 1 Gbit link full, and
+ * what a kill -9 of the receiver can throw away (what it received is in the
+ * spool). Smaller requests lose speed: 1 GiB at 1 Gbit in the lab took
+ * 12.4–13.6 s with 128 KiB requests (two ahead), 11.4–12.1 s with 256 KiB,
+ * 10.7 s with 1 MiB, and the sender spent up to twice the CPU. 4 MiB
+ * requests were no faster on loopback and cost 30–60 MB more peak RSS on
+ * each side.
  */
-export const BATCH_BYTES = 1024 * 1024
+export const REQUEST_BYTES = 1024 * 1024
 const MAX_BAD_CHUNKS = 3
 /**
  * Chunk bytes per stream handed to the sink and not yet verified and
@@ -35,7 +40,7 @@ const MAX_BAD_CHUNKS = 3
  * to 16 MiB).
  */
 export const WRITE_BYTES_IN_FLIGHT = 2 * 1024 * 1024
-/** Requests outstanding per stream (the batch being read and one ahead). Exported for the resume test's bound. */
+/** Requests outstanding per stream (the one being read and one ahead). Exported for the resume test's bound. */
 export const REQUESTS_AHEAD = 2
 
 export interface FetchContext {
@@ -51,6 +56,9 @@ export interface FetchContext {
   signal: AbortSignal
 }
 
+/** One request: whole chunks of one file, or (one chunk) bytes [from, to) of it. */
+interface Ask { file: number, wants: Wanted[], from: number, to: number }
+
 export async function fetchAll (ctx: FetchContext): Promise<void> {
   const bad = new Map<string, number>()
   // chunks that failed verification are queued again, possibly after the
@@ -64,98 +72,141 @@ export async function fetchAll (ctx: FetchContext): Promise<void> {
   }
 }
 
-/** The next chunks of one file, up to BATCH_BYTES; a chunk with a spooled start goes alone (only a request's first chunk can start part-way). */
-function takeBatch (ctx: FetchContext): Wanted[] {
-  const first = ctx.queue.shift()
-  if (first == null) return []
-  const batch = [first]
-  if (first.spooled != null) return batch
-  const f = ctx.files[first.file].entry
-  let bytes = Math.min(f.chunkSize, f.size)
-  while (batch.length < CHUNK_REQUEST_MAX && bytes < BATCH_BYTES && ctx.queue[0]?.file === first.file && ctx.queue[0].spooled == null) {
-    batch.push(ctx.queue.shift()!)
-    bytes += f.chunkSize
+/**
+ * Hands out a stream's requests: the pieces of the chunk it is splitting,
+ * else the next chunks from the shared queue (whole if small, up to
+ * REQUEST_BYTES together; the first piece of a split otherwise).
+ */
+class Asker {
+  private readonly ctx: FetchContext
+  private split?: { want: Wanted, next: number, length: number }
+
+  constructor (ctx: FetchContext) { this.ctx = ctx }
+
+  next (): Ask | undefined {
+    if (this.split != null) {
+      const { want, next, length } = this.split
+      const to = Math.min(next + REQUEST_BYTES, length)
+      if (to === length) this.split = undefined
+      else this.split.next = to
+      return { file: want.file, wants: [want], from: next, to }
+    }
+    const first = this.ctx.queue.shift()
+    if (first == null) return undefined
+    const f = this.ctx.files[first.file].entry
+    const length = chunkRange(first.chunk, f.size, f.chunkSize).length
+    const from = first.spooled?.length ?? 0
+    if (length - from > REQUEST_BYTES) {
+      this.split = { want: first, next: from + REQUEST_BYTES, length }
+      return { file: first.file, wants: [first], from, to: from + REQUEST_BYTES }
+    }
+    const ask: Ask = { file: first.file, wants: [first], from, to: length }
+    if (from > 0) return ask // only a request's first chunk can start part-way
+    let bytes = length
+    while (ask.wants.length < CHUNK_REQUEST_MAX && this.ctx.queue[0]?.file === first.file && this.ctx.queue[0].spooled == null && bytes + f.chunkSize <= REQUEST_BYTES) {
+      ask.wants.push(this.ctx.queue.shift()!)
+      bytes += f.chunkSize
+    }
+    return ask
   }
-  return batch
 }
+
+/** The chunk a stream is reading: its buffer, and the spool slot its bytes go to. */
+interface Reading { want: Wanted, buf: Uint8Array, slot: SpoolSlot, start: number }
 
 async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<void> {
   if (ctx.queue.length === 0) return
   const stream = await ctx.openStream()
   const reader = new FrameReader(stream)
+  const asker = new Asker(ctx)
   const inFlight = new Set<Promise<void>>()
   let inFlightBytes = 0
-  /** the slot of the chunk being read, if any */
-  let reading: SpoolSlot | undefined
-  // requests run one batch ahead: the sender starts reading the next batch
-  // while we still receive this one, so the pipe never drains between batches
-  const requested: Wanted[][] = []
+  let reading: Reading | undefined
+  // Requests run one ahead: the sender starts reading the next piece while
+  // we still receive this one, so the pipe never drains between requests.
+  // Back-pressure from the disk stops new requests, never the reading of
+  // bytes already asked for: those are read and spooled as they come, so a
+  // crash while the disk is slow loses nothing that crossed the wire.
+  const requested: Ask[] = []
   const requestMore = async (): Promise<void> => {
-    while (requested.length < REQUESTS_AHEAD && !ctx.signal.aborted) {
-      const batch = takeBatch(ctx)
-      if (batch.length === 0) return
-      await sendAll(stream, encodeChunkRequest({ transferId: ctx.transferId, fileIndex: batch[0].file, chunks: batch.map((b) => b.chunk), firstOffset: batch[0].spooled?.length }), ctx.signal)
-      requested.push(batch)
+    while (requested.length < REQUESTS_AHEAD && (inFlight.size === 0 || inFlightBytes < WRITE_BYTES_IN_FLIGHT) && !ctx.signal.aborted) {
+      const ask = asker.next()
+      if (ask == null) return
+      const partial = ask.wants.length === 1 && (ask.from > 0 || ask.to < chunkLength(ctx, ask.wants[0]))
+      await sendAll(stream, encodeChunkRequest({ transferId: ctx.transferId, fileIndex: ask.file, chunks: ask.wants.map((w) => w.chunk), firstOffset: partial ? ask.from : 0, firstLength: partial ? ask.to - ask.from : 0 }), ctx.signal)
+      requested.push(ask)
     }
   }
   try {
-    await requestMore()
-    while (requested.length > 0 && !ctx.signal.aborted) {
-      const batch = requested.shift()!
-      const fileIndex = batch[0].file
-      const fs = ctx.files[fileIndex]
-      for (const want of batch) {
+    while (!ctx.signal.aborted) {
+      await requestMore()
+      // nothing asked for: the disk is behind; ask again as writes complete
+      while (requested.length === 0 && inFlight.size > 0 && !ctx.signal.aborted) {
+        await Promise.race(inFlight)
+        await requestMore()
+      }
+      if (requested.length === 0) break
+      const ask = requested.shift()!
+      const fs = ctx.files[ask.file]
+      for (const want of ask.wants) {
         const h = await readChunkHeader(reader, ctx.signal)
         if (h == null) throw new FerryError('E_PROTOCOL', 'sender closed the chunk stream early')
         if (h.error != null) throw h.error
         const { offset, length } = chunkRange(want.chunk, fs.entry.size, fs.entry.chunkSize)
-        // from where we asked, or (a sender that ignores first_offset) the whole chunk
-        const asked = want.spooled?.length ?? 0
-        const ok = h.fileIndex === fileIndex && h.chunk === want.chunk && ((h.offset === asked && h.length === length - asked) || (h.offset === 0 && h.length === length))
-        if (!ok) {
-          throw new FerryError('E_PROTOCOL', `sender answered with ${h.length} B of chunk ${h.fileIndex}/${h.chunk} from ${h.offset}, expected ${length - asked} B of ${fileIndex}/${want.chunk} from ${asked}`)
+        const from = ask.wants.length === 1 ? ask.from : 0
+        const to = ask.wants.length === 1 ? ask.to : length
+        if (h.fileIndex !== ask.file || h.chunk !== want.chunk || h.offset !== from || h.length !== to - from) {
+          throw new FerryError('E_PROTOCOL', `sender answered with ${h.length} B of chunk ${h.fileIndex}/${h.chunk} from ${h.offset}, expected ${to - from} B of ${ask.file}/${want.chunk} from ${from}`)
         }
-        const start = h.offset
-        // room for this chunk among the writes in flight (always for the first)
-        while (inFlight.size > 0 && inFlightBytes + length > WRITE_BYTES_IN_FLIGHT) await Promise.race(inFlight)
-        const buf = ctx.sink.buffer(fs.entry.chunkSize)
-        if (start > 0) buf.set(want.spooled!, 0)
-        const slot = reading = ctx.spool.take()
-        slot.begin(fileIndex, want.chunk, buf, start)
-        await reader.readInto(buf.subarray(start, length), ctx.signal, (n) => { slot.arrived(start + n) })
-        ctx.onWire(length - start)
-        // the slot reads from buf until settled; the sink may hand buf to a worker
-        await slot.settled()
+        if (reading != null && reading.want !== want) throw new FerryError('E_INTERNAL', `chunk ${want.chunk} asked for while chunk ${reading.want.chunk} is half read`)
+        if (reading == null) {
+          const buf = ctx.sink.buffer(fs.entry.chunkSize)
+          if (from > 0) buf.set(want.spooled!.subarray(0, from), 0)
+          const slot = ctx.spool.take()
+          slot.begin(ask.file, want.chunk, buf, from)
+          reading = { want, buf, slot, start: from }
+        }
+        const r = reading
+        // counted as they arrive: bytes of a chunk cut short are kept (spooled), not fetched again
+        let counted = 0
+        await reader.readInto(r.buf.subarray(from, to), ctx.signal, (n) => { r.slot.arrived(from + n); ctx.onWire(n - counted); counted = n })
+        if (to < length) continue // more pieces of this chunk follow
+        // the slot reads from buf until flushed; the sink may hand buf to a worker
+        r.slot.flush()
         reading = undefined
-        const p: Promise<void> = ctx.sink.write(fs.partPath, offset, buf, length, fs.entry.chunks[want.chunk]).then(
+        const p: Promise<void> = ctx.sink.write(fs.partPath, offset, r.buf, length, fs.entry.chunks[want.chunk]).then(
           async () => { await ctx.onChunk(fs, want.chunk, length) },
           (err: FerryError) => {
             if (err.code !== 'E_HASH_MISMATCH') throw err
             // a start kept from before a crash is unverified: if the chunk
             // fails with it, ask for the whole chunk, without counting a strike
-            if (start > 0) { ctx.queue.unshift({ file: fileIndex, chunk: want.chunk }); return }
-            const key = `${fileIndex}/${want.chunk}`
+            if (r.start > 0) { ctx.queue.unshift({ file: ask.file, chunk: want.chunk }); return }
+            const key = `${ask.file}/${want.chunk}`
             const n = (bad.get(key) ?? 0) + 1
             bad.set(key, n)
             if (n >= MAX_BAD_CHUNKS) throw new FerryError('E_HASH_MISMATCH', `chunk ${want.chunk} of ${fs.entry.path} failed verification ${n} times; the sender's file may have changed`)
-            ctx.queue.push({ file: fileIndex, chunk: want.chunk }) // ask again
+            ctx.queue.push({ file: ask.file, chunk: want.chunk }) // ask again
           }
-        ).finally(() => { ctx.spool.release(slot); inFlight.delete(p); inFlightBytes -= length })
+        ).finally(() => { ctx.spool.release(r.slot); inFlight.delete(p); inFlightBytes -= length })
         p.catch(() => {}) // handled by the Promise.race / Promise.all; never an unhandled rejection
         inFlight.add(p)
         inFlightBytes += length
       }
-      // only now: while a batch is read, just one more is outstanding (REQUESTS_AHEAD
-      // in all); refilling before reading would keep three in flight per stream
-      await requestMore()
+      // only now (top of the loop): while one request is read, just one more is
+      // outstanding; refilling before reading would keep three in flight
     }
     await Promise.all(inFlight)
     await stream.close({ signal: AbortSignal.timeout(5000) }).catch(() => {})
   } catch (err) {
     stream.abort(err as Error)
     // what arrived of the chunk being read stays in its slot, for the next run
-    if (reading != null) { await reading.settled(); ctx.spool.release(reading) }
+    if (reading != null) { reading.slot.flush(); ctx.spool.release(reading.slot) }
     await Promise.allSettled(inFlight)
     throw err
   }
+}
+
+function chunkLength (ctx: FetchContext, w: Wanted): number {
+  const f = ctx.files[w.file].entry
+  return chunkRange(w.chunk, f.size, f.chunkSize).length
 }

@@ -31,8 +31,8 @@ export interface Plan {
   files: FileState[]
   queue: Wanted[]
   haveBytes: number
-  /** Chunks started before (a crash, a dropped link) whose start was found in the spool, and its bytes. */
-  spooled: { chunks: number, bytes: number }
+  /** From the spool: chunks found whole (verified and written now), and chunk starts kept (and their bytes). */
+  spooled: { whole: number, starts: number, startBytes: number }
 }
 
 export async function planReceive (o: {
@@ -50,7 +50,7 @@ export async function planReceive (o: {
   // chunks with a spooled start go first, so their bytes leave memory soon
   const started: Wanted[] = []
   const inSpool = await spooledChunks(o.partDir, o.files)
-  const spooled = { chunks: 0, bytes: 0 }
+  const spooled = { whole: 0, starts: 0, startBytes: 0 }
   let haveBytes = 0
   for (const [index, entry] of o.files.entries()) {
     o.signal?.throwIfAborted()
@@ -71,10 +71,12 @@ export async function planReceive (o: {
       if (fs.bitmap.has(c)) { haveBytes += length; continue }
       if (await recover(o, fs, c, offset, length, resuming)) { fs.bitmap.set(c); haveBytes += length; continue }
       const start = inSpool.get(`${index}/${c}`)
-      if (start != null) { spooled.chunks++; spooled.bytes += start.length }
-      if (start?.length === length && await fromSpool(o.sink, fs, c, offset, start)) { fs.bitmap.set(c); haveBytes += length; continue }
-      if (start != null && start.length < length) started.push({ file: index, chunk: c, spooled: start })
-      else queue.push({ file: index, chunk: c })
+      if (start?.length === length && await fromSpool(o.sink, fs, c, offset, start)) { fs.bitmap.set(c); haveBytes += length; spooled.whole++; continue }
+      if (start != null && start.length < length) {
+        started.push({ file: index, chunk: c, spooled: start })
+        spooled.starts++
+        spooled.startBytes += start.length
+      } else queue.push({ file: index, chunk: c })
     }
   }
   return { files, queue: [...started, ...queue], haveBytes, spooled }

@@ -97,7 +97,7 @@ export class Receiver {
       await mkdir(partDir, { recursive: true })
       const started = performance.now()
       const plan = await planReceive({ transferId: this.id, files: this.offer.files, receiveDir: this.receiveDir, partDir, store: this.deps.store, sink: this.deps.sink(), signal })
-      this.deps.log.debug('receive planned', { id: this.id, haveBytes: plan.haveBytes, chunksToFetch: plan.queue.length, spooledChunks: plan.spooled.chunks, spooledBytes: plan.spooled.bytes, ms: Math.round(performance.now() - started) })
+      this.deps.log.debug('receive planned', { id: this.id, haveBytes: plan.haveBytes, chunksToFetch: plan.queue.length, spooledWhole: plan.spooled.whole, spooledStarts: plan.spooled.starts, spooledStartBytes: plan.spooled.startBytes, ms: Math.round(performance.now() - started) })
       this.files = plan.files
       this.progress.reset(plan.haveBytes)
       // files that were complete already (or became so by dedup) are placed first
@@ -120,7 +120,7 @@ export class Receiver {
           if (f.bitmap.complete) await this.finishFile(f)
         },
         signal
-      }).finally(async () => { await spool.close() })
+      }).finally(() => { spool.close() })
       this.deps.log.debug('chunks fetched', { id: this.id, ms: Math.round(performance.now() - started) })
       this.setState('verifying')
       for (const f of this.files) {

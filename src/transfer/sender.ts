@@ -118,15 +118,16 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
           return
         }
         const range = chunkRange(chunk, file.size, file.chunkSize)
-        // the receiver may hold the start of the first chunk already (spooled
-        // before a crash): send only the rest
+        // the first chunk may be asked for in part: a piece of a big chunk,
+        // or the rest of one whose start the receiver kept through a crash
         const skip = i === 0 ? req.firstOffset ?? 0 : 0
-        if (skip >= range.length && skip > 0) {
-          await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length: 0, error: new FerryError('E_PROTOCOL', `offset ${skip} is past the end of chunk ${req.fileIndex}/${chunk} (${range.length} B)`) }))
+        const want = i === 0 && (req.firstLength ?? 0) > 0 ? req.firstLength! : range.length - skip
+        if (skip + want > range.length || want <= 0) {
+          await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length: 0, error: new FerryError('E_PROTOCOL', `bytes ${skip}..${skip + want} are not within chunk ${req.fileIndex}/${chunk} (${range.length} B)`) }))
           return
         }
         const offset = range.offset + skip
-        const length = range.length - skip
+        const length = want
         // read and sent in slices of READ_SLICE, so no chunk (up to 16 MiB)
         // sits in memory whole. The first slice is read before the header,
         // so a missing or unreadable file is answered with an error instead

@@ -5,7 +5,11 @@
 import { statfs } from 'node:fs/promises'
 import { FerryError } from '../errors.ts'
 
-/** Free space kept on top of what an offer needs, so the disk is never filled to the last byte. */
+/**
+ * Free space kept on top of what an offer needs, so the disk is never filled
+ * to the last byte. It also covers the spool (spool.ts): one slot per chunk
+ * being read or written, a few MiB per stream.
+ */
 export const SPACE_MARGIN = 64 * 1024 * 1024
 
 export async function checkSpace (dir: string, needed: number): Promise<void> {

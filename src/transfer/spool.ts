@@ -24,14 +24,13 @@
 // an earlier chunk left further down the file is ignored.
 //
 // Bytes reach the slot at least SPOOL_WRITE_BYTES at a time (one writev per
-// 128 KiB, not per 64 KiB piece of the stream), one write at a time per
-// slot. The spool is best-effort: a slot that fails to write (a full disk)
+// 128 KiB, not per 64 KiB piece of the stream). The spool is best-effort: a slot that fails to write (a full disk)
 // stops writing, and its chunk is fetched whole after a restart.
 
-import { constants } from 'node:fs'
+import { closeSync, constants, openSync, writevSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { closeAsync, openAsync, readRange, writevAsync } from './fs-async.ts'
+import { closeAsync, openAsync, readRange } from './fs-async.ts'
 
 /** Bytes written to a slot per write, except the last of a chunk. Bounds what a kill -9 loses per stream that the spool could have kept. */
 export const SPOOL_WRITE_BYTES = 128 * 1024
@@ -71,16 +70,16 @@ export class Spool {
     this.free.push(slot)
   }
 
-  /** Wait for every write, then close the slots' files (they stay on disk for the next plan). */
-  async close (): Promise<void> {
-    await Promise.all(this.all.map(async (s) => { await s.close() }))
+  /** Close the slots' files (they stay on disk for the next plan). */
+  close (): void {
+    for (const s of this.all) s.close()
   }
 }
 
 export class SpoolSlot {
   private readonly path: string
   private readonly onError: (err: Error) => void
-  private fd?: Promise<number>
+  private fd?: number
   private broken = false
   /** The chunk being spooled: its buffer, how much of it has arrived, and how much is written. */
   private buf?: Uint8Array
@@ -90,7 +89,6 @@ export class SpoolSlot {
   private generation = 0
   private fileIndex = 0
   private chunk = 0
-  private writing?: Promise<void>
 
   constructor (path: string, onError: (err: Error) => void) {
     this.path = path
@@ -110,38 +108,38 @@ export class SpoolSlot {
     this.logPos = 0
     this.writtenBytes = 0
     this.arrivedBytes = have
-    if (have > 0) this.pump(SPOOL_WRITE_BYTES)
+    this.write()
   }
 
   /** Bytes [0, end) of the chunk are in its buffer. */
   arrived (end: number): void {
     this.arrivedBytes = end
-    if (this.writing == null && end - this.writtenBytes >= SPOOL_WRITE_BYTES) this.pump(SPOOL_WRITE_BYTES)
+    if (end - this.writtenBytes >= SPOOL_WRITE_BYTES) this.write()
   }
 
-  /** Everything that arrived is written (or the slot gave up). After this the buffer is no longer read. */
-  async settled (): Promise<void> {
-    while (this.writing != null) await this.writing
-    if (this.arrivedBytes > this.writtenBytes && !this.broken) {
-      this.pump(1)
-      while (this.writing != null) await this.writing
-    }
+  /** Write what arrived and is not yet written. After this the buffer is no longer read. */
+  flush (): void {
+    this.write()
   }
 
   detach (): void {
     this.buf = undefined
   }
 
-  async close (): Promise<void> {
-    while (this.writing != null) await this.writing
-    const fd = await this.fd?.catch(() => undefined)
+  close (): void {
+    if (this.fd != null) { try { closeSync(this.fd) } catch {} }
     this.fd = undefined
-    if (fd != null) await closeAsync(fd).catch(() => {})
   }
 
-  /** Write what has arrived and is not yet written; then again while at least `next` more bytes came meanwhile. */
-  private pump (next: number): void {
-    if (this.broken || this.buf == null || this.writing != null) return
+  /**
+   * Write, as one record, what has arrived and is not yet written.
+   * Synchronous on purpose: a write into page-cache pages the slot already
+   * has takes tens of microseconds, while on libuv's thread pool it would
+   * queue behind the part files' O_DIRECT writes and fdatasyncs, and the
+   * bytes waiting for it are exactly what a crash would lose.
+   */
+  private write (): void {
+    if (this.broken || this.buf == null) return
     const from = this.writtenBytes
     const to = this.arrivedBytes
     if (to <= from) return
@@ -153,32 +151,20 @@ export class SpoolSlot {
     v.setUint32(12, this.chunk, true)
     v.setUint32(16, from, true)
     v.setUint32(20, to - from, true)
-    const at = this.logPos
     const data = this.buf.subarray(from, to)
-    this.writing = this.write([header, data], at).then((ok) => {
-      this.writing = undefined
-      if (!ok) return
-      this.writtenBytes = to
-      this.logPos = at + RECORD_HEADER_BYTES + data.length
-      if (this.arrivedBytes - this.writtenBytes >= next) this.pump(next)
-    })
-  }
-
-  private async write (bufs: Uint8Array[], at: number): Promise<boolean> {
     try {
-      this.fd ??= openAsync(this.path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600)
-      const fd = await this.fd
-      const total = bufs.reduce((n, b) => n + b.length, 0)
-      const n = await writevAsync(fd, bufs, at)
-      if (n !== total) throw new Error(`short write to ${this.path} (${n} of ${total} bytes)`)
-      return true
+      this.fd ??= openSync(this.path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600)
+      const n = writevSync(this.fd, [header, data], this.logPos)
+      if (n !== RECORD_HEADER_BYTES + data.length) throw new Error(`short write to ${this.path} (${n} of ${RECORD_HEADER_BYTES + data.length} bytes)`)
     } catch (err) {
-      // a short or failed record may look valid up to where it stopped; the
-      // chunk hash catches that after a restart
+      // a short record may look valid up to where it stopped; the chunk hash
+      // catches that after a restart
       this.broken = true
       this.onError(err as Error)
-      return false
+      return
     }
+    this.writtenBytes = to
+    this.logPos += RECORD_HEADER_BYTES + data.length
   }
 }
 

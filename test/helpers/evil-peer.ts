@@ -107,7 +107,13 @@ export function buildOffer (files: EvilFile[] | OfferFile[], opts: { totalBytes?
 /** Decides whether to corrupt one served chunk; `attempt` counts from 1 per (file, chunk). */
 export type CorruptHook = (fileIndex: number, chunk: number, attempt: number) => boolean
 
-interface Served { built: BuiltOffer, corrupt?: CorruptHook, attempts: Map<string, number> }
+/** Bytes of one chunk to send before dropping the stream (a link that fails mid-chunk), or undefined to send it all. */
+export type CutHook = (fileIndex: number, chunk: number, attempt: number) => number | undefined
+
+/** One chunk asked for: from which byte of it, and how many bytes. */
+export interface Asked { fileIndex: number, chunk: number, from: number, length: number }
+
+interface Served { built: BuiltOffer, corrupt?: CorruptHook, cut?: CutHook, attempts: Map<string, number>, asked: Asked[] }
 
 /** An OfferAnswer as plain data (haveBytes as a number, so it prints). */
 export interface Answer { status: string, haveBytes: number, error?: { code: string, message: string } }
@@ -232,8 +238,8 @@ export class EvilPeer {
   }
 
   /** Offer a (possibly hostile) manifest; the bytes we serve for it are registered first. */
-  async offer (d: TestDaemon, built: BuiltOffer, corrupt?: CorruptHook): Promise<Answer> {
-    this.served.set(built.id, { built, corrupt, attempts: new Map() })
+  async offer (d: TestDaemon, built: BuiltOffer, corrupt?: CorruptHook, cut?: CutHook): Promise<Answer> {
+    this.served.set(built.id, { built, corrupt, cut, attempts: new Map(), asked: [] })
     const { answer, reply } = await this.offerRaw(d, built.wire, { closeWrite: true, waitMs: 30_000, stopAtAnswer: true })
     if (answer == null) throw new Error(`no OfferAnswer (stream ${reply.end} after ${reply.bytes.length} bytes)`)
     return answer
@@ -269,6 +275,11 @@ export class EvilPeer {
     return { headers, payloadBytes }
   }
 
+  /** Every chunk (or part of one) the daemon asked for, in order. */
+  asked (id: string): Asked[] {
+    return this.served.get(id)?.asked ?? []
+  }
+
   /** How many times the daemon asked for one chunk of a transfer we offered. */
   attempts (id: string, fileIndex: number, chunk: number): number {
     return this.served.get(id)?.attempts.get(`${fileIndex}/${chunk}`) ?? 0
@@ -284,7 +295,7 @@ export class EvilPeer {
         const s = this.served.get(Buffer.from(req.transferId).toString('hex'))
         const data = s?.built.contents.get(req.fileIndex)
         const entry = s?.built.offer.files[req.fileIndex]
-        for (const chunk of req.chunks) {
+        for (const [i, chunk] of req.chunks.entries()) {
           if (s == null || data == null || entry == null || chunk >= entry.chunks.length) {
             await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length: 0, error: { code: 'E_TRANSFER_NOT_FOUND', message: 'not served here' } }))
             return
@@ -292,10 +303,21 @@ export class EvilPeer {
           const key = `${req.fileIndex}/${chunk}`
           const attempt = (s.attempts.get(key) ?? 0) + 1
           s.attempts.set(key, attempt)
-          const { offset, length } = chunkRange(chunk, entry.size, entry.chunkSize)
-          const bytes = Uint8Array.prototype.slice.call(data, offset, offset + length) // a copy, even of a Buffer
+          const range = chunkRange(chunk, entry.size, entry.chunkSize)
+          // a range of the first chunk, as a daemon serves it (sender.ts)
+          const from = i === 0 ? req.firstOffset ?? 0 : 0
+          const length = i === 0 && (req.firstLength ?? 0) > 0 ? req.firstLength! : range.length - from
+          s.asked.push({ fileIndex: req.fileIndex, chunk, from, length })
+          const bytes = Uint8Array.prototype.slice.call(data, range.offset + from, range.offset + from + length) // a copy, even of a Buffer
           if (s.corrupt?.(req.fileIndex, chunk, attempt) === true) bytes[length >> 1] ^= 0x01 // one flipped bit in one byte
-          await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length }))
+          await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length, offset: from }))
+          const cut = s.cut?.(req.fileIndex, chunk, attempt)
+          if (cut !== undefined) {
+            await sendAll(stream, bytes.subarray(0, cut))
+            await new Promise((resolve) => setTimeout(resolve, 200)) // let the bytes arrive before the reset
+            stream.abort(new Error('link dropped mid-chunk (test)'))
+            return
+          }
           await sendAll(stream, bytes)
         }
       }

@@ -246,6 +246,42 @@ describe('abuse: corrupt chunks', () => {
   })
 })
 
+describe('a link that drops in the middle of a chunk', () => {
+  const CHUNK = 256 * KiB
+  const CUT = 200 * KiB
+
+  it('costs only the bytes that did not arrive: the receiver kept the rest (spool) and asks for it from there; the file arrives identical', async () => {
+    const data = randomBytes(3 * CHUNK + 5000)
+    const built = buildOffer([{ path: 'dropped.bin', data }])
+    const ans = await evil.offer(victim, built, undefined, (_file, chunk, attempt) => chunk === 1 && attempt === 1 ? CUT : undefined)
+    expect(ans.status, JSON.stringify(ans)).toBe('accepted')
+    const end = await waitFor(() => evil.ends.find((e) => hex(e.transferId) === built.id), 'the victim to end the transfer', 30_000)
+    expect(end.status, JSON.stringify(end.failure)).toBe('done')
+    expect((await readFile(join(receiveDir, 'dropped.bin'))).equals(data)).toBe(true)
+    const asked = evil.asked(built.id)
+    // chunk 1 again from byte CUT only; every other chunk exactly once
+    expect(asked.filter((a) => a.chunk === 1)).toEqual([
+      { fileIndex: 0, chunk: 1, from: 0, length: CHUNK },
+      { fileIndex: 0, chunk: 1, from: CUT, length: CHUNK - CUT }
+    ])
+    expect(asked.filter((a) => a.chunk !== 1).map((a) => [a.chunk, a.from, a.length]).sort()).toEqual([[0, 0, CHUNK], [2, 0, CHUNK], [3, 0, 5000]])
+    const t = (await call(victim, 'transfers')).find((x) => x.id === built.id)
+    expect(t).toMatchObject({ state: 'done', resumed: true })
+  })
+
+  it('a kept start that does not verify with the rest is dropped, and the chunk is asked for whole', async () => {
+    const data = randomBytes(2 * CHUNK)
+    const built = buildOffer([{ path: 'dropped-bad.bin', data }])
+    // attempt 1: a flipped bit at 128 KiB, then the link drops at 200 KiB
+    const ans = await evil.offer(victim, built, (_file, chunk, attempt) => chunk === 1 && attempt === 1, (_file, chunk, attempt) => chunk === 1 && attempt === 1 ? CUT : undefined)
+    expect(ans.status, JSON.stringify(ans)).toBe('accepted')
+    const end = await waitFor(() => evil.ends.find((e) => hex(e.transferId) === built.id), 'the victim to end the transfer', 30_000)
+    expect(end.status, JSON.stringify(end.failure)).toBe('done')
+    expect((await readFile(join(receiveDir, 'dropped-bad.bin'))).equals(data)).toBe(true)
+    expect(evil.asked(built.id).filter((a) => a.chunk === 1).map((a) => [a.from, a.length])).toEqual([[0, CHUNK], [CUT, CHUNK - CUT], [0, CHUNK]])
+  })
+})
+
 describe('abuse: peers that may not', () => {
   it('an unpaired peer is refused with E_NOT_PAIRED on offer, chunks and receipt', async () => {
     stranger = await EvilPeer.create('stranger')

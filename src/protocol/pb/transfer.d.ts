@@ -144,6 +144,7 @@ export interface ChunkRequest {
     fileIndex: number;
     chunks: number[];
     firstOffset: number;
+    firstLength: number;
 }
 export declare namespace ChunkRequest {
     const codec: () => Codec<ChunkRequest>;
@@ -164,9 +165,13 @@ export declare namespace ChunkRequest {
         field: '$.firstOffset';
         value: number;
     }
+    interface ChunkRequestFirstLengthFieldEvent {
+        field: '$.firstLength';
+        value: number;
+    }
     function encode(obj: Partial<ChunkRequest>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): ChunkRequest;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): Generator<ChunkRequestTransferIdFieldEvent | ChunkRequestFileIndexFieldEvent | ChunkRequestChunksFieldEvent | ChunkRequestFirstOffsetFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): Generator<ChunkRequestTransferIdFieldEvent | ChunkRequestFileIndexFieldEvent | ChunkRequestChunksFieldEvent | ChunkRequestFirstOffsetFieldEvent | ChunkRequestFirstLengthFieldEvent>;
 }
 export interface ChunkHeader {
     fileIndex: number;

@@ -447,6 +447,10 @@ export var ChunkRequest;
                     w.uint32(32);
                     w.uint32(obj.firstOffset);
                 }
+                if ((obj.firstLength != null && obj.firstLength !== 0)) {
+                    w.uint32(40);
+                    w.uint32(obj.firstLength);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -455,7 +459,8 @@ export var ChunkRequest;
                     transferId: uint8ArrayAlloc(0),
                     fileIndex: 0,
                     chunks: [],
-                    firstOffset: 0
+                    firstOffset: 0,
+                    firstLength: 0
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -478,6 +483,10 @@ export var ChunkRequest;
                         }
                         case 4: {
                             obj.firstOffset = reader.uint32();
+                            break;
+                        }
+                        case 5: {
+                            obj.firstLength = reader.uint32();
                             break;
                         }
                         default: {
@@ -524,6 +533,13 @@ export var ChunkRequest;
                         case 4: {
                             yield {
                                 field: `${prefix}.firstOffset`,
+                                value: reader.uint32()
+                            };
+                            break;
+                        }
+                        case 5: {
+                            yield {
+                                field: `${prefix}.firstLength`,
                                 value: reader.uint32()
                             };
                             break;
