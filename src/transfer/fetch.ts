@@ -33,11 +33,12 @@ export const REQUEST_BYTES = 1024 * 1024
 const MAX_BAD_CHUNKS = 3
 /**
  * Chunk bytes per stream handed to the sink and not yet verified and
- * written, so that reading the next chunk overlaps verifying the last; at
- * least one chunk whatever its size. Bounded in bytes, not in chunks, so the
- * memory a transfer holds grows with the chunk size only where one chunk is
- * more than this (4 MiB chunks for files over 4,000 MiB; a peer may use up
- * to 16 MiB).
+ * written above which the stream asks for nothing more (what was asked for
+ * is still read): reading the next chunk overlaps verifying the last, and a
+ * slow disk slows the pull instead of filling memory. Bounded in bytes, not
+ * in chunks, so the memory a transfer holds grows with the chunk size only
+ * where one chunk is more than this (4 MiB chunks for files over 4,000 MiB;
+ * a peer may use up to 16 MiB).
  */
 export const WRITE_BYTES_IN_FLIGHT = 2 * 1024 * 1024
 /** Requests outstanding per stream (the one being read and one ahead). Exported for the resume test's bound. */

@@ -8,7 +8,7 @@ import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Spool, SPOOL_WRITE_BYTES, readSpool } from '../../src/transfer/spool.ts'
+import { Spool, SPOOL_WRITE_BYTES, readSpool, type SpoolSlot } from '../../src/transfer/spool.ts'
 
 const KiB = 1024
 const CHUNK = 1024 * KiB
@@ -21,9 +21,19 @@ afterEach(async () => { await rm(dir, { recursive: true, force: true }) })
 const valid = (f: number, c: number): number | undefined => f < 2 && c < 8 ? CHUNK : undefined
 
 /** Let `bytes` of `data` arrive in pieces of 64 KiB, as a stream delivers them. */
-function arrive (slot: ReturnType<Spool['take']>, from: number, bytes: number): void {
+function arrive (slot: SpoolSlot, from: number, bytes: number): void {
   for (let at = from + 64 * KiB; at <= from + bytes; at += 64 * KiB) slot.arrived(Math.min(at, from + bytes))
   slot.arrived(from + bytes)
+}
+
+/** Spool the first `bytes` of chunk (file, chunk), held in `data`, in a slot taken from `spool`, and release it. */
+function spoolChunk (spool: Spool, file: number, chunk: number, data: Uint8Array, bytes: number): SpoolSlot {
+  const slot = spool.take()
+  slot.begin(file, chunk, data, 0)
+  arrive(slot, 0, bytes)
+  slot.flush()
+  spool.release(slot)
+  return slot
 }
 
 describe('spool', () => {
@@ -49,16 +59,8 @@ describe('spool', () => {
     const older = randomBytes(CHUNK)
     const newer = randomBytes(CHUNK)
     const spool = new Spool(dir)
-    const first = spool.take()
-    first.begin(0, 1, older, 0)
-    arrive(first, 0, CHUNK)
-    first.flush()
-    spool.release(first)
-    const again = spool.take()
-    expect(again).toBe(first)
-    again.begin(0, 2, newer, 0)
-    arrive(again, 0, 200 * KiB)
-    again.flush()
+    const first = spoolChunk(spool, 0, 1, older, CHUNK)
+    expect(spoolChunk(spool, 0, 2, newer, 200 * KiB)).toBe(first) // the same slot, reused
     spool.close()
     const found = await readSpool(dir, valid)
     expect(found.map((s) => [s.fileIndex, s.chunk, s.data.length])).toEqual([[0, 2, 200 * KiB]])
@@ -69,14 +71,8 @@ describe('spool', () => {
     const bad = randomBytes(CHUNK)
     const good = randomBytes(CHUNK)
     const spool = new Spool(dir)
-    const slot = spool.take()
-    slot.begin(0, 3, bad, 0)
-    arrive(slot, 0, CHUNK)
-    slot.flush()
-    spool.release(slot)
-    spool.take().begin(0, 3, good, 0)
-    arrive(slot, 0, 256 * KiB)
-    slot.flush()
+    const slot = spoolChunk(spool, 0, 3, bad, CHUNK)
+    expect(spoolChunk(spool, 0, 3, good, 256 * KiB)).toBe(slot)
     spool.close()
     const found = await readSpool(dir, valid)
     expect(found).toHaveLength(1)
