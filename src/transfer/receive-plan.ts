@@ -6,14 +6,14 @@
 // a chunk whose start survived in a spool slot (spool.ts) is asked for from
 // where that start ends, and one found whole there is verified and written.
 
-import { open, stat } from 'node:fs/promises'
+import { open, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { OfferFile } from '../protocol/transfer.ts'
 import type { TransferStore } from '../store/index.ts'
 import { Bitmap } from './bitmap.ts'
 import { chunkRange } from './chunking.ts'
 import type { ChunkSink } from './sink.ts'
-import { readSpool } from './spool.ts'
+import { readSpool, type Spooled } from './spool.ts'
 
 export interface FileState {
   index: number
@@ -49,7 +49,9 @@ export async function planReceive (o: {
   const queue: Wanted[] = []
   // chunks with a spooled start go first, so their bytes leave memory soon
   const started: Wanted[] = []
-  const inSpool = await spooledChunks(o.partDir, o.files)
+  const { byChunk: inSpool, slots } = await spooledChunks(o.partDir, o.files)
+  /** slot files still holding a start this run needs (until it is spooled again) */
+  const needed = new Set<string>()
   const spooled = { whole: 0, starts: 0, startBytes: 0 }
   let haveBytes = 0
   for (const [index, entry] of o.files.entries()) {
@@ -70,31 +72,35 @@ export async function planReceive (o: {
       const { offset, length } = chunkRange(c, entry.size, entry.chunkSize)
       if (fs.bitmap.has(c)) { haveBytes += length; continue }
       if (await recover(o, fs, c, offset, length, resuming)) { fs.bitmap.set(c); haveBytes += length; continue }
-      const start = inSpool.get(`${index}/${c}`)
+      const found = inSpool.get(`${index}/${c}`)
+      const start = found?.data
       if (start?.length === length && await fromSpool(o.sink, fs, c, offset, start)) { fs.bitmap.set(c); haveBytes += length; spooled.whole++; continue }
-      if (start != null && start.length < length) {
+      if (found != null && start != null && start.length < length) {
+        needed.add(found.path)
         started.push({ file: index, chunk: c, spooled: start })
         spooled.starts++
         spooled.startBytes += start.length
       } else queue.push({ file: index, chunk: c })
     }
   }
+  // slots of chunks that are done, or that lost to a longer copy, are of no further use
+  for (const path of slots) if (!needed.has(path)) await rm(path, { force: true }).catch(() => {})
   return { files, queue: [...started, ...queue], haveBytes, spooled }
 }
 
-/** What the spool slots hold, by "file/chunk"; of two slots with the same chunk, the longer start. */
-async function spooledChunks (partDir: string, files: OfferFile[]): Promise<Map<string, Uint8Array>> {
+/** What the spool slots hold, by "file/chunk" (of two slots with the same chunk, the longer start), and every slot file read. */
+async function spooledChunks (partDir: string, files: OfferFile[]): Promise<{ byChunk: Map<string, Spooled>, slots: string[] }> {
   const found = await readSpool(partDir, (f, c) => {
     const e = files[f]
     if (e == null || e.kind !== 'file' || c >= e.chunks.length) return undefined
     return chunkRange(c, e.size, e.chunkSize).length
   })
-  const byChunk = new Map<string, Uint8Array>()
+  const byChunk = new Map<string, Spooled>()
   for (const s of found) {
     const key = `${s.fileIndex}/${s.chunk}`
-    if ((byChunk.get(key)?.length ?? 0) < s.data.length) byChunk.set(key, s.data)
+    if ((byChunk.get(key)?.data.length ?? 0) < s.data.length) byChunk.set(key, s)
   }
-  return byChunk
+  return { byChunk, slots: found.map((s) => s.path) }
 }
 
 /** A whole chunk found in the spool (it arrived, but its write to the part file had not finished): verify it and write it. */

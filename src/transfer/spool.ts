@@ -21,14 +21,17 @@
 // a copy, a fresh one a fault (direct-io.ts measured 3 CPU-s per GiB of
 // fresh pages on this VM). Reading back, records count only while they carry
 // the first record's generation and continue where the last ended, so what
-// an earlier chunk left further down the file is ignored.
+// an earlier chunk left further down the file is ignored. Each run names its
+// slots apart, so it never overwrites a start an earlier run left that is
+// not yet spooled again; the plan deletes slots once it has no use for them.
 //
 // Bytes reach the slot at least SPOOL_WRITE_BYTES at a time (one writev per
 // 128 KiB, not per 64 KiB piece of the stream). The spool is best-effort: a slot that fails to write (a full disk)
 // stops writing, and its chunk is fetched whole after a restart.
 
+import { randomBytes } from 'node:crypto'
 import { closeSync, constants, openSync, writevSync } from 'node:fs'
-import { readdir } from 'node:fs/promises'
+import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { closeAsync, openAsync, readRange } from './fs-async.ts'
 
@@ -38,13 +41,15 @@ const RECORD_HEADER_BYTES = 24
 const MAGIC = 0x31525346 // "FSR1"
 const SLOT_PREFIX = 'spool-'
 
-/** The start of a chunk found in a spool slot (unverified). */
-export interface Spooled { fileIndex: number, chunk: number, data: Uint8Array }
+/** The start of a chunk found in a spool slot (unverified), and the slot's file. */
+export interface Spooled { fileIndex: number, chunk: number, data: Uint8Array, path: string }
 
 let nextGeneration = (Math.random() * 0xffffffff) >>> 0
 
 export class Spool {
   private readonly dir: string
+  /** Slot files of this run are named apart from those of earlier runs, which may still hold chunk starts not yet spooled again. */
+  private readonly run = randomBytes(4).toString('hex')
   private readonly free: SpoolSlot[] = []
   private readonly all: SpoolSlot[] = []
   private readonly onError: (err: Error) => void
@@ -59,7 +64,7 @@ export class Spool {
   take (): SpoolSlot {
     let slot = this.free.pop()
     if (slot == null) {
-      slot = new SpoolSlot(join(this.dir, `${SLOT_PREFIX}${this.all.length}`), this.onError)
+      slot = new SpoolSlot(join(this.dir, `${SLOT_PREFIX}${this.run}-${this.all.length}`), this.onError)
       this.all.push(slot)
     }
     return slot
@@ -178,8 +183,11 @@ export async function readSpool (dir: string, valid: (fileIndex: number, chunk: 
   const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.startsWith(SLOT_PREFIX))
   const out: Spooled[] = []
   for (const name of names) {
-    const found = await readSlot(join(dir, name), valid).catch(() => undefined)
+    const path = join(dir, name)
+    const found = await readSlot(path, valid).catch(() => undefined)
+    // a slot with nothing usable in it (garbage, another transfer's layout) is of no further use
     if (found != null) out.push(found)
+    else await rm(path, { force: true }).catch(() => {})
   }
   return out
 }
@@ -210,7 +218,7 @@ async function readSlot (path: string, valid: (fileIndex: number, chunk: number)
       at += RECORD_HEADER_BYTES + rec.len
     }
     if (first == null || have === 0) return undefined
-    return { fileIndex: first.fileIndex, chunk: first.chunk, data: data!.subarray(0, have) }
+    return { fileIndex: first.fileIndex, chunk: first.chunk, data: data!.subarray(0, have), path }
   } finally {
     await closeAsync(fd).catch(() => {})
   }

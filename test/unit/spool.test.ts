@@ -50,7 +50,8 @@ describe('spool', () => {
     expect(found[0]).toMatchObject({ fileIndex: 1, chunk: 5 })
     expect(Buffer.from(found[0].data).equals(data.subarray(0, 300 * KiB + 7))).toBe(true)
     // one 24-byte record header per write: 300 KiB + 7 in at most 3 writes (128 KiB, 128 KiB, the rest)
-    const records = ((await stat(join(dir, 'spool-0'))).size - (300 * KiB + 7)) / 24
+    const [slotFile] = await readdir(dir)
+    const records = ((await stat(join(dir, slotFile))).size - (300 * KiB + 7)) / 24
     expect(records).toBeGreaterThanOrEqual(1)
     expect(records).toBeLessThanOrEqual(Math.ceil((300 * KiB + 7) / SPOOL_WRITE_BYTES))
   })
@@ -65,6 +66,25 @@ describe('spool', () => {
     const found = await readSpool(dir, valid)
     expect(found.map((s) => [s.fileIndex, s.chunk, s.data.length])).toEqual([[0, 2, 200 * KiB]])
     expect(Buffer.from(found[0].data).equals(newer.subarray(0, 200 * KiB))).toBe(true)
+  })
+
+  it('a new run never overwrites what an earlier run left: its starts are all still found', async () => {
+    const a = randomBytes(CHUNK)
+    const b = randomBytes(CHUNK)
+    const earlier = new Spool(dir)
+    // two chunks in flight when the run stopped: two slots
+    for (const [chunk, bytes] of [[1, 200 * KiB], [4, 100 * KiB]]) {
+      const slot = earlier.take()
+      slot.begin(0, chunk, a, 0)
+      arrive(slot, 0, bytes)
+      slot.flush()
+    }
+    earlier.close()
+    const later = new Spool(dir)
+    spoolChunk(later, 1, 2, b, 300 * KiB)
+    later.close()
+    const found = (await readSpool(dir, valid)).map((s) => [s.fileIndex, s.chunk, s.data.length]).sort()
+    expect(found).toEqual([[0, 1, 200 * KiB], [0, 4, 100 * KiB], [1, 2, 300 * KiB]])
   })
 
   it('the same chunk spooled again (a retry) gives the retry\'s bytes only', async () => {
