@@ -1,9 +1,10 @@
-// Three fixes to how the libp2p stack moves bulk data, applied at run time
+// Four fixes to how the libp2p stack moves bulk data, applied at run time
 // because the packages offer no option for them. None changes a byte on the
 // wire beyond how it is batched: yamux frames, Noise messages and TCP bytes
 // stay what any libp2p peer expects (tested against a stock node in a child
-// process). Each was found by counting syscalls (strace -c) on a 1 GiB
-// loopback send and profiling both daemons:
+// process). The first three were found by counting syscalls (strace -c) on a
+// 1 GiB loopback send and profiling both daemons, the fourth by what a
+// kill -9 of the receiver lost (smallYamuxFrames, below):
 //
 // 1. Yamux window updates: @chainsafe/libp2p-yamux 8 answers every data
 //    frame with a window update, one small Noise message and one write
@@ -20,8 +21,11 @@
 //    as the output buffer of an in-place decrypt, which ferry's AEAD
 //    (noise-crypto.ts) does not use for bulk messages: 0.44 s per GiB on
 //    the receiver, and one 64 KiB allocation per message.
+// 4. Yamux frame size: a stream sends all it has queued as one data frame,
+//    up to its send window (16 MiB), which the receiving side holds until
+//    the whole frame is in. Frames here are at most four Noise messages.
 //
-// Together, on two daemons sharing 2 cores, 1 GiB over loopback, 4 runs
+// The first three together, on two daemons sharing 2 cores, 1 GiB over loopback, 4 runs
 // each, interleaved: 10.3–11.5 CPU-s instead of 11.8–14.5, and 6.7–7.7 s
 // instead of 7.7–9.3 s.
 //
@@ -89,7 +93,7 @@ interface FrameSender {
  * the receiving yamux hands a frame on only once all of it has arrived: a
  * whole 1 MiB chunk sat in the receiver's decoder (9 ms at 1 Gbit), out of
  * reach of its reader and of its spool, so a crash lost it whole; and the
- * receiver held a list of 16 buffers per frame (its peak RSS is 5–15 MB
+ * receiver held a list of 16 buffers per frame (its peak RSS is 4–11 MB
  * lower with this, 1 GiB in the lab).
  */
 export function smallYamuxFrames (): boolean {
