@@ -12,7 +12,7 @@ import { createLibp2p } from 'libp2p'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { MDNS_SERVICE_TAG } from '../protocol/constants.ts'
 import { ferryNoiseCrypto } from './noise-crypto.ts'
-import { corkTcpWrites, lazyYamuxWindowUpdates, noiseWithoutDecryptCopy, smallYamuxFrames } from './wire-tuning.ts'
+import { corkTcpWrites, lazyYamuxWindowUpdates, noiseWithoutDecryptCopy } from './wire-tuning.ts'
 
 export interface NodeInit {
   privateKey: PrivateKey
@@ -31,7 +31,6 @@ export async function createNode (init: NodeInit): Promise<FerryNode> {
     peerDiscovery.push(mdns({ serviceTag: MDNS_SERVICE_TAG, interval: 5000, peerName: peerIdFromPrivateKey(init.privateKey).toString() }))
   }
   lazyYamuxWindowUpdates()
-  smallYamuxFrames()
   const node = await createLibp2p({
     privateKey: init.privateKey,
     addresses: { listen: init.listen },

@@ -1,10 +1,9 @@
-// Four fixes to how the libp2p stack moves bulk data, applied at run time
+// Three fixes to how the libp2p stack moves bulk data, applied at run time
 // because the packages offer no option for them. None changes a byte on the
 // wire beyond how it is batched: yamux frames, Noise messages and TCP bytes
 // stay what any libp2p peer expects (tested against a stock node in a child
-// process). The first three were found by counting syscalls (strace -c) on a
-// 1 GiB loopback send and profiling both daemons, the fourth by what a
-// kill -9 of the receiver lost (smallYamuxFrames, below):
+// process). Each was found by counting syscalls (strace -c) on a 1 GiB
+// loopback send and profiling both daemons:
 //
 // 1. Yamux window updates: @chainsafe/libp2p-yamux 8 answers every data
 //    frame with a window update, one small Noise message and one write
@@ -21,11 +20,8 @@
 //    as the output buffer of an in-place decrypt, which ferry's AEAD
 //    (noise-crypto.ts) does not use for bulk messages: 0.44 s per GiB on
 //    the receiver, and one 64 KiB allocation per message.
-// 4. Yamux frame size: a stream sends all it has queued as one data frame,
-//    up to its send window (16 MiB), which the receiving side holds until
-//    the whole frame is in. Frames here are at most four Noise messages.
 //
-// The first three together, on two daemons sharing 2 cores, 1 GiB over loopback, 4 runs
+// Together, on two daemons sharing 2 cores, 1 GiB over loopback, 4 runs
 // each, interleaved: 10.3–11.5 CPU-s instead of 11.8–14.5, and 6.7–7.7 s
 // instead of 7.7–9.3 s.
 //
@@ -39,10 +35,9 @@ import { StreamState, YamuxStream } from '@chainsafe/libp2p-yamux/stream'
 import { Uint8ArrayList } from 'uint8arraylist'
 
 const PATCHED = Symbol.for('ferry.wire-tuning')
-const FRAMES_PATCHED = Symbol.for('ferry.wire-tuning.frames')
 
 /** Which fixes are in place (a fix whose target changed shape stays off; the test checks all are on). */
-export const applied = { yamuxWindowUpdates: false, yamuxFrameSize: false, tcpCork: false, noiseDecrypt: false }
+export const applied = { yamuxWindowUpdates: false, tcpCork: false, noiseDecrypt: false }
 
 interface WindowState {
   state: StreamState
@@ -69,53 +64,6 @@ export function lazyYamuxWindowUpdates (): boolean {
   }
   proto[PATCHED] = true
   applied.yamuxWindowUpdates = true
-  return true
-}
-
-/**
- * The most data ferry puts in one yamux frame: with yamux's 12-byte header,
- * four full Noise messages (65,519 bytes of plaintext each). Smaller frames
- * cost the sender CPU: each goes through the muxer, Noise and a socket write
- * of its own. 1 GiB unshaped in the lab, 3 interleaved runs each: frames as
- * large as the window (stock) 7.6–9.0 s, sender 3.3–3.7 user CPU-s; at most
- * one Noise message (65,507 bytes) 9.0–10.0 s, 3.9–4.8; this size 7.8–8.4 s,
- * 3.5–3.7. (Frames of 64 KiB also made a 29-byte second Noise message each.)
- */
-export const YAMUX_MAX_FRAME = 4 * 65519 - 12
-
-interface FrameSender {
-  sendData: (buf: Uint8ArrayList) => { sentBytes: number, canSendMore: boolean }
-}
-
-/**
- * Send yamux data frames of at most YAMUX_MAX_FRAME bytes. A stream sends
- * all it has queued as one frame, up to its send window (up to 16 MiB), and
- * the receiving yamux hands a frame on only once all of it has arrived: a
- * whole 1 MiB chunk sat in the receiver's decoder (9 ms at 1 Gbit), out of
- * reach of its reader and of its spool, so a crash lost it whole; and the
- * receiver held a list of 16 buffers per frame (its peak RSS is 4–11 MB
- * lower with this, 1 GiB in the lab).
- */
-export function smallYamuxFrames (): boolean {
-  const proto = YamuxStream.prototype as unknown as Record<string | symbol, unknown>
-  if (proto[FRAMES_PATCHED] === true) return true
-  const original = proto.sendData as FrameSender['sendData'] | undefined
-  if (typeof original !== 'function' || original.length !== 1) return false
-  proto.sendData = function (this: FrameSender, buf: Uint8ArrayList) {
-    if (buf.byteLength <= YAMUX_MAX_FRAME) return original.call(this, buf)
-    let sentBytes = 0
-    while (buf.byteLength > 0) {
-      const piece = new Uint8ArrayList(buf.sublist(0, Math.min(YAMUX_MAX_FRAME, buf.byteLength)))
-      const size = piece.byteLength
-      const r = original.call(this, piece)
-      sentBytes += r.sentBytes
-      buf.consume(r.sentBytes)
-      if (!r.canSendMore || r.sentBytes < size) return { sentBytes, canSendMore: r.canSendMore && r.sentBytes === size }
-    }
-    return { sentBytes, canSendMore: true }
-  }
-  proto[FRAMES_PATCHED] = true
-  applied.yamuxFrameSize = true
   return true
 }
 

@@ -1,6 +1,5 @@
 // The libp2p fixes of src/daemon/wire-tuning.ts: each does what it claims
-// (fewer window updates, yamux frames of bounded size, batched socket
-// writes, no copy before decrypting),
+// (fewer window updates, batched socket writes, no copy before decrypting),
 // and a ferry node still talks to a stock libp2p node in both directions.
 
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -15,7 +14,7 @@ import { defaultLogger } from '@libp2p/logger'
 import { multiaddr } from '@multiformats/multiaddr'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { createNode, type FerryNode } from '../../src/daemon/node.ts'
-import { YAMUX_MAX_FRAME, applied, decryptWithoutCopy, lazyYamuxWindowUpdates, smallYamuxFrames } from '../../src/daemon/wire-tuning.ts'
+import { applied, decryptWithoutCopy, lazyYamuxWindowUpdates } from '../../src/daemon/wire-tuning.ts'
 
 // yamux frame types, from the spec
 const DATA = 0
@@ -49,43 +48,6 @@ describe('yamux window updates', () => {
     // frame), half-window updates 1 MiB / 128 KiB = 8
     expect(sent).toBe(8)
     expect(sendWindow).toBeGreaterThan(128 * 1024)
-  })
-})
-
-describe('yamux data frames', () => {
-  function sender (window: number, muxerFull = (_sent: number) => false): { stream: any, frames: number[] } {
-    const frames: number[] = []
-    // any: the send window is private; set it as window updates would
-    const stream: any = new YamuxStream({
-      id: '1',
-      streamId: 1,
-      direction: 'outbound',
-      state: StreamState.Established,
-      log: defaultLogger().forComponent('test:yamux'),
-      getRTT: () => -1,
-      sendFrame: (frame: { type: number, length: number }) => { if (frame.type === DATA) frames.push(frame.length); return !muxerFull(frames.length) }
-    } as any)
-    stream.sendWindowCapacity = window
-    return { stream, frames }
-  }
-
-  it('are at most YAMUX_MAX_FRAME bytes (four full Noise messages), however much is queued', () => {
-    expect(smallYamuxFrames()).toBe(true)
-    expect(YAMUX_MAX_FRAME + 12).toBe(4 * 65519)
-    const { stream, frames } = sender(16 * 1024 * 1024)
-    const r = stream.sendData(new Uint8ArrayList(new Uint8Array(1024 * 1024)))
-    expect(r).toEqual({ sentBytes: 1024 * 1024, canSendMore: true })
-    expect(Math.max(...frames)).toBe(YAMUX_MAX_FRAME)
-    expect(frames.reduce((a, b) => a + b, 0)).toBe(1024 * 1024)
-  })
-
-  it('stop where the window or the muxer says so, and report what went', () => {
-    const byWindow = sender(300 * 1024)
-    const list = new Uint8ArrayList(new Uint8Array(1024 * 1024))
-    expect(byWindow.stream.sendData(list)).toEqual({ sentBytes: 300 * 1024, canSendMore: false })
-    expect(byWindow.frames).toEqual([YAMUX_MAX_FRAME, 300 * 1024 - YAMUX_MAX_FRAME])
-    const byMuxer = sender(16 * 1024 * 1024, (n) => n >= 2)
-    expect(byMuxer.stream.sendData(new Uint8ArrayList(new Uint8Array(1024 * 1024)))).toEqual({ sentBytes: 2 * YAMUX_MAX_FRAME, canSendMore: false })
   })
 })
 
@@ -166,7 +128,7 @@ describe('a ferry node and a stock libp2p node', () => {
     // uncorked, nearly each is its own syscall on loopback
     expect(writes).toBeGreaterThan(500)
     expect(flushes).toBeLessThan(writes / 2)
-    // all four fixes found the code they replace on a live connection
-    expect(applied).toEqual({ yamuxWindowUpdates: true, yamuxFrameSize: true, tcpCork: true, noiseDecrypt: true })
+    // all three fixes found the code they replace on a live connection
+    expect(applied).toEqual({ yamuxWindowUpdates: true, tcpCork: true, noiseDecrypt: true })
   })
 })
