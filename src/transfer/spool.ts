@@ -26,8 +26,10 @@
 // not yet spooled again; the plan deletes slots once it has no use for them.
 //
 // Bytes reach the slot at least SPOOL_WRITE_BYTES at a time (one writev per
-// 128 KiB, not per 64 KiB piece of the stream). The spool is best-effort: a slot that fails to write (a full disk)
-// stops writing, and its chunk is fetched whole after a restart.
+// 128 KiB, not per 64 KiB piece of the stream), synchronously (SpoolSlot's
+// write() says why). The spool is best-effort: a slot that fails to write
+// (a full disk) stops writing, and its chunk is fetched whole after a
+// restart.
 
 import { randomBytes } from 'node:crypto'
 import { closeSync, constants, openSync, writevSync } from 'node:fs'

@@ -40,6 +40,8 @@ export interface EvilFile {
   /** a file whose content is never served: this size, random chunk hashes */
   fakeSize?: number
   mtimeMs?: number
+  /** a chunk size other than ferry's rule picks (receivers take any power of two from 256 KiB to 16 MiB) */
+  chunkSize?: number
 }
 
 export interface BuiltOffer {
@@ -55,8 +57,7 @@ export interface BuiltOffer {
 const MTIME = Date.UTC(2024, 0, 2, 3, 4, 5)
 
 /** A manifest entry for real bytes: chunk hashes, file root, all as a ferry sender computes them. */
-export function fileEntry (path: string, data: Uint8Array, mtimeMs = MTIME): OfferFile {
-  const chunkSize = chunkSizeFor(data.length)
+export function fileEntry (path: string, data: Uint8Array, mtimeMs = MTIME, chunkSize = chunkSizeFor(data.length)): OfferFile {
   const chunks: Uint8Array[] = []
   for (let i = 0; i < chunkCount(data.length, chunkSize); i++) {
     const { offset, length } = chunkRange(i, data.length, chunkSize)
@@ -93,7 +94,7 @@ export function buildOffer (files: EvilFile[] | OfferFile[], opts: { totalBytes?
     if (f.fakeSize != null) return fakeFileEntry(f.path, f.fakeSize)
     const data = f.data ?? new Uint8Array(0)
     contents.set(i, data)
-    return fileEntry(f.path, data, f.mtimeMs)
+    return fileEntry(f.path, data, f.mtimeMs, f.chunkSize)
   })
   const transferId = new Uint8Array(randomBytes(16))
   const root = computeTransferRoot(entries)

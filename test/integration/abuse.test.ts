@@ -269,6 +269,23 @@ describe('a link that drops in the middle of a chunk', () => {
     expect(t).toMatchObject({ state: 'done', resumed: true })
   })
 
+  it('a chunk bigger than a request is asked for in 1 MiB pieces, and after a cut, from where it stopped', async () => {
+    const BIG = 2 * 1024 * KiB // chunks of 2 MiB, as ferry's rule gives files over 2,000 MiB
+    const data = randomBytes(2 * BIG + 1000)
+    const built = buildOffer([{ path: 'big-chunks.bin', data, chunkSize: BIG }])
+    expect(built.offer.files[0].chunkSize).toBe(BIG)
+    const ans = await evil.offer(victim, built, undefined, (_file, chunk, attempt) => chunk === 1 && attempt === 1 ? CUT : undefined)
+    expect(ans.status, JSON.stringify(ans)).toBe('accepted')
+    const end = await waitFor(() => evil.ends.find((e) => hex(e.transferId) === built.id), 'the victim to end the transfer', 30_000)
+    expect(end.status, JSON.stringify(end.failure)).toBe('done')
+    expect((await readFile(join(receiveDir, 'big-chunks.bin'))).equals(data)).toBe(true)
+    const asked = (chunk: number): number[][] => evil.asked(built.id).filter((a) => a.chunk === chunk).map((a) => [a.from, a.length])
+    expect(asked(0)).toEqual([[0, MiB], [MiB, MiB]])
+    // cut CUT bytes into its first piece; then the rest, still in pieces of at most 1 MiB
+    expect(asked(1)).toEqual([[0, MiB], [CUT, MiB], [CUT + MiB, BIG - CUT - MiB]])
+    expect(asked(2)).toEqual([[0, 1000]])
+  })
+
   it('a kept start that does not verify with the rest is dropped, and the chunk is asked for whole', async () => {
     const data = randomBytes(2 * CHUNK)
     const built = buildOffer([{ path: 'dropped-bad.bin', data }])
