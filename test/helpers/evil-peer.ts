@@ -25,7 +25,7 @@ import { pairChannel } from '../../src/protocol/pair.ts'
 import { Refusal } from '../../src/protocol/pb/common.js'
 import { OfferAnswer } from '../../src/protocol/pb/transfer.js'
 import { timeoutSignal } from '../../src/protocol/stream.ts'
-import { encodeChunkHeader, encodeChunkRequest, encodeOffer, readChunkHeader, readChunkRequest, readEnd, type ChunkHeaderMsg, type EndMsg, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
+import { encodeChunkHeader, encodeChunkRequest, encodeOffer, readChunkHeader, readChunkRequest, readEnd, readOffer, type ChunkHeaderMsg, type ChunkRequestMsg, type EndMsg, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
 import { MODE_REGULAR, blake3, chunkCount, chunkRange, chunkSizeFor, computeFileRoot, computeTransferRoot } from '../../src/transfer/index.ts'
 import type { TestDaemon } from './daemon.ts'
 import { showCode } from './pairing.ts'
@@ -135,6 +135,8 @@ export class EvilPeer {
   readonly name: string
   /** TransferEnd messages the daemons sent us (receipts, failures), in arrival order */
   readonly ends: EndMsg[] = []
+  /** Offers a daemon sent us (we accept them all, then fetch as the test says). */
+  readonly offered: OfferMsg[] = []
   private readonly served = new Map<string, Served>()
 
   private constructor (node: Libp2p, name: string) {
@@ -154,6 +156,13 @@ export class EvilPeer {
     const hello = { name, version: 'evil/1', wire: WIRE_VERSION }
     await node.handle(HELLO_PROTOCOL, (stream) => { void answerHello(stream, hello).catch(() => {}) })
     await node.handle(CHUNKS_PROTOCOL, (stream) => { void peer.serveChunks(stream) }, { maxInboundStreams: 64 })
+    // offers from a daemon are accepted and kept, so that the test can ask for their chunks as it likes
+    await node.handle(OFFER_PROTOCOL, (stream) => {
+      void readOffer(stream).then(async ({ offer, answer }) => {
+        peer.offered.push(offer)
+        await answer({ status: 'accepted', haveBytes: 0 })
+      }).catch(() => {})
+    })
     await node.handle(RECEIPT_PROTOCOL, (stream) => {
       void readEnd(stream, async (end) => { peer.ends.push(end) }).catch(() => {})
     })
@@ -254,11 +263,12 @@ export class EvilPeer {
   }
 
   /** Ask the daemon (as a sender) for chunks of any transfer; returns the headers it answers with. */
-  async requestChunks (d: TestDaemon, transferId: Uint8Array, fileIndex: number, chunks: number[]): Promise<{ headers: ChunkHeaderMsg[], payloadBytes: number }> {
+  async requestChunks (d: TestDaemon, transferId: Uint8Array, fileIndex: number, chunks: number[], range: Pick<ChunkRequestMsg, 'firstOffset' | 'firstLength'> = {}): Promise<{ headers: ChunkHeaderMsg[], payloadBytes: number, payload: Uint8Array[] }> {
     const stream = await this.open(d, CHUNKS_PROTOCOL)
-    await sendAll(stream, encodeChunkRequest({ transferId, fileIndex, chunks }))
+    await sendAll(stream, encodeChunkRequest({ transferId, fileIndex, chunks, ...range }))
     const reader = new FrameReader(stream)
     const headers: ChunkHeaderMsg[] = []
+    const payload: Uint8Array[] = []
     let payloadBytes = 0
     try {
       for (let i = 0; i < chunks.length; i++) {
@@ -268,12 +278,13 @@ export class EvilPeer {
         if (h.error != null) break
         const buf = new Uint8Array(h.length)
         await reader.readInto(buf, timeoutSignal(10_000))
+        payload.push(buf)
         payloadBytes += h.length
       }
     } finally {
       stream.abort(new Error('done'))
     }
-    return { headers, payloadBytes }
+    return { headers, payloadBytes, payload }
   }
 
   /** Every chunk (or part of one) the daemon asked for, in order. */

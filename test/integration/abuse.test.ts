@@ -317,6 +317,34 @@ describe('abuse: peers that may not', () => {
     await expectAlive(victim)
   })
 
+  it('a receiver asking for bytes outside a chunk gets E_PROTOCOL and no bytes; a range inside it gets exactly those bytes', async () => {
+    const dir = await tempDir('ferry-ranges-')
+    const path = join(dir, 'ranges.bin')
+    const content = randomBytes(1 * MiB)
+    await writeFile(path, content)
+    const before = evil.offered.length
+    const send = spawnCli(['send', evil.peerId, path, '--json', '--home', victim.home], { timeoutMs: 60_000 })
+    const offer = await waitFor(() => evil.offered.length > before ? evil.offered.at(-1) : undefined, 'the victim to offer the file to the evil peer', 20_000)
+    const CHUNK = offer.files[0].chunkSize
+    expect(CHUNK).toBe(256 * KiB)
+    for (const range of [{ firstOffset: CHUNK }, { firstOffset: 100, firstLength: CHUNK }, { firstOffset: 2 ** 31 }]) {
+      const { headers, payloadBytes } = await evil.requestChunks(victim, offer.transferId, 0, [1, 2], range)
+      expect(headers, JSON.stringify(range)).toHaveLength(1)
+      expect(headers[0].error?.code).toBe('E_PROTOCOL')
+      expect(headers[0].error?.message).toMatch(/not within chunk 0\/1/)
+      expect(payloadBytes).toBe(0)
+    }
+    // the range applies to the first chunk listed; the next ones come whole
+    const { headers, payload } = await evil.requestChunks(victim, offer.transferId, 0, [1, 2], { firstOffset: 1000, firstLength: 5000 })
+    expect(headers.map((h) => [h.chunk, h.offset, h.length, h.error])).toEqual([[1, 1000, 5000, undefined], [2, 0, CHUNK, undefined]])
+    expect(Buffer.from(payload[0]).equals(content.subarray(CHUNK + 1000, CHUNK + 6000))).toBe(true)
+    expect(Buffer.from(payload[1]).equals(content.subarray(2 * CHUNK, 3 * CHUNK))).toBe(true)
+    const cancelled = await victim.cli(['cancel', hex(offer.transferId)])
+    expect(cancelled.code, cancelled.stderr).toBe(0)
+    expect((await send.done).code).toBe(1)
+    await expectAlive(victim)
+  })
+
   it('a paired peer asking for chunks of a transfer meant for someone else gets E_TRANSFER_NOT_FOUND and no bytes', async () => {
     // victim → bystander, held open: the bystander does not auto-accept from the victim
     const shown = await showCode(victim)
