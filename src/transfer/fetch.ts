@@ -57,7 +57,11 @@ export interface FetchContext {
   signal: AbortSignal
 }
 
-/** One request: whole chunks of one file, or (one chunk) bytes [from, to) of it. */
+/**
+ * One request: whole chunks of one file, or bytes [from, to) of one chunk.
+ * [from, to) is always the first chunk's range (all of it when whole), and
+ * goes on the wire as first_offset and first_length.
+ */
 interface Ask { file: number, wants: Wanted[], from: number, to: number }
 
 export async function fetchAll (ctx: FetchContext): Promise<void> {
@@ -133,8 +137,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
     while (requested.length < REQUESTS_AHEAD && (inFlight.size === 0 || inFlightBytes < WRITE_BYTES_IN_FLIGHT) && !ctx.signal.aborted) {
       const ask = asker.next()
       if (ask == null) return
-      const partial = ask.wants.length === 1 && (ask.from > 0 || ask.to < chunkLength(ctx, ask.wants[0]))
-      await sendAll(stream, encodeChunkRequest({ transferId: ctx.transferId, fileIndex: ask.file, chunks: ask.wants.map((w) => w.chunk), firstOffset: partial ? ask.from : 0, firstLength: partial ? ask.to - ask.from : 0 }), ctx.signal)
+      await sendAll(stream, encodeChunkRequest({ transferId: ctx.transferId, fileIndex: ask.file, chunks: ask.wants.map((w) => w.chunk), firstOffset: ask.from, firstLength: ask.to - ask.from }), ctx.signal)
       requested.push(ask)
     }
   }
@@ -205,9 +208,4 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
     await Promise.allSettled(inFlight)
     throw err
   }
-}
-
-function chunkLength (ctx: FetchContext, w: Wanted): number {
-  const f = ctx.files[w.file].entry
-  return chunkRange(w.chunk, f.size, f.chunkSize).length
 }

@@ -4,7 +4,7 @@
 
 import { close, fdatasync, open, read, write } from 'node:fs'
 
-export const openAsync = async (path: string, flags: number, mode?: number): Promise<number> => await new Promise((resolve, reject) => { open(path, flags, mode, (err, fd) => { if (err != null) reject(err); else resolve(fd) }) })
+export const openAsync = async (path: string, flags: number): Promise<number> => await new Promise((resolve, reject) => { open(path, flags, (err, fd) => { if (err != null) reject(err); else resolve(fd) }) })
 export const closeAsync = async (fd: number): Promise<void> => await new Promise((resolve, reject) => { close(fd, (err) => { if (err != null) reject(err); else resolve() }) })
 export const fdatasyncAsync = async (fd: number): Promise<void> => await new Promise((resolve, reject) => { fdatasync(fd, (err) => { if (err != null) reject(err); else resolve() }) })
 export const readAsync = async (fd: number, buf: Uint8Array, off: number, len: number, pos: number): Promise<number> => await new Promise((resolve, reject) => { read(fd, buf, off, len, pos, (err, n) => { if (err != null) reject(err); else resolve(n) }) })
