@@ -110,6 +110,19 @@ export function encodeChunkRequest (r: ChunkRequestMsg): Uint8Array {
   return lengthPrefixed(ChunkRequest.encode({ transferId: r.transferId as Uint8Array<ArrayBuffer>, fileIndex: r.fileIndex, chunks: r.chunks, firstOffset: r.firstOffset ?? 0, firstLength: r.firstLength ?? 0 }))
 }
 
+/**
+ * The bytes of the i-th chunk listed in `req` that it asks for, `chunkLength`
+ * being that chunk's length: a range of the first (first_length 0: to its
+ * end), every other one whole. Not checked against the chunk: a sender
+ * refuses a range that does not fit (sender.ts).
+ */
+export function askedRange (req: Pick<ChunkRequestMsg, 'firstOffset' | 'firstLength'>, i: number, chunkLength: number): { from: number, length: number } {
+  if (i > 0) return { from: 0, length: chunkLength }
+  const from = req.firstOffset ?? 0
+  const length = req.firstLength ?? 0
+  return { from, length: length > 0 ? length : chunkLength - from }
+}
+
 export async function readChunkRequest (reader: FrameReader, signal?: AbortSignal): Promise<ChunkRequestMsg | undefined> {
   const r = await reader.readLp((b) => ChunkRequest.decode(b, { limits: { chunks: MAX_CHUNKS_PER_REQUEST } }), MAX_SMALL_MESSAGE_BYTES, signal)
   return r == null ? undefined : { transferId: r.transferId, fileIndex: r.fileIndex, chunks: r.chunks, firstOffset: r.firstOffset, firstLength: r.firstLength }

@@ -7,7 +7,7 @@
 import type { Stream } from '@libp2p/interface'
 import { closeSync, openSync, readSync } from 'node:fs'
 import { FerryError } from '../errors.ts'
-import { FrameReader, encodeChunkHeader, readChunkRequest, sendAll, type OfferMsg } from '../protocol/transfer.ts'
+import { FrameReader, askedRange, encodeChunkHeader, readChunkRequest, sendAll, type OfferMsg } from '../protocol/transfer.ts'
 import { chunkRange } from './chunking.ts'
 import { Progress } from './progress.ts'
 import { isFinalState } from '../daemon/control/types.ts'
@@ -120,8 +120,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
         const range = chunkRange(chunk, file.size, file.chunkSize)
         // the first chunk may be asked for in part: a piece of a big chunk,
         // or the rest of one whose start the receiver kept through a crash
-        const skip = i === 0 ? req.firstOffset ?? 0 : 0
-        const want = i === 0 && (req.firstLength ?? 0) > 0 ? req.firstLength! : range.length - skip
+        const { from: skip, length: want } = askedRange(req, i, range.length)
         if (skip + want > range.length || want <= 0) {
           await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length: 0, error: new FerryError('E_PROTOCOL', `bytes ${skip}..${skip + want} are not within chunk ${req.fileIndex}/${chunk} (${range.length} B)`) }))
           return

@@ -25,7 +25,7 @@ import { pairChannel } from '../../src/protocol/pair.ts'
 import { Refusal } from '../../src/protocol/pb/common.js'
 import { OfferAnswer } from '../../src/protocol/pb/transfer.js'
 import { timeoutSignal } from '../../src/protocol/stream.ts'
-import { encodeChunkHeader, encodeChunkRequest, encodeOffer, readChunkHeader, readChunkRequest, readEnd, readOffer, type ChunkHeaderMsg, type ChunkRequestMsg, type EndMsg, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
+import { askedRange, encodeChunkHeader, encodeChunkRequest, encodeOffer, readChunkHeader, readChunkRequest, readEnd, readOffer, type ChunkHeaderMsg, type ChunkRequestMsg, type EndMsg, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
 import { MODE_REGULAR, blake3, chunkCount, chunkRange, chunkSizeFor, computeFileRoot, computeTransferRoot } from '../../src/transfer/index.ts'
 import type { TestDaemon } from './daemon.ts'
 import { showCode } from './pairing.ts'
@@ -317,8 +317,7 @@ export class EvilPeer {
           s.attempts.set(key, attempt)
           const range = chunkRange(chunk, entry.size, entry.chunkSize)
           // a range of the first chunk, as a daemon serves it (sender.ts)
-          const from = i === 0 ? req.firstOffset ?? 0 : 0
-          const length = i === 0 && (req.firstLength ?? 0) > 0 ? req.firstLength! : range.length - from
+          const { from, length } = askedRange(req, i, range.length)
           s.asked.push({ fileIndex: req.fileIndex, chunk, from, length })
           const bytes = Uint8Array.prototype.slice.call(data, range.offset + from, range.offset + from + length) // a copy, even of a Buffer
           if (s.corrupt?.(req.fileIndex, chunk, attempt) === true) bytes[length >> 1] ^= 0x01 // one flipped bit in one byte
