@@ -28,23 +28,27 @@ export interface AnswerMsg { status: 'accepted' | 'pending' | 'refused', haveByt
 export interface EndMsg { transferId: Uint8Array, status: 'done' | 'declined' | 'cancelled' | 'failed', root: Uint8Array, signature: Uint8Array, failure?: FerryError }
 
 const HASH = 32
+/** The largest time a Date holds (ms from 1970, either way). */
+const MAX_DATE_MS = 8.64e15
 
 function fileToWire (f: OfferFile): WireFileEntry {
   const hashes = new Uint8Array(f.chunks.length * HASH)
   f.chunks.forEach((c, i) => hashes.set(c, i * HASH))
-  return { path: f.path, dir: f.kind === 'dir', size: BigInt(f.size), mtimeMs: BigInt(f.mtimeMs), mode: f.mode, chunkSize: f.chunkSize, chunkHashes: hashes, fileRoot: f.fileRoot as Uint8Array<ArrayBuffer> }
+  return { path: f.path, dir: f.kind === 'dir', size: f.size, mtimeMs: f.mtimeMs, mode: f.mode, chunkSize: f.chunkSize, chunkHashes: hashes, fileRoot: f.fileRoot as Uint8Array<ArrayBuffer> }
 }
 
 function fileFromWire (w: WireFileEntry): OfferFile {
   if (w.chunkHashes.length % HASH !== 0) throw new FerryError('E_PROTOCOL', `chunk hash list of ${w.path.slice(0, 100)} is not a multiple of ${HASH} bytes`)
-  if (w.size > BigInt(Number.MAX_SAFE_INTEGER) || w.size < 0n) throw new FerryError('E_LIMIT', 'file size out of range')
+  // the varint reader gives an unsafe (rounded) number past 2^53 and throws past 2^64
+  if (!Number.isSafeInteger(w.size) || w.size < 0) throw new FerryError('E_LIMIT', 'file size out of range')
+  if (!Number.isSafeInteger(w.mtimeMs) || Math.abs(w.mtimeMs) > MAX_DATE_MS) throw new FerryError('E_PROTOCOL', `modification time of ${w.path.slice(0, 100)} is out of range`)
   const chunks: Uint8Array[] = []
   for (let i = 0; i < w.chunkHashes.length; i += HASH) chunks.push(w.chunkHashes.subarray(i, i + HASH))
-  return { path: w.path, kind: w.dir ? 'dir' : 'file', size: Number(w.size), mtimeMs: Number(w.mtimeMs), mode: w.mode, chunkSize: w.chunkSize, chunks, fileRoot: w.fileRoot }
+  return { path: w.path, kind: w.dir ? 'dir' : 'file', size: w.size, mtimeMs: w.mtimeMs, mode: w.mode, chunkSize: w.chunkSize, chunks, fileRoot: w.fileRoot }
 }
 
 export function encodeOffer (o: OfferMsg): Uint8Array {
-  return Offer.encode({ transferId: o.transferId as Uint8Array<ArrayBuffer>, root: o.root as Uint8Array<ArrayBuffer>, totalBytes: BigInt(o.totalBytes), files: o.files.map(fileToWire) })
+  return Offer.encode({ transferId: o.transferId as Uint8Array<ArrayBuffer>, root: o.root as Uint8Array<ArrayBuffer>, totalBytes: o.totalBytes, files: o.files.map(fileToWire) })
 }
 
 /** Decode an offer, enforcing the file-count limit while decoding (before the list grows). */
@@ -56,10 +60,13 @@ export function decodeOffer (bytes: Uint8Array | import('uint8arraylist').Uint8A
     const m = (err as Error).message
     // protons throws MaxLengthError ("repeated field … had too many elements") when a limit is hit
     const overLimit = (err as Error).name === 'MaxLengthError' || /limit|too many/i.test(m)
-    throw new FerryError(overLimit ? 'E_LIMIT' : 'E_PROTOCOL', overLimit ? `offer has more than ${MAX_OFFER_FILES} files` : `offer: ${m}`)
+    if (overLimit) throw new FerryError('E_LIMIT', `offer has more than ${MAX_OFFER_FILES} files`)
+    // uint8-varint reads a number past 2^53 - 1, then fails to measure it ("Could not encode varint")
+    if (/could not encode varint/i.test(m)) throw new FerryError('E_LIMIT', 'offer has a size out of range (at most 2^53 - 1 bytes)')
+    throw new FerryError('E_PROTOCOL', `offer: ${m}`)
   }
-  if (w.totalBytes > BigInt(Number.MAX_SAFE_INTEGER)) throw new FerryError('E_LIMIT', 'offer total size out of range')
-  return { transferId: w.transferId, root: w.root, totalBytes: Number(w.totalBytes), files: w.files.map(fileFromWire) }
+  if (!Number.isSafeInteger(w.totalBytes)) throw new FerryError('E_LIMIT', 'offer total size out of range')
+  return { transferId: w.transferId, root: w.root, totalBytes: w.totalBytes, files: w.files.map(fileFromWire) }
 }
 
 /** Sender: write the offer, read the answer. */
@@ -73,7 +80,7 @@ export async function sendOffer (stream: Stream, offer: OfferMsg, signal?: Abort
   const error = fromWireError(ans.error, 'receiver')
   if (error != null) return { status: 'refused', haveBytes: 0, error }
   if (ans.status !== 'accepted' && ans.status !== 'pending') throw new FerryError('E_PROTOCOL', 'receiver sent an unknown answer')
-  return { status: ans.status, haveBytes: Number(ans.haveBytes) }
+  return { status: ans.status, haveBytes: ans.haveBytes }
 }
 
 /** Receiver: read one offer (size-limited before allocation) and get a function to answer it. */
@@ -92,7 +99,7 @@ export async function readOffer (stream: Stream, signal?: AbortSignal): Promise<
 }
 
 async function writeAnswer (stream: Stream, a: AnswerMsg): Promise<void> {
-  const msg: OfferAnswer = { status: a.status, haveBytes: BigInt(a.haveBytes), error: a.error != null ? toWireError(a.error) : undefined }
+  const msg: OfferAnswer = { status: a.status, haveBytes: a.haveBytes, error: a.error != null ? toWireError(a.error) : undefined }
   try {
     await sendAll(stream, lengthPrefixed(OfferAnswer.encode(msg)), timeoutSignal(5000))
     await stream.close({ signal: timeoutSignal(5000) })

@@ -3,8 +3,8 @@ import type { Uint8ArrayList } from 'uint8arraylist';
 export interface FileEntry {
     path: string;
     dir: boolean;
-    size: bigint;
-    mtimeMs: bigint;
+    size: number;
+    mtimeMs: number;
     mode: number;
     chunkSize: number;
     chunkHashes: Uint8Array<ArrayBuffer>;
@@ -22,11 +22,11 @@ export declare namespace FileEntry {
     }
     interface FileEntrySizeFieldEvent {
         field: '$.size';
-        value: bigint;
+        value: number;
     }
     interface FileEntryMtimeMsFieldEvent {
         field: '$.mtimeMs';
-        value: bigint;
+        value: number;
     }
     interface FileEntryModeFieldEvent {
         field: '$.mode';
@@ -51,7 +51,7 @@ export declare namespace FileEntry {
 export interface Offer {
     transferId: Uint8Array<ArrayBuffer>;
     root: Uint8Array<ArrayBuffer>;
-    totalBytes: bigint;
+    totalBytes: number;
     files: FileEntry[];
 }
 export declare namespace Offer {
@@ -66,7 +66,7 @@ export declare namespace Offer {
     }
     interface OfferTotalBytesFieldEvent {
         field: '$.totalBytes';
-        value: bigint;
+        value: number;
     }
     interface OfferFilesPathFieldEvent {
         field: '$.files[].path';
@@ -80,12 +80,12 @@ export declare namespace Offer {
     }
     interface OfferFilesSizeFieldEvent {
         field: '$.files[].size';
-        value: bigint;
+        value: number;
         index: number;
     }
     interface OfferFilesMtimeMsFieldEvent {
         field: '$.files[].mtimeMs';
-        value: bigint;
+        value: number;
         index: number;
     }
     interface OfferFilesModeFieldEvent {
@@ -114,7 +114,7 @@ export declare namespace Offer {
 }
 export interface OfferAnswer {
     status: string;
-    haveBytes: bigint;
+    haveBytes: number;
     error?: WireError;
 }
 export declare namespace OfferAnswer {
@@ -125,7 +125,7 @@ export declare namespace OfferAnswer {
     }
     interface OfferAnswerHaveBytesFieldEvent {
         field: '$.haveBytes';
-        value: bigint;
+        value: number;
     }
     interface OfferAnswerErrorCodeFieldEvent {
         field: '$.error.code';

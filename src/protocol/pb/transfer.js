@@ -17,13 +17,13 @@ export var FileEntry;
                     w.uint32(16);
                     w.bool(obj.dir);
                 }
-                if ((obj.size != null && obj.size !== 0n)) {
+                if ((obj.size != null && obj.size !== 0)) {
                     w.uint32(24);
-                    w.uint64(obj.size);
+                    w.uint64Number(obj.size);
                 }
-                if ((obj.mtimeMs != null && obj.mtimeMs !== 0n)) {
+                if ((obj.mtimeMs != null && obj.mtimeMs !== 0)) {
                     w.uint32(32);
-                    w.int64(obj.mtimeMs);
+                    w.sint64Number(obj.mtimeMs);
                 }
                 if ((obj.mode != null && obj.mode !== 0)) {
                     w.uint32(40);
@@ -48,8 +48,8 @@ export var FileEntry;
                 const obj = {
                     path: '',
                     dir: false,
-                    size: 0n,
-                    mtimeMs: 0n,
+                    size: 0,
+                    mtimeMs: 0,
                     mode: 0,
                     chunkSize: 0,
                     chunkHashes: uint8ArrayAlloc(0),
@@ -68,11 +68,11 @@ export var FileEntry;
                             break;
                         }
                         case 3: {
-                            obj.size = reader.uint64();
+                            obj.size = reader.uint64Number();
                             break;
                         }
                         case 4: {
-                            obj.mtimeMs = reader.int64();
+                            obj.mtimeMs = reader.sint64Number();
                             break;
                         }
                         case 5: {
@@ -120,14 +120,14 @@ export var FileEntry;
                         case 3: {
                             yield {
                                 field: `${prefix}.size`,
-                                value: reader.uint64()
+                                value: reader.uint64Number()
                             };
                             break;
                         }
                         case 4: {
                             yield {
                                 field: `${prefix}.mtimeMs`,
-                                value: reader.int64()
+                                value: reader.sint64Number()
                             };
                             break;
                         }
@@ -199,9 +199,9 @@ export var Offer;
                     w.uint32(18);
                     w.bytes(obj.root);
                 }
-                if ((obj.totalBytes != null && obj.totalBytes !== 0n)) {
+                if ((obj.totalBytes != null && obj.totalBytes !== 0)) {
                     w.uint32(24);
-                    w.uint64(obj.totalBytes);
+                    w.uint64Number(obj.totalBytes);
                 }
                 if (obj.files != null && obj.files.length > 0) {
                     for (const value of obj.files) {
@@ -216,7 +216,7 @@ export var Offer;
                 const obj = {
                     transferId: uint8ArrayAlloc(0),
                     root: uint8ArrayAlloc(0),
-                    totalBytes: 0n,
+                    totalBytes: 0,
                     files: []
                 };
                 const end = length == null ? reader.len : reader.pos + length;
@@ -232,7 +232,7 @@ export var Offer;
                             break;
                         }
                         case 3: {
-                            obj.totalBytes = reader.uint64();
+                            obj.totalBytes = reader.uint64Number();
                             break;
                         }
                         case 4: {
@@ -276,7 +276,7 @@ export var Offer;
                         case 3: {
                             yield {
                                 field: `${prefix}.totalBytes`,
-                                value: reader.uint64()
+                                value: reader.uint64Number()
                             };
                             break;
                         }
@@ -331,9 +331,9 @@ export var OfferAnswer;
                     w.uint32(10);
                     w.string(obj.status);
                 }
-                if ((obj.haveBytes != null && obj.haveBytes !== 0n)) {
+                if ((obj.haveBytes != null && obj.haveBytes !== 0)) {
                     w.uint32(16);
-                    w.uint64(obj.haveBytes);
+                    w.uint64Number(obj.haveBytes);
                 }
                 if (obj.error != null) {
                     w.uint32(122);
@@ -345,7 +345,7 @@ export var OfferAnswer;
             }, (reader, length, opts = {}) => {
                 const obj = {
                     status: '',
-                    haveBytes: 0n
+                    haveBytes: 0
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -356,7 +356,7 @@ export var OfferAnswer;
                             break;
                         }
                         case 2: {
-                            obj.haveBytes = reader.uint64();
+                            obj.haveBytes = reader.uint64Number();
                             break;
                         }
                         case 15: {
@@ -387,7 +387,7 @@ export var OfferAnswer;
                         case 2: {
                             yield {
                                 field: `${prefix}.haveBytes`,
-                                value: reader.uint64()
+                                value: reader.uint64Number()
                             };
                             break;
                         }

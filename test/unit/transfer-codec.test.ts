@@ -1,0 +1,63 @@
+// The offer's 64-bit numbers survive the wire at every size a file can have:
+// /ferry/offer/1.0.0 garbled 2^31 .. 2^32 - 1 (a 3 GiB file came out as 0
+// bytes, or the offer as undecodable), so each boundary is sent through the
+// real encoder and decoder here.
+import { describe, expect, it } from 'vitest'
+import { decodeOffer, encodeOffer, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
+import { chunkCount, chunkSizeFor } from '../../src/transfer/index.ts'
+
+const GiB = 1024 ** 3
+
+function offerOf (files: Array<{ size: number, mtimeMs: number }>): OfferMsg {
+  const entries: OfferFile[] = files.map((f, i) => {
+    const chunkSize = chunkSizeFor(f.size)
+    return {
+      path: `f${i}.bin`,
+      kind: 'file',
+      size: f.size,
+      mtimeMs: f.mtimeMs,
+      mode: 0o644,
+      chunkSize,
+      chunks: Array.from({ length: chunkCount(f.size, chunkSize) }, (_, c) => new Uint8Array(32).fill(c & 0xff)),
+      fileRoot: new Uint8Array(32).fill(7)
+    }
+  })
+  return { transferId: new Uint8Array(16).fill(1), root: new Uint8Array(32).fill(2), totalBytes: files.reduce((n, f) => n + f.size, 0), files: entries }
+}
+
+describe('offer codec', () => {
+  const SIZES = [0, 1, 2 ** 31 - 1, 2 ** 31, 2 * GiB + 1, 3 * GiB, 2 ** 32 - 1, 2 ** 32, 5e9, 2 ** 36]
+  const TIMES = [0, -1, -86_400_000 * 365, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, Date.UTC(2026, 11, 2), -8.64e15, 8.64e15]
+
+  it.each(SIZES)('a file of %d bytes keeps its size, and the offer its total', (size) => {
+    const offer = offerOf([{ size, mtimeMs: 1 }, { size: 5, mtimeMs: 2 }])
+    const back = decodeOffer(encodeOffer(offer))
+    expect(back.files.map((f) => f.size)).toEqual([size, 5])
+    expect(back.totalBytes).toBe(size + 5)
+    expect(back.files[0].chunks).toHaveLength(offer.files[0].chunks.length)
+    expect(back.files[1].mtimeMs).toBe(2) // what follows the number still decodes
+  })
+
+  it.each(TIMES)('a modification time of %d ms (either side of 1970) survives', (mtimeMs) => {
+    const back = decodeOffer(encodeOffer(offerOf([{ size: 10, mtimeMs }])))
+    expect(back.files[0].mtimeMs).toBe(mtimeMs)
+    expect(back.files[0].size).toBe(10)
+  })
+
+  it('refuses sizes past 2^53 and times no Date can hold, instead of rounding them', () => {
+    // written by hand: ferry's encoder cannot produce these numbers
+    const varint = (v: bigint): number[] => { const out: number[] = []; do { out.push(Number(v & 0x7fn) | (v > 0x7fn ? 0x80 : 0)); v >>= 7n } while (v > 0n); return out }
+    const zigzag = (v: bigint): bigint => v >= 0n ? v << 1n : (-v << 1n) - 1n
+    const bytesField = (n: number, b: number[]): number[] => [n << 3 | 2, ...varint(BigInt(b.length)), ...b]
+    const wire = (o: { size?: bigint, mtimeMs?: bigint, totalBytes?: bigint }): Uint8Array => {
+      const entry = [...bytesField(1, [0x78]), 3 << 3, ...varint(o.size ?? 0n), 4 << 3, ...varint(zigzag(o.mtimeMs ?? 0n)), ...bytesField(8, Array(32).fill(0))]
+      return new Uint8Array([...bytesField(1, Array(16).fill(0)), ...bytesField(2, Array(32).fill(0)), 3 << 3, ...varint(o.totalBytes ?? 0n), ...bytesField(4, entry)])
+    }
+    expect(decodeOffer(wire({ size: 5n, mtimeMs: -3n, totalBytes: 5n })).files[0]).toMatchObject({ size: 5, mtimeMs: -3 }) // the hand-made form is right
+    expect(() => decodeOffer(wire({ size: 2n ** 53n }))).toThrow(expect.objectContaining({ code: 'E_LIMIT' }))
+    expect(() => decodeOffer(wire({ size: 2n ** 64n - 1n }))).toThrow(expect.objectContaining({ code: 'E_PROTOCOL' }))
+    expect(() => decodeOffer(wire({ totalBytes: 2n ** 54n }))).toThrow(expect.objectContaining({ code: 'E_LIMIT' }))
+    expect(() => decodeOffer(wire({ mtimeMs: 8_640_000_000_000_001n }))).toThrow(expect.objectContaining({ code: 'E_PROTOCOL' }))
+    expect(() => decodeOffer(wire({ mtimeMs: -(2n ** 60n) }))).toThrow(expect.objectContaining({ code: 'E_PROTOCOL' }))
+  })
+})
