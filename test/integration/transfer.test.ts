@@ -6,7 +6,9 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { chmod, copyFile, mkdir, readdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises'
+import { chmod, copyFile, mkdir, open, readdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises'
+import { createReadStream } from 'node:fs'
+import { createHash, randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { connectControl, type ControlClient } from '../../src/daemon/control/client.ts'
 import type { OfferInfo, TransferInfo } from '../../src/daemon/control/types.ts'
@@ -91,6 +93,13 @@ function withoutSymlinks (tree: Map<string, TreeEntry>): Map<string, TreeEntry> 
 
 // a fixed, distinctive mtime with milliseconds for every file written below
 let mtimeSeq = 0
+/** SHA-256 of a file, streamed (files here may be bigger than a Buffer should be). */
+async function sha256Of (path: string): Promise<string> {
+  const h = createHash('sha256')
+  for await (const block of createReadStream(path, { highWaterMark: 4 * MiB })) h.update(block as Buffer)
+  return h.digest('hex')
+}
+
 async function setMtime (path: string): Promise<number> {
   const ms = 1_600_000_000_123 + (mtimeSeq++) * 86_400_007
   await utimes(path, new Date(ms), new Date(ms))
@@ -181,6 +190,26 @@ describe('transfer', () => {
     const got = await snapshotTree(join(b.receiveDir, 'sizes'))
     expect(asObject(got)).toEqual(asObject(sent))
     for (const size of sizes) expect(got.get(`size-${size}.bin`)?.size).toBe(size)
+  })
+
+  it('a file over 2 GiB (its size and offsets past 2^31) arrives identical, its mtime in 1970 kept', async () => {
+    // sparse: random bytes at the start, across the 2^31 mark and at the end, holes between
+    const size = 2 * 1024 * MiB + 3 * MiB + 17
+    expect(chunkSizeFor(size)).toBe(2 * MiB)
+    const path = join(await tempDir('ferry-src-'), 'over-2GiB.bin')
+    const fh = await open(path, 'w')
+    try {
+      await fh.truncate(size)
+      for (const at of [0, 2 ** 31 - 512 * KiB, size - MiB - 17]) await fh.write(randomBytes(MiB + 17), 0, MiB + 17, at)
+    } finally { await fh.close() }
+    const mtimeMs = 2 ** 31 + 123 // a varint the 1.0.0 offer garbled (1970-01-25)
+    await utimes(path, new Date(mtimeMs), new Date(mtimeMs))
+    const res = await send([path], 300_000)
+    expect(res).toMatchObject({ state: 'done', files: 1, totalBytes: size, receipt: { verified: true } })
+    const got = join(b.receiveDir, 'over-2GiB.bin')
+    const st = await stat(got)
+    expect([st.size, st.mtimeMs]).toEqual([size, mtimeMs])
+    expect(await sha256Of(got)).toBe(await sha256Of(path))
   })
 
   it('re-sending skips files already in place; a renamed copy is copied locally (~0 wire bytes); a different file with a taken name keeps both', async () => {
