@@ -6,7 +6,7 @@
 // a chunk whose start survived in a spool slot (spool.ts) is asked for from
 // where that start ends, and one found whole there is verified and written.
 
-import { open, rm, stat } from 'node:fs/promises'
+import { open, readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { OfferFile } from '../protocol/transfer.ts'
 import type { TransferStore } from '../store/index.ts'
@@ -50,6 +50,9 @@ export async function planReceive (o: {
   // chunks with a spooled start go first, so their bytes leave memory soon
   const started: Wanted[] = []
   const { byChunk: inSpool, slots } = await spooledChunks(o.partDir, o.files)
+  // one listing instead of a look at each part file: on a fresh transfer
+  // (none exist yet) opening 1,000 part files one by one took ~260 ms
+  const existing = new Set(await readdir(o.partDir))
   /** slot files still holding a start this run needs (until it is spooled again) */
   const needed = new Set<string>()
   const spooled = { whole: 0, starts: 0, startBytes: 0 }
@@ -67,7 +70,9 @@ export async function planReceive (o: {
       haveBytes += entry.size
       continue
     }
-    const resuming = await ensurePartFile(fs.partPath)
+    const resuming = existing.has(String(index)) ? await hasData(fs.partPath) : false
+    // the sink creates a part file with its first chunk; an empty file has none
+    if (entry.size === 0 && !existing.has(String(index))) await createEmpty(fs.partPath)
     for (let c = 0; c < entry.chunks.length; c++) {
       const { offset, length } = chunkRange(c, entry.size, entry.chunkSize)
       if (fs.bitmap.has(c)) { haveBytes += length; continue }
@@ -126,15 +131,17 @@ async function alreadyInPlace (receiveDir: string, entry: OfferFile, store: Tran
 }
 
 /**
- * Create the part file if needed; true if it already held data (a resume).
- * Not preallocated: it grows as chunks land, so on resume a chunk past its
- * end is known missing without reading anything.
+ * Whether an existing part file holds data (a resume). Part files are not
+ * preallocated: they grow as chunks land, so on resume a chunk past the end
+ * is known missing without reading anything.
  */
-async function ensurePartFile (path: string): Promise<boolean> {
-  const fh = await open(path, 'a')
-  try {
-    return (await fh.stat()).size > 0
-  } finally { await fh.close() }
+async function hasData (path: string): Promise<boolean> {
+  const st = await stat(path).catch(() => undefined)
+  return st != null && st.size > 0
+}
+
+async function createEmpty (path: string): Promise<void> {
+  await (await open(path, 'a')).close()
 }
 
 /** A chunk not yet recorded: maybe already in the part file (killed before we recorded it), else in the dedup index. */
