@@ -25,7 +25,7 @@
 // every variable-length field is length-prefixed, so an encoding is unique.
 // chunkSize and chunk hashes are covered through fileRoot; sourcePath never is.
 
-import { createHasher } from 'blake3-jit'
+import { hash } from './blake3.js'
 import { FerryError } from '../errors.ts'
 import { HASH_LENGTH, MAX_CHUNK_SIZE, chunkCount, isValidChunkSize } from './chunking.ts'
 import type { FileEntry, Manifest } from './manifest.ts'
@@ -43,6 +43,9 @@ function tag (s: string): Uint8Array {
   return Uint8Array.of(b.length, ...b)
 }
 
+const FILE_TAG = tag(FILE_ROOT_TAG)
+const TRANSFER_TAG = tag(TRANSFER_ROOT_TAG)
+
 function malformed (message: string): FerryError {
   return new FerryError('E_PROTOCOL', `malformed manifest: ${message}`)
 }
@@ -57,16 +60,22 @@ export function computeFileRoot (size: number, chunkSize: number, chunks: readon
   const n = chunkSize === 0 ? 0 : chunkCount(size, chunkSize)
   if (chunkSize === 0 && size !== 0) throw malformed('chunk size 0 with a non-empty size')
   if (chunks.length !== n) throw malformed(`${chunks.length} chunk hashes for ${n} chunks`)
-  const head = new DataView(new ArrayBuffer(16))
+  // the whole preimage in one buffer, hashed in one call: a streaming hasher
+  // per file (blake3-jit's) cost ~20 µs of set-up each, ~20 ms per 1,000
+  // files on each side, against ~5 µs for this
+  const pre = new Uint8Array(FILE_TAG.length + 16 + n * HASH_LENGTH)
+  pre.set(FILE_TAG, 0)
+  const head = new DataView(pre.buffer, FILE_TAG.length, 16)
   head.setBigUint64(0, BigInt(size))
   head.setUint32(8, chunkSize)
   head.setUint32(12, n)
-  const h = createHasher().update(tag(FILE_ROOT_TAG)).update(new Uint8Array(head.buffer))
+  let o = FILE_TAG.length + 16
   for (const c of chunks) {
     if (c.length !== HASH_LENGTH) throw malformed(`a chunk hash is ${c.length} bytes, not ${HASH_LENGTH}`)
-    h.update(c)
+    pre.set(c, o)
+    o += HASH_LENGTH
   }
-  return h.finalize()
+  return hash(pre)
 }
 
 type RootFields = Pick<FileEntry, 'path' | 'kind' | 'size' | 'mtimeMs' | 'mode' | 'fileRoot'>
@@ -92,16 +101,17 @@ function encodeEntry (e: RootFields): Uint8Array {
 }
 
 export function computeTransferRoot (files: readonly RootFields[]): Uint8Array {
-  const h = createHasher().update(tag(TRANSFER_ROOT_TAG))
-  const u32 = new DataView(new ArrayBuffer(4))
-  u32.setUint32(0, files.length)
-  h.update(new Uint8Array(u32.buffer.slice(0)))
-  for (const f of files) {
-    const e = encodeEntry(f)
-    u32.setUint32(0, e.length)
-    h.update(new Uint8Array(u32.buffer.slice(0))).update(e)
+  const entries = files.map(encodeEntry)
+  const pre = new Uint8Array(TRANSFER_TAG.length + 4 + entries.reduce((n, e) => n + 4 + e.length, 0))
+  const v = new DataView(pre.buffer)
+  pre.set(TRANSFER_TAG, 0)
+  let o = TRANSFER_TAG.length
+  v.setUint32(o, files.length); o += 4
+  for (const e of entries) {
+    v.setUint32(o, e.length); o += 4
+    pre.set(e, o); o += e.length
   }
-  return h.finalize()
+  return hash(pre)
 }
 
 function equal (a: Uint8Array, b: Uint8Array): boolean {
