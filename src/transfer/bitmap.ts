@@ -22,6 +22,12 @@ export class Bitmap {
     this.count++
   }
 
+  unset (i: number): void {
+    if (!this.has(i)) return
+    this.bytes[i >> 3] &= ~(1 << (i & 7))
+    this.count--
+  }
+
   get done (): number { return this.count }
   get complete (): boolean { return this.count === this.size }
 }

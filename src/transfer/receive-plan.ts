@@ -70,12 +70,19 @@ export async function planReceive (o: {
       haveBytes += entry.size
       continue
     }
-    const resuming = existing.has(String(index)) ? await hasData(fs.partPath) : false
+    const partSize = existing.has(String(index)) ? await sizeOf(fs.partPath) : 0
+    const resuming = partSize > 0
     // the sink creates a part file with its first chunk; an empty file has none
     if (entry.size === 0 && !existing.has(String(index))) await createEmpty(fs.partPath)
     for (let c = 0; c < entry.chunks.length; c++) {
       const { offset, length } = chunkRange(c, entry.size, entry.chunkSize)
-      if (fs.bitmap.has(c)) { haveBytes += length; continue }
+      if (fs.bitmap.has(c)) {
+        if (offset + length <= partSize) { haveBytes += length; continue }
+        // recorded as verified, but the part file does not reach it: the
+        // part folder was removed meanwhile. Fetch it again rather than
+        // place a file with a hole where the chunk was.
+        fs.bitmap.unset(c)
+      }
       if (await recover(o, fs, c, offset, length, resuming)) { fs.bitmap.set(c); haveBytes += length; continue }
       const found = inSpool.get(`${index}/${c}`)
       const start = found?.data
@@ -131,13 +138,12 @@ async function alreadyInPlace (receiveDir: string, entry: OfferFile, store: Tran
 }
 
 /**
- * Whether an existing part file holds data (a resume). Part files are not
+ * The size of an existing part file (0 if it is gone). Part files are not
  * preallocated: they grow as chunks land, so on resume a chunk past the end
  * is known missing without reading anything.
  */
-async function hasData (path: string): Promise<boolean> {
-  const st = await stat(path).catch(() => undefined)
-  return st != null && st.size > 0
+async function sizeOf (path: string): Promise<number> {
+  return (await stat(path).catch(() => undefined))?.size ?? 0
 }
 
 async function createEmpty (path: string): Promise<void> {

@@ -131,8 +131,20 @@ export class Receiver {
       await rmdir(dirname(partDirFor(this.receiveDir, this.rootHex))).catch(() => {}) // only if no other transfer uses it
       await this.sendReceipt()
     } catch (err) {
+      await this.closePartFiles()
       await this.onError(err)
     }
+  }
+
+  /**
+   * Let go of the part files this run had open (no flush: their chunks are
+   * re-checked on resume). A descriptor kept in the sink across runs would
+   * still write to a part file deleted meanwhile, and the file placed from
+   * its path would be missing.
+   */
+  private async closePartFiles (): Promise<void> {
+    const sink = this.deps.sink()
+    await Promise.allSettled(this.files.filter((f) => !f.done && f.entry.kind === 'file').map(async (f) => { await sink.closeFile(f.partPath, false) }))
   }
 
   /** Every chunk of `f` verified: flush, check its root, place it under its final name. */

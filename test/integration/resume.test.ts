@@ -178,6 +178,23 @@ describe('resume after kill -9', () => {
     expect(resent, `re-sent ${resent} bytes after the sender's kill -9 (and ${drops} other interruptions)`).toBe(0)
   }, TEST_TIMEOUT)
 
+  it('part folder removed while the receiver waits: the chunks it had recorded are fetched again, not left as a hole; identical file', async () => {
+    await forgetReceived(mid)
+    const { sending, half } = await sendUntilHalf(mid)
+    await a.kill9()
+    await sending.done
+    const waiting = await watch(b, 'beta to wait for alpha', (t) => t.id === half.id && t.state === 'waiting', 15_000)
+    expect(waiting.doneBytes, 'the receiver had recorded chunks').toBeGreaterThan(0)
+    // a user (or a cleaner) deletes the receive folder's hidden part folder
+    await rm(join(b.receiveDir, '.ferry-part'), { recursive: true, force: true })
+    a = await a.restart()
+    const onB = await watch(b, 'beta to finish', (t) => t.id === half.id && ['done', 'failed', 'cancelled'].includes(t.state), 120_000)
+    expect(onB).toMatchObject({ state: 'done', resumed: true, doneBytes: MID_SIZE })
+    await expectReceivedIdentical(mid)
+    // what it had is gone, so at least that much crossed the wire again
+    expect(onB.wireBytes - MID_SIZE).toBeGreaterThanOrEqual(half.doneBytes - RESEND_BOUND)
+  }, TEST_TIMEOUT)
+
   it('both killed at ~50 %: after the receiver restarts, `ferry transfers` shows it waiting and resumed; it completes when the sender is back', async () => {
     await forgetReceived(mid)
     const { sending, half } = await sendUntilHalf(mid)
