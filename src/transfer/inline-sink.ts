@@ -114,13 +114,24 @@ export class InlineSink implements ChunkSink {
     }
   }
 
+  /**
+   * Flush a part file's data, through a descriptor of its own (fdatasync
+   * flushes the file, whichever descriptor asks), so that closing the
+   * file's handle meanwhile does not disturb it. A background flush that
+   * failed is reported here too: a descriptor opened after a write-back
+   * error does not see it.
+   */
+  async sync (path: string): Promise<void> {
+    const failed = this.handles.get(path)?.flushError
+    if (failed != null) throw toSinkError(failed)
+    await syncPath(path)
+  }
+
   /** Flush (optionally) and close a part file; one never opened here (written before a restart) is still flushed. */
   async closeFile (path: string, sync: boolean): Promise<void> {
     const h = this.handles.get(path)
     if (h == null) {
-      if (!sync) return
-      const fd = await mapErrors(openAsync(path, constants.O_RDONLY | constants.O_NOFOLLOW))
-      try { await mapErrors(fdatasyncAsync(fd)) } finally { await closeAsync(fd).catch(() => {}) }
+      if (sync) await syncPath(path)
       return
     }
     this.handles.delete(path)
@@ -224,6 +235,11 @@ export class InlineSink implements ChunkSink {
       if (--h.users === 0) h.idle?.()
     }
   }
+}
+
+async function syncPath (path: string): Promise<void> {
+  const fd = await mapErrors(openAsync(path, constants.O_RDONLY | constants.O_NOFOLLOW))
+  try { await mapErrors(fdatasyncAsync(fd)) } finally { await closeAsync(fd).catch(() => {}) }
 }
 
 async function mapErrors<T> (p: Promise<T>): Promise<T> {

@@ -14,6 +14,7 @@ import { FerryError, toFerryError } from '../errors.ts'
 import type { OfferMsg, EndMsg } from '../protocol/transfer.ts'
 import type { TransferStore } from '../store/index.ts'
 import { computeFileRoot } from './manifest-root.ts'
+import { BitmapRecorder } from './bitmap-recorder.ts'
 import { fetchAll } from './fetch.ts'
 import { partDirFor, placeDir, placeFile } from './finalize.ts'
 import { planReceive, type FileState } from './receive-plan.ts'
@@ -53,6 +54,7 @@ export class Receiver {
   private controller = new AbortController()
   private running?: Promise<void>
   private lastFlush = 0
+  private readonly bitmaps: BitmapRecorder
   /** folders of the receive folder checked during this run (see finalize.ts) */
   private knownDirs = new Set<string>()
   private readonly deps: ReceiverDeps
@@ -67,6 +69,10 @@ export class Receiver {
     this.rootHex = Buffer.from(o.offer.root).toString('hex')
     this.progress = new Progress(o.offer.totalBytes, o.doneBytes ?? 0, o.wireBytes ?? 0)
     this.resumed = o.resumed === true
+    this.bitmaps = new BitmapRecorder({
+      sync: async (path) => { await this.deps.sink().sync(path) },
+      record: (f, bitmap) => { this.deps.store.setFile(this.id, f.index, { done: false, bitmap }) }
+    })
   }
 
   get active (): boolean { return this.running != null }
@@ -162,17 +168,18 @@ export class Receiver {
     this.deps.store.indexFile(f.dest, f.entry.fileRoot, f.entry.size, Math.floor(f.entry.mtimeMs), f.entry.chunks, f.entry.chunkSize)
   }
 
+  /** Now and then, record progress, and `f`'s verified chunks once they are on disk (bitmap-recorder.ts). */
   private maybeFlush (f: FileState): void {
     const now = Date.now()
     if (now - this.lastFlush < FLUSH_INTERVAL_MS) return
     this.lastFlush = now
-    this.flush(f)
+    this.bitmaps.saveSoon(f)
+    this.deps.store.update(this.id, { doneBytes: this.progress.done, wireBytes: this.progress.wire })
   }
 
-  private flush (only?: FileState): void {
-    for (const f of only != null ? [only] : this.files) {
-      if (!f.done && f.entry.kind === 'file') this.deps.store.setFile(this.id, f.index, { done: false, bitmap: f.bitmap.bytes })
-    }
+  /** Record every unfinished file's verified chunks (flushed first) and the progress: the run has stopped. */
+  private async flush (): Promise<void> {
+    await this.bitmaps.saveAll(this.files)
     this.deps.store.update(this.id, { doneBytes: this.progress.done, wireBytes: this.progress.wire })
   }
 
@@ -186,7 +193,7 @@ export class Receiver {
 
   private async onError (err: unknown): Promise<void> {
     const fe = toFerryError(err)
-    this.flush()
+    await this.flush()
     if (this.finished) return
     if (fe.code === 'E_CANCELLED' && this.state === 'cancelled') return
     // the sender's answer to a chunk request: it cancelled (its cancel
@@ -219,7 +226,7 @@ export class Receiver {
   async pause (): Promise<void> {
     this.controller.abort(new FerryError('E_CANCELLED', 'daemon stopping'))
     await this.running?.catch(() => {})
-    this.flush()
+    await this.flush()
   }
 }
 

@@ -90,6 +90,16 @@ port.on('message', (/** @type {import('./worker-messages.ts').SinkRequest} */ re
         port.postMessage({ id: req.id, ok: true })
         return
       }
+      case 'sync': {
+        // through a descriptor of its own, so that a 'close' of the file
+        // meanwhile cannot pull the one being flushed away
+        const fd = openSync(req.path, constants.O_RDONLY | constants.O_NOFOLLOW)
+        fdatasync(fd, (err) => {
+          try { closeSync(fd) } catch {}
+          port.postMessage(err == null ? { id: req.id, ok: true } : { id: req.id, ok: false, code: errorCode(err), message: String(err.message) })
+        })
+        return
+      }
       case 'close': {
         // path '' closes every descriptor (the sink is shutting down)
         const paths = req.path === '' ? [...fds.keys()] : [req.path]

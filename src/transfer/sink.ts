@@ -23,6 +23,12 @@ export interface ChunkSink {
   verify: (path: string, offset: number, length: number, expected: Uint8Array) => Promise<void>
   /** Copy a range of a local file into a part file if it matches `expected`. */
   copy: (src: string, srcOffset: number, path: string, offset: number, length: number, expected: Uint8Array) => Promise<void>
+  /**
+   * Flush a part file's data to disk, leaving it open: every write that
+   * completed before the call is durable once it resolves. Rejects if the
+   * file is gone or a write-back failed.
+   */
+  sync: (path: string) => Promise<void>
   /** Flush (optionally) and close a part file. */
   closeFile: (path: string, sync: boolean) => Promise<void>
   close: () => Promise<void>
@@ -103,6 +109,10 @@ export class WorkerSink implements ChunkSink {
 
   copy (src: string, srcOffset: number, path: string, offset: number, length: number, expected: Uint8Array): Promise<void> {
     return this.call({ op: 'copy', src, srcOffset, path, offset, length, expected: own(expected) })
+  }
+
+  sync (path: string): Promise<void> {
+    return this.call({ op: 'sync', path })
   }
 
   /**

@@ -32,6 +32,7 @@ export type SinkRequest =
   | { op: 'verify', id: number, path: string, offset: number, length: number, expected: Uint8Array }
   | { op: 'copy', id: number, src: string, srcOffset: number, path: string, offset: number, length: number, expected: Uint8Array }
   | { op: 'close', id: number, path: string, sync: boolean }
+  | { op: 'sync', id: number, path: string }
 
 export type SinkReply =
   | { id: number, ok: true, data?: Uint8Array }

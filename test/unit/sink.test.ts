@@ -62,6 +62,19 @@ for (const [name, make] of [['inline', () => new InlineSink()], ['worker', () =>
       await expect(sink.verify(part, 2500, 1000, hash(data.subarray(2000, 3000)))).rejects.toMatchObject({ code: 'E_HASH_MISMATCH' })
     })
 
+    it('flushes a part file it keeps writing (sync), and names one that is gone', async () => {
+      const a = randomBytes(1000)
+      const b = randomBytes(1000)
+      await sink.write(part, 0, chunk(a), 1000, hash(a))
+      await sink.sync(part)
+      // still open: later chunks go to the same file
+      await sink.write(part, 1000, chunk(b), 1000, hash(b))
+      await sink.sync(part)
+      await sink.closeFile(part, true)
+      expect(readFileSync(part).subarray(0, 2000).equals(Buffer.concat([a, b]))).toBe(true)
+      await expect(sink.sync(join(dir, 'gone.part'))).rejects.toMatchObject({ code: 'E_PATH_NOT_FOUND' })
+    })
+
     it('copies a range from a local file only if it still matches', async () => {
       const src = join(dir, 'src.bin')
       const data = randomBytes(2000)
