@@ -220,9 +220,10 @@ export class InlineSink implements ChunkSink {
     let h = this.handles.get(path)
     if (h == null) {
       // O_NOFOLLOW: a part file replaced by a symlink is never written through.
-      // O_CREAT: part files come into being with their first chunk, not one
-      // by one before the fetch (receive-plan.ts)
-      h = { fd: openAsync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW), users: 0, unflushed: 0, flushing: false }
+      // No O_CREAT: the plan made every part file (receive-plan.ts); one gone
+      // since is an error, not a fresh file that would lack the chunks
+      // already recorded
+      h = { fd: openAsync(path, constants.O_RDWR | constants.O_NOFOLLOW), users: 0, unflushed: 0, flushing: false }
       this.handles.set(path, h)
       const opened = h
       h.fd.catch(() => { if (this.handles.get(path) === opened) this.handles.delete(path) })

@@ -24,8 +24,8 @@ function fdFor (path) {
   let fd = fds.get(path)
   if (fd == null) {
     // O_NOFOLLOW: a part file replaced by a symlink is never written through;
-    // O_CREAT: part files come into being with their first chunk (receive-plan.ts)
-    fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW)
+    // no O_CREAT: the plan made every part file (receive-plan.ts)
+    fd = openSync(path, constants.O_RDWR | constants.O_NOFOLLOW)
     fds.set(path, fd)
   }
   return fd
