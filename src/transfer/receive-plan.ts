@@ -76,14 +76,16 @@ export async function planReceive (o: {
       haveBytes += entry.size
       continue
     }
-    const partSize = existing.has(String(index)) ? await sizeOf(fs.partPath) : 0
-    const resuming = partSize > 0
-    if (!existing.has(String(index))) {
+    let partSize = 0
+    if (existing.has(String(index))) {
+      partSize = await sizeOf(fs.partPath)
+    } else {
       createPartFile(fs.partPath)
       // synchronous, like the placing of files (finalize.ts), but yielding
       // every 64 files so that nothing else waits long
       if (++created % 64 === 0) await new Promise((resolve) => setImmediate(resolve))
     }
+    const resuming = partSize > 0
     for (let c = 0; c < entry.chunks.length; c++) {
       const { offset, length } = chunkRange(c, entry.size, entry.chunkSize)
       if (fs.bitmap.has(c)) {
