@@ -78,7 +78,11 @@ const MIGRATIONS: string[] = [
      chunks BLOB NOT NULL,
      used_at INTEGER NOT NULL
    );
-   CREATE INDEX hash_cache_used ON hash_cache(used_at);`
+   CREATE INDEX hash_cache_used ON hash_cache(used_at);`,
+  // what a receive's first plan found without the wire (dedup, files already
+  // in place); NULL until it has planned. Lets a restart after a crash tell
+  // how much of what it holds came over the wire (receiver.ts)
+  'ALTER TABLE transfers ADD COLUMN local_bytes INTEGER'
 ]
 
 export type Db = DatabaseSync

@@ -16,6 +16,8 @@ export interface TransferRow {
   fileCount?: number
   doneBytes: number
   wireBytes: number
+  /** receive only: what its first plan held without fetching; unset until then */
+  localBytes?: number
   receiveDir?: string
   errorCode?: string
   errorMessage?: string
@@ -42,8 +44,8 @@ export class TransferStore {
         t.receiptSig ?? null, t.receiptVerified ? 1 : 0, t.resumed ? 1 : 0, t.createdAt, t.finishedAt ?? null, t.fileCount ?? 0)
   }
 
-  update (id: string, patch: Partial<Pick<TransferRow, 'state' | 'doneBytes' | 'wireBytes' | 'errorCode' | 'errorMessage' | 'receiptSig' | 'receiptVerified' | 'resumed' | 'finishedAt' | 'peerName'>>): void {
-    const cols: Record<string, string> = { state: 'state', doneBytes: 'done_bytes', wireBytes: 'wire_bytes', errorCode: 'error_code', errorMessage: 'error_message', receiptSig: 'receipt_sig', receiptVerified: 'receipt_verified', resumed: 'resumed', finishedAt: 'finished_at', peerName: 'peer_name' }
+  update (id: string, patch: Partial<Pick<TransferRow, 'state' | 'doneBytes' | 'wireBytes' | 'localBytes' | 'errorCode' | 'errorMessage' | 'receiptSig' | 'receiptVerified' | 'resumed' | 'finishedAt' | 'peerName'>>): void {
+    const cols: Record<string, string> = { state: 'state', doneBytes: 'done_bytes', wireBytes: 'wire_bytes', localBytes: 'local_bytes', errorCode: 'error_code', errorMessage: 'error_message', receiptSig: 'receipt_sig', receiptVerified: 'receipt_verified', resumed: 'resumed', finishedAt: 'finished_at', peerName: 'peer_name' }
     const keys = Object.keys(patch).filter((k) => cols[k] != null)
     if (keys.length === 0) return
     const values = keys.map((k) => {
@@ -140,7 +142,7 @@ export class TransferStore {
 
 const SUMMARY_COLUMNS = `id, direction, peer_id, peer_name, state, root, x'' AS offer, NULL AS sources, total_bytes,
   done_bytes, wire_bytes, receive_dir, error_code, error_message, receipt_sig, receipt_verified, resumed, created_at,
-  finished_at, file_count`
+  finished_at, file_count, local_bytes`
 
 function toRow (r: any): TransferRow {
   return {
@@ -156,6 +158,7 @@ function toRow (r: any): TransferRow {
     fileCount: r.file_count,
     doneBytes: r.done_bytes,
     wireBytes: r.wire_bytes,
+    localBytes: r.local_bytes ?? undefined,
     receiveDir: r.receive_dir ?? undefined,
     errorCode: r.error_code ?? undefined,
     errorMessage: r.error_message ?? undefined,

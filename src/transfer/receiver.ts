@@ -51,6 +51,15 @@ export class Receiver {
   files: FileState[] = []
   readonly progress: Progress
   resumed: boolean
+  /**
+   * Loaded from the store after the daemon died mid-run: the wire count it
+   * recorded (about once a second) lags what it had received by then.
+   */
+  private crashed: boolean
+  /** What the first plan held without fetching (dedup, files in place); unset before it. */
+  private localBytes?: number
+  /** The daemon is stopping: a run cut short by it is not a failure. */
+  private stopping = false
   private controller = new AbortController()
   private running?: Promise<void>
   private lastFlush = 0
@@ -59,7 +68,7 @@ export class Receiver {
   private knownDirs = new Set<string>()
   private readonly deps: ReceiverDeps
 
-  constructor (deps: ReceiverDeps, o: { id: string, peerId: string, offer: OfferMsg, receiveDir: string, state: string, doneBytes?: number, wireBytes?: number, resumed?: boolean }) {
+  constructor (deps: ReceiverDeps, o: { id: string, peerId: string, offer: OfferMsg, receiveDir: string, state: string, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number }) {
     this.deps = deps
     this.id = o.id
     this.peerId = o.peerId
@@ -69,6 +78,8 @@ export class Receiver {
     this.rootHex = Buffer.from(o.offer.root).toString('hex')
     this.progress = new Progress(o.offer.totalBytes, o.doneBytes ?? 0, o.wireBytes ?? 0)
     this.resumed = o.resumed === true
+    this.crashed = o.crashed === true
+    this.localBytes = o.localBytes
     this.bitmaps = new BitmapRecorder({
       sync: async (path) => { await this.deps.sink().sync(path) },
       record: (f, bitmap) => { this.deps.store.setFile(this.id, f.index, { done: false, bitmap }) }
@@ -105,6 +116,15 @@ export class Receiver {
       const plan = await planReceive({ transferId: this.id, files: this.offer.files, receiveDir: this.receiveDir, partDir, store: this.deps.store, sink: this.deps.sink(), signal })
       this.deps.log.debug('receive planned', { id: this.id, haveBytes: plan.haveBytes, chunksToFetch: plan.queue.length, spooledWhole: plan.spooled.whole, spooledStarts: plan.spooled.starts, spooledStartBytes: plan.spooled.startBytes, ms: Math.round(performance.now() - started) })
       this.files = plan.files
+      if (this.localBytes === undefined) {
+        this.localBytes = plan.haveBytes
+        this.deps.store.update(this.id, { localBytes: plan.haveBytes })
+      } else if (this.crashed) {
+        // all it holds beyond the first plan's local copies came over the
+        // wire, also what arrived after the last record of the count
+        this.progress.wire = Math.max(this.progress.wire, plan.haveBytes - this.localBytes)
+      }
+      this.crashed = false
       this.progress.reset(plan.haveBytes)
       // files that were complete already (or became so by dedup) are placed first
       for (const f of this.files) if (!f.done && f.entry.kind === 'file' && f.bitmap.complete) await this.finishFile(f)
@@ -194,7 +214,7 @@ export class Receiver {
   private async onError (err: unknown): Promise<void> {
     const fe = toFerryError(err)
     await this.flush()
-    if (this.finished) return
+    if (this.finished || this.stopping) return
     if (fe.code === 'E_CANCELLED' && this.state === 'cancelled') return
     // the sender's answer to a chunk request: it cancelled (its cancel
     // message may arrive after this, and is then ignored)
@@ -222,11 +242,13 @@ export class Receiver {
     if (notify) await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: state, root: this.offer.root, signature: new Uint8Array(0), failure: this.error }).catch(() => {})
   }
 
-  /** Stop running without changing state (daemon shutdown). */
+  /** Stop running (daemon shutdown): recorded as waiting, so the next start knows its counts are exact. */
   async pause (): Promise<void> {
+    this.stopping = true
     this.controller.abort(new FerryError('E_CANCELLED', 'daemon stopping'))
     await this.running?.catch(() => {})
     await this.flush()
+    if (!this.finished && this.state !== 'offered') this.deps.store.update(this.id, { state: 'waiting' })
   }
 }
 

@@ -276,7 +276,7 @@ export class TransferService {
     this.scheduleSinkRelease()
   }
 
-  private newReceiver (id: string, peerId: string, offer: OfferMsg, state: string, extra: { doneBytes?: number, wireBytes?: number, resumed?: boolean } = {}): Receiver {
+  private newReceiver (id: string, peerId: string, offer: OfferMsg, state: string, extra: { doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number } = {}): Receiver {
     const r = new Receiver({
       store: this.c.store,
       sink: () => this.chunkSink,
@@ -386,7 +386,8 @@ export class TransferService {
         let offer: OfferMsg
         try { offer = decodeOffer(row.offer) } catch { continue }
         const state = row.state === 'offered' ? 'offered' : 'waiting'
-        this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered' })
+        // a clean stop records `waiting` (Receiver.pause); anything else was cut short
+        this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes })
       } else if (row.state === 'hashing') {
         // the daemon died while hashing: the user's `ferry send` is gone too
         this.c.store.update(row.id, { state: 'failed', errorCode: 'E_CANCELLED', errorMessage: 'the daemon stopped while preparing the transfer; send again', finishedAt: Date.now() })

@@ -150,6 +150,27 @@ describe('resume after kill -9', () => {
     const onB = (await transfersOf(b)).find((t) => t.id === half.id)
     expect(onB).toMatchObject({ state: 'done', resumed: true, doneBytes: SIZE })
     expect(onB?.receipt?.signature).toBe(res.receipt.signature)
+    // its count of what reached it survived the crash (it records the count
+    // about once a second): all it holds came over the wire, nothing was local
+    expect(onB!.wireBytes, 'the receiver\'s wireBytes after its crash').toBeGreaterThanOrEqual(SIZE)
+    expect(onB!.wireBytes).toBeLessThanOrEqual(res.wireBytes)
+  }, TEST_TIMEOUT)
+
+  it('receiver stopped cleanly (SIGTERM) at ~50 %: not a failure; restarted, it goes on by itself; identical file', async () => {
+    await forgetReceived(mid)
+    const { sending, half } = await sendUntilHalf(mid)
+    b = await b.restart() // SIGTERM, then the same home and port
+
+    const done = await sending.done
+    expect(done.code, done.stderr).toBe(0)
+    const res = JSON.parse(done.stdout)
+    expect(res).toMatchObject({ id: half.id, state: 'done', totalBytes: MID_SIZE, receipt: { verified: true } })
+    await expectReceivedIdentical(mid)
+    const onB = (await transfersOf(b)).find((t) => t.id === half.id)
+    expect(onB).toMatchObject({ state: 'done', resumed: true, doneBytes: MID_SIZE })
+    // a clean stop records its counts exactly
+    expect(onB!.wireBytes).toBeGreaterThanOrEqual(MID_SIZE)
+    expect(onB!.wireBytes).toBeLessThanOrEqual(res.wireBytes)
   }, TEST_TIMEOUT)
 
   it('sender killed at ~50 %: the receiver waits; the restarted sender serves the rest; identical file', async () => {
