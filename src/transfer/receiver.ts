@@ -206,7 +206,7 @@ export class Receiver {
   private async sendReceipt (): Promise<void> {
     const sig = await this.deps.sign(receiptPayload(this.id, this.offer.root))
     this.deps.store.update(this.id, { receiptSig: sig })
-    await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'done', root: this.offer.root, signature: sig })
+    await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'done', root: this.offer.root, signature: sig, wireBytes: this.progress.wire })
     this.setState('done')
     this.deps.log.info('transfer received', { id: this.id, files: this.offer.files.length, bytes: this.offer.totalBytes, wire: this.progress.wire })
   }

@@ -89,7 +89,11 @@ export class TransferService {
     if (this.timer != null) clearInterval(this.timer)
     if (this.sinkTimer != null) clearTimeout(this.sinkTimer)
     this.throttle.stop()
-    for (const s of this.senders.values()) s.controller.abort()
+    for (const s of this.senders.values()) {
+      s.controller.abort()
+      // what it served since the last periodic record, for `ferry transfers` after the restart
+      if (!isFinalState(s.state)) this.c.store.update(s.id, { doneBytes: s.progress.done, wireBytes: s.progress.wire })
+    }
     await Promise.all([...this.receivers.values()].map(async (r) => await r.pause()))
     await this.pool?.close()
     await this.sink?.close()
@@ -374,6 +378,8 @@ export class TransferService {
     s.receiptSig = end.signature
     s.receiptVerified = true
     s.progress.done = s.progress.total
+    // it sent at least what reached the receiver, also what it served just before a crash of its own
+    s.progress.wire = Math.max(s.progress.wire, end.wireBytes ?? 0)
     this.setSendState(s, 'done')
     this.c.log.info('transfer delivered', { id, receipt: 'verified' })
   }

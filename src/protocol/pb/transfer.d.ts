@@ -216,6 +216,7 @@ export interface TransferEnd {
     root: Uint8Array<ArrayBuffer>;
     signature: Uint8Array<ArrayBuffer>;
     failure?: WireError;
+    wireBytes: number;
 }
 export declare namespace TransferEnd {
     const codec: () => Codec<TransferEnd>;
@@ -243,9 +244,13 @@ export declare namespace TransferEnd {
         field: '$.failure.message';
         value: string;
     }
+    interface TransferEndWireBytesFieldEvent {
+        field: '$.wireBytes';
+        value: number;
+    }
     function encode(obj: Partial<TransferEnd>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): TransferEnd;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): Generator<TransferEndTransferIdFieldEvent | TransferEndStatusFieldEvent | TransferEndRootFieldEvent | TransferEndSignatureFieldEvent | TransferEndFailureCodeFieldEvent | TransferEndFailureMessageFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): Generator<TransferEndTransferIdFieldEvent | TransferEndStatusFieldEvent | TransferEndRootFieldEvent | TransferEndSignatureFieldEvent | TransferEndFailureCodeFieldEvent | TransferEndFailureMessageFieldEvent | TransferEndWireBytesFieldEvent>;
 }
 export interface TransferEndAck {
     ok: boolean;

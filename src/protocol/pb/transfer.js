@@ -730,6 +730,10 @@ export var TransferEnd;
                     w.uint32(42);
                     WireError.codec().encode(obj.failure, w);
                 }
+                if ((obj.wireBytes != null && obj.wireBytes !== 0)) {
+                    w.uint32(48);
+                    w.uint64Number(obj.wireBytes);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -738,7 +742,8 @@ export var TransferEnd;
                     transferId: uint8ArrayAlloc(0),
                     status: '',
                     root: uint8ArrayAlloc(0),
-                    signature: uint8ArrayAlloc(0)
+                    signature: uint8ArrayAlloc(0),
+                    wireBytes: 0
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -764,6 +769,10 @@ export var TransferEnd;
                             obj.failure = WireError.codec().decode(reader, reader.uint32(), {
                                 limits: opts.limits?.failure
                             });
+                            break;
+                        }
+                        case 6: {
+                            obj.wireBytes = reader.uint64Number();
                             break;
                         }
                         default: {
@@ -810,6 +819,13 @@ export var TransferEnd;
                             yield* WireError.codec().stream(reader, reader.uint32(), `${prefix}.failure`, {
                                 limits: opts.limits?.failure
                             });
+                            break;
+                        }
+                        case 6: {
+                            yield {
+                                field: `${prefix}.wireBytes`,
+                                value: reader.uint64Number()
+                            };
                             break;
                         }
                         default: {
