@@ -38,10 +38,13 @@ export type ErrorCode = keyof typeof ERROR_CODES
 
 export class FerryError extends Error {
   readonly code: ErrorCode
-  constructor (code: ErrorCode, message?: string, options?: { cause?: unknown }) {
+  /** The peer sent this error (a WireError): its code and text are the peer's word. */
+  readonly remote: boolean
+  constructor (code: ErrorCode, message?: string, options?: { cause?: unknown, remote?: boolean }) {
     super(message ?? ERROR_CODES[code], options)
     this.code = code
     this.name = 'FerryError'
+    this.remote = options?.remote === true
   }
 
   toJSON (): { code: ErrorCode, message: string } {

@@ -26,7 +26,7 @@ export function toWireError (err: unknown): WireErrorMsg {
 export function fromWireError (e: WireErrorMsg | undefined, context: string): FerryError | undefined {
   if (e == null || e.code === '') return undefined
   const code = isErrorCode(e.code) ? e.code : 'E_PROTOCOL'
-  return new FerryError(code, `${context}: ${e.message.slice(0, 512)}`)
+  return new FerryError(code, `${context}: ${e.message.slice(0, 512)}`, { remote: true })
 }
 
 /** Map length-prefix and decode failures to stable codes so peers get readable errors. */

@@ -75,6 +75,7 @@ export async function fetchAll (ctx: FetchContext): Promise<void> {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
     if (failed != null) throw failed.reason
   }
+  ctx.signal.throwIfAborted()
 }
 
 /**
@@ -199,6 +200,8 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
       // only now (top of the loop): while one request is read, just one more is
       // outstanding; refilling before reading would keep three in flight
     }
+    // a cancel or stop left work undone: an error, never a normal end the run would take as complete
+    ctx.signal.throwIfAborted()
     await Promise.all(inFlight)
     await stream.close({ signal: AbortSignal.timeout(5000) }).catch(() => {})
   } catch (err) {

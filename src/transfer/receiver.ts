@@ -11,6 +11,7 @@ import type { Stream } from '@libp2p/interface'
 import { mkdir, rm, rmdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
+import { isTransient } from './transient.ts'
 import type { OfferMsg, EndMsg } from '../protocol/transfer.ts'
 import type { TransferStore } from '../store/index.ts'
 import { computeFileRoot } from './manifest-root.ts'
@@ -148,6 +149,7 @@ export class Receiver {
         signal
       }).finally(() => { spool.close() })
       this.deps.log.debug('chunks fetched', { id: this.id, ms: Math.round(performance.now() - started) })
+      signal.throwIfAborted() // cancelled while the last file was placed: no `verifying` over `cancelled`
       this.setState('verifying')
       for (const f of this.files) {
         if (f.entry.kind === 'dir') { if (!f.done) { f.dest = await placeDir(this.receiveDir, f.entry.path, f.entry.mtimeMs); f.done = true } continue }
@@ -155,6 +157,7 @@ export class Receiver {
       }
       await rm(partDirFor(this.receiveDir, this.rootHex), { recursive: true, force: true })
       await rmdir(dirname(partDirFor(this.receiveDir, this.rootHex))).catch(() => {}) // only if no other transfer uses it
+      signal.throwIfAborted()
       await this.sendReceipt()
     } catch (err) {
       await this.closePartFiles()
@@ -254,11 +257,4 @@ export class Receiver {
 
 export function receiptPayload (id: string, root: Uint8Array): Uint8Array {
   return Buffer.concat([Buffer.from(RECEIPT_CONTEXT), Buffer.from(id, 'hex'), root])
-}
-
-function isTransient (e: FerryError): boolean {
-  if (['E_PEER_UNREACHABLE', 'E_TIMEOUT'].includes(e.code)) return true
-  if (e.code === 'E_PROTOCOL' && /ended|closed|reset/i.test(e.message)) return true
-  const cause = (e.cause ?? {}) as { name?: string, code?: string }
-  return /StreamReset|StreamStateError|ConnectionClosed|StreamAbort|StreamClosed|MuxerClosed|DialError|NoValidAddresses|Unsupported|Timeout|Abort/i.test(`${cause.name ?? ''} ${e.message}`)
 }

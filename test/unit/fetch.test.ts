@@ -1,0 +1,89 @@
+// fetchAll against the real chunk server (serveChunks) over an in-memory
+// libp2p stream pair, into a real part file: a cancel that lands while a
+// chunk is being written ends the fetch with E_CANCELLED. (Review finding:
+// the stream's loop saw the abort, left normally with chunks never fetched,
+// and the run went on to `verifying` over the user's `cancelled`.)
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { streamPair } from '@libp2p/utils'
+import { FerryError } from '../../src/errors.ts'
+import type { OfferFile } from '../../src/protocol/transfer.ts'
+import { Bitmap } from '../../src/transfer/bitmap.ts'
+import { hash } from '../../src/transfer/blake3.js'
+import { fetchAll } from '../../src/transfer/fetch.ts'
+import type { FileState } from '../../src/transfer/receive-plan.ts'
+import { Sender, serveChunks } from '../../src/transfer/sender.ts'
+import { createChunkSink, type ChunkSink } from '../../src/transfer/sink.ts'
+import { Spool } from '../../src/transfer/spool.ts'
+
+const MiB = 1024 * 1024
+const CHUNK = 4 * MiB
+let dir: string
+let sink: ChunkSink
+
+beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'ferry-fetch-')); sink = createChunkSink() })
+afterEach(async () => { await sink.close(); await rm(dir, { recursive: true, force: true }) })
+
+/** A file of `chunks` chunks offered by a real chunk server; the receiver's empty part file for it. */
+async function setup (chunks: number): Promise<{ file: FileState, serve: (s: Parameters<typeof serveChunks>[0]) => Promise<void> }> {
+  const data = randomBytes(chunks * CHUNK)
+  const src = join(dir, 'src.bin')
+  await writeFile(src, data)
+  const entry: OfferFile = {
+    path: 'src.bin',
+    kind: 'file',
+    size: data.length,
+    mtimeMs: 0,
+    mode: 0o644,
+    chunkSize: CHUNK,
+    chunks: Array.from({ length: chunks }, (_, c) => hash(data.subarray(c * CHUNK, (c + 1) * CHUNK))),
+    fileRoot: new Uint8Array(32)
+  }
+  const sender = new Sender({ id: '00'.repeat(16), peerId: 'receiver', state: 'fetching', offer: { transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: data.length, files: [entry] }, sources: [src] })
+  const partPath = join(dir, 'part')
+  await writeFile(partPath, '')
+  return {
+    file: { index: 0, entry, partPath, bitmap: new Bitmap(chunks), done: false },
+    serve: async (s) => { await serveChunks(s, 'receiver', () => sender, () => {}) }
+  }
+}
+
+describe('fetchAll', () => {
+  it('fetches every chunk into the part file', async () => {
+    const { file, serve } = await setup(2)
+    const [out, inbound] = await streamPair()
+    const serving = serve(inbound)
+    const got: number[] = []
+    await fetchAll({
+      transferId: new Uint8Array(16), files: [file], queue: [{ file: 0, chunk: 0 }, { file: 0, chunk: 1 }], sink, spool: new Spool(dir), streams: 1,
+      openStream: async () => out, onChunk: (_f, c) => { got.push(c) }, onWire: () => {}, signal: new AbortController().signal
+    })
+    await serving
+    expect(got.sort()).toEqual([0, 1])
+  })
+
+  it('a cancel while a chunk is being written ends it with E_CANCELLED, not as if complete', async () => {
+    const { file, serve } = await setup(2)
+    const [out, inbound] = await streamPair()
+    void serve(inbound)
+    const controller = new AbortController()
+    let writes = 0
+    const cancelling: ChunkSink = {
+      ...sink,
+      buffer: (n) => sink.buffer(n),
+      write: async (...args) => {
+        if (writes++ === 0) controller.abort(new FerryError('E_CANCELLED', 'cancelled'))
+        await sink.write(...args)
+      }
+    }
+    const got: number[] = []
+    await expect(fetchAll({
+      transferId: new Uint8Array(16), files: [file], queue: [{ file: 0, chunk: 0 }, { file: 0, chunk: 1 }], sink: cancelling, spool: new Spool(dir), streams: 1,
+      openStream: async () => out, onChunk: (_f, c) => { got.push(c) }, onWire: () => {}, signal: controller.signal
+    })).rejects.toMatchObject({ code: 'E_CANCELLED' })
+    expect(got.length).toBeLessThan(2)
+  })
+})
