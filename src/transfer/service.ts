@@ -263,6 +263,11 @@ export class TransferService {
       return
     }
     const auto = this.c.trust.get(peerId)?.autoAccept !== false
+    // the checks above awaited: the same id may have come in on another stream meanwhile
+    if (this.c.store.summary(id) != null) {
+      await answer({ status: 'refused', haveBytes: 0, error: new FerryError('E_PROTOCOL', 'transfer id already used') })
+      return
+    }
     this.c.store.insert({ id, direction: 'receive', peerId, peerName: this.c.peerName(peerId), state: 'offered', root: offer.root, offer: encodeOffer(offer), totalBytes: offer.totalBytes, fileCount: offer.files.length, doneBytes: 0, wireBytes: 0, receiveDir: this.c.receiveDir, receiptVerified: false, resumed: false, createdAt: Date.now() })
     const r = this.newReceiver(id, peerId, offer, 'offered')
     if (!auto) {
@@ -359,6 +364,8 @@ export class TransferService {
       }
       return
     }
+    // the same receipt again: our ack did not reach the receiver, which sends it until one does
+    if (row.state === 'done' && end.status === 'done' && row.receiptSig != null && Buffer.compare(end.signature, row.receiptSig) === 0) return
     const s = this.senders.get(id) ?? this.senderFor(id, peerId)
     // our bytes did not match our own manifest: a file changed in a way its
     // times did not show, so its cached hashes must not be used again

@@ -10,7 +10,7 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import type { Libp2p, Stream } from '@libp2p/interface'
+import type { Libp2p, PrivateKey, Stream } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { randomBytes } from 'node:crypto'
@@ -139,20 +139,25 @@ export class EvilPeer {
   readonly offered: OfferMsg[] = []
   private readonly served = new Map<string, Served>()
 
-  private constructor (node: Libp2p, name: string) {
+  /** our key: a receipt we sign verifies against our peer ID */
+  readonly privateKey: PrivateKey
+
+  private constructor (node: Libp2p, name: string, privateKey: PrivateKey) {
     this.node = node
     this.name = name
+    this.privateKey = privateKey
   }
 
   static async create (name = 'evil'): Promise<EvilPeer> {
+    const privateKey = await generateKeyPair('Ed25519')
     const node = await createLibp2p({
-      privateKey: await generateKeyPair('Ed25519'),
+      privateKey,
       addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()]
     })
-    const peer = new EvilPeer(node, name)
+    const peer = new EvilPeer(node, name, privateKey)
     const hello = { name, version: 'evil/1', wire: WIRE_VERSION }
     await node.handle(HELLO_PROTOCOL, (stream) => { void answerHello(stream, hello).catch(() => {}) })
     await node.handle(CHUNKS_PROTOCOL, (stream) => { void peer.serveChunks(stream) }, { maxInboundStreams: 64 })

@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { connectControl } from '../../src/daemon/control/client.ts'
 import type { ControlMethods, TransferInfo } from '../../src/daemon/control/types.ts'
 import { CHUNKS_PROTOCOL, MAX_OFFER_FILES, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../../src/protocol/constants.ts'
+import { sendEnd } from '../../src/protocol/transfer.ts'
 import { receiptPayload } from '../../src/transfer/receiver.ts'
 import { cleanupAll, jsonValues, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
 import { EvilPeer, bareLengthPrefix, buildOffer, dirEntry, fakeFileEntry, type BuiltOffer } from '../helpers/evil-peer.ts'
@@ -193,7 +194,8 @@ describe('abuse: corrupt chunks', () => {
 
   it('a chunk that never verifies is never written; after a bounded number of retries the transfer fails with E_HASH_MISMATCH', async () => {
     const data = randomBytes(3 * CHUNK)
-    const built = buildOffer([{ path: 'corrupt.bin', data }])
+    // named like a link error: the failure must still be the file's, not a dropped link to wait out
+    const built = buildOffer([{ path: 'Timeout.bin', data }])
     expect(built.offer.files[0].chunkSize).toBe(CHUNK)
     const bad = Buffer.from(data.subarray(CHUNK, 2 * CHUNK))
     bad[CHUNK >> 1] ^= 0x01 // exactly what the hook serves
@@ -213,7 +215,7 @@ describe('abuse: corrupt chunks', () => {
     // the good chunks were asked for once each
     expect([evil.attempts(built.id, 0, 0), evil.attempts(built.id, 0, 2)]).toEqual([1, 1])
     // nothing under the final name; the part file (kept for a later resume) never held the bad bytes
-    expect(existsSync(join(receiveDir, 'corrupt.bin'))).toBe(false)
+    expect(existsSync(join(receiveDir, 'Timeout.bin'))).toBe(false)
     const part = join(receiveDir, '.ferry-part', built.rootHex, '0')
     if (existsSync(part)) {
       const fh = await open(part, 'r')
@@ -243,6 +245,22 @@ describe('abuse: corrupt chunks', () => {
     const t = (await call(victim, 'transfers')).find((x) => x.id === built.id)
     expect(t?.state).toBe('done')
     expect(t?.wireBytes).toBe(data.length + CHUNK) // chunk 1 crossed the wire twice
+  })
+})
+
+describe('receipts', () => {
+  it('the same receipt again (the ack to the first was lost) is acknowledged again; the send ends done', async () => {
+    const src = join(sandbox, 'receipt-twice.bin')
+    await writeFile(src, randomBytes(1000))
+    const sending = spawnCli(['send', 'evil', src, '--json', '--home', victim.home], { timeoutMs: 60_000 })
+    const offer = await waitFor(() => evil.offered.find((o) => o.files.some((f) => f.path === 'receipt-twice.bin')), 'the victim to offer the file', 20_000)
+    const id = hex(offer.transferId)
+    const end = { transferId: offer.transferId, status: 'done' as const, root: offer.root, signature: await evil.privateKey.sign(receiptPayload(id, offer.root)) }
+    await sendEnd(await evil.open(victim, RECEIPT_PROTOCOL), end)
+    await sendEnd(await evil.open(victim, RECEIPT_PROTOCOL), end) // rejected before: E_TRANSFER_NOT_FOUND
+    const done = await sending.done
+    expect(done.code, done.stderr).toBe(0)
+    expect((await transfersCli(victim)).find((t) => t.id === id)).toMatchObject({ state: 'done', receipt: { verified: true } })
   })
 })
 
