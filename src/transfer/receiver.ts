@@ -17,6 +17,7 @@ import type { TransferStore } from '../store/index.ts'
 import { computeFileRoot } from './manifest-root.ts'
 import { BitmapRecorder } from './bitmap-recorder.ts'
 import { fetchAll } from './fetch.ts'
+import type { KeyedLock } from './keyed-lock.ts'
 import { partDirFor, placeDir, placeFile } from './finalize.ts'
 import { planReceive, type FileState } from './receive-plan.ts'
 import type { ChunkSink } from './sink.ts'
@@ -38,6 +39,8 @@ export interface ReceiverDeps {
   sendEnd: (peerId: string, end: EndMsg) => Promise<void>
   sign: (data: Uint8Array) => Promise<Uint8Array>
   changed: (r: Receiver, urgent: boolean) => void
+  /** Receives of the same content share a part folder: one run at a time holds it. */
+  partDirs: KeyedLock
   log: Pick<Logger, 'debug' | 'info' | 'warn'>
 }
 
@@ -108,7 +111,9 @@ export class Receiver {
     this.controller = new AbortController()
     this.knownDirs = new Set()
     const signal = this.controller.signal
+    let release: (() => void) | undefined
     try {
+      release = await this.deps.partDirs.acquire(this.rootHex, signal)
       if (this.state === 'waiting' || this.state === 'fetching') { this.resumed = true; this.deps.store.update(this.id, { resumed: true }) }
       this.setState('fetching')
       const partDir = partDirFor(this.receiveDir, this.rootHex)
@@ -162,6 +167,8 @@ export class Receiver {
     } catch (err) {
       await this.closePartFiles()
       await this.onError(err)
+    } finally {
+      release?.()
     }
   }
 

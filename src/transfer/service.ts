@@ -20,6 +20,7 @@ import { createChunkSink, type ChunkSink } from './sink.ts'
 import { Progress } from './progress.ts'
 import { checkNoSymlinks } from './safe-path.ts'
 import { toOfferInfo, toTransferInfo } from './snapshot.ts'
+import { KeyedLock } from './keyed-lock.ts'
 import { EmitThrottle } from './throttle.ts'
 import { checkSpace } from './space.ts'
 
@@ -52,6 +53,7 @@ export class TransferService {
   private sink?: ChunkSink
   private timer?: NodeJS.Timeout
   private sinkTimer?: NodeJS.Timeout
+  private readonly partDirs = new KeyedLock()
   private readonly throttle = new EmitThrottle(EMIT_INTERVAL_MS, (id) => { this.publish(id) })
 
   constructor (c: TransferComponents) { this.c = c }
@@ -294,6 +296,7 @@ export class TransferService {
       sendEnd: async (peer, end) => { await this.sendEndTo(peer, end) },
       sign: async (data) => await this.c.privateKey.sign(data),
       changed: (rec, urgent) => { this.changed(rec.id, urgent) },
+      partDirs: this.partDirs,
       log: this.c.log
     }, { id, peerId, offer, receiveDir: this.c.receiveDir, state, ...extra })
     this.receivers.set(id, r)

@@ -192,6 +192,26 @@ describe('transfer', () => {
     for (const size of sizes) expect(got.get(`size-${size}.bin`)?.size).toBe(size)
   })
 
+  it('the same folder sent twice at once: both sends end done, one copy arrives, no part files left', async () => {
+    // the two receives have the same root, so the same part folder: one runs, the other waits its turn and finds the files in place
+    const dir = join(await tempDir('ferry-src-'), 'twice')
+    await mkdir(dir)
+    for (let i = 0; i < 3; i++) {
+      await writeRandomFile(join(dir, `part-${i}.bin`), 24 * MiB + i)
+      await setMtime(join(dir, `part-${i}.bin`))
+    }
+    const sent = await snapshotTree(dir)
+    const [one, two] = await Promise.all([a.cli(['send', 'beta', dir, '--json'], { timeoutMs: 120_000 }), a.cli(['send', 'beta', dir, '--json'], { timeoutMs: 120_000 })])
+    expect(one.code, one.stderr).toBe(0)
+    expect(two.code, two.stderr).toBe(0)
+    const [r1, r2] = [JSON.parse(one.stdout) as SendResult, JSON.parse(two.stdout) as SendResult]
+    expect(r1.root).toBe(r2.root)
+    expect([r1.state, r2.state]).toEqual(['done', 'done'])
+    expect(asObject(await snapshotTree(join(b.receiveDir, 'twice')))).toEqual(asObject(sent))
+    expect((await receivedNames()).filter((n) => n.startsWith('twice'))).toEqual(['twice'])
+    expect(await readdir(b.receiveDir)).not.toContain('.ferry-part')
+  })
+
   it('a file over 2 GiB (its size and offsets past 2^31) arrives identical, its mtime in 1970 kept', async () => {
     // sparse: random bytes at the start, across the 2^31 mark and at the end, holes between
     const size = 2 * 1024 * MiB + 3 * MiB + 17
