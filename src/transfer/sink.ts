@@ -54,13 +54,29 @@ export class WorkerSink implements ChunkSink {
   /** One worker verifies (BLAKE3 ~1 GB/s) and writes faster than the network delivers; each extra worker costs ~15 MB. */
   constructor (size = 1) {
     for (let i = 0; i < size; i++) {
-      const w = new Worker(new URL('./sink-worker.js', import.meta.url))
-      w.on('message', (r: SinkReply) => { this.load[i]--; this.settle(r) })
-      w.on('error', (err: Error) => { this.failAll(err) })
-      w.unref()
-      this.workers.push(w)
+      this.workers.push(this.spawn(i))
       this.load.push(0)
     }
+  }
+
+  /**
+   * Worker `i`. One that dies (an uncaught error, out of memory) fails what
+   * was asked of it and is replaced: a call posted to a dead worker would
+   * never settle, and the fetch waiting on it would hang a cancel or stop.
+   */
+  private spawn (i: number): Worker {
+    const w = new Worker(new URL('./sink-worker.js', import.meta.url))
+    let failure: Error | undefined
+    w.on('message', (r: SinkReply) => { this.load[i]--; this.settle(r) })
+    w.on('error', (err: Error) => { failure = err })
+    w.on('exit', (code) => {
+      if (this.closed) return
+      this.failAll(new FerryError('E_INTERNAL', `the sink's worker thread stopped (${failure?.message ?? `exit code ${code}`})`))
+      this.load[i] = 0
+      this.workers[i] = this.spawn(i)
+    })
+    w.unref()
+    return w
   }
 
   buffer (size: number): Uint8Array {

@@ -108,6 +108,30 @@ for (const [name, make] of [['inline', () => new InlineSink()], ['worker', () =>
 
 const ramfsSkip = rootRequiredButMissing('the ramfs sink test (mount -t ramfs)')
 
+describe('worker sink, its worker gone', () => {
+  it('fails what was asked of a worker that died, and the next calls go to a new one', async () => {
+    const sink = new WorkerSink()
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-sink-'))
+    dirs.push(dir)
+    const part = join(dir, 'a.part')
+    writeFileSync(part, Buffer.alloc(1000))
+    try {
+      const worker = (sink as unknown as { workers: Array<{ terminate: () => Promise<number> }> }).workers[0]
+      const asked = sink.sync(part).then(() => 'done', (err: { code?: string }) => err.code)
+      await worker.terminate()
+      // it settles: done if the worker got to it first, else failed with the worker
+      const settled = await Promise.race([asked, new Promise((resolve) => setTimeout(resolve, 5000, 'never settled'))])
+      expect(['done', 'E_INTERNAL']).toContain(settled)
+      const a = randomBytes(1000)
+      const b = sink.buffer(1000)
+      b.set(a)
+      await sink.write(part, 0, b, 1000, hash(a))
+      await sink.closeFile(part, true)
+      expect(readFileSync(part).equals(a)).toBe(true)
+    } finally { await sink.close() }
+  })
+})
+
 describe('inline sink, O_DIRECT', () => {
   const KiB256 = 256 * 1024
   // two whole chunks and a last one with a ragged end, as a 700,000-byte file with 256 KiB chunks is cut
