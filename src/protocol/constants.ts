@@ -32,6 +32,8 @@ export const DEFAULT_STREAM_TIMEOUT_MS = 10_000
 export const MAX_OFFER_BYTES = 64 * 1024 * 1024
 /** Files per offer: the receiver keeps per-file state in memory while fetching. */
 export const MAX_OFFER_FILES = 100_000
+/** Offers from one peer that may wait for a decision (auto-accept off) at once; more are refused with E_LIMIT. */
+export const MAX_PENDING_OFFERS_PER_PEER = 16
 /** Declared total size per offer (1 PiB): anything larger is nonsense or hostile. */
 export const MAX_OFFER_TOTAL_BYTES = 2 ** 50
 /** Chunks per ChunkRequest: bounds how much one request makes the sender read. */

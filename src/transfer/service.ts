@@ -7,7 +7,7 @@ import type { Connection, Stream, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { randomBytes } from 'node:crypto'
 import { FerryError, toFerryError } from '../errors.ts'
-import { CHUNKS_PROTOCOL, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
+import { CHUNKS_PROTOCOL, MAX_PENDING_OFFERS_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
 import { decodeOffer, encodeOffer, readEnd, readOffer, sendEnd, sendOffer, type EndMsg, type OfferMsg } from '../protocol/transfer.ts'
 import { isFinalState, type OfferInfo, type TransferInfo } from '../daemon/control/types.ts'
 import type { TransferStore, TrustStore } from '../store/index.ts'
@@ -44,6 +44,8 @@ const EMIT_INTERVAL_MS = 250
 const RETRY_INTERVAL_MS = 2000
 const SINK_IDLE_MS = 10_000
 const PERSIST_INTERVAL_MS = 2000
+/** How long an offer waits for its turn to be read (onOffer) before its stream is dropped. */
+const OFFER_WAIT_MS = 30_000
 
 export class TransferService {
   private readonly c: TransferComponents
@@ -54,6 +56,7 @@ export class TransferService {
   private timer?: NodeJS.Timeout
   private sinkTimer?: NodeJS.Timeout
   private readonly partDirs = new KeyedLock()
+  private readonly offerTurn = new KeyedLock()
   private readonly throttle = new EmitThrottle(EMIT_INTERVAL_MS, (id) => { this.publish(id) })
 
   constructor (c: TransferComponents) { this.c = c }
@@ -240,7 +243,28 @@ export class TransferService {
 
   // ---- receiving ------------------------------------------------------
 
+  /**
+   * Offers are read and checked one at a time: decoding the largest one
+   * allowed (64 MiB of chunk hashes) costs a few hundred MB while it lasts,
+   * and a paired peer may open many offer streams at once.
+   */
   private async onOffer (stream: Stream, peerId: string): Promise<void> {
+    let release: () => void
+    try {
+      release = await this.offerTurn.acquire('offer', AbortSignal.timeout(OFFER_WAIT_MS))
+    } catch {
+      this.c.log.warn('offer refused: too many at once', { peerId })
+      stream.abort(new FerryError('E_TIMEOUT', 'too many offers at once'))
+      return
+    }
+    try {
+      await this.takeOffer(stream, peerId)
+    } finally {
+      release()
+    }
+  }
+
+  private async takeOffer (stream: Stream, peerId: string): Promise<void> {
     let got
     try {
       got = await readOffer(stream)
@@ -265,6 +289,10 @@ export class TransferService {
       return
     }
     const auto = this.c.trust.get(peerId)?.autoAccept !== false
+    if (!auto && [...this.receivers.values()].filter((r) => r.peerId === peerId && r.state === 'offered').length >= MAX_PENDING_OFFERS_PER_PEER) {
+      await answer({ status: 'refused', haveBytes: 0, error: new FerryError('E_LIMIT', `${MAX_PENDING_OFFERS_PER_PEER} offers from this device already wait for a decision`) })
+      return
+    }
     // the checks above awaited: the same id may have come in on another stream meanwhile
     if (this.c.store.summary(id) != null) {
       await answer({ status: 'refused', haveBytes: 0, error: new FerryError('E_PROTOCOL', 'transfer id already used') })

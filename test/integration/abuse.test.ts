@@ -13,7 +13,7 @@ import { lstat, mkdir, open, readdir, readFile, readlink, statfs, symlink, write
 import { join } from 'node:path'
 import { connectControl } from '../../src/daemon/control/client.ts'
 import type { ControlMethods, TransferInfo } from '../../src/daemon/control/types.ts'
-import { CHUNKS_PROTOCOL, MAX_OFFER_FILES, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../../src/protocol/constants.ts'
+import { CHUNKS_PROTOCOL, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../../src/protocol/constants.ts'
 import { sendEnd } from '../../src/protocol/transfer.ts'
 import { receiptPayload } from '../../src/transfer/receiver.ts'
 import { cleanupAll, jsonValues, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
@@ -399,6 +399,31 @@ describe('abuse: peers that may not', () => {
     expect(sent.code, sent.stderr).toBe(0)
     expect(jsonValues(sent.stdout)[0]).toMatchObject({ id: offer.id, state: 'done', totalBytes: MiB, receipt: { verified: true } })
     expect((await readFile(join(bystander.receiveDir, 'secret.bin'))).equals(content)).toBe(true)
+    await expectAlive(victim)
+  })
+})
+
+describe('abuse: offers in bulk', () => {
+  it(`a peer may have at most ${MAX_PENDING_OFFERS_PER_PEER} offers waiting for a decision; one more is refused with E_LIMIT`, async () => {
+    const off = await victim.cli(['auto-accept', 'evil', 'off'])
+    expect(off.code, off.stderr).toBe(0)
+    try {
+      for (let i = 0; i < MAX_PENDING_OFFERS_PER_PEER; i++) {
+        const ans = await evil.offer(victim, buildOffer([{ path: `pending-${i}.txt`, data: randomBytes(10) }]))
+        expect(ans.status, JSON.stringify(ans)).toBe('pending')
+      }
+      const over = await evil.offer(victim, buildOffer([{ path: 'one-too-many.txt', data: randomBytes(10) }]))
+      expect(over.status).toBe('refused')
+      expect(over.error?.code).toBe('E_LIMIT')
+      expect((await call(victim, 'offers')).filter((o) => o.peerId === evil.peerId)).toHaveLength(MAX_PENDING_OFFERS_PER_PEER)
+    } finally {
+      const control = await connectControl(victim.home)
+      try {
+        for (const o of await control.call('offers')) if (o.peerId === evil.peerId) await control.call('decline', { id: o.id })
+      } finally { control.close() }
+      await victim.cli(['auto-accept', 'evil', 'on'])
+    }
+    expect((await call(victim, 'offers')).filter((o) => o.peerId === evil.peerId)).toHaveLength(0)
     await expectAlive(victim)
   })
 })
