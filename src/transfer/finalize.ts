@@ -5,8 +5,8 @@
 // Must never: write outside the receive folder, or leave a half-written file
 // under a final name (only complete, verified part files get here).
 
-import { chmodSync, linkSync, unlinkSync, utimesSync } from 'node:fs'
-import { lstat, mkdir, unlink, utimes, rename } from 'node:fs/promises'
+import { chmodSync, closeSync, constants, linkSync, openSync, renameSync, unlinkSync, utimesSync } from 'node:fs'
+import { lstat, mkdir, unlink, utimes } from 'node:fs/promises'
 import { dirname, join, relative } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { MODE_EXECUTABLE } from './manifest-root.ts'
@@ -43,7 +43,8 @@ export async function placeFile (o: PlaceOptions): Promise<string> {
   // every parent is now a real folder inside root (checked, or created by us),
   // and the components are validated, so the full symlink walk is needed only
   // when nothing was cached; the final name is never followed (link fails on EEXIST)
-  let dest = o.knownDirs != null ? join(o.root, ...components) : await resolveInside(o.root, components)
+  const wanted = o.knownDirs != null ? join(o.root, ...components) : await resolveInside(o.root, components)
+  let dest = wanted
   await setMetadata(o.partPath, o.mtimeMs, o.mode)
   for (let attempt = 0; attempt < 100; attempt++) {
     try {
@@ -55,17 +56,41 @@ export async function placeFile (o: PlaceOptions): Promise<string> {
       return dest
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
-      if (code === 'EEXIST') { dest = await uniqueDestination(dest); continue }
-      if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EXDEV') {
-        // file systems without hard links: rename after checking the name is free
-        dest = await uniqueDestination(dest)
-        await rename(o.partPath, dest)
-        return dest
-      }
+      // the next free "name (n).ext" of the name asked for, not "name (1) (1).ext"
+      if (code === 'EEXIST') { dest = await uniqueDestination(wanted); continue }
+      if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EXDEV') return await placeByRename(o.partPath, wanted)
       throw toFerryError(err)
     }
   }
   throw new FerryError('E_IO', `could not find a free name for ${o.relPath}`)
+}
+
+/**
+ * For file systems without hard links (vfat, exFAT): claim a free name by
+ * creating it (O_EXCL, so a name taken meanwhile, also by another file of
+ * this transfer placed at the same moment, is never claimed twice), then
+ * rename the part file over our own empty claim. rename alone would replace
+ * whatever got the name between a check and the rename.
+ */
+export async function placeByRename (partPath: string, wanted: string): Promise<string> {
+  let dest = wanted
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      closeSync(openSync(dest, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600))
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw toFerryError(err)
+      dest = await uniqueDestination(wanted)
+      continue
+    }
+    try {
+      renameSync(partPath, dest)
+    } catch (err) {
+      await removeQuietly(dest)
+      throw toFerryError(err)
+    }
+    return dest
+  }
+  throw new FerryError('E_IO', `could not find a free name for ${wanted}`)
 }
 
 async function setMetadata (path: string, mtimeMs: number, mode: number): Promise<void> {
