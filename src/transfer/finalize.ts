@@ -6,8 +6,8 @@
 // under a final name (only complete, verified part files get here).
 
 import { chmodSync, closeSync, constants, linkSync, openSync, renameSync, unlinkSync, utimesSync } from 'node:fs'
-import { lstat, mkdir, unlink, utimes } from 'node:fs/promises'
-import { dirname, join, relative } from 'node:path'
+import { lstat, mkdir, open, unlink, utimes } from 'node:fs/promises'
+import { dirname, isAbsolute, join, relative } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { MODE_EXECUTABLE } from './manifest-root.ts'
 import { resolveInside, uniqueDestination, validateRelativePath } from './safe-path.ts'
@@ -106,6 +106,33 @@ export async function placeDir (root: string, relPath: string, mtimeMs: number):
   const t = new Date(mtimeMs)
   await utimes(dest, t, t).catch(() => {})
   return dest
+}
+
+/**
+ * Make the names placed in `root` durable: fsync every folder that got a new
+ * entry (each placed file's folder and every folder above it up to `root`,
+ * as ensureParents may have created them). The receipt says the files are
+ * there; after a power cut they must be, not only their bytes.
+ */
+export async function syncPlacedFolders (root: string, placed: Iterable<string>): Promise<void> {
+  for (const d of foldersOf(root, placed)) {
+    const fh = await open(d, constants.O_RDONLY | constants.O_DIRECTORY)
+    try { await fh.sync() } finally { await fh.close() }
+  }
+}
+
+/** The folders holding `placed` paths and every folder above them, up to and including `root`, never above it. */
+export function foldersOf (root: string, placed: Iterable<string>): Set<string> {
+  const folders = new Set<string>()
+  for (const path of placed) {
+    for (let d = dirname(path); !folders.has(d); d = dirname(d)) {
+      const rel = relative(root, d)
+      if (rel.startsWith('..') || isAbsolute(rel)) break
+      folders.add(d)
+      if (rel === '') break
+    }
+  }
+  return folders
 }
 
 export async function removeQuietly (path: string): Promise<void> {

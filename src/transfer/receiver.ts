@@ -18,7 +18,7 @@ import { computeFileRoot } from './manifest-root.ts'
 import { BitmapRecorder } from './bitmap-recorder.ts'
 import { fetchAll } from './fetch.ts'
 import type { KeyedLock } from './keyed-lock.ts'
-import { partDirFor, placeDir, placeFile } from './finalize.ts'
+import { partDirFor, placeDir, placeFile, syncPlacedFolders } from './finalize.ts'
 import { planReceive, type FileState } from './receive-plan.ts'
 import type { ChunkSink } from './sink.ts'
 import { Spool } from './spool.ts'
@@ -162,6 +162,7 @@ export class Receiver {
       }
       await rm(partDirFor(this.receiveDir, this.rootHex), { recursive: true, force: true })
       await rmdir(dirname(partDirFor(this.receiveDir, this.rootHex))).catch(() => {}) // only if no other transfer uses it
+      await syncPlacedFolders(this.receiveDir, this.files.flatMap((f) => f.dest ?? []))
       signal.throwIfAborted()
       await this.sendReceipt()
     } catch (err) {

@@ -352,6 +352,8 @@ export class TransferService {
     if (r == null || r.state !== 'offered') throw new FerryError('E_TRANSFER_NOT_FOUND', `no pending offer ${id}`)
     await checkNoSymlinks(this.c.receiveDir, r.offer.files.map((f) => f.path))
     await checkSpace(this.c.receiveDir, r.offer.totalBytes)
+    // the checks awaited: a decline, or the sender's cancel, may have come meanwhile
+    if (r.state !== 'offered') throw new FerryError('E_TRANSFER_NOT_FOUND', `offer ${id} was ${r.state} meanwhile`)
     r.state = 'accepted'
     this.c.store.update(id, { state: 'accepted' })
     this.c.emitOfferRemoved(id)

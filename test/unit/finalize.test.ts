@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { placeByRename } from '../../src/transfer/finalize.ts'
+import { foldersOf, placeByRename, syncPlacedFolders } from '../../src/transfer/finalize.ts'
 
 let dir: string
 beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'ferry-place-')) })
@@ -30,5 +30,25 @@ describe('placeByRename', () => {
     expect(await readFile(join(dir, 'a.txt'), 'utf8')).toBe('there before')
     expect((await Promise.all(placed.map(async (p) => await readFile(p, 'utf8')))).sort()).toEqual(['first', 'second'])
     expect((await readdir(dir)).sort()).toEqual(['a (1).txt', 'a (2).txt', 'a.txt'])
+  })
+})
+
+describe('foldersOf', () => {
+  it('every folder that got a new entry, up to the receive folder, never above it', () => {
+    const r = '/recv'
+    expect([...foldersOf(r, ['/recv/a/b/f', '/recv/g', '/recv/a/b/h', '/recv/a/c'])].sort()).toEqual(['/recv', '/recv/a', '/recv/a/b'])
+    expect([...foldersOf(r, ['/elsewhere/x', '/recv'])]).toEqual([])
+  })
+})
+
+describe('syncPlacedFolders', () => {
+  it('flushes each folder that got a new entry, up to the receive folder and never above it', async () => {
+    const { mkdir } = await import('node:fs/promises')
+    await mkdir(join(dir, 'a', 'b'), { recursive: true })
+    await writeFile(join(dir, 'a', 'b', 'f'), 'x')
+    await writeFile(join(dir, 'g'), 'y')
+    // folders that do not exist would fail the open: only real ones, inside root, are flushed
+    await syncPlacedFolders(dir, [join(dir, 'a', 'b', 'f'), join(dir, 'g'), join(dir, 'a', 'b')])
+    await expect(syncPlacedFolders(dir, [join(dir, 'missing', 'f')])).rejects.toMatchObject({ code: 'ENOENT' })
   })
 })
