@@ -36,6 +36,8 @@ export class Sender {
   receiptVerified = false
   receiptSig?: Uint8Array
   totalFiles = 0
+  /** what the scan left out, and why: the CLI prints it */
+  skipped: Array<{ path: string, reason: string }> = []
   resumed = false
   /** bytes served per file index, for per-file progress of the files in flight */
   readonly served = new Map<number, number>()

@@ -132,13 +132,15 @@ export class TransferService {
   async send (peerId: string, paths: string[]): Promise<TransferInfo> {
     if (!this.c.trust.isPaired(peerId)) throw new FerryError('E_NOT_PAIRED', `${this.c.peerName(peerId)} is not paired; pair first with \`ferry pair\``)
     if (paths.length === 0) throw new FerryError('E_BAD_REQUEST', 'nothing to send')
-    const warnings: string[] = []
-    const entries = await scanPaths(paths, { onWarning: (w) => { warnings.push(`${w.path}: ${w.reason}`) } })
+    const skipped: Array<{ path: string, reason: string }> = []
+    const entries = await scanPaths(paths, { onWarning: (w) => { skipped.push({ path: w.path, reason: w.reason }) } })
+    const warnings = skipped.map((w) => `${w.path}: ${w.reason}`)
     if (entries.length === 0) throw new FerryError('E_PATH_NOT_FOUND', `nothing to send in ${paths.join(', ')}${warnings.length > 0 ? ` (${warnings.join('; ')})` : ''}`)
     const id = randomBytes(16).toString('hex')
     const totalBytes = entries.reduce((n, e) => n + (e.kind === 'file' ? e.size : 0), 0)
     const sender = new Sender({ id, peerId, state: 'hashing', totalBytes })
     sender.totalFiles = entries.length
+    sender.skipped = skipped
     this.senders.set(id, sender)
     this.c.store.insert({ id, direction: 'send', peerId, peerName: this.c.peerName(peerId), state: 'hashing', root: new Uint8Array(0), offer: new Uint8Array(0), totalBytes, doneBytes: 0, wireBytes: 0, receiptVerified: false, resumed: false, createdAt: Date.now() })
     for (const w of warnings) this.c.log.warn('skipped while scanning', { id, warning: w })

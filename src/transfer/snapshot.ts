@@ -37,6 +37,7 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
   if (err != null && ['failed', 'cancelled', 'declined', 'waiting'].includes(state)) {
     info.error = { code: isErrorCode(err.code) ? err.code : 'E_INTERNAL', message: err.message }
   }
+  if (o.sender != null && o.sender.skipped.length > 0) info.skipped = o.sender.skipped
   const sig = o.sender?.receiptSig ?? row.receiptSig
   if (sig != null && sig.length > 0) {
     info.receipt = { root: info.root, signature: Buffer.from(sig).toString('base64'), verified: o.sender?.receiptVerified ?? row.receiptVerified }

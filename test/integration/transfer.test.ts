@@ -143,7 +143,9 @@ describe('transfer', () => {
     const files = [...expected.values()].filter((e) => e.kind === 'file')
     const totalBytes = files.reduce((n, e) => n + e.size!, 0)
 
-    const res = await send([mixed])
+    const run = await a.cli(['send', 'beta', mixed, '--json'], { timeoutMs: 60_000 })
+    expect(run.code, run.stderr).toBe(0)
+    const res = JSON.parse(run.stdout) as SendResult & { skipped: Array<{ path: string, reason: string }> }
     expect(res).toMatchObject({ state: 'done', files: files.length + 1 /* the empty folder */, totalBytes, wireBytes: totalBytes })
     expect(res.receipt.verified).toBe(true)
 
@@ -153,9 +155,11 @@ describe('transfer', () => {
     expect((await stat(join(b.receiveDir, 'mixed', 'run.sh'))).mode & 0o777).toBe(0o755)
     expect((await stat(join(b.receiveDir, 'mixed', 'zero.bin'))).mode & 0o777).toBe(0o644)
     expect(Math.floor((await stat(join(b.receiveDir, 'mixed', 'empty-dir'))).mtimeMs)).toBe(emptyDirMtime)
-    // the sender said why the symlinks were left out
-    expect(a.output()).toMatch(/link-to-readme: symbolic link, skipped/)
-    expect(a.output()).toMatch(/dangling-link: symbolic link, skipped/)
+    // the user is told what was left out, and why: on stderr, and in the JSON summary
+    expect(res.skipped.map((s) => s.path.slice(mixed.length + 1)).sort()).toEqual(['dangling-link', 'link-to-readme'])
+    expect(res.skipped.every((s) => /symbolic link, skipped/.test(s.reason))).toBe(true)
+    expect(run.stderr).toMatch(/^ferry: warning: .*\/link-to-readme: symbolic link, skipped$/m)
+    expect(run.stderr).toMatch(/^ferry: warning: .*\/dangling-link: symbolic link, skipped$/m)
     // nothing else arrived, and no part files are left
     expect(await receivedNames()).toEqual(['mixed'])
 

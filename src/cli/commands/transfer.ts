@@ -3,7 +3,7 @@
 import { resolve } from 'node:path'
 import { existsSync } from 'node:fs'
 import { connectControl } from '../../daemon/control/client.ts'
-import { isFinalState, type TransferInfo, type OfferInfo } from '../../daemon/control/types.ts'
+import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } from '../../daemon/control/types.ts'
 import { FerryError, sanitizeForDisplay } from '../../errors.ts'
 import { homeOf, parse } from '../args.ts'
 import { printJson, table, UsageError } from '../output.ts'
@@ -13,7 +13,9 @@ import { formatAgo, formatBytes, formatRate } from '../../tui/format.ts'
 export const sendHelp = `Usage: ferry send <peer> <path>... [--json] [--home DIR]
 
 Send files and folders to a paired peer (name, peer ID or unique prefix).
-Folders are sent recursively with their structure; symlinks are skipped.
+Folders are sent recursively with their structure. Symbolic links, special
+files and names a receiver would refuse are skipped, each with a warning on
+stderr (and in --json, as "skipped").
 Waits until the receiver has verified every file and signed its receipt:
 exit 0 only then. Shows progress on a terminal; --json prints a summary.
 `
@@ -30,6 +32,7 @@ export async function send (argv: string[]): Promise<number> {
   // on a terminal: a live Ink view on stdout; otherwise the one-line progress on a TTY stderr
   const live = wantsLive(json) ? (await import('../../tui/live.ts')).openSendView(peer, paths.length) : undefined
   const progress = new LineProgress()
+  let skipped: SkippedPath[] = []
   try {
     let id = ''
     const early: TransferInfo[] = []
@@ -48,6 +51,8 @@ export async function send (argv: string[]): Promise<number> {
     client.onClose(() => settle?.({ state: 'failed', error: { code: 'E_DAEMON_NOT_RUNNING', message: 'the daemon stopped; the transfer resumes when it is back (see `ferry transfers`)' } } as TransferInfo))
     const started = await client.call('send', { peer, paths })
     id = started.id
+    // the daemon holds this list only while it holds the transfer: take it from the first answer
+    skipped = started.skipped ?? []
     onInfo(started)
     for (const t of early) onInfo(t)
     const onSigint = (): void => { void client.call('cancel', { id }).catch(() => {}) }
@@ -58,11 +63,12 @@ export async function send (argv: string[]): Promise<number> {
     if (t.state !== 'done') throw new FerryError(t.error?.code ?? 'E_INTERNAL', t.error?.message ?? `transfer ${t.state}`)
     const seconds = ((t.finishedAt ?? Date.now()) - t.createdAt) / 1000
     if (json) {
-      printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, wireBytes: t.wireBytes, seconds, root: t.root, receipt: t.receipt })
+      printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, wireBytes: t.wireBytes, seconds, root: t.root, receipt: t.receipt, skipped })
       return 0
     }
     const summary = `sent ${t.files} item(s), ${formatBytes(t.totalBytes)} to ${sanitizeForDisplay(t.peerName)} in ${seconds.toFixed(1)} s ` +
-      `(${formatBytes(t.wireBytes)} on the wire); receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}`
+      `(${formatBytes(t.wireBytes)} on the wire); receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}` +
+      (skipped.length > 0 ? `; ${skipped.length} skipped (below)` : '')
     if (live != null) await live.done(t, summary)
     else process.stdout.write(summary + '\n')
     return 0
@@ -73,6 +79,8 @@ export async function send (argv: string[]): Promise<number> {
   } finally {
     progress.done()
     client.close()
+    // after the last frame, so a live view does not draw over them
+    for (const s of skipped) process.stderr.write(`ferry: warning: ${sanitizeForDisplay(s.path)}: ${sanitizeForDisplay(s.reason)}\n`)
   }
 }
 

@@ -109,7 +109,11 @@ export interface TransferInfo {
   receiveDir?: string
   error?: { code: ErrorCode, message: string }
   receipt?: ReceiptInfo
+  /** send, while the daemon holds it: what the scan left out (symlinks, special files, names a receiver would refuse), and why */
+  skipped?: SkippedPath[]
 }
+
+export interface SkippedPath { path: string, reason: string }
 
 export interface ControlEvents {
   peer: PeerInfo
