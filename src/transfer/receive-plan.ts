@@ -141,7 +141,7 @@ async function fromSpool (sink: ChunkSink, fs: FileState, chunk: number, offset:
 }
 
 /** The same content already sits at the destination (indexed, and unchanged on disk since). */
-async function alreadyInPlace (receiveDir: string, entry: OfferFile, store: TransferStore): Promise<boolean> {
+export async function alreadyInPlace (receiveDir: string, entry: OfferFile, store: TransferStore): Promise<boolean> {
   const path = join(receiveDir, entry.path)
   const known = store.indexedFile(path)
   if (known == null || known.size !== entry.size || Buffer.compare(known.fileRoot, entry.fileRoot) !== 0) return false

@@ -22,7 +22,10 @@ import { checkNoSymlinks } from './safe-path.ts'
 import { toOfferInfo, toTransferInfo } from './snapshot.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { EmitThrottle } from './throttle.ts'
-import { checkSpace } from './space.ts'
+import { checkSpace, type SpaceNeed } from './space.ts'
+import { partDirFor } from './finalize.ts'
+import { alreadyInPlace } from './receive-plan.ts'
+import { KEEP_ENDED_PARTS_MS, heldBytes, sweepPartFolders } from './part-folders.ts'
 
 export interface TransferComponents {
   node: { peerId: PeerId, handle: (p: string, h: (s: Stream, c: Connection) => void, o?: any) => Promise<void>, dialProtocol: (t: any, p: string, o?: any) => Promise<Stream> }
@@ -46,6 +49,8 @@ const SINK_IDLE_MS = 10_000
 const PERSIST_INTERVAL_MS = 2000
 /** How long an offer waits for its turn to be read (onOffer) before its stream is dropped. */
 const OFFER_WAIT_MS = 30_000
+/** How often part folders of ended receives are looked at (each kept KEEP_ENDED_PARTS_MS). */
+const SWEEP_INTERVAL_MS = 60 * 60 * 1000
 
 export class TransferService {
   private readonly c: TransferComponents
@@ -55,6 +60,7 @@ export class TransferService {
   private sink?: ChunkSink
   private timer?: NodeJS.Timeout
   private sinkTimer?: NodeJS.Timeout
+  private sweepTimer?: NodeJS.Timeout
   private readonly partDirs = new KeyedLock()
   private readonly offerTurn = new KeyedLock()
   private readonly throttle = new EmitThrottle(EMIT_INTERVAL_MS, (id) => { this.publish(id) })
@@ -88,10 +94,15 @@ export class TransferService {
     this.loadUnfinished()
     this.timer = setInterval(() => { this.resumeWaiting() }, RETRY_INTERVAL_MS)
     this.timer.unref()
+    const sweep = (): void => { void this.sweepParts(KEEP_ENDED_PARTS_MS).catch((err) => { this.c.log.warn('cannot remove old part folders', { err: (err as Error).message }) }) }
+    sweep()
+    this.sweepTimer = setInterval(sweep, SWEEP_INTERVAL_MS)
+    this.sweepTimer.unref()
   }
 
   async stop (): Promise<void> {
     if (this.timer != null) clearInterval(this.timer)
+    if (this.sweepTimer != null) clearInterval(this.sweepTimer)
     if (this.sinkTimer != null) clearTimeout(this.sinkTimer)
     this.throttle.stop()
     for (const s of this.senders.values()) {
@@ -283,7 +294,7 @@ export class TransferService {
       verifyManifest({ files: offer.files, root: offer.root, totalBytes: offer.totalBytes })
       // a symlink already in the receive folder on the way to a path: refuse now, not at placement
       await checkNoSymlinks(this.c.receiveDir, offer.files.map((f) => f.path))
-      await checkSpace(this.c.receiveDir, offer.totalBytes)
+      await this.ensureSpace(offer)
     } catch (err) {
       const fe = toFerryError(err, 'E_PROTOCOL')
       this.c.log.warn('offer refused', { peerId, code: fe.code, err: fe.message })
@@ -310,6 +321,41 @@ export class TransferService {
     await answer({ status: 'accepted', haveBytes: 0 })
     r.state = 'accepted'
     void this.runReceiver(r)
+  }
+
+  /**
+   * Refuse an offer that does not fit (E_NO_SPACE), counting what the
+   * receiver holds of it already (files in place, the part folder of an
+   * earlier attempt) and what accepted receives still need. When it does not
+   * fit, the part folders of ended receives go first (part-folders.ts).
+   */
+  private async ensureSpace (offer: OfferMsg, self?: Receiver): Promise<void> {
+    const dir = this.c.receiveDir
+    const rootHex = Buffer.from(offer.root).toString('hex')
+    let inPlace = 0
+    for (const f of offer.files) if (f.kind === 'file' && await alreadyInPlace(dir, f, this.c.store)) inPlace += f.size
+    let reserved = 0
+    for (const r of this.receivers.values()) {
+      if (r !== self && r.receiveDir === dir && !r.finished && r.state !== 'offered') reserved += Math.max(0, r.progress.total - r.progress.done)
+    }
+    const need = async (): Promise<SpaceNeed> => ({ total: offer.totalBytes, inPlace, held: await heldBytes(partDirFor(dir, rootHex)), reserved })
+    try {
+      await checkSpace(dir, await need())
+    } catch (err) {
+      if (toFerryError(err).code !== 'E_NO_SPACE') throw err
+      const freed = await this.sweepParts(0, rootHex)
+      if (freed.folders === 0) throw err
+      await checkSpace(dir, await need())
+    }
+  }
+
+  /** Remove part folders of ended receives not written to for `minAgeMs`, never one an unfinished receive (or `alsoKeep`) uses. */
+  private async sweepParts (minAgeMs: number, alsoKeep?: string): Promise<{ folders: number, bytes: number }> {
+    const keep = new Set([...this.receivers.values()].filter((r) => !r.finished).map((r) => r.rootHex))
+    if (alsoKeep != null) keep.add(alsoKeep)
+    const freed = await sweepPartFolders(this.c.receiveDir, keep, minAgeMs)
+    if (freed.folders > 0) this.c.log.info('removed part folders of ended receives', { folders: freed.folders, bytes: freed.bytes, why: minAgeMs > 0 ? 'unused for a day' : 'an offer needed the room' })
+    return freed
   }
 
   private async runReceiver (r: Receiver): Promise<void> {
@@ -353,7 +399,7 @@ export class TransferService {
     const r = this.receivers.get(id)
     if (r == null || r.state !== 'offered') throw new FerryError('E_TRANSFER_NOT_FOUND', `no pending offer ${id}`)
     await checkNoSymlinks(this.c.receiveDir, r.offer.files.map((f) => f.path))
-    await checkSpace(this.c.receiveDir, r.offer.totalBytes)
+    await this.ensureSpace(r.offer, r)
     // the checks awaited: a decline, or the sender's cancel, may have come meanwhile
     if (r.state !== 'offered') throw new FerryError('E_TRANSFER_NOT_FOUND', `offer ${id} was ${r.state} meanwhile`)
     r.state = 'accepted'

@@ -7,16 +7,42 @@ import { FerryError } from '../errors.ts'
 
 /**
  * Free space kept on top of what an offer needs, so the disk is never filled
- * to the last byte. It also covers the spool (spool.ts): one slot per chunk
- * being read or written, a few MiB per stream.
+ * to the last byte: 64 MiB, or 1 % of a smaller file system (a 64 MiB margin
+ * would refuse even an empty file on a 20 MB card). It also covers the spool
+ * (spool.ts): one slot per chunk being read or written, a few MiB per stream.
  */
 export const SPACE_MARGIN = 64 * 1024 * 1024
 
-export async function checkSpace (dir: string, needed: number): Promise<void> {
+export function marginFor (fileSystemBytes: number): number {
+  return Math.min(SPACE_MARGIN, Math.floor(fileSystemBytes / 100))
+}
+
+/** What an offer needs on this disk: its bytes less what the receiver holds of them already, plus what accepted receives still need. */
+export interface SpaceNeed {
+  total: number
+  /** files already at their destination with the same content (skipped by the plan) */
+  inPlace?: number
+  /** the part folder of the same content, kept from an earlier attempt */
+  held?: number
+  /** what other accepted receives into this folder still need */
+  reserved?: number
+}
+
+export function neededBytes (n: SpaceNeed): number {
+  return Math.max(0, n.total - (n.inPlace ?? 0) - (n.held ?? 0)) + (n.reserved ?? 0)
+}
+
+export async function checkSpace (dir: string, need: SpaceNeed): Promise<void> {
   const st = await statfs(dir)
   const free = Number(st.bavail) * Number(st.bsize)
-  if (free < needed + SPACE_MARGIN) {
-    throw new FerryError('E_NO_SPACE', `the receiver has ${fmt(free)} free in its receive folder, this needs ${fmt(needed)}`)
+  const margin = marginFor(Number(st.blocks) * Number(st.bsize))
+  const needed = neededBytes(need)
+  if (free < needed + margin) {
+    const parts = [
+      (need.inPlace ?? 0) + (need.held ?? 0) > 0 ? `${fmt(need.total)} offered, ${fmt((need.inPlace ?? 0) + (need.held ?? 0))} of it already here` : '',
+      (need.reserved ?? 0) > 0 ? `${fmt(need.reserved ?? 0)} for receives under way` : ''
+    ].filter((p) => p !== '')
+    throw new FerryError('E_NO_SPACE', `the receiver has ${fmt(free)} free in its receive folder; this needs ${fmt(needed)}${parts.length > 0 ? ` (${parts.join('; ')})` : ''} and keeps ${fmt(margin)} free`)
   }
 }
 

@@ -5,9 +5,10 @@
 // cleanly with E_NO_SPACE; once there is room again, sending the same file
 // resumes from the part file instead of starting over.
 //
-// Sizes: the receiver wants SPACE_MARGIN (64 MiB, transfer/space.ts) free on
-// top of what an offer needs, so a 20 MiB tmpfs would refuse everything. A
-// 96 MiB tmpfs refuses 40 MiB (40 + 64 > 96) and takes 15 MiB (15 + 64 ≤ 96).
+// Sizes: the receiver keeps 1 % of this small file system free on top of
+// what an offer needs (64 MiB on one of 6.4 GiB and more: transfer/space.ts),
+// so a 96 MiB tmpfs refuses 100 MiB, takes 15 MiB, and takes one offer of
+// 50 MiB but not a second while the first is under way.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { execFileSync } from 'node:child_process'
@@ -75,8 +76,8 @@ afterAll(async () => {
 describe.skipIf(skip != null)('full disk (tmpfs receive folder)', () => {
   it('an offer larger than the free space is refused up front: the sender exits 1 with E_NO_SPACE, nothing is written', async () => {
     expect(await freeBytes(mountpoint!)).toBe(TMPFS_MIB * MiB)
-    const big = join(files, 'forty.bin')
-    await writeRandom(big, 40 * MiB)
+    const big = join(files, 'hundred.bin')
+    await writeRandom(big, 100 * MiB)
     const r = await sender.cli(['send', receiver.peerId, big, '--json'])
     expect(r.code, r.stderr).toBe(1)
     expect(r.stderr).toMatch(/^ferry: E_NO_SPACE: /m)
@@ -102,7 +103,7 @@ describe.skipIf(skip != null)('full disk (tmpfs receive folder)', () => {
     sender.proc.kill('SIGSTOP')
     let leftFree: number
     try {
-      const accepted = await call(receiver, 'accept', { id: offer.id }) // passes the free-space check: 15 + 64 ≤ 96 MiB
+      const accepted = await call(receiver, 'accept', { id: offer.id }) // passes the free-space check: 15 + 1 ≤ 96 MiB
       expect(accepted.id).toBe(offer.id)
       // leave 5 MiB: a third of the file fits, then the disk is full
       await writeFile(filler, Buffer.alloc((await freeBytes(mountpoint!)) - 5 * MiB, 0x5a))
@@ -168,5 +169,28 @@ describe.skipIf(skip != null)('full disk (tmpfs receive folder)', () => {
     expect(received).toMatchObject({ direction: 'receive', state: 'done', wireBytes: 15 * MiB - whole * CHUNK - spooled })
     expect((await readFile(final)).equals(data)).toBe(true)
     expect(await readdir(mountpoint!)).toEqual(['fifteen.bin']) // part folder cleaned up
+  })
+
+  it('space is counted for receives under way: of two 50 MiB offers that each fit alone, the second is refused while the first runs', async () => {
+    await call(receiver, 'peer.autoAccept', { peer: sender.peerId, autoAccept: false })
+    const [p1, p2] = [join(files, 'fifty-1.bin'), join(files, 'fifty-2.bin')]
+    await Promise.all([writeRandom(p1, 50 * MiB), writeRandom(p2, 50 * MiB)])
+    const first = spawnCli(['send', receiver.peerId, p1, '--json', '--home', sender.home], { timeoutMs: 60_000 })
+    const second = spawnCli(['send', receiver.peerId, p2, '--json', '--home', sender.home], { timeoutMs: 60_000 })
+    const offers = await waitFor(async () => { const o = await call(receiver, 'offers'); return o.length === 2 ? o : undefined }, 'both offers to be pending', 20_000, 100)
+    try {
+      const o1 = offers.find((o) => o.names.includes('fifty-1.bin'))!
+      const o2 = offers.find((o) => o.names.includes('fifty-2.bin'))!
+      await call(receiver, 'accept', { id: o1.id })
+      await expect(call(receiver, 'accept', { id: o2.id })).rejects.toMatchObject({ code: 'E_NO_SPACE', message: expect.stringMatching(/for receives under way/) })
+      await call(receiver, 'decline', { id: o2.id })
+    } finally {
+      await call(receiver, 'peer.autoAccept', { peer: sender.peerId, autoAccept: true })
+    }
+    const [r1, r2] = [await first.done, await second.done]
+    expect(r1.code, r1.stderr).toBe(0)
+    expect(r2.code).toBe(1)
+    expect(r2.stderr).toMatch(/^ferry: E_DECLINED: /m)
+    expect(await readdir(mountpoint!)).toEqual(['fifteen.bin', 'fifty-1.bin'])
   })
 })

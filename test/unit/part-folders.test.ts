@@ -1,0 +1,64 @@
+// Part folders of ended receives: what they hold on disk, and which ones go.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { mkdir, mkdtemp, open, readdir, rm, utimes, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { KEEP_ENDED_PARTS_MS, heldBytes, sweepPartFolders } from '../../src/transfer/part-folders.ts'
+import { marginFor, neededBytes, SPACE_MARGIN } from '../../src/transfer/space.ts'
+
+const MiB = 1024 * 1024
+const root = (c: string): string => c.repeat(64)
+let recv: string
+
+beforeEach(async () => { recv = await mkdtemp(join(tmpdir(), 'ferry-parts-')) })
+afterEach(async () => { await rm(recv, { recursive: true, force: true }) })
+
+async function partFolder (name: string, ageMs: number): Promise<string> {
+  const dir = join(recv, '.ferry-part', name)
+  await mkdir(dir, { recursive: true })
+  await writeFile(join(dir, '0'), Buffer.alloc(MiB, 1))
+  const t = new Date(Date.now() - ageMs)
+  await utimes(join(dir, '0'), t, t)
+  await utimes(dir, t, t)
+  return dir
+}
+
+describe('part folders', () => {
+  it('hold what is allocated, not the sizes of sparse part files', async () => {
+    const dir = await partFolder(root('a'), 0)
+    const fh = await open(join(dir, '1'), 'w')
+    try { await fh.write(Buffer.alloc(MiB, 2), 0, MiB, 100 * MiB) } finally { await fh.close() } // 101 MiB long, 1 MiB written
+    const held = await heldBytes(dir)
+    expect(held).toBeGreaterThanOrEqual(2 * MiB)
+    expect(held).toBeLessThan(3 * MiB)
+    expect(await heldBytes(join(recv, 'missing'))).toBe(0)
+  })
+
+  it('ended ones go after a day; kept roots, recent ones and anything not a root stay', async () => {
+    await partFolder(root('a'), KEEP_ENDED_PARTS_MS + 60_000) // ended, old: goes
+    await partFolder(root('b'), KEEP_ENDED_PARTS_MS + 60_000) // old, but a transfer still uses it
+    await partFolder(root('c'), 60_000) // ended a minute ago
+    await partFolder('not-a-root', KEEP_ENDED_PARTS_MS + 60_000)
+    const swept = await sweepPartFolders(recv, new Set([root('b')]), KEEP_ENDED_PARTS_MS)
+    expect(swept.folders).toBe(1)
+    expect(swept.bytes).toBeGreaterThanOrEqual(MiB)
+    expect((await readdir(join(recv, '.ferry-part'))).sort()).toEqual([root('b'), root('c'), 'not-a-root'])
+    // when an offer needs the room, age does not matter
+    expect((await sweepPartFolders(recv, new Set([root('b')]), 0)).folders).toBe(1)
+    expect((await readdir(join(recv, '.ferry-part'))).sort()).toEqual([root('b'), 'not-a-root'])
+    expect((await sweepPartFolders(join(recv, 'nothing-here'), new Set(), 0)).folders).toBe(0)
+  })
+})
+
+describe('space needed', () => {
+  it('is what is offered less what is here already, plus what accepted receives still need', () => {
+    expect(neededBytes({ total: 100 })).toBe(100)
+    expect(neededBytes({ total: 100, inPlace: 30, held: 20, reserved: 5 })).toBe(55)
+    expect(neededBytes({ total: 100, inPlace: 80, held: 80 })).toBe(0)
+  })
+
+  it('keeps 64 MiB free, or 1 % of a smaller file system', () => {
+    expect(marginFor(1e12)).toBe(SPACE_MARGIN)
+    expect(marginFor(20 * MiB)).toBe(Math.floor(20 * MiB / 100))
+  })
+})
