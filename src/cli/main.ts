@@ -45,4 +45,13 @@ export async function main (argv: string[]): Promise<number> {
   }
 }
 
+// `ferry transfers --json | head -1`: the reader has what it wanted and left;
+// that is no error to print a stack trace for
+for (const out of [process.stdout, process.stderr]) {
+  out.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+    throw err
+  })
+}
+
 process.exitCode = await main(process.argv.slice(2))

@@ -37,7 +37,7 @@ export {
   MAX_PATH_BYTES,
   MAX_PATH_DEPTH,
   PART_DIR,
-  checkNoSymlinks,
+  checkReceivePaths,
   resolveInside,
   uniqueDestination,
   validateRelativePath

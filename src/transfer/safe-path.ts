@@ -102,39 +102,48 @@ export async function resolveInside (rootDir: string, components: string[]): Pro
 }
 
 /**
- * resolveInside's symlink rule for a whole manifest at once, as the receive
- * folder is now: no component that already exists on the way to any of
- * `paths` (the last one included) may be a symbolic link. Each distinct
- * prefix is lstat'ed once; below a missing one nothing can exist. Lets an
- * offer be refused up front instead of failing when a file is placed (where
- * resolveInside still checks again). Throws E_PATH_UNSAFE naming the path.
+ * An offer's paths against the receive folder as it is now, so that an offer
+ * that could not be placed is refused up front instead of failing after its
+ * bytes arrived (placement checks again):
+ * - resolveInside's symlink rule for all of them: no component that already
+ *   exists on the way to any path (the last one included) may be a symbolic link;
+ * - a component that must be a folder (every one but a file's last) may not
+ *   exist as anything else (a file named like a folder of the offer).
+ * Each distinct prefix is lstat'ed once; below a missing one nothing can
+ * exist. Throws E_PATH_UNSAFE naming the path. `dirs`: the paths that are
+ * folders themselves.
  */
-export async function checkNoSymlinks (rootDir: string, paths: string[]): Promise<void> {
+export async function checkReceivePaths (rootDir: string, paths: string[], dirs: ReadonlySet<string> = new Set()): Promise<void> {
   let base: string
   try {
     base = await realpath(rootDir)
   } catch (err) {
     throw new FerryError('E_PATH_NOT_FOUND', `receive folder ${rootDir} does not exist`, { cause: err })
   }
-  const exists = new Map<string, boolean>()
+  /** what each prefix is now: a folder, something else, or nothing */
+  const found = new Map<string, 'dir' | 'other' | 'none'>()
   for (const p of paths) {
     let prefix = ''
-    for (const c of validateRelativePath(p)) {
+    const components = validateRelativePath(p)
+    for (const [i, c] of components.entries()) {
       prefix = prefix === '' ? c : `${prefix}/${c}`
-      let here = exists.get(prefix)
+      let here = found.get(prefix)
       if (here === undefined) {
         try {
-          if ((await lstat(join(base, prefix))).isSymbolicLink()) throw unsafe(p, `${quote(prefix)} is a symbolic link in the receive folder`)
-          here = true
+          const st = await lstat(join(base, prefix))
+          if (st.isSymbolicLink()) throw unsafe(p, `${quote(prefix)} is a symbolic link in the receive folder`)
+          here = st.isDirectory() ? 'dir' : 'other'
         } catch (err) {
           if (err instanceof FerryError) throw err
           const code = (err as { code?: unknown }).code
           if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new FerryError('E_IO', `cannot check ${join(base, prefix)}: ${(err as Error).message}`, { cause: err })
-          here = false
+          here = 'none'
         }
-        exists.set(prefix, here)
+        found.set(prefix, here)
       }
-      if (!here) break
+      if (here === 'none') break
+      const mustBeFolder = i < components.length - 1 || dirs.has(p)
+      if (mustBeFolder && here !== 'dir') throw unsafe(p, `${quote(prefix)} is a file in the receive folder, and the offer needs a folder there`)
     }
   }
 }

@@ -18,7 +18,7 @@ import { Receiver, receiptPayload } from './receiver.ts'
 import { Sender, serveChunks } from './sender.ts'
 import { createChunkSink, type ChunkSink } from './sink.ts'
 import { Progress } from './progress.ts'
-import { checkNoSymlinks } from './safe-path.ts'
+import { checkReceivePaths } from './safe-path.ts'
 import { toOfferInfo, toTransferInfo } from './snapshot.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { EmitThrottle } from './throttle.ts'
@@ -293,7 +293,7 @@ export class TransferService {
       if (existing != null) throw new FerryError('E_PROTOCOL', 'transfer id already used')
       verifyManifest({ files: offer.files, root: offer.root, totalBytes: offer.totalBytes })
       // a symlink already in the receive folder on the way to a path: refuse now, not at placement
-      await checkNoSymlinks(this.c.receiveDir, offer.files.map((f) => f.path))
+      await checkReceivePaths(this.c.receiveDir, offer.files.map((f) => f.path), new Set(offer.files.filter((f) => f.kind === 'dir').map((f) => f.path)))
       await this.ensureSpace(offer)
     } catch (err) {
       const fe = toFerryError(err, 'E_PROTOCOL')
@@ -398,7 +398,7 @@ export class TransferService {
   async accept (id: string): Promise<TransferInfo> {
     const r = this.receivers.get(id)
     if (r == null || r.state !== 'offered') throw new FerryError('E_TRANSFER_NOT_FOUND', `no pending offer ${id}`)
-    await checkNoSymlinks(this.c.receiveDir, r.offer.files.map((f) => f.path))
+    await checkReceivePaths(this.c.receiveDir, r.offer.files.map((f) => f.path), new Set(r.offer.files.filter((f) => f.kind === 'dir').map((f) => f.path)))
     await this.ensureSpace(r.offer, r)
     // the checks awaited: a decline, or the sender's cancel, may have come meanwhile
     if (r.state !== 'offered') throw new FerryError('E_TRANSFER_NOT_FOUND', `offer ${id} was ${r.state} meanwhile`)

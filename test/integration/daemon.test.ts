@@ -127,3 +127,17 @@ describe('daemon foundation', () => {
     await a.stop()
   })
 })
+
+describe('the ferry command', () => {
+  it('exits quietly when whoever reads its output has gone (ferry … | head -1)', async () => {
+    const { spawn } = await import('node:child_process')
+    const { MAIN } = await import('../helpers/daemon.ts')
+    const p = spawn(process.execPath, [MAIN, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    p.stdout.destroy() // the reader is gone before the first write
+    let stderr = ''
+    p.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+    const code = await new Promise<number | null>((resolve) => p.on('exit', resolve))
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+  })
+})

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { checkNoSymlinks, resolveInside, uniqueDestination, validateRelativePath } from '../../src/transfer/index.ts'
+import { checkReceivePaths, resolveInside, uniqueDestination, validateRelativePath } from '../../src/transfer/index.ts'
 
 const code = (c: string): unknown => expect.objectContaining({ code: c })
 
@@ -129,14 +129,25 @@ describe('resolveInside', () => {
     await expect(resolveInside(join(root, 'nope'), ['x'])).rejects.toEqual(code('E_PATH_NOT_FOUND'))
   })
 
-  it('checkNoSymlinks applies the same rule to every path of a manifest at once (the receiver\'s check of an offer)', async () => {
-    await checkNoSymlinks(root, ['real/sub/new.jpg', 'new-dir/deeper/x', 'real/sub', 'top.txt'])
-    await checkNoSymlinks(join(outside, 'root-link'), ['real/a'])
+  it('checkReceivePaths applies the same rule to every path of a manifest at once (the receiver\'s check of an offer)', async () => {
+    await checkReceivePaths(root, ['real/sub/new.jpg', 'new-dir/deeper/x', 'real/sub', 'top.txt'])
+    await checkReceivePaths(join(outside, 'root-link'), ['real/a'])
     for (const bad of ['escape/x', 'escape', 'inner-link/sub/x', 'real/file-link']) {
-      await expect(checkNoSymlinks(root, ['real/ok', bad]), bad).rejects.toEqual(code('E_PATH_UNSAFE'))
+      await expect(checkReceivePaths(root, ['real/ok', bad]), bad).rejects.toEqual(code('E_PATH_UNSAFE'))
     }
-    await expect(checkNoSymlinks(root, ['../x'])).rejects.toEqual(code('E_PATH_UNSAFE'))
-    await expect(checkNoSymlinks(join(root, 'nope'), ['x'])).rejects.toEqual(code('E_PATH_NOT_FOUND'))
+    await expect(checkReceivePaths(root, ['../x'])).rejects.toEqual(code('E_PATH_UNSAFE'))
+    await expect(checkReceivePaths(join(root, 'nope'), ['x'])).rejects.toEqual(code('E_PATH_NOT_FOUND'))
+  })
+
+  it('checkReceivePaths refuses an offer that needs a folder where the receive folder has a file (found before any byte moves, not after)', async () => {
+    writeFileSync(join(root, 'real', 'sub', 'file.txt'), 'x')
+    // real/sub/file.txt is a file: nothing can go below it, and a folder entry cannot be it
+    await expect(checkReceivePaths(root, ['real/sub/file.txt/inside.jpg'])).rejects.toMatchObject({ code: 'E_PATH_UNSAFE', message: expect.stringMatching(/is a file in the receive folder/) })
+    await expect(checkReceivePaths(root, ['real/sub/file.txt'], new Set(['real/sub/file.txt']))).rejects.toEqual(code('E_PATH_UNSAFE'))
+    // a file where a file or a folder is: kept both at placement ("name (1)"), so fine here
+    await checkReceivePaths(root, ['real/sub/file.txt', 'real/sub'])
+    // a folder entry where a folder is: fine
+    await checkReceivePaths(root, ['real/sub'], new Set(['real/sub']))
   })
 })
 
