@@ -100,7 +100,7 @@ export class Daemon {
         hashCache: new HashCacheStore(this.db),
         log: this.log
       })
-      this.peers.on('peer', (p) => { if (p.online) this.transfers.resumeWaiting(p.peerId) })
+      this.peers.on('peer', (p) => { if (p.online) this.transfers.resumeWaiting(p.peerId); else this.transfers.peerGone(p.peerId) })
       await this.transfers.start()
       await this.node.start()
     } catch (err) {

@@ -79,7 +79,7 @@ export class TransferService {
         if (served >= (sender.offer?.files[file]?.size ?? 0)) sender.served.delete(file); else sender.served.set(file, served)
         sender.progress.add(n)
         sender.progress.wire += n
-        if (sender.state === 'offered') this.setSendState(sender, 'fetching')
+        if (sender.state === 'offered' || sender.state === 'waiting') this.setSendState(sender, 'fetching')
         if (Date.now() - sender.persistedAt > PERSIST_INTERVAL_MS) {
           // so a restarted sender still knows how much it had sent
           sender.persistedAt = Date.now()
@@ -488,6 +488,15 @@ export class TransferService {
       }
     }
     this.resumeWaiting()
+  }
+
+  /**
+   * A peer went offline. The receiver pulls, so a send under way learns that
+   * its receiver went away only from the connection: it waits for it to come
+   * back (and its first chunk request sets it fetching again).
+   */
+  peerGone (peerId: string): void {
+    for (const s of this.senders.values()) if (s.peerId === peerId && s.state === 'fetching') this.setSendState(s, 'waiting')
   }
 
   /** Kick every receive that waits for its peer; called on a timer and when a peer comes online. */

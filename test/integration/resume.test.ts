@@ -129,6 +129,8 @@ describe('resume after kill -9', () => {
     const { sending, half } = await sendUntilHalf(big)
     const reasonsBefore = interruptionReasons(b.output()) // the log dies with the process
     await b.kill9()
+    // the sender sees its receiver gone, and says it waits for it
+    await watch(a, 'alpha to show the send waiting', (t) => t.id === half.id && t.state === 'waiting', 15_000)
     const started = Date.now()
     b = await b.restart()
 
