@@ -76,10 +76,12 @@ export class FrameReader {
 }
 
 async function raceAbort<T> (p: Promise<T>, signal: AbortSignal, stream: Stream): Promise<T> {
-  if (signal.aborted) { stream.abort(signal.reason as Error); throw new FerryError('E_CANCELLED', 'aborted') }
+  // an abort that says why (a FerryError) is passed on as it is
+  const why = (): FerryError => signal.reason instanceof FerryError ? signal.reason : new FerryError(signal.reason?.name === 'TimeoutError' ? 'E_TIMEOUT' : 'E_CANCELLED', 'stream read aborted')
+  if (signal.aborted) { stream.abort(signal.reason as Error); throw why() }
   let onAbort: (() => void) | undefined
   const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => { stream.abort(signal.reason as Error); reject(new FerryError(signal.reason?.name === 'TimeoutError' ? 'E_TIMEOUT' : 'E_CANCELLED', 'stream read aborted')) }
+    onAbort = () => { stream.abort(signal.reason as Error); reject(why()) }
     signal.addEventListener('abort', onAbort, { once: true })
   })
   try {

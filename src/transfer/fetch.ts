@@ -44,6 +44,14 @@ export const WRITE_BYTES_IN_FLIGHT = 2 * 1024 * 1024
 /** Requests outstanding per stream (the one being read and one ahead). Exported for the resume test's bound. */
 export const REQUESTS_AHEAD = 2
 
+/**
+ * A stream with requests outstanding that brings no byte for this long is
+ * given up (E_TIMEOUT: the receive waits and tries again). A sender whose
+ * machine went to sleep or lost power leaves its connection open until TCP
+ * gives up, many minutes later; the transfer would sit in fetching at 0 B/s.
+ */
+export const STREAM_IDLE_MS = 30_000
+
 export interface FetchContext {
   transferId: Uint8Array
   files: FileState[]
@@ -55,6 +63,8 @@ export interface FetchContext {
   onChunk: (file: FileState, chunk: number, length: number) => Promise<void> | void
   onWire: (bytes: number) => void
   signal: AbortSignal
+  /** STREAM_IDLE_MS, unless a test says otherwise */
+  idleMs?: number
 }
 
 /**
@@ -128,6 +138,13 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
   const inFlight = new Set<Promise<void>>()
   let inFlightBytes = 0
   let reading: Reading | undefined
+  // reads end on a cancel, or when the sender has gone quiet (STREAM_IDLE_MS)
+  const idleMs = ctx.idleMs ?? STREAM_IDLE_MS
+  const quiet = new AbortController()
+  const signal = AbortSignal.any([ctx.signal, quiet.signal])
+  let lastHeard = Date.now()
+  /** reading the answer to a request (taken off `requested` as its reading starts) */
+  let answering = false
   // Requests run one ahead: the sender starts reading the next piece while
   // we still receive this one, so the pipe never drains between requests.
   // Back-pressure from the disk stops new requests, never the reading of
@@ -138,10 +155,15 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
     while (requested.length < REQUESTS_AHEAD && (inFlight.size === 0 || inFlightBytes < WRITE_BYTES_IN_FLIGHT) && !ctx.signal.aborted) {
       const ask = asker.next()
       if (ask == null) return
-      await sendAll(stream, encodeChunkRequest({ transferId: ctx.transferId, fileIndex: ask.file, chunks: ask.wants.map((w) => w.chunk), firstOffset: ask.from, firstLength: ask.to - ask.from }), ctx.signal)
+      await sendAll(stream, encodeChunkRequest({ transferId: ctx.transferId, fileIndex: ask.file, chunks: ask.wants.map((w) => w.chunk), firstOffset: ask.from, firstLength: ask.to - ask.from }), signal)
+      if (requested.length === 0) lastHeard = Date.now() // waiting for the disk is not the sender's silence
       requested.push(ask)
     }
   }
+  const watchdog = setInterval(() => {
+    if ((answering || requested.length > 0) && Date.now() - lastHeard > idleMs) quiet.abort(new FerryError('E_TIMEOUT', `no data from the sender for ${Math.round(idleMs / 1000)} s`))
+  }, Math.max(50, Math.min(idleMs / 4, 5000)))
+  watchdog.unref()
   try {
     while (!ctx.signal.aborted) {
       await requestMore()
@@ -153,8 +175,10 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
       if (requested.length === 0) break
       const ask = requested.shift()!
       const fs = ctx.files[ask.file]
+      answering = true
       for (const want of ask.wants) {
-        const h = await readChunkHeader(reader, ctx.signal)
+        const h = await readChunkHeader(reader, signal)
+        lastHeard = Date.now()
         if (h == null) throw new FerryError('E_PROTOCOL', 'sender closed the chunk stream early')
         if (h.error != null) throw h.error
         const { offset, length } = chunkRange(want.chunk, fs.entry.size, fs.entry.chunkSize)
@@ -174,7 +198,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
         const r = reading
         // counted as they arrive: bytes of a chunk cut short are kept (spooled), not fetched again
         let counted = 0
-        await reader.readInto(r.buf.subarray(from, to), ctx.signal, (n) => { r.slot.arrived(from + n); ctx.onWire(n - counted); counted = n })
+        await reader.readInto(r.buf.subarray(from, to), signal, (n) => { lastHeard = Date.now(); r.slot.arrived(from + n); ctx.onWire(n - counted); counted = n })
         if (to < length) continue // more pieces of this chunk follow
         // the slot reads from buf until flushed; the sink may hand buf to a worker
         r.slot.flush()
@@ -197,6 +221,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
         inFlight.add(p)
         inFlightBytes += length
       }
+      answering = false
       // only now (top of the loop): while one request is read, just one more is
       // outstanding; refilling before reading would keep three in flight
     }
@@ -210,5 +235,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
     if (reading != null) { reading.slot.flush(); ctx.spool.release(reading.slot) }
     await Promise.allSettled(inFlight)
     throw err
+  } finally {
+    clearInterval(watchdog)
   }
 }

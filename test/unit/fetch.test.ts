@@ -65,6 +65,18 @@ describe('fetchAll', () => {
     expect(got.sort()).toEqual([0, 1])
   })
 
+  it('a sender that goes quiet with a request outstanding is given up: E_TIMEOUT, so the receive waits and tries again', async () => {
+    const { file } = await setup(1)
+    const [out, inbound] = await streamPair()
+    inbound.addEventListener('message', () => {}) // reads the request, never answers: a machine that went to sleep
+    const started = Date.now()
+    await expect(fetchAll({
+      transferId: new Uint8Array(16), files: [file], queue: [{ file: 0, chunk: 0 }], sink, spool: new Spool(dir), streams: 1,
+      openStream: async () => out, onChunk: () => {}, onWire: () => {}, signal: new AbortController().signal, idleMs: 300
+    })).rejects.toMatchObject({ code: 'E_TIMEOUT', message: expect.stringMatching(/no data from the sender/) })
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300)
+  })
+
   it('a cancel while a chunk is being written ends it with E_CANCELLED, not as if complete', async () => {
     const { file, serve } = await setup(2)
     const [out, inbound] = await streamPair()
