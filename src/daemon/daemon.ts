@@ -47,9 +47,14 @@ export class Daemon {
     const { home } = this.config
     await mkdir(home, { recursive: true, mode: 0o700 })
     await chmod(home, 0o700).catch(() => {})
+    let started!: () => void
+    let failed!: (err: Error) => void
+    const ready = new Promise<void>((resolve, reject) => { started = resolve; failed = reject })
+    ready.catch(() => {})
     this.control = new ControlServer({
       path: controlSocketPath(home),
       handlers: buildHandlers(this),
+      ready,
       log: (level, msg, data) => { this.log[level](msg, data) }
     })
     // the socket is the single-instance lock: nothing else is touched before we hold it
@@ -104,9 +109,11 @@ export class Daemon {
       await this.transfers.start()
       await this.node.start()
     } catch (err) {
+      failed(new FerryError('E_DAEMON_NOT_RUNNING', `the daemon failed to start: ${(err as Error).message}`))
       await this.stop()
       throw err
     }
+    started()
     this.log.info('daemon started', { peerId: this.node.peerId.toString(), addrs: this.listenAddrs() })
   }
 

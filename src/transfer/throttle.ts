@@ -8,6 +8,8 @@ export class EmitThrottle {
   private readonly pending = new Map<string, NodeJS.Timeout>()
   private readonly intervalMs: number
   private readonly publish: (key: string) => void
+  /** stopped with its owner: a change reported later (a chunk landing while the daemon stops) publishes nothing, now or later */
+  private stopped = false
 
   constructor (intervalMs: number, publish: (key: string) => void) {
     this.intervalMs = intervalMs
@@ -15,6 +17,7 @@ export class EmitThrottle {
   }
 
   changed (key: string, urgent: boolean): void {
+    if (this.stopped) return
     const now = Date.now()
     const last = this.last.get(key) ?? 0
     if (!urgent && now - last < this.intervalMs) {
@@ -36,6 +39,7 @@ export class EmitThrottle {
   }
 
   stop (): void {
+    this.stopped = true
     for (const t of this.pending.values()) clearTimeout(t)
     this.pending.clear()
   }

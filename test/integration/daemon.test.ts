@@ -28,6 +28,31 @@ describe('daemon foundation', () => {
     await a.stop()
   })
 
+  it('a request that comes while the daemon is still starting waits for it, instead of failing with E_INTERNAL', async () => {
+    const { spawn } = await import('node:child_process')
+    const { existsSync } = await import('node:fs')
+    const { MAIN } = await import('../helpers/daemon.ts')
+    const { connectControl } = await import('../../src/daemon/control/client.ts')
+    const home = await tempDir()
+    const proc = spawn(process.execPath, [MAIN, 'daemon', '--home', home, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--name', 'early', '--receive-dir', join(home, 'recv')], { stdio: 'ignore' })
+    try {
+      // ask the moment the socket is there: the store, node and services may not exist yet
+      const sock = join(home, 'control.sock')
+      await waitFor(async () => existsSync(sock) ? true : undefined, 'the control socket', 20_000, 2)
+      const ctl = await connectControl(home)
+      try {
+        const [status, transfers, peers] = await Promise.all([ctl.call('status'), ctl.call('transfers'), ctl.call('peers')])
+        expect(status.name).toBe('early')
+        expect(status.peerId).toMatch(/^12D3/)
+        expect(transfers).toEqual([])
+        expect(peers).toEqual([])
+      } finally { ctl.close() }
+    } finally {
+      proc.kill('SIGTERM')
+      await new Promise((resolve) => proc.once('exit', resolve))
+    }
+  })
+
   it('status reports identity, addresses, version, uptime and memory; the peer ID survives a restart', async () => {
     const a = await startDaemon({ name: 'gamma' })
     const r = await a.cli(['status', '--json'])

@@ -161,7 +161,9 @@ describe('resume after kill -9', () => {
   it('receiver stopped cleanly (SIGTERM) at ~50 %: not a failure; restarted, it goes on by itself; identical file', async () => {
     await forgetReceived(mid)
     const { sending, half } = await sendUntilHalf(mid)
+    const stopped = b.proc
     b = await b.restart() // SIGTERM, then the same home and port
+    expect(stopped.exitCode, 'a clean stop mid-transfer exits 0').toBe(0)
 
     const done = await sending.done
     expect(done.code, done.stderr).toBe(0)

@@ -15,6 +15,11 @@ export type Handlers = {
 export interface ControlServerInit {
   path: string
   handlers: Handlers
+  /**
+   * Requests wait for this: the socket is listened on first (it is the
+   * single-instance lock), before the store, node and services exist.
+   */
+  ready?: Promise<void>
   log?: (level: 'debug' | 'warn', msg: string, data?: Record<string, unknown>) => void
 }
 
@@ -99,6 +104,7 @@ export class ControlServer {
         : undefined
       if (handler == null) throw new FerryError('E_UNKNOWN_METHOD', `unknown method ${JSON.stringify(req.method).slice(0, 60)}`)
       const params = (req.params != null && typeof req.params === 'object') ? req.params : {}
+      await this.init.ready
       const result = await (handler as (p: unknown, c: { socket: Socket }) => unknown)(params, { socket })
       writeJsonLine(socket, { id, result })
     } catch (err) {
