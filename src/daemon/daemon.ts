@@ -88,6 +88,7 @@ export class Daemon {
         onTrustChanged: (peerId) => {
           const p = this.peers.get(peerId)
           if (p != null) this.emit('peer', this.peerInfo(p))
+          void this.transfers?.trustRemoved(peerId).catch((err: Error) => { this.log.warn('cannot stop the transfers of an unpaired peer', { peerId, err: err.message }) })
         }
       })
       await this.pairing.start()

@@ -253,6 +253,14 @@ export class Receiver {
     if (notify) await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: state, root: this.offer.root, signature: new Uint8Array(0), failure: this.error }).catch(() => {})
   }
 
+  /** Stop for good with `err` (the peer is no longer trusted); nothing is sent to it. */
+  async abandon (err: FerryError): Promise<void> {
+    if (this.finished) return
+    this.controller.abort(err)
+    this.setState('failed', err)
+    await this.running?.catch(() => {})
+  }
+
   /** Stop running (daemon shutdown): recorded as waiting, so the next start knows its counts are exact. */
   async pause (): Promise<void> {
     this.stopping = true

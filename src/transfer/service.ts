@@ -491,6 +491,28 @@ export class TransferService {
   }
 
   /**
+   * Trust in a peer was removed (by us, or it told us it unpaired): its
+   * transfers stop now, both ways, as failed with E_NOT_PAIRED. Streams
+   * already open would otherwise carry on past the gate, which only sees new
+   * ones: a receive would take every remaining byte from a peer no longer
+   * trusted, and a send would wait forever for a receipt it cannot get.
+   */
+  async trustRemoved (peerId: string): Promise<void> {
+    if (this.c.trust.isPaired(peerId)) return
+    const why = new FerryError('E_NOT_PAIRED', `${this.c.peerName(peerId) || 'the peer'} is no longer paired with this device`)
+    for (const r of [...this.receivers.values()]) {
+      if (r.peerId !== peerId || r.finished) continue
+      if (r.state === 'offered') this.c.emitOfferRemoved(r.id)
+      await r.abandon(why)
+    }
+    for (const s of [...this.senders.values()]) {
+      if (s.peerId !== peerId || s.finished) continue
+      s.controller.abort()
+      this.setSendState(s, 'failed', why)
+    }
+  }
+
+  /**
    * A peer went offline. The receiver pulls, so a send under way learns that
    * its receiver went away only from the connection: it waits for it to come
    * back (and its first chunk request sets it fetching again).

@@ -405,4 +405,29 @@ describe('transfer', () => {
     await expect(stat(join(b.receiveDir, 'cancel-me.bin'))).rejects.toMatchObject({ code: 'ENOENT' })
     expect((await receivedNames()).filter((n) => n.startsWith('cancel-me'))).toEqual([])
   })
+
+  // last: it unpairs alpha and beta
+  it('unpairing during a send stops it on both sides: ferry send exits 1 with E_NOT_PAIRED, the receiver stops pulling, nothing under the final name', async () => {
+    const dir = await tempDir('ferry-src-')
+    const big = join(dir, 'unpair-me.bin')
+    await writeRandomFile(big, CANCEL_SIZE)
+    const sending = spawnCli(['send', 'beta', big, '--json', '--home', a.home], { timeoutMs: 120_000 })
+    const active = await poll(b, 'the big receive to be fetching', async (ctl) => (await ctl.call('transfers')).find((t) => t.direction === 'receive' && t.totalBytes === CANCEL_SIZE && t.state === 'fetching' && t.doneBytes > 0), 60_000, 20)
+    const r = await b.cli(['unpair', 'alpha'])
+    expect(r.code, r.stderr).toBe(0)
+    expectError(await sending.done, 'E_NOT_PAIRED')
+    const onB = await poll(b, 'beta to show the receive failed', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.state === 'failed'))
+    expect(onB.error?.code).toBe('E_NOT_PAIRED')
+    expect(onB.doneBytes).toBeLessThan(CANCEL_SIZE)
+    const onA = await poll(a, 'alpha to show the send failed', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.state === 'failed'))
+    expect(onA.error?.code).toBe('E_NOT_PAIRED')
+    // it stopped pulling: once the chunks already read are written, what it holds grows no more
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const settled = (await transfersOf(b)).find((t) => t.id === active.id)!
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const later = (await transfersOf(b)).find((t) => t.id === active.id)!
+    expect(later.doneBytes).toBe(settled.doneBytes)
+    expect(later.doneBytes).toBeLessThan(CANCEL_SIZE)
+    await expect(stat(join(b.receiveDir, 'unpair-me.bin'))).rejects.toMatchObject({ code: 'ENOENT' })
+  })
 })
