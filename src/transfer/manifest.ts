@@ -106,7 +106,7 @@ const MAX_ATTEMPTS = 3
 export const CACHE_MIN_AGE_MS = 2000
 
 /** A time in ms computed as Node computes Stats.mtimeMs from seconds and nanoseconds, so it rounds the same way. */
-function msOf (ns: bigint): number {
+export function msOf (ns: bigint): number {
   return Number(ns / 1_000_000_000n) * 1e3 + Number(ns % 1_000_000_000n) / 1e6
 }
 

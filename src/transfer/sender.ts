@@ -5,10 +5,11 @@
 // never hashes again (the receiver verifies every chunk).
 
 import type { Stream } from '@libp2p/interface'
-import { closeSync, openSync, readSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { FerryError } from '../errors.ts'
 import { FrameReader, askedRange, encodeChunkHeader, readChunkRequest, sendAll, type OfferMsg } from '../protocol/transfer.ts'
 import { chunkRange } from './chunking.ts'
+import { msOf } from './manifest.ts'
 import { Progress } from './progress.ts'
 import { isFinalState } from '../daemon/control/types.ts'
 
@@ -69,11 +70,23 @@ class SourceReader {
   private fd?: number
   private path?: string
 
-  /** A fresh buffer per read: its slices are handed to the stream without copying and may sit in its queue. */
-  read (path: string, offset: number, length: number): Uint8Array {
+  /**
+   * A fresh buffer per read: its slices are handed to the stream without
+   * copying and may sit in its queue. `offered`: the file as the offer has
+   * it; a file whose size or modification time differs now (replaced or
+   * edited since, also while this daemon was down) is refused at once, not
+   * served chunk after chunk for the receiver to reject each one 3 times.
+   */
+  read (path: string, offered: { size: number, mtimeMs: number }, offset: number, length: number): Uint8Array {
     if (this.path !== path) {
       this.close()
-      this.fd = openSync(path, 'r')
+      const fd = openSync(path, 'r')
+      const st = fstatSync(fd, { bigint: true })
+      if (Number(st.size) !== offered.size || Math.floor(msOf(st.mtimeNs)) !== offered.mtimeMs) {
+        closeSync(fd)
+        throw new FerryError('E_HASH_MISMATCH', `${path} changed since it was offered (its size or modification time differs); send it again`)
+      }
+      this.fd = fd
       this.path = path
     }
     const buf = Buffer.allocUnsafe(length)
@@ -135,14 +148,14 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
         // of a chunk.
         let data: Uint8Array
         try {
-          data = source.read(src, offset, Math.min(READ_SLICE, length))
+          data = source.read(src, file, offset, Math.min(READ_SLICE, length))
         } catch (err) {
           await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length: 0, error: err }))
           return
         }
         await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length, offset: skip }))
         for (let at = 0; at < length;) {
-          if (at > 0) data = source.read(src, offset + at, Math.min(READ_SLICE, length - at)) // throws: the stream is aborted below
+          if (at > 0) data = source.read(src, file, offset + at, Math.min(READ_SLICE, length - at)) // throws: the stream is aborted below
           await sendAll(stream, data)
           at += data.length
         }

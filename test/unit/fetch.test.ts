@@ -4,7 +4,7 @@
 // the stream's loop saw the abort, left normally with chunks never fetched,
 // and the run went on to `verifying` over the user's `cancelled`.)
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -36,7 +36,7 @@ async function setup (chunks: number): Promise<{ file: FileState, serve: (s: Par
     path: 'src.bin',
     kind: 'file',
     size: data.length,
-    mtimeMs: 0,
+    mtimeMs: Math.floor((await stat(src)).mtimeMs),
     mode: 0o644,
     chunkSize: CHUNK,
     chunks: Array.from({ length: chunks }, (_, c) => hash(data.subarray(c * CHUNK, (c + 1) * CHUNK))),
@@ -63,6 +63,19 @@ describe('fetchAll', () => {
     })
     await serving
     expect(got.sort()).toEqual([0, 1])
+  })
+
+  it('a source file changed since the offer (here its modification time) is refused at once, not served for the receiver to reject chunk by chunk', async () => {
+    const { file, serve } = await setup(2)
+    await utimes(join(dir, 'src.bin'), new Date(2020, 0, 1), new Date(2020, 0, 1))
+    const [out, inbound] = await streamPair()
+    void serve(inbound)
+    let wire = 0
+    await expect(fetchAll({
+      transferId: new Uint8Array(16), files: [file], queue: [{ file: 0, chunk: 0 }, { file: 0, chunk: 1 }], sink, spool: new Spool(dir), streams: 1,
+      openStream: async () => out, onChunk: () => {}, onWire: (n) => { wire += n }, signal: new AbortController().signal
+    })).rejects.toMatchObject({ code: 'E_HASH_MISMATCH', message: expect.stringMatching(/changed since it was offered/) })
+    expect(wire).toBe(0)
   })
 
   it('a sender that goes quiet with a request outstanding is given up: E_TIMEOUT, so the receive waits and tries again', async () => {
