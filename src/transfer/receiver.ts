@@ -8,6 +8,7 @@
 // receipt. A restart re-enters at `accepted` and re-plans from disk.
 
 import type { Stream } from '@libp2p/interface'
+import { existsSync } from 'node:fs'
 import { mkdir, rm, rmdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
@@ -30,6 +31,8 @@ export const RECEIPT_CONTEXT = 'ferry-receipt/v1'
 /** Parallel chunk streams per transfer: 2 beat 1 by 15–20 % on noise+yamux; more add nothing (notes). */
 export const CHUNK_STREAMS = 3
 const FLUSH_INTERVAL_MS = 1000
+/** Plans in a row after part files vanished under a run, before the transfer fails. */
+const MAX_REPLANS = 3
 
 export interface ReceiverDeps {
   store: TransferStore
@@ -108,6 +111,13 @@ export class Receiver {
   }
 
   private async doRun (): Promise<void> {
+    for (let replans = 0; await this.runOnce(replans < MAX_REPLANS); replans++) {
+      this.deps.log.warn('part files were removed during the transfer; planning again to fetch what they held', { id: this.id })
+    }
+  }
+
+  /** One run: plan, fetch, place, receipt. Resolves true when it should plan again (its part files were removed under it). */
+  private async runOnce (mayReplan: boolean): Promise<boolean> {
     this.controller = new AbortController()
     this.knownDirs = new Set()
     const signal = this.controller.signal
@@ -167,10 +177,19 @@ export class Receiver {
       await this.sendReceipt()
     } catch (err) {
       await this.closePartFiles()
+      // a user or a cleaner removed the part folder (or the receive folder)
+      // while we wrote to it: what the part files held is gone, and a new
+      // plan fetches it again, instead of failing after every byte arrived
+      if (mayReplan && !signal.aborted && this.lostPartFiles()) return true
       await this.onError(err)
     } finally {
       release?.()
     }
+    return false
+  }
+
+  private lostPartFiles (): boolean {
+    return this.files.some((f) => !f.done && f.entry.kind === 'file' && !existsSync(f.partPath))
   }
 
   /**

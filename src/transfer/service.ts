@@ -6,6 +6,7 @@
 import type { Connection, Stream, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { randomBytes } from 'node:crypto'
+import { mkdir } from 'node:fs/promises'
 import { FerryError, toFerryError } from '../errors.ts'
 import { CHUNKS_PROTOCOL, MAX_PENDING_OFFERS_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
 import { decodeOffer, encodeOffer, readEnd, readOffer, sendEnd, sendOffer, type EndMsg, type OfferMsg } from '../protocol/transfer.ts'
@@ -292,6 +293,8 @@ export class TransferService {
       const existing = this.c.store.summary(id)
       if (existing != null) throw new FerryError('E_PROTOCOL', 'transfer id already used')
       verifyManifest({ files: offer.files, root: offer.root, totalBytes: offer.totalBytes })
+      // removed since the daemon started (by the user, or a cleaner): made again, as at start
+      await mkdir(this.c.receiveDir, { recursive: true })
       // a symlink already in the receive folder on the way to a path: refuse now, not at placement
       await checkReceivePaths(this.c.receiveDir, offer.files.map((f) => f.path), new Set(offer.files.filter((f) => f.kind === 'dir').map((f) => f.path)))
       await this.ensureSpace(offer)

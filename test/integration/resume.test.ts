@@ -222,6 +222,17 @@ describe('resume after kill -9', () => {
     expect(onB.wireBytes - MID_SIZE).toBeGreaterThanOrEqual(half.doneBytes - RESEND_BOUND)
   }, TEST_TIMEOUT)
 
+  it('part folder removed while the receiver is fetching: it plans again and fetches what was lost; ferry send exits 0, identical file', async () => {
+    await forgetReceived(mid)
+    const { sending, half } = await sendUntilHalf(mid)
+    await rm(join(b.receiveDir, '.ferry-part'), { recursive: true, force: true })
+    const done = await sending.done
+    expect(done.code, done.stderr).toBe(0)
+    expect(JSON.parse(done.stdout)).toMatchObject({ id: half.id, state: 'done', receipt: { verified: true } })
+    await expectReceivedIdentical(mid)
+    expect(b.output()).toMatch(/part files were removed during the transfer; planning again/)
+  }, TEST_TIMEOUT)
+
   it('both killed at ~50 %: after the receiver restarts, `ferry transfers` shows it waiting and resumed; it completes when the sender is back', async () => {
     await forgetReceived(mid)
     const { sending, half } = await sendUntilHalf(mid)
