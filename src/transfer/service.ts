@@ -339,7 +339,8 @@ export class TransferService {
     for (const f of offer.files) if (f.kind === 'file' && await alreadyInPlace(dir, f, this.c.store)) inPlace += f.size
     let reserved = 0
     for (const r of this.receivers.values()) {
-      if (r !== self && r.receiveDir === dir && !r.finished && r.state !== 'offered') reserved += Math.max(0, r.progress.total - r.progress.done)
+      // one of the same content shares the part folder, and this one will find its files in place
+      if (r !== self && r.receiveDir === dir && r.rootHex !== rootHex && !r.finished && r.state !== 'offered') reserved += Math.max(0, r.progress.total - r.progress.done)
     }
     const need = async (): Promise<SpaceNeed> => ({ total: offer.totalBytes, inPlace, held: await heldBytes(partDirFor(dir, rootHex)), reserved })
     try {
