@@ -25,6 +25,7 @@ export async function send (argv: string[]): Promise<number> {
   if (values.help === true) { process.stdout.write(sendHelp); return 0 }
   if (positionals.length < 2) throw new UsageError('ferry send needs a peer and at least one path')
   const [peer, ...rawPaths] = positionals
+  if (peer.trim() === '') throw new UsageError('ferry send needs a peer: a name, a peer ID or a unique prefix of one')
   const paths = rawPaths.map((p) => resolve(p))
   for (const p of paths) if (!existsSync(p)) throw new FerryError('E_PATH_NOT_FOUND', `${p} does not exist`)
   const json = values.json === true
