@@ -116,7 +116,12 @@ export async function placeDir (root: string, relPath: string, mtimeMs: number):
  */
 export async function syncPlacedFolders (root: string, placed: Iterable<string>): Promise<void> {
   for (const d of foldersOf(root, placed)) {
-    const fh = await open(d, constants.O_RDONLY | constants.O_DIRECTORY)
+    // a folder moved away since its files were placed (in an earlier run) has nothing left to flush here
+    const fh = await open(d, constants.O_RDONLY | constants.O_DIRECTORY).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined
+      throw toFerryError(err)
+    })
+    if (fh == null) continue
     try { await fh.sync() } finally { await fh.close() }
   }
 }
