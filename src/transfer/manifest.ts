@@ -139,19 +139,19 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
   const out: ScannedEntry[] = []
   const roots = new Map<string, string>()
 
-  /** Add `abs` (already lstat'ed) at `rel`; returns whether anything was added. */
-  async function visit (abs: string, rel: string, st: BigIntStats, top: boolean): Promise<boolean> {
+  /** Add `abs` (already lstat'ed) at `rel`, or warn why not. */
+  async function visit (abs: string, rel: string, st: BigIntStats, top: boolean): Promise<void> {
     checkSignal(signal)
-    if (st.isSymbolicLink()) { warn({ path: abs, reason: 'symbolic link, skipped' }); return false }
-    if (st.isFile()) { out.push(scanned(rel, abs, st)); return true }
-    if (!st.isDirectory()) { warn({ path: abs, reason: 'not a regular file or directory, skipped' }); return false }
+    if (st.isSymbolicLink()) { warn({ path: abs, reason: 'symbolic link, skipped' }); return }
+    if (st.isFile()) { out.push(scanned(rel, abs, st)); return }
+    if (!st.isDirectory()) { warn({ path: abs, reason: 'not a regular file or directory, skipped' }); return }
     let names: Buffer[]
     try {
       names = await readdir(abs, { encoding: 'buffer' })
     } catch (err) {
       if (top) throw toFerryError(err, 'E_IO')
       warn({ path: abs, reason: `cannot read directory (${(err as Error).message}), skipped` })
-      return false
+      return
     }
     names.sort(Buffer.compare)
     const children: Array<{ abs: string, rel: string }> = []
@@ -172,14 +172,14 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
       }
     }
     const stats = await Promise.allSettled(children.map(async c => await lstat(c.abs, { bigint: true })))
-    let added = false
     for (const [i, c] of children.entries()) {
       const r = stats[i]
       if (r.status === 'rejected') { warn({ path: c.abs, reason: `cannot stat (${(r.reason as Error).message}), skipped` }); continue }
-      if (await visit(c.abs, c.rel, r.value, false)) added = true
+      await visit(c.abs, c.rel, r.value, false)
     }
-    if (!added) out.push(scanned(rel, abs, st))
-    return true
+    // every folder, after what it holds: the receiver creates the folders as
+    // files land, and sets each one's modification time once all of it is in
+    out.push(scanned(rel, abs, st))
   }
 
   for (const p of paths) {

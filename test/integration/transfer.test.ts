@@ -137,6 +137,9 @@ describe('transfer', () => {
     await symlink('/nonexistent/target', join(mixed, 'dangling-link'))
     const emptyDirMtime = await setMtime(join(mixed, 'empty-dir'))
 
+    // distinctive folder times, after the last change inside each folder
+    const folderMtimes = new Map<string, number>()
+    for (const rel of ['docs/nested/deeper', 'docs/nested', 'docs', '日本語', '']) folderMtimes.set(rel, await setMtime(join(mixed, rel)))
     mixedTree = await snapshotTree(mixed)
     expect([...mixedTree.values()].filter((e) => e.kind === 'symlink')).toHaveLength(2)
     const expected = withoutSymlinks(mixedTree)
@@ -146,7 +149,9 @@ describe('transfer', () => {
     const run = await a.cli(['send', 'beta', mixed, '--json'], { timeoutMs: 60_000 })
     expect(run.code, run.stderr).toBe(0)
     const res = JSON.parse(run.stdout) as SendResult & { skipped: Array<{ path: string, reason: string }> }
-    expect(res).toMatchObject({ state: 'done', files: files.length + 1 /* the empty folder */, totalBytes, wireBytes: totalBytes })
+    // the items: every file, and every folder (for its modification time), 'mixed' itself too
+    const folders = [...expected.values()].filter((e) => e.kind === 'dir').length + 1
+    expect(res).toMatchObject({ state: 'done', files: files.length + folders, totalBytes, wireBytes: totalBytes })
     expect(res.receipt.verified).toBe(true)
 
     // the tree on the receiver is the tree sent, minus the symlinks
@@ -155,6 +160,10 @@ describe('transfer', () => {
     expect((await stat(join(b.receiveDir, 'mixed', 'run.sh'))).mode & 0o777).toBe(0o755)
     expect((await stat(join(b.receiveDir, 'mixed', 'zero.bin'))).mode & 0o777).toBe(0o644)
     expect(Math.floor((await stat(join(b.receiveDir, 'mixed', 'empty-dir'))).mtimeMs)).toBe(emptyDirMtime)
+    // folders with files keep theirs too, set once their files are in
+    for (const rel of ['', 'docs', 'docs/nested', 'docs/nested/deeper', '日本語']) {
+      expect(Math.floor((await stat(join(b.receiveDir, 'mixed', rel))).mtimeMs), `mtime of mixed/${rel}`).toBe(folderMtimes.get(rel))
+    }
     // the user is told what was left out, and why: on stderr, and in the JSON summary
     expect(res.skipped.map((s) => s.path.slice(mixed.length + 1)).sort()).toEqual(['dangling-link', 'link-to-readme'])
     expect(res.skipped.every((s) => /symbolic link, skipped/.test(s.reason))).toBe(true)
@@ -190,7 +199,7 @@ describe('transfer', () => {
     const res = await send([dir])
     numbers.push(`size table: ${(total / MiB).toFixed(1)} MiB in ${res.seconds.toFixed(2)} s (incl. hashing, offer, receipt)`)
     // random contents: no chunk is shared with anything the receiver holds, every byte crosses the wire
-    expect(res).toMatchObject({ state: 'done', files: sizes.length, totalBytes: total, wireBytes: total, receipt: { verified: true } })
+    expect(res).toMatchObject({ state: 'done', files: sizes.length + 1 /* the folder */, totalBytes: total, wireBytes: total, receipt: { verified: true } })
     const got = await snapshotTree(join(b.receiveDir, 'sizes'))
     expect(asObject(got)).toEqual(asObject(sent))
     for (const size of sizes) expect(got.get(`size-${size}.bin`)?.size).toBe(size)

@@ -57,7 +57,7 @@ async function manifestOf (paths: string[]): Promise<Manifest> {
 }
 
 describe('scanPaths', () => {
-  it('walks nested dirs depth-first under the top-level name, keeps empty dirs, skips symlinks with a warning', async () => {
+  it('walks nested dirs depth-first under the top-level name, each folder after what it holds (empty ones too), skips symlinks with a warning', async () => {
     const root = makeTree('scan')
     const warnings: ScanWarning[] = []
     const entries = await scanPaths([root], { onWarning: w => warnings.push(w) })
@@ -68,8 +68,12 @@ describe('scanPaths', () => {
       'file scan/run.sh',
       'file scan/sub/big.bin',
       'file scan/sub/deeper/zero',
+      'dir scan/sub/deeper',
+      'dir scan/sub',
       'file scan/Ünïcödé – ü.txt',
-      'file scan/日本語/写真.jpg'
+      'file scan/日本語/写真.jpg',
+      'dir scan/日本語',
+      'dir scan'
     ])
     expect(warnings.map(w => w.path).sort()).toEqual([join(root, 'link-to-a'), join(root, 'only-link', 'passwd')])
     expect(warnings.every(w => /symbolic link/.test(w.reason))).toBe(true)
@@ -82,7 +86,7 @@ describe('scanPaths', () => {
   it('names a top-level file by its basename, and resolves "." and trailing slashes', async () => {
     const root = makeTree('top')
     expect((await scanPaths([join(root, 'a.txt')])).map(e => e.path)).toEqual(['a.txt'])
-    expect((await scanPaths([`${join(root, 'sub')}/`])).map(e => e.path)).toEqual(['sub/big.bin', 'sub/deeper/zero'])
+    expect((await scanPaths([`${join(root, 'sub')}/`])).map(e => e.path)).toEqual(['sub/big.bin', 'sub/deeper/zero', 'sub/deeper', 'sub'])
     const cwd = process.cwd()
     try {
       process.chdir(join(root, 'sub'))
@@ -106,7 +110,7 @@ describe('scanPaths', () => {
     writeFileSync(Buffer.concat([Buffer.from(`${root}/`), Buffer.from([0x66, 0xff, 0x66])]), 'x')
     const warnings: ScanWarning[] = []
     const entries = await scanPaths([root], { onWarning: w => warnings.push(w) })
-    expect(entries.map(e => e.path)).toEqual(['odd/ok.txt'])
+    expect(entries.map(e => e.path)).toEqual(['odd/ok.txt', 'odd'])
     expect(warnings).toHaveLength(5)
   })
 
