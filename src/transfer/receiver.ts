@@ -137,8 +137,9 @@ export class Receiver {
         this.deps.store.update(this.id, { localBytes: plan.haveBytes })
       } else if (this.crashed) {
         // all it holds beyond the first plan's local copies came over the
-        // wire, also what arrived after the last record of the count
-        this.progress.wire = Math.max(this.progress.wire, plan.haveBytes - this.localBytes)
+        // wire, also what arrived after the last record of the count: whole
+        // chunks, and the starts of chunks kept in the spool
+        this.progress.wire = Math.max(this.progress.wire, plan.haveBytes - this.localBytes + plan.spooled.startBytes)
       }
       this.crashed = false
       this.progress.reset(plan.haveBytes)
