@@ -12,8 +12,9 @@
 // Layout: each top-level path contributes its basename as the root name, like
 // `cp -r`: `send ~/a/photos` gives `photos/x.jpg`, `photos/2024/y.jpg`. Entries
 // come in depth-first order, names within a directory sorted by UTF-8 bytes.
-// A directory gets its own 'dir' entry only when nothing below it is sent
-// (empty directories); others are implied by their files' paths. Symlinks,
+// Every directory gets its own 'dir' entry, after everything below it, so
+// that the receiver can set its modification time once all of it is in
+// (empty ones too: nothing else would make them). Symlinks,
 // sockets, FIFOs, devices, unreadable subdirectories and names that are not
 // valid UTF-8 or fail validateRelativePath are skipped via onWarning.
 // mtimeMs is whole milliseconds (floor); mode is 0o755 if any execute bit
