@@ -64,6 +64,10 @@ export class TransferService {
   private sweepTimer?: NodeJS.Timeout
   private readonly partDirs = new KeyedLock()
   private readonly offerTurn = new KeyedLock()
+  /** sends hashed again after a restart, waiting for their peer to offer to it (peerOnline) */
+  private readonly offerWaits = new Map<string, () => void>()
+  /** the daemon is stopping: sends cut short by it are not failures, they resume after the restart */
+  private stopping = false
   private readonly throttle = new EmitThrottle(EMIT_INTERVAL_MS, (id) => { this.publish(id) })
 
   constructor (c: TransferComponents) { this.c = c }
@@ -102,6 +106,7 @@ export class TransferService {
   }
 
   async stop (): Promise<void> {
+    this.stopping = true
     if (this.timer != null) clearInterval(this.timer)
     if (this.sweepTimer != null) clearInterval(this.sweepTimer)
     if (this.sinkTimer != null) clearTimeout(this.sinkTimer)
@@ -154,13 +159,14 @@ export class TransferService {
     sender.totalFiles = entries.length
     sender.skipped = skipped
     this.senders.set(id, sender)
-    this.c.store.insert({ id, direction: 'send', peerId, peerName: this.c.peerName(peerId), state: 'hashing', root: new Uint8Array(0), offer: new Uint8Array(0), totalBytes, doneBytes: 0, wireBytes: 0, receiptVerified: false, resumed: false, createdAt: Date.now() })
+    // while hashing, `sources` holds the paths asked for: a daemon that stops meanwhile hashes them again when it is back
+    this.c.store.insert({ id, direction: 'send', peerId, peerName: this.c.peerName(peerId), state: 'hashing', root: new Uint8Array(0), offer: new Uint8Array(0), sources: paths, totalBytes, doneBytes: 0, wireBytes: 0, receiptVerified: false, resumed: false, createdAt: Date.now() })
     for (const w of warnings) this.c.log.warn('skipped while scanning', { id, warning: w })
     void this.hashAndOffer(sender, entries).catch((err) => { this.failSend(sender, err) })
     return this.info(id)!
   }
 
-  private async hashAndOffer (sender: Sender, entries: Awaited<ReturnType<typeof scanPaths>>): Promise<void> {
+  private async hashAndOffer (sender: Sender, entries: Awaited<ReturnType<typeof scanPaths>>, waitForPeer = false): Promise<void> {
     const started = performance.now()
     const manifest = await buildManifest(entries, this.hashPool, {
       signal: sender.controller.signal,
@@ -173,10 +179,29 @@ export class TransferService {
     sender.offer = offer
     sender.sources = manifest.files.map((f) => f.sourcePath ?? '')
     sender.progress = new Progress(manifest.totalBytes)
+    if (waitForPeer) await this.peerOnline(sender)
     this.persistOffer(sender, offer)
     this.setSendState(sender, 'offered')
     this.releaseHashPool()
     await this.deliverOffer(sender)
+  }
+
+  /**
+   * Until `s`'s peer is online (a daemon just started has no connections
+   * yet): shown as waiting, but recorded as hashing, with the paths asked
+   * for, until the offer goes out.
+   */
+  private async peerOnline (s: Sender): Promise<void> {
+    if (this.c.isOnline(s.peerId)) return
+    s.state = 'waiting'
+    this.changed(s.id, true)
+    const signal = s.controller.signal
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => { this.offerWaits.delete(s.id); reject(new FerryError('E_CANCELLED', 'cancelled')) }
+      if (signal.aborted) { onAbort(); return }
+      signal.addEventListener('abort', onAbort, { once: true })
+      this.offerWaits.set(s.id, () => { signal.removeEventListener('abort', onAbort); this.offerWaits.delete(s.id); resolve() })
+    })
   }
 
   /** Worker threads cost ~15 MB each: let the hash pool go once nothing is hashing. */
@@ -249,7 +274,7 @@ export class TransferService {
   }
 
   private failSend (s: Sender, err: unknown): void {
-    if (s.finished) return
+    if (s.finished || this.stopping) return
     const fe = toFerryError(err)
     this.c.log.warn('send failed', { id: s.id, code: fe.code, err: fe.message })
     this.setSendState(s, 'failed', fe)
@@ -487,8 +512,9 @@ export class TransferService {
         // a clean stop records `waiting` (Receiver.pause); anything else was cut short
         this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes })
       } else if (row.state === 'hashing') {
-        // the daemon died while hashing: the user's `ferry send` is gone too
-        this.c.store.update(row.id, { state: 'failed', errorCode: 'E_CANCELLED', errorMessage: 'the daemon stopped while preparing the transfer; send again', finishedAt: Date.now() })
+        if (row.sources != null && row.sources.length > 0) this.resumeHashing(row.id, row.peerId, row.sources, row.totalBytes)
+        // a row from before the paths were kept: nothing to hash again
+        else this.c.store.update(row.id, { state: 'failed', errorCode: 'E_CANCELLED', errorMessage: 'the daemon stopped while preparing the transfer; send again', finishedAt: Date.now() })
       }
     }
     this.resumeWaiting()
@@ -525,8 +551,32 @@ export class TransferService {
     for (const s of this.senders.values()) if (s.peerId === peerId && s.state === 'fetching') this.setSendState(s, 'waiting')
   }
 
+  /**
+   * A send the daemon was hashing when it stopped (crash or clean stop):
+   * hash the paths again (files unchanged since come from the hash cache,
+   * unread) and offer it once its peer is online. The user's `ferry send`
+   * is gone; `ferry transfers` shows it.
+   */
+  private resumeHashing (id: string, peerId: string, paths: string[], totalBytes: number): void {
+    const sender = new Sender({ id, peerId, state: 'hashing', totalBytes })
+    sender.resumed = true
+    this.senders.set(id, sender)
+    this.c.store.update(id, { resumed: true })
+    this.c.log.info('hashing again a send the daemon stopped in', { id })
+    void (async () => {
+      const entries = await scanPaths(paths, { onWarning: (w) => { this.c.log.warn('skipped while scanning', { id, warning: `${w.path}: ${w.reason}` }) } })
+      if (entries.length === 0) throw new FerryError('E_PATH_NOT_FOUND', `nothing left to send in ${paths.join(', ')}`)
+      sender.totalFiles = entries.length
+      await this.hashAndOffer(sender, entries, true)
+    })().catch((err) => { this.failSend(sender, err) })
+  }
+
   /** Kick every receive that waits for its peer; called on a timer and when a peer comes online. */
   resumeWaiting (peerId?: string): void {
+    for (const [id, go] of [...this.offerWaits]) {
+      const s = this.senders.get(id)
+      if (s != null && (peerId == null || s.peerId === peerId) && this.c.isOnline(s.peerId)) go()
+    }
     for (const r of this.receivers.values()) {
       if (r.active || r.finished || r.state === 'offered') continue
       if (peerId != null && r.peerId !== peerId) continue

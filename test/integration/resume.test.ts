@@ -5,7 +5,8 @@
 // reached the receiver's reader.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readdir, rm } from 'node:fs/promises'
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { connectControl } from '../../src/daemon/control/client.ts'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
@@ -14,7 +15,7 @@ import { REQUEST_BYTES, REQUESTS_AHEAD } from '../../src/transfer/fetch.ts'
 import { SPOOL_WRITE_BYTES } from '../../src/transfer/spool.ts'
 import { CHUNK_STREAMS } from '../../src/transfer/receiver.ts'
 import { cleanupAll, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, type CliResult, type TestDaemon } from '../helpers/daemon.ts'
-import { digestFile, writeRandomFile, type Digest } from '../helpers/files.ts'
+import { asObject, digestFile, snapshotTree, writeRandomFile, type Digest } from '../helpers/files.ts'
 
 afterAll(cleanupAll)
 
@@ -231,6 +232,26 @@ describe('resume after kill -9', () => {
     expect(JSON.parse(done.stdout)).toMatchObject({ id: half.id, state: 'done', receipt: { verified: true } })
     await expectReceivedIdentical(mid)
     expect(b.output()).toMatch(/part files were removed during the transfer; planning again/)
+  }, TEST_TIMEOUT)
+
+  it('sender killed while hashing: restarted, it hashes again and offers by itself; the receive completes, identical tree', async () => {
+    // many small files: hashing them takes long enough to be caught at it
+    const dir = join(await tempDir('ferry-src-'), 'many')
+    await mkdir(dir)
+    for (let i = 0; i < 3000; i++) await writeFile(join(dir, `f${String(i).padStart(4, '0')}.bin`), randomBytes(2048))
+    const sent = await snapshotTree(dir)
+    const before = new Set((await transfersOf(a)).map((t) => t.id))
+    const sending = spawnCli(['send', 'beta', dir, '--json', '--home', a.home], { timeoutMs: 60_000 })
+    const hashing = await watch(a, 'alpha to be hashing', (t) => !before.has(t.id) && t.direction === 'send' && t.state === 'hashing', 30_000)
+    await a.kill9()
+    expectError(await sending.done, 'E_DAEMON_NOT_RUNNING')
+    a = await a.restart()
+    const onB = await watch(b, 'beta to receive it', (t) => t.id === hashing.id && ['done', 'failed', 'cancelled'].includes(t.state), 120_000)
+    expect(onB.state).toBe('done')
+    expect(asObject(await snapshotTree(join(b.receiveDir, 'many')))).toEqual(asObject(sent))
+    const onA = await waitFor(async () => (await transfersOf(a)).find((t) => t.id === hashing.id && t.state === 'done'), 'alpha to show it done', 10_000)
+    expect(onA).toMatchObject({ resumed: true, receipt: { verified: true } })
+    await rm(join(b.receiveDir, 'many'), { recursive: true })
   }, TEST_TIMEOUT)
 
   it('both killed at ~50 %: after the receiver restarts, `ferry transfers` shows it waiting and resumed; it completes when the sender is back', async () => {

@@ -39,10 +39,8 @@ export async function send (argv: string[]): Promise<number> {
     const early: TransferInfo[] = []
     let settle: ((t: TransferInfo) => void) | undefined
     const finished = new Promise<TransferInfo>((resolve) => { settle = resolve })
-    let lastState = ''
     const onInfo = (t: TransferInfo): void => {
       if (t.id !== id) return
-      lastState = t.state
       if (live != null) live.update(t)
       else if (!json) progress.update(progressLine(t, process.stderr.columns ?? 80))
       if (isFinalState(t.state)) settle?.(t)
@@ -51,8 +49,8 @@ export async function send (argv: string[]): Promise<number> {
       if (event !== 'transfer') return
       if (id === '') early.push(data as TransferInfo); else onInfo(data as TransferInfo)
     })
-    // a transfer that was offered resumes when the daemon is back; one still being hashed does not (it has no offer yet)
-    client.onClose(() => settle?.({ state: 'failed', error: { code: 'E_DAEMON_NOT_RUNNING', message: lastState === 'hashing' || lastState === '' ? 'the daemon stopped while preparing the transfer; send again once it is back' : 'the daemon stopped; the transfer resumes when it is back (see `ferry transfers`)' } } as TransferInfo))
+    // also one still being hashed: the daemon hashes it again when it is back, and offers it
+    client.onClose(() => settle?.({ state: 'failed', error: { code: 'E_DAEMON_NOT_RUNNING', message: 'the daemon stopped; the transfer resumes when it is back (see `ferry transfers`)' } } as TransferInfo))
     const started = await client.call('send', { peer, paths })
     id = started.id
     // the daemon holds this list only while it holds the transfer: take it from the first answer
