@@ -13,12 +13,7 @@ export const KEEP_ENDED_PARTS_MS = 24 * 60 * 60 * 1000
 
 /** Bytes the part folder occupies on disk (part files are sparse: allocated blocks, not sizes). */
 export async function heldBytes (partDir: string): Promise<number> {
-  let total = 0
-  for (const name of await readdir(partDir).catch(() => [])) {
-    const st = await lstat(join(partDir, name)).catch(() => undefined)
-    if (st?.isFile() === true) total += Math.min(st.blocks * 512, st.size)
-  }
-  return total
+  return (await survey(partDir)).bytes
 }
 
 /**
@@ -32,8 +27,8 @@ export async function sweepPartFolders (receiveDir: string, keep: ReadonlySet<st
   for (const root of await readdir(base).catch(() => [])) {
     if (keep.has(root) || !/^[0-9a-f]{64}$/.test(root)) continue
     const dir = join(base, root)
-    if (minAgeMs > 0 && now - await newestWrite(dir) < minAgeMs) continue
-    const held = await heldBytes(dir)
+    const { bytes: held, newest } = await survey(dir)
+    if (minAgeMs > 0 && now - newest < minAgeMs) continue
     await rm(dir, { recursive: true, force: true })
     folders++
     bytes += held
@@ -41,12 +36,19 @@ export async function sweepPartFolders (receiveDir: string, keep: ReadonlySet<st
   return { folders, bytes }
 }
 
-/** The newest modification time in a part folder: writes to a part file do not touch the folder's own. */
-async function newestWrite (dir: string): Promise<number> {
-  let newest = (await lstat(dir)).mtimeMs
+/**
+ * One look at each file of a part folder: the bytes they occupy, and the
+ * newest modification time (writes to a part file do not touch the
+ * folder's own).
+ */
+async function survey (dir: string): Promise<{ bytes: number, newest: number }> {
+  let bytes = 0
+  let newest = (await lstat(dir).catch(() => undefined))?.mtimeMs ?? 0
   for (const name of await readdir(dir).catch(() => [])) {
     const st = await lstat(join(dir, name)).catch(() => undefined)
-    if (st != null) newest = Math.max(newest, st.mtimeMs)
+    if (st == null) continue
+    newest = Math.max(newest, st.mtimeMs)
+    if (st.isFile()) bytes += Math.min(st.blocks * 512, st.size)
   }
-  return newest
+  return { bytes, newest }
 }
