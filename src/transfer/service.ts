@@ -320,9 +320,8 @@ export class TransferService {
       verifyManifest({ files: offer.files, root: offer.root, totalBytes: offer.totalBytes })
       // removed since the daemon started (by the user, or a cleaner): made again, as at start
       await mkdir(this.c.receiveDir, { recursive: true })
-      // a symlink already in the receive folder on the way to a path: refuse now, not at placement
-      await checkReceivePaths(this.c.receiveDir, offer.files.map((f) => f.path), new Set(offer.files.filter((f) => f.kind === 'dir').map((f) => f.path)))
-      await this.ensureSpace(offer)
+      // refused now, not when its bytes have come: see checkFits
+      await this.checkFits(offer)
     } catch (err) {
       const fe = toFerryError(err, 'E_PROTOCOL')
       this.c.log.warn('offer refused', { peerId, code: fe.code, err: fe.message })
@@ -349,6 +348,16 @@ export class TransferService {
     await answer({ status: 'accepted', haveBytes: 0 })
     r.state = 'accepted'
     void this.runReceiver(r)
+  }
+
+  /**
+   * The receive folder as it is now against an offer, when it comes and
+   * again when the person accepts it: its paths (no symlink on the way, no
+   * file where it needs a folder) and the space it needs.
+   */
+  private async checkFits (offer: OfferMsg, self?: Receiver): Promise<void> {
+    await checkReceivePaths(this.c.receiveDir, offer.files.map((f) => f.path), new Set(offer.files.filter((f) => f.kind === 'dir').map((f) => f.path)))
+    await this.ensureSpace(offer, self)
   }
 
   /**
@@ -427,8 +436,7 @@ export class TransferService {
   async accept (id: string): Promise<TransferInfo> {
     const r = this.receivers.get(id)
     if (r == null || r.state !== 'offered') throw new FerryError('E_TRANSFER_NOT_FOUND', `no pending offer ${id}`)
-    await checkReceivePaths(this.c.receiveDir, r.offer.files.map((f) => f.path), new Set(r.offer.files.filter((f) => f.kind === 'dir').map((f) => f.path)))
-    await this.ensureSpace(r.offer, r)
+    await this.checkFits(r.offer, r)
     // the checks awaited: a decline, or the sender's cancel, may have come meanwhile
     if (r.state !== 'offered') throw new FerryError('E_TRANSFER_NOT_FOUND', `offer ${id} was ${r.state} meanwhile`)
     r.state = 'accepted'
