@@ -7,11 +7,12 @@ import type { Connection, Stream, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { randomBytes } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
-import { FerryError, toFerryError } from '../errors.ts'
+import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
 import { CHUNKS_PROTOCOL, MAX_PENDING_OFFERS_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
-import { decodeOffer, encodeOffer, readEnd, readOffer, sendEnd, sendOffer, type EndMsg, type OfferMsg } from '../protocol/transfer.ts'
+import { decodeOffer, encodeOffer, readEnd, readOffer, sendEnd, sendOffer, type AnswerMsg, type EndMsg, type OfferMsg } from '../protocol/transfer.ts'
 import { isFinalState, type OfferInfo, type TransferInfo } from '../daemon/control/types.ts'
 import type { TransferStore, TrustStore } from '../store/index.ts'
+import type { TransferRow } from '../store/transfers.ts'
 import { createHashPool, type HashPool } from './hash-pool.ts'
 import { buildManifest, scanPaths, type ChunkHashCache } from './manifest.ts'
 import { verifyManifest } from './manifest-root.ts'
@@ -235,6 +236,7 @@ export class TransferService {
     const started = performance.now()
     const ans = await sendOffer(stream, sender.offer!, sender.controller.signal)
     this.c.log.debug('offer answered', { id: sender.id, status: ans.status, haveBytes: ans.haveBytes, ms: Math.round(performance.now() - started) })
+    if (ans.status === 'refused' && ans.error?.code === 'E_DECLINED') { this.setSendState(sender, 'declined', ans.error); return }
     if (ans.status === 'refused') throw ans.error ?? new FerryError('E_DECLINED', 'refused')
     sender.progress.reset(ans.haveBytes)
     if (ans.status === 'accepted') this.setSendState(sender, 'fetching')
@@ -248,19 +250,28 @@ export class TransferService {
       const row = this.c.store.get(id)
       if (row != null && row.direction === 'send' && row.peerId === peer) {
         state = row.state
-        if (!isFinalState(row.state)) {
-          s = new Sender({ id, peerId: row.peerId, state: row.state, offer: decodeOffer(row.offer), sources: row.sources, doneBytes: row.doneBytes, wireBytes: row.wireBytes })
-          s.resumed = true
-          // persisted: once done the sender leaves memory, and `ferry transfers` reads the row
-          this.c.store.update(id, { resumed: true })
-          this.senders.set(id, s)
-        }
+        s = this.reloadSender(row)
       }
     }
     // a chunk request can overtake the cancel message we sent: say why, so
     // the receiver ends up cancelled rather than failed
     if (state === 'cancelled' && (s == null || s.peerId === peer)) throw new FerryError('E_CANCELLED', 'the sender cancelled this transfer')
     if (s == null || s.peerId !== peer || s.finished || s.offer == null) throw new FerryError('E_TRANSFER_NOT_FOUND', 'no such transfer for you')
+    return s
+  }
+
+  /**
+   * A send of an earlier run of the daemon, back in memory (the first chunk
+   * request, a receipt or a cancel after a restart); none for a row that
+   * ended or was never offered.
+   */
+  private reloadSender (row: TransferRow): Sender | undefined {
+    if (row.direction !== 'send' || isFinalState(row.state) || row.offer.length === 0) return undefined
+    const s = new Sender({ id: row.id, peerId: row.peerId, state: row.state, offer: decodeOffer(row.offer), sources: row.sources, doneBytes: row.doneBytes, wireBytes: row.wireBytes })
+    s.resumed = true
+    // persisted: once done the sender leaves memory, and `ferry transfers` reads the row
+    this.c.store.update(row.id, { resumed: true })
+    this.senders.set(row.id, s)
     return s
   }
 
@@ -315,8 +326,7 @@ export class TransferService {
     const id = Buffer.from(offer.transferId).toString('hex')
     try {
       if (offer.transferId.length !== 16) throw new FerryError('E_PROTOCOL', 'transfer id must be 16 bytes')
-      const existing = this.c.store.summary(id)
-      if (existing != null) throw new FerryError('E_PROTOCOL', 'transfer id already used')
+      if (await this.answerKnownOffer(id, peerId, offer, answer)) return
       verifyManifest({ files: offer.files, root: offer.root, totalBytes: offer.totalBytes })
       // removed since the daemon started (by the user, or a cleaner): made again, as at start
       await mkdir(this.c.receiveDir, { recursive: true })
@@ -334,10 +344,7 @@ export class TransferService {
       return
     }
     // the checks above awaited: the same id may have come in on another stream meanwhile
-    if (this.c.store.summary(id) != null) {
-      await answer({ status: 'refused', haveBytes: 0, error: new FerryError('E_PROTOCOL', 'transfer id already used') })
-      return
-    }
+    if (await this.answerKnownOffer(id, peerId, offer, answer)) return
     this.c.store.insert({ id, direction: 'receive', peerId, peerName: this.c.peerName(peerId), state: 'offered', root: offer.root, offer: encodeOffer(offer), totalBytes: offer.totalBytes, fileCount: offer.files.length, doneBytes: 0, wireBytes: 0, receiveDir: this.c.receiveDir, receiptVerified: false, resumed: false, createdAt: Date.now() })
     const r = this.newReceiver(id, peerId, offer, 'offered')
     if (!auto) {
@@ -348,6 +355,32 @@ export class TransferService {
     await answer({ status: 'accepted', haveBytes: 0 })
     r.state = 'accepted'
     void this.runReceiver(r)
+  }
+
+  /**
+   * An offer this daemon already has: the sender offers again after a
+   * restart that may have cut its first delivery short (offerAgain). The same
+   * peer and root get the answer as the transfer stands here; anything else
+   * under a known id is refused. Returns false for an id not seen before.
+   */
+  private async answerKnownOffer (id: string, peerId: string, offer: OfferMsg, answer: (a: AnswerMsg) => Promise<void>): Promise<boolean> {
+    const row = this.c.store.summary(id)
+    if (row == null) return false
+    const r = this.receivers.get(id)
+    if (row.direction !== 'receive' || row.peerId !== peerId || Buffer.compare(row.root, offer.root) !== 0) {
+      this.c.log.warn('offer refused', { peerId, code: 'E_PROTOCOL', err: 'transfer id already used' })
+      await answer({ status: 'refused', haveBytes: 0, error: new FerryError('E_PROTOCOL', 'transfer id already used') })
+      return true
+    } else if (row.state === 'offered') {
+      await answer({ status: 'pending', haveBytes: 0 })
+    } else if (row.state === 'done' || !isFinalState(row.state)) {
+      await answer({ status: 'accepted', haveBytes: row.state === 'done' ? row.totalBytes : (r?.progress.done ?? row.doneBytes) })
+    } else {
+      const code = row.state === 'declined' ? 'E_DECLINED' : isErrorCode(row.errorCode) ? row.errorCode : 'E_CANCELLED'
+      await answer({ status: 'refused', haveBytes: 0, error: new FerryError(code, row.errorMessage ?? `this transfer was ${row.state} here`) })
+    }
+    this.c.log.info('an offer known already, answered as it stands', { id, state: row.state })
+    return true
   }
 
   /**
@@ -455,7 +488,9 @@ export class TransferService {
 
   async cancel (id: string): Promise<TransferInfo> {
     const r = this.receivers.get(id)
-    const s = this.senders.get(id)
+    const row = this.c.store.get(id)
+    // a send of an earlier run waits in the store until its receiver asks for a chunk
+    const s = this.senders.get(id) ?? (row != null ? this.reloadSender(row) : undefined)
     if (r != null && !r.finished) {
       if (r.state === 'offered') this.c.emitOfferRemoved(id)
       await r.cancel('cancelled', true)
@@ -519,6 +554,8 @@ export class TransferService {
         const state = row.state === 'offered' ? 'offered' : 'waiting'
         // a clean stop records `waiting` (Receiver.pause); anything else was cut short
         this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes })
+      } else if (row.state === 'offered') {
+        this.offerAgain(row)
       } else if (row.state === 'hashing') {
         if (row.sources != null && row.sources.length > 0) this.resumeHashing(row.id, row.peerId, row.sources, row.totalBytes)
         // a row from before the paths were kept: nothing to hash again
@@ -576,6 +613,30 @@ export class TransferService {
       if (entries.length === 0) throw new FerryError('E_PATH_NOT_FOUND', `nothing left to send in ${paths.join(', ')}`)
       sender.totalFiles = entries.length
       await this.hashAndOffer(sender, entries, true)
+    })().catch((err) => { this.failSend(sender, err) })
+  }
+
+  /**
+   * A send whose offer was going out, or waiting for the person on the
+   * other side to accept it, when the daemon stopped: the receiver may never
+   * have got it, and then nothing would ever ask for its chunks. Offer it
+   * again, same id, once the peer is online; a receiver that has it answers
+   * as it stands there (takeOffer).
+   */
+  private offerAgain (row: TransferRow): void {
+    let sender: Sender | undefined
+    try { sender = this.reloadSender(row) } catch (err) {
+      this.c.store.update(row.id, { state: 'failed', errorCode: 'E_INTERNAL', errorMessage: `its recorded offer cannot be read: ${(err as Error).message}`, finishedAt: Date.now() })
+      return
+    }
+    if (sender == null) return
+    this.c.log.info('offering again a send the daemon stopped in', { id: row.id })
+    void (async () => {
+      await this.peerOnline(sender)
+      // its receiver may have asked for chunks meanwhile (it had the offer)
+      if (sender.state !== 'waiting' && sender.state !== 'offered') return
+      this.setSendState(sender, 'offered')
+      await this.deliverOffer(sender)
     })().catch((err) => { this.failSend(sender, err) })
   }
 

@@ -254,6 +254,71 @@ describe('resume after kill -9', () => {
     await rm(join(b.receiveDir, 'many'), { recursive: true })
   }, TEST_TIMEOUT)
 
+  it('sender killed while its offer goes out, never read: restarted, it offers again by itself; the receive completes, identical file', async () => {
+    await forgetReceived(mid)
+    const before = new Set((await transfersOf(a)).map((t) => t.id))
+    // frozen, the receiver cannot read the offer; killed frozen, it never will
+    process.kill(b.proc.pid!, 'SIGSTOP')
+    let offered: TransferInfo
+    try {
+      const sending = spawnCli(['send', 'beta', mid.path, '--json', '--home', a.home], { timeoutMs: 60_000 })
+      offered = await watch(a, 'alpha to be offering', (t) => !before.has(t.id) && t.direction === 'send' && t.state === 'offered', 30_000)
+      await a.kill9()
+      expectError(await sending.done, 'E_DAEMON_NOT_RUNNING')
+    } finally {
+      await b.kill9()
+    }
+    b = await b.restart()
+    expect((await transfersOf(b)).find((t) => t.id === offered.id), 'the receiver never had it').toBeUndefined()
+    a = await a.restart()
+    const onB = await watch(b, 'beta to receive it', (t) => t.id === offered.id && ['done', 'failed', 'cancelled'].includes(t.state), 120_000)
+    expect(onB.state).toBe('done')
+    await expectReceivedIdentical(mid)
+    const onA = await waitFor(async () => (await transfersOf(a)).find((t) => t.id === offered.id && t.state === 'done'), 'alpha to show it done', 10_000)
+    expect(onA).toMatchObject({ resumed: true, receipt: { verified: true, signature: onB.receipt?.signature } })
+  }, TEST_TIMEOUT)
+
+  it('sender restarted while its offer waits for a decision: the receiver answers the repeated offer as pending; accepted, it completes', async () => {
+    await forgetReceived(mid)
+    expect((await b.cli(['auto-accept', 'alpha', 'off'])).code).toBe(0)
+    try {
+      const sending = spawnCli(['send', 'beta', mid.path, '--json', '--home', a.home], { timeoutMs: 60_000 })
+      const pending = await waitFor(async () => {
+        const r = await b.cli(['offers', '--json'])
+        return (JSON.parse(r.stdout) as Array<{ id: string, totalBytes: number }>).find((o) => o.totalBytes === MID_SIZE)
+      }, 'the offer to wait on beta', 30_000, 100)
+      await a.kill9()
+      expectError(await sending.done, 'E_DAEMON_NOT_RUNNING')
+      a = await a.restart()
+      await waitFor(async () => b.output().includes('"msg":"an offer known already, answered as it stands"'), 'alpha to offer again', 30_000, 100)
+      expect((await transfersOf(a)).find((t) => t.id === pending.id)?.state, 'the sender keeps waiting for the decision').toBe('offered')
+      const accepted = await b.cli(['accept', pending.id])
+      expect(accepted.code, accepted.stderr).toBe(0)
+      const onB = await watch(b, 'beta to receive it', (t) => t.id === pending.id && ['done', 'failed', 'cancelled'].includes(t.state), 120_000)
+      expect(onB.state).toBe('done')
+      await expectReceivedIdentical(mid)
+      const onA = await waitFor(async () => (await transfersOf(a)).find((t) => t.id === pending.id && t.state === 'done'), 'alpha to show it done', 10_000)
+      expect(onA.receipt?.verified).toBe(true)
+    } finally {
+      await b.cli(['auto-accept', 'alpha', 'on'])
+    }
+  }, TEST_TIMEOUT)
+
+  it('a send of an earlier run can be cancelled: the sender restarted while its receiver is down; the receiver, back, ends cancelled', async () => {
+    await forgetReceived(mid)
+    const { sending, half } = await sendUntilHalf(mid)
+    await b.kill9()
+    a = await a.restart()
+    await sending.done
+    const cancelled = await a.cli(['cancel', half.id, '--json'])
+    expect(cancelled.code, cancelled.stderr).toBe(0)
+    expect((await transfersOf(a)).find((t) => t.id === half.id)).toMatchObject({ state: 'cancelled', error: { code: 'E_CANCELLED' } })
+    b = await b.restart()
+    const onB = await watch(b, 'beta to end it', (t) => t.id === half.id && ['done', 'failed', 'cancelled'].includes(t.state), 60_000)
+    expect(onB.state).toBe('cancelled')
+    expect(await readdir(b.receiveDir), 'no file under its final name').not.toContain(mid.name)
+  }, TEST_TIMEOUT)
+
   it('both killed at ~50 %: after the receiver restarts, `ferry transfers` shows it waiting and resumed; it completes when the sender is back', async () => {
     await forgetReceived(mid)
     const { sending, half } = await sendUntilHalf(mid)
