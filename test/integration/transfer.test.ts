@@ -353,6 +353,9 @@ describe('transfer', () => {
       expect(waiting?.state).toBe('offered')
       expect(sending.proc.exitCode).toBe(null)
       await expect(stat(join(b.receiveDir, 'wanted.bin'))).rejects.toMatchObject({ code: 'ENOENT' })
+      // not a transfer yet on beta, but `ferry transfers` points to it
+      const listed = await b.cli(['transfers'])
+      expect(listed.stdout).toContain('1 offer waits for your decision: `ferry offers`')
 
       const acc = await b.cli(['accept', offer.id.slice(0, 8)])
       expect(acc.code, acc.stderr).toBe(0)

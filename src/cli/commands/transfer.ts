@@ -98,14 +98,17 @@ export async function transfers (argv: string[]): Promise<number> {
   try {
     const list = await client.call('transfers')
     if (values.json === true) { printJson(list); return 0 }
-    if (list.length === 0) { process.stdout.write('no transfers\n'); return 0 }
+    // incoming offers are not transfers until accepted, but the person looking here should hear of them
+    const waiting = (await client.call('offers')).length
+    const hint = waiting === 0 ? '' : `${waiting === 1 ? '1 offer waits' : `${waiting} offers wait`} for your decision: \`ferry offers\`\n`
+    if (list.length === 0) { process.stdout.write(`no transfers\n${hint}`); return 0 }
     const rows = [['ID', 'DIR', 'PEER', 'STATE', 'PROGRESS', 'RATE', 'RECEIPT', 'WHEN']]
     for (const t of list) {
       rows.push([t.id.slice(0, 8), t.direction === 'send' ? 'out' : 'in', sanitizeForDisplay(t.peerName).slice(0, 20) || t.peerId.slice(-8),
         t.state + (t.error != null ? ` ${t.error.code}` : ''), `${formatBytes(t.doneBytes)}/${formatBytes(t.totalBytes)}`,
         isFinalState(t.state) ? '' : formatRate(t.rate), t.receipt != null ? (t.receipt.verified ? 'verified' : 'signed') : '', formatAgo(t.createdAt, Date.now())])
     }
-    process.stdout.write(table(rows))
+    process.stdout.write(table(rows) + hint)
     return 0
   } finally { client.close() }
 }
