@@ -82,7 +82,9 @@ const MIGRATIONS: string[] = [
   // what a receive's first plan found without the wire (dedup, files already
   // in place); NULL until it has planned. Lets a restart after a crash tell
   // how much of what it holds came over the wire (receiver.ts)
-  'ALTER TABLE transfers ADD COLUMN local_bytes INTEGER'
+  'ALTER TABLE transfers ADD COLUMN local_bytes INTEGER',
+  // a file may sit under "name (1).ext" (its name was taken): found by its content (receive-plan.ts alreadyInPlace)
+  'CREATE INDEX file_index_root ON file_index(file_root)'
 ]
 
 export type Db = DatabaseSync

@@ -56,8 +56,8 @@ export class TransferStore {
   }
 
   /** The sender's manifest, once hashing is done. */
-  setOffer (id: string, root: Uint8Array, offer: Uint8Array, sources: string[], totalBytes: number): void {
-    this.stmt('UPDATE transfers SET root = ?, offer = ?, sources = ?, total_bytes = ?, file_count = ? WHERE id = ?').run(root, offer, JSON.stringify(sources), totalBytes, sources.length, id)
+  setOffer (id: string, root: Uint8Array, offer: Uint8Array, sources: string[], totalBytes: number, fileCount: number): void {
+    this.stmt('UPDATE transfers SET root = ?, offer = ?, sources = ?, total_bytes = ?, file_count = ? WHERE id = ?').run(root, offer, JSON.stringify(sources), totalBytes, fileCount, id)
   }
 
   get (id: string): TransferRow | undefined {
@@ -123,9 +123,9 @@ export class TransferStore {
     return r == null ? undefined : { fileRoot: r.file_root, size: r.size, mtimeMs: r.mtime_ms }
   }
 
-  /** Files already in the receive folder with this exact content. */
+  /** Files already in the receive folder with this exact content (indexed by file_root). */
   filesWithRoot (fileRoot: Uint8Array): Array<{ path: string, size: number, mtimeMs: number }> {
-    return (this.stmt('SELECT path, size, mtime_ms FROM file_index WHERE file_root = ? LIMIT 8').all(fileRoot) as any[])
+    return (this.stmt('SELECT path, size, mtime_ms FROM file_index WHERE file_root = ? LIMIT 32').all(fileRoot) as any[])
       .map((r) => ({ path: r.path, size: r.size, mtimeMs: r.mtime_ms }))
   }
 

@@ -1,7 +1,10 @@
 // Placing a fully verified part file under its final name inside the receive
 // folder: parent folders created without following symlinks, never
-// overwriting (link + unlink; a taken name becomes "name (1).ext"), then the
-// sender's modification time and executable bit restored.
+// overwriting (link + unlink; a taken name becomes "name (1).ext"), with the
+// sender's modification time and permission bits: a private file (0600) or
+// folder (0700) stays private. The receiving user always keeps read and
+// write (folders: rwx) on what it received, and its umask still applies,
+// so nothing arrives more open than a file of its own would be.
 // Must never: write outside the receive folder, or leave a half-written file
 // under a final name (only complete, verified part files get here).
 
@@ -9,18 +12,24 @@ import { chmodSync, closeSync, constants, linkSync, openSync, renameSync, unlink
 import { lstat, mkdir, open, unlink, utimes } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
-import { MODE_EXECUTABLE } from './manifest-root.ts'
+import { MODE_PERMISSIONS } from './manifest-root.ts'
 import { resolveInside, uniqueDestination, validateRelativePath } from './safe-path.ts'
+
+/** Permission bits of a folder the sender sent, by its relative path (POSIX separators). */
+export type DirModes = ReadonlyMap<string, number>
 
 /**
  * Create the folders leading to `components` (all but the last), refusing
  * symlinks on the way. `known` remembers folders already checked during this
  * transfer, so a thousand photos in one folder cost one lstat, not a thousand.
+ * A folder it creates gets the sender's permission bits (`modes`), with rwx
+ * for the owner so the rest can be written into it; the umask applies.
+ * Folders that exist already are left as they are.
  */
-export async function ensureParents (root: string, components: string[], known?: Set<string>): Promise<void> {
+export async function ensureParents (root: string, components: string[], known?: Set<string>, modes?: DirModes): Promise<void> {
   let current = root
-  for (const c of components.slice(0, -1)) {
-    current = join(current, c)
+  for (let i = 0; i < components.length - 1; i++) {
+    current = join(current, components[i])
     if (known?.has(current) === true) continue
     try {
       const st = await lstat(current)
@@ -28,18 +37,19 @@ export async function ensureParents (root: string, components: string[], known?:
       if (!st.isDirectory()) throw new FerryError('E_PATH_UNSAFE', `${relative(root, current)} exists and is not a folder`)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw toFerryError(err)
-      await mkdir(current).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e })
+      const mode = (modes?.get(components.slice(0, i + 1).join('/')) ?? 0o777) | 0o700
+      await mkdir(current, { mode }).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e })
     }
     known?.add(current)
   }
 }
 
-export interface PlaceOptions { root: string, relPath: string, partPath: string, mtimeMs: number, mode: number, knownDirs?: Set<string> }
+export interface PlaceOptions { root: string, relPath: string, partPath: string, mtimeMs: number, mode: number, knownDirs?: Set<string>, dirModes?: DirModes }
 
 /** Move the part file to its final name; returns the path actually used. */
 export async function placeFile (o: PlaceOptions): Promise<string> {
   const components = validateRelativePath(o.relPath)
-  await ensureParents(o.root, components, o.knownDirs)
+  await ensureParents(o.root, components, o.knownDirs, o.dirModes)
   // every parent is now a real folder inside root (checked, or created by us),
   // and the components are validated, so the full symlink walk is needed only
   // when nothing was cached; the final name is never followed (link fails on EEXIST)
@@ -94,16 +104,49 @@ export async function placeByRename (partPath: string, wanted: string): Promise<
 }
 
 async function setMetadata (path: string, mtimeMs: number, mode: number): Promise<void> {
-  chmodSync(path, mode === MODE_EXECUTABLE ? 0o755 : 0o644)
-  const t = new Date(mtimeMs)
+  chmodSync(path, fileMode(mode))
+  const t = utimesSeconds(mtimeMs)
   utimesSync(path, t, t)
 }
 
-export async function placeDir (root: string, relPath: string, mtimeMs: number): Promise<string> {
+let umask: number | undefined
+
+/** The sender's permission bits, read and write kept for the owner, less this process's umask. */
+export function fileMode (mode: number): number {
+  // read once: process.umask() reads it by setting it, twice; nothing here changes it
+  umask ??= process.umask()
+  return ((mode & MODE_PERMISSIONS) | 0o600) & ~umask
+}
+
+/**
+ * Seconds to give utimes so that the file's time reads back as `ms` whole
+ * milliseconds (and less than a microsecond more). Node passes a double of
+ * seconds, and 1700000468.609 is 1700000468.608999967 as a double, so
+ * `new Date(ms)` set half of all files 1 ms early. The first value from
+ * `ms` upwards (in steps from 0.2 µs) that reads back right is used.
+ */
+export function utimesSeconds (ms: number): string {
+  // a string: Node takes a negative number of seconds (before 1970) as "now", a numeric string as it is
+  for (const nudgeMs of [0, 0.0002, 0.0004, 0.0008, 0.001, 0.002, 0.004, 0.01, 0.1, 0.5]) {
+    const s = (ms + nudgeMs) / 1000
+    if (readBackMs(s) === ms) return String(s)
+  }
+  return String(ms / 1000)
+}
+
+/** What a file's time in whole ms will be after utimes(s): libuv's double → timespec (truncated, borrowed from the seconds before 1970). */
+function readBackMs (s: number): number {
+  let sec = Math.trunc(s)
+  let nsec = Math.trunc((s - sec) * 1e9)
+  if (nsec < 0) { nsec += 1e9; sec -= 1 }
+  return sec * 1000 + Math.floor(nsec / 1e6)
+}
+
+export async function placeDir (root: string, relPath: string, mtimeMs: number, dirModes?: DirModes): Promise<string> {
   const components = validateRelativePath(relPath)
-  await ensureParents(root, [...components, ''])
+  await ensureParents(root, [...components, ''], undefined, dirModes)
   const dest = await resolveInside(root, components)
-  const t = new Date(mtimeMs)
+  const t = utimesSeconds(mtimeMs)
   await utimes(dest, t, t).catch(() => {})
   return dest
 }

@@ -16,7 +16,7 @@
 //              || u8(kind: 0 = file, 1 = dir)
 //              || u64(size)
 //              || i64(mtimeMs, two's complement; whole milliseconds since 1970)
-//              || u32(mode: 0o644 = 420 or 0o755 = 493)
+//              || u32(mode: the permission bits, 0 to 0o777)
 //              || fileRoot(e)                                   32 bytes
 //   transferRoot = BLAKE3( tag("ferry/transfer-root/v1") || u32(m)
 //                          || for each of the m entries, in manifest order:
@@ -35,6 +35,8 @@ export const FILE_ROOT_TAG = 'ferry/file-root/v1'
 export const TRANSFER_ROOT_TAG = 'ferry/transfer-root/v1'
 export const MODE_EXECUTABLE = 0o755
 export const MODE_REGULAR = 0o644
+/** The permission bits an entry's mode may carry: no setuid, setgid or sticky bit crosses. */
+export const MODE_PERMISSIONS = 0o777
 
 const encoder = new TextEncoder()
 
@@ -121,7 +123,7 @@ function equal (a: Uint8Array, b: Uint8Array): boolean {
 /**
  * The receiver's check of a decoded manifest: safe, unique, non-conflicting
  * paths (no entry below a file entry); well-formed entries (file chunk size a
- * power of two in 256 KiB–16 MiB, modes 0o644/0o755, directories empty);
+ * power of two in 256 KiB–16 MiB, modes within 0o777, directories empty);
  * every fileRoot and the root recomputed; totalBytes the sum of file sizes.
  * Throws E_PATH_UNSAFE, E_PROTOCOL, or E_HASH_MISMATCH.
  */
@@ -132,7 +134,7 @@ export function verifyManifest (m: Manifest): void {
     validateRelativePath(f.path)
     if (kinds.has(f.path)) throw malformed(`${JSON.stringify(f.path)} appears twice`)
     kinds.set(f.path, f.kind)
-    if (f.mode !== MODE_REGULAR && f.mode !== MODE_EXECUTABLE) throw malformed(`mode ${f.mode.toString(8)} of ${JSON.stringify(f.path)}`)
+    if ((f.mode & ~MODE_PERMISSIONS) !== 0) throw malformed(`mode ${f.mode.toString(8)} of ${JSON.stringify(f.path)}`)
     if (f.kind === 'dir' && (f.size !== 0 || f.chunkSize !== 0)) throw malformed(`directory ${JSON.stringify(f.path)} has a size`)
     if (f.kind === 'file' && !isValidChunkSize(f.chunkSize)) throw malformed(`chunk size ${f.chunkSize} of ${JSON.stringify(f.path)}`)
     if (!equal(computeFileRoot(f.size, f.chunkSize, f.chunks), f.fileRoot)) {

@@ -17,8 +17,9 @@
 // (empty ones too: nothing else would make them). Symlinks,
 // sockets, FIFOs, devices, unreadable subdirectories and names that are not
 // valid UTF-8 or fail validateRelativePath are skipped via onWarning.
-// mtimeMs is whole milliseconds (floor); mode is 0o755 if any execute bit
-// is set, else 0o644 (directories 0o755).
+// mtimeMs is whole milliseconds (floor of the exact nanoseconds); mode is
+// the permission bits (0o777 at most): the receiver keeps a private file
+// private (finalize.ts).
 
 import { lstat, readdir } from 'node:fs/promises'
 import type { BigIntStats } from 'node:fs'
@@ -26,7 +27,7 @@ import { basename, join, resolve } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { chunkCount, chunkSizeFor } from './chunking.ts'
 import type { HashPool } from './hash-pool.ts'
-import { MODE_EXECUTABLE, MODE_REGULAR, computeFileRoot, computeTransferRoot } from './manifest-root.ts'
+import { MODE_PERMISSIONS, computeFileRoot, computeTransferRoot } from './manifest-root.ts'
 import { validateRelativePath } from './safe-path.ts'
 import type { OfferFile } from '../protocol/transfer.ts'
 import { sameIdentity, type CachedFile, type FileIdentity } from '../store/hash-cache.ts'
@@ -106,9 +107,14 @@ const MAX_ATTEMPTS = 3
  */
 export const CACHE_MIN_AGE_MS = 2000
 
-/** A time in ms computed as Node computes Stats.mtimeMs from seconds and nanoseconds, so it rounds the same way. */
-export function msOf (ns: bigint): number {
-  return Number(ns / 1_000_000_000n) * 1e3 + Number(ns % 1_000_000_000n) / 1e6
+/**
+ * Whole milliseconds of a time in nanoseconds, rounded down exactly. (Going
+ * through a double, as Stats.mtimeMs does, rounds .999999999 s up into the
+ * next second: the file would arrive newer than it is.)
+ */
+export function floorMs (ns: bigint): number {
+  const ms = ns / 1_000_000n
+  return Number(ns < 0n && ms * 1_000_000n !== ns ? ms - 1n : ms)
 }
 
 /** An entry without its identity (bigints stay out of manifests, offers and JSON). */
@@ -122,14 +128,14 @@ function checkSignal (signal?: AbortSignal): void {
 }
 
 function modeOf (st: BigIntStats): number {
-  return st.isDirectory() || (Number(st.mode) & 0o111) !== 0 ? MODE_EXECUTABLE : MODE_REGULAR
+  return Number(st.mode) & MODE_PERMISSIONS
 }
 
 /** Stats are read with bigint times, once: the ms fields below, and the exact identity for the hash cache. */
 function scanned (path: string, sourcePath: string, st: BigIntStats): ScannedEntry {
-  if (st.isDirectory()) return { path, kind: 'dir', size: 0, mtimeMs: Math.floor(msOf(st.mtimeNs)), mode: modeOf(st), sourcePath }
+  if (st.isDirectory()) return { path, kind: 'dir', size: 0, mtimeMs: floorMs(st.mtimeNs), mode: modeOf(st), sourcePath }
   const identity = { dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs }
-  return { path, kind: 'file', size: Number(st.size), mtimeMs: Math.floor(msOf(st.mtimeNs)), mode: modeOf(st), sourcePath, identity }
+  return { path, kind: 'file', size: Number(st.size), mtimeMs: floorMs(st.mtimeNs), mode: modeOf(st), sourcePath, identity }
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })

@@ -8,11 +8,12 @@
 
 import { readdir, rm, stat } from 'node:fs/promises'
 import { closeSync, constants, openSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import type { OfferFile } from '../protocol/transfer.ts'
 import type { TransferStore } from '../store/index.ts'
 import { Bitmap } from './bitmap.ts'
 import { chunkRange } from './chunking.ts'
+import { isCollisionName } from './safe-path.ts'
 import type { ChunkSink } from './sink.ts'
 import { readSpool, type Spooled } from './spool.ts'
 
@@ -70,9 +71,10 @@ export async function planReceive (o: {
     files.push(fs)
     if (entry.kind === 'dir') continue
     if (fs.done) { haveBytes += entry.size; continue }
-    if (await alreadyInPlace(o.receiveDir, entry, o.store)) {
+    const inPlace = await alreadyInPlace(o.receiveDir, entry, o.store)
+    if (inPlace != null) {
       fs.done = true
-      fs.dest = join(o.receiveDir, entry.path)
+      fs.dest = inPlace
       haveBytes += entry.size
       continue
     }
@@ -140,9 +142,22 @@ async function fromSpool (sink: ChunkSink, fs: FileState, chunk: number, offset:
   }
 }
 
-/** The same content already sits at the destination (indexed, and unchanged on disk since). */
-export async function alreadyInPlace (receiveDir: string, entry: OfferFile, store: TransferStore): Promise<boolean> {
-  const path = join(receiveDir, entry.path)
+/**
+ * Where the same content already sits at the destination (indexed, and
+ * unchanged on disk since), if it does: under the name offered, or under a
+ * name it got there because that one was taken ("IMG (1).jpg"), so that a
+ * send repeated into a folder with name clashes adds no copy each time.
+ */
+export async function alreadyInPlace (receiveDir: string, entry: OfferFile, store: TransferStore): Promise<string | undefined> {
+  const wanted = join(receiveDir, entry.path)
+  if (await holds(wanted, entry, store)) return wanted
+  for (const f of store.filesWithRoot(entry.fileRoot)) {
+    if (dirname(f.path) === dirname(wanted) && isCollisionName(basename(f.path), basename(wanted)) && await holds(f.path, entry, store)) return f.path
+  }
+  return undefined
+}
+
+async function holds (path: string, entry: OfferFile, store: TransferStore): Promise<boolean> {
   const known = store.indexedFile(path)
   if (known == null || known.size !== entry.size || Buffer.compare(known.fileRoot, entry.fileRoot) !== 0) return false
   const st = await stat(path).catch(() => undefined)

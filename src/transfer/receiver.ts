@@ -19,7 +19,7 @@ import { computeFileRoot } from './manifest-root.ts'
 import { BitmapRecorder } from './bitmap-recorder.ts'
 import { fetchAll } from './fetch.ts'
 import type { KeyedLock } from './keyed-lock.ts'
-import { partDirFor, placeDir, placeFile, syncPlacedFolders } from './finalize.ts'
+import { partDirFor, placeDir, placeFile, syncPlacedFolders, type DirModes } from './finalize.ts'
 import { planReceive, type FileState } from './receive-plan.ts'
 import type { ChunkSink } from './sink.ts'
 import { Spool } from './spool.ts'
@@ -73,6 +73,8 @@ export class Receiver {
   private readonly bitmaps: BitmapRecorder
   /** folders of the receive folder checked during this run (see finalize.ts) */
   private knownDirs = new Set<string>()
+  /** the permission bits of each folder of the offer, for the folders the receive creates */
+  private readonly dirModes: DirModes
   private readonly deps: ReceiverDeps
 
   constructor (deps: ReceiverDeps, o: { id: string, peerId: string, offer: OfferMsg, receiveDir: string, state: string, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number }) {
@@ -83,6 +85,7 @@ export class Receiver {
     this.receiveDir = o.receiveDir
     this.state = o.state
     this.rootHex = Buffer.from(o.offer.root).toString('hex')
+    this.dirModes = new Map(o.offer.files.filter((f) => f.kind === 'dir').map((f) => [f.path, f.mode]))
     this.progress = new Progress(o.offer.totalBytes, o.doneBytes ?? 0, o.wireBytes ?? 0)
     this.resumed = o.resumed === true
     this.crashed = o.crashed === true
@@ -168,7 +171,7 @@ export class Receiver {
       signal.throwIfAborted() // cancelled while the last file was placed: no `verifying` over `cancelled`
       this.setState('verifying')
       for (const f of this.files) {
-        if (f.entry.kind === 'dir') { if (!f.done) { f.dest = await placeDir(this.receiveDir, f.entry.path, f.entry.mtimeMs); f.done = true } continue }
+        if (f.entry.kind === 'dir') { if (!f.done) { f.dest = await placeDir(this.receiveDir, f.entry.path, f.entry.mtimeMs, this.dirModes); f.done = true } continue }
         if (!f.done) throw new FerryError('E_INTERNAL', `${f.entry.path} is incomplete after fetching`)
       }
       await rm(partDirFor(this.receiveDir, this.rootHex), { recursive: true, force: true })
@@ -213,7 +216,7 @@ export class Receiver {
     // the one in the (verified) manifest; this avoids hashing the bytes twice
     const root = computeFileRoot(f.entry.size, f.entry.chunkSize, f.entry.chunks)
     if (Buffer.compare(root, f.entry.fileRoot) !== 0) throw new FerryError('E_HASH_MISMATCH', `${f.entry.path}: file root does not match`)
-    f.dest = await placeFile({ root: this.receiveDir, relPath: f.entry.path, partPath: f.partPath, mtimeMs: f.entry.mtimeMs, mode: f.entry.mode, knownDirs: this.knownDirs })
+    f.dest = await placeFile({ root: this.receiveDir, relPath: f.entry.path, partPath: f.partPath, mtimeMs: f.entry.mtimeMs, mode: f.entry.mode, knownDirs: this.knownDirs, dirModes: this.dirModes })
     f.done = true
     this.deps.store.setFile(this.id, f.index, { done: true, dest: f.dest })
     this.deps.store.indexFile(f.dest, f.entry.fileRoot, f.entry.size, Math.floor(f.entry.mtimeMs), f.entry.chunks, f.entry.chunkSize)

@@ -174,6 +174,14 @@ function fit (stem: string, suffix: string): string {
   return s + suffix
 }
 
+/** Whether `name` is one uniqueDestination can give for `wanted`: "IMG (3).jpg" for "IMG.jpg". */
+export function isCollisionName (name: string, wanted: string): boolean {
+  const [stem, ext] = splitName(wanted)
+  if (!name.endsWith(`)${ext}`)) return false
+  const m = / \((\d{1,5})\)$/.exec(name.slice(0, name.length - ext.length))
+  return m != null && Number(m[1]) >= 1 && fit(stem, ` (${Number(m[1])})${ext}`) === name
+}
+
 /**
  * `path` itself when nothing exists there (not even a dangling symlink),
  * else the first free `stem (n)ext` next to it: `IMG.jpg` → `IMG (1).jpg`,

@@ -9,8 +9,9 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { FerryError } from '../errors.ts'
 import { FrameReader, askedRange, encodeChunkHeader, readChunkRequest, sendAll, type OfferMsg } from '../protocol/transfer.ts'
 import { chunkRange } from './chunking.ts'
-import { msOf } from './manifest.ts'
+import { floorMs } from './manifest.ts'
 import { Progress } from './progress.ts'
+import { fileCount } from './snapshot.ts'
 import { isFinalState } from '../daemon/control/types.ts'
 
 /**
@@ -51,7 +52,7 @@ export class Sender {
     this.state = o.state
     this.offer = o.offer
     this.sources = o.sources ?? []
-    this.totalFiles = o.offer?.files.length ?? 0
+    this.totalFiles = o.offer != null ? fileCount(o.offer.files) : 0
     this.progress = new Progress(o.totalBytes ?? o.offer?.totalBytes ?? 0, o.doneBytes ?? 0, o.wireBytes ?? 0)
   }
 
@@ -82,7 +83,7 @@ class SourceReader {
       this.close()
       const fd = openSync(path, 'r')
       const st = fstatSync(fd, { bigint: true })
-      if (Number(st.size) !== offered.size || Math.floor(msOf(st.mtimeNs)) !== offered.mtimeMs) {
+      if (Number(st.size) !== offered.size || floorMs(st.mtimeNs) !== offered.mtimeMs) {
         closeSync(fd)
         throw new FerryError('E_HASH_MISMATCH', `${path} changed since it was offered (its size or modification time differs); send it again`)
       }

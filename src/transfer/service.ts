@@ -21,7 +21,7 @@ import { Sender, serveChunks } from './sender.ts'
 import { createChunkSink, type ChunkSink } from './sink.ts'
 import { Progress } from './progress.ts'
 import { checkReceivePaths } from './safe-path.ts'
-import { toOfferInfo, toTransferInfo } from './snapshot.ts'
+import { fileCount, toOfferInfo, toTransferInfo } from './snapshot.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { EmitThrottle } from './throttle.ts'
 import { checkSpace, type SpaceNeed } from './space.ts'
@@ -157,7 +157,7 @@ export class TransferService {
     const id = randomBytes(16).toString('hex')
     const totalBytes = entries.reduce((n, e) => n + (e.kind === 'file' ? e.size : 0), 0)
     const sender = new Sender({ id, peerId, state: 'hashing', totalBytes })
-    sender.totalFiles = entries.length
+    sender.totalFiles = fileCount(entries)
     sender.skipped = skipped
     this.senders.set(id, sender)
     // while hashing, `sources` holds the paths asked for: a daemon that stops meanwhile hashes them again when it is back
@@ -227,7 +227,7 @@ export class TransferService {
   }
 
   private persistOffer (sender: Sender, offer: OfferMsg): void {
-    this.c.store.setOffer(sender.id, offer.root, encodeOffer(offer), sender.sources, offer.totalBytes)
+    this.c.store.setOffer(sender.id, offer.root, encodeOffer(offer), sender.sources, offer.totalBytes, fileCount(offer.files))
   }
 
   private async deliverOffer (sender: Sender): Promise<void> {
@@ -345,7 +345,7 @@ export class TransferService {
     }
     // the checks above awaited: the same id may have come in on another stream meanwhile
     if (await this.answerKnownOffer(id, peerId, offer, answer)) return
-    this.c.store.insert({ id, direction: 'receive', peerId, peerName: this.c.peerName(peerId), state: 'offered', root: offer.root, offer: encodeOffer(offer), totalBytes: offer.totalBytes, fileCount: offer.files.length, doneBytes: 0, wireBytes: 0, receiveDir: this.c.receiveDir, receiptVerified: false, resumed: false, createdAt: Date.now() })
+    this.c.store.insert({ id, direction: 'receive', peerId, peerName: this.c.peerName(peerId), state: 'offered', root: offer.root, offer: encodeOffer(offer), totalBytes: offer.totalBytes, fileCount: fileCount(offer.files), doneBytes: 0, wireBytes: 0, receiveDir: this.c.receiveDir, receiptVerified: false, resumed: false, createdAt: Date.now() })
     const r = this.newReceiver(id, peerId, offer, 'offered')
     if (!auto) {
       await answer({ status: 'pending', haveBytes: 0 })
@@ -403,7 +403,7 @@ export class TransferService {
     const dir = this.c.receiveDir
     const rootHex = Buffer.from(offer.root).toString('hex')
     let inPlace = 0
-    for (const f of offer.files) if (f.kind === 'file' && await alreadyInPlace(dir, f, this.c.store)) inPlace += f.size
+    for (const f of offer.files) if (f.kind === 'file' && await alreadyInPlace(dir, f, this.c.store) != null) inPlace += f.size
     let reserved = 0
     for (const r of this.receivers.values()) {
       // one of the same content shares the part folder, and this one will find its files in place
@@ -611,7 +611,7 @@ export class TransferService {
     void (async () => {
       const entries = await scanPaths(paths, { onWarning: (w) => { this.c.log.warn('skipped while scanning', { id, warning: `${w.path}: ${w.reason}` }) } })
       if (entries.length === 0) throw new FerryError('E_PATH_NOT_FOUND', `nothing left to send in ${paths.join(', ')}`)
-      sender.totalFiles = entries.length
+      sender.totalFiles = fileCount(entries)
       await this.hashAndOffer(sender, entries, true)
     })().catch((err) => { this.failSend(sender, err) })
   }

@@ -20,7 +20,7 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     peerId: row.peerId,
     peerName: o.peerName || row.peerName,
     state,
-    files: o.receiver?.offer.files.length ?? o.sender?.totalFiles ?? countFiles(row),
+    files: o.receiver != null ? fileCount(o.receiver.offer.files) : o.sender?.totalFiles ?? countFiles(row),
     totalBytes: progress?.total ?? row.totalBytes,
     // re-served chunks after a resume count once: never report more than the total
     doneBytes: Math.min(progress?.done ?? row.doneBytes, progress?.total ?? row.totalBytes),
@@ -43,6 +43,13 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     info.receipt = { root: info.root, signature: Buffer.from(sig).toString('base64'), verified: o.sender?.receiptVerified ?? row.receiptVerified }
   }
   return info
+}
+
+/** Files only: an offer also lists every folder (for its modification time), which is not what a person counts. */
+export function fileCount (entries: ReadonlyArray<{ kind: 'file' | 'dir' }>): number {
+  let n = 0
+  for (const e of entries) if (e.kind === 'file') n++
+  return n
 }
 
 function countFiles (row: TransferRow): number {
@@ -77,9 +84,9 @@ export function toOfferInfo (r: Receiver, peerName: string): OfferInfo {
     id: r.id,
     peerId: r.peerId,
     peerName,
-    files: r.offer.files.length,
+    files: fileCount(r.offer.files),
     totalBytes: r.offer.totalBytes,
-    names: r.offer.files.slice(0, 5).map((f) => f.path),
+    names: (r.offer.files.some((f) => f.kind === 'file') ? r.offer.files.filter((f) => f.kind === 'file') : r.offer.files).slice(0, 5).map((f) => f.path),
     receivedAt: Date.now()
   }
 }

@@ -7,6 +7,7 @@ import { createCipheriv, createHash, randomBytes } from 'node:crypto'
 import { lstat, open, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { blake3 } from '../../src/transfer/index.ts'
+import { floorMs } from '../../src/transfer/manifest.ts'
 
 const MiB = 1024 * 1024
 
@@ -67,12 +68,13 @@ export async function snapshotTree (dir: string, skip: (rel: string) => boolean 
       const childRel = rel === '' ? name : `${rel}/${name}`
       if (skip(childRel)) continue
       const childAbs = join(abs, name)
-      const st = await lstat(childAbs)
+      const st = await lstat(childAbs, { bigint: true })
       if (st.isSymbolicLink()) { out.set(childRel, { kind: 'symlink' }); continue }
       if (st.isDirectory()) { out.set(childRel, { kind: 'dir' }); await walk(childAbs, childRel); continue }
       if (!st.isFile()) { out.set(childRel, { kind: 'other' }); continue }
       const d = await digestFile(childAbs)
-      out.set(childRel, { kind: 'file', size: st.size, mtimeMs: Math.floor(st.mtimeMs), executable: (st.mode & 0o111) !== 0, sha256: d.sha256, blake3: d.blake3 })
+      // whole ms of the exact time: Math.floor(mtimeMs) rounds .999999999 s up first
+      out.set(childRel, { kind: 'file', size: Number(st.size), mtimeMs: floorMs(st.mtimeNs), executable: (Number(st.mode) & 0o111) !== 0, sha256: d.sha256, blake3: d.blake3 })
     }
   }
   await walk(dir, '')

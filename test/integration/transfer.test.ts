@@ -9,12 +9,14 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { chmod, copyFile, mkdir, open, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { createReadStream } from 'node:fs'
 import { createHash, randomBytes } from 'node:crypto'
+import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { connectControl, type ControlClient } from '../../src/daemon/control/client.ts'
 import type { OfferInfo, TransferInfo } from '../../src/daemon/control/types.ts'
 import { DatabaseSync } from 'node:sqlite'
 import { MIN_CHUNK_SIZE, chunkSizeFor } from '../../src/transfer/index.ts'
 import { CACHE_MIN_AGE_MS } from '../../src/transfer/manifest.ts'
+import { utimesSeconds } from '../../src/transfer/finalize.ts'
 import { receiptPayload } from '../../src/transfer/receiver.ts'
 import { BUILT_MAIN, cleanupAll, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, type CliResult, type TestDaemon } from '../helpers/daemon.ts'
 import { asObject, digestFile, snapshotTree, writeRandomFile, type TreeEntry } from '../helpers/files.ts'
@@ -102,7 +104,8 @@ async function sha256Of (path: string): Promise<string> {
 
 async function setMtime (path: string): Promise<number> {
   const ms = 1_600_000_000_123 + (mtimeSeq++) * 86_400_007
-  await utimes(path, new Date(ms), new Date(ms))
+  // exactly ms (new Date(ms) would be up to 1 ms early on disk: finalize.ts)
+  await utimes(path, utimesSeconds(ms), utimesSeconds(ms))
   return ms
 }
 
@@ -131,6 +134,20 @@ describe('transfer', () => {
     await writeFileAt(join(mixed, 'caf\u00e9.txt'), 'composed\n')
     await writeFileAt(join(mixed, 'run.sh'), '#!/bin/sh\necho ferry\n')
     await chmod(join(mixed, 'run.sh'), 0o755)
+    // private things stay private; the receiver's umask still applies
+    await mkdir(join(mixed, 'private'))
+    await writeFileAt(join(mixed, 'private', 'key.pem'), 'secret\n')
+    await chmod(join(mixed, 'private', 'key.pem'), 0o600)
+    await chmod(join(mixed, 'private'), 0o700)
+    await writeFileAt(join(mixed, 'read-only.txt'), 'ro\n')
+    await chmod(join(mixed, 'read-only.txt'), 0o444)
+    await writeFileAt(join(mixed, 'open.txt'), 'rw\n')
+    await chmod(join(mixed, 'open.txt'), 0o666)
+    // times finer than a millisecond arrive cut to the millisecond, exactly: never rounded up, not 1 ms early
+    await writeFileAt(join(mixed, 'late.txt'), 'a nanosecond before a second\n')
+    execFileSync('touch', ['-m', '-d', '@1700000000.999999999', join(mixed, 'late.txt')])
+    await writeFileAt(join(mixed, 'nano.txt'), 'nanoseconds\n')
+    execFileSync('touch', ['-m', '-d', '@1700000468.609912105', join(mixed, 'nano.txt')])
     await writeRandomFile(join(mixed, 'random.bin'), 5 * MiB + 123)
     await setMtime(join(mixed, 'random.bin'))
     await symlink('docs/readme.txt', join(mixed, 'link-to-readme'))
@@ -149,9 +166,8 @@ describe('transfer', () => {
     const run = await a.cli(['send', 'beta', mixed, '--json'], { timeoutMs: 60_000 })
     expect(run.code, run.stderr).toBe(0)
     const res = JSON.parse(run.stdout) as SendResult & { skipped: Array<{ path: string, reason: string }> }
-    // the items: every file, and every folder (for its modification time), 'mixed' itself too
-    const folders = [...expected.values()].filter((e) => e.kind === 'dir').length + 1
-    expect(res).toMatchObject({ state: 'done', files: files.length + folders, totalBytes, wireBytes: totalBytes })
+    // files, not the folders the offer also lists (for their modification times)
+    expect(res).toMatchObject({ state: 'done', files: files.length, totalBytes, wireBytes: totalBytes })
     expect(res.receipt.verified).toBe(true)
 
     // the tree on the receiver is the tree sent, minus the symlinks
@@ -159,6 +175,16 @@ describe('transfer', () => {
     expect(asObject(got)).toEqual(asObject(expected))
     expect((await stat(join(b.receiveDir, 'mixed', 'run.sh'))).mode & 0o777).toBe(0o755)
     expect((await stat(join(b.receiveDir, 'mixed', 'zero.bin'))).mode & 0o777).toBe(0o644)
+    const umask = process.umask()
+    const modeOf = async (rel: string): Promise<string> => ((await stat(join(b.receiveDir, 'mixed', rel))).mode & 0o777).toString(8)
+    expect(await modeOf('private/key.pem')).toBe('600')
+    expect(await modeOf('private')).toBe('700')
+    expect(await modeOf('read-only.txt'), 'the owner keeps write').toBe((0o644 & ~umask).toString(8))
+    expect(await modeOf('open.txt')).toBe((0o666 & ~umask).toString(8))
+    // to the ms, and less than a µs above it (a double of seconds cannot hold more)
+    const mtimeNs = async (rel: string): Promise<bigint> => (await stat(join(b.receiveDir, 'mixed', rel), { bigint: true })).mtimeNs
+    expect(await mtimeNs('late.txt') - 1_700_000_000_999_000_000n).toSatisfy((d: bigint) => d >= 0n && d < 1000n)
+    expect(await mtimeNs('nano.txt') - 1_700_000_468_609_000_000n).toSatisfy((d: bigint) => d >= 0n && d < 1000n)
     expect(Math.floor((await stat(join(b.receiveDir, 'mixed', 'empty-dir'))).mtimeMs)).toBe(emptyDirMtime)
     // folders with files keep theirs too, set once their files are in
     for (const rel of ['', 'docs', 'docs/nested', 'docs/nested/deeper', '日本語']) {
@@ -199,7 +225,7 @@ describe('transfer', () => {
     const res = await send([dir])
     numbers.push(`size table: ${(total / MiB).toFixed(1)} MiB in ${res.seconds.toFixed(2)} s (incl. hashing, offer, receipt)`)
     // random contents: no chunk is shared with anything the receiver holds, every byte crosses the wire
-    expect(res).toMatchObject({ state: 'done', files: sizes.length + 1 /* the folder */, totalBytes: total, wireBytes: total, receipt: { verified: true } })
+    expect(res).toMatchObject({ state: 'done', files: sizes.length, totalBytes: total, wireBytes: total, receipt: { verified: true } })
     const got = await snapshotTree(join(b.receiveDir, 'sizes'))
     expect(asObject(got)).toEqual(asObject(sent))
     for (const size of sizes) expect(got.get(`size-${size}.bin`)?.size).toBe(size)
@@ -287,6 +313,8 @@ describe('transfer', () => {
     expect(res).toMatchObject({ state: 'done', wireBytes: 25, receipt: { verified: true } })
     expect(await readFile(join(b.receiveDir, 'note.txt'), 'utf8')).toBe('the first note\n')
     expect(await readFile(join(b.receiveDir, 'note (1).txt'), 'utf8')).toBe('a second, different note\n')
+    // sent again, it is found where it went: no "note (2).txt", nothing on the wire
+    expect(await send([second])).toMatchObject({ state: 'done', wireBytes: 0, receipt: { verified: true } })
     expect(await receivedNames()).toEqual(['mixed', 'note (1).txt', 'note.txt', 'renamed-copy.bin', 'sizes'])
   })
 
@@ -329,7 +357,10 @@ describe('transfer', () => {
     rw.close()
     const healed = await send([file])
     expect(healed.root).toBe(changed.root)
-    expect(await digestFile(join(b.receiveDir, 'cache-me (2).bin'))).toEqual(await digestFile(file))
+    // the receiver has that content already, as "cache-me (1).bin": not placed a third time
+    expect(healed.wireBytes).toBe(0)
+    expect(await digestFile(join(b.receiveDir, 'cache-me (1).bin'))).toEqual(await digestFile(file))
+    await expect(stat(join(b.receiveDir, 'cache-me (2).bin'))).rejects.toMatchObject({ code: 'ENOENT' })
   })
 
   it('with auto-accept off, an offer waits in `ferry offers`; accept by id prefix completes it; decline makes `ferry send` exit 1 with E_DECLINED', async () => {

@@ -7,7 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { foldersOf, placeByRename, syncPlacedFolders } from '../../src/transfer/finalize.ts'
+import { fileMode, foldersOf, placeByRename, syncPlacedFolders, utimesSeconds } from '../../src/transfer/finalize.ts'
+import { floorMs } from '../../src/transfer/manifest.ts'
+import { statSync, utimesSync } from 'node:fs'
 
 let dir: string
 beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'ferry-place-')) })
@@ -52,5 +54,47 @@ describe('syncPlacedFolders', () => {
     await syncPlacedFolders(dir, [join(dir, 'missing', 'f')])
     // a file where a folder was: the same
     await syncPlacedFolders(dir, [join(dir, 'g', 'x')])
+  })
+})
+
+describe('file times: utimesSeconds and floorMs', () => {
+  it('a time set from whole ms reads back as those ms, within a microsecond above (new Date(ms) set half of them 1 ms early)', async () => {
+    const f = join(dir, 't')
+    await writeFile(f, 'x')
+    // within what ext4 and tmpfs hold (1901–2446)
+    const times = [0, -1, -999, -1001, 1, 999, 1_700_000_468_609, 1_700_000_000_999, 1_600_000_000_123, 4_102_444_800_001, -1_000_000_000_001]
+    for (let i = 0; i < 500; i++) times.push(1_700_000_000_000 + i * 7_919)
+    const wrong: string[] = []
+    for (const ms of times) {
+      const s = utimesSeconds(ms)
+      utimesSync(f, s, s)
+      const ns = statSync(f, { bigint: true }).mtimeNs
+      const above = ns - BigInt(ms) * 1_000_000n
+      if (floorMs(ns) !== ms || above < 0n || above >= 1000n) wrong.push(`${ms}: ${ns}`)
+    }
+    expect(wrong).toEqual([])
+    // what the old code did, for the record: the test above can fail
+    utimesSync(f, new Date(1_700_000_468_609), new Date(1_700_000_468_609))
+    expect(floorMs(statSync(f, { bigint: true }).mtimeNs)).toBe(1_700_000_468_608)
+  })
+
+  it('floorMs rounds down exactly, also before 1970 (Stats.mtimeMs rounds .999999999 s up into the next second)', () => {
+    expect(floorMs(1_700_000_000_999_999_999n)).toBe(1_700_000_000_999)
+    expect(Math.floor(Number(1_700_000_000_999_999_999n) / 1e6)).toBe(1_700_000_001_000)
+    expect(floorMs(0n)).toBe(0)
+    expect(floorMs(999_999n)).toBe(0)
+    expect(floorMs(-1n)).toBe(-1)
+    expect(floorMs(-1_000_000n)).toBe(-1)
+    expect(floorMs(-1_000_001n)).toBe(-2)
+  })
+
+  it('fileMode keeps the sender\'s permission bits, read and write for the owner, less the umask', () => {
+    const umask = process.umask()
+    expect(fileMode(0o600)).toBe(0o600 & ~umask)
+    expect(fileMode(0o755)).toBe(0o755 & ~umask)
+    expect(fileMode(0o444)).toBe(0o644 & ~umask)
+    expect(fileMode(0o000)).toBe(0o600 & ~umask)
+    expect(fileMode(0o777)).toBe(0o777 & ~umask)
+    expect(fileMode(0o4755)).toBe(0o755 & ~umask)
   })
 })

@@ -1,6 +1,7 @@
 // Scanning local paths into entries, hashing them into a manifest, the root
 // encodings (checked against an independent encoder + blake3-wasm), and the
 // receiver's verifyManifest.
+import { utimesSeconds } from '../../src/transfer/finalize.ts'
 import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -47,7 +48,8 @@ function makeTree (name: string): string {
   symlinkSync(join(root, 'a.txt'), join(root, 'link-to-a'))
   symlinkSync('/etc/passwd', join(root, 'only-link', 'passwd'))
   for (const [i, p] of ['a.txt', 'sub/big.bin', 'sub/deeper/zero', '日本語/写真.jpg', 'Ünïcödé – ü.txt', 'run.sh'].entries()) {
-    utimesSync(join(root, p), 1_700_000_000 + i, 1_700_000_000.123 + i)
+    // as the receiver sets times (a plain 1_700_000_000.123 is .122999906 s on disk)
+    utimesSync(join(root, p), 1_700_000_000 + i, utimesSeconds(1_700_000_000_123 + i * 1000))
   }
   return root
 }
@@ -78,7 +80,8 @@ describe('scanPaths', () => {
     expect(warnings.map(w => w.path).sort()).toEqual([join(root, 'link-to-a'), join(root, 'only-link', 'passwd')])
     expect(warnings.every(w => /symbolic link/.test(w.reason))).toBe(true)
     const byPath = new Map(entries.map(e => [e.path, e]))
-    expect(byPath.get('scan/run.sh')?.mode).toBe(0o755)
+    // the permission bits as they are (0o700 here), for the receiver to keep a private file private
+    expect(byPath.get('scan/run.sh')?.mode).toBe(0o700)
     expect(byPath.get('scan/a.txt')).toMatchObject({ mode: 0o644, size: 6, mtimeMs: 1_700_000_000_123, sourcePath: join(root, 'a.txt') })
     expect(byPath.get('scan/empty')).toMatchObject({ kind: 'dir', size: 0, mode: 0o755 })
   })

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkReceivePaths, resolveInside, uniqueDestination, validateRelativePath } from '../../src/transfer/index.ts'
+import { isCollisionName } from '../../src/transfer/safe-path.ts'
 
 const code = (c: string): unknown => expect.objectContaining({ code: c })
 
@@ -195,5 +196,25 @@ describe('uniqueDestination', () => {
     const name = got.slice(dir.length + 1)
     expect(Buffer.byteLength(name)).toBeLessThanOrEqual(255)
     expect(name.endsWith(' (1).txt')).toBe(true)
+    expect(isCollisionName(name, long), 'a shortened name is still known as one').toBe(true)
+  })
+})
+
+describe('isCollisionName: the names uniqueDestination gives, and no others', () => {
+  it.each([
+    ['IMG (1).jpg', 'IMG.jpg', true],
+    ['IMG (12).jpg', 'IMG.jpg', true],
+    ['notes (3)', 'notes', true],
+    ['.bashrc (1)', '.bashrc', true],
+    ['archive (2).tar.gz', 'archive.tar.gz', true],
+    ['IMG.jpg', 'IMG.jpg', false],
+    ['IMG (0).jpg', 'IMG.jpg', false],
+    ['IMG (1).png', 'IMG.jpg', false],
+    ['IMG2 (1).jpg', 'IMG.jpg', false],
+    ['IMG(1).jpg', 'IMG.jpg', false],
+    ['IMG (1) (1).jpg', 'IMG.jpg', false],
+    ['IMG (x).jpg', 'IMG.jpg', false]
+  ])('%s for %s: %s', (name, wanted, expected) => {
+    expect(isCollisionName(name, wanted)).toBe(expected)
   })
 })
