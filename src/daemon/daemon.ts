@@ -98,6 +98,7 @@ export class Daemon {
         store: new TransferStore(this.db),
         trust: this.trust,
         receiveDir: this.config.receiveDir,
+        home,
         peerName: (id) => this.peers.get(id)?.name ?? this.trust.get(id)?.name ?? '',
         isOnline: (id) => this.peers.isOnline(id),
         emitTransfer: (t) => { this.emit('transfer', t) },

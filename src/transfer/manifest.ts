@@ -21,8 +21,8 @@
 // the permission bits (0o777 at most): the receiver keeps a private file
 // private (finalize.ts).
 
-import { lstat, readdir } from 'node:fs/promises'
-import type { BigIntStats } from 'node:fs'
+import { access, lstat, readdir } from 'node:fs/promises'
+import { constants, type BigIntStats } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { chunkCount, chunkSizeFor } from './chunking.ts'
@@ -65,6 +65,8 @@ export interface ScanWarning {
 export interface ScanOptions {
   signal?: AbortSignal
   onWarning?: (warning: ScanWarning) => void
+  /** Absolute paths left out, with the reason to warn: the daemon's own state folder, its part folder. */
+  exclude?: ReadonlyMap<string, string>
 }
 
 export interface BuildProgress {
@@ -93,6 +95,12 @@ export interface BuildOptions {
   cacheMinAgeMs?: number
   /** The cache failed to read or write; the manifest is built all the same. */
   onCacheError?: (err: unknown) => void
+  /**
+   * A file that cannot be read as it is (removed, unreadable, or changing
+   * all the time, like a log being written) is left out with this warning.
+   * Without it, such a file fails the whole build.
+   */
+  onSkip?: (warning: ScanWarning) => void
 }
 
 export const PROGRESS_INTERVAL_MS = 200
@@ -149,6 +157,8 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
   /** Add `abs` (already lstat'ed) at `rel`, or warn why not. */
   async function visit (abs: string, rel: string, st: BigIntStats, top: boolean): Promise<void> {
     checkSignal(signal)
+    const excluded = options.exclude?.get(abs)
+    if (excluded !== undefined) { warn({ path: abs, reason: `${excluded}, skipped` }); return }
     if (st.isSymbolicLink()) { warn({ path: abs, reason: 'symbolic link, skipped' }); return }
     if (st.isFile()) { out.push(scanned(rel, abs, st)); return }
     if (!st.isDirectory()) { warn({ path: abs, reason: 'not a regular file or directory, skipped' }); return }
@@ -274,30 +284,50 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
         })
       } catch (err) {
         failure = err
-        if (toFerryError(err).code !== 'E_IO') throw err
+        const code = toFerryError(err).code
+        if (code === 'E_PATH_NOT_FOUND') throw unhashable('E_PATH_NOT_FOUND', cur.sourcePath, 'removed before it could be read', err)
+        if (code !== 'E_IO') throw err
+        // no use reading it again
+        if (await unreadable(cur.sourcePath)) throw unhashable('E_IO', cur.sourcePath, 'cannot be read (permission denied)', err)
       }
-      const now = await lstat(cur.sourcePath, { bigint: true }).catch((err: unknown) => { throw toFerryError(err, 'E_IO') })
+      const now = await lstat(cur.sourcePath, { bigint: true }).catch((err: unknown) => {
+        if ((err as { code?: unknown }).code === 'ENOENT') throw unhashable('E_PATH_NOT_FOUND', cur.sourcePath, 'removed before it could be read', err)
+        throw toFerryError(err, 'E_IO')
+      })
       const again = scanned(cur.path, cur.sourcePath, now)
       if (chunks !== undefined && now.isFile() && again.size === cur.size && again.mtimeMs === cur.mtimeMs) {
         if (before !== undefined) remember(cur.sourcePath, before, again.identity, startedMs, chunkSize, chunks)
         return { ...local(again), chunkSize, chunks, fileRoot: computeFileRoot(cur.size, chunkSize, chunks) }
       }
       progress.hashedBytes -= hashed
-      if (!now.isFile()) throw new FerryError('E_IO', `${cur.sourcePath} is no longer a regular file`)
+      if (!now.isFile()) throw unhashable('E_IO', cur.sourcePath, 'is no longer a regular file')
       if (attempt >= MAX_ATTEMPTS) {
-        throw new FerryError('E_IO', `${cur.sourcePath} keeps changing while it is hashed; send it when it is stable`, { cause: failure })
+        throw unhashable('E_IO', cur.sourcePath, 'kept changing while it was read (send it when it is stable)', failure)
       }
       progress.totalBytes += again.size - cur.size
       cur = again
     }
   }
 
-  const files = new Array<FileEntry>(entries.length)
+  /** A file that cannot be read as it is: left out with a warning when the caller takes them, else the build fails. */
+  async function hashOrSkip (e: ScannedEntry): Promise<FileEntry | undefined> {
+    try {
+      return await hashEntry(e)
+    } catch (err) {
+      const reason = (err as { unhashable?: string }).unhashable
+      if (options.onSkip === undefined || reason === undefined || signal.aborted) throw err
+      options.onSkip({ path: e.sourcePath, reason: `${reason}, skipped` })
+      progress.totalBytes -= e.size
+      return undefined
+    }
+  }
+
+  const hashed = new Array<FileEntry | undefined>(entries.length)
   let next = 0
   const lane = async (): Promise<void> => {
     while (next < entries.length) {
       const i = next++
-      files[i] = await hashEntry(entries[i])
+      hashed[i] = await hashOrSkip(entries[i])
       progress.filesDone++
       report(false)
     }
@@ -316,5 +346,22 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
       options.onCacheError?.(err) // the manifest stands; the next send hashes these files again
     }
   }
-  return { files, root: computeTransferRoot(files), totalBytes: progress.totalBytes }
+  const files = hashed.filter((f) => f !== undefined)
+  return { files, root: computeTransferRoot(files), totalBytes: files.reduce((n, f) => n + f.size, 0) }
+}
+
+/** The error for a file that cannot be read as it is; `unhashable` is the reason a skip warning gives. */
+function unhashable (code: 'E_IO' | 'E_PATH_NOT_FOUND', path: string, reason: string, cause?: unknown): FerryError {
+  return Object.assign(new FerryError(code, `${path}: ${reason}`, { cause }), { unhashable: reason })
+}
+
+/** Whether this process may not read `path` (EACCES, EPERM): reading it again cannot help. */
+async function unreadable (path: string): Promise<boolean> {
+  try {
+    await access(path, constants.R_OK)
+    return false
+  } catch (err) {
+    const code = (err as { code?: unknown }).code
+    return code === 'EACCES' || code === 'EPERM'
+  }
 }

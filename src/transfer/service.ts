@@ -7,6 +7,7 @@ import type { Connection, Stream, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { randomBytes } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
 import { CHUNKS_PROTOCOL, MAX_PENDING_OFFERS_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
 import { decodeOffer, encodeOffer, readEnd, readOffer, sendEnd, sendOffer, type AnswerMsg, type EndMsg, type OfferMsg } from '../protocol/transfer.ts'
@@ -20,7 +21,7 @@ import { Receiver, receiptPayload } from './receiver.ts'
 import { Sender, serveChunks } from './sender.ts'
 import { createChunkSink, type ChunkSink } from './sink.ts'
 import { Progress } from './progress.ts'
-import { checkReceivePaths } from './safe-path.ts'
+import { PART_DIR, checkReceivePaths } from './safe-path.ts'
 import { fileCount, toOfferInfo, toTransferInfo } from './snapshot.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { EmitThrottle } from './throttle.ts'
@@ -35,6 +36,8 @@ export interface TransferComponents {
   store: TransferStore
   trust: TrustStore
   receiveDir: string
+  /** the daemon's state folder (its database, its key): never sent, also when a send includes it */
+  home?: string
   peerName: (peerId: string) => string
   isOnline: (peerId: string) => boolean
   emitTransfer: (t: TransferInfo) => void
@@ -151,7 +154,7 @@ export class TransferService {
     if (!this.c.trust.isPaired(peerId)) throw new FerryError('E_NOT_PAIRED', `${this.c.peerName(peerId)} is not paired; pair first with \`ferry pair\``)
     if (paths.length === 0) throw new FerryError('E_BAD_REQUEST', 'nothing to send')
     const skipped: Array<{ path: string, reason: string }> = []
-    const entries = await scanPaths(paths, { onWarning: (w) => { skipped.push({ path: w.path, reason: w.reason }) } })
+    const entries = await scanPaths(paths, { exclude: this.notSent(), onWarning: (w) => { skipped.push({ path: w.path, reason: w.reason }) } })
     const warnings = skipped.map((w) => `${w.path}: ${w.reason}`)
     if (entries.length === 0) throw new FerryError('E_PATH_NOT_FOUND', `nothing to send in ${paths.join(', ')}${warnings.length > 0 ? ` (${warnings.join('; ')})` : ''}`)
     const id = randomBytes(16).toString('hex')
@@ -173,8 +176,15 @@ export class TransferService {
       signal: sender.controller.signal,
       cache: this.c.hashCache,
       onCacheError: (err) => { this.c.log.warn('hash cache failed; hashing without it', { err: (err as Error).message }) },
-      onProgress: (p) => { sender.progress.done = p.hashedBytes; this.changed(sender.id, false) }
+      onProgress: (p) => { sender.progress.done = p.hashedBytes; this.changed(sender.id, false) },
+      // one file that is removed, unreadable or being written to does not stop the rest
+      onSkip: (w) => {
+        sender.skipped.push({ path: w.path, reason: w.reason })
+        this.c.log.warn('skipped while hashing', { id: sender.id, warning: `${w.path}: ${w.reason}` })
+      }
     })
+    if (manifest.files.length === 0) throw new FerryError('E_PATH_NOT_FOUND', `nothing left to send: ${sender.skipped.map((w) => `${w.path}: ${w.reason}`).join('; ')}`)
+    sender.totalFiles = fileCount(manifest.files)
     this.c.log.debug('hashed', { id: sender.id, files: manifest.files.length, bytes: manifest.totalBytes, ms: Math.round(performance.now() - started) })
     const offer: OfferMsg = { transferId: Buffer.from(sender.id, 'hex'), root: manifest.root, totalBytes: manifest.totalBytes, files: manifest.files }
     sender.offer = offer
@@ -203,6 +213,13 @@ export class TransferService {
       signal.addEventListener('abort', onAbort, { once: true })
       this.offerWaits.set(s.id, () => { signal.removeEventListener('abort', onAbort); this.offerWaits.delete(s.id); resolve() })
     })
+  }
+
+  /** What a send leaves out even when asked to send it: the daemon's own state folder, and its receive folder's part folder. */
+  private notSent (): Map<string, string> {
+    const out = new Map([[join(this.c.receiveDir, PART_DIR), 'ferry\'s folder of files still being received']])
+    if (this.c.home != null) out.set(resolve(this.c.home), 'ferry\'s own state folder (its database and key)')
+    return out
   }
 
   /** Worker threads cost ~15 MB each: let the hash pool go once nothing is hashing. */
@@ -609,7 +626,7 @@ export class TransferService {
     this.c.store.update(id, { resumed: true })
     this.c.log.info('hashing again a send the daemon stopped in', { id })
     void (async () => {
-      const entries = await scanPaths(paths, { onWarning: (w) => { this.c.log.warn('skipped while scanning', { id, warning: `${w.path}: ${w.reason}` }) } })
+      const entries = await scanPaths(paths, { exclude: this.notSent(), onWarning: (w) => { this.c.log.warn('skipped while scanning', { id, warning: `${w.path}: ${w.reason}` }) } })
       if (entries.length === 0) throw new FerryError('E_PATH_NOT_FOUND', `nothing left to send in ${paths.join(', ')}`)
       sender.totalFiles = fileCount(entries)
       await this.hashAndOffer(sender, entries, true)

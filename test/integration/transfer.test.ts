@@ -10,7 +10,7 @@ import { chmod, copyFile, mkdir, open, readdir, readFile, rm, stat, symlink, uti
 import { createReadStream } from 'node:fs'
 import { createHash, randomBytes } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { connectControl, type ControlClient } from '../../src/daemon/control/client.ts'
 import type { OfferInfo, TransferInfo } from '../../src/daemon/control/types.ts'
 import { DatabaseSync } from 'node:sqlite'
@@ -316,6 +316,29 @@ describe('transfer', () => {
     // sent again, it is found where it went: no "note (2).txt", nothing on the wire
     expect(await send([second])).toMatchObject({ state: 'done', wireBytes: 0, receipt: { verified: true } })
     expect(await receivedNames()).toEqual(['mixed', 'note (1).txt', 'note.txt', 'renamed-copy.bin', 'sizes'])
+  })
+
+  it('a file removed while the send hashes, and the daemon\'s own state folder, are left out with warnings; the rest arrives, exit 0', async () => {
+    const dir = join(await tempDir('ferry-src-'), 'busy')
+    await mkdir(dir)
+    // enough files that the send is caught hashing them
+    for (let i = 0; i < 3000; i++) await writeFile(join(dir, `f${String(i).padStart(4, '0')}.bin`), randomBytes(2048))
+    const before = new Set((await transfersOf(a)).map((t) => t.id))
+    const sending = spawnCli(['send', 'beta', dir, a.home, '--json', '--home', a.home], { timeoutMs: 120_000 })
+    await poll(a, 'alpha to be hashing', async (ctl) => (await ctl.call('transfers')).find((t) => !before.has(t.id) && t.state === 'hashing'), 30_000, 20)
+    await rm(join(dir, 'f2999.bin')) // hashed last
+    const done = await sending.done
+    expect(done.code, done.stderr).toBe(0)
+    const res = JSON.parse(done.stdout) as SendResult & { skipped: Array<{ path: string, reason: string }> }
+    expect(res).toMatchObject({ state: 'done', files: 2999, receipt: { verified: true } })
+    expect(res.skipped).toEqual([
+      { path: a.home, reason: 'ferry\'s own state folder (its database and key), skipped' },
+      { path: join(dir, 'f2999.bin'), reason: 'removed before it could be read, skipped' }
+    ])
+    expect(done.stderr).toMatch(/^ferry: warning: .*\/f2999\.bin: removed before it could be read, skipped$/m)
+    expect(await readdir(join(b.receiveDir, 'busy'))).toHaveLength(2999)
+    expect(await readdir(b.receiveDir)).not.toContain(basename(a.home))
+    await rm(join(b.receiveDir, 'busy'), { recursive: true })
   })
 
   it('the sender remembers chunk hashes; hashes a file again when it changed in place, even with its size and mtime put back; forgets an entry the receiver proved wrong', async () => {

@@ -211,6 +211,30 @@ describe('buildManifest', () => {
     rmSync(join(root, 'sub', 'big.bin'))
     await expect(buildManifest(entries, pool)).rejects.toEqual(code('E_PATH_NOT_FOUND'))
   })
+
+  it('with onSkip, a file removed since the scan is left out with a warning, and the rest is sent', async () => {
+    const root = makeTree('skip')
+    const entries = await scanPaths([root])
+    rmSync(join(root, 'sub', 'big.bin'))
+    const skipped: ScanWarning[] = []
+    const m = await buildManifest(entries, pool, { onSkip: (w) => skipped.push(w) })
+    expect(skipped).toEqual([{ path: join(root, 'sub', 'big.bin'), reason: 'removed before it could be read, skipped' }])
+    expect(m.files.map(f => f.path)).toEqual(entries.map(e => e.path).filter(p => p !== 'skip/sub/big.bin'))
+    expect(m.totalBytes).toBe(m.files.reduce((n, f) => n + f.size, 0))
+    expect(() => verifyManifest(m)).not.toThrow()
+  })
+
+  it('leaves out what it is told to exclude, with the reason, also as a top path', async () => {
+    const root = makeTree('excl')
+    const warnings: ScanWarning[] = []
+    const exclude = new Map([[join(root, 'sub'), 'ferry\'s own state folder'], [join(root, 'a.txt'), 'not this one']])
+    const entries = await scanPaths([root], { exclude, onWarning: w => warnings.push(w) })
+    expect(entries.some(e => e.path.startsWith('excl/sub'))).toBe(false)
+    expect(entries.some(e => e.path === 'excl/a.txt')).toBe(false)
+    expect(warnings).toContainEqual({ path: join(root, 'sub'), reason: 'ferry\'s own state folder, skipped' })
+    expect(warnings).toContainEqual({ path: join(root, 'a.txt'), reason: 'not this one, skipped' })
+    expect(await scanPaths([join(root, 'sub')], { exclude })).toEqual([])
+  })
 })
 
 describe('buildManifest with a hash cache (src/store/hash-cache.ts, a real SQLite file)', () => {

@@ -41,6 +41,8 @@ export async function send (argv: string[]): Promise<number> {
     const finished = new Promise<TransferInfo>((resolve) => { settle = resolve })
     const onInfo = (t: TransferInfo): void => {
       if (t.id !== id) return
+      // more come while hashing: files removed, unreadable or being written to
+      if (t.skipped != null && t.skipped.length >= skipped.length) skipped = t.skipped
       if (live != null) live.update(t)
       else if (!json) progress.update(progressLine(t, process.stderr.columns ?? 80))
       if (isFinalState(t.state)) settle?.(t)
@@ -68,7 +70,7 @@ export async function send (argv: string[]): Promise<number> {
       printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, wireBytes: t.wireBytes, seconds, root: t.root, receipt: t.receipt, skipped })
       return 0
     }
-    const summary = `sent ${t.files} item(s), ${formatBytes(t.totalBytes)} to ${sanitizeForDisplay(t.peerName)} in ${seconds.toFixed(1)} s ` +
+    const summary = `sent ${t.files} file(s), ${formatBytes(t.totalBytes)} to ${sanitizeForDisplay(t.peerName)} in ${seconds.toFixed(1)} s ` +
       `(${formatBytes(t.wireBytes)} on the wire); receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}` +
       (skipped.length > 0 ? `; ${skipped.length} skipped (below)` : '')
     if (live != null) await live.done(t, summary)
