@@ -60,7 +60,7 @@ export function decodeOffer (bytes: Uint8Array | import('uint8arraylist').Uint8A
     const m = (err as Error).message
     // protons throws MaxLengthError ("repeated field … had too many elements") when a limit is hit
     const overLimit = (err as Error).name === 'MaxLengthError' || /limit|too many/i.test(m)
-    if (overLimit) throw new FerryError('E_LIMIT', `offer has more than ${MAX_OFFER_FILES} files`)
+    if (overLimit) throw new FerryError('E_LIMIT', `offer has more than ${MAX_OFFER_FILES} entries (files and folders); send the folders in parts`)
     // uint8-varint reads a number past 2^53 - 1, then fails to measure it ("Could not encode varint")
     if (/could not encode varint/i.test(m)) throw new FerryError('E_LIMIT', 'offer has a size out of range (at most 2^53 - 1 bytes)')
     throw new FerryError('E_PROTOCOL', `offer: ${m}`)

@@ -14,14 +14,15 @@
 // come in depth-first order, names within a directory sorted by UTF-8 bytes.
 // Every directory gets its own 'dir' entry, after everything below it, so
 // that the receiver can set its modification time once all of it is in
-// (empty ones too: nothing else would make them). Symlinks,
+// (empty ones too: nothing else would make them). A path given is followed
+// if it is a symbolic link; inside it, symlinks,
 // sockets, FIFOs, devices, unreadable subdirectories and names that are not
 // valid UTF-8 or fail validateRelativePath are skipped via onWarning.
 // mtimeMs is whole milliseconds (floor of the exact nanoseconds); mode is
 // the permission bits (0o777 at most): the receiver keeps a private file
 // private (finalize.ts).
 
-import { access, lstat, readdir } from 'node:fs/promises'
+import { access, lstat, readdir, stat } from 'node:fs/promises'
 import { constants, type BigIntStats } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
@@ -215,6 +216,17 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
     } catch (err) {
       if ((err as { code?: unknown }).code === 'ENOENT') throw new FerryError('E_PATH_NOT_FOUND', `${abs}: no such file or directory`, { cause: err })
       throw toFerryError(err, 'E_IO')
+    }
+    // a path given by name is what the person asked for: a symbolic link there
+    // (a ~/Pictures that points to a disk elsewhere) is followed; links inside are not
+    if (st.isSymbolicLink()) {
+      try {
+        st = await stat(abs, { bigint: true })
+      } catch (err) {
+        const code = (err as { code?: unknown }).code
+        if (code === 'ENOENT' || code === 'ELOOP') throw new FerryError('E_PATH_NOT_FOUND', `${abs}: a symbolic link to nothing`, { cause: err })
+        throw toFerryError(err, 'E_IO')
+      }
     }
     await visit(abs, name, st, true)
   }

@@ -136,6 +136,7 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
         } catch (err) {
           if (err instanceof FerryError) throw err
           const code = (err as { code?: unknown }).code
+          if (code === 'ENAMETOOLONG') throw unsafe(p, 'too long for this receive folder\'s file system (with the folder\'s own path, over its limit)')
           if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new FerryError('E_IO', `cannot check ${join(base, prefix)}: ${(err as Error).message}`, { cause: err })
           here = 'none'
         }

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
-import { CHUNKS_PROTOCOL, MAX_PENDING_OFFERS_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
+import { CHUNKS_PROTOCOL, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
 import { decodeOffer, encodeOffer, readEnd, readOffer, sendEnd, sendOffer, type AnswerMsg, type EndMsg, type OfferMsg } from '../protocol/transfer.ts'
 import { isFinalState, type OfferInfo, type TransferInfo } from '../daemon/control/types.ts'
 import type { TransferStore, TrustStore } from '../store/index.ts'
@@ -157,6 +157,8 @@ export class TransferService {
     const entries = await scanPaths(paths, { exclude: this.notSent(), onWarning: (w) => { skipped.push({ path: w.path, reason: w.reason }) } })
     const warnings = skipped.map((w) => `${w.path}: ${w.reason}`)
     if (entries.length === 0) throw new FerryError('E_PATH_NOT_FOUND', `nothing to send in ${paths.join(', ')}${warnings.length > 0 ? ` (${warnings.join('; ')})` : ''}`)
+    // every receiver refuses more; said now, not after hashing it all
+    if (entries.length > MAX_OFFER_FILES) throw new FerryError('E_LIMIT', `${fileCount(entries)} files and ${entries.length - fileCount(entries)} folders are more than one send can hold (${MAX_OFFER_FILES} entries); send the folders in parts`)
     const id = randomBytes(16).toString('hex')
     const totalBytes = entries.reduce((n, e) => n + (e.kind === 'file' ? e.size : 0), 0)
     const sender = new Sender({ id, peerId, state: 'hashing', totalBytes })

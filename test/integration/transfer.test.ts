@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { chmod, copyFile, mkdir, open, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
-import { createReadStream } from 'node:fs'
+import { closeSync, createReadStream, mkdirSync, openSync } from 'node:fs'
 import { createHash, randomBytes } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
 import { basename, join } from 'node:path'
@@ -15,6 +15,7 @@ import { connectControl, type ControlClient } from '../../src/daemon/control/cli
 import type { OfferInfo, TransferInfo } from '../../src/daemon/control/types.ts'
 import { DatabaseSync } from 'node:sqlite'
 import { MIN_CHUNK_SIZE, chunkSizeFor } from '../../src/transfer/index.ts'
+import { MAX_OFFER_FILES } from '../../src/protocol/constants.ts'
 import { CACHE_MIN_AGE_MS } from '../../src/transfer/manifest.ts'
 import { utimesSeconds } from '../../src/transfer/finalize.ts'
 import { receiptPayload } from '../../src/transfer/receiver.ts'
@@ -444,6 +445,16 @@ describe('transfer', () => {
     expectError(await a.cli(['send', c.peerId, file, '--json']), 'E_NOT_PAIRED')
     expectError(await a.cli(['send', 'no-such-peer', file]), 'E_PEER_NOT_FOUND')
     expectError(await a.cli(['send', 'beta', join(dir, 'missing.txt')]), 'E_PATH_NOT_FOUND')
+    // more entries than any receiver takes: refused before hashing, with the count
+    const many = join(dir, 'many')
+    mkdirSync(many)
+    for (let i = 0; i <= MAX_OFFER_FILES; i++) closeSync(openSync(join(many, String(i)), 'w'))
+    const before = (await transfersOf(a)).length
+    const tooMany = await a.cli(['send', 'beta', many])
+    expectError(tooMany, 'E_LIMIT')
+    expect(tooMany.stderr).toContain(`${MAX_OFFER_FILES + 1} files and 1 folders are more than one send can hold`)
+    expect(await transfersOf(a)).toHaveLength(before)
+    await rm(many, { recursive: true })
     // nothing was started for any of them
     expect((await transfersOf(a)).filter((t) => t.peerId === c.peerId)).toEqual([])
     expect((await readdir(c.receiveDir).catch(() => []))).toEqual([])

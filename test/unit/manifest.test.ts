@@ -99,11 +99,18 @@ describe('scanPaths', () => {
     }
   })
 
-  it('skips a top-level symlink too, with a warning', async () => {
+  it('follows a path given that is a symbolic link (named as the link), and no link inside it; a link to nothing is E_PATH_NOT_FOUND', async () => {
     const root = makeTree('toplink')
     const warnings: ScanWarning[] = []
-    expect(await scanPaths([join(root, 'link-to-a')], { onWarning: w => warnings.push(w) })).toEqual([])
-    expect(warnings).toHaveLength(1)
+    expect((await scanPaths([join(root, 'link-to-a')], { onWarning: w => warnings.push(w) })).map(e => `${e.kind} ${e.path} ${e.size}`)).toEqual(['file link-to-a 6'])
+    symlinkSync(root, join(base, 'toplink-folder'))
+    const entries = await scanPaths([`${join(base, 'toplink-folder')}/`], { onWarning: w => warnings.push(w) })
+    expect(entries.at(-1)).toMatchObject({ kind: 'dir', path: 'toplink-folder' })
+    expect(entries.map(e => e.path)).toContain('toplink-folder/sub/big.bin')
+    expect(entries.map(e => e.path)).not.toContain('toplink-folder/link-to-a')
+    expect(warnings.map(w => w.path)).toEqual([join(base, 'toplink-folder', 'link-to-a'), join(base, 'toplink-folder', 'only-link', 'passwd')])
+    symlinkSync(join(base, 'nowhere'), join(base, 'dangling'))
+    await expect(scanPaths([join(base, 'dangling')])).rejects.toEqual(code('E_PATH_NOT_FOUND'))
   })
 
   it('skips names the receiver would refuse, and names that are not UTF-8, with warnings', async () => {

@@ -140,6 +140,13 @@ describe('resolveInside', () => {
     await expect(checkReceivePaths(join(root, 'nope'), ['x'])).rejects.toEqual(code('E_PATH_NOT_FOUND'))
   })
 
+  it('checkReceivePaths: a path too long for the receive folder\'s file system is E_PATH_UNSAFE, and says so (ENAMETOOLONG was an E_IO cut off before its reason)', async () => {
+    const deep = join(root, 'b'.repeat(200))
+    const comps = Array.from({ length: 16 }, (_, i) => String(i).padEnd(250, 'x'))
+    mkdirSync(join(deep, ...comps.slice(0, 15)), { recursive: true })
+    await expect(checkReceivePaths(deep, [comps.join('/')])).rejects.toMatchObject({ code: 'E_PATH_UNSAFE', message: expect.stringMatching(/too long for this receive folder/) })
+  })
+
   it('checkReceivePaths refuses an offer that needs a folder where the receive folder has a file (found before any byte moves, not after)', async () => {
     writeFileSync(join(root, 'real', 'sub', 'file.txt'), 'x')
     // real/sub/file.txt is a file: nothing can go below it, and a folder entry cannot be it
