@@ -180,7 +180,8 @@ export class Daemon {
     const matches = exact.length > 1 ? exact : all.filter((p) => p.peerId.startsWith(query) || p.name.startsWith(query))
     if (matches.length === 1) return matches[0]
     if (matches.length === 0) throw new FerryError('E_PEER_NOT_FOUND', `no peer named or with ID starting "${query}"; see \`ferry peers\``)
-    throw new FerryError('E_PEER_AMBIGUOUS', `"${query}" matches ${matches.length} peers (${matches.map((p) => p.name).join(', ')}); give more of the peer ID`)
+    // two devices may share a name: each with the end of its peer ID, which tells them apart
+    throw new FerryError('E_PEER_AMBIGUOUS', `"${query}" matches ${matches.length} peers (${matches.map((p) => `${p.name || '(no name)'} …${p.peerId.slice(-8)}`).join(', ')}); give more of the peer ID`)
   }
 
   async stop (): Promise<void> {

@@ -259,7 +259,9 @@ export class Receiver {
     // the peer went away or the link dropped: wait and resume by itself
     if (isTransient(fe) && !this.controller.signal.aborted) {
       this.deps.log.info('transfer interrupted; will resume', { id: this.id, err: fe.message })
-      this.setState('waiting', fe)
+      // what `ferry transfers` shows meanwhile: a link that went, not an internal error
+      const shown = fe.code === 'E_INTERNAL' || fe.code === 'E_PROTOCOL' ? new FerryError('E_PEER_UNREACHABLE', `lost the connection to the sender (${fe.message})`, { cause: fe }) : fe
+      this.setState('waiting', shown)
       return
     }
     this.deps.log.warn('transfer failed', { id: this.id, code: fe.code, err: fe.message })
@@ -267,13 +269,18 @@ export class Receiver {
     await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'failed', root: this.offer.root, signature: new Uint8Array(0), failure: fe }).catch(() => {})
   }
 
-  /** Stop now; `notify` tells the sender. Part files are kept for a later re-send of the same content. */
-  async cancel (state: 'cancelled' | 'declined', notify: boolean): Promise<void> {
+  /**
+   * Stop now; `notify` tells the sender, without waiting for it: a sender
+   * that cannot be reached learns it when it next offers the transfer
+   * (TransferService.probe). Part files are kept for a later re-send of the
+   * same content.
+   */
+  async cancel (state: 'cancelled' | 'declined', notify: boolean, why = state === 'declined' ? 'declined on the receiving device' : 'cancelled on the receiving device'): Promise<void> {
     if (this.finished) return
-    this.controller.abort(new FerryError('E_CANCELLED', 'cancelled'))
-    this.setState(state, new FerryError(state === 'declined' ? 'E_DECLINED' : 'E_CANCELLED', state === 'declined' ? 'declined by the receiver' : 'cancelled'))
+    this.controller.abort(new FerryError('E_CANCELLED', why))
+    this.setState(state, new FerryError(state === 'declined' ? 'E_DECLINED' : 'E_CANCELLED', why))
     await this.running?.catch(() => {})
-    if (notify) await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: state, root: this.offer.root, signature: new Uint8Array(0), failure: this.error }).catch(() => {})
+    if (notify) void this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: state, root: this.offer.root, signature: new Uint8Array(0), failure: this.error }).catch(() => {})
   }
 
   /** Stop for good with `err` (the peer is no longer trusted); nothing is sent to it. */

@@ -44,6 +44,10 @@ export class Sender {
   /** bytes served per file index, for per-file progress of the files in flight */
   readonly served = new Map<number, number>()
   persistedAt = 0
+  /** when the receiver last asked for chunks or answered an offer; 0: never in this run of the daemon */
+  heardAt = 0
+  /** an offer made only to learn where the receiver stands (TransferService.probe) is under way */
+  probing = false
   readonly controller = new AbortController()
 
   constructor (o: { id: string, peerId: string, state: string, offer?: OfferMsg, sources?: string[], totalBytes?: number, doneBytes?: number, wireBytes?: number }) {

@@ -52,6 +52,13 @@ const EMIT_INTERVAL_MS = 250
 const RETRY_INTERVAL_MS = 2000
 const SINK_IDLE_MS = 10_000
 const PERSIST_INTERVAL_MS = 2000
+/**
+ * A send the receiver has not asked anything of for this long, while it is
+ * online, offers again to learn where it stands there: the receiver's cancel
+ * or decline is told once, and is lost when the sender cannot hear it then
+ * (asleep, restarting); the repeated offer gets it as its answer.
+ */
+const PROBE_AFTER_MS = 10_000
 /** How long an offer waits for its turn to be read (onOffer) before its stream is dropped. */
 const OFFER_WAIT_MS = 30_000
 /** How often part folders of ended receives are looked at (each kept KEEP_ENDED_PARTS_MS). */
@@ -88,6 +95,7 @@ export class TransferService {
         if (served >= (sender.offer?.files[file]?.size ?? 0)) sender.served.delete(file); else sender.served.set(file, served)
         sender.progress.add(n)
         sender.progress.wire += n
+        sender.heardAt = Date.now()
         if (sender.state === 'offered' || sender.state === 'waiting') this.setSendState(sender, 'fetching')
         if (Date.now() - sender.persistedAt > PERSIST_INTERVAL_MS) {
           // so a restarted sender still knows how much it had sent
@@ -257,6 +265,7 @@ export class TransferService {
     this.c.log.debug('offer answered', { id: sender.id, status: ans.status, haveBytes: ans.haveBytes, ms: Math.round(performance.now() - started) })
     if (ans.status === 'refused' && ans.error?.code === 'E_DECLINED') { this.setSendState(sender, 'declined', ans.error); return }
     if (ans.status === 'refused') throw ans.error ?? new FerryError('E_DECLINED', 'refused')
+    sender.heardAt = Date.now()
     sender.progress.reset(ans.haveBytes)
     if (ans.status === 'accepted') this.setSendState(sender, 'fetching')
     else this.changed(sender.id, true) // pending: waits for the person on the other side
@@ -532,7 +541,7 @@ export class TransferService {
       const r = this.receivers.get(id)
       if (end.status === 'cancelled' && r != null && !r.finished) {
         if (r.state === 'offered') this.c.emitOfferRemoved(id)
-        await r.cancel('cancelled', false)
+        await r.cancel('cancelled', false, 'cancelled by the sender')
       }
       return
     }
@@ -575,6 +584,10 @@ export class TransferService {
         this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes })
       } else if (row.state === 'offered') {
         this.offerAgain(row)
+      } else if (row.state === 'fetching' || row.state === 'waiting') {
+        // in memory, so that `ferry transfers` and `ferry cancel` see it as it is; probed once its peer is online
+        const s = this.reloadSender(row)
+        if (s != null && !this.c.isOnline(s.peerId)) s.state = 'waiting'
       } else if (row.state === 'hashing') {
         if (row.sources != null && row.sources.length > 0) this.resumeHashing(row.id, row.peerId, row.sources, row.totalBytes)
         // a row from before the paths were kept: nothing to hash again
@@ -665,12 +678,41 @@ export class TransferService {
       const s = this.senders.get(id)
       if (s != null && (peerId == null || s.peerId === peerId) && this.c.isOnline(s.peerId)) go()
     }
+    const now = Date.now()
+    for (const s of this.senders.values()) {
+      if ((s.state === 'fetching' || s.state === 'waiting') && !s.probing && now - s.heardAt > PROBE_AFTER_MS && this.c.isOnline(s.peerId)) void this.probe(s)
+    }
     for (const r of this.receivers.values()) {
       if (r.active || r.finished || r.state === 'offered') continue
       if (peerId != null && r.peerId !== peerId) continue
       if (!this.c.isOnline(r.peerId)) continue
       this.c.log.info('resuming transfer', { id: r.id })
       void this.runReceiver(r)
+    }
+  }
+
+  /**
+   * Offer `s` again to learn where its receiver stands (PROBE_AFTER_MS). An
+   * answer that it goes on changes nothing; one that it ended there (it was
+   * cancelled, declined or failed while we could not hear it) ends it here.
+   * Not reaching the receiver is no answer: asked again later.
+   */
+  private async probe (s: Sender): Promise<void> {
+    s.probing = true
+    try {
+      const stream = await this.c.node.dialProtocol(peerIdFromString(s.peerId), OFFER_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
+      const ans = await sendOffer(stream, s.offer!, s.controller.signal)
+      s.heardAt = Date.now()
+      if (s.finished || ans.status !== 'refused') return
+      const err = ans.error ?? new FerryError('E_CANCELLED', 'the receiver ended the transfer')
+      this.c.log.info('the receiver had ended the transfer', { id: s.id, code: err.code })
+      s.controller.abort()
+      this.setSendState(s, err.code === 'E_DECLINED' ? 'declined' : err.code === 'E_CANCELLED' ? 'cancelled' : 'failed', err)
+    } catch (err) {
+      this.c.log.debug('probe of a quiet send failed; will ask again', { id: s.id, err: (err as Error).message })
+      s.heardAt = Date.now()
+    } finally {
+      s.probing = false
     }
   }
 

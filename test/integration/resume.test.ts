@@ -319,6 +319,21 @@ describe('resume after kill -9', () => {
     expect(await readdir(b.receiveDir), 'no file under its final name').not.toContain(mid.name)
   }, TEST_TIMEOUT)
 
+  it('the receiver cancels while the sender is down: the restarted sender learns it by offering again, and ends cancelled too', async () => {
+    await forgetReceived(mid)
+    const { sending, half } = await sendUntilHalf(mid)
+    await a.kill9()
+    await sending.done
+    // told to nobody: the sender is down
+    const cancelled = await b.cli(['cancel', half.id])
+    expect(cancelled.code, cancelled.stderr).toBe(0)
+    a = await a.restart()
+    const onA = await waitFor(async () => (await transfersOf(a)).find((t) => t.id === half.id && t.state !== 'fetching' && t.state !== 'waiting'), 'alpha to learn the receiver cancelled', 60_000, 500)
+    expect(onA).toMatchObject({ state: 'cancelled', error: { code: 'E_CANCELLED' } })
+    expect(onA.error?.message).toMatch(/cancelled on the receiving device/)
+    expect((await transfersOf(b)).find((t) => t.id === half.id)?.state).toBe('cancelled')
+  }, TEST_TIMEOUT)
+
   it('both killed at ~50 %: after the receiver restarts, `ferry transfers` shows it waiting and resumed; it completes when the sender is back', async () => {
     await forgetReceived(mid)
     const { sending, half } = await sendUntilHalf(mid)

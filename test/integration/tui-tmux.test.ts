@@ -178,7 +178,8 @@ describe.skipIf(TMUX == null).concurrent('ferry tui in tmux', () => {
 
     // (c) the daemon stops under the TUI, then comes back on the same home
     await c.stop()
-    s = await waitScreen(S, /daemon not running — start it with `ferry daemon --home /, 'the not-running message')
+    // the home may be long enough for the line to wrap right after --home
+    s = await waitScreen(S, /daemon not running — start it with `ferry daemon --home\s/, 'the not-running message')
     expect(s).toContain('○ daemon not running')
     expect(s.replace(/\n/g, '')).toContain(c.home)
     c = await c.restart()

@@ -143,7 +143,7 @@ export async function unpair (argv: string[]): Promise<number> {
   try {
     const r = await client.call('unpair', { peer: positionals[0] })
     if (values.json === true) printJson(r)
-    else process.stdout.write(`unpaired ${r.peerId}${r.notified ? ' (the other device was told)' : ' (the other device could not be reached; it will refuse our transfers)'}\n`)
+    else process.stdout.write(`unpaired ${sanitizeForDisplay(positionals[0])} (…${r.peerId.slice(-8)})${r.notified ? ' (the other device was told)' : ' (the other device could not be reached; it will refuse our transfers)'}\n`)
     return 0
   } finally { client.close() }
 }
@@ -162,7 +162,7 @@ export async function autoAccept (argv: string[]): Promise<number> {
   try {
     const r = await client.call('peer.autoAccept', { peer: positionals[0], autoAccept: positionals[1] === 'on' })
     if (values.json === true) printJson(r)
-    else process.stdout.write(`offers from ${r.peerId} are ${r.autoAccept ? 'accepted automatically' : 'held for accept/decline'}\n`)
+    else process.stdout.write(`offers from ${sanitizeForDisplay(positionals[0])} (…${r.peerId.slice(-8)}) are ${r.autoAccept ? 'accepted automatically' : 'held for accept/decline'}\n`)
     return 0
   } finally { client.close() }
 }
