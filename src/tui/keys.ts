@@ -30,6 +30,22 @@ export function isTyping (s: TuiState): boolean {
 }
 
 export function keyToCommands (s: TuiState, input: string, key: Partial<Key>): Command[] {
+  const commands = commandsFor(s, input, key)
+  // an asked step is done by its key pressed again, and forgotten at any other key
+  if (s.armed === undefined || commands.some((c) => c.kind === 'action' && (c.action.type === 'arm' || c.action.type === 'disarm'))) return commands
+  return [act({ type: 'disarm' }), ...commands]
+}
+
+/**
+ * A step that cannot be undone, asked once: the first press says what the
+ * same key again will do, the second does it.
+ */
+function confirmed (s: TuiState, armKey: string, text: string, op: Op): Command[] {
+  if (s.armed === armKey) return [act({ type: 'disarm' }), run(op)]
+  return [act({ type: 'arm', key: armKey, text })]
+}
+
+function commandsFor (s: TuiState, input: string, key: Partial<Key>): Command[] {
   if (key.ctrl === true && input === 'c') return [{ kind: 'quit' }]
   if (key.tab === true) return [act({ type: 'screen:step', delta: key.shift === true ? -1 : 1 })]
   if (key.upArrow === true) return [act({ type: 'move', delta: -1 })]
@@ -60,7 +76,7 @@ function peersKeys (s: TuiState, input: string): Command[] {
   if (p == null || (input !== 'u' && input !== 's')) return []
   const name = sanitizeForDisplay(p.name)
   if (!p.paired) return notice(`${name} is not paired — press p to pair by code`)
-  if (input === 'u') return [run({ op: 'unpair', peer: p.peerId })]
+  if (input === 'u') return confirmed(s, `unpair:${p.peerId}`, `press u again to unpair ${name}; any other key keeps it`, { op: 'unpair', peer: p.peerId })
   return [act({ type: 'sendTo', peerId: p.peerId }), act({ type: 'screen', screen: 'send' })]
 }
 
@@ -83,7 +99,8 @@ function offersKeys (s: TuiState, input: string): Command[] {
 function transfersKeys (s: TuiState, input: string): Command[] {
   const t = selectedTransfer(s)
   if (t == null || input !== 'c') return []
-  return [run({ op: 'cancel', id: t.id })]
+  const what = `${t.direction === 'send' ? 'the send to' : 'the receive from'} ${sanitizeForDisplay(t.peerName) || t.peerId.slice(-8)}`
+  return confirmed(s, `cancel:${t.id}`, `press c again to cancel ${what}; any other key keeps it`, { op: 'cancel', id: t.id })
 }
 
 /** The keys that work right now, for the help line at the bottom. */

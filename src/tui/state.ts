@@ -37,6 +37,8 @@ export interface TuiState {
   missing: string[]
   lastError?: TuiError
   notice?: string
+  /** a step that cannot be undone (cancel, unpair), asked once: the same key again does it (keys.ts) */
+  armed?: string
 }
 
 export type EventAction = { [E in EventName]: { type: 'event', name: E, data: ControlEvents[E] } }[EventName]
@@ -55,6 +57,8 @@ export type Action =
   | { type: 'missing', paths: string[] }
   | { type: 'error', error: TuiError }
   | { type: 'notice', text: string }
+  | { type: 'arm', key: string, text: string }
+  | { type: 'disarm' }
   | { type: 'clear' }
 
 export const HISTORY_LIMIT = 50
@@ -118,7 +122,9 @@ function step (s: TuiState, a: Action): TuiState {
     case 'missing': return { ...s, missing: a.paths }
     case 'error': return { ...s, lastError: a.error }
     case 'notice': return { ...s, notice: a.text }
-    case 'clear': return { ...s, lastError: undefined, notice: undefined }
+    case 'arm': return { ...s, armed: a.key, notice: a.text }
+    case 'disarm': return { ...s, armed: undefined, notice: undefined }
+    case 'clear': return { ...s, lastError: undefined, notice: undefined, armed: undefined }
   }
 }
 

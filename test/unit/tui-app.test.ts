@@ -268,9 +268,13 @@ describe('ferry tui App', () => {
     expect(r2.lastFrame()).toContain('offered, waiting for the receiver')
   })
 
-  it('s on an unpaired peer explains instead of sending; u unpairs a paired one', async () => {
+  it('s on an unpaired peer explains instead of sending; u, asked and pressed again, unpairs a paired one', async () => {
     const f = fakeClient({ unpair: { peerId: peers[0].peerId, notified: true } })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, 'u')
+    // asked first: nothing happens until u comes again
+    expect(r.lastFrame()).toMatch(/press u again to unpair alice-desktop/)
+    expect(f.calls.some((c) => c.method === 'unpair')).toBe(false)
     await press(r, 'u')
     expect(f.calls).toContainEqual({ method: 'unpair', params: { peer: peers[0].peerId } })
     await press(r, '\u001b[B', '\u001b[B', 's')

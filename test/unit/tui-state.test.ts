@@ -124,8 +124,25 @@ describe('keys', () => {
     expect(keyToCommands(s, 'a', {})).toEqual([{ kind: 'op', op: { op: 'accept', id: 'o2' } }])
     expect(keyToCommands(s, 'd', {})).toEqual([{ kind: 'op', op: { op: 'decline', id: 'o2' } }])
     const p = connected({ peers: [peer('x', 'x', { paired: true })] })
-    expect(keyToCommands(p, 'u', {})).toEqual([{ kind: 'op', op: { op: 'unpair', peer: 'x' } }])
     expect(keyToCommands(p, 'p', {})).toEqual([{ kind: 'action', action: { type: 'screen', screen: 'pair' } }])
+  })
+  it('asks before a step that cannot be undone: the same key again unpairs or cancels, any other key forgets it', () => {
+    let p = connected({ peers: [peer('x', 'x', { paired: true })] })
+    const first = keyToCommands(p, 'u', {})
+    expect(first).toEqual([{ kind: 'action', action: { type: 'arm', key: 'unpair:x', text: 'press u again to unpair x; any other key keeps it' } }])
+    p = run(first.map((c) => (c as { action: Action }).action), p)
+    expect(p.notice).toMatch(/press u again/)
+    expect(keyToCommands(p, 'u', {})).toEqual([{ kind: 'action', action: { type: 'disarm' } }, { kind: 'op', op: { op: 'unpair', peer: 'x' } }])
+    // another key: forgotten, and that key does its own thing
+    expect(keyToCommands(p, 'p', {})).toEqual([{ kind: 'action', action: { type: 'disarm' } }, { kind: 'action', action: { type: 'screen', screen: 'pair' } }])
+    expect(run([{ type: 'disarm' }], p)).toMatchObject({ armed: undefined, notice: undefined })
+
+    let t = connected({ screen: 'transfers', active: [xfer('t1', { state: 'fetching' })] })
+    const ask = keyToCommands(t, 'c', {})
+    expect(ask).toHaveLength(1)
+    expect(ask[0]).toMatchObject({ kind: 'action', action: { type: 'arm', key: 'cancel:t1' } })
+    t = run([(ask[0] as { action: Action }).action], t)
+    expect(keyToCommands(t, 'c', {})).toEqual([{ kind: 'action', action: { type: 'disarm' } }, { kind: 'op', op: { op: 'cancel', id: 't1' } }])
   })
   it('does nothing to the daemon while it is down', () => {
     const s = initialState({ connection: 'down', screen: 'offers', offers: [offer('o1')] })
