@@ -146,6 +146,8 @@ export class Receiver {
       }
       this.crashed = false
       this.progress.reset(plan.haveBytes)
+      // recorded now: a crash before the first periodic record would show 0 B held (a re-send that found a kept part folder holds much at once)
+      this.deps.store.update(this.id, { doneBytes: this.progress.done, wireBytes: this.progress.wire })
       // files that were complete already (or became so by dedup) are placed first
       for (const f of this.files) if (!f.done && f.entry.kind === 'file' && f.bitmap.complete) await this.finishFile(f)
       const spool = new Spool(partDir, (err) => { this.deps.log.warn('cannot spool arriving chunk bytes; a crash would cost whole chunks', { id: this.id, err: err.message }) })
