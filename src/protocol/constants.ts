@@ -4,7 +4,8 @@ export const PROTOCOL_PREFIX = '/ferry'
 export const HELLO_PROTOCOL = '/ferry/hello/1.0.0'
 export const PAIR_PROTOCOL = '/ferry/pair/1.0.0'
 export const TRUST_PROTOCOL = '/ferry/trust/1.0.0'
-export const OFFER_PROTOCOL = '/ferry/offer/1.1.0'
+// 1.2.0: modes carry the permission bits, and an offer under a known id is answered as it stands
+export const OFFER_PROTOCOL = '/ferry/offer/1.2.0'
 export const CHUNKS_PROTOCOL = '/ferry/chunks/1.1.0'
 export const RECEIPT_PROTOCOL = '/ferry/receipt/1.0.0'
 

@@ -22,7 +22,7 @@
 // the permission bits (0o777 at most): the receiver keeps a private file
 // private (finalize.ts).
 
-import { access, lstat, readdir, stat } from 'node:fs/promises'
+import { access, lstat, readdir, realpath, stat } from 'node:fs/promises'
 import { constants, type BigIntStats } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
@@ -154,12 +154,18 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
   const warn = options.onWarning ?? (() => {})
   const out: ScannedEntry[] = []
   const roots = new Map<string, string>()
+  // by device and inode, not path text: a folder reached by another path (a symlink, a bind mount) is the same folder
+  const excluded = new Map<string, string>()
+  for (const [path, reason] of options.exclude ?? []) {
+    const st = await stat(path, { bigint: true }).catch(() => undefined)
+    if (st !== undefined) excluded.set(`${st.dev}:${st.ino}`, reason)
+  }
 
   /** Add `abs` (already lstat'ed) at `rel`, or warn why not. */
   async function visit (abs: string, rel: string, st: BigIntStats, top: boolean): Promise<void> {
     checkSignal(signal)
-    const excluded = options.exclude?.get(abs)
-    if (excluded !== undefined) { warn({ path: abs, reason: `${excluded}, skipped` }); return }
+    const why = excluded.get(`${st.dev}:${st.ino}`)
+    if (why !== undefined) { warn({ path: abs, reason: `${why}, skipped` }); return }
     if (st.isSymbolicLink()) { warn({ path: abs, reason: 'symbolic link, skipped' }); return }
     if (st.isFile()) { out.push(scanned(rel, abs, st)); return }
     if (!st.isDirectory()) { warn({ path: abs, reason: 'not a regular file or directory, skipped' }); return }
@@ -218,17 +224,20 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
       throw toFerryError(err, 'E_IO')
     }
     // a path given by name is what the person asked for: a symbolic link there
-    // (a ~/Pictures that points to a disk elsewhere) is followed; links inside are not
+    // (a ~/Pictures that points to a disk elsewhere) is followed, and read where
+    // it points (files are opened without following links); links inside are not
+    let source = abs
     if (st.isSymbolicLink()) {
       try {
-        st = await stat(abs, { bigint: true })
+        source = await realpath(abs)
+        st = await lstat(source, { bigint: true })
       } catch (err) {
         const code = (err as { code?: unknown }).code
         if (code === 'ENOENT' || code === 'ELOOP') throw new FerryError('E_PATH_NOT_FOUND', `${abs}: a symbolic link to nothing`, { cause: err })
         throw toFerryError(err, 'E_IO')
       }
     }
-    await visit(abs, name, st, true)
+    await visit(source, name, st, true)
   }
   return out
 }
@@ -314,7 +323,11 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
       progress.hashedBytes -= hashed
       if (!now.isFile()) throw unhashable('E_IO', cur.sourcePath, 'is no longer a regular file')
       if (attempt >= MAX_ATTEMPTS) {
-        throw unhashable('E_IO', cur.sourcePath, 'kept changing while it was read (send it when it is stable)', failure)
+        // unchanged but unreadable (EIO, a network file system's error) is not "changing"
+        const why = failure !== undefined && again.size === cur.size && again.mtimeMs === cur.mtimeMs
+          ? `could not be read (${toFerryError(failure).message})`
+          : 'kept changing while it was read (send it when it is stable)'
+        throw unhashable('E_IO', cur.sourcePath, why, failure)
       }
       progress.totalBytes += again.size - cur.size
       cur = again

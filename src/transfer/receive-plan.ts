@@ -6,7 +6,7 @@
 // a chunk whose start survived in a spool slot (spool.ts) is asked for from
 // where that start ends, and one found whole there is verified and written.
 
-import { readdir, rm, stat } from 'node:fs/promises'
+import { lstat, readdir, rm, stat } from 'node:fs/promises'
 import { closeSync, constants, openSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import type { OfferFile } from '../protocol/transfer.ts'
@@ -151,6 +151,8 @@ async function fromSpool (sink: ChunkSink, fs: FileState, chunk: number, offset:
 export async function alreadyInPlace (receiveDir: string, entry: OfferFile, store: TransferStore): Promise<string | undefined> {
   const wanted = join(receiveDir, entry.path)
   if (await holds(wanted, entry, store)) return wanted
+  // a "name (n)" is given only when the name is taken; if it is free now, the file goes there
+  if (await lstat(wanted).catch(() => undefined) === undefined) return undefined
   for (const f of store.filesWithRoot(entry.fileRoot)) {
     if (dirname(f.path) === dirname(wanted) && isCollisionName(basename(f.path), basename(wanted)) && await holds(f.path, entry, store)) return f.path
   }

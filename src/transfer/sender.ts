@@ -46,6 +46,10 @@ export class Sender {
   persistedAt = 0
   /** when the receiver last asked for chunks or answered an offer; 0: never in this run of the daemon */
   heardAt = 0
+  /** the receiver has the offer (it answered it, or asked for chunks, in this run or an earlier one): it may be probed */
+  delivered = false
+  /** probes in a row that found it quiet: each waits twice as long as the one before */
+  quietProbes = 0
   /** an offer made only to learn where the receiver stands (TransferService.probe) is under way */
   probing = false
   readonly controller = new AbortController()

@@ -59,10 +59,17 @@ const PERSIST_INTERVAL_MS = 2000
  * (asleep, restarting); the repeated offer gets it as its answer.
  */
 const PROBE_AFTER_MS = 10_000
+/** …and each probe that finds it quiet waits twice as long as the last, up to 2^5 × 10 s ≈ 5 min: a probe costs the receiver an offer decode */
+const PROBE_MAX_DOUBLINGS = 5
 /** How long an offer waits for its turn to be read (onOffer) before its stream is dropped. */
 const OFFER_WAIT_MS = 30_000
 /** How often part folders of ended receives are looked at (each kept KEEP_ENDED_PARTS_MS). */
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000
+
+/** The state a send ends in when its receiver refused it with `err`. */
+function endedBy (err: FerryError): 'declined' | 'cancelled' | 'failed' {
+  return err.code === 'E_DECLINED' ? 'declined' : err.code === 'E_CANCELLED' ? 'cancelled' : 'failed'
+}
 
 export class TransferService {
   private readonly c: TransferComponents
@@ -96,6 +103,8 @@ export class TransferService {
         sender.progress.add(n)
         sender.progress.wire += n
         sender.heardAt = Date.now()
+        sender.delivered = true
+        sender.quietProbes = 0
         if (sender.state === 'offered' || sender.state === 'waiting') this.setSendState(sender, 'fetching')
         if (Date.now() - sender.persistedAt > PERSIST_INTERVAL_MS) {
           // so a restarted sender still knows how much it had sent
@@ -258,17 +267,30 @@ export class TransferService {
   }
 
   private async deliverOffer (sender: Sender): Promise<void> {
-    const stream = await this.c.node.dialProtocol(peerIdFromString(sender.peerId), OFFER_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
-      .catch((err: Error) => { throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.c.peerName(sender.peerId)}: ${err.message}`) })
     const started = performance.now()
-    const ans = await sendOffer(stream, sender.offer!, sender.controller.signal)
+    const ans = await this.offerTo(sender)
     this.c.log.debug('offer answered', { id: sender.id, status: ans.status, haveBytes: ans.haveBytes, ms: Math.round(performance.now() - started) })
-    if (ans.status === 'refused' && ans.error?.code === 'E_DECLINED') { this.setSendState(sender, 'declined', ans.error); return }
-    if (ans.status === 'refused') throw ans.error ?? new FerryError('E_DECLINED', 'refused')
+    if (ans.status === 'refused') {
+      const err = ans.error ?? new FerryError('E_DECLINED', 'refused')
+      if (endedBy(err) === 'failed') throw err
+      this.setSendState(sender, endedBy(err), err)
+      return
+    }
     sender.heardAt = Date.now()
+    sender.delivered = true
     sender.progress.reset(ans.haveBytes)
     if (ans.status === 'accepted') this.setSendState(sender, 'fetching')
     else this.changed(sender.id, true) // pending: waits for the person on the other side
+  }
+
+  /** Offer `s` to its receiver and read the answer. */
+  private async offerTo (s: Sender): Promise<AnswerMsg> {
+    const stream = await this.c.node.dialProtocol(peerIdFromString(s.peerId), OFFER_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
+      .catch((err: Error) => {
+        if (err.name === 'UnsupportedProtocolError') throw new FerryError('E_PROTOCOL', `${this.c.peerName(s.peerId)} runs a ferry that does not speak ${OFFER_PROTOCOL}; update ferry on both devices`)
+        throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.c.peerName(s.peerId)}: ${err.message}`)
+      })
+    return await sendOffer(stream, s.offer!, s.controller.signal)
   }
 
   private senderFor (id: string, peer: string): Sender {
@@ -297,6 +319,8 @@ export class TransferService {
     if (row.direction !== 'send' || isFinalState(row.state) || row.offer.length === 0) return undefined
     const s = new Sender({ id: row.id, peerId: row.peerId, state: row.state, offer: decodeOffer(row.offer), sources: row.sources, doneBytes: row.doneBytes, wireBytes: row.wireBytes })
     s.resumed = true
+    // its receiver asked for chunks before the restart; an offered one is offered again first (offerAgain)
+    s.delivered = row.state !== 'offered'
     // persisted: once done the sender leaves memory, and `ferry transfers` reads the row
     this.c.store.update(row.id, { resumed: true })
     this.senders.set(row.id, s)
@@ -403,6 +427,10 @@ export class TransferService {
       await answer({ status: 'pending', haveBytes: 0 })
     } else if (row.state === 'done' || !isFinalState(row.state)) {
       await answer({ status: 'accepted', haveBytes: row.state === 'done' ? row.totalBytes : (r?.progress.done ?? row.doneBytes) })
+      // done here, and asked: the sender has not kept our receipt (it is sent until acknowledged, but a sender can lose what it wrote last)
+      if (row.state === 'done' && row.receiptSig != null && row.receiptSig.length > 0) {
+        void this.sendEndTo(peerId, { transferId: Buffer.from(id, 'hex'), status: 'done', root: row.root, signature: row.receiptSig, wireBytes: row.wireBytes }).catch(() => {})
+      }
     } else {
       const code = row.state === 'declined' ? 'E_DECLINED' : isErrorCode(row.errorCode) ? row.errorCode : 'E_CANCELLED'
       await answer({ status: 'refused', haveBytes: 0, error: new FerryError(code, row.errorMessage ?? `this transfer was ${row.state} here`) })
@@ -586,8 +614,12 @@ export class TransferService {
         this.offerAgain(row)
       } else if (row.state === 'fetching' || row.state === 'waiting') {
         // in memory, so that `ferry transfers` and `ferry cancel` see it as it is; probed once its peer is online
-        const s = this.reloadSender(row)
-        if (s != null && !this.c.isOnline(s.peerId)) s.state = 'waiting'
+        try {
+          const s = this.reloadSender(row)
+          if (s != null && !this.c.isOnline(s.peerId)) s.state = 'waiting'
+        } catch (err) {
+          this.c.store.update(row.id, { state: 'failed', errorCode: 'E_INTERNAL', errorMessage: `its recorded offer cannot be read: ${(err as Error).message}`, finishedAt: Date.now() })
+        }
       } else if (row.state === 'hashing') {
         if (row.sources != null && row.sources.length > 0) this.resumeHashing(row.id, row.peerId, row.sources, row.totalBytes)
         // a row from before the paths were kept: nothing to hash again
@@ -680,7 +712,8 @@ export class TransferService {
     }
     const now = Date.now()
     for (const s of this.senders.values()) {
-      if ((s.state === 'fetching' || s.state === 'waiting') && !s.probing && now - s.heardAt > PROBE_AFTER_MS && this.c.isOnline(s.peerId)) void this.probe(s)
+      const quiet = now - s.heardAt > PROBE_AFTER_MS * 2 ** Math.min(s.quietProbes, PROBE_MAX_DOUBLINGS)
+      if (s.delivered && !s.probing && !s.finished && s.state !== 'hashing' && quiet && this.c.isOnline(s.peerId)) void this.probe(s)
     }
     for (const r of this.receivers.values()) {
       if (r.active || r.finished || r.state === 'offered') continue
@@ -699,19 +732,18 @@ export class TransferService {
    */
   private async probe (s: Sender): Promise<void> {
     s.probing = true
+    s.quietProbes++
     try {
-      const stream = await this.c.node.dialProtocol(peerIdFromString(s.peerId), OFFER_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
-      const ans = await sendOffer(stream, s.offer!, s.controller.signal)
-      s.heardAt = Date.now()
+      const ans = await this.offerTo(s)
       if (s.finished || ans.status !== 'refused') return
       const err = ans.error ?? new FerryError('E_CANCELLED', 'the receiver ended the transfer')
       this.c.log.info('the receiver had ended the transfer', { id: s.id, code: err.code })
       s.controller.abort()
-      this.setSendState(s, err.code === 'E_DECLINED' ? 'declined' : err.code === 'E_CANCELLED' ? 'cancelled' : 'failed', err)
+      this.setSendState(s, endedBy(err), err)
     } catch (err) {
       this.c.log.debug('probe of a quiet send failed; will ask again', { id: s.id, err: (err as Error).message })
-      s.heardAt = Date.now()
     } finally {
+      s.heardAt = Date.now()
       s.probing = false
     }
   }

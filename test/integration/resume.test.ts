@@ -334,6 +334,31 @@ describe('resume after kill -9', () => {
     expect((await transfersOf(b)).find((t) => t.id === half.id)?.state).toBe('cancelled')
   }, TEST_TIMEOUT)
 
+  it('a decline the sender could not hear (it was asleep): once awake, it learns it by offering again, and ferry send exits E_DECLINED', async () => {
+    expect((await b.cli(['auto-accept', 'alpha', 'off'])).code).toBe(0)
+    try {
+      const small = join(await tempDir('ferry-src-'), 'maybe.bin')
+      await writeRandomFile(small, 64 * 1024)
+      const sending = spawnCli(['send', 'beta', small, '--json', '--home', a.home], { timeoutMs: 120_000 })
+      const pending = await waitFor(async () => {
+        const r = await b.cli(['offers', '--json'])
+        return (JSON.parse(r.stdout) as Array<{ id: string, names: string[] }>).find((o) => o.names.includes('maybe.bin'))
+      }, 'the offer to wait on beta', 30_000, 100)
+      process.kill(a.proc.pid!, 'SIGSTOP')
+      try {
+        expect((await b.cli(['decline', pending.id])).code).toBe(0)
+        // longer than beta tries to tell it (a 10 s dial)
+        await new Promise((resolve) => setTimeout(resolve, 12_000))
+      } finally {
+        process.kill(a.proc.pid!, 'SIGCONT')
+      }
+      expectError(await sending.done, 'E_DECLINED')
+      expect((await transfersOf(a)).find((t) => t.id === pending.id)).toMatchObject({ state: 'declined', error: { code: 'E_DECLINED' } })
+    } finally {
+      await b.cli(['auto-accept', 'alpha', 'on'])
+    }
+  }, TEST_TIMEOUT)
+
   it('both killed at ~50 %: after the receiver restarts, `ferry transfers` shows it waiting and resumed; it completes when the sender is back', async () => {
     await forgetReceived(mid)
     const { sending, half } = await sendUntilHalf(mid)

@@ -342,6 +342,15 @@ describe('transfer', () => {
     await rm(join(b.receiveDir, 'busy'), { recursive: true })
   })
 
+  it('a path given that is a symbolic link is followed: a link to a file arrives as that file, under the link\'s name', async () => {
+    const dir = await tempDir('ferry-src-')
+    await writeFile(join(dir, 'real.txt'), 'the real thing\n')
+    await symlink(join(dir, 'real.txt'), join(dir, 'alias.txt'))
+    expect(await send([join(dir, 'alias.txt')])).toMatchObject({ state: 'done', files: 1, skipped: [] })
+    expect(await readFile(join(b.receiveDir, 'alias.txt'), 'utf8')).toBe('the real thing\n')
+    await rm(join(b.receiveDir, 'alias.txt'))
+  })
+
   it('the sender remembers chunk hashes; hashes a file again when it changed in place, even with its size and mtime put back; forgets an entry the receiver proved wrong', async () => {
     const file = join(await tempDir('ferry-src-'), 'cache-me.bin')
     const size = 3 * MiB + 17

@@ -102,13 +102,16 @@ describe('scanPaths', () => {
   it('follows a path given that is a symbolic link (named as the link), and no link inside it; a link to nothing is E_PATH_NOT_FOUND', async () => {
     const root = makeTree('toplink')
     const warnings: ScanWarning[] = []
-    expect((await scanPaths([join(root, 'link-to-a')], { onWarning: w => warnings.push(w) })).map(e => `${e.kind} ${e.path} ${e.size}`)).toEqual(['file link-to-a 6'])
+    const file = await scanPaths([join(root, 'link-to-a')], { onWarning: w => warnings.push(w) })
+    // named as the link, read where it points (the hash workers open files without following links)
+    expect(file.map(e => `${e.kind} ${e.path} ${e.size} ${e.sourcePath}`)).toEqual([`file link-to-a 6 ${join(root, 'a.txt')}`])
+    expect((await buildManifest(file, pool)).files[0].size).toBe(6)
     symlinkSync(root, join(base, 'toplink-folder'))
     const entries = await scanPaths([`${join(base, 'toplink-folder')}/`], { onWarning: w => warnings.push(w) })
     expect(entries.at(-1)).toMatchObject({ kind: 'dir', path: 'toplink-folder' })
     expect(entries.map(e => e.path)).toContain('toplink-folder/sub/big.bin')
     expect(entries.map(e => e.path)).not.toContain('toplink-folder/link-to-a')
-    expect(warnings.map(w => w.path)).toEqual([join(base, 'toplink-folder', 'link-to-a'), join(base, 'toplink-folder', 'only-link', 'passwd')])
+    expect(warnings.map(w => w.path)).toEqual([join(root, 'link-to-a'), join(root, 'only-link', 'passwd')])
     symlinkSync(join(base, 'nowhere'), join(base, 'dangling'))
     await expect(scanPaths([join(base, 'dangling')])).rejects.toEqual(code('E_PATH_NOT_FOUND'))
   })
@@ -241,6 +244,12 @@ describe('buildManifest', () => {
     expect(warnings).toContainEqual({ path: join(root, 'sub'), reason: 'ferry\'s own state folder, skipped' })
     expect(warnings).toContainEqual({ path: join(root, 'a.txt'), reason: 'not this one, skipped' })
     expect(await scanPaths([join(root, 'sub')], { exclude })).toEqual([])
+    // the same folder by another path is the same folder
+    symlinkSync(join(root, 'sub'), join(base, 'excl-alias'))
+    expect(await scanPaths([join(base, 'excl-alias')], { exclude })).toEqual([])
+    mkdirSync(join(base, 'excl-outer'))
+    symlinkSync(root, join(base, 'excl-outer', 'inner'))
+    expect((await scanPaths([`${join(base, 'excl-outer', 'inner')}`], { exclude })).some(e => e.path.includes('/sub'))).toBe(false)
   })
 })
 
