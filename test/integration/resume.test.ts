@@ -9,7 +9,7 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { connectControl } from '../../src/daemon/control/client.ts'
-import type { TransferInfo } from '../../src/daemon/control/types.ts'
+import type { OfferInfo, TransferInfo } from '../../src/daemon/control/types.ts'
 import { chunkSizeFor } from '../../src/transfer/index.ts'
 import { REQUEST_BYTES, REQUESTS_AHEAD } from '../../src/transfer/fetch.ts'
 import { SPOOL_WRITE_BYTES } from '../../src/transfer/spool.ts'
@@ -102,6 +102,20 @@ async function sendUntilHalf (src: Source): Promise<{ sending: ReturnType<typeof
   const half = await watch(b, `beta to have half of ${src.name}`, (t) => !before.has(t.id) && t.direction === 'receive' && t.totalBytes === src.size && t.doneBytes >= src.size / 2, 120_000)
   expect(half.doneBytes, 'killed too late to test a resume').toBeLessThan(src.size * 0.9)
   return { sending, half }
+}
+
+/** Run `body` with beta holding alpha's offers for a decision; auto-accept is back on after it. */
+async function holdingOffers (body: () => Promise<void>): Promise<void> {
+  expect((await b.cli(['auto-accept', 'alpha', 'off'])).code).toBe(0)
+  try { await body() } finally { await b.cli(['auto-accept', 'alpha', 'on']) }
+}
+
+/** The offer waiting on beta for a decision that `pick` finds. */
+async function offerOnBeta (pick: (o: OfferInfo) => boolean): Promise<OfferInfo> {
+  return await waitFor(async () => {
+    const r = await b.cli(['offers', '--json'])
+    return (JSON.parse(r.stdout) as OfferInfo[]).find(pick)
+  }, 'the offer to wait on beta', 30_000, 100)
 }
 
 /** Interruptions the receiver logged (a dropped connection, besides the kills the tests make). */
@@ -280,13 +294,9 @@ describe('resume after kill -9', () => {
 
   it('sender restarted while its offer waits for a decision: the receiver answers the repeated offer as pending; accepted, it completes', async () => {
     await forgetReceived(mid)
-    expect((await b.cli(['auto-accept', 'alpha', 'off'])).code).toBe(0)
-    try {
+    await holdingOffers(async () => {
       const sending = spawnCli(['send', 'beta', mid.path, '--json', '--home', a.home], { timeoutMs: 60_000 })
-      const pending = await waitFor(async () => {
-        const r = await b.cli(['offers', '--json'])
-        return (JSON.parse(r.stdout) as Array<{ id: string, totalBytes: number }>).find((o) => o.totalBytes === MID_SIZE)
-      }, 'the offer to wait on beta', 30_000, 100)
+      const pending = await offerOnBeta((o) => o.totalBytes === MID_SIZE)
       await a.kill9()
       expectError(await sending.done, 'E_DAEMON_NOT_RUNNING')
       a = await a.restart()
@@ -299,9 +309,7 @@ describe('resume after kill -9', () => {
       await expectReceivedIdentical(mid)
       const onA = await waitFor(async () => (await transfersOf(a)).find((t) => t.id === pending.id && t.state === 'done'), 'alpha to show it done', 10_000)
       expect(onA.receipt?.verified).toBe(true)
-    } finally {
-      await b.cli(['auto-accept', 'alpha', 'on'])
-    }
+    })
   }, TEST_TIMEOUT)
 
   it('a send of an earlier run can be cancelled: the sender restarted while its receiver is down; the receiver, back, ends cancelled', async () => {
@@ -335,15 +343,11 @@ describe('resume after kill -9', () => {
   }, TEST_TIMEOUT)
 
   it('a decline the sender could not hear (it was asleep): once awake, it learns it by offering again, and ferry send exits E_DECLINED', async () => {
-    expect((await b.cli(['auto-accept', 'alpha', 'off'])).code).toBe(0)
-    try {
+    await holdingOffers(async () => {
       const small = join(await tempDir('ferry-src-'), 'maybe.bin')
       await writeRandomFile(small, 64 * 1024)
       const sending = spawnCli(['send', 'beta', small, '--json', '--home', a.home], { timeoutMs: 120_000 })
-      const pending = await waitFor(async () => {
-        const r = await b.cli(['offers', '--json'])
-        return (JSON.parse(r.stdout) as Array<{ id: string, names: string[] }>).find((o) => o.names.includes('maybe.bin'))
-      }, 'the offer to wait on beta', 30_000, 100)
+      const pending = await offerOnBeta((o) => o.names.includes('maybe.bin'))
       process.kill(a.proc.pid!, 'SIGSTOP')
       try {
         expect((await b.cli(['decline', pending.id])).code).toBe(0)
@@ -354,9 +358,7 @@ describe('resume after kill -9', () => {
       }
       expectError(await sending.done, 'E_DECLINED')
       expect((await transfersOf(a)).find((t) => t.id === pending.id)).toMatchObject({ state: 'declined', error: { code: 'E_DECLINED' } })
-    } finally {
-      await b.cli(['auto-accept', 'alpha', 'on'])
-    }
+    })
   }, TEST_TIMEOUT)
 
   it('both killed at ~50 %: after the receiver restarts, `ferry transfers` shows it waiting and resumed; it completes when the sender is back', async () => {
