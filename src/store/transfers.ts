@@ -102,10 +102,16 @@ export class TransferStore {
     return out
   }
 
-  /** Record a finished file in the receive index (replacing what was known at that path). */
-  indexFile (path: string, fileRoot: Uint8Array, size: number, mtimeMs: number, chunks: Uint8Array[], chunkSize: number): void {
+  /**
+   * Record a finished file in the receive index (replacing what was known at
+   * that path) and, with `placed`, mark it done in its transfer: one commit.
+   * (Two commits per file cost a receive of 5,000 small files 0.4 s of its
+   * main thread.)
+   */
+  indexFile (path: string, fileRoot: Uint8Array, size: number, mtimeMs: number, chunks: Uint8Array[], chunkSize: number, placed?: { transferId: string, idx: number }): void {
     this.db.exec('BEGIN')
     try {
+      if (placed !== undefined) this.setFile(placed.transferId, placed.idx, { done: true, dest: path })
       this.stmt('DELETE FROM chunk_index WHERE path = ?').run(path)
       this.stmt(`INSERT INTO file_index (path, file_root, size, mtime_ms) VALUES (?, ?, ?, ?)
         ON CONFLICT(path) DO UPDATE SET file_root = excluded.file_root, size = excluded.size, mtime_ms = excluded.mtime_ms`).run(path, fileRoot, size, mtimeMs)

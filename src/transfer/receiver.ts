@@ -220,8 +220,7 @@ export class Receiver {
     if (Buffer.compare(root, f.entry.fileRoot) !== 0) throw new FerryError('E_HASH_MISMATCH', `${f.entry.path}: file root does not match`)
     f.dest = await placeFile({ root: this.receiveDir, relPath: f.entry.path, partPath: f.partPath, mtimeMs: f.entry.mtimeMs, mode: f.entry.mode, knownDirs: this.knownDirs, dirModes: this.dirModes })
     f.done = true
-    this.deps.store.setFile(this.id, f.index, { done: true, dest: f.dest })
-    this.deps.store.indexFile(f.dest, f.entry.fileRoot, f.entry.size, Math.floor(f.entry.mtimeMs), f.entry.chunks, f.entry.chunkSize)
+    this.deps.store.indexFile(f.dest, f.entry.fileRoot, f.entry.size, Math.floor(f.entry.mtimeMs), f.entry.chunks, f.entry.chunkSize, { transferId: this.id, idx: f.index })
   }
 
   /** Now and then, record progress, and `f`'s verified chunks once they are on disk (bitmap-recorder.ts). */
