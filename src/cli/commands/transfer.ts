@@ -13,9 +13,12 @@ import { formatAgo, formatBytes, formatRate } from '../../tui/format.ts'
 export const sendHelp = `Usage: ferry send <peer> <path>... [--json] [--home DIR]
 
 Send files and folders to a paired peer (name, peer ID or unique prefix).
-Folders are sent recursively with their structure. Symbolic links, special
-files and names a receiver would refuse are skipped, each with a warning on
-stderr (and in --json, as "skipped").
+Folders are sent recursively with their structure, file times and
+permission bits. A path you name that is a symbolic link is followed; inside
+it, symbolic links, special files, names a receiver would refuse, files
+removed, unreadable or changing all the time while read, and ferry's own
+state folder are skipped, each with a warning on stderr (and in --json, as
+"skipped").
 Waits until the receiver has verified every file and signed its receipt:
 exit 0 only then. Shows progress on a terminal; --json prints a summary.
 `
