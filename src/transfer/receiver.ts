@@ -135,9 +135,9 @@ export class Receiver {
       const plan = await planReceive({ transferId: this.id, files: this.offer.files, receiveDir: this.receiveDir, partDir, store: this.deps.store, sink: this.deps.sink(), signal })
       this.deps.log.debug('receive planned', { id: this.id, haveBytes: plan.haveBytes, chunksToFetch: plan.queue.length, spooledWhole: plan.spooled.whole, spooledStarts: plan.spooled.starts, spooledStartBytes: plan.spooled.startBytes, ms: Math.round(performance.now() - started) })
       this.files = plan.files
+      const firstPlan = this.localBytes === undefined
       if (this.localBytes === undefined) {
         this.localBytes = plan.haveBytes
-        this.deps.store.update(this.id, { localBytes: plan.haveBytes })
       } else if (this.crashed) {
         // all it holds beyond the first plan's local copies came over the
         // wire, also what arrived after the last record of the count: whole
@@ -147,7 +147,7 @@ export class Receiver {
       this.crashed = false
       this.progress.reset(plan.haveBytes)
       // recorded now: a crash before the first periodic record would show 0 B held (a re-send that found a kept part folder holds much at once)
-      this.deps.store.update(this.id, { doneBytes: this.progress.done, wireBytes: this.progress.wire })
+      this.deps.store.update(this.id, { doneBytes: this.progress.done, wireBytes: this.progress.wire, ...(firstPlan ? { localBytes: plan.haveBytes } : {}) })
       // files that were complete already (or became so by dedup) are placed first
       for (const f of this.files) if (!f.done && f.entry.kind === 'file' && f.bitmap.complete) await this.finishFile(f)
       const spool = new Spool(partDir, (err) => { this.deps.log.warn('cannot spool arriving chunk bytes; a crash would cost whole chunks', { id: this.id, err: err.message }) })

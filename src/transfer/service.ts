@@ -327,6 +327,16 @@ export class TransferService {
     return s
   }
 
+  /** reloadSender at start: a row whose recorded offer cannot be read is failed, not left to stop the daemon starting. */
+  private reloadAtStart (row: TransferRow): Sender | undefined {
+    try {
+      return this.reloadSender(row)
+    } catch (err) {
+      this.c.store.update(row.id, { state: 'failed', errorCode: 'E_INTERNAL', errorMessage: `its recorded offer cannot be read: ${(err as Error).message}`, finishedAt: Date.now() })
+      return undefined
+    }
+  }
+
   private setSendState (s: Sender, state: string, error?: FerryError): void {
     s.state = state
     s.error = error
@@ -348,7 +358,9 @@ export class TransferService {
   /**
    * Offers are read and checked one at a time: decoding the largest one
    * allowed (64 MiB of chunk hashes) costs a few hundred MB while it lasts,
-   * and a paired peer may open many offer streams at once.
+   * and a paired peer may open many offer streams at once. One at a time,
+   * an id cannot come in on two streams at once either: takeOffer looks it
+   * up once, before its checks.
    */
   private async onOffer (stream: Stream, peerId: string): Promise<void> {
     let release: () => void
@@ -395,8 +407,6 @@ export class TransferService {
       await answer({ status: 'refused', haveBytes: 0, error: new FerryError('E_LIMIT', `${MAX_PENDING_OFFERS_PER_PEER} offers from this device already wait for a decision`) })
       return
     }
-    // the checks above awaited: the same id may have come in on another stream meanwhile
-    if (await this.answerKnownOffer(id, peerId, offer, answer)) return
     this.c.store.insert({ id, direction: 'receive', peerId, peerName: this.c.peerName(peerId), state: 'offered', root: offer.root, offer: encodeOffer(offer), totalBytes: offer.totalBytes, fileCount: fileCount(offer.files), doneBytes: 0, wireBytes: 0, receiveDir: this.c.receiveDir, receiptVerified: false, resumed: false, createdAt: Date.now() })
     const r = this.newReceiver(id, peerId, offer, 'offered')
     if (!auto) {
@@ -544,9 +554,12 @@ export class TransferService {
 
   async cancel (id: string): Promise<TransferInfo> {
     const r = this.receivers.get(id)
-    const row = this.c.store.get(id)
     // a send of an earlier run waits in the store until its receiver asks for a chunk
-    const s = this.senders.get(id) ?? (row != null ? this.reloadSender(row) : undefined)
+    let s = this.senders.get(id)
+    if (s == null) {
+      const row = this.c.store.get(id)
+      if (row != null) s = this.reloadSender(row)
+    }
     if (r != null && !r.finished) {
       if (r.state === 'offered') this.c.emitOfferRemoved(id)
       await r.cancel('cancelled', true)
@@ -614,12 +627,8 @@ export class TransferService {
         this.offerAgain(row)
       } else if (row.state === 'fetching' || row.state === 'waiting') {
         // in memory, so that `ferry transfers` and `ferry cancel` see it as it is; probed once its peer is online
-        try {
-          const s = this.reloadSender(row)
-          if (s != null && !this.c.isOnline(s.peerId)) s.state = 'waiting'
-        } catch (err) {
-          this.c.store.update(row.id, { state: 'failed', errorCode: 'E_INTERNAL', errorMessage: `its recorded offer cannot be read: ${(err as Error).message}`, finishedAt: Date.now() })
-        }
+        const s = this.reloadAtStart(row)
+        if (s != null && !this.c.isOnline(s.peerId)) s.state = 'waiting'
       } else if (row.state === 'hashing') {
         if (row.sources != null && row.sources.length > 0) this.resumeHashing(row.id, row.peerId, row.sources, row.totalBytes)
         // a row from before the paths were kept: nothing to hash again
@@ -688,11 +697,7 @@ export class TransferService {
    * as it stands there (takeOffer).
    */
   private offerAgain (row: TransferRow): void {
-    let sender: Sender | undefined
-    try { sender = this.reloadSender(row) } catch (err) {
-      this.c.store.update(row.id, { state: 'failed', errorCode: 'E_INTERNAL', errorMessage: `its recorded offer cannot be read: ${(err as Error).message}`, finishedAt: Date.now() })
-      return
-    }
+    const sender = this.reloadAtStart(row)
     if (sender == null) return
     this.c.log.info('offering again a send the daemon stopped in', { id: row.id })
     void (async () => {
