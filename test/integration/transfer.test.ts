@@ -71,6 +71,19 @@ async function transfersOf (d: TestDaemon): Promise<TransferInfo[]> {
  * Poll `d` through its control socket until `pick` finds something: cheap
  * enough to poll often (a CLI process per poll costs a Node start-up each).
  */
+/**
+ * Start `ferry send beta <name>` (CANCEL_SIZE random bytes) on alpha; returns
+ * once `on` shows it fetching with bytes done. Watched through the control
+ * socket: a CLI process per poll would be too slow to catch it mid-way.
+ */
+async function bigSendUnderWay (name: string, on: TestDaemon, direction: 'send' | 'receive'): Promise<{ sending: ReturnType<typeof spawnCli>, active: TransferInfo }> {
+  const big = join(await tempDir('ferry-src-'), name)
+  await writeRandomFile(big, CANCEL_SIZE)
+  const sending = spawnCli(['send', 'beta', big, '--json', '--home', a.home], { timeoutMs: 120_000 })
+  const active = await poll(on, `the big ${direction} to be fetching`, async (ctl) => (await ctl.call('transfers')).find((t) => t.direction === direction && t.totalBytes === CANCEL_SIZE && t.state === 'fetching' && t.doneBytes > 0), 60_000, 20)
+  return { sending, active }
+}
+
 async function poll<T> (d: TestDaemon, what: string, get: (ctl: ControlClient) => Promise<T | undefined>, timeoutMs = 15_000, everyMs = 50): Promise<T> {
   const ctl = await connectControl(d.home)
   try {
@@ -470,12 +483,7 @@ describe('transfer', () => {
   })
 
   it('`ferry cancel` on the sender stops an active transfer: both sides show cancelled, no final file on the receiver', async () => {
-    const dir = await tempDir('ferry-src-')
-    const big = join(dir, 'cancel-me.bin')
-    await writeRandomFile(big, CANCEL_SIZE)
-    const sending = spawnCli(['send', 'beta', big, '--json', '--home', a.home], { timeoutMs: 120_000 })
-    // watch the sender through the control socket (a CLI process per poll would be too slow to catch it mid-way)
-    const active = await poll(a, 'the big send to be fetching', async (ctl) => (await ctl.call('transfers')).find((t) => t.direction === 'send' && t.totalBytes === CANCEL_SIZE && t.state === 'fetching' && t.doneBytes > 0), 60_000, 20)
+    const { sending, active } = await bigSendUnderWay('cancel-me.bin', a, 'send')
     const r = await a.cli(['cancel', active.id.slice(0, 8)])
     expect(r.code, r.stderr).toBe(0)
     expectError(await sending.done, 'E_CANCELLED')
@@ -494,11 +502,7 @@ describe('transfer', () => {
 
   // last: it unpairs alpha and beta
   it('unpairing during a send stops it on both sides: ferry send exits 1 with E_NOT_PAIRED, the receiver stops pulling, nothing under the final name', async () => {
-    const dir = await tempDir('ferry-src-')
-    const big = join(dir, 'unpair-me.bin')
-    await writeRandomFile(big, CANCEL_SIZE)
-    const sending = spawnCli(['send', 'beta', big, '--json', '--home', a.home], { timeoutMs: 120_000 })
-    const active = await poll(b, 'the big receive to be fetching', async (ctl) => (await ctl.call('transfers')).find((t) => t.direction === 'receive' && t.totalBytes === CANCEL_SIZE && t.state === 'fetching' && t.doneBytes > 0), 60_000, 20)
+    const { sending, active } = await bigSendUnderWay('unpair-me.bin', b, 'receive')
     const r = await b.cli(['unpair', 'alpha'])
     expect(r.code, r.stderr).toBe(0)
     expectError(await sending.done, 'E_NOT_PAIRED')
