@@ -28,6 +28,17 @@ export interface TransferRow {
   finishedAt?: number
 }
 
+/** A file in the receive folder with its content, for indexFiles; `placed`: it completes file `idx` of a transfer. */
+export interface IndexedFile {
+  path: string
+  fileRoot: Uint8Array
+  size: number
+  mtimeMs: number
+  chunks: Uint8Array[]
+  chunkSize: number
+  placed?: { transferId: string, idx: number }
+}
+
 export interface ChunkLocation { path: string, offset: number, length: number }
 
 export class TransferStore {
@@ -103,20 +114,24 @@ export class TransferStore {
   }
 
   /**
-   * Record a finished file in the receive index (replacing what was known at
-   * that path) and, with `placed`, mark it done in its transfer: one commit.
-   * (Two commits per file cost a receive of 5,000 small files 0.4 s of its
-   * main thread.)
+   * Record finished files in the receive index (replacing what was known at
+   * each path) and, with `placed`, mark each done in its transfer: one
+   * commit for all of them. A commit costs ~160 µs here (WAL pages written),
+   * more than everything else a file's record needs: one per file cost a
+   * receive of 1,000 photos ~0.3 s of its main thread.
    */
-  indexFile (path: string, fileRoot: Uint8Array, size: number, mtimeMs: number, chunks: Uint8Array[], chunkSize: number, placed?: { transferId: string, idx: number }): void {
+  indexFiles (files: IndexedFile[]): void {
+    if (files.length === 0) return
     this.db.exec('BEGIN')
     try {
-      if (placed !== undefined) this.setFile(placed.transferId, placed.idx, { done: true, dest: path })
-      this.stmt('DELETE FROM chunk_index WHERE path = ?').run(path)
-      this.stmt(`INSERT INTO file_index (path, file_root, size, mtime_ms) VALUES (?, ?, ?, ?)
-        ON CONFLICT(path) DO UPDATE SET file_root = excluded.file_root, size = excluded.size, mtime_ms = excluded.mtime_ms`).run(path, fileRoot, size, mtimeMs)
       const ins = this.stmt('INSERT INTO chunk_index (hash, path, offset, length) VALUES (?, ?, ?, ?)')
-      chunks.forEach((h, i) => { ins.run(h, path, i * chunkSize, Math.min(chunkSize, size - i * chunkSize)) })
+      for (const f of files) {
+        if (f.placed !== undefined) this.setFile(f.placed.transferId, f.placed.idx, { done: true, dest: f.path })
+        this.stmt('DELETE FROM chunk_index WHERE path = ?').run(f.path)
+        this.stmt(`INSERT INTO file_index (path, file_root, size, mtime_ms) VALUES (?, ?, ?, ?)
+          ON CONFLICT(path) DO UPDATE SET file_root = excluded.file_root, size = excluded.size, mtime_ms = excluded.mtime_ms`).run(f.path, f.fileRoot, f.size, f.mtimeMs)
+        f.chunks.forEach((h, i) => { ins.run(h, f.path, i * f.chunkSize, Math.min(f.chunkSize, f.size - i * f.chunkSize)) })
+      }
       this.db.exec('COMMIT')
     } catch (err) {
       this.db.exec('ROLLBACK')

@@ -1,5 +1,6 @@
 // Deciding, for one accepted offer, what the receiver must still fetch:
-// files already in place (same content at the same path) are skipped, chunks
+// files already in place (same content at the same path: indexed, or found
+// there by size, time and bytes) are skipped, chunks
 // already verified in a part file (resume) are kept, chunks found anywhere in
 // the receive folder's index are copied locally (dedup), and the rest is
 // queued for the network. Nothing is fetched that the receiver already has:
@@ -13,7 +14,7 @@ import type { OfferFile } from '../protocol/transfer.ts'
 import type { TransferStore } from '../store/index.ts'
 import { Bitmap } from './bitmap.ts'
 import { chunkRange } from './chunking.ts'
-import { isCollisionName } from './safe-path.ts'
+import { collisionName, isCollisionName, resolveInside, validateRelativePath } from './safe-path.ts'
 import type { ChunkSink } from './sink.ts'
 import { readSpool, type Spooled } from './spool.ts'
 
@@ -71,7 +72,7 @@ export async function planReceive (o: {
     files.push(fs)
     if (entry.kind === 'dir') continue
     if (fs.done) { haveBytes += entry.size; continue }
-    const inPlace = await alreadyInPlace(o.receiveDir, entry, o.store)
+    const inPlace = await alreadyInPlace(o.receiveDir, entry, o.store, { sink: o.sink, placed: { transferId: o.transferId, idx: index } })
     if (inPlace != null) {
       fs.done = true
       fs.dest = inPlace
@@ -147,8 +148,9 @@ async function fromSpool (sink: ChunkSink, fs: FileState, chunk: number, offset:
  * unchanged on disk since), if it does: under the name offered, or under a
  * name it got there because that one was taken ("IMG (1).jpg"), so that a
  * send repeated into a folder with name clashes adds no copy each time.
+ * With `adopt`, also a file found there by its bytes (adoptInPlace).
  */
-export async function alreadyInPlace (receiveDir: string, entry: OfferFile, store: TransferStore): Promise<string | undefined> {
+export async function alreadyInPlace (receiveDir: string, entry: OfferFile, store: TransferStore, adopt?: { sink: ChunkSink, placed: { transferId: string, idx: number } }): Promise<string | undefined> {
   const wanted = join(receiveDir, entry.path)
   if (await holds(wanted, entry, store)) return wanted
   // a "name (n)" is given only when the name is taken; if it is free now, the file goes there
@@ -156,7 +158,51 @@ export async function alreadyInPlace (receiveDir: string, entry: OfferFile, stor
   for (const f of store.filesWithRoot(entry.fileRoot)) {
     if (dirname(f.path) === dirname(wanted) && isCollisionName(basename(f.path), basename(wanted)) && await holds(f.path, entry, store)) return f.path
   }
+  return adopt === undefined ? undefined : await adoptInPlace(receiveDir, entry, store, adopt.sink, adopt.placed)
+}
+
+/** How many "name (n)" adoptInPlace looks at, as placeFile tries as many names. */
+const MAX_ADOPT_NAMES = 100
+
+/**
+ * A file not in the index that has this entry's size, time and content,
+ * under its name or a "name (n)" it could have got: one placed by a run that
+ * died before recording it (the receiver records placed files in batches),
+ * or the same file put there by other means. It is recorded as this file,
+ * done, instead of being fetched again and placed next to itself. Only
+ * reached when the name is taken; the bytes are read (and hashed) only when
+ * size and time match.
+ */
+async function adoptInPlace (receiveDir: string, entry: OfferFile, store: TransferStore, sink: ChunkSink, placed: { transferId: string, idx: number }): Promise<string | undefined> {
+  const wanted = join(receiveDir, entry.path)
+  for (let n = 0; n <= MAX_ADOPT_NAMES; n++) {
+    const candidate = n === 0 ? wanted : collisionName(wanted, n)
+    const st = await lstat(candidate).catch(() => undefined)
+    // names are given in order: past the first free one, none was given
+    if (st === undefined) return undefined
+    if (!st.isFile() || st.size !== entry.size || Math.floor(st.mtimeMs) !== Math.floor(entry.mtimeMs)) continue
+    // an indexed file is alreadyInPlace's to judge (it did: other content, or changed since)
+    if (store.indexedFile(candidate) !== undefined) continue
+    // not through a symlinked folder (only what the receive folder holds is taken as this file)
+    const inside = await resolveInside(receiveDir, validateRelativePath(entry.path)).then(() => true, () => false)
+    if (!inside || !await holdsChunks(sink, candidate, entry)) continue
+    store.indexFiles([{ path: candidate, fileRoot: entry.fileRoot, size: entry.size, mtimeMs: Math.floor(entry.mtimeMs), chunks: entry.chunks, chunkSize: entry.chunkSize, placed }])
+    return candidate
+  }
   return undefined
+}
+
+/** Whether the file at `path` holds exactly `entry`'s chunks (its size was checked). */
+async function holdsChunks (sink: ChunkSink, path: string, entry: OfferFile): Promise<boolean> {
+  for (let c = 0; c < entry.chunks.length; c++) {
+    const { offset, length } = chunkRange(c, entry.size, entry.chunkSize)
+    try {
+      await sink.verify(path, offset, length, entry.chunks[c])
+    } catch {
+      return false
+    }
+  }
+  return true
 }
 
 async function holds (path: string, entry: OfferFile, store: TransferStore): Promise<boolean> {

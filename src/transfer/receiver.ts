@@ -14,7 +14,7 @@ import { dirname } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { isTransient } from './transient.ts'
 import type { OfferMsg, EndMsg } from '../protocol/transfer.ts'
-import type { TransferStore } from '../store/index.ts'
+import type { IndexedFile, TransferStore } from '../store/index.ts'
 import { computeFileRoot } from './manifest-root.ts'
 import { BitmapRecorder } from './bitmap-recorder.ts'
 import { fetchAll } from './fetch.ts'
@@ -31,6 +31,14 @@ export const RECEIPT_CONTEXT = 'ferry-receipt/v1'
 /** Parallel chunk streams per transfer: 2 beat 1 by 15–20 % on noise+yamux; more add nothing (notes). */
 export const CHUNK_STREAMS = 3
 const FLUSH_INTERVAL_MS = 1000
+/**
+ * Placed files are recorded (indexed, marked done) together, after this
+ * many or this long: a commit per file was most of the receiver's store
+ * work. One placed but not yet recorded when the daemon dies is found in
+ * place by the next plan (receive-plan.ts, alreadyInPlace).
+ */
+const INDEX_BATCH_FILES = 64
+const INDEX_BATCH_MS = 250
 /** Plans in a row after part files vanished under a run, before the transfer fails. */
 const MAX_REPLANS = 3
 
@@ -70,6 +78,9 @@ export class Receiver {
   private controller = new AbortController()
   private running?: Promise<void>
   private lastFlush = 0
+  /** Files placed and not yet recorded in the store (INDEX_BATCH_FILES), and when the first of them was placed. */
+  private unrecorded: IndexedFile[] = []
+  private unrecordedSince = 0
   private readonly bitmaps: BitmapRecorder
   /** folders of the receive folder checked during this run (see finalize.ts) */
   private knownDirs = new Set<string>()
@@ -169,6 +180,7 @@ export class Receiver {
         },
         signal
       }).finally(() => { spool.close() })
+      this.recordPlaced()
       this.deps.log.debug('chunks fetched', { id: this.id, ms: Math.round(performance.now() - started) })
       signal.throwIfAborted() // cancelled while the last file was placed: no `verifying` over `cancelled`
       this.setState('verifying')
@@ -220,7 +232,16 @@ export class Receiver {
     if (Buffer.compare(root, f.entry.fileRoot) !== 0) throw new FerryError('E_HASH_MISMATCH', `${f.entry.path}: file root does not match`)
     f.dest = await placeFile({ root: this.receiveDir, relPath: f.entry.path, partPath: f.partPath, mtimeMs: f.entry.mtimeMs, mode: f.entry.mode, knownDirs: this.knownDirs, dirModes: this.dirModes })
     f.done = true
-    this.deps.store.indexFile(f.dest, f.entry.fileRoot, f.entry.size, Math.floor(f.entry.mtimeMs), f.entry.chunks, f.entry.chunkSize, { transferId: this.id, idx: f.index })
+    if (this.unrecorded.length === 0) this.unrecordedSince = Date.now()
+    this.unrecorded.push({ path: f.dest, fileRoot: f.entry.fileRoot, size: f.entry.size, mtimeMs: Math.floor(f.entry.mtimeMs), chunks: f.entry.chunks, chunkSize: f.entry.chunkSize, placed: { transferId: this.id, idx: f.index } })
+    if (this.unrecorded.length >= INDEX_BATCH_FILES || Date.now() - this.unrecordedSince >= INDEX_BATCH_MS) this.recordPlaced()
+  }
+
+  /** Record the placed files not yet in the store, in one commit. */
+  private recordPlaced (): void {
+    const files = this.unrecorded
+    this.unrecorded = []
+    this.deps.store.indexFiles(files)
   }
 
   /** Now and then, record progress, and `f`'s verified chunks once they are on disk (bitmap-recorder.ts). */
@@ -228,12 +249,14 @@ export class Receiver {
     const now = Date.now()
     if (now - this.lastFlush < FLUSH_INTERVAL_MS) return
     this.lastFlush = now
+    this.recordPlaced()
     this.bitmaps.saveSoon(f)
     this.deps.store.update(this.id, { doneBytes: this.progress.done, wireBytes: this.progress.wire })
   }
 
-  /** Record every unfinished file's verified chunks (flushed first) and the progress: the run has stopped. */
+  /** Record the placed files, every unfinished file's verified chunks (flushed first) and the progress: the run has stopped. */
   private async flush (): Promise<void> {
+    this.recordPlaced()
     await this.bitmaps.saveAll(this.files)
     this.deps.store.update(this.id, { doneBytes: this.progress.done, wireBytes: this.progress.wire })
   }

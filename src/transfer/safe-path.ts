@@ -183,6 +183,12 @@ export function isCollisionName (name: string, wanted: string): boolean {
   return m != null && Number(m[1]) >= 1 && fit(stem, ` (${Number(m[1])})${ext}`) === name
 }
 
+/** The `n`th name uniqueDestination can give for `path`: `IMG.jpg`, 3 → `IMG (3).jpg` (in the same folder). */
+export function collisionName (path: string, n: number): string {
+  const [stem, ext] = splitName(basename(path))
+  return join(dirname(path), fit(stem, ` (${n})${ext}`))
+}
+
 /**
  * `path` itself when nothing exists there (not even a dangling symlink),
  * else the first free `stem (n)ext` next to it: `IMG.jpg` → `IMG (1).jpg`,
@@ -191,10 +197,8 @@ export function isCollisionName (name: string, wanted: string): boolean {
  */
 export async function uniqueDestination (path: string): Promise<string> {
   if (!await exists(path)) return path
-  const dir = dirname(path)
-  const [stem, ext] = splitName(basename(path))
   for (let n = 1; n <= 10_000; n++) {
-    const candidate = join(dir, fit(stem, ` (${n})${ext}`))
+    const candidate = collisionName(path, n)
     if (!await exists(candidate)) return candidate
   }
   throw new FerryError('E_IO', `no free name for ${path} after 10000 tries`)

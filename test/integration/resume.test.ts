@@ -173,6 +173,29 @@ describe('resume after kill -9', () => {
     expect(onB!.wireBytes).toBeLessThanOrEqual(res.wireBytes)
   }, TEST_TIMEOUT)
 
+  it('receiver killed while placing many files: restarted, it keeps the files it had placed as they are (no "name (1)" copies); identical tree', async () => {
+    // the receiver records placed files in batches: a kill -9 leaves some
+    // placed but not recorded, which its next plan must find in place
+    const dir = join(await tempDir('ferry-src-'), 'placing')
+    await mkdir(dir)
+    const count = 800
+    for (let i = 0; i < count; i++) await writeFile(join(dir, `p${String(i).padStart(4, '0')}.bin`), randomBytes(32 * 1024))
+    const sent = await snapshotTree(dir)
+    const before = new Set((await transfersOf(b)).map((t) => t.id))
+    const sending = spawnCli(['send', 'beta', dir, '--json', '--home', a.home], { timeoutMs: 120_000 })
+    const part = await watch(b, 'beta to have placed a third of the files', (t) => !before.has(t.id) && t.direction === 'receive' && t.doneBytes >= count * 32 * 1024 / 3, 60_000)
+    expect(part.doneBytes, 'killed too late to test a resume').toBeLessThan(count * 32 * 1024 * 0.9)
+    await b.kill9()
+    b = await b.restart()
+    const done = await sending.done
+    expect(done.code, done.stderr).toBe(0)
+    expect(JSON.parse(done.stdout)).toMatchObject({ id: part.id, state: 'done', receipt: { verified: true } })
+    // exactly the files sent: a file placed twice would show as "p0123 (1).bin"
+    expect(asObject(await snapshotTree(join(b.receiveDir, 'placing')))).toEqual(asObject(sent))
+    expect((await readdir(b.receiveDir)).filter((n) => n.startsWith('placing'))).toEqual(['placing'])
+    await rm(join(b.receiveDir, 'placing'), { recursive: true })
+  }, TEST_TIMEOUT)
+
   it('receiver stopped cleanly (SIGTERM) at ~50 %: not a failure; restarted, it goes on by itself; identical file', async () => {
     await forgetReceived(mid)
     const { sending, half } = await sendUntilHalf(mid)

@@ -332,6 +332,36 @@ describe('transfer', () => {
     expect(await receivedNames()).toEqual(['mixed', 'note (1).txt', 'note.txt', 'renamed-copy.bin', 'sizes'])
   })
 
+  it('files put in the receive folder by other means, times kept, are taken as received: no copy next to them, nothing on the wire; same size and time but other bytes: both kept', async () => {
+    const src = join(await tempDir('ferry-src-'), 'album')
+    const dest = join(b.receiveDir, 'album')
+    await mkdir(src)
+    await mkdir(dest)
+    const size = 300 * KiB + 7 // two chunks
+    for (const n of ['a.jpg', 'b.jpg', 'c.jpg']) {
+      await writeRandomFile(join(src, n), size)
+      const ms = await setMtime(join(src, n))
+      // a.jpg and b.jpg as `cp -p` would put them there; c.jpg: other bytes, same size and time
+      if (n === 'c.jpg') await writeRandomFile(join(dest, n), size)
+      else await copyFile(join(src, n), join(dest, n))
+      await utimes(join(dest, n), utimesSeconds(ms), utimesSeconds(ms))
+    }
+    const before = await snapshotTree(dest)
+    const inodes = await Promise.all(['a.jpg', 'b.jpg'].map(async (n) => (await stat(join(dest, n))).ino))
+    const res = await send([src])
+    expect(res).toMatchObject({ state: 'done', wireBytes: size, receipt: { verified: true } })
+    expect((await readdir(dest)).sort()).toEqual(['a.jpg', 'b.jpg', 'c (1).jpg', 'c.jpg'])
+    // the files that were there are untouched: same inodes, bytes and times
+    expect(await Promise.all(['a.jpg', 'b.jpg'].map(async (n) => (await stat(join(dest, n))).ino))).toEqual(inodes)
+    const after = await snapshotTree(dest)
+    for (const n of ['a.jpg', 'b.jpg', 'c.jpg']) expect(after.get(n)).toEqual(before.get(n))
+    expect(await digestFile(join(dest, 'c (1).jpg'))).toEqual(await digestFile(join(src, 'c.jpg')))
+    // sent again, all three are found by the index: nothing on the wire, no third copy
+    expect(await send([src])).toMatchObject({ state: 'done', wireBytes: 0 })
+    expect((await readdir(dest)).sort()).toEqual(['a.jpg', 'b.jpg', 'c (1).jpg', 'c.jpg'])
+    await rm(dest, { recursive: true })
+  })
+
   it('a file removed while the send hashes, and the daemon\'s own state folder, are left out with warnings; the rest arrives, exit 0', async () => {
     const dir = join(await tempDir('ferry-src-'), 'busy')
     await mkdir(dir)
