@@ -23,6 +23,7 @@ import { partDirFor, placeDir, placeFile, syncPlacedFolders, type DirModes } fro
 import { planReceive, type FileState } from './receive-plan.ts'
 import type { ChunkSink } from './sink.ts'
 import { Spool } from './spool.ts'
+import { PartFileCreator } from './part-files.ts'
 import type { Logger } from '../daemon/logger.ts'
 import { Progress } from './progress.ts'
 import { isFinalState } from '../daemon/control/types.ts'
@@ -82,6 +83,8 @@ export class Receiver {
   private unrecorded: IndexedFile[] = []
   private unrecordedSince = 0
   private readonly bitmaps: BitmapRecorder
+  /** this run's creation of part files (a part file it has not created yet is not lost) */
+  private creator?: PartFileCreator
   /** folders of the receive folder checked during this run (see finalize.ts) */
   private knownDirs = new Set<string>()
   /** the permission bits of each folder of the offer, for the folders the receive creates */
@@ -134,6 +137,7 @@ export class Receiver {
   private async runOnce (mayReplan: boolean): Promise<boolean> {
     this.controller = new AbortController()
     this.knownDirs = new Set()
+    this.creator = undefined
     const signal = this.controller.signal
     let release: (() => void) | undefined
     try {
@@ -162,6 +166,8 @@ export class Receiver {
       // files that were complete already (or became so by dedup) are placed first
       for (const f of this.files) if (!f.done && f.entry.kind === 'file' && f.bitmap.complete) await this.finishFile(f)
       const spool = new Spool(partDir, (err) => { this.deps.log.warn('cannot spool arriving chunk bytes; a crash would cost whole chunks', { id: this.id, err: err.message }) })
+      const creator = this.creator = new PartFileCreator(plan.toCreate)
+      const creating = creator.run()
       await fetchAll({
         transferId: Buffer.from(this.id, 'hex'),
         files: this.files,
@@ -178,8 +184,13 @@ export class Receiver {
           this.deps.changed(this, false)
           if (f.bitmap.complete) await this.finishFile(f)
         },
+        ready: (file) => creator.ready(file),
         signal
-      }).finally(() => { spool.close() })
+      }).finally(async () => {
+        spool.close()
+        creator.stop(new FerryError('E_CANCELLED', 'the fetch has ended'))
+        await creating
+      })
       this.recordPlaced()
       this.deps.log.debug('chunks fetched', { id: this.id, ms: Math.round(performance.now() - started) })
       signal.throwIfAborted() // cancelled while the last file was placed: no `verifying` over `cancelled`
@@ -207,7 +218,7 @@ export class Receiver {
   }
 
   private lostPartFiles (): boolean {
-    return this.files.some((f) => !f.done && f.entry.kind === 'file' && !existsSync(f.partPath))
+    return this.files.some((f) => !f.done && f.entry.kind === 'file' && this.creator?.created(f.index) !== false && !existsSync(f.partPath))
   }
 
   /**
