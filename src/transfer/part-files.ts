@@ -19,9 +19,14 @@ import type { FileState } from './receive-plan.ts'
 /** Files created between two turns of the event loop: ~1-4 ms of kernel work. */
 const FILES_PER_TURN = 8
 
-/** An empty part file (no error if it exists); the sink only ever opens existing ones. */
+/**
+ * An empty part file (no error if it exists); the sink only ever opens
+ * existing ones. Readable by this user only, like its folder: a file sent
+ * as private (0600) must not be readable by others while it arrives (it
+ * gets the sender's permission bits when it is placed, finalize.ts).
+ */
 export function createPartFile (path: string): void {
-  closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o666))
+  closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o600))
 }
 
 interface Waiter { resolve: () => void, reject: (err: Error) => void }

@@ -9,7 +9,7 @@
 
 import type { Stream } from '@libp2p/interface'
 import { existsSync } from 'node:fs'
-import { mkdir, rm, rmdir } from 'node:fs/promises'
+import { chmod, mkdir, rm, rmdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { isTransient } from './transient.ts'
@@ -145,7 +145,9 @@ export class Receiver {
       if (this.state === 'waiting' || this.state === 'fetching') { this.resumed = true; this.deps.store.update(this.id, { resumed: true }) }
       this.setState('fetching')
       const partDir = partDirFor(this.receiveDir, this.rootHex)
-      await mkdir(partDir, { recursive: true })
+      // this user's only (part-files.ts says why); also one made before part folders were
+      await mkdir(partDir, { recursive: true, mode: 0o700 })
+      await chmod(partDir, 0o700)
       const started = performance.now()
       const plan = await planReceive({ transferId: this.id, files: this.offer.files, receiveDir: this.receiveDir, partDir, store: this.deps.store, sink: this.deps.sink(), signal })
       this.deps.log.debug('receive planned', { id: this.id, haveBytes: plan.haveBytes, chunksToFetch: plan.queue.length, spooledWhole: plan.spooled.whole, spooledStarts: plan.spooled.starts, spooledStartBytes: plan.spooled.startBytes, ms: Math.round(performance.now() - started) })

@@ -514,6 +514,12 @@ describe('transfer', () => {
 
   it('`ferry cancel` on the sender stops an active transfer: both sides show cancelled, no final file on the receiver', async () => {
     const { sending, active } = await bigSendUnderWay('cancel-me.bin', a, 'send')
+    // what is arriving is this user's only, whatever the file's own mode will be
+    const parts = join(b.receiveDir, '.ferry-part')
+    const partDir = join(parts, (await readdir(parts))[0])
+    expect((await stat(parts)).mode & 0o777).toBe(0o700)
+    expect((await stat(partDir)).mode & 0o777).toBe(0o700)
+    expect((await stat(join(partDir, '0'))).mode & 0o777).toBe(0o600)
     const r = await a.cli(['cancel', active.id.slice(0, 8)])
     expect(r.code, r.stderr).toBe(0)
     expectError(await sending.done, 'E_CANCELLED')
