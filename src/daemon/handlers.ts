@@ -19,9 +19,17 @@ export function buildHandlers (d: Daemon): Handlers {
     'pair.enter': async (p) => await d.pairing.enter(requireString(p, 'code'), typeof p.peer === 'string' && p.peer !== '' ? p.peer : undefined),
     'pair.cancel': (p) => ({ cancelled: d.pairing.cancel(typeof p.id === 'string' ? p.id : undefined) }),
     unpair: async (p) => await d.pairing.unpair(d.resolvePeer(requireString(p, 'peer')).peerId),
-    send: async (p) => {
+    send: async (p, { socket }) => {
       if (!Array.isArray(p.paths) || p.paths.some((x) => typeof x !== 'string' || x === '')) throw new FerryError('E_BAD_REQUEST', 'parameter "paths" must be a list of paths')
-      return await d.transfers.send(d.resolvePeer(requireString(p, 'peer')).peerId, p.paths)
+      // a `ferry send` stopped (Ctrl-C) or gone while its paths are scanned, before it
+      // learned the transfer's id to cancel it: nothing is sent
+      const gone = new AbortController()
+      const onClose = (): void => { gone.abort(new FerryError('E_CANCELLED', 'the `ferry send` that asked for it stopped before anything was offered')) }
+      socket.once('close', onClose)
+      if (socket.destroyed) onClose()
+      try {
+        return await d.transfers.send(d.resolvePeer(requireString(p, 'peer')).peerId, p.paths, gone.signal)
+      } finally { socket.off('close', onClose) }
     },
     transfers: () => d.transfers.list(),
     offers: () => d.transfers.offers(),

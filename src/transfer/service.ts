@@ -167,11 +167,20 @@ export class TransferService {
   // ---- sending --------------------------------------------------------
 
   /** Start sending; returns at once with the transfer in `hashing`; progress comes as events. */
-  async send (peerId: string, paths: string[]): Promise<TransferInfo> {
+  /** @param signal aborted when the one asking goes away while the paths are scanned: then nothing is sent */
+  async send (peerId: string, paths: string[], signal?: AbortSignal): Promise<TransferInfo> {
     if (!this.c.trust.isPaired(peerId)) throw new FerryError('E_NOT_PAIRED', `${this.c.peerName(peerId)} is not paired; pair first with \`ferry pair\``)
     if (paths.length === 0) throw new FerryError('E_BAD_REQUEST', 'nothing to send')
     const skipped: Array<{ path: string, reason: string }> = []
-    const entries = await scanPaths(paths, { exclude: this.notSent(), onWarning: (w) => { skipped.push({ path: w.path, reason: w.reason }) } })
+    this.c.log.debug('scanning', { peer: peerId, paths: paths.length })
+    let entries: Awaited<ReturnType<typeof scanPaths>>
+    try {
+      entries = await scanPaths(paths, { signal, exclude: this.notSent(), onWarning: (w) => { skipped.push({ path: w.path, reason: w.reason }) } })
+      signal?.throwIfAborted()
+    } catch (err) {
+      if (signal?.aborted === true) this.c.log.info('send dropped: its asker went away while the paths were scanned', { paths: paths.length })
+      throw err
+    }
     const warnings = skipped.map((w) => `${w.path}: ${w.reason}`)
     if (entries.length === 0) throw new FerryError('E_PATH_NOT_FOUND', `nothing to send in ${paths.join(', ')}${warnings.length > 0 ? ` (${warnings.join('; ')})` : ''}`)
     // every receiver refuses more; said now, not after hashing it all

@@ -42,7 +42,8 @@ let c: TestDaemon // linked to a, never paired
 beforeAll(async () => {
   // alpha and beta run the compiled build, as `npm start` and `ferry` do (the
   // other test files run the TypeScript sources)
-  a = await startDaemon({ name: 'alpha', main: BUILT_MAIN })
+  // --verbose: a test looks for what alpha logs while it scans a send's paths
+  a = await startDaemon({ name: 'alpha', main: BUILT_MAIN, extraArgs: ['--verbose'] })
   ;[b, c] = await Promise.all([startDaemon({ name: 'beta', peers: [a.addr], main: BUILT_MAIN }), startDaemon({ name: 'gamma', peers: [a.addr] })])
   await pairDaemons(a, b)
 })
@@ -506,6 +507,15 @@ describe('transfer', () => {
     expectError(tooMany, 'E_LIMIT')
     expect(tooMany.stderr).toContain(`${MAX_OFFER_FILES + 1} files and 1 folders are more than one send can hold`)
     expect(await transfersOf(a)).toHaveLength(before)
+    // Ctrl-C while the daemon still scans them (there is no transfer id yet to cancel): it drops the send
+    const scanned = (): number => a.output().split('\n').filter((l) => l.includes('"msg":"scanning"')).length
+    const scansBefore = scanned()
+    const stopping = spawnCli(['send', 'beta', many, '--home', a.home])
+    await waitFor(() => scanned() > scansBefore, 'alpha to be scanning', 30_000, 20)
+    stopping.proc.kill('SIGINT')
+    expectError(await stopping.done, 'E_CANCELLED')
+    await waitFor(() => a.output().includes('"msg":"send dropped: its asker went away while the paths were scanned"'), 'alpha to drop the send', 30_000)
+    expect(await transfersOf(a)).toHaveLength(before)
     await rm(many, { recursive: true })
     // nothing was started for any of them
     expect((await transfersOf(a)).filter((t) => t.peerId === c.peerId)).toEqual([])
@@ -534,6 +544,15 @@ describe('transfer', () => {
     expect(onB.doneBytes).toBeLessThan(CANCEL_SIZE)
     await expect(stat(join(b.receiveDir, 'cancel-me.bin'))).rejects.toMatchObject({ code: 'ENOENT' })
     expect((await receivedNames()).filter((n) => n.startsWith('cancel-me'))).toEqual([])
+  })
+
+  it('SIGTERM to `ferry send` (as `timeout` sends it) cancels the transfer on both sides', async () => {
+    const { sending, active } = await bigSendUnderWay('term-me.bin', a, 'send')
+    sending.proc.kill('SIGTERM')
+    expectError(await sending.done, 'E_CANCELLED')
+    await poll(a, 'alpha to show the send cancelled', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.state === 'cancelled'))
+    await poll(b, 'beta to show the receive cancelled', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.state === 'cancelled'))
+    expect((await receivedNames()).filter((n) => n.startsWith('term-me'))).toEqual([])
   })
 
   // last: it unpairs alpha and beta

@@ -21,7 +21,14 @@ state folder are skipped, each with a warning on stderr (and in --json, as
 "skipped").
 Waits until the receiver has verified every file and signed its receipt:
 exit 0 only then. Shows progress on a terminal; --json prints a summary.
+Ctrl-C (SIGINT), SIGTERM (\`timeout\`, \`kill\`) or a closed terminal
+(SIGHUP) cancels the transfer on both sides, also while the paths are
+still being scanned. If \`ferry send\` dies otherwise (kill -9), the
+daemon goes on with the transfer: see \`ferry transfers\`, \`ferry cancel\`.
 `
+
+/** What stops a `ferry send` (and so its transfer): Ctrl-C, `kill` (and `timeout`), a closed terminal. */
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 
 export async function send (argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {})
@@ -37,6 +44,8 @@ export async function send (argv: string[]): Promise<number> {
   const live = wantsLive(json) ? (await import('../../tui/live.ts')).openSendView(peer, paths.length) : undefined
   const progress = new LineProgress()
   let skipped: SkippedPath[] = []
+  let stoppedBy: NodeJS.Signals | undefined
+  let removeStop = (): void => {}
   try {
     let id = ''
     const early: TransferInfo[] = []
@@ -56,16 +65,26 @@ export async function send (argv: string[]): Promise<number> {
     })
     // also one still being hashed: the daemon hashes it again when it is back, and offers it
     client.onClose(() => settle?.({ state: 'failed', error: { code: 'E_DAEMON_NOT_RUNNING', message: 'the daemon stopped; the transfer resumes when it is back (see `ferry transfers`)' } } as TransferInfo))
-    const started = await client.call('send', { peer, paths })
+    // Ctrl-C, a `kill` or a closed terminal cancels the send; from the
+    // start: while the daemon scans the paths, before there is an id to
+    // cancel, closing the connection makes it drop the send
+    const onStop = (sig: NodeJS.Signals): void => {
+      if (stoppedBy != null) return
+      stoppedBy = sig
+      if (id === '') client.close()
+      else void client.call('cancel', { id }).catch(() => {})
+    }
+    for (const s of STOP_SIGNALS) process.on(s, onStop)
+    removeStop = () => { for (const s of STOP_SIGNALS) process.removeListener(s, onStop) }
+    const started = await client.call('send', { peer, paths }).catch((err: unknown) => {
+      throw stoppedBy != null ? new FerryError('E_CANCELLED', `stopped (${stoppedBy}) before anything was offered`) : err
+    })
     id = started.id
     // the daemon holds this list only while it holds the transfer: take it from the first answer
     skipped = started.skipped ?? []
     onInfo(started)
     for (const t of early) onInfo(t)
-    const onSigint = (): void => { void client.call('cancel', { id }).catch(() => {}) }
-    process.once('SIGINT', onSigint)
     const t = await finished
-    process.removeListener('SIGINT', onSigint)
     progress.done()
     if (t.state !== 'done') throw new FerryError(t.error?.code ?? 'E_INTERNAL', t.error?.message ?? `transfer ${t.state}`)
     const seconds = ((t.finishedAt ?? Date.now()) - t.createdAt) / 1000
@@ -84,6 +103,7 @@ export async function send (argv: string[]): Promise<number> {
     await live?.fail(err)
     throw err
   } finally {
+    removeStop()
     progress.done()
     client.close()
     // after the last frame, so a live view does not draw over them
