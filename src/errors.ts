@@ -31,7 +31,8 @@ export const ERROR_CODES = {
   E_DECLINED: 'offer declined',
   E_TRANSFER_NOT_FOUND: 'no such transfer or offer',
   E_RECEIPT_INVALID: 'receipt signature does not verify',
-  E_IO: 'file system error'
+  E_IO: 'file system error',
+  E_INCOMPLETE: 'some files could not be sent'
 } as const
 
 export type ErrorCode = keyof typeof ERROR_CODES

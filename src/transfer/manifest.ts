@@ -61,6 +61,12 @@ export interface Manifest {
 export interface ScanWarning {
   path: string
   reason: string
+  /**
+   * Left out because of a problem (unreadable, removed, changing, a name no
+   * receiver takes), not by design (a symbolic link, a special file,
+   * ferry's own state): the send does not hold everything asked for.
+   */
+  failed?: boolean
 }
 
 export interface ScanOptions {
@@ -174,7 +180,7 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
       names = await readdir(abs, { encoding: 'buffer' })
     } catch (err) {
       if (top) throw toFerryError(err, 'E_IO')
-      warn({ path: abs, reason: `cannot read directory (${(err as Error).message}), skipped` })
+      warn({ path: abs, reason: `cannot read directory (${(err as Error).message}), skipped`, failed: true })
       return
     }
     names.sort(Buffer.compare)
@@ -184,7 +190,7 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
       try {
         name = utf8.decode(raw)
       } catch {
-        warn({ path: join(abs, raw.toString('latin1')), reason: 'name is not valid UTF-8, skipped' })
+        warn({ path: join(abs, raw.toString('latin1')), reason: 'name is not valid UTF-8, skipped', failed: true })
         continue
       }
       const child = { abs: join(abs, name), rel: `${rel}/${name}` }
@@ -192,13 +198,13 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
         validateRelativePath(child.rel)
         children.push(child)
       } catch (err) {
-        warn({ path: child.abs, reason: `${(err as Error).message}, skipped` })
+        warn({ path: child.abs, reason: `${(err as Error).message}, skipped`, failed: true })
       }
     }
     const stats = await Promise.allSettled(children.map(async c => await lstat(c.abs, { bigint: true })))
     for (const [i, c] of children.entries()) {
       const r = stats[i]
-      if (r.status === 'rejected') { warn({ path: c.abs, reason: `cannot stat (${(r.reason as Error).message}), skipped` }); continue }
+      if (r.status === 'rejected') { warn({ path: c.abs, reason: `cannot stat (${(r.reason as Error).message}), skipped`, failed: true }); continue }
       await visit(c.abs, c.rel, r.value, false)
     }
     // every folder, after what it holds: the receiver creates the folders as
@@ -341,7 +347,7 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
     } catch (err) {
       const reason = (err as { unhashable?: string }).unhashable
       if (options.onSkip === undefined || reason === undefined || signal.aborted) throw err
-      options.onSkip({ path: e.sourcePath, reason: `${reason}, skipped` })
+      options.onSkip({ path: e.sourcePath, reason: `${reason}, skipped`, failed: true })
       progress.totalBytes -= e.size
       return undefined
     }

@@ -12,7 +12,7 @@ import { chunkRange } from './chunking.ts'
 import { floorMs } from './manifest.ts'
 import { Progress } from './progress.ts'
 import { fileCount } from './snapshot.ts'
-import { isFinalState } from '../daemon/control/types.ts'
+import { isFinalState, type SkippedPath } from '../daemon/control/types.ts'
 
 /**
  * One read from a source file, also one send() on the stream. Each read
@@ -39,7 +39,7 @@ export class Sender {
   receiptSig?: Uint8Array
   totalFiles = 0
   /** what the scan left out, and why: the CLI prints it */
-  skipped: Array<{ path: string, reason: string }> = []
+  skipped: SkippedPath[] = []
   resumed = false
   /** bytes served per file index, for per-file progress of the files in flight */
   readonly served = new Map<number, number>()

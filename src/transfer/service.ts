@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path'
 import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
 import { CHUNKS_PROTOCOL, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
 import { decodeOffer, encodeOffer, readEnd, readOffer, sendEnd, sendOffer, type AnswerMsg, type EndMsg, type OfferMsg } from '../protocol/transfer.ts'
-import { isFinalState, type OfferInfo, type TransferInfo } from '../daemon/control/types.ts'
+import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } from '../daemon/control/types.ts'
 import type { TransferStore, TrustStore } from '../store/index.ts'
 import type { TransferRow } from '../store/transfers.ts'
 import { createHashPool, type HashPool } from './hash-pool.ts'
@@ -171,11 +171,11 @@ export class TransferService {
   async send (peerId: string, paths: string[], signal?: AbortSignal): Promise<TransferInfo> {
     if (!this.c.trust.isPaired(peerId)) throw new FerryError('E_NOT_PAIRED', `${this.c.peerName(peerId)} is not paired; pair first with \`ferry pair\``)
     if (paths.length === 0) throw new FerryError('E_BAD_REQUEST', 'nothing to send')
-    const skipped: Array<{ path: string, reason: string }> = []
+    const skipped: SkippedPath[] = []
     this.c.log.debug('scanning', { peer: peerId, paths: paths.length })
     let entries: Awaited<ReturnType<typeof scanPaths>>
     try {
-      entries = await scanPaths(paths, { signal, exclude: this.notSent(), onWarning: (w) => { skipped.push({ path: w.path, reason: w.reason }) } })
+      entries = await scanPaths(paths, { signal, exclude: this.notSent(), onWarning: (w) => { skipped.push(w) } })
       signal?.throwIfAborted()
     } catch (err) {
       if (signal?.aborted === true) this.c.log.info('send dropped: its asker went away while the paths were scanned', { paths: paths.length })
@@ -207,11 +207,11 @@ export class TransferService {
       onProgress: (p) => { sender.progress.done = p.hashedBytes; this.changed(sender.id, false) },
       // one file that is removed, unreadable or being written to does not stop the rest
       onSkip: (w) => {
-        sender.skipped.push({ path: w.path, reason: w.reason })
+        sender.skipped.push(w)
         this.c.log.warn('skipped while hashing', { id: sender.id, warning: `${w.path}: ${w.reason}` })
       }
     })
-    if (manifest.files.length === 0) throw new FerryError('E_PATH_NOT_FOUND', `nothing left to send: ${sender.skipped.map((w) => `${w.path}: ${w.reason}`).join('; ')}`)
+    if (manifest.files.length === 0) throw new FerryError('E_INCOMPLETE', `nothing could be sent: ${sender.skipped.map((w) => `${w.path}: ${w.reason}`).join('; ')}`)
     sender.totalFiles = fileCount(manifest.files)
     this.c.log.debug('hashed', { id: sender.id, files: manifest.files.length, bytes: manifest.totalBytes, ms: Math.round(performance.now() - started) })
     const offer: OfferMsg = { transferId: Buffer.from(sender.id, 'hex'), root: manifest.root, totalBytes: manifest.totalBytes, files: manifest.files }

@@ -363,7 +363,7 @@ describe('transfer', () => {
     await rm(dest, { recursive: true })
   })
 
-  it('a file removed while the send hashes, and the daemon\'s own state folder, are left out with warnings; the rest arrives, exit 0', async () => {
+  it('a file removed while the send hashes, and the daemon\'s own state folder, are left out with warnings; the rest arrives; exit 1 with E_INCOMPLETE, for the removed file only', async () => {
     const dir = join(await tempDir('ferry-src-'), 'busy')
     await mkdir(dir)
     // enough files that the send is caught hashing them
@@ -373,12 +373,14 @@ describe('transfer', () => {
     await poll(a, 'alpha to be hashing', async (ctl) => (await ctl.call('transfers')).find((t) => !before.has(t.id) && t.state === 'hashing'), 30_000, 20)
     await rm(join(dir, 'f2999.bin')) // hashed last
     const done = await sending.done
-    expect(done.code, done.stderr).toBe(0)
+    // what arrived is verified, but not all that was asked for was sent: a script must not take it as done
+    expectError(done, 'E_INCOMPLETE')
+    expect(done.stderr).toMatch(/^ferry: E_INCOMPLETE: 1 path\(s\) could not be sent \(listed above\); the 2999 file\(s\) sent arrived and were verified$/m)
     const res = JSON.parse(done.stdout) as SendResult & { skipped: Array<{ path: string, reason: string }> }
     expect(res).toMatchObject({ state: 'done', files: 2999, receipt: { verified: true } })
     expect(res.skipped).toEqual([
       { path: a.home, reason: 'ferry\'s own state folder (its database and key), skipped' },
-      { path: join(dir, 'f2999.bin'), reason: 'removed before it could be read, skipped' }
+      { path: join(dir, 'f2999.bin'), reason: 'removed before it could be read, skipped', failed: true }
     ])
     expect(done.stderr).toMatch(/^ferry: warning: .*\/f2999\.bin: removed before it could be read, skipped$/m)
     expect(await readdir(join(b.receiveDir, 'busy'))).toHaveLength(2999)

@@ -20,7 +20,11 @@ removed, unreadable or changing all the time while read, and ferry's own
 state folder are skipped, each with a warning on stderr (and in --json, as
 "skipped").
 Waits until the receiver has verified every file and signed its receipt:
-exit 0 only then. Shows progress on a terminal; --json prints a summary.
+exit 0 only then. When paths had to be left out because of a problem
+(unreadable, removed or changing while read, a name a receiver refuses),
+the rest is sent and verified, and it exits 1 with E_INCOMPLETE; symbolic
+links and special files are left out by design (exit 0). Shows progress
+on a terminal; --json prints a summary (also then).
 Ctrl-C (SIGINT), SIGTERM (\`timeout\`, \`kill\`) or a closed terminal
 (SIGHUP) cancels the transfer on both sides, also while the paths are
 still being scanned. If \`ferry send\` dies otherwise (kill -9), the
@@ -45,6 +49,8 @@ export async function send (argv: string[]): Promise<number> {
   const progress = new LineProgress()
   let skipped: SkippedPath[] = []
   let stoppedBy: NodeJS.Signals | undefined
+  /** done, with the summary shown, but not all was sent */
+  let incompleteShown = false
   let removeStop = (): void => {}
   try {
     let id = ''
@@ -88,19 +94,23 @@ export async function send (argv: string[]): Promise<number> {
     progress.done()
     if (t.state !== 'done') throw new FerryError(t.error?.code ?? 'E_INTERNAL', t.error?.message ?? `transfer ${t.state}`)
     const seconds = ((t.finishedAt ?? Date.now()) - t.createdAt) / 1000
+    // what arrived is verified; but a script that goes on to delete the source must hear of what did not
+    const failed = skipped.filter((s) => s.failed === true).length
+    const incomplete = failed === 0 ? undefined : new FerryError('E_INCOMPLETE', `${failed} path(s) could not be sent (listed above); the ${t.files} file(s) sent arrived and were verified`)
     if (json) {
       printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, wireBytes: t.wireBytes, seconds, root: t.root, receipt: t.receipt, skipped })
-      return 0
+    } else {
+      const summary = `sent ${t.files} file(s), ${formatBytes(t.totalBytes)} to ${sanitizeForDisplay(t.peerName)} in ${seconds.toFixed(1)} s ` +
+        `(${formatBytes(t.wireBytes)} on the wire); receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}` +
+        (skipped.length > 0 ? `; ${skipped.length} skipped (below)` : '')
+      if (live != null) await live.done(t, summary)
+      else process.stdout.write(summary + '\n')
     }
-    const summary = `sent ${t.files} file(s), ${formatBytes(t.totalBytes)} to ${sanitizeForDisplay(t.peerName)} in ${seconds.toFixed(1)} s ` +
-      `(${formatBytes(t.wireBytes)} on the wire); receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}` +
-      (skipped.length > 0 ? `; ${skipped.length} skipped (below)` : '')
-    if (live != null) await live.done(t, summary)
-    else process.stdout.write(summary + '\n')
+    if (incomplete != null) { incompleteShown = true; throw incomplete }
     return 0
   } catch (err) {
     // the last frame shows the error code; main prints the `ferry: E_CODE: message` line after it
-    await live?.fail(err)
+    if (!incompleteShown) await live?.fail(err)
     throw err
   } finally {
     removeStop()

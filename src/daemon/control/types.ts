@@ -113,7 +113,8 @@ export interface TransferInfo {
   skipped?: SkippedPath[]
 }
 
-export interface SkippedPath { path: string, reason: string }
+/** A path left out of a send; `failed`: because of a problem (it could not be read, or named), not by design (a symbolic link, a special file). */
+export interface SkippedPath { path: string, reason: string, failed?: boolean }
 
 export interface ControlEvents {
   peer: PeerInfo
