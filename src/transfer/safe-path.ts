@@ -18,6 +18,8 @@ import { FerryError } from '../errors.ts'
 export const MAX_COMPONENT_BYTES = 255
 export const MAX_PATH_BYTES = 4096
 export const MAX_PATH_DEPTH = 64
+/** PATH_MAX of the system calls here (with the terminating NUL): Linux 4096, macOS 1024. */
+const SYSTEM_PATH_MAX = process.platform === 'darwin' ? 1024 : 4096
 /** First component reserved for part files in a receive folder (compared case-insensitively). */
 export const PART_DIR = '.ferry-part'
 
@@ -125,6 +127,10 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
   for (const p of paths) {
     let prefix = ''
     const components = validateRelativePath(p)
+    // the whole path, with the receive folder's own: the system calls that
+    // place the file refuse it past PATH_MAX (ENAMETOOLONG after the
+    // transfer), which the look at existing prefixes below cannot see
+    if (encoder.encode(join(base, p)).length >= SYSTEM_PATH_MAX) throw unsafe(p, `too long for this receive folder's file system (with the folder's own path, over ${SYSTEM_PATH_MAX - 1} bytes)`)
     for (const [i, c] of components.entries()) {
       prefix = prefix === '' ? c : `${prefix}/${c}`
       let here = found.get(prefix)

@@ -147,6 +147,14 @@ describe('resolveInside', () => {
     await expect(checkReceivePaths(deep, [comps.join('/')])).rejects.toMatchObject({ code: 'E_PATH_UNSAFE', message: expect.stringMatching(/too long for this receive folder/) })
   })
 
+  it('checkReceivePaths: a path that only the receive folder\'s own path makes too long is refused up front, also when none of its folders exist yet', async () => {
+    // 15 folders of 255 bytes and a name of 240: 4,079 bytes, under the 4,096 an offer may hold
+    const rel = [...Array.from({ length: 15 }, (_, i) => String(i).padEnd(255, 'd')), 'f'.repeat(240)].join('/')
+    expect(rel.length).toBeLessThan(4096)
+    await checkReceivePaths('/', [rel]) // fits under "/"
+    await expect(checkReceivePaths(root, [rel])).rejects.toMatchObject({ code: 'E_PATH_UNSAFE', message: expect.stringMatching(/too long for this receive folder's file system \(with the folder's own path, over 4095 bytes\)/) })
+  })
+
   it('checkReceivePaths refuses an offer that needs a folder where the receive folder has a file (found before any byte moves, not after)', async () => {
     writeFileSync(join(root, 'real', 'sub', 'file.txt'), 'x')
     // real/sub/file.txt is a file: nothing can go below it, and a folder entry cannot be it
