@@ -17,6 +17,11 @@ export function printJson (value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n')
 }
 
+/** One JSON object on one line: for output that is a sequence of them (`ferry pair --json`: the code, then the result). */
+export function printJsonLine (value: unknown): void {
+  process.stdout.write(JSON.stringify(value) + '\n')
+}
+
 export function duration (ms: number): string {
   const s = Math.floor(ms / 1000)
   const h = Math.floor(s / 3600)

@@ -136,6 +136,10 @@ describe('pairing', { timeout: 120_000 }, () => {
     const code = await waitFor(() => /ferry pair (\S+)/.exec(shown.stdout())?.[1], 'eta to show a code', 15_000)
     expect(shown.stdout()).toContain(`\n    ${code}\n`)
     // `echo CODE | ferry pair -`, typed sloppily: upper case, spaces instead of dashes
+    // nothing on standard input (a script whose code extraction failed): a usage error at once, not a code shown for 5 minutes
+    const none = await b.cli(['pair', '-', '--peer', a.addr], { input: '\n' })
+    expect(none.code).toBe(2)
+    expect(none.stderr).toContain('no pairing code on standard input')
     const entered = await b.cli(['pair', '-', '--peer', a.addr], { input: `  ${code.toUpperCase().replaceAll('-', ' ')}\n` })
     expect(entered.code, entered.stderr).toBe(0)
     const shownDone = await shown.done

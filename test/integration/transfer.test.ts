@@ -480,7 +480,10 @@ describe('transfer', () => {
       expect((await offersOf(b)).map((o) => o.id)).toEqual([offer2.id])
       const dec = await b.cli(['decline', offer2.id.slice(0, 8)])
       expect(dec.code, dec.stderr).toBe(0)
-      expectError(await refused.done, 'E_DECLINED')
+      const declined = await refused.done
+      expectError(declined, 'E_DECLINED')
+      // --json still says which transfer it was, and how it ended
+      expect(JSON.parse(declined.stdout)).toMatchObject({ id: offer2.id, state: 'declined', error: { code: 'E_DECLINED' } })
       expect(await offersOf(b)).toEqual([])
       expect((await transfersOf(a)).find((t) => t.id === offer2.id)).toMatchObject({ state: 'declined', error: { code: 'E_DECLINED' } })
       expect((await transfersOf(b)).find((t) => t.id === offer2.id)?.state).toBe('declined')

@@ -8,7 +8,7 @@ import type { PairingState } from '../../daemon/control/types.ts'
 import { FerryError, sanitizeForDisplay } from '../../errors.ts'
 import { fingerprint } from '../../pairing/code.ts'
 import { homeOf, parse } from '../args.ts'
-import { printJson, UsageError } from '../output.ts'
+import { printJson, printJsonLine, UsageError } from '../output.ts'
 import { wantsLive } from '../progress.ts'
 
 export const pairHelp = `Usage: ferry pair [--expires 5m] [--json]          show a code and wait for the other device
@@ -22,7 +22,8 @@ a wrong guess burns it and a new one must be shown.
 Options:
   --expires DURATION   how long the shown code stays valid (e.g. 90s, 5m; default 5m)
   --peer MULTIADDR     pair with the daemon at this address (when mDNS cannot find it)
-  --json               print the outcome as JSON
+  --json               print JSON, one object per line: when showing, the code
+                       (at once), then the outcome; when entering, the outcome
   --home DIR           state folder of the daemon to use
 `
 
@@ -44,10 +45,13 @@ export async function pair (argv: string[]): Promise<number> {
   if (positionals.length > 1) throw new UsageError('ferry pair takes at most one code')
   let code: string | undefined = positionals[0]
   if (code === '-') code = await readStdin()
-  code ??= process.env.FERRY_CODE
+  // asked to enter a code and given none (`ferry pair -` with nothing on stdin): say so, rather than show a code and wait 5 minutes
+  if (code != null && code.trim() === '') throw new UsageError(positionals[0] === '-' ? 'no pairing code on standard input' : 'the pairing code is empty')
+  // an empty FERRY_CODE counts as unset: show a code
+  if (code == null && process.env.FERRY_CODE?.trim() !== '') code = process.env.FERRY_CODE
   const client = await connectControl(homeOf(values))
   try {
-    if (code != null && code !== '') return await enter(client, code, values.peer, values.json === true)
+    if (code != null) return await enter(client, code, values.peer, values.json === true)
     return await show(client, values.expires != null ? parseDuration(values.expires) : undefined, values.json === true)
   } finally { client.close() }
 }
@@ -95,7 +99,7 @@ async function show (client: ControlClient, expiresSec: number | undefined, json
   for (const s of early) seen(s)
   const expires = new Date(st.expiresAt ?? 0)
   if (json) {
-    printJson({ code: st.code, expiresAt: st.expiresAt })
+    printJsonLine({ code: st.code, expiresAt: st.expiresAt })
   } else if (live == null) {
     process.stdout.write(`\n    ${st.code}\n\nType this code on the other device:  ferry pair ${st.code}\n` +
       `It works once and expires at ${expires.toLocaleTimeString()}. Waiting… (Ctrl-C to cancel)\n`)
@@ -120,7 +124,7 @@ async function ownFingerprint (client: ControlClient): Promise<string> {
 // the same two, the other way round. (A single "check the other device shows
 // the same" fingerprint can never match: each side prints the other's.)
 async function report (client: ControlClient, st: PairingState, json: boolean): Promise<void> {
-  if (json) { printJson({ paired: true, peer: st.peer }); return }
+  if (json) { printJsonLine({ paired: true, peer: st.peer }); return }
   const p = st.peer
   const name = sanitizeForDisplay(p?.name ?? '?')
   const mine = await ownFingerprint(client)

@@ -92,7 +92,11 @@ export async function send (argv: string[]): Promise<number> {
     for (const t of early) onInfo(t)
     const t = await finished
     progress.done()
-    if (t.state !== 'done') throw new FerryError(t.error?.code ?? 'E_INTERNAL', t.error?.message ?? `transfer ${t.state}`)
+    if (t.state !== 'done') {
+      // a script still learns which transfer it was (to look it up, or resume it) and how far it got
+      if (json) printJson({ id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, error: t.error, skipped })
+      throw new FerryError(t.error?.code ?? 'E_INTERNAL', t.error?.message ?? `transfer ${t.state}`)
+    }
     const seconds = ((t.finishedAt ?? Date.now()) - t.createdAt) / 1000
     // what arrived is verified; but a script that goes on to delete the source must hear of what did not
     const failed = skipped.filter((s) => s.failed === true).length
