@@ -22,6 +22,7 @@ import { installGate } from './gate.ts'
 import { sendGoodbye } from './mdns-goodbye.ts'
 import { PairingService, peerFingerprint } from '../pairing/service.ts'
 import { cleanName } from '../protocol/hello.ts'
+import { checkReceiveFolder } from '../transfer/receive-folder.ts'
 
 export class Daemon {
   readonly config: DaemonConfig
@@ -61,6 +62,8 @@ export class Daemon {
     await this.control.listen()
     try {
       await mkdir(this.config.receiveDir, { recursive: true })
+      // said now, not first to a peer whose offer it refuses
+      await checkReceiveFolder(this.config.receiveDir).catch((err: Error) => { this.log.warn('the receive folder cannot take files; offers will be refused until it can', { err: err.message }) })
       this.db = openDb(join(home, 'ferry.db'))
       this.peerStore = new PeerStore(this.db)
       this.trust = new TrustStore(this.db)

@@ -28,6 +28,7 @@ import { EmitThrottle } from './throttle.ts'
 import { checkSpace, type SpaceNeed } from './space.ts'
 import { partDirFor } from './finalize.ts'
 import { alreadyInPlace } from './receive-plan.ts'
+import { checkReceiveFolder } from './receive-folder.ts'
 import { KEEP_ENDED_PARTS_MS, heldBytes, sweepPartFolders } from './part-folders.ts'
 
 export interface TransferComponents {
@@ -464,6 +465,7 @@ export class TransferService {
    * file where it needs a folder) and the space it needs.
    */
   private async checkFits (offer: OfferMsg, self?: Receiver): Promise<void> {
+    await checkReceiveFolder(this.c.receiveDir)
     await checkReceivePaths(this.c.receiveDir, offer.files.map((f) => f.path), new Set(offer.files.filter((f) => f.kind === 'dir').map((f) => f.path)))
     await this.ensureSpace(offer, self)
   }

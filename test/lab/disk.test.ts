@@ -193,4 +193,20 @@ describe.skipIf(skip != null)('full disk (tmpfs receive folder)', () => {
     expect(r2.stderr).toMatch(/^ferry: E_DECLINED: /m)
     expect(await readdir(mountpoint!)).toEqual(['fifteen.bin', 'fifty-1.bin'])
   })
+
+  it('a read-only receive folder refuses offers up front, saying so (not a raw ENOENT from a part folder); writable again, the same send completes', async () => {
+    const small = join(files, 'small.bin')
+    await writeRandom(small, 64 * 1024)
+    execFileSync('mount', ['-o', 'remount,ro', mountpoint!])
+    try {
+      const r = await sender.cli(['send', receiver.peerId, small, '--json'])
+      expect(r.code, r.stderr).toBe(1)
+      expect(r.stderr).toMatch(/^ferry: E_IO: .*receive folder .* is on a read-only file system$/m)
+    } finally {
+      execFileSync('mount', ['-o', 'remount,rw', mountpoint!])
+    }
+    const again = await sender.cli(['send', receiver.peerId, small, '--json'])
+    expect(again.code, again.stderr).toBe(0)
+    expect(await readdir(mountpoint!)).toContain('small.bin')
+  })
 })

@@ -1,0 +1,26 @@
+// Whether the receive folder can take files at all, said in words before an
+// offer is accepted: the calls that would fail later say less (Node's
+// recursive mkdir reports a read-only file system as ENOENT, and an
+// unwritable folder as EACCES on a part folder the user never heard of).
+
+import { constants } from 'node:fs'
+import { access, stat } from 'node:fs/promises'
+import { userInfo } from 'node:os'
+import { FerryError, toFerryError } from '../errors.ts'
+
+/** Throws E_PATH_NOT_FOUND (missing) or E_IO (not a folder, read-only, not writable by this process), each saying so. */
+export async function checkReceiveFolder (dir: string): Promise<void> {
+  const st = await stat(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') throw new FerryError('E_PATH_NOT_FOUND', `receive folder ${dir} does not exist`)
+    throw toFerryError(err, 'E_IO')
+  })
+  if (!st.isDirectory()) throw new FerryError('E_IO', `receive folder ${dir} is not a folder`)
+  try {
+    await access(dir, constants.W_OK | constants.X_OK)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EROFS') throw new FerryError('E_IO', `receive folder ${dir} is on a read-only file system`)
+    if (code === 'EACCES' || code === 'EPERM') throw new FerryError('E_IO', `receive folder ${dir} is not writable by the user the daemon runs as (${userInfo().username})`)
+    throw toFerryError(err, 'E_IO')
+  }
+}
