@@ -66,6 +66,8 @@ const PROBE_MAX_DOUBLINGS = 5
 const OFFER_WAIT_MS = 30_000
 /** How often part folders of ended receives are looked at (each kept KEEP_ENDED_PARTS_MS). */
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000
+/** Skipped paths a send logs one by one (a send of /usr/share skips thousands: one line each flooded the log). */
+const LOGGED_SKIPS = 20
 
 /** The state a send ends in when its receiver refused it with `err`. */
 function endedBy (err: FerryError): 'declined' | 'cancelled' | 'failed' {
@@ -194,9 +196,15 @@ export class TransferService {
     this.senders.set(id, sender)
     // while hashing, `sources` holds the paths asked for: a daemon that stops meanwhile hashes them again when it is back
     this.c.store.insert({ id, direction: 'send', peerId, peerName: this.c.peerName(peerId), state: 'hashing', root: new Uint8Array(0), offer: new Uint8Array(0), sources: paths, totalBytes, doneBytes: 0, wireBytes: 0, receiptVerified: false, resumed: false, createdAt: Date.now() })
-    for (const w of warnings) this.c.log.warn('skipped while scanning', { id, warning: w })
+    this.logSkipped(id, skipped, 'skipped while scanning')
     void this.hashAndOffer(sender, entries).catch((err) => { this.failSend(sender, err) })
     return this.info(id)!
+  }
+
+  /** The first LOGGED_SKIPS skipped paths one by one, then how many more (all of them are in the send's `skipped`). */
+  private logSkipped (id: string, list: SkippedPath[], msg: string): void {
+    for (const w of list.slice(0, LOGGED_SKIPS)) this.c.log.warn(msg, { id, warning: `${w.path}: ${w.reason}` })
+    if (list.length > LOGGED_SKIPS) this.c.log.warn(`${msg}: ${list.length - LOGGED_SKIPS} more, not logged one by one`, { id })
   }
 
   private async hashAndOffer (sender: Sender, entries: Awaited<ReturnType<typeof scanPaths>>, waitForPeer = false): Promise<void> {
@@ -209,7 +217,7 @@ export class TransferService {
       // one file that is removed, unreadable or being written to does not stop the rest
       onSkip: (w) => {
         sender.skipped.push(w)
-        this.c.log.warn('skipped while hashing', { id: sender.id, warning: `${w.path}: ${w.reason}` })
+        if (sender.skipped.length <= LOGGED_SKIPS) this.c.log.warn('skipped while hashing', { id: sender.id, warning: `${w.path}: ${w.reason}` })
       }
     })
     if (manifest.files.length === 0) throw new FerryError('E_INCOMPLETE', `nothing could be sent: ${sender.skipped.map((w) => `${w.path}: ${w.reason}`).join('; ')}`)
@@ -693,7 +701,9 @@ export class TransferService {
     this.c.store.update(id, { resumed: true })
     this.c.log.info('hashing again a send the daemon stopped in', { id })
     void (async () => {
-      const entries = await scanPaths(paths, { exclude: this.notSent(), onWarning: (w) => { this.c.log.warn('skipped while scanning', { id, warning: `${w.path}: ${w.reason}` }) } })
+      const skipped: SkippedPath[] = []
+      const entries = await scanPaths(paths, { exclude: this.notSent(), onWarning: (w) => { skipped.push(w) } })
+      this.logSkipped(id, skipped, 'skipped while scanning')
       if (entries.length === 0) throw new FerryError('E_PATH_NOT_FOUND', `nothing left to send in ${paths.join(', ')}`)
       sender.totalFiles = fileCount(entries)
       await this.hashAndOffer(sender, entries, true)

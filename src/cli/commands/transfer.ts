@@ -1,7 +1,7 @@
 // `ferry send`, `offers`, `accept`, `decline`, `transfers`, `cancel`.
 
 import { resolve } from 'node:path'
-import { existsSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { connectControl } from '../../daemon/control/client.ts'
 import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } from '../../daemon/control/types.ts'
 import { FerryError, sanitizeForDisplay } from '../../errors.ts'
@@ -31,6 +31,18 @@ still being scanned. If \`ferry send\` dies otherwise (kill -9), the
 daemon goes on with the transfer: see \`ferry transfers\`, \`ferry cancel\`.
 `
 
+/** A path named on the command line must be there to send; said here, in the user's words. */
+function checkPathGiven (path: string): void {
+  try {
+    statSync(path)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new FerryError('E_PATH_NOT_FOUND', `${path} does not exist`)
+    if (code === 'EACCES') throw new FerryError('E_PATH_NOT_FOUND', `${path} cannot be reached: permission denied (on it or a folder above it)`)
+    throw new FerryError('E_PATH_NOT_FOUND', `${path} cannot be reached: ${(err as Error).message}`)
+  }
+}
+
 /** What stops a `ferry send` (and so its transfer): Ctrl-C, `kill` (and `timeout`), a closed terminal. */
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 
@@ -41,7 +53,7 @@ export async function send (argv: string[]): Promise<number> {
   const [peer, ...rawPaths] = positionals
   if (peer.trim() === '') throw new UsageError('ferry send needs a peer: a name, a peer ID or a unique prefix of one')
   const paths = rawPaths.map((p) => resolve(p))
-  for (const p of paths) if (!existsSync(p)) throw new FerryError('E_PATH_NOT_FOUND', `${p} does not exist`)
+  for (const p of paths) checkPathGiven(p)
   const json = values.json === true
   const client = await connectControl(homeOf(values))
   // on a terminal: a live Ink view on stdout; otherwise the one-line progress on a TTY stderr

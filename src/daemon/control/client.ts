@@ -81,8 +81,15 @@ export class ControlClient {
   }
 }
 
+/** sun_path holds 108 bytes on Linux (104 on macOS), with the terminating NUL */
+const SOCKET_PATH_MAX = process.platform === 'linux' ? 107 : 103
+
 export function controlSocketPath (home: string): string {
-  return join(home, CONTROL_SOCKET)
+  const path = join(home, CONTROL_SOCKET)
+  const bytes = Buffer.byteLength(path)
+  // listen and connect would fail with a bare EINVAL
+  if (bytes > SOCKET_PATH_MAX) throw new FerryError('E_USAGE', `the home folder's path is too long for the control socket (${path} is ${bytes} bytes; a Unix socket path holds at most ${SOCKET_PATH_MAX}): use a shorter --home`)
+  return path
 }
 
 export async function connectControl (home: string): Promise<ControlClient> {
