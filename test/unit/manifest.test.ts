@@ -79,6 +79,8 @@ describe('scanPaths', () => {
     ])
     expect(warnings.map(w => w.path).sort()).toEqual([join(root, 'link-to-a'), join(root, 'only-link', 'passwd')])
     expect(warnings.every(w => /symbolic link/.test(w.reason))).toBe(true)
+    // left out by design, not a failure
+    expect(warnings.some(w => w.failed === true)).toBe(false)
     const byPath = new Map(entries.map(e => [e.path, e]))
     // the permission bits as they are (0o700 here), for the receiver to keep a private file private
     expect(byPath.get('scan/run.sh')?.mode).toBe(0o700)
@@ -125,6 +127,8 @@ describe('scanPaths', () => {
     const entries = await scanPaths([root], { onWarning: w => warnings.push(w) })
     expect(entries.map(e => e.path)).toEqual(['odd/ok.txt', 'odd'])
     expect(warnings).toHaveLength(5)
+    // files left out because of their names: not all was sent (`ferry send` exits E_INCOMPLETE)
+    expect(warnings.every(w => w.failed === true)).toBe(true)
   })
 
   it('refuses missing paths, two roots with the same name, and an aborted signal', async () => {
@@ -228,7 +232,7 @@ describe('buildManifest', () => {
     rmSync(join(root, 'sub', 'big.bin'))
     const skipped: ScanWarning[] = []
     const m = await buildManifest(entries, pool, { onSkip: (w) => skipped.push(w) })
-    expect(skipped).toEqual([{ path: join(root, 'sub', 'big.bin'), reason: 'removed before it could be read, skipped' }])
+    expect(skipped).toEqual([{ path: join(root, 'sub', 'big.bin'), reason: 'removed before it could be read, skipped', failed: true }])
     expect(m.files.map(f => f.path)).toEqual(entries.map(e => e.path).filter(p => p !== 'skip/sub/big.bin'))
     expect(m.totalBytes).toBe(m.files.reduce((n, f) => n + f.size, 0))
     expect(() => verifyManifest(m)).not.toThrow()
