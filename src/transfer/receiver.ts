@@ -279,7 +279,7 @@ export class Receiver {
     this.deps.store.update(this.id, { receiptSig: sig })
     await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'done', root: this.offer.root, signature: sig, wireBytes: this.progress.wire })
     this.setState('done')
-    this.deps.log.info('transfer received', { id: this.id, files: this.offer.files.length, bytes: this.offer.totalBytes, wire: this.progress.wire })
+    this.deps.log.info('transfer received', { id: this.id, files: this.offer.files.filter((f) => f.kind === 'file').length, bytes: this.offer.totalBytes, wire: this.progress.wire })
   }
 
   private async onError (err: unknown): Promise<void> {

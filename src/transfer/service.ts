@@ -587,7 +587,8 @@ export class TransferService {
       this.setSendState(s, 'cancelled', new FerryError('E_CANCELLED', 'cancelled by the sender'))
       if (s.offer != null) await this.sendEndTo(s.peerId, { transferId: Buffer.from(id, 'hex'), status: 'cancelled', root: s.offer.root, signature: new Uint8Array(0) }).catch(() => {})
     } else {
-      throw new FerryError('E_TRANSFER_NOT_FOUND', `no active transfer ${id}`)
+      const ended = this.c.store.summary(id)?.state
+      throw new FerryError('E_TRANSFER_NOT_FOUND', ended != null ? `transfer ${id} has already ended (${ended}); nothing to cancel` : `no active transfer ${id}`)
     }
     return this.info(id)!
   }
