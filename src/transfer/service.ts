@@ -6,6 +6,7 @@
 import type { Connection, Stream, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { randomBytes } from 'node:crypto'
+import { accessSync, constants, statSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
@@ -519,7 +520,7 @@ export class TransferService {
     this.scheduleSinkRelease()
   }
 
-  private newReceiver (id: string, peerId: string, offer: OfferMsg, state: string, extra: { doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number } = {}): Receiver {
+  private newReceiver (id: string, peerId: string, offer: OfferMsg, state: string, extra: { doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiveDir?: string } = {}): Receiver {
     const r = new Receiver({
       store: this.c.store,
       sink: () => this.chunkSink,
@@ -530,7 +531,7 @@ export class TransferService {
       changed: (rec, urgent) => { this.changed(rec.id, urgent) },
       partDirs: this.partDirs,
       log: this.c.log
-    }, { id, peerId, offer, receiveDir: this.c.receiveDir, state, ...extra })
+    }, { id, peerId, offer, state, ...extra, receiveDir: extra.receiveDir ?? this.c.receiveDir })
     this.receivers.set(id, r)
     return r
   }
@@ -635,6 +636,26 @@ export class TransferService {
 
   // ---- resume ---------------------------------------------------------
 
+  /**
+   * Where an accepted receive of an earlier run goes on: in the folder it
+   * began in (its part files are there), also when the daemon now has
+   * another --receive-dir; in the current one only if that folder is gone or
+   * cannot be written to any more (a removed disk), starting over there.
+   */
+  private receiveDirOf (row: TransferRow): string {
+    const began = row.receiveDir
+    if (began == null || began === this.c.receiveDir) return this.c.receiveDir
+    try {
+      if (statSync(began).isDirectory()) {
+        accessSync(began, constants.W_OK | constants.X_OK)
+        this.c.log.info('an unfinished receive goes on in the receive folder it began in', { id: row.id, receiveDir: began })
+        return began
+      }
+    } catch {}
+    this.c.log.warn('the receive folder an unfinished receive began in cannot be used; it starts over in the current one', { id: row.id, began, receiveDir: this.c.receiveDir })
+    return this.c.receiveDir
+  }
+
   private loadUnfinished (): void {
     for (const row of this.c.store.unfinished()) {
       if (row.direction === 'receive') {
@@ -642,7 +663,7 @@ export class TransferService {
         try { offer = decodeOffer(row.offer) } catch { continue }
         const state = row.state === 'offered' ? 'offered' : 'waiting'
         // a clean stop records `waiting` (Receiver.pause); anything else was cut short
-        this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes })
+        this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes, receiveDir: state === 'offered' ? undefined : this.receiveDirOf(row) })
       } else if (row.state === 'offered') {
         this.offerAgain(row)
       } else if (row.state === 'fetching' || row.state === 'waiting') {

@@ -42,7 +42,8 @@ export interface TestDaemon {
   cli: (args: string[], opts?: { input?: string, env?: Record<string, string>, timeoutMs?: number }) => Promise<CliResult>
   stop: () => Promise<void>
   kill9: () => Promise<void>
-  restart: () => Promise<TestDaemon>
+  /** Stop (SIGTERM) and start again on the same home and port; `change`: other options for the new start (e.g. receiveDir). */
+  restart: (change?: Partial<DaemonOpts>) => Promise<TestDaemon>
 }
 
 const created: string[] = []
@@ -123,12 +124,12 @@ export async function startDaemon (opts: DaemonOpts): Promise<TestDaemon> {
     cli,
     stop: async () => { if (proc.exitCode == null && proc.signalCode == null) { proc.kill('SIGTERM'); await exited } },
     kill9: async () => { if (proc.exitCode == null && proc.signalCode == null) { proc.kill('SIGKILL'); await exited } },
-    restart: async () => {
+    restart: async (change) => {
       await d.stop()
       // keep the same listen port, so the other side's redial finds it again
       const port = d.addr.match(/\/tcp\/(\d+)/)?.[1]
       const listen = (opts.listen ?? '/ip4/127.0.0.1/tcp/0').replace(/\/tcp\/\d+/, `/tcp/${port ?? 0}`)
-      return await startDaemon({ ...opts, home, receiveDir, listen })
+      return await startDaemon({ ...opts, home, receiveDir, listen, ...change })
     }
   }
   return d

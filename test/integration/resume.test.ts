@@ -215,6 +215,28 @@ describe('resume after kill -9', () => {
     expect(onB!.wireBytes).toBeLessThanOrEqual(res.wireBytes)
   }, TEST_TIMEOUT)
 
+  it('receiver restarted with another --receive-dir while a receive is unfinished: it goes on where it began, re-fetching little; the new folder gets new offers', async () => {
+    await forgetReceived(mid)
+    const began = b.receiveDir
+    const { sending, half } = await sendUntilHalf(mid)
+    const other = await tempDir('ferry-recv-other-')
+    b = await b.restart({ receiveDir: other })
+    const done = await sending.done
+    expect(done.code, done.stderr).toBe(0)
+    const res = JSON.parse(done.stdout)
+    expect(res).toMatchObject({ id: half.id, state: 'done', receipt: { verified: true } })
+    expect(await digestFile(join(began, mid.name))).toEqual(mid.digest)
+    expect(await readdir(other)).toEqual([])
+    // what it had received stayed useful: it went on, it did not start over in the new folder
+    expect(res.wireBytes - MID_SIZE, 're-sent bytes').toBeLessThanOrEqual(RESEND_BOUND)
+    const fresh = join(await tempDir('ferry-src-'), 'fresh.txt')
+    await writeFile(fresh, 'a new offer\n')
+    const sent = await a.cli(['send', 'beta', fresh, '--json'])
+    expect(sent.code, sent.stderr).toBe(0)
+    expect(await readdir(other)).toEqual(['fresh.txt'])
+    b = await b.restart({ receiveDir: began })
+  }, TEST_TIMEOUT)
+
   it('sender killed at ~50 %: the receiver waits; the restarted sender serves the rest; identical file', async () => {
     await forgetReceived(mid)
     const before = interruptions(b.output())
