@@ -4,7 +4,7 @@
 // asks for it (a loop of 1,000 `open(O_CREAT)` + `close`: 0.25-0.5 s, in
 // Node or Python alike; a link or an unlink costs 10-15 µs). Created in the
 // plan, before the first request, they held every fetch back: the photo set
-// (1,000 files) waited 0.45-0.9 s, 5,000 small files 1.9-3.1 s. Here they are
+// (1,000 files) waited 0.3-0.9 s, 5,000 small files 1.5-3.1 s. Here they are
 // created in the fetch's order, on the main thread, a few at a time between
 // the network's callbacks, and a chunk of a file not yet created waits for
 // it before it is written (ready()). Created on the thread pool as each

@@ -8,6 +8,11 @@ import { access, stat } from 'node:fs/promises'
 import { userInfo } from 'node:os'
 import { FerryError, toFerryError } from '../errors.ts'
 
+/** This process's user name, or its uid where it has none (a container without a passwd entry). */
+function whoAmI (): string {
+  try { return userInfo().username } catch { return `uid ${process.getuid?.() ?? '?'}` }
+}
+
 /** Throws E_PATH_NOT_FOUND (missing) or E_IO (not a folder, read-only, not writable by this process), each saying so. */
 export async function checkReceiveFolder (dir: string): Promise<void> {
   const st = await stat(dir).catch((err: NodeJS.ErrnoException) => {
@@ -20,7 +25,7 @@ export async function checkReceiveFolder (dir: string): Promise<void> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'EROFS') throw new FerryError('E_IO', `receive folder ${dir} is on a read-only file system`)
-    if (code === 'EACCES' || code === 'EPERM') throw new FerryError('E_IO', `receive folder ${dir} is not writable by the user the daemon runs as (${userInfo().username})`)
+    if (code === 'EACCES' || code === 'EPERM') throw new FerryError('E_IO', `receive folder ${dir} is not writable by the user the daemon runs as (${whoAmI()})`)
     throw toFerryError(err, 'E_IO')
   }
 }

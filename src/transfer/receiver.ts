@@ -152,6 +152,7 @@ export class Receiver {
       const plan = await planReceive({ transferId: this.id, files: this.offer.files, receiveDir: this.receiveDir, partDir, store: this.deps.store, sink: this.deps.sink(), signal })
       this.deps.log.debug('receive planned', { id: this.id, haveBytes: plan.haveBytes, chunksToFetch: plan.queue.length, spooledWhole: plan.spooled.whole, spooledStarts: plan.spooled.starts, spooledStartBytes: plan.spooled.startBytes, ms: Math.round(performance.now() - started) })
       this.files = plan.files
+      const creator = this.creator = new PartFileCreator(plan.toCreate)
       const firstPlan = this.localBytes === undefined
       if (this.localBytes === undefined) {
         this.localBytes = plan.haveBytes
@@ -168,7 +169,6 @@ export class Receiver {
       // files that were complete already (or became so by dedup) are placed first
       for (const f of this.files) if (!f.done && f.entry.kind === 'file' && f.bitmap.complete) await this.finishFile(f)
       const spool = new Spool(partDir, (err) => { this.deps.log.warn('cannot spool arriving chunk bytes; a crash would cost whole chunks', { id: this.id, err: err.message }) })
-      const creator = this.creator = new PartFileCreator(plan.toCreate)
       const creating = creator.run()
       await fetchAll({
         transferId: Buffer.from(this.id, 'hex'),
@@ -220,7 +220,9 @@ export class Receiver {
   }
 
   private lostPartFiles (): boolean {
-    return this.files.some((f) => !f.done && f.entry.kind === 'file' && this.creator?.created(f.index) !== false && !existsSync(f.partPath))
+    // before a plan of this run, nothing was written that could be lost
+    const creator = this.creator
+    return creator != null && this.files.some((f) => !f.done && f.entry.kind === 'file' && creator.created(f.index) && !existsSync(f.partPath))
   }
 
   /**

@@ -89,6 +89,8 @@ export async function send (argv: string[]): Promise<number> {
     const onStop = (sig: NodeJS.Signals): void => {
       if (stoppedBy != null) return
       stoppedBy = sig
+      // a second Ctrl-C ends `ferry send` at once, should the daemon not answer
+      removeStop()
       if (id === '') client.close()
       else void client.call('cancel', { id }).catch(() => {})
     }
