@@ -62,8 +62,6 @@ export interface FetchContext {
   openStream: () => Promise<Stream>
   onChunk: (file: FileState, chunk: number, length: number) => Promise<void> | void
   onWire: (bytes: number) => void
-  /** undefined when file `index` can be written; else a promise of when it can (its part file is being created: part-files.ts) */
-  ready?: (file: number) => Promise<void> | undefined
   signal: AbortSignal
   /** STREAM_IDLE_MS, unless a test says otherwise */
   idleMs?: number
@@ -205,10 +203,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
         // the slot reads from buf until flushed; the sink may hand buf to a worker
         r.slot.flush()
         reading = undefined
-        const write = async (): Promise<void> => { await ctx.sink.write(fs.partPath, offset, r.buf, length, fs.entry.chunks[want.chunk]) }
-        // its part file may still be being created (part-files.ts)
-        const waiting = ctx.ready?.(ask.file)
-        const p: Promise<void> = (waiting == null ? write() : waiting.then(write)).then(
+        const p: Promise<void> = ctx.sink.write(fs.partPath, offset, r.buf, length, fs.entry.chunks[want.chunk]).then(
           async () => { await ctx.onChunk(fs, want.chunk, length) },
           (err: FerryError) => {
             if (err.code !== 'E_HASH_MISMATCH') throw err

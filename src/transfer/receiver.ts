@@ -23,7 +23,6 @@ import { partDirFor, placeDir, placeFile, syncPlacedFolders, type DirModes } fro
 import { planReceive, type FileState } from './receive-plan.ts'
 import type { ChunkSink } from './sink.ts'
 import { Spool } from './spool.ts'
-import { PartFileCreator } from './part-files.ts'
 import type { Logger } from '../daemon/logger.ts'
 import { Progress } from './progress.ts'
 import { isFinalState } from '../daemon/control/types.ts'
@@ -83,8 +82,6 @@ export class Receiver {
   private unrecorded: IndexedFile[] = []
   private unrecordedSince = 0
   private readonly bitmaps: BitmapRecorder
-  /** this run's creation of part files (a part file it has not created yet is not lost) */
-  private creator?: PartFileCreator
   /** folders of the receive folder checked during this run (see finalize.ts) */
   private knownDirs = new Set<string>()
   /** the permission bits of each folder of the offer, for the folders the receive creates */
@@ -137,7 +134,6 @@ export class Receiver {
   private async runOnce (mayReplan: boolean): Promise<boolean> {
     this.controller = new AbortController()
     this.knownDirs = new Set()
-    this.creator = undefined
     const signal = this.controller.signal
     let release: (() => void) | undefined
     try {
@@ -145,14 +141,13 @@ export class Receiver {
       if (this.state === 'waiting' || this.state === 'fetching') { this.resumed = true; this.deps.store.update(this.id, { resumed: true }) }
       this.setState('fetching')
       const partDir = partDirFor(this.receiveDir, this.rootHex)
-      // this user's only (part-files.ts says why); also one made before part folders were
+      // this user's only (createPartFile in receive-plan.ts says why); also one made before part folders were
       await mkdir(partDir, { recursive: true, mode: 0o700 })
       await chmod(partDir, 0o700)
       const started = performance.now()
       const plan = await planReceive({ transferId: this.id, files: this.offer.files, receiveDir: this.receiveDir, partDir, store: this.deps.store, sink: this.deps.sink(), signal })
       this.deps.log.debug('receive planned', { id: this.id, haveBytes: plan.haveBytes, chunksToFetch: plan.queue.length, spooledWhole: plan.spooled.whole, spooledStarts: plan.spooled.starts, spooledStartBytes: plan.spooled.startBytes, ms: Math.round(performance.now() - started) })
       this.files = plan.files
-      const creator = this.creator = new PartFileCreator(plan.toCreate)
       const firstPlan = this.localBytes === undefined
       if (this.localBytes === undefined) {
         this.localBytes = plan.haveBytes
@@ -169,7 +164,6 @@ export class Receiver {
       // files that were complete already (or became so by dedup) are placed first
       for (const f of this.files) if (!f.done && f.entry.kind === 'file' && f.bitmap.complete) await this.finishFile(f)
       const spool = new Spool(partDir, (err) => { this.deps.log.warn('cannot spool arriving chunk bytes; a crash would cost whole chunks', { id: this.id, err: err.message }) })
-      const creating = creator.run()
       await fetchAll({
         transferId: Buffer.from(this.id, 'hex'),
         files: this.files,
@@ -186,13 +180,8 @@ export class Receiver {
           this.deps.changed(this, false)
           if (f.bitmap.complete) await this.finishFile(f)
         },
-        ready: (file) => creator.ready(file),
         signal
-      }).finally(async () => {
-        spool.close()
-        creator.stop(new FerryError('E_CANCELLED', 'the fetch has ended'))
-        await creating
-      })
+      }).finally(() => { spool.close() })
       this.recordPlaced()
       this.deps.log.debug('chunks fetched', { id: this.id, ms: Math.round(performance.now() - started) })
       signal.throwIfAborted() // cancelled while the last file was placed: no `verifying` over `cancelled`
@@ -220,9 +209,7 @@ export class Receiver {
   }
 
   private lostPartFiles (): boolean {
-    // before a plan of this run, nothing was written that could be lost
-    const creator = this.creator
-    return creator != null && this.files.some((f) => !f.done && f.entry.kind === 'file' && creator.created(f.index) && !existsSync(f.partPath))
+    return this.files.some((f) => !f.done && f.entry.kind === 'file' && !existsSync(f.partPath))
   }
 
   /**
