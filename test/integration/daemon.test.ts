@@ -70,6 +70,13 @@ describe('daemon foundation', () => {
     expect(st.listenAddrs[0]).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//)
     expect((await stat(join(a.home, 'control.sock'))).mode & 0o777).toBe(0o600)
     expect((await stat(join(a.home, 'identity.key'))).mode & 0o777).toBe(0o600)
+    // a daemon that does not answer (stopped): the command says so instead of hanging
+    process.kill(a.proc.pid!, 'SIGSTOP')
+    try {
+      const stuck = await a.cli(['status'], { env: { FERRY_ANSWER_TIMEOUT_MS: '500' }, timeoutMs: 15_000 })
+      expect(stuck.code).toBe(1)
+      expect(stuck.stderr).toMatch(/^ferry: E_TIMEOUT: the daemon did not answer `status` within 1 s; it may be stopped/m)
+    } finally { process.kill(a.proc.pid!, 'SIGCONT') }
     const a2 = await a.restart()
     expect(a2.peerId).toBe(a.peerId)
     await a2.stop()

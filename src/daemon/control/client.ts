@@ -30,7 +30,16 @@ export class ControlClient {
     if (this.closed) return Promise.reject(new FerryError('E_DAEMON_NOT_RUNNING', 'connection to the daemon is closed'))
     const id = this.nextId++
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
+      let timer: NodeJS.Timeout | undefined
+      const settled = (): void => { clearTimeout(timer); this.pending.delete(id) }
+      this.pending.set(id, { resolve: (v) => { settled(); resolve(v as ControlMethods[M]['result']) }, reject: (e) => { settled(); reject(e) } })
+      if (PROMPT_METHODS.has(method)) {
+        timer = setTimeout(() => {
+          settled()
+          reject(new FerryError('E_TIMEOUT', `the daemon did not answer \`${method}\` within ${Math.round(answerTimeoutMs() / 1000)} s; it may be stopped (SIGSTOP) or stuck`))
+        }, answerTimeoutMs())
+        timer.unref()
+      }
       writeJsonLine(this.socket, { id, method, params: params ?? {} })
     })
   }
@@ -79,6 +88,19 @@ export class ControlClient {
     this.pending.clear()
     for (const h of this.closeHandlers) h(err)
   }
+}
+
+/**
+ * Methods the daemon answers at once (no scan, no peer, no person to wait
+ * for): when one gets no answer, the daemon is stopped or stuck, and a
+ * script should hear so rather than hang.
+ */
+const PROMPT_METHODS: ReadonlySet<MethodName> = new Set<MethodName>(['status', 'peers', 'subscribe', 'transfers', 'offers', 'decline', 'cancel', 'peer.autoAccept', 'pair.cancel'])
+
+/** How long a prompt method may go unanswered: 30 s, or FERRY_ANSWER_TIMEOUT_MS (tests). */
+function answerTimeoutMs (): number {
+  const v = Number(process.env.FERRY_ANSWER_TIMEOUT_MS)
+  return Number.isFinite(v) && v > 0 ? v : 30_000
 }
 
 /** sun_path holds 108 bytes on Linux (104 on macOS), with the terminating NUL */
