@@ -662,6 +662,8 @@ export class TransferService {
         let offer: OfferMsg
         try { offer = decodeOffer(row.offer) } catch { continue }
         const state = row.state === 'offered' ? 'offered' : 'waiting'
+        // an offer not yet accepted goes, when it is, to the receive folder of now
+        if (state === 'offered' && row.receiveDir !== this.c.receiveDir) this.c.store.update(row.id, { receiveDir: this.c.receiveDir })
         // a clean stop records `waiting` (Receiver.pause); anything else was cut short
         this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes, receiveDir: state === 'offered' ? undefined : this.receiveDirOf(row) })
       } else if (row.state === 'offered') {
