@@ -237,6 +237,30 @@ describe('resume after kill -9', () => {
     b = await b.restart({ receiveDir: began })
   }, TEST_TIMEOUT)
 
+  it('an offer still waiting when the receiver restarts with another --receive-dir goes there once accepted, and stays there across a later restart', async () => {
+    await forgetReceived(mid)
+    const began = b.receiveDir
+    const other = await tempDir('ferry-recv-other-')
+    let res: any
+    await holdingOffers(async () => {
+      const sending = spawnCli(['send', 'beta', mid.path, '--json', '--home', a.home], { timeoutMs: 180_000 })
+      const offer = await offerOnBeta((o) => o.names.includes(mid.name))
+      b = await b.restart({ receiveDir: other })
+      const pending = await offerOnBeta((o) => o.id === offer.id)
+      expect((await b.cli(['accept', pending.id])).code).toBe(0)
+      await watch(b, 'beta to have half of it', (t) => t.id === offer.id && t.doneBytes >= MID_SIZE / 2, 120_000)
+      b = await b.restart() // the same --receive-dir as now
+      const done = await sending.done
+      expect(done.code, done.stderr).toBe(0)
+      res = JSON.parse(done.stdout)
+    })
+    expect(res).toMatchObject({ state: 'done', receipt: { verified: true } })
+    expect(await digestFile(join(other, mid.name))).toEqual(mid.digest)
+    expect(await readdir(began)).not.toContain(mid.name)
+    expect(res.wireBytes - MID_SIZE, 're-sent bytes').toBeLessThanOrEqual(RESEND_BOUND)
+    b = await b.restart({ receiveDir: began })
+  }, TEST_TIMEOUT)
+
   it('sender killed at ~50 %: the receiver waits; the restarted sender serves the rest; identical file', async () => {
     await forgetReceived(mid)
     const before = interruptions(b.output())
