@@ -158,7 +158,7 @@ export async function alreadyInPlace (receiveDir: string, entry: OfferFile, stor
   for (const f of store.filesWithRoot(entry.fileRoot)) {
     if (dirname(f.path) === dirname(wanted) && isCollisionName(basename(f.path), basename(wanted)) && await holds(f.path, entry, store)) return f.path
   }
-  return adopt === undefined ? undefined : await adoptInPlace(receiveDir, entry, store, adopt.sink, adopt.placed)
+  return adopt === undefined ? undefined : await adoptInPlace(receiveDir, wanted, entry, store, adopt.sink, adopt.placed)
 }
 
 /** How many "name (n)" adoptInPlace looks at, as placeFile tries as many names. */
@@ -173,8 +173,9 @@ const MAX_ADOPT_NAMES = 100
  * reached when the name is taken; the bytes are read (and hashed) only when
  * size and time match.
  */
-async function adoptInPlace (receiveDir: string, entry: OfferFile, store: TransferStore, sink: ChunkSink, placed: { transferId: string, idx: number }): Promise<string | undefined> {
-  const wanted = join(receiveDir, entry.path)
+async function adoptInPlace (receiveDir: string, wanted: string, entry: OfferFile, store: TransferStore, sink: ChunkSink, placed: { transferId: string, idx: number }): Promise<string | undefined> {
+  /** checked once, for the first candidate worth reading: its folders are every candidate's */
+  let inside: Promise<boolean> | undefined
   for (let n = 0; n <= MAX_ADOPT_NAMES; n++) {
     const candidate = n === 0 ? wanted : collisionName(wanted, n)
     const st = await lstat(candidate).catch(() => undefined)
@@ -184,8 +185,9 @@ async function adoptInPlace (receiveDir: string, entry: OfferFile, store: Transf
     // an indexed file is alreadyInPlace's to judge (it did: other content, or changed since)
     if (store.indexedFile(candidate) !== undefined) continue
     // not through a symlinked folder (only what the receive folder holds is taken as this file)
-    const inside = await resolveInside(receiveDir, validateRelativePath(entry.path)).then(() => true, () => false)
-    if (!inside || !await holdsChunks(sink, candidate, entry)) continue
+    inside ??= resolveInside(receiveDir, validateRelativePath(entry.path)).then(() => true, () => false)
+    if (!await inside) return undefined
+    if (!await holdsChunks(sink, candidate, entry)) continue
     store.indexFiles([{ path: candidate, fileRoot: entry.fileRoot, size: entry.size, mtimeMs: Math.floor(entry.mtimeMs), chunks: entry.chunks, chunkSize: entry.chunkSize, placed }])
     return candidate
   }

@@ -183,10 +183,10 @@ function fit (stem: string, suffix: string): string {
 
 /** Whether `name` is one uniqueDestination can give for `wanted`: "IMG (3).jpg" for "IMG.jpg". */
 export function isCollisionName (name: string, wanted: string): boolean {
-  const [stem, ext] = splitName(wanted)
+  const [, ext] = splitName(wanted)
   if (!name.endsWith(`)${ext}`)) return false
   const m = / \((\d{1,5})\)$/.exec(name.slice(0, name.length - ext.length))
-  return m != null && Number(m[1]) >= 1 && fit(stem, ` (${Number(m[1])})${ext}`) === name
+  return m != null && Number(m[1]) >= 1 && collisionName(wanted, Number(m[1])) === name
 }
 
 /** The `n`th name uniqueDestination can give for `path`: `IMG.jpg`, 3 → `IMG (3).jpg` (in the same folder). */

@@ -6,7 +6,6 @@
 import type { Connection, Stream, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { randomBytes } from 'node:crypto'
-import { accessSync, constants, statSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
@@ -121,7 +120,7 @@ export class TransferService {
     await node.handle(RECEIPT_PROTOCOL, (s, conn) => {
       void readEnd(s, async (end) => { await this.onEnd(conn.remotePeer.toString(), end) }).catch((err) => { this.c.log.debug('receipt stream failed', { err: (err as Error).message }) })
     })
-    this.loadUnfinished()
+    await this.loadUnfinished()
     this.timer = setInterval(() => { this.resumeWaiting() }, RETRY_INTERVAL_MS)
     this.timer.unref()
     const sweep = (): void => { void this.sweepParts(KEEP_ENDED_PARTS_MS).catch((err) => { this.c.log.warn('cannot remove old part folders', { err: (err as Error).message }) }) }
@@ -642,21 +641,20 @@ export class TransferService {
    * another --receive-dir; in the current one only if that folder is gone or
    * cannot be written to any more (a removed disk), starting over there.
    */
-  private receiveDirOf (row: TransferRow): string {
+  private async receiveDirOf (row: TransferRow): Promise<string> {
     const began = row.receiveDir
     if (began == null || began === this.c.receiveDir) return this.c.receiveDir
     try {
-      if (statSync(began).isDirectory()) {
-        accessSync(began, constants.W_OK | constants.X_OK)
-        this.c.log.info('an unfinished receive goes on in the receive folder it began in', { id: row.id, receiveDir: began })
-        return began
-      }
-    } catch {}
-    this.c.log.warn('the receive folder an unfinished receive began in cannot be used; it starts over in the current one', { id: row.id, began, receiveDir: this.c.receiveDir })
-    return this.c.receiveDir
+      await checkReceiveFolder(began)
+    } catch (err) {
+      this.c.log.warn('the receive folder an unfinished receive began in cannot be used; it starts over in the current one', { id: row.id, began, receiveDir: this.c.receiveDir, err: (err as Error).message })
+      return this.c.receiveDir
+    }
+    this.c.log.info('an unfinished receive goes on in the receive folder it began in', { id: row.id, receiveDir: began })
+    return began
   }
 
-  private loadUnfinished (): void {
+  private async loadUnfinished (): Promise<void> {
     for (const row of this.c.store.unfinished()) {
       if (row.direction === 'receive') {
         let offer: OfferMsg
@@ -665,7 +663,7 @@ export class TransferService {
         // an offer not yet accepted goes, when it is, to the receive folder of now
         if (state === 'offered' && row.receiveDir !== this.c.receiveDir) this.c.store.update(row.id, { receiveDir: this.c.receiveDir })
         // a clean stop records `waiting` (Receiver.pause); anything else was cut short
-        this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes, receiveDir: state === 'offered' ? undefined : this.receiveDirOf(row) })
+        this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes, receiveDir: state === 'offered' ? undefined : await this.receiveDirOf(row) })
       } else if (row.state === 'offered') {
         this.offerAgain(row)
       } else if (row.state === 'fetching' || row.state === 'waiting') {
