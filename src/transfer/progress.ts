@@ -1,6 +1,8 @@
 // Bytes done, bytes on the wire, and a smoothed rate with an ETA for one transfer.
 
 const WINDOW_MS = 1000
+/** Before the first full window, a rate from what the window holds so far, once it is this long. */
+const FIRST_ESTIMATE_MS = 250
 
 export class Progress {
   readonly total: number
@@ -39,7 +41,10 @@ export class Progress {
   get rate (): number {
     const dt = Date.now() - this.windowStart
     // a stalled transfer's rate decays instead of freezing at its last value
-    return dt > 3 * WINDOW_MS ? 0 : this.rateBps
+    if (dt > 3 * WINDOW_MS) return 0
+    // the first second would otherwise show 0 B/s and no ETA
+    if (this.rateBps === 0 && dt >= FIRST_ESTIMATE_MS) return this.windowBytes * 1000 / dt
+    return this.rateBps
   }
 
   get eta (): number | null {

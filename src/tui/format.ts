@@ -14,11 +14,15 @@ export function formatBytes (n: number): string {
   return `${v.toFixed(1)} ${UNITS[i]}`
 }
 
-/** Bytes per second as decimal MB/s (kB/s below 1 MB/s so slow links still read as something). */
+/**
+ * Bytes per second in the binary units formatBytes uses (MiB/s; KiB/s below
+ * 1 MiB/s so slow links still read as something), so that a size divided by
+ * the rate shown gives the time shown.
+ */
 export function formatRate (bytesPerSec: number): string {
-  if (!Number.isFinite(bytesPerSec) || bytesPerSec <= 0) return '0 MB/s'
-  if (bytesPerSec < 1e6) return `${Math.round(bytesPerSec / 1e3)} kB/s`
-  return `${(bytesPerSec / 1e6).toFixed(1)} MB/s`
+  if (!Number.isFinite(bytesPerSec) || bytesPerSec <= 0) return '0 B/s'
+  if (bytesPerSec < 1024 * 1024) return `${Math.max(1, Math.round(bytesPerSec / 1024))} KiB/s`
+  return `${(bytesPerSec / (1024 * 1024)).toFixed(1)} MiB/s`
 }
 
 const two = (n: number): string => String(n).padStart(2, '0')

@@ -34,7 +34,7 @@ const offer: OfferInfo = {
 }
 const transfer = (over: Partial<TransferInfo>): TransferInfo => ({
   id: 't1', direction: 'receive', peerId: peers[0].peerId, peerName: 'alice-desktop', state: 'fetching', files: 3,
-  totalBytes: 100 * 1024 * 1024, doneBytes: 45 * 1024 * 1024, wireBytes: 0, rate: 12_300_000, etaSeconds: 65,
+  totalBytes: 100 * 1024 * 1024, doneBytes: 45 * 1024 * 1024, wireBytes: 0, rate: 12.3 * 1024 * 1024, etaSeconds: 65,
   inFlight: [{ path: 'videos/holiday.mp4', size: 80 * 1024 * 1024, doneBytes: 30 * 1024 * 1024 }],
   root: 'ab', createdAt: NOW - 10_000, resumed: true, ...over
 })
@@ -160,7 +160,7 @@ describe('ferry tui App', () => {
     console.log(`Transfers screen at 80x24:\n${text}`)
     expect(text).toContain('from alice-desktop')
     expect(text).toContain('resumed')
-    expect(text).toContain(' 45%  45.0 MiB / 100.0 MiB  12.3 MB/s  ETA 1m 05s')
+    expect(text).toContain(' 45%  45.0 MiB / 100.0 MiB  12.3 MiB/s  ETA 1m 05s')
     expect(text).toContain('videos/holiday.mp4')
     expect(text).toMatch(/█+/)
     expect(text).toMatch(/done\s+verified/)

@@ -35,7 +35,7 @@ function expectFits (frame: string | undefined, columns = 80): string {
 const PEER = '12D3KooWAliceAliceAliceAliceAliceAliceAliceAAAAAAAA'
 const sending = (over: Partial<TransferInfo> = {}): TransferInfo => ({
   id: 't1', direction: 'send', peerId: PEER, peerName: 'alice', state: 'fetching', files: 2,
-  totalBytes: 200 * MiB, doneBytes: 50 * MiB, wireBytes: 50 * MiB, rate: 21_000_000, etaSeconds: 8,
+  totalBytes: 200 * MiB, doneBytes: 50 * MiB, wireBytes: 50 * MiB, rate: 21 * MiB, etaSeconds: 8,
   inFlight: [], root: 'ab', createdAt: NOW - 3000, resumed: false, ...over
 })
 
@@ -60,7 +60,7 @@ describe('SendProgress (ferry send on a terminal)', () => {
     const text = expectFits(r.lastFrame())
     console.log(`ferry send at 80 columns:\n${text}`)
     expect(text).toContain('to alice  2 files  transferring')
-    expect(text).toContain(' 25%  50.0 MiB / 200.0 MiB  21.0 MB/s  ETA 8s')
+    expect(text).toContain(' 25%  50.0 MiB / 200.0 MiB  21.0 MiB/s  ETA 8s')
     expect(text).toMatch(/█+[▏▎▍▌▋▊▉]?░+/)
     expect(text).toMatch(/photos\/beach\.jpg\s+█+[▏▎▍▌▋▊▉]?░+ 40\.0 MiB \/ 100\.0 MiB/)
     expect(text).toContain('notes.txt')

@@ -196,9 +196,12 @@ describe('format', () => {
     expect(formatBytes(3.25 * 1024 ** 3)).toBe('3.3 GiB')
   })
   it('formats rates and ETAs', () => {
-    expect(formatRate(12_300_000)).toBe('12.3 MB/s')
-    expect(formatRate(450_000)).toBe('450 kB/s')
-    expect(formatRate(0)).toBe('0 MB/s')
+    // the same binary units as the sizes beside them
+    expect(formatRate(12.3 * 1024 * 1024)).toBe('12.3 MiB/s')
+    expect(formatRate(12_300_000)).toBe('11.7 MiB/s')
+    expect(formatRate(450 * 1024)).toBe('450 KiB/s')
+    expect(formatRate(100)).toBe('1 KiB/s')
+    expect(formatRate(0)).toBe('0 B/s')
     expect(formatEta(45)).toBe('45s')
     expect(formatEta(65)).toBe('1m 05s')
     expect(formatEta(7380)).toBe('2h 03m')

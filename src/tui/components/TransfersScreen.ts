@@ -79,7 +79,7 @@ function who (t: TransferInfo, ui: Ui): string {
 /** The widest the numbers after the bar get for this transfer: the bar keeps its width while they change. */
 function numsWidth (t: TransferInfo): number {
   const total = formatBytes(t.totalBytes)
-  return ` 100%  ${total} / ${total}  999.9 MB/s  ETA 59m 59s`.length
+  return ` 100%  ${total} / ${total}  999.9 MiB/s  ETA 59m 59s`.length
 }
 
 /**

@@ -1,0 +1,38 @@
+// The transfer's rate and ETA as the CLI and TUI show them: smoothed per
+// second, estimated within the first second, and decaying when stalled.
+
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { Progress } from '../../src/transfer/progress.ts'
+
+describe('Progress', () => {
+  beforeEach(() => { vi.useFakeTimers({ now: 1_000_000 }) })
+  afterEach(() => { vi.useRealTimers() })
+
+  it('has a rate and an ETA before its first full second', () => {
+    const p = new Progress(100_000_000)
+    expect(p.rate).toBe(0)
+    vi.advanceTimersByTime(100)
+    p.add(1_000_000)
+    // too early to say anything sensible
+    expect(p.rate).toBe(0)
+    expect(p.eta).toBeNull()
+    vi.advanceTimersByTime(400)
+    p.add(4_000_000)
+    // 5 MB in 0.5 s
+    expect(p.rate).toBe(10_000_000)
+    expect(p.eta).toBe(10)
+  })
+
+  it('smooths from one second to the next and decays to 0 when stalled', () => {
+    const p = new Progress(100_000_000)
+    vi.advanceTimersByTime(1000)
+    p.add(10_000_000)
+    expect(p.rate).toBe(10_000_000)
+    vi.advanceTimersByTime(1000)
+    p.add(20_000_000)
+    expect(p.rate).toBe(14_000_000)
+    vi.advanceTimersByTime(3001)
+    expect(p.rate).toBe(0)
+    expect(p.eta).toBeNull()
+  })
+})
