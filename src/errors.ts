@@ -32,7 +32,8 @@ export const ERROR_CODES = {
   E_TRANSFER_NOT_FOUND: 'no such transfer or offer',
   E_RECEIPT_INVALID: 'receipt signature does not verify',
   E_IO: 'file system error',
-  E_INCOMPLETE: 'some files could not be sent'
+  E_INCOMPLETE: 'some files could not be sent',
+  E_SOURCE_CHANGED: 'a file changed or went away on the sending device after it was offered'
 } as const
 
 export type ErrorCode = keyof typeof ERROR_CODES

@@ -84,7 +84,10 @@ const MIGRATIONS: string[] = [
   // how much of what it holds came over the wire (receiver.ts)
   'ALTER TABLE transfers ADD COLUMN local_bytes INTEGER',
   // a file may sit under "name (1).ext" (its name was taken): found by its content (receive-plan.ts alreadyInPlace)
-  'CREATE INDEX file_index_root ON file_index(file_root)'
+  'CREATE INDEX file_index_root ON file_index(file_root)',
+  // a receipt for a transfer done without some files (the sender's copies
+  // changed or went away): the bit set of those entries, as signed; NULL for all of it
+  'ALTER TABLE transfers ADD COLUMN receipt_missing BLOB'
 ]
 
 export type Db = DatabaseSync

@@ -22,6 +22,8 @@ export interface TransferRow {
   errorCode?: string
   errorMessage?: string
   receiptSig?: Uint8Array
+  /** the receipt's bit set of the entries not received (receiptPayload); unset: none */
+  receiptMissing?: Uint8Array
   receiptVerified: boolean
   resumed: boolean
   createdAt: number
@@ -55,8 +57,8 @@ export class TransferStore {
         t.receiptSig ?? null, t.receiptVerified ? 1 : 0, t.resumed ? 1 : 0, t.createdAt, t.finishedAt ?? null, t.fileCount ?? 0)
   }
 
-  update (id: string, patch: Partial<Pick<TransferRow, 'state' | 'doneBytes' | 'wireBytes' | 'localBytes' | 'errorCode' | 'errorMessage' | 'receiptSig' | 'receiptVerified' | 'resumed' | 'finishedAt' | 'peerName' | 'receiveDir'>>): void {
-    const cols: Record<string, string> = { receiveDir: 'receive_dir', state: 'state', doneBytes: 'done_bytes', wireBytes: 'wire_bytes', localBytes: 'local_bytes', errorCode: 'error_code', errorMessage: 'error_message', receiptSig: 'receipt_sig', receiptVerified: 'receipt_verified', resumed: 'resumed', finishedAt: 'finished_at', peerName: 'peer_name' }
+  update (id: string, patch: Partial<Pick<TransferRow, 'state' | 'doneBytes' | 'wireBytes' | 'localBytes' | 'errorCode' | 'errorMessage' | 'receiptSig' | 'receiptMissing' | 'receiptVerified' | 'resumed' | 'finishedAt' | 'peerName' | 'receiveDir'>>): void {
+    const cols: Record<string, string> = { receiveDir: 'receive_dir', state: 'state', doneBytes: 'done_bytes', wireBytes: 'wire_bytes', localBytes: 'local_bytes', errorCode: 'error_code', errorMessage: 'error_message', receiptSig: 'receipt_sig', receiptMissing: 'receipt_missing', receiptVerified: 'receipt_verified', resumed: 'resumed', finishedAt: 'finished_at', peerName: 'peer_name' }
     const keys = Object.keys(patch).filter((k) => cols[k] != null)
     if (keys.length === 0) return
     const values = keys.map((k) => {
@@ -163,7 +165,7 @@ export class TransferStore {
 
 const SUMMARY_COLUMNS = `id, direction, peer_id, peer_name, state, root, x'' AS offer, NULL AS sources, total_bytes,
   done_bytes, wire_bytes, receive_dir, error_code, error_message, receipt_sig, receipt_verified, resumed, created_at,
-  finished_at, file_count, local_bytes`
+  finished_at, file_count, local_bytes, receipt_missing`
 
 function toRow (r: any): TransferRow {
   return {
@@ -184,6 +186,7 @@ function toRow (r: any): TransferRow {
     errorCode: r.error_code ?? undefined,
     errorMessage: r.error_message ?? undefined,
     receiptSig: r.receipt_sig ?? undefined,
+    receiptMissing: r.receipt_missing ?? undefined,
     receiptVerified: r.receipt_verified === 1,
     resumed: r.resumed === 1,
     createdAt: r.created_at,

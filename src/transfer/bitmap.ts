@@ -31,3 +31,10 @@ export class Bitmap {
   get done (): number { return this.count }
   get complete (): boolean { return this.count === this.size }
 }
+
+/** Bits set in a bit set given as bytes (its bits past `size` included). */
+export function popcount (bytes: Uint8Array): number {
+  let n = 0
+  for (let b of bytes) for (; b !== 0; b &= b - 1) n++
+  return n
+}

@@ -7,7 +7,9 @@
 // loses little; a chunk whose start was spooled before is asked for from
 // where that start ends. A whole chunk goes to the sink (verify, then write
 // to the part file); one that fails verification is never written there. It
-// is asked for again a few times, then the transfer fails.
+// is asked for again a few times, then the transfer fails. A file the sender
+// can no longer serve (E_SOURCE_CHANGED: changed or removed since the offer)
+// is given up alone: its chunks leave the queue and the rest goes on.
 
 import type { Stream } from '@libp2p/interface'
 import { FerryError } from '../errors.ts'
@@ -62,6 +64,8 @@ export interface FetchContext {
   openStream: () => Promise<Stream>
   onChunk: (file: FileState, chunk: number, length: number) => Promise<void> | void
   onWire: (bytes: number) => void
+  /** The sender cannot serve this file any more (E_SOURCE_CHANGED); called once per file. */
+  onUnavailable: (file: FileState, err: FerryError) => void
   signal: AbortSignal
   /** STREAM_IDLE_MS, unless a test says otherwise */
   idleMs?: number
@@ -99,6 +103,11 @@ class Asker {
 
   constructor (ctx: FetchContext) { this.ctx = ctx }
 
+  /** Ask for nothing more of `file`: the chunk being split, if of it. */
+  drop (file: number): void {
+    if (this.split?.want.file === file) this.split = undefined
+  }
+
   next (): Ask | undefined {
     if (this.split != null) {
       const { want, next, length } = this.split
@@ -125,6 +134,20 @@ class Asker {
     }
     return ask
   }
+}
+
+/**
+ * The sender said it cannot serve `fs` any more: fetch nothing more of it
+ * (its queued chunks go; streams that asked for some already get the same
+ * answer). Chunks of it verified before stay in its part file, unused.
+ */
+function giveUp (ctx: FetchContext, fs: FileState, err: FerryError): void {
+  if (fs.unavailable != null) return
+  fs.unavailable = err
+  let kept = 0
+  for (const w of ctx.queue) if (w.file !== fs.index) ctx.queue[kept++] = w
+  ctx.queue.length = kept
+  ctx.onUnavailable(fs, err)
 }
 
 /** The chunk a stream is reading: its buffer, and the spool slot its bytes go to. */
@@ -180,6 +203,13 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
         const h = await readChunkHeader(reader, signal)
         lastHeard = Date.now()
         if (h == null) throw new FerryError('E_PROTOCOL', 'sender closed the chunk stream early')
+        if (h.error?.code === 'E_SOURCE_CHANGED' && h.fileIndex === ask.file && h.chunk === want.chunk) {
+          giveUp(ctx, fs, h.error)
+          asker.drop(ask.file)
+          // what arrived of a chunk of it that was being read in pieces is of no use now
+          if (reading?.want.file === ask.file) { ctx.spool.release(reading.slot); reading = undefined }
+          continue
+        }
         if (h.error != null) throw h.error
         const { offset, length } = chunkRange(want.chunk, fs.entry.size, fs.entry.chunkSize)
         const from = ask.wants.length === 1 ? ask.from : 0

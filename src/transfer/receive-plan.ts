@@ -10,6 +10,7 @@
 import { lstat, readdir, rm, stat } from 'node:fs/promises'
 import { closeSync, constants, openSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
+import type { FerryError } from '../errors.ts'
 import type { OfferFile } from '../protocol/transfer.ts'
 import type { TransferStore } from '../store/index.ts'
 import { Bitmap } from './bitmap.ts'
@@ -25,6 +26,8 @@ export interface FileState {
   bitmap: Bitmap
   done: boolean
   dest?: string
+  /** The sender could not serve it (E_SOURCE_CHANGED): the receipt says it was not received. */
+  unavailable?: FerryError
 }
 
 /** A chunk to fetch; `spooled`: its start, kept from an earlier run (unverified; verified with the rest). */

@@ -16,6 +16,7 @@ import { isTransient } from './transient.ts'
 import type { OfferMsg, EndMsg } from '../protocol/transfer.ts'
 import type { IndexedFile, TransferStore } from '../store/index.ts'
 import { computeFileRoot } from './manifest-root.ts'
+import { Bitmap } from './bitmap.ts'
 import { BitmapRecorder } from './bitmap-recorder.ts'
 import { fetchAll } from './fetch.ts'
 import type { KeyedLock } from './keyed-lock.ts'
@@ -28,6 +29,7 @@ import { Progress } from './progress.ts'
 import { isFinalState } from '../daemon/control/types.ts'
 
 export const RECEIPT_CONTEXT = 'ferry-receipt/v1'
+const MISSING_MARKER = 'missing'
 /** Parallel chunk streams per transfer: 2 beat 1 by 15–20 % on noise+yamux; more add nothing (notes). */
 export const CHUNK_STREAMS = 3
 const FLUSH_INTERVAL_MS = 1000
@@ -173,6 +175,11 @@ export class Receiver {
         streams: CHUNK_STREAMS,
         openStream: async () => await this.deps.openChunkStream(this.peerId, signal),
         onWire: (n) => { this.progress.wire += n },
+        onUnavailable: (f, err) => {
+          // the sender's copy changed or went away since its offer: the rest goes on without it
+          this.deps.log.warn('file not received: the sender can no longer send it', { id: this.id, err: err.message })
+          this.deps.changed(this, false)
+        },
         onChunk: async (f, chunk, length) => {
           f.bitmap.set(chunk)
           this.progress.add(length)
@@ -186,15 +193,16 @@ export class Receiver {
       this.deps.log.debug('chunks fetched', { id: this.id, ms: Math.round(performance.now() - started) })
       signal.throwIfAborted() // cancelled while the last file was placed: no `verifying` over `cancelled`
       this.setState('verifying')
+      const missing = await this.giveUpUnavailable()
       for (const f of this.files) {
         if (f.entry.kind === 'dir') { if (!f.done) { f.dest = await placeDir(this.receiveDir, f.entry.path, f.entry.mtimeMs, this.dirModes); f.done = true } continue }
-        if (!f.done) throw new FerryError('E_INTERNAL', `${f.entry.path} is incomplete after fetching`)
+        if (!f.done && f.unavailable == null) throw new FerryError('E_INTERNAL', `${f.entry.path} is incomplete after fetching`)
       }
       await rm(partDirFor(this.receiveDir, this.rootHex), { recursive: true, force: true })
       await rmdir(dirname(partDirFor(this.receiveDir, this.rootHex))).catch(() => {}) // only if no other transfer uses it
       await syncPlacedFolders(this.receiveDir, this.files.flatMap((f) => f.dest ?? []))
       signal.throwIfAborted()
-      await this.sendReceipt()
+      await this.sendReceipt(missing)
     } catch (err) {
       await this.closePartFiles()
       // a user or a cleaner removed the part folder (or the receive folder)
@@ -263,12 +271,31 @@ export class Receiver {
     this.deps.store.update(this.id, { doneBytes: this.progress.done, wireBytes: this.progress.wire })
   }
 
-  private async sendReceipt (): Promise<void> {
-    const sig = await this.deps.sign(receiptPayload(this.id, this.offer.root))
-    this.deps.store.update(this.id, { receiptSig: sig })
-    await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'done', root: this.offer.root, signature: sig, wireBytes: this.progress.wire })
+  /**
+   * The files the sender could not serve (fetch.ts, giveUp), as the
+   * receipt's bit set; undefined when there are none. Their part files are
+   * let go of (the part folder goes next). If not one file could be
+   * received, there is nothing to sign for: the transfer fails.
+   */
+  private async giveUpUnavailable (): Promise<Uint8Array | undefined> {
+    const gone = this.files.filter((f) => !f.done && f.unavailable != null)
+    if (gone.length === 0) return undefined
+    await Promise.allSettled(gone.map(async (f) => { await this.deps.sink().closeFile(f.partPath, false) }))
+    if (this.files.every((f) => f.entry.kind === 'dir' || gone.includes(f))) {
+      throw new FerryError('E_SOURCE_CHANGED', `none of the ${gone.length} file(s) could be received: ${gone[0].unavailable!.message}${gone.length > 1 ? ` (and ${gone.length - 1} more)` : ''}`)
+    }
+    const missing = new Bitmap(this.offer.files.length)
+    for (const f of gone) missing.set(f.index)
+    return missing.bytes
+  }
+
+  private async sendReceipt (missing?: Uint8Array): Promise<void> {
+    const sig = await this.deps.sign(receiptPayload(this.id, this.offer.root, missing))
+    this.deps.store.update(this.id, { receiptSig: sig, receiptMissing: missing })
+    await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'done', root: this.offer.root, signature: sig, wireBytes: this.progress.wire, missing })
     this.setState('done')
-    this.deps.log.info('transfer received', { id: this.id, files: this.offer.files.filter((f) => f.kind === 'file').length, bytes: this.offer.totalBytes, wire: this.progress.wire })
+    const notReceived = this.files.filter((f) => f.unavailable != null && !f.done).length
+    this.deps.log.info('transfer received', { id: this.id, files: this.offer.files.filter((f) => f.kind === 'file').length - notReceived, bytes: this.offer.totalBytes, wire: this.progress.wire, ...(notReceived > 0 ? { notReceived } : {}) })
   }
 
   private async onError (err: unknown): Promise<void> {
@@ -327,6 +354,15 @@ export class Receiver {
   }
 }
 
-export function receiptPayload (id: string, root: Uint8Array): Uint8Array {
-  return Buffer.concat([Buffer.from(RECEIPT_CONTEXT), Buffer.from(id, 'hex'), root])
+/**
+ * What a receipt signs: the context, the transfer id and root, and for a
+ * transfer done without some files (`missing`, a bit set over the offer's
+ * entries) a marker and that bit set. The id and root have fixed sizes, so
+ * a full receipt cannot be read as a partial one, and its bytes are those
+ * of receipts before partial ones existed.
+ */
+export function receiptPayload (id: string, root: Uint8Array, missing?: Uint8Array): Uint8Array {
+  const parts = [Buffer.from(RECEIPT_CONTEXT), Buffer.from(id, 'hex'), root]
+  if (missing != null && missing.length > 0) parts.push(Buffer.from(MISSING_MARKER), missing)
+  return Buffer.concat(parts)
 }

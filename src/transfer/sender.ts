@@ -37,6 +37,8 @@ export class Sender {
   progress: Progress
   receiptVerified = false
   receiptSig?: Uint8Array
+  /** the receipt's bit set of the files the receiver did without (they changed here after the offer) */
+  receiptMissing?: Uint8Array
   totalFiles = 0
   /** what the scan left out, and why: the CLI prints it */
   skipped: SkippedPath[] = []
@@ -83,29 +85,48 @@ class SourceReader {
    * A fresh buffer per read: its slices are handed to the stream without
    * copying and may sit in its queue. `offered`: the file as the offer has
    * it; a file whose size or modification time differs now (replaced or
-   * edited since, also while this daemon was down) is refused at once, not
-   * served chunk after chunk for the receiver to reject each one 3 times.
+   * edited since, also while this daemon was down) or that is gone is
+   * refused with E_SOURCE_CHANGED, not served chunk after chunk for the
+   * receiver to reject each one 3 times; the receiver then does without
+   * that file only. `chunkStart`: the first slice of a chunk, where the
+   * file is looked at again even if it is open (an fstat, ~1 µs per chunk):
+   * an editor may write to it while it is served.
    */
-  read (path: string, offered: { size: number, mtimeMs: number }, offset: number, length: number): Uint8Array {
+  read (path: string, offered: { size: number, mtimeMs: number }, offset: number, length: number, chunkStart = false): Uint8Array {
     if (this.path !== path) {
       this.close()
-      const fd = openSync(path, 'r')
-      const st = fstatSync(fd, { bigint: true })
-      if (Number(st.size) !== offered.size || floorMs(st.mtimeNs) !== offered.mtimeMs) {
-        closeSync(fd)
-        throw new FerryError('E_HASH_MISMATCH', `${path} changed since it was offered (its size or modification time differs); send it again`)
+      let fd: number
+      try {
+        fd = openSync(path, 'r')
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code
+        if (code === 'ENOENT' || code === 'ENOTDIR') throw new FerryError('E_SOURCE_CHANGED', `${path} was removed since it was offered`)
+        if (code === 'EACCES' || code === 'EPERM' || code === 'EISDIR') throw new FerryError('E_SOURCE_CHANGED', `${path} cannot be read any more (${code})`)
+        throw err
       }
       this.fd = fd
       this.path = path
+      this.checkUnchanged(offered)
+    } else if (chunkStart) {
+      this.checkUnchanged(offered)
     }
     const buf = Buffer.allocUnsafe(length)
     let got = 0
     while (got < length) {
       const n = readSync(this.fd!, buf, got, length - got, offset + got)
-      if (n === 0) throw new FerryError('E_HASH_MISMATCH', `${path} got shorter since it was offered`)
+      if (n === 0) throw new FerryError('E_SOURCE_CHANGED', `${path} got shorter since it was offered`)
       got += n
     }
     return buf
+  }
+
+  private checkUnchanged (offered: { size: number, mtimeMs: number }): void {
+    const st = fstatSync(this.fd!, { bigint: true })
+    if (Number(st.size) !== offered.size || floorMs(st.mtimeNs) !== offered.mtimeMs) {
+      const path = this.path
+      this.close()
+      throw new FerryError('E_SOURCE_CHANGED', `${path} changed since it was offered (its size or modification time differs)`)
+    }
   }
 
   close (): void {
@@ -123,7 +144,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
   const reader = new FrameReader(stream)
   const source = new SourceReader()
   try {
-    while (true) {
+    nextRequest: while (true) {
       const req = await readChunkRequest(reader)
       if (req == null) break
       const id = Buffer.from(req.transferId).toString('hex')
@@ -157,10 +178,17 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
         // of a chunk.
         let data: Uint8Array
         try {
-          data = source.read(src, file, offset, Math.min(READ_SLICE, length))
+          data = source.read(src, file, offset, Math.min(READ_SLICE, length), true)
         } catch (err) {
-          await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length: 0, error: err }))
-          return
+          if ((err as FerryError).code !== 'E_SOURCE_CHANGED') {
+            await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length: 0, error: err }))
+            return
+          }
+          // this file only: every chunk asked for of it is answered with
+          // the error (one header each, as the receiver reads them), and the
+          // stream goes on serving the other files
+          for (const rest of req.chunks.slice(i)) await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk: rest, length: 0, error: err }))
+          continue nextRequest
         }
         await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length, offset: skip }))
         for (let at = 0; at < length;) {

@@ -14,6 +14,7 @@ import { decodeOffer, encodeOffer, readEnd, readOffer, sendEnd, sendOffer, type 
 import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } from '../daemon/control/types.ts'
 import type { TransferStore, TrustStore } from '../store/index.ts'
 import type { TransferRow } from '../store/transfers.ts'
+import { Bitmap, popcount } from './bitmap.ts'
 import { createHashPool, type HashPool } from './hash-pool.ts'
 import { buildManifest, scanPaths, type ChunkHashCache } from './manifest.ts'
 import { verifyManifest } from './manifest-root.ts'
@@ -359,7 +360,7 @@ export class TransferService {
     s.state = state
     s.error = error
     const finished = s.finished
-    this.c.store.update(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptVerified: s.receiptVerified })
+    this.c.store.update(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified })
     this.changed(s.id, true)
     if (finished) this.senders.delete(s.id)
   }
@@ -457,7 +458,7 @@ export class TransferService {
       await answer({ status: 'accepted', haveBytes: row.state === 'done' ? row.totalBytes : (r?.progress.done ?? row.doneBytes) })
       // done here, and asked: the sender has not kept our receipt (it is sent until acknowledged, but a sender can lose what it wrote last)
       if (row.state === 'done' && row.receiptSig != null && row.receiptSig.length > 0) {
-        void this.sendEndTo(peerId, { transferId: Buffer.from(id, 'hex'), status: 'done', root: row.root, signature: row.receiptSig, wireBytes: row.wireBytes }).catch(() => {})
+        void this.sendEndTo(peerId, { transferId: Buffer.from(id, 'hex'), status: 'done', root: row.root, signature: row.receiptSig, wireBytes: row.wireBytes, missing: row.receiptMissing }).catch(() => {})
       }
     } else {
       const code = row.state === 'declined' ? 'E_DECLINED' : isErrorCode(row.errorCode) ? row.errorCode : 'E_CANCELLED'
@@ -619,14 +620,20 @@ export class TransferService {
       return
     }
     const publicKey = peerIdFromString(peerId).publicKey
-    const ok = publicKey != null && Buffer.compare(end.root, row.root) === 0 && await publicKey.verify(receiptPayload(id, row.root), end.signature)
+    const missing = end.missing != null && end.missing.length > 0 ? end.missing : undefined
+    const ok = publicKey != null && Buffer.compare(end.root, row.root) === 0 && await publicKey.verify(receiptPayload(id, row.root, missing), end.signature)
     if (!ok) {
       this.setSendState(s, 'failed', new FerryError('E_RECEIPT_INVALID', 'the receiver\'s receipt does not verify against its peer key'))
       throw new FerryError('E_RECEIPT_INVALID', 'receipt signature does not verify')
     }
+    const notReceived = missing != null ? missingFiles(s, missing) : []
     s.receiptSig = end.signature
+    s.receiptMissing = missing
     s.receiptVerified = true
-    s.progress.done = s.progress.total
+    s.progress.done = s.progress.total - notReceived.reduce((n, i) => n + s.offer!.files[i].size, 0)
+    // what a script must hear of before it deletes the source (`ferry send` exits 1, E_INCOMPLETE)
+    for (const i of notReceived) s.skipped.push({ path: s.sources[i] ?? s.offer!.files[i].path, reason: 'changed or removed after it was offered; not received (send it again)', failed: true })
+    if (notReceived.length > 0) this.c.log.warn('files not received: they changed or went away here after the offer', { id, files: notReceived.length })
     // it sent at least what reached the receiver, also what it served just before a crash of its own
     s.progress.wire = Math.max(s.progress.wire, end.wireBytes ?? 0)
     this.setSendState(s, 'done')
@@ -812,4 +819,24 @@ export class TransferService {
       this.throttle.forget(id)
     }
   }
+}
+
+/**
+ * The entries a receipt says were not received: a bit set of the offer's
+ * size, naming files only. Anything else is not a receipt for this offer
+ * (E_PROTOCOL: the receiver is asked again by its retry, or a re-offer).
+ */
+function missingFiles (s: Sender, missing: Uint8Array): number[] {
+  const files = s.offer?.files ?? []
+  if (missing.length !== Math.ceil(files.length / 8)) throw new FerryError('E_PROTOCOL', `receipt: the set of files not received has ${missing.length} bytes for ${files.length} entries`)
+  const set = new Bitmap(files.length, missing)
+  // bits past the last entry
+  if (set.done !== popcount(missing)) throw new FerryError('E_PROTOCOL', 'receipt: the set of files not received names entries past the offer\'s end')
+  const out: number[] = []
+  for (let i = 0; i < files.length; i++) {
+    if (!set.has(i)) continue
+    if (files[i].kind !== 'file') throw new FerryError('E_PROTOCOL', `receipt: entry ${i} is a folder, not a file that could go missing`)
+    out.push(i)
+  }
+  return out
 }

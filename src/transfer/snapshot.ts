@@ -3,6 +3,7 @@
 import { isFinalState, type FileProgress, type OfferInfo, type TransferInfo, type TransferState } from '../daemon/control/types.ts'
 import type { TransferRow } from '../store/index.ts'
 import { isErrorCode } from '../errors.ts'
+import { popcount } from './bitmap.ts'
 import type { Receiver } from './receiver.ts'
 import type { Sender } from './sender.ts'
 
@@ -41,6 +42,8 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
   const sig = o.sender?.receiptSig ?? row.receiptSig
   if (sig != null && sig.length > 0) {
     info.receipt = { root: info.root, signature: Buffer.from(sig).toString('base64'), verified: o.sender?.receiptVerified ?? row.receiptVerified }
+    const missing = o.sender?.receiptMissing ?? row.receiptMissing
+    if (missing != null && missing.length > 0) info.receipt.notReceived = popcount(missing)
   }
   return info
 }

@@ -388,6 +388,50 @@ describe('transfer', () => {
     await rm(join(b.receiveDir, 'busy'), { recursive: true })
   })
 
+  it('files edited or removed on the sender after the offer are done without: the rest arrives and is verified, the receipt says which are missing, exit 1 with E_INCOMPLETE; sent again, only the edited file moves', async () => {
+    const dir = join(await tempDir('ferry-src-'), 'live')
+    await mkdir(dir)
+    // fetched in the offer's order (names sorted): the big file first, so the others are still to come when edited
+    await writeRandomFile(join(dir, 'a-big.bin'), CANCEL_SIZE / 2)
+    for (const name of ['z-edited.txt', 'z-kept.txt', 'z-removed.txt']) await writeFile(join(dir, name), `${name}\n`.repeat(1000))
+    const before = new Set((await transfersOf(a)).map((t) => t.id))
+    const sending = spawnCli(['send', 'beta', dir, '--json', '--home', a.home], { timeoutMs: 120_000 })
+    const active = await poll(a, 'alpha to be sending', async (ctl) => (await ctl.call('transfers')).find((t) => !before.has(t.id) && t.state === 'fetching' && t.doneBytes > 0), 60_000, 20)
+    await writeFile(join(dir, 'z-edited.txt'), 'saved again by an editor\n', { flag: 'a' })
+    await rm(join(dir, 'z-removed.txt'))
+    const done = await sending.done
+    expectError(done, 'E_INCOMPLETE')
+    expect(done.stderr).toMatch(/^ferry: E_INCOMPLETE: 2 path\(s\) could not be sent \(listed above\); the 2 file\(s\) sent arrived and were verified$/m)
+    expect(done.stderr).toMatch(/^ferry: warning: .*\/z-edited\.txt: changed or removed after it was offered; not received/m)
+    const res = JSON.parse(done.stdout) as SendResult & { doneBytes: number, skipped: Array<{ path: string, reason: string, failed?: boolean }> }
+    expect(res).toMatchObject({ id: active.id, state: 'done', files: 4, receipt: { verified: true, notReceived: 2 } })
+    expect(res.skipped.map((x) => [basename(x.path), x.failed])).toEqual([['z-edited.txt', true], ['z-removed.txt', true]])
+    expect(res.doneBytes).toBe(CANCEL_SIZE / 2 + 'z-kept.txt\n'.length * 1000)
+    // the receipt's signature covers which files are missing: checked here against beta's key
+    const bits = new Uint8Array(1)
+    bits[0] = (1 << 1) | (1 << 3) // entries: a-big.bin, z-edited.txt, z-kept.txt, z-removed.txt, then live/ (a folder after what it holds)
+    const key = peerIdFromString(b.peerId).publicKey!
+    expect(await key.verify(receiptPayload(active.id, Buffer.from(res.root, 'hex'), bits), Buffer.from(res.receipt.signature, 'base64'))).toBe(true)
+    expect(await key.verify(receiptPayload(active.id, Buffer.from(res.root, 'hex')), Buffer.from(res.receipt.signature, 'base64'))).toBe(false)
+
+    const got = join(b.receiveDir, 'live')
+    expect((await readdir(got)).sort()).toEqual(['a-big.bin', 'z-kept.txt'])
+    expect(await sha256Of(join(got, 'a-big.bin'))).toBe(await sha256Of(join(dir, 'a-big.bin')))
+    expect(await readFile(join(got, 'z-kept.txt'), 'utf8')).toBe('z-kept.txt\n'.repeat(1000))
+    expect(await readdir(b.receiveDir)).not.toContain('.ferry-part')
+    const onB = (await transfersOf(b)).find((t) => t.id === active.id)
+    expect(onB).toMatchObject({ state: 'done', receipt: { notReceived: 2 } })
+    const listed = await b.cli(['transfers'])
+    expect(listed.stdout).toMatch(/signed, 2 not received/)
+
+    // sent again: what arrived is found in place, the edited file moves
+    const again = await send([dir])
+    expect(again).toMatchObject({ state: 'done', files: 3, receipt: { verified: true } })
+    expect(again.wireBytes).toBe((await stat(join(dir, 'z-edited.txt'))).size)
+    expect(await readFile(join(got, 'z-edited.txt'), 'utf8')).toBe(await readFile(join(dir, 'z-edited.txt'), 'utf8'))
+    await rm(got, { recursive: true })
+  })
+
   it('a path given that is a symbolic link is followed: a link to a file arrives as that file, under the link\'s name', async () => {
     const dir = await tempDir('ferry-src-')
     await writeFile(join(dir, 'real.txt'), 'the real thing\n')

@@ -4,6 +4,7 @@
 // the stream's loop saw the abort, left normally with chunks never fetched,
 // and the run went on to `verifying` over the user's `cancelled`.)
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { utimesSync } from 'node:fs'
 import { mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
@@ -59,7 +60,7 @@ describe('fetchAll', () => {
     const got: number[] = []
     await fetchAll({
       transferId: new Uint8Array(16), files: [file], queue: [{ file: 0, chunk: 0 }, { file: 0, chunk: 1 }], sink, spool: new Spool(dir), streams: 1,
-      openStream: async () => out, onChunk: (_f, c) => { got.push(c) }, onWire: () => {}, signal: new AbortController().signal
+      openStream: async () => out, onChunk: (_f, c) => { got.push(c) }, onWire: () => {}, onUnavailable: () => {}, signal: new AbortController().signal
     })
     await serving
     expect(got.sort()).toEqual([0, 1])
@@ -71,11 +72,70 @@ describe('fetchAll', () => {
     const [out, inbound] = await streamPair()
     void serve(inbound)
     let wire = 0
-    await expect(fetchAll({
+    const gone: FerryError[] = []
+    const got: number[] = []
+    // the fetch ends normally: the receive goes on without that file
+    await fetchAll({
       transferId: new Uint8Array(16), files: [file], queue: [{ file: 0, chunk: 0 }, { file: 0, chunk: 1 }], sink, spool: new Spool(dir), streams: 1,
-      openStream: async () => out, onChunk: () => {}, onWire: (n) => { wire += n }, signal: new AbortController().signal
-    })).rejects.toMatchObject({ code: 'E_HASH_MISMATCH', message: expect.stringMatching(/changed since it was offered/) })
+      openStream: async () => out, onChunk: (_f, c) => { got.push(c) }, onWire: (n) => { wire += n }, onUnavailable: (_f, err) => { gone.push(err) }, signal: new AbortController().signal
+    })
+    expect(gone).toHaveLength(1)
+    expect(gone[0]).toMatchObject({ code: 'E_SOURCE_CHANGED', message: expect.stringMatching(/src\.bin changed since it was offered/) })
+    expect(file.unavailable).toBe(gone[0])
+    expect(got).toEqual([])
     expect(wire).toBe(0)
+  })
+
+  it('a file that changed or went away is given up alone: the same stream goes on and brings the other files', async () => {
+    // small chunks, so that one request asks for several chunks of a file (each answered with the error)
+    const small = 256 * 1024
+    const make = async (name: string): Promise<OfferFile> => {
+      const data = randomBytes(6 * small)
+      await writeFile(join(dir, name), data)
+      return { path: name, kind: 'file', size: data.length, mtimeMs: Math.floor((await stat(join(dir, name))).mtimeMs), mode: 0o644, chunkSize: small, chunks: Array.from({ length: 6 }, (_, c) => hash(data.subarray(c * small, (c + 1) * small))), fileRoot: new Uint8Array(32) }
+    }
+    const entries = [await make('a.bin'), await make('edited.bin'), await make('removed.bin'), await make('z.bin')]
+    const sender = new Sender({ id: '00'.repeat(16), peerId: 'receiver', state: 'fetching', offer: { transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: 4 * 6 * small, files: entries }, sources: entries.map((e) => join(dir, e.path)) })
+    const files: FileState[] = []
+    for (const [index, entry] of entries.entries()) {
+      await writeFile(join(dir, `part-${index}`), '')
+      files.push({ index, entry, partPath: join(dir, `part-${index}`), bitmap: new Bitmap(6), done: false })
+    }
+    await writeFile(join(dir, 'edited.bin'), randomBytes(6 * small + 1))
+    await rm(join(dir, 'removed.bin'))
+    const [out, inbound] = await streamPair()
+    void serveChunks(inbound, 'receiver', () => sender, () => {})
+    const gone = new Map<string, FerryError>()
+    await fetchAll({
+      transferId: new Uint8Array(16), files, queue: files.flatMap((f) => Array.from({ length: 6 }, (_, chunk) => ({ file: f.index, chunk }))), sink, spool: new Spool(dir), streams: 1,
+      openStream: async () => out, onChunk: (f, c) => { f.bitmap.set(c) }, onWire: () => {}, onUnavailable: (f, err) => { gone.set(f.entry.path, err) }, signal: new AbortController().signal
+    })
+    expect([...gone.keys()]).toEqual(['edited.bin', 'removed.bin'])
+    expect(gone.get('edited.bin')?.message).toMatch(/changed since it was offered/)
+    expect(gone.get('removed.bin')?.message).toMatch(/was removed since it was offered/)
+    expect(files.map((f) => f.bitmap.done)).toEqual([6, 0, 0, 6])
+  })
+
+  it('a file edited while its chunk is served in pieces is given up at the next piece, and what arrived of that chunk is dropped', async () => {
+    const { file, serve } = await setup(2)
+    const [out, inbound] = await streamPair()
+    void serve(inbound)
+    const gone: FerryError[] = []
+    const got: number[] = []
+    let wire = 0
+    await fetchAll({
+      transferId: new Uint8Array(16), files: [file], queue: [{ file: 0, chunk: 0 }, { file: 0, chunk: 1 }], sink, spool: new Spool(dir), streams: 1,
+      openStream: async () => out,
+      onChunk: (_f, c) => { got.push(c) },
+      // an editor saves the file once the first MiB of its first 4 MiB chunk is in: the sender has it open already
+      onWire: (n) => { wire += n; if (wire >= MiB && wire - n < MiB) utimesSync(join(dir, 'src.bin'), new Date(2020, 0, 1), new Date(2020, 0, 1)) },
+      onUnavailable: (_f, err) => { gone.push(err) },
+      signal: new AbortController().signal
+    })
+    expect(gone.map((e) => e.code)).toEqual(['E_SOURCE_CHANGED'])
+    expect(got).toEqual([])
+    // the piece asked for ahead may have been on its way already; nothing after it
+    expect(wire).toBeLessThanOrEqual(2 * MiB)
   })
 
   it('a sender that goes quiet with a request outstanding is given up: E_TIMEOUT, so the receive waits and tries again', async () => {
@@ -85,7 +145,7 @@ describe('fetchAll', () => {
     const started = Date.now()
     await expect(fetchAll({
       transferId: new Uint8Array(16), files: [file], queue: [{ file: 0, chunk: 0 }], sink, spool: new Spool(dir), streams: 1,
-      openStream: async () => out, onChunk: () => {}, onWire: () => {}, signal: new AbortController().signal, idleMs: 300
+      openStream: async () => out, onChunk: () => {}, onWire: () => {}, onUnavailable: () => {}, signal: new AbortController().signal, idleMs: 300
     })).rejects.toMatchObject({ code: 'E_TIMEOUT', message: expect.stringMatching(/no data from the sender/) })
     expect(Date.now() - started).toBeGreaterThanOrEqual(300)
   })
@@ -107,7 +167,7 @@ describe('fetchAll', () => {
     const got: number[] = []
     await expect(fetchAll({
       transferId: new Uint8Array(16), files: [file], queue: [{ file: 0, chunk: 0 }, { file: 0, chunk: 1 }], sink: cancelling, spool: new Spool(dir), streams: 1,
-      openStream: async () => out, onChunk: (_f, c) => { got.push(c) }, onWire: () => {}, signal: controller.signal
+      openStream: async () => out, onChunk: (_f, c) => { got.push(c) }, onWire: () => {}, onUnavailable: () => {}, signal: controller.signal
     })).rejects.toMatchObject({ code: 'E_CANCELLED' })
     expect(got.length).toBeLessThan(2)
   })

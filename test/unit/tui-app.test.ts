@@ -42,6 +42,8 @@ const active = transfer({})
 const done = transfer({ id: 't2', direction: 'send', peerName: 'bob', state: 'done', doneBytes: 100 * 1024 * 1024, inFlight: [], resumed: false, finishedAt: NOW - 60_000, receipt: { root: 'ab', signature: 'x', verified: true } })
 const failed = transfer({ id: 't3', state: 'failed', inFlight: [], resumed: false, finishedAt: NOW - 120_000, error: { code: 'E_HASH_MISMATCH', message: 'chunk 7' } })
 const unverified = transfer({ id: 't4', direction: 'send', state: 'done', inFlight: [], resumed: false, finishedAt: NOW - 180_000 })
+// done without a file that changed on the sender after its offer
+const partial = transfer({ id: 't5', direction: 'send', peerName: 'bob', state: 'done', doneBytes: 60 * 1024 * 1024, inFlight: [], resumed: false, finishedAt: NOW - 240_000, receipt: { root: 'ab', signature: 'x', verified: true, notReceived: 1 } })
 
 interface Fake {
   client: ControlClientLike
@@ -57,7 +59,7 @@ function fakeClient (answers: Partial<{ [M in MethodName]: ControlMethods[M]['re
   let handler: EventHandler | undefined
   const onClose: Array<(err?: Error) => void> = []
   let closed = false
-  const base: Record<string, unknown> = { status, peers, offers: [offer], transfers: [active, done, failed, unverified], ...answers }
+  const base: Record<string, unknown> = { status, peers, offers: [offer], transfers: [active, done, failed, unverified, partial], ...answers }
   const client: ControlClientLike = {
     call: (async (method: string, params: unknown) => {
       calls.push({ method, params })
@@ -130,7 +132,7 @@ describe('ferry tui App', () => {
     await press(r, '\u001b[Z')
     expect(r.lastFrame()).toContain('e  enter a code')
     await press(r, '4')
-    expect(r.lastFrame()).toContain('History (3)')
+    expect(r.lastFrame()).toContain('History (4)')
     await press(r, '1')
     expect(r.lastFrame()).toContain('alice-desktop')
   })
@@ -166,6 +168,7 @@ describe('ferry tui App', () => {
     expect(text).toMatch(/done\s+verified/)
     expect(text).toMatch(/done\s+unverified/)
     expect(text).toContain('failed   E_HASH_MISMATCH')
+    expect(text).toContain('2 of 3 files, 60.0 MiB')
   })
 
   it('moves a finished transfer to history when its event arrives', async () => {

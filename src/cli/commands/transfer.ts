@@ -114,11 +114,13 @@ export async function send (argv: string[]): Promise<number> {
     const seconds = ((t.finishedAt ?? Date.now()) - t.createdAt) / 1000
     // what arrived is verified; but a script that goes on to delete the source must hear of what did not
     const failed = skipped.filter((s) => s.failed === true).length
-    const incomplete = failed === 0 ? undefined : new FerryError('E_INCOMPLETE', `${failed} path(s) could not be sent (listed above); the ${t.files} file(s) sent arrived and were verified`)
+    // files of the offer the receiver did without (they changed here after the offer) are among `skipped`
+    const arrived = t.files - (t.receipt?.notReceived ?? 0)
+    const incomplete = failed === 0 ? undefined : new FerryError('E_INCOMPLETE', `${failed} path(s) could not be sent (listed above); the ${arrived} file(s) sent arrived and were verified`)
     if (json) {
-      printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, wireBytes: t.wireBytes, seconds, root: t.root, receipt: t.receipt, skipped })
+      printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds, root: t.root, receipt: t.receipt, skipped })
     } else {
-      const summary = `sent ${t.files} file(s), ${formatBytes(t.totalBytes)} to ${sanitizeForDisplay(t.peerName)} in ${seconds.toFixed(1)} s ` +
+      const summary = `sent ${arrived} file(s), ${formatBytes(t.doneBytes)} to ${sanitizeForDisplay(t.peerName)} in ${seconds.toFixed(1)} s ` +
         `(${formatBytes(t.wireBytes)} on the wire); receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}` +
         (skipped.length > 0 ? `; ${skipped.length} skipped (below)` : '')
       if (live != null) await live.done(t, summary)
@@ -137,6 +139,13 @@ export async function send (argv: string[]): Promise<number> {
     // after the last frame, so a live view does not draw over them
     for (const s of skipped) process.stderr.write(`ferry: warning: ${sanitizeForDisplay(s.path)}: ${sanitizeForDisplay(s.reason)}\n`)
   }
+}
+
+/** The receipt column: verified or only signed, and how many files the receiver did without. */
+function receiptCell (t: TransferInfo): string {
+  if (t.receipt == null) return ''
+  const n = t.receipt.notReceived ?? 0
+  return (t.receipt.verified ? 'verified' : 'signed') + (n > 0 ? `, ${n} not received` : '')
 }
 
 export const transfersHelp = `Usage: ferry transfers [--json] [--home DIR]
@@ -159,7 +168,7 @@ export async function transfers (argv: string[]): Promise<number> {
     for (const t of list) {
       rows.push([t.id.slice(0, 8), t.direction === 'send' ? 'out' : 'in', sanitizeForDisplay(t.peerName).slice(0, 20) || t.peerId.slice(-8),
         t.state + (t.error != null ? ` ${t.error.code}` : ''), `${formatBytes(t.doneBytes)}/${formatBytes(t.totalBytes)}`,
-        isFinalState(t.state) ? '' : formatRate(t.rate), t.receipt != null ? (t.receipt.verified ? 'verified' : 'signed') : '', formatAgo(t.createdAt, Date.now())])
+        isFinalState(t.state) ? '' : formatRate(t.rate), receiptCell(t), formatAgo(t.createdAt, Date.now())])
     }
     process.stdout.write(table(rows) + hint)
     return 0

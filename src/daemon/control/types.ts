@@ -85,6 +85,8 @@ export interface ReceiptInfo {
   /** base64 signature by the receiver's peer key */
   signature: string
   verified: boolean
+  /** files the receiver did without, because they changed or went away on the sending side after the offer (the signature covers which); absent: none */
+  notReceived?: number
 }
 
 export interface TransferInfo {

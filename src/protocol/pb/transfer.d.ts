@@ -217,6 +217,7 @@ export interface TransferEnd {
     signature: Uint8Array<ArrayBuffer>;
     failure?: WireError;
     wireBytes: number;
+    missing: Uint8Array<ArrayBuffer>;
 }
 export declare namespace TransferEnd {
     const codec: () => Codec<TransferEnd>;
@@ -248,9 +249,13 @@ export declare namespace TransferEnd {
         field: '$.wireBytes';
         value: number;
     }
+    interface TransferEndMissingFieldEvent {
+        field: '$.missing';
+        value: Uint8Array<ArrayBuffer>;
+    }
     function encode(obj: Partial<TransferEnd>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): TransferEnd;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): Generator<TransferEndTransferIdFieldEvent | TransferEndStatusFieldEvent | TransferEndRootFieldEvent | TransferEndSignatureFieldEvent | TransferEndFailureCodeFieldEvent | TransferEndFailureMessageFieldEvent | TransferEndWireBytesFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): Generator<TransferEndTransferIdFieldEvent | TransferEndStatusFieldEvent | TransferEndRootFieldEvent | TransferEndSignatureFieldEvent | TransferEndFailureCodeFieldEvent | TransferEndFailureMessageFieldEvent | TransferEndWireBytesFieldEvent | TransferEndMissingFieldEvent>;
 }
 export interface TransferEndAck {
     ok: boolean;

@@ -734,6 +734,10 @@ export var TransferEnd;
                     w.uint32(48);
                     w.uint64Number(obj.wireBytes);
                 }
+                if ((obj.missing != null && obj.missing.byteLength > 0)) {
+                    w.uint32(58);
+                    w.bytes(obj.missing);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -743,7 +747,8 @@ export var TransferEnd;
                     status: '',
                     root: uint8ArrayAlloc(0),
                     signature: uint8ArrayAlloc(0),
-                    wireBytes: 0
+                    wireBytes: 0,
+                    missing: uint8ArrayAlloc(0)
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -773,6 +778,10 @@ export var TransferEnd;
                         }
                         case 6: {
                             obj.wireBytes = reader.uint64Number();
+                            break;
+                        }
+                        case 7: {
+                            obj.missing = reader.bytes();
                             break;
                         }
                         default: {
@@ -825,6 +834,13 @@ export var TransferEnd;
                             yield {
                                 field: `${prefix}.wireBytes`,
                                 value: reader.uint64Number()
+                            };
+                            break;
+                        }
+                        case 7: {
+                            yield {
+                                field: `${prefix}.missing`,
+                                value: reader.bytes()
                             };
                             break;
                         }

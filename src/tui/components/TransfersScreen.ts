@@ -132,13 +132,17 @@ export function receiptLabel (t: TransferInfo): 'verified' | 'signed' | 'unverif
 
 function historyLine (t: TransferInfo, ui: Ui): ReactNode {
   const when = formatAgo(t.finishedAt ?? t.createdAt, ui.now)
-  const size = `${t.files} file${t.files === 1 ? '' : 's'}, ${formatBytes(t.totalBytes)}`
+  // done without the files that changed on the sender after its offer: say how many arrived
+  const notReceived = t.receipt?.notReceived ?? 0
+  const size = notReceived > 0
+    ? `${t.files - notReceived} of ${t.files} files, ${formatBytes(t.doneBytes)}`
+    : `${t.files} file${t.files === 1 ? '' : 's'}, ${formatBytes(t.totalBytes)}`
   let status: ReactNode
   if (t.state === 'done') {
     const receipt = receiptLabel(t)
     status = h(Text, {},
       h(Text, { color: tint(ui, 'green') }, `${g(ui, '✓')} done     `),
-      h(Text, { color: tint(ui, receipt === 'unverified' ? 'yellow' : 'green') }, fit(receipt, STATUS_W - 11)))
+      h(Text, { color: tint(ui, receipt === 'unverified' || notReceived > 0 ? 'yellow' : 'green') }, fit(receipt, STATUS_W - 11)))
   } else if (t.state === 'failed') {
     status = h(Text, { color: tint(ui, 'red') }, fit(`${g(ui, '✗')} failed   ${t.error?.code ?? 'E_INTERNAL'}`, STATUS_W))
   } else if (t.state === 'declined') {
