@@ -538,6 +538,29 @@ describe('transfer', () => {
     }
   })
 
+  it('an offer accepted only after its one file was edited on the sender: nothing to receive, both sides fail with E_SOURCE_CHANGED, nothing placed', async () => {
+    const ctl = await connectControl(b.home)
+    try { await ctl.call('peer.autoAccept', { peer: a.peerId, autoAccept: false }) } finally { ctl.close() }
+    try {
+      const file = join(await tempDir('ferry-src-'), 'draft.txt')
+      await writeFile(file, 'first draft\n')
+      const sending = spawnCli(['send', 'beta', file, '--json', '--home', a.home], { timeoutMs: 60_000 })
+      const offer = await poll(b, 'the offer to show on beta', async (ctl) => (await ctl.call('offers')).find((o) => o.names.includes('draft.txt')))
+      await writeFile(file, 'second draft, saved while the offer waited\n')
+      expect((await b.cli(['accept', offer.id.slice(0, 8)])).code).toBe(0)
+      const done = await sending.done
+      expectError(done, 'E_SOURCE_CHANGED')
+      expect(done.stderr).toMatch(/none of the 1 file\(s\) could be received: .*draft\.txt changed since it was offered/)
+      expect(JSON.parse(done.stdout)).toMatchObject({ id: offer.id, state: 'failed', error: { code: 'E_SOURCE_CHANGED' } })
+      await poll(b, 'beta to show it failed', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === offer.id && t.state === 'failed'))
+      expect((await transfersOf(b)).find((t) => t.id === offer.id)).toMatchObject({ error: { code: 'E_SOURCE_CHANGED' } })
+      await expect(stat(join(b.receiveDir, 'draft.txt'))).rejects.toMatchObject({ code: 'ENOENT' })
+    } finally {
+      const ctl2 = await connectControl(b.home)
+      try { await ctl2.call('peer.autoAccept', { peer: a.peerId, autoAccept: true }) } finally { ctl2.close() }
+    }
+  })
+
   it('send errors: unpaired peer E_NOT_PAIRED, unknown peer E_PEER_NOT_FOUND, missing path E_PATH_NOT_FOUND', async () => {
     const dir = await tempDir('ferry-src-')
     const file = join(dir, 'x.txt')
