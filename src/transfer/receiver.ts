@@ -319,7 +319,7 @@ export class Receiver {
     }
     this.deps.log.warn('transfer failed', { id: this.id, code: fe.code, err: fe.message })
     this.setState('failed', fe)
-    await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'failed', root: this.offer.root, signature: new Uint8Array(0), failure: fe }).catch(() => {})
+    await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'failed', root: this.offer.root, signature: new Uint8Array(0), failure: fe, doneBytes: this.progress.done }).catch(() => {})
   }
 
   /**
@@ -333,7 +333,7 @@ export class Receiver {
     this.controller.abort(new FerryError('E_CANCELLED', why))
     this.setState(state, new FerryError(state === 'declined' ? 'E_DECLINED' : 'E_CANCELLED', why))
     await this.running?.catch(() => {})
-    if (notify) void this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: state, root: this.offer.root, signature: new Uint8Array(0), failure: this.error }).catch(() => {})
+    if (notify) void this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: state, root: this.offer.root, signature: new Uint8Array(0), failure: this.error, doneBytes: this.progress.done }).catch(() => {})
   }
 
   /** Stop for good with `err` (the peer is no longer trusted); nothing is sent to it. */

@@ -616,6 +616,8 @@ export class TransferService {
       try { this.c.hashCache?.forget(s.sources) } catch (err) { this.c.log.warn('hash cache failed to forget', { err: (err as Error).message }) }
     }
     if (end.status !== 'done') {
+      // how far it got is what the receiver kept, not what was served (a full disk lost the rest)
+      if (end.doneBytes != null) s.progress.done = Math.min(end.doneBytes, s.progress.total)
       this.setSendState(s, end.status === 'declined' ? 'declined' : end.status, end.failure ?? new FerryError(end.status === 'declined' ? 'E_DECLINED' : 'E_CANCELLED', `the receiver ${end.status} the transfer`))
       return
     }

@@ -122,6 +122,10 @@ describe.skipIf(skip != null)('full disk (tmpfs receive folder)', () => {
     expect(failed.state).toBe('failed')
     expect(['E_NO_SPACE', 'E_IO']).toContain(failed.error?.code)
     if (failed.error?.code === 'E_IO') expect(failed.error.message).toMatch(/ENOSPC/)
+    // the sender shows how far it got: what the receiver kept, not all it had served (was 100 %)
+    expect(failed.doneBytes).toBeLessThan(15 * MiB)
+    expect((await call(sender, 'transfers')).find((t) => t.id === offer.id)).toMatchObject({ state: 'failed', doneBytes: failed.doneBytes })
+    expect(JSON.parse(sent.stdout)).toMatchObject({ state: 'failed', doneBytes: failed.doneBytes })
     // nothing under the final name; what did arrive sits in the part file and the spool
     await expect(stat(final)).rejects.toMatchObject({ code: 'ENOENT' })
     const partDirs = await readdir(join(mountpoint!, '.ferry-part'))

@@ -218,6 +218,7 @@ export interface TransferEnd {
     failure?: WireError;
     wireBytes: number;
     missing: Uint8Array<ArrayBuffer>;
+    doneBytes: number;
 }
 export declare namespace TransferEnd {
     const codec: () => Codec<TransferEnd>;
@@ -253,9 +254,13 @@ export declare namespace TransferEnd {
         field: '$.missing';
         value: Uint8Array<ArrayBuffer>;
     }
+    interface TransferEndDoneBytesFieldEvent {
+        field: '$.doneBytes';
+        value: number;
+    }
     function encode(obj: Partial<TransferEnd>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): TransferEnd;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): Generator<TransferEndTransferIdFieldEvent | TransferEndStatusFieldEvent | TransferEndRootFieldEvent | TransferEndSignatureFieldEvent | TransferEndFailureCodeFieldEvent | TransferEndFailureMessageFieldEvent | TransferEndWireBytesFieldEvent | TransferEndMissingFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): Generator<TransferEndTransferIdFieldEvent | TransferEndStatusFieldEvent | TransferEndRootFieldEvent | TransferEndSignatureFieldEvent | TransferEndFailureCodeFieldEvent | TransferEndFailureMessageFieldEvent | TransferEndWireBytesFieldEvent | TransferEndMissingFieldEvent | TransferEndDoneBytesFieldEvent>;
 }
 export interface TransferEndAck {
     ok: boolean;

@@ -738,6 +738,10 @@ export var TransferEnd;
                     w.uint32(58);
                     w.bytes(obj.missing);
                 }
+                if ((obj.doneBytes != null && obj.doneBytes !== 0)) {
+                    w.uint32(64);
+                    w.uint64Number(obj.doneBytes);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -748,7 +752,8 @@ export var TransferEnd;
                     root: uint8ArrayAlloc(0),
                     signature: uint8ArrayAlloc(0),
                     wireBytes: 0,
-                    missing: uint8ArrayAlloc(0)
+                    missing: uint8ArrayAlloc(0),
+                    doneBytes: 0
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -782,6 +787,10 @@ export var TransferEnd;
                         }
                         case 7: {
                             obj.missing = reader.bytes();
+                            break;
+                        }
+                        case 8: {
+                            obj.doneBytes = reader.uint64Number();
                             break;
                         }
                         default: {
@@ -841,6 +850,13 @@ export var TransferEnd;
                             yield {
                                 field: `${prefix}.missing`,
                                 value: reader.bytes()
+                            };
+                            break;
+                        }
+                        case 8: {
+                            yield {
+                                field: `${prefix}.doneBytes`,
+                                value: reader.uint64Number()
                             };
                             break;
                         }
