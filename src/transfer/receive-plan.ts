@@ -36,6 +36,13 @@ export interface Wanted { file: number, chunk: number, spooled?: Uint8Array }
 export interface Plan {
   files: FileState[]
   queue: Wanted[]
+  /**
+   * Chunks with the same content as one queued for fetching, by that one's
+   * "file/chunk": copied from it once it is verified (receiver.ts), not
+   * fetched again. The same photo twice in one send, or a file's repeated
+   * blocks (zeros), cross the wire once.
+   */
+  followers: Map<string, Wanted[]>
   haveBytes: number
   /** From the spool: chunks found whole (verified and written now), and chunk starts kept (and their bytes). */
   spooled: { whole: number, starts: number, startBytes: number }
@@ -68,6 +75,11 @@ export async function planReceive (o: {
   const needed = new Set<string>()
   const spooled = { whole: 0, starts: 0, startBytes: 0 }
   let haveBytes = 0
+  // content seen so far in this offer, by chunk hash: queued for fetching (the
+  // first of its kind), or verified in a part file here (a copy source)
+  const queuedFirst = new Map<string, Wanted>()
+  const heldHere = new Map<string, { fs: FileState, offset: number }>()
+  const followers = new Map<string, Wanted[]>()
   for (const [index, entry] of o.files.entries()) {
     o.signal?.throwIfAborted()
     const prev = saved.get(index)
@@ -94,28 +106,62 @@ export async function planReceive (o: {
     const resuming = partSize > 0
     for (let c = 0; c < entry.chunks.length; c++) {
       const { offset, length } = chunkRange(c, entry.size, entry.chunkSize)
+      const content = contentKey(entry.chunks[c])
       if (fs.bitmap.has(c)) {
-        if (offset + length <= partSize) { haveBytes += length; continue }
+        if (offset + length <= partSize) { haveBytes += length; heldHere.set(content, { fs, offset }); continue }
         // recorded as verified, but the part file does not reach it: the
         // part folder was removed meanwhile. Fetch it again rather than
         // place a file with a hole where the chunk was.
         fs.bitmap.unset(c)
       }
-      if (await recover(o, fs, c, offset, length, resuming)) { fs.bitmap.set(c); haveBytes += length; continue }
+      const held = heldHere.get(content)
+      if (await recover(o, fs, c, offset, length, resuming) || (held != null && await copied(o.sink, held.fs.partPath, held.offset, fs, c, offset, length))) {
+        fs.bitmap.set(c)
+        haveBytes += length
+        heldHere.set(content, { fs, offset })
+        continue
+      }
       const found = inSpool.get(`${index}/${c}`)
       const start = found?.data
-      if (start?.length === length && await fromSpool(o.sink, fs, c, offset, start)) { fs.bitmap.set(c); haveBytes += length; spooled.whole++; continue }
+      if (start?.length === length && await fromSpool(o.sink, fs, c, offset, start)) { fs.bitmap.set(c); haveBytes += length; heldHere.set(content, { fs, offset }); spooled.whole++; continue }
+      const first = queuedFirst.get(content)
+      const want: Wanted = { file: index, chunk: c }
+      if (first != null) {
+        // a kept start of this very chunk is dropped: the copy is whole
+        const key = `${first.file}/${first.chunk}`
+        const list = followers.get(key)
+        if (list == null) followers.set(key, [want]); else list.push(want)
+        continue
+      }
+      queuedFirst.set(content, want)
       if (found != null && start != null && start.length < length) {
         needed.add(found.path)
-        started.push({ file: index, chunk: c, spooled: start })
+        want.spooled = start
+        started.push(want)
         spooled.starts++
         spooled.startBytes += start.length
-      } else queue.push({ file: index, chunk: c })
+      } else queue.push(want)
     }
   }
   // slots of chunks that are done, or that lost to a longer copy, are of no further use
   for (const path of slots) if (!needed.has(path)) await rm(path, { force: true }).catch(() => {})
-  return { files, queue: [...started, ...queue], haveBytes, spooled }
+  return { files, queue: [...started, ...queue], followers, haveBytes, spooled }
+}
+
+/** A chunk hash as a map key (32 bytes as a 32-character string: no hex, no copy of the bytes kept). */
+function contentKey (hash: Uint8Array): string {
+  return Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('latin1')
+}
+
+/** Copy chunk `chunk` of `fs` from a part file of this receive that holds the same content (verified on the way); false if it does not. */
+async function copied (sink: ChunkSink, src: string, srcOffset: number, fs: FileState, chunk: number, offset: number, length: number): Promise<boolean> {
+  try {
+    await sink.copy(src, srcOffset, fs.partPath, offset, length, fs.entry.chunks[chunk])
+    return true
+  } catch {
+    // not what it should hold, or unreadable: fetched instead
+    return false
+  }
 }
 
 /** What the spool slots hold, by "file/chunk" (of two slots with the same chunk, the longer start), and every slot file read. */

@@ -15,13 +15,14 @@ import { FerryError, toFerryError } from '../errors.ts'
 import { isTransient } from './transient.ts'
 import type { OfferMsg, EndMsg } from '../protocol/transfer.ts'
 import type { IndexedFile, TransferStore } from '../store/index.ts'
+import { chunkRange } from './chunking.ts'
 import { computeFileRoot } from './manifest-root.ts'
 import { Bitmap } from './bitmap.ts'
 import { BitmapRecorder } from './bitmap-recorder.ts'
 import { fetchAll } from './fetch.ts'
 import type { KeyedLock } from './keyed-lock.ts'
 import { partDirFor, placeDir, placeFile, syncPlacedFolders, type DirModes } from './finalize.ts'
-import { planReceive, type FileState } from './receive-plan.ts'
+import { planReceive, type FileState, type Plan } from './receive-plan.ts'
 import type { ChunkSink } from './sink.ts'
 import { Spool } from './spool.ts'
 import type { Logger } from '../daemon/logger.ts'
@@ -178,9 +179,18 @@ export class Receiver {
         onUnavailable: (f, err) => {
           // the sender's copy changed or went away since its offer: the rest goes on without it
           this.deps.log.warn('file not received: the sender can no longer send it', { id: this.id, err: err.message })
+          // what was to be copied from its chunks is fetched for itself
+          for (let c = 0; c < f.entry.chunks.length; c++) {
+            const waiting = plan.followers.get(`${f.index}/${c}`)
+            plan.followers.delete(`${f.index}/${c}`)
+            for (const w of waiting ?? []) if (w.file !== f.index) plan.queue.push(w)
+          }
           this.deps.changed(this, false)
         },
         onChunk: async (f, chunk, length) => {
+          // copies first: `f` is placed (its part file moved) once its last
+          // chunk is marked, below, so never while a copy reads from it
+          await this.copyToFollowers(plan, f, chunk)
           f.bitmap.set(chunk)
           this.progress.add(length)
           this.maybeFlush(f)
@@ -245,6 +255,36 @@ export class Receiver {
     if (this.unrecorded.length === 0) this.unrecordedSince = Date.now()
     this.unrecorded.push({ path: f.dest, fileRoot: f.entry.fileRoot, size: f.entry.size, mtimeMs: Math.floor(f.entry.mtimeMs), chunks: f.entry.chunks, chunkSize: f.entry.chunkSize, placed: { transferId: this.id, idx: f.index } })
     if (this.unrecorded.length >= INDEX_BATCH_FILES || Date.now() - this.unrecordedSince >= INDEX_BATCH_MS) this.recordPlaced()
+  }
+
+  /**
+   * Chunk `chunk` of `f` is verified in its part file: copy it to the chunks
+   * of this offer with the same content (plan.followers), before `f` may be
+   * placed (its part file is the source). A copy that fails is fetched
+   * instead: `f` may have been placed meanwhile by the run of its last
+   * chunk, moving its part file away (or a part file was removed under us).
+   */
+  private async copyToFollowers (plan: Plan, f: FileState, chunk: number): Promise<void> {
+    const key = `${f.index}/${chunk}`
+    const waiting = plan.followers.get(key)
+    if (waiting == null) return
+    plan.followers.delete(key)
+    const from = chunkRange(chunk, f.entry.size, f.entry.chunkSize)
+    for (const w of waiting) {
+      const to = this.files[w.file]
+      if (to.done || to.unavailable != null || to.bitmap.has(w.chunk)) continue
+      const { offset } = chunkRange(w.chunk, to.entry.size, to.entry.chunkSize)
+      try {
+        await this.deps.sink().copy(f.partPath, from.offset, to.partPath, offset, from.length, to.entry.chunks[w.chunk])
+      } catch {
+        plan.queue.push(w)
+        continue
+      }
+      to.bitmap.set(w.chunk)
+      this.progress.add(from.length)
+      this.maybeFlush(to)
+      if (to !== f && to.bitmap.complete) await this.finishFile(to)
+    }
   }
 
   /** Record the placed files not yet in the store, in one commit. */

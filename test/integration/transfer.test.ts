@@ -432,6 +432,26 @@ describe('transfer', () => {
     await rm(got, { recursive: true })
   })
 
+  it('the same content twice in one send crosses the wire once: a duplicate file, and a file\'s repeated blocks, are copied from what arrived', async () => {
+    const dir = join(await tempDir('ferry-src-'), 'dupes')
+    await mkdir(join(dir, 'album'), { recursive: true })
+    const photo = randomBytes(1536 * KiB) // 256 KiB chunks
+    await writeFile(join(dir, 'IMG_0001.jpg'), photo)
+    await writeFile(join(dir, 'album', 'IMG_0001 copy.jpg'), photo)
+    // a disk image: one 256 KiB block, 32 times (random, so that nothing the receiver holds has it)
+    const block = randomBytes(256 * KiB)
+    await writeFile(join(dir, 'disk.img'), Buffer.concat(Array.from({ length: 32 }, () => block)))
+    const sent = await send([dir])
+    expect(sent).toMatchObject({ state: 'done', files: 3, totalBytes: 2 * photo.length + 32 * block.length, receipt: { verified: true } })
+    expect(sent.wireBytes).toBe(photo.length + block.length)
+    const got = join(b.receiveDir, 'dupes')
+    for (const name of ['IMG_0001.jpg', join('album', 'IMG_0001 copy.jpg'), 'disk.img']) {
+      expect(await sha256Of(join(got, name)), name).toBe(await sha256Of(join(dir, name)))
+    }
+    expect((await transfersOf(b)).find((t) => t.id === sent.id)).toMatchObject({ state: 'done', doneBytes: sent.totalBytes, wireBytes: photo.length + block.length })
+    await rm(got, { recursive: true })
+  })
+
   it('a path given that is a symbolic link is followed: a link to a file arrives as that file, under the link\'s name', async () => {
     const dir = await tempDir('ferry-src-')
     await writeFile(join(dir, 'real.txt'), 'the real thing\n')

@@ -1,0 +1,59 @@
+// planReceive against a real store (node:sqlite) and real part files: what a
+// restarted receive fetches, copies and leaves to be copied when an offer
+// holds the same content more than once.
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { OfferFile } from '../../src/protocol/transfer.ts'
+import { TransferStore, openDb, type Db } from '../../src/store/index.ts'
+import { Bitmap } from '../../src/transfer/bitmap.ts'
+import { hash } from '../../src/transfer/blake3.js'
+import { planReceive } from '../../src/transfer/receive-plan.ts'
+import { createChunkSink, type ChunkSink } from '../../src/transfer/sink.ts'
+
+const CHUNK = 256 * 1024
+const ID = 'ab'.repeat(16)
+let dir: string
+let db: Db
+let store: TransferStore
+let sink: ChunkSink
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ferry-plan-'))
+  db = openDb(join(dir, 'ferry.db'))
+  store = new TransferStore(db)
+  store.insert({ id: ID, direction: 'receive', peerId: 'p', peerName: 'p', state: 'fetching', root: new Uint8Array(32), offer: new Uint8Array(0), totalBytes: 0, doneBytes: 0, wireBytes: 0, receiptVerified: false, resumed: false, createdAt: 0 })
+  sink = createChunkSink()
+})
+afterEach(async () => { await sink.close(); db.close(); await rm(dir, { recursive: true, force: true }) })
+
+function file (path: string, blocks: Buffer[]): OfferFile {
+  return { path, kind: 'file', size: blocks.length * CHUNK, mtimeMs: 0, mode: 0o644, chunkSize: CHUNK, chunks: blocks.map((b) => hash(b)), fileRoot: new Uint8Array(32) }
+}
+
+describe('planReceive', () => {
+  it('the same content more than once: fetched once, the rest follows it; a chunk held in a part file of this receive is copied from there', async () => {
+    const [A, B, C] = [randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(CHUNK)]
+    const files = [file('one.bin', [A, B]), file('two.bin', [A, C]), file('three.bin', [B, B])]
+    // a run before the restart had verified chunk 0 (A) of one.bin, and recorded it
+    const receiveDir = join(dir, 'received')
+    const partDir = join(receiveDir, '.ferry-part', 'root')
+    await mkdir(partDir, { recursive: true })
+    await writeFile(join(partDir, '0'), A)
+    const held = new Bitmap(2)
+    held.set(0)
+    store.setFile(ID, 0, { done: false, bitmap: held.bytes })
+
+    const plan = await planReceive({ transferId: ID, files, receiveDir, partDir, store, sink })
+    // two.bin's A is copied from one.bin's part file, not fetched
+    expect(plan.files[1].bitmap.has(0)).toBe(true)
+    expect((await readFile(join(partDir, '1'))).subarray(0, CHUNK).equals(A)).toBe(true)
+    expect(plan.haveBytes).toBe(2 * CHUNK)
+    // B once (for one.bin) and C: three.bin's two B chunks wait for one.bin's
+    expect(plan.queue).toEqual([{ file: 0, chunk: 1 }, { file: 1, chunk: 1 }])
+    expect([...plan.followers]).toEqual([['0/1', [{ file: 2, chunk: 0 }, { file: 2, chunk: 1 }]]])
+  })
+})
