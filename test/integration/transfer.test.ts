@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { chmod, copyFile, mkdir, open, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
-import { closeSync, createReadStream, mkdirSync, openSync } from 'node:fs'
+import { closeSync, createReadStream, mkdirSync, openSync, writeFileSync } from 'node:fs'
 import { createHash, randomBytes } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
 import { basename, join } from 'node:path'
@@ -590,6 +590,15 @@ describe('transfer', () => {
     expectError(await a.cli(['send', c.peerId, file, '--json']), 'E_NOT_PAIRED')
     expectError(await a.cli(['send', 'no-such-peer', file]), 'E_PEER_NOT_FOUND')
     expectError(await a.cli(['send', 'beta', join(dir, 'missing.txt')]), 'E_PATH_NOT_FOUND')
+    // a name that is not UTF-8 (Latin-1 "é"), given on the command line: Node's argv decoding mangles it, and ferry says so
+    writeFileSync(Buffer.concat([Buffer.from(join(dir, 'caf')), Buffer.from([0xe9]), Buffer.from('.txt')]), 'x')
+    let latin1: { status: number | null, stderr: string }
+    try {
+      execFileSync('bash', ['-c', `exec "$0" "$1" send beta "$(printf '%s/caf\\351.txt' "$2")" --home "$3"`, process.execPath, BUILT_MAIN, dir, a.home], { encoding: 'utf8', stdio: 'pipe' })
+      latin1 = { status: 0, stderr: '' }
+    } catch (err) { latin1 = err as { status: number | null, stderr: string } }
+    expect(latin1.status).toBe(1)
+    expect(latin1.stderr).toMatch(/^ferry: E_PATH_NOT_FOUND: .*caf\uFFFD\.txt does not exist as given: its name is not valid UTF-8/m)
     // more entries than any receiver takes: refused before hashing, with the count
     const many = join(dir, 'many')
     mkdirSync(many)

@@ -37,7 +37,13 @@ function checkPathGiven (path: string): void {
     statSync(path)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new FerryError('E_PATH_NOT_FOUND', `${path} does not exist`)
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      // Node decodes the command line as UTF-8: other bytes in a name come
+      // out as U+FFFD, a name no file has. Such a name is not one ferry
+      // sends anyway (a receiver refuses it), but "does not exist" would mislead.
+      if (path.includes('\uFFFD')) throw new FerryError('E_PATH_NOT_FOUND', `${path} does not exist as given: its name is not valid UTF-8 (shown here with \uFFFD), which ferry cannot send; rename it, or send its folder to have it listed as skipped`)
+      throw new FerryError('E_PATH_NOT_FOUND', `${path} does not exist`)
+    }
     if (code === 'EACCES') throw new FerryError('E_PATH_NOT_FOUND', `${path} cannot be reached: permission denied (on it or a folder above it)`)
     throw new FerryError('E_PATH_NOT_FOUND', `${path} cannot be reached: ${(err as Error).message}`)
   }
