@@ -98,15 +98,18 @@ export async function sendAll (stream: Stream, data: Uint8Array | Uint8ArrayList
 
 export function lengthPrefixed (msg: Uint8Array): Uint8Array {
   const out = new Uint8Array(varintLength(msg.length) + msg.length)
-  let n = msg.length
-  let i = 0
-  while (n >= 0x80) { out[i++] = (n & 0x7f) | 0x80; n = Math.floor(n / 128) }
-  out[i++] = n
-  out.set(msg, i)
+  out.set(msg, writeVarint(out, 0, msg.length))
   return out
 }
 
-function varintLength (n: number): number {
+/** Write `n` as an unsigned varint at `at`; returns where it ends. */
+export function writeVarint (out: Uint8Array, at: number, n: number): number {
+  while (n >= 0x80) { out[at++] = (n & 0x7f) | 0x80; n = Math.floor(n / 128) }
+  out[at++] = n
+  return at
+}
+
+export function varintLength (n: number): number {
   let len = 1
   while (n >= 0x80) { n = Math.floor(n / 128); len++ }
   return len

@@ -6,8 +6,8 @@
 import type { Stream } from '@libp2p/interface'
 import { FerryError } from '../errors.ts'
 import { MAX_CHUNKS_PER_REQUEST, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_SMALL_MESSAGE_BYTES } from './constants.ts'
-import { FrameReader, lengthPrefixed, sendAll } from './frames.ts'
-import { ChunkHeader, ChunkRequest, Offer, OfferAnswer, TransferEnd, TransferEndAck, type FileEntry as WireFileEntry } from './pb/transfer.js'
+import { FrameReader, lengthPrefixed, sendAll, varintLength, writeVarint } from './frames.ts'
+import { ChunkHeader, ChunkRequest, FileEntry, Offer, OfferAnswer, TransferEnd, TransferEndAck, type FileEntry as WireFileEntry } from './pb/transfer.js'
 import { fromWireError, timeoutSignal, toWireError, type WireErrorMsg } from './stream.ts'
 
 /** One manifest entry as it travels in an offer. */
@@ -48,8 +48,36 @@ function fileFromWire (w: WireFileEntry): OfferFile {
   return { path: w.path, kind: w.dir ? 'dir' : 'file', size: w.size, mtimeMs: w.mtimeMs, mode: w.mode, chunkSize: w.chunkSize, chunks, fileRoot: w.fileRoot }
 }
 
+/** Offer's field 4 (files), length-delimited: the tag each encoded FileEntry follows. */
+const OFFER_FILES_TAG = (4 << 3) | 2
+
+/**
+ * The offer's bytes, the same as Offer.encode would give (files is its last
+ * field: transfer.test's codec test compares them), but written entry by
+ * entry. Offer.encode builds all of a message's writes before it writes a
+ * byte: for 99,100 entries it took 140 MB of heap to make a 10.8 MB offer,
+ * and the sender peaked at ~550 MB (measured with process.memoryUsage).
+ * Here each entry's garbage is young and goes at once.
+ */
 export function encodeOffer (o: OfferMsg): Uint8Array {
-  return Offer.encode({ transferId: o.transferId as Uint8Array<ArrayBuffer>, root: o.root as Uint8Array<ArrayBuffer>, totalBytes: o.totalBytes, files: o.files.map(fileToWire) })
+  const head = Offer.encode({ transferId: o.transferId as Uint8Array<ArrayBuffer>, root: o.root as Uint8Array<ArrayBuffer>, totalBytes: o.totalBytes, files: [] })
+  let out = new Uint8Array(head.length + o.files.reduce((n, f) => n + 2 * f.path.length + f.chunks.length * HASH + 64, 0))
+  out.set(head)
+  let at = head.length
+  for (const f of o.files) {
+    const entry = FileEntry.encode(fileToWire(f))
+    const need = at + 1 + varintLength(entry.length) + entry.length
+    if (need > out.length) {
+      const bigger = new Uint8Array(Math.max(need, out.length * 2))
+      bigger.set(out.subarray(0, at))
+      out = bigger
+    }
+    out[at++] = OFFER_FILES_TAG
+    at = writeVarint(out, at, entry.length)
+    out.set(entry, at)
+    at += entry.length
+  }
+  return out.subarray(0, at)
 }
 
 /** Decode an offer, enforcing the file-count limit while decoding (before the list grows). */

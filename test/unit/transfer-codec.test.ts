@@ -4,6 +4,7 @@
 // real encoder and decoder here.
 import { describe, expect, it } from 'vitest'
 import { decodeOffer, encodeOffer, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
+import { Offer } from '../../src/protocol/pb/transfer.js'
 import { chunkCount, chunkSizeFor } from '../../src/transfer/index.ts'
 
 const GiB = 1024 ** 3
@@ -26,6 +27,18 @@ function offerOf (files: Array<{ size: number, mtimeMs: number }>): OfferMsg {
 }
 
 describe('offer codec', () => {
+  it('encodeOffer writes entry by entry the very bytes protons\' Offer.encode gives for the whole message', () => {
+    const offer = offerOf([{ size: 0, mtimeMs: -5 }, { size: 3 * GiB, mtimeMs: 2 ** 32 }, { size: 700, mtimeMs: 1 }])
+    // a folder, a long path (its length's varint takes two bytes) and a name outside ASCII
+    offer.files.push({ path: `d/${'x'.repeat(300)}/ünïcødé 📷.jpg`, kind: 'file', size: 9, mtimeMs: 3, mode: 0o600, chunkSize: 256 * 1024, chunks: [new Uint8Array(32).fill(9)], fileRoot: new Uint8Array(32).fill(8) })
+    offer.files.push({ path: 'd', kind: 'dir', size: 0, mtimeMs: 4, mode: 0o755, chunkSize: 0, chunks: [], fileRoot: new Uint8Array(32) })
+    const whole = Offer.encode({ transferId: offer.transferId as Uint8Array<ArrayBuffer>, root: offer.root as Uint8Array<ArrayBuffer>, totalBytes: offer.totalBytes, files: offer.files.map((f) => ({ path: f.path, dir: f.kind === 'dir', size: f.size, mtimeMs: f.mtimeMs, mode: f.mode, chunkSize: f.chunkSize, chunkHashes: Buffer.concat(f.chunks), fileRoot: f.fileRoot as Uint8Array<ArrayBuffer> })) })
+    expect(Buffer.from(encodeOffer(offer)).equals(Buffer.from(whole))).toBe(true)
+    // and one with no entries at all
+    const empty = { ...offer, files: [] }
+    expect(Buffer.from(encodeOffer(empty)).equals(Buffer.from(Offer.encode({ ...empty, transferId: empty.transferId as Uint8Array<ArrayBuffer>, root: empty.root as Uint8Array<ArrayBuffer> })))).toBe(true)
+  })
+
   const SIZES = [0, 1, 2 ** 31 - 1, 2 ** 31, 2 * GiB + 1, 3 * GiB, 2 ** 32 - 1, 2 ** 32, 5e9, 2 ** 36]
   const TIMES = [0, -1, -86_400_000 * 365, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, Date.UTC(2026, 11, 2), -8.64e15, 8.64e15]
 
