@@ -321,7 +321,7 @@ export class Receiver {
     const gone = this.files.filter((f) => !f.done && f.unavailable != null)
     if (gone.length === 0) return undefined
     await Promise.allSettled(gone.map(async (f) => { await this.deps.sink().closeFile(f.partPath, false) }))
-    if (this.files.every((f) => f.entry.kind === 'dir' || gone.includes(f))) {
+    if (this.files.every((f) => f.entry.kind === 'dir' || (!f.done && f.unavailable != null))) {
       throw new FerryError('E_SOURCE_CHANGED', `none of the ${gone.length} file(s) could be received: ${gone[0].unavailable!.message}${gone.length > 1 ? ` (and ${gone.length - 1} more)` : ''}`)
     }
     const missing = new Bitmap(this.offer.files.length)
