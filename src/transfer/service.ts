@@ -210,6 +210,9 @@ export class TransferService {
 
   private async hashAndOffer (sender: Sender, entries: Awaited<ReturnType<typeof scanPaths>>, waitForPeer = false): Promise<void> {
     const started = performance.now()
+    // the first LOGGED_SKIPS of the send's skips are logged one by one (with those of the scan), the rest counted
+    let hashSkips = 0
+    let hashSkipsLogged = 0
     const manifest = await buildManifest(entries, this.hashPool, {
       signal: sender.controller.signal,
       cache: this.c.hashCache,
@@ -218,9 +221,11 @@ export class TransferService {
       // one file that is removed, unreadable or being written to does not stop the rest
       onSkip: (w) => {
         sender.skipped.push(w)
-        if (sender.skipped.length <= LOGGED_SKIPS) this.c.log.warn('skipped while hashing', { id: sender.id, warning: `${w.path}: ${w.reason}` })
+        hashSkips++
+        if (sender.skipped.length <= LOGGED_SKIPS) { hashSkipsLogged++; this.c.log.warn('skipped while hashing', { id: sender.id, warning: `${w.path}: ${w.reason}` }) }
       }
     })
+    if (hashSkips > hashSkipsLogged) this.c.log.warn(`skipped while hashing: ${hashSkips - hashSkipsLogged} more, not logged one by one`, { id: sender.id })
     if (manifest.files.length === 0) throw new FerryError('E_INCOMPLETE', `nothing could be sent: ${sender.skipped.map((w) => `${w.path}: ${w.reason}`).join('; ')}`)
     sender.totalFiles = fileCount(manifest.files)
     this.c.log.debug('hashed', { id: sender.id, files: manifest.files.length, bytes: manifest.totalBytes, ms: Math.round(performance.now() - started) })
