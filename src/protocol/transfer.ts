@@ -184,7 +184,7 @@ const MAX_END_BYTES = MAX_SMALL_MESSAGE_BYTES + Math.ceil(MAX_OFFER_FILES / 8)
 
 export async function sendEnd (stream: Stream, end: EndMsg, signal?: AbortSignal): Promise<void> {
   const sig = timeoutSignal(10_000, signal)
-  const msg: TransferEnd = { transferId: end.transferId as Uint8Array<ArrayBuffer>, status: end.status, root: end.root as Uint8Array<ArrayBuffer>, signature: end.signature as Uint8Array<ArrayBuffer>, failure: end.failure != null ? toWireError(end.failure) : undefined, wireBytes: end.wireBytes ?? 0, missing: (end.missing ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>, doneBytes: end.doneBytes ?? 0 }
+  const msg: TransferEnd = { transferId: end.transferId as Uint8Array<ArrayBuffer>, status: end.status, root: end.root as Uint8Array<ArrayBuffer>, signature: end.signature as Uint8Array<ArrayBuffer>, failure: end.failure != null ? toWireError(end.failure) : undefined, wireBytes: end.wireBytes ?? 0, missing: (end.missing ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>, doneBytes: end.doneBytes }
   await sendAll(stream, lengthPrefixed(TransferEnd.encode(msg)), sig)
   const ack = await new FrameReader(stream).readLp((b) => TransferEndAck.decode(b), MAX_SMALL_MESSAGE_BYTES, sig)
   await stream.close({ signal: sig }).catch(() => {})
@@ -200,7 +200,7 @@ export async function readEnd (stream: Stream, handle: (end: EndMsg) => Promise<
   const status = w.status as EndMsg['status']
   if (!['done', 'declined', 'cancelled', 'failed'].includes(status)) throw new FerryError('E_PROTOCOL', 'unknown transfer end status')
   if (!Number.isSafeInteger(w.wireBytes) || w.wireBytes < 0) throw new FerryError('E_PROTOCOL', 'transfer end: wire byte count out of range')
-  if (!Number.isSafeInteger(w.doneBytes) || w.doneBytes < 0) throw new FerryError('E_PROTOCOL', 'transfer end: done byte count out of range')
+  if (w.doneBytes != null && (!Number.isSafeInteger(w.doneBytes) || w.doneBytes < 0)) throw new FerryError('E_PROTOCOL', 'transfer end: done byte count out of range')
   let error: unknown
   try {
     await handle({ transferId: w.transferId, status, root: w.root, signature: w.signature, failure: fromWireError(w.failure as WireErrorMsg | undefined, 'peer'), wireBytes: w.wireBytes, missing: w.missing, doneBytes: w.doneBytes })

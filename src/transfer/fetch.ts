@@ -116,7 +116,9 @@ class Asker {
       else this.split.next = to
       return { file: want.file, wants: [want], from: next, to }
     }
-    const first = this.ctx.queue.shift()
+    let first = this.ctx.queue.shift()
+    // chunks of a file given up (giveUp) are skipped here, not searched out of the queue
+    while (first != null && this.ctx.files[first.file].unavailable != null) first = this.ctx.queue.shift()
     if (first == null) return undefined
     const f = this.ctx.files[first.file].entry
     const length = chunkRange(first.chunk, f.size, f.chunkSize).length
@@ -138,15 +140,12 @@ class Asker {
 
 /**
  * The sender said it cannot serve `fs` any more: fetch nothing more of it
- * (its queued chunks go; streams that asked for some already get the same
- * answer). Chunks of it verified before stay in its part file, unused.
+ * (Asker.next skips its queued chunks; what streams asked for already is
+ * read and dropped). Chunks of it verified before stay in its part file, unused.
  */
 function giveUp (ctx: FetchContext, fs: FileState, err: FerryError): void {
   if (fs.unavailable != null) return
   fs.unavailable = err
-  let kept = 0
-  for (const w of ctx.queue) if (w.file !== fs.index) ctx.queue[kept++] = w
-  ctx.queue.length = kept
   ctx.onUnavailable(fs, err)
 }
 
@@ -216,6 +215,14 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
         const to = ask.wants.length === 1 ? ask.to : length
         if (h.fileIndex !== ask.file || h.chunk !== want.chunk || h.offset !== from || h.length !== to - from) {
           throw new FerryError('E_PROTOCOL', `sender answered with ${h.length} B of chunk ${h.fileIndex}/${h.chunk} from ${h.offset}, expected ${to - from} B of ${ask.file}/${want.chunk} from ${from}`)
+        }
+        if (fs.unavailable != null) {
+          // given up while this was on its way (another answer said the file
+          // changed; this one found it as offered again): read past it
+          const scratch = new Uint8Array(h.length)
+          let counted = 0
+          await reader.readInto(scratch, signal, (n) => { lastHeard = Date.now(); ctx.onWire(n - counted); counted = n })
+          continue
         }
         if (reading != null && reading.want !== want) throw new FerryError('E_INTERNAL', `chunk ${want.chunk} asked for while chunk ${reading.want.chunk} is half read`)
         if (reading == null) {

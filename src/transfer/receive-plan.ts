@@ -10,7 +10,7 @@
 import { lstat, readdir, rm, stat } from 'node:fs/promises'
 import { closeSync, constants, openSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import type { FerryError } from '../errors.ts'
+import { FerryError } from '../errors.ts'
 import type { OfferFile } from '../protocol/transfer.ts'
 import type { TransferStore } from '../store/index.ts'
 import { Bitmap } from './bitmap.ts'
@@ -56,6 +56,8 @@ export async function planReceive (o: {
   store: TransferStore
   sink: ChunkSink
   signal?: AbortSignal
+  /** Files a receipt already signed says were not received: planned as given up, nothing of them fetched. */
+  givenUp?: Bitmap
 }): Promise<Plan> {
   const saved = o.store.files(o.transferId)
   const files: FileState[] = []
@@ -87,6 +89,7 @@ export async function planReceive (o: {
     files.push(fs)
     if (entry.kind === 'dir') continue
     if (fs.done) { haveBytes += entry.size; continue }
+    if (o.givenUp?.has(index) === true) { fs.unavailable = new FerryError('E_SOURCE_CHANGED', `${entry.path} was not received: the sender could no longer send it`); continue }
     const inPlace = await alreadyInPlace(o.receiveDir, entry, o.store, { sink: o.sink, placed: { transferId: o.transferId, idx: index } })
     if (inPlace != null) {
       fs.done = true

@@ -74,6 +74,13 @@ export class Receiver {
    * recorded (about once a second) lags what it had received by then.
    */
   private crashed: boolean
+  /**
+   * The files a signed receipt says were not received (its bit set), once
+   * signed: a run after it (the receipt did not get through) plans without
+   * them and signs the same receipt again, instead of asking a sender that
+   * may be done for files it could not serve.
+   */
+  private receiptMissing?: Uint8Array
   /** What the first plan held without fetching (dedup, files in place); unset before it. */
   private localBytes?: number
   /** The daemon is stopping: a run cut short by it is not a failure. */
@@ -91,7 +98,7 @@ export class Receiver {
   private readonly dirModes: DirModes
   private readonly deps: ReceiverDeps
 
-  constructor (deps: ReceiverDeps, o: { id: string, peerId: string, offer: OfferMsg, receiveDir: string, state: string, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number }) {
+  constructor (deps: ReceiverDeps, o: { id: string, peerId: string, offer: OfferMsg, receiveDir: string, state: string, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiptMissing?: Uint8Array }) {
     this.deps = deps
     this.id = o.id
     this.peerId = o.peerId
@@ -104,6 +111,7 @@ export class Receiver {
     this.resumed = o.resumed === true
     this.crashed = o.crashed === true
     this.localBytes = o.localBytes
+    this.receiptMissing = o.receiptMissing
     this.bitmaps = new BitmapRecorder({
       sync: async (path) => { await this.deps.sink().sync(path) },
       record: (f, bitmap) => { this.deps.store.setFile(this.id, f.index, { done: false, bitmap }) }
@@ -148,7 +156,8 @@ export class Receiver {
       await mkdir(partDir, { recursive: true, mode: 0o700 })
       await chmod(partDir, 0o700)
       const started = performance.now()
-      const plan = await planReceive({ transferId: this.id, files: this.offer.files, receiveDir: this.receiveDir, partDir, store: this.deps.store, sink: this.deps.sink(), signal })
+      const givenUp = this.receiptMissing != null && this.receiptMissing.length > 0 ? new Bitmap(this.offer.files.length, this.receiptMissing) : undefined
+      const plan = await planReceive({ transferId: this.id, files: this.offer.files, receiveDir: this.receiveDir, partDir, store: this.deps.store, sink: this.deps.sink(), signal, givenUp })
       this.deps.log.debug('receive planned', { id: this.id, haveBytes: plan.haveBytes, chunksToFetch: plan.queue.length, spooledWhole: plan.spooled.whole, spooledStarts: plan.spooled.starts, spooledStartBytes: plan.spooled.startBytes, ms: Math.round(performance.now() - started) })
       this.files = plan.files
       const firstPlan = this.localBytes === undefined
@@ -227,7 +236,7 @@ export class Receiver {
   }
 
   private lostPartFiles (): boolean {
-    return this.files.some((f) => !f.done && f.entry.kind === 'file' && !existsSync(f.partPath))
+    return this.files.some((f) => !f.done && f.unavailable == null && f.entry.kind === 'file' && !existsSync(f.partPath))
   }
 
   /**
@@ -276,7 +285,10 @@ export class Receiver {
       const { offset } = chunkRange(w.chunk, to.entry.size, to.entry.chunkSize)
       try {
         await this.deps.sink().copy(f.partPath, from.offset, to.partPath, offset, from.length, to.entry.chunks[w.chunk])
-      } catch {
+      } catch (err) {
+        // a full disk or a cancel fails a fetch just the same
+        const code = toFerryError(err).code
+        if (code === 'E_NO_SPACE' || code === 'E_CANCELLED') throw err
         plan.queue.push(w)
         continue
       }
@@ -321,6 +333,10 @@ export class Receiver {
     const gone = this.files.filter((f) => !f.done && f.unavailable != null)
     if (gone.length === 0) return undefined
     await Promise.allSettled(gone.map(async (f) => { await this.deps.sink().closeFile(f.partPath, false) }))
+    // what was verified of them goes with their part files: not counted as received
+    for (const f of gone) {
+      for (let c = 0; c < f.entry.chunks.length; c++) if (f.bitmap.has(c)) this.progress.done -= chunkRange(c, f.entry.size, f.entry.chunkSize).length
+    }
     if (this.files.every((f) => f.entry.kind === 'dir' || (!f.done && f.unavailable != null))) {
       throw new FerryError('E_SOURCE_CHANGED', `none of the ${gone.length} file(s) could be received: ${gone[0].unavailable!.message}${gone.length > 1 ? ` (and ${gone.length - 1} more)` : ''}`)
     }
@@ -332,6 +348,7 @@ export class Receiver {
   private async sendReceipt (missing?: Uint8Array): Promise<void> {
     const sig = await this.deps.sign(receiptPayload(this.id, this.offer.root, missing))
     this.deps.store.update(this.id, { receiptSig: sig, receiptMissing: missing })
+    this.receiptMissing = missing
     await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'done', root: this.offer.root, signature: sig, wireBytes: this.progress.wire, missing })
     this.setState('done')
     const notReceived = this.files.filter((f) => f.unavailable != null && !f.done).length

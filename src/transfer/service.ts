@@ -525,7 +525,7 @@ export class TransferService {
     this.scheduleSinkRelease()
   }
 
-  private newReceiver (id: string, peerId: string, offer: OfferMsg, state: string, extra: { doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiveDir?: string } = {}): Receiver {
+  private newReceiver (id: string, peerId: string, offer: OfferMsg, state: string, extra: { doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiveDir?: string, receiptMissing?: Uint8Array } = {}): Receiver {
     const r = new Receiver({
       store: this.c.store,
       sink: () => this.chunkSink,
@@ -634,6 +634,8 @@ export class TransferService {
       throw new FerryError('E_RECEIPT_INVALID', 'receipt signature does not verify')
     }
     const notReceived = missing != null ? missingFiles(s, missing) : []
+    // the same receipt twice at once (a retry crossing the first): handled once
+    if (s.receiptVerified) return
     s.receiptSig = end.signature
     s.receiptMissing = missing
     s.receiptVerified = true
@@ -677,7 +679,7 @@ export class TransferService {
         // an offer not yet accepted goes, when it is, to the receive folder of now
         if (state === 'offered' && row.receiveDir !== this.c.receiveDir) this.c.store.update(row.id, { receiveDir: this.c.receiveDir })
         // a clean stop records `waiting` (Receiver.pause); anything else was cut short
-        this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes, receiveDir: state === 'offered' ? undefined : await this.receiveDirOf(row) })
+        this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes, receiptMissing: row.receiptMissing, receiveDir: state === 'offered' ? undefined : await this.receiveDirOf(row) })
       } else if (row.state === 'offered') {
         this.offerAgain(row)
       } else if (row.state === 'fetching' || row.state === 'waiting') {
@@ -839,6 +841,8 @@ function missingFiles (s: Sender, missing: Uint8Array): number[] {
   const set = new Bitmap(files.length, missing)
   // bits past the last entry
   if (set.done !== popcount(missing)) throw new FerryError('E_PROTOCOL', 'receipt: the set of files not received names entries past the offer\'s end')
+  // one form per receipt: a full one has no set at all
+  if (set.done === 0) throw new FerryError('E_PROTOCOL', 'receipt: an empty set of files not received')
   const out: number[] = []
   for (let i = 0; i < files.length; i++) {
     if (!set.has(i)) continue

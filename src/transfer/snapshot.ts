@@ -62,7 +62,7 @@ function countFiles (row: TransferRow): number {
 function inFlight (r: Receiver): FileProgress[] {
   const out: FileProgress[] = []
   for (const f of r.files) {
-    if (f.done || f.entry.kind !== 'file' || f.bitmap.done === 0) continue
+    if (f.done || f.entry.kind !== 'file' || f.bitmap.done === 0 || f.unavailable != null) continue
     const done = Math.min(f.entry.size, f.bitmap.done * f.entry.chunkSize)
     out.push({ path: f.entry.path, size: f.entry.size, doneBytes: done })
     if (out.length >= MAX_IN_FLIGHT_SHOWN) break

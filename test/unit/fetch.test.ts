@@ -5,13 +5,13 @@
 // and the run went on to `verifying` over the user's `cancelled`.)
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { utimesSync } from 'node:fs'
-import { mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { streamPair } from '@libp2p/utils'
 import { FerryError } from '../../src/errors.ts'
-import type { OfferFile } from '../../src/protocol/transfer.ts'
+import { FrameReader, encodeChunkHeader, readChunkRequest, sendAll, type OfferFile } from '../../src/protocol/transfer.ts'
 import { Bitmap } from '../../src/transfer/bitmap.ts'
 import { hash } from '../../src/transfer/blake3.js'
 import { fetchAll } from '../../src/transfer/fetch.ts'
@@ -136,6 +136,37 @@ describe('fetchAll', () => {
     expect(got).toEqual([])
     // the piece asked for ahead may have been on its way already; nothing after it
     expect(wire).toBeLessThanOrEqual(2 * MiB)
+  })
+
+  it('a piece of a chunk served after the sender refused the piece before it (the file was back as offered) is read past, not taken for a new chunk', async () => {
+    const { file } = await setup(1) // one 4 MiB chunk: asked for in 1 MiB pieces, two requests ahead
+    const data = await readFile(join(dir, 'src.bin'))
+    const [out, inbound] = await streamPair()
+    // a sender whose file went away for one request (a rename and back): the second piece is refused, the third served
+    void (async () => {
+      const reader = new FrameReader(inbound)
+      for (let n = 1; ; n++) {
+        const req = await readChunkRequest(reader)
+        if (req == null) break
+        if (n === 2) {
+          await sendAll(inbound, encodeChunkHeader({ fileIndex: 0, chunk: 0, length: 0, error: new FerryError('E_SOURCE_CHANGED', 'src.bin was removed since it was offered') }))
+          continue
+        }
+        const from = req.firstOffset ?? 0
+        const length = req.firstLength ?? 0
+        await sendAll(inbound, encodeChunkHeader({ fileIndex: 0, chunk: 0, length, offset: from }))
+        await sendAll(inbound, data.subarray(from, from + length))
+      }
+      await inbound.close()
+    })()
+    const gone: FerryError[] = []
+    let wire = 0
+    await fetchAll({
+      transferId: new Uint8Array(16), files: [file], queue: [{ file: 0, chunk: 0 }], sink, spool: new Spool(dir), streams: 1,
+      openStream: async () => out, onChunk: () => { throw new Error('no chunk of a file given up is taken') }, onWire: (n) => { wire += n }, onUnavailable: (_f, err) => { gone.push(err) }, signal: new AbortController().signal
+    })
+    expect(gone.map((e) => e.code)).toEqual(['E_SOURCE_CHANGED'])
+    expect(wire).toBe(2 * MiB) // the first piece, and the third, read past
   })
 
   it('a sender that goes quiet with a request outstanding is given up: E_TIMEOUT, so the receive waits and tries again', async () => {

@@ -3,7 +3,7 @@
 // holds the same content more than once.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -55,5 +55,20 @@ describe('planReceive', () => {
     // B once (for one.bin) and C: three.bin's two B chunks wait for one.bin's
     expect(plan.queue).toEqual([{ file: 0, chunk: 1 }, { file: 1, chunk: 1 }])
     expect([...plan.followers]).toEqual([['0/1', [{ file: 2, chunk: 0 }, { file: 2, chunk: 1 }]]])
+  })
+
+  it('files a signed receipt already gave up are planned as given up: nothing of them fetched, no part file made', async () => {
+    const [A, B] = [randomBytes(CHUNK), randomBytes(CHUNK)]
+    const files = [file('kept.bin', [A]), file('changed.bin', [B])]
+    const receiveDir = join(dir, 'received')
+    const partDir = join(receiveDir, '.ferry-part', 'root')
+    await mkdir(partDir, { recursive: true })
+    const givenUp = new Bitmap(2)
+    givenUp.set(1)
+    const plan = await planReceive({ transferId: ID, files, receiveDir, partDir, store, sink, givenUp })
+    expect(plan.queue).toEqual([{ file: 0, chunk: 0 }])
+    expect(plan.files[1].unavailable).toMatchObject({ code: 'E_SOURCE_CHANGED' })
+    expect(plan.files[0].unavailable).toBeUndefined()
+    expect((await readdir(partDir)).sort()).toEqual(['0'])
   })
 })

@@ -218,7 +218,7 @@ export interface TransferEnd {
     failure?: WireError;
     wireBytes: number;
     missing: Uint8Array<ArrayBuffer>;
-    doneBytes: number;
+    doneBytes?: number;
 }
 export declare namespace TransferEnd {
     const codec: () => Codec<TransferEnd>;

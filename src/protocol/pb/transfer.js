@@ -738,7 +738,7 @@ export var TransferEnd;
                     w.uint32(58);
                     w.bytes(obj.missing);
                 }
-                if ((obj.doneBytes != null && obj.doneBytes !== 0)) {
+                if (obj.doneBytes != null) {
                     w.uint32(64);
                     w.uint64Number(obj.doneBytes);
                 }
@@ -752,8 +752,7 @@ export var TransferEnd;
                     root: uint8ArrayAlloc(0),
                     signature: uint8ArrayAlloc(0),
                     wireBytes: 0,
-                    missing: uint8ArrayAlloc(0),
-                    doneBytes: 0
+                    missing: uint8ArrayAlloc(0)
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
