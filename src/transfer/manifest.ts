@@ -155,6 +155,13 @@ function scanned (path: string, sourcePath: string, st: BigIntStats): ScannedEnt
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
+/** A name that is not UTF-8, printable: ASCII as it is, every other byte as \\xNN (as Latin-1 it would pass for a real name). */
+function escapeBytes (raw: Buffer): string {
+  let out = ''
+  for (const b of raw) out += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`
+  return out
+}
+
 export async function scanPaths (paths: string[], options: ScanOptions = {}): Promise<ScannedEntry[]> {
   const { signal } = options
   const warn = options.onWarning ?? (() => {})
@@ -190,7 +197,7 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
       try {
         name = utf8.decode(raw)
       } catch {
-        warn({ path: join(abs, raw.toString('latin1')), reason: 'name is not valid UTF-8, skipped', failed: true })
+        warn({ path: join(abs, escapeBytes(raw)), reason: 'name is not valid UTF-8, skipped', failed: true })
         continue
       }
       const child = { abs: join(abs, name), rel: `${rel}/${name}` }

@@ -26,8 +26,14 @@ export class Progress {
 
   add (n: number): void {
     this.done += n
-    this.windowBytes += n
     const now = Date.now()
+    // bytes after a quiet spell (an offer waiting for a decision, a link
+    // that was down) start afresh: the idle time is not averaged in
+    if (this.windowBytes === 0 && now - this.windowStart > 3 * WINDOW_MS) {
+      this.windowStart = now
+      this.rateBps = 0
+    }
+    this.windowBytes += n
     const dt = now - this.windowStart
     if (dt >= WINDOW_MS) {
       const inst = this.windowBytes * 1000 / dt

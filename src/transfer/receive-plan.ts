@@ -44,6 +44,8 @@ export interface Plan {
    */
   followers: Map<string, Wanted[]>
   haveBytes: number
+  /** Of haveBytes, what this plan copied locally (dedup index, or the same content in this receive's part files) */
+  copiedBytes: number
   /** From the spool: chunks found whole (verified and written now), and chunk starts kept (and their bytes). */
   spooled: { whole: number, starts: number, startBytes: number }
 }
@@ -77,6 +79,7 @@ export async function planReceive (o: {
   const needed = new Set<string>()
   const spooled = { whole: 0, starts: 0, startBytes: 0 }
   let haveBytes = 0
+  let copiedBytes = 0
   // content seen so far in this offer, by chunk hash: queued for fetching (the
   // first of its kind), or verified in a part file here (a copy source)
   const queuedFirst = new Map<string, Wanted>()
@@ -118,9 +121,11 @@ export async function planReceive (o: {
         fs.bitmap.unset(c)
       }
       const held = heldHere.get(content)
-      if (await recover(o, fs, c, offset, length, resuming) || (held != null && await copied(o.sink, held.fs.partPath, held.offset, fs, c, offset, length))) {
+      const got = await recover(o, fs, c, offset, length, resuming)
+      if (got !== false || (held != null && await copied(o.sink, held.fs.partPath, held.offset, fs, c, offset, length))) {
         fs.bitmap.set(c)
         haveBytes += length
+        if (got !== 'in part file') copiedBytes += length
         heldHere.set(content, { fs, offset })
         continue
       }
@@ -148,7 +153,7 @@ export async function planReceive (o: {
   }
   // slots of chunks that are done, or that lost to a longer copy, are of no further use
   for (const path of slots) if (!needed.has(path)) await rm(path, { force: true }).catch(() => {})
-  return { files, queue: [...started, ...queue], followers, haveBytes, spooled }
+  return { files, queue: [...started, ...queue], followers, haveBytes, copiedBytes, spooled }
 }
 
 /** A chunk hash as a map key (32 bytes as a 32-character string: no hex, no copy of the bytes kept). */
@@ -286,19 +291,19 @@ function createPartFile (path: string): void {
 }
 
 /** A chunk not yet recorded: maybe already in the part file (killed before we recorded it), else in the dedup index. */
-async function recover (o: { store: TransferStore, sink: ChunkSink }, fs: FileState, chunk: number, offset: number, length: number, resuming: boolean): Promise<boolean> {
+async function recover (o: { store: TransferStore, sink: ChunkSink }, fs: FileState, chunk: number, offset: number, length: number, resuming: boolean): Promise<'in part file' | 'copied' | false> {
   const hash = fs.entry.chunks[chunk]
   if (resuming) {
     try {
       await o.sink.verify(fs.partPath, offset, length, hash)
-      return true
+      return 'in part file'
     } catch {}
   }
   for (const loc of o.store.findChunk(hash)) {
     if (loc.length !== length) continue
     try {
       await o.sink.copy(loc.path, loc.offset, fs.partPath, offset, length, hash)
-      return true
+      return 'copied'
     } catch {}
   }
   return false

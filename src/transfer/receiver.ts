@@ -163,8 +163,12 @@ export class Receiver {
       const firstPlan = this.localBytes === undefined
       if (this.localBytes === undefined) {
         this.localBytes = plan.haveBytes
-      } else if (this.crashed) {
-        // all it holds beyond the first plan's local copies came over the
+      } else {
+        // copied here by this plan (dedup, the same content in this receive's part files): not from the wire
+        this.localBytes += plan.copiedBytes
+      }
+      if (!firstPlan && this.crashed) {
+        // all it holds beyond what was copied locally (the first plan, later plans, copies to followers) came over the
         // wire, also what arrived after the last record of the count: whole
         // chunks, and the starts of chunks kept in the spool
         this.progress.wire = Math.max(this.progress.wire, plan.haveBytes - this.localBytes + plan.spooled.startBytes)
@@ -172,7 +176,7 @@ export class Receiver {
       this.crashed = false
       this.progress.reset(plan.haveBytes)
       // recorded now: a crash before the first periodic record would show 0 B held (a re-send that found a kept part folder holds much at once)
-      this.deps.store.update(this.id, { doneBytes: this.progress.done, wireBytes: this.progress.wire, ...(firstPlan ? { localBytes: plan.haveBytes } : {}) })
+      this.deps.store.update(this.id, { doneBytes: this.progress.done, wireBytes: this.progress.wire, localBytes: this.localBytes })
       // files that were complete already (or became so by dedup) are placed first
       for (const f of this.files) if (!f.done && f.entry.kind === 'file' && f.bitmap.complete) await this.finishFile(f)
       const spool = new Spool(partDir, (err) => { this.deps.log.warn('cannot spool arriving chunk bytes; a crash would cost whole chunks', { id: this.id, err: err.message }) })
@@ -280,6 +284,8 @@ export class Receiver {
     plan.followers.delete(key)
     const from = chunkRange(chunk, f.entry.size, f.entry.chunkSize)
     for (const w of waiting) {
+      // thousands of copies of one photo: a cancel or a stop must not wait for them all
+      this.controller.signal.throwIfAborted()
       const to = this.files[w.file]
       if (to.done || to.unavailable != null || to.bitmap.has(w.chunk)) continue
       const { offset } = chunkRange(w.chunk, to.entry.size, to.entry.chunkSize)
@@ -294,6 +300,8 @@ export class Receiver {
       }
       to.bitmap.set(w.chunk)
       this.progress.add(from.length)
+      // not from the wire: a crash's estimate of the wire count leaves it out
+      this.localBytes = (this.localBytes ?? 0) + from.length
       this.maybeFlush(to)
       if (to !== f && to.bitmap.complete) await this.finishFile(to)
     }
@@ -313,14 +321,14 @@ export class Receiver {
     this.lastFlush = now
     this.recordPlaced()
     this.bitmaps.saveSoon(f)
-    this.deps.store.update(this.id, { doneBytes: this.progress.done, wireBytes: this.progress.wire })
+    this.deps.store.update(this.id, { doneBytes: this.progress.done, wireBytes: this.progress.wire, localBytes: this.localBytes })
   }
 
   /** Record the placed files, every unfinished file's verified chunks (flushed first) and the progress: the run has stopped. */
   private async flush (): Promise<void> {
     this.recordPlaced()
     await this.bitmaps.saveAll(this.files)
-    this.deps.store.update(this.id, { doneBytes: this.progress.done, wireBytes: this.progress.wire })
+    this.deps.store.update(this.id, { doneBytes: this.progress.done, wireBytes: this.progress.wire, localBytes: this.localBytes })
   }
 
   /**

@@ -641,7 +641,7 @@ export class TransferService {
     s.receiptVerified = true
     s.progress.done = s.progress.total - notReceived.reduce((n, i) => n + s.offer!.files[i].size, 0)
     // what a script must hear of before it deletes the source (`ferry send` exits 1, E_INCOMPLETE)
-    for (const i of notReceived) s.skipped.push({ path: s.sources[i] ?? s.offer!.files[i].path, reason: 'changed or removed after it was offered; not received (send it again)', failed: true })
+    for (const i of notReceived) s.skipped.push({ path: s.sources[i] ?? s.offer!.files[i].path, reason: 'changed, removed or unreadable after it was offered; not received (send it again)', failed: true })
     if (notReceived.length > 0) this.c.log.warn('files not received: they changed or went away here after the offer', { id, files: notReceived.length })
     // it sent at least what reached the receiver, also what it served just before a crash of its own
     s.progress.wire = Math.max(s.progress.wire, end.wireBytes ?? 0)

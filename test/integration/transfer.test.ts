@@ -405,7 +405,7 @@ describe('transfer', () => {
     const done = await sending.done
     expectError(done, 'E_INCOMPLETE')
     expect(done.stderr).toMatch(/^ferry: E_INCOMPLETE: 2 path\(s\) could not be sent \(listed above\); the 2 file\(s\) sent arrived and were verified$/m)
-    expect(done.stderr).toMatch(/^ferry: warning: .*\/z-edited\.txt: changed or removed after it was offered; not received/m)
+    expect(done.stderr).toMatch(/^ferry: warning: .*\/z-edited\.txt: changed, removed or unreadable after it was offered; not received/m)
     const res = JSON.parse(done.stdout) as SendResult & { doneBytes: number, skipped: Array<{ path: string, reason: string, failed?: boolean }> }
     expect(res).toMatchObject({ id: active.id, state: 'done', files: 4, receipt: { verified: true, notReceived: 2 } })
     expect(res.skipped.map((x) => [basename(x.path), x.failed])).toEqual([['z-edited.txt', true], ['z-removed.txt', true]])
@@ -593,15 +593,22 @@ describe('transfer', () => {
     expectError(await a.cli(['send', c.peerId, file, '--json']), 'E_NOT_PAIRED')
     expectError(await a.cli(['send', 'no-such-peer', file]), 'E_PEER_NOT_FOUND')
     expectError(await a.cli(['send', 'beta', join(dir, 'missing.txt')]), 'E_PATH_NOT_FOUND')
-    // a name that is not UTF-8 (Latin-1 "é"), given on the command line: Node's argv decoding mangles it, and ferry says so
+    // a name that is not UTF-8 (Latin-1 "é"), given on the command line: Node's argv decoding mangles it, and ferry says so,
+    // also when a file is named with the very character it was mangled to (that other file is not sent instead)
     writeFileSync(Buffer.concat([Buffer.from(join(dir, 'caf')), Buffer.from([0xe9]), Buffer.from('.txt')]), 'x')
+    writeFileSync(join(dir, 'caf\uFFFD.txt'), 'another file')
     let latin1: { status: number | null, stderr: string }
     try {
       execFileSync('bash', ['-c', `exec "$0" "$1" send beta "$(printf '%s/caf\\351.txt' "$2")" --home "$3"`, process.execPath, BUILT_MAIN, dir, a.home], { encoding: 'utf8', stdio: 'pipe' })
       latin1 = { status: 0, stderr: '' }
     } catch (err) { latin1 = err as { status: number | null, stderr: string } }
     expect(latin1.status).toBe(1)
-    expect(latin1.stderr).toMatch(/^ferry: E_PATH_NOT_FOUND: .*caf\uFFFD\.txt does not exist as given: its name is not valid UTF-8/m)
+    expect(latin1.stderr).toMatch(/^ferry: E_PATH_UNSAFE: .*caf\uFFFD\.txt: its name as given is not valid UTF-8/m)
+    // the file really named with U+FFFD (valid UTF-8) is sent when named
+    const fffd = await a.cli(['send', 'beta', join(dir, 'caf\uFFFD.txt'), '--json'])
+    expect(fffd.code, fffd.stderr).toBe(0)
+    expect(await readFile(join(b.receiveDir, 'caf\uFFFD.txt'), 'utf8')).toBe('another file')
+    await rm(join(b.receiveDir, 'caf\uFFFD.txt'))
     // more entries than any receiver takes: refused before hashing, with the count
     const many = join(dir, 'many')
     mkdirSync(many)

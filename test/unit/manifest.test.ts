@@ -127,6 +127,8 @@ describe('scanPaths', () => {
     const entries = await scanPaths([root], { onWarning: w => warnings.push(w) })
     expect(entries.map(e => e.path)).toEqual(['odd/ok.txt', 'odd'])
     expect(warnings).toHaveLength(5)
+    // the name that is not UTF-8 is shown with its byte escaped, not as the Latin-1 "fÿf" it is not
+    expect(warnings).toContainEqual({ path: join(root, 'f\\xfff'), reason: 'name is not valid UTF-8, skipped', failed: true })
     // files left out because of their names: not all was sent (`ferry send` exits E_INCOMPLETE)
     expect(warnings.every(w => w.failed === true)).toBe(true)
   })

@@ -35,4 +35,14 @@ describe('Progress', () => {
     expect(p.rate).toBe(0)
     expect(p.eta).toBeNull()
   })
+
+  it('bytes after a quiet spell (an offer waiting 15 s for a decision) are not averaged over it', () => {
+    const p = new Progress(100_000_000)
+    vi.advanceTimersByTime(15_000)
+    p.add(1_000_000)
+    vi.advanceTimersByTime(500)
+    p.add(9_000_000)
+    // 10 MB in the 0.5 s since bytes began, not in 15.5 s
+    expect(p.rate).toBe(20_000_000)
+  })
 })

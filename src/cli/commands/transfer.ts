@@ -1,7 +1,8 @@
 // `ferry send`, `offers`, `accept`, `decline`, `transfers`, `cancel`.
 
 import { resolve } from 'node:path'
-import { statSync } from 'node:fs'
+import { isUtf8 } from 'node:buffer'
+import { readFileSync, statSync } from 'node:fs'
 import { connectControl } from '../../daemon/control/client.ts'
 import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } from '../../daemon/control/types.ts'
 import { FerryError, sanitizeForDisplay } from '../../errors.ts'
@@ -31,19 +32,32 @@ still being scanned. If \`ferry send\` dies otherwise (kill -9), the
 daemon goes on with the transfer: see \`ferry transfers\`, \`ferry cancel\`.
 `
 
+/**
+ * Node decodes the command line as UTF-8: bytes that are not come out as
+ * U+FFFD, and the path would then name another file, or none. The raw
+ * arguments (Linux: /proc/self/cmdline) tell a U+FFFD typed as such from
+ * one that stands for bytes Node could not decode.
+ */
+function checkUtf8Given (path: string): void {
+  if (!path.includes('\uFFFD')) return
+  let raw: Buffer[]
+  try {
+    raw = readFileSync('/proc/self/cmdline').toString('latin1').split('\0').map((a) => Buffer.from(a, 'latin1'))
+  } catch {
+    return // not Linux: nothing to tell them apart by
+  }
+  const mangled = raw.some((a) => a.toString('utf8') === path && !isUtf8(a))
+  if (mangled) throw new FerryError('E_PATH_UNSAFE', `${path}: its name as given is not valid UTF-8 (shown here with \uFFFD), which ferry cannot send; rename it, or send its folder to have it listed as skipped`)
+}
+
 /** A path named on the command line must be there to send; said here, in the user's words. */
 function checkPathGiven (path: string): void {
+  checkUtf8Given(path)
   try {
     statSync(path)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      // Node decodes the command line as UTF-8: other bytes in a name come
-      // out as U+FFFD, a name no file has. Such a name is not one ferry
-      // sends anyway (a receiver refuses it), but "does not exist" would mislead.
-      if (path.includes('\uFFFD')) throw new FerryError('E_PATH_NOT_FOUND', `${path} does not exist as given: its name is not valid UTF-8 (shown here with \uFFFD), which ferry cannot send; rename it, or send its folder to have it listed as skipped`)
-      throw new FerryError('E_PATH_NOT_FOUND', `${path} does not exist`)
-    }
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new FerryError('E_PATH_NOT_FOUND', `${path} does not exist`)
     if (code === 'EACCES') throw new FerryError('E_PATH_NOT_FOUND', `${path} cannot be reached: permission denied (on it or a folder above it)`)
     throw new FerryError('E_PATH_NOT_FOUND', `${path} cannot be reached: ${(err as Error).message}`)
   }
