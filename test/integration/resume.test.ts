@@ -196,6 +196,33 @@ describe('resume after kill -9', () => {
     await rm(join(b.receiveDir, 'placing'), { recursive: true })
   }, TEST_TIMEOUT)
 
+  it('receiver killed while it copies the duplicates of a send (dedup within it): restarted, it completes; what it copied is not counted as bytes on the wire', async () => {
+    const dir = join(await tempDir('ferry-src-'), 'dupes')
+    await mkdir(dir)
+    await writeFile(join(dir, 'big.bin'), randomBytes(3 * MiB)) // fetched first (names sorted)
+    const photo = randomBytes(30_000)
+    for (let d = 0; d < 20; d++) {
+      await mkdir(join(dir, `d${String(d).padStart(2, '0')}`))
+      for (let i = 0; i < 100; i++) await writeFile(join(dir, `d${String(d).padStart(2, '0')}`, `IMG_${i}.jpg`), photo)
+    }
+    const total = 3 * MiB + 2000 * photo.length
+    const sent = await snapshotTree(dir)
+    const before = new Set((await transfersOf(b)).map((t) => t.id))
+    const sending = spawnCli(['send', 'beta', dir, '--json', '--home', a.home], { timeoutMs: 120_000 })
+    const part = await watch(b, 'beta to have copied a third of the duplicates', (t) => !before.has(t.id) && t.direction === 'receive' && t.doneBytes >= 3 * MiB + 600 * photo.length, 60_000)
+    expect(part.doneBytes, 'killed too late to test a resume').toBeLessThan(total * 0.9)
+    await b.kill9()
+    b = await b.restart()
+    const done = await sending.done
+    expect(done.code, done.stderr).toBe(0)
+    const res = JSON.parse(done.stdout)
+    expect(res).toMatchObject({ id: part.id, state: 'done', totalBytes: total, receipt: { verified: true } })
+    // the unique content, and what a kill -9 can cost (RESEND_BOUND): not the 60 MB of copies
+    expect(res.wireBytes).toBeLessThanOrEqual(3 * MiB + photo.length + RESEND_BOUND)
+    expect(asObject(await snapshotTree(join(b.receiveDir, 'dupes')))).toEqual(asObject(sent))
+    await rm(join(b.receiveDir, 'dupes'), { recursive: true })
+  }, TEST_TIMEOUT)
+
   it('receiver stopped cleanly (SIGTERM) at ~50 %: not a failure; restarted, it goes on by itself; identical file', async () => {
     await forgetReceived(mid)
     const { sending, half } = await sendUntilHalf(mid)

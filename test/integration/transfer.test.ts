@@ -455,6 +455,27 @@ describe('transfer', () => {
     await rm(got, { recursive: true })
   })
 
+  it('a cancel while the receiver copies the duplicates of a send stops the copies: nothing more is placed after it', async () => {
+    const dir = join(await tempDir('ferry-src-'), 'many-copies')
+    const photo = randomBytes(30_000)
+    for (let d = 0; d < 20; d++) {
+      await mkdir(join(dir, `d${d}`), { recursive: true })
+      for (let i = 0; i < 100; i++) await writeFile(join(dir, `d${d}`, `IMG_${i}.jpg`), photo)
+    }
+    const before = new Set((await transfersOf(b)).map((t) => t.id))
+    const sending = spawnCli(['send', 'beta', dir, '--json', '--home', a.home], { timeoutMs: 60_000 })
+    const active = await poll(b, 'beta to have copied a fifth of the duplicates', async (ctl) => (await ctl.call('transfers')).find((t) => !before.has(t.id) && t.direction === 'receive' && t.doneBytes >= 400 * photo.length), 30_000, 20)
+    expect(active.doneBytes, 'cancelled too late').toBeLessThan(1800 * photo.length)
+    expect((await b.cli(['cancel', active.id.slice(0, 8)])).code).toBe(0)
+    expectError(await sending.done, 'E_CANCELLED')
+    const placed = async (): Promise<number> => (await readdir(join(b.receiveDir, 'many-copies'), { recursive: true })).filter((n) => n.endsWith('.jpg')).length
+    const atCancel = await placed()
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    expect(await placed()).toBe(atCancel)
+    expect(atCancel).toBeLessThan(2000)
+    await rm(join(b.receiveDir, 'many-copies'), { recursive: true })
+  })
+
   it('a path given that is a symbolic link is followed: a link to a file arrives as that file, under the link\'s name', async () => {
     const dir = await tempDir('ferry-src-')
     await writeFile(join(dir, 'real.txt'), 'the real thing\n')
