@@ -21,7 +21,8 @@ import type { Spool, SpoolSlot } from './spool.ts'
 
 /**
  * Bytes asked for in one request: several small chunks, one chunk, or a
- * piece of a bigger one (chunks of 2 MiB and up, files over 2,000 MiB).
+ * piece of a bigger one (chunks of 2 MiB, files over 2,000 MiB, or a peer's
+ * bigger ones).
  * With REQUESTS_AHEAD and CHUNK_STREAMS that is 6 MiB asked for and not yet
  * received, ~50 ms at 120 MB/s: that is what keeps a 1 Gbit link full, and
  * what a kill -9 of the receiver can throw away (what it received is in the
@@ -39,8 +40,8 @@ const MAX_BAD_CHUNKS = 3
  * is still read): reading the next chunk overlaps verifying the last, and a
  * slow disk slows the pull instead of filling memory. Bounded in bytes, not
  * in chunks, so the memory a transfer holds grows with the chunk size only
- * where one chunk is more than this (4 MiB chunks for files over 4,000 MiB;
- * a peer may use up to 16 MiB).
+ * where one chunk is more than this (the rule picks at most 2 MiB; a peer
+ * may use up to 16 MiB).
  */
 export const WRITE_BYTES_IN_FLIGHT = 2 * 1024 * 1024
 /** Requests outstanding per stream (the one being read and one ahead). Exported for the resume test's bound. */

@@ -19,7 +19,7 @@ export type { ChunkRange } from './chunking.ts'
 export { blake3, createHashPool } from './hash-pool.ts'
 export type { HashFileOptions, HashOptions, HashPool, HashPoolInit, HashPoolStats } from './hash-pool.ts'
 
-export { PROGRESS_INTERVAL_MS, buildManifest, scanPaths } from './manifest.ts'
+export { PROGRESS_INTERVAL_MS, buildManifest, offerBytesBound, scanPaths } from './manifest.ts'
 export type { BuildOptions, BuildProgress, FileEntry, Manifest, ScanOptions, ScanWarning, ScannedEntry } from './manifest.ts'
 
 export {

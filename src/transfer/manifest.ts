@@ -255,6 +255,24 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
   return out
 }
 
+/** Encoded bytes of one offer entry besides its path and hashes, at most: field tags, varints, the file root and the entry's own length prefix. */
+const ENTRY_OVERHEAD_BYTES = 96
+
+/**
+ * An upper bound on the size of the offer these entries make, known before
+ * any hashing: every chunk hash is 32 bytes and the chunk count follows from
+ * the size. A send whose offer no receiver would read (MAX_OFFER_BYTES) is
+ * then refused at once, not after hours of hashing a few TiB.
+ */
+export function offerBytesBound (entries: ScannedEntry[]): number {
+  let n = 0
+  for (const e of entries) {
+    n += ENTRY_OVERHEAD_BYTES + Buffer.byteLength(e.path)
+    if (e.kind === 'file') n += 32 * chunkCount(e.size, chunkSizeFor(e.size))
+  }
+  return n
+}
+
 export async function buildManifest (entries: ScannedEntry[], pool: HashPool, options: BuildOptions = {}): Promise<Manifest> {
   checkSignal(options.signal)
   const stop = new AbortController()

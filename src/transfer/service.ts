@@ -9,14 +9,14 @@ import { randomBytes } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
-import { CHUNKS_PROTOCOL, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
+import { CHUNKS_PROTOCOL, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
 import { decodeOffer, encodeOffer, readEnd, readOffer, sendEnd, sendOffer, type AnswerMsg, type EndMsg, type OfferMsg } from '../protocol/transfer.ts'
 import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } from '../daemon/control/types.ts'
 import type { TransferStore, TrustStore } from '../store/index.ts'
 import type { TransferRow } from '../store/transfers.ts'
 import { Bitmap, popcount } from './bitmap.ts'
 import { createHashPool, type HashPool } from './hash-pool.ts'
-import { buildManifest, scanPaths, type ChunkHashCache } from './manifest.ts'
+import { buildManifest, offerBytesBound, scanPaths, type ChunkHashCache } from './manifest.ts'
 import { verifyManifest } from './manifest-root.ts'
 import { Receiver, receiptPayload } from './receiver.ts'
 import { Sender, serveChunks } from './sender.ts'
@@ -191,6 +191,9 @@ export class TransferService {
     if (entries.length > MAX_OFFER_FILES) throw new FerryError('E_LIMIT', `${fileCount(entries)} files and ${entries.length - fileCount(entries)} folders are more than one send can hold (${MAX_OFFER_FILES} entries); send the folders in parts`)
     const id = randomBytes(16).toString('hex')
     const totalBytes = entries.reduce((n, e) => n + (e.kind === 'file' ? e.size : 0), 0)
+    // likewise an offer too large for any receiver to read (its chunk hashes)
+    const offerBytes = offerBytesBound(entries)
+    if (offerBytes > MAX_OFFER_BYTES) throw new FerryError('E_LIMIT', `${(totalBytes / 2 ** 40).toFixed(1)} TiB in one send make a manifest of up to ${(offerBytes / 2 ** 20).toFixed(0)} MiB, more than a receiver takes (${MAX_OFFER_BYTES / 2 ** 20} MiB, about 4 TiB of files); send the folders in parts (one file can be at most about 4 TiB)`)
     const sender = new Sender({ id, peerId, state: 'hashing', totalBytes })
     sender.totalFiles = fileCount(entries)
     sender.skipped = skipped

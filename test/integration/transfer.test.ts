@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { chmod, copyFile, mkdir, open, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
-import { closeSync, createReadStream, mkdirSync, openSync, writeFileSync } from 'node:fs'
+import { closeSync, createReadStream, mkdirSync, openSync, truncateSync, writeFileSync } from 'node:fs'
 import { createHash, randomBytes } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
 import { basename, join } from 'node:path'
@@ -639,6 +639,15 @@ describe('transfer', () => {
     expectError(tooMany, 'E_LIMIT')
     expect(tooMany.stderr).toContain(`${MAX_OFFER_FILES + 1} files and 1 folders are more than one send can hold`)
     expect(await transfersOf(a)).toHaveLength(before)
+    // a (sparse) 5 TiB file: its manifest would be over what a receiver reads; refused before hashing
+    const huge = join(dir, 'huge.img')
+    closeSync(openSync(huge, 'w'))
+    truncateSync(huge, 5 * 2 ** 40)
+    const tooBig = await a.cli(['send', 'beta', huge])
+    expectError(tooBig, 'E_LIMIT')
+    expect(tooBig.stderr).toContain('5.0 TiB in one send make a manifest of up to 80 MiB, more than a receiver takes (64 MiB')
+    expect(await transfersOf(a)).toHaveLength(before)
+    await rm(huge)
     // Ctrl-C while the daemon still scans them (there is no transfer id yet to cancel): it drops the send
     const scanned = (): number => a.output().split('\n').filter((l) => l.includes('"msg":"scanning"')).length
     const scansBefore = scanned()

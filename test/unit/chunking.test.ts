@@ -37,15 +37,26 @@ describe('chunkSizeFor', () => {
     }
   })
 
-  it('stays at 4 MiB (RULE_MAX_CHUNK_SIZE) beyond 2,000 × 4 MiB, where the count grows', () => {
+  it('stays at 2 MiB (RULE_MAX_CHUNK_SIZE) beyond 2,000 × 2 MiB, where the count grows', () => {
     const huge = TARGET_CHUNKS_PER_FILE * RULE_MAX_CHUNK_SIZE + 1
+    expect(RULE_MAX_CHUNK_SIZE).toBe(2 * MiB)
     expect(RULE_MAX_CHUNK_SIZE).toBeLessThanOrEqual(MAX_CHUNK_SIZE)
     expect(chunkSizeFor(huge)).toBe(RULE_MAX_CHUNK_SIZE)
     expect(chunkCount(huge, RULE_MAX_CHUNK_SIZE)).toBe(2001)
     expect(chunkSizeFor(2 ** 50)).toBe(RULE_MAX_CHUNK_SIZE)
   })
 
-  it('is a valid power of two giving at most 2,000 chunks for sizes up to 2,000 × 4 MiB', () => {
+  it('gives the sizes documented in chunking.ts and docs/PROTOCOL.md', () => {
+    expect(chunkSizeFor(500 * MiB)).toBe(256 * 1024)
+    expect(chunkSizeFor(500 * MiB + 1)).toBe(512 * 1024)
+    expect(chunkSizeFor(1000 * MiB + 1)).toBe(MiB)
+    expect(chunkSizeFor(2000 * MiB)).toBe(MiB)
+    expect(chunkSizeFor(2000 * MiB + 1)).toBe(2 * MiB)
+    expect(chunkSizeFor(10 * 1024 * MiB)).toBe(2 * MiB) // a 10 GiB video: 5,120 chunks, 160 KiB of hashes
+    expect(chunkCount(10 * 1024 * MiB, 2 * MiB)).toBe(5120)
+  })
+
+  it('is a valid power of two giving at most 2,000 chunks for sizes up to 2,000 × 2 MiB', () => {
     for (let i = 0; i < 2000; i++) {
       const size = Math.floor(Math.random() * TARGET_CHUNKS_PER_FILE * RULE_MAX_CHUNK_SIZE)
       const c = chunkSizeFor(size)

@@ -9,10 +9,12 @@ import { randomBytes } from 'node:crypto'
 import { hash as blake3Wasm } from 'blake3-wasm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  MIN_CHUNK_SIZE, buildManifest, chunkSizeFor, computeFileRoot, computeTransferRoot, createHashPool, scanPaths,
+  MIN_CHUNK_SIZE, buildManifest, chunkSizeFor, computeFileRoot, computeTransferRoot, createHashPool, offerBytesBound, scanPaths,
   verifyManifest
 } from '../../src/transfer/index.ts'
-import type { FileEntry, HashPool, Manifest, ScanWarning } from '../../src/transfer/index.ts'
+import type { FileEntry, HashPool, Manifest, ScanWarning, ScannedEntry } from '../../src/transfer/index.ts'
+import { encodeOffer } from '../../src/protocol/transfer.ts'
+import { MAX_OFFER_BYTES } from '../../src/protocol/constants.ts'
 import { HashCacheStore, openDb } from '../../src/store/index.ts'
 
 const hex = (d: Uint8Array): string => Buffer.from(d).toString('hex')
@@ -158,6 +160,27 @@ describe('buildManifest', () => {
     expect(m.totalBytes).toBe(m.files.reduce((n, f) => n + f.size, 0))
     expect(progress.at(-1)).toBe(m.totalBytes)
     expect(() => verifyManifest(m)).not.toThrow()
+  })
+
+  it('offerBytesBound, known before hashing, is never below the offer as encoded; 5 TiB in one send is over what a receiver reads', async () => {
+    const entries = await scanPaths([makeTree('bound')])
+    const m = await buildManifest(entries, pool)
+    const encoded = encodeOffer({ transferId: new Uint8Array(16), root: m.root, totalBytes: m.totalBytes, files: m.files }).byteLength
+    expect(offerBytesBound(entries)).toBeGreaterThanOrEqual(encoded)
+    // the worst case for the overhead per entry: the longest numbers, a folder too
+    const widest: ScannedEntry[] = [
+      { path: 'x'.repeat(255), kind: 'file', size: 0, mtimeMs: -8.64e15, mode: 0o777, sourcePath: '/' },
+      { path: 'd', kind: 'dir', size: 0, mtimeMs: 8.64e15, mode: 0o777, sourcePath: '/' }
+    ]
+    const files = widest.map((e) => e.kind === 'dir'
+      ? { path: e.path, kind: 'dir' as const, size: 0, mtimeMs: e.mtimeMs, mode: e.mode, chunkSize: 0, chunks: [], fileRoot: new Uint8Array(32) }
+      : { path: e.path, kind: 'file' as const, size: Number.MAX_SAFE_INTEGER, mtimeMs: e.mtimeMs, mode: e.mode, chunkSize: 16 * 1024 * 1024, chunks: [], fileRoot: new Uint8Array(32) })
+    // (sizes 0 here: the bound's hashes left out, its overhead alone against the widest numbers)
+    expect(offerBytesBound(widest)).toBeGreaterThanOrEqual(encodeOffer({ transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: Number.MAX_SAFE_INTEGER, files }).byteLength)
+    // 2 MiB chunks: a 4 TiB file is 2 million hashes, 64 MiB
+    const huge = (tib: number): ScannedEntry[] => [{ path: 'v.mkv', kind: 'file', size: Math.floor(tib * 2 ** 40), mtimeMs: 0, mode: 0o644, sourcePath: '/' }]
+    expect(offerBytesBound(huge(3.9))).toBeLessThan(MAX_OFFER_BYTES)
+    expect(offerBytesBound(huge(5))).toBeGreaterThan(MAX_OFFER_BYTES)
   })
 
   it('is stable: the same tree gives the same roots', async () => {
