@@ -186,7 +186,9 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
           }
           // this file only: every chunk asked for of it is answered with
           // the error (one header each, as the receiver reads them), and the
-          // stream goes on serving the other files
+          // stream goes on serving the other files. It is no longer in
+          // flight (the receiver does without it).
+          sender.served.delete(req.fileIndex)
           for (const rest of req.chunks.slice(i)) await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk: rest, length: 0, error: err }))
           continue nextRequest
         }

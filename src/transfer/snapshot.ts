@@ -28,7 +28,8 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     wireBytes: progress?.wire ?? row.wireBytes,
     rate: progress != null && !isFinalState(state) ? Math.round(progress.rate) : 0,
     etaSeconds: progress != null && ['fetching', 'hashing'].includes(state) ? progress.eta : null,
-    inFlight: o.receiver != null ? inFlight(o.receiver) : o.sender != null ? servedInFlight(o.sender) : [],
+    // an ended transfer has nothing in flight, also a file served in part and then given up (E_SOURCE_CHANGED)
+    inFlight: isFinalState(state) ? [] : o.receiver != null ? inFlight(o.receiver) : o.sender != null ? servedInFlight(o.sender) : [],
     root: Buffer.from(row.root).toString('hex'),
     createdAt: row.createdAt,
     finishedAt: row.finishedAt,

@@ -29,7 +29,7 @@ beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'ferry-fetch-')); si
 afterEach(async () => { await sink.close(); await rm(dir, { recursive: true, force: true }) })
 
 /** A file of `chunks` chunks offered by a real chunk server; the receiver's empty part file for it. */
-async function setup (chunks: number): Promise<{ file: FileState, serve: (s: Parameters<typeof serveChunks>[0]) => Promise<void> }> {
+async function setup (chunks: number): Promise<{ file: FileState, sender: Sender, serve: (s: Parameters<typeof serveChunks>[0]) => Promise<void> }> {
   const data = randomBytes(chunks * CHUNK)
   const src = join(dir, 'src.bin')
   await writeFile(src, data)
@@ -48,7 +48,9 @@ async function setup (chunks: number): Promise<{ file: FileState, serve: (s: Par
   await writeFile(partPath, '')
   return {
     file: { index: 0, entry, partPath, bitmap: new Bitmap(chunks), done: false },
-    serve: async (s) => { await serveChunks(s, 'receiver', () => sender, () => {}) }
+    sender,
+    // as the service counts what it served, per file
+    serve: async (s) => { await serveChunks(s, 'receiver', () => sender, (snd, f, n) => { snd.served.set(f, (snd.served.get(f) ?? 0) + n) }) }
   }
 }
 
@@ -117,7 +119,7 @@ describe('fetchAll', () => {
   })
 
   it('a file edited while its chunk is served in pieces is given up at the next piece, and what arrived of that chunk is dropped', async () => {
-    const { file, serve } = await setup(2)
+    const { file, sender, serve } = await setup(2)
     const [out, inbound] = await streamPair()
     void serve(inbound)
     const gone: FerryError[] = []
@@ -136,6 +138,8 @@ describe('fetchAll', () => {
     expect(got).toEqual([])
     // the piece asked for ahead may have been on its way already; nothing after it
     expect(wire).toBeLessThanOrEqual(2 * MiB)
+    // nor is it in flight on the sender any more (it served a piece of it)
+    expect(sender.served.has(0)).toBe(false)
   })
 
   it('a piece of a chunk served after the sender refused the piece before it (the file was back as offered) is read past, not taken for a new chunk', async () => {
