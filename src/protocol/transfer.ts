@@ -16,6 +16,8 @@ export interface OfferFile {
   kind: 'file' | 'dir'
   size: number
   mtimeMs: number
+  /** Nanoseconds of the time past mtimeMs, 0–999,999 (0 or absent from an older sender). Not in the roots. */
+  mtimeSubMsNs?: number
   mode: number
   /** chunkSizeFor(size) for files, 0 for directories. */
   chunkSize: number
@@ -35,7 +37,7 @@ const MAX_DATE_MS = 8.64e15
 function fileToWire (f: OfferFile): WireFileEntry {
   const hashes = new Uint8Array(f.chunks.length * HASH)
   f.chunks.forEach((c, i) => hashes.set(c, i * HASH))
-  return { path: f.path, dir: f.kind === 'dir', size: f.size, mtimeMs: f.mtimeMs, mode: f.mode, chunkSize: f.chunkSize, chunkHashes: hashes, fileRoot: f.fileRoot as Uint8Array<ArrayBuffer> }
+  return { path: f.path, dir: f.kind === 'dir', size: f.size, mtimeMs: f.mtimeMs, mtimeSubMsNs: f.mtimeSubMsNs ?? 0, mode: f.mode, chunkSize: f.chunkSize, chunkHashes: hashes, fileRoot: f.fileRoot as Uint8Array<ArrayBuffer> }
 }
 
 function fileFromWire (w: WireFileEntry): OfferFile {
@@ -43,9 +45,10 @@ function fileFromWire (w: WireFileEntry): OfferFile {
   // the varint reader gives an unsafe (rounded) number past 2^53 and throws past 2^64
   if (!Number.isSafeInteger(w.size) || w.size < 0) throw new FerryError('E_LIMIT', 'file size out of range')
   if (!Number.isSafeInteger(w.mtimeMs) || Math.abs(w.mtimeMs) > MAX_DATE_MS) throw new FerryError('E_PROTOCOL', `modification time of ${w.path.slice(0, 100)} is out of range`)
+  if (w.mtimeSubMsNs > 999_999) throw new FerryError('E_PROTOCOL', `modification time of ${w.path.slice(0, 100)} has ${w.mtimeSubMsNs} ns past its milliseconds (at most 999,999)`)
   const chunks: Uint8Array[] = []
   for (let i = 0; i < w.chunkHashes.length; i += HASH) chunks.push(w.chunkHashes.subarray(i, i + HASH))
-  return { path: w.path, kind: w.dir ? 'dir' : 'file', size: w.size, mtimeMs: w.mtimeMs, mode: w.mode, chunkSize: w.chunkSize, chunks, fileRoot: w.fileRoot }
+  return { path: w.path, kind: w.dir ? 'dir' : 'file', size: w.size, mtimeMs: w.mtimeMs, mtimeSubMsNs: w.mtimeSubMsNs, mode: w.mode, chunkSize: w.chunkSize, chunks, fileRoot: w.fileRoot }
 }
 
 /** Offer's field 4 (files), length-delimited: the tag each encoded FileEntry follows. */

@@ -44,7 +44,7 @@ export async function ensureParents (root: string, components: string[], known?:
   }
 }
 
-export interface PlaceOptions { root: string, relPath: string, partPath: string, mtimeMs: number, mode: number, knownDirs?: Set<string>, dirModes?: DirModes }
+export interface PlaceOptions { root: string, relPath: string, partPath: string, mtimeMs: number, mtimeSubMsNs?: number, mode: number, knownDirs?: Set<string>, dirModes?: DirModes }
 
 /** Move the part file to its final name; returns the path actually used. */
 export async function placeFile (o: PlaceOptions): Promise<string> {
@@ -55,7 +55,7 @@ export async function placeFile (o: PlaceOptions): Promise<string> {
   // when nothing was cached; the final name is never followed (link fails on EEXIST)
   const wanted = o.knownDirs != null ? join(o.root, ...components) : await resolveInside(o.root, components)
   let dest = wanted
-  await setMetadata(o.partPath, o.mtimeMs, o.mode)
+  await setMetadata(o.partPath, o.mtimeMs, o.mtimeSubMsNs ?? 0, o.mode)
   for (let attempt = 0; attempt < 100; attempt++) {
     try {
       // link fails with EEXIST instead of replacing: an existing file is never overwritten.
@@ -103,9 +103,9 @@ export async function placeByRename (partPath: string, wanted: string): Promise<
   throw new FerryError('E_IO', `could not find a free name for ${wanted}`)
 }
 
-async function setMetadata (path: string, mtimeMs: number, mode: number): Promise<void> {
+async function setMetadata (path: string, mtimeMs: number, subMsNs: number, mode: number): Promise<void> {
   chmodSync(path, fileMode(mode))
-  const t = utimesSeconds(mtimeMs)
+  const t = utimesSeconds(mtimeMs, subMsNs)
   utimesSync(path, t, t)
 }
 
@@ -120,33 +120,57 @@ export function fileMode (mode: number): number {
 
 /**
  * Seconds to give utimes so that the file's time reads back as `ms` whole
- * milliseconds (and less than a microsecond more). Node passes a double of
- * seconds, and 1700000468.609 is 1700000468.608999967 as a double, so
- * `new Date(ms)` set half of all files 1 ms early. The first value from
- * `ms` upwards (in steps from 0.2 µs) that reads back right is used.
+ * milliseconds, and as close to `subMsNs` nanoseconds past them as a double
+ * of seconds allows. Node passes a double of seconds (libuv turns it into a
+ * timespec, truncating), and today's times are 1.7e9 s, where doubles are
+ * 2^-22 s (0.24 µs) apart: 1700000468.609 is 1700000468.608999967 as a
+ * double, so `new Date(ms)` set half of all files 1 ms early. Without
+ * `subMsNs` the first value from `ms` upwards (in steps from 0.2 µs) that
+ * reads back right is used; with it, of the doubles around the exact time,
+ * the one that reads back nearest to it (within ~0.12 µs), its milliseconds
+ * always right.
  */
-export function utimesSeconds (ms: number): string {
+export function utimesSeconds (ms: number, subMsNs = 0): string {
   // a string: Node takes a negative number of seconds (before 1970) as "now", a numeric string as it is
+  if (subMsNs > 0) {
+    const sec = Math.floor(ms / 1000)
+    const nsec = (ms - sec * 1000) * 1e6 + subMsNs
+    // from the whole count of nanoseconds: sec + nsec / 1e9 loses all of a time just before 1970 (-1 + 0.999999999)
+    const near = Number(BigInt(ms) * 1_000_000n + BigInt(subMsNs)) / 1e9
+    // the spacing of doubles around `near` (the smaller one at a power of two: a step too small only repeats a value)
+    const step = near === 0 ? Number.MIN_VALUE : 2 ** (Math.floor(Math.log2(Math.abs(near))) - 53)
+    let best: number | undefined
+    let bestOff = Infinity
+    for (let k = -8; k <= 8; k++) {
+      const s = near + k * step
+      const back = readBack(s)
+      if (back.sec * 1000 + Math.floor(back.nsec / 1e6) !== ms) continue
+      const off = Math.abs((back.sec - sec) * 1e9 + back.nsec - nsec)
+      if (off < bestOff) { best = s; bestOff = off }
+    }
+    if (best !== undefined) return String(best)
+  }
   for (const nudgeMs of [0, 0.0002, 0.0004, 0.0008, 0.001, 0.002, 0.004, 0.01, 0.1, 0.5]) {
     const s = (ms + nudgeMs) / 1000
-    if (readBackMs(s) === ms) return String(s)
+    const back = readBack(s)
+    if (back.sec * 1000 + Math.floor(back.nsec / 1e6) === ms) return String(s)
   }
   return String(ms / 1000)
 }
 
-/** What a file's time in whole ms will be after utimes(s): libuv's double → timespec (truncated, borrowed from the seconds before 1970). */
-function readBackMs (s: number): number {
+/** The file's time after utimes(s): libuv's double → timespec (truncated, borrowed from the seconds before 1970). */
+function readBack (s: number): { sec: number, nsec: number } {
   let sec = Math.trunc(s)
   let nsec = Math.trunc((s - sec) * 1e9)
   if (nsec < 0) { nsec += 1e9; sec -= 1 }
-  return sec * 1000 + Math.floor(nsec / 1e6)
+  return { sec, nsec }
 }
 
-export async function placeDir (root: string, relPath: string, mtimeMs: number, dirModes?: DirModes): Promise<string> {
+export async function placeDir (root: string, relPath: string, mtimeMs: number, dirModes?: DirModes, subMsNs = 0): Promise<string> {
   const components = validateRelativePath(relPath)
   await ensureParents(root, [...components, ''], undefined, dirModes)
   const dest = await resolveInside(root, components)
-  const t = utimesSeconds(mtimeMs)
+  const t = utimesSeconds(mtimeMs, subMsNs)
   await utimes(dest, t, t).catch(() => {})
   return dest
 }

@@ -18,7 +18,8 @@
 // if it is a symbolic link; inside it, symlinks,
 // sockets, FIFOs, devices, unreadable subdirectories and names that are not
 // valid UTF-8 or fail validateRelativePath are skipped via onWarning.
-// mtimeMs is whole milliseconds (floor of the exact nanoseconds); mode is
+// mtimeMs is whole milliseconds (floor of the exact nanoseconds), and
+// mtimeSubMsNs the nanoseconds past them (0–999,999); mode is
 // the permission bits (0o777 at most): the receiver keeps a private file
 // private (finalize.ts).
 
@@ -39,6 +40,8 @@ export interface ScannedEntry {
   kind: 'file' | 'dir'
   size: number
   mtimeMs: number
+  /** Nanoseconds of the time past mtimeMs, 0–999,999. */
+  mtimeSubMsNs: number
   mode: number
   /** Absolute local path; never sent. */
   sourcePath: string
@@ -148,9 +151,11 @@ function modeOf (st: BigIntStats): number {
 
 /** Stats are read with bigint times, once: the ms fields below, and the exact identity for the hash cache. */
 function scanned (path: string, sourcePath: string, st: BigIntStats): ScannedEntry {
-  if (st.isDirectory()) return { path, kind: 'dir', size: 0, mtimeMs: floorMs(st.mtimeNs), mode: modeOf(st), sourcePath }
+  const mtimeMs = floorMs(st.mtimeNs)
+  const mtimeSubMsNs = Number(st.mtimeNs - BigInt(mtimeMs) * 1_000_000n)
+  if (st.isDirectory()) return { path, kind: 'dir', size: 0, mtimeMs, mtimeSubMsNs, mode: modeOf(st), sourcePath }
   const identity = { dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs }
-  return { path, kind: 'file', size: Number(st.size), mtimeMs: floorMs(st.mtimeNs), mode: modeOf(st), sourcePath, identity }
+  return { path, kind: 'file', size: Number(st.size), mtimeMs, mtimeSubMsNs, mode: modeOf(st), sourcePath, identity }
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -347,7 +352,7 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
         throw toFerryError(err, 'E_IO')
       })
       const again = scanned(cur.path, cur.sourcePath, now)
-      if (chunks !== undefined && now.isFile() && again.size === cur.size && again.mtimeMs === cur.mtimeMs) {
+      if (chunks !== undefined && now.isFile() && again.size === cur.size && again.mtimeMs === cur.mtimeMs && again.mtimeSubMsNs === cur.mtimeSubMsNs) {
         if (before !== undefined) remember(cur.sourcePath, before, again.identity, startedMs, chunkSize, chunks)
         return { ...local(again), chunkSize, chunks, fileRoot: computeFileRoot(cur.size, chunkSize, chunks) }
       }

@@ -15,6 +15,7 @@ import type { OfferFile } from '../protocol/transfer.ts'
 import type { TransferStore } from '../store/index.ts'
 import { Bitmap } from './bitmap.ts'
 import { chunkRange } from './chunking.ts'
+import { floorMs } from './manifest.ts'
 import { collisionName, isCollisionName, resolveInside, validateRelativePath } from './safe-path.ts'
 import type { ChunkSink } from './sink.ts'
 import { readSpool, type Spooled } from './spool.ts'
@@ -235,10 +236,11 @@ async function adoptInPlace (receiveDir: string, wanted: string, entry: OfferFil
   let inside: Promise<boolean> | undefined
   for (let n = 0; n <= MAX_ADOPT_NAMES; n++) {
     const candidate = n === 0 ? wanted : collisionName(wanted, n)
-    const st = await lstat(candidate).catch(() => undefined)
+    // bigint times: Stats.mtimeMs, a double, rounds a time in the last ~0.2 µs of a millisecond up into the next one
+    const st = await lstat(candidate, { bigint: true }).catch(() => undefined)
     // names are given in order: past the first free one, none was given
     if (st === undefined) return undefined
-    if (!st.isFile() || st.size !== entry.size || Math.floor(st.mtimeMs) !== Math.floor(entry.mtimeMs)) continue
+    if (!st.isFile() || Number(st.size) !== entry.size || floorMs(st.mtimeNs) !== Math.floor(entry.mtimeMs)) continue
     // an indexed file is alreadyInPlace's to judge (it did: other content, or changed since)
     if (store.indexedFile(candidate) !== undefined) continue
     // not through a symlinked folder (only what the receive folder holds is taken as this file)
@@ -267,8 +269,8 @@ async function holdsChunks (sink: ChunkSink, path: string, entry: OfferFile): Pr
 async function holds (path: string, entry: OfferFile, store: TransferStore): Promise<boolean> {
   const known = store.indexedFile(path)
   if (known == null || known.size !== entry.size || Buffer.compare(known.fileRoot, entry.fileRoot) !== 0) return false
-  const st = await stat(path).catch(() => undefined)
-  return st != null && st.isFile() && st.size === entry.size && Math.floor(st.mtimeMs) === known.mtimeMs
+  const st = await stat(path, { bigint: true }).catch(() => undefined)
+  return st != null && st.isFile() && Number(st.size) === entry.size && floorMs(st.mtimeNs) === known.mtimeMs
 }
 
 /**

@@ -78,6 +78,30 @@ describe('file times: utimesSeconds and floorMs', () => {
     expect(floorMs(statSync(f, { bigint: true }).mtimeNs)).toBe(1_700_000_468_608)
   })
 
+  it('with the nanoseconds past the ms, a time reads back with those ms exactly and within 0.25 µs of the nanoseconds (a double of seconds holds no more: 2^-22 s apart today)', async () => {
+    const f = join(dir, 'tn')
+    await writeFile(f, 'x')
+    const times: Array<[number, number]> = [[1_700_000_000_123, 456_789], [1_700_000_000_999, 999_999], [1_700_000_000_000, 1], [0, 1], [-1, 999_999], [-1_000_000_000_001, 500_000], [4_102_444_800_001, 999_900]]
+    for (let i = 0; i < 500; i++) times.push([1_700_000_000_000 + i * 7_919, (i * 104_729) % 1_000_000])
+    const wrong: string[] = []
+    let worst = 0n
+    for (const [ms, sub] of times) {
+      const s = utimesSeconds(ms, sub)
+      utimesSync(f, s, s)
+      const ns = statSync(f, { bigint: true }).mtimeNs
+      const off = ns - (BigInt(ms) * 1_000_000n + BigInt(sub))
+      const abs = off < 0n ? -off : off
+      if (abs > worst) worst = abs
+      if (floorMs(ns) !== ms || abs > 250n) wrong.push(`${ms} + ${sub} ns: ${ns}`)
+    }
+    expect(wrong).toEqual([])
+    // without them, the same time lands up to 0.999999 ms away
+    const s = utimesSeconds(1_700_000_000_123)
+    utimesSync(f, s, s)
+    expect(statSync(f, { bigint: true }).mtimeNs - 1_700_000_000_123_456_789n).toBeLessThan(-456_000n)
+    expect(worst).toBeGreaterThan(0n) // doubles really are that coarse: the bound above is not slack
+  })
+
   it('floorMs rounds down exactly, also before 1970 (Stats.mtimeMs rounds .999999999 s up into the next second)', () => {
     expect(floorMs(1_700_000_000_999_999_999n)).toBe(1_700_000_000_999)
     expect(Math.floor(Number(1_700_000_000_999_999_999n) / 1e6)).toBe(1_700_000_001_000)

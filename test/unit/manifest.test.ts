@@ -169,16 +169,16 @@ describe('buildManifest', () => {
     expect(offerBytesBound(entries)).toBeGreaterThanOrEqual(encoded)
     // the worst case for the overhead per entry: the longest numbers, a folder too
     const widest: ScannedEntry[] = [
-      { path: 'x'.repeat(255), kind: 'file', size: 0, mtimeMs: -8.64e15, mode: 0o777, sourcePath: '/' },
-      { path: 'd', kind: 'dir', size: 0, mtimeMs: 8.64e15, mode: 0o777, sourcePath: '/' }
+      { path: 'x'.repeat(255), kind: 'file', size: 0, mtimeMs: -8.64e15, mtimeSubMsNs: 999_999, mode: 0o777, sourcePath: '/' },
+      { path: 'd', kind: 'dir', size: 0, mtimeMs: 8.64e15, mtimeSubMsNs: 999_999, mode: 0o777, sourcePath: '/' }
     ]
     const files = widest.map((e) => e.kind === 'dir'
-      ? { path: e.path, kind: 'dir' as const, size: 0, mtimeMs: e.mtimeMs, mode: e.mode, chunkSize: 0, chunks: [], fileRoot: new Uint8Array(32) }
-      : { path: e.path, kind: 'file' as const, size: Number.MAX_SAFE_INTEGER, mtimeMs: e.mtimeMs, mode: e.mode, chunkSize: 16 * 1024 * 1024, chunks: [], fileRoot: new Uint8Array(32) })
+      ? { path: e.path, kind: 'dir' as const, size: 0, mtimeMs: e.mtimeMs, mtimeSubMsNs: e.mtimeSubMsNs, mode: e.mode, chunkSize: 0, chunks: [], fileRoot: new Uint8Array(32) }
+      : { path: e.path, kind: 'file' as const, size: Number.MAX_SAFE_INTEGER, mtimeMs: e.mtimeMs, mtimeSubMsNs: e.mtimeSubMsNs, mode: e.mode, chunkSize: 16 * 1024 * 1024, chunks: [], fileRoot: new Uint8Array(32) })
     // (sizes 0 here: the bound's hashes left out, its overhead alone against the widest numbers)
     expect(offerBytesBound(widest)).toBeGreaterThanOrEqual(encodeOffer({ transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: Number.MAX_SAFE_INTEGER, files }).byteLength)
     // 2 MiB chunks: a 4 TiB file is 2 million hashes, 64 MiB
-    const huge = (tib: number): ScannedEntry[] => [{ path: 'v.mkv', kind: 'file', size: Math.floor(tib * 2 ** 40), mtimeMs: 0, mode: 0o644, sourcePath: '/' }]
+    const huge = (tib: number): ScannedEntry[] => [{ path: 'v.mkv', kind: 'file', size: Math.floor(tib * 2 ** 40), mtimeMs: 0, mtimeSubMsNs: 0, mode: 0o644, sourcePath: '/' }]
     expect(offerBytesBound(huge(3.9))).toBeLessThan(MAX_OFFER_BYTES)
     expect(offerBytesBound(huge(5))).toBeGreaterThan(MAX_OFFER_BYTES)
   })

@@ -30,9 +30,9 @@ describe('offer codec', () => {
   it('encodeOffer writes entry by entry the very bytes protons\' Offer.encode gives for the whole message', () => {
     const offer = offerOf([{ size: 0, mtimeMs: -5 }, { size: 3 * GiB, mtimeMs: 2 ** 32 }, { size: 700, mtimeMs: 1 }])
     // a folder, a long path (its length's varint takes two bytes) and a name outside ASCII
-    offer.files.push({ path: `d/${'x'.repeat(300)}/ünïcødé 📷.jpg`, kind: 'file', size: 9, mtimeMs: 3, mode: 0o600, chunkSize: 256 * 1024, chunks: [new Uint8Array(32).fill(9)], fileRoot: new Uint8Array(32).fill(8) })
+    offer.files.push({ path: `d/${'x'.repeat(300)}/ünïcødé 📷.jpg`, kind: 'file', size: 9, mtimeMs: 3, mtimeSubMsNs: 999_999, mode: 0o600, chunkSize: 256 * 1024, chunks: [new Uint8Array(32).fill(9)], fileRoot: new Uint8Array(32).fill(8) })
     offer.files.push({ path: 'd', kind: 'dir', size: 0, mtimeMs: 4, mode: 0o755, chunkSize: 0, chunks: [], fileRoot: new Uint8Array(32) })
-    const whole = Offer.encode({ transferId: offer.transferId as Uint8Array<ArrayBuffer>, root: offer.root as Uint8Array<ArrayBuffer>, totalBytes: offer.totalBytes, files: offer.files.map((f) => ({ path: f.path, dir: f.kind === 'dir', size: f.size, mtimeMs: f.mtimeMs, mode: f.mode, chunkSize: f.chunkSize, chunkHashes: Buffer.concat(f.chunks), fileRoot: f.fileRoot as Uint8Array<ArrayBuffer> })) })
+    const whole = Offer.encode({ transferId: offer.transferId as Uint8Array<ArrayBuffer>, root: offer.root as Uint8Array<ArrayBuffer>, totalBytes: offer.totalBytes, files: offer.files.map((f) => ({ path: f.path, dir: f.kind === 'dir', size: f.size, mtimeMs: f.mtimeMs, mtimeSubMsNs: f.mtimeSubMsNs ?? 0, mode: f.mode, chunkSize: f.chunkSize, chunkHashes: Buffer.concat(f.chunks), fileRoot: f.fileRoot as Uint8Array<ArrayBuffer> })) })
     expect(Buffer.from(encodeOffer(offer)).equals(Buffer.from(whole))).toBe(true)
     // and one with no entries at all
     const empty = { ...offer, files: [] }
@@ -62,8 +62,8 @@ describe('offer codec', () => {
     const varint = (v: bigint): number[] => { const out: number[] = []; do { out.push(Number(v & 0x7fn) | (v > 0x7fn ? 0x80 : 0)); v >>= 7n } while (v > 0n); return out }
     const zigzag = (v: bigint): bigint => v >= 0n ? v << 1n : (-v << 1n) - 1n
     const bytesField = (n: number, b: number[]): number[] => [n << 3 | 2, ...varint(BigInt(b.length)), ...b]
-    const wire = (o: { size?: bigint, mtimeMs?: bigint, totalBytes?: bigint }): Uint8Array => {
-      const entry = [...bytesField(1, [0x78]), 3 << 3, ...varint(o.size ?? 0n), 4 << 3, ...varint(zigzag(o.mtimeMs ?? 0n)), ...bytesField(8, Array(32).fill(0))]
+    const wire = (o: { size?: bigint, mtimeMs?: bigint, totalBytes?: bigint, subMsNs?: bigint }): Uint8Array => {
+      const entry = [...bytesField(1, [0x78]), 3 << 3, ...varint(o.size ?? 0n), 4 << 3, ...varint(zigzag(o.mtimeMs ?? 0n)), ...bytesField(8, Array(32).fill(0)), ...(o.subMsNs != null ? [9 << 3, ...varint(o.subMsNs)] : [])]
       return new Uint8Array([...bytesField(1, Array(16).fill(0)), ...bytesField(2, Array(32).fill(0)), 3 << 3, ...varint(o.totalBytes ?? 0n), ...bytesField(4, entry)])
     }
     expect(decodeOffer(wire({ size: 5n, mtimeMs: -3n, totalBytes: 5n })).files[0]).toMatchObject({ size: 5, mtimeMs: -3 }) // the hand-made form is right
@@ -72,5 +72,17 @@ describe('offer codec', () => {
     expect(() => decodeOffer(wire({ totalBytes: 2n ** 54n }))).toThrow(expect.objectContaining({ code: 'E_LIMIT' }))
     expect(() => decodeOffer(wire({ mtimeMs: 8_640_000_000_000_001n }))).toThrow(expect.objectContaining({ code: 'E_PROTOCOL' }))
     expect(() => decodeOffer(wire({ mtimeMs: -(2n ** 60n) }))).toThrow(expect.objectContaining({ code: 'E_PROTOCOL' }))
+    // the nanoseconds past the ms: absent (an older sender) is 0, more than 999,999 is refused
+    expect(decodeOffer(wire({ mtimeMs: 7n })).files[0].mtimeSubMsNs).toBe(0)
+    expect(decodeOffer(wire({ mtimeMs: 7n, subMsNs: 999_999n })).files[0].mtimeSubMsNs).toBe(999_999)
+    expect(() => decodeOffer(wire({ subMsNs: 1_000_000n }))).toThrow(expect.objectContaining({ code: 'E_PROTOCOL' }))
+  })
+
+  it('an entry without nanoseconds past its ms encodes as before the field (older receivers, stored offers)', () => {
+    const offer = offerOf([{ size: 10, mtimeMs: 5 }])
+    const plain = encodeOffer(offer)
+    expect(Buffer.from(encodeOffer({ ...offer, files: offer.files.map((f) => ({ ...f, mtimeSubMsNs: 0 })) })).equals(Buffer.from(plain))).toBe(true)
+    const withNs = decodeOffer(encodeOffer({ ...offer, files: offer.files.map((f) => ({ ...f, mtimeSubMsNs: 456_789 })) }))
+    expect(withNs.files[0]).toMatchObject({ mtimeMs: 5, mtimeSubMsNs: 456_789 })
   })
 })

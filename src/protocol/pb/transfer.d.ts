@@ -9,6 +9,7 @@ export interface FileEntry {
     chunkSize: number;
     chunkHashes: Uint8Array<ArrayBuffer>;
     fileRoot: Uint8Array<ArrayBuffer>;
+    mtimeSubMsNs: number;
 }
 export declare namespace FileEntry {
     const codec: () => Codec<FileEntry>;
@@ -44,9 +45,13 @@ export declare namespace FileEntry {
         field: '$.fileRoot';
         value: Uint8Array<ArrayBuffer>;
     }
+    interface FileEntryMtimeSubMsNsFieldEvent {
+        field: '$.mtimeSubMsNs';
+        value: number;
+    }
     function encode(obj: Partial<FileEntry>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FileEntry>): FileEntry;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FileEntry>): Generator<FileEntryPathFieldEvent | FileEntryDirFieldEvent | FileEntrySizeFieldEvent | FileEntryMtimeMsFieldEvent | FileEntryModeFieldEvent | FileEntryChunkSizeFieldEvent | FileEntryChunkHashesFieldEvent | FileEntryFileRootFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FileEntry>): Generator<FileEntryPathFieldEvent | FileEntryDirFieldEvent | FileEntrySizeFieldEvent | FileEntryMtimeMsFieldEvent | FileEntryModeFieldEvent | FileEntryChunkSizeFieldEvent | FileEntryChunkHashesFieldEvent | FileEntryFileRootFieldEvent | FileEntryMtimeSubMsNsFieldEvent>;
 }
 export interface Offer {
     transferId: Uint8Array<ArrayBuffer>;
@@ -108,9 +113,14 @@ export declare namespace Offer {
         value: Uint8Array<ArrayBuffer>;
         index: number;
     }
+    interface OfferFilesMtimeSubMsNsFieldEvent {
+        field: '$.files[].mtimeSubMsNs';
+        value: number;
+        index: number;
+    }
     function encode(obj: Partial<Offer>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Offer>): Offer;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Offer>): Generator<OfferTransferIdFieldEvent | OfferRootFieldEvent | OfferTotalBytesFieldEvent | OfferFilesPathFieldEvent | OfferFilesDirFieldEvent | OfferFilesSizeFieldEvent | OfferFilesMtimeMsFieldEvent | OfferFilesModeFieldEvent | OfferFilesChunkSizeFieldEvent | OfferFilesChunkHashesFieldEvent | OfferFilesFileRootFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Offer>): Generator<OfferTransferIdFieldEvent | OfferRootFieldEvent | OfferTotalBytesFieldEvent | OfferFilesPathFieldEvent | OfferFilesDirFieldEvent | OfferFilesSizeFieldEvent | OfferFilesMtimeMsFieldEvent | OfferFilesModeFieldEvent | OfferFilesChunkSizeFieldEvent | OfferFilesChunkHashesFieldEvent | OfferFilesFileRootFieldEvent | OfferFilesMtimeSubMsNsFieldEvent>;
 }
 export interface OfferAnswer {
     status: string;

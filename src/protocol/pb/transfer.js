@@ -41,6 +41,10 @@ export var FileEntry;
                     w.uint32(66);
                     w.bytes(obj.fileRoot);
                 }
+                if ((obj.mtimeSubMsNs != null && obj.mtimeSubMsNs !== 0)) {
+                    w.uint32(72);
+                    w.uint32(obj.mtimeSubMsNs);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -53,7 +57,8 @@ export var FileEntry;
                     mode: 0,
                     chunkSize: 0,
                     chunkHashes: uint8ArrayAlloc(0),
-                    fileRoot: uint8ArrayAlloc(0)
+                    fileRoot: uint8ArrayAlloc(0),
+                    mtimeSubMsNs: 0
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -89,6 +94,10 @@ export var FileEntry;
                         }
                         case 8: {
                             obj.fileRoot = reader.bytes();
+                            break;
+                        }
+                        case 9: {
+                            obj.mtimeSubMsNs = reader.uint32();
                             break;
                         }
                         default: {
@@ -156,6 +165,13 @@ export var FileEntry;
                             yield {
                                 field: `${prefix}.fileRoot`,
                                 value: reader.bytes()
+                            };
+                            break;
+                        }
+                        case 9: {
+                            yield {
+                                field: `${prefix}.mtimeSubMsNs`,
+                                value: reader.uint32()
                             };
                             break;
                         }
