@@ -22,7 +22,7 @@
 //   298 MB on the receiver; in the lab, 10 GiB with 4 MiB chunks peaked at
 //   154–164 MiB (4 runs), with 2 MiB at 143–148 MiB (3 runs), no slower.
 //   The price: an offer holds at most MAX_OFFER_BYTES of hashes, ~2 million
-//   chunks, so one send carries at most ~4 TiB (manifestBytesBound checks it
+//   chunks, so one send carries at most ~4 TiB (offerBytesBound checks it
 //   before hashing). Receivers accept any power of two up to MAX_CHUNK_SIZE
 //   (16 MiB), the protocol's limit, so the rule can change without breaking
 //   peers. (A file sent before with 4 MiB chunks has other chunk hashes now:

@@ -260,8 +260,10 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
   return out
 }
 
-/** Encoded bytes of one offer entry besides its path and hashes, at most: field tags, varints, the file root and the entry's own length prefix. */
+/** Encoded bytes of one offer entry besides its path and hashes, at most: field tags, varints, the file root and the entry's own length prefix (79 with every field at its widest). */
 const ENTRY_OVERHEAD_BYTES = 96
+/** The offer's own fields: transfer id, transfer root, total size (61 at most). */
+const OFFER_HEADER_BYTES = 64
 
 /**
  * An upper bound on the size of the offer these entries make, known before
@@ -270,11 +272,15 @@ const ENTRY_OVERHEAD_BYTES = 96
  * then refused at once, not after hours of hashing a few TiB.
  */
 export function offerBytesBound (entries: ScannedEntry[]): number {
+  let n = OFFER_HEADER_BYTES + chunkHashBytes(entries)
+  for (const e of entries) n += ENTRY_OVERHEAD_BYTES + Buffer.byteLength(e.path)
+  return n
+}
+
+/** The bytes of chunk hashes these entries' offer carries (32 per chunk). */
+export function chunkHashBytes (entries: ScannedEntry[]): number {
   let n = 0
-  for (const e of entries) {
-    n += ENTRY_OVERHEAD_BYTES + Buffer.byteLength(e.path)
-    if (e.kind === 'file') n += 32 * chunkCount(e.size, chunkSizeFor(e.size))
-  }
+  for (const e of entries) if (e.kind === 'file') n += 32 * chunkCount(e.size, chunkSizeFor(e.size))
   return n
 }
 

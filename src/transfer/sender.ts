@@ -45,6 +45,8 @@ export class Sender {
   resumed = false
   /** bytes served per file index, for per-file progress of the files in flight */
   readonly served = new Map<number, number>()
+  /** files refused with E_SOURCE_CHANGED in this run: the receiver does without them, so they are not in flight (a piece another stream had read already is not counted back in) */
+  readonly givenUp = new Set<number>()
   persistedAt = 0
   /** when the receiver last asked for chunks or answered an offer; 0: never in this run of the daemon */
   heardAt = 0
@@ -188,6 +190,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
           // the error (one header each, as the receiver reads them), and the
           // stream goes on serving the other files. It is no longer in
           // flight (the receiver does without it).
+          sender.givenUp.add(req.fileIndex)
           sender.served.delete(req.fileIndex)
           for (const rest of req.chunks.slice(i)) await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk: rest, length: 0, error: err }))
           continue nextRequest

@@ -16,7 +16,7 @@ import type { TransferStore, TrustStore } from '../store/index.ts'
 import type { TransferRow } from '../store/transfers.ts'
 import { Bitmap, popcount } from './bitmap.ts'
 import { createHashPool, type HashPool } from './hash-pool.ts'
-import { buildManifest, offerBytesBound, scanPaths, type ChunkHashCache } from './manifest.ts'
+import { buildManifest, chunkHashBytes, offerBytesBound, scanPaths, type ChunkHashCache } from './manifest.ts'
 import { verifyManifest } from './manifest-root.ts'
 import { Receiver, receiptPayload } from './receiver.ts'
 import { Sender, serveChunks } from './sender.ts'
@@ -75,6 +75,23 @@ function endedBy (err: FerryError): 'declined' | 'cancelled' | 'failed' {
   return err.code === 'E_DECLINED' ? 'declined' : err.code === 'E_CANCELLED' ? 'cancelled' : 'failed'
 }
 
+/**
+ * What every receiver refuses, said before hashing rather than after: more
+ * entries than an offer may hold, or an offer over MAX_OFFER_BYTES (known
+ * from the sizes and the names alone: offerBytesBound).
+ */
+function checkOfferLimits (entries: Awaited<ReturnType<typeof scanPaths>>): void {
+  if (entries.length > MAX_OFFER_FILES) throw new FerryError('E_LIMIT', `${fileCount(entries)} files and ${entries.length - fileCount(entries)} folders are more than one send can hold (${MAX_OFFER_FILES} entries); send the folders in parts`)
+  const bound = offerBytesBound(entries)
+  if (bound <= MAX_OFFER_BYTES) return
+  const totalBytes = entries.reduce((n, e) => n + (e.kind === 'file' ? e.size : 0), 0)
+  // by cause: the chunk hashes of many TiB, or the names of very many entries
+  const what = chunkHashBytes(entries) > bound / 2
+    ? `the chunk hashes of ${(totalBytes / 2 ** 40).toFixed(1)} TiB`
+    : `the names of ${entries.length} entries`
+  throw new FerryError('E_LIMIT', `this send's offer would take up to ${(bound / 2 ** 20).toFixed(0)} MiB, mostly ${what}, more than a receiver takes (${MAX_OFFER_BYTES / 2 ** 20} MiB: about 4 TiB of files, one file at most that); send the folders in parts`)
+}
+
 export class TransferService {
   private readonly c: TransferComponents
   private readonly senders = new Map<string, Sender>()
@@ -103,7 +120,7 @@ export class TransferService {
     await node.handle(CHUNKS_PROTOCOL, (s, conn) => {
       void serveChunks(s, conn.remotePeer.toString(), (id, peer) => this.senderFor(id, peer), (sender, file, n) => {
         const served = (sender.served.get(file) ?? 0) + n
-        if (served >= (sender.offer?.files[file]?.size ?? 0)) sender.served.delete(file); else sender.served.set(file, served)
+        if (served >= (sender.offer?.files[file]?.size ?? 0) || sender.givenUp.has(file)) sender.served.delete(file); else sender.served.set(file, served)
         sender.progress.add(n)
         sender.progress.wire += n
         sender.heardAt = Date.now()
@@ -187,13 +204,9 @@ export class TransferService {
     }
     const warnings = skipped.map((w) => `${w.path}: ${w.reason}`)
     if (entries.length === 0) throw new FerryError('E_PATH_NOT_FOUND', `nothing to send in ${paths.join(', ')}${warnings.length > 0 ? ` (${warnings.join('; ')})` : ''}`)
-    // every receiver refuses more; said now, not after hashing it all
-    if (entries.length > MAX_OFFER_FILES) throw new FerryError('E_LIMIT', `${fileCount(entries)} files and ${entries.length - fileCount(entries)} folders are more than one send can hold (${MAX_OFFER_FILES} entries); send the folders in parts`)
+    checkOfferLimits(entries)
     const id = randomBytes(16).toString('hex')
     const totalBytes = entries.reduce((n, e) => n + (e.kind === 'file' ? e.size : 0), 0)
-    // likewise an offer too large for any receiver to read (its chunk hashes)
-    const offerBytes = offerBytesBound(entries)
-    if (offerBytes > MAX_OFFER_BYTES) throw new FerryError('E_LIMIT', `${(totalBytes / 2 ** 40).toFixed(1)} TiB in one send make a manifest of up to ${(offerBytes / 2 ** 20).toFixed(0)} MiB, more than a receiver takes (${MAX_OFFER_BYTES / 2 ** 20} MiB, about 4 TiB of files); send the folders in parts (one file can be at most about 4 TiB)`)
     const sender = new Sender({ id, peerId, state: 'hashing', totalBytes })
     sender.totalFiles = fileCount(entries)
     sender.skipped = skipped
@@ -233,6 +246,9 @@ export class TransferService {
     sender.totalFiles = fileCount(manifest.files)
     this.c.log.debug('hashed', { id: sender.id, files: manifest.files.length, bytes: manifest.totalBytes, ms: Math.round(performance.now() - started) })
     const offer: OfferMsg = { transferId: Buffer.from(sender.id, 'hex'), root: manifest.root, totalBytes: manifest.totalBytes, files: manifest.files }
+    // files that grew while they were hashed can still take it over; no receiver would read it
+    const offerBytes = encodeOffer(offer).byteLength
+    if (offerBytes > MAX_OFFER_BYTES) throw new FerryError('E_LIMIT', `this send's offer is ${(offerBytes / 2 ** 20).toFixed(1)} MiB, more than a receiver takes (${MAX_OFFER_BYTES / 2 ** 20} MiB); send the folders in parts`)
     sender.offer = offer
     sender.sources = manifest.files.map((f) => f.sourcePath ?? '')
     sender.progress = new Progress(manifest.totalBytes)
@@ -746,6 +762,8 @@ export class TransferService {
       const entries = await scanPaths(paths, { exclude: this.notSent(), onWarning: (w) => { skipped.push(w) } })
       this.logSkipped(id, skipped, 'skipped while scanning')
       if (entries.length === 0) throw new FerryError('E_PATH_NOT_FOUND', `nothing left to send in ${paths.join(', ')}`)
+      // the paths may hold more by now, or the chunk rule may have changed since (a row from an older version)
+      checkOfferLimits(entries)
       sender.totalFiles = fileCount(entries)
       await this.hashAndOffer(sender, entries, true)
     })().catch((err) => { this.failSend(sender, err) })

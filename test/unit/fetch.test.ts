@@ -50,7 +50,7 @@ async function setup (chunks: number): Promise<{ file: FileState, sender: Sender
     file: { index: 0, entry, partPath, bitmap: new Bitmap(chunks), done: false },
     sender,
     // as the service counts what it served, per file
-    serve: async (s) => { await serveChunks(s, 'receiver', () => sender, (snd, f, n) => { snd.served.set(f, (snd.served.get(f) ?? 0) + n) }) }
+    serve: async (s) => { await serveChunks(s, 'receiver', () => sender, (snd, f, n) => { if (!snd.givenUp.has(f)) snd.served.set(f, (snd.served.get(f) ?? 0) + n) }) }
   }
 }
 
@@ -140,6 +140,7 @@ describe('fetchAll', () => {
     expect(wire).toBeLessThanOrEqual(2 * MiB)
     // nor is it in flight on the sender any more (it served a piece of it)
     expect(sender.served.has(0)).toBe(false)
+    expect(sender.givenUp.has(0)).toBe(true)
   })
 
   it('a piece of a chunk served after the sender refused the piece before it (the file was back as offered) is read past, not taken for a new chunk', async () => {

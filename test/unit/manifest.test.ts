@@ -167,16 +167,20 @@ describe('buildManifest', () => {
     const m = await buildManifest(entries, pool)
     const encoded = encodeOffer({ transferId: new Uint8Array(16), root: m.root, totalBytes: m.totalBytes, files: m.files }).byteLength
     expect(offerBytesBound(entries)).toBeGreaterThanOrEqual(encoded)
-    // the worst case for the overhead per entry: the longest numbers, a folder too
+    // the worst cases, each alone (then nothing else's slack covers the offer's own fields): the longest
+    // numbers in a file with its hashes, and in a folder; the offer's total at its widest too
+    const big = 5 * 2 ** 30
     const widest: ScannedEntry[] = [
-      { path: 'x'.repeat(255), kind: 'file', size: 0, mtimeMs: -8.64e15, mtimeSubMsNs: 999_999, mode: 0o777, sourcePath: '/' },
-      { path: 'd', kind: 'dir', size: 0, mtimeMs: 8.64e15, mtimeSubMsNs: 999_999, mode: 0o777, sourcePath: '/' }
+      { path: 'x'.repeat(255), kind: 'file', size: big, mtimeMs: -8.64e15, mtimeSubMsNs: 999_999, mode: 0o777, sourcePath: '/' },
+      { path: 'd'.repeat(255), kind: 'dir', size: 0, mtimeMs: 8.64e15, mtimeSubMsNs: 999_999, mode: 0o777, sourcePath: '/' }
     ]
-    const files = widest.map((e) => e.kind === 'dir'
-      ? { path: e.path, kind: 'dir' as const, size: 0, mtimeMs: e.mtimeMs, mtimeSubMsNs: e.mtimeSubMsNs, mode: e.mode, chunkSize: 0, chunks: [], fileRoot: new Uint8Array(32) }
-      : { path: e.path, kind: 'file' as const, size: Number.MAX_SAFE_INTEGER, mtimeMs: e.mtimeMs, mtimeSubMsNs: e.mtimeSubMsNs, mode: e.mode, chunkSize: 16 * 1024 * 1024, chunks: [], fileRoot: new Uint8Array(32) })
-    // (sizes 0 here: the bound's hashes left out, its overhead alone against the widest numbers)
-    expect(offerBytesBound(widest)).toBeGreaterThanOrEqual(encodeOffer({ transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: Number.MAX_SAFE_INTEGER, files }).byteLength)
+    for (const e of widest) {
+      const file = e.kind === 'dir'
+        ? { ...e, chunkSize: 0, chunks: [], fileRoot: new Uint8Array(32).fill(1) }
+        : { ...e, chunkSize: chunkSizeFor(big), chunks: Array.from({ length: big / chunkSizeFor(big) }, () => new Uint8Array(32).fill(2)), fileRoot: new Uint8Array(32).fill(1) }
+      const bytes = encodeOffer({ transferId: new Uint8Array(16).fill(3), root: new Uint8Array(32).fill(4), totalBytes: Number.MAX_SAFE_INTEGER, files: [file] }).byteLength
+      expect(offerBytesBound([e]), e.kind).toBeGreaterThanOrEqual(bytes)
+    }
     // 2 MiB chunks: a 4 TiB file is 2 million hashes, 64 MiB
     const huge = (tib: number): ScannedEntry[] => [{ path: 'v.mkv', kind: 'file', size: Math.floor(tib * 2 ** 40), mtimeMs: 0, mtimeSubMsNs: 0, mode: 0o644, sourcePath: '/' }]
     expect(offerBytesBound(huge(3.9))).toBeLessThan(MAX_OFFER_BYTES)
