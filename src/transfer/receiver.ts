@@ -283,11 +283,21 @@ export class Receiver {
     if (waiting == null) return
     plan.followers.delete(key)
     const from = chunkRange(chunk, f.entry.size, f.entry.chunkSize)
-    for (const w of waiting) {
+    // Not from the wire: a crash's estimate of the wire count (what is held,
+    // less localBytes) must leave these copies out. They are counted and
+    // recorded before they are made, as a periodic record would miss up to
+    // FLUSH_INTERVAL_MS of them (measured: 18 MB of copies of one photo
+    // counted as wire after a kill -9). A copy the crash then prevents is
+    // made by the next run and counted again, so the estimate can only come
+    // out low, and the sender's own count (the larger is kept) covers that.
+    const copies = waiting.filter((w) => { const to = this.files[w.file]; return !to.done && to.unavailable == null && !to.bitmap.has(w.chunk) })
+    this.localBytes = (this.localBytes ?? 0) + copies.length * from.length
+    this.deps.store.update(this.id, { localBytes: this.localBytes })
+    for (const w of copies) {
       // thousands of copies of one photo: a cancel or a stop must not wait for them all
       this.controller.signal.throwIfAborted()
       const to = this.files[w.file]
-      if (to.done || to.unavailable != null || to.bitmap.has(w.chunk)) continue
+      if (to.done || to.unavailable != null || to.bitmap.has(w.chunk)) { this.localBytes -= from.length; continue }
       const { offset } = chunkRange(w.chunk, to.entry.size, to.entry.chunkSize)
       try {
         await this.deps.sink().copy(f.partPath, from.offset, to.partPath, offset, from.length, to.entry.chunks[w.chunk])
@@ -295,13 +305,13 @@ export class Receiver {
         // a full disk or a cancel fails a fetch just the same
         const code = toFerryError(err).code
         if (code === 'E_NO_SPACE' || code === 'E_CANCELLED') throw err
+        // fetched instead: from the wire after all
+        this.localBytes -= from.length
         plan.queue.push(w)
         continue
       }
       to.bitmap.set(w.chunk)
       this.progress.add(from.length)
-      // not from the wire: a crash's estimate of the wire count leaves it out
-      this.localBytes = (this.localBytes ?? 0) + from.length
       this.maybeFlush(to)
       if (to !== f && to.bitmap.complete) await this.finishFile(to)
     }
