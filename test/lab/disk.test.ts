@@ -196,6 +196,12 @@ describe.skipIf(skip != null)('full disk (tmpfs receive folder)', () => {
     expect(r2.code).toBe(1)
     expect(r2.stderr).toMatch(/^ferry: E_DECLINED: /m)
     expect(await readdir(mountpoint!)).toEqual(['fifteen.bin', 'fifty-1.bin'])
+    // sent again to this fuller disk: it fits, as the file is there already (looked for only when an offer does not fit without it)
+    expect(await freeBytes(mountpoint!)).toBeLessThan(50 * MiB)
+    const again = await sender.cli(['send', receiver.peerId, p1, '--json'])
+    expect(again.code, again.stderr).toBe(0)
+    expect(JSON.parse(again.stdout)).toMatchObject({ state: 'done', wireBytes: 0 })
+    expect(await readdir(mountpoint!)).toEqual(['fifteen.bin', 'fifty-1.bin'])
   })
 
   it('a read-only receive folder refuses offers up front, saying so (not a raw ENOENT from a part folder); writable again, the same send completes', async () => {
