@@ -192,11 +192,17 @@ export class Receiver {
         onUnavailable: (f, err) => {
           // the sender's copy changed or went away since its offer: the rest goes on without it
           this.deps.log.warn('file not received: the sender can no longer send it', { id: this.id, err: err.message })
-          // what was to be copied from its chunks is fetched for itself
+          // what was to be copied from its chunks is fetched instead, once
+          // for each content: the first waiting chunk, and the others copy
+          // from it (2,000 copies of a photo whose first file changed would
+          // otherwise all cross the wire)
           for (let c = 0; c < f.entry.chunks.length; c++) {
-            const waiting = plan.followers.get(`${f.index}/${c}`)
+            const waiting = (plan.followers.get(`${f.index}/${c}`) ?? []).filter((w) => w.file !== f.index && this.files[w.file].unavailable == null)
             plan.followers.delete(`${f.index}/${c}`)
-            for (const w of waiting ?? []) if (w.file !== f.index) plan.queue.push(w)
+            const [next, ...others] = waiting
+            if (next === undefined) continue
+            plan.queue.push(next)
+            if (others.length > 0) plan.followers.set(`${next.file}/${next.chunk}`, others)
           }
           this.deps.changed(this, false)
         },

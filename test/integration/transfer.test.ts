@@ -435,6 +435,32 @@ describe('transfer', () => {
     await rm(got, { recursive: true })
   })
 
+  it('the first of 200 copies of a photo edited on the sender after the offer: the others arrive, fetched once and copied, not each over the wire', async () => {
+    const dir = join(await tempDir('ferry-src-'), 'dupe-edit')
+    await mkdir(join(dir, 'c'), { recursive: true })
+    // fetched in the offer's order (names sorted): the big file first, so the photo's first file is still to come when edited
+    await writeRandomFile(join(dir, 'a-big.bin'), CANCEL_SIZE / 2)
+    const photo = randomBytes(100_000)
+    await writeFile(join(dir, 'b-first.jpg'), photo)
+    for (let i = 0; i < 200; i++) await writeFile(join(dir, 'c', `IMG_${i}.jpg`), photo)
+    const before = new Set((await transfersOf(a)).map((t) => t.id))
+    const sending = spawnCli(['send', 'beta', dir, '--json', '--home', a.home], { timeoutMs: 120_000 })
+    await poll(a, 'alpha to be sending', async (ctl) => (await ctl.call('transfers')).find((t) => !before.has(t.id) && t.state === 'fetching' && t.doneBytes > 0), 60_000, 20)
+    await writeFile(join(dir, 'b-first.jpg'), 'saved again by an editor\n', { flag: 'a' })
+    const done = await sending.done
+    expectError(done, 'E_INCOMPLETE')
+    const res = JSON.parse(done.stdout) as SendResult
+    expect(res).toMatchObject({ state: 'done', receipt: { verified: true, notReceived: 1 } })
+    // the big file and the photo once: with each copy fetched for itself, 200 photos (20 MB) would cross
+    expect(res.wireBytes).toBeLessThan(CANCEL_SIZE / 2 + 10 * photo.length)
+    const got = join(b.receiveDir, 'dupe-edit')
+    expect((await readdir(got)).sort()).toEqual(['a-big.bin', 'c'])
+    const copies = await readdir(join(got, 'c'))
+    expect(copies).toHaveLength(200)
+    for (const name of copies) expect((await readFile(join(got, 'c', name))).equals(photo), name).toBe(true)
+    await rm(got, { recursive: true })
+  })
+
   it('the same content twice in one send crosses the wire once: a duplicate file, and a file\'s repeated blocks, are copied from what arrived', async () => {
     const dir = join(await tempDir('ferry-src-'), 'dupes')
     await mkdir(join(dir, 'album'), { recursive: true })
