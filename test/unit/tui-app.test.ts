@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createElement as h } from 'react'
 import { cleanup } from 'ink-testing-library'
 import { renderAt, tick } from '../helpers/ink.ts'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FerryError } from '../../src/errors.ts'
@@ -253,22 +253,26 @@ describe('ferry tui App', () => {
 
   it('sends to the selected peer only when every path exists', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ferry-tui-'))
-    const file = join(dir, 'a.txt')
-    writeFileSync(file, 'hi')
-    const send = (p: { peer: string }) => transfer({ id: 't9', direction: 'send', state: 'offered', peerId: p.peer, doneBytes: 0 })
-    const f = fakeClient({ send })
-    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
-    await press(r, 's')
-    expect(r.lastFrame()).toContain('Send to')
-    await press(r, `${file} ${join(dir, 'nope.bin')}`, '\r')
-    expect(r.lastFrame()).toContain('not found: ' + join(dir, 'nope.bin'))
-    expect(f.calls.some((c) => c.method === 'send')).toBe(false)
+    try {
+      const file = join(dir, 'a.txt')
+      writeFileSync(file, 'hi')
+      const send = (p: { peer: string }) => transfer({ id: 't9', direction: 'send', state: 'offered', peerId: p.peer, doneBytes: 0 })
+      const f = fakeClient({ send })
+      const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+      await press(r, 's')
+      expect(r.lastFrame()).toContain('Send to')
+      await press(r, `${file} ${join(dir, 'nope.bin')}`, '\r')
+      expect(r.lastFrame()).toContain('not found: ' + join(dir, 'nope.bin'))
+      expect(f.calls.some((c) => c.method === 'send')).toBe(false)
 
-    const f2 = fakeClient({ send })
-    const r2 = await renderAt(h(App, { client: f2.client, connect: neverConnect, home: HOME }))
-    await press(r2, '5', '\u001b[B', file, '\r')
-    expect(f2.calls).toContainEqual({ method: 'send', params: { peer: peers[2].peerId, paths: [file] } })
-    expect(r2.lastFrame()).toContain('offered, waiting for the receiver')
+      const f2 = fakeClient({ send })
+      const r2 = await renderAt(h(App, { client: f2.client, connect: neverConnect, home: HOME }))
+      await press(r2, '5', '\u001b[B', file, '\r')
+      expect(f2.calls).toContainEqual({ method: 'send', params: { peer: peers[2].peerId, paths: [file] } })
+      expect(r2.lastFrame()).toContain('offered, waiting for the receiver')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('s on an unpaired peer explains instead of sending; u, asked and pressed again, unpairs a paired one', async () => {
