@@ -61,6 +61,8 @@ export async function planReceive (o: {
   signal?: AbortSignal
   /** Files a receipt already signed says were not received: planned as given up, nothing of them fetched. */
   givenUp?: Bitmap
+  /** What it holds so far, after each entry: a plan that copies gigabytes from files already here takes a while */
+  onHave?: (haveBytes: number) => void
 }): Promise<Plan> {
   const saved = o.store.files(o.transferId)
   const files: FileState[] = []
@@ -88,6 +90,7 @@ export async function planReceive (o: {
   const followers = new Map<string, Wanted[]>()
   for (const [index, entry] of o.files.entries()) {
     o.signal?.throwIfAborted()
+    if (index > 0) o.onHave?.(haveBytes)
     const prev = saved.get(index)
     const fs: FileState = { index, entry, partPath: join(o.partDir, String(index)), bitmap: new Bitmap(entry.chunks.length, prev?.bitmap), done: prev?.done === true, dest: prev?.dest }
     files.push(fs)

@@ -24,6 +24,7 @@ import type { KeyedLock } from './keyed-lock.ts'
 import { partDirFor, placeDir, placeFile, syncPlacedFolders, type DirModes } from './finalize.ts'
 import { planReceive, type FileState, type Plan } from './receive-plan.ts'
 import type { ChunkSink } from './sink.ts'
+import { ProgressReporter } from './progress-report.ts'
 import { Spool } from './spool.ts'
 import type { Logger } from '../daemon/logger.ts'
 import { Progress } from './progress.ts'
@@ -147,6 +148,7 @@ export class Receiver {
     this.knownDirs = new Set()
     const signal = this.controller.signal
     let release: (() => void) | undefined
+    let reporter: ProgressReporter | undefined
     try {
       release = await this.deps.partDirs.acquire(this.rootHex, signal)
       if (this.state === 'waiting' || this.state === 'fetching') { this.resumed = true; this.deps.store.update(this.id, { resumed: true }) }
@@ -157,7 +159,21 @@ export class Receiver {
       await chmod(partDir, 0o700)
       const started = performance.now()
       const givenUp = this.receiptMissing != null && this.receiptMissing.length > 0 ? new Bitmap(this.offer.files.length, this.receiptMissing) : undefined
-      const plan = await planReceive({ transferId: this.id, files: this.offer.files, receiveDir: this.receiveDir, partDir, store: this.deps.store, sink: this.deps.sink(), signal, givenUp })
+      // the sender's progress follows what this side holds, copies included (progress-report.ts)
+      reporter = new ProgressReporter(Buffer.from(this.id, 'hex'), () => this.progress.done, async () => await this.deps.openChunkStream(this.peerId, signal))
+      reporter.start()
+      const plan = await planReceive({
+        transferId: this.id,
+        files: this.offer.files,
+        receiveDir: this.receiveDir,
+        partDir,
+        store: this.deps.store,
+        sink: this.deps.sink(),
+        signal,
+        givenUp,
+        // never below what an earlier run recorded: the plan counts it again from 0
+        onHave: (n) => { if (n > this.progress.done) { this.progress.done = n; this.deps.changed(this, false) } }
+      })
       this.deps.log.debug('receive planned', { id: this.id, haveBytes: plan.haveBytes, chunksToFetch: plan.queue.length, spooledWhole: plan.spooled.whole, spooledStarts: plan.spooled.starts, spooledStartBytes: plan.spooled.startBytes, ms: Math.round(performance.now() - started) })
       this.files = plan.files
       const firstPlan = this.localBytes === undefined
@@ -240,6 +256,7 @@ export class Receiver {
       if (mayReplan && !signal.aborted && this.lostPartFiles()) return true
       await this.onError(err)
     } finally {
+      reporter?.stop()
       release?.()
     }
     return false

@@ -142,7 +142,7 @@ class SourceReader {
  * Serve one /ferry/chunks stream. `lookup` finds the sender for a transfer
  * id and checks that it belongs to the peer asking (else throws).
  */
-export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number) => void): Promise<void> {
+export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number) => void, onHeld?: (s: Sender, heldBytes: number) => void): Promise<void> {
   const reader = new FrameReader(stream)
   const source = new SourceReader()
   try {
@@ -157,6 +157,9 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
         await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk: 0, length: 0, error: err }))
         break
       }
+      // what the receiver holds (a request with no chunks tells only that: progress-report.ts)
+      if (req.heldBytes != null && req.heldBytes > 0) onHeld?.(sender, req.heldBytes)
+      if (req.chunks.length === 0) continue
       const file = sender.offer?.files[req.fileIndex]
       const src = sender.sources[req.fileIndex]
       for (const [i, chunk] of req.chunks.entries()) {

@@ -133,6 +133,15 @@ export class TransferService {
           this.c.store.update(sender.id, { doneBytes: sender.progress.done, wireBytes: sender.progress.wire })
         }
         this.changed(sender.id, false)
+      }, (sender, held) => {
+        // the receiver's own count, copies included: ahead of what was served while it copies what it had
+        const done = Math.min(held, sender.progress.total)
+        if (done > sender.progress.done) sender.progress.done = done
+        sender.heardAt = Date.now()
+        sender.delivered = true
+        sender.quietProbes = 0
+        if (sender.state === 'offered' || sender.state === 'waiting') this.setSendState(sender, 'fetching')
+        this.changed(sender.id, false)
       })
     }, { maxInboundStreams: 64 })
     await node.handle(RECEIPT_PROTOCOL, (s, conn) => {

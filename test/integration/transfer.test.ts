@@ -6,7 +6,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { chmod, copyFile, mkdir, open, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
+import { chmod, copyFile, mkdir, open, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { closeSync, createReadStream, mkdirSync, openSync, truncateSync, writeFileSync } from 'node:fs'
 import { createHash, randomBytes } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
@@ -433,6 +433,29 @@ describe('transfer', () => {
     expect(again.wireBytes).toBe((await stat(join(dir, 'z-edited.txt'))).size)
     expect(await readFile(join(got, 'z-edited.txt'), 'utf8')).toBe(await readFile(join(dir, 'z-edited.txt'), 'utf8'))
     await rm(got, { recursive: true })
+  })
+
+  it('a folder sent again under another name is copied from what the receiver holds, nothing on the wire, and the sender\'s progress follows the copies', async () => {
+    const dir = await tempDir('ferry-src-')
+    const roll = join(dir, 'roll')
+    await mkdir(roll)
+    for (let i = 0; i < 3; i++) await writeRandomFile(join(roll, `VID_${i}.mp4`), 300 * MiB)
+    expect(await send([roll])).toMatchObject({ state: 'done', wireBytes: 900 * MiB })
+    const renamed = join(dir, 'roll-renamed')
+    await rename(roll, renamed)
+    const before = new Set((await transfersOf(a)).map((t) => t.id))
+    const sending = spawnCli(['send', 'beta', renamed, '--json', '--home', a.home], { timeoutMs: 120_000 })
+    // the receiver copies 900 MiB it has under the old name and fetches nothing: the sender, which serves
+    // nothing, shows it going (it stayed at 0 % until the receipt before the receiver told it)
+    const midway = await poll(a, 'alpha to show the copies under way', async (ctl) => (await ctl.call('transfers')).find((t) => !before.has(t.id) && t.direction === 'send' && t.state === 'fetching' && t.doneBytes > 0 && t.doneBytes < t.totalBytes), 60_000, 10)
+    expect(midway.wireBytes).toBe(0)
+    const done = await sending.done
+    expect(done.code, done.stderr).toBe(0)
+    expect(JSON.parse(done.stdout)).toMatchObject({ state: 'done', wireBytes: 0, receipt: { verified: true } })
+    for (let i = 0; i < 3; i++) expect(await digestFile(join(b.receiveDir, 'roll-renamed', `VID_${i}.mp4`))).toEqual(await digestFile(join(renamed, `VID_${i}.mp4`)))
+    await rm(join(b.receiveDir, 'roll'), { recursive: true })
+    await rm(join(b.receiveDir, 'roll-renamed'), { recursive: true })
+    await rm(dir, { recursive: true })
   })
 
   it('the first of 200 copies of a photo edited on the sender after the offer: the others arrive, fetched once and copied, not each over the wire', async () => {

@@ -467,6 +467,10 @@ export var ChunkRequest;
                     w.uint32(40);
                     w.uint32(obj.firstLength);
                 }
+                if ((obj.heldBytes != null && obj.heldBytes !== 0)) {
+                    w.uint32(48);
+                    w.uint64Number(obj.heldBytes);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -476,7 +480,8 @@ export var ChunkRequest;
                     fileIndex: 0,
                     chunks: [],
                     firstOffset: 0,
-                    firstLength: 0
+                    firstLength: 0,
+                    heldBytes: 0
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -503,6 +508,10 @@ export var ChunkRequest;
                         }
                         case 5: {
                             obj.firstLength = reader.uint32();
+                            break;
+                        }
+                        case 6: {
+                            obj.heldBytes = reader.uint64Number();
                             break;
                         }
                         default: {
@@ -557,6 +566,13 @@ export var ChunkRequest;
                             yield {
                                 field: `${prefix}.firstLength`,
                                 value: reader.uint32()
+                            };
+                            break;
+                        }
+                        case 6: {
+                            yield {
+                                field: `${prefix}.heldBytes`,
+                                value: reader.uint64Number()
                             };
                             break;
                         }
