@@ -143,17 +143,21 @@ export function utimesSeconds (ms: number, subMsNs = 0): string {
   for (let k = -8; k <= 8; k++) {
     const s = near + k * step
     const back = readBack(s)
-    if (back.sec * 1000 + Math.floor(back.nsec / 1e6) !== ms) continue
+    if (msOf(back) !== ms) continue
     const off = Math.abs((back.sec - sec) * 1e9 + back.nsec - nsec)
     if (off < bestOff) { best = s; bestOff = off }
   }
   if (best !== undefined) return String(best)
   for (const nudgeMs of [0, 0.0002, 0.0004, 0.0008, 0.001, 0.002, 0.004, 0.01, 0.1, 0.5]) {
     const s = (ms + nudgeMs) / 1000
-    const back = readBack(s)
-    if (back.sec * 1000 + Math.floor(back.nsec / 1e6) === ms) return String(s)
+    if (msOf(readBack(s)) === ms) return String(s)
   }
   return String(ms / 1000)
+}
+
+/** Whole milliseconds of a time read back. */
+function msOf (t: { sec: number, nsec: number }): number {
+  return t.sec * 1000 + Math.floor(t.nsec / 1e6)
 }
 
 /** The file's time after utimes(s): libuv's double → timespec (truncated, borrowed from the seconds before 1970). */

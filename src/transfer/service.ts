@@ -256,13 +256,13 @@ export class TransferService {
     this.c.log.debug('hashed', { id: sender.id, files: manifest.files.length, bytes: manifest.totalBytes, ms: Math.round(performance.now() - started) })
     const offer: OfferMsg = { transferId: Buffer.from(sender.id, 'hex'), root: manifest.root, totalBytes: manifest.totalBytes, files: manifest.files }
     // files that grew while they were hashed can still take it over; no receiver would read it
-    const offerBytes = encodeOffer(offer).byteLength
-    if (offerBytes > MAX_OFFER_BYTES) throw new FerryError('E_LIMIT', `this send's offer is ${(offerBytes / 2 ** 20).toFixed(1)} MiB, more than a receiver takes (${MAX_OFFER_BYTES / 2 ** 20} MiB); send the folders in parts`)
+    const encoded = encodeOffer(offer)
+    if (encoded.byteLength > MAX_OFFER_BYTES) throw new FerryError('E_LIMIT', `this send's offer is ${(encoded.byteLength / 2 ** 20).toFixed(1)} MiB, more than a receiver takes (${MAX_OFFER_BYTES / 2 ** 20} MiB); send the folders in parts`)
     sender.offer = offer
     sender.sources = manifest.files.map((f) => f.sourcePath ?? '')
     sender.progress = new Progress(manifest.totalBytes)
     if (waitForPeer) await this.peerOnline(sender)
-    this.persistOffer(sender, offer)
+    this.persistOffer(sender, offer, encoded)
     this.setSendState(sender, 'offered')
     this.releaseHashPool()
     await this.deliverOffer(sender)
@@ -314,8 +314,9 @@ export class TransferService {
     this.sinkTimer.unref()
   }
 
-  private persistOffer (sender: Sender, offer: OfferMsg): void {
-    this.c.store.setOffer(sender.id, offer.root, encodeOffer(offer), sender.sources, offer.totalBytes, fileCount(offer.files))
+  /** `encoded`: encodeOffer(offer), made once for the size check too (10.8 MB for 99,100 entries) */
+  private persistOffer (sender: Sender, offer: OfferMsg, encoded: Uint8Array): void {
+    this.c.store.setOffer(sender.id, offer.root, encoded, sender.sources, offer.totalBytes, fileCount(offer.files))
   }
 
   private async deliverOffer (sender: Sender): Promise<void> {
