@@ -3,7 +3,6 @@
 // identify, optional mDNS with ferry's own service tag. Knows nothing about
 // ferry's protocols.
 
-import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { mdns } from '@libp2p/mdns'
 import { tcp } from '@libp2p/tcp'
@@ -12,7 +11,7 @@ import { createLibp2p } from 'libp2p'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { MDNS_SERVICE_TAG } from '../protocol/constants.ts'
 import { ferryNoiseCrypto } from './noise-crypto.ts'
-import { corkTcpWrites, lazyYamuxWindowUpdates, noiseWithoutDecryptCopy } from './wire-tuning.ts'
+import { corkTcpWrites, lazyYamuxWindowUpdates, noiseWithoutDecryptCopy, yamuxInPieces } from './wire-tuning.ts'
 
 export interface NodeInit {
   privateKey: PrivateKey
@@ -40,7 +39,7 @@ export async function createNode (init: NodeInit): Promise<FerryNode> {
     // cost ~10 % on the 1 Gbit shaped link and saved no measurable memory;
     // what a chunk stream buffers is bounded by the receiver's requests
     // (src/transfer/fetch.ts), not by the window
-    streamMuxers: [yamux()],
+    streamMuxers: [yamuxInPieces()],
     peerDiscovery,
     nodeInfo: { name: 'ferry', version: init.version, userAgent: `ferry/${init.version}` },
     services: { identify: identify() },

@@ -1,6 +1,7 @@
 // The libp2p fixes of src/daemon/wire-tuning.ts: each does what it claims
-// (fewer window updates, batched socket writes, no copy before decrypting),
-// and a ferry node still talks to a stock libp2p node in both directions.
+// (fewer window updates, batched socket writes, no copy before decrypting,
+// yamux data frames handed on as they arrive), and a ferry node still talks
+// to a stock libp2p node in both directions.
 
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
@@ -14,7 +15,8 @@ import { defaultLogger } from '@libp2p/logger'
 import { multiaddr } from '@multiformats/multiaddr'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { createNode, type FerryNode } from '../../src/daemon/node.ts'
-import { applied, decryptWithoutCopy, lazyYamuxWindowUpdates } from '../../src/daemon/wire-tuning.ts'
+import { applied, decryptWithoutCopy, lazyYamuxWindowUpdates, YAMUX_PIECE_BYTES } from '../../src/daemon/wire-tuning.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 // yamux frame types, from the spec
 const DATA = 0
@@ -128,7 +130,129 @@ describe('a ferry node and a stock libp2p node', () => {
     // uncorked, nearly each is its own syscall on loopback
     expect(writes).toBeGreaterThan(500)
     expect(flushes).toBeLessThan(writes / 2)
-    // all three fixes found the code they replace on a live connection
-    expect(applied).toEqual({ yamuxWindowUpdates: true, tcpCork: true, noiseDecrypt: true })
+    // all four fixes found the code they replace on a live connection
+    expect(applied).toEqual({ yamuxWindowUpdates: true, tcpCork: true, noiseDecrypt: true, yamuxPieces: true })
+  })
+})
+
+/** A yamux frame header (spec: version, type, flags, stream ID, length; big-endian). */
+function header (type: number, flag: number, streamID: number, length: number): Uint8Array {
+  const h = new Uint8Array(12)
+  const v = new DataView(h.buffer)
+  v.setUint8(1, type)
+  v.setUint16(2, flag)
+  v.setUint32(4, streamID)
+  v.setUint32(8, length)
+  return h
+}
+
+interface Frame { header: { type: number, flag: number, streamID: number, length: number }, data?: Uint8ArrayList }
+interface Decoder { emitFrames: (buf: Uint8Array) => Iterable<Frame>, buffer: Uint8ArrayList }
+type MuxedConnection = { muxer: { decoder: Decoder, send: (data: Uint8Array) => boolean } }
+
+describe('yamux data frames, as they arrive', () => {
+  let a: FerryNode
+  let b: FerryNode
+
+  beforeAll(async () => {
+    a = await createNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, version: 'test' })
+    b = await createNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, version: 'test' })
+  })
+
+  afterAll(async () => {
+    await a?.stop()
+    await b?.stop()
+  })
+
+  it('are handed on piece by piece, SYN with the first piece and FIN with the last, adding up to the frame', async () => {
+    await a.dial(b.getMultiaddrs()[0])
+    // a fresh decoder of the patched class, fed by hand
+    const live = (a.getConnections()[0] as unknown as MuxedConnection).muxer.decoder
+    const decoder = new (live.constructor as new () => Decoder)()
+    const SYN = 1
+    const FIN = 4
+    const frames = (buf: Uint8Array): Frame[] => [...decoder.emitFrames(buf)]
+    const body = randomBytes(2 * YAMUX_PIECE_BYTES + 100)
+    const piece = YAMUX_PIECE_BYTES + 50
+
+    expect(frames(header(DATA, SYN | FIN, 7, body.length))).toEqual([]) // the header alone: nothing to hand on yet
+    expect(frames(body.subarray(0, 1000))).toEqual([]) // too little to be worth a piece
+    const pieces = [
+      ...frames(body.subarray(1000, piece)),
+      ...frames(body.subarray(piece, piece + 1)),
+      // the rest, then a whole window update and a whole small data frame in the same read
+      ...frames(Buffer.concat([body.subarray(piece + 1), header(WINDOW_UPDATE, 0, 7, 4096), header(DATA, FIN, 9, 3), Buffer.from('abc')]))
+    ]
+    expect(pieces.map((f) => [f.header.type, f.header.streamID, f.header.flag, f.header.length])).toEqual([
+      [DATA, 7, SYN, piece],
+      [DATA, 7, FIN, body.length - piece],
+      [WINDOW_UPDATE, 7, 0, 4096],
+      [DATA, 9, FIN, 3]
+    ])
+    const joined = Buffer.concat(pieces.slice(0, 2).map((f) => f.data!.subarray()))
+    expect(joined.equals(body)).toBe(true)
+    expect(Buffer.from(pieces[3].data!.subarray()).toString()).toBe('abc')
+    expect(decoder.buffer.byteLength).toBe(0)
+  })
+
+  it('a stream sends its window update after the last piece of a frame, not before', async () => {
+    const live = (a.getConnections()[0] as unknown as MuxedConnection).muxer.decoder
+    const decoder = new (live.constructor as new () => Decoder)()
+    const updates: number[] = []
+    const stream = new YamuxStream({
+      id: '3',
+      streamId: 3,
+      direction: 'inbound',
+      state: StreamState.Established,
+      log: defaultLogger().forComponent('test:yamux'),
+      getRTT: () => -1,
+      sendFrame: (frame: { type: number, length: number }) => { if (frame.type === WINDOW_UPDATE) updates.push(frame.length); return true }
+    } as any)
+    // a window grown to 1 MiB, as on a busy connection
+    Object.assign(stream, { recvWindow: 1024 * 1024, recvWindowCapacity: 1024 * 1024 })
+    const size = 1024 * 1024
+    const got: number[] = []
+    for (const f of decoder.emitFrames(header(DATA, 0, 3, size))) stream.handleData(f as any)
+    for (let off = 0; off < size; off += 64 * 1024) {
+      for (const f of decoder.emitFrames(new Uint8Array(64 * 1024))) {
+        stream.handleData(f as any)
+        got.push(f.header.length)
+        if (got.reduce((x, y) => x + y) < size) expect(updates).toEqual([]) // pieces so far: no update yet
+      }
+    }
+    expect(got.length).toBeGreaterThan(1)
+    expect(got.reduce((x, y) => x + y)).toBe(size)
+    expect(updates).toEqual([size]) // the whole window back, once the frame is in
+  })
+
+  it('a peer declaring a 1 GiB frame is not buffered: its bytes go on to the stream, or are dropped with it', async () => {
+    const conn = (await a.dial(b.getMultiaddrs()[0])) as unknown as MuxedConnection
+    // the listener registers its side a moment after the dialer
+    let inbound: unknown
+    for (let i = 0; i < 100 && inbound == null; i++) {
+      inbound = b.getConnections().find((c) => c.remotePeer.equals(a.peerId))
+      if (inbound == null) await sleep(10)
+    }
+    expect(inbound).toBeDefined()
+    const victim = (inbound as unknown as MuxedConnection).muxer.decoder
+    // a stream of our own numbering (the dialer's are odd), opened by the frame itself
+    conn.muxer.send(header(DATA, 1, 1001, 1024 * 1024 * 1024))
+    const piece = new Uint8Array(64 * 1024)
+    let most = 0
+    for (let i = 0; i < 64; i++) { // 4 MiB of the declared 1 GiB
+      // the victim resets the stream (its protocol header is garbage) and drops
+      // the rest, or, past the stream's window, closes the connection
+      try { conn.muxer.send(piece) } catch { break }
+      await sleep(2)
+      most = Math.max(most, victim.buffer.byteLength)
+    }
+    await sleep(50)
+    most = Math.max(most, victim.buffer.byteLength)
+    // stock yamux holds all of it in the decoder until the 1 GiB is in
+    expect(most).toBeLessThan(YAMUX_PIECE_BYTES + 128 * 1024)
+    // the node goes on: a fresh connection works
+    await a.hangUp(b.peerId)
+    const again = await a.dial(b.getMultiaddrs()[0])
+    expect(again.status).toBe('open')
   })
 })
