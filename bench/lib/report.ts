@@ -83,7 +83,7 @@ function targetTable (lines: Line[], rates: string[]): string[] {
     const r = a / b
     const ok = verified(lines, 'ferry', rate, dataset)
     const result = !isTarget ? 'info' : !ok ? 'MISS (ferry run not verified)' : r >= goal ? 'PASS' : 'MISS'
-    rows.push({ target, link: rate, measured: `${ratio(r, goal)} (${f1(a)} / ${f1(b)} ${unit})`, goal: `≥ ${goal}`, result })
+    rows.push({ target, link: rate, measured: `${shownRatio(r, goal)} (${f1(a)} / ${f1(b)} ${unit})`, goal: `≥ ${goal}`, result })
   }
   for (const rate of rates.filter((r) => r !== 'unshaped')) {
     ratio('ferry / iperf3, big', rate, 'big', 'MBps', 'iperf3', 0.95, true)
@@ -219,6 +219,6 @@ function rank (tool: string): number { const i = TOOL_ORDER.indexOf(tool); retur
 function unique<T> (xs: T[]): T[] { return [...new Set(xs)] }
 function f1 (x: number | undefined): string { return x == null ? '-' : x.toFixed(1) }
 /** Two decimals, or three where two would round a miss up to the goal (0.946 shown as 0.95 next to MISS). */
-function ratio (r: number, goal: number): string { return r < goal && Number(r.toFixed(2)) >= goal ? r.toFixed(3) : r.toFixed(2) }
+function shownRatio (r: number, goal: number): string { return r < goal && Number(r.toFixed(2)) >= goal ? r.toFixed(3) : r.toFixed(2) }
 function pct (x: number, digits = 2): string { return `${(x * 100).toFixed(digits)} %` }
 function mib (bytes: number): string { return `${(bytes / MiB).toFixed(2)} MiB` }
