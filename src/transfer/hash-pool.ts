@@ -3,8 +3,9 @@
 // Owns: the workers' lifecycle, a FIFO task queue, splitting a file's chunks
 // into contiguous ranges that several workers read and hash in parallel, and
 // cancellation (AbortSignal → a shared flag the worker checks between chunks).
-// Workers are started lazily, up to `size`, and unref'd while idle so a pool
-// never keeps the process alive on its own; close() terminates them.
+// Workers are started lazily, up to `size`, unref'd while idle so a pool
+// never keeps the process alive on its own, and stopped once idle for
+// IDLE_WORKER_MS; close() terminates them.
 // Must never: read file data on the main thread, or copy file bytes between
 // threads (workers read the ranges themselves and return 32-byte digests).
 
@@ -20,7 +21,16 @@ import type { WorkerReply, WorkerRequest } from './worker-messages.ts'
 export interface HashPoolInit {
   /** Number of worker threads; default os.availableParallelism(). */
   size?: number
+  /** A worker idle this long is stopped (default IDLE_WORKER_MS). */
+  idleMs?: number
 }
+
+/**
+ * An idle worker is stopped after this long. A daemon runs for days and
+ * hashes now and then; each worker's isolate holds MBs of its RSS while it
+ * waits, and a new one starts in milliseconds when the next send hashes.
+ */
+export const IDLE_WORKER_MS = 30_000
 
 export interface HashOptions {
   signal?: AbortSignal
@@ -70,6 +80,8 @@ interface Slot {
   worker: Worker
   task: Task | null
   error?: unknown
+  /** Stops the worker once it has been idle for idleMs. */
+  idleTimer?: NodeJS.Timeout
 }
 
 function cancelled (signal?: AbortSignal): FerryError {
@@ -87,6 +99,7 @@ function replyError (reply: Extract<WorkerReply, { type: 'error' }>): FerryError
 export function createHashPool (init: HashPoolInit = {}): HashPool {
   const poolSize = init.size ?? availableParallelism()
   if (!Number.isSafeInteger(poolSize) || poolSize < 1) throw new FerryError('E_BAD_REQUEST', `hash pool size ${poolSize} must be a positive integer`)
+  const idleMs = init.idleMs ?? IDLE_WORKER_MS
   const slots: Slot[] = []
   const queue: Task[] = []
   let nextId = 1
@@ -102,6 +115,7 @@ export function createHashPool (init: HashPoolInit = {}): HashPool {
       slot.task = null
       worker.unref()
       dispatch()
+      if (slot.task === null) stopWhenIdle(slot)
     })
     worker.on('error', (err) => { slot.error = err })
     worker.on('exit', () => {
@@ -118,6 +132,18 @@ export function createHashPool (init: HashPoolInit = {}): HashPool {
     return slot
   }
 
+  function stopWhenIdle (slot: Slot): void {
+    clearTimeout(slot.idleTimer)
+    slot.idleTimer = setTimeout(() => {
+      if (slot.task !== null || closed) return
+      // out of the pool first, so that nothing is dispatched to it while it stops
+      const i = slots.indexOf(slot)
+      if (i >= 0) slots.splice(i, 1)
+      void slot.worker.terminate()
+    }, idleMs)
+    slot.idleTimer.unref()
+  }
+
   function dispatch (): void {
     while (queue.length > 0 && !closed) {
       const task = queue[0]
@@ -125,6 +151,7 @@ export function createHashPool (init: HashPoolInit = {}): HashPool {
       const slot = slots.find(s => s.task === null) ?? (slots.length < poolSize ? spawn() : undefined)
       if (slot === undefined) return
       queue.shift()
+      clearTimeout(slot.idleTimer)
       slot.task = task
       slot.worker.ref()
       slot.worker.postMessage(task.request, task.transferList)
@@ -241,6 +268,7 @@ export function createHashPool (init: HashPoolInit = {}): HashPool {
     for (const t of queue.splice(0)) if (!t.cancelled) t.onFail(err)
     const running = slots.splice(0)
     for (const s of running) {
+      clearTimeout(s.idleTimer)
       if (s.task !== null) {
         const r = s.task.request
         if (r.type === 'file') Atomics.store(r.abort, 0, 1)

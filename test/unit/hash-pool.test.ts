@@ -197,3 +197,35 @@ describe('close', () => {
     await p.close()
   })
 })
+
+describe('idle workers', () => {
+  const threads = (): number => readdirSync('/proc/self/task').length
+  const procOk = existsSync('/proc/self/task')
+
+  it('are stopped once idle for idleMs, and the pool starts new ones for the next work', async () => {
+    const before = procOk ? threads() : 0
+    const p = createHashPool({ size: 2, idleMs: 100 })
+    try {
+      const path = join(dir, 'idle')
+      const data = randomBytes(4 * MIN_CHUNK_SIZE)
+      writeFileSync(path, data)
+      await p.hashFileChunks(path, MIN_CHUNK_SIZE)
+      expect(p.stats().workers).toBe(2)
+      // busy or recently busy: kept
+      await new Promise(resolve => setTimeout(resolve, 30))
+      expect(p.stats().workers).toBe(2)
+      const deadline = Date.now() + 5000
+      while (p.stats().workers > 0 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
+      expect(p.stats().workers).toBe(0)
+      if (procOk) {
+        // their threads are gone too (terminate() is asynchronous)
+        while (threads() > before && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
+        expect(threads()).toBe(before)
+      }
+      expect(hex(await p.hash(data))).toBe(hex(wasmHash(data)))
+      expect(p.stats().workers).toBe(1)
+    } finally {
+      await p.close()
+    }
+  })
+})
