@@ -182,13 +182,17 @@ const YAMUX_DATA = 0
  * cost the receiver ~0.3 CPU-s per GiB on loopback.
  */
 export const YAMUX_PIECE_BYTES = 256 * 1024
-/** FIN and RST end a stream: they go with the last piece of a frame, the other flags (SYN, ACK) with the first. */
-const END_FLAGS = 0x4 | 0x8
+/**
+ * FIN goes with the last piece of a frame: the stream ends after its data.
+ * The other flags go with the first: SYN and ACK open the stream, and RST,
+ * which stock yamux acts on before a frame's data, throws the rest away.
+ */
+const FIN = 0x4
 
 interface YamuxHeader { type: number, flag: number, streamID: number, length: number }
 interface YamuxFrame { header: YamuxHeader, data?: Uint8ArrayList, [MORE]?: boolean }
 /** Set on a piece that is not the last of its frame. */
-const MORE = Symbol('ferry.yamux-more')
+const MORE = Symbol.for('ferry.yamux-more') // shared: the hold and the decoder patch may come from two copies of this module
 /** The part of a data frame's body not yet handed on. */
 interface BodyLeft { header: YamuxHeader, left: number, first: boolean }
 interface YamuxDecoder {
@@ -223,7 +227,7 @@ export function readFrameInPieces (this: YamuxDecoder, stock: (this: YamuxDecode
   buf.consume(n)
   body.left -= n
   const last = body.left === 0
-  const flag = (body.first ? body.header.flag & ~END_FLAGS : 0) | (last ? body.header.flag & END_FLAGS : 0)
+  const flag = (body.first ? body.header.flag & ~FIN : 0) | (last ? body.header.flag & FIN : 0)
   body.first = false
   if (last) this[BODY_LEFT] = undefined
   const piece: YamuxFrame = { header: { ...body.header, length: n, flag }, data }

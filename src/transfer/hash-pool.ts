@@ -101,6 +101,8 @@ export function createHashPool (init: HashPoolInit = {}): HashPool {
   if (!Number.isSafeInteger(poolSize) || poolSize < 1) throw new FerryError('E_BAD_REQUEST', `hash pool size ${poolSize} must be a positive integer`)
   const idleMs = init.idleMs ?? IDLE_WORKER_MS
   const slots: Slot[] = []
+  /** Workers stopped for being idle, until they have exited: close() waits for them too. */
+  const stopping = new Set<Promise<number>>()
   const queue: Task[] = []
   let nextId = 1
   let closed = false
@@ -139,7 +141,9 @@ export function createHashPool (init: HashPoolInit = {}): HashPool {
       // out of the pool first, so that nothing is dispatched to it while it stops
       const i = slots.indexOf(slot)
       if (i >= 0) slots.splice(i, 1)
-      void slot.worker.terminate()
+      const exited = slot.worker.terminate()
+      stopping.add(exited)
+      void exited.finally(() => stopping.delete(exited))
     }, idleMs)
     slot.idleTimer.unref()
   }
@@ -276,7 +280,7 @@ export function createHashPool (init: HashPoolInit = {}): HashPool {
         s.task = null
       }
     }
-    await Promise.all(running.map(async s => await s.worker.terminate()))
+    await Promise.all([...running.map(async s => await s.worker.terminate()), ...stopping])
   }
 
   function stats (): HashPoolStats {

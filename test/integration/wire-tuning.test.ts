@@ -193,9 +193,15 @@ describe('yamux data frames, as they arrive', () => {
     expect(joined.equals(body)).toBe(true)
     expect(Buffer.from(pieces[3].data!.subarray()).toString()).toBe('abc')
     expect(decoder.buffer.byteLength).toBe(0)
+
+    // RST acts before a frame's data in stock yamux: it comes with the first piece
+    const RST = 8
+    const reset = [...frames(header(DATA, RST | FIN, 11, body.length)), ...frames(body.subarray(0, piece)), ...frames(body.subarray(piece))]
+    expect(reset.map((f) => [f.header.streamID, f.header.flag, f.header.length])).toEqual([[11, RST, piece], [11, FIN, body.length - piece]])
   })
 
   it('a stream sends its window update after the last piece of a frame, not before', async () => {
+    await a.dial(b.getMultiaddrs()[0])
     const live = (a.getConnections()[0] as unknown as MuxedConnection).muxer.decoder
     const decoder = new (live.constructor as new () => Decoder)()
     const updates: number[] = []
