@@ -22,19 +22,24 @@ import { setTimeout as sleep } from 'node:timers/promises'
 const DATA = 0
 const WINDOW_UPDATE = 1
 
+/** An established inbound yamux stream of its own, whose window updates land in `updates`. */
+function inboundStream (id: number, updates: number[]): YamuxStream {
+  return new YamuxStream({
+    id: String(id),
+    streamId: id,
+    direction: 'inbound',
+    state: StreamState.Established,
+    log: defaultLogger().forComponent('test:yamux'),
+    getRTT: () => -1,
+    sendFrame: (frame: { type: number, length: number }) => { if (frame.type === WINDOW_UPDATE) updates.push(frame.length); return true }
+  } as any)
+}
+
 describe('yamux window updates', () => {
   it('go out once half the window is used, and the sender never runs out of window', () => {
     expect(lazyYamuxWindowUpdates()).toBe(true)
     const updates: number[] = []
-    const stream = new YamuxStream({
-      id: '1',
-      streamId: 1,
-      direction: 'inbound',
-      state: StreamState.Established,
-      log: defaultLogger().forComponent('test:yamux'),
-      getRTT: () => -1,
-      sendFrame: (frame: { type: number, length: number }) => { if (frame.type === WINDOW_UPDATE) updates.push(frame.length); return true }
-    } as any)
+    const stream = inboundStream(1, updates)
     // what the remote may still send, from the window updates it got
     let sendWindow = 256 * 1024
     let sent = 0
@@ -205,15 +210,7 @@ describe('yamux data frames, as they arrive', () => {
     const live = (a.getConnections()[0] as unknown as MuxedConnection).muxer.decoder
     const decoder = new (live.constructor as new () => Decoder)()
     const updates: number[] = []
-    const stream = new YamuxStream({
-      id: '3',
-      streamId: 3,
-      direction: 'inbound',
-      state: StreamState.Established,
-      log: defaultLogger().forComponent('test:yamux'),
-      getRTT: () => -1,
-      sendFrame: (frame: { type: number, length: number }) => { if (frame.type === WINDOW_UPDATE) updates.push(frame.length); return true }
-    } as any)
+    const stream = inboundStream(3, updates)
     // a window grown to 1 MiB, as on a busy connection
     Object.assign(stream, { recvWindow: 1024 * 1024, recvWindowCapacity: 1024 * 1024 })
     const size = 1024 * 1024
