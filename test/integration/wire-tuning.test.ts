@@ -258,4 +258,28 @@ describe('yamux data frames, as they arrive', () => {
     const again = await a.dial(b.getMultiaddrs()[0])
     expect(again.status).toBe('open')
   })
+
+  it('a frame that overruns an open stream\'s window closes the connection after its first pieces, not after the whole frame', async () => {
+    // a protocol whose handler reads nothing: the stream's window is all the peer may send
+    await b.handle('/ferry-test/idle/1.0.0', () => {})
+    await a.hangUp(b.peerId)
+    const stream = await a.dialProtocol(b.getMultiaddrs()[0], '/ferry-test/idle/1.0.0')
+    const conn = a.getConnections(b.peerId)[0] as unknown as MuxedConnection & { status: string }
+    const id = (stream as unknown as { streamId: number }).streamId
+    expect(id).toBeGreaterThan(0)
+    // 8 MiB in one frame, 32 times the 256 KiB window it may use (sent over
+    // more than 0.25 s, so that a busy victim has time to close first)
+    const size = 8 * 1024 * 1024
+    conn.muxer.send(header(DATA, 0, id, size))
+    let sent = 0
+    for (; sent < size && conn.status === 'open'; sent += 64 * 1024) {
+      try { conn.muxer.send(new Uint8Array(64 * 1024)) } catch { break }
+      await sleep(2)
+    }
+    for (let i = 0; i < 100 && conn.status === 'open'; i++) await sleep(10)
+    // stock yamux would wait for all 8 MiB before looking at the window
+    expect(conn.status).not.toBe('open')
+    expect(sent).toBeLessThan(size)
+    await b.unhandle('/ferry-test/idle/1.0.0')
+  })
 })
