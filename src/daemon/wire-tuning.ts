@@ -207,8 +207,8 @@ const BODY_LEFT = Symbol('ferry.yamux-body-left')
  * own (header.length = the piece's length), and the rest likewise as it
  * comes. The stream checks each piece against its window and counts it
  * off, so the pieces of a frame add up to exactly what the whole frame
- * would have. Anything else (a whole frame, a
- * window update, a ping, a bad header) goes to the stock code.
+ * would have. Anything else (a whole frame, a window update, a ping, a bad
+ * header) goes to the stock code.
  */
 export function readFrameInPieces (this: YamuxDecoder, stock: (this: YamuxDecoder) => YamuxFrame | undefined): YamuxFrame | undefined {
   const buf = this.buffer
