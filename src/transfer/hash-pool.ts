@@ -27,8 +27,9 @@ export interface HashPoolInit {
 
 /**
  * An idle worker is stopped after this long. A daemon runs for days and
- * hashes now and then; each worker's isolate holds MBs of its RSS while it
- * waits, and a new one starts in milliseconds when the next send hashes.
+ * hashes now and then; its workers held ~11 MB of its RSS while they
+ * waited (loopback, after a 1 GiB and a photo send), and a new pair starts
+ * in ~45 ms when the next send hashes.
  */
 export const IDLE_WORKER_MS = 30_000
 
