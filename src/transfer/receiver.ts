@@ -22,7 +22,7 @@ import { BitmapRecorder } from './bitmap-recorder.ts'
 import { fetchAll } from './fetch.ts'
 import type { KeyedLock } from './keyed-lock.ts'
 import { partDirFor, placeDir, placeFile, syncPlacedFolders, type DirModes } from './finalize.ts'
-import { planReceive, type FileState, type Plan } from './receive-plan.ts'
+import { planReceive, type FileState, type Plan, type Wanted } from './receive-plan.ts'
 import type { ChunkSink } from './sink.ts'
 import { ProgressReporter } from './progress-report.ts'
 import { Spool } from './spool.ts'
@@ -313,14 +313,16 @@ export class Receiver {
     // counted as wire after a kill -9). A copy the crash then prevents is
     // made by the next run and counted again, so the estimate can only come
     // out low, and the sender's own count (the larger is kept) covers that.
-    const copies = waiting.filter((w) => { const to = this.files[w.file]; return !to.done && to.unavailable == null && !to.bitmap.has(w.chunk) })
+    // checked again before each copy: an earlier copy may have finished its file meanwhile
+    const wanted = (w: Wanted): boolean => { const to = this.files[w.file]; return !to.done && to.unavailable == null && !to.bitmap.has(w.chunk) }
+    const copies = waiting.filter(wanted)
     this.localBytes = (this.localBytes ?? 0) + copies.length * from.length
     this.deps.store.update(this.id, { localBytes: this.localBytes })
     for (const w of copies) {
       // thousands of copies of one photo: a cancel or a stop must not wait for them all
       this.controller.signal.throwIfAborted()
+      if (!wanted(w)) { this.localBytes -= from.length; continue }
       const to = this.files[w.file]
-      if (to.done || to.unavailable != null || to.bitmap.has(w.chunk)) { this.localBytes -= from.length; continue }
       const { offset } = chunkRange(w.chunk, to.entry.size, to.entry.chunkSize)
       try {
         await this.deps.sink().copy(f.partPath, from.offset, to.partPath, offset, from.length, to.entry.chunks[w.chunk])

@@ -529,24 +529,27 @@ export class TransferService {
       if (r !== self && r.receiveDir === dir && r.rootHex !== rootHex && !r.finished && r.state !== 'offered') reserved += Math.max(0, r.progress.total - r.progress.done)
     }
     const need = async (): Promise<SpaceNeed> => ({ total: offer.totalBytes, inPlace, held: await heldBytes(partDirFor(dir, rootHex)), reserved })
-    const fits = async (): Promise<boolean> => {
+    /** undefined when the offer fits, else the E_NO_SPACE that says by how much it does not */
+    const shortage = async (): Promise<unknown> => {
       try {
         await checkSpace(dir, await need())
-        return true
+        return undefined
       } catch (err) {
         if (toFerryError(err).code !== 'E_NO_SPACE') throw err
-        return false
+        return err
       }
     }
-    if (await fits()) return
+    let short = await shortage()
+    if (short === undefined) return
     // Files already in place need no room. Looked for only when the offer
     // does not fit without them: it costs a stat per file (~100 ms of the
     // offer's answer for 1,000 photos, which the plan does again anyway).
     for (const f of offer.files) if (f.kind === 'file' && await alreadyInPlace(dir, f, this.c.store) != null) inPlace += f.size
-    if (await fits()) return
+    short = await shortage()
+    if (short === undefined) return
     const freed = await this.sweepParts(0, rootHex)
-    // nothing freed: the same E_NO_SPACE, now thrown
-    if (freed.folders === 0 || !await fits()) await checkSpace(dir, await need())
+    if (freed.folders > 0) short = await shortage()
+    if (short !== undefined) throw short
   }
 
   /** Remove part folders of ended receives not written to for `minAgeMs`, never one an unfinished receive (or `alsoKeep`) uses. */
