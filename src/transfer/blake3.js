@@ -17,10 +17,12 @@ const require = createRequire(import.meta.url)
 
 /** @type {((input: Uint8Array) => Uint8Array) | undefined} */
 let native
+/** @type {(new () => { update (input: Uint8Array): unknown, digestBuffer (): Uint8Array, reset (): void }) | undefined} */
+let NativeHasher
 try {
-  native = require('@napi-rs/blake-hash').blake3
+  ({ blake3: native, Blake3Hasher: NativeHasher } = require('@napi-rs/blake-hash'))
 } catch {}
-if (process.env.FERRY_BLAKE3 === 'jit') native = undefined
+if (process.env.FERRY_BLAKE3 === 'jit') native = NativeHasher = undefined
 
 /** Which implementation `hash` uses: '@napi-rs/blake-hash' or 'blake3-jit'. */
 export const implementation = native !== undefined ? '@napi-rs/blake-hash' : 'blake3-jit'
@@ -34,3 +36,26 @@ export const implementation = native !== undefined ? '@napi-rs/blake-hash' : 'bl
 export const hash = native !== undefined
   ? (data) => new Uint8Array(/** @type {(input: Uint8Array) => Uint8Array} */ (native)(data))
   : (data) => jitHash(data)
+
+/**
+ * A reusable streaming hasher, or undefined where only blake3-jit loads (its
+ * streaming hasher is plain JavaScript: 1,003 ms for 256 MiB in 128 KiB
+ * pieces here, against 309 ms for its one-shot WASM SIMD `hash`). `reset`
+ * starts an input, `update` takes its pieces in order, `digest` gives its
+ * 32-byte digest in its own buffer.
+ *
+ * Why: hashing a piece right after reading it, while it is still in the CPU
+ * cache, is cheaper than hashing a whole 1–2 MiB chunk read before. Measured
+ * here, one thread reading 1 GiB from the page cache and hashing it: 128 KiB
+ * pieces 358–408 ms, whole 1 MiB chunks 457–525 ms.
+ * @returns {{ reset (): void, update (data: Uint8Array): void, digest (): Uint8Array } | undefined}
+ */
+export function createHasher () {
+  if (NativeHasher === undefined) return undefined
+  const h = new NativeHasher()
+  return {
+    reset () { h.reset() },
+    update (data) { h.update(data) },
+    digest () { return new Uint8Array(h.digestBuffer()) }
+  }
+}

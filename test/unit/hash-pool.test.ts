@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { hash as blake3Wasm } from 'blake3-wasm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MIN_CHUNK_SIZE, blake3, createHashPool } from '../../src/transfer/index.ts'
-import { implementation } from '../../src/transfer/blake3.js'
+import { createHasher, implementation } from '../../src/transfer/blake3.js'
 import { hash as jitHash } from 'blake3-jit'
 import type { HashPool } from '../../src/transfer/index.ts'
 
@@ -49,6 +49,18 @@ describe('digests', () => {
   it.each(LENGTHS)('blake3-jit, the fallback where no native binary loads, agrees too on %i bytes', (n) => {
     const data = randomBytes(n)
     expect(hex(jitHash(data))).toBe(hex(wasmHash(data)))
+  })
+
+  it.runIf(createHasher() !== undefined).each(LENGTHS)('the streaming hasher (the hash workers read chunks in pieces) agrees on %i bytes fed in uneven pieces, also after a reset mid-input', (n) => {
+    const data = randomBytes(n)
+    const hasher = createHasher()!
+    hasher.update(randomBytes(1000)) // an input abandoned half-way
+    hasher.reset()
+    for (let at = 0, step = 1; at < n; at += step, step = step * 3 + 7) hasher.update(data.subarray(at, Math.min(n, at + step)))
+    expect(hex(hasher.digest())).toBe(hex(wasmHash(data)))
+    hasher.reset()
+    hasher.update(data)
+    expect(hex(hasher.digest())).toBe(hex(wasmHash(data)))
   })
 
   it.runIf(process.platform === 'linux' && process.arch === 'x64')('uses the native BLAKE3 (@napi-rs/blake-hash) on linux-x64, where it ships a binary', () => {
