@@ -26,6 +26,9 @@ let buffer = new Uint8Array(0)
 const PIECE = 128 * 1024
 const hasher = createHasher()
 
+/** Digests go back to the main thread in batches of about this much file data (see worker-messages.ts, `chunks`). */
+const BATCH_BYTES = 8 * 1024 * 1024
+
 class Changed extends Error {}
 
 /** @param {number} fd @param {number} length @param {number} position */
@@ -58,15 +61,33 @@ function hashFileRange (req) {
     const st = fstatSync(fd)
     if (!st.isFile()) throw new Changed('it is no longer a regular file')
     if (st.size !== size) throw new Changed(`its size went from ${size} to ${st.size} bytes`)
+    let batchFirst = first
+    let batch = []
+    let batchBytes = 0
     for (let index = first; index < first + count; index++) {
       if (Atomics.load(abort, 0) !== 0) return { type: 'cancelled', id }
       const offset = index * chunkSize
-      port.postMessage({ type: 'chunk', id, index, digest: hashRange(fd, Math.min(chunkSize, size - offset), offset) })
+      const length = Math.min(chunkSize, size - offset)
+      batch.push(hashRange(fd, length, offset))
+      batchBytes += length
+      if (batchBytes >= BATCH_BYTES && index < first + count - 1) {
+        port.postMessage({ type: 'chunks', id, first: batchFirst, digests: concat(batch), done: false })
+        batchFirst = index + 1
+        batch = []
+        batchBytes = 0
+      }
     }
-    return { type: 'done', id }
+    return { type: 'chunks', id, first: batchFirst, digests: concat(batch), done: true }
   } finally {
     closeSync(fd)
   }
+}
+
+/** @param {Uint8Array[]} digests */
+function concat (digests) {
+  const out = new Uint8Array(32 * digests.length)
+  digests.forEach((d, i) => out.set(d, 32 * i))
+  return out
 }
 
 /** @param {number} id @param {any} err @param {string} [path] */

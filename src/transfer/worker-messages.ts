@@ -22,8 +22,12 @@ export type WorkerRequest =
 
 export type WorkerReply =
   | { type: 'digest', id: number, digest: Uint8Array }
-  | { type: 'chunk', id: number, index: number, digest: Uint8Array }
-  | { type: 'done', id: number }
+  /**
+   * Digests of chunks `first`… of a file range, 32 bytes each, concatenated:
+   * sent every HASH_BATCH_BYTES of file data and at the range's end (`done`),
+   * so a photo costs one reply, not one per chunk and another at the end.
+   */
+  | { type: 'chunks', id: number, first: number, digests: Uint8Array, done: boolean }
   | { type: 'cancelled', id: number }
   | { type: 'error', id: number, code: string, message: string }
 

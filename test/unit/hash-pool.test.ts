@@ -211,6 +211,29 @@ describe('close', () => {
   })
 })
 
+describe('ranges', () => {
+  it('gives a file under 8 MiB to one worker whole, and splits a larger one over the workers; digests agree either way', async () => {
+    const p = createHashPool({ size: 2 })
+    try {
+      const small = join(dir, 'ranges-small')
+      const large = join(dir, 'ranges-large')
+      const smallData = randomBytes(8 * 1024 * 1024 - 1)
+      const largeData = randomBytes(8 * 1024 * 1024 + 3 * MIN_CHUNK_SIZE + 5)
+      writeFileSync(small, smallData)
+      writeFileSync(large, largeData)
+      const direct = (data: Buffer): string[] => Array.from({ length: Math.ceil(data.length / MIN_CHUNK_SIZE) }, (_, i) => hex(wasmHash(data.subarray(i * MIN_CHUNK_SIZE, (i + 1) * MIN_CHUNK_SIZE))))
+      const seen: number[] = []
+      expect((await p.hashFileChunks(small, MIN_CHUNK_SIZE, { onChunk: (i) => seen.push(i) })).map(hex)).toEqual(direct(smallData))
+      expect(seen).toEqual(Array.from({ length: 32 }, (_, i) => i)) // one range, reported in order
+      expect(p.stats().workers).toBe(1)
+      expect((await p.hashFileChunks(large, MIN_CHUNK_SIZE)).map(hex)).toEqual(direct(largeData))
+      expect(p.stats().workers).toBe(2)
+    } finally {
+      await p.close()
+    }
+  })
+})
+
 describe('idle workers', () => {
   const threads = (): number => readdirSync('/proc/self/task').length
   const procOk = existsSync('/proc/self/task')
@@ -223,7 +246,7 @@ describe('idle workers', () => {
       const path = join(dir, 'idle')
       const data = randomBytes(4 * MIN_CHUNK_SIZE)
       writeFileSync(path, data)
-      await p.hashFileChunks(path, MIN_CHUNK_SIZE)
+      await Promise.all([p.hashFileChunks(path, MIN_CHUNK_SIZE), p.hashFileChunks(path, MIN_CHUNK_SIZE)]) // a small file goes to one worker whole
       expect(p.stats().workers).toBe(2)
       // recently busy: kept
       await new Promise(resolve => setTimeout(resolve, 50))
