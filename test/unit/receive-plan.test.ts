@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { spawnSync } from 'node:child_process'
 import type { OfferFile } from '../../src/protocol/transfer.ts'
 import { TransferStore, openDb, type Db } from '../../src/store/index.ts'
 import { Bitmap } from '../../src/transfer/bitmap.ts'
@@ -15,6 +16,8 @@ import { planReceive } from '../../src/transfer/receive-plan.ts'
 import { createChunkSink, type ChunkSink } from '../../src/transfer/sink.ts'
 
 const CHUNK = 256 * 1024
+/** `chattr +i` refuses every new entry in a folder, also to root (ext4 and most disk file systems; not tmpfs). */
+const chattr = (flag: '+i' | '-i', path: string): boolean => spawnSync('chattr', [flag, path], { stdio: 'ignore' }).status === 0
 const ID = 'ab'.repeat(16)
 let dir: string
 let db: Db
@@ -55,6 +58,34 @@ describe('planReceive', () => {
     // B once (for one.bin) and C: three.bin's two B chunks wait for one.bin's
     expect(plan.queue).toEqual([{ file: 0, chunk: 1 }, { file: 1, chunk: 1 }])
     expect([...plan.followers]).toEqual([['0/1', [{ file: 2, chunk: 0 }, { file: 2, chunk: 1 }]]])
+  })
+
+  it('part files made in the background all exist when the plan returns, with the chunks copied into them; a creation that fails fails the plan with its error', async () => {
+    const A = randomBytes(CHUNK)
+    const receiveDir = join(dir, 'received')
+    const partDir = join(receiveDir, '.ferry-part', 'root')
+    await mkdir(partDir, { recursive: true })
+    // file 0's part file holds A, verified: every other file's A is copied from it
+    await writeFile(join(partDir, '0'), A)
+    const held = new Bitmap(1)
+    held.set(0)
+    store.setFile(ID, 0, { done: false, bitmap: held.bytes })
+    const files = Array.from({ length: 40 }, (_, i) => file(`f${i}.bin`, [A]))
+    const plan = await planReceive({ transferId: ID, files, receiveDir, partDir, store, sink })
+    expect((await readdir(partDir)).length).toBe(40)
+    expect(plan.files.every((f) => f.bitmap.has(0))).toBe(true)
+    expect((await readFile(join(partDir, '39'))).equals(A)).toBe(true)
+    expect(plan.queue).toEqual([])
+
+    const refusing = join(receiveDir, '.ferry-part', 'refusing')
+    await mkdir(refusing)
+    if (!chattr('+i', refusing)) return // this file system has no immutable folders
+    try {
+      await expect(planReceive({ transferId: ID, files: files.map((f) => ({ ...f, chunks: [hash(randomBytes(8))] })), receiveDir, partDir: refusing, store, sink }))
+        .rejects.toMatchObject({ code: 'EPERM' })
+    } finally {
+      chattr('-i', refusing)
+    }
   })
 
   it('files a signed receipt already gave up are planned as given up: nothing of them fetched, no part file made', async () => {
