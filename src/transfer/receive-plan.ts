@@ -7,8 +7,8 @@
 // a chunk whose start survived in a spool slot (spool.ts) is asked for from
 // where that start ends, and one found whole there is verified and written.
 
-import { lstat, open, readdir, rm, stat } from 'node:fs/promises'
-import { constants } from 'node:fs'
+import { lstat, readdir, rm, stat } from 'node:fs/promises'
+import { closeSync, constants, openSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { FerryError } from '../errors.ts'
 import type { OfferFile } from '../protocol/transfer.ts'
@@ -71,9 +71,13 @@ export async function planReceive (o: {
   const started: Wanted[] = []
   const { byChunk: inSpool, slots } = await spooledChunks(o.partDir, o.files)
   // One listing instead of a look at each part file; the missing ones are
-  // created here, before the fetch (PartFiles, below).
+  // created here, before the fetch. A file creation costs this VM 250-430
+  // µs of kernel CPU (the photo set: 0.3 s before its fetch). Left to the
+  // sink, with a chunk's first write, it was no faster overall and the
+  // receiver peaked 10-15 MB higher (interleaved loopback runs), its chunk
+  // buffers waiting behind the creations in the thread pool.
   const existing = new Set(await readdir(o.partDir))
-  const parts = new PartFiles()
+  let created = 0
   /** slot files still holding a start this run needs (until it is spooled again) */
   const needed = new Set<string>()
   const spooled = { whole: 0, starts: 0, startBytes: 0 }
@@ -101,9 +105,14 @@ export async function planReceive (o: {
       continue
     }
     let partSize = 0
-    if (existing.has(String(index))) partSize = await sizeOf(fs.partPath)
-    else await parts.create(fs.partPath)
-    const ready = parts.ready(fs.partPath)
+    if (existing.has(String(index))) {
+      partSize = await sizeOf(fs.partPath)
+    } else {
+      createPartFile(fs.partPath)
+      // synchronous, like the placing of files (finalize.ts), but yielding
+      // every 64 files so that nothing else waits long
+      if (++created % 64 === 0) await new Promise((resolve) => setImmediate(resolve))
+    }
     const resuming = partSize > 0
     for (let c = 0; c < entry.chunks.length; c++) {
       const { offset, length } = chunkRange(c, entry.size, entry.chunkSize)
@@ -116,8 +125,8 @@ export async function planReceive (o: {
         fs.bitmap.unset(c)
       }
       const held = heldHere.get(content)
-      const got = await recover(o, fs, c, offset, length, resuming, ready)
-      if (got !== false || (held != null && await ready.then(() => true, () => false) && await copied(o.sink, held.fs.partPath, held.offset, fs, c, offset, length))) {
+      const got = await recover(o, fs, c, offset, length, resuming)
+      if (got !== false || (held != null && await copied(o.sink, held.fs.partPath, held.offset, fs, c, offset, length))) {
         fs.bitmap.set(c)
         haveBytes += length
         if (got !== 'in part file') copiedBytes += length
@@ -126,7 +135,7 @@ export async function planReceive (o: {
       }
       const found = inSpool.get(`${index}/${c}`)
       const start = found?.data
-      if (start?.length === length && await ready.then(() => true, () => false) && await fromSpool(o.sink, fs, c, offset, start)) { fs.bitmap.set(c); haveBytes += length; heldHere.set(content, { fs, offset }); spooled.whole++; continue }
+      if (start?.length === length && await fromSpool(o.sink, fs, c, offset, start)) { fs.bitmap.set(c); haveBytes += length; heldHere.set(content, { fs, offset }); spooled.whole++; continue }
       const first = queuedFirst.get(content)
       const want: Wanted = { file: index, chunk: c }
       if (first != null) {
@@ -146,7 +155,6 @@ export async function planReceive (o: {
       } else queue.push(want)
     }
   }
-  await parts.allCreated()
   // slots of chunks that are done, or that lost to a longer copy, are of no further use
   for (const path of slots) if (!needed.has(path)) await rm(path, { force: true }).catch(() => {})
   return { files, queue: [...started, ...queue], followers, haveBytes, copiedBytes, spooled }
@@ -278,53 +286,17 @@ async function sizeOf (path: string): Promise<number> {
 }
 
 /**
- * Part files to create before the fetch: empty files (the sink only ever
- * opens existing ones), readable by this user only, like their folder: a
- * file sent as private (0600) must not be readable by others while it
- * arrives (it gets the sender's permission bits when it is placed,
- * finalize.ts).
- *
- * They are created on libuv's thread pool, CREATING at a time, while the
- * plan goes on with its lookups (index, destination, dedup). A file creation
- * costs this VM 25 µs to 1 ms of kernel CPU, depending on the folder (README,
- * "Where the time goes"), and the plan runs while the sender waits, with a
- * core to spare. Created one by one on the main thread, the photo set's plan
- * took ~0.84 s, 0.45 s of it in open(). Left to the sink, with a chunk's
- * first write, creation was no faster overall and the receiver peaked
- * 10-15 MB higher, its chunk buffers waiting behind the creations.
+ * An empty part file; the sink only ever opens existing ones. Readable by
+ * this user only, like its folder: a file sent as private (0600) must not be
+ * readable by others while it arrives (it gets the sender's permission bits
+ * when it is placed, finalize.ts).
  */
-class PartFiles {
-  private readonly inFlight = new Set<Promise<void>>()
-  private readonly pending = new Map<string, Promise<void>>()
-  private failure: unknown
-
-  /** Start creating `path`; waits only while CREATING others are under way. */
-  async create (path: string): Promise<void> {
-    while (this.inFlight.size >= CREATING) await Promise.race(this.inFlight)
-    const created = open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o600).then(async (h) => await h.close())
-    this.pending.set(path, created)
-    // handles the rejection too (allCreated reports the first failure)
-    const settled = created.then(() => {}, (err: unknown) => { this.failure ??= err }).finally(() => this.inFlight.delete(settled))
-    this.inFlight.add(settled)
-  }
-
-  /** Resolves once `path` exists (at once for a file this plan did not create); rejects if its creation failed. */
-  ready (path: string): Promise<void> {
-    return this.pending.get(path) ?? Promise.resolve()
-  }
-
-  /** Once every creation has ended; throws the first that failed. */
-  async allCreated (): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.race(this.inFlight)
-    if (this.failure !== undefined) throw this.failure
-  }
+function createPartFile (path: string): void {
+  closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o600))
 }
 
-/** Part files created at once (libuv's pool has 4 threads; the plan's own lookups use it too). */
-const CREATING = 2
-
 /** A chunk not yet recorded: maybe already in the part file (killed before we recorded it), else in the dedup index. */
-async function recover (o: { store: TransferStore, sink: ChunkSink }, fs: FileState, chunk: number, offset: number, length: number, resuming: boolean, ready: Promise<void>): Promise<'in part file' | 'copied' | false> {
+async function recover (o: { store: TransferStore, sink: ChunkSink }, fs: FileState, chunk: number, offset: number, length: number, resuming: boolean): Promise<'in part file' | 'copied' | false> {
   const hash = fs.entry.chunks[chunk]
   if (resuming) {
     try {
@@ -335,7 +307,6 @@ async function recover (o: { store: TransferStore, sink: ChunkSink }, fs: FileSt
   for (const loc of o.store.findChunk(hash)) {
     if (loc.length !== length) continue
     try {
-      await ready
       await o.sink.copy(loc.path, loc.offset, fs.partPath, offset, length, hash)
       return 'copied'
     } catch {}

@@ -60,7 +60,7 @@ describe('planReceive', () => {
     expect([...plan.followers]).toEqual([['0/1', [{ file: 2, chunk: 0 }, { file: 2, chunk: 1 }]]])
   })
 
-  it('part files made in the background all exist when the plan returns, with the chunks copied into them; a creation that fails fails the plan with its error', async () => {
+  it('part files all exist when the plan returns, with the chunks copied into them; a creation that fails fails the plan with its error', async () => {
     const A = randomBytes(CHUNK)
     const receiveDir = join(dir, 'received')
     const partDir = join(receiveDir, '.ferry-part', 'root')
