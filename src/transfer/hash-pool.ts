@@ -1,13 +1,15 @@
 // BLAKE3 hashing off the main thread: a pool of worker threads (hash-worker.js).
 //
-// Owns: the workers' lifecycle, a FIFO task queue, splitting a file's chunks
-// into contiguous ranges that several workers read and hash in parallel, and
+// Owns: the workers' lifecycle, a FIFO task queue, splitting a larger file's
+// chunks into contiguous ranges that several workers read and hash in
+// parallel (a small one goes to one worker whole), and
 // cancellation (AbortSignal → a shared flag the worker checks between chunks).
 // Workers are started lazily, up to `size`, unref'd while idle so a pool
 // never keeps the process alive on its own, and stopped once idle for
 // IDLE_WORKER_MS; close() terminates them.
 // Must never: read file data on the main thread, or copy file bytes between
-// threads (workers read the ranges themselves and return 32-byte digests).
+// threads (workers read the ranges themselves and return digests, 32 bytes
+// per chunk, in batches).
 
 import { stat } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'

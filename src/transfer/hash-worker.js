@@ -3,7 +3,7 @@
 //
 // Owns: reading byte ranges of one file into a reused buffer and hashing them
 // with BLAKE3, and hashing buffers posted to it. File bytes never leave this
-// thread; only 32-byte digests go back.
+// thread; only digests go back (32 bytes per chunk, in batches).
 // Must never: write to the file system, import ferry modules other than blake3.js (a leaf), or let an
 // exception escape (every failure is an `error` reply with a ferry error code).
 // @ts-check

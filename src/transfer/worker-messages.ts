@@ -24,7 +24,7 @@ export type WorkerReply =
   | { type: 'digest', id: number, digest: Uint8Array }
   /**
    * Digests of chunks `first`… of a file range, 32 bytes each, concatenated:
-   * sent every HASH_BATCH_BYTES of file data and at the range's end (`done`),
+   * sent every BATCH_BYTES (hash-worker.js) of file data and at the range's end (`done`),
    * so a photo costs one reply, not one per chunk and another at the end.
    */
   | { type: 'chunks', id: number, first: number, digests: Uint8Array, done: boolean }
