@@ -8,7 +8,7 @@
 // where that start ends, and one found whole there is verified and written.
 
 import { lstat, readdir, rm, stat } from 'node:fs/promises'
-import { closeSync, constants, openSync } from 'node:fs'
+import { closeSync, constants, lstatSync, openSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { FerryError } from '../errors.ts'
 import type { OfferFile } from '../protocol/transfer.ts'
@@ -214,8 +214,12 @@ async function fromSpool (sink: ChunkSink, fs: FileState, chunk: number, offset:
 export async function alreadyInPlace (receiveDir: string, entry: OfferFile, store: TransferStore, adopt?: { sink: ChunkSink, placed: { transferId: string, idx: number } }): Promise<string | undefined> {
   const wanted = join(receiveDir, entry.path)
   if (await holds(wanted, entry, store)) return wanted
-  // a "name (n)" is given only when the name is taken; if it is free now, the file goes there
-  if (await lstat(wanted).catch(() => undefined) === undefined) return undefined
+  // a "name (n)" is given only when the name is taken; if it is free now,
+  // the file goes there. Synchronous, like the placing of files
+  // (finalize.ts): a look for a file that is not there takes microseconds,
+  // and an await of the thread pool for each file of a new send kept the
+  // plan waiting.
+  if (!exists(wanted)) return undefined
   for (const f of store.filesWithRoot(entry.fileRoot)) {
     if (dirname(f.path) === dirname(wanted) && isCollisionName(basename(f.path), basename(wanted)) && await holds(f.path, entry, store)) return f.path
   }
@@ -274,6 +278,15 @@ async function holds (path: string, entry: OfferFile, store: TransferStore): Pro
   if (known == null || known.size !== entry.size || Buffer.compare(known.fileRoot, entry.fileRoot) !== 0) return false
   const st = await stat(path, { bigint: true }).catch(() => undefined)
   return st != null && st.isFile() && Number(st.size) === entry.size && floorMs(st.mtimeNs) === known.mtimeMs
+}
+
+/** Whether anything is at `path` (not following a symbolic link there); an error reading it counts as nothing. */
+function exists (path: string): boolean {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false }) !== undefined
+  } catch {
+    return false
+  }
 }
 
 /**
