@@ -76,6 +76,15 @@ const RANGE_TARGET_BYTES = 64 * 1024 * 1024
  * limit while hashing: the workers sat idle 40 % of the time).
  */
 const SPLIT_MIN_BYTES = 8 * 1024 * 1024
+/**
+ * Tasks posted to one worker at a time: the next one waits in its message
+ * queue, so the worker starts it as soon as it is done with the current one
+ * instead of waiting for the main thread to see the reply and post it (a
+ * round trip per file on the photo set). Loopback, the 1,000-photo set
+ * hashed in 291-404 ms against 331-452 with one at a time (11 interleaved
+ * pairs, 9 quicker; means 340 and 384 ms).
+ */
+const TASKS_PER_WORKER = 2
 
 interface Task {
   request: WorkerRequest
@@ -88,7 +97,8 @@ interface Task {
 
 interface Slot {
   worker: Worker
-  task: Task | null
+  /** Posted to the worker, in order: the one it works on, and up to TASKS_PER_WORKER - 1 waiting in its message queue. */
+  tasks: Task[]
   error?: unknown
   /** Stops the worker once it has been idle for idleMs. */
   idleTimer?: NodeJS.Timeout
@@ -119,24 +129,22 @@ export function createHashPool (init: HashPoolInit = {}): HashPool {
 
   function spawn (): Slot {
     const worker = new Worker(new URL('./hash-worker.js', import.meta.url))
-    const slot: Slot = { worker, task: null }
+    const slot: Slot = { worker, tasks: [] }
     worker.on('message', (reply: WorkerReply) => {
-      const task = slot.task
-      if (task === null || task.request.id !== reply.id) return
-      if (!task.onReply(reply)) return
-      slot.task = null
-      worker.unref()
+      const i = slot.tasks.findIndex((t) => t.request.id === reply.id)
+      if (i < 0 || !slot.tasks[i].onReply(reply)) return
+      slot.tasks.splice(i, 1)
+      if (slot.tasks.length === 0) worker.unref()
       dispatch()
-      if (slot.task === null) stopWhenIdle(slot)
+      if (slot.tasks.length === 0) stopWhenIdle(slot)
     })
     worker.on('error', (err) => { slot.error = err })
     worker.on('exit', () => {
       const i = slots.indexOf(slot)
       if (i >= 0) slots.splice(i, 1)
-      const task = slot.task
-      slot.task = null
-      if (task !== null && !closed) {
-        task.onFail(new FerryError('E_INTERNAL', `hash worker died: ${String((slot.error as Error | undefined)?.message ?? 'exited')}`, { cause: slot.error }))
+      const tasks = slot.tasks.splice(0)
+      if (!closed) {
+        for (const task of tasks) task.onFail(new FerryError('E_INTERNAL', `hash worker died: ${String((slot.error as Error | undefined)?.message ?? 'exited')}`, { cause: slot.error }))
       }
       if (!closed) dispatch()
     })
@@ -147,7 +155,7 @@ export function createHashPool (init: HashPoolInit = {}): HashPool {
   function stopWhenIdle (slot: Slot): void {
     clearTimeout(slot.idleTimer)
     slot.idleTimer = setTimeout(() => {
-      if (slot.task !== null || closed) return
+      if (slot.tasks.length > 0 || closed) return
       // out of the pool first, so that nothing is dispatched to it while it stops
       const i = slots.indexOf(slot)
       if (i >= 0) slots.splice(i, 1)
@@ -162,11 +170,13 @@ export function createHashPool (init: HashPoolInit = {}): HashPool {
     while (queue.length > 0 && !closed) {
       const task = queue[0]
       if (task.cancelled) { queue.shift(); continue }
-      const slot = slots.find(s => s.task === null) ?? (slots.length < poolSize ? spawn() : undefined)
+      // an idle worker, else a new one, else one with room in its queue
+      const slot = slots.find(s => s.tasks.length === 0) ??
+        (slots.length < poolSize ? spawn() : slots.find(s => s.tasks.length < TASKS_PER_WORKER))
       if (slot === undefined) return
       queue.shift()
       clearTimeout(slot.idleTimer)
-      slot.task = task
+      slot.tasks.push(task)
       slot.worker.ref()
       slot.worker.postMessage(task.request, task.transferList)
     }
@@ -285,18 +295,17 @@ export function createHashPool (init: HashPoolInit = {}): HashPool {
     const running = slots.splice(0)
     for (const s of running) {
       clearTimeout(s.idleTimer)
-      if (s.task !== null) {
-        const r = s.task.request
+      for (const task of s.tasks.splice(0)) {
+        const r = task.request
         if (r.type === 'file') Atomics.store(r.abort, 0, 1)
-        s.task.onFail(err)
-        s.task = null
+        task.onFail(err)
       }
     }
     await Promise.all([...running.map(async s => await s.worker.terminate()), ...stopping])
   }
 
   function stats (): HashPoolStats {
-    return { workers: slots.length, busy: slots.filter(s => s.task !== null).length, queued: queue.filter(t => !t.cancelled).length }
+    return { workers: slots.length, busy: slots.filter(s => s.tasks.length > 0).length, queued: queue.filter(t => !t.cancelled).length }
   }
 
   return { hash: hashBuffer, hashFileChunks, stats, close }
