@@ -82,7 +82,7 @@ const SPLIT_MIN_BYTES = 8 * 1024 * 1024
  * instead of waiting for the main thread to see the reply and post it (a
  * round trip per file on the photo set). Loopback, the 1,000-photo set
  * hashed in 291-404 ms against 331-452 with one at a time (11 interleaved
- * pairs, 9 quicker; means 340 and 384 ms).
+ * pairs, 9 quicker; means 344 and 382 ms).
  */
 const TASKS_PER_WORKER = 2
 
