@@ -37,18 +37,24 @@ function file (path: string, blocks: Buffer[]): OfferFile {
   return { path, kind: 'file', size: blocks.length * CHUNK, mtimeMs: 0, mode: 0o644, chunkSize: CHUNK, chunks: blocks.map((b) => hash(b)), fileRoot: new Uint8Array(32) }
 }
 
+/** A receive folder whose part file of file 0 (of `chunks` chunks) holds `first`, recorded as verified by an earlier run. */
+async function firstChunkHeld (first: Buffer, chunks: number): Promise<{ receiveDir: string, partDir: string }> {
+  const receiveDir = join(dir, 'received')
+  const partDir = join(receiveDir, '.ferry-part', 'root')
+  await mkdir(partDir, { recursive: true })
+  await writeFile(join(partDir, '0'), first)
+  const held = new Bitmap(chunks)
+  held.set(0)
+  store.setFile(ID, 0, { done: false, bitmap: held.bytes })
+  return { receiveDir, partDir }
+}
+
 describe('planReceive', () => {
   it('the same content more than once: fetched once, the rest follows it; a chunk held in a part file of this receive is copied from there', async () => {
     const [A, B, C] = [randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(CHUNK)]
     const files = [file('one.bin', [A, B]), file('two.bin', [A, C]), file('three.bin', [B, B])]
     // a run before the restart had verified chunk 0 (A) of one.bin, and recorded it
-    const receiveDir = join(dir, 'received')
-    const partDir = join(receiveDir, '.ferry-part', 'root')
-    await mkdir(partDir, { recursive: true })
-    await writeFile(join(partDir, '0'), A)
-    const held = new Bitmap(2)
-    held.set(0)
-    store.setFile(ID, 0, { done: false, bitmap: held.bytes })
+    const { receiveDir, partDir } = await firstChunkHeld(A, 2)
 
     const plan = await planReceive({ transferId: ID, files, receiveDir, partDir, store, sink })
     // two.bin's A is copied from one.bin's part file, not fetched
@@ -62,14 +68,8 @@ describe('planReceive', () => {
 
   it('part files all exist when the plan returns, with the chunks copied into them; a creation that fails fails the plan with its error', async () => {
     const A = randomBytes(CHUNK)
-    const receiveDir = join(dir, 'received')
-    const partDir = join(receiveDir, '.ferry-part', 'root')
-    await mkdir(partDir, { recursive: true })
     // file 0's part file holds A, verified: every other file's A is copied from it
-    await writeFile(join(partDir, '0'), A)
-    const held = new Bitmap(1)
-    held.set(0)
-    store.setFile(ID, 0, { done: false, bitmap: held.bytes })
+    const { receiveDir, partDir } = await firstChunkHeld(A, 1)
     const files = Array.from({ length: 40 }, (_, i) => file(`f${i}.bin`, [A]))
     const plan = await planReceive({ transferId: ID, files, receiveDir, partDir, store, sink })
     expect((await readdir(partDir)).length).toBe(40)
