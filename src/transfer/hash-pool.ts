@@ -2,12 +2,13 @@
 //
 // Owns: the workers' lifecycle, a FIFO task queue, splitting a larger file's
 // chunks into contiguous ranges that several workers read and hash in
-// parallel (a small one goes to one worker whole), and
+// parallel (a smaller one goes to one worker whole, a file of at most
+// INLINE_MAX_BYTES is hashed on the calling thread), and
 // cancellation (AbortSignal → a shared flag the worker checks between chunks).
 // Workers are started lazily, up to `size`, unref'd while idle so a pool
 // never keeps the process alive on its own, and stopped once idle for
 // IDLE_WORKER_MS; close() terminates them.
-// Must never: read file data on the main thread, or copy file bytes between
+// Must never: read more than INLINE_MAX_BYTES of a file on the main thread, or copy file bytes between
 // threads (workers read the ranges themselves and return digests, 32 bytes
 // per chunk, in batches).
 
@@ -16,6 +17,7 @@ import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { Transferable } from 'node:worker_threads'
 import { hash } from './blake3.js'
+import { fileError, hashWholeFile } from './hash-file.js'
 import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
 import { chunkCount } from './chunking.ts'
 import type { WorkerReply, WorkerRequest } from './worker-messages.ts'
@@ -43,7 +45,11 @@ export interface HashOptions {
 
 export interface HashFileOptions {
   signal?: AbortSignal
-  /** Called as each chunk is hashed, in completion order (not index order). */
+  /**
+   * Called for each chunk hashed: in batches as a worker reports them (about
+   * every 8 MiB of a range, in index order within a batch; the ranges of a
+   * large file in completion order), or all at once for a small file.
+   */
   onChunk?: (index: number, digest: Uint8Array, length: number) => void
   /** Size the file is expected to have (e.g. from a scan); hashing fails with E_IO if it differs. Default: stat the file now. */
   size?: number
@@ -67,7 +73,7 @@ export function blake3 (data: Uint8Array): Uint8Array {
   return hash(data)
 }
 
-/** A file is split into ranges of at most this many bytes, so several workers share it and a slow one holds back little. */
+/** A file is split into ranges of at most this many bytes, so several workers share it and a slow one holds back little (a worker holds at most two: TASKS_PER_WORKER). */
 const RANGE_TARGET_BYTES = 64 * 1024 * 1024
 /**
  * A file smaller than this goes to one worker whole: a folder keeps the
@@ -76,6 +82,13 @@ const RANGE_TARGET_BYTES = 64 * 1024 * 1024
  * limit while hashing: the workers sat idle 40 % of the time).
  */
 const SPLIT_MIN_BYTES = 8 * 1024 * 1024
+/**
+ * A file this small is read and hashed here, on the calling thread, not by a
+ * worker: a 64 KiB read and hash take ~30 µs, less than a message to a
+ * worker and back, and a send of small files then starts no worker at all
+ * (≈ 45 ms each, and ≈ 15 MB of memory while they live).
+ */
+const INLINE_MAX_BYTES = 64 * 1024
 /**
  * Tasks posted to one worker at a time: the next one waits in its message
  * queue, so the worker starts it as soon as it is done with the current one
@@ -234,6 +247,19 @@ export function createHashPool (init: HashPoolInit = {}): HashPool {
     const digests = new Array<Uint8Array>(count)
     if (count === 0) return digests
     checkSignal(signal)
+    if (size <= INLINE_MAX_BYTES) {
+      let inline: Uint8Array[]
+      try {
+        inline = hashWholeFile(path, size, chunkSize)
+      } catch (err) {
+        const { code, message } = fileError(err, path)
+        throw new FerryError(isErrorCode(code) ? code : 'E_IO', message, { cause: err })
+      }
+      try {
+        inline.forEach((d, i) => onChunk?.(i, d, Math.min(chunkSize, size - i * chunkSize)))
+      } catch (err) { throw toFerryError(err) }
+      return inline
+    }
     // Contiguous ranges: one per worker, but none larger than RANGE_TARGET_BYTES; a small file whole.
     const perRange = size < SPLIT_MIN_BYTES ? count : Math.max(1, Math.min(Math.ceil(count / poolSize), Math.floor(RANGE_TARGET_BYTES / chunkSize)))
     const abort = new Int32Array(new SharedArrayBuffer(4))

@@ -1,7 +1,7 @@
 // The hash pool: digests agree with an independent BLAKE3 (blake3-wasm),
 // buffers are transferred or copied as asked, cancellation works at every
 // stage, file errors map to ferry codes, and close() leaves no threads.
-import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -139,7 +139,8 @@ describe('cancellation', () => {
     const one = createHashPool({ size: 1 })
     try {
       // the worker takes two tasks (one waits in its message queue): both taken, the next is queued here
-      const running = [one.hashFileChunks(big(), MIN_CHUNK_SIZE), one.hashFileChunks(big(), MIN_CHUNK_SIZE)]
+      const size = 64 * 1024 * 1024 // given, so that both are queued at once (no stat first)
+      const running = [one.hashFileChunks(big(), MIN_CHUNK_SIZE, { size }), one.hashFileChunks(big(), MIN_CHUNK_SIZE, { size })]
       await expect.poll(() => one.stats().busy).toBe(1)
       expect(one.stats().queued).toBe(0)
       const ac = new AbortController()
@@ -161,24 +162,71 @@ describe('cancellation', () => {
   })
 })
 
-describe('file errors', () => {
+// 1,000 bytes are hashed on the calling thread, 300,000 by a worker: both ways map errors alike
+describe.each([['hashed inline', 1000], ['hashed by a worker', 300_000]])('file errors, %s', (_, n) => {
   it('E_PATH_NOT_FOUND for a missing file', async () => {
     await expect(pool.hashFileChunks(join(dir, 'missing'), MIN_CHUNK_SIZE)).rejects.toEqual(code('E_PATH_NOT_FOUND'))
-    await expect(pool.hashFileChunks(join(dir, 'missing'), MIN_CHUNK_SIZE, { size: 5 })).rejects.toEqual(code('E_PATH_NOT_FOUND'))
+    await expect(pool.hashFileChunks(join(dir, 'missing'), MIN_CHUNK_SIZE, { size: n })).rejects.toEqual(code('E_PATH_NOT_FOUND'))
   })
 
   it('E_IO when the file does not have the expected size (it changed since the scan)', async () => {
-    const path = join(dir, 'small')
-    writeFileSync(path, randomBytes(1000))
-    await expect(pool.hashFileChunks(path, MIN_CHUNK_SIZE, { size: 2000 })).rejects.toEqual(code('E_IO'))
+    const path = join(dir, `small-${n}`)
+    writeFileSync(path, randomBytes(n))
+    await expect(pool.hashFileChunks(path, MIN_CHUNK_SIZE, { size: n + 1000 })).rejects.toEqual(code('E_IO'))
   })
 
   it('E_PATH_UNSAFE for a symlink (never followed)', async () => {
-    const path = join(dir, 'small-link')
-    writeFileSync(join(dir, 'target'), randomBytes(1000))
-    symlinkSync(join(dir, 'target'), path)
+    const path = join(dir, `small-link-${n}`)
+    writeFileSync(join(dir, `target-${n}`), randomBytes(n))
+    symlinkSync(join(dir, `target-${n}`), path)
     await expect(pool.hashFileChunks(path, MIN_CHUNK_SIZE)).rejects.toEqual(code('E_PATH_UNSAFE'))
   })
+
+  it('E_IO for a folder where the file was', async () => {
+    const path = join(dir, `now-a-folder-${n}`)
+    mkdirSync(path)
+    await expect(pool.hashFileChunks(path, MIN_CHUNK_SIZE, { size: n })).rejects.toEqual(code('E_IO'))
+  })
+})
+
+describe('batches', () => {
+  it('a 64 MiB file in two ranges of 32 MiB, each reported in batches of 8 MiB: every digest agrees with hashing its chunk directly', async () => {
+    const path = join(dir, 'batched')
+    const data = randomBytes(64 * 1024 * 1024 + 12345)
+    writeFileSync(path, data)
+    const reported = new Map<number, string>()
+    const got = (await pool.hashFileChunks(path, MIN_CHUNK_SIZE, { onChunk: (i, d) => { expect(reported.has(i)).toBe(false); reported.set(i, hex(d)) } })).map(hex)
+    const expected = Array.from({ length: Math.ceil(data.length / MIN_CHUNK_SIZE) }, (_, i) => hex(wasmHash(data.subarray(i * MIN_CHUNK_SIZE, (i + 1) * MIN_CHUNK_SIZE))))
+    expect(got).toEqual(expected)
+    expect([...reported.keys()].sort((a, b) => a - b)).toEqual(expected.map((_, i) => i))
+    expect(expected.every((d, i) => reported.get(i) === d)).toBe(true)
+  })
+})
+
+describe('small files', () => {
+  it('up to 64 KiB are hashed without a worker; digests agree, onChunk is called', async () => {
+    const p = createHashPool({ size: 2 })
+    try {
+      for (const n of [1, 65535, 65536]) {
+        const path = join(dir, `inline-${n}`)
+        const data = randomBytes(n)
+        writeFileSync(path, data)
+        const seen: number[] = []
+        expect((await p.hashFileChunks(path, MIN_CHUNK_SIZE, { onChunk: (_i, _d, length) => seen.push(length) })).map(hex)).toEqual([hex(wasmHash(data))])
+        expect(seen).toEqual([n])
+      }
+      expect(p.stats().workers).toBe(0)
+      const path = join(dir, 'inline-65537')
+      writeFileSync(path, randomBytes(65537))
+      await p.hashFileChunks(path, MIN_CHUNK_SIZE)
+      expect(p.stats().workers).toBe(1)
+    } finally {
+      await p.close()
+    }
+  })
+})
+
+describe('file errors', () => {
 
   it('E_BAD_REQUEST for a bad chunk size or pool size', async () => {
     const path = join(dir, 'small')
