@@ -30,10 +30,12 @@ export interface HashPoolInit {
 }
 
 /**
- * An idle worker is stopped after this long. A daemon runs for days and
- * hashes now and then; its workers held ~11 MB of its RSS while they
- * waited (loopback, after a 1 GiB and a photo send), and a new pair starts
- * in ~45 ms when the next send hashes.
+ * An idle worker is stopped after this long. The daemon closes its pool
+ * once no send is hashing (service.ts, releaseHashPool), but a send restored
+ * after a restart counts as hashing while it waits for its peer, and keeps
+ * the pool open for every other send meanwhile: this lets the workers go
+ * then. They hold ~11 MB of RSS while they wait (loopback, after a 1 GiB and
+ * a photo send), and a new pair starts in ~45 ms.
  */
 export const IDLE_WORKER_MS = 30_000
 
