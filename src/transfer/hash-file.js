@@ -46,11 +46,14 @@ export function hashRange (fd, length, position) {
 
 /**
  * Opens `path` for reading, never through a symbolic link, and checks that
- * it is still a regular file of `size` bytes (as scanned).
+ * it is still a regular file of `size` bytes (as scanned). O_NONBLOCK: a
+ * path replaced by a FIFO since the scan would otherwise block the open
+ * until a writer came, and small files are hashed on the daemon's main
+ * thread; for a regular file it changes nothing.
  * @param {string} path @param {number} size @returns {number} the descriptor
  */
 export function openUnchanged (path, size) {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
   try {
     const st = fstatSync(fd)
     if (!st.isFile()) throw new Changed('it is no longer a regular file')

@@ -5,7 +5,7 @@
 // never hashes again (the receiver verifies every chunk).
 
 import type { Stream } from '@libp2p/interface'
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
 import { FerryError } from '../errors.ts'
 import { FrameReader, askedRange, encodeChunkHeader, readChunkRequest, sendAll, type OfferMsg } from '../protocol/transfer.ts'
 import { chunkRange } from './chunking.ts'
@@ -99,7 +99,10 @@ class SourceReader {
       this.close()
       let fd: number
       try {
-        fd = openSync(path, 'r')
+        // O_NONBLOCK: a source replaced by a FIFO since the offer must not
+        // block this (the main) thread until a writer comes; the look below
+        // then refuses it. For a regular file it changes nothing.
+        fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code
         if (code === 'ENOENT' || code === 'ENOTDIR') throw new FerryError('E_SOURCE_CHANGED', `${path} was removed since it was offered`)
@@ -124,10 +127,10 @@ class SourceReader {
 
   private checkUnchanged (offered: { size: number, mtimeMs: number }): void {
     const st = fstatSync(this.fd!, { bigint: true })
-    if (Number(st.size) !== offered.size || floorMs(st.mtimeNs) !== offered.mtimeMs) {
+    if (!st.isFile() || Number(st.size) !== offered.size || floorMs(st.mtimeNs) !== offered.mtimeMs) {
       const path = this.path
       this.close()
-      throw new FerryError('E_SOURCE_CHANGED', `${path} changed since it was offered (its size or modification time differs)`)
+      throw new FerryError('E_SOURCE_CHANGED', `${path} changed since it was offered (${st.isFile() ? 'its size or modification time differs' : 'it is no longer a regular file'})`)
     }
   }
 

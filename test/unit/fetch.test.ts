@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { utimesSync } from 'node:fs'
 import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
+import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { streamPair } from '@libp2p/utils'
@@ -86,6 +87,21 @@ describe('fetchAll', () => {
     expect(file.unavailable).toBe(gone[0])
     expect(got).toEqual([])
     expect(wire).toBe(0)
+  })
+
+  it('a source replaced by a FIFO since the offer is refused at once: opening it does not wait for a writer', async () => {
+    const { file, serve } = await setup(2)
+    await rm(join(dir, 'src.bin'))
+    expect(spawnSync('mkfifo', [join(dir, 'src.bin')]).status).toBe(0)
+    const [out, inbound] = await streamPair()
+    void serve(inbound)
+    const gone: FerryError[] = []
+    await fetchAll({
+      transferId: new Uint8Array(16), files: [file], queue: [{ file: 0, chunk: 0 }, { file: 0, chunk: 1 }], sink, spool: new Spool(dir), streams: 1,
+      openStream: async () => out, onChunk: () => {}, onWire: () => {}, onUnavailable: (_f, err) => { gone.push(err) }, signal: new AbortController().signal
+    })
+    expect(gone).toHaveLength(1)
+    expect(gone[0]).toMatchObject({ code: 'E_SOURCE_CHANGED', message: expect.stringMatching(/no longer a regular file/) })
   })
 
   it('a file that changed or went away is given up alone: the same stream goes on and brings the other files', async () => {

@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
+import { spawnSync } from 'node:child_process'
 import { hash as blake3Wasm } from 'blake3-wasm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MIN_CHUNK_SIZE, blake3, createHashPool } from '../../src/transfer/index.ts'
@@ -180,6 +181,12 @@ describe.each([['hashed inline', 1000], ['hashed by a worker', 300_000]])('file 
     writeFileSync(join(dir, `target-${n}`), randomBytes(n))
     symlinkSync(join(dir, `target-${n}`), path)
     await expect(pool.hashFileChunks(path, MIN_CHUNK_SIZE)).rejects.toEqual(code('E_PATH_UNSAFE'))
+  })
+
+  it('E_IO at once for a FIFO where the file was (opening it does not wait for a writer)', async () => {
+    const path = join(dir, `now-a-fifo-${n}`)
+    expect(spawnSync('mkfifo', [path]).status).toBe(0)
+    await expect(pool.hashFileChunks(path, MIN_CHUNK_SIZE, { size: n })).rejects.toEqual(code('E_IO'))
   })
 
   it('E_IO for a folder where the file was', async () => {
