@@ -100,10 +100,12 @@ export class InlineSink implements ChunkSink {
     const buf = this.pool.take(length)
     try {
       const view = buf.subarray(0, length)
-      const fd = await mapErrors(openAsync(src, constants.O_RDONLY | constants.O_NOFOLLOW))
+      // O_NONBLOCK: a copy source (a file in the receive folder) replaced by
+      // a FIFO must not hold a thread of the pool until a writer comes
+      const fd = await mapErrors(openAsync(src, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK))
       let got: number
       try {
-        got = await readRange(fd, view, srcOffset)
+        got = await mapErrors(readRange(fd, view, srcOffset))
       } finally {
         await closeAsync(fd).catch(() => {})
       }

@@ -34,7 +34,8 @@ function fdFor (path) {
 /** @param {string} path @param {number} offset @param {number} length @param {boolean} ownFd */
 function readRange (path, offset, length, ownFd) {
   if (scratch.length < length) scratch = new Uint8Array(length)
-  const fd = ownFd ? fdFor(path) : openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+  // O_NONBLOCK: a copy source replaced by a FIFO fails instead of blocking this thread
+  const fd = ownFd ? fdFor(path) : openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
   try {
     let got = 0
     while (got < length) {

@@ -87,6 +87,12 @@ for (const [name, make] of [['inline', () => new InlineSink()], ['worker', () =>
       expect(got.subarray(1000).equals(Buffer.alloc(2000))).toBe(true)
     })
 
+    it('fails at once, without waiting for a writer, when a copy source has become a FIFO', async () => {
+      const src = join(dir, 'fifo.bin')
+      execFileSync('mkfifo', [src])
+      await expect(sink.copy(src, 0, part, 0, 1000, hash(randomBytes(1000)))).rejects.toMatchObject({ code: expect.stringMatching(/^E_/) })
+    })
+
     it('never writes through a symlink, and names a missing part file', async () => {
       const target = join(dir, 'target')
       writeFileSync(target, 'untouched')
