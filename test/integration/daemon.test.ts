@@ -3,13 +3,22 @@
 
 import { afterAll, describe, expect, it } from 'vitest'
 import { readFile, stat, writeFile } from 'node:fs/promises'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { BUILT_MAIN, ROOT, cleanupAll, peersOf, runCli, startDaemon, tempDir, waitFor } from '../helpers/daemon.ts'
 import { DAEMON_GLIBC_TUNABLES, DAEMON_V8_FLAGS } from '../../src/cli/daemon-flags.ts'
 
 afterAll(cleanupAll)
+
+/** A socket file left by a process killed with SIGKILL: still there, and connections to it are refused. */
+async function staleSocket (path: string): Promise<void> {
+  const p = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(path)}); setInterval(() => {}, 1000)`], { stdio: 'ignore' })
+  await waitFor(async () => existsSync(path) ? true : undefined, 'the socket', 20_000, 5)
+  p.kill('SIGKILL')
+  await new Promise((resolve) => p.once('exit', resolve))
+}
 
 describe('daemon foundation', () => {
   it('two daemons dialled with --peer list each other by name; stopping one shows it offline', async () => {
@@ -116,16 +125,34 @@ describe('daemon foundation', () => {
 
   it('treats a socket file nobody listens on as stale, and a regular file there too', async () => {
     const home = await tempDir()
-    const server = createServer()
-    await new Promise<void>((resolve) => server.listen(join(home, 'control.sock'), resolve))
-    // close without unlinking, as a crashed process would leave it
-    await new Promise<void>((resolve) => { (server as any)._handle.close(); resolve() })
+    await staleSocket(join(home, 'control.sock'))
+    await expect(stat(join(home, 'control.sock'))).resolves.toBeTruthy()
     const d = await startDaemon({ name: 'eps', home })
     await d.stop()
     const home2 = await tempDir()
     await writeFile(join(home2, 'control.sock'), 'junk')
     const d2 = await startDaemon({ name: 'zeta', home: home2 })
     await d2.stop()
+  })
+
+  it('a client that finds the socket refusing (a daemon between binding and listening) asks again and gets through; one nobody takes up is E_DAEMON_NOT_RUNNING', async () => {
+    const { connectControl } = await import('../../src/daemon/control/client.ts')
+    const { unlink } = await import('node:fs/promises')
+    const home = await tempDir()
+    const sock = join(home, 'control.sock')
+    await staleSocket(sock)
+    const live = createServer((s) => s.end())
+    const later = setTimeout(() => { void unlink(sock).then(() => live.listen(sock)) }, 120)
+    try {
+      const ctl = await connectControl(home)
+      ctl.close()
+    } finally {
+      clearTimeout(later)
+      await new Promise<void>((resolve) => live.close(() => resolve()))
+    }
+    const home2 = await tempDir()
+    await staleSocket(join(home2, 'control.sock'))
+    await expect(connectControl(home2)).rejects.toMatchObject({ code: 'E_DAEMON_NOT_RUNNING' })
   })
 
   it('client commands without a daemon exit 1 with E_DAEMON_NOT_RUNNING and a hint', async () => {

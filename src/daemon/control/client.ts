@@ -114,19 +114,40 @@ export function controlSocketPath (home: string): string {
   return path
 }
 
+/**
+ * A socket file that refuses connections is a daemon that died (a stale
+ * socket), or one caught between binding its socket and listening on it.
+ * Asked again a few times before "not running": a script that starts the
+ * daemon and at once asks it something got E_DAEMON_NOT_RUNNING now and then
+ * on a loaded box (seen in CI).
+ */
+const REFUSED_RETRIES = 5
+const REFUSED_RETRY_MS = 50
+
 export async function connectControl (home: string): Promise<ControlClient> {
   const path = controlSocketPath(home)
-  const socket = await new Promise<Socket>((resolve, reject) => {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return new ControlClient(await connectOnce(path))
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if (code === 'ECONNREFUSED' && attempt < REFUSED_RETRIES) {
+        await new Promise((resolve) => setTimeout(resolve, REFUSED_RETRY_MS))
+        continue
+      }
+      if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'ENOTSOCK') {
+        throw new FerryError('E_DAEMON_NOT_RUNNING',
+          `no daemon is running on ${home}; start one with \`ferry daemon --home ${home}\` (or \`npm start\`)`)
+      }
+      throw new FerryError('E_IO', `cannot connect to ${path}: ${(err as Error).message}`)
+    }
+  }
+}
+
+async function connectOnce (path: string): Promise<Socket> {
+  return await new Promise<Socket>((resolve, reject) => {
     const s = connect(path)
     s.once('connect', () => { s.removeAllListeners('error'); resolve(s) })
-    s.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'ENOTSOCK') {
-        reject(new FerryError('E_DAEMON_NOT_RUNNING',
-          `no daemon is running on ${home}; start one with \`ferry daemon --home ${home}\` (or \`npm start\`)`))
-      } else {
-        reject(new FerryError('E_IO', `cannot connect to ${path}: ${err.message}`))
-      }
-    })
+    s.once('error', reject)
   })
-  return new ControlClient(socket)
 }
