@@ -219,6 +219,11 @@ function rank (tool: string): number { const i = TOOL_ORDER.indexOf(tool); retur
 function unique<T> (xs: T[]): T[] { return [...new Set(xs)] }
 function f1 (x: number | undefined): string { return x == null ? '-' : x.toFixed(1) }
 /** Two decimals, or three where two would round a miss up to the goal (0.946 shown as 0.95 next to MISS). */
-function shownRatio (r: number, goal: number): string { return r < goal && Number(r.toFixed(2)) >= goal ? r.toFixed(3) : r.toFixed(2) }
+/** Two decimals, or as many more (up to 5) as a miss needs not to print as its goal (0.94983 is "0.9498", not "0.95" or "0.950"). */
+function shownRatio (r: number, goal: number): string {
+  let digits = 2
+  while (r < goal && digits < 5 && Number(r.toFixed(digits)) >= goal) digits++
+  return r.toFixed(digits)
+}
 function pct (x: number, digits = 2): string { return `${(x * 100).toFixed(digits)} %` }
 function mib (bytes: number): string { return `${(bytes / MiB).toFixed(2)} MiB` }
