@@ -127,8 +127,9 @@ function checkSignal (signal?: AbortSignal): void {
   if (signal?.aborted === true) throw cancelled(signal)
 }
 
-function replyError (reply: Extract<WorkerReply, { type: 'error' }>): FerryError {
-  return new FerryError(isErrorCode(reply.code) ? reply.code : 'E_IO', reply.message)
+/** A failure to hash, as a worker reports it or hash-file.js's fileError() gives it, as a FerryError. */
+function hashError (e: { code: string, message: string }, cause?: unknown): FerryError {
+  return new FerryError(isErrorCode(e.code) ? e.code : 'E_IO', e.message, cause === undefined ? undefined : { cause })
 }
 
 export function createHashPool (init: HashPoolInit = {}): HashPool {
@@ -221,7 +222,7 @@ export function createHashPool (init: HashPoolInit = {}): HashPool {
         onReply (reply) {
           signal?.removeEventListener('abort', onAbort)
           if (reply.type === 'digest') resolve(reply.digest)
-          else if (reply.type === 'error') reject(replyError(reply))
+          else if (reply.type === 'error') reject(hashError(reply))
           else reject(new FerryError('E_INTERNAL', `unexpected hash worker reply ${reply.type}`))
           return true
         },
@@ -254,8 +255,7 @@ export function createHashPool (init: HashPoolInit = {}): HashPool {
       try {
         inline = hashWholeFile(path, size, chunkSize)
       } catch (err) {
-        const { code, message } = fileError(err, path)
-        throw new FerryError(isErrorCode(code) ? code : 'E_IO', message, { cause: err })
+        throw hashError(fileError(err, path), err)
       }
       try {
         inline.forEach((d, i) => onChunk?.(i, d, Math.min(chunkSize, size - i * chunkSize)))
@@ -304,7 +304,7 @@ export function createHashPool (init: HashPoolInit = {}): HashPool {
               if (--pending === 0) finish()
               return true
             }
-            finish(reply.type === 'error' ? replyError(reply) : cancelled(signal))
+            finish(reply.type === 'error' ? hashError(reply) : cancelled(signal))
             return true
           },
           onFail: finish
