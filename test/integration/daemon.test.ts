@@ -2,12 +2,13 @@
 // processes, the real CLI, real sockets.
 
 import { afterAll, describe, expect, it } from 'vitest'
-import { readFile, stat, writeFile } from 'node:fs/promises'
+import { readFile, stat, unlink, writeFile } from 'node:fs/promises'
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { BUILT_MAIN, ROOT, cleanupAll, peersOf, runCli, startDaemon, tempDir, waitFor } from '../helpers/daemon.ts'
+import { BUILT_MAIN, MAIN, ROOT, cleanupAll, peersOf, runCli, startDaemon, tempDir, waitFor } from '../helpers/daemon.ts'
+import { connectControl } from '../../src/daemon/control/client.ts'
 import { DAEMON_GLIBC_TUNABLES, DAEMON_V8_FLAGS } from '../../src/cli/daemon-flags.ts'
 
 afterAll(cleanupAll)
@@ -38,10 +39,6 @@ describe('daemon foundation', () => {
   })
 
   it('a request that comes while the daemon is still starting waits for it, instead of failing with E_INTERNAL', async () => {
-    const { spawn } = await import('node:child_process')
-    const { existsSync } = await import('node:fs')
-    const { MAIN } = await import('../helpers/daemon.ts')
-    const { connectControl } = await import('../../src/daemon/control/client.ts')
     const home = await tempDir()
     const proc = spawn(process.execPath, [MAIN, 'daemon', '--home', home, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--name', 'early', '--receive-dir', join(home, 'recv')], { stdio: 'ignore' })
     try {
@@ -136,8 +133,6 @@ describe('daemon foundation', () => {
   })
 
   it('a client that finds the socket refusing (a daemon between binding and listening) asks again and gets through; one nobody takes up is E_DAEMON_NOT_RUNNING', async () => {
-    const { connectControl } = await import('../../src/daemon/control/client.ts')
-    const { unlink } = await import('node:fs/promises')
     const home = await tempDir()
     const sock = join(home, 'control.sock')
     await staleSocket(sock)
@@ -189,8 +184,6 @@ describe('daemon foundation', () => {
 
 describe('the ferry command', () => {
   it('exits quietly when whoever reads its output has gone (ferry … | head -1)', async () => {
-    const { spawn } = await import('node:child_process')
-    const { MAIN } = await import('../helpers/daemon.ts')
     const p = spawn(process.execPath, [MAIN, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] })
     p.stdout.destroy() // the reader is gone before the first write
     let stderr = ''

@@ -19,6 +19,8 @@ const hex = (d: Uint8Array): string => Buffer.from(d).toString('hex')
 const code = (c: string): unknown => expect.objectContaining({ code: c })
 /** blake3-wasm, the independent implementation (its typings also allow a string result). */
 const wasmHash = (d: Uint8Array): Uint8Array => blake3Wasm(d) as Buffer
+/** Each MIN_CHUNK_SIZE chunk of `data` hashed on its own with blake3-wasm, in hex. */
+const chunkDigests = (data: Uint8Array): string[] => Array.from({ length: Math.ceil(data.length / MIN_CHUNK_SIZE) }, (_, i) => hex(wasmHash(data.subarray(i * MIN_CHUNK_SIZE, (i + 1) * MIN_CHUNK_SIZE))))
 // Around BLAKE3's 64-byte block and 1 KiB chunk boundaries, and blake3-jit's SIMD threshold.
 const LENGTHS = [0, 1, 63, 64, 65, 1023, 1024, 1025, 2048, 4095, 4097, 16 * 1024 + 1, 65536, 1024 * 1024 + 7, 3 * 1024 * 1024]
 
@@ -203,7 +205,7 @@ describe('batches', () => {
     writeFileSync(path, data)
     const reported = new Map<number, string>()
     const got = (await pool.hashFileChunks(path, MIN_CHUNK_SIZE, { onChunk: (i, d) => { expect(reported.has(i)).toBe(false); reported.set(i, hex(d)) } })).map(hex)
-    const expected = Array.from({ length: Math.ceil(data.length / MIN_CHUNK_SIZE) }, (_, i) => hex(wasmHash(data.subarray(i * MIN_CHUNK_SIZE, (i + 1) * MIN_CHUNK_SIZE))))
+    const expected = chunkDigests(data)
     expect(got).toEqual(expected)
     expect([...reported.keys()].sort((a, b) => a - b)).toEqual(expected.map((_, i) => i))
     expect(expected.every((d, i) => reported.get(i) === d)).toBe(true)
@@ -278,12 +280,11 @@ describe('ranges', () => {
       const largeData = randomBytes(8 * 1024 * 1024 + 3 * MIN_CHUNK_SIZE + 5)
       writeFileSync(small, smallData)
       writeFileSync(large, largeData)
-      const direct = (data: Buffer): string[] => Array.from({ length: Math.ceil(data.length / MIN_CHUNK_SIZE) }, (_, i) => hex(wasmHash(data.subarray(i * MIN_CHUNK_SIZE, (i + 1) * MIN_CHUNK_SIZE))))
       const seen: number[] = []
-      expect((await p.hashFileChunks(small, MIN_CHUNK_SIZE, { onChunk: (i) => seen.push(i) })).map(hex)).toEqual(direct(smallData))
+      expect((await p.hashFileChunks(small, MIN_CHUNK_SIZE, { onChunk: (i) => seen.push(i) })).map(hex)).toEqual(chunkDigests(smallData))
       expect(seen).toEqual(Array.from({ length: 32 }, (_, i) => i)) // one range, reported in order
       expect(p.stats().workers).toBe(1)
-      expect((await p.hashFileChunks(large, MIN_CHUNK_SIZE)).map(hex)).toEqual(direct(largeData))
+      expect((await p.hashFileChunks(large, MIN_CHUNK_SIZE)).map(hex)).toEqual(chunkDigests(largeData))
       expect(p.stats().workers).toBe(2)
     } finally {
       await p.close()
