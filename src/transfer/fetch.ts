@@ -110,6 +110,8 @@ class Asker {
   }
 
   next (): Ask | undefined {
+    // a file given up by another stream while this one splits a chunk of it
+    if (this.split != null && this.ctx.files[this.split.want.file].unavailable != null) this.split = undefined
     if (this.split != null) {
       const { want, next, length } = this.split
       const to = Math.min(next + REQUEST_BYTES, length)
@@ -161,6 +163,11 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
   const inFlight = new Set<Promise<void>>()
   let inFlightBytes = 0
   let reading: Reading | undefined
+  /** Ask for nothing more of `file` (given up), and drop what arrived of its chunk being read in pieces: of no use now. */
+  const dropFile = (file: number): void => {
+    asker.drop(file)
+    if (reading?.want.file === file) { ctx.spool.release(reading.slot); reading = undefined }
+  }
   // reads end on a cancel, or when the sender has gone quiet (STREAM_IDLE_MS)
   const idleMs = ctx.idleMs ?? STREAM_IDLE_MS
   const quiet = new AbortController()
@@ -205,9 +212,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
         if (h == null) throw new FerryError('E_PROTOCOL', 'sender closed the chunk stream early')
         if (h.error?.code === 'E_SOURCE_CHANGED' && h.fileIndex === ask.file && h.chunk === want.chunk) {
           giveUp(ctx, fs, h.error)
-          asker.drop(ask.file)
-          // what arrived of a chunk of it that was being read in pieces is of no use now
-          if (reading?.want.file === ask.file) { ctx.spool.release(reading.slot); reading = undefined }
+          dropFile(ask.file)
           continue
         }
         if (h.error != null) throw h.error
@@ -223,6 +228,10 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
           const scratch = new Uint8Array(h.length)
           let counted = 0
           await reader.readInto(scratch, signal, (n) => { lastHeard = Date.now(); ctx.onWire(n - counted); counted = n })
+          // given up by another stream, maybe while this one reads a chunk of
+          // it in pieces: that chunk goes (it would be taken for half read
+          // when the next file's chunk comes)
+          dropFile(ask.file)
           continue
         }
         if (reading != null && reading.want !== want) throw new FerryError('E_INTERNAL', `chunk ${want.chunk} asked for while chunk ${reading.want.chunk} is half read`)

@@ -190,6 +190,35 @@ describe('fetchAll', () => {
     expect(wire).toBe(2 * MiB) // the first piece, and the third, read past
   })
 
+  it('a file given up by another stream while this one reads its chunk in pieces: the rest of that chunk is not asked for, and the next file comes (review finding: E_INTERNAL "half read" failed the receive)', async () => {
+    const { file, sender } = await setup(1) // src.bin: one 4 MiB chunk, asked for in 1 MiB pieces
+    const other = randomBytes(300 * 1024)
+    await writeFile(join(dir, 'other.bin'), other)
+    const small = 256 * 1024
+    const entry: OfferFile = { path: 'other.bin', kind: 'file', size: other.length, mtimeMs: Math.floor((await stat(join(dir, 'other.bin'))).mtimeMs), mode: 0o644, chunkSize: small, chunks: [hash(other.subarray(0, small)), hash(other.subarray(small))], fileRoot: new Uint8Array(32) }
+    sender.offer!.files.push(entry)
+    sender.sources.push(join(dir, 'other.bin'))
+    await writeFile(join(dir, 'part-1'), '')
+    const second: FileState = { index: 1, entry, partPath: join(dir, 'part-1'), bitmap: new Bitmap(2), done: false }
+    const [out, inbound] = await streamPair()
+    void serveChunks(inbound, 'receiver', () => sender, () => {})
+    const got: string[] = []
+    let wire = 0
+    await fetchAll({
+      transferId: new Uint8Array(16), files: [file, second], queue: [{ file: 0, chunk: 0 }, { file: 1, chunk: 0 }, { file: 1, chunk: 1 }], sink, spool: new Spool(dir), streams: 1,
+      openStream: async () => out,
+      onChunk: (f, c) => { got.push(`${f.index}/${c}`) },
+      // once the first piece is in, another stream is told the file changed (as giveUp does)
+      onWire: (n) => { wire += n; if (wire >= MiB && file.unavailable == null) file.unavailable = new FerryError('E_SOURCE_CHANGED', 'src.bin changed since it was offered') },
+      onUnavailable: () => {},
+      signal: new AbortController().signal
+    })
+    expect(got.sort()).toEqual(['1/0', '1/1'])
+    expect(await readFile(join(dir, 'part-1'))).toEqual(other)
+    // the first piece, and the one asked for ahead of it; none after
+    expect(wire).toBeLessThanOrEqual(2 * MiB + other.length)
+  })
+
   it('a sender that goes quiet with a request outstanding is given up: E_TIMEOUT, so the receive waits and tries again', async () => {
     const { file } = await setup(1)
     const [out, inbound] = await streamPair()
