@@ -26,7 +26,7 @@ import { BufferPool } from './buffer-pool.ts'
 import { directIoSuits, directPrefix, pageAlignedBuffer } from './direct-io.ts'
 import { closeAsync, fdatasyncAsync, openAsync, readRange, writeAll } from './fs-async.ts'
 import { sameDigest as same, sinkErrorCode } from './sink-common.js'
-import type { ChunkSink } from './sink.ts'
+import type { ChunkSink, VerifyOptions } from './sink.ts'
 
 interface Handle {
   fd: Promise<number>
@@ -86,11 +86,14 @@ export class InlineSink implements ChunkSink {
     }
   }
 
-  async verify (path: string, offset: number, length: number, expected: Uint8Array): Promise<void> {
+  async verify (path: string, offset: number, length: number, expected: Uint8Array, options: VerifyOptions = {}): Promise<void> {
     const buf = this.pool.take(length)
     try {
-      const got = await this.withFd(path, async (fd) => await readRange(fd, buf.subarray(0, length), offset))
-      if (got !== length || !same(hash(buf.subarray(0, length)), expected)) throw new FerryError('E_HASH_MISMATCH', 'range on disk does not match')
+      const view = buf.subarray(0, length)
+      const got = options.readOnly === true
+        ? await readOnce(path, view, offset)
+        : await this.withFd(path, async (fd) => await readRange(fd, view, offset))
+      if (got !== length || !same(hash(view), expected)) throw new FerryError('E_HASH_MISMATCH', 'range on disk does not match')
     } finally {
       this.pool.give(buf)
     }
@@ -100,15 +103,7 @@ export class InlineSink implements ChunkSink {
     const buf = this.pool.take(length)
     try {
       const view = buf.subarray(0, length)
-      // O_NONBLOCK: a copy source (a file in the receive folder) replaced by
-      // a FIFO must not hold a thread of the pool until a writer comes
-      const fd = await mapErrors(openAsync(src, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK))
-      let got: number
-      try {
-        got = await mapErrors(readRange(fd, view, srcOffset))
-      } finally {
-        await closeAsync(fd).catch(() => {})
-      }
+      const got = await readOnce(src, view, srcOffset)
       if (got !== length || !same(hash(view), expected)) throw new FerryError('E_HASH_MISMATCH', 'local copy source changed')
       await this.withFd(path, async (fd, h) => { await this.writeChunk(path, h, fd, view, offset) })
     } finally {
@@ -258,4 +253,20 @@ function toSinkError (err: unknown): FerryError {
   if (err instanceof FerryError) return err
   const e = err as NodeJS.ErrnoException
   return new FerryError(sinkErrorCode(e.code), String(e.message ?? e), { cause: err })
+}
+
+/**
+ * Read `target.length` bytes at `offset` of a file that is not a part file
+ * (a copy source, a file found in place) through a read-only descriptor of
+ * its own, closed after: such a file may be read-only to us, and is never
+ * kept open. O_NONBLOCK: one replaced by a FIFO must not hold a thread of
+ * the pool until a writer comes.
+ */
+async function readOnce (path: string, target: Uint8Array, offset: number): Promise<number> {
+  const fd = await mapErrors(openAsync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK))
+  try {
+    return await mapErrors(readRange(fd, target, offset))
+  } finally {
+    await closeAsync(fd).catch(() => {})
+  }
 }

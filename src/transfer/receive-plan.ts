@@ -265,7 +265,8 @@ async function holdsChunks (sink: ChunkSink, path: string, entry: OfferFile): Pr
   for (let c = 0; c < entry.chunks.length; c++) {
     const { offset, length } = chunkRange(c, entry.size, entry.chunkSize)
     try {
-      await sink.verify(path, offset, length, entry.chunks[c])
+      // read-only, and not kept open: the file may not be ours to write, and a folder of them is many descriptors
+      await sink.verify(path, offset, length, entry.chunks[c], { readOnly: true })
     } catch {
       return false
     }

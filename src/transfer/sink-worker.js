@@ -34,7 +34,7 @@ function fdFor (path) {
 /** @param {string} path @param {number} offset @param {number} length @param {boolean} ownFd */
 function readRange (path, offset, length, ownFd) {
   if (scratch.length < length) scratch = new Uint8Array(length)
-  // O_NONBLOCK: a copy source replaced by a FIFO fails instead of blocking this thread
+  // O_NONBLOCK: a copy source (or a file in place) replaced by a FIFO fails instead of blocking this thread
   const fd = ownFd ? fdFor(path) : openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
   try {
     let got = 0
@@ -76,7 +76,8 @@ port.on('message', (/** @type {import('./worker-messages.ts').SinkRequest} */ re
         return
       }
       case 'verify': {
-        const got = readRange(req.path, req.offset, req.length, true)
+        // a file in place (readOnly) is read through a descriptor of its own, closed after
+        const got = readRange(req.path, req.offset, req.length, req.readOnly !== true)
         const ok = got.length === req.length && same(hash(got), req.expected)
         port.postMessage(ok ? { id: req.id, ok: true } : { id: req.id, ok: false, code: 'E_HASH_MISMATCH', message: 'range on disk does not match' })
         return

@@ -19,8 +19,13 @@ export interface ChunkSink {
   buffer: (size: number) => Uint8Array
   /** Verify `data[0..length)` against `expected`, then write it at `offset`. The buffer is handed over. Rejects E_HASH_MISMATCH without writing. */
   write: (path: string, offset: number, data: Uint8Array, length: number, expected: Uint8Array) => Promise<void>
-  /** Resolves if the range already on disk matches `expected`, rejects E_HASH_MISMATCH otherwise. */
-  verify: (path: string, offset: number, length: number, expected: Uint8Array) => Promise<void>
+  /**
+   * Resolves if the range already on disk matches `expected`, rejects
+   * E_HASH_MISMATCH otherwise. `readOnly`: `path` is not a part file (a file
+   * found in place): read through a read-only descriptor of its own, closed
+   * after, never opened for writing or kept open.
+   */
+  verify: (path: string, offset: number, length: number, expected: Uint8Array, options?: VerifyOptions) => Promise<void>
   /** Copy a range of a local file into a part file if it matches `expected`. */
   copy: (src: string, srcOffset: number, path: string, offset: number, length: number, expected: Uint8Array) => Promise<void>
   /**
@@ -33,6 +38,8 @@ export interface ChunkSink {
   closeFile: (path: string, sync: boolean) => Promise<void>
   close: () => Promise<void>
 }
+
+export interface VerifyOptions { readOnly?: boolean }
 
 /** The sink for this machine: inline with native BLAKE3, a worker thread otherwise. */
 export function createChunkSink (): ChunkSink {
@@ -119,8 +126,8 @@ export class WorkerSink implements ChunkSink {
     return this.call({ op: 'write', path, offset, data, length, expected: own(expected) }, undefined, [data.buffer as ArrayBuffer])
   }
 
-  verify (path: string, offset: number, length: number, expected: Uint8Array): Promise<void> {
-    return this.call({ op: 'verify', path, offset, length, expected: own(expected) })
+  verify (path: string, offset: number, length: number, expected: Uint8Array, options: VerifyOptions = {}): Promise<void> {
+    return this.call({ op: 'verify', path, offset, length, expected: own(expected), readOnly: options.readOnly === true })
   }
 
   copy (src: string, srcOffset: number, path: string, offset: number, length: number, expected: Uint8Array): Promise<void> {

@@ -33,7 +33,7 @@ export type WorkerReply =
 
 export type SinkRequest =
   | { op: 'write', id: number, path: string, offset: number, data: Uint8Array, length: number, expected: Uint8Array }
-  | { op: 'verify', id: number, path: string, offset: number, length: number, expected: Uint8Array }
+  | { op: 'verify', id: number, path: string, offset: number, length: number, expected: Uint8Array, readOnly?: boolean }
   | { op: 'copy', id: number, src: string, srcOffset: number, path: string, offset: number, length: number, expected: Uint8Array }
   | { op: 'close', id: number, path: string, sync: boolean }
   | { op: 'sync', id: number, path: string }

@@ -3,7 +3,8 @@
 // holds the same content more than once.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { readdirSync, readlinkSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -85,6 +86,27 @@ describe('planReceive', () => {
         .rejects.toMatchObject({ code: 'EPERM' })
     } finally {
       chattr('-i', refusing)
+    }
+  })
+
+  it('a file already in place with the same bytes is taken as received even where it is not ours to write, and is not kept open (review finding)', async () => {
+    const A = randomBytes(CHUNK)
+    const receiveDir = join(dir, 'received')
+    const partDir = join(receiveDir, '.ferry-part', 'root')
+    await mkdir(partDir, { recursive: true })
+    const placed = join(receiveDir, 'photo.jpg')
+    await writeFile(placed, A)
+    const entry = { ...file('photo.jpg', [A]), mtimeMs: Math.floor((await stat(placed)).mtimeMs) }
+    // immutable: it cannot be opened for writing, also by root (where chattr works)
+    const immutable = chattr('+i', placed)
+    try {
+      const plan = await planReceive({ transferId: ID, files: [entry], receiveDir, partDir, store, sink })
+      expect(plan.queue).toEqual([])
+      expect(plan.files[0]).toMatchObject({ done: true, dest: placed })
+      const open = readdirSync('/proc/self/fd').filter((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`) === placed } catch { return false } })
+      expect(open).toEqual([])
+    } finally {
+      if (immutable) chattr('-i', placed)
     }
   })
 

@@ -2,8 +2,8 @@
 // with native BLAKE3) and the worker-thread one (used with blake3-jit).
 // Real files in a temporary folder.
 
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, statfsSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, statfsSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -15,6 +15,12 @@ import { WorkerSink, type ChunkSink } from '../../src/transfer/sink.ts'
 import { rootRequiredButMissing } from '../helpers/lab.ts'
 
 const dirs: string[] = []
+/** `chattr +i` refuses opening a file for writing, also to root (ext4 and most disk file systems; not tmpfs). */
+const chattr = (flag: '+i' | '-i', path: string): boolean => spawnSync('chattr', [flag, path], { stdio: 'ignore' }).status === 0
+/** Descriptors of this process (every thread) open on `path`. */
+function descriptorsOf (path: string): number {
+  return readdirSync('/proc/self/fd').filter((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`) === path } catch { return false } }).length
+}
 afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }) })
 
 for (const [name, make] of [['inline', () => new InlineSink()], ['worker', () => new WorkerSink()]] as Array<[string, () => ChunkSink]>) {
@@ -51,6 +57,21 @@ for (const [name, make] of [['inline', () => new InlineSink()], ['worker', () =>
       await expect(sink.write(part, 0, chunk(a), 1000, hash(randomBytes(1000)))).rejects.toMatchObject({ code: 'E_HASH_MISMATCH' })
       await sink.closeFile(part, false)
       expect(readFileSync(part).equals(Buffer.alloc(3000))).toBe(true)
+    })
+
+    it('verifies a file that is not a part file read-only, and keeps no descriptor of it open (review finding: a file found in place was opened for writing, so one not ours to write was fetched again, and every one taken was held open)', async () => {
+      const data = randomBytes(3000)
+      const placed = join(dir, 'placed.jpg')
+      writeFileSync(placed, data)
+      // immutable: opening it for writing fails, also for root (where chattr works: ext4, not tmpfs)
+      const immutable = chattr('+i', placed)
+      try {
+        await sink.verify(placed, 0, 3000, hash(data), { readOnly: true })
+        await expect(sink.verify(placed, 0, 3000, hash(randomBytes(3000)), { readOnly: true })).rejects.toMatchObject({ code: 'E_HASH_MISMATCH' })
+        expect(descriptorsOf(placed)).toBe(0)
+      } finally {
+        if (immutable) chattr('-i', placed)
+      }
     })
 
     it('verifies a range on disk', async () => {
