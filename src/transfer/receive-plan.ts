@@ -31,6 +31,11 @@ export interface FileState {
   unavailable?: FerryError
 }
 
+/** The part file of the offer's entry `index` in `partDir`. */
+export function partFileOf (partDir: string, index: number): string {
+  return join(partDir, String(index))
+}
+
 /** A chunk to fetch; `spooled`: its start, kept from an earlier run (unverified; verified with the rest). */
 export interface Wanted { file: number, chunk: number, spooled?: Uint8Array }
 
@@ -92,7 +97,7 @@ export async function planReceive (o: {
     o.signal?.throwIfAborted()
     if (index > 0) o.onHave?.(haveBytes)
     const prev = saved.get(index)
-    const fs: FileState = { index, entry, partPath: join(o.partDir, String(index)), bitmap: new Bitmap(entry.chunks.length, prev?.bitmap), done: prev?.done === true, dest: prev?.dest }
+    const fs: FileState = { index, entry, partPath: partFileOf(o.partDir, index), bitmap: new Bitmap(entry.chunks.length, prev?.bitmap), done: prev?.done === true, dest: prev?.dest }
     files.push(fs)
     if (entry.kind === 'dir') continue
     if (fs.done) { haveBytes += entry.size; continue }

@@ -22,7 +22,7 @@ import { BitmapRecorder } from './bitmap-recorder.ts'
 import { fetchAll } from './fetch.ts'
 import type { KeyedLock } from './keyed-lock.ts'
 import { partDirFor, placeDir, placeFile, syncPlacedFolders, type DirModes } from './finalize.ts'
-import { planReceive, type FileState, type Plan, type Wanted } from './receive-plan.ts'
+import { partFileOf, planReceive, type FileState, type Plan, type Wanted } from './receive-plan.ts'
 import type { ChunkSink } from './sink.ts'
 import { ProgressReporter } from './progress-report.ts'
 import { Spool } from './spool.ts'
@@ -271,10 +271,16 @@ export class Receiver {
    * re-checked on resume). A descriptor kept in the sink across runs would
    * still write to a part file deleted meanwhile, and the file placed from
    * its path would be missing.
+   * By the offer's files, not this.files: a plan that failed or was
+   * cancelled part-way had opened some (resume checks, copies) before
+   * this.files was set (review finding: a re-send after the part folder
+   * was removed then wrote through a descriptor of the deleted file).
    */
   private async closePartFiles (): Promise<void> {
     const sink = this.deps.sink()
-    await Promise.allSettled(this.files.filter((f) => !f.done && f.entry.kind === 'file').map(async (f) => { await sink.closeFile(f.partPath, false) }))
+    const partDir = partDirFor(this.receiveDir, this.rootHex)
+    const open = this.offer.files.flatMap((e, i) => e.kind === 'file' && this.files[i]?.done !== true ? [partFileOf(partDir, i)] : [])
+    await Promise.allSettled(open.map(async (path) => { await sink.closeFile(path, false) }))
   }
 
   /** Every chunk of `f` verified: flush, check its root, place it under its final name. */
