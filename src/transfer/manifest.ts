@@ -349,7 +349,10 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
         failure = err
         const code = toFerryError(err).code
         if (code === 'E_PATH_NOT_FOUND') throw unhashable('E_PATH_NOT_FOUND', cur.sourcePath, 'removed before it could be read', err)
-        if (code !== 'E_IO') throw err
+        // E_PATH_UNSAFE: the pool never follows a symbolic link, and the scan
+        // sent none: one is there now in place of the file (the look below
+        // says so, and the file is left out like a FIFO put there)
+        if (code !== 'E_IO' && code !== 'E_PATH_UNSAFE') throw err
         // no use reading it again
         if (await unreadable(cur.sourcePath)) throw unhashable('E_IO', cur.sourcePath, 'cannot be read (permission denied)', err)
       }

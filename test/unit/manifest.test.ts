@@ -267,6 +267,20 @@ describe('buildManifest', () => {
     expect(() => verifyManifest(m)).not.toThrow()
   })
 
+  it('with onSkip, a file replaced by a symbolic link since the scan is left out with a warning, not the send failed (review finding: E_PATH_UNSAFE failed it)', async () => {
+    const root = makeTree('relinked')
+    const entries = await scanPaths([root])
+    for (const name of ['a.txt', join('sub', 'big.bin')]) { // hashed inline, and by a worker
+      rmSync(join(root, name))
+      symlinkSync(join(root, 'run.sh'), join(root, name))
+    }
+    const skipped: ScanWarning[] = []
+    const m = await buildManifest(entries, pool, { onSkip: (w) => skipped.push(w) })
+    expect(skipped.map((w) => w.path).sort()).toEqual([join(root, 'a.txt'), join(root, 'sub', 'big.bin')])
+    expect(skipped.every((w) => /no longer a regular file, skipped/.test(w.reason))).toBe(true)
+    expect(m.files.map(f => f.path)).toEqual(entries.map(e => e.path).filter(p => p !== 'relinked/a.txt' && p !== 'relinked/sub/big.bin'))
+  })
+
   it('leaves out what it is told to exclude, with the reason, also as a top path', async () => {
     const root = makeTree('excl')
     const warnings: ScanWarning[] = []
