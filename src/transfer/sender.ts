@@ -5,7 +5,7 @@
 // never hashes again (the receiver verifies every chunk).
 
 import type { Stream } from '@libp2p/interface'
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs'
 import { FerryError } from '../errors.ts'
 import { FrameReader, askedRange, encodeChunkHeader, readChunkRequest, sendAll, type OfferMsg } from '../protocol/transfer.ts'
 import { chunkRange } from './chunking.ts'
@@ -102,12 +102,11 @@ class SourceReader {
         // O_NONBLOCK: a source replaced by a FIFO since the offer must not
         // block this (the main) thread until a writer comes; the look below
         // then refuses it. For a regular file it changes nothing.
-        fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
+        // O_NOFOLLOW: as it was hashed (the scan resolved a link given by
+        // name); a link put in its place is refused (ELOOP), not followed.
+        fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW)
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code
-        if (code === 'ENOENT' || code === 'ENOTDIR') throw new FerryError('E_SOURCE_CHANGED', `${path} was removed since it was offered`)
-        if (code === 'EACCES' || code === 'EPERM' || code === 'EISDIR') throw new FerryError('E_SOURCE_CHANGED', `${path} cannot be read any more (${code})`)
-        throw err
+        throw sourceError(path, err)
       }
       this.fd = fd
       this.path = path
@@ -118,7 +117,12 @@ class SourceReader {
     const buf = Buffer.allocUnsafe(length)
     let got = 0
     while (got < length) {
-      const n = readSync(this.fd!, buf, got, length - got, offset + got)
+      let n: number
+      try {
+        n = readSync(this.fd!, buf, got, length - got, offset + got)
+      } catch (err) {
+        throw sourceError(path, err)
+      }
       if (n === 0) throw new FerryError('E_SOURCE_CHANGED', `${path} got shorter since it was offered`)
       got += n
     }
@@ -126,7 +130,12 @@ class SourceReader {
   }
 
   private checkUnchanged (offered: { size: number, mtimeMs: number }): void {
-    const st = fstatSync(this.fd!, { bigint: true })
+    let st: BigIntStats
+    try {
+      st = fstatSync(this.fd!, { bigint: true })
+    } catch (err) {
+      throw sourceError(this.path!, err)
+    }
     if (!st.isFile() || Number(st.size) !== offered.size || floorMs(st.mtimeNs) !== offered.mtimeMs) {
       const path = this.path
       this.close()
@@ -139,6 +148,22 @@ class SourceReader {
     this.fd = undefined
     this.path = undefined
   }
+}
+
+/**
+ * Why `path` cannot be served, as the chunk server answers: E_SOURCE_CHANGED
+ * (the receiver does without this file and goes on) for anything about the
+ * file, however unexpected (removed, permissions, a socket or a link in its
+ * place, a stale NFS handle, a disk read error). Before, only a few codes
+ * were, and any other failed the whole receive (review finding). Out of
+ * descriptors or memory is this process's trouble, not the file's: that
+ * error is kept, so the stream is aborted and the receiver asks again later.
+ */
+function sourceError (path: string, err: unknown): Error {
+  const code = (err as NodeJS.ErrnoException).code
+  if (code === 'EMFILE' || code === 'ENFILE' || code === 'ENOMEM') return err as Error
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new FerryError('E_SOURCE_CHANGED', `${path} was removed since it was offered`)
+  return new FerryError('E_SOURCE_CHANGED', `${path} cannot be read any more (${code ?? String((err as Error).message ?? err)})`, { cause: err })
 }
 
 /**
@@ -188,10 +213,8 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
         try {
           data = source.read(src, file, offset, Math.min(READ_SLICE, length), true)
         } catch (err) {
-          if ((err as FerryError).code !== 'E_SOURCE_CHANGED') {
-            await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length: 0, error: err }))
-            return
-          }
+          // this daemon short of descriptors or memory: the stream is aborted (below), and the receiver asks again later
+          if ((err as FerryError).code !== 'E_SOURCE_CHANGED') throw err
           // this file only: every chunk asked for of it is answered with
           // the error (one header each, as the receiver reads them), and the
           // stream goes on serving the other files. It is no longer in

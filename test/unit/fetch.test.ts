@@ -5,7 +5,9 @@
 // and the run went on to `verifying` over the user's `cancelled`.)
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { utimesSync } from 'node:fs'
-import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
@@ -102,6 +104,42 @@ describe('fetchAll', () => {
     })
     expect(gone).toHaveLength(1)
     expect(gone[0]).toMatchObject({ code: 'E_SOURCE_CHANGED', message: expect.stringMatching(/no longer a regular file/) })
+  })
+
+  it('a source that cannot be opened for any other reason (a socket or a link loop in its place) is given up alone, not the receive failed (review finding: ENXIO and ELOOP came as E_IO)', async () => {
+    const small = 256 * 1024
+    const make = async (name: string): Promise<OfferFile> => {
+      const data = randomBytes(2 * small)
+      await writeFile(join(dir, name), data)
+      return { path: name, kind: 'file', size: data.length, mtimeMs: Math.floor((await stat(join(dir, name))).mtimeMs), mode: 0o644, chunkSize: small, chunks: [hash(data.subarray(0, small)), hash(data.subarray(small))], fileRoot: new Uint8Array(32) }
+    }
+    const entries = [await make('socket.bin'), await make('loop.bin'), await make('kept.bin')]
+    const sender = new Sender({ id: '00'.repeat(16), peerId: 'receiver', state: 'fetching', offer: { transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: 3 * 2 * small, files: entries }, sources: entries.map((e) => join(dir, e.path)) })
+    const files: FileState[] = []
+    for (const [index, entry] of entries.entries()) {
+      await writeFile(join(dir, `part-${index}`), '')
+      files.push({ index, entry, partPath: join(dir, `part-${index}`), bitmap: new Bitmap(2), done: false })
+    }
+    await rm(join(dir, 'socket.bin'))
+    const listening = createServer().listen(join(dir, 'socket.bin'))
+    await once(listening, 'listening')
+    await rm(join(dir, 'loop.bin'))
+    await symlink('loop.bin', join(dir, 'loop.bin'))
+    try {
+      const [out, inbound] = await streamPair()
+      void serveChunks(inbound, 'receiver', () => sender, () => {})
+      const gone = new Map<string, FerryError>()
+      await fetchAll({
+        transferId: new Uint8Array(16), files, queue: files.flatMap((f) => [{ file: f.index, chunk: 0 }, { file: f.index, chunk: 1 }]), sink, spool: new Spool(dir), streams: 1,
+        openStream: async () => out, onChunk: (f, c) => { f.bitmap.set(c) }, onWire: () => {}, onUnavailable: (f, err) => { gone.set(f.entry.path, err) }, signal: new AbortController().signal
+      })
+      expect([...gone.keys()]).toEqual(['socket.bin', 'loop.bin'])
+      expect(gone.get('socket.bin')).toMatchObject({ code: 'E_SOURCE_CHANGED', message: expect.stringMatching(/cannot be read any more \(ENXIO\)/) })
+      expect(gone.get('loop.bin')).toMatchObject({ code: 'E_SOURCE_CHANGED', message: expect.stringMatching(/cannot be read any more \(ELOOP\)/) })
+      expect(files.map((f) => f.bitmap.done)).toEqual([0, 0, 2])
+    } finally {
+      listening.close()
+    }
   })
 
   it('a file that changed or went away is given up alone: the same stream goes on and brings the other files', async () => {
