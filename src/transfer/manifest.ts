@@ -53,6 +53,8 @@ export interface ScannedEntry {
 export interface FileEntry extends OfferFile {
   /** Local only, never sent. */
   sourcePath?: string
+  /** The file as it was hashed (device, inode, size, times); local only, never sent: the sender's check before each chunk (sender.ts). */
+  identity?: FileIdentity
 }
 
 export interface Manifest {
@@ -334,7 +336,7 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
       const known = before === undefined ? undefined : cacheGet(cur.sourcePath, before, chunkSize)
       if (known !== undefined && known.length === chunkCount(cur.size, chunkSize)) {
         progress.hashedBytes += cur.size
-        return { ...local(cur), chunkSize, chunks: known, fileRoot: computeFileRoot(cur.size, chunkSize, known) }
+        return { ...local(cur), identity: before, chunkSize, chunks: known, fileRoot: computeFileRoot(cur.size, chunkSize, known) }
       }
       let hashed = 0
       let chunks: Uint8Array[] | undefined
@@ -363,7 +365,7 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
       const again = scanned(cur.path, cur.sourcePath, now)
       if (chunks !== undefined && now.isFile() && again.size === cur.size && again.mtimeMs === cur.mtimeMs && again.mtimeSubMsNs === cur.mtimeSubMsNs) {
         if (before !== undefined) remember(cur.sourcePath, before, again.identity, startedMs, chunkSize, chunks)
-        return { ...local(again), chunkSize, chunks, fileRoot: computeFileRoot(cur.size, chunkSize, chunks) }
+        return { ...local(again), identity: again.identity, chunkSize, chunks, fileRoot: computeFileRoot(cur.size, chunkSize, chunks) }
       }
       progress.hashedBytes -= hashed
       if (!now.isFile()) throw unhashable('E_IO', cur.sourcePath, 'is no longer a regular file')

@@ -13,6 +13,7 @@ import { floorMs } from './manifest.ts'
 import { Progress } from './progress.ts'
 import { fileCount } from './snapshot.ts'
 import { isFinalState, type SkippedPath } from '../daemon/control/types.ts'
+import type { FileIdentity } from '../store/hash-cache.ts'
 
 /**
  * One read from a source file, also one send() on the stream. Each read
@@ -34,6 +35,12 @@ export class Sender {
   error?: FerryError
   offer?: OfferMsg
   sources: string[] = []
+  /**
+   * Each source as it was hashed (device, inode, change time), where known:
+   * in memory only, so a sender restored after a restart compares size and
+   * modification time alone (README, Known limits).
+   */
+  identities: Array<FileIdentity | undefined> = []
   progress: Progress
   receiptVerified = false
   receiptSig?: Uint8Array
@@ -92,9 +99,16 @@ class SourceReader {
    * receiver to reject each one 3 times; the receiver then does without
    * that file only. `chunkStart`: the first slice of a chunk, where the
    * file is looked at again even if it is open (an fstat, ~1 µs per chunk):
-   * an editor may write to it while it is served.
+   * an editor may write to it while it is served. `hashed`: the file as it
+   * was hashed, where known; then its inode and change time must be the
+   * same too, which catches a rewrite that put the old modification time
+   * back (`cp -p`, `touch -r`, `rsync -t --inplace`): its chunks would fail
+   * verification on the receiver 3 times each and fail the whole receive.
+   * A file removed or replaced by a rename while it is open here has no
+   * name left (nlink 0), which changed its change time but not its bytes:
+   * it is read on as offered.
    */
-  read (path: string, offered: { size: number, mtimeMs: number }, offset: number, length: number, chunkStart = false): Uint8Array {
+  read (path: string, offered: { size: number, mtimeMs: number }, offset: number, length: number, chunkStart = false, hashed?: FileIdentity): Uint8Array {
     if (this.path !== path) {
       this.close()
       let fd: number
@@ -110,9 +124,9 @@ class SourceReader {
       }
       this.fd = fd
       this.path = path
-      this.checkUnchanged(offered)
+      this.checkUnchanged(offered, hashed)
     } else if (chunkStart) {
-      this.checkUnchanged(offered)
+      this.checkUnchanged(offered, hashed)
     }
     const buf = Buffer.allocUnsafe(length)
     let got = 0
@@ -129,17 +143,24 @@ class SourceReader {
     return buf
   }
 
-  private checkUnchanged (offered: { size: number, mtimeMs: number }): void {
+  private checkUnchanged (offered: { size: number, mtimeMs: number }, hashed?: FileIdentity): void {
     let st: BigIntStats
     try {
       st = fstatSync(this.fd!, { bigint: true })
     } catch (err) {
       throw sourceError(this.path!, err)
     }
-    if (!st.isFile() || Number(st.size) !== offered.size || floorMs(st.mtimeNs) !== offered.mtimeMs) {
+    const why = !st.isFile()
+      ? 'it is no longer a regular file'
+      : Number(st.size) !== offered.size || floorMs(st.mtimeNs) !== offered.mtimeMs
+        ? 'its size or modification time differs'
+        : hashed !== undefined && (st.ino !== hashed.ino || st.dev !== hashed.dev || (st.ctimeNs !== hashed.ctimeNs && st.nlink > 0n))
+          ? 'it was rewritten or replaced: its inode change time differs'
+          : undefined
+    if (why !== undefined) {
       const path = this.path
       this.close()
-      throw new FerryError('E_SOURCE_CHANGED', `${path} changed since it was offered (${st.isFile() ? 'its size or modification time differs' : 'it is no longer a regular file'})`)
+      throw new FerryError('E_SOURCE_CHANGED', `${path} changed since it was offered (${why})`)
     }
   }
 
@@ -211,7 +232,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
         // of a chunk.
         let data: Uint8Array
         try {
-          data = source.read(src, file, offset, Math.min(READ_SLICE, length), true)
+          data = source.read(src, file, offset, Math.min(READ_SLICE, length), true, sender.identities[req.fileIndex])
         } catch (err) {
           // this daemon short of descriptors or memory: the stream is aborted (below), and the receiver asks again later
           if ((err as FerryError).code !== 'E_SOURCE_CHANGED') throw err
@@ -226,7 +247,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
         }
         await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length, offset: skip }))
         for (let at = 0; at < length;) {
-          if (at > 0) data = source.read(src, file, offset + at, Math.min(READ_SLICE, length - at)) // throws: the stream is aborted below
+          if (at > 0) data = source.read(src, file, offset + at, Math.min(READ_SLICE, length - at), false, sender.identities[req.fileIndex]) // throws: the stream is aborted below
           await sendAll(stream, data)
           at += data.length
         }

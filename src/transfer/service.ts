@@ -260,6 +260,7 @@ export class TransferService {
     if (encoded.byteLength > MAX_OFFER_BYTES) throw new FerryError('E_LIMIT', `this send's offer is ${(encoded.byteLength / 2 ** 20).toFixed(1)} MiB, more than a receiver takes (${MAX_OFFER_BYTES / 2 ** 20} MiB); send the folders in parts`)
     sender.offer = offer
     sender.sources = manifest.files.map((f) => f.sourcePath ?? '')
+    sender.identities = manifest.files.map((f) => f.identity)
     sender.progress = new Progress(manifest.totalBytes)
     if (waitForPeer) await this.peerOnline(sender)
     this.persistOffer(sender, offer, encoded)

@@ -5,7 +5,7 @@
 // and the run went on to `verifying` over the user's `cancelled`.)
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { utimesSync } from 'node:fs'
-import { mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
@@ -89,6 +89,57 @@ describe('fetchAll', () => {
     expect(file.unavailable).toBe(gone[0])
     expect(got).toEqual([])
     expect(wire).toBe(0)
+  })
+
+  it('a source rewritten in place with its old modification time put back (cp -p, touch -r) is refused by its change time: that file is given up, not the receive failed with E_HASH_MISMATCH (review finding)', async () => {
+    const { file, sender, serve } = await setup(2)
+    const src = join(dir, 'src.bin')
+    const before = await stat(src, { bigint: true })
+    sender.identities = [{ dev: before.dev, ino: before.ino, size: before.size, mtimeNs: before.mtimeNs, ctimeNs: before.ctimeNs }]
+    // its times kept aside to the nanosecond, as `touch -r` does
+    await writeFile(join(dir, 'times'), '')
+    expect(spawnSync('touch', ['-r', src, join(dir, 'times')]).status).toBe(0)
+    await new Promise((resolve) => setTimeout(resolve, 5)) // a change time of its own
+    await writeFile(src, randomBytes(2 * CHUNK))
+    expect(spawnSync('touch', ['-r', join(dir, 'times'), src]).status).toBe(0)
+    expect((await stat(src, { bigint: true })).mtimeNs).toBe(before.mtimeNs)
+    const [out, inbound] = await streamPair()
+    void serve(inbound)
+    const gone: FerryError[] = []
+    await fetchAll({
+      transferId: new Uint8Array(16), files: [file], queue: [{ file: 0, chunk: 0 }, { file: 0, chunk: 1 }], sink, spool: new Spool(dir), streams: 1,
+      openStream: async () => out, onChunk: () => { throw new Error('no chunk of the rewritten file is taken') }, onWire: () => {}, onUnavailable: (_f, err) => { gone.push(err) }, signal: new AbortController().signal
+    })
+    expect(gone).toHaveLength(1)
+    expect(gone[0]).toMatchObject({ code: 'E_SOURCE_CHANGED', message: expect.stringMatching(/inode change time differs/) })
+  })
+
+  it('a source replaced by a rename while it is open for serving is read on as it was offered: the open file has no name left, and its bytes are the ones offered', async () => {
+    const { file, sender, serve } = await setup(2)
+    const src = join(dir, 'src.bin')
+    const before = await stat(src, { bigint: true })
+    sender.identities = [{ dev: before.dev, ino: before.ino, size: before.size, mtimeNs: before.mtimeNs, ctimeNs: before.ctimeNs }]
+    const offered = await readFile(src)
+    const [out, inbound] = await streamPair()
+    void serve(inbound)
+    const got: number[] = []
+    await fetchAll({
+      transferId: new Uint8Array(16), files: [file], queue: [{ file: 0, chunk: 0 }, { file: 0, chunk: 1 }], sink, spool: new Spool(dir), streams: 1,
+      openStream: async () => out,
+      onChunk: async (_f, c) => {
+        got.push(c)
+        if (c !== 0) return
+        // an application saves a new version the safe way: a new file, renamed over the old one (same size and time)
+        await writeFile(join(dir, 'new'), randomBytes(2 * CHUNK))
+        expect(spawnSync('touch', ['-r', src, join(dir, 'new')]).status).toBe(0)
+        await rename(join(dir, 'new'), src)
+      },
+      onWire: () => {},
+      onUnavailable: (_f, err) => { throw err },
+      signal: new AbortController().signal
+    })
+    expect(got).toEqual([0, 1])
+    expect((await readFile(file.partPath)).equals(offered)).toBe(true)
   })
 
   it('a source replaced by a FIFO since the offer is refused at once: opening it does not wait for a writer', async () => {
