@@ -65,6 +65,8 @@ export class Receiver {
   readonly offer: OfferMsg
   readonly receiveDir: string
   readonly rootHex: string
+  /** When the offer came (its row's createdAt): `ferry offers` shows how long it has waited. */
+  readonly createdAt: number
   state: string
   error?: FerryError
   files: FileState[] = []
@@ -99,7 +101,7 @@ export class Receiver {
   private readonly dirModes: DirModes
   private readonly deps: ReceiverDeps
 
-  constructor (deps: ReceiverDeps, o: { id: string, peerId: string, offer: OfferMsg, receiveDir: string, state: string, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiptMissing?: Uint8Array }) {
+  constructor (deps: ReceiverDeps, o: { id: string, peerId: string, offer: OfferMsg, receiveDir: string, state: string, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiptMissing?: Uint8Array, createdAt?: number }) {
     this.deps = deps
     this.id = o.id
     this.peerId = o.peerId
@@ -107,6 +109,7 @@ export class Receiver {
     this.receiveDir = o.receiveDir
     this.state = o.state
     this.rootHex = Buffer.from(o.offer.root).toString('hex')
+    this.createdAt = o.createdAt ?? Date.now()
     this.dirModes = new Map(o.offer.files.filter((f) => f.kind === 'dir').map((f) => [f.path, f.mode]))
     this.progress = new Progress(o.offer.totalBytes, o.doneBytes ?? 0, o.wireBytes ?? 0)
     this.resumed = o.resumed === true

@@ -461,8 +461,9 @@ export class TransferService {
       await answer({ status: 'refused', haveBytes: 0, error: new FerryError('E_LIMIT', `${MAX_PENDING_OFFERS_PER_PEER} offers from this device already wait for a decision`) })
       return
     }
-    this.c.store.insert({ id, direction: 'receive', peerId, peerName: this.c.peerName(peerId), state: 'offered', root: offer.root, offer: encodeOffer(offer), totalBytes: offer.totalBytes, fileCount: fileCount(offer.files), doneBytes: 0, wireBytes: 0, receiveDir: this.c.receiveDir, receiptVerified: false, resumed: false, createdAt: Date.now() })
-    const r = this.newReceiver(id, peerId, offer, 'offered')
+    const createdAt = Date.now()
+    this.c.store.insert({ id, direction: 'receive', peerId, peerName: this.c.peerName(peerId), state: 'offered', root: offer.root, offer: encodeOffer(offer), totalBytes: offer.totalBytes, fileCount: fileCount(offer.files), doneBytes: 0, wireBytes: 0, receiveDir: this.c.receiveDir, receiptVerified: false, resumed: false, createdAt })
+    const r = this.newReceiver(id, peerId, offer, 'offered', { createdAt })
     if (!auto) {
       await answer({ status: 'pending', haveBytes: 0 })
       this.c.emitOffer(toOfferInfo(r, this.c.peerName(peerId)))
@@ -567,7 +568,7 @@ export class TransferService {
     this.scheduleSinkRelease()
   }
 
-  private newReceiver (id: string, peerId: string, offer: OfferMsg, state: string, extra: { doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiveDir?: string, receiptMissing?: Uint8Array } = {}): Receiver {
+  private newReceiver (id: string, peerId: string, offer: OfferMsg, state: string, extra: { doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiveDir?: string, receiptMissing?: Uint8Array, createdAt?: number } = {}): Receiver {
     const r = new Receiver({
       store: this.c.store,
       sink: () => this.chunkSink,
@@ -721,7 +722,7 @@ export class TransferService {
         // an offer not yet accepted goes, when it is, to the receive folder of now
         if (state === 'offered' && row.receiveDir !== this.c.receiveDir) this.c.store.update(row.id, { receiveDir: this.c.receiveDir })
         // a clean stop records `waiting` (Receiver.pause); anything else was cut short
-        this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes, receiptMissing: row.receiptMissing, receiveDir: state === 'offered' ? undefined : await this.receiveDirOf(row) })
+        this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes, receiptMissing: row.receiptMissing, createdAt: row.createdAt, receiveDir: state === 'offered' ? undefined : await this.receiveDirOf(row) })
       } else if (row.state === 'offered') {
         this.offerAgain(row)
       } else if (row.state === 'fetching' || row.state === 'waiting') {

@@ -1,6 +1,6 @@
 // Plain JSON snapshots of transfers and offers for the control API.
 
-import { isFinalState, type FileProgress, type OfferInfo, type TransferInfo, type TransferState } from '../daemon/control/types.ts'
+import { SKIPPED_SHOWN, isFinalState, type FileProgress, type OfferInfo, type TransferInfo, type TransferState } from '../daemon/control/types.ts'
 import type { TransferRow } from '../store/index.ts'
 import { isErrorCode } from '../errors.ts'
 import { popcount } from './bitmap.ts'
@@ -39,7 +39,12 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
   if (err != null && ['failed', 'cancelled', 'declined', 'waiting'].includes(state)) {
     info.error = { code: isErrorCode(err.code) ? err.code : 'E_INTERNAL', message: err.message }
   }
-  if (o.sender != null && o.sender.skipped.length > 0) info.skipped = o.sender.skipped
+  if (o.sender != null && o.sender.skipped.length > 0) {
+    const all = o.sender.skipped
+    info.skipped = all.slice(0, SKIPPED_SHOWN)
+    info.skippedCount = all.length
+    info.skippedFailed = all.reduce((n, s) => n + (s.failed === true ? 1 : 0), 0)
+  }
   const sig = o.sender?.receiptSig ?? row.receiptSig
   if (sig != null && sig.length > 0) {
     info.receipt = { root: info.root, signature: Buffer.from(sig).toString('base64'), verified: o.sender?.receiptVerified ?? row.receiptVerified }
@@ -91,6 +96,6 @@ export function toOfferInfo (r: Receiver, peerName: string): OfferInfo {
     files: fileCount(r.offer.files),
     totalBytes: r.offer.totalBytes,
     names: (r.offer.files.some((f) => f.kind === 'file') ? r.offer.files.filter((f) => f.kind === 'file') : r.offer.files).slice(0, 5).map((f) => f.path),
-    receivedAt: Date.now()
+    receivedAt: r.createdAt
   }
 }

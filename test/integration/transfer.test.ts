@@ -534,6 +534,21 @@ describe('transfer', () => {
     await rm(join(b.receiveDir, 'alias.txt'))
   })
 
+  it('a send that skips many paths lists the first 100 and counts the rest; each event stays small (review finding: every event carried the whole list, and past 1 MiB the CLI dropped them and waited forever)', async () => {
+    const dir = join(await tempDir('ferry-src-'), 'many-links')
+    await mkdir(dir)
+    await writeFile(join(dir, 'real.txt'), 'the one file\n')
+    for (let i = 0; i < 150; i++) await symlink('real.txt', join(dir, `link-${String(i).padStart(3, '0')}`))
+    const run = await a.cli(['send', 'beta', dir, '--json'], { timeoutMs: 60_000 })
+    expect(run.code, run.stderr).toBe(0)
+    const res = JSON.parse(run.stdout) as SendResult & { skipped: Array<{ path: string, reason: string }>, skippedCount: number }
+    expect(res).toMatchObject({ state: 'done', files: 1, skippedCount: 150 })
+    expect(res.skipped).toHaveLength(100)
+    expect(run.stderr.split('\n').filter((l) => /symbolic link, skipped$/.test(l))).toHaveLength(100)
+    expect(run.stderr).toMatch(/^ferry: warning: 50 more path\(s\) skipped, not listed \(0 of all 150 for a problem\)$/m)
+    await rm(join(b.receiveDir, 'many-links'), { recursive: true })
+  })
+
   it('the sender remembers chunk hashes; hashes a file again when it changed in place, even with its size and mtime put back; forgets an entry the receiver proved wrong', async () => {
     const file = join(await tempDir('ferry-src-'), 'cache-me.bin')
     const size = 3 * MiB + 17
@@ -603,6 +618,9 @@ describe('transfer', () => {
       // not a transfer yet on beta, but `ferry transfers` points to it
       const listed = await b.cli(['transfers'])
       expect(listed.stdout).toContain('1 offer waits for your decision: `ferry offers`')
+      // when it came, not when it was asked about (review finding: always "now")
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect((await offersOf(b)).find((o) => o.id === offer.id)?.receivedAt).toBe(offer.receivedAt)
 
       const acc = await b.cli(['accept', offer.id.slice(0, 8)])
       expect(acc.code, acc.stderr).toBe(0)
@@ -743,6 +761,25 @@ describe('transfer', () => {
     await poll(a, 'alpha to show the send cancelled', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.state === 'cancelled'))
     await poll(b, 'beta to show the receive cancelled', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.state === 'cancelled'))
     expect((await receivedNames()).filter((n) => n.startsWith('term-me'))).toEqual([])
+  })
+
+  it('SIGTERM to `ferry send` while its daemon does not answer (stopped with SIGSTOP) ends it with E_TIMEOUT instead of a wait without end (review finding: `timeout` signals once)', async () => {
+    const big = join(await tempDir('ferry-src-'), 'frozen.bin')
+    await writeRandomFile(big, CANCEL_SIZE)
+    const sending = spawnCli(['send', 'beta', big, '--json', '--home', a.home], { timeoutMs: 60_000, env: { FERRY_ANSWER_TIMEOUT_MS: '1000' } })
+    const active = await poll(a, 'the frozen send to be fetching', async (ctl) => (await ctl.call('transfers')).find((t) => t.direction === 'send' && t.totalBytes === CANCEL_SIZE && t.state === 'fetching' && t.doneBytes > 0), 60_000, 20)
+    a.proc.kill('SIGSTOP')
+    try {
+      sending.proc.kill('SIGTERM')
+      const done = await sending.done
+      expectError(done, 'E_TIMEOUT')
+      expect(done.stderr).toMatch(/the transfer may go on once it runs again/)
+    } finally {
+      a.proc.kill('SIGCONT')
+    }
+    // cleanup, once it runs again: the cancel asked for may or may not have reached it, and the send may have ended meanwhile
+    await a.cli(['cancel', active.id.slice(0, 8)])
+    await poll(a, 'alpha to show the send ended', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && ['cancelled', 'done'].includes(t.state)))
   })
 
   // last: it unpairs alpha and beta

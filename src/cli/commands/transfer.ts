@@ -5,7 +5,7 @@ import { isUtf8 } from 'node:buffer'
 import { readFileSync, statSync } from 'node:fs'
 import { connectControl } from '../../daemon/control/client.ts'
 import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } from '../../daemon/control/types.ts'
-import { FerryError, sanitizeForDisplay } from '../../errors.ts'
+import { FerryError, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { homeOf, parse } from '../args.ts'
 import { printJson, table, UsageError } from '../output.ts'
 import { LineProgress, progressLine, wantsLive } from '../progress.ts'
@@ -80,6 +80,9 @@ export async function send (argv: string[]): Promise<number> {
   const live = wantsLive(json) ? (await import('../../tui/live.ts')).openSendView(peer, paths.length) : undefined
   const progress = new LineProgress()
   let skipped: SkippedPath[] = []
+  /** all skipped paths and those skipped for a problem; `skipped` lists the first SKIPPED_SHOWN */
+  let skippedCount = 0
+  let skippedFailed = 0
   let stoppedBy: NodeJS.Signals | undefined
   /** done, with the summary shown, but not all was sent */
   let incompleteShown = false
@@ -92,7 +95,7 @@ export async function send (argv: string[]): Promise<number> {
     const onInfo = (t: TransferInfo): void => {
       if (t.id !== id) return
       // more come while hashing: files removed, unreadable or being written to
-      if (t.skipped != null && t.skipped.length >= skipped.length) skipped = t.skipped
+      if (t.skipped != null && (t.skippedCount ?? t.skipped.length) >= skippedCount) takeSkipped(t)
       if (live != null) live.update(t)
       else if (!json) progress.update(progressLine(t, process.stderr.columns ?? 80))
       if (isFinalState(t.state)) settle?.(t)
@@ -103,6 +106,11 @@ export async function send (argv: string[]): Promise<number> {
     })
     // also one still being hashed: the daemon hashes it again when it is back, and offers it
     client.onClose(() => settle?.({ state: 'failed', error: { code: 'E_DAEMON_NOT_RUNNING', message: 'the daemon stopped; the transfer resumes when it is back (see `ferry transfers`)' } } as TransferInfo))
+    function takeSkipped (t: TransferInfo): void {
+      skipped = t.skipped ?? []
+      skippedCount = t.skippedCount ?? skipped.length
+      skippedFailed = t.skippedFailed ?? skipped.filter((s) => s.failed === true).length
+    }
     // Ctrl-C, a `kill` or a closed terminal cancels the send; from the
     // start: while the daemon scans the paths, before there is an id to
     // cancel, closing the connection makes it drop the send
@@ -112,7 +120,15 @@ export async function send (argv: string[]): Promise<number> {
       // a second Ctrl-C ends `ferry send` at once, should the daemon not answer
       removeStop()
       if (id === '') client.close()
-      else void client.call('cancel', { id }).catch(() => {})
+      // a daemon that does not answer (stopped with SIGSTOP, stuck) must not
+      // keep `ferry send` waiting: `timeout` sends its signal once. Whether
+      // it reads the cancel once it runs again is not known here.
+      else {
+        void client.call('cancel', { id }).catch((err: unknown) => {
+          const fe = toFerryError(err)
+          settle?.({ state: 'failed', error: { code: fe.code, message: `${fe.message}; the transfer may go on once it runs again: see \`ferry transfers\`, or \`ferry cancel ${id.slice(0, 8)}\`` } } as unknown as TransferInfo)
+        })
+      }
     }
     for (const s of STOP_SIGNALS) process.on(s, onStop)
     removeStop = () => { for (const s of STOP_SIGNALS) process.removeListener(s, onStop) }
@@ -121,28 +137,28 @@ export async function send (argv: string[]): Promise<number> {
     })
     id = started.id
     // the daemon holds this list only while it holds the transfer: take it from the first answer
-    skipped = started.skipped ?? []
+    takeSkipped(started)
     onInfo(started)
     for (const t of early) onInfo(t)
     const t = await finished
     progress.done()
     if (t.state !== 'done') {
       // a script still learns which transfer it was (to look it up, or resume it) and how far it got
-      if (json) printJson({ id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, error: t.error, skipped })
+      if (json) printJson({ id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, error: t.error, skipped, skippedCount })
       throw new FerryError(t.error?.code ?? 'E_INTERNAL', t.error?.message ?? `transfer ${t.state}`)
     }
     const seconds = ((t.finishedAt ?? Date.now()) - t.createdAt) / 1000
     // what arrived is verified; but a script that goes on to delete the source must hear of what did not
-    const failed = skipped.filter((s) => s.failed === true).length
+    const failed = skippedFailed
     // files of the offer the receiver did without (they changed here after the offer) are among `skipped`
     const arrived = t.files - (t.receipt?.notReceived ?? 0)
-    const incomplete = failed === 0 ? undefined : new FerryError('E_INCOMPLETE', `${failed} path(s) could not be sent (listed above); the ${arrived} file(s) sent arrived and were verified`)
+    const incomplete = failed === 0 ? undefined : new FerryError('E_INCOMPLETE', `${failed} path(s) could not be sent (listed above${skippedCount > skipped.length ? `, among the first ${skipped.length} skipped` : ''}); the ${arrived} file(s) sent arrived and were verified`)
     if (json) {
-      printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds, root: t.root, receipt: t.receipt, skipped })
+      printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds, root: t.root, receipt: t.receipt, skipped, skippedCount })
     } else {
       const summary = `sent ${arrived} file(s), ${formatBytes(t.doneBytes)} to ${sanitizeForDisplay(t.peerName)} in ${seconds.toFixed(1)} s ` +
         `(${formatBytes(t.wireBytes)} on the wire); receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}` +
-        (skipped.length > 0 ? `; ${skipped.length} skipped (below)` : '')
+        (skippedCount > 0 ? `; ${skippedCount} skipped (below)` : '')
       if (live != null) await live.done(t, summary)
       else process.stdout.write(summary + '\n')
     }
@@ -158,6 +174,7 @@ export async function send (argv: string[]): Promise<number> {
     client.close()
     // after the last frame, so a live view does not draw over them
     for (const s of skipped) process.stderr.write(`ferry: warning: ${sanitizeForDisplay(s.path)}: ${sanitizeForDisplay(s.reason)}\n`)
+    if (skippedCount > skipped.length) process.stderr.write(`ferry: warning: ${skippedCount - skipped.length} more path(s) skipped, not listed (${skippedFailed} of all ${skippedCount} for a problem)\n`)
   }
 }
 

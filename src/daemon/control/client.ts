@@ -66,6 +66,13 @@ export class ControlClient {
       return
     }
     if (typeof msg.id !== 'number') return
+    if (msg.id === 0 && msg.error != null) {
+      // the daemon could not read a request of ours (too long, not JSON) and
+      // cannot say which: fail what waits for an answer, rather than hang
+      const err = new FerryError(isErrorCode(msg.error.code) ? msg.error.code : 'E_CONTROL_PROTOCOL', `the daemon could not read a request: ${msg.error.message}`)
+      for (const pending of [...this.pending.values()]) pending.reject(err)
+      return
+    }
     const p = this.pending.get(msg.id)
     if (p == null) return
     this.pending.delete(msg.id)

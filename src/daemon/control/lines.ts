@@ -10,11 +10,16 @@ export function onJsonLines (socket: Socket, onLine: (value: unknown) => void, o
   let buf = ''
   socket.setEncoding('utf8')
   socket.on('data', (chunk: string) => {
+    // a newline can only be in what just came: a long line is not searched again with each piece of it
+    let from = buf.length
     buf += chunk
     let nl: number
-    while ((nl = buf.indexOf('\n')) >= 0) {
+    while ((nl = buf.indexOf('\n', from)) >= 0) {
       const line = buf.slice(0, nl)
       buf = buf.slice(nl + 1)
+      from = 0
+      // also a line whose newline came in the same piece that took it over
+      if (line.length > MAX_CONTROL_LINE) { onError(tooLarge()); continue }
       if (line.trim() === '') continue
       let value: unknown
       try {
@@ -27,9 +32,13 @@ export function onJsonLines (socket: Socket, onLine: (value: unknown) => void, o
     }
     if (buf.length > MAX_CONTROL_LINE) {
       buf = ''
-      onError(new FerryError('E_MESSAGE_TOO_LARGE', `control line exceeds ${MAX_CONTROL_LINE} bytes`))
+      onError(tooLarge())
     }
   })
+}
+
+function tooLarge (): FerryError {
+  return new FerryError('E_MESSAGE_TOO_LARGE', `control line exceeds ${MAX_CONTROL_LINE} bytes`)
 }
 
 export function writeJsonLine (socket: Socket, value: unknown): boolean {

@@ -8,8 +8,14 @@
 import type { ErrorCode } from '../../errors.ts'
 
 export const CONTROL_SOCKET = 'control.sock'
-/** A request line longer than this is refused: it protects the daemon from a runaway client. */
-export const MAX_CONTROL_LINE = 1024 * 1024
+/**
+ * A line longer than this is refused: it protects either side from a
+ * runaway other end. Above what one command line can carry (Linux takes
+ * ~2 MiB of arguments: `ferry send peer ~/Pictures/*.jpg` with 22,000
+ * photos is ~1.6 MB of paths, which the 1 MiB of before refused, and the
+ * refusal was lost: review finding).
+ */
+export const MAX_CONTROL_LINE = 8 * 1024 * 1024
 
 export interface PeerInfo {
   peerId: string
@@ -111,9 +117,20 @@ export interface TransferInfo {
   receiveDir?: string
   error?: { code: ErrorCode, message: string }
   receipt?: ReceiptInfo
-  /** send, while the daemon holds it: what the scan left out (symlinks, special files, names a receiver would refuse), and why */
+  /**
+   * send, while the daemon holds it: what the scan left out (symlinks,
+   * special files, names a receiver would refuse), and why; the first
+   * SKIPPED_SHOWN of them (a send of /usr/share skips thousands, and every
+   * event carries this)
+   */
   skipped?: SkippedPath[]
+  /** How many paths were skipped in all, and how many of them for a problem (`failed`), when `skipped` is there */
+  skippedCount?: number
+  skippedFailed?: number
 }
+
+/** Skipped paths a transfer's snapshot lists (TransferInfo.skipped); the counts cover the rest. */
+export const SKIPPED_SHOWN = 100
 
 /** A path left out of a send; `failed`: because of a problem (it could not be read, or named), not by design (a symbolic link, a special file). */
 export interface SkippedPath { path: string, reason: string, failed?: boolean }

@@ -1,0 +1,52 @@
+// The control API's framing between the real server and the real client, on
+// a real Unix socket, with stand-in handlers: what a command line can carry
+// goes through, and what is too long fails the call instead of hanging it.
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { connectControl, controlSocketPath } from '../../src/daemon/control/client.ts'
+import { ControlServer } from '../../src/daemon/control/server.ts'
+import { MAX_CONTROL_LINE, type TransferInfo } from '../../src/daemon/control/types.ts'
+
+let home: string
+let server: ControlServer
+
+beforeEach(async () => {
+  home = mkdtempSync(join(tmpdir(), 'ferry-control-'))
+  server = new ControlServer({
+    path: controlSocketPath(home),
+    handlers: {
+      // as many paths as were asked for, and a long answer: every path back
+      send: (params) => ({ id: 'x', skipped: params.paths.map((path) => ({ path, reason: 'stand-in' })) } as unknown as TransferInfo)
+    }
+  })
+  await server.listen()
+})
+afterEach(async () => { await server.close(); rmSync(home, { recursive: true, force: true }) })
+
+describe('control API framing', () => {
+  it('carries a request and an answer of what one command line holds: 22,000 paths of ~75 bytes, ~1.7 MB each way (review finding: 1 MiB lines were refused, and the refusal lost)', async () => {
+    const client = await connectControl(home)
+    try {
+      const paths = Array.from({ length: 22_000 }, (_, i) => `/home/someone/Pictures/2026/holiday-by-the-sea/IMG_${String(i).padStart(5, '0')}.jpg`)
+      expect(JSON.stringify(paths).length).toBeGreaterThan(1024 * 1024)
+      const answer = await client.call('send', { peer: 'p', paths }) as unknown as { skipped: Array<{ path: string }> }
+      expect(answer.skipped).toHaveLength(22_000)
+      expect(answer.skipped[21_999].path).toBe(paths[21_999])
+    } finally {
+      client.close()
+    }
+  })
+
+  it('a request longer than the daemon reads fails with its error, instead of waiting for an answer that never comes (review finding)', async () => {
+    const client = await connectControl(home)
+    try {
+      const long = 'x'.repeat(MAX_CONTROL_LINE + 1024)
+      await expect(client.call('send', { peer: 'p', paths: [long] })).rejects.toMatchObject({ code: 'E_MESSAGE_TOO_LARGE', message: expect.stringMatching(/could not read a request/) })
+    } finally {
+      client.close()
+    }
+  })
+})
