@@ -462,15 +462,19 @@ export class TransferService {
       return
     }
     const createdAt = Date.now()
-    this.c.store.insert({ id, direction: 'receive', peerId, peerName: this.c.peerName(peerId), state: 'offered', root: offer.root, offer: encodeOffer(offer), totalBytes: offer.totalBytes, fileCount: fileCount(offer.files), doneBytes: 0, wireBytes: 0, receiveDir: this.c.receiveDir, receiptVerified: false, resumed: false, createdAt })
-    const r = this.newReceiver(id, peerId, offer, 'offered', { createdAt })
+    // accepted is recorded as such before the answer says so: a receive that
+    // waits to start (behind another of the same content) and is cut short
+    // by a crash comes back to run, not as an offer waiting for a decision
+    // (review finding), as `accept` records it
+    const state = auto ? 'accepted' : 'offered'
+    this.c.store.insert({ id, direction: 'receive', peerId, peerName: this.c.peerName(peerId), state, root: offer.root, offer: encodeOffer(offer), totalBytes: offer.totalBytes, fileCount: fileCount(offer.files), doneBytes: 0, wireBytes: 0, receiveDir: this.c.receiveDir, receiptVerified: false, resumed: false, createdAt })
+    const r = this.newReceiver(id, peerId, offer, state, { createdAt })
     if (!auto) {
       await answer({ status: 'pending', haveBytes: 0 })
       this.c.emitOffer(toOfferInfo(r, this.c.peerName(peerId)))
       return
     }
     await answer({ status: 'accepted', haveBytes: 0 })
-    r.state = 'accepted'
     void this.runReceiver(r)
   }
 
