@@ -5,6 +5,8 @@
 
 import { createCipheriv, createHash, randomBytes } from 'node:crypto'
 import { lstat, open, readdir, readFile } from 'node:fs/promises'
+import { readdirSync, readlinkSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { blake3 } from '../../src/transfer/index.ts'
 import { floorMs } from '../../src/transfer/manifest.ts'
@@ -84,4 +86,18 @@ export async function snapshotTree (dir: string, skip: (rel: string) => boolean 
 /** Entries of a snapshot as a plain object (sorted), for readable toEqual diffs. */
 export function asObject (tree: Map<string, TreeEntry>): Record<string, TreeEntry> {
   return Object.fromEntries([...tree.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0))
+}
+
+/** Descriptors this process (every thread) has open on `path`. */
+export function descriptorsOf (path: string): number {
+  return readdirSync('/proc/self/fd').filter((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`) === path } catch { return false } }).length
+}
+
+/**
+ * `chattr +i`: an immutable file or folder refuses writing and new entries,
+ * also to root (ext4 and most disk file systems; not tmpfs). False where it
+ * cannot be set: a test then skips what needs it.
+ */
+export function chattr (flag: '+i' | '-i', path: string): boolean {
+  return spawnSync('chattr', [flag, path], { stdio: 'ignore' }).status === 0
 }

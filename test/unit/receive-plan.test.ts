@@ -4,21 +4,18 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
-import { readdirSync, readlinkSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { spawnSync } from 'node:child_process'
 import type { OfferFile } from '../../src/protocol/transfer.ts'
 import { TransferStore, openDb, type Db } from '../../src/store/index.ts'
 import { Bitmap } from '../../src/transfer/bitmap.ts'
 import { hash } from '../../src/transfer/blake3.js'
 import { planReceive } from '../../src/transfer/receive-plan.ts'
 import { createChunkSink, type ChunkSink } from '../../src/transfer/sink.ts'
+import { chattr, descriptorsOf } from '../helpers/files.ts'
 
 const CHUNK = 256 * 1024
-/** `chattr +i` refuses every new entry in a folder, also to root (ext4 and most disk file systems; not tmpfs). */
-const chattr = (flag: '+i' | '-i', path: string): boolean => spawnSync('chattr', [flag, path], { stdio: 'ignore' }).status === 0
 const ID = 'ab'.repeat(16)
 let dir: string
 let db: Db
@@ -103,8 +100,7 @@ describe('planReceive', () => {
       const plan = await planReceive({ transferId: ID, files: [entry], receiveDir, partDir, store, sink })
       expect(plan.queue).toEqual([])
       expect(plan.files[0]).toMatchObject({ done: true, dest: placed })
-      const open = readdirSync('/proc/self/fd').filter((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`) === placed } catch { return false } })
-      expect(open).toEqual([])
+      expect(descriptorsOf(placed)).toBe(0)
     } finally {
       if (immutable) chattr('-i', placed)
     }

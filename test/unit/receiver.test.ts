@@ -3,7 +3,6 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { readdirSync, readlinkSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,11 +13,10 @@ import { partDirFor } from '../../src/transfer/finalize.ts'
 import { KeyedLock } from '../../src/transfer/keyed-lock.ts'
 import { Receiver } from '../../src/transfer/receiver.ts'
 import { createChunkSink, type ChunkSink } from '../../src/transfer/sink.ts'
+import { descriptorsOf } from '../helpers/files.ts'
 
 const CHUNK = 256 * 1024
 const ID = 'cd'.repeat(16)
-/** Descriptors of this process (every thread) open on `path`. */
-const descriptorsOf = (path: string): number => readdirSync('/proc/self/fd').filter((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`) === path } catch { return false } }).length
 
 let dir: string
 let db: Db

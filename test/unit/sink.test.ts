@@ -2,8 +2,8 @@
 // with native BLAKE3) and the worker-thread one (used with blake3-jit).
 // Real files in a temporary folder.
 
-import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, readlinkSync, statfsSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, statfsSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -12,15 +12,10 @@ import { hash } from '../../src/transfer/blake3.js'
 import { DIRECT_ALIGN, directIoSuits } from '../../src/transfer/direct-io.ts'
 import { InlineSink } from '../../src/transfer/inline-sink.ts'
 import { WorkerSink, type ChunkSink } from '../../src/transfer/sink.ts'
+import { chattr, descriptorsOf } from '../helpers/files.ts'
 import { rootRequiredButMissing } from '../helpers/lab.ts'
 
 const dirs: string[] = []
-/** `chattr +i` refuses opening a file for writing, also to root (ext4 and most disk file systems; not tmpfs). */
-const chattr = (flag: '+i' | '-i', path: string): boolean => spawnSync('chattr', [flag, path], { stdio: 'ignore' }).status === 0
-/** Descriptors of this process (every thread) open on `path`. */
-function descriptorsOf (path: string): number {
-  return readdirSync('/proc/self/fd').filter((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`) === path } catch { return false } }).length
-}
 afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }) })
 
 for (const [name, make] of [['inline', () => new InlineSink()], ['worker', () => new WorkerSink()]] as Array<[string, () => ChunkSink]>) {
