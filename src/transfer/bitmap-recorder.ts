@@ -31,7 +31,17 @@ export class BitmapRecorder {
     this.saving = this.save([f]).finally(() => { this.saving = undefined })
   }
 
-  /** Save the bitmaps of every unfinished file holding verified chunks; a file whose flush fails keeps what was recorded before. */
+  /**
+   * Resolves once no save is under way. A run plans only after the saves of
+   * the run before have ended: one still under way would flush the new part
+   * file by its path and record the old run's bitmap over what the plan
+   * corrected (review finding).
+   */
+  async settled (): Promise<void> {
+    await this.saving
+  }
+
+  /** Save the bitmaps of every unfinished file holding verified chunks; a file whose flush or record fails keeps what was recorded before. */
   async saveAll (files: FileState[]): Promise<void> {
     await this.saving
     await this.save(files)
@@ -46,7 +56,12 @@ export class BitmapRecorder {
       } catch {
         return
       }
-      if (!f.done) this.deps.record(f, bitmap)
+      // a store that cannot write (a full disk) keeps what it recorded
+      // before: the chunks are checked again on resume. Never a rejection:
+      // saveSoon's promise has no one waiting on it
+      try {
+        if (!f.done) this.deps.record(f, bitmap)
+      } catch {}
     }))
   }
 }

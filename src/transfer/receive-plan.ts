@@ -119,16 +119,11 @@ export async function planReceive (o: {
       if (++created % 64 === 0) await new Promise((resolve) => setImmediate(resolve))
     }
     const resuming = partSize > 0
+    forgetBeyond(o, fs, partSize)
     for (let c = 0; c < entry.chunks.length; c++) {
       const { offset, length } = chunkRange(c, entry.size, entry.chunkSize)
       const content = contentKey(entry.chunks[c])
-      if (fs.bitmap.has(c)) {
-        if (offset + length <= partSize) { haveBytes += length; heldHere.set(content, { fs, offset }); continue }
-        // recorded as verified, but the part file does not reach it: the
-        // part folder was removed meanwhile. Fetch it again rather than
-        // place a file with a hole where the chunk was.
-        fs.bitmap.unset(c)
-      }
+      if (fs.bitmap.has(c)) { haveBytes += length; heldHere.set(content, { fs, offset }); continue }
       const held = heldHere.get(content)
       const got = await recover(o, fs, c, offset, length, resuming)
       if (got !== false || (held != null && await copied(o.sink, held.fs.partPath, held.offset, fs, c, offset, length))) {
@@ -163,6 +158,25 @@ export async function planReceive (o: {
   // slots of chunks that are done, or that lost to a longer copy, are of no further use
   for (const path of slots) if (!needed.has(path)) await rm(path, { force: true }).catch(() => {})
   return { files, queue: [...started, ...queue], followers, haveBytes, copiedBytes, spooled }
+}
+
+/**
+ * Chunks recorded as verified that the part file does not reach: it was
+ * removed meanwhile (by a person, a cleaner, or a power cut that lost its
+ * folder's entry), and this one is new or shorter. They are fetched again,
+ * and forgotten in the store at once, before anything is written to the
+ * part file: a write further on would make it long enough for the old
+ * record to pass this check after a crash, and a file with holes of zeros
+ * where those chunks were would be placed and signed for (review finding).
+ */
+function forgetBeyond (o: { transferId: string, store: TransferStore }, fs: FileState, partSize: number): void {
+  let dropped = false
+  for (let c = 0; c < fs.entry.chunks.length; c++) {
+    if (!fs.bitmap.has(c)) continue
+    const { offset, length } = chunkRange(c, fs.entry.size, fs.entry.chunkSize)
+    if (offset + length > partSize) { fs.bitmap.unset(c); dropped = true }
+  }
+  if (dropped) o.store.setFile(o.transferId, fs.index, { done: false, bitmap: fs.bitmap.bytes })
 }
 
 /** A chunk hash as a map key (32 bytes as a 32-character string: no hex, no copy of the bytes kept). */

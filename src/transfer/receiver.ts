@@ -162,6 +162,7 @@ export class Receiver {
       await chmod(partDir, 0o700)
       const started = performance.now()
       const givenUp = this.receiptMissing != null && this.receiptMissing.length > 0 ? new Bitmap(this.offer.files.length, this.receiptMissing) : undefined
+      await this.bitmaps.settled()
       // the sender's progress follows what this side holds, copies included (progress-report.ts)
       reporter = new ProgressReporter(Buffer.from(this.id, 'hex'), () => this.progress.done, async () => await this.deps.openChunkStream(this.peerId, signal))
       reporter.start()

@@ -44,6 +44,19 @@ describe('BitmapRecorder', () => {
     expect(recorded).toEqual([[0, [0b00000011]]])
   })
 
+  it('settled() waits for a save under way (a new run plans only after it), and a record the store refuses is no rejection', async () => {
+    const g = gatedSync()
+    const r = new BitmapRecorder({ sync: g.sync, record: () => { throw new Error('SQLITE_FULL') } })
+    r.saveSoon(file(0, 4, [0]))
+    let settled = false
+    const waiting = r.settled().then(() => { settled = true })
+    await tick()
+    expect(settled).toBe(false)
+    g.finish('/part/0')
+    await waiting
+    expect(settled).toBe(true)
+  })
+
   it('records nothing when the flush fails, or when the file was finished meanwhile', async () => {
     const g = gatedSync()
     const recorded: number[] = []

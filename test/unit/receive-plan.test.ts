@@ -106,6 +106,31 @@ describe('planReceive', () => {
     }
   })
 
+  it('chunks recorded as verified in a part file that was removed are forgotten in the store by the plan, before anything is written: after a crash, a part file grown again does not pass them off as held (review finding: zeros were placed and signed for)', async () => {
+    const blocks = [randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(CHUNK)]
+    const files = [file('video.mp4', blocks)]
+    const receiveDir = join(dir, 'received')
+    const partDir = join(receiveDir, '.ferry-part', 'root')
+    await mkdir(partDir, { recursive: true })
+    // an earlier run verified, flushed and recorded chunks 0 and 1; then the part folder went
+    const held = new Bitmap(4)
+    held.set(0)
+    held.set(1)
+    store.setFile(ID, 0, { done: false, bitmap: held.bytes })
+    const first = await planReceive({ transferId: ID, files, receiveDir, partDir, store, sink })
+    expect(first.queue.map((w) => w.chunk)).toEqual([0, 1, 2, 3])
+    expect(new Bitmap(4, store.files(ID).get(0)?.bitmap).done).toBe(0)
+    // the fetch writes chunk 2 first (three streams), and the daemon is killed before it records anything
+    const buf = sink.buffer(CHUNK)
+    buf.set(blocks[2])
+    await sink.write(join(partDir, '0'), 2 * CHUNK, buf, CHUNK, hash(blocks[2]))
+    await sink.closeFile(join(partDir, '0'), true)
+    const again = await planReceive({ transferId: ID, files, receiveDir, partDir, store, sink })
+    // chunk 2 is found in the part file (verified again); 0 and 1 are fetched, not taken for the zeros there
+    expect(again.queue.map((w) => w.chunk)).toEqual([0, 1, 3])
+    expect(again.files[0].bitmap.has(2)).toBe(true)
+  })
+
   it('files a signed receipt already gave up are planned as given up: nothing of them fetched, no part file made', async () => {
     const [A, B] = [randomBytes(CHUNK), randomBytes(CHUNK)]
     const files = [file('kept.bin', [A]), file('changed.bin', [B])]
