@@ -91,6 +91,11 @@ export class TransferStore {
     return this.stmt(`SELECT ${SUMMARY_COLUMNS} FROM transfers ORDER BY created_at DESC LIMIT ?`).all(limit).map(toRow)
   }
 
+  /** Every receive folder a receive was ever written to (part folders may be left in each). */
+  receiveDirs (): string[] {
+    return (this.stmt("SELECT DISTINCT receive_dir AS d FROM transfers WHERE direction = 'receive' AND receive_dir IS NOT NULL").all() as Array<{ d: string }>).map((r) => r.d)
+  }
+
   unfinished (): TransferRow[] {
     return this.stmt("SELECT * FROM transfers WHERE state NOT IN ('done', 'failed', 'cancelled', 'declined')").all().map(toRow)
   }

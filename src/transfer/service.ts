@@ -150,7 +150,7 @@ export class TransferService {
     await this.loadUnfinished()
     this.timer = setInterval(() => { this.resumeWaiting() }, RETRY_INTERVAL_MS)
     this.timer.unref()
-    const sweep = (): void => { void this.sweepParts(KEEP_ENDED_PARTS_MS).catch((err) => { this.c.log.warn('cannot remove old part folders', { err: (err as Error).message }) }) }
+    const sweep = (): void => { void this.sweepParts(KEEP_ENDED_PARTS_MS, undefined, true).catch((err) => { this.c.log.warn('cannot remove old part folders', { err: (err as Error).message }) }) }
     sweep()
     this.sweepTimer = setInterval(sweep, SWEEP_INTERVAL_MS)
     this.sweepTimer.unref()
@@ -558,11 +558,24 @@ export class TransferService {
     if (short !== undefined) throw short
   }
 
-  /** Remove part folders of ended receives not written to for `minAgeMs`, never one an unfinished receive (or `alsoKeep`) uses. */
-  private async sweepParts (minAgeMs: number, alsoKeep?: string): Promise<{ folders: number, bytes: number }> {
+  /**
+   * Remove part folders of ended receives not written to for `minAgeMs`,
+   * never one an unfinished receive (or `alsoKeep`) uses: in the receive
+   * folder, and with `everyFolder` also in every receive folder a receive
+   * was written to before (the daemon started with another --receive-dir
+   * since; a receive that ended there left its part folder, which a re-send,
+   * going to the current folder, never uses: review finding).
+   */
+  private async sweepParts (minAgeMs: number, alsoKeep?: string, everyFolder = false): Promise<{ folders: number, bytes: number }> {
     const keep = new Set([...this.receivers.values()].filter((r) => !r.finished).map((r) => r.rootHex))
     if (alsoKeep != null) keep.add(alsoKeep)
-    const freed = await sweepPartFolders(this.c.receiveDir, keep, minAgeMs)
+    const dirs = new Set([this.c.receiveDir, ...(everyFolder ? this.c.store.receiveDirs() : [])])
+    const freed = { folders: 0, bytes: 0 }
+    for (const dir of dirs) {
+      const f = await sweepPartFolders(dir, keep, minAgeMs)
+      freed.folders += f.folders
+      freed.bytes += f.bytes
+    }
     if (freed.folders > 0) this.c.log.info('removed part folders of ended receives', { folders: freed.folders, bytes: freed.bytes, why: minAgeMs > 0 ? 'unused for a day' : 'an offer needed the room' })
     return freed
   }

@@ -1,0 +1,26 @@
+// TransferStore against a real node:sqlite database.
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { TransferStore, openDb, type Db, type TransferRow } from '../../src/store/index.ts'
+
+let dir: string
+let db: Db
+let store: TransferStore
+
+beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'ferry-store-')); db = openDb(join(dir, 'ferry.db')); store = new TransferStore(db) })
+afterEach(() => { db.close(); rmSync(dir, { recursive: true, force: true }) })
+
+const row = (id: string, direction: 'send' | 'receive', receiveDir?: string): TransferRow => ({ id, direction, peerId: 'p', peerName: 'p', state: 'failed', root: new Uint8Array(32), offer: new Uint8Array(0), totalBytes: 0, doneBytes: 0, wireBytes: 0, receiveDir, receiptVerified: false, resumed: false, createdAt: 0 })
+
+describe('TransferStore', () => {
+  it('receiveDirs: every receive folder a receive was written to, once each (the part-folder sweep looks in each: review finding)', () => {
+    store.insert(row('a'.repeat(32), 'receive', '/data/old-inbox'))
+    store.insert(row('b'.repeat(32), 'receive', '/data/inbox'))
+    store.insert(row('c'.repeat(32), 'receive', '/data/old-inbox'))
+    store.insert(row('d'.repeat(32), 'send'))
+    expect(store.receiveDirs().sort()).toEqual(['/data/inbox', '/data/old-inbox'])
+  })
+})
