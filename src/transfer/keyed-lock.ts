@@ -24,7 +24,12 @@ export class KeyedLock {
     try {
       await untilAborted(before, signal)
     } catch (err) {
-      release() // whoever waits behind this one now waits only for those before it
+      // whoever waits behind this one now waits only for those before it;
+      // the key stays until those are done too (the last in line leaving
+      // must not let the next one past a holder: review finding)
+      released = true
+      open()
+      void tail.then(() => { if (this.tails.get(key) === tail) this.tails.delete(key) })
       throw err
     }
     return release

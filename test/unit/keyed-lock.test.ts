@@ -41,6 +41,25 @@ describe('KeyedLock', () => {
     expect(lock.size).toBe(0)
   })
 
+  it('the last in line leaving does not let the next one past the holder (review finding: two receives then shared a part folder)', async () => {
+    const lock = new KeyedLock()
+    const r1 = await lock.acquire('x')
+    const ac = new AbortController()
+    const quitter = lock.acquire('x', ac.signal)
+    ac.abort(new Error('cancelled'))
+    await expect(quitter).rejects.toThrow('cancelled')
+    await expect(lock.acquire('x', AbortSignal.abort(new Error('gone')))).rejects.toThrow('gone')
+    let got = false
+    const next = lock.acquire('x').then((r) => { got = true; return r })
+    await tick()
+    expect(got).toBe(false)
+    r1()
+    ;(await next)()
+    expect(got).toBe(true)
+    await tick()
+    expect(lock.size).toBe(0)
+  })
+
   it('an already aborted signal fails at once; releasing twice is harmless', async () => {
     const lock = new KeyedLock()
     const r = await lock.acquire('x')
