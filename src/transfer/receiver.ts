@@ -414,8 +414,10 @@ export class Receiver {
     if (this.finished || this.stopping) return
     if (fe.code === 'E_CANCELLED' && this.state === 'cancelled') return
     // the sender's answer to a chunk request: it cancelled (its cancel
-    // message may arrive after this, and is then ignored)
-    if (fe.code === 'E_CANCELLED' && !this.controller.signal.aborted) {
+    // message may arrive after this, and is then ignored). Only the sender's:
+    // an E_CANCELLED of this daemon's own (its sink closed as it stops) is not
+    // a cancel anyone asked for (review finding)
+    if (fe.code === 'E_CANCELLED' && fe.remote === true && !this.controller.signal.aborted) {
       this.setState('cancelled', fe)
       return
     }

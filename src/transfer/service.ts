@@ -168,8 +168,12 @@ export class TransferService {
       if (!isFinalState(s.state)) this.c.store.update(s.id, { doneBytes: s.progress.done, wireBytes: s.progress.wire })
     }
     await Promise.all([...this.receivers.values()].map(async (r) => await r.pause()))
-    await this.pool?.close()
-    await this.sink?.close()
+    const pool = this.pool
+    const sink = this.sink
+    this.pool = undefined
+    this.sink = undefined
+    await pool?.close()
+    await sink?.close()
   }
 
   // ---- queries --------------------------------------------------------
@@ -263,6 +267,7 @@ export class TransferService {
     sender.identities = manifest.files.map((f) => f.identity)
     sender.progress = new Progress(manifest.totalBytes)
     if (waitForPeer) await this.peerOnline(sender)
+    if (sender.finished) { this.releaseHashPool(); return } // cancelled while it hashed or waited
     this.persistOffer(sender, offer, encoded)
     this.setSendState(sender, 'offered')
     this.releaseHashPool()
@@ -324,6 +329,11 @@ export class TransferService {
     const started = performance.now()
     const ans = await this.offerTo(sender)
     this.c.log.debug('offer answered', { id: sender.id, status: ans.status, haveBytes: ans.haveBytes, ms: Math.round(performance.now() - started) })
+    // ended while the answer came: its receipt came first (an offer made
+    // again after a restart, to a receiver that had fetched meanwhile), or
+    // it was cancelled; an answer must not take it back to fetching (review
+    // finding)
+    if (sender.finished) return
     if (ans.status === 'refused') {
       const err = ans.error ?? new FerryError('E_DECLINED', 'refused')
       if (endedBy(err) === 'failed') throw err
@@ -581,6 +591,10 @@ export class TransferService {
   }
 
   private async runReceiver (r: Receiver): Promise<void> {
+    // accepted while the daemon stops (after it paused the receives it had):
+    // recorded as accepted, it runs after the restart, instead of starting
+    // now against a sink about to close (review finding)
+    if (this.stopping) return
     await r.run()
     this.scheduleSinkRelease()
   }
