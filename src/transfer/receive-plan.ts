@@ -245,6 +245,9 @@ export async function alreadyInPlace (receiveDir: string, entry: OfferFile, stor
   return adopt === undefined ? undefined : await adoptInPlace(receiveDir, wanted, entry, store, adopt.sink, adopt.placed)
 }
 
+/** The coarsest steps a file system keeps modification times in (FAT: 2 s). */
+const COARSEST_TIME_MS = 2000
+
 /** How many "name (n)" adoptInPlace looks at, as placeFile tries as many names. */
 const MAX_ADOPT_NAMES = 100
 
@@ -266,14 +269,15 @@ async function adoptInPlace (receiveDir: string, wanted: string, entry: OfferFil
     const st = await lstat(candidate, { bigint: true }).catch(() => undefined)
     // names are given in order: past the first free one, none was given
     if (st === undefined) return undefined
-    if (!st.isFile() || Number(st.size) !== entry.size || floorMs(st.mtimeNs) !== Math.floor(entry.mtimeMs)) continue
+    // its time as a file system with coarse times keeps it (FAT: 2 s steps); the bytes are compared anyway
+    if (!st.isFile() || Number(st.size) !== entry.size || Math.abs(floorMs(st.mtimeNs) - Math.floor(entry.mtimeMs)) > COARSEST_TIME_MS) continue
     // an indexed file is alreadyInPlace's to judge (it did: other content, or changed since)
     if (store.indexedFile(candidate) !== undefined) continue
     // not through a symlinked folder (only what the receive folder holds is taken as this file)
     inside ??= resolveInside(receiveDir, validateRelativePath(entry.path)).then(() => true, () => false)
     if (!await inside) return undefined
     if (!await holdsChunks(sink, candidate, entry)) continue
-    store.indexFiles([{ path: candidate, fileRoot: entry.fileRoot, size: entry.size, mtimeMs: Math.floor(entry.mtimeMs), chunks: entry.chunks, chunkSize: entry.chunkSize, placed }])
+    store.indexFiles([{ path: candidate, fileRoot: entry.fileRoot, size: entry.size, mtimeMs: floorMs(st.mtimeNs), chunks: entry.chunks, chunkSize: entry.chunkSize, placed }])
     return candidate
   }
   return undefined

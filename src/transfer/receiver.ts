@@ -8,7 +8,7 @@
 // receipt. A restart re-enters at `accepted` and re-plans from disk.
 
 import type { Stream } from '@libp2p/interface'
-import { existsSync } from 'node:fs'
+import { existsSync, lstatSync } from 'node:fs'
 import { chmod, mkdir, rm, rmdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
@@ -17,6 +17,7 @@ import type { OfferMsg, EndMsg } from '../protocol/transfer.ts'
 import type { IndexedFile, TransferStore } from '../store/index.ts'
 import { chunkRange } from './chunking.ts'
 import { computeFileRoot } from './manifest-root.ts'
+import { floorMs } from './manifest.ts'
 import { Bitmap } from './bitmap.ts'
 import { BitmapRecorder } from './bitmap-recorder.ts'
 import { fetchAll } from './fetch.ts'
@@ -299,7 +300,7 @@ export class Receiver {
     f.dest = await placeFile({ root: this.receiveDir, relPath: f.entry.path, partPath: f.partPath, mtimeMs: f.entry.mtimeMs, mtimeSubMsNs: f.entry.mtimeSubMsNs, mode: f.entry.mode, knownDirs: this.knownDirs, dirModes: this.dirModes })
     f.done = true
     if (this.unrecorded.length === 0) this.unrecordedSince = Date.now()
-    this.unrecorded.push({ path: f.dest, fileRoot: f.entry.fileRoot, size: f.entry.size, mtimeMs: Math.floor(f.entry.mtimeMs), chunks: f.entry.chunks, chunkSize: f.entry.chunkSize, placed: { transferId: this.id, idx: f.index } })
+    this.unrecorded.push({ path: f.dest, fileRoot: f.entry.fileRoot, size: f.entry.size, mtimeMs: keptTime(f.dest, f.entry.mtimeMs), chunks: f.entry.chunks, chunkSize: f.entry.chunkSize, placed: { transferId: this.id, idx: f.index } })
     if (this.unrecorded.length >= INDEX_BATCH_FILES || Date.now() - this.unrecordedSince >= INDEX_BATCH_MS) this.recordPlaced()
   }
 
@@ -477,4 +478,16 @@ export function receiptPayload (id: string, root: Uint8Array, missing?: Uint8Arr
   const parts = [Buffer.from(RECEIPT_CONTEXT), Buffer.from(id, 'hex'), root]
   if (missing != null && missing.length > 0) parts.push(Buffer.from(MISSING_MARKER), missing)
   return Buffer.concat(parts)
+}
+
+/**
+ * The modification time (whole ms) the file system kept for a file just
+ * placed with `sent`: what the index records, so that the file is known in
+ * place later. exFAT keeps 10 ms steps, FAT 2 s, HFS+ and sshfs 1 s: with
+ * the sender's time recorded, such a file never read back as in place, and
+ * each send of it again added a "name (n)" copy (review finding).
+ */
+function keptTime (path: string, sent: number): number {
+  const st = lstatSync(path, { bigint: true, throwIfNoEntry: false })
+  return st === undefined ? Math.floor(sent) : floorMs(st.mtimeNs)
 }

@@ -11,7 +11,8 @@ import type { OfferFile } from '../../src/protocol/transfer.ts'
 import { TransferStore, openDb, type Db } from '../../src/store/index.ts'
 import { Bitmap } from '../../src/transfer/bitmap.ts'
 import { hash } from '../../src/transfer/blake3.js'
-import { planReceive } from '../../src/transfer/receive-plan.ts'
+import { alreadyInPlace, planReceive } from '../../src/transfer/receive-plan.ts'
+import { spawnSync } from 'node:child_process'
 import { createChunkSink, type ChunkSink } from '../../src/transfer/sink.ts'
 import { chattr, descriptorsOf } from '../helpers/files.ts'
 
@@ -129,6 +130,23 @@ describe('planReceive', () => {
     // chunk 2 is found in the part file (verified again); 0 and 1 are fetched, not taken for the zeros there
     expect(again.queue.map((w) => w.chunk)).toEqual([0, 1, 3])
     expect(again.files[0].bitmap.has(2)).toBe(true)
+  })
+
+  it('a file in place whose time the file system kept coarser (exFAT: 10 ms steps) is taken by its bytes, and found in place from then on by the time it has (review finding: each send added a "name (n)" copy)', async () => {
+    const A = randomBytes(CHUNK)
+    const receiveDir = join(dir, 'received')
+    const partDir = join(receiveDir, '.ferry-part', 'root')
+    await mkdir(partDir, { recursive: true })
+    const placed = join(receiveDir, 'clip.mov')
+    await writeFile(placed, A)
+    const sentMs = 1_700_000_468_609
+    // what exFAT keeps of it: the time in 10 ms steps
+    expect(spawnSync('touch', ['-m', '-d', '@1700000468.600', placed]).status).toBe(0)
+    const entry = { ...file('clip.mov', [A]), mtimeMs: sentMs }
+    const plan = await planReceive({ transferId: ID, files: [entry], receiveDir, partDir, store, sink })
+    expect(plan.files[0]).toMatchObject({ done: true, dest: placed })
+    expect(store.indexedFile(placed)?.mtimeMs).toBe(1_700_000_468_600)
+    expect(await alreadyInPlace(receiveDir, entry, store)).toBe(placed)
   })
 
   it('files a signed receipt already gave up are planned as given up: nothing of them fetched, no part file made', async () => {
