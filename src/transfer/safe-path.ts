@@ -155,14 +155,22 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
   }
 }
 
-/** Split a name into stem and extension for "name (1).ext": dotfiles keep their leading dot, ".tar.*" stays whole. */
+/**
+ * Split a name into stem and extension for "name (1).ext": dotfiles keep
+ * their leading dot, ".tar.*" stays whole, and what follows a dot is an
+ * extension only up to MAX_EXTENSION_BYTES ("Dr. Who …" has none): a long
+ * name's "(n)" is made room for by shortening the stem, which a stem of one
+ * character left before an extension of 250 bytes could not do (review
+ * finding: the name was too long, and the placing failed the transfer).
+ */
 function splitName (name: string): [string, string] {
   const m = /^(.+?)(\.tar\.[^.]+)$/i.exec(name)
-  if (m !== null) return [m[1], m[2]]
-  const dot = name.lastIndexOf('.')
-  if (dot <= 0) return [name, '']
-  return [name.slice(0, dot), name.slice(dot)]
+  const [stem, ext] = m !== null ? [m[1], m[2]] : name.lastIndexOf('.') <= 0 ? [name, ''] : [name.slice(0, name.lastIndexOf('.')), name.slice(name.lastIndexOf('.'))]
+  return encoder.encode(ext).length > MAX_EXTENSION_BYTES ? [name, ''] : [stem, ext]
 }
+
+/** The longest extension splitName keeps apart (".numbers", ".sqlite3", ".tar.zst" are well within it). */
+const MAX_EXTENSION_BYTES = 16
 
 async function exists (path: string): Promise<boolean> {
   try {

@@ -213,6 +213,16 @@ describe('uniqueDestination', () => {
     expect(name.endsWith(' (1).txt')).toBe(true)
     expect(isCollisionName(name, long), 'a shortened name is still known as one').toBe(true)
   })
+
+  it('a 255-byte name whose only dot comes early ("Dr. …") gets its "(1)" within 255 bytes too (review finding: ENAMETOOLONG failed the transfer after every byte had arrived)', async () => {
+    const long = `Dr. ${'x'.repeat(251)}`
+    touch(long)
+    const got = await uniqueDestination(join(dir, long))
+    const name = got.slice(dir.length + 1)
+    expect(Buffer.byteLength(name)).toBeLessThanOrEqual(255)
+    expect(name.startsWith('Dr. x') && name.endsWith('x (1)')).toBe(true)
+    expect(isCollisionName(name, long)).toBe(true)
+  })
 })
 
 describe('isCollisionName: the names uniqueDestination gives, and no others', () => {
