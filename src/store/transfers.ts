@@ -153,13 +153,20 @@ export class TransferStore {
 
   /** Files already in the receive folder with this exact content (indexed by file_root). */
   filesWithRoot (fileRoot: Uint8Array): Array<{ path: string, size: number, mtimeMs: number }> {
-    return (this.stmt('SELECT path, size, mtime_ms FROM file_index WHERE file_root = ? LIMIT 32').all(fileRoot) as any[])
+    return (this.stmt('SELECT path, size, mtime_ms FROM file_index WHERE file_root = ? ORDER BY rowid DESC LIMIT 32').all(fileRoot) as any[])
       .map((r) => ({ path: r.path, size: r.size, mtimeMs: r.mtime_ms }))
   }
 
+  /** Where a chunk with this hash was placed, the newest first (older copies are more likely moved away or changed since). */
   findChunk (hash: Uint8Array): ChunkLocation[] {
-    return (this.stmt('SELECT path, offset, length FROM chunk_index WHERE hash = ? LIMIT 4').all(hash) as any[])
+    return (this.stmt('SELECT path, offset, length FROM chunk_index WHERE hash = ? ORDER BY rowid DESC LIMIT 4').all(hash) as any[])
       .map((r) => ({ path: r.path, offset: r.offset, length: r.length }))
+  }
+
+  /** Indexed files in rowid order after `after`, at most `limit`: a walk over the index in pages (pruneIndex). */
+  indexPage (after: number, limit: number): Array<{ rowid: number, path: string, size: number, mtimeMs: number }> {
+    return (this.stmt('SELECT rowid, path, size, mtime_ms FROM file_index WHERE rowid > ? ORDER BY rowid LIMIT ?').all(after, limit) as any[])
+      .map((r) => ({ rowid: r.rowid, path: r.path, size: r.size, mtimeMs: r.mtime_ms }))
   }
 
   forgetPath (path: string): void {

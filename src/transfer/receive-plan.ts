@@ -346,7 +346,11 @@ async function recover (o: { store: TransferStore, sink: ChunkSink }, fs: FileSt
     try {
       await o.sink.copy(loc.path, loc.offset, fs.partPath, offset, length, hash)
       return 'copied'
-    } catch {}
+    } catch (err) {
+      // the file there went or changed since it was indexed: its rows are of
+      // no more use, and they would keep newer copies out of findChunk's few
+      if ((err as { code?: unknown }).code === 'E_HASH_MISMATCH' || !exists(loc.path)) o.store.forgetPath(loc.path)
+    }
   }
   return false
 }

@@ -31,6 +31,7 @@ import { partDirFor } from './finalize.ts'
 import { alreadyInPlace } from './receive-plan.ts'
 import { checkReceiveFolder } from './receive-folder.ts'
 import { KEEP_ENDED_PARTS_MS, heldBytes, sweepPartFolders } from './part-folders.ts'
+import { pruneIndex } from './index-prune.ts'
 
 export interface TransferComponents {
   node: { peerId: PeerId, handle: (p: string, h: (s: Stream, c: Connection) => void, o?: any) => Promise<void>, dialProtocol: (t: any, p: string, o?: any) => Promise<Stream> }
@@ -150,7 +151,10 @@ export class TransferService {
     await this.loadUnfinished()
     this.timer = setInterval(() => { this.resumeWaiting() }, RETRY_INTERVAL_MS)
     this.timer.unref()
-    const sweep = (): void => { void this.sweepParts(KEEP_ENDED_PARTS_MS, undefined, true).catch((err) => { this.c.log.warn('cannot remove old part folders', { err: (err as Error).message }) }) }
+    const sweep = (): void => {
+      void this.sweepParts(KEEP_ENDED_PARTS_MS, undefined, true).catch((err) => { this.c.log.warn('cannot remove old part folders', { err: (err as Error).message }) })
+      void pruneIndex(this.c.store).then((n) => { if (n > 0) this.c.log.info('forgot received files no longer in place', { files: n }) }, (err) => { this.c.log.warn('cannot prune the index of received files', { err: (err as Error).message }) })
+    }
     sweep()
     this.sweepTimer = setInterval(sweep, SWEEP_INTERVAL_MS)
     this.sweepTimer.unref()

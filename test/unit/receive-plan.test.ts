@@ -12,6 +12,7 @@ import { TransferStore, openDb, type Db } from '../../src/store/index.ts'
 import { Bitmap } from '../../src/transfer/bitmap.ts'
 import { hash } from '../../src/transfer/blake3.js'
 import { alreadyInPlace, planReceive } from '../../src/transfer/receive-plan.ts'
+import { pruneIndex } from '../../src/transfer/index-prune.ts'
 import { spawnSync } from 'node:child_process'
 import { createChunkSink, type ChunkSink } from '../../src/transfer/sink.ts'
 import { chattr, descriptorsOf } from '../helpers/files.ts'
@@ -147,6 +148,42 @@ describe('planReceive', () => {
     expect(plan.files[0]).toMatchObject({ done: true, dest: placed })
     expect(store.indexedFile(placed)?.mtimeMs).toBe(1_700_000_468_600)
     expect(await alreadyInPlace(receiveDir, entry, store)).toBe(placed)
+  })
+
+  it('index rows of received files moved away are forgotten when a copy from them fails, so the live copy behind them is found (review finding: the four rows tried hid it for good)', async () => {
+    const A = randomBytes(CHUNK)
+    const receiveDir = join(dir, 'received')
+    const partDir = join(receiveDir, '.ferry-part', 'root')
+    await mkdir(partDir, { recursive: true })
+    // five copies received over time; the four newest were moved out of the folder since
+    for (let i = 0; i < 5; i++) {
+      const path = join(receiveDir, `copy-${i}.bin`)
+      await writeFile(path, A)
+      store.indexFiles([{ path, fileRoot: randomBytes(32), size: CHUNK, mtimeMs: 0, chunks: [hash(A)], chunkSize: CHUNK }])
+      if (i > 0) await rm(path)
+    }
+    const wanted = [file('new/A.bin', [A])]
+    const first = await planReceive({ transferId: ID, files: wanted, receiveDir, partDir, store, sink })
+    expect(first.queue).toEqual([{ file: 0, chunk: 0 }]) // the four it tried are gone
+    expect(store.findChunk(hash(A)).map((l) => l.path)).toEqual([join(receiveDir, 'copy-0.bin')])
+    const second = await planReceive({ transferId: ID, files: wanted, receiveDir, partDir, store, sink })
+    expect(second.queue).toEqual([])
+    expect(second.copiedBytes).toBe(CHUNK)
+  })
+
+  it('pruneIndex forgets received files that are gone or changed, and keeps the rest', async () => {
+    const receiveDir = join(dir, 'received')
+    await mkdir(receiveDir, { recursive: true })
+    const paths = ['kept', 'removed', 'edited'].map((n) => join(receiveDir, n))
+    for (const path of paths) {
+      const data = randomBytes(1000)
+      await writeFile(path, data)
+      store.indexFiles([{ path, fileRoot: randomBytes(32), size: 1000, mtimeMs: Math.floor((await stat(path)).mtimeMs), chunks: [hash(data)], chunkSize: CHUNK }])
+    }
+    await rm(paths[1])
+    await writeFile(paths[2], randomBytes(1001))
+    expect(await pruneIndex(store)).toBe(2)
+    expect(paths.map((p) => store.indexedFile(p) !== undefined)).toEqual([true, false, false])
   })
 
   it('files a signed receipt already gave up are planned as given up: nothing of them fetched, no part file made', async () => {
