@@ -35,6 +35,17 @@ export const MAX_OFFER_BYTES = 64 * 1024 * 1024
 export const MAX_OFFER_FILES = 100_000
 /** Offers from one peer that may wait for a decision (auto-accept off) at once; more are refused with E_LIMIT. */
 export const MAX_PENDING_OFFERS_PER_PEER = 16
+/**
+ * Receives from one peer not yet ended (waiting for a decision, running or
+ * waiting to resume), and the bytes of their offers, that this device keeps
+ * at once, auto-accept or not: each is in memory (its manifest decoded:
+ * ~300 MB for the largest offer) and in the store, and comes back at every
+ * start. A paired peer that turned hostile sent 20 offers of 7.9 MB, all
+ * accepted, and took the daemon from 109 to 1,278 MiB (review finding).
+ * One offer of the largest size is still taken.
+ */
+export const MAX_UNFINISHED_RECEIVES_PER_PEER = 32
+export const MAX_UNFINISHED_OFFER_BYTES_PER_PEER = MAX_OFFER_BYTES + 32 * 1024 * 1024
 /** Declared total size per offer (1 PiB): anything larger is nonsense or hostile. */
 export const MAX_OFFER_TOTAL_BYTES = 2 ** 50
 /** Chunks per ChunkRequest: bounds how much one request makes the sender read. */

@@ -68,6 +68,8 @@ export class Receiver {
   readonly rootHex: string
   /** When the offer came (its row's createdAt): `ferry offers` shows how long it has waited. */
   readonly createdAt: number
+  /** The offer's size as it came (encoded): what keeping it costs, bounded per peer (service.ts). */
+  readonly offerBytes: number
   state: string
   error?: FerryError
   files: FileState[] = []
@@ -102,7 +104,7 @@ export class Receiver {
   private readonly dirModes: DirModes
   private readonly deps: ReceiverDeps
 
-  constructor (deps: ReceiverDeps, o: { id: string, peerId: string, offer: OfferMsg, receiveDir: string, state: string, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiptMissing?: Uint8Array, createdAt?: number }) {
+  constructor (deps: ReceiverDeps, o: { id: string, peerId: string, offer: OfferMsg, receiveDir: string, state: string, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiptMissing?: Uint8Array, createdAt?: number, offerBytes?: number }) {
     this.deps = deps
     this.id = o.id
     this.peerId = o.peerId
@@ -111,6 +113,7 @@ export class Receiver {
     this.state = o.state
     this.rootHex = Buffer.from(o.offer.root).toString('hex')
     this.createdAt = o.createdAt ?? Date.now()
+    this.offerBytes = o.offerBytes ?? 0
     this.dirModes = new Map(o.offer.files.filter((f) => f.kind === 'dir').map((f) => [f.path, f.mode]))
     this.progress = new Progress(o.offer.totalBytes, o.doneBytes ?? 0, o.wireBytes ?? 0)
     this.resumed = o.resumed === true

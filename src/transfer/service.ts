@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
-import { CHUNKS_PROTOCOL, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
+import { CHUNKS_PROTOCOL, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, MAX_UNFINISHED_OFFER_BYTES_PER_PEER, MAX_UNFINISHED_RECEIVES_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
 import { decodeOffer, encodeOffer, readEnd, readOffer, sendEnd, sendOffer, type AnswerMsg, type EndMsg, type OfferMsg } from '../protocol/transfer.ts'
 import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } from '../daemon/control/types.ts'
 import type { TransferStore, TrustStore } from '../store/index.ts'
@@ -32,6 +32,7 @@ import { alreadyInPlace } from './receive-plan.ts'
 import { checkReceiveFolder } from './receive-folder.ts'
 import { KEEP_ENDED_PARTS_MS, heldBytes, sweepPartFolders } from './part-folders.ts'
 import { pruneIndex } from './index-prune.ts'
+import { isTransient } from './transient.ts'
 
 export interface TransferComponents {
   node: { peerId: PeerId, handle: (p: string, h: (s: Stream, c: Connection) => void, o?: any) => Promise<void>, dialProtocol: (t: any, p: string, o?: any) => Promise<Stream> }
@@ -66,6 +67,9 @@ const PROBE_AFTER_MS = 10_000
 const PROBE_MAX_DOUBLINGS = 5
 /** How long an offer waits for its turn to be read (onOffer) before its stream is dropped. */
 const OFFER_WAIT_MS = 30_000
+/** Tries to deliver an offer, on errors of the link (isTransient), before the send fails; OFFER_RETRY_MS, then twice that, and so on, between them. */
+const OFFER_ATTEMPTS = 4
+const OFFER_RETRY_MS = 2_000
 /** How often part folders of ended receives are looked at (each kept KEEP_ENDED_PARTS_MS). */
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000
 /** Skipped paths a send logs one by one (a send of /usr/share skips thousands: one line each flooded the log). */
@@ -331,7 +335,22 @@ export class TransferService {
 
   private async deliverOffer (sender: Sender): Promise<void> {
     const started = performance.now()
-    const ans = await this.offerTo(sender)
+    let ans: AnswerMsg
+    for (let attempt = 1; ; attempt++) {
+      try {
+        ans = await this.offerTo(sender)
+        break
+      } catch (err) {
+        // a receiver that is there but too busy to read it now (its offer
+        // stream reset, or timed out): asked again a few times before the
+        // send fails. A peer gone is not waited for here.
+        const fe = toFerryError(err)
+        if (attempt >= OFFER_ATTEMPTS || !isTransient(fe) || sender.finished || !this.c.isOnline(sender.peerId)) throw err
+        this.c.log.info('offer not delivered; trying again', { id: sender.id, attempt, err: fe.message })
+        await new Promise((resolve) => setTimeout(resolve, OFFER_RETRY_MS * 2 ** (attempt - 1)))
+        if (sender.finished) return
+      }
+    }
     this.c.log.debug('offer answered', { id: sender.id, status: ans.status, haveBytes: ans.haveBytes, ms: Math.round(performance.now() - started) })
     // ended while the answer came: its receipt came first (an offer made
     // again after a restart, to a receiver that had fetched meanwhile), or
@@ -424,16 +443,19 @@ export class TransferService {
   // ---- receiving ------------------------------------------------------
 
   /**
-   * Offers are read and checked one at a time: decoding the largest one
-   * allowed (64 MiB of chunk hashes) costs a few hundred MB while it lasts,
-   * and a paired peer may open many offer streams at once. One at a time,
-   * an id cannot come in on two streams at once either: takeOffer looks it
-   * up once, before its checks.
+   * A peer's offers are read and checked one at a time: decoding the largest
+   * one allowed (64 MiB of chunk hashes) costs a few hundred MB while it
+   * lasts, and a paired peer may open many offer streams at once. One at a
+   * time, an id cannot come in on two streams at once either: takeOffer
+   * looks it up once, before its checks. One turn per peer, not one for
+   * all: a peer that opens an offer stream and sends nothing held the turn
+   * for a minute, and every other device's offers were refused meanwhile
+   * (review finding).
    */
   private async onOffer (stream: Stream, peerId: string): Promise<void> {
     let release: () => void
     try {
-      release = await this.offerTurn.acquire('offer', AbortSignal.timeout(OFFER_WAIT_MS))
+      release = await this.offerTurn.acquire(peerId, AbortSignal.timeout(OFFER_WAIT_MS))
     } catch {
       this.c.log.warn('offer refused: too many at once', { peerId })
       stream.abort(new FerryError('E_TIMEOUT', 'too many offers at once'))
@@ -475,14 +497,23 @@ export class TransferService {
       await answer({ status: 'refused', haveBytes: 0, error: new FerryError('E_LIMIT', `${MAX_PENDING_OFFERS_PER_PEER} offers from this device already wait for a decision`) })
       return
     }
+    const encoded = encodeOffer(offer)
+    const unfinished = [...this.receivers.values()].filter((r) => r.peerId === peerId && !r.finished)
+    const heldBytes = unfinished.reduce((n, r) => n + r.offerBytes, encoded.byteLength)
+    if (unfinished.length >= MAX_UNFINISHED_RECEIVES_PER_PEER || heldBytes > MAX_UNFINISHED_OFFER_BYTES_PER_PEER) {
+      const fe = new FerryError('E_LIMIT', `${unfinished.length} transfers from this device are not finished on the receiving one (their manifests: ${(heldBytes / 2 ** 20).toFixed(1)} MiB with this one); let them finish, or cancel some there, and send again`)
+      this.c.log.warn('offer refused', { peerId, code: fe.code, err: fe.message })
+      await answer({ status: 'refused', haveBytes: 0, error: fe })
+      return
+    }
     const createdAt = Date.now()
     // accepted is recorded as such before the answer says so: a receive that
     // waits to start (behind another of the same content) and is cut short
     // by a crash comes back to run, not as an offer waiting for a decision
     // (review finding), as `accept` records it
     const state = auto ? 'accepted' : 'offered'
-    this.c.store.insert({ id, direction: 'receive', peerId, peerName: this.c.peerName(peerId), state, root: offer.root, offer: encodeOffer(offer), totalBytes: offer.totalBytes, fileCount: fileCount(offer.files), doneBytes: 0, wireBytes: 0, receiveDir: this.c.receiveDir, receiptVerified: false, resumed: false, createdAt })
-    const r = this.newReceiver(id, peerId, offer, state, { createdAt })
+    this.c.store.insert({ id, direction: 'receive', peerId, peerName: this.c.peerName(peerId), state, root: offer.root, offer: encoded, totalBytes: offer.totalBytes, fileCount: fileCount(offer.files), doneBytes: 0, wireBytes: 0, receiveDir: this.c.receiveDir, receiptVerified: false, resumed: false, createdAt })
+    const r = this.newReceiver(id, peerId, offer, state, { createdAt, offerBytes: encoded.byteLength })
     if (!auto) {
       await answer({ status: 'pending', haveBytes: 0 })
       this.c.emitOffer(toOfferInfo(r, this.c.peerName(peerId)))
@@ -603,7 +634,7 @@ export class TransferService {
     this.scheduleSinkRelease()
   }
 
-  private newReceiver (id: string, peerId: string, offer: OfferMsg, state: string, extra: { doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiveDir?: string, receiptMissing?: Uint8Array, createdAt?: number } = {}): Receiver {
+  private newReceiver (id: string, peerId: string, offer: OfferMsg, state: string, extra: { doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiveDir?: string, receiptMissing?: Uint8Array, createdAt?: number, offerBytes?: number } = {}): Receiver {
     const r = new Receiver({
       store: this.c.store,
       sink: () => this.chunkSink,
@@ -757,7 +788,7 @@ export class TransferService {
         // an offer not yet accepted goes, when it is, to the receive folder of now
         if (state === 'offered' && row.receiveDir !== this.c.receiveDir) this.c.store.update(row.id, { receiveDir: this.c.receiveDir })
         // a clean stop records `waiting` (Receiver.pause); anything else was cut short
-        this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes, receiptMissing: row.receiptMissing, createdAt: row.createdAt, receiveDir: state === 'offered' ? undefined : await this.receiveDirOf(row) })
+        this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes, receiptMissing: row.receiptMissing, createdAt: row.createdAt, offerBytes: row.offer.byteLength, receiveDir: state === 'offered' ? undefined : await this.receiveDirOf(row) })
       } else if (row.state === 'offered') {
         this.offerAgain(row)
       } else if (row.state === 'fetching' || row.state === 'waiting') {

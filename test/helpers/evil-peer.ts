@@ -114,7 +114,7 @@ export type CutHook = (fileIndex: number, chunk: number, attempt: number) => num
 /** One chunk asked for: from which byte of it, and how many bytes. */
 export interface Asked { fileIndex: number, chunk: number, from: number, length: number }
 
-interface Served { built: BuiltOffer, corrupt?: CorruptHook, cut?: CutHook, attempts: Map<string, number>, asked: Asked[] }
+interface Served { built: BuiltOffer, corrupt?: CorruptHook, cut?: CutHook, attempts: Map<string, number>, asked: Asked[], stall?: boolean }
 
 /** An OfferAnswer as plain data (haveBytes as a number, so it prints). */
 export interface Answer { status: string, haveBytes: number, error?: { code: string, message: string } }
@@ -253,8 +253,8 @@ export class EvilPeer {
   }
 
   /** Offer a (possibly hostile) manifest; the bytes we serve for it are registered first. */
-  async offer (d: TestDaemon, built: BuiltOffer, corrupt?: CorruptHook, cut?: CutHook): Promise<Answer> {
-    this.served.set(built.id, { built, corrupt, cut, attempts: new Map(), asked: [] })
+  async offer (d: TestDaemon, built: BuiltOffer, corrupt?: CorruptHook, cut?: CutHook, opts: { stall?: boolean } = {}): Promise<Answer> {
+    this.served.set(built.id, { built, corrupt, cut, attempts: new Map(), asked: [], stall: opts.stall })
     const { answer, reply } = await this.offerRaw(d, built.wire, { closeWrite: true, waitMs: 30_000, stopAtAnswer: true })
     if (answer == null) throw new Error(`no OfferAnswer (stream ${reply.end} after ${reply.bytes.length} bytes)`)
     return answer
@@ -310,6 +310,8 @@ export class EvilPeer {
         const req = await readChunkRequest(reader, timeoutSignal(60_000))
         if (req == null) break
         const s = this.served.get(Buffer.from(req.transferId).toString('hex'))
+        // a sender that never answers: the receive stays unfinished
+        if (s?.stall === true) { await new Promise((resolve) => { stream.addEventListener('close', resolve, { once: true }) }); return }
         const data = s?.built.contents.get(req.fileIndex)
         const entry = s?.built.offer.files[req.fileIndex]
         for (const [i, chunk] of req.chunks.entries()) {

@@ -13,7 +13,7 @@ import { lstat, mkdir, open, readdir, readFile, readlink, statfs, symlink, write
 import { join } from 'node:path'
 import { connectControl } from '../../src/daemon/control/client.ts'
 import type { ControlMethods, TransferInfo } from '../../src/daemon/control/types.ts'
-import { CHUNKS_PROTOCOL, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../../src/protocol/constants.ts'
+import { CHUNKS_PROTOCOL, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, MAX_UNFINISHED_RECEIVES_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../../src/protocol/constants.ts'
 import { sendEnd } from '../../src/protocol/transfer.ts'
 import { receiptPayload } from '../../src/transfer/receiver.ts'
 import { cleanupAll, jsonValues, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
@@ -404,6 +404,49 @@ describe('abuse: peers that may not', () => {
 })
 
 describe('abuse: offers in bulk', () => {
+  it('an offer stream a paired peer opens and sends nothing on does not hold up another device\'s offer (review finding: one turn for all peers; the other offer was refused after 30 s)', async () => {
+    const other = await EvilPeer.create('other')
+    try {
+      await other.pair(victim)
+      const idle = await evil.open(victim, OFFER_PROTOCOL)
+      try {
+        const built = buildOffer([{ path: 'not-held-up.txt', data: randomBytes(1000) }])
+        const ans = await other.offer(victim, built)
+        expect(ans.status, JSON.stringify(ans)).toBe('accepted')
+        await waitFor(async () => (await call(victim, 'transfers')).find((t) => t.id === built.id && t.state === 'done'), 'the other device\'s offer to be received')
+      } finally {
+        idle.abort(new Error('done'))
+      }
+    } finally {
+      await other.stop()
+    }
+    await expectAlive(victim)
+  })
+
+  it(`a paired peer may have at most ${MAX_UNFINISHED_RECEIVES_PER_PEER} receives unfinished here, accepted automatically too; one more is refused with E_LIMIT (review finding: memory without bound)`, async () => {
+    const unfinished = async (): Promise<Transfer[]> => (await call(victim, 'transfers')).filter((t) => t.peerId === evil.peerId && !['done', 'failed', 'cancelled', 'declined'].includes(t.state))
+    const before = (await unfinished()).length
+    const ids: string[] = []
+    try {
+      for (let i = before; i < MAX_UNFINISHED_RECEIVES_PER_PEER; i++) {
+        const built = buildOffer([{ path: `stalled-${i}.bin`, data: randomBytes(10) }])
+        const ans = await evil.offer(victim, built, undefined, undefined, { stall: true })
+        expect(ans.status, JSON.stringify(ans)).toBe('accepted')
+        ids.push(built.id)
+      }
+      const over = await evil.offer(victim, buildOffer([{ path: 'one-more.bin', data: randomBytes(10) }]))
+      expect(over.status).toBe('refused')
+      expect(over.error?.code).toBe('E_LIMIT')
+      expect(over.error?.message).toMatch(/not finished/)
+    } finally {
+      const control = await connectControl(victim.home)
+      try {
+        for (const id of ids) await control.call('cancel', { id }).catch(() => {})
+      } finally { control.close() }
+    }
+    await expectAlive(victim)
+  })
+
   it(`a peer may have at most ${MAX_PENDING_OFFERS_PER_PEER} offers waiting for a decision; one more is refused with E_LIMIT`, async () => {
     const off = await victim.cli(['auto-accept', 'evil', 'off'])
     expect(off.code, off.stderr).toBe(0)
