@@ -7,25 +7,45 @@
 // source as it goes too (receive-plan.ts, recover).
 
 import { lstat } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import type { TransferStore } from '../store/index.ts'
 import { floorMs } from './manifest.ts'
 
-/** Files looked at per page: one query, then their lstats in parallel. */
+/** Rows read per query. */
 const PAGE = 256
+/** lstat calls at once: they share libuv's 4 threads with the receives' reads and writes. */
+const AT_ONCE = 2
 
-/** Forget indexed files that are gone, or no longer of the size and time recorded. Returns how many. */
+/**
+ * What an indexed file's path says now: 'gone' (its folder is there, the
+ * file not), 'changed' (not a regular file of the size and time recorded),
+ * 'same', or 'unknown' (its folder is missing too, as on a disk not mounted
+ * now, or it cannot be looked at): only 'gone' and 'changed' are forgotten.
+ */
+export async function lookAgain (f: { path: string, size: number, mtimeMs: number }): Promise<'gone' | 'changed' | 'same' | 'unknown'> {
+  let st
+  try {
+    st = await lstat(f.path, { bigint: true })
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') return 'unknown'
+    return (await lstat(dirname(f.path)).then((d) => d.isDirectory(), () => false)) ? 'gone' : 'unknown'
+  }
+  return st.isFile() && Number(st.size) === f.size && floorMs(st.mtimeNs) === f.mtimeMs ? 'same' : 'changed'
+}
+
+/** Forget indexed files that are gone or changed (lookAgain). Returns how many. */
 export async function pruneIndex (store: TransferStore): Promise<number> {
   let forgotten = 0
   for (let after = 0; ;) {
     const page = store.indexPage(after, PAGE)
     if (page.length === 0) return forgotten
     after = page[page.length - 1].rowid
-    const stats = await Promise.all(page.map(async (f) => await lstat(f.path, { bigint: true }).catch((err: NodeJS.ErrnoException) => err.code === 'ENOENT' || err.code === 'ENOTDIR' ? null : undefined)))
-    for (const [i, f] of page.entries()) {
-      const st = stats[i]
-      // undefined: it could not be looked at (a disk not mounted now, say): kept
-      if (st === undefined) continue
-      if (st === null || !st.isFile() || Number(st.size) !== f.size || floorMs(st.mtimeNs) !== f.mtimeMs) {
+    for (let i = 0; i < page.length; i += AT_ONCE) {
+      const batch = page.slice(i, i + AT_ONCE)
+      const seen = await Promise.all(batch.map(lookAgain))
+      for (const [j, f] of batch.entries()) {
+        if (seen[j] !== 'gone' && seen[j] !== 'changed') continue
         store.forgetPath(f.path)
         forgotten++
       }

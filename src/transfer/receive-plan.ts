@@ -349,7 +349,8 @@ async function recover (o: { store: TransferStore, sink: ChunkSink }, fs: FileSt
     } catch (err) {
       // the file there went or changed since it was indexed: its rows are of
       // no more use, and they would keep newer copies out of findChunk's few
-      if ((err as { code?: unknown }).code === 'E_HASH_MISMATCH' || !exists(loc.path)) o.store.forgetPath(loc.path)
+      // (not when its folder is missing too: a disk not mounted now)
+      if ((err as { code?: unknown }).code === 'E_HASH_MISMATCH' || (!exists(loc.path) && exists(dirname(loc.path)))) o.store.forgetPath(loc.path)
     }
   }
   return false

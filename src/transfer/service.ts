@@ -72,6 +72,8 @@ const OFFER_ATTEMPTS = 4
 const OFFER_RETRY_MS = 2_000
 /** How often part folders of ended receives are looked at (each kept KEEP_ENDED_PARTS_MS). */
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000
+/** How often every file of the receive index is looked at again (pruneIndex). */
+const PRUNE_INTERVAL_MS = 24 * 60 * 60 * 1000
 /** Skipped paths a send logs one by one (a send of /usr/share skips thousands: one line each flooded the log). */
 const LOGGED_SKIPS = 20
 
@@ -155,9 +157,17 @@ export class TransferService {
     await this.loadUnfinished()
     this.timer = setInterval(() => { this.resumeWaiting() }, RETRY_INTERVAL_MS)
     this.timer.unref()
+    let pruned = 0
+    let pruning = false
     const sweep = (): void => {
       void this.sweepParts(KEEP_ENDED_PARTS_MS, undefined, true).catch((err) => { this.c.log.warn('cannot remove old part folders', { err: (err as Error).message }) })
-      void pruneIndex(this.c.store).then((n) => { if (n > 0) this.c.log.info('forgot received files no longer in place', { files: n }) }, (err) => { this.c.log.warn('cannot prune the index of received files', { err: (err as Error).message }) })
+      // a look at every indexed file: at start, then once a day, one walk at a time
+      if (pruning || Date.now() - pruned < PRUNE_INTERVAL_MS) return
+      pruning = true
+      pruned = Date.now()
+      void pruneIndex(this.c.store)
+        .then((n) => { if (n > 0) this.c.log.info('forgot received files no longer in place', { files: n }) }, (err) => { this.c.log.warn('cannot prune the index of received files', { err: (err as Error).message }) })
+        .finally(() => { pruning = false })
     }
     sweep()
     this.sweepTimer = setInterval(sweep, SWEEP_INTERVAL_MS)
