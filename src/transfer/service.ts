@@ -110,6 +110,8 @@ export class TransferService {
   private sweepTimer?: NodeJS.Timeout
   private readonly partDirs = new KeyedLock()
   private readonly offerTurn = new KeyedLock()
+  /** One new offer admitted at a time (admit): its space check counts every receive admitted before it. */
+  private readonly admission = new KeyedLock()
   /** sends hashed again after a restart, waiting for their peer to offer to it (peerOnline) */
   private readonly offerWaits = new Map<string, () => void>()
   /** the daemon is stopping: sends cut short by it are not failures, they resume after the restart */
@@ -488,33 +490,50 @@ export class TransferService {
     }
     const { offer, answer } = got
     const id = Buffer.from(offer.transferId).toString('hex')
+    let r: Receiver
     try {
       if (offer.transferId.length !== 16) throw new FerryError('E_PROTOCOL', 'transfer id must be 16 bytes')
       if (await this.answerKnownOffer(id, peerId, offer, answer)) return
       verifyManifest({ files: offer.files, root: offer.root, totalBytes: offer.totalBytes })
-      // removed since the daemon started (by the user, or a cleaner): made again, as at start
-      await mkdir(this.c.receiveDir, { recursive: true })
-      // refused now, not when its bytes have come: see checkFits
-      await this.checkFits(offer)
+      // the space check and the limits see every receive admitted before
+      // this one: offers from two devices at once are admitted one after
+      // the other (their turns to be read are per peer)
+      const release = await this.admission.acquire('admit')
+      try {
+        r = await this.admit(id, peerId, offer)
+      } finally {
+        release()
+      }
     } catch (err) {
       const fe = toFerryError(err, 'E_PROTOCOL')
       this.c.log.warn('offer refused', { peerId, code: fe.code, err: fe.message })
       await answer({ status: 'refused', haveBytes: 0, error: fe })
       return
     }
+    if (r.state === 'offered') {
+      await answer({ status: 'pending', haveBytes: 0 })
+      this.c.emitOffer(toOfferInfo(r, this.c.peerName(peerId)))
+      return
+    }
+    await answer({ status: 'accepted', haveBytes: 0 })
+    void this.runReceiver(r)
+  }
+
+  /** Check that a new offer fits and is within the peer's limits, and record it: accepted (auto-accept) or waiting for a decision. Throws why not. */
+  private async admit (id: string, peerId: string, offer: OfferMsg): Promise<Receiver> {
+    // removed since the daemon started (by the user, or a cleaner): made again, as at start
+    await mkdir(this.c.receiveDir, { recursive: true })
+    // refused now, not when its bytes have come: see checkFits
+    await this.checkFits(offer)
     const auto = this.c.trust.get(peerId)?.autoAccept !== false
     if (!auto && [...this.receivers.values()].filter((r) => r.peerId === peerId && r.state === 'offered').length >= MAX_PENDING_OFFERS_PER_PEER) {
-      await answer({ status: 'refused', haveBytes: 0, error: new FerryError('E_LIMIT', `${MAX_PENDING_OFFERS_PER_PEER} offers from this device already wait for a decision`) })
-      return
+      throw new FerryError('E_LIMIT', `${MAX_PENDING_OFFERS_PER_PEER} offers from this device already wait for a decision`)
     }
     const encoded = encodeOffer(offer)
     const unfinished = [...this.receivers.values()].filter((r) => r.peerId === peerId && !r.finished)
     const heldBytes = unfinished.reduce((n, r) => n + r.offerBytes, encoded.byteLength)
     if (unfinished.length >= MAX_UNFINISHED_RECEIVES_PER_PEER || heldBytes > MAX_UNFINISHED_OFFER_BYTES_PER_PEER) {
-      const fe = new FerryError('E_LIMIT', `${unfinished.length} transfers from this device are not finished on the receiving one (their manifests: ${(heldBytes / 2 ** 20).toFixed(1)} MiB with this one); let them finish, or cancel some there, and send again`)
-      this.c.log.warn('offer refused', { peerId, code: fe.code, err: fe.message })
-      await answer({ status: 'refused', haveBytes: 0, error: fe })
-      return
+      throw new FerryError('E_LIMIT', `${unfinished.length} transfers from this device are not finished on the receiving one (their manifests: ${(heldBytes / 2 ** 20).toFixed(1)} MiB with this one); let them finish, or cancel some there, and send again`)
     }
     const createdAt = Date.now()
     // accepted is recorded as such before the answer says so: a receive that
@@ -523,14 +542,7 @@ export class TransferService {
     // (review finding), as `accept` records it
     const state = auto ? 'accepted' : 'offered'
     this.c.store.insert({ id, direction: 'receive', peerId, peerName: this.c.peerName(peerId), state, root: offer.root, offer: encoded, totalBytes: offer.totalBytes, fileCount: fileCount(offer.files), doneBytes: 0, wireBytes: 0, receiveDir: this.c.receiveDir, receiptVerified: false, resumed: false, createdAt })
-    const r = this.newReceiver(id, peerId, offer, state, { createdAt, offerBytes: encoded.byteLength })
-    if (!auto) {
-      await answer({ status: 'pending', haveBytes: 0 })
-      this.c.emitOffer(toOfferInfo(r, this.c.peerName(peerId)))
-      return
-    }
-    await answer({ status: 'accepted', haveBytes: 0 })
-    void this.runReceiver(r)
+    return this.newReceiver(id, peerId, offer, state, { createdAt, offerBytes: encoded.byteLength })
   }
 
   /**

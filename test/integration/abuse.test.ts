@@ -423,6 +423,29 @@ describe('abuse: offers in bulk', () => {
     await expectAlive(victim)
   })
 
+  it('offers from two devices at once that each fit the free space but not together: one is accepted, the other refused with E_NO_SPACE (review finding: both were admitted at once)', async () => {
+    const other = await EvilPeer.create('other-too')
+    const ids: string[] = []
+    try {
+      await other.pair(victim)
+      const st = await statfs(receiveDir)
+      const free = Number(st.bavail) * Number(st.bsize)
+      const size = Math.ceil(free * 0.6 / (16 * MiB)) * 16 * MiB
+      const offers = [buildOffer([{ path: 'big-from-evil.bin', fakeSize: size }]), buildOffer([{ path: 'big-from-other.bin', fakeSize: size }])]
+      ids.push(...offers.map((o) => o.id))
+      const answers = await Promise.all([evil.offer(victim, offers[0], undefined, undefined, { stall: true }), other.offer(victim, offers[1], undefined, undefined, { stall: true })])
+      expect(answers.map((a) => a.status).sort(), JSON.stringify(answers)).toEqual(['accepted', 'refused'])
+      expect(answers.find((a) => a.status === 'refused')?.error?.code).toBe('E_NO_SPACE')
+    } finally {
+      const control = await connectControl(victim.home)
+      try {
+        for (const id of ids) await control.call('cancel', { id }).catch(() => {})
+      } finally { control.close() }
+      await other.stop()
+    }
+    await expectAlive(victim)
+  })
+
   it(`a paired peer may have at most ${MAX_UNFINISHED_RECEIVES_PER_PEER} receives unfinished here, accepted automatically too; one more is refused with E_LIMIT (review finding: memory without bound)`, async () => {
     const unfinished = async (): Promise<Transfer[]> => (await call(victim, 'transfers')).filter((t) => t.peerId === evil.peerId && !['done', 'failed', 'cancelled', 'declined'].includes(t.state))
     const before = (await unfinished()).length
