@@ -9,6 +9,8 @@ import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats }
 import { FerryError } from '../errors.ts'
 import { FrameReader, askedRange, encodeChunkHeader, readChunkRequest, sendAll, type OfferMsg } from '../protocol/transfer.ts'
 import { chunkRange } from './chunking.ts'
+import { hash } from './blake3.js'
+import { sameDigest as same } from './sink-common.js'
 import { floorMs } from './manifest.ts'
 import { Progress } from './progress.ts'
 import { fileCount } from './snapshot.ts'
@@ -89,6 +91,18 @@ export class Sender {
 class SourceReader {
   private fd?: number
   private path?: string
+  /**
+   * The open file's change time moved since it was hashed, and nothing else
+   * did: a rewrite that put the old modification time back (`cp -p`,
+   * `touch -r`, `rsync -t --inplace`; its chunks failed verification on the
+   * receiver 3 times each, and the whole receive with them), or only its
+   * permissions, extended attributes (macOS marks a photo opened in
+   * Preview) or links. Its chunks are checked against their hashes before
+   * they are served (serveChunks). A file removed or renamed over while
+   * open here has no name left (nlink 0): that moved the change time, not
+   * its bytes, and it is read on as offered.
+   */
+  touched = false
 
   /**
    * A fresh buffer per read: its slices are handed to the stream without
@@ -100,17 +114,13 @@ class SourceReader {
    * that file only. `chunkStart`: the first slice of a chunk, where the
    * file is looked at again even if it is open (an fstat, ~1 µs per chunk):
    * an editor may write to it while it is served. `hashed`: the file as it
-   * was hashed, where known; then its inode and change time must be the
-   * same too, which catches a rewrite that put the old modification time
-   * back (`cp -p`, `touch -r`, `rsync -t --inplace`): its chunks would fail
-   * verification on the receiver 3 times each and fail the whole receive.
-   * A file removed or replaced by a rename while it is open here has no
-   * name left (nlink 0), which changed its change time but not its bytes:
-   * it is read on as offered.
+   * was hashed, where known; then its inode must be the same too (not a
+   * file put in its place), and a change time that moved sets `touched`.
    */
   read (path: string, offered: { size: number, mtimeMs: number }, offset: number, length: number, chunkStart = false, hashed?: FileIdentity): Uint8Array {
     if (this.path !== path) {
       this.close()
+      this.touched = false
       let fd: number
       try {
         // O_NONBLOCK: a source replaced by a FIFO since the offer must not
@@ -154,9 +164,10 @@ class SourceReader {
       ? 'it is no longer a regular file'
       : Number(st.size) !== offered.size || floorMs(st.mtimeNs) !== offered.mtimeMs
         ? 'its size or modification time differs'
-        : hashed !== undefined && (st.ino !== hashed.ino || st.dev !== hashed.dev || (st.ctimeNs !== hashed.ctimeNs && st.nlink > 0n))
-          ? 'it was rewritten or replaced: its inode change time differs'
+        : hashed !== undefined && (st.ino !== hashed.ino || st.dev !== hashed.dev)
+          ? 'another file is in its place'
           : undefined
+    if (why === undefined && hashed !== undefined && st.ctimeNs !== hashed.ctimeNs && st.nlink > 0n) this.touched = true
     if (why !== undefined) {
       const path = this.path
       this.close()
@@ -233,6 +244,11 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
         let data: Uint8Array
         try {
           data = source.read(src, file, offset, Math.min(READ_SLICE, length), true, sender.identities[req.fileIndex])
+          // its change time moved since it was hashed: served only if this chunk is still what was offered
+          if (source.touched && !same(hash(source.read(src, file, range.offset, range.length)), file.chunks[chunk])) {
+            source.close()
+            throw new FerryError('E_SOURCE_CHANGED', `${src} changed since it was offered (its bytes differ; its modification time was put back)`)
+          }
         } catch (err) {
           // this daemon short of descriptors or memory: the stream is aborted (below), and the receiver asks again later
           if ((err as FerryError).code !== 'E_SOURCE_CHANGED') throw err

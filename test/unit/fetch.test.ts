@@ -5,7 +5,7 @@
 // and the run went on to `verifying` over the user's `cancelled`.)
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { utimesSync } from 'node:fs'
-import { mkdtemp, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
+import { chmod, link, mkdtemp, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
@@ -91,7 +91,7 @@ describe('fetchAll', () => {
     expect(wire).toBe(0)
   })
 
-  it('a source rewritten in place with its old modification time put back (cp -p, touch -r) is refused by its change time: that file is given up, not the receive failed with E_HASH_MISMATCH (review finding)', async () => {
+  it('a source rewritten in place with its old modification time put back (cp -p, touch -r) is caught by its change time and its chunk checked: that file is given up, not the receive failed with E_HASH_MISMATCH (review finding)', async () => {
     const { file, sender, serve } = await setup(2)
     const src = join(dir, 'src.bin')
     const before = await stat(src, { bigint: true })
@@ -111,7 +111,27 @@ describe('fetchAll', () => {
       openStream: async () => out, onChunk: () => { throw new Error('no chunk of the rewritten file is taken') }, onWire: () => {}, onUnavailable: (_f, err) => { gone.push(err) }, signal: new AbortController().signal
     })
     expect(gone).toHaveLength(1)
-    expect(gone[0]).toMatchObject({ code: 'E_SOURCE_CHANGED', message: expect.stringMatching(/inode change time differs/) })
+    expect(gone[0]).toMatchObject({ code: 'E_SOURCE_CHANGED', message: expect.stringMatching(/its bytes differ/) })
+  })
+
+  it('a source whose change time moved but not its bytes (a chmod, an extended attribute, a hard link) is served: its chunks are checked against their hashes, not refused (review finding)', async () => {
+    const { file, sender, serve } = await setup(2)
+    const src = join(dir, 'src.bin')
+    const before = await stat(src, { bigint: true })
+    sender.identities = [{ dev: before.dev, ino: before.ino, size: before.size, mtimeNs: before.mtimeNs, ctimeNs: before.ctimeNs }]
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    await chmod(src, 0o600)
+    await link(src, join(dir, 'hard-link'))
+    expect((await stat(src, { bigint: true })).ctimeNs).not.toBe(before.ctimeNs)
+    const [out, inbound] = await streamPair()
+    void serve(inbound)
+    const got: number[] = []
+    await fetchAll({
+      transferId: new Uint8Array(16), files: [file], queue: [{ file: 0, chunk: 0 }, { file: 0, chunk: 1 }], sink, spool: new Spool(dir), streams: 1,
+      openStream: async () => out, onChunk: (_f, c) => { got.push(c) }, onWire: () => {}, onUnavailable: (_f, err) => { throw err }, signal: new AbortController().signal
+    })
+    expect(got.sort()).toEqual([0, 1])
+    expect((await readFile(file.partPath)).equals(await readFile(src))).toBe(true)
   })
 
   it('a source replaced by a rename while it is open for serving is read on as it was offered: the open file has no name left, and its bytes are the ones offered', async () => {
