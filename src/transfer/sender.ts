@@ -92,8 +92,9 @@ class SourceReader {
   private fd?: number
   private path?: string
   /**
-   * The open file's change time moved since it was hashed, and nothing else
-   * did: a rewrite that put the old modification time back (`cp -p`,
+   * The open file is another one than was hashed (a file of the same size
+   * and time put in its place), or its change time moved since, and nothing
+   * else did: a rewrite that put the old modification time back (`cp -p`,
    * `touch -r`, `rsync -t --inplace`; its chunks failed verification on the
    * receiver 3 times each, and the whole receive with them), or only its
    * permissions, extended attributes (macOS marks a photo opened in
@@ -114,8 +115,8 @@ class SourceReader {
    * that file only. `chunkStart`: the first slice of a chunk, where the
    * file is looked at again even if it is open (an fstat, ~1 µs per chunk):
    * an editor may write to it while it is served. `hashed`: the file as it
-   * was hashed, where known; then its inode must be the same too (not a
-   * file put in its place), and a change time that moved sets `touched`.
+   * was hashed, where known; another inode there (a file put in its place)
+   * or a change time that moved sets `touched`.
    */
   read (path: string, offered: { size: number, mtimeMs: number }, offset: number, length: number, chunkStart = false, hashed?: FileIdentity): Uint8Array {
     if (this.path !== path) {
@@ -164,10 +165,8 @@ class SourceReader {
       ? 'it is no longer a regular file'
       : Number(st.size) !== offered.size || floorMs(st.mtimeNs) !== offered.mtimeMs
         ? 'its size or modification time differs'
-        : hashed !== undefined && (st.ino !== hashed.ino || st.dev !== hashed.dev)
-          ? 'another file is in its place'
-          : undefined
-    if (why === undefined && hashed !== undefined && st.ctimeNs !== hashed.ctimeNs && st.nlink > 0n) this.touched = true
+        : undefined
+    if (why === undefined && hashed !== undefined && (st.ino !== hashed.ino || st.dev !== hashed.dev || (st.ctimeNs !== hashed.ctimeNs && st.nlink > 0n))) this.touched = true
     if (why !== undefined) {
       const path = this.path
       this.close()

@@ -521,6 +521,8 @@ export class TransferService {
 
   /** Check that a new offer fits and is within the peer's limits, and record it: accepted (auto-accept) or waiting for a decision. Throws why not. */
   private async admit (id: string, peerId: string, offer: OfferMsg): Promise<Receiver> {
+    // the same id from another peer, read while this one's offer was (turns are per peer)
+    if (this.c.store.summary(id) != null) throw new FerryError('E_PROTOCOL', 'transfer id already used')
     // removed since the daemon started (by the user, or a cleaner): made again, as at start
     await mkdir(this.c.receiveDir, { recursive: true })
     // refused now, not when its bytes have come: see checkFits
