@@ -252,7 +252,8 @@ const COARSEST_TIME_MS = 2000
 const MAX_ADOPT_NAMES = 100
 
 /**
- * A file not in the index that has this entry's size, time and content,
+ * A file not in the index that has this entry's size, time (within a FAT
+ * step) and content,
  * under its name or a "name (n)" it could have got: one placed by a run that
  * died before recording it (the receiver records placed files in batches),
  * or the same file put there by other means. It is recorded as this file,
