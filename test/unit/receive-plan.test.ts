@@ -37,11 +37,17 @@ function file (path: string, blocks: Buffer[]): OfferFile {
   return { path, kind: 'file', size: blocks.length * CHUNK, mtimeMs: 0, mode: 0o644, chunkSize: CHUNK, chunks: blocks.map((b) => hash(b)), fileRoot: new Uint8Array(32) }
 }
 
-/** A receive folder whose part file of file 0 (of `chunks` chunks) holds `first`, recorded as verified by an earlier run. */
-async function firstChunkHeld (first: Buffer, chunks: number): Promise<{ receiveDir: string, partDir: string }> {
+/** An empty receive folder and the part folder of a receive in it. */
+async function receiveFolders (): Promise<{ receiveDir: string, partDir: string }> {
   const receiveDir = join(dir, 'received')
   const partDir = join(receiveDir, '.ferry-part', 'root')
   await mkdir(partDir, { recursive: true })
+  return { receiveDir, partDir }
+}
+
+/** A receive folder whose part file of file 0 (of `chunks` chunks) holds `first`, recorded as verified by an earlier run. */
+async function firstChunkHeld (first: Buffer, chunks: number): Promise<{ receiveDir: string, partDir: string }> {
+  const { receiveDir, partDir } = await receiveFolders()
   await writeFile(join(partDir, '0'), first)
   const held = new Bitmap(chunks)
   held.set(0)
@@ -90,9 +96,7 @@ describe('planReceive', () => {
 
   it('a file already in place with the same bytes is taken as received even where it is not ours to write, and is not kept open (review finding)', async () => {
     const A = randomBytes(CHUNK)
-    const receiveDir = join(dir, 'received')
-    const partDir = join(receiveDir, '.ferry-part', 'root')
-    await mkdir(partDir, { recursive: true })
+    const { receiveDir, partDir } = await receiveFolders()
     const placed = join(receiveDir, 'photo.jpg')
     await writeFile(placed, A)
     const entry = { ...file('photo.jpg', [A]), mtimeMs: Math.floor((await stat(placed)).mtimeMs) }
@@ -111,9 +115,7 @@ describe('planReceive', () => {
   it('chunks recorded as verified in a part file that was removed are forgotten in the store by the plan, before anything is written: after a crash, a part file grown again does not pass them off as held (review finding: zeros were placed and signed for)', async () => {
     const blocks = [randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(CHUNK)]
     const files = [file('video.mp4', blocks)]
-    const receiveDir = join(dir, 'received')
-    const partDir = join(receiveDir, '.ferry-part', 'root')
-    await mkdir(partDir, { recursive: true })
+    const { receiveDir, partDir } = await receiveFolders()
     // an earlier run verified, flushed and recorded chunks 0 and 1; then the part folder went
     const held = new Bitmap(4)
     held.set(0)
@@ -135,9 +137,7 @@ describe('planReceive', () => {
 
   it('a file in place whose time the file system kept coarser (exFAT: 10 ms steps) is taken by its bytes, and found in place from then on by the time it has (review finding: each send added a "name (n)" copy)', async () => {
     const A = randomBytes(CHUNK)
-    const receiveDir = join(dir, 'received')
-    const partDir = join(receiveDir, '.ferry-part', 'root')
-    await mkdir(partDir, { recursive: true })
+    const { receiveDir, partDir } = await receiveFolders()
     const placed = join(receiveDir, 'clip.mov')
     await writeFile(placed, A)
     const sentMs = 1_700_000_468_609
@@ -152,9 +152,7 @@ describe('planReceive', () => {
 
   it('index rows of received files moved away are forgotten when a copy from them fails, so the live copy behind them is found (review finding: the four rows tried hid it for good)', async () => {
     const A = randomBytes(CHUNK)
-    const receiveDir = join(dir, 'received')
-    const partDir = join(receiveDir, '.ferry-part', 'root')
-    await mkdir(partDir, { recursive: true })
+    const { receiveDir, partDir } = await receiveFolders()
     // five copies received over time; the four newest were moved out of the folder since
     for (let i = 0; i < 5; i++) {
       const path = join(receiveDir, `copy-${i}.bin`)
@@ -190,9 +188,7 @@ describe('planReceive', () => {
   it('files a signed receipt already gave up are planned as given up: nothing of them fetched, no part file made', async () => {
     const [A, B] = [randomBytes(CHUNK), randomBytes(CHUNK)]
     const files = [file('kept.bin', [A]), file('changed.bin', [B])]
-    const receiveDir = join(dir, 'received')
-    const partDir = join(receiveDir, '.ferry-part', 'root')
-    await mkdir(partDir, { recursive: true })
+    const { receiveDir, partDir } = await receiveFolders()
     const givenUp = new Bitmap(2)
     givenUp.set(1)
     const plan = await planReceive({ transferId: ID, files, receiveDir, partDir, store, sink, givenUp })
