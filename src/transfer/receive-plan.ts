@@ -101,7 +101,15 @@ export async function planReceive (o: {
     files.push(fs)
     if (entry.kind === 'dir') continue
     if (fs.done) { haveBytes += entry.size; continue }
-    if (o.givenUp?.has(index) === true) { fs.unavailable = new FerryError('E_SOURCE_CHANGED', `${entry.path} was not received: the sender could no longer send it`); continue }
+    if (o.givenUp?.has(index) === true) {
+      fs.unavailable = new FerryError('E_SOURCE_CHANGED', `${entry.path} was not received: the sender could no longer send it`)
+      // none of it is held (haveBytes leaves it out): the chunks recorded of it
+      // before it was given up must not be taken off the count again (review
+      // finding: a run after a receipt that did not get through recorded a
+      // negative doneBytes)
+      fs.bitmap = new Bitmap(entry.chunks.length)
+      continue
+    }
     const inPlace = await alreadyInPlace(o.receiveDir, entry, o.store, { sink: o.sink, placed: { transferId: o.transferId, idx: index } })
     if (inPlace != null) {
       fs.done = true

@@ -394,6 +394,7 @@ export class Receiver {
     for (const f of gone) {
       for (let c = 0; c < f.entry.chunks.length; c++) if (f.bitmap.has(c)) this.progress.done -= chunkRange(c, f.entry.size, f.entry.chunkSize).length
     }
+    this.progress.done = Math.max(0, this.progress.done)
     if (this.files.every((f) => f.entry.kind === 'dir' || (!f.done && f.unavailable != null))) {
       throw new FerryError('E_SOURCE_CHANGED', `none of the ${gone.length} file(s) could be received: ${gone[0].unavailable!.message}${gone.length > 1 ? ` (and ${gone.length - 1} more)` : ''}`)
     }
