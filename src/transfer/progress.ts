@@ -3,6 +3,15 @@
 const WINDOW_MS = 1000
 /** Before the first full window, a rate from what the window holds so far, once it is this long. */
 const FIRST_ESTIMATE_MS = 250
+/**
+ * No bytes for this long is a pause (an offer waiting for a decision, a
+ * link down): the rate shows 0, and bytes after it start afresh. Bytes are
+ * counted a chunk at a time (up to 2 MiB), so on a slow link they come
+ * seconds apart without any pause: with 3 s, 2 MiB chunks at 0.5 MiB/s
+ * showed rates from 4 MiB/s down to 0 and an ETA that swung from 25 to
+ * 147 s against 196 (review finding).
+ */
+const QUIET_MS = 10_000
 
 export class Progress {
   readonly total: number
@@ -29,7 +38,7 @@ export class Progress {
     const now = Date.now()
     // bytes after a quiet spell (an offer waiting for a decision, a link
     // that was down) start afresh: the idle time is not averaged in
-    if (this.windowBytes === 0 && now - this.windowStart > 3 * WINDOW_MS) {
+    if (this.windowBytes === 0 && now - this.windowStart > QUIET_MS) {
       this.windowStart = now
       this.rateBps = 0
     }
@@ -47,7 +56,7 @@ export class Progress {
   get rate (): number {
     const dt = Date.now() - this.windowStart
     // a stalled transfer's rate decays instead of freezing at its last value
-    if (dt > 3 * WINDOW_MS) return 0
+    if (dt > QUIET_MS) return 0
     // the first second would otherwise show 0 B/s and no ETA
     if (this.rateBps === 0 && dt >= FIRST_ESTIMATE_MS) return this.windowBytes * 1000 / dt
     return this.rateBps
@@ -55,6 +64,7 @@ export class Progress {
 
   get eta (): number | null {
     const r = this.rate
-    return r > 0 ? Math.ceil((this.total - this.done) / r) : null
+    // never below 0: bytes fetched again (a part folder removed, a resume) count past the total
+    return r > 0 ? Math.ceil(Math.max(0, this.total - this.done) / r) : null
   }
 }

@@ -266,7 +266,12 @@ export class TransferService {
       signal: sender.controller.signal,
       cache: this.c.hashCache,
       onCacheError: (err) => { this.c.log.warn('hash cache failed; hashing without it', { err: (err as Error).message }) },
-      onProgress: (p) => { sender.progress.done = p.hashedBytes; this.changed(sender.id, false) },
+      // through add(), so that the hashing shows a rate and an ETA too (a file changed while read counts back: set, not added)
+      onProgress: (p) => {
+        const more = p.hashedBytes - sender.progress.done
+        if (more > 0) sender.progress.add(more); else sender.progress.done = p.hashedBytes
+        this.changed(sender.id, false)
+      },
       // one file that is removed, unreadable or being written to does not stop the rest
       onSkip: (w) => {
         sender.skipped.push(w)

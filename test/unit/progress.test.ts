@@ -31,9 +31,25 @@ describe('Progress', () => {
     vi.advanceTimersByTime(1000)
     p.add(20_000_000)
     expect(p.rate).toBe(14_000_000)
-    vi.advanceTimersByTime(3001)
+    vi.advanceTimersByTime(10_001)
     expect(p.rate).toBe(0)
     expect(p.eta).toBeNull()
+  })
+
+  it('a slow link, a 2 MiB chunk every 4 s, shows a steady rate near 0.5 MiB/s, and an ETA that is never negative (review finding)', () => {
+    const MiB = 1024 * 1024
+    const p = new Progress(100 * MiB)
+    const rates: number[] = []
+    for (let i = 0; i < 8; i++) {
+      vi.advanceTimersByTime(2000)
+      rates.push(p.rate) // between chunks
+      vi.advanceTimersByTime(2000)
+      p.add(2 * MiB)
+      rates.push(p.rate)
+    }
+    for (const r of rates.slice(2)) expect(r / MiB).toBeCloseTo(0.5, 1)
+    p.add(200 * MiB) // counted again past the total
+    expect(p.eta).toBe(0)
   })
 
   it('bytes after a quiet spell (an offer waiting 15 s for a decision) are not averaged over it', () => {
