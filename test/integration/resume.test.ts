@@ -295,7 +295,12 @@ describe('resume after kill -9', () => {
     const before = interruptions(b.output())
     const { sending, half } = await sendUntilHalf(mid)
     await a.kill9()
-    expectError(await sending.done, 'E_DAEMON_NOT_RUNNING')
+    const cut = await sending.done
+    expectError(cut, 'E_DAEMON_NOT_RUNNING')
+    // a script still learns which transfer it was and how far it had got, as the daemon last said, not a made-up "failed" (review finding)
+    const printed = JSON.parse(cut.stdout) as TransferInfo
+    expect(printed).toMatchObject({ id: half.id, state: 'fetching', totalBytes: MID_SIZE, error: { code: 'E_DAEMON_NOT_RUNNING' } })
+    expect(printed.doneBytes).toBeGreaterThan(0)
     const waiting = await watch(b, 'beta to wait for alpha', (t) => t.id === half.id && t.state === 'waiting', 15_000)
     expect(waiting.doneBytes).toBeGreaterThanOrEqual(half.doneBytes)
     const wireBefore = waiting.wireBytes

@@ -92,8 +92,13 @@ export async function send (argv: string[]): Promise<number> {
     const early: TransferInfo[] = []
     let settle: ((t: TransferInfo) => void) | undefined
     const finished = new Promise<TransferInfo>((resolve) => { settle = resolve })
+    /** what the daemon said last: a script still learns how far it got when the daemon stops or does not answer */
+    let latest: TransferInfo | undefined
+    /** The wait ends without the daemon's word: the transfer as last seen, its state as it was (it goes on when the daemon does), and why. */
+    const interrupted = (error: { code: string, message: string }): TransferInfo => ({ ...(latest ?? {}), state: latest?.state ?? 'failed', error }) as unknown as TransferInfo
     const onInfo = (t: TransferInfo): void => {
       if (t.id !== id) return
+      latest = t
       // more come while hashing: files removed, unreadable or being written to
       if (t.skipped != null && (t.skippedCount ?? t.skipped.length) >= skippedCount) takeSkipped(t)
       if (live != null) live.update(t)
@@ -105,7 +110,7 @@ export async function send (argv: string[]): Promise<number> {
       if (id === '') early.push(data as TransferInfo); else onInfo(data as TransferInfo)
     })
     // also one still being hashed: the daemon hashes it again when it is back, and offers it
-    client.onClose(() => settle?.({ state: 'failed', error: { code: 'E_DAEMON_NOT_RUNNING', message: 'the daemon stopped; the transfer resumes when it is back (see `ferry transfers`)' } } as TransferInfo))
+    client.onClose(() => settle?.(interrupted({ code: 'E_DAEMON_NOT_RUNNING', message: 'the daemon stopped; the transfer resumes when it is back (see `ferry transfers`)' })))
     function takeSkipped (t: TransferInfo): void {
       skipped = t.skipped ?? []
       skippedCount = t.skippedCount ?? skipped.length
@@ -126,7 +131,7 @@ export async function send (argv: string[]): Promise<number> {
       else {
         void client.call('cancel', { id }).catch((err: unknown) => {
           const fe = toFerryError(err)
-          settle?.({ state: 'failed', error: { code: fe.code, message: `${fe.message}; the transfer may go on once it runs again: see \`ferry transfers\`, or \`ferry cancel ${id.slice(0, 8)}\`` } } as unknown as TransferInfo)
+          settle?.(interrupted({ code: fe.code, message: `${fe.message}; the transfer may go on once it runs again: see \`ferry transfers\`, or \`ferry cancel ${id.slice(0, 8)}\`` }))
         })
       }
     }
