@@ -33,7 +33,8 @@ export const ERROR_CODES = {
   E_RECEIPT_INVALID: 'receipt signature does not verify',
   E_IO: 'file system error',
   E_INCOMPLETE: 'some files could not be sent',
-  E_SOURCE_CHANGED: 'a file changed or went away on the sending device after it was offered'
+  E_SOURCE_CHANGED: 'a file changed or went away on the sending device after it was offered',
+  E_STORE_NEWER: 'the state database was written by a newer ferry'
 } as const
 
 export type ErrorCode = keyof typeof ERROR_CODES

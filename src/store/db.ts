@@ -2,6 +2,7 @@
 // migrations in order. Only the daemon process ever opens it.
 
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
+import { FerryError } from '../errors.ts'
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE peers (
@@ -115,6 +116,11 @@ export function openDb (path: string): Db {
   db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)')
   const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined
   let version = row == null ? 0 : Number(row.value)
+  // written by a newer ferry: its tables are not what this one knows (review finding: it was used as if they were)
+  if (version > MIGRATIONS.length) {
+    db.close()
+    throw new FerryError('E_STORE_NEWER', `${path} was written by a newer ferry (schema ${version}; this one knows up to ${MIGRATIONS.length}); update ferry, or use another --home`)
+  }
   while (version < MIGRATIONS.length) {
     db.exec('BEGIN')
     try {

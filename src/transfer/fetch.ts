@@ -172,7 +172,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
   const idleMs = ctx.idleMs ?? STREAM_IDLE_MS
   const quiet = new AbortController()
   const signal = AbortSignal.any([ctx.signal, quiet.signal])
-  let lastHeard = Date.now()
+  let lastHeard = performance.now()
   /** reading the answer to a request (taken off `requested` as its reading starts) */
   let answering = false
   // Requests run one ahead: the sender starts reading the next piece while
@@ -186,12 +186,12 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
       const ask = asker.next()
       if (ask == null) return
       await sendAll(stream, encodeChunkRequest({ transferId: ctx.transferId, fileIndex: ask.file, chunks: ask.wants.map((w) => w.chunk), firstOffset: ask.from, firstLength: ask.to - ask.from }), signal)
-      if (requested.length === 0) lastHeard = Date.now() // waiting for the disk is not the sender's silence
+      if (requested.length === 0) lastHeard = performance.now() // waiting for the disk is not the sender's silence
       requested.push(ask)
     }
   }
   const watchdog = setInterval(() => {
-    if ((answering || requested.length > 0) && Date.now() - lastHeard > idleMs) quiet.abort(new FerryError('E_TIMEOUT', `no data from the sender for ${Math.round(idleMs / 1000)} s`))
+    if ((answering || requested.length > 0) && performance.now() - lastHeard > idleMs) quiet.abort(new FerryError('E_TIMEOUT', `no data from the sender for ${Math.round(idleMs / 1000)} s`))
   }, Math.max(50, Math.min(idleMs / 4, 5000)))
   watchdog.unref()
   try {
@@ -208,7 +208,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
       answering = true
       for (const want of ask.wants) {
         const h = await readChunkHeader(reader, signal)
-        lastHeard = Date.now()
+        lastHeard = performance.now()
         if (h == null) throw new FerryError('E_PROTOCOL', 'sender closed the chunk stream early')
         if (h.error?.code === 'E_SOURCE_CHANGED' && h.fileIndex === ask.file && h.chunk === want.chunk) {
           giveUp(ctx, fs, h.error)
@@ -227,7 +227,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
           // changed; this one found it as offered again): read past it
           const scratch = new Uint8Array(h.length)
           let counted = 0
-          await reader.readInto(scratch, signal, (n) => { lastHeard = Date.now(); ctx.onWire(n - counted); counted = n })
+          await reader.readInto(scratch, signal, (n) => { lastHeard = performance.now(); ctx.onWire(n - counted); counted = n })
           // given up by another stream, maybe while this one reads a chunk of
           // it in pieces: that chunk goes (it would be taken for half read
           // when the next file's chunk comes)
@@ -245,7 +245,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
         const r = reading
         // counted as they arrive: bytes of a chunk cut short are kept (spooled), not fetched again
         let counted = 0
-        await reader.readInto(r.buf.subarray(from, to), signal, (n) => { lastHeard = Date.now(); r.slot.arrived(from + n); ctx.onWire(n - counted); counted = n })
+        await reader.readInto(r.buf.subarray(from, to), signal, (n) => { lastHeard = performance.now(); r.slot.arrived(from + n); ctx.onWire(n - counted); counted = n })
         if (to < length) continue // more pieces of this chunk follow
         // the slot reads from buf until flushed; the sink may hand buf to a worker
         r.slot.flush()

@@ -36,6 +36,8 @@ export class Progress {
   add (n: number): void {
     this.done += n
     const now = Date.now()
+    // the clock was set back: a new window from now, or the rate would stay as it was until the clock caught up
+    if (now < this.windowStart) { this.windowStart = now; this.windowBytes = 0 }
     // bytes after a quiet spell (an offer waiting for a decision, a link
     // that was down) start afresh: the idle time is not averaged in
     if (this.windowBytes === 0 && now - this.windowStart > QUIET_MS) {

@@ -362,10 +362,11 @@ export class TransferService {
         // stream reset, or timed out): asked again a few times before the
         // send fails. A peer gone is not waited for here.
         const fe = toFerryError(err)
-        if (attempt >= OFFER_ATTEMPTS || !isTransient(fe) || sender.finished || !this.c.isOnline(sender.peerId)) throw err
+        if (attempt >= OFFER_ATTEMPTS || !isTransient(fe) || sender.finished || this.stopping || !this.c.isOnline(sender.peerId)) throw err
         this.c.log.info('offer not delivered; trying again', { id: sender.id, attempt, err: fe.message })
-        await new Promise((resolve) => setTimeout(resolve, OFFER_RETRY_MS * 2 ** (attempt - 1)))
-        if (sender.finished) return
+        // unref'd: a daemon that stops does not wait for it (the send is offered again after the restart)
+        await new Promise((resolve) => { setTimeout(resolve, OFFER_RETRY_MS * 2 ** (attempt - 1)).unref() })
+        if (sender.finished || this.stopping) return
       }
     }
     this.c.log.debug('offer answered', { id: sender.id, status: ans.status, haveBytes: ans.haveBytes, ms: Math.round(performance.now() - started) })

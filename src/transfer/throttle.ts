@@ -20,7 +20,8 @@ export class EmitThrottle {
     if (this.stopped) return
     const now = Date.now()
     const last = this.last.get(key) ?? 0
-    if (!urgent && now - last < this.intervalMs) {
+    // now < last: the clock was set back; published at once, or nothing would be until it caught up (review finding)
+    if (!urgent && now >= last && now - last < this.intervalMs) {
       if (!this.pending.has(key)) {
         const t = setTimeout(() => { this.pending.delete(key); this.changed(key, true) }, this.intervalMs - (now - last))
         t.unref()

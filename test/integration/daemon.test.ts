@@ -59,6 +59,17 @@ describe('daemon foundation', () => {
     }
   })
 
+  it('a signal repeated within 2 s (a wrapper passing on what its process group got too) stops the daemon cleanly, not at once (review finding)', async () => {
+    const d = await startDaemon({ name: 'twice' })
+    d.proc.kill('SIGTERM')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    d.proc.kill('SIGTERM')
+    const code = await new Promise<number | null>((resolve) => { d.proc.once('exit', (c) => resolve(c)) })
+    // 0, and its socket removed: the stop ran to its end (143 before: the second signal cut it short)
+    expect(code, d.output().slice(-1000)).toBe(0)
+    expect(existsSync(join(d.home, 'control.sock'))).toBe(false)
+  })
+
   it('status reports identity, addresses, version, uptime and memory; the peer ID survives a restart', async () => {
     const a = await startDaemon({ name: 'gamma' })
     const r = await a.cli(['status', '--json'])

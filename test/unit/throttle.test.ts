@@ -1,7 +1,7 @@
 // Snapshot events: urgent ones at once, progress at most every interval with
 // the last one delivered, and nothing at all once stopped (a timer firing
 // after the daemon closed its store crashed it on SIGTERM).
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { EmitThrottle } from '../../src/transfer/throttle.ts'
 
 const sleep = async (ms: number): Promise<void> => await new Promise((resolve) => setTimeout(resolve, ms))
@@ -17,6 +17,24 @@ describe('EmitThrottle', () => {
     await sleep(80)
     expect(seen).toEqual(['a', 'a']) // the trailing one
     t.stop()
+  })
+
+  it('publishes progress after the clock was set back (an NTP step), instead of nothing until it caught up (review finding)', () => {
+    vi.useFakeTimers({ now: 10_000_000 })
+    try {
+      const seen: string[] = []
+      const t = new EmitThrottle(250, (k) => { seen.push(k) })
+      t.changed('a', true)
+      vi.setSystemTime(10_000_000 - 3_600_000) // an hour back
+      vi.advanceTimersByTime(300)
+      t.changed('a', false)
+      vi.advanceTimersByTime(300)
+      t.changed('a', false)
+      expect(seen.length).toBeGreaterThanOrEqual(2)
+      t.stop()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('publishes nothing once stopped: neither a pending trailing change nor one reported later', async () => {

@@ -15,6 +15,13 @@ afterEach(() => { db.close(); rmSync(dir, { recursive: true, force: true }) })
 
 const row = (id: string, direction: 'send' | 'receive', receiveDir?: string): TransferRow => ({ id, direction, peerId: 'p', peerName: 'p', state: 'failed', root: new Uint8Array(32), offer: new Uint8Array(0), totalBytes: 0, doneBytes: 0, wireBytes: 0, receiveDir, receiptVerified: false, resumed: false, createdAt: 0 })
 
+describe('openDb', () => {
+  it('refuses a database a newer ferry wrote, with E_STORE_NEWER, instead of using tables it does not know (review finding)', () => {
+    db.prepare("UPDATE meta SET value = '999' WHERE key = 'schema_version'").run()
+    expect(() => openDb(join(dir, 'ferry.db'))).toThrow(expect.objectContaining({ code: 'E_STORE_NEWER', message: expect.stringMatching(/newer ferry \(schema 999/) }))
+  })
+})
+
 describe('TransferStore', () => {
   it('receiveDirs: every receive folder a receive was written to, once each (the part-folder sweep looks in each: review finding)', () => {
     store.insert(row('a'.repeat(32), 'receive', '/data/old-inbox'))
