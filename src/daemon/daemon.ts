@@ -23,6 +23,7 @@ import { sendGoodbye } from './mdns-goodbye.ts'
 import { PairingService, peerFingerprint } from '../pairing/service.ts'
 import { cleanName } from '../protocol/hello.ts'
 import { checkReceiveFolder } from '../transfer/receive-folder.ts'
+import { acquireHomeLock, type HomeLock } from './home-lock.ts'
 
 export class Daemon {
   readonly config: DaemonConfig
@@ -34,6 +35,8 @@ export class Daemon {
   trust!: TrustStore
   peers!: PeerTable
   control!: ControlServer
+  /** held from the start to the end of stop(): one daemon per home */
+  private homeLock?: HomeLock
   pairing!: PairingService
   transfers!: TransferService
   private stopping?: Promise<void>
@@ -58,8 +61,15 @@ export class Daemon {
       ready,
       log: (level, msg, data) => { this.log[level](msg, data) }
     })
-    // the socket is the single-instance lock: nothing else is touched before we hold it
-    await this.control.listen()
+    // one daemon per home (home-lock.ts): nothing else is touched before we
+    // hold it, not even the socket (a stale one is replaced below)
+    this.homeLock = acquireHomeLock(home)
+    try {
+      await this.control.listen()
+    } catch (err) {
+      this.homeLock.release()
+      throw err
+    }
     try {
       await mkdir(this.config.receiveDir, { recursive: true })
       // said now, not first to a peer whose offer it refuses
@@ -200,6 +210,7 @@ export class Daemon {
     if (this.config.mdns && this.node != null) await sendGoodbye(this.node.peerId.toString())
     try { this.db?.close() } catch {}
     await this.control?.close()
+    this.homeLock?.release()
     this.log.info('daemon stopped')
   }
 }

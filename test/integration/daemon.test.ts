@@ -131,6 +131,20 @@ describe('daemon foundation', () => {
     await expect(stat(join(a.home, 'control.sock'))).rejects.toMatchObject({ code: 'ENOENT' })
   })
 
+  it('a second daemon on the same home is refused even when the first one\'s socket file was deleted: the home lock, not the socket, says one is running (review finding: both ran)', async () => {
+    const a = await startDaemon({ name: 'lonely' })
+    await unlink(join(a.home, 'control.sock'))
+    const second = await runCli(['daemon', '--home', a.home, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0'])
+    expect(second.code).toBe(1)
+    expect(second.stderr).toMatch(/^ferry: E_DAEMON_RUNNING: .*daemon\.lock/m)
+    expect(a.proc.exitCode).toBeNull()
+    await a.kill9()
+    // gone with the process: the next one starts
+    const again = await startDaemon({ name: 'lonely', home: a.home })
+    expect(again.peerId).toBe(a.peerId)
+    await again.stop()
+  })
+
   it('treats a socket file nobody listens on as stale, and a regular file there too', async () => {
     const home = await tempDir()
     await staleSocket(join(home, 'control.sock'))

@@ -1,5 +1,6 @@
 // The daemon side of the control API: a Unix socket (mode 0600) that also acts
-// as the single-instance lock for a home. Dispatches requests to handlers and
+// as the sign that a daemon runs on a home (the home's lock itself is
+// src/daemon/home-lock.ts, taken before this). Dispatches requests to handlers and
 // fans events out to subscribed connections. Owns no state of its own.
 
 import { createServer, connect, type Server, type Socket } from 'node:net'
@@ -17,7 +18,7 @@ export interface ControlServerInit {
   handlers: Handlers
   /**
    * Requests wait for this: the socket is listened on first (it is the
-   * single-instance lock), before the store, node and services exist.
+   * first thing after the home's lock), before the store, node and services exist.
    */
   ready?: Promise<void>
   log?: (level: 'debug' | 'warn', msg: string, data?: Record<string, unknown>) => void
