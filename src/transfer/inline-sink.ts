@@ -38,8 +38,8 @@ interface Handle {
   /** Bytes written since the last background flush started. */
   unflushed: number
   flushing: boolean
-  /** What a background flush failed with; the final flush reports it (Linux reports a write-back error to one fdatasync only). */
-  flushError?: NodeJS.ErrnoException
+  /** The background flush under way, if one is: sync() waits for it. */
+  flushed?: Promise<void>
 }
 
 /**
@@ -61,6 +61,16 @@ export class InlineSink implements ChunkSink {
   private readonly pool = new BufferPool(pageAlignedBuffer)
   private closed = false
   private direct: boolean
+  /**
+   * What a background flush of a part file failed with, by path, until a
+   * sync() or a closing flush of it reports it. Kept apart from the file's
+   * handle: Linux reports a write-back error to one fdatasync only, and a
+   * descriptor opened after it does not see it, so an error dropped with a
+   * handle closed without a flush (a run cut short) let the next sync()
+   * succeed, and chunks whose write-back failed were recorded as on disk
+   * (review finding).
+   */
+  private readonly flushErrors = new Map<string, NodeJS.ErrnoException>()
   /** Per folder of part files: whether its file system gets O_DIRECT (directIoSuits). */
   private readonly directDirs = new Map<string, Promise<boolean>>()
   /** Bytes written through O_DIRECT so far (tests check that the path is taken). */
@@ -119,20 +129,29 @@ export class InlineSink implements ChunkSink {
    * error does not see it.
    */
   async sync (path: string): Promise<void> {
-    const failed = this.handles.get(path)?.flushError
-    if (failed != null) throw toSinkError(failed)
+    // one under way may yet fail: waited for, so that its error is reported here
+    await this.handles.get(path)?.flushed
+    this.reportFlushError(path)
     await syncPath(path)
+  }
+
+  /** Throw what a background flush of `path` failed with, once. */
+  private reportFlushError (path: string): void {
+    const failed = this.flushErrors.get(path)
+    if (failed === undefined) return
+    this.flushErrors.delete(path)
+    throw toSinkError(failed)
   }
 
   /** Flush (optionally) and close a part file; one never opened here (written before a restart) is still flushed. */
   async closeFile (path: string, sync: boolean): Promise<void> {
     const h = this.handles.get(path)
     if (h == null) {
-      if (sync) await syncPath(path)
+      if (sync) { this.reportFlushError(path); await syncPath(path) }
       return
     }
     this.handles.delete(path)
-    await this.release(h, sync)
+    await this.release(h, sync, path)
   }
 
   async close (): Promise<void> {
@@ -140,17 +159,18 @@ export class InlineSink implements ChunkSink {
     const all = [...this.handles.values()]
     this.handles.clear()
     await Promise.allSettled(all.map(async (h) => { await this.release(h, false) }))
+    this.flushErrors.clear()
   }
 
-  /** Wait for the handle's users, then flush and close it. */
-  private async release (h: Handle, sync: boolean): Promise<void> {
+  /** Wait for the handle's users (a background flush is one), then flush and close it. */
+  private async release (h: Handle, sync: boolean, path?: string): Promise<void> {
     if (h.users > 0) await new Promise<void>((resolve) => { h.idle = resolve })
     const directFd = await h.directFd?.catch(() => undefined)
     if (directFd != null) await closeAsync(directFd).catch(() => {})
     const fd = await h.fd.catch(() => undefined)
     if (fd == null) return
     try {
-      if (sync && h.flushError != null) throw toSinkError(h.flushError)
+      if (sync && path !== undefined) this.reportFlushError(path)
       // one fdatasync covers the file, whichever descriptor wrote it
       if (sync) await mapErrors(fdatasyncAsync(fd))
     } finally {
@@ -179,7 +199,7 @@ export class InlineSink implements ChunkSink {
     }
     if (done < data.length) await writeAll(fd, data.subarray(done), offset + done)
     h.unflushed += data.length
-    if (h.unflushed >= FLUSH_EVERY_BYTES && !h.flushing) this.flushInBackground(h, fd)
+    if (h.unflushed >= FLUSH_EVERY_BYTES && !h.flushing) this.flushInBackground(path, h, fd)
   }
 
   /** The part file opened for O_DIRECT writes, or undefined where its file system does not suit (directIoSuits) or refuses the open (EINVAL). */
@@ -200,15 +220,18 @@ export class InlineSink implements ChunkSink {
   }
 
   /** Start an fdatasync of the handle's file without waiting for it; it counts as a user of the descriptor, so the descriptor stays open until it is done. Call only while already a user. */
-  private flushInBackground (h: Handle, fd: number): void {
+  private flushInBackground (path: string, h: Handle, fd: number): void {
     h.unflushed = 0
     h.flushing = true
     h.users++
     this.backgroundFlushes++
-    fdatasync(fd, (err) => {
-      h.flushing = false
-      if (err != null) h.flushError ??= err
-      if (--h.users === 0) h.idle?.()
+    h.flushed = new Promise<void>((resolve) => {
+      fdatasync(fd, (err) => {
+        h.flushing = false
+        if (err != null && !this.flushErrors.has(path)) this.flushErrors.set(path, err)
+        if (--h.users === 0) h.idle?.()
+        resolve()
+      })
     })
   }
 
