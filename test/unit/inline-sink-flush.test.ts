@@ -24,7 +24,7 @@ vi.mock('node:fs', async (importOriginal) => {
   return { ...fs, fdatasync, default: { ...fs, fdatasync } }
 })
 
-const { hash } = await import('../../src/transfer/blake3.js')
+const { writeMiBChunks } = await import('../helpers/files.ts')
 const { InlineSink } = await import('../../src/transfer/inline-sink.ts')
 
 const dir = mkdtempSync(join(tmpdir(), 'ferry-flush-'))
@@ -35,13 +35,8 @@ describe('inline sink, a background flush that fails', () => {
     const sink = new InlineSink({ directIo: false })
     const part = join(dir, 'part')
     writeFileSync(part, '')
-    const MiB = 1024 * 1024
-    const data = randomBytes(MiB)
-    for (let i = 0; i < 64; i++) {
-      const buf = sink.buffer(MiB)
-      buf.set(data)
-      await sink.write(part, i * MiB, buf, MiB, hash(data))
-    }
+    const data = randomBytes(1024 * 1024)
+    await writeMiBChunks(sink, part, 64, () => data)
     expect(sink.backgroundFlushes).toBe(1)
     await sink.closeFile(part, false) // a run cut short: no flush, the handle goes
     await expect(sink.sync(part)).rejects.toMatchObject({ code: 'E_IO', message: expect.stringMatching(/EIO/) })

@@ -12,7 +12,7 @@ import { hash } from '../../src/transfer/blake3.js'
 import { DIRECT_ALIGN, directIoSuits } from '../../src/transfer/direct-io.ts'
 import { InlineSink } from '../../src/transfer/inline-sink.ts'
 import { WorkerSink, type ChunkSink } from '../../src/transfer/sink.ts'
-import { chattr, descriptorsOf } from '../helpers/files.ts'
+import { chattr, descriptorsOf, writeMiBChunks } from '../helpers/files.ts'
 import { rootRequiredButMissing } from '../helpers/lab.ts'
 
 const dirs: string[] = []
@@ -238,12 +238,7 @@ describe('inline sink, O_DIRECT', () => {
     const MiB = 1024 * 1024
     const block = randomBytes(MiB)
     // 130 MiB of 1 MiB chunks, the same bytes at every offset but the first of each
-    for (let i = 0; i < 130; i++) {
-      const b = sink.buffer(MiB)
-      b.set(block)
-      b[0] = i
-      await sink.write(part, i * MiB, b, MiB, hash(b))
-    }
+    await writeMiBChunks(sink, part, 130, (i) => { const c = Buffer.from(block); c[0] = i; return c })
     await sink.closeFile(part, true)
     await sink.close()
     expect(sink.backgroundFlushes).toBeGreaterThanOrEqual(1)
