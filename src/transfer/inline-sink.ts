@@ -37,9 +37,8 @@ interface Handle {
   idle?: () => void
   /** Bytes written since the last background flush started. */
   unflushed: number
-  flushing: boolean
-  /** The background flush under way, if one is: sync() waits for it. */
-  flushed?: Promise<void>
+  /** The background flush under way, if one is (at most one at a time): sync() waits for it. */
+  flushing?: Promise<void>
 }
 
 /**
@@ -130,7 +129,7 @@ export class InlineSink implements ChunkSink {
    */
   async sync (path: string): Promise<void> {
     // one under way may yet fail: waited for, so that its error is reported here
-    await this.handles.get(path)?.flushed
+    await this.handles.get(path)?.flushing
     this.reportFlushError(path)
     await syncPath(path)
   }
@@ -199,7 +198,7 @@ export class InlineSink implements ChunkSink {
     }
     if (done < data.length) await writeAll(fd, data.subarray(done), offset + done)
     h.unflushed += data.length
-    if (h.unflushed >= FLUSH_EVERY_BYTES && !h.flushing) this.flushInBackground(path, h, fd)
+    if (h.unflushed >= FLUSH_EVERY_BYTES && h.flushing === undefined) this.flushInBackground(path, h, fd)
   }
 
   /** The part file opened for O_DIRECT writes, or undefined where its file system does not suit (directIoSuits) or refuses the open (EINVAL). */
@@ -222,12 +221,11 @@ export class InlineSink implements ChunkSink {
   /** Start an fdatasync of the handle's file without waiting for it; it counts as a user of the descriptor, so the descriptor stays open until it is done. Call only while already a user. */
   private flushInBackground (path: string, h: Handle, fd: number): void {
     h.unflushed = 0
-    h.flushing = true
     h.users++
     this.backgroundFlushes++
-    h.flushed = new Promise<void>((resolve) => {
+    h.flushing = new Promise<void>((resolve) => {
       fdatasync(fd, (err) => {
-        h.flushing = false
+        h.flushing = undefined
         if (err != null && !this.flushErrors.has(path)) this.flushErrors.set(path, err)
         if (--h.users === 0) h.idle?.()
         resolve()
@@ -243,7 +241,7 @@ export class InlineSink implements ChunkSink {
       // No O_CREAT: the plan made every part file (receive-plan.ts); one gone
       // since is an error, not a fresh file that would lack the chunks
       // already recorded
-      h = { fd: openAsync(path, constants.O_RDWR | constants.O_NOFOLLOW), users: 0, unflushed: 0, flushing: false }
+      h = { fd: openAsync(path, constants.O_RDWR | constants.O_NOFOLLOW), users: 0, unflushed: 0 }
       this.handles.set(path, h)
       const opened = h
       h.fd.catch(() => { if (this.handles.get(path) === opened) this.handles.delete(path) })
