@@ -19,7 +19,7 @@ import type { Transferable } from 'node:worker_threads'
 import { hash } from './blake3.js'
 import { fileError, hashWholeFile } from './hash-file.js'
 import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
-import { chunkCount } from './chunking.ts'
+import { chunkCount, chunkRange } from './chunking.ts'
 import type { WorkerReply, WorkerRequest } from './worker-messages.ts'
 
 export interface HashPoolInit {
@@ -258,7 +258,7 @@ export function createHashPool (init: HashPoolInit = {}): HashPool {
         throw hashError(fileError(err, path), err)
       }
       try {
-        inline.forEach((d, i) => onChunk?.(i, d, Math.min(chunkSize, size - i * chunkSize)))
+        inline.forEach((d, i) => onChunk?.(i, d, chunkRange(i, size, chunkSize).length))
       } catch (err) { throw toFerryError(err) }
       return inline
     }
@@ -296,7 +296,7 @@ export function createHashPool (init: HashPoolInit = {}): HashPool {
                 digests[index] = digest
                 if (!settled && onChunk !== undefined) {
                   try {
-                    onChunk(index, digest, Math.min(chunkSize, size - index * chunkSize))
+                    onChunk(index, digest, chunkRange(index, size, chunkSize).length)
                   } catch (err) { finish(toFerryError(err)) }
                 }
               }
