@@ -165,8 +165,9 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
  */
 function splitName (name: string): [string, string] {
   const m = /^(.+?)(\.tar\.[^.]+)$/i.exec(name)
-  const [stem, ext] = m !== null ? [m[1], m[2]] : name.lastIndexOf('.') <= 0 ? [name, ''] : [name.slice(0, name.lastIndexOf('.')), name.slice(name.lastIndexOf('.'))]
-  return encoder.encode(ext).length > MAX_EXTENSION_BYTES ? [name, ''] : [stem, ext]
+  const dot = name.lastIndexOf('.')
+  const at = m !== null ? m[1].length : dot > 0 ? dot : name.length
+  return encoder.encode(name.slice(at)).length > MAX_EXTENSION_BYTES ? [name, ''] : [name.slice(0, at), name.slice(at)]
 }
 
 /** The longest extension splitName keeps apart (".numbers", ".sqlite3", ".tar.zst" are well within it). */
