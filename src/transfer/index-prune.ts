@@ -7,6 +7,7 @@
 // source as it goes too (receive-plan.ts, recover).
 
 import { lstat } from 'node:fs/promises'
+import { lstatSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { TransferStore } from '../store/index.ts'
 import { floorMs } from './manifest.ts'
@@ -22,16 +23,31 @@ const AT_ONCE = 2
  * 'same', or 'unknown' (its folder is missing too, as on a disk not mounted
  * now, or it cannot be looked at): only 'gone' and 'changed' are forgotten.
  */
-export async function lookAgain (f: { path: string, size: number, mtimeMs: number }): Promise<'gone' | 'changed' | 'same' | 'unknown'> {
+async function lookAgain (f: { path: string, size: number, mtimeMs: number }): Promise<'gone' | 'changed' | 'same' | 'unknown'> {
   let st
   try {
     st = await lstat(f.path, { bigint: true })
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code !== 'ENOENT' && code !== 'ENOTDIR') return 'unknown'
-    return (await lstat(dirname(f.path)).then((d) => d.isDirectory(), () => false)) ? 'gone' : 'unknown'
+    return folderStillThere(f.path) ? 'gone' : 'unknown'
   }
   return st.isFile() && Number(st.size) === f.size && floorMs(st.mtimeNs) === f.mtimeMs ? 'same' : 'changed'
+}
+
+/**
+ * Whether the folder of an indexed file that is not there any more still
+ * is: the file was then moved away or deleted, and its rows can go. A
+ * folder missing too may be a disk not mounted now: its rows are kept. The
+ * rule for this walk and for a copy from the index that failed
+ * (receive-plan.ts, recover).
+ */
+export function folderStillThere (path: string): boolean {
+  try {
+    return lstatSync(dirname(path), { throwIfNoEntry: false })?.isDirectory() === true
+  } catch {
+    return false
+  }
 }
 
 /** Forget indexed files that are gone or changed (lookAgain). Returns how many. */

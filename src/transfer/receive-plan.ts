@@ -19,6 +19,7 @@ import { floorMs } from './manifest.ts'
 import { collisionName, isCollisionName, resolveInside, validateRelativePath } from './safe-path.ts'
 import type { ChunkSink } from './sink.ts'
 import { readSpool, type Spooled } from './spool.ts'
+import { folderStillThere } from './index-prune.ts'
 
 export interface FileState {
   index: number
@@ -359,7 +360,7 @@ async function recover (o: { store: TransferStore, sink: ChunkSink }, fs: FileSt
       // the file there went or changed since it was indexed: its rows are of
       // no more use, and they would keep newer copies out of findChunk's few
       // (not when its folder is missing too: a disk not mounted now)
-      if ((err as { code?: unknown }).code === 'E_HASH_MISMATCH' || (!exists(loc.path) && exists(dirname(loc.path)))) o.store.forgetPath(loc.path)
+      if ((err as { code?: unknown }).code === 'E_HASH_MISMATCH' || (!exists(loc.path) && folderStillThere(loc.path))) o.store.forgetPath(loc.path)
     }
   }
   return false
