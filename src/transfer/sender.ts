@@ -204,6 +204,13 @@ function sourceError (path: string, err: unknown): Error {
 export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number) => void, onHeld?: (s: Sender, heldBytes: number) => void): Promise<void> {
   const reader = new FrameReader(stream)
   const source = new SourceReader()
+  /**
+   * The chunk of a touched file last checked against its hash, kept for the
+   * rest of its pieces: a chunk bigger than a request is asked for piece by
+   * piece on one stream, and each piece would read and hash all of it again.
+   * Its bytes are the ones offered, whatever the file holds now.
+   */
+  let lastChecked: { sender: Sender, file: number, chunk: number, bytes: Uint8Array } | undefined
   try {
     nextRequest: while (true) {
       const req = await readChunkRequest(reader)
@@ -241,12 +248,23 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
         // so a missing or unreadable file is answered with an error instead
         // of a chunk.
         let data: Uint8Array
+        /** the whole chunk, read and checked against its hash: what is served of it, so it is read once and served as checked */
+        let checked: Uint8Array | undefined
         try {
           data = source.read(src, file, offset, Math.min(READ_SLICE, length), true, sender.identities[req.fileIndex])
           // its change time moved since it was hashed: served only if this chunk is still what was offered
-          if (source.touched && !same(hash(source.read(src, file, range.offset, range.length)), file.chunks[chunk])) {
-            source.close()
-            throw new FerryError('E_SOURCE_CHANGED', `${src} changed since it was offered (its bytes differ; its modification time was put back)`)
+          if (source.touched) {
+            if (lastChecked?.file !== req.fileIndex || lastChecked.chunk !== chunk || lastChecked.sender !== sender) {
+              lastChecked = undefined
+              const whole = source.read(src, file, range.offset, range.length)
+              if (!same(hash(whole), file.chunks[chunk])) {
+                source.close()
+                throw new FerryError('E_SOURCE_CHANGED', `${src} changed since it was offered (its bytes differ; its modification time was put back)`)
+              }
+              lastChecked = { sender, file: req.fileIndex, chunk, bytes: whole }
+            }
+            checked = lastChecked.bytes
+            data = checked.subarray(skip, skip + Math.min(READ_SLICE, length))
           }
         } catch (err) {
           // this daemon short of descriptors or memory: the stream is aborted (below), and the receiver asks again later
@@ -262,10 +280,14 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
         }
         await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length, offset: skip }))
         for (let at = 0; at < length;) {
-          if (at > 0) data = source.read(src, file, offset + at, Math.min(READ_SLICE, length - at), false, sender.identities[req.fileIndex]) // throws: the stream is aborted below
+          if (at > 0) {
+            const slice = Math.min(READ_SLICE, length - at)
+            data = checked !== undefined ? checked.subarray(skip + at, skip + at + slice) : source.read(src, file, offset + at, slice, false, sender.identities[req.fileIndex]) // throws: the stream is aborted below
+          }
           await sendAll(stream, data)
           at += data.length
         }
+        if (checked !== undefined && skip + length === range.length) lastChecked = undefined // its last piece: served
         onSent(sender, req.fileIndex, length)
       }
     }

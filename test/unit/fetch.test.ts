@@ -4,7 +4,7 @@
 // the stream's loop saw the abort, left normally with chunks never fetched,
 // and the run went on to `verifying` over the user's `cancelled`.)
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { utimesSync } from 'node:fs'
+import { utimesSync, writeFileSync } from 'node:fs'
 import { chmod, link, mkdtemp, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { once } from 'node:events'
@@ -132,6 +132,39 @@ describe('fetchAll', () => {
     })
     expect(got.sort()).toEqual([0, 1])
     expect((await readFile(file.partPath)).equals(await readFile(src))).toBe(true)
+  })
+
+  it('a touched source\'s chunk is read and checked once and its pieces served from what was checked: a rewrite after its first piece does not lose that chunk, and the next chunk is checked anew', async () => {
+    const { file, sender, serve } = await setup(2)
+    const src = join(dir, 'src.bin')
+    const before = await stat(src, { bigint: true })
+    sender.identities = [{ dev: before.dev, ino: before.ino, size: before.size, mtimeNs: before.mtimeNs, ctimeNs: before.ctimeNs }]
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    await chmod(src, 0o600) // its change time moves: every chunk is checked before it is served
+    await writeFile(join(dir, 'times'), '')
+    expect(spawnSync('touch', ['-r', src, join(dir, 'times')]).status).toBe(0)
+    const [out, inbound] = await streamPair()
+    void serve(inbound)
+    const got: number[] = []
+    const gone: FerryError[] = []
+    let rewritten = false
+    await fetchAll({
+      transferId: new Uint8Array(16), files: [file], queue: [{ file: 0, chunk: 0 }, { file: 0, chunk: 1 }], sink, spool: new Spool(dir), streams: 1,
+      openStream: async () => out,
+      onChunk: (_f, c) => { got.push(c) },
+      // chunks of 4 MiB come in pieces of 1 MiB: once the first bytes are in, the file is rewritten (its time put back)
+      onWire: () => {
+        if (rewritten) return
+        rewritten = true
+        writeFileSync(src, randomBytes(2 * CHUNK))
+        expect(spawnSync('touch', ['-r', join(dir, 'times'), src]).status).toBe(0)
+      },
+      onUnavailable: (_f, err) => { gone.push(err) },
+      signal: new AbortController().signal
+    })
+    expect(got).toEqual([0])
+    expect(gone).toHaveLength(1)
+    expect(gone[0]).toMatchObject({ code: 'E_SOURCE_CHANGED', message: expect.stringMatching(/its bytes differ/) })
   })
 
   it('a source replaced by a rename while it is open for serving is read on as it was offered: the open file has no name left, and its bytes are the ones offered', async () => {
