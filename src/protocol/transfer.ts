@@ -5,7 +5,7 @@
 
 import type { Stream } from '@libp2p/interface'
 import { FerryError } from '../errors.ts'
-import { MAX_CHUNKS_PER_REQUEST, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_SMALL_MESSAGE_BYTES } from './constants.ts'
+import { MAX_CHUNKS_PER_REQUEST, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_OFFER_TOTAL_BYTES, MAX_SMALL_MESSAGE_BYTES } from './constants.ts'
 import { FrameReader, lengthPrefixed, sendAll, varintLength, writeVarint } from './frames.ts'
 import { ChunkHeader, ChunkRequest, FileEntry, Offer, OfferAnswer, TransferEnd, TransferEndAck, type FileEntry as WireFileEntry } from './pb/transfer.js'
 import { fromWireError, timeoutSignal, toWireError, type WireErrorMsg } from './stream.ts'
@@ -98,6 +98,8 @@ export function decodeOffer (bytes: Uint8Array | import('uint8arraylist').Uint8A
     throw new FerryError('E_PROTOCOL', `offer: ${m}`)
   }
   if (!Number.isSafeInteger(w.totalBytes)) throw new FerryError('E_LIMIT', 'offer total size out of range')
+  // checked here, before the entries are looked at: a declared size no disk holds is nonsense or hostile
+  if (w.totalBytes > MAX_OFFER_TOTAL_BYTES) throw new FerryError('E_LIMIT', `offer declares ${w.totalBytes} bytes, more than ${MAX_OFFER_TOTAL_BYTES} (2^50) bytes`)
   return { transferId: w.transferId, root: w.root, totalBytes: w.totalBytes, files: w.files.map(fileFromWire) }
 }
 

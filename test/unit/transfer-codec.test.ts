@@ -70,6 +70,9 @@ describe('offer codec', () => {
     expect(() => decodeOffer(wire({ size: 2n ** 53n }))).toThrow(expect.objectContaining({ code: 'E_LIMIT' }))
     expect(() => decodeOffer(wire({ size: 2n ** 64n - 1n }))).toThrow(expect.objectContaining({ code: 'E_PROTOCOL' }))
     expect(() => decodeOffer(wire({ totalBytes: 2n ** 54n }))).toThrow(expect.objectContaining({ code: 'E_LIMIT' }))
+    // the declared total's own limit (docs/PROTOCOL.md, Limits), below what a number holds exactly
+    expect(() => decodeOffer(wire({ size: 5n, totalBytes: 2n ** 50n + 1n }))).toThrow(expect.objectContaining({ code: 'E_LIMIT', message: expect.stringMatching(/2\^50/) }))
+    expect(decodeOffer(wire({ size: 5n, totalBytes: 2n ** 50n })).totalBytes).toBe(2 ** 50)
     expect(() => decodeOffer(wire({ mtimeMs: 8_640_000_000_000_001n }))).toThrow(expect.objectContaining({ code: 'E_PROTOCOL' }))
     expect(() => decodeOffer(wire({ mtimeMs: -(2n ** 60n) }))).toThrow(expect.objectContaining({ code: 'E_PROTOCOL' }))
     // the nanoseconds past the ms: absent (an older sender) is 0, more than 999,999 is refused
