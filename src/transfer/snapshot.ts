@@ -41,9 +41,15 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
   }
   if (o.sender != null && o.sender.skipped.length > 0) {
     const all = o.sender.skipped
-    info.skipped = all.slice(0, SKIPPED_SHOWN)
+    const failed = all.reduce((n, s) => n + (s.failed === true ? 1 : 0), 0)
+    // those skipped for a problem first: when there are more than are shown
+    // (a folder with thousands of symbolic links), the files that could not
+    // be sent, which a person must do something about, are the ones named
+    info.skipped = failed === 0 || failed === all.length || all.length <= SKIPPED_SHOWN
+      ? all.slice(0, SKIPPED_SHOWN)
+      : [...all.filter((s) => s.failed === true), ...all.filter((s) => s.failed !== true)].slice(0, SKIPPED_SHOWN)
     info.skippedCount = all.length
-    info.skippedFailed = all.reduce((n, s) => n + (s.failed === true ? 1 : 0), 0)
+    info.skippedFailed = failed
   }
   const sig = o.sender?.receiptSig ?? row.receiptSig
   if (sig != null && sig.length > 0) {

@@ -4,6 +4,7 @@ import { Sender } from '../../src/transfer/sender.ts'
 import { toTransferInfo } from '../../src/transfer/snapshot.ts'
 import type { OfferMsg } from '../../src/protocol/transfer.ts'
 import type { TransferRow } from '../../src/store/index.ts'
+import { SKIPPED_SHOWN } from '../../src/daemon/control/types.ts'
 
 const MiB = 1024 * 1024
 const offer: OfferMsg = {
@@ -27,5 +28,19 @@ describe('toTransferInfo, sender side', () => {
       sender.state = state
       expect(toTransferInfo({ row, sender, peerName: 'beta' }).inFlight).toEqual([])
     }
+  })
+
+  it('names the paths skipped for a problem first when more were skipped than are shown: the files that could not be sent are the ones a person must hear of (review finding: behind 150 symbolic links they were only counted)', () => {
+    const sender = new Sender({ id: 'x', peerId: 'p', state: 'done', offer })
+    for (let i = 0; i < 150; i++) sender.skipped.push({ path: `link${i}`, reason: 'symbolic link' })
+    sender.skipped.push({ path: 'b.mov', reason: 'changed after it was offered; not received', failed: true })
+    const info = toTransferInfo({ row: { ...row, state: 'done' }, sender, peerName: 'beta' })
+    expect(info.skipped).toHaveLength(SKIPPED_SHOWN)
+    expect(info.skipped?.[0]).toEqual({ path: 'b.mov', reason: 'changed after it was offered; not received', failed: true })
+    expect(info.skipped?.[1].path).toBe('link0')
+    expect(info).toMatchObject({ skippedCount: 151, skippedFailed: 1 })
+    // up to SKIPPED_SHOWN, in the order they were met
+    sender.skipped.splice(0, 100)
+    expect(toTransferInfo({ row: { ...row, state: 'done' }, sender, peerName: 'beta' }).skipped?.map((s) => s.path)).toEqual([...Array.from({ length: 50 }, (_, i) => `link${i + 100}`), 'b.mov'])
   })
 })
