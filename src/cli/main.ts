@@ -37,7 +37,7 @@ export async function main (argv: string[]): Promise<number> {
   if (cmd === '--version') { process.stdout.write(VERSION + '\n'); return 0 }
   const entry = COMMANDS.find(([name]) => name === cmd)
   if (entry == null) return printError(new UsageError(`unknown command "${cmd}"; run \`ferry --help\``))
-  if (cmd === 'daemon') reexecWithDaemonFlags()
+  if (cmd === 'daemon') { reexecWithDaemonFlags(); outlivesItsOutput = true }
   try {
     return await (await entry[2]())(rest)
   } catch (err) {
@@ -45,10 +45,19 @@ export async function main (argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * The daemon outlives its terminal: a line it can no longer write there
+ * (EIO once the terminal closed, EPIPE) is dropped, never a crash. Found with
+ * a pty closed under `ferry daemon --verbose`: the "stopping" line's EIO,
+ * thrown on below, ended its clean stop half way (exit 1, socket left).
+ */
+let outlivesItsOutput = false
+
 // `ferry transfers --json | head -1`: the reader has what it wanted and left;
 // that is no error to print a stack trace for
 for (const out of [process.stdout, process.stderr]) {
   out.on('error', (err: NodeJS.ErrnoException) => {
+    if (outlivesItsOutput) return
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0)
     throw err
   })

@@ -70,6 +70,14 @@ describe('daemon foundation', () => {
     expect(existsSync(join(d.home, 'control.sock'))).toBe(false)
   })
 
+  it('SIGHUP (the terminal of `ferry daemon &` closed) stops the daemon cleanly, as SIGTERM does (docs review finding: it died as if killed)', async () => {
+    const d = await startDaemon({ name: 'hangup' })
+    d.proc.kill('SIGHUP')
+    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => { d.proc.once('exit', (c, s) => resolve([c, s])) })
+    expect({ code, signal }, d.output().slice(-1000)).toEqual({ code: 0, signal: null })
+    expect(existsSync(join(d.home, 'control.sock'))).toBe(false)
+  })
+
   it('status reports identity, addresses, version, uptime and memory; the peer ID survives a restart', async () => {
     const a = await startDaemon({ name: 'gamma' })
     const r = await a.cli(['status', '--json'])

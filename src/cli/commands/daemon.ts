@@ -1,4 +1,4 @@
-// `ferry daemon`: run the daemon in the foreground until SIGINT/SIGTERM.
+// `ferry daemon`: run the daemon in the foreground until SIGINT, SIGTERM or SIGHUP.
 
 import { Daemon } from '../../daemon/daemon.ts'
 import { DEFAULT_LISTEN, defaultName, defaultReceiveDir } from '../../daemon/config.ts'
@@ -7,20 +7,30 @@ import { resolve } from 'node:path'
 
 export const help = `Usage: ferry daemon [options]
 
-Run the ferry daemon in the foreground (Ctrl-C or SIGTERM stops it cleanly).
+Run the ferry daemon in the foreground (Ctrl-C, SIGTERM or SIGHUP stops it cleanly).
 
 Options:
   --home DIR           state folder (default $FERRY_HOME, $XDG_STATE_HOME/ferry, ~/.local/state/ferry)
   --name NAME          device name shown to other peers (default: hostname)
-  --listen MULTIADDR   address to listen on, repeatable (default /ip4/0.0.0.0/tcp/4774)
+  --listen MULTIADDR   address to listen on, repeatable (default /ip4/0.0.0.0/tcp/4774,
+                       or a random port when 4774 is taken)
   --peer MULTIADDR     dial this peer directly and keep redialling it, repeatable
   --no-mdns            do not discover peers over mDNS (use --peer instead)
-  --receive-dir DIR    where received files go (default ~/Downloads/ferry)
+  --receive-dir DIR    where received files go (default $XDG_DOWNLOAD_DIR/ferry, else
+                       ~/Downloads/ferry)
   --verbose            log info and debug lines (JSON on stderr)
 `
 
 /** Signals within this long of the first one are that one again, not a second (onSignal). */
 const SIGNAL_REPEAT_MS = 2000
+
+/**
+ * The signals that stop the daemon cleanly, and the exit code of a second
+ * one (128 + its number). SIGHUP too: a daemon started with `ferry daemon &`
+ * gets it when its terminal closes, and would otherwise die as if killed,
+ * its transfers left to resume as after a crash (found by a docs review).
+ */
+const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const
 
 export async function run (argv: string[]): Promise<number> {
   const { values } = parse(argv, {
@@ -47,7 +57,10 @@ export async function run (argv: string[]): Promise<number> {
   const st = daemon.status()
   process.stdout.write(`ferry daemon ${st.name} (${st.peerId}) listening on ${st.listenAddrs.join(' ')}\n`)
   await new Promise<void>((resolveStop) => {
+    let stopping = false
     const onSignal = (sig: string): void => {
+      if (stopping) return // another of STOP_SIGNALS: `again` below decides
+      stopping = true
       daemon.log.info('stopping', { signal: sig })
       const first = performance.now()
       // a second signal while stopping exits at once; but not one within
@@ -56,12 +69,10 @@ export async function run (argv: string[]): Promise<number> {
       // a service manager signals the whole group): that cut clean stops
       // short (review finding)
       const again = (code: number) => (): void => { if (performance.now() - first >= SIGNAL_REPEAT_MS) process.exit(code) }
-      process.on('SIGINT', again(130))
-      process.on('SIGTERM', again(143))
+      for (const [s, code] of Object.entries(STOP_SIGNALS)) process.on(s, again(code))
       void daemon.stop().then(resolveStop)
     }
-    process.once('SIGINT', () => onSignal('SIGINT'))
-    process.once('SIGTERM', () => onSignal('SIGTERM'))
+    for (const s of Object.keys(STOP_SIGNALS)) process.on(s, () => onSignal(s))
   })
   return 0
 }

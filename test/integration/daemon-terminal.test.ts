@@ -1,0 +1,55 @@
+// `ferry daemon` in a real terminal that goes away, as when the window of
+// `ferry daemon &` is closed: the kernel hangs the terminal up (SIGHUP) and
+// every later write to it fails with EIO. The daemon must stop cleanly
+// (its control socket removed, its home free for the next one), not die half
+// way. tmux provides the terminal, on a private server (-S, a socket in this
+// test's temp folder); the daemon listens on 127.0.0.1 with mDNS off.
+
+import { afterAll, describe, expect, it } from 'vitest'
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { connectControl } from '../../src/daemon/control/client.ts'
+import { cleanupAll, MAIN, startDaemon, tempDir } from '../helpers/daemon.ts'
+
+const TMUX = ['/usr/bin/tmux', '/usr/local/bin/tmux', 'tmux'].find((t) => spawnSync(t, ['-V']).status === 0)
+if (TMUX == null) console.warn('test/integration/daemon-terminal.test.ts: skipped, tmux is not installed (apt-get install tmux)')
+
+let socket = ''
+const tmux = (...args: string[]): { status: number | null, stderr: string } => spawnSync(TMUX!, ['-S', socket, ...args], { encoding: 'utf8' })
+
+async function until (test: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+describe.skipIf(TMUX == null)('ferry daemon in a terminal that closes', () => {
+  afterAll(async () => {
+    if (TMUX != null && socket !== '') tmux('kill-server')
+    await cleanupAll()
+  })
+
+  it('stops cleanly when its terminal closes, also with --verbose writing to it (review finding: the EIO of its "stopping" line ended the stop half way, exit 1, socket left behind)', async () => {
+    const dir = await tempDir('ferry-daemon-tty-')
+    socket = join(dir, 'tmux.sock')
+    const home = join(dir, 'home')
+    const q = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`
+    const cmd = `exec ${q(process.execPath)} ${q(MAIN)} daemon --home ${q(home)} --no-mdns --listen /ip4/127.0.0.1/tcp/0 --name tty --receive-dir ${q(join(dir, 'recv'))} --verbose`
+    const r = tmux('new-session', '-d', '-s', 'd', '-x', '120', '-y', '30', cmd)
+    expect(r.status, r.stderr).toBe(0)
+    const sock = join(home, 'control.sock')
+    await until(() => existsSync(sock), 'the daemon to start')
+    // started: it answers (its signal handlers are set once it has started)
+    const ctl = await connectControl(home)
+    try { expect((await ctl.call('status')).name).toBe('tty') } finally { ctl.close() }
+    // the window closes: its terminal is hung up under the daemon
+    expect(tmux('kill-session', '-t', 'd').status).toBe(0)
+    await until(() => !existsSync(sock), 'the daemon to remove its control socket (a clean stop)')
+    // and its home is free: the next daemon starts on it
+    const next = await startDaemon({ name: 'after', home })
+    expect((await next.cli(['status', '--json'])).code).toBe(0)
+  })
+})
