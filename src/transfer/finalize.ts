@@ -8,7 +8,7 @@
 // Must never: write outside the receive folder, or leave a half-written file
 // under a final name (only complete, verified part files get here).
 
-import { chmodSync, closeSync, constants, linkSync, openSync, renameSync, unlinkSync, utimesSync } from 'node:fs'
+import { chmodSync, closeSync, constants, linkSync, lstatSync, openSync, renameSync, unlinkSync, utimesSync } from 'node:fs'
 import { lstat, mkdir, open, unlink, utimes } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
@@ -38,10 +38,41 @@ export async function ensureParents (root: string, components: string[], known?:
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw toFerryError(err)
       const mode = (modes?.get(components.slice(0, i + 1).join('/')) ?? 0o777) | 0o700
-      await mkdir(current, { mode }).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e })
+      const made = await mkdir(current, { mode }).then(() => true, (e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw toFerryError(e); return false })
+      // something appeared there since the lstat: looked at like the rest,
+      // never taken on trust (review finding: a symlink put there in that
+      // instant was used as the folder)
+      if (!made) folderAt(root, current)
     }
     known?.add(current)
   }
+}
+
+/**
+ * Whether the folders on the way to `components`' last one are real folders
+ * now, looked at again with lstat, none taken from a cache: 'missing' when
+ * one is not there (moved or removed since), E_PATH_UNSAFE when one is a
+ * symbolic link or not a folder. placeFile runs it right before the link:
+ * a folder checked when the transfer's first file was placed may have been
+ * swapped for a symlink to a folder outside since (review finding: a later
+ * file of the transfer was written there). Synchronous, as the link is:
+ * nothing of this daemon runs in between, and each look costs microseconds.
+ */
+export function parentsNow (root: string, components: string[]): 'ok' | 'missing' {
+  let current = root
+  for (let i = 0; i < components.length - 1; i++) {
+    current = join(current, components[i])
+    if (folderAt(root, current) === 'missing') return 'missing'
+  }
+  return 'ok'
+}
+
+function folderAt (root: string, path: string): 'ok' | 'missing' {
+  const st = lstatSync(path, { throwIfNoEntry: false })
+  if (st === undefined) return 'missing'
+  if (st.isSymbolicLink()) throw new FerryError('E_PATH_UNSAFE', `${relative(root, path)} is a symbolic link in the receive folder`)
+  if (!st.isDirectory()) throw new FerryError('E_PATH_UNSAFE', `${relative(root, path)} exists and is not a folder`)
+  return 'ok'
 }
 
 export interface PlaceOptions { root: string, relPath: string, partPath: string, mtimeMs: number, mtimeSubMsNs?: number, mode: number, knownDirs?: Set<string>, dirModes?: DirModes }
@@ -56,7 +87,18 @@ export async function placeFile (o: PlaceOptions): Promise<string> {
   const wanted = o.knownDirs != null ? join(o.root, ...components) : await resolveInside(o.root, components)
   let dest = wanted
   await setMetadata(o.partPath, o.mtimeMs, o.mtimeSubMsNs ?? 0, o.mode)
+  // a folder on the way moved or removed since it was made (a person tidying
+  // up while the rest arrives): made again, not the transfer failed with ENOENT
+  if (parentsNow(o.root, components) === 'missing') {
+    for (let i = 1; i < components.length; i++) o.knownDirs?.delete(join(o.root, ...components.slice(0, i)))
+    await ensureParents(o.root, components, undefined, o.dirModes)
+  }
+  /** the folders on the way, looked at again right before each link, with no await in between */
+  const parentsReady = (): void => {
+    if (parentsNow(o.root, components) === 'missing') throw new FerryError('E_IO', `the folder of ${o.relPath} went away while it was placed`)
+  }
   for (let attempt = 0; attempt < 100; attempt++) {
+    parentsReady()
     try {
       // link fails with EEXIST instead of replacing: an existing file is never overwritten.
       // Synchronous on purpose: these metadata calls take microseconds on a local
@@ -68,7 +110,7 @@ export async function placeFile (o: PlaceOptions): Promise<string> {
       const code = (err as NodeJS.ErrnoException).code
       // the next free "name (n).ext" of the name asked for, not "name (1) (1).ext"
       if (code === 'EEXIST') { dest = await uniqueDestination(wanted); continue }
-      if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EXDEV') return await placeByRename(o.partPath, wanted)
+      if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EXDEV') return await placeByRename(o.partPath, wanted, parentsReady)
       throw toFerryError(err)
     }
   }
@@ -82,9 +124,10 @@ export async function placeFile (o: PlaceOptions): Promise<string> {
  * rename the part file over our own empty claim. rename alone would replace
  * whatever got the name between a check and the rename.
  */
-export async function placeByRename (partPath: string, wanted: string): Promise<string> {
+export async function placeByRename (partPath: string, wanted: string, parentsReady?: () => void): Promise<string> {
   let dest = wanted
   for (let attempt = 0; attempt < 100; attempt++) {
+    parentsReady?.()
     try {
       closeSync(openSync(dest, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600))
     } catch (err) {
@@ -201,7 +244,8 @@ export function foldersOf (root: string, placed: Iterable<string>): Set<string> 
   for (const path of placed) {
     for (let d = dirname(path); !folders.has(d); d = dirname(d)) {
       const rel = relative(root, d)
-      if (rel.startsWith('..') || isAbsolute(rel)) break
+      // above root: "..", "../x"; not a folder whose own name starts with ".." (review finding: "..foo" was never flushed)
+      if (rel === '..' || rel.startsWith('../') || isAbsolute(rel)) break
       folders.add(d)
       if (rel === '') break
     }

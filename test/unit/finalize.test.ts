@@ -4,10 +4,10 @@
 // it claims a free name with O_EXCL before renaming, so neither a file that
 // is there nor one placed at the same moment is ever replaced.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileMode, foldersOf, placeByRename, syncPlacedFolders, utimesSeconds } from '../../src/transfer/finalize.ts'
+import { fileMode, foldersOf, placeByRename, placeFile, syncPlacedFolders, utimesSeconds } from '../../src/transfer/finalize.ts'
 import { floorMs } from '../../src/transfer/manifest.ts'
 import { statSync, utimesSync } from 'node:fs'
 
@@ -35,11 +35,44 @@ describe('placeByRename', () => {
   })
 })
 
+describe('placeFile', () => {
+  it('looks at the folders on the way again before each file: a folder swapped for a symbolic link to one outside after the first file was placed gets nothing (review finding: the next file was written outside the receive folder)', async () => {
+    const root = join(dir, 'recv')
+    const outside = join(dir, 'outside')
+    await mkdir(root)
+    await mkdir(outside)
+    const knownDirs = new Set<string>()
+    await writeFile(join(dir, 'p0'), 'first')
+    await writeFile(join(dir, 'p1'), 'second')
+    expect(await placeFile({ root, relPath: 'D/a', partPath: join(dir, 'p0'), mtimeMs: 0, mode: 0o644, knownDirs })).toBe(join(root, 'D', 'a'))
+    // a local user moves the folder away and puts a symlink in its place
+    await rename(join(root, 'D'), join(root, 'D-moved'))
+    await symlink(outside, join(root, 'D'))
+    await expect(placeFile({ root, relPath: 'D/b', partPath: join(dir, 'p1'), mtimeMs: 0, mode: 0o644, knownDirs })).rejects.toMatchObject({ code: 'E_PATH_UNSAFE' })
+    expect(await readdir(outside)).toEqual([])
+  })
+
+  it('a folder moved away while the rest of its files arrive is made again for them, not the transfer failed with ENOENT (review finding)', async () => {
+    const root = join(dir, 'recv')
+    await mkdir(root)
+    const knownDirs = new Set<string>()
+    await writeFile(join(dir, 'p0'), 'first')
+    await writeFile(join(dir, 'p1'), 'second')
+    await placeFile({ root, relPath: 'D/E/a', partPath: join(dir, 'p0'), mtimeMs: 0, mode: 0o644, knownDirs })
+    await rename(join(root, 'D'), join(root, 'D-tidied'))
+    expect(await placeFile({ root, relPath: 'D/E/b', partPath: join(dir, 'p1'), mtimeMs: 0, mode: 0o644, knownDirs })).toBe(join(root, 'D', 'E', 'b'))
+    expect(await readFile(join(root, 'D', 'E', 'b'), 'utf8')).toBe('second')
+    expect(await readFile(join(root, 'D-tidied', 'E', 'a'), 'utf8')).toBe('first')
+  })
+})
+
 describe('foldersOf', () => {
   it('every folder that got a new entry, up to the receive folder, never above it', () => {
     const r = '/recv'
     expect([...foldersOf(r, ['/recv/a/b/f', '/recv/g', '/recv/a/b/h', '/recv/a/c'])].sort()).toEqual(['/recv', '/recv/a', '/recv/a/b'])
     expect([...foldersOf(r, ['/elsewhere/x', '/recv'])]).toEqual([])
+    // a folder whose name starts with ".." is inside (review finding: it and the receive folder were never flushed)
+    expect([...foldersOf(r, ['/recv/..foo/x'])].sort()).toEqual(['/recv', '/recv/..foo'])
   })
 })
 
