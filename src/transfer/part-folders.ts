@@ -4,9 +4,44 @@
 // a re-send of the same content picks up where it stopped; after a day, or
 // at once when an offer does not fit on the disk, the folder goes.
 
-import { lstat, readdir, rm } from 'node:fs/promises'
-import { join } from 'node:path'
+import { chmod, lstat, mkdir, readdir, rm } from 'node:fs/promises'
+import { join, relative } from 'node:path'
+import { FerryError, toFerryError } from '../errors.ts'
 import { PART_DIR } from './safe-path.ts'
+import { partDirFor } from './finalize.ts'
+
+/**
+ * Make (or find) a receive's part folder, `.ferry-part/<root>/` in the
+ * receive folder, this user's only. Neither level may be a symbolic link:
+ * another local user who can write in the receive folder could plant
+ * `.ferry-part` as a link to a folder of yours elsewhere, and part files
+ * would be written there, and swept from there (review finding).
+ */
+export async function makePartFolder (receiveDir: string, rootHex: string): Promise<string> {
+  const dir = partDirFor(receiveDir, rootHex)
+  await mkdir(receiveDir, { recursive: true })
+  for (const d of [join(receiveDir, PART_DIR), dir]) {
+    await mkdir(d, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw toFerryError(e) })
+    const why = await notAFolder(d)
+    if (why !== undefined) throw new FerryError('E_PATH_UNSAFE', `${relative(receiveDir, d)} in the receive folder is ${why}; ferry keeps its part files there and will not follow it (remove it)`)
+  }
+  // also one made before part folders were this user's only
+  await chmod(dir, 0o700)
+  return dir
+}
+
+/** Why `path` is not a real folder to work in (a symbolic link, something else), or undefined when it is one or is not there. */
+async function notAFolder (path: string): Promise<string | undefined> {
+  const st = await lstat(path).catch((e: NodeJS.ErrnoException) => { if (e.code === 'ENOENT') return undefined; throw toFerryError(e) })
+  if (st === undefined || (st.isDirectory() && !st.isSymbolicLink())) return undefined
+  return st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'
+}
+
+/** Remove a receive's part folder, unless `.ferry-part` is not a real folder (then nothing through it). */
+export async function removePartFolder (receiveDir: string, rootHex: string): Promise<void> {
+  if (await notAFolder(join(receiveDir, PART_DIR)) !== undefined) return
+  await rm(partDirFor(receiveDir, rootHex), { recursive: true, force: true })
+}
 
 /** How long the part folder of an ended receive is kept for a re-send (Syncthing keeps its temporary files as long). */
 export const KEEP_ENDED_PARTS_MS = 24 * 60 * 60 * 1000
@@ -24,6 +59,8 @@ export async function sweepPartFolders (receiveDir: string, keep: ReadonlySet<st
   const base = join(receiveDir, PART_DIR)
   let folders = 0
   let bytes = 0
+  // a link planted in its place is not followed: what it points to is not ferry's to remove
+  if (await notAFolder(base) !== undefined) return { folders, bytes }
   for (const root of await readdir(base).catch(() => [])) {
     if (keep.has(root) || !/^[0-9a-f]{64}$/.test(root)) continue
     const dir = join(base, root)

@@ -9,7 +9,7 @@
 
 import type { Stream } from '@libp2p/interface'
 import { existsSync, lstatSync } from 'node:fs'
-import { chmod, mkdir, rm, rmdir } from 'node:fs/promises'
+import { rmdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { isTransient } from './transient.ts'
@@ -24,6 +24,7 @@ import { fetchAll } from './fetch.ts'
 import type { KeyedLock } from './keyed-lock.ts'
 import { partDirFor, placeDir, placeFile, syncPlacedFolders, type DirModes } from './finalize.ts'
 import { partFileOf, planReceive, type FileState, type Plan, type Wanted } from './receive-plan.ts'
+import { makePartFolder, removePartFolder } from './part-folders.ts'
 import type { ChunkSink } from './sink.ts'
 import { ProgressReporter } from './progress-report.ts'
 import { Spool } from './spool.ts'
@@ -160,10 +161,8 @@ export class Receiver {
       release = await this.deps.partDirs.acquire(this.rootHex, signal)
       if (this.state === 'waiting' || this.state === 'fetching') { this.resumed = true; this.deps.store.update(this.id, { resumed: true }) }
       this.setState('fetching')
-      const partDir = partDirFor(this.receiveDir, this.rootHex)
-      // this user's only (createPartFile in receive-plan.ts says why); also one made before part folders were
-      await mkdir(partDir, { recursive: true, mode: 0o700 })
-      await chmod(partDir, 0o700)
+      // this user's only (createPartFile in receive-plan.ts says why), and no symbolic link followed
+      const partDir = await makePartFolder(this.receiveDir, this.rootHex)
       const started = performance.now()
       const givenUp = this.receiptMissing != null && this.receiptMissing.length > 0 ? new Bitmap(this.offer.files.length, this.receiptMissing) : undefined
       await this.bitmaps.settled()
@@ -251,7 +250,7 @@ export class Receiver {
         if (f.entry.kind === 'dir') { if (!f.done) { f.dest = await placeDir(this.receiveDir, f.entry.path, f.entry.mtimeMs, this.dirModes, f.entry.mtimeSubMsNs); f.done = true } continue }
         if (!f.done && f.unavailable == null) throw new FerryError('E_INTERNAL', `${f.entry.path} is incomplete after fetching`)
       }
-      await rm(partDirFor(this.receiveDir, this.rootHex), { recursive: true, force: true })
+      await removePartFolder(this.receiveDir, this.rootHex)
       await rmdir(dirname(partDirFor(this.receiveDir, this.rootHex))).catch(() => {}) // only if no other transfer uses it
       await syncPlacedFolders(this.receiveDir, this.files.flatMap((f) => f.dest ?? []))
       signal.throwIfAborted()

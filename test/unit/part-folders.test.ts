@@ -1,9 +1,9 @@
 // Part folders of ended receives: what they hold on disk, and which ones go.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { mkdir, mkdtemp, open, readdir, rm, utimes, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, mkdtemp, open, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { KEEP_ENDED_PARTS_MS, heldBytes, sweepPartFolders } from '../../src/transfer/part-folders.ts'
+import { KEEP_ENDED_PARTS_MS, heldBytes, makePartFolder, removePartFolder, sweepPartFolders } from '../../src/transfer/part-folders.ts'
 import { marginFor, neededBytes, SPACE_MARGIN } from '../../src/transfer/space.ts'
 
 const MiB = 1024 * 1024
@@ -51,6 +51,29 @@ describe('part folders', () => {
 })
 
 describe('space needed', () => {
+  it('a .ferry-part planted as a symbolic link (another local user) is not followed: nothing is swept through it, no part folder is made in it, and the receive is refused with E_PATH_UNSAFE (review finding: a folder outside was swept)', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'ferry-parts-outside-'))
+    try {
+      await mkdir(join(outside, root('a')))
+      await writeFile(join(outside, root('a'), 'precious'), 'yours')
+      await symlink(outside, join(recv, '.ferry-part'))
+      expect(await sweepPartFolders(recv, new Set(), 0)).toEqual({ folders: 0, bytes: 0 })
+      expect(await readFile(join(outside, root('a'), 'precious'), 'utf8')).toBe('yours')
+      await expect(makePartFolder(recv, root('b'))).rejects.toMatchObject({ code: 'E_PATH_UNSAFE', message: expect.stringMatching(/\.ferry-part in the receive folder is a symbolic link/) })
+      await removePartFolder(recv, root('a'))
+      expect((await readdir(outside)).sort()).toEqual([root('a')])
+      expect(await readFile(join(outside, root('a'), 'precious'), 'utf8')).toBe('yours')
+    } finally { await rm(outside, { recursive: true, force: true }) }
+  })
+
+  it('a part folder planted as a symbolic link is refused too; a real one is made this user\'s only', async () => {
+    const made = await makePartFolder(recv, root('c'))
+    expect(made).toBe(join(recv, '.ferry-part', root('c')))
+    expect((await lstat(made)).mode & 0o777).toBe(0o700)
+    await symlink(tmpdir(), join(recv, '.ferry-part', root('d')))
+    await expect(makePartFolder(recv, root('d'))).rejects.toMatchObject({ code: 'E_PATH_UNSAFE' })
+  })
+
   it('is what is offered less what is here already, plus what accepted receives still need', () => {
     expect(neededBytes({ total: 100 })).toBe(100)
     expect(neededBytes({ total: 100, inPlace: 30, held: 20, reserved: 5 })).toBe(55)
