@@ -200,18 +200,32 @@ export async function sendEnd (stream: Stream, end: EndMsg, signal?: AbortSignal
 
 export async function readEnd (stream: Stream, handle: (end: EndMsg) => Promise<void>): Promise<void> {
   const sig = timeoutSignal(10_000)
-  const w = await new FrameReader(stream).readLp((b) => TransferEnd.decode(b), MAX_END_BYTES, sig)
-  if (w == null) throw new FerryError('E_PROTOCOL', 'receipt stream ended early')
+  let w: TransferEnd
+  try {
+    w = await readValidEnd(stream, sig)
+  } catch (err) {
+    // nothing more is read from it: closed at once, so that its peer cannot
+    // go on sending into it (review finding: 768 MiB were kept for a stream
+    // whose first message was garbage)
+    stream.abort(err as Error)
+    throw err
+  }
   const status = w.status as EndMsg['status']
-  if (!['done', 'declined', 'cancelled', 'failed'].includes(status)) throw new FerryError('E_PROTOCOL', 'unknown transfer end status')
-  if (!Number.isSafeInteger(w.wireBytes) || w.wireBytes < 0) throw new FerryError('E_PROTOCOL', 'transfer end: wire byte count out of range')
-  if (w.doneBytes != null && (!Number.isSafeInteger(w.doneBytes) || w.doneBytes < 0)) throw new FerryError('E_PROTOCOL', 'transfer end: done byte count out of range')
   let error: unknown
   try {
     await handle({ transferId: w.transferId, status, root: w.root, signature: w.signature, failure: fromWireError(w.failure as WireErrorMsg | undefined, 'peer'), wireBytes: w.wireBytes, missing: w.missing, doneBytes: w.doneBytes })
   } catch (err) { error = err }
   await sendAll(stream, lengthPrefixed(TransferEndAck.encode({ ok: error == null, error: error != null ? toWireError(error) : undefined })), sig)
   await stream.close({ signal: sig }).catch(() => {})
+}
+
+async function readValidEnd (stream: Stream, sig: AbortSignal): Promise<TransferEnd> {
+  const w = await new FrameReader(stream).readLp((b) => TransferEnd.decode(b), MAX_END_BYTES, sig)
+  if (w == null) throw new FerryError('E_PROTOCOL', 'receipt stream ended early')
+  if (!['done', 'declined', 'cancelled', 'failed'].includes(w.status)) throw new FerryError('E_PROTOCOL', 'unknown transfer end status')
+  if (!Number.isSafeInteger(w.wireBytes) || w.wireBytes < 0) throw new FerryError('E_PROTOCOL', 'transfer end: wire byte count out of range')
+  if (w.doneBytes != null && (!Number.isSafeInteger(w.doneBytes) || w.doneBytes < 0)) throw new FerryError('E_PROTOCOL', 'transfer end: done byte count out of range')
+  return w
 }
 
 export { FrameReader, sendAll }

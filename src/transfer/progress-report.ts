@@ -16,6 +16,8 @@ export const REPORT_EVERY_MS = 250
 export class ProgressReporter {
   private timer?: NodeJS.Timeout
   private stream?: Promise<Stream>
+  /** reports in a row that could not be sent */
+  private failures = 0
   private sent = 0
   private busy = false
   private stopped = false
@@ -46,8 +48,12 @@ export class ProgressReporter {
       const stream = await this.stream
       await sendAll(stream, encodeChunkRequest({ transferId: this.transferId, fileIndex: 0, chunks: [], heldBytes: held }), AbortSignal.timeout(5000))
       this.sent = held
+      this.failures = 0
     } catch {
-      this.stop()
+      // a stream the sender closed (idle: sender.ts, CHUNK_STREAM_IDLE_MS) is opened again; a sender gone for good ends the reports
+      this.stream?.then((s) => { s.abort(new Error('progress report failed')) }).catch(() => {})
+      this.stream = undefined
+      if (++this.failures >= 3) this.stop()
     } finally {
       this.busy = false
     }

@@ -8,6 +8,7 @@ import type { Stream } from '@libp2p/interface'
 import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs'
 import { FerryError } from '../errors.ts'
 import { FrameReader, askedRange, encodeChunkHeader, readChunkRequest, sendAll, type OfferMsg } from '../protocol/transfer.ts'
+import { timeoutSignal } from '../protocol/stream.ts'
 import { chunkRange } from './chunking.ts'
 import { hash } from './blake3.js'
 import { sameDigest as same } from './sink-common.js'
@@ -29,6 +30,16 @@ import type { FileIdentity } from '../store/hash-cache.ts'
  * interleaved 1 GiB loopback runs).
  */
 const READ_SLICE = 64 * 1024
+
+/**
+ * A chunk stream that brings no request for this long is closed, with the
+ * file it had open: a receiver asks again within milliseconds while it
+ * fetches, and its progress reports come every 250 ms while its count
+ * moves (it opens a new stream when one was closed). Before, a paired peer
+ * could hold 64 streams open for good, each with a source file open
+ * (review finding).
+ */
+export const CHUNK_STREAM_IDLE_MS = 10 * 60 * 1000
 
 export class Sender {
   readonly id: string
@@ -213,7 +224,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
   let lastChecked: { sender: Sender, file: number, chunk: number, bytes: Uint8Array } | undefined
   try {
     nextRequest: while (true) {
-      const req = await readChunkRequest(reader)
+      const req = await readChunkRequest(reader, timeoutSignal(CHUNK_STREAM_IDLE_MS))
       if (req == null) break
       const id = Buffer.from(req.transferId).toString('hex')
       let sender: Sender
@@ -275,7 +286,9 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
           // flight (the receiver does without it).
           sender.givenUp.add(req.fileIndex)
           sender.served.delete(req.fileIndex)
-          for (const rest of req.chunks.slice(i)) await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk: rest, length: 0, error: err }))
+          // the peer hears of the file by the name it was offered under, not by where it is on this machine
+          const told = new FerryError('E_SOURCE_CHANGED', (err as FerryError).message.replaceAll(src, file.path))
+          for (const rest of req.chunks.slice(i)) await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk: rest, length: 0, error: told }))
           continue nextRequest
         }
         await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length, offset: skip }))

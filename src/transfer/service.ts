@@ -383,7 +383,8 @@ export class TransferService {
     }
     sender.heardAt = Date.now()
     sender.delivered = true
-    sender.progress.reset(ans.haveBytes)
+    // what the receiver says it holds, never more than the offer (a peer's number, shown and stored)
+    sender.progress.reset(Math.min(Math.max(ans.haveBytes, 0), sender.progress.total))
     if (ans.status === 'accepted') this.setSendState(sender, 'fetching')
     else this.changed(sender.id, true) // pending: waits for the person on the other side
   }

@@ -14,7 +14,8 @@ import { join } from 'node:path'
 import { connectControl } from '../../src/daemon/control/client.ts'
 import type { ControlMethods, TransferInfo } from '../../src/daemon/control/types.ts'
 import { CHUNKS_PROTOCOL, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, MAX_UNFINISHED_RECEIVES_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../../src/protocol/constants.ts'
-import { sendEnd } from '../../src/protocol/transfer.ts'
+import { encodeChunkRequest, sendAll, sendEnd } from '../../src/protocol/transfer.ts'
+import type { Stream } from '@libp2p/interface'
 import { receiptPayload } from '../../src/transfer/receiver.ts'
 import { cleanupAll, jsonValues, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
 import { EvilPeer, bareLengthPrefix, buildOffer, dirEntry, fakeFileEntry, type BuiltOffer } from '../helpers/evil-peer.ts'
@@ -399,6 +400,60 @@ describe('abuse: peers that may not', () => {
     expect(sent.code, sent.stderr).toBe(0)
     expect(jsonValues(sent.stdout)[0]).toMatchObject({ id: offer.id, state: 'done', totalBytes: MiB, receipt: { verified: true } })
     expect((await readFile(join(bystander.receiveDir, 'secret.bin'))).equals(content)).toBe(true)
+    await expectAlive(victim)
+  })
+})
+
+describe('abuse: memory a paired peer could pin', () => {
+  /** Send on `stream` until it takes no more for 2 s, it fails, or `total` bytes went; returns the bytes sent. */
+  async function pour (stream: Stream, piece: Uint8Array, total: number): Promise<number> {
+    let sent = 0
+    while (sent < total) {
+      const ok = await Promise.race([sendAll(stream, piece).then(() => true, () => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000))])
+      if (!ok) break
+      sent += piece.length
+    }
+    return sent
+  }
+
+  it('a peer that asks for chunks and never takes them (no yamux window) does not make the sender queue what it asked for (review finding: 30 requests of 64 chunks grew the sender by 458 MiB)', async () => {
+    const dir = await tempDir('ferry-nowindow-')
+    const path = join(dir, 'sixteen.bin')
+    await writeFile(path, randomBytes(16 * MiB))
+    const before = evil.offered.length
+    const send = spawnCli(['send', evil.peerId, path, '--json', '--home', victim.home], { timeoutMs: 120_000 })
+    const offer = await waitFor(() => evil.offered.length > before ? evil.offered.at(-1) : undefined, 'the victim to offer the file to the evil peer', 20_000)
+    const stream = await evil.open(victim, CHUNKS_PROTOCOL)
+    // this side's yamux never gives the victim window again: it can send the first 256 KiB, no more
+    ;(stream as unknown as { sendWindowUpdate: () => void }).sendWindowUpdate = () => {}
+    const rss0 = vmRssBytes(victim.proc.pid!)
+    const all = Array.from({ length: offer.files[0].chunks.length }, (_, i) => i)
+    for (let r = 0; r < 30; r++) await sendAll(stream, encodeChunkRequest({ transferId: offer.transferId, fileIndex: 0, chunks: all }))
+    // 480 MiB asked for; give the victim time to read the file as fast as it can
+    await new Promise((resolve) => setTimeout(resolve, 3000))
+    const grew = vmRssBytes(victim.proc.pid!) - rss0
+    expect(grew, `victim grew by ${(grew / MiB).toFixed(1)} MiB`).toBeLessThan(64 * MiB)
+    // and while the victim waits to send, what comes on that stream is not taken without bound either: it pauses the stream
+    const poured = await pour(stream, Buffer.alloc(MiB), 128 * MiB)
+    expect(poured, `${(poured / MiB).toFixed(0)} MiB went`).toBeLessThan(64 * MiB)
+    const grewMore = vmRssBytes(victim.proc.pid!) - rss0
+    expect(grewMore, `victim grew by ${(grewMore / MiB).toFixed(1)} MiB`).toBeLessThan(64 * MiB)
+    stream.abort(new Error('done'))
+    const cancelled = await victim.cli(['cancel', hex(offer.transferId)])
+    expect(cancelled.code, cancelled.stderr).toBe(0)
+    expect((await send.done).code).toBe(1)
+    await expectAlive(victim)
+  })
+
+  it('bytes poured into a stream the daemon no longer reads (a receipt stream after garbage) are not kept: the stream is closed (review finding: 768 MiB were kept)', async () => {
+    const stream = await evil.open(victim, RECEIPT_PROTOCOL)
+    const rss0 = vmRssBytes(victim.proc.pid!)
+    const sent = await pour(stream, Buffer.alloc(MiB, 0x42), 256 * MiB)
+    const grew = vmRssBytes(victim.proc.pid!) - rss0
+    // closed after the first bytes, or paused: most of the 256 MiB never went
+    expect(sent, `${(sent / MiB).toFixed(0)} MiB went`).toBeLessThan(64 * MiB)
+    expect(grew, `victim grew by ${(grew / MiB).toFixed(1)} MiB`).toBeLessThan(64 * MiB)
+    stream.abort(new Error('done'))
     await expectAlive(victim)
   })
 })

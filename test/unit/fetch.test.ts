@@ -86,6 +86,8 @@ describe('fetchAll', () => {
     })
     expect(gone).toHaveLength(1)
     expect(gone[0]).toMatchObject({ code: 'E_SOURCE_CHANGED', message: expect.stringMatching(/src\.bin changed since it was offered/) })
+    // named as offered: where the file is on the sender's disk is not the receiver's business (review finding)
+    expect(gone[0].message).not.toContain(dir)
     expect(file.unavailable).toBe(gone[0])
     expect(got).toEqual([])
     expect(wire).toBe(0)
