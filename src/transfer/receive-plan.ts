@@ -101,7 +101,17 @@ export async function planReceive (o: {
     const fs: FileState = { index, entry, partPath: partFileOf(o.partDir, index), bitmap: new Bitmap(entry.chunks.length, prev?.bitmap), done: prev?.done === true, dest: prev?.dest }
     files.push(fs)
     if (entry.kind === 'dir') continue
-    if (fs.done) { haveBytes += entry.size; continue }
+    if (fs.done) {
+      if (stillPlaced(fs)) { haveBytes += entry.size; continue }
+      // placed by an earlier run and gone since (the receive folder emptied
+      // while the daemon was down): received again, not signed for as it
+      // was (review finding: both sides said done, with a verified receipt,
+      // for 128 files of 153 that were not there)
+      fs.done = false
+      fs.dest = undefined
+      fs.bitmap = new Bitmap(entry.chunks.length)
+      o.store.setFile(o.transferId, index, { done: false, bitmap: fs.bitmap.bytes })
+    }
     if (o.givenUp?.has(index) === true) {
       fs.unavailable = new FerryError('E_SOURCE_CHANGED', `${entry.path} was not received: the sender could no longer send it`)
       // none of it is held (haveBytes leaves it out): the chunks recorded of it
@@ -167,6 +177,18 @@ export async function planReceive (o: {
   // slots of chunks that are done, or that lost to a longer copy, are of no further use
   for (const path of slots) if (!needed.has(path)) await rm(path, { force: true }).catch(() => {})
   return { files, queue: [...started, ...queue], followers, haveBytes, copiedBytes, spooled }
+}
+
+/**
+ * A file an earlier run placed is still there: a regular file of its size
+ * where it was placed (a look, not its bytes: a file edited since is the
+ * person's own business; one removed or replaced by something else is not
+ * received any more).
+ */
+function stillPlaced (fs: FileState): boolean {
+  if (fs.dest === undefined) return false
+  const st = lstatSync(fs.dest, { throwIfNoEntry: false })
+  return st !== undefined && st.isFile() && st.size === fs.entry.size
 }
 
 /**

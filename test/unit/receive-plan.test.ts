@@ -112,6 +112,22 @@ describe('planReceive', () => {
     }
   })
 
+  it('a file an earlier run placed and recorded done, gone since (the receive folder emptied while the daemon was down), is planned again and forgotten as done in the store; one still there stays done (review finding: it was signed for)', async () => {
+    const a = [randomBytes(CHUNK), randomBytes(CHUNK)]
+    const b = [randomBytes(CHUNK)]
+    const files = [file('gone.jpg', a), file('kept.jpg', b)]
+    const { receiveDir, partDir } = await receiveFolders()
+    await writeFile(join(receiveDir, 'kept.jpg'), Buffer.concat(b))
+    store.setFile(ID, 0, { done: true, dest: join(receiveDir, 'gone.jpg') })
+    store.setFile(ID, 1, { done: true, dest: join(receiveDir, 'kept.jpg') })
+    const plan = await planReceive({ transferId: ID, files, receiveDir, partDir, store, sink })
+    expect(plan.queue).toEqual([{ file: 0, chunk: 0 }, { file: 0, chunk: 1 }])
+    expect(plan.haveBytes).toBe(CHUNK)
+    expect(plan.files.map((f) => f.done)).toEqual([false, true])
+    expect(store.files(ID).get(0)?.done).toBe(false)
+    expect(store.files(ID).get(1)?.done).toBe(true)
+  })
+
   it('chunks recorded as verified in a part file that was removed are forgotten in the store by the plan, before anything is written: after a crash, a part file grown again does not pass them off as held (review finding: zeros were placed and signed for)', async () => {
     const blocks = [randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(CHUNK)]
     const files = [file('video.mp4', blocks)]
