@@ -68,9 +68,16 @@ export class TransferStore {
     this.stmt(`UPDATE transfers SET ${keys.map((k) => `${cols[k]} = ?`).join(', ')} WHERE id = ?`).run(...values as any[], id)
   }
 
-  /** The sender's manifest, once hashing is done. */
+  /**
+   * The sender's manifest, once hashing is done, and the send `offered`, in
+   * one statement: `sources` then holds every entry's source path, no longer
+   * the paths the person named, so a row left in `hashing` with them would
+   * be scanned again from the wrong paths at the next start (review finding:
+   * a kill -9 between two statements; every folder and file landed at the
+   * top of the receive folder).
+   */
   setOffer (id: string, root: Uint8Array, offer: Uint8Array, sources: string[], totalBytes: number, fileCount: number): void {
-    this.stmt('UPDATE transfers SET root = ?, offer = ?, sources = ?, total_bytes = ?, file_count = ? WHERE id = ?').run(root, offer, JSON.stringify(sources), totalBytes, fileCount, id)
+    this.stmt('UPDATE transfers SET root = ?, offer = ?, sources = ?, total_bytes = ?, file_count = ?, state = \'offered\' WHERE id = ?').run(root, offer, JSON.stringify(sources), totalBytes, fileCount, id)
   }
 
   get (id: string): TransferRow | undefined {

@@ -23,6 +23,13 @@ describe('openDb', () => {
 })
 
 describe('TransferStore', () => {
+  it('setOffer records the manifest and the send as offered in one statement: no row is left in hashing with the entries\' paths as its sources (review finding)', () => {
+    const store = new TransferStore(db)
+    store.insert({ ...row('e'.repeat(32), 'send'), state: 'hashing', sources: ['/home/me/Pictures'] })
+    store.setOffer('e'.repeat(32), new Uint8Array(32).fill(7), new Uint8Array([1, 2]), ['/home/me/Pictures', '/home/me/Pictures/a.jpg'], 10, 1)
+    expect(store.get('e'.repeat(32))).toMatchObject({ state: 'offered', sources: ['/home/me/Pictures', '/home/me/Pictures/a.jpg'], totalBytes: 10 })
+  })
+
   it('receiveDirs: every receive folder a receive was written to, once each (the part-folder sweep looks in each: review finding)', () => {
     store.insert(row('a'.repeat(32), 'receive', '/data/old-inbox'))
     store.insert(row('b'.repeat(32), 'receive', '/data/inbox'))
