@@ -1,4 +1,4 @@
-// The daemon's lifecycle: take the home's lock (the control socket), load the
+// The daemon's lifecycle: take the home's lock (`daemon.lock`, home-lock.ts), load the
 // identity and store, start the libp2p node and the services, serve the
 // control API; and undo all of it, in reverse, on stop. The daemon is the only
 // owner of state; everything else talks to it through the control API.

@@ -135,6 +135,12 @@ export const SKIPPED_SHOWN = 100
 /** A path left out of a send; `failed`: because of a problem (it could not be read, or named), not by design (a symbolic link, a special file). */
 export interface SkippedPath { path: string, reason: string, failed?: boolean }
 
+/**
+ * What a subscribed connection may carry. This daemon sends `peer`,
+ * `pairing`, `offer`, `offer:removed` and `transfer`; `peer:removed` and
+ * `log` are not sent yet (an unpaired peer that goes stays listed as
+ * offline), and clients such as the TUI take them for when they are.
+ */
 export interface ControlEvents {
   peer: PeerInfo
   'peer:removed': { peerId: string }
