@@ -8,7 +8,6 @@ import type { Stream } from '@libp2p/interface'
 import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs'
 import { FerryError } from '../errors.ts'
 import { FrameReader, askedRange, encodeChunkHeader, readChunkRequest, sendAll, type OfferMsg } from '../protocol/transfer.ts'
-import { timeoutSignal } from '../protocol/stream.ts'
 import { chunkRange } from './chunking.ts'
 import { hash } from './blake3.js'
 import { sameDigest as same } from './sink-common.js'
@@ -222,9 +221,13 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
    * Its bytes are the ones offered, whatever the file holds now.
    */
   let lastChecked: { sender: Sender, file: number, chunk: number, bytes: Uint8Array } | undefined
+  // one timer per stream, restarted at each request (a signal per request cost the sender CPU)
+  const idle = setTimeout(() => { stream.abort(new FerryError('E_TIMEOUT', `no chunk request for ${CHUNK_STREAM_IDLE_MS / 60_000} minutes`)) }, CHUNK_STREAM_IDLE_MS)
+  idle.unref()
   try {
     nextRequest: while (true) {
-      const req = await readChunkRequest(reader, timeoutSignal(CHUNK_STREAM_IDLE_MS))
+      const req = await readChunkRequest(reader)
+      idle.refresh()
       if (req == null) break
       const id = Buffer.from(req.transferId).toString('hex')
       let sender: Sender
@@ -308,6 +311,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
   } catch (err) {
     stream.abort(err as Error)
   } finally {
+    clearTimeout(idle)
     source.close()
   }
 }
