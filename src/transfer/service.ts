@@ -10,7 +10,7 @@ import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
 import { CHUNKS_PROTOCOL, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, MAX_UNFINISHED_OFFER_BYTES_PER_PEER, MAX_UNFINISHED_RECEIVES_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
-import { decodeOffer, encodeOffer, readEnd, readOffer, sendEnd, sendOffer, type AnswerMsg, type EndMsg, type OfferMsg } from '../protocol/transfer.ts'
+import { FrameReader, decodeOffer, encodeChunkRequest, encodeOffer, readChunkHeader, readEnd, readOffer, sendAll, sendEnd, sendOffer, type AnswerMsg, type EndMsg, type OfferMsg } from '../protocol/transfer.ts'
 import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } from '../daemon/control/types.ts'
 import type { TransferStore, TrustStore } from '../store/index.ts'
 import type { TransferRow } from '../store/transfers.ts'
@@ -63,6 +63,8 @@ const PERSIST_INTERVAL_MS = 2000
  * (asleep, restarting); the repeated offer gets it as its answer.
  */
 const PROBE_AFTER_MS = 10_000
+/** How long checkPendingOffer waits for a sender's "no such offer"; a sender that still offers it says nothing. */
+const OFFER_CHECK_MS = 5000
 /** …and each probe that finds it quiet waits twice as long as the last, up to 2^5 × 10 s ≈ 5 min: a probe costs the receiver an offer decode */
 const PROBE_MAX_DOUBLINGS = 5
 /** How long an offer waits for its turn to be read (onOffer) before its stream is dropped. */
@@ -114,6 +116,13 @@ export class TransferService {
   private readonly admission = new KeyedLock()
   /** sends hashed again after a restart, waiting for their peer to offer to it (peerOnline) */
   private readonly offerWaits = new Map<string, () => void>()
+  /**
+   * Offers waiting for a decision that this daemon found in its store at
+   * start: their sender may have cancelled them while this one was down,
+   * and its cancel (sent once) was lost. Each is asked about once its peer
+   * is online (checkPendingOffer).
+   */
+  private readonly offersToCheck = new Set<string>()
   /** the daemon is stopping: sends cut short by it are not failures, they resume after the restart */
   private stopping = false
   private readonly throttle = new EmitThrottle(EMIT_INTERVAL_MS, (id) => { this.publish(id) })
@@ -820,6 +829,7 @@ export class TransferService {
         if (state === 'offered' && row.receiveDir !== this.c.receiveDir) this.c.store.update(row.id, { receiveDir: this.c.receiveDir })
         // a clean stop records `waiting` (Receiver.pause); anything else was cut short
         this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes, receiptMissing: row.receiptMissing, createdAt: row.createdAt, offerBytes: row.offer.byteLength, receiveDir: state === 'offered' ? undefined : await this.receiveDirOf(row) })
+        if (state === 'offered') this.offersToCheck.add(row.id)
       } else if (row.state === 'offered') {
         this.offerAgain(row)
       } else if (row.state === 'fetching' || row.state === 'waiting') {
@@ -921,12 +931,47 @@ export class TransferService {
       const quiet = now - s.heardAt > PROBE_AFTER_MS * 2 ** Math.min(s.quietProbes, PROBE_MAX_DOUBLINGS)
       if (s.delivered && !s.probing && !s.finished && s.state !== 'hashing' && quiet && this.c.isOnline(s.peerId)) void this.probe(s)
     }
+    for (const id of [...this.offersToCheck]) {
+      const r = this.receivers.get(id)
+      if (r == null || r.finished || r.state !== 'offered') { this.offersToCheck.delete(id); continue }
+      if ((peerId == null || r.peerId === peerId) && this.c.isOnline(r.peerId)) void this.checkPendingOffer(r)
+    }
     for (const r of this.receivers.values()) {
       if (r.active || r.finished || r.state === 'offered') continue
       if (peerId != null && r.peerId !== peerId) continue
       if (!this.c.isOnline(r.peerId)) continue
       this.c.log.info('resuming transfer', { id: r.id })
       void this.runReceiver(r)
+    }
+  }
+
+  /**
+   * Ask the sender of an offer still waiting here for a decision whether it
+   * still offers it: a chunk request for none of its chunks, which a sender
+   * answers only when it does not (E_CANCELLED, E_TRANSFER_NOT_FOUND). An
+   * offer it no longer has goes from `ferry offers` (review finding: a
+   * cancel sent while this daemon was down left the offer there for good,
+   * counted against the peer's limits, and accepting it ended in
+   * `cancelled`). No answer within OFFER_CHECK_MS: it still offers it.
+   */
+  private async checkPendingOffer (r: Receiver): Promise<void> {
+    this.offersToCheck.delete(r.id)
+    let stream: Stream | undefined
+    try {
+      stream = await this.c.node.dialProtocol(peerIdFromString(r.peerId), CHUNKS_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
+      await sendAll(stream, encodeChunkRequest({ transferId: Buffer.from(r.id, 'hex'), fileIndex: 0, chunks: [] }))
+      const h = await readChunkHeader(new FrameReader(stream), AbortSignal.timeout(OFFER_CHECK_MS)).catch(() => undefined)
+      const code = h?.error?.code
+      if ((code !== 'E_CANCELLED' && code !== 'E_TRANSFER_NOT_FOUND') || r.finished || r.state !== 'offered') return
+      this.c.log.info('an offer waiting here was withdrawn by its sender meanwhile', { id: r.id, code })
+      this.c.emitOfferRemoved(r.id)
+      await r.cancel('cancelled', false, code === 'E_CANCELLED' ? 'cancelled by the sender while this device was away' : 'the sender no longer offers this transfer')
+    } catch (err) {
+      // not reached: asked again when the peer is next online
+      this.offersToCheck.add(r.id)
+      this.c.log.debug('could not ask the sender about a waiting offer', { id: r.id, err: (err as Error).message })
+    } finally {
+      stream?.abort(new Error('offer checked'))
     }
   }
 

@@ -430,6 +430,25 @@ describe('resume after kill -9', () => {
     expect(await readdir(b.receiveDir), 'no file under its final name').not.toContain(mid.name)
   }, TEST_TIMEOUT)
 
+  it('an offer waiting for a decision, cancelled by its sender while the receiver was down: the receiver, back, asks the sender and drops it from `ferry offers` (review finding: it stayed there for good)', async () => {
+    await forgetReceived(mid)
+    await holdingOffers(async () => {
+      const sending = spawnCli(['send', 'beta', mid.path, '--json', '--home', a.home], { timeoutMs: 60_000 })
+      const pending = await offerOnBeta((o) => o.totalBytes === MID_SIZE)
+      await b.kill9()
+      // the sender's cancel reaches nobody
+      const cancelled = await a.cli(['cancel', pending.id])
+      expect(cancelled.code, cancelled.stderr).toBe(0)
+      expect((await sending.done).code).toBe(1)
+      b = await b.restart()
+      await waitFor(async () => {
+        const r = await b.cli(['offers', '--json'])
+        return !(JSON.parse(r.stdout) as OfferInfo[]).some((o) => o.id === pending.id)
+      }, 'beta to drop the withdrawn offer', 30_000, 200)
+      expect((await transfersOf(b)).find((t) => t.id === pending.id)).toMatchObject({ state: 'cancelled' })
+    })
+  }, TEST_TIMEOUT)
+
   it('the receiver cancels while the sender is down: the restarted sender learns it by offering again, and ends cancelled too', async () => {
     await forgetReceived(mid)
     const { sending, half } = await sendUntilHalf(mid)
