@@ -36,9 +36,19 @@ export class FrameReader {
   private paused = false
   /** wakes the reader waiting in fill() */
   private wake?: () => void
+  /**
+   * The peer's end was closed before this reader existed: no event will say
+   * so. It ends once what the stream buffered before (handed over in a
+   * microtask when the listener below is added) is in (review finding: a
+   * reader made on a stream already closed waited for its timeout, or for
+   * ever; an offer stream that died while it queued held its peer's turn).
+   */
+  private endedBefore: boolean
 
   constructor (stream: Stream) {
     this.stream = stream
+    const st = stream as unknown as { readStatus?: string, remoteWriteStatus?: string }
+    this.endedBefore = stream.status !== 'open' || st.readStatus === 'closing' || st.readStatus === 'closed' || st.remoteWriteStatus === 'closed'
     stream.addEventListener('message', (evt: StreamMessageEvent) => {
       this.buf.append(evt.data)
       if (!this.paused && this.buf.byteLength > this.wanted + READ_AHEAD_BYTES) this.pause()
@@ -65,9 +75,18 @@ export class FrameReader {
     // what is read was consumed: take bytes again once below the threshold
     if (this.paused && this.buf.byteLength <= n + READ_AHEAD_BYTES / 2) this.resume()
     while (this.buf.byteLength < n) {
+      // a read given up (its signal) says why, not how the stream closed because of it
+      if (signal?.aborted === true) throw abortReason(signal)
       // bytes that came before the end are read first
       if (this.failure != null) throw this.failure
       if (this.ended) return false
+      if (this.endedBefore) {
+        // what the stream held when this reader was made arrives in a microtask; then it is the end
+        await new Promise((resolve) => setImmediate(resolve))
+        this.endedBefore = false
+        this.ended = true
+        continue
+      }
       this.wanted = n
       if (this.paused) this.resume()
       const next = new Promise<void>((resolve) => { this.wake = resolve })
@@ -127,9 +146,13 @@ export class FrameReader {
   }
 }
 
+/** Why a read was given up, as a FerryError: an abort that says why (a FerryError) is passed on as it is. */
+function abortReason (signal: AbortSignal): FerryError {
+  return signal.reason instanceof FerryError ? signal.reason : new FerryError(signal.reason?.name === 'TimeoutError' ? 'E_TIMEOUT' : 'E_CANCELLED', 'stream read aborted')
+}
+
 async function raceAbort<T> (p: Promise<T>, signal: AbortSignal, stream: Stream): Promise<T> {
-  // an abort that says why (a FerryError) is passed on as it is
-  const why = (): FerryError => signal.reason instanceof FerryError ? signal.reason : new FerryError(signal.reason?.name === 'TimeoutError' ? 'E_TIMEOUT' : 'E_CANCELLED', 'stream read aborted')
+  const why = (): FerryError => abortReason(signal)
   if (signal.aborted) { stream.abort(signal.reason as Error); throw why() }
   let onAbort: (() => void) | undefined
   const aborted = new Promise<never>((_resolve, reject) => {

@@ -1,0 +1,50 @@
+// FrameReader at the edges of a stream's life, over an in-memory libp2p
+// stream pair: a reader made after the peer's end closed, and a read given
+// up by its signal.
+import { describe, expect, it } from 'vitest'
+import { streamPair } from '@libp2p/utils'
+import { FrameReader, lengthPrefixed, sendAll } from '../../src/protocol/frames.ts'
+import { FerryError } from '../../src/errors.ts'
+
+const decode = (b: { subarray: () => Uint8Array }): string => Buffer.from(b.subarray()).toString()
+/** `p`, or 'hung' when it has not settled after 2 s */
+async function within2s<T> (p: Promise<T>): Promise<T | 'hung'> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    return await Promise.race([p, new Promise<'hung'>((resolve) => { timer = setTimeout(() => resolve('hung'), 2000) })])
+  } finally { clearTimeout(timer) }
+}
+
+describe('FrameReader', () => {
+  it('made on a stream whose peer closed it already: the end is seen at once, not after the read\'s timeout (review finding)', async () => {
+    const [out, inbound] = await streamPair()
+    await out.close()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(await within2s(new FrameReader(inbound).readLp(decode, 1024))).toBeUndefined()
+  })
+
+  it('made after the peer sent a message and closed: the message is read, then the end', async () => {
+    const [out, inbound] = await streamPair()
+    await sendAll(out, lengthPrefixed(Buffer.from('hello')))
+    await out.close()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    const reader = new FrameReader(inbound)
+    expect(await within2s(reader.readLp(decode, 1024))).toBe('hello')
+    expect(await within2s(reader.readLp(decode, 1024))).toBeUndefined()
+  })
+
+  it('made on a stream the peer aborted: the end is seen at once', async () => {
+    const [out, inbound] = await streamPair()
+    out.abort(new Error('gone'))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    const got = await within2s(new FrameReader(inbound).readLp(decode, 1024).catch((err: Error) => err))
+    expect(got).not.toBe('hung')
+  })
+
+  it('a read given up by its signal fails with E_TIMEOUT, not with the raw abort reason (review finding)', async () => {
+    const [, inbound] = await streamPair()
+    const err = await new FrameReader(inbound).readLp(decode, 1024, AbortSignal.timeout(50)).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(FerryError)
+    expect(err).toMatchObject({ code: 'E_TIMEOUT' })
+  })
+})
