@@ -22,19 +22,27 @@ export async function makePartFolder (receiveDir: string, rootHex: string): Prom
   await mkdir(receiveDir, { recursive: true })
   for (const d of [join(receiveDir, PART_DIR), dir]) {
     await mkdir(d, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw toFerryError(e) })
-    const why = await notAFolder(d)
-    if (why !== undefined) throw new FerryError('E_PATH_UNSAFE', `${relative(receiveDir, d)} in the receive folder is ${why}; ferry keeps its part files there and will not follow it (remove it)`)
+    const why = await notAFolder(d, true)
+    if (why !== undefined) throw new FerryError('E_PATH_UNSAFE', `${relative(receiveDir, d)} in the receive folder is ${why}; ferry keeps its part files there and will not use it (remove it)`)
+    // this user's only, both levels: a `.ferry-part` another user made
+    // first, open to all, would let them swap a part folder for a link at
+    // any time (review finding); also one made before part folders were private
+    await chmod(d, 0o700)
   }
-  // also one made before part folders were this user's only
-  await chmod(dir, 0o700)
   return dir
 }
 
-/** Why `path` is not a real folder to work in (a symbolic link, something else), or undefined when it is one or is not there. */
-async function notAFolder (path: string): Promise<string | undefined> {
+/**
+ * Why `path` is not a real folder to work in (a symbolic link, something
+ * else, another user's), or undefined when it is one or is not there.
+ */
+async function notAFolder (path: string, mine = false): Promise<string | undefined> {
   const st = await lstat(path).catch((e: NodeJS.ErrnoException) => { if (e.code === 'ENOENT') return undefined; throw toFerryError(e) })
-  if (st === undefined || (st.isDirectory() && !st.isSymbolicLink())) return undefined
-  return st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'
+  if (st === undefined) return undefined
+  if (st.isSymbolicLink()) return 'a symbolic link'
+  if (!st.isDirectory()) return 'not a folder'
+  if (mine && process.getuid != null && st.uid !== process.getuid()) return `another user's (uid ${st.uid})`
+  return undefined
 }
 
 /** Remove a receive's part folder, unless `.ferry-part` is not a real folder (then nothing through it). */

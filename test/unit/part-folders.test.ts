@@ -1,6 +1,6 @@
 // Part folders of ended receives: what they hold on disk, and which ones go.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { lstat, mkdir, mkdtemp, open, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises'
+import { chmod, chown, lstat, mkdir, mkdtemp, open, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { KEEP_ENDED_PARTS_MS, heldBytes, makePartFolder, removePartFolder, sweepPartFolders } from '../../src/transfer/part-folders.ts'
@@ -64,6 +64,18 @@ describe('space needed', () => {
       expect((await readdir(outside)).sort()).toEqual([root('a')])
       expect(await readFile(join(outside, root('a'), 'precious'), 'utf8')).toBe('yours')
     } finally { await rm(outside, { recursive: true, force: true }) }
+  })
+
+  it('a .ferry-part made first by someone else is made this user\'s only, or refused when it belongs to another user (review finding: left open to all, a part folder in it could be swapped for a link at any time)', async () => {
+    await mkdir(join(recv, '.ferry-part'), { mode: 0o777 })
+    await chmod(join(recv, '.ferry-part'), 0o777)
+    await makePartFolder(recv, root('e'))
+    expect((await lstat(join(recv, '.ferry-part'))).mode & 0o777).toBe(0o700)
+    if (process.getuid?.() === 0) {
+      // as root here: the folder handed to another user
+      await chown(join(recv, '.ferry-part'), 65534, 65534)
+      await expect(makePartFolder(recv, root('f'))).rejects.toMatchObject({ code: 'E_PATH_UNSAFE', message: expect.stringMatching(/another user's/) })
+    }
   })
 
   it('a part folder planted as a symbolic link is refused too; a real one is made this user\'s only', async () => {
