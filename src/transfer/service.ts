@@ -709,11 +709,19 @@ export class TransferService {
   async accept (id: string): Promise<TransferInfo> {
     const r = this.receivers.get(id)
     if (r == null || r.state !== 'offered') throw new FerryError('E_TRANSFER_NOT_FOUND', `no pending offer ${id}`)
-    await this.checkFits(r.offer, r)
-    // the checks awaited: a decline, or the sender's cancel, may have come meanwhile
-    if (r.state !== 'offered') throw new FerryError('E_TRANSFER_NOT_FOUND', `offer ${id} was ${r.state} meanwhile`)
-    r.state = 'accepted'
-    this.c.store.update(id, { state: 'accepted' })
+    // one admission at a time, as for offers: two accepted at the same
+    // moment both passed the space check (review finding), which counts
+    // only receives already accepted
+    const release = await this.admission.acquire('admit')
+    try {
+      await this.checkFits(r.offer, r)
+      // the checks awaited: a decline, or the sender's cancel, may have come meanwhile
+      if (r.state !== 'offered') throw new FerryError('E_TRANSFER_NOT_FOUND', `offer ${id} was ${r.state} meanwhile`)
+      r.state = 'accepted'
+      this.c.store.update(id, { state: 'accepted' })
+    } finally {
+      release()
+    }
     this.c.emitOfferRemoved(id)
     void this.runReceiver(r)
     return this.info(id)!

@@ -501,6 +501,31 @@ describe('abuse: offers in bulk', () => {
     await expectAlive(victim)
   })
 
+  it('two offers waiting for a decision that each fit the free space but not together, accepted at the same moment: one is accepted, the other refused with E_NO_SPACE (review finding: both passed the space check)', async () => {
+    const off = await victim.cli(['auto-accept', 'evil', 'off'])
+    expect(off.code, off.stderr).toBe(0)
+    const ids: string[] = []
+    const control = await connectControl(victim.home)
+    try {
+      const st = await statfs(receiveDir)
+      const free = Number(st.bavail) * Number(st.bsize)
+      const size = Math.ceil(free * 0.6 / (16 * MiB)) * 16 * MiB
+      const offers = [buildOffer([{ path: 'big-one.bin', fakeSize: size }]), buildOffer([{ path: 'big-two.bin', fakeSize: size }])]
+      ids.push(...offers.map((o) => o.id))
+      const answers = await Promise.all(offers.map(async (o) => await evil.offer(victim, o, undefined, undefined, { stall: true })))
+      expect(answers.map((a) => a.status)).toEqual(['pending', 'pending'])
+      const accepted = await Promise.allSettled(ids.map(async (id) => await control.call('accept', { id })))
+      expect(accepted.map((a) => a.status).sort(), JSON.stringify(accepted)).toEqual(['fulfilled', 'rejected'])
+      expect((accepted.find((a) => a.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ code: 'E_NO_SPACE' })
+    } finally {
+      for (const id of ids) await control.call('cancel', { id }).catch(() => {})
+      for (const id of ids) await control.call('decline', { id }).catch(() => {})
+      control.close()
+      await victim.cli(['auto-accept', 'evil', 'on'])
+    }
+    await expectAlive(victim)
+  })
+
   it(`a paired peer may have at most ${MAX_UNFINISHED_RECEIVES_PER_PEER} receives unfinished here, accepted automatically too; one more is refused with E_LIMIT (review finding: memory without bound)`, async () => {
     const unfinished = async (): Promise<Transfer[]> => (await call(victim, 'transfers')).filter((t) => t.peerId === evil.peerId && !['done', 'failed', 'cancelled', 'declined'].includes(t.state))
     const before = (await unfinished()).length
