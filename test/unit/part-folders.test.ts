@@ -1,6 +1,6 @@
 // Part folders of ended receives: what they hold on disk, and which ones go.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { chmod, chown, lstat, mkdir, mkdtemp, open, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises'
+import { chmod, chown, lstat, mkdir, mkdtemp, open, readdir, readFile, rm, rmdir, symlink, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { KEEP_ENDED_PARTS_MS, heldBytes, makePartFolder, removePartFolder, sweepPartFolders } from '../../src/transfer/part-folders.ts'
@@ -76,6 +76,23 @@ describe('space needed', () => {
       await chown(join(recv, '.ferry-part'), 65534, 65534)
       await expect(makePartFolder(recv, root('f'))).rejects.toMatchObject({ code: 'E_PATH_UNSAFE', message: expect.stringMatching(/another user's/) })
     }
+  })
+
+  it('a part folder is made also while another receive that ends removes the empty .ferry-part between its two steps (concurrency review finding: E_IO ENOENT failed the receive)', async () => {
+    const base = join(recv, '.ferry-part')
+    let failures = 0
+    for (let i = 0; i < 200; i++) {
+      await makePartFolder(recv, root('1'))
+      const [made] = await Promise.allSettled([
+        makePartFolder(recv, root('2')),
+        // what receiver.ts does when a receive ends
+        (async () => { await removePartFolder(recv, root('1')); await rmdir(base).catch(() => {}) })()
+      ])
+      if (made.status === 'rejected') failures++
+      await removePartFolder(recv, root('2'))
+      await rmdir(base).catch(() => {})
+    }
+    expect(failures).toBe(0)
   })
 
   it('a part folder planted as a symbolic link is refused too; a real one is made this user\'s only', async () => {
