@@ -43,12 +43,16 @@ export class FrameReader {
    * reader made on a stream already closed waited for its timeout, or for
    * ever; an offer stream that died while it queued held its peer's turn).
    */
-  private endedBefore: boolean
+  private endedBefore: false | 'ended' | Error
 
   constructor (stream: Stream) {
     this.stream = stream
     const st = stream as unknown as { readStatus?: string, remoteWriteStatus?: string }
-    this.endedBefore = stream.status !== 'open' || st.readStatus === 'closing' || st.readStatus === 'closed' || st.remoteWriteStatus === 'closed'
+    // reset or aborted: an error, as for a reader that was there when it
+    // happened (E_PEER_UNREACHABLE is what a sender retries an offer on)
+    this.endedBefore = stream.status === 'reset' || stream.status === 'aborted'
+      ? new FerryError('E_PEER_UNREACHABLE', `the stream was ${stream.status} before it was read`)
+      : stream.status !== 'open' || st.readStatus === 'closing' || st.readStatus === 'closed' || st.remoteWriteStatus === 'closed' ? 'ended' : false
     stream.addEventListener('message', (evt: StreamMessageEvent) => {
       this.buf.append(evt.data)
       if (!this.paused && this.buf.byteLength > this.wanted + READ_AHEAD_BYTES) this.pause()
@@ -60,6 +64,8 @@ export class FrameReader {
       if (evt.error != null) this.failure = evt.error
       this.wake?.()
     })
+    // paused by whoever had it before: what it holds is handed over only once it is resumed
+    if (st.readStatus === 'paused') this.resume()
   }
 
   private pause (): void {
@@ -80,9 +86,10 @@ export class FrameReader {
       // bytes that came before the end are read first
       if (this.failure != null) throw this.failure
       if (this.ended) return false
-      if (this.endedBefore) {
+      if (this.endedBefore !== false) {
         // what the stream held when this reader was made arrives in a microtask; then it is the end
         await new Promise((resolve) => setImmediate(resolve))
+        if (this.endedBefore instanceof Error) this.failure ??= this.endedBefore
         this.endedBefore = false
         this.ended = true
         continue
