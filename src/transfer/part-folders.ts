@@ -4,7 +4,8 @@
 // a re-send of the same content picks up where it stopped; after a day, or
 // at once when an offer does not fit on the disk, the folder goes.
 
-import { chmod, lstat, mkdir, readdir, rm } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { lstat, mkdir, open, readdir, rm } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { PART_DIR } from './safe-path.ts'
@@ -27,12 +28,7 @@ export async function makePartFolder (receiveDir: string, rootHex: string): Prom
     try {
       for (const d of [join(receiveDir, PART_DIR), dir]) {
         await mkdir(d, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e })
-        const why = await notAFolder(d, true)
-        if (why !== undefined) throw new FerryError('E_PATH_UNSAFE', `${relative(receiveDir, d)} in the receive folder is ${why}; ferry keeps its part files there and will not use it (remove it)`)
-        // this user's only, both levels: a `.ferry-part` another user made
-        // first, open to all, would let them swap a part folder for a link at
-        // any time (review finding); also one made before part folders were private
-        await chmod(d, 0o700)
+        await makePrivate(receiveDir, d)
       }
       return dir
     } catch (err) {
@@ -42,19 +38,43 @@ export async function makePartFolder (receiveDir: string, rootHex: string): Prom
   }
 }
 
+/**
+ * Make `d` this user's only (0700), through a descriptor opened without
+ * following a link, so the look and the chmod are at the same folder: a
+ * chmod by name would follow a link swapped in between to whatever it
+ * points at (review finding). Both levels: a `.ferry-part` another user
+ * made first, open to all, would let them swap a part folder for a link at
+ * any time; also one made before part folders were private.
+ */
+async function makePrivate (receiveDir: string, d: string): Promise<void> {
+  const refuse = (why: string): FerryError => new FerryError('E_PATH_UNSAFE', `${relative(receiveDir, d)} in the receive folder is ${why}; ferry keeps its part files there and will not use it (remove it)`)
+  let fh
+  try {
+    fh = await open(d, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW)
+  } catch (err) {
+    // a link gives ELOOP or, with O_DIRECTORY, ENOTDIR: which it is, for the message
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ELOOP' || code === 'ENOTDIR') throw refuse(await notAFolder(d) ?? 'not a folder')
+    throw err
+  }
+  try {
+    const st = await fh.stat()
+    if (process.getuid != null && st.uid !== process.getuid()) throw refuse(`another user's (uid ${st.uid})`)
+    await fh.chmod(0o700)
+  } finally {
+    await fh.close()
+  }
+}
+
 /** Tries at making a part folder while other receives end and remove an empty `.ferry-part` (each loses that race once at most, in practice). */
 const PART_FOLDER_TRIES = 10
 
-/**
- * Why `path` is not a real folder to work in (a symbolic link, something
- * else, another user's), or undefined when it is one or is not there.
- */
-async function notAFolder (path: string, mine = false): Promise<string | undefined> {
+/** Why `path` is not a real folder to work in (a symbolic link, something else), or undefined when it is one or is not there. */
+async function notAFolder (path: string): Promise<string | undefined> {
   const st = await lstat(path).catch((e: NodeJS.ErrnoException) => { if (e.code === 'ENOENT') return undefined; throw toFerryError(e) })
   if (st === undefined) return undefined
   if (st.isSymbolicLink()) return 'a symbolic link'
   if (!st.isDirectory()) return 'not a folder'
-  if (mine && process.getuid != null && st.uid !== process.getuid()) return `another user's (uid ${st.uid})`
   return undefined
 }
 
