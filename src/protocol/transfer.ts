@@ -6,7 +6,7 @@
 import type { Stream } from '@libp2p/interface'
 import { FerryError } from '../errors.ts'
 import { MAX_CHUNKS_PER_REQUEST, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_OFFER_TOTAL_BYTES, MAX_SMALL_MESSAGE_BYTES } from './constants.ts'
-import { FrameReader, lengthPrefixed, sendAll, varintLength, writeVarint } from './frames.ts'
+import { FrameReader, finishStream, lengthPrefixed, sendAll, varintLength, writeVarint } from './frames.ts'
 import { ChunkHeader, ChunkRequest, FileEntry, Offer, OfferAnswer, TransferEnd, TransferEndAck, type FileEntry as WireFileEntry } from './pb/transfer.js'
 import { fromWireError, timeoutSignal, toWireError, type WireErrorMsg } from './stream.ts'
 
@@ -109,7 +109,7 @@ export async function sendOffer (stream: Stream, offer: OfferMsg, signal?: Abort
   await sendAll(stream, lengthPrefixed(encodeOffer(offer)), sig)
   const reader = new FrameReader(stream)
   const ans = await reader.readLp((b) => OfferAnswer.decode(b), MAX_SMALL_MESSAGE_BYTES, sig)
-  await stream.close({ signal: sig }).catch(() => {})
+  await finishStream(stream, sig)
   if (ans == null) throw new FerryError('E_PROTOCOL', 'receiver closed the offer stream without answering')
   const error = fromWireError(ans.error, 'receiver')
   if (error != null) return { status: 'refused', haveBytes: 0, error }
@@ -137,6 +137,7 @@ async function writeAnswer (stream: Stream, a: AnswerMsg): Promise<void> {
   try {
     await sendAll(stream, lengthPrefixed(OfferAnswer.encode(msg)), timeoutSignal(5000))
     await stream.close({ signal: timeoutSignal(5000) })
+    await stream.closeRead({ signal: timeoutSignal(5000) })
   } catch (err) {
     stream.abort(err as Error)
   }
@@ -192,7 +193,7 @@ export async function sendEnd (stream: Stream, end: EndMsg, signal?: AbortSignal
   const msg: TransferEnd = { transferId: end.transferId as Uint8Array<ArrayBuffer>, status: end.status, root: end.root as Uint8Array<ArrayBuffer>, signature: end.signature as Uint8Array<ArrayBuffer>, failure: end.failure != null ? toWireError(end.failure) : undefined, wireBytes: end.wireBytes ?? 0, missing: (end.missing ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>, doneBytes: end.doneBytes }
   await sendAll(stream, lengthPrefixed(TransferEnd.encode(msg)), sig)
   const ack = await new FrameReader(stream).readLp((b) => TransferEndAck.decode(b), MAX_SMALL_MESSAGE_BYTES, sig)
-  await stream.close({ signal: sig }).catch(() => {})
+  await finishStream(stream, sig)
   const err = fromWireError(ack?.error, 'peer')
   if (err != null) throw err
   if (ack?.ok !== true) throw new FerryError('E_PROTOCOL', 'peer did not acknowledge the end of the transfer')
@@ -216,7 +217,7 @@ export async function readEnd (stream: Stream, handle: (end: EndMsg) => Promise<
     await handle({ transferId: w.transferId, status, root: w.root, signature: w.signature, failure: fromWireError(w.failure as WireErrorMsg | undefined, 'peer'), wireBytes: w.wireBytes, missing: w.missing, doneBytes: w.doneBytes })
   } catch (err) { error = err }
   await sendAll(stream, lengthPrefixed(TransferEndAck.encode({ ok: error == null, error: error != null ? toWireError(error) : undefined })), sig)
-  await stream.close({ signal: sig }).catch(() => {})
+  await finishStream(stream, sig)
 }
 
 async function readValidEnd (stream: Stream, sig: AbortSignal): Promise<TransferEnd> {
@@ -228,5 +229,5 @@ async function readValidEnd (stream: Stream, sig: AbortSignal): Promise<Transfer
   return w
 }
 
-export { FrameReader, sendAll }
+export { FrameReader, finishStream, sendAll }
 export const CHUNK_REQUEST_MAX = MAX_CHUNKS_PER_REQUEST

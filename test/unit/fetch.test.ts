@@ -72,6 +72,20 @@ describe('fetchAll', () => {
     expect(got.sort()).toEqual([0, 1])
   })
 
+  it('a stream whose sender does not close its end after the last chunk is closed by the receiver both ways: what it might write on is not kept (review finding: 8 MiB per stream until the connection closed)', async () => {
+    const { file, serve } = await setup(2)
+    const [out, inbound] = await streamPair()
+    // a sender that never closes its side
+    inbound.close = async () => {}
+    void serve(inbound)
+    await fetchAll({
+      transferId: new Uint8Array(16), files: [file], queue: [{ file: 0, chunk: 0 }, { file: 0, chunk: 1 }], sink, spool: new Spool(dir), streams: 1,
+      openStream: async () => out, onChunk: () => {}, onWire: () => {}, onUnavailable: () => {}, signal: new AbortController().signal
+    })
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(out.status).not.toBe('open')
+  })
+
   it('a source file changed since the offer (here its modification time) is refused at once, not served for the receiver to reject chunk by chunk', async () => {
     const { file, serve } = await setup(2)
     await utimes(join(dir, 'src.bin'), new Date(2020, 0, 1), new Date(2020, 0, 1))

@@ -3,7 +3,7 @@
 // up by its signal.
 import { describe, expect, it } from 'vitest'
 import { streamPair } from '@libp2p/utils'
-import { FrameReader, lengthPrefixed, sendAll } from '../../src/protocol/frames.ts'
+import { FrameReader, finishStream, lengthPrefixed, sendAll } from '../../src/protocol/frames.ts'
 import { FerryError } from '../../src/errors.ts'
 
 const decode = (b: { subarray: () => Uint8Array }): string => Buffer.from(b.subarray()).toString()
@@ -58,5 +58,18 @@ describe('FrameReader', () => {
     const err = await new FrameReader(inbound).readLp(decode, 1024, AbortSignal.timeout(50)).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(FerryError)
     expect(err).toMatchObject({ code: 'E_TIMEOUT' })
+  })
+
+  it('finishStream closes both ends: what the peer writes after the last message is dropped, not kept for a reader nobody calls (review finding: up to 8 MiB per stream until the connection closed)', async () => {
+    const [out, inbound] = await streamPair()
+    const reader = new FrameReader(inbound)
+    await sendAll(out, lengthPrefixed(Buffer.from('answer')))
+    expect(await reader.readLp(decode, 1024)).toBe('answer')
+    await finishStream(inbound)
+    expect((inbound as unknown as { readStatus: string }).readStatus).toBe('closed')
+    // the peer writes on: nothing of it reaches the reader's buffer
+    await sendAll(out, Buffer.alloc(1024 * 1024)).catch(() => {})
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect((reader as unknown as { buf: { byteLength: number } }).buf.byteLength).toBe(0)
   })
 })
