@@ -9,7 +9,7 @@
 // under a final name (only complete, verified part files get here).
 
 import { chmodSync, closeSync, constants, linkSync, lstatSync, openSync, renameSync, unlinkSync, utimesSync } from 'node:fs'
-import { lstat, mkdir, open, unlink, utimes } from 'node:fs/promises'
+import { mkdir, open, unlink, utimes } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { MODE_PERMISSIONS } from './manifest-root.ts'
@@ -31,12 +31,7 @@ export async function ensureParents (root: string, components: string[], known?:
   for (let i = 0; i < components.length - 1; i++) {
     current = join(current, components[i])
     if (known?.has(current) === true) continue
-    try {
-      const st = await lstat(current)
-      if (st.isSymbolicLink()) throw new FerryError('E_PATH_UNSAFE', `${relative(root, current)} is a symbolic link in the receive folder`)
-      if (!st.isDirectory()) throw new FerryError('E_PATH_UNSAFE', `${relative(root, current)} exists and is not a folder`)
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw toFerryError(err)
+    if (folderAt(root, current) === 'missing') {
       const mode = (modes?.get(components.slice(0, i + 1).join('/')) ?? 0o777) | 0o700
       const made = await mkdir(current, { mode }).then(() => true, (e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw toFerryError(e); return false })
       // something appeared there since the lstat: looked at like the rest,
@@ -67,8 +62,14 @@ export function parentsNow (root: string, components: string[]): 'ok' | 'missing
   return 'ok'
 }
 
+/** What is at `path`, a folder on the way to a file: 'ok' for a real folder, 'missing', or E_PATH_UNSAFE for a link or anything else. */
 function folderAt (root: string, path: string): 'ok' | 'missing' {
-  const st = lstatSync(path, { throwIfNoEntry: false })
+  let st
+  try {
+    st = lstatSync(path, { throwIfNoEntry: false })
+  } catch (err) {
+    throw toFerryError(err)
+  }
   if (st === undefined) return 'missing'
   if (st.isSymbolicLink()) throw new FerryError('E_PATH_UNSAFE', `${relative(root, path)} is a symbolic link in the receive folder`)
   if (!st.isDirectory()) throw new FerryError('E_PATH_UNSAFE', `${relative(root, path)} exists and is not a folder`)

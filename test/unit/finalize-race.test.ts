@@ -1,7 +1,7 @@
 // A folder that appears between ensureParents' look (lstat: nothing there)
 // and its mkdir (EEXIST): here a symbolic link to a folder outside the
 // receive folder, put in place in that instant by another local user. The
-// instant is made by mocking lstat to answer ENOENT once for that path.
+// instant is made by mocking the look (lstatSync) to find nothing once there.
 
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs'
@@ -9,16 +9,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 let raceAt: string | undefined
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const fsp = await importOriginal<typeof import('node:fs/promises')>()
-  const lstat = (async (path: string, opts?: object) => {
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>()
+  const lstatSync = ((path: string, opts?: { throwIfNoEntry?: boolean }) => {
     if (path === raceAt) {
       raceAt = undefined
+      if (opts?.throwIfNoEntry === false) return undefined
       throw Object.assign(new Error(`ENOENT: no such file or directory, lstat '${path}'`), { code: 'ENOENT', errno: -2 })
     }
-    return await fsp.lstat(path, opts)
-  }) as typeof fsp.lstat
-  return { ...fsp, lstat, default: { ...fsp, lstat } }
+    return fs.lstatSync(path, opts)
+  }) as typeof fs.lstatSync
+  return { ...fs, lstatSync, default: { ...fs, lstatSync } }
 })
 
 const { ensureParents } = await import('../../src/transfer/finalize.ts')
