@@ -5,7 +5,7 @@
 // at once when an offer does not fit on the disk, the folder goes.
 
 import { constants } from 'node:fs'
-import { lstat, mkdir, open, readdir, rm } from 'node:fs/promises'
+import { lstat, mkdir, open, readdir, rm, rmdir } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { PART_DIR } from './safe-path.ts'
@@ -78,10 +78,16 @@ async function notAFolder (path: string): Promise<string | undefined> {
   return undefined
 }
 
-/** Remove a receive's part folder, unless `.ferry-part` is not a real folder (then nothing through it). */
+/**
+ * Remove a receive's part folder, and `.ferry-part` too when no other
+ * receive has one there; nothing through a `.ferry-part` that is not a real
+ * folder.
+ */
 export async function removePartFolder (receiveDir: string, rootHex: string): Promise<void> {
-  if (await notAFolder(join(receiveDir, PART_DIR)) !== undefined) return
+  const base = join(receiveDir, PART_DIR)
+  if (await notAFolder(base) !== undefined) return
   await rm(partDirFor(receiveDir, rootHex), { recursive: true, force: true })
+  await rmdir(base).catch(() => {}) // only if empty: another receive's part folder keeps it (makePartFolder tries again if it loses this race)
 }
 
 /** How long the part folder of an ended receive is kept for a re-send (Syncthing keeps its temporary files as long). */

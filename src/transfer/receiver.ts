@@ -9,8 +9,6 @@
 
 import type { Stream } from '@libp2p/interface'
 import { existsSync, lstatSync } from 'node:fs'
-import { rmdir } from 'node:fs/promises'
-import { dirname } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { isTransient } from './transient.ts'
 import type { OfferMsg, EndMsg } from '../protocol/transfer.ts'
@@ -251,7 +249,6 @@ export class Receiver {
         if (!f.done && f.unavailable == null) throw new FerryError('E_INTERNAL', `${f.entry.path} is incomplete after fetching`)
       }
       await removePartFolder(this.receiveDir, this.rootHex)
-      await rmdir(dirname(partDirFor(this.receiveDir, this.rootHex))).catch(() => {}) // only if no other transfer uses it
       await syncPlacedFolders(this.receiveDir, this.files.flatMap((f) => f.dest ?? []))
       signal.throwIfAborted()
       await this.sendReceipt(missing)
