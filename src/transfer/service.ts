@@ -514,12 +514,7 @@ export class TransferService {
       // the space check and the limits see every receive admitted before
       // this one: offers from two devices at once are admitted one after
       // the other (their turns to be read are per peer)
-      const release = await this.admission.acquire('admit')
-      try {
-        r = await this.admit(id, peerId, offer)
-      } finally {
-        release()
-      }
+      r = await this.oneAdmissionAtATime(async () => await this.admit(id, peerId, offer))
     } catch (err) {
       const fe = toFerryError(err, 'E_PROTOCOL')
       this.c.log.warn('offer refused', { peerId, code: fe.code, err: fe.message })
@@ -533,6 +528,12 @@ export class TransferService {
     }
     await answer({ status: 'accepted', haveBytes: 0 })
     void this.runReceiver(r)
+  }
+
+  /** Run `admitting` (a space check and what it admits) with no other admission at the same time. */
+  private async oneAdmissionAtATime<T> (admitting: () => Promise<T>): Promise<T> {
+    const release = await this.admission.acquire('admit')
+    try { return await admitting() } finally { release() }
   }
 
   /** Check that a new offer fits and is within the peer's limits, and record it: accepted (auto-accept) or waiting for a decision. Throws why not. */
@@ -674,12 +675,18 @@ export class TransferService {
     this.scheduleSinkRelease()
   }
 
+  /** A /ferry/chunks stream to `peer` (10 s at most to open), or E_PEER_UNREACHABLE. */
+  private async openChunkStream (peer: string, signal?: AbortSignal): Promise<Stream> {
+    const timeout = AbortSignal.timeout(10_000)
+    return await this.c.node.dialProtocol(peerIdFromString(peer), CHUNKS_PROTOCOL, { signal: signal == null ? timeout : AbortSignal.any([signal, timeout]) })
+      .catch((err: Error) => { throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.c.peerName(peer)}: ${err.message}`, { cause: err }) })
+  }
+
   private newReceiver (id: string, peerId: string, offer: OfferMsg, state: string, extra: { doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiveDir?: string, receiptMissing?: Uint8Array, createdAt?: number, offerBytes?: number } = {}): Receiver {
     const r = new Receiver({
       store: this.c.store,
       sink: () => this.chunkSink,
-      openChunkStream: async (peer, signal) => await this.c.node.dialProtocol(peerIdFromString(peer), CHUNKS_PROTOCOL, { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) })
-        .catch((err: Error) => { throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.c.peerName(peer)}: ${err.message}`, { cause: err }) }),
+      openChunkStream: async (peer, signal) => await this.openChunkStream(peer, signal),
       sendEnd: async (peer, end) => { await this.sendEndTo(peer, end) },
       sign: async (data) => await this.c.privateKey.sign(data),
       changed: (rec, urgent) => { this.changed(rec.id, urgent) },
@@ -709,19 +716,15 @@ export class TransferService {
   async accept (id: string): Promise<TransferInfo> {
     const r = this.receivers.get(id)
     if (r == null || r.state !== 'offered') throw new FerryError('E_TRANSFER_NOT_FOUND', `no pending offer ${id}`)
-    // one admission at a time, as for offers: two accepted at the same
-    // moment both passed the space check (review finding), which counts
-    // only receives already accepted
-    const release = await this.admission.acquire('admit')
-    try {
+    // as for offers: two accepted at the same moment both passed the space
+    // check (review finding), which counts only receives already accepted
+    await this.oneAdmissionAtATime(async () => {
       await this.checkFits(r.offer, r)
       // the checks awaited: a decline, or the sender's cancel, may have come meanwhile
       if (r.state !== 'offered') throw new FerryError('E_TRANSFER_NOT_FOUND', `offer ${id} was ${r.state} meanwhile`)
       r.state = 'accepted'
       this.c.store.update(id, { state: 'accepted' })
-    } finally {
-      release()
-    }
+    })
     this.c.emitOfferRemoved(id)
     void this.runReceiver(r)
     return this.info(id)!
@@ -966,7 +969,7 @@ export class TransferService {
     this.offersToCheck.delete(r.id)
     let stream: Stream | undefined
     try {
-      stream = await this.c.node.dialProtocol(peerIdFromString(r.peerId), CHUNKS_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
+      stream = await this.openChunkStream(r.peerId)
       await sendAll(stream, encodeChunkRequest({ transferId: Buffer.from(r.id, 'hex'), fileIndex: 0, chunks: [] }))
       const h = await readChunkHeader(new FrameReader(stream), AbortSignal.timeout(OFFER_CHECK_MS)).catch(() => undefined)
       const code = h?.error?.code
