@@ -15,6 +15,18 @@ async function within2s<T> (p: Promise<T>): Promise<T | 'hung'> {
   } finally { clearTimeout(timer) }
 }
 
+/** The peer sends "hello" and closes before a reader is made (on a stream left paused, if `paused`): the reader gets "hello", then the end. */
+async function expectHelloThenEnd (paused: boolean): Promise<void> {
+  const [out, inbound] = await streamPair()
+  if (paused) inbound.pause()
+  await sendAll(out, lengthPrefixed(Buffer.from('hello')))
+  await out.close()
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  const reader = new FrameReader(inbound)
+  expect(await within2s(reader.readLp(decode, 1024))).toBe('hello')
+  expect(await within2s(reader.readLp(decode, 1024))).toBeUndefined()
+}
+
 describe('FrameReader', () => {
   it('made on a stream whose peer closed it already: the end is seen at once, not after the read\'s timeout (review finding)', async () => {
     const [out, inbound] = await streamPair()
@@ -24,13 +36,7 @@ describe('FrameReader', () => {
   })
 
   it('made after the peer sent a message and closed: the message is read, then the end', async () => {
-    const [out, inbound] = await streamPair()
-    await sendAll(out, lengthPrefixed(Buffer.from('hello')))
-    await out.close()
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    const reader = new FrameReader(inbound)
-    expect(await within2s(reader.readLp(decode, 1024))).toBe('hello')
-    expect(await within2s(reader.readLp(decode, 1024))).toBeUndefined()
+    await expectHelloThenEnd(false)
   })
 
   it('made on a stream the peer aborted: an error at once, E_PEER_UNREACHABLE, as a sender retries an offer on (review finding: it read as a clean end)', async () => {
@@ -43,14 +49,7 @@ describe('FrameReader', () => {
   })
 
   it('made on a stream left paused, whose peer sent a message and closed: the message is read (review finding: it was lost)', async () => {
-    const [out, inbound] = await streamPair()
-    inbound.pause()
-    await sendAll(out, lengthPrefixed(Buffer.from('hello')))
-    await out.close()
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    const reader = new FrameReader(inbound)
-    expect(await within2s(reader.readLp(decode, 1024))).toBe('hello')
-    expect(await within2s(reader.readLp(decode, 1024))).toBeUndefined()
+    await expectHelloThenEnd(true)
   })
 
   it('a read given up by its signal fails with E_TIMEOUT, not with the raw abort reason (review finding)', async () => {
