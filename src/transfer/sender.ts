@@ -31,12 +31,13 @@ import type { FileIdentity } from '../store/hash-cache.ts'
 const READ_SLICE = 64 * 1024
 
 /**
- * A chunk stream that brings no request for this long is closed, with the
- * file it had open: a receiver asks again within milliseconds while it
- * fetches, and its progress reports come every 250 ms while its count
- * moves (it opens a new stream when one was closed). Before, a paired peer
- * could hold 64 streams open for good, each with a source file open
- * (review finding).
+ * A chunk stream that brings no request, and takes none of what it asked
+ * for, for this long is closed, with the file it had open: a receiver asks
+ * again within milliseconds while it fetches, and its progress reports come
+ * every 250 ms while its count moves (it opens a new stream when one was
+ * closed). Before, a paired peer could hold 64 streams open for good, each
+ * with a source file open (review finding). What it takes counts: on a slow
+ * link one request can take longer than this to serve, and was cut off.
  */
 export const CHUNK_STREAM_IDLE_MS = 10 * 60 * 1000
 
@@ -220,7 +221,8 @@ function sourceError (path: string, err: unknown): Error {
  * Serve one /ferry/chunks stream. `lookup` finds the sender for a transfer
  * id and checks that it belongs to the peer asking (else throws).
  */
-export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number) => void, onHeld?: (s: Sender, heldBytes: number) => void): Promise<void> {
+export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number) => void, onHeld?: (s: Sender, heldBytes: number) => void, options: { idleMs?: number } = {}): Promise<void> {
+  const idleMs = options.idleMs ?? CHUNK_STREAM_IDLE_MS
   const reader = new FrameReader(stream)
   const source = new SourceReader()
   /**
@@ -230,8 +232,8 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
    * Its bytes are the ones offered, whatever the file holds now.
    */
   let lastChecked: { sender: Sender, file: number, chunk: number, bytes: Uint8Array } | undefined
-  // one timer per stream, restarted at each request (a signal per request cost the sender CPU)
-  const idle = setTimeout(() => { stream.abort(new FerryError('E_TIMEOUT', `no chunk request for ${CHUNK_STREAM_IDLE_MS / 60_000} minutes`)) }, CHUNK_STREAM_IDLE_MS)
+  // one timer per stream, restarted at each request and each slice the peer took (a signal per request cost the sender CPU)
+  const idle = setTimeout(() => { stream.abort(new FerryError('E_TIMEOUT', `nothing asked for or taken on this chunk stream for ${idleMs / 1000} s`)) }, idleMs)
   idle.unref()
   let requests = 0
   try {
@@ -312,6 +314,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
             data = checked !== undefined ? checked.subarray(skip + at, skip + at + slice) : source.read(src, file, offset + at, slice, false, sender.identities[req.fileIndex]) // throws: the stream is aborted below
           }
           await sendAll(stream, data)
+          idle.refresh()
           at += data.length
         }
         if (checked !== undefined && skip + length === range.length) lastChecked = undefined // its last piece: served
