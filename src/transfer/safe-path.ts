@@ -158,16 +158,19 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
 /**
  * Split a name into stem and extension for "name (1).ext": dotfiles keep
  * their leading dot, ".tar.*" stays whole, and what follows a dot is an
- * extension only up to MAX_EXTENSION_BYTES ("Dr. Who …" has none): a long
- * name's "(n)" is made room for by shortening the stem, which a stem of one
- * character left before an extension of 250 bytes could not do (review
- * finding: the name was too long, and the placing failed the transfer).
+ * extension only up to MAX_EXTENSION_BYTES and with no white space in it:
+ * "Dr. Who" and "v1. final notes" have none, and become "Dr. Who (1)", not
+ * "Dr (1). Who". The length bound is also what lets a long name's "(n)" be
+ * made room for by shortening the stem, which a stem of one character left
+ * before an extension of 250 bytes could not do (review finding: the name
+ * was too long, and the placing failed the transfer).
  */
 function splitName (name: string): [string, string] {
   const m = /^(.+?)(\.tar\.[^.]+)$/i.exec(name)
   const dot = name.lastIndexOf('.')
   const at = m !== null ? m[1].length : dot > 0 ? dot : name.length
-  return encoder.encode(name.slice(at)).length > MAX_EXTENSION_BYTES ? [name, ''] : [name.slice(0, at), name.slice(at)]
+  const ext = name.slice(at)
+  return encoder.encode(ext).length > MAX_EXTENSION_BYTES || /\s/u.test(ext) ? [name, ''] : [name.slice(0, at), ext]
 }
 
 /** The longest extension splitName keeps apart (".numbers", ".sqlite3", ".tar.zst" are well within it). */

@@ -184,7 +184,11 @@ describe('uniqueDestination', () => {
     ['.config.json', '.config (1).json'],
     ['archive.tar.gz', 'archive (1).tar.gz'],
     ['a.b.c.txt', 'a.b.c (1).txt'],
-    ['IMG 0001.JPG', 'IMG 0001 (1).JPG']
+    ['IMG 0001.JPG', 'IMG 0001 (1).JPG'],
+    // a dot followed by words is not an extension (before: "Dr (1). Who")
+    ['Dr. Who', 'Dr. Who (1)'],
+    ['Vol. 2.pdf', 'Vol. 2 (1).pdf'],
+    ['notes.tar.a b', 'notes.tar.a b (1)']
   ])('%s → %s', async (name, expected) => {
     touch(name)
     expect(await uniqueDestination(join(dir, name))).toBe(join(dir, expected))
@@ -232,6 +236,8 @@ describe('isCollisionName: the names uniqueDestination gives, and no others', ()
     ['notes (3)', 'notes', true],
     ['.bashrc (1)', '.bashrc', true],
     ['archive (2).tar.gz', 'archive.tar.gz', true],
+    ['Dr. Who (1)', 'Dr. Who', true],
+    ['Dr (1). Who', 'Dr. Who', false],
     ['IMG.jpg', 'IMG.jpg', false],
     ['IMG (0).jpg', 'IMG.jpg', false],
     ['IMG (1).png', 'IMG.jpg', false],
