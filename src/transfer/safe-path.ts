@@ -186,11 +186,21 @@ async function exists (path: string): Promise<boolean> {
   }
 }
 
-/** Shorten `stem` (by whole code points) so stem + suffix fits in one component. */
+/** Node built with small ICU has no Segmenter: code points then. */
+const graphemes = typeof Intl.Segmenter === 'function' ? new Intl.Segmenter(undefined, { granularity: 'grapheme' }) : undefined
+
+/**
+ * Shorten `stem` so stem + suffix fits in one component, by whole
+ * characters as a reader sees them (grapheme clusters): a letter with a
+ * combining accent, or an emoji with a skin tone, is kept or dropped whole.
+ */
 function fit (stem: string, suffix: string): string {
-  let s = stem
-  while (s.length > 1 && encoder.encode(s + suffix).length > MAX_COMPONENT_BYTES) s = Array.from(s).slice(0, -1).join('')
-  return s + suffix
+  if (encoder.encode(stem + suffix).length <= MAX_COMPONENT_BYTES) return stem + suffix
+  const parts = graphemes !== undefined ? Array.from(graphemes.segment(stem), (g) => g.segment) : Array.from(stem)
+  let bytes = encoder.encode(stem).length
+  const room = MAX_COMPONENT_BYTES - encoder.encode(suffix).length
+  while (parts.length > 1 && bytes > room) bytes -= encoder.encode(parts.pop()!).length
+  return parts.join('') + suffix
 }
 
 /** Whether `name` is one uniqueDestination can give for `wanted`: "IMG (3).jpg" for "IMG.jpg". */

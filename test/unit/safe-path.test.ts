@@ -218,6 +218,19 @@ describe('uniqueDestination', () => {
     expect(isCollisionName(name, long), 'a shortened name is still known as one').toBe(true)
   })
 
+  it('a long name is shortened for its "(1)" by whole characters: a letter with a combining accent is not split from its accent', async () => {
+    // "é" as e + U+0301 (3 bytes): 83 of them and ".txt" make 253 bytes, and " (1)" 4 more: 2 bytes
+    // must go, which by code points is the last accent alone (before: "…e (1).txt", its last é bare)
+    const long = `${'e\u0301'.repeat(83)}.txt`
+    touch(long)
+    const got = await uniqueDestination(join(dir, long))
+    const name = got.slice(dir.length + 1)
+    expect(Buffer.byteLength(name)).toBeLessThanOrEqual(255)
+    const stem = name.slice(0, -' (1).txt'.length)
+    expect(name.endsWith(' (1).txt')).toBe(true)
+    expect(stem, 'no accent left without its letter, none of the letters without its accent').toMatch(/^(e\u0301)+$/)
+  })
+
   it('a 255-byte name whose only dot comes early ("Dr. …") gets its "(1)" within 255 bytes too (review finding: ENAMETOOLONG failed the transfer after every byte had arrived)', async () => {
     const long = `Dr. ${'x'.repeat(251)}`
     touch(long)
