@@ -56,6 +56,8 @@ export class Sender {
   state: string
   error?: FerryError
   offer?: OfferMsg
+  /** `offer` encoded, from the size check until it is delivered (encoded once, not again to send it: 10.8 MB for 99,100 entries) */
+  encodedOffer?: Uint8Array
   sources: string[] = []
   /**
    * Each source as it was hashed (device, inode, change time), where known:

@@ -297,6 +297,7 @@ export class TransferService {
     const encoded = encodeOffer(offer)
     if (encoded.byteLength > MAX_OFFER_BYTES) throw new FerryError('E_LIMIT', `this send's offer is ${(encoded.byteLength / 2 ** 20).toFixed(1)} MiB, more than a receiver takes (${MAX_OFFER_BYTES / 2 ** 20} MiB); send the folders in parts`)
     sender.offer = offer
+    sender.encodedOffer = encoded
     sender.sources = manifest.files.map((f) => f.sourcePath ?? '')
     sender.identities = manifest.files.map((f) => f.identity)
     sender.progress = new Progress(manifest.totalBytes)
@@ -362,21 +363,25 @@ export class TransferService {
   private async deliverOffer (sender: Sender): Promise<void> {
     const started = performance.now()
     let ans: AnswerMsg
-    for (let attempt = 1; ; attempt++) {
-      try {
-        ans = await this.offerTo(sender)
-        break
-      } catch (err) {
-        // a receiver that is there but too busy to read it now (its offer
-        // stream reset, or timed out): asked again a few times before the
-        // send fails. A peer gone is not waited for here.
-        const fe = toFerryError(err)
-        if (attempt >= OFFER_ATTEMPTS || !isTransient(fe) || sender.finished || this.stopping || !this.c.isOnline(sender.peerId)) throw err
-        this.c.log.info('offer not delivered; trying again', { id: sender.id, attempt, err: fe.message })
-        // unref'd: a daemon that stops does not wait for it (the send is offered again after the restart)
-        await new Promise((resolve) => { setTimeout(resolve, OFFER_RETRY_MS * 2 ** (attempt - 1)).unref() })
-        if (sender.finished || this.stopping) return
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          ans = await this.offerTo(sender)
+          break
+        } catch (err) {
+          // a receiver that is there but too busy to read it now (its offer
+          // stream reset, or timed out): asked again a few times before the
+          // send fails. A peer gone is not waited for here.
+          const fe = toFerryError(err)
+          if (attempt >= OFFER_ATTEMPTS || !isTransient(fe) || sender.finished || this.stopping || !this.c.isOnline(sender.peerId)) throw err
+          this.c.log.info('offer not delivered; trying again', { id: sender.id, attempt, err: fe.message })
+          // unref'd: a daemon that stops does not wait for it (the send is offered again after the restart)
+          await new Promise((resolve) => { setTimeout(resolve, OFFER_RETRY_MS * 2 ** (attempt - 1)).unref() })
+          if (sender.finished || this.stopping) return
+        }
       }
+    } finally {
+      sender.encodedOffer = undefined // answered or given up: an offer made again (after a restart) is encoded again
     }
     this.c.log.debug('offer answered', { id: sender.id, status: ans.status, haveBytes: ans.haveBytes, ms: Math.round(performance.now() - started) })
     // ended while the answer came: its receipt came first (an offer made
@@ -405,7 +410,7 @@ export class TransferService {
         if (err.name === 'UnsupportedProtocolError') throw new FerryError('E_PROTOCOL', `${this.c.peerName(s.peerId)} runs a ferry that does not speak ${OFFER_PROTOCOL}; update ferry on both devices`)
         throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.c.peerName(s.peerId)}: ${err.message}`)
       })
-    return await sendOffer(stream, s.offer!, s.controller.signal)
+    return await sendOffer(stream, s.encodedOffer ?? encodeOffer(s.offer!), s.controller.signal)
   }
 
   private senderFor (id: string, peer: string): Sender {
@@ -504,7 +509,7 @@ export class TransferService {
       this.c.log.warn('bad offer refused', { peerId, err: (err as Error).message })
       return
     }
-    const { offer, answer } = got
+    const { offer, bytes, answer } = got
     const id = Buffer.from(offer.transferId).toString('hex')
     let r: Receiver
     try {
@@ -514,7 +519,7 @@ export class TransferService {
       // the space check and the limits see every receive admitted before
       // this one: offers from two devices at once are admitted one after
       // the other (their turns to be read are per peer)
-      r = await this.oneAdmissionAtATime(async () => await this.admit(id, peerId, offer))
+      r = await this.oneAdmissionAtATime(async () => await this.admit(id, peerId, offer, bytes))
     } catch (err) {
       const fe = toFerryError(err, 'E_PROTOCOL')
       this.c.log.warn('offer refused', { peerId, code: fe.code, err: fe.message })
@@ -537,7 +542,8 @@ export class TransferService {
   }
 
   /** Check that a new offer fits and is within the peer's limits, and record it: accepted (auto-accept) or waiting for a decision. Throws why not. */
-  private async admit (id: string, peerId: string, offer: OfferMsg): Promise<Receiver> {
+  /** `encoded`: the offer's bytes as they came (stored as they are: decoded and verified already) */
+  private async admit (id: string, peerId: string, offer: OfferMsg, encoded: Uint8Array): Promise<Receiver> {
     // the same id from another peer, read while this one's offer was (turns are per peer)
     if (this.c.store.summary(id) != null) throw new FerryError('E_PROTOCOL', 'transfer id already used')
     // removed since the daemon started (by the user, or a cleaner): made again, as at start
@@ -548,7 +554,6 @@ export class TransferService {
     if (!auto && [...this.receivers.values()].filter((r) => r.peerId === peerId && r.state === 'offered').length >= MAX_PENDING_OFFERS_PER_PEER) {
       throw new FerryError('E_LIMIT', `${MAX_PENDING_OFFERS_PER_PEER} offers from this device already wait for a decision`)
     }
-    const encoded = encodeOffer(offer)
     const unfinished = [...this.receivers.values()].filter((r) => r.peerId === peerId && !r.finished)
     const heldBytes = unfinished.reduce((n, r) => n + r.offerBytes, encoded.byteLength)
     if (unfinished.length >= MAX_UNFINISHED_RECEIVES_PER_PEER || heldBytes > MAX_UNFINISHED_OFFER_BYTES_PER_PEER) {

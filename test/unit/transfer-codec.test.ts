@@ -3,7 +3,8 @@
 // bytes, or the offer as undecodable), so each boundary is sent through the
 // real encoder and decoder here.
 import { describe, expect, it } from 'vitest'
-import { decodeOffer, encodeOffer, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
+import { streamPair } from '@libp2p/utils'
+import { decodeOffer, encodeOffer, readOffer, sendOffer, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
 import { Offer } from '../../src/protocol/pb/transfer.js'
 import { chunkCount, chunkSizeFor } from '../../src/transfer/index.ts'
 
@@ -37,6 +38,21 @@ describe('offer codec', () => {
     // and one with no entries at all
     const empty = { ...offer, files: [] }
     expect(Buffer.from(encodeOffer(empty)).equals(Buffer.from(Offer.encode({ ...empty, transferId: empty.transferId as Uint8Array<ArrayBuffer>, root: empty.root as Uint8Array<ArrayBuffer> })))).toBe(true)
+  })
+
+  it('an offer sent (encoded once by the sender) is read with the very bytes it came as, for the receiver to store without encoding it again; in many frames too', async () => {
+    // ~2,000 entries: well over one 64 KiB frame, so the bytes come in pieces
+    const offer = offerOf(Array.from({ length: 2000 }, (_, i) => ({ size: 300_000 + i, mtimeMs: i })))
+    const encoded = encodeOffer(offer)
+    expect(encoded.byteLength).toBeGreaterThan(3 * 65_536)
+    const [out, inbound] = await streamPair()
+    const sent = sendOffer(out, encoded)
+    const got = await readOffer(inbound)
+    expect(Buffer.from(got.bytes).equals(Buffer.from(encoded))).toBe(true)
+    expect(got.offer.files).toHaveLength(2000)
+    expect(got.offer.files[1999].size).toBe(301_999)
+    await got.answer({ status: 'accepted', haveBytes: 0 })
+    expect((await sent).status).toBe('accepted')
   })
 
   const SIZES = [0, 1, 2 ** 31 - 1, 2 ** 31, 2 * GiB + 1, 3 * GiB, 2 ** 32 - 1, 2 ** 32, 5e9, 2 ** 36]
