@@ -184,9 +184,20 @@ async function raceAbort<T> (p: Promise<T>, signal: AbortSignal, stream: Stream)
  */
 export const SEND_AHEAD_BYTES = 2 * 1024 * 1024
 
-/** Send with backpressure: wait for the stream's next drain while it holds more than SEND_AHEAD_BYTES unsent. */
+/**
+ * Send with backpressure: while the stream holds more than SEND_AHEAD_BYTES
+ * unsent, wait for its drains. Yamux drains on any window update, however
+ * small, so one drain is not enough: a peer granting 13 bytes at a time had
+ * every wait end and the next slice queued, and the unsent bytes grew past
+ * the limit (review finding: 8.6 MiB after 100 such updates).
+ */
 export async function sendAll (stream: Stream, data: Uint8Array | Uint8ArrayList, signal?: AbortSignal): Promise<void> {
-  if (!stream.send(data) && stream.writeBufferLength > SEND_AHEAD_BYTES) await drained(stream, signal)
+  if (stream.send(data)) return
+  while (stream.writeBufferLength > SEND_AHEAD_BYTES && stream.writableNeedsDrain) {
+    await drained(stream, signal)
+    // the stream sends what the new window allows in a microtask of its own, queued on the same drain
+    await new Promise<void>((resolve) => { queueMicrotask(resolve) })
+  }
 }
 
 /**

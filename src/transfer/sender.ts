@@ -31,15 +31,20 @@ import type { FileIdentity } from '../store/hash-cache.ts'
 const READ_SLICE = 64 * 1024
 
 /**
- * A chunk stream that brings no request, and takes none of what it asked
- * for, for this long is closed, with the file it had open: a receiver asks
- * again within milliseconds while it fetches, and its progress reports come
- * every 250 ms while its count moves (it opens a new stream when one was
- * closed). Before, a paired peer could hold 64 streams open for good, each
- * with a source file open (review finding). What it takes counts: on a slow
- * link one request can take longer than this to serve, and was cut off.
+ * A chunk stream that in this long brings no request and takes less than
+ * IDLE_PROGRESS_BYTES of what it asked for is closed, with the file it had
+ * open: a receiver asks again within milliseconds while it fetches, and its
+ * progress reports come every 250 ms while its count moves (it opens a new
+ * stream when one was closed). Before, a paired peer could hold 64 streams
+ * open for good, each with a source file open (review finding). What it
+ * takes counts, as bytes that left the stream's buffer (the peer's window
+ * let them): on a slow link one request can take longer than this to
+ * serve, and was cut off mid-chunk.
  */
 export const CHUNK_STREAM_IDLE_MS = 10 * 60 * 1000
+
+/** What a stream must take per CHUNK_STREAM_IDLE_MS not to be idle (~110 B/s): a window update of a few bytes now and then does not keep it. */
+export const IDLE_PROGRESS_BYTES = 64 * 1024
 
 /**
  * Requests served in a row before the stream gives the event loop a turn.
@@ -234,14 +239,25 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
    * Its bytes are the ones offered, whatever the file holds now.
    */
   let lastChecked: { sender: Sender, file: number, chunk: number, bytes: Uint8Array } | undefined
-  // one timer per stream, restarted at each request and each slice the peer took (a signal per request cost the sender CPU)
-  const idle = setTimeout(() => { stream.abort(new FerryError('E_TIMEOUT', `nothing asked for or taken on this chunk stream for ${idleMs / 1000} s`)) }, idleMs)
+  // one timer per stream, restarted at each request (a signal per request
+  // cost the sender CPU); when it fires, a stream whose peer took enough
+  // since the last look is given another period
+  let queued = 0
+  let takenAtLook = 0
+  const taken = (): number => queued - stream.writeBufferLength
+  // counted as they go into the stream's buffer (sendAll hands them over before it waits)
+  const send = async (bytes: Uint8Array): Promise<void> => { queued += bytes.byteLength; await sendAll(stream, bytes) }
+  const idle = setTimeout(() => {
+    if (taken() - takenAtLook >= IDLE_PROGRESS_BYTES) { takenAtLook = taken(); idle.refresh(); return }
+    stream.abort(new FerryError('E_TIMEOUT', `nothing asked for, and less than ${IDLE_PROGRESS_BYTES / 1024} KiB taken, on this chunk stream for ${idleMs / 1000} s`))
+  }, idleMs)
   idle.unref()
   let requests = 0
   try {
     nextRequest: while (true) {
       const req = await readChunkRequest(reader)
       idle.refresh()
+      takenAtLook = taken()
       if (++requests % REQUESTS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve))
       if (req == null) break
       const id = Buffer.from(req.transferId).toString('hex')
@@ -249,7 +265,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
       try {
         sender = lookup(id, remotePeer)
       } catch (err) {
-        await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk: 0, length: 0, error: err }))
+        await send(encodeChunkHeader({ fileIndex: req.fileIndex, chunk: 0, length: 0, error: err }))
         break
       }
       // what the receiver holds (a request with no chunks tells only that: progress-report.ts)
@@ -259,7 +275,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
       const src = sender.sources[req.fileIndex]
       for (const [i, chunk] of req.chunks.entries()) {
         if (file == null || src == null || file.kind !== 'file' || chunk >= file.chunks.length) {
-          await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length: 0, error: new FerryError('E_PROTOCOL', `no chunk ${req.fileIndex}/${chunk} in this transfer`) }))
+          await send(encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length: 0, error: new FerryError('E_PROTOCOL', `no chunk ${req.fileIndex}/${chunk} in this transfer`) }))
           return
         }
         const range = chunkRange(chunk, file.size, file.chunkSize)
@@ -267,7 +283,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
         // or the rest of one whose start the receiver kept through a crash
         const { from: skip, length: want } = askedRange(req, i, range.length)
         if (skip + want > range.length || want <= 0) {
-          await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length: 0, error: new FerryError('E_PROTOCOL', `bytes ${skip}..${skip + want} are not within chunk ${req.fileIndex}/${chunk} (${range.length} B)`) }))
+          await send(encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length: 0, error: new FerryError('E_PROTOCOL', `bytes ${skip}..${skip + want} are not within chunk ${req.fileIndex}/${chunk} (${range.length} B)`) }))
           return
         }
         const offset = range.offset + skip
@@ -306,17 +322,16 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
           sender.served.delete(req.fileIndex)
           // the peer hears of the file by the name it was offered under, not by where it is on this machine
           const told = new FerryError('E_SOURCE_CHANGED', (err as FerryError).message.replaceAll(src, file.path))
-          for (const rest of req.chunks.slice(i)) await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk: rest, length: 0, error: told }))
+          for (const rest of req.chunks.slice(i)) await send(encodeChunkHeader({ fileIndex: req.fileIndex, chunk: rest, length: 0, error: told }))
           continue nextRequest
         }
-        await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length, offset: skip }))
+        await send(encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length, offset: skip }))
         for (let at = 0; at < length;) {
           if (at > 0) {
             const slice = Math.min(READ_SLICE, length - at)
             data = checked !== undefined ? checked.subarray(skip + at, skip + at + slice) : source.read(src, file, offset + at, slice, false, sender.identities[req.fileIndex]) // throws: the stream is aborted below
           }
-          await sendAll(stream, data)
-          idle.refresh()
+          await send(data)
           at += data.length
         }
         if (checked !== undefined && skip + length === range.length) lastChecked = undefined // its last piece: served
