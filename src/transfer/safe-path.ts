@@ -163,14 +163,15 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
  * "Dr (1). Who". The length bound is also what lets a long name's "(n)" be
  * made room for by shortening the stem, which a stem of one character left
  * before an extension of 250 bytes could not do (review finding: the name
- * was too long, and the placing failed the transfer).
+ * was too long, and the placing failed the transfer). `words`: white space
+ * allowed, as versions before 2026-12-03 split names (isCollisionName).
  */
-function splitName (name: string): [string, string] {
+function splitName (name: string, o: { words?: boolean } = {}): [string, string] {
   const m = /^(.+?)(\.tar\.[^.]+)$/i.exec(name)
   const dot = name.lastIndexOf('.')
   const at = m !== null ? m[1].length : dot > 0 ? dot : name.length
   const ext = name.slice(at)
-  return encoder.encode(ext).length > MAX_EXTENSION_BYTES || /\s/u.test(ext) ? [name, ''] : [name.slice(0, at), ext]
+  return encoder.encode(ext).length > MAX_EXTENSION_BYTES || (o.words !== true && /\s/u.test(ext)) ? [name, ''] : [name.slice(0, at), ext]
 }
 
 /** The longest extension splitName keeps apart (".numbers", ".sqlite3", ".tar.zst" are well within it). */
@@ -193,22 +194,55 @@ const graphemes = typeof Intl.Segmenter === 'function' ? new Intl.Segmenter(unde
  * Shorten `stem` so stem + suffix fits in one component, by whole
  * characters as a reader sees them (grapheme clusters): a letter with a
  * combining accent, or an emoji with a skin tone, is kept or dropped whole.
+ * A cluster longer than CLUSTER_CUT_BYTES that need not go whole (a letter
+ * with dozens of accents), or the last one left, is cut by code points
+ * instead: dropped whole it could take most of the name with it, or all of
+ * it (review finding: a 250-byte cluster gave a name over 255 bytes).
  */
 function fit (stem: string, suffix: string): string {
-  if (encoder.encode(stem + suffix).length <= MAX_COMPONENT_BYTES) return stem + suffix
+  if (byteLength(stem + suffix) <= MAX_COMPONENT_BYTES) return stem + suffix
+  const room = MAX_COMPONENT_BYTES - byteLength(suffix)
   const parts = graphemes !== undefined ? Array.from(graphemes.segment(stem), (g) => g.segment) : Array.from(stem)
-  let bytes = encoder.encode(stem).length
-  const room = MAX_COMPONENT_BYTES - encoder.encode(suffix).length
-  while (parts.length > 1 && bytes > room) bytes -= encoder.encode(parts.pop()!).length
+  let bytes = byteLength(stem)
+  while (bytes > room && parts.length > 0) {
+    const last = parts.pop()!
+    const size = byteLength(last)
+    if (size > bytes - room && (size > CLUSTER_CUT_BYTES || parts.length === 0)) {
+      const points = Array.from(last)
+      let kept = size
+      while (points.length > 1 && bytes - size + kept > room) kept -= byteLength(points.pop()!)
+      parts.push(points.join(''))
+      bytes = bytes - size + kept
+      break
+    }
+    bytes -= size
+  }
   return parts.join('') + suffix
+}
+
+/** A grapheme cluster up to this long is dropped whole (a family emoji is 25 bytes); a longer one is cut. */
+const CLUSTER_CUT_BYTES = 32
+
+function byteLength (s: string): number {
+  return encoder.encode(s).length
 }
 
 /** Whether `name` is one uniqueDestination can give for `wanted`: "IMG (3).jpg" for "IMG.jpg". */
 export function isCollisionName (name: string, wanted: string): boolean {
-  const [, ext] = splitName(wanted)
-  if (!name.endsWith(`)${ext}`)) return false
-  const m = / \((\d{1,5})\)$/.exec(name.slice(0, name.length - ext.length))
-  return m != null && Number(m[1]) >= 1 && collisionName(wanted, Number(m[1])) === name
+  // this version's rule, and the one before it (names placed then are found
+  // again): the extension as splitName has it, or cut at the last dot
+  // whatever follows; the stem whole, or shortened for the "(n)" (by
+  // grapheme clusters now, by code points before; ICU's rules can move too)
+  for (const [stem, ext] of [splitName(wanted), splitName(wanted, { words: true })]) {
+    if (!name.endsWith(`)${ext}`)) continue
+    const rest = name.slice(0, name.length - ext.length)
+    const m = / \((\d{1,5})\)$/.exec(rest)
+    if (m == null || Number(m[1]) < 1) continue
+    const kept = rest.slice(0, m.index)
+    if (kept === stem) return true
+    if (kept.length > 0 && stem.startsWith(kept) && byteLength(stem + m[0] + ext) > MAX_COMPONENT_BYTES) return true
+  }
+  return false
 }
 
 /** The `n`th name uniqueDestination can give for `path`: `IMG.jpg`, 3 → `IMG (3).jpg` (in the same folder). */

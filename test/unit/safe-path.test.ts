@@ -231,6 +231,30 @@ describe('uniqueDestination', () => {
     expect(stem, 'no accent left without its letter, none of the letters without its accent').toMatch(/^(e\u0301)+$/)
   })
 
+  it.each([
+    ['a letter with 127 accents, one cluster of 255 bytes', `a${'\u0301'.repeat(127)}`],
+    ['a chain of 36 emoji joined by zero-width joiners, one cluster', `${'\u{1F468}\u200D'.repeat(36)}\u2642`],
+    ['a short name ending in a letter with 125 accents', `Dr. W${'\u0301'.repeat(125)}`]
+  ])('%s gets its "(1)" within 255 bytes, the cluster cut by code points rather than dropped whole (review finding: a 259-byte name failed the placing; "Dr.  (1)" lost 250 bytes)', async (_what, long) => {
+    touch(long)
+    const got = await uniqueDestination(join(dir, long))
+    const name = got.slice(dir.length + 1)
+    expect(Buffer.byteLength(name)).toBeLessThanOrEqual(255)
+    expect(Buffer.byteLength(name)).toBeGreaterThan(240)
+    expect(name.endsWith(' (1)')).toBe(true)
+    expect(long.startsWith(name.slice(0, -' (1)'.length))).toBe(true)
+    expect(isCollisionName(name, long)).toBe(true)
+  })
+
+  it('a name shortened by code points, as versions before 2026-12-03 did, is still known as a collision name of the one asked for', () => {
+    const long = `${'e\u0301'.repeat(83)}.txt`
+    const old = `${'e\u0301'.repeat(82)}e (1).txt` // the last accent cut off
+    expect(Buffer.byteLength(old)).toBeLessThanOrEqual(255)
+    expect(isCollisionName(old, long)).toBe(true)
+    // but not a shortened stem where the whole name would have fitted
+    expect(isCollisionName('IM (1).jpg', 'IMG.jpg')).toBe(false)
+  })
+
   it('a 255-byte name whose only dot comes early ("Dr. …") gets its "(1)" within 255 bytes too (review finding: ENAMETOOLONG failed the transfer after every byte had arrived)', async () => {
     const long = `Dr. ${'x'.repeat(251)}`
     touch(long)
@@ -250,7 +274,9 @@ describe('isCollisionName: the names uniqueDestination gives, and no others', ()
     ['.bashrc (1)', '.bashrc', true],
     ['archive (2).tar.gz', 'archive.tar.gz', true],
     ['Dr. Who (1)', 'Dr. Who', true],
-    ['Dr (1). Who', 'Dr. Who', false],
+    // as versions before 2026-12-03 named it: a re-send finds it (and checks its content) instead of placing it again
+    ['Dr (1). Who', 'Dr. Who', true],
+    ['Dr (1). Whom', 'Dr. Who', false],
     ['IMG.jpg', 'IMG.jpg', false],
     ['IMG (0).jpg', 'IMG.jpg', false],
     ['IMG (1).png', 'IMG.jpg', false],
