@@ -68,7 +68,24 @@ export function toFerryError (err: unknown, fallback: ErrorCode = 'E_INTERNAL'):
   if (e?.name === 'AbortError') return new FerryError('E_CANCELLED', String(e.message ?? 'aborted'), { cause: err })
   if (e?.name === 'TimeoutError') return new FerryError('E_TIMEOUT', String(e.message ?? 'timed out'), { cause: err })
   if (typeof e?.code === 'string' && /^E[A-Z]+$/.test(e.code)) return new FerryError('E_IO', String(e.message), { cause: err })
+  if (e?.code === 'ERR_SQLITE_ERROR') {
+    const sqlite = sqliteError(err as { errcode?: unknown }, String(e.message))
+    if (sqlite !== undefined) return sqlite
+  }
   return new FerryError(fallback, String(e?.message ?? err), { cause: err })
+}
+
+/**
+ * The state database's errors that are about the disk or the file, with a
+ * code and a hint, not E_INTERNAL (review finding): SQLITE_FULL (13) is
+ * E_NO_SPACE; READONLY (8), IOERR (10), CORRUPT (11), CANTOPEN (14) and
+ * NOTADB (26) are E_IO. Extended codes carry the primary one in their low byte.
+ */
+function sqliteError (err: { errcode?: unknown }, message: string): FerryError | undefined {
+  const primary = Number(err.errcode) & 0xff
+  if (primary === 13) return new FerryError('E_NO_SPACE', `the state database cannot grow: ${message} (free space on the disk that holds ferry's home)`, { cause: err })
+  if ([8, 10, 11, 14, 26].includes(primary)) return new FerryError('E_IO', `the state database: ${message}`, { cause: err })
+  return undefined
 }
 
 /** Strip control characters (C0, DEL, C1, bidi overrides) from peer-supplied text before printing it. */

@@ -120,7 +120,14 @@ export class Daemon {
         hashCache: new HashCacheStore(this.db),
         log: this.log
       })
-      this.peers.on('peer', (p) => { if (p.online) this.transfers.resumeWaiting(p.peerId); else this.transfers.peerGone(p.peerId) })
+      // run from libp2p's connection events, where a throw (a store that cannot write) would end the daemon
+      this.peers.on('peer', (p) => {
+        try {
+          if (p.online) this.transfers.resumeWaiting(p.peerId); else this.transfers.peerGone(p.peerId)
+        } catch (err) {
+          this.log.warn('cannot update transfers for a peer that came or went', { peerId: p.peerId, err: (err as Error).message })
+        }
+      })
       await this.transfers.start()
       await this.node.start()
     } catch (err) {

@@ -125,7 +125,7 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry] }> {
     if (connection.direction === 'outbound') addrs.add(connection.remoteAddr.toString())
     const entry: PeerEntry = { peerId: id, name: hello.name, version: hello.version, addrs: [...addrs].slice(-8), online: true, lastSeen: Date.now() }
     this.peers.set(id, entry)
-    this.init.store.upsert(entry)
+    this.persist(entry)
     this.init.log.info('peer online', { peerId: id, name: hello.name })
     this.emit('peer', { ...entry })
     void this.refreshAddrs(peerId)
@@ -137,12 +137,27 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry] }> {
     if (entry != null && known != null) this.saveAddrs(entry, known.addresses.map((a) => a.multiaddr.toString()))
   }
 
+  /**
+   * Store what is known of a peer. Called from libp2p's event listeners,
+   * where a throw would end the daemon: a store that cannot write (a full
+   * disk) costs the peer's last-seen time and addresses, logged, not the
+   * daemon (review finding: a peer connecting to a daemon whose disk was
+   * full crashed it).
+   */
+  private persist (entry: PeerEntry): void {
+    try {
+      this.init.store.upsert(entry)
+    } catch (err) {
+      this.init.log.warn('cannot record peer', { peerId: entry.peerId, err: (err as Error).message })
+    }
+  }
+
   /** Keep up to 8 of the peer's IPv4 addresses (what a redial uses) and store them; none: keep the old ones. */
   private saveAddrs (entry: PeerEntry, addrs: string[]): void {
     const v4 = addrs.filter((a) => !a.includes('/ip6/'))
     if (v4.length === 0) return
     entry.addrs = v4.slice(0, 8)
-    this.init.store.upsert(entry)
+    this.persist(entry)
   }
 
   private onDisconnect (peerId: PeerId): void {
@@ -152,7 +167,7 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry] }> {
     if (this.init.node.getConnections(peerId).some((c) => c.status === 'open' && this.helloDone.has(c))) return
     entry.online = false
     entry.lastSeen = Date.now()
-    this.init.store.upsert(entry)
+    this.persist(entry)
     this.init.log.info('peer offline', { peerId: id })
     this.emit('peer', { ...entry })
   }

@@ -129,7 +129,7 @@ export function openDb (path: string): Db {
       db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(version))
       db.exec('COMMIT')
     } catch (err) {
-      db.exec('ROLLBACK')
+      if (db.isTransaction) db.exec('ROLLBACK') // SQLite may have rolled back by itself (a full disk)
       throw err
     }
   }

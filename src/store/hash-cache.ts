@@ -82,7 +82,8 @@ export class HashCacheStore {
       for (const e of entries) this.put(e.path, e.id, e.chunkSize, e.chunks)
       this.db.exec('COMMIT')
     } catch (err) {
-      this.db.exec('ROLLBACK')
+      // SQLite rolls back by itself on some errors (a full disk): ROLLBACK then throws and hides the error
+      if (this.db.isTransaction) this.db.exec('ROLLBACK')
       throw err
     }
   }

@@ -148,7 +148,8 @@ export class TransferStore {
       }
       this.db.exec('COMMIT')
     } catch (err) {
-      this.db.exec('ROLLBACK')
+      // SQLite rolls back by itself on some errors (a full disk): ROLLBACK then throws and hides the error
+      if (this.db.isTransaction) this.db.exec('ROLLBACK')
       throw err
     }
   }

@@ -220,3 +220,29 @@ describe.skipIf(skip != null)('full disk (tmpfs receive folder)', () => {
     expect(await readdir(mountpoint!)).toContain('small.bin')
   })
 })
+
+describe.skipIf(skip != null)('full disk under ferry\'s home (its state database)', () => {
+  it('a peer connecting to a daemon whose home disk is full does not end it: the peer is not recorded, which is logged, and the daemon answers on (review finding: a throw in libp2p\'s identify listener ended it with "database or disk is full", depending on timing; otherwise it went unsaid)', async () => {
+    const root = await tempDir('ferry-fullhome-')
+    const homeMount = join(root, 'mnt')
+    await mkdir(homeMount)
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m,mode=0700', 'tmpfs', homeMount])
+    let full: TestDaemon | undefined
+    let visitor: TestDaemon | undefined
+    try {
+      full = await startDaemon({ name: 'full', home: join(homeMount, 'home'), receiveDir: join(root, 'received') })
+      // every byte of the file system taken, so that the database cannot grow its write-ahead log
+      await writeFile(join(homeMount, 'filler.bin'), Buffer.alloc(await freeBytes(homeMount), 0x5a)).catch(() => {})
+      visitor = await startDaemon({ name: 'visitor', peers: [full.addr] })
+      const daemon = full
+      await waitFor(() => /cannot record peer/.test(daemon.output()) || daemon.proc.exitCode != null ? true : undefined, 'the full daemon to meet the visitor', 20_000)
+      expect(full.proc.exitCode, full.output()).toBe(null)
+      expect(full.output()).toMatch(/database or disk is full/)
+      const status = await full.cli(['status', '--json'])
+      expect(status.code, status.stderr).toBe(0)
+    } finally {
+      await Promise.allSettled([visitor?.stop(), full?.stop()])
+      try { execFileSync('umount', [homeMount]) } catch { execFileSync('umount', ['-l', homeMount]) }
+    }
+  })
+})
