@@ -131,7 +131,15 @@ export class Receiver {
   private setState (state: string, error?: FerryError): void {
     this.state = state
     this.error = error
-    this.deps.store.update(this.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: this.progress.done, wireBytes: this.progress.wire, finishedAt: this.finished ? Date.now() : undefined })
+    try {
+      this.deps.store.update(this.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: this.progress.done, wireBytes: this.progress.wire, finishedAt: this.finished ? Date.now() : undefined })
+    } catch (err) {
+      // a store that cannot write (its disk full): the state holds in memory
+      // and is shown; after a restart the transfer comes back as it was last
+      // recorded and settles again (review finding: the throw left it neither
+      // failed nor told to the sender, retried every 2 s)
+      this.deps.log.warn('cannot record the transfer\'s state', { id: this.id, state, err: (err as Error).message })
+    }
     this.deps.changed(this, true)
   }
 
@@ -354,9 +362,10 @@ export class Receiver {
 
   /** Record the placed files not yet in the store, in one commit. */
   private recordPlaced (): void {
-    const files = this.unrecorded
+    if (this.unrecorded.length === 0) return
+    this.deps.store.indexFiles(this.unrecorded)
+    // only once they are in: a commit that failed (a full disk) is tried again with the next
     this.unrecorded = []
-    this.deps.store.indexFiles(files)
   }
 
   /** Now and then, record progress, and `f`'s verified chunks once they are on disk (bitmap-recorder.ts). */
@@ -411,7 +420,8 @@ export class Receiver {
 
   private async onError (err: unknown): Promise<void> {
     const fe = toFerryError(err)
-    await this.flush()
+    // what can be recorded is; a store that cannot write (its disk full) does not stop the failure from being settled and told
+    await this.flush().catch((e: Error) => { this.deps.log.warn('cannot record the transfer\'s progress', { id: this.id, err: e.message }) })
     if (this.finished || this.stopping) return
     if (fe.code === 'E_CANCELLED' && this.state === 'cancelled') return
     // the sender's answer to a chunk request: it cancelled (its cancel

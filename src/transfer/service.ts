@@ -461,9 +461,16 @@ export class TransferService {
     s.state = state
     s.error = error
     const finished = s.finished
-    this.c.store.update(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified })
+    let recorded = true
+    try {
+      this.c.store.update(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified })
+    } catch (err) {
+      // a store that cannot write (its disk full): the state is shown from memory, so `ferry send` still hears how it ended
+      recorded = false
+      this.c.log.warn('cannot record the send\'s state', { id: s.id, state, err: (err as Error).message })
+    }
     this.changed(s.id, true)
-    if (finished) this.senders.delete(s.id)
+    if (finished && recorded) this.senders.delete(s.id)
   }
 
   private failSend (s: Sender, err: unknown): void {
