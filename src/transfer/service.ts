@@ -74,6 +74,8 @@ const OFFER_ATTEMPTS = 4
 const OFFER_RETRY_MS = 2_000
 /** How often part folders of ended receives are looked at (each kept KEEP_ENDED_PARTS_MS). */
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000
+/** An ended transfer keeps its manifest this long (store/transfers.ts, forgetManifests), then only its summary and receipt. */
+const KEEP_MANIFESTS_MS = 30 * 24 * 60 * 60 * 1000
 /** How often every file of the receive index is looked at again (pruneIndex). */
 const PRUNE_INTERVAL_MS = 24 * 60 * 60 * 1000
 /** Skipped paths a send logs one by one (a send of /usr/share skips thousands: one line each flooded the log). */
@@ -172,6 +174,10 @@ export class TransferService {
     let pruning = false
     const sweep = (): void => {
       void this.sweepParts(KEEP_ENDED_PARTS_MS, undefined, true).catch((err) => { this.c.log.warn('cannot remove old part folders', { err: (err as Error).message }) })
+      try {
+        const n = this.c.store.forgetManifests(Date.now() - KEEP_MANIFESTS_MS)
+        if (n > 0) this.c.log.info('forgot the manifests of transfers ended over 30 days ago', { transfers: n })
+      } catch (err) { this.c.log.warn('cannot forget old manifests', { err: (err as Error).message }) }
       // a look at every indexed file: at start, then once a day, one walk at a time
       if (pruning || Date.now() - pruned < PRUNE_INTERVAL_MS) return
       pruning = true

@@ -37,4 +37,21 @@ describe('TransferStore', () => {
     store.insert(row('d'.repeat(32), 'send'))
     expect(store.receiveDirs().sort()).toEqual(['/data/inbox', '/data/old-inbox'])
   })
+
+  it('forgetManifests drops the offer bytes and source paths of transfers ended before the given time, and nothing else (review finding: kept for good, 10.8 MB for 99,100 files)', () => {
+    const old = Date.now() - 31 * 86_400_000
+    const blob = new Uint8Array(1000).fill(3)
+    store.insert({ ...row('1'.repeat(32), 'send'), state: 'done', offer: blob, sources: ['/a'], finishedAt: old, receiptSig: new Uint8Array(64).fill(9), receiptVerified: true })
+    store.insert({ ...row('2'.repeat(32), 'receive'), state: 'failed', offer: blob, finishedAt: Date.now() })
+    store.insert({ ...row('3'.repeat(32), 'receive'), state: 'waiting', offer: blob, createdAt: old })
+    expect(store.forgetManifests(Date.now() - 30 * 86_400_000)).toBe(1)
+    const forgotten = store.get('1'.repeat(32))!
+    expect(forgotten.offer).toHaveLength(0)
+    expect(forgotten.sources).toBeUndefined()
+    expect(forgotten).toMatchObject({ state: 'done', receiptVerified: true })
+    expect(forgotten.receiptSig).toHaveLength(64)
+    expect(store.get('2'.repeat(32))!.offer).toHaveLength(1000) // ended, but recently
+    expect(store.get('3'.repeat(32))!.offer).toHaveLength(1000) // not ended: resumes from it
+    expect(store.forgetManifests(Date.now())).toBe(1) // the recent one now; the others are done with
+  })
 })
