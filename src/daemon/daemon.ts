@@ -3,6 +3,7 @@
 // control API; and undo all of it, in reverse, on stop. The daemon is the only
 // owner of state; everything else talks to it through the control API.
 
+import { existsSync } from 'node:fs'
 import { mkdir, chmod } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FerryError } from '../errors.ts'
@@ -13,7 +14,7 @@ import { ControlServer } from './control/server.ts'
 import { controlSocketPath } from './control/client.ts'
 import type { ControlEvents, EventName, PeerInfo, StatusInfo } from './control/types.ts'
 import type { DaemonConfig } from './config.ts'
-import { loadOrCreateIdentity } from './identity.ts'
+import { IDENTITY_FILE, loadOrCreateIdentity } from './identity.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { createNode, type FerryNode } from './node.ts'
 import { PeerTable, type PeerEntry } from './peer-table.ts'
@@ -74,7 +75,11 @@ export class Daemon {
       await mkdir(this.config.receiveDir, { recursive: true })
       // said now, not first to a peer whose offer it refuses
       await checkReceiveFolder(this.config.receiveDir).catch((err: Error) => { this.log.warn('the receive folder cannot take files; offers will be refused until it can', { err: err.message }) })
-      this.db = openDb(join(home, 'ferry.db'))
+      const hadIdentity = existsSync(join(home, IDENTITY_FILE))
+      this.db = openDb(join(home, 'ferry.db'), {
+        // this home had a daemon (its identity) but no state: the database was removed or emptied (review finding: silently)
+        onNew: () => { if (hadIdentity) this.log.warn('the state database was missing or empty: pairings, transfers and the receive index start empty (pair the devices again)', { path: join(home, 'ferry.db') }) }
+      })
       this.peerStore = new PeerStore(this.db)
       this.trust = new TrustStore(this.db)
       const privateKey = await loadOrCreateIdentity(home)

@@ -2,7 +2,7 @@
 // migrations in order. Only the daemon process ever opens it.
 
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
-import { FerryError } from '../errors.ts'
+import { FerryError, toFerryError } from '../errors.ts'
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE peers (
@@ -110,12 +110,39 @@ export function statementCache (db: Db): (sql: string) => StatementSync {
   }
 }
 
-export function openDb (path: string): Db {
+export interface OpenOptions {
+  /** Called when the file held no ferry state (made now, or emptied): a home that had a daemon before has lost its pairings. */
+  onNew?: () => void
+}
+
+/**
+ * Open (or make) the state database at `path` and bring its schema up to
+ * date. Fails with E_IO naming the file when it is not a database, damaged,
+ * or cannot be written (a read-only file or file system: found now, with a
+ * write, not at the first pairing or transfer; review finding), E_NO_SPACE
+ * when its disk is full, E_STORE_NEWER when a newer ferry wrote it.
+ */
+export function openDb (path: string, options: OpenOptions = {}): Db {
+  try {
+    return openAndMigrate(path, options)
+  } catch (err) {
+    if (err instanceof FerryError) throw err
+    const fe = toFerryError(err, 'E_IO')
+    throw new FerryError(fe.code, `${path}: ${fe.message}`, { cause: err })
+  }
+}
+
+function openAndMigrate (path: string, options: OpenOptions): Db {
   const db = new DatabaseSync(path)
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;')
   db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)')
   const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined
   let version = row == null ? 0 : Number(row.value)
+  if (!Number.isSafeInteger(version) || version < 0) {
+    db.close()
+    throw new FerryError('E_IO', `${path}: schema version ${JSON.stringify(row?.value)} is not a number; the file is damaged`)
+  }
+  if (version === 0) options.onNew?.()
   // written by a newer ferry: its tables are not what this one knows (review finding: it was used as if they were)
   if (version > MIGRATIONS.length) {
     db.close()
@@ -132,6 +159,12 @@ export function openDb (path: string): Db {
       if (db.isTransaction) db.exec('ROLLBACK') // SQLite may have rolled back by itself (a full disk)
       throw err
     }
+  }
+  try {
+    db.prepare("INSERT INTO meta (key, value) VALUES ('opened_at', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(Date.now()))
+  } catch (err) {
+    db.close()
+    throw err
   }
   return db
 }

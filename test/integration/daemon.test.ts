@@ -78,6 +78,20 @@ describe('daemon foundation', () => {
     expect(existsSync(join(d.home, 'control.sock'))).toBe(false)
   })
 
+  it('a home whose state database was removed says so when the daemon starts (its pairings are gone), and a new home does not (review finding: silently)', async () => {
+    const a = await startDaemon({ name: 'lost-db' })
+    expect(a.output()).not.toMatch(/state database was missing/)
+    await a.stop()
+    for (const f of ['ferry.db', 'ferry.db-wal', 'ferry.db-shm']) await unlink(join(a.home, f)).catch(() => {})
+    const again = await startDaemon({ name: 'lost-db', home: a.home })
+    try {
+      expect(again.peerId).toBe(a.peerId)
+      expect(again.output()).toMatch(/the state database was missing or empty: pairings, transfers and the receive index start empty/)
+    } finally {
+      await again.stop()
+    }
+  })
+
   it('status reports identity, addresses, version, uptime and memory; the peer ID survives a restart', async () => {
     const a = await startDaemon({ name: 'gamma' })
     const r = await a.cli(['status', '--json'])

@@ -1,7 +1,8 @@
 // TransferStore against a real node:sqlite database.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TransferStore, openDb, type Db, type TransferRow } from '../../src/store/index.ts'
@@ -16,6 +17,39 @@ afterEach(() => { db.close(); rmSync(dir, { recursive: true, force: true }) })
 const row = (id: string, direction: 'send' | 'receive', receiveDir?: string): TransferRow => ({ id, direction, peerId: 'p', peerName: 'p', state: 'failed', root: new Uint8Array(32), offer: new Uint8Array(0), totalBytes: 0, doneBytes: 0, wireBytes: 0, receiveDir, receiptVerified: false, resumed: false, createdAt: 0 })
 
 describe('openDb', () => {
+  it('a file that is not a database, or a damaged schema version, fails with E_IO naming the file (review finding: E_INTERNAL, or used as it was)', () => {
+    const garbage = join(dir, 'garbage.db')
+    writeFileSync(garbage, 'x'.repeat(5000))
+    expect(() => openDb(garbage)).toThrow(expect.objectContaining({ code: 'E_IO', message: `${garbage}: the state database: file is not a database` }))
+    db.prepare("UPDATE meta SET value = 'x' WHERE key = 'schema_version'").run()
+    expect(() => openDb(join(dir, 'ferry.db'))).toThrow(expect.objectContaining({ code: 'E_IO', message: expect.stringMatching(/schema version "x" is not a number/) }))
+  })
+
+  it('a database that cannot be written fails at open with E_IO, not at the first pairing (review finding: the daemon ran, and unpair failed with E_INTERNAL)', () => {
+    const path = join(dir, 'locked.db')
+    openDb(path).close()
+    // immutable even to root; where chattr cannot (not ext2/3/4, no e2fsprogs), there is nothing to check
+    if (spawnSync('chattr', ['+i', path]).status !== 0) return
+    try {
+      expect(() => openDb(path)).toThrow(expect.objectContaining({ code: 'E_IO', message: expect.stringMatching(/locked\.db: the state database: attempt to write a readonly database/) }))
+    } finally {
+      spawnSync('chattr', ['-i', path])
+    }
+  })
+
+  it('says when the file held no ferry state (made now or emptied), and not when it did', () => {
+    const path = join(dir, 'fresh.db')
+    let news = 0
+    openDb(path, { onNew: () => { news++ } }).close()
+    openDb(path, { onNew: () => { news++ } }).close()
+    expect(news).toBe(1)
+    writeFileSync(path, '')
+    rmSync(`${path}-wal`, { force: true })
+    rmSync(`${path}-shm`, { force: true })
+    openDb(path, { onNew: () => { news++ } }).close()
+    expect(news).toBe(2)
+  })
+
   it('refuses a database a newer ferry wrote, with E_STORE_NEWER, instead of using tables it does not know (review finding)', () => {
     db.prepare("UPDATE meta SET value = '999' WHERE key = 'schema_version'").run()
     expect(() => openDb(join(dir, 'ferry.db'))).toThrow(expect.objectContaining({ code: 'E_STORE_NEWER', message: expect.stringMatching(/newer ferry \(schema 999/) }))
