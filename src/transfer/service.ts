@@ -258,9 +258,10 @@ export class TransferService {
     const sender = new Sender({ id, peerId, state: 'hashing', totalBytes })
     sender.totalFiles = fileCount(entries)
     sender.skipped = skipped
-    this.senders.set(id, sender)
     // while hashing, `sources` holds the paths asked for: a daemon that stops meanwhile hashes them again when it is back
     this.c.store.insert({ id, direction: 'send', peerId, peerName: this.c.peerName(peerId), state: 'hashing', root: new Uint8Array(0), offer: new Uint8Array(0), sources: paths, totalBytes, doneBytes: 0, wireBytes: 0, receiptVerified: false, resumed: false, createdAt: Date.now() })
+    // only once recorded: a send the store refused (its disk full) must not stay in memory as hashing, holding the hash pool open
+    this.senders.set(id, sender)
     this.logSkipped(id, skipped, 'skipped while scanning')
     void this.hashAndOffer(sender, entries).catch((err) => { this.failSend(sender, err) })
     return this.info(id)!

@@ -252,6 +252,10 @@ describe.skipIf(skip != null)('full disk under ferry\'s home (its state database
       expect(r.stderr).toMatch(/^ferry: E_NO_SPACE: .*state database cannot grow/m)
       expect(rx.proc.exitCode, rx.output()).toBe(null)
       expect((await rx.cli(['status', '--json'])).code).toBe(0)
+      // and a send from it cannot be recorded either: refused, saying why
+      const back = await rx.cli(['send', sender.peerId, path, '--json'])
+      expect(back.code).toBe(1)
+      expect(back.stderr).toMatch(/^ferry: E_NO_SPACE: .*state database cannot grow/m)
     } finally {
       await rx?.stop()
       try { execFileSync('umount', [homeMount]) } catch { execFileSync('umount', ['-l', homeMount]) }
