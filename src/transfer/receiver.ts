@@ -29,6 +29,7 @@ import { Spool } from './spool.ts'
 import type { Logger } from '../daemon/logger.ts'
 import { Progress } from './progress.ts'
 import { isFinalState } from '../daemon/control/types.ts'
+import type { StatePatch } from './pending-states.ts'
 
 export const RECEIPT_CONTEXT = 'ferry-receipt/v1'
 const MISSING_MARKER = 'missing'
@@ -54,6 +55,8 @@ export interface ReceiverDeps {
   sendEnd: (peerId: string, end: EndMsg) => Promise<void>
   sign: (data: Uint8Array) => Promise<Uint8Array>
   changed: (r: Receiver, urgent: boolean) => void
+  /** Record a state change; false when the store cannot take it now (it is kept and shown, and written later: pending-states.ts) */
+  writeState: (id: string, patch: StatePatch) => boolean
   /** Receives of the same content share a part folder: one run at a time holds it. */
   partDirs: KeyedLock
   log: Pick<Logger, 'debug' | 'info' | 'warn'>
@@ -131,15 +134,10 @@ export class Receiver {
   private setState (state: string, error?: FerryError): void {
     this.state = state
     this.error = error
-    try {
-      this.deps.store.update(this.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: this.progress.done, wireBytes: this.progress.wire, finishedAt: this.finished ? Date.now() : undefined })
-    } catch (err) {
-      // a store that cannot write (its disk full): the state holds in memory
-      // and is shown; after a restart the transfer comes back as it was last
-      // recorded and settles again (review finding: the throw left it neither
-      // failed nor told to the sender, retried every 2 s)
-      this.deps.log.warn('cannot record the transfer\'s state', { id: this.id, state, err: (err as Error).message })
-    }
+    // a store that cannot write (its disk full) does not throw here: the state
+    // is kept, shown and written once it can (review finding: the throw left
+    // the receive neither failed nor told to the sender, retried every 2 s)
+    this.deps.writeState(this.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: this.progress.done, wireBytes: this.progress.wire, finishedAt: this.finished ? Date.now() : undefined })
     this.deps.changed(this, true)
   }
 

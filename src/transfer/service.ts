@@ -33,6 +33,7 @@ import { checkReceiveFolder } from './receive-folder.ts'
 import { KEEP_ENDED_PARTS_MS, heldBytes, sweepPartFolders } from './part-folders.ts'
 import { pruneIndex } from './index-prune.ts'
 import { isTransient } from './transient.ts'
+import { PendingStates } from './pending-states.ts'
 
 export interface TransferComponents {
   node: { peerId: PeerId, handle: (p: string, h: (s: Stream, c: Connection) => void, o?: any) => Promise<void>, dialProtocol: (t: any, p: string, o?: any) => Promise<Stream> }
@@ -128,8 +129,13 @@ export class TransferService {
   /** the daemon is stopping: sends cut short by it are not failures, they resume after the restart */
   private stopping = false
   private readonly throttle = new EmitThrottle(EMIT_INTERVAL_MS, (id) => { this.publish(id) })
+  /** States the store could not take (its disk full), shown meanwhile and tried again every RETRY_INTERVAL_MS */
+  private readonly pendingStates: PendingStates
 
-  constructor (c: TransferComponents) { this.c = c }
+  constructor (c: TransferComponents) {
+    this.c = c
+    this.pendingStates = new PendingStates(c.store, c.log)
+  }
 
   private get hashPool (): HashPool { return (this.pool ??= createHashPool()) }
   private get chunkSink (): ChunkSink { return (this.sink ??= createChunkSink()) }
@@ -168,7 +174,7 @@ export class TransferService {
       void readEnd(s, async (end) => { await this.onEnd(conn.remotePeer.toString(), end) }).catch((err) => { this.c.log.debug('receipt stream failed', { err: (err as Error).message }) })
     })
     await this.loadUnfinished()
-    this.timer = setInterval(() => { this.resumeWaiting() }, RETRY_INTERVAL_MS)
+    this.timer = setInterval(() => { this.recordPendingStates(); this.resumeWaiting() }, RETRY_INTERVAL_MS)
     this.timer.unref()
     let pruned = 0
     let pruning = false
@@ -191,9 +197,16 @@ export class TransferService {
     this.sweepTimer.unref()
   }
 
+  /** States kept in memory while the store could not take them: written now if it can; a send kept for its state alone goes once it is. */
+  private recordPendingStates (): void {
+    if (this.pendingStates.size === 0) return
+    for (const id of this.pendingStates.retry()) if (this.senders.get(id)?.finished === true) this.senders.delete(id)
+  }
+
   async stop (): Promise<void> {
     this.stopping = true
     if (this.timer != null) clearInterval(this.timer)
+    this.recordPendingStates()
     if (this.sweepTimer != null) clearInterval(this.sweepTimer)
     if (this.sinkTimer != null) clearTimeout(this.sinkTimer)
     this.throttle.stop()
@@ -217,7 +230,8 @@ export class TransferService {
     const live = new Map<string, TransferInfo>()
     for (const s of this.senders.values()) live.set(s.id, this.info(s.id)!)
     for (const r of this.receivers.values()) if (r.state !== 'offered') live.set(r.id, this.info(r.id)!)
-    for (const row of this.c.store.list()) {
+    for (const stored of this.c.store.list()) {
+      const row = this.pendingStates.overlay(stored)
       if (!live.has(row.id) && row.state !== 'offered') live.set(row.id, toTransferInfo({ row, peerName: this.c.peerName(row.peerId) }))
     }
     return [...live.values()].sort((a, b) => b.createdAt - a.createdAt)
@@ -228,7 +242,7 @@ export class TransferService {
   }
 
   info (id: string): TransferInfo | undefined {
-    const row = this.c.store.summary(id)
+    const row = this.pendingStates.overlay(this.c.store.summary(id))
     if (row == null) return undefined
     return toTransferInfo({ row, sender: this.senders.get(id), receiver: this.receivers.get(id), peerName: this.c.peerName(row.peerId) })
   }
@@ -468,14 +482,8 @@ export class TransferService {
     s.state = state
     s.error = error
     const finished = s.finished
-    let recorded = true
-    try {
-      this.c.store.update(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified })
-    } catch (err) {
-      // a store that cannot write (its disk full): the state is shown from memory, so `ferry send` still hears how it ended
-      recorded = false
-      this.c.log.warn('cannot record the send\'s state', { id: s.id, state, err: (err as Error).message })
-    }
+    // a store that cannot write (its disk full) keeps the state in pendingStates, shown from there and written later; the send stays in memory till then
+    const recorded = this.pendingStates.write(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified })
     this.changed(s.id, true)
     if (finished && recorded) this.senders.delete(s.id)
   }
@@ -483,6 +491,7 @@ export class TransferService {
   private failSend (s: Sender, err: unknown): void {
     if (s.finished || this.stopping) return
     const fe = toFerryError(err)
+    s.encodedOffer = undefined // failed before it was delivered (its offer not stored, say): not kept for the sender's life
     this.c.log.warn('send failed', { id: s.id, code: fe.code, err: fe.message })
     this.setSendState(s, 'failed', fe)
   }
@@ -590,7 +599,7 @@ export class TransferService {
    * under a known id is refused. Returns false for an id not seen before.
    */
   private async answerKnownOffer (id: string, peerId: string, offer: OfferMsg, answer: (a: AnswerMsg) => Promise<void>): Promise<boolean> {
-    const row = this.c.store.summary(id)
+    const row = this.pendingStates.overlay(this.c.store.summary(id))
     if (row == null) return false
     const r = this.receivers.get(id)
     if (row.direction !== 'receive' || row.peerId !== peerId || Buffer.compare(row.root, offer.root) !== 0) {
@@ -709,6 +718,7 @@ export class TransferService {
       sendEnd: async (peer, end) => { await this.sendEndTo(peer, end) },
       sign: async (data) => await this.c.privateKey.sign(data),
       changed: (rec, urgent) => { this.changed(rec.id, urgent) },
+      writeState: (rid, patch) => this.pendingStates.write(rid, patch),
       partDirs: this.partDirs,
       log: this.c.log
     }, { id, peerId, offer, state, ...extra, receiveDir: extra.receiveDir ?? this.c.receiveDir })
@@ -772,7 +782,7 @@ export class TransferService {
       this.setSendState(s, 'cancelled', new FerryError('E_CANCELLED', 'cancelled by the sender'))
       if (s.offer != null) await this.sendEndTo(s.peerId, { transferId: Buffer.from(id, 'hex'), status: 'cancelled', root: s.offer.root, signature: new Uint8Array(0) }).catch(() => {})
     } else {
-      const ended = this.c.store.summary(id)?.state
+      const ended = this.pendingStates.overlay(this.c.store.summary(id))?.state
       throw new FerryError('E_TRANSFER_NOT_FOUND', ended != null ? `transfer ${id} has already ended (${ended}); nothing to cancel` : `no active transfer ${id}`)
     }
     return this.info(id)!
@@ -781,7 +791,7 @@ export class TransferService {
   /** A TransferEnd from the peer: the receiver's receipt, or a cancel/failure from either side. */
   private async onEnd (peerId: string, end: EndMsg): Promise<void> {
     const id = Buffer.from(end.transferId).toString('hex')
-    const row = this.c.store.summary(id)
+    const row = this.pendingStates.overlay(this.c.store.summary(id))
     if (row == null || row.peerId !== peerId) throw new FerryError('E_TRANSFER_NOT_FOUND', 'no such transfer for you')
     if (row.direction === 'receive') {
       const r = this.receivers.get(id)

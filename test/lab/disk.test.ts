@@ -266,6 +266,19 @@ describe.skipIf(skip != null)('full disk under ferry\'s home (its state database
         const back = await rx.cli(['send', sender.peerId, path, '--json'])
         expect(back.code).toBe(1)
         expect(back.stderr).toMatch(/^ferry: E_NO_SPACE: .*state database cannot grow/m)
+        // the receive shows how it ended, though the store could not take it (review finding: it showed `fetching`,
+        // answered a sender asking after it "accepted", and ran again after a restart)
+        const failedHere = async (d: TestDaemon): Promise<void> => {
+          const t = (await call(d, 'transfers')).find((x) => x.direction === 'receive')
+          expect(t).toMatchObject({ state: 'failed', error: { code: 'E_NO_SPACE' } })
+        }
+        await failedHere(daemon)
+        // with room again it is written (tried every 2 s, and at the stop), and a restart finds it ended: nothing runs again
+        await rm(join(homeMount, 'filler.bin'))
+        await daemon.stop()
+        rx = await startDaemon({ name: 'rx-fullhome', home: join(homeMount, 'home'), receiveDir: join(root, 'received'), peers: [sender.addr] })
+        await failedHere(rx)
+        expect(rx.output()).not.toMatch(/resuming transfer/)
       } finally {
         await rx?.stop()
       }

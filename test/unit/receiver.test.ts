@@ -63,6 +63,7 @@ describe('Receiver', () => {
       sendEnd: async () => {},
       sign: async () => new Uint8Array(64),
       changed: () => {},
+      writeState: (id, patch) => { store.update(id, patch); return true },
       partDirs: new KeyedLock(),
       log: { debug: () => {}, info: () => {}, warn: () => {} }
     }, { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
