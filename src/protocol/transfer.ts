@@ -128,7 +128,8 @@ export async function readOffer (stream: Stream, signal?: AbortSignal): Promise<
   const reader = new FrameReader(stream)
   let got: { offer: OfferMsg, bytes: Uint8Array } | undefined
   try {
-    got = await reader.readLp((b) => ({ offer: decodeOffer(b), bytes: b.subarray() }), MAX_OFFER_BYTES, sig)
+    // decoded from the one contiguous copy it is stored as (protons would flatten the list again: up to 64 MiB more)
+    got = await reader.readLp((b) => { const bytes = b.subarray(); return { offer: decodeOffer(bytes), bytes } }, MAX_OFFER_BYTES, sig)
   } catch (err) {
     await writeAnswer(stream, { status: 'refused', haveBytes: 0, error: err as FerryError })
     throw err
