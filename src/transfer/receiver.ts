@@ -470,8 +470,9 @@ export class Receiver {
     this.stopping = true
     this.controller.abort(new FerryError('E_CANCELLED', 'daemon stopping'))
     await this.running?.catch(() => {})
-    await this.flush()
-    if (!this.finished && this.state !== 'offered') this.deps.store.update(this.id, { state: 'waiting' })
+    // a store that cannot write (its disk full) does not stop the stop: the next start resumes from what it last recorded
+    await this.flush().catch((e: Error) => { this.deps.log.warn('cannot record the transfer\'s progress', { id: this.id, err: e.message }) })
+    if (!this.finished && this.state !== 'offered') this.deps.writeState(this.id, { state: 'waiting' })
   }
 }
 

@@ -206,16 +206,17 @@ export class TransferService {
   async stop (): Promise<void> {
     this.stopping = true
     if (this.timer != null) clearInterval(this.timer)
-    this.recordPendingStates()
     if (this.sweepTimer != null) clearInterval(this.sweepTimer)
     if (this.sinkTimer != null) clearTimeout(this.sinkTimer)
     this.throttle.stop()
     for (const s of this.senders.values()) {
       s.controller.abort()
       // what it served since the last periodic record, for `ferry transfers` after the restart
-      if (!isFinalState(s.state)) this.c.store.update(s.id, { doneBytes: s.progress.done, wireBytes: s.progress.wire })
+      if (!isFinalState(s.state)) this.pendingStates.write(s.id, { doneBytes: s.progress.done, wireBytes: s.progress.wire })
     }
     await Promise.all([...this.receivers.values()].map(async (r) => await r.pause()))
+    // the last chance for states the store could not take (its disk full): lost if it still cannot (README, Known limits)
+    this.recordPendingStates()
     const pool = this.pool
     const sink = this.sink
     this.pool = undefined
