@@ -234,18 +234,24 @@ async function withTmpfs (prefix: string, sizeMiB: number, body: (root: string, 
   }
 }
 
+/** A daemon with its home on `homeMount` and its receive folder under `root`, paired with the sender, which lists it online. */
+async function pairedWithSender (name: string, root: string, homeMount: string): Promise<TestDaemon> {
+  const d = await startDaemon({ name, home: join(homeMount, 'home'), receiveDir: join(root, 'received'), peers: [sender.addr] })
+  const shown = await showCode(sender)
+  const entered = await d.cli(['pair', '--json', '--peer', sender.addr], { env: { FERRY_CODE: shown.code } })
+  expect(entered.code, entered.stderr).toBe(0)
+  expect((await shown.cli.done).code).toBe(0)
+  await waitFor(async () => (await call(sender, 'peers')).some((p) => p.peerId === d.peerId && p.paired && p.online), 'the sender to list the receiver as paired and online')
+  return d
+}
+
 describe.skipIf(skip != null)('full disk under ferry\'s home (its state database)', () => {
   it('a receiver whose home disk fills during a transfer fails it with E_NO_SPACE and tells the sender: `ferry send` exits 1 at once, the daemon lives (review finding: the receive was neither failed nor told, and retried every 2 s while `ferry send` hung)', async () => {
     await withTmpfs('ferry-fullhome-rx-', 16, async (root, homeMount) => {
       let rx: TestDaemon | undefined
       try {
-        rx = await startDaemon({ name: 'rx-fullhome', home: join(homeMount, 'home'), receiveDir: join(root, 'received'), peers: [sender.addr] })
-        const shown = await showCode(sender)
-        const entered = await rx.cli(['pair', '--json', '--peer', sender.addr], { env: { FERRY_CODE: shown.code } })
-        expect(entered.code, entered.stderr).toBe(0)
-        expect((await shown.cli.done).code).toBe(0)
+        rx = await pairedWithSender('rx-fullhome', root, homeMount)
         const daemon = rx
-        await waitFor(async () => (await call(sender, 'peers')).some((p) => p.peerId === daemon.peerId && p.paired && p.online), 'the sender to list the receiver as paired and online')
         const path = join(files, 'forty.bin')
         await writeRandom(path, 40 * MiB)
         const send = spawnCli(['send', rx.peerId, path, '--json', '--home', sender.home], { timeoutMs: 60_000 })
@@ -290,13 +296,8 @@ describe.skipIf(skip != null)('full disk under ferry\'s home (its state database
       let rx: TestDaemon | undefined
       let held = false
       try {
-        rx = await startDaemon({ name: 'rx-stop-full', home: join(homeMount, 'home'), receiveDir: join(root, 'received'), peers: [sender.addr] })
-        const shown = await showCode(sender)
-        const entered = await rx.cli(['pair', '--json', '--peer', sender.addr], { env: { FERRY_CODE: shown.code } })
-        expect(entered.code, entered.stderr).toBe(0)
-        expect((await shown.cli.done).code).toBe(0)
+        rx = await pairedWithSender('rx-stop-full', root, homeMount)
         const daemon = rx
-        await waitFor(async () => (await call(sender, 'peers')).some((p) => p.peerId === daemon.peerId && p.paired && p.online), 'the sender to list the receiver as paired and online')
         const path = join(files, 'forty-stop.bin')
         const data = await writeRandom(path, 40 * MiB)
         const send = spawnCli(['send', rx.peerId, path, '--json', '--home', sender.home], { timeoutMs: 90_000 })
