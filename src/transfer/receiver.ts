@@ -472,7 +472,8 @@ export class Receiver {
     await this.running?.catch(() => {})
     // a store that cannot write (its disk full) does not stop the stop: the next start resumes from what it last recorded
     await this.flush().catch((e: Error) => { this.deps.log.warn('cannot record the transfer\'s progress', { id: this.id, err: e.message }) })
-    if (!this.finished && this.state !== 'offered') this.deps.writeState(this.id, { state: 'waiting' })
+    // with the counts of now: a state kept from earlier (pending-states.ts) carries older ones (review finding)
+    if (!this.finished && this.state !== 'offered') this.deps.writeState(this.id, { state: 'waiting', doneBytes: this.progress.done, wireBytes: this.progress.wire, localBytes: this.localBytes })
   }
 }
 

@@ -752,8 +752,13 @@ export class TransferService {
       await this.checkFits(r.offer, r)
       // the checks awaited: a decline, or the sender's cancel, may have come meanwhile
       if (r.state !== 'offered') throw new FerryError('E_TRANSFER_NOT_FOUND', `offer ${id} was ${r.state} meanwhile`)
+      // recorded first: a store that cannot take it (its disk full) fails the accept with a code, and the offer still waits (review finding: memory said accepted, and the receive ran)
+      try {
+        this.c.store.update(id, { state: 'accepted' })
+      } catch (err) {
+        throw toFerryError(err)
+      }
       r.state = 'accepted'
-      this.c.store.update(id, { state: 'accepted' })
     })
     this.c.emitOfferRemoved(id)
     void this.runReceiver(r)

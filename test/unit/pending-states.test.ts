@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TransferStore, openDb, type Db } from '../../src/store/index.ts'
 import { PendingStates } from '../../src/transfer/pending-states.ts'
+import { KeyedLock } from '../../src/transfer/keyed-lock.ts'
+import { Receiver } from '../../src/transfer/receiver.ts'
+import { createChunkSink } from '../../src/transfer/sink.ts'
 
 let dir: string
 let db: Db
@@ -43,5 +46,33 @@ describe('PendingStates', () => {
     expect(states.size).toBe(0)
     expect(states.overlay(store.summary(ID))).toEqual(store.summary(ID))
     expect(states.overlay(undefined)).toBeUndefined()
+  })
+
+  it('a receiver stopped after a state was kept records its counts of now with "waiting", not the older ones the kept state carried (review finding: 10/10 over 90/90)', async () => {
+    const states = new PendingStates(store, log)
+    const sink = createChunkSink()
+    const r = new Receiver({
+      store,
+      sink: () => sink,
+      openChunkStream: async () => { throw new Error('not used') },
+      sendEnd: async () => {},
+      sign: async () => new Uint8Array(64),
+      changed: () => {},
+      writeState: (id, patch) => states.write(id, patch),
+      partDirs: new KeyedLock(),
+      log: { debug: () => {}, info: () => {}, warn: () => {} }
+    }, { id: ID, peerId: 'p', offer: { transferId: Buffer.from(ID, 'hex'), root: new Uint8Array(32), totalBytes: 100, files: [] }, receiveDir: dir, state: 'fetching', doneBytes: 10, wireBytes: 10 })
+    try {
+      db.exec('PRAGMA query_only = ON')
+      ;(r as unknown as { setState: (s: string) => void }).setState('fetching') // kept, with 10/10
+      db.exec('PRAGMA query_only = OFF')
+      r.progress.done = 90
+      r.progress.wire = 90
+      await r.pause()
+      expect(store.summary(ID)).toMatchObject({ state: 'waiting', doneBytes: 90, wireBytes: 90 })
+      expect(states.size).toBe(0)
+    } finally {
+      await sink.close()
+    }
   })
 })
