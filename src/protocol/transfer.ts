@@ -117,9 +117,9 @@ export async function sendOffer (stream: Stream, encoded: Uint8Array, signal?: A
   return { status: ans.status, haveBytes: ans.haveBytes }
 }
 
-/** Receiver: read one offer (size-limited before allocation) and get a function to answer it. */
 /**
- * Receiver: read an offer. `bytes` are the ones it was decoded from, for the
+ * Receiver: read one offer (size-limited before allocation) and get a
+ * function to answer it. `bytes` are the ones it was decoded from, for the
  * receiver to store as they came instead of encoding the offer again (the
  * 1,000-photo set: ~20 ms; 99,100 entries: 10.8 MB).
  */

@@ -383,6 +383,11 @@ export class Receiver {
     this.deps.store.update(this.id, { doneBytes: this.progress.done, wireBytes: this.progress.wire, localBytes: this.localBytes })
   }
 
+  /** flush(), saying so when the store cannot take it (its disk full) instead of failing what called it. */
+  private async flushOrWarn (): Promise<void> {
+    await this.flush().catch((e: Error) => { this.deps.log.warn('cannot record the transfer\'s progress', { id: this.id, err: e.message }) })
+  }
+
   /**
    * The files the sender could not serve (fetch.ts, giveUp), as the
    * receipt's bit set; undefined when there are none. Their part files are
@@ -419,7 +424,7 @@ export class Receiver {
   private async onError (err: unknown): Promise<void> {
     const fe = toFerryError(err)
     // what can be recorded is; a store that cannot write (its disk full) does not stop the failure from being settled and told
-    await this.flush().catch((e: Error) => { this.deps.log.warn('cannot record the transfer\'s progress', { id: this.id, err: e.message }) })
+    await this.flushOrWarn()
     if (this.finished || this.stopping) return
     if (fe.code === 'E_CANCELLED' && this.state === 'cancelled') return
     // the sender's answer to a chunk request: it cancelled (its cancel
@@ -471,7 +476,7 @@ export class Receiver {
     this.controller.abort(new FerryError('E_CANCELLED', 'daemon stopping'))
     await this.running?.catch(() => {})
     // a store that cannot write (its disk full) does not stop the stop: the next start resumes from what it last recorded
-    await this.flush().catch((e: Error) => { this.deps.log.warn('cannot record the transfer\'s progress', { id: this.id, err: e.message }) })
+    await this.flushOrWarn()
     // with the counts of now: a state kept from earlier (pending-states.ts) carries older ones (review finding)
     if (!this.finished && this.state !== 'offered') this.deps.writeState(this.id, { state: 'waiting', doneBytes: this.progress.done, wireBytes: this.progress.wire, localBytes: this.localBytes })
   }

@@ -24,6 +24,12 @@ const SYSTEM_PATH_MAX = process.platform === 'darwin' ? 1024 : 4096
 export const PART_DIR = '.ferry-part'
 
 const encoder = new TextEncoder()
+
+/** Bytes of `s` in UTF-8: what the file system's limits count. */
+function byteLength (s: string): number {
+  return encoder.encode(s).length
+}
+
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 // Windows device names, alone or followed by an extension ("con.txt"); Windows
@@ -44,7 +50,7 @@ function unsafe (p: string, reason: string): FerryError {
 function checkComponent (p: string, c: string): void {
   if (c === '') throw unsafe(p, 'empty component')
   if (c === '.' || c === '..') throw unsafe(p, `${quote(c)} component`)
-  if (encoder.encode(c).length > MAX_COMPONENT_BYTES) throw unsafe(p, `a component is longer than ${MAX_COMPONENT_BYTES} bytes`)
+  if (byteLength(c) > MAX_COMPONENT_BYTES) throw unsafe(p, `a component is longer than ${MAX_COMPONENT_BYTES} bytes`)
   if (/[. ]$/.test(c)) throw unsafe(p, 'a component ends with a dot or a space')
   const dot = c.indexOf('.')
   if (DEVICE.test((dot < 0 ? c : c.slice(0, dot)).trimEnd())) throw unsafe(p, `${quote(c)} is a Windows device name`)
@@ -58,7 +64,7 @@ export function validateRelativePath (p: string): string[] {
   if (typeof p !== 'string' || p === '') throw unsafe(String(p), 'empty path')
   if (p.includes('\0')) throw unsafe(p, 'contains NUL')
   if (!p.isWellFormed()) throw unsafe(p, 'not valid Unicode (lone surrogate)')
-  if (encoder.encode(p).length > MAX_PATH_BYTES) throw unsafe(p, `longer than ${MAX_PATH_BYTES} bytes`)
+  if (byteLength(p) > MAX_PATH_BYTES) throw unsafe(p, `longer than ${MAX_PATH_BYTES} bytes`)
   if (CONTROL.test(p)) throw unsafe(p, 'contains a control character')
   if (p.includes('\\')) throw unsafe(p, 'contains a backslash')
   if (p.startsWith('/')) throw unsafe(p, 'absolute path')
@@ -130,7 +136,7 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
     // the whole path, with the receive folder's own: the system calls that
     // place the file refuse it past PATH_MAX (ENAMETOOLONG after the
     // transfer), which the look at existing prefixes below cannot see
-    if (encoder.encode(join(base, p)).length >= SYSTEM_PATH_MAX) throw unsafe(p, `too long for this receive folder's file system (with the folder's own path, over ${SYSTEM_PATH_MAX - 1} bytes)`)
+    if (byteLength(join(base, p)) >= SYSTEM_PATH_MAX) throw unsafe(p, `too long for this receive folder's file system (with the folder's own path, over ${SYSTEM_PATH_MAX - 1} bytes)`)
     for (const [i, c] of components.entries()) {
       prefix = prefix === '' ? c : `${prefix}/${c}`
       let here = found.get(prefix)
@@ -171,7 +177,7 @@ function splitName (name: string, o: { words?: boolean } = {}): [string, string]
   const dot = name.lastIndexOf('.')
   const at = m !== null ? m[1].length : dot > 0 ? dot : name.length
   const ext = name.slice(at)
-  return encoder.encode(ext).length > MAX_EXTENSION_BYTES || (o.words !== true && /\s/u.test(ext)) ? [name, ''] : [name.slice(0, at), ext]
+  return byteLength(ext) > MAX_EXTENSION_BYTES || (o.words !== true && /\s/u.test(ext)) ? [name, ''] : [name.slice(0, at), ext]
 }
 
 /** The longest extension splitName keeps apart (".numbers", ".sqlite3", ".tar.zst" are well within it). */
@@ -222,10 +228,6 @@ function fit (stem: string, suffix: string): string {
 
 /** A grapheme cluster up to this long is dropped whole (a family emoji is 25 bytes); a longer one is cut. */
 const CLUSTER_CUT_BYTES = 32
-
-function byteLength (s: string): number {
-  return encoder.encode(s).length
-}
 
 /** Whether `name` is one uniqueDestination can give for `wanted`: "IMG (3).jpg" for "IMG.jpg". */
 export function isCollisionName (name: string, wanted: string): boolean {

@@ -565,8 +565,11 @@ export class TransferService {
     try { return await admitting() } finally { release() }
   }
 
-  /** Check that a new offer fits and is within the peer's limits, and record it: accepted (auto-accept) or waiting for a decision. Throws why not. */
-  /** `encoded`: the offer's bytes as they came (stored as they are: decoded and verified already) */
+  /**
+   * Check that a new offer fits and is within the peer's limits, and record
+   * it: accepted (auto-accept) or waiting for a decision. Throws why not.
+   * `encoded`: the offer's bytes as they came (stored as they are: decoded and verified already).
+   */
   private async admit (id: string, peerId: string, offer: OfferMsg, encoded: Uint8Array): Promise<Receiver> {
     // the same id from another peer, read while this one's offer was (turns are per peer)
     if (this.c.store.summary(id) != null) throw new FerryError('E_PROTOCOL', 'transfer id already used')
