@@ -455,28 +455,35 @@ export class TransferService {
   /**
    * A send of an earlier run of the daemon, back in memory (the first chunk
    * request, a receipt or a cancel after a restart); none for a row that
-   * ended or was never offered.
+   * ended or was never offered. `atStart`: a row whose recorded offer cannot
+   * be read is failed, not left to stop the daemon starting (later, the
+   * error goes to whoever asked).
    */
-  private reloadSender (row: TransferRow): Sender | undefined {
+  private reloadSender (row: TransferRow, atStart = false): Sender | undefined {
     if (row.direction !== 'send' || isFinalState(row.state) || row.offer.length === 0) return undefined
-    const s = new Sender({ id: row.id, peerId: row.peerId, state: row.state, offer: decodeOffer(row.offer), sources: row.sources, doneBytes: row.doneBytes, wireBytes: row.wireBytes })
-    s.resumed = true
-    // its receiver asked for chunks before the restart; an offered one is offered again first (offerAgain)
-    s.delivered = row.state !== 'offered'
-    // persisted: once done the sender leaves memory, and `ferry transfers` reads the row
-    this.c.store.update(row.id, { resumed: true })
-    this.senders.set(row.id, s)
-    return s
-  }
-
-  /** reloadSender at start: a row whose recorded offer cannot be read is failed, not left to stop the daemon starting. */
-  private reloadAtStart (row: TransferRow): Sender | undefined {
+    let offer: OfferMsg
     try {
-      return this.reloadSender(row)
+      offer = decodeOffer(row.offer)
     } catch (err) {
+      if (!atStart) throw err
       this.c.store.update(row.id, { state: 'failed', errorCode: 'E_INTERNAL', errorMessage: `its recorded offer cannot be read: ${(err as Error).message}`, finishedAt: Date.now() })
       return undefined
     }
+    const s = new Sender({ id: row.id, peerId: row.peerId, state: row.state, offer, sources: row.sources, doneBytes: row.doneBytes, wireBytes: row.wireBytes })
+    s.resumed = true
+    // its receiver asked for chunks before the restart; an offered one is offered again first (offerAgain)
+    s.delivered = row.state !== 'offered'
+    this.senders.set(row.id, s)
+    // persisted: once done the sender leaves memory, and `ferry transfers`
+    // reads the row. Only a flag: a store that cannot take it (its disk
+    // full) must not fail a healthy send (it used to, as an offer that
+    // "cannot be read", for good).
+    try {
+      this.c.store.update(row.id, { resumed: true })
+    } catch (err) {
+      this.c.log.warn('cannot record that a send resumed', { id: row.id, err: (err as Error).message })
+    }
+    return s
   }
 
   private setSendState (s: Sender, state: string, error?: FerryError): void {
@@ -883,7 +890,7 @@ export class TransferService {
         this.offerAgain(row)
       } else if (row.state === 'fetching' || row.state === 'waiting') {
         // in memory, so that `ferry transfers` and `ferry cancel` see it as it is; probed once its peer is online
-        const s = this.reloadAtStart(row)
+        const s = this.reloadSender(row, true)
         if (s != null && !this.c.isOnline(s.peerId)) s.state = 'waiting'
       } else if (row.state === 'hashing') {
         if (row.sources != null && row.sources.length > 0) this.resumeHashing(row.id, row.peerId, row.sources, row.totalBytes)
@@ -957,7 +964,7 @@ export class TransferService {
    * as it stands there (takeOffer).
    */
   private offerAgain (row: TransferRow): void {
-    const sender = this.reloadAtStart(row)
+    const sender = this.reloadSender(row, true)
     if (sender == null) return
     this.c.log.info('offering again a send the daemon stopped in', { id: row.id })
     void (async () => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
 import { connectControl } from '../../src/daemon/control/client.ts'
 import type { OfferInfo, TransferInfo } from '../../src/daemon/control/types.ts'
 import { chunkSizeFor } from '../../src/transfer/index.ts'
@@ -321,6 +322,29 @@ describe('resume after kill -9', () => {
     expect(resent).toBeGreaterThanOrEqual(0)
     // everything it had read is in its spool or its part file: nothing is fetched twice
     expect(resent, `re-sent ${resent} bytes after the sender's kill -9 (and ${drops} other interruptions)`).toBe(0)
+  }, TEST_TIMEOUT)
+
+  it('sender killed at ~50 % and restarted with a store that refuses its "resumed" flag: the send goes on (it was failed for good, as an offer that "cannot be read")', async () => {
+    await forgetReceived(mid)
+    const { sending, half } = await sendUntilHalf(mid)
+    await a.kill9()
+    await sending.done
+    await watch(b, 'beta to wait for alpha', (t) => t.id === half.id && t.state === 'waiting', 15_000)
+    // the one write a restored send makes at start fails, as on a disk with room for little
+    const db = new DatabaseSync(join(a.home, 'ferry.db'))
+    db.exec("CREATE TRIGGER test_refuse_resumed BEFORE UPDATE OF resumed ON transfers BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    db.close()
+    try {
+      a = await a.restart()
+      const onB = await watch(b, 'beta to finish', (t) => t.id === half.id && ['done', 'failed', 'cancelled'].includes(t.state), 120_000)
+      expect(onB, 'the receive').toMatchObject({ state: 'done', doneBytes: MID_SIZE })
+      await expectReceivedIdentical(mid)
+      expect(a.output()).toMatch(/cannot record that a send resumed/)
+    } finally {
+      const unblock = new DatabaseSync(join(a.home, 'ferry.db'))
+      unblock.exec('DROP TRIGGER IF EXISTS test_refuse_resumed')
+      unblock.close()
+    }
   }, TEST_TIMEOUT)
 
   it('part folder removed while the receiver waits: the chunks it had recorded are fetched again, not left as a hole; identical file', async () => {
