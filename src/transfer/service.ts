@@ -466,7 +466,7 @@ export class TransferService {
       offer = decodeOffer(row.offer)
     } catch (err) {
       if (!atStart) throw err
-      this.c.store.update(row.id, { state: 'failed', errorCode: 'E_INTERNAL', errorMessage: `its recorded offer cannot be read: ${(err as Error).message}`, finishedAt: Date.now() })
+      this.failUnreadable(row, err as Error)
       return undefined
     }
     const s = new Sender({ id: row.id, peerId: row.peerId, state: row.state, offer, sources: row.sources, doneBytes: row.doneBytes, wireBytes: row.wireBytes })
@@ -877,28 +877,39 @@ export class TransferService {
 
   private async loadUnfinished (): Promise<void> {
     for (const row of this.c.store.unfinished()) {
-      if (row.direction === 'receive') {
-        let offer: OfferMsg
-        try { offer = decodeOffer(row.offer) } catch { continue }
-        const state = row.state === 'offered' ? 'offered' : 'waiting'
-        // an offer not yet accepted goes, when it is, to the receive folder of now
-        if (state === 'offered' && row.receiveDir !== this.c.receiveDir) this.c.store.update(row.id, { receiveDir: this.c.receiveDir })
-        // a clean stop records `waiting` (Receiver.pause); anything else was cut short
-        this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes, receiptMissing: row.receiptMissing, createdAt: row.createdAt, offerBytes: row.offer.byteLength, receiveDir: state === 'offered' ? undefined : await this.receiveDirOf(row) })
-        if (state === 'offered') this.offersToCheck.add(row.id)
-      } else if (row.state === 'offered') {
-        this.offerAgain(row)
-      } else if (row.state === 'fetching' || row.state === 'waiting') {
-        // in memory, so that `ferry transfers` and `ferry cancel` see it as it is; probed once its peer is online
-        const s = this.reloadSender(row, true)
-        if (s != null && !this.c.isOnline(s.peerId)) s.state = 'waiting'
-      } else if (row.state === 'hashing') {
-        if (row.sources != null && row.sources.length > 0) this.resumeHashing(row.id, row.peerId, row.sources, row.totalBytes)
-        // a row from before the paths were kept: nothing to hash again
-        else this.c.store.update(row.id, { state: 'failed', errorCode: 'E_CANCELLED', errorMessage: 'the daemon stopped while preparing the transfer; send again', finishedAt: Date.now() })
-      }
+      // one row that cannot be restored (a store write refused) must not keep the others, or the daemon, from starting
+      await this.loadOneUnfinished(row).catch((err: Error) => { this.c.log.warn('cannot restore an unfinished transfer', { id: row.id, err: err.message }) })
     }
     this.resumeWaiting()
+  }
+
+  private async loadOneUnfinished (row: TransferRow): Promise<void> {
+    if (row.direction === 'receive') {
+      let offer: OfferMsg
+      try { offer = decodeOffer(row.offer) } catch (err) { this.failUnreadable(row, err as Error); return }
+      const state = row.state === 'offered' ? 'offered' : 'waiting'
+      // an offer not yet accepted goes, when it is, to the receive folder of now
+      if (state === 'offered' && row.receiveDir !== this.c.receiveDir) this.c.store.update(row.id, { receiveDir: this.c.receiveDir })
+      // a clean stop records `waiting` (Receiver.pause); anything else was cut short
+      this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes, receiptMissing: row.receiptMissing, createdAt: row.createdAt, offerBytes: row.offer.byteLength, receiveDir: state === 'offered' ? undefined : await this.receiveDirOf(row) })
+      if (state === 'offered') this.offersToCheck.add(row.id)
+    } else if (row.state === 'offered') {
+      this.offerAgain(row)
+    } else if (row.state === 'fetching' || row.state === 'waiting') {
+      // in memory, so that `ferry transfers` and `ferry cancel` see it as it is; probed once its peer is online
+      const s = this.reloadSender(row, true)
+      if (s != null && !this.c.isOnline(s.peerId)) s.state = 'waiting'
+    } else if (row.state === 'hashing') {
+      if (row.sources != null && row.sources.length > 0) this.resumeHashing(row.id, row.peerId, row.sources, row.totalBytes)
+      // a row from before the paths were kept: nothing to hash again
+      else this.c.store.update(row.id, { state: 'failed', errorCode: 'E_CANCELLED', errorMessage: 'the daemon stopped while preparing the transfer; send again', finishedAt: Date.now() })
+    }
+  }
+
+  /** A row whose recorded offer does not decode: failed, saying so, not left unfinished for good (a receive was skipped silently, shown `fetching` forever). */
+  private failUnreadable (row: TransferRow, err: Error): void {
+    this.c.log.warn('an unfinished transfer\'s recorded offer cannot be read; it is failed', { id: row.id, err: err.message })
+    this.c.store.update(row.id, { state: 'failed', errorCode: 'E_INTERNAL', errorMessage: `its recorded offer cannot be read: ${err.message}`, finishedAt: Date.now() })
   }
 
   /**

@@ -347,6 +347,30 @@ describe('resume after kill -9', () => {
     }
   }, TEST_TIMEOUT)
 
+  it('an unfinished transfer whose recorded offer does not decode is failed at start on either side, saying so (a receive was skipped, shown fetching for good)', async () => {
+    const small = join(await tempDir('ferry-src-'), 'small.bin')
+    await writeFile(small, randomBytes(4096))
+    const sent = await a.cli(['send', 'beta', small, '--json'])
+    expect(sent.code, sent.stderr).toBe(0)
+    const { id } = JSON.parse(sent.stdout) as TransferInfo
+    // a copy of that transfer's row on each side, unfinished, under another id, with bytes that are no offer
+    const broken = randomBytes(16).toString('hex')
+    for (const d of [a, b]) {
+      const db = new DatabaseSync(join(d.home, 'ferry.db'))
+      db.exec('CREATE TEMP TABLE copy AS SELECT * FROM transfers WHERE id = ' + `'${id}'`)
+      db.prepare("UPDATE copy SET id = ?, state = 'fetching', finished_at = NULL, offer = ?").run(broken, Buffer.from([0xff, 0xff, 0xff]))
+      db.exec('INSERT INTO transfers SELECT * FROM copy')
+      db.close()
+    }
+    a = await a.restart()
+    b = await b.restart()
+    for (const d of [a, b]) {
+      const row = (await transfersOf(d)).find((t) => t.id === broken)
+      expect(row, d.name).toMatchObject({ state: 'failed', error: { code: 'E_INTERNAL', message: expect.stringMatching(/recorded offer cannot be read/) } })
+      expect(d.output()).toMatch(/recorded offer cannot be read; it is failed/)
+    }
+  }, TEST_TIMEOUT)
+
   it('part folder removed while the receiver waits: the chunks it had recorded are fetched again, not left as a hole; identical file', async () => {
     await forgetReceived(mid)
     const { sending, half } = await sendUntilHalf(mid)
