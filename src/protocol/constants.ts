@@ -8,6 +8,8 @@ export const TRUST_PROTOCOL = '/ferry/trust/1.0.0'
 export const OFFER_PROTOCOL = '/ferry/offer/1.2.0'
 export const CHUNKS_PROTOCOL = '/ferry/chunks/1.1.0'
 export const RECEIPT_PROTOCOL = '/ferry/receipt/1.0.0'
+// while the sender hashes: its entries, then chunk hashes as they are made (docs/PROTOCOL.md, Preview)
+export const PREVIEW_PROTOCOL = '/ferry/preview/1.0.0'
 
 /** Protocols any peer may use. Everything else is gated on pairing (see daemon/gate.ts). */
 export const UNGATED_PROTOCOLS = new Set([HELLO_PROTOCOL, PAIR_PROTOCOL])
@@ -31,6 +33,8 @@ export const DEFAULT_STREAM_TIMEOUT_MS = 10_000
 
 /** An offer carries every file's chunk hashes; 64 MiB holds ~2 million of them. */
 export const MAX_OFFER_BYTES = 64 * 1024 * 1024
+/** A HashPart: at most 2,048 chunk hashes (a sender sends at most 1,024 in one). */
+export const MAX_HASH_PART_BYTES = 64 * 1024
 /** Files per offer: the receiver keeps per-file state in memory while fetching. */
 export const MAX_OFFER_FILES = 100_000
 /** Offers from one peer that may wait for a decision (auto-accept off) at once; more are refused with E_LIMIT. */

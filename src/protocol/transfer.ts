@@ -5,9 +5,9 @@
 
 import type { Stream } from '@libp2p/interface'
 import { FerryError } from '../errors.ts'
-import { MAX_CHUNKS_PER_REQUEST, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_OFFER_TOTAL_BYTES, MAX_SMALL_MESSAGE_BYTES } from './constants.ts'
+import { MAX_CHUNKS_PER_REQUEST, MAX_HASH_PART_BYTES, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_OFFER_TOTAL_BYTES, MAX_SMALL_MESSAGE_BYTES } from './constants.ts'
 import { FrameReader, finishStream, lengthPrefixed, sendAll, varintLength, writeVarint } from './frames.ts'
-import { ChunkHeader, ChunkRequest, FileEntry, Offer, OfferAnswer, TransferEnd, TransferEndAck, type FileEntry as WireFileEntry } from './pb/transfer.js'
+import { ChunkHeader, ChunkRequest, FileEntry, HashPart, Offer, OfferAnswer, TransferEnd, TransferEndAck, type FileEntry as WireFileEntry } from './pb/transfer.js'
 import { fromWireError, timeoutSignal, toWireError, type WireErrorMsg } from './stream.ts'
 
 /** One manifest entry as it travels in an offer. */
@@ -187,6 +187,36 @@ export async function readChunkHeader (reader: FrameReader, signal?: AbortSignal
   const h = await reader.readLp((b) => ChunkHeader.decode(b), MAX_SMALL_MESSAGE_BYTES, signal)
   if (h == null) return undefined
   return { fileIndex: h.fileIndex, chunk: h.chunk, length: h.length, offset: h.offset, error: fromWireError(h.error as WireErrorMsg | undefined, 'sender') }
+}
+
+// ---- preview ---------------------------------------------------------------
+
+/**
+ * A preview of an offer still being hashed: its entries as the offer will
+ * have them, without chunk hashes or roots (docs/PROTOCOL.md, Preview). The
+ * receiver decodes it with decodeOffer, under the same limits.
+ */
+export function encodePreview (o: { transferId: Uint8Array, totalBytes: number, files: Array<Omit<OfferFile, 'chunks' | 'fileRoot'>> }): Uint8Array {
+  const none = new Uint8Array(0)
+  return lengthPrefixed(encodeOffer({ transferId: o.transferId, root: none, totalBytes: o.totalBytes, files: o.files.map((f) => ({ ...f, chunks: [], fileRoot: none })) }))
+}
+
+export async function readPreview (reader: FrameReader, signal?: AbortSignal): Promise<OfferMsg | undefined> {
+  return await reader.readLp((b) => decodeOffer(b.subarray()), MAX_OFFER_BYTES, signal)
+}
+
+/** The hashes of chunks firstChunk, firstChunk + 1, … of entry fileIndex (32 bytes each). */
+export interface HashPartMsg { fileIndex: number, firstChunk: number, hashes: Uint8Array }
+
+export function encodeHashPart (p: HashPartMsg): Uint8Array {
+  return lengthPrefixed(HashPart.encode({ fileIndex: p.fileIndex, firstChunk: p.firstChunk, hashes: p.hashes as Uint8Array<ArrayBuffer> }))
+}
+
+export async function readHashPart (reader: FrameReader, signal?: AbortSignal): Promise<HashPartMsg | undefined> {
+  const p = await reader.readLp((b) => HashPart.decode(b), MAX_HASH_PART_BYTES, signal)
+  if (p == null) return undefined
+  if (p.hashes.length === 0 || p.hashes.length % HASH !== 0) throw new FerryError('E_PROTOCOL', `a hash part of ${p.hashes.length} bytes is not a whole number of ${HASH}-byte hashes`)
+  return { fileIndex: p.fileIndex, firstChunk: p.firstChunk, hashes: p.hashes }
 }
 
 // ---- end / receipt -------------------------------------------------------

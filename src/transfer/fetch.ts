@@ -70,6 +70,12 @@ export interface FetchContext {
   signal: AbortSignal
   /** STREAM_IDLE_MS, unless a test says otherwise */
   idleMs?: number
+  /**
+   * The queue grows while the fetch runs (a prefetch, as the sender's
+   * hashes come: prefetch.ts): a stream with nothing to ask for waits for
+   * this to say there is more (true) or that nothing more will come (false).
+   */
+  more?: { wait: (signal: AbortSignal) => Promise<boolean> }
 }
 
 /**
@@ -83,9 +89,9 @@ export async function fetchAll (ctx: FetchContext): Promise<void> {
   const bad = new Map<string, number>()
   // chunks that failed verification are queued again, possibly after the
   // streams ran dry: go round until nothing is left (bounded by MAX_BAD_CHUNKS)
-  while (ctx.queue.length > 0) {
+  while (ctx.queue.length > 0 || (ctx.more != null && await ctx.more.wait(ctx.signal))) {
     ctx.signal.throwIfAborted()
-    const workers = Array.from({ length: Math.max(1, Math.min(ctx.streams, ctx.queue.length)) }, async () => await worker(ctx, bad))
+    const workers = Array.from({ length: Math.max(1, ctx.more != null ? ctx.streams : Math.min(ctx.streams, ctx.queue.length)) }, async () => await worker(ctx, bad))
     const results = await Promise.allSettled(workers)
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
     if (failed != null) throw failed.reason
@@ -156,7 +162,7 @@ function giveUp (ctx: FetchContext, fs: FileState, err: FerryError): void {
 interface Reading { want: Wanted, buf: Uint8Array, slot: SpoolSlot, start: number }
 
 async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<void> {
-  if (ctx.queue.length === 0) return
+  if (ctx.queue.length === 0 && ctx.more == null) return
   const stream = await ctx.openStream()
   const reader = new FrameReader(stream)
   const asker = new Asker(ctx)
@@ -202,7 +208,11 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
         await Promise.race(inFlight)
         await requestMore()
       }
-      if (requested.length === 0) break
+      if (requested.length === 0) {
+        // nothing left to ask for yet: wait for more, or end with the rest
+        if (ctx.more != null && !ctx.signal.aborted && await ctx.more.wait(signal)) continue
+        break
+      }
       const ask = requested.shift()!
       const fs = ctx.files[ask.file]
       answering = true

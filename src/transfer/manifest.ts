@@ -113,6 +113,13 @@ export interface BuildOptions {
    * Without it, such a file fails the whole build.
    */
   onSkip?: (warning: ScanWarning) => void
+  /**
+   * Each chunk hash as it is made (or found in the cache), by the entry's
+   * index in `entries`: the preview sends them on (preview-sender.ts). A
+   * file that changed while it was hashed is hashed again, and its chunks
+   * come again with their new hashes.
+   */
+  onChunk?: (entry: number, chunk: number, digest: Uint8Array) => void
 }
 
 export const PROGRESS_INTERVAL_MS = 200
@@ -326,7 +333,7 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
     toRemember.push({ path, id: before, chunkSize, chunks })
   }
 
-  async function hashEntry (e: ScannedEntry): Promise<FileEntry> {
+  async function hashEntry (e: ScannedEntry, index: number): Promise<FileEntry> {
     if (e.kind === 'dir') return { ...local(e), chunkSize: 0, chunks: [], fileRoot: computeFileRoot(0, 0, []) }
     let cur = e
     for (let attempt = 1; ; attempt++) {
@@ -336,6 +343,7 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
       const known = before === undefined ? undefined : cacheGet(cur.sourcePath, before, chunkSize)
       if (known !== undefined && known.length === chunkCount(cur.size, chunkSize)) {
         progress.hashedBytes += cur.size
+        if (options.onChunk !== undefined) known.forEach((d, c) => options.onChunk!(index, c, d))
         return { ...local(cur), identity: before, chunkSize, chunks: known, fileRoot: computeFileRoot(cur.size, chunkSize, known) }
       }
       let hashed = 0
@@ -345,7 +353,7 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
         chunks = await pool.hashFileChunks(cur.sourcePath, chunkSize, {
           signal,
           size: cur.size,
-          onChunk: (_i, _d, length) => { hashed += length; progress.hashedBytes += length; report(false) }
+          onChunk: (c, d, length) => { hashed += length; progress.hashedBytes += length; options.onChunk?.(index, c, d); report(false) }
         })
       } catch (err) {
         failure = err
@@ -382,9 +390,9 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
   }
 
   /** A file that cannot be read as it is: left out with a warning when the caller takes them, else the build fails. */
-  async function hashOrSkip (e: ScannedEntry): Promise<FileEntry | undefined> {
+  async function hashOrSkip (e: ScannedEntry, index: number): Promise<FileEntry | undefined> {
     try {
-      return await hashEntry(e)
+      return await hashEntry(e, index)
     } catch (err) {
       const reason = (err as { unhashable?: string }).unhashable
       if (options.onSkip === undefined || reason === undefined || signal.aborted) throw err
@@ -399,7 +407,7 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
   const lane = async (): Promise<void> => {
     while (next < entries.length) {
       const i = next++
-      hashed[i] = await hashOrSkip(entries[i])
+      hashed[i] = await hashOrSkip(entries[i], i)
       progress.filesDone++
       report(false)
     }

@@ -109,7 +109,8 @@ export async function sweepPartFolders (receiveDir: string, keep: ReadonlySet<st
   // a link planted in its place is not followed: what it points to is not ferry's to remove
   if (await notAFolder(base) !== undefined) return { folders, bytes }
   for (const root of await readdir(base).catch(() => [])) {
-    if (keep.has(root) || !/^[0-9a-f]{64}$/.test(root)) continue
+    // a root's folder, or a prefetch's whose offer never came (prefetch.ts)
+    if (keep.has(root) || !/^([0-9a-f]{64}|pre-[0-9a-f]{32})$/.test(root)) continue
     const dir = join(base, root)
     const { bytes: held, newest } = await survey(dir)
     if (minAgeMs > 0 && now - newest < minAgeMs) continue

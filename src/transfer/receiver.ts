@@ -8,7 +8,7 @@
 // receipt. A restart re-enters at `accepted` and re-plans from disk.
 
 import type { Stream } from '@libp2p/interface'
-import { existsSync, lstatSync } from 'node:fs'
+import { existsSync, lstatSync, statSync } from 'node:fs'
 import { FerryError, toFerryError } from '../errors.ts'
 import { isTransient } from './transient.ts'
 import type { OfferMsg, EndMsg } from '../protocol/transfer.ts'
@@ -91,6 +91,10 @@ export class Receiver {
   private receiptMissing?: Uint8Array
   /** What the first plan held without fetching (dedup, files in place); unset before it. */
   private localBytes?: number
+  /** Verified by a prefetch before the offer came (prefetch.ts): in the part folder, found there by the first plan, and from the wire, not local */
+  private readonly aheadBytes: number
+  /** The chunks that prefetch wrote, by entry: the first plan looks for those only in the part files */
+  private aheadHeld?: Map<number, Bitmap>
   /** The daemon is stopping: a run cut short by it is not a failure. */
   private stopping = false
   private controller = new AbortController()
@@ -106,7 +110,7 @@ export class Receiver {
   private readonly dirModes: DirModes
   private readonly deps: ReceiverDeps
 
-  constructor (deps: ReceiverDeps, o: { id: string, peerId: string, offer: OfferMsg, receiveDir: string, state: string, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiptMissing?: Uint8Array, createdAt?: number, offerBytes?: number }) {
+  constructor (deps: ReceiverDeps, o: { id: string, peerId: string, offer: OfferMsg, receiveDir: string, state: string, aheadBytes?: number, aheadHeld?: Map<number, Bitmap>, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiptMissing?: Uint8Array, createdAt?: number, offerBytes?: number }) {
     this.deps = deps
     this.id = o.id
     this.peerId = o.peerId
@@ -121,6 +125,8 @@ export class Receiver {
     this.resumed = o.resumed === true
     this.crashed = o.crashed === true
     this.localBytes = o.localBytes
+    this.aheadBytes = o.aheadBytes ?? 0
+    this.aheadHeld = o.aheadHeld
     this.receiptMissing = o.receiptMissing
     this.bitmaps = new BitmapRecorder({
       sync: async (path) => { await this.deps.sink().sync(path) },
@@ -173,6 +179,8 @@ export class Receiver {
       // the sender's progress follows what this side holds, copies included (progress-report.ts)
       reporter = new ProgressReporter(Buffer.from(this.id, 'hex'), () => this.progress.done, async () => await this.deps.openChunkStream(this.peerId, signal))
       reporter.start()
+      const held = this.aheadHeld
+      this.aheadHeld = undefined // the first plan's: a later one (a replan, a restart) looks at all
       const plan = await planReceive({
         transferId: this.id,
         files: this.offer.files,
@@ -182,6 +190,7 @@ export class Receiver {
         sink: this.deps.sink(),
         signal,
         givenUp,
+        maybeInPartFile: held != null ? (file, chunk) => held.get(file)?.has(chunk) === true : undefined,
         // never below what an earlier run recorded: the plan counts it again from 0
         onHave: (n) => { if (n > this.progress.done) { this.progress.done = n; this.deps.changed(this, false) } }
       })
@@ -189,7 +198,7 @@ export class Receiver {
       this.files = plan.files
       const firstPlan = this.localBytes === undefined
       if (this.localBytes === undefined) {
-        this.localBytes = plan.haveBytes
+        this.localBytes = Math.max(0, plan.haveBytes - this.aheadBytes)
       } else {
         // copied here by this plan (dedup, the same content in this receive's part files): not from the wire
         this.localBytes += plan.copiedBytes
@@ -297,6 +306,9 @@ export class Receiver {
   private async finishFile (f: FileState): Promise<void> {
     if (f.done) return
     await this.deps.sink().closeFile(f.partPath, true)
+    // every chunk is in, so the part file is the file's size; anything else is a flaw here, and is not placed
+    const size = statSync(f.partPath).size
+    if (size !== f.entry.size) throw new FerryError('E_INTERNAL', `${f.entry.path}: its part file holds ${size} bytes, the offer ${f.entry.size}`)
     // the whole-file check: every chunk was verified against its hash before
     // it was written, so the file root recomputed over those hashes must be
     // the one in the (verified) manifest; this avoids hashing the bytes twice

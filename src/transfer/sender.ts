@@ -7,8 +7,8 @@
 import type { Stream } from '@libp2p/interface'
 import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs'
 import { FerryError } from '../errors.ts'
-import { FrameReader, askedRange, encodeChunkHeader, readChunkRequest, sendAll, type OfferMsg } from '../protocol/transfer.ts'
-import { chunkRange } from './chunking.ts'
+import { FrameReader, askedRange, encodeChunkHeader, readChunkRequest, sendAll, type OfferFile, type OfferMsg } from '../protocol/transfer.ts'
+import { chunkCount, chunkRange } from './chunking.ts'
 import { hash } from './blake3.js'
 import { sameDigest as same } from './sink-common.js'
 import { floorMs } from './manifest.ts'
@@ -61,6 +61,14 @@ export class Sender {
   state: string
   error?: FerryError
   offer?: OfferMsg
+  /**
+   * While it hashes, once a preview went out (preview-sender.ts): the
+   * entries as the preview has them (no hashes) and their sources, served
+   * to a receiver that fetches ahead of the offer; gone once the offer is made.
+   */
+  preview?: { files: OfferFile[], sources: string[] }
+  /** Bytes served before the offer was made (the preview's), on the wire: counted in `progress` from the offer on. */
+  previewWire = 0
   /** `offer` encoded, from the size check until it is delivered (encoded once, not again to send it: 10.8 MB for 99,100 entries) */
   encodedOffer?: Uint8Array
   sources: string[] = []
@@ -271,10 +279,13 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
       // what the receiver holds (a request with no chunks tells only that: progress-report.ts)
       if (req.heldBytes != null && req.heldBytes > 0) onHeld?.(sender, req.heldBytes)
       if (req.chunks.length === 0) continue
-      const file = sender.offer?.files[req.fileIndex]
-      const src = sender.sources[req.fileIndex]
+      // before the offer, what the preview showed (no hashes, so never `touched`: no identity)
+      const byPreview = sender.preview != null
+      const file = byPreview ? sender.preview?.files[req.fileIndex] : sender.offer?.files[req.fileIndex]
+      const src = byPreview ? sender.preview?.sources[req.fileIndex] : sender.sources[req.fileIndex]
+      const identity = byPreview ? undefined : sender.identities[req.fileIndex]
       for (const [i, chunk] of req.chunks.entries()) {
-        if (file == null || src == null || file.kind !== 'file' || chunk >= file.chunks.length) {
+        if (file == null || src == null || file.kind !== 'file' || chunk >= chunkCount(file.size, file.chunkSize)) {
           await send(encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length: 0, error: new FerryError('E_PROTOCOL', `no chunk ${req.fileIndex}/${chunk} in this transfer`) }))
           return
         }
@@ -296,7 +307,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
         /** the whole chunk, read and checked against its hash: what is served of it, so it is read once and served as checked */
         let checked: Uint8Array | undefined
         try {
-          data = source.read(src, file, offset, Math.min(READ_SLICE, length), true, sender.identities[req.fileIndex])
+          data = source.read(src, file, offset, Math.min(READ_SLICE, length), true, identity)
           // its change time moved since it was hashed: served only if this chunk is still what was offered
           if (source.touched) {
             if (lastChecked?.file !== req.fileIndex || lastChecked.chunk !== chunk || lastChecked.sender !== sender) {
@@ -329,7 +340,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
         for (let at = 0; at < length;) {
           if (at > 0) {
             const slice = Math.min(READ_SLICE, length - at)
-            data = checked !== undefined ? checked.subarray(skip + at, skip + at + slice) : source.read(src, file, offset + at, slice, false, sender.identities[req.fileIndex]) // throws: the stream is aborted below
+            data = checked !== undefined ? checked.subarray(skip + at, skip + at + slice) : source.read(src, file, offset + at, slice, false, identity) // throws: the stream is aborted below
           }
           await send(data)
           at += data.length

@@ -9,16 +9,16 @@ import { randomBytes } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
-import { CHUNKS_PROTOCOL, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, MAX_UNFINISHED_OFFER_BYTES_PER_PEER, MAX_UNFINISHED_RECEIVES_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
+import { CHUNKS_PROTOCOL, PREVIEW_PROTOCOL, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, MAX_UNFINISHED_OFFER_BYTES_PER_PEER, MAX_UNFINISHED_RECEIVES_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
 import { FrameReader, decodeOffer, encodeChunkRequest, encodeOffer, readChunkHeader, readEnd, readOffer, sendAll, sendEnd, sendOffer, type AnswerMsg, type EndMsg, type OfferMsg } from '../protocol/transfer.ts'
 import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } from '../daemon/control/types.ts'
 import type { TransferStore, TrustStore } from '../store/index.ts'
 import type { TransferRow } from '../store/transfers.ts'
 import { Bitmap, popcount } from './bitmap.ts'
 import { createHashPool, type HashPool } from './hash-pool.ts'
-import { buildManifest, chunkHashBytes, offerBytesBound, scanPaths, type ChunkHashCache } from './manifest.ts'
+import { buildManifest, chunkHashBytes, offerBytesBound, scanPaths, type ChunkHashCache, type ScannedEntry } from './manifest.ts'
 import { verifyManifest } from './manifest-root.ts'
-import { Receiver, receiptPayload } from './receiver.ts'
+import { CHUNK_STREAMS, Receiver, receiptPayload } from './receiver.ts'
 import { Sender, serveChunks } from './sender.ts'
 import { createChunkSink, type ChunkSink } from './sink.ts'
 import { Progress } from './progress.ts'
@@ -34,6 +34,8 @@ import { KEEP_ENDED_PARTS_MS, heldBytes, sweepPartFolders } from './part-folders
 import { pruneIndex } from './index-prune.ts'
 import { isTransient } from './transient.ts'
 import { PendingStates } from './pending-states.ts'
+import { PREVIEW_MIN_BYTES, PreviewSender, previewFiles } from './preview-sender.ts'
+import { Prefetches } from './prefetch.ts'
 
 export interface TransferComponents {
   node: { peerId: PeerId, handle: (p: string, h: (s: Stream, c: Connection) => void, o?: any) => Promise<void>, dialProtocol: (t: any, p: string, o?: any) => Promise<Stream> }
@@ -131,10 +133,29 @@ export class TransferService {
   private readonly throttle = new EmitThrottle(EMIT_INTERVAL_MS, (id) => { this.publish(id) })
   /** States the store could not take (its disk full), shown meanwhile and tried again every RETRY_INTERVAL_MS */
   private readonly pendingStates: PendingStates
+  /** Receives fetching ahead of their offer, while their sender hashes (prefetch.ts) */
+  private readonly prefetches: Prefetches
 
   constructor (c: TransferComponents) {
     this.c = c
     this.pendingStates = new PendingStates(c.store, c.log)
+    this.prefetches = new Prefetches({
+      receiveDir: () => this.c.receiveDir,
+      wouldAccept: (peer, id) => this.c.trust.get(peer)?.autoAccept !== false && this.c.store.summary(id) == null,
+      fits: async (dir, bytes) => {
+        try {
+          await checkReceiveFolder(dir)
+          await checkSpace(dir, { total: bytes, reserved: this.reservedIn(dir) })
+          return true
+        } catch { return false }
+      },
+      holds: (hash) => this.c.store.findChunk(hash).length > 0,
+      sink: () => this.chunkSink,
+      openChunkStream: async (peer, signal) => await this.openChunkStream(peer, signal),
+      streams: CHUNK_STREAMS,
+      ended: () => { this.scheduleSinkRelease() },
+      log: c.log
+    })
   }
 
   private get hashPool (): HashPool { return (this.pool ??= createHashPool()) }
@@ -143,8 +164,11 @@ export class TransferService {
   async start (): Promise<void> {
     const { node } = this.c
     await node.handle(OFFER_PROTOCOL, (s, conn) => { void this.onOffer(s, conn.remotePeer.toString()) })
+    await node.handle(PREVIEW_PROTOCOL, (s, conn) => { void this.prefetches.take(s, conn.remotePeer.toString()) })
     await node.handle(CHUNKS_PROTOCOL, (s, conn) => {
       void serveChunks(s, conn.remotePeer.toString(), (id, peer) => this.senderFor(id, peer), (sender, file, n) => {
+        // before the offer (a receiver fetching ahead of it, prefetch.ts): the progress shown is the hashing's
+        if (sender.offer == null) { sender.previewWire += n; return }
         const served = (sender.served.get(file) ?? 0) + n
         if (served >= (sender.offer?.files[file]?.size ?? 0) || sender.givenUp.has(file)) sender.served.delete(file); else sender.served.set(file, served)
         sender.progress.add(n)
@@ -160,6 +184,7 @@ export class TransferService {
         }
         this.changed(sender.id, false)
       }, (sender, held) => {
+        if (sender.offer == null) return
         // the receiver's own count, copies included: ahead of what was served while it copies what it had
         const done = Math.min(held, sender.progress.total)
         if (done > sender.progress.done) sender.progress.done = done
@@ -214,6 +239,7 @@ export class TransferService {
       // what it served since the last periodic record, for `ferry transfers` after the restart
       if (!isFinalState(s.state)) this.pendingStates.write(s.id, { doneBytes: s.progress.done, wireBytes: s.progress.wire })
     }
+    await this.prefetches.stop()
     await Promise.all([...this.receivers.values()].map(async (r) => await r.pause()))
     // the last chance for states the store could not take (its disk full): lost if it still cannot (README, Known limits)
     this.recordPendingStates()
@@ -293,12 +319,18 @@ export class TransferService {
     // the first LOGGED_SKIPS of the send's skips are logged one by one (with those of the scan), the rest counted
     let hashSkips = 0
     let hashSkipsLogged = 0
+    const preview = this.startPreview(sender, entries)
     const manifest = await buildManifest(entries, this.hashPool, {
       signal: sender.controller.signal,
+      onChunk: preview != null ? (file, chunk, digest) => { preview.hash(file, chunk, digest) } : undefined,
       cache: this.c.hashCache,
       onCacheError: (err) => { this.c.log.warn('hash cache failed; hashing without it', { err: (err as Error).message }) },
       // through add(), so that the hashing shows a rate and an ETA too (a file changed while read counts back: set, not added)
       onProgress: (p) => {
+        if (preview != null && !preview.opened && PreviewSender.worthOpening(performance.now() - started, p.hashedBytes, p.totalBytes)) {
+          this.c.log.debug('preview opened', { id: sender.id, hashedBytes: p.hashedBytes, ms: Math.round(performance.now() - started) })
+          preview.open()
+        }
         const more = p.hashedBytes - sender.progress.done
         if (more > 0) sender.progress.add(more); else sender.progress.done = p.hashedBytes
         this.changed(sender.id, false)
@@ -309,7 +341,8 @@ export class TransferService {
         hashSkips++
         if (sender.skipped.length <= LOGGED_SKIPS) { hashSkipsLogged++; this.c.log.warn('skipped while hashing', { id: sender.id, warning: `${w.path}: ${w.reason}` }) }
       }
-    })
+    }).catch((err: Error) => { preview?.abort(err); throw err })
+    preview?.end()
     if (hashSkips > hashSkipsLogged) this.c.log.warn(`skipped while hashing: ${hashSkips - hashSkipsLogged} more, not logged one by one`, { id: sender.id })
     if (manifest.files.length === 0) throw new FerryError('E_INCOMPLETE', `nothing could be sent: ${sender.skipped.map((w) => `${w.path}: ${w.reason}`).join('; ')}`)
     sender.totalFiles = fileCount(manifest.files)
@@ -322,13 +355,59 @@ export class TransferService {
     sender.encodedOffer = encoded
     sender.sources = manifest.files.map((f) => f.sourcePath ?? '')
     sender.identities = manifest.files.map((f) => f.identity)
-    sender.progress = new Progress(manifest.totalBytes)
+    // what a receiver fetched ahead of the offer crossed the wire (its answer says what it holds)
+    sender.progress = new Progress(manifest.totalBytes, 0, sender.previewWire)
+    // served by the offer's entries from now on. A file left out while
+    // hashing shifts them from the preview's: a request of the receive
+    // fetching ahead then gets another file's chunk, which fails its check,
+    // and the receiver drops what it fetched ahead anyway (prefetch.ts
+    // handOver). Kept until the answer, the preview's served the receive
+    // itself by the wrong indexes when it began before the sender read the
+    // answer (review finding: E_PROTOCOL, failed for good).
+    this.dropPreview(sender)
     if (waitForPeer) await this.peerOnline(sender)
     if (sender.finished) { this.releaseHashPool(); return } // cancelled while it hashed or waited
     this.persistOffer(sender, offer, encoded)
     this.setSendState(sender, 'offered')
     this.releaseHashPool()
     await this.deliverOffer(sender)
+  }
+
+  /**
+   * A preview for `s`, opened if its hashing looks like lasting (hashAndOffer):
+   * its receiver is told the entries, then the chunk hashes as they are made,
+   * so it can fetch ahead of the offer (preview-sender.ts). None for a small
+   * send or a peer not online. A receiver that does not speak the preview
+   * protocol, or will not take it, costs a dial.
+   */
+  private startPreview (s: Sender, entries: ScannedEntry[]): PreviewSender | undefined {
+    // FERRY_PREVIEW=always opens it at once, =never never (comparisons, tests)
+    const mode = process.env.FERRY_PREVIEW
+    const totalBytes = entries.reduce((n, e) => n + (e.kind === 'file' ? e.size : 0), 0)
+    if (mode === 'never' || totalBytes < PREVIEW_MIN_BYTES || !this.c.isOnline(s.peerId)) return undefined
+    const files = previewFiles(entries)
+    const preview = new PreviewSender({
+      transferId: Buffer.from(s.id, 'hex'),
+      totalBytes,
+      files,
+      // served from now on: the receiver may ask for chunks once it has the preview
+      onOpen: () => { s.preview = { files, sources: entries.map((e) => e.sourcePath) } },
+      open: async (signal) => await this.c.node.dialProtocol(peerIdFromString(s.peerId), PREVIEW_PROTOCOL, { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) }),
+      onDrop: (err) => { if (!s.finished) this.c.log.debug('preview given up; the offer follows the hashing', { id: s.id, err: err.message }) }
+    })
+    if (mode === 'always') {
+      this.c.log.debug('preview opened', { id: s.id, hashedBytes: 0, ms: 0 })
+      preview.open()
+    }
+    return preview
+  }
+
+  /** The preview's entries no longer serve chunk requests; what was counted by its indexes (files given up, served in part) goes with them. */
+  private dropPreview (s: Sender): void {
+    if (s.preview == null) return
+    s.preview = undefined
+    s.givenUp.clear()
+    s.served.clear()
   }
 
   /**
@@ -369,7 +448,7 @@ export class TransferService {
     if (this.sinkTimer != null) clearTimeout(this.sinkTimer)
     this.sinkTimer = setTimeout(() => {
       this.sinkTimer = undefined
-      if ([...this.receivers.values()].some((r) => r.active)) return
+      if ([...this.receivers.values()].some((r) => r.active) || this.prefetches.active) return
       const sink = this.sink
       this.sink = undefined
       void sink?.close()
@@ -448,7 +527,7 @@ export class TransferService {
     // a chunk request can overtake the cancel message we sent: say why, so
     // the receiver ends up cancelled rather than failed
     if (state === 'cancelled' && (s == null || s.peerId === peer)) throw new FerryError('E_CANCELLED', 'the sender cancelled this transfer')
-    if (s == null || s.peerId !== peer || s.finished || s.offer == null) throw new FerryError('E_TRANSFER_NOT_FOUND', 'no such transfer for you')
+    if (s == null || s.peerId !== peer || s.finished || (s.offer == null && s.preview == null)) throw new FerryError('E_TRANSFER_NOT_FOUND', 'no such transfer for you')
     return s
   }
 
@@ -550,7 +629,15 @@ export class TransferService {
       // the space check and the limits see every receive admitted before
       // this one: offers from two devices at once are admitted one after
       // the other (their turns to be read are per peer)
-      r = await this.oneAdmissionAtATime(async () => await this.admit(id, peerId, offer, bytes))
+      // what it fetched ahead finishes first, outside the admission's turn (up to 10 s: offers of other devices do not wait for it)
+      await this.prefetches.finish(id, peerId)
+      r = await this.oneAdmissionAtATime(async () => {
+        // what it fetched ahead while the sender hashed becomes this offer's
+        // part folder (the plan verifies it); in the admission's turn, so
+        // that another offer's sweep for room cannot take it before its receive exists
+        const ahead = await this.prefetches.handOver(id, peerId, offer)
+        return await this.admit(id, peerId, offer, bytes, ahead)
+      })
     } catch (err) {
       const fe = toFerryError(err, 'E_PROTOCOL')
       this.c.log.warn('offer refused', { peerId, code: fe.code, err: fe.message })
@@ -577,7 +664,7 @@ export class TransferService {
    * it: accepted (auto-accept) or waiting for a decision. Throws why not.
    * `encoded`: the offer's bytes as they came (stored as they are: decoded and verified already).
    */
-  private async admit (id: string, peerId: string, offer: OfferMsg, encoded: Uint8Array): Promise<Receiver> {
+  private async admit (id: string, peerId: string, offer: OfferMsg, encoded: Uint8Array, ahead: { wire: number, verified: number, held?: Map<number, Bitmap> } = { wire: 0, verified: 0 }): Promise<Receiver> {
     // the same id from another peer, read while this one's offer was (turns are per peer)
     if (this.c.store.summary(id) != null) throw new FerryError('E_PROTOCOL', 'transfer id already used')
     // removed since the daemon started (by the user, or a cleaner): made again, as at start
@@ -599,8 +686,8 @@ export class TransferService {
     // by a crash comes back to run, not as an offer waiting for a decision
     // (review finding), as `accept` records it
     const state = auto ? 'accepted' : 'offered'
-    this.c.store.insert({ id, direction: 'receive', peerId, peerName: this.c.peerName(peerId), state, root: offer.root, offer: encoded, totalBytes: offer.totalBytes, fileCount: fileCount(offer.files), doneBytes: 0, wireBytes: 0, receiveDir: this.c.receiveDir, receiptVerified: false, resumed: false, createdAt })
-    return this.newReceiver(id, peerId, offer, state, { createdAt, offerBytes: encoded.byteLength })
+    this.c.store.insert({ id, direction: 'receive', peerId, peerName: this.c.peerName(peerId), state, root: offer.root, offer: encoded, totalBytes: offer.totalBytes, fileCount: fileCount(offer.files), doneBytes: 0, wireBytes: ahead.wire, receiveDir: this.c.receiveDir, receiptVerified: false, resumed: false, createdAt })
+    return this.newReceiver(id, peerId, offer, state, { createdAt, offerBytes: encoded.byteLength, wireBytes: ahead.wire, aheadBytes: ahead.verified, aheadHeld: ahead.held })
   }
 
   /**
@@ -644,6 +731,16 @@ export class TransferService {
     await this.ensureSpace(offer, self)
   }
 
+  /** What the accepted receives into `dir` (those `which` takes) still need. One of the same content shares the part folder, and finds its files in place. */
+  private reservedIn (dir: string, which: (r: Receiver) => boolean = () => true): number {
+    // and what receives fetching ahead of their offer may still write
+    let reserved = this.prefetches.reservedIn(dir)
+    for (const r of this.receivers.values()) {
+      if (which(r) && r.receiveDir === dir && !r.finished && r.state !== 'offered') reserved += Math.max(0, r.progress.total - r.progress.done)
+    }
+    return reserved
+  }
+
   /**
    * Refuse an offer that does not fit (E_NO_SPACE), counting what the
    * receiver holds of it already (files in place, the part folder of an
@@ -654,11 +751,7 @@ export class TransferService {
     const dir = this.c.receiveDir
     const rootHex = Buffer.from(offer.root).toString('hex')
     let inPlace = 0
-    let reserved = 0
-    for (const r of this.receivers.values()) {
-      // one of the same content shares the part folder, and this one will find its files in place
-      if (r !== self && r.receiveDir === dir && r.rootHex !== rootHex && !r.finished && r.state !== 'offered') reserved += Math.max(0, r.progress.total - r.progress.done)
-    }
+    const reserved = this.reservedIn(dir, (r) => r !== self && r.rootHex !== rootHex)
     const need = async (): Promise<SpaceNeed> => ({ total: offer.totalBytes, inPlace, held: await heldBytes(partDirFor(dir, rootHex)), reserved })
     /** undefined when the offer fits, else the E_NO_SPACE that says by how much it does not */
     const shortage = async (): Promise<unknown> => {
@@ -693,6 +786,7 @@ export class TransferService {
    */
   private async sweepParts (minAgeMs: number, alsoKeep?: string, everyFolder = false): Promise<{ folders: number, bytes: number }> {
     const keep = new Set([...this.receivers.values()].filter((r) => !r.finished).map((r) => r.rootHex))
+    for (const name of this.prefetches.folders()) keep.add(name)
     if (alsoKeep != null) keep.add(alsoKeep)
     const dirs = new Set([this.c.receiveDir, ...(everyFolder ? this.c.store.receiveDirs() : [])])
     const freed = { folders: 0, bytes: 0 }
@@ -721,7 +815,7 @@ export class TransferService {
       .catch((err: Error) => { throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.c.peerName(peer)}: ${err.message}`, { cause: err }) })
   }
 
-  private newReceiver (id: string, peerId: string, offer: OfferMsg, state: string, extra: { doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiveDir?: string, receiptMissing?: Uint8Array, createdAt?: number, offerBytes?: number } = {}): Receiver {
+  private newReceiver (id: string, peerId: string, offer: OfferMsg, state: string, extra: { aheadBytes?: number, aheadHeld?: Map<number, Bitmap>, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiveDir?: string, receiptMissing?: Uint8Array, createdAt?: number, offerBytes?: number } = {}): Receiver {
     const r = new Receiver({
       store: this.c.store,
       sink: () => this.chunkSink,

@@ -253,11 +253,16 @@ export class EvilPeer {
   }
 
   /** Offer a (possibly hostile) manifest; the bytes we serve for it are registered first. */
-  async offer (d: TestDaemon, built: BuiltOffer, corrupt?: CorruptHook, cut?: CutHook, opts: { stall?: boolean } = {}): Promise<Answer> {
-    this.served.set(built.id, { built, corrupt, cut, attempts: new Map(), asked: [], stall: opts.stall })
+  async offer (d: TestDaemon, built: BuiltOffer, corrupt?: CorruptHook, cut?: CutHook, opts: { stall?: boolean, servedAlready?: boolean } = {}): Promise<Answer> {
+    if (opts.servedAlready !== true) this.serve(built, corrupt, cut, opts)
     const { answer, reply } = await this.offerRaw(d, built.wire, { closeWrite: true, waitMs: 30_000, stopAtAnswer: true })
     if (answer == null) throw new Error(`no OfferAnswer (stream ${reply.end} after ${reply.bytes.length} bytes)`)
     return answer
+  }
+
+  /** Serve `built`'s chunks on /ferry/chunks, counting what is asked for, without offering it (yet): a test that sends a preview first. */
+  serve (built: BuiltOffer, corrupt?: CorruptHook, cut?: CutHook, opts: { stall?: boolean } = {}): void {
+    this.served.set(built.id, { built, corrupt, cut, attempts: new Map(), asked: [], stall: opts.stall })
   }
 
   /** Send raw bytes on a gated protocol and decode the gate's Refusal envelope. */

@@ -369,6 +369,7 @@ describe('resume after kill -9', () => {
       expect(row, d.name).toMatchObject({ state: 'failed', error: { code: 'E_INTERNAL', message: expect.stringMatching(/recorded offer cannot be read/) } })
       expect(d.output()).toMatch(/recorded offer cannot be read; it is failed/)
     }
+    await rm(join(b.receiveDir, 'small.bin'), { force: true })
   }, TEST_TIMEOUT)
 
   it('part folder removed while the receiver waits: the chunks it had recorded are fetched again, not left as a hole; identical file', async () => {

@@ -85,6 +85,25 @@ async function bigSendUnderWay (name: string, on: TestDaemon, direction: 'send' 
   return { sending, active }
 }
 
+/**
+ * Run `sending` with beta asking before it takes alpha's offers, and accept
+ * the offer that `pick` finds: the receive then fetches in the offer's
+ * order, from the offer on. Taken by itself, it would fetch ahead while
+ * alpha hashes (prefetch.ts), in the order the hashes come, maybe all of
+ * it before the offer; tests that act at a point of the fetch need the order.
+ */
+async function acceptedByHand<T> (pick: (o: OfferInfo) => boolean, sending: () => T): Promise<T> {
+  expect((await b.cli(['auto-accept', 'alpha', 'off'])).code).toBe(0)
+  try {
+    const started = sending()
+    const offer = await poll(b, 'the offer to wait on beta', async (ctl) => (await ctl.call('offers')).find(pick), 30_000, 20)
+    expect((await b.cli(['accept', offer.id])).code).toBe(0)
+    return started
+  } finally {
+    expect((await b.cli(['auto-accept', 'alpha', 'on'])).code).toBe(0)
+  }
+}
+
 async function poll<T> (d: TestDaemon, what: string, get: (ctl: ControlClient) => Promise<T | undefined>, timeoutMs = 15_000, everyMs = 50): Promise<T> {
   const ctl = await connectControl(d.home)
   try {
@@ -398,7 +417,7 @@ describe('transfer', () => {
     await writeRandomFile(join(dir, 'a-big.bin'), CANCEL_SIZE / 2)
     for (const name of ['z-edited.txt', 'z-kept.txt', 'z-removed.txt']) await writeFile(join(dir, name), `${name}\n`.repeat(1000))
     const before = new Set((await transfersOf(a)).map((t) => t.id))
-    const sending = spawnCli(['send', 'beta', dir, '--json', '--home', a.home], { timeoutMs: 120_000 })
+    const sending = await acceptedByHand((o) => o.names.some((n) => n.startsWith('live/')), () => spawnCli(['send', 'beta', dir, '--json', '--home', a.home], { timeoutMs: 120_000 }))
     const active = await poll(a, 'alpha to be sending', async (ctl) => (await ctl.call('transfers')).find((t) => !before.has(t.id) && t.state === 'fetching' && t.doneBytes > 0), 60_000, 20)
     await writeFile(join(dir, 'z-edited.txt'), 'saved again by an editor\n', { flag: 'a' })
     await rm(join(dir, 'z-removed.txt'))
@@ -512,7 +531,8 @@ describe('transfer', () => {
       for (let i = 0; i < 100; i++) await writeFile(join(dir, `d${d}`, `IMG_${i}.jpg`), photo)
     }
     const before = new Set((await transfersOf(b)).map((t) => t.id))
-    const sending = spawnCli(['send', 'beta', dir, '--json', '--home', a.home], { timeoutMs: 60_000 })
+    // the copies are made as their first one arrives (fetched ahead, the plan would make them all before it places one)
+    const sending = await acceptedByHand((o) => o.names.some((n) => n.startsWith('many-copies/')), () => spawnCli(['send', 'beta', dir, '--json', '--home', a.home], { timeoutMs: 60_000 }))
     const active = await poll(b, 'beta to have copied a fifth of the duplicates', async (ctl) => (await ctl.call('transfers')).find((t) => !before.has(t.id) && t.direction === 'receive' && t.doneBytes >= 400 * photo.length), 30_000, 20)
     expect(active.doneBytes, 'cancelled too late').toBeLessThan(1800 * photo.length)
     expect((await b.cli(['cancel', active.id.slice(0, 8)])).code).toBe(0)

@@ -299,6 +299,29 @@ export declare namespace TransferEndAck {
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEndAck>): TransferEndAck;
     function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEndAck>): Generator<TransferEndAckOkFieldEvent | TransferEndAckErrorCodeFieldEvent | TransferEndAckErrorMessageFieldEvent>;
 }
+export interface HashPart {
+    fileIndex: number;
+    firstChunk: number;
+    hashes: Uint8Array<ArrayBuffer>;
+}
+export declare namespace HashPart {
+    const codec: () => Codec<HashPart>;
+    interface HashPartFileIndexFieldEvent {
+        field: '$.fileIndex';
+        value: number;
+    }
+    interface HashPartFirstChunkFieldEvent {
+        field: '$.firstChunk';
+        value: number;
+    }
+    interface HashPartHashesFieldEvent {
+        field: '$.hashes';
+        value: Uint8Array<ArrayBuffer>;
+    }
+    function encode(obj: Partial<HashPart>): Uint8Array<ArrayBuffer>;
+    function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HashPart>): HashPart;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HashPart>): Generator<HashPartFileIndexFieldEvent | HashPartFirstChunkFieldEvent | HashPartHashesFieldEvent>;
+}
 export interface WireError {
     code: string;
     message: string;

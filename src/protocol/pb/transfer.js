@@ -1000,6 +1000,108 @@ export var TransferEndAck;
     }
     TransferEndAck.stream = stream;
 })(TransferEndAck || (TransferEndAck = {}));
+export var HashPart;
+(function (HashPart) {
+    let _codec;
+    HashPart.codec = () => {
+        if (_codec == null) {
+            _codec = message((obj, w, opts = {}) => {
+                if (opts.lengthDelimited !== false) {
+                    w.fork();
+                }
+                if ((obj.fileIndex != null && obj.fileIndex !== 0)) {
+                    w.uint32(8);
+                    w.uint32(obj.fileIndex);
+                }
+                if ((obj.firstChunk != null && obj.firstChunk !== 0)) {
+                    w.uint32(16);
+                    w.uint32(obj.firstChunk);
+                }
+                if ((obj.hashes != null && obj.hashes.byteLength > 0)) {
+                    w.uint32(26);
+                    w.bytes(obj.hashes);
+                }
+                if (opts.lengthDelimited !== false) {
+                    w.ldelim();
+                }
+            }, (reader, length, opts = {}) => {
+                const obj = {
+                    fileIndex: 0,
+                    firstChunk: 0,
+                    hashes: uint8ArrayAlloc(0)
+                };
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            obj.fileIndex = reader.uint32();
+                            break;
+                        }
+                        case 2: {
+                            obj.firstChunk = reader.uint32();
+                            break;
+                        }
+                        case 3: {
+                            obj.hashes = reader.bytes();
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+                return obj;
+            }, function* (reader, length, prefix, opts = {}) {
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            yield {
+                                field: `${prefix}.fileIndex`,
+                                value: reader.uint32()
+                            };
+                            break;
+                        }
+                        case 2: {
+                            yield {
+                                field: `${prefix}.firstChunk`,
+                                value: reader.uint32()
+                            };
+                            break;
+                        }
+                        case 3: {
+                            yield {
+                                field: `${prefix}.hashes`,
+                                value: reader.bytes()
+                            };
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        return _codec;
+    };
+    function encode(obj) {
+        return encodeMessage(obj, HashPart.codec());
+    }
+    HashPart.encode = encode;
+    function decode(buf, opts) {
+        return decodeMessage(buf, HashPart.codec(), opts);
+    }
+    HashPart.decode = decode;
+    function stream(buf, opts) {
+        return streamMessage(buf, HashPart.codec(), opts);
+    }
+    HashPart.stream = stream;
+})(HashPart || (HashPart = {}));
 export var WireError;
 (function (WireError) {
     let _codec;

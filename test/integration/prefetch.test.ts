@@ -1,0 +1,271 @@
+// Fetching ahead of the offer (/ferry/preview/1.0.0, src/transfer/prefetch.ts),
+// end to end on 127.0.0.1 with mDNS off: a real daemon receives from a peer
+// that speaks the protocols with crafted messages (test/helpers/evil-peer.ts),
+// so the test decides which hashes come when, and counts every chunk the
+// daemon asks for. Real daemons sending to each other go through the same
+// path in every send of 16 MiB or more (transfer.test.ts, resume.test.ts).
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { readFile, readdir, rm } from 'node:fs/promises'
+import type { Stream } from '@libp2p/interface'
+import { join } from 'node:path'
+import { connectControl } from '../../src/daemon/control/client.ts'
+import type { TransferInfo } from '../../src/daemon/control/types.ts'
+import { PREVIEW_PROTOCOL } from '../../src/protocol/constants.ts'
+import { encodeHashPart, encodeOffer, encodePreview, sendAll } from '../../src/protocol/transfer.ts'
+import { cleanupAll, pairDaemons, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+import { digestFile, writeRandomFile } from '../helpers/files.ts'
+import { EvilPeer, bareLengthPrefix, buildOffer, type BuiltOffer } from '../helpers/evil-peer.ts'
+
+const KiB = 1024
+const MiB = 1024 * KiB
+/** 32 chunks of 256 KiB (ferry's rule for this size) */
+const SIZE = 8 * MiB
+
+let victim: TestDaemon
+let evil: EvilPeer
+let receiveDir: string
+
+beforeAll(async () => {
+  receiveDir = join(await tempDir('ferry-prefetch-'), 'in')
+  victim = await startDaemon({ name: 'victim', receiveDir, extraArgs: ['--verbose'] })
+  evil = await EvilPeer.create('evil')
+  await evil.pair(victim)
+  await waitFor(async () => (await transfersOrPeers('peers')).find((p) => p.peerId === evil.peerId && p.paired && p.online), 'the victim to list the evil peer as paired and online')
+})
+
+afterAll(async () => {
+  await evil?.stop().catch(() => {})
+  await cleanupAll()
+})
+
+async function transfersOrPeers<M extends 'transfers' | 'peers'> (method: M): Promise<M extends 'transfers' ? TransferInfo[] : Array<{ peerId: string, paired: boolean, online: boolean }>> {
+  const client = await connectControl(victim.home)
+  try { return await client.call(method) as any } finally { client.close() }
+}
+
+/** A 32-chunk file, served by the evil peer (not offered yet). */
+function newFile (name: string): { built: BuiltOffer, data: Buffer } {
+  const data = randomBytes(SIZE)
+  const built = buildOffer([{ path: name, data }])
+  evil.serve(built)
+  return { built, data }
+}
+
+/** Open a preview of `built` on the victim; its hashes are sent by hashes(). */
+async function preview (built: BuiltOffer): Promise<Stream> {
+  const stream = await evil.open(victim, PREVIEW_PROTOCOL)
+  await sendAll(stream, encodePreview(built.offer))
+  return stream
+}
+
+/** The offer's hashes of chunks [from, to) of entry 0, as one HashPart (or the ones given). */
+async function hashes (stream: Stream, built: BuiltOffer, from: number, to: number, replace: Map<number, Uint8Array> = new Map()): Promise<void> {
+  const out = Buffer.concat(built.offer.files[0].chunks.slice(from, to).map((h, i) => replace.get(from + i) ?? h))
+  await sendAll(stream, encodeHashPart({ fileIndex: 0, firstChunk: from, hashes: out }))
+}
+
+const distinctAsked = (built: BuiltOffer): Set<number> => new Set(evil.asked(built.id).map((a) => a.chunk))
+const distinctAskedOf = (built: BuiltOffer, file: number): number => new Set(evil.asked(built.id).filter((a) => a.fileIndex === file).map((a) => a.chunk)).size
+
+/** The offer's bytes on the wire (length prefix included), after a test changed it. */
+function buildOfferWire (built: BuiltOffer): Uint8Array {
+  const body = encodeOffer(built.offer)
+  return Buffer.concat([bareLengthPrefix(body.length), body])
+}
+
+async function expectReceived (built: BuiltOffer, data: Buffer, name: string): Promise<TransferInfo> {
+  const t = await waitFor(async () => (await transfersOrPeers('transfers')).find((x) => x.id === built.id && ['done', 'failed', 'cancelled'].includes(x.state)), 'the victim to end the receive', 30_000)
+  expect(t.state, JSON.stringify(t.error)).toBe('done')
+  expect((await readFile(join(receiveDir, name))).equals(data)).toBe(true)
+  expect(existsSync(join(receiveDir, '.ferry-part')) ? await readdir(join(receiveDir, '.ferry-part')) : [], 'no part folder left, the prefetch\'s included').toEqual([])
+  return t
+}
+
+describe('fetching ahead of the offer', () => {
+  it('fetches, verifies and keeps the chunks whose hashes came, and none other; the offer then takes them, and only the rest crosses the wire', async () => {
+    const { built, data } = newFile('ahead.bin')
+    const stream = await preview(built)
+    await hashes(stream, built, 0, 16)
+    await waitFor(() => distinctAsked(built).size >= 16, 'the victim to fetch the 16 chunks it has hashes for', 15_000)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect([...distinctAsked(built)].every((c) => c < 16), 'nothing asked whose hash had not come').toBe(true)
+    expect(existsSync(join(receiveDir, '.ferry-part', `pre-${built.id}`))).toBe(true)
+    // the offer comes before the rest of the hashes, as when the sender's hashing is done
+    const ans = await evil.offer(victim, built, undefined, undefined, { servedAlready: true })
+    expect(ans.status).toBe('accepted')
+    const t = await expectReceived(built, data, 'ahead.bin')
+    stream.abort(new Error('test over'))
+    // each chunk crossed the wire once: the 16 fetched ahead were found in the part folder and verified there
+    for (let c = 0; c < 32; c++) expect(evil.attempts(built.id, 0, c), `chunk ${c}`).toBe(1)
+    expect(t.wireBytes, 'the receive counts what it fetched ahead, once').toBe(SIZE)
+    expect(victim.output()).toMatch(/"msg":"prefetched".*"verifiedBytes":4194304/)
+  })
+
+  it('a chunk that does not match its announced hash is never kept: the offer\'s plan fetches it again, and the file arrives identical', async () => {
+    const { built, data } = newFile('wrong-hash.bin')
+    const stream = await preview(built)
+    await hashes(stream, built, 0, 8, new Map([[3, randomBytes(32)]]))
+    await waitFor(() => evil.attempts(built.id, 0, 3) >= 1 && distinctAsked(built).size >= 8, 'the victim to fetch ahead', 15_000)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const ans = await evil.offer(victim, built, undefined, undefined, { servedAlready: true })
+    expect(ans.status).toBe('accepted')
+    await expectReceived(built, data, 'wrong-hash.bin')
+    stream.abort(new Error('test over'))
+    expect(evil.attempts(built.id, 0, 3), 'chunk 3: failed against the preview\'s hash, fetched again for the offer').toBeGreaterThanOrEqual(2)
+    expect(evil.attempts(built.id, 0, 5), 'chunk 5: verified ahead, not fetched again').toBe(1)
+  })
+
+  it('a hash part naming a chunk the file does not have ends the preview; the daemon keeps running, and the offer after it completes', async () => {
+    const { built, data } = newFile('bad-part.bin')
+    const stream = await preview(built)
+    await sendAll(stream, encodeHashPart({ fileIndex: 0, firstChunk: 40, hashes: randomBytes(32) }))
+    await waitFor(() => /"msg":"prefetch stopped".*hash part for chunks 40\.\.40/.test(victim.output()), 'the victim to drop the preview', 10_000)
+    const ans = await evil.offer(victim, built, undefined, undefined, { servedAlready: true })
+    expect(ans.status).toBe('accepted')
+    await expectReceived(built, data, 'bad-part.bin')
+    stream.abort(new Error('test over'))
+  })
+
+  it('a receiver killed while it fetches ahead finds what it fetched when the offer comes after its restart: those chunks do not cross the wire again', async () => {
+    const { built, data } = newFile('killed-ahead.bin')
+    const stream = await preview(built)
+    await hashes(stream, built, 0, 16)
+    await waitFor(() => distinctAsked(built).size >= 16, 'the victim to fetch ahead', 15_000)
+    await new Promise((resolve) => setTimeout(resolve, 300)) // written, not only asked for
+    await victim.kill9()
+    stream.abort(new Error('the victim went'))
+    victim = await victim.restart()
+    await evil.connect(victim)
+    const ans = await evil.offer(victim, built, undefined, undefined, { servedAlready: true })
+    expect(ans.status).toBe('accepted')
+    await expectReceived(built, data, 'killed-ahead.bin')
+    for (let c = 0; c < 32; c++) expect(evil.attempts(built.id, 0, c), `chunk ${c}`).toBe(1)
+  })
+
+  it('between two real daemons (the sender opening its preview at once, FERRY_PREVIEW=always): the receive fetches ahead, the file arrives identical, and every byte crossed the wire once', async () => {
+    const sender = await startDaemon({ name: 'alpha', extraArgs: ['--verbose'], env: { FERRY_PREVIEW: 'always' } })
+    await pairDaemons(sender, victim)
+    const src = join(await tempDir('ferry-src-'), 'real.bin')
+    const size = 96 * MiB
+    await writeRandomFile(src, size)
+    const sent = await sender.cli(['send', 'victim', src, '--json'], { timeoutMs: 120_000 })
+    expect(sent.code, sent.stderr).toBe(0)
+    const res = JSON.parse(sent.stdout) as TransferInfo
+    expect(res).toMatchObject({ state: 'done', totalBytes: size, wireBytes: size, receipt: { verified: true } })
+    expect(await digestFile(join(receiveDir, 'real.bin'))).toEqual(await digestFile(src))
+    const onVictim = (await transfersOrPeers('transfers')).find((t) => t.id === res.id)
+    expect(onVictim).toMatchObject({ state: 'done', wireBytes: size })
+    expect(sender.output()).toMatch(new RegExp(`"msg":"preview opened","id":"${res.id}"`))
+    // how much it got ahead depends on the machine; that it ran does not
+    expect(victim.output()).toMatch(new RegExp(`"msg":"prefetched","id":"${res.id}"`))
+    await sender.stop()
+  })
+
+  it('an offer whose entries are not the preview\'s (a file left out while hashed shifts the rest) does not take what was fetched ahead: every file arrives as offered', async () => {
+    const dropped = randomBytes(SIZE)
+    const a = randomBytes(SIZE)
+    const c = randomBytes(1200)
+    const previewed = buildOffer([{ path: 'shift/x.bin', data: dropped }, { path: 'shift/a.bin', data: a }, { path: 'shift/c.txt', data: c }])
+    const offered = buildOffer([{ path: 'shift/a.bin', data: a }, { path: 'shift/c.txt', data: c }])
+    // the same transfer id, as one sender's preview and offer
+    offered.offer.transferId = previewed.offer.transferId
+    offered.id = previewed.id
+    offered.wire = buildOfferWire(offered)
+    evil.serve(previewed)
+    const stream = await preview(previewed)
+    for (const [file, h] of previewed.offer.files.entries()) await sendAll(stream, encodeHashPart({ fileIndex: file, firstChunk: 0, hashes: Buffer.concat(h.chunks) }))
+    await waitFor(() => distinctAskedOf(previewed, 0) >= 4 && distinctAskedOf(previewed, 1) >= 4, 'the victim to fetch ahead of both files', 15_000)
+    evil.serve(offered)
+    const ans = await evil.offer(victim, offered, undefined, undefined, { servedAlready: true })
+    expect(ans.status).toBe('accepted')
+    const t = await waitFor(async () => (await transfersOrPeers('transfers')).find((x) => x.id === offered.id && ['done', 'failed', 'cancelled'].includes(x.state)), 'the receive to end', 30_000)
+    stream.abort(new Error('test over'))
+    expect(t.state, JSON.stringify(t.error)).toBe('done')
+    expect((await readFile(join(receiveDir, 'shift', 'a.bin'))).equals(a)).toBe(true)
+    expect((await readFile(join(receiveDir, 'shift', 'c.txt'))).equals(c)).toBe(true)
+    expect(victim.output()).toMatch(/"msg":"what was fetched ahead is not used".*the offer's entries are not the preview's/)
+    await rm(join(receiveDir, 'shift'), { recursive: true })
+  })
+
+  it('part files found after a restart are cut to their entry\'s size: a file placed never holds bytes past its end (review finding: a 0-byte file placed with 8 MiB of another)', async () => {
+    const x = randomBytes(SIZE)
+    const y = randomBytes(SIZE)
+    const previewed = buildOffer([{ path: 'cut/empty.txt', data: x }, { path: 'cut/small.txt', data: y }])
+    const empty = Buffer.alloc(0)
+    const small = randomBytes(1200)
+    const offered = buildOffer([{ path: 'cut/empty.txt', data: empty }, { path: 'cut/small.txt', data: small }])
+    offered.offer.transferId = previewed.offer.transferId
+    offered.id = previewed.id
+    offered.wire = buildOfferWire(offered)
+    evil.serve(previewed)
+    const stream = await preview(previewed)
+    for (const [file, h] of previewed.offer.files.entries()) await sendAll(stream, encodeHashPart({ fileIndex: file, firstChunk: 0, hashes: Buffer.concat(h.chunks) }))
+    await waitFor(() => distinctAskedOf(previewed, 0) >= 32 && distinctAskedOf(previewed, 1) >= 32, 'the victim to fetch both files ahead', 15_000)
+    await new Promise((resolve) => setTimeout(resolve, 300)) // written, not only asked for
+    // restarted: the folder is taken without the preview to compare with
+    await victim.kill9()
+    stream.abort(new Error('the victim went'))
+    victim = await victim.restart()
+    await evil.connect(victim)
+    evil.serve(offered)
+    const ans = await evil.offer(victim, offered, undefined, undefined, { servedAlready: true })
+    expect(ans.status).toBe('accepted')
+    const t = await waitFor(async () => (await transfersOrPeers('transfers')).find((z) => z.id === offered.id && ['done', 'failed', 'cancelled'].includes(z.state)), 'the receive to end', 30_000)
+    expect(t.state, JSON.stringify(t.error)).toBe('done')
+    expect((await readFile(join(receiveDir, 'cut', 'empty.txt'))).length).toBe(0)
+    expect((await readFile(join(receiveDir, 'cut', 'small.txt'))).equals(small)).toBe(true)
+    await rm(join(receiveDir, 'cut'), { recursive: true })
+  })
+
+  it('one preview per peer at a time, even when its streams come together; a preview whose declared total is not its files\' is refused', async () => {
+    const prefetchesEnded = (): number => victim.output().split('"msg":"prefetched"').length - 1
+    const endedBefore = prefetchesEnded()
+    const files = [newFile('together-1.bin'), newFile('together-2.bin'), newFile('together-3.bin')]
+    const streams = await Promise.all(files.map(async ({ built }) => {
+      const st = await evil.open(victim, PREVIEW_PROTOCOL)
+      await sendAll(st, encodePreview(built.offer)).catch(() => {})
+      return st
+    }))
+    await Promise.all(streams.map(async (st, i) => { await hashes(st, files[i].built, 0, 4).catch(() => {}) }))
+    await waitFor(() => files.some(({ built }) => distinctAsked(built).size >= 4), 'one of them to be fetched ahead', 15_000)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(files.filter(({ built }) => evil.asked(built.id).length > 0), 'previews fetched ahead at once').toHaveLength(1)
+    for (const st of streams) st.abort(new Error('test over'))
+    // wait for the one taken to end (2 s after its stream ended), so the next preview is not refused as a second one
+    await waitFor(() => prefetchesEnded() > endedBefore, 'the prefetch to end', 15_000)
+
+    const { built } = newFile('lying-total.bin')
+    const stream = await evil.open(victim, PREVIEW_PROTOCOL)
+    await sendAll(stream, encodePreview({ ...built.offer, totalBytes: 0 }))
+    await hashes(stream, built, 0, 8).catch(() => {})
+    await waitFor(() => /"msg":"preview refused".*declares 0 bytes, its files hold 8388608/.test(victim.output()), 'the victim to refuse the preview', 10_000)
+    expect(evil.asked(built.id)).toEqual([])
+    stream.abort(new Error('test over'))
+  })
+
+  it('a preview that repeats its hashes without end is cut off (review finding: a peer repeating parts grew the daemon by 350 MB)', async () => {
+    const { built } = newFile('repeats.bin')
+    const stream = await preview(built)
+    for (let i = 0; i < 4; i++) await hashes(stream, built, 0, 32).catch(() => {})
+    await waitFor(() => /"msg":"prefetch stopped".*preview sent 128 hashes for 32 chunks/.test(victim.output()), 'the victim to cut the preview off', 10_000)
+    stream.abort(new Error('test over'))
+  })
+
+  it('nothing is fetched ahead for a peer whose offers wait for a decision', async () => {
+    expect((await victim.cli(['auto-accept', 'evil', 'off'])).code).toBe(0)
+    try {
+      const { built } = newFile('asked-first.bin')
+      const stream = await preview(built)
+      await hashes(stream, built, 0, 32).catch(() => {}) // the victim may have closed the stream already
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      expect(evil.asked(built.id)).toEqual([])
+      expect(existsSync(join(receiveDir, '.ferry-part', `pre-${built.id}`))).toBe(false)
+      stream.abort(new Error('test over'))
+    } finally {
+      expect((await victim.cli(['auto-accept', 'evil', 'on'])).code).toBe(0)
+    }
+  })
+})
