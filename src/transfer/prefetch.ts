@@ -3,18 +3,20 @@
 // it is made (preview-sender.ts); a receiver that would accept the offer by
 // itself fetches those chunks at once, verifies each against its hash, and
 // writes it into a part file of its own folder, `.ferry-part/pre-<id>`.
-// When the offer comes, the prefetch stops and its folder becomes the
-// offer's part folder (`.ferry-part/<root>`): the plan then verifies every
-// chunk it finds there against the offer's hashes (receive-plan.ts,
-// `recover`), keeps the ones that match, and fetches the rest, as after a
-// crash. So the prefetch needs no state of its own in the store, and nothing
-// it wrote is trusted on its word.
+// When the offer comes, the prefetch stops asking, and if the offer's
+// entries are the preview's its folder becomes the offer's part folder
+// (`.ferry-part/<root>`): the plan then verifies each chunk it wrote
+// against the offer's hashes (receive-plan.ts, `recover`), keeps the ones
+// that match, and fetches the rest, as after a crash. So the prefetch needs
+// no state of its own in the store, and nothing it wrote is trusted on its
+// word.
 // Owns: the prefetches under way (one per peer), their folders until the
 // offer takes them.
 // Must never: write outside its part folder, fetch a chunk whose hash it
 // does not have or that the receive folder holds already (the dedup index),
 // start for a peer whose offers wait for a decision, or hold up the offer
-// (the offer stops it at once; what it had not verified is in the spool).
+// long (it reads what it asked for, FINISH_MS at most, outside the offers'
+// admission turn).
 
 import type { Stream } from '@libp2p/interface'
 import { closeSync, constants, openSync } from 'node:fs'

@@ -1,11 +1,12 @@
-// The sender's side of /ferry/preview/1.0.0: while a send is hashed, its
-// receiver is told the entries, then each chunk hash as the workers make
-// it, so that it can fetch and verify those chunks before the offer comes
+// The sender's side of /ferry/preview/1.0.0: while a send is hashed, and
+// the hashing looks like lasting, its receiver is told the entries, then
+// each chunk hash as the workers make it, so that it can fetch and verify those chunks before the offer comes
 // (prefetch.ts). Why: the offer carries every hash, and nothing moved while
 // the sender hashed: 0.25–0.3 s per GiB from the page cache, about 1 s per
 // GiB from a disk, all of it before the first byte (docs/PROTOCOL.md,
 // Preview).
-// Owns: one preview stream, the hashes not yet written, in runs per file.
+// Owns: one preview stream (dormant until the hashing looks long enough),
+// the hashes not yet written, in runs per file.
 // Must never: fail or slow the send. The preview is a head start only; any
 // error drops it (the offer and the fetch are as without it), and hashing
 // never waits for the stream.
@@ -23,8 +24,9 @@ export const PREVIEW_MIN_BYTES = 16 * 1024 * 1024
  * much longer (files read from a disk: ~1 s per GiB here). From the page
  * cache a GiB hashes in 0.3–0.4 s, and a receiver fetching ahead then only
  * competed with the hashing for the cores (lab, 2 vCPUs for both peers: no
- * faster at 1 Gbit, 2–4 % slower unshaped); from a disk it gained ~1 s per
- * GiB at 1 Gbit (10.7 → 9.7 s).
+ * faster at 1 Gbit, 3–4 % slower unshaped). Where the hashing lasted and
+ * each peer had a core of its own, 1 GiB at 1 Gbit took 9.55–10.65 s
+ * against 9.93–12.34 s (README, Benchmarks, "Fetching ahead").
  */
 export const PREVIEW_MIN_REMAINING_MS = 500
 /** Hashing is looked at for the preview no sooner than this after it began: the first batches say little about its rate. */

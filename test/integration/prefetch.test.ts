@@ -70,10 +70,22 @@ async function hashes (stream: Stream, built: BuiltOffer, from: number, to: numb
 const distinctAsked = (built: BuiltOffer): Set<number> => new Set(evil.asked(built.id).map((a) => a.chunk))
 const distinctAskedOf = (built: BuiltOffer, file: number): number => new Set(evil.asked(built.id).filter((a) => a.fileIndex === file).map((a) => a.chunk)).size
 
-/** The offer's bytes on the wire (length prefix included), after a test changed it. */
-function buildOfferWire (built: BuiltOffer): Uint8Array {
-  const body = encodeOffer(built.offer)
-  return Buffer.concat([bareLengthPrefix(body.length), body])
+/** An offer of `files` under `previewed`'s transfer id, as one sender's preview and offer that differ (its chunks served too). */
+function offerOfSameTransfer (previewed: BuiltOffer, files: Array<{ path: string, data: Uint8Array }>): BuiltOffer {
+  const offered = buildOffer(files)
+  offered.offer.transferId = previewed.offer.transferId
+  offered.id = previewed.id
+  const body = encodeOffer(offered.offer)
+  offered.wire = Buffer.concat([bareLengthPrefix(body.length), body])
+  return offered
+}
+
+/** Serve `built`'s chunks and preview it, with every hash of every file at once. */
+async function previewWithAllHashes (built: BuiltOffer): Promise<Stream> {
+  evil.serve(built)
+  const stream = await preview(built)
+  for (const [file, h] of built.offer.files.entries()) await sendAll(stream, encodeHashPart({ fileIndex: file, firstChunk: 0, hashes: Buffer.concat(h.chunks) }))
+  return stream
 }
 
 async function expectReceived (built: BuiltOffer, data: Buffer, name: string): Promise<TransferInfo> {
@@ -169,14 +181,8 @@ describe('fetching ahead of the offer', () => {
     const a = randomBytes(SIZE)
     const c = randomBytes(1200)
     const previewed = buildOffer([{ path: 'shift/x.bin', data: dropped }, { path: 'shift/a.bin', data: a }, { path: 'shift/c.txt', data: c }])
-    const offered = buildOffer([{ path: 'shift/a.bin', data: a }, { path: 'shift/c.txt', data: c }])
-    // the same transfer id, as one sender's preview and offer
-    offered.offer.transferId = previewed.offer.transferId
-    offered.id = previewed.id
-    offered.wire = buildOfferWire(offered)
-    evil.serve(previewed)
-    const stream = await preview(previewed)
-    for (const [file, h] of previewed.offer.files.entries()) await sendAll(stream, encodeHashPart({ fileIndex: file, firstChunk: 0, hashes: Buffer.concat(h.chunks) }))
+    const offered = offerOfSameTransfer(previewed, [{ path: 'shift/a.bin', data: a }, { path: 'shift/c.txt', data: c }])
+    const stream = await previewWithAllHashes(previewed)
     await waitFor(() => distinctAskedOf(previewed, 0) >= 4 && distinctAskedOf(previewed, 1) >= 4, 'the victim to fetch ahead of both files', 15_000)
     evil.serve(offered)
     const ans = await evil.offer(victim, offered, undefined, undefined, { servedAlready: true })
@@ -196,13 +202,8 @@ describe('fetching ahead of the offer', () => {
     const previewed = buildOffer([{ path: 'cut/empty.txt', data: x }, { path: 'cut/small.txt', data: y }])
     const empty = Buffer.alloc(0)
     const small = randomBytes(1200)
-    const offered = buildOffer([{ path: 'cut/empty.txt', data: empty }, { path: 'cut/small.txt', data: small }])
-    offered.offer.transferId = previewed.offer.transferId
-    offered.id = previewed.id
-    offered.wire = buildOfferWire(offered)
-    evil.serve(previewed)
-    const stream = await preview(previewed)
-    for (const [file, h] of previewed.offer.files.entries()) await sendAll(stream, encodeHashPart({ fileIndex: file, firstChunk: 0, hashes: Buffer.concat(h.chunks) }))
+    const offered = offerOfSameTransfer(previewed, [{ path: 'cut/empty.txt', data: empty }, { path: 'cut/small.txt', data: small }])
+    const stream = await previewWithAllHashes(previewed)
     await waitFor(() => distinctAskedOf(previewed, 0) >= 32 && distinctAskedOf(previewed, 1) >= 32, 'the victim to fetch both files ahead', 15_000)
     await new Promise((resolve) => setTimeout(resolve, 300)) // written, not only asked for
     // restarted: the folder is taken without the preview to compare with
