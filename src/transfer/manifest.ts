@@ -286,6 +286,11 @@ export function offerBytesBound (entries: ScannedEntry[]): number {
   return n
 }
 
+/** The bytes of these entries' files (folders hold none). */
+export function fileBytes (entries: ScannedEntry[]): number {
+  return entries.reduce((n, e) => n + (e.kind === 'file' ? e.size : 0), 0)
+}
+
 /** The bytes of chunk hashes these entries' offer carries (32 per chunk). */
 export function chunkHashBytes (entries: ScannedEntry[]): number {
   let n = 0
@@ -299,7 +304,7 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
   const signal = options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal])
   const progress: BuildProgress = {
     hashedBytes: 0,
-    totalBytes: entries.reduce((n, e) => n + (e.kind === 'file' ? e.size : 0), 0),
+    totalBytes: fileBytes(entries),
     filesDone: 0,
     totalFiles: entries.length
   }

@@ -19,8 +19,7 @@
 // admission turn).
 
 import type { Stream } from '@libp2p/interface'
-import { closeSync, constants, openSync } from 'node:fs'
-import { rename, rm, stat } from 'node:fs/promises'
+import { rename, rm } from 'node:fs/promises'
 import { FerryError, toFerryError } from '../errors.ts'
 import { MAX_OFFER_BYTES } from '../protocol/constants.ts'
 import { FrameReader, readHashPart, readPreview, type OfferMsg } from '../protocol/transfer.ts'
@@ -29,7 +28,7 @@ import { HASH_LENGTH, chunkCount, isValidChunkSize } from './chunking.ts'
 import { fetchAll } from './fetch.ts'
 import { partDirFor } from './finalize.ts'
 import { makePartFolder } from './part-folders.ts'
-import { partFileOf, type FileState, type Wanted } from './receive-plan.ts'
+import { contentKey, createPartFile, exists, partFileOf, type FileState, type Wanted } from './receive-plan.ts'
 import type { ChunkSink } from './sink.ts'
 import { Spool } from './spool.ts'
 import type { Logger } from '../daemon/logger.ts'
@@ -115,9 +114,8 @@ class Prefetch {
   readonly id: string
   readonly peerId: string
   readonly receiveDir: string
-  /** the preview's entries (the offer's must be the same to take what was fetched) and total */
-  files: OfferMsg['files'] = []
-  totalBytes = 0
+  /** the preview (the offer's entries must be its own to take what was fetched; its total is what the prefetch may write) */
+  readonly preview: OfferMsg
   /** bytes that crossed the wire for it, and chunks verified and written */
   wire = 0
   verifiedBytes = 0
@@ -132,18 +130,18 @@ class Prefetch {
   /** the files' chunks verified and written, by entry index */
   readonly held = new Map<number, Bitmap>()
 
-  constructor (deps: PrefetchDeps, id: string, peerId: string, receiveDir: string) {
+  constructor (deps: PrefetchDeps, id: string, peerId: string, receiveDir: string, preview: OfferMsg) {
     this.deps = deps
     this.id = id
     this.peerId = peerId
     this.receiveDir = receiveDir
+    this.preview = preview
   }
 
   /** Read the hashes as they come and fetch their chunks; resolves when both are over (the preview ended and the grace passed, or stopped). */
-  async run (reader: FrameReader, preview: OfferMsg): Promise<void> {
+  async run (reader: FrameReader): Promise<void> {
+    const { preview } = this
     const signal = this.controller.signal
-    this.files = preview.files
-    this.totalBytes = preview.totalBytes
     // one timer for the quiet of the whole preview, restarted by each part (a timer per part kept each 30 s: a peer repeating parts grew the daemon by 350 MB)
     const quiet = new AbortController()
     const quietTimer = setTimeout(() => { quiet.abort() }, PART_IDLE_MS)
@@ -195,12 +193,12 @@ class Prefetch {
           const known = fs.entry.chunks[c] !== undefined
           // a file that changed while hashed comes again: its new hashes count (a chunk verified against the old ones is checked again by the plan)
           fs.entry.chunks[c] = part.hashes.slice(k * HASH_LENGTH, (k + 1) * HASH_LENGTH)
-          const content = Buffer.from(fs.entry.chunks[c]).toString('base64')
+          const content = contentKey(fs.entry.chunks[c])
           if (known || seen.has(content) || this.deps.holds(fs.entry.chunks[c])) continue
           if (!this.written.has(fs.partPath) && this.written.size >= MAX_PREFETCH_FILES) continue
           seen.add(content)
           if (!this.written.has(fs.partPath)) {
-            closeSync(openSync(fs.partPath, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o600))
+            createPartFile(fs.partPath)
             this.written.add(fs.partPath)
           }
           feed.push({ file: part.fileIndex, chunk: c })
@@ -297,7 +295,7 @@ export class Prefetches {
         stream.abort(new FerryError('E_DECLINED', 'not fetching ahead for this one'))
         return
       }
-      p = new Prefetch(this.deps, id, peerId, receiveDir)
+      p = new Prefetch(this.deps, id, peerId, receiveDir, preview)
     } catch (err) {
       this.deps.log.debug('preview refused', { peerId, err: (err as Error).message })
       stream.abort(err as Error)
@@ -305,7 +303,7 @@ export class Prefetches {
     }
     this.byId.set(p.id, p)
     const started = performance.now()
-    p.done = p.run(reader, preview).then(
+    p.done = p.run(reader).then(
       () => { stream.abort(new Error('prefetch over')) },
       (err: Error) => {
         stream.abort(err)
@@ -336,12 +334,12 @@ export class Prefetches {
     // plan cuts each part file to its entry's size and verifies every chunk
     const receiveDir = p?.receiveDir ?? this.deps.receiveDir()
     const pre = partDirFor(receiveDir, prefetchFolderName(id))
-    if (p == null && !await stat(pre).then(() => true, () => false)) return { wire: 0, verified: 0 }
+    if (p == null && !exists(pre)) return { wire: 0, verified: 0 }
     const dest = partDirFor(receiveDir, Buffer.from(offer.root).toString('hex'))
     let renamed = false
     try {
-      if (p != null && !sameEntries(p.files, offer.files)) throw new Error('the offer\'s entries are not the preview\'s')
-      if (await stat(dest).then(() => true, () => false)) throw new Error('a part folder of the same content is there')
+      if (p != null && !sameEntries(p.preview.files, offer.files)) throw new Error('the offer\'s entries are not the preview\'s')
+      if (exists(dest)) throw new Error('a part folder of the same content is there')
       await rename(pre, dest)
       renamed = true
     } catch (err) {
@@ -374,7 +372,7 @@ export class Prefetches {
   /** What the prefetches fetching into `dir` may still write: set aside by the free-space checks of offers and other previews. */
   reservedIn (dir: string): number {
     let n = 0
-    for (const p of this.byId.values()) if (p.endedAt === 0 && p.receiveDir === dir) n += Math.max(0, p.totalBytes - p.verifiedBytes)
+    for (const p of this.byId.values()) if (p.endedAt === 0 && p.receiveDir === dir) n += Math.max(0, p.preview.totalBytes - p.verifiedBytes)
     return n
   }
 

@@ -225,7 +225,7 @@ function forgetBeyond (o: { transferId: string, store: TransferStore }, fs: File
 }
 
 /** A chunk hash as a map key (32 bytes as a 32-character string: no hex, no copy of the bytes kept). */
-function contentKey (hash: Uint8Array): string {
+export function contentKey (hash: Uint8Array): string {
   return Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('latin1')
 }
 
@@ -351,7 +351,7 @@ async function holds (path: string, entry: OfferFile, store: TransferStore): Pro
 }
 
 /** Whether anything is at `path` (not following a symbolic link there); an error reading it counts as nothing. */
-function exists (path: string): boolean {
+export function exists (path: string): boolean {
   try {
     return lstatSync(path, { throwIfNoEntry: false }) !== undefined
   } catch {
@@ -380,7 +380,7 @@ async function sizeOf (path: string): Promise<number> {
  * readable by others while it arrives (it gets the sender's permission bits
  * when it is placed, finalize.ts).
  */
-function createPartFile (path: string): void {
+export function createPartFile (path: string): void {
   closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o600))
 }
 

@@ -16,7 +16,7 @@ import type { TransferStore, TrustStore } from '../store/index.ts'
 import type { TransferRow } from '../store/transfers.ts'
 import { Bitmap, popcount } from './bitmap.ts'
 import { createHashPool, type HashPool } from './hash-pool.ts'
-import { buildManifest, chunkHashBytes, offerBytesBound, scanPaths, type ChunkHashCache, type ScannedEntry } from './manifest.ts'
+import { buildManifest, chunkHashBytes, fileBytes, offerBytesBound, scanPaths, type ChunkHashCache, type ScannedEntry } from './manifest.ts'
 import { verifyManifest } from './manifest-root.ts'
 import { CHUNK_STREAMS, Receiver, receiptPayload } from './receiver.ts'
 import { Sender, serveChunks } from './sender.ts'
@@ -98,7 +98,7 @@ function checkOfferLimits (entries: Awaited<ReturnType<typeof scanPaths>>): void
   if (entries.length > MAX_OFFER_FILES) throw new FerryError('E_LIMIT', `${fileCount(entries)} files and ${entries.length - fileCount(entries)} folders are more than one send can hold (${MAX_OFFER_FILES} entries); send the folders in parts`)
   const bound = offerBytesBound(entries)
   if (bound <= MAX_OFFER_BYTES) return
-  const totalBytes = entries.reduce((n, e) => n + (e.kind === 'file' ? e.size : 0), 0)
+  const totalBytes = fileBytes(entries)
   // by cause: the chunk hashes of many TiB, or the names of very many entries
   const what = chunkHashBytes(entries) > bound / 2
     ? `the chunk hashes of ${(totalBytes / 2 ** 40).toFixed(1)} TiB`
@@ -295,7 +295,7 @@ export class TransferService {
     if (entries.length === 0) throw new FerryError('E_PATH_NOT_FOUND', `nothing to send in ${paths.join(', ')}${warnings.length > 0 ? ` (${warnings.join('; ')})` : ''}`)
     checkOfferLimits(entries)
     const id = randomBytes(16).toString('hex')
-    const totalBytes = entries.reduce((n, e) => n + (e.kind === 'file' ? e.size : 0), 0)
+    const totalBytes = fileBytes(entries)
     const sender = new Sender({ id, peerId, state: 'hashing', totalBytes })
     sender.totalFiles = fileCount(entries)
     sender.skipped = skipped
@@ -383,7 +383,7 @@ export class TransferService {
   private startPreview (s: Sender, entries: ScannedEntry[]): PreviewSender | undefined {
     // FERRY_PREVIEW=always opens it at once, =never never (comparisons, tests)
     const mode = process.env.FERRY_PREVIEW
-    const totalBytes = entries.reduce((n, e) => n + (e.kind === 'file' ? e.size : 0), 0)
+    const totalBytes = fileBytes(entries)
     if (mode === 'never' || totalBytes < PREVIEW_MIN_BYTES || !this.c.isOnline(s.peerId)) return undefined
     const files = previewFiles(entries)
     const preview = new PreviewSender({
