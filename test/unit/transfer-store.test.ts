@@ -88,4 +88,16 @@ describe('TransferStore', () => {
     expect(store.get('3'.repeat(32))!.offer).toHaveLength(1000) // not ended: resumes from it
     expect(store.forgetManifests(Date.now())).toBe(1) // the recent one now; the others are done with
   })
+
+  it('forgetManifests drops the file rows of the transfers it forgets, and of those forgotten before, and keeps those of the rest', () => {
+    const old = Date.now() - 31 * 86_400_000
+    const ids = ['4'.repeat(32), '5'.repeat(32), '6'.repeat(32), '7'.repeat(32)]
+    store.insert({ ...row(ids[0], 'receive'), state: 'done', offer: new Uint8Array(10), finishedAt: old })
+    store.insert({ ...row(ids[1], 'receive'), state: 'done', finishedAt: old }) // manifest forgotten by an older ferry, its file rows kept
+    store.insert({ ...row(ids[2], 'receive'), state: 'failed', offer: new Uint8Array(10), finishedAt: Date.now() })
+    store.insert({ ...row(ids[3], 'receive'), state: 'waiting', offer: new Uint8Array(10), createdAt: old })
+    for (const id of ids) for (let i = 0; i < 3; i++) store.setFile(id, i, i === 0 ? { done: true, dest: `/in/${i}` } : { done: false, bitmap: new Uint8Array([1]) })
+    expect(store.forgetManifests(Date.now() - 30 * 86_400_000)).toBe(1)
+    expect(ids.map((id) => store.files(id).size)).toEqual([0, 0, 3, 3])
+  })
 })
