@@ -41,6 +41,19 @@ export class PendingStates {
     }
   }
 
+  /**
+   * Write `patch` for `id` as the store does, throwing when it cannot; but
+   * where a write is kept for `id`, with it, and kept again if that fails.
+   * For every write that is not a state change (progress counts, flags):
+   * written past a kept write, its fields were then put back to older
+   * values when the kept write went in (the counts of up to one periodic
+   * record before).
+   */
+  update (id: string, patch: StatePatch): void {
+    if (this.pending.has(id)) this.write(id, patch)
+    else this.store.update(id, patch)
+  }
+
   /** Try the kept writes again; returns the ids whose writes went in. */
   retry (): string[] {
     const done: string[] = []

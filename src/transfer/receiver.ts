@@ -57,6 +57,8 @@ export interface ReceiverDeps {
   changed: (r: Receiver, urgent: boolean) => void
   /** Record a state change; false when the store cannot take it now (it is kept and shown, and written later: pending-states.ts) */
   writeState: (id: string, patch: StatePatch) => boolean
+  /** Record anything else of the row (counts, flags), throwing when the store cannot; merged into a state kept for it (pending-states.ts) */
+  updateState: (id: string, patch: StatePatch) => void
   /** Receives of the same content share a part folder: one run at a time holds it. */
   partDirs: KeyedLock
   log: Pick<Logger, 'debug' | 'info' | 'warn'>
@@ -169,7 +171,7 @@ export class Receiver {
     let reporter: ProgressReporter | undefined
     try {
       release = await this.deps.partDirs.acquire(this.rootHex, signal)
-      if (this.state === 'waiting' || this.state === 'fetching') { this.resumed = true; this.deps.store.update(this.id, { resumed: true }) }
+      if (this.state === 'waiting' || this.state === 'fetching') { this.resumed = true; this.deps.updateState(this.id, { resumed: true }) }
       this.setState('fetching')
       // this user's only (createPartFile in receive-plan.ts says why), and no symbolic link followed
       const partDir = await makePartFolder(this.receiveDir, this.rootHex)
@@ -212,7 +214,7 @@ export class Receiver {
       this.crashed = false
       this.progress.reset(plan.haveBytes)
       // recorded now: a crash before the first periodic record would show 0 B held (a re-send that found a kept part folder holds much at once)
-      this.deps.store.update(this.id, { doneBytes: this.progress.done, wireBytes: this.progress.wire, localBytes: this.localBytes })
+      this.deps.updateState(this.id, { doneBytes: this.progress.done, wireBytes: this.progress.wire, localBytes: this.localBytes })
       // files that were complete already (or became so by dedup) are placed first
       for (const f of this.files) if (!f.done && f.entry.kind === 'file' && f.bitmap.complete) await this.finishFile(f)
       const spool = new Spool(partDir, (err) => { this.deps.log.warn('cannot spool arriving chunk bytes; a crash would cost whole chunks', { id: this.id, err: err.message }) })
@@ -345,7 +347,7 @@ export class Receiver {
     const wanted = (w: Wanted): boolean => { const to = this.files[w.file]; return !to.done && to.unavailable == null && !to.bitmap.has(w.chunk) }
     const copies = waiting.filter(wanted)
     this.localBytes = (this.localBytes ?? 0) + copies.length * from.length
-    this.deps.store.update(this.id, { localBytes: this.localBytes })
+    this.deps.updateState(this.id, { localBytes: this.localBytes })
     for (const w of copies) {
       // thousands of copies of one photo: a cancel or a stop must not wait for them all
       this.controller.signal.throwIfAborted()
@@ -385,14 +387,14 @@ export class Receiver {
     this.lastFlush = now
     this.recordPlaced()
     this.bitmaps.saveSoon(f)
-    this.deps.store.update(this.id, { doneBytes: this.progress.done, wireBytes: this.progress.wire, localBytes: this.localBytes })
+    this.deps.updateState(this.id, { doneBytes: this.progress.done, wireBytes: this.progress.wire, localBytes: this.localBytes })
   }
 
   /** Record the placed files, every unfinished file's verified chunks (flushed first) and the progress: the run has stopped. */
   private async flush (): Promise<void> {
     this.recordPlaced()
     await this.bitmaps.saveAll(this.files)
-    this.deps.store.update(this.id, { doneBytes: this.progress.done, wireBytes: this.progress.wire, localBytes: this.localBytes })
+    this.deps.updateState(this.id, { doneBytes: this.progress.done, wireBytes: this.progress.wire, localBytes: this.localBytes })
   }
 
   /** flush(), saying so when the store cannot take it (its disk full) instead of failing what called it. */
@@ -425,7 +427,7 @@ export class Receiver {
 
   private async sendReceipt (missing?: Uint8Array): Promise<void> {
     const sig = await this.deps.sign(receiptPayload(this.id, this.offer.root, missing))
-    this.deps.store.update(this.id, { receiptSig: sig, receiptMissing: missing })
+    this.deps.updateState(this.id, { receiptSig: sig, receiptMissing: missing })
     this.receiptMissing = missing
     await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'done', root: this.offer.root, signature: sig, wireBytes: this.progress.wire, missing })
     this.setState('done')

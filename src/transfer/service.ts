@@ -180,7 +180,7 @@ export class TransferService {
         if (Date.now() - sender.persistedAt > PERSIST_INTERVAL_MS) {
           // so a restarted sender still knows how much it had sent
           sender.persistedAt = Date.now()
-          this.c.store.update(sender.id, { doneBytes: sender.progress.done, wireBytes: sender.progress.wire })
+          this.pendingStates.update(sender.id, { doneBytes: sender.progress.done, wireBytes: sender.progress.wire })
         }
         this.changed(sender.id, false)
       }, (sender, held) => {
@@ -558,7 +558,7 @@ export class TransferService {
     // full) must not fail a healthy send (it used to, as an offer that
     // "cannot be read", for good).
     try {
-      this.c.store.update(row.id, { resumed: true })
+      this.pendingStates.update(row.id, { resumed: true })
     } catch (err) {
       this.c.log.warn('cannot record that a send resumed', { id: row.id, err: (err as Error).message })
     }
@@ -824,6 +824,7 @@ export class TransferService {
       sign: async (data) => await this.c.privateKey.sign(data),
       changed: (rec, urgent) => { this.changed(rec.id, urgent) },
       writeState: (rid, patch) => this.pendingStates.write(rid, patch),
+      updateState: (rid, patch) => { this.pendingStates.update(rid, patch) },
       partDirs: this.partDirs,
       log: this.c.log
     }, { id, peerId, offer, state, ...extra, receiveDir: extra.receiveDir ?? this.c.receiveDir })
@@ -858,7 +859,7 @@ export class TransferService {
       if (r.state !== 'offered') throw new FerryError('E_TRANSFER_NOT_FOUND', `offer ${id} was ${r.state} meanwhile`)
       // recorded first: a store that cannot take it (its disk full) fails the accept with a code, and the offer still waits (review finding: memory said accepted, and the receive ran)
       try {
-        this.c.store.update(id, { state: 'accepted' })
+        this.pendingStates.update(id, { state: 'accepted' })
       } catch (err) {
         throw toFerryError(err)
       }
@@ -983,7 +984,7 @@ export class TransferService {
       try { offer = decodeOffer(row.offer) } catch (err) { this.failUnreadable(row, err as Error); return }
       const state = row.state === 'offered' ? 'offered' : 'waiting'
       // an offer not yet accepted goes, when it is, to the receive folder of now
-      if (state === 'offered' && row.receiveDir !== this.c.receiveDir) this.c.store.update(row.id, { receiveDir: this.c.receiveDir })
+      if (state === 'offered' && row.receiveDir !== this.c.receiveDir) this.pendingStates.update(row.id, { receiveDir: this.c.receiveDir })
       // a clean stop records `waiting` (Receiver.pause); anything else was cut short
       this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes, receiptMissing: row.receiptMissing, createdAt: row.createdAt, offerBytes: row.offer.byteLength, receiveDir: state === 'offered' ? undefined : await this.receiveDirOf(row) })
       if (state === 'offered') this.offersToCheck.add(row.id)
@@ -996,14 +997,14 @@ export class TransferService {
     } else if (row.state === 'hashing') {
       if (row.sources != null && row.sources.length > 0) this.resumeHashing(row.id, row.peerId, row.sources, row.totalBytes)
       // a row from before the paths were kept: nothing to hash again
-      else this.c.store.update(row.id, { state: 'failed', errorCode: 'E_CANCELLED', errorMessage: 'the daemon stopped while preparing the transfer; send again', finishedAt: Date.now() })
+      else this.pendingStates.update(row.id, { state: 'failed', errorCode: 'E_CANCELLED', errorMessage: 'the daemon stopped while preparing the transfer; send again', finishedAt: Date.now() })
     }
   }
 
   /** A row whose recorded offer does not decode: failed, saying so, not left unfinished for good (a receive was skipped silently, shown `fetching` forever). */
   private failUnreadable (row: TransferRow, err: Error): void {
     this.c.log.warn('an unfinished transfer\'s recorded offer cannot be read; it is failed', { id: row.id, err: err.message })
-    this.c.store.update(row.id, { state: 'failed', errorCode: 'E_INTERNAL', errorMessage: `its recorded offer cannot be read: ${err.message}`, finishedAt: Date.now() })
+    this.pendingStates.update(row.id, { state: 'failed', errorCode: 'E_INTERNAL', errorMessage: `its recorded offer cannot be read: ${err.message}`, finishedAt: Date.now() })
   }
 
   /**
@@ -1047,7 +1048,7 @@ export class TransferService {
     const sender = new Sender({ id, peerId, state: 'hashing', totalBytes })
     sender.resumed = true
     this.senders.set(id, sender)
-    this.c.store.update(id, { resumed: true })
+    this.pendingStates.update(id, { resumed: true })
     this.c.log.info('hashing again a send the daemon stopped in', { id })
     void (async () => {
       const skipped: SkippedPath[] = []

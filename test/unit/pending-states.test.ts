@@ -48,6 +48,21 @@ describe('PendingStates', () => {
     expect(states.overlay(undefined)).toBeUndefined()
   })
 
+  it('a count written while a state is kept goes in with it, so the kept state\'s retry cannot put older counts back (was: written past it, then overwritten by the older ones)', () => {
+    const states = new PendingStates(store, log)
+    db.exec('PRAGMA query_only = ON')
+    expect(() => { states.update(ID, { doneBytes: 2 }) }).toThrow() // nothing kept for it: the store's error, as before
+    expect(states.write(ID, { state: 'waiting', doneBytes: 4, wireBytes: 4 })).toBe(false)
+    states.update(ID, { doneBytes: 6 }) // kept with the state, not thrown
+    expect(states.overlay(store.summary(ID))).toMatchObject({ state: 'waiting', doneBytes: 6, wireBytes: 4 })
+    db.exec('PRAGMA query_only = OFF')
+    states.update(ID, { doneBytes: 9, wireBytes: 9 })
+    expect(store.summary(ID)).toMatchObject({ state: 'waiting', doneBytes: 9, wireBytes: 9 })
+    expect(states.size).toBe(0)
+    expect(states.retry()).toEqual([])
+    expect(store.summary(ID)).toMatchObject({ doneBytes: 9, wireBytes: 9 })
+  })
+
   it('a receiver stopped after a state was kept records its counts of now with "waiting", not the older ones the kept state carried (review finding: 10/10 over 90/90)', async () => {
     const states = new PendingStates(store, log)
     const sink = createChunkSink()
@@ -59,6 +74,7 @@ describe('PendingStates', () => {
       sign: async () => new Uint8Array(64),
       changed: () => {},
       writeState: (id, patch) => states.write(id, patch),
+      updateState: (id, patch) => { states.update(id, patch) },
       partDirs: new KeyedLock(),
       log: { debug: () => {}, info: () => {}, warn: () => {} }
     }, { id: ID, peerId: 'p', offer: { transferId: Buffer.from(ID, 'hex'), root: new Uint8Array(32), totalBytes: 100, files: [] }, receiveDir: dir, state: 'fetching', doneBytes: 10, wireBytes: 10 })

@@ -64,6 +64,7 @@ describe('Receiver', () => {
       sign: async () => new Uint8Array(64),
       changed: () => {},
       writeState: (id, patch) => { store.update(id, patch); return true },
+      updateState: (id, patch) => { store.update(id, patch) },
       partDirs: new KeyedLock(),
       log: { debug: () => {}, info: () => {}, warn: () => {} }
     }, { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
