@@ -22,6 +22,11 @@ export function printJsonLine (value: unknown): void {
   process.stdout.write(JSON.stringify(value) + '\n')
 }
 
+/** `1 file`, `2 files`: a count with its noun (regular plurals only). */
+export function counted (n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`
+}
+
 export function duration (ms: number): string {
   const s = Math.floor(ms / 1000)
   const h = Math.floor(s / 3600)

@@ -230,7 +230,7 @@ export async function sendEnd (stream: Stream, end: EndMsg, signal?: AbortSignal
   await sendAll(stream, lengthPrefixed(TransferEnd.encode(msg)), sig)
   const ack = await new FrameReader(stream).readLp((b) => TransferEndAck.decode(b), MAX_SMALL_MESSAGE_BYTES, sig)
   await finishStream(stream, sig)
-  const err = fromWireError(ack?.error, 'peer')
+  const err = fromWireError(ack?.error, 'peer says')
   if (err != null) throw err
   if (ack?.ok !== true) throw new FerryError('E_PROTOCOL', 'peer did not acknowledge the end of the transfer')
 }
@@ -250,7 +250,7 @@ export async function readEnd (stream: Stream, handle: (end: EndMsg) => Promise<
   const status = w.status as EndMsg['status']
   let error: unknown
   try {
-    await handle({ transferId: w.transferId, status, root: w.root, signature: w.signature, failure: fromWireError(w.failure as WireErrorMsg | undefined, 'peer'), wireBytes: w.wireBytes, missing: w.missing, doneBytes: w.doneBytes })
+    await handle({ transferId: w.transferId, status, root: w.root, signature: w.signature, failure: fromWireError(w.failure as WireErrorMsg | undefined, 'peer says'), wireBytes: w.wireBytes, missing: w.missing, doneBytes: w.doneBytes })
   } catch (err) { error = err }
   await sendAll(stream, lengthPrefixed(TransferEndAck.encode({ ok: error == null, error: error != null ? toWireError(error) : undefined })), sig)
   await finishStream(stream, sig)

@@ -395,7 +395,7 @@ describe('transfer', () => {
     const done = await sending.done
     // what arrived is verified, but not all that was asked for was sent: a script must not take it as done
     expectError(done, 'E_INCOMPLETE')
-    expect(done.stderr).toMatch(/^ferry: E_INCOMPLETE: 25 path\(s\) could not be sent \(listed above\); the 2975 file\(s\) sent arrived and were verified$/m)
+    expect(done.stderr).toMatch(/^ferry: E_INCOMPLETE: 25 paths could not be sent \(listed above\); the 2975 files sent arrived and were verified$/m)
     const res = JSON.parse(done.stdout) as SendResult & { skipped: Array<{ path: string, reason: string }> }
     expect(res).toMatchObject({ state: 'done', files: 2975, receipt: { verified: true } })
     expect(res.skipped[0]).toEqual({ path: a.home, reason: 'ferry\'s own state folder (its database and key), skipped' })
@@ -423,7 +423,7 @@ describe('transfer', () => {
     await rm(join(dir, 'z-removed.txt'))
     const done = await sending.done
     expectError(done, 'E_INCOMPLETE')
-    expect(done.stderr).toMatch(/^ferry: E_INCOMPLETE: 2 path\(s\) could not be sent \(listed above\); the 2 file\(s\) sent arrived and were verified$/m)
+    expect(done.stderr).toMatch(/^ferry: E_INCOMPLETE: 2 paths could not be sent \(listed above\); the 2 files sent arrived and were verified$/m)
     expect(done.stderr).toMatch(/^ferry: warning: .*\/z-edited\.txt: changed, removed or unreadable after it was offered; not received/m)
     const res = JSON.parse(done.stdout) as SendResult & { doneBytes: number, skipped: Array<{ path: string, reason: string, failed?: boolean }> }
     expect(res).toMatchObject({ id: active.id, state: 'done', files: 4, receipt: { verified: true, notReceived: 2 } })
@@ -565,7 +565,7 @@ describe('transfer', () => {
     expect(res).toMatchObject({ state: 'done', files: 1, skippedCount: 150 })
     expect(res.skipped).toHaveLength(100)
     expect(run.stderr.split('\n').filter((l) => /symbolic link, skipped$/.test(l))).toHaveLength(100)
-    expect(run.stderr).toMatch(/^ferry: warning: 50 more path\(s\) skipped, not listed \(0 of all 150 for a problem\)$/m)
+    expect(run.stderr).toMatch(/^ferry: warning: 50 more paths skipped, not listed \(0 of all 150 for a problem\)$/m)
     await rm(join(b.receiveDir, 'many-links'), { recursive: true })
   })
 

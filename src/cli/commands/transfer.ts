@@ -7,7 +7,7 @@ import { connectControl } from '../../daemon/control/client.ts'
 import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } from '../../daemon/control/types.ts'
 import { FerryError, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { homeOf, parse } from '../args.ts'
-import { printJson, table, UsageError } from '../output.ts'
+import { counted, printJson, table, UsageError } from '../output.ts'
 import { LineProgress, progressLine, wantsLive } from '../progress.ts'
 import { formatAgo, formatBytes, formatRate } from '../../tui/format.ts'
 
@@ -157,11 +157,11 @@ export async function send (argv: string[]): Promise<number> {
     const failed = skippedFailed
     // files of the offer the receiver did without (they changed here after the offer) are among `skipped`
     const arrived = t.files - (t.receipt?.notReceived ?? 0)
-    const incomplete = failed === 0 ? undefined : new FerryError('E_INCOMPLETE', `${failed} path(s) could not be sent (listed above${skippedCount > skipped.length ? `, among the first ${skipped.length} skipped` : ''}); the ${arrived} file(s) sent arrived and were verified`)
+    const incomplete = failed === 0 ? undefined : new FerryError('E_INCOMPLETE', `${counted(failed, 'path')} could not be sent (listed above${skippedCount > skipped.length ? `, among the first ${skipped.length} skipped` : ''}); ${arrived === 1 ? 'the file' : `the ${arrived} files`} sent arrived and were verified`)
     if (json) {
       printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds, root: t.root, receipt: t.receipt, skipped, skippedCount })
     } else {
-      const summary = `sent ${arrived} file(s), ${formatBytes(t.doneBytes)} to ${sanitizeForDisplay(t.peerName)} in ${seconds.toFixed(1)} s ` +
+      const summary = `sent ${counted(arrived, 'file')}, ${formatBytes(t.doneBytes)} to ${sanitizeForDisplay(t.peerName)} in ${seconds.toFixed(1)} s ` +
         `(${formatBytes(t.wireBytes)} on the wire); receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}` +
         (skippedCount > 0 ? `; ${skippedCount} skipped (below)` : '')
       if (live != null) await live.done(t, summary)
@@ -179,7 +179,7 @@ export async function send (argv: string[]): Promise<number> {
     client.close()
     // after the last frame, so a live view does not draw over them
     for (const s of skipped) process.stderr.write(`ferry: warning: ${sanitizeForDisplay(s.path)}: ${sanitizeForDisplay(s.reason)}\n`)
-    if (skippedCount > skipped.length) process.stderr.write(`ferry: warning: ${skippedCount - skipped.length} more path(s) skipped, not listed (${skippedFailed} of all ${skippedCount} for a problem)\n`)
+    if (skippedCount > skipped.length) process.stderr.write(`ferry: warning: ${counted(skippedCount - skipped.length, 'more path')} skipped, not listed (${skippedFailed} of all ${skippedCount} for a problem)\n`)
   }
 }
 
