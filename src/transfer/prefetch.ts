@@ -215,6 +215,8 @@ class Prefetch {
       clearTimeout(quietTimer)
       feed.end()
       await fetching.catch(() => {})
+      // its slot descriptors (kept open, review finding: 34 and 8.6 MiB of removed slots held after three prefetches)
+      spool.close()
       // the part files leave the sink's hands: the folder is renamed for the offer's plan
       await Promise.all([...this.written].map(async (p) => { await sink.closeFile(p, false).catch(() => {}) }))
       this.endedAt = Date.now()

@@ -7,7 +7,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, readlinkSync } from 'node:fs'
 import { readFile, readdir, rm } from 'node:fs/promises'
 import type { Stream } from '@libp2p/interface'
 import { join } from 'node:path'
@@ -67,6 +67,12 @@ async function hashes (stream: Stream, built: BuiltOffer, from: number, to: numb
   await sendAll(stream, encodeHashPart({ fileIndex: 0, firstChunk: from, hashes: out }))
 }
 
+/** The victim's open descriptors of spool slots (spool.ts): none once no receive or prefetch runs. */
+function spoolDescriptors (): string[] {
+  const dir = `/proc/${victim.proc.pid!}/fd`
+  return readdirSync(dir).map((fd) => { try { return readlinkSync(join(dir, fd)) } catch { return '' } }).filter((p) => p.includes('/spool-'))
+}
+
 const distinctAsked = (built: BuiltOffer): Set<number> => new Set(evil.asked(built.id).map((a) => a.chunk))
 const distinctAskedOf = (built: BuiltOffer, file: number): number => new Set(evil.asked(built.id).filter((a) => a.fileIndex === file).map((a) => a.chunk)).size
 
@@ -114,6 +120,7 @@ describe('fetching ahead of the offer', () => {
     for (let c = 0; c < 32; c++) expect(evil.attempts(built.id, 0, c), `chunk ${c}`).toBe(1)
     expect(t.wireBytes, 'the receive counts what it fetched ahead, once').toBe(SIZE)
     expect(victim.output()).toMatch(/"msg":"prefetched".*"verifiedBytes":4194304/)
+    expect(spoolDescriptors(), 'the prefetch\'s spool slots closed (review finding: left open for the daemon\'s life)').toEqual([])
   })
 
   it('a chunk that does not match its announced hash is never kept: the offer\'s plan fetches it again, and the file arrives identical', async () => {
