@@ -91,8 +91,14 @@ export async function fetchAll (ctx: FetchContext): Promise<void> {
   // streams ran dry: go round until nothing is left (bounded by MAX_BAD_CHUNKS)
   while (ctx.queue.length > 0 || (ctx.more != null && await ctx.more.wait(ctx.signal))) {
     ctx.signal.throwIfAborted()
-    const workers = Array.from({ length: Math.max(1, ctx.more != null ? ctx.streams : Math.min(ctx.streams, ctx.queue.length)) }, async () => await worker(ctx, bad))
+    // the first failure anywhere (a stream's, a write's, placing a file) stops every stream: a full disk
+    // must not go on pulling the rest over the wire only to drop it
+    const halt = new AbortController()
+    const workers = Array.from({ length: Math.max(1, ctx.more != null ? ctx.streams : Math.min(ctx.streams, ctx.queue.length)) }, async () => {
+      try { await worker(ctx, bad, halt) } catch (err) { if (!halt.signal.aborted) halt.abort(err); throw err }
+    })
     const results = await Promise.allSettled(workers)
+    if (halt.signal.aborted) throw halt.signal.reason
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
     if (failed != null) throw failed.reason
   }
@@ -161,7 +167,15 @@ function giveUp (ctx: FetchContext, fs: FileState, err: FerryError): void {
 /** The chunk a stream is reading: its buffer, and the spool slot its bytes go to. */
 interface Reading { want: Wanted, buf: Uint8Array, slot: SpoolSlot, start: number }
 
-async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<void> {
+/**
+ * One chunk stream's requests and reads. `halt` is aborted with the first
+ * failure of any stream of the fetch, or of a chunk's write or onChunk: a
+ * write fails after its stream has moved on, and was seen only if the
+ * stream happened to wait for it then (review finding: a full disk went on
+ * pulling every chunk left, and the receive failed with E_INTERNAL
+ * "incomplete after fetching" in place of E_NO_SPACE or E_IO).
+ */
+async function worker (ctx: FetchContext, bad: Map<string, number>, halt: AbortController): Promise<void> {
   if (ctx.queue.length === 0 && ctx.more == null) return
   const stream = await ctx.openStream()
   const reader = new FrameReader(stream)
@@ -177,7 +191,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
   // reads end on a cancel, or when the sender has gone quiet (STREAM_IDLE_MS)
   const idleMs = ctx.idleMs ?? STREAM_IDLE_MS
   const quiet = new AbortController()
-  const signal = AbortSignal.any([ctx.signal, quiet.signal])
+  const signal = AbortSignal.any([ctx.signal, quiet.signal, halt.signal])
   let lastHeard = performance.now()
   /** reading the answer to a request (taken off `requested` as its reading starts) */
   let answering = false
@@ -188,7 +202,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
   // crash while the disk is slow loses nothing that crossed the wire.
   const requested: Ask[] = []
   const requestMore = async (): Promise<void> => {
-    while (requested.length < REQUESTS_AHEAD && (inFlight.size === 0 || inFlightBytes < WRITE_BYTES_IN_FLIGHT) && !ctx.signal.aborted) {
+    while (requested.length < REQUESTS_AHEAD && (inFlight.size === 0 || inFlightBytes < WRITE_BYTES_IN_FLIGHT) && !signal.aborted) {
       const ask = asker.next()
       if (ask == null) return
       await sendAll(stream, encodeChunkRequest({ transferId: ctx.transferId, fileIndex: ask.file, chunks: ask.wants.map((w) => w.chunk), firstOffset: ask.from, firstLength: ask.to - ask.from }), signal)
@@ -201,7 +215,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
   }, Math.max(50, Math.min(idleMs / 4, 5000)))
   watchdog.unref()
   try {
-    while (!ctx.signal.aborted) {
+    while (!ctx.signal.aborted && !halt.signal.aborted) {
       await requestMore()
       // nothing asked for: the disk is behind; ask again as writes complete
       while (requested.length === 0 && inFlight.size > 0 && !ctx.signal.aborted) {
@@ -274,7 +288,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
             ctx.queue.push({ file: ask.file, chunk: want.chunk }) // ask again
           }
         ).finally(() => { ctx.spool.release(r.slot); inFlight.delete(p); inFlightBytes -= length })
-        p.catch(() => {}) // handled by the Promise.race / Promise.all; never an unhandled rejection
+        p.catch((err) => { if (!halt.signal.aborted) halt.abort(err) }) // also never an unhandled rejection
         inFlight.add(p)
         inFlightBytes += length
       }
@@ -284,6 +298,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
     }
     // a cancel or stop left work undone: an error, never a normal end the run would take as complete
     ctx.signal.throwIfAborted()
+    halt.signal.throwIfAborted()
     await Promise.all(inFlight)
     await stream.close({ signal: AbortSignal.timeout(5000) }).catch(() => {})
     // all it asked for is in: what the sender writes from now on is not
@@ -297,7 +312,8 @@ async function worker (ctx: FetchContext, bad: Map<string, number>): Promise<voi
     // what arrived of the chunk being read stays in its slot, for the next run
     if (reading != null) { reading.slot.flush(); ctx.spool.release(reading.slot) }
     await Promise.allSettled(inFlight)
-    throw err
+    // another stream's failure (or a write's) is the cause, not the abort it made this one see
+    throw halt.signal.aborted && !ctx.signal.aborted ? halt.signal.reason : err
   } finally {
     clearInterval(watchdog)
   }
