@@ -144,6 +144,28 @@ export class TransferStore {
       .run(transferId, idx, f.done ? 1 : 0, f.bitmap ?? null, f.dest ?? null)
   }
 
+  /**
+   * Forget the verified chunks that the other receives of the same content
+   * into the same receive folder recorded for these entries: they share the
+   * part folder (`.ferry-part/<root>`), and these part files are being made
+   * anew, so those records describe files that are gone. Kept, another
+   * receive resumed on a part file this one wrote later chunks into, took
+   * its holes for its old chunks, and placed zeros and signed for them
+   * (review finding).
+   */
+  forgetSharedBitmaps (transferId: string, indices: number[]): void {
+    if (indices.length === 0) return
+    this.stmt(`UPDATE transfer_files SET bitmap = NULL
+      WHERE done = 0 AND bitmap IS NOT NULL AND idx IN (SELECT value FROM json_each(?))
+      AND transfer_id IN (SELECT o.id FROM transfers o JOIN transfers t ON t.id = ?
+        WHERE o.direction = 'receive' AND o.root = t.root AND o.receive_dir IS t.receive_dir AND o.id != t.id)`).run(JSON.stringify(indices), transferId)
+  }
+
+  /** Forget every verified chunk a receive recorded of its unfinished files (its part folder is another now). */
+  forgetBitmaps (transferId: string): void {
+    this.stmt('UPDATE transfer_files SET bitmap = NULL WHERE transfer_id = ? AND done = 0').run(transferId)
+  }
+
   files (transferId: string): Map<number, { done: boolean, bitmap?: Uint8Array, dest?: string }> {
     const out = new Map<number, { done: boolean, bitmap?: Uint8Array, dest?: string }>()
     for (const r of this.stmt('SELECT * FROM transfer_files WHERE transfer_id = ?').all(transferId) as any[]) {

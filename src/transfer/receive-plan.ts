@@ -91,6 +91,8 @@ export async function planReceive (o: {
   // receiver peaked 10-15 MB higher (interleaved loopback runs), its chunk
   // buffers waiting behind the creations in the thread pool.
   const existing = new Set(await readdir(o.partDir))
+  // part files made anew below: what other receives of this content recorded of them is gone with them
+  o.store.forgetSharedBitmaps(o.transferId, o.files.flatMap((e, i) => e.kind === 'file' && !existing.has(String(i)) ? [i] : []))
   let created = 0
   /** slot files still holding a start this run needs (until it is spooled again) */
   const needed = new Set<string>()

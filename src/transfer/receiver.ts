@@ -166,6 +166,9 @@ export class Receiver {
   private async runOnce (mayReplan: boolean): Promise<boolean> {
     this.controller = new AbortController()
     this.knownDirs = new Set()
+    // the last run's file states are not this run's: a plan cut short (a stop) would record their
+    // bitmaps over what it had just forgotten of part files made anew (review finding: zeros placed)
+    this.files = []
     const signal = this.controller.signal
     let release: (() => void) | undefined
     let reporter: ProgressReporter | undefined

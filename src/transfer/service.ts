@@ -964,6 +964,9 @@ export class TransferService {
       await checkReceiveFolder(began)
     } catch (err) {
       this.c.log.warn('the receive folder an unfinished receive began in cannot be used; it starts over in the current one', { id: row.id, began, receiveDir: this.c.receiveDir, err: (err as Error).message })
+      // the chunks it recorded are in the other folder's part files, not in those of the same content here
+      this.c.store.forgetBitmaps(row.id)
+      this.pendingStates.update(row.id, { receiveDir: this.c.receiveDir })
       return this.c.receiveDir
     }
     this.c.log.info('an unfinished receive goes on in the receive folder it began in', { id: row.id, receiveDir: began })

@@ -2,7 +2,7 @@
 // with no peer: what a run cancelled in its plan leaves behind.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,7 +14,10 @@ import { hash } from '../../src/transfer/blake3.js'
 import { partDirFor } from '../../src/transfer/finalize.ts'
 import { KeyedLock } from '../../src/transfer/keyed-lock.ts'
 import { computeFileRoot } from '../../src/transfer/manifest-root.ts'
-import { Receiver } from '../../src/transfer/receiver.ts'
+import { Bitmap } from '../../src/transfer/bitmap.ts'
+import { makePartFolder } from '../../src/transfer/part-folders.ts'
+import { planReceive } from '../../src/transfer/receive-plan.ts'
+import { Receiver, type ReceiverDeps } from '../../src/transfer/receiver.ts'
 import { Sender, serveChunks } from '../../src/transfer/sender.ts'
 import { createChunkSink, type ChunkSink } from '../../src/transfer/sink.ts'
 import { descriptorsOf } from '../helpers/files.ts'
@@ -119,5 +122,93 @@ describe('Receiver', () => {
     await receiver.run()
     expect({ state: receiver.state, code: receiver.error?.code, told: ends[0]?.failure?.code }).toEqual({ state: 'failed', code: 'E_IO', told: 'E_IO' })
     expect(receiver.error?.message).toMatch(/i\/o error/)
+  })
+
+  /** A 4-chunk file, its offer under `id` with `root`, and a row for its receive into `receiveDir`. */
+  function fourChunks (): { blocks: Buffer[], data: Buffer, file: OfferMsg['files'][number] } {
+    const blocks = [randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(CHUNK)]
+    const data = Buffer.concat(blocks)
+    const chunks = blocks.map((b) => hash(b))
+    return { blocks, data, file: { path: 'f.bin', kind: 'file', size: data.length, mtimeMs: 1_700_000_000_000, mode: 0o644, chunkSize: CHUNK, chunks, fileRoot: computeFileRoot(data.length, CHUNK, chunks) } }
+  }
+  const depsWith = (sinkOf: () => ChunkSink, ends: string[]): ReceiverDeps => ({
+    store,
+    sink: sinkOf,
+    openChunkStream: async () => { throw new FerryError('E_PEER_UNREACHABLE', 'the sender is away') },
+    sendEnd: async (_peer, end) => { ends.push(end.status) },
+    sign: async () => new Uint8Array(64),
+    changed: () => {},
+    writeState: (id, patch) => { store.update(id, patch); return true },
+    updateState: (id, patch) => { store.update(id, patch) },
+    partDirs: new KeyedLock(),
+    log: { debug: () => {}, info: () => {}, warn: () => {} }
+  })
+
+  it('a run whose plan is stopped part-way does not record the previous run\'s bitmaps over a part file made anew: after the restart nothing is placed from holes (review finding: zeros placed and signed for)', async () => {
+    const { blocks, data, file } = fourChunks()
+    // a folder after the file: the plan looks at the stop there, after its copy
+    const folder: OfferMsg['files'][number] = { path: 'd', kind: 'dir', size: 0, mtimeMs: 1_700_000_000_000, mode: 0o755, chunkSize: 0, chunks: [], fileRoot: computeFileRoot(0, 0, []) }
+    const offer: OfferMsg = { transferId: Buffer.from(ID, 'hex'), root: randomBytes(32), totalBytes: data.length, files: [file, folder] }
+    const receiveDir = join(dir, 'received')
+    const partDir = partDirFor(receiveDir, Buffer.from(offer.root).toString('hex'))
+    store.insert({ id: ID, direction: 'receive', peerId: 'p', peerName: 'p', state: 'accepted', root: offer.root, offer: new Uint8Array(0), totalBytes: data.length, doneBytes: 0, wireBytes: 0, receiveDir, receiptVerified: false, resumed: false, createdAt: 0 })
+    let onCopy: () => void = () => {}
+    const hooked: ChunkSink = { ...sink, buffer: (n) => sink.buffer(n), write: async (...args) => { await sink.write(...args) }, verify: async (...args) => { await sink.verify(...args) }, copy: async (...args) => { await sink.copy(...args); onCopy() }, sync: async (path) => { await sink.sync(path) }, closeFile: async (...args) => { await sink.closeFile(...args) }, close: async () => {} }
+    const ends: string[] = []
+    // run 1: chunks 0..2 are in the part file (verified by its plan), then the sender is away
+    await mkdir(partDir, { recursive: true })
+    await writeFile(join(partDir, '0'), Buffer.concat(blocks.slice(0, 3)))
+    const r = new Receiver(depsWith(() => hooked, ends), { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+    await r.run()
+    expect(r.state).toBe('waiting')
+    // while it waits the part folder is removed, and chunk 3's content is placed here by another receive
+    await rm(join(receiveDir, '.ferry-part'), { recursive: true, force: true })
+    const other = join(receiveDir, 'other.bin')
+    await writeFile(other, blocks[3])
+    store.indexFiles([{ path: other, fileRoot: computeFileRoot(CHUNK, CHUNK, [file.chunks[3]]), size: CHUNK, mtimeMs: 0, chunks: [file.chunks[3]], chunkSize: CHUNK }])
+    // run 2: its plan makes part file 0 anew, copies chunk 3 into it, and the daemon stops right then
+    let paused: Promise<void> | undefined
+    onCopy = () => { paused ??= r.pause() }
+    await r.run()
+    await paused
+    // run 3, after the restart
+    onCopy = () => {}
+    const again = new Receiver(depsWith(() => hooked, ends), { id: ID, peerId: 'p', offer, receiveDir, state: 'waiting', resumed: true })
+    await again.run()
+    const placed = await readFile(join(receiveDir, 'f.bin')).catch(() => undefined)
+    expect(placed === undefined || placed.equals(data), 'nothing placed but the offered bytes').toBe(true)
+    expect(again.state).toBe('waiting') // chunks 0..2 are to be fetched again
+    expect(ends).toEqual([])
+  })
+
+  it('a receive resumed on a part file another receive of the same content made anew (the part folder was removed meanwhile) does not take its recorded chunks for there: nothing is placed from holes (review finding)', async () => {
+    const { blocks, data, file } = fourChunks()
+    const root = randomBytes(32)
+    const [A, B] = ['a1'.repeat(16), 'b2'.repeat(16)]
+    const receiveDir = join(dir, 'received')
+    const rootHex = root.toString('hex')
+    for (const id of [A, B]) store.insert({ id, direction: 'receive', peerId: 'p', peerName: 'p', state: 'waiting', root, offer: new Uint8Array(0), totalBytes: data.length, doneBytes: 0, wireBytes: 0, receiveDir, receiptVerified: false, resumed: false, createdAt: 0 })
+    // A verified and recorded chunks 0..2, then its sender went away
+    let partDir = await makePartFolder(receiveDir, rootHex)
+    await planReceive({ transferId: A, files: [file], receiveDir, partDir, store, sink })
+    for (let c = 0; c < 3; c++) { const b = sink.buffer(CHUNK); b.set(blocks[c]); await sink.write(join(partDir, '0'), c * CHUNK, b, CHUNK, file.chunks[c]) }
+    await sink.closeFile(join(partDir, '0'), true)
+    const held = new Bitmap(4)
+    for (let c = 0; c < 3; c++) held.set(c)
+    store.setFile(A, 0, { done: false, bitmap: held.bytes })
+    // the part folder is removed; B (the same folder sent again) makes it anew and lands chunk 3 first
+    await rm(join(receiveDir, '.ferry-part'), { recursive: true, force: true })
+    partDir = await makePartFolder(receiveDir, rootHex)
+    await planReceive({ transferId: B, files: [file], receiveDir, partDir, store, sink })
+    { const b = sink.buffer(CHUNK); b.set(blocks[3]); await sink.write(join(partDir, '0'), 3 * CHUNK, b, CHUNK, file.chunks[3]) }
+    await sink.closeFile(join(partDir, '0'), false)
+    expect(store.files(A).get(0)?.bitmap, 'A\'s record of the part file that went').toBeUndefined()
+    // A resumes
+    const ends: string[] = []
+    const a = new Receiver(depsWith(() => sink, ends), { id: A, peerId: 'p', offer: { transferId: Buffer.from(A, 'hex'), root, totalBytes: data.length, files: [file] }, receiveDir, state: 'waiting', resumed: true })
+    await a.run()
+    const placed = await readFile(join(receiveDir, 'f.bin')).catch(() => undefined)
+    expect(placed === undefined || placed.equals(data), 'nothing placed but the offered bytes').toBe(true)
+    expect(ends).toEqual([])
   })
 })
