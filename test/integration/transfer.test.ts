@@ -712,6 +712,13 @@ describe('transfer', () => {
     } catch (err) { latin1 = err as { status: number | null, stderr: string } }
     expect(latin1.status).toBe(1)
     expect(latin1.stderr).toMatch(/^ferry: E_PATH_UNSAFE: .*caf\uFFFD\.txt: its name as given is not valid UTF-8/m)
+    // the same, named relative to the working folder (review finding: said not to exist)
+    try {
+      execFileSync('bash', ['-c', `exec "$0" "$1" send beta "$(printf 'caf\\351.txt')" --home "$2"`, process.execPath, BUILT_MAIN, a.home], { encoding: 'utf8', stdio: 'pipe', cwd: dir })
+      latin1 = { status: 0, stderr: '' }
+    } catch (err) { latin1 = err as { status: number | null, stderr: string } }
+    expect(latin1.status).toBe(1)
+    expect(latin1.stderr).toMatch(/^ferry: E_PATH_UNSAFE: caf\uFFFD\.txt: its name as given is not valid UTF-8/m)
     // the file really named with U+FFFD (valid UTF-8) is sent when named
     const fffd = await a.cli(['send', 'beta', join(dir, 'caf\uFFFD.txt'), '--json'])
     expect(fffd.code, fffd.stderr).toBe(0)

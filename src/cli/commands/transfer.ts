@@ -50,9 +50,14 @@ function checkUtf8Given (path: string): void {
   if (mangled) throw new FerryError('E_PATH_UNSAFE', `${path}: its name as given is not valid UTF-8 (shown here with \uFFFD), which ferry cannot send; rename it, or send its folder to have it listed as skipped`)
 }
 
-/** A path named on the command line must be there to send; said here, in the user's words. */
-function checkPathGiven (path: string): void {
-  checkUtf8Given(path)
+/**
+ * A path named on the command line must be there to send; said here, in the
+ * user's words. `given` is the argument as typed: a relative name is
+ * compared with the command line before it is resolved (review finding: a
+ * relative name that is not UTF-8 was said not to exist).
+ */
+function checkPathGiven (path: string, given: string): void {
+  checkUtf8Given(given)
   try {
     statSync(path)
   } catch (err) {
@@ -73,7 +78,7 @@ export async function send (argv: string[]): Promise<number> {
   const [peer, ...rawPaths] = positionals
   if (peer.trim() === '') throw new UsageError('ferry send needs a peer: a name, a peer ID or a unique prefix of one')
   const paths = rawPaths.map((p) => resolve(p))
-  for (const p of paths) checkPathGiven(p)
+  for (const [i, p] of paths.entries()) checkPathGiven(p, rawPaths[i])
   const json = values.json === true
   const client = await connectControl(homeOf(values))
   // on a terminal: a live Ink view on stdout; otherwise the one-line progress on a TTY stderr
