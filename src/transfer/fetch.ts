@@ -91,12 +91,11 @@ export async function fetchAll (ctx: FetchContext): Promise<void> {
   // streams ran dry: go round until nothing is left (bounded by MAX_BAD_CHUNKS)
   while (ctx.queue.length > 0 || (ctx.more != null && await ctx.more.wait(ctx.signal))) {
     ctx.signal.throwIfAborted()
-    // the first failure anywhere (a stream's, a write's, placing a file) stops every stream: a full disk
-    // must not go on pulling the rest over the wire only to drop it
+    // the first failure to keep a chunk (its write, placing its file) stops every stream: a full disk must
+    // not go on pulling the rest over the wire only to drop it. A stream's own failure (the link) does
+    // not: the others finish what they asked for, and it is kept
     const halt = new AbortController()
-    const workers = Array.from({ length: Math.max(1, ctx.more != null ? ctx.streams : Math.min(ctx.streams, ctx.queue.length)) }, async () => {
-      try { await worker(ctx, bad, halt) } catch (err) { if (!halt.signal.aborted) halt.abort(err); throw err }
-    })
+    const workers = Array.from({ length: Math.max(1, ctx.more != null ? ctx.streams : Math.min(ctx.streams, ctx.queue.length)) }, async () => { await worker(ctx, bad, halt) })
     const results = await Promise.allSettled(workers)
     if (halt.signal.aborted) throw halt.signal.reason
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
@@ -169,7 +168,7 @@ interface Reading { want: Wanted, buf: Uint8Array, slot: SpoolSlot, start: numbe
 
 /**
  * One chunk stream's requests and reads. `halt` is aborted with the first
- * failure of any stream of the fetch, or of a chunk's write or onChunk: a
+ * failure of a chunk's write or onChunk, on any stream of the fetch: a
  * write fails after its stream has moved on, and was seen only if the
  * stream happened to wait for it then (review finding: a full disk went on
  * pulling every chunk left, and the receive failed with E_INTERNAL
