@@ -88,7 +88,11 @@ const MIGRATIONS: string[] = [
   'CREATE INDEX file_index_root ON file_index(file_root)',
   // a receipt for a transfer done without some files (the sender's copies
   // changed or went away): the bit set of those entries, as signed; NULL for all of it
-  'ALTER TABLE transfers ADD COLUMN receipt_missing BLOB'
+  'ALTER TABLE transfers ADD COLUMN receipt_missing BLOB',
+  // a send's paths left out (and of those, for a problem): `ferry transfers`
+  // says so after the send has left memory (review finding: shown done)
+  'ALTER TABLE transfers ADD COLUMN skipped_count INTEGER NOT NULL DEFAULT 0',
+  'ALTER TABLE transfers ADD COLUMN skipped_failed INTEGER NOT NULL DEFAULT 0'
 ]
 
 export type Db = DatabaseSync

@@ -261,7 +261,8 @@ export class TransferService {
       const row = this.pendingStates.overlay(stored)
       if (!live.has(row.id) && row.state !== 'offered') live.set(row.id, toTransferInfo({ row, peerName: this.c.peerName(row.peerId) }))
     }
-    return [...live.values()].sort((a, b) => b.createdAt - a.createdAt)
+    // active first (an offer still waiting is not lost below newer sends), then history; each the newest first
+    return [...live.values()].sort((a, b) => Number(isFinalState(a.state)) - Number(isFinalState(b.state)) || b.createdAt - a.createdAt)
   }
 
   offers (): OfferInfo[] {
@@ -570,7 +571,7 @@ export class TransferService {
     s.error = error
     const finished = s.finished
     // a store that cannot write (its disk full) keeps the state in pendingStates, shown from there and written later; the send stays in memory till then
-    const recorded = this.pendingStates.write(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified })
+    const recorded = this.pendingStates.write(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified, skippedCount: s.skipped.length, skippedFailed: s.skipped.filter((w) => w.failed === true).length })
     this.changed(s.id, true)
     if (finished && recorded) this.senders.delete(s.id)
   }

@@ -50,6 +50,10 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
       : [...all.filter((s) => s.failed === true), ...all.filter((s) => s.failed !== true)].slice(0, SKIPPED_SHOWN)
     info.skippedCount = all.length
     info.skippedFailed = failed
+  } else if (o.sender == null && (row.skippedCount ?? 0) > 0) {
+    // ended and gone from memory: the counts were recorded, the paths were not
+    info.skippedCount = row.skippedCount
+    info.skippedFailed = row.skippedFailed
   }
   const sig = o.sender?.receiptSig ?? row.receiptSig
   if (sig != null && sig.length > 0) {

@@ -214,7 +214,7 @@ export async function transfers (argv: string[]): Promise<number> {
     const rows = [['ID', 'DIR', 'PEER', 'STATE', 'PROGRESS', 'RATE', 'RECEIPT', 'WHEN']]
     for (const t of list) {
       rows.push([t.id.slice(0, 8), t.direction === 'send' ? 'out' : 'in', sanitizeForDisplay(t.peerName).slice(0, 20) || t.peerId.slice(-8),
-        t.state + (t.error != null ? ` ${t.error.code}` : ''), `${formatBytes(t.doneBytes)}/${formatBytes(t.totalBytes)}`,
+        t.state + (t.error != null ? ` ${t.error.code}` : '') + ((t.skippedFailed ?? 0) > 0 ? `, ${counted(t.skippedFailed!, 'path')} not sent` : ''), `${formatBytes(t.doneBytes)}/${formatBytes(t.totalBytes)}`,
         isFinalState(t.state) ? '' : formatRate(t.rate), receiptCell(t), formatAgo(t.createdAt, Date.now())])
     }
     process.stdout.write(table(rows) + hint)
