@@ -22,14 +22,17 @@ export function buildHandlers (d: Daemon): Handlers {
     send: async (p, { socket }) => {
       if (!Array.isArray(p.paths) || p.paths.some((x) => typeof x !== 'string' || x === '')) throw new FerryError('E_BAD_REQUEST', 'parameter "paths" must be a list of paths')
       // a `ferry send` stopped (Ctrl-C) or gone while its paths are scanned, before it
-      // learned the transfer's id to cancel it: nothing is sent
+      // learned the transfer's id to cancel it: nothing is sent. Its going shows first as
+      // the socket's 'end' (read at the latest on the scan's last turn of the event loop,
+      // scanPaths), its 'close' a turn or two later: no answer reaches it after either
       const gone = new AbortController()
-      const onClose = (): void => { gone.abort(new FerryError('E_CANCELLED', 'the `ferry send` that asked for it stopped before anything was offered')) }
-      socket.once('close', onClose)
-      if (socket.destroyed) onClose()
+      const onGone = (): void => { gone.abort(new FerryError('E_CANCELLED', 'the `ferry send` that asked for it stopped before anything was offered')) }
+      socket.once('end', onGone)
+      socket.once('close', onGone)
+      if (socket.destroyed || socket.readableEnded) onGone()
       try {
         return await d.transfers.send(d.resolvePeer(requireString(p, 'peer')).peerId, p.paths, gone.signal)
-      } finally { socket.off('close', onClose) }
+      } finally { socket.off('end', onGone); socket.off('close', onGone) }
     },
     transfers: () => d.transfers.list(),
     offers: () => d.transfers.offers(),

@@ -135,6 +135,34 @@ const MAX_ATTEMPTS = 3
 export const CACHE_MIN_AGE_MS = 2000
 
 /**
+ * Steps of work that wait for no I/O (names read from a folder, the lstat
+ * results of a big one) between two turns of the event loop: sockets are read
+ * only when it turns, so a `ferry send` stopped while a 60,000-name folder
+ * was scanned (~2 s without a turn) was seen gone only after its send was
+ * made, and the control API and other transfers waited as long.
+ */
+const STEPS_PER_TURN = 256
+/** Names of a folder lstat'ed at once: 60,000 asked at once took ~1 s just to queue, with no turn of the event loop. */
+const LSTAT_BATCH = 256
+
+/**
+ * A turn of the event loop through its poll phase: what came in on a socket
+ * before the call (an end, a close) is read and its events emitted before
+ * this resolves. Two immediates: work resumed by an I/O callback runs in a
+ * poll phase, and an immediate set there runs in the same turn's check phase,
+ * without polling again; the second one runs after the next poll.
+ */
+async function nextTurn (): Promise<void> {
+  for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => { setImmediate(resolve) })
+}
+
+/** A step counter that gives the event loop a turn every STEPS_PER_TURN steps (undefined in between: no macrotask for each). */
+function loopTurns (): () => Promise<void> | undefined {
+  let steps = 0
+  return () => (++steps % STEPS_PER_TURN === 0 ? nextTurn() : undefined)
+}
+
+/**
  * Whole milliseconds of a time in nanoseconds, rounded down exactly. (Going
  * through a double, as Stats.mtimeMs does, rounds .999999999 s up into the
  * next second: the file would arrive newer than it is.)
@@ -188,8 +216,11 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
     if (st !== undefined) excluded.set(`${st.dev}:${st.ino}`, reason)
   }
 
+  const step = loopTurns()
+
   /** Add `abs` (already lstat'ed) at `rel`, or warn why not. */
   async function visit (abs: string, rel: string, st: BigIntStats, top: boolean): Promise<void> {
+    await step()
     checkSignal(signal)
     const why = excluded.get(`${st.dev}:${st.ino}`)
     if (why !== undefined) { warn({ path: abs, reason: `${why}, skipped` }); return }
@@ -207,6 +238,7 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
     names.sort(Buffer.compare)
     const children: Array<{ abs: string, rel: string }> = []
     for (const raw of names) {
+      await step()
       let name: string
       try {
         name = utf8.decode(raw)
@@ -222,11 +254,14 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
         warn({ path: child.abs, reason: `${(err as Error).message}, skipped`, failed: true })
       }
     }
-    const stats = await Promise.allSettled(children.map(async c => await lstat(c.abs, { bigint: true })))
-    for (const [i, c] of children.entries()) {
-      const r = stats[i]
-      if (r.status === 'rejected') { warn({ path: c.abs, reason: `cannot stat (${(r.reason as Error).message}), skipped`, failed: true }); continue }
-      await visit(c.abs, c.rel, r.value, false)
+    for (let from = 0; from < children.length; from += LSTAT_BATCH) {
+      const batch = children.slice(from, from + LSTAT_BATCH)
+      const stats = await Promise.allSettled(batch.map(async c => await lstat(c.abs, { bigint: true })))
+      for (const [i, c] of batch.entries()) {
+        const r = stats[i]
+        if (r.status === 'rejected') { warn({ path: c.abs, reason: `cannot stat (${(r.reason as Error).message}), skipped`, failed: true }); continue }
+        await visit(c.abs, c.rel, r.value, false)
+      }
     }
     // every folder, after what it holds: the receiver creates the folders as
     // files land, and sets each one's modification time once all of it is in
@@ -266,6 +301,11 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
     }
     await visit(source, name, st, true)
   }
+  // a last turn of the event loop and a last look: an abort that came in
+  // during the last stretch of work (a `ferry send` that went away: its
+  // socket's end is read only on a turn) is seen before the caller goes on
+  await nextTurn()
+  checkSignal(signal)
   return out
 }
 

@@ -3,12 +3,16 @@
 // goes through, and what is too long fails the call instead of hanging it.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connectControl, controlSocketPath } from '../../src/daemon/control/client.ts'
 import { ControlServer } from '../../src/daemon/control/server.ts'
 import { MAX_CONTROL_LINE, type TransferInfo } from '../../src/daemon/control/types.ts'
+import { buildHandlers } from '../../src/daemon/handlers.ts'
+import type { Daemon } from '../../src/daemon/daemon.ts'
+import { scanPaths } from '../../src/transfer/manifest.ts'
 
 let home: string
 let server: ControlServer
@@ -47,6 +51,48 @@ describe('control API framing', () => {
       await expect(client.call('send', { peer: 'p', paths: [long] })).rejects.toMatchObject({ code: 'E_MESSAGE_TOO_LARGE', message: expect.stringMatching(/could not read a request/) })
     } finally {
       client.close()
+    }
+  })
+})
+
+describe('`send` whose asker goes away before the answer (the real handler, a stand-in for the transfer service)', () => {
+  it('is told so by its signal when its socket ends, before the close: the scan\'s last turn of the event loop sees it, and no send is made (review finding: a `ferry send` stopped during the scan of a big folder had its send made and offered)', async () => {
+    // the asker goes away in the scan's last stretch of work, which waits for no I/O:
+    // as the scan passes the folder's last name, a symbolic link
+    const dir = join(home, 'folder')
+    mkdirSync(dir)
+    writeFileSync(join(dir, 'a.txt'), 'x')
+    symlinkSync('a.txt', join(dir, 'z-link'))
+    let asker: Socket | undefined
+    const made: string[] = []
+    let settle!: (outcome: unknown) => void
+    const settled = new Promise<unknown>((resolve) => { settle = resolve })
+    // as TransferService.send: the scan, a last look at the signal, then the send is made
+    const d = {
+      resolvePeer: (peer: string) => ({ peerId: peer }),
+      transfers: {
+        send: async (peerId: string, paths: string[], signal: AbortSignal) => {
+          try {
+            await scanPaths(paths, { signal, onWarning: () => { asker?.destroy() } })
+            signal.throwIfAborted()
+            made.push(peerId)
+            settle('made')
+            return { id: 'x' }
+          } catch (err) { settle(err); throw err }
+        }
+      }
+    } as unknown as Daemon
+    const path = join(home, 'handlers.sock')
+    const real = new ControlServer({ path, handlers: buildHandlers(d) })
+    await real.listen()
+    try {
+      asker = connect(path)
+      await new Promise((resolve) => asker!.once('connect', resolve))
+      asker.write(JSON.stringify({ id: 1, method: 'send', params: { peer: 'p', paths: [dir] } }) + '\n')
+      expect(await settled).toMatchObject({ code: 'E_CANCELLED' })
+      expect(made).toEqual([])
+    } finally {
+      await real.close()
     }
   })
 })

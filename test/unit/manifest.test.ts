@@ -143,6 +143,27 @@ describe('scanPaths', () => {
     expect(await scanPaths([root, root])).toEqual(await scanPaths([root]))
     await expect(scanPaths([root], { signal: AbortSignal.abort() })).rejects.toEqual(code('E_CANCELLED'))
   })
+
+  it('lets the event loop turn while it works through a big folder, and once more before it ends: an abort that comes in on a turn (a `ferry send` gone: its socket is read only then) is seen (review finding: a 60,000-name folder went ~2 s without a turn, and the send was made)', async () => {
+    const root = join(base, 'turns')
+    mkdirSync(root)
+    for (let i = 0; i < 2000; i++) writeFileSync(join(root, `f${String(i).padStart(4, '0')}`), '')
+    // a symbolic link named first and one named last: their warnings come as the scan visits them, after the lstat of their batch
+    symlinkSync('f0000', join(root, '0-first'))
+    symlinkSync('f0000', join(root, 'z-last'))
+    // turns of the loop from the first name visited to the end: before, none (what was left needed no I/O)
+    let turns = 0
+    let done = false
+    const tick = (): void => { if (!done) { turns++; setImmediate(tick) } }
+    const entries = await scanPaths([root], { onWarning: (w) => { if (w.path.endsWith('0-first')) setImmediate(tick) } })
+    done = true
+    expect(entries).toHaveLength(2001)
+    expect(turns).toBeGreaterThanOrEqual(5)
+    // an abort that comes in on the turn after the last entry is visited: the scan fails instead of giving its entries
+    const stop = new AbortController()
+    const gone = scanPaths([root], { signal: stop.signal, onWarning: (w) => { if (w.path.endsWith('z-last')) setImmediate(() => { stop.abort() }) } })
+    await expect(gone).rejects.toEqual(code('E_CANCELLED'))
+  })
 })
 
 describe('buildManifest', () => {
