@@ -385,11 +385,23 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
       const chunkSize = chunkSizeFor(cur.size)
       const startedMs = Date.now()
       const before = cur.identity
-      const known = before === undefined ? undefined : cacheGet(cur.sourcePath, before, chunkSize)
-      if (known !== undefined && known.length === chunkCount(cur.size, chunkSize)) {
-        progress.hashedBytes += cur.size
-        if (options.onChunk !== undefined) known.forEach((d, c) => options.onChunk!(index, c, d))
-        return { ...local(cur), identity: before, chunkSize, chunks: known, fileRoot: computeFileRoot(cur.size, chunkSize, known) }
+      // the cache only for the file as the scan saw it: a file that changed since is hashed (bounded: no cache hit after a change)
+      const known = before === undefined || attempt > 1 ? undefined : cacheGet(cur.sourcePath, before, chunkSize)
+      if (before !== undefined && known !== undefined && known.length === chunkCount(cur.size, chunkSize)) {
+        // the hashes are of the file as it was at the scan, maybe minutes ago in a big
+        // send: one saved since (same path, new times) is hashed as it is now, as the
+        // uncached path below does, instead of being offered with its old hashes
+        const now = await lookAgain(cur.sourcePath)
+        const again = scanned(cur.path, cur.sourcePath, now)
+        if (now.isFile() && sameIdentity(before, again.identity!)) {
+          progress.hashedBytes += cur.size
+          if (options.onChunk !== undefined) known.forEach((d, c) => options.onChunk!(index, c, d))
+          return { ...local(cur), identity: before, chunkSize, chunks: known, fileRoot: computeFileRoot(cur.size, chunkSize, known) }
+        }
+        if (!now.isFile()) throw unhashable('E_IO', cur.sourcePath, 'is no longer a regular file')
+        progress.totalBytes += again.size - cur.size
+        cur = again
+        continue
       }
       let hashed = 0
       let chunks: Uint8Array[] | undefined
@@ -411,10 +423,7 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
         // no use reading it again
         if (await unreadable(cur.sourcePath)) throw unhashable('E_IO', cur.sourcePath, 'cannot be read (permission denied)', err)
       }
-      const now = await lstat(cur.sourcePath, { bigint: true }).catch((err: unknown) => {
-        if ((err as { code?: unknown }).code === 'ENOENT') throw unhashable('E_PATH_NOT_FOUND', cur.sourcePath, 'removed before it could be read', err)
-        throw toFerryError(err, 'E_IO')
-      })
+      const now = await lookAgain(cur.sourcePath)
       const again = scanned(cur.path, cur.sourcePath, now)
       if (chunks !== undefined && now.isFile() && again.size === cur.size && again.mtimeMs === cur.mtimeMs && again.mtimeSubMsNs === cur.mtimeSubMsNs) {
         if (before !== undefined) remember(cur.sourcePath, before, again.identity, startedMs, chunkSize, chunks)
@@ -478,6 +487,14 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
 /** The error for a file that cannot be read as it is; `unhashable` is the reason a skip warning gives. */
 function unhashable (code: 'E_IO' | 'E_PATH_NOT_FOUND', path: string, reason: string, cause?: unknown): FerryError {
   return Object.assign(new FerryError(code, `${path}: ${reason}`, { cause }), { unhashable: reason })
+}
+
+/** The file as it is now, to compare with what was hashed (or found in the cache) for it. */
+async function lookAgain (path: string): Promise<BigIntStats> {
+  return await lstat(path, { bigint: true }).catch((err: unknown) => {
+    if ((err as { code?: unknown }).code === 'ENOENT') throw unhashable('E_PATH_NOT_FOUND', path, 'removed before it could be read', err)
+    throw toFerryError(err, 'E_IO')
+  })
 }
 
 /** Whether this process may not read `path` (EACCES, EPERM): reading it again cannot help. */

@@ -367,6 +367,31 @@ describe('buildManifest with a hash cache (src/store/hash-cache.ts, a real SQLit
     expect(() => verifyManifest(m2)).not.toThrow()
   })
 
+  it('hashes a cached file saved again after the scan, before its turn to be hashed, as it is now: not with the cached hashes of what the scan saw (review finding: offered with its old hashes, then refused chunk by chunk or the old copy taken)', async () => {
+    const root = makeTree('saved-after-scan')
+    const cache = cacheIn('saved-after-scan')
+    const big = join(root, 'sub', 'big.bin')
+    const a = join(root, 'a.txt')
+    await buildManifest(await scanPaths([root]), pool, { cache, cacheMinAgeMs: 0 })
+    const entries = await scanPaths([root])
+    // saved after the scan: one longer, one with the same size and its old mtime put back (only ctime tells)
+    writeFileSync(a, 'hello, saved again\n')
+    const before = statSync(big)
+    const bytes = randomBytes(before.size)
+    writeFileSync(big, bytes)
+    utimesSync(big, before.atime, before.mtime)
+    const again = countingPool()
+    const m = await buildManifest(entries, again.pool, { cache, cacheMinAgeMs: 0 })
+    expect(again.reads.sort()).toEqual([a, big].sort())
+    const aEntry = m.files.find(f => f.path === 'saved-after-scan/a.txt')!
+    expect(aEntry.size).toBe(19)
+    expect(hex(aEntry.chunks[0])).toBe(hex(wasmHash(Buffer.from('hello, saved again\n'))))
+    const bigEntry = m.files.find(f => f.path === 'saved-after-scan/sub/big.bin')!
+    expect(hex(bigEntry.chunks[0])).toBe(hex(wasmHash(bytes.subarray(0, bigEntry.chunkSize))))
+    expect(hex(m.root)).toBe(hex((await manifestOf([root])).root))
+    expect(() => verifyManifest(m)).not.toThrow()
+  })
+
   it('builds the manifest all the same when the cache fails to read or write (a full disk, say), and says so', async () => {
     const root = makeTree('broken-cache')
     const errors: string[] = []
