@@ -136,10 +136,10 @@ export const CACHE_MIN_AGE_MS = 2000
 
 /**
  * Steps of work that wait for no I/O (names read from a folder, the lstat
- * results of a big one) between two turns of the event loop: sockets are read
- * only when it turns, so a `ferry send` stopped while a 60,000-name folder
- * was scanned (~2 s without a turn) was seen gone only after its send was
- * made, and the control API and other transfers waited as long.
+ * results of a big one, a manifest's folders) between two turns of the event
+ * loop: sockets are read only when it turns, so a `ferry send` stopped while
+ * a 60,000-name folder was scanned (~2 s without a turn) was seen gone only
+ * after its send was made, and the control API and other transfers waited as long.
  */
 const STEPS_PER_TURN = 256
 /** Names of a folder lstat'ed at once: 60,000 asked at once took ~1 s just to queue, with no turn of the event loop. */
@@ -156,10 +156,19 @@ async function nextTurn (): Promise<void> {
   for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => { setImmediate(resolve) })
 }
 
-/** A step counter that gives the event loop a turn every STEPS_PER_TURN steps (undefined in between: no macrotask for each). */
+/**
+ * A step counter that gives the event loop a turn every STEPS_PER_TURN steps
+ * (undefined in between: no macrotask for each). Shared by concurrent lanes:
+ * all of them wait for the same turn (one lane waiting alone while the others
+ * go on does not let the loop turn).
+ */
 function loopTurns (): () => Promise<void> | undefined {
   let steps = 0
-  return () => (++steps % STEPS_PER_TURN === 0 ? nextTurn() : undefined)
+  let turn: Promise<void> | undefined
+  return () => {
+    if (turn === undefined && ++steps % STEPS_PER_TURN === 0) turn = nextTurn().then(() => { turn = undefined })
+    return turn
+  }
 }
 
 /**
@@ -458,12 +467,16 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
 
   const hashed = new Array<FileEntry | undefined>(entries.length)
   let next = 0
+  // folders wait for no I/O (nor did cached files, before they were looked at
+  // again): 20,000 of them in a row kept the daemon from answering for over a second
+  const step = loopTurns()
   const lane = async (): Promise<void> => {
     while (next < entries.length) {
       const i = next++
       hashed[i] = await hashOrSkip(entries[i], i)
       progress.filesDone++
       report(false)
+      await step()
     }
   }
   try {
