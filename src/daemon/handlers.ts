@@ -1,6 +1,7 @@
 // Control API method handlers: thin adapters from JSON requests to the
 // daemon's services. Validation of params happens here, once.
 
+import { isAbsolute } from 'node:path'
 import { FerryError } from '../errors.ts'
 import type { Handlers } from './control/server.ts'
 import type { Daemon } from './daemon.ts'
@@ -21,6 +22,9 @@ export function buildHandlers (d: Daemon): Handlers {
     unpair: async (p) => await d.pairing.unpair(d.resolvePeer(requireString(p, 'peer')).peerId),
     send: async (p, { socket }) => {
       if (!Array.isArray(p.paths) || p.paths.some((x) => typeof x !== 'string' || x === '')) throw new FerryError('E_BAD_REQUEST', 'parameter "paths" must be a list of paths')
+      // resolved against the daemon's own working folder, a relative path would name another file than the client meant
+      const relative = p.paths.find((x: string) => !isAbsolute(x))
+      if (relative !== undefined) throw new FerryError('E_BAD_REQUEST', `parameter "paths" must hold absolute paths (the client resolves them): ${JSON.stringify(relative).slice(0, 200)}`)
       // a `ferry send` stopped (Ctrl-C) or gone while its paths are scanned, before it
       // learned the transfer's id to cancel it: nothing is sent. Its going shows first as
       // the socket's 'end' (read at the latest on the scan's last turn of the event loop,
@@ -40,6 +44,8 @@ export function buildHandlers (d: Daemon): Handlers {
     decline: async (p) => { await d.transfers.decline(d.transfers.resolveId(requireString(p, 'id'))); return { declined: true as const } },
     cancel: async (p) => await d.transfers.cancel(d.transfers.resolveId(requireString(p, 'id'))),
     'peer.autoAccept': (p) => {
+      // anything but true was taken as off (review finding: "on" switched it off)
+      if (typeof p.autoAccept !== 'boolean') throw new FerryError('E_BAD_REQUEST', 'parameter "autoAccept" must be true or false')
       const peerId = d.resolvePeer(requireString(p, 'peer')).peerId
       if (!d.trust.setAutoAccept(peerId, p.autoAccept === true)) throw new FerryError('E_NOT_PAIRED', `${peerId} is not paired`)
       return { peerId, autoAccept: p.autoAccept === true }

@@ -703,6 +703,14 @@ describe('transfer', () => {
     expectError(await a.cli(['send', 'gamma', file]), 'E_NOT_PAIRED')
     expectError(await a.cli(['send', c.peerId, file, '--json']), 'E_NOT_PAIRED')
     expectError(await a.cli(['send', 'no-such-peer', file]), 'E_PEER_NOT_FOUND')
+    // the control API refuses what the CLI never asks (review finding): a relative path (it would be the daemon's
+    // working folder's), and an auto-accept that is not a boolean ("on" switched it off)
+    const ctl = await connectControl(a.home)
+    try {
+      await expect(ctl.call('send', { peer: 'beta', paths: ['x.txt'] })).rejects.toMatchObject({ code: 'E_BAD_REQUEST', message: expect.stringMatching(/absolute/) })
+      await expect(ctl.call('peer.autoAccept', { peer: 'beta', autoAccept: 'on' as unknown as boolean })).rejects.toMatchObject({ code: 'E_BAD_REQUEST' })
+      expect((await peersOf(a)).find((p) => p.name === 'beta')).toMatchObject({ autoAccept: true })
+    } finally { ctl.close() }
     expectError(await a.cli(['send', 'beta', join(dir, 'missing.txt')]), 'E_PATH_NOT_FOUND')
     // a name that is not UTF-8 (Latin-1 "é"), given on the command line: Node's argv decoding mangles it, and ferry says so,
     // also when a file is named with the very character it was mangled to (that other file is not sent instead)
