@@ -6,7 +6,7 @@
 import type { Connection, Stream, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { randomBytes } from 'node:crypto'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
 import { CHUNKS_PROTOCOL, PREVIEW_PROTOCOL, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, MAX_UNFINISHED_OFFER_BYTES_PER_PEER, MAX_UNFINISHED_RECEIVES_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
@@ -1055,8 +1055,14 @@ export class TransferService {
     this.pendingStates.update(id, { resumed: true })
     this.c.log.info('hashing again a send the daemon stopped in', { id })
     void (async () => {
-      const skipped: SkippedPath[] = []
-      const entries = await scanPaths(paths, { exclude: this.notSent(), onWarning: (w) => { skipped.push(w) } })
+      const skipped: SkippedPath[] = sender.skipped
+      // a path named to the send and gone while the daemon was stopped is left out, not the whole send failed (review finding)
+      const present: string[] = []
+      for (const p of paths) {
+        if (await stat(p).then(() => true, () => false)) present.push(p)
+        else skipped.push({ path: p, reason: 'removed while the daemon was stopped, skipped', failed: true })
+      }
+      const entries = present.length === 0 ? [] : await scanPaths(present, { exclude: this.notSent(), onWarning: (w) => { skipped.push(w) } })
       this.logSkipped(id, skipped, 'skipped while scanning')
       if (entries.length === 0) throw new FerryError('E_PATH_NOT_FOUND', `nothing left to send in ${paths.join(', ')}`)
       // the paths may hold more by now, or the chunk rule may have changed since (a row from an older version)

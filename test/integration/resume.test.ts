@@ -6,6 +6,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
@@ -400,23 +401,29 @@ describe('resume after kill -9', () => {
     expect(b.output()).toMatch(/part files were removed during the transfer; planning again/)
   }, TEST_TIMEOUT)
 
-  it('sender killed while hashing: restarted, it hashes again and offers by itself; the receive completes, identical tree', async () => {
+  it('sender killed while hashing: restarted, it hashes again and offers by itself; the receive completes, identical tree; a path named to the send and removed meanwhile is left out, and said so', async () => {
     // many small files: hashing them takes long enough to be caught at it
     const dir = join(await tempDir('ferry-src-'), 'many')
     await mkdir(dir)
     for (let i = 0; i < 3000; i++) await writeFile(join(dir, `f${String(i).padStart(4, '0')}.bin`), randomBytes(2048))
+    const gone = join(await tempDir('ferry-src-'), 'gone.txt')
+    await writeFile(gone, 'removed while the sender is down')
     const sent = await snapshotTree(dir)
     const before = new Set((await transfersOf(a)).map((t) => t.id))
-    const sending = spawnCli(['send', 'beta', dir, '--json', '--home', a.home], { timeoutMs: 60_000 })
+    const sending = spawnCli(['send', 'beta', dir, gone, '--json', '--home', a.home], { timeoutMs: 60_000 })
     const hashing = await watch(a, 'alpha to be hashing', (t) => !before.has(t.id) && t.direction === 'send' && t.state === 'hashing', 30_000)
     await a.kill9()
     expectError(await sending.done, 'E_DAEMON_NOT_RUNNING')
+    // review finding: the whole resumed send failed with E_PATH_NOT_FOUND
+    await rm(gone)
     a = await a.restart()
     const onB = await watch(b, 'beta to receive it', (t) => t.id === hashing.id && ['done', 'failed', 'cancelled'].includes(t.state), 120_000)
     expect(onB.state).toBe('done')
     expect(asObject(await snapshotTree(join(b.receiveDir, 'many')))).toEqual(asObject(sent))
     const onA = await waitFor(async () => (await transfersOf(a)).find((t) => t.id === hashing.id && t.state === 'done'), 'alpha to show it done', 10_000)
-    expect(onA).toMatchObject({ resumed: true, receipt: { verified: true } })
+    expect(onA).toMatchObject({ resumed: true, receipt: { verified: true }, skippedCount: 1, skippedFailed: 1 })
+    expect(a.output()).toMatch(/"msg":"skipped while scanning".*gone\.txt: removed while the daemon was stopped, skipped/)
+    expect(existsSync(join(b.receiveDir, 'gone.txt'))).toBe(false)
     await rm(join(b.receiveDir, 'many'), { recursive: true })
   }, TEST_TIMEOUT)
 
