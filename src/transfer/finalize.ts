@@ -9,7 +9,7 @@
 // under a final name (only complete, verified part files get here).
 
 import { chmodSync, closeSync, constants, linkSync, lstatSync, openSync, renameSync, unlinkSync, utimesSync } from 'node:fs'
-import { mkdir, open, unlink, utimes } from 'node:fs/promises'
+import { lutimes, mkdir, open, unlink } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { MODE_PERMISSIONS } from './manifest-root.ts'
@@ -217,7 +217,9 @@ export async function placeDir (root: string, relPath: string, mtimeMs: number, 
   await ensureParents(root, [...components, ''], undefined, dirModes)
   const dest = await resolveInside(root, components)
   const t = utimesSeconds(mtimeMs, subMsNs)
-  await utimes(dest, t, t).catch(() => {})
+  // lutimes: a symbolic link put in its place after resolveInside looked (someone who can write to the
+  // receive folder) gets the time itself, instead of the folder it points to, maybe outside (review finding)
+  await lutimes(dest, t, t).catch(() => {})
   return dest
 }
 
