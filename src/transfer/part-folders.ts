@@ -5,7 +5,7 @@
 // at once when an offer does not fit on the disk, the folder goes.
 
 import { constants } from 'node:fs'
-import { lstat, mkdir, open, readdir, rm, rmdir } from 'node:fs/promises'
+import { lstat, mkdir, open, readdir, rm, rmdir, stat } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { PART_DIR } from './safe-path.ts'
@@ -20,7 +20,14 @@ import { partDirFor } from './finalize.ts'
  */
 export async function makePartFolder (receiveDir: string, rootHex: string): Promise<string> {
   const dir = partDirFor(receiveDir, rootHex)
-  await mkdir(receiveDir, { recursive: true })
+  // not made again here: a receive folder gone in the middle of a receive is
+  // most likely on a disk unmounted meanwhile, and made again it would be on
+  // the disk under the mount point, which the rest of the receive would fill
+  // (review finding). A new offer's admission makes it, as the daemon's start does.
+  await stat(receiveDir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') throw new FerryError('E_PATH_NOT_FOUND', `receive folder ${receiveDir} is gone (removed, or its disk unmounted); send again once it is back`)
+    throw toFerryError(err, 'E_IO')
+  })
   // another receive that ends removes `.ferry-part` when it looks empty
   // (receiver.ts), maybe between this one's two steps: made again then
   // (review finding: 29 of ~3,950 concurrent small receives failed with ENOENT)

@@ -401,6 +401,20 @@ describe('resume after kill -9', () => {
     expect(b.output()).toMatch(/part files were removed during the transfer; planning again/)
   }, TEST_TIMEOUT)
 
+  it('the whole receive folder gone while the receiver is fetching (a disk unmounted): the receive fails saying so, and does not make the folder again, which would fill the disk under the mount point (review finding)', async () => {
+    await forgetReceived(mid)
+    const { sending, half } = await sendUntilHalf(mid)
+    await rm(b.receiveDir, { recursive: true, force: true })
+    try {
+      const onB = await watch(b, 'beta to end the receive', (t) => t.id === half.id && ['done', 'failed', 'cancelled'].includes(t.state), 60_000)
+      expect(onB).toMatchObject({ state: 'failed', error: { code: 'E_PATH_NOT_FOUND', message: expect.stringMatching(/receive folder .* is gone/) } })
+      expect(existsSync(b.receiveDir), 'the receive folder is not made again by the receive').toBe(false)
+      expectError(await sending.done, 'E_PATH_NOT_FOUND')
+    } finally {
+      await mkdir(b.receiveDir, { recursive: true })
+    }
+  }, TEST_TIMEOUT)
+
   it('sender killed while hashing: restarted, it hashes again and offers by itself; the receive completes, identical tree; a path named to the send and removed meanwhile is left out, and said so', async () => {
     // many small files: hashing them takes long enough to be caught at it
     const dir = join(await tempDir('ferry-src-'), 'many')
