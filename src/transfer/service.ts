@@ -855,6 +855,8 @@ export class TransferService {
     // as for offers: two accepted at the same moment both passed the space
     // check (review finding), which counts only receives already accepted
     await this.oneAdmissionAtATime(async () => {
+      // removed since the offer came (by the user, or a cleaner): made again, as for a new offer (a receive's run does not)
+      await mkdir(r.receiveDir, { recursive: true })
       await this.checkFits(r.offer, r)
       // the checks awaited: a decline, or the sender's cancel, may have come meanwhile
       if (r.state !== 'offered') throw new FerryError('E_TRANSFER_NOT_FOUND', `offer ${id} was ${r.state} meanwhile`)

@@ -38,6 +38,22 @@ beforeEach(async () => {
 })
 afterEach(async () => { await sink.close(); db.close(); await rm(dir, { recursive: true, force: true }) })
 
+/** A receiver's dependencies: the real store, `sinkOf`'s sink, no peer unless `open` is given; the ends it sends go to `ends`. */
+function depsWith (sinkOf: () => ChunkSink, ends: EndMsg[], open: ReceiverDeps['openChunkStream'] = async () => { throw new FerryError('E_PEER_UNREACHABLE', 'the sender is away') }): ReceiverDeps {
+  return {
+    store,
+    sink: sinkOf,
+    openChunkStream: open,
+    sendEnd: async (_peer, end) => { ends.push(end) },
+    sign: async () => new Uint8Array(64),
+    changed: () => {},
+    writeState: (id, patch) => { store.update(id, patch); return true },
+    updateState: (id, patch) => { store.update(id, patch) },
+    partDirs: new KeyedLock(),
+    log: { debug: () => {}, info: () => {}, warn: () => {} }
+  }
+}
+
 describe('Receiver', () => {
   it('a run cancelled in its plan lets go of the part files the plan had opened (review finding: they stayed open in the sink, and a later receive of the same content after the part folder was removed wrote through them into the deleted files)', async () => {
     const [A, B] = [randomBytes(CHUNK), randomBytes(CHUNK)]
@@ -63,18 +79,7 @@ describe('Receiver', () => {
       closeFile: async (...args) => { await sink.closeFile(...args) },
       close: async () => {}
     }
-    receiver = new Receiver({
-      store,
-      sink: () => cancelling,
-      openChunkStream: async () => { throw new Error('nothing is fetched: cancelled in the plan') },
-      sendEnd: async () => {},
-      sign: async () => new Uint8Array(64),
-      changed: () => {},
-      writeState: (id, patch) => { store.update(id, patch); return true },
-      updateState: (id, patch) => { store.update(id, patch) },
-      partDirs: new KeyedLock(),
-      log: { debug: () => {}, info: () => {}, warn: () => {} }
-    }, { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+    receiver = new Receiver(depsWith(() => cancelling, [], async () => { throw new Error('nothing is fetched: cancelled in the plan') }), { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
     await receiver.run()
     expect(receiver.state).toBe('cancelled')
     expect(descriptorsOf(join(partDir, '0'))).toBe(0)
@@ -95,6 +100,7 @@ describe('Receiver', () => {
     const offer: OfferMsg = { transferId: Buffer.from(ID, 'hex'), root: randomBytes(32), totalBytes: files.reduce((n, f) => n + f.size, 0), files }
     const sender = new Sender({ id: ID, peerId: 'receiver', state: 'fetching', offer, sources })
     const receiveDir = join(dir, 'received')
+    await mkdir(receiveDir) // as the offer's admission makes it
     store.insert({ id: ID, direction: 'receive', peerId: 'p', peerName: 'p', state: 'accepted', root: offer.root, offer: new Uint8Array(0), totalBytes: offer.totalBytes, doneBytes: 0, wireBytes: 0, receiveDir, receiptVerified: false, resumed: false, createdAt: 0 })
     let writes = 0
     const failing: ChunkSink = {
@@ -107,18 +113,8 @@ describe('Receiver', () => {
       }
     }
     const ends: EndMsg[] = []
-    const receiver = new Receiver({
-      store,
-      sink: () => failing,
-      openChunkStream: async () => { const [out, inbound] = await streamPair(); void serveChunks(inbound, 'receiver', () => sender, () => {}); return out },
-      sendEnd: async (_peer, end) => { ends.push(end) },
-      sign: async () => new Uint8Array(64),
-      changed: () => {},
-      writeState: (id, patch) => { store.update(id, patch); return true },
-      updateState: (id, patch) => { store.update(id, patch) },
-      partDirs: new KeyedLock(),
-      log: { debug: () => {}, info: () => {}, warn: () => {} }
-    }, { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+    const serving: ReceiverDeps['openChunkStream'] = async () => { const [out, inbound] = await streamPair(); void serveChunks(inbound, 'receiver', () => sender, () => {}); return out }
+    const receiver = new Receiver(depsWith(() => failing, ends, serving), { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
     await receiver.run()
     expect({ state: receiver.state, code: receiver.error?.code, told: ends[0]?.failure?.code }).toEqual({ state: 'failed', code: 'E_IO', told: 'E_IO' })
     expect(receiver.error?.message).toMatch(/i\/o error/)
@@ -131,18 +127,6 @@ describe('Receiver', () => {
     const chunks = blocks.map((b) => hash(b))
     return { blocks, data, file: { path: 'f.bin', kind: 'file', size: data.length, mtimeMs: 1_700_000_000_000, mode: 0o644, chunkSize: CHUNK, chunks, fileRoot: computeFileRoot(data.length, CHUNK, chunks) } }
   }
-  const depsWith = (sinkOf: () => ChunkSink, ends: string[]): ReceiverDeps => ({
-    store,
-    sink: sinkOf,
-    openChunkStream: async () => { throw new FerryError('E_PEER_UNREACHABLE', 'the sender is away') },
-    sendEnd: async (_peer, end) => { ends.push(end.status) },
-    sign: async () => new Uint8Array(64),
-    changed: () => {},
-    writeState: (id, patch) => { store.update(id, patch); return true },
-    updateState: (id, patch) => { store.update(id, patch) },
-    partDirs: new KeyedLock(),
-    log: { debug: () => {}, info: () => {}, warn: () => {} }
-  })
 
   it('a run whose plan is stopped part-way does not record the previous run\'s bitmaps over a part file made anew: after the restart nothing is placed from holes (review finding: zeros placed and signed for)', async () => {
     const { blocks, data, file } = fourChunks()
@@ -154,7 +138,7 @@ describe('Receiver', () => {
     store.insert({ id: ID, direction: 'receive', peerId: 'p', peerName: 'p', state: 'accepted', root: offer.root, offer: new Uint8Array(0), totalBytes: data.length, doneBytes: 0, wireBytes: 0, receiveDir, receiptVerified: false, resumed: false, createdAt: 0 })
     let onCopy: () => void = () => {}
     const hooked: ChunkSink = { ...sink, buffer: (n) => sink.buffer(n), write: async (...args) => { await sink.write(...args) }, verify: async (...args) => { await sink.verify(...args) }, copy: async (...args) => { await sink.copy(...args); onCopy() }, sync: async (path) => { await sink.sync(path) }, closeFile: async (...args) => { await sink.closeFile(...args) }, close: async () => {} }
-    const ends: string[] = []
+    const ends: EndMsg[] = []
     // run 1: chunks 0..2 are in the part file (verified by its plan), then the sender is away
     await mkdir(partDir, { recursive: true })
     await writeFile(join(partDir, '0'), Buffer.concat(blocks.slice(0, 3)))
@@ -186,6 +170,7 @@ describe('Receiver', () => {
     const root = randomBytes(32)
     const [A, B] = ['a1'.repeat(16), 'b2'.repeat(16)]
     const receiveDir = join(dir, 'received')
+    await mkdir(receiveDir) // as the offers' admission makes it
     const rootHex = root.toString('hex')
     for (const id of [A, B]) store.insert({ id, direction: 'receive', peerId: 'p', peerName: 'p', state: 'waiting', root, offer: new Uint8Array(0), totalBytes: data.length, doneBytes: 0, wireBytes: 0, receiveDir, receiptVerified: false, resumed: false, createdAt: 0 })
     // A verified and recorded chunks 0..2, then its sender went away
@@ -204,7 +189,7 @@ describe('Receiver', () => {
     await sink.closeFile(join(partDir, '0'), false)
     expect(store.files(A).get(0)?.bitmap, 'A\'s record of the part file that went').toBeUndefined()
     // A resumes
-    const ends: string[] = []
+    const ends: EndMsg[] = []
     const a = new Receiver(depsWith(() => sink, ends), { id: A, peerId: 'p', offer: { transferId: Buffer.from(A, 'hex'), root, totalBytes: data.length, files: [file] }, receiveDir, state: 'waiting', resumed: true })
     await a.run()
     const placed = await readFile(join(receiveDir, 'f.bin')).catch(() => undefined)
