@@ -42,16 +42,21 @@ export class PendingStates {
   }
 
   /**
-   * Write `patch` for `id` as the store does, throwing when it cannot; but
-   * where a write is kept for `id`, with it, and kept again if that fails.
-   * For every write that is not a state change (progress counts, flags):
-   * written past a kept write, its fields were then put back to older
-   * values when the kept write went in (the counts of up to one periodic
-   * record before).
+   * Write `patch` for `id`, throwing as the store does when it cannot (what
+   * is written this way fails its transfer then, as before); where a write
+   * is kept for `id`, together with it, and the patch is kept with it when
+   * that fails too. For every write that is not a state change (progress
+   * counts, flags): written past a kept write, its fields were put back to
+   * older values when the kept write went in (the counts of up to one
+   * periodic record before).
    */
   update (id: string, patch: StatePatch): void {
-    if (this.pending.has(id)) this.write(id, patch)
-    else this.store.update(id, patch)
+    const kept = this.pending.get(id)
+    if (kept === undefined) { this.store.update(id, patch); return }
+    const merged = { ...kept, ...patch }
+    this.pending.set(id, merged)
+    this.store.update(id, merged)
+    this.pending.delete(id)
   }
 
   /** Try the kept writes again; returns the ids whose writes went in. */

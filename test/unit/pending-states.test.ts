@@ -53,7 +53,7 @@ describe('PendingStates', () => {
     db.exec('PRAGMA query_only = ON')
     expect(() => { states.update(ID, { doneBytes: 2 }) }).toThrow() // nothing kept for it: the store's error, as before
     expect(states.write(ID, { state: 'waiting', doneBytes: 4, wireBytes: 4 })).toBe(false)
-    states.update(ID, { doneBytes: 6 }) // kept with the state, not thrown
+    expect(() => { states.update(ID, { doneBytes: 6 }) }).toThrow() // the store's error, as before (it fails a receive); and kept with the state
     expect(states.overlay(store.summary(ID))).toMatchObject({ state: 'waiting', doneBytes: 6, wireBytes: 4 })
     db.exec('PRAGMA query_only = OFF')
     states.update(ID, { doneBytes: 9, wireBytes: 9 })
