@@ -8,8 +8,8 @@
 // Must never: write outside the receive folder, or leave a half-written file
 // under a final name (only complete, verified part files get here).
 
-import { chmodSync, closeSync, constants, linkSync, lstatSync, openSync, renameSync, unlinkSync, utimesSync } from 'node:fs'
-import { lutimes, mkdir, open, unlink } from 'node:fs/promises'
+import { chmodSync, closeSync, constants, linkSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, utimesSync } from 'node:fs'
+import { lutimes, open, unlink } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { MODE_PERMISSIONS } from './manifest-root.ts'
@@ -28,12 +28,25 @@ export type DirModes = ReadonlyMap<string, number>
  */
 export async function ensureParents (root: string, components: string[], known?: Set<string>, modes?: DirModes): Promise<void> {
   let current = root
+  /** a level above was taken from `known`, not looked at now */
+  let trusted = false
   for (let i = 0; i < components.length - 1; i++) {
     current = join(current, components[i])
-    if (known?.has(current) === true) continue
+    if (known?.has(current) === true) { trusted = true; continue }
     if (folderAt(root, current) === 'missing') {
+      // the levels above, looked at again right before the mkdir when one
+      // came from the cache: swapped for a symbolic link since (by someone who
+      // can write in the receive folder), mkdir would make this folder
+      // through it, outside (review finding: B and B/C were made there)
+      if (trusted && parentsNow(root, components.slice(0, i + 1)) === 'missing') {
+        for (let k = 1; k <= i; k++) known?.delete(join(root, ...components.slice(0, k)))
+        await ensureParents(root, components, undefined, modes)
+        return
+      }
       const mode = (modes?.get(components.slice(0, i + 1).join('/')) ?? 0o777) | 0o700
-      const made = await mkdir(current, { mode }).then(() => true, (e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw toFerryError(e); return false })
+      // synchronous, as the look before it: nothing of this daemon runs in between
+      let made = true
+      try { mkdirSync(current, { mode }) } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw toFerryError(e); made = false }
       // something appeared there since the lstat: looked at like the rest,
       // never taken on trust (review finding: a symlink put there in that
       // instant was used as the folder)

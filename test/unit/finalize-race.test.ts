@@ -4,7 +4,7 @@
 // instant is made by mocking the look (lstatSync) to find nothing once there.
 
 import { afterAll, describe, expect, it, vi } from 'vitest'
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -22,7 +22,7 @@ vi.mock('node:fs', async (importOriginal) => {
   return { ...fs, lstatSync, default: { ...fs, lstatSync } }
 })
 
-const { ensureParents } = await import('../../src/transfer/finalize.ts')
+const { ensureParents, placeFile } = await import('../../src/transfer/finalize.ts')
 
 const dir = mkdtempSync(join(tmpdir(), 'ferry-place-race-'))
 afterAll(() => { rmSync(dir, { recursive: true, force: true }) })
@@ -40,5 +40,25 @@ describe('ensureParents, a folder that appears after the look', () => {
     expect(raceAt).toBeUndefined() // the race was played
     expect(known.has(join(root, 'D'))).toBe(false)
     expect(readdirSync(outside)).toEqual([])
+  })
+})
+
+describe('placeFile with the folders of the transfer cached (as a receiver places)', () => {
+  it('makes no folder outside the receive folder when a cached folder was swapped for a symbolic link since: the levels above are looked at again before a mkdir (review finding: B and B/C were made outside)', async () => {
+    const root = join(dir, 'recv-cached')
+    const outside = join(dir, 'outside-cached')
+    const parts = join(root, '.ferry-part', 'x')
+    mkdirSync(parts, { recursive: true })
+    mkdirSync(outside)
+    const knownDirs = new Set<string>()
+    writeFileSync(join(parts, '0'), 'one')
+    await placeFile({ root, relPath: 'A/f1', partPath: join(parts, '0'), mtimeMs: Date.now(), mode: 0o644, knownDirs })
+    expect(knownDirs.has(join(root, 'A'))).toBe(true)
+    // another local user who can write in the receive folder: A moved aside, a link in its place
+    renameSync(join(root, 'A'), join(root, 'A-moved'))
+    symlinkSync(outside, join(root, 'A'))
+    writeFileSync(join(parts, '1'), 'two')
+    await expect(placeFile({ root, relPath: 'A/B/C/f2', partPath: join(parts, '1'), mtimeMs: Date.now(), mode: 0o644, knownDirs })).rejects.toMatchObject({ code: 'E_PATH_UNSAFE' })
+    expect(readdirSync(outside, { recursive: true })).toEqual([])
   })
 })
