@@ -8,7 +8,7 @@
 // Must never: write outside the receive folder, or leave a half-written file
 // under a final name (only complete, verified part files get here).
 
-import { chmodSync, closeSync, constants, linkSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, utimesSync } from 'node:fs'
+import { closeSync, constants, fchmodSync, futimesSync, linkSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync } from 'node:fs'
 import { lutimes, open, unlink } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
@@ -160,10 +160,27 @@ export async function placeByRename (partPath: string, wanted: string, parentsRe
   throw new FerryError('E_IO', `could not find a free name for ${wanted}`)
 }
 
+/**
+ * The part file's mode and time, through a descriptor that does not follow
+ * a symbolic link: by its name, a part file swapped for a link (a
+ * `.ferry-part` replaced by someone who can write in the receive folder,
+ * after it was checked) had the file it points to chmod'ed and its time
+ * set (review finding). A link there fails with ELOOP, as E_IO.
+ */
 async function setMetadata (path: string, mtimeMs: number, subMsNs: number, mode: number): Promise<void> {
-  chmodSync(path, fileMode(mode))
-  const t = utimesSeconds(mtimeMs, subMsNs)
-  utimesSync(path, t, t)
+  let fd: number
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+  } catch (err) {
+    throw toFerryError(err, 'E_IO')
+  }
+  try {
+    fchmodSync(fd, fileMode(mode))
+    const t = utimesSeconds(mtimeMs, subMsNs)
+    futimesSync(fd, t, t)
+  } finally {
+    closeSync(fd)
+  }
 }
 
 let umask: number | undefined

@@ -4,7 +4,7 @@
 // instant is made by mocking the look (lstatSync) to find nothing once there.
 
 import { afterAll, describe, expect, it, vi } from 'vitest'
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -60,5 +60,20 @@ describe('placeFile with the folders of the transfer cached (as a receiver place
     writeFileSync(join(parts, '1'), 'two')
     await expect(placeFile({ root, relPath: 'A/B/C/f2', partPath: join(parts, '1'), mtimeMs: Date.now(), mode: 0o644, knownDirs })).rejects.toMatchObject({ code: 'E_PATH_UNSAFE' })
     expect(readdirSync(outside, { recursive: true })).toEqual([])
+  })
+
+  it('a part file swapped for a symbolic link is refused, and the file it points to keeps its mode and time (review finding: chmod and utimes by name followed it)', async () => {
+    const root = join(dir, 'recv-link')
+    const parts = join(root, '.ferry-part', 'x')
+    mkdirSync(parts, { recursive: true })
+    const victim = join(dir, 'victim.txt')
+    writeFileSync(victim, 'not ferry\'s')
+    chmodSync(victim, 0o600)
+    const before = statSync(victim)
+    symlinkSync(victim, join(parts, '0'))
+    await expect(placeFile({ root, relPath: 'f', partPath: join(parts, '0'), mtimeMs: 1_000_000_000_000, mode: 0o755, knownDirs: new Set() })).rejects.toMatchObject({ code: 'E_IO' })
+    const after = statSync(victim)
+    expect([after.mode & 0o777, after.mtimeMs]).toEqual([before.mode & 0o777, before.mtimeMs])
+    expect(readdirSync(root)).toEqual(['.ferry-part'])
   })
 })
