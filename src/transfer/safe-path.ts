@@ -20,6 +20,8 @@ export const MAX_PATH_BYTES = 4096
 export const MAX_PATH_DEPTH = 64
 /** PATH_MAX of the system calls here (with the terminating NUL): Linux 4096, macOS 1024. */
 const SYSTEM_PATH_MAX = process.platform === 'darwin' ? 1024 : 4096
+/** The most uniqueDestination adds to a path whose name is taken: " (10000)". */
+const COLLISION_SUFFIX_BYTES = 8
 /** First component reserved for part files in a receive folder (compared case-insensitively). */
 export const PART_DIR = '.ferry-part'
 
@@ -136,7 +138,8 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
     // the whole path, with the receive folder's own: the system calls that
     // place the file refuse it past PATH_MAX (ENAMETOOLONG after the
     // transfer), which the look at existing prefixes below cannot see
-    if (byteLength(join(base, p)) >= SYSTEM_PATH_MAX) throw unsafe(p, `too long for this receive folder's file system (with the folder's own path, over ${SYSTEM_PATH_MAX - 1} bytes)`)
+    // with room for the " (n)" a taken name gets (review finding: a path that fitted only as asked failed with E_IO after its bytes came)
+    if (byteLength(join(base, p)) + COLLISION_SUFFIX_BYTES >= SYSTEM_PATH_MAX) throw unsafe(p, `too long for this receive folder's file system (with the folder's own path and room for a " (n)" name, over ${SYSTEM_PATH_MAX - 1 - COLLISION_SUFFIX_BYTES} bytes)`)
     for (const [i, c] of components.entries()) {
       prefix = prefix === '' ? c : `${prefix}/${c}`
       let here = found.get(prefix)

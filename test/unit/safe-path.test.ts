@@ -152,7 +152,11 @@ describe('resolveInside', () => {
     const rel = [...Array.from({ length: 15 }, (_, i) => String(i).padEnd(255, 'd')), 'f'.repeat(240)].join('/')
     expect(rel.length).toBeLessThan(4096)
     await checkReceivePaths('/', [rel]) // fits under "/"
-    await expect(checkReceivePaths(root, [rel])).rejects.toMatchObject({ code: 'E_PATH_UNSAFE', message: expect.stringMatching(/too long for this receive folder's file system \(with the folder's own path, over 4095 bytes\)/) })
+    await expect(checkReceivePaths(root, [rel])).rejects.toMatchObject({ code: 'E_PATH_UNSAFE', message: expect.stringMatching(/too long for this receive folder's file system \(with the folder's own path and room for a " \(n\)" name, over 4087 bytes\)/) })
+    // one that fits only as asked: its " (1)" name, if it is taken, would not (review finding: E_IO after the transfer)
+    const tight = [...Array.from({ length: 15 }, (_, i) => String(i).padEnd(255, 'd')), 'f'.repeat(250)].join('/')
+    expect(Buffer.byteLength(join('/', tight))).toBe(4091)
+    await expect(checkReceivePaths('/', [tight])).rejects.toMatchObject({ code: 'E_PATH_UNSAFE' })
   })
 
   it('checkReceivePaths refuses an offer that needs a folder where the receive folder has a file (found before any byte moves, not after)', async () => {
