@@ -89,7 +89,23 @@ function folderAt (root: string, path: string): 'ok' | 'missing' {
   return 'ok'
 }
 
-export interface PlaceOptions { root: string, relPath: string, partPath: string, mtimeMs: number, mtimeSubMsNs?: number, mode: number, knownDirs?: Set<string>, dirModes?: DirModes }
+export interface PlaceOptions {
+  root: string
+  relPath: string
+  partPath: string
+  mtimeMs: number
+  mtimeSubMsNs?: number
+  mode: number
+  knownDirs?: Set<string>
+  dirModes?: DirModes
+  /**
+   * Paths the transfer itself uses (its entries and their folders): never
+   * given as a keep-both name (review finding: a file "a" kept as "a (1)"
+   * next to the person's folder "a" took the name of the transfer's folder
+   * "a (1)", and its files then failed after all their bytes had come).
+   */
+  taken?: (path: string) => boolean
+}
 
 /** Move the part file to its final name; returns the path actually used. */
 export async function placeFile (o: PlaceOptions): Promise<string> {
@@ -123,8 +139,8 @@ export async function placeFile (o: PlaceOptions): Promise<string> {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
       // the next free "name (n).ext" of the name asked for, not "name (1) (1).ext"
-      if (code === 'EEXIST') { dest = await uniqueDestination(wanted); continue }
-      if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EXDEV') return await placeByRename(o.partPath, wanted, parentsReady)
+      if (code === 'EEXIST') { dest = await uniqueDestination(wanted, o.taken); continue }
+      if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EXDEV') return await placeByRename(o.partPath, wanted, parentsReady, o.taken)
       throw toFerryError(err)
     }
   }
@@ -138,7 +154,7 @@ export async function placeFile (o: PlaceOptions): Promise<string> {
  * rename the part file over our own empty claim. rename alone would replace
  * whatever got the name between a check and the rename.
  */
-export async function placeByRename (partPath: string, wanted: string, parentsReady?: () => void): Promise<string> {
+export async function placeByRename (partPath: string, wanted: string, parentsReady?: () => void, taken?: (path: string) => boolean): Promise<string> {
   let dest = wanted
   for (let attempt = 0; attempt < 100; attempt++) {
     parentsReady?.()
@@ -146,7 +162,7 @@ export async function placeByRename (partPath: string, wanted: string, parentsRe
       closeSync(openSync(dest, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600))
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw toFerryError(err)
-      dest = await uniqueDestination(wanted)
+      dest = await uniqueDestination(wanted, taken)
       continue
     }
     try {

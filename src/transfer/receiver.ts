@@ -9,6 +9,7 @@
 
 import type { Stream } from '@libp2p/interface'
 import { existsSync, lstatSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { isTransient } from './transient.ts'
 import type { OfferMsg, EndMsg } from '../protocol/transfer.ts'
@@ -108,6 +109,8 @@ export class Receiver {
   private readonly bitmaps: BitmapRecorder
   /** folders of the receive folder checked during this run (see finalize.ts) */
   private knownDirs = new Set<string>()
+  /** the offer's entries and their folders, as paths in the receive folder: made at the first name collision, most receives have none */
+  private offerPathSet?: Set<string>
   /** the permission bits of each folder of the offer, for the folders the receive creates */
   private readonly dirModes: DirModes
   private readonly deps: ReceiverDeps
@@ -286,6 +289,18 @@ export class Receiver {
     return false
   }
 
+  /** The paths this receive itself places (its entries, and the folders on their way), built once. */
+  private offerPaths (): Set<string> {
+    if (this.offerPathSet !== undefined) return this.offerPathSet
+    const set = new Set<string>()
+    for (const e of this.offer.files) {
+      const parts = e.path.split('/')
+      for (let i = 1; i <= parts.length; i++) set.add(join(this.receiveDir, ...parts.slice(0, i)))
+    }
+    this.offerPathSet = set
+    return set
+  }
+
   private lostPartFiles (): boolean {
     return this.files.some((f) => !f.done && f.unavailable == null && f.entry.kind === 'file' && !existsSync(f.partPath))
   }
@@ -319,7 +334,7 @@ export class Receiver {
     // the one in the (verified) manifest; this avoids hashing the bytes twice
     const root = computeFileRoot(f.entry.size, f.entry.chunkSize, f.entry.chunks)
     if (Buffer.compare(root, f.entry.fileRoot) !== 0) throw new FerryError('E_HASH_MISMATCH', `${f.entry.path}: file root does not match`)
-    f.dest = await placeFile({ root: this.receiveDir, relPath: f.entry.path, partPath: f.partPath, mtimeMs: f.entry.mtimeMs, mtimeSubMsNs: f.entry.mtimeSubMsNs, mode: f.entry.mode, knownDirs: this.knownDirs, dirModes: this.dirModes })
+    f.dest = await placeFile({ root: this.receiveDir, relPath: f.entry.path, partPath: f.partPath, mtimeMs: f.entry.mtimeMs, mtimeSubMsNs: f.entry.mtimeSubMsNs, mode: f.entry.mode, knownDirs: this.knownDirs, dirModes: this.dirModes, taken: (path) => this.offerPaths().has(path) })
     f.done = true
     if (this.unrecorded.length === 0) this.unrecordedSince = Date.now()
     this.unrecorded.push({ path: f.dest, fileRoot: f.entry.fileRoot, size: f.entry.size, mtimeMs: keptTime(f.dest, f.entry.mtimeMs), chunks: f.entry.chunks, chunkSize: f.entry.chunkSize, placed: { transferId: this.id, idx: f.index } })

@@ -262,11 +262,12 @@ export function collisionName (path: string, n: number): string {
  * `notes` → `notes (1)`, `.bashrc` → `.bashrc (1)`, `a.tar.gz` → `a (1).tar.gz`.
  * Checks only; the caller must still create the file without overwriting.
  */
-export async function uniqueDestination (path: string): Promise<string> {
+export async function uniqueDestination (path: string, taken?: (candidate: string) => boolean): Promise<string> {
   if (!await exists(path)) return path
   for (let n = 1; n <= 10_000; n++) {
     const candidate = collisionName(path, n)
-    if (!await exists(candidate)) return candidate
+    // `taken`: a name the transfer itself has yet to use (a file, or a folder of its files)
+    if (taken?.(candidate) !== true && !await exists(candidate)) return candidate
   }
   throw new FerryError('E_IO', `no free name for ${path} after 10000 tries`)
 }

@@ -76,4 +76,18 @@ describe('placeFile with the folders of the transfer cached (as a receiver place
     expect([after.mode & 0o777, after.mtimeMs]).toEqual([before.mode & 0o777, before.mtimeMs])
     expect(readdirSync(root)).toEqual(['.ferry-part'])
   })
+
+  it('a keep-both name is never one the transfer itself uses (`taken`): "a" next to the person\'s folder "a" becomes "a (2)", and "a (1)/x" of the same transfer is placed after it (review finding: it failed with E_PATH_UNSAFE after its bytes had come)', async () => {
+    const root = join(dir, 'recv-taken')
+    const parts = join(root, '.ferry-part', 'x')
+    mkdirSync(parts, { recursive: true })
+    mkdirSync(join(root, 'a'))
+    const ours = new Set([join(root, 'a'), join(root, 'a (1)'), join(root, 'a (1)', 'x')])
+    const taken = (path: string): boolean => ours.has(path)
+    const knownDirs = new Set<string>()
+    writeFileSync(join(parts, '0'), 'file a')
+    expect(await placeFile({ root, relPath: 'a', partPath: join(parts, '0'), mtimeMs: Date.now(), mode: 0o644, knownDirs, taken })).toBe(join(root, 'a (2)'))
+    writeFileSync(join(parts, '1'), 'file x')
+    expect(await placeFile({ root, relPath: 'a (1)/x', partPath: join(parts, '1'), mtimeMs: Date.now(), mode: 0o644, knownDirs, taken })).toBe(join(root, 'a (1)', 'x'))
+  })
 })

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { streamPair } from '@libp2p/utils'
 import { FerryError } from '../../src/errors.ts'
+import type { Stream } from '@libp2p/interface'
 import type { EndMsg, OfferMsg } from '../../src/protocol/transfer.ts'
 import { TransferStore, openDb, type Db } from '../../src/store/index.ts'
 import { hash } from '../../src/transfer/blake3.js'
@@ -54,7 +55,47 @@ function depsWith (sinkOf: () => ChunkSink, ends: EndMsg[], open: ReceiverDeps['
   }
 }
 
+/**
+ * An offer of `files` (made in a source folder), served by a real chunk
+ * server over in-memory streams (`serving`), and its receive's row; the
+ * receive folder is made, as an offer's admission makes it.
+ */
+async function servedOffer (files: Array<{ path: string, data: Buffer }>): Promise<{ offer: OfferMsg, receiveDir: string, serving: ReceiverDeps['openChunkStream'] }> {
+  const entries: OfferMsg['files'] = []
+  const sources: string[] = []
+  await mkdir(join(dir, 'src'))
+  for (const [i, f] of files.entries()) {
+    const src = join(dir, 'src', String(i))
+    await writeFile(src, f.data)
+    const n = Math.ceil(f.data.length / CHUNK)
+    const chunks = Array.from({ length: n }, (_, c) => hash(f.data.subarray(c * CHUNK, (c + 1) * CHUNK)))
+    entries.push({ path: f.path, kind: 'file', size: f.data.length, mtimeMs: Math.floor((await stat(src)).mtimeMs), mode: 0o644, chunkSize: CHUNK, chunks, fileRoot: computeFileRoot(f.data.length, CHUNK, chunks) })
+    sources.push(src)
+  }
+  const offer: OfferMsg = { transferId: Buffer.from(ID, 'hex'), root: randomBytes(32), totalBytes: entries.reduce((n, f) => n + f.size, 0), files: entries }
+  const sender = new Sender({ id: ID, peerId: 'receiver', state: 'fetching', offer, sources })
+  const receiveDir = join(dir, 'received')
+  await mkdir(receiveDir)
+  store.insert({ id: ID, direction: 'receive', peerId: 'p', peerName: 'p', state: 'accepted', root: offer.root, offer: new Uint8Array(0), totalBytes: offer.totalBytes, doneBytes: 0, wireBytes: 0, receiveDir, receiptVerified: false, resumed: false, createdAt: 0 })
+  const serving = async (): Promise<Stream> => { const [out, inbound] = await streamPair(); void serveChunks(inbound, 'receiver', () => sender, () => {}); return out }
+  return { offer, receiveDir, serving }
+}
+
 describe('Receiver', () => {
+  it('a file kept under a "keep both" name never takes a name the transfer itself uses: "a" next to the person\'s folder "a" becomes "a (2)", as "a (1)/x" of the same transfer needs "a (1)" (review finding: it failed after all bytes had come)', async () => {
+    // "a" small, so it is placed first, while "a (1)/x" still arrives
+    const a = randomBytes(100)
+    const x = randomBytes(3 * CHUNK)
+    const { offer, receiveDir, serving } = await servedOffer([{ path: 'a', data: a }, { path: 'a (1)/x', data: x }])
+    await mkdir(join(receiveDir, 'a')) // the person's own folder
+    const ends: EndMsg[] = []
+    const receiver = new Receiver(depsWith(() => sink, ends, serving), { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+    await receiver.run()
+    expect(receiver.state, receiver.error?.message).toBe('done')
+    expect((await readFile(join(receiveDir, 'a (2)'))).equals(a)).toBe(true)
+    expect((await readFile(join(receiveDir, 'a (1)', 'x'))).equals(x)).toBe(true)
+  })
+
   it('a run cancelled in its plan lets go of the part files the plan had opened (review finding: they stayed open in the sink, and a later receive of the same content after the part folder was removed wrote through them into the deleted files)', async () => {
     const [A, B] = [randomBytes(CHUNK), randomBytes(CHUNK)]
     const entry = (path: string, data: Buffer): OfferMsg['files'][number] => ({ path, kind: 'file', size: data.length, mtimeMs: 0, mode: 0o644, chunkSize: CHUNK, chunks: [hash(data)], fileRoot: new Uint8Array(32) })
@@ -86,22 +127,7 @@ describe('Receiver', () => {
   })
 
   it('a chunk write that fails with an I/O error fails the receive with E_IO, and the sender is told E_IO (review finding: the failure was dropped, and both were told E_INTERNAL "incomplete after fetching")', async () => {
-    const files: OfferMsg['files'] = []
-    const sources: string[] = []
-    await mkdir(join(dir, 'src'))
-    for (let i = 0; i < 8; i++) {
-      const data = randomBytes(8 * CHUNK)
-      const src = join(dir, 'src', String(i))
-      await writeFile(src, data)
-      const chunks = Array.from({ length: 8 }, (_, c) => hash(data.subarray(c * CHUNK, (c + 1) * CHUNK)))
-      files.push({ path: `f${i}.bin`, kind: 'file', size: data.length, mtimeMs: Math.floor((await stat(src)).mtimeMs), mode: 0o644, chunkSize: CHUNK, chunks, fileRoot: computeFileRoot(data.length, CHUNK, chunks) })
-      sources.push(src)
-    }
-    const offer: OfferMsg = { transferId: Buffer.from(ID, 'hex'), root: randomBytes(32), totalBytes: files.reduce((n, f) => n + f.size, 0), files }
-    const sender = new Sender({ id: ID, peerId: 'receiver', state: 'fetching', offer, sources })
-    const receiveDir = join(dir, 'received')
-    await mkdir(receiveDir) // as the offer's admission makes it
-    store.insert({ id: ID, direction: 'receive', peerId: 'p', peerName: 'p', state: 'accepted', root: offer.root, offer: new Uint8Array(0), totalBytes: offer.totalBytes, doneBytes: 0, wireBytes: 0, receiveDir, receiptVerified: false, resumed: false, createdAt: 0 })
+    const { offer, receiveDir, serving } = await servedOffer(Array.from({ length: 8 }, (_, i) => ({ path: `f${i}.bin`, data: randomBytes(8 * CHUNK) })))
     let writes = 0
     const failing: ChunkSink = {
       ...sink,
@@ -113,7 +139,6 @@ describe('Receiver', () => {
       }
     }
     const ends: EndMsg[] = []
-    const serving: ReceiverDeps['openChunkStream'] = async () => { const [out, inbound] = await streamPair(); void serveChunks(inbound, 'receiver', () => sender, () => {}); return out }
     const receiver = new Receiver(depsWith(() => failing, ends, serving), { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
     await receiver.run()
     expect({ state: receiver.state, code: receiver.error?.code, told: ends[0]?.failure?.code }).toEqual({ state: 'failed', code: 'E_IO', told: 'E_IO' })
