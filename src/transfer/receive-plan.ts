@@ -361,17 +361,17 @@ export function exists (path: string): boolean {
   }
 }
 
-/**
- * The size of an existing part file (0 if it is gone). Part files are not
- * preallocated: they grow as chunks land, so on resume a chunk past the end
- * is known missing without reading anything.
- */
 /** Cut a part file to `size`, through a descriptor that follows no link (as every part file is opened). */
 async function cutTo (path: string, size: number): Promise<void> {
   const fh = await open(path, constants.O_WRONLY | constants.O_NOFOLLOW)
   try { await fh.truncate(size) } finally { await fh.close() }
 }
 
+/**
+ * The size of an existing part file (0 if it is gone). Part files are not
+ * preallocated: they grow as chunks land, so on resume a chunk past the end
+ * is known missing without reading anything.
+ */
 async function sizeOf (path: string): Promise<number> {
   return (await stat(path).catch(() => undefined))?.size ?? 0
 }

@@ -1,6 +1,6 @@
 // Plain JSON snapshots of transfers and offers for the control API.
 
-import { SKIPPED_SHOWN, isFinalState, type FileProgress, type OfferInfo, type TransferInfo, type TransferState } from '../daemon/control/types.ts'
+import { SKIPPED_SHOWN, isFinalState, type FileProgress, type OfferInfo, type SkippedPath, type TransferInfo, type TransferState } from '../daemon/control/types.ts'
 import type { TransferRow } from '../store/index.ts'
 import { isErrorCode } from '../errors.ts'
 import { popcount } from './bitmap.ts'
@@ -41,7 +41,7 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
   }
   if (o.sender != null && o.sender.skipped.length > 0) {
     const all = o.sender.skipped
-    const failed = all.reduce((n, s) => n + (s.failed === true ? 1 : 0), 0)
+    const failed = failedCount(all)
     // those skipped for a problem first: when there are more than are shown
     // (a folder with thousands of symbolic links), the files that could not
     // be sent, which a person must do something about, are the ones named
@@ -62,6 +62,13 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     if (missing != null && missing.length > 0) info.receipt.notReceived = popcount(missing)
   }
   return info
+}
+
+/** How many of a send's skipped paths were left out for a problem (not by design: a symbolic link, a special file). */
+export function failedCount (skipped: ReadonlyArray<SkippedPath>): number {
+  let n = 0
+  for (const s of skipped) if (s.failed === true) n++
+  return n
 }
 
 /** Files only: an offer also lists every folder (for its modification time), which is not what a person counts. */
