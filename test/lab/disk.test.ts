@@ -24,6 +24,8 @@ import { showCode } from '../helpers/pairing.ts'
 import { readSpool } from '../../src/transfer/spool.ts'
 
 const MiB = 1024 * 1024
+/** Larger than what can be on its way when the sender is held (holdSenderMidReceive) */
+const BIG = 128 * MiB
 const TMPFS_MIB = 96
 
 const skip = rootRequiredButMissing('full-disk tests (mount -t tmpfs)')
@@ -257,6 +259,37 @@ describe.skipIf(skip != null)('full disk (tmpfs receive folder)', () => {
   })
 })
 
+/**
+ * Stops the sender's process once `rx`'s receive has its first bytes, then waits for the bytes already on their way
+ * to land, and checks the premise of what follows: the receive is still fetching, with bytes to come from the
+ * sender. The caller sends SIGCONT. Why the wait: yamux windows (up to 16 MiB for each of the 3 chunk streams) and
+ * socket buffers can hold tens of MiB. A 40 MiB receive, checked at once and still fetching, had all its bytes
+ * (state verifying) by the time the disk was full, when the CPU was busy: it ended done (3 of 9 full-suite runs,
+ * 2 of 5 runs alone with two busy loops). Held this way, 6–15 MiB of 128 arrived after the stop, in 8 runs.
+ */
+async function holdSenderMidReceive (rx: TestDaemon): Promise<void> {
+  const receive = async () => (await call(rx, 'transfers')).find((t) => t.direction === 'receive')
+  await waitFor(async () => ((await receive())?.doneBytes ?? 0) > 0 ? true : undefined, 'the receive to get its first bytes', 20_000, 20)
+  sender.proc.kill('SIGSTOP')
+  try {
+    let last = -1
+    let still = 0
+    await waitFor(async () => {
+      const now = (await receive())?.doneBytes ?? 0
+      still = now === last ? still + 1 : 0
+      last = now
+      return still >= 5 ? true : undefined
+    }, 'the bytes on their way to land (no progress for 0.5 s)', 20_000, 100)
+    const t = await receive()
+    expect(t?.state, 'the receive is still fetching').toBe('fetching')
+    // more than a second's worth at loopback speed: the receive records its progress (a store write) while they come
+    expect(t!.totalBytes - t!.doneBytes, 'the receive has bytes to come').toBeGreaterThan(BIG / 2)
+  } catch (err) {
+    sender.proc.kill('SIGCONT')
+    throw err
+  }
+}
+
 /** A tmpfs of `sizeMiB` mounted in a new folder for `body` (which stops what it started on it), unmounted after. */
 async function withTmpfs (prefix: string, sizeMiB: number, body: (root: string, mountpoint: string) => Promise<void>): Promise<void> {
   const root = await tempDir(prefix)
@@ -288,21 +321,22 @@ describe.skipIf(skip != null)('full disk under ferry\'s home (its state database
       try {
         rx = await pairedWithSender('rx-fullhome', root, homeMount)
         const daemon = rx
-        const path = join(files, 'forty.bin')
-        await writeRandom(path, 40 * MiB)
+        const path = join(files, 'big.bin')
+        await writeRandom(path, BIG)
         const send = spawnCli(['send', rx.peerId, path, '--json', '--home', sender.home], { timeoutMs: 60_000 })
         // once bytes flow, hold the sender, take every byte of the receiver's home disk, and let the sender go on
-        await waitFor(async () => (await call(daemon, 'transfers')).some((t) => t.direction === 'receive' && t.doneBytes > 0) ? true : undefined, 'the receive to get its first bytes', 20_000, 20)
-        sender.proc.kill('SIGSTOP')
+        await holdSenderMidReceive(daemon)
         try {
-          // the premise: the receive still has bytes to come, and so store writes to make
-          const now = (await call(daemon, 'transfers')).find((t) => t.direction === 'receive')
-          expect(now?.state, 'the receive is still fetching when the disk fills').toBe('fetching')
-          // the store's write-ahead log emptied first: a log with room left in it can take the last
-          // writes without a new block of the full disk (suspected where this test saw the receive end
-          // done, in 2 of 8 full-suite runs on 2026-12-03)
+          // the store's write-ahead log emptied first: a log with room left in it takes the last writes
+          // (the receipt) without a new block of the full disk, and the receive ends done. A checkpoint
+          // asked for while the daemon writes reports itself busy and truncates nothing; it waits here
+          // (busy_timeout) and is checked
           const db = new DatabaseSync(join(homeMount, 'home', 'ferry.db'))
-          try { db.exec('PRAGMA wal_checkpoint(TRUNCATE)') } finally { db.close() }
+          try {
+            db.exec('PRAGMA busy_timeout = 10000')
+            const checkpoint = db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get() as { busy: number }
+            expect(checkpoint.busy, 'the checkpoint truncating the write-ahead log was not kept waiting').toBe(0)
+          } finally { db.close() }
           await writeFile(join(homeMount, 'filler.bin'), Buffer.alloc(await freeBytes(homeMount), 0x5a)).catch(() => {})
         } finally {
           sender.proc.kill('SIGCONT')
@@ -342,13 +376,12 @@ describe.skipIf(skip != null)('full disk under ferry\'s home (its state database
       try {
         rx = await pairedWithSender('rx-stop-full', root, homeMount)
         const daemon = rx
-        const path = join(files, 'forty-stop.bin')
-        const data = await writeRandom(path, 40 * MiB)
+        const path = join(files, 'big-stop.bin')
+        const data = await writeRandom(path, BIG)
         const send = spawnCli(['send', rx.peerId, path, '--json', '--home', sender.home], { timeoutMs: 90_000 })
-        await waitFor(async () => (await call(daemon, 'transfers')).some((t) => t.direction === 'receive' && t.doneBytes > 0) ? true : undefined, 'the receive to get its first bytes', 20_000, 20)
         // no more bytes come while the disk is full: the receive is under way, not failed, when the daemon stops
-        sender.proc.kill('SIGSTOP')
         held = true
+        await holdSenderMidReceive(daemon)
         await writeFile(join(homeMount, 'filler.bin'), Buffer.alloc(await freeBytes(homeMount), 0x5a)).catch(() => {})
         await daemon.stop()
         expect(daemon.proc.exitCode, daemon.output()).toBe(0)
@@ -358,7 +391,7 @@ describe.skipIf(skip != null)('full disk under ferry\'s home (its state database
         rx = await startDaemon({ name: 'rx-stop-full', home: join(homeMount, 'home'), receiveDir: join(root, 'received'), peers: [sender.addr] })
         const r = await send.done
         expect(r.code, r.stderr).toBe(0)
-        expect((await readFile(join(root, 'received', 'forty-stop.bin'))).equals(data)).toBe(true)
+        expect((await readFile(join(root, 'received', 'big-stop.bin'))).equals(data)).toBe(true)
       } finally {
         if (held) sender.proc.kill('SIGCONT')
         await rx?.stop()
