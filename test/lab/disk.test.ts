@@ -24,8 +24,6 @@ import { showCode } from '../helpers/pairing.ts'
 import { readSpool } from '../../src/transfer/spool.ts'
 
 const MiB = 1024 * 1024
-/** Larger than what can be on its way when the sender is held (holdSenderMidReceive) */
-const BIG = 128 * MiB
 const TMPFS_MIB = 96
 
 const skip = rootRequiredButMissing('full-disk tests (mount -t tmpfs)')
@@ -260,33 +258,31 @@ describe.skipIf(skip != null)('full disk (tmpfs receive folder)', () => {
 })
 
 /**
- * Stops the sender's process once `rx`'s receive has its first bytes, then waits for the bytes already on their way
- * to land, and checks the premise of what follows: the receive is still fetching, with bytes to come from the
- * sender. The caller sends SIGCONT. Why the wait: yamux windows (up to 16 MiB for each of the 3 chunk streams) and
- * socket buffers can hold tens of MiB. A 40 MiB receive, checked at once and still fetching, had all its bytes
- * (state verifying) by the time the disk was full, when the CPU was busy: it ended done (3 of 9 full-suite runs,
- * 2 of 5 runs alone with two busy loops). Held this way, 6–15 MiB of 128 arrived after the stop, in 8 runs.
+ * Holds the sender's process stopped (SIGSTOP) from before `rx` accepts its offer of `name` until the caller
+ * sends SIGCONT: the receive has been accepted and planned (its state recorded), is fetching, and has no byte yet,
+ * so that what the caller does next (fill the disk, stop `rx`) happens before the transfer's bytes, every one of
+ * them still to come. Why not stop the sender once the first bytes show: yamux windows (up to 16 MiB for each of
+ * the 3 chunk streams) and socket buffers hold tens of MiB, and a control call seeing the first bytes can come late
+ * on a busy machine. So held, a 40 MiB receive had all its bytes (state verifying) before the disk was filled, and
+ * a 128 MiB one too (3 of 10 full-suite runs, 2 of 5 runs alone beside two busy loops).
  */
-async function holdSenderMidReceive (rx: TestDaemon): Promise<void> {
-  const receive = async () => (await call(rx, 'transfers')).find((t) => t.direction === 'receive')
-  await waitFor(async () => ((await receive())?.doneBytes ?? 0) > 0 ? true : undefined, 'the receive to get its first bytes', 20_000, 20)
-  sender.proc.kill('SIGSTOP')
+async function holdSenderBeforeBytes (rx: TestDaemon, name: string): Promise<void> {
+  await call(rx, 'peer.autoAccept', { peer: sender.peerId, autoAccept: false })
   try {
-    let last = -1
-    let still = 0
-    await waitFor(async () => {
-      const now = (await receive())?.doneBytes ?? 0
-      still = now === last ? still + 1 : 0
-      last = now
-      return still >= 5 ? true : undefined
-    }, 'the bytes on their way to land (no progress for 0.5 s)', 20_000, 100)
-    const t = await receive()
-    expect(t?.state, 'the receive is still fetching').toBe('fetching')
-    // more than a second's worth at loopback speed: the receive records its progress (a store write) while they come
-    expect(t!.totalBytes - t!.doneBytes, 'the receive has bytes to come').toBeGreaterThan(BIG / 2)
-  } catch (err) {
-    sender.proc.kill('SIGCONT')
-    throw err
+    const offer = await waitFor(async () => (await call(rx, 'offers')).find((o) => o.names.includes(name)), 'the offer to be pending', 20_000, 100)
+    sender.proc.kill('SIGSTOP')
+    try {
+      await call(rx, 'accept', { id: offer.id })
+      // logged right after the plan, in the same turn as its record of the receive's progress (receiver.ts)
+      await waitFor(() => rx.output().includes(`"msg":"receive planned","id":"${offer.id}"`), 'the receive to be planned', 20_000, 50)
+      const t = (await call(rx, 'transfers')).find((x) => x.id === offer.id)
+      expect(t, 'the receive is fetching, no byte yet').toMatchObject({ state: 'fetching', doneBytes: 0 })
+    } catch (err) {
+      sender.proc.kill('SIGCONT')
+      throw err
+    }
+  } finally {
+    await call(rx, 'peer.autoAccept', { peer: sender.peerId, autoAccept: true })
   }
 }
 
@@ -305,7 +301,8 @@ async function withTmpfs (prefix: string, sizeMiB: number, body: (root: string, 
 
 /** A daemon with its home on `homeMount` and its receive folder under `root`, paired with the sender, which lists it online. */
 async function pairedWithSender (name: string, root: string, homeMount: string): Promise<TestDaemon> {
-  const d = await startDaemon({ name, home: join(homeMount, 'home'), receiveDir: join(root, 'received'), peers: [sender.addr] })
+  // --verbose: holdSenderBeforeBytes waits for a debug line
+  const d = await startDaemon({ name, home: join(homeMount, 'home'), receiveDir: join(root, 'received'), peers: [sender.addr], extraArgs: ['--verbose'] })
   const shown = await showCode(sender)
   const entered = await d.cli(['pair', '--json', '--peer', sender.addr], { env: { FERRY_CODE: shown.code } })
   expect(entered.code, entered.stderr).toBe(0)
@@ -321,16 +318,15 @@ describe.skipIf(skip != null)('full disk under ferry\'s home (its state database
       try {
         rx = await pairedWithSender('rx-fullhome', root, homeMount)
         const daemon = rx
-        const path = join(files, 'big.bin')
-        await writeRandom(path, BIG)
+        const path = join(files, 'forty.bin')
+        await writeRandom(path, 40 * MiB)
         const send = spawnCli(['send', rx.peerId, path, '--json', '--home', sender.home], { timeoutMs: 60_000 })
-        // once bytes flow, hold the sender, take every byte of the receiver's home disk, and let the sender go on
-        await holdSenderMidReceive(daemon)
+        // before any byte, hold the sender, take every byte of the receiver's home disk, and let the sender go on
+        await holdSenderBeforeBytes(daemon, 'forty.bin')
         try {
-          // the store's write-ahead log emptied first: a log with room left in it takes the last writes
-          // (the receipt) without a new block of the full disk, and the receive ends done. A checkpoint
-          // asked for while the daemon writes reports itself busy and truncates nothing; it waits here
-          // (busy_timeout) and is checked
+          // the store's write-ahead log emptied first: a log with room left in it takes the receive's
+          // writes without a new block of the full disk. A checkpoint asked for while the daemon writes
+          // reports itself busy and truncates nothing; it waits here (busy_timeout) and is checked
           const db = new DatabaseSync(join(homeMount, 'home', 'ferry.db'))
           try {
             db.exec('PRAGMA busy_timeout = 10000')
@@ -376,12 +372,12 @@ describe.skipIf(skip != null)('full disk under ferry\'s home (its state database
       try {
         rx = await pairedWithSender('rx-stop-full', root, homeMount)
         const daemon = rx
-        const path = join(files, 'big-stop.bin')
-        const data = await writeRandom(path, BIG)
+        const path = join(files, 'forty-stop.bin')
+        const data = await writeRandom(path, 40 * MiB)
         const send = spawnCli(['send', rx.peerId, path, '--json', '--home', sender.home], { timeoutMs: 90_000 })
         // no more bytes come while the disk is full: the receive is under way, not failed, when the daemon stops
         held = true
-        await holdSenderMidReceive(daemon)
+        await holdSenderBeforeBytes(daemon, 'forty-stop.bin')
         await writeFile(join(homeMount, 'filler.bin'), Buffer.alloc(await freeBytes(homeMount), 0x5a)).catch(() => {})
         await daemon.stop()
         expect(daemon.proc.exitCode, daemon.output()).toBe(0)
@@ -391,7 +387,7 @@ describe.skipIf(skip != null)('full disk under ferry\'s home (its state database
         rx = await startDaemon({ name: 'rx-stop-full', home: join(homeMount, 'home'), receiveDir: join(root, 'received'), peers: [sender.addr] })
         const r = await send.done
         expect(r.code, r.stderr).toBe(0)
-        expect((await readFile(join(root, 'received', 'big-stop.bin'))).equals(data)).toBe(true)
+        expect((await readFile(join(root, 'received', 'forty-stop.bin'))).equals(data)).toBe(true)
       } finally {
         if (held) sender.proc.kill('SIGCONT')
         await rx?.stop()
