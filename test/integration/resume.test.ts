@@ -192,6 +192,8 @@ describe('resume after kill -9', () => {
     const done = await sending.done
     expect(done.code, done.stderr).toBe(0)
     expect(JSON.parse(done.stdout)).toMatchObject({ id: part.id, state: 'done', receipt: { verified: true } })
+    // the kill came while it placed (not after: the poll above can answer late on a busy machine; review finding)
+    expect((await transfersOf(b)).find((t) => t.id === part.id), 'killed mid-receive, resumed after the restart').toMatchObject({ state: 'done', resumed: true })
     // exactly the files sent: a file placed twice would show as "p0123 (1).bin"
     expect(asObject(await snapshotTree(join(b.receiveDir, 'placing')))).toEqual(asObject(sent))
     expect((await readdir(b.receiveDir)).filter((n) => n.startsWith('placing'))).toEqual(['placing'])
@@ -219,6 +221,7 @@ describe('resume after kill -9', () => {
     expect(done.code, done.stderr).toBe(0)
     const res = JSON.parse(done.stdout)
     expect(res).toMatchObject({ id: part.id, state: 'done', totalBytes: total, receipt: { verified: true } })
+    expect((await transfersOf(b)).find((t) => t.id === part.id), 'killed mid-receive, resumed after the restart').toMatchObject({ state: 'done', resumed: true })
     // the unique content, and what a kill -9 can cost (RESEND_BOUND): not the 60 MB of copies
     expect(res.wireBytes).toBeLessThanOrEqual(3 * MiB + photo.length + RESEND_BOUND)
     expect(asObject(await snapshotTree(join(b.receiveDir, 'dupes')))).toEqual(asObject(sent))
