@@ -491,7 +491,8 @@ export class Receiver {
     this.controller.abort(new FerryError('E_CANCELLED', why))
     this.setState(state, new FerryError(state === 'declined' ? 'E_DECLINED' : 'E_CANCELLED', why))
     await this.running?.catch(() => {})
-    if (notify) void this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: state, root: this.offer.root, signature: new Uint8Array(0), failure: this.error, doneBytes: this.progress.done }).catch(() => {})
+    // not told (the sender unreachable): it learns it when it asks after the transfer or offers it again
+    if (notify) void this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: state, root: this.offer.root, signature: new Uint8Array(0), failure: this.error, doneBytes: this.progress.done }).catch((err: Error) => { this.deps.log.debug('the sender was not told', { id: this.id, state, err: err.message }) })
   }
 
   /** Stop for good with `err` (the peer is no longer trusted); nothing is sent to it. */

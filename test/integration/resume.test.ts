@@ -547,12 +547,14 @@ describe('resume after kill -9', () => {
       process.kill(a.proc.pid!, 'SIGSTOP')
       try {
         expect((await b.cli(['decline', pending.id])).code).toBe(0)
-        // longer than beta tries to tell it (a 10 s dial)
-        await new Promise((resolve) => setTimeout(resolve, 12_000))
+        // until beta has given up telling it (a 10 s dial): a fixed wait could end first on a busy machine (review finding)
+        await waitFor(() => b.output().includes(`"msg":"the sender was not told","id":"${pending.id}","state":"declined"`), 'beta to give up telling alpha', 30_000, 200)
       } finally {
         process.kill(a.proc.pid!, 'SIGCONT')
       }
       expectError(await sending.done, 'E_DECLINED')
+      // learnt by offering again, as the title says: beta's tell could also reach it once awake (review finding)
+      expect(b.output()).toContain(`"msg":"an offer known already, answered as it stands","id":"${pending.id}","state":"declined"`)
       expect((await transfersOf(a)).find((t) => t.id === pending.id)).toMatchObject({ state: 'declined', error: { code: 'E_DECLINED' } })
     })
   }, TEST_TIMEOUT)
