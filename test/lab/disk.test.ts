@@ -271,8 +271,8 @@ describe.skipIf(skip != null)('full disk (tmpfs receive folder)', () => {
  * so that what the caller does next (fill the disk, stop `rx`) happens before the transfer's bytes, every one of
  * them still to come. Why not stop the sender once the first bytes show: yamux windows (up to 16 MiB for each of
  * the 3 chunk streams) and socket buffers hold tens of MiB, and a control call seeing the first bytes can come late
- * on a busy machine. So held, a 40 MiB receive had all its bytes (state verifying) before the disk was filled, and
- * a 128 MiB one too (3 of 10 full-suite runs, 2 of 5 runs alone beside two busy loops).
+ * on a busy machine. Held at its first bytes, a 40 MiB receive had all of them (state verifying) before the disk
+ * was filled in the CI run of b21b33e and in 2 of 5 runs alone beside two busy loops; a 128 MiB one, once.
  */
 async function holdSenderBeforeBytes (rx: TestDaemon, name: string): Promise<void> {
   await call(rx, 'peer.autoAccept', { peer: sender.peerId, autoAccept: false })
