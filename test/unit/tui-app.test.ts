@@ -2,7 +2,7 @@
 // client at 80×24 — screens from snapshots, keys that call the daemon, pairing,
 // sending, tab switching, and the "daemon not running" retry loop.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createElement as h } from 'react'
 import { cleanup } from 'ink-testing-library'
 import { renderAt, tick } from '../helpers/ink.ts'
@@ -269,7 +269,9 @@ describe('ferry tui App', () => {
       const r2 = await renderAt(h(App, { client: f2.client, connect: neverConnect, home: HOME }))
       await press(r2, '5', '\u001b[B', file, '\r')
       expect(f2.calls).toContainEqual({ method: 'send', params: { peer: peers[2].peerId, paths: [file] } })
-      expect(r2.lastFrame()).toContain('offered, waiting for the receiver')
+      // the answer is drawn a turn or more after the call (the paths are checked first, then the send's answer
+      // awaited): one tick was not always enough under a busy CI (seen in the CI run of 7e806f2)
+      await vi.waitFor(() => { expect(r2.lastFrame()).toContain('offered, waiting for the receiver') }, { timeout: 5000 })
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
