@@ -14,6 +14,8 @@ import { join } from 'node:path'
 import { connectControl } from '../../src/daemon/control/client.ts'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
 import { PREVIEW_PROTOCOL } from '../../src/protocol/constants.ts'
+import { partDirFor } from '../../src/transfer/finalize.ts'
+import { prefetchFolderName } from '../../src/transfer/prefetch.ts'
 import { encodeHashPart, encodeOffer, encodePreview, sendAll } from '../../src/protocol/transfer.ts'
 import { cleanupAll, pairDaemons, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
 import { digestFile, writeRandomFile } from '../helpers/files.ts'
@@ -100,7 +102,7 @@ async function previewWithAllHashes (built: BuiltOffer): Promise<Stream> {
  * their starts spooled, and they were fetched again (3 of 10 runs on an idle 2-core box, review finding).
  */
 async function aheadWritten (built: BuiltOffer, file: number, expected: Uint8Array): Promise<void> {
-  const part = join(receiveDir, '.ferry-part', `pre-${built.id}`, String(file))
+  const part = join(partDirFor(receiveDir, prefetchFolderName(built.id)), String(file))
   await waitFor(async () => {
     const held = await readFile(part).catch(() => undefined)
     return held != null && held.length >= expected.length && held.subarray(0, expected.length).equals(expected) ? true : undefined

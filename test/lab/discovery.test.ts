@@ -29,7 +29,7 @@ describe.skipIf(skip != null)('lab: mDNS discovery', () => {
     const listsOthers = (d: TestDaemon, list: PeerInfo[]): boolean =>
       daemons.every((o) => o === d || list.some((p) => p.peerId === o.peerId && p.online && p.name === o.name))
     while (true) {
-      const lists = await Promise.all(daemons.map(async (d) => await peersNow(d)))
+      const lists = await Promise.all(daemons.map(peersNow))
       if (daemons.every((d, i) => listsOthers(d, lists[i]))) break
       expect(Date.now() - t0, JSON.stringify(lists.map((l, i) => ({ [daemons[i].name]: l.filter((p) => p.online).map((p) => p.name) })))).toBeLessThan(2000)
       await new Promise((r) => setTimeout(r, 50))
