@@ -24,6 +24,7 @@ import { sendGoodbye } from './mdns-goodbye.ts'
 import { PairingService, peerFingerprint } from '../pairing/service.ts'
 import { cleanName } from '../protocol/hello.ts'
 import { checkReceiveFolder } from '../transfer/receive-folder.ts'
+import { folderHolds } from '../transfer/safe-path.ts'
 import { acquireHomeLock, type HomeLock } from './home-lock.ts'
 
 export class Daemon {
@@ -75,6 +76,7 @@ export class Daemon {
       await mkdir(this.config.receiveDir, { recursive: true })
       // said now, not first to a peer whose offer it refuses
       await checkReceiveFolder(this.config.receiveDir).catch((err: Error) => { this.log.warn('the receive folder cannot take files; offers will be refused until it can', { err: err.message }) })
+      if (await folderHolds(this.config.receiveDir, home)) this.log.warn('the receive folder holds ferry\'s own state folder: files offered into it are refused', { receiveDir: this.config.receiveDir, home })
       const hadIdentity = existsSync(join(home, IDENTITY_FILE))
       this.db = openDb(join(home, 'ferry.db'), {
         // this home had a daemon (its identity) but no state: the database was removed or emptied (review finding: silently)

@@ -113,8 +113,9 @@ export async function placeFile (o: PlaceOptions): Promise<string> {
   await ensureParents(o.root, components, o.knownDirs, o.dirModes)
   // every parent is now a real folder inside root (checked, or created by us),
   // and the components are validated, so the full symlink walk is needed only
-  // when nothing was cached; the final name is never followed (link fails on EEXIST)
-  const wanted = o.knownDirs != null ? join(o.root, ...components) : await resolveInside(o.root, components)
+  // when nothing was cached; the final name is never followed (link fails on
+  // EEXIST, a symbolic link of the person's there too, and the file is kept next to it)
+  const wanted = o.knownDirs != null ? join(o.root, ...components) : await resolveInside(o.root, components, { lastMayBeLink: true })
   let dest = wanted
   await setMetadata(o.partPath, o.mtimeMs, o.mtimeSubMsNs ?? 0, o.mode)
   // a folder on the way moved or removed since it was made (a person tidying

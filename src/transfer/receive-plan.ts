@@ -322,7 +322,7 @@ async function adoptInPlace (receiveDir: string, wanted: string, entry: OfferFil
     // an indexed file is alreadyInPlace's to judge (it did: other content, or changed since)
     if (store.indexedFile(candidate) !== undefined) continue
     // not through a symlinked folder (only what the receive folder holds is taken as this file)
-    inside ??= resolveInside(receiveDir, validateRelativePath(entry.path)).then(() => true, () => false)
+    inside ??= resolveInside(receiveDir, validateRelativePath(entry.path), { lastMayBeLink: true }).then(() => true, () => false)
     if (!await inside) return undefined
     if (!await holdsChunks(sink, candidate, entry)) continue
     store.indexFiles([{ path: candidate, fileRoot: entry.fileRoot, size: entry.size, mtimeMs: floorMs(st.mtimeNs), chunks: entry.chunks, chunkSize: entry.chunkSize, placed }])
@@ -348,7 +348,8 @@ async function holdsChunks (sink: ChunkSink, path: string, entry: OfferFile): Pr
 async function holds (path: string, entry: OfferFile, store: TransferStore): Promise<boolean> {
   const known = store.indexedFile(path)
   if (known == null || known.size !== entry.size || Buffer.compare(known.fileRoot, entry.fileRoot) !== 0) return false
-  const st = await stat(path, { bigint: true }).catch(() => undefined)
+  // lstat: a symbolic link put at the name since holds nothing of ours (the file is placed next to it)
+  const st = await lstat(path, { bigint: true }).catch(() => undefined)
   return st != null && st.isFile() && Number(st.size) === entry.size && floorMs(st.mtimeNs) === known.mtimeMs
 }
 

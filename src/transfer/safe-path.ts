@@ -82,8 +82,11 @@ export function validateRelativePath (p: string): string[] {
  * The base is realpath(rootDir); every component that already exists on
  * the way (the last one included) is lstat'ed and must not be a symlink.
  * Missing components are fine (they will be created). Throws E_PATH_UNSAFE.
+ * `lastMayBeLink`: the last component is not looked at, for a caller that
+ * never follows it (a file placed with link(), which fails on any name
+ * taken, a symbolic link too, and then keeps both).
  */
-export async function resolveInside (rootDir: string, components: string[]): Promise<string> {
+export async function resolveInside (rootDir: string, components: string[], o: { lastMayBeLink?: boolean } = {}): Promise<string> {
   const shown = components.join('/')
   validateRelativePath(shown)
   if (components.some(c => c.includes('/'))) throw unsafe(shown, 'a component contains "/"')
@@ -94,8 +97,9 @@ export async function resolveInside (rootDir: string, components: string[]): Pro
     throw new FerryError('E_PATH_NOT_FOUND', `receive folder ${rootDir} does not exist`, { cause: err })
   }
   let current = base
-  for (const c of components) {
+  for (const [i, c] of components.entries()) {
     current = join(current, c)
+    if (o.lastMayBeLink === true && i === components.length - 1) break
     let isLink: boolean
     try {
       isLink = (await lstat(current)).isSymbolicLink()
@@ -111,30 +115,61 @@ export async function resolveInside (rootDir: string, components: string[]): Pro
   return result
 }
 
+/** `dir`'s components below `base` (both real paths), if `dir` exists and is inside it. */
+async function componentsInside (base: string, dir: string | undefined): Promise<string[] | undefined> {
+  if (dir === undefined) return undefined
+  const real = await realpath(dir).catch(() => undefined)
+  if (real === undefined) return undefined
+  const rel = relative(base, real)
+  // the receive folder is ferry's state folder itself: nothing may land in it
+  if (rel === '') return []
+  if (rel === '..' || rel.startsWith('../') || isAbsolute(rel)) return undefined
+  return rel.split('/')
+}
+
+/** Whether `receiveDir` holds `dir` (or is it): said at start, as offers into it are refused (checkReceivePaths). */
+export async function folderHolds (receiveDir: string, dir: string): Promise<boolean> {
+  const base = await realpath(receiveDir).catch(() => undefined)
+  return base !== undefined && await componentsInside(base, dir) !== undefined
+}
+
+/** The same name, also to a file system that folds case or normalizes Unicode (macOS, Windows): refusing a near miss costs nothing. */
+function sameName (a: string, b: string): boolean {
+  return a.normalize('NFC').toLowerCase() === b.normalize('NFC').toLowerCase()
+}
+
 /**
  * An offer's paths against the receive folder as it is now, so that an offer
  * that could not be placed is refused up front instead of failing after its
  * bytes arrived (placement checks again):
  * - resolveInside's symlink rule for all of them: no component that already
- *   exists on the way to any path (the last one included) may be a symbolic link;
+ *   exists on the way to any path (a folder entry's own name included) may
+ *   be a symbolic link;
  * - a component that must be a folder (every one but a file's last) may not
- *   exist as anything else (a file named like a folder of the offer).
- * Each distinct prefix is lstat'ed once; below a missing one nothing can
- * exist. Throws E_PATH_UNSAFE naming the path. `dirs`: the paths that are
- * folders themselves.
+ *   exist as anything else (a file named like a folder of the offer);
+ * - nothing may land in `keepOut` (ferry's own state folder, when the
+ *   receive folder holds it: a peer's file there could be read as ferry's
+ *   own, a database journal for one).
+ * A symbolic link at a file's own name is not refused: the file is placed
+ * next to it as "name (1)", as next to any file of the person's (placeFile
+ * never follows that name). Each distinct prefix is lstat'ed once; below a
+ * missing one nothing can exist. Throws E_PATH_UNSAFE naming the path.
+ * `dirs`: the paths that are folders themselves.
  */
-export async function checkReceivePaths (rootDir: string, paths: string[], dirs: ReadonlySet<string> = new Set()): Promise<void> {
+export async function checkReceivePaths (rootDir: string, paths: string[], dirs: ReadonlySet<string> = new Set(), keepOut?: string): Promise<void> {
   let base: string
   try {
     base = await realpath(rootDir)
   } catch (err) {
     throw new FerryError('E_PATH_NOT_FOUND', `receive folder ${rootDir} does not exist`, { cause: err })
   }
-  /** what each prefix is now: a folder, something else, or nothing */
-  const found = new Map<string, 'dir' | 'other' | 'none'>()
+  const kept = await componentsInside(base, keepOut)
+  /** what each prefix is now: a folder, a symbolic link, something else, or nothing */
+  const found = new Map<string, 'dir' | 'link' | 'other' | 'none'>()
   for (const p of paths) {
     let prefix = ''
     const components = validateRelativePath(p)
+    if (kept !== undefined && kept.length <= components.length && kept.every((c, i) => sameName(c, components[i]))) throw unsafe(p, `it would land in ferry's own state folder (${keepOut!}), which the receive folder holds`)
     // the whole path, with the receive folder's own: the system calls that
     // place the file refuse it past PATH_MAX (ENAMETOOLONG after the
     // transfer), which the look at existing prefixes below cannot see
@@ -146,10 +181,8 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
       if (here === undefined) {
         try {
           const st = await lstat(join(base, prefix))
-          if (st.isSymbolicLink()) throw unsafe(p, `${quote(prefix)} is a symbolic link in the receive folder`)
-          here = st.isDirectory() ? 'dir' : 'other'
+          here = st.isSymbolicLink() ? 'link' : st.isDirectory() ? 'dir' : 'other'
         } catch (err) {
-          if (err instanceof FerryError) throw err
           const code = (err as { code?: unknown }).code
           if (code === 'ENAMETOOLONG') throw unsafe(p, 'too long for this receive folder\'s file system (with the folder\'s own path, over its limit)')
           if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new FerryError('E_IO', `cannot check ${join(base, prefix)}: ${(err as Error).message}`, { cause: err })
@@ -159,6 +192,7 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
       }
       if (here === 'none') break
       const mustBeFolder = i < components.length - 1 || dirs.has(p)
+      if (mustBeFolder && here === 'link') throw unsafe(p, `${quote(prefix)} is a symbolic link in the receive folder`)
       if (mustBeFolder && here !== 'dir') throw unsafe(p, `${quote(prefix)} is a file in the receive folder, and the offer needs a folder there`)
     }
   }

@@ -724,11 +724,12 @@ export class TransferService {
   /**
    * The receive folder as it is now against an offer, when it comes and
    * again when the person accepts it: its paths (no symlink on the way, no
-   * file where it needs a folder) and the space it needs.
+   * file where it needs a folder, nothing into ferry's own state folder)
+   * and the space it needs.
    */
   private async checkFits (offer: OfferMsg, self?: Receiver): Promise<void> {
     await checkReceiveFolder(this.c.receiveDir)
-    await checkReceivePaths(this.c.receiveDir, offer.files.map((f) => f.path), new Set(offer.files.filter((f) => f.kind === 'dir').map((f) => f.path)))
+    await checkReceivePaths(this.c.receiveDir, offer.files.map((f) => f.path), new Set(offer.files.filter((f) => f.kind === 'dir').map((f) => f.path)), this.c.home)
     await this.ensureSpace(offer, self)
   }
 

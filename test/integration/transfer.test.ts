@@ -6,7 +6,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { chmod, copyFile, mkdir, open, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
+import { chmod, copyFile, lstat, mkdir, open, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { closeSync, createReadStream, mkdirSync, openSync, truncateSync, writeFileSync } from 'node:fs'
 import { createHash, randomBytes } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
@@ -561,6 +561,50 @@ describe('transfer', () => {
     expect(await send([join(dir, 'alias.txt')])).toMatchObject({ state: 'done', files: 1, skipped: [] })
     expect(await readFile(join(b.receiveDir, 'alias.txt'), 'utf8')).toBe('the real thing\n')
     await rm(join(b.receiveDir, 'alias.txt'))
+  })
+
+  it('a symbolic link of the receiver\'s at an offered file\'s name: the file arrives next to it as "name (1)", the link and what it points to untouched (until 2026-12-04 the whole offer was refused); a symlinked folder where the offer needs a folder still refuses it', async () => {
+    const outside = await tempDir('ferry-outside-')
+    await writeFile(join(outside, 'secret.txt'), 'not for peers\n')
+    await symlink(join(outside, 'secret.txt'), join(b.receiveDir, 'shared.txt'))
+    await symlink(outside, join(b.receiveDir, 'album'))
+    const dir = await tempDir('ferry-src-')
+    await writeFile(join(dir, 'shared.txt'), 'from alpha\n')
+    await mkdir(join(dir, 'album'))
+    await writeFile(join(dir, 'album', 'a.jpg'), 'a photo\n')
+    try {
+      expect(await send([join(dir, 'shared.txt')])).toMatchObject({ state: 'done', files: 1, receipt: { verified: true } })
+      expect(await readFile(join(b.receiveDir, 'shared (1).txt'), 'utf8')).toBe('from alpha\n')
+      expect((await lstat(join(b.receiveDir, 'shared.txt'))).isSymbolicLink()).toBe(true)
+      expect(await readFile(join(outside, 'secret.txt'), 'utf8')).toBe('not for peers\n')
+      // sent again, it is found where it went: nothing on the wire, no "shared (2).txt"
+      expect(await send([join(dir, 'shared.txt')])).toMatchObject({ state: 'done', wireBytes: 0 })
+      const folder = await a.cli(['send', 'beta', join(dir, 'album')])
+      expectError(folder, 'E_PATH_UNSAFE')
+      expect(folder.stderr).toMatch(/"album" is a symbolic link in the receive folder/)
+      expect((await readdir(outside)).sort()).toEqual(['secret.txt'])
+      expect((await readdir(b.receiveDir)).filter((n) => n.startsWith('shared')).sort()).toEqual(['shared (1).txt', 'shared.txt'])
+    } finally {
+      for (const n of ['shared.txt', 'shared (1).txt', 'album']) await rm(join(b.receiveDir, n), { force: true })
+    }
+  })
+
+  it('a receive folder that holds the daemon\'s own state folder: it says so at start, and an offer of a file that would land in it is refused with E_PATH_UNSAFE, nothing written there', async () => {
+    const normal = b.receiveDir
+    b = await b.restart({ receiveDir: b.home })
+    try {
+      expect(b.output()).toMatch(/the receive folder holds ferry's own state folder: files offered into it are refused/)
+      await waitFor(async () => (await peersOf(a)).some((p) => p.name === 'beta' && p.online) || undefined, 'alpha to see beta again', 30_000)
+      const dir = await tempDir('ferry-src-')
+      await writeFile(join(dir, 'planted-by-alpha.txt'), 'x\n')
+      const r = await a.cli(['send', 'beta', join(dir, 'planted-by-alpha.txt')])
+      expectError(r, 'E_PATH_UNSAFE')
+      expect(r.stderr).toMatch(/planted-by-alpha\.txt.*would land in ferry's own state folder/)
+      expect((await readdir(b.home)).filter((n) => n.includes('planted'))).toEqual([])
+    } finally {
+      b = await b.restart({ receiveDir: normal })
+      await waitFor(async () => (await peersOf(a)).some((p) => p.name === 'beta' && p.online) || undefined, 'alpha to see beta again', 30_000)
+    }
   })
 
   it('a send that skips many paths lists the first 100 and counts the rest; each event stays small (review finding: every event carried the whole list, and past 1 MiB the CLI dropped them and waited forever)', async () => {

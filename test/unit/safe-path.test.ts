@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkReceivePaths, resolveInside, uniqueDestination, validateRelativePath } from '../../src/transfer/index.ts'
-import { isCollisionName } from '../../src/transfer/safe-path.ts'
+import { folderHolds, isCollisionName } from '../../src/transfer/safe-path.ts'
 
 const code = (c: string): unknown => expect.objectContaining({ code: c })
 
@@ -120,6 +120,12 @@ describe('resolveInside', () => {
     await expect(resolveInside(root, ['real', 'file-link'])).rejects.toEqual(code('E_PATH_UNSAFE'))
   })
 
+  it('lastMayBeLink: a symlink as the last component is let through (the caller never follows it), one on the way still refused', async () => {
+    expect(await resolveInside(root, ['real', 'file-link'], { lastMayBeLink: true })).toBe(join(root, 'real', 'file-link'))
+    await expect(resolveInside(root, ['inner-link', 'x'], { lastMayBeLink: true })).rejects.toEqual(code('E_PATH_UNSAFE'))
+    await expect(resolveInside(root, ['escape', 'x'], { lastMayBeLink: true })).rejects.toEqual(code('E_PATH_UNSAFE'))
+  })
+
   it('refuses unsafe components, including ones that hide a slash', async () => {
     await expect(resolveInside(root, ['..', 'x'])).rejects.toEqual(code('E_PATH_UNSAFE'))
     await expect(resolveInside(root, [])).rejects.toEqual(code('E_PATH_UNSAFE'))
@@ -133,9 +139,14 @@ describe('resolveInside', () => {
   it('checkReceivePaths applies the same rule to every path of a manifest at once (the receiver\'s check of an offer)', async () => {
     await checkReceivePaths(root, ['real/sub/new.jpg', 'new-dir/deeper/x', 'real/sub', 'top.txt'])
     await checkReceivePaths(join(outside, 'root-link'), ['real/a'])
-    for (const bad of ['escape/x', 'escape', 'inner-link/sub/x', 'real/file-link']) {
+    for (const bad of ['escape/x', 'inner-link/sub/x', 'real/file-link/x']) {
       await expect(checkReceivePaths(root, ['real/ok', bad]), bad).rejects.toEqual(code('E_PATH_UNSAFE'))
     }
+    // a symlink at a file's own name: kept next to (placeFile gives the file "name (1)"), not the offer refused
+    await checkReceivePaths(root, ['real/ok', 'real/file-link', 'escape'])
+    // but where the offer needs a folder, it is refused, named as a link; also when a file of the offer came first
+    await expect(checkReceivePaths(root, ['escape'], new Set(['escape']))).rejects.toMatchObject({ code: 'E_PATH_UNSAFE', message: expect.stringMatching(/"escape" is a symbolic link in the receive folder/) })
+    await expect(checkReceivePaths(root, ['real/file-link', 'real/file-link/x'])).rejects.toMatchObject({ code: 'E_PATH_UNSAFE', message: expect.stringMatching(/is a symbolic link in the receive folder/) })
     await expect(checkReceivePaths(root, ['../x'])).rejects.toEqual(code('E_PATH_UNSAFE'))
     await expect(checkReceivePaths(join(root, 'nope'), ['x'])).rejects.toEqual(code('E_PATH_NOT_FOUND'))
   })
@@ -157,6 +168,28 @@ describe('resolveInside', () => {
     const tight = [...Array.from({ length: 15 }, (_, i) => String(i).padEnd(255, 'd')), 'f'.repeat(250)].join('/')
     expect(Buffer.byteLength(join('/', tight))).toBe(4091)
     await expect(checkReceivePaths('/', [tight])).rejects.toMatchObject({ code: 'E_PATH_UNSAFE' })
+  })
+
+  it('checkReceivePaths refuses any path into ferry\'s own state folder when the receive folder holds it (or is it), by any case, and nothing else', async () => {
+    const state = join(root, 'home', '.local', 'state', 'ferry')
+    mkdirSync(state, { recursive: true })
+    const inHome = join(root, 'home')
+    for (const bad of ['.local/state/ferry', '.local/state/ferry/ferry.db-wal', '.local/state/ferry/new/x.jpg', '.LOCAL/State/FERRY/ferry.db-wal']) {
+      await expect(checkReceivePaths(inHome, ['photos/a.jpg', bad], new Set(), state), bad).rejects.toMatchObject({ code: 'E_PATH_UNSAFE', message: expect.stringMatching(/would land in ferry's own state folder/) })
+    }
+    // beside it, and on the way to it, files and folders are fine
+    await checkReceivePaths(inHome, ['photos/a.jpg', '.local/state/other.txt', '.local/state/ferry2/x', '.local'], new Set(['.local']), state)
+    // reached through a symlinked receive folder: the same
+    symlinkSync(inHome, join(outside, 'home-link'))
+    await expect(checkReceivePaths(join(outside, 'home-link'), ['.local/state/ferry/x'], new Set(), state)).rejects.toEqual(code('E_PATH_UNSAFE'))
+    // the receive folder is the state folder: nothing may land
+    await expect(checkReceivePaths(state, ['a.jpg'], new Set(), state)).rejects.toEqual(code('E_PATH_UNSAFE'))
+    expect(await folderHolds(state, state)).toBe(true)
+    expect(await folderHolds(inHome, state)).toBe(true)
+    // a state folder outside the receive folder, or inside it but missing: no rule
+    await checkReceivePaths(join(root, 'real'), ['.local/state/ferry/x'], new Set(), state)
+    await checkReceivePaths(inHome, ['gone/x'], new Set(), join(inHome, 'gone'))
+    expect(await folderHolds(join(root, 'real'), state)).toBe(false)
   })
 
   it('checkReceivePaths refuses an offer that needs a folder where the receive folder has a file (found before any byte moves, not after)', async () => {
