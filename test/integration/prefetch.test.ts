@@ -255,7 +255,8 @@ describe('fetching ahead of the offer', () => {
     }))
     await Promise.all(streams.map(async (st, i) => { await hashes(st, files[i].built, 0, 4).catch(() => {}) }))
     await waitFor(() => files.some(({ built }) => distinctAsked(built).size >= 4), 'one of them to be fetched ahead', 15_000)
-    await new Promise((resolve) => setTimeout(resolve, 500))
+    // the other two are refused outright (reset by the victim), so they can fetch nothing later: waited for, not a fixed time
+    await waitFor(() => streams.filter((st) => st.status === 'reset').length === 2 || undefined, 'the victim to refuse the other two previews', 15_000)
     expect(files.filter(({ built }) => evil.asked(built.id).length > 0), 'previews fetched ahead at once').toHaveLength(1)
     for (const st of streams) st.abort(new Error('test over'))
     // wait for the one taken to end (2 s after its stream ended), so the next preview is not refused as a second one
@@ -284,7 +285,8 @@ describe('fetching ahead of the offer', () => {
       const { built } = newFile('asked-first.bin')
       const stream = await preview(built)
       await hashes(stream, built, 0, 32).catch(() => {}) // the victim may have closed the stream already
-      await new Promise((resolve) => setTimeout(resolve, 500))
+      // refused outright: the preview stream is reset, so nothing can be fetched for it later (waited for, not a fixed time)
+      await waitFor(() => stream.status === 'reset' || undefined, 'the victim to refuse the preview', 15_000)
       expect(evil.asked(built.id)).toEqual([])
       expect(existsSync(join(receiveDir, '.ferry-part', `pre-${built.id}`))).toBe(false)
       stream.abort(new Error('test over'))
