@@ -135,6 +135,16 @@ export async function startDaemon (opts: DaemonOpts): Promise<TestDaemon> {
   return d
 }
 
+/** Run `fn` with `d`'s process stopped (SIGSTOP), as a daemon that does not answer; it goes on (SIGCONT) afterwards, also when `fn` throws. */
+export async function whileStopped<T> (d: Pick<TestDaemon, 'proc'>, fn: () => Promise<T>): Promise<T> {
+  d.proc.kill('SIGSTOP')
+  try {
+    return await fn()
+  } finally {
+    d.proc.kill('SIGCONT')
+  }
+}
+
 export async function peersOf (d: TestDaemon): Promise<Array<{ peerId: string, name: string, online: boolean, paired: boolean, addrs: string[], lastSeen: number }>> {
   const r = await d.cli(['peers', '--json'])
   if (r.code !== 0) throw new Error(`ferry peers failed: ${r.stderr}`)

@@ -7,7 +7,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, unlinkSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { BUILT_MAIN, MAIN, ROOT, cleanupAll, peersOf, runCli, startDaemon, tempDir, waitFor } from '../helpers/daemon.ts'
+import { BUILT_MAIN, MAIN, ROOT, cleanupAll, peersOf, runCli, startDaemon, tempDir, waitFor, whileStopped } from '../helpers/daemon.ts'
 import { connectControl } from '../../src/daemon/control/client.ts'
 import { DAEMON_GLIBC_TUNABLES, DAEMON_V8_FLAGS } from '../../src/cli/daemon-flags.ts'
 
@@ -110,12 +110,11 @@ describe('daemon foundation', () => {
     expect((await stat(join(a.home, 'control.sock'))).mode & 0o777).toBe(0o600)
     expect((await stat(join(a.home, 'identity.key'))).mode & 0o777).toBe(0o600)
     // a daemon that does not answer (stopped): the command says so instead of hanging
-    process.kill(a.proc.pid!, 'SIGSTOP')
-    try {
+    await whileStopped(a, async () => {
       const stuck = await a.cli(['status'], { env: { FERRY_ANSWER_TIMEOUT_MS: '500' }, timeoutMs: 15_000 })
       expect(stuck.code).toBe(1)
       expect(stuck.stderr).toMatch(/^ferry: E_TIMEOUT: the daemon did not answer `status` within 1 s; it may be stopped/m)
-    } finally { process.kill(a.proc.pid!, 'SIGCONT') }
+    })
     const a2 = await a.restart()
     expect(a2.peerId).toBe(a.peerId)
     await a2.stop()

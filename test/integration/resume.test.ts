@@ -16,7 +16,7 @@ import { chunkSizeFor } from '../../src/transfer/index.ts'
 import { REQUEST_BYTES, REQUESTS_AHEAD } from '../../src/transfer/fetch.ts'
 import { SPOOL_WRITE_BYTES } from '../../src/transfer/spool.ts'
 import { CHUNK_STREAMS } from '../../src/transfer/receiver.ts'
-import { cleanupAll, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, type CliResult, type TestDaemon } from '../helpers/daemon.ts'
+import { cleanupAll, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, whileStopped, type CliResult, type TestDaemon } from '../helpers/daemon.ts'
 import { asObject, digestFile, snapshotTree, writeRandomFile, type Digest } from '../helpers/files.ts'
 
 afterAll(cleanupAll)
@@ -544,14 +544,11 @@ describe('resume after kill -9', () => {
       await writeRandomFile(small, 64 * 1024)
       const sending = spawnCli(['send', 'beta', small, '--json', '--home', a.home], { timeoutMs: 120_000 })
       const pending = await offerOnBeta((o) => o.names.includes('maybe.bin'))
-      process.kill(a.proc.pid!, 'SIGSTOP')
-      try {
+      await whileStopped(a, async () => {
         expect((await b.cli(['decline', pending.id])).code).toBe(0)
         // until beta has given up telling it (a 10 s dial): a fixed wait could end first on a busy machine (review finding)
         await waitFor(() => b.output().includes(`"msg":"the sender was not told","id":"${pending.id}","state":"declined"`), 'beta to give up telling alpha', 30_000, 200)
-      } finally {
-        process.kill(a.proc.pid!, 'SIGCONT')
-      }
+      })
       expectError(await sending.done, 'E_DECLINED')
       // learnt by offering again, as the title says: beta's tell could also reach it once awake (review finding)
       expect(b.output()).toContain(`"msg":"an offer known already, answered as it stands","id":"${pending.id}","state":"declined"`)

@@ -19,7 +19,7 @@ import { MAX_OFFER_FILES } from '../../src/protocol/constants.ts'
 import { CACHE_MIN_AGE_MS } from '../../src/transfer/manifest.ts'
 import { utimesSeconds } from '../../src/transfer/finalize.ts'
 import { receiptPayload } from '../../src/transfer/receiver.ts'
-import { BUILT_MAIN, cleanupAll, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, type CliResult, type TestDaemon } from '../helpers/daemon.ts'
+import { BUILT_MAIN, cleanupAll, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, whileStopped, type CliResult, type TestDaemon } from '../helpers/daemon.ts'
 import { asObject, digestFile, snapshotTree, writeRandomFile, type TreeEntry } from '../helpers/files.ts'
 
 afterAll(cleanupAll)
@@ -392,12 +392,7 @@ describe('transfer', () => {
     await poll(a, 'alpha to be hashing', async (ctl) => (await ctl.call('transfers')).find((t) => !before.has(t.id) && t.state === 'hashing'), 30_000, 20)
     const removed = Array.from({ length: 25 }, (_, i) => join(dir, `f${2975 + i}.bin`)) // hashed last
     // the daemon held while they go: 25 removals can outlast the rest of a hashing of 0.3-0.5 s on a busy machine (review finding)
-    a.proc.kill('SIGSTOP')
-    try {
-      for (const path of removed) await rm(path)
-    } finally {
-      a.proc.kill('SIGCONT')
-    }
+    await whileStopped(a, async () => { for (const path of removed) await rm(path) })
     const done = await sending.done
     // what arrived is verified, but not all that was asked for was sent: a script must not take it as done
     expectError(done, 'E_INCOMPLETE')
@@ -856,15 +851,12 @@ describe('transfer', () => {
     await writeRandomFile(big, CANCEL_SIZE)
     const sending = spawnCli(['send', 'beta', big, '--json', '--home', a.home], { timeoutMs: 60_000, env: { FERRY_ANSWER_TIMEOUT_MS: '1000' } })
     const active = await poll(a, 'the frozen send to be fetching', async (ctl) => (await ctl.call('transfers')).find((t) => t.direction === 'send' && t.totalBytes === CANCEL_SIZE && t.state === 'fetching' && t.doneBytes > 0), 60_000, 20)
-    a.proc.kill('SIGSTOP')
-    try {
+    await whileStopped(a, async () => {
       sending.proc.kill('SIGTERM')
       const done = await sending.done
       expectError(done, 'E_TIMEOUT')
       expect(done.stderr).toMatch(/the transfer may go on once it runs again/)
-    } finally {
-      a.proc.kill('SIGCONT')
-    }
+    })
     // cleanup, once it runs again: the cancel asked for may or may not have reached it, and the send may have ended meanwhile
     await a.cli(['cancel', active.id.slice(0, 8)])
     await poll(a, 'alpha to show the send ended', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && ['cancelled', 'done'].includes(t.state)))
