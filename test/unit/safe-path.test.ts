@@ -142,7 +142,7 @@ describe('resolveInside', () => {
     for (const bad of ['escape/x', 'inner-link/sub/x', 'real/file-link/x']) {
       await expect(checkReceivePaths(root, ['real/ok', bad]), bad).rejects.toEqual(code('E_PATH_UNSAFE'))
     }
-    // a symlink at a file's own name: kept next to (placeFile gives the file "name (1)"), not the offer refused
+    // a symlink at a file's own name: the offer is not refused (placeFile puts the file next to the link as "name (1)")
     await checkReceivePaths(root, ['real/ok', 'real/file-link', 'escape'])
     // but where the offer needs a folder, it is refused, named as a link; also when a file of the offer came first
     await expect(checkReceivePaths(root, ['escape'], new Set(['escape']))).rejects.toMatchObject({ code: 'E_PATH_UNSAFE', message: expect.stringMatching(/"escape" is a symbolic link in the receive folder/) })
