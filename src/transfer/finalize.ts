@@ -13,7 +13,7 @@ import { lutimes, open, unlink } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { MODE_PERMISSIONS } from './manifest-root.ts'
-import { resolveInside, uniqueDestination, validateRelativePath } from './safe-path.ts'
+import { IN_STATE_FOLDER, folderIdOf, isFolder, resolveInside, uniqueDestination, validateRelativePath, type FolderId } from './safe-path.ts'
 
 /** Permission bits of a folder the sender sent, by its relative path (POSIX separators). */
 export type DirModes = ReadonlyMap<string, number>
@@ -26,21 +26,21 @@ export type DirModes = ReadonlyMap<string, number>
  * for the owner so the rest can be written into it; the umask applies.
  * Folders that exist already are left as they are.
  */
-export async function ensureParents (root: string, components: string[], known?: Set<string>, modes?: DirModes): Promise<void> {
+export async function ensureParents (root: string, components: string[], known?: Set<string>, modes?: DirModes, keepOut?: FolderId): Promise<void> {
   let current = root
   /** a level above was taken from `known`, not looked at now */
   let trusted = false
   for (let i = 0; i < components.length - 1; i++) {
     current = join(current, components[i])
     if (known?.has(current) === true) { trusted = true; continue }
-    if (folderAt(root, current) === 'missing') {
+    if (folderAt(root, current, keepOut) === 'missing') {
       // the levels above, looked at again right before the mkdir when one
       // came from the cache: swapped for a symbolic link since (by someone who
       // can write in the receive folder), mkdir would make this folder
       // through it, outside (review finding: B and B/C were made there)
-      if (trusted && parentsNow(root, components.slice(0, i + 1)) === 'missing') {
+      if (trusted && parentsNow(root, components.slice(0, i + 1), keepOut) === 'missing') {
         for (let k = 1; k <= i; k++) known?.delete(join(root, ...components.slice(0, k)))
-        await ensureParents(root, components, undefined, modes)
+        await ensureParents(root, components, undefined, modes, keepOut)
         return
       }
       const mode = (modes?.get(components.slice(0, i + 1).join('/')) ?? 0o777) | 0o700
@@ -50,7 +50,7 @@ export async function ensureParents (root: string, components: string[], known?:
       // something appeared there since the lstat: looked at like the rest,
       // never taken on trust (review finding: a symlink put there in that
       // instant was used as the folder)
-      if (!made) folderAt(root, current)
+      if (!made) folderAt(root, current, keepOut)
     }
     known?.add(current)
   }
@@ -66,26 +66,39 @@ export async function ensureParents (root: string, components: string[], known?:
  * file of the transfer was written there). Synchronous, as the link is:
  * nothing of this daemon runs in between, and each look costs microseconds.
  */
-export function parentsNow (root: string, components: string[]): 'ok' | 'missing' {
+export function parentsNow (root: string, components: string[], keepOut?: FolderId): 'ok' | 'missing' {
   let current = root
   for (let i = 0; i < components.length - 1; i++) {
     current = join(current, components[i])
-    if (folderAt(root, current) === 'missing') return 'missing'
+    if (folderAt(root, current, keepOut) === 'missing') return 'missing'
   }
   return 'ok'
 }
 
-/** What is at `path`, a folder on the way to a file: 'ok' for a real folder, 'missing', or E_PATH_UNSAFE for a link or anything else. */
-function folderAt (root: string, path: string): 'ok' | 'missing' {
+/** The receive folder itself (a link to it is fine) must not be `keepOut`, ferry's state folder. */
+function rootNotStateFolder (root: string, keepOut: FolderId | undefined): void {
+  const id = keepOut === undefined ? undefined : folderIdOf(root)
+  if (id !== undefined && isFolder(id, keepOut)) throw new FerryError('E_PATH_UNSAFE', `${root}: ${IN_STATE_FOLDER}`)
+}
+
+/**
+ * What is at `path`, a folder on the way to a file: 'ok' for a real folder,
+ * 'missing', or E_PATH_UNSAFE for a link, anything else, or the folder
+ * `keepOut` (ferry's state folder: the offer was checked against it when it
+ * came, but a receive that began in another receive folder may be placed in
+ * this one after a restart).
+ */
+function folderAt (root: string, path: string, keepOut?: FolderId): 'ok' | 'missing' {
   let st
   try {
-    st = lstatSync(path, { throwIfNoEntry: false })
+    st = lstatSync(path, { throwIfNoEntry: false, bigint: true })
   } catch (err) {
     throw toFerryError(err)
   }
   if (st === undefined) return 'missing'
   if (st.isSymbolicLink()) throw new FerryError('E_PATH_UNSAFE', `${relative(root, path)} is a symbolic link in the receive folder`)
   if (!st.isDirectory()) throw new FerryError('E_PATH_UNSAFE', `${relative(root, path)} exists and is not a folder`)
+  if (isFolder(st, keepOut)) throw new FerryError('E_PATH_UNSAFE', `${relative(root, path) || '.'}: ${IN_STATE_FOLDER}`)
   return 'ok'
 }
 
@@ -105,12 +118,15 @@ export interface PlaceOptions {
    * "a (1)", and its files then failed after all their bytes had come).
    */
   taken?: (path: string) => boolean
+  /** ferry's own state folder: nothing is placed in it (folderAt) */
+  keepOut?: FolderId
 }
 
 /** Move the part file to its final name; returns the path actually used. */
 export async function placeFile (o: PlaceOptions): Promise<string> {
   const components = validateRelativePath(o.relPath)
-  await ensureParents(o.root, components, o.knownDirs, o.dirModes)
+  rootNotStateFolder(o.root, o.keepOut)
+  await ensureParents(o.root, components, o.knownDirs, o.dirModes, o.keepOut)
   // every parent is now a real folder inside root (checked, or created by us),
   // and the components are validated, so the full symlink walk is needed only
   // when nothing was cached; the final name is never followed (link fails on
@@ -120,13 +136,13 @@ export async function placeFile (o: PlaceOptions): Promise<string> {
   await setMetadata(o.partPath, o.mtimeMs, o.mtimeSubMsNs ?? 0, o.mode)
   // a folder on the way moved or removed since it was made (a person tidying
   // up while the rest arrives): made again, not the transfer failed with ENOENT
-  if (parentsNow(o.root, components) === 'missing') {
+  if (parentsNow(o.root, components, o.keepOut) === 'missing') {
     for (let i = 1; i < components.length; i++) o.knownDirs?.delete(join(o.root, ...components.slice(0, i)))
-    await ensureParents(o.root, components, undefined, o.dirModes)
+    await ensureParents(o.root, components, undefined, o.dirModes, o.keepOut)
   }
   /** the folders on the way, looked at again right before each link, with no await in between */
   const parentsReady = (): void => {
-    if (parentsNow(o.root, components) === 'missing') throw new FerryError('E_IO', `the folder of ${o.relPath} went away while it was placed`)
+    if (parentsNow(o.root, components, o.keepOut) === 'missing') throw new FerryError('E_IO', `the folder of ${o.relPath} went away while it was placed`)
   }
   for (let attempt = 0; attempt < 100; attempt++) {
     parentsReady()
@@ -259,9 +275,10 @@ function readBack (s: number): { sec: number, nsec: number } {
   return { sec, nsec }
 }
 
-export async function placeDir (root: string, relPath: string, mtimeMs: number, dirModes?: DirModes, subMsNs = 0): Promise<string> {
+export async function placeDir (root: string, relPath: string, mtimeMs: number, dirModes?: DirModes, subMsNs = 0, keepOut?: FolderId): Promise<string> {
   const components = validateRelativePath(relPath)
-  await ensureParents(root, [...components, ''], undefined, dirModes)
+  rootNotStateFolder(root, keepOut)
+  await ensureParents(root, [...components, ''], undefined, dirModes, keepOut)
   const dest = await resolveInside(root, components)
   const t = utimesSeconds(mtimeMs, subMsNs)
   // lutimes: a symbolic link put in its place after resolveInside looked (someone who can write to the

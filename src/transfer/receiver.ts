@@ -22,6 +22,7 @@ import { BitmapRecorder } from './bitmap-recorder.ts'
 import { fetchAll } from './fetch.ts'
 import type { KeyedLock } from './keyed-lock.ts'
 import { partDirFor, placeDir, placeFile, syncPlacedFolders, type DirModes } from './finalize.ts'
+import type { FolderId } from './safe-path.ts'
 import { partFileOf, planReceive, type FileState, type Plan, type Wanted } from './receive-plan.ts'
 import { makePartFolder, removePartFolder } from './part-folders.ts'
 import type { ChunkSink } from './sink.ts'
@@ -62,6 +63,8 @@ export interface ReceiverDeps {
   updateState: (id: string, patch: StatePatch) => void
   /** Receives of the same content share a part folder: one run at a time holds it. */
   partDirs: KeyedLock
+  /** ferry's own state folder: nothing is placed in it (also for a receive that began in another receive folder) */
+  stateFolder?: FolderId
   log: Pick<Logger, 'debug' | 'info' | 'warn'>
 }
 
@@ -268,7 +271,7 @@ export class Receiver {
       this.setState('verifying')
       const missing = await this.giveUpUnavailable()
       for (const f of this.files) {
-        if (f.entry.kind === 'dir') { if (!f.done) { f.dest = await placeDir(this.receiveDir, f.entry.path, f.entry.mtimeMs, this.dirModes, f.entry.mtimeSubMsNs); f.done = true } continue }
+        if (f.entry.kind === 'dir') { if (!f.done) { f.dest = await placeDir(this.receiveDir, f.entry.path, f.entry.mtimeMs, this.dirModes, f.entry.mtimeSubMsNs, this.deps.stateFolder); f.done = true } continue }
         if (!f.done && f.unavailable == null) throw new FerryError('E_INTERNAL', `${f.entry.path} is incomplete after fetching`)
       }
       await removePartFolder(this.receiveDir, this.rootHex)
@@ -334,7 +337,7 @@ export class Receiver {
     // the one in the (verified) manifest; this avoids hashing the bytes twice
     const root = computeFileRoot(f.entry.size, f.entry.chunkSize, f.entry.chunks)
     if (Buffer.compare(root, f.entry.fileRoot) !== 0) throw new FerryError('E_HASH_MISMATCH', `${f.entry.path}: file root does not match`)
-    f.dest = await placeFile({ root: this.receiveDir, relPath: f.entry.path, partPath: f.partPath, mtimeMs: f.entry.mtimeMs, mtimeSubMsNs: f.entry.mtimeSubMsNs, mode: f.entry.mode, knownDirs: this.knownDirs, dirModes: this.dirModes, taken: (path) => this.offerPaths().has(path) })
+    f.dest = await placeFile({ root: this.receiveDir, relPath: f.entry.path, partPath: f.partPath, mtimeMs: f.entry.mtimeMs, mtimeSubMsNs: f.entry.mtimeSubMsNs, mode: f.entry.mode, knownDirs: this.knownDirs, dirModes: this.dirModes, taken: (path) => this.offerPaths().has(path), keepOut: this.deps.stateFolder })
     f.done = true
     if (this.unrecorded.length === 0) this.unrecordedSince = Date.now()
     this.unrecorded.push({ path: f.dest, fileRoot: f.entry.fileRoot, size: f.entry.size, mtimeMs: keptTime(f.dest, f.entry.mtimeMs), chunks: f.entry.chunks, chunkSize: f.entry.chunkSize, placed: { transferId: this.id, idx: f.index } })

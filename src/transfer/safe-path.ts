@@ -11,7 +11,8 @@
 // directories with mkdir (which never follows a final symlink), open with
 // O_NOFOLLOW/O_EXCL ('wx'), and rename without overwriting, to close the race.
 
-import { lstat, realpath } from 'node:fs/promises'
+import { statSync } from 'node:fs'
+import { lstat, realpath, stat } from 'node:fs/promises'
 import { basename, dirname, join, relative, isAbsolute } from 'node:path'
 import { FerryError } from '../errors.ts'
 
@@ -115,28 +116,34 @@ export async function resolveInside (rootDir: string, components: string[], o: {
   return result
 }
 
-/** `dir`'s components below `base` (both real paths), if `dir` exists and is inside it. */
-async function componentsInside (base: string, dir: string | undefined): Promise<string[] | undefined> {
-  if (dir === undefined) return undefined
-  const real = await realpath(dir).catch(() => undefined)
-  if (real === undefined) return undefined
-  const rel = relative(base, real)
-  // the receive folder is ferry's state folder itself: nothing may land in it
-  if (rel === '') return []
-  if (rel === '..' || rel.startsWith('../') || isAbsolute(rel)) return undefined
-  return rel.split('/')
+/**
+ * A folder by what it is, not by its name (device and inode): another
+ * spelling of its path (case, characters a file system ignores, an 8.3
+ * short name, a bind mount) is still the same folder.
+ */
+export interface FolderId { dev: bigint, ino: bigint }
+
+/** The folder at `path` (links followed), or undefined where there is none. */
+export function folderIdOf (path: string): FolderId | undefined {
+  const st = statSync(path, { bigint: true, throwIfNoEntry: false })
+  return st?.isDirectory() === true ? { dev: st.dev, ino: st.ino } : undefined
 }
 
-/** Whether `receiveDir` holds `dir` (or is it): said at start, as offers into it are refused (checkReceivePaths). */
+/** Whether `st` (bigint stats) is the folder `id`. */
+export function isFolder (st: { dev: bigint, ino: bigint }, id: FolderId | undefined): boolean {
+  return id !== undefined && st.dev === id.dev && st.ino === id.ino
+}
+
+/** Whether `receiveDir` holds the folder `dir` (or is it), by their real paths: said at start, as offers into it are refused (checkReceivePaths). */
 export async function folderHolds (receiveDir: string, dir: string): Promise<boolean> {
-  const base = await realpath(receiveDir).catch(() => undefined)
-  return base !== undefined && await componentsInside(base, dir) !== undefined
+  const [base, real] = await Promise.all([realpath(receiveDir), realpath(dir)].map(async (p) => await p.catch(() => undefined)))
+  if (base === undefined || real === undefined) return false
+  const rel = relative(base, real)
+  return rel === '' || !(rel === '..' || rel.startsWith('../') || isAbsolute(rel))
 }
 
-/** The same name, also to a file system that folds case or normalizes Unicode (macOS, Windows): refusing a near miss costs nothing. */
-function sameName (a: string, b: string): boolean {
-  return a.normalize('NFC').toLowerCase() === b.normalize('NFC').toLowerCase()
-}
+/** What an offer is told when a path of it would land in ferry's state folder (without where that is: the peer need not know). */
+export const IN_STATE_FOLDER = "it would land in ferry's own state folder, which the receive folder holds"
 
 /**
  * An offer's paths against the receive folder as it is now, so that an offer
@@ -147,29 +154,30 @@ function sameName (a: string, b: string): boolean {
  *   be a symbolic link;
  * - a component that must be a folder (every one but a file's last) may not
  *   exist as anything else (a file named like a folder of the offer);
- * - nothing may land in `keepOut` (ferry's own state folder, when the
- *   receive folder holds it: a peer's file there could be read as ferry's
- *   own, a database journal for one).
+ * - nothing may land in the folder `keepOut` (ferry's own state folder,
+ *   when the receive folder holds it: a peer's file there could be read as
+ *   ferry's own, a database journal for one). Told by what each existing
+ *   folder on the way is, not by name; placing checks again (finalize.ts).
  * A symbolic link at a file's own name is not refused: the file is placed
  * next to it as "name (1)", as next to any file of the person's (placeFile
  * never follows that name). Each distinct prefix is lstat'ed once; below a
  * missing one nothing can exist. Throws E_PATH_UNSAFE naming the path.
  * `dirs`: the paths that are folders themselves.
  */
-export async function checkReceivePaths (rootDir: string, paths: string[], dirs: ReadonlySet<string> = new Set(), keepOut?: string): Promise<void> {
+export async function checkReceivePaths (rootDir: string, paths: string[], dirs: ReadonlySet<string> = new Set(), keepOut?: FolderId): Promise<void> {
   let base: string
   try {
     base = await realpath(rootDir)
   } catch (err) {
     throw new FerryError('E_PATH_NOT_FOUND', `receive folder ${rootDir} does not exist`, { cause: err })
   }
-  const kept = await componentsInside(base, keepOut)
-  /** what each prefix is now: a folder, a symbolic link, something else, or nothing */
-  const found = new Map<string, 'dir' | 'link' | 'other' | 'none'>()
+  const intoState = keepOut !== undefined && paths.length > 0 && isFolder(await stat(base, { bigint: true }), keepOut)
+  /** what each prefix is now: a folder, ferry's state folder, a symbolic link, something else, or nothing */
+  const found = new Map<string, 'dir' | 'state' | 'link' | 'other' | 'none'>()
   for (const p of paths) {
     let prefix = ''
     const components = validateRelativePath(p)
-    if (kept !== undefined && kept.length <= components.length && kept.every((c, i) => sameName(c, components[i]))) throw unsafe(p, `it would land in ferry's own state folder (${keepOut!}), which the receive folder holds`)
+    if (intoState) throw unsafe(p, IN_STATE_FOLDER)
     // the whole path, with the receive folder's own: the system calls that
     // place the file refuse it past PATH_MAX (ENAMETOOLONG after the
     // transfer), which the look at existing prefixes below cannot see
@@ -180,8 +188,8 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
       let here = found.get(prefix)
       if (here === undefined) {
         try {
-          const st = await lstat(join(base, prefix))
-          here = st.isSymbolicLink() ? 'link' : st.isDirectory() ? 'dir' : 'other'
+          const st = await lstat(join(base, prefix), { bigint: true })
+          here = st.isSymbolicLink() ? 'link' : isFolder(st, keepOut) ? 'state' : st.isDirectory() ? 'dir' : 'other'
         } catch (err) {
           const code = (err as { code?: unknown }).code
           if (code === 'ENAMETOOLONG') throw unsafe(p, 'too long for this receive folder\'s file system (with the folder\'s own path, over its limit)')
@@ -191,6 +199,7 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
         found.set(prefix, here)
       }
       if (here === 'none') break
+      if (here === 'state') throw unsafe(p, IN_STATE_FOLDER)
       const mustBeFolder = i < components.length - 1 || dirs.has(p)
       if (mustBeFolder && here === 'link') throw unsafe(p, `${quote(prefix)} is a symbolic link in the receive folder`)
       if (mustBeFolder && here !== 'dir') throw unsafe(p, `${quote(prefix)} is a file in the receive folder, and the offer needs a folder there`)

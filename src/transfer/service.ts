@@ -22,7 +22,7 @@ import { CHUNK_STREAMS, Receiver, receiptPayload } from './receiver.ts'
 import { Sender, serveChunks } from './sender.ts'
 import { createChunkSink, type ChunkSink } from './sink.ts'
 import { Progress } from './progress.ts'
-import { PART_DIR, checkReceivePaths } from './safe-path.ts'
+import { PART_DIR, checkReceivePaths, folderIdOf, isFolder, type FolderId } from './safe-path.ts'
 import { failedCount, fileCount, toOfferInfo, toTransferInfo } from './snapshot.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { EmitThrottle } from './throttle.ts'
@@ -136,8 +136,12 @@ export class TransferService {
   /** Receives fetching ahead of their offer, while their sender hashes (prefetch.ts) */
   private readonly prefetches: Prefetches
 
+  /** ferry's own state folder, by what it is (safe-path.ts FolderId): offers into it are refused, nothing is placed in it */
+  private readonly stateFolder?: FolderId
+
   constructor (c: TransferComponents) {
     this.c = c
+    this.stateFolder = c.home != null ? folderIdOf(c.home) : undefined
     this.pendingStates = new PendingStates(c.store, c.log)
     this.prefetches = new Prefetches({
       receiveDir: () => this.c.receiveDir,
@@ -145,6 +149,9 @@ export class TransferService {
       fits: async (dir, bytes) => {
         try {
           await checkReceiveFolder(dir)
+          // its part folder would be in the state folder, and every offer into it is refused
+          const here = folderIdOf(dir)
+          if (here !== undefined && isFolder(here, this.stateFolder)) return false
           await checkSpace(dir, { total: bytes, reserved: this.reservedIn(dir) })
           return true
         } catch { return false }
@@ -729,7 +736,7 @@ export class TransferService {
    */
   private async checkFits (offer: OfferMsg, self?: Receiver): Promise<void> {
     await checkReceiveFolder(this.c.receiveDir)
-    await checkReceivePaths(this.c.receiveDir, offer.files.map((f) => f.path), new Set(offer.files.filter((f) => f.kind === 'dir').map((f) => f.path)), this.c.home)
+    await checkReceivePaths(this.c.receiveDir, offer.files.map((f) => f.path), new Set(offer.files.filter((f) => f.kind === 'dir').map((f) => f.path)), this.stateFolder)
     await this.ensureSpace(offer, self)
   }
 
@@ -828,6 +835,7 @@ export class TransferService {
       writeState: (rid, patch) => this.pendingStates.write(rid, patch),
       updateState: (rid, patch) => { this.pendingStates.update(rid, patch) },
       partDirs: this.partDirs,
+      stateFolder: this.stateFolder,
       log: this.c.log
     }, { id, peerId, offer, state, ...extra, receiveDir: extra.receiveDir ?? this.c.receiveDir })
     this.receivers.set(id, r)

@@ -595,6 +595,7 @@ describe('transfer', () => {
       const r = await a.cli(['send', 'beta', join(dir, 'planted-by-alpha.txt')])
       expectError(r, 'E_PATH_UNSAFE')
       expect(r.stderr).toMatch(/planted-by-alpha\.txt.*would land in ferry's own state folder/)
+      expect(r.stderr, 'where the state folder is, the peer need not know').not.toContain(b.home)
       expect((await readdir(b.home)).filter((n) => n.includes('planted'))).toEqual([])
     } finally {
       b = await b.restart({ receiveDir: normal })

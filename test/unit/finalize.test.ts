@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileMode, foldersOf, placeByRename, placeFile, syncPlacedFolders, utimesSeconds } from '../../src/transfer/finalize.ts'
+import { fileMode, foldersOf, placeByRename, placeDir, placeFile, syncPlacedFolders, utimesSeconds } from '../../src/transfer/finalize.ts'
+import { folderIdOf } from '../../src/transfer/safe-path.ts'
 import { floorMs } from '../../src/transfer/manifest.ts'
 import { statSync, utimesSync } from 'node:fs'
 
@@ -36,6 +37,27 @@ describe('placeByRename', () => {
 })
 
 describe('placeFile', () => {
+  it('places nothing in ferry\'s state folder (keepOut), though the offer was checked elsewhere: a receive that began in another receive folder and is placed in one that holds the state folder after a restart (review finding)', async () => {
+    const root = join(dir, 'recv')
+    const state = join(root, '.local', 'state', 'ferry')
+    await mkdir(state, { recursive: true })
+    const keepOut = folderIdOf(state)
+    for (const [relPath, into] of [['.local/state/ferry/ferry.db-journal', state], ['.local/state/ferry/sub/x', state]] as const) {
+      await writeFile(join(dir, 'part'), 'planted')
+      await expect(placeFile({ root, relPath, partPath: join(dir, 'part'), mtimeMs: 0, mode: 0o644, keepOut }), relPath).rejects.toMatchObject({ code: 'E_PATH_UNSAFE', message: expect.stringMatching(/ferry's own state folder/) })
+      expect(await readdir(into)).toEqual([])
+    }
+    // a folder entry there too, and the receive folder being the state folder itself (through a link to it as well)
+    await expect(placeDir(root, '.local/state/ferry/new', 0, undefined, 0, keepOut)).rejects.toMatchObject({ code: 'E_PATH_UNSAFE' })
+    await symlink(state, join(dir, 'state-link'))
+    for (const r of [state, join(dir, 'state-link')]) {
+      await expect(placeFile({ root: r, relPath: 'x.jpg', partPath: join(dir, 'part'), mtimeMs: 0, mode: 0o644, keepOut })).rejects.toMatchObject({ code: 'E_PATH_UNSAFE' })
+    }
+    expect(await readdir(state)).toEqual([])
+    // beside it: placed as usual
+    expect(await placeFile({ root, relPath: '.local/state/notes.txt', partPath: join(dir, 'part'), mtimeMs: 0, mode: 0o644, keepOut })).toBe(join(root, '.local', 'state', 'notes.txt'))
+  })
+
   it('looks at the folders on the way again before each file: a folder swapped for a symbolic link to one outside after the first file was placed gets nothing (review finding: the next file was written outside the receive folder)', async () => {
     const root = join(dir, 'recv')
     const outside = join(dir, 'outside')

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkReceivePaths, resolveInside, uniqueDestination, validateRelativePath } from '../../src/transfer/index.ts'
-import { folderHolds, isCollisionName } from '../../src/transfer/safe-path.ts'
+import { folderHolds, folderIdOf, isCollisionName } from '../../src/transfer/safe-path.ts'
 
 const code = (c: string): unknown => expect.objectContaining({ code: c })
 
@@ -170,26 +170,29 @@ describe('resolveInside', () => {
     await expect(checkReceivePaths('/', [tight])).rejects.toMatchObject({ code: 'E_PATH_UNSAFE' })
   })
 
-  it('checkReceivePaths refuses any path into ferry\'s own state folder when the receive folder holds it (or is it), by any case, and nothing else', async () => {
+  it('checkReceivePaths refuses any path into ferry\'s own state folder when the receive folder holds it (or is it), told by what the folder is, not by its name', async () => {
     const state = join(root, 'home', '.local', 'state', 'ferry')
     mkdirSync(state, { recursive: true })
+    const id = folderIdOf(state)!
     const inHome = join(root, 'home')
-    for (const bad of ['.local/state/ferry', '.local/state/ferry/ferry.db-wal', '.local/state/ferry/new/x.jpg', '.LOCAL/State/FERRY/ferry.db-wal']) {
-      await expect(checkReceivePaths(inHome, ['photos/a.jpg', bad], new Set(), state), bad).rejects.toMatchObject({ code: 'E_PATH_UNSAFE', message: expect.stringMatching(/would land in ferry's own state folder/) })
+    for (const bad of ['.local/state/ferry', '.local/state/ferry/ferry.db-wal', '.local/state/ferry/new/x.jpg']) {
+      await expect(checkReceivePaths(inHome, ['photos/a.jpg', bad], new Set(), id), bad).rejects.toMatchObject({ code: 'E_PATH_UNSAFE', message: expect.stringMatching(/would land in ferry's own state folder, which the receive folder holds$/) })
     }
-    // beside it, and on the way to it, files and folders are fine
-    await checkReceivePaths(inHome, ['photos/a.jpg', '.local/state/other.txt', '.local/state/ferry2/x', '.local'], new Set(['.local']), state)
+    // the message says nothing of where the state folder is (it goes to the peer)
+    await expect(checkReceivePaths(inHome, ['.local/state/ferry/x'], new Set(), id)).rejects.not.toMatchObject({ message: expect.stringContaining(root) })
+    // beside it, and on the way to it, files and folders are fine; on this case-sensitive file system ".LOCAL" is another folder
+    await checkReceivePaths(inHome, ['photos/a.jpg', '.local/state/other.txt', '.local/state/ferry2/x', '.local', '.LOCAL/state/ferry/x'], new Set(['.local']), id)
     // reached through a symlinked receive folder: the same
     symlinkSync(inHome, join(outside, 'home-link'))
-    await expect(checkReceivePaths(join(outside, 'home-link'), ['.local/state/ferry/x'], new Set(), state)).rejects.toEqual(code('E_PATH_UNSAFE'))
-    // the receive folder is the state folder: nothing may land
-    await expect(checkReceivePaths(state, ['a.jpg'], new Set(), state)).rejects.toEqual(code('E_PATH_UNSAFE'))
+    await expect(checkReceivePaths(join(outside, 'home-link'), ['.local/state/ferry/x'], new Set(), id)).rejects.toEqual(code('E_PATH_UNSAFE'))
+    // the receive folder is the state folder, also through a link to it: nothing may land
+    symlinkSync(state, join(outside, 'state-link'))
+    for (const dir of [state, join(outside, 'state-link')]) await expect(checkReceivePaths(dir, ['a.jpg'], new Set(), id)).rejects.toEqual(code('E_PATH_UNSAFE'))
     expect(await folderHolds(state, state)).toBe(true)
     expect(await folderHolds(inHome, state)).toBe(true)
-    // a state folder outside the receive folder, or inside it but missing: no rule
-    await checkReceivePaths(join(root, 'real'), ['.local/state/ferry/x'], new Set(), state)
-    await checkReceivePaths(inHome, ['gone/x'], new Set(), join(inHome, 'gone'))
     expect(await folderHolds(join(root, 'real'), state)).toBe(false)
+    // a state folder elsewhere: no rule
+    await checkReceivePaths(join(root, 'real'), ['.local/state/ferry/x'], new Set(), id)
   })
 
   it('checkReceivePaths refuses an offer that needs a folder where the receive folder has a file (found before any byte moves, not after)', async () => {
