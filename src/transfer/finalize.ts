@@ -75,10 +75,10 @@ export function parentsNow (root: string, components: string[], keepOut?: Folder
   return 'ok'
 }
 
-/** The receive folder itself (a link to it is fine) must not be `keepOut`, ferry's state folder. */
+/** The receive folder itself (a link to it is fine) must not be `keepOut`, ferry's state folder. Its path is not in the message: a failed receive's error goes to the sender. */
 function rootNotStateFolder (root: string, keepOut: FolderId | undefined): void {
   const id = keepOut === undefined ? undefined : folderIdOf(root)
-  if (id !== undefined && isFolder(id, keepOut)) throw new FerryError('E_PATH_UNSAFE', `${root}: ${IN_STATE_FOLDER}`)
+  if (id !== undefined && isFolder(id, keepOut)) throw new FerryError('E_PATH_UNSAFE', 'the receive folder is ferry\'s own state folder: nothing is placed in it')
 }
 
 /**

@@ -51,7 +51,7 @@ describe('placeFile', () => {
     await expect(placeDir(root, '.local/state/ferry/new', 0, undefined, 0, keepOut)).rejects.toMatchObject({ code: 'E_PATH_UNSAFE' })
     await symlink(state, join(dir, 'state-link'))
     for (const r of [state, join(dir, 'state-link')]) {
-      await expect(placeFile({ root: r, relPath: 'x.jpg', partPath: join(dir, 'part'), mtimeMs: 0, mode: 0o644, keepOut })).rejects.toMatchObject({ code: 'E_PATH_UNSAFE' })
+      await expect(placeFile({ root: r, relPath: 'x.jpg', partPath: join(dir, 'part'), mtimeMs: 0, mode: 0o644, keepOut })).rejects.toMatchObject({ code: 'E_PATH_UNSAFE', message: 'the receive folder is ferry\'s own state folder: nothing is placed in it' })
     }
     expect(await readdir(state)).toEqual([])
     // beside it: placed as usual
