@@ -76,7 +76,7 @@ export function parentsNow (root: string, components: string[], keepOut?: Folder
 }
 
 /** The receive folder itself (a link to it is fine) must not be `keepOut`, ferry's state folder. Its path is not in the message: a failed receive's error goes to the sender. */
-function rootNotStateFolder (root: string, keepOut: FolderId | undefined): void {
+export function receiveFolderNotStateFolder (root: string, keepOut: FolderId | undefined): void {
   const id = keepOut === undefined ? undefined : folderIdOf(root)
   if (id !== undefined && isFolder(id, keepOut)) throw new FerryError('E_PATH_UNSAFE', 'the receive folder is ferry\'s own state folder: nothing is placed in it')
 }
@@ -125,7 +125,7 @@ export interface PlaceOptions {
 /** Move the part file to its final name; returns the path actually used. */
 export async function placeFile (o: PlaceOptions): Promise<string> {
   const components = validateRelativePath(o.relPath)
-  rootNotStateFolder(o.root, o.keepOut)
+  receiveFolderNotStateFolder(o.root, o.keepOut)
   await ensureParents(o.root, components, o.knownDirs, o.dirModes, o.keepOut)
   // every parent is now a real folder inside root (checked, or created by us),
   // and the components are validated, so the full symlink walk is needed only
@@ -277,7 +277,7 @@ function readBack (s: number): { sec: number, nsec: number } {
 
 export async function placeDir (root: string, relPath: string, mtimeMs: number, dirModes?: DirModes, subMsNs = 0, keepOut?: FolderId): Promise<string> {
   const components = validateRelativePath(relPath)
-  rootNotStateFolder(root, keepOut)
+  receiveFolderNotStateFolder(root, keepOut)
   await ensureParents(root, [...components, ''], undefined, dirModes, keepOut)
   const dest = await resolveInside(root, components)
   const t = utimesSeconds(mtimeMs, subMsNs)

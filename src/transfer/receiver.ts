@@ -21,7 +21,7 @@ import { Bitmap } from './bitmap.ts'
 import { BitmapRecorder } from './bitmap-recorder.ts'
 import { fetchAll } from './fetch.ts'
 import type { KeyedLock } from './keyed-lock.ts'
-import { partDirFor, placeDir, placeFile, syncPlacedFolders, type DirModes } from './finalize.ts'
+import { partDirFor, placeDir, placeFile, receiveFolderNotStateFolder, syncPlacedFolders, type DirModes } from './finalize.ts'
 import type { FolderId } from './safe-path.ts'
 import { partFileOf, planReceive, type FileState, type Plan, type Wanted } from './receive-plan.ts'
 import { makePartFolder, removePartFolder } from './part-folders.ts'
@@ -182,6 +182,9 @@ export class Receiver {
       release = await this.deps.partDirs.acquire(this.rootHex, signal)
       if (this.state === 'waiting' || this.state === 'fetching') { this.resumed = true; this.deps.updateState(this.id, { resumed: true }) }
       this.setState('fetching')
+      // a receive that began in another receive folder and goes on in this one (after a restart)
+      // was never checked against it: no part folder, no byte in ferry's state folder (review finding)
+      receiveFolderNotStateFolder(this.receiveDir, this.deps.stateFolder)
       // this user's only (createPartFile in receive-plan.ts says why), and no symbolic link followed
       const partDir = await makePartFolder(this.receiveDir, this.rootHex)
       const started = performance.now()

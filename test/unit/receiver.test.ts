@@ -2,7 +2,7 @@
 // with no peer: what a run cancelled in its plan leaves behind.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -21,6 +21,7 @@ import { planReceive } from '../../src/transfer/receive-plan.ts'
 import { Receiver, type ReceiverDeps } from '../../src/transfer/receiver.ts'
 import { Sender, serveChunks } from '../../src/transfer/sender.ts'
 import { createChunkSink, type ChunkSink } from '../../src/transfer/sink.ts'
+import { folderIdOf } from '../../src/transfer/safe-path.ts'
 import { descriptorsOf } from '../helpers/files.ts'
 
 const CHUNK = 256 * 1024
@@ -143,6 +144,18 @@ describe('Receiver', () => {
     await receiver.run()
     expect({ state: receiver.state, code: receiver.error?.code, told: ends[0]?.failure?.code }).toEqual({ state: 'failed', code: 'E_IO', told: 'E_IO' })
     expect(receiver.error?.message).toMatch(/i\/o error/)
+  })
+
+  it('a receive that goes on in a receive folder that is ferry\'s state folder (it began in another, and the daemon came back with this one) fails with E_PATH_UNSAFE before it makes a part folder or fetches a byte; the sender is told, without the folder\'s path (review finding: the part folder and the fetched bytes went into the state folder)', async () => {
+    const { offer, receiveDir, serving } = await servedOffer([{ path: 'f.bin', data: randomBytes(3 * CHUNK) }])
+    let asked = 0
+    const ends: EndMsg[] = []
+    const receiver = new Receiver({ ...depsWith(() => sink, ends, async (peer, signal) => { asked++; return await serving(peer, signal) }), stateFolder: folderIdOf(receiveDir) }, { id: ID, peerId: 'p', offer, receiveDir, state: 'waiting', resumed: true })
+    await receiver.run()
+    expect({ state: receiver.state, code: receiver.error?.code, told: ends[0]?.failure?.code }).toEqual({ state: 'failed', code: 'E_PATH_UNSAFE', told: 'E_PATH_UNSAFE' })
+    expect(ends[0]?.failure?.message).not.toContain(receiveDir)
+    expect(asked).toBe(0)
+    expect(await readdir(receiveDir)).toEqual([])
   })
 
   /** A 4-chunk file, its offer under `id` with `root`, and a row for its receive into `receiveDir`. */
