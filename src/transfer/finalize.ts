@@ -13,7 +13,7 @@ import { lutimes, open, unlink } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { MODE_PERMISSIONS } from './manifest-root.ts'
-import { IN_STATE_FOLDER, folderIdOf, isFolder, resolveInside, uniqueDestination, validateRelativePath, type FolderId } from './safe-path.ts'
+import { IN_STATE_FOLDER, isFolder, isFolderAt, resolveInside, uniqueDestination, validateRelativePath, type FolderId } from './safe-path.ts'
 
 /** Permission bits of a folder the sender sent, by its relative path (POSIX separators). */
 export type DirModes = ReadonlyMap<string, number>
@@ -77,8 +77,7 @@ export function parentsNow (root: string, components: string[], keepOut?: Folder
 
 /** The receive folder itself (a link to it is fine) must not be `keepOut`, ferry's state folder. Its path is not in the message: a failed receive's error goes to the sender. */
 export function receiveFolderNotStateFolder (root: string, keepOut: FolderId | undefined): void {
-  const id = keepOut === undefined ? undefined : folderIdOf(root)
-  if (id !== undefined && isFolder(id, keepOut)) throw new FerryError('E_PATH_UNSAFE', 'the receive folder is ferry\'s own state folder: nothing is placed in it')
+  if (isFolderAt(root, keepOut)) throw new FerryError('E_PATH_UNSAFE', 'the receive folder is ferry\'s own state folder: nothing is placed in it')
 }
 
 /**

@@ -12,7 +12,7 @@
 // O_NOFOLLOW/O_EXCL ('wx'), and rename without overwriting, to close the race.
 
 import { statSync } from 'node:fs'
-import { lstat, realpath, stat } from 'node:fs/promises'
+import { lstat, realpath } from 'node:fs/promises'
 import { basename, dirname, join, relative, isAbsolute } from 'node:path'
 import { FerryError } from '../errors.ts'
 
@@ -134,6 +134,12 @@ export function isFolder (st: { dev: bigint, ino: bigint }, id: FolderId | undef
   return id !== undefined && st.dev === id.dev && st.ino === id.ino
 }
 
+/** Whether the folder at `path` (links followed) is the folder `id` (no look at all without one). */
+export function isFolderAt (path: string, id: FolderId | undefined): boolean {
+  const here = id === undefined ? undefined : folderIdOf(path)
+  return here !== undefined && isFolder(here, id)
+}
+
 /** Whether `receiveDir` holds the folder `dir` (or is it), by their real paths: said at start, as offers into it are refused (checkReceivePaths). */
 export async function folderHolds (receiveDir: string, dir: string): Promise<boolean> {
   const [base, real] = await Promise.all([realpath(receiveDir), realpath(dir)].map(async (p) => await p.catch(() => undefined)))
@@ -171,7 +177,7 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
   } catch (err) {
     throw new FerryError('E_PATH_NOT_FOUND', `receive folder ${rootDir} does not exist`, { cause: err })
   }
-  const intoState = keepOut !== undefined && paths.length > 0 && isFolder(await stat(base, { bigint: true }), keepOut)
+  const intoState = paths.length > 0 && isFolderAt(base, keepOut)
   /** what each prefix is now: a folder, ferry's state folder, a symbolic link, something else, or nothing */
   const found = new Map<string, 'dir' | 'state' | 'link' | 'other' | 'none'>()
   for (const p of paths) {

@@ -22,7 +22,7 @@ import { CHUNK_STREAMS, Receiver, receiptPayload } from './receiver.ts'
 import { Sender, serveChunks } from './sender.ts'
 import { createChunkSink, type ChunkSink } from './sink.ts'
 import { Progress } from './progress.ts'
-import { PART_DIR, checkReceivePaths, folderIdOf, isFolder, type FolderId } from './safe-path.ts'
+import { PART_DIR, checkReceivePaths, folderIdOf, isFolderAt, type FolderId } from './safe-path.ts'
 import { failedCount, fileCount, toOfferInfo, toTransferInfo } from './snapshot.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { EmitThrottle } from './throttle.ts'
@@ -150,8 +150,7 @@ export class TransferService {
         try {
           await checkReceiveFolder(dir)
           // its part folder would be in the state folder, and every offer into it is refused
-          const here = folderIdOf(dir)
-          if (here !== undefined && isFolder(here, this.stateFolder)) return false
+          if (isFolderAt(dir, this.stateFolder)) return false
           await checkSpace(dir, { total: bytes, reserved: this.reservedIn(dir) })
           return true
         } catch { return false }

@@ -586,10 +586,11 @@ describe('transfer', () => {
 
   it('a receive folder that holds the daemon\'s own state folder: it says so at start, and an offer of a file that would land in it is refused with E_PATH_UNSAFE, nothing written there', async () => {
     const normal = b.receiveDir
+    const betaBack = async (): Promise<void> => { await waitFor(async () => (await peersOf(a)).some((p) => p.name === 'beta' && p.online) || undefined, 'alpha to see beta again', 30_000) }
     b = await b.restart({ receiveDir: b.home })
     try {
       expect(b.output()).toMatch(/the receive folder holds ferry's own state folder: files offered into it are refused/)
-      await waitFor(async () => (await peersOf(a)).some((p) => p.name === 'beta' && p.online) || undefined, 'alpha to see beta again', 30_000)
+      await betaBack()
       const dir = await tempDir('ferry-src-')
       await writeFile(join(dir, 'planted-by-alpha.txt'), 'x\n')
       const r = await a.cli(['send', 'beta', join(dir, 'planted-by-alpha.txt')])
@@ -599,7 +600,7 @@ describe('transfer', () => {
       expect((await readdir(b.home)).filter((n) => n.includes('planted'))).toEqual([])
     } finally {
       b = await b.restart({ receiveDir: normal })
-      await waitFor(async () => (await peersOf(a)).some((p) => p.name === 'beta' && p.online) || undefined, 'alpha to see beta again', 30_000)
+      await betaBack()
     }
   })
 
