@@ -6,6 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { connectControl } from '../../src/daemon/control/client.ts'
+import type { ControlMethods, MethodName, PeerInfo } from '../../src/daemon/control/types.ts'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const MAIN = join(ROOT, 'src', 'cli', 'main.ts')
@@ -151,6 +153,28 @@ export async function peersOf (d: TestDaemon): Promise<Array<{ peerId: string, n
   return JSON.parse(r.stdout)
 }
 
+/**
+ * One call of `d`'s control API straight over its socket, without a CLI
+ * process: cheap enough to poll in waitFor. (peersOf and `d.cli` test the CLI
+ * itself.)
+ */
+export async function control<M extends MethodName> (d: Pick<TestDaemon, 'home'>, method: M, params?: ControlMethods[M]['params']): Promise<ControlMethods[M]['result']> {
+  const client = await connectControl(d.home)
+  try { return await client.call(method, params) } finally { client.close() }
+}
+
+/**
+ * Wait until `d` lists `other` as online (`online: false`: as offline), and,
+ * when `paired` is given, as paired or not; resolves to its entry. The
+ * label of a timeout says which of these was awaited.
+ */
+export async function waitListed (d: Pick<TestDaemon, 'home' | 'name'>, other: { peerId: string, name?: string }, want: { online?: boolean, paired?: boolean } = {}, timeoutMs = 30_000): Promise<PeerInfo> {
+  const online = want.online ?? true
+  const as = [want.paired == null ? '' : want.paired ? 'paired' : 'unpaired', online ? 'online' : 'offline'].filter(Boolean).join(' and ')
+  return await waitFor(async () => (await control(d, 'peers')).find((p) => p.peerId === other.peerId && p.online === online && (want.paired == null || p.paired === want.paired)),
+    `${d.name} to list ${other.name ?? other.peerId} as ${as}`, timeoutMs)
+}
+
 export interface CliProcess {
   proc: ChildProcess
   /** stdout so far (grows while the command runs) */
@@ -228,6 +252,6 @@ export async function pairDaemons (a: TestDaemon, b: TestDaemon): Promise<void> 
   const done = await shown.done
   if (done.code !== 0) throw new Error(`ferry pair on ${a.name} failed: ${done.stderr}`)
   for (const [d, other] of [[a, b], [b, a]] as const) {
-    await waitFor(async () => (await peersOf(d)).some((p) => p.peerId === other.peerId && p.paired && p.online), `${d.name} to list ${other.name} as paired and online`, 10_000)
+    await waitListed(d, other, { paired: true }, 10_000)
   }
 }

@@ -6,9 +6,8 @@ import { expect } from 'vitest'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { fingerprint, parseCode } from '../../src/pairing/code.ts'
 import { WORDLIST } from '../../src/pairing/wordlist.ts'
-import { connectControl } from '../../src/daemon/control/client.ts'
 import type { PeerInfo } from '../../src/daemon/control/types.ts'
-import { jsonValues, spawnCli, waitFor, type CliProcess, type TestDaemon } from './daemon.ts'
+import { control, jsonValues, spawnCli, waitFor, type CliProcess, type TestDaemon } from './daemon.ts'
 
 export interface ShownCode {
   code: string
@@ -61,11 +60,7 @@ export function expectNoCodeIn (text: string, code: string, what: string): void 
   }
 }
 
-/**
- * The peer list straight from the daemon's control socket, without starting a
- * CLI process: cheap enough to poll in waitFor. (peersOf tests the CLI itself.)
- */
+/** The peer list straight from the daemon's control socket (see control()). */
 export async function peersNow (d: TestDaemon): Promise<PeerInfo[]> {
-  const client = await connectControl(d.home)
-  try { return await client.call('peers') } finally { client.close() }
+  return await control(d, 'peers')
 }

@@ -12,12 +12,12 @@ import { existsSync, readFileSync } from 'node:fs'
 import { lstat, mkdir, open, readdir, readFile, readlink, statfs, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { connectControl } from '../../src/daemon/control/client.ts'
-import type { ControlMethods, TransferInfo } from '../../src/daemon/control/types.ts'
+import type { TransferInfo } from '../../src/daemon/control/types.ts'
 import { CHUNKS_PROTOCOL, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, MAX_UNFINISHED_RECEIVES_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../../src/protocol/constants.ts'
 import { encodeChunkRequest, sendAll, sendEnd } from '../../src/protocol/transfer.ts'
 import type { Stream } from '@libp2p/interface'
 import { receiptPayload } from '../../src/transfer/receiver.ts'
-import { cleanupAll, jsonValues, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+import { cleanupAll, control as call, jsonValues, spawnCli, startDaemon, tempDir, waitFor, waitListed, type TestDaemon } from '../helpers/daemon.ts'
 import { EvilPeer, bareLengthPrefix, buildOffer, dirEntry, fakeFileEntry, type BuiltOffer } from '../helpers/evil-peer.ts'
 import { showCode } from '../helpers/pairing.ts'
 
@@ -50,7 +50,7 @@ beforeAll(async () => {
   victim = await startDaemon({ name: 'victim', receiveDir })
   ;[bystander, evil] = await Promise.all([startDaemon({ name: 'bystander', peers: [victim.addr] }), EvilPeer.create('evil')])
   await evil.pair(victim)
-  const listed = await waitFor(async () => (await call(victim, 'peers')).find((p) => p.peerId === evil.peerId && p.paired && p.online), 'the victim to list the evil peer as paired and online')
+  const listed = await waitListed(victim, evil, { paired: true })
   expect(listed.name).toBe('evil')
 })
 
@@ -67,12 +67,6 @@ async function transfersCli (d: TestDaemon): Promise<Transfer[]> {
   const r = await d.cli(['transfers', '--json'])
   expect(r.code, r.stderr).toBe(0)
   return JSON.parse(r.stdout)
-}
-
-/** The same list straight from the control socket: no CLI process, cheap enough to poll. */
-async function call<M extends 'transfers' | 'offers' | 'peers'> (d: TestDaemon, method: M): Promise<ControlMethods[M]['result']> {
-  const client = await connectControl(d.home)
-  try { return await client.call(method) } finally { client.close() }
 }
 
 async function expectAlive (d: TestDaemon): Promise<void> {

@@ -13,7 +13,7 @@ import { HELLO_PROTOCOL, TRUST_PROTOCOL, WIRE_VERSION } from '../../src/protocol
 import { Refusal } from '../../src/protocol/pb/common.js'
 import { Hello } from '../../src/protocol/pb/hello.js'
 import { WORDLIST } from '../../src/pairing/wordlist.ts'
-import { cleanupAll, jsonValues, peersOf, spawnCli, startDaemon, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+import { cleanupAll, jsonValues, peersOf, spawnCli, startDaemon, waitFor, waitListed, type TestDaemon } from '../helpers/daemon.ts'
 import { expectNoCodeIn, fingerprintOf, peersNow, showCode, wrongCode } from '../helpers/pairing.ts'
 
 afterAll(cleanupAll)
@@ -22,7 +22,7 @@ afterAll(cleanupAll)
 async function linkedPair (names: [string, string], extraArgs: string[] = []): Promise<[TestDaemon, TestDaemon]> {
   const a = await startDaemon({ name: names[0], extraArgs })
   const b = await startDaemon({ name: names[1], peers: [a.addr], extraArgs })
-  await waitFor(async () => (await peersNow(b)).some((p) => p.peerId === a.peerId && p.online), `${b.name} to list ${a.name} online`, 10_000)
+  await waitListed(b, a, {}, 10_000)
   return [a, b]
 }
 
@@ -75,7 +75,7 @@ describe('pairing', { timeout: 120_000 }, () => {
     a = await a.restart()
     b = await b.restart() // a redials b on its own: b is paired
     for (const [d, other] of [[a, b], [b, a]] as const) {
-      await waitFor(async () => (await peersNow(d)).some((x) => x.peerId === other.peerId && x.online), `${d.name} to list ${other.name} online after restart`, 30_000)
+      await waitListed(d, other) // after the restart
       const p = (await peersOf(d)).find((x) => x.peerId === other.peerId)
       expect(p).toMatchObject({ paired: true, online: true, fingerprint: fingerprintOf(other.peerId) })
     }
@@ -223,7 +223,7 @@ describe('pairing', { timeout: 120_000 }, () => {
       expect(theirs).toMatchObject({ name: 'xi', wire: WIRE_VERSION })
       expect(theirs.error).toBeUndefined()
       // after hello the stranger is listed, as a peer that is not paired
-      const listed = await waitFor(async () => (await peersNow(a)).find((p) => p.peerId === stranger.peerId.toString() && p.online), 'xi to list the stranger', 5000)
+      const listed = await waitListed(a, { peerId: stranger.peerId.toString(), name: 'the stranger' }, {}, 5000)
       expect(listed).toMatchObject({ name: 'stranger', paired: false })
     } finally {
       await stranger.stop()

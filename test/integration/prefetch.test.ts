@@ -11,13 +11,12 @@ import { existsSync, readdirSync, readlinkSync } from 'node:fs'
 import { readFile, readdir, rm } from 'node:fs/promises'
 import type { Stream } from '@libp2p/interface'
 import { join } from 'node:path'
-import { connectControl } from '../../src/daemon/control/client.ts'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
 import { PREVIEW_PROTOCOL } from '../../src/protocol/constants.ts'
 import { partDirFor } from '../../src/transfer/finalize.ts'
 import { prefetchFolderName } from '../../src/transfer/prefetch.ts'
 import { encodeHashPart, encodeOffer, encodePreview, sendAll } from '../../src/protocol/transfer.ts'
-import { cleanupAll, pairDaemons, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+import { cleanupAll, control, pairDaemons, startDaemon, tempDir, waitFor, waitListed, type TestDaemon } from '../helpers/daemon.ts'
 import { digestFile, writeRandomFile } from '../helpers/files.ts'
 import { EvilPeer, bareLengthPrefix, buildOffer, type BuiltOffer } from '../helpers/evil-peer.ts'
 
@@ -35,18 +34,13 @@ beforeAll(async () => {
   victim = await startDaemon({ name: 'victim', receiveDir, extraArgs: ['--verbose'] })
   evil = await EvilPeer.create('evil')
   await evil.pair(victim)
-  await waitFor(async () => (await transfersOrPeers('peers')).find((p) => p.peerId === evil.peerId && p.paired && p.online), 'the victim to list the evil peer as paired and online')
+  await waitListed(victim, evil, { paired: true })
 })
 
 afterAll(async () => {
   await evil?.stop().catch(() => {})
   await cleanupAll()
 })
-
-async function transfersOrPeers<M extends 'transfers' | 'peers'> (method: M): Promise<M extends 'transfers' ? TransferInfo[] : Array<{ peerId: string, paired: boolean, online: boolean }>> {
-  const client = await connectControl(victim.home)
-  try { return await client.call(method) as any } finally { client.close() }
-}
 
 /** A 32-chunk file, served by the evil peer (not offered yet). */
 function newFile (name: string): { built: BuiltOffer, data: Buffer } {
@@ -110,7 +104,7 @@ async function aheadWritten (built: BuiltOffer, file: number, expected: Uint8Arr
 }
 
 async function expectReceived (built: BuiltOffer, data: Buffer, name: string): Promise<TransferInfo> {
-  const t = await waitFor(async () => (await transfersOrPeers('transfers')).find((x) => x.id === built.id && ['done', 'failed', 'cancelled'].includes(x.state)), 'the victim to end the receive', 30_000)
+  const t = await waitFor(async () => (await control(victim, 'transfers')).find((x) => x.id === built.id && ['done', 'failed', 'cancelled'].includes(x.state)), 'the victim to end the receive', 30_000)
   expect(t.state, JSON.stringify(t.error)).toBe('done')
   expect((await readFile(join(receiveDir, name))).equals(data)).toBe(true)
   expect(existsSync(join(receiveDir, '.ferry-part')) ? await readdir(join(receiveDir, '.ferry-part')) : [], 'no part folder left, the prefetch\'s included').toEqual([])
@@ -190,7 +184,7 @@ describe('fetching ahead of the offer', () => {
     const res = JSON.parse(sent.stdout) as TransferInfo
     expect(res).toMatchObject({ state: 'done', totalBytes: size, wireBytes: size, receipt: { verified: true } })
     expect(await digestFile(join(receiveDir, 'real.bin'))).toEqual(await digestFile(src))
-    const onVictim = (await transfersOrPeers('transfers')).find((t) => t.id === res.id)
+    const onVictim = (await control(victim, 'transfers')).find((t) => t.id === res.id)
     expect(onVictim).toMatchObject({ state: 'done', wireBytes: size })
     expect(sender.output()).toMatch(new RegExp(`"msg":"preview opened","id":"${res.id}"`))
     // how much it got ahead depends on the machine; that it ran does not
@@ -209,7 +203,7 @@ describe('fetching ahead of the offer', () => {
     evil.serve(offered)
     const ans = await evil.offer(victim, offered, undefined, undefined, { servedAlready: true })
     expect(ans.status).toBe('accepted')
-    const t = await waitFor(async () => (await transfersOrPeers('transfers')).find((x) => x.id === offered.id && ['done', 'failed', 'cancelled'].includes(x.state)), 'the receive to end', 30_000)
+    const t = await waitFor(async () => (await control(victim, 'transfers')).find((x) => x.id === offered.id && ['done', 'failed', 'cancelled'].includes(x.state)), 'the receive to end', 30_000)
     stream.abort(new Error('test over'))
     expect(t.state, JSON.stringify(t.error)).toBe('done')
     expect((await readFile(join(receiveDir, 'shift', 'a.bin'))).equals(a)).toBe(true)
@@ -237,7 +231,7 @@ describe('fetching ahead of the offer', () => {
     evil.serve(offered)
     const ans = await evil.offer(victim, offered, undefined, undefined, { servedAlready: true })
     expect(ans.status).toBe('accepted')
-    const t = await waitFor(async () => (await transfersOrPeers('transfers')).find((z) => z.id === offered.id && ['done', 'failed', 'cancelled'].includes(z.state)), 'the receive to end', 30_000)
+    const t = await waitFor(async () => (await control(victim, 'transfers')).find((z) => z.id === offered.id && ['done', 'failed', 'cancelled'].includes(z.state)), 'the receive to end', 30_000)
     expect(t.state, JSON.stringify(t.error)).toBe('done')
     expect((await readFile(join(receiveDir, 'cut', 'empty.txt'))).length).toBe(0)
     expect((await readFile(join(receiveDir, 'cut', 'small.txt'))).equals(small)).toBe(true)

@@ -19,7 +19,7 @@ import { MAX_OFFER_FILES } from '../../src/protocol/constants.ts'
 import { CACHE_MIN_AGE_MS } from '../../src/transfer/manifest.ts'
 import { utimesSeconds } from '../../src/transfer/finalize.ts'
 import { receiptPayload } from '../../src/transfer/receiver.ts'
-import { BUILT_MAIN, cleanupAll, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, whileStopped, type CliResult, type TestDaemon } from '../helpers/daemon.ts'
+import { BUILT_MAIN, cleanupAll, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type CliResult, type TestDaemon } from '../helpers/daemon.ts'
 import { asObject, digestFile, snapshotTree, writeRandomFile, type TreeEntry } from '../helpers/files.ts'
 
 afterAll(cleanupAll)
@@ -586,7 +586,7 @@ describe('transfer', () => {
 
   it('a receive folder that holds the daemon\'s own state folder: it says so at start, and an offer of a file that would land in it is refused with E_PATH_UNSAFE, nothing written there', async () => {
     const normal = b.receiveDir
-    const betaBack = async (): Promise<void> => { await waitFor(async () => (await peersOf(a)).some((p) => p.name === 'beta' && p.online) || undefined, 'alpha to see beta again', 30_000) }
+    const betaBack = async (): Promise<void> => { await waitListed(a, b) }
     b = await b.restart({ receiveDir: b.home })
     try {
       expect(b.output()).toMatch(/the receive folder holds ferry's own state folder: files offered into it are refused/)
@@ -746,7 +746,7 @@ describe('transfer', () => {
     const dir = await tempDir('ferry-src-')
     const file = join(dir, 'x.txt')
     await writeFile(file, 'x')
-    await waitFor(async () => (await peersOf(a)).some((p) => p.peerId === c.peerId && p.online && !p.paired), 'alpha to list gamma online, unpaired', 10_000)
+    await waitListed(a, c, { paired: false }, 10_000)
     expectError(await a.cli(['send', 'gamma', file]), 'E_NOT_PAIRED')
     expectError(await a.cli(['send', c.peerId, file, '--json']), 'E_NOT_PAIRED')
     expectError(await a.cli(['send', 'no-such-peer', file]), 'E_PEER_NOT_FOUND')

@@ -16,9 +16,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
-import { connectControl } from '../../src/daemon/control/client.ts'
-import type { ControlMethods, MethodName } from '../../src/daemon/control/types.ts'
-import { cleanupAll, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+import { cleanupAll, control as call, spawnCli, startDaemon, tempDir, waitFor, waitListed, type TestDaemon } from '../helpers/daemon.ts'
 import { rootRequiredButMissing } from '../helpers/lab.ts'
 import { showCode } from '../helpers/pairing.ts'
 import { readSpool } from '../../src/transfer/spool.ts'
@@ -31,11 +29,6 @@ let mountpoint: string | undefined
 let sender: TestDaemon
 let receiver: TestDaemon
 let files: string
-
-async function call<M extends MethodName> (d: TestDaemon, method: M, params?: ControlMethods[M]['params']): Promise<ControlMethods[M]['result']> {
-  const client = await connectControl(d.home)
-  try { return await client.call(method, params) } finally { client.close() }
-}
 
 async function writeRandom (path: string, size: number): Promise<Buffer> {
   const data = randomBytes(size)
@@ -61,7 +54,7 @@ beforeAll(async () => {
   const entered = await receiver.cli(['pair', '--json', '--peer', sender.addr], { env: { FERRY_CODE: shown.code } })
   expect(entered.code, entered.stderr).toBe(0)
   expect((await shown.cli.done).code).toBe(0)
-  await waitFor(async () => (await call(sender, 'peers')).some((p) => p.peerId === receiver.peerId && p.paired && p.online), 'the sender to list the receiver as paired and online')
+  await waitListed(sender, receiver, { paired: true })
 })
 
 afterAll(async () => {
@@ -315,7 +308,7 @@ async function pairedWithSender (name: string, root: string, homeMount: string):
   const entered = await d.cli(['pair', '--json', '--peer', sender.addr], { env: { FERRY_CODE: shown.code } })
   expect(entered.code, entered.stderr).toBe(0)
   expect((await shown.cli.done).code).toBe(0)
-  await waitFor(async () => (await call(sender, 'peers')).some((p) => p.peerId === d.peerId && p.paired && p.online), 'the sender to list the receiver as paired and online')
+  await waitListed(sender, d, { paired: true })
   return d
 }
 

@@ -4,7 +4,7 @@
 // the peers it discovered.
 
 import { afterAll, describe, expect, it } from 'vitest'
-import { cleanupAll, jsonValues, peersOf, startDaemon, waitFor } from '../helpers/daemon.ts'
+import { cleanupAll, jsonValues, peersOf, startDaemon, waitListed } from '../helpers/daemon.ts'
 import { createLab, labRequiredButMissing, type Lab } from '../helpers/lab.ts'
 import { fingerprintOf, peersNow, showCode, wrongCode } from '../helpers/pairing.ts'
 
@@ -23,7 +23,7 @@ describe.skipIf(skip != null)('lab: pairing over mDNS', { timeout: 120_000 }, ()
     const a = await startDaemon({ name: 'lab-a', netns: ha.ns, mdns: true, listen: `/ip4/${ha.ip}/tcp/0` })
     const b = await startDaemon({ name: 'lab-b', netns: hb.ns, mdns: true, listen: `/ip4/${hb.ip}/tcp/0` })
     // mDNS only: b must discover a before it can ask it for the nameplate
-    await waitFor(async () => (await peersNow(b)).some((p) => p.peerId === a.peerId && p.online), 'lab-b to discover lab-a over mDNS', 30_000)
+    await waitListed(b, a) // over mDNS
 
     const first = await showCode(a, { netns: ha.ns })
     const wrong = await b.cli(['pair', wrongCode(first.code)])
