@@ -2,6 +2,7 @@
 // `ferry: E_CODE: message` on stderr, exit 1 (2 for usage); JSON on stdout with --json.
 
 import { FerryError, sanitizeForDisplay, toFerryError } from '../errors.ts'
+import { displayWidth } from '../tui/format.ts'
 
 export class UsageError extends FerryError {
   constructor (message: string) { super('E_USAGE', message) }
@@ -34,8 +35,8 @@ export function duration (ms: number): string {
   return h > 0 ? `${h}h ${m}m` : m > 0 ? `${m}m ${s % 60}s` : `${s}s`
 }
 
-/** Print rows as aligned columns. */
+/** Print rows as aligned columns, by terminal cells (a CJK name takes two per character). */
 export function table (rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => [...(r[i] ?? '')].length))) ?? []
-  return rows.map((r) => r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i])).join('  ')).join('\n') + '\n'
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => displayWidth(r[i] ?? '')))) ?? []
+  return rows.map((r) => r.map((c, i) => i === r.length - 1 ? c : c + ' '.repeat(widths[i] - displayWidth(c))).join('  ')).join('\n') + '\n'
 }

@@ -8,6 +8,8 @@ import type { Receiver } from './receiver.ts'
 import type { Sender } from './sender.ts'
 
 const MAX_IN_FLIGHT_SHOWN = 4
+/** States in which bytes move (hashed or fetched): the only ones with a rate and an ETA. */
+const MOVING: readonly TransferState[] = ['hashing', 'fetching']
 
 export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver?: Receiver, peerName: string }): TransferInfo {
   const { row } = o
@@ -26,8 +28,9 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     // re-served chunks after a resume count once: never report more than the total
     doneBytes: Math.min(progress?.done ?? row.doneBytes, progress?.total ?? row.totalBytes),
     wireBytes: progress?.wire ?? row.wireBytes,
-    rate: progress != null && !isFinalState(state) ? Math.round(progress.rate) : 0,
-    etaSeconds: progress != null && ['fetching', 'hashing'].includes(state) ? progress.eta : null,
+    // only while bytes move: waiting for a peer that went away showed its last rate for 10 s (review finding)
+    rate: progress != null && MOVING.includes(state) ? Math.round(progress.rate) : 0,
+    etaSeconds: progress != null && MOVING.includes(state) ? progress.eta : null,
     // an ended transfer has nothing in flight, also a file served in part and then given up (E_SOURCE_CHANGED)
     inFlight: isFinalState(state) ? [] : o.receiver != null ? inFlight(o.receiver) : o.sender != null ? servedInFlight(o.sender) : [],
     root: Buffer.from(row.root).toString('hex'),

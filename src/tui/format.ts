@@ -2,6 +2,8 @@
 // times, progress bars and width-safe truncation. No React, no I/O, no clock:
 // callers pass `now` so every function is deterministic and testable.
 
+import stringWidth from 'string-width'
+
 const UNITS = ['KiB', 'MiB', 'GiB', 'TiB'] as const
 
 /** 0 B, 512 B, 1.5 KiB, 12.0 MiB, 3.2 GiB (binary units, one decimal). */
@@ -84,18 +86,40 @@ export function percent (done: number, total: number): number {
   return Math.min(100, Math.floor((done / total) * 100))
 }
 
-/** Cut to `max` code points, ending with '…' when cut. */
-export function truncate (s: string, max: number): string {
-  if (max <= 0) return ''
-  const chars = Array.from(s)
-  if (chars.length <= max) return s
-  return chars.slice(0, max - 1).join('') + '…'
+/**
+ * Terminal cells `s` takes: 2 for a CJK character or an emoji, 0 for a
+ * combining mark. Columns are padded by this, not by code points, so that a
+ * device named ベータ端末 does not push the columns after it out of line.
+ */
+export function displayWidth (s: string): number {
+  return stringWidth(s)
 }
 
-/** Truncate then pad with spaces to exactly `width` code points. */
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' })
+
+/**
+ * Cut to at most `max` terminal cells, ending with '…' when cut. Cuts
+ * between grapheme clusters, so never inside an emoji (a surrogate pair, a
+ * ZWJ sequence) or between a letter and its accent.
+ */
+export function truncate (s: string, max: number): string {
+  if (max <= 0) return ''
+  if (stringWidth(s) <= max) return s
+  let out = ''
+  let width = 0
+  for (const { segment } of graphemes.segment(s)) {
+    const w = stringWidth(segment)
+    if (width + w > max - 1) break
+    out += segment
+    width += w
+  }
+  return out + '…'
+}
+
+/** Truncate, then pad with spaces to exactly `width` terminal cells. */
 export function fit (s: string, width: number): string {
   const t = truncate(s, width)
-  return t + ' '.repeat(Math.max(0, width - Array.from(t).length))
+  return t + ' '.repeat(Math.max(0, width - stringWidth(t)))
 }
 
 /** Unicode glyphs unless the terminal is a Linux console or the user asks for ASCII. */

@@ -3,6 +3,7 @@
 
 import type { ReactElement } from 'react'
 import { render } from 'ink-testing-library'
+import { displayWidth } from '../../src/tui/format.ts'
 
 export const tick = (ms = 20): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -15,7 +16,7 @@ export async function renderAt (tree: ReactElement, columns = 80, rows = 24): Pr
   await tick()
   // the first frame is drawn at 100 columns; on a busy machine the resized one can take a while
   // eslint-disable-next-line no-control-regex
-  const fits = (): boolean => (r.lastFrame() ?? '').replace(/\u001b\[[0-9;]*m/g, '').split('\n').every((l) => Array.from(l).length <= columns)
+  const fits = (): boolean => (r.lastFrame() ?? '').replace(/\u001b\[[0-9;]*m/g, '').split('\n').every((l) => displayWidth(l) <= columns)
   for (let i = 0; i < 50 && !fits(); i++) await tick()
   return r
 }

@@ -43,4 +43,17 @@ describe('toTransferInfo, sender side', () => {
     sender.skipped.splice(0, 100)
     expect(toTransferInfo({ row: { ...row, state: 'done' }, sender, peerName: 'beta' }).skipped?.map((s) => s.path)).toEqual([...Array.from({ length: 50 }, (_, i) => `link${i + 100}`), 'b.mov'])
   })
+
+  it('shows a rate and an ETA only while bytes move: waiting for a peer that went away shows 0 B/s, not its last rate (review finding: shown for 10 s after the peer was killed)', async () => {
+    const sender = new Sender({ id: 'x', peerId: 'p', state: 'fetching', offer })
+    sender.progress.add(MiB)
+    await new Promise((resolve) => setTimeout(resolve, 300)) // past the first estimate
+    const moving = toTransferInfo({ row, sender, peerName: 'beta' })
+    expect(moving.rate).toBeGreaterThan(0)
+    expect(moving.etaSeconds).toBeGreaterThan(0)
+    for (const state of ['waiting', 'offered', 'accepted', 'verifying', 'done']) {
+      sender.state = state
+      expect(toTransferInfo({ row, sender, peerName: 'beta' }), state).toMatchObject({ rate: 0, etaSeconds: null })
+    }
+  })
 })

@@ -15,10 +15,13 @@ import { SendProgress } from '../../src/tui/components/SendProgress.ts'
 import { editText, scrollStart, TextField } from '../../src/tui/components/TextField.ts'
 import { PeersScreen } from '../../src/tui/components/PeersScreen.ts'
 import { receiptLabel, TransfersScreen } from '../../src/tui/components/TransfersScreen.ts'
+import { OffersScreen } from '../../src/tui/components/OffersScreen.ts'
 import { defaultUi } from '../../src/tui/components/ui.ts'
+import { displayWidth } from '../../src/tui/format.ts'
 import { openPairView, openSendView } from '../../src/tui/live.ts'
 import { initialState, reduce } from '../../src/tui/state.ts'
 import { wantsLive } from '../../src/cli/progress.ts'
+import { table } from '../../src/cli/output.ts'
 
 const MiB = 1024 * 1024
 const NOW = Date.now()
@@ -27,7 +30,7 @@ const stripAnsi = (s: string): string => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, 
 
 function expectFits (frame: string | undefined, columns = 80): string {
   const text = stripAnsi(frame ?? '')
-  for (const l of text.split('\n')) expect(Array.from(l).length, `line too wide: ${l}`).toBeLessThanOrEqual(columns)
+  for (const l of text.split('\n')) expect(displayWidth(l), `line too wide: ${l}`).toBeLessThanOrEqual(columns)
   return text
 }
 
@@ -226,6 +229,43 @@ describe('Transfers history', () => {
     expect(text).toMatch(/done\s+signed\s+↓ from alice/)
     expect(text).toMatch(/done\s+unverified/)
     expect(text).toMatch(/✗ declined\s+↑ to alice/)
+  })
+
+  it('a send that left paths out for a problem is no clean success: it says how many were not sent (review finding: shown all green, while `ferry send` exited 1 with E_INCOMPLETE)', async () => {
+    const partly = sending({ id: 'p', state: 'done', doneBytes: 200 * MiB, finishedAt: NOW - 1000, receipt: { root: 'ab', signature: 's', verified: true }, skippedCount: 6, skippedFailed: 4 })
+    const text = expectFits((await renderAt(h(TransfersScreen, { active: [], history: [partly], selected: 0, ui: { ...defaultUi, color: false, now: NOW } }))).lastFrame())
+    expect(text).toMatch(/done\s+4 not sent\s+↑ to alice  2 files, 200\.0 MiB  just now/)
+  })
+})
+
+describe('long and wide peer names (review finding: a long name pushed the state and sizes off the line; CJK names broke the columns)', () => {
+  const long = 'ベータ端末📱-a-device-with-a-very-long-name-indeed'
+  const ui = { ...defaultUi, color: false, now: NOW }
+
+  it('transfers: the name is cut, the state, size and time stay', async () => {
+    const active = sending({ peerName: long, resumed: true })
+    const ended = sending({ id: 'h', peerName: long, state: 'done', doneBytes: 200 * MiB, finishedAt: NOW - 1000, receipt: { root: 'ab', signature: 's', verified: true } })
+    const text = expectFits((await renderAt(h(TransfersScreen, { active: [active], history: [ended], selected: 0, ui }))).lastFrame())
+    expect(text).toMatch(/↑ to ベータ端末📱-a-device.*…  2 files  transferring  resumed/)
+    expect(text).toMatch(/done\s+verified\s+↑ to ベータ.*…  2 files, 200\.0 MiB  just now/)
+  })
+
+  it('offers: the name is cut, the size stays, and the id is the one `ferry offers` shows', async () => {
+    const offer = { id: '0123456789abcdef', peerId: PEER, peerName: long, files: 4, totalBytes: 450 * MiB, names: ['a.jpg'], receivedAt: NOW }
+    const text = expectFits((await renderAt(h(OffersScreen, { offers: [offer], selected: 0, ui }))).lastFrame())
+    expect(text).toMatch(/ベータ.*… \(…AAAAAAAA\)  4 files  450\.0 MiB  just now  id 01234567/)
+  })
+
+  it('CLI tables (`ferry peers`, `transfers`, `offers`): columns line up by terminal cells', () => {
+    const lines = table([['NAME', 'STATE'], ['ベータ端末📱', 'online'], ['beta', 'offline']]).split('\n')
+    expect(lines.slice(0, 3).map((l) => displayWidth(l.slice(0, l.search(/(STATE|online|offline)$/))))).toEqual([14, 14, 14])
+  })
+
+  it('peers: the columns after a CJK name line up with the header', async () => {
+    const peer = { peerId: PEER, name: 'ベータ端末📱', addrs: [], online: true, lastSeen: NOW, paired: true }
+    const lines = expectFits((await renderAt(h(PeersScreen, { peers: [peer], selected: 0, ui }))).lastFrame()).split('\n')
+    const col = (l: string, s: string): number => displayWidth(l.slice(0, l.indexOf(s)))
+    expect(col(lines[1], '✓')).toBe(col(lines[0], 'PAIRED'))
   })
 })
 

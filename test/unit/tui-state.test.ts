@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from 'vitest'
 import type { OfferInfo, PeerInfo, TransferInfo } from '../../src/daemon/control/types.ts'
 import { createBatcher } from '../../src/tui/connection.ts'
 import {
-  colorEnabled, fit, formatAgo, formatBytes, formatCountdown, formatEta, formatRate, percent, progressBar,
+  colorEnabled, displayWidth, fit, formatAgo, formatBytes, formatCountdown, formatEta, formatRate, percent, progressBar,
   shortPeerId, supportsUnicode, truncate
 } from '../../src/tui/format.ts'
 import { helpText, isTyping, keyToCommands } from '../../src/tui/keys.ts'
@@ -235,6 +235,18 @@ describe('format', () => {
     expect(truncate('abcdef', 4)).toBe('abc…')
     expect(fit('ab', 4)).toBe('ab  ')
     expect(fit('abcdef', 4)).toBe('abc…')
+  })
+
+  it('counts terminal cells, not code points, and never cuts inside a character (review finding: CJK names pushed columns out of line, an emoji was cut in half)', () => {
+    expect(displayWidth('ベータ')).toBe(6)
+    expect(fit('ベータ', 8)).toBe('ベータ  ')
+    expect(truncate('ベータ端末', 6)).toBe('ベー…') // 5 cells: a third wide character would not fit before the '…'
+    expect(displayWidth(fit('ベータ端末', 6))).toBe(6)
+    expect(truncate('ab🚀cd', 4)).toBe('ab…')
+    expect(truncate('ab🚀cd', 5)).toBe('ab🚀…')
+    expect(truncate('👩‍👩‍👧xy', 3)).toBe('👩‍👩‍👧…') // a ZWJ family is one character of 2 cells
+    expect(truncate('e\u0301e\u0301e\u0301', 2)).toBe('e\u0301…') // an accent stays with its letter
+    expect(fit('日本', 3)).toBe('日…')
   })
   it('honours NO_COLOR and ASCII-only terminals', () => {
     expect(colorEnabled({})).toBe(true)

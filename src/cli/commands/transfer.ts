@@ -9,7 +9,7 @@ import { FerryError, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { homeOf, parse } from '../args.ts'
 import { counted, printJson, table, UsageError } from '../output.ts'
 import { LineProgress, progressLine, wantsLive } from '../progress.ts'
-import { formatAgo, formatBytes, formatRate } from '../../tui/format.ts'
+import { formatAgo, formatBytes, formatRate, truncate } from '../../tui/format.ts'
 
 export const sendHelp = `Usage: ferry send <peer> <path>... [--json] [--home DIR]
 
@@ -213,7 +213,7 @@ export async function transfers (argv: string[]): Promise<number> {
     if (list.length === 0) { process.stdout.write(`no transfers\n${hint}`); return 0 }
     const rows = [['ID', 'DIR', 'PEER', 'STATE', 'PROGRESS', 'RATE', 'RECEIPT', 'WHEN']]
     for (const t of list) {
-      rows.push([t.id.slice(0, 8), t.direction === 'send' ? 'out' : 'in', sanitizeForDisplay(t.peerName).slice(0, 20) || t.peerId.slice(-8),
+      rows.push([t.id.slice(0, 8), t.direction === 'send' ? 'out' : 'in', truncate(sanitizeForDisplay(t.peerName), 20) || t.peerId.slice(-8),
         t.state + (t.error != null ? ` ${t.error.code}` : '') + ((t.skippedFailed ?? 0) > 0 ? `, ${counted(t.skippedFailed!, 'path')} not sent` : ''), `${formatBytes(t.doneBytes)}/${formatBytes(t.totalBytes)}`,
         isFinalState(t.state) ? '' : formatRate(t.rate), receiptCell(t), formatAgo(t.createdAt, Date.now())])
     }
@@ -236,7 +236,7 @@ export async function offers (argv: string[]): Promise<number> {
     if (values.json === true) { printJson(list); return 0 }
     if (list.length === 0) { process.stdout.write('no pending offers\n'); return 0 }
     const rows = [['ID', 'FROM', 'FILES', 'SIZE', 'NAMES']]
-    for (const o of list) rows.push([o.id.slice(0, 8), sanitizeForDisplay(o.peerName), String(o.files), formatBytes(o.totalBytes), o.names.map(sanitizeForDisplay).join(', ').slice(0, 60)])
+    for (const o of list) rows.push([o.id.slice(0, 8), truncate(sanitizeForDisplay(o.peerName), 20), String(o.files), formatBytes(o.totalBytes), truncate(o.names.map(sanitizeForDisplay).join(', '), 60)])
     process.stdout.write(table(rows))
     return 0
   } finally { client.close() }

@@ -6,7 +6,7 @@ import { createElement as h } from 'react'
 import { Box, Text } from 'ink'
 import type { OfferInfo } from '../../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
-import { formatAgo, formatBytes, shortPeerId } from '../format.ts'
+import { displayWidth, formatAgo, formatBytes, shortPeerId, truncate } from '../format.ts'
 import { g, line, tint, windowStart } from './ui.ts'
 import type { Ui } from './ui.ts'
 
@@ -29,11 +29,14 @@ export function OffersScreen ({ offers, selected, ui }: OffersScreenProps) {
     const sel = start + i === selected
     const names = o.names.map((n) => sanitizeForDisplay(n)).join(', ')
     const more = o.files > o.names.length ? `, ${g(ui, '…')} +${o.files - o.names.length} more` : ''
+    // the offer's id as `ferry offers` shows it, so the two can be matched
+    const rest = ` (${shortPeerId(o.peerId)})  ${o.files} file${o.files === 1 ? '' : 's'}  ${formatBytes(o.totalBytes)}  ${formatAgo(o.receivedAt, ui.now)}  id ${o.id.slice(0, 8)}`
     return [
       line(`${o.id}:1`, { inverse: sel },
         sel ? `${g(ui, '›')} ` : '  ',
-        h(Text, { bold: true, color: tint(ui, 'cyan') }, sanitizeForDisplay(o.peerName) || '(unnamed)'),
-        ` (${shortPeerId(o.peerId)})  ${o.files} file${o.files === 1 ? '' : 's'}  ${formatBytes(o.totalBytes)}  ${formatAgo(o.receivedAt, ui.now)}`
+        // a long name is cut, not the size after it (review finding)
+        h(Text, { bold: true, color: tint(ui, 'cyan') }, truncate(sanitizeForDisplay(o.peerName) || '(unnamed)', Math.max(8, ui.width - 2 - displayWidth(rest)))),
+        rest
       ),
       line(`${o.id}:2`, { dimColor: !sel }, `    ${names}${more}`)
     ]

@@ -8,7 +8,7 @@ import type { ReactNode } from 'react'
 import { Box, Text } from 'ink'
 import type { TransferInfo } from '../../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
-import { fit, formatAgo, formatBytes, formatEta, formatRate, percent, progressBar, shortPeerId } from '../format.ts'
+import { displayWidth, fit, formatAgo, formatBytes, formatEta, formatRate, percent, progressBar, shortPeerId, truncate } from '../format.ts'
 import { isFinished } from '../state.ts'
 import { g, line, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
@@ -71,9 +71,11 @@ function stateColor (t: TransferInfo): 'yellow' | 'cyan' | 'green' | 'red' | 'gr
   }
 }
 
-function who (t: TransferInfo, ui: Ui): string {
+/** "↑ to beta" / "↓ from beta", at most `room` cells: a long peer name is cut, not what follows it on the line (review finding: the state fell off). */
+function who (t: TransferInfo, ui: Ui, room: number): string {
+  const to = t.direction === 'send' ? `${g(ui, '↑')} to ` : `${g(ui, '↓')} from `
   const name = sanitizeForDisplay(t.peerName) || shortPeerId(t.peerId)
-  return t.direction === 'send' ? `${g(ui, '↑')} to ${name}` : `${g(ui, '↓')} from ${name}`
+  return to + truncate(name, Math.max(8, room - displayWidth(to)))
 }
 
 /** The widest the numbers after the bar get for this transfer: the bar keeps its width while they change. */
@@ -94,13 +96,16 @@ export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui): ReactNode[]
   const nums = ` ${String(pct).padStart(3)}%  ${formatBytes(done)} / ${formatBytes(t.totalBytes)}` +
     (isFinished(t) ? '' : `  ${formatRate(t.rate)}  ETA ${formatEta(t.etaSeconds)}`)
   const barW = Math.max(10, ui.width - 4 - Math.max(nums.length, numsWidth(t)))
+  const files = `  ${t.files} file${t.files === 1 ? '' : 's'}  `
+  const state = STATE_LABEL[t.state] ?? t.state
+  const resumed = t.resumed ? '  resumed' : ''
   const lines: ReactNode[] = [
     line(`${t.id}:h`, { inverse: sel },
       sel ? `${g(ui, '›')} ` : '  ',
-      h(Text, { bold: true }, who(t, ui)),
-      `  ${t.files} file${t.files === 1 ? '' : 's'}  `,
-      h(Text, { color: tint(ui, stateColor(t)) }, STATE_LABEL[t.state] ?? t.state),
-      t.resumed ? h(Text, { color: tint(ui, 'magenta') }, '  resumed') : null
+      h(Text, { bold: true }, who(t, ui, ui.width - 2 - files.length - state.length - resumed.length)),
+      files,
+      h(Text, { color: tint(ui, stateColor(t)) }, state),
+      resumed === '' ? null : h(Text, { color: tint(ui, 'magenta') }, resumed)
     ),
     line(`${t.id}:bar`, {}, '  ', h(Text, { color: tint(ui, 'green') }, progressBar(pct / 100, barW, { ascii: !ui.unicode })), nums)
   ]
@@ -113,7 +118,8 @@ export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui): ReactNode[]
       progressBar(frac, fileBar, { ascii: !ui.unicode }),
       ` ${formatBytes(f.doneBytes)} / ${formatBytes(f.size)}`))
   }
-  if (t.inFlight.length > MAX_FILES) lines.push(line(`${t.id}:more`, { dimColor: true }, `    +${t.inFlight.length - MAX_FILES} more files in flight`))
+  const more = t.inFlight.length - MAX_FILES
+  if (more > 0) lines.push(line(`${t.id}:more`, { dimColor: true }, `    +${more} more file${more === 1 ? '' : 's'} in flight`))
   return lines
 }
 
@@ -137,12 +143,17 @@ function historyLine (t: TransferInfo, ui: Ui): ReactNode {
   const size = notReceived > 0
     ? `${t.files - notReceived} of ${t.files} files, ${formatBytes(t.doneBytes)}`
     : `${t.files} file${t.files === 1 ? '' : 's'}, ${formatBytes(t.totalBytes)}`
+  // a send that left paths out for a problem (unreadable, changing, a name
+  // the receiver refuses): `ferry send` exited 1 for it, so it is no clean
+  // success here either, and says so where the receipt would (review
+  // finding: shown all green)
+  const notSent = t.skippedFailed ?? 0
   let status: ReactNode
   if (t.state === 'done') {
     const receipt = receiptLabel(t)
     status = h(Text, {},
       h(Text, { color: tint(ui, 'green') }, `${g(ui, '✓')} done     `),
-      h(Text, { color: tint(ui, receipt === 'unverified' || notReceived > 0 ? 'yellow' : 'green') }, fit(receipt, STATUS_W - 11)))
+      h(Text, { color: tint(ui, receipt === 'unverified' || notReceived > 0 || notSent > 0 ? 'yellow' : 'green') }, fit(notSent > 0 ? `${notSent} not sent` : receipt, STATUS_W - 11)))
   } else if (t.state === 'failed') {
     status = h(Text, { color: tint(ui, 'red') }, fit(`${g(ui, '✗')} failed   ${t.error?.code ?? 'E_INTERNAL'}`, STATUS_W))
   } else if (t.state === 'declined') {
@@ -150,5 +161,6 @@ function historyLine (t: TransferInfo, ui: Ui): ReactNode {
   } else {
     status = h(Text, { dimColor: true }, fit('- cancelled', STATUS_W))
   }
-  return line(`hist:${t.id}`, {}, '  ', status, ` ${who(t, ui)}  ${size}  ${when}`)
+  const room = ui.width - 2 - STATUS_W - 1 - 2 - size.length - 2 - when.length
+  return line(`hist:${t.id}`, {}, '  ', status, ` ${who(t, ui, room)}  ${size}  ${when}`)
 }
