@@ -32,13 +32,19 @@ export const DEFAULT_CODE_TTL_SEC = 300
 const MAX_CODE_TTL_SEC = 3600
 /** how long a burned or expired nameplate is remembered, so a late attempt gets a precise error */
 const TOMBSTONE_MS = 10 * 60_000
+/** What the device that typed an ended code is told, by how the code ended (review finding: a replaced code was called expired). */
+const TOMBSTONE_MESSAGE = {
+  failed: 'that code was already used and is burned',
+  expired: 'that code has expired',
+  cancelled: 'that code was cancelled or replaced by a newer one'
+} as const
 
 interface ShownCode { state: PairingState, code: GeneratedCode, timer: NodeJS.Timeout }
 
 export class PairingService {
   private readonly c: PairingComponents
   private shown?: ShownCode
-  private readonly tombstones = new Map<number, { code: 'E_PAIRING_EXPIRED' | 'E_PAIRING_FAILED', until: number }>()
+  private readonly tombstones = new Map<number, { code: 'E_PAIRING_EXPIRED' | 'E_PAIRING_FAILED', phase: keyof typeof TOMBSTONE_MESSAGE, until: number }>()
   private readonly throttle = new Throttle()
 
   constructor (components: PairingComponents) {
@@ -97,7 +103,7 @@ export class PairingService {
     if (s == null) return
     clearTimeout(s.timer)
     this.shown = undefined
-    if (phase !== 'paired') this.tombstones.set(s.code.nameplate, { code: phase === 'failed' ? 'E_PAIRING_FAILED' : 'E_PAIRING_EXPIRED', until: Date.now() + TOMBSTONE_MS })
+    if (phase !== 'paired') this.tombstones.set(s.code.nameplate, { code: phase === 'failed' ? 'E_PAIRING_FAILED' : 'E_PAIRING_EXPIRED', phase, until: Date.now() + TOMBSTONE_MS })
     const state: PairingState = { ...s.state, phase, peer, error: error?.toJSON() }
     delete state.code
     this.c.emit(state)
@@ -115,7 +121,7 @@ export class PairingService {
         if (s == null || s.code.nameplate !== nameplate) {
           this.throttle.probe(remote)
           const t = this.tombstones.get(nameplate)
-          if (t != null && t.until > Date.now()) throw new FerryError(t.code, t.code === 'E_PAIRING_FAILED' ? 'that code was already used and is burned' : 'that code has expired')
+          if (t != null && t.until > Date.now()) throw new FerryError(t.code, TOMBSTONE_MESSAGE[t.phase])
           throw new FerryError('E_PAIRING_EXPIRED', `no code with number ${nameplate} is being shown here`)
         }
         if (s.state.phase !== 'waiting') throw new FerryError('E_PAIRING_BUSY', 'that code is being used by another device right now')
@@ -199,7 +205,7 @@ export class PairingService {
     }
     if (targets.length === 0) throw new FerryError('E_PEER_NOT_FOUND', 'no ferry peer is online; check that the other device runs `ferry daemon` on this network, or use --peer')
     throw notShowing != null
-      ? new FerryError('E_PAIRING_EXPIRED', `no peer is showing code number ${code.nameplate}; it may have expired, show a new one`)
+      ? new FerryError('E_PAIRING_EXPIRED', `no peer is showing code number ${code.nameplate}: check that you typed it right; if it expired, show a new one on the other device`)
       : new FerryError('E_PEER_UNREACHABLE', 'could not reach any peer to pair with')
   }
 

@@ -13,6 +13,7 @@ import { HELLO_PROTOCOL, TRUST_PROTOCOL, WIRE_VERSION } from '../../src/protocol
 import { Refusal } from '../../src/protocol/pb/common.js'
 import { Hello } from '../../src/protocol/pb/hello.js'
 import { WORDLIST } from '../../src/pairing/wordlist.ts'
+import { parseCode } from '../../src/pairing/code.ts'
 import { cleanupAll, jsonValues, peersOf, spawnCli, startDaemon, waitFor, waitListed, type TestDaemon } from '../helpers/daemon.ts'
 import { expectNoCodeIn, fingerprintOf, peersNow, showCode, wrongCode } from '../helpers/pairing.ts'
 
@@ -128,6 +129,25 @@ describe('pairing', { timeout: 120_000 }, () => {
     expect(await pairedWith(a, c)).toBe(true)
     expect(await pairedWith(a, b)).toBe(false)
     await Promise.all([a.stop(), b.stop(), c.stop()])
+  })
+
+  it('a code nobody shows says why: a number that is not shown (mistyped), a code replaced by a newer one (review finding: both were called expired)', async () => {
+    const [a, b] = await linkedPair(['omicron', 'pi'])
+    const first = await showCode(a)
+    const second = await showCode(a) // the first is no longer shown
+    await first.cli.done
+    const replaced = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: first.code } })
+    expectError(replaced, 'E_PAIRING_EXPIRED')
+    expect(replaced.stderr).toMatch(/that code was cancelled or replaced by a newer one/)
+    const taken = new Set([first.code, second.code].map((c) => parseCode(c).nameplate))
+    const other = [1, 2, 3].find((n) => !taken.has(n))!
+    const mistyped = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: [String(other), ...parseCode(second.code).words].join('-') } })
+    expectError(mistyped, 'E_PAIRING_EXPIRED')
+    expect(mistyped.stderr).toMatch(new RegExp(`no peer is showing code number ${other}: check that you typed it right`))
+    expect(second.cli.proc.exitCode, 'a number not shown does not end the code that is').toBe(null)
+    second.cli.proc.kill('SIGINT')
+    await second.cli.done
+    await Promise.all([a.stop(), b.stop()])
   })
 
   it('human output: a code read from standard input pairs, both sides print both fingerprints; unpair then removes trust on both', async () => {

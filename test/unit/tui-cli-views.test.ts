@@ -7,10 +7,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createElement as h } from 'react'
 import { Writable } from 'node:stream'
 import { cleanup } from 'ink-testing-library'
+import { Text } from 'ink'
 import { renderAt, tick } from '../helpers/ink.ts'
 import { FerryError } from '../../src/errors.ts'
 import type { PairingState, TransferInfo } from '../../src/daemon/control/types.ts'
 import { PairPrompt } from '../../src/tui/components/PairPrompt.ts'
+import { outcome } from '../../src/tui/components/PairScreen.ts'
 import { SendProgress } from '../../src/tui/components/SendProgress.ts'
 import { editText, scrollStart, TextField } from '../../src/tui/components/TextField.ts'
 import { PeersScreen } from '../../src/tui/components/PeersScreen.ts'
@@ -123,6 +125,12 @@ describe('PairPrompt (ferry pair on a terminal)', () => {
 
     const expired = await renderAt(h(PairPrompt, { mode: 'show', pairing: { ...shown, phase: 'expired', error: { code: 'E_PAIRING_EXPIRED', message: 'x' } }, finished: true }))
     expect(expired.lastFrame()).toContain('✗ the code expired: E_PAIRING_EXPIRED')
+    // the TUI's pair screen: "press s for a new code" only where s shows one (review finding: it was shown after a mistyped number, where s typed an s)
+    const ended = { id: 'p', phase: 'expired', error: { code: 'E_PAIRING_EXPIRED', message: 'x' } } as const
+    const shownSide = stripAnsi((await renderAt(h(Text, {}, outcome({ ...ended, role: 'show' }, { ...defaultUi, color: false })))).lastFrame() ?? '')
+    const typedSide = stripAnsi((await renderAt(h(Text, {}, outcome({ ...ended, role: 'enter' }, { ...defaultUi, color: false })))).lastFrame() ?? '')
+    expect(shownSide).toContain('✗ expired — press s for a new code')
+    expect(typedSide).toContain('✗ no device is showing that code: check it, or show a new one on the other device')
     const entering = await renderAt(h(PairPrompt, { mode: 'enter' }))
     expect(entering.lastFrame()).toContain('pairing with the device that shows the code')
     const failed = await renderAt(h(PairPrompt, { mode: 'enter', error: { code: 'E_PAIRING_FAILED', message: 'wrong code' }, finished: true }))

@@ -98,7 +98,7 @@ function outcomeRows (p: PairingState, mode: 'show' | 'enter', selfFingerprint: 
     case 'failed':
       return [line('failed', { color: tint(ui, 'red') }, `${g(ui, '✗')} pairing failed: `, h(Text, { bold: true }, p.error?.code ?? 'E_PAIRING_FAILED'))]
     case 'expired':
-      return [line('expired', { color: tint(ui, 'red') }, `${g(ui, '✗')} the code expired: `, h(Text, { bold: true }, p.error?.code ?? 'E_PAIRING_EXPIRED'))]
+      return [line('expired', { color: tint(ui, 'red') }, `${g(ui, '✗')} ${p.role === 'show' ? 'the code expired' : 'no device is showing that code (mistyped, or expired)'}: `, h(Text, { bold: true }, p.error?.code ?? 'E_PAIRING_EXPIRED'))]
     case 'cancelled':
       return [line('cancelled', { color: tint(ui, 'red') }, `${g(ui, '✗')} cancelled: `, h(Text, { bold: true }, 'E_CANCELLED'))]
   }

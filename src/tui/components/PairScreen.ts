@@ -90,7 +90,10 @@ export function outcome (p: PairingState, ui: Ui): ReactNode {
       return h(Text, { color: tint(ui, 'red') },
         `${g(ui, '✗')} failed: ${p.error?.code ?? 'E_PAIRING_FAILED'}${p.error != null ? ` ${sanitizeForDisplay(p.error.message)}` : ''}`)
     case 'expired':
-      return h(Text, { color: tint(ui, 'red') }, `${g(ui, '✗')} expired — press s for a new code`)
+      // on the side that typed it, the number may as well be mistyped, and a new code comes from the other device (review finding: "press s" here typed an s)
+      return h(Text, { color: tint(ui, 'red') }, p.role === 'show'
+        ? `${g(ui, '✗')} expired — press s for a new code`
+        : `${g(ui, '✗')} no device is showing that code: check it, or show a new one on the other device`)
     case 'cancelled':
       return h(Text, { dimColor: true }, 'cancelled')
   }
