@@ -94,6 +94,9 @@ describe('SendProgress (ferry send on a terminal)', () => {
 
     const failed = await renderAt(h(SendProgress, { peer: 'alice', paths: 2, transfer: sending({ state: 'failed' }), error: { code: 'E_PEER_UNREACHABLE', message: 'gone' } }))
     expect(expectFits(failed.lastFrame())).toMatch(/✗ failed: E_PEER_UNREACHABLE/)
+    // its daemon stopped mid-send: the transfer goes on when the daemon is back, so not "failed" (review finding)
+    const cut = await renderAt(h(SendProgress, { peer: 'alice', paths: 2, transfer: sending({ state: 'fetching' }), error: { code: 'E_DAEMON_NOT_RUNNING', message: 'the daemon stopped; the transfer resumes when it is back' } }))
+    expect(expectFits(cut.lastFrame())).toMatch(/✗ interrupted: E_DAEMON_NOT_RUNNING/)
     const never = await renderAt(h(SendProgress, { peer: 'bob', paths: 1, error: { code: 'E_NOT_PAIRED', message: 'no' } }))
     expect(never.lastFrame()).toContain('✗ not sent: E_NOT_PAIRED')
   })

@@ -100,7 +100,8 @@ export async function send (argv: string[]): Promise<number> {
     /** what the daemon said last: a script still learns how far it got when the daemon stops or does not answer */
     let latest: TransferInfo | undefined
     /** The wait ends without the daemon's word: the transfer as last seen, its state as it was (it goes on when the daemon does), and why. */
-    const interrupted = (error: { code: string, message: string }): TransferInfo => ({ ...(latest ?? {}), state: latest?.state ?? 'failed', error }) as unknown as TransferInfo
+    // the last state known, without its rate and ETA: nothing moves for this command any more
+    const interrupted = (error: { code: string, message: string }): TransferInfo => ({ ...(latest ?? {}), state: latest?.state ?? 'failed', rate: 0, etaSeconds: null, error }) as unknown as TransferInfo
     const onInfo = (t: TransferInfo): void => {
       if (t.id !== id) return
       latest = t

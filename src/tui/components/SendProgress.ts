@@ -7,7 +7,7 @@
 import { createElement as h } from 'react'
 import type { ReactNode } from 'react'
 import { Box, Text } from 'ink'
-import type { TransferInfo } from '../../daemon/control/types.ts'
+import { isFinalState, type TransferInfo } from '../../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
 import { useTerminalUi } from './useTerminalUi.ts'
 import { activeBlock } from './TransfersScreen.ts'
@@ -43,7 +43,9 @@ export function SendProgress (props: SendProgressProps) {
     rows.push(h(Box, { key: 'outcome', paddingLeft: 2 },
       h(Text, { color: tint(ui, 'green'), wrap: 'wrap' }, `${g(ui, '✓')} ${sanitizeForDisplay(summary)}`)))
   } else if (error != null) {
-    rows.push(line('outcome', { color: tint(ui, 'red') }, `  ${g(ui, '✗')} ${t == null ? 'not sent' : t.state === 'cancelled' ? 'cancelled' : 'failed'}: `,
+    // a transfer that has not ended (its daemon stopped, or did not answer a cancel) may go on: not "failed" (review finding)
+    const how = t == null ? 'not sent' : t.state === 'cancelled' ? 'cancelled' : isFinalState(t.state) ? 'failed' : 'interrupted'
+    rows.push(line('outcome', { color: tint(ui, 'red') }, `  ${g(ui, '✗')} ${how}: `,
       h(Text, { bold: true }, error.code)))
   } else if (t != null) {
     rows.push(line('hint', { dimColor: true }, `  ${hint(t)}`))
