@@ -670,6 +670,8 @@ describe('transfer', () => {
       expect(await ctl.call('peer.autoAccept', { peer: a.peerId, autoAccept: false })).toEqual({ peerId: a.peerId, autoAccept: false })
     } finally { ctl.close() }
     try {
+      // `ferry peers` says so (review finding: nowhere to see it but --json)
+      expect((await b.cli(['peers'])).stdout).toMatch(/^alpha\s.*\syes, asks\s/m)
       const dir = await tempDir('ferry-src-')
       const wanted = join(dir, 'wanted.bin')
       const unwanted = join(dir, 'unwanted.bin')

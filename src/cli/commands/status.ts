@@ -28,6 +28,8 @@ export async function status (argv: string[]): Promise<number> {
 export const peersHelp = `Usage: ferry peers [--json] [--home DIR]
 
 List ferry peers this daemon has seen: name, peer ID, online, paired, last seen.
+A paired peer whose offers wait for your decision (\`ferry auto-accept PEER off\`)
+shows as "yes, asks".
 `
 
 export async function peers (argv: string[]): Promise<number> {
@@ -40,7 +42,7 @@ export async function peers (argv: string[]): Promise<number> {
     if (list.length === 0) { process.stdout.write('no peers seen yet\n'); return 0 }
     const rows = [['NAME', 'PEER ID', 'STATE', 'PAIRED', 'LAST SEEN']]
     for (const p of list) {
-      rows.push([sanitizeForDisplay(p.name) || '?', p.peerId, p.online ? 'online' : 'offline', p.paired ? 'yes' : 'no', p.online ? 'now' : formatAgo(p.lastSeen, Date.now())])
+      rows.push([sanitizeForDisplay(p.name) || '?', p.peerId, p.online ? 'online' : 'offline', p.paired ? (p.autoAccept === false ? 'yes, asks' : 'yes') : 'no', p.online ? 'now' : formatAgo(p.lastSeen, Date.now())])
     }
     process.stdout.write(table(rows))
     return 0

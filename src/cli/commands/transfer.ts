@@ -216,7 +216,7 @@ export async function transfers (argv: string[]): Promise<number> {
     for (const t of list) {
       rows.push([t.id.slice(0, 8), t.direction === 'send' ? 'out' : 'in', truncate(sanitizeForDisplay(t.peerName), 20) || t.peerId.slice(-8),
         t.state + (t.error != null ? ` ${t.error.code}` : '') + ((t.skippedFailed ?? 0) > 0 ? `, ${counted(t.skippedFailed!, 'path')} not sent` : ''), `${formatBytes(t.doneBytes)}/${formatBytes(t.totalBytes)}`,
-        isFinalState(t.state) ? '' : formatRate(t.rate), receiptCell(t), formatAgo(t.createdAt, Date.now())])
+        isFinalState(t.state) ? '' : formatRate(t.rate), receiptCell(t), formatAgo(t.finishedAt ?? t.createdAt, Date.now())])
     }
     process.stdout.write(table(rows) + hint)
     return 0
