@@ -92,7 +92,15 @@ const MIGRATIONS: string[] = [
   // a send's paths left out (and of those, for a problem): `ferry transfers`
   // says so after the send has left memory (review finding: shown done)
   'ALTER TABLE transfers ADD COLUMN skipped_count INTEGER NOT NULL DEFAULT 0',
-  'ALTER TABLE transfers ADD COLUMN skipped_failed INTEGER NOT NULL DEFAULT 0'
+  'ALTER TABLE transfers ADD COLUMN skipped_failed INTEGER NOT NULL DEFAULT 0',
+  // a received file's inode and status-change time (ns, decimal text) as
+  // placed: content rewritten with its old modification time put back
+  // (`cp -p`, `rsync -t`, `touch -r`) moves the change time, which no program
+  // can set back, so the receiver no longer takes such a file for the one it
+  // received (review finding: it signed a receipt for it). NULL in rows from
+  // before: taken on trust once, then recorded (receive-plan.ts holds)
+  `ALTER TABLE file_index ADD COLUMN ino TEXT;
+   ALTER TABLE file_index ADD COLUMN ctime_ns TEXT`
 ]
 
 export type Db = DatabaseSync

@@ -39,10 +39,15 @@ export interface IndexedFile {
   fileRoot: Uint8Array
   size: number
   mtimeMs: number
+  /** the file as placed (lstat after its last change by us); unknown in rows from before they were recorded */
+  identity?: PlacedIdentity
   chunks: Uint8Array[]
   chunkSize: number
   placed?: { transferId: string, idx: number }
 }
+
+/** Which file sits at a path, and whether anything changed it since: its inode and status-change time. */
+export interface PlacedIdentity { ino: bigint, ctimeNs: bigint }
 
 export interface ChunkLocation { path: string, offset: number, length: number }
 
@@ -192,8 +197,9 @@ export class TransferStore {
       for (const f of files) {
         if (f.placed !== undefined) this.setFile(f.placed.transferId, f.placed.idx, { done: true, dest: f.path })
         this.stmt('DELETE FROM chunk_index WHERE path = ?').run(f.path)
-        this.stmt(`INSERT INTO file_index (path, file_root, size, mtime_ms) VALUES (?, ?, ?, ?)
-          ON CONFLICT(path) DO UPDATE SET file_root = excluded.file_root, size = excluded.size, mtime_ms = excluded.mtime_ms`).run(f.path, f.fileRoot, f.size, f.mtimeMs)
+        this.stmt(`INSERT INTO file_index (path, file_root, size, mtime_ms, ino, ctime_ns) VALUES (?, ?, ?, ?, ?, ?)
+          ON CONFLICT(path) DO UPDATE SET file_root = excluded.file_root, size = excluded.size, mtime_ms = excluded.mtime_ms, ino = excluded.ino, ctime_ns = excluded.ctime_ns`)
+          .run(f.path, f.fileRoot, f.size, f.mtimeMs, f.identity?.ino.toString() ?? null, f.identity?.ctimeNs.toString() ?? null)
         f.chunks.forEach((h, i) => { ins.run(h, f.path, i * f.chunkSize, Math.min(f.chunkSize, f.size - i * f.chunkSize)) })
       }
       this.db.exec('COMMIT')
@@ -204,9 +210,16 @@ export class TransferStore {
     }
   }
 
-  indexedFile (path: string): { fileRoot: Uint8Array, size: number, mtimeMs: number } | undefined {
+  indexedFile (path: string): { fileRoot: Uint8Array, size: number, mtimeMs: number, identity?: PlacedIdentity } | undefined {
     const r = this.stmt('SELECT * FROM file_index WHERE path = ?').get(path) as any
-    return r == null ? undefined : { fileRoot: r.file_root, size: r.size, mtimeMs: r.mtime_ms }
+    if (r == null) return undefined
+    const identity = r.ino == null || r.ctime_ns == null ? undefined : { ino: BigInt(r.ino), ctimeNs: BigInt(r.ctime_ns) }
+    return { fileRoot: r.file_root, size: r.size, mtimeMs: r.mtime_ms, identity }
+  }
+
+  /** A file at `path` found to hold what was indexed there (its bytes read, or taken on trust), as it is now. */
+  reindexFile (path: string, mtimeMs: number, identity: PlacedIdentity): void {
+    this.stmt('UPDATE file_index SET mtime_ms = ?, ino = ?, ctime_ns = ? WHERE path = ?').run(mtimeMs, identity.ino.toString(), identity.ctimeNs.toString(), path)
   }
 
   /** Files already in the receive folder with this exact content (indexed by file_root). */

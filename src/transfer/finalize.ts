@@ -199,7 +199,8 @@ export async function placeByRename (partPath: string, wanted: string, parentsRe
  * after it was checked) had the file it points to chmod'ed and its time
  * set (review finding). A link there fails with ELOOP, as E_IO.
  */
-async function setMetadata (path: string, mtimeMs: number, subMsNs: number, mode: number): Promise<void> {
+/** Give the file at `path` the sender's modification time and permission bits (fileMode), through a descriptor that follows no link. */
+export async function setMetadata (path: string, mtimeMs: number, subMsNs: number, mode: number): Promise<void> {
   let fd: number
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW)

@@ -12,9 +12,10 @@ import { closeSync, constants, lstatSync, openSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { FerryError } from '../errors.ts'
 import type { OfferFile } from '../protocol/transfer.ts'
-import type { TransferStore } from '../store/index.ts'
+import type { PlacedIdentity, TransferStore } from '../store/index.ts'
 import { Bitmap } from './bitmap.ts'
 import { chunkRange } from './chunking.ts'
+import { fileMode, setMetadata } from './finalize.ts'
 import { floorMs } from './manifest.ts'
 import { collisionName, isCollisionName, resolveInside, validateRelativePath } from './safe-path.ts'
 import type { ChunkSink } from './sink.ts'
@@ -133,6 +134,7 @@ export async function planReceive (o: {
     }
     const inPlace = await alreadyInPlace(o.receiveDir, entry, o.store, { sink: o.sink, placed: { transferId: o.transferId, idx: index } })
     if (inPlace != null) {
+      await takeOfferedMetadata(inPlace, entry, o.store)
       fs.done = true
       fs.dest = inPlace
       haveBytes += entry.size
@@ -279,7 +281,7 @@ async function fromSpool (sink: ChunkSink, fs: FileState, chunk: number, offset:
  */
 export async function alreadyInPlace (receiveDir: string, entry: OfferFile, store: TransferStore, adopt?: { sink: ChunkSink, placed: { transferId: string, idx: number } }): Promise<string | undefined> {
   const wanted = join(receiveDir, entry.path)
-  if (await holds(wanted, entry, store)) return wanted
+  if (await holds(wanted, entry, store, adopt?.sink)) return wanted
   // a "name (n)" is given only when the name is taken; if it is free now,
   // the file goes there. Synchronous, like the placing of files
   // (finalize.ts): a look for a file that is not there takes microseconds,
@@ -287,7 +289,7 @@ export async function alreadyInPlace (receiveDir: string, entry: OfferFile, stor
   // plan waiting.
   if (!exists(wanted)) return undefined
   for (const f of store.filesWithRoot(entry.fileRoot)) {
-    if (dirname(f.path) === dirname(wanted) && isCollisionName(basename(f.path), basename(wanted)) && await holds(f.path, entry, store)) return f.path
+    if (dirname(f.path) === dirname(wanted) && isCollisionName(basename(f.path), basename(wanted)) && await holds(f.path, entry, store, adopt?.sink)) return f.path
   }
   return adopt === undefined ? undefined : await adoptInPlace(receiveDir, wanted, entry, store, adopt.sink, adopt.placed)
 }
@@ -325,7 +327,7 @@ async function adoptInPlace (receiveDir: string, wanted: string, entry: OfferFil
     inside ??= resolveInside(receiveDir, validateRelativePath(entry.path), { lastMayBeLink: true }).then(() => true, () => false)
     if (!await inside) return undefined
     if (!await holdsChunks(sink, candidate, entry)) continue
-    store.indexFiles([{ path: candidate, fileRoot: entry.fileRoot, size: entry.size, mtimeMs: floorMs(st.mtimeNs), chunks: entry.chunks, chunkSize: entry.chunkSize, placed }])
+    store.indexFiles([{ path: candidate, fileRoot: entry.fileRoot, size: entry.size, mtimeMs: floorMs(st.mtimeNs), identity: identityOf(st), chunks: entry.chunks, chunkSize: entry.chunkSize, placed }])
     return candidate
   }
   return undefined
@@ -345,12 +347,52 @@ async function holdsChunks (sink: ChunkSink, path: string, entry: OfferFile): Pr
   return true
 }
 
-async function holds (path: string, entry: OfferFile, store: TransferStore): Promise<boolean> {
+/**
+ * Whether the file at `path` is still the one received there with this
+ * content. Size and modification time are not enough: content rewritten with
+ * its old time put back (`cp -p`, `rsync -t`, `touch -r`) keeps both, and the
+ * receiver would sign a receipt for bytes it does not hold (review finding).
+ * So the inode and status-change time recorded when it was placed must match
+ * too; a file whose change time moved (that rewrite, or only a `chmod` or
+ * `touch` here) is read and checked against the offer's chunk hashes (with
+ * `sink`; without, it counts as not held), and recorded as it is now when it
+ * matches. A row from before identities were recorded is taken on trust
+ * once, as it was, and recorded.
+ */
+async function holds (path: string, entry: OfferFile, store: TransferStore, sink?: ChunkSink): Promise<boolean> {
   const known = store.indexedFile(path)
   if (known == null || known.size !== entry.size || Buffer.compare(known.fileRoot, entry.fileRoot) !== 0) return false
   // lstat: a symbolic link put at the name since holds nothing of ours (the file is placed next to it)
   const st = await lstat(path, { bigint: true }).catch(() => undefined)
-  return st != null && st.isFile() && Number(st.size) === entry.size && floorMs(st.mtimeNs) === known.mtimeMs
+  if (st == null || !st.isFile() || Number(st.size) !== entry.size) return false
+  const now = identityOf(st)
+  if (known.identity != null && known.identity.ino === now.ino && known.identity.ctimeNs === now.ctimeNs) return true
+  if (known.identity != null || floorMs(st.mtimeNs) !== known.mtimeMs) {
+    if (sink == null || !await holdsChunks(sink, path, entry)) return false
+  }
+  store.reindexFile(path, floorMs(st.mtimeNs), now)
+  return true
+}
+
+/**
+ * A file already in place gets the time and permission bits of this offer,
+ * as a newly placed one does: a file only touched or chmod'ed on the sender
+ * since the last send kept its old ones here (review finding; `rsync -t -p`
+ * sets them too). Recorded as it is afterwards (its change time moved).
+ */
+async function takeOfferedMetadata (path: string, entry: OfferFile, store: TransferStore): Promise<void> {
+  const st = await lstat(path, { bigint: true })
+  // within what a file system with coarse times keeps (FAT: 2 s), as adoptInPlace judges it
+  const sameTime = Math.abs(floorMs(st.mtimeNs) - Math.floor(entry.mtimeMs)) <= COARSEST_TIME_MS
+  if (sameTime && (Number(st.mode) & 0o7777) === fileMode(entry.mode)) return
+  await setMetadata(path, entry.mtimeMs, entry.mtimeSubMsNs ?? 0, entry.mode)
+  const after = await lstat(path, { bigint: true })
+  store.reindexFile(path, floorMs(after.mtimeNs), identityOf(after))
+}
+
+/** The identity recorded of a file placed or found in place. */
+export function identityOf (st: { ino: bigint, ctimeNs: bigint }): PlacedIdentity {
+  return { ino: st.ino, ctimeNs: st.ctimeNs }
 }
 
 /** Whether anything is at `path` (not following a symbolic link there); an error reading it counts as nothing. */

@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { isTransient } from './transient.ts'
 import type { OfferMsg, EndMsg } from '../protocol/transfer.ts'
-import type { IndexedFile, TransferStore } from '../store/index.ts'
+import type { IndexedFile, PlacedIdentity, TransferStore } from '../store/index.ts'
 import { chunkRange } from './chunking.ts'
 import { computeFileRoot } from './manifest-root.ts'
 import { floorMs } from './manifest.ts'
@@ -23,7 +23,7 @@ import { fetchAll } from './fetch.ts'
 import type { KeyedLock } from './keyed-lock.ts'
 import { partDirFor, placeDir, placeFile, receiveFolderNotStateFolder, syncPlacedFolders, type DirModes } from './finalize.ts'
 import type { FolderId } from './safe-path.ts'
-import { partFileOf, planReceive, type FileState, type Plan, type Wanted } from './receive-plan.ts'
+import { identityOf, partFileOf, planReceive, type FileState, type Plan, type Wanted } from './receive-plan.ts'
 import { makePartFolder, removePartFolder } from './part-folders.ts'
 import type { ChunkSink } from './sink.ts'
 import { ProgressReporter } from './progress-report.ts'
@@ -343,7 +343,7 @@ export class Receiver {
     f.dest = await placeFile({ root: this.receiveDir, relPath: f.entry.path, partPath: f.partPath, mtimeMs: f.entry.mtimeMs, mtimeSubMsNs: f.entry.mtimeSubMsNs, mode: f.entry.mode, knownDirs: this.knownDirs, dirModes: this.dirModes, taken: (path) => this.offerPaths().has(path), keepOut: this.deps.stateFolder })
     f.done = true
     if (this.unrecorded.length === 0) this.unrecordedSince = Date.now()
-    this.unrecorded.push({ path: f.dest, fileRoot: f.entry.fileRoot, size: f.entry.size, mtimeMs: keptTime(f.dest, f.entry.mtimeMs), chunks: f.entry.chunks, chunkSize: f.entry.chunkSize, placed: { transferId: this.id, idx: f.index } })
+    this.unrecorded.push({ path: f.dest, fileRoot: f.entry.fileRoot, size: f.entry.size, ...asPlaced(f.dest, f.entry.mtimeMs), chunks: f.entry.chunks, chunkSize: f.entry.chunkSize, placed: { transferId: this.id, idx: f.index } })
     if (this.unrecorded.length >= INDEX_BATCH_FILES || Date.now() - this.unrecordedSince >= INDEX_BATCH_MS) this.recordPlaced()
   }
 
@@ -535,13 +535,15 @@ export function receiptPayload (id: string, root: Uint8Array, missing?: Uint8Arr
 }
 
 /**
- * The modification time (whole ms) the file system kept for a file just
- * placed with `sent`: what the index records, so that the file is known in
- * place later. exFAT keeps 10 ms steps, FAT 2 s, HFS+ and sshfs 1 s: with
- * the sender's time recorded, such a file never read back as in place, and
- * each send of it again added a "name (n)" copy (review finding).
+ * What the index records of a file just placed with `sent` as its time: the
+ * modification time (whole ms) the file system kept, so that the file is
+ * known in place later (exFAT keeps 10 ms steps, FAT 2 s, HFS+ and sshfs
+ * 1 s: with the sender's time recorded, such a file never read back as in
+ * place, and each send of it again added a "name (n)" copy: review finding),
+ * and its identity, so that content rewritten under its old time is not
+ * (receive-plan.ts holds).
  */
-function keptTime (path: string, sent: number): number {
+function asPlaced (path: string, sent: number): { mtimeMs: number, identity?: PlacedIdentity } {
   const st = lstatSync(path, { bigint: true, throwIfNoEntry: false })
-  return st === undefined ? Math.floor(sent) : floorMs(st.mtimeNs)
+  return st === undefined ? { mtimeMs: Math.floor(sent) } : { mtimeMs: floorMs(st.mtimeNs), identity: identityOf(st) }
 }

@@ -382,6 +382,36 @@ describe('transfer', () => {
     await rm(dest, { recursive: true })
   })
 
+  it('sent again after changes: a received file rewritten here with its old time put back is not taken for the one received (it arrives next to it); a file only touched and chmod\'ed on the sender since gets its new time and mode here, nothing on the wire (review findings: the receipt was signed for the rewritten bytes; the new time and mode never arrived)', async () => {
+    const src = join(await tempDir('ferry-src-'), 'changes')
+    const dest = join(b.receiveDir, 'changes')
+    await mkdir(src)
+    for (const n of ['kept.txt', 'touched.txt', 'rewritten.txt']) await writeFileAt(join(src, n), `${n} as sent\n`)
+    expect((await send([src])).state).toBe('done')
+    // rewritten on the receiver: same size, its time put back as `cp -p` or `rsync -t` would
+    const rewritten = join(dest, 'rewritten.txt')
+    const was = await stat(rewritten)
+    await writeFile(rewritten, 'REWRITTEN.TXT AS SENT\n')
+    await utimes(rewritten, was.atime, was.mtime)
+    expect((await stat(rewritten)).size).toBe(was.size)
+    // only its time and permission bits changed on the sender
+    const touchedMs = Date.parse('2010-05-05T10:00:00.250Z')
+    await utimes(join(src, 'touched.txt'), utimesSeconds(touchedMs), utimesSeconds(touchedMs))
+    await chmod(join(src, 'touched.txt'), 0o700)
+    const again = await send([src])
+    expect(again).toMatchObject({ state: 'done', receipt: { verified: true }, wireBytes: was.size })
+    expect(await readFile(rewritten, 'utf8')).toBe('REWRITTEN.TXT AS SENT\n')
+    expect(await readFile(join(dest, 'rewritten (1).txt'), 'utf8')).toBe('rewritten.txt as sent\n')
+    const touched = await stat(join(dest, 'touched.txt'))
+    expect(Math.floor(touched.mtimeMs)).toBe(touchedMs)
+    expect(touched.mode & 0o777).toBe(0o700)
+    expect((await readdir(dest)).sort()).toEqual(['kept.txt', 'rewritten (1).txt', 'rewritten.txt', 'touched.txt'])
+    // and once more: all in place, nothing on the wire, no third copy
+    expect(await send([src])).toMatchObject({ state: 'done', wireBytes: 0 })
+    expect((await readdir(dest)).sort()).toEqual(['kept.txt', 'rewritten (1).txt', 'rewritten.txt', 'touched.txt'])
+    await rm(dest, { recursive: true })
+  })
+
   it('files removed while the send hashes, and the daemon\'s own state folder, are left out with warnings; the rest arrives; exit 1 with E_INCOMPLETE, for the removed files only; the log lists the first 20 and counts the rest', async () => {
     const dir = join(await tempDir('ferry-src-'), 'busy')
     await mkdir(dir)

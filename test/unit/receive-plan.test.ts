@@ -3,7 +3,7 @@
 // holds the same content more than once.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,7 +11,7 @@ import type { OfferFile } from '../../src/protocol/transfer.ts'
 import { TransferStore, openDb, type Db } from '../../src/store/index.ts'
 import { Bitmap } from '../../src/transfer/bitmap.ts'
 import { hash } from '../../src/transfer/blake3.js'
-import { alreadyInPlace, planReceive } from '../../src/transfer/receive-plan.ts'
+import { alreadyInPlace, identityOf, planReceive } from '../../src/transfer/receive-plan.ts'
 import { pruneIndex } from '../../src/transfer/index-prune.ts'
 import { spawnSync } from 'node:child_process'
 import { createChunkSink, type ChunkSink } from '../../src/transfer/sink.ts'
@@ -164,6 +164,74 @@ describe('planReceive', () => {
     expect(plan.files[0]).toMatchObject({ done: true, dest: placed })
     expect(store.indexedFile(placed)?.mtimeMs).toBe(1_700_000_468_600)
     expect(await alreadyInPlace(receiveDir, entry, store)).toBe(placed)
+  })
+
+  describe('a file received before, found again at its path (review finding: content rewritten under its old time was taken as received, and the receipt signed)', () => {
+    /** `clip.mov` received with content A: placed and indexed as the receiver does. */
+    async function received (A: Buffer): Promise<{ receiveDir: string, partDir: string, placed: string, entry: OfferFile }> {
+      const { receiveDir, partDir } = await receiveFolders()
+      const placed = join(receiveDir, 'clip.mov')
+      await writeFile(placed, A)
+      const entry = { ...file('clip.mov', [A]), mtimeMs: 1_600_000_000_000 }
+      await utimes(placed, entry.mtimeMs / 1000, entry.mtimeMs / 1000)
+      const st = await lstat(placed, { bigint: true })
+      store.indexFiles([{ path: placed, fileRoot: entry.fileRoot, size: entry.size, mtimeMs: entry.mtimeMs, identity: identityOf(st), chunks: entry.chunks, chunkSize: CHUNK }])
+      return { receiveDir, partDir, placed, entry }
+    }
+
+    it('unchanged: in place, without reading it', async () => {
+      const A = randomBytes(CHUNK)
+      const { receiveDir, partDir, placed, entry } = await received(A)
+      const plan = await planReceive({ transferId: ID, files: [entry], receiveDir, partDir, store, sink })
+      expect(plan.files[0]).toMatchObject({ done: true, dest: placed })
+    })
+
+    it('rewritten with its old time put back (`cp -p`, `touch -r`): not in place; it is fetched, and the rewrite kept', async () => {
+      const A = randomBytes(CHUNK)
+      const { receiveDir, partDir, placed, entry } = await received(A)
+      const B = randomBytes(CHUNK)
+      await writeFile(placed, B)
+      await utimes(placed, entry.mtimeMs / 1000, entry.mtimeMs / 1000)
+      const plan = await planReceive({ transferId: ID, files: [entry], receiveDir, partDir, store, sink })
+      expect(plan.files[0].done).toBe(false)
+      expect(plan.queue).toEqual([{ file: 0, chunk: 0 }])
+      expect((await readFile(placed)).equals(B)).toBe(true)
+    })
+
+    it('only chmod\'ed or touched here (its change time moved, its bytes the same): read, found the same, in place, with the offer\'s time and mode again, and recorded as it is now', async () => {
+      const A = randomBytes(CHUNK)
+      const { receiveDir, partDir, placed, entry } = await received(A)
+      await chmod(placed, 0o600)
+      const plan = await planReceive({ transferId: ID, files: [entry], receiveDir, partDir, store, sink })
+      expect(plan.files[0]).toMatchObject({ done: true, dest: placed })
+      const st = await lstat(placed, { bigint: true })
+      expect(Number(st.mode) & 0o777).toBe(0o644)
+      expect(store.indexedFile(placed)?.identity).toEqual(identityOf(st))
+    })
+
+    it('touched or chmod\'ed on the sender since (the offer\'s time and mode differ): in place, and given the offer\'s (review finding: they never reached the receiver)', async () => {
+      const A = randomBytes(CHUNK)
+      const { receiveDir, partDir, placed, entry } = await received(A)
+      const touched = { ...entry, mtimeMs: 1_262_304_000_123, mode: 0o755 }
+      const plan = await planReceive({ transferId: ID, files: [touched], receiveDir, partDir, store, sink })
+      expect(plan.files[0]).toMatchObject({ done: true, dest: placed })
+      const st = await lstat(placed)
+      expect(Math.floor(st.mtimeMs)).toBe(1_262_304_000_123)
+      expect(st.mode & 0o777).toBe(0o755)
+      // and found in place at the next send, without reading it
+      expect(store.indexedFile(placed)).toMatchObject({ mtimeMs: 1_262_304_000_123, identity: identityOf(await lstat(placed, { bigint: true })) })
+    })
+
+    it('a row from before identities were recorded: taken as it was (size and time) once, and recorded', async () => {
+      const A = randomBytes(CHUNK)
+      const { receiveDir, partDir, placed, entry } = await received(A)
+      db.prepare('UPDATE file_index SET ino = NULL, ctime_ns = NULL').run()
+      expect(store.indexedFile(placed)?.identity).toBeUndefined()
+      expect(await alreadyInPlace(receiveDir, entry, store)).toBe(placed)
+      expect(store.indexedFile(placed)?.identity).toEqual(identityOf(await lstat(placed, { bigint: true })))
+      const plan = await planReceive({ transferId: ID, files: [entry], receiveDir, partDir, store, sink })
+      expect(plan.files[0]).toMatchObject({ done: true, dest: placed })
+    })
   })
 
   it('index rows of received files moved away are forgotten when a copy from them fails, so the live copy behind them is found (review finding: the four rows tried hid it for good)', async () => {
