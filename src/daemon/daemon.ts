@@ -199,16 +199,25 @@ export class Daemon {
     return [...seen.values()].map((p) => this.peerInfo(p)).sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name))
   }
 
-  /** Resolve a peer given by name, peer ID or unique prefix of either. */
-  resolvePeer (query: string): PeerInfo {
+  /**
+   * Resolve a peer given by name, peer ID, a unique prefix of either, or the
+   * end of its peer ID as ferry shows it ("…7zPUrfSX"). With `paired`, for
+   * what only a paired peer can be the subject of (send, unpair,
+   * auto-accept), a single paired match wins over unpaired ones: a device
+   * seen once under the same name as a paired one made `ferry send NAME`
+   * ambiguous for good (review finding). An unpaired match is still
+   * returned when no paired one matches, for the caller's E_NOT_PAIRED.
+   */
+  resolvePeer (query: string, opts: { paired?: boolean } = {}): PeerInfo {
     const all = this.peerList()
-    const exact = all.filter((p) => p.peerId === query || p.name === query)
-    if (exact.length === 1) return exact[0]
-    const matches = exact.length > 1 ? exact : all.filter((p) => p.peerId.startsWith(query) || p.name.startsWith(query))
-    if (matches.length === 1) return matches[0]
-    if (matches.length === 0) throw new FerryError('E_PEER_NOT_FOUND', `no peer named or with ID starting "${query}"; see \`ferry peers\``)
-    // two devices may share a name: each with the end of its peer ID, which tells them apart
-    throw new FerryError('E_PEER_AMBIGUOUS', `"${query}" matches ${matches.length} peers (${matches.map((p) => `${p.name || '(no name)'} …${p.peerId.slice(-8)}`).join(', ')}); give more of the peer ID`)
+    const among = opts.paired === true ? [all.filter((p) => p.paired), all] : [all]
+    for (const list of among) {
+      const matches = matchPeers(list, query)
+      if (matches.length === 1) return matches[0]
+      // two devices may share a name: each with the end of its peer ID, which tells them apart
+      if (matches.length > 1) throw new FerryError('E_PEER_AMBIGUOUS', `"${query}" matches ${matches.length} peers (${matches.map((p) => `${p.name || '(no name)'} …${p.peerId.slice(-8)}`).join(', ')}); give more of the peer ID, its start or its end as shown`)
+    }
+    throw new FerryError('E_PEER_NOT_FOUND', `no peer named "${query}" or with a peer ID that starts or ends so; see \`ferry peers\``)
   }
 
   async stop (): Promise<void> {
@@ -232,4 +241,14 @@ export class Daemon {
 function memoryNow (): StatusInfo['memory'] {
   const m = process.memoryUsage()
   return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers }
+}
+
+/** The peers `query` names: exactly (name or peer ID), else by a prefix of either or the end of a peer ID ("…7zPUrfSX", as shown). */
+export function matchPeers<P extends { peerId: string, name: string }> (list: P[], query: string): P[] {
+  const exact = list.filter((p) => p.peerId === query || p.name === query)
+  if (exact.length > 0) return exact
+  const tail = query.replace(/^(…|\.\.\.)/, '')
+  // the end of an ID only when asked as shown, or long enough not to be a name's start by chance
+  const byTail = tail !== query || tail.length >= 6
+  return list.filter((p) => (tail === query && (p.peerId.startsWith(query) || p.name.startsWith(query))) || (byTail && tail !== '' && p.peerId.endsWith(tail)))
 }

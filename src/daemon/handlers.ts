@@ -19,7 +19,7 @@ export function buildHandlers (d: Daemon): Handlers {
     'pair.show': (p) => d.pairing.show(p.expiresSec ?? undefined),
     'pair.enter': async (p) => await d.pairing.enter(requireString(p, 'code'), typeof p.peer === 'string' && p.peer !== '' ? p.peer : undefined),
     'pair.cancel': (p) => ({ cancelled: d.pairing.cancel(typeof p.id === 'string' ? p.id : undefined) }),
-    unpair: async (p) => await d.pairing.unpair(d.resolvePeer(requireString(p, 'peer')).peerId),
+    unpair: async (p) => await d.pairing.unpair(d.resolvePeer(requireString(p, 'peer'), { paired: true }).peerId),
     send: async (p, { socket }) => {
       if (!Array.isArray(p.paths) || p.paths.some((x) => typeof x !== 'string' || x === '')) throw new FerryError('E_BAD_REQUEST', 'parameter "paths" must be a list of paths')
       // resolved against the daemon's own working folder, a relative path would name another file than the client meant
@@ -35,7 +35,7 @@ export function buildHandlers (d: Daemon): Handlers {
       socket.once('close', onGone)
       if (socket.destroyed || socket.readableEnded) onGone()
       try {
-        return await d.transfers.send(d.resolvePeer(requireString(p, 'peer')).peerId, p.paths, gone.signal)
+        return await d.transfers.send(d.resolvePeer(requireString(p, 'peer'), { paired: true }).peerId, p.paths, gone.signal)
       } finally { socket.off('end', onGone); socket.off('close', onGone) }
     },
     transfers: () => d.transfers.list(),
@@ -46,7 +46,7 @@ export function buildHandlers (d: Daemon): Handlers {
     'peer.autoAccept': (p) => {
       // anything but true was taken as off (review finding: "on" switched it off)
       if (typeof p.autoAccept !== 'boolean') throw new FerryError('E_BAD_REQUEST', 'parameter "autoAccept" must be true or false')
-      const peerId = d.resolvePeer(requireString(p, 'peer')).peerId
+      const peerId = d.resolvePeer(requireString(p, 'peer'), { paired: true }).peerId
       if (!d.trust.setAutoAccept(peerId, p.autoAccept === true)) throw new FerryError('E_NOT_PAIRED', `${peerId} is not paired`)
       return { peerId, autoAccept: p.autoAccept === true }
     }

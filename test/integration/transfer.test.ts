@@ -774,7 +774,7 @@ describe('transfer', () => {
     }
   })
 
-  it('send errors: unpaired peer E_NOT_PAIRED, unknown peer E_PEER_NOT_FOUND, missing path E_PATH_NOT_FOUND', async () => {
+  it('send errors: unpaired peer E_NOT_PAIRED, unknown peer E_PEER_NOT_FOUND, missing path E_PATH_NOT_FOUND; a paired peer is found by its name also when an unpaired device shares it, and by the end of its peer ID', async () => {
     const dir = await tempDir('ferry-src-')
     const file = join(dir, 'x.txt')
     await writeFile(file, 'x')
@@ -782,6 +782,21 @@ describe('transfer', () => {
     expectError(await a.cli(['send', 'gamma', file]), 'E_NOT_PAIRED')
     expectError(await a.cli(['send', c.peerId, file, '--json']), 'E_NOT_PAIRED')
     expectError(await a.cli(['send', 'no-such-peer', file]), 'E_PEER_NOT_FOUND')
+    // an unpaired device seen under a paired one's name (review finding: `ferry send beta` was E_PEER_AMBIGUOUS for good):
+    // the paired one is meant; and a peer may be named by the end of its ID as ferry shows it
+    const twin = await startDaemon({ name: 'beta', peers: [a.addr] })
+    try {
+      await waitListed(a, twin, { paired: false }, 10_000)
+      const named = join(dir, 'to-the-paired-beta.txt')
+      await writeFile(named, 'for beta\n')
+      for (const peer of ['beta', `…${b.peerId.slice(-8)}`, b.peerId.slice(-8)]) {
+        const r = await a.cli(['send', peer, named, '--json'])
+        expect(r.code, `${peer}: ${r.stderr}`).toBe(0)
+        expect(JSON.parse(r.stdout)).toMatchObject({ peerId: b.peerId, state: 'done' })
+      }
+      expectError(await a.cli(['unpair', `…${twin.peerId.slice(-8)}`]), 'E_NOT_PAIRED')
+      await rm(join(b.receiveDir, 'to-the-paired-beta.txt'))
+    } finally { await twin.stop() }
     // the control API refuses what the CLI never asks (review finding): a relative path (it would be the daemon's
     // working folder's), and an auto-accept that is not a boolean ("on" switched it off)
     const ctl = await connectControl(a.home)
