@@ -22,7 +22,11 @@ if (major < 22 || (major === 22 && minor < 18)) {
     console.error(`ferry: E_NODE_TOO_OLD: Node ${process.versions.node} cannot run ferry; run \`npm install\` in ${root} to get Node 24`)
     process.exit(1)
   }
-  const child = spawn(pinned, [entry, ...process.argv.slice(2)], { stdio: 'inherit' })
+  // SIGKILL (and the OOM killer) cannot be forwarded: the child watches for
+  // this process to go (src/cli/main.ts), or a killed `ferry daemon` would
+  // leave its daemon running, holding the home (review finding)
+  const env = { ...process.env, FERRY_WRAPPER_PID: String(process.pid) }
+  const child = spawn(pinned, [entry, ...process.argv.slice(2)], { stdio: 'inherit', env })
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => { child.kill(sig) })
   child.on('exit', (code, signal) => { process.exit(code ?? 128 + (constants.signals[signal] ?? 1)) })
 } else {

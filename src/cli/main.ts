@@ -63,4 +63,21 @@ for (const out of [process.stdout, process.stderr]) {
   })
 }
 
+/**
+ * Run by bin/ferry.js under the pinned Node (the system one was older): when
+ * that wrapper is gone (killed with SIGKILL, which it cannot forward), stop
+ * as if it had forwarded SIGTERM. Its parent changes then (to init or a
+ * subreaper); checked every second, off the event loop's way.
+ */
+function stopWithWrapper (): void {
+  const wrapper = Number(process.env.FERRY_WRAPPER_PID)
+  if (!Number.isInteger(wrapper) || wrapper <= 0 || process.ppid !== wrapper) return
+  const watch = setInterval(() => {
+    if (process.ppid === wrapper) return
+    clearInterval(watch)
+    process.kill(process.pid, 'SIGTERM')
+  }, 1000).unref()
+}
+
+stopWithWrapper()
 process.exitCode = await main(process.argv.slice(2))

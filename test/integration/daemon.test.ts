@@ -139,6 +139,41 @@ describe('daemon foundation', () => {
     expect(out.trim()).toBe(JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')).version)
   })
 
+  it('bin/ferry.js run by an older system Node runs the CLI under the pinned one; a daemon started so stops cleanly when that wrapper is killed with SIGKILL, which it cannot forward (review finding: the daemon ran on, holding its home)', async (ctx) => {
+    const old = ['/usr/bin/node', '/usr/local/bin/node', '/bin/node'].find((n) => {
+      try {
+        const [major, minor] = execFileSync(n, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim().split('.').map(Number)
+        return major < 22 || (major === 22 && minor < 18)
+      } catch { return false }
+    })
+    if (old == null) { ctx.skip('no Node older than 22.18 on this machine to run bin/ferry.js with'); return }
+    const home = await tempDir()
+    const wrapper = spawn(old, [join(ROOT, 'bin', 'ferry.js'), 'daemon', '--home', home, '--name', 'wrapped', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0'], { stdio: 'ignore' })
+    let pid: number | undefined
+    try {
+      const st = await waitFor(async () => {
+        const r = await runCli(['status', '--json', '--home', home])
+        return r.code === 0 ? JSON.parse(r.stdout) as { pid: number, version: string } : undefined
+      }, 'the daemon under the wrapper to answer', 60_000, 200)
+      pid = st.pid
+      expect(pid, 'the daemon is the wrapper\'s child, not the wrapper').not.toBe(wrapper.pid)
+      wrapper.kill('SIGKILL')
+      const gone = await waitFor(async () => {
+        const r = await runCli(['status', '--home', home])
+        return r.code === 1 ? r : undefined
+      }, 'the daemon to stop once its wrapper was killed', 30_000, 200)
+      expect(gone.stderr).toMatch(/^ferry: E_DAEMON_NOT_RUNNING: /m)
+      // a clean stop: its socket removed, and its home free for the next daemon
+      expect(existsSync(join(home, 'control.sock'))).toBe(false)
+      const again = await startDaemon({ name: 'wrapped', home })
+      await again.stop()
+      pid = undefined
+    } finally {
+      wrapper.kill('SIGKILL')
+      if (pid != null) try { process.kill(pid, 'SIGKILL') } catch {}
+    }
+  })
+
   it('refuses a second daemon on the same home with E_DAEMON_RUNNING, and replaces a stale socket after kill -9', async () => {
     const a = await startDaemon({ name: 'delta' })
     const second = await runCli(['daemon', '--home', a.home, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0'])
