@@ -18,7 +18,9 @@ export function parse (argv: string[], options: Options): { values: Record<strin
     const r = parseArgs({ args: argv, options: { ...COMMON, ...options }, allowPositionals: true, strict: true })
     return { values: r.values as Record<string, any>, positionals: r.positionals }
   } catch (err) {
-    throw new UsageError(`${(err as Error).message}; see --help`)
+    // Node's own text goes on about positionals after '--' and leaves a quote open (review finding): the option is what matters
+    const unknown = /^Unknown option '([^']*)'/.exec((err as Error).message)
+    throw new UsageError(`${unknown != null ? `unknown option ${unknown[1]}` : (err as Error).message}; see --help`)
   }
 }
 

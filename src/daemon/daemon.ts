@@ -153,8 +153,11 @@ export class Daemon {
     } catch (err) {
       // the default fixed port may be taken by another daemon on this machine: fall back to any port
       const isDefault = this.config.listen.length === 1 && this.config.listen[0].endsWith('/tcp/4774')
-      if (!isDefault || !/EADDRINUSE|address already in use/i.test(String((err as Error).message))) {
-        throw new FerryError('E_IO', `cannot listen on ${this.config.listen.join(', ')}: ${(err as Error).message}`)
+      const inUse = /EADDRINUSE|address already in use/i.test(String((err as Error).message))
+      if (!isDefault || !inUse) {
+        // libp2p's message carries its advice on its own settings and a stack trace, in one line (review finding): the cause, readably
+        const why = inUse ? 'the port is in use (another ferry daemon, or another program); choose another with --listen, e.g. /ip4/0.0.0.0/tcp/0 for any free port' : listenFailure(err)
+        throw new FerryError('E_IO', `cannot listen on ${this.config.listen.join(', ')}: ${why}`, { cause: err })
       }
       this.log.warn('default port 4774 in use, listening on a random port')
       return await createNode({ ...init, listen: [this.config.listen[0].replace('/tcp/4774', '/tcp/0')] })
@@ -251,4 +254,11 @@ export function matchPeers<P extends { peerId: string, name: string }> (list: P[
   // the end of an ID only when asked as shown, or long enough not to be a name's start by chance
   const byTail = tail !== query || tail.length >= 6
   return list.filter((p) => (tail === query && (p.peerId.startsWith(query) || p.name.startsWith(query))) || (byTail && tail !== '' && p.peerId.endsWith(tail)))
+}
+
+/** The system's reason a listen failed (EADDRNOTAVAIL, EACCES…), without libp2p's wrapping and stack. */
+function listenFailure (err: unknown): string {
+  const message = String((err as Error)?.message ?? err)
+  const errno = /\b(listen )?(E[A-Z]+): ([^\n]*?)(?:\s+at |$)/.exec(message)
+  return errno != null ? `${errno[2]}: ${errno[3].trim()}` : message.split('\n')[0]
 }

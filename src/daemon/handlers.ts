@@ -40,8 +40,8 @@ export function buildHandlers (d: Daemon): Handlers {
     },
     transfers: () => d.transfers.list(),
     offers: () => d.transfers.offers(),
-    accept: async (p) => await d.transfers.accept(d.transfers.resolveId(requireString(p, 'id'))),
-    decline: async (p) => { await d.transfers.decline(d.transfers.resolveId(requireString(p, 'id'))); return { declined: true as const } },
+    accept: async (p) => await d.transfers.accept(d.transfers.resolveId(requireString(p, 'id'), { offers: true })),
+    decline: async (p) => { await d.transfers.decline(d.transfers.resolveId(requireString(p, 'id'), { offers: true })); return { declined: true as const } },
     cancel: async (p) => await d.transfers.cancel(d.transfers.resolveId(requireString(p, 'id'))),
     'peer.autoAccept': (p) => {
       // anything but true was taken as off (review finding: "on" switched it off)

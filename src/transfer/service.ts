@@ -847,9 +847,20 @@ export class TransferService {
     await sendEnd(stream, end)
   }
 
-  /** A full transfer id, from a unique prefix of one (as `ferry transfers` shows 8 characters). */
-  resolveId (prefix: string): string {
+  /**
+   * A full transfer id, from a unique prefix of one (as `ferry transfers`
+   * shows 8 characters). With `offers` (accept, decline), an offer waiting
+   * for a decision is looked for first: a short prefix matched the history
+   * too, and was ambiguous where only one offer could be meant (review
+   * finding).
+   */
+  resolveId (prefix: string, opts: { offers?: boolean } = {}): string {
     const p = prefix.toLowerCase()
+    if (opts.offers === true) {
+      const pending = [...this.receivers.values()].filter((r) => r.state === 'offered' && r.id.startsWith(p))
+      if (pending.length === 1) return pending[0].id
+      if (pending.length > 1) throw new FerryError('E_BAD_REQUEST', `${prefix} matches ${pending.length} offers; give more of the id`)
+    }
     const ids = new Set<string>([...this.receivers.keys(), ...this.senders.keys()].filter((id) => id.startsWith(p)))
     if (ids.size === 0) for (const row of this.c.store.list()) if (row.id.startsWith(p)) ids.add(row.id)
     if (ids.size === 1) return [...ids][0]

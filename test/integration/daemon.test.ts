@@ -174,6 +174,15 @@ describe('daemon foundation', () => {
     }
   })
 
+  it('a --listen port another program holds: one readable line that says so, no stack trace (review finding: libp2p\'s message and stack, flattened)', async () => {
+    const a = await startDaemon({ name: 'holder' })
+    const r = await runCli(['daemon', '--home', await tempDir(), '--no-mdns', '--listen', a.addr.replace(/\/p2p\/.*$/, '')])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/^ferry: E_IO: cannot listen on \/ip4\/127\.0\.0\.1\/tcp\/\d+: the port is in use .*--listen/m)
+    expect(r.stderr).not.toMatch(/ at |faultTolerance/)
+    await a.stop()
+  })
+
   it('refuses a second daemon on the same home with E_DAEMON_RUNNING, and replaces a stale socket after kill -9', async () => {
     const a = await startDaemon({ name: 'delta' })
     const second = await runCli(['daemon', '--home', a.home, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0'])
@@ -253,6 +262,8 @@ describe('daemon foundation', () => {
     expect(bad.stderr).toMatch(/^ferry: E_USAGE: /)
     const badFlag = await runCli(['status', '--bogus'])
     expect(badFlag.code).toBe(2)
+    // one short line, no quote left open (review finding: Node's own text)
+    expect(badFlag.stderr).toBe('ferry: E_USAGE: unknown option --bogus; see --help\n')
   })
 
   it('uses $FERRY_HOME when --home is not given', async () => {

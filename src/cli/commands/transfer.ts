@@ -163,7 +163,7 @@ export async function send (argv: string[]): Promise<number> {
     const failed = skippedFailed
     // files of the offer the receiver did without (they changed here after the offer) are among `skipped`
     const arrived = t.files - (t.receipt?.notReceived ?? 0)
-    const incomplete = failed === 0 ? undefined : new FerryError('E_INCOMPLETE', `${counted(failed, 'path')} could not be sent (listed above${skippedCount > skipped.length ? `, among the first ${skipped.length} skipped` : ''}); ${arrived === 1 ? 'the file' : `the ${arrived} files`} sent arrived and were verified`)
+    const incomplete = failed === 0 ? undefined : new FerryError('E_INCOMPLETE', `${counted(failed, 'path')} could not be sent (listed above${skippedCount > skipped.length ? `, among the first ${skipped.length} skipped` : ''}); ${arrived === 1 ? 'the file sent arrived and was verified' : `the ${arrived} files sent arrived and were verified`}`)
     if (json) {
       printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds, root: t.root, receipt: t.receipt, skipped, skippedCount })
     } else {
