@@ -14,7 +14,7 @@ export function requireString (params: unknown, key: string): string {
 
 export function buildHandlers (d: Daemon): Handlers {
   return {
-    status: () => d.status(),
+    status: async () => ({ ...d.status(), keptParts: await d.transfers.keptParts() }),
     peers: () => d.peerList(),
     'pair.show': (p) => d.pairing.show(p.expiresSec ?? undefined),
     'pair.enter': async (p) => await d.pairing.enter(requireString(p, 'code'), typeof p.peer === 'string' && p.peer !== '' ? p.peer : undefined),

@@ -1,8 +1,9 @@
 // The part folders of a receive folder (`.ferry-part/<root>/`): what they
 // hold, and removing the ones no transfer will use again. A receive that
-// ends without its files (failed, cancelled) keeps its part folder so that
-// a re-send of the same content picks up where it stopped; after a day, or
-// at once when an offer does not fit on the disk, the folder goes.
+// ends without its files (failed, cancelled by the sender) keeps its part
+// folder so that a re-send of the same content picks up where it stopped;
+// after a day, or at once when an offer does not fit on the disk, the
+// folder goes. One cancelled on the receiving device goes at once.
 
 import { constants } from 'node:fs'
 import { lstat, mkdir, open, readdir, rm, rmdir, stat } from 'node:fs/promises'
@@ -124,6 +125,20 @@ export async function sweepPartFolders (receiveDir: string, keep: ReadonlySet<st
     await rm(dir, { recursive: true, force: true })
     folders++
     bytes += held
+  }
+  return { folders, bytes }
+}
+
+/** The part folders in `receiveDir` that no receive under way uses (`active`: their roots), and the bytes they hold: what ended receives left for a re-send. */
+export async function keptPartFolders (receiveDir: string, active: ReadonlySet<string>): Promise<{ folders: number, bytes: number }> {
+  const base = join(receiveDir, PART_DIR)
+  let folders = 0
+  let bytes = 0
+  if (await notAFolder(base) !== undefined) return { folders, bytes }
+  for (const root of await readdir(base).catch(() => [])) {
+    if (active.has(root) || !/^[0-9a-f]{64}$/.test(root)) continue
+    folders++
+    bytes += (await survey(join(base, root))).bytes
   }
   return { folders, bytes }
 }

@@ -30,7 +30,7 @@ import { checkSpace, type SpaceNeed } from './space.ts'
 import { partDirFor } from './finalize.ts'
 import { alreadyInPlace } from './receive-plan.ts'
 import { checkReceiveFolder } from './receive-folder.ts'
-import { KEEP_ENDED_PARTS_MS, heldBytes, sweepPartFolders } from './part-folders.ts'
+import { KEEP_ENDED_PARTS_MS, heldBytes, keptPartFolders, removePartFolder, sweepPartFolders } from './part-folders.ts'
 import { pruneIndex } from './index-prune.ts'
 import { isTransient } from './transient.ts'
 import { PendingStates } from './pending-states.ts'
@@ -910,6 +910,7 @@ export class TransferService {
     if (r != null && !r.finished) {
       if (r.state === 'offered') this.c.emitOfferRemoved(id)
       await r.cancel('cancelled', true)
+      await this.dropPartsOf(r)
     } else if (s != null && !s.finished) {
       s.controller.abort()
       this.setSendState(s, 'cancelled', new FerryError('E_CANCELLED', 'cancelled by the sender'))
@@ -919,6 +920,23 @@ export class TransferService {
       throw new FerryError('E_TRANSFER_NOT_FOUND', ended != null ? `transfer ${id} has already ended (${ended}); nothing to cancel` : `no active transfer ${id}`)
     }
     return this.info(id)!
+  }
+
+  /**
+   * A receive cancelled here, by the person on this device: what it fetched
+   * is not kept for a re-send, as it is after the sender's cancel or a
+   * failure (review finding: a day of hundreds of MB nobody asked for, shown
+   * nowhere). Not while another receive of the same content uses it.
+   */
+  private async dropPartsOf (r: Receiver): Promise<void> {
+    if ([...this.receivers.values()].some((o) => o !== r && !o.finished && o.rootHex === r.rootHex)) return
+    await removePartFolder(r.receiveDir, r.rootHex).catch((err: Error) => { this.c.log.warn('cannot remove the part folder of a cancelled receive', { id: r.id, err: err.message }) })
+  }
+
+  /** Part folders in the receive folder that receives under way do not use: kept for a re-send, swept after a day. */
+  async keptParts (): Promise<{ folders: number, bytes: number }> {
+    const active = new Set([...this.receivers.values()].filter((r) => !r.finished).map((r) => r.rootHex))
+    return await keptPartFolders(this.c.receiveDir, active)
   }
 
   /** A TransferEnd from the peer: the receiver's receipt, or a cancel/failure from either side. */

@@ -888,6 +888,20 @@ describe('transfer', () => {
     expect(onB.doneBytes).toBeLessThan(CANCEL_SIZE)
     await expect(stat(join(b.receiveDir, 'cancel-me.bin'))).rejects.toMatchObject({ code: 'ENOENT' })
     expect((await receivedNames()).filter((n) => n.startsWith('cancel-me'))).toEqual([])
+    // what arrived is kept for a re-send (the sender's cancel), and `ferry status` on beta says so
+    expect((await stat(join(b.receiveDir, '.ferry-part', active.root))).isDirectory()).toBe(true)
+    expect((await b.cli(['status'])).stdout).toMatch(/^kept: +\S+ \S+ of \d+ ended receives? in .*\.ferry-part, for a re-send; removed after a day$/m)
+  })
+
+  it('`ferry cancel` on the receiver: what arrived of it is not kept (review finding: a day of part data nobody asked for, shown nowhere)', async () => {
+    const { sending, active } = await bigSendUnderWay('drop-me.bin', b, 'receive')
+    const partDir = join(b.receiveDir, '.ferry-part', active.root)
+    expect((await stat(partDir)).isDirectory()).toBe(true)
+    const r = await b.cli(['cancel', active.id.slice(0, 8)])
+    expect(r.code, r.stderr).toBe(0)
+    expectError(await sending.done, 'E_CANCELLED')
+    await expect(stat(partDir)).rejects.toMatchObject({ code: 'ENOENT' })
+    expect((await receivedNames()).filter((n) => n.startsWith('drop-me'))).toEqual([])
   })
 
   it('SIGTERM to `ferry send` (as `timeout` sends it) cancels the transfer on both sides', async () => {

@@ -1,10 +1,11 @@
 // `ferry status` and `ferry peers`: read-only views of the daemon.
 
+import { join } from 'node:path'
 import { connectControl } from '../../daemon/control/client.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
 import { homeOf, parse } from '../args.ts'
 import { formatAgo, formatBytes } from '../../tui/format.ts'
-import { duration, printJson, table } from '../output.ts'
+import { counted, duration, printJson, table } from '../output.ts'
 
 export const statusHelp = `Usage: ferry status [--json] [--home DIR]
 
@@ -20,6 +21,7 @@ export async function status (argv: string[]): Promise<number> {
     if (values.json === true) { printJson(st); return 0 }
     process.stdout.write(`name:      ${st.name}\npeer ID:   ${st.peerId}\nversion:   ${st.version}\nuptime:    ${duration(st.uptimeMs)}\n` +
       `mDNS:      ${st.mdns ? 'on' : 'off'}\nreceive:   ${st.receiveDir}\nmemory:    ${formatBytes(st.memory.rss)} resident (JS heap ${formatBytes(st.memory.heapUsed)}, buffers ${formatBytes(st.memory.arrayBuffers)})\n` +
+      (st.keptParts != null && st.keptParts.folders > 0 ? `kept:      ${formatBytes(st.keptParts.bytes)} of ${counted(st.keptParts.folders, 'ended receive')} in ${join(st.receiveDir, '.ferry-part')}, for a re-send; removed after a day\n` : '') +
       `listening: ${st.listenAddrs.join('\n           ')}\n`)
     return 0
   } finally { client.close() }

@@ -43,6 +43,8 @@ export interface StatusInfo {
   pid: number
   /** The daemon's memory now, in bytes (process.memoryUsage()): resident set, V8 heap in use, and ArrayBuffer/Buffer memory outside it. */
   memory: { rss: number, heapUsed: number, external: number, arrayBuffers: number }
+  /** What ended receives left in the receive folder's `.ferry-part` for a re-send (removed after a day): part folders and the bytes they hold. */
+  keptParts?: { folders: number, bytes: number }
 }
 
 export type PairingPhase = 'waiting' | 'exchanging' | 'paired' | 'failed' | 'expired' | 'cancelled'
