@@ -20,6 +20,7 @@ const COMMANDS: Array<[name: string, summary: string, load: () => Promise<Run>]>
   ['accept', 'accept a pending offer', async () => (await import('./commands/transfer.ts')).accept],
   ['decline', 'decline a pending offer', async () => (await import('./commands/transfer.ts')).decline],
   ['cancel', 'cancel an active transfer', async () => (await import('./commands/transfer.ts')).cancel],
+  ['wait', 'wait until a transfer ends (exit 0 when done and verified)', async () => (await import('./commands/transfer.ts')).wait],
   ['tui', 'full-screen terminal UI: peers, pairing, offers, transfers', async () => (await import('./commands/tui.ts')).run]
 ]
 

@@ -34,7 +34,9 @@ export class LineProgress {
     process.stderr.write(`\r\x1b[2K${line}`)
   }
 
+  /** End the line (once: a second call writes nothing). */
   done (): void {
     if (this.tty && this.last !== '') process.stderr.write('\n')
+    this.last = ''
   }
 }

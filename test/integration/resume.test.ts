@@ -295,7 +295,7 @@ describe('resume after kill -9', () => {
     b = await b.restart({ receiveDir: began })
   }, TEST_TIMEOUT)
 
-  it('sender killed at ~50 %: the receiver waits; the restarted sender serves the rest; identical file', async () => {
+  it('sender killed at ~50 %: the receiver waits; the restarted sender serves the rest; identical file; `ferry wait` on the sender learns the end that `ferry send` could not (review finding: only polling `ferry transfers` told)', async () => {
     await forgetReceived(mid)
     const before = interruptions(b.output())
     const { sending, half } = await sendUntilHalf(mid)
@@ -306,10 +306,12 @@ describe('resume after kill -9', () => {
     const printed = JSON.parse(cut.stdout) as TransferInfo
     expect(printed).toMatchObject({ id: half.id, state: 'fetching', totalBytes: MID_SIZE, error: { code: 'E_DAEMON_NOT_RUNNING' } })
     expect(printed.doneBytes).toBeGreaterThan(0)
+    expect(cut.stderr).toContain(`ferry wait ${half.id.slice(0, 8)}`)
     const waiting = await watch(b, 'beta to wait for alpha', (t) => t.id === half.id && t.state === 'waiting', 15_000)
     expect(waiting.doneBytes).toBeGreaterThanOrEqual(half.doneBytes)
     const wireBefore = waiting.wireBytes
     a = await a.restart()
+    const waited = spawnCli(['wait', half.id.slice(0, 8), '--json', '--home', a.home], { timeoutMs: 120_000 })
 
     const onB = await watch(b, 'beta to finish', (t) => t.id === half.id && ['done', 'failed', 'cancelled'].includes(t.state), 120_000)
     expect(onB).toMatchObject({ state: 'done', resumed: true, doneBytes: MID_SIZE })
@@ -317,6 +319,13 @@ describe('resume after kill -9', () => {
     const onA = await waitFor(async () => (await transfersOf(a)).find((t) => t.id === half.id && t.state === 'done'), 'alpha to show the transfer done', 10_000)
     expect(onA.receipt).toMatchObject({ verified: true, signature: onB.receipt?.signature })
     expect(onA.resumed, 'the restarted sender remembers that it resumed').toBe(true)
+    const end = await waited.done
+    expect(end.code, end.stderr).toBe(0)
+    expect(JSON.parse(end.stdout)).toMatchObject({ id: half.id, state: 'done', receipt: { verified: true } })
+    // and once it has ended: at once, the same answer
+    const after = await a.cli(['wait', half.id])
+    expect(after.code, after.stderr).toBe(0)
+    expect(after.stdout).toMatch(/^sent 1 file, .* on the wire\); receipt verified$/m)
     // its own record of what it served lags by up to 2 s at a crash; the receipt brings the receiver's count
     expect(onA.wireBytes, 'the restarted sender\'s wireBytes').toBeGreaterThanOrEqual(MID_SIZE)
     // the receiver lived through it: its wireBytes count everything that reached it

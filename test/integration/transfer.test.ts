@@ -747,6 +747,10 @@ describe('transfer', () => {
       expect(JSON.parse(declined.stdout)).toMatchObject({ id: offer2.id, state: 'declined', error: { code: 'E_DECLINED' } })
       expect(await offersOf(b)).toEqual([])
       expect((await transfersOf(a)).find((t) => t.id === offer2.id)).toMatchObject({ state: 'declined', error: { code: 'E_DECLINED' } })
+      // `ferry wait` ends as `ferry send` did: 0 for the one done, E_DECLINED for this one; an unknown id is an error
+      expect((await a.cli(['wait', offer.id])).code).toBe(0)
+      expectError(await a.cli(['wait', offer2.id.slice(0, 8)]), 'E_DECLINED')
+      expectError(await a.cli(['wait', 'ffffffffffff']), 'E_TRANSFER_NOT_FOUND')
       expect((await transfersOf(b)).find((t) => t.id === offer2.id)?.state).toBe('declined')
       await expect(stat(join(b.receiveDir, 'unwanted.bin'))).rejects.toMatchObject({ code: 'ENOENT' })
     } finally {

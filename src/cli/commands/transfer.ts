@@ -116,7 +116,7 @@ export async function send (argv: string[]): Promise<number> {
       if (id === '') early.push(data as TransferInfo); else onInfo(data as TransferInfo)
     })
     // also one still being hashed: the daemon hashes it again when it is back, and offers it
-    client.onClose(() => settle?.(interrupted({ code: 'E_DAEMON_NOT_RUNNING', message: 'the daemon stopped; the transfer resumes when it is back (see `ferry transfers`)' })))
+    client.onClose(() => settle?.(interrupted({ code: 'E_DAEMON_NOT_RUNNING', message: `the daemon stopped; the transfer resumes when it is back${id === '' ? ' (see `ferry transfers`)' : `: \`ferry wait ${id.slice(0, 8)}\` then waits for its end`}` })))
     function takeSkipped (t: TransferInfo): void {
       skipped = t.skipped ?? []
       skippedCount = t.skippedCount ?? skipped.length
@@ -261,3 +261,67 @@ function idCommand (method: 'accept' | 'decline' | 'cancel', help: string) {
 export const accept = idCommand('accept', 'Usage: ferry accept <id> [--home DIR]\n\nAccept a pending offer (see `ferry offers`); files go to the receive folder.\n')
 export const decline = idCommand('decline', 'Usage: ferry decline <id> [--home DIR]\n\nDecline a pending offer; the sender is told.\n')
 export const cancel = idCommand('cancel', 'Usage: ferry cancel <id> [--home DIR]\n\nCancel an active transfer, sending or receiving; the other side is told.\n')
+
+export const waitHelp = `Usage: ferry wait <id> [--json] [--home DIR]
+
+Wait until a transfer ends: one \`ferry send\` stopped waiting for (its daemon
+stopped, and the transfer went on once it was back), or one started from
+the TUI. The id as \`ferry transfers\` shows it, or a unique prefix.
+Exits as \`ferry send\` does: 0 when it is done and verified with nothing
+left out for a problem; otherwise 1 with its error code (E_INCOMPLETE when
+files could not be sent or were not received). Progress on a terminal
+(stderr); --json prints the transfer as it ended. Ctrl-C ends the wait,
+not the transfer.
+`
+
+export async function wait (argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {})
+  if (values.help === true) { process.stdout.write(waitHelp); return 0 }
+  if (positionals.length !== 1 || positionals[0].trim() === '') throw new UsageError('ferry wait takes one transfer id (or a unique prefix)')
+  const json = values.json === true
+  const client = await connectControl(homeOf(values))
+  const progress = new LineProgress()
+  try {
+    let id = ''
+    let settle: ((t: TransferInfo | FerryError) => void) | undefined
+    const ended = new Promise<TransferInfo | FerryError>((resolve) => { settle = resolve })
+    const onInfo = (t: TransferInfo): void => {
+      if (t.id !== id) return
+      if (!json) progress.update(progressLine(t, process.stderr.columns ?? 80))
+      if (isFinalState(t.state)) settle?.(t)
+    }
+    // subscribed before the list is read, so that an end between the two is not missed
+    const early: TransferInfo[] = []
+    await client.subscribe((event, data) => {
+      if (event !== 'transfer') return
+      if (id === '') early.push(data as TransferInfo); else onInfo(data as TransferInfo)
+    })
+    client.onClose(() => settle?.(new FerryError('E_DAEMON_NOT_RUNNING', 'the daemon stopped; the transfer goes on when it is back: run `ferry wait` again then')))
+    const prefix = positionals[0].toLowerCase()
+    const list = await client.call('transfers')
+    const matches = list.filter((t) => t.id.startsWith(prefix))
+    if (matches.length === 0) throw new FerryError('E_TRANSFER_NOT_FOUND', `no transfer with id ${positionals[0]}; see \`ferry transfers\``)
+    if (matches.length > 1) throw new FerryError('E_BAD_REQUEST', `${positionals[0]} matches ${matches.length} transfers; give more of the id`)
+    id = matches[0].id
+    onInfo(matches[0])
+    for (const t of early) onInfo(t)
+    const t = await ended
+    progress.done()
+    if (t instanceof FerryError) throw t
+    if (json) printJson(t)
+    if (t.state !== 'done') throw new FerryError(t.error?.code ?? 'E_INTERNAL', t.error?.message ?? `transfer ${t.state}`)
+    const notReceived = t.receipt?.notReceived ?? 0
+    const notSent = t.skippedFailed ?? 0
+    if (!json) {
+      process.stdout.write(`${t.direction === 'send' ? 'sent' : 'received'} ${counted(t.files - notReceived, 'file')}, ${formatBytes(t.doneBytes)} ${t.direction === 'send' ? 'to' : 'from'} ${sanitizeForDisplay(t.peerName)} ` +
+        `(${formatBytes(t.wireBytes)} on the wire); receipt ${receiptCell(t) || 'missing'}\n`)
+    }
+    if (notSent > 0) throw new FerryError('E_INCOMPLETE', `${counted(notSent, 'path')} could not be sent; see \`ferry transfers --json\``)
+    if (notReceived > 0) throw new FerryError('E_INCOMPLETE', `${counted(notReceived, 'file')} of the offer ${notReceived === 1 ? 'was' : 'were'} not received (changed or removed on the sender after the offer)`)
+    if (t.direction === 'send' && t.receipt?.verified !== true) throw new FerryError('E_RECEIPT_INVALID', 'the transfer ended without a receipt that verifies')
+    return 0
+  } finally {
+    progress.done()
+    client.close()
+  }
+}
