@@ -19,7 +19,7 @@ import { OffersScreen } from './components/OffersScreen.ts'
 import { PairScreen } from './components/PairScreen.ts'
 import { PeersScreen } from './components/PeersScreen.ts'
 import { SendScreen } from './components/SendScreen.ts'
-import { StatusBar } from './components/StatusBar.ts'
+import { StatusBar, errorRows } from './components/StatusBar.ts'
 import { Tabs } from './components/Tabs.ts'
 import { TransfersScreen } from './components/TransfersScreen.ts'
 import { g, line } from './components/ui.ts'
@@ -52,9 +52,11 @@ export function App (props: AppProps) {
     return () => clearInterval(t)
   }, [])
 
+  const width = Math.max(20, columns)
   const ui: Ui = {
-    width: Math.max(20, columns),
-    rows: Math.max(3, rows - CHROME_ROWS),
+    width,
+    // an error takes lines of its own, wrapped, so that its advice is read (review finding: cut to one line)
+    rows: Math.max(3, rows - CHROME_ROWS - errorRows(state.lastError, width)),
     color: colorEnabled(process.env),
     unicode: supportsUnicode(process.env),
     now

@@ -154,6 +154,17 @@ describe('ferry tui App', () => {
     expect(r.lastFrame()).toContain('No offers waiting')
   })
 
+  it('an error is shown whole, wrapped over lines of its own, so its advice at the end is read (review finding: cut to one line)', async () => {
+    const advice = 'free some space on that disk, or choose another receive folder with --receive-dir, then accept again'
+    const f = fakeClient({ accept: () => { throw new FerryError('E_NO_SPACE', `the offer needs 12.0 MiB and /tmp/recv has 3.0 MiB free; ${advice}`) } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, '3', 'a')
+    const text = expectFits(r.lastFrame())
+    expect(text.split('\n')).toHaveLength(23) // still the terminal's height less one line
+    expect(text.replace(/\s+/g, ' ')).toContain(`E_NO_SPACE: the offer needs 12.0 MiB and /tmp/recv has 3.0 MiB free; ${advice}`)
+    expect(text).toMatch(/daemon connected/)
+  })
+
   it('shows active transfers with bars, rate, ETA, resumed, and history with receipts', async () => {
     const f = fakeClient()
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
