@@ -121,7 +121,11 @@ function body (s: TuiState, ui: Ui, home: string, dispatch: (a: Action) => void,
       paths: s.sendPaths,
       missing: s.missing,
       onPathsChange: (value) => dispatch({ type: 'input', field: 'sendPaths', value }),
-      onSubmit: (value) => { if (s.sendTo != null) void runOp({ op: 'send', peer: s.sendTo, paths: value }) },
+      // with no peer to send to, say so rather than do nothing (review finding)
+      onSubmit: (value) => {
+        if (s.sendTo != null) void runOp({ op: 'send', peer: s.sendTo, paths: value })
+        else dispatch({ type: 'notice', text: 'no paired peer to send to; pair one on screen 2' })
+      },
       ui
     })
   }

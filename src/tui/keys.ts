@@ -112,11 +112,13 @@ export function helpText (s: TuiState): string {
       ? '↑↓ peer · type paths · Enter send · Esc back · Tab screens · Ctrl-C quit'
       : 'type the code · Enter pair · Esc back · Tab screens · Ctrl-C quit'
   }
+  // only the keys that do something now (review finding: "c cancel" with nothing to cancel)
+  const live = s.pairing?.phase === 'waiting' || s.pairing?.phase === 'exchanging'
   const per: Record<string, string> = {
     peers: '↑↓ select · p pair · u unpair · s send',
-    pair: s.pairMode === 'show' ? 's new code · c cancel · e enter a code · Esc back' : 's show a code · e enter a code',
-    offers: '↑↓ select · a accept · d decline',
-    transfers: '↑↓ select · c cancel'
+    pair: s.pairMode === 'show' ? `s new code${live ? ' · c cancel' : ''} · e enter a code · Esc back` : 's show a code · e enter a code',
+    offers: s.offers.length > 0 ? '↑↓ select · a accept · d decline' : '',
+    transfers: s.active.length > 0 ? '↑↓ select · c cancel' : ''
   }
-  return `${per[s.screen] ?? ''} · ${nav} · q quit`
+  return [per[s.screen] ?? '', nav, 'q quit'].filter((k) => k !== '').join(' · ')
 }

@@ -165,6 +165,14 @@ describe('ferry tui App', () => {
     expect(text).toMatch(/daemon connected/)
   })
 
+  it('Enter on the Send screen with no paired peer says so (review finding: nothing happened)', async () => {
+    const f = fakeClient({ peers: peers.map((p) => ({ ...p, paired: false })) })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, '5', '/tmp', '\r')
+    expect(r.lastFrame()).toContain('no paired peer to send to; pair one on screen 2')
+    expect(f.calls.map((c) => c.method)).not.toContain('send')
+  })
+
   it('shows active transfers with bars, rate, ETA, resumed, and history with receipts', async () => {
     const f = fakeClient()
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))

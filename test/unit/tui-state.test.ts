@@ -119,6 +119,15 @@ describe('keys', () => {
     expect(keyToCommands(s, '', { escape: true })).toEqual([{ kind: 'action', action: { type: 'screen', screen: 'peers' } }])
     expect(helpText(s)).toContain('Enter send')
   })
+  it('the help line offers only the keys that do something now (review finding: "c cancel" with nothing to cancel)', () => {
+    expect(helpText(connected({ screen: 'transfers' }))).toBe('Tab/1-5 screens · q quit')
+    expect(helpText(connected({ screen: 'transfers', active: [xfer('t1')] }))).toBe('↑↓ select · c cancel · Tab/1-5 screens · q quit')
+    expect(helpText(connected({ screen: 'offers' }))).not.toContain('accept')
+    expect(helpText(connected({ screen: 'offers', offers: [offer('o1')] }))).toContain('a accept · d decline')
+    const shown = { id: 'p', role: 'show', phase: 'waiting', code: '1-a-b' } as const
+    expect(helpText(connected({ screen: 'pair', pairMode: 'show', pairing: shown }))).toContain('c cancel')
+    expect(helpText(connected({ screen: 'pair', pairMode: 'show', pairing: { ...shown, phase: 'cancelled' } }))).not.toContain('c cancel')
+  })
   it('acts on the selected row', () => {
     const s = connected({ screen: 'offers', offers: [offer('o1'), offer('o2')], sel: { peers: 0, offers: 1, transfers: 0 } })
     expect(keyToCommands(s, 'a', {})).toEqual([{ kind: 'op', op: { op: 'accept', id: 'o2' } }])
