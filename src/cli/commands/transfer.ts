@@ -190,6 +190,9 @@ export async function send (argv: string[]): Promise<number> {
 }
 
 /** The receipt column: verified or only signed, and how many files the receiver did without. */
+/** States as the TUI words them (review finding: an outgoing send read "fetching"); --json keeps the states themselves. */
+const STATE_WORDS: Partial<Record<TransferInfo['state'], string>> = { fetching: 'transferring', waiting: 'waiting for peer' }
+
 function receiptCell (t: TransferInfo): string {
   if (t.receipt == null) return ''
   const n = t.receipt.notReceived ?? 0
@@ -215,7 +218,7 @@ export async function transfers (argv: string[]): Promise<number> {
     const rows = [['ID', 'DIR', 'PEER', 'STATE', 'PROGRESS', 'RATE', 'RECEIPT', 'WHEN']]
     for (const t of list) {
       rows.push([t.id.slice(0, 8), t.direction === 'send' ? 'out' : 'in', truncate(sanitizeForDisplay(t.peerName), 20) || t.peerId.slice(-8),
-        t.state + (t.error != null ? ` ${t.error.code}` : '') + ((t.skippedFailed ?? 0) > 0 ? `, ${counted(t.skippedFailed!, 'path')} not sent` : ''), `${formatBytes(t.doneBytes)}/${formatBytes(t.totalBytes)}`,
+        (STATE_WORDS[t.state] ?? t.state) + (t.error != null ? ` ${t.error.code}` : '') + ((t.skippedFailed ?? 0) > 0 ? `, ${counted(t.skippedFailed!, 'path')} not sent` : ''), `${formatBytes(t.doneBytes)}/${formatBytes(t.totalBytes)}`,
         isFinalState(t.state) ? '' : formatRate(t.rate), receiptCell(t), formatAgo(t.finishedAt ?? t.createdAt, Date.now())])
     }
     process.stdout.write(table(rows) + hint)
