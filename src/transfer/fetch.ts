@@ -204,7 +204,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>, halt: AbortC
     while (requested.length < REQUESTS_AHEAD && (inFlight.size === 0 || inFlightBytes < WRITE_BYTES_IN_FLIGHT) && !signal.aborted) {
       const ask = asker.next()
       if (ask == null) return
-      await sendAll(stream, encodeChunkRequest({ transferId: ctx.transferId, fileIndex: ask.file, chunks: ask.wants.map((w) => w.chunk), firstOffset: ask.from, firstLength: ask.to - ask.from }), signal)
+      await sendAll(stream, encodeChunkRequest({ transferId: ctx.transferId, fileIndex: ask.file, chunks: ask.wants.map((w) => w.chunk), firstOffset: ask.from, firstLength: ask.to - ask.from, fileHeldBytes: heldOf(ctx.files[ask.file]) }), signal)
       if (requested.length === 0) lastHeard = performance.now() // waiting for the disk is not the sender's silence
       requested.push(ask)
     }
@@ -316,4 +316,14 @@ async function worker (ctx: FetchContext, bad: Map<string, number>, halt: AbortC
   } finally {
     clearInterval(watchdog)
   }
+}
+
+/** The bytes of a file the receiver holds verified (its recorded chunks), for the sender's bar of that file. */
+function heldOf (fs: FileState | undefined): number {
+  if (fs == null) return 0
+  const { size, chunkSize } = fs.entry
+  const n = fs.bitmap.done
+  const last = fs.entry.chunks.length - 1
+  // every chunk but the last is chunkSize long
+  return n === 0 ? 0 : Math.min(size, n * chunkSize - (last >= 0 && fs.bitmap.has(last) ? chunkSize - chunkRange(last, size, chunkSize).length : 0))
 }

@@ -278,6 +278,11 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
       }
       // what the receiver holds (a request with no chunks tells only that: progress-report.ts)
       if (req.heldBytes != null && req.heldBytes > 0) onHeld?.(sender, req.heldBytes)
+      // a restarted sender counts a file's bar from what it serves since: the receiver says what it has of it
+      if (req.fileHeldBytes != null && req.fileHeldBytes > 0 && sender.offer != null) {
+        const size = sender.offer.files[req.fileIndex]?.size ?? 0
+        if (req.fileHeldBytes < size && req.fileHeldBytes > (sender.served.get(req.fileIndex) ?? 0) && !sender.givenUp.has(req.fileIndex)) sender.served.set(req.fileIndex, req.fileHeldBytes)
+      }
       if (req.chunks.length === 0) continue
       // before the offer, what the preview showed (no hashes, so never `touched`: no identity)
       const byPreview = sender.preview != null

@@ -72,6 +72,28 @@ describe('fetchAll', () => {
     expect(got.sort()).toEqual([0, 1])
   })
 
+  it('each request tells the sender what the receiver holds of that file, so a restarted sender\'s bar for it starts there, not at zero, and the file leaves the in-flight list when it is complete (review finding)', async () => {
+    const { file, sender } = await setup(4, 256 * 1024)
+    const size = file.entry.size
+    // held from before the sender's restart: chunks 0 and 1
+    file.bitmap.set(0)
+    file.bitmap.set(1)
+    const [out, inbound] = await streamPair()
+    const seen: number[] = []
+    const serving = serveChunks(inbound, 'receiver', () => sender, (snd, f, n) => {
+      seen.push(snd.served.get(f) ?? 0)
+      const served = (snd.served.get(f) ?? 0) + n
+      if (served >= size) snd.served.delete(f); else snd.served.set(f, served)
+    })
+    await fetchAll({
+      transferId: new Uint8Array(16), files: [file], queue: [{ file: 0, chunk: 2 }, { file: 0, chunk: 3 }], sink, spool: new Spool(dir), streams: 1,
+      openStream: async () => out, onChunk: (f, c) => { f.bitmap.set(c) }, onWire: () => {}, onUnavailable: () => {}, signal: new AbortController().signal
+    })
+    await serving
+    expect(seen[0], 'the first bytes served after the restart count from what the receiver held').toBe(size / 2)
+    expect(sender.served.has(0), 'complete: no longer in flight').toBe(false)
+  })
+
   it('a stream whose sender does not close its end after the last chunk is closed by the receiver both ways: what it might write on is not kept (review finding: 8 MiB per stream until the connection closed)', async () => {
     const { file, serve } = await setup(2)
     const [out, inbound] = await streamPair()

@@ -471,6 +471,10 @@ export var ChunkRequest;
                     w.uint32(48);
                     w.uint64Number(obj.heldBytes);
                 }
+                if ((obj.fileHeldBytes != null && obj.fileHeldBytes !== 0)) {
+                    w.uint32(56);
+                    w.uint64Number(obj.fileHeldBytes);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -481,7 +485,8 @@ export var ChunkRequest;
                     chunks: [],
                     firstOffset: 0,
                     firstLength: 0,
-                    heldBytes: 0
+                    heldBytes: 0,
+                    fileHeldBytes: 0
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -512,6 +517,10 @@ export var ChunkRequest;
                         }
                         case 6: {
                             obj.heldBytes = reader.uint64Number();
+                            break;
+                        }
+                        case 7: {
+                            obj.fileHeldBytes = reader.uint64Number();
                             break;
                         }
                         default: {
@@ -572,6 +581,13 @@ export var ChunkRequest;
                         case 6: {
                             yield {
                                 field: `${prefix}.heldBytes`,
+                                value: reader.uint64Number()
+                            };
+                            break;
+                        }
+                        case 7: {
+                            yield {
+                                field: `${prefix}.fileHeldBytes`,
                                 value: reader.uint64Number()
                             };
                             break;
