@@ -130,7 +130,7 @@ function step (s: TuiState, a: Action): TuiState {
 
 function onEvent (s: TuiState, e: EventAction): TuiState {
   switch (e.name) {
-    case 'peer': return { ...s, peers: sortPeers(upsert(s.peers, e.data, (p) => p.peerId)) }
+    case 'peer': return renamed({ ...s, peers: sortPeers(upsert(s.peers, e.data, (p) => p.peerId)) }, e.data)
     case 'peer:removed': return { ...s, peers: s.peers.filter((p) => p.peerId !== e.data.peerId) }
     case 'pairing': return onPairing(s, e.data)
     case 'offer': return { ...s, offers: upsert(s.offers, e.data, (o) => o.id) }
@@ -149,6 +149,20 @@ function onPairing (s: TuiState, p: PairingState): TuiState {
   if (prev == null || prev.id !== p.id) return { ...s, pairing: p }
   if (PAIR_DONE.has(prev.phase) && !PAIR_DONE.has(p.phase)) return s
   return { ...s, pairing: { ...prev, ...p } }
+}
+
+/**
+ * A peer seen under another name: the transfers with it show that name, as
+ * `ferry transfers` does (review finding: the history kept the old one).
+ */
+function renamed (s: TuiState, p: PeerInfo): TuiState {
+  if (p.name === '') return s
+  const rename = (list: TransferInfo[]): TransferInfo[] => list.some((t) => t.peerId === p.peerId && t.peerName !== p.name)
+    ? list.map((t) => t.peerId === p.peerId ? { ...t, peerName: p.name } : t)
+    : list
+  const active = rename(s.active)
+  const history = rename(s.history)
+  return active === s.active && history === s.history ? s : { ...s, active, history }
 }
 
 function onTransfer (s: TuiState, t: TransferInfo): TuiState {

@@ -103,6 +103,15 @@ describe('reduce', () => {
   })
 })
 
+describe('peer renamed', () => {
+  it('the transfers with a peer seen under a new name show that name, as `ferry transfers` does (review finding: the history kept the old one)', () => {
+    let s = run([{ type: 'event', name: 'transfer', data: xfer('t1', { peerId: 'p1', peerName: 'old', state: 'done' }) }, { type: 'event', name: 'transfer', data: xfer('t2', { peerId: 'p2', peerName: 'other' }) }])
+    s = run([{ type: 'event', name: 'peer', data: peer('p1', 'new') }], s)
+    expect(s.history.map((t) => t.peerName)).toEqual(['new'])
+    expect(s.active.map((t) => t.peerName)).toEqual(['other'])
+  })
+})
+
 describe('keys', () => {
   const connected = (over: Partial<TuiState> = {}): TuiState => initialState({ connection: 'connected', ...over })
   it('maps global keys', () => {
