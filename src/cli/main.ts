@@ -72,12 +72,28 @@ for (const out of [process.stdout, process.stderr]) {
  */
 function stopWithWrapper (): void {
   const wrapper = Number(process.env.FERRY_WRAPPER_PID)
-  if (!Number.isInteger(wrapper) || wrapper <= 0 || process.ppid !== wrapper) return
+  if (!Number.isInteger(wrapper) || wrapper <= 0) return
+  if (process.ppid !== wrapper) {
+    // gone already, before this got here (review finding: killed in the first
+    // half second, the daemon ran on); a wrapper pid that is alive but not our
+    // parent is a variable inherited from elsewhere: ignored
+    if (!alive(wrapper)) process.kill(process.pid, 'SIGTERM')
+    return
+  }
   const watch = setInterval(() => {
     if (process.ppid === wrapper) return
     clearInterval(watch)
     process.kill(process.pid, 'SIGTERM')
   }, 1000).unref()
+}
+
+function alive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }
 
 stopWithWrapper()

@@ -213,7 +213,13 @@ export class Daemon {
    */
   resolvePeer (query: string, opts: { paired?: boolean } = {}): PeerInfo {
     const all = this.peerList()
-    const among = opts.paired === true ? [all.filter((p) => p.paired), all] : [all]
+    // a name or ID given whole means that peer, paired or not (review finding: the unpaired "Bob" lost to a paired
+    // "Bobby" by prefix, and files went to a device not named); among several of that name, the paired one
+    const exact = all.filter((p) => p.peerId === query || p.name === query)
+    const exactPaired = exact.filter((p) => p.paired)
+    if (exact.length === 1) return exact[0]
+    if (opts.paired === true && exactPaired.length === 1) return exactPaired[0]
+    const among = exact.length > 0 ? [exact] : opts.paired === true ? [all.filter((p) => p.paired), all] : [all]
     for (const list of among) {
       const matches = matchPeers(list, query)
       if (matches.length === 1) return matches[0]

@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { readFile, stat, unlink, writeFile } from 'node:fs/promises'
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, unlinkSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, unlinkSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { BUILT_MAIN, MAIN, ROOT, cleanupAll, peersOf, runCli, startDaemon, tempDir, waitFor, whileStopped } from '../helpers/daemon.ts'
@@ -171,6 +171,21 @@ describe('daemon foundation', () => {
     } finally {
       wrapper.kill('SIGKILL')
       if (pid != null) try { process.kill(pid, 'SIGKILL') } catch {}
+    }
+    // killed while the child starts (review finding: killed in the first half second, while the daemon re-executes
+    // itself with its V8 flags, the daemon ran on): at a few moments in that time
+    const running = (): number[] => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').includes(home) } catch { return false }
+    }).map(Number)
+    for (const ms of [250, 400, 550, 700]) {
+      const early = spawn(old, [join(ROOT, 'bin', 'ferry.js'), 'daemon', '--home', home, '--name', 'wrapped', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0'], { stdio: 'ignore' })
+      await new Promise((resolve) => setTimeout(resolve, ms))
+      early.kill('SIGKILL')
+      try {
+        await waitFor(() => running().length === 0, `no daemon left on the home after its wrapper was killed at ${ms} ms`, 30_000, 200)
+      } finally {
+        for (const p of running()) try { process.kill(p, 'SIGKILL') } catch {}
+      }
     }
   })
 

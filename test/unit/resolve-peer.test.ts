@@ -1,0 +1,34 @@
+// Which peer a name, an ID or a part of one means (Daemon.resolvePeer): for
+// `ferry send`, `unpair` and `auto-accept`, and every command naming a peer.
+
+import { describe, expect, it } from 'vitest'
+import { Daemon } from '../../src/daemon/daemon.ts'
+import type { PeerInfo } from '../../src/daemon/control/types.ts'
+
+const peer = (peerId: string, name: string, paired: boolean): PeerInfo => ({ peerId, name, paired, online: true, addrs: [], lastSeen: 1 })
+const resolve = (peers: PeerInfo[], query: string, opts: { paired?: boolean } = {}): PeerInfo =>
+  Daemon.prototype.resolvePeer.call({ peerList: () => peers } as unknown as Daemon, query, opts)
+
+const BOBBY = peer('12D3KooWBobbyBobbyBobbyBobbyBobby11111111', 'Bobby', true)
+const BOB = peer('12D3KooWBobBobBobBobBobBobBobBob22222222', 'Bob', false)
+const TWIN = peer('12D3KooWTwinTwinTwinTwinTwinTwin33333333', 'Bobby', false)
+
+describe('resolvePeer', () => {
+  it('a name given whole means that peer, also an unpaired one against a paired one it is the start of (review finding: files went to "Bobby" for "Bob")', () => {
+    expect(resolve([BOBBY, BOB], 'Bob', { paired: true })).toBe(BOB)
+    expect(resolve([BOBBY, BOB], 'Bo', { paired: true })).toBe(BOBBY) // a prefix: the paired one
+    expect(() => resolve([BOBBY, BOB], 'Bo')).toThrow(/matches 2 peers/)
+  })
+
+  it('of two peers with one name, the paired one, for what only a paired peer can be the subject of', () => {
+    expect(resolve([BOBBY, TWIN], 'Bobby', { paired: true })).toBe(BOBBY)
+    expect(() => resolve([BOBBY, TWIN], 'Bobby')).toThrow(/E_PEER_AMBIGUOUS|matches 2 peers/)
+  })
+
+  it('by the end of a peer ID as ferry shows it, or 6 characters of it or more; never a short name by chance', () => {
+    expect(resolve([BOBBY, BOB], '…22222222')).toBe(BOB)
+    expect(resolve([BOBBY, BOB], '22222222')).toBe(BOB)
+    expect(resolve([BOBBY, BOB], '12D3KooWBobB')).toBe(BOB)
+    expect(() => resolve([BOBBY, BOB], '2222')).toThrow(/no peer named "2222"/)
+  })
+})
