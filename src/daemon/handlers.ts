@@ -14,7 +14,7 @@ export function requireString (params: unknown, key: string): string {
 
 export function buildHandlers (d: Daemon): Handlers {
   return {
-    status: async () => ({ ...d.status(), keptParts: await d.transfers.keptParts() }),
+    status: async () => ({ ...d.status(), keptParts: await keptPartsSoon(d) }),
     peers: () => d.peerList(),
     'pair.show': (p) => d.pairing.show(p.expiresSec ?? undefined),
     'pair.enter': async (p) => await d.pairing.enter(requireString(p, 'code'), typeof p.peer === 'string' && p.peer !== '' ? p.peer : undefined),
@@ -51,4 +51,17 @@ export function buildHandlers (d: Daemon): Handlers {
       return { peerId, autoAccept: p.autoAccept === true }
     }
   }
+}
+
+/**
+ * What ended receives left for a re-send, if the receive folder answers
+ * within 2 s: on a network mount that hangs, `ferry status` (and the TUI,
+ * and `ferry pair`, which ask for it) must not hang with it (review finding).
+ */
+async function keptPartsSoon (d: Daemon): Promise<{ folders: number, bytes: number } | undefined> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => { resolve(undefined) }, 2000) })
+  try {
+    return await Promise.race([d.transfers.keptParts().catch(() => undefined), late])
+  } finally { clearTimeout(timer) }
 }

@@ -8,7 +8,7 @@
 // Must never: write outside the receive folder, or leave a half-written file
 // under a final name (only complete, verified part files get here).
 
-import { closeSync, constants, fchmodSync, futimesSync, linkSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync } from 'node:fs'
+import { closeSync, constants, fchmodSync, fstatSync, futimesSync, linkSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, type BigIntStats } from 'node:fs'
 import { lutimes, open, unlink } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
@@ -199,8 +199,29 @@ export async function placeByRename (partPath: string, wanted: string, parentsRe
  * after it was checked) had the file it points to chmod'ed and its time
  * set (review finding). A link there fails with ELOOP, as E_IO.
  */
+/**
+ * Give the file at `path` the sender's time and permission bits, as
+ * setMetadata does, only if it is still the file `expected` names (inode and
+ * change time, checked on the descriptor: a rewrite between the look and
+ * the change is not taken for ours); its status afterwards, from the same
+ * descriptor, or undefined when it was another file. Errors are thrown.
+ */
+export async function setMetadataOf (path: string, expected: { ino: bigint, ctimeNs: bigint }, mtimeMs: number, subMsNs: number, mode: number): Promise<BigIntStats | undefined> {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+  try {
+    const before = fstatSync(fd, { bigint: true })
+    if (before.ino !== expected.ino || before.ctimeNs !== expected.ctimeNs) return undefined
+    fchmodSync(fd, fileMode(mode))
+    const t = utimesSeconds(mtimeMs, subMsNs)
+    futimesSync(fd, t, t)
+    return fstatSync(fd, { bigint: true })
+  } finally {
+    closeSync(fd)
+  }
+}
+
 /** Give the file at `path` the sender's modification time and permission bits (fileMode), through a descriptor that follows no link. */
-export async function setMetadata (path: string, mtimeMs: number, subMsNs: number, mode: number): Promise<void> {
+async function setMetadata (path: string, mtimeMs: number, subMsNs: number, mode: number): Promise<void> {
   let fd: number
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW)

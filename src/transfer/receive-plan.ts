@@ -9,13 +9,13 @@
 
 import { lstat, open, readdir, rm, stat } from 'node:fs/promises'
 import { closeSync, constants, lstatSync, openSync } from 'node:fs'
-import { basename, dirname, join } from 'node:path'
+import { basename, dirname, join, relative } from 'node:path'
 import { FerryError } from '../errors.ts'
 import type { OfferFile } from '../protocol/transfer.ts'
 import type { PlacedIdentity, TransferStore } from '../store/index.ts'
 import { Bitmap } from './bitmap.ts'
 import { chunkRange } from './chunking.ts'
-import { fileMode, setMetadata } from './finalize.ts'
+import { fileMode, setMetadataOf } from './finalize.ts'
 import { floorMs } from './manifest.ts'
 import { collisionName, isCollisionName, resolveInside, validateRelativePath } from './safe-path.ts'
 import type { ChunkSink } from './sink.ts'
@@ -134,9 +134,9 @@ export async function planReceive (o: {
     }
     const inPlace = await alreadyInPlace(o.receiveDir, entry, o.store, { sink: o.sink, placed: { transferId: o.transferId, idx: index } })
     if (inPlace != null) {
-      await takeOfferedMetadata(inPlace, entry, o.store)
+      if (inPlace.unchanged != null) await takeOfferedMetadata(o.receiveDir, inPlace.path, inPlace.unchanged, entry, o.store)
       fs.done = true
-      fs.dest = inPlace
+      fs.dest = inPlace.path
       haveBytes += entry.size
       continue
     }
@@ -273,15 +273,23 @@ async function fromSpool (sink: ChunkSink, fs: FileState, chunk: number, offset:
 }
 
 /**
+ * A file found in place: where, and, when it is untouched since ferry
+ * placed or last recorded it (same inode and change time), that identity:
+ * only such a file may get the offer's time and mode (takeOfferedMetadata).
+ */
+export interface InPlace { path: string, unchanged?: PlacedIdentity }
+
+/**
  * Where the same content already sits at the destination (indexed, and
  * unchanged on disk since), if it does: under the name offered, or under a
  * name it got there because that one was taken ("IMG (1).jpg"), so that a
  * send repeated into a folder with name clashes adds no copy each time.
  * With `adopt`, also a file found there by its bytes (adoptInPlace).
  */
-export async function alreadyInPlace (receiveDir: string, entry: OfferFile, store: TransferStore, adopt?: { sink: ChunkSink, placed: { transferId: string, idx: number } }): Promise<string | undefined> {
+export async function alreadyInPlace (receiveDir: string, entry: OfferFile, store: TransferStore, adopt?: { sink: ChunkSink, placed: { transferId: string, idx: number } }): Promise<InPlace | undefined> {
   const wanted = join(receiveDir, entry.path)
-  if (await holds(wanted, entry, store, adopt?.sink)) return wanted
+  const here = await holds(wanted, entry, store, adopt?.sink)
+  if (here != null) return { path: wanted, unchanged: here.unchanged }
   // a "name (n)" is given only when the name is taken; if it is free now,
   // the file goes there. Synchronous, like the placing of files
   // (finalize.ts): a look for a file that is not there takes microseconds,
@@ -289,9 +297,13 @@ export async function alreadyInPlace (receiveDir: string, entry: OfferFile, stor
   // plan waiting.
   if (!exists(wanted)) return undefined
   for (const f of store.filesWithRoot(entry.fileRoot)) {
-    if (dirname(f.path) === dirname(wanted) && isCollisionName(basename(f.path), basename(wanted)) && await holds(f.path, entry, store, adopt?.sink)) return f.path
+    if (dirname(f.path) !== dirname(wanted) || !isCollisionName(basename(f.path), basename(wanted))) continue
+    const there = await holds(f.path, entry, store, adopt?.sink)
+    if (there != null) return { path: f.path, unchanged: there.unchanged }
   }
-  return adopt === undefined ? undefined : await adoptInPlace(receiveDir, wanted, entry, store, adopt.sink, adopt.placed)
+  if (adopt === undefined) return undefined
+  const adopted = await adoptInPlace(receiveDir, wanted, entry, store, adopt.sink, adopt.placed)
+  return adopted === undefined ? undefined : { path: adopted }
 }
 
 /** The coarsest steps a file system keeps modification times in (FAT: 2 s). */
@@ -359,40 +371,62 @@ async function holdsChunks (sink: ChunkSink, path: string, entry: OfferFile): Pr
  * matches. A row from before identities were recorded is taken on trust
  * once, as it was, and recorded.
  */
-async function holds (path: string, entry: OfferFile, store: TransferStore, sink?: ChunkSink): Promise<boolean> {
+async function holds (path: string, entry: OfferFile, store: TransferStore, sink?: ChunkSink): Promise<{ unchanged?: PlacedIdentity } | undefined> {
   const known = store.indexedFile(path)
-  if (known == null || known.size !== entry.size || Buffer.compare(known.fileRoot, entry.fileRoot) !== 0) return false
+  if (known == null || known.size !== entry.size || Buffer.compare(known.fileRoot, entry.fileRoot) !== 0) return undefined
   // lstat: a symbolic link put at the name since holds nothing of ours (the file is placed next to it)
   const st = await lstat(path, { bigint: true }).catch(() => undefined)
-  if (st == null || !st.isFile() || Number(st.size) !== entry.size) return false
+  if (st == null || !st.isFile() || Number(st.size) !== entry.size) return undefined
   const now = identityOf(st)
-  if (known.identity != null && known.identity.ino === now.ino && known.identity.ctimeNs === now.ctimeNs) return true
+  if (known.identity != null && trusted(now) && known.identity.ino === now.ino && known.identity.ctimeNs === now.ctimeNs) return { unchanged: now }
   if (known.identity != null || floorMs(st.mtimeNs) !== known.mtimeMs) {
-    if (sink == null || !await holdsChunks(sink, path, entry)) return false
+    if (sink == null || !await holdsChunks(sink, path, entry)) return undefined
   }
   store.reindexFile(path, floorMs(st.mtimeNs), now)
-  return true
+  return {}
 }
 
 /**
- * A file already in place gets the time and permission bits of this offer,
- * as a newly placed one does: a file only touched or chmod'ed on the sender
- * since the last send kept its old ones here (review finding; `rsync -t -p`
- * sets them too). Recorded as it is afterwards (its change time moved).
+ * A file in place, untouched here since ferry placed or recorded it, gets
+ * the time and permission bits of this offer, as a newly placed one does: a
+ * file only touched or chmod'ed on the sender since the last send kept its
+ * old ones here (review finding; `rsync -t -p` sets them too). Only such a
+ * file (review of that: a file read again or adopted may carry a choice of
+ * the person's here, a `chmod 600`): not one with another name elsewhere (a
+ * hard link), not through a symbolic link on the way, and through one
+ * descriptor whose file must still be the one recorded. Best effort: a file
+ * that cannot take them (immutable, another owner's, a read-only mount) is
+ * in place all the same. Recorded as it is afterwards (its change time moved).
  */
-async function takeOfferedMetadata (path: string, entry: OfferFile, store: TransferStore): Promise<void> {
-  const st = await lstat(path, { bigint: true })
+async function takeOfferedMetadata (receiveDir: string, path: string, unchanged: PlacedIdentity, entry: OfferFile, store: TransferStore): Promise<void> {
+  const st = await lstat(path, { bigint: true }).catch(() => undefined)
+  if (st == null) return
   // within what a file system with coarse times keeps (FAT: 2 s), as adoptInPlace judges it
   const sameTime = Math.abs(floorMs(st.mtimeNs) - Math.floor(entry.mtimeMs)) <= COARSEST_TIME_MS
   if (sameTime && (Number(st.mode) & 0o7777) === fileMode(entry.mode)) return
-  await setMetadata(path, entry.mtimeMs, entry.mtimeSubMsNs ?? 0, entry.mode)
-  const after = await lstat(path, { bigint: true })
-  store.reindexFile(path, floorMs(after.mtimeNs), identityOf(after))
+  if (st.nlink !== 1n) return
+  try {
+    await resolveInside(receiveDir, validateRelativePath(relative(receiveDir, path)), { lastMayBeLink: true })
+    const after = await setMetadataOf(path, unchanged, entry.mtimeMs, entry.mtimeSubMsNs ?? 0, entry.mode)
+    if (after !== undefined) store.reindexFile(path, floorMs(after.mtimeNs), identityOf(after))
+  } catch {}
 }
 
-/** The identity recorded of a file placed or found in place. */
-export function identityOf (st: { ino: bigint, ctimeNs: bigint }): PlacedIdentity {
-  return { ino: st.ino, ctimeNs: st.ctimeNs }
+/**
+ * A status-change time no program can set back, or UNTRUSTED_CTIME: sshfs
+ * (and some FUSE file systems) report the modification time as the change
+ * time, so putting an old time back restores both (review finding), and a
+ * file whose two times are equal is read to the end at every send.
+ */
+export function identityOf (st: { ino: bigint, ctimeNs: bigint, mtimeNs: bigint }): PlacedIdentity {
+  return { ino: st.ino, ctimeNs: st.ctimeNs === st.mtimeNs ? UNTRUSTED_CTIME : st.ctimeNs }
+}
+
+/** Recorded where the change time cannot tell a rewrite (identityOf): such a file is always read. */
+export const UNTRUSTED_CTIME = -1n
+
+function trusted (id: PlacedIdentity): boolean {
+  return id.ctimeNs !== UNTRUSTED_CTIME
 }
 
 /** Whether anything is at `path` (not following a symbolic link there); an error reading it counts as nothing. */

@@ -3,7 +3,7 @@
 // holds the same content more than once.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { chmod, link, lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,7 +11,7 @@ import type { OfferFile } from '../../src/protocol/transfer.ts'
 import { TransferStore, openDb, type Db } from '../../src/store/index.ts'
 import { Bitmap } from '../../src/transfer/bitmap.ts'
 import { hash } from '../../src/transfer/blake3.js'
-import { alreadyInPlace, identityOf, planReceive } from '../../src/transfer/receive-plan.ts'
+import { UNTRUSTED_CTIME, alreadyInPlace, identityOf, planReceive } from '../../src/transfer/receive-plan.ts'
 import { pruneIndex } from '../../src/transfer/index-prune.ts'
 import { spawnSync } from 'node:child_process'
 import { createChunkSink, type ChunkSink } from '../../src/transfer/sink.ts'
@@ -163,7 +163,7 @@ describe('planReceive', () => {
     const plan = await planReceive({ transferId: ID, files: [entry], receiveDir, partDir, store, sink })
     expect(plan.files[0]).toMatchObject({ done: true, dest: placed })
     expect(store.indexedFile(placed)?.mtimeMs).toBe(1_700_000_468_600)
-    expect(await alreadyInPlace(receiveDir, entry, store)).toBe(placed)
+    expect((await alreadyInPlace(receiveDir, entry, store))?.path).toBe(placed)
   })
 
   describe('a file received before, found again at its path (review finding: content rewritten under its old time was taken as received, and the receipt signed)', () => {
@@ -198,15 +198,51 @@ describe('planReceive', () => {
       expect((await readFile(placed)).equals(B)).toBe(true)
     })
 
-    it('only chmod\'ed or touched here (its change time moved, its bytes the same): read, found the same, in place, with the offer\'s time and mode again, and recorded as it is now', async () => {
+    it('only chmod\'ed here (its change time moved, its bytes the same): read, found the same, in place, its mode kept (the person\'s choice here: review finding), and recorded as it is now', async () => {
       const A = randomBytes(CHUNK)
       const { receiveDir, partDir, placed, entry } = await received(A)
       await chmod(placed, 0o600)
       const plan = await planReceive({ transferId: ID, files: [entry], receiveDir, partDir, store, sink })
       expect(plan.files[0]).toMatchObject({ done: true, dest: placed })
       const st = await lstat(placed, { bigint: true })
-      expect(Number(st.mode) & 0o777).toBe(0o644)
+      expect(Number(st.mode) & 0o777).toBe(0o600)
       expect(store.indexedFile(placed)?.identity).toEqual(identityOf(st))
+    })
+
+    it('where the change time cannot tell a rewrite (sshfs reports the modification time as the change time), the file is recorded as such and read at every send: a rewrite under its old time is caught there too (review finding)', async () => {
+      expect(identityOf({ ino: 7n, ctimeNs: 5n, mtimeNs: 5n })).toEqual({ ino: 7n, ctimeNs: UNTRUSTED_CTIME })
+      const A = randomBytes(CHUNK)
+      const { receiveDir, partDir, placed, entry } = await received(A)
+      const { ino } = await lstat(placed, { bigint: true })
+      store.reindexFile(placed, entry.mtimeMs, { ino, ctimeNs: UNTRUSTED_CTIME })
+      // as it was: read, found the same, in place
+      expect((await planReceive({ transferId: ID, files: [entry], receiveDir, partDir, store, sink })).files[0]).toMatchObject({ done: true, dest: placed })
+      store.reindexFile(placed, entry.mtimeMs, { ino, ctimeNs: UNTRUSTED_CTIME })
+      await writeFile(placed, randomBytes(CHUNK))
+      await utimes(placed, entry.mtimeMs / 1000, entry.mtimeMs / 1000)
+      expect((await planReceive({ transferId: ID, files: [entry], receiveDir, partDir, store, sink })).files[0].done).toBe(false)
+    })
+
+    it('the offer\'s time and mode are not put on a file with another name elsewhere (a hard link), and a file that cannot take them (immutable) is in place all the same (review findings: a private copy elsewhere was made readable; the receive failed with EPERM at every try)', async () => {
+      const A = randomBytes(CHUNK)
+      const linked = await received(A)
+      const elsewhere = join(dir, 'my-private-copy')
+      await link(linked.placed, elsewhere)
+      await chmod(elsewhere, 0o600)
+      // recorded as it is now (the link moved its change time)
+      store.reindexFile(linked.placed, linked.entry.mtimeMs, identityOf(await lstat(linked.placed, { bigint: true })))
+      const touched = { ...linked.entry, mtimeMs: 1_262_304_000_123, mode: 0o666 }
+      expect((await planReceive({ transferId: ID, files: [touched], receiveDir: linked.receiveDir, partDir: linked.partDir, store, sink })).files[0]).toMatchObject({ done: true })
+      expect((await lstat(elsewhere)).mode & 0o777).toBe(0o600)
+      await rm(elsewhere)
+      await rm(linked.receiveDir, { recursive: true })
+
+      const frozen = await received(A)
+      if (!chattr('+i', frozen.placed)) return // tmpfs and others: nothing to check here
+      try {
+        const plan = await planReceive({ transferId: ID, files: [touched], receiveDir: frozen.receiveDir, partDir: frozen.partDir, store, sink })
+        expect(plan.files[0]).toMatchObject({ done: true, dest: frozen.placed })
+      } finally { chattr('-i', frozen.placed) }
     })
 
     it('touched or chmod\'ed on the sender since (the offer\'s time and mode differ): in place, and given the offer\'s (review finding: they never reached the receiver)', async () => {
@@ -227,7 +263,7 @@ describe('planReceive', () => {
       const { receiveDir, partDir, placed, entry } = await received(A)
       db.prepare('UPDATE file_index SET ino = NULL, ctime_ns = NULL').run()
       expect(store.indexedFile(placed)?.identity).toBeUndefined()
-      expect(await alreadyInPlace(receiveDir, entry, store)).toBe(placed)
+      expect((await alreadyInPlace(receiveDir, entry, store))?.path).toBe(placed)
       expect(store.indexedFile(placed)?.identity).toEqual(identityOf(await lstat(placed, { bigint: true })))
       const plan = await planReceive({ transferId: ID, files: [entry], receiveDir, partDir, store, sink })
       expect(plan.files[0]).toMatchObject({ done: true, dest: placed })
