@@ -53,6 +53,7 @@ export function App (props: AppProps) {
   }, [])
 
   const width = Math.max(20, columns)
+  const connected = state.connection === 'connected'
   const ui: Ui = {
     width,
     // an error takes lines of its own, wrapped, so that its advice is read (review finding: cut to one line)
@@ -88,7 +89,8 @@ export function App (props: AppProps) {
   useInput((input, key) => execute(keyToCommands(state, input, key)))
 
   return h(Box, { flexDirection: 'column', width: ui.width, height: Math.max(6, rows - 1) },
-    h(Tabs, { screen: state.screen, selfName: state.self?.name, offers: state.offers.length, active: state.active.length, ui }),
+    // counts of the daemon's present only: while it is down they are of a past one (review finding)
+    h(Tabs, { screen: state.screen, selfName: state.self?.name, offers: connected ? state.offers.length : 0, active: connected ? state.active.length : 0, ui }),
     line('rule', { dimColor: true }, g(ui, '─').repeat(ui.width)),
     h(Box, { flexDirection: 'column', flexGrow: 1, height: ui.rows, overflow: 'hidden' }, body(state, ui, props.home, dispatch, runOp)),
     h(StatusBar, { connection: state.connection, selfName: state.self?.name, error: state.lastError, notice: state.notice, help: helpText(state), ui })
