@@ -98,9 +98,12 @@ const MIGRATIONS: string[] = [
   // (`cp -p`, `rsync -t`, `touch -r`) moves the change time, which no program
   // can set back, so the receiver no longer takes such a file for the one it
   // received (review finding: it signed a receipt for it). NULL in rows from
-  // before: taken on trust once, then recorded (receive-plan.ts holds)
+  // before: taken on trust once, then recorded (receive-plan.ts holds).
+  // managed: 0 once the file was found changed here or was adopted, so its
+  // time and mode are the person's and no offer changes them (NULL: ferry's)
   `ALTER TABLE file_index ADD COLUMN ino TEXT;
-   ALTER TABLE file_index ADD COLUMN ctime_ns TEXT`
+   ALTER TABLE file_index ADD COLUMN ctime_ns TEXT;
+   ALTER TABLE file_index ADD COLUMN managed INTEGER`
 ]
 
 export type Db = DatabaseSync

@@ -41,6 +41,8 @@ export interface IndexedFile {
   mtimeMs: number
   /** the file as placed (lstat after its last change by us); unknown in rows from before they were recorded */
   identity?: PlacedIdentity
+  /** false: its time and mode are the person's (changed here, or adopted), not to be set from an offer; default true */
+  managed?: boolean
   chunks: Uint8Array[]
   chunkSize: number
   placed?: { transferId: string, idx: number }
@@ -197,9 +199,9 @@ export class TransferStore {
       for (const f of files) {
         if (f.placed !== undefined) this.setFile(f.placed.transferId, f.placed.idx, { done: true, dest: f.path })
         this.stmt('DELETE FROM chunk_index WHERE path = ?').run(f.path)
-        this.stmt(`INSERT INTO file_index (path, file_root, size, mtime_ms, ino, ctime_ns) VALUES (?, ?, ?, ?, ?, ?)
-          ON CONFLICT(path) DO UPDATE SET file_root = excluded.file_root, size = excluded.size, mtime_ms = excluded.mtime_ms, ino = excluded.ino, ctime_ns = excluded.ctime_ns`)
-          .run(f.path, f.fileRoot, f.size, f.mtimeMs, f.identity?.ino.toString() ?? null, f.identity?.ctimeNs.toString() ?? null)
+        this.stmt(`INSERT INTO file_index (path, file_root, size, mtime_ms, ino, ctime_ns, managed) VALUES (?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT(path) DO UPDATE SET file_root = excluded.file_root, size = excluded.size, mtime_ms = excluded.mtime_ms, ino = excluded.ino, ctime_ns = excluded.ctime_ns, managed = excluded.managed`)
+          .run(f.path, f.fileRoot, f.size, f.mtimeMs, f.identity?.ino.toString() ?? null, f.identity?.ctimeNs.toString() ?? null, f.managed === false ? 0 : null)
         f.chunks.forEach((h, i) => { ins.run(h, f.path, i * f.chunkSize, Math.min(f.chunkSize, f.size - i * f.chunkSize)) })
       }
       this.db.exec('COMMIT')
@@ -210,16 +212,16 @@ export class TransferStore {
     }
   }
 
-  indexedFile (path: string): { fileRoot: Uint8Array, size: number, mtimeMs: number, identity?: PlacedIdentity } | undefined {
+  indexedFile (path: string): { fileRoot: Uint8Array, size: number, mtimeMs: number, identity?: PlacedIdentity, managed: boolean } | undefined {
     const r = this.stmt('SELECT * FROM file_index WHERE path = ?').get(path) as any
     if (r == null) return undefined
     const identity = r.ino == null || r.ctime_ns == null ? undefined : { ino: BigInt(r.ino), ctimeNs: BigInt(r.ctime_ns) }
-    return { fileRoot: r.file_root, size: r.size, mtimeMs: r.mtime_ms, identity }
+    return { fileRoot: r.file_root, size: r.size, mtimeMs: r.mtime_ms, identity, managed: r.managed !== 0 }
   }
 
-  /** A file at `path` found to hold what was indexed there (its bytes read, or taken on trust), as it is now. */
-  reindexFile (path: string, mtimeMs: number, identity: PlacedIdentity): void {
-    this.stmt('UPDATE file_index SET mtime_ms = ?, ino = ?, ctime_ns = ? WHERE path = ?').run(mtimeMs, identity.ino.toString(), identity.ctimeNs.toString(), path)
+  /** A file at `path` found to hold what was indexed there (its bytes read, or taken on trust), as it is now; `managed` as IndexedFile's. */
+  reindexFile (path: string, mtimeMs: number, identity: PlacedIdentity, managed: boolean): void {
+    this.stmt('UPDATE file_index SET mtime_ms = ?, ino = ?, ctime_ns = ?, managed = ? WHERE path = ?').run(mtimeMs, identity.ino.toString(), identity.ctimeNs.toString(), managed ? null : 0, path)
   }
 
   /** Files already in the receive folder with this exact content (indexed by file_root). */

@@ -193,24 +193,19 @@ export async function placeByRename (partPath: string, wanted: string, parentsRe
 }
 
 /**
- * The part file's mode and time, through a descriptor that does not follow
- * a symbolic link: by its name, a part file swapped for a link (a
- * `.ferry-part` replaced by someone who can write in the receive folder,
- * after it was checked) had the file it points to chmod'ed and its time
- * set (review finding). A link there fails with ELOOP, as E_IO.
- */
-/**
  * Give the file at `path` the sender's time and permission bits, as
  * setMetadata does, only if it is still the file `expected` names (inode and
  * change time, checked on the descriptor: a rewrite between the look and
  * the change is not taken for ours); its status afterwards, from the same
- * descriptor, or undefined when it was another file. Errors are thrown.
+ * descriptor, or undefined when it was another file. Opened without
+ * waiting: a FIFO put in its place would block the open, and with it the
+ * daemon (review finding). Errors are thrown.
  */
 export async function setMetadataOf (path: string, expected: { ino: bigint, ctimeNs: bigint }, mtimeMs: number, subMsNs: number, mode: number): Promise<BigIntStats | undefined> {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
   try {
     const before = fstatSync(fd, { bigint: true })
-    if (before.ino !== expected.ino || before.ctimeNs !== expected.ctimeNs) return undefined
+    if (!before.isFile() || before.ino !== expected.ino || before.ctimeNs !== expected.ctimeNs) return undefined
     fchmodSync(fd, fileMode(mode))
     const t = utimesSeconds(mtimeMs, subMsNs)
     futimesSync(fd, t, t)
@@ -220,7 +215,13 @@ export async function setMetadataOf (path: string, expected: { ino: bigint, ctim
   }
 }
 
-/** Give the file at `path` the sender's modification time and permission bits (fileMode), through a descriptor that follows no link. */
+/**
+ * The part file's mode and time, through a descriptor that does not follow
+ * a symbolic link: by its name, a part file swapped for a link (a
+ * `.ferry-part` replaced by someone who can write in the receive folder,
+ * after it was checked) had the file it points to chmod'ed and its time
+ * set (review finding). A link there fails with ELOOP, as E_IO.
+ */
 async function setMetadata (path: string, mtimeMs: number, subMsNs: number, mode: number): Promise<void> {
   let fd: number
   try {

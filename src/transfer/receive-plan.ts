@@ -132,9 +132,11 @@ export async function planReceive (o: {
       fs.bitmap = new Bitmap(entry.chunks.length)
       continue
     }
-    const inPlace = await alreadyInPlace(o.receiveDir, entry, o.store, { sink: o.sink, placed: { transferId: o.transferId, idx: index } })
+    const adopt = { sink: o.sink, placed: { transferId: o.transferId, idx: index } }
+    let inPlace = await alreadyInPlace(o.receiveDir, entry, o.store, adopt)
+    // changed between the look and the metadata's update: judged again, by its bytes (review finding: it was taken as it was)
+    if (inPlace?.unchanged != null && !await takeOfferedMetadata(o.receiveDir, inPlace.path, inPlace.unchanged, entry, o.store)) inPlace = await alreadyInPlace(o.receiveDir, entry, o.store, adopt)
     if (inPlace != null) {
-      if (inPlace.unchanged != null) await takeOfferedMetadata(o.receiveDir, inPlace.path, inPlace.unchanged, entry, o.store)
       fs.done = true
       fs.dest = inPlace.path
       haveBytes += entry.size
@@ -274,8 +276,9 @@ async function fromSpool (sink: ChunkSink, fs: FileState, chunk: number, offset:
 
 /**
  * A file found in place: where, and, when it is untouched since ferry
- * placed or last recorded it (same inode and change time), that identity:
- * only such a file may get the offer's time and mode (takeOfferedMetadata).
+ * placed it or last set its time and mode (same inode and change time, and
+ * its metadata still ferry's), that identity: only such a file may get the
+ * offer's time and mode (takeOfferedMetadata).
  */
 export interface InPlace { path: string, unchanged?: PlacedIdentity }
 
@@ -339,7 +342,8 @@ async function adoptInPlace (receiveDir: string, wanted: string, entry: OfferFil
     inside ??= resolveInside(receiveDir, validateRelativePath(entry.path), { lastMayBeLink: true }).then(() => true, () => false)
     if (!await inside) return undefined
     if (!await holdsChunks(sink, candidate, entry)) continue
-    store.indexFiles([{ path: candidate, fileRoot: entry.fileRoot, size: entry.size, mtimeMs: floorMs(st.mtimeNs), identity: identityOf(st), chunks: entry.chunks, chunkSize: entry.chunkSize, placed }])
+    // its time and mode are the person's: no offer changes them
+    store.indexFiles([{ path: candidate, fileRoot: entry.fileRoot, size: entry.size, mtimeMs: floorMs(st.mtimeNs), identity: identityOf(st), managed: false, chunks: entry.chunks, chunkSize: entry.chunkSize, placed }])
     return candidate
   }
   return undefined
@@ -377,12 +381,25 @@ async function holds (path: string, entry: OfferFile, store: TransferStore, sink
   // lstat: a symbolic link put at the name since holds nothing of ours (the file is placed next to it)
   const st = await lstat(path, { bigint: true }).catch(() => undefined)
   if (st == null || !st.isFile() || Number(st.size) !== entry.size) return undefined
-  const now = identityOf(st)
-  if (known.identity != null && trusted(now) && known.identity.ino === now.ino && known.identity.ctimeNs === now.ctimeNs) return { unchanged: now }
-  if (known.identity != null || floorMs(st.mtimeNs) !== known.mtimeMs) {
-    if (sink == null || !await holdsChunks(sink, path, entry)) return undefined
+  const now = { ino: st.ino, ctimeNs: st.ctimeNs }
+  if (known.identity != null && trusted(known.identity) && known.identity.ino === now.ino && known.identity.ctimeNs === now.ctimeNs) {
+    return { unchanged: known.managed ? now : undefined }
   }
-  store.reindexFile(path, floorMs(st.mtimeNs), now)
+  if (known.identity == null && floorMs(st.mtimeNs) === known.mtimeMs) {
+    // a row from before identities: on trust, once, as it was taken then
+    store.reindexFile(path, floorMs(st.mtimeNs), identityOf(st), known.managed)
+    return { unchanged: known.managed ? now : undefined }
+  }
+  if (sink == null || !await holdsChunks(sink, path, entry)) return undefined
+  // changed here and the same bytes (a chmod, a touch, the same content saved
+  // again): its time and mode are the person's from now on (review finding: a
+  // chmod was undone at the send after). Its change time is as good as it was
+  // (a touch on ext4 sets it equal to the modification time, which does not
+  // make the file system one that cannot tell: identityOf judges that where
+  // ferry itself sets an old time)
+  // Where the change time cannot tell (UNTRUSTED_CTIME), every send comes here: no sign of the person's hand, as it was
+  const untrustedBefore = known.identity != null && !trusted(known.identity)
+  store.reindexFile(path, floorMs(st.mtimeNs), untrustedBefore ? { ino: st.ino, ctimeNs: UNTRUSTED_CTIME } : now, untrustedBefore && known.managed)
   return {}
 }
 
@@ -398,25 +415,34 @@ async function holds (path: string, entry: OfferFile, store: TransferStore, sink
  * that cannot take them (immutable, another owner's, a read-only mount) is
  * in place all the same. Recorded as it is afterwards (its change time moved).
  */
-async function takeOfferedMetadata (receiveDir: string, path: string, unchanged: PlacedIdentity, entry: OfferFile, store: TransferStore): Promise<void> {
+async function takeOfferedMetadata (receiveDir: string, path: string, unchanged: PlacedIdentity, entry: OfferFile, store: TransferStore): Promise<boolean> {
   const st = await lstat(path, { bigint: true }).catch(() => undefined)
-  if (st == null) return
+  if (st == null || st.ino !== unchanged.ino || st.ctimeNs !== unchanged.ctimeNs) return false
   // within what a file system with coarse times keeps (FAT: 2 s), as adoptInPlace judges it
   const sameTime = Math.abs(floorMs(st.mtimeNs) - Math.floor(entry.mtimeMs)) <= COARSEST_TIME_MS
-  if (sameTime && (Number(st.mode) & 0o7777) === fileMode(entry.mode)) return
-  if (st.nlink !== 1n) return
+  if (sameTime && (Number(st.mode) & 0o7777) === fileMode(entry.mode)) return true
+  if (st.nlink !== 1n) return true
   try {
     await resolveInside(receiveDir, validateRelativePath(relative(receiveDir, path)), { lastMayBeLink: true })
     const after = await setMetadataOf(path, unchanged, entry.mtimeMs, entry.mtimeSubMsNs ?? 0, entry.mode)
-    if (after !== undefined) store.reindexFile(path, floorMs(after.mtimeNs), identityOf(after))
-  } catch {}
+    if (after === undefined) return false
+    store.reindexFile(path, floorMs(after.mtimeNs), identityOf(after), true)
+    return true
+  } catch (err) {
+    // cannot take them (immutable, another owner's, a read-only mount): in place as it is
+    const code = (err as NodeJS.ErrnoException).code
+    return code === 'EPERM' || code === 'EACCES' || code === 'EROFS'
+  }
 }
 
 /**
  * A status-change time no program can set back, or UNTRUSTED_CTIME: sshfs
  * (and some FUSE file systems) report the modification time as the change
- * time, so putting an old time back restores both (review finding), and a
- * file whose two times are equal is read to the end at every send.
+ * time, so putting an old time back restores both (review finding). Judged
+ * where a file's time was just set to the sender's (placed, or given the
+ * offer's), or found so (adopted): on a file system that keeps a change
+ * time the two differ then; where they are equal, the file is read to the
+ * end at every send.
  */
 export function identityOf (st: { ino: bigint, ctimeNs: bigint, mtimeNs: bigint }): PlacedIdentity {
   return { ino: st.ino, ctimeNs: st.ctimeNs === st.mtimeNs ? UNTRUSTED_CTIME : st.ctimeNs }

@@ -933,11 +933,19 @@ export class TransferService {
     await removePartFolder(r.receiveDir, r.rootHex).catch((err: Error) => { this.c.log.warn('cannot remove the part folder of a cancelled receive', { id: r.id, err: err.message }) })
   }
 
-  /** Part folders in the receive folder that receives under way do not use: kept for a re-send, swept after a day. */
+  /**
+   * Part folders in the receive folder that receives under way do not use:
+   * kept for a re-send, swept after a day. One look at a time: on a network
+   * mount that hangs, each look holds a thread of libuv's pool, and four
+   * would stop every file operation of the daemon (review finding).
+   */
   async keptParts (): Promise<{ folders: number, bytes: number }> {
     const active = new Set([...this.receivers.values()].filter((r) => !r.finished).map((r) => r.rootHex))
-    return await keptPartFolders(this.c.receiveDir, active)
+    this.keptLook ??= keptPartFolders(this.c.receiveDir, active).finally(() => { this.keptLook = undefined })
+    return await this.keptLook
   }
+
+  private keptLook: Promise<{ folders: number, bytes: number }> | undefined
 
   /** A TransferEnd from the peer: the receiver's receipt, or a cancel/failure from either side. */
   private async onEnd (peerId: string, end: EndMsg): Promise<void> {

@@ -7,10 +7,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileMode, foldersOf, placeByRename, placeDir, placeFile, syncPlacedFolders, utimesSeconds } from '../../src/transfer/finalize.ts'
+import { fileMode, foldersOf, placeByRename, placeDir, placeFile, setMetadataOf, syncPlacedFolders, utimesSeconds } from '../../src/transfer/finalize.ts'
 import { folderIdOf } from '../../src/transfer/safe-path.ts'
 import { floorMs } from '../../src/transfer/manifest.ts'
 import { statSync, utimesSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
 
 let dir: string
 beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'ferry-place-')) })
@@ -178,5 +179,22 @@ describe('file times: utimesSeconds and floorMs', () => {
     expect(fileMode(0o000)).toBe(0o600 & ~umask)
     expect(fileMode(0o777)).toBe(0o777 & ~umask)
     expect(fileMode(0o4755)).toBe(0o755 & ~umask)
+  })
+})
+
+describe('setMetadataOf', () => {
+  it('sets time and mode only on the file it was told of; a FIFO put in its place does not block it (review finding: the open waited for a writer, and the daemon with it)', async () => {
+    const path = join(dir, 'placed.bin')
+    await writeFile(path, 'x')
+    const st = statSync(path, { bigint: true })
+    const after = await setMetadataOf(path, { ino: st.ino, ctimeNs: st.ctimeNs }, 1_262_304_000_123, 0, 0o755)
+    expect(after?.mode != null && Number(after.mode) & 0o777).toBe(fileMode(0o755))
+    expect(floorMs(after!.mtimeNs)).toBe(1_262_304_000_123)
+    // no longer that file (its change time moved): left as it is
+    expect(await setMetadataOf(path, { ino: st.ino, ctimeNs: st.ctimeNs }, 0, 0, 0o600)).toBeUndefined()
+    expect(statSync(path).mode & 0o777).toBe(fileMode(0o755))
+    await rm(path)
+    execFileSync('mkfifo', [path])
+    expect(await setMetadataOf(path, { ino: st.ino, ctimeNs: st.ctimeNs }, 0, 0, 0o600)).toBeUndefined()
   })
 })

@@ -209,15 +209,30 @@ describe('planReceive', () => {
       expect(store.indexedFile(placed)?.identity).toEqual(identityOf(st))
     })
 
+    it('touched or chmod\'ed here: read once (its bytes the same), then found unchanged without reading; its time and mode are the person\'s from then on, kept against later offers (review findings: a touch set the file to be read at every send; a chmod was undone at the send after)', async () => {
+      const A = randomBytes(CHUNK)
+      const { receiveDir, partDir, placed, entry } = await received(A)
+      let reads = 0
+      const counting = new Proxy(sink, { get: (t, k) => k === 'verify' ? async (...a: Parameters<ChunkSink['verify']>) => { reads++; return await t.verify(...a) } : Reflect.get(t, k) })
+      await chmod(placed, 0o600)
+      await utimes(placed, new Date(), new Date()) // on ext4: change time = modification time
+      const offers = [entry, { ...entry, mtimeMs: 1_262_304_000_123, mode: 0o644 }, { ...entry, mode: 0o755 }]
+      for (const [i, offered] of offers.entries()) {
+        expect((await planReceive({ transferId: ID, files: [offered], receiveDir, partDir, store, sink: counting })).files[0], `send ${i + 1}`).toMatchObject({ done: true, dest: placed })
+        expect(reads, `reads after send ${i + 1}`).toBe(1)
+        expect((await lstat(placed)).mode & 0o777, `mode after send ${i + 1}`).toBe(0o600)
+      }
+    })
+
     it('where the change time cannot tell a rewrite (sshfs reports the modification time as the change time), the file is recorded as such and read at every send: a rewrite under its old time is caught there too (review finding)', async () => {
       expect(identityOf({ ino: 7n, ctimeNs: 5n, mtimeNs: 5n })).toEqual({ ino: 7n, ctimeNs: UNTRUSTED_CTIME })
       const A = randomBytes(CHUNK)
       const { receiveDir, partDir, placed, entry } = await received(A)
       const { ino } = await lstat(placed, { bigint: true })
-      store.reindexFile(placed, entry.mtimeMs, { ino, ctimeNs: UNTRUSTED_CTIME })
+      store.reindexFile(placed, entry.mtimeMs, { ino, ctimeNs: UNTRUSTED_CTIME }, true)
       // as it was: read, found the same, in place
       expect((await planReceive({ transferId: ID, files: [entry], receiveDir, partDir, store, sink })).files[0]).toMatchObject({ done: true, dest: placed })
-      store.reindexFile(placed, entry.mtimeMs, { ino, ctimeNs: UNTRUSTED_CTIME })
+      store.reindexFile(placed, entry.mtimeMs, { ino, ctimeNs: UNTRUSTED_CTIME }, true)
       await writeFile(placed, randomBytes(CHUNK))
       await utimes(placed, entry.mtimeMs / 1000, entry.mtimeMs / 1000)
       expect((await planReceive({ transferId: ID, files: [entry], receiveDir, partDir, store, sink })).files[0].done).toBe(false)
@@ -230,7 +245,7 @@ describe('planReceive', () => {
       await link(linked.placed, elsewhere)
       await chmod(elsewhere, 0o600)
       // recorded as it is now (the link moved its change time)
-      store.reindexFile(linked.placed, linked.entry.mtimeMs, identityOf(await lstat(linked.placed, { bigint: true })))
+      store.reindexFile(linked.placed, linked.entry.mtimeMs, identityOf(await lstat(linked.placed, { bigint: true })), true)
       const touched = { ...linked.entry, mtimeMs: 1_262_304_000_123, mode: 0o666 }
       expect((await planReceive({ transferId: ID, files: [touched], receiveDir: linked.receiveDir, partDir: linked.partDir, store, sink })).files[0]).toMatchObject({ done: true })
       expect((await lstat(elsewhere)).mode & 0o777).toBe(0o600)
