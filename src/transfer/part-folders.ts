@@ -11,6 +11,7 @@ import { join, relative } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { PART_DIR } from './safe-path.ts'
 import { partDirFor } from './finalize.ts'
+import { isSpoolSlot } from './spool.ts'
 
 /**
  * Make (or find) a receive's part folder, `.ferry-part/<root>/` in the
@@ -103,7 +104,12 @@ export const KEEP_ENDED_PARTS_MS = 24 * 60 * 60 * 1000
 
 /** Bytes the part folder occupies on disk (part files are sparse: allocated blocks, not sizes). */
 export async function heldBytes (partDir: string): Promise<number> {
-  return (await survey(partDir)).bytes
+  return (await survey(partDir, (name) => !isSpoolSlot(name))).bytes
+}
+
+/** The bytes of a part folder's spool slots (scratch, not file content: review finding, they were counted as the offer's bytes held). */
+export async function spoolBytes (partDir: string): Promise<number> {
+  return (await survey(partDir, isSpoolSlot)).bytes
 }
 
 /**
@@ -148,14 +154,14 @@ export async function keptPartFolders (receiveDir: string, active: ReadonlySet<s
  * newest modification time (writes to a part file do not touch the
  * folder's own).
  */
-async function survey (dir: string): Promise<{ bytes: number, newest: number }> {
+async function survey (dir: string, counted: (name: string) => boolean = () => true): Promise<{ bytes: number, newest: number }> {
   let bytes = 0
   let newest = (await lstat(dir).catch(() => undefined))?.mtimeMs ?? 0
   for (const name of await readdir(dir).catch(() => [])) {
     const st = await lstat(join(dir, name)).catch(() => undefined)
     if (st == null) continue
     newest = Math.max(newest, st.mtimeMs)
-    if (st.isFile()) bytes += Math.min(st.blocks * 512, st.size)
+    if (st.isFile() && counted(name)) bytes += Math.min(st.blocks * 512, st.size)
   }
   return { bytes, newest }
 }

@@ -63,8 +63,8 @@ export interface PrefetchDeps {
   receiveDir: () => string
   /** Whether an offer from `peer` would be accepted without asking, and this id is new here. */
   wouldAccept: (peer: string, id: string) => boolean
-  /** Whether `bytes` more fit in `dir` (free space, less what receives under way still need). */
-  fits: (dir: string, bytes: number) => Promise<boolean>
+  /** Whether `bytes` more fit in `dir` (free space, less what receives under way still need, and room for the spool of `files`' chunks). */
+  fits: (dir: string, bytes: number, files: ReadonlyArray<{ kind: string, chunkSize: number }>) => Promise<boolean>
   /** Whether the receive folder holds a chunk of this hash already (the plan copies it; not fetched ahead). */
   holds: (hash: Uint8Array) => boolean
   sink: () => ChunkSink
@@ -293,7 +293,7 @@ export class Prefetches {
       const receiveDir = this.deps.receiveDir()
       const wanted = (): boolean => !this.stopping && !this.byId.has(id) && !this.offered.has(id) && this.deps.wouldAccept(peerId, id)
       // asked again after the look at the disk, with nothing in between: the offer may have come meanwhile
-      if (!wanted() || !await this.deps.fits(receiveDir, preview.totalBytes) || !wanted()) {
+      if (!wanted() || !await this.deps.fits(receiveDir, preview.totalBytes, preview.files) || !wanted()) {
         stream.abort(new FerryError('E_DECLINED', 'not fetching ahead for this one'))
         return
       }

@@ -26,11 +26,12 @@ import { PART_DIR, checkReceivePaths, folderIdOf, isFolderAt, type FolderId } fr
 import { failedCount, fileCount, toOfferInfo, toTransferInfo } from './snapshot.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { EmitThrottle } from './throttle.ts'
-import { checkSpace, type SpaceNeed } from './space.ts'
+import { checkSpace, spoolBound, type SpaceNeed } from './space.ts'
+import { WRITE_BYTES_IN_FLIGHT } from './fetch.ts'
 import { partDirFor } from './finalize.ts'
 import { alreadyInPlace } from './receive-plan.ts'
 import { checkReceiveFolder } from './receive-folder.ts'
-import { KEEP_ENDED_PARTS_MS, heldBytes, keptPartFolders, removePartFolder, sweepPartFolders } from './part-folders.ts'
+import { KEEP_ENDED_PARTS_MS, heldBytes, keptPartFolders, removePartFolder, spoolBytes, sweepPartFolders } from './part-folders.ts'
 import { pruneIndex } from './index-prune.ts'
 import { isTransient } from './transient.ts'
 import { PendingStates } from './pending-states.ts'
@@ -146,12 +147,12 @@ export class TransferService {
     this.prefetches = new Prefetches({
       receiveDir: () => this.c.receiveDir,
       wouldAccept: (peer, id) => this.c.trust.get(peer)?.autoAccept !== false && this.c.store.summary(id) == null,
-      fits: async (dir, bytes) => {
+      fits: async (dir, bytes, files) => {
         try {
           await checkReceiveFolder(dir)
           // its part folder would be in the state folder, and every offer into it is refused
           if (isFolderAt(dir, this.stateFolder)) return false
-          await checkSpace(dir, { total: bytes, reserved: this.reservedIn(dir) })
+          await checkSpace(dir, { total: bytes, reserved: this.reservedIn(dir), spool: spoolOf(files) })
           return true
         } catch { return false }
       },
@@ -760,7 +761,8 @@ export class TransferService {
     const rootHex = Buffer.from(offer.root).toString('hex')
     let inPlace = 0
     const reserved = this.reservedIn(dir, (r) => r !== self && r.rootHex !== rootHex)
-    const need = async (): Promise<SpaceNeed> => ({ total: offer.totalBytes, inPlace, held: await heldBytes(partDirFor(dir, rootHex)), reserved })
+    const partDir = partDirFor(dir, rootHex)
+    const need = async (): Promise<SpaceNeed> => ({ total: offer.totalBytes, inPlace, held: await heldBytes(partDir), reserved, spool: spoolOf(offer.files), reclaimable: await spoolBytes(partDir) })
     /** undefined when the offer fits, else the E_NO_SPACE that says by how much it does not */
     const shortage = async (): Promise<unknown> => {
       try {
@@ -1256,4 +1258,10 @@ function missingFiles (s: Sender, missing: Uint8Array): number[] {
     out.push(i)
   }
   return out
+}
+
+/** Room a receive of these files needs for its spool while it runs (space.ts spoolBound), by the biggest chunk among them. */
+function spoolOf (files: ReadonlyArray<{ kind: string, chunkSize: number }>): number {
+  const biggest = files.reduce((m, f) => f.kind === 'file' ? Math.max(m, f.chunkSize) : m, 0)
+  return biggest === 0 ? 0 : spoolBound(biggest, CHUNK_STREAMS, WRITE_BYTES_IN_FLIGHT)
 }

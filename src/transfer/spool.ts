@@ -43,6 +43,11 @@ const RECORD_HEADER_BYTES = 24
 const MAGIC = 0x31525346 // "FSR1"
 const SLOT_PREFIX = 'spool-'
 
+/** Whether a part folder's entry is a spool slot (scratch), not a part file. */
+export function isSpoolSlot (name: string): boolean {
+  return name.startsWith(SLOT_PREFIX)
+}
+
 /** The start of a chunk found in a spool slot (unverified), and the slot's file. */
 export interface Spooled { fileIndex: number, chunk: number, data: Uint8Array, path: string }
 

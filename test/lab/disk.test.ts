@@ -82,6 +82,16 @@ describe.skipIf(skip != null)('full disk (tmpfs receive folder)', () => {
     expect((await call(receiver, 'transfers')).filter((t) => t.direction === 'receive')).toEqual([])
   })
 
+  it('an offer that fits the free space only without room for the bytes on their way in (the spool) is refused up front too (review finding: a 60 MiB file on an empty 64 MiB disk passed, failed half way with ENOSPC, and its kept bytes then counted as the file\'s)', async () => {
+    const path = join(files, 'ninety.bin')
+    await writeRandom(path, 90 * MiB) // 90 MiB + 1 % of 96 MiB fit; with its spool (256 KiB chunks: 7.5 MiB) it does not
+    const r = await sender.cli(['send', receiver.peerId, path, '--json'])
+    expect(r.code, r.stderr).toBe(1)
+    expect(r.stderr).toMatch(/^ferry: E_NO_SPACE: .*for bytes on their way in/m)
+    expect(await readdir(mountpoint!)).toEqual([])
+    expect(await freeBytes(mountpoint!)).toBe(TMPFS_MIB * MiB)
+  })
+
   it('a disk that fills up during the transfer fails it cleanly; with room again, sending the same file resumes from what was kept (part file and spool)', async () => {
     const path = join(files, 'fifteen.bin')
     const data = await writeRandom(path, 15 * MiB)

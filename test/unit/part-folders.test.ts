@@ -3,8 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { chmod, chown, lstat, mkdir, mkdtemp, open, readdir, readFile, rm, rmdir, symlink, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { KEEP_ENDED_PARTS_MS, heldBytes, makePartFolder, removePartFolder, sweepPartFolders } from '../../src/transfer/part-folders.ts'
-import { marginFor, neededBytes, SPACE_MARGIN } from '../../src/transfer/space.ts'
+import { KEEP_ENDED_PARTS_MS, heldBytes, makePartFolder, removePartFolder, spoolBytes, sweepPartFolders } from '../../src/transfer/part-folders.ts'
+import { marginFor, neededBytes, SPACE_MARGIN, spaceShortage, spoolBound } from '../../src/transfer/space.ts'
 
 const MiB = 1024 * 1024
 const root = (c: string): string => c.repeat(64)
@@ -32,6 +32,21 @@ describe('part folders', () => {
     expect(held).toBeGreaterThanOrEqual(2 * MiB)
     expect(held).toBeLessThan(3 * MiB)
     expect(await heldBytes(join(recv, 'missing'))).toBe(0)
+    // spool slots are scratch, not the file's bytes held (review finding: counted as them, a kept part folder blocked its own completion)
+    await writeFile(join(dir, 'spool-0a1b2c3d-0'), Buffer.alloc(MiB, 3))
+    expect(await heldBytes(dir)).toBe(held)
+    expect(await spoolBytes(dir)).toBe(MiB)
+  })
+
+  it('the free-space check keeps room for the spool on top of its margin, and counts a kept part folder\'s spool slots as room (they are taken or removed)', async () => {
+    expect(spoolBound(256 * 1024, 3, 2 * MiB)).toBe(7.5 * MiB)
+    expect(spoolBound(2 * MiB, 3, 2 * MiB)).toBe(18 * MiB)
+    // an empty 64 MiB disk (its margin: 1 %) and a 60 MiB file: it fits without the spool, not with it
+    const disk = 64 * MiB
+    expect(spaceShortage(disk, disk, { total: 60 * MiB })).toBeUndefined()
+    expect(spaceShortage(disk, disk, { total: 60 * MiB, spool: 7.5 * MiB })).toMatchObject({ code: 'E_NO_SPACE', message: expect.stringMatching(/keeps 8\.5 MB free \(7\.9 MB of it for bytes on their way in\)/) })
+    // spool slots a kept part folder holds are room: the plan takes or removes them
+    expect(spaceShortage(disk - 8 * MiB, disk, { total: 52 * MiB, held: 8 * MiB, spool: 7.5 * MiB, reclaimable: 8 * MiB })).toBeUndefined()
   })
 
   it('ended ones go after a day; kept roots, recent ones and anything not a root stay', async () => {
