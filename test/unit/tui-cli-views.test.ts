@@ -85,7 +85,7 @@ describe('SendProgress (ferry send on a terminal)', () => {
 
   it('ends with the summary (wrapped, not cut) or the error code', async () => {
     const done = sending({ state: 'done', doneBytes: 200 * MiB, rate: 0, etaSeconds: null, finishedAt: NOW })
-    const summary = 'sent 2 files, 200.0 MiB to alice in 9.5 s (200.0 MiB on the wire); receipt verified'
+    const summary = 'sent 2 files, 200.0 MiB to alice in 9.5 s (200.0 MiB of it over the network); receipt verified'
     const r = await renderAt(h(SendProgress, { peer: 'alice', paths: 2, transfer: done, summary }))
     const text = expectFits(r.lastFrame())
     expect(text).toContain('100%  200.0 MiB / 200.0 MiB')
@@ -156,7 +156,7 @@ describe('live views (src/tui/live.ts)', () => {
     view.update(sending({ doneBytes: 100 * MiB }))
     await tick(60)
     expect(stripAnsi(term.text())).toContain('50%  100.0 MiB / 200.0 MiB')
-    await view.done(sending({ state: 'done', doneBytes: 200 * MiB, finishedAt: NOW }), 'sent 1 file, 200.0 MiB to alice in 3.0 s (200.0 MiB on the wire); receipt verified')
+    await view.done(sending({ state: 'done', doneBytes: 200 * MiB, finishedAt: NOW }), 'sent 1 file, 200.0 MiB to alice in 3.0 s (200.0 MiB of it over the network); receipt verified')
     expect(stripAnsi(term.text())).toMatch(/receipt\s+verified/)
   })
 

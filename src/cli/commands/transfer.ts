@@ -168,7 +168,7 @@ export async function send (argv: string[]): Promise<number> {
       printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds, root: t.root, receipt: t.receipt, skipped, skippedCount })
     } else {
       const summary = `sent ${counted(arrived, 'file')}, ${formatBytes(t.doneBytes)} to ${sanitizeForDisplay(t.peerName)} in ${seconds.toFixed(1)} s ` +
-        `(${formatBytes(t.wireBytes)} on the wire); receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}` +
+        `(${formatBytes(t.wireBytes)} of it over the network); receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}` +
         (skippedCount > 0 ? `; ${skippedCount} skipped (below)` : '')
       if (live != null) await live.done(t, summary)
       else process.stdout.write(summary + '\n')
@@ -317,7 +317,7 @@ export async function wait (argv: string[]): Promise<number> {
     const notSent = t.skippedFailed ?? 0
     if (!json) {
       process.stdout.write(`${t.direction === 'send' ? 'sent' : 'received'} ${counted(t.files - notReceived, 'file')}, ${formatBytes(t.doneBytes)} ${t.direction === 'send' ? 'to' : 'from'} ${sanitizeForDisplay(t.peerName)} ` +
-        `(${formatBytes(t.wireBytes)} on the wire); receipt ${receiptCell(t) || 'missing'}\n`)
+        `(${formatBytes(t.wireBytes)} of it over the network); receipt ${receiptCell(t) || 'missing'}\n`)
     }
     if (notSent > 0) throw new FerryError('E_INCOMPLETE', `${counted(notSent, 'path')} could not be sent; see \`ferry transfers --json\``)
     if (notReceived > 0) throw new FerryError('E_INCOMPLETE', `${counted(notReceived, 'file')} of the offer ${notReceived === 1 ? 'was' : 'were'} not received (changed or removed on the sender after the offer)`)
