@@ -93,3 +93,20 @@ export function sanitizeForDisplay (s: string): string {
   // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
 }
+
+/**
+ * A path to print on a line of its own: control and bidi characters shown
+ * as escapes (\n, \t, \x1b, \u202e) instead of dropped, so that `new⏎line`
+ * does not read as a file called `newline` (review finding).
+ */
+export function escapeForDisplay (s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\\]/g, (c) => {
+    if (c === '\\') return '\\\\'
+    if (c === '\n') return '\\n'
+    if (c === '\t') return '\\t'
+    if (c === '\r') return '\\r'
+    const code = c.charCodeAt(0)
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
+  })
+}

@@ -73,7 +73,11 @@ export class Daemon {
       throw err
     }
     try {
-      await mkdir(this.config.receiveDir, { recursive: true })
+      await mkdir(this.config.receiveDir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+        // a file of that name, or one on the way (review finding: a raw "EEXIST: file already exists, mkdir")
+        if (err.code === 'EEXIST' || err.code === 'ENOTDIR') throw new FerryError('E_USAGE', `--receive-dir ${this.config.receiveDir} is not a folder (a file has its name, or the name of a folder on the way); choose another`)
+        throw err
+      })
       // said now, not first to a peer whose offer it refuses
       await checkReceiveFolder(this.config.receiveDir).catch((err: Error) => { this.log.warn('the receive folder cannot take files; offers will be refused until it can', { err: err.message }) })
       if (await folderHolds(this.config.receiveDir, home)) this.log.warn('the receive folder holds ferry\'s own state folder: files offered into it are refused', { receiveDir: this.config.receiveDir, home })

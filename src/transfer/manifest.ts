@@ -240,8 +240,10 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
     try {
       names = await readdir(abs, { encoding: 'buffer' })
     } catch (err) {
-      if (top) throw toFerryError(err, 'E_IO')
-      warn({ path: abs, reason: `cannot read directory (${(err as Error).message}), skipped`, failed: true })
+      // a folder named to the send: its error is the send's, said as for a file (review finding: a raw "EACCES: …, scandir")
+      const why = (err as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (err as Error).message
+      if (top) throw new FerryError('E_IO', `${abs}: folder cannot be read (${why})`, { cause: err })
+      warn({ path: abs, reason: `cannot read directory (${why}), skipped`, failed: true })
       return
     }
     names.sort(Buffer.compare)

@@ -279,6 +279,12 @@ describe('daemon foundation', () => {
     expect(badFlag.code).toBe(2)
     // one short line, no quote left open (review finding: Node's own text)
     expect(badFlag.stderr).toBe('ferry: E_USAGE: unknown option --bogus; see --help\n')
+    // a --receive-dir that is a file: said so, not a raw EEXIST from mkdir (review finding)
+    const dir = await tempDir()
+    await writeFile(join(dir, 'afile'), 'x')
+    const notAFolder = await runCli(['daemon', '--home', join(dir, 'home'), '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--receive-dir', join(dir, 'afile')])
+    expect(notAFolder.code, notAFolder.stderr).toBe(2)
+    expect(notAFolder.stderr).toMatch(/^ferry: E_USAGE: --receive-dir .*afile is not a folder/m)
   })
 
   it('uses $FERRY_HOME when --home is not given', async () => {

@@ -5,7 +5,7 @@ import { isUtf8 } from 'node:buffer'
 import { readFileSync, statSync } from 'node:fs'
 import { connectControl } from '../../daemon/control/client.ts'
 import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } from '../../daemon/control/types.ts'
-import { FerryError, sanitizeForDisplay, toFerryError } from '../../errors.ts'
+import { FerryError, escapeForDisplay, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { homeOf, parse } from '../args.ts'
 import { counted, printJson, table, UsageError } from '../output.ts'
 import { LineProgress, progressLine, wantsLive } from '../progress.ts'
@@ -184,7 +184,7 @@ export async function send (argv: string[]): Promise<number> {
     progress.done()
     client.close()
     // after the last frame, so a live view does not draw over them
-    for (const s of skipped) process.stderr.write(`ferry: warning: ${sanitizeForDisplay(s.path)}: ${sanitizeForDisplay(s.reason)}\n`)
+    for (const s of skipped) process.stderr.write(`ferry: warning: ${escapeForDisplay(s.path)}: ${sanitizeForDisplay(s.reason)}\n`)
     if (skippedCount > skipped.length) process.stderr.write(`ferry: warning: ${counted(skippedCount - skipped.length, 'more path')} skipped, not listed (${skippedFailed} of all ${skippedCount} for a problem)\n`)
   }
 }
