@@ -1,6 +1,7 @@
 // Plain JSON snapshots of transfers and offers for the control API.
 
-import { SKIPPED_SHOWN, isFinalState, type FileProgress, type OfferInfo, type SkippedPath, type TransferInfo, type TransferState } from '../daemon/control/types.ts'
+import { RENAMED_SHOWN, SKIPPED_SHOWN, isFinalState, type FileProgress, type OfferInfo, type SkippedPath, type TransferInfo, type TransferState } from '../daemon/control/types.ts'
+import { join, relative } from 'node:path'
 import type { TransferRow } from '../store/index.ts'
 import { isErrorCode } from '../errors.ts'
 import { popcount } from './bitmap.ts'
@@ -41,6 +42,10 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
   }
   if (err != null && ['failed', 'cancelled', 'declined', 'waiting'].includes(state)) {
     info.error = { code: isErrorCode(err.code) ? err.code : 'E_INTERNAL', message: err.message }
+  }
+  if (o.receiver != null) {
+    const { renamed, count } = renamedOf(o.receiver)
+    if (count > 0) { info.renamed = renamed; info.renamedCount = count }
   }
   if (o.sender != null && o.sender.skipped.length > 0) {
     const all = o.sender.skipped
@@ -83,6 +88,18 @@ export function fileCount (entries: ReadonlyArray<{ kind: 'file' | 'dir' }>): nu
 
 function countFiles (row: TransferRow): number {
   return row.fileCount ?? row.sources?.length ?? 0
+}
+
+/** The receive's files placed under another name (their name taken here), relative to the receive folder. */
+function renamedOf (r: Receiver): { renamed: Array<{ path: string, as: string }>, count: number } {
+  const renamed: Array<{ path: string, as: string }> = []
+  let count = 0
+  for (const f of r.files) {
+    if (!f.done || f.dest === undefined || f.entry.kind !== 'file' || f.dest === join(r.receiveDir, f.entry.path)) continue
+    count++
+    if (renamed.length < RENAMED_SHOWN) renamed.push({ path: f.entry.path, as: relative(r.receiveDir, f.dest) })
+  }
+  return { renamed, count }
 }
 
 function inFlight (r: Receiver): FileProgress[] {

@@ -343,8 +343,16 @@ describe('transfer', () => {
     await writeFileAt(first, 'the first note\n')
     await writeFileAt(second, 'a second, different note\n')
     expect((await send([first])).state).toBe('done')
+    // the receiver says the file arrived under another name (review finding: nowhere): in its events (the TUI's history)
+    const events = await connectControl(b.home)
+    const ended: TransferInfo[] = []
+    await events.subscribe((event, data) => { if (event === 'transfer' && (data as TransferInfo).state === 'done') ended.push(data as TransferInfo) })
     const res = await send([second])
     expect(res).toMatchObject({ state: 'done', wireBytes: 25, receipt: { verified: true } })
+    try {
+      const onB = await waitFor(() => ended.find((t) => t.id === res.id), 'beta\'s event of the receive\'s end', 10_000)
+      expect(onB).toMatchObject({ renamedCount: 1, renamed: [{ path: 'note.txt', as: 'note (1).txt' }] })
+    } finally { events.close() }
     expect(await readFile(join(b.receiveDir, 'note.txt'), 'utf8')).toBe('the first note\n')
     expect(await readFile(join(b.receiveDir, 'note (1).txt'), 'utf8')).toBe('a second, different note\n')
     // sent again, it is found where it went: no "note (2).txt", nothing on the wire

@@ -247,6 +247,12 @@ describe('Transfers history', () => {
     const text = expectFits((await renderAt(h(TransfersScreen, { active: [], history: [partly], selected: 0, ui: { ...defaultUi, color: false, now: NOW } }))).lastFrame())
     expect(text).toMatch(/done\s+4 not sent\s+↑ to alice  2 files, 200\.0 MiB  just now/)
   })
+
+  it('a receive whose files arrived under another name (theirs was taken here) says how many (review finding: nowhere)', async () => {
+    const got = sending({ id: 'r', direction: 'receive', state: 'done', doneBytes: 200 * MiB, finishedAt: NOW - 1000, receipt: { root: 'ab', signature: 's', verified: false }, renamedCount: 2, renamed: [{ path: 'a.jpg', as: 'a (1).jpg' }, { path: 'b.jpg', as: 'b (1).jpg' }] })
+    const text = expectFits((await renderAt(h(TransfersScreen, { active: [], history: [got], selected: 0, ui: { ...defaultUi, color: false, now: NOW } }))).lastFrame())
+    expect(text).toMatch(/done\s+2 renamed\s+↓ from alice  2 files, 200\.0 MiB  just now/)
+  })
 })
 
 describe('long and wide peer names (review finding: a long name pushed the state and sizes off the line; CJK names broke the columns)', () => {

@@ -129,7 +129,18 @@ export interface TransferInfo {
   /** How many paths were skipped in all, and how many of them for a problem (`failed`), when `skipped` is there */
   skippedCount?: number
   skippedFailed?: number
+  /**
+   * A receive's files placed under another name than offered, their name
+   * taken here ("IMG_1 (1).jpg"): the first RENAMED_SHOWN, and how many in
+   * all. Known while the daemon holds the receive (its events, `ferry
+   * transfers` until it ended).
+   */
+  renamed?: Array<{ path: string, as: string }>
+  renamedCount?: number
 }
+
+/** Renamed files a receive's snapshot lists (TransferInfo.renamed). */
+export const RENAMED_SHOWN = 20
 
 /** Skipped paths a transfer's snapshot lists (TransferInfo.skipped); the counts cover the rest. */
 export const SKIPPED_SHOWN = 100

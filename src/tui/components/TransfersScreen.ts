@@ -148,12 +148,15 @@ function historyLine (t: TransferInfo, ui: Ui): ReactNode {
   // success here either, and says so where the receipt would (review
   // finding: shown all green)
   const notSent = t.skippedFailed ?? 0
+  // a receive's files whose name was taken here arrived as "name (1)": said there too, as they are not where the sender named them
+  const renamed = t.renamedCount ?? 0
   let status: ReactNode
   if (t.state === 'done') {
     const receipt = receiptLabel(t)
+    const label = notSent > 0 ? `${notSent} not sent` : renamed > 0 ? `${renamed} renamed` : receipt
     status = h(Text, {},
       h(Text, { color: tint(ui, 'green') }, `${g(ui, '✓')} done     `),
-      h(Text, { color: tint(ui, receipt === 'unverified' || notReceived > 0 || notSent > 0 ? 'yellow' : 'green') }, fit(notSent > 0 ? `${notSent} not sent` : receipt, STATUS_W - 11)))
+      h(Text, { color: tint(ui, receipt === 'unverified' || notReceived > 0 || notSent > 0 || renamed > 0 ? 'yellow' : 'green') }, fit(label, STATUS_W - 11)))
   } else if (t.state === 'failed') {
     status = h(Text, { color: tint(ui, 'red') }, fit(`${g(ui, '✗')} failed   ${t.error?.code ?? 'E_INTERNAL'}`, STATUS_W))
   } else if (t.state === 'declined') {
