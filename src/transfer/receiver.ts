@@ -9,7 +9,7 @@
 
 import type { Stream } from '@libp2p/interface'
 import { existsSync, lstatSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { isTransient } from './transient.ts'
 import type { OfferMsg, EndMsg } from '../protocol/transfer.ts'
@@ -30,7 +30,7 @@ import { ProgressReporter } from './progress-report.ts'
 import { Spool } from './spool.ts'
 import type { Logger } from '../daemon/logger.ts'
 import { Progress } from './progress.ts'
-import { isFinalState } from '../daemon/control/types.ts'
+import { RENAMED_SHOWN, isFinalState } from '../daemon/control/types.ts'
 import type { StatePatch } from './pending-states.ts'
 
 export const RECEIPT_CONTEXT = 'ferry-receipt/v1'
@@ -81,6 +81,9 @@ export class Receiver {
   state: string
   error?: FerryError
   files: FileState[] = []
+  /** Files this receive placed under another name, theirs taken here: the first RENAMED_SHOWN, and how many (counted as placed: a snapshot every 250 ms must not walk every file) */
+  readonly renamed: Array<{ path: string, as: string }> = []
+  renamedCount = 0
   readonly progress: Progress
   resumed: boolean
   /**
@@ -343,7 +346,11 @@ export class Receiver {
     f.dest = await placeFile({ root: this.receiveDir, relPath: f.entry.path, partPath: f.partPath, mtimeMs: f.entry.mtimeMs, mtimeSubMsNs: f.entry.mtimeSubMsNs, mode: f.entry.mode, knownDirs: this.knownDirs, dirModes: this.dirModes, taken: (path) => this.offerPaths().has(path), keepOut: this.deps.stateFolder })
     f.done = true
     // its name was taken here: said, as the file is not where the sender named it
-    if (f.dest !== join(this.receiveDir, f.entry.path)) this.deps.log.info('placed under another name, its own was taken', { id: this.id, path: f.entry.path, as: f.dest })
+    if (f.dest !== join(this.receiveDir, f.entry.path)) {
+      this.renamedCount++
+      if (this.renamed.length < RENAMED_SHOWN) this.renamed.push({ path: f.entry.path, as: relative(this.receiveDir, f.dest) })
+      this.deps.log.info('placed under another name, its own was taken', { id: this.id, path: f.entry.path, as: f.dest })
+    }
     if (this.unrecorded.length === 0) this.unrecordedSince = Date.now()
     this.unrecorded.push({ path: f.dest, fileRoot: f.entry.fileRoot, size: f.entry.size, ...asPlaced(f.dest, f.entry.mtimeMs), chunks: f.entry.chunks, chunkSize: f.entry.chunkSize, placed: { transferId: this.id, idx: f.index } })
     if (this.unrecorded.length >= INDEX_BATCH_FILES || Date.now() - this.unrecordedSince >= INDEX_BATCH_MS) this.recordPlaced()

@@ -1,7 +1,6 @@
 // Plain JSON snapshots of transfers and offers for the control API.
 
-import { RENAMED_SHOWN, SKIPPED_SHOWN, isFinalState, type FileProgress, type OfferInfo, type SkippedPath, type TransferInfo, type TransferState } from '../daemon/control/types.ts'
-import { join, relative } from 'node:path'
+import { SKIPPED_SHOWN, isFinalState, type FileProgress, type OfferInfo, type SkippedPath, type TransferInfo, type TransferState } from '../daemon/control/types.ts'
 import type { TransferRow } from '../store/index.ts'
 import { isErrorCode } from '../errors.ts'
 import { popcount } from './bitmap.ts'
@@ -43,9 +42,9 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
   if (err != null && ['failed', 'cancelled', 'declined', 'waiting'].includes(state)) {
     info.error = { code: isErrorCode(err.code) ? err.code : 'E_INTERNAL', message: err.message }
   }
-  if (o.receiver != null) {
-    const { renamed, count } = renamedOf(o.receiver)
-    if (count > 0) { info.renamed = renamed; info.renamedCount = count }
+  if (o.receiver != null && o.receiver.renamedCount > 0) {
+    info.renamed = [...o.receiver.renamed]
+    info.renamedCount = o.receiver.renamedCount
   }
   if (o.sender != null && o.sender.skipped.length > 0) {
     const all = o.sender.skipped
@@ -88,18 +87,6 @@ export function fileCount (entries: ReadonlyArray<{ kind: 'file' | 'dir' }>): nu
 
 function countFiles (row: TransferRow): number {
   return row.fileCount ?? row.sources?.length ?? 0
-}
-
-/** The receive's files placed under another name (their name taken here), relative to the receive folder. */
-function renamedOf (r: Receiver): { renamed: Array<{ path: string, as: string }>, count: number } {
-  const renamed: Array<{ path: string, as: string }> = []
-  let count = 0
-  for (const f of r.files) {
-    if (!f.done || f.dest === undefined || f.entry.kind !== 'file' || f.dest === join(r.receiveDir, f.entry.path)) continue
-    count++
-    if (renamed.length < RENAMED_SHOWN) renamed.push({ path: f.entry.path, as: relative(r.receiveDir, f.dest) })
-  }
-  return { renamed, count }
 }
 
 function inFlight (r: Receiver): FileProgress[] {

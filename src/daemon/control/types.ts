@@ -130,10 +130,10 @@ export interface TransferInfo {
   skippedCount?: number
   skippedFailed?: number
   /**
-   * A receive's files placed under another name than offered, their name
-   * taken here ("IMG_1 (1).jpg"): the first RENAMED_SHOWN, and how many in
-   * all. Known while the daemon holds the receive (its events, `ferry
-   * transfers` until it ended).
+   * A receive's files this daemon placed under another name than offered,
+   * their name taken here ("IMG_1 (1).jpg"): the first RENAMED_SHOWN, and
+   * how many in all. Known while the daemon holds the receive (its events,
+   * `ferry transfers` until it ended; not across a restart).
    */
   renamed?: Array<{ path: string, as: string }>
   renamedCount?: number
