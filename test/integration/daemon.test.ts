@@ -285,6 +285,8 @@ describe('daemon foundation', () => {
     const notAFolder = await runCli(['daemon', '--home', join(dir, 'home'), '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--receive-dir', join(dir, 'afile')])
     expect(notAFolder.code, notAFolder.stderr).toBe(2)
     expect(notAFolder.stderr).toMatch(/^ferry: E_USAGE: --receive-dir .*afile is not a folder/m)
+    // an empty id is no id (review finding: exit 1 from the daemon's E_BAD_REQUEST)
+    for (const cmd of ['cancel', 'accept', 'decline', 'wait']) expect((await runCli([cmd, '', '--home', dir])).code, cmd).toBe(2)
   })
 
   it('uses $FERRY_HOME when --home is not given', async () => {

@@ -250,7 +250,7 @@ function idCommand (method: 'accept' | 'decline' | 'cancel', help: string) {
   return async (argv: string[]): Promise<number> => {
     const { values, positionals } = parse(argv, {})
     if (values.help === true) { process.stdout.write(help); return 0 }
-    if (positionals.length !== 1) throw new UsageError(`ferry ${method} takes one transfer id (or a unique prefix)`)
+    if (positionals.length !== 1 || positionals[0].trim() === '') throw new UsageError(`ferry ${method} takes one transfer id (or a unique prefix)`)
     const client = await connectControl(homeOf(values))
     try {
       const r = await client.call(method, { id: positionals[0] })
