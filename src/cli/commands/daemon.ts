@@ -4,6 +4,8 @@ import { Daemon } from '../../daemon/daemon.ts'
 import { DEFAULT_LISTEN, defaultName, defaultReceiveDir } from '../../daemon/config.ts'
 import { homeOf, parse } from '../args.ts'
 import { resolve } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import { UsageError } from '../output.ts'
 
 export const help = `Usage: ferry daemon [options]
 
@@ -32,6 +34,15 @@ const SIGNAL_REPEAT_MS = 2000
  */
 const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const
 
+/** A --listen the daemon could never listen on is a usage error (exit 2), said before anything starts (review finding: E_IO, exit 1). */
+function checkListen (addr: string): void {
+  let port: number | undefined
+  try {
+    port = Number(/\/tcp\/(\d+)/.exec(multiaddr(addr).toString())?.[1])
+  } catch {}
+  if (port == null || !Number.isInteger(port) || port > 65535) throw new UsageError(`--listen ${addr} is not a TCP address to listen on, such as /ip4/0.0.0.0/tcp/4774 (port 0: any free one)`)
+}
+
 export async function run (argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     name: { type: 'string' },
@@ -42,6 +53,7 @@ export async function run (argv: string[]): Promise<number> {
     verbose: { type: 'boolean', short: 'v' }
   })
   if (values.help === true) { process.stdout.write(help); return 0 }
+  for (const a of values.listen ?? []) checkListen(a)
   const daemon = new Daemon({
     home: resolve(homeOf(values)),
     name: values.name ?? defaultName(),
