@@ -102,14 +102,13 @@ export async function removePartFolder (receiveDir: string, rootHex: string): Pr
 /** How long the part folder of an ended receive is kept for a re-send (Syncthing keeps its temporary files as long). */
 export const KEEP_ENDED_PARTS_MS = 24 * 60 * 60 * 1000
 
-/** Bytes the part folder occupies on disk (part files are sparse: allocated blocks, not sizes). */
+/**
+ * Bytes the part folder's part files occupy on disk (sparse: allocated
+ * blocks, not sizes). Not its spool slots: scratch, not file content (review
+ * finding: they were counted as the offer's bytes held).
+ */
 export async function heldBytes (partDir: string): Promise<number> {
   return (await survey(partDir, (name) => !isSpoolSlot(name))).bytes
-}
-
-/** The bytes of a part folder's spool slots (scratch, not file content: review finding, they were counted as the offer's bytes held). */
-export async function spoolBytes (partDir: string): Promise<number> {
-  return (await survey(partDir, isSpoolSlot)).bytes
 }
 
 /**

@@ -372,9 +372,14 @@ export class Prefetches {
   }
 
   /** What the prefetches fetching into `dir` may still write: set aside by the free-space checks of offers and other previews. */
-  reservedIn (dir: string): number {
+  /** What the prefetches into `dir` may still write, with room for their spools (`spool`: for files and bytes still to fetch). */
+  reservedIn (dir: string, spool: (files: ReadonlyArray<{ kind: string, chunkSize: number }>, toFetch: number) => number = () => 0): number {
     let n = 0
-    for (const p of this.byId.values()) if (p.endedAt === 0 && p.receiveDir === dir) n += Math.max(0, p.preview.totalBytes - p.verifiedBytes)
+    for (const p of this.byId.values()) {
+      if (p.endedAt !== 0 || p.receiveDir !== dir) continue
+      const left = Math.max(0, p.preview.totalBytes - p.verifiedBytes)
+      n += left + spool(p.preview.files, left)
+    }
     return n
   }
 

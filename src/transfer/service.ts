@@ -26,12 +26,12 @@ import { PART_DIR, checkReceivePaths, folderIdOf, isFolderAt, type FolderId } fr
 import { failedCount, fileCount, toOfferInfo, toTransferInfo } from './snapshot.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { EmitThrottle } from './throttle.ts'
-import { checkSpace, spoolBound, type SpaceNeed } from './space.ts'
-import { WRITE_BYTES_IN_FLIGHT } from './fetch.ts'
+import { checkSpace, spoolBound, type PullShape, type SpaceNeed } from './space.ts'
+import { REQUEST_BYTES, REQUESTS_AHEAD, WRITE_BYTES_IN_FLIGHT } from './fetch.ts'
 import { partDirFor } from './finalize.ts'
 import { alreadyInPlace } from './receive-plan.ts'
 import { checkReceiveFolder } from './receive-folder.ts'
-import { KEEP_ENDED_PARTS_MS, heldBytes, keptPartFolders, removePartFolder, spoolBytes, sweepPartFolders } from './part-folders.ts'
+import { KEEP_ENDED_PARTS_MS, heldBytes, keptPartFolders, removePartFolder, sweepPartFolders } from './part-folders.ts'
 import { pruneIndex } from './index-prune.ts'
 import { isTransient } from './transient.ts'
 import { PendingStates } from './pending-states.ts'
@@ -152,7 +152,7 @@ export class TransferService {
           await checkReceiveFolder(dir)
           // its part folder would be in the state folder, and every offer into it is refused
           if (isFolderAt(dir, this.stateFolder)) return false
-          await checkSpace(dir, { total: bytes, reserved: this.reservedIn(dir), spool: spoolOf(files) })
+          await checkSpace(dir, { total: bytes, reserved: this.reservedIn(dir), spool: spoolOf(files, bytes) })
           return true
         } catch { return false }
       },
@@ -743,9 +743,12 @@ export class TransferService {
   /** What the accepted receives into `dir` (those `which` takes) still need. One of the same content shares the part folder, and finds its files in place. */
   private reservedIn (dir: string, which: (r: Receiver) => boolean = () => true): number {
     // and what receives fetching ahead of their offer may still write
-    let reserved = this.prefetches.reservedIn(dir)
+    let reserved = this.prefetches.reservedIn(dir, spoolOf)
     for (const r of this.receivers.values()) {
-      if (which(r) && r.receiveDir === dir && !r.finished && r.state !== 'offered') reserved += Math.max(0, r.progress.total - r.progress.done)
+      if (!which(r) || r.receiveDir !== dir || r.finished || r.state === 'offered') continue
+      // with room for its spool: one that has just begun fills it later (review finding: two receives that each fit passed, and together ran out)
+      const left = Math.max(0, r.progress.total - r.progress.done)
+      reserved += left + spoolOf(r.offer.files, left)
     }
     return reserved
   }
@@ -762,7 +765,11 @@ export class TransferService {
     let inPlace = 0
     const reserved = this.reservedIn(dir, (r) => r !== self && r.rootHex !== rootHex)
     const partDir = partDirFor(dir, rootHex)
-    const need = async (): Promise<SpaceNeed> => ({ total: offer.totalBytes, inPlace, held: await heldBytes(partDir), reserved, spool: spoolOf(offer.files), reclaimable: await spoolBytes(partDir) })
+    const need = async (): Promise<SpaceNeed> => {
+      const held = await heldBytes(partDir)
+      // room for the spool of what is still to fetch, not of the whole offer (review finding: a re-send all in place was refused)
+      return { total: offer.totalBytes, inPlace, held, reserved, spool: spoolOf(offer.files, offer.totalBytes - inPlace - held) }
+    }
     /** undefined when the offer fits, else the E_NO_SPACE that says by how much it does not */
     const shortage = async (): Promise<unknown> => {
       try {
@@ -1260,8 +1267,12 @@ function missingFiles (s: Sender, missing: Uint8Array): number[] {
   return out
 }
 
-/** Room a receive of these files needs for its spool while it runs (space.ts spoolBound), by the biggest chunk among them. */
-function spoolOf (files: ReadonlyArray<{ kind: string, chunkSize: number }>): number {
-  const biggest = files.reduce((m, f) => f.kind === 'file' ? Math.max(m, f.chunkSize) : m, 0)
-  return biggest === 0 ? 0 : spoolBound(biggest, CHUNK_STREAMS, WRITE_BYTES_IN_FLIGHT)
+/** Room a receive of these files needs for its spool while it fetches `toFetch` bytes (space.ts spoolBound). */
+function spoolOf (files: ReadonlyArray<{ kind: string, chunkSize: number }>, toFetch: number): number {
+  let min = Infinity
+  let max = 0
+  for (const f of files) if (f.kind === 'file') { min = Math.min(min, f.chunkSize); max = Math.max(max, f.chunkSize) }
+  return max === 0 ? 0 : spoolBound(toFetch, min, max, PULL)
 }
+
+const PULL: PullShape = { streams: CHUNK_STREAMS, writeBytesInFlight: WRITE_BYTES_IN_FLIGHT, requestsAhead: REQUESTS_AHEAD, requestBytes: REQUEST_BYTES }

@@ -29,21 +29,34 @@ export interface SpaceNeed {
   reserved?: number
   /** the most this receive's spool holds at once (spoolBound), freed when it ends */
   spool?: number
-  /** spool slots an earlier attempt at the same content left: the plan takes or removes them */
-  reclaimable?: number
 }
 
 export function neededBytes (n: SpaceNeed): number {
   return Math.max(0, n.total - (n.inPlace ?? 0) - (n.held ?? 0)) + (n.reserved ?? 0)
 }
 
+/** How a receive pulls (fetch.ts), as far as its spool's size goes. */
+export interface PullShape { streams: number, writeBytesInFlight: number, requestsAhead: number, requestBytes: number }
+
 /**
- * The most a receive's spool holds at once: per chunk stream, the chunk
- * being read, the chunks written behind it (up to WRITE_BYTES_IN_FLIGHT,
- * passed by at most one more chunk), each in a slot of its own.
+ * The most a receive's spool can hold on disk, for `toFetch` bytes in chunks
+ * of `minChunk` to `maxChunk` bytes. Each chunk in hand has a slot: per
+ * stream, those written behind (a new request goes out while less than
+ * writeBytesInFlight waits, so up to that much and one request more), the
+ * requests read ahead, and the chunk being read. A slot file keeps the
+ * size of the biggest chunk it held (never truncated: spool.ts), so every
+ * slot counts at the biggest chunk. Never more than the bytes to fetch,
+ * plus a record header per 128 KiB written. (Review finding: the first
+ * bound, 2 chunks and 2 MiB a stream, was passed by 50 % with 256 KiB
+ * chunks, and demanded 7.5 MiB for a 1-byte file.)
  */
-export function spoolBound (maxChunkSize: number, streams: number, writeBytesInFlight: number): number {
-  return streams * (2 * maxChunkSize + writeBytesInFlight)
+export function spoolBound (toFetch: number, minChunk: number, maxChunk: number, p: PullShape): number {
+  if (toFetch <= 0 || maxChunk <= 0) return 0
+  const small = Math.max(1, Math.min(minChunk, maxChunk))
+  const perStream = Math.ceil(p.writeBytesInFlight / small) + 1 + p.requestsAhead * Math.max(1, Math.ceil(p.requestBytes / small)) + 1
+  const slots = p.streams * perStream * maxChunk
+  const written = Math.min(slots, toFetch)
+  return written + Math.ceil(written / (128 * 1024)) * 24
 }
 
 export async function checkSpace (dir: string, need: SpaceNeed): Promise<void> {
@@ -54,7 +67,7 @@ export async function checkSpace (dir: string, need: SpaceNeed): Promise<void> {
 
 /** E_NO_SPACE, saying by how much, when `need` does not fit in `free` bytes of a file system of `size` bytes; undefined when it fits. */
 export function spaceShortage (free: number, size: number, need: SpaceNeed): FerryError | undefined {
-  const room = free + (need.reclaimable ?? 0)
+  const room = free
   const margin = marginFor(size) + (need.spool ?? 0)
   const needed = neededBytes(need)
   if (room >= needed + margin) return undefined
