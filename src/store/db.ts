@@ -103,7 +103,8 @@ const MIGRATIONS: string[] = [
   // time and mode are the person's and no offer changes them (NULL: ferry's)
   `ALTER TABLE file_index ADD COLUMN ino TEXT;
    ALTER TABLE file_index ADD COLUMN ctime_ns TEXT;
-   ALTER TABLE file_index ADD COLUMN managed INTEGER`
+   ALTER TABLE file_index ADD COLUMN managed INTEGER;
+   ALTER TABLE transfers ADD COLUMN renamed_count INTEGER NOT NULL DEFAULT 0`
 ]
 
 export type Db = DatabaseSync

@@ -31,6 +31,8 @@ export interface TransferRow {
   /** send only: the paths it left out, and of those, the ones left out for a problem (not by design) */
   skippedCount?: number
   skippedFailed?: number
+  /** receive only: files placed under another name, theirs taken here */
+  renamedCount?: number
 }
 
 /** A file in the receive folder with its content, for indexFiles; `placed`: it completes file `idx` of a transfer. */
@@ -67,8 +69,8 @@ export class TransferStore {
         t.receiptSig ?? null, t.receiptVerified ? 1 : 0, t.resumed ? 1 : 0, t.createdAt, t.finishedAt ?? null, t.fileCount ?? 0)
   }
 
-  update (id: string, patch: Partial<Pick<TransferRow, 'state' | 'doneBytes' | 'wireBytes' | 'localBytes' | 'errorCode' | 'errorMessage' | 'receiptSig' | 'receiptMissing' | 'receiptVerified' | 'resumed' | 'finishedAt' | 'peerName' | 'receiveDir' | 'skippedCount' | 'skippedFailed'>>): void {
-    const cols: Record<string, string> = { receiveDir: 'receive_dir', state: 'state', doneBytes: 'done_bytes', wireBytes: 'wire_bytes', localBytes: 'local_bytes', errorCode: 'error_code', errorMessage: 'error_message', receiptSig: 'receipt_sig', receiptMissing: 'receipt_missing', receiptVerified: 'receipt_verified', resumed: 'resumed', finishedAt: 'finished_at', peerName: 'peer_name', skippedCount: 'skipped_count', skippedFailed: 'skipped_failed' }
+  update (id: string, patch: Partial<Pick<TransferRow, 'state' | 'doneBytes' | 'wireBytes' | 'localBytes' | 'errorCode' | 'errorMessage' | 'receiptSig' | 'receiptMissing' | 'receiptVerified' | 'resumed' | 'finishedAt' | 'peerName' | 'receiveDir' | 'skippedCount' | 'skippedFailed' | 'renamedCount'>>): void {
+    const cols: Record<string, string> = { receiveDir: 'receive_dir', state: 'state', doneBytes: 'done_bytes', wireBytes: 'wire_bytes', localBytes: 'local_bytes', errorCode: 'error_code', errorMessage: 'error_message', receiptSig: 'receipt_sig', receiptMissing: 'receipt_missing', receiptVerified: 'receipt_verified', resumed: 'resumed', finishedAt: 'finished_at', peerName: 'peer_name', skippedCount: 'skipped_count', skippedFailed: 'skipped_failed', renamedCount: 'renamed_count' }
     const keys = Object.keys(patch).filter((k) => cols[k] != null)
     if (keys.length === 0) return
     const values = keys.map((k) => {
@@ -250,7 +252,7 @@ export class TransferStore {
 
 const SUMMARY_COLUMNS = `id, direction, peer_id, peer_name, state, root, x'' AS offer, NULL AS sources, total_bytes,
   done_bytes, wire_bytes, receive_dir, error_code, error_message, receipt_sig, receipt_verified, resumed, created_at,
-  finished_at, file_count, local_bytes, receipt_missing, skipped_count, skipped_failed`
+  finished_at, file_count, local_bytes, receipt_missing, skipped_count, skipped_failed, renamed_count`
 
 function toRow (r: any): TransferRow {
   return {
@@ -277,6 +279,7 @@ function toRow (r: any): TransferRow {
     createdAt: r.created_at,
     finishedAt: r.finished_at ?? undefined,
     skippedCount: r.skipped_count ?? 0,
-    skippedFailed: r.skipped_failed ?? 0
+    skippedFailed: r.skipped_failed ?? 0,
+    renamedCount: r.renamed_count ?? 0
   }
 }

@@ -154,7 +154,8 @@ export class Receiver {
     // a store that cannot write (its disk full) does not throw here: the state
     // is kept, shown and written once it can (review finding: the throw left
     // the receive neither failed nor told to the sender, retried every 2 s)
-    this.deps.writeState(this.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: this.progress.done, wireBytes: this.progress.wire, finishedAt: this.finished ? Date.now() : undefined })
+    // with how many files it renamed: `ferry transfers` says so after the daemon let go of the receive (review finding: lost at its end)
+    this.deps.writeState(this.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: this.progress.done, wireBytes: this.progress.wire, finishedAt: this.finished ? Date.now() : undefined, ...(this.finished && this.renamedCount > 0 ? { renamedCount: this.renamedCount } : {}) })
     this.deps.changed(this, true)
   }
 

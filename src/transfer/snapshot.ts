@@ -45,6 +45,9 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
   if (o.receiver != null && o.receiver.renamedCount > 0) {
     info.renamed = [...o.receiver.renamed]
     info.renamedCount = o.receiver.renamedCount
+  } else if (o.receiver == null && (row.renamedCount ?? 0) > 0) {
+    // ended: the count was kept, the names were not
+    info.renamedCount = row.renamedCount
   }
   if (o.sender != null && o.sender.skipped.length > 0) {
     const all = o.sender.skipped

@@ -353,6 +353,9 @@ describe('transfer', () => {
       const onB = await waitFor(() => ended.find((t) => t.id === res.id), 'beta\'s event of the receive\'s end', 10_000)
       expect(onB).toMatchObject({ renamedCount: 1, renamed: [{ path: 'note.txt', as: 'note (1).txt' }] })
     } finally { events.close() }
+    // and once it has ended, the count is kept (review finding: lost with the receive)
+    expect((await transfersOf(b)).find((t) => t.id === res.id)).toMatchObject({ renamedCount: 1 })
+    expect((await b.cli(['transfers'])).stdout).toMatch(new RegExp(`^${res.id.slice(0, 8)} .*done, 1 renamed`, 'm'))
     expect(await readFile(join(b.receiveDir, 'note.txt'), 'utf8')).toBe('the first note\n')
     expect(await readFile(join(b.receiveDir, 'note (1).txt'), 'utf8')).toBe('a second, different note\n')
     // sent again, it is found where it went: no "note (2).txt", nothing on the wire

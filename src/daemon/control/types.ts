@@ -132,8 +132,8 @@ export interface TransferInfo {
   /**
    * A receive's files this daemon placed under another name than offered,
    * their name taken here ("IMG_1 (1).jpg"): the first RENAMED_SHOWN, and
-   * how many in all. Known while the daemon holds the receive (its events,
-   * `ferry transfers` until it ended; not across a restart).
+   * how many in all. The names while the daemon holds the receive (its
+   * events, `ferry transfers` until it ended); the count also after.
    */
   renamed?: Array<{ path: string, as: string }>
   renamedCount?: number

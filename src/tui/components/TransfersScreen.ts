@@ -153,7 +153,8 @@ function historyLine (t: TransferInfo, ui: Ui): ReactNode {
   let status: ReactNode
   if (t.state === 'done') {
     const receipt = receiptLabel(t)
-    const label = notSent > 0 ? `${notSent} not sent` : renamed > 0 ? `${renamed} renamed` : receipt
+    // a missing receipt says more than a rename (review finding: "renamed" hid "unverified")
+    const label = notSent > 0 ? `${notSent} not sent` : renamed > 0 && receipt === 'signed' ? `${renamed} renamed` : receipt
     status = h(Text, {},
       h(Text, { color: tint(ui, 'green') }, `${g(ui, '✓')} done     `),
       h(Text, { color: tint(ui, receipt === 'unverified' || notReceived > 0 || notSent > 0 || renamed > 0 ? 'yellow' : 'green') }, fit(label, STATUS_W - 11)))
