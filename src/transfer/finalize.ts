@@ -206,9 +206,7 @@ export async function setMetadataOf (path: string, expected: { ino: bigint, ctim
   try {
     const before = fstatSync(fd, { bigint: true })
     if (!before.isFile() || before.ino !== expected.ino || before.ctimeNs !== expected.ctimeNs) return undefined
-    fchmodSync(fd, fileMode(mode))
-    const t = utimesSeconds(mtimeMs, subMsNs)
-    futimesSync(fd, t, t)
+    stamp(fd, mtimeMs, subMsNs, mode)
     return fstatSync(fd, { bigint: true })
   } finally {
     closeSync(fd)
@@ -230,12 +228,17 @@ async function setMetadata (path: string, mtimeMs: number, subMsNs: number, mode
     throw toFerryError(err, 'E_IO')
   }
   try {
-    fchmodSync(fd, fileMode(mode))
-    const t = utimesSeconds(mtimeMs, subMsNs)
-    futimesSync(fd, t, t)
+    stamp(fd, mtimeMs, subMsNs, mode)
   } finally {
     closeSync(fd)
   }
+}
+
+/** The sender's permission bits (fileMode) and modification time, on an open file. */
+function stamp (fd: number, mtimeMs: number, subMsNs: number, mode: number): void {
+  fchmodSync(fd, fileMode(mode))
+  const t = utimesSeconds(mtimeMs, subMsNs)
+  futimesSync(fd, t, t)
 }
 
 let umask: number | undefined

@@ -67,15 +67,14 @@ export async function checkSpace (dir: string, need: SpaceNeed): Promise<void> {
 
 /** E_NO_SPACE, saying by how much, when `need` does not fit in `free` bytes of a file system of `size` bytes; undefined when it fits. */
 export function spaceShortage (free: number, size: number, need: SpaceNeed): FerryError | undefined {
-  const room = free
   const margin = marginFor(size) + (need.spool ?? 0)
   const needed = neededBytes(need)
-  if (room >= needed + margin) return undefined
+  if (free >= needed + margin) return undefined
   const parts = [
     (need.inPlace ?? 0) + (need.held ?? 0) > 0 ? `${fmt(need.total)} offered, ${fmt((need.inPlace ?? 0) + (need.held ?? 0))} of it already here` : '',
     (need.reserved ?? 0) > 0 ? `${fmt(need.reserved ?? 0)} for receives under way` : ''
   ].filter((p) => p !== '')
-  return new FerryError('E_NO_SPACE', `the receiver has ${fmt(room)} free in its receive folder; this needs ${fmt(needed)}${parts.length > 0 ? ` (${parts.join('; ')})` : ''} and keeps ${fmt(margin)} free${(need.spool ?? 0) > 0 ? ` (${fmt(need.spool ?? 0)} of it for bytes on their way in)` : ''}`)
+  return new FerryError('E_NO_SPACE', `the receiver has ${fmt(free)} free in its receive folder; this needs ${fmt(needed)}${parts.length > 0 ? ` (${parts.join('; ')})` : ''} and keeps ${fmt(margin)} free${(need.spool ?? 0) > 0 ? ` (${fmt(need.spool ?? 0)} of it for bytes on their way in)` : ''}`)
 }
 
 function fmt (n: number): string {
