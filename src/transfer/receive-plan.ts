@@ -8,7 +8,7 @@
 // where that start ends, and one found whole there is verified and written.
 
 import { lstat, open, readdir, rm, stat } from 'node:fs/promises'
-import { closeSync, constants, lstatSync, openSync } from 'node:fs'
+import { closeSync, constants, lstatSync, openSync, type BigIntStats } from 'node:fs'
 import { basename, dirname, join, relative } from 'node:path'
 import { FerryError } from '../errors.ts'
 import type { OfferFile } from '../protocol/transfer.ts'
@@ -277,10 +277,10 @@ async function fromSpool (sink: ChunkSink, fs: FileState, chunk: number, offset:
 /**
  * A file found in place: where, and, when it is untouched since ferry
  * placed it or last set its time and mode (same inode and change time, and
- * its metadata still ferry's), that identity: only such a file may get the
- * offer's time and mode (takeOfferedMetadata).
+ * its metadata still ferry's), its status as found: only such a file may
+ * get the offer's time and mode (takeOfferedMetadata, which looks no more).
  */
-export interface InPlace { path: string, unchanged?: PlacedIdentity }
+export interface InPlace { path: string, unchanged?: BigIntStats }
 
 /**
  * Where the same content already sits at the destination (indexed, and
@@ -375,7 +375,7 @@ async function holdsChunks (sink: ChunkSink, path: string, entry: OfferFile): Pr
  * matches. A row from before identities were recorded is taken on trust
  * once, as it was, and recorded.
  */
-async function holds (path: string, entry: OfferFile, store: TransferStore, sink?: ChunkSink): Promise<{ unchanged?: PlacedIdentity } | undefined> {
+async function holds (path: string, entry: OfferFile, store: TransferStore, sink?: ChunkSink): Promise<{ unchanged?: BigIntStats } | undefined> {
   const known = store.indexedFile(path)
   if (known == null || known.size !== entry.size || Buffer.compare(known.fileRoot, entry.fileRoot) !== 0) return undefined
   // lstat: a symbolic link put at the name since holds nothing of ours (the file is placed next to it)
@@ -383,12 +383,12 @@ async function holds (path: string, entry: OfferFile, store: TransferStore, sink
   if (st == null || !st.isFile() || Number(st.size) !== entry.size) return undefined
   const now = { ino: st.ino, ctimeNs: st.ctimeNs }
   if (known.identity != null && trusted(known.identity) && known.identity.ino === now.ino && known.identity.ctimeNs === now.ctimeNs) {
-    return { unchanged: known.managed ? now : undefined }
+    return { unchanged: known.managed ? st : undefined }
   }
   if (known.identity == null && floorMs(st.mtimeNs) === known.mtimeMs) {
     // a row from before identities: on trust, once, as it was taken then
     store.reindexFile(path, floorMs(st.mtimeNs), identityOf(st), known.managed)
-    return { unchanged: known.managed ? now : undefined }
+    return { unchanged: known.managed ? st : undefined }
   }
   if (sink == null || !await holdsChunks(sink, path, entry)) return undefined
   // changed here and the same bytes (a chmod, a touch, the same content saved
@@ -415,16 +415,14 @@ async function holds (path: string, entry: OfferFile, store: TransferStore, sink
  * that cannot take them (immutable, another owner's, a read-only mount) is
  * in place all the same. Recorded as it is afterwards (its change time moved).
  */
-async function takeOfferedMetadata (receiveDir: string, path: string, unchanged: PlacedIdentity, entry: OfferFile, store: TransferStore): Promise<boolean> {
-  const st = await lstat(path, { bigint: true }).catch(() => undefined)
-  if (st == null || st.ino !== unchanged.ino || st.ctimeNs !== unchanged.ctimeNs) return false
+async function takeOfferedMetadata (receiveDir: string, path: string, st: BigIntStats, entry: OfferFile, store: TransferStore): Promise<boolean> {
   // within what a file system with coarse times keeps (FAT: 2 s), as adoptInPlace judges it
   const sameTime = Math.abs(floorMs(st.mtimeNs) - Math.floor(entry.mtimeMs)) <= COARSEST_TIME_MS
   if (sameTime && (Number(st.mode) & 0o7777) === fileMode(entry.mode)) return true
   if (st.nlink !== 1n) return true
   try {
     await resolveInside(receiveDir, validateRelativePath(relative(receiveDir, path)), { lastMayBeLink: true })
-    const after = await setMetadataOf(path, unchanged, entry.mtimeMs, entry.mtimeSubMsNs ?? 0, entry.mode)
+    const after = await setMetadataOf(path, { ino: st.ino, ctimeNs: st.ctimeNs }, entry.mtimeMs, entry.mtimeSubMsNs ?? 0, entry.mode)
     if (after === undefined) return false
     store.reindexFile(path, floorMs(after.mtimeNs), identityOf(after), true)
     return true
