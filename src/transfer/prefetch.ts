@@ -31,6 +31,7 @@ import { makePartFolder } from './part-folders.ts'
 import { contentKey, createPartFile, exists, partFileOf, type FileState, type Wanted } from './receive-plan.ts'
 import type { ChunkSink } from './sink.ts'
 import { Spool } from './spool.ts'
+import type { ChunkedEntries } from './space.ts'
 import type { Logger } from '../daemon/logger.ts'
 
 /** Prefetches at once, all peers together; one per peer. */
@@ -64,7 +65,7 @@ export interface PrefetchDeps {
   /** Whether an offer from `peer` would be accepted without asking, and this id is new here. */
   wouldAccept: (peer: string, id: string) => boolean
   /** Whether `bytes` more fit in `dir` (free space, less what receives under way still need, and room for the spool of `files`' chunks). */
-  fits: (dir: string, bytes: number, files: ReadonlyArray<{ kind: string, chunkSize: number }>) => Promise<boolean>
+  fits: (dir: string, bytes: number, files: ChunkedEntries) => Promise<boolean>
   /** Whether the receive folder holds a chunk of this hash already (the plan copies it; not fetched ahead). */
   holds: (hash: Uint8Array) => boolean
   sink: () => ChunkSink
@@ -373,7 +374,7 @@ export class Prefetches {
 
   /** What the prefetches fetching into `dir` may still write: set aside by the free-space checks of offers and other previews. */
   /** What the prefetches into `dir` may still write, with room for their spools (`spool`: for files and bytes still to fetch). */
-  reservedIn (dir: string, spool: (files: ReadonlyArray<{ kind: string, chunkSize: number }>, toFetch: number) => number = () => 0): number {
+  reservedIn (dir: string, spool: (files: ChunkedEntries, toFetch: number) => number): number {
     let n = 0
     for (const p of this.byId.values()) {
       if (p.endedAt !== 0 || p.receiveDir !== dir) continue

@@ -26,7 +26,7 @@ import { PART_DIR, checkReceivePaths, folderIdOf, isFolderAt, type FolderId } fr
 import { failedCount, fileCount, toOfferInfo, toTransferInfo } from './snapshot.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { EmitThrottle } from './throttle.ts'
-import { checkSpace, spoolBound, type PullShape, type SpaceNeed } from './space.ts'
+import { checkSpace, spoolBound, type ChunkedEntries, type PullShape, type SpaceNeed } from './space.ts'
 import { REQUEST_BYTES, REQUESTS_AHEAD, WRITE_BYTES_IN_FLIGHT } from './fetch.ts'
 import { partDirFor } from './finalize.ts'
 import { alreadyInPlace } from './receive-plan.ts'
@@ -1268,7 +1268,7 @@ function missingFiles (s: Sender, missing: Uint8Array): number[] {
 }
 
 /** Room a receive of these files needs for its spool while it fetches `toFetch` bytes (space.ts spoolBound). */
-function spoolOf (files: ReadonlyArray<{ kind: string, chunkSize: number }>, toFetch: number): number {
+function spoolOf (files: ChunkedEntries, toFetch: number): number {
   let min = Infinity
   let max = 0
   for (const f of files) if (f.kind === 'file') { min = Math.min(min, f.chunkSize); max = Math.max(max, f.chunkSize) }

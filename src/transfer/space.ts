@@ -35,6 +35,9 @@ export function neededBytes (n: SpaceNeed): number {
   return Math.max(0, n.total - (n.inPlace ?? 0) - (n.held ?? 0)) + (n.reserved ?? 0)
 }
 
+/** An offer's (or a preview's) entries, as far as its spool's size goes. */
+export type ChunkedEntries = ReadonlyArray<{ kind: string, chunkSize: number }>
+
 /** How a receive pulls (fetch.ts), as far as its spool's size goes. */
 export interface PullShape { streams: number, writeBytesInFlight: number, requestsAhead: number, requestBytes: number }
 
