@@ -256,10 +256,8 @@ function memoryNow (): StatusInfo['memory'] {
   return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers }
 }
 
-/** The peers `query` names: exactly (name or peer ID), else by a prefix of either or the end of a peer ID ("…7zPUrfSX", as shown). */
-export function matchPeers<P extends { peerId: string, name: string }> (list: P[], query: string): P[] {
-  const exact = list.filter((p) => p.peerId === query || p.name === query)
-  if (exact.length > 0) return exact
+/** The peers `query` names by a prefix of their name or peer ID, or the end of a peer ID ("…7zPUrfSX", as shown); resolvePeer takes exact names first. */
+function matchPeers<P extends { peerId: string, name: string }> (list: P[], query: string): P[] {
   const tail = query.replace(/^(…|\.\.\.)/, '')
   // the end of an ID only when asked as shown, or long enough not to be a name's start by chance
   const byTail = tail !== query || tail.length >= 6
