@@ -88,20 +88,31 @@ function sqliteError (err: { errcode?: unknown }, message: string): FerryError |
   return undefined
 }
 
-/** Strip control characters (C0, DEL, C1, bidi overrides) from peer-supplied text before printing it. */
+/**
+ * What a terminal must not be handed from a peer or a file name: C0, DEL and
+ * C1 controls; the bidi marks, embeddings, overrides and isolates (U+061C,
+ * U+200E/F, U+202A–E, U+2066–9), which reorder what follows; the line and
+ * paragraph separators (U+2028/9), which some terminals break lines at; and
+ * the invisible ones that make two names look alike (U+200B zero-width space,
+ * U+2060 word joiner, U+FEFF). The zero-width (non-)joiners U+200C/D stay:
+ * Persian, Indic scripts and emoji sequences need them.
+ */
+const UNPRINTABLE = String.raw`\u0000-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff`
+const UNPRINTABLE_RE = new RegExp(`[${UNPRINTABLE}]`, 'g')
+const UNPRINTABLE_OR_BACKSLASH_RE = new RegExp(`[${UNPRINTABLE}\\\\]`, 'g')
+
+/** Strip what a terminal must not be handed (UNPRINTABLE) from peer-supplied text before printing it. */
 export function sanitizeForDisplay (s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+  return s.replace(UNPRINTABLE_RE, '')
 }
 
 /**
- * A path to print on a line of its own: control and bidi characters shown
- * as escapes (\n, \t, \x1b, \u202e) instead of dropped, so that `new⏎line`
+ * A path to print on a line of its own: what UNPRINTABLE lists shown as
+ * escapes (\n, \t, \x1b, \u202e, \u2028) instead of dropped, so that `new⏎line`
  * does not read as a file called `newline` (review finding).
  */
 export function escapeForDisplay (s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\\]/g, (c) => {
+  return s.replace(UNPRINTABLE_OR_BACKSLASH_RE, (c) => {
     if (c === '\\') return '\\\\'
     if (c === '\n') return '\\n'
     if (c === '\t') return '\\t'

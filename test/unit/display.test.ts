@@ -17,4 +17,14 @@ describe('text for the terminal', () => {
     expect(escapeForDisplay('back\\slash')).toBe('back\\\\slash')
     expect(escapeForDisplay('日本語 photo.jpg')).toBe('日本語 photo.jpg')
   })
+
+  it('also the line separators and the invisible characters that make two names look alike, but not the joiners scripts and emoji need (user-test finding)', () => {
+    expect(escapeForDisplay('a\u2028b\u2029c')).toBe('a\\u2028b\\u2029c')
+    expect(escapeForDisplay('IMG\u200b_0001.jpg')).toBe('IMG\\u200b_0001.jpg')
+    expect(escapeForDisplay('\ufeffx\u2060y\u061cz')).toBe('\\ufeffx\\u2060y\\u061cz')
+    expect(sanitizeForDisplay('lap\u200btop\u2028')).toBe('laptop')
+    const family = '👨\u200d👩\u200d👧'
+    expect(escapeForDisplay(family)).toBe(family)
+    expect(sanitizeForDisplay('می\u200cخواهم')).toBe('می\u200cخواهم')
+  })
 })
