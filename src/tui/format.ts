@@ -39,9 +39,9 @@ export function formatEta (seconds: number | null | undefined): string {
 }
 
 /** Peer ids are long (12D3KooW…); show the last 8 chars, or first 4 + last 4 with `ends`. */
-export function shortPeerId (peerId: string, style: 'tail' | 'ends' = 'tail'): string {
+export function shortPeerId (peerId: string, style: 'tail' | 'ends' = 'tail', ellipsis = '…'): string {
   if (peerId.length <= 12) return peerId
-  return style === 'tail' ? `…${peerId.slice(-8)}` : `${peerId.slice(0, 4)}…${peerId.slice(-4)}`
+  return style === 'tail' ? `${ellipsis}${peerId.slice(-8)}` : `${peerId.slice(0, 4)}${ellipsis}${peerId.slice(-4)}`
 }
 
 /** "just now", "42s ago", "5m ago", "3h ago", "2d ago"; "never" for 0. */
@@ -98,27 +98,30 @@ export function displayWidth (s: string): number {
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' })
 
 /**
- * Cut to at most `max` terminal cells, ending with '…' when cut. Cuts
- * between grapheme clusters, so never inside an emoji (a surrogate pair, a
- * ZWJ sequence) or between a letter and its accent.
+ * Cut to at most `max` terminal cells, ending with `ellipsis` when cut ('...'
+ * on an ASCII terminal: g(ui, '…')). Cuts between grapheme clusters, so never
+ * inside an emoji (a surrogate pair, a ZWJ sequence) or between a letter and
+ * its accent.
  */
-export function truncate (s: string, max: number): string {
+export function truncate (s: string, max: number, ellipsis = '…'): string {
   if (max <= 0) return ''
   if (stringWidth(s) <= max) return s
+  const mark = stringWidth(ellipsis) < max ? ellipsis : ''
+  const room = max - stringWidth(mark)
   let out = ''
   let width = 0
   for (const { segment } of graphemes.segment(s)) {
     const w = stringWidth(segment)
-    if (width + w > max - 1) break
+    if (width + w > room) break
     out += segment
     width += w
   }
-  return out + '…'
+  return out + mark
 }
 
 /** Truncate, then pad with spaces to exactly `width` terminal cells. */
-export function fit (s: string, width: number): string {
-  const t = truncate(s, width)
+export function fit (s: string, width: number, ellipsis = '…'): string {
+  const t = truncate(s, width, ellipsis)
   return t + ' '.repeat(Math.max(0, width - stringWidth(t)))
 }
 

@@ -278,6 +278,17 @@ describe('long and wide peer names (review finding: a long name pushed the state
     expect(lines.slice(0, 3).map((l) => displayWidth(l.slice(0, l.search(/(STATE|online|offline)$/))))).toEqual([14, 14, 14])
   })
 
+  it('on an ASCII-only terminal (FERRY_ASCII) cut names and short peer IDs end in "..." (user-test finding)', async () => {
+    const ascii = { ...ui, unicode: false }
+    const offer = { id: '0123456789abcdef', peerId: PEER, peerName: long, files: 4, totalBytes: 450 * MiB, names: ['a.jpg'], receivedAt: NOW }
+    const text = expectFits((await renderAt(h(OffersScreen, { offers: [offer], selected: 0, ui: ascii }))).lastFrame())
+    expect(text).toMatch(/\.\.\. \(\.\.\.AAAAAAAA\)  4 files/)
+    const peer = { peerId: PEER, name: 'a device with a name far too long for its column', addrs: [], online: true, lastSeen: NOW, paired: true }
+    const peers = expectFits((await renderAt(h(PeersScreen, { peers: [peer], selected: 0, ui: ascii }))).lastFrame())
+    expect(peers).toMatch(/\.\.\. +\.\.\.AAAAAAAA/)
+    expect(text + peers).not.toContain('…')
+  })
+
   it('peers: the columns after a CJK name line up with the header', async () => {
     const peer = { peerId: PEER, name: 'ベータ端末📱', addrs: [], online: true, lastSeen: NOW, paired: true }
     const lines = expectFits((await renderAt(h(PeersScreen, { peers: [peer], selected: 0, ui }))).lastFrame()).split('\n')

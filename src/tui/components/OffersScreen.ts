@@ -30,12 +30,12 @@ export function OffersScreen ({ offers, selected, ui }: OffersScreenProps) {
     const names = o.names.map((n) => sanitizeForDisplay(n)).join(', ')
     const more = o.files > o.names.length ? `, ${g(ui, '…')} +${o.files - o.names.length} more` : ''
     // the offer's id as `ferry offers` shows it, so the two can be matched
-    const rest = ` (${shortPeerId(o.peerId)})  ${o.files} file${o.files === 1 ? '' : 's'}  ${formatBytes(o.totalBytes)}  ${formatAgo(o.receivedAt, ui.now)}  id ${o.id.slice(0, 8)}`
+    const rest = ` (${shortPeerId(o.peerId, 'tail', g(ui, '…'))})  ${o.files} file${o.files === 1 ? '' : 's'}  ${formatBytes(o.totalBytes)}  ${formatAgo(o.receivedAt, ui.now)}  id ${o.id.slice(0, 8)}`
     return [
       line(`${o.id}:1`, { inverse: sel },
         sel ? `${g(ui, '›')} ` : '  ',
         // a long name is cut, not the size after it (review finding)
-        h(Text, { bold: true, color: tint(ui, 'cyan') }, truncate(sanitizeForDisplay(o.peerName) || '(unnamed)', Math.max(8, ui.width - 2 - displayWidth(rest)))),
+        h(Text, { bold: true, color: tint(ui, 'cyan') }, truncate(sanitizeForDisplay(o.peerName) || '(unnamed)', Math.max(8, ui.width - 2 - displayWidth(rest)), g(ui, '…'))),
         rest
       ),
       line(`${o.id}:2`, { dimColor: !sel }, `    ${names}${more}`)

@@ -83,7 +83,7 @@ export function outcome (p: PairingState, ui: Ui): ReactNode {
     case 'exchanging':
       return h(Text, { color: tint(ui, 'yellow') }, 'exchanging keys…')
     case 'paired': {
-      const name = p.peer == null ? 'peer' : `${sanitizeForDisplay(p.peer.name)} (${shortPeerId(p.peer.peerId)})`
+      const name = p.peer == null ? 'peer' : `${sanitizeForDisplay(p.peer.name)} (${shortPeerId(p.peer.peerId, 'tail', g(ui, '…'))})`
       return h(Text, { color: tint(ui, 'green'), bold: true }, `${g(ui, '✓')} paired with ${name}`)
     }
     case 'failed':

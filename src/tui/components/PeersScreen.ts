@@ -16,7 +16,6 @@ export interface PeersScreenProps {
   ui: Ui
 }
 
-const ID_W = 10
 const STATE_W = 10
 const PAIRED_W = 8
 const SEEN_W = 10
@@ -28,6 +27,8 @@ export function PeersScreen ({ peers, selected, ui }: PeersScreenProps) {
       line('hint', { dimColor: true }, 'Devices running ferry on this network appear here (mDNS).')
     )
   }
+  // "…7zPUrfSX" and a space; "...7zPUrfSX" on an ASCII terminal
+  const ID_W = ui.unicode ? 10 : 12
   const nameW = Math.max(8, ui.width - 2 - ID_W - STATE_W - PAIRED_W - SEEN_W)
   const size = Math.max(1, ui.rows - 1)
   const start = windowStart(peers.length, selected, size)
@@ -37,8 +38,8 @@ export function PeersScreen ({ peers, selected, ui }: PeersScreenProps) {
     const sel = start + i === selected
     return line(p.peerId, { inverse: sel },
       sel ? `${g(ui, '›')} ` : '  ',
-      h(Text, { bold: p.paired }, fit(sanitizeForDisplay(p.name) || '(unnamed)', nameW - 1)), ' ',
-      fit(shortPeerId(p.peerId), ID_W),
+      h(Text, { bold: p.paired }, fit(sanitizeForDisplay(p.name) || '(unnamed)', nameW - 1, g(ui, '…'))), ' ',
+      fit(shortPeerId(p.peerId, 'tail', g(ui, '…')), ID_W),
       h(Text, { color: tint(ui, p.online ? 'green' : 'gray') },
         fit(`${g(ui, p.online ? '●' : '○')} ${p.online ? 'online' : 'offline'}`, STATE_W)),
       fit(p.paired ? `${g(ui, '✓')} yes` : '  no', PAIRED_W),

@@ -33,8 +33,8 @@ export function SendScreen ({ peers, sendTo, paths, missing, onPathsChange, onSu
       const sel = start + i === selected
       return line(p.peerId, { inverse: sel },
         sel ? `${g(ui, '›')} ` : '  ',
-        fit(sanitizeForDisplay(p.name) || '(unnamed)', nameW - 1), ' ',
-        fit(shortPeerId(p.peerId), 12),
+        fit(sanitizeForDisplay(p.name) || '(unnamed)', nameW - 1, g(ui, '…')), ' ',
+        fit(shortPeerId(p.peerId, 'tail', g(ui, '…')), 12),
         h(Text, { color: tint(ui, p.online ? 'green' : 'gray') }, p.online ? 'online' : 'offline'))
     })
   return h(Box, { flexDirection: 'column' },

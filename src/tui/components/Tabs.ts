@@ -7,7 +7,7 @@ import { SCREENS } from '../state.ts'
 import type { ScreenId } from '../state.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
 import { truncate } from '../format.ts'
-import { line, tint } from './ui.ts'
+import { g, line, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
 
 export const SCREEN_TITLES: Record<ScreenId, string> = {
@@ -27,7 +27,7 @@ export function Tabs ({ screen, selfName, offers, active, ui }: TabsProps) {
     const n = id === 'offers' ? offers : id === 'transfers' ? active : 0
     return `${SCREEN_TITLES[id]}${n > 0 ? ` (${n})` : ''}`
   }
-  const name = selfName == null ? 'ferry' : `ferry ${truncate(sanitizeForDisplay(selfName), 16)}`
+  const name = selfName == null ? 'ferry' : `ferry ${truncate(sanitizeForDisplay(selfName), 16, g(ui, '…'))}`
   return h(Box, { width: ui.width },
     line('tabs', {},
       h(Text, { bold: true, color: tint(ui, 'cyan') }, `${name} `),

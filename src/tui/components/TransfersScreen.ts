@@ -74,8 +74,8 @@ function stateColor (t: TransferInfo): 'yellow' | 'cyan' | 'green' | 'red' | 'gr
 /** "↑ to beta" / "↓ from beta", at most `room` cells: a long peer name is cut, not what follows it on the line (review finding: the state fell off). */
 function who (t: TransferInfo, ui: Ui, room: number): string {
   const to = t.direction === 'send' ? `${g(ui, '↑')} to ` : `${g(ui, '↓')} from `
-  const name = sanitizeForDisplay(t.peerName) || shortPeerId(t.peerId)
-  return to + truncate(name, Math.max(8, room - displayWidth(to)))
+  const name = sanitizeForDisplay(t.peerName) || shortPeerId(t.peerId, 'tail', g(ui, '…'))
+  return to + truncate(name, Math.max(8, room - displayWidth(to)), g(ui, '…'))
 }
 
 /** The widest the numbers after the bar get for this transfer: the bar keeps its width while they change. */
@@ -114,7 +114,7 @@ export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui): ReactNode[]
   for (const f of t.inFlight.slice(0, MAX_FILES)) {
     const frac = f.size === 0 ? 1 : f.doneBytes / f.size
     lines.push(line(`${t.id}:${f.path}`, { dimColor: true },
-      `    ${fit(sanitizeForDisplay(f.path), nameW)} `,
+      `    ${fit(sanitizeForDisplay(f.path), nameW, g(ui, '…'))} `,
       progressBar(frac, fileBar, { ascii: !ui.unicode }),
       ` ${formatBytes(f.doneBytes)} / ${formatBytes(f.size)}`))
   }
