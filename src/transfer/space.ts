@@ -80,6 +80,11 @@ export function spaceShortage (free: number, size: number, need: SpaceNeed): Fer
   return new FerryError('E_NO_SPACE', `the receiver has ${fmt(free)} free in its receive folder; this needs ${fmt(needed)}${parts.length > 0 ? ` (${parts.join('; ')})` : ''} and keeps ${fmt(margin)} free${(need.spool ?? 0) > 0 ? ` (${fmt(need.spool ?? 0)} of it for bytes on their way in)` : ''}`)
 }
 
+/**
+ * In the binary units every other size ferry prints uses (MiB, GiB), two
+ * decimals from 1 GiB on so that a shortfall of a few MiB on a big offer
+ * does not read as "has 1.0, needs 1.0".
+ */
 function fmt (n: number): string {
-  return n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : `${(n / 1e6).toFixed(1)} MB`
+  return n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : `${(n / 2 ** 20).toFixed(1)} MiB`
 }
