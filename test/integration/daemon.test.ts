@@ -288,7 +288,7 @@ describe('daemon foundation', () => {
     // an empty id is no id (review finding: exit 1 from the daemon's E_BAD_REQUEST)
     for (const cmd of ['cancel', 'accept', 'decline', 'wait']) expect((await runCli([cmd, '', '--home', dir])).code, cmd).toBe(2)
     // a --listen it could never listen on (review finding: E_IO, exit 1)
-    for (const listen of ['garbage', '/ip4/127.0.0.1/tcp/99999', '/ip4/127.0.0.1/udp/5']) {
+    for (const listen of ['garbage', '/ip4/127.0.0.1/tcp/99999', '/ip4/127.0.0.1/udp/5', '/dns4/localhost/tcp/0', '/ip4/127.0.0.1/tcp/0/ws']) {
       const bad = await runCli(['daemon', '--home', join(dir, 'home'), '--no-mdns', '--listen', listen])
       expect(bad.code, listen).toBe(2)
       expect(bad.stderr).toMatch(/^ferry: E_USAGE: --listen .* is not a TCP address to listen on/m)

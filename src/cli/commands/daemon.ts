@@ -38,7 +38,9 @@ const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const
 function checkListen (addr: string): void {
   let port: number | undefined
   try {
-    port = Number(/\/tcp\/(\d+)/.exec(multiaddr(addr).toString())?.[1])
+    // an IP address and a TCP port, nothing else: ferry listens on TCP only, and
+    // /dns4/… or …/ws passed here and failed later with E_IO (user-test finding)
+    port = Number(/^\/ip[46]\/[^/]+\/tcp\/(\d+)$/.exec(multiaddr(addr).toString())?.[1])
   } catch {}
   if (port == null || !Number.isInteger(port) || port > 65535) throw new UsageError(`--listen ${addr} is not a TCP address to listen on, such as /ip4/0.0.0.0/tcp/4774 (port 0: any free one)`)
 }
