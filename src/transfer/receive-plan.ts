@@ -78,6 +78,8 @@ export async function planReceive (o: {
    * read and hashed ~0.5 GiB of zeros: 160 ms.)
    */
   maybeInPartFile?: (file: number, chunk: number) => boolean
+  /** Where an offered path lands in the receive folder, when not under its own name (folderRenames) */
+  localPath?: (offered: string) => string
 }): Promise<Plan> {
   const saved = o.store.files(o.transferId)
   const files: FileState[] = []
@@ -133,9 +135,10 @@ export async function planReceive (o: {
       continue
     }
     const adopt = { sink: o.sink, placed: { transferId: o.transferId, idx: index } }
-    let inPlace = await alreadyInPlace(o.receiveDir, entry, o.store, adopt)
+    const relPath = o.localPath?.(entry.path) ?? entry.path
+    let inPlace = await alreadyInPlace(o.receiveDir, relPath, entry, o.store, adopt)
     // changed between the look and the metadata's update: judged again, by its bytes (review finding: it was taken as it was)
-    if (inPlace?.unchanged != null && !await takeOfferedMetadata(o.receiveDir, inPlace.path, inPlace.unchanged, entry, o.store)) inPlace = await alreadyInPlace(o.receiveDir, entry, o.store, adopt)
+    if (inPlace?.unchanged != null && !await takeOfferedMetadata(o.receiveDir, inPlace.path, inPlace.unchanged, entry, o.store)) inPlace = await alreadyInPlace(o.receiveDir, relPath, entry, o.store, adopt)
     if (inPlace != null) {
       fs.done = true
       fs.dest = inPlace.path
@@ -289,8 +292,8 @@ export interface InPlace { path: string, unchanged?: BigIntStats }
  * send repeated into a folder with name clashes adds no copy each time.
  * With `adopt`, also a file found there by its bytes (adoptInPlace).
  */
-export async function alreadyInPlace (receiveDir: string, entry: OfferFile, store: TransferStore, adopt?: { sink: ChunkSink, placed: { transferId: string, idx: number } }): Promise<InPlace | undefined> {
-  const wanted = join(receiveDir, entry.path)
+export async function alreadyInPlace (receiveDir: string, relPath: string, entry: OfferFile, store: TransferStore, adopt?: { sink: ChunkSink, placed: { transferId: string, idx: number } }): Promise<InPlace | undefined> {
+  const wanted = join(receiveDir, relPath)
   const here = await holds(wanted, entry, store, adopt?.sink)
   if (here != null) return { path: wanted, unchanged: here.unchanged }
   // a "name (n)" is given only when the name is taken; if it is free now,
@@ -305,7 +308,7 @@ export async function alreadyInPlace (receiveDir: string, entry: OfferFile, stor
     if (there != null) return { path: f.path, unchanged: there.unchanged }
   }
   if (adopt === undefined) return undefined
-  const adopted = await adoptInPlace(receiveDir, wanted, entry, store, adopt.sink, adopt.placed)
+  const adopted = await adoptInPlace(receiveDir, relPath, entry, store, adopt.sink, adopt.placed)
   return adopted === undefined ? undefined : { path: adopted }
 }
 
@@ -325,7 +328,8 @@ const MAX_ADOPT_NAMES = 100
  * reached when the name is taken; the bytes are read (and hashed) only when
  * size and time match.
  */
-async function adoptInPlace (receiveDir: string, wanted: string, entry: OfferFile, store: TransferStore, sink: ChunkSink, placed: { transferId: string, idx: number }): Promise<string | undefined> {
+async function adoptInPlace (receiveDir: string, relPath: string, entry: OfferFile, store: TransferStore, sink: ChunkSink, placed: { transferId: string, idx: number }): Promise<string | undefined> {
+  const wanted = join(receiveDir, relPath)
   /** checked once, for the first candidate worth reading: its folders are every candidate's */
   let inside: Promise<boolean> | undefined
   for (let n = 0; n <= MAX_ADOPT_NAMES; n++) {
@@ -339,7 +343,7 @@ async function adoptInPlace (receiveDir: string, wanted: string, entry: OfferFil
     // an indexed file is alreadyInPlace's to judge (it did: other content, or changed since)
     if (store.indexedFile(candidate) !== undefined) continue
     // not through a symlinked folder (only what the receive folder holds is taken as this file)
-    inside ??= resolveInside(receiveDir, validateRelativePath(entry.path), { lastMayBeLink: true }).then(() => true, () => false)
+    inside ??= resolveInside(receiveDir, validateRelativePath(relPath), { lastMayBeLink: true }).then(() => true, () => false)
     if (!await inside) return undefined
     if (!await holdsChunks(sink, candidate, entry)) continue
     // its time and mode are the person's: no offer changes them

@@ -22,7 +22,7 @@ import { BitmapRecorder } from './bitmap-recorder.ts'
 import { fetchAll } from './fetch.ts'
 import type { KeyedLock } from './keyed-lock.ts'
 import { partDirFor, placeDir, placeFile, receiveFolderNotStateFolder, syncPlacedFolders, type DirModes } from './finalize.ts'
-import type { FolderId } from './safe-path.ts'
+import { dirPaths, folderRenames, type FolderId } from './safe-path.ts'
 import { identityOf, partFileOf, planReceive, type FileState, type Plan, type Wanted } from './receive-plan.ts'
 import { makePartFolder, removePartFolder } from './part-folders.ts'
 import type { ChunkSink } from './sink.ts'
@@ -117,6 +117,8 @@ export class Receiver {
   private knownDirs = new Set<string>()
   /** the offer's entries and their folders, as paths in the receive folder: made at the first name collision, most receives have none */
   private offerPathSet?: Set<string>
+  /** The offered paths that land elsewhere here, a folder of theirs being a file here (folderRenames): looked at again at each run */
+  private renamedPaths: ReadonlyMap<string, string> = new Map()
   /** the permission bits of each folder of the offer, for the folders the receive creates */
   private readonly dirModes: DirModes
   private readonly deps: ReceiverDeps
@@ -192,6 +194,8 @@ export class Receiver {
       // this user's only (createPartFile in receive-plan.ts says why), and no symbolic link followed
       const partDir = await makePartFolder(this.receiveDir, this.rootHex)
       const started = performance.now()
+      this.renamedPaths = await folderRenames(this.receiveDir, this.offer.files.map((f) => f.path), dirPaths(this.offer.files))
+      this.offerPathSet = undefined
       const givenUp = this.receiptMissing != null && this.receiptMissing.length > 0 ? new Bitmap(this.offer.files.length, this.receiptMissing) : undefined
       await this.bitmaps.settled()
       // the sender's progress follows what this side holds, copies included (progress-report.ts)
@@ -209,6 +213,7 @@ export class Receiver {
         signal,
         givenUp,
         maybeInPartFile: held != null ? (file, chunk) => held.get(file)?.has(chunk) === true : undefined,
+        localPath: (p) => this.localPath(p),
         // never below what an earlier run recorded: the plan counts it again from 0
         onHave: (n) => { if (n > this.progress.done) { this.progress.done = n; this.deps.changed(this, false) } }
       })
@@ -278,7 +283,7 @@ export class Receiver {
       this.setState('verifying')
       const missing = await this.giveUpUnavailable()
       for (const f of this.files) {
-        if (f.entry.kind === 'dir') { if (!f.done) { f.dest = await placeDir(this.receiveDir, f.entry.path, f.entry.mtimeMs, this.dirModes, f.entry.mtimeSubMsNs, this.deps.stateFolder); f.done = true } continue }
+        if (f.entry.kind === 'dir') { if (!f.done) { f.dest = await placeDir(this.receiveDir, this.localPath(f.entry.path), f.entry.mtimeMs, this.dirModes, f.entry.mtimeSubMsNs, this.deps.stateFolder); f.done = true } continue }
         if (!f.done && f.unavailable == null) throw new FerryError('E_INTERNAL', `${f.entry.path} is incomplete after fetching`)
       }
       await removePartFolder(this.receiveDir, this.rootHex)
@@ -299,12 +304,17 @@ export class Receiver {
     return false
   }
 
-  /** The paths this receive itself places (its entries, and the folders on their way), built once. */
+  /** Where an offered path lands in the receive folder: under its own name, unless a folder of it is a file here. */
+  private localPath (offered: string): string {
+    return this.renamedPaths.get(offered) ?? offered
+  }
+
+  /** The paths this receive itself places (its entries, and the folders on their way), built once a run. */
   private offerPaths (): Set<string> {
     if (this.offerPathSet !== undefined) return this.offerPathSet
     const set = new Set<string>()
     for (const e of this.offer.files) {
-      const parts = e.path.split('/')
+      const parts = this.localPath(e.path).split('/')
       for (let i = 1; i <= parts.length; i++) set.add(join(this.receiveDir, ...parts.slice(0, i)))
     }
     this.offerPathSet = set
@@ -344,9 +354,10 @@ export class Receiver {
     // the one in the (verified) manifest; this avoids hashing the bytes twice
     const root = computeFileRoot(f.entry.size, f.entry.chunkSize, f.entry.chunks)
     if (Buffer.compare(root, f.entry.fileRoot) !== 0) throw new FerryError('E_HASH_MISMATCH', `${f.entry.path}: file root does not match`)
-    f.dest = await placeFile({ root: this.receiveDir, relPath: f.entry.path, partPath: f.partPath, mtimeMs: f.entry.mtimeMs, mtimeSubMsNs: f.entry.mtimeSubMsNs, mode: f.entry.mode, knownDirs: this.knownDirs, dirModes: this.dirModes, taken: (path) => this.offerPaths().has(path), keepOut: this.deps.stateFolder })
+    const relPath = this.localPath(f.entry.path)
+    f.dest = await placeFile({ root: this.receiveDir, relPath, partPath: f.partPath, mtimeMs: f.entry.mtimeMs, mtimeSubMsNs: f.entry.mtimeSubMsNs, mode: f.entry.mode, knownDirs: this.knownDirs, dirModes: this.dirModes, taken: (path) => this.offerPaths().has(path), keepOut: this.deps.stateFolder })
     f.done = true
-    // its name was taken here: said, as the file is not where the sender named it
+    // its name (or a folder's on its way) was taken here: said, as the file is not where the sender named it
     if (f.dest !== join(this.receiveDir, f.entry.path)) {
       this.renamedCount++
       if (this.renamed.length < RENAMED_SHOWN) this.renamed.push({ path: f.entry.path, as: relative(this.receiveDir, f.dest) })

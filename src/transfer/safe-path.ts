@@ -158,8 +158,9 @@ export const IN_STATE_FOLDER = "it would land in ferry's own state folder, which
  * - resolveInside's symlink rule for all of them: no component that already
  *   exists on the way to any path (a folder entry's own name included) may
  *   be a symbolic link;
- * - a component that must be a folder (every one but a file's last) may not
- *   exist as anything else (a file named like a folder of the offer);
+ * - a component that must be a folder (every one but a file's last) and
+ *   exists as a file here lands next to it, as "name (n)" (folderRenames),
+ *   and is checked there;
  * - nothing may land in the folder `keepOut` (ferry's own state folder,
  *   when the receive folder holds it: a peer's file there could be read as
  *   ferry's own, a database journal for one). Told by what each existing
@@ -168,9 +169,10 @@ export const IN_STATE_FOLDER = "it would land in ferry's own state folder, which
  * next to it as "name (1)", as next to any file of the person's (placeFile
  * never follows that name). Each distinct prefix is lstat'ed once; below a
  * missing one nothing can exist. Throws E_PATH_UNSAFE naming the path.
- * `dirs`: the paths that are folders themselves.
+ * `dirs`: the paths that are folders themselves. Returns folderRenames'
+ * answer: the paths that land elsewhere, offered → local.
  */
-export async function checkReceivePaths (rootDir: string, paths: string[], dirs: ReadonlySet<string> = new Set(), keepOut?: FolderId): Promise<void> {
+export async function checkReceivePaths (rootDir: string, paths: string[], dirs: ReadonlySet<string> = new Set(), keepOut?: FolderId): Promise<Map<string, string>> {
   let base: string
   try {
     base = await realpath(rootDir)
@@ -178,11 +180,15 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
     throw new FerryError('E_PATH_NOT_FOUND', `receive folder ${rootDir} does not exist`, { cause: err })
   }
   const intoState = paths.length > 0 && isFolderAt(base, keepOut)
+  for (const p of paths) validateRelativePath(p)
+  const renamed = intoState ? new Map<string, string>() : await folderRenames(base, paths, dirs)
   /** what each prefix is now: a folder, ferry's state folder, a symbolic link, something else, or nothing */
   const found = new Map<string, 'dir' | 'state' | 'link' | 'other' | 'none'>()
-  for (const p of paths) {
+  for (const offered of paths) {
     let prefix = ''
-    const components = validateRelativePath(p)
+    // where it lands: a folder of it taken by a file here is kept next to it (folderRenames)
+    const p = renamed.get(offered) ?? offered
+    const components = p.split('/')
     if (intoState) throw unsafe(p, IN_STATE_FOLDER)
     // the whole path, with the receive folder's own: the system calls that
     // place the file refuse it past PATH_MAX (ENAMETOOLONG after the
@@ -206,11 +212,12 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
       }
       if (here === 'none') break
       if (here === 'state') throw unsafe(p, IN_STATE_FOLDER)
-      const mustBeFolder = i < components.length - 1 || dirs.has(p)
+      const mustBeFolder = i < components.length - 1 || dirs.has(offered)
       if (mustBeFolder && here === 'link') throw unsafe(p, `${quote(prefix)} is a symbolic link in the receive folder`)
       if (mustBeFolder && here !== 'dir') throw unsafe(p, `${quote(prefix)} is a file in the receive folder, and the offer needs a folder there`)
     }
   }
+  return renamed
 }
 
 /**
@@ -303,6 +310,89 @@ export function isCollisionName (name: string, wanted: string): boolean {
 export function collisionName (path: string, n: number): string {
   const [stem, ext] = splitName(basename(path))
   return join(dirname(path), fit(stem, ` (${n})${ext}`))
+}
+
+/** The paths of an offer's entries that are folders themselves (folderRenames, checkReceivePaths). */
+export function dirPaths (entries: ReadonlyArray<{ path: string, kind: string }>): Set<string> {
+  return new Set(entries.filter((e) => e.kind === 'dir').map((e) => e.path))
+}
+
+/** The `n`th keep-both name of a folder: `2024.06` → `2024.06 (1)`, the number at the end (a folder has no extension). */
+function folderCollisionName (path: string, n: number): string {
+  return join(dirname(path), fit(basename(path), ` (${n})`))
+}
+
+/**
+ * Where an offer's paths land when a folder of it must go where the receive
+ * folder holds something else by that name (a file of the person's, a FIFO):
+ * the folder is kept next to it, as files are, under the first "name (n)"
+ * that is a folder already or free and that the offer does not use itself,
+ * and everything of the offer under it goes there (user-test finding: the
+ * whole send failed with E_PATH_UNSAFE). One answer per folder, and the same
+ * at every run while the receive folder stays as it is: a receive resumed
+ * after a restart, or the same send repeated, goes where the first one went.
+ * A symbolic link or ferry's state folder on the way is not renamed around:
+ * checkReceivePaths refuses those. `dirs`: the paths that are folders
+ * themselves. Returns the paths that land elsewhere: offered → local, both
+ * relative to `base`. Looks only at the folders on the way, each once.
+ */
+export async function folderRenames (base: string, paths: string[], dirs: ReadonlySet<string> = new Set()): Promise<Map<string, string>> {
+  /** every name the offer uses itself (its paths and the folders on their way): never given as a keep-both name */
+  const offered = new Set<string>()
+  for (const p of paths) {
+    const c = p.split('/')
+    for (let i = 1; i <= c.length; i++) offered.add(c.slice(0, i).join('/'))
+  }
+  const kinds = new Map<string, Promise<'dir' | 'none' | 'other' | 'keep'>>()
+  /** what is at `rel` now: a folder, nothing, something else; 'keep' for what is not renamed around (a link, an error: checkReceivePaths says why) */
+  const kindOf = async (rel: string): Promise<'dir' | 'none' | 'other' | 'keep'> => {
+    let k = kinds.get(rel)
+    if (k === undefined) {
+      k = lstat(join(base, rel)).then((st) => st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'keep' : 'other', (err: { code?: unknown }) => err.code === 'ENOENT' || err.code === 'ENOTDIR' ? 'none' : 'keep')
+      kinds.set(rel, k)
+    }
+    return await k
+  }
+  const aside = new Map<string, Promise<string>>()
+  /** the folder to use instead of `rel`, taken by something else */
+  const besides = async (rel: string): Promise<string> => {
+    let a = aside.get(rel)
+    if (a === undefined) {
+      a = (async () => {
+        for (let n = 1; n <= 10_000; n++) {
+          const candidate = folderCollisionName(rel, n)
+          if (offered.has(candidate)) continue
+          const k = await kindOf(candidate)
+          if (k === 'dir' || k === 'none') return candidate
+        }
+        throw new FerryError('E_IO', `no free name for the folder ${quote(rel)} after 10000 tries`)
+      })()
+      aside.set(rel, a)
+    }
+    return await a
+  }
+  const renamed = new Map<string, string>()
+  for (const p of paths) {
+    const components = validateRelativePath(p)
+    const folders = dirs.has(p) ? components.length : components.length - 1
+    let local = ''
+    /** below a folder that is not there nothing is, and below a link nothing is looked at */
+    let lookFurther = true
+    for (const [i, c] of components.entries()) {
+      let next = local === '' ? c : `${local}/${c}`
+      if (lookFurther && i < folders) {
+        let k = await kindOf(next)
+        if (k === 'other') {
+          next = await besides(next)
+          k = await kindOf(next)
+        }
+        lookFurther = k === 'dir'
+      }
+      local = next
+    }
+    if (local !== p) renamed.set(p, local)
+  }
+  return renamed
 }
 
 /**

@@ -22,7 +22,7 @@ import { CHUNK_STREAMS, Receiver, receiptPayload } from './receiver.ts'
 import { Sender, serveChunks } from './sender.ts'
 import { createChunkSink, type ChunkSink } from './sink.ts'
 import { Progress } from './progress.ts'
-import { PART_DIR, checkReceivePaths, folderIdOf, isFolderAt, type FolderId } from './safe-path.ts'
+import { PART_DIR, checkReceivePaths, dirPaths, folderIdOf, isFolderAt, type FolderId } from './safe-path.ts'
 import { failedCount, fileCount, toOfferInfo, toTransferInfo } from './snapshot.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { EmitThrottle } from './throttle.ts'
@@ -736,8 +736,8 @@ export class TransferService {
    */
   private async checkFits (offer: OfferMsg, self?: Receiver): Promise<void> {
     await checkReceiveFolder(this.c.receiveDir)
-    await checkReceivePaths(this.c.receiveDir, offer.files.map((f) => f.path), new Set(offer.files.filter((f) => f.kind === 'dir').map((f) => f.path)), this.stateFolder)
-    await this.ensureSpace(offer, self)
+    const renamed = await checkReceivePaths(this.c.receiveDir, offer.files.map((f) => f.path), dirPaths(offer.files), this.stateFolder)
+    await this.ensureSpace(offer, renamed, self)
   }
 
   /** What the accepted receives into `dir` (those `which` takes) still need. One of the same content shares the part folder, and finds its files in place. */
@@ -759,7 +759,7 @@ export class TransferService {
    * earlier attempt) and what accepted receives still need. When it does not
    * fit, the part folders of ended receives go first (part-folders.ts).
    */
-  private async ensureSpace (offer: OfferMsg, self?: Receiver): Promise<void> {
+  private async ensureSpace (offer: OfferMsg, renamed: ReadonlyMap<string, string>, self?: Receiver): Promise<void> {
     const dir = this.c.receiveDir
     const rootHex = Buffer.from(offer.root).toString('hex')
     let inPlace = 0
@@ -785,7 +785,7 @@ export class TransferService {
     // Files already in place need no room. Looked for only when the offer
     // does not fit without them: it costs a stat per file (~100 ms of the
     // offer's answer for 1,000 photos, which the plan does again anyway).
-    for (const f of offer.files) if (f.kind === 'file' && await alreadyInPlace(dir, f, this.c.store) != null) inPlace += f.size
+    for (const f of offer.files) if (f.kind === 'file' && await alreadyInPlace(dir, renamed.get(f.path) ?? f.path, f, this.c.store) != null) inPlace += f.size
     short = await shortage()
     if (short === undefined) return
     const freed = await this.sweepParts(0, rootHex)

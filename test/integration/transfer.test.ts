@@ -625,6 +625,34 @@ describe('transfer', () => {
     }
   })
 
+  it('a file of the receiver\'s where an offered folder goes: the folder arrives next to it as "name (1)", whole, the file untouched; sent again, found there (user-test finding: the whole send failed with E_PATH_UNSAFE)', async () => {
+    await writeFile(join(b.receiveDir, 'trip'), 'a file of beta\'s called trip\n')
+    const dir = await tempDir('ferry-src-')
+    await mkdir(join(dir, 'trip', 'day 1'), { recursive: true })
+    await mkdir(join(dir, 'trip', 'empty'))
+    await writeFile(join(dir, 'trip', 'a.jpg'), 'photo a\n')
+    await writeFile(join(dir, 'trip', 'day 1', 'b.jpg'), 'photo b\n')
+    try {
+      const events = await connectControl(b.home)
+      const ended: TransferInfo[] = []
+      await events.subscribe((event, data) => { if (event === 'transfer' && (data as TransferInfo).state === 'done') ended.push(data as TransferInfo) })
+      const res = await send([join(dir, 'trip')])
+      expect(res).toMatchObject({ state: 'done', files: 2, receipt: { verified: true } })
+      try {
+        const onB = await waitFor(() => ended.find((t) => t.id === res.id), 'beta\'s event of the receive\'s end', 10_000)
+        expect(onB.renamedCount).toBe(2)
+        expect(onB.renamed).toEqual(expect.arrayContaining([{ path: 'trip/a.jpg', as: 'trip (1)/a.jpg' }, { path: 'trip/day 1/b.jpg', as: 'trip (1)/day 1/b.jpg' }]))
+      } finally { events.close() }
+      expect(await readFile(join(b.receiveDir, 'trip'), 'utf8')).toBe('a file of beta\'s called trip\n')
+      expect(asObject(await snapshotTree(join(b.receiveDir, 'trip (1)')))).toEqual(asObject(await snapshotTree(join(dir, 'trip'))))
+      // sent again: the files are found where they went, nothing on the wire, no "trip (2)"
+      expect(await send([join(dir, 'trip')])).toMatchObject({ state: 'done', wireBytes: 0, receipt: { verified: true } })
+      expect((await readdir(b.receiveDir)).filter((n) => n.startsWith('trip')).sort()).toEqual(['trip', 'trip (1)'])
+    } finally {
+      for (const n of ['trip', 'trip (1)']) await rm(join(b.receiveDir, n), { recursive: true, force: true })
+    }
+  })
+
   it('a receive folder that holds the daemon\'s own state folder: it says so at start, and an offer of a file that would land in it is refused with E_PATH_UNSAFE, nothing written there', async () => {
     const normal = b.receiveDir
     const betaBack = async (): Promise<void> => { await waitListed(a, b) }

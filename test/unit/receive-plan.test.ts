@@ -163,7 +163,7 @@ describe('planReceive', () => {
     const plan = await planReceive({ transferId: ID, files: [entry], receiveDir, partDir, store, sink })
     expect(plan.files[0]).toMatchObject({ done: true, dest: placed })
     expect(store.indexedFile(placed)?.mtimeMs).toBe(1_700_000_468_600)
-    expect((await alreadyInPlace(receiveDir, entry, store))?.path).toBe(placed)
+    expect((await alreadyInPlace(receiveDir, entry.path, entry, store))?.path).toBe(placed)
   })
 
   describe('a file received before, found again at its path (review finding: content rewritten under its old time was taken as received, and the receipt signed)', () => {
@@ -278,7 +278,7 @@ describe('planReceive', () => {
       const { receiveDir, partDir, placed, entry } = await received(A)
       db.prepare('UPDATE file_index SET ino = NULL, ctime_ns = NULL').run()
       expect(store.indexedFile(placed)?.identity).toBeUndefined()
-      expect((await alreadyInPlace(receiveDir, entry, store))?.path).toBe(placed)
+      expect((await alreadyInPlace(receiveDir, entry.path, entry, store))?.path).toBe(placed)
       expect(store.indexedFile(placed)?.identity).toEqual(identityOf(await lstat(placed, { bigint: true })))
       const plan = await planReceive({ transferId: ID, files: [entry], receiveDir, partDir, store, sink })
       expect(plan.files[0]).toMatchObject({ done: true, dest: placed })

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkReceivePaths, resolveInside, uniqueDestination, validateRelativePath } from '../../src/transfer/index.ts'
-import { folderHolds, folderIdOf, isCollisionName } from '../../src/transfer/safe-path.ts'
+import { folderHolds, folderIdOf, folderRenames, isCollisionName } from '../../src/transfer/safe-path.ts'
 
 const code = (c: string): unknown => expect.objectContaining({ code: c })
 
@@ -195,17 +195,42 @@ describe('resolveInside', () => {
     await checkReceivePaths(join(root, 'real'), ['.local/state/ferry/x'], new Set(), id)
   })
 
-  it('checkReceivePaths refuses an offer that needs a folder where the receive folder has a file (found before any byte moves, not after)', async () => {
+  it('a folder of an offer where the receive folder has a file goes next to it as "name (n)", the whole folder, the same at every look (user-test finding: the whole send failed with E_PATH_UNSAFE)', async () => {
     writeFileSync(join(root, 'real', 'sub', 'file.txt'), 'x')
-    // real/sub/file.txt is a file: nothing can go below it, and a folder entry cannot be it
-    await expect(checkReceivePaths(root, ['real/sub/file.txt/inside.jpg'])).rejects.toMatchObject({ code: 'E_PATH_UNSAFE', message: expect.stringMatching(/is a file in the receive folder/) })
-    await expect(checkReceivePaths(root, ['real/sub/file.txt'], new Set(['real/sub/file.txt']))).rejects.toEqual(code('E_PATH_UNSAFE'))
-    // a file where a file or a folder is: kept both at placement ("name (1)"), so fine here
-    await checkReceivePaths(root, ['real/sub/file.txt', 'real/sub'])
+    // real/sub/file.txt is a file: what goes below it goes below "file.txt (1)", a folder entry of that name too
+    const paths = ['real/sub/file.txt/inside.jpg', 'real/sub/file.txt/deeper/b.jpg', 'real/sub/file.txt', 'real/sub/other.jpg']
+    const dirs = new Set(['real/sub/file.txt'])
+    const renamed = await checkReceivePaths(root, paths, dirs)
+    expect(Object.fromEntries(renamed)).toEqual({
+      'real/sub/file.txt/inside.jpg': 'real/sub/file.txt (1)/inside.jpg',
+      'real/sub/file.txt/deeper/b.jpg': 'real/sub/file.txt (1)/deeper/b.jpg',
+      'real/sub/file.txt': 'real/sub/file.txt (1)'
+    })
+    expect(Object.fromEntries(await folderRenames(root, paths, dirs))).toEqual(Object.fromEntries(renamed))
+    // a file where a file or a folder is: kept both at placement ("name (1)"), so not renamed here
+    expect((await checkReceivePaths(root, ['real/sub/file.txt', 'real/sub'])).size).toBe(0)
     // a folder entry where a folder is: fine
-    await checkReceivePaths(root, ['real/sub'], new Set(['real/sub']))
+    expect((await checkReceivePaths(root, ['real/sub'], new Set(['real/sub']))).size).toBe(0)
+    // a "name (n)" that is a folder already is used (a resumed or repeated receive goes where the first went);
+    // one that is a file, or that the offer uses itself, is passed over
+    mkdirSync(join(root, 'real', 'sub', 'file.txt (1)'))
+    expect(renamedOf(await folderRenames(root, ['real/sub/file.txt/a.jpg']))).toEqual(['real/sub/file.txt (1)/a.jpg'])
+    writeFileSync(join(root, 'real', 'sub', 'notes'), 'x')
+    writeFileSync(join(root, 'real', 'sub', 'notes (1)'), 'x')
+    expect(renamedOf(await folderRenames(root, ['real/sub/notes/a.jpg', 'real/sub/notes (2)/b.jpg']))).toEqual(['real/sub/notes (3)/a.jpg'])
+    // a folder has no extension: the number goes at the end
+    writeFileSync(join(root, 'real', '2024.06'), 'x')
+    expect(renamedOf(await folderRenames(root, ['real/2024.06/a.jpg']))).toEqual(['real/2024.06 (1)/a.jpg'])
+    // a symbolic link on the way is not renamed around: refused, as before
+    symlinkSync(outside, join(root, 'real', 'linked'))
+    expect((await folderRenames(root, ['real/linked/a.jpg'])).size).toBe(0)
+    await expect(checkReceivePaths(root, ['real/linked/a.jpg'])).rejects.toEqual(code('E_PATH_UNSAFE'))
   })
 })
+
+function renamedOf (m: Map<string, string>): string[] {
+  return [...m.values()]
+}
 
 describe('uniqueDestination', () => {
   let dir: string
