@@ -248,6 +248,33 @@ export class TransferStore {
     this.stmt('DELETE FROM chunk_index WHERE path = ?').run(path)
     this.stmt('DELETE FROM file_index WHERE path = ?').run(path)
   }
+
+  /**
+   * The chunks verified in a part file that a receive keeps without placing
+   * it (a file the sender could no longer send, a failed receive): found by
+   * findChunk like those of placed files, so that the same file sent again
+   * after its change copies what it still shares (every copy is verified).
+   * Chunk rows only: a part file is no file in the receive folder.
+   */
+  indexPartChunks (path: string, chunks: Array<{ hash: Uint8Array, offset: number, length: number }>): void {
+    this.db.exec('BEGIN')
+    try {
+      this.stmt('DELETE FROM chunk_index WHERE path = ?').run(path)
+      const ins = this.stmt('INSERT INTO chunk_index (hash, path, offset, length) VALUES (?, ?, ?, ?)')
+      for (const c of chunks) ins.run(c.hash, path, c.offset, c.length)
+      this.db.exec('COMMIT')
+    } catch (err) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK')
+      throw err
+    }
+  }
+
+  /** Forget the chunk rows of everything under the folder `dir` (a part folder removed). */
+  forgetUnder (dir: string): void {
+    const prefix = dir.endsWith('/') ? dir : `${dir}/`
+    // every path that starts with "dir/": from "dir/" up to "dir0" ('0' follows '/')
+    this.stmt('DELETE FROM chunk_index WHERE path >= ? AND path < ?').run(prefix, `${prefix.slice(0, -1)}0`)
+  }
 }
 
 const SUMMARY_COLUMNS = `id, direction, peer_id, peer_name, state, root, x'' AS offer, NULL AS sources, total_bytes,

@@ -113,14 +113,15 @@ export async function heldBytes (partDir: string): Promise<number> {
 
 /**
  * Remove the part folders of `receiveDir` whose root is not in `keep` and
- * that nothing has written to for `minAgeMs`. Returns what it removed.
+ * that nothing has written to for `minAgeMs`. Returns what it removed (and their paths).
  */
-export async function sweepPartFolders (receiveDir: string, keep: ReadonlySet<string>, minAgeMs: number, now = Date.now()): Promise<{ folders: number, bytes: number }> {
+export async function sweepPartFolders (receiveDir: string, keep: ReadonlySet<string>, minAgeMs: number, now = Date.now()): Promise<{ folders: number, bytes: number, removed: string[] }> {
   const base = join(receiveDir, PART_DIR)
   let folders = 0
   let bytes = 0
+  const removed: string[] = []
   // a link planted in its place is not followed: what it points to is not ferry's to remove
-  if (await notAFolder(base) !== undefined) return { folders, bytes }
+  if (await notAFolder(base) !== undefined) return { folders, bytes, removed }
   for (const root of await readdir(base).catch(() => [])) {
     // a root's folder, or a prefetch's whose offer never came (prefetch.ts)
     if (keep.has(root) || !/^([0-9a-f]{64}|pre-[0-9a-f]{32})$/.test(root)) continue
@@ -128,10 +129,11 @@ export async function sweepPartFolders (receiveDir: string, keep: ReadonlySet<st
     const { bytes: held, newest } = await survey(dir)
     if (minAgeMs > 0 && now - newest < minAgeMs) continue
     await rm(dir, { recursive: true, force: true })
+    removed.push(dir)
     folders++
     bytes += held
   }
-  return { folders, bytes }
+  return { folders, bytes, removed }
 }
 
 /** The part folders in `receiveDir` that no receive under way uses (`active`: their roots), and the bytes they hold: what ended receives left for a re-send. */

@@ -17,7 +17,7 @@ import { Bitmap } from './bitmap.ts'
 import { chunkRange } from './chunking.ts'
 import { fileMode, setMetadataOf } from './finalize.ts'
 import { floorMs } from './manifest.ts'
-import { collisionName, isCollisionName, resolveInside, validateRelativePath } from './safe-path.ts'
+import { PART_DIR, collisionName, isCollisionName, resolveInside, validateRelativePath } from './safe-path.ts'
 import type { ChunkSink } from './sink.ts'
 import { readSpool, type Spooled } from './spool.ts'
 import { folderStillThere } from './index-prune.ts'
@@ -36,6 +36,11 @@ export interface FileState {
 /** The part file of the offer's entry `index` in `partDir`. */
 export function partFileOf (partDir: string, index: number): string {
   return join(partDir, String(index))
+}
+
+/** Whether `path` is a part file, `<receive folder>/.ferry-part/<root>/<index>` (finalize.ts, partDirFor). */
+function isPartFile (path: string): boolean {
+  return basename(dirname(dirname(path))) === PART_DIR && /^\d+$/.test(basename(path))
 }
 
 /** A chunk to fetch; `spooled`: its start, kept from an earlier run (unverified; verified with the rest). */
@@ -509,7 +514,8 @@ async function recover (o: { store: TransferStore, sink: ChunkSink }, fs: FileSt
       // the file there went or changed since it was indexed: its rows are of
       // no more use, and they would keep newer copies out of findChunk's few
       // (not when its folder is missing too: a disk not mounted now)
-      if ((err as { code?: unknown }).code === 'E_HASH_MISMATCH' || (!exists(loc.path) && folderStillThere(loc.path))) o.store.forgetPath(loc.path)
+      // (or a kept part file, ferry's own: gone with its part folder, or replaced by a receive's new one)
+      if ((err as { code?: unknown }).code === 'E_HASH_MISMATCH' || (!exists(loc.path) && (folderStillThere(loc.path) || isPartFile(loc.path)))) o.store.forgetPath(loc.path)
     }
   }
   return false

@@ -286,7 +286,9 @@ export class Receiver {
         if (f.entry.kind === 'dir') { if (!f.done) { f.dest = await placeDir(this.receiveDir, this.localPath(f.entry.path), f.entry.mtimeMs, this.dirModes, f.entry.mtimeSubMsNs, this.deps.stateFolder); f.done = true } continue }
         if (!f.done && f.unavailable == null) throw new FerryError('E_INTERNAL', `${f.entry.path} is incomplete after fetching`)
       }
-      await removePartFolder(this.receiveDir, this.rootHex)
+      // what was verified of files the sender could no longer send stays for
+      // a day, for that file sent again after its change; else nothing of it is of use
+      if (!this.keepVerifiedParts()) await this.removePartFolder()
       await syncPlacedFolders(this.receiveDir, this.files.flatMap((f) => f.dest ?? []))
       signal.throwIfAborted()
       await this.sendReceipt(missing)
@@ -453,11 +455,43 @@ export class Receiver {
    * let go of (the part folder goes next). If not one file could be
    * received, there is nothing to sign for: the transfer fails.
    */
+  /**
+   * A receive that ends leaving part files unplaced (files the sender could
+   * no longer send, a failure, the sender's cancel) keeps its part folder for
+   * a day (part-folders.ts); the chunks verified in those part files are put
+   * in the dedup index, so that a file sent again after a change copies what
+   * it still shares instead of fetching all of it (user-test finding: a
+   * video touched during its send crossed the wire again in full). Returns
+   * whether any part file holds such chunks. A store that cannot take them
+   * costs only that reuse.
+   */
+  private keepVerifiedParts (): boolean {
+    let kept = false
+    try {
+      for (const f of this.files) {
+        if (f.done || f.entry.kind !== 'file' || f.bitmap.done === 0) continue
+        const chunks = []
+        for (let c = 0; c < f.entry.chunks.length; c++) if (f.bitmap.has(c)) chunks.push({ hash: f.entry.chunks[c], ...chunkRange(c, f.entry.size, f.entry.chunkSize) })
+        this.deps.store.indexPartChunks(f.partPath, chunks)
+        kept = true
+      }
+    } catch (err) {
+      this.deps.log.warn('cannot index the chunks of kept part files; a re-send of changed files fetches them again', { id: this.id, err: (err as Error).message })
+    }
+    return kept
+  }
+
+  /** The part folder goes, and with it what the dedup index knew of its part files. */
+  private async removePartFolder (): Promise<void> {
+    await removePartFolder(this.receiveDir, this.rootHex)
+    this.deps.store.forgetUnder(partDirFor(this.receiveDir, this.rootHex))
+  }
+
   private async giveUpUnavailable (): Promise<Uint8Array | undefined> {
     const gone = this.files.filter((f) => !f.done && f.unavailable != null)
     if (gone.length === 0) return undefined
     await Promise.allSettled(gone.map(async (f) => { await this.deps.sink().closeFile(f.partPath, false) }))
-    // what was verified of them goes with their part files: not counted as received
+    // what was verified of them is not counted as received (kept apart: keepVerifiedParts)
     for (const f of gone) {
       for (let c = 0; c < f.entry.chunks.length; c++) if (f.bitmap.has(c)) this.progress.done -= chunkRange(c, f.entry.size, f.entry.chunkSize).length
     }
@@ -491,6 +525,7 @@ export class Receiver {
     // an E_CANCELLED of this daemon's own (its sink closed as it stops) is not
     // a cancel anyone asked for (review finding)
     if (fe.code === 'E_CANCELLED' && fe.remote === true && !this.controller.signal.aborted) {
+      this.keepVerifiedParts()
       this.setState('cancelled', fe)
       return
     }
@@ -503,6 +538,7 @@ export class Receiver {
       return
     }
     this.deps.log.warn('transfer failed', { id: this.id, code: fe.code, err: fe.message })
+    this.keepVerifiedParts()
     this.setState('failed', fe)
     await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'failed', root: this.offer.root, signature: new Uint8Array(0), failure: fe, doneBytes: this.progress.done }).catch(() => {})
   }

@@ -809,6 +809,7 @@ export class TransferService {
     const freed = { folders: 0, bytes: 0 }
     for (const dir of dirs) {
       const f = await sweepPartFolders(dir, keep, minAgeMs)
+      this.forgetPartChunks(f.removed)
       freed.folders += f.folders
       freed.bytes += f.bytes
     }
@@ -940,6 +941,17 @@ export class TransferService {
   private async dropPartsOf (r: Receiver): Promise<void> {
     if ([...this.receivers.values()].some((o) => o !== r && !o.finished && o.rootHex === r.rootHex)) return
     await removePartFolder(r.receiveDir, r.rootHex).catch((err: Error) => { this.c.log.warn('cannot remove the part folder of a cancelled receive', { id: r.id, err: err.message }) })
+    this.forgetPartChunks([partDirFor(r.receiveDir, r.rootHex)])
+  }
+
+  /** What the dedup index knew of part folders now removed (Receiver.keepVerifiedParts put it there). */
+  private forgetPartChunks (dirs: string[]): void {
+    try {
+      for (const dir of dirs) this.c.store.forgetUnder(dir)
+    } catch (err) {
+      // rows left behind are forgotten when a copy from them fails (receive-plan.ts, recover)
+      this.c.log.debug('cannot forget the chunks of removed part folders', { err: (err as Error).message })
+    }
   }
 
   /**

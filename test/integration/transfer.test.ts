@@ -499,6 +499,33 @@ describe('transfer', () => {
     await rm(got, { recursive: true })
   })
 
+  it('a big file edited on the sender half way through its send: sent again, what the receiver verified of it before is copied, not fetched again (user-test finding: all of it crossed the wire again)', async () => {
+    const dir = join(await tempDir('ferry-src-'), 'growing')
+    await mkdir(dir)
+    const video = join(dir, 'video.bin')
+    await writeRandomFile(video, CANCEL_SIZE / 2)
+    await writeFile(join(dir, 'z-note.txt'), 'a note\n')
+    const before = new Set((await transfersOf(a)).map((t) => t.id))
+    const sending = await acceptedByHand((o) => o.names.some((n) => n.startsWith('growing/')), () => spawnCli(['send', 'beta', dir, '--json', '--home', a.home], { timeoutMs: 120_000 }))
+    const active = await poll(a, 'alpha to have sent 64 MiB', async (ctl) => (await ctl.call('transfers')).find((t) => !before.has(t.id) && t.doneBytes >= 64 * MiB), 60_000, 20)
+    // appended to, as a recording that goes on: the bytes sent so far are still its first bytes
+    await writeFile(video, 'and more\n', { flag: 'a' })
+    const done = await sending.done
+    expectError(done, 'E_INCOMPLETE')
+    expect(JSON.parse(done.stdout)).toMatchObject({ id: active.id, state: 'done', receipt: { verified: true, notReceived: 1 } })
+    // what beta verified of it is kept for a re-send, and `ferry status` says so
+    const status = JSON.parse((await b.cli(['status', '--json'])).stdout) as { keptParts?: { bytes: number } }
+    expect(status.keptParts?.bytes).toBeGreaterThanOrEqual(active.doneBytes)
+    const again = await send([dir])
+    expect(again).toMatchObject({ state: 'done', files: 2, receipt: { verified: true } })
+    const size = (await stat(video)).size
+    numbers.push(`a ${size}-byte file edited after ${active.doneBytes} bytes had arrived, sent again: ${again.wireBytes} bytes on the wire`)
+    expect(again.wireBytes).toBeLessThanOrEqual(size - active.doneBytes + MiB)
+    expect(await sha256Of(join(b.receiveDir, 'growing', 'video.bin'))).toBe(await sha256Of(video))
+    await rm(join(b.receiveDir, 'growing'), { recursive: true })
+    await rm(join(b.receiveDir, '.ferry-part'), { recursive: true, force: true })
+  })
+
   it('a folder sent again under another name is copied from what the receiver holds, nothing on the wire, and the sender\'s progress follows the copies', async () => {
     const dir = await tempDir('ferry-src-')
     const roll = join(dir, 'roll')
