@@ -28,7 +28,30 @@ export interface OfferFile {
 export interface OfferMsg { transferId: Uint8Array, root: Uint8Array, totalBytes: number, files: OfferFile[] }
 export interface AnswerMsg { status: 'accepted' | 'pending' | 'refused', haveBytes: number, error?: FerryError }
 /** `missing`: done, but without these entries (a bit set over the offer's entries, see transfer.proto); absent or empty: all of it. */
-export interface EndMsg { transferId: Uint8Array, status: 'done' | 'declined' | 'cancelled' | 'failed', root: Uint8Array, signature: Uint8Array, failure?: FerryError, wireBytes?: number, missing?: Uint8Array, doneBytes?: number }
+export interface EndMsg { transferId: Uint8Array, status: 'done' | 'declined' | 'cancelled' | 'failed', root: Uint8Array, signature: Uint8Array, failure?: FerryError, wireBytes?: number, missing?: Uint8Array, doneBytes?: number, renamedCount?: number, renamed?: RenamedEntry[] }
+
+/** An offer's entry placed under another path by the receiver (its name taken there), relative to its receive folder. */
+export interface RenamedEntry { entry: number, as: string }
+
+/**
+ * The renamed entries an End carries: at most this many, and this many
+ * bytes of paths in all, so that an End fits in what a sender from before
+ * the field reads (MAX_END_BYTES, unchanged).
+ */
+export const END_RENAMED_SHOWN = 20
+const END_RENAMED_BYTES = 2048
+
+/** The first of `renamed` that fit in an End (END_RENAMED_SHOWN, END_RENAMED_BYTES). */
+function renamedThatFit (renamed: RenamedEntry[] = []): RenamedEntry[] {
+  const out: RenamedEntry[] = []
+  let bytes = 0
+  for (const r of renamed.slice(0, END_RENAMED_SHOWN)) {
+    bytes += Buffer.byteLength(r.as)
+    if (bytes > END_RENAMED_BYTES) break
+    out.push(r)
+  }
+  return out
+}
 
 const HASH = 32
 /** The largest time a Date holds (ms from 1970, either way). */
@@ -231,7 +254,7 @@ const MAX_END_BYTES = MAX_SMALL_MESSAGE_BYTES + Math.ceil(MAX_OFFER_FILES / 8)
 
 export async function sendEnd (stream: Stream, end: EndMsg, signal?: AbortSignal): Promise<void> {
   const sig = timeoutSignal(10_000, signal)
-  const msg: TransferEnd = { transferId: end.transferId as Uint8Array<ArrayBuffer>, status: end.status, root: end.root as Uint8Array<ArrayBuffer>, signature: end.signature as Uint8Array<ArrayBuffer>, failure: end.failure != null ? toWireError(end.failure) : undefined, wireBytes: end.wireBytes ?? 0, missing: (end.missing ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>, doneBytes: end.doneBytes }
+  const msg: TransferEnd = { transferId: end.transferId as Uint8Array<ArrayBuffer>, status: end.status, root: end.root as Uint8Array<ArrayBuffer>, signature: end.signature as Uint8Array<ArrayBuffer>, failure: end.failure != null ? toWireError(end.failure) : undefined, wireBytes: end.wireBytes ?? 0, missing: (end.missing ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>, doneBytes: end.doneBytes, renamedCount: end.renamedCount ?? 0, renamed: renamedThatFit(end.renamed) }
   await sendAll(stream, lengthPrefixed(TransferEnd.encode(msg)), sig)
   const ack = await new FrameReader(stream).readLp((b) => TransferEndAck.decode(b), MAX_SMALL_MESSAGE_BYTES, sig)
   await finishStream(stream, sig)
@@ -255,14 +278,14 @@ export async function readEnd (stream: Stream, handle: (end: EndMsg) => Promise<
   const status = w.status as EndMsg['status']
   let error: unknown
   try {
-    await handle({ transferId: w.transferId, status, root: w.root, signature: w.signature, failure: fromWireError(w.failure as WireErrorMsg | undefined, 'peer says'), wireBytes: w.wireBytes, missing: w.missing, doneBytes: w.doneBytes })
+    await handle({ transferId: w.transferId, status, root: w.root, signature: w.signature, failure: fromWireError(w.failure as WireErrorMsg | undefined, 'peer says'), wireBytes: w.wireBytes, missing: w.missing, doneBytes: w.doneBytes, renamedCount: w.renamedCount, renamed: w.renamed })
   } catch (err) { error = err }
   await sendAll(stream, lengthPrefixed(TransferEndAck.encode({ ok: error == null, error: error != null ? toWireError(error) : undefined })), sig)
   await finishStream(stream, sig)
 }
 
 async function readValidEnd (stream: Stream, sig: AbortSignal): Promise<TransferEnd> {
-  const w = await new FrameReader(stream).readLp((b) => TransferEnd.decode(b), MAX_END_BYTES, sig)
+  const w = await new FrameReader(stream).readLp((b) => TransferEnd.decode(b, { limits: { renamed: END_RENAMED_SHOWN } }), MAX_END_BYTES, sig)
   if (w == null) throw new FerryError('E_PROTOCOL', 'receipt stream ended early')
   if (!['done', 'declined', 'cancelled', 'failed'].includes(w.status)) throw new FerryError('E_PROTOCOL', 'unknown transfer end status')
   if (!Number.isSafeInteger(w.wireBytes) || w.wireBytes < 0) throw new FerryError('E_PROTOCOL', 'transfer end: wire byte count out of range')

@@ -82,7 +82,8 @@ export class Receiver {
   error?: FerryError
   files: FileState[] = []
   /** Files this receive placed under another name, theirs taken here: the first RENAMED_SHOWN, and how many (counted as placed: a snapshot every 250 ms must not walk every file) */
-  readonly renamed: Array<{ path: string, as: string }> = []
+  /** the first RENAMED_SHOWN files placed under another path; `entry`: its index in the offer */
+  readonly renamed: Array<{ entry: number, path: string, as: string }> = []
   renamedCount = 0
   readonly progress: Progress
   resumed: boolean
@@ -362,7 +363,7 @@ export class Receiver {
     // its name (or a folder's on its way) was taken here: said, as the file is not where the sender named it
     if (f.dest !== join(this.receiveDir, f.entry.path)) {
       this.renamedCount++
-      if (this.renamed.length < RENAMED_SHOWN) this.renamed.push({ path: f.entry.path, as: relative(this.receiveDir, f.dest) })
+      if (this.renamed.length < RENAMED_SHOWN) this.renamed.push({ entry: f.index, path: f.entry.path, as: relative(this.receiveDir, f.dest) })
       this.deps.log.info('placed under another name, its own was taken', { id: this.id, path: f.entry.path, as: f.dest })
     }
     if (this.unrecorded.length === 0) this.unrecordedSince = Date.now()
@@ -508,7 +509,8 @@ export class Receiver {
     const sig = await this.deps.sign(receiptPayload(this.id, this.offer.root, missing))
     this.deps.updateState(this.id, { receiptSig: sig, receiptMissing: missing })
     this.receiptMissing = missing
-    await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'done', root: this.offer.root, signature: sig, wireBytes: this.progress.wire, missing })
+        // where files went that could not go under their own name: the sender says so too
+    await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'done', root: this.offer.root, signature: sig, wireBytes: this.progress.wire, missing, renamedCount: this.renamedCount, renamed: this.renamed.map((r) => ({ entry: r.entry, as: r.as })) })
     this.setState('done')
     const notReceived = this.files.filter((f) => f.unavailable != null && !f.done).length
     this.deps.log.info('transfer received', { id: this.id, files: this.offer.files.filter((f) => f.kind === 'file').length - notReceived, bytes: this.offer.totalBytes, wire: this.progress.wire, ...(notReceived > 0 ? { notReceived } : {}) })

@@ -86,6 +86,9 @@ export class Sender {
   totalFiles = 0
   /** what the scan left out, and why: the CLI prints it */
   skipped: SkippedPath[] = []
+  /** files the receiver placed under another path (theirs taken there), as its receipt says: how many, and the first few */
+  renamed: Array<{ path: string, as: string }> = []
+  renamedCount = 0
   resumed = false
   /** bytes served per file index, for per-file progress of the files in flight */
   readonly served = new Map<number, number>()

@@ -22,7 +22,7 @@ import { CHUNK_STREAMS, Receiver, receiptPayload } from './receiver.ts'
 import { Sender, serveChunks } from './sender.ts'
 import { createChunkSink, type ChunkSink } from './sink.ts'
 import { Progress } from './progress.ts'
-import { PART_DIR, checkReceivePaths, dirPaths, folderIdOf, isFolderAt, type FolderId } from './safe-path.ts'
+import { MAX_PATH_BYTES, PART_DIR, checkReceivePaths, dirPaths, folderIdOf, isFolderAt, type FolderId } from './safe-path.ts'
 import { failedCount, fileCount, toOfferInfo, toTransferInfo } from './snapshot.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { EmitThrottle } from './throttle.ts'
@@ -578,7 +578,7 @@ export class TransferService {
     s.error = error
     const finished = s.finished
     // a store that cannot write (its disk full) keeps the state in pendingStates, shown from there and written later; the send stays in memory till then
-    const recorded = this.pendingStates.write(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified, skippedCount: s.skipped.length, skippedFailed: failedCount(s.skipped) })
+    const recorded = this.pendingStates.write(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified, skippedCount: s.skipped.length, skippedFailed: failedCount(s.skipped), ...(s.renamedCount > 0 ? { renamedCount: s.renamedCount } : {}) })
     this.changed(s.id, true)
     if (finished && recorded) this.senders.delete(s.id)
   }
@@ -718,7 +718,7 @@ export class TransferService {
       await answer({ status: 'accepted', haveBytes: row.state === 'done' ? row.totalBytes : (r?.progress.done ?? row.doneBytes) })
       // done here, and asked: the sender has not kept our receipt (it is sent until acknowledged, but a sender can lose what it wrote last)
       if (row.state === 'done' && row.receiptSig != null && row.receiptSig.length > 0) {
-        void this.sendEndTo(peerId, { transferId: Buffer.from(id, 'hex'), status: 'done', root: row.root, signature: row.receiptSig, wireBytes: row.wireBytes, missing: row.receiptMissing }).catch(() => {})
+        void this.sendEndTo(peerId, { transferId: Buffer.from(id, 'hex'), status: 'done', root: row.root, signature: row.receiptSig, wireBytes: row.wireBytes, missing: row.receiptMissing, renamedCount: row.renamedCount }).catch(() => {})
       }
     } else {
       const code = row.state === 'declined' ? 'E_DECLINED' : isErrorCode(row.errorCode) ? row.errorCode : 'E_CANCELLED'
@@ -1014,6 +1014,10 @@ export class TransferService {
     if (notReceived.length > 0) this.c.log.warn('files not received: they changed or went away here after the offer', { id, files: notReceived.length })
     // it sent at least what reached the receiver, also what it served just before a crash of its own
     s.progress.wire = Math.max(s.progress.wire, end.wireBytes ?? 0)
+    // where the receiver put files whose name was taken there (not signed: where, not what); a path as offered, and as placed
+    const entries = s.offer!.files
+    s.renamed = (end.renamed ?? []).filter((r) => r.entry < entries.length && Buffer.byteLength(r.as) <= MAX_PATH_BYTES).map((r) => ({ path: entries[r.entry].path, as: r.as }))
+    s.renamedCount = Math.min(Math.max(end.renamedCount ?? 0, s.renamed.length), entries.length)
     this.setSendState(s, 'done')
     this.c.log.info('transfer delivered', { id, receipt: 'verified' })
   }

@@ -43,9 +43,12 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     info.error = { code: isErrorCode(err.code) ? err.code : 'E_INTERNAL', message: err.message }
   }
   if (o.receiver != null && o.receiver.renamedCount > 0) {
-    info.renamed = [...o.receiver.renamed]
+    info.renamed = o.receiver.renamed.map((r) => ({ path: r.path, as: r.as }))
     info.renamedCount = o.receiver.renamedCount
-  } else if (o.receiver == null && (row.renamedCount ?? 0) > 0) {
+  } else if (o.sender != null && o.sender.renamedCount > 0) {
+    info.renamed = [...o.sender.renamed]
+    info.renamedCount = o.sender.renamedCount
+  } else if (live == null && (row.renamedCount ?? 0) > 0) {
     // ended: the count was kept, the names were not
     info.renamedCount = row.renamedCount
   }

@@ -53,7 +53,7 @@ function expectError (r: CliResult, code: string): void {
   expect(r.stderr).toMatch(new RegExp(`^ferry: ${code}: `, 'm'))
 }
 
-interface SendResult { id: string, state: string, files: number, totalBytes: number, wireBytes: number, seconds: number, root: string, receipt: { root: string, signature: string, verified: boolean } }
+interface SendResult { id: string, state: string, files: number, totalBytes: number, wireBytes: number, seconds: number, root: string, receipt: { root: string, signature: string, verified: boolean }, renamed?: Array<{ path: string, as: string }>, renamedCount?: number }
 
 /** `ferry send beta <paths> --json` from a; must succeed. */
 async function send (paths: string[], timeoutMs = 60_000): Promise<SendResult> {
@@ -348,7 +348,7 @@ describe('transfer', () => {
     const ended: TransferInfo[] = []
     await events.subscribe((event, data) => { if (event === 'transfer' && (data as TransferInfo).state === 'done') ended.push(data as TransferInfo) })
     const res = await send([second])
-    expect(res).toMatchObject({ state: 'done', wireBytes: 25, receipt: { verified: true } })
+    expect(res).toMatchObject({ state: 'done', wireBytes: 25, receipt: { verified: true }, renamedCount: 1, renamed: [{ path: 'note.txt', as: 'note (1).txt' }] })
     try {
       const onB = await waitFor(() => ended.find((t) => t.id === res.id), 'beta\'s event of the receive\'s end', 10_000)
       expect(onB).toMatchObject({ renamedCount: 1, renamed: [{ path: 'note.txt', as: 'note (1).txt' }] })
@@ -672,8 +672,23 @@ describe('transfer', () => {
       } finally { events.close() }
       expect(await readFile(join(b.receiveDir, 'trip'), 'utf8')).toBe('a file of beta\'s called trip\n')
       expect(asObject(await snapshotTree(join(b.receiveDir, 'trip (1)')))).toEqual(asObject(await snapshotTree(join(dir, 'trip'))))
+      // the sender hears where they went, from the receipt
+      expect(res.renamedCount).toBe(2)
+      expect(res.renamed).toEqual(expect.arrayContaining([{ path: 'trip/a.jpg', as: 'trip (1)/a.jpg' }, { path: 'trip/day 1/b.jpg', as: 'trip (1)/day 1/b.jpg' }]))
+      expect((await transfersOf(a)).find((t) => t.id === res.id)).toMatchObject({ renamedCount: 2 })
       // sent again: the files are found where they went, nothing on the wire, no "trip (2)"
-      expect(await send([join(dir, 'trip')])).toMatchObject({ state: 'done', wireBytes: 0, receipt: { verified: true } })
+      const again = await a.cli(['send', 'beta', join(dir, 'trip')])
+      expect(again.code, again.stderr).toBe(0)
+      expect(again.stdout).toMatch(/ \(0 B of it over the network\)/)
+      expect(again.stdout).not.toMatch(/another name/)
+      // another folder of that name, on a terminal's terms: where its file went is said after the summary
+      const other = await tempDir('ferry-src-')
+      await mkdir(join(other, 'trip'))
+      await writeFile(join(other, 'trip', 'c.jpg'), 'photo c\n')
+      const third = await a.cli(['send', 'beta', join(other, 'trip')])
+      expect(third.code, third.stderr).toBe(0)
+      expect(third.stdout).toMatch(/^1 file arrived under another name, the name being taken on beta:\n {2}trip\/c\.jpg -> trip \(1\)\/c\.jpg\n$/m)
+      expect(await readFile(join(b.receiveDir, 'trip (1)', 'c.jpg'), 'utf8')).toBe('photo c\n')
       expect((await readdir(b.receiveDir)).filter((n) => n.startsWith('trip')).sort()).toEqual(['trip', 'trip (1)'])
     } finally {
       for (const n of ['trip', 'trip (1)']) await rm(join(b.receiveDir, n), { recursive: true, force: true })

@@ -4,8 +4,9 @@
 // real encoder and decoder here.
 import { describe, expect, it } from 'vitest'
 import { streamPair } from '@libp2p/utils'
-import { decodeOffer, encodeOffer, readOffer, sendOffer, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
-import { Offer } from '../../src/protocol/pb/transfer.js'
+import { END_RENAMED_SHOWN, decodeOffer, encodeOffer, readEnd, readOffer, sendEnd, sendOffer, type EndMsg, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
+import { MAX_OFFER_FILES, MAX_SMALL_MESSAGE_BYTES } from '../../src/protocol/constants.ts'
+import { Offer, TransferEnd } from '../../src/protocol/pb/transfer.js'
 import { chunkCount, chunkSizeFor } from '../../src/transfer/index.ts'
 
 const GiB = 1024 ** 3
@@ -53,6 +54,28 @@ describe('offer codec', () => {
     expect(got.offer.files[1999].size).toBe(301_999)
     await got.answer({ status: 'accepted', haveBytes: 0 })
     expect((await sent).status).toBe('accepted')
+  })
+
+  it('a receipt says where renamed files went: the first of them, within what a sender from before the field reads, with the missing files\' bits of the largest offer', async () => {
+    const long = 'd/'.repeat(1500) + 'IMG (1).jpg'
+    const renamed = Array.from({ length: 30 }, (_, i) => ({ entry: i, as: i < 3 ? `IMG_${i} (1).jpg` : long }))
+    const end: EndMsg = { transferId: new Uint8Array(32), status: 'done', root: new Uint8Array(32), signature: new Uint8Array(64), wireBytes: 5, missing: new Uint8Array(Math.ceil(MAX_OFFER_FILES / 8)).fill(0xff), renamedCount: 30, renamed }
+    const [out, inbound] = await streamPair()
+    let got: EndMsg | undefined
+    await Promise.all([sendEnd(out, end), readEnd(inbound, async (e) => { got = e })])
+    expect(got?.renamedCount).toBe(30)
+    // the three short ones; a long one would pass the budget of paths
+    expect(got?.renamed).toEqual(renamed.slice(0, 3))
+    // what came, encoded again: within MAX_END_BYTES as it was before the field
+    const sent = TransferEnd.encode({ transferId: end.transferId, status: 'done', root: end.root, signature: end.signature, wireBytes: 5, missing: end.missing, renamedCount: 30, renamed: got!.renamed! } as TransferEnd)
+    expect(sent.byteLength).toBeLessThanOrEqual(MAX_SMALL_MESSAGE_BYTES + Math.ceil(MAX_OFFER_FILES / 8))
+    // and with 20 names of 100 bytes, all of them
+    const twenty = Array.from({ length: 20 }, (_, i) => ({ entry: i, as: `${'x'.repeat(90)} (${i}).jpg` }))
+    const [out2, inbound2] = await streamPair()
+    await Promise.all([sendEnd(out2, { ...end, renamed: twenty }), readEnd(inbound2, async (e) => { got = e })])
+    expect(got?.renamed).toEqual(twenty)
+    // a peer that sends more than END_RENAMED_SHOWN is refused, not read into memory
+    expect(() => TransferEnd.decode(TransferEnd.encode({ ...end, failure: undefined, doneBytes: undefined, renamed: Array.from({ length: END_RENAMED_SHOWN + 1 }, (_, i) => ({ entry: i, as: 'x' })) } as TransferEnd), { limits: { renamed: END_RENAMED_SHOWN } })).toThrow()
   })
 
   const SIZES = [0, 1, 2 ** 31 - 1, 2 ** 31, 2 * GiB + 1, 3 * GiB, 2 ** 32 - 1, 2 ** 32, 5e9, 2 ** 36]

@@ -165,13 +165,19 @@ export async function send (argv: string[]): Promise<number> {
     const arrived = t.files - (t.receipt?.notReceived ?? 0)
     const incomplete = failed === 0 ? undefined : new FerryError('E_INCOMPLETE', `${counted(failed, 'path')} could not be sent (listed above${skippedCount > skipped.length ? `, among the first ${skipped.length} skipped` : ''}); ${arrived === 1 ? 'the file sent arrived and was verified' : `the ${arrived} files sent arrived and were verified`}`)
     if (json) {
-      printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds, root: t.root, receipt: t.receipt, skipped, skippedCount })
+      printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds, root: t.root, receipt: t.receipt, skipped, skippedCount, ...((t.renamedCount ?? 0) > 0 ? { renamed: t.renamed ?? [], renamedCount: t.renamedCount } : {}) })
     } else {
       const summary = `sent ${counted(arrived, 'file')}, ${formatBytes(t.doneBytes)} to ${sanitizeForDisplay(t.peerName)} in ${seconds.toFixed(1)} s ` +
         `(${formatBytes(t.wireBytes)} of it over the network); receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}` +
         (skippedCount > 0 ? `; ${skippedCount} skipped (below)` : '')
       if (live != null) await live.done(t, summary)
       else process.stdout.write(summary + '\n')
+      // not where they were sent as: a script or a person looking for them there should hear where they are
+      const renamed = t.renamed ?? []
+      const more = (t.renamedCount ?? 0) - renamed.length
+      if ((t.renamedCount ?? 0) > 0) process.stdout.write(`${counted(t.renamedCount!, 'file')} arrived under another name, the name being taken on ${sanitizeForDisplay(t.peerName)}:\n`)
+      for (const r of renamed) process.stdout.write(`  ${escapeForDisplay(r.path)} -> ${escapeForDisplay(r.as)}\n`)
+      if (more > 0) process.stdout.write(`  and ${more} more\n`)
     }
     if (incomplete != null) { incompleteShown = true; throw incomplete }
     return 0

@@ -239,6 +239,8 @@ export interface TransferEnd {
     wireBytes: number;
     missing: Uint8Array<ArrayBuffer>;
     doneBytes?: number;
+    renamedCount: number;
+    renamed: Renamed[];
 }
 export declare namespace TransferEnd {
     const codec: () => Codec<TransferEnd>;
@@ -278,9 +280,41 @@ export declare namespace TransferEnd {
         field: '$.doneBytes';
         value: number;
     }
+    interface TransferEndRenamedCountFieldEvent {
+        field: '$.renamedCount';
+        value: number;
+    }
+    interface TransferEndRenamedEntryFieldEvent {
+        field: '$.renamed[].entry';
+        value: number;
+        index: number;
+    }
+    interface TransferEndRenamedAsFieldEvent {
+        field: '$.renamed[].as';
+        value: string;
+        index: number;
+    }
     function encode(obj: Partial<TransferEnd>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): TransferEnd;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): Generator<TransferEndTransferIdFieldEvent | TransferEndStatusFieldEvent | TransferEndRootFieldEvent | TransferEndSignatureFieldEvent | TransferEndFailureCodeFieldEvent | TransferEndFailureMessageFieldEvent | TransferEndWireBytesFieldEvent | TransferEndMissingFieldEvent | TransferEndDoneBytesFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): Generator<TransferEndTransferIdFieldEvent | TransferEndStatusFieldEvent | TransferEndRootFieldEvent | TransferEndSignatureFieldEvent | TransferEndFailureCodeFieldEvent | TransferEndFailureMessageFieldEvent | TransferEndWireBytesFieldEvent | TransferEndMissingFieldEvent | TransferEndDoneBytesFieldEvent | TransferEndRenamedCountFieldEvent | TransferEndRenamedEntryFieldEvent | TransferEndRenamedAsFieldEvent>;
+}
+export interface Renamed {
+    entry: number;
+    as: string;
+}
+export declare namespace Renamed {
+    const codec: () => Codec<Renamed>;
+    interface RenamedEntryFieldEvent {
+        field: '$.entry';
+        value: number;
+    }
+    interface RenamedAsFieldEvent {
+        field: '$.as';
+        value: string;
+    }
+    function encode(obj: Partial<Renamed>): Uint8Array<ArrayBuffer>;
+    function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Renamed>): Renamed;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Renamed>): Generator<RenamedEntryFieldEvent | RenamedAsFieldEvent>;
 }
 export interface TransferEndAck {
     ok: boolean;

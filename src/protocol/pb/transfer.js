@@ -790,6 +790,16 @@ export var TransferEnd;
                     w.uint32(64);
                     w.uint64Number(obj.doneBytes);
                 }
+                if ((obj.renamedCount != null && obj.renamedCount !== 0)) {
+                    w.uint32(72);
+                    w.uint32(obj.renamedCount);
+                }
+                if (obj.renamed != null && obj.renamed.length > 0) {
+                    for (const value of obj.renamed) {
+                        w.uint32(82);
+                        Renamed.codec().encode(value, w);
+                    }
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -800,7 +810,9 @@ export var TransferEnd;
                     root: uint8ArrayAlloc(0),
                     signature: uint8ArrayAlloc(0),
                     wireBytes: 0,
-                    missing: uint8ArrayAlloc(0)
+                    missing: uint8ArrayAlloc(0),
+                    renamedCount: 0,
+                    renamed: []
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -840,6 +852,19 @@ export var TransferEnd;
                             obj.doneBytes = reader.uint64Number();
                             break;
                         }
+                        case 9: {
+                            obj.renamedCount = reader.uint32();
+                            break;
+                        }
+                        case 10: {
+                            if (opts.limits?.renamed != null && obj.renamed.length === opts.limits.renamed) {
+                                throw new MaxLengthError('Decode error - repeated field "renamed" had too many elements');
+                            }
+                            obj.renamed.push(Renamed.codec().decode(reader, reader.uint32(), {
+                                limits: opts.limits?.renamed$
+                            }));
+                            break;
+                        }
                         default: {
                             reader.skipType(tag & 7);
                             break;
@@ -848,6 +873,9 @@ export var TransferEnd;
                 }
                 return obj;
             }, function* (reader, length, prefix, opts = {}) {
+                const obj = {
+                    renamed: 0
+                };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
                     const tag = reader.uint32();
@@ -907,6 +935,28 @@ export var TransferEnd;
                             };
                             break;
                         }
+                        case 9: {
+                            yield {
+                                field: `${prefix}.renamedCount`,
+                                value: reader.uint32()
+                            };
+                            break;
+                        }
+                        case 10: {
+                            if (opts.limits?.renamed != null && obj.renamed === opts.limits.renamed) {
+                                throw new MaxLengthError('Streaming decode error - repeated field "renamed" had too many elements');
+                            }
+                            for (const evt of Renamed.codec().stream(reader, reader.uint32(), `${prefix}.renamed[]`, {
+                                limits: opts.limits?.renamed$
+                            })) {
+                                yield {
+                                    ...evt,
+                                    index: obj.renamed
+                                };
+                            }
+                            obj.renamed++;
+                            break;
+                        }
                         default: {
                             reader.skipType(tag & 7);
                             break;
@@ -930,6 +980,92 @@ export var TransferEnd;
     }
     TransferEnd.stream = stream;
 })(TransferEnd || (TransferEnd = {}));
+export var Renamed;
+(function (Renamed) {
+    let _codec;
+    Renamed.codec = () => {
+        if (_codec == null) {
+            _codec = message((obj, w, opts = {}) => {
+                if (opts.lengthDelimited !== false) {
+                    w.fork();
+                }
+                if ((obj.entry != null && obj.entry !== 0)) {
+                    w.uint32(8);
+                    w.uint32(obj.entry);
+                }
+                if ((obj.as != null && obj.as !== '')) {
+                    w.uint32(18);
+                    w.string(obj.as);
+                }
+                if (opts.lengthDelimited !== false) {
+                    w.ldelim();
+                }
+            }, (reader, length, opts = {}) => {
+                const obj = {
+                    entry: 0,
+                    as: ''
+                };
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            obj.entry = reader.uint32();
+                            break;
+                        }
+                        case 2: {
+                            obj.as = reader.string();
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+                return obj;
+            }, function* (reader, length, prefix, opts = {}) {
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            yield {
+                                field: `${prefix}.entry`,
+                                value: reader.uint32()
+                            };
+                            break;
+                        }
+                        case 2: {
+                            yield {
+                                field: `${prefix}.as`,
+                                value: reader.string()
+                            };
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        return _codec;
+    };
+    function encode(obj) {
+        return encodeMessage(obj, Renamed.codec());
+    }
+    Renamed.encode = encode;
+    function decode(buf, opts) {
+        return decodeMessage(buf, Renamed.codec(), opts);
+    }
+    Renamed.decode = decode;
+    function stream(buf, opts) {
+        return streamMessage(buf, Renamed.codec(), opts);
+    }
+    Renamed.stream = stream;
+})(Renamed || (Renamed = {}));
 export var TransferEndAck;
 (function (TransferEndAck) {
     let _codec;

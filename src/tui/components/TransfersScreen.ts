@@ -148,13 +148,13 @@ function historyLine (t: TransferInfo, ui: Ui): ReactNode {
   // success here either, and says so where the receipt would (review
   // finding: shown all green)
   const notSent = t.skippedFailed ?? 0
-  // a receive's files whose name was taken here arrived as "name (1)": said there too, as they are not where the sender named them
+  // files whose name was taken on the receiving side arrived as "name (1)": said on both sides (a send's receipt says so), as they are not where the sender named them
   const renamed = t.renamedCount ?? 0
   let status: ReactNode
   if (t.state === 'done') {
     const receipt = receiptLabel(t)
     // a missing receipt says more than a rename (review finding: "renamed" hid "unverified")
-    const label = notSent > 0 ? `${notSent} not sent` : renamed > 0 && receipt === 'signed' ? `${renamed} renamed` : receipt
+    const label = notSent > 0 ? `${notSent} not sent` : renamed > 0 && receipt !== 'unverified' ? `${renamed} renamed` : receipt
     status = h(Text, {},
       h(Text, { color: tint(ui, 'green') }, `${g(ui, '✓')} done     `),
       h(Text, { color: tint(ui, receipt === 'unverified' || notReceived > 0 || notSent > 0 || renamed > 0 ? 'yellow' : 'green') }, fit(label, STATUS_W - 11)))
