@@ -64,6 +64,8 @@ describe('part folders', () => {
     await partFolder('not-a-root', KEEP_ENDED_PARTS_MS + 60_000)
     const swept = await sweepPartFolders(recv, new Set([root('b')]), KEEP_ENDED_PARTS_MS)
     expect(swept.folders).toBe(1)
+    // their paths, for the dedup index to forget what it knew of their part files
+    expect(swept.removed).toEqual([join(recv, '.ferry-part', root('a'))])
     expect(swept.bytes).toBeGreaterThanOrEqual(MiB)
     expect((await readdir(join(recv, '.ferry-part'))).sort()).toEqual([root('b'), root('c'), 'not-a-root'])
     // when an offer needs the room, age does not matter
@@ -80,7 +82,7 @@ describe('space needed', () => {
       await mkdir(join(outside, root('a')))
       await writeFile(join(outside, root('a'), 'precious'), 'yours')
       await symlink(outside, join(recv, '.ferry-part'))
-      expect(await sweepPartFolders(recv, new Set(), 0)).toEqual({ folders: 0, bytes: 0 })
+      expect(await sweepPartFolders(recv, new Set(), 0)).toEqual({ folders: 0, bytes: 0, removed: [] })
       expect(await readFile(join(outside, root('a'), 'precious'), 'utf8')).toBe('yours')
       await expect(makePartFolder(recv, root('b'))).rejects.toMatchObject({ code: 'E_PATH_UNSAFE', message: expect.stringMatching(/\.ferry-part in the receive folder is a symbolic link/) })
       await removePartFolder(recv, root('a'))

@@ -100,4 +100,19 @@ describe('TransferStore', () => {
     expect(store.forgetManifests(Date.now() - 30 * 86_400_000)).toBe(1)
     expect(ids.map((id) => store.files(id).size)).toEqual([0, 0, 3, 3])
   })
+
+  it('chunks of kept part files are found like those of placed files, and forgotten with their part folder only', () => {
+    const h = (n: number): Uint8Array => new Uint8Array(32).fill(n)
+    store.indexFiles([{ path: '/r/placed.jpg', fileRoot: h(9), size: 10, mtimeMs: 1, chunks: [h(1)], chunkSize: 256 * 1024 }])
+    store.indexPartChunks('/r/.ferry-part/ab/0', [{ hash: h(1), offset: 0, length: 10 }, { hash: h(2), offset: 262_144, length: 5 }])
+    store.indexPartChunks('/r/.ferry-part/ab0/0', [{ hash: h(2), offset: 0, length: 5 }])
+    expect(store.findChunk(h(1)).map((l) => l.path)).toEqual(['/r/.ferry-part/ab/0', '/r/placed.jpg'])
+    expect(store.findChunk(h(2))).toEqual([{ path: '/r/.ferry-part/ab0/0', offset: 0, length: 5 }, { path: '/r/.ferry-part/ab/0', offset: 262_144, length: 5 }])
+    // a part file is no file in the receive folder
+    expect(store.indexedFile('/r/.ferry-part/ab/0')).toBeUndefined()
+    store.forgetUnder('/r/.ferry-part/ab')
+    expect(store.findChunk(h(1)).map((l) => l.path)).toEqual(['/r/placed.jpg'])
+    // a folder whose name only starts the same stays
+    expect(store.findChunk(h(2)).map((l) => l.path)).toEqual(['/r/.ferry-part/ab0/0'])
+  })
 })
