@@ -27,6 +27,9 @@ export const CODE_WORD_COUNT = 2
 export const CODE_ENTROPY_BITS = CODE_WORD_COUNT * Math.log2(WORDLIST.length)
 /** Floor the design requires; a test enforces CODE_ENTROPY_BITS ≥ this. */
 export const MIN_CODE_ENTROPY_BITS = 16
+/** How long a shown code may live (`ferry pair --expires`), in seconds. */
+export const MIN_CODE_TTL_SEC = 10
+export const MAX_CODE_TTL_SEC = 3600
 export const NAMEPLATE_MIN = 1
 export const NAMEPLATE_MAX = 999
 /** Longest input parseCode() looks at (longest valid code is 3 + 2 × 11 chars). */

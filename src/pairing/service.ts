@@ -13,7 +13,7 @@ import { pairChannel } from '../protocol/pair.ts'
 import { notifyUnpair, handleUnpair } from '../protocol/trust.ts'
 import type { PairingState } from '../daemon/control/types.ts'
 import type { TrustStore } from '../store/index.ts'
-import { generateCode, parseCode, fingerprint, type GeneratedCode, type ParsedCode } from './code.ts'
+import { MAX_CODE_TTL_SEC, MIN_CODE_TTL_SEC, generateCode, parseCode, fingerprint, type GeneratedCode, type ParsedCode } from './code.ts'
 import { runInitiator, runResponder } from './exchange.ts'
 import { Throttle } from './throttle.ts'
 
@@ -29,7 +29,6 @@ export interface PairingComponents {
 }
 
 export const DEFAULT_CODE_TTL_SEC = 300
-const MAX_CODE_TTL_SEC = 3600
 /** how long a burned or expired nameplate is remembered, so a late attempt gets a precise error */
 const TOMBSTONE_MS = 10 * 60_000
 /** What the device that typed an ended code is told, by how the code ended (review finding: a replaced code was called expired). */
@@ -69,8 +68,8 @@ export class PairingService {
   }
 
   show (expiresSec = DEFAULT_CODE_TTL_SEC): PairingState {
-    if (!Number.isFinite(expiresSec) || expiresSec < 10 || expiresSec > MAX_CODE_TTL_SEC) {
-      throw new FerryError('E_BAD_REQUEST', `expiry must be between 10 and ${MAX_CODE_TTL_SEC} seconds`)
+    if (!Number.isFinite(expiresSec) || expiresSec < MIN_CODE_TTL_SEC || expiresSec > MAX_CODE_TTL_SEC) {
+      throw new FerryError('E_BAD_REQUEST', `expiry must be between ${MIN_CODE_TTL_SEC} and ${MAX_CODE_TTL_SEC} seconds`)
     }
     if (this.shown != null) this.finishShown('cancelled')
     const code = generateCode()

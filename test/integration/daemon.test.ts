@@ -293,6 +293,33 @@ describe('daemon foundation', () => {
       expect(bad.code, listen).toBe(2)
       expect(bad.stderr).toMatch(/^ferry: E_USAGE: --listen .* is not a TCP address to listen on/m)
     }
+    // an empty value is an unset variable, not the working folder (user-test finding: `ferry send nas ""` sent all of it)
+    const empty = await runCli(['send', 'beta', '', '--home', dir])
+    expect(empty.code).toBe(2)
+    expect(empty.stderr).toBe('ferry: E_USAGE: ferry send was given an empty path (an unset variable?); name the files and folders to send\n')
+    for (const args of [['daemon', '--no-mdns', '--receive-dir', ''], ['daemon', '--no-mdns', '--name', ''], ['status', '--home', '']]) {
+      const r = await runCli(args[0] === 'status' ? args : [...args, '--home', join(dir, 'home'), '--listen', '/ip4/127.0.0.1/tcp/0'])
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(r.stderr).toMatch(/^ferry: E_USAGE: --[a-z-]+ was given an empty value \(an unset variable\?\)$/m)
+    }
+    // arguments a command does not take are not ignored (user-test finding: `ferry transfers 39be` listed everything)
+    for (const cmd of ['status', 'peers', 'transfers', 'offers', 'tui']) {
+      const r = await runCli([cmd, 'extra', '--home', dir])
+      expect(r.code, cmd).toBe(2)
+      expect(r.stderr).toMatch(new RegExp(`^ferry: E_USAGE: ferry ${cmd} takes no arguments \\(given "extra"\\)`, 'm'))
+    }
+    // a --peer that could never be dialled (user-test finding: E_INTERNAL, or redialled every 2 s for good)
+    for (const peer of ['garbage', '127.0.0.1:4774', '/ip4/127.0.0.1/tcp/4774/p2p/garbage']) {
+      const r = await runCli(['daemon', '--home', join(dir, 'home'), '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--peer', peer])
+      expect(r.code, peer).toBe(2)
+      expect(r.stderr).toMatch(/^ferry: E_USAGE: --peer /m)
+      const p = await runCli(['pair', '123-some-code', '--home', dir, '--peer', peer])
+      expect(p.code, peer).toBe(2)
+    }
+    // pairing options checked before the daemon is asked, and not ignored
+    expect((await runCli(['pair', '--expires', '5', '--home', dir])).stderr).toMatch(/^ferry: E_USAGE: --expires 5 is out of range: from 10 s to 1 h/m)
+    expect((await runCli(['pair', '123-some-code', '--expires', '1m', '--home', dir])).code).toBe(2)
+    for (const args of [['unpair', ''], ['auto-accept', '', 'on']]) expect((await runCli([...args, '--home', dir])).code, args[0]).toBe(2)
   })
 
   it('uses $FERRY_HOME when --home is not given', async () => {

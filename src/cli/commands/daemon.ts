@@ -2,10 +2,9 @@
 
 import { Daemon } from '../../daemon/daemon.ts'
 import { DEFAULT_LISTEN, defaultName, defaultReceiveDir } from '../../daemon/config.ts'
-import { homeOf, parse } from '../args.ts'
+import { homeOf, parseOptionsOnly } from '../args.ts'
+import { checkListen, checkPeerAddress } from '../addresses.ts'
 import { resolve } from 'node:path'
-import { multiaddr } from '@multiformats/multiaddr'
-import { UsageError } from '../output.ts'
 
 export const help = `Usage: ferry daemon [options]
 
@@ -34,28 +33,18 @@ const SIGNAL_REPEAT_MS = 2000
  */
 const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const
 
-/** A --listen the daemon could never listen on is a usage error (exit 2), said before anything starts (review finding: E_IO, exit 1). */
-function checkListen (addr: string): void {
-  let port: number | undefined
-  try {
-    // an IP address and a TCP port, nothing else: ferry listens on TCP only, and
-    // /dns4/… or …/ws passed here and failed later with E_IO (user-test finding)
-    port = Number(/^\/ip[46]\/[^/]+\/tcp\/(\d+)$/.exec(multiaddr(addr).toString())?.[1])
-  } catch {}
-  if (port == null || !Number.isInteger(port) || port > 65535) throw new UsageError(`--listen ${addr} is not a TCP address to listen on, such as /ip4/0.0.0.0/tcp/4774 (port 0: any free one)`)
-}
-
 export async function run (argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
+  const { values } = parseOptionsOnly(argv, {
     name: { type: 'string' },
     listen: { type: 'string', multiple: true },
     peer: { type: 'string', multiple: true },
     'no-mdns': { type: 'boolean' },
     'receive-dir': { type: 'string' },
     verbose: { type: 'boolean', short: 'v' }
-  })
+  }, 'daemon')
   if (values.help === true) { process.stdout.write(help); return 0 }
   for (const a of values.listen ?? []) checkListen(a)
+  for (const a of values.peer ?? []) checkPeerAddress(a)
   const daemon = new Daemon({
     home: resolve(homeOf(values)),
     name: values.name ?? defaultName(),

@@ -6,8 +6,9 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { connectControl, type ControlClient } from '../../daemon/control/client.ts'
 import type { PairingState } from '../../daemon/control/types.ts'
 import { FerryError, sanitizeForDisplay } from '../../errors.ts'
-import { fingerprint } from '../../pairing/code.ts'
+import { MAX_CODE_TTL_SEC, MIN_CODE_TTL_SEC, fingerprint } from '../../pairing/code.ts'
 import { homeOf, parse } from '../args.ts'
+import { checkPeerAddress } from '../addresses.ts'
 import { printJson, printJsonLine, UsageError } from '../output.ts'
 import { wantsLive } from '../progress.ts'
 
@@ -49,10 +50,16 @@ export async function pair (argv: string[]): Promise<number> {
   if (code != null && code.trim() === '') throw new UsageError(positionals[0] === '-' ? 'no pairing code on standard input' : 'the pairing code is empty')
   // an empty FERRY_CODE counts as unset: show a code
   if (code == null && process.env.FERRY_CODE?.trim() !== '') code = process.env.FERRY_CODE
+  // said before anything is asked of the daemon, and not ignored (user-test findings)
+  if (code != null && values.expires != null) throw new UsageError(`--expires is for showing a code, and a code was given${positionals.length === 0 ? ' (in FERRY_CODE)' : ''}`)
+  if (code == null && values.peer != null) throw new UsageError('--peer is for entering a code: the device showing it is dialled there')
+  if (values.peer != null) checkPeerAddress(values.peer)
+  const expires = values.expires != null ? parseDuration(values.expires) : undefined
+  if (expires != null && (expires < MIN_CODE_TTL_SEC || expires > MAX_CODE_TTL_SEC)) throw new UsageError(`--expires ${values.expires} is out of range: from ${MIN_CODE_TTL_SEC} s to ${MAX_CODE_TTL_SEC / 3600} h`)
   const client = await connectControl(homeOf(values))
   try {
     if (code != null) return await enter(client, code, values.peer, values.json === true)
-    return await show(client, values.expires != null ? parseDuration(values.expires) : undefined, values.json === true)
+    return await show(client, expires, values.json === true)
   } finally { client.close() }
 }
 
@@ -142,7 +149,7 @@ device is told, if it can be reached, and removes its trust in this one too.
 export async function unpair (argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {})
   if (values.help === true) { process.stdout.write(unpairHelp); return 0 }
-  if (positionals.length !== 1) throw new UsageError('ferry unpair takes one peer (name, peer ID or prefix)')
+  if (positionals.length !== 1 || positionals[0].trim() === '') throw new UsageError('ferry unpair takes one peer (name, peer ID or prefix)')
   const client = await connectControl(homeOf(values))
   try {
     const r = await client.call('unpair', { peer: positionals[0] })
@@ -161,7 +168,7 @@ default after pairing) or wait in \`ferry offers\` for accept/decline (off).
 export async function autoAccept (argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {})
   if (values.help === true) { process.stdout.write(autoAcceptHelp); return 0 }
-  if (positionals.length !== 2 || !['on', 'off'].includes(positionals[1])) throw new UsageError('ferry auto-accept takes a peer and on or off')
+  if (positionals.length !== 2 || positionals[0].trim() === '' || !['on', 'off'].includes(positionals[1])) throw new UsageError('ferry auto-accept takes a peer and on or off')
   const client = await connectControl(homeOf(values))
   try {
     const r = await client.call('peer.autoAccept', { peer: positionals[0], autoAccept: positionals[1] === 'on' })

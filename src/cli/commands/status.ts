@@ -3,7 +3,7 @@
 import { join } from 'node:path'
 import { connectControl } from '../../daemon/control/client.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
-import { homeOf, parse } from '../args.ts'
+import { homeOf, parseOptionsOnly } from '../args.ts'
 import { formatAgo, formatBytes } from '../../tui/format.ts'
 import { counted, duration, printJson, table } from '../output.ts'
 
@@ -13,7 +13,7 @@ Show this daemon's peer ID, name, listen addresses, version, uptime and memory.
 `
 
 export async function status (argv: string[]): Promise<number> {
-  const { values } = parse(argv, {})
+  const { values } = parseOptionsOnly(argv, {}, 'status')
   if (values.help === true) { process.stdout.write(statusHelp); return 0 }
   const client = await connectControl(homeOf(values))
   try {
@@ -35,7 +35,7 @@ shows as "yes, asks".
 `
 
 export async function peers (argv: string[]): Promise<number> {
-  const { values } = parse(argv, {})
+  const { values } = parseOptionsOnly(argv, {}, 'peers')
   if (values.help === true) { process.stdout.write(peersHelp); return 0 }
   const client = await connectControl(homeOf(values))
   try {

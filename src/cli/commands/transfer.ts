@@ -6,7 +6,7 @@ import { readFileSync, statSync } from 'node:fs'
 import { connectControl } from '../../daemon/control/client.ts'
 import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } from '../../daemon/control/types.ts'
 import { FerryError, escapeForDisplay, sanitizeForDisplay, toFerryError } from '../../errors.ts'
-import { homeOf, parse } from '../args.ts'
+import { homeOf, parse, parseOptionsOnly } from '../args.ts'
 import { counted, printJson, table, UsageError } from '../output.ts'
 import { LineProgress, progressLine, wantsLive } from '../progress.ts'
 import { formatAgo, formatBytes, formatRate, truncate } from '../../tui/format.ts'
@@ -77,6 +77,8 @@ export async function send (argv: string[]): Promise<number> {
   if (positionals.length < 2) throw new UsageError('ferry send needs a peer and at least one path')
   const [peer, ...rawPaths] = positionals
   if (peer.trim() === '') throw new UsageError('ferry send needs a peer: a name, a peer ID or a unique prefix of one')
+  // resolved, "" is the working folder: an unset variable (`ferry send nas "$PHOTOS"`) sent all of it (user-test finding)
+  if (rawPaths.includes('')) throw new UsageError('ferry send was given an empty path (an unset variable?); name the files and folders to send')
   const paths = rawPaths.map((p) => resolve(p))
   for (const [i, p] of paths.entries()) checkPathGiven(p, rawPaths[i])
   const json = values.json === true
@@ -211,7 +213,7 @@ List transfers (active first, then history) with state, progress and receipt.
 `
 
 export async function transfers (argv: string[]): Promise<number> {
-  const { values } = parse(argv, {})
+  const { values } = parseOptionsOnly(argv, {}, 'transfers', '; `ferry transfers --json` has each in full, `ferry wait <id>` waits for one')
   if (values.help === true) { process.stdout.write(transfersHelp); return 0 }
   const client = await connectControl(homeOf(values))
   try {
@@ -238,7 +240,7 @@ List incoming offers waiting for \`ferry accept <id>\` or \`ferry decline <id>\`
 `
 
 export async function offers (argv: string[]): Promise<number> {
-  const { values } = parse(argv, {})
+  const { values } = parseOptionsOnly(argv, {}, 'offers', '; `ferry accept <id>` or `ferry decline <id>` decides one')
   if (values.help === true) { process.stdout.write(offersHelp); return 0 }
   const client = await connectControl(homeOf(values))
   try {

@@ -1,6 +1,6 @@
 // `ferry tui`: the terminal UI, a thin client of the daemon's control API.
 
-import { homeOf, parse } from '../args.ts'
+import { homeOf, parseOptionsOnly } from '../args.ts'
 
 export const help = `Usage: ferry tui [--home DIR]
 
@@ -10,7 +10,7 @@ the UI; the daemon and its transfers keep running.
 `
 
 export async function run (argv: string[]): Promise<number> {
-  const { values } = parse(argv, {})
+  const { values } = parseOptionsOnly(argv, {}, 'tui')
   if (values.help === true) { process.stdout.write(help); return 0 }
   const { runTui } = await import('../../tui/index.ts')
   return await runTui({ home: homeOf(values) })
