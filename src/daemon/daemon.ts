@@ -179,6 +179,7 @@ export class Daemon {
   status (): StatusInfo {
     return {
       peerId: this.node.peerId.toString(),
+      fingerprint: peerFingerprint(this.node.peerId.toString()),
       name: this.config.name,
       listenAddrs: this.listenAddrs(),
       version: VERSION,

@@ -13,10 +13,24 @@ export function requireString (params: unknown, key: string): string {
 }
 
 export function buildHandlers (d: Daemon): Handlers {
+  /** the code each control connection showed last, cancelled when that connection closes */
+  const showing = new WeakMap<object, string>()
+  const closeWatched = new WeakSet<object>()
   return {
     status: async () => ({ ...d.status(), keptParts: await keptPartsSoon(d) }),
     peers: () => d.peerList(),
-    'pair.show': (p) => d.pairing.show(p.expiresSec ?? undefined),
+    'pair.show': (p, { socket }) => {
+      const shown = d.pairing.show(p.expiresSec ?? undefined)
+      // a code lives as long as what shows it: a `ferry pair` killed (SIGKILL, a
+      // closed terminal) or a TUI quit leaves no code that still pairs whoever
+      // types it, with nobody there to see it (user-test finding)
+      showing.set(socket, shown.id)
+      if (!closeWatched.has(socket)) {
+        closeWatched.add(socket)
+        socket.once('close', () => { const id = showing.get(socket); if (id != null) d.pairing.cancel(id, 'what showed the code (ferry pair, the TUI) went away') })
+      }
+      return shown
+    },
     'pair.enter': async (p) => await d.pairing.enter(requireString(p, 'code'), typeof p.peer === 'string' && p.peer !== '' ? p.peer : undefined),
     'pair.cancel': (p) => ({ cancelled: d.pairing.cancel(typeof p.id === 'string' ? p.id : undefined) }),
     unpair: async (p) => await d.pairing.unpair(d.resolvePeer(requireString(p, 'peer'), { paired: true }).peerId),

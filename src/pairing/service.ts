@@ -64,14 +64,15 @@ export class PairingService {
   }
 
   stop (): void {
-    if (this.shown != null) this.finishShown('cancelled')
+    if (this.shown != null) this.finishShown('cancelled', new FerryError('E_CANCELLED', 'the daemon stopped; the code no longer works'))
   }
 
   show (expiresSec = DEFAULT_CODE_TTL_SEC): PairingState {
     if (!Number.isFinite(expiresSec) || expiresSec < MIN_CODE_TTL_SEC || expiresSec > MAX_CODE_TTL_SEC) {
       throw new FerryError('E_BAD_REQUEST', `expiry must be between ${MIN_CODE_TTL_SEC} and ${MAX_CODE_TTL_SEC} seconds`)
     }
-    if (this.shown != null) this.finishShown('cancelled')
+    // one code at a time: whoever showed the one before is told why it ended (user-test finding: it read as a Ctrl-C)
+    if (this.shown != null) this.finishShown('cancelled', new FerryError('E_CANCELLED', 'replaced by a newer code (another `ferry pair` or the TUI showed one); this one no longer works'))
     const code = generateCode()
     const state: PairingState = { id: randomUUID(), role: 'show', phase: 'waiting', code: code.normalized, expiresAt: Date.now() + expiresSec * 1000 }
     const timer = setTimeout(() => {
@@ -86,10 +87,10 @@ export class PairingService {
     return { ...state }
   }
 
-  cancel (id?: string): boolean {
+  cancel (id?: string, why?: string): boolean {
     if (this.shown == null || (id != null && this.shown.state.id !== id)) return false
     if (this.shown.state.phase !== 'waiting') return false
-    this.finishShown('cancelled')
+    this.finishShown('cancelled', why != null ? new FerryError('E_CANCELLED', why) : undefined)
     return true
   }
 

@@ -115,6 +115,7 @@ function body (s: TuiState, ui: Ui, home: string, dispatch: (a: Action) => void,
       code: s.pairCode,
       onCodeChange: (value) => dispatch({ type: 'input', field: 'pairCode', value }),
       onSubmit: (value) => { void runOp({ op: 'pair.enter', code: value }) },
+      selfFingerprint: s.self?.fingerprint,
       ui
     })
     case 'send': return h(SendScreen, {

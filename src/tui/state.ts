@@ -101,6 +101,12 @@ function step (s: TuiState, a: Action): TuiState {
       return {
         ...s,
         self: a.status,
+        // a code shown over the connection before this one is gone: the daemon
+        // cancels a code whose connection closes, and a restarted daemon has
+        // none (user-test finding: a dead code stayed on screen, counting down)
+        pairing: s.pairing?.role === 'show' && s.pairing.phase === 'waiting'
+          ? { ...s.pairing, phase: 'cancelled', error: { code: 'E_CANCELLED', message: 'the connection to the daemon was lost; that code no longer works (s shows a new one)' } }
+          : s.pairing,
         peers: sortPeers(a.peers),
         offers: [...a.offers],
         active: transfers.filter((t) => !isFinished(t)),

@@ -135,7 +135,9 @@ describe('pairing', { timeout: 120_000 }, () => {
     const [a, b] = await linkedPair(['omicron', 'pi'])
     const first = await showCode(a)
     const second = await showCode(a) // the first is no longer shown
-    await first.cli.done
+    // and its `ferry pair` says why, not as if it had been Ctrl-C'd (user-test finding)
+    expectError(await first.cli.done, 'E_CANCELLED')
+    expect(first.cli.stderr()).toMatch(/replaced by a newer code/)
     const replaced = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: first.code } })
     expectError(replaced, 'E_PAIRING_EXPIRED')
     expect(replaced.stderr).toMatch(/that code was cancelled or replaced by a newer one/)
@@ -147,6 +149,20 @@ describe('pairing', { timeout: 120_000 }, () => {
     expect(second.cli.proc.exitCode, 'a number not shown does not end the code that is').toBe(null)
     second.cli.proc.kill('SIGINT')
     await second.cli.done
+    // a code goes with what showed it: `ferry pair` ended by SIGTERM (`timeout`) or SIGHUP
+    // (its terminal closed), or killed outright, leaves no code that still pairs (user-test finding)
+    for (const end of ['SIGTERM', 'SIGHUP', 'SIGKILL'] as const) {
+      const shown = await showCode(a)
+      shown.cli.proc.kill(end)
+      await shown.cli.done
+      const late = await waitFor(async () => {
+        const r = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: shown.code } })
+        return r.code !== 0 && /E_PAIRING_BUSY/.test(r.stderr) ? undefined : r
+      }, 'the code to be gone', 10_000)
+      expectError(late, 'E_PAIRING_EXPIRED')
+      expect(late.stderr, end).toMatch(/that code was cancelled or replaced by a newer one/)
+    }
+    expect((await peersNow(b)).find((p) => p.peerId === a.peerId)?.paired).not.toBe(true)
     await Promise.all([a.stop(), b.stop()])
   })
 

@@ -19,7 +19,7 @@ const HOME = '/tmp/ferry-home'
 const NOW = Date.now()
 
 const status: StatusInfo = {
-  peerId: '12D3KooWSelfSelfSelfSelfSelfSelfSelfSelf11111111', name: 'laptop', listenAddrs: [], version: '0.1.0',
+  peerId: '12D3KooWSelfSelfSelfSelfSelfSelfSelfSelf11111111', fingerprint: '9e8d-7c6b-5a49-3827', name: 'laptop', listenAddrs: [], version: '0.1.0',
   uptimeMs: 1000, startedAt: NOW - 1000, home: HOME, receiveDir: '/tmp/recv', mdns: true, pid: 1,
   memory: { rss: 90e6, heapUsed: 20e6, external: 5e6, arrayBuffers: 2e6 }
 }
@@ -231,6 +231,8 @@ describe('ferry tui App', () => {
     const text = expectFits(r.lastFrame())
     expect(text).toContain('Last pairing: ✓ paired with alice-desktop')
     expect(text).toContain('fingerprint 1a2b-3c4d-5e6f-7a8b')
+    // and this device's own, which the other device shows next to it (user-test finding: the TUI showed only the peer's, which the other screen never shows)
+    expect(text).toMatch(/fingerprint 9e8d-7c6b-5a49-3827 \(this device's\); the other device shows both/)
     expect(text).toContain('e  enter a code')
     await press(r, '1')
     expect(r.lastFrame()).toContain('LAST SEEN')

@@ -71,6 +71,16 @@ describe('reduce', () => {
     expect(s.history.map((t) => t.id)).toEqual(['x'])
   })
 
+  it('a code shown before the connection to the daemon was lost ends with the new snapshot: the daemon cancelled it, or restarted without it (user-test finding: it stayed on screen, counting down)', () => {
+    const snap: Action = { type: 'snapshot', status: { name: 'me' } as never, peers: [], offers: [], transfers: [] }
+    let s = run([snap, { type: 'event', name: 'pairing', data: { id: 'p', role: 'show', phase: 'waiting', code: '1-a-b', expiresAt: 9 } }])
+    s = run([{ type: 'connection', connection: 'down' }, snap], s)
+    expect(s.pairing).toMatchObject({ id: 'p', phase: 'cancelled', error: { code: 'E_CANCELLED', message: expect.stringMatching(/no longer works/) } })
+    // a code being exchanged goes on in the daemon, and one entered here is the daemon's to end: left as they are
+    s = run([{ type: 'event', name: 'pairing', data: { id: 'q', role: 'enter', phase: 'waiting' } }, snap], s)
+    expect(s.pairing).toMatchObject({ id: 'q', phase: 'waiting' })
+  })
+
   it('merges pairing updates and never goes back from an outcome', () => {
     let s = run([{ type: 'event', name: 'pairing', data: { id: 'p', role: 'show', phase: 'waiting', code: '1-a-b', expiresAt: 9 } },
       { type: 'event', name: 'pairing', data: { id: 'p', role: 'show', phase: 'paired' } }])

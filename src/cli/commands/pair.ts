@@ -111,14 +111,15 @@ async function show (client: ControlClient, expiresSec: number | undefined, json
     process.stdout.write(`\n    ${st.code}\n\nType this code on the other device:  ferry pair ${st.code}\n` +
       `It works once and expires at ${expires.toLocaleTimeString()}. Waiting… (Ctrl-C to cancel)\n`)
   }
+  // Ctrl-C, `kill`, `timeout` or a closed terminal: the code goes with the command (user-test finding: it kept working after SIGTERM)
   const onSigint = (): void => { void client.call('pair.cancel', { id }).catch(() => {}) }
-  process.once('SIGINT', onSigint)
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, onSigint)
   client.onClose(() => settle?.({ id, role: 'show', phase: 'failed', error: { code: 'E_DAEMON_NOT_RUNNING', message: 'the daemon stopped' } }))
   const final = await done
-  process.removeListener('SIGINT', onSigint)
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeListener(sig, onSigint)
   if (live != null) await live.done(final, final.phase === 'paired' ? await ownFingerprint(client) : undefined)
   if (final.phase === 'paired') { if (live == null) await report(client, final, json); return 0 }
-  if (final.phase === 'cancelled') throw new FerryError('E_CANCELLED', 'pairing cancelled')
+  if (final.phase === 'cancelled') throw new FerryError('E_CANCELLED', final.error?.message ?? 'pairing cancelled')
   throw new FerryError(final.error?.code ?? 'E_PAIRING_FAILED', final.error?.message ?? `pairing ${final.phase}`)
 }
 

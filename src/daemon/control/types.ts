@@ -32,6 +32,8 @@ export interface PeerInfo {
 
 export interface StatusInfo {
   peerId: string
+  /** this device's key fingerprint, as the other device shows it after pairing (both sides compare the same two) */
+  fingerprint: string
   name: string
   listenAddrs: string[]
   version: string

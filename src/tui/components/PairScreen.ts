@@ -20,12 +20,14 @@ export interface PairScreenProps {
   code: string
   onCodeChange: (value: string) => void
   onSubmit: (value: string) => void
+  /** this device's own fingerprint (status): shown next to the peer's, as the other device shows the same two */
+  selfFingerprint?: string
   ui: Ui
 }
 
 export function PairScreen (props: PairScreenProps) {
   const { mode, pairing, ui } = props
-  if (mode === 'show') return showView(pairing?.role === 'show' ? pairing : undefined, ui)
+  if (mode === 'show') return showView(pairing?.role === 'show' ? pairing : undefined, ui, props.selfFingerprint)
   if (mode === 'enter') return enterView(props)
   return h(Box, { flexDirection: 'column' },
     line('intro', {}, 'Pair with another device by code. Paired devices can send each other files.'),
@@ -34,11 +36,11 @@ export function PairScreen (props: PairScreenProps) {
     line('e', {}, h(Text, { bold: true }, '  e'), '  enter a code shown on the other device'),
     pairing != null ? line('gap2', {}, ' ') : null,
     pairing != null ? line('last', {}, 'Last pairing: ', outcome(pairing, ui)) : null,
-    pairing != null ? fingerprintLine(pairing, ui) : null
+    pairing != null ? fingerprintLine(pairing, ui, props.selfFingerprint) : null
   )
 }
 
-function showView (p: PairingState | undefined, ui: Ui): ReactNode {
+function showView (p: PairingState | undefined, ui: Ui, selfFingerprint?: string): ReactNode {
   if (p == null || p.code == null) return line('wait', {}, 'Asking the daemon for a code…')
   const live = p.phase === 'waiting' || p.phase === 'exchanging'
   return h(Box, { flexDirection: 'column' },
@@ -51,7 +53,7 @@ function showView (p: PairingState | undefined, ui: Ui): ReactNode {
       ? line('exp', {}, 'expires in ', h(Text, { bold: true }, formatCountdown(p.expiresAt, ui.now)))
       : null,
     line('outcome', {}, outcome(p, ui)),
-    fingerprintLine(p, ui)
+    fingerprintLine(p, ui, selfFingerprint)
   )
 }
 
@@ -69,10 +71,20 @@ function enterView ({ pairing, code, onCodeChange, onSubmit, ui }: PairScreenPro
 }
 
 /** After pairing: the new peer's key fingerprint, to compare out of band. */
-export function fingerprintLine (p: PairingState, ui: Ui): ReactNode {
+/**
+ * Both keys' fingerprints after pairing, the peer's and this device's: the
+ * other device shows the same two, the other way round, and a person
+ * compares them. The peer's alone could never match what the other screen
+ * shows (user-test finding; the CLI shows both, src/cli/commands/pair.ts).
+ */
+export function fingerprintLine (p: PairingState, ui: Ui, selfFingerprint?: string): ReactNode {
   if (p.phase !== 'paired' || p.peer?.fingerprint == null) return null
-  return line('fingerprint', {}, '  fingerprint ', h(Text, { bold: true, color: tint(ui, 'cyan') }, sanitizeForDisplay(p.peer.fingerprint)),
-    h(Text, { dimColor: true }, ` (${sanitizeForDisplay(p.peer.name)}'s key)`))
+  return h(Box, { flexDirection: 'column' },
+    line('fingerprint', {}, '  fingerprint ', h(Text, { bold: true, color: tint(ui, 'cyan') }, sanitizeForDisplay(p.peer.fingerprint)),
+      h(Text, { dimColor: true }, ` (${sanitizeForDisplay(p.peer.name)}'s key)`)),
+    line('own-fingerprint', {}, '  fingerprint ', h(Text, { bold: true, color: tint(ui, 'cyan') }, sanitizeForDisplay(selfFingerprint ?? '?')),
+      h(Text, { dimColor: true }, ' (this device\'s); the other device shows both'))
+  )
 }
 
 /** What happened to a pairing, in one line. */
@@ -95,6 +107,7 @@ export function outcome (p: PairingState, ui: Ui): ReactNode {
         ? `${g(ui, '✗')} expired — press s for a new code`
         : `${g(ui, '✗')} no device is showing that code: check it, or show a new one on the other device`)
     case 'cancelled':
-      return h(Text, { dimColor: true }, 'cancelled')
+      // why, when it was not this screen's own cancel: a newer code, the daemon stopping
+      return h(Text, { dimColor: true }, p.error != null ? `cancelled: ${sanitizeForDisplay(p.error.message)}` : 'cancelled')
   }
 }
