@@ -128,6 +128,7 @@ export class Daemon {
         emitTransfer: (t) => { this.emit('transfer', t) },
         emitOffer: (o) => { this.emit('offer', o) },
         emitOfferRemoved: (id) => { this.emit('offer:removed', { id }) },
+        refusedAsUnpaired: (id) => { this.pairing.droppedUs(id) },
         hashCache: new HashCacheStore(this.db),
         log: this.log
       })
@@ -135,6 +136,7 @@ export class Daemon {
       this.peers.on('peer', (p) => {
         try {
           if (p.online) this.transfers.resumeWaiting(p.peerId); else this.transfers.peerGone(p.peerId)
+          if (p.online) void this.pairing.peerOnline(p.peerId)
         } catch (err) {
           this.log.warn('cannot update transfers for a peer that came or went', { peerId: p.peerId, err: (err as Error).message })
         }

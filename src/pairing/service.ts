@@ -45,6 +45,8 @@ export class PairingService {
   private shown?: ShownCode
   private readonly tombstones = new Map<number, { code: 'E_PAIRING_EXPIRED' | 'E_PAIRING_FAILED', phase: keyof typeof TOMBSTONE_MESSAGE, until: number }>()
   private readonly throttle = new Throttle()
+  /** peers we unpaired while they could not be told: told when they are next online (this daemon's run only) */
+  private readonly untold = new Set<string>()
 
   constructor (components: PairingComponents) {
     this.c = components
@@ -218,8 +220,41 @@ export class PairingService {
       notified = await notifyUnpair(stream)
     } catch {}
     this.c.trust.remove(peerId)
+    if (!notified) this.untold.add(peerId)
     this.c.onTrustChanged(peerId)
     return { peerId, notified }
+  }
+
+  /**
+   * A peer came online: if we unpaired it while it could not be told, it is
+   * told now (user-test finding: it went on listing us as paired, and its
+   * sends failed with E_NOT_PAIRED). Its gate still takes our stream: it
+   * trusts us until told.
+   */
+  async peerOnline (peerId: string): Promise<void> {
+    if (!this.untold.has(peerId) || this.c.trust.isPaired(peerId)) { this.untold.delete(peerId); return }
+    try {
+      const stream = await this.c.node.dialProtocol(peerIdFromString(peerId), TRUST_PROTOCOL, { signal: AbortSignal.timeout(3000) })
+      if (await notifyUnpair(stream)) {
+        this.untold.delete(peerId)
+        this.c.log.info('told a peer we unpaired while it was away', { peerId })
+      }
+    } catch (err) {
+      this.c.log.info('could not tell a peer of our unpairing yet', { peerId, err: (err as Error).message })
+    }
+  }
+
+  /**
+   * A paired peer refused us as not paired with it: it unpaired us while we
+   * could not be told (a daemon restarted since, or one from before the
+   * notice on reconnecting). Said by the peer over a connection its key
+   * authenticates, so our trust in it goes too, as if it had told us.
+   */
+  droppedUs (peerId: string): void {
+    if (this.c.trust.remove(peerId)) {
+      this.c.log.info('peer no longer trusts us (it unpaired while we were apart); trust removed', { peerId })
+      this.c.onTrustChanged(peerId)
+    }
   }
 }
 

@@ -51,6 +51,8 @@ export interface TransferComponents {
   emitTransfer: (t: TransferInfo) => void
   emitOffer: (o: OfferInfo) => void
   emitOfferRemoved: (id: string) => void
+  /** A peer refused us as not paired with it (it unpaired while we could not be told): the daemon drops its trust too. */
+  refusedAsUnpaired?: (peerId: string) => void
   /** Chunk hashes of files hashed before; without it every send hashes every file. */
   hashCache?: ChunkHashCache
   log: { info: (m: string, d?: Record<string, unknown>) => void, warn: (m: string, d?: Record<string, unknown>) => void, debug: (m: string, d?: Record<string, unknown>) => void }
@@ -589,6 +591,8 @@ export class TransferService {
     s.encodedOffer = undefined // failed before it was delivered (its offer not stored, say): not kept for the sender's life
     this.c.log.warn('send failed', { id: s.id, code: fe.code, err: fe.message })
     this.setSendState(s, 'failed', fe)
+    // said by the peer itself, over a connection its key authenticates: it does not trust us any more
+    if (fe.code === 'E_NOT_PAIRED' && fe.remote) this.c.refusedAsUnpaired?.(s.peerId)
   }
 
   // ---- receiving ------------------------------------------------------

@@ -14,7 +14,9 @@ import { Refusal } from '../../src/protocol/pb/common.js'
 import { Hello } from '../../src/protocol/pb/hello.js'
 import { WORDLIST } from '../../src/pairing/wordlist.ts'
 import { parseCode } from '../../src/pairing/code.ts'
-import { cleanupAll, jsonValues, peersOf, spawnCli, startDaemon, waitFor, waitListed, type TestDaemon } from '../helpers/daemon.ts'
+import { cleanupAll, jsonValues, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, waitListed, type TestDaemon } from '../helpers/daemon.ts'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { expectNoCodeIn, fingerprintOf, peersNow, showCode, wrongCode } from '../helpers/pairing.ts'
 
 afterAll(cleanupAll)
@@ -163,6 +165,31 @@ describe('pairing', { timeout: 120_000 }, () => {
       expect(late.stderr, end).toMatch(/that code was cancelled or replaced by a newer one/)
     }
     expect((await peersNow(b)).find((p) => p.peerId === a.peerId)?.paired).not.toBe(true)
+    await Promise.all([a.stop(), b.stop()])
+  })
+
+  it('an unpairing the other device could not hear of reaches it: told when it is next online, and taken from its refusal after a restart lost that (user-test finding: it listed us as paired for good)', async () => {
+    let [a, b] = await linkedPair(['rho', 'sigma'])
+    await pairDaemons(a, b)
+    // b is away when a unpairs it
+    await b.stop()
+    const off = await a.cli(['unpair', 'sigma', '--json'])
+    expect(JSON.parse(off.stdout)).toMatchObject({ notified: false })
+    b = await b.restart()
+    await waitFor(async () => await pairedWith(b, a) === false ? true : undefined, 'sigma to hear of the unpairing once online', 15_000)
+    // again, with a restarted too: what it had yet to tell is gone with it; b's send is refused, and b takes the refusal for what it is
+    await pairDaemons(a, b)
+    await b.stop()
+    expect(JSON.parse((await a.cli(['unpair', 'sigma', '--json'])).stdout)).toMatchObject({ notified: false })
+    a = await a.restart()
+    b = await b.restart()
+    await waitListed(b, a, { online: true }, 15_000)
+    expect(await pairedWith(b, a)).toBe(true)
+    const dir = await tempDir('ferry-src-')
+    await writeFile(join(dir, 'x.txt'), 'x\n')
+    const sent = await b.cli(['send', a.peerId, join(dir, 'x.txt')])
+    expectError(sent, 'E_NOT_PAIRED')
+    expect(await pairedWith(b, a)).toBe(false)
     await Promise.all([a.stop(), b.stop()])
   })
 
