@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto'
 import { FerryError, toFerryError } from '../errors.ts'
 import { PAIR_PROTOCOL, TRUST_PROTOCOL } from '../protocol/constants.ts'
 import { pairChannel } from '../protocol/pair.ts'
+import { dialFailure } from '../protocol/stream.ts'
 import { notifyUnpair, handleUnpair } from '../protocol/trust.ts'
 import type { PairingState } from '../daemon/control/types.ts'
 import type { TrustStore } from '../store/index.ts'
@@ -186,7 +187,7 @@ export class PairingService {
       try {
         opened = await t.open()
       } catch (err) {
-        if (peer != null) throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${peer}: ${(err as Error).message}`)
+        if (peer != null) throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${peer}: ${dialFailure(err, 5000)}`)
         continue
       }
       const ch = pairChannel(opened.stream)

@@ -29,6 +29,17 @@ export function fromWireError (e: WireErrorMsg | undefined, context: string): Fe
   return new FerryError(code, `${context}: ${e.message.slice(0, 512)}`, { remote: true })
 }
 
+/**
+ * Why a dial to a peer failed, for a person: libp2p's own text for a dial
+ * that got no answer in time is "The operation was aborted due to timeout"
+ * (user-test finding: shown as it was, sometimes without the peer's name).
+ */
+export function dialFailure (err: unknown, timeoutMs: number): string {
+  const e = err as { name?: string, message?: string }
+  if (e?.name === 'TimeoutError' || /aborted due to timeout/i.test(e?.message ?? '')) return `no answer within ${Math.round(timeoutMs / 1000)} s (ferry there stopped or busy, or its device asleep)`
+  return e?.message ?? String(err)
+}
+
 /** Map length-prefix and decode failures to stable codes so peers get readable errors. */
 export function wireReadError (err: unknown, what: string): FerryError {
   const e = err as { name?: string, code?: string, message?: string }

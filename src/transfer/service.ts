@@ -10,6 +10,7 @@ import { mkdir, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
 import { CHUNKS_PROTOCOL, PREVIEW_PROTOCOL, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, MAX_UNFINISHED_OFFER_BYTES_PER_PEER, MAX_UNFINISHED_RECEIVES_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
+import { dialFailure } from '../protocol/stream.ts'
 import { FrameReader, decodeOffer, encodeChunkRequest, encodeOffer, readChunkHeader, readEnd, readOffer, sendAll, sendEnd, sendOffer, type AnswerMsg, type EndMsg, type OfferMsg } from '../protocol/transfer.ts'
 import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } from '../daemon/control/types.ts'
 import type { TransferStore, TrustStore } from '../store/index.ts'
@@ -519,7 +520,7 @@ export class TransferService {
     const stream = await this.c.node.dialProtocol(peerIdFromString(s.peerId), OFFER_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
       .catch((err: Error) => {
         if (err.name === 'UnsupportedProtocolError') throw new FerryError('E_PROTOCOL', `${this.c.peerName(s.peerId)} runs a ferry that does not speak ${OFFER_PROTOCOL}; update ferry on both devices`)
-        throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.c.peerName(s.peerId)}: ${err.message}`)
+        throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.c.peerName(s.peerId)}: ${dialFailure(err, 10_000)}`, { cause: err })
       })
     return await sendOffer(stream, s.encodedOffer ?? encodeOffer(s.offer!), s.controller.signal)
   }
@@ -834,7 +835,7 @@ export class TransferService {
   private async openChunkStream (peer: string, signal?: AbortSignal): Promise<Stream> {
     const timeout = AbortSignal.timeout(10_000)
     return await this.c.node.dialProtocol(peerIdFromString(peer), CHUNKS_PROTOCOL, { signal: signal == null ? timeout : AbortSignal.any([signal, timeout]) })
-      .catch((err: Error) => { throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.c.peerName(peer)}: ${err.message}`, { cause: err }) })
+      .catch((err: Error) => { throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.c.peerName(peer)}: ${dialFailure(err, 10_000)}`, { cause: err }) })
   }
 
   private newReceiver (id: string, peerId: string, offer: OfferMsg, state: string, extra: { aheadBytes?: number, aheadHeld?: Map<number, Bitmap>, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiveDir?: string, receiptMissing?: Uint8Array, createdAt?: number, offerBytes?: number } = {}): Receiver {
@@ -857,7 +858,7 @@ export class TransferService {
 
   private async sendEndTo (peerId: string, end: EndMsg): Promise<void> {
     const stream = await this.c.node.dialProtocol(peerIdFromString(peerId), RECEIPT_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
-      .catch((err: Error) => { throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.c.peerName(peerId)}: ${err.message}`, { cause: err }) })
+      .catch((err: Error) => { throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.c.peerName(peerId)}: ${dialFailure(err, 10_000)}`, { cause: err }) })
     await sendEnd(stream, end)
   }
 

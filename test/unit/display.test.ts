@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest'
 import { escapeForDisplay, sanitizeForDisplay } from '../../src/errors.ts'
+import { dialFailure } from '../../src/protocol/stream.ts'
 
 describe('text for the terminal', () => {
   it('strips control and bidi characters from names shown as labels', () => {
@@ -26,5 +27,11 @@ describe('text for the terminal', () => {
     const family = '👨\u200d👩\u200d👧'
     expect(escapeForDisplay(family)).toBe(family)
     expect(sanitizeForDisplay('می\u200cخواهم')).toBe('می\u200cخواهم')
+  })
+
+  it('a dial that got no answer says so, not "The operation was aborted due to timeout" (user-test finding)', async () => {
+    const timedOut = await new Promise<unknown>((resolve) => { const sig = AbortSignal.timeout(1); sig.addEventListener('abort', () => { resolve(sig.reason) }) })
+    expect(dialFailure(timedOut, 10_000)).toBe('no answer within 10 s (ferry there stopped or busy, or its device asleep)')
+    expect(dialFailure(new Error('connection refused'), 10_000)).toBe('connection refused')
   })
 })

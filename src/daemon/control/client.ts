@@ -144,7 +144,7 @@ export async function connectControl (home: string): Promise<ControlClient> {
       }
       if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'ENOTSOCK') {
         throw new FerryError('E_DAEMON_NOT_RUNNING',
-          `no daemon is running on ${home}; start one with \`ferry daemon --home ${home}\` (or \`npm start\`)`)
+          `no daemon is running on ${home}; start one with \`ferry daemon --home ${home}\``)
       }
       throw new FerryError('E_IO', `cannot connect to ${path}: ${(err as Error).message}`)
     }
