@@ -976,6 +976,16 @@ describe('transfer', () => {
     // what arrived is kept for a re-send (the sender's cancel), and `ferry status` on beta says so
     expect((await stat(join(b.receiveDir, '.ferry-part', active.root))).isDirectory()).toBe(true)
     expect((await b.cli(['status'])).stdout).toMatch(/^kept: +\S+ \S+ of \d+ ended receives? in .*\.ferry-part, for a re-send; removed after a day$/m)
+    // and still after a restart with another receive folder: the day's sweep looks there too (user-test finding: not counted)
+    const first = b.receiveDir
+    b = await b.restart({ receiveDir: await tempDir('ferry-recv2-') })
+    try {
+      const kept = JSON.parse((await b.cli(['status', '--json'])).stdout).keptParts
+      expect(kept).toMatchObject({ dirs: [first] })
+      expect(kept.bytes).toBeGreaterThan(0)
+    } finally {
+      b = await b.restart({ receiveDir: first })
+    }
   })
 
   it('`ferry cancel` on the receiver: what arrived of it is not kept (review finding: a day of part data nobody asked for, shown nowhere)', async () => {

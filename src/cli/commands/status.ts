@@ -12,6 +12,11 @@ export const statusHelp = `Usage: ferry status [--json] [--home DIR]
 Show this daemon's peer ID, name, listen addresses, version, uptime and memory.
 `
 
+/** Where kept part data is: the receive folder's `.ferry-part`, or those of several (earlier runs had another --receive-dir). */
+function keptWhere (dirs: string[]): string {
+  return dirs.length === 1 ? join(dirs[0], '.ferry-part') : `the .ferry-part of ${dirs.length} receive folders (${dirs.join(', ')})`
+}
+
 export async function status (argv: string[]): Promise<number> {
   const { values } = parseOptionsOnly(argv, {}, 'status')
   if (values.help === true) { process.stdout.write(statusHelp); return 0 }
@@ -21,7 +26,7 @@ export async function status (argv: string[]): Promise<number> {
     if (values.json === true) { printJson(st); return 0 }
     process.stdout.write(`name:      ${st.name}\npeer ID:   ${st.peerId}\nkey:       ${st.fingerprint} (its fingerprint, as a paired device shows it)\nversion:   ${st.version}\nuptime:    ${duration(st.uptimeMs)}\n` +
       `mDNS:      ${st.mdns ? 'on' : 'off'}\nreceive:   ${st.receiveDir}\nmemory:    ${formatBytes(st.memory.rss)} resident (JS heap ${formatBytes(st.memory.heapUsed)}, buffers ${formatBytes(st.memory.arrayBuffers)})\n` +
-      (st.keptParts != null && st.keptParts.folders > 0 ? `kept:      ${formatBytes(st.keptParts.bytes)} of ${counted(st.keptParts.folders, 'ended receive')} in ${join(st.receiveDir, '.ferry-part')}, for a re-send; removed after a day\n` : '') +
+      (st.keptParts != null && st.keptParts.folders > 0 ? `kept:      ${formatBytes(st.keptParts.bytes)} of ${counted(st.keptParts.folders, 'ended receive')} in ${keptWhere(st.keptParts.dirs ?? [st.receiveDir])}, for a re-send; removed after a day\n` : '') +
       `listening: ${st.listenAddrs.join('\n           ')}\n`)
     return 0
   } finally { client.close() }

@@ -46,7 +46,7 @@ export interface StatusInfo {
   /** The daemon's memory now, in bytes (process.memoryUsage()): resident set, V8 heap in use, and ArrayBuffer/Buffer memory outside it. */
   memory: { rss: number, heapUsed: number, external: number, arrayBuffers: number }
   /** What ended receives left in the receive folder's `.ferry-part` for a re-send (removed after a day): part folders and the bytes they hold. */
-  keptParts?: { folders: number, bytes: number }
+  keptParts?: { folders: number, bytes: number, /** the receive folders whose `.ferry-part` holds them (earlier runs' too) */ dirs?: string[] }
 }
 
 export type PairingPhase = 'waiting' | 'exchanging' | 'paired' | 'failed' | 'expired' | 'cancelled'
