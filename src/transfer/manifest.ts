@@ -23,7 +23,7 @@
 // the permission bits (0o777 at most): the receiver keeps a private file
 // private (finalize.ts).
 
-import { access, lstat, readdir, realpath, stat } from 'node:fs/promises'
+import { access, lstat, readdir, realpath, stat, statfs } from 'node:fs/promises'
 import { constants, type BigIntStats } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
@@ -213,6 +213,22 @@ function escapeBytes (raw: Buffer): string {
   return out
 }
 
+/** Linux file systems whose files' sizes say nothing of what reading them gives (statfs f_type). */
+const PSEUDO_FS = new Map<number, string>([[0x9fa0, 'proc'], [0x62656572, 'sysfs'], [0x64626720, 'debugfs'], [0x74726163, 'tracefs'], [0x73636673, 'securityfs'], [0x27e0eb, 'cgroup'], [0x63677270, 'cgroup2'], [0x62656570, 'configfs']])
+
+/**
+ * The kernel pseudo file system `path` is on, if it is: /proc/version is a
+ * "0-byte" file that reads as text, and was sent as an empty file with
+ * exit 0 (user-test finding); a sysfs file's 4096 bytes read as a few.
+ * Looked at once for each path named to the send (a walk does not lead
+ * into one from a regular folder but through a mount there, which is rare).
+ */
+async function kernelPseudoFs (path: string): Promise<string | undefined> {
+  if (process.platform !== 'linux') return undefined
+  const st = await statfs(path).catch(() => undefined)
+  return st === undefined ? undefined : PSEUDO_FS.get(Number(st.type))
+}
+
 export async function scanPaths (paths: string[], options: ScanOptions = {}): Promise<ScannedEntry[]> {
   const { signal } = options
   const warn = options.onWarning ?? (() => {})
@@ -309,6 +325,11 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
         if (code === 'ENOENT' || code === 'ELOOP') throw new FerryError('E_PATH_NOT_FOUND', `${abs}: a symbolic link to nothing`, { cause: err })
         throw toFerryError(err, 'E_IO')
       }
+    }
+    const pseudo = await kernelPseudoFs(source)
+    if (pseudo !== undefined) {
+      warn({ path: abs, reason: `on the kernel's ${pseudo} file system, where sizes are not contents (a file of "0 bytes" holds text); copy it to a regular file first (cat ${abs} > file), skipped`, failed: true })
+      continue
     }
     await visit(source, name, st, true)
   }

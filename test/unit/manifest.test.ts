@@ -90,6 +90,17 @@ describe('scanPaths', () => {
     expect(byPath.get('scan/empty')).toMatchObject({ kind: 'dir', size: 0, mode: 0o755 })
   })
 
+  it.runIf(process.platform === 'linux')('leaves out, with a warning, a file named on /proc or /sys, whose size is not its content (user-test finding: /proc/version arrived empty, exit 0)', async () => {
+    const warnings: Array<{ path: string, reason: string, failed?: boolean }> = []
+    const root = makeTree('pseudo')
+    const entries = await scanPaths(['/proc/version', '/sys/kernel', join(root, 'a.txt')], { onWarning: w => warnings.push(w) })
+    expect(entries.map(e => e.path)).toEqual(['a.txt'])
+    expect(warnings).toEqual([
+      { path: '/proc/version', reason: expect.stringMatching(/^on the kernel's proc file system, where sizes are not contents .*cat \/proc\/version > file\), skipped$/), failed: true },
+      { path: '/sys/kernel', reason: expect.stringMatching(/^on the kernel's sysfs file system/), failed: true }
+    ])
+  })
+
   it('names a top-level file by its basename, and resolves "." and trailing slashes', async () => {
     const root = makeTree('top')
     expect((await scanPaths([join(root, 'a.txt')])).map(e => e.path)).toEqual(['a.txt'])
