@@ -51,7 +51,11 @@ export class Daemon {
 
   async start (): Promise<void> {
     const { home } = this.config
-    await mkdir(home, { recursive: true, mode: 0o700 })
+    await mkdir(home, { recursive: true, mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+      // said like --receive-dir's (user-test finding: a raw "EEXIST: file already exists, mkdir")
+      if (err.code === 'EEXIST' || err.code === 'ENOTDIR') throw new FerryError('E_USAGE', `--home ${home} is not a folder (a file has its name, or the name of a folder on the way); choose another`)
+      throw err
+    })
     await chmod(home, 0o700).catch(() => {})
     let started!: () => void
     let failed!: (err: Error) => void

@@ -17,7 +17,13 @@ export async function loadOrCreateIdentity (home: string): Promise<PrivateKey> {
     if ((st.mode & 0o077) !== 0) {
       throw new FerryError('E_IO', `${path} is readable by other users (mode ${(st.mode & 0o777).toString(8)}); run \`chmod 600 ${path}\``)
     }
-    return privateKeyFromProtobuf(await readFile(path))
+    const bytes = await readFile(path)
+    try {
+      return privateKeyFromProtobuf(bytes)
+    } catch (err) {
+      // not made anew: the peer ID, and every pairing with it, would be lost without a word (user-test finding: "E_INTERNAL: Unsupported key type")
+      throw new FerryError('E_IO', `${path} does not hold a key ferry can read (${bytes.length === 0 ? 'it is empty' : (err as Error).message}); restore it from a backup, or move it away to start as a new device (every pairing then has to be made again)`, { cause: err })
+    }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
   }

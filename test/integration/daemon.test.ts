@@ -2,7 +2,7 @@
 // processes, the real CLI, real sockets.
 
 import { afterAll, describe, expect, it } from 'vitest'
-import { readFile, stat, unlink, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises'
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync, unlinkSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -293,6 +293,11 @@ describe('daemon foundation', () => {
       expect(bad.code, listen).toBe(2)
       expect(bad.stderr).toMatch(/^ferry: E_USAGE: --listen .* is not a TCP address to listen on/m)
     }
+  })
+
+  it('empty values, arguments a command does not take, addresses that could never be dialled, a home that is a file and an unreadable key are said at once (user-test findings)', async () => {
+    const dir = await tempDir()
+    await writeFile(join(dir, 'afile'), 'x')
     // an empty value is an unset variable, not the working folder (user-test finding: `ferry send nas ""` sent all of it)
     const empty = await runCli(['send', 'beta', '', '--home', dir])
     expect(empty.code).toBe(2)
@@ -320,6 +325,16 @@ describe('daemon foundation', () => {
     expect((await runCli(['pair', '--expires', '5', '--home', dir])).stderr).toMatch(/^ferry: E_USAGE: --expires 5 is out of range: from 10 s to 1 h/m)
     expect((await runCli(['pair', '123-some-code', '--expires', '1m', '--home', dir])).code).toBe(2)
     for (const args of [['unpair', ''], ['auto-accept', '', 'on']]) expect((await runCli([...args, '--home', dir])).code, args[0]).toBe(2)
+    // a --home that is a file, and a key file ferry cannot read: said, with what to do (user-test findings: EEXIST, E_INTERNAL)
+    const homeFile = await runCli(['daemon', '--home', join(dir, 'afile'), '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0'])
+    expect(homeFile.code).toBe(2)
+    expect(homeFile.stderr).toMatch(/^ferry: E_USAGE: --home .*afile is not a folder/m)
+    const broken = join(dir, 'broken-home')
+    await mkdir(broken, { mode: 0o700 })
+    await writeFile(join(broken, 'identity.key'), Buffer.from([0x08, 0x07, 0x12, 0x01]), { mode: 0o600 })
+    const badKey = await runCli(['daemon', '--home', broken, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0'])
+    expect(badKey.code).toBe(1)
+    expect(badKey.stderr).toMatch(/^ferry: E_IO: .*identity\.key does not hold a key ferry can read .*; restore it from a backup, or move it away to start as a new device/m)
   })
 
   it('uses $FERRY_HOME when --home is not given', async () => {
