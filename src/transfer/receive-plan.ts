@@ -21,6 +21,7 @@ import { PART_DIR, collisionName, isCollisionName, resolveInside, validateRelati
 import type { ChunkSink } from './sink.ts'
 import { readSpool, type Spooled } from './spool.ts'
 import { folderStillThere } from './index-prune.ts'
+import { isZeroChunk } from './zero-chunks.ts'
 
 export interface FileState {
   index: number
@@ -170,6 +171,15 @@ export async function planReceive (o: {
       const { offset, length } = chunkRange(c, entry.size, entry.chunkSize)
       const content = contentKey(entry.chunks[c])
       if (fs.bitmap.has(c)) { haveBytes += length; heldHere.set(content, { fs, offset }); continue }
+      // a whole chunk of zeros is neither fetched nor written: the part file reads
+      // zeros where nothing was written (zero-chunks.ts); within what an earlier
+      // run's part file holds, only if it does read zeros there
+      if (isZeroChunk(entry, c) && (offset >= partSize || await zerosThere(o.sink, fs, c, offset, length))) {
+        fs.bitmap.set(c)
+        haveBytes += length
+        copiedBytes += length
+        continue
+      }
       const held = heldHere.get(content)
       // only where the part file reaches: a chunk past its end is not there (a resumed 1 GiB receive read ~500 such chunks for nothing)
       const got = await recover(o, fs, c, offset, length, resuming && offset + length <= partSize && (o.maybeInPartFile?.(index, c) ?? true))
@@ -494,6 +504,16 @@ async function sizeOf (path: string): Promise<number> {
  */
 export function createPartFile (path: string): void {
   closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o600))
+}
+
+/** Whether the part file holds chunk `c` (zeros) at `offset`, read and verified. */
+async function zerosThere (sink: ChunkSink, fs: FileState, c: number, offset: number, length: number): Promise<boolean> {
+  try {
+    await sink.verify(fs.partPath, offset, length, fs.entry.chunks[c])
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** A chunk not yet recorded: maybe already in the part file (killed before we recorded it), else in the dedup index. */

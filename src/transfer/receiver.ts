@@ -8,7 +8,7 @@
 // receipt. A restart re-enters at `accepted` and re-plans from disk.
 
 import type { Stream } from '@libp2p/interface'
-import { existsSync, lstatSync, statSync } from 'node:fs'
+import { existsSync, lstatSync, statSync, truncateSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { isTransient } from './transient.ts'
@@ -23,6 +23,7 @@ import { fetchAll } from './fetch.ts'
 import type { KeyedLock } from './keyed-lock.ts'
 import { partDirFor, placeDir, placeFile, receiveFolderNotStateFolder, syncPlacedFolders, type DirModes } from './finalize.ts'
 import { dirPaths, folderRenames, type FolderId } from './safe-path.ts'
+import { isZeroChunk } from './zero-chunks.ts'
 import { identityOf, partFileOf, planReceive, type FileState, type Plan, type Wanted } from './receive-plan.ts'
 import { makePartFolder, removePartFolder } from './part-folders.ts'
 import type { ChunkSink } from './sink.ts'
@@ -350,7 +351,12 @@ export class Receiver {
     if (f.done) return
     await this.deps.sink().closeFile(f.partPath, true)
     // every chunk is in, so the part file is the file's size; anything else is a flaw here, and is not placed
-    const size = statSync(f.partPath).size
+    let size = statSync(f.partPath).size
+    // but for its last chunks when they are zeros, never written (planReceive): the rest of the file is a hole
+    if (size < f.entry.size && zerosFrom(f.entry, size)) {
+      truncateSync(f.partPath, f.entry.size)
+      size = f.entry.size
+    }
     if (size !== f.entry.size) throw new FerryError('E_INTERNAL', `${f.entry.path}: its part file holds ${size} bytes, the offer ${f.entry.size}`)
     // the whole-file check: every chunk was verified against its hash before
     // it was written, so the file root recomputed over those hashes must be
@@ -605,4 +611,11 @@ export function receiptPayload (id: string, root: Uint8Array, missing?: Uint8Arr
 function asPlaced (path: string, sent: number): { mtimeMs: number, identity?: PlacedIdentity } {
   const st = lstatSync(path, { bigint: true, throwIfNoEntry: false })
   return st === undefined ? { mtimeMs: Math.floor(sent) } : { mtimeMs: floorMs(st.mtimeNs), identity: identityOf(st) }
+}
+
+/** Whether every chunk of `entry` from byte `from` on is a whole chunk of zeros (a part file may end before them: they were never written). */
+function zerosFrom (entry: { size: number, chunkSize: number, chunks: Uint8Array[] }, from: number): boolean {
+  if (from % entry.chunkSize !== 0) return false
+  for (let c = from / entry.chunkSize; c < entry.chunks.length; c++) if (!isZeroChunk(entry, c)) return false
+  return true
 }

@@ -31,6 +31,7 @@ import { checkSpace, spoolBound, type ChunkedEntries, type PullShape, type Space
 import { REQUEST_BYTES, REQUESTS_AHEAD, WRITE_BYTES_IN_FLIGHT } from './fetch.ts'
 import { partDirFor } from './finalize.ts'
 import { alreadyInPlace } from './receive-plan.ts'
+import { zeroBytes } from './zero-chunks.ts'
 import { checkReceiveFolder } from './receive-folder.ts'
 import { KEEP_ENDED_PARTS_MS, heldBytes, keptPartFolders, removePartFolder, sweepPartFolders } from './part-folders.ts'
 import { pruneIndex } from './index-prune.ts'
@@ -770,10 +771,12 @@ export class TransferService {
     let inPlace = 0
     const reserved = this.reservedIn(dir, (r) => r !== self && r.rootHex !== rootHex)
     const partDir = partDirFor(dir, rootHex)
+    // the holes of sparse files are never written (zero-chunks.ts)
+    const total = offer.totalBytes - zeroBytes(offer.files)
     const need = async (): Promise<SpaceNeed> => {
       const held = await heldBytes(partDir)
       // room for the spool of what is still to fetch, not of the whole offer (review finding: a re-send all in place was refused)
-      return { total: offer.totalBytes, inPlace, held, reserved, spool: spoolOf(offer.files, offer.totalBytes - inPlace - held) }
+      return { total, inPlace, held, reserved, spool: spoolOf(offer.files, total - inPlace - held) }
     }
     /** undefined when the offer fits, else the E_NO_SPACE that says by how much it does not */
     const shortage = async (): Promise<unknown> => {
@@ -790,7 +793,7 @@ export class TransferService {
     // Files already in place need no room. Looked for only when the offer
     // does not fit without them: it costs a stat per file (~100 ms of the
     // offer's answer for 1,000 photos, which the plan does again anyway).
-    for (const f of offer.files) if (f.kind === 'file' && await alreadyInPlace(dir, renamed.get(f.path) ?? f.path, f, this.c.store) != null) inPlace += f.size
+    for (const f of offer.files) if (f.kind === 'file' && await alreadyInPlace(dir, renamed.get(f.path) ?? f.path, f, this.c.store) != null) inPlace += f.size - zeroBytes([f])
     short = await shortage()
     if (short === undefined) return
     const freed = await this.sweepParts(0, rootHex)

@@ -6,7 +6,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { chmod, copyFile, lstat, mkdir, open, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
+import { chmod, copyFile, lstat, mkdir, open, readdir, readFile, rename, rm, stat, symlink, truncate, utimes, writeFile } from 'node:fs/promises'
 import { closeSync, createReadStream, mkdirSync, openSync, truncateSync, writeFileSync } from 'node:fs'
 import { createHash, randomBytes } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
@@ -263,6 +263,41 @@ describe('transfer', () => {
     const got = await snapshotTree(join(b.receiveDir, 'sizes'))
     expect(asObject(got)).toEqual(asObject(sent))
     for (const size of sizes) expect(got.get(`size-${size}.bin`)?.size).toBe(size)
+  })
+
+  it('sparse files arrive sparse: their holes (whole chunks of zeros) cross no wire and take no disk, also at the end of a file and in a file of zeros only (user-test finding: a 2 GiB sparse file took 2 GiB)', async () => {
+    const dir = join(await tempDir('ferry-src-'), 'sparse')
+    await mkdir(dir)
+    // 256 MiB: 256 KiB chunks; data at the start, in the middle (across a chunk boundary) and in a short last chunk
+    const image = join(dir, 'disk.img')
+    await writeFile(image, '')
+    await truncate(image, 256 * MiB + 1000)
+    const fh = await open(image, 'r+')
+    try {
+      await fh.write(randomBytes(10_000), 0, 10_000, 0)
+      await fh.write(randomBytes(300_000), 0, 300_000, 100 * MiB - 1000)
+      await fh.write(Buffer.from('the end'), 0, 7, 256 * MiB + 993)
+    } finally { await fh.close() }
+    // holes at the end: the part file ends before them, and the file is made whole when placed
+    const tail = join(dir, 'tail-holes.bin')
+    await writeFile(tail, randomBytes(MiB))
+    await truncate(tail, 64 * MiB)
+    // nothing but zeros
+    const zeros = join(dir, 'zeros.bin')
+    await writeFile(zeros, '')
+    await truncate(zeros, 8 * MiB)
+    const res = await send([dir])
+    expect(res).toMatchObject({ state: 'done', files: 3, receipt: { verified: true } })
+    numbers.push(`sparse: ${res.totalBytes} bytes offered, ${res.wireBytes} on the wire`)
+    expect(res.wireBytes).toBeLessThan(4 * MiB)
+    for (const name of ['disk.img', 'tail-holes.bin', 'zeros.bin']) {
+      const got = join(b.receiveDir, 'sparse', name)
+      expect(await sha256Of(got), name).toBe(await sha256Of(join(dir, name)))
+      expect((await stat(got)).size).toBe((await stat(join(dir, name))).size)
+      // allocated: the data and what its chunks round up to, not the holes
+      expect((await stat(got)).blocks * 512, name).toBeLessThan(4 * MiB)
+    }
+    await rm(join(b.receiveDir, 'sparse'), { recursive: true })
   })
 
   it('the same folder sent twice at once: both sends end done, one copy arrives, no part files left', async () => {

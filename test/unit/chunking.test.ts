@@ -171,3 +171,18 @@ describe('hashFileChunks on real files', () => {
     }
   })
 })
+
+describe('chunks of zeros (sparse files)', () => {
+  it('a whole chunk of zeros is known by its hash; a last, shorter one and one with a byte set are not; an offer counts the bytes never written', async () => {
+    const { hash } = await import('../../src/transfer/blake3.js')
+    const { isZeroChunk, zeroBytes } = await import('../../src/transfer/zero-chunks.ts')
+    const cs = 256 * 1024
+    const zero = hash(new Uint8Array(cs))
+    const oneSet = new Uint8Array(cs)
+    oneSet[cs - 1] = 1
+    // 3 whole chunks (zeros, data, zeros) and a last one of 10 zero bytes
+    const entry = { kind: 'file', size: 3 * cs + 10, chunkSize: cs, chunks: [zero, hash(oneSet), zero, hash(new Uint8Array(10))] }
+    expect([0, 1, 2, 3].map((c) => isZeroChunk(entry, c))).toEqual([true, false, true, false])
+    expect(zeroBytes([entry, { ...entry, kind: 'dir' }])).toBe(2 * cs)
+  })
+})
