@@ -89,9 +89,13 @@ describe('pairing', { timeout: 120_000 }, () => {
     const [a, b] = await linkedPair(['gamma', 'delta'], ['--verbose'])
     const shown = await showCode(a)
     const wrong = wrongCode(shown.code)
-    const r = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: wrong } })
+    const r = await b.cli(['pair', '--peer', a.addr, '--json'], { env: { FERRY_CODE: wrong } })
     expectError(r, 'E_PAIRING_FAILED')
-    expectError(await shown.cli.done, 'E_PAIRING_FAILED')
+    const shownDone = await shown.cli.done
+    expectError(shownDone, 'E_PAIRING_FAILED')
+    // with --json, the outcome is on stdout on both sides, after the code on the showing one (user-test finding: nothing)
+    expect(jsonValues(r.stdout)).toEqual([{ paired: false, error: { code: 'E_PAIRING_FAILED', message: expect.any(String) } }])
+    expect(jsonValues(shownDone.stdout)[1]).toMatchObject({ paired: false, phase: 'failed', error: { code: 'E_PAIRING_FAILED' } })
     expect(await pairedWith(a, b)).toBe(false)
     expect(await pairedWith(b, a)).toBe(false)
 

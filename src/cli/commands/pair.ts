@@ -5,7 +5,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { connectControl, type ControlClient } from '../../daemon/control/client.ts'
 import type { PairingState } from '../../daemon/control/types.ts'
-import { FerryError, sanitizeForDisplay } from '../../errors.ts'
+import { FerryError, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { MAX_CODE_TTL_SEC, MIN_CODE_TTL_SEC, fingerprint } from '../../pairing/code.ts'
 import { homeOf, parse } from '../args.ts'
 import { checkPeerAddress } from '../addresses.ts'
@@ -70,7 +70,12 @@ async function enter (client: ControlClient, code: string, peer: string | undefi
   let st: PairingState
   try {
     st = await client.call('pair.enter', { code, peer })
-  } catch (err) { await live?.fail(err); throw err }
+  } catch (err) {
+    await live?.fail(err)
+    // a script reads the outcome on stdout either way (user-test finding: nothing there on a failure)
+    if (json) { const fe = toFerryError(err); printJsonLine({ paired: false, error: { code: fe.code, message: fe.message } }) }
+    throw err
+  }
   if (live != null) await live.done(st, await ownFingerprint(client))
   else await report(client, st, json)
   return 0
@@ -119,6 +124,8 @@ async function show (client: ControlClient, expiresSec: number | undefined, json
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeListener(sig, onSigint)
   if (live != null) await live.done(final, final.phase === 'paired' ? await ownFingerprint(client) : undefined)
   if (final.phase === 'paired') { if (live == null) await report(client, final, json); return 0 }
+  // the outcome after the code, as the help says, also when it is not a pairing (user-test finding: nothing on stdout)
+  if (json) printJsonLine({ paired: false, phase: final.phase, error: final.error ?? { code: 'E_CANCELLED', message: 'pairing cancelled' } })
   if (final.phase === 'cancelled') throw new FerryError('E_CANCELLED', final.error?.message ?? 'pairing cancelled')
   throw new FerryError(final.error?.code ?? 'E_PAIRING_FAILED', final.error?.message ?? `pairing ${final.phase}`)
 }
