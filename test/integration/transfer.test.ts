@@ -891,6 +891,8 @@ describe('transfer', () => {
       expect(JSON.parse(done.stdout)).toMatchObject({ id: offer.id, state: 'failed', error: { code: 'E_SOURCE_CHANGED' } })
       await poll(b, 'beta to show it failed', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === offer.id && t.state === 'failed'))
       expect((await transfersOf(b)).find((t) => t.id === offer.id)).toMatchObject({ error: { code: 'E_SOURCE_CHANGED' } })
+      // `ferry transfers` says what happened under its table, not the code alone (user-test finding)
+      expect((await a.cli(['transfers'])).stdout).toMatch(new RegExp(`^${offer.id.slice(0, 8)}: E_SOURCE_CHANGED: .*draft\\.txt changed since it was offered`, 'm'))
       await expect(stat(join(b.receiveDir, 'draft.txt'))).rejects.toMatchObject({ code: 'ENOENT' })
     } finally {
       const ctl2 = await connectControl(b.home)

@@ -234,10 +234,16 @@ export async function transfers (argv: string[]): Promise<number> {
         (STATE_WORDS[t.state] ?? t.state) + (t.error != null ? ` ${t.error.code}` : '') + ((t.skippedFailed ?? 0) > 0 ? `, ${counted(t.skippedFailed!, 'path')} not sent` : '') + ((t.renamedCount ?? 0) > 0 ? `, ${t.renamedCount} renamed` : ''), `${formatBytes(t.doneBytes)}/${formatBytes(t.totalBytes)}`,
         isFinalState(t.state) ? '' : formatRate(t.rate), receiptCell(t), formatAgo(t.finishedAt ?? t.createdAt, Date.now())])
     }
-    process.stdout.write(table(rows) + hint)
+    // the table has room for the code only: what happened, for the few latest that failed or wait (user-test finding: only --json said)
+    const why = list.filter((t) => t.error != null && (t.state === 'failed' || t.state === 'waiting')).slice(0, ERRORS_SHOWN)
+      .map((t) => `${t.id.slice(0, 8)}: ${t.error!.code}: ${sanitizeForDisplay(t.error!.message)}\n`).join('')
+    process.stdout.write(table(rows) + (why !== '' ? `\n${why}` : '') + hint)
     return 0
   } finally { client.close() }
 }
+
+/** Failed or waiting transfers whose error `ferry transfers` spells out under its table. */
+const ERRORS_SHOWN = 5
 
 export const offersHelp = `Usage: ferry offers [--json] [--home DIR]
 
