@@ -20,6 +20,8 @@ export function buildHandlers (d: Daemon): Handlers {
     status: async () => ({ ...d.status(), keptParts: await keptPartsSoon(d) }),
     peers: () => d.peerList(),
     'pair.show': (p, { socket }) => {
+      // gone while the daemon started (requests wait for it): no code for nobody (review finding)
+      if (socket.destroyed || socket.readableEnded) throw new FerryError('E_CANCELLED', 'the asker went away before the code was made')
       const shown = d.pairing.show(p.expiresSec ?? undefined)
       // a code lives as long as what shows it: a `ferry pair` killed (SIGKILL, a
       // closed terminal) or a TUI quit leaves no code that still pairs whoever

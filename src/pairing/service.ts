@@ -134,6 +134,8 @@ export class PairingService {
         return s.code as ParsedCode
       }, (peerName) => {
         this.c.trust.add({ peerId: remote, name: peerName, fingerprint: peerFingerprint(remote), pairedAt: Date.now(), autoAccept: true })
+        // paired again: an unpairing not yet told is not to be told any more (review finding: it undid the new pairing)
+        this.untold.delete(remote)
       })
       this.throttle.success(remote)
       this.c.log.info('paired', { peerId: remote, role: 'responder' })
@@ -194,6 +196,7 @@ export class PairingService {
       try {
         const r = await runInitiator(ch, { myPeerId: this.c.node.peerId.toString(), remotePeerId: opened.remote, myName: this.c.myName() }, code)
         this.c.trust.add({ peerId: opened.remote, name: r.peerName, fingerprint: peerFingerprint(opened.remote), pairedAt: Date.now(), autoAccept: true })
+        this.untold.delete(opened.remote)
         this.c.log.info('paired', { peerId: opened.remote, role: 'initiator' })
         this.c.onTrustChanged(opened.remote)
         await ch.close()
@@ -236,6 +239,8 @@ export class PairingService {
     if (!this.untold.has(peerId) || this.c.trust.isPaired(peerId)) { this.untold.delete(peerId); return }
     try {
       const stream = await this.c.node.dialProtocol(peerIdFromString(peerId), TRUST_PROTOCOL, { signal: AbortSignal.timeout(3000) })
+      // paired again while the dial went (the pairing's own connection may be what brought it online)
+      if (!this.untold.has(peerId) || this.c.trust.isPaired(peerId)) { stream.abort(new Error('paired again')); this.untold.delete(peerId); return }
       if (await notifyUnpair(stream)) {
         this.untold.delete(peerId)
         this.c.log.info('told a peer we unpaired while it was away', { peerId })

@@ -285,7 +285,9 @@ export async function readEnd (stream: Stream, handle: (end: EndMsg) => Promise<
 }
 
 async function readValidEnd (stream: Stream, sig: AbortSignal): Promise<TransferEnd> {
-  const w = await new FrameReader(stream).readLp((b) => TransferEnd.decode(b, { limits: { renamed: END_RENAMED_SHOWN } }), MAX_END_BYTES, sig)
+  // no limit on `renamed`: a longer list (a later version's) must not make a signed receipt unreadable
+  // (review finding); the frame's bound keeps it small, and the sender keeps the first END_RENAMED_SHOWN
+  const w = await new FrameReader(stream).readLp((b) => TransferEnd.decode(b), MAX_END_BYTES, sig)
   if (w == null) throw new FerryError('E_PROTOCOL', 'receipt stream ended early')
   if (!['done', 'declined', 'cancelled', 'failed'].includes(w.status)) throw new FerryError('E_PROTOCOL', 'unknown transfer end status')
   if (!Number.isSafeInteger(w.wireBytes) || w.wireBytes < 0) throw new FerryError('E_PROTOCOL', 'transfer end: wire byte count out of range')

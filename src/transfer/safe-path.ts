@@ -354,6 +354,8 @@ export async function folderRenames (base: string, paths: string[], dirs: Readon
     return await k
   }
   const aside = new Map<string, Promise<string>>()
+  /** names given to a folder already: two long names alike but for their ends are cut to the same "name… (1)" (review finding: two folders merged) */
+  const given = new Set<string>()
   /** the folder to use instead of `rel`, taken by something else */
   const besides = async (rel: string): Promise<string> => {
     let a = aside.get(rel)
@@ -361,9 +363,9 @@ export async function folderRenames (base: string, paths: string[], dirs: Readon
       a = (async () => {
         for (let n = 1; n <= 10_000; n++) {
           const candidate = folderCollisionName(rel, n)
-          if (offered.has(candidate)) continue
+          if (offered.has(candidate) || given.has(candidate)) continue
           const k = await kindOf(candidate)
-          if (k === 'dir' || k === 'none') return candidate
+          if (k === 'dir' || k === 'none') { given.add(candidate); return candidate }
         }
         throw new FerryError('E_IO', `no free name for the folder ${quote(rel)} after 10000 tries`)
       })()

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path'
 import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
 import { CHUNKS_PROTOCOL, PREVIEW_PROTOCOL, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, MAX_UNFINISHED_OFFER_BYTES_PER_PEER, MAX_UNFINISHED_RECEIVES_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
 import { dialFailure } from '../protocol/stream.ts'
-import { FrameReader, decodeOffer, encodeChunkRequest, encodeOffer, readChunkHeader, readEnd, readOffer, sendAll, sendEnd, sendOffer, type AnswerMsg, type EndMsg, type OfferMsg } from '../protocol/transfer.ts'
+import { END_RENAMED_SHOWN, FrameReader, decodeOffer, encodeChunkRequest, encodeOffer, readChunkHeader, readEnd, readOffer, sendAll, sendEnd, sendOffer, type AnswerMsg, type EndMsg, type OfferMsg } from '../protocol/transfer.ts'
 import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } from '../daemon/control/types.ts'
 import type { TransferStore, TrustStore } from '../store/index.ts'
 import type { TransferRow } from '../store/transfers.ts'
@@ -1036,7 +1036,7 @@ export class TransferService {
     s.progress.wire = Math.max(s.progress.wire, end.wireBytes ?? 0)
     // where the receiver put files whose name was taken there (not signed: where, not what); a path as offered, and as placed
     const entries = s.offer!.files
-    s.renamed = (end.renamed ?? []).filter((r) => r.entry < entries.length && Buffer.byteLength(r.as) <= MAX_PATH_BYTES).map((r) => ({ path: entries[r.entry].path, as: r.as }))
+    s.renamed = (end.renamed ?? []).slice(0, END_RENAMED_SHOWN).filter((r) => r.entry < entries.length && Buffer.byteLength(r.as) <= MAX_PATH_BYTES).map((r) => ({ path: entries[r.entry].path, as: r.as }))
     s.renamedCount = Math.min(Math.max(end.renamedCount ?? 0, s.renamed.length), entries.length)
     this.setSendState(s, 'done')
     this.c.log.info('transfer delivered', { id, receipt: 'verified' })

@@ -543,8 +543,9 @@ describe('transfer', () => {
     const before = new Set((await transfersOf(a)).map((t) => t.id))
     const sending = await acceptedByHand((o) => o.names.some((n) => n.startsWith('growing/')), () => spawnCli(['send', 'beta', dir, '--json', '--home', a.home], { timeoutMs: 120_000 }))
     const active = await poll(a, 'alpha to have sent 64 MiB', async (ctl) => (await ctl.call('transfers')).find((t) => !before.has(t.id) && t.doneBytes >= 64 * MiB), 60_000, 20)
-    // appended to, as a recording that goes on: the bytes sent so far are still its first bytes
-    await writeFile(video, 'and more\n', { flag: 'a' })
+    // appended to, as a recording that goes on: the bytes sent so far are still its first bytes; with
+    // beta held meanwhile, so that the rest cannot all be served before the change is seen (review finding)
+    await whileStopped(b, async () => { await writeFile(video, 'and more\n', { flag: 'a' }) })
     const done = await sending.done
     expectError(done, 'E_INCOMPLETE')
     expect(JSON.parse(done.stdout)).toMatchObject({ id: active.id, state: 'done', receipt: { verified: true, notReceived: 1 } })

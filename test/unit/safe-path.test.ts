@@ -218,6 +218,13 @@ describe('resolveInside', () => {
     writeFileSync(join(root, 'real', 'sub', 'notes'), 'x')
     writeFileSync(join(root, 'real', 'sub', 'notes (1)'), 'x')
     expect(renamedOf(await folderRenames(root, ['real/sub/notes/a.jpg', 'real/sub/notes (2)/b.jpg']))).toEqual(['real/sub/notes (3)/a.jpg'])
+    // two long names alike but for their ends, cut to the same "name… (1)": each gets its own (review finding: merged)
+    const long = 'L'.repeat(254)
+    writeFileSync(join(root, 'real', `${long}1`), 'x')
+    writeFileSync(join(root, 'real', `${long}2`), 'x')
+    const both = renamedOf(await folderRenames(root, [`real/${long}1/f.txt`, `real/${long}2/f.txt`]))
+    expect(both).toHaveLength(2)
+    expect(new Set(both.map((p) => p.split('/')[1])).size).toBe(2)
     // a folder has no extension: the number goes at the end
     writeFileSync(join(root, 'real', '2024.06'), 'x')
     expect(renamedOf(await folderRenames(root, ['real/2024.06/a.jpg']))).toEqual(['real/2024.06 (1)/a.jpg'])

@@ -74,8 +74,13 @@ describe('offer codec', () => {
     const [out2, inbound2] = await streamPair()
     await Promise.all([sendEnd(out2, { ...end, renamed: twenty }), readEnd(inbound2, async (e) => { got = e })])
     expect(got?.renamed).toEqual(twenty)
-    // a peer that sends more than END_RENAMED_SHOWN is refused, not read into memory
-    expect(() => TransferEnd.decode(TransferEnd.encode({ ...end, failure: undefined, doneBytes: undefined, renamed: Array.from({ length: END_RENAMED_SHOWN + 1 }, (_, i) => ({ entry: i, as: 'x' })) } as TransferEnd), { limits: { renamed: END_RENAMED_SHOWN } })).toThrow()
+    // a longer list (a later version's) still leaves the signed receipt readable (review finding: refused, and resent for good)
+    const more = TransferEnd.encode({ ...end, failure: undefined, doneBytes: undefined, renamed: Array.from({ length: END_RENAMED_SHOWN * 5 }, (_, i) => ({ entry: i, as: 'x' })) } as TransferEnd)
+    const [out3, inbound3] = await streamPair()
+    const reading = readEnd(inbound3, async (e) => { got = e })
+    await out3.send(Buffer.concat([Buffer.from(varintOf(more.byteLength)), more]))
+    await reading.catch(() => {})
+    expect(got?.renamed).toHaveLength(END_RENAMED_SHOWN * 5)
   })
 
   const SIZES = [0, 1, 2 ** 31 - 1, 2 ** 31, 2 * GiB + 1, 3 * GiB, 2 ** 32 - 1, 2 ** 32, 5e9, 2 ** 36]
@@ -128,3 +133,11 @@ describe('offer codec', () => {
     expect(withNs.files[0]).toMatchObject({ mtimeMs: 5, mtimeSubMsNs: 456_789 })
   })
 })
+
+/** A protobuf varint, as a length prefix. */
+function varintOf (n: number): number[] {
+  const out: number[] = []
+  while (n >= 0x80) { out.push((n & 0x7f) | 0x80); n = Math.floor(n / 128) }
+  out.push(n)
+  return out
+}
