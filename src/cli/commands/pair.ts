@@ -3,6 +3,7 @@
 // so it need not appear in the process list.
 
 import { peerIdFromString } from '@libp2p/peer-id'
+import { createInterface } from 'node:readline/promises'
 import { connectControl, type ControlClient } from '../../daemon/control/client.ts'
 import type { PairingState } from '../../daemon/control/types.ts'
 import { FerryError, sanitizeForDisplay, toFerryError } from '../../errors.ts'
@@ -35,6 +36,13 @@ export function parseDuration (s: string): number {
 }
 
 async function readStdin (): Promise<string> {
+  // on a terminal: a prompt, and the line typed (user-test finding: no prompt, and Enter did nothing; only Ctrl-D ended it)
+  if (process.stdin.isTTY === true) {
+    const rl = createInterface({ input: process.stdin, output: process.stderr })
+    try {
+      return (await rl.question('code shown on the other device: ')).trim()
+    } finally { rl.close() }
+  }
   let data = ''
   for await (const chunk of process.stdin) data += chunk
   return data.trim()
