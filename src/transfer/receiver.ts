@@ -82,8 +82,7 @@ export class Receiver {
   state: string
   error?: FerryError
   files: FileState[] = []
-  /** Files this receive placed under another name, theirs taken here: the first RENAMED_SHOWN, and how many (counted as placed: a snapshot every 250 ms must not walk every file) */
-  /** the first RENAMED_SHOWN files placed under another path; `entry`: its index in the offer */
+  /** Files this receive placed under another path, theirs (or a folder's on the way) taken here: the first RENAMED_SHOWN (`entry`: its index in the offer), and how many (counted as placed: a snapshot every 250 ms must not walk every file) */
   readonly renamed: Array<{ entry: number, path: string, as: string }> = []
   renamedCount = 0
   readonly progress: Progress
@@ -457,12 +456,6 @@ export class Receiver {
   }
 
   /**
-   * The files the sender could not serve (fetch.ts, giveUp), as the
-   * receipt's bit set; undefined when there are none. Their part files are
-   * let go of (the part folder goes next). If not one file could be
-   * received, there is nothing to sign for: the transfer fails.
-   */
-  /**
    * A receive that ends leaving part files unplaced (files the sender could
    * no longer send, a failure, the sender's cancel) keeps its part folder for
    * a day (part-folders.ts); the chunks verified in those part files are put
@@ -500,6 +493,13 @@ export class Receiver {
     }
   }
 
+  /**
+   * The files the sender could not serve (fetch.ts, giveUp), as the
+   * receipt's bit set; undefined when there are none. Their part files are
+   * let go of (the part folder stays when they hold verified chunks:
+   * keepVerifiedParts). If not one file could be
+   * received, there is nothing to sign for: the transfer fails.
+   */
   private async giveUpUnavailable (): Promise<Uint8Array | undefined> {
     const gone = this.files.filter((f) => !f.done && f.unavailable != null)
     if (gone.length === 0) return undefined
@@ -521,7 +521,7 @@ export class Receiver {
     const sig = await this.deps.sign(receiptPayload(this.id, this.offer.root, missing))
     this.deps.updateState(this.id, { receiptSig: sig, receiptMissing: missing })
     this.receiptMissing = missing
-        // where files went that could not go under their own name: the sender says so too
+    // where files went that could not go under their own name: the sender says so too
     await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'done', root: this.offer.root, signature: sig, wireBytes: this.progress.wire, missing, renamedCount: this.renamedCount, renamed: this.renamed.map((r) => ({ entry: r.entry, as: r.as })) })
     this.setState('done')
     const notReceived = this.files.filter((f) => f.unavailable != null && !f.done).length
