@@ -295,13 +295,17 @@ describe('daemon foundation', () => {
     }
   })
 
-  it('empty values, arguments a command does not take, addresses that could never be dialled, a home that is a file and an unreadable key are said at once (user-test findings)', async () => {
+  it('empty values, arguments a command does not take and a name peers would see changed are usage errors (user-test findings)', async () => {
     const dir = await tempDir()
     await writeFile(join(dir, 'afile'), 'x')
     // an empty value is an unset variable, not the working folder (user-test finding: `ferry send nas ""` sent all of it)
     const empty = await runCli(['send', 'beta', '', '--home', dir])
     expect(empty.code).toBe(2)
     expect(empty.stderr).toBe('ferry: E_USAGE: ferry send was given an empty path (an unset variable?); name the files and folders to send\n')
+    // a name peers would see cut (over 64 bytes) or changed: said, not done silently (user-test finding)
+    const longName = await runCli(['daemon', '--home', join(dir, 'home'), '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--name', 'n'.repeat(70)])
+    expect(longName.code).toBe(2)
+    expect(longName.stderr).toMatch(/^ferry: E_USAGE: --name must be at most 64 bytes, without control characters or spaces at its ends; peers would see "n{64}"$/m)
     for (const args of [['daemon', '--no-mdns', '--receive-dir', ''], ['daemon', '--no-mdns', '--name', ''], ['status', '--home', '']]) {
       const r = await runCli(args[0] === 'status' ? args : [...args, '--home', join(dir, 'home'), '--listen', '/ip4/127.0.0.1/tcp/0'])
       expect(r.code, args.join(' ')).toBe(2)
@@ -313,6 +317,11 @@ describe('daemon foundation', () => {
       expect(r.code, cmd).toBe(2)
       expect(r.stderr).toMatch(new RegExp(`^ferry: E_USAGE: ferry ${cmd} takes no arguments \\(given "extra"\\)`, 'm'))
     }
+  })
+
+  it('addresses that could never be dialled, pairing options out of place, a home that is a file and an unreadable key are said at once (user-test findings)', async () => {
+    const dir = await tempDir()
+    await writeFile(join(dir, 'afile'), 'x')
     // a --peer that could never be dialled (user-test finding: E_INTERNAL, or redialled every 2 s for good)
     for (const peer of ['garbage', '127.0.0.1:4774', '/ip4/127.0.0.1/tcp/4774/p2p/garbage']) {
       const r = await runCli(['daemon', '--home', join(dir, 'home'), '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--peer', peer])

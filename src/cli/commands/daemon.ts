@@ -4,6 +4,9 @@ import { Daemon } from '../../daemon/daemon.ts'
 import { DEFAULT_LISTEN, defaultName, defaultReceiveDir } from '../../daemon/config.ts'
 import { homeOf, parseOptionsOnly } from '../args.ts'
 import { checkListen, checkPeerAddress } from '../addresses.ts'
+import { cleanName } from '../../protocol/hello.ts'
+import { MAX_NAME_BYTES } from '../../protocol/constants.ts'
+import { UsageError } from '../output.ts'
 import { resolve } from 'node:path'
 
 export const help = `Usage: ferry daemon [options]
@@ -45,6 +48,8 @@ export async function run (argv: string[]): Promise<number> {
   if (values.help === true) { process.stdout.write(help); return 0 }
   for (const a of values.listen ?? []) checkListen(a)
   for (const a of values.peer ?? []) checkPeerAddress(a)
+  // a name peers would see cut or changed is said now, not done silently (user-test finding)
+  if (values.name != null && cleanName(values.name) !== values.name) throw new UsageError(`--name must be at most ${MAX_NAME_BYTES} bytes, without control characters or spaces at its ends; peers would see ${JSON.stringify(cleanName(values.name))}`)
   const daemon = new Daemon({
     home: resolve(homeOf(values)),
     name: values.name ?? defaultName(),
