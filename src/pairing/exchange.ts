@@ -85,7 +85,10 @@ export async function runResponder (
   }
   await ch.write({ y: bytes(st.message), name: side.myName, tag: bytes(fin.myTag) }, PairKey)
   const finish = await ch.read(PairFinish).catch((err) => {
-    throw new FerryError('E_PAIRING_FAILED', `the other device rejected the exchange (${toFerryError(err).message}); the code is burned`)
+    const fe = toFerryError(err)
+    // its own words already say the code is burned: said once, as on that side (user-test finding: twice, in a tangle)
+    if (fe.code === 'E_PAIRING_FAILED' && fe.remote) throw new FerryError('E_PAIRING_FAILED', 'the code typed on the other device does not match; the code is burned, show a new one')
+    throw new FerryError('E_PAIRING_FAILED', `the other device ended the exchange (${fe.message}); the code is burned, show a new one`)
   })
   if (!fin.verifyPeerTag(finish.tag)) {
     const err = new FerryError('E_PAIRING_FAILED', 'the code typed on the other device does not match; the code is burned, show a new one')

@@ -196,8 +196,9 @@ function upsert<T> (list: T[], item: T, key: (x: T) => string): T[] {
 }
 
 /** Stable order (by name, then id) so rows do not jump when a peer comes online. */
+/** Paired ones first, then by name: an unpaired device seen once under the same name must not come first (user-test finding). */
 function sortPeers (peers: PeerInfo[]): PeerInfo[] {
-  return [...peers].sort((a, b) => a.name.localeCompare(b.name) || a.peerId.localeCompare(b.peerId))
+  return [...peers].sort((a, b) => Number(b.paired) - Number(a.paired) || a.name.localeCompare(b.name) || a.peerId.localeCompare(b.peerId))
 }
 
 function move (s: TuiState, delta: number): TuiState {

@@ -93,6 +93,8 @@ describe('pairing', { timeout: 120_000 }, () => {
     expectError(r, 'E_PAIRING_FAILED')
     const shownDone = await shown.cli.done
     expectError(shownDone, 'E_PAIRING_FAILED')
+    // said once, plainly (user-test finding: the other side's words inside ours, "burned" twice)
+    expect(shownDone.stderr).toMatch(/^ferry: E_PAIRING_FAILED: the code typed on the other device does not match; the code is burned, show a new one$/m)
     // with --json, the outcome is on stdout on both sides, after the code on the showing one (user-test finding: nothing)
     expect(jsonValues(r.stdout)).toEqual([{ paired: false, error: { code: 'E_PAIRING_FAILED', message: expect.any(String) } }])
     expect(jsonValues(shownDone.stdout)[1]).toMatchObject({ paired: false, phase: 'failed', error: { code: 'E_PAIRING_FAILED' } })

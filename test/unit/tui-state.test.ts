@@ -63,6 +63,12 @@ describe('reduce', () => {
     expect(s.history).toHaveLength(HISTORY_LIMIT)
   })
 
+  it('lists paired peers first, then by name: an unpaired device seen once under the same name does not come first (user-test finding)', () => {
+    const s = run([{ type: 'snapshot', status: { name: 'me' } as never, offers: [], transfers: [],
+      peers: [peer('x', 'beta', { paired: false }), peer('y', 'beta', { paired: true }), peer('z', 'alpha', { paired: false })] }])
+    expect(s.peers.map((p) => p.peerId)).toEqual(['y', 'z', 'x'])
+  })
+
   it('splits a snapshot into active and history and records the daemon status', () => {
     const s = run([{ type: 'snapshot', status: { name: 'me' } as never, peers: [peer('a', 'a')], offers: [offer('o')],
       transfers: [xfer('x', { state: 'done', finishedAt: 5 }), xfer('y')] }])
