@@ -120,8 +120,8 @@ export class Receiver {
   private offerPathSet?: Set<string>
   /** The offered paths that land elsewhere here, a folder of theirs being a file here (folderRenames): looked at again at each run */
   private renamedPaths: ReadonlyMap<string, string> = new Map()
-  /** the permission bits of each folder of the offer, for the folders the receive creates */
-  private readonly dirModes: DirModes
+  /** the permission bits of each folder of the offer, by where it lands, for the folders the receive creates: made at each run */
+  private dirModes: DirModes = new Map()
   private readonly deps: ReceiverDeps
 
   constructor (deps: ReceiverDeps, o: { id: string, peerId: string, offer: OfferMsg, receiveDir: string, state: string, aheadBytes?: number, aheadHeld?: Map<number, Bitmap>, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiptMissing?: Uint8Array, createdAt?: number, offerBytes?: number }) {
@@ -134,7 +134,6 @@ export class Receiver {
     this.rootHex = Buffer.from(o.offer.root).toString('hex')
     this.createdAt = o.createdAt ?? Date.now()
     this.offerBytes = o.offerBytes ?? 0
-    this.dirModes = new Map(o.offer.files.filter((f) => f.kind === 'dir').map((f) => [f.path, f.mode]))
     this.progress = new Progress(o.offer.totalBytes, o.doneBytes ?? 0, o.wireBytes ?? 0)
     this.resumed = o.resumed === true
     this.crashed = o.crashed === true
@@ -197,6 +196,8 @@ export class Receiver {
       const started = performance.now()
       this.renamedPaths = await folderRenames(this.receiveDir, this.offer.files.map((f) => f.path), dirPaths(this.offer.files))
       this.offerPathSet = undefined
+      // by where the folders land: ensureParents looks a mode up by the path it makes (a folder kept as "name (1)" got no mode of the sender's)
+      this.dirModes = modesOf(this.offer, (p) => this.localPath(p))
       const givenUp = this.receiptMissing != null && this.receiptMissing.length > 0 ? new Bitmap(this.offer.files.length, this.receiptMissing) : undefined
       await this.bitmaps.settled()
       // the sender's progress follows what this side holds, copies included (progress-report.ts)
@@ -624,4 +625,9 @@ function zerosFrom (entry: { size: number, chunkSize: number, chunks: Uint8Array
   if (from % entry.chunkSize !== 0) return false
   for (let c = from / entry.chunkSize; c < entry.chunks.length; c++) if (!isZeroChunk(entry, c)) return false
   return true
+}
+
+/** The sender's permission bits of each folder of `offer`, by the path it lands at (`at`). */
+function modesOf (offer: OfferMsg, at: (offered: string) => string): DirModes {
+  return new Map(offer.files.filter((f) => f.kind === 'dir').map((f) => [at(f.path), f.mode]))
 }

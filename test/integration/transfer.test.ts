@@ -695,6 +695,7 @@ describe('transfer', () => {
     await mkdir(join(dir, 'trip', 'empty'))
     await writeFile(join(dir, 'trip', 'a.jpg'), 'photo a\n')
     await writeFile(join(dir, 'trip', 'day 1', 'b.jpg'), 'photo b\n')
+    await chmod(join(dir, 'trip', 'day 1'), 0o705)
     try {
       const events = await connectControl(b.home)
       const ended: TransferInfo[] = []
@@ -708,6 +709,8 @@ describe('transfer', () => {
       } finally { events.close() }
       expect(await readFile(join(b.receiveDir, 'trip'), 'utf8')).toBe('a file of beta\'s called trip\n')
       expect(asObject(await snapshotTree(join(b.receiveDir, 'trip (1)')))).toEqual(asObject(await snapshotTree(join(dir, 'trip'))))
+      // with the sender's permission bits, also where a folder lands under another name (reread finding: the default then)
+      expect((await stat(join(b.receiveDir, 'trip (1)', 'day 1'))).mode & 0o777).toBe(0o705)
       // the sender hears where they went, from the receipt
       expect(res.renamedCount).toBe(2)
       expect(res.renamed).toEqual(expect.arrayContaining([{ path: 'trip/a.jpg', as: 'trip (1)/a.jpg' }, { path: 'trip/day 1/b.jpg', as: 'trip (1)/day 1/b.jpg' }]))
