@@ -14,6 +14,9 @@ export function printError (err: unknown): number {
   return fe.code === 'E_USAGE' ? 2 : 1
 }
 
+/** What stops a command that waits on the daemon (`ferry send`, `ferry pair`), and what it started: Ctrl-C, `kill` (and `timeout`), a closed terminal. */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
+
 export function printJson (value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n')
 }

@@ -15,7 +15,6 @@ export function requireString (params: unknown, key: string): string {
 export function buildHandlers (d: Daemon): Handlers {
   /** the code each control connection showed last, cancelled when that connection closes */
   const showing = new WeakMap<object, string>()
-  const closeWatched = new WeakSet<object>()
   return {
     status: async () => ({ ...d.status(), keptParts: await keptPartsSoon(d) }),
     peers: () => d.peerList(),
@@ -26,11 +25,9 @@ export function buildHandlers (d: Daemon): Handlers {
       // a code lives as long as what shows it: a `ferry pair` killed (SIGKILL, a
       // closed terminal) or a TUI quit leaves no code that still pairs whoever
       // types it, with nobody there to see it (user-test finding)
+      // one watch per connection: its first code sets it up
+      if (!showing.has(socket)) socket.once('close', () => { const id = showing.get(socket); if (id != null) d.pairing.cancel(id, 'what showed the code (ferry pair, the TUI) went away') })
       showing.set(socket, shown.id)
-      if (!closeWatched.has(socket)) {
-        closeWatched.add(socket)
-        socket.once('close', () => { const id = showing.get(socket); if (id != null) d.pairing.cancel(id, 'what showed the code (ferry pair, the TUI) went away') })
-      }
       return shown
     },
     'pair.enter': async (p) => await d.pairing.enter(requireString(p, 'code'), typeof p.peer === 'string' && p.peer !== '' ? p.peer : undefined),

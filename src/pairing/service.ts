@@ -218,11 +218,7 @@ export class PairingService {
   async unpair (peerId: string): Promise<{ peerId: string, notified: boolean }> {
     if (!this.c.trust.isPaired(peerId)) throw new FerryError('E_NOT_PAIRED', `${peerId} is not paired`)
     // tell the other side first, while it still accepts our gated stream
-    let notified = false
-    try {
-      const stream = await this.c.node.dialProtocol(peerIdFromString(peerId), TRUST_PROTOCOL, { signal: AbortSignal.timeout(3000) })
-      notified = await notifyUnpair(stream)
-    } catch {}
+    const notified = await this.tellUnpaired(peerId).catch(() => false)
     this.c.trust.remove(peerId)
     if (!notified) this.untold.add(peerId)
     this.c.onTrustChanged(peerId)
@@ -236,18 +232,26 @@ export class PairingService {
    * trusts us until told.
    */
   async peerOnline (peerId: string): Promise<void> {
-    if (!this.untold.has(peerId) || this.c.trust.isPaired(peerId)) { this.untold.delete(peerId); return }
-    try {
-      const stream = await this.c.node.dialProtocol(peerIdFromString(peerId), TRUST_PROTOCOL, { signal: AbortSignal.timeout(3000) })
-      // paired again while the dial went (the pairing's own connection may be what brought it online)
-      if (!this.untold.has(peerId) || this.c.trust.isPaired(peerId)) { stream.abort(new Error('paired again')); this.untold.delete(peerId); return }
-      if (await notifyUnpair(stream)) {
-        this.untold.delete(peerId)
-        this.c.log.info('told a peer we unpaired while it was away', { peerId })
+    // not once paired again (the pairing's own connection may be what brought it online), also while the dial goes
+    const stillUntold = (): boolean => this.untold.has(peerId) && !this.c.trust.isPaired(peerId)
+    if (stillUntold()) {
+      try {
+        if (await this.tellUnpaired(peerId, stillUntold)) {
+          this.untold.delete(peerId)
+          this.c.log.info('told a peer we unpaired while it was away', { peerId })
+        }
+      } catch (err) {
+        this.c.log.info('could not tell a peer of our unpairing yet', { peerId, err: (err as Error).message })
       }
-    } catch (err) {
-      this.c.log.info('could not tell a peer of our unpairing yet', { peerId, err: (err as Error).message })
     }
+    if (this.c.trust.isPaired(peerId)) this.untold.delete(peerId)
+  }
+
+  /** Tell `peerId` we unpaired it (/ferry/trust); `still`: looked at once the stream is open, false drops it untold. Whether it acknowledged. */
+  private async tellUnpaired (peerId: string, still: () => boolean = () => true): Promise<boolean> {
+    const stream = await this.c.node.dialProtocol(peerIdFromString(peerId), TRUST_PROTOCOL, { signal: AbortSignal.timeout(3000) })
+    if (!still()) { stream.abort(new Error('no longer to be told')); return false }
+    return await notifyUnpair(stream)
   }
 
   /**

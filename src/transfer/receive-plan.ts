@@ -174,7 +174,7 @@ export async function planReceive (o: {
       // a whole chunk of zeros is neither fetched nor written: the part file reads
       // zeros where nothing was written (zero-chunks.ts); within what an earlier
       // run's part file holds, only if it does read zeros there
-      if (isZeroChunk(entry, c) && (offset >= partSize || await zerosThere(o.sink, fs, c, offset, length))) {
+      if (isZeroChunk(entry, c) && (offset >= partSize || await inPartFile(o.sink, fs, c, offset, length))) {
         fs.bitmap.set(c)
         haveBytes += length
         copiedBytes += length
@@ -506,8 +506,8 @@ export function createPartFile (path: string): void {
   closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o600))
 }
 
-/** Whether the part file holds chunk `c` (zeros) at `offset`, read and verified. */
-async function zerosThere (sink: ChunkSink, fs: FileState, c: number, offset: number, length: number): Promise<boolean> {
+/** Whether the part file holds chunk `c` at `offset`, read and verified. */
+async function inPartFile (sink: ChunkSink, fs: FileState, c: number, offset: number, length: number): Promise<boolean> {
   try {
     await sink.verify(fs.partPath, offset, length, fs.entry.chunks[c])
     return true
@@ -519,12 +519,7 @@ async function zerosThere (sink: ChunkSink, fs: FileState, c: number, offset: nu
 /** A chunk not yet recorded: maybe already in the part file (killed before we recorded it), else in the dedup index. */
 async function recover (o: { store: TransferStore, sink: ChunkSink }, fs: FileState, chunk: number, offset: number, length: number, resuming: boolean): Promise<'in part file' | 'copied' | false> {
   const hash = fs.entry.chunks[chunk]
-  if (resuming) {
-    try {
-      await o.sink.verify(fs.partPath, offset, length, hash)
-      return 'in part file'
-    } catch {}
-  }
+  if (resuming && await inPartFile(o.sink, fs, chunk, offset, length)) return 'in part file'
   for (const loc of o.store.findChunk(hash)) {
     if (loc.length !== length) continue
     try {

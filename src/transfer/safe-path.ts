@@ -180,7 +180,7 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
     throw new FerryError('E_PATH_NOT_FOUND', `receive folder ${rootDir} does not exist`, { cause: err })
   }
   const intoState = paths.length > 0 && isFolderAt(base, keepOut)
-  for (const p of paths) validateRelativePath(p)
+  // every path is validated there (or, into the state folder, the first below, which fails)
   const renamed = intoState ? new Map<string, string>() : await folderRenames(base, paths, dirs)
   /** what each prefix is now: a folder, ferry's state folder, a symbolic link, something else, or nothing */
   const found = new Map<string, 'dir' | 'state' | 'link' | 'other' | 'none'>()
@@ -188,8 +188,8 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
     let prefix = ''
     // where it lands: a folder of it taken by a file here is kept next to it (folderRenames)
     const p = renamed.get(offered) ?? offered
+    if (intoState) { validateRelativePath(p); throw unsafe(p, IN_STATE_FOLDER) }
     const components = p.split('/')
-    if (intoState) throw unsafe(p, IN_STATE_FOLDER)
     // the whole path, with the receive folder's own: the system calls that
     // place the file refuse it past PATH_MAX (ENAMETOOLONG after the
     // transfer), which the look at existing prefixes below cannot see

@@ -7,7 +7,7 @@ import { connectControl } from '../../daemon/control/client.ts'
 import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } from '../../daemon/control/types.ts'
 import { FerryError, escapeForDisplay, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { homeOf, parse, parseOptionsOnly } from '../args.ts'
-import { counted, printJson, table, UsageError } from '../output.ts'
+import { counted, printJson, STOP_SIGNALS, table, UsageError } from '../output.ts'
 import { LineProgress, progressLine, wantsLive } from '../progress.ts'
 import { formatAgo, formatBytes, formatRate, truncate } from '../../tui/format.ts'
 
@@ -68,8 +68,6 @@ function checkPathGiven (path: string, given: string): void {
   }
 }
 
-/** What stops a `ferry send` (and so its transfer): Ctrl-C, `kill` (and `timeout`), a closed terminal. */
-const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 
 export async function send (argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {})
