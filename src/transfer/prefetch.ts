@@ -13,7 +13,8 @@
 // Owns: the prefetches under way (one per peer), their folders until the
 // offer takes them.
 // Must never: write outside its part folder, fetch a chunk whose hash it
-// does not have or that the receive folder holds already (the dedup index),
+// does not have, that the receive folder holds already (the dedup index) or
+// that is a whole chunk of zeros,
 // start for a peer whose offers wait for a decision, or hold up the offer
 // long (it reads what it asked for, FINISH_MS at most, outside the offers'
 // admission turn).
@@ -31,6 +32,7 @@ import { makePartFolder } from './part-folders.ts'
 import { contentKey, createPartFile, exists, partFileOf, type FileState, type Wanted } from './receive-plan.ts'
 import type { ChunkSink } from './sink.ts'
 import { Spool } from './spool.ts'
+import { isZeroChunk } from './zero-chunks.ts'
 import type { ChunkedEntries } from './space.ts'
 import type { Logger } from '../daemon/logger.ts'
 
@@ -195,7 +197,8 @@ class Prefetch {
           // a file that changed while hashed comes again: its new hashes count (a chunk verified against the old ones is checked again by the plan)
           fs.entry.chunks[c] = part.hashes.slice(k * HASH_LENGTH, (k + 1) * HASH_LENGTH)
           const content = contentKey(fs.entry.chunks[c])
-          if (known || seen.has(content) || this.deps.holds(fs.entry.chunks[c])) continue
+          // a whole chunk of zeros is never fetched: the plan leaves it a hole (zero-chunks.ts)
+          if (known || seen.has(content) || this.deps.holds(fs.entry.chunks[c]) || isZeroChunk(fs.entry, c)) continue
           if (!this.written.has(fs.partPath) && this.written.size >= MAX_PREFETCH_FILES) continue
           seen.add(content)
           if (!this.written.has(fs.partPath)) {

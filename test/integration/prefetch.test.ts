@@ -7,7 +7,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
-import { existsSync, readdirSync, readlinkSync } from 'node:fs'
+import { existsSync, readdirSync, readlinkSync, statSync } from 'node:fs'
 import { readFile, readdir, rm } from 'node:fs/promises'
 import type { Stream } from '@libp2p/interface'
 import { join } from 'node:path'
@@ -130,6 +130,23 @@ describe('fetching ahead of the offer', () => {
     expect(t.wireBytes, 'the receive counts what it fetched ahead, once').toBe(SIZE)
     expect(victim.output()).toMatch(/"msg":"prefetched".*"verifiedBytes":4194304/)
     expect(spoolDescriptors(), 'the prefetch\'s spool slots closed (review finding: left open for the daemon\'s life)').toEqual([])
+  })
+
+  it('whole chunks of zeros are not fetched ahead (nor by the offer\'s plan): the file arrives identical, with holes where they were', async () => {
+    // chunks 8..23 of 32 are zeros (256 KiB each), as in a disk image
+    const data = randomBytes(SIZE)
+    data.fill(0, 8 * 256 * KiB, 24 * 256 * KiB)
+    const built = buildOffer([{ path: 'sparse-ahead.img', data }])
+    const stream = await previewWithAllHashes(built)
+    await waitFor(() => distinctAsked(built).size >= 16, 'the victim to fetch the 16 chunks of data ahead', 15_000)
+    const ans = await evil.offer(victim, built, undefined, undefined, { servedAlready: true })
+    expect(ans.status).toBe('accepted')
+    await expectReceived(built, data, 'sparse-ahead.img')
+    stream.abort(new Error('test over'))
+    const asked = [...distinctAsked(built)].sort((a, b) => a - b)
+    expect(asked.filter((c) => c >= 8 && c < 24), 'no chunk of zeros asked for').toEqual([])
+    expect(asked).toHaveLength(16)
+    expect(statSync(join(receiveDir, 'sparse-ahead.img')).blocks * 512, 'the 4 MiB of zeros not written').toBeLessThan(5 * MiB)
   })
 
   it('a chunk that does not match its announced hash is never kept: the offer\'s plan fetches it again, and the file arrives identical', async () => {
