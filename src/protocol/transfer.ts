@@ -28,10 +28,13 @@ export interface OfferFile {
 export interface OfferMsg { transferId: Uint8Array, root: Uint8Array, totalBytes: number, files: OfferFile[] }
 export interface AnswerMsg { status: 'accepted' | 'pending' | 'refused', haveBytes: number, error?: FerryError }
 /** `missing`: done, but without these entries (a bit set over the offer's entries, see transfer.proto); absent or empty: all of it. */
-export interface EndMsg { transferId: Uint8Array, status: 'done' | 'declined' | 'cancelled' | 'failed', root: Uint8Array, signature: Uint8Array, failure?: FerryError, wireBytes?: number, missing?: Uint8Array, doneBytes?: number, renamedCount?: number, renamed?: RenamedEntry[] }
+export interface EndMsg { transferId: Uint8Array, status: 'done' | 'declined' | 'cancelled' | 'failed', root: Uint8Array, signature: Uint8Array, failure?: FerryError, wireBytes?: number, missing?: Uint8Array, doneBytes?: number, renamedCount?: number, renamed?: RenamedEntry[], refused?: RefusedEntry[] }
 
 /** An offer's entry placed under another path by the receiver (its name taken there), relative to its receive folder. */
 export interface RenamedEntry { entry: number, as: string }
+
+/** An offer's entry the receive folder could not take as it is (a symbolic link on its way, say), and why. */
+export interface RefusedEntry { entry: number, reason: string }
 
 /**
  * The renamed entries an End carries: at most this many, and this many
@@ -41,16 +44,47 @@ export interface RenamedEntry { entry: number, as: string }
 export const END_RENAMED_SHOWN = 20
 const END_RENAMED_BYTES = 2048
 
-/** The first of `renamed` that fit in an End (END_RENAMED_SHOWN, END_RENAMED_BYTES). */
-function renamedThatFit (renamed: RenamedEntry[] = []): RenamedEntry[] {
-  const out: RenamedEntry[] = []
+/**
+ * The refused entries an End carries: the first END_REFUSED_SHOWN, and at
+ * most END_REFUSED_BYTES of reasons in all (each cut to a quarter of it),
+ * so that with the renamed ones and the largest set of files not received
+ * an End still fits in MAX_END_BYTES.
+ */
+export const END_REFUSED_SHOWN = 20
+const END_REFUSED_BYTES = 1024
+
+/** The first `shown` of `items` whose texts (`textOf`) come to `budget` bytes at most. */
+function firstThatFit<T> (items: T[], shown: number, budget: number, textOf: (item: T) => string): T[] {
+  const out: T[] = []
   let bytes = 0
-  for (const r of renamed.slice(0, END_RENAMED_SHOWN)) {
-    bytes += Buffer.byteLength(r.as)
-    if (bytes > END_RENAMED_BYTES) break
-    out.push(r)
+  for (const item of items.slice(0, shown)) {
+    bytes += Buffer.byteLength(textOf(item))
+    if (bytes > budget) break
+    out.push(item)
   }
   return out
+}
+
+function renamedThatFit (renamed: RenamedEntry[] = []): RenamedEntry[] {
+  return firstThatFit(renamed, END_RENAMED_SHOWN, END_RENAMED_BYTES, (r) => r.as)
+}
+
+function refusedThatFit (refused: RefusedEntry[] = []): RefusedEntry[] {
+  const cut = refused.slice(0, END_REFUSED_SHOWN).map((r) => ({ entry: r.entry, reason: cutToBytes(r.reason, END_REFUSED_BYTES / 4) }))
+  return firstThatFit(cut, END_REFUSED_SHOWN, END_REFUSED_BYTES, (r) => r.reason)
+}
+
+/** `s` cut to at most `max` UTF-8 bytes, at a character's edge, "..." included. */
+function cutToBytes (s: string, max: number): string {
+  if (Buffer.byteLength(s) <= max) return s
+  let out = ''
+  let bytes = 0
+  for (const ch of s) {
+    bytes += Buffer.byteLength(ch)
+    if (bytes > max - 3) break
+    out += ch
+  }
+  return out + '...'
 }
 
 const HASH = 32
@@ -254,7 +288,7 @@ const MAX_END_BYTES = MAX_SMALL_MESSAGE_BYTES + Math.ceil(MAX_OFFER_FILES / 8)
 
 export async function sendEnd (stream: Stream, end: EndMsg, signal?: AbortSignal): Promise<void> {
   const sig = timeoutSignal(10_000, signal)
-  const msg: TransferEnd = { transferId: end.transferId as Uint8Array<ArrayBuffer>, status: end.status, root: end.root as Uint8Array<ArrayBuffer>, signature: end.signature as Uint8Array<ArrayBuffer>, failure: end.failure != null ? toWireError(end.failure) : undefined, wireBytes: end.wireBytes ?? 0, missing: (end.missing ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>, doneBytes: end.doneBytes, renamedCount: end.renamedCount ?? 0, renamed: renamedThatFit(end.renamed) }
+  const msg: TransferEnd = { transferId: end.transferId as Uint8Array<ArrayBuffer>, status: end.status, root: end.root as Uint8Array<ArrayBuffer>, signature: end.signature as Uint8Array<ArrayBuffer>, failure: end.failure != null ? toWireError(end.failure) : undefined, wireBytes: end.wireBytes ?? 0, missing: (end.missing ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>, doneBytes: end.doneBytes, renamedCount: end.renamedCount ?? 0, renamed: renamedThatFit(end.renamed), refused: refusedThatFit(end.refused) }
   await sendAll(stream, lengthPrefixed(TransferEnd.encode(msg)), sig)
   const ack = await new FrameReader(stream).readLp((b) => TransferEndAck.decode(b), MAX_SMALL_MESSAGE_BYTES, sig)
   await finishStream(stream, sig)
@@ -278,14 +312,14 @@ export async function readEnd (stream: Stream, handle: (end: EndMsg) => Promise<
   const status = w.status as EndMsg['status']
   let error: unknown
   try {
-    await handle({ transferId: w.transferId, status, root: w.root, signature: w.signature, failure: fromWireError(w.failure as WireErrorMsg | undefined, 'peer says'), wireBytes: w.wireBytes, missing: w.missing, doneBytes: w.doneBytes, renamedCount: w.renamedCount, renamed: w.renamed })
+    await handle({ transferId: w.transferId, status, root: w.root, signature: w.signature, failure: fromWireError(w.failure as WireErrorMsg | undefined, 'peer says'), wireBytes: w.wireBytes, missing: w.missing, doneBytes: w.doneBytes, renamedCount: w.renamedCount, renamed: w.renamed, refused: w.refused })
   } catch (err) { error = err }
   await sendAll(stream, lengthPrefixed(TransferEndAck.encode({ ok: error == null, error: error != null ? toWireError(error) : undefined })), sig)
   await finishStream(stream, sig)
 }
 
 async function readValidEnd (stream: Stream, sig: AbortSignal): Promise<TransferEnd> {
-  // no limit on `renamed`: a longer list (a later version's) must not make a signed receipt unreadable
+  // no limit on `renamed` or `refused`: a longer list (a later version's) must not make a signed receipt unreadable
   // (review finding); the frame's bound keeps it small, and the sender keeps the first END_RENAMED_SHOWN
   const w = await new FrameReader(stream).readLp((b) => TransferEnd.decode(b), MAX_END_BYTES, sig)
   if (w == null) throw new FerryError('E_PROTOCOL', 'receipt stream ended early')

@@ -74,6 +74,8 @@ export async function planReceive (o: {
   signal?: AbortSignal
   /** Files a receipt already signed says were not received: planned as given up, nothing of them fetched. */
   givenUp?: Bitmap
+  /** Entries the receive folder cannot take (checkReceivePaths), with why: planned as not received, nothing of them fetched or made. */
+  refused?: ReadonlyMap<number, FerryError>
   /** What it holds so far, after each entry: a plan that copies gigabytes from files already here takes a while */
   onHave?: (haveBytes: number) => void
   /**
@@ -119,7 +121,8 @@ export async function planReceive (o: {
     const prev = saved.get(index)
     const fs: FileState = { index, entry, partPath: partFileOf(o.partDir, index), bitmap: new Bitmap(entry.chunks.length, prev?.bitmap), done: prev?.done === true, dest: prev?.dest }
     files.push(fs)
-    if (entry.kind === 'dir') continue
+    const refused = o.refused?.get(index)
+    if (entry.kind === 'dir') { if (refused !== undefined && !fs.done) fs.unavailable = refused; continue }
     if (fs.done) {
       if (stillPlaced(fs)) { haveBytes += entry.size; continue }
       // placed by an earlier run and gone since (the receive folder emptied
@@ -131,8 +134,8 @@ export async function planReceive (o: {
       fs.bitmap = new Bitmap(entry.chunks.length)
       o.store.setFile(o.transferId, index, { done: false, bitmap: fs.bitmap.bytes })
     }
-    if (o.givenUp?.has(index) === true) {
-      fs.unavailable = new FerryError('E_SOURCE_CHANGED', `${entry.path} was not received: the sender could no longer send it`)
+    if (o.givenUp?.has(index) === true || refused !== undefined) {
+      fs.unavailable = refused ?? new FerryError('E_SOURCE_CHANGED', `${entry.path} was not received: the sender could no longer send it`)
       // none of it is held (haveBytes leaves it out): the chunks recorded of it
       // before it was given up must not be taken off the count again (review
       // finding: a run after a receipt that did not get through recorded a

@@ -12,7 +12,7 @@ import { existsSync, lstatSync, statSync, truncateSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { isTransient } from './transient.ts'
-import type { OfferMsg, EndMsg } from '../protocol/transfer.ts'
+import { END_REFUSED_SHOWN, type OfferMsg, type EndMsg } from '../protocol/transfer.ts'
 import type { IndexedFile, PlacedIdentity, TransferStore } from '../store/index.ts'
 import { chunkRange } from './chunking.ts'
 import { computeFileRoot } from './manifest-root.ts'
@@ -22,7 +22,7 @@ import { BitmapRecorder } from './bitmap-recorder.ts'
 import { fetchAll } from './fetch.ts'
 import type { KeyedLock } from './keyed-lock.ts'
 import { partDirFor, placeDir, placeFile, receiveFolderNotStateFolder, syncPlacedFolders, type DirModes } from './finalize.ts'
-import { dirPaths, folderRenames, type FolderId } from './safe-path.ts'
+import { checkReceivePaths, dirPaths, type FolderId } from './safe-path.ts'
 import { isZeroChunk } from './zero-chunks.ts'
 import { identityOf, partFileOf, planReceive, type FileState, type Plan, type Wanted } from './receive-plan.ts'
 import { makePartFolder, removePartFolder } from './part-folders.ts'
@@ -120,6 +120,8 @@ export class Receiver {
   private offerPathSet?: Set<string>
   /** The offered paths that land elsewhere here, a folder of theirs being a file here (folderRenames): looked at again at each run */
   private renamedPaths: ReadonlyMap<string, string> = new Map()
+  /** The entries the receive folder cannot take as it is (a symbolic link on the way, say: checkReceivePaths), by index, with why: received without them, looked at again at each run */
+  private refusedEntries: ReadonlyMap<number, FerryError> = new Map()
   /** the permission bits of each folder of the offer, by where it lands, for the folders the receive creates: made at each run */
   private dirModes: DirModes = new Map()
   private readonly deps: ReceiverDeps
@@ -194,7 +196,10 @@ export class Receiver {
       // this user's only (createPartFile in receive-plan.ts says why), and no symbolic link followed
       const partDir = await makePartFolder(this.receiveDir, this.rootHex)
       const started = performance.now()
-      this.renamedPaths = await folderRenames(this.receiveDir, this.offer.files.map((f) => f.path), dirPaths(this.offer.files))
+      const paths = await checkReceivePaths(this.receiveDir, this.offer.files.map((f) => f.path), dirPaths(this.offer.files), this.deps.stateFolder)
+      this.renamedPaths = paths.renamed
+      this.refusedEntries = new Map(this.offer.files.flatMap((f, i) => { const why = paths.refused.get(f.path); return why !== undefined ? [[i, why] as const] : [] }))
+      if (this.refusedEntries.size > 0) this.deps.log.warn('paths refused by the receive folder; received without them', { id: this.id, refused: this.refusedEntries.size, first: this.refusedEntries.values().next().value!.message })
       this.offerPathSet = undefined
       // by where the folders land: ensureParents looks a mode up by the path it makes (a folder kept as "name (1)" got no mode of the sender's)
       this.dirModes = modesOf(this.offer, (p) => this.localPath(p))
@@ -214,6 +219,7 @@ export class Receiver {
         sink: this.deps.sink(),
         signal,
         givenUp,
+        refused: this.refusedEntries,
         maybeInPartFile: held != null ? (file, chunk) => held.get(file)?.has(chunk) === true : undefined,
         localPath: (p) => this.localPath(p),
         // never below what an earlier run recorded: the plan counts it again from 0
@@ -285,7 +291,7 @@ export class Receiver {
       this.setState('verifying')
       const missing = await this.giveUpUnavailable()
       for (const f of this.files) {
-        if (f.entry.kind === 'dir') { if (!f.done) { f.dest = await placeDir(this.receiveDir, this.localPath(f.entry.path), f.entry.mtimeMs, this.dirModes, f.entry.mtimeSubMsNs, this.deps.stateFolder); f.done = true } continue }
+        if (f.entry.kind === 'dir') { if (!f.done && f.unavailable == null) { f.dest = await placeDir(this.receiveDir, this.localPath(f.entry.path), f.entry.mtimeMs, this.dirModes, f.entry.mtimeSubMsNs, this.deps.stateFolder); f.done = true } continue }
         if (!f.done && f.unavailable == null) throw new FerryError('E_INTERNAL', `${f.entry.path} is incomplete after fetching`)
       }
       // what was verified of files the sender could no longer send stays for
@@ -502,7 +508,8 @@ export class Receiver {
    * received, there is nothing to sign for: the transfer fails.
    */
   private async giveUpUnavailable (): Promise<Uint8Array | undefined> {
-    const gone = this.files.filter((f) => !f.done && f.unavailable != null)
+    // folders refused by the receive folder are not made; the receipt's set has files only (their files are in it)
+    const gone = this.files.filter((f) => !f.done && f.unavailable != null && f.entry.kind === 'file')
     if (gone.length === 0) return undefined
     await Promise.allSettled(gone.map(async (f) => { await this.deps.sink().closeFile(f.partPath, false) }))
     // what was verified of them is not counted as received (kept apart: keepVerifiedParts)
@@ -511,7 +518,7 @@ export class Receiver {
     }
     this.progress.done = Math.max(0, this.progress.done)
     if (this.files.every((f) => f.entry.kind === 'dir' || (!f.done && f.unavailable != null))) {
-      throw new FerryError('E_SOURCE_CHANGED', `none of the ${gone.length} file(s) could be received: ${gone[0].unavailable!.message}${gone.length > 1 ? ` (and ${gone.length - 1} more)` : ''}`)
+      throw new FerryError(gone[0].unavailable!.code, `none of the ${gone.length} file(s) could be received: ${gone[0].unavailable!.message}${gone.length > 1 ? ` (and ${gone.length - 1} more)` : ''}`)
     }
     const missing = new Bitmap(this.offer.files.length)
     for (const f of gone) missing.set(f.index)
@@ -523,7 +530,7 @@ export class Receiver {
     this.deps.updateState(this.id, { receiptSig: sig, receiptMissing: missing })
     this.receiptMissing = missing
     // where files went that could not go under their own name: the sender says so too
-    await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'done', root: this.offer.root, signature: sig, wireBytes: this.progress.wire, missing, renamedCount: this.renamedCount, renamed: this.renamed.map((r) => ({ entry: r.entry, as: r.as })) })
+    await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'done', root: this.offer.root, signature: sig, wireBytes: this.progress.wire, missing, renamedCount: this.renamedCount, renamed: this.renamed.map((r) => ({ entry: r.entry, as: r.as })), refused: [...this.refusedEntries].slice(0, END_REFUSED_SHOWN).map(([entry, why]) => ({ entry, reason: why.message })) })
     this.setState('done')
     const notReceived = this.files.filter((f) => f.unavailable != null && !f.done).length
     this.deps.log.info('transfer received', { id: this.id, files: this.offer.files.filter((f) => f.kind === 'file').length - notReceived, bytes: this.offer.totalBytes, wire: this.progress.wire, ...(notReceived > 0 ? { notReceived } : {}) })

@@ -168,11 +168,20 @@ export const IN_STATE_FOLDER = "it would land in ferry's own state folder, which
  * A symbolic link at a file's own name is not refused: the file is placed
  * next to it as "name (1)", as next to any file of the person's (placeFile
  * never follows that name). Each distinct prefix is lstat'ed once; below a
- * missing one nothing can exist. Throws E_PATH_UNSAFE naming the path.
- * `dirs`: the paths that are folders themselves. Returns folderRenames'
- * answer: the paths that land elsewhere, offered → local.
+ * missing one nothing can exist. `dirs`: the paths that are folders
+ * themselves.
+ *
+ * A path refused for what is in the receive folder (a symbolic link or a
+ * file on its way, too long for its file system) is refused alone: the rest
+ * of the offer is received, and the receipt names it (user-test finding: a
+ * receive folder with one symlinked subfolder refused every send that had a
+ * file for it). A path that is unsafe as named (validateRelativePath),
+ * ferry's state folder, or every file refused, throws E_PATH_UNSAFE naming
+ * the path: nothing of the offer is received. Returns folderRenames' answer
+ * (the paths that land elsewhere, offered → local) and the paths refused,
+ * offered → why (E_PATH_UNSAFE).
  */
-export async function checkReceivePaths (rootDir: string, paths: string[], dirs: ReadonlySet<string> = new Set(), keepOut?: FolderId): Promise<Map<string, string>> {
+export async function checkReceivePaths (rootDir: string, paths: string[], dirs: ReadonlySet<string> = new Set(), keepOut?: FolderId): Promise<{ renamed: Map<string, string>, refused: Map<string, FerryError> }> {
   let base: string
   try {
     base = await realpath(rootDir)
@@ -184,40 +193,54 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
   const renamed = intoState ? new Map<string, string>() : await folderRenames(base, paths, dirs)
   /** what each prefix is now: a folder, ferry's state folder, a symbolic link, something else, or nothing */
   const found = new Map<string, 'dir' | 'state' | 'link' | 'other' | 'none'>()
+  const refused = new Map<string, FerryError>()
   for (const offered of paths) {
-    let prefix = ''
-    // where it lands: a folder of it taken by a file here is kept next to it (folderRenames)
-    const p = renamed.get(offered) ?? offered
-    if (intoState) { validateRelativePath(p); throw unsafe(p, IN_STATE_FOLDER) }
-    const components = p.split('/')
-    // the whole path, with the receive folder's own: the system calls that
-    // place the file refuse it past PATH_MAX (ENAMETOOLONG after the
-    // transfer), which the look at existing prefixes below cannot see
-    // with room for the " (n)" a taken name gets (review finding: a path that fitted only as asked failed with E_IO after its bytes came)
-    if (byteLength(join(base, p)) + COLLISION_SUFFIX_BYTES >= SYSTEM_PATH_MAX) throw unsafe(p, `too long for this receive folder's file system (with the folder's own path and room for a " (n)" name, over ${SYSTEM_PATH_MAX - 1 - COLLISION_SUFFIX_BYTES} bytes)`)
-    for (const [i, c] of components.entries()) {
-      prefix = prefix === '' ? c : `${prefix}/${c}`
-      let here = found.get(prefix)
-      if (here === undefined) {
-        try {
-          const st = await lstat(join(base, prefix), { bigint: true })
-          here = st.isSymbolicLink() ? 'link' : isFolder(st, keepOut) ? 'state' : st.isDirectory() ? 'dir' : 'other'
-        } catch (err) {
-          const code = (err as { code?: unknown }).code
-          if (code === 'ENAMETOOLONG') throw unsafe(p, 'too long for this receive folder\'s file system (with the folder\'s own path, over its limit)')
-          if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new FerryError('E_IO', `cannot check ${join(base, prefix)}: ${(err as Error).message}`, { cause: err })
-          here = 'none'
-        }
-        found.set(prefix, here)
-      }
-      if (here === 'none') break
-      if (here === 'state') throw unsafe(p, IN_STATE_FOLDER)
-      const mustBeFolder = i < components.length - 1 || dirs.has(offered)
-      if (mustBeFolder && here === 'link') throw unsafe(p, `${quote(prefix)} is a symbolic link in the receive folder`)
-      if (mustBeFolder && here !== 'dir') throw unsafe(p, `${quote(prefix)} is a file in the receive folder, and the offer needs a folder there`)
-    }
+    if (intoState) { validateRelativePath(offered); throw unsafe(offered, IN_STATE_FOLDER) }
+    const why = await refusal(base, renamed.get(offered) ?? offered, dirs.has(offered), found, keepOut)
+    if (why !== undefined) refused.set(offered, why)
   }
-  return renamed
+  // nothing left to receive (folders alone, of an offer with files, are not worth a receipt)
+  const files = paths.filter((p) => !dirs.has(p))
+  const left = files.length > 0 ? files : paths
+  if (refused.size > 0 && left.every((p) => refused.has(p))) throw refused.get(left[0])!
+  return { renamed, refused }
+}
+
+/**
+ * Why the receive folder as it is cannot take an offered path landing at
+ * `p` (checkReceivePaths); undefined when it can. `found` caches what each
+ * prefix is, across the offer's paths.
+ */
+async function refusal (base: string, p: string, isDir: boolean, found: Map<string, 'dir' | 'state' | 'link' | 'other' | 'none'>, keepOut?: FolderId): Promise<FerryError | undefined> {
+  let prefix = ''
+  const components = p.split('/')
+  // the whole path, with the receive folder's own: the system calls that
+  // place the file refuse it past PATH_MAX (ENAMETOOLONG after the
+  // transfer), which the look at existing prefixes below cannot see
+  // with room for the " (n)" a taken name gets (review finding: a path that fitted only as asked failed with E_IO after its bytes came)
+  if (byteLength(join(base, p)) + COLLISION_SUFFIX_BYTES >= SYSTEM_PATH_MAX) return unsafe(p, `too long for this receive folder's file system (with the folder's own path and room for a " (n)" name, over ${SYSTEM_PATH_MAX - 1 - COLLISION_SUFFIX_BYTES} bytes)`)
+  for (const [i, c] of components.entries()) {
+    prefix = prefix === '' ? c : `${prefix}/${c}`
+    let here = found.get(prefix)
+    if (here === undefined) {
+      try {
+        const st = await lstat(join(base, prefix), { bigint: true })
+        here = st.isSymbolicLink() ? 'link' : isFolder(st, keepOut) ? 'state' : st.isDirectory() ? 'dir' : 'other'
+      } catch (err) {
+        const code = (err as { code?: unknown }).code
+        if (code === 'ENAMETOOLONG') return unsafe(p, 'too long for this receive folder\'s file system (with the folder\'s own path, over its limit)')
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new FerryError('E_IO', `cannot check ${join(base, prefix)}: ${(err as Error).message}`, { cause: err })
+        here = 'none'
+      }
+      found.set(prefix, here)
+    }
+    if (here === 'none') break
+    if (here === 'state') throw unsafe(p, IN_STATE_FOLDER)
+    const mustBeFolder = i < components.length - 1 || isDir
+    if (mustBeFolder && here === 'link') return unsafe(p, `${quote(prefix)} is a symbolic link in the receive folder`)
+    if (mustBeFolder && here !== 'dir') return unsafe(p, `${quote(prefix)} is a file in the receive folder, and the offer needs a folder there`)
+  }
+  return undefined
 }
 
 /**

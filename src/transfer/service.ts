@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path'
 import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
 import { CHUNKS_PROTOCOL, PREVIEW_PROTOCOL, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, MAX_UNFINISHED_OFFER_BYTES_PER_PEER, MAX_UNFINISHED_RECEIVES_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
 import { dialFailure } from '../protocol/stream.ts'
-import { END_RENAMED_SHOWN, FrameReader, decodeOffer, encodeChunkRequest, encodeOffer, readChunkHeader, readEnd, readOffer, sendAll, sendEnd, sendOffer, type AnswerMsg, type EndMsg, type OfferMsg } from '../protocol/transfer.ts'
+import { END_REFUSED_SHOWN, END_RENAMED_SHOWN, FrameReader, decodeOffer, encodeChunkRequest, encodeOffer, readChunkHeader, readEnd, readOffer, sendAll, sendEnd, sendOffer, type AnswerMsg, type EndMsg, type OfferMsg } from '../protocol/transfer.ts'
 import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } from '../daemon/control/types.ts'
 import type { TransferStore, TrustStore } from '../store/index.ts'
 import type { TransferRow } from '../store/transfers.ts'
@@ -742,8 +742,10 @@ export class TransferService {
    */
   private async checkFits (offer: OfferMsg, self?: Receiver): Promise<void> {
     await checkReceiveFolder(this.c.receiveDir)
-    const renamed = await checkReceivePaths(this.c.receiveDir, offer.files.map((f) => f.path), dirPaths(offer.files), this.stateFolder)
-    await this.ensureSpace(offer, renamed, self)
+    const { renamed, refused } = await checkReceivePaths(this.c.receiveDir, offer.files.map((f) => f.path), dirPaths(offer.files), this.stateFolder)
+    // the rest is received; the receipt names these (the plan finds them again at each run)
+    if (refused.size > 0) this.c.log.warn('paths of an offer refused; the rest will be received', { id: Buffer.from(offer.transferId).toString('hex'), refused: refused.size, first: refused.values().next().value!.message })
+    await this.ensureSpace(offer, renamed, refused, self)
   }
 
   /** What the accepted receives into `dir` (those `which` takes) still need. One of the same content shares the part folder, and finds its files in place. */
@@ -765,14 +767,15 @@ export class TransferService {
    * earlier attempt) and what accepted receives still need. When it does not
    * fit, the part folders of ended receives go first (part-folders.ts).
    */
-  private async ensureSpace (offer: OfferMsg, renamed: ReadonlyMap<string, string>, self?: Receiver): Promise<void> {
+  private async ensureSpace (offer: OfferMsg, renamed: ReadonlyMap<string, string>, refused: ReadonlyMap<string, unknown>, self?: Receiver): Promise<void> {
     const dir = this.c.receiveDir
     const rootHex = Buffer.from(offer.root).toString('hex')
     let inPlace = 0
     const reserved = this.reservedIn(dir, (r) => r !== self && r.rootHex !== rootHex)
     const partDir = partDirFor(dir, rootHex)
-    // the holes of sparse files are never written (zero-chunks.ts)
-    const total = offer.totalBytes - zeroBytes(offer.files)
+    // the holes of sparse files are never written (zero-chunks.ts), nor are the paths refused
+    const taken = refused.size === 0 ? offer.files : offer.files.filter((f) => !refused.has(f.path))
+    const total = taken.reduce((n, f) => n + f.size, 0) - zeroBytes(taken)
     const need = async (): Promise<SpaceNeed> => {
       const held = await heldBytes(partDir)
       // room for the spool of what is still to fetch, not of the whole offer (review finding: a re-send all in place was refused)
@@ -793,7 +796,7 @@ export class TransferService {
     // Files already in place need no room. Looked for only when the offer
     // does not fit without them: it costs a stat per file (~100 ms of the
     // offer's answer for 1,000 photos, which the plan does again anyway).
-    for (const f of offer.files) if (f.kind === 'file' && await alreadyInPlace(dir, renamed.get(f.path) ?? f.path, f, this.c.store) != null) inPlace += f.size - zeroBytes([f])
+    for (const f of taken) if (f.kind === 'file' && await alreadyInPlace(dir, renamed.get(f.path) ?? f.path, f, this.c.store) != null) inPlace += f.size - zeroBytes([f])
     short = await shortage()
     if (short === undefined) return
     const freed = await this.sweepParts(0, rootHex)
@@ -1030,12 +1033,18 @@ export class TransferService {
     s.receiptVerified = true
     s.progress.done = s.progress.total - notReceived.reduce((n, i) => n + s.offer!.files[i].size, 0)
     // what a script must hear of before it deletes the source (`ferry send` exits 1, E_INCOMPLETE)
-    for (const i of notReceived) s.skipped.push({ path: s.sources[i] ?? s.offer!.files[i].path, reason: 'changed, removed or unreadable after it was offered; not received (send it again)', failed: true })
-    if (notReceived.length > 0) this.c.log.warn('files not received: they changed or went away here after the offer', { id, files: notReceived.length })
+    const refused = refusedReasons(end, s.offer!.files.length)
+    for (const i of notReceived) s.skipped.push({ path: s.sources[i] ?? s.offer!.files[i].path, reason: notReceivedReason(refused, i), failed: true })
+    // a folder the receive folder could not take, when nothing below it is named already (an empty one)
+    const entries = s.offer!.files
+    const named = [...notReceived, ...refused.keys()].map((i) => entries[i].path)
+    for (const [i, why] of refused) {
+      if (entries[i].kind === 'dir' && !named.some((p) => p.startsWith(`${entries[i].path}/`))) s.skipped.push({ path: s.sources[i] ?? entries[i].path, reason: `refused by the receiver: ${why}`, failed: true })
+    }
+    if (notReceived.length > 0) this.c.log.warn('files not received: they changed or went away here after the offer, or the receiver refused them', { id, files: notReceived.length, refused: refused.size })
     // it sent at least what reached the receiver, also what it served just before a crash of its own
     s.progress.wire = Math.max(s.progress.wire, end.wireBytes ?? 0)
     // where the receiver put files whose name was taken there (not signed: where, not what); a path as offered, and as placed
-    const entries = s.offer!.files
     s.renamed = (end.renamed ?? []).slice(0, END_RENAMED_SHOWN).filter((r) => r.entry < entries.length && Buffer.byteLength(r.as) <= MAX_PATH_BYTES).map((r) => ({ path: entries[r.entry].path, as: r.as }))
     s.renamedCount = Math.min(Math.max(end.renamedCount ?? 0, s.renamed.length), entries.length)
     this.setSendState(s, 'done')
@@ -1286,6 +1295,22 @@ export class TransferService {
  * size, naming files only. Anything else is not a receipt for this offer
  * (E_PROTOCOL: the receiver is asked again by its retry, or a re-offer).
  */
+/** Why the receiver did not take entries (its receive folder could not, as it was), by entry: the first END_REFUSED_SHOWN it told, each reason cut to 200 characters. */
+function refusedReasons (end: EndMsg, entries: number): Map<number, string> {
+  const out = new Map<number, string>()
+  for (const r of (end.refused ?? []).slice(0, END_REFUSED_SHOWN)) {
+    if (r.entry < entries && !out.has(r.entry)) out.set(r.entry, r.reason.length > 200 ? `${r.reason.slice(0, 197)}...` : r.reason)
+  }
+  return out
+}
+
+/** What `ferry send` says of a file of the offer the receipt says was not received. */
+function notReceivedReason (refused: ReadonlyMap<number, string>, entry: number): string {
+  const why = refused.get(entry)
+  if (why !== undefined) return `refused by the receiver: ${why}`
+  return refused.size > 0 ? 'not received: changed, removed or unreadable after it was offered, or refused by the receiver (its reason not told)' : 'changed, removed or unreadable after it was offered; not received (send it again)'
+}
+
 function missingFiles (s: Sender, missing: Uint8Array): number[] {
   const files = s.offer?.files ?? []
   if (missing.length !== Math.ceil(files.length / 8)) throw new FerryError('E_PROTOCOL', `receipt: the set of files not received has ${missing.length} bytes for ${files.length} entries`)

@@ -688,6 +688,41 @@ describe('transfer', () => {
     }
   })
 
+  it('a symbolic link of the receiver\'s where an offered folder goes refuses that folder alone: the rest arrives, the receipt says why, `ferry send` lists the refused paths and exits 1 with E_INCOMPLETE; nothing is written through the link (user-test finding: the whole offer was refused)', async () => {
+    const outside = await tempDir('ferry-outside-')
+    await symlink(outside, join(b.receiveDir, 'album'))
+    const dir = await tempDir('ferry-src-')
+    await mkdir(join(dir, 'trip', 'album', 'empty'), { recursive: true })
+    await writeFile(join(dir, 'trip', 'album', 'a.jpg'), 'photo a\n')
+    await writeFile(join(dir, 'trip', 'album', 'b.jpg'), 'photo b\n')
+    await writeFile(join(dir, 'trip', 'notes.txt'), 'notes\n')
+    await mkdir(join(b.receiveDir, 'trip'))
+    await symlink(outside, join(b.receiveDir, 'trip', 'album'))
+    try {
+      const r = await a.cli(['send', 'beta', join(dir, 'trip'), '--json'])
+      expectError(r, 'E_INCOMPLETE')
+      const out = JSON.parse(r.stdout) as SendResult & { skipped: Array<{ path: string, reason: string, failed: boolean }>, receipt: { notReceived?: number } }
+      expect(out.receipt).toMatchObject({ verified: true, notReceived: 2 })
+      // the two files and the empty folder below the link, each with the receiver's reason
+      expect(out.skipped.map((x) => x.path).sort()).toEqual([join(dir, 'trip', 'album', 'a.jpg'), join(dir, 'trip', 'album', 'b.jpg'), join(dir, 'trip', 'album', 'empty')].sort())
+      for (const x of out.skipped) expect(x.reason).toMatch(/^refused by the receiver: unsafe path "trip\/album.*": "trip\/album" is a symbolic link in the receive folder$/)
+      expect(r.stderr).toMatch(/^ferry: warning: .*trip\/album\/a\.jpg: refused by the receiver: .*"trip\/album" is a symbolic link in the receive folder$/m)
+      expect(await readFile(join(b.receiveDir, 'trip', 'notes.txt'), 'utf8')).toBe('notes\n')
+      expect(await readdir(outside), 'nothing written through the link').toEqual([])
+      expect((await lstat(join(b.receiveDir, 'trip', 'album'))).isSymbolicLink()).toBe(true)
+      const recv = (await transfersOf(b)).find((t) => t.root === out.root)
+      expect(recv).toMatchObject({ state: 'done', receipt: { notReceived: 2 } })
+      expect(b.output()).toMatch(/paths refused by the receive folder; received without them/)
+      // the link gone, sent again: the folder arrives, the file already there is not fetched again
+      await rm(join(b.receiveDir, 'trip', 'album'))
+      const again = await send([join(dir, 'trip')])
+      expect(again).toMatchObject({ state: 'done', wireBytes: 16 })
+      expect(await readFile(join(b.receiveDir, 'trip', 'album', 'b.jpg'), 'utf8')).toBe('photo b\n')
+    } finally {
+      await rm(join(b.receiveDir, 'trip'), { recursive: true, force: true })
+    }
+  })
+
   it('a file of the receiver\'s where an offered folder goes: the folder arrives next to it as "name (1)", whole, the file untouched; sent again, found there (user-test finding: the whole send failed with E_PATH_UNSAFE)', async () => {
     await writeFile(join(b.receiveDir, 'trip'), 'a file of beta\'s called trip\n')
     const dir = await tempDir('ferry-src-')

@@ -139,14 +139,25 @@ describe('resolveInside', () => {
   it('checkReceivePaths applies the same rule to every path of a manifest at once (the receiver\'s check of an offer)', async () => {
     await checkReceivePaths(root, ['real/sub/new.jpg', 'new-dir/deeper/x', 'real/sub', 'top.txt'])
     await checkReceivePaths(join(outside, 'root-link'), ['real/a'])
+    // a symbolic link on the way refuses that path alone: the rest of the offer is received
     for (const bad of ['escape/x', 'inner-link/sub/x', 'real/file-link/x']) {
-      await expect(checkReceivePaths(root, ['real/ok', bad]), bad).rejects.toEqual(code('E_PATH_UNSAFE'))
+      const { refused } = await checkReceivePaths(root, ['real/ok', bad])
+      expect([...refused.keys()], bad).toEqual([bad])
+      expect(refused.get(bad), bad).toMatchObject({ code: 'E_PATH_UNSAFE', message: expect.stringMatching(/is a symbolic link in the receive folder/) })
+      // and when it is all there is to receive, the offer is refused
+      await expect(checkReceivePaths(root, [bad]), bad).rejects.toEqual(code('E_PATH_UNSAFE'))
     }
+    // a folder of an offer with files counts for nothing left to receive: refused with its files, the offer is
+    await expect(checkReceivePaths(root, ['real', 'escape/x', 'escape'], new Set(['real', 'escape']))).rejects.toMatchObject({ code: 'E_PATH_UNSAFE', message: expect.stringMatching(/"escape\/x".*symbolic link/) })
+    // an empty folder refused, where another file goes: the folder alone
+    expect([...(await checkReceivePaths(root, ['real/ok', 'escape'], new Set(['escape']))).refused.keys()]).toEqual(['escape'])
+    // a name unsafe as named refuses the whole offer, whatever else it holds
+    await expect(checkReceivePaths(root, ['real/ok', 'real/../x'])).rejects.toEqual(code('E_PATH_UNSAFE'))
     // a symlink at a file's own name: the offer is not refused (placeFile puts the file next to the link as "name (1)")
     await checkReceivePaths(root, ['real/ok', 'real/file-link', 'escape'])
     // but where the offer needs a folder, it is refused, named as a link; also when a file of the offer came first
     await expect(checkReceivePaths(root, ['escape'], new Set(['escape']))).rejects.toMatchObject({ code: 'E_PATH_UNSAFE', message: expect.stringMatching(/"escape" is a symbolic link in the receive folder/) })
-    await expect(checkReceivePaths(root, ['real/file-link', 'real/file-link/x'])).rejects.toMatchObject({ code: 'E_PATH_UNSAFE', message: expect.stringMatching(/is a symbolic link in the receive folder/) })
+    expect([...(await checkReceivePaths(root, ['real/file-link', 'real/file-link/x'])).refused.keys()]).toEqual(['real/file-link/x'])
     await expect(checkReceivePaths(root, ['../x'])).rejects.toEqual(code('E_PATH_UNSAFE'))
     await expect(checkReceivePaths(join(root, 'nope'), ['x'])).rejects.toEqual(code('E_PATH_NOT_FOUND'))
   })
@@ -200,7 +211,8 @@ describe('resolveInside', () => {
     // real/sub/file.txt is a file: what goes below it goes below "file.txt (1)", a folder entry of that name too
     const paths = ['real/sub/file.txt/inside.jpg', 'real/sub/file.txt/deeper/b.jpg', 'real/sub/file.txt', 'real/sub/other.jpg']
     const dirs = new Set(['real/sub/file.txt'])
-    const renamed = await checkReceivePaths(root, paths, dirs)
+    const { renamed, refused } = await checkReceivePaths(root, paths, dirs)
+    expect(refused.size).toBe(0)
     expect(Object.fromEntries(renamed)).toEqual({
       'real/sub/file.txt/inside.jpg': 'real/sub/file.txt (1)/inside.jpg',
       'real/sub/file.txt/deeper/b.jpg': 'real/sub/file.txt (1)/deeper/b.jpg',
@@ -208,9 +220,9 @@ describe('resolveInside', () => {
     })
     expect(Object.fromEntries(await folderRenames(root, paths, dirs))).toEqual(Object.fromEntries(renamed))
     // a file where a file or a folder is: kept both at placement ("name (1)"), so not renamed here
-    expect((await checkReceivePaths(root, ['real/sub/file.txt', 'real/sub'])).size).toBe(0)
+    expect((await checkReceivePaths(root, ['real/sub/file.txt', 'real/sub'])).renamed.size).toBe(0)
     // a folder entry where a folder is: fine
-    expect((await checkReceivePaths(root, ['real/sub'], new Set(['real/sub']))).size).toBe(0)
+    expect((await checkReceivePaths(root, ['real/sub'], new Set(['real/sub']))).renamed.size).toBe(0)
     // a "name (n)" that is a folder already is used (a resumed or repeated receive goes where the first went);
     // one that is a file, or that the offer uses itself, is passed over
     mkdirSync(join(root, 'real', 'sub', 'file.txt (1)'))

@@ -4,7 +4,7 @@
 // real encoder and decoder here.
 import { describe, expect, it } from 'vitest'
 import { streamPair } from '@libp2p/utils'
-import { END_RENAMED_SHOWN, decodeOffer, encodeOffer, readEnd, readOffer, sendEnd, sendOffer, type EndMsg, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
+import { END_REFUSED_SHOWN, END_RENAMED_SHOWN, decodeOffer, encodeOffer, readEnd, readOffer, sendEnd, sendOffer, type EndMsg, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
 import { MAX_OFFER_FILES, MAX_SMALL_MESSAGE_BYTES } from '../../src/protocol/constants.ts'
 import { Offer, TransferEnd } from '../../src/protocol/pb/transfer.js'
 import { chunkCount, chunkSizeFor } from '../../src/transfer/index.ts'
@@ -81,6 +81,24 @@ describe('offer codec', () => {
     await out3.send(Buffer.concat([Buffer.from(varintOf(more.byteLength)), more]))
     await reading.catch(() => {})
     expect(got?.renamed).toHaveLength(END_RENAMED_SHOWN * 5)
+  })
+
+  it('a receipt says why the receive folder refused entries: the first of them, each reason cut, within what a sender from before the field reads, with the largest renamed list and set of missing files', async () => {
+    const twentyRenamed = Array.from({ length: 20 }, (_, i) => ({ entry: i, as: `${'x'.repeat(90)} (${i}).jpg` }))
+    const refused = Array.from({ length: 30 }, (_, i) => ({ entry: i, reason: i === 1 ? `unsafe path "${'é'.repeat(400)}": too long` : `unsafe path "album/${i}.jpg": "album" is a symbolic link in the receive folder` }))
+    const end: EndMsg = { transferId: new Uint8Array(32), status: 'done', root: new Uint8Array(32), signature: new Uint8Array(64), wireBytes: 5, missing: new Uint8Array(Math.ceil(MAX_OFFER_FILES / 8)).fill(0xff), renamedCount: 20, renamed: twentyRenamed, refused }
+    const [out, inbound] = await streamPair()
+    let got: EndMsg | undefined
+    await Promise.all([sendEnd(out, end), readEnd(inbound, async (e) => { got = e })])
+    expect(got?.refused?.[0]).toEqual(refused[0])
+    // a long reason is cut at a character's edge, to a quarter of the budget
+    expect(got?.refused?.[1].reason).toMatch(/^unsafe path "é+\.\.\.$/)
+    expect(Buffer.byteLength(got!.refused![1].reason)).toBeLessThanOrEqual(256)
+    expect(got!.refused!.length).toBeGreaterThan(5)
+    expect(got!.refused!.length).toBeLessThanOrEqual(END_REFUSED_SHOWN)
+    expect(got?.renamed).toEqual(twentyRenamed)
+    const sent = TransferEnd.encode({ ...end, failure: undefined, doneBytes: undefined, renamed: got!.renamed!, refused: got!.refused! } as TransferEnd)
+    expect(sent.byteLength).toBeLessThanOrEqual(MAX_SMALL_MESSAGE_BYTES + Math.ceil(MAX_OFFER_FILES / 8))
   })
 
   const SIZES = [0, 1, 2 ** 31 - 1, 2 ** 31, 2 * GiB + 1, 3 * GiB, 2 ** 32 - 1, 2 ** 32, 5e9, 2 ** 36]

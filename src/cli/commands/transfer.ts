@@ -337,7 +337,7 @@ export async function wait (argv: string[]): Promise<number> {
         `${overTheNetwork(t)}; receipt ${receiptCell(t) || 'missing'}\n`)
     }
     if (notSent > 0) throw new FerryError('E_INCOMPLETE', `${counted(notSent, 'path')} could not be sent; see \`ferry transfers --json\``)
-    if (notReceived > 0) throw new FerryError('E_INCOMPLETE', `${counted(notReceived, 'file')} of the offer ${notReceived === 1 ? 'was' : 'were'} not received (changed or removed on the sender after the offer)`)
+    if (notReceived > 0) throw new FerryError('E_INCOMPLETE', `${counted(notReceived, 'file')} of the offer ${notReceived === 1 ? 'was' : 'were'} not received (changed or removed on the sender after the offer, or refused by the receive folder: a symbolic link on the way, say; the daemon's log names them)`)
     if (t.direction === 'send' && t.receipt?.verified !== true) throw new FerryError('E_RECEIPT_INVALID', 'the transfer ended without a receipt that verifies')
     return 0
   } finally {

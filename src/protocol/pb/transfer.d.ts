@@ -241,6 +241,7 @@ export interface TransferEnd {
     doneBytes?: number;
     renamedCount: number;
     renamed: Renamed[];
+    refused: Refused[];
 }
 export declare namespace TransferEnd {
     const codec: () => Codec<TransferEnd>;
@@ -294,9 +295,37 @@ export declare namespace TransferEnd {
         value: string;
         index: number;
     }
+    interface TransferEndRefusedEntryFieldEvent {
+        field: '$.refused[].entry';
+        value: number;
+        index: number;
+    }
+    interface TransferEndRefusedReasonFieldEvent {
+        field: '$.refused[].reason';
+        value: string;
+        index: number;
+    }
     function encode(obj: Partial<TransferEnd>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): TransferEnd;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): Generator<TransferEndTransferIdFieldEvent | TransferEndStatusFieldEvent | TransferEndRootFieldEvent | TransferEndSignatureFieldEvent | TransferEndFailureCodeFieldEvent | TransferEndFailureMessageFieldEvent | TransferEndWireBytesFieldEvent | TransferEndMissingFieldEvent | TransferEndDoneBytesFieldEvent | TransferEndRenamedCountFieldEvent | TransferEndRenamedEntryFieldEvent | TransferEndRenamedAsFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): Generator<TransferEndTransferIdFieldEvent | TransferEndStatusFieldEvent | TransferEndRootFieldEvent | TransferEndSignatureFieldEvent | TransferEndFailureCodeFieldEvent | TransferEndFailureMessageFieldEvent | TransferEndWireBytesFieldEvent | TransferEndMissingFieldEvent | TransferEndDoneBytesFieldEvent | TransferEndRenamedCountFieldEvent | TransferEndRenamedEntryFieldEvent | TransferEndRenamedAsFieldEvent | TransferEndRefusedEntryFieldEvent | TransferEndRefusedReasonFieldEvent>;
+}
+export interface Refused {
+    entry: number;
+    reason: string;
+}
+export declare namespace Refused {
+    const codec: () => Codec<Refused>;
+    interface RefusedEntryFieldEvent {
+        field: '$.entry';
+        value: number;
+    }
+    interface RefusedReasonFieldEvent {
+        field: '$.reason';
+        value: string;
+    }
+    function encode(obj: Partial<Refused>): Uint8Array<ArrayBuffer>;
+    function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Refused>): Refused;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Refused>): Generator<RefusedEntryFieldEvent | RefusedReasonFieldEvent>;
 }
 export interface Renamed {
     entry: number;

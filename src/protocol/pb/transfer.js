@@ -800,6 +800,12 @@ export var TransferEnd;
                         Renamed.codec().encode(value, w);
                     }
                 }
+                if (obj.refused != null && obj.refused.length > 0) {
+                    for (const value of obj.refused) {
+                        w.uint32(90);
+                        Refused.codec().encode(value, w);
+                    }
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -812,7 +818,8 @@ export var TransferEnd;
                     wireBytes: 0,
                     missing: uint8ArrayAlloc(0),
                     renamedCount: 0,
-                    renamed: []
+                    renamed: [],
+                    refused: []
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -865,6 +872,15 @@ export var TransferEnd;
                             }));
                             break;
                         }
+                        case 11: {
+                            if (opts.limits?.refused != null && obj.refused.length === opts.limits.refused) {
+                                throw new MaxLengthError('Decode error - repeated field "refused" had too many elements');
+                            }
+                            obj.refused.push(Refused.codec().decode(reader, reader.uint32(), {
+                                limits: opts.limits?.refused$
+                            }));
+                            break;
+                        }
                         default: {
                             reader.skipType(tag & 7);
                             break;
@@ -874,7 +890,8 @@ export var TransferEnd;
                 return obj;
             }, function* (reader, length, prefix, opts = {}) {
                 const obj = {
-                    renamed: 0
+                    renamed: 0,
+                    refused: 0
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -957,6 +974,21 @@ export var TransferEnd;
                             obj.renamed++;
                             break;
                         }
+                        case 11: {
+                            if (opts.limits?.refused != null && obj.refused === opts.limits.refused) {
+                                throw new MaxLengthError('Streaming decode error - repeated field "refused" had too many elements');
+                            }
+                            for (const evt of Refused.codec().stream(reader, reader.uint32(), `${prefix}.refused[]`, {
+                                limits: opts.limits?.refused$
+                            })) {
+                                yield {
+                                    ...evt,
+                                    index: obj.refused
+                                };
+                            }
+                            obj.refused++;
+                            break;
+                        }
                         default: {
                             reader.skipType(tag & 7);
                             break;
@@ -980,6 +1012,92 @@ export var TransferEnd;
     }
     TransferEnd.stream = stream;
 })(TransferEnd || (TransferEnd = {}));
+export var Refused;
+(function (Refused) {
+    let _codec;
+    Refused.codec = () => {
+        if (_codec == null) {
+            _codec = message((obj, w, opts = {}) => {
+                if (opts.lengthDelimited !== false) {
+                    w.fork();
+                }
+                if ((obj.entry != null && obj.entry !== 0)) {
+                    w.uint32(8);
+                    w.uint32(obj.entry);
+                }
+                if ((obj.reason != null && obj.reason !== '')) {
+                    w.uint32(18);
+                    w.string(obj.reason);
+                }
+                if (opts.lengthDelimited !== false) {
+                    w.ldelim();
+                }
+            }, (reader, length, opts = {}) => {
+                const obj = {
+                    entry: 0,
+                    reason: ''
+                };
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            obj.entry = reader.uint32();
+                            break;
+                        }
+                        case 2: {
+                            obj.reason = reader.string();
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+                return obj;
+            }, function* (reader, length, prefix, opts = {}) {
+                const end = length == null ? reader.len : reader.pos + length;
+                while (reader.pos < end) {
+                    const tag = reader.uint32();
+                    switch (tag >>> 3) {
+                        case 1: {
+                            yield {
+                                field: `${prefix}.entry`,
+                                value: reader.uint32()
+                            };
+                            break;
+                        }
+                        case 2: {
+                            yield {
+                                field: `${prefix}.reason`,
+                                value: reader.string()
+                            };
+                            break;
+                        }
+                        default: {
+                            reader.skipType(tag & 7);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        return _codec;
+    };
+    function encode(obj) {
+        return encodeMessage(obj, Refused.codec());
+    }
+    Refused.encode = encode;
+    function decode(buf, opts) {
+        return decodeMessage(buf, Refused.codec(), opts);
+    }
+    Refused.decode = decode;
+    function stream(buf, opts) {
+        return streamMessage(buf, Refused.codec(), opts);
+    }
+    Refused.stream = stream;
+})(Refused || (Refused = {}));
 export var Renamed;
 (function (Renamed) {
     let _codec;
