@@ -46,8 +46,6 @@ export class PairingService {
   private shown?: ShownCode
   private readonly tombstones = new Map<number, { code: 'E_PAIRING_EXPIRED' | 'E_PAIRING_FAILED', phase: keyof typeof TOMBSTONE_MESSAGE, until: number }>()
   private readonly throttle = new Throttle()
-  /** peers we unpaired while they could not be told: told when they are next online (this daemon's run only) */
-  private readonly untold = new Set<string>()
 
   constructor (components: PairingComponents) {
     this.c = components
@@ -133,9 +131,8 @@ export class PairingService {
         this.c.emit({ ...s.state, code: undefined })
         return s.code as ParsedCode
       }, (peerName) => {
+        // paired again: an unpairing not yet told is not to be told any more (TrustStore.add; review finding: it undid the new pairing)
         this.c.trust.add({ peerId: remote, name: peerName, fingerprint: peerFingerprint(remote), pairedAt: Date.now(), autoAccept: true })
-        // paired again: an unpairing not yet told is not to be told any more (review finding: it undid the new pairing)
-        this.untold.delete(remote)
       })
       this.throttle.success(remote)
       this.c.log.info('paired', { peerId: remote, role: 'responder' })
@@ -196,7 +193,6 @@ export class PairingService {
       try {
         const r = await runInitiator(ch, { myPeerId: this.c.node.peerId.toString(), remotePeerId: opened.remote, myName: this.c.myName() }, code)
         this.c.trust.add({ peerId: opened.remote, name: r.peerName, fingerprint: peerFingerprint(opened.remote), pairedAt: Date.now(), autoAccept: true })
-        this.untold.delete(opened.remote)
         this.c.log.info('paired', { peerId: opened.remote, role: 'initiator' })
         this.c.onTrustChanged(opened.remote)
         await ch.close()
@@ -220,7 +216,8 @@ export class PairingService {
     // tell the other side first, while it still accepts our gated stream
     const notified = await this.tellUnpaired(peerId).catch(() => false)
     this.c.trust.remove(peerId)
-    if (!notified) this.untold.add(peerId)
+    // kept in the store: told when it is next online, after a restart too
+    if (!notified) this.c.trust.markUntold(peerId)
     this.c.onTrustChanged(peerId)
     return { peerId, notified }
   }
@@ -233,18 +230,17 @@ export class PairingService {
    */
   async peerOnline (peerId: string): Promise<void> {
     // not once paired again (the pairing's own connection may be what brought it online), also while the dial goes
-    const stillUntold = (): boolean => this.untold.has(peerId) && !this.c.trust.isPaired(peerId)
+    const stillUntold = (): boolean => this.c.trust.isUntold(peerId) && !this.c.trust.isPaired(peerId)
     if (stillUntold()) {
       try {
         if (await this.tellUnpaired(peerId, stillUntold)) {
-          this.untold.delete(peerId)
+          this.c.trust.clearUntold(peerId)
           this.c.log.info('told a peer we unpaired while it was away', { peerId })
         }
       } catch (err) {
         this.c.log.info('could not tell a peer of our unpairing yet', { peerId, err: (err as Error).message })
       }
     }
-    if (this.c.trust.isPaired(peerId)) this.untold.delete(peerId)
   }
 
   /** Tell `peerId` we unpaired it (/ferry/trust); `still`: looked at once the stream is open, false drops it untold. Whether it acknowledged. */

@@ -104,7 +104,11 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE file_index ADD COLUMN ino TEXT;
    ALTER TABLE file_index ADD COLUMN ctime_ns TEXT;
    ALTER TABLE file_index ADD COLUMN managed INTEGER;
-   ALTER TABLE transfers ADD COLUMN renamed_count INTEGER NOT NULL DEFAULT 0`
+   ALTER TABLE transfers ADD COLUMN renamed_count INTEGER NOT NULL DEFAULT 0`,
+  // peers unpaired here while they could not be told: told when next online,
+  // also after a restart (user-test finding: kept in memory, it was lost with
+  // the daemon, and the peer listed us as paired until it tried a send)
+  'CREATE TABLE untold_unpairs (peer_id TEXT PRIMARY KEY, unpaired_at INTEGER NOT NULL)'
 ]
 
 export type Db = DatabaseSync

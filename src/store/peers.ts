@@ -25,7 +25,9 @@ export class TrustStore {
   private readonly stmt: ReturnType<typeof statementCache>
   constructor (db: Db) { this.stmt = statementCache(db) }
 
+  /** Trust `t.peerId`; an unpairing of it not yet told is not to be told any more (it undid the new pairing). */
   add (t: TrustRow): void {
+    this.stmt('DELETE FROM untold_unpairs WHERE peer_id = ?').run(t.peerId)
     this.stmt(`INSERT INTO trust (peer_id, name, fingerprint, paired_at, auto_accept) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT(peer_id) DO UPDATE SET name = excluded.name, fingerprint = excluded.fingerprint, paired_at = excluded.paired_at`)
       .run(t.peerId, t.name, t.fingerprint, t.pairedAt, t.autoAccept ? 1 : 0)
@@ -50,6 +52,20 @@ export class TrustStore {
 
   all (): TrustRow[] {
     return (this.stmt('SELECT * FROM trust').all() as any[]).map(toTrust)
+  }
+
+  /** `peerId` was unpaired here and could not be told: tell it when it is next online. */
+  markUntold (peerId: string): void {
+    this.stmt('INSERT OR REPLACE INTO untold_unpairs (peer_id, unpaired_at) VALUES (?, ?)').run(peerId, Date.now())
+  }
+
+  /** Whether `peerId` is still to be told it was unpaired (and is not paired again). */
+  isUntold (peerId: string): boolean {
+    return this.stmt('SELECT 1 FROM untold_unpairs WHERE peer_id = ?').get(peerId) != null
+  }
+
+  clearUntold (peerId: string): void {
+    this.stmt('DELETE FROM untold_unpairs WHERE peer_id = ?').run(peerId)
   }
 }
 

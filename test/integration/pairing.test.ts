@@ -3,6 +3,7 @@
 // stranger libp2p node that was never paired, knocking on the gate.
 
 import { afterAll, describe, expect, it } from 'vitest'
+import { DatabaseSync } from 'node:sqlite'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { tcp } from '@libp2p/tcp'
@@ -174,7 +175,7 @@ describe('pairing', { timeout: 120_000 }, () => {
     await Promise.all([a.stop(), b.stop()])
   })
 
-  it('an unpairing the other device could not hear of reaches it: told when it is next online, and taken from its refusal after a restart lost that (user-test finding: it listed us as paired for good)', async () => {
+  it('an unpairing the other device could not hear of reaches it: told when it is next online, also after the unpairing daemon restarted, and taken from its refusal where that was lost (a daemon from before the record) (user-test finding: it listed us as paired for good)', async () => {
     let [a, b] = await linkedPair(['rho', 'sigma'])
     await pairDaemons(a, b)
     // b is away when a unpairs it
@@ -183,10 +184,20 @@ describe('pairing', { timeout: 120_000 }, () => {
     expect(JSON.parse(off.stdout)).toMatchObject({ notified: false })
     b = await b.restart()
     await waitFor(async () => await pairedWith(b, a) === false ? true : undefined, 'sigma to hear of the unpairing once online', 15_000)
-    // again, with a restarted too: what it had yet to tell is gone with it; b's send is refused, and b takes the refusal for what it is
+    // again, with a restarted too: what it had yet to tell is kept in its store, and told
     await pairDaemons(a, b)
     await b.stop()
     expect(JSON.parse((await a.cli(['unpair', 'sigma', '--json'])).stdout)).toMatchObject({ notified: false })
+    a = await a.restart()
+    b = await b.restart()
+    await waitFor(async () => await pairedWith(b, a) === false ? true : undefined, 'sigma to hear of the unpairing after rho\'s restart', 15_000)
+    // a daemon from before the record lost it with its restart (taken out of its store here): b's send is refused, and b takes the refusal for what it is
+    await pairDaemons(a, b)
+    await b.stop()
+    expect(JSON.parse((await a.cli(['unpair', 'sigma', '--json'])).stdout)).toMatchObject({ notified: false })
+    await a.stop()
+    const db = new DatabaseSync(join(a.home, 'ferry.db'))
+    try { expect(Number(db.prepare('DELETE FROM untold_unpairs').run().changes)).toBe(1) } finally { db.close() }
     a = await a.restart()
     b = await b.restart()
     await waitListed(b, a, { online: true }, 15_000)
