@@ -153,6 +153,8 @@ export class PairingService {
   /** Initiator: the user typed a code here. */
   async enter (input: string, peer?: string): Promise<PairingState> {
     const code = parseCode(input)
+    // typed on the device that shows it (user-test finding: "no peer is showing code number …", which it was); the code stays shown
+    if (this.shown != null && this.shown.code.nameplate === code.nameplate) throw new FerryError('E_PAIRING_FAILED', `code number ${code.nameplate} is shown by this device itself: type it on the other device`)
     const id = randomUUID()
     const state: PairingState = { id, role: 'enter', phase: 'exchanging' }
     this.c.emit({ ...state })

@@ -156,6 +156,11 @@ describe('pairing', { timeout: 120_000 }, () => {
     expectError(mistyped, 'E_PAIRING_EXPIRED')
     expect(mistyped.stderr).toMatch(new RegExp(`no peer is showing code number ${other}: check that you typed it right`))
     expect(second.cli.proc.exitCode, 'a number not shown does not end the code that is').toBe(null)
+    // typed on the device that shows it: said so, and the code stays (user-test finding: "no peer is showing code number …")
+    const self = await a.cli(['pair'], { env: { FERRY_CODE: second.code } })
+    expectError(self, 'E_PAIRING_FAILED')
+    expect(self.stderr).toMatch(new RegExp(`code number ${parseCode(second.code).nameplate} is shown by this device itself: type it on the other device`))
+    expect(second.cli.proc.exitCode, 'the code is still shown').toBe(null)
     second.cli.proc.kill('SIGINT')
     await second.cli.done
     // a code goes with what showed it: `ferry pair` ended by SIGTERM (`timeout`) or SIGHUP
