@@ -167,7 +167,8 @@ export async function sendOffer (stream: Stream, encoded: Uint8Array, signal?: A
   const reader = new FrameReader(stream)
   const ans = await reader.readLp((b) => OfferAnswer.decode(b), MAX_SMALL_MESSAGE_BYTES, sig)
   await finishStream(stream, sig)
-  if (ans == null) throw new FerryError('E_PROTOCOL', 'receiver closed the offer stream without answering')
+  // its connection dropped, or its daemon went down, as it read the offer: a link's failure (transient.ts), the offer made again
+  if (ans == null) throw new FerryError('E_PROTOCOL', 'the receiver\'s offer stream ended without an answer')
   const error = fromWireError(ans.error, 'receiver')
   if (error != null) return { status: 'refused', haveBytes: 0, error }
   if (ans.status !== 'accepted' && ans.status !== 'pending') throw new FerryError('E_PROTOCOL', 'receiver sent an unknown answer')

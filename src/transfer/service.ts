@@ -6,6 +6,7 @@
 import type { Connection, Stream, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { mkdir, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
@@ -77,9 +78,9 @@ const OFFER_CHECK_MS = 5000
 const PROBE_MAX_DOUBLINGS = 5
 /** How long an offer waits for its turn to be read (onOffer) before its stream is dropped. */
 const OFFER_WAIT_MS = 30_000
-/** Tries to deliver an offer, on errors of the link (isTransient), before the send fails; OFFER_RETRY_MS, then twice that, and so on, between them. */
-const OFFER_ATTEMPTS = 4
-const OFFER_RETRY_MS = 2_000
+/** An offer not delivered for an error of the link (isTransient) is made again this long after, then twice that, and so on, up to OFFER_RETRY_MAX_MS. */
+const OFFER_RETRY_MS = 1_000
+const OFFER_RETRY_MAX_MS = 30_000
 /** How often part folders of ended receives are looked at (each kept KEEP_ENDED_PARTS_MS). */
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000
 /** An ended transfer keeps its manifest this long (store/transfers.ts, forgetManifests), then only its summary and receipt. */
@@ -483,14 +484,29 @@ export class TransferService {
           break
         } catch (err) {
           // a receiver that is there but too busy to read it now (its offer
-          // stream reset, or timed out): asked again a few times before the
-          // send fails. A peer gone is not waited for here.
+          // stream reset, or timed out), or gone: the send waits for it,
+          // shown waiting with why, and asks again OFFER_RETRY_MS later,
+          // then twice that, and so on up to OFFER_RETRY_MAX_MS, once the
+          // peer is online, until it answers or the send is cancelled.
+          // User-test finding: a receiver frozen for ~17 s, or a link that
+          // dropped, between the hashing and the answer failed the send for
+          // good. The offer is recorded: a restart offers it again
+          // (offerAgain).
           const fe = toFerryError(err)
-          if (attempt >= OFFER_ATTEMPTS || !isTransient(fe) || sender.finished || this.stopping || !this.c.isOnline(sender.peerId)) throw err
-          this.c.log.info('offer not delivered; trying again', { id: sender.id, attempt, err: fe.message })
+          if (!isTransient(fe) || sender.finished || this.stopping) throw err
+          this.c.log.info('offer not delivered; the send waits for its receiver', { id: sender.id, attempt, err: fe.message })
+          sender.state = 'waiting'
+          sender.error = fe
+          sender.encodedOffer = undefined // encoded again when asked again: not held for a wait of hours
+          this.changed(sender.id, true)
+          const wait = Math.min(OFFER_RETRY_MS * 2 ** (attempt - 1), OFFER_RETRY_MAX_MS)
           // unref'd: a daemon that stops does not wait for it (the send is offered again after the restart)
-          await new Promise((resolve) => { setTimeout(resolve, OFFER_RETRY_MS * 2 ** (attempt - 1)).unref() })
-          if (sender.finished || this.stopping) return
+          const cancelled = await sleep(wait, undefined, { signal: sender.controller.signal, ref: false }).then(() => false, () => true)
+          if (cancelled || sender.finished || this.stopping) return
+          await this.peerOnline(sender)
+          // the receiver has it after all (an answer lost on the way): its chunk requests moved the send on
+          if (sender.finished || this.stopping || sender.delivered || sender.state !== 'waiting') return
+          this.setSendState(sender, 'offered')
         }
       }
     } finally {

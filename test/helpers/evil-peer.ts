@@ -137,6 +137,8 @@ export class EvilPeer {
   readonly ends: EndMsg[] = []
   /** Offers a daemon sent us (we accept them all, then fetch as the test says). */
   readonly offered: OfferMsg[] = []
+  /** what the next offer streams meet, one each, before offers are read again */
+  readonly offerTrouble: Array<'reset' | 'hangup'> = []
   private readonly served = new Map<string, Served>()
 
   /** our key: a receipt we sign verifies against our peer ID */
@@ -162,7 +164,11 @@ export class EvilPeer {
     await node.handle(HELLO_PROTOCOL, (stream) => { void answerHello(stream, hello).catch(() => {}) })
     await node.handle(CHUNKS_PROTOCOL, (stream) => { void peer.serveChunks(stream) }, { maxInboundStreams: 64 })
     // offers from a daemon are accepted and kept, so that the test can ask for their chunks as it likes
-    await node.handle(OFFER_PROTOCOL, (stream) => {
+    await node.handle(OFFER_PROTOCOL, (stream, connection) => {
+      // an offer that does not get through: its stream reset, or the whole connection dropped
+      const trouble = peer.offerTrouble.shift()
+      if (trouble === 'reset') { stream.abort(new Error('too busy for offers')); return }
+      if (trouble === 'hangup') { void connection.close().catch(() => {}); return }
       void readOffer(stream).then(async ({ offer, answer }) => {
         peer.offered.push(offer)
         await answer({ status: 'accepted', haveBytes: 0 })

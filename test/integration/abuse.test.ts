@@ -330,6 +330,26 @@ describe('abuse: peers that may not', () => {
     await expectAlive(victim)
   })
 
+  it('an offer that does not get through (the connection dropped, then the stream reset) is made again once the receiver is back; meanwhile the send shows waiting, with why (user-test finding: it failed for good)', async () => {
+    const dir = await tempDir('ferry-offer-again-')
+    const path = join(dir, 'again.bin')
+    await writeFile(path, randomBytes(64 * KiB))
+    const before = evil.offered.length
+    evil.offerTrouble.push('hangup', 'reset')
+    const send = spawnCli(['send', evil.peerId, path, '--json', '--home', victim.home], { timeoutMs: 60_000 })
+    const waiting = await waitFor(async () => (await call(victim, 'transfers')).find((t) => t.direction === 'send' && t.peerId === evil.peerId && t.state === 'waiting' && t.error != null), 'the send to wait for its receiver', 20_000)
+    expect(send.proc.exitCode, 'ferry send still waits').toBe(null)
+    await evil.connect(victim)
+    const offer = await waitFor(() => evil.offered.length > before ? evil.offered.at(-1) : undefined, 'the offer to get through', 30_000)
+    expect(hex(offer.transferId)).toBe(waiting.id)
+    expect(evil.offerTrouble, 'both troubles met on the way').toEqual([])
+    await waitFor(async () => (await call(victim, 'transfers')).find((t) => t.id === waiting.id && t.state === 'fetching'), 'the send to go on as accepted', 10_000)
+    const cancelled = await victim.cli(['cancel', waiting.id])
+    expect(cancelled.code, cancelled.stderr).toBe(0)
+    expect((await send.done).code).toBe(1)
+    await expectAlive(victim)
+  })
+
   it('a receiver asking for bytes outside a chunk gets E_PROTOCOL and no bytes; a range inside it gets exactly those bytes', async () => {
     const dir = await tempDir('ferry-ranges-')
     const path = join(dir, 'ranges.bin')
