@@ -306,6 +306,10 @@ describe('daemon foundation', () => {
     const longName = await runCli(['daemon', '--home', join(dir, 'home'), '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--name', 'n'.repeat(70)])
     expect(longName.code).toBe(2)
     expect(longName.stderr).toMatch(/^ferry: E_USAGE: --name must be at most 64 bytes, without control characters or spaces at its ends; peers would see "n{64}"$/m)
+    // an option it would ignore (user-test finding)
+    const json = await runCli(['daemon', '--home', join(dir, 'home'), '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--json'])
+    expect(json.code).toBe(2)
+    expect(json.stderr).toMatch(/^ferry: E_USAGE: ferry daemon has no --json: its log lines \(stderr\) are JSON already/m)
     for (const args of [['daemon', '--no-mdns', '--receive-dir', ''], ['daemon', '--no-mdns', '--name', ''], ['status', '--home', '']]) {
       const r = await runCli(args[0] === 'status' ? args : [...args, '--home', join(dir, 'home'), '--listen', '/ip4/127.0.0.1/tcp/0'])
       expect(r.code, args.join(' ')).toBe(2)

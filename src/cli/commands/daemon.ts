@@ -46,6 +46,8 @@ export async function run (argv: string[]): Promise<number> {
     verbose: { type: 'boolean', short: 'v' }
   }, 'daemon')
   if (values.help === true) { process.stdout.write(help); return 0 }
+  // every command takes --json; the daemon would have ignored it (user-test finding)
+  if (values.json === true) throw new UsageError('ferry daemon has no --json: its log lines (stderr) are JSON already; for its state as JSON, `ferry status --json`')
   for (const a of values.listen ?? []) checkListen(a)
   for (const a of values.peer ?? []) checkPeerAddress(a)
   // a name peers would see cut or changed is said now, not done silently (user-test finding)
