@@ -4,7 +4,7 @@
 // owner of state; everything else talks to it through the control API.
 
 import { existsSync } from 'node:fs'
-import { mkdir, chmod } from 'node:fs/promises'
+import { chmod } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FerryError } from '../errors.ts'
 import { HashCacheStore, openDb, PeerStore, TransferStore, TrustStore, type Db } from '../store/index.ts'
@@ -26,6 +26,7 @@ import { cleanName } from '../protocol/hello.ts'
 import { checkReceiveFolder } from '../transfer/receive-folder.ts'
 import { folderHolds } from '../transfer/safe-path.ts'
 import { acquireHomeLock, type HomeLock } from './home-lock.ts'
+import { makeFolder } from './make-folder.ts'
 
 export class Daemon {
   readonly config: DaemonConfig
@@ -51,11 +52,7 @@ export class Daemon {
 
   async start (): Promise<void> {
     const { home } = this.config
-    await mkdir(home, { recursive: true, mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
-      // said like --receive-dir's (user-test finding: a raw "EEXIST: file already exists, mkdir")
-      if (err.code === 'EEXIST' || err.code === 'ENOTDIR') throw new FerryError('E_USAGE', `--home ${home} is not a folder (a file has its name, or the name of a folder on the way); choose another`)
-      throw err
-    })
+    await makeFolder(home, '--home', 0o700)
     await chmod(home, 0o700).catch(() => {})
     let started!: () => void
     let failed!: (err: Error) => void
@@ -77,11 +74,7 @@ export class Daemon {
       throw err
     }
     try {
-      await mkdir(this.config.receiveDir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
-        // a file of that name, or one on the way (review finding: a raw "EEXIST: file already exists, mkdir")
-        if (err.code === 'EEXIST' || err.code === 'ENOTDIR') throw new FerryError('E_USAGE', `--receive-dir ${this.config.receiveDir} is not a folder (a file has its name, or the name of a folder on the way); choose another`)
-        throw err
-      })
+      await makeFolder(this.config.receiveDir, '--receive-dir')
       // said now, not first to a peer whose offer it refuses
       await checkReceiveFolder(this.config.receiveDir).catch((err: Error) => { this.log.warn('the receive folder cannot take files; offers will be refused until it can', { err: err.message }) })
       if (await folderHolds(this.config.receiveDir, home)) this.log.warn('the receive folder holds ferry\'s own state folder: files offered into it are refused', { receiveDir: this.config.receiveDir, home })

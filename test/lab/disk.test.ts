@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
-import { cleanupAll, control as call, spawnCli, startDaemon, tempDir, waitFor, waitListed, type TestDaemon } from '../helpers/daemon.ts'
+import { cleanupAll, control as call, runCli, spawnCli, startDaemon, tempDir, waitFor, waitListed, type TestDaemon } from '../helpers/daemon.ts'
 import { rootRequiredButMissing } from '../helpers/lab.ts'
 import { showCode } from '../helpers/pairing.ts'
 import { readSpool } from '../../src/transfer/spool.ts'
@@ -259,6 +259,13 @@ describe.skipIf(skip != null)('full disk (tmpfs receive folder)', () => {
       const r = await sender.cli(['send', receiver.peerId, small, '--json'])
       expect(r.code, r.stderr).toBe(1)
       expect(r.stderr).toMatch(/^ferry: E_IO: .*receive folder .* is on a read-only file system$/m)
+      // a daemon whose home or receive folder would be made there says why (user-test finding: "E_IO: ENOENT … mkdir")
+      for (const [option, path] of [['--home', join(mountpoint!, 'home')], ['--receive-dir', join(mountpoint!, 'in', 'coming')]]) {
+        const home = option === '--home' ? path : join(await tempDir('ferry-ro-home-'), 'home')
+        const d = await runCli(['daemon', '--home', home, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', ...(option === '--receive-dir' ? ['--receive-dir', path] : [])])
+        expect(d.code, option).toBe(2)
+        expect(d.stderr).toBe(`ferry: E_USAGE: ${option} ${path} cannot be made: ${mountpoint!} is on a read-only file system; choose another\n`)
+      }
     } finally {
       execFileSync('mount', ['-o', 'remount,rw', mountpoint!])
     }

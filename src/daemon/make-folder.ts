@@ -1,0 +1,42 @@
+// The daemon's folders (its home, the receive folder), made at start with
+// what is wrong said in words. Node's recursive mkdir reports a read-only
+// file system as ENOENT of the folder it was asked for (user-test finding:
+// `E_IO: ENOENT: no such file or directory, mkdir '/mnt/ro/ferry'`), so on a
+// failure the first missing folder is made on its own, which fails with the
+// real reason.
+
+import { mkdir, stat } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { FerryError } from '../errors.ts'
+
+/** mkdir -p of `path`; `option`: how the user names it (`--home`, `--receive-dir`), said in the errors. */
+export async function makeFolder (path: string, option: string, mode?: number): Promise<void> {
+  try {
+    await mkdir(path, { recursive: true, mode })
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    // a file of that name, or one on the way
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new FerryError('E_USAGE', `${option} ${path} is not a folder (a file has its name, or the name of a folder on the way); choose another`)
+    const real = await firstRefusal(path).catch(() => undefined) ?? (err as NodeJS.ErrnoException)
+    const at = real.path ?? path
+    if (real.code === 'EROFS') throw new FerryError('E_USAGE', `${option} ${path} cannot be made: ${dirname(at)} is on a read-only file system; choose another`, { cause: err })
+    if (real.code === 'EACCES' || real.code === 'EPERM') throw new FerryError('E_USAGE', `${option} ${path} cannot be made: no permission to create ${at}; choose another`, { cause: err })
+    if (real.code === 'ENOSPC') throw new FerryError('E_NO_SPACE', `${option} ${path} cannot be made: the disk of ${dirname(at)} is full`, { cause: err })
+    throw new FerryError('E_IO', `${option} ${path} cannot be made: ${real.message}`, { cause: err })
+  }
+}
+
+/** The error of making the first missing folder on the way to `path` alone; undefined when it could be made (then nothing was left made). */
+async function firstRefusal (path: string): Promise<NodeJS.ErrnoException | undefined> {
+  let missing = path
+  for (let up = dirname(missing); up !== missing; missing = up, up = dirname(up)) {
+    const found = await stat(up).then(() => true, () => false)
+    if (found) break
+  }
+  try {
+    await mkdir(missing)
+  } catch (err) {
+    return err as NodeJS.ErrnoException
+  }
+  return undefined
+}
