@@ -61,6 +61,8 @@ export interface SendView {
   done: (t: TransferInfo, summary: string) => Promise<void>
   /** it failed, was cancelled, or never started: last frame with the error code */
   fail: (err: unknown, t?: TransferInfo) => Promise<void>
+  /** a cancel was asked for: said until the transfer ends */
+  cancelling: () => void
 }
 
 export function openSendView (peer: string, paths: number, streams?: LiveStreams): SendView {
@@ -69,6 +71,7 @@ export function openSendView (peer: string, paths: number, streams?: LiveStreams
   const view = mountLive(SendProgress, base, streams)
   return {
     update (t) { last = t; view.update({ ...base, transfer: t }) },
+    cancelling () { base.cancelling = true; view.update({ ...base, transfer: last }) },
     done: async (t, summary) => { await view.close({ ...base, transfer: t, summary }) },
     fail: async (err, t) => {
       const fe = toFerryError(err)

@@ -70,6 +70,12 @@ describe('SendProgress (ferry send on a terminal)', () => {
     expect(text).toMatch(/photos\/beach\.jpg\s+█+[▏▎▍▌▋▊▉]?░+ 40\.0 MiB \/ 100\.0 MiB/)
     expect(text).toContain('notes.txt')
     expect(text).toContain('Ctrl-C cancels')
+    // Ctrl-C: said at once, before the daemon answers (user-test finding: nothing showed while a busy daemon took its time)
+    r.rerender(h(SendProgress, { peer: 'alice', paths: 2, transfer: sending(), cancelling: true }))
+    await tick()
+    const cancelling = expectFits(r.lastFrame())
+    expect(cancelling).toContain('cancelling… (Ctrl-C again stops waiting for the daemon)')
+    expect(cancelling).not.toContain('Ctrl-C cancels')
   })
 
   it('keeps the bar the same width while the numbers change', async () => {

@@ -130,6 +130,9 @@ export async function send (argv: string[]): Promise<number> {
       stoppedBy = sig
       // a second Ctrl-C ends `ferry send` at once, should the daemon not answer
       removeStop()
+      // said at once: a busy daemon's answer can take seconds (user-test finding: nothing showed)
+      if (live != null) live.cancelling()
+      else if (!json && process.stderr.isTTY === true) { progress.done(); process.stderr.write('ferry: cancelling… (Ctrl-C again stops waiting for the daemon)\n') }
       if (id === '') client.close()
       // a daemon that does not answer (stopped with SIGSTOP, stuck) must not
       // keep `ferry send` waiting: `timeout` sends its signal once. Whether

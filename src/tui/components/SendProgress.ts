@@ -23,6 +23,8 @@ export interface SendProgressProps {
   /** the summary line, once the transfer is done */
   summary?: string
   error?: { code: string, message: string }
+  /** Ctrl-C (or a signal) asked the daemon to cancel: said at once, as its answer may take a while */
+  cancelling?: boolean
   /** display context; from the terminal when absent */
   ui?: Ui
 }
@@ -47,6 +49,8 @@ export function SendProgress (props: SendProgressProps) {
     const how = t == null ? 'not sent' : t.state === 'cancelled' ? 'cancelled' : isFinalState(t.state) ? 'failed' : 'interrupted'
     rows.push(line('outcome', { color: tint(ui, 'red') }, `  ${g(ui, '✗')} ${how}: `,
       h(Text, { bold: true }, error.code)))
+  } else if (props.cancelling === true) {
+    rows.push(line('hint', { color: tint(ui, 'yellow') }, `  cancelling${g(ui, '…')} (Ctrl-C again stops waiting for the daemon)`))
   } else if (t != null) {
     rows.push(line('hint', { dimColor: true }, `  ${hint(t)}`))
   }
