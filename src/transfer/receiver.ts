@@ -512,14 +512,15 @@ export class Receiver {
     const gone = this.files.filter((f) => !f.done && f.unavailable != null && f.entry.kind === 'file')
     if (gone.length === 0) return undefined
     await Promise.allSettled(gone.map(async (f) => { await this.deps.sink().closeFile(f.partPath, false) }))
-    // what was verified of them is not counted as received (kept apart: keepVerifiedParts)
+    // the transfer fails: what it shows done is what it holds verified, kept for a re-send (keepVerifiedParts; user-test finding: shown 0 B)
+    if (this.files.every((f) => f.entry.kind === 'dir' || (!f.done && f.unavailable != null))) {
+      throw new FerryError(gone[0].unavailable!.code, `none of the ${gone.length} file(s) could be received: ${gone[0].unavailable!.message}${gone.length > 1 ? ` (and ${gone.length - 1} more)` : ''}`)
+    }
+    // done without them: what was verified of them is not counted as received (kept apart: keepVerifiedParts)
     for (const f of gone) {
       for (let c = 0; c < f.entry.chunks.length; c++) if (f.bitmap.has(c)) this.progress.done -= chunkRange(c, f.entry.size, f.entry.chunkSize).length
     }
     this.progress.done = Math.max(0, this.progress.done)
-    if (this.files.every((f) => f.entry.kind === 'dir' || (!f.done && f.unavailable != null))) {
-      throw new FerryError(gone[0].unavailable!.code, `none of the ${gone.length} file(s) could be received: ${gone[0].unavailable!.message}${gone.length > 1 ? ` (and ${gone.length - 1} more)` : ''}`)
-    }
     const missing = new Bitmap(this.offer.files.length)
     for (const f of gone) missing.set(f.index)
     return missing.bytes

@@ -562,6 +562,27 @@ describe('transfer', () => {
     await rm(join(b.receiveDir, '.ferry-part'), { recursive: true, force: true })
   })
 
+  it('a send of one file edited half way through fails with E_SOURCE_CHANGED, and both sides show as done what the receiver verified and kept for a re-send (user-test finding: 0 B)', async () => {
+    const dir = await tempDir('ferry-src-')
+    const video = join(dir, 'solo.bin')
+    await writeRandomFile(video, CANCEL_SIZE / 4)
+    const before = new Set((await transfersOf(a)).map((t) => t.id))
+    const sending = await acceptedByHand((o) => o.names.includes('solo.bin'), () => spawnCli(['send', 'beta', video, '--json', '--home', a.home], { timeoutMs: 120_000 }))
+    const active = await poll(a, 'alpha to have sent 64 MiB', async (ctl) => (await ctl.call('transfers')).find((t) => !before.has(t.id) && t.doneBytes >= 64 * MiB), 60_000, 20)
+    await whileStopped(b, async () => { await writeFile(video, 'and more\n', { flag: 'a' }) })
+    const done = await sending.done
+    expectError(done, 'E_SOURCE_CHANGED')
+    const sent = JSON.parse(done.stdout) as TransferInfo
+    expect(sent).toMatchObject({ id: active.id, state: 'failed' })
+    const received = (await transfersOf(b)).find((t) => t.id === active.id)
+    expect(received).toMatchObject({ state: 'failed', error: { code: 'E_SOURCE_CHANGED' } })
+    // what beta holds verified: about what had been served (less what was on its way), and the sender says the same
+    expect(received!.doneBytes).toBeGreaterThanOrEqual(active.doneBytes - 16 * MiB)
+    expect(received!.doneBytes).toBeLessThan(received!.totalBytes)
+    expect(sent.doneBytes).toBe(received!.doneBytes)
+    await rm(join(b.receiveDir, '.ferry-part'), { recursive: true, force: true })
+  })
+
   it('a folder sent again under another name is copied from what the receiver holds, nothing on the wire, and the sender\'s progress follows the copies', async () => {
     const dir = await tempDir('ferry-src-')
     const roll = join(dir, 'roll')
