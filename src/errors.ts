@@ -101,6 +101,11 @@ const UNPRINTABLE = String.raw`\u0000-\u001f\u007f-\u009f\u061c\u200b\u200e\u200
 const UNPRINTABLE_RE = new RegExp(`[${UNPRINTABLE}]`, 'g')
 const UNPRINTABLE_OR_BACKSLASH_RE = new RegExp(`[${UNPRINTABLE}\\\\]`, 'g')
 
+/** `s` as a JSON string, with what UNPRINTABLE lists and JSON leaves as it is (DEL, C1, U+2028, bidi, zero-width) escaped too: a name quoted in an error message. */
+export function quoteForDisplay (s: string): string {
+  return JSON.stringify(s).replace(UNPRINTABLE_RE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
 /** Strip what a terminal must not be handed (UNPRINTABLE) from peer-supplied text before printing it. */
 export function sanitizeForDisplay (s: string): string {
   return s.replace(UNPRINTABLE_RE, '')

@@ -14,7 +14,7 @@
 import { statSync } from 'node:fs'
 import { lstat, realpath } from 'node:fs/promises'
 import { basename, dirname, join, relative, isAbsolute } from 'node:path'
-import { FerryError } from '../errors.ts'
+import { FerryError, quoteForDisplay } from '../errors.ts'
 
 export const MAX_COMPONENT_BYTES = 255
 export const MAX_PATH_BYTES = 4096
@@ -41,9 +41,7 @@ const DEVICE = /^(con|prn|aux|nul|conin\$|conout\$|com[1-9¹²³]|lpt[1-9¹²³]
 
 /** A peer-supplied name made safe to print: quoted, control and bidi characters escaped, cut at 200. */
 function quote (p: string): string {
-  const s = p.length > 200 ? `${p.slice(0, 200)}…` : p
-  return JSON.stringify(s).replace(/[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
-    c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return quoteForDisplay(p.length > 200 ? `${p.slice(0, 200)}…` : p)
 }
 
 function unsafe (p: string, reason: string): FerryError {

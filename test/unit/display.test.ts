@@ -3,7 +3,7 @@
 // (a path in a warning).
 
 import { describe, expect, it } from 'vitest'
-import { escapeForDisplay, sanitizeForDisplay } from '../../src/errors.ts'
+import { escapeForDisplay, quoteForDisplay, sanitizeForDisplay } from '../../src/errors.ts'
 import { dialFailure } from '../../src/protocol/stream.ts'
 
 describe('text for the terminal', () => {
@@ -27,6 +27,11 @@ describe('text for the terminal', () => {
     const family = '👨\u200d👩\u200d👧'
     expect(escapeForDisplay(family)).toBe(family)
     expect(sanitizeForDisplay('می\u200cخواهم')).toBe('می\u200cخواهم')
+  })
+
+  it('quoted in an error message (an unsafe path), a name has the same characters escaped that JSON leaves as they are (review finding: U+2028 and zero-width spaces went through)', () => {
+    expect(quoteForDisplay('a\u2028b\u202ec\u007fd\u200be\nf\u061cg\ufeff')).toBe('"a\\u2028b\\u202ec\\u007fd\\u200be\\nf\\u061cg\\ufeff"')
+    expect(quoteForDisplay('日本語 "photo".jpg')).toBe('"日本語 \\"photo\\".jpg"')
   })
 
   it('a dial that got no answer says so, not "The operation was aborted due to timeout" (user-test finding)', async () => {
