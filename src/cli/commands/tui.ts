@@ -6,7 +6,9 @@ export const help = `Usage: ferry tui [--home DIR]
 
 Full-screen terminal UI: peers, pairing, incoming offers, transfers, send.
 Keyboard only; the help line at the bottom lists the keys. q or Ctrl-C quits
-the UI; the daemon and its transfers keep running.
+the UI; the daemon and its transfers keep running. It needs a terminal on
+stdin and stdout; scripts use \`ferry status\`, \`ferry peers\` and
+\`ferry transfers --json\`.
 `
 
 export async function run (argv: string[]): Promise<number> {
