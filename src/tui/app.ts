@@ -5,7 +5,7 @@
 
 import { createElement as h, useEffect, useReducer, useState } from 'react'
 import type { ReactNode } from 'react'
-import { Box, Text, useApp, useInput, useWindowSize } from 'ink'
+import { Box, Text, useApp, useInput, useStdout, useWindowSize } from 'ink'
 import { sanitizeForDisplay, toFerryError } from '../errors.ts'
 import { useDaemonLink } from './connection.ts'
 import type { ControlClientLike } from './connection.ts'
@@ -13,6 +13,7 @@ import { colorEnabled, supportsUnicode } from './format.ts'
 import { helpText, keyToCommands } from './keys.ts'
 import type { Command, Op } from './keys.ts'
 import { checkPaths } from './paths.ts'
+import { stopLikeCtrlZ } from './suspend.ts'
 import { initialState, reduce, sendablePeers } from './state.ts'
 import type { Action, TuiState } from './state.ts'
 import { OffersScreen } from './components/OffersScreen.ts'
@@ -36,6 +37,8 @@ export interface AppProps {
   initialState?: TuiState
   /** reconnect delay while the daemon is down (default 1000 ms) */
   retryMs?: number
+  /** what Ctrl-Z does once the terminal is handed back: stop the process (default; tests pass a recorder) */
+  stop?: () => void | Promise<void>
 }
 
 /** Lines used by everything but the screen body: tabs, rule, status, help, and one spare row. */
@@ -44,7 +47,8 @@ const CHROME_ROWS = 5
 export function App (props: AppProps) {
   const [state, dispatch] = useReducer(reduce, props.initialState ?? initialState())
   const link = useDaemonLink({ client: props.client, connect: props.connect, retryMs: props.retryMs }, dispatch)
-  const { exit } = useApp()
+  const { exit, suspendTerminal } = useApp()
+  const { stdout } = useStdout()
   const { columns, rows } = useWindowSize()
   const [now, setNow] = useState(() => Date.now())
   useEffect(() => {
@@ -81,6 +85,10 @@ export function App (props: AppProps) {
   const execute = (cmds: Command[]): void => {
     for (const cmd of cmds) {
       if (cmd.kind === 'quit') exit()
+      // Ink leaves raw mode and the alternate screen around the stop, then takes them back and redraws
+      else if (cmd.kind === 'suspend') {
+        suspendTerminal(props.stop ?? (() => stopLikeCtrlZ(stdout))).catch((err: unknown) => dispatch({ type: 'error', error: toFerryError(err).toJSON() }))
+      }
       else if (cmd.kind === 'action') dispatch(cmd.action)
       else void runOp(cmd.op)
     }

@@ -18,6 +18,8 @@ export type Op =
   | { op: 'cancel', id: string }
 
 export type Command = { kind: 'action', action: Action } | { kind: 'op', op: Op } | { kind: 'quit' }
+  // Ctrl-Z: stop like any terminal program (suspend.ts), in every screen and field
+  | { kind: 'suspend' }
 
 const act = (action: Action): Command => ({ kind: 'action', action })
 const run = (op: Op): Command => ({ kind: 'op', op })
@@ -47,6 +49,7 @@ function confirmed (s: TuiState, armKey: string, text: string, op: Op): Command[
 
 function commandsFor (s: TuiState, input: string, key: Partial<Key>): Command[] {
   if (key.ctrl === true && input === 'c') return [{ kind: 'quit' }]
+  if (key.ctrl === true && input === 'z') return [{ kind: 'suspend' }]
   if (key.tab === true) return [act({ type: 'screen:step', delta: key.shift === true ? -1 : 1 })]
   if (key.upArrow === true) return [act({ type: 'move', delta: -1 })]
   if (key.downArrow === true) return [act({ type: 'move', delta: 1 })]

@@ -247,6 +247,19 @@ describe('ferry tui App', () => {
     expect(text).not.toContain('where')
   })
 
+  it('Ctrl-Z stops the TUI like any terminal program, from a list and from a text field, without typing a "z" (user-test finding: swallowed)', async () => {
+    const f = fakeClient()
+    let stops = 0
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME, stop: () => { stops++ } }))
+    await press(r, '\u001a')
+    expect(stops).toBe(1)
+    await press(r, '5', 'ab', '\u001a', 'c')
+    expect(stops).toBe(2)
+    // still running, keys still reach the field
+    expect(r.lastFrame()).toContain('› abc')
+    expect(f.closed()).toBe(false)
+  })
+
   it('shows a code with a live countdown and the outcome', async () => {
     const shown: PairingState = { id: 'p2', role: 'show', phase: 'waiting', code: '4-amber-kite', expiresAt: Date.now() + 300_000 }
     const f = fakeClient({ 'pair.show': shown })

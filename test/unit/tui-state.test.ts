@@ -133,6 +133,9 @@ describe('keys', () => {
   it('maps global keys', () => {
     expect(keyToCommands(connected(), 'q', {})).toEqual([{ kind: 'quit' }])
     expect(keyToCommands(connected(), 'c', { ctrl: true })).toEqual([{ kind: 'quit' }])
+    expect(keyToCommands(connected(), 'z', { ctrl: true })).toEqual([{ kind: 'suspend' }])
+    expect(keyToCommands(connected({ screen: 'send' }), 'z', { ctrl: true })).toEqual([{ kind: 'suspend' }])
+    expect(keyToCommands(initialState({ connection: 'down' }), 'z', { ctrl: true })).toEqual([{ kind: 'suspend' }])
     expect(keyToCommands(connected(), '3', {})).toEqual([{ kind: 'action', action: { type: 'screen', screen: 'offers' } }])
     expect(keyToCommands(connected(), '', { tab: true, shift: true })).toEqual([{ kind: 'action', action: { type: 'screen:step', delta: -1 } }])
   })
