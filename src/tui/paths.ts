@@ -1,20 +1,74 @@
 // Turning the Send screen's typed text into absolute paths and checking that
 // they exist before anything goes to the daemon (the daemon may run in another
 // directory, so relative paths are resolved here, against the TUI's cwd).
+//
+// The text is split as a shell would split it, because paths are pasted from
+// shells and file managers: `/tmp/my\ photos`, '/tmp/my photos' and
+// "/tmp/a b" are one path each (user-test finding: they failed). A plain
+// path with spaces, typed or pasted without quotes, still works when the
+// whole text names something that exists.
 
 import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { resolve } from 'node:path'
 
-/** Split on spaces; "double" or 'single' quotes keep a path with spaces together. */
-export function splitPaths (text: string): string[] {
-  const out: string[] = []
-  const re = /"([^"]*)"|'([^']*)'|(\S+)/g
-  for (const m of text.matchAll(re)) {
-    const p = m[1] ?? m[2] ?? m[3]
-    if (p != null && p !== '') out.push(p)
+/** One shell word: its text with quotes and escapes removed; `tilde` when it began with an unquoted `~` (a shell expands only those). */
+export interface ShellWord { text: string, tilde: boolean }
+
+/** Inside "double quotes" a backslash escapes only these (POSIX sh); elsewhere it stays. */
+const DOUBLE_QUOTE_ESCAPES = new Set(['"', '\\', '$', '`'])
+
+/**
+ * Split like a POSIX shell, without expansions: blanks separate words;
+ * 'single quotes' keep everything; "double quotes" keep everything but \" \\
+ * \$ \`; outside quotes a backslash keeps the next character (`\ ` is a
+ * space). Quoted and unquoted parts next to each other make one word
+ * (/tmp/"my photos"/x). A quote left open runs to the end of the text,
+ * rather than failing: the existence check then says what was not found.
+ */
+export function shellWords (text: string): ShellWord[] {
+  const words: ShellWord[] = []
+  const chars = Array.from(text)
+  let word: ShellWord | undefined
+  const add = (c: string, quoted: boolean): void => {
+    if (word == null) { word = { text: '', tilde: !quoted && c === '~' }; words.push(word) }
+    word.text += c
   }
-  return out
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i]
+    if (/\s/.test(c)) { word = undefined; continue }
+    if (c === '\\') {
+      // a backslash at the very end has nothing to keep: it stays itself
+      add(i + 1 < chars.length ? chars[++i] : c, true)
+    } else if (c === "'") {
+      const end = chars.indexOf("'", i + 1)
+      const stop = end < 0 ? chars.length : end
+      openWord()
+      for (let j = i + 1; j < stop; j++) add(chars[j], true)
+      i = stop
+    } else if (c === '"') {
+      openWord()
+      let j = i + 1
+      for (; j < chars.length && chars[j] !== '"'; j++) {
+        if (chars[j] === '\\' && j + 1 < chars.length && DOUBLE_QUOTE_ESCAPES.has(chars[j + 1])) j++
+        add(chars[j], true)
+      }
+      i = j
+    } else {
+      add(c, false)
+    }
+  }
+  return words
+
+  /** '' and "" are a word of their own, even empty (as in a shell); dropped later as no path. */
+  function openWord (): void {
+    if (word == null) { word = { text: '', tilde: false }; words.push(word) }
+  }
+}
+
+/** The words' texts, without empty ones (`''` names no path). */
+export function splitPaths (text: string): string[] {
+  return shellWords(text).map((w) => w.text).filter((t) => t !== '')
 }
 
 /** `~/x` → home/x, then absolute against `cwd`. */
@@ -26,14 +80,24 @@ export function resolvePath (p: string, cwd = process.cwd(), home = homedir()): 
 
 export interface CheckedPaths { paths: string[], missing: string[] }
 
-/** Resolve each typed path; `missing` keeps the text as typed so the user can find it. */
-export function checkPaths (text: string, exists: (p: string) => boolean = existsSync): CheckedPaths {
+/**
+ * Resolve the typed paths; `missing` keeps each one as the user meant it
+ * (quotes and escapes removed) so that it can be found. The whole text,
+ * as typed, is one path when it names something that exists (`/tmp/my
+ * photos` pasted bare, or a name with a quote in it); otherwise it is split
+ * as a shell would. So a folder "a b" wins over the two paths a and b.
+ */
+export function checkPaths (text: string, exists: (p: string) => boolean = existsSync, cwd = process.cwd(), home = homedir()): CheckedPaths {
+  const whole = text.trim()
+  if (whole !== '' && exists(resolvePath(whole, cwd, home))) return { paths: [resolvePath(whole, cwd, home)], missing: [] }
   const paths: string[] = []
   const missing: string[] = []
-  for (const typed of splitPaths(text)) {
-    const abs = resolvePath(typed)
+  for (const w of shellWords(text)) {
+    if (w.text === '') continue
+    // a quoted ~ is a folder named "~", as in a shell
+    const abs = w.tilde ? resolvePath(w.text, cwd, home) : resolve(cwd, w.text)
     if (exists(abs)) paths.push(abs)
-    else missing.push(typed)
+    else missing.push(w.text)
   }
   return { paths, missing }
 }

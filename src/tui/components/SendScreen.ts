@@ -1,7 +1,7 @@
-// Screen 5: send files. Pick a paired peer with up/down, type paths separated
-// by spaces, Enter sends. Paths that do not exist are listed and nothing is
-// sent. Pure function of its props: value, callbacks and the missing list come
-// from app.ts.
+// Screen 5: send files. Pick a paired peer with up/down, type or paste paths
+// (split as a shell splits them, paths.ts), Enter sends. Paths that do not
+// exist are listed and nothing is sent. Pure function of its props: value,
+// callbacks and the missing list come from app.ts.
 
 import { createElement as h } from 'react'
 import { Box, Text } from 'ink'
@@ -41,7 +41,7 @@ export function SendScreen ({ peers, sendTo, paths, missing, onPathsChange, onSu
     line('to', { bold: true }, `Send to (${g(ui, '↑')}${g(ui, '↓')} to choose):`),
     ...list,
     line('gap', {}, ' '),
-    line('paths', { bold: true }, 'Files or folders, separated by spaces (quote paths with spaces):'),
+    line('paths', { bold: true }, 'Files or folders, split as a shell would (\\ or quotes for spaces):'),
     h(Box, {},
       h(Text, { color: tint(ui, 'cyan') }, `${g(ui, '›')} `),
       h(TextField, { value: paths, onChange: onPathsChange, onSubmit, placeholder: '~/photos report.pdf', width: ui.width - 2 })
