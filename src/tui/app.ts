@@ -20,7 +20,7 @@ import { OffersScreen } from './components/OffersScreen.ts'
 import { PairScreen } from './components/PairScreen.ts'
 import { PeersScreen } from './components/PeersScreen.ts'
 import { SendScreen } from './components/SendScreen.ts'
-import { StatusBar, errorRows } from './components/StatusBar.ts'
+import { StatusBar, statusBarRows } from './components/StatusBar.ts'
 import { Tabs } from './components/Tabs.ts'
 import { TransfersScreen } from './components/TransfersScreen.ts'
 import { g, line } from './components/ui.ts'
@@ -41,8 +41,8 @@ export interface AppProps {
   stop?: () => void | Promise<void>
 }
 
-/** Lines used by everything but the screen body: tabs, rule, status, help, and one spare row. */
-const CHROME_ROWS = 5
+/** Lines used above and below the body and the status bar: tabs, rule, and one spare row. */
+const CHROME_ROWS = 3
 
 export function App (props: AppProps) {
   const [state, dispatch] = useReducer(reduce, props.initialState ?? initialState())
@@ -58,13 +58,13 @@ export function App (props: AppProps) {
 
   const width = Math.max(20, columns)
   const connected = state.connection === 'connected'
+  const display = { width, rows: 0, color: colorEnabled(process.env), unicode: supportsUnicode(process.env), now }
+  const bar = { connection: state.connection, selfName: state.self?.name, error: state.lastError, notice: state.notice, help: helpText(state) }
   const ui: Ui = {
-    width,
-    // an error takes lines of its own, wrapped, so that its advice is read (review finding: cut to one line)
-    rows: Math.max(3, rows - CHROME_ROWS - errorRows(state.lastError, width)),
-    color: colorEnabled(process.env),
-    unicode: supportsUnicode(process.env),
-    now
+    ...display,
+    // an error takes lines of its own, wrapped, so that its advice is read (review finding: cut to one line);
+    // the notice and the help line wrap on a narrow terminal
+    rows: Math.max(3, rows - CHROME_ROWS - statusBarRows(bar, display))
   }
 
   const runOp = async (op: Op): Promise<void> => {
@@ -101,7 +101,7 @@ export function App (props: AppProps) {
     h(Tabs, { screen: state.screen, selfName: state.self?.name, offers: connected ? state.offers.length : 0, active: connected ? state.active.length : 0, ui }),
     line('rule', { dimColor: true }, g(ui, '─').repeat(ui.width)),
     h(Box, { flexDirection: 'column', flexGrow: 1, height: ui.rows, overflow: 'hidden' }, body(state, ui, props.home, dispatch, runOp)),
-    h(StatusBar, { connection: state.connection, selfName: state.self?.name, error: state.lastError, notice: state.notice, help: helpText(state), ui })
+    h(StatusBar, { ...bar, ui })
   )
 }
 

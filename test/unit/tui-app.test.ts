@@ -365,3 +365,70 @@ describe('ferry tui App', () => {
     expectFits(r.lastFrame(), 50, 20)
   })
 })
+
+describe('narrow and wide terminals (user-test finding: at 40 columns tabs, prompts and History were cut; error codes even at 120)', () => {
+  const unreachable = transfer({ id: 't6', state: 'failed', peerName: 'carol-laptop', inFlight: [], resumed: false, finishedAt: NOW - 30_000, error: { code: 'E_PEER_UNREACHABLE', message: 'x' } })
+  const notFound = transfer({ id: 't7', direction: 'send', state: 'failed', peerName: 'dave', inFlight: [], resumed: false, finishedAt: NOW - 40_000, error: { code: 'E_TRANSFER_NOT_FOUND', message: 'x' } })
+  const history = [unreachable, notFound, done, failed, unverified]
+  /** The frame's text with its line breaks and runs of blanks made one space: wrapped sentences read whole. */
+  const flat = (text: string): string => text.replace(/\s+/g, ' ')
+
+  it('at 40 columns every screen fits and keeps what matters: tabs and counts, wrapped prompts and keys, the state and error codes in History', async () => {
+    const f = fakeClient({ transfers: [active, ...history] })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 40, 24)
+    let text = expectFits(r.lastFrame(), 40, 24)
+    console.log(`Peers screen at 40x24:\n${text}`)
+    expect(text.split('\n')[0]).toMatch(/^ferry 1 Peers 2 3 \(1\) 4 \(1\) 5$/)
+    expect(text).toMatch(/NAME\s+STATE\s+PAIRED/)
+    expect(text).toMatch(/› alice-desktop\s+● online\s+✓ yes/)
+    expect(flat(text)).toContain('Tab/1-5 screens · q quit')
+
+    await press(r, '2')
+    text = expectFits(r.lastFrame(), 40, 24)
+    expect(flat(text)).toContain('Pair with another device by code. Paired devices can send each other files.')
+    expect(flat(text)).toContain('s show a code here, and type it on the other device')
+    await press(r, 'e')
+    expect(flat(expectFits(r.lastFrame(), 40, 24))).toContain('Enter the code shown on the other device, then press Enter:')
+    await press(r, '\u001b', '3')
+    expect(expectFits(r.lastFrame(), 40, 24)).toMatch(/› alice-desktop\s+5 files\s+12\.0 MiB/)
+
+    await press(r, '4')
+    text = expectFits(r.lastFrame(), 40, 24)
+    console.log(`Transfers screen at 40x24:\n${text}`)
+    expect(text.split('\n')[0]).toContain('4 Transfers (1)')
+    expect(text).toMatch(/↓ from alice-d\S*\s+transferring/)
+    expect(text).toContain('45.0 MiB / 100.0 MiB')
+    expect(text).toContain('ETA 1m 05s')
+    for (const code of ['E_PEER_UNREACHABLE', 'E_TRANSFER_NOT_FOUND', 'E_HASH_MISMATCH']) expect(text).toMatch(new RegExp(`✗ failed\\s+${code}\\s`))
+    expect(text).toMatch(/✓ done\s+verified/)
+    expect(text).toMatch(/✓ done\s+unverified/)
+
+    await press(r, '5')
+    expect(flat(expectFits(r.lastFrame(), 40, 24))).toContain('Files or folders, split as a shell would (\\ or quotes for spaces):')
+  })
+
+  it('at 40 columns a notice and an error wrap whole, the error code first', async () => {
+    const f = fakeClient({ accept: () => { throw new FerryError('E_NO_SPACE', 'the offer needs 12.0 MiB and /tmp/recv has 3.0 MiB free') } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 40, 24)
+    await press(r, 'u')
+    expect(flat(expectFits(r.lastFrame(), 40, 24))).toContain('press u again to unpair alice-desktop; any other key keeps it')
+    await press(r, '3', 'a')
+    const text = expectFits(r.lastFrame(), 40, 24)
+    expect(text).toMatch(/^E_NO_SPACE: the offer/m)
+    expect(flat(text)).toContain('has 3.0 MiB free')
+  })
+
+  it('at 120 columns a long error code in History is whole, and the columns after it still line up', async () => {
+    const f = fakeClient({ transfers: history })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 120, 24)
+    await press(r, '4')
+    const text = expectFits(r.lastFrame(), 120, 24)
+    console.log(`Transfers screen at 120x24:\n${text}`)
+    expect(text).toMatch(/✗ failed\s+E_PEER_UNREACHABLE\s+↓ from carol-laptop\s+3 files, 100\.0 MiB\s+\d+s ago/)
+    expect(text).toMatch(/✗ failed\s+E_TRANSFER_NOT_FOUND\s+↑ to dave\s+3 files/)
+    const rows = text.split('\n').filter((l) => /^ {2}[✓✗] /.test(l))
+    expect(rows).toHaveLength(5)
+    const peerColumn = rows.map((l) => l.search(/[↑↓] (to|from) /))
+    expect(new Set(peerColumn).size, rows.join('\n')).toBe(1)
+  })
+})

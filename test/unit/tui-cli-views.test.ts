@@ -145,6 +145,13 @@ describe('PairPrompt (ferry pair on a terminal)', () => {
     const failed = await renderAt(h(PairPrompt, { mode: 'enter', error: { code: 'E_PAIRING_FAILED', message: 'wrong code' }, finished: true }))
     expect(failed.lastFrame()).toContain('✗ pairing failed: E_PAIRING_FAILED')
   })
+
+  it('at 40 columns the outcome wraps and its error code stays whole (user-test finding: codes were cut)', async () => {
+    const expired = await renderAt(h(PairPrompt, { mode: 'enter', pairing: { id: 'p', role: 'enter', phase: 'expired', error: { code: 'E_PAIRING_EXPIRED', message: 'x' } }, finished: true }), 40, 24)
+    const text = expectFits(expired.lastFrame(), 40)
+    expect(text.replace(/\s+/g, ' ')).toContain('✗ no device is showing that code (mistyped, or expired): E_PAIRING_EXPIRED')
+    expect(text).toMatch(/^E_PAIRING_EXPIRED$|: E_PAIRING_EXPIRED$/m)
+  })
 })
 
 /** A stream that looks like an 80×24 terminal and keeps what is written to it. */

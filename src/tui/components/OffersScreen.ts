@@ -7,7 +7,7 @@ import { Box, Text } from 'ink'
 import type { OfferInfo } from '../../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
 import { displayWidth, formatAgo, formatBytes, shortPeerId, truncate } from '../format.ts'
-import { g, line, tint, windowStart } from './ui.ts'
+import { g, line, para, tint, windowStart } from './ui.ts'
 import type { Ui } from './ui.ts'
 
 export interface OffersScreenProps {
@@ -20,7 +20,7 @@ export function OffersScreen ({ offers, selected, ui }: OffersScreenProps) {
   if (offers.length === 0) {
     return h(Box, { flexDirection: 'column' },
       line('none', {}, 'No offers waiting.'),
-      line('hint', { dimColor: true }, 'When a paired peer sends you files, the offer appears here to accept or decline.')
+      para('hint', { dimColor: true }, 'When a paired peer sends you files, the offer appears here to accept or decline.')
     )
   }
   const size = Math.max(1, Math.floor(ui.rows / 2))
@@ -30,7 +30,14 @@ export function OffersScreen ({ offers, selected, ui }: OffersScreenProps) {
     const names = o.names.map((n) => sanitizeForDisplay(n)).join(', ')
     const more = o.files > o.names.length ? `, ${g(ui, '…')} +${o.files - o.names.length} more` : ''
     // the offer's id as `ferry offers` shows it, so the two can be matched
-    const rest = ` (${shortPeerId(o.peerId, 'tail', g(ui, '…'))})  ${o.files} file${o.files === 1 ? '' : 's'}  ${formatBytes(o.totalBytes)}  ${formatAgo(o.receivedAt, ui.now)}  id ${o.id.slice(0, 8)}`
+    const files = `  ${o.files} file${o.files === 1 ? '' : 's'}  ${formatBytes(o.totalBytes)}`
+    const peerId = ` (${shortPeerId(o.peerId, 'tail', g(ui, '…'))})`
+    const when = `  ${formatAgo(o.receivedAt, ui.now)}`
+    const id = `  id ${o.id.slice(0, 8)}`
+    // what follows the name, the longest that leaves it 8 cells: the count and size stay; the peer id
+    // goes first, then the time, then the offer's id (user-test finding: cut at 40 columns)
+    const rests = [peerId + files + when + id, files + when + id, files + id, files]
+    const rest = rests.find((r) => ui.width - 2 - displayWidth(r) >= 8) ?? files
     return [
       line(`${o.id}:1`, { inverse: sel },
         sel ? `${g(ui, '›')} ` : '  ',

@@ -12,7 +12,7 @@ import type { PairingState } from '../../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
 import { formatCountdown, truncate } from '../format.ts'
 import { useTerminalUi } from './useTerminalUi.ts'
-import { g, line, tint } from './ui.ts'
+import { g, line, para, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
 
 export interface PairPromptProps {
@@ -41,7 +41,7 @@ export function PairPrompt (props: PairPromptProps) {
   else if (mode === 'enter' && p == null && error == null) {
     rows.push(line('entering', { color: tint(ui, 'yellow') }, `pairing with the device that shows the code${g(ui, '…')}`))
   }
-  if (error != null) rows.push(line('error', { color: tint(ui, 'red') }, `${g(ui, '✗')} pairing failed: `, h(Text, { bold: true }, error.code)))
+  if (error != null) rows.push(para('error', { color: tint(ui, 'red') }, `${g(ui, '✗')} pairing failed: `, h(Text, { bold: true }, error.code)))
   else if (p != null) rows.push(...outcomeRows(p, mode, props.selfFingerprint, ui))
   return h(Box, { flexDirection: 'column', width: ui.width }, ...rows)
 }
@@ -96,10 +96,10 @@ function outcomeRows (p: PairingState, mode: 'show' | 'enter', selfFingerprint: 
       return rows
     }
     case 'failed':
-      return [line('failed', { color: tint(ui, 'red') }, `${g(ui, '✗')} pairing failed: `, h(Text, { bold: true }, p.error?.code ?? 'E_PAIRING_FAILED'))]
+      return [para('failed', { color: tint(ui, 'red') }, `${g(ui, '✗')} pairing failed: `, h(Text, { bold: true }, p.error?.code ?? 'E_PAIRING_FAILED'))]
     case 'expired':
-      return [line('expired', { color: tint(ui, 'red') }, `${g(ui, '✗')} ${p.role === 'show' ? 'the code expired' : 'no device is showing that code (mistyped, or expired)'}: `, h(Text, { bold: true }, p.error?.code ?? 'E_PAIRING_EXPIRED'))]
+      return [para('expired', { color: tint(ui, 'red') }, `${g(ui, '✗')} ${p.role === 'show' ? 'the code expired' : 'no device is showing that code (mistyped, or expired)'}: `, h(Text, { bold: true }, p.error?.code ?? 'E_PAIRING_EXPIRED'))]
     case 'cancelled':
-      return [line('cancelled', { color: tint(ui, 'red') }, `${g(ui, '✗')} cancelled: `, h(Text, { bold: true }, 'E_CANCELLED'))]
+      return [para('cancelled', { color: tint(ui, 'red') }, `${g(ui, '✗')} cancelled: `, h(Text, { bold: true }, 'E_CANCELLED'))]
   }
 }

@@ -11,7 +11,7 @@ import { sanitizeForDisplay } from '../../errors.ts'
 import { formatCountdown, shortPeerId } from '../format.ts'
 import type { PairMode } from '../state.ts'
 import { TextField } from './TextField.ts'
-import { g, line, tint } from './ui.ts'
+import { g, line, para, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
 
 export interface PairScreenProps {
@@ -30,12 +30,12 @@ export function PairScreen (props: PairScreenProps) {
   if (mode === 'show') return showView(pairing?.role === 'show' ? pairing : undefined, ui, props.selfFingerprint)
   if (mode === 'enter') return enterView(props)
   return h(Box, { flexDirection: 'column' },
-    line('intro', {}, 'Pair with another device by code. Paired devices can send each other files.'),
+    para('intro', {}, 'Pair with another device by code. Paired devices can send each other files.'),
     line('gap', {}, ' '),
-    line('s', {}, h(Text, { bold: true }, '  s'), '  show a code here, and type it on the other device'),
-    line('e', {}, h(Text, { bold: true }, '  e'), '  enter a code shown on the other device'),
+    para('s', {}, h(Text, { bold: true }, '  s'), '  show a code here, and type it on the other device'),
+    para('e', {}, h(Text, { bold: true }, '  e'), '  enter a code shown on the other device'),
     pairing != null ? line('gap2', {}, ' ') : null,
-    pairing != null ? line('last', {}, 'Last pairing: ', outcome(pairing, ui)) : null,
+    pairing != null ? para('last', {}, 'Last pairing: ', outcome(pairing, ui)) : null,
     pairing != null ? fingerprintLine(pairing, ui, props.selfFingerprint) : null
   )
 }
@@ -44,15 +44,15 @@ function showView (p: PairingState | undefined, ui: Ui, selfFingerprint?: string
   if (p == null || p.code == null) return line('wait', {}, 'Asking the daemon for a code…')
   const live = p.phase === 'waiting' || p.phase === 'exchanging'
   return h(Box, { flexDirection: 'column' },
-    line('intro', {}, 'Type this code on the other device:'),
+    para('intro', {}, 'Type this code on the other device:'),
     h(Box, { borderStyle: ui.unicode ? 'double' : 'classic', borderColor: tint(ui, 'cyan'), paddingX: 4, paddingY: ui.rows >= 14 ? 1 : 0, alignSelf: 'flex-start' },
       h(Text, { bold: true, color: tint(ui, live ? 'cyanBright' : 'gray'), wrap: 'truncate-end' }, sanitizeForDisplay(p.code))
     ),
-    live ? line('how', { dimColor: true }, `there: ferry pair ${sanitizeForDisplay(p.code)}, or in ferry tui 2 Pair, e`) : null,
+    live ? para('how', { dimColor: true }, `there: ferry pair ${sanitizeForDisplay(p.code)}, or in ferry tui 2 Pair, e`) : null,
     live && p.expiresAt != null
       ? line('exp', {}, 'expires in ', h(Text, { bold: true }, formatCountdown(p.expiresAt, ui.now)))
       : null,
-    line('outcome', {}, outcome(p, ui)),
+    para('outcome', {}, outcome(p, ui)),
     fingerprintLine(p, ui, selfFingerprint)
   )
 }
@@ -60,12 +60,12 @@ function showView (p: PairingState | undefined, ui: Ui, selfFingerprint?: string
 function enterView ({ pairing, code, onCodeChange, onSubmit, ui }: PairScreenProps): ReactNode {
   const p = pairing?.role === 'enter' ? pairing : undefined
   return h(Box, { flexDirection: 'column' },
-    line('intro', {}, 'Enter the code shown on the other device, then press Enter:'),
+    para('intro', {}, 'Enter the code shown on the other device, then press Enter:'),
     h(Box, {},
       h(Text, { color: tint(ui, 'cyan') }, `${g(ui, '›')} `),
       h(TextField, { value: code, onChange: onCodeChange, onSubmit, placeholder: 'e.g. 7-violet-orbit', width: ui.width - 2 })
     ),
-    p != null ? line('outcome', {}, outcome(p, ui)) : null,
+    p != null ? para('outcome', {}, outcome(p, ui)) : null,
     p != null ? fingerprintLine(p, ui) : null
   )
 }
@@ -80,9 +80,9 @@ function enterView ({ pairing, code, onCodeChange, onSubmit, ui }: PairScreenPro
 export function fingerprintLine (p: PairingState, ui: Ui, selfFingerprint?: string): ReactNode {
   if (p.phase !== 'paired' || p.peer?.fingerprint == null) return null
   return h(Box, { flexDirection: 'column' },
-    line('fingerprint', {}, '  fingerprint ', h(Text, { bold: true, color: tint(ui, 'cyan') }, sanitizeForDisplay(p.peer.fingerprint)),
+    para('fingerprint', {}, '  fingerprint ', h(Text, { bold: true, color: tint(ui, 'cyan') }, sanitizeForDisplay(p.peer.fingerprint)),
       h(Text, { dimColor: true }, ` (${sanitizeForDisplay(p.peer.name)}'s key)`)),
-    line('own-fingerprint', {}, '  fingerprint ', h(Text, { bold: true, color: tint(ui, 'cyan') }, sanitizeForDisplay(selfFingerprint ?? '?')),
+    para('own-fingerprint', {}, '  fingerprint ', h(Text, { bold: true, color: tint(ui, 'cyan') }, sanitizeForDisplay(selfFingerprint ?? '?')),
       h(Text, { dimColor: true }, ' (this device\'s); the other device shows both'))
   )
 }

@@ -11,7 +11,7 @@ import { isFinalState, type TransferInfo } from '../../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
 import { useTerminalUi } from './useTerminalUi.ts'
 import { activeBlock } from './TransfersScreen.ts'
-import { g, line, tint } from './ui.ts'
+import { g, line, para, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
 
 export interface SendProgressProps {
@@ -47,7 +47,7 @@ export function SendProgress (props: SendProgressProps) {
   } else if (error != null) {
     // a transfer that has not ended (its daemon stopped, or did not answer a cancel) may go on: not "failed" (review finding)
     const how = t == null ? 'not sent' : t.state === 'cancelled' ? 'cancelled' : isFinalState(t.state) ? 'failed' : 'interrupted'
-    rows.push(line('outcome', { color: tint(ui, 'red') }, `  ${g(ui, '✗')} ${how}: `,
+    rows.push(para('outcome', { color: tint(ui, 'red') }, `  ${g(ui, '✗')} ${how}: `,
       h(Text, { bold: true }, error.code)))
   } else if (props.cancelling === true) {
     rows.push(line('hint', { color: tint(ui, 'yellow') }, `  cancelling${g(ui, '…')} (Ctrl-C again stops waiting for the daemon)`))

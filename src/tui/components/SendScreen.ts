@@ -9,7 +9,7 @@ import type { PeerInfo } from '../../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
 import { fit, shortPeerId } from '../format.ts'
 import { TextField } from './TextField.ts'
-import { g, line, tint, windowStart } from './ui.ts'
+import { g, line, para, tint, windowStart } from './ui.ts'
 import type { Ui } from './ui.ts'
 
 export interface SendScreenProps {
@@ -28,7 +28,7 @@ export function SendScreen ({ peers, sendTo, paths, missing, onPathsChange, onSu
   const start = windowStart(peers.length, selected, size)
   const nameW = Math.max(8, ui.width - 4 - 12 - 10)
   const list = peers.length === 0
-    ? [line('none', { color: tint(ui, 'yellow') }, 'No paired peers — pair one on screen 2 first.')]
+    ? [para('none', { color: tint(ui, 'yellow') }, 'No paired peers — pair one on screen 2 first.')]
     : peers.slice(start, start + size).map((p, i) => {
       const sel = start + i === selected
       return line(p.peerId, { inverse: sel },
@@ -38,16 +38,16 @@ export function SendScreen ({ peers, sendTo, paths, missing, onPathsChange, onSu
         h(Text, { color: tint(ui, p.online ? 'green' : 'gray') }, p.online ? 'online' : 'offline'))
     })
   return h(Box, { flexDirection: 'column' },
-    line('to', { bold: true }, `Send to (${g(ui, '↑')}${g(ui, '↓')} to choose):`),
+    para('to', { bold: true }, `Send to (${g(ui, '↑')}${g(ui, '↓')} to choose):`),
     ...list,
     line('gap', {}, ' '),
-    line('paths', { bold: true }, 'Files or folders, split as a shell would (\\ or quotes for spaces):'),
+    para('paths', { bold: true }, 'Files or folders, split as a shell would (\\ or quotes for spaces):'),
     h(Box, {},
       h(Text, { color: tint(ui, 'cyan') }, `${g(ui, '›')} `),
       h(TextField, { value: paths, onChange: onPathsChange, onSubmit, placeholder: '~/photos report.pdf', width: ui.width - 2 })
     ),
     missing.length > 0
-      ? line('missing', { color: tint(ui, 'red') }, `${g(ui, '✗')} not found: ${missing.map((m) => sanitizeForDisplay(m)).join(', ')}`)
+      ? para('missing', { color: tint(ui, 'red') }, `${g(ui, '✗')} not found: ${missing.map((m) => sanitizeForDisplay(m)).join(', ')}`)
       : null
   )
 }

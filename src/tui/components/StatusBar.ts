@@ -1,12 +1,13 @@
 // The bottom lines, always visible: the last error (code and message, whole,
 // wrapped over up to three lines), the daemon connection state with a notice,
-// and the help line of keys that work now. Pure function of its props.
+// and the help line of keys that work now, both wrapped on a narrow
+// terminal. Pure function of its props.
 
 import { createElement as h } from 'react'
 import { Box, Text } from 'ink'
 import type { Connection, TuiError } from '../state.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
-import { g, asciiize, line, tint } from './ui.ts'
+import { g, asciiize, para, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
 import wrapAnsi from 'wrap-ansi'
 
@@ -20,21 +21,30 @@ export interface StatusBarProps {
 }
 
 export function StatusBar ({ connection, selfName, error, notice, help, ui }: StatusBarProps) {
-  const conn = connection === 'connected'
-    ? h(Text, { color: tint(ui, 'green') }, `${g(ui, '●')} daemon connected${selfName != null ? ` (${sanitizeForDisplay(selfName)})` : ''}`)
-    : connection === 'down'
-      ? h(Text, { color: tint(ui, 'red') }, `${g(ui, '○')} daemon not running`)
-      : h(Text, { color: tint(ui, 'yellow') }, `${g(ui, '○')} connecting…`)
-  const msg = error == null && notice != null ? h(Text, { color: tint(ui, 'yellow') }, `  ${sanitizeForDisplay(notice)}`) : null
+  const color = connection === 'connected' ? 'green' : connection === 'down' ? 'red' : 'yellow'
+  const notes = noticeText(error, notice)
   const rows = errorRows(error, ui.width)
   return h(Box, { flexDirection: 'column', width: ui.width },
     // the error under the status line, wrapped to at most ERROR_ROWS lines: its advice is at its end
     error == null
       ? null
       : h(Box, { key: 'error', height: rows, overflow: 'hidden' }, h(Text, { color: tint(ui, 'red'), wrap: 'wrap' }, errorText(error))),
-    line('status', {}, conn, msg),
-    line('help', { dimColor: true }, asciiize(ui, help))
+    // the notice and the keys wrap rather than lose their end at 40 columns (user-test finding): the
+    // "press u again" of a notice, the "q quit" of the help line are at their ends
+    para('status', {}, h(Text, { color: tint(ui, color) }, connectionText(connection, selfName, ui)),
+      notes === '' ? null : h(Text, { color: tint(ui, 'yellow') }, notes)),
+    para('help', { dimColor: true }, asciiize(ui, help))
   )
+}
+
+function connectionText (connection: Connection, selfName: string | undefined, ui: Ui): string {
+  if (connection === 'connected') return `${g(ui, '●')} daemon connected${selfName != null ? ` (${sanitizeForDisplay(selfName)})` : ''}`
+  return connection === 'down' ? `${g(ui, '○')} daemon not running` : `${g(ui, '○')} connecting…`
+}
+
+/** A notice shows only when there is no error (the error says more). */
+function noticeText (error: TuiError | undefined, notice: string | undefined): string {
+  return error == null && notice != null ? `  ${sanitizeForDisplay(notice)}` : ''
 }
 
 /** At most this many lines for an error; longer ones are cut at the end of the last. */
@@ -44,9 +54,20 @@ function errorText (error: TuiError): string {
   return `${error.code}: ${sanitizeForDisplay(error.message)}`
 }
 
+/** Lines `text` takes wrapped at `width`, as Ink wraps it (by words). */
+function wrappedRows (text: string, width: number): number {
+  return wrapAnsi(text, Math.max(1, width), { trim: false, hard: true }).split('\n').length
+}
+
 /** The lines the last error takes above the status line (0 without one). */
 export function errorRows (error: TuiError | undefined, width: number): number {
   if (error == null) return 0
-  // as Ink wraps it (by words)
-  return Math.min(ERROR_ROWS, wrapAnsi(errorText(error), Math.max(1, width), { trim: false, hard: true }).split('\n').length)
+  return Math.min(ERROR_ROWS, wrappedRows(errorText(error), width))
+}
+
+/** The lines the whole bar takes: the error, the status line with its notice, the help line, each wrapped. */
+export function statusBarRows (props: Omit<StatusBarProps, 'ui'>, ui: Ui): number {
+  return errorRows(props.error, ui.width) +
+    wrappedRows(connectionText(props.connection, props.selfName, ui) + noticeText(props.error, props.notice), ui.width) +
+    wrappedRows(asciiize(ui, props.help), ui.width)
 }

@@ -10,7 +10,7 @@ import type { TransferInfo } from '../../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
 import { displayWidth, fit, formatAgo, formatBytes, formatEta, formatRate, percent, progressBar, shortPeerId, truncate } from '../format.ts'
 import { isFinished } from '../state.ts'
-import { g, line, tint } from './ui.ts'
+import { g, isNarrow, line, para, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
 
 export interface TransfersScreenProps {
@@ -27,13 +27,13 @@ export function TransfersScreen ({ active, history, selected, ui }: TransfersScr
   let budget = Math.max(2, ui.rows - histWant - (history.length > 0 ? 1 : 0))
   const out: ReactNode[] = []
   if (active.length === 0) {
-    out.push(line('none', { dimColor: true }, 'No active transfers. Send files from screen 5; accept offers on screen 3.'))
+    out.push(para('none', { dimColor: true }, 'No active transfers. Send files from screen 5; accept offers on screen 3.'))
     budget -= 1
   }
   // start at the selected transfer when earlier ones would push it off screen
   let shown = 0
   let upToSel = 0
-  for (let i = 0; i <= selected && i < active.length; i++) upToSel += blockLines(active[i])
+  for (let i = 0; i <= selected && i < active.length; i++) upToSel += blockLines(active[i], ui)
   const first = upToSel <= budget ? 0 : selected
   for (let i = first; i < active.length; i++) {
     const lines = activeBlock(active[i], i === selected, ui)
@@ -47,19 +47,23 @@ export function TransfersScreen ({ active, history, selected, ui }: TransfersScr
     out.push(line('hist-gap', {}, ' '))
     const room = Math.max(1, ui.rows - out.length - 1)
     out.push(line('hist', { bold: true }, `History (${history.length})`))
-    for (const t of history.slice(0, room)) out.push(historyLine(t, ui))
+    const shownHistory = history.slice(0, room)
+    const statusW = historyStatusWidth(shownHistory, ui)
+    for (const t of shownHistory) out.push(historyLine(t, ui, statusW))
   }
   return h(Box, { flexDirection: 'column' }, ...out)
 }
 
-function blockLines (t: TransferInfo): number {
-  return 2 + Math.min(MAX_FILES, t.inFlight.length) + (t.inFlight.length > MAX_FILES ? 1 : 0)
+function blockLines (t: TransferInfo, ui: Ui): number {
+  return activeBlock(t, false, ui).length
 }
 
 const STATE_LABEL: Record<string, string> = {
   hashing: 'hashing', offered: 'offered, waiting for the receiver', accepted: 'accepted', fetching: 'transferring',
   verifying: 'verifying', waiting: 'waiting for peer', done: 'done', failed: 'failed', cancelled: 'cancelled', declined: 'declined'
 }
+/** Where the label above is too long for a narrow line. */
+const SHORT_STATE_LABEL: Record<string, string> = { offered: 'offered', waiting: 'waiting' }
 
 function stateColor (t: TransferInfo): 'yellow' | 'cyan' | 'green' | 'red' | 'gray' {
   switch (t.state) {
@@ -95,27 +99,40 @@ export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui): ReactNode[]
   const done = Math.min(t.doneBytes, t.totalBytes)
   const nums = ` ${String(pct).padStart(3)}%  ${formatBytes(done)} / ${formatBytes(t.totalBytes)}` +
     (isFinished(t) ? '' : `  ${formatRate(t.rate)}  ETA ${formatEta(t.etaSeconds)}`)
-  const barW = Math.max(10, ui.width - 4 - Math.max(nums.length, numsWidth(t)))
-  const files = `  ${t.files} file${t.files === 1 ? '' : 's'}  `
-  const state = STATE_LABEL[t.state] ?? t.state
+  // on a narrow terminal the rate and ETA go on a line of their own, and the header drops the file count,
+  // then shortens the state, before the state is cut (user-test finding: cut at 40 columns)
+  const split = ui.width - 4 - numsWidth(t) < 10 && !isFinished(t)
+  const barNums = split ? nums.slice(0, nums.indexOf('  ', nums.indexOf('/'))) : nums
+  const barW = Math.max(10, ui.width - 4 - Math.max(barNums.length, split ? ` 100%  ${formatBytes(t.totalBytes)} / ${formatBytes(t.totalBytes)}`.length : numsWidth(t)))
   const resumed = t.resumed ? '  resumed' : ''
+  const to = displayWidth(who(t, ui, 0)) // the direction and 8 cells of the name
+  const headers = [
+    { files: `  ${t.files} file${t.files === 1 ? '' : 's'}  `, state: STATE_LABEL[t.state] ?? t.state },
+    { files: '  ', state: STATE_LABEL[t.state] ?? t.state },
+    { files: '  ', state: SHORT_STATE_LABEL[t.state] ?? STATE_LABEL[t.state] ?? t.state }
+  ]
+  const { files, state } = headers.find((x) => ui.width - 2 - x.files.length - displayWidth(x.state) - resumed.length >= to) ?? headers[2]
   const lines: ReactNode[] = [
     line(`${t.id}:h`, { inverse: sel },
       sel ? `${g(ui, '›')} ` : '  ',
-      h(Text, { bold: true }, who(t, ui, ui.width - 2 - files.length - state.length - resumed.length)),
+      h(Text, { bold: true }, who(t, ui, ui.width - 2 - files.length - displayWidth(state) - resumed.length)),
       files,
       h(Text, { color: tint(ui, stateColor(t)) }, state),
       resumed === '' ? null : h(Text, { color: tint(ui, 'magenta') }, resumed)
     ),
-    line(`${t.id}:bar`, {}, '  ', h(Text, { color: tint(ui, 'green') }, progressBar(pct / 100, barW, { ascii: !ui.unicode })), nums)
+    line(`${t.id}:bar`, {}, '  ', h(Text, { color: tint(ui, 'green') }, progressBar(pct / 100, barW, { ascii: !ui.unicode })), barNums)
   ]
-  const fileBar = 12
-  const nameW = Math.max(8, ui.width - 8 - fileBar - 24)
+  if (split) lines.push(line(`${t.id}:rate`, {}, `  ${nums.slice(barNums.length).trimStart()}`))
+  // a file's own bar goes first on a narrow terminal: its name and bytes say more
+  const narrow = isNarrow(ui)
+  const fileBar = narrow ? 0 : 12
+  const bytesW = 24
+  const nameW = Math.max(8, ui.width - 8 - fileBar - bytesW)
   for (const f of t.inFlight.slice(0, MAX_FILES)) {
     const frac = f.size === 0 ? 1 : f.doneBytes / f.size
     lines.push(line(`${t.id}:${f.path}`, { dimColor: true },
-      `    ${fit(sanitizeForDisplay(f.path), nameW, g(ui, '…'))} `,
-      progressBar(frac, fileBar, { ascii: !ui.unicode }),
+      `    ${fit(sanitizeForDisplay(f.path), narrow ? ui.width - 6 - (` ${formatBytes(f.doneBytes)} / ${formatBytes(f.size)}`).length : nameW, g(ui, '…'))} `,
+      narrow ? '' : progressBar(frac, fileBar, { ascii: !ui.unicode }),
       ` ${formatBytes(f.doneBytes)} / ${formatBytes(f.size)}`))
   }
   const more = t.inFlight.length - MAX_FILES
@@ -123,7 +140,10 @@ export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui): ReactNode[]
   return lines
 }
 
+/** Cells of the history's status column: room for "✗ failed   " and most error codes; a longer code widens it. */
 const STATUS_W = 27
+/** "✓ done     ", "✗ failed   ": the state, padded so that the receipts and codes after it line up. */
+const STATE_W = 11
 
 /**
  * The receipt of a finished transfer: a sent one is 'verified' once the
@@ -136,7 +156,23 @@ export function receiptLabel (t: TransferInfo): 'verified' | 'signed' | 'unverif
   return 'unverified'
 }
 
-function historyLine (t: TransferInfo, ui: Ui): ReactNode {
+/** The cells a history line's status takes: the error code of a failed one is never cut (user-test finding: cut at any width). */
+function statusWidth (t: TransferInfo): number {
+  return t.state === 'failed' ? STATE_W + displayWidth(t.error?.code ?? 'E_INTERNAL') : 0
+}
+
+/** The status column's width for these lines: wide enough for each one's error code, so that the columns still line up. */
+export function historyStatusWidth (list: TransferInfo[], ui: Ui): number {
+  return Math.max(isNarrow(ui) ? 0 : STATUS_W, ...list.map(statusWidth))
+}
+
+/**
+ * One finished transfer: its state with the receipt or the error code, the
+ * peer, its size and when. When the line is short of room, the time goes
+ * first, then the size, then the peer's name is cut; on a narrow terminal
+ * the status is not padded to a column. The state and the code always stay.
+ */
+export function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWidth([t], ui)): ReactNode {
   const when = formatAgo(t.finishedAt ?? t.createdAt, ui.now)
   // done without the files that changed on the sender after its offer: say how many arrived
   const notReceived = t.receipt?.notReceived ?? 0
@@ -150,21 +186,31 @@ function historyLine (t: TransferInfo, ui: Ui): ReactNode {
   const notSent = t.skippedFailed ?? 0
   // files whose name was taken on the receiving side arrived as "name (1)": said on both sides (a send's receipt says so), as they are not where the sender named them
   const renamed = t.renamedCount ?? 0
+  const pad = (text: string, width: number): string => statusW === 0 ? text : fit(text, width)
+  const stateW = statusW === 0 ? 0 : STATE_W
   let status: ReactNode
+  let statusText: string
   if (t.state === 'done') {
     const receipt = receiptLabel(t)
     // a missing receipt says more than a rename (review finding: "renamed" hid "unverified")
     const label = notSent > 0 ? `${notSent} not sent` : renamed > 0 && receipt !== 'unverified' ? `${renamed} renamed` : receipt
+    const state = statusW === 0 ? `${g(ui, '✓')} done ` : fit(`${g(ui, '✓')} done`, stateW)
+    statusText = state + pad(label, statusW - stateW)
     status = h(Text, {},
-      h(Text, { color: tint(ui, 'green') }, `${g(ui, '✓')} done     `),
-      h(Text, { color: tint(ui, receipt === 'unverified' || notReceived > 0 || notSent > 0 || renamed > 0 ? 'yellow' : 'green') }, fit(label, STATUS_W - 11)))
+      h(Text, { color: tint(ui, 'green') }, state),
+      h(Text, { color: tint(ui, receipt === 'unverified' || notReceived > 0 || notSent > 0 || renamed > 0 ? 'yellow' : 'green') }, pad(label, statusW - stateW)))
   } else if (t.state === 'failed') {
-    status = h(Text, { color: tint(ui, 'red') }, fit(`${g(ui, '✗')} failed   ${t.error?.code ?? 'E_INTERNAL'}`, STATUS_W))
+    statusText = pad(statusW === 0 ? `${g(ui, '✗')} failed ${t.error?.code ?? 'E_INTERNAL'}` : `${fit(`${g(ui, '✗')} failed`, stateW)}${t.error?.code ?? 'E_INTERNAL'}`, statusW)
+    status = h(Text, { color: tint(ui, 'red') }, statusText)
   } else if (t.state === 'declined') {
-    status = h(Text, { color: tint(ui, 'red') }, fit(`${g(ui, '✗')} declined`, STATUS_W))
+    statusText = pad(`${g(ui, '✗')} declined`, statusW)
+    status = h(Text, { color: tint(ui, 'red') }, statusText)
   } else {
-    status = h(Text, { dimColor: true }, fit('- cancelled', STATUS_W))
+    statusText = pad('- cancelled', statusW)
+    status = h(Text, { dimColor: true }, statusText)
   }
-  const room = ui.width - 2 - STATUS_W - 1 - 2 - size.length - 2 - when.length
-  return line(`hist:${t.id}`, {}, '  ', status, ` ${who(t, ui, room)}  ${size}  ${when}`)
+  const room = ui.width - 2 - displayWidth(statusText) - 1
+  const full = (extra: string): number => room - extra.length
+  const tail = full(`  ${size}  ${when}`) >= 16 ? `  ${size}  ${when}` : full(`  ${size}`) >= 16 ? `  ${size}` : ''
+  return line(`hist:${t.id}`, {}, '  ', status, ` ${who(t, ui, room - tail.length)}${tail}`)
 }

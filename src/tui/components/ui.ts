@@ -49,6 +49,20 @@ export function line (key: string | number, props: TextProps, ...children: React
   return h(Text, { key, wrap: 'truncate-end', ...props }, ...children)
 }
 
+/**
+ * A sentence of the screen (a prompt, a hint, an outcome): wrapped at the
+ * terminal's width, never cut, so that it still reads at 40 columns
+ * (user-test finding: prompts were cut there).
+ */
+export function para (key: string | number, props: TextProps, ...children: ReactNode[]): ReactNode {
+  return h(Text, { key, wrap: 'wrap', ...props }, ...children)
+}
+
+/** Below this many columns, screens drop or stack their less important columns. */
+export const NARROW_WIDTH = 60
+
+export const isNarrow = (ui: Ui): boolean => ui.width < NARROW_WIDTH
+
 /** First index of a `size`-row window over `count` rows that keeps `selected` visible. */
 export function windowStart (count: number, selected: number, size: number): number {
   if (size <= 0 || count <= size) return 0
