@@ -3,7 +3,8 @@
 // see comes back with `capture-pane`. Covers: the peer list, a 200 MiB
 // transfer's progress and its place in History with the receipt status,
 // resizing, quitting (the daemon keeps running), pairing by typing a code,
-// and losing and regaining the daemon.
+// losing and regaining the daemon, Ctrl-Z and fg under an interactive shell,
+// and the usage error when the output is redirected.
 //
 // All tmux commands go to a private tmux server (-S, a socket in this test's
 // temp folder), so nothing here can touch anyone else's sessions; afterAll
@@ -11,6 +12,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
+import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { cleanupAll, MAIN, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, type TestDaemon } from '../helpers/daemon.ts'
 import { writeRandomFile } from '../helpers/files.ts'
@@ -29,15 +31,18 @@ function tmux (...args: string[]): { status: number | null, stdout: string, stde
   return { status: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
+/** Quoted for sh. */
+const q = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`
+
 /**
  * A tmux session of `cols`×`rows` running `ferry tui --home <home>` under
  * sh, which prints `[exit N]` when the TUI ends and then stays, so the exit
  * status can be read off the screen (with remain-on-exit, tmux's own
- * pane_dead_status came back empty in some runs).
+ * pane_dead_status came back empty in some runs). `redirect` goes after the
+ * command, e.g. ` > file`.
  */
-function startTui (name: string, home: string, cols = 80, rows = 24): void {
-  const q = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`
-  const cmd = `exec sh -c ${q(`${q(process.execPath)} ${q(MAIN)} tui --home ${q(home)}; echo "[exit $?]"; sleep 600`)}`
+function startTui (name: string, home: string, cols = 80, rows = 24, redirect = ''): void {
+  const cmd = `exec sh -c ${q(`${q(process.execPath)} ${q(MAIN)} tui --home ${q(home)}${redirect}; echo "[exit $?]"; sleep 600`)}`
   const r = tmux('new-session', '-d', '-s', name, '-x', String(cols), '-y', String(rows), '-e', 'NO_COLOR=1', '-e', 'FERRY_CODE=', cmd)
   if (r.status !== 0) throw new Error(`tmux new-session failed: ${r.stderr}`)
 }
@@ -70,6 +75,15 @@ function expectWholeFrame (s: string, cols: number, rows: number, self: string):
   expect(s).toMatch(/Tab\/1-5 screens · q quit/)
   expect(s).toMatch(/● daemon connected/)
 }
+
+/** The TUI's process: the child of the pane's shell. */
+function tuiPid (name: string): number {
+  const shell = Number(tmux('display-message', '-p', '-t', name, '#{pane_pid}').stdout.trim())
+  return Number(readFileSync(`/proc/${shell}/task/${shell}/children`, 'utf8').trim().split(/\s+/)[0])
+}
+
+/** The process's state letter from /proc (R, S, T for stopped…). */
+const procState = (pid: number): string => /^\d+ \(.*\) (\S)/s.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))![1]
 
 /** Waits for the TUI's process to end; returns its exit status. */
 async function waitTuiExit (name: string): Promise<number> {
@@ -150,6 +164,58 @@ describe.skipIf(TMUX == null).concurrent('ferry tui in tmux', () => {
     const st = await a.cli(['status', '--json'])
     expect(st.code, st.stderr).toBe(0)
     expect(JSON.parse(st.stdout)).toMatchObject({ name: 'alpha', peerId: a.peerId })
+  })
+
+  it('(d) Ctrl-Z stops the TUI and gives the shell its prompt; fg redraws it at the size of the moment and keys work again (user-test finding: Ctrl-Z swallowed)', async ({ expect }) => {
+    // an interactive shell, with job control as a person has: under plain `sh -c` the job's
+    // process group is orphaned, and the kernel drops a SIGTSTP sent to it
+    const S = 'tui-suspend'
+    const r = tmux('new-session', '-d', '-s', S, '-x', '80', '-y', '24', '-e', 'NO_COLOR=1', '-e', 'FERRY_CODE=',
+      `exec env ${q('PS1=tuishell$ ')} bash --norc --noprofile -i`)
+    if (r.status !== 0) throw new Error(`tmux new-session failed: ${r.stderr}`)
+    await waitScreen(S, /tuishell\$/, 'the shell prompt')
+    // the TUI alone on the line: a stopped job drops the rest of a list (its "[exit $?]" would print at once)
+    type(S, `${q(process.execPath)} ${q(MAIN)} tui --home ${q(a.home)}`)
+    keys(S, 'Enter')
+    await waitScreen(S, /beta.*online/, 'beta on the Peers screen')
+    const pid = tuiPid(S)
+    keys(S, 'C-z')
+    let s = await waitScreen(S, /Stopped.*\n(.*\n)*tuishell\$ *\n/, 'the job stopped and the prompt back')
+    expect(s).not.toContain('1 Peers')
+    expect(s).not.toContain('[exit')
+    expect(procState(pid)).toBe('T')
+
+    type(S, 'fg')
+    keys(S, 'Enter')
+    s = await waitScreen(S, /beta.*online/, 'the redrawn frame')
+    expectWholeFrame(s, 80, 24, 'alpha')
+
+    // resized while stopped (a stopped job is not told): the redraw fits the new size
+    keys(S, 'C-z')
+    await waitScreen(S, /Stopped[\s\S]*Stopped/, 'the job stopped again')
+    tmux('resize-window', '-t', S, '-x', '60', '-y', '20')
+    type(S, 'fg')
+    keys(S, 'Enter')
+    s = await waitScreen(S, (text) => text.split('\n')[1] === '─'.repeat(60), 'a 60-column frame after fg')
+    expect(s.replace(/\n$/, '').split('\n')).toHaveLength(20)
+    // (the tabs drop the name when test (a)'s transfer count makes them too wide for 60 columns)
+    expect(s).toMatch(/^ferry (alpha )?\s*1 Peers\s+2 Pair/)
+    keys(S, '4')
+    await waitScreen(S, /No active transfers|History/, 'the Transfers screen: keys work again')
+    keys(S, 'q')
+    await waitScreen(S, /tuishell\$ *\n\s*$/, 'the prompt after quitting')
+    type(S, 'echo "[exit $?]"')
+    keys(S, 'Enter')
+    expect(await waitTuiExit(S), screen(S)).toBe(0)
+  })
+
+  it('(e) ferry tui with its output redirected says it needs a terminal and exits 2, drawing nothing into the file', async ({ expect }) => {
+    const S = 'tui-redirected'
+    const out = join(socket, '..', 'tui-out.txt')
+    startTui(S, a.home, 100, 10, ` > '${out}'`)
+    expect(await waitTuiExit(S), screen(S)).toBe(2)
+    expect(screen(S).replace(/\n/g, '')).toMatch(/ferry: E_USAGE: ferry tui needs a terminal, and its stdout is not one; in scripts use `ferry status`/)
+    expect(statSync(out).size).toBe(0)
   })
 
   it('(b) pairs by typing the code shown on the other device; (c) shows the daemon gone and reconnects when it is back', async ({ expect }) => {
