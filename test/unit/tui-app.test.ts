@@ -418,6 +418,14 @@ describe('narrow and wide terminals (user-test finding: at 40 columns tabs, prom
     expect(flat(text)).toContain('has 3.0 MiB free')
   })
 
+  it('on a narrow terminal History drops the time before the size, and the size before cutting a short name', async () => {
+    const f = fakeClient({ transfers: [done] })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 50, 24)
+    await press(r, '4')
+    const text = expectFits(r.lastFrame(), 50, 24)
+    expect(text).toMatch(/^ {2}✓ done verified ↑ to bob {2}3 files, 100\.0 MiB$/m)
+  })
+
   it('at 120 columns a long error code in History is whole, and the columns after it still line up', async () => {
     const f = fakeClient({ transfers: history })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 120, 24)

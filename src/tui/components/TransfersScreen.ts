@@ -210,7 +210,8 @@ export function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWid
     status = h(Text, { dimColor: true }, statusText)
   }
   const room = ui.width - 2 - displayWidth(statusText) - 1
-  const full = (extra: string): number => room - extra.length
-  const tail = full(`  ${size}  ${when}`) >= 16 ? `  ${size}  ${when}` : full(`  ${size}`) >= 16 ? `  ${size}` : ''
+  // the peer keeps its whole name, or 16 cells of it, before the size and the time may follow
+  const peerW = Math.min(16, displayWidth(who(t, ui, Number.MAX_SAFE_INTEGER)))
+  const tail = [`  ${size}  ${when}`, `  ${size}`, ''].find((x) => room - x.length >= peerW) ?? ''
   return line(`hist:${t.id}`, {}, '  ', status, ` ${who(t, ui, room - tail.length)}${tail}`)
 }
