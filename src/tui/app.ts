@@ -112,6 +112,12 @@ function body (s: TuiState, ui: Ui, home: string, dispatch: (a: Action) => void,
       h(Text, { dimColor: true }, 'retrying every second…')
     )
   }
+  if (s.connection === 'unresponsive') {
+    return h(Box, { flexDirection: 'column' },
+      h(Text, { bold: true, wrap: 'wrap' }, `the daemon of ${sanitizeForDisplay(home)} is running but does not answer: stopped (SIGSTOP, Ctrl-Z: \`kill -CONT\` it) or stuck`),
+      h(Text, { dimColor: true }, 'asking again…')
+    )
+  }
   if (s.connection === 'connecting' && s.self == null) return h(Text, {}, 'connecting to the daemon…')
   switch (s.screen) {
     case 'peers': return h(PeersScreen, { peers: s.peers, selected: s.sel.peers, ui })

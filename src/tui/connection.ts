@@ -87,8 +87,9 @@ export function useDaemonLink (init: DaemonLinkInit, dispatch: Dispatch<Action>)
     const fail = (err: unknown): void => {
       if (disposed) return
       const fe = toFerryError(err)
-      const down: Action = { type: 'connection', connection: 'down' }
-      dispatch(fe.code === 'E_DAEMON_NOT_RUNNING' ? down : { type: 'batch', actions: [down, { type: 'error', error: fe.toJSON() }] })
+      // a daemon that takes the connection and says nothing is there, but stopped or stuck (user-test finding: read "not running")
+      const down: Action = { type: 'connection', connection: fe.code === 'E_TIMEOUT' ? 'unresponsive' : 'down' }
+      dispatch(fe.code === 'E_DAEMON_NOT_RUNNING' || fe.code === 'E_TIMEOUT' ? down : { type: 'batch', actions: [down, { type: 'error', error: fe.toJSON() }] })
       schedule()
     }
 

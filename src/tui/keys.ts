@@ -25,9 +25,12 @@ const act = (action: Action): Command => ({ kind: 'action', action })
 const run = (op: Op): Command => ({ kind: 'op', op })
 const notice = (text: string): Command[] => [act({ type: 'notice', text })]
 
+/** No daemon to act on: none running, or one that does not answer. */
+const noDaemon = (s: TuiState): boolean => s.connection === 'down' || s.connection === 'unresponsive'
+
 /** True while a text field has the keyboard: letters and digits go to it, not to shortcuts. */
 export function isTyping (s: TuiState): boolean {
-  if (s.connection === 'down') return false
+  if (noDaemon(s)) return false
   return s.screen === 'send' || (s.screen === 'pair' && s.pairMode === 'enter')
 }
 
@@ -63,7 +66,7 @@ function commandsFor (s: TuiState, input: string, key: Partial<Key>): Command[] 
   if (input === 'q') return [{ kind: 'quit' }]
   const n = Number.parseInt(input, 10)
   if (input.length === 1 && n >= 1 && n <= SCREENS.length) return [act({ type: 'screen', screen: SCREENS[n - 1] })]
-  if (s.connection === 'down') return []
+  if (noDaemon(s)) return []
   switch (s.screen) {
     case 'peers': return peersKeys(s, input)
     case 'pair': return pairKeys(s, input)
@@ -109,7 +112,7 @@ function transfersKeys (s: TuiState, input: string): Command[] {
 /** The keys that work right now, for the help line at the bottom. */
 export function helpText (s: TuiState): string {
   const nav = 'Tab/1-5 screens'
-  if (s.connection === 'down') return `${nav} · q quit · waiting for the daemon…`
+  if (noDaemon(s)) return `${nav} · q quit · waiting for the daemon…`
   if (isTyping(s)) {
     return s.screen === 'send'
       ? '↑↓ peer · type paths · Enter send · Esc back · Tab screens · Ctrl-C quit'

@@ -11,7 +11,8 @@ import { isFinalState } from '../daemon/control/types.ts'
 
 export const SCREENS = ['peers', 'pair', 'offers', 'transfers', 'send'] as const
 export type ScreenId = typeof SCREENS[number]
-export type Connection = 'connecting' | 'connected' | 'down'
+/** `unresponsive`: its socket takes the connection but the daemon does not answer (stopped with SIGSTOP, stuck) */
+export type Connection = 'connecting' | 'connected' | 'down' | 'unresponsive'
 export type PairMode = 'menu' | 'show' | 'enter'
 
 export interface TuiError { code: string, message: string }

@@ -349,6 +349,24 @@ describe('ferry tui App', () => {
     expect(r.lastFrame()).toContain('daemon connected')
   })
 
+  it('a daemon that takes the connection but does not answer (stopped with SIGSTOP) is said to be so, not "not running"; it is asked again (user-test finding)', async () => {
+    let attempts = 0
+    const f = fakeClient()
+    const connect = async (): Promise<ControlClientLike> => {
+      attempts++
+      if (attempts < 3) throw new FerryError('E_TIMEOUT', 'the daemon did not answer `subscribe` within 30 s; it may be stopped (SIGSTOP) or stuck')
+      return f.client
+    }
+    const r = await renderAt(h(App, { connect, home: HOME, retryMs: 50 }))
+    const text = expectFits(r.lastFrame())
+    expect(text).toContain('daemon not answering')
+    expect(text).toContain('is running but does not answer: stopped (SIGSTOP')
+    expect(text).not.toContain('daemon not running')
+    await tick(200)
+    expect(attempts).toBe(3)
+    expect(r.lastFrame()).toContain('daemon connected')
+  })
+
   it.each([['q', 'q'], ['Ctrl-C', '\u0003']])('%s quits without calling the daemon, closing only its own connection', async (_name, key) => {
     const f = fakeClient()
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
