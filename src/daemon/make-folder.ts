@@ -5,7 +5,7 @@
 // failure the first missing folder is made on its own, which fails with the
 // real reason.
 
-import { mkdir, stat } from 'node:fs/promises'
+import { mkdir, rmdir, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { FerryError } from '../errors.ts'
 
@@ -38,5 +38,7 @@ async function firstRefusal (path: string): Promise<NodeJS.ErrnoException | unde
   } catch (err) {
     return err as NodeJS.ErrnoException
   }
+  // it could be made after all (the failure was further down): not left behind
+  await rmdir(missing).catch(() => {})
   return undefined
 }

@@ -154,7 +154,8 @@ export class PairingService {
   async enter (input: string, peer?: string): Promise<PairingState> {
     const code = parseCode(input)
     // typed on the device that shows it (user-test finding: "no peer is showing code number …", which it was); the code stays shown
-    if (this.shown != null && this.shown.code.nameplate === code.nameplate) throw new FerryError('E_PAIRING_FAILED', `code number ${code.nameplate} is shown by this device itself: type it on the other device`)
+    // the whole code: another device's code may share the number (review finding)
+    if (this.shown != null && this.shown.code.normalized === code.normalized) throw new FerryError('E_PAIRING_FAILED', `code number ${code.nameplate} is shown by this device itself: type it on the other device`)
     const id = randomUUID()
     const state: PairingState = { id, role: 'enter', phase: 'exchanging' }
     this.c.emit({ ...state })
@@ -233,15 +234,15 @@ export class PairingService {
   async peerOnline (peerId: string): Promise<void> {
     // not once paired again (the pairing's own connection may be what brought it online), also while the dial goes
     const stillUntold = (): boolean => this.c.trust.isUntold(peerId) && !this.c.trust.isPaired(peerId)
-    if (stillUntold()) {
-      try {
-        if (await this.tellUnpaired(peerId, stillUntold)) {
-          this.c.trust.clearUntold(peerId)
-          this.c.log.info('told a peer we unpaired while it was away', { peerId })
-        }
-      } catch (err) {
-        this.c.log.info('could not tell a peer of our unpairing yet', { peerId, err: (err as Error).message })
+    // all of it caught: a store that cannot be read now is asked again when the peer is next online (review finding: an unhandled rejection)
+    try {
+      if (!stillUntold()) return
+      if (await this.tellUnpaired(peerId, stillUntold)) {
+        this.c.trust.clearUntold(peerId)
+        this.c.log.info('told a peer we unpaired while it was away', { peerId })
       }
+    } catch (err) {
+      this.c.log.info('could not tell a peer of our unpairing yet', { peerId, err: (err as Error).message })
     }
   }
 

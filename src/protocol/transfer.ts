@@ -161,8 +161,13 @@ export function decodeOffer (bytes: Uint8Array | import('uint8arraylist').Uint8A
 }
 
 /** Sender: write the offer (`encoded`: encodeOffer of it), read the answer. */
+/** How long an offer of `bytes` may take to send and be answered: a minute, and a second per MiB on top (a 64 MiB offer on a slow link). */
+export function offerTimeoutMs (bytes: number): number {
+  return 60_000 + Math.ceil(bytes / 2 ** 20) * 1000
+}
+
 export async function sendOffer (stream: Stream, encoded: Uint8Array, signal?: AbortSignal): Promise<AnswerMsg> {
-  const sig = timeoutSignal(60_000, signal)
+  const sig = timeoutSignal(offerTimeoutMs(encoded.byteLength), signal)
   await sendAll(stream, lengthPrefixed(encoded), sig)
   const reader = new FrameReader(stream)
   const ans = await reader.readLp((b) => OfferAnswer.decode(b), MAX_SMALL_MESSAGE_BYTES, sig)

@@ -12,6 +12,8 @@ export async function notifyUnpair (stream: Stream): Promise<boolean> {
   await pb.write({ reason: 'unpaired by user' }, Unpair, { signal })
   const ack = await pb.read(UnpairAck, { signal })
   await stream.close({ signal }).catch(() => {})
+  // its gate refused us: it does not trust us either (it unpaired us too), so there is nothing left to tell
+  if (ack.error?.code === 'E_NOT_PAIRED') return true
   return ack.ok
 }
 

@@ -108,7 +108,10 @@ const MIGRATIONS: string[] = [
   // peers unpaired here while they could not be told: told when next online,
   // also after a restart (user-test finding: kept in memory, it was lost with
   // the daemon, and the peer listed us as paired until it tried a send)
-  'CREATE TABLE untold_unpairs (peer_id TEXT PRIMARY KEY, unpaired_at INTEGER NOT NULL)'
+  'CREATE TABLE untold_unpairs (peer_id TEXT PRIMARY KEY, unpaired_at INTEGER NOT NULL)',
+  // why the receive folder refused entries of a receipt (JSON, the first 20
+  // as told to the sender): a receipt sent again says it too
+  'ALTER TABLE transfers ADD COLUMN receipt_refused TEXT'
 ]
 
 export type Db = DatabaseSync

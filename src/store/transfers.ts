@@ -24,6 +24,8 @@ export interface TransferRow {
   receiptSig?: Uint8Array
   /** the receipt's bit set of the entries not received (receiptPayload); unset: none */
   receiptMissing?: Uint8Array
+  /** with the receipt: why the receive folder refused entries of it, as told to the sender (the first 20), so a receipt sent again tells it too */
+  receiptRefused?: Array<{ entry: number, reason: string }>
   receiptVerified: boolean
   resumed: boolean
   createdAt: number
@@ -69,13 +71,13 @@ export class TransferStore {
         t.receiptSig ?? null, t.receiptVerified ? 1 : 0, t.resumed ? 1 : 0, t.createdAt, t.finishedAt ?? null, t.fileCount ?? 0)
   }
 
-  update (id: string, patch: Partial<Pick<TransferRow, 'state' | 'doneBytes' | 'wireBytes' | 'localBytes' | 'errorCode' | 'errorMessage' | 'receiptSig' | 'receiptMissing' | 'receiptVerified' | 'resumed' | 'finishedAt' | 'peerName' | 'receiveDir' | 'skippedCount' | 'skippedFailed' | 'renamedCount'>>): void {
-    const cols: Record<string, string> = { receiveDir: 'receive_dir', state: 'state', doneBytes: 'done_bytes', wireBytes: 'wire_bytes', localBytes: 'local_bytes', errorCode: 'error_code', errorMessage: 'error_message', receiptSig: 'receipt_sig', receiptMissing: 'receipt_missing', receiptVerified: 'receipt_verified', resumed: 'resumed', finishedAt: 'finished_at', peerName: 'peer_name', skippedCount: 'skipped_count', skippedFailed: 'skipped_failed', renamedCount: 'renamed_count' }
+  update (id: string, patch: Partial<Pick<TransferRow, 'state' | 'doneBytes' | 'wireBytes' | 'localBytes' | 'errorCode' | 'errorMessage' | 'receiptSig' | 'receiptMissing' | 'receiptRefused' | 'receiptVerified' | 'resumed' | 'finishedAt' | 'peerName' | 'receiveDir' | 'skippedCount' | 'skippedFailed' | 'renamedCount'>>): void {
+    const cols: Record<string, string> = { receiveDir: 'receive_dir', state: 'state', doneBytes: 'done_bytes', wireBytes: 'wire_bytes', localBytes: 'local_bytes', errorCode: 'error_code', errorMessage: 'error_message', receiptSig: 'receipt_sig', receiptMissing: 'receipt_missing', receiptRefused: 'receipt_refused', receiptVerified: 'receipt_verified', resumed: 'resumed', finishedAt: 'finished_at', peerName: 'peer_name', skippedCount: 'skipped_count', skippedFailed: 'skipped_failed', renamedCount: 'renamed_count' }
     const keys = Object.keys(patch).filter((k) => cols[k] != null)
     if (keys.length === 0) return
     const values = keys.map((k) => {
       const v = (patch as Record<string, unknown>)[k]
-      return typeof v === 'boolean' ? (v ? 1 : 0) : (v ?? null)
+      return typeof v === 'boolean' ? (v ? 1 : 0) : Array.isArray(v) ? JSON.stringify(v) : (v ?? null)
     })
     this.stmt(`UPDATE transfers SET ${keys.map((k) => `${cols[k]} = ?`).join(', ')} WHERE id = ?`).run(...values as any[], id)
   }
@@ -279,7 +281,16 @@ export class TransferStore {
 
 const SUMMARY_COLUMNS = `id, direction, peer_id, peer_name, state, root, x'' AS offer, NULL AS sources, total_bytes,
   done_bytes, wire_bytes, receive_dir, error_code, error_message, receipt_sig, receipt_verified, resumed, created_at,
-  finished_at, file_count, local_bytes, receipt_missing, skipped_count, skipped_failed, renamed_count`
+  finished_at, file_count, local_bytes, receipt_missing, receipt_refused, skipped_count, skipped_failed, renamed_count`
+
+/** The receipt's refused entries as recorded; a damaged record is none (its reasons are only told, never trusted). */
+function parseRefused (text: string | null): TransferRow['receiptRefused'] {
+  if (text == null) return undefined
+  try {
+    const v: unknown = JSON.parse(text)
+    return Array.isArray(v) ? v.filter((r) => Number.isSafeInteger(r?.entry) && typeof r?.reason === 'string') : undefined
+  } catch { return undefined }
+}
 
 function toRow (r: any): TransferRow {
   return {
@@ -301,6 +312,7 @@ function toRow (r: any): TransferRow {
     errorMessage: r.error_message ?? undefined,
     receiptSig: r.receipt_sig ?? undefined,
     receiptMissing: r.receipt_missing ?? undefined,
+    receiptRefused: parseRefused(r.receipt_refused),
     receiptVerified: r.receipt_verified === 1,
     resumed: r.resumed === 1,
     createdAt: r.created_at,

@@ -17,6 +17,8 @@ export class Progress {
   readonly total: number
   done: number
   wire: number
+  /** Of total, what will not come: files a receive goes without (refused by its receive folder, given up by the sender). */
+  without = 0
   private rateBps = 0
   private windowStart = Date.now()
   private windowBytes = 0
@@ -66,7 +68,11 @@ export class Progress {
 
   get eta (): number | null {
     const r = this.rate
-    // never below 0: bytes fetched again (a part folder removed, a resume) count past the total
-    return r > 0 ? Math.ceil(Math.max(0, this.total - this.done) / r) : null
+    return r > 0 ? Math.ceil(this.left / r) : null
+  }
+
+  /** What is still to come: never below 0 (bytes fetched again, after a part folder was removed or a resume, count past the total). */
+  get left (): number {
+    return Math.max(0, this.total - this.without - this.done)
   }
 }

@@ -12,7 +12,7 @@ import { existsSync, lstatSync, statSync, truncateSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { isTransient } from './transient.ts'
-import { END_REFUSED_SHOWN, type OfferMsg, type EndMsg } from '../protocol/transfer.ts'
+import { END_REFUSED_SHOWN, type OfferMsg, type EndMsg, type RefusedEntry } from '../protocol/transfer.ts'
 import type { IndexedFile, PlacedIdentity, TransferStore } from '../store/index.ts'
 import { chunkRange } from './chunking.ts'
 import { computeFileRoot } from './manifest-root.ts'
@@ -22,7 +22,7 @@ import { BitmapRecorder } from './bitmap-recorder.ts'
 import { fetchAll } from './fetch.ts'
 import type { KeyedLock } from './keyed-lock.ts'
 import { partDirFor, placeDir, placeFile, receiveFolderNotStateFolder, syncPlacedFolders, type DirModes } from './finalize.ts'
-import { checkReceivePaths, dirPaths, type FolderId } from './safe-path.ts'
+import { checkReceivePaths, dirPaths, type FolderId, type Refusal } from './safe-path.ts'
 import { isZeroChunk } from './zero-chunks.ts'
 import { identityOf, partFileOf, planReceive, type FileState, type Plan, type Wanted } from './receive-plan.ts'
 import { makePartFolder, removePartFolder } from './part-folders.ts'
@@ -121,12 +121,14 @@ export class Receiver {
   /** The offered paths that land elsewhere here, a folder of theirs being a file here (folderRenames): looked at again at each run */
   private renamedPaths: ReadonlyMap<string, string> = new Map()
   /** The entries the receive folder cannot take as it is (a symbolic link on the way, say: checkReceivePaths), by index, with why: received without them, looked at again at each run */
-  private refusedEntries: ReadonlyMap<number, FerryError> = new Map()
+  private refusedEntries: ReadonlyMap<number, Refusal> = new Map()
+  /** the refused entries a receipt signed before told the sender (a run after it tells the same) */
+  private receiptRefused?: RefusedEntry[]
   /** the permission bits of each folder of the offer, by where it lands, for the folders the receive creates: made at each run */
   private dirModes: DirModes = new Map()
   private readonly deps: ReceiverDeps
 
-  constructor (deps: ReceiverDeps, o: { id: string, peerId: string, offer: OfferMsg, receiveDir: string, state: string, aheadBytes?: number, aheadHeld?: Map<number, Bitmap>, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiptMissing?: Uint8Array, createdAt?: number, offerBytes?: number }) {
+  constructor (deps: ReceiverDeps, o: { id: string, peerId: string, offer: OfferMsg, receiveDir: string, state: string, aheadBytes?: number, aheadHeld?: Map<number, Bitmap>, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiptMissing?: Uint8Array, receiptRefused?: RefusedEntry[], createdAt?: number, offerBytes?: number }) {
     this.deps = deps
     this.id = o.id
     this.peerId = o.peerId
@@ -143,6 +145,7 @@ export class Receiver {
     this.aheadBytes = o.aheadBytes ?? 0
     this.aheadHeld = o.aheadHeld
     this.receiptMissing = o.receiptMissing
+    this.receiptRefused = o.receiptRefused
     this.bitmaps = new BitmapRecorder({
       sync: async (path) => { await this.deps.sink().sync(path) },
       record: (f, bitmap) => { this.deps.store.setFile(this.id, f.index, { done: false, bitmap }) }
@@ -199,7 +202,7 @@ export class Receiver {
       const paths = await checkReceivePaths(this.receiveDir, this.offer.files.map((f) => f.path), dirPaths(this.offer.files), this.deps.stateFolder)
       this.renamedPaths = paths.renamed
       this.refusedEntries = new Map(this.offer.files.flatMap((f, i) => { const why = paths.refused.get(f.path); return why !== undefined ? [[i, why] as const] : [] }))
-      if (this.refusedEntries.size > 0) this.deps.log.warn('paths refused by the receive folder; received without them', { id: this.id, refused: this.refusedEntries.size, first: this.refusedEntries.values().next().value!.message })
+      if (this.refusedEntries.size > 0) this.deps.log.warn('paths refused by the receive folder; received without them', { id: this.id, refused: this.refusedEntries.size, first: this.refusedEntries.values().next().value!.error.message })
       this.offerPathSet = undefined
       // by where the folders land: ensureParents looks a mode up by the path it makes (a folder kept as "name (1)" got no mode of the sender's)
       this.dirModes = modesOf(this.offer, (p) => this.localPath(p))
@@ -219,7 +222,7 @@ export class Receiver {
         sink: this.deps.sink(),
         signal,
         givenUp,
-        refused: this.refusedEntries,
+        refused: new Map([...this.refusedEntries].map(([i, r]) => [i, r.error])),
         maybeInPartFile: held != null ? (file, chunk) => held.get(file)?.has(chunk) === true : undefined,
         localPath: (p) => this.localPath(p),
         // never below what an earlier run recorded: the plan counts it again from 0
@@ -242,6 +245,7 @@ export class Receiver {
       }
       this.crashed = false
       this.progress.reset(plan.haveBytes)
+      this.countWithout()
       // recorded now: a crash before the first periodic record would show 0 B held (a re-send that found a kept part folder holds much at once)
       this.deps.updateState(this.id, { doneBytes: this.progress.done, wireBytes: this.progress.wire, localBytes: this.localBytes })
       // files that were complete already (or became so by dedup) are placed first
@@ -259,6 +263,7 @@ export class Receiver {
         onUnavailable: (f, err) => {
           // the sender's copy changed or went away since its offer: the rest goes on without it
           this.deps.log.warn('file not received: the sender can no longer send it', { id: this.id, err: err.message })
+          this.countWithout()
           // what was to be copied from its chunks is fetched instead, once
           // for each content: the first waiting chunk, and the others copy
           // from it (2,000 copies of a photo whose first file changed would
@@ -514,7 +519,9 @@ export class Receiver {
     await Promise.allSettled(gone.map(async (f) => { await this.deps.sink().closeFile(f.partPath, false) }))
     // the transfer fails: what it shows done is what it holds verified, kept for a re-send (keepVerifiedParts; user-test finding: shown 0 B)
     if (this.files.every((f) => f.entry.kind === 'dir' || (!f.done && f.unavailable != null))) {
-      throw new FerryError(gone[0].unavailable!.code, `none of the ${gone.length} file(s) could be received: ${gone[0].unavailable!.message}${gone.length > 1 ? ` (and ${gone.length - 1} more)` : ''}`)
+      // the sender's side first: a refused path alongside would hide that its files changed (review finding)
+      const first = gone.find((f) => f.unavailable!.code === 'E_SOURCE_CHANGED') ?? gone[0]
+      throw new FerryError(first.unavailable!.code, `none of the ${gone.length} file(s) could be received: ${first.unavailable!.message}${gone.length > 1 ? ` (and ${gone.length - 1} more)` : ''}`)
     }
     // done without them: what was verified of them is not counted as received (kept apart: keepVerifiedParts)
     for (const f of gone) {
@@ -528,13 +535,38 @@ export class Receiver {
 
   private async sendReceipt (missing?: Uint8Array): Promise<void> {
     const sig = await this.deps.sign(receiptPayload(this.id, this.offer.root, missing))
-    this.deps.updateState(this.id, { receiptSig: sig, receiptMissing: missing })
+    const refused = this.refusedToTell(missing)
+    this.deps.updateState(this.id, { receiptSig: sig, receiptMissing: missing, receiptRefused: refused })
     this.receiptMissing = missing
+    this.receiptRefused = refused
     // where files went that could not go under their own name: the sender says so too
-    await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'done', root: this.offer.root, signature: sig, wireBytes: this.progress.wire, missing, renamedCount: this.renamedCount, renamed: this.renamed.map((r) => ({ entry: r.entry, as: r.as })), refused: [...this.refusedEntries].slice(0, END_REFUSED_SHOWN).map(([entry, why]) => ({ entry, reason: why.message })) })
+    await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'done', root: this.offer.root, signature: sig, wireBytes: this.progress.wire, missing, renamedCount: this.renamedCount, renamed: this.renamed.map((r) => ({ entry: r.entry, as: r.as })), refused })
     this.setState('done')
     const notReceived = this.files.filter((f) => f.unavailable != null && !f.done).length
     this.deps.log.info('transfer received', { id: this.id, files: this.offer.files.filter((f) => f.kind === 'file').length - notReceived, bytes: this.offer.totalBytes, wire: this.progress.wire, ...(notReceived > 0 ? { notReceived } : {}) })
+  }
+
+  /** What the receive goes without (files refused or given up) is not waited for: its ETA, and the room other receives must leave it (review finding: a refused 200 GB folder held that much room). */
+  private countWithout (): void {
+    this.progress.without = this.files.reduce((n, f) => n + (f.entry.kind === 'file' && f.unavailable != null && !f.done ? f.entry.size : 0), 0)
+  }
+
+  /**
+   * Why the receive folder refused entries the receipt goes without: the
+   * files of `missing` and the folders not made, each with the reason this
+   * run found, else the one a receipt signed before told (a file given up
+   * then is planned as given up now, whatever the folder is now). The first
+   * END_REFUSED_SHOWN, by entry. Entries received are not told (review
+   * finding: a file placed by an earlier run was listed).
+   */
+  private refusedToTell (missing?: Uint8Array): RefusedEntry[] | undefined {
+    const notReceived = (i: number): boolean => this.offer.files[i].kind === 'dir'
+      ? this.files[i]?.unavailable != null && this.files[i].done !== true
+      : missing != null && new Bitmap(this.offer.files.length, missing).has(i)
+    const told = new Map((this.receiptRefused ?? []).map((r) => [r.entry, r.reason]))
+    for (const [i, r] of this.refusedEntries) if (!told.has(i)) told.set(i, r.reason)
+    const out = [...told].filter(([i]) => i < this.offer.files.length && notReceived(i)).sort((a, b) => a[0] - b[0]).slice(0, END_REFUSED_SHOWN)
+    return out.length > 0 ? out.map(([entry, reason]) => ({ entry, reason })) : undefined
   }
 
   private async onError (err: unknown): Promise<void> {

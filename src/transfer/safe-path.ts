@@ -179,7 +179,7 @@ export const IN_STATE_FOLDER = "it would land in ferry's own state folder, which
  * (the paths that land elsewhere, offered → local) and the paths refused,
  * offered → why (E_PATH_UNSAFE).
  */
-export async function checkReceivePaths (rootDir: string, paths: string[], dirs: ReadonlySet<string> = new Set(), keepOut?: FolderId): Promise<{ renamed: Map<string, string>, refused: Map<string, FerryError> }> {
+export async function checkReceivePaths (rootDir: string, paths: string[], dirs: ReadonlySet<string> = new Set(), keepOut?: FolderId): Promise<{ renamed: Map<string, string>, refused: Map<string, Refusal> }> {
   let base: string
   try {
     base = await realpath(rootDir)
@@ -191,7 +191,7 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
   const renamed = intoState ? new Map<string, string>() : await folderRenames(base, paths, dirs)
   /** what each prefix is now: a folder, ferry's state folder, a symbolic link, something else, or nothing */
   const found = new Map<string, 'dir' | 'state' | 'link' | 'other' | 'none'>()
-  const refused = new Map<string, FerryError>()
+  const refused = new Map<string, Refusal>()
   for (const offered of paths) {
     if (intoState) { validateRelativePath(offered); throw unsafe(offered, IN_STATE_FOLDER) }
     const why = await refusal(base, renamed.get(offered) ?? offered, dirs.has(offered), found, keepOut)
@@ -200,8 +200,19 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
   // nothing left to receive (folders alone, of an offer with files, are not worth a receipt)
   const files = paths.filter((p) => !dirs.has(p))
   const left = files.length > 0 ? files : paths
-  if (refused.size > 0 && left.every((p) => refused.has(p))) throw refused.get(left[0])!
+  if (refused.size > 0 && left.every((p) => refused.has(p))) throw refused.get(left[0])!.error
   return { renamed, refused }
+}
+
+/**
+ * A path the receive folder cannot take: E_PATH_UNSAFE naming it, and the
+ * reason alone, which is what a receipt tells the sender (it knows the path;
+ * said twice, a reason was cut off before its end: review finding).
+ */
+export interface Refusal { error: FerryError, reason: string }
+
+function refuse (p: string, reason: string): Refusal {
+  return { error: unsafe(p, reason), reason }
 }
 
 /**
@@ -209,14 +220,14 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
  * `p` (checkReceivePaths); undefined when it can. `found` caches what each
  * prefix is, across the offer's paths.
  */
-async function refusal (base: string, p: string, isDir: boolean, found: Map<string, 'dir' | 'state' | 'link' | 'other' | 'none'>, keepOut?: FolderId): Promise<FerryError | undefined> {
+async function refusal (base: string, p: string, isDir: boolean, found: Map<string, 'dir' | 'state' | 'link' | 'other' | 'none'>, keepOut?: FolderId): Promise<Refusal | undefined> {
   let prefix = ''
   const components = p.split('/')
   // the whole path, with the receive folder's own: the system calls that
   // place the file refuse it past PATH_MAX (ENAMETOOLONG after the
   // transfer), which the look at existing prefixes below cannot see
   // with room for the " (n)" a taken name gets (review finding: a path that fitted only as asked failed with E_IO after its bytes came)
-  if (byteLength(join(base, p)) + COLLISION_SUFFIX_BYTES >= SYSTEM_PATH_MAX) return unsafe(p, `too long for this receive folder's file system (with the folder's own path and room for a " (n)" name, over ${SYSTEM_PATH_MAX - 1 - COLLISION_SUFFIX_BYTES} bytes)`)
+  if (byteLength(join(base, p)) + COLLISION_SUFFIX_BYTES >= SYSTEM_PATH_MAX) return refuse(p, `too long for this receive folder's file system (with the folder's own path and room for a " (n)" name, over ${SYSTEM_PATH_MAX - 1 - COLLISION_SUFFIX_BYTES} bytes)`)
   for (const [i, c] of components.entries()) {
     prefix = prefix === '' ? c : `${prefix}/${c}`
     let here = found.get(prefix)
@@ -226,7 +237,7 @@ async function refusal (base: string, p: string, isDir: boolean, found: Map<stri
         here = st.isSymbolicLink() ? 'link' : isFolder(st, keepOut) ? 'state' : st.isDirectory() ? 'dir' : 'other'
       } catch (err) {
         const code = (err as { code?: unknown }).code
-        if (code === 'ENAMETOOLONG') return unsafe(p, 'too long for this receive folder\'s file system (with the folder\'s own path, over its limit)')
+        if (code === 'ENAMETOOLONG') return refuse(p, 'too long for this receive folder\'s file system (with the folder\'s own path, over its limit)')
         if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new FerryError('E_IO', `cannot check ${join(base, prefix)}: ${(err as Error).message}`, { cause: err })
         here = 'none'
       }
@@ -235,8 +246,8 @@ async function refusal (base: string, p: string, isDir: boolean, found: Map<stri
     if (here === 'none') break
     if (here === 'state') throw unsafe(p, IN_STATE_FOLDER)
     const mustBeFolder = i < components.length - 1 || isDir
-    if (mustBeFolder && here === 'link') return unsafe(p, `${quote(prefix)} is a symbolic link in the receive folder`)
-    if (mustBeFolder && here !== 'dir') return unsafe(p, `${quote(prefix)} is a file in the receive folder, and the offer needs a folder there`)
+    if (mustBeFolder && here === 'link') return refuse(p, `${quote(prefix)} is a symbolic link in the receive folder`)
+    if (mustBeFolder && here !== 'dir') return refuse(p, `${quote(prefix)} is a file in the receive folder, and the offer needs a folder there`)
   }
   return undefined
 }

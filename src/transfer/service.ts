@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path'
 import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
 import { CHUNKS_PROTOCOL, PREVIEW_PROTOCOL, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, MAX_UNFINISHED_OFFER_BYTES_PER_PEER, MAX_UNFINISHED_RECEIVES_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
 import { dialFailure } from '../protocol/stream.ts'
-import { END_REFUSED_SHOWN, END_RENAMED_SHOWN, FrameReader, decodeOffer, encodeChunkRequest, encodeOffer, readChunkHeader, readEnd, readOffer, sendAll, sendEnd, sendOffer, type AnswerMsg, type EndMsg, type OfferMsg } from '../protocol/transfer.ts'
+import { END_REFUSED_SHOWN, END_RENAMED_SHOWN, FrameReader, offerTimeoutMs, decodeOffer, encodeChunkRequest, encodeOffer, readChunkHeader, readEnd, readOffer, sendAll, sendEnd, sendOffer, type AnswerMsg, type EndMsg, type OfferMsg, type RefusedEntry } from '../protocol/transfer.ts'
 import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } from '../daemon/control/types.ts'
 import type { TransferStore, TrustStore } from '../store/index.ts'
 import type { TransferRow } from '../store/transfers.ts'
@@ -81,6 +81,13 @@ const OFFER_WAIT_MS = 30_000
 /** An offer not delivered for an error of the link (isTransient) is made again this long after, then twice that, and so on, up to OFFER_RETRY_MAX_MS. */
 const OFFER_RETRY_MS = 1_000
 const OFFER_RETRY_MAX_MS = 30_000
+/** Offers in a row read by the receiver and never answered (offerTimeoutMs) before the send fails. */
+const OFFER_ANSWER_TIMEOUTS = 3
+
+/** An offer its receiver took and did not answer in time (offerTo). */
+class AnswerTimeout extends FerryError {
+  constructor (message: string, cause: unknown) { super('E_TIMEOUT', message, { cause }) }
+}
 /** How often part folders of ended receives are looked at (each kept KEEP_ENDED_PARTS_MS). */
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000
 /** An ended transfer keeps its manifest this long (store/transfers.ts, forgetManifests), then only its summary and receipt. */
@@ -477,6 +484,7 @@ export class TransferService {
   private async deliverOffer (sender: Sender): Promise<void> {
     const started = performance.now()
     let ans: AnswerMsg
+    let answerTimeouts = 0
     try {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -493,7 +501,12 @@ export class TransferService {
           // good. The offer is recorded: a restart offers it again
           // (offerAgain).
           const fe = toFerryError(err)
+          // the receiver has it after all (an answer lost on the way): its chunk requests moved the send on (review finding: set back to waiting)
+          if (sender.delivered || (sender.state !== 'offered' && sender.state !== 'waiting')) return
           if (!isTransient(fe) || sender.finished || this.stopping) throw err
+          // an offer its receiver reads and never answers, time after time (too large for the link, say), is not asked for ever (review finding)
+          answerTimeouts = err instanceof AnswerTimeout ? answerTimeouts + 1 : 0
+          if (answerTimeouts >= OFFER_ANSWER_TIMEOUTS) throw new FerryError('E_TIMEOUT', `${fe.message}, ${answerTimeouts} times; the send is given up (send again)`, { cause: err })
           this.c.log.info('offer not delivered; the send waits for its receiver', { id: sender.id, attempt, err: fe.message })
           sender.state = 'waiting'
           sender.error = fe
@@ -539,7 +552,14 @@ export class TransferService {
         if (err.name === 'UnsupportedProtocolError') throw new FerryError('E_PROTOCOL', `${this.c.peerName(s.peerId)} runs a ferry that does not speak ${OFFER_PROTOCOL}; update ferry on both devices`)
         throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.c.peerName(s.peerId)}: ${dialFailure(err, 10_000)}`, { cause: err })
       })
-    return await sendOffer(stream, s.encodedOffer ?? encodeOffer(s.offer!), s.controller.signal)
+    const encoded = s.encodedOffer ?? encodeOffer(s.offer!)
+    try {
+      return await sendOffer(stream, encoded, s.controller.signal)
+    } catch (err) {
+      // the receiver took the stream and never answered: told apart from a link that failed, as asking again may never help
+      if (!s.controller.signal.aborted && toFerryError(err).code === 'E_TIMEOUT') throw new AnswerTimeout(`${this.c.peerName(s.peerId)} took the offer but gave no answer within ${Math.round(offerTimeoutMs(encoded.byteLength) / 1000)} s`, err)
+      throw err
+    }
   }
 
   private senderFor (id: string, peer: string): Sender {
@@ -740,7 +760,7 @@ export class TransferService {
       await answer({ status: 'accepted', haveBytes: row.state === 'done' ? row.totalBytes : (r?.progress.done ?? row.doneBytes) })
       // done here, and asked: the sender has not kept our receipt (it is sent until acknowledged, but a sender can lose what it wrote last)
       if (row.state === 'done' && row.receiptSig != null && row.receiptSig.length > 0) {
-        void this.sendEndTo(peerId, { transferId: Buffer.from(id, 'hex'), status: 'done', root: row.root, signature: row.receiptSig, wireBytes: row.wireBytes, missing: row.receiptMissing, renamedCount: row.renamedCount }).catch(() => {})
+        void this.sendEndTo(peerId, { transferId: Buffer.from(id, 'hex'), status: 'done', root: row.root, signature: row.receiptSig, wireBytes: row.wireBytes, missing: row.receiptMissing, renamedCount: row.renamedCount, refused: row.receiptRefused }).catch(() => {})
       }
     } else {
       const code = row.state === 'declined' ? 'E_DECLINED' : isErrorCode(row.errorCode) ? row.errorCode : 'E_CANCELLED'
@@ -760,7 +780,7 @@ export class TransferService {
     await checkReceiveFolder(this.c.receiveDir)
     const { renamed, refused } = await checkReceivePaths(this.c.receiveDir, offer.files.map((f) => f.path), dirPaths(offer.files), this.stateFolder)
     // the rest is received; the receipt names these (the plan finds them again at each run)
-    if (refused.size > 0) this.c.log.warn('paths of an offer refused; the rest will be received', { id: Buffer.from(offer.transferId).toString('hex'), refused: refused.size, first: refused.values().next().value!.message })
+    if (refused.size > 0) this.c.log.warn('paths of an offer refused; the rest will be received', { id: Buffer.from(offer.transferId).toString('hex'), refused: refused.size, first: refused.values().next().value!.error.message })
     await this.ensureSpace(offer, renamed, refused, self)
   }
 
@@ -771,7 +791,7 @@ export class TransferService {
     for (const r of this.receivers.values()) {
       if (!which(r) || r.receiveDir !== dir || r.finished || r.state === 'offered') continue
       // with room for its spool: one that has just begun fills it later (review finding: two receives that each fit passed, and together ran out)
-      const left = Math.max(0, r.progress.total - r.progress.done)
+      const left = r.progress.left
       reserved += left + spoolOf(r.offer.files, left)
     }
     return reserved
@@ -860,7 +880,7 @@ export class TransferService {
       .catch((err: Error) => { throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.c.peerName(peer)}: ${dialFailure(err, 10_000)}`, { cause: err }) })
   }
 
-  private newReceiver (id: string, peerId: string, offer: OfferMsg, state: string, extra: { aheadBytes?: number, aheadHeld?: Map<number, Bitmap>, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiveDir?: string, receiptMissing?: Uint8Array, createdAt?: number, offerBytes?: number } = {}): Receiver {
+  private newReceiver (id: string, peerId: string, offer: OfferMsg, state: string, extra: { aheadBytes?: number, aheadHeld?: Map<number, Bitmap>, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiveDir?: string, receiptMissing?: Uint8Array, receiptRefused?: RefusedEntry[], createdAt?: number, offerBytes?: number } = {}): Receiver {
     const r = new Receiver({
       store: this.c.store,
       sink: () => this.chunkSink,
@@ -1107,7 +1127,7 @@ export class TransferService {
       // an offer not yet accepted goes, when it is, to the receive folder of now
       if (state === 'offered' && row.receiveDir !== this.c.receiveDir) this.pendingStates.update(row.id, { receiveDir: this.c.receiveDir })
       // a clean stop records `waiting` (Receiver.pause); anything else was cut short
-      this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes, receiptMissing: row.receiptMissing, createdAt: row.createdAt, offerBytes: row.offer.byteLength, receiveDir: state === 'offered' ? undefined : await this.receiveDirOf(row) })
+      this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes, receiptMissing: row.receiptMissing, receiptRefused: row.receiptRefused, createdAt: row.createdAt, offerBytes: row.offer.byteLength, receiveDir: state === 'offered' ? undefined : await this.receiveDirOf(row) })
       if (state === 'offered') this.offersToCheck.add(row.id)
     } else if (row.state === 'offered') {
       this.offerAgain(row)

@@ -36,7 +36,8 @@ export function shellWords (text: string): ShellWord[] {
   }
   for (let i = 0; i < chars.length; i++) {
     const c = chars[i]
-    if (/\s/.test(c)) { word = undefined; continue }
+    // what a shell splits on, not every space: macOS screenshot names hold U+202F before "PM" (review finding)
+    if (c === ' ' || c === '\t' || c === '\n') { word = undefined; continue }
     if (c === '\\') {
       // a backslash at the very end has nothing to keep: it stays itself
       add(i + 1 < chars.length ? chars[++i] : c, true)

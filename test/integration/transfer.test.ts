@@ -726,8 +726,8 @@ describe('transfer', () => {
       expect(out.receipt).toMatchObject({ verified: true, notReceived: 2 })
       // the two files and the empty folder below the link, each with the receiver's reason
       expect(out.skipped.map((x) => x.path).sort()).toEqual([join(dir, 'trip', 'album', 'a.jpg'), join(dir, 'trip', 'album', 'b.jpg'), join(dir, 'trip', 'album', 'empty')].sort())
-      for (const x of out.skipped) expect(x.reason).toMatch(/^refused by the receiver: unsafe path "trip\/album.*": "trip\/album" is a symbolic link in the receive folder$/)
-      expect(r.stderr).toMatch(/^ferry: warning: .*trip\/album\/a\.jpg: refused by the receiver: .*"trip\/album" is a symbolic link in the receive folder$/m)
+      for (const x of out.skipped) expect(x.reason).toBe('refused by the receiver: "trip/album" is a symbolic link in the receive folder')
+      expect(r.stderr).toMatch(/^ferry: warning: .*trip\/album\/a\.jpg: refused by the receiver: "trip\/album" is a symbolic link in the receive folder$/m)
       expect(await readFile(join(b.receiveDir, 'trip', 'notes.txt'), 'utf8')).toBe('notes\n')
       expect(await readdir(outside), 'nothing written through the link').toEqual([])
       expect((await lstat(join(b.receiveDir, 'trip', 'album'))).isSymbolicLink()).toBe(true)

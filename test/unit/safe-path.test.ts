@@ -143,7 +143,9 @@ describe('resolveInside', () => {
     for (const bad of ['escape/x', 'inner-link/sub/x', 'real/file-link/x']) {
       const { refused } = await checkReceivePaths(root, ['real/ok', bad])
       expect([...refused.keys()], bad).toEqual([bad])
-      expect(refused.get(bad), bad).toMatchObject({ code: 'E_PATH_UNSAFE', message: expect.stringMatching(/is a symbolic link in the receive folder/) })
+      expect(refused.get(bad)?.error, bad).toMatchObject({ code: 'E_PATH_UNSAFE', message: expect.stringMatching(/^unsafe path ".*": ".*" is a symbolic link in the receive folder$/) })
+      // and the reason alone, for the receipt (the sender knows the path)
+      expect(refused.get(bad)?.reason, bad).toMatch(/^"[^"]+" is a symbolic link in the receive folder$/)
       // and when it is all there is to receive, the offer is refused
       await expect(checkReceivePaths(root, [bad]), bad).rejects.toEqual(code('E_PATH_UNSAFE'))
     }

@@ -33,6 +33,10 @@ describe('splitPaths: as a shell splits words', () => {
     expect(splitPaths('\'\' "" x')).toEqual(['x'])
   })
 
+  it('only space, tab and newline split: a no-break space is part of a name (macOS screenshots: "10.00.00\u202fPM.png"; review finding)', () => {
+    expect(splitPaths('Shot\\ 10.00.00\u202fPM.png a\u00a0b c')).toEqual(['Shot 10.00.00\u202fPM.png', 'a\u00a0b', 'c'])
+  })
+
   it('a quote left open runs to the end of the text', () => {
     expect(splitPaths("a 'b c")).toEqual(['a', 'b c'])
     expect(splitPaths('"b c')).toEqual(['b c'])
