@@ -23,6 +23,18 @@ describe('Progress', () => {
     expect(p.eta).toBe(10)
   })
 
+  it('what a receive goes without (files refused or given up) is not waited for: left and the ETA leave it out (review finding)', () => {
+    const p = new Progress(100_000_000)
+    vi.advanceTimersByTime(500)
+    p.add(5_000_000)
+    expect(p.eta).toBe(10)
+    p.without = 80_000_000
+    expect(p.left).toBe(15_000_000)
+    expect(p.eta).toBe(2)
+    p.done = 30_000_000
+    expect(p.left).toBe(0)
+  })
+
   it('smooths from one second to the next and decays to 0 when stalled', () => {
     const p = new Progress(100_000_000)
     vi.advanceTimersByTime(1000)

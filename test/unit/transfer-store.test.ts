@@ -64,6 +64,18 @@ describe('TransferStore', () => {
     expect(store.get('e'.repeat(32))).toMatchObject({ state: 'offered', sources: ['/home/me/Pictures', '/home/me/Pictures/a.jpg'], totalBytes: 10 })
   })
 
+  it('a receipt\'s refused entries are kept with it (a receipt sent again tells them too); a damaged record reads as none, and the row still reads', () => {
+    const id = 'f'.repeat(32)
+    store.insert(row(id, 'receive', '/data/inbox'))
+    const refused = [{ entry: 3, reason: '"album" is a symbolic link in the receive folder' }]
+    store.update(id, { receiptSig: new Uint8Array(64), receiptMissing: new Uint8Array([8]), receiptRefused: refused })
+    expect(store.get(id)).toMatchObject({ receiptRefused: refused, receiptMissing: new Uint8Array([8]) })
+    db.prepare('UPDATE transfers SET receipt_refused = ? WHERE id = ?').run('{not json', id)
+    expect(store.get(id)?.receiptRefused).toBeUndefined()
+    db.prepare('UPDATE transfers SET receipt_refused = ? WHERE id = ?').run('[{"entry":"x"},{"entry":1,"reason":"r"}]', id)
+    expect(store.get(id)?.receiptRefused).toEqual([{ entry: 1, reason: 'r' }])
+  })
+
   it('receiveDirs: every receive folder a receive was written to, once each (the part-folder sweep looks in each: review finding)', () => {
     store.insert(row('a'.repeat(32), 'receive', '/data/old-inbox'))
     store.insert(row('b'.repeat(32), 'receive', '/data/inbox'))
