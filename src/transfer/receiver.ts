@@ -199,7 +199,8 @@ export class Receiver {
       // this user's only (createPartFile in receive-plan.ts says why), and no symbolic link followed
       const partDir = await makePartFolder(this.receiveDir, this.rootHex)
       const started = performance.now()
-      const paths = await checkReceivePaths(this.receiveDir, this.offer.files.map((f) => f.path), dirPaths(this.offer.files), this.deps.stateFolder)
+      // files an earlier run placed count: a receive left with only refused files fails, by the plan, only when it holds none (review finding)
+      const paths = await checkReceivePaths(this.receiveDir, this.offer.files.map((f) => f.path), dirPaths(this.offer.files), this.deps.stateFolder, { partly: true })
       this.renamedPaths = paths.renamed
       this.refusedEntries = new Map(this.offer.files.flatMap((f, i) => { const why = paths.refused.get(f.path); return why !== undefined ? [[i, why] as const] : [] }))
       if (this.refusedEntries.size > 0) this.deps.log.warn('paths refused by the receive folder; received without them', { id: this.id, refused: this.refusedEntries.size, first: this.refusedEntries.values().next().value!.error.message })

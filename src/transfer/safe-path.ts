@@ -175,11 +175,13 @@ export const IN_STATE_FOLDER = "it would land in ferry's own state folder, which
  * receive folder with one symlinked subfolder refused every send that had a
  * file for it). A path that is unsafe as named (validateRelativePath),
  * ferry's state folder, or every file refused, throws E_PATH_UNSAFE naming
- * the path: nothing of the offer is received. Returns folderRenames' answer
+ * the path: nothing of the offer is received (every file refused: not with
+ * `partly`, for a receive under way, whose earlier runs may have placed
+ * some). Returns folderRenames' answer
  * (the paths that land elsewhere, offered → local) and the paths refused,
  * offered → why (E_PATH_UNSAFE).
  */
-export async function checkReceivePaths (rootDir: string, paths: string[], dirs: ReadonlySet<string> = new Set(), keepOut?: FolderId): Promise<{ renamed: Map<string, string>, refused: Map<string, Refusal> }> {
+export async function checkReceivePaths (rootDir: string, paths: string[], dirs: ReadonlySet<string> = new Set(), keepOut?: FolderId, o: { partly?: boolean } = {}): Promise<{ renamed: Map<string, string>, refused: Map<string, Refusal> }> {
   let base: string
   try {
     base = await realpath(rootDir)
@@ -197,7 +199,9 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
     const why = await refusal(base, renamed.get(offered) ?? offered, dirs.has(offered), found, keepOut)
     if (why !== undefined) refused.set(offered, why)
   }
-  // nothing left to receive (folders alone, of an offer with files, are not worth a receipt)
+  // nothing left to receive (folders alone, of an offer with files, are not worth a receipt);
+  // `partly`: a receive under way, some of it placed already, decides that by what it holds
+  if (o.partly === true) return { renamed, refused }
   const files = paths.filter((p) => !dirs.has(p))
   const left = files.length > 0 ? files : paths
   if (refused.size > 0 && left.every((p) => refused.has(p))) throw refused.get(left[0])!.error
