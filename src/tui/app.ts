@@ -37,6 +37,8 @@ export interface AppProps {
   initialState?: TuiState
   /** reconnect delay while the daemon is down (default 1000 ms) */
   retryMs?: number
+  /** how often a connected TUI asks the daemon how it is, and how long before a slow answer reads as "not answering" (connection.ts) */
+  heartbeatMs?: number
   /** what Ctrl-Z does once the terminal is handed back: stop the process (default; tests pass a recorder) */
   stop?: () => void | Promise<void>
 }
@@ -46,7 +48,7 @@ const CHROME_ROWS = 3
 
 export function App (props: AppProps) {
   const [state, dispatch] = useReducer(reduce, props.initialState ?? initialState())
-  const link = useDaemonLink({ client: props.client, connect: props.connect, retryMs: props.retryMs }, dispatch)
+  const link = useDaemonLink({ client: props.client, connect: props.connect, retryMs: props.retryMs, heartbeatMs: props.heartbeatMs }, dispatch)
   const { exit, suspendTerminal } = useApp()
   const { stdout } = useStdout()
   const { columns, rows } = useWindowSize()

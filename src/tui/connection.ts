@@ -21,6 +21,14 @@ export interface ControlClientLike {
 /** At most one render per this many ms from transfer progress (≈5 a second). */
 export const RENDER_INTERVAL_MS = 200
 export const RETRY_MS = 1000
+/**
+ * A connected TUI asks the daemon for its status this often, and an answer
+ * that takes as long reads as "not answering" until it comes: a daemon
+ * stopped with SIGSTOP keeps its socket open and sends nothing, and the
+ * screen went on saying "connected" over numbers that no longer moved
+ * (user-test finding).
+ */
+export const HEARTBEAT_MS = 5000
 
 const EVENTS: ReadonlySet<string> = new Set<EventName>(['peer', 'peer:removed', 'pairing', 'offer', 'offer:removed', 'transfer', 'log'])
 
@@ -70,6 +78,7 @@ export interface DaemonLinkInit {
   connect: () => Promise<ControlClientLike>
   retryMs?: number
   intervalMs?: number
+  heartbeatMs?: number
 }
 
 /** Keeps a live, subscribed client in the returned ref (undefined while down). */
@@ -79,6 +88,8 @@ export function useDaemonLink (init: DaemonLinkInit, dispatch: Dispatch<Action>)
     let disposed = false
     let retry: NodeJS.Timeout | undefined
     let pending: ControlClientLike | undefined
+    /** the heartbeat of the connection in use */
+    let beat: NodeJS.Timeout | undefined
     const batcher = createBatcher(dispatch, init.intervalMs)
 
     const schedule = (): void => {
@@ -102,6 +113,7 @@ export function useDaemonLink (init: DaemonLinkInit, dispatch: Dispatch<Action>)
       pending = c
       let closed = false
       c.onClose(() => {
+        clearInterval(beat)
         if (closed || disposed) return
         closed = true
         if (ref.current === c) ref.current = undefined
@@ -126,6 +138,7 @@ export function useDaemonLink (init: DaemonLinkInit, dispatch: Dispatch<Action>)
         dispatch({ type: 'batch', actions: [{ type: 'snapshot', status, peers, offers, transfers }, ...held, { type: 'connection', connection: 'connected' }] })
         held = null
         ref.current = c
+        beat = heartbeat(c, () => closed || disposed)
       } catch (err) {
         if (closed) return
         closed = true
@@ -134,10 +147,29 @@ export function useDaemonLink (init: DaemonLinkInit, dispatch: Dispatch<Action>)
       }
     }
 
+    /** HEARTBEAT_MS: "not answering" while a status call of `c` goes unanswered that long, "connected" again once it is answered. */
+    const heartbeat = (c: ControlClientLike, gone: () => boolean): NodeJS.Timeout => {
+      const every = init.heartbeatMs ?? HEARTBEAT_MS
+      let asking = false
+      let quiet = false
+      const timer = setInterval(() => {
+        if (asking || gone()) return
+        asking = true
+        const slow = setTimeout(() => { if (!gone()) { quiet = true; dispatch({ type: 'connection', connection: 'unresponsive' }) } }, every)
+        c.call('status', {}).then(() => {
+          if (quiet && !gone()) dispatch({ type: 'connection', connection: 'connected' })
+          quiet = false
+        }, () => {}).finally(() => { clearTimeout(slow); asking = false })
+      }, every)
+      timer.unref()
+      return timer
+    }
+
     void attempt(init.client)
     return () => {
       disposed = true
       if (retry != null) clearTimeout(retry)
+      clearInterval(beat)
       batcher.stop()
       ref.current = undefined
       // closing our own connection is all quitting does; the daemon keeps running

@@ -367,6 +367,29 @@ describe('ferry tui App', () => {
     expect(r.lastFrame()).toContain('daemon connected')
   })
 
+  it('a connected daemon that stops answering (SIGSTOP) reads "not answering" until it answers again (user-test finding: "connected" over numbers that no longer moved)', async () => {
+    let statusCalls = 0
+    let release: (() => void) | undefined
+    const f = fakeClient({
+      status: ((): unknown => {
+        statusCalls++
+        // the snapshot's call is answered; the heartbeat's second one hangs until released
+        if (statusCalls !== 3) return status
+        return new Promise((resolve) => { release = () => { resolve(status) } })
+      }) as never
+    })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME, heartbeatMs: 40 }))
+    await tick(60)
+    expect(r.lastFrame()).toContain('daemon connected')
+    await tick(150)
+    expect(statusCalls).toBe(3)
+    expect(expectFits(r.lastFrame())).toContain('daemon not answering')
+    release!()
+    await tick(20)
+    expect(r.lastFrame()).toContain('daemon connected')
+    r.unmount()
+  })
+
   it.each([['q', 'q'], ['Ctrl-C', '\u0003']])('%s quits without calling the daemon, closing only its own connection', async (_name, key) => {
     const f = fakeClient()
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
