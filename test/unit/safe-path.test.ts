@@ -189,9 +189,12 @@ describe('resolveInside', () => {
     mkdirSync(state, { recursive: true })
     const id = folderIdOf(state)!
     const inHome = join(root, 'home')
-    for (const bad of ['.local/state/ferry', '.local/state/ferry/ferry.db-wal', '.local/state/ferry/new/x.jpg']) {
+    for (const bad of ['.local/state/ferry/ferry.db-wal', '.local/state/ferry/new/x.jpg']) {
       await expect(checkReceivePaths(inHome, ['photos/a.jpg', bad], new Set(), id), bad).rejects.toMatchObject({ code: 'E_PATH_UNSAFE', message: expect.stringMatching(/would land in ferry's own state folder, which the receive folder holds$/) })
     }
+    // and a folder of the offer there; a file of that name is placed next to it ("ferry (1)"), as next to any folder
+    await expect(checkReceivePaths(inHome, ['photos/a.jpg', '.local/state/ferry'], new Set(['.local/state/ferry']), id)).rejects.toEqual(code('E_PATH_UNSAFE'))
+    await checkReceivePaths(inHome, ['photos/a.jpg', '.local/state/ferry'], new Set(), id)
     // the message says nothing of where the state folder is (it goes to the peer)
     await expect(checkReceivePaths(inHome, ['.local/state/ferry/x'], new Set(), id)).rejects.not.toMatchObject({ message: expect.stringContaining(root) })
     // beside it, and on the way to it, files and folders are fine; on this case-sensitive file system ".LOCAL" is another folder
