@@ -137,10 +137,17 @@ export async function send (argv: string[]): Promise<number> {
       // a daemon that does not answer (stopped with SIGSTOP, stuck) must not
       // keep `ferry send` waiting: `timeout` sends its signal once. Whether
       // it reads the cancel once it runs again is not known here.
+      // On a connection of its own, which nothing is written to before the daemon
+      // reads it: the daemon writes this command's events to the other one as soon
+      // as it runs again, and a write to a connection this command closed meanwhile
+      // (a second Ctrl-C, the timeout below) destroyed it with the cancel unread
+      // (user-test finding: the transfer then completed).
       else {
-        void client.call('cancel', { id }).catch((err: unknown) => {
+        void cancelApart(homeOf(values), id).catch((err: unknown) => {
           const fe = toFerryError(err)
-          settle?.(interrupted({ code: fe.code, message: `${fe.message}; the transfer may go on once it runs again: see \`ferry transfers\`, or \`ferry cancel ${id.slice(0, 8)}\`` }))
+          // not answered, but sent: the daemon reads it when it runs again (a stopped daemon keeps what its socket got)
+          const after = fe.code === 'E_TIMEOUT' ? 'the cancel takes effect when it runs again: see `ferry transfers`' : `the transfer may go on once it runs again: see \`ferry transfers\`, or \`ferry cancel ${id.slice(0, 8)}\``
+          settle?.(interrupted({ code: fe.code, message: `${fe.message}; ${after}` }))
         })
       }
     }
@@ -195,6 +202,16 @@ export async function send (argv: string[]): Promise<number> {
     // after the last frame, so a live view does not draw over them
     for (const s of skipped) process.stderr.write(`ferry: warning: ${escapeForDisplay(s.path)}: ${sanitizeForDisplay(s.reason)}\n`)
     if (skippedCount > skipped.length) process.stderr.write(`ferry: warning: ${counted(skippedCount - skipped.length, 'more path')} skipped, not listed (${skippedFailed} of all ${skippedCount} for a problem)\n`)
+  }
+}
+
+/** `cancel` of `id`, on a connection of its own (send, onStop). */
+async function cancelApart (home: string, id: string): Promise<void> {
+  const c = await connectControl(home)
+  try {
+    await c.call('cancel', { id })
+  } finally {
+    c.close()
   }
 }
 
