@@ -32,6 +32,8 @@ export interface PairingComponents {
 export const DEFAULT_CODE_TTL_SEC = 300
 /** how long a burned or expired nameplate is remembered, so a late attempt gets a precise error */
 const TOMBSTONE_MS = 10 * 60_000
+/** How often unpairings not yet told are told to their peers that are online (a peer told fails or answers within 3 s). */
+const UNTOLD_RETRY_MS = 10_000
 /** What the device that typed an ended code is told, by how the code ended (review finding: a replaced code was called expired). */
 const TOMBSTONE_MESSAGE = {
   failed: 'that code was already used and is burned',
@@ -46,12 +48,18 @@ export class PairingService {
   private shown?: ShownCode
   private readonly tombstones = new Map<number, { code: 'E_PAIRING_EXPIRED' | 'E_PAIRING_FAILED', phase: keyof typeof TOMBSTONE_MESSAGE, until: number }>()
   private readonly throttle = new Throttle()
+  private untoldTimer?: NodeJS.Timeout
+  private tellingUntold = false
 
   constructor (components: PairingComponents) {
     this.c = components
   }
 
   async start (): Promise<void> {
+    // a peer that stayed connected while it could not hear us (stopped with SIGSTOP, busy) never comes online
+    // again: asked again while it is online (user-test finding: it listed us as paired until it tried a send)
+    this.untoldTimer = setInterval(() => { void this.tellUntoldOnline() }, UNTOLD_RETRY_MS)
+    this.untoldTimer.unref()
     await this.c.node.handle(PAIR_PROTOCOL, (stream, connection) => { void this.respond(stream, connection) })
     await this.c.node.handle(TRUST_PROTOCOL, (stream, connection) => {
       void handleUnpair(stream).then(() => {
@@ -65,6 +73,7 @@ export class PairingService {
   }
 
   stop (): void {
+    clearInterval(this.untoldTimer)
     if (this.shown != null) this.finishShown('cancelled', new FerryError('E_CANCELLED', 'the daemon stopped; the code no longer works'))
   }
 
@@ -244,6 +253,24 @@ export class PairingService {
     } catch (err) {
       this.c.log.info('could not tell a peer of our unpairing yet', { peerId, err: (err as Error).message })
     }
+  }
+
+  /** The unpairings not yet told, to those of their peers online now, one after the other. */
+  private async tellUntoldOnline (): Promise<void> {
+    if (this.tellingUntold) return
+    this.tellingUntold = true
+    try { await this.tellUntoldNow() } finally { this.tellingUntold = false }
+  }
+
+  private async tellUntoldNow (): Promise<void> {
+    let online: Set<string>
+    let untold: string[]
+    try {
+      untold = this.c.trust.untold()
+      if (untold.length === 0) return
+      online = new Set(this.c.candidates())
+    } catch { return }
+    for (const peerId of untold) if (online.has(peerId)) await this.peerOnline(peerId)
   }
 
   /** Tell `peerId` we unpaired it (/ferry/trust); `still`: looked at once the stream is open, false drops it untold. Whether it acknowledged. */

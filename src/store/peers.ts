@@ -64,6 +64,11 @@ export class TrustStore {
     return this.stmt('SELECT 1 FROM untold_unpairs WHERE peer_id = ?').get(peerId) != null
   }
 
+  /** The peers still to be told they were unpaired. */
+  untold (): string[] {
+    return (this.stmt('SELECT peer_id FROM untold_unpairs').all() as Array<{ peer_id: string }>).map((r) => r.peer_id)
+  }
+
   clearUntold (peerId: string): void {
     this.stmt('DELETE FROM untold_unpairs WHERE peer_id = ?').run(peerId)
   }

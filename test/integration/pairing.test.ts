@@ -15,7 +15,7 @@ import { Refusal } from '../../src/protocol/pb/common.js'
 import { Hello } from '../../src/protocol/pb/hello.js'
 import { WORDLIST } from '../../src/pairing/wordlist.ts'
 import { parseCode } from '../../src/pairing/code.ts'
-import { cleanupAll, jsonValues, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, waitListed, type TestDaemon } from '../helpers/daemon.ts'
+import { cleanupAll, jsonValues, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type TestDaemon } from '../helpers/daemon.ts'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { expectNoCodeIn, fingerprintOf, peersNow, showCode, wrongCode } from '../helpers/pairing.ts'
@@ -189,6 +189,12 @@ describe('pairing', { timeout: 120_000 }, () => {
     expect(JSON.parse(off.stdout)).toMatchObject({ notified: false })
     b = await b.restart()
     await waitFor(async () => await pairedWith(b, a) === false ? true : undefined, 'sigma to hear of the unpairing once online', 15_000)
+    // b stopped (SIGSTOP) but still connected when a unpairs it: told once it answers again, though it never went offline (user-test finding)
+    await pairDaemons(a, b)
+    await whileStopped(b, async () => {
+      expect(JSON.parse((await a.cli(['unpair', 'sigma', '--json'])).stdout)).toMatchObject({ notified: false })
+    })
+    await waitFor(async () => await pairedWith(b, a) === false ? true : undefined, 'sigma to hear of the unpairing once it runs again', 30_000)
     // again, with a restarted too: what it had yet to tell is kept in its store, and told
     await pairDaemons(a, b)
     await b.stop()
