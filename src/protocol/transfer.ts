@@ -33,8 +33,8 @@ export interface EndMsg { transferId: Uint8Array, status: 'done' | 'declined' | 
 /** An offer's entry placed under another path by the receiver (its name taken there), relative to its receive folder. */
 export interface RenamedEntry { entry: number, as: string }
 
-/** An offer's entry the receive folder could not take as it is (a symbolic link on its way, say), and why. */
-export interface RefusedEntry { entry: number, reason: string }
+/** An offer's entry the receive folder could not take as it is (a symbolic link on its way, say), and why; `under`: the folder at fault, for every entry below it. */
+export interface RefusedEntry { entry: number, reason: string, under?: string }
 
 /**
  * The renamed entries an End carries: at most this many, and this many
@@ -69,9 +69,10 @@ function renamedThatFit (renamed: RenamedEntry[] = []): RenamedEntry[] {
   return firstThatFit(renamed, END_RENAMED_SHOWN, END_RENAMED_BYTES, (r) => r.as)
 }
 
-function refusedThatFit (refused: RefusedEntry[] = []): RefusedEntry[] {
-  const cut = refused.slice(0, END_REFUSED_SHOWN).map((r) => ({ entry: r.entry, reason: cutToBytes(r.reason, END_REFUSED_BYTES / 4) }))
-  return firstThatFit(cut, END_REFUSED_SHOWN, END_REFUSED_BYTES, (r) => r.reason)
+function refusedThatFit (refused: RefusedEntry[] = []): Array<{ entry: number, reason: string, under: string }> {
+  // a folder too long to fit is left out, not cut: a cut one would name another folder
+  const cut = refused.slice(0, END_REFUSED_SHOWN).map((r) => ({ entry: r.entry, reason: cutToBytes(r.reason, END_REFUSED_BYTES / 4), under: r.under !== undefined && Buffer.byteLength(r.under) <= END_REFUSED_BYTES / 4 ? r.under : '' }))
+  return firstThatFit(cut, END_REFUSED_SHOWN, END_REFUSED_BYTES, (r) => r.reason + r.under)
 }
 
 /** `s` cut to at most `max` UTF-8 bytes, at a character's edge, "..." included. */
@@ -318,7 +319,7 @@ export async function readEnd (stream: Stream, handle: (end: EndMsg) => Promise<
   const status = w.status as EndMsg['status']
   let error: unknown
   try {
-    await handle({ transferId: w.transferId, status, root: w.root, signature: w.signature, failure: fromWireError(w.failure as WireErrorMsg | undefined, 'peer says'), wireBytes: w.wireBytes, missing: w.missing, doneBytes: w.doneBytes, renamedCount: w.renamedCount, renamed: w.renamed, refused: w.refused })
+    await handle({ transferId: w.transferId, status, root: w.root, signature: w.signature, failure: fromWireError(w.failure as WireErrorMsg | undefined, 'peer says'), wireBytes: w.wireBytes, missing: w.missing, doneBytes: w.doneBytes, renamedCount: w.renamedCount, renamed: w.renamed, refused: w.refused.map((r) => ({ entry: r.entry, reason: r.reason, under: r.under === '' ? undefined : r.under })) })
   } catch (err) { error = err }
   await sendAll(stream, lengthPrefixed(TransferEndAck.encode({ ok: error == null, error: error != null ? toWireError(error) : undefined })), sig)
   await finishStream(stream, sig)

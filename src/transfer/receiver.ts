@@ -561,13 +561,26 @@ export class Receiver {
    * finding: a file placed by an earlier run was listed).
    */
   private refusedToTell (missing?: Uint8Array): RefusedEntry[] | undefined {
+    const missed = missing != null ? new Bitmap(this.offer.files.length, missing) : undefined
     const notReceived = (i: number): boolean => this.offer.files[i].kind === 'dir'
       ? this.files[i]?.unavailable != null && this.files[i].done !== true
-      : missing != null && new Bitmap(this.offer.files.length, missing).has(i)
-    const told = new Map((this.receiptRefused ?? []).map((r) => [r.entry, r.reason]))
-    for (const [i, r] of this.refusedEntries) if (!told.has(i)) told.set(i, r.reason)
-    const out = [...told].filter(([i]) => i < this.offer.files.length && notReceived(i)).sort((a, b) => a[0] - b[0]).slice(0, END_REFUSED_SHOWN)
-    return out.length > 0 ? out.map(([entry, reason]) => ({ entry, reason })) : undefined
+      : missed?.has(i) === true
+    const told = new Map<number, RefusedEntry>((this.receiptRefused ?? []).map((r) => [r.entry, r]))
+    for (const [i, r] of this.refusedEntries) if (!told.has(i)) told.set(i, { entry: i, reason: r.reason, under: r.under })
+    // one per folder at fault: the sender applies it to every entry below (user-test finding: of 100 photos under
+    // a linked folder, the reason of 11 was told, the rest read "its reason not told")
+    const folders = new Set<string>()
+    const out: RefusedEntry[] = []
+    for (const [i, r] of [...told].sort((a, b) => a[0] - b[0])) {
+      if (i >= this.offer.files.length || !notReceived(i)) continue
+      if (r.under !== undefined) {
+        if (folders.has(r.under)) continue
+        folders.add(r.under)
+      }
+      out.push(r)
+      if (out.length >= END_REFUSED_SHOWN) break
+    }
+    return out.length > 0 ? out : undefined
   }
 
   private async onError (err: unknown): Promise<void> {

@@ -197,7 +197,8 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
   for (const offered of paths) {
     if (intoState) { validateRelativePath(offered); throw unsafe(offered, IN_STATE_FOLDER) }
     const why = await refusal(base, renamed.get(offered) ?? offered, dirs.has(offered), found, keepOut)
-    if (why !== undefined) refused.set(offered, why)
+    // the folder at fault, by its offered path (a rename changes a component's name, not their number)
+    if (why !== undefined) refused.set(offered, { error: why.error, reason: why.reason, under: why.depth === undefined ? undefined : offered.split('/').slice(0, why.depth).join('/') })
   }
   // nothing left to receive (folders alone, of an offer with files, are not worth a receipt);
   // `partly`: a receive under way, some of it placed already, decides that by what it holds
@@ -216,10 +217,16 @@ const SHORT_NAME_BYTES = 143
  * reason alone, which is what a receipt tells the sender (it knows the path;
  * said twice, a reason was cut off before its end: review finding).
  */
-export interface Refusal { error: FerryError, reason: string }
+export interface Refusal {
+  error: FerryError
+  reason: string
+  /** the offered folder the reason is about (a symbolic link there, say): every path below it is refused for it */
+  under?: string
+}
 
-function refuse (p: string, reason: string): Refusal {
-  return { error: unsafe(p, reason), reason }
+/** `depth`: how many components of the path the reason is about (the folder at fault), when it is about one. */
+function refuse (p: string, reason: string, depth?: number): Refusal & { depth?: number } {
+  return { error: unsafe(p, reason), reason, depth }
 }
 
 /**
@@ -227,7 +234,7 @@ function refuse (p: string, reason: string): Refusal {
  * `p` (checkReceivePaths); undefined when it can. `found` caches what each
  * prefix is, across the offer's paths.
  */
-async function refusal (base: string, p: string, isDir: boolean, found: Map<string, 'dir' | 'state' | 'link' | 'other' | 'none'>, keepOut?: FolderId): Promise<Refusal | undefined> {
+async function refusal (base: string, p: string, isDir: boolean, found: Map<string, 'dir' | 'state' | 'link' | 'other' | 'none'>, keepOut?: FolderId): Promise<(Refusal & { depth?: number }) | undefined> {
   let prefix = ''
   const components = p.split('/')
   // the whole path, with the receive folder's own: the system calls that
@@ -258,8 +265,8 @@ async function refusal (base: string, p: string, isDir: boolean, found: Map<stri
     }
     if (here === 'none') break
     if (here === 'state') throw unsafe(p, IN_STATE_FOLDER)
-    if (mustBeFolder && here === 'link') return refuse(p, `${quote(prefix)} is a symbolic link in the receive folder`)
-    if (mustBeFolder && here !== 'dir') return refuse(p, `${quote(prefix)} is a file in the receive folder, and the offer needs a folder there`)
+    if (mustBeFolder && here === 'link') return refuse(p, `${quote(prefix)} is a symbolic link in the receive folder`, i + 1)
+    if (mustBeFolder && here !== 'dir') return refuse(p, `${quote(prefix)} is a file in the receive folder, and the offer needs a folder there`, i + 1)
   }
   return undefined
 }

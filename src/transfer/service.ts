@@ -1069,7 +1069,7 @@ export class TransferService {
     s.receiptVerified = true
     s.progress.done = s.progress.total - notReceived.reduce((n, i) => n + s.offer!.files[i].size, 0)
     // what a script must hear of before it deletes the source (`ferry send` exits 1, E_INCOMPLETE)
-    const refused = refusedReasons(end, s.offer!.files.length)
+    const refused = refusedReasons(end, s.offer!.files, notReceived)
     for (const i of notReceived) s.skipped.push({ path: s.sources[i] ?? s.offer!.files[i].path, reason: notReceivedReason(refused, i), failed: true })
     // a folder the receive folder could not take, when nothing below it is named already (an empty one)
     const entries = s.offer!.files
@@ -1331,12 +1331,26 @@ export class TransferService {
  * size, naming files only. Anything else is not a receipt for this offer
  * (E_PROTOCOL: the receiver is asked again by its retry, or a re-offer).
  */
-/** Why the receiver did not take entries (its receive folder could not, as it was), by entry: the first END_REFUSED_SHOWN it told, each reason cut to 200 characters. */
-function refusedReasons (end: EndMsg, entries: number): Map<number, string> {
+/**
+ * Why the receiver did not take entries (its receive folder could not, as
+ * it was): by entry, the first END_REFUSED_SHOWN it told, each reason cut to
+ * 200 characters, and each told for a folder (`under`) applied to the
+ * files below it that were not received either, and to the folders there.
+ */
+function refusedReasons (end: EndMsg, entries: ReadonlyArray<{ path: string, kind: string }>, notReceived: readonly number[]): Map<number, string> {
   const out = new Map<number, string>()
+  const folders: Array<{ under: string, reason: string }> = []
   for (const r of (end.refused ?? []).slice(0, END_REFUSED_SHOWN)) {
-    if (r.entry < entries && !out.has(r.entry)) out.set(r.entry, r.reason.length > 200 ? `${r.reason.slice(0, 197)}...` : r.reason)
+    if (r.entry >= entries.length || out.has(r.entry)) continue
+    const reason = r.reason.length > 200 ? `${r.reason.slice(0, 197)}...` : r.reason
+    out.set(r.entry, reason)
+    if (r.under !== undefined && r.under !== '') folders.push({ under: r.under, reason })
   }
+  if (folders.length === 0) return out
+  const below = (i: number): string | undefined => folders.find((x) => entries[i].path === x.under || entries[i].path.startsWith(`${x.under}/`))?.reason
+  // the files not received, and the folders there (not made either)
+  for (const i of notReceived) if (!out.has(i)) { const why = below(i); if (why !== undefined) out.set(i, why) }
+  for (const [i, e] of entries.entries()) if (e.kind === 'dir' && !out.has(i)) { const why = below(i); if (why !== undefined) out.set(i, why) }
   return out
 }
 

@@ -305,13 +305,19 @@ export declare namespace TransferEnd {
         value: string;
         index: number;
     }
+    interface TransferEndRefusedUnderFieldEvent {
+        field: '$.refused[].under';
+        value: string;
+        index: number;
+    }
     function encode(obj: Partial<TransferEnd>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): TransferEnd;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): Generator<TransferEndTransferIdFieldEvent | TransferEndStatusFieldEvent | TransferEndRootFieldEvent | TransferEndSignatureFieldEvent | TransferEndFailureCodeFieldEvent | TransferEndFailureMessageFieldEvent | TransferEndWireBytesFieldEvent | TransferEndMissingFieldEvent | TransferEndDoneBytesFieldEvent | TransferEndRenamedCountFieldEvent | TransferEndRenamedEntryFieldEvent | TransferEndRenamedAsFieldEvent | TransferEndRefusedEntryFieldEvent | TransferEndRefusedReasonFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): Generator<TransferEndTransferIdFieldEvent | TransferEndStatusFieldEvent | TransferEndRootFieldEvent | TransferEndSignatureFieldEvent | TransferEndFailureCodeFieldEvent | TransferEndFailureMessageFieldEvent | TransferEndWireBytesFieldEvent | TransferEndMissingFieldEvent | TransferEndDoneBytesFieldEvent | TransferEndRenamedCountFieldEvent | TransferEndRenamedEntryFieldEvent | TransferEndRenamedAsFieldEvent | TransferEndRefusedEntryFieldEvent | TransferEndRefusedReasonFieldEvent | TransferEndRefusedUnderFieldEvent>;
 }
 export interface Refused {
     entry: number;
     reason: string;
+    under: string;
 }
 export declare namespace Refused {
     const codec: () => Codec<Refused>;
@@ -323,9 +329,13 @@ export declare namespace Refused {
         field: '$.reason';
         value: string;
     }
+    interface RefusedUnderFieldEvent {
+        field: '$.under';
+        value: string;
+    }
     function encode(obj: Partial<Refused>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Refused>): Refused;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Refused>): Generator<RefusedEntryFieldEvent | RefusedReasonFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Refused>): Generator<RefusedEntryFieldEvent | RefusedReasonFieldEvent | RefusedUnderFieldEvent>;
 }
 export interface Renamed {
     entry: number;

@@ -1029,13 +1029,18 @@ export var Refused;
                     w.uint32(18);
                     w.string(obj.reason);
                 }
+                if ((obj.under != null && obj.under !== '')) {
+                    w.uint32(26);
+                    w.string(obj.under);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
             }, (reader, length, opts = {}) => {
                 const obj = {
                     entry: 0,
-                    reason: ''
+                    reason: '',
+                    under: ''
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -1047,6 +1052,10 @@ export var Refused;
                         }
                         case 2: {
                             obj.reason = reader.string();
+                            break;
+                        }
+                        case 3: {
+                            obj.under = reader.string();
                             break;
                         }
                         default: {
@@ -1071,6 +1080,13 @@ export var Refused;
                         case 2: {
                             yield {
                                 field: `${prefix}.reason`,
+                                value: reader.string()
+                            };
+                            break;
+                        }
+                        case 3: {
+                            yield {
+                                field: `${prefix}.under`,
                                 value: reader.string()
                             };
                             break;
