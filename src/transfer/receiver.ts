@@ -522,7 +522,9 @@ export class Receiver {
     if (this.files.every((f) => f.entry.kind === 'dir' || (!f.done && f.unavailable != null))) {
       // the sender's side first: a refused path alongside would hide that its files changed (review finding)
       const first = gone.find((f) => f.unavailable!.code === 'E_SOURCE_CHANGED') ?? gone[0]
-      throw new FerryError(first.unavailable!.code, `none of the ${gone.length} file(s) could be received: ${first.unavailable!.message}${gone.length > 1 ? ` (and ${gone.length - 1} more)` : ''}`)
+      const what = gone.length === 1 ? 'the file could not be received' : `none of the ${gone.length} files could be received`
+      const hint = first.unavailable!.code === 'E_SOURCE_CHANGED' ? `; send ${gone.length === 1 ? 'it' : 'them'} again once ${gone.length === 1 ? 'it has' : 'they have'} stopped changing` : ''
+      throw new FerryError(first.unavailable!.code, `${what}: ${first.unavailable!.message}${gone.length > 1 ? ` (and ${gone.length - 1} more)` : ''}${hint}`)
     }
     // done without them: what was verified of them is not counted as received (kept apart: keepVerifiedParts)
     for (const f of gone) {

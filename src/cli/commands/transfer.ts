@@ -175,7 +175,8 @@ export async function send (argv: string[]): Promise<number> {
     const arrived = t.files - (t.receipt?.notReceived ?? 0)
     const incomplete = failed === 0 ? undefined : new FerryError('E_INCOMPLETE', `${counted(failed, 'path')} could not be sent (listed above${skippedCount > skipped.length ? `, among the first ${skipped.length} skipped` : ''}); ${arrived === 1 ? 'the file sent arrived and was verified' : `the ${arrived} files sent arrived and were verified`}`)
     if (json) {
-      printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds, root: t.root, receipt: t.receipt, skipped, skippedCount, ...((t.renamedCount ?? 0) > 0 ? { renamed: t.renamed ?? [], renamedCount: t.renamedCount } : {}) })
+      // the error a script's exit code 1 is for, as a failed send has it (user-test finding: only the exit code said so)
+      printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds, root: t.root, receipt: t.receipt, skipped, skippedCount, ...((t.renamedCount ?? 0) > 0 ? { renamed: t.renamed ?? [], renamedCount: t.renamedCount } : {}), ...(incomplete != null ? { error: incomplete.toJSON() } : {}) })
     } else {
       const summary = `sent ${counted(arrived, 'file')}, ${formatBytes(t.doneBytes)} to ${sanitizeForDisplay(t.peerName)} in ${seconds.toFixed(1)} s ` +
         `${overTheNetwork(t)}; receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}` +
