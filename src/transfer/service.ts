@@ -1073,9 +1073,9 @@ export class TransferService {
     for (const i of notReceived) s.skipped.push({ path: s.sources[i] ?? s.offer!.files[i].path, reason: notReceivedReason(refused, i), failed: true })
     // a folder the receive folder could not take, when nothing below it is named already (an empty one)
     const entries = s.offer!.files
-    const named = [...notReceived, ...refused.keys()].map((i) => entries[i].path)
+    const holdsNamed = foldersOf([...notReceived, ...refused.keys()].map((i) => entries[i].path))
     for (const [i, why] of refused) {
-      if (entries[i].kind === 'dir' && !named.some((p) => p.startsWith(`${entries[i].path}/`))) s.skipped.push({ path: s.sources[i] ?? entries[i].path, reason: `refused by the receiver: ${why}`, failed: true })
+      if (entries[i].kind === 'dir' && !holdsNamed.has(entries[i].path)) s.skipped.push({ path: s.sources[i] ?? entries[i].path, reason: `refused by the receiver: ${why}`, failed: true })
     }
     if (notReceived.length > 0) this.c.log.warn('files not received: they changed or went away here after the offer, or the receiver refused them', { id, files: notReceived.length, refused: refused.size })
     // it sent at least what reached the receiver, also what it served just before a crash of its own
@@ -1327,11 +1327,6 @@ export class TransferService {
 }
 
 /**
- * The entries a receipt says were not received: a bit set of the offer's
- * size, naming files only. Anything else is not a receipt for this offer
- * (E_PROTOCOL: the receiver is asked again by its retry, or a re-offer).
- */
-/**
  * Why the receiver did not take entries (its receive folder could not, as
  * it was): by entry, the first END_REFUSED_SHOWN it told, each reason cut to
  * 200 characters, and each told for a folder (`under`) applied to the
@@ -1354,6 +1349,13 @@ function refusedReasons (end: EndMsg, entries: ReadonlyArray<{ path: string, kin
   return out
 }
 
+/** Every folder `paths` lie in ("a" and "a/b" for "a/b/c"), in one pass over their components (not a scan of all paths per folder). */
+function foldersOf (paths: readonly string[]): Set<string> {
+  const out = new Set<string>()
+  for (const p of paths) for (let at = p.indexOf('/'); at >= 0; at = p.indexOf('/', at + 1)) out.add(p.slice(0, at))
+  return out
+}
+
 /** What `ferry send` says of a file of the offer the receipt says was not received. */
 function notReceivedReason (refused: ReadonlyMap<number, string>, entry: number): string {
   const why = refused.get(entry)
@@ -1361,6 +1363,11 @@ function notReceivedReason (refused: ReadonlyMap<number, string>, entry: number)
   return refused.size > 0 ? 'not received: changed, removed or unreadable after it was offered, or refused by the receiver (its reason not told)' : 'changed, removed or unreadable after it was offered; not received (send it again)'
 }
 
+/**
+ * The entries a receipt says were not received: a bit set of the offer's
+ * size, naming files only. Anything else is not a receipt for this offer
+ * (E_PROTOCOL: the receiver is asked again by its retry, or a re-offer).
+ */
 function missingFiles (s: Sender, missing: Uint8Array): number[] {
   const files = s.offer?.files ?? []
   if (missing.length !== Math.ceil(files.length / 8)) throw new FerryError('E_PROTOCOL', `receipt: the set of files not received has ${missing.length} bytes for ${files.length} entries`)
