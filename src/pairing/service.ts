@@ -65,7 +65,8 @@ export class PairingService {
       void handleUnpair(stream).then(() => {
         const id = connection.remotePeer.toString()
         if (this.c.trust.remove(id)) {
-          this.c.log.info('peer removed its pairing with us; trust removed', { peerId: id })
+          // said by default (quiet logs show warnings): this device no longer trusts, nor is trusted by, that peer (user-test finding: not logged)
+          this.c.log.warn('peer removed its pairing with us; trust removed', { peerId: id })
           this.c.onTrustChanged(id)
         }
       }).catch(() => {})

@@ -76,6 +76,10 @@ describe('SendProgress (ferry send on a terminal)', () => {
     const cancelling = expectFits(r.lastFrame())
     expect(cancelling).toContain('cancelling… (Ctrl-C again stops waiting for the daemon)')
     expect(cancelling).not.toContain('Ctrl-C cancels')
+    // a hint is wrapped, not cut before its "Ctrl-C cancels" (user-test finding: "Ctrl-C can…" at 80 columns)
+    r.rerender(h(SendProgress, { peer: 'alice', paths: 2, transfer: sending({ state: 'waiting' }) }))
+    await tick()
+    expect(expectFits(r.lastFrame()).replace(/\s+/g, ' ')).toContain('the receiver is unreachable; the transfer resumes when it is back… Ctrl-C cancels')
   })
 
   it('keeps the bar the same width while the numbers change', async () => {

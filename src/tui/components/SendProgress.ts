@@ -50,9 +50,10 @@ export function SendProgress (props: SendProgressProps) {
     rows.push(para('outcome', { color: tint(ui, 'red') }, `  ${g(ui, '✗')} ${how}: `,
       h(Text, { bold: true }, error.code)))
   } else if (props.cancelling === true) {
-    rows.push(line('hint', { color: tint(ui, 'yellow') }, `  cancelling${g(ui, '…')} (Ctrl-C again stops waiting for the daemon)`))
+    rows.push(para('hint', { color: tint(ui, 'yellow') }, `  cancelling${g(ui, '…')} (Ctrl-C again stops waiting for the daemon)`))
   } else if (t != null) {
-    rows.push(line('hint', { dimColor: true }, `  ${hint(t)}`))
+    // wrapped, not cut: its end says how to stop (user-test finding: "Ctrl-C can…" at 80 columns)
+    rows.push(para('hint', { dimColor: true }, `  ${hint(t)}`))
   }
   return h(Box, { flexDirection: 'column', width: ui.width }, ...rows)
 }
