@@ -106,6 +106,19 @@ export function quoteForDisplay (s: string): string {
   return JSON.stringify(s).replace(UNPRINTABLE_RE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
+/** The longest start of `s` that is at most `maxBytes` in UTF-8, cut at a character's edge (a name for the wire, a reason in a receipt). */
+export function cutToBytes (s: string, maxBytes: number): string {
+  let out = ''
+  let bytes = 0
+  for (const ch of s) {
+    const n = Buffer.byteLength(ch)
+    if (bytes + n > maxBytes) break
+    out += ch
+    bytes += n
+  }
+  return out
+}
+
 /** Strip what a terminal must not be handed (UNPRINTABLE) from peer-supplied text before printing it. */
 export function sanitizeForDisplay (s: string): string {
   return s.replace(UNPRINTABLE_RE, '')

@@ -2,7 +2,7 @@
 // A peer that cannot complete it is not a ferry daemon and is never listed.
 
 import type { Stream } from '@libp2p/interface'
-import { sanitizeForDisplay } from '../errors.ts'
+import { cutToBytes, sanitizeForDisplay } from '../errors.ts'
 import { MAX_HELLO_BYTES, MAX_NAME_BYTES } from './constants.ts'
 import { Hello } from './pb/hello.js'
 import { boundedPbStream, timeoutSignal, wireReadError } from './stream.ts'
@@ -39,13 +39,5 @@ function fromWire (h: Hello): HelloInfo {
 
 /** Strip control characters and cut to MAX_NAME_BYTES without splitting a character. */
 export function cleanName (name: string): string {
-  let out = ''
-  let bytes = 0
-  for (const ch of sanitizeForDisplay(name).trim()) {
-    const n = Buffer.byteLength(ch)
-    if (bytes + n > MAX_NAME_BYTES) break
-    out += ch
-    bytes += n
-  }
-  return out
+  return cutToBytes(sanitizeForDisplay(name).trim(), MAX_NAME_BYTES)
 }

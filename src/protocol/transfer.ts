@@ -4,7 +4,7 @@
 // at this boundary; nothing outside protocol/ sees the generated types.
 
 import type { Stream } from '@libp2p/interface'
-import { FerryError } from '../errors.ts'
+import { FerryError, cutToBytes } from '../errors.ts'
 import { MAX_CHUNKS_PER_REQUEST, MAX_HASH_PART_BYTES, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_OFFER_TOTAL_BYTES, MAX_SMALL_MESSAGE_BYTES } from './constants.ts'
 import { FrameReader, finishStream, lengthPrefixed, sendAll, varintLength, writeVarint } from './frames.ts'
 import { ChunkHeader, ChunkRequest, FileEntry, HashPart, Offer, OfferAnswer, TransferEnd, TransferEndAck, type FileEntry as WireFileEntry } from './pb/transfer.js'
@@ -71,21 +71,13 @@ function renamedThatFit (renamed: RenamedEntry[] = []): RenamedEntry[] {
 
 function refusedThatFit (refused: RefusedEntry[] = []): Array<{ entry: number, reason: string, under: string }> {
   // a folder too long to fit is left out, not cut: a cut one would name another folder
-  const cut = refused.slice(0, END_REFUSED_SHOWN).map((r) => ({ entry: r.entry, reason: cutToBytes(r.reason, END_REFUSED_BYTES / 4), under: r.under !== undefined && Buffer.byteLength(r.under) <= END_REFUSED_BYTES / 4 ? r.under : '' }))
+  const cut = refused.slice(0, END_REFUSED_SHOWN).map((r) => ({ entry: r.entry, reason: cutMarked(r.reason, END_REFUSED_BYTES / 4), under: r.under !== undefined && Buffer.byteLength(r.under) <= END_REFUSED_BYTES / 4 ? r.under : '' }))
   return firstThatFit(cut, END_REFUSED_SHOWN, END_REFUSED_BYTES, (r) => r.reason + r.under)
 }
 
-/** `s` cut to at most `max` UTF-8 bytes, at a character's edge, "..." included. */
-function cutToBytes (s: string, max: number): string {
-  if (Buffer.byteLength(s) <= max) return s
-  let out = ''
-  let bytes = 0
-  for (const ch of s) {
-    bytes += Buffer.byteLength(ch)
-    if (bytes > max - 3) break
-    out += ch
-  }
-  return out + '...'
+/** `s` cut to at most `max` UTF-8 bytes, at a character's edge, "..." included when cut. */
+function cutMarked (s: string, max: number): string {
+  return Buffer.byteLength(s) <= max ? s : `${cutToBytes(s, max - 3)}...`
 }
 
 const HASH = 32
