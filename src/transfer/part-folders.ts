@@ -12,6 +12,23 @@ import { FerryError, toFerryError } from '../errors.ts'
 import { PART_DIR } from './safe-path.ts'
 import { partDirFor } from './finalize.ts'
 import { isSpoolSlot } from './spool.ts'
+import type { TransferStore } from '../store/index.ts'
+import type { Logger } from '../daemon/logger.ts'
+
+/**
+ * What the dedup index knew of part folders now removed (the chunks of kept
+ * part files: Receiver.keepVerifiedParts). A store that cannot write now is
+ * no reason to fail what removed them (review finding: a full disk failed a
+ * receive whose every file was placed): rows left behind are forgotten when
+ * a copy from them fails (receive-plan.ts, recover).
+ */
+export function forgetPartChunks (store: Pick<TransferStore, 'forgetUnder'>, dirs: string[], log: Pick<Logger, 'debug'>): void {
+  try {
+    for (const dir of dirs) store.forgetUnder(dir)
+  } catch (err) {
+    log.debug('cannot forget the chunks of removed part folders', { err: (err as Error).message })
+  }
+}
 
 /**
  * Make (or find) a receive's part folder, `.ferry-part/<root>/` in the

@@ -75,7 +75,7 @@ export async function planReceive (o: {
   /** Files a receipt already signed says were not received: planned as given up, nothing of them fetched. */
   givenUp?: Bitmap
   /** Entries the receive folder cannot take (checkReceivePaths), with why: planned as not received, nothing of them fetched or made. */
-  refused?: ReadonlyMap<number, FerryError>
+  refused?: ReadonlyMap<number, { error: FerryError }>
   /** What it holds so far, after each entry: a plan that copies gigabytes from files already here takes a while */
   onHave?: (haveBytes: number) => void
   /**
@@ -121,7 +121,7 @@ export async function planReceive (o: {
     const prev = saved.get(index)
     const fs: FileState = { index, entry, partPath: partFileOf(o.partDir, index), bitmap: new Bitmap(entry.chunks.length, prev?.bitmap), done: prev?.done === true, dest: prev?.dest }
     files.push(fs)
-    const refused = o.refused?.get(index)
+    const refused = o.refused?.get(index)?.error
     if (entry.kind === 'dir') { if (refused !== undefined && !fs.done) fs.unavailable = refused; continue }
     if (fs.done) {
       if (stillPlaced(fs)) { haveBytes += entry.size; continue }

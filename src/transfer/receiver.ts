@@ -25,7 +25,7 @@ import { partDirFor, placeDir, placeFile, receiveFolderNotStateFolder, syncPlace
 import { checkReceivePaths, dirPaths, type FolderId, type Refusal } from './safe-path.ts'
 import { isZeroChunk } from './zero-chunks.ts'
 import { identityOf, partFileOf, planReceive, type FileState, type Plan, type Wanted } from './receive-plan.ts'
-import { makePartFolder, removePartFolder } from './part-folders.ts'
+import { forgetPartChunks, makePartFolder, removePartFolder } from './part-folders.ts'
 import type { ChunkSink } from './sink.ts'
 import { ProgressReporter } from './progress-report.ts'
 import { Spool } from './spool.ts'
@@ -223,7 +223,7 @@ export class Receiver {
         sink: this.deps.sink(),
         signal,
         givenUp,
-        refused: new Map([...this.refusedEntries].map(([i, r]) => [i, r.error])),
+        refused: this.refusedEntries,
         maybeInPartFile: held != null ? (file, chunk) => held.get(file)?.has(chunk) === true : undefined,
         localPath: (p) => this.localPath(p),
         // never below what an earlier run recorded: the plan counts it again from 0
@@ -497,13 +497,7 @@ export class Receiver {
   /** The part folder goes, and with it what the dedup index knew of its part files. */
   private async removePartFolder (): Promise<void> {
     await removePartFolder(this.receiveDir, this.rootHex)
-    try {
-      this.deps.store.forgetUnder(partDirFor(this.receiveDir, this.rootHex))
-    } catch (err) {
-      // not a reason to fail a receive whose every file is placed (review finding: a full disk did); rows
-      // left behind are forgotten when a copy from them fails (receive-plan.ts, recover)
-      this.deps.log.debug('cannot forget the chunks of a removed part folder', { id: this.id, err: (err as Error).message })
-    }
+    forgetPartChunks(this.deps.store, [partDirFor(this.receiveDir, this.rootHex)], this.deps.log)
   }
 
   /**

@@ -34,7 +34,7 @@ import { partDirFor } from './finalize.ts'
 import { alreadyInPlace } from './receive-plan.ts'
 import { zeroBytes } from './zero-chunks.ts'
 import { checkReceiveFolder } from './receive-folder.ts'
-import { KEEP_ENDED_PARTS_MS, heldBytes, keptPartFolders, removePartFolder, sweepPartFolders } from './part-folders.ts'
+import { KEEP_ENDED_PARTS_MS, forgetPartChunks, heldBytes, keptPartFolders, removePartFolder, sweepPartFolders } from './part-folders.ts'
 import { pruneIndex } from './index-prune.ts'
 import { isTransient } from './transient.ts'
 import { PendingStates } from './pending-states.ts'
@@ -856,7 +856,7 @@ export class TransferService {
     const freed = { folders: 0, bytes: 0 }
     for (const dir of dirs) {
       const f = await sweepPartFolders(dir, keep, minAgeMs)
-      this.forgetPartChunks(f.removed)
+      forgetPartChunks(this.c.store, f.removed, this.c.log)
       freed.folders += f.folders
       freed.bytes += f.bytes
     }
@@ -988,18 +988,9 @@ export class TransferService {
   private async dropPartsOf (r: Receiver): Promise<void> {
     if ([...this.receivers.values()].some((o) => o !== r && !o.finished && o.rootHex === r.rootHex)) return
     await removePartFolder(r.receiveDir, r.rootHex).catch((err: Error) => { this.c.log.warn('cannot remove the part folder of a cancelled receive', { id: r.id, err: err.message }) })
-    this.forgetPartChunks([partDirFor(r.receiveDir, r.rootHex)])
+    forgetPartChunks(this.c.store, [partDirFor(r.receiveDir, r.rootHex)], this.c.log)
   }
 
-  /** What the dedup index knew of part folders now removed (Receiver.keepVerifiedParts put it there). */
-  private forgetPartChunks (dirs: string[]): void {
-    try {
-      for (const dir of dirs) this.c.store.forgetUnder(dir)
-    } catch (err) {
-      // rows left behind are forgotten when a copy from them fails (receive-plan.ts, recover)
-      this.c.log.debug('cannot forget the chunks of removed part folders', { err: (err as Error).message })
-    }
-  }
 
   /**
    * Part folders in the receive folder that receives under way do not use:
