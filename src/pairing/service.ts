@@ -260,18 +260,16 @@ export class PairingService {
   private async tellUntoldOnline (): Promise<void> {
     if (this.tellingUntold) return
     this.tellingUntold = true
-    try { await this.tellUntoldNow() } finally { this.tellingUntold = false }
-  }
-
-  private async tellUntoldNow (): Promise<void> {
-    let online: Set<string>
-    let untold: string[]
     try {
-      untold = this.c.trust.untold()
-      if (untold.length === 0) return
-      online = new Set(this.c.candidates())
-    } catch { return }
-    for (const peerId of untold) if (online.has(peerId)) await this.peerOnline(peerId)
+      const untold = this.c.trust.untold()
+      const online = untold.length === 0 ? new Set<string>() : new Set(this.c.candidates())
+      // peerOnline catches its own failures
+      for (const peerId of untold) if (online.has(peerId)) await this.peerOnline(peerId)
+    } catch {
+      // a store that cannot be read now: the next round asks again
+    } finally {
+      this.tellingUntold = false
+    }
   }
 
   /** Tell `peerId` we unpaired it (/ferry/trust); `still`: looked at once the stream is open, false drops it untold. Whether it acknowledged. */
