@@ -1,9 +1,12 @@
 // Progress display for long CLI operations. On a terminal (stdout a TTY, no
 // --json) `ferry send` and `ferry pair` draw live Ink views (src/tui/live.ts);
 // otherwise one line redrawn in place on a TTY stderr (bytes, rate, ETA), and
-// nothing on a pipe until the final summary.
+// where nothing is drawn (stderr not a TTY, or --json) only what a script's
+// log needs: a line when the send starts to wait, and when it goes on
+// (WaitNotes), then the final summary.
 
-import type { TransferInfo } from '../daemon/control/types.ts'
+import { isFinalState, type TransferInfo } from '../daemon/control/types.ts'
+import { sanitizeForDisplay } from '../errors.ts'
 // the TUI's formatters are pure (no React, no I/O): the CLI shares them so both print the same figures
 import { formatBytes, formatEta, formatRate } from '../tui/format.ts'
 
@@ -40,3 +43,58 @@ export class LineProgress {
     this.last = ''
   }
 }
+
+/**
+ * On a pipe (a script's or a cron job's log) or with --json, no progress
+ * is drawn, and a send that waited, for hours maybe, said nothing (a send to
+ * a peer switched off looked hung). It says once why it waits, again when the
+ * reason changes, and once when it goes on. An offer still unanswered after
+ * OFFERED_NOTE_MS is said too: with auto-accept off on the other side, a
+ * person has to accept it (every send is `offered` for a moment). On a
+ * terminal the progress line and the live view show the same.
+ */
+export class WaitNotes {
+  private shown?: string
+  private offeredTimer?: NodeJS.Timeout
+  private readonly write: (line: string) => void
+  private readonly offeredNoteMs: number
+  constructor (write: (line: string) => void, offeredNoteMs = OFFERED_NOTE_MS) {
+    this.write = write
+    this.offeredNoteMs = offeredNoteMs
+  }
+
+  update (t: TransferInfo): void {
+    const peer = sanitizeForDisplay(t.peerName)
+    if (t.state === 'offered') {
+      if (this.offeredTimer == null && this.shown?.startsWith('offered') !== true) {
+        this.offeredTimer = setTimeout(() => { this.offeredTimer = undefined; this.note(`offered to ${peer}; waiting for it to be accepted there (Ctrl-C cancels)`) }, this.offeredNoteMs)
+        this.offeredTimer.unref()
+      }
+      return
+    }
+    this.stopTimer()
+    if (t.state === 'waiting') {
+      const why = t.error != null ? `${t.error.code}: ${sanitizeForDisplay(t.error.message)}` : 'not connected'
+      this.note(`waiting for ${peer} (${why}); the send goes on by itself when it can (Ctrl-C cancels)`)
+      return
+    }
+    if (this.shown !== undefined && !isFinalState(t.state)) this.write(`ferry: ${t.state === 'hashing' ? 'hashing again' : `sending to ${peer}`}`)
+    this.shown = undefined
+  }
+
+  /** No more notes (the send ended). */
+  close (): void { this.stopTimer() }
+
+  private note (text: string): void {
+    if (text !== this.shown) this.write(`ferry: ${text}`)
+    this.shown = text
+  }
+
+  private stopTimer (): void {
+    if (this.offeredTimer != null) clearTimeout(this.offeredTimer)
+    this.offeredTimer = undefined
+  }
+}
+
+/** How long an offer goes unanswered before a send on a pipe says that it waits for its receiver to accept it. */
+export const OFFERED_NOTE_MS = 3000

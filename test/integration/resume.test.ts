@@ -155,6 +155,9 @@ describe('resume after kill -9', () => {
     expect(done.code, done.stderr).toBe(0)
     const res = JSON.parse(done.stdout)
     expect(res).toMatchObject({ id: half.id, state: 'done', totalBytes: SIZE, receipt: { verified: true } })
+    // where no progress is drawn (--json, stderr a pipe), a script's log still learns that the send waited, and went on
+    expect(done.stderr).toMatch(/^ferry: waiting for beta \(.+\); the send goes on by itself when it can \(Ctrl-C cancels\)$/m)
+    expect(done.stderr).toMatch(/^ferry: sending to beta$/m)
     await expectReceivedIdentical(big)
     // the sender's wireBytes count every chunk it served, before and after the crash
     const resent = res.wireBytes - SIZE

@@ -8,7 +8,7 @@ import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } fro
 import { FerryError, escapeForDisplay, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { homeOf, parse, parseOptionsOnly } from '../args.ts'
 import { counted, printJson, STOP_SIGNALS, table, UsageError } from '../output.ts'
-import { LineProgress, progressLine, wantsLive } from '../progress.ts'
+import { LineProgress, progressLine, WaitNotes, wantsLive } from '../progress.ts'
 import { formatAgo, formatBytes, formatRate, truncate } from '../../tui/format.ts'
 
 export const sendHelp = `Usage: ferry send <peer> <path>... [--json] [--home DIR]
@@ -25,7 +25,10 @@ exit 0 only then. When paths had to be left out because of a problem
 (unreadable, removed or changing while read, a name a receiver refuses),
 the rest is sent and verified, and it exits 1 with E_INCOMPLETE; symbolic
 links and special files are left out by design (exit 0). Shows progress
-on a terminal; --json prints a summary (also then).
+on a terminal; --json prints a summary (also then). Where no progress is
+shown (stderr not a terminal, or --json), a line on stderr says when the
+send waits for the peer (offline, say, or an offer not yet accepted there)
+and when it goes on.
 Ctrl-C (SIGINT), SIGTERM (\`timeout\`, \`kill\`) or a closed terminal
 (SIGHUP) cancels the transfer on both sides, also while the paths are
 still being scanned. If \`ferry send\` dies otherwise (kill -9), the
@@ -84,6 +87,8 @@ export async function send (argv: string[]): Promise<number> {
   // on a terminal: a live Ink view on stdout; otherwise the one-line progress on a TTY stderr
   const live = wantsLive(json) ? (await import('../../tui/live.ts')).openSendView(peer, paths.length) : undefined
   const progress = new LineProgress()
+  // where no progress is drawn (stderr not a terminal, or --json): a line on stderr when the send waits, and when it goes on
+  const notes = live == null && (json || process.stderr.isTTY !== true) ? new WaitNotes((line) => { process.stderr.write(line + '\n') }) : undefined
   let skipped: SkippedPath[] = []
   /** all skipped paths and those skipped for a problem; `skipped` lists the first SKIPPED_SHOWN */
   let skippedCount = 0
@@ -109,6 +114,7 @@ export async function send (argv: string[]): Promise<number> {
       if (t.skipped != null && (t.skippedCount ?? t.skipped.length) >= skippedCount) takeSkipped(t)
       if (live != null) live.update(t)
       else if (!json) progress.update(progressLine(t, process.stderr.columns ?? 80))
+      notes?.update(t)
       if (isFinalState(t.state)) settle?.(t)
     }
     await client.subscribe((event, data) => {
@@ -199,6 +205,7 @@ export async function send (argv: string[]): Promise<number> {
   } finally {
     removeStop()
     progress.done()
+    notes?.close()
     client.close()
     // after the last frame, so a live view does not draw over them
     for (const s of skipped) process.stderr.write(`ferry: warning: ${escapeForDisplay(s.path)}: ${sanitizeForDisplay(s.reason)}\n`)
