@@ -7,7 +7,7 @@
 
 import { constants } from 'node:fs'
 import { lstat, mkdir, open, readdir, rm, rmdir, stat } from 'node:fs/promises'
-import { join, relative } from 'node:path'
+import { basename, dirname, join, relative } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { PART_DIR } from './safe-path.ts'
 import { partDirFor } from './finalize.ts'
@@ -114,6 +114,40 @@ export async function removePartFolder (receiveDir: string, rootHex: string): Pr
   if (await notAFolder(base) !== undefined) return
   await rm(partDirFor(receiveDir, rootHex), { recursive: true, force: true })
   await rmdir(base).catch(() => {}) // only if empty: another receive's part folder keeps it (makePartFolder tries again if it loses this race)
+}
+
+/**
+ * Remove kept part files of the part folder `partDir` (of an ended receive)
+ * that are of no more use, and the folder too once it holds no part file
+ * (its spool slots are scratch), forgetting what the dedup index knew of
+ * them. Returns the bytes they took. The caller holds the folder's lock and
+ * knows that no receive under way uses it.
+ */
+export async function removeKeptPartFiles (partDir: string, files: readonly string[], store: Pick<TransferStore, 'forgetUnder' | 'forgetPath'>, log: Pick<Logger, 'debug'>): Promise<number> {
+  let bytes = 0
+  for (const f of files) {
+    const st = await lstat(f).catch(() => undefined)
+    if (st == null || !st.isFile()) continue
+    await rm(f, { force: true })
+    bytes += Math.min(st.blocks * 512, st.size)
+  }
+  const left = (await readdir(partDir).catch(() => [])).filter((name) => /^\d+$/.test(name))
+  if (left.length === 0) {
+    await removePartFolder(dirname(dirname(partDir)), basename(partDir))
+    forgetPartChunks(store, [partDir], log)
+  } else {
+    forgetPartFiles(store, files, log)
+  }
+  return bytes
+}
+
+/** What the dedup index knew of part files removed one by one (forgetPartChunks: whole folders), swallowing a store that cannot write as it does. */
+function forgetPartFiles (store: Pick<TransferStore, 'forgetPath'>, files: readonly string[], log: Pick<Logger, 'debug'>): void {
+  try {
+    for (const f of files) store.forgetPath(f)
+  } catch (err) {
+    log.debug('cannot forget the chunks of removed part files', { err: (err as Error).message })
+  }
 }
 
 /** How long the part folder of an ended receive is kept for a re-send (Syncthing keeps its temporary files as long). */

@@ -62,6 +62,12 @@ export interface Plan {
   copiedBytes: number
   /** From the spool: chunks found whole (verified and written now), and chunk starts kept (and their bytes). */
   spooled: { whole: number, starts: number, startBytes: number }
+  /**
+   * Part files kept by ended receives (other part folders) that this plan
+   * copied chunks from: of no more use once this receive is done
+   * (TransferService.dropUsedKeptParts).
+   */
+  keptPartsUsed: Set<string>
 }
 
 export async function planReceive (o: {
@@ -110,6 +116,7 @@ export async function planReceive (o: {
   const spooled = { whole: 0, starts: 0, startBytes: 0 }
   let haveBytes = 0
   let copiedBytes = 0
+  const keptPartsUsed = new Set<string>()
   // content seen so far in this offer, by chunk hash: queued for fetching (the
   // first of its kind), or verified in a part file here (a copy source)
   const queuedFirst = new Map<string, Wanted>()
@@ -185,7 +192,7 @@ export async function planReceive (o: {
       }
       const held = heldHere.get(content)
       // only where the part file reaches: a chunk past its end is not there (a resumed 1 GiB receive read ~500 such chunks for nothing)
-      const got = await recover(o, fs, c, offset, length, resuming && offset + length <= partSize && (o.maybeInPartFile?.(index, c) ?? true))
+      const got = await recover(o, fs, c, offset, length, resuming && offset + length <= partSize && (o.maybeInPartFile?.(index, c) ?? true), keptPartsUsed)
       if (got !== false || (held != null && await copied(o.sink, held.fs.partPath, held.offset, fs, c, offset, length))) {
         fs.bitmap.set(c)
         haveBytes += length
@@ -217,7 +224,7 @@ export async function planReceive (o: {
   }
   // slots of chunks that are done, or that lost to a longer copy, are of no further use
   for (const path of slots) if (!needed.has(path)) await rm(path, { force: true }).catch(() => {})
-  return { files, queue: [...started, ...queue], followers, haveBytes, copiedBytes, spooled }
+  return { files, queue: [...started, ...queue], followers, haveBytes, copiedBytes, spooled, keptPartsUsed }
 }
 
 /**
@@ -519,14 +526,15 @@ async function inPartFile (sink: ChunkSink, fs: FileState, c: number, offset: nu
   }
 }
 
-/** A chunk not yet recorded: maybe already in the part file (killed before we recorded it), else in the dedup index. */
-async function recover (o: { store: TransferStore, sink: ChunkSink }, fs: FileState, chunk: number, offset: number, length: number, resuming: boolean): Promise<'in part file' | 'copied' | false> {
+/** A chunk not yet recorded: maybe already in the part file (killed before we recorded it), else in the dedup index (a kept part file copied from goes in `keptUsed`). */
+async function recover (o: { store: TransferStore, sink: ChunkSink, partDir: string }, fs: FileState, chunk: number, offset: number, length: number, resuming: boolean, keptUsed: Set<string>): Promise<'in part file' | 'copied' | false> {
   const hash = fs.entry.chunks[chunk]
   if (resuming && await inPartFile(o.sink, fs, chunk, offset, length)) return 'in part file'
   for (const loc of o.store.findChunk(hash)) {
     if (loc.length !== length) continue
     try {
       await o.sink.copy(loc.path, loc.offset, fs.partPath, offset, length, hash)
+      if (isPartFile(loc.path) && dirname(loc.path) !== o.partDir) keptUsed.add(loc.path)
       return 'copied'
     } catch (err) {
       // the file there went or changed since it was indexed: its rows are of

@@ -124,6 +124,8 @@ export class Receiver {
   private refusedEntries: ReadonlyMap<number, Refusal> = new Map()
   /** the refused entries a receipt signed before told the sender (a run after it tells the same) */
   private receiptRefused?: RefusedEntry[]
+  /** Part files kept by ended receives that this one's plans copied from (Plan.keptPartsUsed): the service removes them once it is done. */
+  readonly keptPartsUsed = new Set<string>()
   /** the permission bits of each folder of the offer, by where it lands, for the folders the receive creates: made at each run */
   private dirModes: DirModes = new Map()
   private readonly deps: ReceiverDeps
@@ -231,6 +233,7 @@ export class Receiver {
       })
       this.deps.log.debug('receive planned', { id: this.id, haveBytes: plan.haveBytes, chunksToFetch: plan.queue.length, spooledWhole: plan.spooled.whole, spooledStarts: plan.spooled.starts, spooledStartBytes: plan.spooled.startBytes, ms: Math.round(performance.now() - started) })
       this.files = plan.files
+      for (const p of plan.keptPartsUsed) this.keptPartsUsed.add(p)
       const firstPlan = this.localBytes === undefined
       if (this.localBytes === undefined) {
         this.localBytes = Math.max(0, plan.haveBytes - this.aheadBytes)

@@ -8,7 +8,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { mkdir, stat } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
 import { CHUNKS_PROTOCOL, PREVIEW_PROTOCOL, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, MAX_UNFINISHED_OFFER_BYTES_PER_PEER, MAX_UNFINISHED_RECEIVES_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
 import { dialFailure } from '../protocol/stream.ts'
@@ -34,7 +34,7 @@ import { partDirFor } from './finalize.ts'
 import { alreadyInPlace } from './receive-plan.ts'
 import { zeroBytes } from './zero-chunks.ts'
 import { checkReceiveFolder } from './receive-folder.ts'
-import { KEEP_ENDED_PARTS_MS, forgetPartChunks, heldBytes, keptPartFolders, removePartFolder, sweepPartFolders } from './part-folders.ts'
+import { KEEP_ENDED_PARTS_MS, forgetPartChunks, heldBytes, keptPartFolders, removeKeptPartFiles, removePartFolder, sweepPartFolders } from './part-folders.ts'
 import { pruneIndex } from './index-prune.ts'
 import { isTransient } from './transient.ts'
 import { PendingStates } from './pending-states.ts'
@@ -871,6 +871,35 @@ export class TransferService {
     if (this.stopping) return
     await r.run()
     this.scheduleSinkRelease()
+    if (r.state === 'done' && r.keptPartsUsed.size > 0) {
+      await this.dropUsedKeptParts(r.keptPartsUsed).catch((err: unknown) => { this.c.log.warn('cannot remove kept part files a receive copied from; they go within a day', { id: r.id, err: (err as Error).message }) })
+    }
+  }
+
+  /**
+   * Part files kept by ended receives that a receive now done copied from
+   * (Plan.keptPartsUsed): what they held of use is in place now. They go at
+   * once, and a part folder left without part files with them; before, a
+   * re-send after a change kept both copies for a day (user-test finding:
+   * 231.8 MiB shown kept after everything had arrived). Not in a part folder
+   * a receive under way uses (a re-send of that very content). Called after
+   * the receive's run, which no longer holds its own folder's lock then.
+   */
+  private async dropUsedKeptParts (paths: ReadonlySet<string>): Promise<void> {
+    const byDir = new Map<string, string[]>()
+    for (const p of paths) byDir.set(dirname(p), [...(byDir.get(dirname(p)) ?? []), p])
+    let bytes = 0
+    for (const [dir, files] of byDir) {
+      const root = basename(dir)
+      const release = await this.partDirs.acquire(root)
+      try {
+        if ([...this.receivers.values()].some((x) => !x.finished && x.rootHex === root)) continue
+        bytes += await removeKeptPartFiles(dir, files, this.c.store, this.c.log)
+      } finally {
+        release()
+      }
+    }
+    this.c.log.info('removed kept part files a receive copied from', { files: paths.size, bytes })
   }
 
   /** A /ferry/chunks stream to `peer` (10 s at most to open), or E_PEER_UNREACHABLE. */

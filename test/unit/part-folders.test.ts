@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { chmod, chown, lstat, mkdir, mkdtemp, open, readdir, readFile, rm, rmdir, symlink, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { KEEP_ENDED_PARTS_MS, heldBytes, makePartFolder, removePartFolder, sweepPartFolders } from '../../src/transfer/part-folders.ts'
+import { KEEP_ENDED_PARTS_MS, heldBytes, makePartFolder, removeKeptPartFiles, removePartFolder, sweepPartFolders } from '../../src/transfer/part-folders.ts'
 import { marginFor, neededBytes, SPACE_MARGIN, spaceShortage, spoolBound } from '../../src/transfer/space.ts'
 
 const MiB = 1024 * 1024
@@ -76,6 +76,22 @@ describe('part folders', () => {
 })
 
 describe('space needed', () => {
+  it('kept part files a receive copied from go one by one, with their dedup rows; the folder goes with its last part file, spool slots and all, and .ferry-part when it is empty', async () => {
+    const dir = await partFolder(root('c'), 0)
+    await writeFile(join(dir, '1'), Buffer.alloc(MiB, 2))
+    await writeFile(join(dir, 'spool-0a1b2c3d-0'), Buffer.alloc(1024, 3))
+    const forgotten: string[] = []
+    const store = { forgetPath: (p: string) => { forgotten.push(`path ${p}`) }, forgetUnder: (d: string) => { forgotten.push(`under ${d}`) } }
+    const log = { debug: () => {} }
+    expect(await removeKeptPartFiles(dir, [join(dir, '0'), join(dir, '7')], store, log)).toBeGreaterThanOrEqual(MiB)
+    expect((await readdir(dir)).sort()).toEqual(['1', 'spool-0a1b2c3d-0'])
+    expect(forgotten).toEqual([`path ${join(dir, '0')}`, `path ${join(dir, '7')}`])
+    forgotten.length = 0
+    await removeKeptPartFiles(dir, [join(dir, '1')], store, log)
+    await expect(lstat(join(recv, '.ferry-part'))).rejects.toMatchObject({ code: 'ENOENT' })
+    expect(forgotten).toEqual([`under ${dir}`])
+  })
+
   it('a .ferry-part planted as a symbolic link (another local user) is not followed: nothing is swept through it, no part folder is made in it, and the receive is refused with E_PATH_UNSAFE (review finding: a folder outside was swept)', async () => {
     const outside = await mkdtemp(join(tmpdir(), 'ferry-parts-outside-'))
     try {
