@@ -88,6 +88,8 @@ const OFFER_ANSWER_TIMEOUTS = 3
 class AnswerTimeout extends FerryError {
   constructor (message: string, cause: unknown) { super('E_TIMEOUT', message, { cause }) }
 }
+/** Refused offers recorded per peer and hour (recordRefused); more are logged only. */
+const REFUSED_RECORDS_PER_HOUR = 20
 /** How often part folders of ended receives are looked at (each kept KEEP_ENDED_PARTS_MS). */
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000
 /** An ended transfer keeps its manifest this long (store/transfers.ts, forgetManifests), then only its summary and receipt. */
@@ -129,6 +131,8 @@ export class TransferService {
   private sinkTimer?: NodeJS.Timeout
   private sweepTimer?: NodeJS.Timeout
   private readonly partDirs = new KeyedLock()
+  /** When refused offers were recorded, by peer, within the last hour (recordRefused) */
+  private readonly refusedRecorded = new Map<string, number[]>()
   private readonly offerTurn = new KeyedLock()
   /** One new offer admitted at a time (admit): its space check counts every receive admitted before it. */
   private readonly admission = new KeyedLock()
@@ -691,6 +695,7 @@ export class TransferService {
     } catch (err) {
       const fe = toFerryError(err, 'E_PROTOCOL')
       this.c.log.warn('offer refused', { peerId, code: fe.code, err: fe.message })
+      this.recordRefused(id, peerId, offer, fe)
       await answer({ status: 'refused', haveBytes: 0, error: fe })
       return
     }
@@ -701,6 +706,33 @@ export class TransferService {
     }
     await answer({ status: 'accepted', haveBytes: 0 })
     void this.runReceiver(r)
+  }
+
+  /**
+   * An offer refused whole (no room, a hostile name, a limit) is recorded
+   * as a failed receive, with why and without its manifest, so that
+   * `ferry transfers` and the TUI show it here too: the person on this
+   * device saw nothing of a send that never arrived (user-test finding).
+   * Not an id that names no transfer or one already recorded (its row
+   * stands), and at most REFUSED_RECORDS_PER_HOUR per peer: a paired device
+   * offering in a loop does not fill the store.
+   */
+  private recordRefused (id: string, peerId: string, offer: OfferMsg, fe: FerryError): void {
+    if (this.stopping || offer.transferId.length !== 16) return
+    const now = Date.now()
+    const recent = (this.refusedRecorded.get(peerId) ?? []).filter((t) => now - t < 3_600_000)
+    if (recent.length >= REFUSED_RECORDS_PER_HOUR) return
+    try {
+      if (this.c.store.summary(id) != null) return
+      this.c.store.insert({ id, direction: 'receive', peerId, peerName: this.c.peerName(peerId), state: 'failed', root: offer.root, offer: new Uint8Array(0), totalBytes: offer.totalBytes, fileCount: fileCount(offer.files), doneBytes: 0, wireBytes: 0, receiveDir: this.c.receiveDir, receiptVerified: false, resumed: false, createdAt: now, finishedAt: now, errorCode: fe.code, errorMessage: fe.message })
+    } catch (err) {
+      // the refusal is told all the same (a full disk is a likely reason for both)
+      this.c.log.debug('cannot record a refused offer', { id, err: (err as Error).message })
+      return
+    }
+    recent.push(now)
+    this.refusedRecorded.set(peerId, recent)
+    this.changed(id, true)
   }
 
   /** Run `admitting` (a space check and what it admits) with no other admission at the same time. */

@@ -161,8 +161,18 @@ describe('abuse: hostile offers', () => {
     expect(await readdir(join(sandbox, 'outside'))).toEqual([])
     const after = await lstat('/etc/passwd')
     expect([after.size, after.mtimeMs, after.ino]).toEqual([passwd.size, passwd.mtimeMs, passwd.ino])
-    // not a single hostile offer became a transfer
-    expect((await transfersCli(victim)).filter((t) => t.direction === 'receive')).toEqual([])
+    // not a single hostile offer became a transfer that received anything; each is
+    // recorded as refused, with why, so that the person here sees it (user-test finding: no trace)
+    const receives = (await transfersCli(victim)).filter((t) => t.direction === 'receive')
+    expect(receives).toHaveLength(hostile.length)
+    for (const t of receives) expect(t).toMatchObject({ state: 'failed', doneBytes: 0, wireBytes: 0, error: { code: 'E_PATH_UNSAFE' } })
+    // shown in the table and under it, without the names' control characters
+    const listed = await victim.cli(['transfers'])
+    expect(listed.stdout).toMatch(/E_PATH_UNSAFE/)
+    expect(listed.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/)
+    // a device offering in a loop does not fill the store: 20 records an hour, the rest logged only
+    for (let i = 0; i < 10; i++) expect((await evil.offer(victim, buildOffer([{ path: `../loop-${i}`, data: Buffer.from('x') }]))).error?.code).toBe('E_PATH_UNSAFE')
+    expect((await transfersCli(victim)).filter((t) => t.direction === 'receive')).toHaveLength(20)
     await expectAlive(victim)
   })
 
