@@ -124,6 +124,8 @@ export class Receiver {
   private refusedEntries: ReadonlyMap<number, Refusal> = new Map()
   /** the refused entries a receipt signed before told the sender (a run after it tells the same) */
   private receiptRefused?: RefusedEntry[]
+  /** The paths the receive folder could not take when the offer came (how many, and why the first), while it waits for a decision (`ferry offers`) */
+  refusedAtOffer?: { count: number, first: string }
   /** Part files kept by ended receives that this one's plans copied from (Plan.keptPartsUsed): the service removes them once it is done. */
   readonly keptPartsUsed = new Set<string>()
   /** the permission bits of each folder of the offer, by where it lands, for the folders the receive creates: made at each run */

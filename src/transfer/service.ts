@@ -24,7 +24,7 @@ import { CHUNK_STREAMS, Receiver, receiptPayload } from './receiver.ts'
 import { Sender, serveChunks } from './sender.ts'
 import { createChunkSink, type ChunkSink } from './sink.ts'
 import { Progress } from './progress.ts'
-import { MAX_PATH_BYTES, PART_DIR, checkReceivePaths, dirPaths, folderIdOf, isFolderAt, type FolderId } from './safe-path.ts'
+import { MAX_PATH_BYTES, PART_DIR, checkReceivePaths, dirPaths, folderIdOf, isFolderAt, type FolderId, type Refusal } from './safe-path.ts'
 import { failedCount, fileCount, toOfferInfo, toTransferInfo } from './snapshot.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { EmitThrottle } from './throttle.ts'
@@ -752,7 +752,7 @@ export class TransferService {
     // removed since the daemon started (by the user, or a cleaner): made again, as at start
     await mkdir(this.c.receiveDir, { recursive: true })
     // refused now, not when its bytes have come: see checkFits
-    await this.checkFits(offer)
+    const refused = await this.checkFits(offer)
     const auto = this.c.trust.get(peerId)?.autoAccept !== false
     if (!auto && [...this.receivers.values()].filter((r) => r.peerId === peerId && r.state === 'offered').length >= MAX_PENDING_OFFERS_PER_PEER) {
       throw new FerryError('E_LIMIT', `${MAX_PENDING_OFFERS_PER_PEER} offers from this device already wait for a decision`)
@@ -769,7 +769,10 @@ export class TransferService {
     // (review finding), as `accept` records it
     const state = auto ? 'accepted' : 'offered'
     this.c.store.insert({ id, direction: 'receive', peerId, peerName: this.c.peerName(peerId), state, root: offer.root, offer: encoded, totalBytes: offer.totalBytes, fileCount: fileCount(offer.files), doneBytes: 0, wireBytes: ahead.wire, receiveDir: this.c.receiveDir, receiptVerified: false, resumed: false, createdAt })
-    return this.newReceiver(id, peerId, offer, state, { createdAt, offerBytes: encoded.byteLength, wireBytes: ahead.wire, aheadBytes: ahead.verified, aheadHeld: ahead.held })
+    const r = this.newReceiver(id, peerId, offer, state, { createdAt, offerBytes: encoded.byteLength, wireBytes: ahead.wire, aheadBytes: ahead.verified, aheadHeld: ahead.held })
+    // an offer that waits for a decision says so before it is accepted (user-test finding: only the receipt told)
+    if (refused.size > 0) r.refusedAtOffer = { count: refused.size, first: refused.values().next().value!.error.message }
+    return r
   }
 
   /**
@@ -808,12 +811,14 @@ export class TransferService {
    * file where it needs a folder, nothing into ferry's own state folder)
    * and the space it needs.
    */
-  private async checkFits (offer: OfferMsg, self?: Receiver): Promise<void> {
+  /** Returns the offer's paths the receive folder cannot take as it is (received without them). */
+  private async checkFits (offer: OfferMsg, self?: Receiver): Promise<ReadonlyMap<string, Refusal>> {
     await checkReceiveFolder(this.c.receiveDir)
     const { renamed, refused } = await checkReceivePaths(this.c.receiveDir, offer.files.map((f) => f.path), dirPaths(offer.files), this.stateFolder)
     // the rest is received; the receipt names these (the plan finds them again at each run)
     if (refused.size > 0) this.c.log.warn('paths of an offer refused; the rest will be received', { id: Buffer.from(offer.transferId).toString('hex'), refused: refused.size, first: refused.values().next().value!.error.message })
     await this.ensureSpace(offer, renamed, refused, self)
+    return refused
   }
 
   /** What the accepted receives into `dir` (those `which` takes) still need. One of the same content shares the part folder, and finds its files in place. */

@@ -126,6 +126,7 @@ export function toOfferInfo (r: Receiver, peerName: string): OfferInfo {
     files: fileCount(r.offer.files),
     totalBytes: r.offer.totalBytes,
     names: (r.offer.files.some((f) => f.kind === 'file') ? r.offer.files.filter((f) => f.kind === 'file') : r.offer.files).slice(0, 5).map((f) => f.path),
-    receivedAt: r.createdAt
+    receivedAt: r.createdAt,
+    ...(r.refusedAtOffer != null ? { refused: r.refusedAtOffer } : {})
   }
 }

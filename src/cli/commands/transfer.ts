@@ -287,6 +287,11 @@ export async function offers (argv: string[]): Promise<number> {
     const rows = [['ID', 'FROM', 'FILES', 'SIZE', 'NAMES']]
     for (const o of list) rows.push([o.id.slice(0, 8), truncate(sanitizeForDisplay(o.peerName), 20), String(o.files), formatBytes(o.totalBytes), truncate(o.names.map(sanitizeForDisplay).join(', '), 60)])
     process.stdout.write(table(rows))
+    // said before it is accepted, not only in the receipt
+    for (const o of list) {
+      if (o.refused == null) continue
+      process.stdout.write(`${o.id.slice(0, 8)}: ${counted(o.refused.count, 'path')} cannot be received here and would be left out: ${sanitizeForDisplay(o.refused.first)}\n`)
+    }
     return 0
   } finally { client.close() }
 }

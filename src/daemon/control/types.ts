@@ -71,6 +71,13 @@ export interface OfferInfo {
   /** first few file names, for display */
   names: string[]
   receivedAt: number
+  /**
+   * Paths the receive folder could not take as it was when the offer came
+   * (a symbolic link or a file of yours on the way, a name too long): how
+   * many, and why the first. Accepted, the rest is received without them.
+   * Absent when none (or unknown: an offer reloaded after a restart).
+   */
+  refused?: { count: number, first: string }
 }
 
 export type TransferState =

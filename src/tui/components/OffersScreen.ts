@@ -23,7 +23,8 @@ export function OffersScreen ({ offers, selected, ui }: OffersScreenProps) {
       para('hint', { dimColor: true }, 'When a paired peer sends you files, the offer appears here to accept or decline.')
     )
   }
-  const size = Math.max(1, Math.floor(ui.rows / 2))
+  // two lines an offer, three (or more, wrapped) when one says what would be left out
+  const size = Math.max(1, Math.floor(ui.rows / (offers.some((o) => o.refused != null) ? 4 : 2)))
   const start = windowStart(offers.length, selected, size)
   const rows = offers.slice(start, start + size).flatMap((o, i) => {
     const sel = start + i === selected
@@ -45,8 +46,11 @@ export function OffersScreen ({ offers, selected, ui }: OffersScreenProps) {
         h(Text, { bold: true, color: tint(ui, 'cyan') }, truncate(sanitizeForDisplay(o.peerName) || '(unnamed)', Math.max(8, ui.width - 2 - displayWidth(rest)), g(ui, '…'))),
         rest
       ),
-      line(`${o.id}:2`, { dimColor: !sel }, `    ${names}${more}`)
+      line(`${o.id}:2`, { dimColor: !sel }, `    ${names}${more}`),
+      // said before it is accepted, as `ferry offers` says it
+      ...(o.refused != null ? [para(`${o.id}:3`, { color: tint(ui, 'yellow') }, `    ${o.refused.count} path${o.refused.count === 1 ? '' : 's'} cannot be received here and would be left out: ${sanitizeForDisplay(o.refused.first)}`)] : [])
     ]
   })
-  return h(Box, { flexDirection: 'column' }, ...rows)
+  // the width given: a long line (why paths would be left out) wraps instead of running off the screen
+  return h(Box, { flexDirection: 'column', width: ui.width }, ...rows)
 }
