@@ -13,7 +13,7 @@ import { colorEnabled, supportsUnicode } from './format.ts'
 import { helpText, keyToCommands } from './keys.ts'
 import type { Command, Op } from './keys.ts'
 import { checkPaths } from './paths.ts'
-import { stopLikeCtrlZ } from './suspend.ts'
+import { onOutsideStop, stopLikeCtrlZ } from './suspend.ts'
 import { initialState, reduce, sendablePeers } from './state.ts'
 import type { Action, TuiState } from './state.ts'
 import { OffersScreen } from './components/OffersScreen.ts'
@@ -97,6 +97,8 @@ export function App (props: AppProps) {
   }
 
   useInput((input, key) => execute(keyToCommands(state, input, key)))
+  // SIGTSTP from outside, as Ctrl-Z (suspend.ts); not in tests that record the stop (props.stop): the handler would be the test runner's
+  useEffect(() => props.stop != null ? undefined : onOutsideStop(() => { execute([{ kind: 'suspend' }]) }), [])
 
   return h(Box, { flexDirection: 'column', width: ui.width, height: Math.max(6, rows - 1) },
     // counts of the daemon's present only: while it is down they are of a past one (review finding)

@@ -1,5 +1,6 @@
-// Ctrl-Z in `ferry tui`. Raw mode turns the terminal's own Ctrl-Z (which
-// sends SIGTSTP) off, so the key reaches the app instead; the app hands the
+// Ctrl-Z in `ferry tui`, and SIGTSTP sent from outside. Raw mode turns the
+// terminal's own Ctrl-Z (which sends SIGTSTP) off, so the key reaches the
+// app instead; the app hands the
 // terminal back (Ink's suspendTerminal: raw mode off, main screen, cursor
 // shown) and stops itself here, as the terminal would have stopped it. When
 // the shell continues it (fg, or SIGCONT), Ink takes the terminal again and
@@ -20,8 +21,29 @@ export interface ResizingTerminal {
  * orphaned group ignores SIGTSTP), nothing happens and the TUI redraws.
  */
 export async function stopLikeCtrlZ (stdout: ResizingTerminal): Promise<void> {
-  process.kill(0, 'SIGTSTP')
+  // without a listener, SIGTSTP stops as by default: the app's own (a
+  // SIGTSTP from outside, onOutsideStop) would take it again instead
+  const listeners = process.listeners('SIGTSTP')
+  for (const l of listeners) process.off('SIGTSTP', l)
+  try {
+    process.kill(0, 'SIGTSTP')
+  } finally {
+    for (const l of listeners) process.on('SIGTSTP', l)
+  }
   await catchUpOnResize(stdout)
+}
+
+/**
+ * A SIGTSTP from outside (`kill -TSTP`, a job-control tool), not the Ctrl-Z
+ * key: handled as that key, so that the terminal is handed back before the
+ * stop (by default the process stopped with the terminal still in raw mode
+ * on the alternate screen, and nothing redrawn after SIGCONT). Returns the
+ * undo.
+ */
+export function onOutsideStop (suspend: () => void): () => void {
+  const listener = (): void => { suspend() }
+  process.on('SIGTSTP', listener)
+  return () => { process.off('SIGTSTP', listener) }
 }
 
 /**

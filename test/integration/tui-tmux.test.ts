@@ -166,7 +166,7 @@ describe.skipIf(TMUX == null).concurrent('ferry tui in tmux', () => {
     expect(JSON.parse(st.stdout)).toMatchObject({ name: 'alpha', peerId: a.peerId })
   })
 
-  it('(d) Ctrl-Z stops the TUI and gives the shell its prompt; fg redraws it at the size of the moment and keys work again (user-test finding: Ctrl-Z swallowed)', async ({ expect }) => {
+  it('(d) Ctrl-Z, or SIGTSTP from outside, stops the TUI and gives the shell its prompt; fg redraws it at the size of the moment and keys work again (user-test findings: Ctrl-Z swallowed; after kill -TSTP and fg nothing was redrawn)', async ({ expect }) => {
     // an interactive shell, with job control as a person has: under plain `sh -c` the job's
     // process group is orphaned, and the kernel drops a SIGTSTP sent to it
     const S = 'tui-suspend'
@@ -202,6 +202,15 @@ describe.skipIf(TMUX == null).concurrent('ferry tui in tmux', () => {
     expect(s).toMatch(/^ferry (alpha )?\s*1 Peers\s+2 Pair/)
     keys(S, '4')
     await waitScreen(S, /No active transfers|History/, 'the Transfers screen: keys work again')
+
+    // SIGTSTP from outside, not the key: the terminal is handed back as for Ctrl-Z, and fg redraws (user-test finding: raw mode and the TUI's screen were left behind)
+    process.kill(pid, 'SIGTSTP')
+    s = await waitScreen(S, (text) => !text.includes('1 Peers') && /Stopped.*\n(.*\n)*tuishell\$ *\n\s*$/.test(text), 'the job stopped by kill -TSTP and the prompt back')
+    expect(procState(pid)).toBe('T')
+    type(S, 'fg')
+    keys(S, 'Enter')
+    s = await waitScreen(S, /No active transfers|History/, 'the frame redrawn after kill -TSTP and fg')
+    expect(s).toMatch(/1 Peers/)
     keys(S, 'q')
     await waitScreen(S, /tuishell\$ *\n\s*$/, 'the prompt after quitting')
     type(S, 'echo "[exit $?]"')
