@@ -154,9 +154,10 @@ export function decodeOffer (bytes: Uint8Array | import('uint8arraylist').Uint8A
 }
 
 /** Sender: write the offer (`encoded`: encodeOffer of it), read the answer. */
-/** How long an offer of `bytes` may take to send and be answered: a minute, and a second per MiB on top (a 64 MiB offer on a slow link). */
+/** How long an offer of `bytes` may take to send and be answered: a minute (FERRY_OFFER_ANSWER_MS, for tests), and a second per MiB on top (a 64 MiB offer on a slow link). */
 export function offerTimeoutMs (bytes: number): number {
-  return 60_000 + Math.ceil(bytes / 2 ** 20) * 1000
+  const base = Number(process.env.FERRY_OFFER_ANSWER_MS)
+  return (Number.isFinite(base) && base > 0 ? base : 60_000) + Math.ceil(bytes / 2 ** 20) * 1000
 }
 
 export async function sendOffer (stream: Stream, encoded: Uint8Array, signal?: AbortSignal): Promise<AnswerMsg> {

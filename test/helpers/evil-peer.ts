@@ -138,7 +138,7 @@ export class EvilPeer {
   /** Offers a daemon sent us (we accept them all, then fetch as the test says). */
   readonly offered: OfferMsg[] = []
   /** what the next offer streams meet, one each, before offers are read again */
-  readonly offerTrouble: Array<'reset' | 'hangup'> = []
+  readonly offerTrouble: Array<'reset' | 'hangup' | 'silent'> = []
   private readonly served = new Map<string, Served>()
 
   /** our key: a receipt we sign verifies against our peer ID */
@@ -165,12 +165,14 @@ export class EvilPeer {
     await node.handle(CHUNKS_PROTOCOL, (stream) => { void peer.serveChunks(stream) }, { maxInboundStreams: 64 })
     // offers from a daemon are accepted and kept, so that the test can ask for their chunks as it likes
     await node.handle(OFFER_PROTOCOL, (stream, connection) => {
-      // an offer that does not get through: its stream reset, or the whole connection dropped
+      // an offer that does not get through: its stream reset, or the whole connection dropped, or it is read and never answered
       const trouble = peer.offerTrouble.shift()
       if (trouble === 'reset') { stream.abort(new Error('too busy for offers')); return }
       if (trouble === 'hangup') { void connection.close().catch(() => {}); return }
       void readOffer(stream).then(async ({ offer, answer }) => {
         peer.offered.push(offer)
+        // read, and never answered: the stream stays open
+        if (trouble === 'silent') return
         await answer({ status: 'accepted', haveBytes: 0 })
       }).catch(() => {})
     })

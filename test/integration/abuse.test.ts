@@ -47,7 +47,8 @@ beforeAll(async () => {
   const st = await statfs(receiveDir)
   const free = Number(st.bavail) * Number(st.bsize)
   tooBig = buildOffer([fakeFileEntry('huge.bin', Math.ceil((free + 2 ** 40) / (16 * MiB)) * 16 * MiB)])
-  victim = await startDaemon({ name: 'victim', receiveDir })
+  // an offer unanswered for 2 s (not a minute) times out: the test of offers never answered
+  victim = await startDaemon({ name: 'victim', receiveDir, env: { FERRY_OFFER_ANSWER_MS: '2000' } })
   ;[bystander, evil] = await Promise.all([startDaemon({ name: 'bystander', peers: [victim.addr] }), EvilPeer.create('evil')])
   await evil.pair(victim)
   const listed = await waitListed(victim, evil, { paired: true })
@@ -357,6 +358,24 @@ describe('abuse: peers that may not', () => {
     const cancelled = await victim.cli(['cancel', waiting.id])
     expect(cancelled.code, cancelled.stderr).toBe(0)
     expect((await send.done).code).toBe(1)
+    await expectAlive(victim)
+  })
+
+  it('an offer its receiver reads and never answers, three times in a row, fails the send with E_TIMEOUT instead of asking for ever (review finding)', async () => {
+    const dir = await tempDir('ferry-offer-unanswered-')
+    const path = join(dir, 'unanswered.bin')
+    await writeFile(path, randomBytes(64 * KiB))
+    const before = evil.offered.length
+    evil.offerTrouble.push('silent', 'silent', 'silent')
+    const send = spawnCli(['send', evil.peerId, path, '--json', '--home', victim.home], { timeoutMs: 60_000 })
+    const done = await send.done
+    expect(done.code, done.stderr).toBe(1)
+    expect(done.stderr).toMatch(/^ferry: E_TIMEOUT: .*took the offer but gave no answer within 3 s, 3 times; the send is given up \(send again\)$/m)
+    // waiting in between, said on stderr (--json: no progress drawn)
+    expect(done.stderr).toMatch(/^ferry: waiting for evil \(E_TIMEOUT: .*gave no answer/m)
+    expect(evil.offered.length - before, 'asked three times').toBe(3)
+    expect(evil.offerTrouble).toEqual([])
+    expect((await call(victim, 'transfers')).find((t) => t.id === JSON.parse(done.stdout).id)).toMatchObject({ state: 'failed', error: { code: 'E_TIMEOUT' } })
     await expectAlive(victim)
   })
 
