@@ -221,6 +221,26 @@ describe('pairing', { timeout: 120_000 }, () => {
     await Promise.all([a.stop(), b.stop()])
   })
 
+  it('two devices that unpaired each other while apart stop trying to tell each other once back: each one\'s refusal (E_NOT_PAIRED) says it knows (review finding: untold for good, asked every 10 s)', async () => {
+    let [a, b] = await linkedPair(['tau', 'upsilon'])
+    await pairDaemons(a, b)
+    await b.stop()
+    expect(JSON.parse((await a.cli(['unpair', 'upsilon', '--json'])).stdout)).toMatchObject({ notified: false })
+    await a.stop()
+    b = await b.restart()
+    expect(JSON.parse((await b.cli(['unpair', 'tau', '--json'])).stdout)).toMatchObject({ notified: false })
+    const untold = (d: TestDaemon): number => {
+      const db = new DatabaseSync(join(d.home, 'ferry.db'), { readOnly: true })
+      try { return Number((db.prepare('SELECT count(*) AS n FROM untold_unpairs').get() as { n: number }).n) } finally { db.close() }
+    }
+    expect([untold(a), untold(b)]).toEqual([1, 1])
+    a = await a.restart()
+    await waitListed(b, a, { online: true }, 15_000)
+    await waitFor(() => untold(a) === 0 && untold(b) === 0 ? true : undefined, 'both to drop the unpairing the other knew of', 30_000, 250)
+    expect([await pairedWith(a, b), await pairedWith(b, a)]).toEqual([false, false])
+    await Promise.all([a.stop(), b.stop()])
+  })
+
   it('human output: a code read from standard input pairs, both sides print both fingerprints; unpair then removes trust on both', async () => {
     const [a, b] = await linkedPair(['eta', 'theta'])
     const shown = spawnCli(['pair', '--home', a.home], { env: { FERRY_CODE: '' } })
