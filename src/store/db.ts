@@ -111,7 +111,12 @@ const MIGRATIONS: string[] = [
   'CREATE TABLE untold_unpairs (peer_id TEXT PRIMARY KEY, unpaired_at INTEGER NOT NULL)',
   // why the receive folder refused entries of a receipt (JSON, the first 20
   // as told to the sender): a receipt sent again says it too
-  'ALTER TABLE transfers ADD COLUMN receipt_refused TEXT'
+  'ALTER TABLE transfers ADD COLUMN receipt_refused TEXT',
+  // a send's skipped paths with why (JSON, the first SKIPPED_SHOWN as shown,
+  // those skipped for a problem first), kept once it ended: `ferry transfers
+  // --json` still names them after the daemon let the send go (user-test
+  // finding: only the counts were kept)
+  'ALTER TABLE transfers ADD COLUMN skipped TEXT'
 ]
 
 export type Db = DatabaseSync

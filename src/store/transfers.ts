@@ -33,6 +33,8 @@ export interface TransferRow {
   /** send only: the paths it left out, and of those, the ones left out for a problem (not by design) */
   skippedCount?: number
   skippedFailed?: number
+  /** send only, once ended: the skipped paths shown (the first SKIPPED_SHOWN, those skipped for a problem first), with why */
+  skipped?: Array<{ path: string, reason: string, failed?: boolean }>
   /** receive only: files placed under another name, theirs taken here */
   renamedCount?: number
 }
@@ -71,8 +73,8 @@ export class TransferStore {
         t.receiptSig ?? null, t.receiptVerified ? 1 : 0, t.resumed ? 1 : 0, t.createdAt, t.finishedAt ?? null, t.fileCount ?? 0)
   }
 
-  update (id: string, patch: Partial<Pick<TransferRow, 'state' | 'doneBytes' | 'wireBytes' | 'localBytes' | 'errorCode' | 'errorMessage' | 'receiptSig' | 'receiptMissing' | 'receiptRefused' | 'receiptVerified' | 'resumed' | 'finishedAt' | 'peerName' | 'receiveDir' | 'skippedCount' | 'skippedFailed' | 'renamedCount'>>): void {
-    const cols: Record<string, string> = { receiveDir: 'receive_dir', state: 'state', doneBytes: 'done_bytes', wireBytes: 'wire_bytes', localBytes: 'local_bytes', errorCode: 'error_code', errorMessage: 'error_message', receiptSig: 'receipt_sig', receiptMissing: 'receipt_missing', receiptRefused: 'receipt_refused', receiptVerified: 'receipt_verified', resumed: 'resumed', finishedAt: 'finished_at', peerName: 'peer_name', skippedCount: 'skipped_count', skippedFailed: 'skipped_failed', renamedCount: 'renamed_count' }
+  update (id: string, patch: Partial<Pick<TransferRow, 'state' | 'doneBytes' | 'wireBytes' | 'localBytes' | 'errorCode' | 'errorMessage' | 'receiptSig' | 'receiptMissing' | 'receiptRefused' | 'receiptVerified' | 'resumed' | 'finishedAt' | 'peerName' | 'receiveDir' | 'skippedCount' | 'skippedFailed' | 'skipped' | 'renamedCount'>>): void {
+    const cols: Record<string, string> = { receiveDir: 'receive_dir', state: 'state', doneBytes: 'done_bytes', wireBytes: 'wire_bytes', localBytes: 'local_bytes', errorCode: 'error_code', errorMessage: 'error_message', receiptSig: 'receipt_sig', receiptMissing: 'receipt_missing', receiptRefused: 'receipt_refused', receiptVerified: 'receipt_verified', resumed: 'resumed', finishedAt: 'finished_at', peerName: 'peer_name', skippedCount: 'skipped_count', skippedFailed: 'skipped_failed', skipped: 'skipped', renamedCount: 'renamed_count' }
     const keys = Object.keys(patch).filter((k) => cols[k] != null)
     if (keys.length === 0) return
     const values = keys.map((k) => {
@@ -281,7 +283,7 @@ export class TransferStore {
 
 const SUMMARY_COLUMNS = `id, direction, peer_id, peer_name, state, root, x'' AS offer, NULL AS sources, total_bytes,
   done_bytes, wire_bytes, receive_dir, error_code, error_message, receipt_sig, receipt_verified, resumed, created_at,
-  finished_at, file_count, local_bytes, receipt_missing, receipt_refused, skipped_count, skipped_failed, renamed_count`
+  finished_at, file_count, local_bytes, receipt_missing, receipt_refused, skipped_count, skipped_failed, skipped, renamed_count`
 
 /** The receipt's refused entries as recorded; a damaged record is none (its reasons are only told, never trusted). */
 function parseRefused (text: string | null): TransferRow['receiptRefused'] {
@@ -289,6 +291,15 @@ function parseRefused (text: string | null): TransferRow['receiptRefused'] {
   try {
     const v: unknown = JSON.parse(text)
     return Array.isArray(v) ? v.filter((r) => Number.isSafeInteger(r?.entry) && typeof r?.reason === 'string') : undefined
+  } catch { return undefined }
+}
+
+/** A send's skipped paths as recorded; a damaged record is none (they are only shown). */
+function parseSkipped (text: string | null): TransferRow['skipped'] {
+  if (text == null) return undefined
+  try {
+    const v: unknown = JSON.parse(text)
+    return Array.isArray(v) ? v.filter((s) => typeof s?.path === 'string' && typeof s?.reason === 'string').map((s) => ({ path: s.path, reason: s.reason, ...(s.failed === true ? { failed: true } : {}) })) : undefined
   } catch { return undefined }
 }
 
@@ -319,6 +330,7 @@ function toRow (r: any): TransferRow {
     finishedAt: r.finished_at ?? undefined,
     skippedCount: r.skipped_count ?? 0,
     skippedFailed: r.skipped_failed ?? 0,
+    skipped: parseSkipped(r.skipped ?? null),
     renamedCount: r.renamed_count ?? 0
   }
 }

@@ -25,7 +25,7 @@ import { Sender, serveChunks } from './sender.ts'
 import { createChunkSink, type ChunkSink } from './sink.ts'
 import { Progress } from './progress.ts'
 import { MAX_PATH_BYTES, PART_DIR, checkReceivePaths, dirPaths, folderIdOf, isFolderAt, type FolderId, type Refusal } from './safe-path.ts'
-import { failedCount, fileCount, toOfferInfo, toTransferInfo } from './snapshot.ts'
+import { failedCount, fileCount, skippedToRecord, toOfferInfo, toTransferInfo } from './snapshot.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { EmitThrottle } from './throttle.ts'
 import { checkSpace, spoolBound, type ChunkedEntries, type PullShape, type SpaceNeed } from './space.ts'
@@ -622,7 +622,7 @@ export class TransferService {
     s.error = error
     const finished = s.finished
     // a store that cannot write (its disk full) keeps the state in pendingStates, shown from there and written later; the send stays in memory till then
-    const recorded = this.pendingStates.write(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified, skippedCount: s.skipped.length, skippedFailed: failedCount(s.skipped), ...(s.renamedCount > 0 ? { renamedCount: s.renamedCount } : {}) })
+    const recorded = this.pendingStates.write(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified, skippedCount: s.skipped.length, skippedFailed: failedCount(s.skipped), ...(finished && s.skipped.length > 0 ? { skipped: skippedToRecord(s.skipped) } : {}), ...(s.renamedCount > 0 ? { renamedCount: s.renamedCount } : {}) })
     this.changed(s.id, true)
     if (finished && recorded) this.senders.delete(s.id)
   }

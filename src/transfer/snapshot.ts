@@ -54,17 +54,12 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
   }
   if (o.sender != null && o.sender.skipped.length > 0) {
     const all = o.sender.skipped
-    const failed = failedCount(all)
-    // those skipped for a problem first: when there are more than are shown
-    // (a folder with thousands of symbolic links), the files that could not
-    // be sent, which a person must do something about, are the ones named
-    info.skipped = failed === 0 || failed === all.length || all.length <= SKIPPED_SHOWN
-      ? all.slice(0, SKIPPED_SHOWN)
-      : [...all.filter((s) => s.failed === true), ...all.filter((s) => s.failed !== true)].slice(0, SKIPPED_SHOWN)
+    info.skipped = skippedShown(all)
     info.skippedCount = all.length
-    info.skippedFailed = failed
+    info.skippedFailed = failedCount(all)
   } else if (o.sender == null && (row.skippedCount ?? 0) > 0) {
-    // ended and gone from memory: the counts were recorded, the paths were not
+    // ended and gone from memory: the counts and the paths shown were recorded (rows from before 2026-12-04: the counts only)
+    if (row.skipped != null && row.skipped.length > 0) info.skipped = row.skipped
     info.skippedCount = row.skippedCount
     info.skippedFailed = row.skippedFailed
   }
@@ -75,6 +70,34 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     if (missing != null && missing.length > 0) info.receipt.notReceived = popcount(missing)
   }
   return info
+}
+
+/**
+ * The skipped paths a snapshot shows, and an ended send records: the first
+ * SKIPPED_SHOWN, those skipped for a problem first when there are more (a
+ * folder with thousands of symbolic links): the files that could not be
+ * sent, which a person must do something about, are the ones named.
+ */
+export function skippedShown (all: SkippedPath[]): SkippedPath[] {
+  const failed = failedCount(all)
+  return failed === 0 || failed === all.length || all.length <= SKIPPED_SHOWN
+    ? all.slice(0, SKIPPED_SHOWN)
+    : [...all.filter((s) => s.failed === true), ...all.filter((s) => s.failed !== true)].slice(0, SKIPPED_SHOWN)
+}
+
+/** What an ended send records of its skipped paths (JSON): every `ferry transfers` reads it with the row. */
+const SKIPPED_RECORD_BYTES = 32 * 1024
+
+/** The skipped paths shown, as many as fit SKIPPED_RECORD_BYTES (100 paths of 4 KiB would be 400 KiB a row); the counts tell the rest. */
+export function skippedToRecord (all: SkippedPath[]): SkippedPath[] {
+  const out: SkippedPath[] = []
+  let bytes = 2
+  for (const s of skippedShown(all)) {
+    bytes += Buffer.byteLength(JSON.stringify(s)) + 1
+    if (bytes > SKIPPED_RECORD_BYTES) break
+    out.push(s)
+  }
+  return out
 }
 
 /** How many of a send's skipped paths were left out for a problem (not by design: a symbolic link, a special file). */

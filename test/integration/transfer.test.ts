@@ -480,7 +480,10 @@ describe('transfer', () => {
     expect(res.skipped.slice(1).sort((x, y) => x.path.localeCompare(y.path))).toEqual(removed.map((path) => ({ path, reason: 'removed before it could be read, skipped', failed: true })))
     expect(done.stderr).toMatch(/^ferry: warning: .*\/f2999\.bin: removed before it could be read, skipped$/m)
     // once the send has left the daemon's memory, `ferry transfers` still says what was left out (review finding: plain "done")
-    expect((await transfersOf(a)).find((t) => t.id === res.id)).toMatchObject({ state: 'done', skippedCount: 26, skippedFailed: 25 })
+    const ended = (await transfersOf(a)).find((t) => t.id === res.id)
+    expect(ended).toMatchObject({ state: 'done', skippedCount: 26, skippedFailed: 25 })
+    // and which, with why, as `ferry send` listed them (user-test finding: only the counts were kept)
+    expect(ended?.skipped).toEqual(res.skipped)
     expect((await a.cli(['transfers'])).stdout).toMatch(new RegExp(`^${res.id.slice(0, 8)} .*done, 25 paths not sent`, 'm'))
     // the daemon's log: the scan's skip and 19 of hashing's one by one, then how many more
     const logged = a.output().split('\n').filter((l) => l.includes(res.id) && l.includes('skipped while hashing'))

@@ -1,7 +1,7 @@
 // What the control API shows of a transfer: the files in flight.
 import { describe, expect, it } from 'vitest'
 import { Sender } from '../../src/transfer/sender.ts'
-import { toTransferInfo } from '../../src/transfer/snapshot.ts'
+import { skippedToRecord, toTransferInfo } from '../../src/transfer/snapshot.ts'
 import type { OfferMsg } from '../../src/protocol/transfer.ts'
 import type { TransferRow } from '../../src/store/index.ts'
 import { SKIPPED_SHOWN } from '../../src/daemon/control/types.ts'
@@ -19,6 +19,21 @@ const offer: OfferMsg = {
 const row: TransferRow = { id: 'x', direction: 'send', peerId: 'p', peerName: 'beta', state: 'fetching', root: new Uint8Array(32), offer: new Uint8Array(0), totalBytes: 12 * MiB, doneBytes: 0, wireBytes: 0, receiptVerified: false, resumed: false, createdAt: 0 }
 
 describe('toTransferInfo, sender side', () => {
+  it('an ended send out of memory shows the skipped paths its row recorded, at most 32 KiB of them, those for a problem first', () => {
+    const all = Array.from({ length: 150 }, (_, i) => ({ path: `/photos/${'x'.repeat(1000)}/link${i}`, reason: 'symbolic link, skipped' }))
+    all.push({ path: '/photos/b.mov', reason: 'removed before it could be read, skipped', failed: true } as typeof all[0])
+    const recorded = skippedToRecord(all)
+    expect(Buffer.byteLength(JSON.stringify(recorded))).toBeLessThanOrEqual(32 * 1024)
+    expect(recorded.length).toBeGreaterThan(20)
+    expect(recorded.length).toBeLessThan(SKIPPED_SHOWN)
+    expect(recorded[0]).toEqual({ path: '/photos/b.mov', reason: 'removed before it could be read, skipped', failed: true })
+    const info = toTransferInfo({ row: { ...row, state: 'done', skippedCount: 151, skippedFailed: 1, skipped: recorded }, peerName: 'beta' })
+    expect(info).toMatchObject({ skippedCount: 151, skippedFailed: 1 })
+    expect(info.skipped).toEqual(recorded)
+    // a row from before the record: the counts only
+    expect(toTransferInfo({ row: { ...row, state: 'done', skippedCount: 151, skippedFailed: 1 }, peerName: 'beta' }).skipped).toBeUndefined()
+  })
+
   it('lists the files served in part while the transfer runs, and none once it has ended (a file given up in part included)', () => {
     const sender = new Sender({ id: 'x', peerId: 'p', state: 'fetching', offer })
     sender.served.set(0, 3 * MiB)

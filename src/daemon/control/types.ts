@@ -129,10 +129,11 @@ export interface TransferInfo {
   error?: { code: ErrorCode, message: string }
   receipt?: ReceiptInfo
   /**
-   * send, while the daemon holds it: what the scan left out (symlinks,
-   * special files, names a receiver would refuse), and why; the first
-   * SKIPPED_SHOWN of them (a send of /usr/share skips thousands, and every
-   * event carries this)
+   * send: what it left out (symlinks, special files, names a receiver would
+   * refuse, files that changed, paths the receiver refused), and why; the
+   * first SKIPPED_SHOWN of them, those for a problem first (a send of
+   * /usr/share skips thousands, and every event carries this). Once ended,
+   * as many of them as its row keeps (32 KiB).
    */
   skipped?: SkippedPath[]
   /** How many paths were skipped in all, and how many of them for a problem (`failed`), when `skipped` is there */
