@@ -68,6 +68,8 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     info.receipt = { root: info.root, signature: Buffer.from(sig).toString('base64'), verified: o.sender?.receiptVerified ?? row.receiptVerified }
     const missing = o.sender?.receiptMissing ?? row.receiptMissing
     if (missing != null && missing.length > 0) info.receipt.notReceived = popcount(missing)
+    // the receiver's own reasons, kept with its receipt (the sender's are among its skipped paths)
+    if (row.direction === 'receive' && row.receiptRefused != null && row.receiptRefused.length > 0) info.receipt.refused = [...new Set(row.receiptRefused.map((r) => r.reason))]
   }
   return info
 }

@@ -749,7 +749,11 @@ describe('transfer', () => {
       expect(await readdir(outside), 'nothing written through the link').toEqual([])
       expect((await lstat(join(b.receiveDir, 'trip', 'album'))).isSymbolicLink()).toBe(true)
       const recv = (await transfersOf(b)).find((t) => t.root === out.root)
-      expect(recv).toMatchObject({ state: 'done', receipt: { notReceived: 32 } })
+      expect(recv).toMatchObject({ state: 'done', receipt: { notReceived: 32, refused: ['"trip/album" is a symbolic link in the receive folder'] } })
+      // the receiving side says why too, not only its log
+      const waited = await b.cli(['wait', recv!.id])
+      expectError(waited, 'E_INCOMPLETE')
+      expect(waited.stderr).toMatch(/32 files of the offer were not received \(the receive folder refused them: "trip\/album" is a symbolic link in the receive folder; any others/)
       expect(b.output()).toMatch(/paths refused by the receive folder; received without them/)
       // the link gone, sent again: the folder arrives, the file already there is not fetched again
       await rm(join(b.receiveDir, 'trip', 'album'))

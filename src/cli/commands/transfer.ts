@@ -370,7 +370,13 @@ export async function wait (argv: string[]): Promise<number> {
         `${overTheNetwork(t)}; receipt ${receiptCell(t) || 'missing'}\n`)
     }
     if (notSent > 0) throw new FerryError('E_INCOMPLETE', `${counted(notSent, 'path')} could not be sent; see \`ferry transfers --json\``)
-    if (notReceived > 0) throw new FerryError('E_INCOMPLETE', `${counted(notReceived, 'file')} of the offer ${notReceived === 1 ? 'was' : 'were'} not received (changed or removed on the sender after the offer, or refused by the receive folder: a symbolic link on the way, say; the daemon's log names them)`)
+    if (notReceived > 0) {
+      const refused = t.receipt?.refused ?? []
+      const why = refused.length > 0
+        ? `the receive folder refused them: ${refused.slice(0, 3).map(sanitizeForDisplay).join('; ')}${refused.length > 3 ? `; and ${refused.length - 3} more reasons (\`ferry transfers --json\`)` : ''}; any others changed or went away on the sender after the offer`
+        : 'changed or removed on the sender after the offer, or refused by the receive folder: a symbolic link on the way, say; the daemon\'s log names them'
+      throw new FerryError('E_INCOMPLETE', `${counted(notReceived, 'file')} of the offer ${notReceived === 1 ? 'was' : 'were'} not received (${why})`)
+    }
     if (t.direction === 'send' && t.receipt?.verified !== true) throw new FerryError('E_RECEIPT_INVALID', 'the transfer ended without a receipt that verifies')
     return 0
   } finally {

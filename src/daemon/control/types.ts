@@ -104,6 +104,8 @@ export interface ReceiptInfo {
   verified: boolean
   /** files the receiver did without, because they changed or went away on the sending side after the offer (the signature covers which); absent: none */
   notReceived?: number
+  /** receive: why the receive folder refused some of them, once per folder at fault (the first 20, as the receipt told the sender): '"trip/album" is a symbolic link in the receive folder' */
+  refused?: string[]
 }
 
 export interface TransferInfo {
