@@ -86,6 +86,16 @@ export class Sender {
   totalFiles = 0
   /** what the scan left out, and why: the CLI prints it */
   skipped: SkippedPath[] = []
+  /**
+   * Reloaded after a restart: what an earlier run counted as skipped beyond
+   * the paths its row kept (skippedToRecord keeps the first 100 at most), so
+   * that the counts stay whole (review finding: a restart set them to 0, and
+   * `ferry wait` exited 0 for a send that had left files out).
+   */
+  skippedEarlier = { count: 0, failed: 0 }
+
+  get skippedCount (): number { return this.skipped.length + this.skippedEarlier.count }
+  get skippedFailed (): number { return this.skipped.reduce((n, x) => n + (x.failed === true ? 1 : 0), 0) + this.skippedEarlier.failed }
   /** files the receiver placed under another path (theirs taken there), as its receipt says: how many, and the first few */
   renamed: Array<{ path: string, as: string }> = []
   renamedCount = 0

@@ -601,6 +601,9 @@ export class TransferService {
       return undefined
     }
     const s = new Sender({ id: row.id, peerId: row.peerId, state: row.state, offer, sources: row.sources, doneBytes: row.doneBytes, wireBytes: row.wireBytes })
+    // what it left out before the restart, as recorded: the paths kept, and the counts beyond them
+    s.skipped = [...(row.skipped ?? [])]
+    s.skippedEarlier = { count: Math.max(0, (row.skippedCount ?? 0) - s.skipped.length), failed: Math.max(0, (row.skippedFailed ?? 0) - failedCount(s.skipped)) }
     s.resumed = true
     // its receiver asked for chunks before the restart; an offered one is offered again first (offerAgain)
     s.delivered = row.state !== 'offered'
@@ -622,7 +625,7 @@ export class TransferService {
     s.error = error
     const finished = s.finished
     // a store that cannot write (its disk full) keeps the state in pendingStates, shown from there and written later; the send stays in memory till then
-    const recorded = this.pendingStates.write(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified, skippedCount: s.skipped.length, skippedFailed: failedCount(s.skipped), ...(finished && s.skipped.length > 0 ? { skipped: skippedToRecord(s.skipped) } : {}), ...(s.renamedCount > 0 ? { renamedCount: s.renamedCount } : {}) })
+    const recorded = this.pendingStates.write(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified, skippedCount: s.skippedCount, skippedFailed: s.skippedFailed, ...(s.skipped.length > 0 ? { skipped: skippedToRecord(s.skipped) } : {}), ...(s.renamedCount > 0 ? { renamedCount: s.renamedCount } : {}) })
     this.changed(s.id, true)
     if (finished && recorded) this.senders.delete(s.id)
   }

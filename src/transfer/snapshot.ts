@@ -52,11 +52,10 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     // ended: the count was kept, the names were not
     info.renamedCount = row.renamedCount
   }
-  if (o.sender != null && o.sender.skipped.length > 0) {
-    const all = o.sender.skipped
-    info.skipped = skippedShown(all)
-    info.skippedCount = all.length
-    info.skippedFailed = failedCount(all)
+  if (o.sender != null && o.sender.skippedCount > 0) {
+    info.skipped = skippedShown(o.sender.skipped)
+    info.skippedCount = o.sender.skippedCount
+    info.skippedFailed = o.sender.skippedFailed
   } else if (o.sender == null && (row.skippedCount ?? 0) > 0) {
     // ended and gone from memory: the counts and the paths shown were recorded (rows from before 2026-12-04: the counts only)
     if (row.skipped != null && row.skipped.length > 0) info.skipped = row.skipped
