@@ -248,6 +248,11 @@ export class TransferStore {
       .map((r) => ({ rowid: r.rowid, path: r.path, size: r.size, mtimeMs: r.mtime_ms }))
   }
 
+  /** The offsets of the chunks the dedup index holds at `path` (a kept part file: what it keeps for a re-send). */
+  chunkOffsetsAt (path: string): number[] {
+    return (this.stmt('SELECT offset FROM chunk_index WHERE path = ?').all(path) as Array<{ offset: number }>).map((r) => r.offset)
+  }
+
   forgetPath (path: string): void {
     this.stmt('DELETE FROM chunk_index WHERE path = ?').run(path)
     this.stmt('DELETE FROM file_index WHERE path = ?').run(path)

@@ -123,12 +123,16 @@ export async function removePartFolder (receiveDir: string, rootHex: string): Pr
  * them. Returns the bytes they took. The caller holds the folder's lock and
  * knows that no receive under way uses it.
  */
-export async function removeKeptPartFiles (partDir: string, files: readonly string[], store: Pick<TransferStore, 'forgetUnder' | 'forgetPath'>, log: Pick<Logger, 'debug'>): Promise<number> {
+export async function removeKeptPartFiles (partDir: string, files: readonly string[], store: Pick<TransferStore, 'forgetUnder' | 'forgetPath'>, log: Pick<Logger, 'debug'>): Promise<{ files: number, bytes: number }> {
+  let removed = 0
   let bytes = 0
+  // a link planted in place of `.ferry-part` or of the part folder is not followed (review finding): what it points to is not ferry's
+  if (await notAFolder(dirname(partDir)) !== undefined || await notAFolder(partDir) !== undefined) return { files: 0, bytes: 0 }
   for (const f of files) {
     const st = await lstat(f).catch(() => undefined)
     if (st == null || !st.isFile()) continue
     await rm(f, { force: true })
+    removed++
     bytes += Math.min(st.blocks * 512, st.size)
   }
   const left = (await readdir(partDir).catch(() => [])).filter((name) => /^\d+$/.test(name))
@@ -138,7 +142,7 @@ export async function removeKeptPartFiles (partDir: string, files: readonly stri
   } else {
     forgetPartFiles(store, files, log)
   }
-  return bytes
+  return { files: removed, bytes }
 }
 
 /** What the dedup index knew of part files removed one by one (forgetPartChunks: whole folders), swallowing a store that cannot write as it does. */

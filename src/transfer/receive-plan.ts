@@ -64,10 +64,11 @@ export interface Plan {
   spooled: { whole: number, starts: number, startBytes: number }
   /**
    * Part files kept by ended receives (other part folders) that this plan
-   * copied chunks from: of no more use once this receive is done
+   * copied chunks from, with the offsets it copied: one it copied every
+   * kept chunk of is of no more use once this receive is done
    * (TransferService.dropUsedKeptParts).
    */
-  keptPartsUsed: Set<string>
+  keptPartsUsed: Map<string, Set<number>>
 }
 
 export async function planReceive (o: {
@@ -116,7 +117,7 @@ export async function planReceive (o: {
   const spooled = { whole: 0, starts: 0, startBytes: 0 }
   let haveBytes = 0
   let copiedBytes = 0
-  const keptPartsUsed = new Set<string>()
+  const keptPartsUsed = new Map<string, Set<number>>()
   // content seen so far in this offer, by chunk hash: queued for fetching (the
   // first of its kind), or verified in a part file here (a copy source)
   const queuedFirst = new Map<string, Wanted>()
@@ -527,14 +528,17 @@ async function inPartFile (sink: ChunkSink, fs: FileState, c: number, offset: nu
 }
 
 /** A chunk not yet recorded: maybe already in the part file (killed before we recorded it), else in the dedup index (a kept part file copied from goes in `keptUsed`). */
-async function recover (o: { store: TransferStore, sink: ChunkSink, partDir: string }, fs: FileState, chunk: number, offset: number, length: number, resuming: boolean, keptUsed: Set<string>): Promise<'in part file' | 'copied' | false> {
+async function recover (o: { store: TransferStore, sink: ChunkSink, partDir: string }, fs: FileState, chunk: number, offset: number, length: number, resuming: boolean, keptUsed: Map<string, Set<number>>): Promise<'in part file' | 'copied' | false> {
   const hash = fs.entry.chunks[chunk]
   if (resuming && await inPartFile(o.sink, fs, chunk, offset, length)) return 'in part file'
   for (const loc of o.store.findChunk(hash)) {
     if (loc.length !== length) continue
     try {
       await o.sink.copy(loc.path, loc.offset, fs.partPath, offset, length, hash)
-      if (isPartFile(loc.path) && dirname(loc.path) !== o.partDir) keptUsed.add(loc.path)
+      if (isPartFile(loc.path) && dirname(loc.path) !== o.partDir) {
+        const offsets = keptUsed.get(loc.path)
+        if (offsets == null) keptUsed.set(loc.path, new Set([loc.offset])); else offsets.add(loc.offset)
+      }
       return 'copied'
     } catch (err) {
       // the file there went or changed since it was indexed: its rows are of

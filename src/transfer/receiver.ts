@@ -126,8 +126,8 @@ export class Receiver {
   private receiptRefused?: RefusedEntry[]
   /** The paths the receive folder could not take when the offer came (how many, and why the first), while it waits for a decision (`ferry offers`) */
   refusedAtOffer?: { count: number, first: string }
-  /** Part files kept by ended receives that this one's plans copied from (Plan.keptPartsUsed): the service removes them once it is done. */
-  readonly keptPartsUsed = new Set<string>()
+  /** Part files kept by ended receives that this one's plans copied from, with the offsets copied (Plan.keptPartsUsed): the service removes those it copied all of once it is done. */
+  readonly keptPartsUsed = new Map<string, Set<number>>()
   /** the permission bits of each folder of the offer, by where it lands, for the folders the receive creates: made at each run */
   private dirModes: DirModes = new Map()
   private readonly deps: ReceiverDeps
@@ -235,7 +235,10 @@ export class Receiver {
       })
       this.deps.log.debug('receive planned', { id: this.id, haveBytes: plan.haveBytes, chunksToFetch: plan.queue.length, spooledWhole: plan.spooled.whole, spooledStarts: plan.spooled.starts, spooledStartBytes: plan.spooled.startBytes, ms: Math.round(performance.now() - started) })
       this.files = plan.files
-      for (const p of plan.keptPartsUsed) this.keptPartsUsed.add(p)
+      for (const [p, offsets] of plan.keptPartsUsed) {
+        const mine = this.keptPartsUsed.get(p)
+        if (mine == null) this.keptPartsUsed.set(p, new Set(offsets)); else for (const o of offsets) mine.add(o)
+      }
       const firstPlan = this.localBytes === undefined
       if (this.localBytes === undefined) {
         this.localBytes = Math.max(0, plan.haveBytes - this.aheadBytes)

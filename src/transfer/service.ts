@@ -925,21 +925,33 @@ export class TransferService {
    * a receive under way uses (a re-send of that very content). Called after
    * the receive's run, which no longer holds its own folder's lock then.
    */
-  private async dropUsedKeptParts (paths: ReadonlySet<string>): Promise<void> {
+  private async dropUsedKeptParts (used: ReadonlyMap<string, ReadonlySet<number>>): Promise<void> {
+    // only those it copied every kept chunk of: one that shared a chunk or two with this receive still holds a re-send's worth (review finding)
     const byDir = new Map<string, string[]>()
-    for (const p of paths) byDir.set(dirname(p), [...(byDir.get(dirname(p)) ?? []), p])
-    let bytes = 0
-    for (const [dir, files] of byDir) {
-      const root = basename(dir)
-      const release = await this.partDirs.acquire(root)
-      try {
-        if ([...this.receivers.values()].some((x) => !x.finished && x.rootHex === root)) continue
-        bytes += await removeKeptPartFiles(dir, files, this.c.store, this.c.log)
-      } finally {
-        release()
-      }
+    for (const [p, copied] of used) {
+      if (!this.c.store.chunkOffsetsAt(p).every((o) => copied.has(o))) continue
+      byDir.set(dirname(p), [...(byDir.get(dirname(p)) ?? []), p])
     }
-    this.c.log.info('removed kept part files a receive copied from', { files: paths.size, bytes })
+    const inUse = (root: string): boolean => [...this.receivers.values()].some((x) => !x.finished && x.rootHex === root)
+    let files = 0
+    let bytes = 0
+    for (const [dir, paths] of byDir) {
+      const root = basename(dir)
+      if (inUse(root)) continue
+      // in the admissions' turn: an offer of that very content being admitted counts on the folder (its space check, a prefetch handed over) (review finding)
+      await this.oneAdmissionAtATime(async () => {
+        if (inUse(root)) return
+        const release = await this.partDirs.acquire(root)
+        try {
+          const r = await removeKeptPartFiles(dir, paths, this.c.store, this.c.log)
+          files += r.files
+          bytes += r.bytes
+        } finally {
+          release()
+        }
+      })
+    }
+    if (files > 0) this.c.log.info('removed kept part files a receive copied all of', { files, bytes })
   }
 
   /** A /ferry/chunks stream to `peer` (10 s at most to open), or E_PEER_UNREACHABLE. */

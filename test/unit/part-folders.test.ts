@@ -57,6 +57,36 @@ describe('part folders', () => {
     expect(spaceShortage(5 * MiB, disk, { total: 50 * MiB, inPlace: 50 * MiB, spool: spoolBound(0, 256 * 1024, 256 * 1024, pull) })).toBeUndefined()
   })
 
+  it('kept part files a receive copied from go one by one, with their dedup rows; the folder goes with its last part file, spool slots and all, and .ferry-part when it is empty', async () => {
+    const dir = await partFolder(root('c'), 0)
+    await writeFile(join(dir, '1'), Buffer.alloc(MiB, 2))
+    await writeFile(join(dir, 'spool-0a1b2c3d-0'), Buffer.alloc(1024, 3))
+    const forgotten: string[] = []
+    const store = { forgetPath: (p: string) => { forgotten.push(`path ${p}`) }, forgetUnder: (d: string) => { forgotten.push(`under ${d}`) } }
+    const log = { debug: () => {} }
+    expect(await removeKeptPartFiles(dir, [join(dir, '0'), join(dir, '7')], store, log)).toMatchObject({ files: 1 })
+    expect((await readdir(dir)).sort()).toEqual(['1', 'spool-0a1b2c3d-0'])
+    expect(forgotten).toEqual([`path ${join(dir, '0')}`, `path ${join(dir, '7')}`])
+    forgotten.length = 0
+    await removeKeptPartFiles(dir, [join(dir, '1')], store, log)
+    await expect(lstat(join(recv, '.ferry-part'))).rejects.toMatchObject({ code: 'ENOENT' })
+    expect(forgotten).toEqual([`under ${dir}`])
+  })
+
+  it('kept part files are not removed through a .ferry-part planted as a symbolic link (review finding)', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'ferry-outside-'))
+    try {
+      await mkdir(join(outside, root('d')))
+      await writeFile(join(outside, root('d'), '0'), 'not ferry\'s\n')
+      await symlink(outside, join(recv, '.ferry-part'))
+      const dir = join(recv, '.ferry-part', root('d'))
+      expect(await removeKeptPartFiles(dir, [join(dir, '0')], { forgetPath: () => {}, forgetUnder: () => {} }, { debug: () => {} })).toEqual({ files: 0, bytes: 0 })
+      expect(await readFile(join(outside, root('d'), '0'), 'utf8')).toBe('not ferry\'s\n')
+    } finally {
+      await rm(outside, { recursive: true, force: true })
+    }
+  })
+
   it('ended ones go after a day; kept roots, recent ones and anything not a root stay', async () => {
     await partFolder(root('a'), KEEP_ENDED_PARTS_MS + 60_000) // ended, old: goes
     await partFolder(root('b'), KEEP_ENDED_PARTS_MS + 60_000) // old, but a transfer still uses it
@@ -76,22 +106,6 @@ describe('part folders', () => {
 })
 
 describe('space needed', () => {
-  it('kept part files a receive copied from go one by one, with their dedup rows; the folder goes with its last part file, spool slots and all, and .ferry-part when it is empty', async () => {
-    const dir = await partFolder(root('c'), 0)
-    await writeFile(join(dir, '1'), Buffer.alloc(MiB, 2))
-    await writeFile(join(dir, 'spool-0a1b2c3d-0'), Buffer.alloc(1024, 3))
-    const forgotten: string[] = []
-    const store = { forgetPath: (p: string) => { forgotten.push(`path ${p}`) }, forgetUnder: (d: string) => { forgotten.push(`under ${d}`) } }
-    const log = { debug: () => {} }
-    expect(await removeKeptPartFiles(dir, [join(dir, '0'), join(dir, '7')], store, log)).toBeGreaterThanOrEqual(MiB)
-    expect((await readdir(dir)).sort()).toEqual(['1', 'spool-0a1b2c3d-0'])
-    expect(forgotten).toEqual([`path ${join(dir, '0')}`, `path ${join(dir, '7')}`])
-    forgotten.length = 0
-    await removeKeptPartFiles(dir, [join(dir, '1')], store, log)
-    await expect(lstat(join(recv, '.ferry-part'))).rejects.toMatchObject({ code: 'ENOENT' })
-    expect(forgotten).toEqual([`under ${dir}`])
-  })
-
   it('a .ferry-part planted as a symbolic link (another local user) is not followed: nothing is swept through it, no part folder is made in it, and the receive is refused with E_PATH_UNSAFE (review finding: a folder outside was swept)', async () => {
     const outside = await mkdtemp(join(tmpdir(), 'ferry-parts-outside-'))
     try {
