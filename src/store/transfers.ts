@@ -139,6 +139,19 @@ export class TransferStore {
     }
   }
 
+  /**
+   * Offers refused whole, recorded as failed receives without a manifest
+   * and ended as they came (TransferService.recordRefused): how many from
+   * `peerId` since `since`, and forgetting those older than `before`.
+   */
+  countRefusedSince (peerId: string, since: number): number {
+    return Number((this.stmt(`SELECT count(*) AS n FROM transfers WHERE peer_id = ? AND ${REFUSED_OFFER} AND created_at >= ?`).get(peerId, since) as { n: number }).n)
+  }
+
+  forgetRefused (before: number): number {
+    return Number(this.stmt(`DELETE FROM transfers WHERE ${REFUSED_OFFER} AND created_at < ?`).run(before).changes)
+  }
+
   /** Every receive folder a receive was ever written to (part folders may be left in each). */
   receiveDirs (): string[] {
     return (this.stmt("SELECT DISTINCT receive_dir AS d FROM transfers WHERE direction = 'receive' AND receive_dir IS NOT NULL").all() as Array<{ d: string }>).map((r) => r.d)
@@ -285,6 +298,9 @@ export class TransferStore {
     this.stmt('DELETE FROM chunk_index WHERE path >= ? AND path < ?').run(prefix, `${prefix.slice(0, -1)}0`)
   }
 }
+
+/** A row recordRefused made: a receive that failed as it came, with nothing of it received and no manifest kept. */
+const REFUSED_OFFER = "direction = 'receive' AND state = 'failed' AND length(offer) = 0 AND done_bytes = 0 AND finished_at = created_at"
 
 const SUMMARY_COLUMNS = `id, direction, peer_id, peer_name, state, root, x'' AS offer, NULL AS sources, total_bytes,
   done_bytes, wire_bytes, receive_dir, error_code, error_message, receipt_sig, receipt_verified, resumed, created_at,

@@ -88,8 +88,10 @@ const OFFER_ANSWER_TIMEOUTS = 3
 class AnswerTimeout extends FerryError {
   constructor (message: string, cause: unknown) { super('E_TIMEOUT', message, { cause }) }
 }
-/** Refused offers recorded per peer and hour (recordRefused); more are logged only. */
-const REFUSED_RECORDS_PER_HOUR = 20
+/** Refused offers recorded per peer and day (recordRefused); more are logged only. */
+const REFUSED_RECORDS_PER_DAY = 20
+/** How long a refused offer's record stays (recordRefused). */
+const KEEP_REFUSED_MS = 7 * 24 * 60 * 60 * 1000
 /** How often part folders of ended receives are looked at (each kept KEEP_ENDED_PARTS_MS). */
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000
 /** An ended transfer keeps its manifest this long (store/transfers.ts, forgetManifests), then only its summary and receipt. */
@@ -131,8 +133,6 @@ export class TransferService {
   private sinkTimer?: NodeJS.Timeout
   private sweepTimer?: NodeJS.Timeout
   private readonly partDirs = new KeyedLock()
-  /** When refused offers were recorded, by peer, within the last hour (recordRefused) */
-  private readonly refusedRecorded = new Map<string, number[]>()
   private readonly offerTurn = new KeyedLock()
   /** One new offer admitted at a time (admit): its space check counts every receive admitted before it. */
   private readonly admission = new KeyedLock()
@@ -231,6 +231,8 @@ export class TransferService {
       try {
         const n = this.c.store.forgetManifests(Date.now() - KEEP_MANIFESTS_MS)
         if (n > 0) this.c.log.info('forgot the manifests of transfers ended over 30 days ago', { transfers: n })
+        const refused = this.c.store.forgetRefused(Date.now() - KEEP_REFUSED_MS)
+        if (refused > 0) this.c.log.info('forgot offers refused over a week ago', { offers: refused })
       } catch (err) { this.c.log.warn('cannot forget old manifests', { err: (err as Error).message }) }
       // a look at every indexed file: at start, then once a day, one walk at a time
       if (pruning || Date.now() - pruned < PRUNE_INTERVAL_MS) return
@@ -717,15 +719,17 @@ export class TransferService {
    * `ferry transfers` and the TUI show it here too: the person on this
    * device saw nothing of a send that never arrived (user-test finding).
    * Not an id that names no transfer or one already recorded (its row
-   * stands), and at most REFUSED_RECORDS_PER_HOUR per peer: a paired device
-   * offering in a loop does not fill the store.
+   * stands); at most REFUSED_RECORDS_PER_DAY per peer, counted in the store
+   * (so across restarts), and each forgotten after KEEP_REFUSED_MS: a paired
+   * device offering in a loop does not fill the store, nor push the
+   * transfers that matter out of `ferry transfers` (review finding: 20 an
+   * hour, counted in memory, did within a day).
    */
   private recordRefused (id: string, peerId: string, offer: OfferMsg, fe: FerryError): void {
     if (this.stopping || offer.transferId.length !== 16) return
     const now = Date.now()
-    const recent = (this.refusedRecorded.get(peerId) ?? []).filter((t) => now - t < 3_600_000)
-    if (recent.length >= REFUSED_RECORDS_PER_HOUR) return
     try {
+      if (this.c.store.countRefusedSince(peerId, now - 24 * 3_600_000) >= REFUSED_RECORDS_PER_DAY) return
       if (this.c.store.summary(id) != null) return
       this.c.store.insert({ id, direction: 'receive', peerId, peerName: this.c.peerName(peerId), state: 'failed', root: offer.root, offer: new Uint8Array(0), totalBytes: offer.totalBytes, fileCount: fileCount(offer.files), doneBytes: 0, wireBytes: 0, receiveDir: this.c.receiveDir, receiptVerified: false, resumed: false, createdAt: now, finishedAt: now, errorCode: fe.code, errorMessage: fe.message })
     } catch (err) {
@@ -733,8 +737,6 @@ export class TransferService {
       this.c.log.debug('cannot record a refused offer', { id, err: (err as Error).message })
       return
     }
-    recent.push(now)
-    this.refusedRecorded.set(peerId, recent)
     this.changed(id, true)
   }
 

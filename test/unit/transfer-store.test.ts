@@ -76,6 +76,21 @@ describe('TransferStore', () => {
     expect(store.get(id)?.receiptRefused).toEqual([{ entry: 1, reason: 'r' }])
   })
 
+  it('refused offers (failed as they came, nothing received, no manifest) are counted per peer since a time and forgotten after one; other failed receives and sends are neither', () => {
+    const refused = (id: string, peerId: string, at: number): TransferRow => ({ ...row(id, 'receive'), peerId, createdAt: at, finishedAt: at, errorCode: 'E_NO_SPACE' })
+    store.insert(refused('r1', 'p', 1000))
+    store.insert(refused('r2', 'p', 5000))
+    store.insert(refused('r3', 'q', 5000))
+    store.insert({ ...row('f1', 'receive'), createdAt: 1000, finishedAt: 2000 }) // failed later: a real receive
+    store.insert({ ...row('f2', 'receive'), createdAt: 1000, finishedAt: 1000, doneBytes: 5 }) // something received
+    store.insert({ ...row('s1', 'send'), createdAt: 1000, finishedAt: 1000 })
+    expect(store.countRefusedSince('p', 0)).toBe(2)
+    expect(store.countRefusedSince('p', 2000)).toBe(1)
+    expect(store.countRefusedSince('q', 0)).toBe(1)
+    expect(store.forgetRefused(2000)).toBe(1)
+    expect(store.list().map((t) => t.id).sort()).toEqual(['f1', 'f2', 'r2', 'r3', 's1'])
+  })
+
   it('receiveDirs: every receive folder a receive was written to, once each (the part-folder sweep looks in each: review finding)', () => {
     store.insert(row('a'.repeat(32), 'receive', '/data/old-inbox'))
     store.insert(row('b'.repeat(32), 'receive', '/data/inbox'))
