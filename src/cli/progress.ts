@@ -47,54 +47,34 @@ export class LineProgress {
 /**
  * On a pipe (a script's or a cron job's log) or with --json, no progress
  * is drawn, and a send that waited, for hours maybe, said nothing (a send to
- * a peer switched off looked hung). It says once why it waits, again when the
- * reason changes, and once when it goes on. An offer still unanswered after
- * OFFERED_NOTE_MS is said too: with auto-accept off on the other side, a
- * person has to accept it (every send is `offered` for a moment). On a
- * terminal the progress line and the live view show the same.
+ * a peer switched off looked hung). It says once why it waits, again when
+ * the reason changes, and once when it goes on; and when its receiver holds
+ * the offer for a person there to accept (auto-accept off). On a terminal
+ * the progress line and the live view show the same.
  */
 export class WaitNotes {
   private shown?: string
-  private offeredTimer?: NodeJS.Timeout
   private readonly write: (line: string) => void
-  private readonly offeredNoteMs: number
-  constructor (write: (line: string) => void, offeredNoteMs = OFFERED_NOTE_MS) {
+  constructor (write: (line: string) => void) {
     this.write = write
-    this.offeredNoteMs = offeredNoteMs
   }
 
   update (t: TransferInfo): void {
     const peer = sanitizeForDisplay(t.peerName)
-    if (t.state === 'offered') {
-      if (this.offeredTimer == null && this.shown?.startsWith('offered') !== true) {
-        this.offeredTimer = setTimeout(() => { this.offeredTimer = undefined; this.note(`offered to ${peer}; waiting for it to be accepted there (Ctrl-C cancels)`) }, this.offeredNoteMs)
-        this.offeredTimer.unref()
-      }
-      return
-    }
-    this.stopTimer()
     if (t.state === 'waiting') {
       const why = t.error != null ? `${t.error.code}: ${sanitizeForDisplay(t.error.message)}` : 'not connected'
       this.note(`waiting for ${peer} (${why}); the send goes on by itself when it can (Ctrl-C cancels)`)
-      return
+    } else if (t.state === 'offered' && t.awaitingDecision === true) {
+      this.note(`offered to ${peer}; waiting for it to be accepted there (Ctrl-C cancels)`)
+    } else if (t.state !== 'offered') {
+      // an offer on its way (`offered`) is no news, nor what it goes on to
+      if (this.shown !== undefined && !isFinalState(t.state)) this.write(`ferry: ${t.state === 'hashing' ? 'hashing again' : `sending to ${peer}`}`)
+      this.shown = undefined
     }
-    if (this.shown !== undefined && !isFinalState(t.state)) this.write(`ferry: ${t.state === 'hashing' ? 'hashing again' : `sending to ${peer}`}`)
-    this.shown = undefined
   }
-
-  /** No more notes (the send ended). */
-  close (): void { this.stopTimer() }
 
   private note (text: string): void {
     if (text !== this.shown) this.write(`ferry: ${text}`)
     this.shown = text
   }
-
-  private stopTimer (): void {
-    if (this.offeredTimer != null) clearTimeout(this.offeredTimer)
-    this.offeredTimer = undefined
-  }
 }
-
-/** How long an offer goes unanswered before a send on a pipe says that it waits for its receiver to accept it. */
-export const OFFERED_NOTE_MS = 3000

@@ -37,7 +37,9 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     createdAt: row.createdAt,
     finishedAt: row.finishedAt,
     resumed: (o.receiver?.resumed ?? o.sender?.resumed ?? false) || row.resumed,
-    receiveDir: row.receiveDir
+    receiveDir: row.receiveDir,
+    // the receiver answered that the offer waits for a person there (auto-accept off)
+    ...(o.sender?.delivered === true && state === 'offered' ? { awaitingDecision: true } : {})
   }
   if (err != null && ['failed', 'cancelled', 'declined', 'waiting'].includes(state)) {
     info.error = { code: isErrorCode(err.code) ? err.code : 'E_INTERNAL', message: err.message }

@@ -926,6 +926,8 @@ describe('transfer', () => {
       const done = await sending.done
       expect(done.code, done.stderr).toBe(0)
       expect(JSON.parse(done.stdout)).toMatchObject({ id: offer.id, state: 'done', totalBytes: 300 * KiB, receipt: { verified: true } })
+      // no progress drawn (--json): stderr said what it waited for, and when it went on
+      expect(done.stderr).toMatch(/^ferry: offered to beta; waiting for it to be accepted there \(Ctrl-C cancels\)\nferry: sending to beta$/m)
       expect(await digestFile(join(b.receiveDir, 'wanted.bin'))).toEqual(await digestFile(wanted))
       expect(await offersOf(b)).toEqual([])
 

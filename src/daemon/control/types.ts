@@ -128,6 +128,8 @@ export interface TransferInfo {
   finishedAt?: number
   resumed: boolean
   receiveDir?: string
+  /** send, offered: its receiver has it and waits for a person there to accept it (auto-accept off), not an offer still on its way */
+  awaitingDecision?: boolean
   error?: { code: ErrorCode, message: string }
   receipt?: ReceiptInfo
   /**
