@@ -290,11 +290,15 @@ describe('long and wide peer names (review finding: a long name pushed the state
     expect(text).toMatch(/ベータ.*… \(…AAAAAAAA\)  4 files  450\.0 MiB  just now  id 01234567/)
   })
 
-  it('offers: an offer whose paths the receive folder cannot all take says so before it is accepted, wrapped to the width', async () => {
-    const offer = { id: '0123456789abcdef', peerId: PEER, peerName: 'alpha', files: 40, totalBytes: 450 * MiB, names: ['trip/a.jpg'], receivedAt: NOW, refused: { count: 33, first: '"trip/album" is a symbolic link in the receive folder\x1b[2J' } }
-    const text = expectFits((await renderAt(h(OffersScreen, { offers: [offer], selected: 0, ui }))).lastFrame())
-    expect(text.replace(/\s+/g, ' ')).toContain('33 paths cannot be received here and would be left out: "trip/album" is a symbolic link in the receive folder')
-    expect(text).not.toContain('\x1b')
+  it('offers: an offer whose paths the receive folder cannot all take says so before it is accepted, on one line cut to the width', async () => {
+    const offer = { id: '0123456789abcdef', peerId: PEER, peerName: 'alpha', files: 40, totalBytes: 450 * MiB, names: ['trip/a.jpg'], receivedAt: NOW, refused: { count: 33, first: '"trip/album" is a symbolic link here\x1b[2J' } }
+    const wide = expectFits((await renderAt(h(OffersScreen, { offers: [offer], selected: 0, ui: { ...ui, width: 100 } }), 100)).lastFrame(), 100)
+    expect(wide).toContain('33 paths cannot be received here and would be left out: "trip/album" is a symbolic link here')
+    expect(wide).not.toContain('\x1b')
+    const long = { ...offer, refused: { count: 1, first: `"${'x'.repeat(200)}" is a symbolic link in the receive folder` } }
+    const text = expectFits((await renderAt(h(OffersScreen, { offers: [long], selected: 0, ui }))).lastFrame())
+    expect(text.split('\n')).toHaveLength(3)
+    expect(text).toMatch(/1 path cannot be received here and would be left out: "x+…$/m)
   })
 
   it('CLI tables (`ferry peers`, `transfers`, `offers`): columns line up by terminal cells', () => {

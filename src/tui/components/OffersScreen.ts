@@ -23,8 +23,8 @@ export function OffersScreen ({ offers, selected, ui }: OffersScreenProps) {
       para('hint', { dimColor: true }, 'When a paired peer sends you files, the offer appears here to accept or decline.')
     )
   }
-  // two lines an offer, three (or more, wrapped) when one says what would be left out
-  const size = Math.max(1, Math.floor(ui.rows / (offers.some((o) => o.refused != null) ? 4 : 2)))
+  // two lines an offer, three when one says what would be left out
+  const size = Math.max(1, Math.floor(ui.rows / (offers.some((o) => o.refused != null) ? 3 : 2)))
   const start = windowStart(offers.length, selected, size)
   const rows = offers.slice(start, start + size).flatMap((o, i) => {
     const sel = start + i === selected
@@ -48,9 +48,9 @@ export function OffersScreen ({ offers, selected, ui }: OffersScreenProps) {
       ),
       line(`${o.id}:2`, { dimColor: !sel }, `    ${names}${more}`),
       // said before it is accepted, as `ferry offers` says it
-      ...(o.refused != null ? [para(`${o.id}:3`, { color: tint(ui, 'yellow') }, `    ${o.refused.count} path${o.refused.count === 1 ? '' : 's'} cannot be received here and would be left out: ${sanitizeForDisplay(o.refused.first)}`)] : [])
+      // one line, cut to the width: a peer's long folder name would otherwise take the screen (review finding); `ferry offers` has it whole
+      ...(o.refused != null ? [line(`${o.id}:3`, { color: tint(ui, 'yellow') }, truncate(`    ${o.refused.count} path${o.refused.count === 1 ? '' : 's'} cannot be received here and would be left out: ${sanitizeForDisplay(o.refused.first)}`, ui.width, g(ui, '…')))] : [])
     ]
   })
-  // the width given: a long line (why paths would be left out) wraps instead of running off the screen
-  return h(Box, { flexDirection: 'column', width: ui.width }, ...rows)
+  return h(Box, { flexDirection: 'column' }, ...rows)
 }
