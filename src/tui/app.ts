@@ -84,13 +84,16 @@ export function App (props: AppProps) {
     }
   }
 
+  /** `target`: 0 stops the job's whole process group, as the terminal's Ctrl-Z does; a pid, that process alone, as a `kill -TSTP` of it does */
+  const suspend = (target: number): void => {
+    suspendTerminal(props.stop ?? (() => stopLikeCtrlZ(stdout, target))).catch((err: unknown) => dispatch({ type: 'error', error: toFerryError(err).toJSON() }))
+  }
+
   const execute = (cmds: Command[]): void => {
     for (const cmd of cmds) {
       if (cmd.kind === 'quit') exit()
       // Ink leaves raw mode and the alternate screen around the stop, then takes them back and redraws
-      else if (cmd.kind === 'suspend') {
-        suspendTerminal(props.stop ?? (() => stopLikeCtrlZ(stdout))).catch((err: unknown) => dispatch({ type: 'error', error: toFerryError(err).toJSON() }))
-      }
+      else if (cmd.kind === 'suspend') suspend(0)
       else if (cmd.kind === 'action') dispatch(cmd.action)
       else void runOp(cmd.op)
     }
@@ -98,7 +101,7 @@ export function App (props: AppProps) {
 
   useInput((input, key) => execute(keyToCommands(state, input, key)))
   // SIGTSTP from outside, as Ctrl-Z (suspend.ts); not in tests that record the stop (props.stop): the handler would be the test runner's
-  useEffect(() => props.stop != null ? undefined : onOutsideStop(() => { execute([{ kind: 'suspend' }]) }), [])
+  useEffect(() => props.stop != null ? undefined : onOutsideStop(() => { suspend(process.pid) }), [])
 
   return h(Box, { flexDirection: 'column', width: ui.width, height: Math.max(6, rows - 1) },
     // counts of the daemon's present only: while it is down they are of a past one (review finding)

@@ -13,20 +13,20 @@ export interface ResizingTerminal {
 }
 
 /**
- * Stop this process's group as the terminal's Ctrl-Z does: the whole
+ * Stop this process's group (`target` 0) as the terminal's Ctrl-Z does: the whole
  * foreground job, so that a wrapper that started ferry (bin/ferry.js under
  * an older Node, or `sh -c`) stops too and the shell gets its prompt back.
  * A signal sent to one's own group is taken before kill returns, so this
  * goes on once the job was continued. Where the group cannot stop (an
  * orphaned group ignores SIGTSTP), nothing happens and the TUI redraws.
  */
-export async function stopLikeCtrlZ (stdout: ResizingTerminal): Promise<void> {
+export async function stopLikeCtrlZ (stdout: ResizingTerminal, target = 0): Promise<void> {
   // without a listener, SIGTSTP stops as by default: the app's own (a
   // SIGTSTP from outside, onOutsideStop) would take it again instead
   const listeners = process.listeners('SIGTSTP')
   for (const l of listeners) process.off('SIGTSTP', l)
   try {
-    process.kill(0, 'SIGTSTP')
+    process.kill(target, 'SIGTSTP')
   } finally {
     for (const l of listeners) process.on('SIGTSTP', l)
   }
@@ -37,8 +37,10 @@ export async function stopLikeCtrlZ (stdout: ResizingTerminal): Promise<void> {
  * A SIGTSTP from outside (`kill -TSTP`, a job-control tool), not the Ctrl-Z
  * key: handled as that key, so that the terminal is handed back before the
  * stop (by default the process stopped with the terminal still in raw mode
- * on the alternate screen, and nothing redrawn after SIGCONT). Returns the
- * undo.
+ * on the alternate screen, and nothing redrawn after SIGCONT); the stop is
+ * then this process's alone, as the signal was (stopLikeCtrlZ with its pid).
+ * A SIGTSTP a parent set to be ignored is no longer ignored: Node cannot
+ * tell. Returns the undo.
  */
 export function onOutsideStop (suspend: () => void): () => void {
   const listener = (): void => { suspend() }
