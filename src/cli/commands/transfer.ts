@@ -372,7 +372,8 @@ export async function wait (argv: string[]): Promise<number> {
     if (notReceived > 0) {
       const refused = t.receipt?.refused ?? []
       const why = refused.length > 0
-        ? `the receive folder refused them: ${refused.slice(0, 3).map(sanitizeForDisplay).join('; ')}${refused.length > 3 ? `; and ${refused.length - 3} more reasons (\`ferry transfers --json\`)` : ''}; any others changed or went away on the sender after the offer`
+        // the receipt keeps the first 20 reasons: one not among them is not known to be the sender's (review finding)
+        ? `the receive folder refused: ${refused.slice(0, 3).map(sanitizeForDisplay).join('; ')}${refused.length > 3 ? `; and ${refused.length - 3} more reasons (\`ferry transfers --json\`)` : ''}; any others changed or went away on the sender after the offer, or were refused past the 20 reasons kept`
         : 'changed or removed on the sender after the offer, or refused by the receive folder: a symbolic link on the way, say; the daemon\'s log names them'
       throw new FerryError('E_INCOMPLETE', `${counted(notReceived, 'file')} of the offer ${notReceived === 1 ? 'was' : 'were'} not received (${why})`)
     }
