@@ -814,9 +814,9 @@ export class TransferService {
    * The receive folder as it is now against an offer, when it comes and
    * again when the person accepts it: its paths (no symlink on the way, no
    * file where it needs a folder, nothing into ferry's own state folder)
-   * and the space it needs.
+   * and the space it needs. Returns the paths the receive folder cannot
+   * take as it is (the rest is received without them).
    */
-  /** Returns the offer's paths the receive folder cannot take as it is (received without them). */
   private async checkFits (offer: OfferMsg, self?: Receiver): Promise<ReadonlyMap<string, Refusal>> {
     await checkReceiveFolder(this.c.receiveDir)
     const { renamed, refused } = await checkReceivePaths(this.c.receiveDir, offer.files.map((f) => f.path), dirPaths(offer.files), this.stateFolder)
@@ -919,19 +919,22 @@ export class TransferService {
   }
 
   /**
-   * Part files kept by ended receives that a receive now done copied from
-   * (Plan.keptPartsUsed): what they held of use is in place now. They go at
-   * once, and a part folder left without part files with them; before, a
-   * re-send after a change kept both copies for a day (user-test finding:
-   * 231.8 MiB shown kept after everything had arrived). Not in a part folder
-   * a receive under way uses (a re-send of that very content). Called after
-   * the receive's run, which no longer holds its own folder's lock then.
+   * Part files kept by ended receives that a receive now done copied every
+   * kept chunk of (Plan.keptPartsUsed): what they held is in place now. They
+   * go at once, and a part folder left without part files with them;
+   * before, a re-send after a change kept both copies for a day (user-test
+   * finding: 231.8 MiB shown kept after everything had arrived). Not in a
+   * part folder a receive under way uses (a re-send of that very content).
+   * Called after the receive's run, which no longer holds its own folder's
+   * lock then.
    */
   private async dropUsedKeptParts (used: ReadonlyMap<string, ReadonlySet<number>>): Promise<void> {
     // only those it copied every kept chunk of: one that shared a chunk or two with this receive still holds a re-send's worth (review finding)
     const byDir = new Map<string, string[]>()
     for (const [p, copied] of used) {
-      if (!this.c.store.chunkOffsetsAt(p).every((o) => copied.has(o))) continue
+      // (none known any more: not known to be used up either)
+      const kept = this.c.store.chunkOffsetsAt(p)
+      if (kept.length === 0 || !kept.every((o) => copied.has(o))) continue
       byDir.set(dirname(p), [...(byDir.get(dirname(p)) ?? []), p])
     }
     const inUse = (root: string): boolean => [...this.receivers.values()].some((x) => !x.finished && x.rootHex === root)
