@@ -113,9 +113,10 @@ const MIGRATIONS: string[] = [
   // as told to the sender): a receipt sent again says it too
   'ALTER TABLE transfers ADD COLUMN receipt_refused TEXT',
   // a send's skipped paths with why (JSON, the first SKIPPED_SHOWN as shown,
-  // those skipped for a problem first), kept once it ended: `ferry transfers
-  // --json` still names them after the daemon let the send go (user-test
-  // finding: only the counts were kept)
+  // those skipped for a problem first), recorded from its offer on: `ferry
+  // transfers --json` still names them after the daemon let the send go
+  // (user-test finding: only the counts were kept), and a send reloaded
+  // after a restart still counts them (review finding)
   'ALTER TABLE transfers ADD COLUMN skipped TEXT'
 ]
 

@@ -33,7 +33,7 @@ export interface TransferRow {
   /** send only: the paths it left out, and of those, the ones left out for a problem (not by design) */
   skippedCount?: number
   skippedFailed?: number
-  /** send only, once ended: the skipped paths shown (the first SKIPPED_SHOWN, those skipped for a problem first), with why */
+  /** send only, from its offer on: the skipped paths shown (the first SKIPPED_SHOWN, those skipped for a problem first; at most 32 KiB of them), with why */
   skipped?: Array<{ path: string, reason: string, failed?: boolean }>
   /** receive only: files placed under another name, theirs taken here */
   renamedCount?: number
