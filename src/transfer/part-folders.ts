@@ -121,8 +121,7 @@ export async function removePartFolder (receiveDir: string, rootHex: string): Pr
  * that are of no more use, and the folder too once it holds no part file
  * (its spool slots are scratch), forgetting what the dedup index knew of
  * them. Returns how many it removed, and the bytes they took. The caller
- * holds the folder's lock and
- * knows that no receive under way uses it.
+ * holds the folder's lock and knows that no receive under way uses it.
  */
 export async function removeKeptPartFiles (partDir: string, files: readonly string[], store: Pick<TransferStore, 'forgetUnder' | 'forgetPath'>, log: Pick<Logger, 'debug'>): Promise<{ files: number, bytes: number }> {
   let removed = 0
