@@ -9,6 +9,7 @@
 
 import type { Stream } from '@libp2p/interface'
 import { existsSync, lstatSync, statSync, truncateSync } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { isTransient } from './transient.ts'
@@ -126,6 +127,8 @@ export class Receiver {
   private receiptRefused?: RefusedEntry[]
   /** The paths the receive folder could not take when the offer came (how many, and why the first), while it waits for a decision (`ferry offers`) */
   refusedAtOffer?: { count: number, first: string }
+  /** The device of the receive folder when this receive's first run in this daemon began (sameDiskAsBefore) */
+  private receiveDev?: number
   /** Part files kept by ended receives that this one's plans copied from, with the offsets copied (Plan.keptPartsUsed): the service removes those it copied all of once it is done. */
   readonly keptPartsUsed = new Map<string, Set<number>>()
   /** the permission bits of each folder of the offer, by where it lands, for the folders the receive creates: made at each run */
@@ -200,6 +203,7 @@ export class Receiver {
       // a receive that began in another receive folder and goes on in this one (after a restart)
       // was never checked against it: no part folder, no byte in ferry's state folder (review finding)
       receiveFolderNotStateFolder(this.receiveDir, this.deps.stateFolder)
+      await this.sameDiskAsBefore()
       // this user's only (createPartFile in receive-plan.ts says why), and no symbolic link followed
       const partDir = await makePartFolder(this.receiveDir, this.rootHex)
       const started = performance.now()
@@ -343,6 +347,20 @@ export class Receiver {
     }
     this.offerPathSet = set
     return set
+  }
+
+  /**
+   * The receive folder is on the disk it was on when this receive began
+   * (in this daemon's run): a receive folder that is a mount point, unmounted
+   * meanwhile (`umount -l`), is the empty folder under it, on another disk,
+   * and the plan made again would fill that one unseen (user-test finding:
+   * the rest of the files landed on the root disk, the send ended done).
+   */
+  private async sameDiskAsBefore (): Promise<void> {
+    const dev = (await stat(this.receiveDir).catch(() => undefined))?.dev
+    if (dev === undefined) return // gone: makePartFolder says so
+    this.receiveDev ??= dev
+    if (dev !== this.receiveDev) throw new FerryError('E_PATH_NOT_FOUND', `receive folder ${this.receiveDir} is no longer on the disk this receive began on (unmounted?); send again once it is back`)
   }
 
   private lostPartFiles (): boolean {

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
-import { cleanupAll, control as call, runCli, spawnCli, startDaemon, tempDir, waitFor, waitListed, type TestDaemon } from '../helpers/daemon.ts'
+import { cleanupAll, control as call, runCli, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type TestDaemon } from '../helpers/daemon.ts'
 import { rootRequiredButMissing } from '../helpers/lab.ts'
 import { showCode } from '../helpers/pairing.ts'
 import { readSpool } from '../../src/transfer/spool.ts'
@@ -433,5 +433,36 @@ describe.skipIf(skip != null)('full disk under ferry\'s home (its state database
         await Promise.allSettled([visitor?.stop(), full?.stop()])
       }
     })
+  })
+})
+
+describe.skipIf(skip != null)('a receive folder that is a mount point', () => {
+  it('unmounted (umount -l) while a receive runs: the receive fails with E_PATH_NOT_FOUND, and nothing goes to the disk under it (user-test finding: the rest landed on the root disk, and the send ended done)', async () => {
+    const mp = join(await tempDir('ferry-mount-'), 'receive')
+    await mkdir(mp)
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=200m,mode=0755', 'tmpfs', mp])
+    let mounted = true
+    let rx: TestDaemon | undefined
+    try {
+      rx = await startDaemon({ name: 'mounted', receiveDir: mp, peers: [sender.addr] })
+      const shown = await showCode(sender)
+      expect((await rx.cli(['pair', '--json', '--peer', sender.addr], { env: { FERRY_CODE: shown.code } })).code).toBe(0)
+      expect((await shown.cli.done).code).toBe(0)
+      await waitListed(sender, rx, { paired: true })
+      const path = join(files, 'unmounted.bin')
+      await writeRandom(path, 80 * MiB)
+      const sending = spawnCli(['send', rx.peerId, path, '--json', '--home', sender.home], { timeoutMs: 60_000 })
+      const r = rx
+      await waitFor(async () => (await call(r, 'transfers')).find((t) => t.direction === 'receive' && t.doneBytes >= 8 * MiB), 'the receive to be under way', 30_000, 20)
+      // the sender held meanwhile, so that the receive is still under way when its folder goes
+      await whileStopped(sender, async () => { execFileSync('umount', ['-l', mp]); mounted = false })
+      const done = await sending.done
+      expect(done.code, done.stderr).toBe(1)
+      expect(done.stderr).toMatch(/^ferry: E_PATH_NOT_FOUND: .*is no longer on the disk this receive began on \(unmounted\?\)/m)
+      expect(await readdir(mp), 'nothing on the disk under the mount point').toEqual([])
+    } finally {
+      await rx?.stop()
+      if (mounted) execFileSync('umount', ['-l', mp])
+    }
   })
 })
