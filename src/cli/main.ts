@@ -1,7 +1,7 @@
 // The `ferry` command: dispatch to a subcommand. Every command but `daemon`
 // is a thin client of the daemon's control API.
 
-import { printError, UsageError } from './output.ts'
+import { printError, printedJson, UsageError } from './output.ts'
 import { VERSION } from '../version.ts'
 import { reexecWithDaemonFlags } from './daemon-flags.ts'
 
@@ -42,7 +42,9 @@ export async function main (argv: string[]): Promise<number> {
   try {
     return await (await entry[2]())(rest)
   } catch (err) {
-    return printError(err)
+    // --json given (before a `--` that ends the options): the error as JSON on stdout too, unless the command printed its own
+    const options = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest
+    return printError(err, cmd !== 'daemon' && options.includes('--json') && !printedJson())
   }
 }
 

@@ -8,21 +8,35 @@ export class UsageError extends FerryError {
   constructor (message: string) { super('E_USAGE', message) }
 }
 
-export function printError (err: unknown): number {
+/**
+ * The error line on stderr, and the exit code. With `json` (the command was
+ * given --json and printed no JSON of its own), also `{"error": {code,
+ * message}}` on stdout: a script reads every failure from stdout as it
+ * reads a result (user-test finding: an unknown peer or a missing path left
+ * stdout empty, and only stderr told E_PEER_NOT_FOUND from E_DECLINED).
+ */
+export function printError (err: unknown, json = false): number {
   const fe = toFerryError(err)
   process.stderr.write(`ferry: ${fe.code}: ${sanitizeForDisplay(fe.message)}\n`)
+  if (json) printJson({ error: { code: fe.code, message: fe.message } })
   return fe.code === 'E_USAGE' ? 2 : 1
 }
+
+/** Whether this command printed JSON on stdout already (printError adds none then). */
+let jsonPrinted = false
+export function printedJson (): boolean { return jsonPrinted }
 
 /** What stops a command that waits on the daemon (`ferry send`, `ferry pair`), and what it started: Ctrl-C, `kill` (and `timeout`), a closed terminal. */
 export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 
 export function printJson (value: unknown): void {
+  jsonPrinted = true
   process.stdout.write(JSON.stringify(value, null, 2) + '\n')
 }
 
 /** One JSON object on one line: for output that is a sequence of them (`ferry pair --json`: the code, then the result). */
 export function printJsonLine (value: unknown): void {
+  jsonPrinted = true
   process.stdout.write(JSON.stringify(value) + '\n')
 }
 

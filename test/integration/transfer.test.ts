@@ -991,6 +991,13 @@ describe('transfer', () => {
     expectError(await a.cli(['send', 'gamma', file]), 'E_NOT_PAIRED')
     expectError(await a.cli(['send', c.peerId, file, '--json']), 'E_NOT_PAIRED')
     expectError(await a.cli(['send', 'no-such-peer', file]), 'E_PEER_NOT_FOUND')
+    // with --json, every failure is on stdout too, as JSON (user-test finding: stdout empty, only stderr told them apart)
+    for (const [args, code] of [[['send', 'no-such-peer', file, '--json'], 'E_PEER_NOT_FOUND'], [['send', 'beta', join(dir, 'missing.txt'), '--json'], 'E_PATH_NOT_FOUND'], [['wait', 'ffffffffffff', '--json'], 'E_TRANSFER_NOT_FOUND']] as const) {
+      const r = await a.cli([...args])
+      expectError(r, code)
+      expect(JSON.parse(r.stdout), args.join(' ')).toEqual({ error: { code, message: expect.any(String) } })
+    }
+    // (a failure after the command's own JSON adds none: the declined send of the auto-accept test parses as one document)
     // an unpaired device seen under a paired one's name (review finding: `ferry send beta` was E_PEER_AMBIGUOUS for good):
     // the paired one is meant; and a peer may be named by the end of its ID as ferry shows it
     const twin = await startDaemon({ name: 'beta', peers: [a.addr] })
