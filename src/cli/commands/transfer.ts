@@ -234,7 +234,8 @@ const STATE_WORDS: Partial<Record<TransferInfo['state'], string>> = { fetching: 
 function receiptCell (t: TransferInfo): string {
   if (t.receipt == null) return ''
   const n = t.receipt.notReceived ?? 0
-  return (t.receipt.verified ? 'verified' : 'signed') + (n > 0 ? `, ${n} not received` : '')
+  // a receive's is the one this device signed; a send's, the receiver's, checked against its key
+  return (t.direction === 'receive' ? 'signed' : t.receipt.verified ? 'verified' : 'unverified') + (n > 0 ? `, ${n} not received` : '')
 }
 
 export const transfersHelp = `Usage: ferry transfers [--json] [--home DIR]

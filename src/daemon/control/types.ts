@@ -101,6 +101,7 @@ export interface ReceiptInfo {
   root: string
   /** base64 signature by the receiver's peer key */
   signature: string
+  /** send: the receiver's signature checked out against its peer key; receive: true, the receipt being this device's own, signed once every byte it kept was verified */
   verified: boolean
   /** files the receiver did without, because they changed or went away on the sending side after the offer (the signature covers which); absent: none */
   notReceived?: number

@@ -151,8 +151,8 @@ const STATE_W = 11
  * received one carries the receipt this device 'signed' for the sender.
  */
 export function receiptLabel (t: TransferInfo): 'verified' | 'signed' | 'unverified' {
-  if (t.receipt?.verified === true) return 'verified'
   if (t.direction === 'receive' && t.receipt != null) return 'signed'
+  if (t.receipt?.verified === true) return 'verified'
   return 'unverified'
 }
 
