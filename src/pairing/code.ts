@@ -68,7 +68,7 @@ function formatCode (nameplate: number, words: readonly string[]): string {
 }
 
 function bad (why: string): never {
-  throw new FerryError('E_BAD_CODE', `pairing code is not well formed: ${why} (expected NUMBER-WORD-WORD, e.g. 7-violin-zebra)`)
+  throw new FerryError('E_BAD_CODE', `pairing code is not well formed: ${why} (expected NUMBER-WORD-WORD, e.g. 538-violin-zebra)`)
 }
 
 /**

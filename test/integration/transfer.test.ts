@@ -473,7 +473,7 @@ describe('transfer', () => {
     const done = await sending.done
     // what arrived is verified, but not all that was asked for was sent: a script must not take it as done
     expectError(done, 'E_INCOMPLETE')
-    expect(done.stderr).toMatch(/^ferry: E_INCOMPLETE: 25 paths could not be sent \(listed above\); the 2975 files sent arrived and were verified$/m)
+    expect(done.stderr).toMatch(/^ferry: E_INCOMPLETE: 25 paths could not be sent \(listed as warnings, and in "skipped"\); the 2975 files sent arrived and were verified$/m)
     const res = JSON.parse(done.stdout) as SendResult & { skipped: Array<{ path: string, reason: string }> }
     expect(res).toMatchObject({ state: 'done', files: 2975, receipt: { verified: true } })
     expect(res.skipped[0]).toEqual({ path: a.home, reason: 'ferry\'s own state folder (its database and key), skipped' })
@@ -507,7 +507,7 @@ describe('transfer', () => {
     await rm(join(dir, 'z-removed.txt'))
     const done = await sending.done
     expectError(done, 'E_INCOMPLETE')
-    expect(done.stderr).toMatch(/^ferry: E_INCOMPLETE: 2 paths could not be sent \(listed above\); the 2 files sent arrived and were verified$/m)
+    expect(done.stderr).toMatch(/^ferry: E_INCOMPLETE: 2 paths could not be sent \(listed as warnings, and in "skipped"\); the 2 files sent arrived and were verified$/m)
     expect(done.stderr).toMatch(/^ferry: warning: .*\/z-edited\.txt: changed, removed or unreadable after it was offered; not received/m)
     const res = JSON.parse(done.stdout) as SendResult & { doneBytes: number, skipped: Array<{ path: string, reason: string, failed?: boolean }> }
     expect(res).toMatchObject({ id: active.id, state: 'done', files: 4, receipt: { verified: true, notReceived: 2 } })

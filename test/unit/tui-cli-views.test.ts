@@ -284,6 +284,12 @@ describe('long and wide peer names (review finding: a long name pushed the state
     expect(text).toMatch(/done\s+verified\s+↑ to ベータ.*…  2 files, 200\.0 MiB  just now/)
   })
 
+  it('transfers: a send of empty files only waiting for its peer is at 0 %, not a full bar; done, at 100 % (user-test finding)', async () => {
+    const empty = sending({ state: 'waiting', totalBytes: 0, doneBytes: 0, wireBytes: 0, rate: 0, etaSeconds: null })
+    expect(expectFits((await renderAt(h(TransfersScreen, { active: [empty], history: [], selected: 0, ui }))).lastFrame())).toMatch(/ 0%\s+0 B \/ 0 B/)
+    expect(expectFits((await renderAt(h(TransfersScreen, { active: [{ ...empty, state: 'verifying' }], history: [], selected: 0, ui }))).lastFrame())).not.toMatch(/100%/)
+  })
+
   it('offers: the name is cut, the size stays, and the id is the one `ferry offers` shows', async () => {
     const offer = { id: '0123456789abcdef', peerId: PEER, peerName: long, files: 4, totalBytes: 450 * MiB, names: ['a.jpg'], receivedAt: NOW }
     const text = expectFits((await renderAt(h(OffersScreen, { offers: [offer], selected: 0, ui }))).lastFrame())

@@ -179,7 +179,11 @@ export async function send (argv: string[]): Promise<number> {
     const failed = skippedFailed
     // files of the offer the receiver did without (they changed here after the offer) are among `skipped`
     const arrived = t.files - (t.receipt?.notReceived ?? 0)
-    const incomplete = failed === 0 ? undefined : new FerryError('E_INCOMPLETE', `${counted(failed, 'path')} could not be sent (listed above${skippedCount > skipped.length ? `, among the first ${skipped.length} skipped` : ''}); ${arrived === 1 ? 'the file sent arrived and was verified' : `the ${arrived} files sent arrived and were verified`}`)
+    // (user-test findings: "listed above" in the JSON too, and "the 0 files sent arrived")
+    // the warnings are on stderr in both ways; with --json also in "skipped"
+    const where = json ? 'listed as warnings, and in "skipped"' : 'listed above'
+    const arrivedText = arrived === 0 ? 'no file arrived' : arrived === 1 ? 'the file sent arrived and was verified' : `the ${arrived} files sent arrived and were verified`
+    const incomplete = failed === 0 ? undefined : new FerryError('E_INCOMPLETE', `${counted(failed, 'path')} could not be sent (${where}${skippedCount > skipped.length ? `, among the first ${skipped.length} skipped` : ''}); ${arrivedText}`)
     if (json) {
       // the error a script's exit code 1 is for, as a failed send has it (user-test finding: only the exit code said so)
       printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds, root: t.root, receipt: t.receipt, skipped, skippedCount, ...((t.renamedCount ?? 0) > 0 ? { renamed: t.renamed ?? [], renamedCount: t.renamedCount } : {}), ...(incomplete != null ? { error: incomplete.toJSON() } : {}) })
@@ -224,7 +228,8 @@ async function cancelApart (home: string, id: string): Promise<void> {
 
 /** "(12.0 MiB of it over the network)"; more than it all when parts went again after an interruption (user-test finding: "405.3 MiB of it" of 400.0). */
 function overTheNetwork (t: TransferInfo): string {
-  return t.wireBytes > t.doneBytes ? `(${formatBytes(t.wireBytes)} over the network, with what an interruption made go again)` : `(${formatBytes(t.wireBytes)} of it over the network)`
+  // more than arrived: parts sent again after an interruption, or of a file that changed during the send and was not received (user-test finding: an interruption was blamed that never happened)
+  return t.wireBytes > t.doneBytes ? `(${formatBytes(t.wireBytes)} over the network, with what went again after an interruption or was of files that changed)` : `(${formatBytes(t.wireBytes)} of it over the network)`
 }
 
 /** The receipt column: verified or only signed, and how many files the receiver did without. */

@@ -63,7 +63,7 @@ function enterView ({ pairing, code, onCodeChange, onSubmit, ui }: PairScreenPro
     para('intro', {}, 'Enter the code shown on the other device, then press Enter:'),
     h(Box, {},
       h(Text, { color: tint(ui, 'cyan') }, `${g(ui, '›')} `),
-      h(TextField, { value: code, onChange: onCodeChange, onSubmit, placeholder: 'e.g. 7-violet-orbit', width: ui.width - 2 })
+      h(TextField, { value: code, onChange: onCodeChange, onSubmit, placeholder: 'e.g. 538-violet-orbit', width: ui.width - 2 })
     ),
     p != null ? para('outcome', {}, outcome(p, ui)) : null,
     p != null ? fingerprintLine(p, ui) : null

@@ -94,7 +94,8 @@ function numsWidth (t: TransferInfo): number {
  * then a bar per file in flight. Also used by `ferry send` on a terminal.
  */
 export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui): ReactNode[] {
-  const pct = percent(t.doneBytes, t.totalBytes)
+  // a send of empty files only is not 100 % done while it waits for its peer (user-test finding: a full green bar)
+  const pct = t.totalBytes > 0 ? percent(t.doneBytes, t.totalBytes) : t.state === 'done' ? 100 : 0
   // a sender's count can pass the total when chunks are sent again: never show more than all of it
   const done = Math.min(t.doneBytes, t.totalBytes)
   const nums = ` ${String(pct).padStart(3)}%  ${formatBytes(done)} / ${formatBytes(t.totalBytes)}` +
