@@ -1011,9 +1011,17 @@ export class TransferService {
     throw new FerryError('E_BAD_REQUEST', `${prefix} matches ${ids.size} transfers; give more of the id`)
   }
 
+  /** Why `id` is no offer to decide on: what it is instead, when it is a transfer (user-test finding: "no pending offer" for one done long ago). */
+  private notAnOffer (id: string): FerryError {
+    const info = this.info(id)
+    if (info == null) return new FerryError('E_TRANSFER_NOT_FOUND', `no pending offer ${id}`)
+    const what = info.direction === 'send' ? 'a send of this device' : 'a receive'
+    return new FerryError('E_TRANSFER_NOT_FOUND', `${id} waits for no decision: it is ${what}, ${info.state === 'fetching' ? 'transferring' : info.state}`)
+  }
+
   async accept (id: string): Promise<TransferInfo> {
     const r = this.receivers.get(id)
-    if (r == null || r.state !== 'offered') throw new FerryError('E_TRANSFER_NOT_FOUND', `no pending offer ${id}`)
+    if (r == null || r.state !== 'offered') throw this.notAnOffer(id)
     // as for offers: two accepted at the same moment both passed the space
     // check (review finding), which counts only receives already accepted
     await this.oneAdmissionAtATime(async () => {
@@ -1037,7 +1045,7 @@ export class TransferService {
 
   async decline (id: string): Promise<void> {
     const r = this.receivers.get(id)
-    if (r == null || r.state !== 'offered') throw new FerryError('E_TRANSFER_NOT_FOUND', `no pending offer ${id}`)
+    if (r == null || r.state !== 'offered') throw this.notAnOffer(id)
     this.c.emitOfferRemoved(id)
     await r.cancel('declined', true)
   }

@@ -924,6 +924,8 @@ describe('transfer', () => {
 
       const acc = await b.cli(['accept', offer.id.slice(0, 8)])
       expect(acc.code, acc.stderr).toBe(0)
+      // the whole id, whatever prefix was typed
+      expect(acc.stdout).toBe(`accepted ${offer.id}\n`)
       const done = await sending.done
       expect(done.code, done.stderr).toBe(0)
       expect(JSON.parse(done.stdout)).toMatchObject({ id: offer.id, state: 'done', totalBytes: 300 * KiB, receipt: { verified: true } })
@@ -931,6 +933,10 @@ describe('transfer', () => {
       expect(done.stderr).toMatch(/^ferry: offered to beta; waiting for it to be accepted there \(Ctrl-C cancels\)\nferry: sending to beta$/m)
       expect(await digestFile(join(b.receiveDir, 'wanted.bin'))).toEqual(await digestFile(wanted))
       expect(await offersOf(b)).toEqual([])
+      // accepted again once done: said what it is now (user-test finding: "no pending offer")
+      const again = await b.cli(['accept', offer.id])
+      expectError(again, 'E_TRANSFER_NOT_FOUND')
+      expect(again.stderr).toContain(`${offer.id} waits for no decision: it is a receive, done`)
 
       const refused = spawnCli(['send', 'beta', unwanted, '--json', '--home', a.home], { timeoutMs: 60_000 })
       const offer2 = await poll(b, 'the second offer to show on beta', async (ctl) => (await ctl.call('offers')).find((o) => o.names.includes('unwanted.bin')))

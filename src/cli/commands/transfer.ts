@@ -310,7 +310,8 @@ function idCommand (method: 'accept' | 'decline' | 'cancel', help: string) {
     try {
       const r = await client.call(method, { id: positionals[0] })
       if (values.json === true) printJson(r)
-      else process.stdout.write(`${method === 'accept' ? 'accepted' : method === 'decline' ? 'declined' : 'cancelled'} ${positionals[0]}\n`)
+      // the whole id, as `ferry transfers --json` has it, whatever prefix was typed (user-test finding: the prefix echoed)
+      else process.stdout.write(`${method === 'accept' ? 'accepted' : method === 'decline' ? 'declined' : 'cancelled'} ${'id' in r ? r.id : positionals[0]}\n`)
       return 0
     } finally { client.close() }
   }
