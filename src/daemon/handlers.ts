@@ -52,7 +52,7 @@ export function buildHandlers (d: Daemon): Handlers {
       } finally { socket.off('end', onGone); socket.off('close', onGone) }
     },
     transfers: () => d.transfers.list(),
-    offers: () => d.transfers.offers(),
+    offers: async () => await d.transfers.offers(),
     accept: async (p) => await d.transfers.accept(d.transfers.resolveId(requireString(p, 'id'), { offers: true })),
     decline: async (p) => { await d.transfers.decline(d.transfers.resolveId(requireString(p, 'id'), { offers: true })); return { declined: true as const } },
     cancel: async (p) => await d.transfers.cancel(d.transfers.resolveId(requireString(p, 'id'))),

@@ -125,7 +125,7 @@ export class Receiver {
   private refusedEntries: ReadonlyMap<number, Refusal> = new Map()
   /** the refused entries a receipt signed before told the sender (a run after it tells the same) */
   private receiptRefused?: RefusedEntry[]
-  /** The paths the receive folder could not take when the offer came (how many, and why the first), while it waits for a decision (`ferry offers`) */
+  /** The paths the receive folder could not take when last looked at (the offer's arrival, each `ferry offers`): how many, and why the first, while it waits for a decision */
   refusedAtOffer?: { count: number, first: string }
   /** The device of the receive folder when this receive's first run in this daemon began (sameDiskAsBefore) */
   private receiveDev?: number

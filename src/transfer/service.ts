@@ -290,8 +290,23 @@ export class TransferService {
     return [...live.values()].sort((a, b) => Number(isFinalState(a.state)) - Number(isFinalState(b.state)) || b.createdAt - a.createdAt)
   }
 
-  offers (): OfferInfo[] {
-    return [...this.receivers.values()].filter((r) => r.state === 'offered').map((r) => toOfferInfo(r, this.c.peerName(r.peerId)))
+  /**
+   * The offers waiting for a decision, each with the paths the receive
+   * folder cannot take as it is now: it may have changed since the offer
+   * came (review finding: a link removed meanwhile was still warned of), and
+   * an offer reloaded after a restart was never looked at.
+   */
+  async offers (): Promise<OfferInfo[]> {
+    const waiting = [...this.receivers.values()].filter((r) => r.state === 'offered')
+    for (const r of waiting) {
+      try {
+        const { refused } = await checkReceivePaths(this.c.receiveDir, r.offer.files.map((f) => f.path), dirPaths(r.offer.files), this.stateFolder)
+        r.refusedAtOffer = refused.size > 0 ? { count: refused.size, first: refused.values().next().value!.error.message } : undefined
+      } catch {
+        // the folder cannot be looked at now (or refuses the offer whole: accepting says so): as last known
+      }
+    }
+    return waiting.filter((r) => r.state === 'offered').map((r) => toOfferInfo(r, this.c.peerName(r.peerId)))
   }
 
   info (id: string): TransferInfo | undefined {

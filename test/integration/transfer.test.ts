@@ -735,6 +735,11 @@ describe('transfer', () => {
         expect(offer.refused?.count).toBeGreaterThanOrEqual(32)
         expect(offer.refused?.first).toMatch(/"trip\/album" is a symbolic link in the receive folder/)
         expect((await b.cli(['offers'])).stdout).toMatch(new RegExp(`^${offer.id.slice(0, 8)}: ${offer.refused?.count} paths cannot be received here and would be left out: .*symbolic link in the receive folder`, 'm'))
+        // looked at again at each listing: the link away, no warning; back, warned again (review finding: said as when the offer came)
+        await rename(join(b.receiveDir, 'trip', 'album'), join(b.receiveDir, 'album-link'))
+        expect((await offersOf(b)).find((o) => o.id === offer.id)?.refused).toBeUndefined()
+        await rename(join(b.receiveDir, 'album-link'), join(b.receiveDir, 'trip', 'album'))
+        expect((await offersOf(b)).find((o) => o.id === offer.id)?.refused?.count).toBe(offer.refused?.count)
       })
       const r = await sending.done
       expectError(r, 'E_INCOMPLETE')

@@ -72,10 +72,10 @@ export interface OfferInfo {
   names: string[]
   receivedAt: number
   /**
-   * Paths the receive folder could not take as it was when the offer came
-   * (a symbolic link or a file of yours on the way, a name too long): how
-   * many, and why the first. Accepted, the rest is received without them.
-   * Absent when none (or unknown: an offer reloaded after a restart).
+   * Paths the receive folder cannot take as it is (a symbolic link or a
+   * file of yours on the way, a name too long): how many, and why the first;
+   * looked at when the offer came and at each `offers` call. Accepted, the
+   * rest is received without them. Absent when none.
    */
   refused?: { count: number, first: string }
 }
