@@ -645,6 +645,10 @@ export class Receiver {
     this.controller.abort(new FerryError('E_CANCELLED', why))
     this.setState(state, new FerryError(state === 'declined' ? 'E_DECLINED' : 'E_CANCELLED', why))
     await this.running?.catch(() => {})
+    // the sender's cancel (not told back): what arrived is kept for a re-send, and found by it (user-test
+    // finding: the cancel message came before the chunk stream's E_CANCELLED, and a changed file sent
+    // again was fetched whole). Cancelled here, the service removes the part folder.
+    if (state === 'cancelled' && !notify) this.keepVerifiedParts()
     // not told (the sender unreachable): it learns it when it asks after the transfer or offers it again
     if (notify) void this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: state, root: this.offer.root, signature: new Uint8Array(0), failure: this.error, doneBytes: this.progress.done }).catch((err: Error) => { this.deps.log.debug('the sender was not told', { id: this.id, state, err: err.message }) })
   }

@@ -934,9 +934,9 @@ export class TransferService {
   }
 
   /**
-   * Part files kept by ended receives that a receive now done copied every
-   * kept chunk of (Plan.keptPartsUsed): what they held is in place now. They
-   * go at once, and a part folder left without part files with them;
+   * Part files kept by ended receives that a receive now done copied most
+   * of (Plan.keptPartsUsed): what they held is in place now, or was of an
+   * older version of what is. They go at once, and a part folder left without part files with them;
    * before, a re-send after a change kept both copies for a day (user-test
    * finding: 231.8 MiB shown kept after everything had arrived). Not in a
    * part folder a receive under way uses (a re-send of that very content).
@@ -944,12 +944,14 @@ export class TransferService {
    * lock then.
    */
   private async dropUsedKeptParts (used: ReadonlyMap<string, ReadonlySet<number>>): Promise<void> {
-    // only those it copied every kept chunk of: one that shared a chunk or two with this receive still holds a re-send's worth (review finding)
+    // only those it copied at least half the kept chunks of: a file sent again after an edit copies all
+    // but the chunks edited (user-test finding: kept for a day after), where a receive that shared a
+    // chunk or two with it leaves it a re-send's worth (review finding: one chunk removed it whole)
     const byDir = new Map<string, string[]>()
     for (const [p, copied] of used) {
       // (none known any more: not known to be used up either)
       const kept = this.c.store.chunkOffsetsAt(p)
-      if (kept.length === 0 || !kept.every((o) => copied.has(o))) continue
+      if (kept.length === 0 || kept.filter((o) => copied.has(o)).length * 2 < kept.length) continue
       byDir.set(dirname(p), [...(byDir.get(dirname(p)) ?? []), p])
     }
     const inUse = (root: string): boolean => [...this.receivers.values()].some((x) => !x.finished && x.rootHex === root)
@@ -971,7 +973,7 @@ export class TransferService {
         }
       })
     }
-    if (files > 0) this.c.log.info('removed kept part files a receive copied all of', { files, bytes })
+    if (files > 0) this.c.log.info('removed kept part files a receive copied from', { files, bytes })
   }
 
   /** A /ferry/chunks stream to `peer` (10 s at most to open), or E_PEER_UNREACHABLE. */

@@ -77,12 +77,12 @@ async function transfersOf (d: TestDaemon): Promise<TransferInfo[]> {
  * once `on` shows it fetching with bytes done. Watched through the control
  * socket: a CLI process per poll would be too slow to catch it mid-way.
  */
-async function bigSendUnderWay (name: string, on: TestDaemon, direction: 'send' | 'receive'): Promise<{ sending: ReturnType<typeof spawnCli>, active: TransferInfo }> {
+async function bigSendUnderWay (name: string, on: TestDaemon, direction: 'send' | 'receive'): Promise<{ sending: ReturnType<typeof spawnCli>, active: TransferInfo, big: string }> {
   const big = join(await tempDir('ferry-src-'), name)
   await writeRandomFile(big, CANCEL_SIZE)
   const sending = spawnCli(['send', 'beta', big, '--json', '--home', a.home], { timeoutMs: 120_000 })
   const active = await poll(on, `the big ${direction} to be fetching`, async (ctl) => (await ctl.call('transfers')).find((t) => t.direction === direction && t.totalBytes === CANCEL_SIZE && t.state === 'fetching' && t.doneBytes > 0), 60_000, 20)
-  return { sending, active }
+  return { sending, active, big }
 }
 
 /**
@@ -1090,8 +1090,8 @@ describe('transfer', () => {
     expect((await readdir(c.receiveDir).catch(() => []))).toEqual([])
   })
 
-  it('`ferry cancel` on the sender stops an active transfer: both sides show cancelled, no final file on the receiver', async () => {
-    const { sending, active } = await bigSendUnderWay('cancel-me.bin', a, 'send')
+  it('`ferry cancel` on the sender stops an active transfer: both sides show cancelled, no final file on the receiver; the file edited and sent again copies what the receiver kept (user-test finding: fetched whole)', async () => {
+    const { sending, active, big } = await bigSendUnderWay('cancel-me.bin', a, 'send')
     // what is arriving is this user's only, whatever the file's own mode will be
     const parts = join(b.receiveDir, '.ferry-part')
     const partDir = join(parts, (await readdir(parts))[0])
@@ -1125,6 +1125,20 @@ describe('transfer', () => {
     } finally {
       b = await b.restart({ receiveDir: first })
     }
+    // edited in place and sent again: what beta kept is copied, only the rest and the edited chunk cross the
+    // wire, and the kept part goes once the re-send is done (user-test finding: all of it fetched again, and kept)
+    const fh = await open(big, 'r+')
+    try { await fh.write(Buffer.from('edited in place'), 0, 15, Math.floor(onB.doneBytes / 2)) } finally { await fh.close() }
+    const again = await send([big])
+    expect(again).toMatchObject({ state: 'done', totalBytes: CANCEL_SIZE })
+    numbers.push(`cancel: ${(onB.doneBytes / MiB).toFixed(0)} MiB kept, the file edited and sent again: ${(again.wireBytes / MiB).toFixed(1)} MiB on the wire`)
+    // the edited chunk, and one more that was on its way: at most 2 chunks (1 GiB: 1 MiB chunks) beyond what beta lacked
+    const slack = 2 * chunkSizeFor(CANCEL_SIZE)
+    expect(onB.doneBytes, 'cancelled too early to tell a copy from a fetch').toBeGreaterThan(4 * slack)
+    expect(again.wireBytes).toBeLessThanOrEqual(CANCEL_SIZE - onB.doneBytes + slack)
+    expect(await sha256Of(join(b.receiveDir, 'cancel-me.bin'))).toBe(await sha256Of(big))
+    await poll(b, 'beta to drop the part kept from the cancelled receive', async (ctl) => ((await ctl.call('status')).keptParts?.folders ?? 0) === 0 ? true : undefined)
+    await rm(join(b.receiveDir, 'cancel-me.bin'))
   })
 
   it('`ferry cancel` on the receiver: what arrived of it is not kept (review finding: a day of part data nobody asked for, shown nowhere)', async () => {
