@@ -126,7 +126,7 @@ export class Receiver {
   /** the refused entries a receipt signed before told the sender (a run after it tells the same) */
   private receiptRefused?: RefusedEntry[]
   /** The paths the receive folder could not take when last looked at (the offer's arrival, each `ferry offers`): how many, and why the first, while it waits for a decision */
-  refusedAtOffer?: { count: number, first: string }
+  refusedAtOffer?: { files: number, folders: number, first: string }
   /** The device of the receive folder when this receive's first run in this daemon began (sameDiskAsBefore) */
   private receiveDev?: number
   /** Part files kept by ended receives that this one's plans copied from, with the offsets copied (Plan.keptPartsUsed): the service removes those it copied all of once it is done. */

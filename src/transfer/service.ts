@@ -25,7 +25,7 @@ import { Sender, serveChunks } from './sender.ts'
 import { createChunkSink, type ChunkSink } from './sink.ts'
 import { Progress } from './progress.ts'
 import { MAX_PATH_BYTES, PART_DIR, checkReceivePaths, dirPaths, folderIdOf, isFolderAt, type FolderId, type Refusal } from './safe-path.ts'
-import { failedCount, fileCount, skippedToRecord, toOfferInfo, toTransferInfo } from './snapshot.ts'
+import { failedCount, fileCount, refusedSummary, skippedToRecord, toOfferInfo, toTransferInfo } from './snapshot.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { EmitThrottle } from './throttle.ts'
 import { checkSpace, spoolBound, type ChunkedEntries, type PullShape, type SpaceNeed } from './space.ts'
@@ -301,7 +301,7 @@ export class TransferService {
     for (const r of waiting) {
       try {
         const { refused } = await checkReceivePaths(this.c.receiveDir, r.offer.files.map((f) => f.path), dirPaths(r.offer.files), this.stateFolder)
-        r.refusedAtOffer = refused.size > 0 ? { count: refused.size, first: refused.values().next().value!.error.message } : undefined
+        r.refusedAtOffer = refusedSummary(r.offer.files, refused)
       } catch {
         // the folder cannot be looked at now (or refuses the offer whole: accepting says so): as last known
       }
@@ -791,7 +791,7 @@ export class TransferService {
     this.c.store.insert({ id, direction: 'receive', peerId, peerName: this.c.peerName(peerId), state, root: offer.root, offer: encoded, totalBytes: offer.totalBytes, fileCount: fileCount(offer.files), doneBytes: 0, wireBytes: ahead.wire, receiveDir: this.c.receiveDir, receiptVerified: false, resumed: false, createdAt })
     const r = this.newReceiver(id, peerId, offer, state, { createdAt, offerBytes: encoded.byteLength, wireBytes: ahead.wire, aheadBytes: ahead.verified, aheadHeld: ahead.held })
     // an offer that waits for a decision says so before it is accepted (user-test finding: only the receipt told)
-    if (refused.size > 0) r.refusedAtOffer = { count: refused.size, first: refused.values().next().value!.error.message }
+    r.refusedAtOffer = refusedSummary(offer.files, refused)
     return r
   }
 

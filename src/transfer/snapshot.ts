@@ -4,7 +4,9 @@ import { SKIPPED_SHOWN, isFinalState, type FileProgress, type OfferInfo, type Sk
 import type { TransferRow } from '../store/index.ts'
 import { isErrorCode } from '../errors.ts'
 import { popcount } from './bitmap.ts'
+import type { OfferMsg } from '../protocol/transfer.ts'
 import type { Receiver } from './receiver.ts'
+import type { Refusal } from './safe-path.ts'
 import type { Sender } from './sender.ts'
 
 const MAX_IN_FLIGHT_SHOWN = 4
@@ -74,6 +76,34 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     if (row.direction === 'receive' && row.receiptRefused != null && row.receiptRefused.length > 0) info.receipt.refused = [...new Set(row.receiptRefused.map((r) => r.reason))]
   }
   return info
+}
+
+/**
+ * What an offer waiting for a decision says of the paths its receive
+ * folder cannot take: the files (user-test finding: the folder at fault was
+ * counted too, "3 paths" where 2 files were left out), the empty folders
+ * among them, and the first one's reason as it stands alone ('"trip/album"
+ * is a symbolic link in the receive folder'; the error's message, path
+ * first, was cut before it on the TUI's line).
+ */
+export function refusedSummary (files: OfferMsg['files'], refused: ReadonlyMap<string, Refusal>): OfferInfo['refused'] {
+  if (refused.size === 0) return undefined
+  // the folders that hold a file of the offer, once (a look per refused folder would be quadratic)
+  let holding: Set<string> | undefined
+  const below = (dir: string): boolean => {
+    holding ??= new Set(files.flatMap((f) => f.kind === 'file' ? f.path.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/')) : []))
+    return holding.has(dir)
+  }
+  const out = { files: 0, folders: 0, first: '' }
+  for (const f of files) {
+    const r = refused.get(f.path)
+    if (r == null) continue
+    if (f.kind === 'file') out.files++
+    else if (!below(f.path)) out.folders++
+    else continue
+    if (out.first === '') out.first = r.reason
+  }
+  return out.files + out.folders > 0 ? out : undefined
 }
 
 /**

@@ -77,7 +77,7 @@ export function spaceShortage (free: number, size: number, need: SpaceNeed): Fer
     (need.inPlace ?? 0) + (need.held ?? 0) > 0 ? `${fmt(need.total)} offered, ${fmt((need.inPlace ?? 0) + (need.held ?? 0))} of it already here` : '',
     (need.reserved ?? 0) > 0 ? `${fmt(need.reserved ?? 0)} for receives under way` : ''
   ].filter((p) => p !== '')
-  return new FerryError('E_NO_SPACE', `the receiver has ${fmt(free)} free in its receive folder; this needs ${fmt(needed)}${parts.length > 0 ? ` (${parts.join('; ')})` : ''} and keeps ${fmt(margin)} free${(need.spool ?? 0) > 0 ? ` (${fmt(need.spool ?? 0)} of it for bytes on their way in)` : ''}`)
+  return new FerryError('E_NO_SPACE', `the receiver has ${fmt(free)} free in its receive folder; this needs ${fmt(needed)}${parts.length > 0 ? ` (${parts.join('; ')})` : ''} and keeps ${fmt(margin)} free${(need.spool ?? 0) > 0 ? ` (${fmt(need.spool ?? 0)} of it for chunks kept on disk as they arrive, before they go into their files)` : ''}`)
 }
 
 /**

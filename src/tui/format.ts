@@ -3,6 +3,8 @@
 // callers pass `now` so every function is deterministic and testable.
 
 import stringWidth from 'string-width'
+import type { OfferInfo } from '../daemon/control/types.ts'
+import { sanitizeForDisplay } from '../errors.ts'
 
 const UNITS = ['KiB', 'MiB', 'GiB', 'TiB'] as const
 
@@ -134,4 +136,10 @@ export function supportsUnicode (env: Record<string, string | undefined>): boole
 /** https://no-color.org: any non-empty NO_COLOR disables colour. */
 export function colorEnabled (env: Record<string, string | undefined>): boolean {
   return env.NO_COLOR == null || env.NO_COLOR === ''
+}
+
+/** What an offer waiting for a decision would go without, as `ferry offers` and the TUI's Offers screen say it: "2 files cannot be received here and would be left out: why". */
+export function refusedLine (r: NonNullable<OfferInfo['refused']>): string {
+  const what = [r.files > 0 ? `${r.files} file${r.files === 1 ? '' : 's'}` : '', r.folders > 0 ? `${r.folders} empty folder${r.folders === 1 ? '' : 's'}` : ''].filter((x) => x !== '').join(' and ')
+  return `${what} cannot be received here and would be left out: ${sanitizeForDisplay(r.first)}`
 }

@@ -732,14 +732,15 @@ describe('transfer', () => {
     try {
       // held for a decision first: `ferry offers` says before it is accepted what will be left out (user-test finding: only the receipt told)
       const sending = await acceptedByHand((o) => o.names.some((n) => n.startsWith('trip/')), () => spawnCli(['send', 'beta', join(dir, 'trip'), '--json', '--home', a.home], { timeoutMs: 60_000 }), async (offer) => {
-        expect(offer.refused?.count).toBeGreaterThanOrEqual(32)
-        expect(offer.refused?.first).toMatch(/"trip\/album" is a symbolic link in the receive folder/)
-        expect((await b.cli(['offers'])).stdout).toMatch(new RegExp(`^${offer.id.slice(0, 8)}: ${offer.refused?.count} paths cannot be received here and would be left out: .*symbolic link in the receive folder`, 'm'))
+        // the files and the empty folder, as the receipt will count them (user-test finding: the linked folder counted too, "3 paths" for 2 files);
+        // the reason alone, not the error's message with the path first (user-test finding: cut before the reason on the TUI)
+        expect(offer.refused).toEqual({ files: 32, folders: 1, first: '"trip/album" is a symbolic link in the receive folder' })
+        expect((await b.cli(['offers'])).stdout).toContain(`${offer.id.slice(0, 8)}: 32 files and 1 empty folder cannot be received here and would be left out: "trip/album" is a symbolic link in the receive folder\n`)
         // looked at again at each listing: the link away, no warning; back, warned again (review finding: said as when the offer came)
         await rename(join(b.receiveDir, 'trip', 'album'), join(b.receiveDir, 'album-link'))
         expect((await offersOf(b)).find((o) => o.id === offer.id)?.refused).toBeUndefined()
         await rename(join(b.receiveDir, 'album-link'), join(b.receiveDir, 'trip', 'album'))
-        expect((await offersOf(b)).find((o) => o.id === offer.id)?.refused?.count).toBe(offer.refused?.count)
+        expect((await offersOf(b)).find((o) => o.id === offer.id)?.refused).toEqual(offer.refused)
       })
       const r = await sending.done
       expectError(r, 'E_INCOMPLETE')

@@ -88,7 +88,7 @@ describe.skipIf(skip != null)('full disk (tmpfs receive folder)', () => {
     await writeRandom(path, 90 * MiB) // 90 MiB + 1 % of 96 MiB fit; with its spool (256 KiB chunks: 7.5 MiB) it does not
     const r = await sender.cli(['send', receiver.peerId, path, '--json'])
     expect(r.code, r.stderr).toBe(1)
-    expect(r.stderr).toMatch(/^ferry: E_NO_SPACE: .*for bytes on their way in/m)
+    expect(r.stderr).toMatch(/^ferry: E_NO_SPACE: .*for chunks kept on disk as they arrive/m)
     expect(await readdir(mountpoint!)).toEqual([])
     expect(await freeBytes(mountpoint!)).toBe(TMPFS_MIB * MiB)
   })

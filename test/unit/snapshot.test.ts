@@ -1,7 +1,8 @@
 // What the control API shows of a transfer: the files in flight.
 import { describe, expect, it } from 'vitest'
 import { Sender } from '../../src/transfer/sender.ts'
-import { skippedToRecord, toTransferInfo } from '../../src/transfer/snapshot.ts'
+import { refusedSummary, skippedToRecord, toTransferInfo } from '../../src/transfer/snapshot.ts'
+import { FerryError } from '../../src/errors.ts'
 import type { OfferMsg } from '../../src/protocol/transfer.ts'
 import type { TransferRow } from '../../src/store/index.ts'
 import { SKIPPED_SHOWN } from '../../src/daemon/control/types.ts'
@@ -70,5 +71,19 @@ describe('toTransferInfo, sender side', () => {
       sender.state = state
       expect(toTransferInfo({ row, sender, peerName: 'beta' }), state).toMatchObject({ rate: 0, etaSeconds: null })
     }
+  })
+})
+
+describe('refusedSummary', () => {
+  it('counts the files refused and the empty folders, not the folder at fault that holds them, and gives the first reason alone (user-test findings: "3 paths" for 2 files; the reason cut after the path)', () => {
+    const file = (path: string) => ({ path, kind: 'file' as const, size: 1, mtimeMs: 0, mode: 0o644, chunkSize: 256 * 1024, chunks: [], fileRoot: new Uint8Array(32) })
+    const dir = (path: string) => ({ path, kind: 'dir' as const, size: 0, mtimeMs: 0, mode: 0o755, chunkSize: 0, chunks: [], fileRoot: new Uint8Array(0) })
+    const files = [dir('trip'), dir('trip/album'), file('trip/album/a.jpg'), file('trip/album/b.jpg'), dir('trip/album/empty'), file('trip/notes.txt')]
+    const why = (reason: string) => ({ error: new FerryError('E_PATH_UNSAFE', `unsafe path: ${reason}`), reason, under: 'trip/album' })
+    const link = '"trip/album" is a symbolic link in the receive folder'
+    const refused = new Map(['trip/album', 'trip/album/a.jpg', 'trip/album/b.jpg', 'trip/album/empty'].map((p) => [p, why(link)]))
+    expect(refusedSummary(files, refused)).toEqual({ files: 2, folders: 1, first: link })
+    expect(refusedSummary(files, new Map())).toBeUndefined()
+    expect(refusedSummary(files, new Map([['trip/album', why(link)]]))).toBeUndefined()
   })
 })

@@ -297,14 +297,14 @@ describe('long and wide peer names (review finding: a long name pushed the state
   })
 
   it('offers: an offer whose paths the receive folder cannot all take says so before it is accepted, on one line cut to the width', async () => {
-    const offer = { id: '0123456789abcdef', peerId: PEER, peerName: 'alpha', files: 40, totalBytes: 450 * MiB, names: ['trip/a.jpg'], receivedAt: NOW, refused: { count: 33, first: '"trip/album" is a symbolic link here\x1b[2J' } }
+    const offer = { id: '0123456789abcdef', peerId: PEER, peerName: 'alpha', files: 40, totalBytes: 450 * MiB, names: ['trip/a.jpg'], receivedAt: NOW, refused: { files: 33, folders: 0, first: '"trip/album" is a symbolic link here\x1b[2J' } }
     const wide = expectFits((await renderAt(h(OffersScreen, { offers: [offer], selected: 0, ui: { ...ui, width: 100 } }), 100)).lastFrame(), 100)
-    expect(wide).toContain('33 paths cannot be received here and would be left out: "trip/album" is a symbolic link here')
+    expect(wide).toContain('33 files cannot be received here and would be left out: "trip/album" is a symbolic link here')
     expect(wide).not.toContain('\x1b')
-    const long = { ...offer, refused: { count: 1, first: `"${'x'.repeat(200)}" is a symbolic link in the receive folder` } }
+    const long = { ...offer, refused: { files: 1, folders: 0, first: `"${'x'.repeat(200)}" is a symbolic link in the receive folder` } }
     const text = expectFits((await renderAt(h(OffersScreen, { offers: [long], selected: 0, ui }))).lastFrame())
     expect(text.split('\n')).toHaveLength(3)
-    expect(text).toMatch(/1 path cannot be received here and would be left out: "x+…$/m)
+    expect(text).toMatch(/1 file cannot be received here and would be left out: "x+…$/m)
   })
 
   it('CLI tables (`ferry peers`, `transfers`, `offers`): columns line up by terminal cells', () => {

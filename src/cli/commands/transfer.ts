@@ -9,7 +9,7 @@ import { FerryError, escapeForDisplay, sanitizeForDisplay, toFerryError } from '
 import { homeOf, parse, parseOptionsOnly } from '../args.ts'
 import { counted, printJson, STOP_SIGNALS, table, UsageError } from '../output.ts'
 import { LineProgress, progressLine, WaitNotes, wantsLive } from '../progress.ts'
-import { formatAgo, formatBytes, formatRate, truncate } from '../../tui/format.ts'
+import { formatAgo, formatBytes, formatRate, refusedLine, truncate } from '../../tui/format.ts'
 
 export const sendHelp = `Usage: ferry send <peer> <path>... [--json] [--home DIR]
 
@@ -295,7 +295,7 @@ export async function offers (argv: string[]): Promise<number> {
     // said before it is accepted, not only in the receipt
     for (const o of list) {
       if (o.refused == null) continue
-      process.stdout.write(`${o.id.slice(0, 8)}: ${counted(o.refused.count, 'path')} cannot be received here and would be left out: ${sanitizeForDisplay(o.refused.first)}\n`)
+      process.stdout.write(`${o.id.slice(0, 8)}: ${refusedLine(o.refused)}\n`)
     }
     return 0
   } finally { client.close() }

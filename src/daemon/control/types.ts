@@ -73,11 +73,13 @@ export interface OfferInfo {
   receivedAt: number
   /**
    * Paths the receive folder cannot take as it is (a symbolic link or a
-   * file of yours on the way, a name too long): how many, and why the first;
-   * looked at when the offer came and at each `offers` call. Accepted, the
-   * rest is received without them. Absent when none.
+   * file of yours on the way, a name too long): how many files, how many
+   * empty folders, and why the first ('"trip/album" is a symbolic link in
+   * the receive folder'); looked at when the offer came and at each
+   * `offers` call. Accepted, the rest is received without them. Absent
+   * when none.
    */
-  refused?: { count: number, first: string }
+  refused?: { files: number, folders: number, first: string }
 }
 
 export type TransferState =

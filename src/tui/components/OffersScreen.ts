@@ -6,7 +6,7 @@ import { createElement as h } from 'react'
 import { Box, Text } from 'ink'
 import type { OfferInfo } from '../../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
-import { displayWidth, formatAgo, formatBytes, shortPeerId, truncate } from '../format.ts'
+import { displayWidth, formatAgo, formatBytes, refusedLine, shortPeerId, truncate } from '../format.ts'
 import { g, line, para, tint, windowStart } from './ui.ts'
 import type { Ui } from './ui.ts'
 
@@ -49,7 +49,7 @@ export function OffersScreen ({ offers, selected, ui }: OffersScreenProps) {
       line(`${o.id}:2`, { dimColor: !sel }, `    ${names}${more}`),
       // said before it is accepted, as `ferry offers` says it
       // one line, cut to the width: a peer's long folder name would otherwise take the screen (review finding); `ferry offers` has it whole
-      ...(o.refused != null ? [line(`${o.id}:3`, { color: tint(ui, 'yellow') }, truncate(`    ${o.refused.count} path${o.refused.count === 1 ? '' : 's'} cannot be received here and would be left out: ${sanitizeForDisplay(o.refused.first)}`, ui.width, g(ui, '…')))] : [])
+      ...(o.refused != null ? [line(`${o.id}:3`, { color: tint(ui, 'yellow') }, truncate(`    ${refusedLine(o.refused)}`, ui.width, g(ui, '…')))] : [])
     ]
   })
   return h(Box, { flexDirection: 'column' }, ...rows)
