@@ -117,7 +117,11 @@ const MIGRATIONS: string[] = [
   // transfers --json` still names them after the daemon let the send go
   // (user-test finding: only the counts were kept), and a send reloaded
   // after a restart still counts them (review finding)
-  'ALTER TABLE transfers ADD COLUMN skipped TEXT'
+  'ALTER TABLE transfers ADD COLUMN skipped TEXT',
+  // what a transfer carries, in a few words ("trip", "a.jpg and 2 more"):
+  // `ferry transfers` and the TUI's history said only "1 file, 381.5 MiB"
+  // (user-test finding); NULL in rows from before
+  'ALTER TABLE transfers ADD COLUMN label TEXT'
 ]
 
 export type Db = DatabaseSync

@@ -37,6 +37,8 @@ export interface TransferRow {
   skipped?: Array<{ path: string, reason: string, failed?: boolean }>
   /** receive only: files placed under another name, theirs taken here */
   renamedCount?: number
+  /** what it carries, in a few words (labelOf); a receive's are the peer's names, shown sanitized */
+  label?: string
 }
 
 /** A file in the receive folder with its content, for indexFiles; `placed`: it completes file `idx` of a transfer. */
@@ -66,11 +68,11 @@ export class TransferStore {
 
   insert (t: TransferRow): void {
     this.stmt(`INSERT INTO transfers (id, direction, peer_id, peer_name, state, root, offer, sources, total_bytes, done_bytes, wire_bytes,
-      receive_dir, error_code, error_message, receipt_sig, receipt_verified, resumed, created_at, finished_at, file_count)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      receive_dir, error_code, error_message, receipt_sig, receipt_verified, resumed, created_at, finished_at, file_count, label)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       .run(t.id, t.direction, t.peerId, t.peerName, t.state, t.root, t.offer, t.sources == null ? null : JSON.stringify(t.sources),
         t.totalBytes, t.doneBytes, t.wireBytes, t.receiveDir ?? null, t.errorCode ?? null, t.errorMessage ?? null,
-        t.receiptSig ?? null, t.receiptVerified ? 1 : 0, t.resumed ? 1 : 0, t.createdAt, t.finishedAt ?? null, t.fileCount ?? 0)
+        t.receiptSig ?? null, t.receiptVerified ? 1 : 0, t.resumed ? 1 : 0, t.createdAt, t.finishedAt ?? null, t.fileCount ?? 0, t.label ?? null)
   }
 
   update (id: string, patch: Partial<Pick<TransferRow, 'state' | 'doneBytes' | 'wireBytes' | 'localBytes' | 'errorCode' | 'errorMessage' | 'receiptSig' | 'receiptMissing' | 'receiptRefused' | 'receiptVerified' | 'resumed' | 'finishedAt' | 'peerName' | 'receiveDir' | 'skippedCount' | 'skippedFailed' | 'skipped' | 'renamedCount'>>): void {
@@ -304,7 +306,7 @@ const REFUSED_OFFER = "direction = 'receive' AND state = 'failed' AND length(off
 
 const SUMMARY_COLUMNS = `id, direction, peer_id, peer_name, state, root, x'' AS offer, NULL AS sources, total_bytes,
   done_bytes, wire_bytes, receive_dir, error_code, error_message, receipt_sig, receipt_verified, resumed, created_at,
-  finished_at, file_count, local_bytes, receipt_missing, receipt_refused, skipped_count, skipped_failed, skipped, renamed_count`
+  finished_at, file_count, local_bytes, receipt_missing, receipt_refused, skipped_count, skipped_failed, skipped, renamed_count, label`
 
 /** The receipt's refused entries as recorded; a damaged record is none (its reasons are only told, never trusted). */
 function parseRefused (text: string | null): TransferRow['receiptRefused'] {
@@ -352,6 +354,7 @@ function toRow (r: any): TransferRow {
     skippedCount: r.skipped_count ?? 0,
     skippedFailed: r.skipped_failed ?? 0,
     skipped: parseSkipped(r.skipped ?? null),
-    renamedCount: r.renamed_count ?? 0
+    renamedCount: r.renamed_count ?? 0,
+    label: r.label ?? undefined
   }
 }

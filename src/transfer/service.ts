@@ -25,7 +25,7 @@ import { Sender, serveChunks } from './sender.ts'
 import { createChunkSink, type ChunkSink } from './sink.ts'
 import { Progress } from './progress.ts'
 import { MAX_PATH_BYTES, PART_DIR, checkReceivePaths, dirPaths, folderIdOf, isFolderAt, type FolderId, type Refusal } from './safe-path.ts'
-import { failedCount, fileCount, refusedSummary, skippedToRecord, toOfferInfo, toTransferInfo } from './snapshot.ts'
+import { failedCount, fileCount, labelOf, refusedSummary, skippedToRecord, toOfferInfo, toTransferInfo, topNamesOf } from './snapshot.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { EmitThrottle } from './throttle.ts'
 import { checkSpace, spoolBound, type ChunkedEntries, type PullShape, type SpaceNeed } from './space.ts'
@@ -341,7 +341,7 @@ export class TransferService {
     sender.totalFiles = fileCount(entries)
     sender.skipped = skipped
     // while hashing, `sources` holds the paths asked for: a daemon that stops meanwhile hashes them again when it is back
-    this.c.store.insert({ id, direction: 'send', peerId, peerName: this.c.peerName(peerId), state: 'hashing', root: new Uint8Array(0), offer: new Uint8Array(0), sources: paths, totalBytes, doneBytes: 0, wireBytes: 0, receiptVerified: false, resumed: false, createdAt: Date.now() })
+    this.c.store.insert({ id, direction: 'send', peerId, peerName: this.c.peerName(peerId), state: 'hashing', root: new Uint8Array(0), offer: new Uint8Array(0), sources: paths, totalBytes, doneBytes: 0, wireBytes: 0, receiptVerified: false, resumed: false, createdAt: Date.now(), label: labelOf(paths.map((p) => basename(p))) })
     // only once recorded: a send the store refused (its disk full) must not stay in memory as hashing, holding the hash pool open
     this.senders.set(id, sender)
     this.logSkipped(id, skipped, 'skipped while scanning')
@@ -746,7 +746,7 @@ export class TransferService {
     try {
       if (this.c.store.countRefusedSince(peerId, now - 24 * 3_600_000) >= REFUSED_RECORDS_PER_DAY) return
       if (this.c.store.summary(id) != null) return
-      this.c.store.insert({ id, direction: 'receive', peerId, peerName: this.c.peerName(peerId), state: 'failed', root: offer.root, offer: new Uint8Array(0), totalBytes: offer.totalBytes, fileCount: fileCount(offer.files), doneBytes: 0, wireBytes: 0, receiveDir: this.c.receiveDir, receiptVerified: false, resumed: false, createdAt: now, finishedAt: now, errorCode: fe.code, errorMessage: fe.message })
+      this.c.store.insert({ id, direction: 'receive', peerId, peerName: this.c.peerName(peerId), state: 'failed', root: offer.root, offer: new Uint8Array(0), totalBytes: offer.totalBytes, fileCount: fileCount(offer.files), doneBytes: 0, wireBytes: 0, receiveDir: this.c.receiveDir, receiptVerified: false, resumed: false, createdAt: now, finishedAt: now, errorCode: fe.code, errorMessage: fe.message, label: labelOf(topNamesOf(offer.files)) })
     } catch (err) {
       // the refusal is told all the same (a full disk is a likely reason for both)
       this.c.log.debug('cannot record a refused offer', { id, err: (err as Error).message })
@@ -788,7 +788,7 @@ export class TransferService {
     // by a crash comes back to run, not as an offer waiting for a decision
     // (review finding), as `accept` records it
     const state = auto ? 'accepted' : 'offered'
-    this.c.store.insert({ id, direction: 'receive', peerId, peerName: this.c.peerName(peerId), state, root: offer.root, offer: encoded, totalBytes: offer.totalBytes, fileCount: fileCount(offer.files), doneBytes: 0, wireBytes: ahead.wire, receiveDir: this.c.receiveDir, receiptVerified: false, resumed: false, createdAt })
+    this.c.store.insert({ id, direction: 'receive', peerId, peerName: this.c.peerName(peerId), state, root: offer.root, offer: encoded, totalBytes: offer.totalBytes, fileCount: fileCount(offer.files), doneBytes: 0, wireBytes: ahead.wire, receiveDir: this.c.receiveDir, receiptVerified: false, resumed: false, createdAt, label: labelOf(topNamesOf(offer.files)) })
     const r = this.newReceiver(id, peerId, offer, state, { createdAt, offerBytes: encoded.byteLength, wireBytes: ahead.wire, aheadBytes: ahead.verified, aheadHeld: ahead.held })
     // an offer that waits for a decision says so before it is accepted (user-test finding: only the receipt told)
     r.refusedAtOffer = refusedSummary(offer.files, refused)

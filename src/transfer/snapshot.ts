@@ -2,7 +2,7 @@
 
 import { SKIPPED_SHOWN, isFinalState, type FileProgress, type OfferInfo, type SkippedPath, type TransferInfo, type TransferState } from '../daemon/control/types.ts'
 import type { TransferRow } from '../store/index.ts'
-import { isErrorCode } from '../errors.ts'
+import { cutToBytes, isErrorCode } from '../errors.ts'
 import { popcount } from './bitmap.ts'
 import type { OfferMsg } from '../protocol/transfer.ts'
 import type { Receiver } from './receiver.ts'
@@ -40,6 +40,7 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     finishedAt: row.finishedAt,
     resumed: (o.receiver?.resumed ?? o.sender?.resumed ?? false) || row.resumed,
     receiveDir: row.receiveDir,
+    ...(row.label != null ? { label: row.label } : {}),
     // the receiver answered that the offer waits for a person there (auto-accept off)
     ...(o.sender?.delivered === true && state === 'offered' ? { awaitingDecision: true } : {})
   }
@@ -76,6 +77,26 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     if (row.direction === 'receive' && row.receiptRefused != null && row.receiptRefused.length > 0) info.receipt.refused = [...new Set(row.receiptRefused.map((r) => r.reason))]
   }
   return info
+}
+
+/** At most this many bytes of a transfer's label (a peer's names can be long). */
+const LABEL_BYTES = 120
+
+/**
+ * What a transfer carries, in a few words, from the names at its top: the
+ * paths a send was given, or the first component of an offer's entries
+ * ("trip", "a.jpg and 2 more"). Shown in `ferry transfers` and the TUI's
+ * history, which said only "1 file, 381.5 MiB" (user-test finding).
+ */
+export function labelOf (topNames: readonly string[]): string | undefined {
+  const names = [...new Set(topNames.filter((n) => n !== ''))]
+  if (names.length === 0) return undefined
+  return cutToBytes(names[0], LABEL_BYTES) + (names.length > 1 ? ` and ${names.length - 1} more` : '')
+}
+
+/** The names at an offer's top (the first component of each entry's path), for labelOf. */
+export function topNamesOf (files: OfferMsg['files']): string[] {
+  return files.map((f) => f.path.split('/')[0])
 }
 
 /**

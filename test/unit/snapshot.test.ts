@@ -1,7 +1,7 @@
 // What the control API shows of a transfer: the files in flight.
 import { describe, expect, it } from 'vitest'
 import { Sender } from '../../src/transfer/sender.ts'
-import { refusedSummary, skippedToRecord, toTransferInfo } from '../../src/transfer/snapshot.ts'
+import { labelOf, refusedSummary, skippedToRecord, toTransferInfo, topNamesOf } from '../../src/transfer/snapshot.ts'
 import { FerryError } from '../../src/errors.ts'
 import type { OfferMsg } from '../../src/protocol/transfer.ts'
 import type { TransferRow } from '../../src/store/index.ts'
@@ -85,5 +85,17 @@ describe('refusedSummary', () => {
     expect(refusedSummary(files, refused)).toEqual({ files: 2, folders: 1, first: link })
     expect(refusedSummary(files, new Map())).toBeUndefined()
     expect(refusedSummary(files, new Map([['trip/album', why(link)]]))).toBeUndefined()
+  })
+})
+
+describe('labelOf', () => {
+  it('names what a transfer carries by the names at its top, once each; a long name cut to 120 bytes at a character\'s edge', () => {
+    expect(labelOf(['trip'])).toBe('trip')
+    expect(labelOf(['a.jpg', 'b.jpg', 'a.jpg', 'c.jpg'])).toBe('a.jpg and 2 more')
+    expect(labelOf([])).toBeUndefined()
+    expect(topNamesOf(offer.files)).toEqual(['a.mov', 'b.mov'])
+    const long = labelOf(['é'.repeat(100)])!
+    expect(Buffer.byteLength(long)).toBeLessThanOrEqual(120)
+    expect(long).toBe('é'.repeat(60))
   })
 })

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createElement as h } from 'react'
 import { Writable } from 'node:stream'
 import { cleanup } from 'ink-testing-library'
-import { Text } from 'ink'
+import { Box, Text } from 'ink'
 import { renderAt, tick } from '../helpers/ink.ts'
 import { FerryError } from '../../src/errors.ts'
 import type { PairingState, TransferInfo } from '../../src/daemon/control/types.ts'
@@ -282,6 +282,19 @@ describe('long and wide peer names (review finding: a long name pushed the state
     const text = expectFits((await renderAt(h(TransfersScreen, { active: [active], history: [ended], selected: 0, ui }))).lastFrame())
     expect(text).toMatch(/↑ to ベータ端末📱-a-device.*…  2 files  transferring  resumed/)
     expect(text).toMatch(/done\s+verified\s+↑ to ベータ.*…  2 files, 200\.0 MiB  just now/)
+  })
+
+  it('transfers: a history line says what the transfer carried, before the time and after the peer, cut to the room left (user-test finding: "1 file, 381.5 MiB" only)', async () => {
+    const ended = sending({ id: 'h', state: 'done', doneBytes: 200 * MiB, finishedAt: NOW - 1000, receipt: { root: 'ab', signature: 's', verified: true }, label: 'holiday-2026-photos-from-the-big-camera and 2 more\x1b[2J' })
+    const text = expectFits((await renderAt(h(TransfersScreen, { active: [], history: [ended], selected: 0, ui }))).lastFrame())
+    // at 80 columns the time gives way to 16 cells and more of it
+    expect(text).toMatch(/↑ to alice  holiday-2026-pho\S*…  2 files, 200\.0 MiB$/m)
+    expect(text).not.toContain('\x1b')
+    const wide = expectFits((await renderAt(h(TransfersScreen, { active: [], history: [ended], selected: 0, ui: { ...ui, width: 100 } }), 100)).lastFrame(), 100)
+    expect(wide).toMatch(/↑ to alice  holiday-2026-photos-from-th…  2 files, 200\.0 MiB  just now$/m)
+    const narrow = expectFits((await renderAt(h(Box, { width: 40 }, h(TransfersScreen, { active: [], history: [ended], selected: 0, ui: { ...ui, width: 40 } })), 40)).lastFrame(), 40)
+    // at 40 columns, with no room for the size: what is left goes to the label
+    expect(narrow).toMatch(/↑ to alice  holiday-2…$/m)
   })
 
   it('transfers: a send of empty files only waiting for its peer is at 0 %, not a full bar; done, at 100 % (user-test finding)', async () => {

@@ -259,9 +259,11 @@ export async function transfers (argv: string[]): Promise<number> {
     const waiting = (await client.call('offers')).length
     const hint = waiting === 0 ? '' : `${waiting === 1 ? '1 offer waits' : `${waiting} offers wait`} for your decision: \`ferry offers\`\n`
     if (list.length === 0) { process.stdout.write(`no transfers\n${hint}`); return 0 }
-    const rows = [['ID', 'DIR', 'PEER', 'STATE', 'PROGRESS', 'RATE', 'RECEIPT', 'WHEN']]
+    const rows = [['ID', 'DIR', 'PEER', 'WHAT', 'STATE', 'PROGRESS', 'RATE', 'RECEIPT', 'WHEN']]
     for (const t of list) {
       rows.push([t.id.slice(0, 8), t.direction === 'send' ? 'out' : 'in', truncate(sanitizeForDisplay(t.peerName), 20) || t.peerId.slice(-8),
+        // what it carried (user-test finding: nothing told transfers apart but their ids and sizes)
+        truncate(sanitizeForDisplay(t.label ?? ''), 24),
         (STATE_WORDS[t.state] ?? t.state) + (t.error != null ? ` ${t.error.code}` : '') + ((t.skippedFailed ?? 0) > 0 ? `, ${counted(t.skippedFailed!, 'path')} not sent` : '') + ((t.renamedCount ?? 0) > 0 ? `, ${t.renamedCount} renamed` : ''), `${formatBytes(t.doneBytes)}/${formatBytes(t.totalBytes)}`,
         isFinalState(t.state) ? '' : formatRate(t.rate), receiptCell(t), formatAgo(t.finishedAt ?? t.createdAt, Date.now())])
     }

@@ -131,6 +131,8 @@ export interface TransferInfo {
   finishedAt?: number
   resumed: boolean
   receiveDir?: string
+  /** what it carries, in a few words: "trip", "a.jpg and 2 more" (a receive's are the sending peer's names); absent in records from before 2026-12-04 */
+  label?: string
   /** send, offered: its receiver has it and waits for a person there to accept it (auto-accept off), not an offer still on its way */
   awaitingDecision?: boolean
   error?: { code: ErrorCode, message: string }

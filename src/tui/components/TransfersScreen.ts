@@ -213,6 +213,23 @@ export function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWid
   const room = ui.width - 2 - displayWidth(statusText) - 1
   // the peer keeps its whole name, or 16 cells of it, before the size and the time may follow
   const peerW = Math.min(16, displayWidth(who(t, ui, Number.MAX_SAFE_INTEGER)))
-  const tail = [`  ${size}  ${when}`, `  ${size}`, ''].find((x) => room - x.length >= peerW) ?? ''
-  return line(`hist:${t.id}`, {}, '  ', status, ` ${who(t, ui, room - tail.length)}${tail}`)
+  // what it carried (user-test finding: rows said only "1 file, 381.5 MiB"): at least LABEL_MIN_W cells of
+  // it before the time, which goes first; up to LABEL_W cells of what room is left
+  const label = t.label != null ? sanitizeForDisplay(t.label) : ''
+  const minLabel = label === '' ? 0 : Math.min(LABEL_MIN_W, displayWidth(label)) + 2
+  const choices = [
+    { tail: `  ${size}  ${when}`, label: minLabel },
+    { tail: `  ${size}`, label: minLabel },
+    { tail: `  ${size}  ${when}`, label: 0 },
+    { tail: `  ${size}`, label: 0 },
+    { tail: '', label: 0 }
+  ]
+  const tail = (choices.find((c) => room - c.tail.length - c.label >= peerW) ?? choices[4]).tail
+  const labelW = Math.min(LABEL_W, room - peerW - tail.length - 2)
+  const what = label !== '' && labelW >= 6 ? `  ${truncate(label, labelW, g(ui, '…'))}` : ''
+  return line(`hist:${t.id}`, {}, '  ', status, ` ${who(t, ui, room - tail.length - displayWidth(what))}`, h(Text, { dimColor: true }, what), tail)
 }
+
+/** Cells a history line gives to what the transfer carried (TransferInfo.label), at most, and at least before it drops the time. */
+const LABEL_W = 28
+const LABEL_MIN_W = 16
