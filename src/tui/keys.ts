@@ -120,8 +120,10 @@ export function helpText (s: TuiState): string {
   }
   // only the keys that do something now (review finding: "c cancel" with nothing to cancel)
   const live = s.pairing?.phase === 'waiting' || s.pairing?.phase === 'exchanging'
+  // u and s act on a paired peer only (user-test finding: offered with an unpaired one selected)
+  const peer = selectedPeer(s)
   const per: Record<string, string> = {
-    peers: '↑↓ select · p pair · u unpair · s send',
+    peers: peer == null ? 'p pair' : peer.paired ? '↑↓ select · p pair · u unpair · s send' : '↑↓ select · p pair',
     pair: s.pairMode === 'show' ? `s new code${live ? ' · c cancel' : ''} · e enter a code · Esc back` : 's show a code · e enter a code',
     offers: s.offers.length > 0 ? '↑↓ select · a accept · d decline' : '',
     transfers: s.active.length > 0 ? '↑↓ select · c cancel' : ''

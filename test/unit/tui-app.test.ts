@@ -481,3 +481,18 @@ describe('narrow and wide terminals (user-test finding: at 40 columns tabs, prom
     expect(new Set(peerColumn).size, rows.join('\n')).toBe(1)
   })
 })
+
+describe('user test at 60x20 and 100x30', () => {
+  const helpLine = (text: string): string => text.split('\n').slice(-1)[0]
+
+  it('on Peers the help line offers u and s with a paired peer selected, and only p with an unpaired one (user-test finding: u unpair · s send offered for nas)', async () => {
+    const f = fakeClient()
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 100, 30)
+    expect(helpLine(expectFits(r.lastFrame(), 100, 30))).toBe('↑↓ select · p pair · u unpair · s send · Tab/1-5 screens · q quit')
+    // alice-desktop and bob-… are paired and listed first, evil… is not
+    await press(r, '\u001b[B', '\u001b[B')
+    const text = expectFits(r.lastFrame(), 100, 30)
+    expect(text).toMatch(/› evil/)
+    expect(helpLine(text)).toBe('↑↓ select · p pair · Tab/1-5 screens · q quit')
+  })
+})

@@ -150,6 +150,11 @@ describe('keys', () => {
   it('the help line offers only the keys that do something now (review finding: "c cancel" with nothing to cancel)', () => {
     expect(helpText(connected({ screen: 'transfers' }))).toBe('Tab/1-5 screens · q quit')
     expect(helpText(connected({ screen: 'transfers', active: [xfer('t1')] }))).toBe('↑↓ select · c cancel · Tab/1-5 screens · q quit')
+    // u and s only with a paired peer selected; p pairs with any (user-test finding: u and s offered for an unpaired one)
+    expect(helpText(connected())).toBe('p pair · Tab/1-5 screens · q quit')
+    const twoPeers = [peer('x', 'x', { paired: true }), peer('y', 'y')]
+    expect(helpText(connected({ peers: twoPeers }))).toBe('↑↓ select · p pair · u unpair · s send · Tab/1-5 screens · q quit')
+    expect(helpText(connected({ peers: twoPeers, sel: { peers: 1, offers: 0, transfers: 0 } }))).toBe('↑↓ select · p pair · Tab/1-5 screens · q quit')
     expect(helpText(connected({ screen: 'offers' }))).not.toContain('accept')
     expect(helpText(connected({ screen: 'offers', offers: [offer('o1')] }))).toContain('a accept · d decline')
     const shown = { id: 'p', role: 'show', phase: 'waiting', code: '1-a-b' } as const
