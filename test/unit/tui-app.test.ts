@@ -14,6 +14,8 @@ import type { EventHandler } from '../../src/daemon/control/client.ts'
 import type { ControlEvents, ControlMethods, EventName, MethodName, OfferInfo, PairingState, PeerInfo, StatusInfo, TransferInfo } from '../../src/daemon/control/types.ts'
 import { App } from '../../src/tui/app.ts'
 import type { ControlClientLike } from '../../src/tui/app.ts'
+import { helpLines } from '../../src/tui/components/StatusBar.ts'
+import { defaultUi } from '../../src/tui/components/ui.ts'
 
 const HOME = '/tmp/ferry-home'
 const NOW = Date.now()
@@ -494,5 +496,23 @@ describe('user test at 60x20 and 100x30', () => {
     const text = expectFits(r.lastFrame(), 100, 30)
     expect(text).toMatch(/› evil/)
     expect(helpLine(text)).toBe('↑↓ select · p pair · Tab/1-5 screens · q quit')
+  })
+  it('at 60 columns the help line wraps between keys: no line starts with a space, no key is split (user-test finding: " quit", " Ctrl-C quit")', async () => {
+    const f = fakeClient()
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 60, 20)
+    let lines = expectFits(r.lastFrame(), 60, 20).split('\n')
+    expect(lines.slice(-2)).toEqual(['↑↓ select · p pair · u unpair · s send · Tab/1-5 screens', 'q quit'])
+    await press(r, '5')
+    lines = expectFits(r.lastFrame(), 60, 20).split('\n')
+    expect(lines.slice(-2)).toEqual(['↑↓ peer · type paths · Enter send · Esc back · Tab screens', 'Ctrl-C quit'])
+  })
+
+  it('the help line is broken only at its separators, in ASCII too, and a key wider than the terminal takes a line of its own', () => {
+    const help = '↑↓ select · p pair · u unpair · s send · Tab/1-5 screens · q quit'
+    expect(helpLines(help, { ...defaultUi, width: 100 })).toBe(help)
+    expect(helpLines(help, { ...defaultUi, width: 30 })).toBe('↑↓ select · p pair · u unpair\ns send · Tab/1-5 screens\nq quit')
+    expect(helpLines(help, { ...defaultUi, width: 30, unicode: false })).toBe('^v select | p pair | u unpair\ns send | Tab/1-5 screens\nq quit')
+    expect(helpLines('Tab/1-5 screens · q quit · waiting for the daemon…', { ...defaultUi, width: 12 }))
+      .toBe('Tab/1-5 screens\nq quit\nwaiting for the daemon…')
   })
 })

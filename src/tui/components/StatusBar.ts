@@ -1,12 +1,13 @@
 // The bottom lines, always visible: the last error (code and message, whole,
 // wrapped over up to three lines), the daemon connection state with a notice,
 // and the help line of keys that work now, both wrapped on a narrow
-// terminal. Pure function of its props.
+// terminal (the help line between its keys). Pure function of its props.
 
 import { createElement as h } from 'react'
 import { Box, Text } from 'ink'
 import type { Connection, TuiError } from '../state.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
+import { displayWidth } from '../format.ts'
 import { g, asciiize, para, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
 import wrapAnsi from 'wrap-ansi'
@@ -33,7 +34,7 @@ export function StatusBar ({ connection, selfName, error, notice, help, ui }: St
     // "press u again" of a notice, the "q quit" of the help line are at their ends
     para('status', {}, h(Text, { color: tint(ui, color) }, connectionText(connection, selfName, ui)),
       notes === '' ? null : h(Text, { color: tint(ui, 'yellow') }, notes)),
-    para('help', { dimColor: true }, asciiize(ui, help))
+    para('help', { dimColor: true }, helpLines(help, ui))
   )
 }
 
@@ -70,5 +71,23 @@ export function errorRows (error: TuiError | undefined, width: number): number {
 export function statusBarRows (props: Omit<StatusBarProps, 'ui'>, ui: Ui): number {
   return errorRows(props.error, ui.width) +
     wrappedRows(connectionText(props.connection, props.selfName, ui) + noticeText(props.error, props.notice), ui.width) +
-    wrappedRows(asciiize(ui, props.help), ui.width)
+    wrappedRows(helpLines(props.help, ui), ui.width)
+}
+
+const HELP_SEPARATOR = ' · '
+
+/**
+ * The help line broken between its keys, not inside one (user-test finding:
+ * at 60 columns a wrapped line began " quit"): each key with what it does
+ * stays on one line, and the separator where the line breaks is left out.
+ */
+export function helpLines (help: string, ui: Ui): string {
+  const separator = asciiize(ui, HELP_SEPARATOR)
+  const lines: string[] = []
+  for (const key of help.split(HELP_SEPARATOR).map((k) => asciiize(ui, k))) {
+    const last = lines.length - 1
+    if (last >= 0 && displayWidth(lines[last] + separator + key) <= ui.width) lines[last] += separator + key
+    else lines.push(key)
+  }
+  return lines.join('\n')
 }
