@@ -4,7 +4,7 @@
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createElement as h } from 'react'
-import { cleanup } from 'ink-testing-library'
+import { cleanup, render } from 'ink-testing-library'
 import { renderAt, tick } from '../helpers/ink.ts'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -15,6 +15,8 @@ import type { ControlEvents, ControlMethods, EventName, MethodName, OfferInfo, P
 import { App } from '../../src/tui/app.ts'
 import type { ControlClientLike } from '../../src/tui/app.ts'
 import { helpLines } from '../../src/tui/components/StatusBar.ts'
+import { Tabs } from '../../src/tui/components/Tabs.ts'
+import type { TabsProps } from '../../src/tui/components/Tabs.ts'
 import { defaultUi } from '../../src/tui/components/ui.ts'
 
 const HOME = '/tmp/ferry-home'
@@ -514,5 +516,32 @@ describe('user test at 60x20 and 100x30', () => {
     expect(helpLines(help, { ...defaultUi, width: 30, unicode: false })).toBe('^v select | p pair | u unpair\ns send | Tab/1-5 screens\nq quit')
     expect(helpLines('Tab/1-5 screens · q quit · waiting for the daemon…', { ...defaultUi, width: 12 }))
       .toBe('Tab/1-5 screens\nq quit\nwaiting for the daemon…')
+  })
+  it('at 60 columns with an offer waiting the header keeps the device name, tabs tighter (user-test finding: "ferry  1 Peers  2 Pair  3 Offers (1)", the name gone)', async () => {
+    const f = fakeClient({ transfers: [done] })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 60, 20)
+    expect(expectFits(r.lastFrame(), 60, 20).split('\n')[0]).toBe('ferry laptop 1 Peers 2 Pair 3 Offers (1) 4 Transfers 5 Send')
+  })
+
+  it('the header cuts a name with an ellipsis where a few characters fit, leaves it out where not, and has no double space without it', () => {
+    const header = (props: Partial<TabsProps> & { width: number }): string => {
+      const { width, ...rest } = props
+      const r = render(h(Tabs, { screen: 'peers', offers: 1, active: 0, ui: { ...defaultUi, width }, ...rest }))
+      return stripAnsi(r.lastFrame() ?? '').trimEnd()
+    }
+    // the name not known yet (user-test finding: "ferry  1 Peers" right after the daemon restarted)
+    expect(header({ width: 100 })).toBe('ferry 1 Peers  2 Pair  3 Offers (1)  4 Transfers  5 Send')
+    expect(header({ width: 100, selfName: 'laptop' })).toBe('ferry laptop  1 Peers  2 Pair  3 Offers (1)  4 Transfers  5 Send')
+    expect(header({ width: 100, selfName: 'alice-workstation-2' })).toBe('ferry alice-workstati…  1 Peers  2 Pair  3 Offers (1)  4 Transfers  5 Send')
+    // cut to the room the padded tabs leave
+    expect(header({ width: 64, selfName: 'alice-workstation-2', offers: 0 })).toBe('ferry alice-wo…  1 Peers  2 Pair  3 Offers  4 Transfers  5 Send')
+    // no room beside the padded tabs: tighter tabs, the name whole or cut
+    expect(header({ width: 60, selfName: 'laptop' })).toBe('ferry laptop 1 Peers 2 Pair 3 Offers (1) 4 Transfers 5 Send')
+    expect(header({ width: 60, selfName: 'alice-workstation-2' })).toBe('ferry alice-… 1 Peers 2 Pair 3 Offers (1) 4 Transfers 5 Send')
+    expect(header({ width: 60, selfName: 'alice-workstation-2', ui: { ...defaultUi, width: 60, unicode: false } }))
+      .toBe('ferry alic... 1 Peers 2 Pair 3 Offers (1) 4 Transfers 5 Send')
+    expect(header({ width: 60 })).toBe('ferry 1 Peers  2 Pair  3 Offers (1)  4 Transfers  5 Send')
+    // room for two characters only: left out rather than "la…"
+    expect(header({ width: 60, selfName: 'laptop', active: 1 })).toBe('ferry 1 Peers 2 Pair 3 Offers (1) 4 Transfers (1) 5 Send')
   })
 })

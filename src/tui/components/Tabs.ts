@@ -22,11 +22,19 @@ export interface TabsProps {
   ui: Ui
 }
 
+/** The longest the device's name shows, even with room to spare. */
+const NAME_CELLS = 16
+/** A name cut to fewer characters than this, before its ellipsis, would say nothing: it is left out. */
+const MIN_NAME_CHARS = 3
+
 /**
  * The widest of these that fits (user-test finding: cut at 40 columns):
- * every tab labelled, with ferry's own name, then without it, then tighter,
- * then only the current tab labelled and the others by number (their counts
- * kept: an offer waiting is worth seeing on any screen).
+ * every tab labelled, with ferry's own name, then with the name cut to the
+ * room left, then the same with tighter tabs; without the name; then only
+ * the current tab labelled and the others by number (their counts kept: an
+ * offer waiting is worth seeing on any screen). The name goes before the
+ * tabs' padding (user-test finding: at 60 columns `Offers (1)` left no room
+ * for it, and it was gone without a sign).
  */
 export function Tabs ({ screen, selfName, offers, active, ui }: TabsProps) {
   const count = (id: ScreenId): number => id === 'offers' ? offers : id === 'transfers' ? active : 0
@@ -34,25 +42,40 @@ export function Tabs ({ screen, selfName, offers, active, ui }: TabsProps) {
     const n = count(id)
     return `${titled ? ` ${SCREEN_TITLES[id]}` : ''}${n > 0 ? ` (${n})` : ''}`
   }
-  const named = selfName == null ? 'ferry' : `ferry ${truncate(sanitizeForDisplay(selfName), 16, g(ui, '…'))}`
+  const row = (pad: string, titled: (id: ScreenId) => boolean) => {
+    const tabs = SCREENS.map((id, i) => ({ id, text: `${pad}${i + 1}${label(id, titled(id))}${pad}` }))
+    const gap = pad === '' ? ' ' : ''
+    return { pad, tabs, gap, width: tabs.reduce((sum, t) => sum + displayWidth(t.text), 0) + displayWidth(gap) * (tabs.length - 1) }
+  }
+  type Row = ReturnType<typeof row>
+  const padded = row(' ', () => true)
+  const tight = row('', () => true)
+  const numbered = row('', (id) => id === screen)
+  const ellipsis = g(ui, '…')
+  const name = selfName == null ? '' : truncate(sanitizeForDisplay(selfName), NAME_CELLS, ellipsis)
+  // a padded first tab brings its own space: no second one after a bare "ferry" (user-test
+  // finding: "ferry  1 Peers" read as a name gone missing)
+  const head = (shown: string, r: Row): string => shown !== '' ? `ferry ${shown} ` : r.pad === '' ? 'ferry ' : 'ferry'
+  /** The name whole or cut to the room `r` leaves; undefined when too little is left, or no name is known. */
+  const named = (r: Row): string | undefined => {
+    if (name === '') return undefined
+    const room = ui.width - r.width - displayWidth('ferry  ') // "ferry ", the name, a space
+    if (displayWidth(name) <= room) return name
+    return room >= MIN_NAME_CHARS + displayWidth(ellipsis) ? truncate(name, room, ellipsis) : undefined
+  }
   const layouts = [
-    { name: named, pad: ' ', titled: (): boolean => true },
-    { name: 'ferry', pad: ' ', titled: (): boolean => true },
-    { name: 'ferry', pad: '', titled: (): boolean => true },
-    { name: 'ferry', pad: '', titled: (id: ScreenId): boolean => id === screen }
-  ].map(({ name, pad, titled }) => ({
-    name,
-    tabs: SCREENS.map((id, i) => ({ id, text: `${pad}${i + 1}${label(id, titled(id))}${pad}` })),
-    gap: pad === '' ? ' ' : ''
-  }))
-  const width = (l: typeof layouts[number]): number =>
-    displayWidth(`${l.name} `) + l.tabs.reduce((sum, t) => sum + displayWidth(t.text), 0) + displayWidth(l.gap) * (l.tabs.length - 1)
-  const fit = layouts.find((l) => width(l) <= ui.width) ?? layouts[layouts.length - 1]
+    { shown: named(padded), row: padded },
+    { shown: named(tight), row: tight },
+    { shown: '', row: padded },
+    { shown: '', row: tight },
+    { shown: '', row: numbered }
+  ].flatMap(({ shown, row: r }) => shown === undefined ? [] : [{ head: head(shown, r), row: r }])
+  const fit = layouts.find((l) => displayWidth(l.head) + l.row.width <= ui.width) ?? layouts[layouts.length - 1]
   return h(Box, { width: ui.width },
     line('tabs', {},
-      h(Text, { bold: true, color: tint(ui, 'cyan') }, `${fit.name} `),
-      ...fit.tabs.flatMap((t, i) => [
-        i > 0 && fit.gap !== '' ? h(Text, { key: `gap${i}` }, fit.gap) : null,
+      h(Text, { bold: true, color: tint(ui, 'cyan') }, fit.head),
+      ...fit.row.tabs.flatMap((t, i) => [
+        i > 0 && fit.row.gap !== '' ? h(Text, { key: `gap${i}` }, fit.row.gap) : null,
         h(Text, { key: t.id, inverse: t.id === screen, bold: t.id === screen }, t.text)
       ])
     )
