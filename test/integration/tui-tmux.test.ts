@@ -146,7 +146,7 @@ describe.skipIf(TMUX == null).concurrent('ferry tui in tmux', () => {
     expect(sent.code, sent.stderr).toBe(0)
     expect(JSON.parse(sent.stdout)).toMatchObject({ state: 'done', totalBytes: 200 * MiB, receipt: { verified: true } })
     // received here: done, with the receipt this side signed for the sender
-    expect(s).toMatch(/✓ done\s+signed\s+↓ from beta\s+1 file, 200\.0 MiB\s+(just now|\d+s ago)/)
+    expect(s).toMatch(/✓ done\s+signed\s+↓ from beta  big\.bin  1 file, 200\.0 MiB\s+(just now|\d+s ago)/)
     expect(s).toContain('No active transfers')
     expectWholeFrame(s, 80, 24, 'alpha')
 
