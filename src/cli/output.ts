@@ -31,13 +31,23 @@ export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SI
 
 export function printJson (value: unknown): void {
   jsonPrinted = true
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n')
+  process.stdout.write(escapeForTerminal(JSON.stringify(value, null, 2)) + '\n')
 }
 
 /** One JSON object on one line: for output that is a sequence of them (`ferry pair --json`: the code, then the result). */
 export function printJsonLine (value: unknown): void {
   jsonPrinted = true
-  process.stdout.write(JSON.stringify(value) + '\n')
+  process.stdout.write(escapeForTerminal(JSON.stringify(value)) + '\n')
+}
+
+/**
+ * JSON.stringify escapes C0 controls, not DEL, the C1 controls (U+009B is a
+ * CSI to some terminals) or the line and bidi marks: a peer's names (labels,
+ * paths, reasons) reach `--json` output read on a terminal too (review
+ * finding). As \uXXXX, the same JSON to a parser.
+ */
+function escapeForTerminal (json: string): string {
+  return json.replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
 /** `1 file`, `2 files`: a count with its noun (regular plurals only). */

@@ -54,7 +54,7 @@ export function buildHandlers (d: Daemon): Handlers {
     transfers: () => d.transfers.list(),
     offers: async () => await d.transfers.offers(),
     accept: async (p) => await d.transfers.accept(d.transfers.resolveId(requireString(p, 'id'), { offers: true })),
-    decline: async (p) => { await d.transfers.decline(d.transfers.resolveId(requireString(p, 'id'), { offers: true })); return { declined: true as const } },
+    decline: async (p) => { const id = d.transfers.resolveId(requireString(p, 'id'), { offers: true }); await d.transfers.decline(id); return { declined: true as const, id } },
     cancel: async (p) => await d.transfers.cancel(d.transfers.resolveId(requireString(p, 'id'))),
     'peer.autoAccept': (p) => {
       // anything but true was taken as off (review finding: "on" switched it off)

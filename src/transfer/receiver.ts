@@ -129,7 +129,7 @@ export class Receiver {
   refusedAtOffer?: { files: number, folders: number, first: string }
   /** The device of the receive folder when this receive's first run in this daemon began (sameDiskAsBefore) */
   private receiveDev?: number
-  /** Part files kept by ended receives that this one's plans copied from, with the offsets copied (Plan.keptPartsUsed): the service removes those it copied all of once it is done. */
+  /** Part files kept by ended receives that this one's plans copied from, with the offsets copied (Plan.keptPartsUsed): the service removes those it copied most of once it is done. */
   readonly keptPartsUsed = new Map<string, Set<number>>()
   /** the permission bits of each folder of the offer, by where it lands, for the folders the receive creates: made at each run */
   private dirModes: DirModes = new Map()
@@ -507,10 +507,12 @@ export class Receiver {
   private keepVerifiedParts (): boolean {
     let kept = false
     try {
-      for (const f of this.files) {
+      // none in memory (a receive reloaded after a restart and not run since, or cancelled while it planned): as recorded (review finding)
+      for (const f of this.files.length > 0 ? this.files : this.recordedFiles()) {
         if (f.done || f.entry.kind !== 'file' || f.bitmap.done === 0) continue
         const chunks = []
-        for (let c = 0; c < f.entry.chunks.length; c++) if (f.bitmap.has(c)) chunks.push({ hash: f.entry.chunks[c], ...chunkRange(c, f.entry.size, f.entry.chunkSize) })
+        // not a chunk of zeros: a re-send never copies one (the plan leaves it a hole), and counted kept it would keep the part file from going (dropUsedKeptParts)
+        for (let c = 0; c < f.entry.chunks.length; c++) if (f.bitmap.has(c) && !isZeroChunk(f.entry, c)) chunks.push({ hash: f.entry.chunks[c], ...chunkRange(c, f.entry.size, f.entry.chunkSize) })
         this.deps.store.indexPartChunks(f.partPath, chunks)
         kept = true
       }
@@ -518,6 +520,13 @@ export class Receiver {
       this.deps.log.warn('cannot index the chunks of kept part files; a re-send of changed files fetches them again', { id: this.id, err: (err as Error).message })
     }
     return kept
+  }
+
+  /** The offer's files as the store recorded them (done, and the bitmap of verified chunks), in the receive's part folder. */
+  private recordedFiles (): Array<Pick<FileState, 'done' | 'entry' | 'bitmap' | 'partPath'>> {
+    const saved = this.deps.store.files(this.id)
+    const partDir = partDirFor(this.receiveDir, this.rootHex)
+    return this.offer.files.map((entry, i) => ({ entry, done: saved.get(i)?.done === true, bitmap: new Bitmap(entry.chunks.length, saved.get(i)?.bitmap), partPath: partFileOf(partDir, i) }))
   }
 
   /** The part folder goes, and with it what the dedup index knew of its part files. */

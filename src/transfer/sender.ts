@@ -93,6 +93,8 @@ export class Sender {
    * `ferry wait` exited 0 for a send that had left files out).
    */
   skippedEarlier = { count: 0, failed: 0 }
+  /** How many of `skipped` its row holds (the list is written again only when it grew: up to 32 KiB of JSON at every state change otherwise) */
+  skippedRecorded = 0
 
   get skippedCount (): number { return this.skipped.length + this.skippedEarlier.count }
   get skippedFailed (): number { return this.skipped.reduce((n, x) => n + (x.failed === true ? 1 : 0), 0) + this.skippedEarlier.failed }

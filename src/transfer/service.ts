@@ -88,6 +88,9 @@ const OFFER_ANSWER_TIMEOUTS = 3
 class AnswerTimeout extends FerryError {
   constructor (message: string, cause: unknown) { super('E_TIMEOUT', message, { cause }) }
 }
+/** How often the offers waiting for a decision are looked at again for paths their receive folder cannot take, at most, and how long a call waits for that look. */
+const OFFERS_LOOK_MS = 1000
+const OFFERS_LOOK_WAIT_MS = 2000
 /** Refused offers recorded per peer and day (recordRefused); more are logged only. */
 const REFUSED_RECORDS_PER_DAY = 20
 /** How long a refused offer's record stays (recordRefused). */
@@ -133,6 +136,9 @@ export class TransferService {
   private sinkTimer?: NodeJS.Timeout
   private sweepTimer?: NodeJS.Timeout
   private readonly partDirs = new KeyedLock()
+  /** The look at the offers waiting for a decision under way, and when the last one began (offers) */
+  private offersLook?: Promise<void>
+  private offersLookedAt = 0
   private readonly offerTurn = new KeyedLock()
   /** One new offer admitted at a time (admit): its space check counts every receive admitted before it. */
   private readonly admission = new KeyedLock()
@@ -294,19 +300,35 @@ export class TransferService {
    * The offers waiting for a decision, each with the paths the receive
    * folder cannot take as it is now: it may have changed since the offer
    * came (review finding: a link removed meanwhile was still warned of), and
-   * an offer reloaded after a restart was never looked at.
+   * an offer reloaded after a restart was never looked at. One look at a
+   * time, at most every OFFERS_LOOK_MS, waited for OFFERS_LOOK_WAIT_MS at
+   * most (16 offers of 100,000 entries take a while to look at, and `ferry
+   * transfers` and the TUI's connect ask for offers too: review finding);
+   * beyond that, as the last look found them. A look that finds a change
+   * tells the TUI (an `offer` event).
    */
   async offers (): Promise<OfferInfo[]> {
-    const waiting = [...this.receivers.values()].filter((r) => r.state === 'offered')
-    for (const r of waiting) {
+    if (this.offersLook == null && Date.now() - this.offersLookedAt >= OFFERS_LOOK_MS) {
+      this.offersLookedAt = Date.now()
+      this.offersLook = this.lookAtOffers().finally(() => { this.offersLook = undefined })
+    }
+    if (this.offersLook != null) await Promise.race([this.offersLook, sleep(OFFERS_LOOK_WAIT_MS, undefined, { ref: false })])
+    return [...this.receivers.values()].filter((r) => r.state === 'offered').map((r) => toOfferInfo(r, this.c.peerName(r.peerId)))
+  }
+
+  private async lookAtOffers (): Promise<void> {
+    for (const r of [...this.receivers.values()].filter((x) => x.state === 'offered')) {
       try {
-        const { refused } = await checkReceivePaths(this.c.receiveDir, r.offer.files.map((f) => f.path), dirPaths(r.offer.files), this.stateFolder)
-        r.refusedAtOffer = refusedSummary(r.offer.files, refused)
+        // `partly`: an offer every file of which is refused now is counted whole, not thrown (review finding: the last, smaller count stayed)
+        const { refused } = await checkReceivePaths(this.c.receiveDir, r.offer.files.map((f) => f.path), dirPaths(r.offer.files), this.stateFolder, { partly: true })
+        const now = refusedSummary(r.offer.files, refused)
+        if (JSON.stringify(now) === JSON.stringify(r.refusedAtOffer)) continue
+        r.refusedAtOffer = now
+        if (r.state === 'offered') this.c.emitOffer(toOfferInfo(r, this.c.peerName(r.peerId)))
       } catch {
-        // the folder cannot be looked at now (or refuses the offer whole: accepting says so): as last known
+        // the folder cannot be looked at now: as last known
       }
     }
-    return waiting.filter((r) => r.state === 'offered').map((r) => toOfferInfo(r, this.c.peerName(r.peerId)))
   }
 
   info (id: string): TransferInfo | undefined {
@@ -341,7 +363,7 @@ export class TransferService {
     sender.totalFiles = fileCount(entries)
     sender.skipped = skipped
     // while hashing, `sources` holds the paths asked for: a daemon that stops meanwhile hashes them again when it is back
-    this.c.store.insert({ id, direction: 'send', peerId, peerName: this.c.peerName(peerId), state: 'hashing', root: new Uint8Array(0), offer: new Uint8Array(0), sources: paths, totalBytes, doneBytes: 0, wireBytes: 0, receiptVerified: false, resumed: false, createdAt: Date.now(), label: labelOf(paths.map((p) => basename(p))) })
+    this.c.store.insert({ id, direction: 'send', peerId, peerName: this.c.peerName(peerId), state: 'hashing', root: new Uint8Array(0), offer: new Uint8Array(0), sources: paths, totalBytes, doneBytes: 0, wireBytes: 0, receiptVerified: false, resumed: false, createdAt: Date.now(), label: labelOf(topNamesOf(entries)) })
     // only once recorded: a send the store refused (its disk full) must not stay in memory as hashing, holding the hash pool open
     this.senders.set(id, sender)
     this.logSkipped(id, skipped, 'skipped while scanning')
@@ -621,6 +643,7 @@ export class TransferService {
     // what it left out before the restart, as recorded: the paths kept, and the counts beyond them
     s.skipped = [...(row.skipped ?? [])]
     s.skippedEarlier = { count: Math.max(0, (row.skippedCount ?? 0) - s.skipped.length), failed: Math.max(0, (row.skippedFailed ?? 0) - failedCount(s.skipped)) }
+    s.skippedRecorded = s.skipped.length
     s.resumed = true
     // its receiver asked for chunks before the restart; an offered one is offered again first (offerAgain)
     s.delivered = row.state !== 'offered'
@@ -642,7 +665,8 @@ export class TransferService {
     s.error = error
     const finished = s.finished
     // a store that cannot write (its disk full) keeps the state in pendingStates, shown from there and written later; the send stays in memory till then
-    const recorded = this.pendingStates.write(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified, skippedCount: s.skippedCount, skippedFailed: s.skippedFailed, ...(s.skipped.length > 0 ? { skipped: skippedToRecord(s.skipped) } : {}), ...(s.renamedCount > 0 ? { renamedCount: s.renamedCount } : {}) })
+    const recorded = this.pendingStates.write(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified, skippedCount: s.skippedCount, skippedFailed: s.skippedFailed, ...(s.skipped.length !== s.skippedRecorded ? { skipped: skippedToRecord(s.skipped) } : {}), ...(s.renamedCount > 0 ? { renamedCount: s.renamedCount } : {}) })
+    s.skippedRecorded = s.skipped.length // kept by pendingStates until the store takes it, if it cannot now
     this.changed(s.id, true)
     if (finished && recorded) this.senders.delete(s.id)
   }

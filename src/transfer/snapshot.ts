@@ -83,9 +83,9 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
 const LABEL_BYTES = 120
 
 /**
- * What a transfer carries, in a few words, from the names at its top: the
- * paths a send was given, or the first component of an offer's entries
- * ("trip", "a.jpg and 2 more"). Shown in `ferry transfers` and the TUI's
+ * What a transfer carries, in a few words, from the names at its top (the
+ * first component of its entries' paths, as the scan or the offer has them:
+ * not a path given and skipped whole): "trip", "a.jpg and 2 more". Shown in `ferry transfers` and the TUI's
  * history, which said only "1 file, 381.5 MiB" (user-test finding).
  */
 export function labelOf (topNames: readonly string[]): string | undefined {
@@ -95,7 +95,7 @@ export function labelOf (topNames: readonly string[]): string | undefined {
 }
 
 /** The names at an offer's top (the first component of each entry's path), for labelOf. */
-export function topNamesOf (files: OfferMsg['files']): string[] {
+export function topNamesOf (files: ReadonlyArray<{ path: string }>): string[] {
   return files.map((f) => f.path.split('/')[0])
 }
 

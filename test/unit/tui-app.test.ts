@@ -143,7 +143,7 @@ describe('ferry tui App', () => {
 
   it('accepts the selected offer with a, declines with d', async () => {
     const offer2: OfferInfo = { ...offer, id: 'offer-2', peerName: 'bob', files: 1, names: ['x.iso'] }
-    const f = fakeClient({ offers: [offer, offer2], accept: transfer({ id: 'offer-1', state: 'accepted', doneBytes: 0 }), decline: { declined: true } })
+    const f = fakeClient({ offers: [offer, offer2], accept: transfer({ id: 'offer-1', state: 'accepted', doneBytes: 0 }), decline: { declined: true, id: 'offer-2' } })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
     await press(r, '3')
     const text = expectFits(r.lastFrame())

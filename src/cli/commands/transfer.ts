@@ -226,6 +226,24 @@ async function cancelApart (home: string, id: string): Promise<void> {
   }
 }
 
+/** Why `ferry wait` exits 1 for the ended transfer `t`, if it does: not done; done without all it was to carry; a send without a receipt that verifies. */
+function waitFailure (t: TransferInfo): FerryError | undefined {
+  if (t.state !== 'done') return new FerryError(t.error?.code ?? 'E_INTERNAL', t.error?.message ?? `transfer ${t.state}`)
+  const notReceived = t.receipt?.notReceived ?? 0
+  const notSent = t.skippedFailed ?? 0
+  if (notSent > 0) return new FerryError('E_INCOMPLETE', `${counted(notSent, 'path')} could not be sent; see \`ferry transfers --json\``)
+  if (notReceived > 0) {
+    const refused = t.receipt?.refused ?? []
+    const why = refused.length > 0
+      // the receipt keeps the first 20 reasons: one not among them is not known to be the sender's (review finding)
+      ? `the receive folder refused: ${refused.slice(0, 3).map(sanitizeForDisplay).join('; ')}${refused.length > 3 ? `; and ${refused.length - 3} more reasons (\`ferry transfers --json\`)` : ''}; any others changed or went away on the sender after the offer, or were refused past the 20 reasons kept`
+      : 'changed or removed on the sender after the offer, or refused by the receive folder: a symbolic link on the way, say; the daemon\'s log names them'
+    return new FerryError('E_INCOMPLETE', `${counted(notReceived, 'file')} of the offer ${notReceived === 1 ? 'was' : 'were'} not received (${why})`)
+  }
+  if (t.direction === 'send' && t.receipt?.verified !== true) return new FerryError('E_RECEIPT_INVALID', 'the transfer ended without a receipt that verifies')
+  return undefined
+}
+
 /** "(12.0 MiB of it over the network)"; more than it all when parts went again after an interruption (user-test finding: "405.3 MiB of it" of 400.0). */
 function overTheNetwork (t: TransferInfo): string {
   // more than arrived: parts sent again after an interruption, or of a file that changed during the send and was not received (user-test finding: an interruption was blamed that never happened)
@@ -369,24 +387,15 @@ export async function wait (argv: string[]): Promise<number> {
     const t = await ended
     progress.done()
     if (t instanceof FerryError) throw t
-    if (json) printJson(t)
-    if (t.state !== 'done') throw new FerryError(t.error?.code ?? 'E_INTERNAL', t.error?.message ?? `transfer ${t.state}`)
-    const notReceived = t.receipt?.notReceived ?? 0
-    const notSent = t.skippedFailed ?? 0
-    if (!json) {
+    const failure = waitFailure(t)
+    // with --json the transfer, and what exit 1 is for, as `ferry send` prints it (review finding: `error` left out of a done one)
+    if (json) printJson(failure != null && t.error == null ? { ...t, error: failure.toJSON() } : t)
+    else if (t.state === 'done') {
+      const notReceived = t.receipt?.notReceived ?? 0
       process.stdout.write(`${t.direction === 'send' ? 'sent' : 'received'} ${counted(t.files - notReceived, 'file')}, ${formatBytes(t.doneBytes)} ${t.direction === 'send' ? 'to' : 'from'} ${sanitizeForDisplay(t.peerName)} ` +
         `${overTheNetwork(t)}; receipt ${receiptCell(t) || 'missing'}\n`)
     }
-    if (notSent > 0) throw new FerryError('E_INCOMPLETE', `${counted(notSent, 'path')} could not be sent; see \`ferry transfers --json\``)
-    if (notReceived > 0) {
-      const refused = t.receipt?.refused ?? []
-      const why = refused.length > 0
-        // the receipt keeps the first 20 reasons: one not among them is not known to be the sender's (review finding)
-        ? `the receive folder refused: ${refused.slice(0, 3).map(sanitizeForDisplay).join('; ')}${refused.length > 3 ? `; and ${refused.length - 3} more reasons (\`ferry transfers --json\`)` : ''}; any others changed or went away on the sender after the offer, or were refused past the 20 reasons kept`
-        : 'changed or removed on the sender after the offer, or refused by the receive folder: a symbolic link on the way, say; the daemon\'s log names them'
-      throw new FerryError('E_INCOMPLETE', `${counted(notReceived, 'file')} of the offer ${notReceived === 1 ? 'was' : 'were'} not received (${why})`)
-    }
-    if (t.direction === 'send' && t.receipt?.verified !== true) throw new FerryError('E_RECEIPT_INVALID', 'the transfer ended without a receipt that verifies')
+    if (failure != null) throw failure
     return 0
   } finally {
     progress.done()

@@ -196,7 +196,7 @@ export interface ControlMethods {
   transfers: { params: Record<string, never>, result: TransferInfo[] }
   offers: { params: Record<string, never>, result: OfferInfo[] }
   accept: { params: { id: string }, result: TransferInfo }
-  decline: { params: { id: string }, result: { declined: true } }
+  decline: { params: { id: string }, result: { declined: true, id: string } }
   cancel: { params: { id: string }, result: TransferInfo }
   'peer.autoAccept': { params: { peer: string, autoAccept: boolean }, result: { peerId: string, autoAccept: boolean } }
 }

@@ -226,7 +226,8 @@ export function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWid
   ]
   const tail = (choices.find((c) => room - c.tail.length - c.label >= peerW) ?? choices[4]).tail
   const labelW = Math.min(LABEL_W, room - peerW - tail.length - 2)
-  const what = label !== '' && labelW >= 6 ? `  ${truncate(label, labelW, g(ui, '…'))}` : ''
+  // at least 6 cells of it, or all of a shorter one
+  const what = label !== '' && labelW >= Math.min(6, displayWidth(label)) ? `  ${truncate(label, labelW, g(ui, '…'))}` : ''
   return line(`hist:${t.id}`, {}, '  ', status, ` ${who(t, ui, room - tail.length - displayWidth(what))}`, h(Text, { dimColor: true }, what), tail)
 }
 
