@@ -46,7 +46,7 @@ export function printJsonLine (value: unknown): void {
  * paths, reasons) reach `--json` output read on a terminal too (review
  * finding). As \uXXXX, the same JSON to a parser.
  */
-function escapeForTerminal (json: string): string {
+export function escapeForTerminal (json: string): string {
   return json.replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 

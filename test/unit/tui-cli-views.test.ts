@@ -23,7 +23,7 @@ import { displayWidth } from '../../src/tui/format.ts'
 import { openPairView, openSendView } from '../../src/tui/live.ts'
 import { initialState, reduce } from '../../src/tui/state.ts'
 import { wantsLive } from '../../src/cli/progress.ts'
-import { table } from '../../src/cli/output.ts'
+import { escapeForTerminal, table } from '../../src/cli/output.ts'
 
 const MiB = 1024 * 1024
 const NOW = Date.now()
@@ -320,6 +320,14 @@ describe('long and wide peer names (review finding: a long name pushed the state
     const text = expectFits((await renderAt(h(OffersScreen, { offers: [long], selected: 0, ui }))).lastFrame())
     expect(text.split('\n')).toHaveLength(3)
     expect(text).toMatch(/1 file cannot be received here and would be left out: "x+…$/m)
+  })
+
+  it('--json output escapes what JSON.stringify leaves raw and a terminal may act on (DEL, C1 such as CSI U+009B, line and bidi marks): the same JSON to a parser (review finding)', () => {
+    const value = { label: 'a\u009b2Jb\u202ec\u2028d\u007fe', plain: 'IMG_1 (1).jpg' }
+    const out = escapeForTerminal(JSON.stringify(value))
+    expect(out).not.toMatch(/[\u007f-\u009f\u2028\u202e]/)
+    expect(out).toContain('\\u009b')
+    expect(JSON.parse(out)).toEqual(value)
   })
 
   it('CLI tables (`ferry peers`, `transfers`, `offers`): columns line up by terminal cells', () => {
