@@ -451,11 +451,19 @@ describe.skipIf(skip != null)('a receive folder that is a mount point', () => {
       await waitListed(sender, rx, { paired: true })
       const path = join(files, 'unmounted.bin')
       await writeRandom(path, 80 * MiB)
+      // held for a decision, and accepted while the sender is stopped: the receive has begun on the
+      // mount (its part folder made) and has nothing yet when the folder goes. Timed by the data
+      // alone, the whole file arrived first on a busy CI box (the check never ran, the send ended done).
+      expect((await rx.cli(['auto-accept', 'sender', 'off'])).code).toBe(0)
       const sending = spawnCli(['send', rx.peerId, path, '--json', '--home', sender.home], { timeoutMs: 60_000 })
       const r = rx
-      await waitFor(async () => (await call(r, 'transfers')).find((t) => t.direction === 'receive' && t.doneBytes >= 8 * MiB), 'the receive to be under way', 30_000, 20)
-      // the sender held meanwhile, so that the receive is still under way when its folder goes
-      await whileStopped(sender, async () => { execFileSync('umount', ['-l', mp]); mounted = false })
+      const offer = await waitFor(async () => (await call(r, 'offers'))[0], 'the offer to wait on the mounted receiver', 30_000, 50)
+      await whileStopped(sender, async () => {
+        expect((await r.cli(['accept', offer.id])).code).toBe(0)
+        await waitFor(async () => await stat(join(mp, '.ferry-part')).then(() => true, () => undefined), 'the receive to make its part folder on the mount', 10_000, 20)
+        execFileSync('umount', ['-l', mp])
+        mounted = false
+      })
       const done = await sending.done
       expect(done.code, done.stderr).toBe(1)
       expect(done.stderr).toMatch(/^ferry: E_PATH_NOT_FOUND: .*is no longer on the disk this receive began on \(unmounted\?\)/m)
