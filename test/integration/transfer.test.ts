@@ -1102,6 +1102,8 @@ describe('transfer', () => {
     expect((await stat(parts)).mode & 0o777).toBe(0o700)
     expect((await stat(partDir)).mode & 0o777).toBe(0o700)
     expect((await stat(join(partDir, '0'))).mode & 0o777).toBe(0o600)
+    // enough kept that the re-send below tells a copy from a fetch (a cancel at the first MiB would not)
+    await poll(b, 'beta to hold 16 MiB of it', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.doneBytes >= 16 * MiB), 60_000, 20)
     const r = await a.cli(['cancel', active.id.slice(0, 8)])
     expect(r.code, r.stderr).toBe(0)
     expectError(await sending.done, 'E_CANCELLED')
