@@ -23,10 +23,15 @@ import type { Logger } from '../daemon/logger.ts'
  * a copy from them fails (receive-plan.ts, recover).
  */
 export function forgetPartChunks (store: Pick<TransferStore, 'forgetUnder'>, dirs: string[], log: Pick<Logger, 'debug'>): void {
+  forgetting(log, 'folders', () => { for (const dir of dirs) store.forgetUnder(dir) })
+}
+
+/** Run `forget` (dedup rows of removed part folders or files), swallowing a store that cannot write now, as forgetPartChunks says why. */
+function forgetting (log: Pick<Logger, 'debug'>, what: 'folders' | 'files', forget: () => void): void {
   try {
-    for (const dir of dirs) store.forgetUnder(dir)
+    forget()
   } catch (err) {
-    log.debug('cannot forget the chunks of removed part folders', { err: (err as Error).message })
+    log.debug(`cannot forget the chunks of removed part ${what}`, { err: (err as Error).message })
   }
 }
 
@@ -140,18 +145,9 @@ export async function removeKeptPartFiles (partDir: string, files: readonly stri
     await removePartFolder(dirname(dirname(partDir)), basename(partDir))
     forgetPartChunks(store, [partDir], log)
   } else {
-    forgetPartFiles(store, files, log)
+    forgetting(log, 'files', () => { for (const f of files) store.forgetPath(f) })
   }
   return { files: removed, bytes }
-}
-
-/** What the dedup index knew of part files removed one by one (forgetPartChunks: whole folders), swallowing a store that cannot write as it does. */
-function forgetPartFiles (store: Pick<TransferStore, 'forgetPath'>, files: readonly string[], log: Pick<Logger, 'debug'>): void {
-  try {
-    for (const f of files) store.forgetPath(f)
-  } catch (err) {
-    log.debug('cannot forget the chunks of removed part files', { err: (err as Error).message })
-  }
 }
 
 /** How long the part folder of an ended receive is kept for a re-send (Syncthing keeps its temporary files as long). */

@@ -13,7 +13,7 @@ import { hash } from './blake3.js'
 import { sameDigest as same } from './sink-common.js'
 import { floorMs } from './manifest.ts'
 import { Progress } from './progress.ts'
-import { fileCount } from './snapshot.ts'
+import { failedCount, fileCount } from './snapshot.ts'
 import { isFinalState, type SkippedPath } from '../daemon/control/types.ts'
 import type { FileIdentity } from '../store/hash-cache.ts'
 
@@ -97,7 +97,7 @@ export class Sender {
   skippedRecorded = 0
 
   get skippedCount (): number { return this.skipped.length + this.skippedEarlier.count }
-  get skippedFailed (): number { return this.skipped.reduce((n, x) => n + (x.failed === true ? 1 : 0), 0) + this.skippedEarlier.failed }
+  get skippedFailed (): number { return failedCount(this.skipped) + this.skippedEarlier.failed }
   /** files the receiver placed under another path (theirs taken there), as its receipt says: how many, and the first few */
   renamed: Array<{ path: string, as: string }> = []
   renamedCount = 0
