@@ -23,7 +23,7 @@ import { BitmapRecorder } from './bitmap-recorder.ts'
 import { fetchAll } from './fetch.ts'
 import type { KeyedLock } from './keyed-lock.ts'
 import { partDirFor, placeDir, placeFile, receiveFolderNotStateFolder, syncPlacedFolders, type DirModes } from './finalize.ts'
-import { checkReceivePaths, dirPaths, type FolderId, type Refusal } from './safe-path.ts'
+import { checkOfferPaths, type FolderId, type Refusal } from './safe-path.ts'
 import { isZeroChunk } from './zero-chunks.ts'
 import { identityOf, partFileOf, planReceive, type FileState, type Plan, type Wanted } from './receive-plan.ts'
 import { forgetPartChunks, makePartFolder, removePartFolder } from './part-folders.ts'
@@ -208,7 +208,7 @@ export class Receiver {
       const partDir = await makePartFolder(this.receiveDir, this.rootHex)
       const started = performance.now()
       // files an earlier run placed count: a receive left with only refused files fails, by the plan, only when it holds none (review finding)
-      const paths = await checkReceivePaths(this.receiveDir, this.offer.files.map((f) => f.path), dirPaths(this.offer.files), this.deps.stateFolder, { partly: true })
+      const paths = await checkOfferPaths(this.receiveDir, this.offer.files, this.deps.stateFolder, { partly: true })
       this.renamedPaths = paths.renamed
       this.refusedEntries = new Map(this.offer.files.flatMap((f, i) => { const why = paths.refused.get(f.path); return why !== undefined ? [[i, why] as const] : [] }))
       if (this.refusedEntries.size > 0) this.deps.log.warn('paths refused by the receive folder; received without them', { id: this.id, refused: this.refusedEntries.size, first: this.refusedEntries.values().next().value!.error.message })

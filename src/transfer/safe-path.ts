@@ -209,6 +209,11 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
   return { renamed, refused }
 }
 
+/** checkReceivePaths of an offer's entries: their paths, and which of them are folders. */
+export async function checkOfferPaths (rootDir: string, entries: ReadonlyArray<{ path: string, kind: string }>, keepOut?: FolderId, o: { partly?: boolean } = {}): ReturnType<typeof checkReceivePaths> {
+  return await checkReceivePaths(rootDir, entries.map((f) => f.path), dirPaths(entries), keepOut, o)
+}
+
 /** A file name up to this long is taken by every file system ferry expects to write to (eCryptfs: 143 bytes). */
 const SHORT_NAME_BYTES = 143
 

@@ -24,7 +24,7 @@ import { CHUNK_STREAMS, Receiver, receiptPayload } from './receiver.ts'
 import { Sender, serveChunks } from './sender.ts'
 import { createChunkSink, type ChunkSink } from './sink.ts'
 import { Progress } from './progress.ts'
-import { MAX_PATH_BYTES, PART_DIR, checkReceivePaths, dirPaths, folderIdOf, isFolderAt, type FolderId, type Refusal } from './safe-path.ts'
+import { MAX_PATH_BYTES, PART_DIR, checkOfferPaths, folderIdOf, isFolderAt, type FolderId, type Refusal } from './safe-path.ts'
 import { failedCount, fileCount, labelOf, refusedSummary, skippedToRecord, toOfferInfo, toTransferInfo, topNamesOf } from './snapshot.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { EmitThrottle } from './throttle.ts'
@@ -320,7 +320,7 @@ export class TransferService {
     for (const r of [...this.receivers.values()].filter((x) => x.state === 'offered')) {
       try {
         // `partly`: an offer every file of which is refused now is counted whole, not thrown (review finding: the last, smaller count stayed)
-        const { refused } = await checkReceivePaths(this.c.receiveDir, r.offer.files.map((f) => f.path), dirPaths(r.offer.files), this.stateFolder, { partly: true })
+        const { refused } = await checkOfferPaths(this.c.receiveDir, r.offer.files, this.stateFolder, { partly: true })
         const now = refusedSummary(r.offer.files, refused)
         if (JSON.stringify(now) === JSON.stringify(r.refusedAtOffer)) continue
         r.refusedAtOffer = now
@@ -858,7 +858,7 @@ export class TransferService {
    */
   private async checkFits (offer: OfferMsg, self?: Receiver): Promise<ReadonlyMap<string, Refusal>> {
     await checkReceiveFolder(this.c.receiveDir)
-    const { renamed, refused } = await checkReceivePaths(this.c.receiveDir, offer.files.map((f) => f.path), dirPaths(offer.files), this.stateFolder)
+    const { renamed, refused } = await checkOfferPaths(this.c.receiveDir, offer.files, this.stateFolder)
     // the rest is received; the receipt names these (the plan finds them again at each run)
     if (refused.size > 0) this.c.log.warn('paths of an offer refused; the rest will be received', { id: Buffer.from(offer.transferId).toString('hex'), refused: refused.size, first: refused.values().next().value!.error.message })
     await this.ensureSpace(offer, renamed, refused, self)
