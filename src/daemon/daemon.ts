@@ -194,7 +194,16 @@ export class Daemon {
 
   peerInfo (p: PeerEntry): PeerInfo {
     const t = this.trust.get(p.peerId)
-    return { peerId: p.peerId, name: p.name, addrs: p.addrs, online: p.online, lastSeen: p.lastSeen, paired: t != null, autoAccept: t?.autoAccept, fingerprint: t?.fingerprint ?? peerFingerprint(p.peerId) }
+    const info: PeerInfo = { peerId: p.peerId, name: p.name, addrs: p.addrs, online: p.online, lastSeen: p.lastSeen, paired: t != null, autoAccept: t?.autoAccept, fingerprint: t?.fingerprint ?? peerFingerprint(p.peerId) }
+    const encryption = p.online ? this.connectionEncryption(p.peerId) : undefined
+    if (encryption != null) info.encryption = encryption
+    return info
+  }
+
+  /** The encryption protocol of an open connection to the peer (aes-noise.ts), if any. */
+  private connectionEncryption (peerId: string): string | undefined {
+    const conns = this.node?.getConnections().filter((c) => c.remotePeer.toString() === peerId && c.status === 'open') ?? []
+    return conns[0]?.encryption
   }
 
   peerList (): PeerInfo[] {

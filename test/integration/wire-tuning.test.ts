@@ -95,7 +95,8 @@ describe('a ferry node and a stock libp2p node', () => {
     stock = spawn(process.execPath, [fileURLToPath(new URL('../helpers/stock-node.mjs', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] })
     const [line] = await once(createInterface({ input: stock.stdout! }), 'line') as [string]
     stockAddr = line
-    node = await createNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, version: 'test' })
+    // offering AES-GCM first, as between ferry daemons: the stock node answers na
+    node = await createNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, version: 'test', aesNoise: true })
   })
 
   afterAll(async () => {
@@ -137,6 +138,8 @@ describe('a ferry node and a stock libp2p node', () => {
     expect(flushes).toBeLessThan(writes / 2)
     // all four fixes found the code they replace on a live connection
     expect(applied).toEqual({ yamuxWindowUpdates: true, tcpCork: true, noiseDecrypt: true, yamuxPieces: true })
+    // ferry's AES-GCM Noise was offered first and refused: the stock one it is
+    expect(node.getConnections()[0].encryption).toBe('/noise')
   })
 })
 

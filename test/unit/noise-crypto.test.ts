@@ -1,11 +1,16 @@
 // ferry's Noise AEAD calls must produce exactly the bytes of the stock
-// implementation (other libp2p peers decrypt them) and reject what it rejects.
+// implementation (other libp2p peers decrypt them) and reject what it rejects;
+// the AES-256-GCM ones (src/daemon/aes-noise.ts) exactly AES-256-GCM's.
 
-import { randomBytes } from 'node:crypto'
+import { execFileSync } from 'node:child_process'
+import { createCipheriv, randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { defaultCrypto } from '@chainsafe/libp2p-noise/crypto'
 import { Uint8ArrayList } from 'uint8arraylist'
-import { ferryNoiseCrypto } from '../../src/daemon/noise-crypto.ts'
+import { aesGcmNoiseCrypto, ferryNoiseCrypto } from '../../src/daemon/noise-crypto.ts'
+import { offerAesNoise } from '../../src/daemon/aes-noise.ts'
 
 const flat = (x: Uint8Array | { subarray: () => Uint8Array }): Buffer => Buffer.from(x instanceof Uint8Array ? x : x.subarray())
 // sizes around the small-message switch (1,200) and up to a full Noise frame
@@ -62,3 +67,72 @@ describe('ferry Noise crypto', () => {
     expect(b.equals(flat(defaultCrypto.chaCha20Poly1305Encrypt(plain, nonce, new Uint8Array(0), k2)))).toBe(true)
   })
 })
+
+describe('ferry Noise crypto with AES-256-GCM (/ferry/noise-aesgcm)', () => {
+  const k = randomBytes(32)
+  const nonce = Buffer.alloc(12)
+  nonce.writeUInt32LE(9, 4)
+
+  for (const size of [0, 1, 15, 16, 17, 100, 1199, 1200, 4096, 65519]) {
+    for (const ad of [new Uint8Array(0), randomBytes(32)]) {
+      it(`${size} bytes, ${ad.length} bytes of AD: AES-256-GCM's ciphertext and tag, for every size (the handshake too), and back`, () => {
+        const plain = randomBytes(size)
+        const ours = flat(aesGcmNoiseCrypto.chaCha20Poly1305Encrypt(plain, nonce, ad, k))
+        // what node:crypto's AES-256-GCM makes of it, called plainly
+        const c = createCipheriv('aes-256-gcm', k, nonce, { authTagLength: 16 })
+        c.setAAD(ad)
+        const expected = Buffer.concat([c.update(plain), c.final(), c.getAuthTag()])
+        expect(ours.equals(expected)).toBe(true)
+        // and never ChaCha20-Poly1305's, not even for a small message
+        expect(ours.equals(flat(defaultCrypto.chaCha20Poly1305Encrypt(plain, nonce, ad, k)))).toBe(false)
+        expect(flat(aesGcmNoiseCrypto.chaCha20Poly1305Decrypt(ours, nonce, ad, k)).equals(plain)).toBe(true)
+      })
+    }
+  }
+
+  it('takes lists of pieces, and rejects a flipped bit, a wrong nonce, a wrong key and a message shorter than its tag', () => {
+    const plain = randomBytes(50_000)
+    const none = new Uint8Array(0)
+    const list = new Uint8ArrayList(plain.subarray(0, 10), plain.subarray(10, 30_000), plain.subarray(30_000))
+    const ct = flat(aesGcmNoiseCrypto.chaCha20Poly1305Encrypt(list as any, nonce, none, k))
+    expect(ct.equals(flat(aesGcmNoiseCrypto.chaCha20Poly1305Encrypt(plain, nonce, none, k)))).toBe(true)
+    const ctList = new Uint8ArrayList(ct.subarray(0, 7), ct.subarray(7, 49_990), ct.subarray(49_990))
+    expect(flat(aesGcmNoiseCrypto.chaCha20Poly1305Decrypt(ctList as any, nonce, none, k)).equals(plain)).toBe(true)
+    const bad = Buffer.from(ct)
+    bad[12_345] ^= 1
+    expect(() => aesGcmNoiseCrypto.chaCha20Poly1305Decrypt(bad, nonce, none, k)).toThrow()
+    const tag = Buffer.from(ct)
+    tag[tag.length - 1] ^= 0x80
+    expect(() => aesGcmNoiseCrypto.chaCha20Poly1305Decrypt(tag, nonce, none, k)).toThrow()
+    expect(() => aesGcmNoiseCrypto.chaCha20Poly1305Decrypt(ct, Buffer.alloc(12), none, k)).toThrow()
+    expect(() => aesGcmNoiseCrypto.chaCha20Poly1305Decrypt(ct, nonce, none, randomBytes(32))).toThrow()
+    expect(() => aesGcmNoiseCrypto.chaCha20Poly1305Decrypt(ct.subarray(0, 15), nonce, none, k)).toThrow(/shorter than its tag/)
+    // a ChaCha20-Poly1305 message (a stock peer's) is not taken for one
+    const chacha = flat(defaultCrypto.chaCha20Poly1305Encrypt(plain, nonce, none, k))
+    expect(() => aesGcmNoiseCrypto.chaCha20Poly1305Decrypt(chacha, nonce, none, k)).toThrow()
+  })
+})
+
+describe('whether a daemon offers /ferry/noise-aesgcm', () => {
+  it('FERRY_NOISE_AESGCM=on or off decides', () => {
+    expect(offerAesNoise('on')).toBe(true)
+    expect(offerAesNoise('off')).toBe(false)
+  })
+
+  // OpenSSL takes its view of the CPU from OPENSSL_ia32cap: bits 57 (AES-NI)
+  // and 33 (PCLMULQDQ) masked off, AES-GCM runs in software, ~4× slower than
+  // ChaCha20-Poly1305 here
+  const aesCpu = process.arch === 'x64' && /^flags\s*:.*\baes\b/m.test(readFileSafe('/proc/cpuinfo'))
+  it.skipIf(!aesCpu)('measured: offered on this CPU with AES-NI, and not once OpenSSL is told the CPU has none', () => {
+    const script = `import { offerAesNoise } from ${JSON.stringify(fileURLToPath(new URL('../../src/daemon/aes-noise.ts', import.meta.url)))}; console.log(offerAesNoise(undefined))`
+    const run = (env: Record<string, string>): string => execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, FERRY_NOISE_AESGCM: '', ...env }, encoding: 'utf8' }).trim()
+    for (let i = 0; i < 3; i++) {
+      expect(run({})).toBe('true')
+      expect(run({ OPENSSL_ia32cap: '~0x200000200000000' })).toBe('false')
+    }
+  })
+})
+
+function readFileSafe (path: string): string {
+  try { return readFileSync(path, 'utf8') } catch { return '' }
+}

@@ -36,7 +36,9 @@ export const peersHelp = `Usage: ferry peers [--json] [--home DIR]
 
 List ferry peers this daemon has seen: name, peer ID, online, paired, last seen.
 A paired peer whose offers wait for your decision (\`ferry auto-accept PEER off\`)
-shows as "yes, asks".
+shows as "yes, asks". With --json, an online peer also has "encryption": its
+connection's protocol, "/ferry/noise-aesgcm/1.0.0" (Noise with AES-GCM, used
+between two ferry daemons whose CPUs have AES instructions) or "/noise".
 `
 
 export async function peers (argv: string[]): Promise<number> {

@@ -28,6 +28,8 @@ export interface PeerInfo {
   /** paired peers only: offers accepted without asking */
   autoAccept?: boolean
   fingerprint?: string
+  /** online peers: how the open connection is encrypted, `/ferry/noise-aesgcm/1.0.0` or `/noise` (src/daemon/aes-noise.ts) */
+  encryption?: string
 }
 
 export interface StatusInfo {

@@ -1,0 +1,110 @@
+// Which Noise two peers end up with (src/daemon/aes-noise.ts): AES-GCM only
+// when both offer it, the stock /noise otherwise, whichever side dials; and
+// bulk data crosses either intact. The stock libp2p peer's side is in
+// wire-tuning.test.ts.
+
+import { createHash, randomBytes } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { createNode, type FerryNode } from '../../src/daemon/node.ts'
+import { AES_NOISE_PROTOCOL } from '../../src/daemon/aes-noise.ts'
+import type { PeerInfo } from '../../src/daemon/control/types.ts'
+import { pairDaemons, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+
+const ECHO = '/ferry-test/echo/1.0.0'
+const nodes: FerryNode[] = []
+
+async function node (aesNoise: boolean): Promise<FerryNode> {
+  const n = await createNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, version: 'test', aesNoise })
+  nodes.push(n)
+  await n.handle(ECHO, async (stream) => {
+    for await (const buf of stream) {
+      if (!stream.send(buf)) await stream.onDrain()
+    }
+    await stream.close()
+  })
+  return n
+}
+
+/** `bytes` random bytes from `a` to `b`'s echo and back: the digest of what came back equals what went. */
+async function echoIntact (a: FerryNode, b: FerryNode, bytes: number): Promise<void> {
+  const stream = await a.dialProtocol(b.getMultiaddrs()[0], ECHO)
+  const data = randomBytes(bytes)
+  const got = createHash('sha256')
+  let received = 0
+  const reading = (async () => {
+    for await (const buf of stream) {
+      got.update(buf instanceof Uint8Array ? buf : buf.subarray())
+      received += buf.byteLength
+      if (received >= data.length) break
+    }
+  })()
+  for (let off = 0; off < data.length; off += 64 * 1024) {
+    if (!stream.send(data.subarray(off, off + 64 * 1024))) await stream.onDrain()
+  }
+  await reading
+  await stream.close()
+  expect(received).toBe(data.length)
+  expect(got.digest('hex')).toBe(createHash('sha256').update(data).digest('hex'))
+}
+
+const encryptionOf = (from: FerryNode, to: FerryNode): string | undefined =>
+  from.getConnections(to.peerId)[0]?.encryption
+
+afterAll(async () => {
+  await Promise.all(nodes.map(async (n) => await n.stop()))
+})
+
+describe('Noise between two ferry nodes', () => {
+  it('is AES-GCM when both offer it, and 16 MiB cross it intact both ways', async () => {
+    const a = await node(true)
+    const b = await node(true)
+    await echoIntact(a, b, 16 * 1024 * 1024)
+    expect(encryptionOf(a, b)).toBe(AES_NOISE_PROTOCOL)
+    expect(encryptionOf(b, a)).toBe(AES_NOISE_PROTOCOL)
+  })
+
+  for (const [dialerAes, listenerAes] of [[true, false], [false, true]]) {
+    it(`is the stock /noise when only the ${dialerAes ? 'dialer' : 'listener'} offers AES-GCM`, async () => {
+      const a = await node(dialerAes)
+      const b = await node(listenerAes)
+      await echoIntact(a, b, 1024 * 1024)
+      expect(encryptionOf(a, b)).toBe('/noise')
+      expect(encryptionOf(b, a)).toBe('/noise')
+    })
+  }
+})
+
+describe('daemons', () => {
+  const daemons: TestDaemon[] = []
+  afterAll(async () => { await Promise.all(daemons.map(async (d) => await d.stop())) })
+
+  it('say in `ferry peers --json` how each connection is encrypted, and FERRY_NOISE_AESGCM=off keeps a daemon to /noise', async () => {
+    const a = await startDaemon({ name: 'enc-a', env: { FERRY_NOISE_AESGCM: 'on' } })
+    daemons.push(a)
+    const b = await startDaemon({ name: 'enc-b', env: { FERRY_NOISE_AESGCM: 'on' } })
+    daemons.push(b)
+    const c = await startDaemon({ name: 'enc-c', env: { FERRY_NOISE_AESGCM: 'off' } })
+    daemons.push(c)
+    await pairDaemons(a, b)
+    await pairDaemons(a, c)
+    // a file crosses each kind of connection, verified by the receiver
+    const dir = await tempDir()
+    const file = join(dir, 'enc.bin')
+    await writeFile(file, randomBytes(3 * 1024 * 1024 + 17))
+    for (const to of [b, c]) {
+      const sent = await a.cli(['send', to.name, file, '--json'])
+      expect(sent.code, sent.stderr).toBe(0)
+    }
+    const encryption = async (d: TestDaemon, other: TestDaemon): Promise<string | undefined> => {
+      const r = await d.cli(['peers', '--json'])
+      expect(r.code, r.stderr).toBe(0)
+      return (JSON.parse(r.stdout) as PeerInfo[]).find((p) => p.peerId === other.peerId && p.online)?.encryption
+    }
+    for (const [d, other, expected] of [[a, b, AES_NOISE_PROTOCOL], [b, a, AES_NOISE_PROTOCOL], [a, c, '/noise'], [c, a, '/noise']] as const) {
+      expect(await waitFor(async () => await encryption(d, other), `${d.name} to list ${other.name} online`)).toBe(expected)
+    }
+  })
+})
