@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs'
 import { chmod } from 'node:fs/promises'
 import { join } from 'node:path'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { FerryError } from '../errors.ts'
 import { HashCacheStore, openDb, PeerStore, TransferStore, TrustStore, type Db } from '../store/index.ts'
 import { TransferService } from '../transfer/service.ts'
@@ -17,6 +18,7 @@ import type { DaemonConfig } from './config.ts'
 import { IDENTITY_FILE, loadOrCreateIdentity } from './identity.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { createNode, type FerryNode } from './node.ts'
+import { offerAesNoise } from './cipher-choice.ts'
 import { PeerTable, type PeerEntry } from './peer-table.ts'
 import { buildHandlers } from './handlers.ts'
 import { installGate } from './gate.ts'
@@ -150,7 +152,9 @@ export class Daemon {
   }
 
   private async createNodeWithFallback (privateKey: Awaited<ReturnType<typeof loadOrCreateIdentity>>): Promise<FerryNode> {
-    const init = { privateKey, listen: this.config.listen, mdns: this.config.mdns, version: VERSION }
+    const aesNoise = offerAesNoise(process.env.FERRY_NOISE_AESGCM, (message) => this.log.warn(message))
+    this.log.debug('Noise with AES-GCM', { offered: aesNoise })
+    const init = { privateKey, listen: this.config.listen, mdns: this.config.mdns, version: VERSION, aesNoise }
     try {
       return await createNode(init)
     } catch (err) {
@@ -200,10 +204,11 @@ export class Daemon {
     return info
   }
 
-  /** The encryption protocol of an open connection to the peer (aes-noise.ts), if any. */
+  /** The encryption protocol of one of the peer's open connections (aes-noise.ts; both ends choose alike), if any. */
   private connectionEncryption (peerId: string): string | undefined {
-    const conns = this.node?.getConnections().filter((c) => c.remotePeer.toString() === peerId && c.status === 'open') ?? []
-    return conns[0]?.encryption
+    try {
+      return this.node?.getConnections(peerIdFromString(peerId)).find((c) => c.status === 'open')?.encryption
+    } catch { return undefined } // not a peer ID: no connection
   }
 
   peerList (): PeerInfo[] {

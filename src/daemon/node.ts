@@ -12,7 +12,7 @@ import { createLibp2p } from 'libp2p'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { MDNS_SERVICE_TAG } from '../protocol/constants.ts'
 import { ferryNoiseCrypto } from './noise-crypto.ts'
-import { aesNoise, offerAesNoise } from './aes-noise.ts'
+import { aesNoise } from './aes-noise.ts'
 import { corkTcpWrites, lazyYamuxWindowUpdates, noiseWithoutDecryptCopy, yamuxInPieces } from './wire-tuning.ts'
 
 export interface NodeInit {
@@ -20,7 +20,7 @@ export interface NodeInit {
   listen: string[]
   mdns: boolean
   version: string
-  /** offer Noise with AES-GCM before the stock /noise (default: offerAesNoise()) */
+  /** offer Noise with AES-GCM before the stock /noise (the daemon asks cipher-choice.ts; default no) */
   aesNoise?: boolean
 }
 
@@ -38,10 +38,11 @@ export async function createNode (init: NodeInit): Promise<FerryNode> {
     privateKey: init.privateKey,
     addresses: { listen: init.listen },
     transports: [tcp()],
-    // in order of preference: a dialer proposes them in this order, and a
-    // listener takes the first it also has
+    // in order of preference when dialling: the dialer proposes them in this
+    // order and the listener takes the first proposal it has (its own order
+    // plays no part)
     connectionEncrypters: [
-      ...((init.aesNoise ?? offerAesNoise()) ? [aesNoise()] : []),
+      ...(init.aesNoise === true ? [aesNoise()] : []),
       noiseWithoutDecryptCopy({ crypto: ferryNoiseCrypto })
     ],
     // yamux's default stream window (256 KiB growing to 16 MiB): a 2 MiB cap

@@ -8,13 +8,18 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p, type Libp2p } from 'libp2p'
 import { createNode, type FerryNode } from '../../src/daemon/node.ts'
-import { AES_NOISE_PROTOCOL } from '../../src/daemon/aes-noise.ts'
+import { AES_NOISE_PROLOGUE, AES_NOISE_PROTOCOL } from '../../src/daemon/aes-noise.ts'
+import { aesGcmNoiseCrypto } from '../../src/daemon/noise-crypto.ts'
 import type { PeerInfo } from '../../src/daemon/control/types.ts'
 import { pairDaemons, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
 
 const ECHO = '/ferry-test/echo/1.0.0'
-const nodes: FerryNode[] = []
+const nodes: Libp2p[] = []
 
 async function node (aesNoise: boolean): Promise<FerryNode> {
   const n = await createNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, version: 'test', aesNoise })
@@ -75,6 +80,35 @@ describe('Noise between two ferry nodes', () => {
       expect(encryptionOf(b, a)).toBe('/noise')
     })
   }
+})
+
+describe('what /ferry/noise-aesgcm is', () => {
+  /** A plain libp2p node whose only encrypter is libp2p-noise with `init`, under the AES protocol's name. */
+  async function impostor (init: Parameters<typeof noise>[0]): Promise<Libp2p> {
+    const relabelled = (components: any): any => Object.assign(noise(init)(components), { protocol: AES_NOISE_PROTOCOL })
+    const n = await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [relabelled], streamMuxers: [yamux()] })
+    nodes.push(n)
+    return n
+  }
+
+  it('is AES-GCM and the prologue that names it: a Noise with either missing cannot connect, with both it can', async () => {
+    const ferry = await node(true)
+    const cases: Array<[string, Parameters<typeof noise>[0], boolean]> = [
+      ['the stock ChaCha20-Poly1305', {}, false],
+      ['AES-GCM without the prologue', { crypto: aesGcmNoiseCrypto }, false],
+      ['ChaCha20-Poly1305 with the prologue', { prologueBytes: AES_NOISE_PROLOGUE }, false],
+      ['AES-GCM with the prologue', { crypto: aesGcmNoiseCrypto, prologueBytes: AES_NOISE_PROLOGUE }, true]
+    ]
+    for (const [what, init, connects] of cases) {
+      const other = await impostor(init)
+      for (const [from, to] of [[other, ferry], [ferry, other]]) {
+        const dialled = from.dial(to.getMultiaddrs()[0], { signal: AbortSignal.timeout(5000) })
+        if (connects) expect((await dialled).encryption, what).toBe(AES_NOISE_PROTOCOL)
+        else await expect(dialled, what).rejects.toThrow()
+        await from.hangUp(to.peerId)
+      }
+    }
+  })
 })
 
 describe('daemons', () => {

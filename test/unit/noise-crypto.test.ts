@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { defaultCrypto } from '@chainsafe/libp2p-noise/crypto'
 import { Uint8ArrayList } from 'uint8arraylist'
-import { aesGcmNoiseCrypto, ferryNoiseCrypto } from '../../src/daemon/noise-crypto.ts'
-import { offerAesNoise } from '../../src/daemon/aes-noise.ts'
+import { aesGcmNoiseCrypto, ferryNoiseCrypto, REKEY_MESSAGES, rekey } from '../../src/daemon/noise-crypto.ts'
+import { offerAesNoise } from '../../src/daemon/cipher-choice.ts'
 
 const flat = (x: Uint8Array | { subarray: () => Uint8Array }): Buffer => Buffer.from(x instanceof Uint8Array ? x : x.subarray())
 // sizes around the small-message switch (1,200) and up to a full Noise frame
@@ -113,10 +113,58 @@ describe('ferry Noise crypto with AES-256-GCM (/ferry/noise-aesgcm)', () => {
   })
 })
 
+describe('AES-GCM Noise changes its key every REKEY_MESSAGES messages', () => {
+  /** libp2p-noise's nonce for message n: 4 zero bytes, n as uint32 little-endian, 4 zero bytes */
+  const nonceOf = (n: number): Buffer => { const b = Buffer.alloc(12); b.writeUInt32LE(n, 4); return b }
+  const none = new Uint8Array(0)
+  const plainAes = (key: Uint8Array, n: number, plain: Uint8Array): Buffer => {
+    const c = createCipheriv('aes-256-gcm', key, nonceOf(n), { authTagLength: 16 })
+    return Buffer.concat([c.update(plain), c.final(), c.getAuthTag()])
+  }
+
+  it('REKEY is Noise\'s: the first 32 bytes of 32 zero bytes sealed under the key with a nonce no message uses', () => {
+    const k = randomBytes(32)
+    const c = createCipheriv('aes-256-gcm', k, Buffer.alloc(12, 0xff), { authTagLength: 16 })
+    expect(Buffer.from(rekey(k)).equals(c.update(Buffer.alloc(32)))).toBe(true)
+    expect(rekey(k).byteLength).toBe(32)
+  })
+
+  it('messages up to the first boundary use the handshake\'s key, the next ones the rekeyed one, and each side opens what the other sealed', () => {
+    const k = randomBytes(32)
+    const plain = randomBytes(3000)
+    const k1 = rekey(k)
+    const k2 = rekey(k1)
+    const cases: Array<[number, Uint8Array]> = [[0, k], [1, k], [REKEY_MESSAGES - 1, k], [REKEY_MESSAGES, k1], [REKEY_MESSAGES + 5, k1], [2 * REKEY_MESSAGES, k2]]
+    for (const [n, key] of cases) {
+      const sealed = flat(aesGcmNoiseCrypto.chaCha20Poly1305Encrypt(plain, nonceOf(n), none, k))
+      expect(sealed.equals(plainAes(key, n, plain)), `message ${n}`).toBe(true)
+      expect(flat(aesGcmNoiseCrypto.chaCha20Poly1305Decrypt(sealed, nonceOf(n), none, k)).equals(plain)).toBe(true)
+    }
+    // a key array seen first at a late message, as a receiver's would be if it started there, gets the same key
+    const fresh = Uint8Array.from(k)
+    expect(flat(aesGcmNoiseCrypto.chaCha20Poly1305Encrypt(plain, nonceOf(2 * REKEY_MESSAGES), none, fresh)).equals(plainAes(k2, 2 * REKEY_MESSAGES, plain))).toBe(true)
+    // and back to an earlier message (a counter never goes down, but if it did): the key of that message
+    expect(flat(aesGcmNoiseCrypto.chaCha20Poly1305Encrypt(plain, nonceOf(3), none, fresh)).equals(plainAes(k, 3, plain))).toBe(true)
+  })
+
+  it('ChaCha20-Poly1305 (/noise, as any libp2p peer) never rekeys', () => {
+    const k = randomBytes(32)
+    const plain = randomBytes(3000)
+    const n = nonceOf(REKEY_MESSAGES + 1)
+    expect(flat(ferryNoiseCrypto.chaCha20Poly1305Encrypt(plain, n, none, k)).equals(flat(defaultCrypto.chaCha20Poly1305Encrypt(plain, n, none, k)))).toBe(true)
+  })
+})
+
 describe('whether a daemon offers /ferry/noise-aesgcm', () => {
-  it('FERRY_NOISE_AESGCM=on or off decides', () => {
-    expect(offerAesNoise('on')).toBe(true)
-    expect(offerAesNoise('off')).toBe(false)
+  it('FERRY_NOISE_AESGCM=on or off decides (1/0, true/false, yes/no, any case); another value is said and measured', () => {
+    for (const v of ['on', 'ON', '1', 'true', 'Yes ']) expect(offerAesNoise(v), v).toBe(true)
+    for (const v of ['off', 'Off', '0', 'false', 'no']) expect(offerAesNoise(v), v).toBe(false)
+    const warned: string[] = []
+    expect(typeof offerAesNoise('maybe', (m) => warned.push(m))).toBe('boolean')
+    expect(warned).toEqual(['FERRY_NOISE_AESGCM="maybe" is neither on nor off: measuring which cipher is faster here'])
+    offerAesNoise('', (m) => warned.push(m))
+    offerAesNoise(undefined, (m) => warned.push(m))
+    expect(warned.length).toBe(1)
   })
 
   // OpenSSL takes its view of the CPU from OPENSSL_ia32cap: bits 57 (AES-NI)
@@ -124,7 +172,7 @@ describe('whether a daemon offers /ferry/noise-aesgcm', () => {
   // ChaCha20-Poly1305 here
   const aesCpu = process.arch === 'x64' && /^flags\s*:.*\baes\b/m.test(readFileSafe('/proc/cpuinfo'))
   it.skipIf(!aesCpu)('measured: offered on this CPU with AES-NI, and not once OpenSSL is told the CPU has none', () => {
-    const script = `import { offerAesNoise } from ${JSON.stringify(fileURLToPath(new URL('../../src/daemon/aes-noise.ts', import.meta.url)))}; console.log(offerAesNoise(undefined))`
+    const script = `import { offerAesNoise } from ${JSON.stringify(fileURLToPath(new URL('../../src/daemon/cipher-choice.ts', import.meta.url)))}; console.log(offerAesNoise(undefined))`
     const run = (env: Record<string, string>): string => execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, FERRY_NOISE_AESGCM: '', ...env }, encoding: 'utf8' }).trim()
     for (let i = 0; i < 3; i++) {
       expect(run({})).toBe('true')
