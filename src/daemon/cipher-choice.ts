@@ -14,7 +14,8 @@ const OFF = new Set(['off', '0', 'false', 'no'])
  * this CPU. The two ciphers differ by ~1.6× one way with AES instructions
  * (24 and 38 µs per 64 KiB here) and by ~4× the other way without them
  * (AES-NI masked off with OPENSSL_ia32cap: 284 and 73 µs), so the best of a
- * few rounds is a stable answer, also on a busy box. Costs ~2 ms at start.
+ * few rounds is a stable answer (50 of 50 starts here, 20 of them beside
+ * three busy loops; 10 of 10 with AES-NI masked off). Costs 4–10 ms at start.
  */
 export function offerAesNoise (setting = process.env.FERRY_NOISE_AESGCM, warn?: (message: string) => void): boolean {
   const value = setting?.trim().toLowerCase() ?? ''
@@ -26,17 +27,19 @@ export function offerAesNoise (setting = process.env.FERRY_NOISE_AESGCM, warn?: 
 }
 
 /**
- * ns to seal a 32 KiB message with each, as a connection would (key object
- * cached): the best of 8 rounds, taken in turns after one round each to warm
- * up, so that the first to run does not pay for the JIT alone.
+ * ns to seal a full Noise message with each, as a connection would (key
+ * object cached): the best of 16 rounds, taken in turns after 4 each to
+ * warm up. In a fresh process the call's own JavaScript is cold and costs
+ * as much as the cipher: with 32 KiB and 8 rounds the answer was wrong in 4
+ * of 20 starts here.
  */
 function bestSealTimes (cryptos: Array<typeof ferryNoiseCrypto>): number[] {
   const key = randomBytes(32)
   const nonce = new Uint8Array(12)
-  const message = new Uint8Array(32 * 1024)
+  const message = new Uint8Array(65535 - 16)
   const none = new Uint8Array(0)
   const best = cryptos.map(() => Infinity)
-  for (let round = -1; round < 8; round++) {
+  for (let round = -4; round < 16; round++) {
     cryptos.forEach((crypto, i) => {
       const start = process.hrtime.bigint()
       crypto.chaCha20Poly1305Encrypt(message, nonce, none, key)
