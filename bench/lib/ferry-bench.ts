@@ -116,11 +116,13 @@ async function timedSend (ctx: LinkContext, sender: FerryDaemon, rx: FerryDaemon
   const verified = await verify(join(rx.spec.receiveDir, ds.name), ds) && sent.receipt?.verified === true
   // an uninterrupted run should not have needed ferry's resume
   const rxView = (await rx.json<TransferRow[]>(['transfers'])).find((x) => x.direction === 'receive')
+  // which Noise the two negotiated (src/daemon/aes-noise.ts)
+  const encryption = (await sender.json<Array<{ peerId: string, encryption?: string }>>(['peers'])).find((p) => p.peerId === rx.peerId)?.encryption
   const seconds = (t1 - t0) / 1000
   ctx.record({
     tool: 'ferry', dataset: ds.name, rate: ctx.rate, files: ds.files, bytes: ds.bytes, seconds: round(seconds, 3),
     MBps: round(ds.bytes / 1e6 / seconds, 1), files_per_s: round(ds.files / seconds, 1), verified,
-    send_s: round((tSend - t0) / 1000, 3), ferry_seconds: sent.seconds, wireBytes: sent.wireBytes, totalBytes: sent.totalBytes, veth_tx_bytes: vethBytes, receiver_resumed: rxView?.resumed, cpu_s: cpu, loadavg: load
+    send_s: round((tSend - t0) / 1000, 3), ferry_seconds: sent.seconds, wireBytes: sent.wireBytes, totalBytes: sent.totalBytes, veth_tx_bytes: vethBytes, receiver_resumed: rxView?.resumed, cpu_s: cpu, encryption, loadavg: load
   })
   return verified
 }

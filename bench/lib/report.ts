@@ -192,11 +192,11 @@ function receiverLost (l: Line): { total: number, read: number, unread: number }
 }
 
 function detailTable (lines: Line[], rates: string[]): string[] {
-  const out = ['| link | data set | t0→t1 s (incl. sync -f) | `ferry send` s | daemon-reported s | wire bytes | veth tx bytes | receiver had to resume | daemon CPU s (sender / receiver) | load avg at t0 |', '|---|---|---|---|---|---|---|---|---|---|']
+  const out = ['| link | data set | t0→t1 s (incl. sync -f) | `ferry send` s | daemon-reported s | wire bytes | veth tx bytes | receiver had to resume | daemon CPU s (sender / receiver) | encryption | load avg at t0 |', '|---|---|---|---|---|---|---|---|---|---|---|']
   for (const rate of rates) {
     for (const ds of DATASETS) {
       for (const l of timed(lines, 'ferry', rate, ds)) {
-        out.push(`| ${rate} | ${ds} | ${l.seconds} | ${l.send_s} | ${l.ferry_seconds} | ${l.wireBytes} | ${l.veth_tx_bytes} | ${l.receiver_resumed === true ? 'YES' : 'no'} | ${l.cpu_s != null ? `${l.cpu_s.sender} / ${l.cpu_s.receiver}` : '-'} | ${l.loadavg} |`)
+        out.push(`| ${rate} | ${ds} | ${l.seconds} | ${l.send_s} | ${l.ferry_seconds} | ${l.wireBytes} | ${l.veth_tx_bytes} | ${l.receiver_resumed === true ? 'YES' : 'no'} | ${l.cpu_s != null ? `${l.cpu_s.sender} / ${l.cpu_s.receiver}` : '-'} | ${l.encryption ?? '-'} | ${l.loadavg} |`)
       }
     }
   }
