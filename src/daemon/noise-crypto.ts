@@ -17,6 +17,7 @@
 // (aes-noise.ts): the same calls with another cipher, for every message.
 // Where the CPU has AES instructions node:crypto seals a 64 KiB message in
 // ~24 µs against ChaCha20-Poly1305's ~38 (both ~5 µs of it per call).
+
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto'
 import { defaultCrypto } from '@chainsafe/libp2p-noise/crypto'
 import { Uint8ArrayList } from 'uint8arraylist'
