@@ -15,6 +15,7 @@ import { statSync } from 'node:fs'
 import { lstat, realpath } from 'node:fs/promises'
 import { basename, dirname, join, relative, isAbsolute } from 'node:path'
 import { FerryError, quoteForDisplay } from '../errors.ts'
+import { NAME_REFUSED_REASON, NameProbe } from './name-probe.ts'
 
 export const MAX_COMPONENT_BYTES = 255
 export const MAX_PATH_BYTES = 4096
@@ -170,7 +171,8 @@ export const IN_STATE_FOLDER = "it would land in ferry's own state folder, which
  * themselves.
  *
  * A path refused for what is in the receive folder (a symbolic link or a
- * file on its way, too long for its file system) is refused alone: the rest
+ * file on its way, too long for its file system, a name its file system
+ * cannot hold: name-probe.ts) is refused alone: the rest
  * of the offer is received, and the receipt names it (user-test finding: a
  * receive folder with one symlinked subfolder refused every send that had a
  * file for it). A path that is unsafe as named (validateRelativePath),
@@ -194,12 +196,15 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
   /** what each prefix is now: a folder, ferry's state folder, a symbolic link, something else, or nothing */
   const found = new Map<string, 'dir' | 'state' | 'link' | 'other' | 'none'>()
   const refused = new Map<string, Refusal>()
-  for (const offered of paths) {
-    if (intoState) { validateRelativePath(offered); throw unsafe(offered, IN_STATE_FOLDER) }
-    const why = await refusal(base, renamed.get(offered) ?? offered, dirs.has(offered), found, keepOut)
-    // the folder at fault, by its offered path (a rename changes a component's name, not their number)
-    if (why !== undefined) refused.set(offered, { error: why.error, reason: why.reason, under: why.depth === undefined ? undefined : offered.split('/').slice(0, why.depth).join('/') })
-  }
+  const names = new NameProbe(base)
+  try {
+    for (const offered of paths) {
+      if (intoState) { validateRelativePath(offered); throw unsafe(offered, IN_STATE_FOLDER) }
+      const why = await refusal(base, renamed.get(offered) ?? offered, dirs.has(offered), found, names, keepOut)
+      // the folder at fault, by its offered path (a rename changes a component's name, not their number)
+      if (why !== undefined) refused.set(offered, { error: why.error, reason: why.reason, under: why.depth === undefined ? undefined : offered.split('/').slice(0, why.depth).join('/') })
+    }
+  } finally { await names.close() }
   // nothing left to receive (folders alone, of an offer with files, are not worth a receipt);
   // `partly`: a receive under way, some of it placed already, decides that by what it holds
   if (o.partly === true) return { renamed, refused }
@@ -237,11 +242,15 @@ function refuse (p: string, reason: string, depth?: number): Refusal & { depth?:
 /**
  * Why the receive folder as it is cannot take an offered path landing at
  * `p` (checkReceivePaths); undefined when it can. `found` caches what each
- * prefix is, across the offer's paths.
+ * prefix is, across the offer's paths; `names` asks the file system about
+ * names some file systems refuse (name-probe.ts).
  */
-async function refusal (base: string, p: string, isDir: boolean, found: Map<string, 'dir' | 'state' | 'link' | 'other' | 'none'>, keepOut?: FolderId): Promise<(Refusal & { depth?: number }) | undefined> {
+async function refusal (base: string, p: string, isDir: boolean, found: Map<string, 'dir' | 'state' | 'link' | 'other' | 'none'>, names: NameProbe, keepOut?: FolderId): Promise<(Refusal & { depth?: number }) | undefined> {
   let prefix = ''
   const components = p.split('/')
+  for (const [i, c] of components.entries()) {
+    if (!await names.takes(c)) return refuse(p, `${quote(c)}: ${NAME_REFUSED_REASON}`, i < components.length - 1 || isDir ? i + 1 : undefined)
+  }
   // the whole path, with the receive folder's own: the system calls that
   // place the file refuse it past PATH_MAX (ENAMETOOLONG after the
   // transfer), which the look at existing prefixes below cannot see
