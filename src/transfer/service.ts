@@ -32,7 +32,7 @@ import { checkSpace, spoolBound, type ChunkedEntries, type PullShape, type Space
 import { REQUEST_BYTES, REQUESTS_AHEAD, WRITE_BYTES_IN_FLIGHT } from './fetch.ts'
 import { partDirFor } from './finalize.ts'
 import { alreadyInPlace } from './receive-plan.ts'
-import { zeroBytes } from './zero-chunks.ts'
+import { keepsHoles, zeroBytes } from './zero-chunks.ts'
 import { checkReceiveFolder } from './receive-folder.ts'
 import { KEEP_ENDED_PARTS_MS, forgetPartChunks, heldBytes, keptPartFolders, removeKeptPartFiles, removePartFolder, sweepPartFolders } from './part-folders.ts'
 import { pruneIndex } from './index-prune.ts'
@@ -890,9 +890,11 @@ export class TransferService {
     let inPlace = 0
     const reserved = this.reservedIn(dir, (r) => r !== self && r.rootHex !== rootHex)
     const partDir = partDirFor(dir, rootHex)
-    // the holes of sparse files are never written (zero-chunks.ts), nor are the paths refused
+    // the holes of sparse files are never written (zero-chunks.ts), where the file system keeps holes, nor are the paths refused
     const taken = refused.size === 0 ? offer.files : offer.files.filter((f) => !refused.has(f.path))
-    const total = taken.reduce((n, f) => n + f.size, 0) - zeroBytes(taken)
+    const zeros = zeroBytes(taken)
+    const holes = zeros > 0 && await keepsHoles(dir)
+    const total = taken.reduce((n, f) => n + f.size, 0) - (holes ? zeros : 0)
     const need = async (): Promise<SpaceNeed> => {
       const held = await heldBytes(partDir)
       // room for the spool of what is still to fetch, not of the whole offer (review finding: a re-send all in place was refused)
@@ -913,7 +915,7 @@ export class TransferService {
     // Files already in place need no room. Looked for only when the offer
     // does not fit without them: it costs a stat per file (~100 ms of the
     // offer's answer for 1,000 photos, which the plan does again anyway).
-    for (const f of taken) if (f.kind === 'file' && await alreadyInPlace(dir, renamed.get(f.path) ?? f.path, f, this.c.store) != null) inPlace += f.size - zeroBytes([f])
+    for (const f of taken) if (f.kind === 'file' && await alreadyInPlace(dir, renamed.get(f.path) ?? f.path, f, this.c.store) != null) inPlace += f.size - (holes ? zeroBytes([f]) : 0)
     short = await shortage()
     if (short === undefined) return
     const freed = await this.sweepParts(0, rootHex)

@@ -1,5 +1,6 @@
 // A receive folder on exFAT, as on a USB stick or a camera's card: names
-// with : * ? " < > | cannot be held there (src/transfer/name-probe.ts). Two
+// with : * ? " < > | cannot be held there (src/transfer/name-probe.ts), and
+// a file's zeros take room, as it has no holes (zero-chunks.ts, keepsHoles). Two
 // real daemons on 127.0.0.1 (mDNS off), the receiver's folder on an exFAT
 // image mounted with exfat-fuse for this test (root, mkfs.exfat and
 // mount.exfat-fuse: a printed skip where any is missing; this kernel has no
@@ -8,7 +9,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { mkdir, open, readdir, readFile, statfs, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { cleanupAll, pairDaemons, startDaemon, tempDir, type TestDaemon } from '../helpers/daemon.ts'
 
@@ -72,5 +74,26 @@ describe.skipIf(missing != null)('a receive folder on exFAT', () => {
     // nothing else there, and no probe folder left in the receive folder
     expect((await readdir(placed)).sort()).toEqual(['fine', 'ok.txt'])
     expect((await readdir(join(mountpoint!, 'in'))).filter((n) => n.startsWith('.ferry-probe'))).toEqual([])
+  })
+
+  it('counts a file\'s runs of zeros in the free-space check, as exFAT has no holes: refused up front with E_NO_SPACE, nothing placed (user-test finding: taken, then ENOSPC once its bytes had come)', async () => {
+    const dir = await tempDir()
+    const file = join(dir, 'disk.img')
+    // 8 MiB of data, then 72 MiB of zeros: 8 MiB where a file system keeps holes, 80 MiB on this 64 MiB exFAT
+    const fh = await open(file, 'w')
+    await fh.write(randomBytes(8 * 1024 * 1024))
+    await fh.truncate(80 * 1024 * 1024)
+    await fh.close()
+    const r = await sender.cli(['send', receiver.name, file, '--json'])
+    expect(r.code, r.stderr).toBe(1)
+    const out = JSON.parse(r.stdout) as { error: { code: string, message: string }, wireBytes?: number }
+    // up front: the offer's answer, before a byte came (late, it was "ENOSPC: no space left on device, ftruncate")
+    expect(out.error.code).toBe('E_NO_SPACE')
+    expect(out.error.message).toMatch(/free in its receive folder; this needs/)
+    expect(out.wireBytes ?? 0).toBe(0)
+    expect(existsSync(join(mountpoint!, 'in', 'disk.img'))).toBe(false)
+    const free = await statfs(mountpoint!)
+    expect(Number(free.bavail) * Number(free.bsize)).toBeGreaterThan(32 * 1024 * 1024) // nothing was allocated for it
+    expect((await readdir(join(mountpoint!, 'in'))).filter((n) => n.startsWith('.ferry-holes-probe'))).toEqual([])
   })
 })
