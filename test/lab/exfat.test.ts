@@ -96,4 +96,20 @@ describe.skipIf(missing != null)('a receive folder on exFAT', () => {
     expect(Number(free.bavail) * Number(free.bsize)).toBeGreaterThan(32 * 1024 * 1024) // nothing was allocated for it
     expect((await readdir(join(mountpoint!, 'in'))).filter((n) => n.startsWith('.ferry-holes-probe'))).toEqual([])
   })
+
+  it('a file and a folder of one send whose names differ only in case: the file is kept beside the folder as "name (1)", all of it arrives (user-test finding: "photos exists and is not a folder" failed the send)', async () => {
+    const src = join(await tempDir(), 'c6')
+    await mkdir(join(src, 'photos'), { recursive: true })
+    await writeFile(join(src, 'Photos'), 'a file named like the folder')
+    await writeFile(join(src, 'photos', '1.jpg'), 'in the folder')
+    const r = await sender.cli(['send', receiver.name, src, '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const out = JSON.parse(r.stdout) as { state: string, receipt: { verified: boolean }, renamed?: Array<{ from: string, to: string }> }
+    expect(out.state).toBe('done')
+    expect(out.receipt.verified).toBe(true)
+    const placed = join(mountpoint!, 'in', 'c6')
+    expect(await readFile(join(placed, 'photos', '1.jpg'), 'utf8')).toBe('in the folder')
+    expect(await readFile(join(placed, 'Photos (1)'), 'utf8')).toBe('a file named like the folder')
+    expect(JSON.stringify(out.renamed ?? [])).toContain('Photos (1)')
+  })
 })
