@@ -86,5 +86,8 @@ export function spaceShortage (free: number, size: number, need: SpaceNeed): Fer
  * does not read as "has 1.0, needs 1.0".
  */
 function fmt (n: number): string {
-  return n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : `${(n / 2 ** 20).toFixed(1)} MiB`
+  // small figures in small units: a 4 KiB tmpfs read "0.0 MiB free; this needs 0.0 MiB" (user-test finding)
+  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GiB`
+  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(1)} MiB`
+  return n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${Math.round(n)} B`
 }
