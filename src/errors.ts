@@ -67,12 +67,31 @@ export function toFerryError (err: unknown, fallback: ErrorCode = 'E_INTERNAL'):
   if (e?.code === 'ENOSPC') return new FerryError('E_NO_SPACE', String(e.message), { cause: err })
   if (e?.name === 'AbortError') return new FerryError('E_CANCELLED', String(e.message ?? 'aborted'), { cause: err })
   if (e?.name === 'TimeoutError') return new FerryError('E_TIMEOUT', String(e.message ?? 'timed out'), { cause: err })
-  if (typeof e?.code === 'string' && /^E[A-Z]+$/.test(e.code)) return new FerryError('E_IO', String(e.message), { cause: err })
+  if (typeof e?.code === 'string' && /^E[A-Z]+$/.test(e.code)) {
+    // ENOTCONN only with a path: a socket's is not the disk's (an fd's write has none, but no socket says EROFS or EIO)
+    const hint = e.code !== 'ENOTCONN' || typeof (e as { path?: unknown }).path === 'string' ? DISK_HINTS[e.code] : undefined
+    return new FerryError('E_IO', hint === undefined ? String(e.message) : `${String(e.message)} (${hint})`, { cause: err })
+  }
   if (e?.code === 'ERR_SQLITE_ERROR') {
     const sqlite = sqliteError(err as { errcode?: unknown }, String(e.message))
     if (sqlite !== undefined) return sqlite
   }
   return new FerryError(fallback, String(e?.message ?? err), { cause: err })
+}
+
+/**
+ * What a file operation's errno says about the disk, beside Node's text,
+ * which reads like a network fault for a disk that went away (user-test
+ * finding: "ENOTCONN: socket is not connected, stat" for a USB disk pulled
+ * behind FUSE).
+ */
+const DISK_HINTS: Record<string, string> = {
+  EROFS: 'the file system is read-only now: remounted so, or by the system after an error on the disk',
+  ENOTCONN: 'the disk is no longer reachable: unplugged, or its FUSE or network mount ended',
+  ESTALE: 'the disk is no longer reachable: its network mount lost the file',
+  ENODEV: 'the disk is no longer there',
+  ENXIO: 'the disk is no longer there',
+  EIO: 'the disk reported an input/output error: it may be failing or was unplugged'
 }
 
 /**

@@ -1,0 +1,25 @@
+// A file operation's errno that says something about the disk gets a hint a
+// person can act on; a socket's errno of the same name does not.
+
+import { describe, expect, it } from 'vitest'
+import { toFerryError } from '../../src/errors.ts'
+
+const fsError = (code: string, message: string, path: string): Error => Object.assign(new Error(message), { code, path, syscall: 'write' })
+
+describe('toFerryError on a disk that went away or read-only', () => {
+  it('keeps E_IO and Node\'s text, and says what the errno means for the disk', () => {
+    // a write to an open file: Node gives no path
+    const ro = toFerryError(Object.assign(new Error('EROFS: read-only file system, write'), { code: 'EROFS', syscall: 'write' }))
+    expect(ro.code).toBe('E_IO')
+    expect(ro.message).toBe('EROFS: read-only file system, write (the file system is read-only now: remounted so, or by the system after an error on the disk)')
+    const gone = toFerryError(fsError('ENOTCONN', "ENOTCONN: socket is not connected, stat '/media/stick/in'", '/media/stick/in'))
+    expect(gone.message).toMatch(/^ENOTCONN: socket is not connected, stat '\/media\/stick\/in' \(the disk is no longer reachable: unplugged, or its FUSE or network mount ended\)$/)
+  })
+
+  it('leaves a socket\'s error (no path) and other errnos as they were', () => {
+    const socket = toFerryError(Object.assign(new Error('ENOTCONN: socket is not connected'), { code: 'ENOTCONN' }))
+    expect(socket.message).toBe('ENOTCONN: socket is not connected')
+    expect(toFerryError(fsError('EACCES', 'EACCES: permission denied, open', '/x')).message).toBe('EACCES: permission denied, open')
+    expect(toFerryError(fsError('ENOSPC', 'ENOSPC: no space left on device, write', '/x')).code).toBe('E_NO_SPACE')
+  })
+})
