@@ -23,7 +23,7 @@ import { BitmapRecorder } from './bitmap-recorder.ts'
 import { fetchAll } from './fetch.ts'
 import type { KeyedLock } from './keyed-lock.ts'
 import { ensureParents, partDirFor, placeDir, placeFile, receiveFolderNotStateFolder, syncPlacedFolders, type DirModes } from './finalize.ts'
-import { hasCaseClash } from './case-clash.ts'
+import { caseClashes } from './case-clash.ts'
 import { checkOfferPaths, validateRelativePath, type FolderId, type Refusal } from './safe-path.ts'
 import { isZeroChunk } from './zero-chunks.ts'
 import { identityOf, partFileOf, planReceive, type FileState, type Plan, type Wanted } from './receive-plan.ts'
@@ -216,7 +216,7 @@ export class Receiver {
       this.offerPathSet = undefined
       // by where the folders land: ensureParents looks a mode up by the path it makes (a folder kept as "name (1)" got no mode of the sender's)
       this.dirModes = modesOf(this.offer, (p) => this.localPath(p))
-      if (hasCaseClash(this.offer.files)) await this.makeFoldersFirst()
+      await this.makeFoldersFirst(caseClashes(this.offer.files))
       const givenUp = this.receiptMissing != null && this.receiptMissing.length > 0 ? new Bitmap(this.offer.files.length, this.receiptMissing) : undefined
       await this.bitmaps.settled()
       // the sender's progress follows what this side holds, copies included (progress-report.ts)
@@ -334,17 +334,20 @@ export class Receiver {
     return false
   }
 
-  /** Where an offered path lands in the receive folder: under its own name, unless a folder of it is a file here. */
-  /** Every folder the offer needs that is not refused, made now (case-clash.ts says why). */
-  private async makeFoldersFirst (): Promise<void> {
-    for (const [i, f] of this.offer.files.entries()) {
-      if (this.refusedEntries.has(i)) continue
-      const components = validateRelativePath(this.localPath(f.path))
-      // ensureParents makes the folders on the way to the last component: a folder entry's own too, with one more
-      await ensureParents(this.receiveDir, f.kind === 'dir' ? [...components, ''] : components, this.knownDirs, this.dirModes, this.deps.stateFolder)
+  /**
+   * The folders an entry's path matches but for case (case-clash.ts), made
+   * now, before any file is placed; not one whose every entry is refused.
+   */
+  private async makeFoldersFirst (folders: string[]): Promise<void> {
+    for (const folder of folders) {
+      const used = this.offer.files.some((f, i) => !this.refusedEntries.has(i) && (f.path === folder || f.path.startsWith(`${folder}/`)))
+      if (!used) continue
+      // ensureParents makes the folders on the way to the last component: the folder's own too, with one more
+      await ensureParents(this.receiveDir, [...validateRelativePath(this.localPath(folder)), ''], this.knownDirs, this.dirModes, this.deps.stateFolder)
     }
   }
 
+  /** Where an offered path lands in the receive folder: under its own name, unless a folder of it is a file here. */
   private localPath (offered: string): string {
     return this.renamedPaths.get(offered) ?? offered
   }

@@ -197,14 +197,12 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
   const found = new Map<string, 'dir' | 'state' | 'link' | 'other' | 'none'>()
   const refused = new Map<string, Refusal>()
   const names = new NameProbe(base)
-  try {
-    for (const offered of paths) {
-      if (intoState) { validateRelativePath(offered); throw unsafe(offered, IN_STATE_FOLDER) }
-      const why = await refusal(base, renamed.get(offered) ?? offered, dirs.has(offered), found, names, keepOut)
-      // the folder at fault, by its offered path (a rename changes a component's name, not their number)
-      if (why !== undefined) refused.set(offered, { error: why.error, reason: why.reason, under: why.depth === undefined ? undefined : offered.split('/').slice(0, why.depth).join('/') })
-    }
-  } finally { await names.close() }
+  for (const offered of paths) {
+    if (intoState) { validateRelativePath(offered); throw unsafe(offered, IN_STATE_FOLDER) }
+    const why = await refusal(base, renamed.get(offered) ?? offered, dirs.has(offered), found, names, keepOut)
+    // the folder at fault, by its offered path (a rename changes a component's name, not their number)
+    if (why !== undefined) refused.set(offered, { error: why.error, reason: why.reason, under: why.depth === undefined ? undefined : offered.split('/').slice(0, why.depth).join('/') })
+  }
   // nothing left to receive (folders alone, of an offer with files, are not worth a receipt);
   // `partly`: a receive under way, some of it placed already, decides that by what it holds
   if (o.partly === true) return { renamed, refused }
@@ -248,9 +246,6 @@ function refuse (p: string, reason: string, depth?: number): Refusal & { depth?:
 async function refusal (base: string, p: string, isDir: boolean, found: Map<string, 'dir' | 'state' | 'link' | 'other' | 'none'>, names: NameProbe, keepOut?: FolderId): Promise<(Refusal & { depth?: number }) | undefined> {
   let prefix = ''
   const components = p.split('/')
-  for (const [i, c] of components.entries()) {
-    if (!await names.takes(c)) return refuse(p, `${quote(c)}: ${NAME_REFUSED_REASON}`, i < components.length - 1 || isDir ? i + 1 : undefined)
-  }
   // the whole path, with the receive folder's own: the system calls that
   // place the file refuse it past PATH_MAX (ENAMETOOLONG after the
   // transfer), which the look at existing prefixes below cannot see
@@ -281,6 +276,10 @@ async function refusal (base: string, p: string, isDir: boolean, found: Map<stri
     if (here === 'state') throw unsafe(p, IN_STATE_FOLDER)
     if (mustBeFolder && here === 'link') return refuse(p, `${quote(prefix)} is a symbolic link in the receive folder`, i + 1)
     if (mustBeFolder && here !== 'dir') return refuse(p, `${quote(prefix)} is a file in the receive folder, and the offer needs a folder there`, i + 1)
+  }
+  // after what is there, so that a path into ferry's state folder is that (review finding)
+  for (const [i, c] of components.entries()) {
+    if (!await names.takes(c)) return refuse(p, `${quote(c)}: ${NAME_REFUSED_REASON}`, i < components.length - 1 || isDir ? i + 1 : undefined)
   }
   return undefined
 }

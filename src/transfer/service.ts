@@ -33,6 +33,7 @@ import { REQUEST_BYTES, REQUESTS_AHEAD, WRITE_BYTES_IN_FLIGHT } from './fetch.ts
 import { partDirFor } from './finalize.ts'
 import { alreadyInPlace } from './receive-plan.ts'
 import { keepsHoles, zeroBytes } from './zero-chunks.ts'
+import { sweepProbes } from './name-probe.ts'
 import { checkReceiveFolder } from './receive-folder.ts'
 import { KEEP_ENDED_PARTS_MS, forgetPartChunks, heldBytes, keptPartFolders, removeKeptPartFiles, removePartFolder, sweepPartFolders } from './part-folders.ts'
 import { pruneIndex } from './index-prune.ts'
@@ -249,6 +250,9 @@ export class TransferService {
         .finally(() => { pruning = false })
     }
     sweep()
+    // probe files a daemon killed mid-check left (name-probe.ts, zero-chunks.ts), at start only; a probe of
+    // a receive resumed meanwhile that this removes only finds nothing to unlink
+    void sweepProbes(this.c.receiveDir).then((n) => { if (n > 0) this.c.log.info('removed probe files left in the receive folder', { files: n }) })
     this.sweepTimer = setInterval(sweep, SWEEP_INTERVAL_MS)
     this.sweepTimer.unref()
   }

@@ -86,8 +86,9 @@ export function spaceShortage (free: number, size: number, need: SpaceNeed): Fer
  * does not read as "has 1.0, needs 1.0".
  */
 function fmt (n: number): string {
-  // small figures in small units: a 4 KiB tmpfs read "0.0 MiB free; this needs 0.0 MiB" (user-test finding)
-  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GiB`
-  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(1)} MiB`
-  return n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${Math.round(n)} B`
+  // small figures in small units: a 4 KiB tmpfs read "0.0 MiB free; this needs 0.0 MiB" (user-test finding);
+  // each unit from where the one below would round to 1024 of it
+  if (n >= 1023.995 * 2 ** 20) return `${(n / 2 ** 30).toFixed(2)} GiB`
+  if (n >= 1023.95 * 1024) return `${(n / 2 ** 20).toFixed(1)} MiB`
+  return n >= 1023.5 ? `${(n / 1024).toFixed(1)} KiB` : `${Math.round(n)} B`
 }

@@ -1,23 +1,82 @@
-// NameProbe on a file system that takes any name (the exFAT side is in
-// test/lab/exfat.test.ts): names with characters some file systems refuse
-// are asked and taken, others are not asked at all, and nothing is left.
+// NameProbe: on this file system, which takes any name, and with a create
+// that refuses as exFAT does (exfat-fuse is in test/lab/exfat.test.ts, where
+// it is installed); sweepProbes; keepsHoles where holes are kept.
 
 import { describe, expect, it } from 'vitest'
-import { readdir, mkdtemp } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { NameProbe } from '../../src/transfer/name-probe.ts'
+import { NameProbe, sweepProbes } from '../../src/transfer/name-probe.ts'
+import { keepsHoles } from '../../src/transfer/zero-chunks.ts'
+
+const scratch = async (): Promise<string> => await mkdtemp(join(tmpdir(), 'ferry-probe-'))
+
+/** A create that refuses the seven characters as exfat-fuse does (ENOENT), counting what it is asked. */
+function exfatLike (asked: string[], code = 'ENOENT'): (path: string) => Promise<void> {
+  return async (path) => {
+    asked.push(path)
+    if (/[:*?"<>|]/.test(path)) throw Object.assign(new Error(`${code}: ${path}`), { code })
+  }
+}
 
 describe('NameProbe', () => {
-  it('takes every name here; asks only for names with : * ? " < > |, in a probe folder it removes', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'ferry-probe-'))
+  it('takes every name here, asking once per character, and leaves nothing behind', async () => {
+    const dir = await scratch()
     const probe = new NameProbe(dir)
     expect(await probe.takes('IMG_0001.jpg')).toBe(true)
-    expect(await readdir(dir)).toEqual([]) // not asked: no probe folder made
-    for (const name of ['12:30:05.png', 'what?.jpg', 'a*b', 'say "hi"', '<x>', 'a|b']) expect(await probe.takes(name), name).toBe(true)
-    expect((await readdir(dir)).length).toBe(1)
-    await probe.close()
+    for (const name of ['12:30:05.png', 'what?.jpg', 'a*b', 'say "hi"', '<x>', 'a|b', '1:2:3']) expect(await probe.takes(name), name).toBe(true)
     expect(await readdir(dir)).toEqual([])
   })
 
+  it('refuses a name with a character the file system refuses, for each name that has it, asking each character once', async () => {
+    const dir = await scratch()
+    const asked: string[] = []
+    const probe = new NameProbe(dir, exfatLike(asked))
+    expect(await probe.takes('plain.jpg')).toBe(true)
+    expect(asked).toEqual([])
+    expect(await probe.takes('12:30:05.png')).toBe(false)
+    expect(await probe.takes('10:00 notes.txt')).toBe(false)
+    expect(await probe.takes('what?.jpg')).toBe(false)
+    expect(asked.length).toBe(2) // ':' and '?', each once
+    expect(asked.every((p) => p.startsWith(join(dir, '.ferry-probe-')))).toBe(true)
+    // vfat says EINVAL
+    expect(await new NameProbe(dir, exfatLike([], 'EINVAL')).takes('a|b')).toBe(false)
+    // not about the name: taken (placing says what is wrong)
+    expect(await new NameProbe(dir, exfatLike([], 'EACCES')).takes('a|b')).toBe(true)
+  })
+
+  it('takes the name on ENOENT when the receive folder itself is gone, and asks again later (review finding: every such name refused)', async () => {
+    const dir = await scratch()
+    const asked: string[] = []
+    const probe = new NameProbe(dir, exfatLike(asked))
+    await rm(dir, { recursive: true })
+    expect(await probe.takes('a:b')).toBe(true)
+    await mkdir(dir)
+    expect(await probe.takes('a:b')).toBe(false)
+    expect(asked.length).toBe(2)
+  })
+})
+
+describe('sweepProbes', () => {
+  it('removes probe files a killed daemon left, and nothing else: not a link, not a folder, not another name', async () => {
+    const dir = await scratch()
+    await writeFile(join(dir, '.ferry-probe-0123456789ab-p:q'), '')
+    await writeFile(join(dir, '.ferry-holes-probe-0123456789ab'), '')
+    await writeFile(join(dir, 'IMG_0001.jpg'), 'x')
+    await mkdir(join(dir, '.ferry-probe-folder'))
+    const outside = join(await scratch(), 'keep')
+    await writeFile(outside, 'outside')
+    await symlink(outside, join(dir, '.ferry-probe-link'))
+    expect(await sweepProbes(dir)).toBe(2)
+    expect((await readdir(dir)).sort()).toEqual(['.ferry-probe-folder', '.ferry-probe-link', 'IMG_0001.jpg'])
+    expect(await readdir(join(outside, '..'))).toEqual(['keep'])
+  })
+})
+
+describe('keepsHoles', () => {
+  it('is true where a file cut to 1 MiB takes no room (this machine\'s temporary folder), and leaves no probe', async () => {
+    const dir = await scratch()
+    expect(await keepsHoles(dir)).toBe(true)
+    expect(await readdir(dir)).toEqual([])
+  })
 })

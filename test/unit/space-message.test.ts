@@ -12,5 +12,8 @@ describe('E_NO_SPACE message', () => {
     const big = spaceShortage(3 * 2 ** 30, 100 * 2 ** 30, { total: 5 * 2 ** 30 + 512 * 2 ** 20 })
     expect(big?.message).toMatch(/has 3\.00 GiB free .* needs 5\.50 GiB and keeps 64\.0 MiB free$/)
     expect(spaceShortage(2 ** 30, 100 * 2 ** 30, { total: 2 ** 20 })).toBeUndefined()
+    // never "1024.0 KiB" or "1024 B": the next unit up
+    expect(spaceShortage(0, 2 * 2 ** 20, { total: 2 ** 20 - 1 })?.message).toMatch(/needs 1\.0 MiB /)
+    expect(spaceShortage(0, 2 * 2 ** 20, { total: 1023.6 })?.message).toMatch(/needs 1\.0 KiB /)
   })
 })
