@@ -3,7 +3,7 @@
 // bulk data crosses either intact. The stock libp2p peer's side is in
 // wire-tuning.test.ts.
 
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -17,6 +17,7 @@ import { AES_NOISE_PROLOGUE, AES_NOISE_PROTOCOL } from '../../src/daemon/aes-noi
 import { aesGcmNoiseCrypto } from '../../src/daemon/noise-crypto.ts'
 import type { PeerInfo } from '../../src/daemon/control/types.ts'
 import { pairDaemons, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+import { expectEchoIntact } from '../helpers/echo.ts'
 
 const ECHO = '/ferry-test/echo/1.0.0'
 const nodes: Libp2p[] = []
@@ -33,26 +34,9 @@ async function node (aesNoise: boolean): Promise<FerryNode> {
   return n
 }
 
-/** `bytes` random bytes from `a` to `b`'s echo and back: the digest of what came back equals what went. */
+/** `bytes` random bytes from `a` to `b`'s echo and back, intact. */
 async function echoIntact (a: FerryNode, b: FerryNode, bytes: number): Promise<void> {
-  const stream = await a.dialProtocol(b.getMultiaddrs()[0], ECHO)
-  const data = randomBytes(bytes)
-  const got = createHash('sha256')
-  let received = 0
-  const reading = (async () => {
-    for await (const buf of stream) {
-      got.update(buf instanceof Uint8Array ? buf : buf.subarray())
-      received += buf.byteLength
-      if (received >= data.length) break
-    }
-  })()
-  for (let off = 0; off < data.length; off += 64 * 1024) {
-    if (!stream.send(data.subarray(off, off + 64 * 1024))) await stream.onDrain()
-  }
-  await reading
-  await stream.close()
-  expect(received).toBe(data.length)
-  expect(got.digest('hex')).toBe(createHash('sha256').update(data).digest('hex'))
+  await expectEchoIntact(await a.dialProtocol(b.getMultiaddrs()[0], ECHO), bytes)
 }
 
 const encryptionOf = (from: FerryNode, to: FerryNode): string | undefined =>

@@ -4,7 +4,7 @@
 // to a stock libp2p node in both directions.
 
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -17,6 +17,7 @@ import { Uint8ArrayList } from 'uint8arraylist'
 import { createNode, type FerryNode } from '../../src/daemon/node.ts'
 import { applied, decryptWithoutCopy, lazyYamuxWindowUpdates, YAMUX_PIECE_BYTES } from '../../src/daemon/wire-tuning.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { expectEchoIntact } from '../helpers/echo.ts'
 
 // yamux frame types, from the spec
 const DATA = 0
@@ -115,23 +116,7 @@ describe('a ferry node and a stock libp2p node', () => {
     socket._write = function (...a) { flushes++; w1.apply(this, a) }
     socket._writev = function (...a) { flushes++; wv.apply(this, a) }
 
-    const data = randomBytes(16 * 1024 * 1024)
-    const got = createHash('sha256')
-    let received = 0
-    const reading = (async () => {
-      for await (const buf of stream) {
-        got.update(buf instanceof Uint8Array ? buf : buf.subarray())
-        received += buf.byteLength
-        if (received >= data.length) break
-      }
-    })()
-    for (let off = 0; off < data.length; off += 64 * 1024) {
-      if (!stream.send(data.subarray(off, off + 64 * 1024))) await stream.onDrain()
-    }
-    await reading
-    await stream.close()
-    expect(received).toBe(data.length)
-    expect(got.digest('hex')).toBe(createHash('sha256').update(data).digest('hex'))
+    await expectEchoIntact(stream, 16 * 1024 * 1024)
     // a Noise message is three socket.write()s (length, ciphertext, tag);
     // uncorked, nearly each is its own syscall on loopback
     expect(writes).toBeGreaterThan(500)
