@@ -8,11 +8,15 @@
 // cannot be set back by a program (mtime can: `touch -d`, `cp -p`). A file
 // whose mtime or ctime is too recent is not stored (manifest.ts), since a
 // write in the same clock tick as the hashing would leave both unchanged.
-// A stale entry could still only fail a transfer, never corrupt one: the
-// receiver checks every chunk against the manifest and refuses bytes that do
-// not match; and a transfer that fails so forgets its files' entries
-// (service.ts), so sending again hashes them anew (a file system whose
-// ctime does not move would otherwise fail the same way every time).
+// A stale entry mostly fails a transfer: the receiver checks every chunk
+// against the manifest and refuses bytes that do not match, and a transfer
+// that fails so forgets its files' entries (service.ts), so sending again
+// hashes them anew. But old hashes are a valid manifest of the old file:
+// where the receiver still holds the old bytes, the old file "arrives",
+// verified (user-test finding: an exFAT card, whose ctime follows the
+// mtime, and a photo edited with its date kept). So files on file systems
+// that keep no change time of their own are never cached (manifest.ts,
+// ctimeNotKept).
 // Bounded: beyond HASH_CACHE_MAX_ENTRIES files the least recently used go.
 
 import { HASH_LENGTH } from '../transfer/chunking.ts'

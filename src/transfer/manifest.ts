@@ -47,6 +47,8 @@ export interface ScannedEntry {
   sourcePath: string
   /** Device, inode, size and times in ns as the scan saw them (files only); local, the hash cache's key. */
   identity?: FileIdentity
+  /** On a file system whose change time is no such thing (ctimeNotKept): the hash cache is neither asked nor told. */
+  noCache?: true
 }
 
 /** An offer entry plus what only the sender knows. */
@@ -229,6 +231,26 @@ async function kernelPseudoFs (path: string): Promise<string | undefined> {
   return st === undefined ? undefined : PSEUDO_FS.get(Number(st.type))
 }
 
+/**
+ * Linux file systems whose change time follows the modification time
+ * instead of every change (statfs f_type): FAT (vfat, msdos), exFAT, and
+ * FUSE, which exFAT, NTFS and others go through and which reports what its
+ * driver makes up. There an edit whose modification time is set back (a
+ * photo tool that keeps the date: `exiftool -P`) leaves the whole identity
+ * the hash cache keys on as it was, and the old hashes were offered: where
+ * the receiver still held the old photo, the old photo "arrived", verified
+ * (user-test finding on an exFAT card). Files there are hashed at every
+ * send, as at the first (≈ 1 s per GiB read from a card).
+ */
+const CTIME_NOT_KEPT = new Map<number, string>([[0x4d44, 'msdos'], [0x2011bab0, 'exfat'], [0x65735546, 'fuse']])
+
+/** Whether `path`'s file system keeps no change time of its own (CTIME_NOT_KEPT); looked at once per path named to the send. */
+async function ctimeNotKept (path: string): Promise<boolean> {
+  if (process.platform !== 'linux') return false
+  const st = await statfs(path).catch(() => undefined)
+  return st !== undefined && CTIME_NOT_KEPT.has(Number(st.type))
+}
+
 export async function scanPaths (paths: string[], options: ScanOptions = {}): Promise<ScannedEntry[]> {
   const { signal } = options
   const warn = options.onWarning ?? (() => {})
@@ -331,7 +353,9 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
       warn({ path: abs, reason: `on the kernel's ${pseudo} file system, where sizes are not contents (a file of "0 bytes" holds text); copy it to a regular file first (cat ${abs} > file), skipped`, failed: true })
       continue
     }
+    const first = out.length
     await visit(source, name, st, true)
+    if (await ctimeNotKept(source)) for (let i = first; i < out.length; i++) if (out[i].kind === 'file') out[i].noCache = true
   }
   // a last turn of the event loop and a last look: an abort that came in
   // during the last stretch of work (a `ferry send` that went away: its
@@ -418,7 +442,7 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
       const startedMs = Date.now()
       const before = cur.identity
       // the cache only for the file as the scan saw it: a file that changed since is hashed (bounded: no cache hit after a change)
-      const known = before === undefined || attempt > 1 ? undefined : cacheGet(cur.sourcePath, before, chunkSize)
+      const known = before === undefined || attempt > 1 || e.noCache === true ? undefined : cacheGet(cur.sourcePath, before, chunkSize)
       if (before !== undefined && known !== undefined && known.length === chunkCount(cur.size, chunkSize)) {
         // the hashes are of the file as it was at the scan, maybe minutes ago in a big
         // send: one saved since (same path, new times) is hashed as it is now, as the
@@ -458,7 +482,7 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
       const now = await lookAgain(cur.sourcePath)
       const again = scanned(cur.path, cur.sourcePath, now)
       if (chunks !== undefined && now.isFile() && again.size === cur.size && again.mtimeMs === cur.mtimeMs && again.mtimeSubMsNs === cur.mtimeSubMsNs) {
-        if (before !== undefined) remember(cur.sourcePath, before, again.identity, startedMs, chunkSize, chunks)
+        if (before !== undefined && e.noCache !== true) remember(cur.sourcePath, before, again.identity, startedMs, chunkSize, chunks)
         return { ...local(again), identity: again.identity, chunkSize, chunks, fileRoot: computeFileRoot(cur.size, chunkSize, chunks) }
       }
       progress.hashedBytes -= hashed

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
-import { mkdir, open, readdir, readFile, statfs, writeFile } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, statfs, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { cleanupAll, pairDaemons, startDaemon, tempDir, type TestDaemon } from '../helpers/daemon.ts'
 
@@ -113,5 +113,30 @@ describe.skipIf(missing != null)('a receive folder on exFAT', () => {
     expect((await readFile(join(placed, 'photos', '1.jpg'))).equals(inFolder)).toBe(true)
     expect(await readFile(join(placed, 'Photos (1)'), 'utf8')).toBe('a file named like the folder')
     expect(JSON.stringify(out.renamed ?? [])).toContain('Photos (1)')
+  })
+
+  it('sending from exFAT: a photo edited in place with its date kept arrives as edited, not as the old one the receiver holds (user-test finding: the hash cache took exFAT\'s change time, which follows the date, for a real one)', async () => {
+    const card = join(mountpoint!, 'card', 'DCIM')
+    await mkdir(card, { recursive: true })
+    const photo = join(card, 'IMG_0001.JPG')
+    const taken = new Date('2021-05-05T05:05:02Z')
+    await writeFile(photo, randomBytes(300_000))
+    await utimes(photo, taken, taken)
+    // hashed well after its last change, as a card's photos are: the cache would keep it
+    await new Promise((resolve) => setTimeout(resolve, 2500))
+    const first = await sender.cli(['send', receiver.name, card, '--json'])
+    expect(first.code, first.stderr).toBe(0)
+    // a rating written into the file by a tool that keeps its date (exiftool -P)
+    const fh = await open(photo, 'r+')
+    await fh.write(Buffer.from('RATING5'), 0, 7, 100)
+    await fh.close()
+    await utimes(photo, taken, taken)
+    const edited = await readFile(photo)
+    const second = await sender.cli(['send', receiver.name, card, '--json'])
+    expect(second.code, second.stderr).toBe(0)
+    // the person's copy is kept, the edited one arrives beside it
+    const received = join(mountpoint!, 'in', 'DCIM')
+    const copies = await Promise.all((await readdir(received)).map(async (n) => await readFile(join(received, n))))
+    expect(copies.some((c) => c.equals(edited)), 'the edited photo arrived').toBe(true)
   })
 })
