@@ -69,7 +69,7 @@ export function toFerryError (err: unknown, fallback: ErrorCode = 'E_INTERNAL'):
   if (e?.name === 'TimeoutError') return new FerryError('E_TIMEOUT', String(e.message ?? 'timed out'), { cause: err })
   if (typeof e?.code === 'string' && /^E[A-Z]+$/.test(e.code)) {
     // ENOTCONN only with a path: a socket's is not the disk's (an fd's write has none, but no socket says EROFS or EIO)
-    const hint = e.code !== 'ENOTCONN' || typeof (e as { path?: unknown }).path === 'string' ? DISK_HINTS[e.code] : undefined
+    const hint = e.code !== 'ENOTCONN' || typeof (e as { path?: unknown }).path === 'string' ? diskHint(e.code) : undefined
     return new FerryError('E_IO', hint === undefined ? String(e.message) : `${String(e.message)} (${hint})`, { cause: err })
   }
   if (e?.code === 'ERR_SQLITE_ERROR') {
@@ -85,12 +85,15 @@ export function toFerryError (err: unknown, fallback: ErrorCode = 'E_INTERNAL'):
  * finding: "ENOTCONN: socket is not connected, stat" for a USB disk pulled
  * behind FUSE).
  */
+/** What a file operation's errno `code` says about the disk, if anything (DISK_HINTS). */
+export function diskHint (code: unknown): string | undefined {
+  return typeof code === 'string' && Object.hasOwn(DISK_HINTS, code) ? DISK_HINTS[code] : undefined
+}
+
 const DISK_HINTS: Record<string, string> = {
   EROFS: 'the file system is read-only now: remounted so, or by the system after an error on the disk',
   ENOTCONN: 'the disk is no longer reachable: unplugged, or its FUSE or network mount ended',
   ESTALE: 'the disk is no longer reachable: its network mount lost the file',
-  ENODEV: 'the disk is no longer there',
-  ENXIO: 'the disk is no longer there',
   EIO: 'the disk reported an input/output error: it may be failing or was unplugged'
 }
 

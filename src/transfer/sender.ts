@@ -6,7 +6,7 @@
 
 import type { Stream } from '@libp2p/interface'
 import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs'
-import { FerryError } from '../errors.ts'
+import { FerryError, diskHint } from '../errors.ts'
 import { FrameReader, askedRange, encodeChunkHeader, readChunkRequest, sendAll, type OfferFile, type OfferMsg } from '../protocol/transfer.ts'
 import { chunkCount, chunkRange } from './chunking.ts'
 import { hash } from './blake3.js'
@@ -244,7 +244,9 @@ function sourceError (path: string, err: unknown): Error {
   const code = (err as NodeJS.ErrnoException).code
   if (code === 'EMFILE' || code === 'ENFILE' || code === 'ENOMEM') return err as Error
   if (code === 'ENOENT' || code === 'ENOTDIR') return new FerryError('E_SOURCE_CHANGED', `${path} was removed since it was offered`)
-  return new FerryError('E_SOURCE_CHANGED', `${path} cannot be read any more (${code ?? String((err as Error).message ?? err)})`, { cause: err })
+  // a card pulled mid-send reads ENOTCONN through FUSE: said as the disk gone, not bare (user-test finding)
+  const hint = diskHint(code)
+  return new FerryError('E_SOURCE_CHANGED', `${path} cannot be read any more (${code ?? String((err as Error).message ?? err)}${hint !== undefined ? `: ${hint}` : ''})`, { cause: err })
 }
 
 /**

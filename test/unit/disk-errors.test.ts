@@ -2,7 +2,7 @@
 // person can act on; a socket's errno of the same name does not.
 
 import { describe, expect, it } from 'vitest'
-import { toFerryError } from '../../src/errors.ts'
+import { diskHint, toFerryError } from '../../src/errors.ts'
 
 const fsError = (code: string, message: string, path: string): Error => Object.assign(new Error(message), { code, path, syscall: 'write' })
 
@@ -21,5 +21,14 @@ describe('toFerryError on a disk that went away or read-only', () => {
     expect(socket.message).toBe('ENOTCONN: socket is not connected')
     expect(toFerryError(fsError('EACCES', 'EACCES: permission denied, open', '/x')).message).toBe('EACCES: permission denied, open')
     expect(toFerryError(fsError('ENOSPC', 'ENOSPC: no space left on device, write', '/x')).code).toBe('E_NO_SPACE')
+  })
+})
+
+describe('diskHint', () => {
+  it('says what an errno means for a disk, and nothing for others or for what an object holds of its own', () => {
+    expect(diskHint('ENOTCONN')).toBe('the disk is no longer reachable: unplugged, or its FUSE or network mount ended')
+    expect(diskHint('EACCES')).toBeUndefined()
+    expect(diskHint('constructor')).toBeUndefined()
+    expect(diskHint(undefined)).toBeUndefined()
   })
 })
