@@ -85,16 +85,16 @@ export function toFerryError (err: unknown, fallback: ErrorCode = 'E_INTERNAL'):
  * finding: "ENOTCONN: socket is not connected, stat" for a USB disk pulled
  * behind FUSE).
  */
-/** What a file operation's errno `code` says about the disk, if anything (DISK_HINTS). */
-export function diskHint (code: unknown): string | undefined {
-  return typeof code === 'string' && Object.hasOwn(DISK_HINTS, code) ? DISK_HINTS[code] : undefined
-}
-
 const DISK_HINTS: Record<string, string> = {
   EROFS: 'the file system is read-only now: remounted so, or by the system after an error on the disk',
   ENOTCONN: 'the disk is no longer reachable: unplugged, or its FUSE or network mount ended',
   ESTALE: 'the disk is no longer reachable: its network mount lost the file',
   EIO: 'the disk reported an input/output error: it may be failing or was unplugged'
+}
+
+/** What a file operation's errno `code` says about the disk, if anything (DISK_HINTS). */
+export function diskHint (code: unknown): string | undefined {
+  return typeof code === 'string' && Object.hasOwn(DISK_HINTS, code) ? DISK_HINTS[code] : undefined
 }
 
 /**
