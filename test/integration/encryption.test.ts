@@ -16,7 +16,7 @@ import { createNode, type FerryNode } from '../../src/daemon/node.ts'
 import { AES_NOISE_PROLOGUE, AES_NOISE_PROTOCOL } from '../../src/daemon/aes-noise.ts'
 import { aesGcmNoiseCrypto } from '../../src/daemon/noise-crypto.ts'
 import type { PeerInfo } from '../../src/daemon/control/types.ts'
-import { pairDaemons, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+import { cleanupAll, pairDaemons, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
 import { expectEchoIntact } from '../helpers/echo.ts'
 
 const ECHO = '/ferry-test/echo/1.0.0'
@@ -44,6 +44,7 @@ const encryptionOf = (from: FerryNode, to: FerryNode): string | undefined =>
 
 afterAll(async () => {
   await Promise.all(nodes.map(async (n) => await n.stop()))
+  await cleanupAll() // the daemons' homes and the test's files
 })
 
 describe('Noise between two ferry nodes', () => {

@@ -2,14 +2,16 @@
 // that refuses as exFAT does (exfat-fuse is in test/lab/exfat.test.ts, where
 // it is installed); sweepProbes; keepsHoles where holes are kept.
 
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { NameProbe, sweepProbes } from '../../src/transfer/name-probe.ts'
 import { keepsHoles } from '../../src/transfer/zero-chunks.ts'
 
-const scratch = async (): Promise<string> => await mkdtemp(join(tmpdir(), 'ferry-probe-'))
+const made: string[] = []
+const scratch = async (): Promise<string> => { const d = await mkdtemp(join(tmpdir(), 'ferry-probe-')); made.push(d); return d }
+afterAll(async () => { for (const d of made) await rm(d, { recursive: true, force: true }) })
 
 /** A create that refuses the seven characters as exfat-fuse does (ENOENT), counting what it is asked. */
 function exfatLike (asked: string[], code = 'ENOENT'): (path: string) => Promise<void> {
