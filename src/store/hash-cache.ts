@@ -16,7 +16,7 @@
 // verified (user-test finding: an exFAT card, whose ctime follows the
 // mtime, and a photo edited with its date kept). So files on file systems
 // that keep no change time of their own are never cached (manifest.ts,
-// ctimeNotKept).
+// CTIME_NOT_KEPT).
 // Bounded: beyond HASH_CACHE_MAX_ENTRIES files the least recently used go.
 
 import { HASH_LENGTH } from '../transfer/chunking.ts'

@@ -47,7 +47,7 @@ export interface ScannedEntry {
   sourcePath: string
   /** Device, inode, size and times in ns as the scan saw them (files only); local, the hash cache's key. */
   identity?: FileIdentity
-  /** On a file system whose change time is no such thing (ctimeNotKept): the hash cache is neither asked nor told. */
+  /** On a file system whose change time is no such thing (CTIME_NOT_KEPT): the hash cache is neither asked nor told. */
   noCache?: true
 }
 
@@ -219,16 +219,18 @@ function escapeBytes (raw: Buffer): string {
 const PSEUDO_FS = new Map<number, string>([[0x9fa0, 'proc'], [0x62656572, 'sysfs'], [0x64626720, 'debugfs'], [0x74726163, 'tracefs'], [0x73636673, 'securityfs'], [0x27e0eb, 'cgroup'], [0x63677270, 'cgroup2'], [0x62656570, 'configfs']])
 
 /**
- * The kernel pseudo file system `path` is on, if it is: /proc/version is a
- * "0-byte" file that reads as text, and was sent as an empty file with
- * exit 0 (user-test finding); a sysfs file's 4096 bytes read as a few.
- * Looked at once for each path named to the send (a walk does not lead
- * into one from a regular folder but through a mount there, which is rare).
+ * Linux's statfs type of the file system `path` is on (undefined elsewhere,
+ * or when it cannot be looked at), asked once for each path named to the
+ * send, for both PSEUDO_FS and CTIME_NOT_KEPT (a walk does not lead into
+ * another file system from a regular folder but through a mount there,
+ * which is rare). PSEUDO_FS: /proc/version is a "0-byte" file that reads as
+ * text, and was sent as an empty file with exit 0 (user-test finding); a
+ * sysfs file's 4096 bytes read as a few.
  */
-async function kernelPseudoFs (path: string): Promise<string | undefined> {
+async function fileSystemType (path: string): Promise<number | undefined> {
   if (process.platform !== 'linux') return undefined
   const st = await statfs(path).catch(() => undefined)
-  return st === undefined ? undefined : PSEUDO_FS.get(Number(st.type))
+  return st === undefined ? undefined : Number(st.type)
 }
 
 /**
@@ -243,13 +245,6 @@ async function kernelPseudoFs (path: string): Promise<string | undefined> {
  * send, as at the first (≈ 1 s per GiB read from a card).
  */
 const CTIME_NOT_KEPT = new Map<number, string>([[0x4d44, 'msdos'], [0x2011bab0, 'exfat'], [0x65735546, 'fuse']])
-
-/** Whether `path`'s file system keeps no change time of its own (CTIME_NOT_KEPT); looked at once per path named to the send. */
-async function ctimeNotKept (path: string): Promise<boolean> {
-  if (process.platform !== 'linux') return false
-  const st = await statfs(path).catch(() => undefined)
-  return st !== undefined && CTIME_NOT_KEPT.has(Number(st.type))
-}
 
 export async function scanPaths (paths: string[], options: ScanOptions = {}): Promise<ScannedEntry[]> {
   const { signal } = options
@@ -348,14 +343,15 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
         throw toFerryError(err, 'E_IO')
       }
     }
-    const pseudo = await kernelPseudoFs(source)
+    const fsType = await fileSystemType(source)
+    const pseudo = fsType === undefined ? undefined : PSEUDO_FS.get(fsType)
     if (pseudo !== undefined) {
       warn({ path: abs, reason: `on the kernel's ${pseudo} file system, where sizes are not contents (a file of "0 bytes" holds text); copy it to a regular file first (cat ${abs} > file), skipped`, failed: true })
       continue
     }
     const first = out.length
     await visit(source, name, st, true)
-    if (await ctimeNotKept(source)) for (let i = first; i < out.length; i++) if (out[i].kind === 'file') out[i].noCache = true
+    if (fsType !== undefined && CTIME_NOT_KEPT.has(fsType)) for (let i = first; i < out.length; i++) if (out[i].kind === 'file') out[i].noCache = true
   }
   // a last turn of the event loop and a last look: an abort that came in
   // during the last stretch of work (a `ferry send` that went away: its
