@@ -49,6 +49,8 @@ export interface ScannedEntry {
   identity?: FileIdentity
   /** On a file system whose change time is no such thing (CTIME_NOT_KEPT): the hash cache is neither asked nor told. */
   noCache?: true
+  /** On a file system that keeps no permission bits of its own (madeUpMode): offered as NEW_FILE_MODE, also after a look again. */
+  modeMadeUp?: true
 }
 
 /** An offer entry plus what only the sender knows. */
@@ -189,6 +191,12 @@ function local (e: ScannedEntry): Omit<ScannedEntry, 'identity'> {
   return rest
 }
 
+/** A file looked at again while it is hashed: what the scan decided of its file system holds. */
+function scannedAgain (e: ScannedEntry, st: BigIntStats): ScannedEntry {
+  const again = scanned(e.path, e.sourcePath, st)
+  return e.modeMadeUp === true ? { ...again, mode: NEW_FILE_MODE, modeMadeUp: true } : again
+}
+
 function checkSignal (signal?: AbortSignal): void {
   if (signal?.aborted === true) throw toFerryError(signal.reason ?? new FerryError('E_CANCELLED'), 'E_CANCELLED')
 }
@@ -245,6 +253,25 @@ async function fileSystemType (path: string): Promise<number | undefined> {
  * send, as at the first (≈ 1 s per GiB read from a card).
  */
 const CTIME_NOT_KEPT = new Map<number, string>([[0x4d44, 'msdos'], [0x2011bab0, 'exfat'], [0x65735546, 'fuse']])
+
+const FUSE_FS = 0x65735546
+/** File systems that hold no permission bits of a file's own (statfs f_type): every file there shows the mode its mount gives all. */
+const NO_PERMISSIONS_FS = new Set([0x4d44, 0x2011bab0])
+/**
+ * The mode a file is offered with when its file system keeps none: 0666, a
+ * new file's, which the receiver's umask makes 0644 as for its own new
+ * files (finalize.ts). FAT and exFAT show every file as their mount says,
+ * 0755 under the kernel's default and 0777 through exfat-fuse, and a card's
+ * photos arrived executable (user-test finding); Syncthing likewise ignores
+ * permissions there. Through FUSE, which sshfs keeps real permissions
+ * through, only a file that reads 0777 (exfat-fuse's, ntfs-3g's) is taken
+ * as made up. Folders keep theirs: a folder's 0777 is mkdir's own default.
+ */
+const NEW_FILE_MODE = 0o666
+
+function madeUpMode (fsType: number, mode: number): boolean {
+  return NO_PERMISSIONS_FS.has(fsType) || (fsType === FUSE_FS && mode === MODE_PERMISSIONS)
+}
 
 export async function scanPaths (paths: string[], options: ScanOptions = {}): Promise<ScannedEntry[]> {
   const { signal } = options
@@ -351,7 +378,14 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
     }
     const first = out.length
     await visit(source, name, st, true)
-    if (fsType !== undefined && CTIME_NOT_KEPT.has(fsType)) for (let i = first; i < out.length; i++) if (out[i].kind === 'file') out[i].noCache = true
+    if (fsType !== undefined && CTIME_NOT_KEPT.has(fsType)) {
+      for (let i = first; i < out.length; i++) {
+        const e = out[i]
+        if (e.kind !== 'file') continue
+        e.noCache = true
+        if (madeUpMode(fsType, e.mode)) { e.mode = NEW_FILE_MODE; e.modeMadeUp = true }
+      }
+    }
   }
   // a last turn of the event loop and a last look: an abort that came in
   // during the last stretch of work (a `ferry send` that went away: its
@@ -444,7 +478,7 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
         // send: one saved since (same path, new times) is hashed as it is now, as the
         // uncached path below does, instead of being offered with its old hashes
         const now = await lookAgain(cur.sourcePath)
-        const again = scanned(cur.path, cur.sourcePath, now)
+        const again = scannedAgain(cur, now)
         if (now.isFile() && sameIdentity(before, again.identity!)) {
           progress.hashedBytes += cur.size
           if (options.onChunk !== undefined) known.forEach((d, c) => options.onChunk!(index, c, d))
@@ -476,7 +510,7 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
         if (await unreadable(cur.sourcePath)) throw unhashable('E_IO', cur.sourcePath, 'cannot be read (permission denied)', err)
       }
       const now = await lookAgain(cur.sourcePath)
-      const again = scanned(cur.path, cur.sourcePath, now)
+      const again = scannedAgain(cur, now)
       if (chunks !== undefined && now.isFile() && again.size === cur.size && again.mtimeMs === cur.mtimeMs && again.mtimeSubMsNs === cur.mtimeSubMsNs) {
         if (before !== undefined && e.noCache !== true) remember(cur.sourcePath, before, again.identity, startedMs, chunkSize, chunks)
         return { ...local(again), identity: again.identity, chunkSize, chunks, fileRoot: computeFileRoot(cur.size, chunkSize, chunks) }

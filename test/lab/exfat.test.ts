@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
-import { mkdir, open, readdir, readFile, statfs, utimes, writeFile } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, stat, statfs, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { cleanupAll, pairDaemons, startDaemon, tempDir, type TestDaemon } from '../helpers/daemon.ts'
 
@@ -138,5 +138,19 @@ describe.skipIf(missing != null)('a receive folder on exFAT', () => {
     const received = join(mountpoint!, 'in', 'DCIM')
     const copies = await Promise.all((await readdir(received)).map(async (n) => await readFile(join(received, n))))
     expect(copies.some((c) => c.equals(edited)), 'the edited photo arrived').toBe(true)
+  })
+
+  it('sending from exFAT: photos arrive as the receiver\'s new files do (0644 under umask 022), not executable as exFAT shows every file (user-test finding: 0755)', async () => {
+    const card = join(mountpoint!, 'card2', 'DCIM', '100CANON')
+    await mkdir(card, { recursive: true })
+    await writeFile(join(card, 'IMG_0002.JPG'), randomBytes(50_000))
+    expect((await stat(join(card, 'IMG_0002.JPG'))).mode & 0o777, 'exFAT made it up').toBe(0o777)
+    // from the card to a receive folder that keeps modes (the other daemon's, on this machine's disk)
+    const r = await receiver.cli(['send', sender.name, join(mountpoint!, 'card2', 'DCIM'), '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const umask = process.umask()
+    expect((await stat(join(sender.receiveDir, 'DCIM', '100CANON', 'IMG_0002.JPG'))).mode & 0o777).toBe(0o666 & ~umask)
+    // a folder keeps what it showed: 0777 is mkdir's own default, less the umask
+    expect((await stat(join(sender.receiveDir, 'DCIM', '100CANON'))).mode & 0o777).toBe(0o777 & ~umask)
   })
 })
