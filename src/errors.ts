@@ -92,6 +92,20 @@ const DISK_HINTS: Record<string, string> = {
   EIO: 'the disk reported an input/output error: it may be failing or was unplugged'
 }
 
+/**
+ * How a file system that holds no permission bits may answer a chmod of a
+ * file or folder this process owns. The kernel's vfat and exfat let a mode
+ * they cannot store pass as success without effect (fat_setattr: "We don't
+ * return -EPERM here"); FUSE drivers answer as they like: fusefat ENOSYS,
+ * others EPERM or EOPNOTSUPP.
+ */
+const MODE_NOT_HELD = new Set(['EPERM', 'ENOSYS', 'EOPNOTSUPP', 'ENOTSUP'])
+
+/** Whether a chmod of something of this process's own failed because its file system keeps no permission bits (FAT, exFAT). */
+export function modeNotHeld (err: unknown): boolean {
+  return MODE_NOT_HELD.has(String((err as { code?: unknown } | undefined)?.code))
+}
+
 /** What a file operation's errno `code` says about the disk, if anything (DISK_HINTS). */
 export function diskHint (code: unknown): string | undefined {
   return typeof code === 'string' && Object.hasOwn(DISK_HINTS, code) ? DISK_HINTS[code] : undefined

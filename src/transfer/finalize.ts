@@ -11,7 +11,7 @@
 import { closeSync, constants, fchmodSync, fstatSync, futimesSync, linkSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, type BigIntStats } from 'node:fs'
 import { lutimes, open, unlink } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative } from 'node:path'
-import { FerryError, toFerryError } from '../errors.ts'
+import { FerryError, modeNotHeld, toFerryError } from '../errors.ts'
 import { MODE_PERMISSIONS } from './manifest-root.ts'
 import { IN_STATE_FOLDER, isFolder, isFolderAt, resolveInside, uniqueDestination, validateRelativePath, type FolderId } from './safe-path.ts'
 
@@ -234,9 +234,19 @@ async function setMetadata (path: string, mtimeMs: number, subMsNs: number, mode
   }
 }
 
-/** The sender's permission bits (fileMode) and modification time, on an open file. */
+/**
+ * The sender's permission bits (fileMode) and modification time, on an
+ * open file. The bits only where the file system holds them: where it
+ * refuses the chmod (modeNotHeld: FAT through fusefat) the file keeps the
+ * mode the mount gives all, as `cp -p` warns and goes on; the refusal
+ * failed the whole receive (found receiving onto fusefat).
+ */
 function stamp (fd: number, mtimeMs: number, subMsNs: number, mode: number): void {
-  fchmodSync(fd, fileMode(mode))
+  try {
+    fchmodSync(fd, fileMode(mode))
+  } catch (err) {
+    if (!modeNotHeld(err)) throw err
+  }
   const t = utimesSeconds(mtimeMs, subMsNs)
   futimesSync(fd, t, t)
 }

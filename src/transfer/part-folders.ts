@@ -8,7 +8,7 @@
 import { constants } from 'node:fs'
 import { lstat, mkdir, open, readdir, rm, rmdir, stat } from 'node:fs/promises'
 import { basename, dirname, join, relative } from 'node:path'
-import { FerryError, toFerryError } from '../errors.ts'
+import { FerryError, modeNotHeld, toFerryError } from '../errors.ts'
 import { PART_DIR } from './safe-path.ts'
 import { partDirFor } from './finalize.ts'
 import { isSpoolSlot } from './spool.ts'
@@ -91,7 +91,8 @@ async function makePrivate (receiveDir: string, d: string): Promise<void> {
   try {
     const st = await fh.stat()
     if (process.getuid != null && st.uid !== process.getuid()) throw refuse(`another user's (uid ${st.uid})`)
-    await fh.chmod(0o700)
+    // on FAT and exFAT who may read it is the mount's say, the same for all (modeNotHeld)
+    await fh.chmod(0o700).catch((err: unknown) => { if (!modeNotHeld(err)) throw err })
   } finally {
     await fh.close()
   }

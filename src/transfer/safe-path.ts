@@ -16,6 +16,8 @@ import { lstat, realpath } from 'node:fs/promises'
 import { basename, dirname, join, relative, isAbsolute } from 'node:path'
 import { FerryError, quoteForDisplay } from '../errors.ts'
 import { NAME_REFUSED_REASON, NameProbe } from './name-probe.ts'
+import { FAT_MAX_FILE_BYTES, fileSizeLimit, type FileSizeLimit } from './file-size-limit.ts'
+import { fmt } from './space.ts'
 
 export const MAX_COMPONENT_BYTES = 255
 export const MAX_PATH_BYTES = 4096
@@ -183,7 +185,7 @@ export const IN_STATE_FOLDER = "it would land in ferry's own state folder, which
  * (the paths that land elsewhere, offered → local) and the paths refused,
  * offered → why (E_PATH_UNSAFE).
  */
-export async function checkReceivePaths (rootDir: string, paths: string[], dirs: ReadonlySet<string> = new Set(), keepOut?: FolderId, o: { partly?: boolean } = {}): Promise<{ renamed: Map<string, string>, refused: Map<string, Refusal> }> {
+export async function checkReceivePaths (rootDir: string, paths: string[], dirs: ReadonlySet<string> = new Set(), keepOut?: FolderId, o: { partly?: boolean, large?: ReadonlyMap<string, number> } = {}): Promise<{ renamed: Map<string, string>, refused: Map<string, Refusal> }> {
   let base: string
   try {
     base = await realpath(rootDir)
@@ -197,9 +199,11 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
   const found = new Map<string, 'dir' | 'state' | 'link' | 'other' | 'none'>()
   const refused = new Map<string, Refusal>()
   const names = new NameProbe(base)
+  // asked only of a receive folder offered a file over FAT's limit (file-size-limit.ts)
+  const limit = (o.large?.size ?? 0) > 0 && !intoState ? await fileSizeLimit(base) : undefined
   for (const offered of paths) {
     if (intoState) { validateRelativePath(offered); throw unsafe(offered, IN_STATE_FOLDER) }
-    const why = await refusal(base, renamed.get(offered) ?? offered, dirs.has(offered), found, names, keepOut)
+    const why = await refusal(base, renamed.get(offered) ?? offered, dirs.has(offered), found, names, keepOut) ?? tooLarge(offered, o.large?.get(offered), limit)
     // the folder at fault, by its offered path (a rename changes a component's name, not their number)
     if (why !== undefined) refused.set(offered, { error: why.error, reason: why.reason, under: why.depth === undefined ? undefined : offered.split('/').slice(0, why.depth).join('/') })
   }
@@ -212,9 +216,17 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
   return { renamed, refused }
 }
 
-/** checkReceivePaths of an offer's entries: their paths, and which of them are folders. */
-export async function checkOfferPaths (rootDir: string, entries: ReadonlyArray<{ path: string, kind: string }>, keepOut?: FolderId, o: { partly?: boolean } = {}): ReturnType<typeof checkReceivePaths> {
-  return await checkReceivePaths(rootDir, entries.map((f) => f.path), dirPaths(entries), keepOut, o)
+/** checkReceivePaths of an offer's entries: their paths, which of them are folders, and the files too large for some file systems. */
+export async function checkOfferPaths (rootDir: string, entries: ReadonlyArray<{ path: string, kind: string, size?: number }>, keepOut?: FolderId, o: { partly?: boolean } = {}): ReturnType<typeof checkReceivePaths> {
+  const large = new Map(entries.flatMap((f) => f.kind === 'file' && (f.size ?? 0) > FAT_MAX_FILE_BYTES ? [[f.path, f.size!] as const] : []))
+  return await checkReceivePaths(rootDir, entries.map((f) => f.path), dirPaths(entries), keepOut, { ...o, large })
+}
+
+/** A file larger than the receive folder's file system holds (FAT32), refused alone: E_LIMIT, not an unsafe path. */
+function tooLarge (p: string, size: number | undefined, limit: FileSizeLimit | undefined): (Refusal & { depth?: number }) | undefined {
+  if (size === undefined || limit === undefined || size <= limit.bytes) return undefined
+  const reason = `${fmt(size)}, larger than the receive folder's file system holds in one file (${limit.fileSystem}: ${fmt(limit.bytes + 1)} less one byte); receive it onto another disk, or one formatted exFAT`
+  return { error: new FerryError('E_LIMIT', `${quote(p)}: ${reason}`), reason }
 }
 
 /** A file name up to this long is taken by every file system ferry expects to write to (eCryptfs: 143 bytes). */

@@ -64,6 +64,11 @@ export function spoolBound (toFetch: number, minChunk: number, maxChunk: number,
 
 export async function checkSpace (dir: string, need: SpaceNeed): Promise<void> {
   const st = await statfs(dir)
+  // a file system of no blocks does not know its size (fusefat; some FUSE
+  // and network file systems): nothing can be told up front, and a full
+  // disk fails the write with E_NO_SPACE, kept for a later re-send. Its "0 B
+  // free" refused every offer (found receiving onto FAT32 through fusefat).
+  if (Number(st.blocks) === 0) return
   const short = spaceShortage(Number(st.bavail) * Number(st.bsize), Number(st.blocks) * Number(st.bsize), need)
   if (short !== undefined) throw short
 }
@@ -85,7 +90,7 @@ export function spaceShortage (free: number, size: number, need: SpaceNeed): Fer
  * decimals from 1 GiB on so that a shortfall of a few MiB on a big offer
  * does not read as "has 1.0, needs 1.0".
  */
-function fmt (n: number): string {
+export function fmt (n: number): string {
   // small figures in small units: a 4 KiB tmpfs read "0.0 MiB free; this needs 0.0 MiB" (user-test finding);
   // each unit from where the one below would round to 1024 of it
   if (n >= 1023.995 * 2 ** 20) return `${(n / 2 ** 30).toFixed(2)} GiB`
