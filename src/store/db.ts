@@ -121,7 +121,12 @@ const MIGRATIONS: string[] = [
   // what a transfer carries, in a few words ("trip", "a.jpg and 2 more"):
   // `ferry transfers` and the TUI's history said only "1 file, 381.5 MiB"
   // (user-test finding); NULL in rows from before
-  'ALTER TABLE transfers ADD COLUMN label TEXT'
+  'ALTER TABLE transfers ADD COLUMN label TEXT',
+  // receive only: the mount point its receive folder was on as it began
+  // (Linux; NULL until its first run, or where it cannot be told): a daemon
+  // restarted while that disk is away finds a folder of the disk below
+  // instead, and must not receive into it (receiver.ts)
+  'ALTER TABLE transfers ADD COLUMN receive_mount TEXT'
 ]
 
 export type Db = DatabaseSync

@@ -9,7 +9,7 @@
 
 import type { Stream } from '@libp2p/interface'
 import { existsSync, lstatSync, statSync, truncateSync } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { realpath, stat } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { isTransient } from './transient.ts'
@@ -28,6 +28,7 @@ import { checkOfferPaths, validateRelativePath, type FolderId, type Refusal } fr
 import { isZeroChunk } from './zero-chunks.ts'
 import { identityOf, partFileOf, planReceive, type FileState, type Plan, type Wanted } from './receive-plan.ts'
 import { forgetPartChunks, makePartFolder, removePartFolder } from './part-folders.ts'
+import { mountOf } from './mounts.ts'
 import type { ChunkSink } from './sink.ts'
 import { ProgressReporter } from './progress-report.ts'
 import { Spool } from './spool.ts'
@@ -130,13 +131,15 @@ export class Receiver {
   refusedAtOffer?: { files: number, folders: number, first: string }
   /** The device of the receive folder when this receive's first run in this daemon began (sameDiskAsBefore) */
   private receiveDev?: number
+  /** The mount point the receive folder was on when this receive's first run began, kept across restarts (sameDiskAsBefore) */
+  private receiveMount?: string
   /** Part files kept by ended receives that this one's plans copied from, with the offsets copied (Plan.keptPartsUsed): the service removes those it copied most of once it is done. */
   readonly keptPartsUsed = new Map<string, Set<number>>()
   /** the permission bits of each folder of the offer, by where it lands, for the folders the receive creates: made at each run */
   private dirModes: DirModes = new Map()
   private readonly deps: ReceiverDeps
 
-  constructor (deps: ReceiverDeps, o: { id: string, peerId: string, offer: OfferMsg, receiveDir: string, state: string, aheadBytes?: number, aheadHeld?: Map<number, Bitmap>, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiptMissing?: Uint8Array, receiptRefused?: RefusedEntry[], createdAt?: number, offerBytes?: number }) {
+  constructor (deps: ReceiverDeps, o: { id: string, peerId: string, offer: OfferMsg, receiveDir: string, state: string, aheadBytes?: number, aheadHeld?: Map<number, Bitmap>, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiptMissing?: Uint8Array, receiptRefused?: RefusedEntry[], createdAt?: number, offerBytes?: number, receiveMount?: string }) {
     this.deps = deps
     this.id = o.id
     this.peerId = o.peerId
@@ -154,6 +157,7 @@ export class Receiver {
     this.aheadHeld = o.aheadHeld
     this.receiptMissing = o.receiptMissing
     this.receiptRefused = o.receiptRefused
+    this.receiveMount = o.receiveMount
     this.bitmaps = new BitmapRecorder({
       sync: async (path) => { await this.deps.sink().sync(path) },
       record: (f, bitmap) => { this.deps.store.setFile(this.id, f.index, { done: false, bitmap }) }
@@ -372,10 +376,24 @@ export class Receiver {
    * the rest of the files landed on the root disk, the send ended done).
    */
   private async sameDiskAsBefore (): Promise<void> {
-    const dev = (await stat(this.receiveDir).catch(() => undefined))?.dev
-    if (dev === undefined) return // gone: makePartFolder says so
-    this.receiveDev ??= dev
-    if (dev !== this.receiveDev) throw new FerryError('E_PATH_NOT_FOUND', `receive folder ${this.receiveDir} is no longer on the disk this receive began on (unmounted?); send again once it is back`)
+    const st = await stat(this.receiveDir).catch(() => undefined)
+    if (st === undefined) return // gone: makePartFolder says so
+    this.receiveDev ??= st.dev
+    if (st.dev !== this.receiveDev) throw new FerryError('E_PATH_NOT_FOUND', `receive folder ${this.receiveDir} is no longer on the disk this receive began on (unmounted?); send again once it is back`)
+    // Across a restart the device number says nothing (a USB disk's can
+    // change at each boot); the mount the folder is on does (mounts.ts). A
+    // daemon restarted while the disk was away took the folder below the
+    // mount point for the receive folder (making it first, at start, when
+    // the receive folder was inside the disk), and wrote the rest of the
+    // receive onto the system's disk (known limit until 2026-12-04).
+    const mount = (await mountOf(await realpath(this.receiveDir).catch(() => this.receiveDir)))?.point
+    if (mount === undefined) return
+    if (this.receiveMount === undefined) {
+      this.receiveMount = mount
+      this.deps.store.update(this.id, { receiveMount: mount })
+    } else if (mount !== this.receiveMount) {
+      throw new FerryError('E_PATH_NOT_FOUND', `receive folder ${this.receiveDir} was on the disk mounted at ${this.receiveMount} when this receive began, and is on ${mount} now (that disk not mounted?); send again once it is back`)
+    }
   }
 
   private lostPartFiles (): boolean {

@@ -473,4 +473,43 @@ describe.skipIf(skip != null)('a receive folder that is a mount point', () => {
       if (mounted) execFileSync('umount', ['-l', mp])
     }
   })
+
+  it('a receiver killed (power cut) and restarted while the disk is away, its receive folder a folder of that disk: the receive fails with E_PATH_NOT_FOUND, and nothing goes to the disk under the mount point (the daemon made the folder there again at start, and received into it)', async () => {
+    const mp = join(await tempDir('ferry-mount-'), 'disk')
+    await mkdir(mp)
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=200m,mode=0755', 'tmpfs', mp])
+    const receiveDir = join(mp, 'ferry')
+    let mounted = true
+    let rx: TestDaemon | undefined
+    try {
+      rx = await startDaemon({ name: 'remounted', receiveDir, peers: [sender.addr] })
+      const shown = await showCode(sender)
+      expect((await rx.cli(['pair', '--json', '--peer', sender.addr], { env: { FERRY_CODE: shown.code } })).code).toBe(0)
+      expect((await shown.cli.done).code).toBe(0)
+      await waitListed(sender, rx, { paired: true })
+      const path = join(files, 'rebooted.bin')
+      await writeRandom(path, 40 * MiB)
+      // as above: accepted while the sender is stopped, so the receive has begun on the disk and holds nothing yet
+      expect((await rx.cli(['auto-accept', 'sender', 'off'])).code).toBe(0)
+      const sending = spawnCli(['send', rx.peerId, path, '--json', '--home', sender.home], { timeoutMs: 60_000 })
+      const r = rx
+      const offer = await waitFor(async () => (await call(r, 'offers'))[0], 'the offer to wait on the mounted receiver', 30_000, 50)
+      await whileStopped(sender, async () => {
+        expect((await r.cli(['accept', offer.id])).code).toBe(0)
+        await waitFor(async () => await stat(join(receiveDir, '.ferry-part')).then(() => true, () => undefined), 'the receive to make its part folder on the disk', 10_000, 20)
+        await r.kill9()
+        execFileSync('umount', ['-l', mp])
+        mounted = false
+        rx = await r.restart()
+      })
+      const done = await sending.done
+      expect(done.code, done.stderr).toBe(1)
+      expect(done.stderr).toMatch(/^ferry: E_PATH_NOT_FOUND: peer says: receive folder .* was on the disk mounted at .*disk when this receive began, and is on .* now \(that disk not mounted\?\)/m)
+      // the daemon made its receive folder again at start (as for new offers); nothing went into it
+      expect(await readdir(receiveDir), 'nothing on the disk under the mount point').toEqual([])
+    } finally {
+      await rx?.stop()
+      if (mounted) execFileSync('umount', ['-l', mp])
+    }
+  })
 })

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { tmpdir } from 'node:os'
-import { fileSizeLimit, mountTypeOf } from '../../src/transfer/file-size-limit.ts'
+import { fileSizeLimit } from '../../src/transfer/file-size-limit.ts'
+import { mountIn } from '../../src/transfer/mounts.ts'
+
+const mountTypeOf = (dir: string, info: string): string | undefined => mountIn(dir, info)?.type
 
 const MOUNTINFO = [
   '22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw',
@@ -11,13 +14,15 @@ const MOUNTINFO = [
   ''
 ].join('\n')
 
-describe('mountTypeOf', () => {
+describe('mountIn', () => {
   it('takes the mount whose point is the longest prefix of the folder, by whole components, octal escapes read', () => {
     expect(mountTypeOf('/media/my stick/in', MOUNTINFO)).toBe('fuse.fusefat')
     expect(mountTypeOf('/media/my stick', MOUNTINFO)).toBe('fuse.fusefat')
     // "/media/my" is no prefix of it by components
     expect(mountTypeOf('/media/my sticker', MOUNTINFO)).toBe('tmpfs')
     expect(mountTypeOf('/home/me/Downloads', MOUNTINFO)).toBe('ext4')
+    expect(mountIn('/media/my stick/in', MOUNTINFO)?.point).toBe('/media/my stick')
+    expect(mountIn('/home/me', MOUNTINFO)?.point).toBe('/')
   })
 
   it('takes the last of two mounts at one point (the one mounted over the other)', () => {
