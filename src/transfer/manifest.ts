@@ -24,7 +24,7 @@
 // private (finalize.ts).
 
 import { access, lstat, readdir, realpath, stat, statfs } from 'node:fs/promises'
-import { constants, type BigIntStats } from 'node:fs'
+import { constants, statfsSync, type BigIntStats } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { chunkCount, chunkSizeFor } from './chunking.ts'
@@ -253,6 +253,16 @@ async function fileSystemType (path: string): Promise<number | undefined> {
  * send, as at the first (≈ 1 s per GiB read from a card).
  */
 const CTIME_NOT_KEPT = new Map<number, string>([[0x4d44, 'msdos'], [0x2011bab0, 'exfat'], [0x65735546, 'fuse']])
+
+/** Whether the file system `path` is on has a change time that follows the modification time (CTIME_NOT_KEPT; Linux, false where it cannot be told). */
+export function ctimeNotKeptAt (path: string): boolean {
+  if (process.platform !== 'linux') return false
+  try {
+    return CTIME_NOT_KEPT.has(Number(statfsSync(path).type))
+  } catch {
+    return false
+  }
+}
 
 const FUSE_FS = 0x65735546
 /** File systems that hold no permission bits of a file's own (statfs f_type): every file there shows the mode its mount gives all. */

@@ -11,7 +11,7 @@ import { FrameReader, askedRange, encodeChunkHeader, readChunkRequest, sendAll, 
 import { chunkCount, chunkRange } from './chunking.ts'
 import { hash } from './blake3.js'
 import { sameDigest as same } from './sink-common.js'
-import { floorMs } from './manifest.ts'
+import { ctimeNotKeptAt, floorMs } from './manifest.ts'
 import { Progress } from './progress.ts'
 import { failedCount, fileCount } from './snapshot.ts'
 import { isFinalState, type SkippedPath } from '../daemon/control/types.ts'
@@ -185,6 +185,13 @@ class SourceReader {
       }
       this.fd = fd
       this.path = path
+      // FAT, exFAT, FUSE: the change time follows the date, so an edit with
+      // its date put back (exiftool -P) moves nothing the look below sees;
+      // every chunk is checked against its hash before it is served, a
+      // BLAKE3 per chunk read (≈ 1 ms per MiB, against a card's 20-90 MB/s).
+      // Unchecked, the receiver rejected its chunks 3 times and failed the
+      // whole send (E_HASH_MISMATCH), not that file alone (user-test finding)
+      this.touched = ctimeNotKeptAt(path)
       this.checkUnchanged(offered, hashed)
     } else if (chunkStart) {
       this.checkUnchanged(offered, hashed)

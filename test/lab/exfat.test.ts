@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, readFile, stat, statfs, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { cleanupAll, pairDaemons, startDaemon, tempDir, type TestDaemon } from '../helpers/daemon.ts'
+import { cleanupAll, control as call, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
 
 const missing = process.getuid?.() !== 0
   ? 'not root'
@@ -138,6 +138,40 @@ describe.skipIf(missing != null)('a receive folder on exFAT', () => {
     const received = join(mountpoint!, 'in', 'DCIM')
     const copies = await Promise.all((await readdir(received)).map(async (n) => await readFile(join(received, n))))
     expect(copies.some((c) => c.equals(edited)), 'the edited photo arrived').toBe(true)
+  })
+
+  it('sending from exFAT: a photo edited in place with its date kept while its send waits to be accepted is left out alone (E_INCOMPLETE naming it), the rest arrives (before: the receiver rejected its chunks 3 times and failed the whole send, E_HASH_MISMATCH)', async () => {
+    const card = join(mountpoint!, 'card3', 'DCIM')
+    await mkdir(card, { recursive: true })
+    const taken = new Date('2022-06-06T06:06:06Z')
+    const photos = ['IMG_0101.JPG', 'IMG_0102.JPG'].map((name) => ({ name, bytes: randomBytes(400_000) }))
+    for (const p of photos) {
+      await writeFile(join(card, p.name), p.bytes)
+      await utimes(join(card, p.name), taken, taken)
+    }
+    expect((await receiver.cli(['auto-accept', sender.name, 'off'])).code).toBe(0)
+    try {
+      const sending = spawnCli(['send', receiver.name, card, '--json', '--home', sender.home], { timeoutMs: 60_000 })
+      const offer = await waitFor(async () => (await call(receiver, 'offers'))[0], 'the offer to wait on the receiver', 30_000, 50)
+      // hashed and offered; now a tool that keeps the date writes a rating into the first (exiftool -P)
+      const fh = await open(join(card, photos[0].name), 'r+')
+      await fh.write(Buffer.from('RATING5'), 0, 7, 100)
+      await fh.close()
+      await utimes(join(card, photos[0].name), taken, taken)
+      expect((await receiver.cli(['accept', offer.id])).code).toBe(0)
+      const done = await sending.done
+      expect(done.code, done.stderr).toBe(1)
+      const out = JSON.parse(done.stdout) as { error: { code: string }, receipt: { verified: boolean }, skipped: Array<{ path: string, reason: string }> }
+      expect(out.error.code).toBe('E_INCOMPLETE')
+      expect(out.receipt.verified).toBe(true)
+      expect(out.skipped.map((s) => s.path)).toEqual([join(card, photos[0].name)])
+      expect(out.skipped[0].reason).toMatch(/^changed, removed or unreadable after it was offered/)
+      const received = join(mountpoint!, 'in', 'DCIM')
+      expect(await readFile(join(received, photos[1].name))).toEqual(photos[1].bytes)
+      expect(existsSync(join(received, photos[0].name))).toBe(false)
+    } finally {
+      expect((await receiver.cli(['auto-accept', sender.name, 'on'])).code).toBe(0)
+    }
   })
 
   it('sending from exFAT: photos arrive as the receiver\'s new files do (0644 under umask 022), not executable as exFAT shows every file (user-test finding: 0755)', async () => {
