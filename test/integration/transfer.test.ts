@@ -1,14 +1,15 @@
 // Transfers, end to end on 127.0.0.1 with mDNS off: two paired daemons (and
 // a third, linked but never paired), the real CLI (`ferry send`, `offers`,
 // `accept`, `decline`, `transfers`, `cancel`), real files in temp dirs. What
-// arrives is compared with what was sent byte for byte (SHA-256) and by BLAKE3,
-// with sizes, mtimes (to ~0.24 µs) and the exec bit.
+// arrives is compared with what was sent byte for byte (big files read side
+// by side, small ones by SHA-256 and BLAKE3), with sizes, mtimes (to ~0.24 µs)
+// and the exec bit.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { chmod, copyFile, lstat, mkdir, open, readdir, readFile, rename, rm, stat, symlink, truncate, utimes, writeFile } from 'node:fs/promises'
-import { closeSync, createReadStream, mkdirSync, openSync, truncateSync, writeFileSync } from 'node:fs'
-import { createHash, randomBytes } from 'node:crypto'
+import { closeSync, mkdirSync, openSync, truncateSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
 import { basename, join } from 'node:path'
 import { connectControl, type ControlClient } from '../../src/daemon/control/client.ts'
@@ -20,7 +21,7 @@ import { CACHE_MIN_AGE_MS } from '../../src/transfer/manifest.ts'
 import { utimesSeconds } from '../../src/transfer/finalize.ts'
 import { receiptPayload } from '../../src/transfer/receiver.ts'
 import { BUILT_MAIN, cleanupAll, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type CliResult, type TestDaemon } from '../helpers/daemon.ts'
-import { asObject, digestFile, snapshotTree, writeRandomFile, type TreeEntry } from '../helpers/files.ts'
+import { asObject, digestFile, sameBytes, snapshotTree, writeRandomFile, type TreeEntry } from '../helpers/files.ts'
 
 afterAll(cleanupAll)
 const numbers: string[] = []
@@ -130,12 +131,6 @@ function withoutSymlinks (tree: Map<string, TreeEntry>): Map<string, TreeEntry> 
 
 // a fixed, distinctive mtime with milliseconds for every file written below
 let mtimeSeq = 0
-/** SHA-256 of a file, streamed (files here may be bigger than a Buffer should be). */
-async function sha256Of (path: string): Promise<string> {
-  const h = createHash('sha256')
-  for await (const block of createReadStream(path, { highWaterMark: 4 * MiB })) h.update(block as Buffer)
-  return h.digest('hex')
-}
 
 async function setMtime (path: string): Promise<number> {
   const ms = 1_600_000_000_123 + (mtimeSeq++) * 86_400_007
@@ -293,7 +288,7 @@ describe('transfer', () => {
     expect(res.wireBytes).toBeLessThan(4 * MiB)
     for (const name of ['disk.img', 'tail-holes.bin', 'zeros.bin']) {
       const got = join(b.receiveDir, 'sparse', name)
-      expect(await sha256Of(got), name).toBe(await sha256Of(join(dir, name)))
+      expect(await sameBytes(got, join(dir, name)), name).toBe(true)
       expect((await stat(got)).size).toBe((await stat(join(dir, name))).size)
       // allocated: the data and what its chunks round up to, not the holes
       expect((await stat(got)).blocks * 512, name).toBeLessThan(4 * MiB)
@@ -340,7 +335,7 @@ describe('transfer', () => {
       expect(res).toMatchObject({ state: 'done', files: 1, totalBytes: size, receipt: { verified: true } })
       const st = await stat(got)
       expect([st.size, st.mtimeMs]).toEqual([size, mtimeMs])
-      expect(await sha256Of(got)).toBe(await sha256Of(path))
+      expect(await sameBytes(got, path), 'arrived as sent, byte for byte').toBe(true)
     } finally {
       // 2 GiB of real blocks on the receiver; the tests after this one list its folder
       await rm(got, { force: true })
@@ -524,7 +519,7 @@ describe('transfer', () => {
 
     const got = join(b.receiveDir, 'live')
     expect((await readdir(got)).sort()).toEqual(['a-big.bin', 'z-kept.txt'])
-    expect(await sha256Of(join(got, 'a-big.bin'))).toBe(await sha256Of(join(dir, 'a-big.bin')))
+    expect(await sameBytes(join(got, 'a-big.bin'), join(dir, 'a-big.bin')), 'arrived as sent, byte for byte').toBe(true)
     expect(await readFile(join(got, 'z-kept.txt'), 'utf8')).toBe('z-kept.txt\n'.repeat(1000))
     expect(await readdir(b.receiveDir)).not.toContain('.ferry-part')
     const onB = (await transfersOf(b)).find((t) => t.id === active.id)
@@ -563,7 +558,7 @@ describe('transfer', () => {
     const size = (await stat(video)).size
     numbers.push(`a ${size}-byte file edited after ${active.doneBytes} bytes had arrived, sent again: ${again.wireBytes} bytes on the wire`)
     expect(again.wireBytes).toBeLessThanOrEqual(size - active.doneBytes + MiB)
-    expect(await sha256Of(join(b.receiveDir, 'growing', 'video.bin'))).toBe(await sha256Of(video))
+    expect(await sameBytes(join(b.receiveDir, 'growing', 'video.bin'), video), 'arrived as sent, byte for byte').toBe(true)
     // what was kept for it went once the re-send that copied it was done (user-test finding: both copies stayed for a day)
     // (its own part folder: one an earlier test kept may still be there)
     await waitFor(async () => await stat(join(b.receiveDir, '.ferry-part', active.root)).then(() => undefined, () => true), 'beta to drop the kept part file the re-send copied from', 15_000)
@@ -608,7 +603,7 @@ describe('transfer', () => {
     const done = await sending.done
     expect(done.code, done.stderr).toBe(0)
     expect(JSON.parse(done.stdout)).toMatchObject({ state: 'done', wireBytes: 0, receipt: { verified: true } })
-    for (let i = 0; i < 3; i++) expect(await digestFile(join(b.receiveDir, 'roll-renamed', `VID_${i}.mp4`))).toEqual(await digestFile(join(renamed, `VID_${i}.mp4`)))
+    for (let i = 0; i < 3; i++) expect(await sameBytes(join(b.receiveDir, 'roll-renamed', `VID_${i}.mp4`), join(renamed, `VID_${i}.mp4`)), `VID_${i}.mp4`).toBe(true)
     await rm(join(b.receiveDir, 'roll'), { recursive: true })
     await rm(join(b.receiveDir, 'roll-renamed'), { recursive: true })
     await rm(dir, { recursive: true })
@@ -654,7 +649,7 @@ describe('transfer', () => {
     expect(sent.wireBytes).toBe(photo.length + block.length)
     const got = join(b.receiveDir, 'dupes')
     for (const name of ['IMG_0001.jpg', join('album', 'IMG_0001 copy.jpg'), 'disk.img']) {
-      expect(await sha256Of(join(got, name)), name).toBe(await sha256Of(join(dir, name)))
+      expect(await sameBytes(join(got, name), join(dir, name)), name).toBe(true)
     }
     expect((await transfersOf(b)).find((t) => t.id === sent.id)).toMatchObject({ state: 'done', doneBytes: sent.totalBytes, wireBytes: photo.length + block.length })
     await rm(got, { recursive: true })
@@ -1142,7 +1137,7 @@ describe('transfer', () => {
     const slack = 2 * chunkSizeFor(CANCEL_SIZE)
     expect(onB.doneBytes, 'cancelled too early to tell a copy from a fetch').toBeGreaterThan(4 * slack)
     expect(again.wireBytes).toBeLessThanOrEqual(CANCEL_SIZE - onB.doneBytes + slack)
-    expect(await sha256Of(join(b.receiveDir, 'cancel-me.bin'))).toBe(await sha256Of(big))
+    expect(await sameBytes(join(b.receiveDir, 'cancel-me.bin'), big), 'arrived as sent, byte for byte').toBe(true)
     // (its own part folder: one an earlier test kept may still be there, as it was in CI)
     await waitFor(async () => await stat(join(b.receiveDir, '.ferry-part', active.root)).then(() => undefined, () => true), 'beta to drop the part kept from the cancelled receive', 15_000)
     await rm(join(b.receiveDir, 'cancel-me.bin'))
