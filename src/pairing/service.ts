@@ -32,8 +32,11 @@ export interface PairingComponents {
 export const DEFAULT_CODE_TTL_SEC = 300
 /** how long a burned or expired nameplate is remembered, so a late attempt gets a precise error */
 const TOMBSTONE_MS = 10 * 60_000
-/** How often unpairings not yet told are told to their peers that are online (a peer told fails or answers within 3 s). */
-const UNTOLD_RETRY_MS = 10_000
+/** How often unpairings not yet told are told to their peers that are online (a peer told fails or answers within 3 s): 10 s, or FERRY_UNTOLD_RETRY_MS (tests). */
+function untoldRetryMs (): number {
+  const v = Number(process.env.FERRY_UNTOLD_RETRY_MS)
+  return Number.isFinite(v) && v > 0 ? v : 10_000
+}
 /** What the device that typed an ended code is told, by how the code ended (review finding: a replaced code was called expired). */
 const TOMBSTONE_MESSAGE = {
   failed: 'that code was already used and is burned',
@@ -58,7 +61,7 @@ export class PairingService {
   async start (): Promise<void> {
     // a peer that stayed connected while it could not hear us (stopped with SIGSTOP, busy) never comes online
     // again: asked again while it is online (user-test finding: it listed us as paired until it tried a send)
-    this.untoldTimer = setInterval(() => { void this.tellUntoldOnline() }, UNTOLD_RETRY_MS)
+    this.untoldTimer = setInterval(() => { void this.tellUntoldOnline() }, untoldRetryMs())
     this.untoldTimer.unref()
     await this.c.node.handle(PAIR_PROTOCOL, (stream, connection) => { void this.respond(stream, connection) })
     await this.c.node.handle(TRUST_PROTOCOL, (stream, connection) => {
