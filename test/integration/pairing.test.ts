@@ -277,16 +277,19 @@ describe('pairing', { timeout: 120_000 }, () => {
   })
 
   it('a code expires: `ferry pair --expires 10s` exits with E_PAIRING_EXPIRED and the code is refused afterwards; meanwhile, malformed codes are E_BAD_CODE and never echoed', async () => {
-    const [a, b] = await linkedPair(['eps', 'zeta'])
-    // out of range: said before the daemon is asked (the daemon refuses it too, E_BAD_REQUEST)
-    const tooShort = await a.cli(['pair', '--expires', '5s'], { env: { FERRY_CODE: '' } })
-    expect(tooShort.code).toBe(2)
-    expect(tooShort.stderr).toMatch(/^ferry: E_USAGE: --expires 5s is out of range/m)
-
+    const a = await startDaemon({ name: 'eps' })
     const before = Date.now()
     const shown = await showCode(a, { extra: ['--expires', '10s'] })
     expect(shown.expiresAt).toBeGreaterThanOrEqual(before + 10_000)
     expect(shown.expiresAt).toBeLessThanOrEqual(Date.now() + 10_000)
+    // everything up to the expiry is done while the code runs out, b's start too (the 10 s are the least --expires takes)
+    const b = await startDaemon({ name: 'zeta', peers: [a.addr] })
+    await waitListed(b, a, {}, 10_000)
+    // out of range: said before the daemon is asked (the daemon refuses it too, E_BAD_REQUEST; a code it showed
+    // would replace the one shown, and that one would not end expired below)
+    const tooShort = await a.cli(['pair', '--expires', '5s'], { env: { FERRY_CODE: '' } })
+    expect(tooShort.code).toBe(2)
+    expect(tooShort.stderr).toMatch(/^ferry: E_USAGE: --expires 5s is out of range/m)
 
     // while the code runs out: malformed codes typed on b, from the command
     // line, $FERRY_CODE and standard input (they never leave b's daemon)
