@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 // Integration and lab tests start real daemons as child processes; they are
@@ -9,6 +10,11 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     fileParallelism: true,
-    maxWorkers: 2
+    maxWorkers: 2,
+    // inherited by the daemons and CLI processes the tests start: Node keeps
+    // what it compiled (the TypeScript sources stripped of their types too,
+    // keyed by their content) and does not do it again at every start, ~0.4 s
+    // -> ~0.2 s per `ferry` process; the same code runs
+    env: { NODE_COMPILE_CACHE: fileURLToPath(new URL('node_modules/.cache/ferry-test-compile', import.meta.url)) }
   }
 })
