@@ -16,7 +16,7 @@ import { chunkSizeFor } from '../../src/transfer/index.ts'
 import { REQUEST_BYTES, REQUESTS_AHEAD } from '../../src/transfer/fetch.ts'
 import { SPOOL_WRITE_BYTES } from '../../src/transfer/spool.ts'
 import { CHUNK_STREAMS } from '../../src/transfer/receiver.ts'
-import { cleanupAll, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, whileStopped, type CliResult, type TestDaemon } from '../helpers/daemon.ts'
+import { cleanupAll, control, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, whileStopped, type CliResult, type TestDaemon } from '../helpers/daemon.ts'
 import { asObject, sameBytes, snapshotTree, writeRandomFile } from '../helpers/files.ts'
 
 afterAll(cleanupAll)
@@ -113,12 +113,9 @@ async function holdingOffers (body: () => Promise<void>): Promise<void> {
   try { await body() } finally { await b.cli(['auto-accept', 'alpha', 'on']) }
 }
 
-/** The offer waiting on beta for a decision that `pick` finds. */
+/** The offer waiting on beta for a decision that `pick` finds (polled through the control socket: a CLI process per try is a Node start-up; `ferry offers --json` is tested in transfer.test.ts). */
 async function offerOnBeta (pick: (o: OfferInfo) => boolean): Promise<OfferInfo> {
-  return await waitFor(async () => {
-    const r = await b.cli(['offers', '--json'])
-    return (JSON.parse(r.stdout) as OfferInfo[]).find(pick)
-  }, 'the offer to wait on beta', 30_000, 100)
+  return await waitFor(async () => (await control(b, 'offers')).find(pick), 'the offer to wait on beta', 30_000, 100)
 }
 
 /** Interruptions the receiver logged (a dropped connection, besides the kills the tests make). */
