@@ -112,12 +112,14 @@ export async function startDaemon (opts: DaemonOpts): Promise<TestDaemon> {
     runCli([...a, '--home', home], { ...o, netns: opts.netns })
   // asked through the control socket, as `ferry status --json` asks it (that command is tested in daemon.test.ts):
   // a CLI process per try would be a Node start-up, ~0.3 s of CPU taken from the daemon booting on a 2-core box
+  // a daemon that exits while starting says why at once, not after the boot timeout (waitFor takes a throw for "not yet")
   const status = await waitFor(async () => {
-    if (proc.exitCode != null) throw new Error(`daemon ${opts.name} exited ${proc.exitCode}: ${out}`)
+    if (proc.exitCode != null || proc.signalCode != null) return { exited: true } as const
     if (opts.netns == null) return await control({ home }, 'status')
     const r = await cli(['status', '--json'], { timeoutMs: 5000 })
     return r.code === 0 ? JSON.parse(r.stdout) as { peerId: string, listenAddrs: string[] } : undefined
   }, `daemon ${opts.name} to start`, BOOT_TIMEOUT_MS, 50)
+  if ('exited' in status) throw new Error(`daemon ${opts.name} exited ${proc.exitCode ?? proc.signalCode} while starting: ${out}`)
   const d: TestDaemon = {
     name: opts.name,
     home,
