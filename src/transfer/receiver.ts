@@ -129,6 +129,8 @@ export class Receiver {
   private receiptRefused?: RefusedEntry[]
   /** The paths the receive folder could not take when last looked at (the offer's arrival, each `ferry offers`): how many, and why the first, while it waits for a decision */
   refusedAtOffer?: { files: number, folders: number, first: string }
+  /** The receipt is being signed and sent: every file is in place, and a cancel comes too late (cancel) */
+  private concluding = false
   /** The device of the receive folder when this receive's first run in this daemon began (sameDiskAsBefore) */
   private receiveDev?: number
   /** The mount point the receive folder was on when this receive's first run began, kept across restarts (sameDiskAsBefore) */
@@ -323,7 +325,12 @@ export class Receiver {
       if (!this.keepVerifiedParts()) await this.removePartFolder()
       await syncPlacedFolders(this.receiveDir, this.files.flatMap((f) => f.dest ?? []))
       signal.throwIfAborted()
-      await this.sendReceipt(missing)
+      this.concluding = true
+      try {
+        await this.sendReceipt(missing)
+      } finally {
+        this.concluding = false
+      }
     } catch (err) {
       await this.closePartFiles()
       // a user or a cleaner removed the part folder (or the receive folder)
@@ -683,6 +690,11 @@ export class Receiver {
    * same content.
    */
   async cancel (state: 'cancelled' | 'declined', notify: boolean, why = state === 'declined' ? 'declined on the receiving device' : 'cancelled on the receiving device'): Promise<void> {
+    // too late while the receipt goes out: every file is placed, and the
+    // sender is being told "done" (a soak test's cancel at that moment
+    // answered as if it had cancelled, and the receive ended done on both
+    // sides); it cancels only if sending the receipt fails
+    if (this.concluding) await this.running?.catch(() => {})
     if (this.finished) return
     this.controller.abort(new FerryError('E_CANCELLED', why))
     this.setState(state, new FerryError(state === 'declined' ? 'E_DECLINED' : 'E_CANCELLED', why))

@@ -1108,6 +1108,8 @@ export class TransferService {
     if (r != null && !r.finished) {
       if (r.state === 'offered') this.c.emitOfferRemoved(id)
       await r.cancel('cancelled', true)
+      // it was sending its receipt: done, not cancelled (Receiver.cancel)
+      if (r.state === 'done') throw new FerryError('E_TRANSFER_NOT_FOUND', `transfer ${id} has already ended (done); nothing to cancel`)
       await this.dropPartsOf(r)
     } else if (s != null && !s.finished) {
       s.controller.abort()

@@ -127,6 +127,20 @@ describe('Receiver', () => {
     expect(descriptorsOf(join(partDir, '0'))).toBe(0)
   })
 
+  it('a cancel while the receipt is signed and sent comes too late: the receive ends done, and the sender is told only that (soak-test finding: the cancel answered as if it had cancelled, and a "cancelled" end could follow the "done")', async () => {
+    const { offer, receiveDir, serving } = await servedOffer([{ path: 'f.bin', data: randomBytes(2 * CHUNK) }])
+    const ends: EndMsg[] = []
+    let receiver: Receiver | undefined
+    let cancelling: Promise<void> | undefined
+    const deps = depsWith(() => sink, ends, serving)
+    receiver = new Receiver({ ...deps, sign: async (data) => { cancelling = receiver!.cancel('cancelled', true); return await deps.sign(data) } }, { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+    await receiver.run()
+    await cancelling
+    expect(receiver.state).toBe('done')
+    expect(ends.map((e) => e.status)).toEqual(['done'])
+    expect(await readdir(receiveDir)).toEqual(['f.bin'])
+  })
+
   it('a chunk write that fails with an I/O error fails the receive with E_IO, and the sender is told E_IO (review finding: the failure was dropped, and both were told E_INTERNAL "incomplete after fetching")', async () => {
     const { offer, receiveDir, serving } = await servedOffer(Array.from({ length: 8 }, (_, i) => ({ path: `f${i}.bin`, data: randomBytes(8 * CHUNK) })))
     let writes = 0
