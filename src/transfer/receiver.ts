@@ -203,6 +203,7 @@ export class Receiver {
     const signal = this.controller.signal
     let release: (() => void) | undefined
     let reporter: ProgressReporter | undefined
+    let spool: Spool | undefined
     try {
       release = await this.deps.partDirs.acquire(this.rootHex, signal)
       if (this.state === 'waiting' || this.state === 'fetching') { this.resumed = true; this.deps.updateState(this.id, { resumed: true }) }
@@ -271,7 +272,7 @@ export class Receiver {
       this.deps.updateState(this.id, { doneBytes: this.progress.done, wireBytes: this.progress.wire, localBytes: this.localBytes })
       // files that were complete already (or became so by dedup) are placed first
       for (const f of this.files) if (!f.done && f.entry.kind === 'file' && f.bitmap.complete) await this.finishFile(f)
-      const spool = new Spool(partDir, (err) => { this.deps.log.warn('cannot spool arriving chunk bytes; a crash would cost whole chunks', { id: this.id, err: err.message }) })
+      spool = new Spool(partDir, (err) => { this.deps.log.warn('cannot spool arriving chunk bytes; a crash would cost whole chunks', { id: this.id, err: err.message }) })
       await fetchAll({
         transferId: Buffer.from(this.id, 'hex'),
         files: this.files,
@@ -310,7 +311,7 @@ export class Receiver {
           if (f.bitmap.complete) await this.finishFile(f)
         },
         signal
-      }).finally(() => { spool.close() })
+      }).finally(() => { spool?.close() })
       this.recordPlaced()
       this.deps.log.debug('chunks fetched', { id: this.id, ms: Math.round(performance.now() - started) })
       signal.throwIfAborted() // cancelled while the last file was placed: no `verifying` over `cancelled`
@@ -340,6 +341,8 @@ export class Receiver {
       await this.onError(err)
     } finally {
       reporter?.stop()
+      // ended without its files: what is kept for a re-send is in the part files (keepVerifiedParts), not in the spool
+      if (this.finished && this.state !== 'done') spool?.remove()
       release?.()
     }
     return false
@@ -665,7 +668,7 @@ export class Receiver {
     // an E_CANCELLED of this daemon's own (its sink closed as it stops) is not
     // a cancel anyone asked for (review finding)
     if (fe.code === 'E_CANCELLED' && fe.remote === true && !this.controller.signal.aborted) {
-      this.keepVerifiedParts()
+      if (!this.keepVerifiedParts()) await this.removePartFolder().catch(() => {})
       this.setState('cancelled', fe)
       return
     }
@@ -678,7 +681,8 @@ export class Receiver {
       return
     }
     this.deps.log.warn('transfer failed', { id: this.id, code: fe.code, err: fe.message })
-    this.keepVerifiedParts()
+    // nothing verified to keep: no part folder of empty files for a day (soak-test finding)
+    if (!this.keepVerifiedParts()) await this.removePartFolder().catch(() => {})
     this.setState('failed', fe)
     await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'failed', root: this.offer.root, signature: new Uint8Array(0), failure: fe, doneBytes: this.progress.done }).catch(() => {})
   }
