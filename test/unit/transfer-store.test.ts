@@ -103,13 +103,15 @@ describe('TransferStore', () => {
     const old = Date.now() - 31 * 86_400_000
     const blob = new Uint8Array(1000).fill(3)
     store.insert({ ...row('1'.repeat(32), 'send'), state: 'done', offer: blob, sources: ['/a'], finishedAt: old, receiptSig: new Uint8Array(64).fill(9), receiptVerified: true })
+    store.update('1'.repeat(32), { skippedCount: 1, skipped: [{ path: '/a/link', reason: 'a symbolic link' }] })
     store.insert({ ...row('2'.repeat(32), 'receive'), state: 'failed', offer: blob, finishedAt: Date.now() })
     store.insert({ ...row('3'.repeat(32), 'receive'), state: 'waiting', offer: blob, createdAt: old })
     expect(store.forgetManifests(Date.now() - 30 * 86_400_000)).toBe(1)
     const forgotten = store.get('1'.repeat(32))!
     expect(forgotten.offer).toHaveLength(0)
     expect(forgotten.sources).toBeUndefined()
-    expect(forgotten).toMatchObject({ state: 'done', receiptVerified: true })
+    expect(forgotten).toMatchObject({ state: 'done', receiptVerified: true, skippedCount: 1 })
+    expect(forgotten.skipped, 'the list of skipped paths goes too (soak-test finding), its count stays').toBeUndefined()
     expect(forgotten.receiptSig).toHaveLength(64)
     expect(store.get('2'.repeat(32))!.offer).toHaveLength(1000) // ended, but recently
     expect(store.get('3'.repeat(32))!.offer).toHaveLength(1000) // not ended: resumes from it
