@@ -25,7 +25,9 @@ export async function checkReceiveFolder (dir: string): Promise<void> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'EROFS') throw new FerryError('E_IO', `receive folder ${dir} is on a read-only file system`)
-    if (code === 'EACCES' || code === 'EPERM') throw new FerryError('E_IO', `receive folder ${dir} is not writable by the user the daemon runs as (${whoAmI()})`)
+    if (code === 'EACCES') throw new FerryError('E_IO', `receive folder ${dir} is not writable by the user the daemon runs as (${whoAmI()})`)
+    // not a matter of permission bits: root got "not writable by root" for a `chattr +i` folder (soak-test finding)
+    if (code === 'EPERM') throw new FerryError('E_IO', `receive folder ${dir} cannot be written to (EPERM: marked immutable or append-only? see lsattr -d)`)
     throw toFerryError(err, 'E_IO')
   }
 }
