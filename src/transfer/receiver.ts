@@ -400,7 +400,8 @@ export class Receiver {
     if (mount === undefined) return
     if (this.receiveMount === undefined) {
       this.receiveMount = mount
-      this.deps.store.update(this.id, { receiveMount: mount })
+      // not recorded (the store's disk full): the check holds in this daemon's run only, and the receive goes on
+      try { this.deps.store.update(this.id, { receiveMount: mount }) } catch (err) { this.deps.log.warn('cannot record the receive folder\'s mount point', { id: this.id, err: (err as Error).message }) }
     } else if (mount !== this.receiveMount) {
       throw new FerryError('E_PATH_NOT_FOUND', `receive folder ${this.receiveDir} was on the disk mounted at ${this.receiveMount} when this receive began, and is on ${mount} now (that disk not mounted?); send again once it is back`)
     }
