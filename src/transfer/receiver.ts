@@ -669,7 +669,7 @@ export class Receiver {
     // an E_CANCELLED of this daemon's own (its sink closed as it stops) is not
     // a cancel anyone asked for (review finding)
     if (fe.code === 'E_CANCELLED' && fe.remote === true && !this.controller.signal.aborted) {
-      if (!this.keepVerifiedParts()) await this.removePartFolder().catch(() => {})
+      this.keepVerifiedParts()
       this.setState('cancelled', fe)
       return
     }
@@ -682,8 +682,7 @@ export class Receiver {
       return
     }
     this.deps.log.warn('transfer failed', { id: this.id, code: fe.code, err: fe.message })
-    // nothing verified to keep: no part folder of empty files for a day (soak-test finding)
-    if (!this.keepVerifiedParts()) await this.removePartFolder().catch(() => {})
+    this.keepVerifiedParts()
     this.setState('failed', fe)
     await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'failed', root: this.offer.root, signature: new Uint8Array(0), failure: fe, doneBytes: this.progress.done }).catch(() => {})
   }

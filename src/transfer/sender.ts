@@ -308,7 +308,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
         if (req.fileHeldBytes < size && req.fileHeldBytes > (sender.served.get(req.fileIndex) ?? 0) && !sender.givenUp.has(req.fileIndex)) sender.served.set(req.fileIndex, req.fileHeldBytes)
       }
       if (req.chunks.length === 0) continue
-      // before the offer, what the preview showed (no hashes, so never `touched`: no identity)
+      // before the offer, what the preview showed (no hashes, and no identity: its chunks are not checked here)
       const byPreview = sender.preview != null
       const file = byPreview ? sender.preview?.files[req.fileIndex] : sender.offer?.files[req.fileIndex]
       const src = byPreview ? sender.preview?.sources[req.fileIndex] : sender.sources[req.fileIndex]
@@ -337,8 +337,11 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
         let checked: Uint8Array | undefined
         try {
           data = source.read(src, file, offset, Math.min(READ_SLICE, length), true, identity)
-          // its change time moved since it was hashed: served only if this chunk is still what was offered
-          if (source.touched) {
+          // its change time moved since it was hashed (or cannot tell, on FAT, exFAT, FUSE): served only if this
+          // chunk is still what was offered. Not a preview's chunk: there is no hash yet, and the receiver
+          // verifies it against the offer's before it is used (review finding: a TypeError reset every
+          // prefetch from a card)
+          if (source.touched && !byPreview) {
             if (lastChecked?.file !== req.fileIndex || lastChecked.chunk !== chunk || lastChecked.sender !== sender) {
               lastChecked = undefined
               const whole = source.read(src, file, range.offset, range.length)

@@ -1260,8 +1260,11 @@ export class TransferService {
       const state = row.state === 'offered' ? 'offered' : 'waiting'
       // an offer not yet accepted goes, when it is, to the receive folder of now
       if (state === 'offered' && row.receiveDir !== this.c.receiveDir) this.pendingStates.update(row.id, { receiveDir: this.c.receiveDir })
+      const receiveDir = state === 'offered' ? undefined : await this.receiveDirOf(row)
+      // the mount recorded is the folder's it began in: one that starts over in the current folder records its own (review finding: it failed, "was on the disk mounted at" the old one)
+      const receiveMount = receiveDir === row.receiveDir ? row.receiveMount : undefined
       // a clean stop records `waiting` (Receiver.pause); anything else was cut short
-      this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes, receiptMissing: row.receiptMissing, receiptRefused: row.receiptRefused, createdAt: row.createdAt, offerBytes: row.offer.byteLength, receiveMount: row.receiveMount, receiveDir: state === 'offered' ? undefined : await this.receiveDirOf(row) })
+      this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes, receiptMissing: row.receiptMissing, receiptRefused: row.receiptRefused, createdAt: row.createdAt, offerBytes: row.offer.byteLength, receiveMount, receiveDir })
       if (state === 'offered') this.offersToCheck.add(row.id)
     } else if (row.state === 'offered') {
       this.offerAgain(row)
