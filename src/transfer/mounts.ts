@@ -9,15 +9,27 @@ import { readFile } from 'node:fs/promises'
 export interface Mount {
   /** where it is mounted */
   point: string
+  /** the folder of its file system mounted there: "/" for a whole file system (a disk), another for a bind mount of a part of one */
+  root: string
   /** its type as mountinfo names it: ext4, vfat, fuse.fusefat, fuseblk… */
   type: string
 }
 
+/** The text of /proc/self/mountinfo; undefined off Linux or where it cannot be read. */
+export async function readMountinfo (): Promise<string | undefined> {
+  if (process.platform !== 'linux') return undefined
+  return await readFile('/proc/self/mountinfo', 'utf8').catch(() => undefined)
+}
+
 /** The mount `dir` (a real path) is on, undefined off Linux or where mountinfo cannot be read. */
 export async function mountOf (dir: string): Promise<Mount | undefined> {
-  if (process.platform !== 'linux') return undefined
-  const mountinfo = await readFile('/proc/self/mountinfo', 'utf8').catch(() => undefined)
+  const mountinfo = await readMountinfo()
   return mountinfo === undefined ? undefined : mountIn(dir, mountinfo)
+}
+
+/** Whether anything is mounted at `point`, by the text of mountinfo. */
+export function mountedAt (point: string, mountinfo: string): boolean {
+  return entries(mountinfo).some((m) => m.point === point)
 }
 
 /**
@@ -27,16 +39,27 @@ export async function mountOf (dir: string): Promise<Mount | undefined> {
  */
 export function mountIn (dir: string, mountinfo: string): Mount | undefined {
   let best: Mount | undefined
+  for (const m of entries(mountinfo)) {
+    if (isWithin(dir, m.point) && (best === undefined || m.point.length >= best.point.length)) best = m
+  }
+  return best
+}
+
+/** Whether `path` is `folder` or below it, by whole components. */
+export function isWithin (path: string, folder: string): boolean {
+  return folder === '/' || path === folder || path.startsWith(`${folder}/`)
+}
+
+function entries (mountinfo: string): Mount[] {
+  const out: Mount[] = []
   for (const line of mountinfo.split('\n')) {
     // id parent major:minor root mount-point options [optional fields...] - type source super-options
     const fields = line.split(' ')
     const dash = fields.indexOf('-', 6)
     if (fields.length < 7 || dash < 0 || dash + 1 >= fields.length) continue
-    const point = unescapeMountPath(fields[4])
-    const under = point === '/' || dir === point || dir.startsWith(`${point}/`)
-    if (under && (best === undefined || point.length >= best.point.length)) best = { point, type: fields[dash + 1] }
+    out.push({ point: unescapeMountPath(fields[4]), root: unescapeMountPath(fields[3]), type: fields[dash + 1] })
   }
-  return best
+  return out
 }
 
 /** mountinfo writes space, tab, newline and backslash in paths as octal escapes (\040). */

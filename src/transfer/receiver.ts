@@ -28,7 +28,7 @@ import { checkOfferPaths, validateRelativePath, type FolderId, type Refusal } fr
 import { isZeroChunk } from './zero-chunks.ts'
 import { identityOf, partFileOf, planReceive, type FileState, type Plan, type Wanted } from './receive-plan.ts'
 import { forgetPartChunks, makePartFolder, removePartFolder } from './part-folders.ts'
-import { mountOf } from './mounts.ts'
+import { isWithin, mountIn, mountedAt, readMountinfo } from './mounts.ts'
 import type { ChunkSink } from './sink.ts'
 import { ProgressReporter } from './progress-report.ts'
 import { Spool } from './spool.ts'
@@ -396,14 +396,22 @@ export class Receiver {
     // mount point for the receive folder (making it first, at start, when
     // the receive folder was inside the disk), and wrote the rest of the
     // receive onto the system's disk (known limit until 2026-12-04).
-    const mount = (await mountOf(await realpath(this.receiveDir).catch(() => this.receiveDir)))?.point
+    // Recorded only for a whole file system mounted (not a bind mount of a
+    // folder, as systemd's ReadWritePaths= makes), and taken as away only
+    // when nothing is mounted there now and the folder is on a mount above
+    // it: a mount point that moves for another reason (a service started
+    // with ProtectHome=, a bind mount added) is no sign of it (review).
+    const mountinfo = await readMountinfo()
+    if (mountinfo === undefined) return
+    const mount = mountIn(await realpath(this.receiveDir).catch(() => this.receiveDir), mountinfo)
     if (mount === undefined) return
     if (this.receiveMount === undefined) {
-      this.receiveMount = mount
+      if (mount.root !== '/') return
+      this.receiveMount = mount.point
       // not recorded (the store's disk full): the check holds in this daemon's run only, and the receive goes on
-      try { this.deps.store.update(this.id, { receiveMount: mount }) } catch (err) { this.deps.log.warn('cannot record the receive folder\'s mount point', { id: this.id, err: (err as Error).message }) }
-    } else if (mount !== this.receiveMount) {
-      throw new FerryError('E_PATH_NOT_FOUND', `receive folder ${this.receiveDir} was on the disk mounted at ${this.receiveMount} when this receive began, and is on ${mount} now (that disk not mounted?); send again once it is back`)
+      try { this.deps.store.update(this.id, { receiveMount: mount.point }) } catch (err) { this.deps.log.warn('cannot record the receive folder\'s mount point', { id: this.id, err: (err as Error).message }) }
+    } else if (mount.point !== this.receiveMount && isWithin(this.receiveMount, mount.point) && !mountedAt(this.receiveMount, mountinfo)) {
+      throw new FerryError('E_PATH_NOT_FOUND', `receive folder ${this.receiveDir} was on the disk mounted at ${this.receiveMount} when this receive began, and nothing is mounted there now (the disk not mounted?); send again once it is back`)
     }
   }
 

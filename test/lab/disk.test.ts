@@ -19,6 +19,7 @@ import { DatabaseSync } from 'node:sqlite'
 import { cleanupAll, control as call, runCli, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type TestDaemon } from '../helpers/daemon.ts'
 import { rootRequiredButMissing } from '../helpers/lab.ts'
 import { showCode } from '../helpers/pairing.ts'
+import { sameBytes } from '../helpers/files.ts'
 import { readSpool } from '../../src/transfer/spool.ts'
 
 const MiB = 1024 * 1024
@@ -504,9 +505,45 @@ describe.skipIf(skip != null)('a receive folder that is a mount point', () => {
       })
       const done = await sending.done
       expect(done.code, done.stderr).toBe(1)
-      expect(done.stderr).toMatch(/^ferry: E_PATH_NOT_FOUND: peer says: receive folder .* was on the disk mounted at .*disk when this receive began, and is on .* now \(that disk not mounted\?\)/m)
+      expect(done.stderr).toMatch(/^ferry: E_PATH_NOT_FOUND: peer says: receive folder .* was on the disk mounted at .*disk when this receive began, and nothing is mounted there now \(the disk not mounted\?\)/m)
       // the daemon made its receive folder again at start (as for new offers); nothing went into it
       expect(await readdir(receiveDir), 'nothing on the disk under the mount point').toEqual([])
+    } finally {
+      await rx?.stop()
+      if (mounted) execFileSync('umount', ['-l', mp])
+    }
+  })
+
+  it('a receiver restarted while the disk is away, with another --receive-dir: the receive starts over in that folder and completes (review finding: it failed the mount check of the folder it began in)', async () => {
+    const mp = join(await tempDir('ferry-mount-'), 'disk')
+    await mkdir(mp)
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=200m,mode=0755', 'tmpfs', mp])
+    let mounted = true
+    let rx: TestDaemon | undefined
+    try {
+      rx = await startDaemon({ name: 'moved', receiveDir: join(mp, 'ferry'), peers: [sender.addr] })
+      const shown = await showCode(sender)
+      expect((await rx.cli(['pair', '--json', '--peer', sender.addr], { env: { FERRY_CODE: shown.code } })).code).toBe(0)
+      expect((await shown.cli.done).code).toBe(0)
+      await waitListed(sender, rx, { paired: true })
+      const path = join(files, 'moved.bin')
+      await writeRandom(path, 40 * MiB)
+      expect((await rx.cli(['auto-accept', 'sender', 'off'])).code).toBe(0)
+      const sending = spawnCli(['send', rx.peerId, path, '--json', '--home', sender.home], { timeoutMs: 60_000 })
+      const r = rx
+      const offer = await waitFor(async () => (await call(r, 'offers'))[0], 'the offer to wait on the mounted receiver', 30_000, 50)
+      const other = await tempDir('ferry-recv-other-')
+      await whileStopped(sender, async () => {
+        expect((await r.cli(['accept', offer.id])).code).toBe(0)
+        await waitFor(async () => await stat(join(mp, 'ferry', '.ferry-part')).then(() => true, () => undefined), 'the receive to make its part folder on the disk', 10_000, 20)
+        await r.kill9()
+        execFileSync('umount', ['-l', mp])
+        mounted = false
+        rx = await r.restart({ receiveDir: other })
+      })
+      const done = await sending.done
+      expect(done.code, done.stderr).toBe(0)
+      expect(await sameBytes(join(other, 'moved.bin'), path)).toBe(true)
     } finally {
       await rx?.stop()
       if (mounted) execFileSync('umount', ['-l', mp])

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { tmpdir } from 'node:os'
 import { fileSizeLimit } from '../../src/transfer/file-size-limit.ts'
-import { mountIn } from '../../src/transfer/mounts.ts'
+import { isWithin, mountIn, mountedAt } from '../../src/transfer/mounts.ts'
 
 const mountTypeOf = (dir: string, info: string): string | undefined => mountIn(dir, info)?.type
 
@@ -11,6 +11,7 @@ const MOUNTINFO = [
   '45 30 0:39 / /media/my\\040stick rw,nosuid,nodev,relatime - fuse.fusefat fusefat rw,user_id=0,group_id=0',
   '46 30 7:0 / /media/card rw,relatime - fuseblk /dev/loop0 rw,user_id=0',
   '47 46 7:1 / /media/card rw,relatime - vfat /dev/loop1 rw',
+  '48 22 8:1 /home/me/Downloads/ferry /home/me/Downloads/ferry rw,relatime - ext4 /dev/sda1 rw',
   ''
 ].join('\n')
 
@@ -27,6 +28,19 @@ describe('mountIn', () => {
 
   it('takes the last of two mounts at one point (the one mounted over the other)', () => {
     expect(mountTypeOf('/media/card/DCIM', MOUNTINFO)).toBe('vfat')
+  })
+
+  it('reads the root within the file system: "/" for a disk, the folder for a bind mount', () => {
+    expect(mountIn('/media/card/DCIM', MOUNTINFO)?.root).toBe('/')
+    expect(mountIn('/home/me/Downloads/ferry/x', MOUNTINFO)).toEqual({ point: '/home/me/Downloads/ferry', root: '/home/me/Downloads/ferry', type: 'ext4' })
+  })
+
+  it('mountedAt and isWithin', () => {
+    expect(mountedAt('/media/my stick', MOUNTINFO)).toBe(true)
+    expect(mountedAt('/media/other', MOUNTINFO)).toBe(false)
+    expect(isWithin('/media/card', '/')).toBe(true)
+    expect(isWithin('/media/card', '/media')).toBe(true)
+    expect(isWithin('/media/cardigan', '/media/card')).toBe(false)
   })
 
   it('skips lines it cannot read', () => {
