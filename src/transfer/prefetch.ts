@@ -67,7 +67,7 @@ export interface PrefetchDeps {
   /** Whether an offer from `peer` would be accepted without asking, and this id is new here. */
   wouldAccept: (peer: string, id: string) => boolean
   /** Whether `bytes` more fit in `dir` (free space, less what receives under way still need, and room for the spool of `files`' chunks). */
-  fits: (dir: string, bytes: number, files: ChunkedEntries) => Promise<boolean>
+  fits: (dir: string, bytes: number, files: ReadonlyArray<ChunkedEntries[number] & { size: number }>) => Promise<boolean>
   /** Whether the receive folder holds a chunk of this hash already (the plan copies it; not fetched ahead). */
   holds: (hash: Uint8Array) => boolean
   sink: () => ChunkSink

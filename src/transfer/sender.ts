@@ -185,12 +185,15 @@ class SourceReader {
       }
       this.fd = fd
       this.path = path
-      // FAT, exFAT, FUSE: the change time follows the date, so an edit with
-      // its date put back (exiftool -P) moves nothing the look below sees;
-      // every chunk is checked against its hash before it is served, a
-      // BLAKE3 per chunk read (≈ 1 ms per MiB, against a card's 20-90 MB/s).
-      // Unchecked, the receiver rejected its chunks 3 times and failed the
-      // whole send (E_HASH_MISMATCH), not that file alone (user-test finding)
+      // FAT and exFAT (and FUSE, where it is the driver's to say: exfat-fuse
+      // and sshfs follow the date, ntfs-3g does not; not told apart): the
+      // change time follows the date, so an edit with its date put back
+      // (exiftool -P) moves nothing the look below sees. Every chunk is
+      // checked against its hash before it is served: the whole chunk read
+      // at once (up to 2 MiB by the chunk rule, ≈ 25-100 ms from a card, the
+      // event loop waiting) and a BLAKE3 (≈ 1 ms per MiB). Unchecked, the
+      // receiver rejected its chunks 3 times and failed the whole send
+      // (E_HASH_MISMATCH), not that file alone (user-test finding)
       this.touched = ctimeNotKeptAt(path)
       this.checkUnchanged(offered, hashed)
     } else if (chunkStart) {

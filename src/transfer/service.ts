@@ -34,6 +34,7 @@ import { partDirFor } from './finalize.ts'
 import { alreadyInPlace } from './receive-plan.ts'
 import { keepsHoles, zeroBytes } from './zero-chunks.ts'
 import { sweepProbes } from './name-probe.ts'
+import { FAT_MAX_FILE_BYTES, fileSizeLimit } from './file-size-limit.ts'
 import { checkReceiveFolder } from './receive-folder.ts'
 import { KEEP_ENDED_PARTS_MS, forgetPartChunks, heldBytes, keptPartFolders, removeKeptPartFiles, removePartFolder, sweepPartFolders } from './part-folders.ts'
 import { pruneIndex } from './index-prune.ts'
@@ -175,6 +176,8 @@ export class TransferService {
           await checkReceiveFolder(dir)
           // its part folder would be in the state folder, and every offer into it is refused
           if (isFolderAt(dir, this.stateFolder)) return false
+          // a file the receive folder cannot hold (FAT32's 4 GiB) would be refused by the offer after its bytes came (review finding)
+          if (files.some((f) => f.kind === 'file' && f.size > FAT_MAX_FILE_BYTES) && await fileSizeLimit(dir) !== undefined) return false
           await checkSpace(dir, { total: bytes, reserved: this.reservedIn(dir), spool: spoolOf(files, bytes) })
           return true
         } catch { return false }
