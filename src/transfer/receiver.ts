@@ -341,8 +341,11 @@ export class Receiver {
       await this.onError(err)
     } finally {
       reporter?.stop()
-      // ended without its files: what is kept for a re-send is in the part files (keepVerifiedParts), not in the spool
-      if (this.finished && this.state !== 'done') spool?.remove()
+      // cancelled (by the sender: one cancelled here loses its part folder
+      // whole): what is kept for a re-send is in the part files
+      // (keepVerifiedParts). A failed receive keeps its slots too: the same
+      // file sent again once the disk has room goes on from them
+      if (this.state === 'cancelled') spool?.remove()
       release?.()
     }
     return false
