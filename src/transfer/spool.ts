@@ -88,10 +88,11 @@ export class Spool {
   }
 
   /**
-   * Close and remove this run's slot files: for a receive that ended
-   * without its files (cancelled, failed), whose part folder is kept a day
-   * for a re-send. A slot holds at most the start of a chunk; kept, a
-   * folder held ~10 MB of them, some nothing else (soak-test finding).
+   * Close and remove this run's slot files: for a receive its sender
+   * cancelled, whose part folder is kept a day for a re-send. A slot holds
+   * at most the start of a chunk; kept, such folders held ~10 MB of them,
+   * some nothing else (soak-test finding). A failed receive keeps them: the
+   * same file sent again (once the disk has room) goes on from them.
    */
   remove (): void {
     for (const s of this.all) s.remove()
