@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
-import { cleanupAll, control as call, runCli, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type TestDaemon } from '../helpers/daemon.ts'
+import { cleanupAll, control as call, runCli, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type CliResult, type TestDaemon } from '../helpers/daemon.ts'
 import { rootRequiredButMissing } from '../helpers/lab.ts'
 import { showCode } from '../helpers/pairing.ts'
 import { sameBytes } from '../helpers/files.ts'
@@ -438,59 +438,33 @@ describe.skipIf(skip != null)('full disk under ferry\'s home (its state database
 })
 
 describe.skipIf(skip != null)('a receive folder that is a mount point', () => {
-  it('unmounted (umount -l) while a receive runs: the receive fails with E_PATH_NOT_FOUND, and nothing goes to the disk under it (user-test finding: the rest landed on the root disk, and the send ended done)', async () => {
-    const mp = join(await tempDir('ferry-mount-'), 'receive')
-    await mkdir(mp)
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=200m,mode=0755', 'tmpfs', mp])
-    let mounted = true
-    let rx: TestDaemon | undefined
-    try {
-      rx = await startDaemon({ name: 'mounted', receiveDir: mp, peers: [sender.addr] })
-      const shown = await showCode(sender)
-      expect((await rx.cli(['pair', '--json', '--peer', sender.addr], { env: { FERRY_CODE: shown.code } })).code).toBe(0)
-      expect((await shown.cli.done).code).toBe(0)
-      await waitListed(sender, rx, { paired: true })
-      const path = join(files, 'unmounted.bin')
-      await writeRandom(path, 80 * MiB)
-      // held for a decision, and accepted while the sender is stopped: the receive has begun on the
-      // mount (its part folder made) and has nothing yet when the folder goes. Timed by the data
-      // alone, the whole file arrived first on a busy CI box (the check never ran, the send ended done).
-      expect((await rx.cli(['auto-accept', 'sender', 'off'])).code).toBe(0)
-      const sending = spawnCli(['send', rx.peerId, path, '--json', '--home', sender.home], { timeoutMs: 60_000 })
-      const r = rx
-      const offer = await waitFor(async () => (await call(r, 'offers'))[0], 'the offer to wait on the mounted receiver', 30_000, 50)
-      await whileStopped(sender, async () => {
-        expect((await r.cli(['accept', offer.id])).code).toBe(0)
-        await waitFor(async () => await stat(join(mp, '.ferry-part')).then(() => true, () => undefined), 'the receive to make its part folder on the mount', 10_000, 20)
-        execFileSync('umount', ['-l', mp])
-        mounted = false
-      })
-      const done = await sending.done
-      expect(done.code, done.stderr).toBe(1)
-      expect(done.stderr).toMatch(/^ferry: E_PATH_NOT_FOUND: .*is no longer on the disk this receive began on \(unmounted\?\)/m)
-      expect(await readdir(mp), 'nothing on the disk under the mount point').toEqual([])
-    } finally {
-      await rx?.stop()
-      if (mounted) execFileSync('umount', ['-l', mp])
-    }
-  })
-
-  it('a receiver killed (power cut) and restarted while the disk is away, its receive folder a folder of that disk: the receive fails with E_PATH_NOT_FOUND, and nothing goes to the disk under the mount point (the daemon made the folder there again at start, and received into it)', async () => {
+  /**
+   * A receiver whose receive folder is `sub` of a tmpfs mounted for it (the
+   * mount point itself when `sub` is ''), paired with the sender, and a send
+   * of `size` bytes to it whose receive has begun on the disk (its part
+   * folder made) and holds nothing yet when `meanwhile` runs: held for a
+   * decision and accepted while the sender is stopped. Timed by the data
+   * alone, the whole file arrived first on a busy CI box (the check never
+   * ran, the send ended done). `meanwhile` unmounts and may restart the
+   * receiver (it returns the daemon then running). The mount and daemon go
+   * at the end.
+   */
+  async function sendWhileUnmounted (name: string, sub: string, size: number, meanwhile: (o: { rx: TestDaemon, mp: string, unmount: () => void }) => Promise<TestDaemon>, then: (o: { done: CliResult, mp: string, receiveDir: string, path: string }) => Promise<void>): Promise<void> {
     const mp = join(await tempDir('ferry-mount-'), 'disk')
     await mkdir(mp)
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=200m,mode=0755', 'tmpfs', mp])
-    const receiveDir = join(mp, 'ferry')
+    const receiveDir = sub === '' ? mp : join(mp, sub)
     let mounted = true
+    const unmount = (): void => { execFileSync('umount', ['-l', mp]); mounted = false }
     let rx: TestDaemon | undefined
     try {
-      rx = await startDaemon({ name: 'remounted', receiveDir, peers: [sender.addr] })
+      rx = await startDaemon({ name, receiveDir, peers: [sender.addr] })
       const shown = await showCode(sender)
       expect((await rx.cli(['pair', '--json', '--peer', sender.addr], { env: { FERRY_CODE: shown.code } })).code).toBe(0)
       expect((await shown.cli.done).code).toBe(0)
       await waitListed(sender, rx, { paired: true })
-      const path = join(files, 'rebooted.bin')
-      await writeRandom(path, 40 * MiB)
-      // as above: accepted while the sender is stopped, so the receive has begun on the disk and holds nothing yet
+      const path = join(files, `${name}.bin`)
+      await writeRandom(path, size)
       expect((await rx.cli(['auto-accept', 'sender', 'off'])).code).toBe(0)
       const sending = spawnCli(['send', rx.peerId, path, '--json', '--home', sender.home], { timeoutMs: 60_000 })
       const r = rx
@@ -498,55 +472,37 @@ describe.skipIf(skip != null)('a receive folder that is a mount point', () => {
       await whileStopped(sender, async () => {
         expect((await r.cli(['accept', offer.id])).code).toBe(0)
         await waitFor(async () => await stat(join(receiveDir, '.ferry-part')).then(() => true, () => undefined), 'the receive to make its part folder on the disk', 10_000, 20)
-        await r.kill9()
-        execFileSync('umount', ['-l', mp])
-        mounted = false
-        rx = await r.restart()
+        rx = await meanwhile({ rx: r, mp, unmount })
       })
-      const done = await sending.done
+      await then({ done: await sending.done, mp, receiveDir, path })
+    } finally {
+      await rx?.stop()
+      if (mounted) execFileSync('umount', ['-l', mp])
+    }
+  }
+
+  it('unmounted (umount -l) while a receive runs: the receive fails with E_PATH_NOT_FOUND, and nothing goes to the disk under it (user-test finding: the rest landed on the root disk, and the send ended done)', async () => {
+    await sendWhileUnmounted('mounted', '', 80 * MiB, async ({ rx, unmount }) => { unmount(); return rx }, async ({ done, mp }) => {
+      expect(done.code, done.stderr).toBe(1)
+      expect(done.stderr).toMatch(/^ferry: E_PATH_NOT_FOUND: .*is no longer on the disk this receive began on \(unmounted\?\)/m)
+      expect(await readdir(mp), 'nothing on the disk under the mount point').toEqual([])
+    })
+  })
+
+  it('a receiver killed (power cut) and restarted while the disk is away, its receive folder a folder of that disk: the receive fails with E_PATH_NOT_FOUND, and nothing goes to the disk under the mount point (the daemon made the folder there again at start, and received into it)', async () => {
+    await sendWhileUnmounted('remounted', 'ferry', 40 * MiB, async ({ rx, unmount }) => { await rx.kill9(); unmount(); return await rx.restart() }, async ({ done, receiveDir }) => {
       expect(done.code, done.stderr).toBe(1)
       expect(done.stderr).toMatch(/^ferry: E_PATH_NOT_FOUND: peer says: receive folder .* was on the disk mounted at .*disk when this receive began, and nothing is mounted there now \(the disk not mounted\?\)/m)
       // the daemon made its receive folder again at start (as for new offers); nothing went into it
       expect(await readdir(receiveDir), 'nothing on the disk under the mount point').toEqual([])
-    } finally {
-      await rx?.stop()
-      if (mounted) execFileSync('umount', ['-l', mp])
-    }
+    })
   })
 
   it('a receiver restarted while the disk is away, with another --receive-dir: the receive starts over in that folder and completes (review finding: it failed the mount check of the folder it began in)', async () => {
-    const mp = join(await tempDir('ferry-mount-'), 'disk')
-    await mkdir(mp)
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=200m,mode=0755', 'tmpfs', mp])
-    let mounted = true
-    let rx: TestDaemon | undefined
-    try {
-      rx = await startDaemon({ name: 'moved', receiveDir: join(mp, 'ferry'), peers: [sender.addr] })
-      const shown = await showCode(sender)
-      expect((await rx.cli(['pair', '--json', '--peer', sender.addr], { env: { FERRY_CODE: shown.code } })).code).toBe(0)
-      expect((await shown.cli.done).code).toBe(0)
-      await waitListed(sender, rx, { paired: true })
-      const path = join(files, 'moved.bin')
-      await writeRandom(path, 40 * MiB)
-      expect((await rx.cli(['auto-accept', 'sender', 'off'])).code).toBe(0)
-      const sending = spawnCli(['send', rx.peerId, path, '--json', '--home', sender.home], { timeoutMs: 60_000 })
-      const r = rx
-      const offer = await waitFor(async () => (await call(r, 'offers'))[0], 'the offer to wait on the mounted receiver', 30_000, 50)
-      const other = await tempDir('ferry-recv-other-')
-      await whileStopped(sender, async () => {
-        expect((await r.cli(['accept', offer.id])).code).toBe(0)
-        await waitFor(async () => await stat(join(mp, 'ferry', '.ferry-part')).then(() => true, () => undefined), 'the receive to make its part folder on the disk', 10_000, 20)
-        await r.kill9()
-        execFileSync('umount', ['-l', mp])
-        mounted = false
-        rx = await r.restart({ receiveDir: other })
-      })
-      const done = await sending.done
+    const other = await tempDir('ferry-recv-other-')
+    await sendWhileUnmounted('moved', 'ferry', 40 * MiB, async ({ rx, unmount }) => { await rx.kill9(); unmount(); return await rx.restart({ receiveDir: other }) }, async ({ done, path }) => {
       expect(done.code, done.stderr).toBe(0)
       expect(await sameBytes(join(other, 'moved.bin'), path)).toBe(true)
-    } finally {
-      await rx?.stop()
-      if (mounted) execFileSync('umount', ['-l', mp])
-    }
+    })
   })
 })
