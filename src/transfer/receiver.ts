@@ -400,7 +400,8 @@ export class Receiver {
     // the receive folder was inside the disk), and wrote the rest of the
     // receive onto the system's disk (known limit until 2026-12-04).
     // Recorded only for a whole file system mounted (not a bind mount of a
-    // folder, as systemd's ReadWritePaths= makes), and taken as away only
+    // folder, as systemd's ReadWritePaths= makes; nor a btrfs subvolume,
+    // whose root reads as its path: not checked there), and taken as away only
     // when nothing is mounted there now and the folder is on a mount above
     // it: a mount point that moves for another reason (a service started
     // with ProtectHome=, a bind mount added) is no sign of it (review).
