@@ -272,8 +272,8 @@ const NO_PERMISSIONS_FS = new Set([0x4d44, 0x2011bab0])
  * new file's, which the receiver's umask makes 0644 as for its own new
  * files (finalize.ts). FAT and exFAT show every file as their mount says,
  * 0755 under the kernel's default and 0777 through exfat-fuse, and a card's
- * photos arrived executable (user-test finding); Syncthing likewise ignores
- * permissions there. Through FUSE, which sshfs keeps real permissions
+ * photos arrived executable (user-test finding); Syncthing leaves this to
+ * a setting (ignorePerms). Through FUSE, which sshfs keeps real permissions
  * through, only a file that reads 0777 (exfat-fuse's, ntfs-3g's) is taken
  * as made up. Folders keep theirs: a folder's 0777 is mkdir's own default.
  */
