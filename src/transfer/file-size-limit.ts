@@ -16,12 +16,10 @@
 // before. Asked only when an offer holds a file of 4 GiB or more.
 
 import { statfs } from 'node:fs/promises'
-import { mountOf } from './mounts.ts'
+import { FS_MAGIC, mountOf } from './mounts.ts'
 
 /** FAT32's limit: a file's size is a 32-bit field. */
 export const FAT_MAX_FILE_BYTES = 2 ** 32 - 1
-const MSDOS_SUPER_MAGIC = 0x4d44
-const FUSE_SUPER_MAGIC = 0x65735546
 /** FUSE drivers of FAT, by their mountinfo type. */
 const FUSE_FAT_TYPES = new Set(['fuse.fusefat'])
 
@@ -36,7 +34,7 @@ export interface FileSizeLimit {
 export async function fileSizeLimit (dir: string): Promise<FileSizeLimit | undefined> {
   if (process.platform !== 'linux') return undefined
   const type = await statfs(dir).then((st) => Number(st.type), () => undefined)
-  if (type === MSDOS_SUPER_MAGIC) return { bytes: FAT_MAX_FILE_BYTES, fileSystem: 'FAT32' }
-  if (type !== FUSE_SUPER_MAGIC) return undefined
+  if (type === FS_MAGIC.msdos) return { bytes: FAT_MAX_FILE_BYTES, fileSystem: 'FAT32' }
+  if (type !== FS_MAGIC.fuse) return undefined
   return FUSE_FAT_TYPES.has((await mountOf(dir))?.type ?? '') ? { bytes: FAT_MAX_FILE_BYTES, fileSystem: 'FAT32' } : undefined
 }

@@ -31,6 +31,7 @@ import { chunkCount, chunkSizeFor } from './chunking.ts'
 import type { HashPool } from './hash-pool.ts'
 import { MODE_PERMISSIONS, computeFileRoot, computeTransferRoot } from './manifest-root.ts'
 import { validateRelativePath } from './safe-path.ts'
+import { FS_MAGIC } from './mounts.ts'
 import type { OfferFile } from '../protocol/transfer.ts'
 import { sameIdentity, type CachedFile, type FileIdentity } from '../store/hash-cache.ts'
 
@@ -252,7 +253,7 @@ async function fileSystemType (path: string): Promise<number | undefined> {
  * (user-test finding on an exFAT card). Files there are hashed at every
  * send, as at the first (≈ 1 s per GiB read from a card).
  */
-const CTIME_NOT_KEPT = new Map<number, string>([[0x4d44, 'msdos'], [0x2011bab0, 'exfat'], [0x65735546, 'fuse']])
+const CTIME_NOT_KEPT = new Set<number>([FS_MAGIC.msdos, FS_MAGIC.exfat, FS_MAGIC.fuse])
 
 /** Whether the file system `path` is on has a change time that follows the modification time (CTIME_NOT_KEPT; Linux, false where it cannot be told). */
 export function ctimeNotKeptAt (path: string): boolean {
@@ -264,9 +265,8 @@ export function ctimeNotKeptAt (path: string): boolean {
   }
 }
 
-const FUSE_FS = 0x65735546
 /** File systems that hold no permission bits of a file's own (statfs f_type): every file there shows the mode its mount gives all. */
-const NO_PERMISSIONS_FS = new Set([0x4d44, 0x2011bab0])
+const NO_PERMISSIONS_FS = new Set<number>([FS_MAGIC.msdos, FS_MAGIC.exfat])
 /**
  * The mode a file is offered with when its file system keeps none: 0666, a
  * new file's, which the receiver's umask makes 0644 as for its own new
@@ -280,7 +280,7 @@ const NO_PERMISSIONS_FS = new Set([0x4d44, 0x2011bab0])
 const NEW_FILE_MODE = 0o666
 
 function madeUpMode (fsType: number, mode: number): boolean {
-  return NO_PERMISSIONS_FS.has(fsType) || (fsType === FUSE_FS && mode === MODE_PERMISSIONS)
+  return NO_PERMISSIONS_FS.has(fsType) || (fsType === FS_MAGIC.fuse && mode === MODE_PERMISSIONS)
 }
 
 export async function scanPaths (paths: string[], options: ScanOptions = {}): Promise<ScannedEntry[]> {

@@ -1,10 +1,14 @@
-// Which mount a folder is on, from /proc/self/mountinfo (Linux): its mount
-// point and its file system's type. statfs tells the type of the kernel's
-// own file systems but says only "fuse" for every FUSE driver, and a device
-// number says nothing across a reboot (a USB disk's can change at each);
-// the mount point does.
+// Which file system and mount a folder is on: the statfs magic numbers
+// ferry treats apart (FS_MAGIC), and from /proc/self/mountinfo (Linux) its
+// mount point and its file system's type. statfs tells the type of the
+// kernel's own file systems but says only "fuse" for every FUSE driver, and
+// a device number says nothing across a reboot (a USB disk's can change at
+// each); the mount point does.
 
 import { readFile } from 'node:fs/promises'
+
+/** statfs f_type magic numbers (linux/magic.h) of the file systems ferry treats apart: FAT (vfat and msdos), exFAT, and every FUSE driver. */
+export const FS_MAGIC = { msdos: 0x4d44, exfat: 0x2011bab0, fuse: 0x65735546 } as const
 
 export interface Mount {
   /** where it is mounted */
