@@ -7,33 +7,23 @@
 // vfat or exfat module of its own).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, readFile, stat, statfs, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { EXFAT, diskImageMissing, mountDiskImage } from '../helpers/disk-image.ts'
 import { cleanupAll, control as call, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
 
-const missing = process.getuid?.() !== 0
-  ? 'not root'
-  : ['mkfs.exfat', 'mount.exfat-fuse'].find((tool) => spawnSync('which', [tool]).status !== 0) ?? (existsSync('/dev/fuse') ? undefined : 'no /dev/fuse')
-if (missing != null) console.log(`exFAT receive-folder test skipped: ${missing} (apt-get install exfatprogs exfat-fuse)`)
+const missing = diskImageMissing(EXFAT)
 
 let mountpoint: string | undefined
+let unmount: (() => void) | undefined
 let sender: TestDaemon
 let receiver: TestDaemon
 
 beforeAll(async () => {
   if (missing != null) return
-  const root = await tempDir('ferry-exfat-')
-  const image = join(root, 'exfat.img')
-  execFileSync('truncate', ['-s', '64M', image])
-  execFileSync('mkfs.exfat', [image], { stdio: 'ignore' })
-  const stick = join(root, 'stick')
-  await mkdir(stick)
-  // mount(8) sets up the loop device (exfat-fuse wants a block device) and frees it at umount
-  execFileSync('mount', ['-t', 'exfat-fuse', '-o', 'loop', image, stick], { stdio: 'ignore' })
-  mountpoint = stick
+  ({ mountpoint, unmount } = await mountDiskImage(EXFAT))
   sender = await startDaemon({ name: 'exfat-sender' })
   receiver = await startDaemon({ name: 'exfat-receiver', receiveDir: join(mountpoint, 'in') })
   await pairDaemons(sender, receiver)
@@ -41,9 +31,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.allSettled([sender?.stop(), receiver?.stop()])
-  if (mountpoint != null) {
-    try { execFileSync('umount', [mountpoint]) } catch { execFileSync('umount', ['-l', mountpoint]) }
-  }
+  unmount?.()
   await cleanupAll()
 })
 

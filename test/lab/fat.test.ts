@@ -6,32 +6,22 @@
 // kernel's FAT (told by statfs, not by mountinfo) is not tried here.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, readFile, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { FAT32, diskImageMissing, mountDiskImage } from '../helpers/disk-image.ts'
 import { cleanupAll, pairDaemons, startDaemon, tempDir, type TestDaemon } from '../helpers/daemon.ts'
 
-const missing = process.getuid?.() !== 0
-  ? 'not root'
-  : ['mkfs.vfat', 'fusefat', 'fusermount'].find((tool) => spawnSync('which', [tool]).status !== 0) ?? (existsSync('/dev/fuse') ? undefined : 'no /dev/fuse')
-if (missing != null) console.log(`FAT32 receive-folder test skipped: ${missing} (apt-get install dosfstools fusefat)`)
+const missing = diskImageMissing(FAT32)
 
 let mountpoint: string | undefined
+let unmount: (() => void) | undefined
 let sender: TestDaemon
 let receiver: TestDaemon
 
 beforeAll(async () => {
   if (missing != null) return
-  const root = await tempDir('ferry-fat-')
-  const image = join(root, 'fat32.img')
-  execFileSync('truncate', ['-s', '64M', image])
-  execFileSync('mkfs.vfat', ['-F', '32', image], { stdio: 'ignore' })
-  const stick = join(root, 'stick')
-  await mkdir(stick)
-  execFileSync('fusefat', ['-o', 'rw+', image, stick], { stdio: 'ignore' })
-  mountpoint = stick
+  ({ mountpoint, unmount } = await mountDiskImage(FAT32))
   sender = await startDaemon({ name: 'fat-sender' })
   receiver = await startDaemon({ name: 'fat-receiver', receiveDir: join(mountpoint, 'in') })
   await pairDaemons(sender, receiver)
@@ -39,9 +29,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.allSettled([sender?.stop(), receiver?.stop()])
-  if (mountpoint != null) {
-    try { execFileSync('fusermount', ['-u', mountpoint]) } catch { execFileSync('umount', ['-l', mountpoint]) }
-  }
+  unmount?.()
   await cleanupAll()
 })
 
