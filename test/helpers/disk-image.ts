@@ -7,7 +7,8 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { tempDir } from './daemon.ts'
+import { afterAll, beforeAll } from 'vitest'
+import { cleanupAll, pairDaemons, startDaemon, tempDir, type TestDaemon } from './daemon.ts'
 
 export interface DiskImageKind {
   /** as the skip message names it */
@@ -48,7 +49,7 @@ export function diskImageMissing (kind: DiskImageKind): string | undefined {
 }
 
 /** A 64 MiB image of `kind`, formatted and mounted; `unmount` (lazily, if it is busy) at the end. */
-export async function mountDiskImage (kind: DiskImageKind): Promise<{ mountpoint: string, unmount: () => void }> {
+async function mountDiskImage (kind: DiskImageKind): Promise<{ mountpoint: string, unmount: () => void }> {
   const root = await tempDir(`ferry-${kind.name.toLowerCase()}-`)
   const image = join(root, 'disk.img')
   execFileSync('truncate', ['-s', '64M', image])
@@ -60,4 +61,31 @@ export async function mountDiskImage (kind: DiskImageKind): Promise<{ mountpoint
     mountpoint,
     unmount: () => { try { kind.unmount(mountpoint) } catch { execFileSync('umount', ['-l', mountpoint]) } }
   }
+}
+
+/**
+ * For a test file: two paired daemons on 127.0.0.1 (mDNS off), the
+ * receiver's folder `in` on a mounted image of `kind`, made before its
+ * tests and stopped, unmounted and removed after them. Its fields are set
+ * once the tests run; nothing is made where `diskImageMissing` said why not.
+ */
+export function daemonsOnDiskImage (kind: DiskImageKind, missing: string | undefined): { mountpoint: string, sender: TestDaemon, receiver: TestDaemon } {
+  const lab = {} as { mountpoint: string, sender: TestDaemon, receiver: TestDaemon }
+  let unmount: (() => void) | undefined
+  const prefix = kind.name.toLowerCase()
+  beforeAll(async () => {
+    if (missing != null) return
+    const disk = await mountDiskImage(kind)
+    unmount = disk.unmount
+    lab.mountpoint = disk.mountpoint
+    lab.sender = await startDaemon({ name: `${prefix}-sender` })
+    lab.receiver = await startDaemon({ name: `${prefix}-receiver`, receiveDir: join(disk.mountpoint, 'in') })
+    await pairDaemons(lab.sender, lab.receiver)
+  })
+  afterAll(async () => {
+    await Promise.allSettled([lab.sender?.stop(), lab.receiver?.stop()])
+    unmount?.()
+    await cleanupAll()
+  })
+  return lab
 }

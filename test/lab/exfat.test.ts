@@ -6,34 +6,17 @@
 // mount.exfat-fuse: a printed skip where any is missing; this kernel has no
 // vfat or exfat module of its own).
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, readFile, stat, statfs, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { EXFAT, diskImageMissing, mountDiskImage } from '../helpers/disk-image.ts'
-import { cleanupAll, control as call, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+import { EXFAT, daemonsOnDiskImage, diskImageMissing } from '../helpers/disk-image.ts'
+import { control as call, spawnCli, tempDir, waitFor } from '../helpers/daemon.ts'
 
 const missing = diskImageMissing(EXFAT)
 
-let mountpoint: string | undefined
-let unmount: (() => void) | undefined
-let sender: TestDaemon
-let receiver: TestDaemon
-
-beforeAll(async () => {
-  if (missing != null) return
-  ({ mountpoint, unmount } = await mountDiskImage(EXFAT))
-  sender = await startDaemon({ name: 'exfat-sender' })
-  receiver = await startDaemon({ name: 'exfat-receiver', receiveDir: join(mountpoint, 'in') })
-  await pairDaemons(sender, receiver)
-})
-
-afterAll(async () => {
-  await Promise.allSettled([sender?.stop(), receiver?.stop()])
-  unmount?.()
-  await cleanupAll()
-})
+const lab = daemonsOnDiskImage(EXFAT, missing)
 
 describe.skipIf(missing != null)('a receive folder on exFAT', () => {
   it('refuses each name exFAT cannot hold, alone and up front, and receives the rest: E_INCOMPLETE naming them, also on a re-send (user-test finding: the first such name failed the whole send, every time)', async () => {
@@ -46,7 +29,7 @@ describe.skipIf(missing != null)('a receive folder on exFAT', () => {
     await writeFile(join(src, '2024:summer', 'x.jpg'), 'below a folder exFAT cannot name')
     await writeFile(join(src, 'fine', 'y.jpg'), 'fine')
     for (const round of [1, 2]) {
-      const r = await sender.cli(['send', receiver.name, src, '--json'])
+      const r = await lab.sender.cli(['send', lab.receiver.name, src, '--json'])
       expect(r.code, `round ${round}: ${r.stderr}`).toBe(1)
       const out = JSON.parse(r.stdout) as { state: string, error: { code: string }, receipt: { verified: boolean }, skipped: Array<{ path: string, reason: string }> }
       expect(out.error.code).toBe('E_INCOMPLETE')
@@ -56,12 +39,12 @@ describe.skipIf(missing != null)('a receive folder on exFAT', () => {
       for (const s of out.skipped) expect(s.reason).toMatch(/the receive folder's file system cannot hold this name \(FAT and exFAT, and NTFS as Windows mounts it, refuse : \* \? " < > \|\)$/)
       expect(out.skipped.find((s) => s.path.endsWith('x.jpg'))?.reason).toContain('"2024:summer"')
     }
-    const placed = join(mountpoint!, 'in', 'trip')
+    const placed = join(lab.mountpoint, 'in', 'trip')
     expect(await readFile(join(placed, 'ok.txt'), 'utf8')).toBe('ok')
     expect(await readFile(join(placed, 'fine', 'y.jpg'), 'utf8')).toBe('fine')
     // nothing else there, and no probe folder left in the receive folder
     expect((await readdir(placed)).sort()).toEqual(['fine', 'ok.txt'])
-    expect((await readdir(join(mountpoint!, 'in'))).filter((n) => n.startsWith('.ferry-probe'))).toEqual([])
+    expect((await readdir(join(lab.mountpoint, 'in'))).filter((n) => n.startsWith('.ferry-probe'))).toEqual([])
   })
 
   it('counts a file\'s runs of zeros in the free-space check, as exFAT has no holes: refused up front with E_NO_SPACE, nothing placed (user-test finding: taken, then ENOSPC once its bytes had come)', async () => {
@@ -72,17 +55,17 @@ describe.skipIf(missing != null)('a receive folder on exFAT', () => {
     await fh.write(randomBytes(8 * 1024 * 1024))
     await fh.truncate(80 * 1024 * 1024)
     await fh.close()
-    const r = await sender.cli(['send', receiver.name, file, '--json'])
+    const r = await lab.sender.cli(['send', lab.receiver.name, file, '--json'])
     expect(r.code, r.stderr).toBe(1)
     const out = JSON.parse(r.stdout) as { error: { code: string, message: string }, wireBytes?: number }
     // up front: the offer's answer, before a byte came (late, it was "ENOSPC: no space left on device, ftruncate")
     expect(out.error.code).toBe('E_NO_SPACE')
     expect(out.error.message).toMatch(/free in its receive folder; this needs/)
     expect(out.wireBytes ?? 0).toBe(0)
-    expect(existsSync(join(mountpoint!, 'in', 'disk.img'))).toBe(false)
-    const free = await statfs(mountpoint!)
+    expect(existsSync(join(lab.mountpoint, 'in', 'disk.img'))).toBe(false)
+    const free = await statfs(lab.mountpoint)
     expect(Number(free.bavail) * Number(free.bsize)).toBeGreaterThan(32 * 1024 * 1024) // nothing was allocated for it
-    expect((await readdir(join(mountpoint!, 'in'))).filter((n) => n.startsWith('.ferry-holes-probe'))).toEqual([])
+    expect((await readdir(join(lab.mountpoint, 'in'))).filter((n) => n.startsWith('.ferry-holes-probe'))).toEqual([])
   })
 
   it('a file and a folder of one send whose names differ only in case: the file is kept beside the folder as "name (1)", all of it arrives (user-test finding: "photos exists and is not a folder" failed the send)', async () => {
@@ -92,19 +75,19 @@ describe.skipIf(missing != null)('a receive folder on exFAT', () => {
     // the file completes first, as in the user test (without the fix, it took the name)
     const inFolder = randomBytes(8 * 1024 * 1024)
     await writeFile(join(src, 'photos', '1.jpg'), inFolder)
-    const r = await sender.cli(['send', receiver.name, src, '--json'])
+    const r = await lab.sender.cli(['send', lab.receiver.name, src, '--json'])
     expect(r.code, r.stderr).toBe(0)
     const out = JSON.parse(r.stdout) as { state: string, receipt: { verified: boolean }, renamed?: Array<{ from: string, to: string }> }
     expect(out.state).toBe('done')
     expect(out.receipt.verified).toBe(true)
-    const placed = join(mountpoint!, 'in', 'c6')
+    const placed = join(lab.mountpoint, 'in', 'c6')
     expect((await readFile(join(placed, 'photos', '1.jpg'))).equals(inFolder)).toBe(true)
     expect(await readFile(join(placed, 'Photos (1)'), 'utf8')).toBe('a file named like the folder')
     expect(JSON.stringify(out.renamed ?? [])).toContain('Photos (1)')
   })
 
   it('sending from exFAT: a photo edited in place with its date kept arrives as edited, not as the old one the receiver holds (user-test finding: the hash cache took exFAT\'s change time, which follows the date, for a real one)', async () => {
-    const card = join(mountpoint!, 'card', 'DCIM')
+    const card = join(lab.mountpoint, 'card', 'DCIM')
     await mkdir(card, { recursive: true })
     const photo = join(card, 'IMG_0001.JPG')
     const taken = new Date('2021-05-05T05:05:02Z')
@@ -112,7 +95,7 @@ describe.skipIf(missing != null)('a receive folder on exFAT', () => {
     await utimes(photo, taken, taken)
     // hashed well after its last change, as a card's photos are: the cache would keep it
     await new Promise((resolve) => setTimeout(resolve, 2500))
-    const first = await sender.cli(['send', receiver.name, card, '--json'])
+    const first = await lab.sender.cli(['send', lab.receiver.name, card, '--json'])
     expect(first.code, first.stderr).toBe(0)
     // a rating written into the file by a tool that keeps its date (exiftool -P)
     const fh = await open(photo, 'r+')
@@ -120,16 +103,16 @@ describe.skipIf(missing != null)('a receive folder on exFAT', () => {
     await fh.close()
     await utimes(photo, taken, taken)
     const edited = await readFile(photo)
-    const second = await sender.cli(['send', receiver.name, card, '--json'])
+    const second = await lab.sender.cli(['send', lab.receiver.name, card, '--json'])
     expect(second.code, second.stderr).toBe(0)
     // the person's copy is kept, the edited one arrives beside it
-    const received = join(mountpoint!, 'in', 'DCIM')
+    const received = join(lab.mountpoint, 'in', 'DCIM')
     const copies = await Promise.all((await readdir(received)).map(async (n) => await readFile(join(received, n))))
     expect(copies.some((c) => c.equals(edited)), 'the edited photo arrived').toBe(true)
   })
 
   it('sending from exFAT: a photo edited in place with its date kept while its send waits to be accepted is left out alone (E_INCOMPLETE naming it), the rest arrives (before: the receiver rejected its chunks 3 times and failed the whole send, E_HASH_MISMATCH)', async () => {
-    const card = join(mountpoint!, 'card3', 'DCIM')
+    const card = join(lab.mountpoint, 'card3', 'DCIM')
     await mkdir(card, { recursive: true })
     const taken = new Date('2022-06-06T06:06:06Z')
     const photos = ['IMG_0101.JPG', 'IMG_0102.JPG'].map((name) => ({ name, bytes: randomBytes(400_000) }))
@@ -137,16 +120,16 @@ describe.skipIf(missing != null)('a receive folder on exFAT', () => {
       await writeFile(join(card, p.name), p.bytes)
       await utimes(join(card, p.name), taken, taken)
     }
-    expect((await receiver.cli(['auto-accept', sender.name, 'off'])).code).toBe(0)
+    expect((await lab.receiver.cli(['auto-accept', lab.sender.name, 'off'])).code).toBe(0)
     try {
-      const sending = spawnCli(['send', receiver.name, card, '--json', '--home', sender.home], { timeoutMs: 60_000 })
-      const offer = await waitFor(async () => (await call(receiver, 'offers'))[0], 'the offer to wait on the receiver', 30_000, 50)
+      const sending = spawnCli(['send', lab.receiver.name, card, '--json', '--home', lab.sender.home], { timeoutMs: 60_000 })
+      const offer = await waitFor(async () => (await call(lab.receiver, 'offers'))[0], 'the offer to wait on the receiver', 30_000, 50)
       // hashed and offered; now a tool that keeps the date writes a rating into the first (exiftool -P)
       const fh = await open(join(card, photos[0].name), 'r+')
       await fh.write(Buffer.from('RATING5'), 0, 7, 100)
       await fh.close()
       await utimes(join(card, photos[0].name), taken, taken)
-      expect((await receiver.cli(['accept', offer.id])).code).toBe(0)
+      expect((await lab.receiver.cli(['accept', offer.id])).code).toBe(0)
       const done = await sending.done
       expect(done.code, done.stderr).toBe(1)
       const out = JSON.parse(done.stdout) as { error: { code: string }, receipt: { verified: boolean }, skipped: Array<{ path: string, reason: string }> }
@@ -154,25 +137,25 @@ describe.skipIf(missing != null)('a receive folder on exFAT', () => {
       expect(out.receipt.verified).toBe(true)
       expect(out.skipped.map((s) => s.path)).toEqual([join(card, photos[0].name)])
       expect(out.skipped[0].reason).toMatch(/^changed, removed or unreadable after it was offered/)
-      const received = join(mountpoint!, 'in', 'DCIM')
+      const received = join(lab.mountpoint, 'in', 'DCIM')
       expect(await readFile(join(received, photos[1].name))).toEqual(photos[1].bytes)
       expect(existsSync(join(received, photos[0].name))).toBe(false)
     } finally {
-      expect((await receiver.cli(['auto-accept', sender.name, 'on'])).code).toBe(0)
+      expect((await lab.receiver.cli(['auto-accept', lab.sender.name, 'on'])).code).toBe(0)
     }
   })
 
   it('sending from exFAT: photos arrive as the receiver\'s new files do (0644 under umask 022), not executable as exFAT shows every file (user-test finding: 0755)', async () => {
-    const card = join(mountpoint!, 'card2', 'DCIM', '100CANON')
+    const card = join(lab.mountpoint, 'card2', 'DCIM', '100CANON')
     await mkdir(card, { recursive: true })
     await writeFile(join(card, 'IMG_0002.JPG'), randomBytes(50_000))
     expect((await stat(join(card, 'IMG_0002.JPG'))).mode & 0o777, 'exFAT made it up').toBe(0o777)
     // from the card to a receive folder that keeps modes (the other daemon's, on this machine's disk)
-    const r = await receiver.cli(['send', sender.name, join(mountpoint!, 'card2', 'DCIM'), '--json'])
+    const r = await lab.receiver.cli(['send', lab.sender.name, join(lab.mountpoint, 'card2', 'DCIM'), '--json'])
     expect(r.code, r.stderr).toBe(0)
     const umask = process.umask()
-    expect((await stat(join(sender.receiveDir, 'DCIM', '100CANON', 'IMG_0002.JPG'))).mode & 0o777).toBe(0o666 & ~umask)
+    expect((await stat(join(lab.sender.receiveDir, 'DCIM', '100CANON', 'IMG_0002.JPG'))).mode & 0o777).toBe(0o666 & ~umask)
     // a folder keeps what it showed: 0777 is mkdir's own default, less the umask
-    expect((await stat(join(sender.receiveDir, 'DCIM', '100CANON'))).mode & 0o777).toBe(0o777 & ~umask)
+    expect((await stat(join(lab.sender.receiveDir, 'DCIM', '100CANON'))).mode & 0o777).toBe(0o777 & ~umask)
   })
 })

@@ -5,33 +5,16 @@
 // printed skip where any is missing). This kernel has no vfat module, so the
 // kernel's FAT (told by statfs, not by mountinfo) is not tried here.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, readFile, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { FAT32, diskImageMissing, mountDiskImage } from '../helpers/disk-image.ts'
-import { cleanupAll, pairDaemons, startDaemon, tempDir, type TestDaemon } from '../helpers/daemon.ts'
+import { FAT32, daemonsOnDiskImage, diskImageMissing } from '../helpers/disk-image.ts'
+import { tempDir } from '../helpers/daemon.ts'
 
 const missing = diskImageMissing(FAT32)
 
-let mountpoint: string | undefined
-let unmount: (() => void) | undefined
-let sender: TestDaemon
-let receiver: TestDaemon
-
-beforeAll(async () => {
-  if (missing != null) return
-  ({ mountpoint, unmount } = await mountDiskImage(FAT32))
-  sender = await startDaemon({ name: 'fat-sender' })
-  receiver = await startDaemon({ name: 'fat-receiver', receiveDir: join(mountpoint, 'in') })
-  await pairDaemons(sender, receiver)
-})
-
-afterAll(async () => {
-  await Promise.allSettled([sender?.stop(), receiver?.stop()])
-  unmount?.()
-  await cleanupAll()
-})
+const lab = daemonsOnDiskImage(FAT32, missing)
 
 describe.skipIf(missing != null)('a receive folder on FAT32', () => {
   it('refuses a file of 4 GiB, alone and up front (E_LIMIT naming FAT32), and receives the rest; alone in its send, the send fails with E_LIMIT (before: taken, and failed once 4 GiB had come)', async () => {
@@ -42,7 +25,7 @@ describe.skipIf(missing != null)('a receive folder on FAT32', () => {
     // one byte over FAT's limit, sparse here: nothing of it may be fetched
     await writeFile(join(src, 'MOVIE.MP4'), '')
     await truncate(join(src, 'MOVIE.MP4'), 2 ** 32)
-    const r = await sender.cli(['send', receiver.name, src, '--json'])
+    const r = await lab.sender.cli(['send', lab.receiver.name, src, '--json'])
     expect(r.code, r.stderr).toBe(1)
     const out = JSON.parse(r.stdout) as { state: string, error: { code: string }, receipt: { verified: boolean }, wireBytes: number, skipped: Array<{ path: string, reason: string }> }
     expect(out.error.code, JSON.stringify(out.error)).toBe('E_INCOMPLETE')
@@ -51,15 +34,15 @@ describe.skipIf(missing != null)('a receive folder on FAT32', () => {
     expect(out.skipped[0].reason).toMatch(/4\.00 GiB, larger than the receive folder's file system holds in one file \(FAT32: 4\.00 GiB less one byte\)/)
     // (not the photo's bytes exactly: through fusefat, the chunk fetched ahead while the film was hashed is fetched again)
     expect(out.wireBytes).toBeLessThanOrEqual(2 * photo.length)
-    expect(await readFile(join(mountpoint!, 'in', 'holiday', 'IMG_0001.JPG'))).toEqual(photo)
-    expect(await readdir(join(mountpoint!, 'in', 'holiday'))).toEqual(['IMG_0001.JPG'])
+    expect(await readFile(join(lab.mountpoint, 'in', 'holiday', 'IMG_0001.JPG'))).toEqual(photo)
+    expect(await readdir(join(lab.mountpoint, 'in', 'holiday'))).toEqual(['IMG_0001.JPG'])
 
     // the film alone: nothing to receive, the send fails with the reason
-    const alone = await sender.cli(['send', receiver.name, join(src, 'MOVIE.MP4'), '--json'])
+    const alone = await lab.sender.cli(['send', lab.receiver.name, join(src, 'MOVIE.MP4'), '--json'])
     expect(alone.code, alone.stderr).toBe(1)
     const err = JSON.parse(alone.stdout) as { error: { code: string, message: string } }
     expect(err.error.code).toBe('E_LIMIT')
     expect(err.error.message).toContain('FAT32')
-    expect((await readdir(join(mountpoint!, 'in'))).filter((n) => !n.startsWith('.'))).toEqual(['holiday'])
+    expect((await readdir(join(lab.mountpoint, 'in'))).filter((n) => !n.startsWith('.'))).toEqual(['holiday'])
   })
 })
