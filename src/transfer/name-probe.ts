@@ -1,23 +1,31 @@
 // Whether the receive folder's file system takes a name, asked of the file
-// system itself: FAT and exFAT (and NTFS as Windows mounts it) refuse
-// : * ? " < > | in names, which Linux and macOS senders may have (a
-// screenshot's "12:30:05", a "what?.jpg"). ferry cannot refuse those
-// everywhere (they are fine on ext4, APFS, ...), and cannot tell the file
-// system from its type (a USB stick behind FUSE is "fuseblk"). Unasked,
-// such a name failed the whole transfer after its bytes came, with "ENOENT
-// ... open" (exfat-fuse) or EINVAL (the kernel's vfat), and every re-send
-// failed the same way (user-test finding). Asked up front, the path is
-// refused alone, like a hostile name, and the rest is received.
+// system itself. Two kinds of names some file systems cannot hold:
+// - a name with : * ? " < > |, which FAT and exFAT (and NTFS as Windows
+//   mounts it) refuse and Linux and macOS senders may have (a screenshot's
+//   "12:30:05", a "what?.jpg"). Unasked, such a name failed the whole
+//   transfer after its bytes came, with "ENOENT ... open" (exfat-fuse) or
+//   EINVAL (the kernel's vfat), and every re-send failed the same way
+//   (user-test finding);
+// - a name ending in a dot or a space ("Trip to Paris.", "notes "), which
+//   ext4, APFS, XFS, and exfat-fuse and fusefat as tried here hold as named,
+//   while the kernel's vfat and exfat drivers drop a trailing dot (and
+//   Windows both): "Trip." would be created as "Trip", another name, maybe
+//   another folder's. Until 2026-12-05 such names were refused everywhere,
+//   so a folder "Misc." never left even a Linux machine for another.
+// ferry cannot decide either from the file system's type (a USB stick
+// behind FUSE is "fuseblk", and drivers differ), so it asks: the path is
+// then refused alone, like a hostile name, and the rest is received.
 //
-// What is asked is each of those characters, not each name: a file system
-// that refuses one refuses it in every name, so a check asks at most seven
-// times however many names carry them (asking per name cost ~0.2 ms each,
-// 25 s for 100,000 names at each look: review finding). A character is
-// asked by creating an empty file `.ferry-probe-<random>-p<c>q` in the
-// receive folder (O_EXCL: never through a link) and unlinking it at once;
-// a daemon killed in between leaves it for the sweep at start
-// (sweepProbes). Names without those characters are not asked: a camera
-// roll's names cost nothing.
+// What is asked is each character, and each kind of ending, not each name:
+// a file system that refuses one refuses it in every name, so a check asks
+// at most nine times however many names carry them (asking per name cost
+// ~0.2 ms each, 25 s for 100,000 names at each look: review finding). A
+// question is asked by creating an empty file `.ferry-probe-<random>-…` in
+// the receive folder (O_EXCL: never through a link) and unlinking it at
+// once; for an ending, the name without it must then not exist (a driver
+// that drops the dot made that file instead). A daemon killed in between
+// leaves it for the sweep at start (sweepProbes). Names without those
+// characters and endings are not asked: a camera roll's names cost nothing.
 
 import { randomBytes } from 'node:crypto'
 import { lstat, open, readdir, unlink } from 'node:fs/promises'
@@ -34,13 +42,18 @@ const NAME_REFUSED = new Set(['EINVAL', 'EILSEQ', 'ENOENT'])
 const PROBE_PREFIX = '.ferry-probe-'
 
 export const NAME_REFUSED_REASON = 'the receive folder\'s file system cannot hold this name (FAT and exFAT, and NTFS as Windows mounts it, refuse : * ? " < > |)'
+/** Why a name ending in a dot or a space is refused where the file system cannot hold it as named. */
+export const ENDING_REFUSED_REASON = 'the receive folder\'s file system cannot hold a name ending in a dot or a space as named (the kernel\'s FAT and exFAT drivers drop a final dot, Windows both: it would be another name)'
+
+/** The endings asked about, as a question's key: the ending itself. */
+const ENDINGS = ['.', ' ']
 
 /** What a file system is asked: whether it can create the file `path` (a test gives one that refuses like exFAT where none can be mounted). */
 export type CreateProbe = (path: string) => Promise<void>
 const createEmpty: CreateProbe = async (path) => { await (await open(path, 'wx', 0o600)).close() }
 
 export class NameProbe {
-  /** per character: whether the file system takes it */
+  /** per question (a character, or an ending: answer()): whether the file system takes it */
   private readonly answers = new Map<string, Promise<boolean>>()
   private readonly base: string
   private readonly create: CreateProbe
@@ -53,19 +66,36 @@ export class NameProbe {
 
   /** Whether the file system takes `name` as a file or folder name (true, unasked, for most names). */
   async takes (name: string): Promise<boolean> {
-    for (const c of new Set(name.match(RISKY) ?? [])) {
-      let answer = this.answers.get(c)
-      if (answer === undefined) {
-        answer = this.ask(c)
-        this.answers.set(c, answer)
-      }
-      if (!await answer) return false
-    }
-    return true
+    return await this.refusal(name) === undefined
   }
 
-  private async ask (c: string): Promise<boolean> {
-    const probe = join(this.base, `${PROBE_PREFIX}${this.tag}-p${c}q`)
+  /** Why the file system cannot take `name` as a file or folder name; undefined (unasked, for most names) where it can. */
+  async refusal (name: string): Promise<string | undefined> {
+    for (const c of new Set(name.match(RISKY) ?? [])) {
+      if (!await this.answer(c)) return NAME_REFUSED_REASON
+    }
+    const end = name.at(-1)
+    if (end !== undefined && ENDINGS.includes(end) && !await this.answer(`end${end}`)) return ENDING_REFUSED_REASON
+    return undefined
+  }
+
+  /** The answer to one question: a character (`:`), or an ending (`end.`, `end `); asked once. */
+  private async answer (question: string): Promise<boolean> {
+    let answer = this.answers.get(question)
+    if (answer === undefined) {
+      answer = question.length === 1 ? this.ask(question, `p${question}q`) : this.ask(question, `e${question.slice(3)}`, `e`)
+      this.answers.set(question, answer)
+    }
+    return await answer
+  }
+
+  /**
+   * Create the probe `name` and remove it. `shortened`: for an ending, the
+   * name without it, which must not exist once `name` was made: a driver
+   * that drops the ending made that one instead.
+   */
+  private async ask (question: string, name: string, shortened?: string): Promise<boolean> {
+    const probe = join(this.base, `${PROBE_PREFIX}${this.tag}-${name}`)
     try {
       await this.create(probe)
     } catch (err) {
@@ -74,13 +104,19 @@ export class NameProbe {
       // ENOENT is about the name only while the receive folder is there (review finding)
       if (!NAME_REFUSED.has(code)) return true
       if (code === 'ENOENT' && !await lstat(this.base).then((st) => st.isDirectory(), () => false)) {
-        this.answers.delete(c) // asked again next time, when the folder may be back
+        this.answers.delete(question) // asked again next time, when the folder may be back
         return true
       }
       return false
     }
+    let held = true
+    if (shortened !== undefined) {
+      const other = join(this.base, `${PROBE_PREFIX}${this.tag}-${shortened}`)
+      held = await lstat(other).then(() => false, () => true)
+      if (!held) await unlink(other).catch(() => {})
+    }
     await unlink(probe).catch(() => {})
-    return true
+    return held
   }
 }
 

@@ -15,7 +15,7 @@ import { statSync } from 'node:fs'
 import { lstat, realpath } from 'node:fs/promises'
 import { basename, dirname, join, relative, isAbsolute } from 'node:path'
 import { FerryError, quoteForDisplay } from '../errors.ts'
-import { NAME_REFUSED_REASON, NameProbe } from './name-probe.ts'
+import { NameProbe } from './name-probe.ts'
 import { FAT_MAX_FILE_BYTES, fileSizeLimit, type FileSizeLimit } from './file-size-limit.ts'
 import { fmt } from './space.ts'
 
@@ -55,7 +55,9 @@ function checkComponent (p: string, c: string): void {
   if (c === '') throw unsafe(p, 'empty component')
   if (c === '.' || c === '..') throw unsafe(p, `${quote(c)} component`)
   if (byteLength(c) > MAX_COMPONENT_BYTES) throw unsafe(p, `a component is longer than ${MAX_COMPONENT_BYTES} bytes`)
-  if (/[. ]$/.test(c)) throw unsafe(p, 'a component ends with a dot or a space')
+  // a name ending in a dot or a space is fine on most file systems, and asked of the receive folder's
+  // (name-probe.ts); one of dots and spaces alone would be nothing, or "." or "..", where they are dropped
+  if (/^[. ]+$/.test(c)) throw unsafe(p, `${quote(c)} is dots and spaces only`)
   const dot = c.indexOf('.')
   if (DEVICE.test((dot < 0 ? c : c.slice(0, dot)).trimEnd())) throw unsafe(p, `${quote(c)} is a Windows device name`)
 }
@@ -291,7 +293,8 @@ async function refusal (base: string, p: string, isDir: boolean, found: Map<stri
   }
   // after what is there, so that a path into ferry's state folder is that (review finding)
   for (const [i, c] of components.entries()) {
-    if (!await names.takes(c)) return refuse(p, `${quote(c)}: ${NAME_REFUSED_REASON}`, i < components.length - 1 || isDir ? i + 1 : undefined)
+    const why = await names.refusal(c)
+    if (why !== undefined) return refuse(p, `${quote(c)}: ${why}`, i < components.length - 1 || isDir ? i + 1 : undefined)
   }
   return undefined
 }
@@ -310,7 +313,8 @@ async function refusal (base: string, p: string, isDir: boolean, found: Map<stri
 function splitName (name: string, o: { words?: boolean } = {}): [string, string] {
   const m = /^(.+?)(\.tar\.[^.]+)$/i.exec(name)
   const dot = name.lastIndexOf('.')
-  const at = m !== null ? m[1].length : dot > 0 ? dot : name.length
+  // a final dot ("Misc.") starts no extension: "Misc. (1)", not "Misc (1)."
+  const at = m !== null ? m[1].length : dot > 0 && dot < name.length - 1 ? dot : name.length
   const ext = name.slice(at)
   return byteLength(ext) > MAX_EXTENSION_BYTES || (o.words !== true && /\s/u.test(ext)) ? [name, ''] : [name.slice(0, at), ext]
 }

@@ -159,6 +159,10 @@ describe('transfer', () => {
     await writeFileAt(join(mixed, 'zero.bin'), '')
     await writeFileAt(join(mixed, '日本語', 'ファイル.txt'), 'こんにちは\n')
     await writeFileAt(join(mixed, 'emoji 🚀🎉 party.txt'), '🚀\n')
+    // names ending in a dot or a space: held as named here, so sent and kept as named (until 2026-12-05 refused everywhere)
+    await mkdir(join(mixed, 'Misc.'))
+    await writeFileAt(join(mixed, 'Misc.', 'notes '), 'a name ending in a space\n')
+    await writeFileAt(join(mixed, 'v2.'), 'a name ending in a dot\n')
     // the same name in NFD (e + combining acute) and NFC (é): two different files, neither normalised
     await writeFileAt(join(mixed, 'cafe\u0301.txt'), 'decomposed\n')
     await writeFileAt(join(mixed, 'caf\u00e9.txt'), 'composed\n')
@@ -186,7 +190,7 @@ describe('transfer', () => {
 
     // distinctive folder times, after the last change inside each folder
     const folderMtimes = new Map<string, number>()
-    for (const rel of ['docs/nested/deeper', 'docs/nested', 'docs', '日本語', '']) folderMtimes.set(rel, await setMtime(join(mixed, rel)))
+    for (const rel of ['docs/nested/deeper', 'docs/nested', 'docs', '日本語', 'Misc.', '']) folderMtimes.set(rel, await setMtime(join(mixed, rel)))
     mixedTree = await snapshotTree(mixed)
     expect([...mixedTree.values()].filter((e) => e.kind === 'symlink')).toHaveLength(2)
     const expected = withoutSymlinks(mixedTree)
@@ -217,7 +221,7 @@ describe('transfer', () => {
     expect(await mtimeNs('nano.txt') - 1_700_000_468_609_912_105n).toSatisfy((d: bigint) => d > -250n && d < 250n)
     expect(Math.floor((await stat(join(b.receiveDir, 'mixed', 'empty-dir'))).mtimeMs)).toBe(emptyDirMtime)
     // folders with files keep theirs too, set once their files are in
-    for (const rel of ['', 'docs', 'docs/nested', 'docs/nested/deeper', '日本語']) {
+    for (const rel of ['', 'docs', 'docs/nested', 'docs/nested/deeper', '日本語', 'Misc.']) {
       expect(Math.floor((await stat(join(b.receiveDir, 'mixed', rel))).mtimeMs), `mtime of mixed/${rel}`).toBe(folderMtimes.get(rel))
     }
     // the user is told what was left out, and why: on stderr, and in the JSON summary

@@ -3,10 +3,10 @@
 // it is installed); sweepProbes; keepsHoles where holes are kept.
 
 import { afterAll, describe, expect, it } from 'vitest'
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, open, readdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { NameProbe, sweepProbes } from '../../src/transfer/name-probe.ts'
+import { ENDING_REFUSED_REASON, NAME_REFUSED_REASON, NameProbe, sweepProbes } from '../../src/transfer/name-probe.ts'
 import { keepsHoles } from '../../src/transfer/zero-chunks.ts'
 
 const made: string[] = []
@@ -45,6 +45,30 @@ describe('NameProbe', () => {
     expect(await new NameProbe(dir, exfatLike([], 'EINVAL')).takes('a|b')).toBe(false)
     // not about the name: taken (placing says what is wrong)
     expect(await new NameProbe(dir, exfatLike([], 'EACCES')).takes('a|b')).toBe(true)
+  })
+
+  it('takes names ending in a dot or a space where the file system holds them as named (here), asking each ending once, and leaves nothing behind', async () => {
+    const dir = await scratch()
+    const asked: string[] = []
+    const probe = new NameProbe(dir, async (path) => { asked.push(path); await (await open(path, 'wx')).close() })
+    for (const name of ['Misc.', 'v2.', 'notes ', 'a. b ']) expect(await probe.refusal(name), name).toBeUndefined()
+    expect(asked.map((p) => p.slice(p.lastIndexOf('-')))).toEqual(['-e.', '-e '])
+    expect(await readdir(dir)).toEqual([])
+  })
+
+  it('refuses a name ending in a dot where the driver drops the dot (the kernel\'s vfat and exfat: "Trip." made as "Trip"), and cleans up what the driver made', async () => {
+    const dir = await scratch()
+    // as vfat_striptail_len: the final dots go, the space stays
+    const vfatLike = async (path: string): Promise<void> => { await (await open(path.replace(/\.+$/, ''), 'wx')).close() }
+    const probe = new NameProbe(dir, vfatLike)
+    expect(await probe.refusal('Trip.')).toBe(ENDING_REFUSED_REASON)
+    expect(await probe.takes('Misc.')).toBe(false)
+    expect(await probe.refusal('notes ')).toBeUndefined()
+    expect(await probe.refusal('Trip')).toBeUndefined()
+    expect(await readdir(dir)).toEqual([])
+    // a driver that refuses the name outright (EINVAL) is refused too
+    expect(await new NameProbe(dir, exfatLike([], 'EINVAL')).refusal('a:b.')).toBe(NAME_REFUSED_REASON)
+    expect(await new NameProbe(dir, async (path) => { if (path.endsWith(' ')) throw Object.assign(new Error('EINVAL'), { code: 'EINVAL' }) }).refusal('notes ')).toBe(ENDING_REFUSED_REASON)
   })
 
   it('takes the name on ENOENT when the receive folder itself is gone, and asks again later (review finding: every such name refused)', async () => {
