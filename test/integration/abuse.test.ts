@@ -149,14 +149,21 @@ describe('abuse: hostile offers', () => {
     ]
     const before = await snapshot(sandbox)
     const passwd = await lstat('/etc/passwd')
+    const offered: BuiltOffer[] = []
     for (const path of hostile) {
       const built = buildOffer([{ path, data: Buffer.from('pwned\n') }])
+      offered.push(built)
       const ans = await evil.offer(victim, built)
       expect(ans.error?.code, `offer of ${JSON.stringify(path)} answered ${JSON.stringify(ans)}`).toBe('E_PATH_UNSAFE')
       expect(ans.status).toBe('refused')
     }
-    // had any offer been accepted, the daemon would be pulling it now: give it a moment
-    await new Promise((r) => setTimeout(r, 500))
+    // the victim's own record of each offer, ended (failed: a refusal is recorded before it is answered, and nothing runs after it),
+    // and not a chunk of any asked for: the files are looked at after the last thing that could have written them
+    await waitFor(async () => {
+      const ended = (await call(victim, 'transfers')).filter((t) => offered.some((b) => b.id === t.id) && t.state === 'failed')
+      return ended.length === hostile.length || undefined
+    }, 'the victim to record every hostile offer as refused')
+    expect(offered.filter((b) => evil.asked(b.id).length > 0).map((b) => b.offer.files[0].path), 'offers whose chunks were asked for').toEqual([])
     expect(await snapshot(sandbox)).toEqual(before)
     expect(await readdir(receiveDir)).toEqual(['link'])
     expect(await readdir(join(sandbox, 'outside'))).toEqual([])
@@ -474,6 +481,7 @@ describe('abuse: memory a paired peer could pin', () => {
     const all = Array.from({ length: offer.files[0].chunks.length }, (_, i) => i)
     for (let r = 0; r < 30; r++) await sendAll(stream, encodeChunkRequest({ transferId: offer.transferId, fileIndex: 0, chunks: all }))
     // 480 MiB asked for; give the victim time to read the file as fast as it can
+    // a fixed wait stays: a victim that queues nothing sits in its first send, and neither it nor the peer has a later event to wait for
     await new Promise((resolve) => setTimeout(resolve, 3000))
     const grew = vmRssBytes(victim.proc.pid!) - rss0
     expect(grew, `victim grew by ${(grew / MiB).toFixed(1)} MiB`).toBeLessThan(64 * MiB)
