@@ -238,6 +238,7 @@ describe.skipIf(skip != null)('full disk (tmpfs receive folder)', () => {
         expect(refused.code).toBe(1)
         expect(refused.stderr).toMatch(/^ferry: E_IO: .*state database/m)
         expect((await call(receiver, 'offers')).map((o) => o.id)).toContain(offer.id)
+        // stays fixed: the retry tick (RETRY_INTERVAL_MS, service.ts) that starts nothing leaves no log, count or event to wait for
         await new Promise((resolve) => setTimeout(resolve, 2500)) // a retry tick: nothing starts
         expect((await call(receiver, 'transfers')).find((t) => t.id === offer.id)?.state ?? 'offered').toBe('offered')
       } finally {
