@@ -569,6 +569,49 @@ describe('transfer', () => {
     await rm(join(b.receiveDir, 'growing'), { recursive: true })
   })
 
+  it('a receive that shares only a chunk with a kept part file leaves it: the re-send it is kept for still copies what it holds, and removes it once done (review finding: one chunk copied removed it whole)', async () => {
+    const dir = await tempDir('ferry-src-')
+    const edited = join(dir, 'kept-for-later.bin')
+    // 64 chunks of 256 KiB: the last is asked for only once most of the others arrived (6 MiB are asked for at a time)
+    const size = 64 * MIN_CHUNK_SIZE
+    const chunk = chunkSizeFor(size)
+    await writeRandomFile(edited, size)
+    // its last chunk edited once it is offered, its time put back: the chunks before it are served (each
+    // checked against its hash), the last is not, and beta keeps the part file of what it verified
+    const sending = await acceptedByHand((o) => o.names.includes('kept-for-later.bin'), () => spawnCli(['send', 'beta', edited, '--json', '--home', a.home], { timeoutMs: 60_000 }), async () => {
+      const was = await stat(edited)
+      const fh = await open(edited, 'r+')
+      try { await fh.write(Buffer.from('edited in place'), 0, 15, size - 100) } finally { await fh.close() }
+      const ms = Math.floor(was.mtimeMs)
+      await utimes(edited, utimesSeconds(ms), utimesSeconds(ms))
+    })
+    const done = await sending.done
+    expectError(done, 'E_SOURCE_CHANGED')
+    const failed = JSON.parse(done.stdout) as TransferInfo
+    const onB = await poll(b, 'beta to show the receive failed', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === failed.id && t.state === 'failed'))
+    const partDir = join(b.receiveDir, '.ferry-part', onB.root)
+    expect((await stat(partDir)).isDirectory()).toBe(true)
+    // more than twice the one chunk shared below: a receive that shares it copies under half of what is kept
+    expect(onB.doneBytes).toBeGreaterThanOrEqual(4 * chunk)
+    expect(onB.doneBytes).toBeLessThan(size)
+
+    // another file whose first chunk is the kept one's: that chunk is copied from the kept part file, the other fetched
+    const fh = await open(edited, 'r')
+    const first = Buffer.alloc(chunk)
+    try { await fh.read(first, 0, chunk, 0) } finally { await fh.close() }
+    const sharing = join(dir, 'shares-a-chunk.bin')
+    await writeFile(sharing, Buffer.concat([first, randomBytes(chunk)]))
+    expect(await send([sharing])).toMatchObject({ state: 'done', receipt: { verified: true }, wireBytes: chunk })
+    // the edited file sent again: what beta kept of it is still there to copy, only the rest crosses the wire
+    const again = await send([edited])
+    expect(again).toMatchObject({ state: 'done', receipt: { verified: true } })
+    expect(again.wireBytes, 'the kept part file was removed by a receive that copied one chunk of it').toBe(size - onB.doneBytes)
+    expect(await sameBytes(join(b.receiveDir, 'kept-for-later.bin'), edited), 'arrived as sent, byte for byte').toBe(true)
+    // and that re-send, which copied all of it, removes it
+    await waitFor(async () => await stat(partDir).then(() => undefined, () => true), 'beta to drop the kept part file the re-send copied from', 15_000)
+    for (const n of ['kept-for-later.bin', 'shares-a-chunk.bin']) await rm(join(b.receiveDir, n))
+  })
+
   it('a send of one file edited half way through fails with E_SOURCE_CHANGED, and both sides show as done what the receiver verified and kept for a re-send (user-test finding: 0 B)', async () => {
     const dir = await tempDir('ferry-src-')
     const video = join(dir, 'solo.bin')
