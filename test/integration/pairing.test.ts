@@ -180,6 +180,24 @@ describe('pairing', { timeout: 120_000 }, () => {
     await Promise.all([a.stop(), b.stop()])
   })
 
+  it('a code of another device that shares the number of the code this device shows is not taken for its own: it is looked for among the peers, and the code shown stays and pairs (review finding: the number alone was compared)', async () => {
+    const [a, b] = await linkedPair(['phi', 'chi'])
+    const shown = await showCode(a)
+    const { nameplate } = parseCode(shown.code)
+    // same number, other words: a code another device shows, typed here
+    const other = await a.cli(['pair'], { env: { FERRY_CODE: wrongCode(shown.code) } })
+    expectError(other, 'E_PAIRING_EXPIRED')
+    // asked of chi, which shows no code (not "shown by this device itself")
+    expect(other.stderr).toMatch(new RegExp(`^ferry: E_PAIRING_EXPIRED: no peer is showing code number ${nameplate}: check that you typed it right`, 'm'))
+    expect(shown.cli.proc.exitCode, 'the code shown is still shown').toBe(null)
+    const entered = await b.cli(['pair', '--peer', a.addr, '--json'], { env: { FERRY_CODE: shown.code } })
+    expect(entered.code, entered.stderr).toBe(0)
+    const done = await shown.cli.done
+    expect(done.code, done.stderr).toBe(0)
+    expect(jsonValues(done.stdout)[1]).toMatchObject({ paired: true, peer: { peerId: b.peerId } })
+    await Promise.all([a.stop(), b.stop()])
+  })
+
   it('an unpairing the other device could not hear of reaches it: told when it is next online, also after the unpairing daemon restarted, and taken from its refusal where that was lost (a daemon from before the record) (user-test finding: it listed us as paired for good)', async () => {
     // untold unpairings asked again every 0.5 s, not 10 s: the wait below for a peer that runs again is not up to 10 s of it
     let [a, b] = await linkedPair(['rho', 'sigma'], [], { FERRY_UNTOLD_RETRY_MS: '500' })
