@@ -387,6 +387,25 @@ describe('abuse: peers that may not', () => {
     await expectAlive(victim)
   })
 
+  it('answer timeouts count in a row only: an offer not delivered for another reason in between (its stream reset) starts the count again, and the send goes on to be answered', async () => {
+    const dir = await tempDir('ferry-offer-unanswered-')
+    const path = join(dir, 'interrupted.bin')
+    await writeFile(path, randomBytes(64 * KiB))
+    const before = evil.offered.length
+    // three answer timeouts in all, never three in a row
+    evil.offerTrouble.push('silent', 'reset', 'silent', 'silent')
+    const send = spawnCli(['send', evil.peerId, path, '--json', '--home', victim.home], { timeoutMs: 60_000 })
+    const ended = await waitFor(async () => (await call(victim, 'transfers')).find((t) => t.direction === 'send' && t.peerId === evil.peerId && t.label === 'interrupted.bin' && ['fetching', 'failed'].includes(t.state)), 'the send to be answered (or given up)', 45_000, 200)
+    expect(ended, 'given up after three answer timeouts that were not in a row').toMatchObject({ state: 'fetching' })
+    expect(evil.offerTrouble, 'all four troubles met on the way').toEqual([])
+    // the three read and never answered, and the one answered (the reset one was never read)
+    expect(evil.offered.length - before).toBe(4)
+    const cancelled = await victim.cli(['cancel', ended.id])
+    expect(cancelled.code, cancelled.stderr).toBe(0)
+    expect((await send.done).code).toBe(1)
+    await expectAlive(victim)
+  })
+
   it('a receiver asking for bytes outside a chunk gets E_PROTOCOL and no bytes; a range inside it gets exactly those bytes', async () => {
     const dir = await tempDir('ferry-ranges-')
     const path = join(dir, 'ranges.bin')
