@@ -156,7 +156,7 @@ describe('fetching ahead of the offer', () => {
     expect(statSync(join(receiveDir, 'sparse-ahead.img')).blocks * 512, 'the 4 MiB of zeros not written').toBeLessThan(5 * MiB)
   })
 
-  it('a chunk that does not match its announced hash is never kept: the offer\'s plan fetches it again, and the file arrives identical', async () => {
+  it('a chunk that does not match its announced hash is never kept: the prefetch asks for it again, the offer\'s plan verifies against the offer\'s hash whatever copy it takes, and the file arrives identical', async () => {
     const { built, data } = newFile('wrong-hash.bin')
     const stream = await preview(built)
     await hashes(stream, built, 0, 8, new Map([[3, randomBytes(32)]]))
