@@ -7,11 +7,14 @@
 //   EINVAL (the kernel's vfat), and every re-send failed the same way
 //   (user-test finding);
 // - a name ending in a dot or a space ("Trip to Paris.", "notes "), which
-//   ext4, APFS, XFS, and exfat-fuse and fusefat as tried here hold as named,
-//   while the kernel's vfat and exfat drivers drop a trailing dot (and
-//   Windows both): "Trip." would be created as "Trip", another name, maybe
-//   another folder's. Until 2026-12-05 such names were refused everywhere,
-//   so a folder "Misc." never left even a Linux machine for another.
+//   ext4, APFS, XFS hold as named, while Windows drops both endings, and
+//   the kernel's vfat and exfat drivers a final dot: there "Trip." is
+//   "Trip", another name, maybe another folder's, or a name nothing opens.
+//   exfat-fuse and fusefat keep the dot, but the card or stick goes to
+//   other machines: refused wherever the file system refuses Windows'
+//   characters, and wherever it drops the dot. Until 2026-12-05 such names
+//   were refused everywhere, so a folder "Misc." never left even a Linux
+//   machine for another.
 // ferry cannot decide either from the file system's type (a USB stick
 // behind FUSE is "fuseblk", and drivers differ), so it asks: the path is
 // then refused alone, like a hostile name, and the rest is received.
@@ -22,9 +25,10 @@
 // ~0.2 ms each, 25 s for 100,000 names at each look: review finding). A
 // question is asked by creating an empty file `.ferry-probe-<random>-…` in
 // the receive folder (O_EXCL: never through a link) and unlinking it at
-// once; for an ending, the name without it must then not exist (a driver
-// that drops the dot made that file instead). A daemon killed in between
-// leaves it for the sweep at start (sweepProbes). Names without those
+// once; a refusal counts only where a plain probe can be created; for an
+// ending, the name without it must then not exist (a driver that drops
+// the dot made that file instead). A daemon killed in between leaves its
+// probe for the sweep at start (sweepProbes). Names without those
 // characters and endings are not asked: a camera roll's names cost nothing.
 
 import { randomBytes } from 'node:crypto'
@@ -33,17 +37,11 @@ import { join } from 'node:path'
 
 /** Characters FAT and exFAT refuse in a name; ferry refuses control characters and backslashes everywhere already. */
 const RISKY = /[:*?"<>|]/gu
-/**
- * How a file system says it cannot hold a name: EINVAL (vfat), EILSEQ (a
- * name not in its character set), ENOENT (exfat-fuse; only when the
- * receive folder itself is there).
- */
-const NAME_REFUSED = new Set(['EINVAL', 'EILSEQ', 'ENOENT'])
 const PROBE_PREFIX = '.ferry-probe-'
 
 export const NAME_REFUSED_REASON = 'the receive folder\'s file system cannot hold this name (FAT and exFAT, and NTFS as Windows mounts it, refuse : * ? " < > |)'
 /** Why a name ending in a dot or a space is refused where the file system cannot hold it as named. */
-export const ENDING_REFUSED_REASON = 'the receive folder\'s file system cannot hold a name ending in a dot or a space as named (the kernel\'s FAT and exFAT drivers drop a final dot, Windows both: it would be another name)'
+export const ENDING_REFUSED_REASON = 'the receive folder\'s file system is one Windows reads (it refuses : * ? " < > |, or drops a final dot), and there a name ending in a dot or a space is another name, or none'
 
 /** The endings asked about, as a question's key: the ending itself. */
 const ENDINGS = ['.', ' ']
@@ -79,11 +77,20 @@ export class NameProbe {
     return undefined
   }
 
-  /** The answer to one question: a character (`:`), or an ending (`end.`, `end `); asked once. */
+  /**
+   * The answer to one question, asked once: a character (`:`), or an
+   * ending (`end.`, `end `). An ending is refused where `:` is: a file
+   * system that refuses Windows' characters is one Windows reads (a card, a
+   * stick, a share), where "Trip." opens "Trip" or nothing, even when the
+   * driver here keeps the dot (exfat-fuse, fusefat: review finding). Else
+   * it is refused where the driver drops it.
+   */
   private async answer (question: string): Promise<boolean> {
     let answer = this.answers.get(question)
     if (answer === undefined) {
-      answer = question.length === 1 ? this.ask(question, `p${question}q`) : this.ask(question, `e${question.slice(3)}`, `e`)
+      answer = question.length === 1
+        ? this.ask(question, `p${question}q`)
+        : this.answer(':').then(async (takesColon) => takesColon && await this.ask(question, `e${question.slice(3)}`, 'e'))
       this.answers.set(question, answer)
     }
     return await answer
@@ -92,22 +99,24 @@ export class NameProbe {
   /**
    * Create the probe `name` and remove it. `shortened`: for an ending, the
    * name without it, which must not exist once `name` was made: a driver
-   * that drops the ending made that one instead.
+   * that drops the ending made that one instead. A create that fails is
+   * about the name only where a plain name can be created: drivers say it
+   * with EINVAL (vfat), ENOENT (exfat-fuse), EPERM (fusefat: review
+   * finding, taken for "fine" by a list of codes), EILSEQ; no room, no
+   * permission or a read-only disk fail the plain one too, and placing
+   * says those.
    */
   private async ask (question: string, name: string, shortened?: string): Promise<boolean> {
     const probe = join(this.base, `${PROBE_PREFIX}${this.tag}-${name}`)
     try {
       await this.create(probe)
-    } catch (err) {
-      const code = String((err as { code?: unknown }).code)
-      // anything else (no room, no permission, read-only) is not about the name, and placing says it;
-      // ENOENT is about the name only while the receive folder is there (review finding)
-      if (!NAME_REFUSED.has(code)) return true
-      if (code === 'ENOENT' && !await lstat(this.base).then((st) => st.isDirectory(), () => false)) {
-        this.answers.delete(question) // asked again next time, when the folder may be back
+    } catch {
+      // the receive folder gone (a disk unmounted): not about the name, and asked again next time (review finding)
+      if (!await lstat(this.base).then((st) => st.isDirectory(), () => false)) {
+        this.answers.delete(question)
         return true
       }
-      return false
+      return !await this.plainTaken()
     }
     let held = true
     if (shortened !== undefined) {
@@ -117,6 +126,25 @@ export class NameProbe {
     }
     await unlink(probe).catch(() => {})
     return held
+  }
+
+  /** Whether a plain name can be created here (and removed): asked once, while a refusal stands to be told apart */
+  private async plainTaken (): Promise<boolean> {
+    this.plain ??= this.askPlain()
+    return await this.plain
+  }
+
+  private plain?: Promise<boolean>
+
+  private async askPlain (): Promise<boolean> {
+    const plain = join(this.base, `${PROBE_PREFIX}${this.tag}-plain`)
+    try {
+      await this.create(plain)
+    } catch {
+      return false
+    }
+    await unlink(plain).catch(() => {})
+    return true
   }
 }
 
