@@ -89,8 +89,10 @@ export interface CheckedPaths { paths: string[], missing: string[] }
  * as a shell would. So a folder "a b" wins over the two paths a and b.
  */
 export function checkPaths (text: string, exists: (p: string) => boolean = existsSync, cwd = process.cwd(), home = homedir()): CheckedPaths {
-  const whole = text.trim()
-  if (whole !== '' && exists(resolvePath(whole, cwd, home))) return { paths: [resolvePath(whole, cwd, home)], missing: [] }
+  // as typed first (a name may end in a space: "notes " beside "notes"; review finding), then without the spaces around it
+  for (const whole of new Set([text.replace(/[\r\n]+$/, ''), text.trim()])) {
+    if (whole.trim() !== '' && exists(resolvePath(whole, cwd, home))) return { paths: [resolvePath(whole, cwd, home)], missing: [] }
+  }
   const paths: string[] = []
   const missing: string[] = []
   for (const w of shellWords(text)) {

@@ -56,6 +56,9 @@ describe('checkPaths on real files', () => {
     writeFileSync(join(dir, 'a b.txt'), 'x')
     writeFileSync(join(dir, 'plain.txt'), 'x')
     writeFileSync(join(dir, "it's.txt"), 'x')
+    writeFileSync(join(dir, 'notes'), 'x')
+    writeFileSync(join(dir, 'notes '), 'x')
+    writeFileSync(join(dir, 'only '), 'x')
   })
   afterAll(() => { rmSync(dir, { recursive: true, force: true }) })
   const check = (text: string): ReturnType<typeof checkPaths> => checkPaths(text, undefined, dir, '/nonexistent-home')
@@ -73,6 +76,14 @@ describe('checkPaths on real files', () => {
   it('a bare path with spaces that exists as typed is one path', () => {
     expect(check(`  ${dir}/my photos `)).toEqual({ paths: [join(dir, 'my photos')], missing: [] })
     expect(check("it's.txt")).toEqual({ paths: [join(dir, "it's.txt")], missing: [] })
+  })
+
+  it('a bare name that ends in a space, as typed, is that name: not the one without the space beside it (review finding: the space was trimmed off)', () => {
+    expect(check('notes ')).toEqual({ paths: [join(dir, 'notes ')], missing: [] })
+    expect(check('notes')).toEqual({ paths: [join(dir, 'notes')], missing: [] })
+    expect(check(`${dir}/only `)).toEqual({ paths: [join(dir, 'only ')], missing: [] })
+    // a pasted line's end is not part of the name
+    expect(check('notes \n')).toEqual({ paths: [join(dir, 'notes ')], missing: [] })
   })
 
   it('says which paths were not found, as meant (quotes and escapes removed)', () => {
