@@ -148,15 +148,24 @@ export class NameProbe {
   }
 }
 
-/** Remove probe files a daemon killed mid-check left in the receive folder (regular files by that prefix only, never through a link). */
+/**
+ * A probe file of this module (empty) or of zero-chunks.ts (at most its
+ * 1 MiB), by its whole name: a file received under a name that only starts
+ * like one (".ferry-probe-notes.txt") is the person's, not swept (review finding).
+ */
+const PROBE_NAME = /^\.ferry-probe-[0-9a-f]{12}-(?:p[:*?"<>|]q|e[. ]?|plain)$/
+const HOLES_PROBE_NAME = /^\.ferry-holes-probe-[0-9a-f]{12}$/
+
+/** Remove probe files a daemon killed mid-check left in the receive folder (regular files by those names and sizes only, never through a link). */
 export async function sweepProbes (dir: string): Promise<number> {
   let removed = 0
   const names = await readdir(dir).catch(() => [] as string[])
   for (const name of names) {
-    if (!name.startsWith(PROBE_PREFIX) && !name.startsWith(HOLES_PROBE_PREFIX)) continue
+    const limit = PROBE_NAME.test(name) ? 0 : HOLES_PROBE_NAME.test(name) ? 1024 * 1024 : undefined
+    if (limit === undefined) continue
     const path = join(dir, name)
     const st = await lstat(path).catch(() => undefined)
-    if (st?.isFile() === true && await unlink(path).then(() => true, () => false)) removed++
+    if (st?.isFile() === true && st.size <= limit && await unlink(path).then(() => true, () => false)) removed++
   }
   return removed
 }
