@@ -163,7 +163,8 @@ export function sanitizeForDisplay (s: string): string {
 /**
  * A path to print on a line of its own: what UNPRINTABLE lists shown as
  * escapes (\n, \t, \x1b, \u202e, \u2028) instead of dropped, so that `new⏎line`
- * does not read as a file called `newline` (review finding).
+ * does not read as a file called `newline` (review finding); so are spaces
+ * at its end (\x20), which nothing shows: "notes " read as "notes" (review finding).
  */
 export function escapeForDisplay (s: string): string {
   return s.replace(UNPRINTABLE_OR_BACKSLASH_RE, (c) => {
@@ -173,5 +174,5 @@ export function escapeForDisplay (s: string): string {
     if (c === '\r') return '\\r'
     const code = c.charCodeAt(0)
     return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
-  })
+  }).replace(/ +$/, (spaces) => '\\x20'.repeat(spaces.length))
 }

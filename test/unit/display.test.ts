@@ -16,6 +16,9 @@ describe('text for the terminal', () => {
     expect(escapeForDisplay('tab\there')).toBe('tab\\there')
     expect(escapeForDisplay('esc\u001b[2J\u202eyxt.exe')).toBe('esc\\x1b[2J\\u202eyxt.exe')
     expect(escapeForDisplay('back\\slash')).toBe('back\\\\slash')
+    // spaces at the end, which nothing shows: "notes " is not "notes" (review finding); inside a name they stay spaces
+    expect(escapeForDisplay('Misc./notes  ')).toBe('Misc./notes\\x20\\x20')
+    expect(escapeForDisplay('my photos/a b.jpg')).toBe('my photos/a b.jpg')
     expect(escapeForDisplay('日本語 photo.jpg')).toBe('日本語 photo.jpg')
   })
 

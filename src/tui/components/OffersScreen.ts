@@ -5,7 +5,7 @@
 import { createElement as h } from 'react'
 import { Box, Text } from 'ink'
 import type { OfferInfo } from '../../daemon/control/types.ts'
-import { sanitizeForDisplay } from '../../errors.ts'
+import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
 import { displayWidth, formatAgo, formatBytes, refusedLine, shortPeerId, truncate } from '../format.ts'
 import { g, line, para, tint, windowStart } from './ui.ts'
 import type { Ui } from './ui.ts'
@@ -28,7 +28,7 @@ export function OffersScreen ({ offers, selected, ui }: OffersScreenProps) {
   const start = windowStart(offers.length, selected, size)
   const rows = offers.slice(start, start + size).flatMap((o, i) => {
     const sel = start + i === selected
-    const names = o.names.map((n) => sanitizeForDisplay(n)).join(', ')
+    const names = o.names.map((n) => escapeForDisplay(n)).join(', ')
     const more = o.files > o.names.length ? `, ${g(ui, '…')} +${o.files - o.names.length} more` : ''
     // the offer's id as `ferry offers` shows it, so the two can be matched
     const files = `  ${o.files} file${o.files === 1 ? '' : 's'}  ${formatBytes(o.totalBytes)}`

@@ -7,7 +7,7 @@ import { createElement as h } from 'react'
 import type { ReactNode } from 'react'
 import { Box, Text } from 'ink'
 import type { TransferInfo } from '../../daemon/control/types.ts'
-import { sanitizeForDisplay } from '../../errors.ts'
+import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
 import { displayWidth, fit, formatAgo, formatBytes, formatEta, formatRate, percent, progressBar, shortPeerId, truncate } from '../format.ts'
 import { isFinished } from '../state.ts'
 import { g, isNarrow, line, para, tint } from './ui.ts'
@@ -132,7 +132,7 @@ export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui): ReactNode[]
   for (const f of t.inFlight.slice(0, MAX_FILES)) {
     const frac = f.size === 0 ? 1 : f.doneBytes / f.size
     lines.push(line(`${t.id}:${f.path}`, { dimColor: true },
-      `    ${fit(sanitizeForDisplay(f.path), narrow ? ui.width - 6 - (` ${formatBytes(f.doneBytes)} / ${formatBytes(f.size)}`).length : nameW, g(ui, '…'))} `,
+      `    ${fit(escapeForDisplay(f.path), narrow ? ui.width - 6 - (` ${formatBytes(f.doneBytes)} / ${formatBytes(f.size)}`).length : nameW, g(ui, '…'))} `,
       narrow ? '' : progressBar(frac, fileBar, { ascii: !ui.unicode }),
       ` ${formatBytes(f.doneBytes)} / ${formatBytes(f.size)}`))
   }
