@@ -169,9 +169,20 @@ export async function sendOffer (stream: Stream, encoded: Uint8Array, signal?: A
   // its connection dropped, or its daemon went down, as it read the offer: a link's failure (transient.ts), the offer made again
   if (ans == null) throw new FerryError('E_PROTOCOL', 'the receiver\'s offer stream ended without an answer')
   const error = fromWireError(ans.error, 'receiver')
-  if (error != null) return { status: 'refused', haveBytes: 0, error }
+  if (error != null) return { status: 'refused', haveBytes: 0, error: olderReceiverSaid(error) }
   if (ans.status !== 'accepted' && ans.status !== 'pending') throw new FerryError('E_PROTOCOL', 'receiver sent an unknown answer')
   return { status: ans.status, haveBytes: ans.haveBytes }
+}
+
+/**
+ * A refusal worded as a receiver from before 2026-12-05 words it, with what
+ * to do: those refuse a whole offer with a name ending in a dot or a space,
+ * which this version sends (name-probe.ts); the offer's version did not
+ * change (review finding: the user was not told the receiver is older).
+ */
+export function olderReceiverSaid (error: FerryError): FerryError {
+  if (error.code !== 'E_PATH_UNSAFE' || !error.message.endsWith(': a component ends with a dot or a space')) return error
+  return new FerryError(error.code, `${error.message} (the receiving device runs a ferry from before 2026-12-05, which refuses such names in any offer: update ferry there, or rename them)`, { remote: true })
 }
 
 /**

@@ -4,8 +4,9 @@
 // real encoder and decoder here.
 import { describe, expect, it } from 'vitest'
 import { streamPair } from '@libp2p/utils'
-import { END_REFUSED_SHOWN, END_RENAMED_SHOWN, decodeOffer, encodeOffer, readEnd, readOffer, sendEnd, sendOffer, type EndMsg, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
+import { END_REFUSED_SHOWN, END_RENAMED_SHOWN, decodeOffer, encodeOffer, olderReceiverSaid, readEnd, readOffer, sendEnd, sendOffer, type EndMsg, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
 import { MAX_OFFER_FILES, MAX_SMALL_MESSAGE_BYTES } from '../../src/protocol/constants.ts'
+import { FerryError } from '../../src/errors.ts'
 import { Offer, TransferEnd } from '../../src/protocol/pb/transfer.js'
 import { chunkCount, chunkSizeFor } from '../../src/transfer/index.ts'
 
@@ -159,3 +160,13 @@ function varintOf (n: number): number[] {
   out.push(n)
   return out
 }
+
+describe('olderReceiverSaid', () => {
+  it('adds what to do to the refusal of a receiver from before 2026-12-05 (a name ending in a dot or a space), and leaves every other error as it is', () => {
+    const old = new FerryError('E_PATH_UNSAFE', 'receiver: unsafe path "trip/Misc./a.jpg": a component ends with a dot or a space', { remote: true })
+    const told = olderReceiverSaid(old)
+    expect(told).toMatchObject({ code: 'E_PATH_UNSAFE', remote: true })
+    expect(told.message).toBe('receiver: unsafe path "trip/Misc./a.jpg": a component ends with a dot or a space (the receiving device runs a ferry from before 2026-12-05, which refuses such names in any offer: update ferry there, or rename them)')
+    for (const other of [new FerryError('E_PATH_UNSAFE', 'receiver: unsafe path "CON": "CON" is a Windows device name'), new FerryError('E_NO_SPACE', 'receiver: a component ends with a dot or a space')]) expect(olderReceiverSaid(other)).toBe(other)
+  })
+})
