@@ -318,9 +318,9 @@ export interface InPlace { path: string, unchanged?: BigIntStats }
  * send repeated into a folder with name clashes adds no copy each time.
  * With `adopt`, also a file found there by its bytes (adoptInPlace).
  */
-export async function alreadyInPlace (receiveDir: string, relPath: string, entry: OfferFile, store: TransferStore, adopt?: { sink: ChunkSink, placed: { transferId: string, idx: number } }): Promise<InPlace | undefined> {
+export async function alreadyInPlace (receiveDir: string, relPath: string, entry: OfferFile, store: TransferStore, adopt?: { sink: ChunkSink, placed: { transferId: string, idx: number } }, o: { estimate?: boolean } = {}): Promise<InPlace | undefined> {
   const wanted = join(receiveDir, relPath)
-  const here = await holds(wanted, entry, store, adopt?.sink)
+  const here = await holds(wanted, entry, store, adopt?.sink, o.estimate)
   if (here != null) return { path: wanted, unchanged: here.unchanged }
   // a "name (n)" is given only when the name is taken; if it is free now,
   // the file goes there. Synchronous, like the placing of files
@@ -330,7 +330,7 @@ export async function alreadyInPlace (receiveDir: string, relPath: string, entry
   if (!exists(wanted)) return undefined
   for (const f of store.filesWithRoot(entry.fileRoot)) {
     if (dirname(f.path) !== dirname(wanted) || !isCollisionName(basename(f.path), basename(wanted))) continue
-    const there = await holds(f.path, entry, store, adopt?.sink)
+    const there = await holds(f.path, entry, store, adopt?.sink, o.estimate)
     if (there != null) return { path: f.path, unchanged: there.unchanged }
   }
   if (adopt === undefined) return undefined
@@ -401,11 +401,12 @@ async function holdsChunks (sink: ChunkSink, path: string, entry: OfferFile): Pr
  * So the inode and status-change time recorded when it was placed must match
  * too; a file whose change time moved (that rewrite, or only a `chmod` or
  * `touch` here) is read and checked against the offer's chunk hashes (with
- * `sink`; without, it counts as not held), and recorded as it is now when it
- * matches. A row from before identities were recorded is taken on trust
- * once, as it was, and recorded.
+ * `sink`; without, it counts as not held, unless `estimate` and its size and
+ * time are as recorded), and recorded as it is now when it matches. A row
+ * from before identities were recorded is taken on trust once, as it was,
+ * and recorded.
  */
-async function holds (path: string, entry: OfferFile, store: TransferStore, sink?: ChunkSink): Promise<{ unchanged?: BigIntStats } | undefined> {
+async function holds (path: string, entry: OfferFile, store: TransferStore, sink?: ChunkSink, estimate = false): Promise<{ unchanged?: BigIntStats } | undefined> {
   const known = store.indexedFile(path)
   if (known == null || known.size !== entry.size || Buffer.compare(known.fileRoot, entry.fileRoot) !== 0) return undefined
   // lstat: a symbolic link put at the name since holds nothing of ours (the file is placed next to it)
@@ -420,6 +421,10 @@ async function holds (path: string, entry: OfferFile, store: TransferStore, sink
     store.reindexFile(path, floorMs(st.mtimeNs), identityOf(st), known.managed)
     return { unchanged: known.managed ? st : undefined }
   }
+  // the free-space estimate (estimate, no sink): a file of the size and time recorded counts as held, and
+  // the plan reads it. Where the change time cannot tell (FAT, exFAT) every file comes here: a re-send of a
+  // folder onto a card or stick with less room than the folder was refused for room it did not need (user-test finding)
+  if (sink == null && estimate && Math.abs(floorMs(st.mtimeNs) - known.mtimeMs) <= COARSEST_TIME_MS) return {}
   if (sink == null || !await holdsChunks(sink, path, entry)) return undefined
   // changed here and the same bytes (a chmod, a touch, the same content saved
   // again): its time and mode are the person's from now on (review finding: a

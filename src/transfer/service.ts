@@ -922,7 +922,7 @@ export class TransferService {
     // Files already in place need no room. Looked for only when the offer
     // does not fit without them: it costs a stat per file (~100 ms of the
     // offer's answer for 1,000 photos, which the plan does again anyway).
-    for (const f of taken) if (f.kind === 'file' && await alreadyInPlace(dir, renamed.get(f.path) ?? f.path, f, this.c.store) != null) inPlace += f.size - (holes ? zeroBytes([f]) : 0)
+    for (const f of taken) if (f.kind === 'file' && await alreadyInPlace(dir, renamed.get(f.path) ?? f.path, f, this.c.store, undefined, { estimate: true }) != null) inPlace += f.size - (holes ? zeroBytes([f]) : 0)
     short = await shortage()
     if (short === undefined) return
     const freed = await this.sweepParts(0, rootHex)

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
-import { mkdir, open, readdir, readFile, stat, statfs, utimes, writeFile } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, rm, stat, statfs, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { EXFAT, daemonsOnDiskImage, diskImageMissing } from '../helpers/disk-image.ts'
 import { control as call, spawnCli, tempDir, waitFor } from '../helpers/daemon.ts'
@@ -49,6 +49,32 @@ describe.skipIf(missing != null)('a receive folder on exFAT', () => {
     // nothing else there, and no probe folder left in the receive folder
     expect((await readdir(placed)).sort()).toEqual(['fine', 'ok.txt'])
     expect((await readdir(join(lab.mountpoint, 'in'))).filter((n) => n.startsWith('.ferry-probe'))).toEqual([])
+  })
+
+  it('a folder sent again onto a card with less room left than the folder: nothing refused for room, nothing on the wire, only the new photo comes (user-test finding: E_NO_SPACE, as exFAT\'s change time cannot tell a file in place, and the free-space check counted every one as missing)', async () => {
+    const src = join(await tempDir(), 'DCIM')
+    await mkdir(src)
+    for (let i = 1; i <= 8; i++) await writeFile(join(src, `IMG_000${i}.JPG`), randomBytes(2 * 1024 * 1024))
+    const first = await lab.sender.cli(['send', lab.receiver.name, src, '--json'])
+    expect(first.code, first.stderr).toBe(0)
+    // the card fills up: less room than the folder's 16 MiB, more than the new photo's
+    const left = async (): Promise<number> => { const f = await statfs(lab.mountpoint); return Number(f.bavail) * Number(f.bsize) }
+    const filler = join(lab.mountpoint, 'filler.bin')
+    await writeFile(filler, Buffer.alloc(Math.max(0, await left() - 10 * 1024 * 1024), 1))
+    try {
+      expect(await left()).toBeLessThan(16 * 1024 * 1024)
+      await writeFile(join(src, 'IMG_0009.JPG'), randomBytes(100_000))
+      const again = await lab.sender.cli(['send', lab.receiver.name, src, '--json'])
+      expect(again.code, again.stderr).toBe(0)
+      const out = JSON.parse(again.stdout) as { wireBytes: number, files: number }
+      expect(out.files).toBe(9)
+      // the new photo, and no more (a file in place is read to be sure, not fetched)
+      expect(out.wireBytes).toBeLessThanOrEqual(100_000 * 2)
+      expect((await readdir(join(lab.mountpoint, 'in', 'DCIM'))).sort()).toEqual(Array.from({ length: 9 }, (_, i) => `IMG_000${i + 1}.JPG`))
+    } finally {
+      await rm(filler, { force: true })
+      await rm(join(lab.mountpoint, 'in', 'DCIM'), { recursive: true, force: true })
+    }
   })
 
   it('counts a file\'s runs of zeros in the free-space check, as exFAT has no holes: refused up front with E_NO_SPACE, nothing placed (user-test finding: taken, then ENOSPC once its bytes had come)', async () => {
