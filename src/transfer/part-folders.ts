@@ -35,6 +35,33 @@ function forgetting (log: Pick<Logger, 'debug'>, what: 'folders' | 'files', forg
   }
 }
 
+/** How often a fetch looks that its part folder is still where it made it (watchPartFolder). */
+export const PART_FOLDER_WATCH_MS = 1000
+
+/**
+ * Tell `onGone` once, within PART_FOLDER_WATCH_MS, if the part folder at
+ * `dir` is no longer the folder it is now (removed, or the receive folder
+ * removed, renamed or unmounted): part files are written through open
+ * descriptors, so the fetch went on into files no name leads to, and the
+ * receive failed only once every byte had come (user-test finding: 500 MB
+ * fetched after `mv` of the receive folder). Returns the stop.
+ */
+export function watchPartFolder (dir: string, onGone: () => void, everyMs = PART_FOLDER_WATCH_MS): () => void {
+  let first: { dev: number, ino: number } | undefined
+  let told = false
+  const look = async (): Promise<void> => {
+    const st = await stat(dir).catch(() => undefined)
+    if (first === undefined && st !== undefined) { first = { dev: st.dev, ino: st.ino }; return }
+    if (told || (st !== undefined && st.dev === first?.dev && st.ino === first.ino)) return
+    told = true
+    onGone()
+  }
+  void look()
+  const timer = setInterval(() => { void look() }, everyMs)
+  timer.unref()
+  return () => { clearInterval(timer) }
+}
+
 /**
  * Make (or find) a receive's part folder, `.ferry-part/<root>/` in the
  * receive folder, this user's only. Neither level may be a symbolic link:

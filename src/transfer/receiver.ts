@@ -27,7 +27,7 @@ import { caseClashes } from './case-clash.ts'
 import { checkOfferPaths, validateRelativePath, type FolderId, type Refusal } from './safe-path.ts'
 import { isZeroChunk } from './zero-chunks.ts'
 import { identityOf, partFileOf, planReceive, type FileState, type Plan, type Wanted } from './receive-plan.ts'
-import { forgetPartChunks, makePartFolder, removePartFolder } from './part-folders.ts'
+import { forgetPartChunks, makePartFolder, removePartFolder, watchPartFolder } from './part-folders.ts'
 import { isWithin, mountIn, mountedAt, readMountinfo } from './mounts.ts'
 import type { ChunkSink } from './sink.ts'
 import { ProgressReporter } from './progress-report.ts'
@@ -204,6 +204,7 @@ export class Receiver {
     let release: (() => void) | undefined
     let reporter: ProgressReporter | undefined
     let spool: Spool | undefined
+    let stopWatch: (() => void) | undefined
     try {
       release = await this.deps.partDirs.acquire(this.rootHex, signal)
       if (this.state === 'waiting' || this.state === 'fetching') { this.resumed = true; this.deps.updateState(this.id, { resumed: true }) }
@@ -273,6 +274,10 @@ export class Receiver {
       // files that were complete already (or became so by dedup) are placed first
       for (const f of this.files) if (!f.done && f.entry.kind === 'file' && f.bitmap.complete) await this.finishFile(f)
       spool = new Spool(partDir, (err) => { this.deps.log.warn('cannot spool arriving chunk bytes; a crash would cost whole chunks', { id: this.id, err: err.message }) })
+      // the part folder gone (removed, or the receive folder moved or unmounted): the fetch stops
+      // within a second, and the run plans again (or fails, the receive folder gone) as below
+      const lost = new AbortController()
+      stopWatch = watchPartFolder(partDir, () => { lost.abort(new FerryError('E_PATH_NOT_FOUND', `the part folder ${partDir} went away during the transfer (removed, or the receive folder moved or its disk unmounted)`)) })
       await fetchAll({
         transferId: Buffer.from(this.id, 'hex'),
         files: this.files,
@@ -310,8 +315,8 @@ export class Receiver {
           this.deps.changed(this, false)
           if (f.bitmap.complete) await this.finishFile(f)
         },
-        signal
-      }).finally(() => { spool?.close() })
+        signal: AbortSignal.any([signal, lost.signal])
+      }).finally(() => { spool?.close(); stopWatch?.() })
       this.recordPlaced()
       this.deps.log.debug('chunks fetched', { id: this.id, ms: Math.round(performance.now() - started) })
       signal.throwIfAborted() // cancelled while the last file was placed: no `verifying` over `cancelled`
@@ -341,6 +346,7 @@ export class Receiver {
       await this.onError(err)
     } finally {
       reporter?.stop()
+      stopWatch?.()
       // cancelled (by the sender: one cancelled here loses its part folder
       // whole): what is kept for a re-send is in the part files
       // (keepVerifiedParts). A failed receive keeps its slots too: the same

@@ -5,7 +5,7 @@
 // reached the receiver's reader.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
@@ -612,5 +612,27 @@ describe('resume after kill -9', () => {
     const onA = await waitFor(async () => (await transfersOf(a)).find((t) => t.id === half.id && t.state === 'done'), 'alpha to show the transfer done', 10_000)
     expect(onA.receipt?.verified).toBe(true)
     expect(onA.resumed).toBe(true)
+  }, TEST_TIMEOUT)
+
+  it('the receive folder moved away while a file comes: the receive fails with E_PATH_NOT_FOUND within seconds, not once every byte came (user-test finding: 500 MB fetched into part files no name led to, then the failure)', async () => {
+    await forgetReceived(mid)
+    const before = new Set((await transfersOf(b)).map((t) => t.id))
+    const sending = spawnCli(['send', 'beta', mid.path, '--json', '--home', a.home], { timeoutMs: 120_000 })
+    const fetching = await watch(b, 'beta to be fetching', (t) => !before.has(t.id) && t.direction === 'receive' && t.state === 'fetching' && t.doneBytes > 0, 30_000)
+    const away = `${b.receiveDir}.away`
+    // the sender frozen meanwhile: the rest cannot come, so only the receiver's own look can end it
+    const failed = await whileStopped(a, async () => {
+      await rename(b.receiveDir, away)
+      try {
+        return await watch(b, 'beta to fail the receive', (t) => t.id === fetching.id && ['failed', 'done', 'cancelled'].includes(t.state), 15_000)
+      } finally {
+        await rename(away, b.receiveDir)
+      }
+    })
+    expect(failed).toMatchObject({ state: 'failed', error: { code: 'E_PATH_NOT_FOUND' } })
+    expect(failed.doneBytes, 'failed before the rest came').toBeLessThan(MID_SIZE)
+    expectError(await sending.done, 'E_PATH_NOT_FOUND')
+    // what it kept goes, so that later sends of the file fetch it as they expect
+    await rm(join(b.receiveDir, '.ferry-part', failed.root), { recursive: true, force: true })
   }, TEST_TIMEOUT)
 })
