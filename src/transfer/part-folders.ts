@@ -190,6 +190,11 @@ export async function heldBytes (partDir: string): Promise<number> {
   return (await survey(partDir, (name) => !isSpoolSlot(name))).bytes
 }
 
+/** Bytes on disk of the spool slots in a part folder (spool.ts): what an earlier run left of chunks on their way in. */
+export async function spooledBytes (partDir: string): Promise<number> {
+  return (await survey(partDir, isSpoolSlot)).bytes
+}
+
 /**
  * Remove the part folders of `receiveDir` whose root is not in `keep` and
  * that nothing has written to for `minAgeMs`. Returns what it removed (and their paths).

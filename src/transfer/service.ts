@@ -36,7 +36,7 @@ import { keepsHoles, zeroBytes } from './zero-chunks.ts'
 import { sweepProbes } from './name-probe.ts'
 import { FAT_MAX_FILE_BYTES, fileSizeLimit } from './file-size-limit.ts'
 import { checkReceiveFolder } from './receive-folder.ts'
-import { KEEP_ENDED_PARTS_MS, forgetPartChunks, heldBytes, keptPartFolders, removeKeptPartFiles, removePartFolder, sweepPartFolders } from './part-folders.ts'
+import { KEEP_ENDED_PARTS_MS, forgetPartChunks, heldBytes, keptPartFolders, spooledBytes, removeKeptPartFiles, removePartFolder, sweepPartFolders } from './part-folders.ts'
 import { pruneIndex } from './index-prune.ts'
 import { isTransient } from './transient.ts'
 import { PendingStates } from './pending-states.ts'
@@ -905,7 +905,7 @@ export class TransferService {
     const need = async (): Promise<SpaceNeed> => {
       const held = await heldBytes(partDir)
       // room for the spool of what is still to fetch, not of the whole offer (review finding: a re-send all in place was refused)
-      return { total, inPlace, held, reserved, spool: spoolOf(offer.files, total - inPlace - held) }
+      return { total, inPlace, held, reserved, spool: spoolOf(offer.files, total - inPlace - held), spooled: await spooledBytes(partDir) }
     }
     /** undefined when the offer fits, else the E_NO_SPACE that says by how much it does not */
     const shortage = async (): Promise<unknown> => {

@@ -29,6 +29,13 @@ export interface SpaceNeed {
   reserved?: number
   /** the most this receive's spool holds at once (spoolBound), freed when it ends */
   spool?: number
+  /**
+   * spool slots an earlier run of the same content left in its part folder:
+   * this run's plan reads them back and removes them, so their room is as
+   * good as free (user-test finding: after a disk filled mid-receive, 8 MiB
+   * of them made a re-send not fit once the room was freed)
+   */
+  spooled?: number
 }
 
 export function neededBytes (n: SpaceNeed): number {
@@ -77,12 +84,13 @@ export async function checkSpace (dir: string, need: SpaceNeed): Promise<void> {
 export function spaceShortage (free: number, size: number, need: SpaceNeed): FerryError | undefined {
   const margin = marginFor(size) + (need.spool ?? 0)
   const needed = neededBytes(need)
-  if (free >= needed + margin) return undefined
+  const spooled = need.spooled ?? 0
+  if (free + spooled >= needed + margin) return undefined
   const parts = [
     (need.inPlace ?? 0) + (need.held ?? 0) > 0 ? `${fmt(need.total)} offered, ${fmt((need.inPlace ?? 0) + (need.held ?? 0))} of it already here` : '',
     (need.reserved ?? 0) > 0 ? `${fmt(need.reserved ?? 0)} for receives under way` : ''
   ].filter((p) => p !== '')
-  return new FerryError('E_NO_SPACE', `the receiver has ${fmt(free)} free in its receive folder; this needs ${fmt(needed)}${parts.length > 0 ? ` (${parts.join('; ')})` : ''} and keeps ${fmt(margin)} free${(need.spool ?? 0) > 0 ? ` (${fmt(need.spool ?? 0)} of it for chunks kept on disk as they arrive, before they go into their files)` : ''}`)
+  return new FerryError('E_NO_SPACE', `the receiver has ${fmt(free)} free in its receive folder${spooled > 0 ? ` (and ${fmt(spooled)} of chunk starts kept from before, freed as they are used)` : ''}; this needs ${fmt(needed)}${parts.length > 0 ? ` (${parts.join('; ')})` : ''} and keeps ${fmt(margin)} free${(need.spool ?? 0) > 0 ? ` (${fmt(need.spool ?? 0)} of it for chunks kept on disk as they arrive, before they go into their files)` : ''}`)
 }
 
 /**

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { chmod, chown, lstat, mkdir, mkdtemp, open, readdir, readFile, rm, rmdir, symlink, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { KEEP_ENDED_PARTS_MS, heldBytes, makePartFolder, removeKeptPartFiles, removePartFolder, sweepPartFolders } from '../../src/transfer/part-folders.ts'
+import { KEEP_ENDED_PARTS_MS, heldBytes, makePartFolder, removeKeptPartFiles, removePartFolder, spooledBytes, sweepPartFolders } from '../../src/transfer/part-folders.ts'
 import { marginFor, neededBytes, SPACE_MARGIN, spaceShortage, spoolBound } from '../../src/transfer/space.ts'
 
 const MiB = 1024 * 1024
@@ -35,6 +35,9 @@ describe('part folders', () => {
     // spool slots are scratch, not the file's bytes held (review finding: counted as them, a kept part folder blocked its own completion)
     await writeFile(join(dir, 'spool-0a1b2c3d-0'), Buffer.alloc(MiB, 3))
     expect(await heldBytes(dir)).toBe(held)
+    // counted apart, as room a new run frees as it uses them
+    expect(await spooledBytes(dir)).toBeGreaterThanOrEqual(MiB)
+    expect(await spooledBytes(dir)).toBeLessThan(2 * MiB)
   })
 
   it('the free-space check keeps room for the spool on top of its margin, as much as the spool can hold of what is still to fetch (review findings: too little for 256 KiB chunks; 7.5 MiB demanded for a 1-byte file or a re-send all in place)', () => {
@@ -53,6 +56,10 @@ describe('part folders', () => {
     expect(spaceShortage(disk, disk, { total: 60 * MiB, spool })).toMatchObject({ code: 'E_NO_SPACE', message: expect.stringMatching(/^the receiver has 64\.0 MiB free in its receive folder; this needs 60\.0 MiB and keeps [0-9.]+ MiB free \([0-9.]+ MiB of it for chunks kept on disk as they arrive, before they go into their files\)$/) })
     // in GiB with two decimals: a shortfall of a few MiB does not read as "has 1.0, needs 1.0"
     expect(spaceShortage(1.01 * 2 ** 30, 100 * 2 ** 30, { total: 1.02 * 2 ** 30 })?.message).toMatch(/has 1\.01 GiB free .*needs 1\.02 GiB/)
+    // slots an earlier run left (a disk that filled mid-receive) are room this run frees: the offer fits with them (user-test finding: refused)
+    expect(spaceShortage(56 * MiB, disk, { total: 50 * MiB, spool })).toMatchObject({ code: 'E_NO_SPACE' })
+    expect(spaceShortage(56 * MiB, disk, { total: 50 * MiB, spool, spooled: 8.4 * MiB })).toBeUndefined()
+    expect(spaceShortage(40 * MiB, disk, { total: 50 * MiB, spool, spooled: 8.4 * MiB })?.message).toMatch(/^the receiver has 40\.0 MiB free in its receive folder \(and 8\.4 MiB of chunk starts kept from before, freed as they are used\); this needs 50\.0 MiB/)
     // a re-send all in place needs no spool, and fits in what is left
     expect(spaceShortage(5 * MiB, disk, { total: 50 * MiB, inPlace: 50 * MiB, spool: spoolBound(0, 256 * 1024, 256 * 1024, pull) })).toBeUndefined()
   })
