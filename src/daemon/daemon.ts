@@ -244,7 +244,9 @@ export class Daemon {
       // two devices may share a name: each with the end of its peer ID, which tells them apart
       if (matches.length > 1) throw new FerryError('E_PEER_AMBIGUOUS', `"${query}" matches ${matches.length} peers (${matches.map((p) => `${p.name || '(no name)'} …${p.peerId.slice(-8)}`).join(', ')}); give more of the peer ID, its start or its end as shown`)
     }
-    throw new FerryError('E_PEER_NOT_FOUND', `no peer named "${query}" or with a peer ID that starts or ends so; see \`ferry peers\``)
+    // the end of an ID shorter than matchPeers takes bare is said, not only its rule (user-test finding: "cy31A", the end of one, was "not found" with "ends so")
+    const shortTail = query.length < TAIL_BARE_CHARS && !/^(…|\.\.\.)/.test(query) && all.some((p) => p.peerId.endsWith(query))
+    throw new FerryError('E_PEER_NOT_FOUND', `no peer named "${query}" or with a peer ID that starts so${shortTail ? `; a peer ID ends so: give its end as \`ferry peers\` shows it, "…${query}", or ${TAIL_BARE_CHARS} characters of it or more` : ', or ends so'}; see \`ferry peers\``)
   }
 
   async stop (): Promise<void> {
@@ -271,10 +273,13 @@ function memoryNow (): StatusInfo['memory'] {
 }
 
 /** The peers `query` names by a prefix of their name or peer ID, or the end of a peer ID ("…7zPUrfSX", as shown); resolvePeer takes exact names first. */
+/** The fewest characters of a peer ID's end taken without the "…" ferry shows before it (fewer could be a name's start by chance). */
+const TAIL_BARE_CHARS = 6
+
 function matchPeers<P extends { peerId: string, name: string }> (list: P[], query: string): P[] {
   const tail = query.replace(/^(…|\.\.\.)/, '')
   // the end of an ID only when asked as shown, or long enough not to be a name's start by chance
-  const byTail = tail !== query || tail.length >= 6
+  const byTail = tail !== query || tail.length >= TAIL_BARE_CHARS
   return list.filter((p) => (tail === query && (p.peerId.startsWith(query) || p.name.startsWith(query))) || (byTail && tail !== '' && p.peerId.endsWith(tail)))
 }
 

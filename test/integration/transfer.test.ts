@@ -1058,6 +1058,10 @@ describe('transfer', () => {
     expectError(await a.cli(['send', 'gamma', file]), 'E_NOT_PAIRED')
     expectError(await a.cli(['send', c.peerId, file, '--json']), 'E_NOT_PAIRED')
     expectError(await a.cli(['send', 'no-such-peer', file]), 'E_PEER_NOT_FOUND')
+    // a bare end of a peer ID too short to be taken as one is told apart from nothing at all (user-test finding: "ends so", and it did)
+    const short = await a.cli(['send', b.peerId.slice(-5), file])
+    expectError(short, 'E_PEER_NOT_FOUND')
+    expect(short.stderr).toContain(`a peer ID ends so: give its end as \`ferry peers\` shows it, "…${b.peerId.slice(-5)}", or 6 characters of it or more`)
     // with --json, every failure is on stdout too, as JSON (user-test finding: stdout empty, only stderr told them apart)
     for (const [args, code] of [[['send', 'no-such-peer', file, '--json'], 'E_PEER_NOT_FOUND'], [['send', 'beta', join(dir, 'missing.txt'), '--json'], 'E_PATH_NOT_FOUND'], [['wait', 'ffffffffffff', '--json'], 'E_TRANSFER_NOT_FOUND']] as const) {
       const r = await a.cli([...args])
