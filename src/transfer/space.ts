@@ -90,7 +90,8 @@ export function spaceShortage (free: number, size: number, need: SpaceNeed): Fer
     (need.inPlace ?? 0) + (need.held ?? 0) > 0 ? `${fmt(need.total)} offered, ${fmt((need.inPlace ?? 0) + (need.held ?? 0))} of it already here` : '',
     (need.reserved ?? 0) > 0 ? `${fmt(need.reserved ?? 0)} for receives under way` : ''
   ].filter((p) => p !== '')
-  return new FerryError('E_NO_SPACE', `the receiver has ${fmt(free)} free in its receive folder${spooled > 0 ? ` (and ${fmt(spooled)} of chunk starts kept from before, freed as they are used)` : ''}; this needs ${fmt(needed)}${parts.length > 0 ? ` (${parts.join('; ')})` : ''} and keeps ${fmt(margin)} free${(need.spool ?? 0) > 0 ? ` (${fmt(need.spool ?? 0)} of it for chunks kept on disk as they arrive, before they go into their files)` : ''}`)
+  // "the receive folder", not "the receiver": the sender shows it as "receiver: …" (user-test finding: "receiver: the receiver has")
+  return new FerryError('E_NO_SPACE', `the receive folder has ${fmt(free)} free${spooled > 0 ? ` (and ${fmt(spooled)} of chunk starts kept from before, freed as they are used)` : ''}; this needs ${fmt(needed)}${parts.length > 0 ? ` (${parts.join('; ')})` : ''} and keeps ${fmt(margin)} free${(need.spool ?? 0) > 0 ? ` (${fmt(need.spool ?? 0)} of it for chunks kept on disk as they arrive, before they go into their files)` : ''}`)
 }
 
 /**

@@ -90,7 +90,7 @@ describe.skipIf(missing != null)('a receive folder on exFAT', () => {
     const out = JSON.parse(r.stdout) as { error: { code: string, message: string }, wireBytes?: number }
     // up front: the offer's answer, before a byte came (late, it was "ENOSPC: no space left on device, ftruncate")
     expect(out.error.code).toBe('E_NO_SPACE')
-    expect(out.error.message).toMatch(/free in its receive folder; this needs/)
+    expect(out.error.message).toMatch(/^receiver: the receive folder has [0-9.]+ [KMG]iB free; this needs/)
     expect(out.wireBytes ?? 0).toBe(0)
     expect(existsSync(join(lab.mountpoint, 'in', 'disk.img'))).toBe(false)
     const free = await statfs(lab.mountpoint)

@@ -53,13 +53,13 @@ describe('part folders', () => {
     const disk = 64 * MiB
     const spool = spoolBound(60 * MiB, 256 * 1024, 256 * 1024, pull)
     expect(spaceShortage(disk, disk, { total: 60 * MiB })).toBeUndefined()
-    expect(spaceShortage(disk, disk, { total: 60 * MiB, spool })).toMatchObject({ code: 'E_NO_SPACE', message: expect.stringMatching(/^the receiver has 64\.0 MiB free in its receive folder; this needs 60\.0 MiB and keeps [0-9.]+ MiB free \([0-9.]+ MiB of it for chunks kept on disk as they arrive, before they go into their files\)$/) })
+    expect(spaceShortage(disk, disk, { total: 60 * MiB, spool })).toMatchObject({ code: 'E_NO_SPACE', message: expect.stringMatching(/^the receive folder has 64\.0 MiB free; this needs 60\.0 MiB and keeps [0-9.]+ MiB free \([0-9.]+ MiB of it for chunks kept on disk as they arrive, before they go into their files\)$/) })
     // in GiB with two decimals: a shortfall of a few MiB does not read as "has 1.0, needs 1.0"
-    expect(spaceShortage(1.01 * 2 ** 30, 100 * 2 ** 30, { total: 1.02 * 2 ** 30 })?.message).toMatch(/has 1\.01 GiB free .*needs 1\.02 GiB/)
+    expect(spaceShortage(1.01 * 2 ** 30, 100 * 2 ** 30, { total: 1.02 * 2 ** 30 })?.message).toMatch(/has 1\.01 GiB free; this needs 1\.02 GiB/)
     // slots an earlier run left (a disk that filled mid-receive) are room this run frees: the offer fits with them (user-test finding: refused)
     expect(spaceShortage(56 * MiB, disk, { total: 50 * MiB, spool })).toMatchObject({ code: 'E_NO_SPACE' })
     expect(spaceShortage(56 * MiB, disk, { total: 50 * MiB, spool, spooled: 8.4 * MiB })).toBeUndefined()
-    expect(spaceShortage(40 * MiB, disk, { total: 50 * MiB, spool, spooled: 8.4 * MiB })?.message).toMatch(/^the receiver has 40\.0 MiB free in its receive folder \(and 8\.4 MiB of chunk starts kept from before, freed as they are used\); this needs 50\.0 MiB/)
+    expect(spaceShortage(40 * MiB, disk, { total: 50 * MiB, spool, spooled: 8.4 * MiB })?.message).toMatch(/^the receive folder has 40\.0 MiB free \(and 8\.4 MiB of chunk starts kept from before, freed as they are used\); this needs 50\.0 MiB/)
     // a re-send all in place needs no spool, and fits in what is left
     expect(spaceShortage(5 * MiB, disk, { total: 50 * MiB, inPlace: 50 * MiB, spool: spoolBound(0, 256 * 1024, 256 * 1024, pull) })).toBeUndefined()
   })
