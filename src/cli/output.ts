@@ -2,7 +2,7 @@
 // `ferry: E_CODE: message` on stderr, exit 1 (2 for usage); JSON on stdout with --json.
 
 import { FerryError, sanitizeForDisplay, toFerryError } from '../errors.ts'
-import { displayWidth } from '../tui/format.ts'
+import { displayWidth, truncate } from '../tui/format.ts'
 
 export class UsageError extends FerryError {
   constructor (message: string) { super('E_USAGE', message) }
@@ -64,6 +64,31 @@ export function duration (ms: number): string {
 
 /** Print rows as aligned columns, by terminal cells (a CJK name takes two per character). */
 export function table (rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => displayWidth(r[i] ?? '')))) ?? []
+  const widths = columnWidths(rows)
   return rows.map((r) => r.map((c, i) => i === r.length - 1 ? c : c + ' '.repeat(widths[i] - displayWidth(c))).join('  ')).join('\n') + '\n'
 }
+
+function columnWidths (rows: string[][]): number[] {
+  return rows[0]?.map((_, i) => Math.max(...rows.map((r) => displayWidth(r[i] ?? '')))) ?? []
+}
+
+/**
+ * `rows` (a header first) cut to fit `columns` cells a line, as `table`
+ * prints them: the widest of the `shrinkable` columns (index → the fewest
+ * cells it keeps) loses a cell at a time, its cells ending in "…", until the
+ * table fits or none can give more. Rows of a table wider than the terminal
+ * wrapped, each one over two lines (user-test finding: `ferry transfers` at
+ * ~130 columns on an 80-column terminal).
+ */
+export function fitRows (rows: string[][], columns: number, shrinkable: ReadonlyMap<number, number>): string[][] {
+  const widths = columnWidths(rows)
+  const total = (): number => widths.reduce((n, w) => n + w, 0) + 2 * Math.max(0, widths.length - 1)
+  while (total() > columns) {
+    let widest = -1
+    for (const [i, min] of shrinkable) if (widths[i] > min && (widest < 0 || widths[i] > widths[widest])) widest = i
+    if (widest < 0) break
+    widths[widest]--
+  }
+  return rows.map((r, ri) => r.map((c, i) => ri === 0 || !shrinkable.has(i) ? c : truncate(c, widths[i])))
+}
+

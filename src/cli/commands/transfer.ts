@@ -7,7 +7,7 @@ import { connectControl } from '../../daemon/control/client.ts'
 import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } from '../../daemon/control/types.ts'
 import { FerryError, escapeForDisplay, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { homeOf, parse, parseOptionsOnly } from '../args.ts'
-import { counted, printJson, STOP_SIGNALS, table, UsageError } from '../output.ts'
+import { counted, fitRows, printJson, STOP_SIGNALS, table, UsageError } from '../output.ts'
 import { LineProgress, progressLine, WaitNotes, wantsLive } from '../progress.ts'
 import { formatAgo, formatBytes, formatRate, refusedLine, truncate } from '../../tui/format.ts'
 
@@ -282,16 +282,28 @@ export async function transfers (argv: string[]): Promise<number> {
       rows.push([t.id.slice(0, 8), t.direction === 'send' ? 'out' : 'in', truncate(sanitizeForDisplay(t.peerName), 20) || t.peerId.slice(-8),
         // what it carried (user-test finding: nothing told transfers apart but their ids and sizes)
         truncate(sanitizeForDisplay(t.label ?? ''), 24),
-        (STATE_WORDS[t.state] ?? t.state) + (t.error != null ? ` ${t.error.code}` : '') + ((t.skippedFailed ?? 0) > 0 ? `, ${counted(t.skippedFailed!, 'path')} not sent` : '') + ((t.renamedCount ?? 0) > 0 ? `, ${t.renamedCount} renamed` : ''), `${formatBytes(t.doneBytes)}/${formatBytes(t.totalBytes)}`,
+        (STATE_WORDS[t.state] ?? t.state) + (t.error != null ? ` ${t.error.code}` : '') + ((t.skippedFailed ?? 0) > 0 ? `, ${counted(t.skippedFailed!, 'path')} not sent` : '') + ((t.renamedCount ?? 0) > 0 ? `, ${t.renamedCount} renamed` : ''), progressCell(t.doneBytes, t.totalBytes),
         isFinalState(t.state) ? '' : formatRate(t.rate), receiptCell(t), formatAgo(t.finishedAt ?? t.createdAt, Date.now())])
     }
     // the table has room for the code only: what happened, for the few latest that failed or wait (user-test finding: only --json said)
     const why = list.filter((t) => t.error != null && (t.state === 'failed' || t.state === 'waiting')).slice(0, ERRORS_SHOWN)
       .map((t) => `${t.id.slice(0, 8)}: ${t.error!.code}: ${sanitizeForDisplay(t.error!.message)}\n`).join('')
-    process.stdout.write(table(rows) + (why !== '' ? `\n${why}` : '') + hint)
+    // on a terminal, cut to its width: what it carried, then the peer's name, then the state (its code is spelled out below)
+    const shown = process.stdout.isTTY && process.stdout.columns > 0 ? fitRows(rows, process.stdout.columns, TRANSFERS_SHRINK) : rows
+    process.stdout.write(table(shown) + (why !== '' ? `\n${why}` : '') + hint)
     return 0
   } finally { client.close() }
 }
+
+/** "82.8/476.8 MiB": the unit once where both have it (a narrower column), else both in full. */
+export function progressCell (done: number, total: number): string {
+  const [d, t] = [formatBytes(done), formatBytes(total)]
+  const unit = (s: string): string => s.slice(s.lastIndexOf(' ') + 1)
+  return unit(d) === unit(t) ? `${d.slice(0, d.lastIndexOf(' '))}/${t}` : `${d}/${t}`
+}
+
+/** The columns of `ferry transfers` cut to fit a terminal, and the fewest cells each keeps: WHAT, PEER, STATE. */
+const TRANSFERS_SHRINK = new Map([[3, 5], [2, 6], [4, 8]])
 
 /** Failed or waiting transfers whose error `ferry transfers` spells out under its table. */
 const ERRORS_SHOWN = 5
