@@ -7,7 +7,7 @@ import { connectControl } from '../../daemon/control/client.ts'
 import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } from '../../daemon/control/types.ts'
 import { FerryError, escapeForDisplay, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { homeOf, parse, parseOptionsOnly } from '../args.ts'
-import { counted, fitRows, printJson, STOP_SIGNALS, table, UsageError } from '../output.ts'
+import { counted, duration, fitRows, printJson, STOP_SIGNALS, table, UsageError } from '../output.ts'
 import { LineProgress, progressLine, WaitNotes, wantsLive } from '../progress.ts'
 import { formatAgo, formatBytes, formatRate, refusedLine, truncate } from '../../tui/format.ts'
 
@@ -404,8 +404,10 @@ export async function wait (argv: string[]): Promise<number> {
     if (json) printJson(failure != null && t.error == null ? { ...t, error: failure.toJSON() } : t)
     else if (t.state === 'done') {
       const notReceived = t.receipt?.notReceived ?? 0
+      // how long, as `ferry send` says it (user-test finding: left out here); interruptions included
+      const took = ((t.finishedAt ?? Date.now()) - t.createdAt) / 1000
       process.stdout.write(`${t.direction === 'send' ? 'sent' : 'received'} ${counted(t.files - notReceived, 'file')}, ${formatBytes(t.doneBytes)} ${t.direction === 'send' ? 'to' : 'from'} ${sanitizeForDisplay(t.peerName)} ` +
-        `${overTheNetwork(t)}; receipt ${receiptCell(t) || 'missing'}\n`)
+        `in ${took < 60 ? `${took.toFixed(1)} s` : duration(took * 1000)} ${overTheNetwork(t)}; receipt ${receiptCell(t) || 'missing'}\n`)
     }
     if (failure != null) throw failure
     return 0
