@@ -24,7 +24,7 @@ export async function status (argv: string[]): Promise<number> {
   try {
     const st = await client.call('status')
     if (values.json === true) { printJson(st); return 0 }
-    process.stdout.write(`name:      ${st.name}\npeer ID:   ${st.peerId}\nkey:       ${st.fingerprint} (its fingerprint, as a paired device shows it)\nversion:   ${st.version}\nuptime:    ${duration(st.uptimeMs)}\n` +
+    process.stdout.write(`name:      ${st.name}\npeer ID:   ${st.peerId}\nkey:       ${st.fingerprint} (its fingerprint, as a paired device shows it)\nversion:   ${st.version}\nuptime:    ${duration(st.uptimeMs)}\npid:       ${st.pid}\n` +
       `mDNS:      ${st.mdns ? 'on' : 'off'}\nreceive:   ${st.receiveDir}\nmemory:    ${formatBytes(st.memory.rss)} resident (JS heap ${formatBytes(st.memory.heapUsed)}, buffers ${formatBytes(st.memory.arrayBuffers)})\n` +
       (st.keptParts != null && st.keptParts.folders > 0 ? `kept:      ${formatBytes(st.keptParts.bytes)} of ${counted(st.keptParts.folders, 'ended receive')} in ${keptWhere(st.keptParts.dirs ?? [st.receiveDir])}, for a re-send; removed after a day\n` : '') +
       `listening: ${st.listenAddrs.join('\n           ')}\n`)
