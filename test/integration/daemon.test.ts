@@ -106,6 +106,8 @@ describe('daemon foundation', () => {
     expect(st.memory.heapUsed).toBeLessThan(st.memory.rss)
     const human = await a.cli(['status'])
     expect(human.stdout).toMatch(/memory: +\d+(\.\d+)? MiB resident/)
+    // the daemon's own PID (a wrapper's child under an older Node: README, Known limits)
+    expect(human.stdout).toMatch(new RegExp(`^pid: +${a.proc.pid}$`, 'm'))
     expect(st.listenAddrs[0]).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//)
     expect((await stat(join(a.home, 'control.sock'))).mode & 0o777).toBe(0o600)
     expect((await stat(join(a.home, 'identity.key'))).mode & 0o777).toBe(0o600)
