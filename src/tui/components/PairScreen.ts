@@ -48,7 +48,8 @@ function showView (p: PairingState | undefined, ui: Ui, selfFingerprint?: string
     h(Box, { borderStyle: ui.unicode ? 'double' : 'classic', borderColor: tint(ui, 'cyan'), paddingX: 4, paddingY: ui.rows >= 14 ? 1 : 0, alignSelf: 'flex-start' },
       h(Text, { bold: true, color: tint(ui, live ? 'cyanBright' : 'gray'), wrap: 'truncate-end' }, sanitizeForDisplay(p.code))
     ),
-    live ? para('how', { dimColor: true }, `there: ferry pair ${sanitizeForDisplay(p.code)}, or in ferry tui 2 Pair, e`) : null,
+    // said whole: "or in ferry tui 2 Pair, e" read as a riddle, and broke mid-phrase at 60 columns (user-test finding)
+    live ? para('how', { dimColor: true }, `there: ferry pair ${sanitizeForDisplay(p.code)}, or in its ferry tui: 2 (Pair), then e (enter a code)`) : null,
     live && p.expiresAt != null
       ? line('exp', {}, 'expires in ', h(Text, { bold: true }, formatCountdown(p.expiresAt, ui.now)))
       : null,
@@ -83,7 +84,9 @@ export function fingerprintLine (p: PairingState, ui: Ui, selfFingerprint?: stri
     para('fingerprint', {}, '  fingerprint ', h(Text, { bold: true, color: tint(ui, 'cyan') }, sanitizeForDisplay(p.peer.fingerprint)),
       h(Text, { dimColor: true }, ` (${sanitizeForDisplay(p.peer.name)}'s key)`)),
     para('own-fingerprint', {}, '  fingerprint ', h(Text, { bold: true, color: tint(ui, 'cyan') }, sanitizeForDisplay(selfFingerprint ?? '?')),
-      h(Text, { dimColor: true }, ' (this device\'s); the other device shows both'))
+      h(Text, { dimColor: true }, ' (this device\'s)')),
+    // a line of its own: wrapped after the fingerprint, its continuation began with a space (user-test finding)
+    para('compare', { dimColor: true }, '  the other device shows both, the other way round')
   )
 }
 
