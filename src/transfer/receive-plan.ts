@@ -401,8 +401,9 @@ async function holdsChunks (sink: ChunkSink, path: string, entry: OfferFile): Pr
  * So the inode and status-change time recorded when it was placed must match
  * too; a file whose change time moved (that rewrite, or only a `chmod` or
  * `touch` here) is read and checked against the offer's chunk hashes (with
- * `sink`; without, it counts as not held, unless `estimate` and its size and
- * time are as recorded), and recorded as it is now when it matches. A row
+ * `sink`; without, it counts as not held, unless `estimate`, its change time
+ * cannot tell, and its size and time are as recorded), and recorded as it is
+ * now when it matches. A row
  * from before identities were recorded is taken on trust once, as it was,
  * and recorded.
  */
@@ -421,10 +422,12 @@ async function holds (path: string, entry: OfferFile, store: TransferStore, sink
     store.reindexFile(path, floorMs(st.mtimeNs), identityOf(st), known.managed)
     return { unchanged: known.managed ? st : undefined }
   }
-  // the free-space estimate (estimate, no sink): a file of the size and time recorded counts as held, and
-  // the plan reads it. Where the change time cannot tell (FAT, exFAT) every file comes here: a re-send of a
-  // folder onto a card or stick with less room than the folder was refused for room it did not need (user-test finding)
-  if (sink == null && estimate && Math.abs(floorMs(st.mtimeNs) - known.mtimeMs) <= COARSEST_TIME_MS) return {}
+  // the free-space estimate (estimate, no sink), where the change time cannot tell (FAT, exFAT: every file
+  // comes here): a file of the size and time recorded counts as held, and the plan reads it. A re-send of a
+  // folder onto a card or stick with less room than the folder was refused for room it did not need
+  // (user-test finding). Not where the change time can tell: there one that moved is likely other bytes
+  // under the old time (`cp -p`), which the plan fetches whole (review finding)
+  if (sink == null && estimate && known.identity != null && !trusted(known.identity) && Math.abs(floorMs(st.mtimeNs) - known.mtimeMs) <= COARSEST_TIME_MS) return {}
   if (sink == null || !await holdsChunks(sink, path, entry)) return undefined
   // changed here and the same bytes (a chmod, a touch, the same content saved
   // again): its time and mode are the person's from now on (review finding: a

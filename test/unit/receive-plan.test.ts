@@ -198,6 +198,20 @@ describe('planReceive', () => {
       expect((await readFile(placed)).equals(B)).toBe(true)
     })
 
+    it('for the free-space estimate: a file whose change time cannot tell (FAT, exFAT) counts by its size and time; where it can, one rewritten under its old time does not (review finding: it counted, and a receive could start and fail late for room)', async () => {
+      const A = randomBytes(CHUNK)
+      const { receiveDir, placed, entry } = await received(A)
+      await writeFile(placed, randomBytes(CHUNK))
+      await utimes(placed, entry.mtimeMs / 1000, entry.mtimeMs / 1000)
+      expect(await alreadyInPlace(receiveDir, entry.path, entry, store, undefined, { estimate: true })).toBeUndefined()
+      // recorded as on FAT and exFAT: the change time cannot tell, so size and time are what the estimate has
+      const st = await lstat(placed, { bigint: true })
+      store.reindexFile(placed, entry.mtimeMs, { ino: st.ino, ctimeNs: UNTRUSTED_CTIME }, true)
+      expect((await alreadyInPlace(receiveDir, entry.path, entry, store, undefined, { estimate: true }))?.path).toBe(placed)
+      // not without `estimate`: the plan reads it
+      expect(await alreadyInPlace(receiveDir, entry.path, entry, store)).toBeUndefined()
+    })
+
     it('only chmod\'ed here (its change time moved, its bytes the same): read, found the same, in place, its mode kept (the person\'s choice here: review finding), and recorded as it is now', async () => {
       const A = randomBytes(CHUNK)
       const { receiveDir, partDir, placed, entry } = await received(A)
