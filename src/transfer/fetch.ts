@@ -12,6 +12,7 @@
 // is given up alone: its chunks leave the queue and the rest goes on.
 
 import type { Stream } from '@libp2p/interface'
+import { rm } from 'node:fs/promises'
 import { FerryError } from '../errors.ts'
 import { CHUNK_REQUEST_MAX, FrameReader, encodeChunkRequest, readChunkHeader, sendAll } from '../protocol/transfer.ts'
 import { chunkRange } from './chunking.ts'
@@ -263,6 +264,9 @@ async function worker (ctx: FetchContext, bad: Map<string, number>, halt: AbortC
           if (from > 0) buf.set(want.spooled!.subarray(0, from), 0)
           const slot = ctx.spool.take()
           slot.begin(ask.file, want.chunk, buf, from)
+          // the start an earlier run kept is in this run's slot now (written at once): its old slot goes,
+          // as the free-space check counted it as room (review finding: it stayed to the end of the run)
+          if (want.spooledFrom !== undefined && slot.intact) { void rm(want.spooledFrom, { force: true }).catch(() => {}); want.spooledFrom = undefined }
           reading = { want, buf, slot, start: from }
         }
         const r = reading

@@ -44,8 +44,13 @@ function isPartFile (path: string): boolean {
   return basename(dirname(dirname(path))) === PART_DIR && /^\d+$/.test(basename(path))
 }
 
-/** A chunk to fetch; `spooled`: its start, kept from an earlier run (unverified; verified with the rest). */
-export interface Wanted { file: number, chunk: number, spooled?: Uint8Array }
+/**
+ * A chunk to fetch; `spooled`: its start, kept from an earlier run
+ * (unverified; verified with the rest), and `spooledFrom` the slot file of
+ * that run it was read from, removed once this run has spooled it again
+ * (fetch.ts): the free-space check counts those slots as room (review finding: kept to the run's end).
+ */
+export interface Wanted { file: number, chunk: number, spooled?: Uint8Array, spooledFrom?: string }
 
 export interface Plan {
   files: FileState[]
@@ -217,6 +222,7 @@ export async function planReceive (o: {
       if (found != null && start != null && start.length < length) {
         needed.add(found.path)
         want.spooled = start
+        want.spooledFrom = found.path
         started.push(want)
         spooled.starts++
         spooled.startBytes += start.length

@@ -140,6 +140,11 @@ export class SpoolSlot {
     if (end - this.writtenBytes >= SPOOL_WRITE_BYTES) this.write()
   }
 
+  /** Whether every record begun so far was written (a slot that failed once writes no more). */
+  get intact (): boolean {
+    return !this.broken
+  }
+
   /** Write what arrived and is not yet written. After this the buffer is no longer read. */
   flush (): void {
     this.write()

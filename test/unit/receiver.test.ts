@@ -17,6 +17,8 @@ import { KeyedLock } from '../../src/transfer/keyed-lock.ts'
 import { computeFileRoot } from '../../src/transfer/manifest-root.ts'
 import { Bitmap } from '../../src/transfer/bitmap.ts'
 import { makePartFolder } from '../../src/transfer/part-folders.ts'
+import { Spool } from '../../src/transfer/spool.ts'
+import { readdirSync } from 'node:fs'
 import { planReceive } from '../../src/transfer/receive-plan.ts'
 import { Receiver, type ReceiverDeps } from '../../src/transfer/receiver.ts'
 import { Sender, serveChunks } from '../../src/transfer/sender.ts'
@@ -173,6 +175,29 @@ describe('Receiver', () => {
     const left = await readdir(partDirFor(receiveDir, Buffer.from(offer.root).toString('hex')))
     expect(left.filter((n) => n.startsWith('spool-')), 'no spool slot').toEqual([])
     expect(left.length, 'the part files of what was verified').toBeGreaterThan(0)
+  })
+
+  it('the chunk starts an earlier run left in spool slots are used, and each old slot goes once its start is spooled again, not at the end of the run (review finding: the free-space check counts them as room, and they stayed)', async () => {
+    const datas = Array.from({ length: 4 }, () => randomBytes(4 * CHUNK))
+    const { offer, receiveDir, serving } = await servedOffer(datas.map((data, i) => ({ path: `f${i}.bin`, data })))
+    const partDir = await makePartFolder(receiveDir, Buffer.from(offer.root).toString('hex'))
+    // an earlier run left the starts of chunk 1 of each file: 200 KiB of 256
+    const earlier = new Spool(partDir)
+    for (let f = 0; f < 4; f++) { const slot = earlier.take(); slot.begin(f, 1, datas[f].subarray(CHUNK, 2 * CHUNK), 0); slot.arrived(200 * 1024); slot.flush() }
+    earlier.close()
+    const old = await readdir(partDir)
+    expect(old.filter((n) => n.startsWith('spool-'))).toHaveLength(4)
+    /** the old slots still there at the last change while fetching (the part folder goes whole at the end) */
+    let left: string[] = old
+    let receiver: Receiver | undefined
+    const deps = depsWith(() => sink, [], serving)
+    receiver = new Receiver({ ...deps, changed: () => { if (receiver?.state === 'fetching') left = readdirSync(partDir).filter((n) => old.includes(n) && n.startsWith('spool-')) } }, { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+    await receiver.run()
+    expect(receiver.state, receiver.error?.message).toBe('done')
+    for (const [i, data] of datas.entries()) expect((await readFile(join(receiveDir, `f${i}.bin`))).equals(data), `f${i}.bin`).toBe(true)
+    // the starts were taken, not fetched again
+    expect(receiver.progress.wire).toBe(4 * 4 * CHUNK - 4 * 200 * 1024)
+    expect(left, 'old slots left while fetching').toEqual([])
   })
 
   it('a receive that goes on in a receive folder that is ferry\'s state folder (it began in another, and the daemon came back with this one) fails with E_PATH_UNSAFE before it makes a part folder or fetches a byte; the sender is told, without the folder\'s path (review finding: the part folder and the fetched bytes went into the state folder)', async () => {
