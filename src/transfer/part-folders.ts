@@ -39,20 +39,21 @@ function forgetting (log: Pick<Logger, 'debug'>, what: 'folders' | 'files', forg
 export const PART_FOLDER_WATCH_MS = 1000
 
 /**
- * Tell `onGone` once, within PART_FOLDER_WATCH_MS, if the part folder at
- * `dir` is no longer the folder it is now (removed, or the receive folder
- * removed, renamed or unmounted): part files are written through open
- * descriptors, so the fetch went on into files no name leads to, and the
- * receive failed only once every byte had come (user-test finding: 500 MB
- * fetched after `mv` of the receive folder). Returns the stop.
+ * Tell `onGone` once, within PART_FOLDER_WATCH_MS, if nothing is at `dir`,
+ * the part folder, any more (removed, or the receive folder removed,
+ * renamed or unmounted): part files are written through open descriptors,
+ * so the fetch went on into files no name leads to, and the receive failed
+ * only once every byte had come (user-test finding: 500 MB fetched after
+ * `mv` of the receive folder). Only ENOENT and ENOTDIR say so: another
+ * error is a look that failed (a network or FUSE file system's hiccup), and
+ * an inode number is no folder's identity on FUSE (fusefat gives its own
+ * node numbers, which can change), review findings. Returns the stop.
  */
 export function watchPartFolder (dir: string, onGone: () => void, everyMs = PART_FOLDER_WATCH_MS): () => void {
-  let first: { dev: number, ino: number } | undefined
   let told = false
   const look = async (): Promise<void> => {
-    const st = await stat(dir).catch(() => undefined)
-    if (first === undefined && st !== undefined) { first = { dev: st.dev, ino: st.ino }; return }
-    if (told || (st !== undefined && st.dev === first?.dev && st.ino === first.ino)) return
+    const gone = await stat(dir).then(() => false, (err: NodeJS.ErrnoException) => err.code === 'ENOENT' || err.code === 'ENOTDIR')
+    if (told || !gone) return
     told = true
     onGone()
   }

@@ -1,9 +1,9 @@
 // Part folders of ended receives: what they hold on disk, and which ones go.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { chmod, chown, lstat, mkdir, mkdtemp, open, readdir, readFile, rm, rmdir, symlink, utimes, writeFile } from 'node:fs/promises'
+import { chmod, chown, lstat, mkdir, mkdtemp, open, readdir, readFile, rename, rm, rmdir, symlink, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { KEEP_ENDED_PARTS_MS, heldBytes, makePartFolder, removeKeptPartFiles, removePartFolder, spooledBytes, sweepPartFolders } from '../../src/transfer/part-folders.ts'
+import { KEEP_ENDED_PARTS_MS, heldBytes, makePartFolder, removeKeptPartFiles, removePartFolder, spooledBytes, sweepPartFolders, watchPartFolder } from '../../src/transfer/part-folders.ts'
 import { marginFor, neededBytes, SPACE_MARGIN, spaceShortage, spoolBound } from '../../src/transfer/space.ts'
 
 const MiB = 1024 * 1024
@@ -176,3 +176,28 @@ describe('space needed', () => {
     expect(marginFor(20 * MiB)).toBe(Math.floor(20 * MiB / 100))
   })
 })
+
+describe('watchPartFolder', () => {
+  it('tells once, within a look, when nothing is at the part folder any more (moved away), and not while it is there', async () => {
+    const dir = await partFolder(root('w'), 0)
+    let told = 0
+    const stop = watchPartFolder(dir, () => { told++ }, 20)
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      expect(told, 'there: nothing told').toBe(0)
+      await rename(dir, `${dir}.away`)
+      await waitUntil(() => told > 0)
+      await rename(`${dir}.away`, dir)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      expect(told, 'told once').toBe(1)
+    } finally { stop() }
+  })
+})
+
+async function waitUntil (ok: () => boolean, ms = 2000): Promise<void> {
+  const end = Date.now() + ms
+  while (!ok()) {
+    if (Date.now() > end) throw new Error('not told in time')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
