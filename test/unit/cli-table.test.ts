@@ -4,7 +4,8 @@
 
 import { describe, expect, it } from 'vitest'
 import { fitRows, table } from '../../src/cli/output.ts'
-import { progressCell } from '../../src/cli/commands/transfer.ts'
+import { progressCell, transfersText } from '../../src/cli/commands/transfer.ts'
+import type { TransferInfo } from '../../src/daemon/control/types.ts'
 import { displayWidth } from '../../src/tui/format.ts'
 
 const MiB = 1024 * 1024
@@ -44,3 +45,29 @@ describe('ferry transfers on a terminal', () => {
     expect(fitRows(rows, 300, SHRINK)).toEqual(rows)
   })
 })
+
+describe('transfersText', () => {
+  const base = { peerId: '12D3KooWAbCdEfGh', peerName: 'bob-desktop-upstairs', label: 'Camera Roll (1,204 files)', totalBytes: 500 * MiB, doneBytes: 500 * MiB, rate: 0, createdAt: Date.now() - 60_000, finishedAt: Date.now() - 30_000 }
+  const list = [
+    { ...base, id: 'aa'.repeat(16), direction: 'send', state: 'done', error: { code: 'E_INCOMPLETE', message: '3 paths could not be sent' }, skippedFailed: 3, receipt: { verified: true, notReceived: 3 } },
+    { ...base, id: 'bb'.repeat(16), direction: 'receive', state: 'failed', error: { code: 'E_NO_SPACE', message: 'the receive folder has 1.0 MiB free' } },
+    { ...base, id: 'cc'.repeat(16), direction: 'send', state: 'cancelled', error: { code: 'E_CANCELLED', message: 'cancelled' } }
+  ] as unknown as TransferInfo[]
+
+  it('piped: whole rows, failures spelled out below', () => {
+    const text = transfersText(list)
+    expect(text).toContain('done E_INCOMPLETE, 3 paths not sent')
+    expect(text).toMatch(/^bbbbbbbb: E_NO_SPACE: the receive folder has 1\.0 MiB free$/m)
+    expect(text).not.toMatch(/^aaaaaaaa: /m)
+  })
+
+  it('on an 80-column terminal: within 80 cells, and a state cut short said whole below (review finding: "done E_…" told no E_INCOMPLETE anywhere)', () => {
+    const text = transfersText(list, 80)
+    expect(widest(text.split('\n\n')[0])).toBeLessThanOrEqual(80)
+    expect(text).toMatch(/^aaaaaaaa: done E_INCOMPLETE, 3 paths not sent$/m)
+    expect(text).toMatch(/^cccccccc: cancelled E_CANCELLED$/m)
+    // a failure's line, once
+    expect(text.match(/^bbbbbbbb: /gm)).toHaveLength(1)
+  })
+})
+

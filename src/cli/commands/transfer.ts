@@ -277,22 +277,29 @@ export async function transfers (argv: string[]): Promise<number> {
     const waiting = (await client.call('offers')).length
     const hint = waiting === 0 ? '' : `${waiting === 1 ? '1 offer waits' : `${waiting} offers wait`} for your decision: \`ferry offers\`\n`
     if (list.length === 0) { process.stdout.write(`no transfers\n${hint}`); return 0 }
-    const rows = [['ID', 'DIR', 'PEER', 'WHAT', 'STATE', 'PROGRESS', 'RATE', 'RECEIPT', 'WHEN']]
-    for (const t of list) {
-      rows.push([t.id.slice(0, 8), t.direction === 'send' ? 'out' : 'in', truncate(sanitizeForDisplay(t.peerName), 20) || t.peerId.slice(-8),
-        // what it carried (user-test finding: nothing told transfers apart but their ids and sizes)
-        truncate(sanitizeForDisplay(t.label ?? ''), 24),
-        (STATE_WORDS[t.state] ?? t.state) + (t.error != null ? ` ${t.error.code}` : '') + ((t.skippedFailed ?? 0) > 0 ? `, ${counted(t.skippedFailed!, 'path')} not sent` : '') + ((t.renamedCount ?? 0) > 0 ? `, ${t.renamedCount} renamed` : ''), progressCell(t.doneBytes, t.totalBytes),
-        isFinalState(t.state) ? '' : formatRate(t.rate), receiptCell(t), formatAgo(t.finishedAt ?? t.createdAt, Date.now())])
-    }
-    // the table has room for the code only: what happened, for the few latest that failed or wait (user-test finding: only --json said)
-    const why = list.filter((t) => t.error != null && (t.state === 'failed' || t.state === 'waiting')).slice(0, ERRORS_SHOWN)
-      .map((t) => `${t.id.slice(0, 8)}: ${t.error!.code}: ${sanitizeForDisplay(t.error!.message)}\n`).join('')
-    // on a terminal, cut to its width: what it carried, then the peer's name, then the state (its code is spelled out below)
-    const shown = process.stdout.isTTY && process.stdout.columns > 0 ? fitRows(rows, process.stdout.columns, TRANSFERS_SHRINK) : rows
-    process.stdout.write(table(shown) + (why !== '' ? `\n${why}` : '') + hint)
+    process.stdout.write(transfersText(list, process.stdout.isTTY && process.stdout.columns > 0 ? process.stdout.columns : undefined) + hint)
     return 0
   } finally { client.close() }
+}
+
+/** `ferry transfers`'s table and the lines under it; `columns`: a terminal's width to fit (else rows whole, as for a pipe). */
+export function transfersText (list: TransferInfo[], columns?: number): string {
+  const rows = [['ID', 'DIR', 'PEER', 'WHAT', 'STATE', 'PROGRESS', 'RATE', 'RECEIPT', 'WHEN']]
+  for (const t of list) {
+    rows.push([t.id.slice(0, 8), t.direction === 'send' ? 'out' : 'in', truncate(sanitizeForDisplay(t.peerName), 20) || t.peerId.slice(-8),
+      // what it carried (user-test finding: nothing told transfers apart but their ids and sizes)
+      truncate(sanitizeForDisplay(t.label ?? ''), 24),
+      (STATE_WORDS[t.state] ?? t.state) + (t.error != null ? ` ${t.error.code}` : '') + ((t.skippedFailed ?? 0) > 0 ? `, ${counted(t.skippedFailed!, 'path')} not sent` : '') + ((t.renamedCount ?? 0) > 0 ? `, ${t.renamedCount} renamed` : ''), progressCell(t.doneBytes, t.totalBytes),
+      isFinalState(t.state) ? '' : formatRate(t.rate), receiptCell(t), formatAgo(t.finishedAt ?? t.createdAt, Date.now())])
+  }
+  // the table has room for the code only: what happened, for the few latest that failed or wait (user-test finding: only --json said)
+  const failures = list.filter((t) => t.error != null && (t.state === 'failed' || t.state === 'waiting')).slice(0, ERRORS_SHOWN)
+  let why = failures.map((t) => `${t.id.slice(0, 8)}: ${t.error!.code}: ${sanitizeForDisplay(t.error!.message)}\n`).join('')
+  // on a terminal, cut to its width: what it carried, the peer's name, the receipt, then the state; a state
+  // cut short is said whole below, unless its failure is (review finding: "done E_…" told no E_INCOMPLETE)
+  const shown = columns !== undefined ? fitRows(rows, columns, TRANSFERS_SHRINK) : rows
+  why += list.flatMap((t, i) => shown[i + 1][4] !== rows[i + 1][4] && !failures.includes(t) ? [`${t.id.slice(0, 8)}: ${rows[i + 1][4]}\n`] : []).slice(0, ERRORS_SHOWN).join('')
+  return table(shown) + (why !== '' ? `\n${why}` : '')
 }
 
 /** "82.8/476.8 MiB": the unit once where both have it (a narrower column), else both in full. */
@@ -302,8 +309,8 @@ export function progressCell (done: number, total: number): string {
   return unit(d) === unit(t) ? `${d.slice(0, d.lastIndexOf(' '))}/${t}` : `${d}/${t}`
 }
 
-/** The columns of `ferry transfers` cut to fit a terminal, and the fewest cells each keeps: WHAT, PEER, STATE. */
-const TRANSFERS_SHRINK = new Map([[3, 5], [2, 6], [4, 8]])
+/** The columns of `ferry transfers` cut to fit a terminal, and the fewest cells each keeps: WHAT, PEER, RECEIPT, STATE. */
+const TRANSFERS_SHRINK = new Map([[3, 5], [2, 6], [7, 8], [4, 8]])
 
 /** Failed or waiting transfers whose error `ferry transfers` spells out under its table. */
 const ERRORS_SHOWN = 5
