@@ -67,7 +67,7 @@ function readCpuinfo (): string | undefined {
  * connection has it); negative where AES is faster. The difference of each
  * round, not each cipher's best: both pay the same for the fresh pages of
  * a cold process (offerAesNoise's comment), which cancels out. 64 rounds:
- * 10–30 ms. Asked only where the CPU cannot be read.
+ * 25–150 ms here. Asked only where the CPU cannot be read.
  */
 function sealTimesDiffer (): number {
   const key = randomBytes(32)

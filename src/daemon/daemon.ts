@@ -272,10 +272,10 @@ function memoryNow (): StatusInfo['memory'] {
   return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers }
 }
 
-/** The peers `query` names by a prefix of their name or peer ID, or the end of a peer ID ("…7zPUrfSX", as shown); resolvePeer takes exact names first. */
 /** The fewest characters of a peer ID's end taken without the "…" ferry shows before it (fewer could be a name's start by chance). */
 const TAIL_BARE_CHARS = 6
 
+/** The peers `query` names by a prefix of their name or peer ID, or the end of a peer ID ("…7zPUrfSX", as shown); resolvePeer takes exact names first. */
 function matchPeers<P extends { peerId: string, name: string }> (list: P[], query: string): P[] {
   const tail = query.replace(/^(…|\.\.\.)/, '')
   // the end of an ID only when asked as shown, or long enough not to be a name's start by chance
