@@ -183,17 +183,14 @@ export async function removeKeptPartFiles (partDir: string, files: readonly stri
 export const KEEP_ENDED_PARTS_MS = 24 * 60 * 60 * 1000
 
 /**
- * Bytes the part folder's part files occupy on disk (sparse: allocated
- * blocks, not sizes). Not its spool slots: scratch, not file content (review
- * finding: they were counted as the offer's bytes held).
+ * What a part folder holds on disk (sparse: allocated blocks, not sizes),
+ * in one look: `held`, its part files; `spooled`, its spool slots (spool.ts),
+ * what an earlier run left of chunks on their way in. Slots are scratch, not
+ * file content (review finding: they were counted as the offer's bytes held).
  */
-export async function heldBytes (partDir: string): Promise<number> {
-  return (await survey(partDir, (name) => !isSpoolSlot(name))).bytes
-}
-
-/** Bytes on disk of the spool slots in a part folder (spool.ts): what an earlier run left of chunks on their way in. */
-export async function spooledBytes (partDir: string): Promise<number> {
-  return (await survey(partDir, isSpoolSlot)).bytes
+export async function partFolderBytes (partDir: string): Promise<{ held: number, spooled: number }> {
+  const { bytes, spooled } = await survey(partDir)
+  return { held: bytes - spooled, spooled }
 }
 
 /**
@@ -236,18 +233,22 @@ export async function keptPartFolders (receiveDir: string, active: ReadonlySet<s
 }
 
 /**
- * One look at each file of a part folder: the bytes they occupy, and the
- * newest modification time (writes to a part file do not touch the
- * folder's own).
+ * One look at each file of a part folder: the bytes they occupy, of them
+ * the spool slots', and the newest modification time (writes to a part
+ * file do not touch the folder's own).
  */
-async function survey (dir: string, counted: (name: string) => boolean = () => true): Promise<{ bytes: number, newest: number }> {
+async function survey (dir: string): Promise<{ bytes: number, spooled: number, newest: number }> {
   let bytes = 0
+  let spooled = 0
   let newest = (await lstat(dir).catch(() => undefined))?.mtimeMs ?? 0
   for (const name of await readdir(dir).catch(() => [])) {
     const st = await lstat(join(dir, name)).catch(() => undefined)
     if (st == null) continue
     newest = Math.max(newest, st.mtimeMs)
-    if (st.isFile() && counted(name)) bytes += Math.min(st.blocks * 512, st.size)
+    if (!st.isFile()) continue
+    const used = Math.min(st.blocks * 512, st.size)
+    bytes += used
+    if (isSpoolSlot(name)) spooled += used
   }
-  return { bytes, newest }
+  return { bytes, spooled, newest }
 }

@@ -36,7 +36,7 @@ import { keepsHoles, zeroBytes } from './zero-chunks.ts'
 import { sweepProbes } from './name-probe.ts'
 import { FAT_MAX_FILE_BYTES, fileSizeLimit } from './file-size-limit.ts'
 import { checkReceiveFolder } from './receive-folder.ts'
-import { KEEP_ENDED_PARTS_MS, forgetPartChunks, heldBytes, keptPartFolders, spooledBytes, removeKeptPartFiles, removePartFolder, sweepPartFolders } from './part-folders.ts'
+import { KEEP_ENDED_PARTS_MS, forgetPartChunks, keptPartFolders, partFolderBytes, removeKeptPartFiles, removePartFolder, sweepPartFolders } from './part-folders.ts'
 import { pruneIndex } from './index-prune.ts'
 import { isTransient } from './transient.ts'
 import { PendingStates } from './pending-states.ts'
@@ -903,9 +903,9 @@ export class TransferService {
     const holes = zeros > 0 && await keepsHoles(dir)
     const total = taken.reduce((n, f) => n + f.size, 0) - (holes ? zeros : 0)
     const need = async (): Promise<SpaceNeed> => {
-      const held = await heldBytes(partDir)
+      const { held, spooled } = await partFolderBytes(partDir)
       // room for the spool of what is still to fetch, not of the whole offer (review finding: a re-send all in place was refused)
-      return { total, inPlace, held, reserved, spool: spoolOf(offer.files, total - inPlace - held), spooled: await spooledBytes(partDir) }
+      return { total, inPlace, held, reserved, spool: spoolOf(offer.files, total - inPlace - held), spooled }
     }
     /** undefined when the offer fits, else the E_NO_SPACE that says by how much it does not */
     const shortage = async (): Promise<unknown> => {

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { chmod, chown, lstat, mkdir, mkdtemp, open, readdir, readFile, rename, rm, rmdir, symlink, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { KEEP_ENDED_PARTS_MS, heldBytes, makePartFolder, removeKeptPartFiles, removePartFolder, spooledBytes, sweepPartFolders, watchPartFolder } from '../../src/transfer/part-folders.ts'
+import { KEEP_ENDED_PARTS_MS, makePartFolder, partFolderBytes, removeKeptPartFiles, removePartFolder, sweepPartFolders, watchPartFolder } from '../../src/transfer/part-folders.ts'
 import { marginFor, neededBytes, SPACE_MARGIN, spaceShortage, spoolBound } from '../../src/transfer/space.ts'
 
 const MiB = 1024 * 1024
@@ -28,16 +28,16 @@ describe('part folders', () => {
     const dir = await partFolder(root('a'), 0)
     const fh = await open(join(dir, '1'), 'w')
     try { await fh.write(Buffer.alloc(MiB, 2), 0, MiB, 100 * MiB) } finally { await fh.close() } // 101 MiB long, 1 MiB written
-    const held = await heldBytes(dir)
+    const { held } = await partFolderBytes(dir)
     expect(held).toBeGreaterThanOrEqual(2 * MiB)
     expect(held).toBeLessThan(3 * MiB)
-    expect(await heldBytes(join(recv, 'missing'))).toBe(0)
+    expect((await partFolderBytes(join(recv, 'missing'))).held).toBe(0)
     // spool slots are scratch, not the file's bytes held (review finding: counted as them, a kept part folder blocked its own completion)
     await writeFile(join(dir, 'spool-0a1b2c3d-0'), Buffer.alloc(MiB, 3))
-    expect(await heldBytes(dir)).toBe(held)
+    expect((await partFolderBytes(dir)).held).toBe(held)
     // counted apart, as room a new run frees as it uses them
-    expect(await spooledBytes(dir)).toBeGreaterThanOrEqual(MiB)
-    expect(await spooledBytes(dir)).toBeLessThan(2 * MiB)
+    expect((await partFolderBytes(dir)).spooled).toBeGreaterThanOrEqual(MiB)
+    expect((await partFolderBytes(dir)).spooled).toBeLessThan(2 * MiB)
   })
 
   it('the free-space check keeps room for the spool on top of its margin, as much as the spool can hold of what is still to fetch (review findings: too little for 256 KiB chunks; 7.5 MiB demanded for a 1-byte file or a re-send all in place)', () => {
