@@ -43,7 +43,7 @@ export const NAME_REFUSED_REASON = 'the receive folder\'s file system cannot hol
 /** Why a name ending in a dot or a space is refused where the file system cannot hold it as named. */
 export const ENDING_REFUSED_REASON = 'the receive folder\'s file system is one Windows reads (it refuses : * ? " < > |, or drops a final dot), and there a name ending in a dot or a space is another name, or none'
 
-/** The endings asked about, as a question's key: the ending itself. */
+/** The endings asked about (each as the question `end` + it: answer()). */
 const ENDINGS = ['.', ' ']
 
 /** What a file system is asked: whether it can create the file `path` (a test gives one that refuses like exFAT where none can be mounted). */
@@ -56,6 +56,8 @@ export class NameProbe {
   private readonly base: string
   private readonly create: CreateProbe
   private readonly tag = randomBytes(6).toString('hex')
+  /** whether a plain name can be created here: asked once, when a refusal is to be told apart (plainTaken) */
+  private plain?: Promise<boolean>
 
   constructor (base: string, create: CreateProbe = createEmpty) {
     this.base = base
@@ -107,7 +109,7 @@ export class NameProbe {
    * says those.
    */
   private async ask (question: string, name: string, shortened?: string): Promise<boolean> {
-    const probe = join(this.base, `${PROBE_PREFIX}${this.tag}-${name}`)
+    const probe = this.probePath(name)
     try {
       await this.create(probe)
     } catch {
@@ -120,12 +122,17 @@ export class NameProbe {
     }
     let held = true
     if (shortened !== undefined) {
-      const other = join(this.base, `${PROBE_PREFIX}${this.tag}-${shortened}`)
+      const other = this.probePath(shortened)
       held = await lstat(other).then(() => false, () => true)
       if (!held) await unlink(other).catch(() => {})
     }
     await unlink(probe).catch(() => {})
     return held
+  }
+
+  /** This check's probe file `name` in the receive folder. */
+  private probePath (name: string): string {
+    return join(this.base, `${PROBE_PREFIX}${this.tag}-${name}`)
   }
 
   /** Whether a plain name can be created here (and removed): asked once, while a refusal stands to be told apart */
@@ -134,10 +141,8 @@ export class NameProbe {
     return await this.plain
   }
 
-  private plain?: Promise<boolean>
-
   private async askPlain (): Promise<boolean> {
-    const plain = join(this.base, `${PROBE_PREFIX}${this.tag}-plain`)
+    const plain = this.probePath('plain')
     try {
       await this.create(plain)
     } catch {

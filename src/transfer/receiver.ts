@@ -206,7 +206,7 @@ export class Receiver {
     let spool: Spool | undefined
     let stopWatch: (() => void) | undefined
     /** aborted when the part folder went away while fetching (watchPartFolder) */
-    let lost: AbortController | undefined
+    const lost = new AbortController()
     try {
       release = await this.deps.partDirs.acquire(this.rootHex, signal)
       if (this.state === 'waiting' || this.state === 'fetching') { this.resumed = true; this.deps.updateState(this.id, { resumed: true }) }
@@ -278,8 +278,7 @@ export class Receiver {
       spool = new Spool(partDir, (err) => { this.deps.log.warn('cannot spool arriving chunk bytes; a crash would cost whole chunks', { id: this.id, err: err.message }) })
       // the part folder gone (removed, or the receive folder moved or unmounted): the fetch stops
       // within a second, and the run plans again (or fails, the receive folder gone) as below
-      const watched = lost = new AbortController()
-      stopWatch = watchPartFolder(partDir, () => { watched.abort(new FerryError('E_PATH_NOT_FOUND', `the part folder ${partDir} went away during the transfer (removed, or the receive folder moved or its disk unmounted)`)) })
+      stopWatch = watchPartFolder(partDir, () => { lost.abort(new FerryError('E_PATH_NOT_FOUND', `the part folder ${partDir} went away during the transfer (removed, or the receive folder moved or its disk unmounted)`)) })
       await fetchAll({
         transferId: Buffer.from(this.id, 'hex'),
         files: this.files,
@@ -317,7 +316,7 @@ export class Receiver {
           this.deps.changed(this, false)
           if (f.bitmap.complete) await this.finishFile(f)
         },
-        signal: AbortSignal.any([signal, watched.signal])
+        signal: AbortSignal.any([signal, lost.signal])
       }).finally(() => { spool?.close(); stopWatch?.() })
       this.recordPlaced()
       this.deps.log.debug('chunks fetched', { id: this.id, ms: Math.round(performance.now() - started) })
@@ -345,7 +344,7 @@ export class Receiver {
       // while we wrote to it: what the part files held is gone, and a new
       // plan fetches it again, instead of failing after every byte arrived
       // (or it went away and came back, its part files there again: planned again all the same, the plan checks them)
-      if (mayReplan && !signal.aborted && (this.lostPartFiles() || lost?.signal.aborted === true)) return true
+      if (mayReplan && !signal.aborted && (this.lostPartFiles() || lost.signal.aborted)) return true
       await this.onError(err)
     } finally {
       reporter?.stop()
