@@ -137,9 +137,26 @@ const UNPRINTABLE = String.raw`\u0000-\u001f\u007f-\u009f\u061c\u200b\u200e\u200
 const UNPRINTABLE_RE = new RegExp(`[${UNPRINTABLE}]`, 'g')
 const UNPRINTABLE_OR_BACKSLASH_RE = new RegExp(`[${UNPRINTABLE}\\\\]`, 'g')
 
-/** `s` as a JSON string, with what UNPRINTABLE lists and JSON leaves as it is (DEL, C1, U+2028, bidi, zero-width) escaped too: a name quoted in an error message. */
+const UNPRINTABLE_BACKSLASH_OR_QUOTE_RE = new RegExp(`[${UNPRINTABLE}\\\\"]`, 'g')
+
+/**
+ * How a character of UNPRINTABLE, a backslash or a double quote is shown:
+ * `\n`, `\t`, `\r`, `\\`, `\"`, else `\xNN` below U+0100 and `\uNNNN` above.
+ * One table for quoted names and for paths: a warning that prints both
+ * showed the same name as `ctl\x01char` and `"ctl\u0001char"` (user-test finding).
+ */
+function escapeChar (c: string): string {
+  if (c === '\\' || c === '"') return `\\${c}`
+  if (c === '\n') return '\\n'
+  if (c === '\t') return '\\t'
+  if (c === '\r') return '\\r'
+  const code = c.charCodeAt(0)
+  return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
+}
+
+/** `s` in double quotes, with what UNPRINTABLE lists, backslashes and quotes escaped (escapeChar): a name quoted in an error message. */
 export function quoteForDisplay (s: string): string {
-  return JSON.stringify(s).replace(UNPRINTABLE_RE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return `"${s.replace(UNPRINTABLE_BACKSLASH_OR_QUOTE_RE, escapeChar)}"`
 }
 
 /** The longest start of `s` that is at most `maxBytes` in UTF-8, cut at a character's edge (a name for the wire, a reason in a receipt). */
@@ -167,12 +184,5 @@ export function sanitizeForDisplay (s: string): string {
  * at its end (\x20), which nothing shows: "notes " read as "notes" (review finding).
  */
 export function escapeForDisplay (s: string): string {
-  return s.replace(UNPRINTABLE_OR_BACKSLASH_RE, (c) => {
-    if (c === '\\') return '\\\\'
-    if (c === '\n') return '\\n'
-    if (c === '\t') return '\\t'
-    if (c === '\r') return '\\r'
-    const code = c.charCodeAt(0)
-    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
-  }).replace(/ +$/, (spaces) => '\\x20'.repeat(spaces.length))
+  return s.replace(UNPRINTABLE_OR_BACKSLASH_RE, escapeChar).replace(/ +$/, (spaces) => '\\x20'.repeat(spaces.length))
 }

@@ -33,8 +33,15 @@ describe('text for the terminal', () => {
   })
 
   it('quoted in an error message (an unsafe path), a name has the same characters escaped that JSON leaves as they are (review finding: U+2028 and zero-width spaces went through)', () => {
-    expect(quoteForDisplay('a\u2028b\u202ec\u007fd\u200be\nf\u061cg\ufeff')).toBe('"a\\u2028b\\u202ec\\u007fd\\u200be\\nf\\u061cg\\ufeff"')
+    expect(quoteForDisplay('a\u2028b\u202ec\u007fd\u200be\nf\u061cg\ufeff')).toBe('"a\\u2028b\\u202ec\\x7fd\\u200be\\nf\\u061cg\\ufeff"')
     expect(quoteForDisplay('日本語 "photo".jpg')).toBe('"日本語 \\"photo\\".jpg"')
+    expect(quoteForDisplay('back\\slash\b\f')).toBe('"back\\\\slash\\x08\\x0c"')
+  })
+
+  it('a name shows the same in a path and quoted, as a warning prints both (user-test finding: `ctl\\x01char: unsafe path "ctl\\u0001char"`)', () => {
+    for (const name of ['ctl\u0001char', 'del\u007f', 'csi\u009b', 'rlo\u202e', 'nl\nx', 'back\\slash', 'tab\tx']) {
+      expect(quoteForDisplay(name)).toBe(`"${escapeForDisplay(name)}"`)
+    }
   })
 
   it('a dial that got no answer says so, not "The operation was aborted due to timeout" (user-test finding)', async () => {
