@@ -5,10 +5,12 @@
 // writes it into a part file of its own folder, `.ferry-part/pre-<id>`.
 // When the offer comes, the prefetch stops asking, and if the offer's
 // entries are the preview's its folder becomes the offer's part folder
-// (`.ferry-part/<root>`): the plan then verifies each chunk it wrote
-// against the offer's hashes (receive-plan.ts, `recover`), keeps the ones
-// that match, and fetches the rest, as after a crash. So the prefetch needs
-// no state of its own in the store, and nothing it wrote is trusted on its
+// (`.ferry-part/<root>`): the plan takes the chunks it verified against
+// the offer's own hashes, in this run, as the fetch's own writes are taken
+// (verifiedAgainst); any other chunk it wrote is verified against the
+// offer's hashes (receive-plan.ts, `recover`) and kept if it matches, as
+// after a crash; the rest is fetched. So the prefetch needs no state of its
+// own in the store, and after a restart nothing it wrote is trusted on its
 // word.
 // Owns: the prefetches under way (one per peer), their folders until the
 // offer takes them.
@@ -33,6 +35,7 @@ import { contentKey, createPartFile, exists, partFileOf, type FileState, type Wa
 import type { ChunkSink } from './sink.ts'
 import { Spool } from './spool.ts'
 import { isZeroChunk } from './zero-chunks.ts'
+import { sameDigest as same } from './sink-common.js'
 import type { ChunkedEntries } from './space.ts'
 import type { Logger } from '../daemon/logger.ts'
 
@@ -132,6 +135,10 @@ class Prefetch {
   private feed?: Feed
   /** the files' chunks verified and written, by entry index */
   readonly held = new Map<number, Bitmap>()
+  /** the hashes the preview gave, by entry index (what the chunks in `held` were verified against, but those in `rehashed`) */
+  private hashes: Uint8Array[][] = []
+  /** "file/chunk" whose hash came again, different (the file changed while hashed): verified against which one is not known */
+  private readonly rehashed = new Set<string>()
 
   constructor (deps: PrefetchDeps, id: string, peerId: string, receiveDir: string, preview: OfferMsg) {
     this.deps = deps
@@ -155,6 +162,7 @@ class Prefetch {
       const n = entry.kind === 'file' ? chunkCount(entry.size, entry.chunkSize) : 0
       return { index, entry: { ...entry, chunks: new Array<Uint8Array>(n) }, partPath: partFileOf(dir, index), bitmap: new Bitmap(n), done: false }
     })
+    this.hashes = files.map((f) => f.entry.chunks)
     const announced = files.reduce((n, f) => n + f.entry.chunks.length, 0)
     const feed = this.feed = new Feed()
     /** content already asked for in this prefetch: the same chunk twice (copies in one send) crosses the wire once; the plan copies the rest */
@@ -194,6 +202,7 @@ class Prefetch {
         for (let k = 0; k < n; k++) {
           const c = part.firstChunk + k
           const known = fs.entry.chunks[c] !== undefined
+          if (known && !same(fs.entry.chunks[c], part.hashes.subarray(k * HASH_LENGTH, (k + 1) * HASH_LENGTH))) this.rehashed.add(`${part.fileIndex}/${c}`)
           // a file that changed while hashed comes again: its new hashes count (a chunk verified against the old ones is checked again by the plan)
           fs.entry.chunks[c] = part.hashes.slice(k * HASH_LENGTH, (k + 1) * HASH_LENGTH)
           const content = contentKey(fs.entry.chunks[c])
@@ -242,6 +251,29 @@ class Prefetch {
   async stop (): Promise<void> {
     this.controller.abort(new FerryError('E_CANCELLED', 'the daemon stops'))
     await this.done
+  }
+
+  /**
+   * Of the chunks it verified and wrote, those verified against the hash
+   * `offer` has for them, by entry index: the preview's hash is the offer's,
+   * and never changed while the prefetch ran (a chunk whose hash came again
+   * may have been checked against the old one). Written moments ago by this
+   * daemon, as the fetch writes, they need no second read (the plan read
+   * and hashed each again: ~1 s per GiB fetched ahead from a disk).
+   */
+  verifiedAgainst (offer: OfferMsg): Map<number, Bitmap> {
+    const out = new Map<number, Bitmap>()
+    for (const [index, held] of this.held) {
+      const ours = this.hashes[index]
+      const theirs = offer.files[index]?.chunks
+      if (ours == null || theirs == null || theirs.length !== ours.length) continue
+      const sure = new Bitmap(theirs.length)
+      for (let c = 0; c < theirs.length; c++) {
+        if (held.has(c) && !this.rehashed.has(`${index}/${c}`) && ours[c] !== undefined && same(ours[c], theirs[c])) sure.set(c)
+      }
+      out.set(index, sure)
+    }
+    return out
   }
 }
 
@@ -327,10 +359,11 @@ export class Prefetches {
    * if the offer's entries are the preview's (else, or when a part folder
    * of that root is there already, it goes). Returns the bytes it took from
    * the wire and, when its folder became the offer's, the bytes it verified
-   * (for the receive's counts) and the chunks it wrote (for the plan to
-   * look at only those).
+   * (for the receive's counts), the chunks it wrote (for the plan to
+   * look at only those) and, of those, the ones verified against the
+   * offer's hashes (`sure`: the plan takes them without reading them).
    */
-  async handOver (id: string, peerId: string, offer: OfferMsg): Promise<{ wire: number, verified: number, held?: Map<number, Bitmap> }> {
+  async handOver (id: string, peerId: string, offer: OfferMsg): Promise<{ wire: number, verified: number, held?: Map<number, Bitmap>, sure?: Map<number, Bitmap> }> {
     await this.finish(id, peerId)
     const p = this.byId.get(id)
     if (p != null && p.peerId !== peerId) return { wire: 0, verified: 0 }
@@ -352,7 +385,7 @@ export class Prefetches {
       this.deps.log.debug('what was fetched ahead is not used', { id, err: (err as Error).message })
       await rm(pre, { recursive: true, force: true }).catch(() => {})
     }
-    return { wire: p?.wire ?? 0, verified: renamed ? p?.verifiedBytes ?? 0 : 0, held: renamed ? p?.held : undefined }
+    return { wire: p?.wire ?? 0, verified: renamed ? p?.verifiedBytes ?? 0 : 0, held: renamed ? p?.held : undefined, sure: renamed ? p?.verifiedAgainst(offer) : undefined }
   }
 
   /**

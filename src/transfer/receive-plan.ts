@@ -74,6 +74,8 @@ export interface Plan {
    * (TransferService.dropUsedKeptParts).
    */
   keptPartsUsed: Map<string, Set<number>>
+  /** Of haveBytes, the chunks taken from the part files on verifiedInPartFile's word, unread */
+  takenAsVerified: number
 }
 
 export async function planReceive (o: {
@@ -98,6 +100,12 @@ export async function planReceive (o: {
    * read and hashed ~0.5 GiB of zeros: 160 ms.)
    */
   maybeInPartFile?: (file: number, chunk: number) => boolean
+  /**
+   * Of those, the chunks this daemon verified against the offer's very hash
+   * and wrote there moments ago (a prefetch in this run, prefetch.ts):
+   * taken without a second read, as the fetch's own writes are.
+   */
+  verifiedInPartFile?: (file: number, chunk: number) => boolean
   /** Where an offered path lands in the receive folder, when not under its own name (folderRenames) */
   localPath?: (offered: string) => string
 }): Promise<Plan> {
@@ -122,6 +130,7 @@ export async function planReceive (o: {
   const spooled = { whole: 0, starts: 0, startBytes: 0 }
   let haveBytes = 0
   let copiedBytes = 0
+  let takenAsVerified = 0
   const keptPartsUsed = new Map<string, Set<number>>()
   // content seen so far in this offer, by chunk hash: queued for fetching (the
   // first of its kind), or verified in a part file here (a copy source)
@@ -198,7 +207,9 @@ export async function planReceive (o: {
       }
       const held = heldHere.get(content)
       // only where the part file reaches: a chunk past its end is not there (a resumed 1 GiB receive read ~500 such chunks for nothing)
-      const got = await recover(o, fs, c, offset, length, resuming && offset + length <= partSize && (o.maybeInPartFile?.(index, c) ?? true), keptPartsUsed)
+      const sure = resuming && offset + length <= partSize && o.verifiedInPartFile?.(index, c) === true
+      if (sure) takenAsVerified += length
+      const got = sure ? 'in part file' : await recover(o, fs, c, offset, length, resuming && offset + length <= partSize && (o.maybeInPartFile?.(index, c) ?? true), keptPartsUsed)
       if (got !== false || (held != null && await copied(o.sink, held.fs.partPath, held.offset, fs, c, offset, length))) {
         fs.bitmap.set(c)
         haveBytes += length
@@ -231,7 +242,7 @@ export async function planReceive (o: {
   }
   // slots of chunks that are done, or that lost to a longer copy, are of no further use
   for (const path of slots) if (!needed.has(path)) await rm(path, { force: true }).catch(() => {})
-  return { files, queue: [...started, ...queue], followers, haveBytes, copiedBytes, spooled, keptPartsUsed }
+  return { files, queue: [...started, ...queue], followers, haveBytes, copiedBytes, spooled, keptPartsUsed, takenAsVerified }
 }
 
 /**

@@ -108,6 +108,8 @@ export class Receiver {
   private readonly aheadBytes: number
   /** The chunks that prefetch wrote, by entry: the first plan looks for those only in the part files */
   private aheadHeld?: Map<number, Bitmap>
+  /** Of those, the chunks it verified against the offer's own hashes, in this run: the first plan takes them without reading them */
+  private aheadSure?: Map<number, Bitmap>
   /** The daemon is stopping: a run cut short by it is not a failure. */
   private stopping = false
   private controller = new AbortController()
@@ -141,7 +143,7 @@ export class Receiver {
   private dirModes: DirModes = new Map()
   private readonly deps: ReceiverDeps
 
-  constructor (deps: ReceiverDeps, o: { id: string, peerId: string, offer: OfferMsg, receiveDir: string, state: string, aheadBytes?: number, aheadHeld?: Map<number, Bitmap>, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiptMissing?: Uint8Array, receiptRefused?: RefusedEntry[], createdAt?: number, offerBytes?: number, receiveMount?: string }) {
+  constructor (deps: ReceiverDeps, o: { id: string, peerId: string, offer: OfferMsg, receiveDir: string, state: string, aheadBytes?: number, aheadHeld?: Map<number, Bitmap>, aheadSure?: Map<number, Bitmap>, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiptMissing?: Uint8Array, receiptRefused?: RefusedEntry[], createdAt?: number, offerBytes?: number, receiveMount?: string }) {
     this.deps = deps
     this.id = o.id
     this.peerId = o.peerId
@@ -157,6 +159,7 @@ export class Receiver {
     this.localBytes = o.localBytes
     this.aheadBytes = o.aheadBytes ?? 0
     this.aheadHeld = o.aheadHeld
+    this.aheadSure = o.aheadSure
     this.receiptMissing = o.receiptMissing
     this.receiptRefused = o.receiptRefused
     this.receiveMount = o.receiveMount
@@ -233,7 +236,9 @@ export class Receiver {
       reporter = new ProgressReporter(Buffer.from(this.id, 'hex'), () => this.progress.done, async () => await this.deps.openChunkStream(this.peerId, signal))
       reporter.start()
       const held = this.aheadHeld
-      this.aheadHeld = undefined // the first plan's: a later one (a replan, a restart) looks at all
+      const sure = this.aheadSure
+      // the first plan's: a later one (a replan, a restart) looks at all
+      this.aheadHeld = this.aheadSure = undefined
       const plan = await planReceive({
         transferId: this.id,
         files: this.offer.files,
@@ -245,11 +250,12 @@ export class Receiver {
         givenUp,
         refused: this.refusedEntries,
         maybeInPartFile: held != null ? (file, chunk) => held.get(file)?.has(chunk) === true : undefined,
+        verifiedInPartFile: sure != null ? (file, chunk) => sure.get(file)?.has(chunk) === true : undefined,
         localPath: (p) => this.localPath(p),
         // never below what an earlier run recorded: the plan counts it again from 0
         onHave: (n) => { if (n > this.progress.done) { this.progress.done = n; this.deps.changed(this, false) } }
       })
-      this.deps.log.debug('receive planned', { id: this.id, haveBytes: plan.haveBytes, chunksToFetch: plan.queue.length, spooledWhole: plan.spooled.whole, spooledStarts: plan.spooled.starts, spooledStartBytes: plan.spooled.startBytes, ms: Math.round(performance.now() - started) })
+      this.deps.log.debug('receive planned', { id: this.id, haveBytes: plan.haveBytes, chunksToFetch: plan.queue.length, spooledWhole: plan.spooled.whole, spooledStarts: plan.spooled.starts, spooledStartBytes: plan.spooled.startBytes, takenAsVerified: plan.takenAsVerified, ms: Math.round(performance.now() - started) })
       this.files = plan.files
       for (const [p, offsets] of plan.keptPartsUsed) {
         const mine = this.keptPartsUsed.get(p)

@@ -797,7 +797,7 @@ export class TransferService {
    * it: accepted (auto-accept) or waiting for a decision. Throws why not.
    * `encoded`: the offer's bytes as they came (stored as they are: decoded and verified already).
    */
-  private async admit (id: string, peerId: string, offer: OfferMsg, encoded: Uint8Array, ahead: { wire: number, verified: number, held?: Map<number, Bitmap> } = { wire: 0, verified: 0 }): Promise<Receiver> {
+  private async admit (id: string, peerId: string, offer: OfferMsg, encoded: Uint8Array, ahead: { wire: number, verified: number, held?: Map<number, Bitmap>, sure?: Map<number, Bitmap> } = { wire: 0, verified: 0 }): Promise<Receiver> {
     // the same id from another peer, read while this one's offer was (turns are per peer)
     if (this.c.store.summary(id) != null) throw new FerryError('E_PROTOCOL', 'transfer id already used')
     // removed since the daemon started (by the user, or a cleaner): made again, as at start
@@ -820,7 +820,7 @@ export class TransferService {
     // (review finding), as `accept` records it
     const state = auto ? 'accepted' : 'offered'
     this.c.store.insert({ id, direction: 'receive', peerId, peerName: this.c.peerName(peerId), state, root: offer.root, offer: encoded, totalBytes: offer.totalBytes, fileCount: fileCount(offer.files), doneBytes: 0, wireBytes: ahead.wire, receiveDir: this.c.receiveDir, receiptVerified: false, resumed: false, createdAt, label: labelOf(topNamesOf(offer.files)) })
-    const r = this.newReceiver(id, peerId, offer, state, { createdAt, offerBytes: encoded.byteLength, wireBytes: ahead.wire, aheadBytes: ahead.verified, aheadHeld: ahead.held })
+    const r = this.newReceiver(id, peerId, offer, state, { createdAt, offerBytes: encoded.byteLength, wireBytes: ahead.wire, aheadBytes: ahead.verified, aheadHeld: ahead.held, aheadSure: ahead.sure })
     // an offer that waits for a decision says so before it is accepted (user-test finding: only the receipt told)
     r.refusedAtOffer = refusedSummary(offer.files, refused)
     return r
@@ -1016,7 +1016,7 @@ export class TransferService {
       .catch((err: Error) => { throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.c.peerName(peer)}: ${dialFailure(err, 10_000)}`, { cause: err }) })
   }
 
-  private newReceiver (id: string, peerId: string, offer: OfferMsg, state: string, extra: { aheadBytes?: number, aheadHeld?: Map<number, Bitmap>, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiveDir?: string, receiptMissing?: Uint8Array, receiptRefused?: RefusedEntry[], createdAt?: number, offerBytes?: number, receiveMount?: string } = {}): Receiver {
+  private newReceiver (id: string, peerId: string, offer: OfferMsg, state: string, extra: { aheadBytes?: number, aheadHeld?: Map<number, Bitmap>, aheadSure?: Map<number, Bitmap>, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiveDir?: string, receiptMissing?: Uint8Array, receiptRefused?: RefusedEntry[], createdAt?: number, offerBytes?: number, receiveMount?: string } = {}): Receiver {
     const r = new Receiver({
       store: this.c.store,
       sink: () => this.chunkSink,

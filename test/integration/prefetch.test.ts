@@ -108,6 +108,47 @@ async function prefetchEnded (built: BuiltOffer): Promise<string> {
   return await waitFor(() => victim.output().split('\n').find((l) => l.includes(`"msg":"prefetched","id":"${built.id}"`)), `the victim's prefetch of ${built.id} to end`, 15_000, 50)
 }
 
+/** The victim's log line of `built`'s receive plan. */
+function plannedLine (built: BuiltOffer): string | undefined {
+  return victim.output().split('\n').find((l) => l.includes(`"msg":"receive planned","id":"${built.id}"`))
+}
+
+/** `data` with chunk `c` (of 256 KiB) replaced by other bytes. */
+function withChunkChanged (data: Buffer, c: number): Buffer {
+  const out = Buffer.from(data)
+  randomBytes(256 * KiB).copy(out, c * 256 * KiB)
+  return out
+}
+
+/**
+ * A file `name` previewed with the hashes of its chunks 0..7, which are
+ * fetched ahead and written; then served as offered, under the same id
+ * and entries, with chunk 2 changed (`now`).
+ */
+async function fetchedAheadThenChanged (name: string): Promise<{ offered: BuiltOffer, now: Buffer, stream: Stream }> {
+  const old = randomBytes(SIZE)
+  const previewed = buildOffer([{ path: name, data: old }])
+  const now = withChunkChanged(old, 2)
+  const offered = offerOfSameTransfer(previewed, [{ path: name, data: now }])
+  evil.serve(previewed)
+  const stream = await preview(previewed)
+  await hashes(stream, previewed, 0, 8)
+  await aheadWritten(previewed, 0, old.subarray(0, 8 * 256 * KiB))
+  evil.serve(offered)
+  return { offered, now, stream }
+}
+
+/** Offer what fetchedAheadThenChanged gave: it arrives as offered, chunk 2 fetched again, the others fetched ahead taken unread (`taken` bytes). */
+async function offerChanged (offered: BuiltOffer, now: Buffer, name: string, stream: Stream, taken: number): Promise<void> {
+  const ans = await evil.offer(victim, offered, undefined, undefined, { servedAlready: true })
+  expect(ans.status).toBe('accepted')
+  await expectReceived(offered, now, name)
+  stream.abort(new Error('test over'))
+  expect(evil.attempts(offered.id, 0, 2), 'chunk 2 fetched again, as offered').toBe(1)
+  expect(evil.attempts(offered.id, 0, 3), 'chunk 3 taken from the prefetch').toBe(0)
+  expect(plannedLine(offered)).toMatch(new RegExp(`"takenAsVerified":${taken},`))
+}
+
 async function expectReceived (built: BuiltOffer, data: Buffer, name: string): Promise<TransferInfo> {
   const t = await waitFor(async () => (await control(victim, 'transfers')).find((x) => x.id === built.id && ['done', 'failed', 'cancelled'].includes(x.state)), 'the victim to end the receive', 30_000)
   expect(t.state, JSON.stringify(t.error)).toBe('done')
@@ -136,7 +177,25 @@ describe('fetching ahead of the offer', () => {
     expect(t.wireBytes, 'the receive counts what it fetched ahead, once').toBe(SIZE)
     // ended (the offer stopped it): it took from the wire the 16 chunks whose hashes came, and nothing else
     expect(await prefetchEnded(built)).toMatch(/"verifiedBytes":4194304,"wireBytes":4194304,/)
+    // and the plan took them on the prefetch's word (verified against the offer's very hashes, in this run), without reading them again
+    expect(plannedLine(built)).toMatch(/"takenAsVerified":4194304,/)
     expect(spoolDescriptors(), 'the prefetch\'s spool slots closed (review finding: left open for the daemon\'s life)').toEqual([])
+  })
+
+  it('a chunk fetched ahead against a hash that is not the offer\'s is verified again against the offer\'s, not taken on the prefetch\'s word: the file arrives as offered', async () => {
+    const { offered, now, stream } = await fetchedAheadThenChanged('other-hash.bin')
+    // chunks 0, 1, 3..7 (7 × 256 KiB) fetched ahead against the offer's own hashes
+    await offerChanged(offered, now, 'other-hash.bin', stream, 1835008)
+  })
+
+  it('a chunk fetched ahead whose hash then came again, different (the file changed while it was hashed), is verified again, not taken on the prefetch\'s word: the file arrives as offered', async () => {
+    const { offered, now, stream } = await fetchedAheadThenChanged('rehashed.bin')
+    // hashed again, as the sender does a file that changed while read: the new hashes of chunks 0..8 (only chunk 2's differs)
+    await hashes(stream, offered, 0, 9)
+    // chunk 8's hash is new: once it is asked for, the part that brought it was read, chunk 2's new hash with it
+    await waitFor(() => evil.attempts(offered.id, 0, 8) >= 1 || undefined, 'the victim to read the new hashes', 15_000)
+    // chunks 0, 1, 3..7, and 8 (its hash came before the offer)
+    await offerChanged(offered, now, 'rehashed.bin', stream, 2097152)
   })
 
   it('whole chunks of zeros are not fetched ahead (nor by the offer\'s plan): the file arrives identical, with holes where they were', async () => {
