@@ -37,15 +37,22 @@ export async function main (argv: string[]): Promise<number> {
   if (cmd == null || cmd === '--help' || cmd === '-h' || cmd === 'help') { process.stdout.write(usage()); return cmd == null ? 2 : 0 }
   if (cmd === '--version') { process.stdout.write(VERSION + '\n'); return 0 }
   const entry = COMMANDS.find(([name]) => name === cmd)
-  if (entry == null) return printError(new UsageError(`unknown command "${cmd}"; run \`ferry --help\``))
+  // a script that misspelt the command (or put an option first: `ferry --home H send …`) reads that from stdout too, as every other
+  // failure with --json (user-test finding: `ferry sned nas x --json` left stdout empty)
+  if (entry == null) return printError(new UsageError(`unknown command "${cmd}"; run \`ferry --help\``), givesJson(argv))
   if (cmd === 'daemon') { reexecWithDaemonFlags(); outlivesItsOutput = true }
   try {
     return await (await entry[2]())(rest)
   } catch (err) {
-    // --json given (before a `--` that ends the options): the error as JSON on stdout too, unless the command printed its own
-    const options = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest
-    return printError(err, cmd !== 'daemon' && options.includes('--json') && !printedJson())
+    // the error as JSON on stdout too, unless the command printed its own
+    return printError(err, cmd !== 'daemon' && givesJson(rest) && !printedJson())
   }
+}
+
+/** --json given, before a `--` that ends the options. */
+function givesJson (args: string[]): boolean {
+  const options = args.includes('--') ? args.slice(0, args.indexOf('--')) : args
+  return options.includes('--json')
 }
 
 /**
