@@ -14,7 +14,7 @@ import { FerryError } from '../errors.ts'
 import type { OfferFile } from '../protocol/transfer.ts'
 import type { PlacedIdentity, TransferStore } from '../store/index.ts'
 import { Bitmap } from './bitmap.ts'
-import { chunkRange } from './chunking.ts'
+import { chunkRange, chunkSizeFor } from './chunking.ts'
 import { fileMode, setMetadataOf } from './finalize.ts'
 import { floorMs } from './manifest.ts'
 import { PART_DIR, collisionName, isCollisionName, resolveInside, validateRelativePath } from './safe-path.ts'
@@ -192,6 +192,7 @@ export async function planReceive (o: {
     }
     const resuming = partSize > 0
     forgetBeyond(o, fs, partSize)
+    const earlier = await earlierVersion(o.receiveDir, relPath, entry, o.store)
     for (let c = 0; c < entry.chunks.length; c++) {
       const { offset, length } = chunkRange(c, entry.size, entry.chunkSize)
       const content = contentKey(entry.chunks[c])
@@ -214,6 +215,13 @@ export async function planReceive (o: {
         fs.bitmap.set(c)
         haveBytes += length
         if (got !== 'in part file') copiedBytes += length
+        heldHere.set(content, { fs, offset })
+        continue
+      }
+      if (earlier !== undefined && offset + length <= earlier.size && await copied(o.sink, earlier.path, offset, fs, c, offset, length)) {
+        fs.bitmap.set(c)
+        haveBytes += length
+        copiedBytes += length
         heldHere.set(content, { fs, offset })
         continue
       }
@@ -243,6 +251,26 @@ export async function planReceive (o: {
   // slots of chunks that are done, or that lost to a longer copy, are of no further use
   for (const path of slots) if (!needed.has(path)) await rm(path, { force: true }).catch(() => {})
   return { files, queue: [...started, ...queue], followers, haveBytes, copiedBytes, spooled, keptPartsUsed, takenAsVerified }
+}
+
+/**
+ * The file received before under this entry's name, when its chunks were cut
+ * at another size than the offer's: a file grown or cut past a step of the
+ * chunk-size rule (chunkSizeFor: 500 MiB, 1000 MiB, 2000 MiB) shares no chunk
+ * hash with its earlier version, so the dedup index finds nothing of it, yet
+ * what was not edited sits at the same offsets. Its chunks are tried there
+ * (each verified against the offer's hash as it is copied). A 499 MiB file
+ * with 2 MiB appended went whole over the wire again, where 400 MiB with
+ * the same 2 MiB sent those 2 (user-test finding). Only a file ferry placed
+ * or adopted (indexed), and only then: with the same chunk size the index
+ * has found all there is, and another file's bytes are not read for nothing.
+ */
+async function earlierVersion (receiveDir: string, relPath: string, entry: OfferFile, store: TransferStore): Promise<{ path: string, size: number } | undefined> {
+  const path = join(receiveDir, relPath)
+  const known = store.indexedFile(path)
+  if (known === undefined || known.size === 0 || chunkSizeFor(known.size) === entry.chunkSize) return undefined
+  const st = await lstat(path).catch(() => undefined)
+  return st?.isFile() === true ? { path, size: Math.min(known.size, st.size) } : undefined
 }
 
 /**

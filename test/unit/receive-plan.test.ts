@@ -112,6 +112,21 @@ describe('planReceive', () => {
     }
   })
 
+  it('a file grown past a step of the chunk-size rule, its chunks now of another size: what it shares with the version received before under its name is copied from there at the same offsets, not fetched (user-test finding: 499 MiB + 2 MiB went whole again)', async () => {
+    const [A, B, C] = [randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(2 * CHUNK)]
+    const { receiveDir, partDir } = await receiveFolders()
+    // received before: two chunks of 256 KiB, as the rule cuts a file of its size
+    const before = join(receiveDir, 'backup.tar')
+    await writeFile(before, Buffer.concat([A, B]))
+    store.indexFiles([{ path: before, fileRoot: new Uint8Array(32).fill(1), size: 2 * CHUNK, mtimeMs: 0, chunks: [hash(A), hash(B)], chunkSize: CHUNK }])
+    // offered now: grown, in chunks of 512 KiB; the first holds what it held, the second is new
+    const grown: OfferFile = { path: 'backup.tar', kind: 'file', size: 4 * CHUNK, mtimeMs: 0, mode: 0o644, chunkSize: 2 * CHUNK, chunks: [hash(Buffer.concat([A, B])), hash(C)], fileRoot: new Uint8Array(32).fill(2) }
+    const plan = await planReceive({ transferId: ID, files: [grown], receiveDir, partDir, store, sink })
+    expect(plan.queue).toEqual([{ file: 0, chunk: 1 }])
+    expect(plan.copiedBytes).toBe(2 * CHUNK)
+    expect((await readFile(join(partDir, '0'))).subarray(0, 2 * CHUNK).equals(Buffer.concat([A, B]))).toBe(true)
+  })
+
   it('a file an earlier run placed and recorded done, gone since (the receive folder emptied while the daemon was down), is planned again and forgotten as done in the store; one still there stays done (review finding: it was signed for)', async () => {
     const a = [randomBytes(CHUNK), randomBytes(CHUNK)]
     const b = [randomBytes(CHUNK)]
