@@ -14,10 +14,23 @@ export interface DaemonConfig {
   verbose: boolean
 }
 
+/**
+ * `~` or `~/…` at the start of a folder given to ferry, as the home folder.
+ * The shell leaves it as it is in `--home=~/x` (after an `=`), in quotes, in
+ * a crontab's `FERRY_HOME=~/x` and in a systemd unit's Environment=: ferry
+ * then made a folder named `~` in the working folder, and a `ferry send`
+ * run from elsewhere said "no daemon is running on ~/x" (user-test finding).
+ * `~user` is left alone: only the shell knows other users' homes.
+ */
+export function expandTilde (path: string, home: string = homedir()): string {
+  if (path === '~') return home
+  return path.startsWith('~/') ? join(home, path.slice(2)) : path
+}
+
 /** --home, else $FERRY_HOME, else $XDG_STATE_HOME/ferry, else ~/.local/state/ferry */
 export function resolveHome (flag?: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (flag != null && flag !== '') return flag
-  if (env.FERRY_HOME != null && env.FERRY_HOME !== '') return env.FERRY_HOME
+  if (flag != null && flag !== '') return expandTilde(flag)
+  if (env.FERRY_HOME != null && env.FERRY_HOME !== '') return expandTilde(env.FERRY_HOME)
   if (env.XDG_STATE_HOME != null && env.XDG_STATE_HOME !== '') return join(env.XDG_STATE_HOME, 'ferry')
   return join(homedir(), '.local', 'state', 'ferry')
 }

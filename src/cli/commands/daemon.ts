@@ -1,7 +1,7 @@
 // `ferry daemon`: run the daemon in the foreground until SIGINT, SIGTERM or SIGHUP.
 
 import { Daemon } from '../../daemon/daemon.ts'
-import { DEFAULT_LISTEN, defaultName, defaultReceiveDir } from '../../daemon/config.ts'
+import { DEFAULT_LISTEN, defaultName, defaultReceiveDir, expandTilde } from '../../daemon/config.ts'
 import { homeOf, parseOptionsOnly } from '../args.ts'
 import { checkListen, checkPeerAddress } from '../addresses.ts'
 import { cleanName } from '../../protocol/hello.ts'
@@ -58,7 +58,8 @@ export async function run (argv: string[]): Promise<number> {
     listen: values.listen ?? DEFAULT_LISTEN,
     mdns: values['no-mdns'] !== true,
     peers: values.peer ?? [],
-    receiveDir: resolve(values['receive-dir'] ?? defaultReceiveDir()),
+    // `--receive-dir=~/Photos` reaches us with its ~ (config.ts expandTilde)
+    receiveDir: resolve(expandTilde(values['receive-dir'] ?? defaultReceiveDir())),
     verbose: values.verbose === true
   })
   // the daemon must survive a bug in one transfer: log it, never crash on it
