@@ -10,9 +10,20 @@ import { sanitizeForDisplay } from '../errors.ts'
 // the TUI's formatters are pure (no React, no I/O): the CLI shares them so both print the same figures
 import { formatBytes, formatEta, formatRate } from '../tui/format.ts'
 
-/** Whether to draw a live Ink view: stdout is a terminal and the output is not --json. */
-export function wantsLive (json: boolean, stdout: { isTTY?: boolean } = process.stdout): boolean {
-  return !json && stdout.isTTY === true
+/**
+ * Whether `stream` is a terminal that takes drawing: cursor moves, erased
+ * lines. Not one whose TERM is `dumb` (Emacs' shell, some IDE consoles and
+ * CI runners), which shows those escapes as they are: `ferry send` there
+ * filled its output with them (user-test finding); it gets the lines a pipe
+ * gets (WaitNotes), then the summary.
+ */
+export function drawsOn (stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  return stream.isTTY === true && env.TERM !== 'dumb'
+}
+
+/** Whether to draw a live Ink view: stdout is a terminal that takes drawing and the output is not --json. */
+export function wantsLive (json: boolean, stdout: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
+  return !json && drawsOn(stdout, env)
 }
 
 export function progressLine (t: TransferInfo, width = 80): string {
@@ -27,8 +38,8 @@ export function progressLine (t: TransferInfo, width = 80): string {
 export class LineProgress {
   private readonly tty: boolean
   private last = ''
-  constructor (stream: NodeJS.WriteStream = process.stderr) {
-    this.tty = stream.isTTY === true
+  constructor (stream: { isTTY?: boolean } = process.stderr, env: NodeJS.ProcessEnv = process.env) {
+    this.tty = drawsOn(stream, env)
   }
 
   update (line: string): void {

@@ -4,7 +4,7 @@
 // person there (every send is `offered` for a moment: that is no news).
 
 import { beforeEach, describe, expect, it } from 'vitest'
-import { WaitNotes } from '../../src/cli/progress.ts'
+import { drawsOn, WaitNotes, wantsLive } from '../../src/cli/progress.ts'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
 
 const info = (state: TransferInfo['state'], error?: TransferInfo['error'], awaitingDecision?: boolean): TransferInfo => ({
@@ -54,5 +54,17 @@ describe('WaitNotes', () => {
     expect(lines).toHaveLength(3)
     notes.update(info('failed', { code: 'E_TIMEOUT', message: 'x' }))
     expect(lines).toHaveLength(3)
+  })
+})
+
+describe('drawing on a terminal', () => {
+  it('a terminal whose TERM is dumb (Emacs\' shell, IDE consoles) gets no live view and no redrawn line, as a pipe (user-test finding: escapes filled the output)', () => {
+    const tty = { isTTY: true }
+    expect(wantsLive(false, tty, { TERM: 'xterm-256color' })).toBe(true)
+    expect(wantsLive(false, tty, {})).toBe(true)
+    expect(wantsLive(false, tty, { TERM: 'dumb' })).toBe(false)
+    expect(drawsOn(tty, { TERM: 'dumb' })).toBe(false)
+    expect(drawsOn({ isTTY: false }, { TERM: 'xterm' })).toBe(false)
+    expect(wantsLive(true, tty, {})).toBe(false)
   })
 })

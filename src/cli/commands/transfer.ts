@@ -8,7 +8,7 @@ import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } fro
 import { FerryError, escapeForDisplay, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { homeOf, parse, parseOptionsOnly } from '../args.ts'
 import { counted, duration, fitRows, printJson, STOP_SIGNALS, table, UsageError } from '../output.ts'
-import { LineProgress, progressLine, WaitNotes, wantsLive } from '../progress.ts'
+import { drawsOn, LineProgress, progressLine, WaitNotes, wantsLive } from '../progress.ts'
 import { formatAgo, formatBytes, formatRate, refusedLine, truncate } from '../../tui/format.ts'
 
 export const sendHelp = `Usage: ferry send <peer> <path>... [--json] [--home DIR]
@@ -25,8 +25,8 @@ exit 0 only then. When paths had to be left out because of a problem
 (unreadable, removed or changing while read, a name a receiver refuses),
 the rest is sent and verified, and it exits 1 with E_INCOMPLETE; symbolic
 links and special files are left out by design (exit 0). Shows progress
-on a terminal; --json prints a summary (also then). Where no progress is
-shown (stderr not a terminal, or --json), a line on stderr says when the
+on a terminal (not one whose TERM is dumb); --json prints a summary (also
+then). Where no progress is shown (stderr not a terminal, or --json), a line on stderr says when the
 send waits for the peer (offline, say, or holding the offer for a person
 there to accept) and when it goes on.
 Ctrl-C (SIGINT), SIGTERM (\`timeout\`, \`kill\`) or a closed terminal
@@ -89,7 +89,7 @@ export async function send (argv: string[]): Promise<number> {
   const live = wantsLive(json) ? (await import('../../tui/live.ts')).openSendView(peer, paths.length) : undefined
   const progress = new LineProgress()
   // where no progress is drawn (stderr not a terminal, or --json): a line on stderr when the send waits, and when it goes on
-  const notes = live == null && (json || process.stderr.isTTY !== true) ? new WaitNotes((line) => { process.stderr.write(line + '\n') }) : undefined
+  const notes = live == null && (json || !drawsOn(process.stderr)) ? new WaitNotes((line) => { process.stderr.write(line + '\n') }) : undefined
   let skipped: SkippedPath[] = []
   /** all skipped paths and those skipped for a problem; `skipped` lists the first SKIPPED_SHOWN */
   let skippedCount = 0
@@ -139,7 +139,7 @@ export async function send (argv: string[]): Promise<number> {
       removeStop()
       // said at once: a busy daemon's answer can take seconds (user-test finding: nothing showed)
       if (live != null) live.cancelling()
-      else if (!json && process.stderr.isTTY === true) { progress.done(); process.stderr.write('ferry: cancelling… (Ctrl-C again stops waiting for the daemon)\n') }
+      else if (!json && drawsOn(process.stderr)) { progress.done(); process.stderr.write('ferry: cancelling… (Ctrl-C again stops waiting for the daemon)\n') }
       if (id === '') client.close()
       // a daemon that does not answer (stopped with SIGSTOP, stuck) must not
       // keep `ferry send` waiting: `timeout` sends its signal once. Whether
