@@ -25,7 +25,7 @@
 
 import { access, lstat, readdir, realpath, stat, statfs } from 'node:fs/promises'
 import { constants, statfsSync, type BigIntStats } from 'node:fs'
-import { basename, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { FerryError, toFerryError } from '../errors.ts'
 import { chunkCount, chunkSizeFor } from './chunking.ts'
 import type { HashPool } from './hash-pool.ts'
@@ -297,6 +297,28 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
 
   const step = loopTurns()
 
+  /**
+   * What of `exclude` holds `path` (a folder above it, by what it is), if any:
+   * a path named inside ferry's state folder is in that folder, left out as
+   * the folder named is (user-test finding: `ferry send nas
+   * ~/.local/state/ferry/identity.key` sent the device's private key, where
+   * naming the folder sent nothing). Each folder is looked at once a scan.
+   */
+  const above = new Map<string, string | undefined>()
+  async function excludedAbove (path: string): Promise<string | undefined> {
+    const seen: string[] = []
+    let why: string | undefined
+    for (let dir = dirname(path); ; dir = dirname(dir)) {
+      if (above.has(dir)) { why = above.get(dir); break }
+      seen.push(dir)
+      const st = await stat(dir, { bigint: true }).catch(() => undefined)
+      why = st === undefined ? undefined : excluded.get(`${st.dev}:${st.ino}`)
+      if (why !== undefined || dirname(dir) === dir) break
+    }
+    for (const d of seen) above.set(d, why)
+    return why
+  }
+
   /** Add `abs` (already lstat'ed) at `rel`, or warn why not. */
   async function visit (abs: string, rel: string, st: BigIntStats, top: boolean): Promise<void> {
     await step()
@@ -380,6 +402,8 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
         throw toFerryError(err, 'E_IO')
       }
     }
+    const inside = excluded.size > 0 ? await excludedAbove(source) : undefined
+    if (inside !== undefined) { warn({ path: abs, reason: `inside ${inside}, skipped` }); continue }
     const fsType = await fileSystemType(source)
     const pseudo = fsType === undefined ? undefined : PSEUDO_FS.get(fsType)
     if (pseudo !== undefined) {

@@ -330,6 +330,13 @@ describe('buildManifest', () => {
     mkdirSync(join(base, 'excl-outer'))
     symlinkSync(root, join(base, 'excl-outer', 'inner'))
     expect((await scanPaths([`${join(base, 'excl-outer', 'inner')}`], { exclude })).some(e => e.path.includes('/sub'))).toBe(false)
+    // named inside it, a file or a folder is in it too, also by another path (user-test finding: the state folder's key was sent)
+    const inside: ScanWarning[] = []
+    expect(await scanPaths([join(root, 'sub', 'big.bin'), join(base, 'excl-alias', 'deeper'), join(root, 'run.sh')], { exclude, onWarning: w => inside.push(w) })).toMatchObject([{ path: 'run.sh' }])
+    expect(inside).toEqual([
+      { path: join(root, 'sub', 'big.bin'), reason: 'inside ferry\'s own state folder, skipped' },
+      { path: join(base, 'excl-alias', 'deeper'), reason: 'inside ferry\'s own state folder, skipped' }
+    ])
   })
 })
 
