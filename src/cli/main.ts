@@ -4,6 +4,9 @@
 import { printError, printedJson, UsageError } from './output.ts'
 import { VERSION } from '../version.ts'
 import { reexecWithDaemonFlags } from './daemon-flags.ts'
+import { resolveHome } from '../daemon/config.ts'
+import { markStarting, unmarkStarting } from '../daemon/starting-mark.ts'
+import { resolve } from 'node:path'
 
 type Run = (argv: string[]) => Promise<number>
 
@@ -40,13 +43,31 @@ export async function main (argv: string[]): Promise<number> {
   // a script that misspelt the command (or put an option first: `ferry --home H send …`) reads that from stdout too, as every other
   // failure with --json (user-test finding: `ferry sned nas x --json` left stdout empty)
   if (entry == null) return printError(new UsageError(`unknown command "${cmd}"; run \`ferry --help\``), givesJson(argv))
-  if (cmd === 'daemon') { reexecWithDaemonFlags(); outlivesItsOutput = true }
+  // before anything slow (the re-exec starts Node again): a command run right after `ferry daemon &` waits for it (starting-mark.ts)
+  const starting = cmd === 'daemon' && !rest.includes('--help') && !rest.includes('-h') ? resolve(resolveHome(homeFlag(rest))) : undefined
+  if (cmd === 'daemon') {
+    if (starting !== undefined) markStarting(starting)
+    reexecWithDaemonFlags()
+    outlivesItsOutput = true
+  }
   try {
     return await (await entry[2]())(rest)
   } catch (err) {
+    // a daemon that did not start (a usage error, its home taken): no one is to wait for it
+    if (starting !== undefined) unmarkStarting(starting)
     // the error as JSON on stdout too, unless the command printed its own
     return printError(err, cmd !== 'daemon' && givesJson(rest) && !printedJson())
   }
+}
+
+/** The value of --home in a command's arguments (`--home D` or `--home=D`, before a `--`), if given. */
+function homeFlag (args: string[]): string | undefined {
+  let value: string | undefined
+  for (let i = 0; i < args.length && args[i] !== '--'; i++) {
+    if (args[i] === '--home') value = args[i + 1]
+    else if (args[i].startsWith('--home=')) value = args[i].slice('--home='.length)
+  }
+  return value
 }
 
 /** --json given, before a `--` that ends the options. */

@@ -4,15 +4,13 @@
 // owner of state; everything else talks to it through the control API.
 
 import { existsSync } from 'node:fs'
-import { chmod } from 'node:fs/promises'
 import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { FerryError } from '../errors.ts'
 import { HashCacheStore, openDb, PeerStore, TransferStore, TrustStore, type Db } from '../store/index.ts'
 import { TransferService } from '../transfer/service.ts'
 import { VERSION } from '../version.ts'
-import { ControlServer } from './control/server.ts'
-import { controlSocketPath } from './control/client.ts'
+import type { ControlServer } from './control/server.ts'
 import type { ControlEvents, EventName, PeerInfo, StatusInfo } from './control/types.ts'
 import type { DaemonConfig } from './config.ts'
 import { IDENTITY_FILE, loadOrCreateIdentity } from './identity.ts'
@@ -27,7 +25,8 @@ import { PairingService, peerFingerprint } from '../pairing/service.ts'
 import { cleanName } from '../protocol/hello.ts'
 import { checkReceiveFolder } from '../transfer/receive-folder.ts'
 import { folderHolds } from '../transfer/safe-path.ts'
-import { acquireHomeLock, type HomeLock } from './home-lock.ts'
+import type { HomeLock } from './home-lock.ts'
+import { claimHome, type ClaimedHome } from './claim-home.ts'
 import { makeFolder } from './make-folder.ts'
 
 export class Daemon {
@@ -52,29 +51,13 @@ export class Daemon {
     this.log = createLogger({ verbose: config.verbose })
   }
 
-  async start (): Promise<void> {
+  /** Start; `claimed`: the home already claimed (claim-home.ts, as `ferry daemon` does before it loads this module), else claimed here. */
+  async start (claimed?: ClaimedHome): Promise<void> {
     const { home } = this.config
-    await makeFolder(home, '--home', 0o700)
-    await chmod(home, 0o700).catch(() => {})
-    let started!: () => void
-    let failed!: (err: Error) => void
-    const ready = new Promise<void>((resolve, reject) => { started = resolve; failed = reject })
-    ready.catch(() => {})
-    this.control = new ControlServer({
-      path: controlSocketPath(home),
-      handlers: buildHandlers(this),
-      ready,
-      log: (level, msg, data) => { this.log[level](msg, data) }
-    })
-    // one daemon per home (home-lock.ts): nothing else is touched before we
-    // hold it, not even the socket (a stale one is replaced below)
-    this.homeLock = acquireHomeLock(home)
-    try {
-      await this.control.listen()
-    } catch (err) {
-      this.homeLock.release()
-      throw err
-    }
+    const claim = claimed ?? await claimHome(home, (level, msg, data) => { this.log[level](msg, data) })
+    this.control = claim.control
+    this.homeLock = claim.lock
+    Object.assign(claim.handlers, buildHandlers(this))
     try {
       await makeFolder(this.config.receiveDir, '--receive-dir')
       // said now, not first to a peer whose offer it refuses
@@ -143,11 +126,11 @@ export class Daemon {
       await this.transfers.start()
       await this.node.start()
     } catch (err) {
-      failed(new FerryError('E_DAEMON_NOT_RUNNING', `the daemon failed to start: ${(err as Error).message}`))
+      claim.failed(new FerryError('E_DAEMON_NOT_RUNNING', `the daemon failed to start: ${(err as Error).message}`))
       await this.stop()
       throw err
     }
-    started()
+    claim.started()
     this.log.info('daemon started', { peerId: this.node.peerId.toString(), addrs: this.listenAddrs() })
   }
 

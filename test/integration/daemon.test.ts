@@ -7,8 +7,9 @@ import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync, unlinkSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { BUILT_MAIN, MAIN, ROOT, cleanupAll, peersOf, runCli, startDaemon, tempDir, waitFor, whileStopped } from '../helpers/daemon.ts'
+import { BUILT_MAIN, MAIN, ROOT, cleanupAll, peersOf, runCli, spawnCli, startDaemon, tempDir, waitFor, whileStopped } from '../helpers/daemon.ts'
 import { connectControl } from '../../src/daemon/control/client.ts'
+import { STARTING_MARK } from '../../src/daemon/starting-mark.ts'
 import { DAEMON_GLIBC_TUNABLES, DAEMON_V8_FLAGS } from '../../src/cli/daemon-flags.ts'
 
 afterAll(cleanupAll)
@@ -53,6 +54,21 @@ describe('daemon foundation', () => {
         expect(transfers).toEqual([])
         expect(peers).toEqual([])
       } finally { ctl.close() }
+    } finally {
+      proc.kill('SIGTERM')
+      await new Promise((resolve) => proc.once('exit', resolve))
+    }
+  })
+
+  it('a command run right after `ferry daemon &`, before its socket is there, waits for it and gets its answer (user-test finding: E_DAEMON_NOT_RUNNING); the starting mark goes once the socket listens', async () => {
+    const home = await tempDir()
+    const proc = spawn(process.execPath, [MAIN, 'daemon', '--home', home, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--name', 'eager', '--receive-dir', join(home, 'recv')], { stdio: 'ignore' })
+    try {
+      // at once, as a script's next line: no wait for the socket
+      const r = await spawnCli(['status', '--json', '--home', home]).done
+      expect(r.code, r.stderr).toBe(0)
+      expect(JSON.parse(r.stdout).name).toBe('eager')
+      expect(existsSync(join(home, STARTING_MARK))).toBe(false)
     } finally {
       proc.kill('SIGTERM')
       await new Promise((resolve) => proc.once('exit', resolve))

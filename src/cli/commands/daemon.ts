@@ -1,10 +1,10 @@
 // `ferry daemon`: run the daemon in the foreground until SIGINT, SIGTERM or SIGHUP.
 
-import { Daemon } from '../../daemon/daemon.ts'
+import type { Daemon as DaemonType } from '../../daemon/daemon.ts'
+import { claimHome } from '../../daemon/claim-home.ts'
+import { createLogger } from '../../daemon/logger.ts'
 import { DEFAULT_LISTEN, defaultName, defaultReceiveDir, expandTilde } from '../../daemon/config.ts'
 import { homeOf, parseOptionsOnly } from '../args.ts'
-import { checkListen, checkPeerAddress } from '../addresses.ts'
-import { cleanName } from '../../protocol/hello.ts'
 import { MAX_NAME_BYTES } from '../../protocol/constants.ts'
 import { UsageError } from '../output.ts'
 import { resolve } from 'node:path'
@@ -48,12 +48,30 @@ export async function run (argv: string[]): Promise<number> {
   if (values.help === true) { process.stdout.write(help); return 0 }
   // every command takes --json; the daemon would have ignored it (user-test finding)
   if (values.json === true) throw new UsageError('ferry daemon has no --json: its log lines (stderr) are JSON already; for its state as JSON, `ferry status --json`')
-  for (const a of values.listen ?? []) checkListen(a)
-  for (const a of values.peer ?? []) checkPeerAddress(a)
-  // a name peers would see cut or changed is said now, not done silently (user-test finding)
-  if (values.name != null && cleanName(values.name) !== values.name) throw new UsageError(`--name must be at most ${MAX_NAME_BYTES} bytes, without control characters or spaces at its ends; peers would see ${JSON.stringify(cleanName(values.name))}`)
+  const home = resolve(homeOf(values))
+  // the home's lock and control socket first, then the rest: what checks the
+  // flags (multiaddr, libp2p's peer IDs) and the daemon itself take ~1 s to
+  // load on a busy box, and a command run right after `ferry daemon &` found
+  // no socket then (E_DAEMON_NOT_RUNNING, user-test finding); now it waits
+  // there until the daemon is ready (claim-home.ts)
+  const early = createLogger({ verbose: values.verbose === true })
+  const claimed = await claimHome(home, (level, msg, data) => { early[level](msg, data) })
+  let Daemon: typeof DaemonType
+  try {
+    const [addresses, { cleanName }, loaded] = await Promise.all([import('../addresses.ts'), import('../../protocol/hello.ts'), import('../../daemon/daemon.ts')])
+    for (const a of values.listen ?? []) addresses.checkListen(a)
+    for (const a of values.peer ?? []) addresses.checkPeerAddress(a)
+    // a name peers would see cut or changed is said now, not done silently (user-test finding)
+    if (values.name != null && cleanName(values.name) !== values.name) throw new UsageError(`--name must be at most ${MAX_NAME_BYTES} bytes, without control characters or spaces at its ends; peers would see ${JSON.stringify(cleanName(values.name))}`)
+    Daemon = loaded.Daemon
+  } catch (err) {
+    claimed.failed(err as Error)
+    await claimed.control.close()
+    claimed.lock.release()
+    throw err
+  }
   const daemon = new Daemon({
-    home: resolve(homeOf(values)),
+    home,
     name: values.name ?? defaultName(),
     listen: values.listen ?? DEFAULT_LISTEN,
     mdns: values['no-mdns'] !== true,
@@ -64,7 +82,7 @@ export async function run (argv: string[]): Promise<number> {
   })
   // the daemon must survive a bug in one transfer: log it, never crash on it
   process.on('unhandledRejection', (err) => { daemon.log.error('unhandled rejection', { err: String((err as Error)?.stack ?? err) }) })
-  await daemon.start()
+  await daemon.start(claimed)
   const st = daemon.status()
   process.stdout.write(`ferry daemon ${st.name} (${st.peerId}) listening on ${st.listenAddrs.join(' ')}\n`)
   await new Promise<void>((resolveStop) => {

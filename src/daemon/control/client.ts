@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { FerryError, isErrorCode } from '../../errors.ts'
 import { onJsonLines, writeJsonLine } from './lines.ts'
 import { CONTROL_SOCKET } from './types.ts'
+import { daemonStarting } from '../starting-mark.ts'
 import type { ControlEvents, ControlMethods, EventName, MethodName } from './types.ts'
 
 type Pending = { resolve: (v: unknown) => void, reject: (e: Error) => void }
@@ -130,9 +131,13 @@ export function controlSocketPath (home: string): string {
  */
 const REFUSED_RETRIES = 5
 const REFUSED_RETRY_MS = 50
+/** A daemon that marked its home as starting (starting-mark.ts) is waited for this long at most, its socket looked for this often. */
+const STARTING_WAIT_MS = 15_000
+const STARTING_RETRY_MS = 50
 
 export async function connectControl (home: string): Promise<ControlClient> {
   const path = controlSocketPath(home)
+  const waitUntil = Date.now() + STARTING_WAIT_MS
   for (let attempt = 0; ; attempt++) {
     try {
       return new ControlClient(await connectOnce(path))
@@ -140,6 +145,11 @@ export async function connectControl (home: string): Promise<ControlClient> {
       const code = (err as NodeJS.ErrnoException).code
       if (code === 'ECONNREFUSED' && attempt < REFUSED_RETRIES) {
         await new Promise((resolve) => setTimeout(resolve, REFUSED_RETRY_MS))
+        continue
+      }
+      // no socket yet, but a daemon starting on this home: `ferry daemon &` and the next line of a script
+      if ((code === 'ENOENT' || code === 'ECONNREFUSED') && Date.now() < waitUntil && daemonStarting(home)) {
+        await new Promise((resolve) => setTimeout(resolve, STARTING_RETRY_MS))
         continue
       }
       if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'ENOTSOCK') {

@@ -15,10 +15,12 @@ export type Handlers = {
 
 export interface ControlServerInit {
   path: string
+  /** May be filled in after construction, before `ready` (claim-home.ts). */
   handlers: Handlers
   /**
    * Requests wait for this: the socket is listened on first (it is the
-   * first thing after the home's lock), before the store, node and services exist.
+   * first thing after the home's lock), before the daemon's modules are
+   * loaded and its store, node and services exist.
    */
   ready?: Promise<void>
   log?: (level: 'debug' | 'warn', msg: string, data?: Record<string, unknown>) => void
@@ -100,12 +102,13 @@ export class ControlServer {
         writeJsonLine(socket, { id, result: { subscribed: true } })
         return
       }
+      // the handlers are filled in by the daemon once its modules are loaded (claim-home.ts): looked up once it is ready
+      await this.init.ready
       const handler = Object.hasOwn(this.init.handlers, req.method)
         ? this.init.handlers[req.method as MethodName]
         : undefined
       if (handler == null) throw new FerryError('E_UNKNOWN_METHOD', `unknown method ${JSON.stringify(req.method).slice(0, 60)}`)
       const params = (req.params != null && typeof req.params === 'object') ? req.params : {}
-      await this.init.ready
       const result = await (handler as (p: unknown, c: { socket: Socket }) => unknown)(params, { socket })
       writeJsonLine(socket, { id, result })
     } catch (err) {

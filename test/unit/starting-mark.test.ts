@@ -1,0 +1,36 @@
+// The mark of a daemon starting on a home (src/daemon/starting-mark.ts):
+// what a client waits on when it finds no control socket yet.
+
+import { describe, expect, it } from 'vitest'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { STARTING_MARK, daemonStarting, markStarting, unmarkStarting } from '../../src/daemon/starting-mark.ts'
+
+describe('the starting mark', () => {
+  it('names this process while it starts, and goes when it unmarks', () => {
+    const home = join(mkdtempSync(join(tmpdir(), 'ferry-mark-')), 'new-home')
+    expect(daemonStarting(home)).toBe(false)
+    markStarting(home)
+    expect(readFileSync(join(home, STARTING_MARK), 'utf8')).toBe(String(process.pid))
+    expect(daemonStarting(home)).toBe(true)
+    unmarkStarting(home)
+    expect(existsSync(join(home, STARTING_MARK))).toBe(false)
+  })
+
+  it('a mark of a process that is gone (a daemon killed while it started) is no daemon starting; one of another process is not ours to remove', () => {
+    const home = mkdtempSync(join(tmpdir(), 'ferry-mark-'))
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid
+    writeFileSync(join(home, STARTING_MARK), String(gone))
+    expect(daemonStarting(home)).toBe(false)
+    // two daemons started at once: the one that lost the home leaves the other's mark
+    const other = String(process.ppid)
+    writeFileSync(join(home, STARTING_MARK), other)
+    unmarkStarting(home)
+    expect(readFileSync(join(home, STARTING_MARK), 'utf8')).toBe(other)
+    expect(daemonStarting(home)).toBe(true)
+    writeFileSync(join(home, STARTING_MARK), 'not a pid')
+    expect(daemonStarting(home)).toBe(false)
+  })
+})
