@@ -13,6 +13,8 @@ import { MAX_CONTROL_LINE, type TransferInfo } from '../../src/daemon/control/ty
 import { buildHandlers } from '../../src/daemon/handlers.ts'
 import type { Daemon } from '../../src/daemon/daemon.ts'
 import { scanPaths } from '../../src/transfer/manifest.ts'
+import { send } from '../../src/cli/commands/transfer.ts'
+import { FerryError } from '../../src/errors.ts'
 
 let home: string
 let server: ControlServer
@@ -93,6 +95,25 @@ describe('`send` whose asker goes away before the answer (the real handler, a st
       expect(made).toEqual([])
     } finally {
       await real.close()
+    }
+  })
+})
+
+describe('`ferry send` whose daemon goes away before it answers the send (it was scanning the paths)', () => {
+  it('says that nothing was sent and to send again, not a bare "connection to the daemon closed" (soak finding: a kill -9 while the daemon scanned left it unsaid whether the send would resume)', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'ferry-control-'))
+    let asked = false
+    // the daemon killed while it scans: the connection closes, no answer comes
+    const dying = new ControlServer({ path: controlSocketPath(own), handlers: { send: async (_p, { socket }) => { asked = true; socket.destroy(); return await new Promise<never>(() => {}) } } })
+    await dying.listen()
+    try {
+      const err = await send(['beta', own, '--json', '--home', own]).then(() => undefined, (e: unknown) => e)
+      expect(asked, 'the send reached the daemon').toBe(true)
+      expect(err).toBeInstanceOf(FerryError)
+      expect(err).toMatchObject({ code: 'E_DAEMON_NOT_RUNNING', message: expect.stringMatching(/stopped before it took the send.*nothing was sent.*`ferry send` again/) })
+    } finally {
+      await dying.close()
+      rmSync(own, { recursive: true, force: true })
     }
   })
 })

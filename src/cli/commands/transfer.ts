@@ -161,7 +161,16 @@ export async function send (argv: string[]): Promise<number> {
     for (const s of STOP_SIGNALS) process.on(s, onStop)
     removeStop = () => { for (const s of STOP_SIGNALS) process.removeListener(s, onStop) }
     const started = await client.call('send', { peer, paths }).catch((err: unknown) => {
-      throw stoppedBy != null ? new FerryError('E_CANCELLED', `stopped (${stoppedBy}) before anything was offered`) : err
+      if (stoppedBy != null) throw new FerryError('E_CANCELLED', `stopped (${stoppedBy}) before anything was offered`)
+      // The daemon went away before it answered: it was scanning the paths
+      // (seconds for a large tree), and it records a send only as it answers
+      // (TransferService.send), so nothing goes on when it is back. Said so:
+      // the bare "connection to the daemon closed" left a person (or a
+      // script) not knowing whether to wait or to send again, where a stop a
+      // moment later says the transfer resumes (soak finding: a kill -9 while
+      // the daemon scanned)
+      if (err instanceof FerryError && err.code === 'E_DAEMON_NOT_RUNNING') throw new FerryError('E_DAEMON_NOT_RUNNING', 'the daemon stopped before it took the send (while it looked at the paths); nothing was sent: run `ferry send` again once it is back')
+      throw err
     })
     id = started.id
     // the daemon holds this list only while it holds the transfer: take it from the first answer
