@@ -169,7 +169,18 @@ export async function removeKeptPartFiles (partDir: string, files: readonly stri
     removed++
     bytes += Math.min(st.blocks * 512, st.size)
   }
-  const left = (await readdir(partDir).catch(() => [])).filter((name) => /^\d+$/.test(name))
+  // A part file of no bytes keeps nothing for a re-send: the plan makes one
+  // for every file it is to fetch, also those it then never got (changed on
+  // the sender after the offer, the receive done without them). Counted as
+  // kept, they held the folder a day after its last real part file went,
+  // with the spool slots beside them (soak finding: three empty part files
+  // and 3.1 MiB of slots, shown by `ferry status`, after the re-send that
+  // brought those files was done)
+  const left: string[] = []
+  for (const name of (await readdir(partDir).catch(() => [])).filter((n) => /^\d+$/.test(n))) {
+    const st = await lstat(join(partDir, name)).catch(() => undefined)
+    if (st != null && (!st.isFile() || st.size > 0)) left.push(name)
+  }
   if (left.length === 0) {
     await removePartFolder(dirname(dirname(partDir)), basename(partDir))
     forgetPartChunks(store, [partDir], log)

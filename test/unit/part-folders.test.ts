@@ -80,6 +80,25 @@ describe('part folders', () => {
     expect(forgotten).toEqual([`under ${dir}`])
   })
 
+  it('a part folder whose last part file with bytes a receive copied from goes, with its empty part files and spool slots (soak finding: part files the plan made for files the sender then could not send held it a day)', async () => {
+    const dir = await partFolder(root('e'), 0)
+    // made by a resumed run's plan for files the sender had changed since the offer: never written
+    await writeFile(join(dir, '12'), '')
+    await writeFile(join(dir, '23'), '')
+    await writeFile(join(dir, 'spool-0a1b2c3d-0'), Buffer.alloc(256 * 1024, 3))
+    const forgotten: string[] = []
+    const store = { forgetPath: (p: string) => { forgotten.push(`path ${p}`) }, forgetUnder: (d: string) => { forgotten.push(`under ${d}`) } }
+    expect(await removeKeptPartFiles(dir, [join(dir, '0')], store, { debug: () => {} })).toMatchObject({ files: 1, bytes: MiB })
+    await expect(lstat(join(recv, '.ferry-part'))).rejects.toMatchObject({ code: 'ENOENT' })
+    expect(forgotten).toEqual([`under ${dir}`])
+    // a part file that holds bytes still keeps its folder
+    const other = await partFolder(root('f'), 0)
+    await writeFile(join(other, '1'), Buffer.alloc(1024, 2))
+    await writeFile(join(other, '2'), '')
+    await removeKeptPartFiles(other, [join(other, '0')], store, { debug: () => {} })
+    expect((await readdir(other)).sort()).toEqual(['1', '2'])
+  })
+
   it('kept part files are not removed through a .ferry-part planted as a symbolic link (review finding)', async () => {
     const outside = await mkdtemp(join(tmpdir(), 'ferry-outside-'))
     try {
