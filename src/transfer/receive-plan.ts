@@ -417,11 +417,35 @@ async function adoptInPlace (receiveDir: string, relPath: string, entry: OfferFi
     inside ??= resolveInside(receiveDir, validateRelativePath(relPath), { lastMayBeLink: true }).then(() => true, () => false)
     if (!await inside) return undefined
     if (!await holdsChunks(sink, candidate, entry)) continue
-    // its time and mode are the person's: no offer changes them
-    store.indexFiles([{ path: candidate, fileRoot: entry.fileRoot, size: entry.size, mtimeMs: floorMs(st.mtimeNs), identity: identityOf(st), managed: false, chunks: entry.chunks, chunkSize: entry.chunkSize, placed }])
+    // its time and mode are the person's: no offer changes them; unless this
+    // very receive placed it, in a run that died before recording it
+    store.indexFiles([{ path: candidate, fileRoot: entry.fileRoot, size: entry.size, mtimeMs: floorMs(st.mtimeNs), identity: identityOf(st), managed: placedByThisReceive(st, entry, store, placed.transferId), chunks: entry.chunks, chunkSize: entry.chunkSize, placed }])
     return candidate
   }
   return undefined
+}
+
+/**
+ * Whether a file adopted in place (its bytes are the entry's) is one this
+ * receive placed itself, in a run that died before recording it: the
+ * receiver records placed files in batches (up to 64, or 250 ms), and a
+ * kill -9 in between left them to be adopted as the person's, so a later
+ * send that only changed their time or mode on the sender reported done
+ * while they kept the old ones (soak finding: 13 of 3,000 files). Told by
+ * what placing leaves: the offer's time to the microsecond and its mode as
+ * placed (fileMode), one link, and a change time since this receive began.
+ * A copy a person made meanwhile that matches all of that (`cp -p` of the
+ * same file) is then treated as ferry's, as it would have been had ferry
+ * placed it: a later offer's time and mode apply to it until it is changed here.
+ */
+function placedByThisReceive (st: BigIntStats, entry: OfferFile, store: TransferStore, transferId: string): boolean {
+  const began = store.summary(transferId)?.createdAt
+  if (began === undefined || st.nlink !== 1n || st.ctimeNs < BigInt(Math.floor(began)) * 1_000_000n) return false
+  if ((Number(st.mode) & 0o7777) !== fileMode(entry.mode)) return false
+  // as utimesSeconds sets it: within ~0.24 µs of the offer's time (a microsecond allowed)
+  const offered = BigInt(Math.floor(entry.mtimeMs)) * 1_000_000n + BigInt(entry.mtimeSubMsNs ?? 0)
+  const off = st.mtimeNs - offered
+  return off <= 1000n && off >= -1000n
 }
 
 /** Whether the file at `path` holds exactly `entry`'s chunks (its size was checked). */

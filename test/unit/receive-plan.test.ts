@@ -13,6 +13,7 @@ import { Bitmap } from '../../src/transfer/bitmap.ts'
 import { hash } from '../../src/transfer/blake3.js'
 import { UNTRUSTED_CTIME, alreadyInPlace, identityOf, planReceive } from '../../src/transfer/receive-plan.ts'
 import { pruneIndex } from '../../src/transfer/index-prune.ts'
+import { fileMode, utimesSeconds } from '../../src/transfer/finalize.ts'
 import { spawnSync } from 'node:child_process'
 import { createChunkSink, type ChunkSink } from '../../src/transfer/sink.ts'
 import { chattr, descriptorsOf } from '../helpers/files.ts'
@@ -125,6 +126,34 @@ describe('planReceive', () => {
     expect(plan.queue).toEqual([{ file: 0, chunk: 1 }])
     expect(plan.copiedBytes).toBe(2 * CHUNK)
     expect((await readFile(join(partDir, '0'))).subarray(0, 2 * CHUNK).equals(Buffer.concat([A, B]))).toBe(true)
+  })
+
+  it('a file this receive placed in a run that died before recording it is adopted as ferry\'s own, so a later offer\'s time and mode apply to it; one of the person\'s (another mode, or there before the receive began) stays theirs (soak finding: after a kill -9, such files kept their old time at a re-send that only touched them)', async () => {
+    const A = randomBytes(CHUNK)
+    const { receiveDir, partDir } = await receiveFolders()
+    const entry = (path: string): OfferFile => ({ ...file(path, [A]), mtimeMs: 1_500_000_000_123, mtimeSubMsNs: 456_789 })
+    /** as placeFile leaves it: the offer's bytes, mode (fileMode) and time (utimesSeconds) */
+    const placeAs = async (path: string, mode: number): Promise<void> => {
+      await writeFile(path, A)
+      await chmod(path, mode)
+      const t = utimesSeconds(1_500_000_000_123, 456_789)
+      await utimes(path, t, t)
+    }
+    await placeAs(join(receiveDir, 'photo.jpg'), fileMode(0o644))
+    await placeAs(join(receiveDir, 'private.jpg'), 0o600)
+    // this receive began at 0: both changed since
+    const plan = await planReceive({ transferId: ID, files: [entry('photo.jpg'), entry('private.jpg')], receiveDir, partDir, store, sink })
+    expect(plan.files.map((f) => f.done)).toEqual([true, true])
+    expect(store.indexedFile(join(receiveDir, 'photo.jpg'))).toMatchObject({ managed: true })
+    expect(store.indexedFile(join(receiveDir, 'private.jpg'))).toMatchObject({ managed: false })
+    // the same bytes, time and mode, there before the receive began: the person's
+    const later = 'cd'.repeat(16)
+    store.insert({ id: later, direction: 'receive', peerId: 'p', peerName: 'p', state: 'fetching', root: new Uint8Array(32), offer: new Uint8Array(0), totalBytes: 0, doneBytes: 0, wireBytes: 0, receiptVerified: false, resumed: false, createdAt: Date.now() + 60_000 })
+    await placeAs(join(receiveDir, 'theirs.jpg'), fileMode(0o644))
+    const laterPart = join(receiveDir, '.ferry-part', 'later')
+    await mkdir(laterPart)
+    await planReceive({ transferId: later, files: [entry('theirs.jpg')], receiveDir, partDir: laterPart, store, sink })
+    expect(store.indexedFile(join(receiveDir, 'theirs.jpg'))).toMatchObject({ managed: false })
   })
 
   it('a file an earlier run placed and recorded done, gone since (the receive folder emptied while the daemon was down), is planned again and forgotten as done in the store; one still there stays done (review finding: it was signed for)', async () => {
