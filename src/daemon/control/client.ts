@@ -134,10 +134,19 @@ const REFUSED_RETRY_MS = 50
 /** A daemon that marked its home as starting (starting-mark.ts) is waited for this long at most, its socket looked for this often. */
 const STARTING_WAIT_MS = 15_000
 const STARTING_RETRY_MS = 50
+/**
+ * Neither socket nor mark: looked at again for this long before "not
+ * running". A daemon started at the same instant as this command (`ferry
+ * daemon & ferry send …`) marks its home only once Node has started it and
+ * read its first modules, and on a loaded box this command can get there
+ * first (CI: 1 of 1 under load without it).
+ */
+const NO_MARK_GRACE_MS = 1000
 
 export async function connectControl (home: string): Promise<ControlClient> {
   const path = controlSocketPath(home)
   const waitUntil = Date.now() + STARTING_WAIT_MS
+  const graceUntil = Date.now() + NO_MARK_GRACE_MS
   for (let attempt = 0; ; attempt++) {
     try {
       return new ControlClient(await connectOnce(path))
@@ -148,7 +157,7 @@ export async function connectControl (home: string): Promise<ControlClient> {
         continue
       }
       // no socket yet, but a daemon starting on this home: `ferry daemon &` and the next line of a script
-      if ((code === 'ENOENT' || code === 'ECONNREFUSED') && Date.now() < waitUntil && daemonStarting(home)) {
+      if ((code === 'ENOENT' || code === 'ECONNREFUSED') && (Date.now() < graceUntil || (Date.now() < waitUntil && daemonStarting(home)))) {
         await new Promise((resolve) => setTimeout(resolve, STARTING_RETRY_MS))
         continue
       }
