@@ -239,17 +239,13 @@ export async function planReceive (o: {
       const sure = resuming && offset + length <= partSize && o.verifiedInPartFile?.(index, c) === true
       if (sure) takenAsVerified += length
       const got = sure ? 'in part file' : await recover(o, fs, c, offset, length, resuming && offset + length <= partSize && (o.maybeInPartFile?.(index, c) ?? true), keptPartsUsed)
-      if (got !== false || (held != null && await copied(o.sink, held.fs.partPath, held.offset, fs, c, offset, length))) {
+      // else the same content earlier in this offer, else the same offset of the version received before (earlierVersion)
+      if (got !== false ||
+        (held != null && await copied(o.sink, held.fs.partPath, held.offset, fs, c, offset, length)) ||
+        (earlier !== undefined && offset + length <= earlier.size && await copied(o.sink, earlier.path, offset, fs, c, offset, length))) {
         fs.bitmap.set(c)
         haveBytes += length
         if (got !== 'in part file') copiedBytes += length
-        heldHere.set(content, { fs, offset })
-        continue
-      }
-      if (earlier !== undefined && offset + length <= earlier.size && await copied(o.sink, earlier.path, offset, fs, c, offset, length)) {
-        fs.bitmap.set(c)
-        haveBytes += length
-        copiedBytes += length
         heldHere.set(content, { fs, offset })
         continue
       }
