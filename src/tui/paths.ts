@@ -10,6 +10,7 @@
 
 import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
+import { expandTilde } from '../daemon/config.ts'
 import { resolve } from 'node:path'
 
 /** One shell word: its text with quotes and escapes removed; `tilde` when it began with an unquoted `~` (a shell expands only those). */
@@ -72,11 +73,9 @@ export function splitPaths (text: string): string[] {
   return shellWords(text).map((w) => w.text).filter((t) => t !== '')
 }
 
-/** `~/x` → home/x, then absolute against `cwd`. */
+/** `~/x` → home/x (expandTilde, as for --home), then absolute against `cwd`. */
 export function resolvePath (p: string, cwd = process.cwd(), home = homedir()): string {
-  if (p === '~') return home
-  if (p.startsWith('~/')) return resolve(home, p.slice(2))
-  return resolve(cwd, p)
+  return resolve(cwd, expandTilde(p, home))
 }
 
 export interface CheckedPaths { paths: string[], missing: string[] }

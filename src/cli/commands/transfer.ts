@@ -4,6 +4,7 @@ import { resolve } from 'node:path'
 import { isUtf8 } from 'node:buffer'
 import { readFileSync, statSync } from 'node:fs'
 import { connectControl } from '../../daemon/control/client.ts'
+import { expandTilde } from '../../daemon/config.ts'
 import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } from '../../daemon/control/types.ts'
 import { FerryError, escapeForDisplay, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { homeOf, parse, parseOptionsOnly } from '../args.ts'
@@ -66,7 +67,7 @@ function checkPathGiven (path: string, given: string): void {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     // a ~ the shell did not expand (quoted: `PHOTOS="~/Pictures"`, or in a crontab's variable) reads as a folder named ~ here
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new FerryError('E_PATH_NOT_FOUND', `${path} does not exist${given === '~' || given.startsWith('~/') ? ` (the ~ was not expanded by the shell, as in quotes: use $HOME, or leave it unquoted)` : ''}`)
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new FerryError('E_PATH_NOT_FOUND', `${path} does not exist${expandTilde(given) !== given ? ` (the ~ was not expanded by the shell, as in quotes: use $HOME, or leave it unquoted)` : ''}`)
     if (code === 'EACCES') throw new FerryError('E_PATH_NOT_FOUND', `${path} cannot be reached: permission denied (on it or a folder above it)`)
     throw new FerryError('E_PATH_NOT_FOUND', `${path} cannot be reached: ${(err as Error).message}`)
   }
