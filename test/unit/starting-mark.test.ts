@@ -1,16 +1,24 @@
 // The mark of a daemon starting on a home (src/daemon/starting-mark.ts):
 // what a client waits on when it finds no control socket yet.
 
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { STARTING_MARK, daemonStarting, markStarting, unmarkStarting } from '../../src/daemon/starting-mark.ts'
 
+const made: string[] = []
+function tempFolder (): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-mark-'))
+  made.push(dir)
+  return dir
+}
+afterEach(() => { for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true }) })
+
 describe('the starting mark', () => {
   it('names this process while it starts, and goes when it unmarks', () => {
-    const home = join(mkdtempSync(join(tmpdir(), 'ferry-mark-')), 'new-home')
+    const home = join(tempFolder(), 'new-home')
     expect(daemonStarting(home)).toBe(false)
     markStarting(home)
     expect(readFileSync(join(home, STARTING_MARK), 'utf8')).toBe(String(process.pid))
@@ -20,7 +28,7 @@ describe('the starting mark', () => {
   })
 
   it('a mark of a process that is gone (a daemon killed while it started) is no daemon starting; one of another process is not ours to remove', () => {
-    const home = mkdtempSync(join(tmpdir(), 'ferry-mark-'))
+    const home = tempFolder()
     const gone = spawnSync(process.execPath, ['-e', '0']).pid
     writeFileSync(join(home, STARTING_MARK), String(gone))
     expect(daemonStarting(home)).toBe(false)
