@@ -671,6 +671,8 @@ export class TransferService {
     s.state = state
     s.error = error
     const finished = s.finished
+    // ended before its offer was made (cancelled or failed while hashing): none of it was sent, whatever the hashing got through (user-test finding: shown as done)
+    if (finished && s.offer == null) s.progress.done = 0
     // a store that cannot write (its disk full) keeps the state in pendingStates, shown from there and written later; the send stays in memory till then
     const recorded = this.pendingStates.write(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified, skippedCount: s.skippedCount, skippedFailed: s.skippedFailed, ...(s.skipped.length !== s.skippedRecorded ? { skipped: skippedToRecord(s.skipped) } : {}), ...(s.renamedCount > 0 ? { renamedCount: s.renamedCount } : {}) })
     s.skippedRecorded = s.skipped.length // kept by pendingStates until the store takes it, if it cannot now

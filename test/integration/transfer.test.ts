@@ -495,6 +495,26 @@ describe('transfer', () => {
     await rm(join(b.receiveDir, 'busy'), { recursive: true })
   })
 
+  it('a send cancelled while it hashes ends cancelled with nothing shown as sent (user-test finding: what the hashing got through was shown as done)', async () => {
+    const dir = join(await tempDir('ferry-src-'), 'half-hashed')
+    await mkdir(dir)
+    for (let i = 0; i < 3000; i++) await writeFile(join(dir, `f${String(i).padStart(4, '0')}.bin`), randomBytes(2048))
+    const before = new Set((await transfersOf(a)).map((t) => t.id))
+    const sending = spawnCli(['send', 'beta', dir, '--json', '--home', a.home], { timeoutMs: 120_000 })
+    // cancelled over the control socket the moment it is seen hashing, with some of it hashed
+    const cancelled = await poll(a, 'alpha to be hashing', async (ctl) => {
+      const t = (await ctl.call('transfers')).find((x) => !before.has(x.id) && x.state === 'hashing' && x.doneBytes > 0)
+      return t != null ? await ctl.call('cancel', { id: t.id }) : undefined
+    }, 30_000, 10)
+    expectError(await sending.done, 'E_CANCELLED')
+    // it was still hashing when the cancel came: the hashing never ended
+    expect(a.output().split('\n').filter((l) => l.includes(cancelled.id) && l.includes('"msg":"hashed"'))).toEqual([])
+    const ended = (await transfersOf(a)).find((t) => t.id === cancelled.id)
+    expect(ended).toMatchObject({ state: 'cancelled', doneBytes: 0, wireBytes: 0 })
+    expect((await a.cli(['transfers'])).stdout).toMatch(new RegExp(`^${cancelled.id.slice(0, 8)} .*cancelled E_CANCELLED +0 B/[\\d.]+ MiB`, 'm'))
+    expect((await transfersOf(b)).find((t) => t.id === cancelled.id)).toBeUndefined()
+  })
+
   it('files edited or removed on the sender after the offer are done without: the rest arrives and is verified, the receipt says which are missing, exit 1 with E_INCOMPLETE; sent again, only the edited file moves', async () => {
     const dir = join(await tempDir('ferry-src-'), 'live')
     await mkdir(dir)
