@@ -71,7 +71,7 @@ export function buildHandlers (d: Daemon): Handlers {
  * within 2 s: on a network mount that hangs, `ferry status` (and the TUI,
  * and `ferry pair`, which ask for it) must not hang with it (review finding).
  */
-async function keptPartsSoon (d: Daemon): Promise<{ folders: number, bytes: number, dirs: string[] } | undefined> {
+async function keptPartsSoon (d: Daemon): Promise<{ folders: number, bytes: number, ahead: number, dirs: string[] } | undefined> {
   let timer: NodeJS.Timeout | undefined
   const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => { resolve(undefined) }, 2000) })
   try {

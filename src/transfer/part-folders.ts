@@ -229,18 +229,24 @@ export async function sweepPartFolders (receiveDir: string, keep: ReadonlySet<st
   return { folders, bytes, removed }
 }
 
-/** The part folders in `receiveDir` that no receive under way uses (`active`: their roots), and the bytes they hold: what ended receives left for a re-send. */
-export async function keptPartFolders (receiveDir: string, active: ReadonlySet<string>): Promise<{ folders: number, bytes: number }> {
+/**
+ * The part folders in `receiveDir` that no receive or fetch ahead under way
+ * uses (`active`: their names), and the bytes they hold: what ended receives
+ * left for a re-send, and (`ahead`) what was fetched ahead for offers that
+ * have not come (a sender cancelled while it hashed, say), taken if they come.
+ */
+export async function keptPartFolders (receiveDir: string, active: ReadonlySet<string>): Promise<{ folders: number, bytes: number, ahead: number }> {
   const base = join(receiveDir, PART_DIR)
-  let folders = 0
-  let bytes = 0
-  if (await notAFolder(base) !== undefined) return { folders, bytes }
-  for (const root of await readdir(base).catch(() => [])) {
-    if (active.has(root) || !/^[0-9a-f]{64}$/.test(root)) continue
-    folders++
-    bytes += (await survey(join(base, root))).bytes
+  const kept = { folders: 0, bytes: 0, ahead: 0 }
+  if (await notAFolder(base) !== undefined) return kept
+  for (const name of await readdir(base).catch(() => [])) {
+    const prefetched = /^pre-[0-9a-f]{32}$/.test(name)
+    if (active.has(name) || !(prefetched || /^[0-9a-f]{64}$/.test(name))) continue
+    kept.folders++
+    if (prefetched) kept.ahead++
+    kept.bytes += (await survey(join(base, name))).bytes
   }
-  return { folders, bytes }
+  return kept
 }
 
 /**

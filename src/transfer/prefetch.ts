@@ -420,6 +420,11 @@ export class Prefetches {
     return n
   }
 
+  /** The folders of prefetches fetching now: not yet what one left for an offer that did not come. */
+  fetchingFolders (): string[] {
+    return [...this.byId].filter(([, p]) => p.endedAt === 0).map(([id]) => prefetchFolderName(id))
+  }
+
   /** The folders of prefetches not handed over yet: a sweep for room must not take them from under a prefetch, or from its offer. */
   folders (): string[] {
     return [...this.byId.keys()].map(prefetchFolderName)

@@ -1146,17 +1146,19 @@ export class TransferService {
    * mount that hangs, each look holds a thread of libuv's pool, and four
    * would stop every file operation of the daemon (review finding).
    */
-  async keptParts (): Promise<{ folders: number, bytes: number, dirs: string[] }> {
+  async keptParts (): Promise<{ folders: number, bytes: number, ahead: number, dirs: string[] }> {
     const active = new Set([...this.receivers.values()].filter((r) => !r.finished).map((r) => r.rootHex))
+    for (const name of this.prefetches.fetchingFolders()) active.add(name)
     // also in the receive folders of earlier runs (another --receive-dir then): the daily sweep
     // looks there too, and what they hold is on a disk all the same (user-test finding: not counted)
     this.keptLook ??= (async () => {
-      const kept = { folders: 0, bytes: 0, dirs: [] as string[] }
+      const kept = { folders: 0, bytes: 0, ahead: 0, dirs: [] as string[] }
       for (const dir of new Set([this.c.receiveDir, ...this.c.store.receiveDirs()])) {
         const k = await keptPartFolders(dir, active)
         if (k.folders === 0) continue
         kept.folders += k.folders
         kept.bytes += k.bytes
+        kept.ahead += k.ahead
         kept.dirs.push(dir)
       }
       return kept
@@ -1164,7 +1166,7 @@ export class TransferService {
     return await this.keptLook
   }
 
-  private keptLook: Promise<{ folders: number, bytes: number, dirs: string[] }> | undefined
+  private keptLook: Promise<{ folders: number, bytes: number, ahead: number, dirs: string[] }> | undefined
 
   /** A TransferEnd from the peer: the receiver's receipt, or a cancel/failure from either side. */
   private async onEnd (peerId: string, end: EndMsg): Promise<void> {

@@ -244,6 +244,20 @@ describe('fetching ahead of the offer', () => {
     stream.abort(new Error('test over'))
   })
 
+  it('what was fetched ahead for an offer that did not come (its sender cancelled while it hashed) is counted by `ferry status` while it is kept (user-test finding: left out)', async () => {
+    const { built, data } = newFile('never-offered.bin')
+    const stream = await preview(built)
+    await hashes(stream, built, 0, 8)
+    await aheadWritten(built, 0, data.subarray(0, 8 * 256 * KiB))
+    stream.abort(new Error('the sender cancelled while it hashed'))
+    await prefetchEnded(built)
+    const kept = JSON.parse((await victim.cli(['status', '--json'])).stdout).keptParts
+    expect(kept).toMatchObject({ folders: 1, ahead: 1, dirs: [receiveDir] })
+    expect(kept.bytes).toBeGreaterThanOrEqual(8 * 256 * KiB)
+    expect((await victim.cli(['status'])).stdout).toMatch(/^kept: +\S+ \S+ fetched ahead for 1 offer that did not come, in .*\.ferry-part; removed after a day$/m)
+    await rm(partDirFor(receiveDir, prefetchFolderName(built.id)), { recursive: true })
+  })
+
   it('a receiver killed while it fetches ahead finds what it fetched when the offer comes after its restart: those chunks do not cross the wire again', async () => {
     const { built, data } = newFile('killed-ahead.bin')
     const stream = await preview(built)

@@ -3,6 +3,7 @@
 import { join } from 'node:path'
 import { connectControl } from '../../daemon/control/client.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
+import type { StatusInfo } from '../../daemon/control/types.ts'
 import { homeOf, parseOptionsOnly } from '../args.ts'
 import { formatAgo, formatBytes } from '../../tui/format.ts'
 import { counted, duration, printJson, table } from '../output.ts'
@@ -17,6 +18,19 @@ function keptWhere (dirs: string[]): string {
   return dirs.length === 1 ? join(dirs[0], '.ferry-part') : `the .ferry-part of ${dirs.length} receive folders (${dirs.join(', ')})`
 }
 
+/** What ended receives left for a re-send, and what was fetched ahead for offers that did not come (a re-send is a new offer: not for it). */
+function keptLine (kept: NonNullable<StatusInfo['keptParts']>, receiveDir: string): string {
+  const ahead = kept.ahead ?? 0
+  const ended = kept.folders - ahead
+  const where = keptWhere(kept.dirs ?? [receiveDir])
+  const what = ahead === 0
+    ? `of ${counted(ended, 'ended receive')} in ${where}, for a re-send`
+    : ended === 0
+      ? `fetched ahead for ${counted(ahead, 'offer')} that did not come, in ${where}`
+      : `of ${counted(ended, 'ended receive')} (for a re-send) and ${ahead} fetched ahead for offers that did not come, in ${where}`
+  return `${formatBytes(kept.bytes)} ${what}; removed after a day`
+}
+
 export async function status (argv: string[]): Promise<number> {
   const { values } = parseOptionsOnly(argv, {}, 'status')
   if (values.help === true) { process.stdout.write(statusHelp); return 0 }
@@ -26,7 +40,7 @@ export async function status (argv: string[]): Promise<number> {
     if (values.json === true) { printJson(st); return 0 }
     process.stdout.write(`name:      ${st.name}\npeer ID:   ${st.peerId}\nkey:       ${st.fingerprint} (its fingerprint, as a paired device shows it)\nversion:   ${st.version}\nuptime:    ${duration(st.uptimeMs)}\npid:       ${st.pid}\n` +
       `mDNS:      ${st.mdns ? 'on' : 'off'}\nreceive:   ${st.receiveDir}\nmemory:    ${formatBytes(st.memory.rss)} resident (JS heap ${formatBytes(st.memory.heapUsed)}, buffers ${formatBytes(st.memory.arrayBuffers)})\n` +
-      (st.keptParts != null && st.keptParts.folders > 0 ? `kept:      ${formatBytes(st.keptParts.bytes)} of ${counted(st.keptParts.folders, 'ended receive')} in ${keptWhere(st.keptParts.dirs ?? [st.receiveDir])}, for a re-send; removed after a day\n` : '') +
+      (st.keptParts != null && st.keptParts.folders > 0 ? `kept:      ${keptLine(st.keptParts, st.receiveDir)}\n` : '') +
       `listening: ${st.listenAddrs.join('\n           ')}\n`)
     return 0
   } finally { client.close() }
