@@ -248,8 +248,8 @@ class Prefetch {
     try { await this.done } finally { clearTimeout(timer) }
   }
 
-  async stop (): Promise<void> {
-    this.controller.abort(new FerryError('E_CANCELLED', 'the daemon stops'))
+  async stop (why = 'the daemon stops'): Promise<void> {
+    this.controller.abort(new FerryError('E_CANCELLED', why))
     await this.done
   }
 
@@ -401,6 +401,27 @@ export class Prefetches {
     this.offered.set(id, Date.now())
     // still listed while it finishes: it uses the chunk sink, a stop waits for it, and a sweep keeps its folder
     await p?.finish()
+  }
+
+  /**
+   * `peerId` gave up `id` before offering it (cancelled while it hashed): no
+   * offer will come, so what was fetched ahead for it goes now, not after a
+   * day. A folder with no prefetch in memory (one of before a restart) goes
+   * too: the id is known only to its sender and here, as in handOver.
+   * Whether there was one.
+   */
+  async drop (id: string, peerId: string): Promise<boolean> {
+    const p = this.byId.get(id)
+    if (p != null && p.peerId !== peerId) return false
+    // a preview of it read late must not start a prefetch again
+    this.offered.set(id, Date.now())
+    await p?.stop('its sender gave it up before offering it')
+    this.byId.delete(id)
+    const pre = partDirFor(p?.receiveDir ?? this.deps.receiveDir(), prefetchFolderName(id))
+    if (p == null && !exists(pre)) return false
+    await rm(pre, { recursive: true, force: true })
+    this.deps.log.debug('what was fetched ahead is dropped: its sender gave the send up before offering it', { id })
+    return true
   }
 
   /** Whether a prefetch is fetching (it uses the chunk sink). */

@@ -671,8 +671,12 @@ export class TransferService {
     s.state = state
     s.error = error
     const finished = s.finished
-    // ended before its offer was made (cancelled or failed while hashing): none of it was sent, whatever the hashing got through (user-test finding: shown as done)
-    if (finished && s.offer == null) s.progress.done = 0
+    if (finished && s.offer == null) {
+      // ended before its offer was made (cancelled or failed while hashing): none of it was sent, whatever the hashing got through (user-test finding: shown as done)
+      s.progress.done = 0
+      // and its receiver, if it fetched ahead, need not keep that a day for an offer that will not come
+      if (s.preview != null) void this.sendEndTo(s.peerId, { transferId: Buffer.from(s.id, 'hex'), status: 'cancelled', root: new Uint8Array(0), signature: new Uint8Array(0) }).catch(() => {})
+    }
     // a store that cannot write (its disk full) keeps the state in pendingStates, shown from there and written later; the send stays in memory till then
     const recorded = this.pendingStates.write(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified, skippedCount: s.skippedCount, skippedFailed: s.skippedFailed, ...(s.skipped.length !== s.skippedRecorded ? { skipped: skippedToRecord(s.skipped) } : {}), ...(s.renamedCount > 0 ? { renamedCount: s.renamedCount } : {}) })
     s.skippedRecorded = s.skipped.length // kept by pendingStates until the store takes it, if it cannot now
@@ -1172,6 +1176,8 @@ export class TransferService {
   private async onEnd (peerId: string, end: EndMsg): Promise<void> {
     const id = Buffer.from(end.transferId).toString('hex')
     const row = this.pendingStates.overlay(this.c.store.summary(id))
+    // a send given up before its offer, after this daemon fetched ahead for it
+    if (row == null && end.status === 'cancelled' && await this.prefetches.drop(id, peerId)) return
     if (row == null || row.peerId !== peerId) throw new FerryError('E_TRANSFER_NOT_FOUND', 'no such transfer for you')
     if (row.direction === 'receive') {
       const r = this.receivers.get(id)

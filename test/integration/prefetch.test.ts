@@ -8,14 +8,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
 import { existsSync, readdirSync, readlinkSync, statSync } from 'node:fs'
-import { readFile, readdir, rm } from 'node:fs/promises'
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import type { Stream } from '@libp2p/interface'
 import { join } from 'node:path'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
-import { PREVIEW_PROTOCOL } from '../../src/protocol/constants.ts'
+import { PREVIEW_PROTOCOL, RECEIPT_PROTOCOL } from '../../src/protocol/constants.ts'
 import { partDirFor } from '../../src/transfer/finalize.ts'
 import { prefetchFolderName } from '../../src/transfer/prefetch.ts'
-import { encodeHashPart, encodeOffer, encodePreview, sendAll } from '../../src/protocol/transfer.ts'
+import { encodeHashPart, encodeOffer, encodePreview, sendAll, sendEnd } from '../../src/protocol/transfer.ts'
 import { cleanupAll, control, pairDaemons, startDaemon, tempDir, waitFor, waitListed, type TestDaemon } from '../helpers/daemon.ts'
 import { digestFile, writeRandomFile } from '../helpers/files.ts'
 import { EvilPeer, bareLengthPrefix, buildOffer, type BuiltOffer } from '../helpers/evil-peer.ts'
@@ -244,7 +244,7 @@ describe('fetching ahead of the offer', () => {
     stream.abort(new Error('test over'))
   })
 
-  it('what was fetched ahead for an offer that did not come (its sender cancelled while it hashed) is counted by `ferry status` while it is kept (user-test finding: left out)', async () => {
+  it('what was fetched ahead for an offer that has not come (its sender gone while it hashed: it offers once back) is kept, and counted by `ferry status` (user-test finding: left out); a sender that gives the send up before its offer has it dropped at once', async () => {
     const { built, data } = newFile('never-offered.bin')
     const stream = await preview(built)
     await hashes(stream, built, 0, 8)
@@ -255,7 +255,17 @@ describe('fetching ahead of the offer', () => {
     expect(kept).toMatchObject({ folders: 1, ahead: 1, dirs: [receiveDir] })
     expect(kept.bytes).toBeGreaterThanOrEqual(8 * 256 * KiB)
     expect((await victim.cli(['status'])).stdout).toMatch(/^kept: +\S+ \S+ fetched ahead for 1 offer that did not come, in .*\.ferry-part; removed after a day$/m)
-    await rm(partDirFor(receiveDir, prefetchFolderName(built.id)), { recursive: true })
+    // its sender cancelled it while it hashed (a daemon says so when it had a preview open): no offer will come
+    await sendEnd(await evil.open(victim, RECEIPT_PROTOCOL), { transferId: built.offer.transferId, status: 'cancelled', root: new Uint8Array(0), signature: new Uint8Array(0) })
+    await waitFor(() => existsSync(partDirFor(receiveDir, prefetchFolderName(built.id))) ? undefined : true, 'the victim to drop what it fetched ahead', 15_000)
+    expect(JSON.parse((await victim.cli(['status', '--json'])).stdout).keptParts).toMatchObject({ folders: 0 })
+    // and a preview of it coming late starts nothing
+    const late = await preview(built)
+    await hashes(late, built, 8, 16).catch(() => {})
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect([...distinctAsked(built)].every((c) => c < 8), 'nothing fetched for the preview that came late').toBe(true)
+    expect(existsSync(partDirFor(receiveDir, prefetchFolderName(built.id)))).toBe(false)
+    late.abort(new Error('test over'))
   })
 
   it('a receiver killed while it fetches ahead finds what it fetched when the offer comes after its restart: those chunks do not cross the wire again', async () => {
@@ -290,6 +300,23 @@ describe('fetching ahead of the offer', () => {
     expect(sender.output()).toMatch(new RegExp(`"msg":"preview opened","id":"${res.id}"`))
     // how much it got ahead depends on the machine; that it ran does not
     expect(victim.output()).toMatch(new RegExp(`"msg":"prefetched","id":"${res.id}"`))
+
+    // a send cancelled while it hashes, after the victim fetched ahead for it: the sender says so, and the victim drops that at once (not a day later)
+    const dir = join(await tempDir('ferry-src-'), 'given-up')
+    await mkdir(dir)
+    await writeRandomFile(join(dir, 'a.bin'), 16 * MiB)
+    for (let i = 0; i < 4000; i++) await writeFile(join(dir, `f${String(i).padStart(4, '0')}.bin`), randomBytes(1024))
+    const before = new Set((await control(sender, 'transfers')).map((t) => t.id))
+    const sending = sender.cli(['send', 'victim', dir, '--json'], { timeoutMs: 120_000 })
+    const hashing = await waitFor(async () => (await control(sender, 'transfers')).find((t) => !before.has(t.id) && t.state === 'hashing'), 'the send to be hashing', 30_000, 10)
+    const pre = partDirFor(receiveDir, prefetchFolderName(hashing.id))
+    await waitFor(() => existsSync(join(pre, '0')) ? true : undefined, 'the victim to fetch ahead', 30_000, 10)
+    await control(sender, 'cancel', { id: hashing.id })
+    expect((await sending).code).toBe(1)
+    // it was cancelled while it hashed (else it is not this case)
+    expect(sender.output().split('\n').filter((l) => l.includes(hashing.id) && l.includes('"msg":"hashed"'))).toEqual([])
+    await waitFor(() => existsSync(pre) ? undefined : true, 'the victim to drop what it fetched ahead', 15_000)
+    expect(victim.output()).toMatch(new RegExp(`"msg":"what was fetched ahead is dropped: its sender gave the send up before offering it","id":"${hashing.id}"`))
     await sender.stop()
   })
 
