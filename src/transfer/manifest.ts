@@ -385,7 +385,9 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
     try {
       st = await lstat(abs, { bigint: true })
     } catch (err) {
-      if ((err as { code?: unknown }).code === 'ENOENT') throw new FerryError('E_PATH_NOT_FOUND', `${abs}: no such file or directory`, { cause: err })
+      // one of several paths named that is not there: the others go, and it is listed as not sent (as cp, scp and rsync do;
+      // user-test finding: the whole send was refused); with none there, the send has nothing to send and says why
+      if ((err as { code?: unknown }).code === 'ENOENT') { warn({ path: abs, reason: 'no such file or directory, skipped', failed: true }); continue }
       throw toFerryError(err, 'E_IO')
     }
     // a path given by name is what the person asked for: a symbolic link there
@@ -398,7 +400,7 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
         st = await lstat(source, { bigint: true })
       } catch (err) {
         const code = (err as { code?: unknown }).code
-        if (code === 'ENOENT' || code === 'ELOOP') throw new FerryError('E_PATH_NOT_FOUND', `${abs}: a symbolic link to nothing`, { cause: err })
+        if (code === 'ENOENT' || code === 'ELOOP') { warn({ path: abs, reason: 'a symbolic link to nothing, skipped', failed: true }); continue }
         throw toFerryError(err, 'E_IO')
       }
     }

@@ -1113,6 +1113,19 @@ describe('transfer', () => {
       expect((await peersOf(a)).find((p) => p.name === 'beta')).toMatchObject({ autoAccept: true })
     } finally { ctl.close() }
     expectError(await a.cli(['send', 'beta', join(dir, 'missing.txt')]), 'E_PATH_NOT_FOUND')
+    // one missing among several: the others go, verified, and it is listed as not sent, exit 1 (as cp, scp and rsync;
+    // user-test finding: the whole send was refused); a ~ the shell left in it is said too
+    const present = join(dir, 'present.txt')
+    await writeFile(present, 'sent with a missing one\n')
+    const some = await a.cli(['send', 'beta', present, join(dir, 'missing.txt'), '~/no-such-ferry-path', '--json'])
+    expectError(some, 'E_INCOMPLETE')
+    expect(JSON.parse(some.stdout)).toMatchObject({ state: 'done', files: 1, receipt: { verified: true }, skippedCount: 2, skipped: [
+      { path: join(dir, 'missing.txt'), reason: 'no such file or directory, skipped', failed: true },
+      { path: join(process.cwd(), '~', 'no-such-ferry-path'), reason: 'no such file or directory, skipped', failed: true }] })
+    expect(some.stderr).toMatch(/^ferry: warning: .*\/~\/no-such-ferry-path does not exist \(the ~ was not expanded by the shell/m)
+    expect(some.stderr).toMatch(/^ferry: E_INCOMPLETE: 2 paths could not be sent/m)
+    expect(await readFile(join(b.receiveDir, 'present.txt'), 'utf8')).toBe('sent with a missing one\n')
+    await rm(join(b.receiveDir, 'present.txt'))
     // a name that is not UTF-8 (Latin-1 "é"), given on the command line: Node's argv decoding mangles it, and ferry says so,
     // also when a file is named with the very character it was mangled to (that other file is not sent instead)
     writeFileSync(Buffer.concat([Buffer.from(join(dir, 'caf')), Buffer.from([0xe9]), Buffer.from('.txt')]), 'x')

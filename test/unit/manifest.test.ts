@@ -114,7 +114,7 @@ describe('scanPaths', () => {
     }
   })
 
-  it('follows a path given that is a symbolic link (named as the link), and no link inside it; a link to nothing is E_PATH_NOT_FOUND', async () => {
+  it('follows a path given that is a symbolic link (named as the link), and no link inside it; a link to nothing is left out, said as not sent', async () => {
     const root = makeTree('toplink')
     const warnings: ScanWarning[] = []
     const file = await scanPaths([join(root, 'link-to-a')], { onWarning: w => warnings.push(w) })
@@ -128,7 +128,9 @@ describe('scanPaths', () => {
     expect(entries.map(e => e.path)).not.toContain('toplink-folder/link-to-a')
     expect(warnings.map(w => w.path)).toEqual([join(root, 'link-to-a'), join(root, 'only-link', 'passwd')])
     symlinkSync(join(base, 'nowhere'), join(base, 'dangling'))
-    await expect(scanPaths([join(base, 'dangling')])).rejects.toEqual(code('E_PATH_NOT_FOUND'))
+    const dangling: ScanWarning[] = []
+    expect(await scanPaths([join(base, 'dangling')], { onWarning: w => dangling.push(w) })).toEqual([])
+    expect(dangling).toEqual([{ path: join(base, 'dangling'), reason: 'a symbolic link to nothing, skipped', failed: true }])
   })
 
   it('skips names the receiver would refuse, and names that are not UTF-8, with warnings', async () => {
@@ -147,9 +149,12 @@ describe('scanPaths', () => {
     expect(warnings.every(w => w.failed === true)).toBe(true)
   })
 
-  it('refuses missing paths, two roots with the same name, and an aborted signal', async () => {
+  it('leaves out a missing path named, said as not sent, and scans the others (user-test finding: one missing path refused them all); refuses two roots with the same name, and an aborted signal', async () => {
     const root = makeTree('errs')
-    await expect(scanPaths([join(root, 'missing')])).rejects.toEqual(code('E_PATH_NOT_FOUND'))
+    const warnings: ScanWarning[] = []
+    const entries = await scanPaths([join(root, 'missing'), join(root, 'a.txt')], { onWarning: w => warnings.push(w) })
+    expect(entries.map(e => e.path)).toEqual(['a.txt'])
+    expect(warnings).toEqual([{ path: join(root, 'missing'), reason: 'no such file or directory, skipped', failed: true }])
     mkdirSync(join(base, 'other', 'errs'), { recursive: true })
     await expect(scanPaths([root, join(base, 'other', 'errs')])).rejects.toEqual(code('E_BAD_REQUEST'))
     expect(await scanPaths([root, root])).toEqual(await scanPaths([root]))

@@ -23,7 +23,8 @@ state folder are skipped, each with a warning on stderr (and in --json, as
 "skipped").
 Waits until the receiver has verified every file and signed its receipt:
 exit 0 only then. When paths had to be left out because of a problem
-(unreadable, removed or changing while read, a name a receiver refuses),
+(a path named that is not there, unreadable, removed or changing while
+read, a name a receiver refuses),
 the rest is sent and verified, and it exits 1 with E_INCOMPLETE; symbolic
 links and special files are left out by design (exit 0). Shows progress
 on a terminal (not one whose TERM is dumb); --json prints a summary (also
@@ -55,22 +56,38 @@ function checkUtf8Given (path: string): void {
 }
 
 /**
- * A path named on the command line must be there to send; said here, in the
- * user's words. `given` is the argument as typed: a relative name is
- * compared with the command line before it is resolved (review finding: a
- * relative name that is not UTF-8 was said not to exist).
+ * Why a path named on the command line cannot be sent, in the user's words,
+ * or undefined when it is there. `given` is the argument as typed: a
+ * relative name is compared with the command line before it is resolved
+ * (review finding: a relative name that is not UTF-8 was said not to exist).
  */
-function checkPathGiven (path: string, given: string): void {
+function pathGivenMissing (path: string, given: string): FerryError | undefined {
   checkUtf8Given(given)
   try {
     statSync(path)
+    return undefined
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     // a ~ the shell did not expand (quoted: `PHOTOS="~/Pictures"`, or in a crontab's variable) reads as a folder named ~ here
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new FerryError('E_PATH_NOT_FOUND', `${path} does not exist${expandTilde(given) !== given ? ` (the ~ was not expanded by the shell, as in quotes: use $HOME, or leave it unquoted)` : ''}`)
-    if (code === 'EACCES') throw new FerryError('E_PATH_NOT_FOUND', `${path} cannot be reached: permission denied (on it or a folder above it)`)
-    throw new FerryError('E_PATH_NOT_FOUND', `${path} cannot be reached: ${(err as Error).message}`)
+    if (code === 'ENOENT' || code === 'ENOTDIR') return new FerryError('E_PATH_NOT_FOUND', `${path} does not exist${unexpandedTilde(given) ? ` (${TILDE_HINT})` : ''}`)
+    if (code === 'EACCES') return new FerryError('E_PATH_NOT_FOUND', `${path} cannot be reached: permission denied (on it or a folder above it)`)
+    return new FerryError('E_PATH_NOT_FOUND', `${path} cannot be reached: ${(err as Error).message}`)
   }
+}
+
+const TILDE_HINT = 'the ~ was not expanded by the shell, as in quotes: use $HOME, or leave it unquoted'
+const unexpandedTilde = (given: string): boolean => expandTilde(given) !== given
+
+/**
+ * The paths named must be there to send: with none there, said here. One
+ * of several that is not is left out by the daemon and listed as not sent,
+ * the rest sent (as cp, scp and rsync do; user-test finding: one missing
+ * path refused the whole send); a ~ the shell left is said at once.
+ */
+function checkPathsGiven (paths: string[], given: string[]): void {
+  const missing = paths.map((p, i) => pathGivenMissing(p, given[i]))
+  if (missing.every((m) => m != null)) throw missing[0]!
+  for (const [i, m] of missing.entries()) if (m != null && unexpandedTilde(given[i])) process.stderr.write(`ferry: warning: ${sanitizeForDisplay(m.message)}\n`)
 }
 
 
@@ -83,7 +100,7 @@ export async function send (argv: string[]): Promise<number> {
   // resolved, "" is the working folder: an unset variable (`ferry send nas "$PHOTOS"`) sent all of it (user-test finding)
   if (rawPaths.includes('')) throw new UsageError('ferry send was given an empty path (an unset variable?); name the files and folders to send')
   const paths = rawPaths.map((p) => resolve(p))
-  for (const [i, p] of paths.entries()) checkPathGiven(p, rawPaths[i])
+  checkPathsGiven(paths, rawPaths)
   const json = values.json === true
   const client = await connectControl(homeOf(values))
   // on a terminal: a live Ink view on stdout; otherwise the one-line progress on a TTY stderr
