@@ -16,7 +16,8 @@ export const sendHelp = `Usage: ferry send <peer> <path>... [--json] [--home DIR
 
 Send files and folders to a paired peer (name, peer ID or unique prefix).
 Folders are sent recursively with their structure, file times and
-permission bits. A path you name that is a symbolic link is followed; inside
+permission bits, each as itself (\`photos/\` arrives as photos, as with
+\`cp -r\`; not its contents alone, as rsync would). A path you name that is a symbolic link is followed; inside
 it, symbolic links, special files, names a receiver would refuse, files
 removed, unreadable or changing all the time while read, and ferry's own
 state folder are skipped, each with a warning on stderr (and in --json, as
