@@ -17,11 +17,11 @@ export const sendHelp = `Usage: ferry send <peer> <path>... [--json] [--home DIR
 Send files and folders to a paired peer (name, peer ID or unique prefix).
 Folders are sent recursively with their structure, file times and
 permission bits, each as itself (\`photos/\` arrives as photos, as with
-\`cp -r\`; not its contents alone, as rsync would). A path you name that is a symbolic link is followed; inside
-it, symbolic links, special files, names a receiver would refuse, files
-removed, unreadable or changing all the time while read, and ferry's own
-state folder are skipped, each with a warning on stderr (and in --json, as
-"skipped").
+\`cp -r\`; not its contents alone, as rsync would). A path you name that
+is a symbolic link is followed; inside it, symbolic links, special files,
+names a receiver would refuse, files removed, unreadable or changing all
+the time while read, and ferry's own state folder are skipped, each with a
+warning on stderr (and in --json, as "skipped").
 Waits until the receiver has verified every file and signed its receipt:
 exit 0 only then. When paths had to be left out because of a problem
 (a path named that is not there, unreadable, removed or changing while
