@@ -5,7 +5,7 @@ import { printError, printedJson, UsageError } from './output.ts'
 import { VERSION } from '../version.ts'
 import { reexecWithDaemonFlags } from './daemon-flags.ts'
 import { resolveHome } from '../daemon/config.ts'
-import { markStarting, unmarkStarting } from '../daemon/starting-mark.ts'
+import { markStarting, notStarting } from '../daemon/starting-mark.ts'
 import { resolve } from 'node:path'
 
 type Run = (argv: string[]) => Promise<number>
@@ -53,8 +53,8 @@ export async function main (argv: string[]): Promise<number> {
   try {
     return await (await entry[2]())(rest)
   } catch (err) {
-    // a daemon that did not start (a usage error, its home taken): no one is to wait for it
-    if (starting !== undefined) unmarkStarting(starting)
+    // a daemon that did not start (a usage error, its home taken): no one is to wait for it, and a home made for it goes
+    if (starting !== undefined) notStarting(starting)
     // the error as JSON on stdout too, unless the command printed its own
     return printError(err, cmd !== 'daemon' && givesJson(rest) && !printedJson())
   }

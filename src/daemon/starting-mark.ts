@@ -6,39 +6,73 @@
 // found no socket then and failed with E_DAEMON_NOT_RUNNING (user-test
 // finding). A client that finds no socket but this mark, of a process that
 // is alive, waits for the socket instead (control/client.ts).
+// The mark makes the home when it is new (the first start on a machine is
+// the one a script most likely runs a command right after), and a daemon
+// that then does not start (a mistyped flag) removes it again: a typo in
+// `--home` with one in another flag left an empty folder behind.
 // Must never: make a client wait on a daemon that is gone: a mark left by a
 // daemon killed while it started names a dead PID, and is taken as none.
 
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
 
 export const STARTING_MARK = 'daemon.starting'
 
-/** Mark `home` as having a daemon starting (this process); best effort: a home that cannot be made now fails later, as the daemon says. */
+/** The first folder this process made for the home (it and those below it, up to the home), kept across the re-exec in the mark. */
+let madeHere: string | undefined
+
+/** The mark's PID, and the folder the marking made (second line), if it made one. */
+function readMark (home: string): { pid: number, made?: string } | undefined {
+  try {
+    const [pid, made] = readFileSync(join(home, STARTING_MARK), 'utf8').split('\n')
+    return { pid: Number(pid.trim()), made: made === '' ? undefined : made }
+  } catch {
+    return undefined
+  }
+}
+
+/** Mark `home` as having a daemon starting (this process); once (the re-exec finds its own mark, with what it made); best effort: a home that cannot be made now fails later, as the daemon says. */
 export function markStarting (home: string): void {
   try {
-    mkdirSync(home, { recursive: true, mode: 0o700 })
-    writeFileSync(join(home, STARTING_MARK), String(process.pid), { mode: 0o600 })
+    const mine = readMark(home)
+    if (mine?.pid === process.pid) { madeHere = mine.made; return }
+    const made = mkdirSync(home, { recursive: true, mode: 0o700 })
+    madeHere = made
+    writeFileSync(join(home, STARTING_MARK), made != null ? `${process.pid}\n${made}` : String(process.pid), { mode: 0o600 })
   } catch {}
 }
 
 /** The mark goes: the socket listens, or this daemon did not start. Only this process's own (two started at once: the other's stays). */
 export function unmarkStarting (home: string): void {
-  const path = join(home, STARTING_MARK)
+  if (readMark(home)?.pid === process.pid) rmSync(join(home, STARTING_MARK), { force: true })
+}
+
+/**
+ * This daemon did not start: its mark goes, and the home too if marking
+ * made it and nothing but the lock file it left is in it (with the folders
+ * made above it, each only if empty). A home another daemon took meanwhile
+ * holds its socket, and stays.
+ */
+export function notStarting (home: string): void {
+  unmarkStarting(home)
+  const made = madeHere
+  madeHere = undefined
+  if (made == null || relative(made, home).startsWith('..')) return
   try {
-    if (readFileSync(path, 'utf8').trim() === String(process.pid)) rmSync(path, { force: true })
+    const left = readdirSync(home)
+    if (left.some((name) => name !== 'daemon.lock')) return
+    if (left.length > 0) rmSync(join(home, 'daemon.lock'))
+    for (let dir = home; ; dir = dirname(dir)) {
+      rmdirSync(dir)
+      if (dir === made) break
+    }
   } catch {}
 }
 
 /** Whether a daemon that is alive marked `home` as starting. */
 export function daemonStarting (home: string): boolean {
-  let pid: number
-  try {
-    pid = Number(readFileSync(join(home, STARTING_MARK), 'utf8').trim())
-  } catch {
-    return false
-  }
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false
+  const pid = readMark(home)?.pid
+  if (pid == null || !Number.isSafeInteger(pid) || pid <= 0) return false
   try {
     process.kill(pid, 0)
     return true

@@ -311,11 +311,15 @@ describe('daemon foundation', () => {
     // an empty id is no id (review finding: exit 1 from the daemon's E_BAD_REQUEST)
     for (const cmd of ['cancel', 'accept', 'decline', 'wait']) expect((await runCli([cmd, '', '--home', dir])).code, cmd).toBe(2)
     // a --listen it could never listen on (review finding: E_IO, exit 1)
+    // and a home made for a daemon that then did not start goes again (user-test finding: an empty folder left, a mistyped --home with it)
     for (const listen of ['garbage', '/ip4/127.0.0.1/tcp/99999', '/ip4/127.0.0.1/udp/5', '/dns4/localhost/tcp/0', '/ip4/127.0.0.1/tcp/0/ws']) {
-      const bad = await runCli(['daemon', '--home', join(dir, 'home'), '--no-mdns', '--listen', listen])
+      const bad = await runCli(['daemon', '--home', join(dir, 'new', 'home'), '--no-mdns', '--listen', listen])
       expect(bad.code, listen).toBe(2)
       expect(bad.stderr).toMatch(/^ferry: E_USAGE: --listen .* is not a TCP address to listen on/m)
+      expect(existsSync(join(dir, 'new')), listen).toBe(false)
     }
+    expect((await runCli(['daemon', '--home', join(dir, 'new', 'home'), '--bogus'])).code).toBe(2)
+    expect(existsSync(join(dir, 'new'))).toBe(false)
   })
 
   it('empty values, arguments a command does not take and a name peers would see changed are usage errors (user-test findings)', async () => {

@@ -3,10 +3,10 @@
 
 import { afterEach, describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { STARTING_MARK, daemonStarting, markStarting, unmarkStarting } from '../../src/daemon/starting-mark.ts'
+import { STARTING_MARK, daemonStarting, markStarting, notStarting, unmarkStarting } from '../../src/daemon/starting-mark.ts'
 
 const made: string[] = []
 function tempFolder (): string {
@@ -21,7 +21,7 @@ describe('the starting mark', () => {
     const home = join(tempFolder(), 'new-home')
     expect(daemonStarting(home)).toBe(false)
     markStarting(home)
-    expect(readFileSync(join(home, STARTING_MARK), 'utf8')).toBe(String(process.pid))
+    expect(readFileSync(join(home, STARTING_MARK), 'utf8')).toBe(`${process.pid}\n${home}`)
     expect(daemonStarting(home)).toBe(true)
     unmarkStarting(home)
     expect(existsSync(join(home, STARTING_MARK))).toBe(false)
@@ -40,5 +40,31 @@ describe('the starting mark', () => {
     expect(daemonStarting(home)).toBe(true)
     writeFileSync(join(home, STARTING_MARK), 'not a pid')
     expect(daemonStarting(home)).toBe(false)
+  })
+
+  it('a daemon that does not start (a mistyped flag) removes the home its mark made, and the folders made above it, but no home that was there or holds more than its lock file (user-test finding: an empty folder left)', () => {
+    const base = tempFolder()
+    const home = join(base, 'made', 'for', 'it')
+    markStarting(home)
+    // after the re-exec (the same PID): the mark is kept as it is, with what it made
+    markStarting(home)
+    expect(readFileSync(join(home, STARTING_MARK), 'utf8')).toBe(`${process.pid}\n${join(base, 'made')}`)
+    // the socket listened (claim-home.ts unmarks), and then a flag was found wrong
+    unmarkStarting(home)
+    writeFileSync(join(home, 'daemon.lock'), '')
+    notStarting(home)
+    expect(readdirSync(base)).toEqual([])
+    // a home that was there stays
+    const there = join(base, 'there')
+    mkdirSync(there)
+    markStarting(there)
+    notStarting(there)
+    expect(readdirSync(there)).toEqual([])
+    // one that another daemon took meanwhile stays
+    const taken = join(base, 'taken')
+    markStarting(taken)
+    writeFileSync(join(taken, 'control.sock'), '')
+    notStarting(taken)
+    expect(readdirSync(taken)).toEqual(['control.sock'])
   })
 })
