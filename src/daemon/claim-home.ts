@@ -25,6 +25,8 @@ export interface ClaimedHome {
   started: () => void
   /** The daemon failed to start: requests that waited get `err`. */
   failed: (err: Error) => void
+  /** No daemon will take the home (its flags were wrong): requests that waited get `err`, the socket closes and the lock goes. */
+  giveUp: (err: Error) => Promise<void>
 }
 
 export async function claimHome (home: string, log?: (level: 'debug' | 'warn', msg: string, data?: Record<string, unknown>) => void): Promise<ClaimedHome> {
@@ -56,5 +58,10 @@ async function claim (home: string, log?: (level: 'debug' | 'warn', msg: string,
     lock.release()
     throw err
   }
-  return { control, handlers, lock, started, failed }
+  const giveUp = async (err: Error): Promise<void> => {
+    failed(err)
+    await control.close()
+    lock.release()
+  }
+  return { control, handlers, lock, started, failed, giveUp }
 }

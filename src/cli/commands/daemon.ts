@@ -65,9 +65,7 @@ export async function run (argv: string[]): Promise<number> {
     if (values.name != null && cleanName(values.name) !== values.name) throw new UsageError(`--name must be at most ${MAX_NAME_BYTES} bytes, without control characters or spaces at its ends; peers would see ${JSON.stringify(cleanName(values.name))}`)
     Daemon = loaded.Daemon
   } catch (err) {
-    claimed.failed(err as Error)
-    await claimed.control.close()
-    claimed.lock.release()
+    await claimed.giveUp(err as Error)
     throw err
   }
   const daemon = new Daemon({
