@@ -387,7 +387,9 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
     } catch (err) {
       // one of several paths named that is not there: the others go, and it is listed as not sent (as cp, scp and rsync do;
       // user-test finding: the whole send was refused); with none there, the send has nothing to send and says why
-      if ((err as { code?: unknown }).code === 'ENOENT') { warn({ path: abs, reason: 'no such file or directory, skipped', failed: true }); continue }
+      const code = (err as { code?: unknown }).code
+      if (code === 'ENOENT' || code === 'ENOTDIR') { warn({ path: abs, reason: 'no such file or directory, skipped', failed: true }); continue }
+      if (code === 'EACCES') { warn({ path: abs, reason: 'cannot be reached: permission denied (on it or a folder above it), skipped', failed: true }); continue }
       throw toFerryError(err, 'E_IO')
     }
     // a path given by name is what the person asked for: a symbolic link there

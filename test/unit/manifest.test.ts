@@ -152,9 +152,9 @@ describe('scanPaths', () => {
   it('leaves out a missing path named, said as not sent, and scans the others (user-test finding: one missing path refused them all); refuses two roots with the same name, and an aborted signal', async () => {
     const root = makeTree('errs')
     const warnings: ScanWarning[] = []
-    const entries = await scanPaths([join(root, 'missing'), join(root, 'a.txt')], { onWarning: w => warnings.push(w) })
+    const entries = await scanPaths([join(root, 'missing'), join(root, 'a.txt', 'under-a-file'), join(root, 'a.txt')], { onWarning: w => warnings.push(w) })
     expect(entries.map(e => e.path)).toEqual(['a.txt'])
-    expect(warnings).toEqual([{ path: join(root, 'missing'), reason: 'no such file or directory, skipped', failed: true }])
+    expect(warnings).toEqual([join(root, 'missing'), join(root, 'a.txt', 'under-a-file')].map((path) => ({ path, reason: 'no such file or directory, skipped', failed: true })))
     mkdirSync(join(base, 'other', 'errs'), { recursive: true })
     await expect(scanPaths([root, join(base, 'other', 'errs')])).rejects.toEqual(code('E_BAD_REQUEST'))
     expect(await scanPaths([root, root])).toEqual(await scanPaths([root]))
