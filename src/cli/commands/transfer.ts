@@ -25,13 +25,13 @@ warning on stderr (and in --json, as "skipped").
 Waits until the receiver has verified every file and signed its receipt:
 exit 0 only then. When paths had to be left out because of a problem
 (a path named that is not there, unreadable, removed or changing while
-read, a name a receiver refuses),
-the rest is sent and verified, and it exits 1 with E_INCOMPLETE; symbolic
-links and special files are left out by design (exit 0). Shows progress
-on a terminal (not one whose TERM is dumb); --json prints a summary (also
-then). Where no progress is shown (stderr not such a terminal, or --json),
-a line on stderr says when the send waits for the peer (offline, say, or
-holding the offer for a person there to accept) and when it goes on.
+read, a name a receiver refuses), the rest is sent and verified, and it
+exits 1 with E_INCOMPLETE; symbolic links and special files are left out
+by design (exit 0). Shows progress on a terminal (not one whose TERM is
+dumb); --json prints a summary (also then). Where no progress is shown
+(stderr not such a terminal, or --json), a line on stderr says when the
+send waits for the peer (offline, say, or holding the offer for a person
+there to accept) and when it goes on.
 Ctrl-C (SIGINT), SIGTERM (\`timeout\`, \`kill\`) or a closed terminal
 (SIGHUP) cancels the transfer on both sides, also while the paths are
 still being scanned. If \`ferry send\` dies otherwise (kill -9), the
