@@ -3,7 +3,7 @@
 // operations the user asks for. Quitting only unmounts the TUI and closes its
 // own connection; it never calls anything that changes the daemon.
 
-import { createElement as h, useEffect, useReducer, useState } from 'react'
+import { createElement as h, useEffect, useReducer, useRef, useState } from 'react'
 import type { ReactNode } from 'react'
 import { Box, Text, useApp, useInput, useStdout, useWindowSize } from 'ink'
 import { sanitizeForDisplay, toFerryError } from '../errors.ts'
@@ -48,6 +48,16 @@ const CHROME_ROWS = 3
 
 export function App (props: AppProps) {
   const [state, dispatch] = useReducer(reduce, props.initialState ?? initialState())
+  // keys can arrive faster than renders (several in one read: ssh, key repeat; Ink hands them on one
+  // by one before it draws again): each key acts on the state the keys before it made, not on this
+  // render's (user-test finding: ↓ then d in one read declined the offer above; ↓ then Enter on Send
+  // sent to the peer chosen before ↓), as TextField does for its text
+  const latest = useRef(state)
+  latest.current = state
+  const apply = (action: Action): void => {
+    latest.current = reduce(latest.current, action)
+    dispatch(action)
+  }
   const link = useDaemonLink({ client: props.client, connect: props.connect, retryMs: props.retryMs, heartbeatMs: props.heartbeatMs }, dispatch)
   const { exit, suspendTerminal } = useApp()
   const { stdout } = useStdout()
@@ -75,9 +85,9 @@ export function App (props: AppProps) {
       dispatch({ type: 'error', error: { code: 'E_DAEMON_NOT_RUNNING', message: 'not connected to the daemon' } })
       return
     }
-    dispatch({ type: 'clear' })
+    apply({ type: 'clear' })
     try {
-      const actions = await perform(c, op, state)
+      const actions = await perform(c, op, latest.current)
       if (actions.length > 0) dispatch({ type: 'batch', actions })
     } catch (err) {
       dispatch({ type: 'error', error: toFerryError(err).toJSON() })
@@ -94,12 +104,12 @@ export function App (props: AppProps) {
       if (cmd.kind === 'quit') exit()
       // Ink leaves raw mode and the alternate screen around the stop, then takes them back and redraws
       else if (cmd.kind === 'suspend') suspend(0)
-      else if (cmd.kind === 'action') dispatch(cmd.action)
+      else if (cmd.kind === 'action') apply(cmd.action)
       else void runOp(cmd.op)
     }
   }
 
-  useInput((input, key) => execute(keyToCommands(state, input, key)))
+  useInput((input, key) => execute(keyToCommands(latest.current, input, key)))
   // SIGTSTP from outside, as Ctrl-Z (suspend.ts); not in tests that record the stop (props.stop): the handler would be the test runner's
   useEffect(() => props.stop != null ? undefined : onOutsideStop(() => { suspend(process.pid) }), [])
 
@@ -107,12 +117,12 @@ export function App (props: AppProps) {
     // counts of the daemon's present only: while it is down they are of a past one (review finding)
     h(Tabs, { screen: state.screen, selfName: state.self?.name, offers: connected ? state.offers.length : 0, active: connected ? state.active.length : 0, ui }),
     line('rule', { dimColor: true }, g(ui, '─').repeat(ui.width)),
-    h(Box, { flexDirection: 'column', flexGrow: 1, height: ui.rows, overflow: 'hidden' }, body(state, ui, props.home, dispatch, runOp)),
+    h(Box, { flexDirection: 'column', flexGrow: 1, height: ui.rows, overflow: 'hidden' }, body(state, ui, props.home, apply, runOp, latest)),
     h(StatusBar, { ...bar, ui })
   )
 }
 
-function body (s: TuiState, ui: Ui, home: string, dispatch: (a: Action) => void, runOp: (op: Op) => Promise<void>): ReactNode {
+function body (s: TuiState, ui: Ui, home: string, dispatch: (a: Action) => void, runOp: (op: Op) => Promise<void>, latest: { current: TuiState }): ReactNode {
   if (s.connection === 'down') {
     return h(Box, { flexDirection: 'column' },
       h(Text, { bold: true }, `daemon not running — start it with \`ferry daemon --home ${sanitizeForDisplay(home)}\``),
@@ -146,8 +156,10 @@ function body (s: TuiState, ui: Ui, home: string, dispatch: (a: Action) => void,
       missing: s.missing,
       onPathsChange: (value) => dispatch({ type: 'input', field: 'sendPaths', value }),
       // with no peer to send to, say so rather than do nothing (review finding)
+      // the peer as the keys before Enter left it, not as this render drew it
       onSubmit: (value) => {
-        if (s.sendTo != null) void runOp({ op: 'send', peer: s.sendTo, paths: value })
+        const sendTo = latest.current.sendTo
+        if (sendTo != null) void runOp({ op: 'send', peer: sendTo, paths: value })
         else dispatch({ type: 'notice', text: 'no paired peer to send to; pair one on screen 2' })
       },
       ui

@@ -291,6 +291,31 @@ describe('ferry tui App', () => {
     expect(r.lastFrame()).toContain('failed: E_PAIRING_FAILED')
   })
 
+  it('keys that arrive in one read act on what the keys before them chose (user-test finding: ↓ then d declined the offer above)', async () => {
+    // a terminal over ssh, a key repeat or a fast typist hands several keys over in one read; Ink
+    // passes them on one by one before it draws again
+    const offer2: OfferInfo = { ...offer, id: 'offer-2', peerName: 'bob', files: 1, names: ['x.iso'] }
+    const f = fakeClient({ offers: [offer, offer2], decline: { declined: true, id: 'offer-2' } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, '3', '\u001b[Bd')
+    expect(f.calls.filter((c) => c.method === 'decline')).toEqual([{ method: 'decline', params: { id: 'offer-2' } }])
+
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-tui-'))
+    try {
+      const file = join(dir, 'a.txt')
+      writeFileSync(file, 'hi')
+      const send = (p: { peer: string }) => transfer({ id: 't9', direction: 'send', state: 'offered', peerId: p.peer, doneBytes: 0 })
+      const f2 = fakeClient({ send })
+      const r2 = await renderAt(h(App, { client: f2.client, connect: neverConnect, home: HOME }))
+      // ↓ picks the second paired peer, Enter sends to it: not to the one chosen before ↓
+      await press(r2, '5', file, '\u001b[B\r')
+      await vi.waitFor(() => { expect(f2.calls.some((c) => c.method === 'send')).toBe(true) }, { timeout: 5000 })
+      expect(f2.calls).toContainEqual({ method: 'send', params: { peer: peers[2].peerId, paths: [file] } })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it('sends to the selected peer only when every path exists', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ferry-tui-'))
     try {
