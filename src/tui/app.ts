@@ -117,7 +117,10 @@ export function App (props: AppProps) {
     // counts of the daemon's present only: while it is down they are of a past one (review finding)
     h(Tabs, { screen: state.screen, selfName: state.self?.name, offers: connected ? state.offers.length : 0, active: connected ? state.active.length : 0, ui }),
     line('rule', { dimColor: true }, g(ui, '─').repeat(ui.width)),
-    h(Box, { flexDirection: 'column', flexGrow: 1, height: ui.rows, overflow: 'hidden' }, body(state, ui, props.home, apply, runOp, latest)),
+    // the screen keeps its own height and the room cuts it at the bottom: squeezed to fit, its lines were
+    // drawn over each other (user-test finding at 60x15: "(this device's))", the code box's border over the code)
+    h(Box, { flexDirection: 'column', flexGrow: 1, height: ui.rows, overflow: 'hidden' },
+      h(Box, { flexDirection: 'column', flexShrink: 0 }, body(state, ui, props.home, apply, runOp, latest))),
     h(StatusBar, { ...bar, ui })
   )
 }

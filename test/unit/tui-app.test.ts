@@ -13,6 +13,7 @@ import { FerryError } from '../../src/errors.ts'
 import type { EventHandler } from '../../src/daemon/control/client.ts'
 import type { ControlEvents, ControlMethods, EventName, MethodName, OfferInfo, PairingState, PeerInfo, StatusInfo, TransferInfo } from '../../src/daemon/control/types.ts'
 import { App } from '../../src/tui/app.ts'
+import { initialState } from '../../src/tui/state.ts'
 import type { ControlClientLike } from '../../src/tui/app.ts'
 import { helpLines } from '../../src/tui/components/StatusBar.ts'
 import { Tabs } from '../../src/tui/components/Tabs.ts'
@@ -514,6 +515,20 @@ describe('narrow and wide terminals (user-test finding: at 40 columns tabs, prom
 })
 
 describe('user test at 60x20 and 100x30', () => {
+  it('at 60x15 a screen taller than its room is cut at the bottom, not drawn over itself (user-test finding: "(this device\'s))", the code box\'s border over the code)', async () => {
+    const pairing: PairingState = {
+      id: 'p1', role: 'show', phase: 'paired', code: '605-feline-slumbering',
+      peer: { peerId: '12D3KooWQF2WgstXC9fkajkiqxiy4cQgVm2VhV5aWWAJ14dbfGij', name: '測試測試測試測試測試測試測試測試測試測試測', fingerprint: 'b093-a57a-614a-35b6' }
+    }
+    const f = fakeClient()
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME, initialState: initialState({ screen: 'pair', pairMode: 'show', pairing }) }), 60, 15)
+    const text = expectFits(r.lastFrame(), 60, 15)
+    expect(text).toContain('║    605-feline-slumbering    ║')
+    expect(text).toContain('fingerprint b093-a57a-614a-35b6')
+    expect(text).not.toContain('))')
+    expect(text).toContain('daemon connected')
+  })
+
   const helpLine = (text: string): string => text.split('\n').slice(-1)[0]
 
   it('on Peers the help line offers u and s with a paired peer selected, and only p with an unpaired one (user-test finding: u unpair · s send offered for nas)', async () => {
