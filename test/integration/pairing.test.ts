@@ -294,6 +294,16 @@ describe('pairing', { timeout: 120_000 }, () => {
     await Promise.all([a.stop(), b.stop()])
   })
 
+  it('a code typed as separate words, `ferry pair 671 lilac clubhouse`, is one code and pairs (user-test finding: "takes at most one code")', async () => {
+    const [a, b] = await linkedPair(['iota', 'kappa'])
+    const shown = await showCode(a)
+    const entered = await b.cli(['pair', ...shown.code.toUpperCase().split('-'), '--peer', a.addr])
+    expect(entered.code, entered.stderr).toBe(0)
+    expect((await shown.cli.done).code).toBe(0)
+    expect(await pairedWith(b, a)).toBe(true)
+    await Promise.all([a.stop(), b.stop()])
+  })
+
   it('a code expires: `ferry pair --expires 10s` exits with E_PAIRING_EXPIRED and the code is refused afterwards; meanwhile, malformed codes are E_BAD_CODE and never echoed', async () => {
     const a = await startDaemon({ name: 'eps' })
     const before = Date.now()

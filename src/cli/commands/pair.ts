@@ -51,8 +51,10 @@ async function readStdin (): Promise<string> {
 export async function pair (argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { expires: { type: 'string' }, peer: { type: 'string' } })
   if (values.help === true) { process.stdout.write(pairHelp); return 0 }
-  if (positionals.length > 1) throw new UsageError('ferry pair takes at most one code')
-  let code: string | undefined = positionals[0]
+  if (positionals.length > 1 && positionals.includes('-')) throw new UsageError('ferry pair takes at most one code')
+  // a code typed as it is read out, `ferry pair 671 lilac clubhouse`, is one code: spaces separate its
+  // parts as dashes do (parseCode), as in the TUI's field (user-test finding: "takes at most one code")
+  let code: string | undefined = positionals.length > 1 ? positionals.join(' ') : positionals[0]
   if (code === '-') code = await readStdin()
   // asked to enter a code and given none (`ferry pair -` with nothing on stdin): say so, rather than show a code and wait 5 minutes
   if (code != null && code.trim() === '') throw new UsageError(positionals[0] === '-' ? 'no pairing code on standard input' : 'the pairing code is empty')
