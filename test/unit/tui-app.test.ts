@@ -197,6 +197,14 @@ describe('ferry tui App', () => {
     expect(text).toContain('2 of 3 files, 60.0 MiB')
   })
 
+  it('a send whose receiver holds it for a person there to accept says so (user-test finding: read as any offer on its way)', async () => {
+    const held = transfer({ id: 't8', direction: 'send', peerName: 'bob', state: 'offered', doneBytes: 0, inFlight: [], resumed: false, awaitingDecision: true })
+    const f = fakeClient({ transfers: [held] })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, '4')
+    expect(expectFits(r.lastFrame())).toContain('↑ to bob  3 files  offered, waiting to be accepted there')
+  })
+
   it('moves a finished transfer to history when its event arrives', async () => {
     const f = fakeClient({ transfers: [active] })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))

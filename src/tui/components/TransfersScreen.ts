@@ -107,9 +107,12 @@ export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui): ReactNode[]
   const barW = Math.max(10, ui.width - 4 - Math.max(barNums.length, split ? ` 100%  ${formatBytes(t.totalBytes)} / ${formatBytes(t.totalBytes)}`.length : numsWidth(t)))
   const resumed = t.resumed ? '  resumed' : ''
   const to = displayWidth(who(t, ui, 0)) // the direction and 8 cells of the name
+  // an offer the receiver holds for a person there to accept (auto-accept off) says so, as `ferry send`
+  // does (user-test finding: "waiting for the receiver" read the same as a slow or busy receiver)
+  const label = t.state === 'offered' && t.awaitingDecision === true ? 'offered, waiting to be accepted there' : STATE_LABEL[t.state] ?? t.state
   const headers = [
-    { files: `  ${t.files} file${t.files === 1 ? '' : 's'}  `, state: STATE_LABEL[t.state] ?? t.state },
-    { files: '  ', state: STATE_LABEL[t.state] ?? t.state },
+    { files: `  ${t.files} file${t.files === 1 ? '' : 's'}  `, state: label },
+    { files: '  ', state: label },
     { files: '  ', state: SHORT_STATE_LABEL[t.state] ?? STATE_LABEL[t.state] ?? t.state }
   ]
   const { files, state } = headers.find((x) => ui.width - 2 - x.files.length - displayWidth(x.state) - resumed.length >= to) ?? headers[2]
