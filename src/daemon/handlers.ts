@@ -30,7 +30,19 @@ export function buildHandlers (d: Daemon): Handlers {
       showing.set(socket, shown.id)
       return shown
     },
-    'pair.enter': async (p) => await d.pairing.enter(requireString(p, 'code'), typeof p.peer === 'string' && p.peer !== '' ? p.peer : undefined),
+    'pair.enter': async (p, { socket }) => {
+      // Ctrl-C on `ferry pair CODE` (or the TUI quit) while the exchange waits on the other device: the pairing
+      // is given up, not finished by the daemon alone (user-test finding: the two devices paired after the
+      // person had pressed Ctrl-C)
+      const gone = new AbortController()
+      const onGone = (): void => { gone.abort(new FerryError('E_CANCELLED', 'the `ferry pair` that typed the code stopped (Ctrl-C) before the pairing was done')) }
+      socket.once('end', onGone)
+      socket.once('close', onGone)
+      if (socket.destroyed || socket.readableEnded) onGone()
+      try {
+        return await d.pairing.enter(requireString(p, 'code'), typeof p.peer === 'string' && p.peer !== '' ? p.peer : undefined, gone.signal)
+      } finally { socket.off('end', onGone); socket.off('close', onGone) }
+    },
     'pair.cancel': (p) => ({ cancelled: d.pairing.cancel(typeof p.id === 'string' ? p.id : undefined) }),
     unpair: async (p) => await d.pairing.unpair(d.resolvePeer(requireString(p, 'peer'), { paired: true }).peerId),
     send: async (p, { socket }) => {

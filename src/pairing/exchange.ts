@@ -18,7 +18,12 @@ const dec = new TextDecoder()
 export interface ExchangeSide { myPeerId: string, remotePeerId: string, myName: string }
 export interface ExchangeResult { peerName: string }
 
-export async function runInitiator (ch: PairChannel, side: ExchangeSide, code: ParsedCode): Promise<ExchangeResult> {
+/**
+ * `signal`: the person who typed the code gave up (Ctrl-C on `ferry pair CODE`). It is
+ * heeded up to the initiator's key confirmation, the last step the responder waits
+ * for before it stores trust: after that both sides pair, before it neither does.
+ */
+export async function runInitiator (ch: PairChannel, side: ExchangeSide, code: ParsedCode, signal?: AbortSignal): Promise<ExchangeResult> {
   const nonceI = randomBytes(NONCE_BYTES)
   await ch.write({ nameplate: code.nameplate, nonce: nonceI, version: PAIRING_VERSION }, PairOpen)
   const { nonce: nonceR } = await ch.read(PairNonce)
@@ -35,6 +40,7 @@ export async function runInitiator (ch: PairChannel, side: ExchangeSide, code: P
   try {
     const fin = st.finish(theirs.y, enc.encode(theirs.name))
     if (!fin.verifyPeerTag(theirs.tag)) throw new FerryError('E_PAIRING_FAILED', 'the code does not match (key confirmation failed); the code is now burned, show a new one')
+    signal?.throwIfAborted()
     await ch.write({ tag: bytes(fin.myTag) }, PairFinish)
   } catch (err) {
     await ch.fail(PairFinish, err)

@@ -164,7 +164,8 @@ export class PairingService {
   }
 
   /** Initiator: the user typed a code here. */
-  async enter (input: string, peer?: string): Promise<PairingState> {
+  /** `signal`: what asked went away (handlers.ts); the pairing is given up where it still can be (runInitiator) */
+  async enter (input: string, peer?: string, signal?: AbortSignal): Promise<PairingState> {
     const code = parseCode(input)
     // typed on the device that shows it (user-test finding: "no peer is showing code number …", which it was); the code stays shown
     // the whole code: another device's code may share the number (review finding)
@@ -173,41 +174,44 @@ export class PairingService {
     const state: PairingState = { id, role: 'enter', phase: 'exchanging' }
     this.c.emit({ ...state })
     try {
-      const { peerId, peerName } = await this.tryCandidates(code, peer)
+      const { peerId, peerName } = await this.tryCandidates(code, peer, signal)
       const done: PairingState = { ...state, phase: 'paired', peer: { peerId, name: peerName, fingerprint: peerFingerprint(peerId) } }
       this.c.emit(done)
       return done
     } catch (err) {
       const fe = toFerryError(err, 'E_PAIRING_FAILED')
-      this.c.emit({ ...state, phase: fe.code === 'E_PAIRING_EXPIRED' ? 'expired' : 'failed', error: fe.toJSON() })
+      this.c.emit({ ...state, phase: fe.code === 'E_PAIRING_EXPIRED' ? 'expired' : fe.code === 'E_CANCELLED' ? 'cancelled' : 'failed', error: fe.toJSON() })
       throw fe
     }
   }
 
-  private async tryCandidates (code: ParsedCode, peer?: string): Promise<{ peerId: string, peerName: string }> {
+  private async tryCandidates (code: ParsedCode, peer?: string, signal?: AbortSignal): Promise<{ peerId: string, peerName: string }> {
+    const dialSignal = (): AbortSignal => signal != null ? AbortSignal.any([signal, AbortSignal.timeout(5000)]) : AbortSignal.timeout(5000)
     const targets: Array<{ label: string, open: () => Promise<{ stream: Stream, remote: string }> }> = []
     if (peer != null) {
       targets.push({ label: peer, open: async () => {
-        const conn = await this.c.node.dial(multiaddr(peer), { signal: AbortSignal.timeout(5000) })
-        return { stream: await conn.newStream(PAIR_PROTOCOL, { signal: AbortSignal.timeout(5000) }), remote: conn.remotePeer.toString() }
+        const conn = await this.c.node.dial(multiaddr(peer), { signal: dialSignal() })
+        return { stream: await conn.newStream(PAIR_PROTOCOL, { signal: dialSignal() }), remote: conn.remotePeer.toString() }
       } })
     } else {
       for (const id of this.c.candidates()) {
-        targets.push({ label: id, open: async () => ({ stream: await this.c.node.dialProtocol(peerIdFromString(id), PAIR_PROTOCOL, { signal: AbortSignal.timeout(5000) }), remote: id }) })
+        targets.push({ label: id, open: async () => ({ stream: await this.c.node.dialProtocol(peerIdFromString(id), PAIR_PROTOCOL, { signal: dialSignal() }), remote: id }) })
       }
     }
     let notShowing: FerryError | undefined
     for (const t of targets) {
+      signal?.throwIfAborted()
       let opened
       try {
         opened = await t.open()
       } catch (err) {
+        signal?.throwIfAborted()
         if (peer != null) throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${peer}: ${dialFailure(err, 5000)}`)
         continue
       }
       const ch = pairChannel(opened.stream)
       try {
-        const r = await runInitiator(ch, { myPeerId: this.c.node.peerId.toString(), remotePeerId: opened.remote, myName: this.c.myName() }, code)
+        const r = await runInitiator(ch, { myPeerId: this.c.node.peerId.toString(), remotePeerId: opened.remote, myName: this.c.myName() }, code, signal)
         this.c.trust.add({ peerId: opened.remote, name: r.peerName, fingerprint: peerFingerprint(opened.remote), pairedAt: Date.now(), autoAccept: true })
         this.c.log.info('paired', { peerId: opened.remote, role: 'initiator' })
         this.c.onTrustChanged(opened.remote)

@@ -304,6 +304,28 @@ describe('pairing', { timeout: 120_000 }, () => {
     await Promise.all([a.stop(), b.stop()])
   })
 
+  it('Ctrl-C on `ferry pair CODE` while the exchange waits on the other device gives the pairing up: neither side pairs (user-test finding: the daemon finished it alone, and the two devices were paired)', async () => {
+    const [a, b] = await linkedPair(['lambda', 'mu'])
+    const shown = await showCode(a)
+    await whileStopped(a, async () => {
+      // a stopped: b's exchange waits for a's answer
+      const entering = spawnCli(['pair', shown.code, '--peer', a.addr, '--home', b.home])
+      await waitFor(() => entering.stderr().includes('pairing…'), 'mu to ask its daemon to pair', 15_000)
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      entering.proc.kill('SIGINT')
+      await entering.done
+    })
+    // a goes on; what b had begun does not finish (before the fix: paired within a second or so)
+    await new Promise((resolve) => setTimeout(resolve, 3000))
+    expect(await pairedWith(a, b)).toBe(false)
+    expect(await pairedWith(b, a)).toBe(false)
+    // b gave up before its key confirmation reached a: a's code still waits, never used
+    expect(shown.cli.proc.exitCode).toBe(null)
+    shown.cli.proc.kill('SIGINT')
+    expect((await shown.cli.done).code).toBe(1)
+    await Promise.all([a.stop(), b.stop()])
+  })
+
   it('a code expires: `ferry pair --expires 10s` exits with E_PAIRING_EXPIRED and the code is refused afterwards; meanwhile, malformed codes are E_BAD_CODE and never echoed', async () => {
     const a = await startDaemon({ name: 'eps' })
     const before = Date.now()
