@@ -101,7 +101,8 @@ export async function runResponder (
     await ch.fail(PairResult, err)
     throw err
   }
-  commit(theirKey.name)
+  // refused at the last moment (the code cancelled meanwhile): the initiator is told, and stores nothing either
+  try { commit(theirKey.name) } catch (err) { await ch.fail(PairResult, err); throw err }
   await ch.write({ ok: true }, PairResult)
   return { peerName: theirKey.name }
 }

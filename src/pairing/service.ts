@@ -44,7 +44,8 @@ const TOMBSTONE_MESSAGE = {
   cancelled: 'that code was cancelled or replaced by a newer one'
 } as const
 
-interface ShownCode { state: PairingState, code: GeneratedCode, timer: NodeJS.Timeout }
+/** `cancelled`: asked to end while another device was using it; that exchange ends without a pairing */
+interface ShownCode { state: PairingState, code: GeneratedCode, timer: NodeJS.Timeout, cancelled?: FerryError }
 
 export class PairingService {
   private readonly c: PairingComponents
@@ -103,6 +104,9 @@ export class PairingService {
 
   cancel (id?: string, why?: string): boolean {
     if (this.shown == null || (id != null && this.shown.state.id !== id)) return false
+    // while another device uses the code: that exchange is refused before this device stores trust, and
+    // ends as cancelled (user-test finding: a TUI quit, or `ferry pair` killed, mid-exchange still paired)
+    if (this.shown.state.phase === 'exchanging') { this.shown.cancelled = new FerryError('E_CANCELLED', why ?? 'the code was cancelled on the device showing it'); return true }
     if (this.shown.state.phase !== 'waiting') return false
     this.finishShown('cancelled', why != null ? new FerryError('E_CANCELLED', why) : undefined)
     return true
@@ -112,9 +116,10 @@ export class PairingService {
     return this.shown == null ? undefined : { ...this.shown.state }
   }
 
-  private finishShown (phase: 'paired' | 'failed' | 'expired' | 'cancelled', error?: FerryError, peer?: PairingState['peer']): void {
+  /** `of`: the code an exchange claimed; nothing when another has replaced it since (that one is not this exchange's to end) */
+  private finishShown (phase: 'paired' | 'failed' | 'expired' | 'cancelled', error?: FerryError, peer?: PairingState['peer'], of?: ShownCode): void {
     const s = this.shown
-    if (s == null) return
+    if (s == null || (of != null && of !== s)) return
     clearTimeout(s.timer)
     this.shown = undefined
     if (phase !== 'paired') this.tombstones.set(s.code.nameplate, { code: phase === 'failed' ? 'E_PAIRING_FAILED' : 'E_PAIRING_EXPIRED', phase, until: Date.now() + TOMBSTONE_MS })
@@ -127,7 +132,7 @@ export class PairingService {
   private async respond (stream: Stream, connection: Connection): Promise<void> {
     const remote = connection.remotePeer.toString()
     const ch = pairChannel(stream)
-    let claimed = false
+    let claimed: ShownCode | undefined
     try {
       const result = await runResponder(ch, { myPeerId: this.c.node.peerId.toString(), remotePeerId: remote, myName: this.c.myName() }, (nameplate) => {
         this.throttle.check(remote)
@@ -139,32 +144,36 @@ export class PairingService {
           throw new FerryError('E_PAIRING_EXPIRED', `no code with number ${nameplate} is being shown here`)
         }
         if (s.state.phase !== 'waiting') throw new FerryError('E_PAIRING_BUSY', 'that code is being used by another device right now')
-        claimed = true
+        claimed = s
         s.state.phase = 'exchanging'
         this.c.emit({ ...s.state, code: undefined })
         return s.code as ParsedCode
       }, (peerName) => {
+        // cancelled or replaced by a newer code while this exchange went on: no trust stored
+        if (claimed !== undefined && (claimed.cancelled != null || this.shown !== claimed)) throw claimed.cancelled ?? new FerryError('E_CANCELLED', 'the code was replaced by a newer one on the device showing it')
         // paired again: an unpairing not yet told is not to be told any more (TrustStore.add; review finding: it undid the new pairing)
         this.c.trust.add({ peerId: remote, name: peerName, fingerprint: peerFingerprint(remote), pairedAt: Date.now(), autoAccept: true })
       })
       this.throttle.success(remote)
       this.c.log.info('paired', { peerId: remote, role: 'responder' })
       this.c.onTrustChanged(remote)
-      this.finishShown('paired', undefined, { peerId: remote, name: result.peerName, fingerprint: peerFingerprint(remote) })
+      this.finishShown('paired', undefined, { peerId: remote, name: result.peerName, fingerprint: peerFingerprint(remote) }, claimed)
     } catch (err) {
       const fe = toFerryError(err, 'E_PAIRING_FAILED')
-      if (claimed) {
+      if (claimed?.cancelled != null && fe === claimed.cancelled) {
+        this.c.log.info('pairing cancelled during the exchange', { peerId: remote })
+        this.finishShown('cancelled', fe, undefined, claimed)
+      } else if (claimed !== undefined) {
         this.throttle.failure(remote)
         this.c.log.warn('pairing failed; code burned', { peerId: remote, code: fe.code })
-        this.finishShown('failed', fe.code === 'E_PAIRING_FAILED' ? fe : new FerryError('E_PAIRING_FAILED', fe.message))
+        this.finishShown('failed', fe.code === 'E_PAIRING_FAILED' ? fe : new FerryError('E_PAIRING_FAILED', fe.message), undefined, claimed)
       }
     }
     // close, not abort: the error message we just wrote must reach the initiator
     await ch.close()
   }
 
-  /** Initiator: the user typed a code here. */
-  /** `signal`: what asked went away (handlers.ts); the pairing is given up where it still can be (runInitiator) */
+  /** Initiator: the user typed a code here. `signal`: what asked went away (handlers.ts); the pairing is given up where it still can be (runInitiator) */
   async enter (input: string, peer?: string, signal?: AbortSignal): Promise<PairingState> {
     const code = parseCode(input)
     // typed on the device that shows it (user-test finding: "no peer is showing code number …", which it was); the code stays shown

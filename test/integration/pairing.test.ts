@@ -10,7 +10,10 @@ import { tcp } from '@libp2p/tcp'
 import { pbStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
-import { HELLO_PROTOCOL, TRUST_PROTOCOL, WIRE_VERSION } from '../../src/protocol/constants.ts'
+import { HELLO_PROTOCOL, PAIR_PROTOCOL, TRUST_PROTOCOL, WIRE_VERSION } from '../../src/protocol/constants.ts'
+import { pairChannel, type PairChannel } from '../../src/protocol/pair.ts'
+import { runInitiator } from '../../src/pairing/exchange.ts'
+import { EvilPeer } from '../helpers/evil-peer.ts'
 import { Refusal } from '../../src/protocol/pb/common.js'
 import { Hello } from '../../src/protocol/pb/hello.js'
 import { WORDLIST } from '../../src/pairing/wordlist.ts'
@@ -324,6 +327,35 @@ describe('pairing', { timeout: 120_000 }, () => {
     shown.cli.proc.kill('SIGINT')
     expect((await shown.cli.done).code).toBe(1)
     await Promise.all([a.stop(), b.stop()])
+  })
+
+  it('a code cancelled while another device is using it (the TUI quit, `ferry pair` killed) pairs nobody: the exchange is refused before trust is stored, on both sides (user-test finding: the cancel was ignored mid-exchange, and the devices paired)', async () => {
+    const a = await startDaemon({ name: 'nu' })
+    const other = await EvilPeer.create('xi')
+    try {
+      await other.connect(a)
+      const shown = await showCode(a)
+      const ch = pairChannel(await other.open(a, PAIR_PROTOCOL))
+      // the other device's key confirmation (its third message) waits until the code is cancelled on a
+      let release!: () => void
+      const held = new Promise<void>((resolve) => { release = resolve })
+      let writes = 0
+      const slow: PairChannel = { ...ch, write: async (msg, codec) => { if (++writes === 3) await held; await ch.write(msg, codec) } }
+      const exchange = runInitiator(slow, { myPeerId: other.peerId, remotePeerId: a.peerId, myName: 'xi' }, parseCode(shown.code))
+      exchange.catch(() => {})
+      await waitFor(() => writes === 3, 'the exchange to reach the key confirmation', 15_000)
+      // what showed the code goes away: the daemon cancels the code it showed
+      shown.cli.proc.kill('SIGKILL')
+      await shown.cli.done
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      release()
+      await expect(exchange).rejects.toMatchObject({ code: 'E_CANCELLED' })
+      await ch.close()
+      expect((await peersOf(a)).find((p) => p.peerId === other.peerId)?.paired).not.toBe(true)
+    } finally {
+      await other.stop()
+      await a.stop()
+    }
   })
 
   it('a code expires: `ferry pair --expires 10s` exits with E_PAIRING_EXPIRED and the code is refused afterwards; meanwhile, malformed codes are E_BAD_CODE and never echoed', async () => {
