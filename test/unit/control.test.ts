@@ -4,7 +4,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { connect, type Socket } from 'node:net'
+import { connect, Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connectControl, controlSocketPath } from '../../src/daemon/control/client.ts'
@@ -115,5 +115,21 @@ describe('`ferry send` whose daemon goes away before it answers the send (it was
       await dying.close()
       rmSync(own, { recursive: true, force: true })
     }
+  })
+})
+
+describe('`peer.autoAccept` (the real handler, a stand-in daemon)', () => {
+  it('tells the subscribers the peer as it now is, so a TUI open meanwhile shows "asks" (user-test finding: it kept "yes")', async () => {
+    const emitted: Array<{ event: string, data: unknown }> = []
+    let autoAccept = true
+    const d = {
+      resolvePeer: () => ({ peerId: 'p1' }),
+      trust: { setAutoAccept: (_id: string, on: boolean) => { autoAccept = on; return true } },
+      peerList: () => [{ peerId: 'p1', name: 'alice', addrs: [], online: true, lastSeen: 0, paired: true, autoAccept }],
+      emit: (event: string, data: unknown) => { emitted.push({ event, data }) }
+    } as unknown as Daemon
+    const h = buildHandlers(d)['peer.autoAccept'] as (p: unknown, ctx: unknown) => unknown
+    expect(await h({ peer: 'alice', autoAccept: false }, { socket: new Socket() })).toEqual({ peerId: 'p1', autoAccept: false })
+    expect(emitted).toEqual([{ event: 'peer', data: expect.objectContaining({ peerId: 'p1', autoAccept: false }) }])
   })
 })

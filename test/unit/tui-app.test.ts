@@ -127,6 +127,14 @@ describe('ferry tui App', () => {
     expect(f.calls.map((c) => c.method).sort()).toEqual(['offers', 'peers', 'status', 'subscribe', 'transfers'])
   })
 
+  it('a paired peer whose offers wait for a decision reads "asks", as `ferry peers` says "yes, asks" (user-test finding: "yes")', async () => {
+    const f = fakeClient({ peers: [{ ...peers[0], autoAccept: false }, peers[2]] })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    const text = expectFits(r.lastFrame())
+    expect(text).toMatch(/alice-desktop .*● online {2}✓ asks/)
+    expect(text).toMatch(/bob-x.*● online {2}✓ yes/)
+  })
+
   it('switches screens with Tab, Shift-Tab and digits', async () => {
     const f = fakeClient()
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))

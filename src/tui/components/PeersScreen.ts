@@ -53,4 +53,6 @@ export function PeersScreen ({ peers, selected, ui }: PeersScreenProps) {
   return h(Box, { flexDirection: 'column' }, header, ...rows)
 }
 
-const pairedText = (p: PeerInfo, ui: Ui): string => p.paired ? `${g(ui, '✓')} yes` : '  no'
+// "asks": paired, its offers wait on Offers for a decision (`ferry auto-accept PEER off`), as `ferry peers` says
+// "yes, asks" (user-test finding: the TUI showed "yes", and nothing said why offers waited)
+const pairedText = (p: PeerInfo, ui: Ui): string => p.paired ? `${g(ui, '✓')} ${p.autoAccept === false ? 'asks' : 'yes'}` : '  no'
