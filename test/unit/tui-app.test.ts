@@ -344,13 +344,14 @@ describe('ferry tui App', () => {
       await press(r, 's')
       expect(r.lastFrame()).toContain('Send to')
       await press(r, `${file} ${join(dir, 'nope.bin')}`, '\r')
-      expect(r.lastFrame()).toContain('not found: ' + join(dir, 'nope.bin'))
+      // the paths are checked on the thread pool: drawn a turn or more later under a busy CI
+      await vi.waitFor(() => { expect(r.lastFrame()).toContain('not found: ' + join(dir, 'nope.bin')) }, { timeout: 5000 })
       expect(f.calls.some((c) => c.method === 'send')).toBe(false)
 
       const f2 = fakeClient({ send })
       const r2 = await renderAt(h(App, { client: f2.client, connect: neverConnect, home: HOME }))
       await press(r2, '5', '\u001b[B', file, '\r')
-      expect(f2.calls).toContainEqual({ method: 'send', params: { peer: peers[2].peerId, paths: [file] } })
+      await vi.waitFor(() => { expect(f2.calls).toContainEqual({ method: 'send', params: { peer: peers[2].peerId, paths: [file] } }) }, { timeout: 5000 })
       // the answer is drawn a turn or more after the call (the paths are checked first, then the send's answer
       // awaited): one tick was not always enough under a busy CI (seen in the CI run of 7e806f2)
       await vi.waitFor(() => { expect(r2.lastFrame()).toContain('offered, waiting for the receiver') }, { timeout: 5000 })
