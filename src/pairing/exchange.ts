@@ -7,6 +7,7 @@
 
 import { randomBytes } from 'node:crypto'
 import { FerryError, toFerryError } from '../errors.ts'
+import { cleanName } from '../protocol/hello.ts'
 import { PairFinish, PairKey, PairNonce, PairOpen, PairResult, PAIRING_VERSION, type PairChannel } from '../protocol/pair.ts'
 import { codeToPrs, type ParsedCode } from './code.ts'
 import { buildChannelIdentifier, cpaceStart } from './cpace.ts'
@@ -14,6 +15,9 @@ import { buildChannelIdentifier, cpaceStart } from './cpace.ts'
 const NONCE_BYTES = 16
 const enc = new TextEncoder()
 const dec = new TextDecoder()
+
+/** A name the other device sent, as stored and shown: lone surrogates made U+FFFD, then cleaned as a name from hello is (the raw one is bound into the key exchange). */
+const peerNameOf = (raw: string): string => cleanName(dec.decode(enc.encode(raw)))
 
 export interface ExchangeSide { myPeerId: string, remotePeerId: string, myName: string }
 export interface ExchangeResult { peerName: string }
@@ -47,7 +51,7 @@ export async function runInitiator (ch: PairChannel, side: ExchangeSide, code: P
     throw toFerryError(err, 'E_PAIRING_FAILED')
   }
   await ch.read(PairResult)
-  return { peerName: dec.decode(enc.encode(theirs.name)) }
+  return { peerName: peerNameOf(theirs.name) }
 }
 
 /**
@@ -102,9 +106,10 @@ export async function runResponder (
     throw err
   }
   // refused at the last moment (the code cancelled meanwhile): the initiator is told, and stores nothing either
-  try { commit(theirKey.name) } catch (err) { await ch.fail(PairResult, err); throw err }
+  const peerName = peerNameOf(theirKey.name)
+  try { commit(peerName) } catch (err) { await ch.fail(PairResult, err); throw err }
   await ch.write({ ok: true }, PairResult)
-  return { peerName: theirKey.name }
+  return { peerName }
 }
 
 function concat (a: Uint8Array, b: Uint8Array): Uint8Array {

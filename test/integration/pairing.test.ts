@@ -358,6 +358,27 @@ describe('pairing', { timeout: 120_000 }, () => {
     }
   })
 
+  it('the name a device gives while pairing is kept cleaned, as a name from hello is: no control characters, no spaces at its ends (user-test finding: kept as sent)', async () => {
+    const a = await startDaemon({ name: 'omicron' })
+    const other = await EvilPeer.create('pi')
+    try {
+      await other.connect(a)
+      const shown = await showCode(a)
+      const ch = pairChannel(await other.open(a, PAIR_PROTOCOL))
+      const r = await runInitiator(ch, { myPeerId: other.peerId, remotePeerId: a.peerId, myName: ' \u001b[2Jpi\nrho\u202e ' }, parseCode(shown.code))
+      await ch.close()
+      expect(r.peerName).toBe('omicron')
+      expect((await shown.cli.done).code).toBe(0)
+      const db = new DatabaseSync(join(a.home, 'ferry.db'), { readOnly: true })
+      try {
+        expect(db.prepare('SELECT name FROM trust WHERE peer_id = ?').get(other.peerId)).toEqual({ name: '[2Jpirho' })
+      } finally { db.close() }
+    } finally {
+      await other.stop()
+      await a.stop()
+    }
+  })
+
   it('a code expires: `ferry pair --expires 10s` exits with E_PAIRING_EXPIRED and the code is refused afterwards; meanwhile, malformed codes are E_BAD_CODE and never echoed', async () => {
     const a = await startDaemon({ name: 'eps' })
     const before = Date.now()
