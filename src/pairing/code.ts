@@ -36,9 +36,11 @@ export const NAMEPLATE_MAX = 999
 const MAX_INPUT_CHARS = 128
 
 const WORDS = new Set(WORDLIST)
-// Separators: whitespace, '.', '-', and the dashes phones substitute for '-'
-// (U+2010..U+2015 hyphens/dashes, U+2212 minus). NFKC already folds full-width forms.
-const SEPARATORS = /[\s.\-\u2010-\u2015\u2212]+/u
+// Separators: whitespace, '.', '-', the dashes phones substitute for '-'
+// (U+2010..U+2015 hyphens/dashes, U+2212 minus), and '_', ',' and '/' a person
+// may type between words read out (user-test finding: "671_lilac_clubhouse"
+// was told "it must start with a number"). NFKC already folds full-width forms.
+const SEPARATORS = /[\s.,_/\-\u2010-\u2015\u2212]+/u
 
 export interface ParsedCode {
   nameplate: number

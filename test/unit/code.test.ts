@@ -81,7 +81,8 @@ describe('generateCode / parseCode', () => {
       '7\tviolin  zebra',
       '７－ｖｉｏｌｉｎ－ｚｅｂｒａ', // full-width, folded by NFKC
       '7\u2013violin\u2014zebra', // en/em dash from phone autocorrect
-      '7\u00a0violin\u3000zebra' // no-break and ideographic spaces
+      '7\u00a0violin\u3000zebra', // no-break and ideographic spaces
+      '7_violin_zebra', '7, violin, zebra', '7/violin/zebra' // typed as read out (user-test finding)
     ]) {
       const p = parseCode(input)
       expect(p.normalized).toBe(want)
@@ -102,7 +103,7 @@ describe('generateCode / parseCode', () => {
     for (const input of [
       '', '   ', '7', '7-violin', '7-violin-zebra-acid', 'violin-zebra', 'violin-zebra-7',
       '0-violin-zebra', '1000-violin-zebra', '7x-violin-zebra',
-      '7-violin-zebraa', '7-vio-zebra', '7-violín-zebra', '7_violin_zebra', '7-violin-zebra!',
+      '7-violin-zebraa', '7-vio-zebra', '7-violín-zebra', '7-violin-zebra!',
       '+7-violin-zebra', '1e2-violin-zebra', '٧-violin-zebra', '7-violin-' + 'a'.repeat(200)
     ]) expectBadCode(input)
   })
