@@ -52,4 +52,19 @@ describe.skipIf(TMUX == null)('ferry daemon in a terminal that closes', () => {
     const next = await startDaemon({ name: 'after', home })
     expect((await next.cli(['status', '--json'])).code).toBe(0)
   })
+
+  it('`ferry pair -` at a terminal: Ctrl-D at its prompt says "no code entered" on a line of its own (user-test finding: Node\'s "Aborted with Ctrl+D" after the prompt)', async () => {
+    const dir = await tempDir('ferry-pair-tty-')
+    if (socket === '') socket = join(dir, 'tmux.sock')
+    const q = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`
+    // no daemon is asked: the code is read first; the shell stays to show what was written
+    const cmd = `${q(process.execPath)} ${q(MAIN)} pair - --home ${q(join(dir, 'home'))}; echo "exit $?"; sleep 30`
+    expect(tmux('new-session', '-d', '-s', 'p', '-x', '100', '-y', '10', cmd).status).toBe(0)
+    const screen = (): string => spawnSync(TMUX!, ['-S', socket, 'capture-pane', '-p', '-t', 'p'], { encoding: 'utf8' }).stdout
+    await until(() => screen().includes('code shown on the other device:'), 'the prompt')
+    expect(tmux('send-keys', '-t', 'p', 'C-d').status).toBe(0)
+    await until(() => screen().includes('exit '), 'ferry pair to end')
+    expect(screen()).toMatch(/^code shown on the other device: *\nferry: E_CANCELLED: no code entered\nexit 1$/m)
+    tmux('kill-session', '-t', 'p')
+  })
 })

@@ -41,6 +41,10 @@ async function readStdin (): Promise<string> {
     const rl = createInterface({ input: process.stdin, output: process.stderr })
     try {
       return (await rl.question('code shown on the other device: ')).trim()
+    } catch {
+      // Ctrl-D at the prompt: said on a line of its own, not after the prompt (user-test finding: "Aborted with Ctrl+D" there)
+      process.stderr.write('\n')
+      throw new FerryError('E_CANCELLED', 'no code entered')
     } finally { rl.close() }
   }
   let data = ''
@@ -57,7 +61,7 @@ export async function pair (argv: string[]): Promise<number> {
   let code: string | undefined = positionals.length > 1 ? positionals.join(' ') : positionals[0]
   if (code === '-') code = await readStdin()
   // asked to enter a code and given none (`ferry pair -` with nothing on stdin): say so, rather than show a code and wait 5 minutes
-  if (code != null && code.trim() === '') throw new UsageError(positionals[0] === '-' ? 'no pairing code on standard input' : 'the pairing code is empty')
+  if (code != null && code.trim() === '') throw new UsageError(positionals[0] !== '-' ? 'the pairing code is empty' : process.stdin.isTTY === true ? 'no code entered' : 'no pairing code on standard input')
   // an empty FERRY_CODE counts as unset: show a code
   if (code == null && process.env.FERRY_CODE?.trim() !== '') code = process.env.FERRY_CODE
   // said before anything is asked of the daemon, and not ignored (user-test findings)
