@@ -54,7 +54,7 @@ export async function main (argv: string[]): Promise<number> {
     return await (await entry[2]())(rest)
   } catch (err) {
     // a daemon that did not start (a usage error, its home taken): no one is to wait for it, and a home made for it goes
-    if (starting !== undefined) notStarting(starting)
+    if (starting !== undefined) await notStarting(starting)
     // the error as JSON on stdout too, unless the command printed its own
     return printError(err, cmd !== 'daemon' && givesJson(rest) && !printedJson())
   }

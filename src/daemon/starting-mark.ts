@@ -49,19 +49,35 @@ export function unmarkStarting (home: string): void {
 
 /**
  * This daemon did not start: its mark goes, and the home too if marking
- * made it and nothing but the lock file it left is in it (with the folders
- * made above it, each only if empty). A home another daemon took meanwhile
- * holds its socket, and stays.
+ * made it and nothing but the lock file is in it (with the folders made
+ * above it, each only if empty). The home's lock is held while it looks and
+ * removes: another daemon started on the same new home at the same moment,
+ * which holds it, is left alone (review finding: its lock file could go
+ * from under it). The lock's module loads node:sqlite, hence the import
+ * here, on this path only.
  */
-export function notStarting (home: string): void {
+export async function notStarting (home: string): Promise<void> {
   unmarkStarting(home)
   const made = madeHere
   madeHere = undefined
   if (made == null || relative(made, home).startsWith('..')) return
+  const { acquireHomeLock, LOCK_FILE } = await import('./home-lock.ts')
+  // (SQLite keeps a journal beside the lock while it is held, and removes it at the release)
+  const onlyLock = (): boolean => readdirSync(home).every((name) => name === LOCK_FILE || name === `${LOCK_FILE}-journal`)
+  let emptied = false
   try {
-    const left = readdirSync(home)
-    if (left.some((name) => name !== 'daemon.lock')) return
-    if (left.length > 0) rmSync(join(home, 'daemon.lock'))
+    // looked at first too: taking the lock makes its file, which a home in use keeps
+    if (!onlyLock()) return
+    const lock = acquireHomeLock(home)
+    try {
+      if (onlyLock()) {
+        rmSync(join(home, LOCK_FILE), { force: true })
+        emptied = true
+      }
+    } finally { lock.release() }
+  } catch {}
+  if (!emptied) return
+  try {
     for (let dir = home; ; dir = dirname(dir)) {
       rmdirSync(dir)
       if (dir === made) break

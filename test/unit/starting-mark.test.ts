@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { acquireHomeLock } from '../../src/daemon/home-lock.ts'
 import { STARTING_MARK, daemonStarting, markStarting, notStarting, unmarkStarting } from '../../src/daemon/starting-mark.ts'
 
 const made: string[] = []
@@ -42,7 +43,7 @@ describe('the starting mark', () => {
     expect(daemonStarting(home)).toBe(false)
   })
 
-  it('a daemon that does not start (a mistyped flag) removes the home its mark made, and the folders made above it, but no home that was there or holds more than its lock file (user-test finding: an empty folder left)', () => {
+  it('a daemon that does not start (a mistyped flag) removes the home its mark made, and the folders made above it, but no home that was there, holds more than its lock file, or whose lock another daemon holds (user-test finding: an empty folder left)', async () => {
     const base = tempFolder()
     const home = join(base, 'made', 'for', 'it')
     markStarting(home)
@@ -52,19 +53,27 @@ describe('the starting mark', () => {
     // the socket listened (claim-home.ts unmarks), and then a flag was found wrong
     unmarkStarting(home)
     writeFileSync(join(home, 'daemon.lock'), '')
-    notStarting(home)
+    await notStarting(home)
     expect(readdirSync(base)).toEqual([])
     // a home that was there stays
     const there = join(base, 'there')
     mkdirSync(there)
     markStarting(there)
-    notStarting(there)
+    await notStarting(there)
     expect(readdirSync(there)).toEqual([])
     // one that another daemon took meanwhile stays
     const taken = join(base, 'taken')
     markStarting(taken)
     writeFileSync(join(taken, 'control.sock'), '')
-    notStarting(taken)
+    await notStarting(taken)
     expect(readdirSync(taken)).toEqual(['control.sock'])
+    // one another daemon started at the same moment holds, before its socket is made: its lock file stays (review finding)
+    const held = join(base, 'held')
+    markStarting(held)
+    const lock = acquireHomeLock(held)
+    try {
+      await notStarting(held)
+      expect(existsSync(join(held, 'daemon.lock'))).toBe(true)
+    } finally { lock.release() }
   })
 })
