@@ -82,7 +82,8 @@ export function buildHandlers (d: Daemon): Handlers {
 }
 
 /**
- * What ended receives left for a re-send, if the receive folder answers
+ * What ended receives left for a re-send (and prefetches for offers that
+ * have not come), if the receive folder answers
  * within 2 s: on a network mount that hangs, `ferry status` (and the TUI,
  * and `ferry pair`, which ask for it) must not hang with it (review finding).
  */

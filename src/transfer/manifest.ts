@@ -376,22 +376,21 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
     const abs = resolve(p)
     const name = basename(abs)
     if (name === '') throw new FerryError('E_BAD_REQUEST', `cannot send the file system root ${abs}`)
-    const prev = roots.get(name)
-    if (prev === abs) continue
-    if (prev !== undefined) throw new FerryError('E_BAD_REQUEST', `${prev} and ${abs} would both be sent as "${name}"; send them separately`)
+    if (roots.get(name) === abs) continue
     validateRelativePath(name)
-    roots.set(name, abs)
     let st: BigIntStats
     try {
       st = await lstat(abs, { bigint: true })
     } catch (err) {
-      // one of several paths named that is not there: the others go, and it is listed as not sent (as cp, scp and rsync do;
-      // user-test finding: the whole send was refused); with none there, the send has nothing to send and says why
-      const code = (err as { code?: unknown }).code
-      if (code === 'ENOENT' || code === 'ENOTDIR') { warn({ path: abs, reason: 'no such file or directory, skipped', failed: true }); continue }
-      if (code === 'EACCES') { warn({ path: abs, reason: 'cannot be reached: permission denied (on it or a folder above it), skipped', failed: true }); continue }
-      throw toFerryError(err, 'E_IO')
+      // one of several paths named that cannot be reached: the others go, and it is listed as not sent (as cp, scp and
+      // rsync do; user-test finding: the whole send was refused); with none there, the send has nothing to send and says why
+      warn({ path: abs, reason: `${unreachable(err)}, skipped`, failed: true })
+      continue
     }
+    // only a path that is there takes its name (review finding: a missing one named first refused the other as a twin)
+    const prev = roots.get(name)
+    if (prev !== undefined) throw new FerryError('E_BAD_REQUEST', `${prev} and ${abs} would both be sent as "${name}"; send them separately`)
+    roots.set(name, abs)
     // a path given by name is what the person asked for: a symbolic link there
     // (a ~/Pictures that points to a disk elsewhere) is followed, and read where
     // it points (files are opened without following links); links inside are not
@@ -613,6 +612,14 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
 }
 
 /** The error for a file that cannot be read as it is; `unhashable` is the reason a skip warning gives. */
+/** Why a path named to the send could not be looked at, in a user's words. */
+function unreachable (err: unknown): string {
+  const code = (err as { code?: unknown }).code
+  if (code === 'ENOENT' || code === 'ENOTDIR') return 'no such file or directory'
+  if (code === 'EACCES') return 'cannot be reached: permission denied (on it or a folder above it)'
+  return `cannot be reached (${(err as Error).message})`
+}
+
 function unhashable (code: 'E_IO' | 'E_PATH_NOT_FOUND', path: string, reason: string, cause?: unknown): FerryError {
   return Object.assign(new FerryError(code, `${path}: ${reason}`, { cause }), { unhashable: reason })
 }

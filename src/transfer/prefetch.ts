@@ -30,7 +30,7 @@ import { Bitmap } from './bitmap.ts'
 import { HASH_LENGTH, chunkCount, isValidChunkSize } from './chunking.ts'
 import { fetchAll } from './fetch.ts'
 import { partDirFor } from './finalize.ts'
-import { makePartFolder } from './part-folders.ts'
+import { makePartFolder, removePartFolder } from './part-folders.ts'
 import { contentKey, createPartFile, exists, partFileOf, type FileState, type Wanted } from './receive-plan.ts'
 import type { ChunkSink } from './sink.ts'
 import { Spool } from './spool.ts'
@@ -407,19 +407,24 @@ export class Prefetches {
    * `peerId` gave up `id` before offering it (cancelled while it hashed): no
    * offer will come, so what was fetched ahead for it goes now, not after a
    * day. A folder with no prefetch in memory (one of before a restart) goes
-   * too: the id is known only to its sender and here, as in handOver.
-   * Whether there was one.
+   * too: the id is known only to its sender and here, as in handOver. Once
+   * its offer came, the folder is handOver's (a cancel that follows the
+   * offer is the receive's). Whether there was one.
    */
   async drop (id: string, peerId: string): Promise<boolean> {
+    this.forgetOld()
+    if (this.offered.has(id)) return false
     const p = this.byId.get(id)
     if (p != null && p.peerId !== peerId) return false
-    // a preview of it read late must not start a prefetch again
-    this.offered.set(id, Date.now())
+    const receiveDir = p?.receiveDir ?? this.deps.receiveDir()
+    const there = p != null || exists(partDirFor(receiveDir, prefetchFolderName(id)))
+    // a preview of it read late must not start a prefetch again; remembered only where there was
+    // one, or may be one (its preview being read): a peer's made-up ids grow nothing
+    if (there || this.busyPeers.has(peerId)) this.offered.set(id, Date.now())
+    if (!there) return false
     await p?.stop('its sender gave it up before offering it')
     this.byId.delete(id)
-    const pre = partDirFor(p?.receiveDir ?? this.deps.receiveDir(), prefetchFolderName(id))
-    if (p == null && !exists(pre)) return false
-    await rm(pre, { recursive: true, force: true })
+    await removePartFolder(receiveDir, prefetchFolderName(id))
     this.deps.log.debug('what was fetched ahead is dropped: its sender gave the send up before offering it', { id })
     return true
   }
@@ -441,9 +446,10 @@ export class Prefetches {
     return n
   }
 
-  /** The folders of prefetches fetching now: not yet what one left for an offer that did not come. */
+  /** The folders of prefetches fetching now, or ended within OFFER_GRACE_MS (their offer comes right after the hashing): not yet what one left for an offer that has not come. */
   fetchingFolders (): string[] {
-    return [...this.byId].filter(([, p]) => p.endedAt === 0).map(([id]) => prefetchFolderName(id))
+    const since = Date.now() - OFFER_GRACE_MS
+    return [...this.byId].filter(([, p]) => p.endedAt === 0 || p.endedAt > since).map(([id]) => prefetchFolderName(id))
   }
 
   /** The folders of prefetches not handed over yet: a sweep for room must not take them from under a prefetch, or from its offer. */

@@ -674,14 +674,24 @@ export class TransferService {
     if (finished && s.offer == null) {
       // ended before its offer was made (cancelled or failed while hashing): none of it was sent, whatever the hashing got through (user-test finding: shown as done)
       s.progress.done = 0
-      // and its receiver, if it fetched ahead, need not keep that a day for an offer that will not come
-      if (s.preview != null) void this.sendEndTo(s.peerId, { transferId: Buffer.from(s.id, 'hex'), status: 'cancelled', root: new Uint8Array(0), signature: new Uint8Array(0) }).catch(() => {})
+      this.tellEndedBeforeOffer(s)
     }
     // a store that cannot write (its disk full) keeps the state in pendingStates, shown from there and written later; the send stays in memory till then
     const recorded = this.pendingStates.write(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified, skippedCount: s.skippedCount, skippedFailed: s.skippedFailed, ...(s.skipped.length !== s.skippedRecorded ? { skipped: skippedToRecord(s.skipped) } : {}), ...(s.renamedCount > 0 ? { renamedCount: s.renamedCount } : {}) })
     s.skippedRecorded = s.skipped.length // kept by pendingStates until the store takes it, if it cannot now
     this.changed(s.id, true)
     if (finished && recorded) this.senders.delete(s.id)
+  }
+
+  /**
+   * A send that ended before its offer: its receiver, if it fetched ahead
+   * (a preview opened in this run, or maybe in the run before a restart),
+   * need not keep that a day for an offer that will not come (Prefetches.drop).
+   * Once, as it ends; a receiver away then keeps it the day.
+   */
+  private tellEndedBeforeOffer (s: Sender): void {
+    if (s.preview == null && !s.resumed) return
+    void this.sendEndTo(s.peerId, { transferId: Buffer.from(s.id, 'hex'), status: 'cancelled', root: new Uint8Array(0), signature: new Uint8Array(0) }).catch(() => {})
   }
 
   private failSend (s: Sender, err: unknown): void {
@@ -1347,7 +1357,7 @@ export class TransferService {
       const present: string[] = []
       for (const p of paths) {
         if (await stat(p).then(() => true, () => false)) present.push(p)
-        else skipped.push({ path: p, reason: 'removed while the daemon was stopped, skipped', failed: true })
+        else skipped.push({ path: p, reason: 'not there when the send was hashed again after a restart (removed meanwhile, or never there), skipped', failed: true })
       }
       const entries = present.length === 0 ? [] : await scanPaths(present, { exclude: this.notSent(), onWarning: (w) => { skipped.push(w) } })
       this.logSkipped(id, skipped, 'skipped while scanning')

@@ -155,6 +155,10 @@ describe('scanPaths', () => {
     const entries = await scanPaths([join(root, 'missing'), join(root, 'a.txt', 'under-a-file'), join(root, 'a.txt')], { onWarning: w => warnings.push(w) })
     expect(entries.map(e => e.path)).toEqual(['a.txt'])
     expect(warnings).toEqual([join(root, 'missing'), join(root, 'a.txt', 'under-a-file')].map((path) => ({ path, reason: 'no such file or directory, skipped', failed: true })))
+    // a missing path takes no name: one there of the same last name is sent, not refused as its twin (review finding)
+    const twin: ScanWarning[] = []
+    expect((await scanPaths([join(base, 'gone', 'errs'), root], { onWarning: w => twin.push(w) })).at(-1)).toMatchObject({ kind: 'dir', path: 'errs' })
+    expect(twin.filter((w) => w.failed === true)).toEqual([{ path: join(base, 'gone', 'errs'), reason: 'no such file or directory, skipped', failed: true }])
     mkdirSync(join(base, 'other', 'errs'), { recursive: true })
     await expect(scanPaths([root, join(base, 'other', 'errs')])).rejects.toEqual(code('E_BAD_REQUEST'))
     expect(await scanPaths([root, root])).toEqual(await scanPaths([root]))

@@ -18,7 +18,7 @@ function keptWhere (dirs: string[]): string {
   return dirs.length === 1 ? join(dirs[0], '.ferry-part') : `the .ferry-part of ${dirs.length} receive folders (${dirs.join(', ')})`
 }
 
-/** What ended receives left for a re-send, and what was fetched ahead for offers that did not come (a re-send is a new offer: not for it). */
+/** What ended receives left for a re-send, and what was fetched ahead for offers that have not come (a re-send is a new offer: not for it). */
 function keptLine (kept: NonNullable<StatusInfo['keptParts']>, receiveDir: string): string {
   const ahead = kept.ahead ?? 0
   const ended = kept.folders - ahead
@@ -26,8 +26,8 @@ function keptLine (kept: NonNullable<StatusInfo['keptParts']>, receiveDir: strin
   const what = ahead === 0
     ? `of ${counted(ended, 'ended receive')} in ${where}, for a re-send`
     : ended === 0
-      ? `fetched ahead for ${counted(ahead, 'offer')} that did not come, in ${where}`
-      : `of ${counted(ended, 'ended receive')} (for a re-send) and ${ahead} fetched ahead for offers that did not come, in ${where}`
+      ? `fetched ahead for ${counted(ahead, 'offer')} that ${ahead === 1 ? 'has' : 'have'} not come, in ${where}`
+      : `of ${counted(ended, 'ended receive')} (for a re-send) and fetched ahead for ${counted(ahead, 'offer')} that ${ahead === 1 ? 'has' : 'have'} not come, in ${where}`
   return `${formatBytes(kept.bytes)} ${what}; removed after a day`
 }
 

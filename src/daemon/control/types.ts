@@ -47,7 +47,7 @@ export interface StatusInfo {
   pid: number
   /** The daemon's memory now, in bytes (process.memoryUsage()): resident set, V8 heap in use, and ArrayBuffer/Buffer memory outside it. */
   memory: { rss: number, heapUsed: number, external: number, arrayBuffers: number }
-  /** What ended receives left in the receive folder's `.ferry-part` for a re-send (removed after a day): part folders and the bytes they hold. */
+  /** What ended receives left in the receive folder's `.ferry-part` for a re-send, and what was fetched ahead for offers that have not come (removed after a day): part folders and the bytes they hold. */
   keptParts?: { folders: number, bytes: number, /** of `folders`, those fetched ahead for offers that have not come (taken if they do) */ ahead?: number, /** the receive folders whose `.ferry-part` holds them (earlier runs' too) */ dirs?: string[] }
 }
 
