@@ -11,7 +11,7 @@
 // pages) and file-backed pages. Not the lab: one host, no namespaces, no
 // link shaping, the box's other work included; compare variants interleaved.
 //
-//   node bench/loopback-memory.ts --data DIR --work DIR [--port 47200] [--label X]
+//   node bench/loopback-memory.ts [--data DIR] [--work DIR] [--port 47200] [--label X]
 //     [--sender-env K=V ...] [--main dist/cli/main.js of another build]
 //     [--series FILE: the sender's RSS and smaps split every 50 ms]
 //     [--dump DIR: its smaps at the end of each phase and while 13+ threads run]
@@ -21,7 +21,7 @@
 // removed first. Every wait is bounded.
 
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { ChildProcess } from 'node:child_process'
@@ -33,13 +33,14 @@ const MAIN = join(ROOT, 'dist', 'cli', 'main.js')
 const SEND_TIMEOUT_MS = 10 * 60_000
 
 const { values } = parseArgs({ options: { data: { type: 'string' }, work: { type: 'string' }, port: { type: 'string' }, label: { type: 'string' }, 'sender-env': { type: 'string', multiple: true }, main: { type: 'string' }, series: { type: 'string' }, dump: { type: 'string' } } })
-const DATA = values.data ?? '/tmp/mem3/data'
-const WORK = values.work ?? '/tmp/mem3/work'
+// the bench's data set (bench/run.ts), and a work folder of this script's own
+const DATA = values.data ?? '/tmp/fb-data'
+const WORK = values.work ?? '/tmp/fb-loopback-memory'
 const PORT = Number(values.port ?? 47200)
 const LABEL = values.label ?? 'run'
 const MAINJS = values.main ?? MAIN
 const SENDER_ENV: Record<string, string> = Object.fromEntries((values['sender-env'] ?? []).map((kv) => { const i = kv.indexOf('='); return [kv.slice(0, i), kv.slice(i + 1)] }))
-if (!(PORT >= 47200 && PORT + 3 <= 47299)) throw new Error('ports must be within 47200-47299')
+if (!(Number.isInteger(PORT) && PORT >= 1024 && PORT + 3 <= 65535)) throw new Error('--port must be from 1024 to 65532 (it and the next three are used)')
 
 interface Mem { hwm: number, rss: number, peakRss: number, threadsMax: number, threadsNow: number }
 
@@ -143,6 +144,8 @@ const r2 = (x: number): number => Math.round(x * 100) / 100
 const mb = (kib: number): number => Math.round(kib * 1024 / 1e5) / 10 // MB (10^6 B), as bench/lib/report.ts
 
 async function main (): Promise<void> {
+  // removed whole: a folder of its own, not a short path such as / or /tmp given by mistake
+  if (resolve(WORK).split('/').filter(Boolean).length < 2) throw new Error(`--work ${WORK}: give a folder of this script's own (it is removed first)`)
   await run('rm', ['-rf', '--one-file-system', WORK], { timeoutMs: 120_000 })
   mkdirSync(WORK, { recursive: true })
   const sender = new Daemon('sender', PORT, join(WORK, 'sender'), join(WORK, 'sender-inbox'), undefined, SENDER_ENV)
