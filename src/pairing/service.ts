@@ -240,15 +240,16 @@ export class PairingService {
       : new FerryError('E_PEER_UNREACHABLE', 'could not reach any peer to pair with')
   }
 
-  async unpair (peerId: string): Promise<{ peerId: string, notified: boolean }> {
-    if (!this.c.trust.isPaired(peerId)) throw new FerryError('E_NOT_PAIRED', `${peerId} is not paired`)
+  async unpair (peerId: string): Promise<{ peerId: string, name: string, notified: boolean }> {
+    const name = this.c.trust.get(peerId)?.name
+    if (name == null) throw new FerryError('E_NOT_PAIRED', `${peerId} is not paired`)
     // tell the other side first, while it still accepts our gated stream
     const notified = await this.tellUnpaired(peerId).catch(() => false)
     this.c.trust.remove(peerId)
     // kept in the store: told when it is next online, after a restart too
     if (!notified) this.c.trust.markUntold(peerId)
     this.c.onTrustChanged(peerId)
-    return { peerId, notified }
+    return { peerId, name, notified }
   }
 
   /**

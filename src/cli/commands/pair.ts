@@ -176,7 +176,8 @@ export async function unpair (argv: string[]): Promise<number> {
   try {
     const r = await client.call('unpair', { peer: positionals[0] })
     if (values.json === true) printJson(r)
-    else process.stdout.write(`unpaired ${sanitizeForDisplay(positionals[0])} (…${r.peerId.slice(-8)})${r.notified ? ' (the other device was told)' : ' (the other device could not be reached: it is told when it can be, and lists this device as paired until then)'}\n`)
+    // named as it was paired, not as typed (a prefix, an ID's end; user-test finding)
+    else process.stdout.write(`unpaired ${sanitizeForDisplay(r.name ?? positionals[0])} (…${r.peerId.slice(-8)})${r.notified ? ' (the other device was told)' : ' (the other device could not be reached: it is told when it can be, and lists this device as paired until then)'}\n`)
     return 0
   } finally { client.close() }
 }

@@ -193,7 +193,7 @@ export interface ControlMethods {
   'pair.show': { params: { expiresSec?: number }, result: PairingState }
   'pair.enter': { params: { code: string, peer?: string }, result: PairingState }
   'pair.cancel': { params: { id?: string }, result: { cancelled: boolean } }
-  unpair: { params: { peer: string }, result: { peerId: string, notified: boolean } }
+  unpair: { params: { peer: string }, result: { peerId: string, /** its name as paired (older daemons: none) */ name?: string, notified: boolean } }
   send: { params: { peer: string, paths: string[] }, result: TransferInfo }
   transfers: { params: Record<string, never>, result: TransferInfo[] }
   offers: { params: Record<string, never>, result: OfferInfo[] }
