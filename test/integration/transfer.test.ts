@@ -799,7 +799,10 @@ describe('transfer', () => {
         // the files and the empty folder, as the receipt will count them (user-test finding: the linked folder counted too, "3 paths" for 2 files);
         // the reason alone, not the error's message with the path first (user-test finding: cut before the reason on the TUI)
         expect(offer.refused).toEqual({ files: 32, folders: 1, first: '"trip/album" is a symbolic link in the receive folder' })
-        expect((await b.cli(['offers'])).stdout).toContain(`${offer.id.slice(0, 8)}: 32 files and 1 empty folder cannot be received here and would be left out: "trip/album" is a symbolic link in the receive folder\n`)
+        const listed = (await b.cli(['offers'])).stdout
+        expect(listed).toContain(`${offer.id.slice(0, 8)}: 32 files and 1 empty folder cannot be received here and would be left out: "trip/album" is a symbolic link in the receive folder\n`)
+        // with when it came (user-test finding: only the TUI said)
+        expect(listed).toMatch(new RegExp(`^ID +FROM +FILES +SIZE +CAME +NAMES\n${offer.id.slice(0, 8)} +alpha +\\d+ +\\S+ \\S+ +(just now|\\d+s ago) +trip/`, 'm'))
         // looked at again at each listing: the link away, no warning; back, warned again (review finding: said as when the offer came)
         // (at most once a second: a look at large offers takes a while)
         await rename(join(b.receiveDir, 'trip', 'album'), join(b.receiveDir, 'album-link'))

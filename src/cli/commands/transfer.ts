@@ -357,8 +357,9 @@ export async function offers (argv: string[]): Promise<number> {
     const list: OfferInfo[] = await client.call('offers')
     if (values.json === true) { printJson(list); return 0 }
     if (list.length === 0) { process.stdout.write('no pending offers\n'); return 0 }
-    const rows = [['ID', 'FROM', 'FILES', 'SIZE', 'NAMES']]
-    for (const o of list) rows.push([o.id.slice(0, 8), truncate(sanitizeForDisplay(o.peerName), 20), String(o.files), formatBytes(o.totalBytes), truncate(o.names.map((n) => escapeForDisplay(n)).join(', '), 60)])
+    // when each came, as the TUI's Offers screen shows it (user-test finding: not here)
+    const rows = [['ID', 'FROM', 'FILES', 'SIZE', 'CAME', 'NAMES']]
+    for (const o of list) rows.push([o.id.slice(0, 8), truncate(sanitizeForDisplay(o.peerName), 20), String(o.files), formatBytes(o.totalBytes), formatAgo(o.receivedAt, Date.now()), truncate(o.names.map((n) => escapeForDisplay(n)).join(', '), 60)])
     process.stdout.write(table(rows))
     // said before it is accepted, not only in the receipt
     for (const o of list) {
