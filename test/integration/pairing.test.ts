@@ -286,7 +286,7 @@ describe('pairing', { timeout: 120_000 }, () => {
 
     const r = await a.cli(['unpair', b.peerId, '--json'])
     expect(r.code, r.stderr).toBe(0)
-    expect(JSON.parse(r.stdout)).toEqual({ peerId: b.peerId, notified: true })
+    expect(JSON.parse(r.stdout)).toEqual({ peerId: b.peerId, name: 'theta', notified: true })
     expect(await pairedWith(a, b)).toBe(false)
     await waitFor(async () => (await pairedWith(b, a)) === false, `${b.name} to drop its trust in ${a.name}`, 5000)
     // both CLIs show it; the peer is still listed (online, unpaired); unpairing again is an error
