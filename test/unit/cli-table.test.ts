@@ -69,5 +69,18 @@ describe('transfersText', () => {
     // a failure's line, once
     expect(text.match(/^bbbbbbbb: /gm)).toHaveLength(1)
   })
+
+  it('two peers of one name (a device set up anew, its old self still listed) are told apart by the end of their peer IDs; a name of one peer stays alone (user-test finding: both were "C")', () => {
+    const two = [
+      { ...base, id: 'dd'.repeat(16), direction: 'send', state: 'done', peerName: 'C', peerId: '12D3KooWQxS3XCap6sdrXKrG47QmpAdmwpwoAuWXS54nao2hTwpC' },
+      { ...base, id: 'ee'.repeat(16), direction: 'send', state: 'done', peerName: 'C', peerId: '12D3KooWECFUzizFaRa8utavg9zeQUFFmg4dnpWHCgG4V4RKuhHx' },
+      { ...base, id: 'ff'.repeat(16), direction: 'receive', state: 'done', peerName: 'B', peerId: '12D3KooWLd4db2DkrTgkLMrBL1vGfnxgnKGXcSXmhkxkwxZALahe' }
+    ] as unknown as TransferInfo[]
+    const text = transfersText(two)
+    expect(text).toMatch(/^dddddddd +out +C …ao2hTwpC /m)
+    expect(text).toMatch(/^eeeeeeee +out +C …V4RKuhHx /m)
+    expect(text).toMatch(/^ffffffff +in +B +/m)
+    expect(text).not.toContain('…ZALahe')
+  })
 })
 

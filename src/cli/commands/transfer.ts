@@ -314,8 +314,18 @@ export async function transfers (argv: string[]): Promise<number> {
 /** `ferry transfers`'s table and the lines under it; `columns`: a terminal's width to fit (else rows whole, as for a pipe). */
 export function transfersText (list: TransferInfo[], columns?: number): string {
   const rows = [['ID', 'DIR', 'PEER', 'WHAT', 'STATE', 'PROGRESS', 'RATE', 'RECEIPT', 'WHEN']]
+  // a name two peers of the list share (a device set up anew, two laptops both "laptop") is told apart by the end
+  // of each one's peer ID, as `ferry peers` and E_PEER_AMBIGUOUS show it (user-test finding: the old and the new
+  // "C" were one name in every row, and which transfer went to which could not be told)
+  const idsOfName = new Map<string, Set<string>>()
+  for (const t of list) idsOfName.set(t.peerName, (idsOfName.get(t.peerName) ?? new Set()).add(t.peerId))
+  const peerCell = (t: TransferInfo): string => {
+    const name = truncate(sanitizeForDisplay(t.peerName), 20)
+    if (name === '') return t.peerId.slice(-8)
+    return idsOfName.get(t.peerName)!.size > 1 ? `${name} …${t.peerId.slice(-8)}` : name
+  }
   for (const t of list) {
-    rows.push([t.id.slice(0, 8), t.direction === 'send' ? 'out' : 'in', truncate(sanitizeForDisplay(t.peerName), 20) || t.peerId.slice(-8),
+    rows.push([t.id.slice(0, 8), t.direction === 'send' ? 'out' : 'in', peerCell(t),
       // what it carried (user-test finding: nothing told transfers apart but their ids and sizes)
       truncate(sanitizeForDisplay(t.label ?? ''), 24),
       (STATE_WORDS[t.state] ?? t.state) + (t.error != null ? ` ${t.error.code}` : '') + ((t.skippedFailed ?? 0) > 0 ? `, ${counted(t.skippedFailed!, 'path')} not sent` : '') + ((t.renamedCount ?? 0) > 0 ? `, ${t.renamedCount} renamed` : ''), progressCell(t.doneBytes, t.totalBytes),
