@@ -224,8 +224,10 @@ export class Daemon {
     for (const list of among) {
       const matches = matchPeers(list, query)
       if (matches.length === 1) return matches[0]
-      // two devices may share a name: each with the end of its peer ID, which tells them apart
-      if (matches.length > 1) throw new FerryError('E_PEER_AMBIGUOUS', `"${query}" matches ${matches.length} peers (${matches.map((p) => `${p.name || '(no name)'} …${p.peerId.slice(-8)}`).join(', ')}); give more of the peer ID, its start or its end as shown`)
+      // two devices may share a name: each with the end of its peer ID, which tells them apart, and whether it is
+      // online (user-test finding: a device set up anew left its old self listed under its name, and nothing here
+      // said which of the two was the one around)
+      if (matches.length > 1) throw new FerryError('E_PEER_AMBIGUOUS', `"${query}" matches ${matches.length} peers (${matches.map((p) => `${p.name || '(no name)'} …${p.peerId.slice(-8)}, ${p.online ? 'online' : 'offline'}`).join('; ')}); give more of the peer ID, its start or its end as shown`)
     }
     // the end of an ID shorter than matchPeers takes bare is said, not only its rule (user-test finding: "cy31A", the end of one, was "not found" with "ends so")
     const shortTail = query.length < TAIL_BARE_CHARS && !/^(…|\.\.\.)/.test(query) && all.some((p) => p.peerId.endsWith(query))

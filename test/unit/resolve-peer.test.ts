@@ -25,6 +25,12 @@ describe('resolvePeer', () => {
     expect(() => resolve([BOBBY, TWIN], 'Bobby')).toThrow(/E_PEER_AMBIGUOUS|matches 2 peers/)
   })
 
+  it('two peers of one name: the error names each by the end of its peer ID and says which is online (user-test finding: a device set up anew and its old self, offline for good, could not be told apart)', () => {
+    const OLD = { ...peer('12D3KooWOldOldOldOldOldOldOldOld44444444', 'C', true), online: false }
+    const NEW = peer('12D3KooWNewNewNewNewNewNewNewNew55555555', 'C', true)
+    expect(() => resolve([NEW, OLD], 'C', { paired: true })).toThrow('"C" matches 2 peers (C …55555555, online; C …44444444, offline)')
+  })
+
   it('by the end of a peer ID as ferry shows it, or 6 characters of it or more; never a short name by chance', () => {
     expect(resolve([BOBBY, BOB], '…22222222')).toBe(BOB)
     expect(resolve([BOBBY, BOB], '22222222')).toBe(BOB)
