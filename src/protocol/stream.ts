@@ -37,6 +37,11 @@ export function fromWireError (e: WireErrorMsg | undefined, context: string): Fe
 export function dialFailure (err: unknown, timeoutMs: number): string {
   const e = err as { name?: string, message?: string }
   if (e?.name === 'TimeoutError' || /aborted due to timeout/i.test(e?.message ?? '')) return `no answer within ${Math.round(timeoutMs / 1000)} s (ferry there stopped or busy, or its device asleep)`
+  // Noise's "Payload identity key X does not match expected remote identity key Y": another ferry, with another
+  // key, answers at the peer's address; most often the same device set up anew (its home removed), whose new
+  // identity is a peer of its own to pair (user-test finding: the keys were all it said)
+  const other = /identity key (\S+) does not match expected remote identity key/.exec(e?.message ?? '')
+  if (other != null) return `another device answers at its address (peer ID …${other[1].slice(-8)}): if it is this device set up anew, pair with it and \`ferry unpair\` the old one`
   return e?.message ?? String(err)
 }
 

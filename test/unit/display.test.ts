@@ -49,4 +49,9 @@ describe('text for the terminal', () => {
     expect(dialFailure(timedOut, 10_000)).toBe('no answer within 10 s (ferry there stopped or busy, or its device asleep)')
     expect(dialFailure(new Error('connection refused'), 10_000)).toBe('connection refused')
   })
+
+  it('a dial answered by another device than the peer (one set up anew at its address) says so, not only the two keys (user-test finding)', () => {
+    const noise = new Error('Payload identity key 12D3KooWQxS3XCap6sdrXKrG47QmpAdmwpwoAuWXS54nao2hTwpC does not match expected remote identity key 12D3KooWECFUzizFaRa8utavg9zeQUFFmg4dnpWHCgG4V4RKuhHx')
+    expect(dialFailure(noise, 10_000)).toBe('another device answers at its address (peer ID …ao2hTwpC): if it is this device set up anew, pair with it and `ferry unpair` the old one')
+  })
 })
