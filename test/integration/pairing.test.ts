@@ -19,7 +19,7 @@ import { Hello } from '../../src/protocol/pb/hello.js'
 import { WORDLIST } from '../../src/pairing/wordlist.ts'
 import { parseCode } from '../../src/pairing/code.ts'
 import { cleanupAll, jsonValues, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type TestDaemon } from '../helpers/daemon.ts'
-import { writeFile } from 'node:fs/promises'
+import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { expectNoCodeIn, fingerprintOf, peersNow, showCode, wrongCode } from '../helpers/pairing.ts'
 
@@ -295,6 +295,37 @@ describe('pairing', { timeout: 120_000 }, () => {
     expectError(await a.cli(['unpair', b.peerId]), 'E_NOT_PAIRED')
     expectError(await b.cli(['unpair', a.peerId]), 'E_NOT_PAIRED')
     await Promise.all([a.stop(), b.stop()])
+  })
+
+  it('a device set up anew under its old name (home removed): a send to its old identity says another device answers there, pairing the new one says the old one is still paired under that name, and `ferry send NAME` says which is online (user-test finding: the keys, two "C" and no word why)', async () => {
+    const [a, c] = await linkedPair(['nu', 'xi'])
+    await pairDaemons(a, c)
+    const port = /\/tcp\/(\d+)/.exec(c.addr)![1]
+    await c.stop()
+    await rm(c.home, { recursive: true, force: true })
+    const c2 = await startDaemon({ name: 'xi', listen: `/ip4/127.0.0.1/tcp/${port}` })
+    expect(c2.peerId).not.toBe(c.peerId)
+    const file = join(await tempDir(), 'note.txt')
+    await writeFile(file, 'hello')
+    // to the old identity, at the address the new one now has
+    const old = spawnCli(['send', c.peerId, file, '--home', a.home])
+    await waitFor(() => old.stderr().includes('another device answers at its address') ? true : undefined, `${a.name}'s send to say who answers`, 30_000)
+    expect(old.stderr()).toContain(`(peer ID …${c2.peerId.slice(-8)}): if it is this device set up anew, pair with it and \`ferry unpair\` the old one`)
+    old.proc.kill('SIGINT')
+    await old.done
+    const shown = spawnCli(['pair', '--home', a.home], { env: { FERRY_CODE: '' } })
+    const code = await waitFor(() => /ferry pair (\S+)/.exec(shown.stdout())?.[1], `${a.name} to show a code`, 15_000)
+    const entered = await c2.cli(['pair', code, '--peer', a.addr])
+    expect(entered.code, entered.stderr).toBe(0)
+    const done = await shown.done
+    expect(done.code, done.stderr).toBe(0)
+    expect(done.stdout).toContain(`another paired device is also named xi (…${c.peerId.slice(-8)}, offline); a send to that name will ask which: if it is xi before it was set up anew, \`ferry unpair …${c.peerId.slice(-8)}\` forgets it\n`)
+    // the device that has no other "nu" says nothing of the kind
+    expect(entered.stdout).not.toContain('another paired device')
+    const send = await a.cli(['send', 'xi', file])
+    expectError(send, 'E_PEER_AMBIGUOUS')
+    expect(send.stderr).toContain(`(xi …${c2.peerId.slice(-8)}, online; xi …${c.peerId.slice(-8)}, offline)`)
+    await Promise.all([a.stop(), c2.stop()])
   })
 
   it('a code typed as separate words, `ferry pair 671 lilac clubhouse`, is one code and pairs (user-test finding: "takes at most one code")', async () => {

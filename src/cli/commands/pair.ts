@@ -160,6 +160,16 @@ async function report (client: ControlClient, st: PairingState, json: boolean): 
   process.stdout.write(`paired with ${name} (${p?.peerId ?? '?'})\n` +
     `fingerprint of ${name}: ${p?.fingerprint ?? '?'}\nfingerprint of this device: ${mine}\n` +
     `check that the other device shows the same two, the other way round; if not, run \`ferry unpair ${p?.peerId ?? '<peer>'}\`\n`)
+  // a device set up anew (its home removed) comes back with a new identity under its old name, and the old one
+  // stays paired, offline for good: said here, where it happens (user-test finding: two paired "C" in
+  // \`ferry peers\`, and \`ferry send C\` ambiguous, with nothing saying why or what to do)
+  if (p == null) return
+  const twins = (await client.call('peers').catch(() => [])).filter((o) => o.paired && o.name === p.name && o.peerId !== p.peerId)
+  for (const o of twins) {
+    // no `ferry send NAME` spelled out: a name such as "Bob's laptop" would need quoting for a shell
+    process.stdout.write(`another paired device is also named ${name} (…${o.peerId.slice(-8)}, ${o.online ? 'online' : 'offline'}); a send to that name will ask which: ` +
+      `if it is ${name} before it was set up anew, \`ferry unpair …${o.peerId.slice(-8)}\` forgets it\n`)
+  }
 }
 
 export const unpairHelp = `Usage: ferry unpair <peer> [--home DIR]
