@@ -37,6 +37,9 @@ export function fromWireError (e: WireErrorMsg | undefined, context: string): Fe
 export function dialFailure (err: unknown, timeoutMs: number): string {
   const e = err as { name?: string, message?: string }
   if (e?.name === 'TimeoutError' || /aborted due to timeout/i.test(e?.message ?? '')) return `no answer within ${Math.round(timeoutMs / 1000)} s (ferry there stopped or busy, or its device asleep)`
+  // libp2p knows no address of it (this daemon started while the peer was away; a device seen only before):
+  // "The dial request has no valid addresses for peer: 12D3KooW…" said nothing a person could act on (user-test finding)
+  if (e?.name === 'NoValidAddressesError') return 'not online (ferry there stopped, or its device away or asleep)'
   // Noise's "Payload identity key X does not match expected remote identity key Y": another ferry, with another
   // key, answers at the peer's address; most often the same device set up anew (its home removed), whose new
   // identity is a peer of its own to pair (user-test finding: the keys were all it said)

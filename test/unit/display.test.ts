@@ -50,6 +50,11 @@ describe('text for the terminal', () => {
     expect(dialFailure(new Error('connection refused'), 10_000)).toBe('connection refused')
   })
 
+  it('a dial with no address to try (the peer away since this daemon started) says it is not online, not libp2p\'s "no valid addresses" (user-test finding)', () => {
+    const none = Object.assign(new Error('The dial request has no valid addresses for peer: 12D3KooWQxS3XCap6sdrXKrG47QmpAdmwpwoAuWXS54nao2hTwpC'), { name: 'NoValidAddressesError' })
+    expect(dialFailure(none, 10_000)).toBe('not online (ferry there stopped, or its device away or asleep)')
+  })
+
   it('a dial answered by another device than the peer (one set up anew at its address) says so, not only the two keys (user-test finding)', () => {
     const noise = new Error('Payload identity key 12D3KooWQxS3XCap6sdrXKrG47QmpAdmwpwoAuWXS54nao2hTwpC does not match expected remote identity key 12D3KooWECFUzizFaRa8utavg9zeQUFFmg4dnpWHCgG4V4RKuhHx')
     expect(dialFailure(noise, 10_000)).toBe('another device answers at its address (peer ID …ao2hTwpC): if it is this device set up anew, pair with it and `ferry unpair` the old one')
