@@ -743,6 +743,10 @@ export class Receiver {
     this.controller.abort(err)
     this.setState('failed', err)
     await this.running?.catch(() => {})
+    // its part folder is kept a day like any failed receive's: what it verified is found by a re-send too, also
+    // of changed files or into another receive folder (user-test finding: a receive failed by an unpairing kept
+    // 48.8 MiB "for a re-send", and the re-send after pairing again fetched all of it)
+    this.keepVerifiedParts()
   }
 
   /** Stop running (daemon shutdown): recorded as waiting, so the next start knows its counts are exact. */
