@@ -4,8 +4,8 @@
 
 import { describe, expect, it } from 'vitest'
 import { fitRows, table } from '../../src/cli/output.ts'
-import { progressCell, transfersText } from '../../src/cli/commands/transfer.ts'
-import type { TransferInfo } from '../../src/daemon/control/types.ts'
+import { offersText, progressCell, transfersText } from '../../src/cli/commands/transfer.ts'
+import type { OfferInfo, TransferInfo } from '../../src/daemon/control/types.ts'
 import { displayWidth } from '../../src/tui/format.ts'
 
 const MiB = 1024 * 1024
@@ -84,3 +84,20 @@ describe('transfersText', () => {
   })
 })
 
+
+describe('offersText', () => {
+  it('two devices of one name offering at once are told apart by the ends of their peer IDs (user-test finding: "B" twice, and accepting one is trusting its files)', () => {
+    const now = Date.now()
+    const offer = { files: 1, totalBytes: 3, names: ['o1.txt'], receivedAt: now - 90_000 }
+    const list = [
+      { ...offer, id: '11'.repeat(16), peerName: 'B', peerId: '12D3KooWLd4db2DkrTgkLMrBL1vGfnxgnKGXcSXmhkxkwxZALahe' },
+      { ...offer, id: '22'.repeat(16), peerName: 'B', peerId: '12D3KooWECFUzizFaRa8utavg9zeQUFFmg4dnpWHCgG4V4RKuhHx' },
+      { ...offer, id: '33'.repeat(16), peerName: 'A', peerId: '12D3KooWGAJ5sXAtHuE2h8pvGGsoJuurJxANfpzgztiu69Sf2q6H' }
+    ] as unknown as OfferInfo[]
+    const text = offersText(list, now)
+    expect(text).toMatch(/^ID +FROM +FILES +SIZE +CAME +NAMES$/m)
+    expect(text).toMatch(/^11111111 +B …wxZALahe +1 +3 B +1m ago +o1\.txt$/m)
+    expect(text).toMatch(/^22222222 +B …V4RKuhHx +1 /m)
+    expect(text).toMatch(/^33333333 +A +1 /m)
+  })
+})

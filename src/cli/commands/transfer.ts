@@ -314,16 +314,7 @@ export async function transfers (argv: string[]): Promise<number> {
 /** `ferry transfers`'s table and the lines under it; `columns`: a terminal's width to fit (else rows whole, as for a pipe). */
 export function transfersText (list: TransferInfo[], columns?: number): string {
   const rows = [['ID', 'DIR', 'PEER', 'WHAT', 'STATE', 'PROGRESS', 'RATE', 'RECEIPT', 'WHEN']]
-  // a name two peers of the list share (a device set up anew, two laptops both "laptop") is told apart by the end
-  // of each one's peer ID, as `ferry peers` and E_PEER_AMBIGUOUS show it (user-test finding: the old and the new
-  // "C" were one name in every row, and which transfer went to which could not be told)
-  const idsOfName = new Map<string, Set<string>>()
-  for (const t of list) idsOfName.set(t.peerName, (idsOfName.get(t.peerName) ?? new Set()).add(t.peerId))
-  const peerCell = (t: TransferInfo): string => {
-    const name = truncate(sanitizeForDisplay(t.peerName), 20)
-    if (name === '') return t.peerId.slice(-8)
-    return idsOfName.get(t.peerName)!.size > 1 ? `${name} …${t.peerId.slice(-8)}` : name
-  }
+  const peerCell = peerCells(list)
   for (const t of list) {
     rows.push([t.id.slice(0, 8), t.direction === 'send' ? 'out' : 'in', peerCell(t),
       // what it carried (user-test finding: nothing told transfers apart but their ids and sizes)
@@ -339,6 +330,21 @@ export function transfersText (list: TransferInfo[], columns?: number): string {
   const shown = columns !== undefined ? fitRows(rows, columns, TRANSFERS_SHRINK) : rows
   why += list.flatMap((t, i) => shown[i + 1][4] !== rows[i + 1][4] && !failures.includes(t) ? [`${t.id.slice(0, 8)}: ${rows[i + 1][4]}\n`] : []).slice(0, ERRORS_SHOWN).join('')
   return table(shown) + (why !== '' ? `\n${why}` : '')
+}
+
+/**
+ * The PEER cell of each row of a list: the peer's name, and where two peers of the list share it (a device set up
+ * anew, two laptops both "laptop") the end of each one's peer ID too, as `ferry peers` and E_PEER_AMBIGUOUS show it
+ * (user-test finding: the old and the new "C" were one name in every row, and which went to which could not be told)
+ */
+export function peerCells (list: Array<{ peerId: string, peerName: string }>): (row: { peerId: string, peerName: string }) => string {
+  const idsOfName = new Map<string, Set<string>>()
+  for (const t of list) idsOfName.set(t.peerName, (idsOfName.get(t.peerName) ?? new Set()).add(t.peerId))
+  return (t) => {
+    const name = truncate(sanitizeForDisplay(t.peerName), 20)
+    if (name === '') return t.peerId.slice(-8)
+    return (idsOfName.get(t.peerName)?.size ?? 0) > 1 ? `${name} …${t.peerId.slice(-8)}` : name
+  }
 }
 
 /** "82.8/476.8 MiB": the unit once where both have it (a narrower column), else both in full. */
@@ -367,17 +373,20 @@ export async function offers (argv: string[]): Promise<number> {
     const list: OfferInfo[] = await client.call('offers')
     if (values.json === true) { printJson(list); return 0 }
     if (list.length === 0) { process.stdout.write('no pending offers\n'); return 0 }
-    // when each came, as the TUI's Offers screen shows it (user-test finding: not here)
-    const rows = [['ID', 'FROM', 'FILES', 'SIZE', 'CAME', 'NAMES']]
-    for (const o of list) rows.push([o.id.slice(0, 8), truncate(sanitizeForDisplay(o.peerName), 20), String(o.files), formatBytes(o.totalBytes), formatAgo(o.receivedAt, Date.now()), truncate(o.names.map((n) => escapeForDisplay(n)).join(', '), 60)])
-    process.stdout.write(table(rows))
-    // said before it is accepted, not only in the receipt
-    for (const o of list) {
-      if (o.refused == null) continue
-      process.stdout.write(`${o.id.slice(0, 8)}: ${refusedLine(o.refused)}\n`)
-    }
+    process.stdout.write(offersText(list, Date.now()))
     return 0
   } finally { client.close() }
+}
+
+/** `ferry offers`'s table and the lines under it. */
+export function offersText (list: OfferInfo[], now: number): string {
+  // when each came, as the TUI's Offers screen shows it (user-test finding: not here)
+  const rows = [['ID', 'FROM', 'FILES', 'SIZE', 'CAME', 'NAMES']]
+  // two devices of one name offering at once are told apart: accepting one is trusting its files (user-test finding)
+  const peerCell = peerCells(list)
+  for (const o of list) rows.push([o.id.slice(0, 8), peerCell(o), String(o.files), formatBytes(o.totalBytes), formatAgo(o.receivedAt, now), truncate(o.names.map((n) => escapeForDisplay(n)).join(', '), 60)])
+  // said before it is accepted, not only in the receipt
+  return table(rows) + list.flatMap((o) => o.refused == null ? [] : [`${o.id.slice(0, 8)}: ${refusedLine(o.refused)}\n`]).join('')
 }
 
 function idCommand (method: 'accept' | 'decline' | 'cancel', help: string) {
