@@ -40,6 +40,10 @@ export function dialFailure (err: unknown, timeoutMs: number): string {
   // libp2p knows no address of it (this daemon started while the peer was away; a device seen only before):
   // "The dial request has no valid addresses for peer: 12D3KooW…" said nothing a person could act on (user-test finding)
   if (e?.name === 'NoValidAddressesError') return 'not online (ferry there stopped, or its device away or asleep)'
+  // "connection error 127.0.0.1:4774: connect ECONNREFUSED 127.0.0.1:4774": the device is there, ferry on it is not
+  // (stopped, or restarted on another port), said so, with the address (user-test finding: the socket's words)
+  const refused = /connect ECONNREFUSED (\S+)/.exec(e?.message ?? '')
+  if (refused != null) return `not online (${refused[1]} refuses connections: ferry there not running)`
   // Noise's "Payload identity key X does not match expected remote identity key Y": another ferry, with another
   // key, answers at the peer's address; most often the same device set up anew (its home removed), whose new
   // identity is a peer of its own to pair (user-test finding: the keys were all it said)

@@ -55,6 +55,10 @@ describe('text for the terminal', () => {
     expect(dialFailure(none, 10_000)).toBe('not online (ferry there stopped, or its device away or asleep)')
   })
 
+  it('a dial refused (the device there, its ferry not running) says so with the address, not the socket\'s ECONNREFUSED (user-test finding)', () => {
+    expect(dialFailure(new Error('connection error 127.0.0.1:47301: connect ECONNREFUSED 127.0.0.1:47301'), 10_000)).toBe('not online (127.0.0.1:47301 refuses connections: ferry there not running)')
+  })
+
   it('a dial answered by another device than the peer (one set up anew at its address) says so, not only the two keys (user-test finding)', () => {
     const noise = new Error('Payload identity key 12D3KooWQxS3XCap6sdrXKrG47QmpAdmwpwoAuWXS54nao2hTwpC does not match expected remote identity key 12D3KooWECFUzizFaRa8utavg9zeQUFFmg4dnpWHCgG4V4RKuhHx')
     expect(dialFailure(noise, 10_000)).toBe('another device answers at its address (peer ID …ao2hTwpC): if it is this device set up anew, pair with it and `ferry unpair` the old one')
