@@ -1,6 +1,6 @@
 // Plain JSON snapshots of transfers and offers for the control API.
 
-import { SKIPPED_SHOWN, isFinalState, type FileProgress, type OfferInfo, type SkippedPath, type TransferInfo, type TransferState } from '../daemon/control/types.ts'
+import { SKIPPED_SHOWN, isFinalState, isMovingState, type FileProgress, type OfferInfo, type SkippedPath, type TransferInfo, type TransferState } from '../daemon/control/types.ts'
 import type { TransferRow } from '../store/index.ts'
 import { cutToBytes, isErrorCode } from '../errors.ts'
 import { popcount } from './bitmap.ts'
@@ -10,8 +10,6 @@ import type { Refusal } from './safe-path.ts'
 import type { Sender } from './sender.ts'
 
 const MAX_IN_FLIGHT_SHOWN = 4
-/** States in which bytes move (hashed or fetched): the only ones with a rate and an ETA. */
-const MOVING: readonly TransferState[] = ['hashing', 'fetching']
 
 export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver?: Receiver, peerName: string }): TransferInfo {
   const { row } = o
@@ -31,8 +29,8 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     doneBytes: Math.min(progress?.done ?? row.doneBytes, progress?.total ?? row.totalBytes),
     wireBytes: progress?.wire ?? row.wireBytes,
     // only while bytes move: waiting for a peer that went away showed its last rate for 10 s (review finding)
-    rate: progress != null && MOVING.includes(state) ? Math.round(progress.rate) : 0,
-    etaSeconds: progress != null && MOVING.includes(state) ? progress.eta : null,
+    rate: progress != null && isMovingState(state) ? Math.round(progress.rate) : 0,
+    etaSeconds: progress != null && isMovingState(state) ? progress.eta : null,
     // an ended transfer has nothing in flight, also a file served in part and then given up (E_SOURCE_CHANGED)
     inFlight: isFinalState(state) ? [] : o.receiver != null ? inFlight(o.receiver) : o.sender != null ? servedInFlight(o.sender) : [],
     root: Buffer.from(row.root).toString('hex'),

@@ -55,8 +55,11 @@ describe('transfersText', () => {
   ] as unknown as TransferInfo[]
 
   it('piped: whole rows, failures spelled out below', () => {
-    const text = transfersText(list)
+    const text = transfersText([...list, { ...base, id: '99'.repeat(16), direction: 'send', state: 'waiting', finishedAt: undefined } as unknown as TransferInfo])
     expect(text).toContain('done E_INCOMPLETE, 3 paths not sent')
+    // a send waiting for its peer shows no rate, not "0 B/s" (user-test finding)
+    expect(text).toMatch(/^99999999 .*waiting/m)
+    expect(text.split('\n').find((l) => l.startsWith('99999999'))).not.toContain('B/s')
     expect(text).toMatch(/^bbbbbbbb: E_NO_SPACE: the receive folder has 1\.0 MiB free$/m)
     expect(text).not.toMatch(/^aaaaaaaa: /m)
   })

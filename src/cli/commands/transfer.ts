@@ -5,7 +5,7 @@ import { isUtf8 } from 'node:buffer'
 import { readFileSync, statSync } from 'node:fs'
 import { connectControl } from '../../daemon/control/client.ts'
 import { expandTilde } from '../../daemon/config.ts'
-import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } from '../../daemon/control/types.ts'
+import { isFinalState, isMovingState, type OfferInfo, type SkippedPath, type TransferInfo } from '../../daemon/control/types.ts'
 import { FerryError, escapeForDisplay, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { homeOf, parse, parseOptionsOnly } from '../args.ts'
 import { counted, duration, fitRows, printJson, STOP_SIGNALS, table, UsageError } from '../output.ts'
@@ -320,7 +320,8 @@ export function transfersText (list: TransferInfo[], columns?: number): string {
       // what it carried (user-test finding: nothing told transfers apart but their ids and sizes)
       truncate(sanitizeForDisplay(t.label ?? ''), 24),
       (STATE_WORDS[t.state] ?? t.state) + (t.error != null ? ` ${t.error.code}` : '') + ((t.skippedFailed ?? 0) > 0 ? `, ${counted(t.skippedFailed!, 'path')} not sent` : '') + ((t.renamedCount ?? 0) > 0 ? `, ${t.renamedCount} renamed` : ''), progressCell(t.doneBytes, t.totalBytes),
-      isFinalState(t.state) ? '' : formatRate(t.rate), receiptCell(t), formatAgo(t.finishedAt ?? t.createdAt, Date.now())])
+      // none for one that waits (offline peer, a decision): "0 B/s" read as stuck (user-test finding)
+      isMovingState(t.state) ? formatRate(t.rate) : '', receiptCell(t), formatAgo(t.finishedAt ?? t.createdAt, Date.now())])
   }
   // the table has room for the code only: what happened, for the few latest that failed or wait (user-test finding: only --json said)
   const failures = list.filter((t) => t.error != null && (t.state === 'failed' || t.state === 'waiting')).slice(0, ERRORS_SHOWN)

@@ -94,6 +94,13 @@ export function isFinalState (state: string): boolean {
   return FINAL_STATES.has(state)
 }
 
+const MOVING_STATES: ReadonlySet<string> = new Set<TransferState>(['hashing', 'fetching'])
+
+/** Bytes move in these states (hashed or fetched): the only ones with a rate and an ETA. */
+export function isMovingState (state: string): boolean {
+  return MOVING_STATES.has(state)
+}
+
 export interface FileProgress {
   path: string
   size: number
