@@ -1,6 +1,7 @@
 // Control API method handlers: thin adapters from JSON requests to the
 // daemon's services. Validation of params happens here, once.
 
+import type { Socket } from 'node:net'
 import { isAbsolute } from 'node:path'
 import { FerryError } from '../errors.ts'
 import type { Handlers } from './control/server.ts'
@@ -34,14 +35,8 @@ export function buildHandlers (d: Daemon): Handlers {
       // Ctrl-C on `ferry pair CODE` (or the TUI quit) while the exchange waits on the other device: the pairing
       // is given up, not finished by the daemon alone (user-test finding: the two devices paired after the
       // person had pressed Ctrl-C)
-      const gone = new AbortController()
-      const onGone = (): void => { gone.abort(new FerryError('E_CANCELLED', 'the `ferry pair` that typed the code stopped (Ctrl-C) before the pairing was done')) }
-      socket.once('end', onGone)
-      socket.once('close', onGone)
-      if (socket.destroyed || socket.readableEnded) onGone()
-      try {
-        return await d.pairing.enter(requireString(p, 'code'), typeof p.peer === 'string' && p.peer !== '' ? p.peer : undefined, gone.signal)
-      } finally { socket.off('end', onGone); socket.off('close', onGone) }
+      return await whileAsked(socket, 'the `ferry pair` that typed the code stopped (Ctrl-C) before the pairing was done',
+        async (signal) => await d.pairing.enter(requireString(p, 'code'), typeof p.peer === 'string' && p.peer !== '' ? p.peer : undefined, signal))
     },
     'pair.cancel': (p) => ({ cancelled: d.pairing.cancel(typeof p.id === 'string' ? p.id : undefined) }),
     unpair: async (p) => await d.pairing.unpair(d.resolvePeer(requireString(p, 'peer'), { paired: true }).peerId),
@@ -51,17 +46,9 @@ export function buildHandlers (d: Daemon): Handlers {
       const relative = p.paths.find((x: string) => !isAbsolute(x))
       if (relative !== undefined) throw new FerryError('E_BAD_REQUEST', `parameter "paths" must hold absolute paths (the client resolves them): ${JSON.stringify(relative).slice(0, 200)}`)
       // a `ferry send` stopped (Ctrl-C) or gone while its paths are scanned, before it
-      // learned the transfer's id to cancel it: nothing is sent. Its going shows first as
-      // the socket's 'end' (read at the latest on the scan's last turn of the event loop,
-      // scanPaths), its 'close' a turn or two later: no answer reaches it after either
-      const gone = new AbortController()
-      const onGone = (): void => { gone.abort(new FerryError('E_CANCELLED', 'the `ferry send` that asked for it stopped before anything was offered')) }
-      socket.once('end', onGone)
-      socket.once('close', onGone)
-      if (socket.destroyed || socket.readableEnded) onGone()
-      try {
-        return await d.transfers.send(d.resolvePeer(requireString(p, 'peer'), { paired: true }).peerId, p.paths, gone.signal)
-      } finally { socket.off('end', onGone); socket.off('close', onGone) }
+      // learned the transfer's id to cancel it: nothing is sent
+      return await whileAsked(socket, 'the `ferry send` that asked for it stopped before anything was offered',
+        async (signal) => await d.transfers.send(d.resolvePeer(requireString(p, 'peer'), { paired: true }).peerId, p.paths, signal))
     },
     transfers: () => d.transfers.list(),
     offers: async () => await d.transfers.offers(),
@@ -79,6 +66,23 @@ export function buildHandlers (d: Daemon): Handlers {
       return { peerId, autoAccept: p.autoAccept === true }
     }
   }
+}
+
+/**
+ * Run `work` with a signal that is aborted (E_CANCELLED, `why`) once the
+ * client that asked for it goes away. Its going shows first as the socket's
+ * 'end' (read at the latest on the work's next turn of the event loop), its
+ * 'close' a turn or two later: no answer reaches it after either.
+ */
+async function whileAsked<T> (socket: Socket, why: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const gone = new AbortController()
+  const onGone = (): void => { gone.abort(new FerryError('E_CANCELLED', why)) }
+  socket.once('end', onGone)
+  socket.once('close', onGone)
+  if (socket.destroyed || socket.readableEnded) onGone()
+  try {
+    return await work(gone.signal)
+  } finally { socket.off('end', onGone); socket.off('close', onGone) }
 }
 
 /**
