@@ -21,14 +21,14 @@ import { runInitiator } from '../../src/pairing/exchange.ts'
 import { CHUNKS_PROTOCOL, HELLO_PROTOCOL, MAX_SMALL_MESSAGE_BYTES, OFFER_PROTOCOL, PAIR_PROTOCOL, RECEIPT_PROTOCOL, WIRE_VERSION } from '../../src/protocol/constants.ts'
 import { FrameReader, lengthPrefixed, sendAll } from '../../src/protocol/frames.ts'
 import { answerHello, exchangeHello } from '../../src/protocol/hello.ts'
-import { pairChannel } from '../../src/protocol/pair.ts'
+import { pairChannel, type PairChannel } from '../../src/protocol/pair.ts'
 import { Refusal } from '../../src/protocol/pb/common.js'
 import { OfferAnswer } from '../../src/protocol/pb/transfer.js'
 import { timeoutSignal } from '../../src/protocol/stream.ts'
 import { askedRange, encodeChunkHeader, encodeChunkRequest, encodeOffer, readChunkHeader, readChunkRequest, readEnd, readOffer, type ChunkHeaderMsg, type ChunkRequestMsg, type EndMsg, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
 import { MODE_REGULAR, blake3, chunkCount, chunkRange, chunkSizeFor, computeFileRoot, computeTransferRoot } from '../../src/transfer/index.ts'
 import type { TestDaemon } from './daemon.ts'
-import { showCode } from './pairing.ts'
+import { showCode, type ShownCode } from './pairing.ts'
 
 // ---- building offers --------------------------------------------------
 
@@ -203,11 +203,16 @@ export class EvilPeer {
     })
   }
 
-  /** Pair for real: `ferry pair --json` on the daemon shows a code, we enter it as the initiator. */
-  async pair (d: TestDaemon): Promise<void> {
+  /** `ferry pair --json` on the daemon shows a code, and a pairing stream is open to it: the exchange is the caller's to run (runInitiator). */
+  async openPairing (d: TestDaemon): Promise<{ shown: ShownCode, ch: PairChannel }> {
     await this.connect(d)
     const shown = await showCode(d)
-    const ch = pairChannel(await this.open(d, PAIR_PROTOCOL))
+    return { shown, ch: pairChannel(await this.open(d, PAIR_PROTOCOL)) }
+  }
+
+  /** Pair for real: `ferry pair --json` on the daemon shows a code, we enter it as the initiator. */
+  async pair (d: TestDaemon): Promise<void> {
+    const { shown, ch } = await this.openPairing(d)
     try {
       const r = await runInitiator(ch, { myPeerId: this.peerId, remotePeerId: d.peerId, myName: this.name }, parseCode(shown.code))
       expect(r.peerName).toBe(d.name)

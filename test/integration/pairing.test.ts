@@ -10,8 +10,8 @@ import { tcp } from '@libp2p/tcp'
 import { pbStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
-import { HELLO_PROTOCOL, PAIR_PROTOCOL, TRUST_PROTOCOL, WIRE_VERSION } from '../../src/protocol/constants.ts'
-import { pairChannel, type PairChannel } from '../../src/protocol/pair.ts'
+import { HELLO_PROTOCOL, TRUST_PROTOCOL, WIRE_VERSION } from '../../src/protocol/constants.ts'
+import type { PairChannel } from '../../src/protocol/pair.ts'
 import { runInitiator } from '../../src/pairing/exchange.ts'
 import { EvilPeer } from '../helpers/evil-peer.ts'
 import { Refusal } from '../../src/protocol/pb/common.js'
@@ -364,9 +364,7 @@ describe('pairing', { timeout: 120_000 }, () => {
     const a = await startDaemon({ name: 'nu' })
     const other = await EvilPeer.create('xi')
     try {
-      await other.connect(a)
-      const shown = await showCode(a)
-      const ch = pairChannel(await other.open(a, PAIR_PROTOCOL))
+      const { shown, ch } = await other.openPairing(a)
       // the other device's key confirmation (its third message) waits until the code is cancelled on a
       let release!: () => void
       const held = new Promise<void>((resolve) => { release = resolve })
@@ -393,9 +391,7 @@ describe('pairing', { timeout: 120_000 }, () => {
     const a = await startDaemon({ name: 'omicron' })
     const other = await EvilPeer.create('pi')
     try {
-      await other.connect(a)
-      const shown = await showCode(a)
-      const ch = pairChannel(await other.open(a, PAIR_PROTOCOL))
+      const { shown, ch } = await other.openPairing(a)
       const r = await runInitiator(ch, { myPeerId: other.peerId, remotePeerId: a.peerId, myName: ' \u001b[2Jpi\nrho\u202e ' }, parseCode(shown.code))
       await ch.close()
       expect(r.peerName).toBe('omicron')
