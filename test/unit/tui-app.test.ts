@@ -23,6 +23,18 @@ import { defaultUi } from '../../src/tui/components/ui.ts'
 const HOME = '/tmp/ferry-home'
 const NOW = Date.now()
 
+/** A file to send from the Send screen, in a folder of its own (`dir`, removed after), and the fake `send` answer: offered. */
+async function withFileToSend (use: (dir: string, file: string, send: (p: { peer: string }) => TransferInfo) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-tui-'))
+  try {
+    const file = join(dir, 'a.txt')
+    writeFileSync(file, 'hi')
+    await use(dir, file, (p) => transfer({ id: 't9', direction: 'send', state: 'offered', peerId: p.peer, doneBytes: 0 }))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 const status: StatusInfo = {
   peerId: '12D3KooWSelfSelfSelfSelfSelfSelfSelfSelf11111111', fingerprint: '9e8d-7c6b-5a49-3827', name: 'laptop', listenAddrs: [], version: '0.1.0',
   uptimeMs: 1000, startedAt: NOW - 1000, home: HOME, receiveDir: '/tmp/recv', mdns: true, pid: 1,
@@ -317,28 +329,18 @@ describe('ferry tui App', () => {
     await press(r, '3', '\u001b[Bd')
     expect(f.calls.filter((c) => c.method === 'decline')).toEqual([{ method: 'decline', params: { id: 'offer-2' } }])
 
-    const dir = mkdtempSync(join(tmpdir(), 'ferry-tui-'))
-    try {
-      const file = join(dir, 'a.txt')
-      writeFileSync(file, 'hi')
-      const send = (p: { peer: string }) => transfer({ id: 't9', direction: 'send', state: 'offered', peerId: p.peer, doneBytes: 0 })
+    await withFileToSend(async (_dir, file, send) => {
       const f2 = fakeClient({ send })
       const r2 = await renderAt(h(App, { client: f2.client, connect: neverConnect, home: HOME }))
       // ↓ picks the second paired peer, Enter sends to it: not to the one chosen before ↓
       await press(r2, '5', file, '\u001b[B\r')
       await vi.waitFor(() => { expect(f2.calls.some((c) => c.method === 'send')).toBe(true) }, { timeout: 5000 })
       expect(f2.calls).toContainEqual({ method: 'send', params: { peer: peers[2].peerId, paths: [file] } })
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
+    })
   })
 
   it('sends to the selected peer only when every path exists', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ferry-tui-'))
-    try {
-      const file = join(dir, 'a.txt')
-      writeFileSync(file, 'hi')
-      const send = (p: { peer: string }) => transfer({ id: 't9', direction: 'send', state: 'offered', peerId: p.peer, doneBytes: 0 })
+    await withFileToSend(async (dir, file, send) => {
       const f = fakeClient({ send })
       const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
       await press(r, 's')
@@ -355,9 +357,7 @@ describe('ferry tui App', () => {
       // the answer is drawn a turn or more after the call (the paths are checked first, then the send's answer
       // awaited): one tick was not always enough under a busy CI (seen in the CI run of 7e806f2)
       await vi.waitFor(() => { expect(r2.lastFrame()).toContain('offered, waiting for the receiver') }, { timeout: 5000 })
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
+    })
   })
 
   it('s on an unpaired peer explains instead of sending; u, asked and pressed again, unpairs a paired one', async () => {
