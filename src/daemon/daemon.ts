@@ -80,7 +80,7 @@ export class Daemon {
         name: this.config.name,
         version: VERSION,
         staticPeers: this.config.peers,
-        shouldRedial: (id) => this.trust.isPaired(id)
+        isPaired: (id) => this.trust.isPaired(id)
       })
       this.peers.on('peer', (p) => { this.emit('peer', this.peerInfo(p)) })
       await this.peers.start()
@@ -194,13 +194,21 @@ export class Daemon {
     } catch { return undefined } // not a peer ID: no connection
   }
 
-  peerList (): PeerInfo[] {
+  /**
+   * The peers to list: paired ones, online ones, and unpaired ones seen within
+   * UNPAIRED_LISTED_MS; `all`: every peer the table still knows (resolvePeer
+   * finds a peer among these: one left out of the list can still be named).
+   */
+  peerList (opts: { all?: boolean } = {}): PeerInfo[] {
     const seen = new Map(this.peers.list().map((p) => [p.peerId, p]))
     // paired peers are listed even if not seen in this run's table
     for (const t of this.trust.all()) {
       if (!seen.has(t.peerId)) seen.set(t.peerId, { peerId: t.peerId, name: t.name, addrs: [], online: false, lastSeen: t.pairedAt, version: '' })
     }
-    return [...seen.values()].map((p) => this.peerInfo(p)).sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name))
+    const since = Date.now() - UNPAIRED_LISTED_MS
+    return [...seen.values()].map((p) => this.peerInfo(p))
+      .filter((p) => opts.all === true || p.paired || p.online || p.lastSeen >= since)
+      .sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name))
   }
 
   /**
@@ -213,7 +221,7 @@ export class Daemon {
    * returned when no paired one matches, for the caller's E_NOT_PAIRED.
    */
   resolvePeer (query: string, opts: { paired?: boolean } = {}): PeerInfo {
-    const all = this.peerList()
+    const all = this.peerList({ all: true })
     // a name or ID given whole means that peer, paired or not (review finding: the unpaired "Bob" lost to a paired
     // "Bobby" by prefix, and files went to a device not named); among several of that name, the paired one
     const exact = all.filter((p) => p.peerId === query || p.name === query)
@@ -274,3 +282,12 @@ function listenFailure (err: unknown): string {
   const errno = /\b(listen )?(E[A-Z]+): ([^\n]*?)(?:\s+at |$)/.exec(message)
   return errno != null ? `${errno[2]}: ${errno[3].trim()}` : message.split('\n')[0]
 }
+
+/**
+ * How long an unpaired peer that went offline stays in `ferry peers` (and the
+ * TUI's Peers): a device that was around today may be worth pairing when it is
+ * back; one gone for longer is clutter (user-test finding: every identity ever
+ * seen was listed for good). `ferry peers --all` lists the rest, which the
+ * peer table forgets after UNPAIRED_KEPT_MS.
+ */
+const UNPAIRED_LISTED_MS = 24 * 60 * 60 * 1000

@@ -18,7 +18,7 @@ export function buildHandlers (d: Daemon): Handlers {
   const showing = new WeakMap<object, string>()
   return {
     status: async () => ({ ...d.status(), keptParts: await keptPartsSoon(d) }),
-    peers: () => d.peerList(),
+    peers: (p) => d.peerList({ all: p.all === true }),
     'pair.show': (p, { socket }) => {
       // gone while the daemon started (requests wait for it): no code for nobody (review finding)
       if (socket.destroyed || socket.readableEnded) throw new FerryError('E_CANCELLED', 'the asker went away before the code was made')

@@ -13,6 +13,7 @@ import { answerHello, exchangeHello, type HelloInfo } from '../protocol/hello.ts
 import type { PeerStore } from '../store/index.ts'
 import type { Logger } from './logger.ts'
 import type { FerryNode } from './node.ts'
+import { answeredAsAnother, REDIAL_FAST_MS, RedialSchedule } from './redial-schedule.ts'
 
 export interface PeerEntry { peerId: string, name: string, addrs: string[], online: boolean, lastSeen: number, version: string }
 
@@ -24,11 +25,28 @@ export interface PeerTableInit {
   version: string
   /** multiaddrs given with --peer: dialled now and whenever the peer is offline */
   staticPeers: string[]
-  /** peers worth redialling while offline (paired ones) */
-  shouldRedial: (peerId: string) => boolean
+  /** paired peers: redialled while offline, and kept however long unseen */
+  isPaired: (peerId: string) => boolean
 }
 
-const REDIAL_INTERVAL_MS = 2000
+/**
+ * An unpaired peer not seen for this long is forgotten. Why: every device
+ * that ever ran ferry on the same network (a guest's laptop, each identity a
+ * reinstall made, each of the peer IDs a hostile host makes up for nothing)
+ * was kept in the store and listed for good; an unpaired peer is only an
+ * address book entry, and mDNS finds it again when it is back.
+ */
+export const UNPAIRED_KEPT_MS = 30 * 24 * 60 * 60 * 1000
+/** The most unpaired peers kept; past it a new one replaces the one offline longest (a host making up peer IDs). */
+export const MAX_UNPAIRED = 256
+const FORGET_INTERVAL_MS = 60 * 60 * 1000
+
+/** With `max` unpaired peers known, the one offline longest, for a new one to replace (none offline: keep them all, they are here). */
+export function unpairedToForget (peers: PeerEntry[], isPaired: (peerId: string) => boolean, max = MAX_UNPAIRED): string | undefined {
+  const unpaired = peers.filter((p) => !isPaired(p.peerId))
+  if (unpaired.length < max) return undefined
+  return unpaired.filter((p) => !p.online).sort((a, b) => a.lastSeen - b.lastSeen)[0]?.peerId
+}
 
 export class PeerTable extends EventEmitter<{ peer: [PeerEntry] }> {
   private readonly init: PeerTableInit
@@ -39,6 +57,9 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry] }> {
   private readonly dialing = new Set<string>()
   /** peer IDs learned by dialling a --peer address that did not name one */
   private readonly staticIds = new Map<string, string>()
+  /** when each offline peer (or --peer address) may be dialled again */
+  private readonly schedule = new RedialSchedule()
+  private forgotAt = 0
 
   constructor (init: PeerTableInit) {
     super()
@@ -46,6 +67,7 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry] }> {
     for (const row of init.store.all()) {
       this.peers.set(row.peerId, { ...row, online: false, version: '' })
     }
+    this.forgetUnseen()
   }
 
   async start (): Promise<void> {
@@ -64,9 +86,11 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry] }> {
       const id = evt.detail.id.toString()
       if (node.getConnections(evt.detail.id).length > 0) return
       this.init.log.debug('discovered peer', { peerId: id })
+      // it announced itself just now: worth a dial whatever the schedule said
+      this.schedule.reset(id)
       void this.dial(id, evt.detail.multiaddrs)
     })
-    this.timer = setInterval(() => { this.redial() }, REDIAL_INTERVAL_MS)
+    this.timer = setInterval(() => { this.redial() }, REDIAL_FAST_MS)
     this.redial()
   }
 
@@ -124,6 +148,8 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry] }> {
     const addrs = new Set(prev?.addrs ?? [])
     if (connection.direction === 'outbound') addrs.add(connection.remoteAddr.toString())
     const entry: PeerEntry = { peerId: id, name: hello.name, version: hello.version, addrs: [...addrs].slice(-8), online: true, lastSeen: Date.now() }
+    this.schedule.reset(id)
+    if (prev == null && !this.init.isPaired(id)) this.makeRoomForUnpaired()
     this.peers.set(id, entry)
     this.persist(entry)
     this.init.log.info('peer online', { peerId: id, name: hello.name })
@@ -172,6 +198,30 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry] }> {
     this.emit('peer', { ...entry })
   }
 
+  /** Forget unpaired peers offline for UNPAIRED_KEPT_MS (at start, then hourly). */
+  private forgetUnseen (now = Date.now()): void {
+    this.forgotAt = now
+    for (const p of [...this.peers.values()]) {
+      if (!p.online && p.lastSeen < now - UNPAIRED_KEPT_MS && !this.init.isPaired(p.peerId)) this.forget(p.peerId)
+    }
+  }
+
+  private makeRoomForUnpaired (): void {
+    const id = unpairedToForget([...this.peers.values()], this.init.isPaired)
+    if (id != null) this.forget(id)
+  }
+
+  private forget (peerId: string): void {
+    this.peers.delete(peerId)
+    this.schedule.reset(peerId)
+    try {
+      this.init.store.remove(peerId)
+    } catch (err) {
+      this.init.log.warn('cannot forget peer', { peerId, err: (err as Error).message })
+    }
+    this.init.log.debug('forgot unpaired peer', { peerId })
+  }
+
   /** Touch lastSeen (e.g. after a successful protocol exchange). */
   touch (peerId: string): void {
     const e = this.peers.get(peerId)
@@ -186,22 +236,26 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry] }> {
       const target = peerId != null && addrs.length === 0 ? peerIdFromString(peerId) : addrs
       const conn = await this.init.node.dial(target, { signal: AbortSignal.any([AbortSignal.timeout(5000), this.controller.signal]) })
       if (peerId == null && addrs.length === 1) this.staticIds.set(addrs[0].toString(), conn.remotePeer.toString())
+      this.schedule.reset(key)
     } catch (err) {
-      this.init.log.debug('dial failed', { peer: key, err: (err as Error).message })
+      if (!this.controller.signal.aborted) this.schedule.failed(key, Date.now(), answeredAsAnother(err))
+      this.init.log.debug('dial failed', { peer: key, err: (err as Error).message, nextInMs: this.schedule.waitOf(key) })
     } finally {
       this.dialing.delete(key)
     }
   }
 
   private redial (): void {
+    const now = Date.now()
+    if (now - this.forgotAt >= FORGET_INTERVAL_MS) this.forgetUnseen(now)
     for (const addr of this.init.staticPeers) {
       const ma = multiaddr(addr)
       const id = ma.getComponents().find((c) => c.name === 'p2p')?.value ?? this.staticIds.get(ma.toString())
-      if (id != null && this.isOnline(id)) continue
+      if ((id != null && this.isOnline(id)) || !this.schedule.due(ma.toString(), now)) continue
       void this.dial(undefined, [ma])
     }
     for (const p of this.peers.values()) {
-      if (p.online || p.addrs.length === 0 || !this.init.shouldRedial(p.peerId)) continue
+      if (p.online || p.addrs.length === 0 || !this.init.isPaired(p.peerId) || !this.schedule.due(p.peerId, now)) continue
       const addrs = p.addrs.map((a) => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${p.peerId}`))
       void this.dial(p.peerId, addrs)
     }

@@ -15,6 +15,10 @@ export class PeerStore {
       .run(p.peerId, p.name, JSON.stringify(p.addrs), p.lastSeen)
   }
 
+  remove (peerId: string): void {
+    this.stmt('DELETE FROM peers WHERE peer_id = ?').run(peerId)
+  }
+
   all (): PeerRow[] {
     return (this.stmt('SELECT peer_id, name, addrs, last_seen FROM peers').all() as any[])
       .map((r) => ({ peerId: r.peer_id, name: r.name, addrs: JSON.parse(r.addrs), lastSeen: r.last_seen }))

@@ -11,6 +11,9 @@ import { BUILT_MAIN, MAIN, ROOT, cleanupAll, peersOf, runCli, spawnCli, startDae
 import { connectControl } from '../../src/daemon/control/client.ts'
 import { STARTING_MARK } from '../../src/daemon/starting-mark.ts'
 import { DAEMON_GLIBC_TUNABLES, DAEMON_V8_FLAGS } from '../../src/cli/daemon-flags.ts'
+import { DatabaseSync } from 'node:sqlite'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 
 afterAll(cleanupAll)
 
@@ -20,6 +23,10 @@ async function staleSocket (path: string): Promise<void> {
   await waitFor(async () => existsSync(path) ? true : undefined, 'the socket', 20_000, 5)
   p.kill('SIGKILL')
   await new Promise((resolve) => p.once('exit', resolve))
+}
+
+async function newPeerId (): Promise<string> {
+  return peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
 }
 
 describe('daemon foundation', () => {
@@ -37,6 +44,39 @@ describe('daemon foundation', () => {
     const offline = await waitFor(async () => (await peersOf(a)).find((p) => p.peerId === b.peerId && !p.online), 'b offline on a', 30_000)
     expect(offline.lastSeen).toBeGreaterThan(0)
     await a.stop()
+  })
+
+  it('an unpaired peer offline for over a day is left out of `ferry peers` (--all lists it), one gone 30 days is forgotten, a paired one stays however long away (user-test finding: every identity ever seen was listed for good)', async () => {
+    let a = await startDaemon({ name: 'alpha' })
+    const b = await startDaemon({ name: 'beta', peers: [a.addr] })
+    await waitFor(async () => (await peersOf(a)).find((p) => p.peerId === b.peerId && p.online), 'a to list b', 30_000)
+    await b.stop()
+    await a.stop()
+    const day = 24 * 60 * 60 * 1000
+    const [gone, paired] = await Promise.all([newPeerId(), newPeerId()])
+    const db = new DatabaseSync(join(a.home, 'ferry.db'))
+    try {
+      db.prepare('UPDATE peers SET last_seen = ? WHERE peer_id = ?').run(Date.now() - 2 * day, b.peerId)
+      db.prepare("INSERT INTO peers (peer_id, name, addrs, last_seen) VALUES (?, 'guest', '[]', ?)").run(gone, Date.now() - 31 * day)
+      db.prepare("INSERT INTO peers (peer_id, name, addrs, last_seen) VALUES (?, 'nas', '[]', ?)").run(paired, Date.now() - 90 * day)
+      db.prepare("INSERT INTO trust (peer_id, name, fingerprint, paired_at) VALUES (?, 'nas', 'x', ?)").run(paired, Date.now() - 100 * day)
+    } finally { db.close() }
+    a = await a.restart()
+    const listed = await a.cli(['peers'])
+    expect(listed.code, listed.stderr).toBe(0)
+    expect(listed.stdout).toContain(paired)
+    expect(listed.stdout).not.toContain(b.peerId)
+    expect(listed.stdout).not.toContain(gone)
+    const all = await a.cli(['peers', '--all', '--json'])
+    expect((JSON.parse(all.stdout) as Array<{ peerId: string }>).map((p) => p.peerId).sort()).toEqual([b.peerId, paired].sort())
+    // a peer left out of the list can still be named: `ferry send beta` says it is not paired, not that there is no beta
+    const send = await a.cli(['send', 'beta', join(a.home, 'ferry.db')])
+    expect(send.stderr).toMatch(/^ferry: E_NOT_PAIRED: /m)
+    await a.stop()
+    const after = new DatabaseSync(join(a.home, 'ferry.db'), { readOnly: true })
+    try {
+      expect((after.prepare('SELECT peer_id FROM peers ORDER BY peer_id').all() as Array<{ peer_id: string }>).map((r) => r.peer_id)).toEqual([b.peerId, paired].sort())
+    } finally { after.close() }
   })
 
   it('a request that comes while the daemon is still starting waits for it, instead of failing with E_INTERNAL', async () => {

@@ -325,6 +325,29 @@ describe('pairing', { timeout: 120_000 }, () => {
     const send = await a.cli(['send', 'xi', file])
     expectError(send, 'E_PEER_AMBIGUOUS')
     expect(send.stderr).toContain(`(xi …${c2.peerId.slice(-8)}, online; xi …${c.peerId.slice(-8)}, offline)`)
+    // and `ferry peers`, under its table, for as long as the old one stays paired
+    await waitListed(a, c2, { paired: true })
+    const listed = await a.cli(['peers'])
+    expect(listed.stdout).toContain(`\nxi …${c.peerId.slice(-8)} is paired but offline while another xi is online: if it is that device before it was set up anew, \`ferry unpair …${c.peerId.slice(-8)}\` forgets it\n`)
+    expect(listed.stdout).not.toContain(`xi …${c2.peerId.slice(-8)} is paired`)
+    await Promise.all([a.stop(), c2.stop()])
+  })
+
+  it('a paired device whose address now answers with another identity is dialled again a minute later, not every 2 s (user-test finding: the old identity of a device set up anew was dialled every 2 s for good)', async () => {
+    const [a, c] = await linkedPair(['omicron', 'pi'], ['--verbose'])
+    await pairDaemons(a, c)
+    const port = /\/tcp\/(\d+)/.exec(c.addr)![1]
+    await c.stop()
+    await rm(c.home, { recursive: true, force: true })
+    const c2 = await startDaemon({ name: 'pi', listen: `/ip4/127.0.0.1/tcp/${port}` })
+    const failedDials = (): Array<{ err: string, nextInMs?: number }> => a.output().split('\n')
+      .filter((l) => l.includes('"dial failed"') && l.includes(c.peerId)).map((l) => JSON.parse(l))
+    const first = await waitFor(() => failedDials().find((d) => d.err.includes('does not match expected remote identity key')), `${a.name} to find another identity at ${c.name}'s address`, 30_000)
+    expect(first.nextInMs).toBe(60_000)
+    const count = failedDials().length
+    // before: a dial every 2 s, so 4 more in these 8 s
+    await new Promise((resolve) => setTimeout(resolve, 8000))
+    expect(failedDials().length).toBe(count)
     await Promise.all([a.stop(), c2.stop()])
   })
 

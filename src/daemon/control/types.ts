@@ -194,7 +194,8 @@ export interface ControlEvents {
 
 export interface ControlMethods {
   status: { params: Record<string, never>, result: StatusInfo }
-  peers: { params: Record<string, never>, result: PeerInfo[] }
+  /** all: also unpaired peers offline for over a day (daemon.ts, UNPAIRED_LISTED_MS) */
+  peers: { params: { all?: boolean }, result: PeerInfo[] }
   /** after the response, the connection streams ControlEvents */
   subscribe: { params: Record<string, never>, result: { subscribed: true } }
   'pair.show': { params: { expiresSec?: number }, result: PairingState }
