@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compile src/ to dist/ (plain JavaScript). `npm start`, `ferry` and the
 # benchmark run dist/: Node's type stripping works too (the tests use it), but
-# loading it costs ~21 MB of RSS in every daemon (README, "Memory").
+# loading it costs ~21 MB of RSS in every daemon (docs/PERFORMANCE.md, "Memory").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf dist.tmp

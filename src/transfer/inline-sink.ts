@@ -5,8 +5,8 @@
 // (sink-worker.js) it saves the worker's isolate (~15 MB of RSS) and the
 // message round trip per chunk (~0.4 CPU-s per GiB in the receiver's
 // profile). In the network-namespace lab it may cost the receiver ~0.5
-// CPU-s per GiB more (6 interleaved pairs, wall time within noise; README,
-// "Where the time goes"): kept for the memory. With blake3-jit (~1 GB/s,
+// CPU-s per GiB more (6 interleaved pairs, wall time within noise;
+// docs/PERFORMANCE.md, "Where the time goes"): kept for the memory. With blake3-jit (~1 GB/s,
 // 16 ms for the largest chunk) the worker sink stays, so the main thread
 // never stalls on hashing.
 // Chunk writes go through O_DIRECT where the file system allows it

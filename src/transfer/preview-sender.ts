@@ -26,7 +26,7 @@ export const PREVIEW_MIN_BYTES = 16 * 1024 * 1024
  * competed with the hashing for the cores (lab, 2 vCPUs for both peers: no
  * faster at 1 Gbit, 3–4 % slower unshaped). Where the hashing lasted and
  * each peer had a core of its own, 1 GiB at 1 Gbit took 9.55–10.65 s
- * against 9.93–12.34 s (README, Benchmarks, "Fetching ahead").
+ * against 9.93–12.34 s (docs/PERFORMANCE.md, "Fetching ahead").
  */
 export const PREVIEW_MIN_REMAINING_MS = 500
 /** Hashing is looked at for the preview no sooner than this after it began: the first batches say little about its rate. */
