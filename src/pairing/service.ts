@@ -9,7 +9,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { randomUUID } from 'node:crypto'
 import { FerryError, toFerryError } from '../errors.ts'
 import { PAIR_PROTOCOL, TRUST_PROTOCOL } from '../protocol/constants.ts'
-import { pairChannel } from '../protocol/pair.ts'
+import { PairResult, pairChannel } from '../protocol/pair.ts'
 import { dialFailure } from '../protocol/stream.ts'
 import { notifyUnpair, handleUnpair } from '../protocol/trust.ts'
 import type { PairingState } from '../daemon/control/types.ts'
@@ -44,8 +44,12 @@ const TOMBSTONE_MESSAGE = {
   cancelled: 'that code was cancelled or replaced by a newer one'
 } as const
 
-/** `cancelled`: asked to end while another device was using it; that exchange ends without a pairing */
-interface ShownCode { state: PairingState, code: GeneratedCode, timer: NodeJS.Timeout, cancelled?: FerryError }
+/**
+ * `cancelled`: asked to end while another device was using it; that exchange ends without a pairing.
+ * `stopExchange`: ends that exchange's wait for the other device at once (it may wait up to 30 s for an
+ * answer; user-test finding: Ctrl-C on the showing side took that long to end `ferry pair`).
+ */
+interface ShownCode { state: PairingState, code: GeneratedCode, timer: NodeJS.Timeout, cancelled?: FerryError, stopExchange?: () => void }
 
 export class PairingService {
   private readonly c: PairingComponents
@@ -106,7 +110,11 @@ export class PairingService {
     if (this.shown == null || (id != null && this.shown.state.id !== id)) return false
     // while another device uses the code: that exchange is refused before this device stores trust, and
     // ends as cancelled (user-test finding: a TUI quit, or `ferry pair` killed, mid-exchange still paired)
-    if (this.shown.state.phase === 'exchanging') { this.shown.cancelled = new FerryError('E_CANCELLED', why ?? 'the code was cancelled on the device showing it'); return true }
+    if (this.shown.state.phase === 'exchanging') {
+      this.shown.cancelled = new FerryError('E_CANCELLED', why ?? 'the code was cancelled on the device showing it')
+      this.shown.stopExchange?.()
+      return true
+    }
     if (this.shown.state.phase !== 'waiting') return false
     this.finishShown('cancelled', why != null ? new FerryError('E_CANCELLED', why) : undefined)
     return true
@@ -131,7 +139,8 @@ export class PairingService {
   /** Responder: an initiator opened /ferry/pair. */
   private async respond (stream: Stream, connection: Connection): Promise<void> {
     const remote = connection.remotePeer.toString()
-    const ch = pairChannel(stream)
+    const stop = new AbortController()
+    const ch = pairChannel(stream, stop.signal)
     let claimed: ShownCode | undefined
     try {
       const result = await runResponder(ch, { myPeerId: this.c.node.peerId.toString(), remotePeerId: remote, myName: this.c.myName() }, (nameplate) => {
@@ -145,6 +154,7 @@ export class PairingService {
         }
         if (s.state.phase !== 'waiting') throw new FerryError('E_PAIRING_BUSY', 'that code is being used by another device right now')
         claimed = s
+        s.stopExchange = () => { stop.abort() }
         s.state.phase = 'exchanging'
         this.c.emit({ ...s.state, code: undefined })
         return s.code as ParsedCode
@@ -160,9 +170,11 @@ export class PairingService {
       this.finishShown('paired', undefined, { peerId: remote, name: result.peerName, fingerprint: peerFingerprint(remote) }, claimed)
     } catch (err) {
       const fe = toFerryError(err, 'E_PAIRING_FAILED')
-      if (claimed?.cancelled != null && fe === claimed.cancelled) {
+      if (claimed?.cancelled != null) {
         this.c.log.info('pairing cancelled during the exchange', { peerId: remote })
-        this.finishShown('cancelled', fe, undefined, claimed)
+        // stopped while waiting for the other device (not refused at the commit, which told it): told here why
+        if (fe !== claimed.cancelled) await ch.fail(PairResult, claimed.cancelled)
+        this.finishShown('cancelled', claimed.cancelled, undefined, claimed)
       } else if (claimed !== undefined) {
         this.throttle.failure(remote)
         this.c.log.warn('pairing failed; code burned', { peerId: remote, code: fe.code })

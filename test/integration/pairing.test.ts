@@ -21,7 +21,7 @@ import { parseCode } from '../../src/pairing/code.ts'
 import { cleanupAll, jsonValues, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type TestDaemon } from '../helpers/daemon.ts'
 import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { expectNoCodeIn, fingerprintOf, peersNow, showCode, wrongCode } from '../helpers/pairing.ts'
+import { expectNoCodeIn, fingerprintOf, peersNow, showCode, wrongCode, type ShownCode } from '../helpers/pairing.ts'
 
 afterAll(cleanupAll)
 
@@ -41,6 +41,30 @@ function expectError (r: { code: number, stderr: string }, code: string): void {
   expect(r.code, r.stderr).toBe(1)
   // `ferry pair CODE` prints "pairing…" on stderr before the outcome: the error is a line of its own
   expect(r.stderr).toMatch(new RegExp(`^ferry: ${code}: `, 'm'))
+}
+
+/**
+ * `other` types the code `d` shows and runs the exchange up to its key
+ * confirmation (its third message), which waits for `release`.
+ */
+async function heldExchange (other: EvilPeer, d: TestDaemon): Promise<{ shown: ShownCode, ch: PairChannel, exchange: Promise<unknown>, release: () => void }> {
+  const { shown, ch } = await other.openPairing(d)
+  let release!: () => void
+  const held = new Promise<void>((resolve) => { release = resolve })
+  let writes = 0
+  const slow: PairChannel = { ...ch, write: async (msg, codec) => { if (++writes === 3) await held; await ch.write(msg, codec) } }
+  const exchange = runInitiator(slow, { myPeerId: other.peerId, remotePeerId: d.peerId, myName: other.name }, parseCode(shown.code))
+  exchange.catch(() => {})
+  await waitFor(() => writes === 3, 'the exchange to reach the key confirmation', 15_000)
+  return { shown, ch, exchange, release }
+}
+
+/** The held exchange goes on, is told the code was cancelled, and `d` did not pair with `other`. */
+async function expectNotPaired (held: Awaited<ReturnType<typeof heldExchange>>, d: TestDaemon, other: EvilPeer): Promise<void> {
+  held.release()
+  await expect(held.exchange).rejects.toMatchObject({ code: 'E_CANCELLED' })
+  await held.ch.close()
+  expect((await peersOf(d)).find((p) => p.peerId === other.peerId)?.paired).not.toBe(true)
 }
 
 // Real daemons on a busy 2-core machine boot slowly: generous timeouts, no fixed sleeps.
@@ -387,23 +411,34 @@ describe('pairing', { timeout: 120_000 }, () => {
     const a = await startDaemon({ name: 'nu' })
     const other = await EvilPeer.create('xi')
     try {
-      const { shown, ch } = await other.openPairing(a)
       // the other device's key confirmation (its third message) waits until the code is cancelled on a
-      let release!: () => void
-      const held = new Promise<void>((resolve) => { release = resolve })
-      let writes = 0
-      const slow: PairChannel = { ...ch, write: async (msg, codec) => { if (++writes === 3) await held; await ch.write(msg, codec) } }
-      const exchange = runInitiator(slow, { myPeerId: other.peerId, remotePeerId: a.peerId, myName: 'xi' }, parseCode(shown.code))
-      exchange.catch(() => {})
-      await waitFor(() => writes === 3, 'the exchange to reach the key confirmation', 15_000)
+      const held = await heldExchange(other, a)
+      const { shown } = held
       // what showed the code goes away: the daemon cancels the code it showed
       shown.cli.proc.kill('SIGKILL')
       await shown.cli.done
       await new Promise((resolve) => setTimeout(resolve, 500))
-      release()
-      await expect(exchange).rejects.toMatchObject({ code: 'E_CANCELLED' })
-      await ch.close()
-      expect((await peersOf(a)).find((p) => p.peerId === other.peerId)?.paired).not.toBe(true)
+      await expectNotPaired(held, a, other)
+    } finally {
+      await other.stop()
+      await a.stop()
+    }
+  })
+
+  it('Ctrl-C on the `ferry pair` that shows the code ends it at once while the other device still holds the exchange, and tells that device (user-test finding: it waited for the exchange, up to 30 s)', async () => {
+    const a = await startDaemon({ name: 'rho' })
+    const other = await EvilPeer.create('sigma')
+    try {
+      // the other device holds its key confirmation (its third message) until the test lets it go
+      const held = await heldExchange(other, a)
+      const { shown } = held
+      shown.cli.proc.kill('SIGINT')
+      // before: `ferry pair` ended only when a's wait for that message did, 30 s on
+      const ended = await Promise.race([shown.cli.done, new Promise<undefined>((resolve) => setTimeout(() => { resolve(undefined) }, 20_000))])
+      expect(ended, 'ferry pair still running 20 s after Ctrl-C').toBeDefined()
+      expect(ended!.code).toBe(1)
+      expect(ended!.stderr).toContain('E_CANCELLED')
+      await expectNotPaired(held, a, other)
     } finally {
       await other.stop()
       await a.stop()
