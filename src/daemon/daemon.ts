@@ -80,7 +80,8 @@ export class Daemon {
         name: this.config.name,
         version: VERSION,
         staticPeers: this.config.peers,
-        isPaired: (id) => this.trust.isPaired(id)
+        isPaired: (id) => this.trust.isPaired(id),
+        isAwaited: (id) => this.transfers?.waitsFor(id) === true
       })
       this.peers.on('peer', (p) => { this.emit('peer', this.peerInfo(p)) })
       await this.peers.start()

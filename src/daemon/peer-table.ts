@@ -13,7 +13,7 @@ import { answerHello, exchangeHello, type HelloInfo } from '../protocol/hello.ts
 import type { PeerStore } from '../store/index.ts'
 import type { Logger } from './logger.ts'
 import type { FerryNode } from './node.ts'
-import { answeredAsAnother, REDIAL_FAST_MS, RedialSchedule } from './redial-schedule.ts'
+import { answeredAsAnother, REDIAL_FAST_MS, REDIAL_STATIC_MAX_MS, RedialSchedule } from './redial-schedule.ts'
 
 export interface PeerEntry { peerId: string, name: string, addrs: string[], online: boolean, lastSeen: number, version: string }
 
@@ -27,6 +27,8 @@ export interface PeerTableInit {
   staticPeers: string[]
   /** paired peers: redialled while offline, and kept however long unseen */
   isPaired: (peerId: string) => boolean
+  /** peers a transfer waits for: redialled at the fast pace however long they are away (redial-schedule.ts) */
+  isAwaited: (peerId: string) => boolean
 }
 
 /**
@@ -97,6 +99,22 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry] }> {
   stop (): void {
     this.controller.abort()
     if (this.timer != null) clearInterval(this.timer)
+    this.recordOnlineSeen()
+  }
+
+  /**
+   * An online peer's last-seen time is stored when it comes online and when
+   * it goes; this stores "now" for those still online, at a clean stop and
+   * hourly, so that after a crash a peer connected for weeks is not taken
+   * for one unseen since it connected (review finding: hidden from the list,
+   * or forgotten, at the next start).
+   */
+  private recordOnlineSeen (now = Date.now()): void {
+    for (const p of this.peers.values()) {
+      if (!p.online) continue
+      p.lastSeen = now
+      this.persist(p)
+    }
   }
 
   list (): PeerEntry[] {
@@ -178,9 +196,17 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry] }> {
     }
   }
 
-  /** Keep up to 8 of the peer's IPv4 addresses (what a redial uses) and store them; none: keep the old ones. */
+  /**
+   * Keep up to 8 of the peer's IPv4 addresses (what a redial uses) and store
+   * them; none: keep the old ones. Loopback ones only when it has no other:
+   * a daemon listening on 0.0.0.0 announces 127.0.0.1 too, where a redial
+   * reaches this device's own daemon (review finding), and a peer on this
+   * very host (tests, two homes) announces nothing else.
+   */
   private saveAddrs (entry: PeerEntry, addrs: string[]): void {
     const v4 = addrs.filter((a) => !a.includes('/ip6/'))
+    const away = v4.filter((a) => !a.startsWith('/ip4/127.'))
+    if (away.length > 0) v4.splice(0, v4.length, ...away)
     if (v4.length === 0) return
     entry.addrs = v4.slice(0, 8)
     this.persist(entry)
@@ -194,16 +220,32 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry] }> {
     entry.online = false
     entry.lastSeen = Date.now()
     this.persist(entry)
+    // gone just now: the fast pace from here, whatever an earlier absence (or a dial that failed while it came back) left
+    for (const key of this.keysOf(id)) this.schedule.reset(key)
     this.init.log.info('peer offline', { peerId: id })
     this.emit('peer', { ...entry })
   }
 
-  /** Forget unpaired peers offline for UNPAIRED_KEPT_MS (at start, then hourly). */
+  /** The schedule's keys for a peer: its ID, and each --peer address that names it or reached it. */
+  private keysOf (peerId: string): string[] {
+    return [peerId, ...this.init.staticPeers.map((a) => multiaddr(a)).filter((ma) => this.staticIdOf(ma) === peerId).map(String)]
+  }
+
+  private staticIdOf (ma: Multiaddr): string | undefined {
+    return ma.getComponents().find((c) => c.name === 'p2p')?.value ?? this.staticIds.get(ma.toString())
+  }
+
+  /**
+   * Forget unpaired peers offline for UNPAIRED_KEPT_MS, and past MAX_UNPAIRED
+   * the ones offline longest (a store from before the cap may hold more; at
+   * start, then hourly).
+   */
   private forgetUnseen (now = Date.now()): void {
     this.forgotAt = now
     for (const p of [...this.peers.values()]) {
       if (!p.online && p.lastSeen < now - UNPAIRED_KEPT_MS && !this.init.isPaired(p.peerId)) this.forget(p.peerId)
     }
+    for (let id = unpairedToForget([...this.peers.values()], this.init.isPaired, MAX_UNPAIRED + 1); id != null; id = unpairedToForget([...this.peers.values()], this.init.isPaired, MAX_UNPAIRED + 1)) this.forget(id)
   }
 
   private makeRoomForUnpaired (): void {
@@ -232,13 +274,20 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry] }> {
     const key = peerId ?? addrs.map(String).join(',')
     if (this.dialing.has(key) || this.controller.signal.aborted) return
     this.dialing.add(key)
+    const startedAt = Date.now()
     try {
-      const target = peerId != null && addrs.length === 0 ? peerIdFromString(peerId) : addrs
-      const conn = await this.init.node.dial(target, { signal: AbortSignal.any([AbortSignal.timeout(5000), this.controller.signal]) })
+      const conn = await this.init.node.dial(target(peerId, addrs), { signal: AbortSignal.any([AbortSignal.timeout(5000), this.controller.signal]) })
       if (peerId == null && addrs.length === 1) this.staticIds.set(addrs[0].toString(), conn.remotePeer.toString())
       this.schedule.reset(key)
     } catch (err) {
-      if (!this.controller.signal.aborted) this.schedule.failed(key, Date.now(), answeredAsAnother(err))
+      // back meanwhile (it dialled us): this failure (an old address timing out) says nothing of its next absence
+      const id = peerId ?? (addrs.length === 1 ? this.staticIdOf(addrs[0]) : undefined)
+      if (!this.controller.signal.aborted && !(id != null && this.isOnline(id))) {
+        this.schedule.failed(key, startedAt, {
+          another: answeredAsAnother(err, this.init.node.peerId.toString()),
+          maxWait: peerId == null ? REDIAL_STATIC_MAX_MS : this.init.isAwaited(peerId) ? REDIAL_FAST_MS : undefined
+        })
+      }
       this.init.log.debug('dial failed', { peer: key, err: (err as Error).message, nextInMs: this.schedule.waitOf(key) })
     } finally {
       this.dialing.delete(key)
@@ -247,10 +296,13 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry] }> {
 
   private redial (): void {
     const now = Date.now()
-    if (now - this.forgotAt >= FORGET_INTERVAL_MS) this.forgetUnseen(now)
+    if (now - this.forgotAt >= FORGET_INTERVAL_MS) {
+      this.forgetUnseen(now)
+      this.recordOnlineSeen(now)
+    }
     for (const addr of this.init.staticPeers) {
       const ma = multiaddr(addr)
-      const id = ma.getComponents().find((c) => c.name === 'p2p')?.value ?? this.staticIds.get(ma.toString())
+      const id = this.staticIdOf(ma)
       if ((id != null && this.isOnline(id)) || !this.schedule.due(ma.toString(), now)) continue
       void this.dial(undefined, [ma])
     }
@@ -260,4 +312,9 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry] }> {
       void this.dial(p.peerId, addrs)
     }
   }
+}
+
+/** What a dial aims at: the peer by its ID (libp2p's own address book) when no address is given, else the addresses. */
+function target (peerId: string | undefined, addrs: Multiaddr[]): PeerId | Multiaddr[] {
+  return peerId != null && addrs.length === 0 ? peerIdFromString(peerId) : addrs
 }

@@ -266,6 +266,13 @@ export class TransferService {
     for (const id of this.pendingStates.retry()) if (this.senders.get(id)?.finished === true) this.senders.delete(id)
   }
 
+  /** Whether a transfer not ended waits for `peerId` (the peer table then dials it at its fast pace). */
+  waitsFor (peerId: string): boolean {
+    for (const s of this.senders.values()) if (s.peerId === peerId && !s.finished) return true
+    for (const r of this.receivers.values()) if (r.peerId === peerId && !r.finished) return true
+    return false
+  }
+
   async stop (): Promise<void> {
     this.stopping = true
     if (this.timer != null) clearInterval(this.timer)

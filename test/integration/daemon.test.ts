@@ -46,7 +46,7 @@ describe('daemon foundation', () => {
     await a.stop()
   })
 
-  it('an unpaired peer offline for over a day is left out of `ferry peers` (--all lists it), one gone 30 days is forgotten, a paired one stays however long away (user-test finding: every identity ever seen was listed for good)', async () => {
+  it('an unpaired peer offline for over a day is left out of `ferry peers` (--all lists it), one gone 30 days is forgotten, past 256 unpaired the oldest go, a paired one stays however long away (user-test finding: every identity ever seen was listed for good; review finding: a store from before the cap kept its excess)', async () => {
     let a = await startDaemon({ name: 'alpha' })
     const b = await startDaemon({ name: 'beta', peers: [a.addr] })
     await waitFor(async () => (await peersOf(a)).find((p) => p.peerId === b.peerId && p.online), 'a to list b', 30_000)
@@ -54,8 +54,12 @@ describe('daemon foundation', () => {
     await a.stop()
     const day = 24 * 60 * 60 * 1000
     const [gone, paired] = await Promise.all([newPeerId(), newPeerId()])
+    // a store from before the cap of 256 unpaired peers, with 300 more seen 3 days ago: the oldest go first
+    const many = await Promise.all(Array.from({ length: 300 }, async () => await newPeerId()))
     const db = new DatabaseSync(join(a.home, 'ferry.db'))
     try {
+      const insert = db.prepare("INSERT INTO peers (peer_id, name, addrs, last_seen) VALUES (?, 'many', '[]', ?)")
+      many.forEach((id, i) => insert.run(id, Date.now() - 3 * day - i * 1000))
       db.prepare('UPDATE peers SET last_seen = ? WHERE peer_id = ?').run(Date.now() - 2 * day, b.peerId)
       db.prepare("INSERT INTO peers (peer_id, name, addrs, last_seen) VALUES (?, 'guest', '[]', ?)").run(gone, Date.now() - 31 * day)
       db.prepare("INSERT INTO peers (peer_id, name, addrs, last_seen) VALUES (?, 'nas', '[]', ?)").run(paired, Date.now() - 90 * day)
@@ -67,15 +71,22 @@ describe('daemon foundation', () => {
     expect(listed.stdout).toContain(paired)
     expect(listed.stdout).not.toContain(b.peerId)
     expect(listed.stdout).not.toContain(gone)
-    const all = await a.cli(['peers', '--all', '--json'])
-    expect((JSON.parse(all.stdout) as Array<{ peerId: string }>).map((p) => p.peerId).sort()).toEqual([b.peerId, paired].sort())
+    expect(listed.stdout).not.toContain('many')
+    const all = (JSON.parse((await a.cli(['peers', '--all', '--json'])).stdout) as Array<{ peerId: string }>).map((p) => p.peerId)
+    expect(all).toContain(b.peerId)
+    expect(all).toContain(paired)
+    expect(all).not.toContain(gone)
+    expect(all.length).toBe(257)
     // a peer left out of the list can still be named: `ferry send beta` says it is not paired, not that there is no beta
     const send = await a.cli(['send', 'beta', join(a.home, 'ferry.db')])
     expect(send.stderr).toMatch(/^ferry: E_NOT_PAIRED: /m)
     await a.stop()
     const after = new DatabaseSync(join(a.home, 'ferry.db'), { readOnly: true })
     try {
-      expect((after.prepare('SELECT peer_id FROM peers ORDER BY peer_id').all() as Array<{ peer_id: string }>).map((r) => r.peer_id)).toEqual([b.peerId, paired].sort())
+      const kept = (after.prepare('SELECT peer_id FROM peers').all() as Array<{ peer_id: string }>).map((r) => r.peer_id)
+      // 256 unpaired (beta and the 255 of the 300 seen last) and the paired one
+      expect(kept.length).toBe(257)
+      expect(kept).toEqual(expect.arrayContaining([b.peerId, paired, ...many.slice(0, 255)]))
     } finally { after.close() }
   })
 

@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest'
 import { MAX_UNPAIRED, unpairedToForget, type PeerEntry } from '../../src/daemon/peer-table.ts'
-import { answeredAsAnother, REDIAL_FAST_FOR_MS, REDIAL_FAST_MS, REDIAL_MAX_MS, RedialSchedule } from '../../src/daemon/redial-schedule.ts'
+import { answeredAsAnother, REDIAL_FAST_FOR_MS, REDIAL_FAST_MS, REDIAL_MAX_MS, REDIAL_STATIC_MAX_MS, RedialSchedule, type Failure } from '../../src/daemon/redial-schedule.ts'
 
-/** Fail `key` each time it is due, from `start` until `until`; the waits between dials. */
-function waitsOver (s: RedialSchedule, key: string, start: number, until: number): number[] {
+/**
+ * The peer table's 2 s timer from `start` until `until`, each tick `early` ms
+ * early (a timer may fire so) and each dial starting `late` ms after its tick,
+ * failing; the waits between dials.
+ */
+function waitsOver (s: RedialSchedule, key: string, start: number, until: number, how: Failure = {}, early = 0, late = 0): number[] {
   const dials: number[] = []
-  for (let now = start; now <= until; now += 100) {
-    if (!s.due(key, now)) continue
-    dials.push(now)
-    s.failed(key, now)
+  for (let tick = start; tick <= until; tick += REDIAL_FAST_MS) {
+    if (!s.due(key, tick - early)) continue
+    dials.push(tick)
+    s.failed(key, tick - early + late, how)
   }
   return dials.slice(1).map((t, i) => t - dials[i])
 }
@@ -24,6 +28,18 @@ describe('redial schedule', () => {
     expect(waits.length + 1).toBeLessThan(45)
   })
 
+  it('a tick a few ms early, or a dial that starts a few ms after it, is still every 2 s (review finding: every 4 s)', () => {
+    const waits = waitsOver(new RedialSchedule(), 'p', 0, REDIAL_FAST_FOR_MS - REDIAL_FAST_MS, {}, 3, 20)
+    expect(waits.every((w) => w === REDIAL_FAST_MS)).toBe(true)
+  })
+
+  it('a peer a transfer waits for keeps the 2 s pace; a --peer address waits at most 10 s', () => {
+    const awaited = waitsOver(new RedialSchedule(), 'p', 0, 10 * 60_000, { maxWait: REDIAL_FAST_MS })
+    expect(awaited.every((w) => w === REDIAL_FAST_MS)).toBe(true)
+    const named = waitsOver(new RedialSchedule(), '/ip4/10.0.0.2/tcp/4774', 0, 10 * 60_000, { maxWait: REDIAL_STATIC_MAX_MS })
+    expect(Math.max(...named)).toBe(REDIAL_STATIC_MAX_MS)
+  })
+
   it('a peer that came back (connected, or announced by mDNS) starts over at 2 s when it goes again', () => {
     const s = new RedialSchedule()
     waitsOver(s, 'p', 0, 5 * 60_000)
@@ -36,20 +52,23 @@ describe('redial schedule', () => {
 
   it('an address that answers with another identity waits the longest at once; other peers are not affected', () => {
     const s = new RedialSchedule()
-    s.failed('old', 0, true)
-    expect(s.due('old', REDIAL_MAX_MS - 1)).toBe(false)
+    s.failed('old', 0, { another: true })
+    expect(s.due('old', REDIAL_MAX_MS - 1000)).toBe(false)
     expect(s.due('old', REDIAL_MAX_MS)).toBe(true)
     expect(s.due('other', 1)).toBe(true)
   })
 
-  it('tells a dial answered by another identity from other failures, also inside an AggregateError or as a cause', () => {
-    const noise = Object.assign(new Error('Payload identity key 12D3KooWA does not match expected remote identity key 12D3KooWB'), { name: 'UnexpectedPeerError' })
-    expect(answeredAsAnother(noise)).toBe(true)
-    expect(answeredAsAnother(new AggregateError([new Error('connect ECONNREFUSED 127.0.0.1:1'), noise], 'All multiaddr dials failed'))).toBe(true)
-    expect(answeredAsAnother(new Error('dial failed', { cause: noise }))).toBe(true)
-    expect(answeredAsAnother(new Error('connect ECONNREFUSED 127.0.0.1:4774'))).toBe(false)
-    expect(answeredAsAnother(Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' }))).toBe(false)
-    expect(answeredAsAnother(undefined)).toBe(false)
+  it('tells a dial answered by another identity from other failures, also inside an AggregateError or as a cause; our own daemon answering is not another', () => {
+    const self = '12D3KooWSelf'
+    const noise = (key: string): Error => Object.assign(new Error(`Payload identity key ${key} does not match expected remote identity key 12D3KooWB`), { name: 'UnexpectedPeerError' })
+    expect(answeredAsAnother(noise('12D3KooWA'), self)).toBe(true)
+    expect(answeredAsAnother(new AggregateError([new Error('connect ECONNREFUSED 127.0.0.1:1'), noise('12D3KooWA')], 'All multiaddr dials failed'), self)).toBe(true)
+    expect(answeredAsAnother(new Error('dial failed', { cause: noise('12D3KooWA') }), self)).toBe(true)
+    // a daemon on 0.0.0.0 announces 127.0.0.1, where a redial of it reaches ours (review finding)
+    expect(answeredAsAnother(new AggregateError([new Error('connect EHOSTUNREACH 10.0.0.2:4774'), noise(self)], 'All multiaddr dials failed'), self)).toBe(false)
+    expect(answeredAsAnother(new Error('connect ECONNREFUSED 127.0.0.1:4774'), self)).toBe(false)
+    expect(answeredAsAnother(Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' }), self)).toBe(false)
+    expect(answeredAsAnother(undefined, self)).toBe(false)
   })
 })
 
