@@ -111,7 +111,8 @@ export class PairingService {
     // while another device uses the code: that exchange is refused before this device stores trust, and
     // ends as cancelled (user-test finding: a TUI quit, or `ferry pair` killed, mid-exchange still paired)
     if (this.shown.state.phase === 'exchanging') {
-      this.shown.cancelled = new FerryError('E_CANCELLED', why ?? 'the code was cancelled on the device showing it')
+      // a second cancel (the TUI quit and Ctrl-C) keeps the first: the exchange tells the other device once
+      this.shown.cancelled ??= new FerryError('E_CANCELLED', why ?? 'the code was cancelled on the device showing it')
       this.shown.stopExchange?.()
       return true
     }
@@ -142,6 +143,7 @@ export class PairingService {
     const stop = new AbortController()
     const ch = pairChannel(stream, stop.signal)
     let claimed: ShownCode | undefined
+    let committed = false
     try {
       const result = await runResponder(ch, { myPeerId: this.c.node.peerId.toString(), remotePeerId: remote, myName: this.c.myName() }, (nameplate) => {
         this.throttle.check(remote)
@@ -163,6 +165,10 @@ export class PairingService {
         if (claimed !== undefined && (claimed.cancelled != null || this.shown !== claimed)) throw claimed.cancelled ?? new FerryError('E_CANCELLED', 'the code was replaced by a newer one on the device showing it')
         // paired again: an unpairing not yet told is not to be told any more (TrustStore.add; review finding: it undid the new pairing)
         this.c.trust.add({ peerId: remote, name: peerName, fingerprint: peerFingerprint(remote), pairedAt: Date.now(), autoAccept: true })
+        // trust is stored: a cancel from here on is too late to stop the exchange's last word (review finding: it
+        // could abort the "ok" and report cancelled a pairing that was made)
+        committed = true
+        if (claimed !== undefined) claimed.stopExchange = undefined
       })
       this.throttle.success(remote)
       this.c.log.info('paired', { peerId: remote, role: 'responder' })
@@ -170,7 +176,7 @@ export class PairingService {
       this.finishShown('paired', undefined, { peerId: remote, name: result.peerName, fingerprint: peerFingerprint(remote) }, claimed)
     } catch (err) {
       const fe = toFerryError(err, 'E_PAIRING_FAILED')
-      if (claimed?.cancelled != null) {
+      if (claimed?.cancelled != null && !committed) {
         this.c.log.info('pairing cancelled during the exchange', { peerId: remote })
         // stopped while waiting for the other device (not refused at the commit, which told it): told here why
         if (fe !== claimed.cancelled) await ch.fail(PairResult, claimed.cancelled)
