@@ -143,3 +143,36 @@ export function refusedLine (r: NonNullable<OfferInfo['refused']>): string {
   const what = [r.files > 0 ? `${r.files} file${r.files === 1 ? '' : 's'}` : '', r.folders > 0 ? `${r.folders} empty folder${r.folders === 1 ? '' : 's'}` : ''].filter((x) => x !== '').join(' and ')
   return `${what} cannot be received here and would be left out: ${sanitizeForDisplay(r.first)}`
 }
+
+/**
+ * The names that two or more of these peers share: a device set up anew keeps
+ * its name under a new peer ID, two laptops are both "laptop". Where a list
+ * shows such a name, the end of each one's peer ID goes with it (peerLabel).
+ */
+export function sharedNames (peers: Iterable<{ peerId: string, name: string }>): ReadonlySet<string> {
+  const idsOfName = new Map<string, Set<string>>()
+  for (const p of peers) idsOfName.set(p.name, (idsOfName.get(p.name) ?? new Set()).add(p.peerId))
+  return new Set([...idsOfName].filter(([, ids]) => ids.size > 1).map(([name]) => name))
+}
+
+/**
+ * A peer's name in at most `max` cells, for a list in which `shared` names
+ * more than one peer (sharedNames): such a name gets the end of its peer ID
+ * after it ("laptop …7zPUrfSX"), as `ferry peers` shows it, and a long one is
+ * cut before that end is (user-test finding: the old and the new "laptop"
+ * read the same on every screen). Without a name, the end of the ID alone.
+ */
+export function peerLabel (peer: { peerId: string, name: string }, shared: ReadonlySet<string>, max: number, ellipsis = '…'): string {
+  const name = sanitizeForDisplay(peer.name)
+  const id = shortPeerId(peer.peerId, 'tail', ellipsis)
+  if (name === '') return truncate(id, max, ellipsis)
+  if (!shared.has(peer.name)) return truncate(name, max, ellipsis)
+  return `${truncate(name, Math.max(1, max - displayWidth(id) - 1), ellipsis)} ${id}`
+}
+
+/** The cells peerLabel takes with the name cut to at most `nameCells`: what a line keeps for the peer before it gives up something else. */
+export function peerLabelWidth (peer: { peerId: string, name: string }, shared: ReadonlySet<string>, nameCells: number, ellipsis = '…'): number {
+  const whole = displayWidth(peerLabel(peer, shared, Number.MAX_SAFE_INTEGER, ellipsis))
+  const idCells = shared.has(peer.name) ? displayWidth(shortPeerId(peer.peerId, 'tail', ellipsis)) + 1 : 0
+  return Math.min(whole, nameCells + idCells)
+}

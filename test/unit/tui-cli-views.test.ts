@@ -5,6 +5,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createElement as h } from 'react'
+import type { ReactElement } from 'react'
 import { Writable } from 'node:stream'
 import { cleanup } from 'ink-testing-library'
 import { Box, Text } from 'ink'
@@ -19,6 +20,7 @@ import { PeersScreen } from '../../src/tui/components/PeersScreen.ts'
 import { receiptLabel, TransfersScreen } from '../../src/tui/components/TransfersScreen.ts'
 import { OffersScreen } from '../../src/tui/components/OffersScreen.ts'
 import { defaultUi } from '../../src/tui/components/ui.ts'
+import type { Ui } from '../../src/tui/components/ui.ts'
 import { displayWidth } from '../../src/tui/format.ts'
 import { openPairView, openSendView } from '../../src/tui/live.ts'
 import { initialState, reduce } from '../../src/tui/state.ts'
@@ -363,5 +365,45 @@ describe('Peers screen columns', () => {
     expect(text).toMatch(/bob\s+…AAAAAAAA ● online\s+✓ yes\s+now/)
     const header = text.split('\n')[0]
     expect(header.indexOf('PAIRED')).toBe(text.split('\n')[1].indexOf('✓'))
+  })
+})
+
+describe('two peers of one name (user-test finding: a device set up anew kept its name, and its old and new identities read the same on every screen)', () => {
+  const OLD = '12D3KooWOldOldOldOldOldOldOldOldOldOld7zPUrfSX'
+  const NEW = '12D3KooWNewNewNewNewNewNewNewNewNewNewQx4mNwa2'
+  const ui = { ...defaultUi, color: false, now: NOW }
+  const render40 = async (view: (narrow: Ui) => ReactElement): Promise<string> =>
+    expectFits((await renderAt(h(Box, { width: 40 }, view({ ...ui, width: 40 })), 40)).lastFrame(), 40)
+
+  it('peers: on a narrow terminal, without the ID column, the shared name has the end of each ID; a name of its own has none', async () => {
+    const peer = (peerId: string, name: string, online: boolean) => ({ peerId, name, addrs: [], online, lastSeen: NOW, paired: true })
+    const text = await render40((narrow) => h(PeersScreen, { peers: [peer(NEW, 'alice-laptop', true), peer(OLD, 'alice-laptop', false), peer(PEER, 'bob', true)], selected: 0, ui: narrow }))
+    expect(text).toMatch(/alice-la\S* …Qx4mNwa2 ● online/)
+    expect(text).toMatch(/alice-la\S* …7zPUrfSX ○ offline/)
+    expect(text).toMatch(/bob\s+● online/)
+    expect(text).not.toContain('…AAAAAAAA')
+  })
+
+  it('offers: the end of the ID stays with a shared name where a name of its own loses its ID first', async () => {
+    const offer = (id: string, peerId: string, peerName: string) => ({ id, peerId, peerName, files: 4, totalBytes: 450 * MiB, names: ['a.jpg'], receivedAt: NOW })
+    const text = await render40((narrow) => h(OffersScreen, { offers: [offer('o1', NEW, 'alice-laptop'), offer('o2', OLD, 'alice-laptop'), offer('o3', PEER, 'bob')], selected: 0, ui: narrow }))
+    expect(text).toMatch(/alice-\S* …Qx4mNwa2  4 files/)
+    expect(text).toMatch(/alice-\S* …7zPUrfSX  4 files/)
+    expect(text).toMatch(/bob  4 files/)
+    expect(text).not.toContain('…AAAAAAAA')
+  })
+
+  it('transfers: active and history lines with a shared name have the end of its ID; a long name is cut before it', async () => {
+    const long = 'alice-workstation-upstairs'
+    const now = sending({ peerId: NEW, peerName: long })
+    const before = sending({ id: 'h', peerId: OLD, peerName: long, state: 'done', doneBytes: 200 * MiB, finishedAt: NOW - 1000, receipt: { root: 'ab', signature: 's', verified: true } })
+    const bob = sending({ id: 'b', peerName: 'bob', state: 'done', doneBytes: 200 * MiB, finishedAt: NOW - 1000 })
+    const text = expectFits((await renderAt(h(TransfersScreen, { active: [now], history: [before, bob], selected: 0, ui }))).lastFrame())
+    expect(text).toMatch(/↑ to alice-workstation-upstairs …Qx4mNwa2  2 files  transferring/)
+    expect(text).toMatch(/done\s+verified\s+↑ to alice-\S*…? …7zPUrfSX  2 files/)
+    expect(text).toMatch(/↑ to bob  2 files/)
+    const narrow = await render40((narrow) => h(TransfersScreen, { active: [now], history: [before], selected: 0, ui: narrow }))
+    expect(narrow).toMatch(/↑ to alice-\S*… …Qx4mNwa2/)
+    expect(narrow).toMatch(/↑ to alice\S*… …7zPUrfSX$/m)
   })
 })

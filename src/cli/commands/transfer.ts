@@ -10,7 +10,7 @@ import { FerryError, escapeForDisplay, sanitizeForDisplay, toFerryError } from '
 import { homeOf, parse, parseOptionsOnly } from '../args.ts'
 import { counted, duration, fitRows, printJson, STOP_SIGNALS, table, UsageError } from '../output.ts'
 import { drawsOn, LineProgress, progressLine, WaitNotes, wantsLive } from '../progress.ts'
-import { formatAgo, formatBytes, formatRate, refusedLine, truncate } from '../../tui/format.ts'
+import { formatAgo, formatBytes, formatRate, refusedLine, sharedNames, truncate } from '../../tui/format.ts'
 
 export const sendHelp = `Usage: ferry send <peer> <path>... [--json] [--home DIR]
 
@@ -339,12 +339,11 @@ export function transfersText (list: TransferInfo[], columns?: number): string {
  * (user-test finding: the old and the new "C" were one name in every row, and which went to which could not be told)
  */
 export function peerCells (list: Array<{ peerId: string, peerName: string }>): (row: { peerId: string, peerName: string }) => string {
-  const idsOfName = new Map<string, Set<string>>()
-  for (const t of list) idsOfName.set(t.peerName, (idsOfName.get(t.peerName) ?? new Set()).add(t.peerId))
+  const shared = sharedNames(list.map((t) => ({ peerId: t.peerId, name: t.peerName })))
   return (t) => {
     const name = truncate(sanitizeForDisplay(t.peerName), 20)
     if (name === '') return t.peerId.slice(-8)
-    return (idsOfName.get(t.peerName)?.size ?? 0) > 1 ? `${name} …${t.peerId.slice(-8)}` : name
+    return shared.has(t.peerName) ? `${name} …${t.peerId.slice(-8)}` : name
   }
 }
 

@@ -5,8 +5,8 @@
 import { createElement as h } from 'react'
 import { Box, Text } from 'ink'
 import type { OfferInfo } from '../../daemon/control/types.ts'
-import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
-import { displayWidth, formatAgo, formatBytes, refusedLine, shortPeerId, truncate } from '../format.ts'
+import { escapeForDisplay } from '../../errors.ts'
+import { displayWidth, formatAgo, formatBytes, peerLabel, peerLabelWidth, refusedLine, sharedNames, shortPeerId, truncate } from '../format.ts'
 import { g, line, para, tint, windowStart } from './ui.ts'
 import type { Ui } from './ui.ts'
 
@@ -26,24 +26,29 @@ export function OffersScreen ({ offers, selected, ui }: OffersScreenProps) {
   // two lines an offer, three when one says what would be left out
   const size = Math.max(1, Math.floor(ui.rows / (offers.some((o) => o.refused != null) ? 3 : 2)))
   const start = windowStart(offers.length, selected, size)
+  // two offers from devices of one name: accepting one is trusting its files (user-test finding)
+  const shared = sharedNames(offers.map((o) => ({ peerId: o.peerId, name: o.peerName })))
   const rows = offers.slice(start, start + size).flatMap((o, i) => {
     const sel = start + i === selected
     const names = o.names.map((n) => escapeForDisplay(n)).join(', ')
     const more = o.files > o.names.length ? `, ${g(ui, '…')} +${o.files - o.names.length} more` : ''
     // the offer's id as `ferry offers` shows it, so the two can be matched
     const files = `  ${o.files} file${o.files === 1 ? '' : 's'}  ${formatBytes(o.totalBytes)}`
-    const peerId = ` (${shortPeerId(o.peerId, 'tail', g(ui, '…'))})`
+    const peer = { peerId: o.peerId, name: o.peerName }
+    // a shared name has the end of the peer ID after it, kept as the name is (peerLabel)
+    const peerId = shared.has(o.peerName) ? '' : ` (${shortPeerId(o.peerId, 'tail', g(ui, '…'))})`
+    const nameMin = peerLabelWidth(peer, shared, 8, g(ui, '…'))
     const when = `  ${formatAgo(o.receivedAt, ui.now)}`
     const id = `  id ${o.id.slice(0, 8)}`
     // what follows the name, the longest that leaves it 8 cells: the count and size stay; the peer id
     // goes first, then the time, then the offer's id (user-test finding: cut at 40 columns)
     const rests = [peerId + files + when + id, files + when + id, files + id, files]
-    const rest = rests.find((r) => ui.width - 2 - displayWidth(r) >= 8) ?? files
+    const rest = rests.find((r) => ui.width - 2 - displayWidth(r) >= nameMin) ?? files
     return [
       line(`${o.id}:1`, { inverse: sel },
         sel ? `${g(ui, '›')} ` : '  ',
         // a long name is cut, not the size after it (review finding)
-        h(Text, { bold: true, color: tint(ui, 'cyan') }, truncate(sanitizeForDisplay(o.peerName) || '(unnamed)', Math.max(8, ui.width - 2 - displayWidth(rest)), g(ui, '…'))),
+        h(Text, { bold: true, color: tint(ui, 'cyan') }, o.peerName === '' ? '(unnamed)' : peerLabel(peer, shared, Math.max(nameMin, ui.width - 2 - displayWidth(rest)), g(ui, '…'))),
         rest
       ),
       line(`${o.id}:2`, { dimColor: !sel }, `    ${names}${more}`),

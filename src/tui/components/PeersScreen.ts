@@ -5,8 +5,7 @@
 import { createElement as h } from 'react'
 import { Box, Text } from 'ink'
 import type { PeerInfo } from '../../daemon/control/types.ts'
-import { sanitizeForDisplay } from '../../errors.ts'
-import { fit, formatAgo, shortPeerId } from '../format.ts'
+import { fit, formatAgo, peerLabel, sharedNames, shortPeerId } from '../format.ts'
 import { g, isNarrow, line, para, tint, windowStart } from './ui.ts'
 import type { Ui } from './ui.ts'
 
@@ -36,13 +35,15 @@ export function PeersScreen ({ peers, selected, ui }: PeersScreenProps) {
   const nameW = Math.max(8, ui.width - 2 - ID_W - STATE_W - PAIRED_W - (narrow ? 0 : SEEN_W))
   const size = Math.max(1, ui.rows - 1)
   const start = windowStart(peers.length, selected, size)
+  // with no ID column, a name that two peers share carries the end of each one's ID
+  const shared = narrow ? sharedNames(peers) : new Set<string>()
   const header = line('header', { dimColor: true },
     `  ${fit('NAME', nameW)}${fit(narrow ? '' : 'ID', ID_W)}${fit('STATE', STATE_W)}${narrow ? 'PAIRED' : fit('PAIRED', PAIRED_W)}${SEEN}`)
   const rows = peers.slice(start, start + size).map((p, i) => {
     const sel = start + i === selected
     return line(p.peerId, { inverse: sel },
       sel ? `${g(ui, '›')} ` : '  ',
-      h(Text, { bold: p.paired }, fit(sanitizeForDisplay(p.name) || '(unnamed)', nameW - 1, g(ui, '…'))), ' ',
+      h(Text, { bold: p.paired }, fit(p.name === '' ? '(unnamed)' : peerLabel(p, shared, nameW - 1, g(ui, '…')), nameW - 1)), ' ',
       narrow ? '' : fit(shortPeerId(p.peerId, 'tail', g(ui, '…')), ID_W),
       h(Text, { color: tint(ui, p.online ? 'green' : 'gray') },
         fit(`${g(ui, p.online ? '●' : '○')} ${p.online ? 'online' : 'offline'}`, STATE_W)),

@@ -8,7 +8,7 @@ import type { ReactNode } from 'react'
 import { Box, Text } from 'ink'
 import type { TransferInfo } from '../../daemon/control/types.ts'
 import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
-import { displayWidth, fit, formatAgo, formatBytes, formatEta, formatRate, percent, progressBar, shortPeerId, truncate } from '../format.ts'
+import { displayWidth, fit, formatAgo, formatBytes, formatEta, formatRate, peerLabel, peerLabelWidth, percent, progressBar, sharedNames, truncate } from '../format.ts'
 import { isFinished } from '../state.ts'
 import { g, isNarrow, line, para, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
@@ -26,6 +26,8 @@ export function TransfersScreen ({ active, history, selected, ui }: TransfersScr
   const histWant = history.length === 0 ? 0 : Math.min(history.length + 1, Math.max(3, Math.floor(ui.rows / 3)))
   let budget = Math.max(2, ui.rows - histWant - (history.length > 0 ? 1 : 0))
   const out: ReactNode[] = []
+  // two peers of one name among these transfers: each with the end of its peer ID
+  const shared = sharedNames([...active, ...history].map(peerOf))
   if (active.length === 0) {
     out.push(para('none', { dimColor: true }, 'No active transfers. Send files from screen 5; accept offers on screen 3.'))
     budget -= 1
@@ -36,7 +38,7 @@ export function TransfersScreen ({ active, history, selected, ui }: TransfersScr
   for (let i = 0; i <= selected && i < active.length; i++) upToSel += blockLines(active[i], ui)
   const first = upToSel <= budget ? 0 : selected
   for (let i = first; i < active.length; i++) {
-    const lines = activeBlock(active[i], i === selected, ui)
+    const lines = activeBlock(active[i], i === selected, ui, shared)
     if (lines.length > budget) break
     out.push(...lines)
     budget -= lines.length
@@ -49,7 +51,7 @@ export function TransfersScreen ({ active, history, selected, ui }: TransfersScr
     out.push(line('hist', { bold: true }, `History (${history.length})`))
     const shownHistory = history.slice(0, room)
     const statusW = historyStatusWidth(shownHistory, ui)
-    for (const t of shownHistory) out.push(historyLine(t, ui, statusW))
+    for (const t of shownHistory) out.push(historyLine(t, ui, statusW, shared))
   }
   return h(Box, { flexDirection: 'column' }, ...out)
 }
@@ -75,12 +77,26 @@ function stateColor (t: TransferInfo): 'yellow' | 'cyan' | 'green' | 'red' | 'gr
   }
 }
 
-/** "↑ to beta" / "↓ from beta", at most `room` cells: a long peer name is cut, not what follows it on the line (review finding: the state fell off). */
-function who (t: TransferInfo, ui: Ui, room: number): string {
-  const to = t.direction === 'send' ? `${g(ui, '↑')} to ` : `${g(ui, '↓')} from `
-  const name = sanitizeForDisplay(t.peerName) || shortPeerId(t.peerId, 'tail', g(ui, '…'))
-  return to + truncate(name, Math.max(8, room - displayWidth(to)), g(ui, '…'))
+/**
+ * "↑ to beta" / "↓ from beta", at most `room` cells (and 8 of the name): a long peer name is cut, not what
+ * follows it on the line (review finding: the state fell off). A name `shared` by two peers of the list has the
+ * end of the peer ID after it: the old and the new "beta" (user-test finding).
+ */
+function who (t: TransferInfo, ui: Ui, room: number, shared: ReadonlySet<string>): string {
+  const to = direction(t, ui)
+  // 8 cells at the least, of which the end of the ID takes its part: it is what tells the two apart
+  return to + peerLabel(peerOf(t), shared, Math.max(whoWidth(t, ui, 8, NONE_SHARED), room) - displayWidth(to), g(ui, '…'))
 }
+
+const NONE_SHARED: ReadonlySet<string> = new Set()
+
+/** The cells who() takes with `nameCells` of the name (and the end of the peer ID after a shared name). */
+function whoWidth (t: TransferInfo, ui: Ui, nameCells: number, shared: ReadonlySet<string>): number {
+  return displayWidth(direction(t, ui)) + peerLabelWidth(peerOf(t), shared, nameCells, g(ui, '…'))
+}
+
+const direction = (t: TransferInfo, ui: Ui): string => t.direction === 'send' ? `${g(ui, '↑')} to ` : `${g(ui, '↓')} from `
+const peerOf = (t: TransferInfo): { peerId: string, name: string } => ({ peerId: t.peerId, name: t.peerName })
 
 /** The widest the numbers after the bar get for this transfer: the bar keeps its width while they change. */
 function numsWidth (t: TransferInfo): number {
@@ -93,7 +109,7 @@ function numsWidth (t: TransferInfo): number {
  * bar with percent, bytes, rate and ETA (a finished one shows no rate or ETA),
  * then a bar per file in flight. Also used by `ferry send` on a terminal.
  */
-export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui): ReactNode[] {
+export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui, shared: ReadonlySet<string> = new Set()): ReactNode[] {
   // a send of empty files only is not 100 % done while it waits for its peer (user-test finding: a full green bar)
   const pct = t.totalBytes > 0 ? percent(t.doneBytes, t.totalBytes) : t.state === 'done' ? 100 : 0
   // a sender's count can pass the total when chunks are sent again: never show more than all of it
@@ -106,7 +122,7 @@ export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui): ReactNode[]
   const barNums = split ? nums.slice(0, nums.indexOf('  ', nums.indexOf('/'))) : nums
   const barW = Math.max(10, ui.width - 4 - Math.max(barNums.length, split ? ` 100%  ${formatBytes(t.totalBytes)} / ${formatBytes(t.totalBytes)}`.length : numsWidth(t)))
   const resumed = t.resumed ? '  resumed' : ''
-  const to = displayWidth(who(t, ui, 0)) // the direction and 8 cells of the name
+  const to = whoWidth(t, ui, 8, shared)
   // an offer the receiver holds for a person there to accept (auto-accept off) says so, as `ferry send`
   // does (user-test finding: "waiting for the receiver" read the same as a slow or busy receiver)
   const label = t.state === 'offered' && t.awaitingDecision === true ? 'offered, waiting to be accepted there' : STATE_LABEL[t.state] ?? t.state
@@ -119,7 +135,7 @@ export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui): ReactNode[]
   const lines: ReactNode[] = [
     line(`${t.id}:h`, { inverse: sel },
       sel ? `${g(ui, '›')} ` : '  ',
-      h(Text, { bold: true }, who(t, ui, ui.width - 2 - files.length - displayWidth(state) - resumed.length)),
+      h(Text, { bold: true }, who(t, ui, ui.width - 2 - files.length - displayWidth(state) - resumed.length, shared)),
       files,
       h(Text, { color: tint(ui, stateColor(t)) }, state),
       resumed === '' ? null : h(Text, { color: tint(ui, 'magenta') }, resumed)
@@ -176,7 +192,7 @@ export function historyStatusWidth (list: TransferInfo[], ui: Ui): number {
  * first, then the size, then the peer's name is cut; on a narrow terminal
  * the status is not padded to a column. The state and the code always stay.
  */
-export function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWidth([t], ui)): ReactNode {
+export function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWidth([t], ui), shared: ReadonlySet<string> = new Set()): ReactNode {
   const when = formatAgo(t.finishedAt ?? t.createdAt, ui.now)
   // done without the files that changed on the sender after its offer: say how many arrived
   const notReceived = t.receipt?.notReceived ?? 0
@@ -215,7 +231,7 @@ export function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWid
   }
   const room = ui.width - 2 - displayWidth(statusText) - 1
   // the peer keeps its whole name, or 16 cells of it, before the size and the time may follow
-  const peerW = Math.min(16, displayWidth(who(t, ui, Number.MAX_SAFE_INTEGER)))
+  const peerW = whoWidth(t, ui, 16 - displayWidth(direction(t, ui)), shared)
   // what it carried (user-test finding: rows said only "1 file, 381.5 MiB"): at least LABEL_MIN_W cells of
   // it before the time, which goes first; up to LABEL_W cells of what room is left
   const label = t.label != null ? sanitizeForDisplay(t.label) : ''
@@ -231,7 +247,7 @@ export function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWid
   const labelW = Math.min(LABEL_W, room - peerW - tail.length - 2)
   // at least 6 cells of it, or all of a shorter one
   const what = label !== '' && labelW >= Math.min(6, displayWidth(label)) ? `  ${truncate(label, labelW, g(ui, '…'))}` : ''
-  return line(`hist:${t.id}`, {}, '  ', status, ` ${who(t, ui, room - tail.length - displayWidth(what))}`, h(Text, { dimColor: true }, what), tail)
+  return line(`hist:${t.id}`, {}, '  ', status, ` ${who(t, ui, room - tail.length - displayWidth(what), shared)}`, h(Text, { dimColor: true }, what), tail)
 }
 
 /** Cells a history line gives to what the transfer carried (TransferInfo.label), at most, and at least before it drops the time. */
