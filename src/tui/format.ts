@@ -170,8 +170,15 @@ export function peerLabel (peer: { peerId: string, name: string }, shared: Reado
   return `${truncate(name, Math.max(1, max - displayWidth(id) - 1), ellipsis)} ${id}`
 }
 
+/**
+ * The cells of a peer's name a line keeps before it gives up anything else
+ * it says (an ID column, a time, a size): a name is what a person goes by
+ * (user-test finding: at 80 and 60 columns the name was cut first).
+ */
+export const PEER_NAME_CELLS = 32
+
 /** The cells peerLabel takes with the name cut to at most `nameCells`: what a line keeps for the peer before it gives up something else. */
-export function peerLabelWidth (peer: { peerId: string, name: string }, shared: ReadonlySet<string>, nameCells: number, ellipsis = '…'): number {
+export function peerLabelWidth (peer: { peerId: string, name: string }, shared: ReadonlySet<string>, nameCells = PEER_NAME_CELLS, ellipsis = '…'): number {
   const whole = displayWidth(peerLabel(peer, shared, Number.MAX_SAFE_INTEGER, ellipsis))
   const idCells = shared.has(peer.name) ? displayWidth(shortPeerId(peer.peerId, 'tail', ellipsis)) + 1 : 0
   return Math.min(whole, nameCells + idCells)

@@ -278,12 +278,14 @@ describe('long and wide peer names (review finding: a long name pushed the state
   const long = 'ベータ端末📱-a-device-with-a-very-long-name-indeed'
   const ui = { ...defaultUi, color: false, now: NOW }
 
-  it('transfers: the name is cut, the state, size and time stay', async () => {
+  it('transfers: the name is cut, the state stays; a history line gives the name 32 cells before its size and time (user-test finding: the name was cut first)', async () => {
     const active = sending({ peerName: long, resumed: true })
     const ended = sending({ id: 'h', peerName: long, state: 'done', doneBytes: 200 * MiB, finishedAt: NOW - 1000, receipt: { root: 'ab', signature: 's', verified: true } })
     const text = expectFits((await renderAt(h(TransfersScreen, { active: [active], history: [ended], selected: 0, ui }))).lastFrame())
     expect(text).toMatch(/↑ to ベータ端末📱-a-device.*…  2 files  transferring  resumed/)
-    expect(text).toMatch(/done\s+verified\s+↑ to ベータ.*…  2 files, 200\.0 MiB  just now/)
+    expect(text).toMatch(/done\s+verified\s+↑ to ベータ端末📱-a-device-with-a-very-long-\S*…$/m)
+    const wide = expectFits((await renderAt(h(TransfersScreen, { active: [], history: [ended], selected: 0, ui: { ...ui, width: 100 } }), 100)).lastFrame(), 100)
+    expect(wide).toMatch(/done\s+verified\s+↑ to ベータ端末📱-a-device-with-a-ver\S*…  2 files, 200\.0 MiB  just now$/m)
   })
 
   it('transfers: a history line says what the transfer carried, before the time and after the peer, cut to the room left (user-test finding: "1 file, 381.5 MiB" only)', async () => {
@@ -306,10 +308,12 @@ describe('long and wide peer names (review finding: a long name pushed the state
     expect(expectFits((await renderAt(h(TransfersScreen, { active: [{ ...empty, state: 'verifying' }], history: [], selected: 0, ui }))).lastFrame())).not.toMatch(/100%/)
   })
 
-  it('offers: the name is cut, the size stays, and the id is the one `ferry offers` shows', async () => {
+  it('offers: the name is cut, the size stays, and the id is the one `ferry offers` shows; the peer ID only where the name keeps 32 cells', async () => {
     const offer = { id: '0123456789abcdef', peerId: PEER, peerName: long, files: 4, totalBytes: 450 * MiB, names: ['a.jpg'], receivedAt: NOW }
     const text = expectFits((await renderAt(h(OffersScreen, { offers: [offer], selected: 0, ui }))).lastFrame())
-    expect(text).toMatch(/ベータ.*… \(…AAAAAAAA\)  4 files  450\.0 MiB  just now  id 01234567/)
+    expect(text).toMatch(/ベータ.*…  4 files  450\.0 MiB  just now  id 01234567/)
+    const wide = expectFits((await renderAt(h(OffersScreen, { offers: [offer], selected: 0, ui: { ...ui, width: 100 } }), 100)).lastFrame(), 100)
+    expect(wide).toMatch(/ベータ.*… \(…AAAAAAAA\)  4 files  450\.0 MiB  just now  id 01234567/)
   })
 
   it('offers: an offer whose paths the receive folder cannot all take says so before it is accepted, on one line cut to the width', async () => {
@@ -340,7 +344,7 @@ describe('long and wide peer names (review finding: a long name pushed the state
   it('on an ASCII-only terminal (FERRY_ASCII) cut names and short peer IDs end in "..." (user-test finding)', async () => {
     const ascii = { ...ui, unicode: false }
     const offer = { id: '0123456789abcdef', peerId: PEER, peerName: long, files: 4, totalBytes: 450 * MiB, names: ['a.jpg'], receivedAt: NOW }
-    const text = expectFits((await renderAt(h(OffersScreen, { offers: [offer], selected: 0, ui: ascii }))).lastFrame())
+    const text = expectFits((await renderAt(h(OffersScreen, { offers: [offer], selected: 0, ui: { ...ascii, width: 100 } }), 100)).lastFrame(), 100)
     expect(text).toMatch(/\.\.\. \(\.\.\.AAAAAAAA\)  4 files/)
     const peer = { peerId: PEER, name: 'a device with a name far too long for its column', addrs: [], online: true, lastSeen: NOW, paired: true }
     const peers = expectFits((await renderAt(h(PeersScreen, { peers: [peer], selected: 0, ui: ascii }))).lastFrame())
@@ -400,10 +404,40 @@ describe('two peers of one name (user-test finding: a device set up anew kept it
     const bob = sending({ id: 'b', peerName: 'bob', state: 'done', doneBytes: 200 * MiB, finishedAt: NOW - 1000 })
     const text = expectFits((await renderAt(h(TransfersScreen, { active: [now], history: [before, bob], selected: 0, ui }))).lastFrame())
     expect(text).toMatch(/↑ to alice-workstation-upstairs …Qx4mNwa2  2 files  transferring/)
-    expect(text).toMatch(/done\s+verified\s+↑ to alice-\S*…? …7zPUrfSX  2 files/)
+    expect(text).toMatch(/done\s+verified\s+↑ to alice-workstation-upstairs …7zPUrfSX$/m)
     expect(text).toMatch(/↑ to bob  2 files/)
     const narrow = await render40((narrow) => h(TransfersScreen, { active: [now], history: [before], selected: 0, ui: narrow }))
     expect(narrow).toMatch(/↑ to alice-\S*… …Qx4mNwa2/)
     expect(narrow).toMatch(/↑ to alice\S*… …7zPUrfSX$/m)
+  })
+})
+
+describe('a peer\'s name is the last to shrink (user-test finding: at 80 and 60 columns the name was cut while the ID, the time, the last seen stayed)', () => {
+  const name = 'alice-workstation-upstairs'
+  const ui = { ...defaultUi, color: false, now: NOW }
+  const at = async (width: number, tree: ReactElement): Promise<string> =>
+    expectFits((await renderAt(h(Box, { width }, tree), width)).lastFrame(), width)
+
+  it('peers: at 60 columns LAST SEEN gives way, then the ID', async () => {
+    const peer = { peerId: PEER, name, addrs: [], online: false, lastSeen: NOW - 60_000, paired: true }
+    const text = await at(60, h(PeersScreen, { peers: [peer], selected: 0, ui: { ...ui, width: 60 } }))
+    expect(text).toMatch(/alice-workstation-upstairs\s+…AAAAAAAA ○ offline ✓ yes$/m)
+    expect(text).not.toContain('LAST SEEN')
+    const longer = await at(60, h(PeersScreen, { peers: [{ ...peer, name: `${name}-2nd` }], selected: 0, ui: { ...ui, width: 60 } }))
+    expect(longer).toMatch(/alice-workstation-upstairs-2nd\s+○ offline ✓ yes$/m)
+    expect(await at(80, h(PeersScreen, { peers: [peer], selected: 0, ui }))).toMatch(/alice-workstation-upstairs\s+…AAAAAAAA ○ offline ✓ yes\s+1m ago$/m)
+  })
+
+  it('offers: at 80 columns the peer ID gives way, at 60 the time and the offer\'s id too', async () => {
+    const offer = { id: '0123456789abcdef', peerId: PEER, peerName: name, files: 4, totalBytes: 450 * MiB, names: ['a.jpg'], receivedAt: NOW }
+    expect(await at(80, h(OffersScreen, { offers: [offer], selected: 0, ui }))).toMatch(/› alice-workstation-upstairs  4 files  450\.0 MiB  just now  id 01234567$/m)
+    expect(await at(60, h(OffersScreen, { offers: [offer], selected: 0, ui: { ...ui, width: 60 } }))).toMatch(/› alice-workstation-upstairs  4 files  450\.0 MiB$/m)
+  })
+
+  it('transfers: at 50 columns the file count and the long state give way; History at 80 keeps the name before the size and time', async () => {
+    const active = sending({ peerName: name, state: 'waiting' })
+    const ended = sending({ id: 'h', peerName: 'alice-workstation-attic', state: 'done', doneBytes: 200 * MiB, finishedAt: NOW - 1000, receipt: { root: 'ab', signature: 's', verified: true } })
+    expect(await at(50, h(TransfersScreen, { active: [active], history: [], selected: 0, ui: { ...ui, width: 50 } }))).toMatch(/↑ to alice-workstation-upstairs  waiting$/m)
+    expect(await at(80, h(TransfersScreen, { active: [], history: [ended], selected: 0, ui }))).toMatch(/verified\s+↑ to alice-workstation-attic  2 files, 200\.0 MiB$/m)
   })
 })

@@ -6,7 +6,7 @@ import { createElement as h } from 'react'
 import { Box, Text } from 'ink'
 import type { OfferInfo } from '../../daemon/control/types.ts'
 import { escapeForDisplay } from '../../errors.ts'
-import { displayWidth, formatAgo, formatBytes, peerLabel, peerLabelWidth, refusedLine, sharedNames, shortPeerId, truncate } from '../format.ts'
+import { displayWidth, formatAgo, formatBytes, PEER_NAME_CELLS, peerLabel, peerLabelWidth, refusedLine, sharedNames, shortPeerId, truncate } from '../format.ts'
 import { g, line, para, tint, windowStart } from './ui.ts'
 import type { Ui } from './ui.ts'
 
@@ -37,18 +37,19 @@ export function OffersScreen ({ offers, selected, ui }: OffersScreenProps) {
     const peer = { peerId: o.peerId, name: o.peerName }
     // a shared name has the end of the peer ID after it, kept as the name is (peerLabel)
     const peerId = shared.has(o.peerName) ? '' : ` (${shortPeerId(o.peerId, 'tail', g(ui, '…'))})`
-    const nameMin = peerLabelWidth(peer, shared, 8, g(ui, '…'))
+    const nameWant = peerLabelWidth(peer, shared, PEER_NAME_CELLS, g(ui, '…'))
     const when = `  ${formatAgo(o.receivedAt, ui.now)}`
     const id = `  id ${o.id.slice(0, 8)}`
-    // what follows the name, the longest that leaves it 8 cells: the count and size stay; the peer id
-    // goes first, then the time, then the offer's id (user-test finding: cut at 40 columns)
+    // what follows the name, the longest that leaves it whole (up to PEER_NAME_CELLS): the count and size
+    // stay; the peer id goes first, then the time, then the offer's id (user-test findings: cut at 40
+    // columns; the name cut at 80 while the peer id and the time were there)
     const rests = [peerId + files + when + id, files + when + id, files + id, files]
-    const rest = rests.find((r) => ui.width - 2 - displayWidth(r) >= nameMin) ?? files
+    const rest = rests.find((r) => ui.width - 2 - displayWidth(r) >= nameWant) ?? files
     return [
       line(`${o.id}:1`, { inverse: sel },
         sel ? `${g(ui, '›')} ` : '  ',
         // a long name is cut, not the size after it (review finding)
-        h(Text, { bold: true, color: tint(ui, 'cyan') }, o.peerName === '' ? '(unnamed)' : peerLabel(peer, shared, Math.max(nameMin, ui.width - 2 - displayWidth(rest)), g(ui, '…'))),
+        h(Text, { bold: true, color: tint(ui, 'cyan') }, o.peerName === '' ? '(unnamed)' : peerLabel(peer, shared, Math.max(8, ui.width - 2 - displayWidth(rest)), g(ui, '…'))),
         rest
       ),
       line(`${o.id}:2`, { dimColor: !sel }, `    ${names}${more}`),

@@ -8,7 +8,7 @@ import type { ReactNode } from 'react'
 import { Box, Text } from 'ink'
 import type { TransferInfo } from '../../daemon/control/types.ts'
 import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
-import { displayWidth, fit, formatAgo, formatBytes, formatEta, formatRate, peerLabel, peerLabelWidth, percent, progressBar, sharedNames, truncate } from '../format.ts'
+import { displayWidth, fit, formatAgo, formatBytes, formatEta, formatRate, PEER_NAME_CELLS, peerLabel, peerLabelWidth, percent, progressBar, sharedNames, truncate } from '../format.ts'
 import { isFinished } from '../state.ts'
 import { g, isNarrow, line, para, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
@@ -117,12 +117,13 @@ export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui, shared: Read
   const nums = ` ${String(pct).padStart(3)}%  ${formatBytes(done)} / ${formatBytes(t.totalBytes)}` +
     (isFinished(t) ? '' : `  ${formatRate(t.rate)}  ETA ${formatEta(t.etaSeconds)}`)
   // on a narrow terminal the rate and ETA go on a line of their own, and the header drops the file count,
-  // then shortens the state, before the state is cut (user-test finding: cut at 40 columns)
+  // then shortens the state, before the state is cut (user-test finding: cut at 40 columns), and before
+  // the peer's name is (up to PEER_NAME_CELLS of it)
   const split = ui.width - 4 - numsWidth(t) < 10 && !isFinished(t)
   const barNums = split ? nums.slice(0, nums.indexOf('  ', nums.indexOf('/'))) : nums
   const barW = Math.max(10, ui.width - 4 - Math.max(barNums.length, split ? ` 100%  ${formatBytes(t.totalBytes)} / ${formatBytes(t.totalBytes)}`.length : numsWidth(t)))
   const resumed = t.resumed ? '  resumed' : ''
-  const to = whoWidth(t, ui, 8, shared)
+  const to = whoWidth(t, ui, PEER_NAME_CELLS, shared)
   // an offer the receiver holds for a person there to accept (auto-accept off) says so, as `ferry send`
   // does (user-test finding: "waiting for the receiver" read the same as a slow or busy receiver)
   const label = t.state === 'offered' && t.awaitingDecision === true ? 'offered, waiting to be accepted there' : STATE_LABEL[t.state] ?? t.state
@@ -230,8 +231,9 @@ export function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWid
     status = h(Text, { dimColor: true }, statusText)
   }
   const room = ui.width - 2 - displayWidth(statusText) - 1
-  // the peer keeps its whole name, or 16 cells of it, before the size and the time may follow
-  const peerW = whoWidth(t, ui, 16 - displayWidth(direction(t, ui)), shared)
+  // the peer keeps its whole name, or PEER_NAME_CELLS of it, before what it carried, the size and the time
+  // may follow (user-test finding: the name was cut first)
+  const peerW = whoWidth(t, ui, PEER_NAME_CELLS, shared)
   // what it carried (user-test finding: rows said only "1 file, 381.5 MiB"): at least LABEL_MIN_W cells of
   // it before the time, which goes first; up to LABEL_W cells of what room is left
   const label = t.label != null ? sanitizeForDisplay(t.label) : ''
