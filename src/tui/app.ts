@@ -76,7 +76,9 @@ export function App (props: AppProps) {
     ...display,
     // an error takes lines of its own, wrapped, so that its advice is read (review finding: cut to one line);
     // the notice and the help line wrap on a narrow terminal
-    rows: Math.max(3, rows - CHROME_ROWS - statusBarRows(bar, display))
+    // on a very small terminal (30x8) the screen gives up its room first: the tabs and the status bar
+    // stay (user-test finding: the tab row was gone)
+    rows: Math.max(0, rows - CHROME_ROWS - statusBarRows(bar, display))
   }
 
   const runOp = async (op: Op): Promise<void> => {
@@ -113,15 +115,17 @@ export function App (props: AppProps) {
   // SIGTSTP from outside, as Ctrl-Z (suspend.ts); not in tests that record the stop (props.stop): the handler would be the test runner's
   useEffect(() => props.stop != null ? undefined : onOutsideStop(() => { suspend(process.pid) }), [])
 
-  return h(Box, { flexDirection: 'column', width: ui.width, height: Math.max(6, rows - 1) },
+  // what does not fit even then (an error and the keys wrapped at 20 columns) is cut at the bottom
+  return h(Box, { flexDirection: 'column', width: ui.width, height: Math.max(3, rows - 1), overflow: 'hidden' },
     // counts of the daemon's present only: while it is down they are of a past one (review finding)
-    h(Tabs, { screen: state.screen, selfName: state.self?.name, offers: connected ? state.offers.length : 0, active: connected ? state.active.length : 0, ui }),
-    line('rule', { dimColor: true }, g(ui, '─').repeat(ui.width)),
+    h(Box, { flexShrink: 0 },
+      h(Tabs, { screen: state.screen, selfName: state.self?.name, offers: connected ? state.offers.length : 0, active: connected ? state.active.length : 0, ui })),
+    h(Box, { flexShrink: 0 }, line('rule', { dimColor: true }, g(ui, '─').repeat(ui.width))),
     // the screen keeps its own height and the room cuts it at the bottom: squeezed to fit, its lines were
     // drawn over each other (user-test finding at 60x15: "(this device's))", the code box's border over the code)
     h(Box, { flexDirection: 'column', flexGrow: 1, height: ui.rows, overflow: 'hidden' },
       h(Box, { flexDirection: 'column', flexShrink: 0 }, body(state, ui, props.home, apply, runOp, latest))),
-    h(StatusBar, { ...bar, ui })
+    h(Box, { flexShrink: 0 }, h(StatusBar, { ...bar, ui }))
   )
 }
 

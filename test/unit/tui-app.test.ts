@@ -547,6 +547,20 @@ describe('user test at 60x20 and 100x30', () => {
     expect(text).toContain('daemon connected')
   })
 
+  it('at 30x8 the tab row stays and the screen gives up its room first: the selected peer, without the column names (user-test finding: the top line was gone)', async () => {
+    const f = fakeClient()
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 30, 8)
+    const text = expectFits(r.lastFrame(), 30, 8)
+    expect(text.split('\n')[0]).toMatch(/^ferry 1 Peers 2 3 \(1\) 4 \(1\) 5/)
+    expect(text.split('\n')[1]).toBe('─'.repeat(30))
+    expect(text).toMatch(/^› alice-de… ● online/m)
+    expect(text).not.toContain('NAME')
+    expect(text).toContain('daemon connected')
+    await press(r, '4')
+    // no room even for "ferry": the tabs, which say where one is
+    expect(expectFits(r.lastFrame(), 30, 8).split('\n')[0]).toBe('1 2 3 (1) 4 Transfers (1) 5')
+  })
+
   const helpLine = (text: string): string => text.split('\n').slice(-1)[0]
 
   it('on Peers the help line offers u and s with a paired peer selected, and only p with an unpaired one (user-test finding: u unpair · s send offered for nas)', async () => {

@@ -28,9 +28,11 @@ export function PeersScreen ({ peers, selected, ui }: PeersScreenProps) {
   }
   const { id, seen, nameW, shared } = columns(peers, ui)
   const ID_W = id ? idWidth(ui) : 0
-  const size = Math.max(1, ui.rows - 1)
+  // with room for one line (a 30x8 terminal), the selected peer rather than the column names
+  const headed = ui.rows >= 2
+  const size = Math.max(1, ui.rows - (headed ? 1 : 0))
   const start = windowStart(peers.length, selected, size)
-  const header = line('header', { dimColor: true },
+  const header = !headed ? null : line('header', { dimColor: true },
     `  ${fit('NAME', nameW)}${fit(id ? 'ID' : '', ID_W)}${fit('STATE', STATE_W)}${seen ? `${fit('PAIRED', PAIRED_W)}LAST SEEN` : 'PAIRED'}`)
   const rows = peers.slice(start, start + size).map((p, i) => {
     const sel = start + i === selected

@@ -32,7 +32,8 @@ const MIN_NAME_CHARS = 3
  * every tab labelled, with ferry's own name, then with the name cut to the
  * room left, then the same with tighter tabs; without the name; then only
  * the current tab labelled and the others by number (their counts kept: an
- * offer waiting is worth seeing on any screen). The name goes before the
+ * offer waiting is worth seeing on any screen), and at the very narrowest
+ * without "ferry" in front. The name goes before the
  * tabs' padding (user-test finding: at 60 columns `Offers (1)` left no room
  * for it, and it was gone without a sign).
  */
@@ -70,6 +71,8 @@ export function Tabs ({ screen, selfName, offers, active, ui }: TabsProps) {
     { shown: '', row: tight },
     { shown: '', row: numbered }
   ].flatMap(({ shown, row: r }) => shown === undefined ? [] : [{ head: head(shown, r), row: r }])
+  // at 30 columns not even "ferry " is left room: the tabs, which say where one is, before it
+  layouts.push({ head: '', row: numbered })
   const fit = layouts.find((l) => displayWidth(l.head) + l.row.width <= ui.width) ?? layouts[layouts.length - 1]
   return h(Box, { width: ui.width },
     line('tabs', {},
