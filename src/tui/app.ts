@@ -14,7 +14,7 @@ import { helpText, keyToCommands } from './keys.ts'
 import type { Command, Op } from './keys.ts'
 import { checkPaths } from './paths.ts'
 import { onOutsideStop, stopLikeCtrlZ } from './suspend.ts'
-import { initialState, reduce, sendablePeers } from './state.ts'
+import { initialState, reduce, sendablePeers, sharedPeerNames } from './state.ts'
 import type { Action, TuiState } from './state.ts'
 import { OffersScreen } from './components/OffersScreen.ts'
 import { PairScreen } from './components/PairScreen.ts'
@@ -145,8 +145,8 @@ function body (s: TuiState, ui: Ui, home: string, dispatch: (a: Action) => void,
   if (s.connection === 'connecting' && s.self == null) return h(Text, {}, 'connecting to the daemon…')
   switch (s.screen) {
     case 'peers': return h(PeersScreen, { peers: s.peers, selected: s.sel.peers, ui })
-    case 'offers': return h(OffersScreen, { offers: s.offers, selected: s.sel.offers, ui })
-    case 'transfers': return h(TransfersScreen, { active: s.active, history: s.history, selected: s.sel.transfers, ui })
+    case 'offers': return h(OffersScreen, { offers: s.offers, selected: s.sel.offers, shared: sharedPeerNames(s), ui })
+    case 'transfers': return h(TransfersScreen, { active: s.active, history: s.history, selected: s.sel.transfers, shared: sharedPeerNames(s), ui })
     case 'pair': return h(PairScreen, {
       mode: s.pairMode,
       pairing: s.pairing,

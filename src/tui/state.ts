@@ -8,6 +8,7 @@ import type {
   ControlEvents, EventName, OfferInfo, PairingState, PeerInfo, StatusInfo, TransferInfo
 } from '../daemon/control/types.ts'
 import { isFinalState } from '../daemon/control/types.ts'
+import { sharedNames } from './format.ts'
 
 export const SCREENS = ['peers', 'pair', 'offers', 'transfers', 'send'] as const
 export type ScreenId = typeof SCREENS[number]
@@ -82,6 +83,17 @@ export function initialState (over: Partial<TuiState> = {}): TuiState {
     missing: [],
     ...over
   }
+}
+
+/**
+ * Names that two peers share, among those the daemon knows and those of its
+ * offers and transfers: a transfer still waiting for a device's old identity
+ * is told from its new one even where it is the only transfer listed
+ * (user-test finding: "↑ to alice" waited for the alice that was no more).
+ */
+export function sharedPeerNames (s: TuiState): ReadonlySet<string> {
+  const named = [...s.offers, ...s.active, ...s.history].map((x) => ({ peerId: x.peerId, name: x.peerName }))
+  return sharedNames([...s.peers, ...named])
 }
 
 /** Peers the Send screen can send to. */

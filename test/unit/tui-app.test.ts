@@ -532,6 +532,19 @@ describe('narrow and wide terminals (user-test finding: at 40 columns tabs, prom
   })
 })
 
+describe('two peers of one name', () => {
+  it('a transfer and an offer say which of two peers of one name they are with, even as the only ones listed (user-test finding: a send waited for a device\'s old identity, and read as one to its new one)', async () => {
+    const renewed: PeerInfo = { ...peers[0], peerId: '12D3KooWRenewedRenewedRenewedRenewedRenewed7zPUrfSX', online: true }
+    const waiting = transfer({ id: 'tw', direction: 'send', state: 'waiting', inFlight: [], resumed: false })
+    const f = fakeClient({ peers: [{ ...peers[0], online: false }, renewed], transfers: [waiting], offers: [{ ...offer, peerId: renewed.peerId }] })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, '4')
+    expect(expectFits(r.lastFrame())).toMatch(/↑ to alice-desktop …AAAAAAAA  3 files  waiting for peer/)
+    await press(r, '3')
+    expect(expectFits(r.lastFrame())).toMatch(/› alice-desktop …7zPUrfSX  5 files/)
+  })
+})
+
 describe('user test at 60x20 and 100x30', () => {
   it('at 60x15 a screen taller than its room is cut at the bottom, not drawn over itself (user-test finding: "(this device\'s))", the code box\'s border over the code)', async () => {
     const pairing: PairingState = {

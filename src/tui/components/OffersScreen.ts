@@ -13,10 +13,12 @@ import type { Ui } from './ui.ts'
 export interface OffersScreenProps {
   offers: OfferInfo[]
   selected: number
+  /** names two peers share (state.ts sharedPeerNames); else those of these offers */
+  shared?: ReadonlySet<string>
   ui: Ui
 }
 
-export function OffersScreen ({ offers, selected, ui }: OffersScreenProps) {
+export function OffersScreen ({ offers, selected, shared: known, ui }: OffersScreenProps) {
   if (offers.length === 0) {
     return h(Box, { flexDirection: 'column' },
       line('none', {}, 'No offers waiting.'),
@@ -26,8 +28,8 @@ export function OffersScreen ({ offers, selected, ui }: OffersScreenProps) {
   // two lines an offer, three when one says what would be left out
   const size = Math.max(1, Math.floor(ui.rows / (offers.some((o) => o.refused != null) ? 3 : 2)))
   const start = windowStart(offers.length, selected, size)
-  // two offers from devices of one name: accepting one is trusting its files (user-test finding)
-  const shared = sharedNames(offers.map((o) => ({ peerId: o.peerId, name: o.peerName })))
+  // an offer from one of two devices of one name: accepting it is trusting its files (user-test finding)
+  const shared = known ?? sharedNames(offers.map((o) => ({ peerId: o.peerId, name: o.peerName })))
   const rows = offers.slice(start, start + size).flatMap((o, i) => {
     const sel = start + i === selected
     const names = o.names.map((n) => escapeForDisplay(n)).join(', ')

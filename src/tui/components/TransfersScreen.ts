@@ -17,17 +17,19 @@ export interface TransfersScreenProps {
   active: TransferInfo[]
   history: TransferInfo[]
   selected: number
+  /** names two peers share (state.ts sharedPeerNames); else those of these transfers */
+  shared?: ReadonlySet<string>
   ui: Ui
 }
 
 const MAX_FILES = 3
 
-export function TransfersScreen ({ active, history, selected, ui }: TransfersScreenProps) {
+export function TransfersScreen ({ active, history, selected, shared: known, ui }: TransfersScreenProps) {
   const histWant = history.length === 0 ? 0 : Math.min(history.length + 1, Math.max(3, Math.floor(ui.rows / 3)))
   let budget = Math.max(2, ui.rows - histWant - (history.length > 0 ? 1 : 0))
   const out: ReactNode[] = []
-  // two peers of one name among these transfers: each with the end of its peer ID
-  const shared = sharedNames([...active, ...history].map(peerOf))
+  // two peers of one name: each with the end of its peer ID
+  const shared = known ?? sharedNames([...active, ...history].map(peerOf))
   if (active.length === 0) {
     out.push(para('none', { dimColor: true }, 'No active transfers. Send files from screen 5; accept offers on screen 3.'))
     budget -= 1
