@@ -441,3 +441,24 @@ describe('a peer\'s name is the last to shrink (user-test finding: at 80 and 60 
     expect(await at(80, h(TransfersScreen, { active: [], history: [ended], selected: 0, ui }))).toMatch(/verified\s+↑ to alice-workstation-attic  2 files, 200\.0 MiB$/m)
   })
 })
+
+describe('a waiting transfer says why it waits (user-test finding: "waiting for peer" and no more, where `ferry transfers` says why)', () => {
+  const ui = { ...defaultUi, color: false, now: NOW }
+  const why = 'cannot reach alice: not online (127.0.0.1:47102 refuses connections: ferry there not running)'
+  const waiting = sending({ state: 'waiting', rate: 0, etaSeconds: null, error: { code: 'E_PEER_UNREACHABLE', message: why } })
+
+  it('under its bar, wrapped between words over at most two lines, the second cut', async () => {
+    const text = expectFits((await renderAt(h(TransfersScreen, { active: [waiting], history: [], selected: 0, ui }))).lastFrame())
+    expect(text).toContain('    E_PEER_UNREACHABLE: cannot reach alice: not online (127.0.0.1:47102 refuses\n    connections: ferry there not running)')
+    const narrow = expectFits((await renderAt(h(Box, { width: 40 }, h(TransfersScreen, { active: [waiting], history: [], selected: 0, ui: { ...ui, width: 40 } })), 40)).lastFrame(), 40)
+    expect(narrow).toMatch(/^ {4}E_PEER_UNREACHABLE: cannot reach\n {4}alice: not online \(127\.0\.0\.1:47102 …$/m)
+    // the same in `ferry send`'s live view, which draws the transfer as the Transfers screen does
+    const live = expectFits((await renderAt(h(SendProgress, { peer: 'alice', paths: 1, transfer: waiting, ui }))).lastFrame())
+    expect(live).toContain('E_PEER_UNREACHABLE: cannot reach alice')
+  })
+
+  it('none for a transfer that waits without a reason, or that moves', async () => {
+    const text = expectFits((await renderAt(h(TransfersScreen, { active: [{ ...waiting, error: undefined }, sending({ id: 't2' })], history: [], selected: 0, ui }))).lastFrame())
+    expect(text).not.toContain('E_')
+  })
+})

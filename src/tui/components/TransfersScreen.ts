@@ -10,6 +10,7 @@ import type { TransferInfo } from '../../daemon/control/types.ts'
 import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
 import { displayWidth, fit, formatAgo, formatBytes, formatEta, formatRate, PEER_NAME_CELLS, peerLabel, peerLabelWidth, percent, progressBar, sharedNames, truncate } from '../format.ts'
 import { isFinished } from '../state.ts'
+import wrapAnsi from 'wrap-ansi'
 import { g, isNarrow, line, para, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
 
@@ -146,6 +147,7 @@ export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui, shared: Read
     line(`${t.id}:bar`, {}, '  ', h(Text, { color: tint(ui, 'green') }, progressBar(pct / 100, barW, { ascii: !ui.unicode })), barNums)
   ]
   if (split) lines.push(line(`${t.id}:rate`, {}, `  ${nums.slice(barNums.length).trimStart()}`))
+  lines.push(...waitReason(t, ui))
   // a file's own bar goes first on a narrow terminal: its name and bytes say more
   const narrow = isNarrow(ui)
   const fileBar = narrow ? 0 : 12
@@ -161,6 +163,24 @@ export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui, shared: Read
   const more = t.inFlight.length - MAX_FILES
   if (more > 0) lines.push(line(`${t.id}:more`, { dimColor: true }, `    +${more} more file${more === 1 ? '' : 's'} in flight`))
   return lines
+}
+
+/** At most this many lines say why a transfer waits. */
+const REASON_ROWS = 2
+
+/**
+ * Why a transfer waits, as the daemon gives it and `ferry transfers` says it
+ * under its table (user-test finding: "waiting for peer" and no more: an
+ * address refused, a peer switched off, a receiver out of space read the
+ * same): wrapped between words over at most REASON_ROWS lines, the last cut.
+ */
+function waitReason (t: TransferInfo, ui: Ui): ReactNode[] {
+  if (t.state !== 'waiting' || t.error == null) return []
+  const width = Math.max(1, ui.width - 4)
+  const rows = wrapAnsi(`${t.error.code}: ${sanitizeForDisplay(t.error.message)}`, width, { hard: true, trim: true }).split('\n')
+  const shown = rows.slice(0, REASON_ROWS - 1)
+  shown.push(truncate(rows.slice(REASON_ROWS - 1).join(' '), width, g(ui, '…')))
+  return shown.map((text, i) => line(`${t.id}:why${i}`, { color: tint(ui, 'yellow') }, `    ${text}`))
 }
 
 /** Cells of the history's status column: room for "✗ failed   " and most error codes; a longer code widens it. */
