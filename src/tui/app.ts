@@ -23,7 +23,7 @@ import { SendScreen } from './components/SendScreen.ts'
 import { StatusBar, statusBarRows } from './components/StatusBar.ts'
 import { Tabs } from './components/Tabs.ts'
 import { TransfersScreen } from './components/TransfersScreen.ts'
-import { g, line } from './components/ui.ts'
+import { g, line, para } from './components/ui.ts'
 import type { Ui } from './components/ui.ts'
 
 export type { ControlClientLike } from './connection.ts'
@@ -138,7 +138,7 @@ function body (s: TuiState, ui: Ui, home: string, dispatch: (a: Action) => void,
   }
   if (s.connection === 'unresponsive') {
     return h(Box, { flexDirection: 'column' },
-      h(Text, { bold: true, wrap: 'wrap' }, `the daemon of ${sanitizeForDisplay(home)} is running but does not answer: stopped (SIGSTOP, Ctrl-Z: \`kill -CONT\` it) or stuck`),
+      para('stuck', { bold: true }, `the daemon of ${sanitizeForDisplay(home)} is running but does not answer: stopped (SIGSTOP, Ctrl-Z: \`kill -CONT\` it) or stuck`),
       h(Text, { dimColor: true }, 'asking again…')
     )
   }

@@ -19,7 +19,8 @@ import { editText, scrollStart, TextField } from '../../src/tui/components/TextF
 import { PeersScreen } from '../../src/tui/components/PeersScreen.ts'
 import { receiptLabel, TransfersScreen } from '../../src/tui/components/TransfersScreen.ts'
 import { OffersScreen } from '../../src/tui/components/OffersScreen.ts'
-import { defaultUi } from '../../src/tui/components/ui.ts'
+import { defaultUi, para } from '../../src/tui/components/ui.ts'
+import { StatusBar } from '../../src/tui/components/StatusBar.ts'
 import type { Ui } from '../../src/tui/components/ui.ts'
 import { displayWidth } from '../../src/tui/format.ts'
 import { openPairView, openSendView } from '../../src/tui/live.ts'
@@ -460,5 +461,36 @@ describe('a waiting transfer says why it waits (user-test finding: "waiting for 
   it('none for a transfer that waits without a reason, or that moves', async () => {
     const text = expectFits((await renderAt(h(TransfersScreen, { active: [{ ...waiting, error: undefined }, sending({ id: 't2' })], history: [], selected: 0, ui }))).lastFrame())
     expect(text).not.toContain('E_')
+  })
+})
+
+describe('wrapped lines (user-test findings: a wrapped notice began " (press u again)"; at 40 columns History said "↑ to de…")', () => {
+  const ui = { ...defaultUi, color: false, now: NOW }
+
+  it('a line that wrapping began does not start with the space it broke at, with colours on or off; the first keeps its indent', async () => {
+    const notice = 'unpaired alice-workstation-upstairs (press u again)'
+    for (const color of [false, true]) {
+      const r = await renderAt(h(StatusBar, { connection: 'connected', selfName: 'laptop', notice, help: 'q quit', ui: { ...ui, width: 26, color } }), 26)
+      const lines = stripAnsi(r.lastFrame() ?? '').split('\n')
+      expect(lines).toContain('alice-workstation-upstairs')
+      expect(lines).toContain('(press u again)')
+      for (const l of lines) expect(l, lines.join('\n')).not.toMatch(/^ /)
+    }
+    const error = { code: 'E_PAIRING_FAILED', message: 'the other device refused the code: check it, or show a new one there' }
+    const text = stripAnsi((await renderAt(h(StatusBar, { connection: 'connected', error, help: 'q quit', ui: { ...ui, width: 28 } }), 28)).lastFrame() ?? '')
+    expect(text.split('\n').filter((l) => l.startsWith(' '))).toEqual([])
+    const fingerprint = stripAnsi((await renderAt(h(Box, { width: 30 }, para('p', {}, '  indented, and long enough to wrap twice over')), 30)).lastFrame() ?? '')
+    expect(fingerprint).toBe('  indented, and long enough to\nwrap twice over')
+  })
+
+  it('History at 40 columns: an error code too wide for a lined-up status column leaves each status as long as it is, and the peers their names', async () => {
+    const ended = (over: Partial<TransferInfo>): TransferInfo => sending({ peerName: 'desktop', state: 'done', doneBytes: 200 * MiB, finishedAt: NOW - 1000, receipt: { root: 'ab', signature: 's', verified: true }, ...over })
+    const history = [ended({ id: 'a' }), ended({ id: 'b', state: 'failed', error: { code: 'E_PEER_UNREACHABLE', message: 'x' } })]
+    const narrow = expectFits((await renderAt(h(Box, { width: 40 }, h(TransfersScreen, { active: [], history, selected: 0, ui: { ...ui, width: 40 } })), 40)).lastFrame(), 40)
+    expect(narrow).toMatch(/^ {2}✓ done verified ↑ to desktop/m)
+    expect(narrow).toMatch(/^ {2}✗ failed E_PEER_UNREACHABLE ↑ to desk/m)
+    // at 60 there is room for the column
+    const wide = expectFits((await renderAt(h(Box, { width: 60 }, h(TransfersScreen, { active: [], history, selected: 0, ui: { ...ui, width: 60 } })), 60)).lastFrame(), 60)
+    expect(wide).toMatch(/^ {2}✓ done {5}verified {11}↑ to desktop/m)
   })
 })

@@ -90,7 +90,7 @@ function outcomeRows (p: PairingState, mode: 'show' | 'enter', selfFingerprint: 
       if (selfFingerprint != null) {
         rows.push(fp('fingerprint of this device:', selfFingerprint),
           h(Box, { key: 'check', paddingLeft: 2 },
-            h(Text, { dimColor: true, wrap: 'wrap' }, 'the other device shows the same two, the other way round; if not, unpair it:')),
+            para('check', { dimColor: true }, 'the other device shows the same two, the other way round; if not, unpair it:')),
           line('unpair', { dimColor: true }, `  ferry unpair ${peerId}`))
       }
       return rows

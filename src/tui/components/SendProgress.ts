@@ -43,7 +43,7 @@ export function SendProgress (props: SendProgressProps) {
   if (summary != null) {
     // the one line worth keeping: wrapped, not cut
     rows.push(h(Box, { key: 'outcome', paddingLeft: 2 },
-      h(Text, { color: tint(ui, 'green'), wrap: 'wrap' }, `${g(ui, '✓')} ${sanitizeForDisplay(summary)}`)))
+      para('summary', { color: tint(ui, 'green') }, `${g(ui, '✓')} ${sanitizeForDisplay(summary)}`)))
   } else if (error != null) {
     // a transfer that has not ended (its daemon stopped, or did not answer a cancel) may go on: not "failed" (review finding)
     const how = t == null ? 'not sent' : t.state === 'cancelled' ? 'cancelled' : isFinalState(t.state) ? 'failed' : 'interrupted'

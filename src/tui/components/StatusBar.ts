@@ -29,7 +29,7 @@ export function StatusBar ({ connection, selfName, error, notice, help, ui }: St
     // the error under the status line, wrapped to at most ERROR_ROWS lines: its advice is at its end
     error == null
       ? null
-      : h(Box, { key: 'error', height: rows, overflow: 'hidden' }, h(Text, { color: tint(ui, 'red'), wrap: 'wrap' }, errorText(error))),
+      : h(Box, { key: 'error', height: rows, overflow: 'hidden' }, para('error', { color: tint(ui, 'red') }, errorText(error))),
     // the notice and the keys wrap rather than lose their end at 40 columns (user-test finding): the
     // "press u again" of a notice, the "q quit" of the help line are at their ends
     para('status', {}, h(Text, { color: tint(ui, color) }, connectionText(connection, selfName, ui)),

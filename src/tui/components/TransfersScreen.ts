@@ -204,10 +204,20 @@ function statusWidth (t: TransferInfo): number {
   return t.state === 'failed' ? STATE_W + displayWidth(t.error?.code ?? 'E_INTERNAL') : 0
 }
 
-/** The status column's width for these lines: wide enough for each one's error code, so that the columns still line up. */
+/**
+ * The status column's width for these lines: wide enough for each one's
+ * error code, so that the columns still line up; 0 (each status as long as
+ * it is) where that column would leave the peers fewer than PEER_MIN_W
+ * cells (user-test finding: at 40 columns one E_PEER_UNREACHABLE left
+ * every line "↑ to de…").
+ */
 export function historyStatusWidth (list: TransferInfo[], ui: Ui): number {
-  return Math.max(isNarrow(ui) ? 0 : STATUS_W, ...list.map(statusWidth))
+  const width = Math.max(isNarrow(ui) ? 0 : STATUS_W, ...list.map(statusWidth))
+  return ui.width - 2 - width - 1 >= PEER_MIN_W ? width : 0
 }
+
+/** Cells a history line's peer ("↑ to desktop") gets at the least before the status column gives up lining up. */
+const PEER_MIN_W = 24
 
 /**
  * One finished transfer: its state with the receipt or the error code, the

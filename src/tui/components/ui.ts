@@ -4,7 +4,7 @@
 
 import { createElement as h } from 'react'
 import type { ReactNode } from 'react'
-import { Text } from 'ink'
+import { Text, Transform } from 'ink'
 import type { TextProps } from 'ink'
 
 export interface Ui {
@@ -55,7 +55,18 @@ export function line (key: string | number, props: TextProps, ...children: React
  * (user-test finding: prompts were cut there).
  */
 export function para (key: string | number, props: TextProps, ...children: ReactNode[]): ReactNode {
-  return h(Text, { key, wrap: 'wrap', ...props }, ...children)
+  return h(Transform, { key, transform: withoutBreakSpace }, h(Text, { wrap: 'wrap', ...props }, ...children))
+}
+
+/**
+ * A wrapped line after the first without the spaces it was broken at: Ink
+ * wraps keeping them, and a word that filled a line left the next one
+ * beginning with a space (user-test finding: " (press u again)"). The first
+ * line keeps its indent; colour codes before the spaces stay.
+ */
+export function withoutBreakSpace (text: string, index: number): string {
+  // eslint-disable-next-line no-control-regex
+  return index === 0 ? text : text.replace(/^((?:\u001b\[[0-9;]*m)*) +/, '$1')
 }
 
 /** Below this many columns, screens drop or stack their less important columns. */
