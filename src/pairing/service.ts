@@ -12,6 +12,7 @@ import { PAIR_PROTOCOL, TRUST_PROTOCOL } from '../protocol/constants.ts'
 import { PairResult, pairChannel } from '../protocol/pair.ts'
 import { dialFailure } from '../protocol/stream.ts'
 import { notifyUnpair, handleUnpair } from '../protocol/trust.ts'
+import { failedPairingPhase } from '../daemon/control/types.ts'
 import type { PairingState } from '../daemon/control/types.ts'
 import type { TrustStore } from '../store/index.ts'
 import { MAX_CODE_TTL_SEC, MIN_CODE_TTL_SEC, generateCode, parseCode, fingerprint, type GeneratedCode, type ParsedCode } from './code.ts'
@@ -207,7 +208,7 @@ export class PairingService {
       return done
     } catch (err) {
       const fe = toFerryError(err, 'E_PAIRING_FAILED')
-      this.c.emit({ ...state, phase: fe.code === 'E_PAIRING_EXPIRED' ? 'expired' : fe.code === 'E_CANCELLED' ? 'cancelled' : 'failed', error: fe.toJSON() })
+      this.c.emit({ ...state, phase: failedPairingPhase(fe.code), error: fe.toJSON() })
       throw fe
     }
   }

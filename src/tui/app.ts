@@ -16,6 +16,8 @@ import { checkPaths } from './paths.ts'
 import { onOutsideStop, stopLikeCtrlZ } from './suspend.ts'
 import { initialState, reduce, sendablePeers, sharedPeerNames } from './state.ts'
 import type { Action, TuiState } from './state.ts'
+import { failedPairingPhase } from '../daemon/control/types.ts'
+import type { PairingState } from '../daemon/control/types.ts'
 import { OffersScreen } from './components/OffersScreen.ts'
 import { PairScreen } from './components/PairScreen.ts'
 import { PeersScreen } from './components/PeersScreen.ts'
@@ -174,6 +176,21 @@ function body (s: TuiState, ui: Ui, home: string, dispatch: (a: Action) => void,
   }
 }
 
+/**
+ * pair.enter; a code that did not pair is the outcome under the field, as
+ * the daemon's pairing event says it, not also the error line (user-test
+ * finding: a wrong code was said twice). Also one the daemon turned down
+ * before it began (not a code, this device's own), which has no event.
+ */
+async function enterCode (c: ControlClientLike, code: string): Promise<PairingState> {
+  try {
+    return await c.call('pair.enter', { code })
+  } catch (err) {
+    const fe = toFerryError(err)
+    return { id: `typed:${code}`, role: 'enter', phase: failedPairingPhase(fe.code), error: fe.toJSON() }
+  }
+}
+
 /** Run one daemon operation; returns the reducer actions for its result. */
 async function perform (c: ControlClientLike, op: Op, s: TuiState): Promise<Action[]> {
   switch (op.op) {
@@ -197,7 +214,7 @@ async function perform (c: ControlClientLike, op: Op, s: TuiState): Promise<Acti
     case 'pair.enter': {
       const code = op.code.trim()
       if (code === '') return [{ type: 'notice', text: 'type the code shown on the other device first' }]
-      const st = await c.call('pair.enter', { code })
+      const st = await enterCode(c, code)
       const actions: Action[] = [{ type: 'event', name: 'pairing', data: st }]
       // done with the field: back to the menu, where the outcome stays and keys work again
       if (st.phase === 'paired') actions.push({ type: 'input', field: 'pairCode', value: '' }, { type: 'pairMode', mode: 'menu' })

@@ -273,6 +273,25 @@ describe('ferry tui App', () => {
     expect(r.lastFrame()).toContain('LAST SEEN')
   })
 
+  it('a wrong code is said once, as the outcome under the field, not also on the error line (user-test finding: twice); the daemon\'s event for it changes nothing', async () => {
+    const message = 'the code does not match (key confirmation failed); the code is now burned, show a new one'
+    const failed: PairingState = { id: 'p9', role: 'enter', phase: 'failed', error: { code: 'E_PAIRING_FAILED', message } }
+    let f: Fake | undefined
+    f = fakeClient({ 'pair.enter': () => { f?.emit('pairing', failed); throw new FerryError('E_PAIRING_FAILED', message) } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, '2', 'e', '797-lumberjack-puppy', '\r')
+    const text = expectFits(r.lastFrame()).replace(/\s+/g, ' ')
+    expect(text).toContain(`✗ failed: E_PAIRING_FAILED ${message}`)
+    expect(text.split('E_PAIRING_FAILED')).toHaveLength(2)
+    // one the daemon turns down before any exchange (not a code) has no event: said there all the same
+    f = fakeClient({ 'pair.enter': () => { throw new FerryError('E_BAD_CODE', 'pairing code is not well formed: word 1 is not on the word list') } })
+    const r2 = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r2, '2', 'e', '123-wrong-code', '\r')
+    const text2 = expectFits(r2.lastFrame()).replace(/\s+/g, ' ')
+    expect(text2).toContain('✗ failed: E_BAD_CODE pairing code is not well formed')
+    expect(text2.split('E_BAD_CODE')).toHaveLength(2)
+  })
+
   it('Ctrl-U clears a text field instead of typing a "u"', async () => {
     const f = fakeClient()
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))

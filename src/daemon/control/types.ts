@@ -64,6 +64,11 @@ export interface PairingState {
   error?: { code: ErrorCode, message: string }
 }
 
+/** How a pairing that failed with `code` ended: its phase, as its event and the TUI's Pair screen say it. */
+export function failedPairingPhase (code: string): 'expired' | 'cancelled' | 'failed' {
+  return code === 'E_PAIRING_EXPIRED' ? 'expired' : code === 'E_CANCELLED' ? 'cancelled' : 'failed'
+}
+
 export interface OfferInfo {
   id: string
   peerId: string
