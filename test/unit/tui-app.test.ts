@@ -181,6 +181,22 @@ describe('ferry tui App', () => {
     expect(r.lastFrame()).toContain('No offers waiting')
   })
 
+  it('Offers says how many more offers and files there are than fit (user-test finding: nothing said so)', async () => {
+    const many = [1, 2, 3, 4, 5, 6].map((i) => ({ ...offer, id: `offer-${i}`, names: Array.from({ length: 10 }, (_, j) => `holiday/IMG_${i}${j}_at_the_beach.jpg`), files: 40 }))
+    const f = fakeClient({ offers: many })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 80, 14)
+    await press(r, '3')
+    let text = expectFits(r.lastFrame(), 80, 14)
+    expect(text).toMatch(/^ {2}\+2 more$/m)
+    // the names that fit, then how many files more: not cut off with the names
+    expect(text).toMatch(/^ {4}holiday\/IMG_10_at_the_beach\.jpg, holiday\/IMG_11_at_the_beach\.jpg, … \+38 more$/m)
+    await press(r, '\u001b[B', '\u001b[B', '\u001b[B')
+    text = expectFits(r.lastFrame(), 80, 14)
+    expect(text).toMatch(/^ {2}\+1 more above, \+1 below$/m)
+    await press(r, '\u001b[B', '\u001b[B')
+    expect(expectFits(r.lastFrame(), 80, 14)).toMatch(/^ {2}\+2 more above$/m)
+  })
+
   it('an error is shown whole, wrapped over lines of its own, so its advice at the end is read (review finding: cut to one line)', async () => {
     const advice = 'free some space on that disk, or choose another receive folder with --receive-dir, then accept again'
     const f = fakeClient({ accept: () => { throw new FerryError('E_NO_SPACE', `the offer needs 12.0 MiB and /tmp/recv has 3.0 MiB free; ${advice}`) } })

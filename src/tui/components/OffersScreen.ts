@@ -7,7 +7,7 @@ import { Box, Text } from 'ink'
 import type { OfferInfo } from '../../daemon/control/types.ts'
 import { escapeForDisplay } from '../../errors.ts'
 import { displayWidth, formatAgo, formatBytes, PEER_NAME_CELLS, peerLabel, peerLabelWidth, refusedLine, sharedNames, shortPeerId, truncate } from '../format.ts'
-import { g, line, para, tint, windowStart } from './ui.ts'
+import { g, line, moreLine, para, tint, windowStart } from './ui.ts'
 import type { Ui } from './ui.ts'
 
 export interface OffersScreenProps {
@@ -25,15 +25,16 @@ export function OffersScreen ({ offers, selected, shared: known, ui }: OffersScr
       para('hint', { dimColor: true }, 'When a paired peer sends you files, the offer appears here to accept or decline.')
     )
   }
-  // two lines an offer, three when one says what would be left out
-  const size = Math.max(1, Math.floor(ui.rows / (offers.some((o) => o.refused != null) ? 3 : 2)))
+  // two lines an offer, three when one says what would be left out; a line under them says how many more
+  // there are, when not all fit (user-test finding: nothing said there were more)
+  const perOffer = offers.some((o) => o.refused != null) ? 3 : 2
+  const fitAll = offers.length * perOffer <= ui.rows
+  const size = Math.max(1, Math.floor((ui.rows - (fitAll ? 0 : 1)) / perOffer))
   const start = windowStart(offers.length, selected, size)
   // an offer from one of two devices of one name: accepting it is trusting its files (user-test finding)
   const shared = known ?? sharedNames(offers.map((o) => ({ peerId: o.peerId, name: o.peerName })))
   const rows = offers.slice(start, start + size).flatMap((o, i) => {
     const sel = start + i === selected
-    const names = o.names.map((n) => escapeForDisplay(n)).join(', ')
-    const more = o.files > o.names.length ? `, ${g(ui, '…')} +${o.files - o.names.length} more` : ''
     // the offer's id as `ferry offers` shows it, so the two can be matched
     const files = `  ${o.files} file${o.files === 1 ? '' : 's'}  ${formatBytes(o.totalBytes)}`
     const peer = { peerId: o.peerId, name: o.peerName }
@@ -54,11 +55,25 @@ export function OffersScreen ({ offers, selected, shared: known, ui }: OffersScr
         h(Text, { bold: true, color: tint(ui, 'cyan') }, o.peerName === '' ? '(unnamed)' : peerLabel(peer, shared, Math.max(8, ui.width - 2 - displayWidth(rest)), g(ui, '…'))),
         rest
       ),
-      line(`${o.id}:2`, { dimColor: !sel }, `    ${names}${more}`),
+      line(`${o.id}:2`, { dimColor: !sel }, `    ${namesText(o, ui.width - 4, ui)}`),
       // said before it is accepted, as `ferry offers` says it
       // one line, cut to the width: a peer's long folder name would otherwise take the screen (review finding); `ferry offers` has it whole
       ...(o.refused != null ? [line(`${o.id}:3`, { color: tint(ui, 'yellow') }, truncate(`    ${refusedLine(o.refused)}`, ui.width, g(ui, '…')))] : [])
     ]
   })
-  return h(Box, { flexDirection: 'column' }, ...rows)
+  return h(Box, { flexDirection: 'column' }, ...rows, moreLine('more', start, offers.length - start - size))
+}
+
+/**
+ * The offer's first names that fit in `width` cells, and how many files
+ * more it has ("a.jpg, b.jpg, … +38 more"): cut at the edge, the count was
+ * lost with the names (user-test finding: nothing said there were more).
+ */
+function namesText (o: OfferInfo, width: number, ui: Ui): string {
+  const names = o.names.map((n) => escapeForDisplay(n))
+  const more = (n: number): string => o.files > n ? `, ${g(ui, '…')} +${o.files - n} more` : ''
+  let n = names.length
+  while (n > 1 && displayWidth(names.slice(0, n).join(', ') + more(n)) > width) n--
+  // one name too long for the line is cut, not the count after it
+  return truncate(names.slice(0, n).join(', '), Math.max(8, width - displayWidth(more(n))), g(ui, '…')) + more(n)
 }

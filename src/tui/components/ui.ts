@@ -74,6 +74,17 @@ export const NARROW_WIDTH = 60
 
 export const isNarrow = (ui: Ui): boolean => ui.width < NARROW_WIDTH
 
+/**
+ * Under a list cut to its room, that it goes on and which way: "+3 more",
+ * "+2 more above", "+2 more above, +3 below" (↑↓ bring them in); nothing
+ * when all of it shows.
+ */
+export function moreLine (key: string, above: number, below: number): ReactNode {
+  if (above <= 0 && below <= 0) return null
+  const text = above <= 0 ? `+${below} more` : below <= 0 ? `+${above} more above` : `+${above} more above, +${below} below`
+  return line(key, { dimColor: true }, `  ${text}`)
+}
+
 /** First index of a `size`-row window over `count` rows that keeps `selected` visible. */
 export function windowStart (count: number, selected: number, size: number): number {
   if (size <= 0 || count <= size) return 0
