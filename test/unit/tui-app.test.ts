@@ -197,6 +197,19 @@ describe('ferry tui App', () => {
     expect(expectFits(r.lastFrame(), 80, 14)).toMatch(/^ {2}\+2 more above$/m)
   })
 
+  it('Peers says how many more peers there are than fit, as Offers does', async () => {
+    const many: PeerInfo[] = Array.from({ length: 12 }, (_, i) => ({ ...peers[0], peerId: `${peers[0].peerId}${i}`, name: `device-${String(i).padStart(2, '0')}` }))
+    const f = fakeClient({ peers: many })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 80, 12)
+    let text = expectFits(r.lastFrame(), 80, 12)
+    expect(text).toContain('device-04')
+    expect(text).toMatch(/^ {2}\+7 more$/m)
+    await press(r, ...Array(11).fill('\u001b[B'))
+    text = expectFits(r.lastFrame(), 80, 12)
+    expect(text).toMatch(/› device-11/)
+    expect(text).toMatch(/^ {2}\+7 more above$/m)
+  })
+
   it('an error is shown whole, wrapped over lines of its own, so its advice at the end is read (review finding: cut to one line)', async () => {
     const advice = 'free some space on that disk, or choose another receive folder with --receive-dir, then accept again'
     const f = fakeClient({ accept: () => { throw new FerryError('E_NO_SPACE', `the offer needs 12.0 MiB and /tmp/recv has 3.0 MiB free; ${advice}`) } })

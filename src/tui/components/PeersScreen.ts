@@ -6,7 +6,7 @@ import { createElement as h } from 'react'
 import { Box, Text } from 'ink'
 import type { PeerInfo } from '../../daemon/control/types.ts'
 import { fit, formatAgo, PEER_NAME_CELLS, peerLabel, peerLabelWidth, sharedNames, shortPeerId } from '../format.ts'
-import { g, isNarrow, line, para, tint, windowStart } from './ui.ts'
+import { g, isNarrow, line, moreLine, para, tint, windowStart } from './ui.ts'
 import type { Ui } from './ui.ts'
 
 export interface PeersScreenProps {
@@ -30,7 +30,9 @@ export function PeersScreen ({ peers, selected, ui }: PeersScreenProps) {
   const ID_W = id ? idWidth(ui) : 0
   // with room for one line (a 30x8 terminal), the selected peer rather than the column names
   const headed = ui.rows >= 2
-  const size = Math.max(1, ui.rows - (headed ? 1 : 0))
+  const room = ui.rows - (headed ? 1 : 0)
+  // a line under them says how many more there are, when not all fit (as Offers and Transfers say it)
+  const size = Math.max(1, peers.length > room ? room - 1 : room)
   const start = windowStart(peers.length, selected, size)
   const header = !headed ? null : line('header', { dimColor: true },
     `  ${fit('NAME', nameW)}${fit(id ? 'ID' : '', ID_W)}${fit('STATE', STATE_W)}${seen ? `${fit('PAIRED', PAIRED_W)}LAST SEEN` : 'PAIRED'}`)
@@ -46,7 +48,7 @@ export function PeersScreen ({ peers, selected, ui }: PeersScreenProps) {
       seen ? p.online ? 'now' : formatAgo(p.lastSeen, ui.now) : ''
     )
   })
-  return h(Box, { flexDirection: 'column' }, header, ...rows)
+  return h(Box, { flexDirection: 'column' }, header, ...rows, moreLine('more', start, peers.length - start - size))
 }
 
 // "asks": paired, its offers wait on Offers for a decision (`ferry auto-accept PEER off`), as `ferry peers` says
