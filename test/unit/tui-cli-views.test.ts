@@ -458,6 +458,14 @@ describe('a waiting transfer says why it waits (user-test finding: "waiting for 
     expect(live).toContain('E_PEER_UNREACHABLE: cannot reach alice')
   })
 
+  it('no rate or ETA while it waits, as `ferry transfers` has none (user-test finding: "0 B/s  ETA --" read as stuck); both while it moves', async () => {
+    const text = expectFits((await renderAt(h(TransfersScreen, { active: [waiting, sending({ id: 't2', state: 'offered', awaitingDecision: true }), sending({ id: 't3' })], history: [], selected: 0, ui }))).lastFrame())
+    expect(text).toMatch(/ 25%  50\.0 MiB \/ 200\.0 MiB\n {4}E_PEER_UNREACHABLE/)
+    expect(text).toMatch(/offered, waiting to be accepted there\n.* 25%  50\.0 MiB \/ 200\.0 MiB$/m)
+    expect(text).toMatch(/transferring\n.* 25%  50\.0 MiB \/ 200\.0 MiB  21\.0 MiB\/s  ETA 8s$/m)
+    expect(text.match(/B\/s/g)).toHaveLength(1)
+  })
+
   it('none for a transfer that waits without a reason, or that moves', async () => {
     const text = expectFits((await renderAt(h(TransfersScreen, { active: [{ ...waiting, error: undefined }, sending({ id: 't2' })], history: [], selected: 0, ui }))).lastFrame())
     expect(text).not.toContain('E_')

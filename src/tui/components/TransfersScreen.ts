@@ -9,7 +9,7 @@ import { Box, Text } from 'ink'
 import type { TransferInfo } from '../../daemon/control/types.ts'
 import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
 import { displayWidth, fit, formatAgo, formatBytes, formatEta, formatRate, PEER_NAME_CELLS, peerLabel, peerLabelWidth, percent, progressBar, sharedNames, truncate } from '../format.ts'
-import { isFinished } from '../state.ts'
+import { isMovingState } from '../../daemon/control/types.ts'
 import wrapAnsi from 'wrap-ansi'
 import { g, isNarrow, line, para, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
@@ -109,7 +109,7 @@ function numsWidth (t: TransferInfo): number {
 
 /**
  * The lines of one transfer: header (direction, peer, files, state), overall
- * bar with percent, bytes, rate and ETA (a finished one shows no rate or ETA),
+ * bar with percent, bytes, rate and ETA (only while it moves: hashing, transferring),
  * then a bar per file in flight. Also used by `ferry send` on a terminal.
  */
 export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui, shared: ReadonlySet<string> = new Set()): ReactNode[] {
@@ -117,12 +117,15 @@ export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui, shared: Read
   const pct = t.totalBytes > 0 ? percent(t.doneBytes, t.totalBytes) : t.state === 'done' ? 100 : 0
   // a sender's count can pass the total when chunks are sent again: never show more than all of it
   const done = Math.min(t.doneBytes, t.totalBytes)
+  // a rate and an ETA only while it moves, as `ferry transfers` has them: "0 B/s  ETA --" on one that waits
+  // for its peer or a decision read as stuck (user-test finding)
+  const moving = isMovingState(t.state)
   const nums = ` ${String(pct).padStart(3)}%  ${formatBytes(done)} / ${formatBytes(t.totalBytes)}` +
-    (isFinished(t) ? '' : `  ${formatRate(t.rate)}  ETA ${formatEta(t.etaSeconds)}`)
+    (moving ? `  ${formatRate(t.rate)}  ETA ${formatEta(t.etaSeconds)}` : '')
   // on a narrow terminal the rate and ETA go on a line of their own, and the header drops the file count,
   // then shortens the state, before the state is cut (user-test finding: cut at 40 columns), and before
   // the peer's name is (up to PEER_NAME_CELLS of it)
-  const split = ui.width - 4 - numsWidth(t) < 10 && !isFinished(t)
+  const split = ui.width - 4 - numsWidth(t) < 10 && moving
   const barNums = split ? nums.slice(0, nums.indexOf('  ', nums.indexOf('/'))) : nums
   const barW = Math.max(10, ui.width - 4 - Math.max(barNums.length, split ? ` 100%  ${formatBytes(t.totalBytes)} / ${formatBytes(t.totalBytes)}`.length : numsWidth(t)))
   const resumed = t.resumed ? '  resumed' : ''
