@@ -156,6 +156,7 @@ function body (s: TuiState, ui: Ui, home: string, dispatch: (a: Action) => void,
       onCodeChange: (value) => dispatch({ type: 'input', field: 'pairCode', value }),
       onSubmit: (value) => { void runOp({ op: 'pair.enter', code: value }) },
       selfFingerprint: s.self?.fingerprint,
+      peers: s.peers,
       ui
     })
     case 'send': return h(SendScreen, {

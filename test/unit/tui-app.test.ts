@@ -581,6 +581,17 @@ describe('narrow and wide terminals (user-test finding: at 40 columns tabs, prom
 })
 
 describe('two peers of one name', () => {
+  it('pairing a device under a name another paired one has says so, and what to do (user-test finding: two of one name on Peers, nothing said why)', async () => {
+    const renewed = { peerId: '12D3KooWRenewedRenewedRenewedRenewedRenewed7zPUrfSX', name: 'alice-desktop', fingerprint: '1a2b-3c4d-5e6f-7a8b' }
+    const f = fakeClient({ peers: [{ ...peers[0], online: false }, { ...peers[0], ...renewed, addrs: [], online: true, lastSeen: NOW }], 'pair.enter': { id: 'p1', role: 'enter', phase: 'paired', peer: renewed } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, '2', 'e', '7-violet-orbit', '\r')
+    const text = expectFits(r.lastFrame()).replace(/\s+/g, ' ')
+    expect(text).toContain('Last pairing: ✓ paired with alice-desktop (…7zPUrfSX)')
+    expect(text).toContain('another paired device is also named alice-desktop (…AAAAAAAA, offline): if it is alice-desktop before it was set up anew, unpair it on Peers (1, then u)')
+    expect(text).not.toContain('(…7zPUrfSX, ')
+  })
+
   it('a transfer and an offer say which of two peers of one name they are with, even as the only ones listed (user-test finding: a send waited for a device\'s old identity, and read as one to its new one)', async () => {
     const renewed: PeerInfo = { ...peers[0], peerId: '12D3KooWRenewedRenewedRenewedRenewedRenewed7zPUrfSX', online: true }
     const waiting = transfer({ id: 'tw', direction: 'send', state: 'waiting', inFlight: [], resumed: false })

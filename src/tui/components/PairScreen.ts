@@ -6,7 +6,7 @@
 import { createElement as h } from 'react'
 import type { ReactNode } from 'react'
 import { Box, Text } from 'ink'
-import type { PairingState } from '../../daemon/control/types.ts'
+import type { PairingState, PeerInfo } from '../../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
 import { formatCountdown, shortPeerId } from '../format.ts'
 import type { PairMode } from '../state.ts'
@@ -22,12 +22,14 @@ export interface PairScreenProps {
   onSubmit: (value: string) => void
   /** this device's own fingerprint (status): shown next to the peer's, as the other device shows the same two */
   selfFingerprint?: string
+  /** the peers the daemon knows: a new peer's name that another paired one has is said (twinsLine) */
+  peers?: PeerInfo[]
   ui: Ui
 }
 
 export function PairScreen (props: PairScreenProps) {
   const { mode, pairing, ui } = props
-  if (mode === 'show') return showView(pairing?.role === 'show' ? pairing : undefined, ui, props.selfFingerprint)
+  if (mode === 'show') return showView(pairing?.role === 'show' ? pairing : undefined, ui, props.selfFingerprint, props.peers)
   if (mode === 'enter') return enterView(props)
   return h(Box, { flexDirection: 'column' },
     para('intro', {}, 'Pair with another device by code. Paired devices can send each other files.'),
@@ -36,11 +38,12 @@ export function PairScreen (props: PairScreenProps) {
     para('e', {}, h(Text, { bold: true }, '  e'), '  enter a code shown on the other device'),
     pairing != null ? line('gap2', {}, ' ') : null,
     pairing != null ? para('last', {}, 'Last pairing: ', outcome(pairing, ui)) : null,
-    pairing != null ? fingerprintLine(pairing, ui, props.selfFingerprint) : null
+    pairing != null ? fingerprintLine(pairing, ui, props.selfFingerprint) : null,
+    pairing != null ? twinsLine(pairing, props.peers ?? [], ui) : null
   )
 }
 
-function showView (p: PairingState | undefined, ui: Ui, selfFingerprint?: string): ReactNode {
+function showView (p: PairingState | undefined, ui: Ui, selfFingerprint?: string, peers: PeerInfo[] = []): ReactNode {
   if (p == null || p.code == null) return line('wait', {}, 'Asking the daemon for a code…')
   const live = p.phase === 'waiting' || p.phase === 'exchanging'
   return h(Box, { flexDirection: 'column' },
@@ -54,7 +57,8 @@ function showView (p: PairingState | undefined, ui: Ui, selfFingerprint?: string
       ? line('exp', {}, 'expires in ', h(Text, { bold: true }, formatCountdown(p.expiresAt, ui.now)))
       : null,
     para('outcome', {}, outcome(p, ui)),
-    fingerprintLine(p, ui, selfFingerprint)
+    fingerprintLine(p, ui, selfFingerprint),
+    twinsLine(p, peers, ui)
   )
 }
 
@@ -88,6 +92,24 @@ export function fingerprintLine (p: PairingState, ui: Ui, selfFingerprint?: stri
     // a line of its own: wrapped after the fingerprint, its continuation began with a space (user-test finding)
     para('compare', { dimColor: true }, '  the other device shows both, the other way round')
   )
+}
+
+/**
+ * After pairing, the other paired devices of the same name: a device set up
+ * anew comes back under its old name with a new identity, and the old one
+ * stays paired, offline for good. Said where it happens, with what to do,
+ * as `ferry pair` says it (user-test finding: two of one name on Peers, and
+ * nothing said why).
+ */
+function twinsLine (p: PairingState, peers: PeerInfo[], ui: Ui): ReactNode {
+  const peer = p.peer
+  if (p.phase !== 'paired' || peer == null) return null
+  const twins = peers.filter((o) => o.paired && o.name === peer.name && o.peerId !== peer.peerId)
+  if (twins.length === 0) return null
+  const name = sanitizeForDisplay(peer.name)
+  return h(Box, { flexDirection: 'column' }, ...twins.map((o) => para(`twin:${o.peerId}`, { color: tint(ui, 'yellow') },
+    `  another paired device is also named ${name} (${shortPeerId(o.peerId, 'tail', g(ui, '…'))}, ${o.online ? 'online' : 'offline'}): ` +
+    `if it is ${name} before it was set up anew, unpair it on Peers (1, then u)`)))
 }
 
 /** What happened to a pairing, in one line. */
