@@ -14,7 +14,7 @@ import { helpText, keyToCommands } from './keys.ts'
 import type { Command, Op } from './keys.ts'
 import { checkPaths } from './paths.ts'
 import { onOutsideStop, stopLikeCtrlZ } from './suspend.ts'
-import { initialState, reduce, sendablePeers, sharedPeerNames } from './state.ts'
+import { initialState, peerCalled, reduce, sendablePeers, sharedPeerNames } from './state.ts'
 import type { Action, TuiState } from './state.ts'
 import { failedPairingPhase } from '../daemon/control/types.ts'
 import type { PairingState } from '../daemon/control/types.ts'
@@ -206,7 +206,7 @@ async function perform (c: ControlClientLike, op: Op, s: TuiState): Promise<Acti
     case 'unpair': {
       const r = await c.call('unpair', { peer: op.peer })
       const p = s.peers.find((x) => x.peerId === r.peerId)
-      const actions: Action[] = [{ type: 'notice', text: `unpaired ${p == null ? r.peerId : sanitizeForDisplay(p.name)}` }]
+      const actions: Action[] = [{ type: 'notice', text: `unpaired ${p == null ? r.peerId : peerCalled(s, p)}` }]
       if (p != null) actions.unshift({ type: 'event', name: 'peer', data: { ...p, paired: false } })
       return actions
     }

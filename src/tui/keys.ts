@@ -3,9 +3,8 @@
 // line text, so the keys shown are the keys handled. No I/O here.
 
 import type { Key } from 'ink'
-import { SCREENS, selectedOffer, selectedPeer, selectedTransfer } from './state.ts'
+import { peerCalled, SCREENS, selectedOffer, selectedPeer, selectedTransfer } from './state.ts'
 import type { Action, TuiState } from './state.ts'
-import { sanitizeForDisplay } from '../errors.ts'
 
 export type Op =
   | { op: 'accept', id: string }
@@ -80,7 +79,8 @@ function peersKeys (s: TuiState, input: string): Command[] {
   const p = selectedPeer(s)
   if (input === 'p') return [act({ type: 'screen', screen: 'pair' })]
   if (p == null || (input !== 'u' && input !== 's')) return []
-  const name = sanitizeForDisplay(p.name)
+  // which of two of one name (user-test finding: "unpair alice" with two alice listed)
+  const name = peerCalled(s, p)
   if (!p.paired) return notice(`${name} is not paired — press p to pair by code`)
   if (input === 'u') return confirmed(s, `unpair:${p.peerId}`, `press u again to unpair ${name}; any other key keeps it`, { op: 'unpair', peer: p.peerId })
   return [act({ type: 'sendTo', peerId: p.peerId }), act({ type: 'screen', screen: 'send' })]
@@ -105,7 +105,7 @@ function offersKeys (s: TuiState, input: string): Command[] {
 function transfersKeys (s: TuiState, input: string): Command[] {
   const t = selectedTransfer(s)
   if (t == null || input !== 'c') return []
-  const what = `${t.direction === 'send' ? 'the send to' : 'the receive from'} ${sanitizeForDisplay(t.peerName) || t.peerId.slice(-8)}`
+  const what = `${t.direction === 'send' ? 'the send to' : 'the receive from'} ${peerCalled(s, { peerId: t.peerId, name: t.peerName })}`
   return confirmed(s, `cancel:${t.id}`, `press c again to cancel ${what}; any other key keeps it`, { op: 'cancel', id: t.id })
 }
 

@@ -8,7 +8,7 @@ import type {
   ControlEvents, EventName, OfferInfo, PairingState, PeerInfo, StatusInfo, TransferInfo
 } from '../daemon/control/types.ts'
 import { isFinalState } from '../daemon/control/types.ts'
-import { sharedNames } from './format.ts'
+import { peerLabel, sharedNames } from './format.ts'
 
 export const SCREENS = ['peers', 'pair', 'offers', 'transfers', 'send'] as const
 export type ScreenId = typeof SCREENS[number]
@@ -94,6 +94,11 @@ export function initialState (over: Partial<TuiState> = {}): TuiState {
 export function sharedPeerNames (s: TuiState): ReadonlySet<string> {
   const named = [...s.offers, ...s.active, ...s.history].map((x) => ({ peerId: x.peerId, name: x.peerName }))
   return sharedNames([...s.peers, ...named])
+}
+
+/** A peer as a sentence names it ("unpaired alice"): with the end of its peer ID where another peer has its name. */
+export function peerCalled (s: TuiState, peer: { peerId: string, name: string }): string {
+  return peerLabel(peer, sharedPeerNames(s), Number.MAX_SAFE_INTEGER)
 }
 
 /** Peers the Send screen can send to. */

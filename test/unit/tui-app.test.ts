@@ -581,6 +581,18 @@ describe('narrow and wide terminals (user-test finding: at 40 columns tabs, prom
 })
 
 describe('two peers of one name', () => {
+  it('unpairing or cancelling with one of two peers of one name says which, when asked and when done (user-test finding: "unpair alice-desktop" with two listed)', async () => {
+    const renewed: PeerInfo = { ...peers[0], peerId: '12D3KooWRenewedRenewedRenewedRenewedRenewed7zPUrfSX', online: true }
+    const f = fakeClient({ peers: [{ ...peers[0], online: false }, renewed], unpair: { peerId: peers[0].peerId, notified: false } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, 'u')
+    expect(r.lastFrame()).toMatch(/press u again to unpair alice-desktop …AAAAAAAA;/)
+    await press(r, 'u')
+    expect(r.lastFrame()).toMatch(/unpaired alice-desktop …AAAAAAAA/)
+    await press(r, '4', 'c')
+    expect(r.lastFrame()?.replace(/\s+/g, ' ')).toMatch(/press c again to cancel the receive from alice-desktop …AAAAAAAA;/)
+  })
+
   it('pairing a device under a name another paired one has says so, and what to do (user-test finding: two of one name on Peers, nothing said why)', async () => {
     const renewed = { peerId: '12D3KooWRenewedRenewedRenewedRenewedRenewed7zPUrfSX', name: 'alice-desktop', fingerprint: '1a2b-3c4d-5e6f-7a8b' }
     const f = fakeClient({ peers: [{ ...peers[0], online: false }, { ...peers[0], ...renewed, addrs: [], online: true, lastSeen: NOW }], 'pair.enter': { id: 'p1', role: 'enter', phase: 'paired', peer: renewed } })
