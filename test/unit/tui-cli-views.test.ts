@@ -464,6 +464,12 @@ describe('a waiting transfer says why it waits (user-test finding: "waiting for 
     expect(text).toMatch(/offered, waiting to be accepted there\n.* 25%  50\.0 MiB \/ 200\.0 MiB$/m)
     expect(text).toMatch(/transferring\n.* 25%  50\.0 MiB \/ 200\.0 MiB  21\.0 MiB\/s  ETA 8s$/m)
     expect(text.match(/B\/s/g)).toHaveLength(1)
+    // at 60 columns, where a moving one's rate goes on a line of its own, the bar of one that waits is as wide (review finding: cut to 10 cells)
+    const bars = expectFits((await renderAt(h(Box, { width: 60 }, h(TransfersScreen, { active: [waiting, sending({ id: 't3' })], history: [], selected: 0, ui: { ...ui, width: 60 } })), 60)).lastFrame(), 60)
+      .split('\n').filter((l) => l.includes('░')).map((l) => l.trim().indexOf(' '))
+    expect(bars).toHaveLength(2)
+    expect(bars[0]).toBe(bars[1])
+    expect(bars[0]).toBeGreaterThan(20)
   })
 
   it('none for a transfer that waits without a reason, or that moves', async () => {

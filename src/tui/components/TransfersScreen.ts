@@ -10,6 +10,7 @@ import type { TransferInfo } from '../../daemon/control/types.ts'
 import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
 import { displayWidth, fit, formatAgo, formatBytes, formatEta, formatRate, PEER_NAME_CELLS, peerLabel, peerLabelWidth, percent, progressBar, sharedNames, truncate } from '../format.ts'
 import { isMovingState } from '../../daemon/control/types.ts'
+import { isFinished } from '../state.ts'
 import wrapAnsi from 'wrap-ansi'
 import { g, isNarrow, line, para, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
@@ -125,9 +126,12 @@ export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui, shared: Read
   // on a narrow terminal the rate and ETA go on a line of their own, and the header drops the file count,
   // then shortens the state, before the state is cut (user-test finding: cut at 40 columns), and before
   // the peer's name is (up to PEER_NAME_CELLS of it)
-  const split = ui.width - 4 - numsWidth(t) < 10 && moving
+  // the bar's width is that of a split line whenever the rate would be on a line of its own, shown or not: it
+  // keeps its width as a transfer waits and goes on, and is not cut to 10 cells for a rate not shown
+  const narrowNums = ui.width - 4 - numsWidth(t) < 10 && !isFinished(t)
+  const split = narrowNums && moving
   const barNums = split ? nums.slice(0, nums.indexOf('  ', nums.indexOf('/'))) : nums
-  const barW = Math.max(10, ui.width - 4 - Math.max(barNums.length, split ? ` 100%  ${formatBytes(t.totalBytes)} / ${formatBytes(t.totalBytes)}`.length : numsWidth(t)))
+  const barW = Math.max(10, ui.width - 4 - Math.max(barNums.length, narrowNums ? ` 100%  ${formatBytes(t.totalBytes)} / ${formatBytes(t.totalBytes)}`.length : numsWidth(t)))
   const resumed = t.resumed ? '  resumed' : ''
   const to = whoWidth(t, ui, PEER_NAME_CELLS, shared)
   // an offer the receiver holds for a person there to accept (auto-accept off) says so, as `ferry send`
