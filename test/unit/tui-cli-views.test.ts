@@ -17,6 +17,7 @@ import { outcome } from '../../src/tui/components/PairScreen.ts'
 import { SendProgress } from '../../src/tui/components/SendProgress.ts'
 import { editText, scrollStart, TextField } from '../../src/tui/components/TextField.ts'
 import { PeersScreen } from '../../src/tui/components/PeersScreen.ts'
+import { SendScreen } from '../../src/tui/components/SendScreen.ts'
 import { receiptLabel, TransfersScreen } from '../../src/tui/components/TransfersScreen.ts'
 import { OffersScreen } from '../../src/tui/components/OffersScreen.ts'
 import { defaultUi, para } from '../../src/tui/components/ui.ts'
@@ -427,6 +428,16 @@ describe('a peer\'s name is the last to shrink (user-test finding: at 80 and 60 
     const longer = await at(60, h(PeersScreen, { peers: [{ ...peer, name: `${name}-2nd` }], selected: 0, ui: { ...ui, width: 60 } }))
     expect(longer).toMatch(/alice-workstation-upstairs-2nd\s+○ offline ✓ yes$/m)
     expect(await at(80, h(PeersScreen, { peers: [peer], selected: 0, ui }))).toMatch(/alice-workstation-upstairs\s+…AAAAAAAA ○ offline ✓ yes\s+1m ago$/m)
+  })
+
+  it('send: at 40 columns the ID column gives way to the name; a name two peers share keeps the end of each ID', async () => {
+    const peer = (peerId: string, name: string) => ({ peerId, name, addrs: [], online: true, lastSeen: NOW, paired: true })
+    const send = (peers: ReturnType<typeof peer>[], width = 40) => h(SendScreen, { peers, sendTo: peers[0].peerId, paths: '', missing: [], onPathsChange: () => {}, onSubmit: () => {}, ui: { ...ui, width } })
+    expect(await at(40, send([peer(PEER, name), peer(`${PEER}2`, 'bob')]))).toMatch(/› alice-workstation-upstairs +online$/m)
+    const twins = await at(40, send([peer(PEER, name), peer('12D3KooWOldOldOldOldOldOldOldOldOldOld7zPUrfSX', name)]))
+    expect(twins).toMatch(/› alice-\S*… …AAAAAAAA +online$/m)
+    expect(twins).toMatch(/ {2}alice-\S*… …7zPUrfSX +online$/m)
+    expect(await at(80, send([peer(PEER, name)], 80))).toMatch(/› alice-workstation-upstairs +…AAAAAAAA +online$/m)
   })
 
   it('offers: at 80 columns the peer ID gives way, at 60 the time and the offer\'s id too', async () => {

@@ -7,7 +7,7 @@ import { createElement as h } from 'react'
 import { Box, Text } from 'ink'
 import type { PeerInfo } from '../../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
-import { fit, shortPeerId } from '../format.ts'
+import { fit, PEER_NAME_CELLS, peerLabel, peerLabelWidth, sharedNames, shortPeerId } from '../format.ts'
 import { TextField } from './TextField.ts'
 import { g, line, para, tint, windowStart } from './ui.ts'
 import type { Ui } from './ui.ts'
@@ -26,15 +26,15 @@ export function SendScreen ({ peers, sendTo, paths, missing, onPathsChange, onSu
   const selected = Math.max(0, peers.findIndex((p) => p.peerId === sendTo))
   const size = Math.max(1, Math.min(peers.length, ui.rows - 6))
   const start = windowStart(peers.length, selected, size)
-  const nameW = Math.max(8, ui.width - 4 - 12 - 10)
+  const { idW, nameW, shared } = columns(peers, ui)
   const list = peers.length === 0
     ? [para('none', { color: tint(ui, 'yellow') }, 'No paired peers — pair one on screen 2 first.')]
     : peers.slice(start, start + size).map((p, i) => {
       const sel = start + i === selected
       return line(p.peerId, { inverse: sel },
         sel ? `${g(ui, '›')} ` : '  ',
-        fit(sanitizeForDisplay(p.name) || '(unnamed)', nameW - 1, g(ui, '…')), ' ',
-        fit(shortPeerId(p.peerId, 'tail', g(ui, '…')), 12),
+        fit(p.name === '' ? '(unnamed)' : peerLabel(p, shared, nameW - 1, g(ui, '…')), nameW - 1), ' ',
+        idW === 0 ? '' : fit(shortPeerId(p.peerId, 'tail', g(ui, '…')), idW),
         h(Text, { color: tint(ui, p.online ? 'green' : 'gray') }, p.online ? 'online' : 'offline'))
     })
   return h(Box, { flexDirection: 'column' },
@@ -50,4 +50,21 @@ export function SendScreen ({ peers, sendTo, paths, missing, onPathsChange, onSu
       ? para('missing', { color: tint(ui, 'red') }, `${g(ui, '✗')} not found: ${missing.map((m) => sanitizeForDisplay(m)).join(', ')}`)
       : null
   )
+}
+
+/** Cells of the ID column, and the peers' state after the name. */
+const ID_W = 12
+const STATE_W = 8
+
+/**
+ * The ID column where the names fit beside it (up to PEER_NAME_CELLS); else
+ * the names have its room, and one that two peers share carries the end of
+ * its ID (user-test finding: at 40 columns the name was cut to 13 cells for
+ * an ID column).
+ */
+function columns (peers: PeerInfo[], ui: Ui): { idW: number, nameW: number, shared: ReadonlySet<string> } {
+  const nameW = (idW: number): number => Math.max(8, ui.width - 4 - idW - STATE_W)
+  const want = Math.max(0, ...peers.map((p) => peerLabelWidth(p, new Set(), PEER_NAME_CELLS, g(ui, '…'))))
+  if (nameW(ID_W) - 1 >= want) return { idW: ID_W, nameW: nameW(ID_W), shared: new Set() }
+  return { idW: 0, nameW: nameW(0), shared: sharedNames(peers) }
 }
