@@ -642,7 +642,10 @@ describe('user test at 60x20 and 100x30', () => {
     expect(text).toContain('daemon connected')
     await press(r, '4')
     // no room even for "ferry": the tabs, which say where one is
-    expect(expectFits(r.lastFrame(), 30, 8).split('\n')[0]).toBe('1 2 3 (1) 4 Transfers (1) 5')
+    const transfers = expectFits(r.lastFrame(), 30, 8)
+    expect(transfers.split('\n')[0]).toBe('1 2 3 (1) 4 Transfers (1) 5')
+    // the selected transfer in part, not "+1 more" alone
+    expect(transfers).toMatch(/^› ↓ from alice-d/m)
   })
 
   const helpLine = (text: string): string => text.split('\n').slice(-1)[0]

@@ -42,7 +42,9 @@ export function TransfersScreen ({ active, history, selected, shared: known, ui 
   for (let i = 0; i <= selected && i < active.length; i++) upToSel += blockLines(active[i], ui)
   const first = upToSel <= budget ? 0 : selected
   for (let i = first; i < active.length; i++) {
-    const lines = activeBlock(active[i], i === selected, ui, shared)
+    // the first one shows in part where it does not fit whole (its header and bar, without its files or
+    // why it waits), rather than "+1 more" alone (user-test finding at 30x8)
+    const lines = activeBlock(active[i], i === selected, ui, shared).slice(0, shown === 0 ? budget : undefined)
     if (lines.length > budget) break
     out.push(...lines)
     budget -= lines.length
