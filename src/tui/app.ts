@@ -6,6 +6,8 @@
 import { createElement as h, useEffect, useReducer, useRef, useState } from 'react'
 import type { ReactNode } from 'react'
 import { Box, Text, useApp, useInput, useStdout, useWindowSize } from 'ink'
+import { failedPairingPhase } from '../daemon/control/types.ts'
+import type { PairingState } from '../daemon/control/types.ts'
 import { sanitizeForDisplay, toFerryError } from '../errors.ts'
 import { useDaemonLink } from './connection.ts'
 import type { ControlClientLike } from './connection.ts'
@@ -16,8 +18,6 @@ import { checkPaths } from './paths.ts'
 import { onOutsideStop, stopLikeCtrlZ } from './suspend.ts'
 import { initialState, peerCalled, reduce, sendablePeers, sharedPeerNames } from './state.ts'
 import type { Action, TuiState } from './state.ts'
-import { failedPairingPhase } from '../daemon/control/types.ts'
-import type { PairingState } from '../daemon/control/types.ts'
 import { OffersScreen } from './components/OffersScreen.ts'
 import { PairScreen } from './components/PairScreen.ts'
 import { PeersScreen } from './components/PeersScreen.ts'
@@ -188,7 +188,8 @@ async function enterCode (c: ControlClientLike, code: string): Promise<PairingSt
     return await c.call('pair.enter', { code })
   } catch (err) {
     const fe = toFerryError(err)
-    return { id: `typed:${code}`, role: 'enter', phase: failedPairingPhase(fe.code), error: fe.toJSON() }
+    // an id of its own: the daemon's event for the same failure, which may come after, takes its place
+    return { id: 'typed', role: 'enter', phase: failedPairingPhase(fe.code), error: fe.toJSON() }
   }
 }
 
