@@ -116,24 +116,8 @@ function numsWidth (t: TransferInfo): number {
  * then a bar per file in flight. Also used by `ferry send` on a terminal.
  */
 export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui, shared: ReadonlySet<string> = new Set()): ReactNode[] {
-  // a send of empty files only is not 100 % done while it waits for its peer (user-test finding: a full green bar)
-  const pct = t.totalBytes > 0 ? percent(t.doneBytes, t.totalBytes) : t.state === 'done' ? 100 : 0
-  // a sender's count can pass the total when chunks are sent again: never show more than all of it
-  const done = Math.min(t.doneBytes, t.totalBytes)
-  // a rate and an ETA only while it moves, as `ferry transfers` has them: "0 B/s  ETA --" on one that waits
-  // for its peer or a decision read as stuck (user-test finding)
-  const moving = isMovingState(t.state)
-  const nums = ` ${String(pct).padStart(3)}%  ${formatBytes(done)} / ${formatBytes(t.totalBytes)}` +
-    (moving ? `  ${formatRate(t.rate)}  ETA ${formatEta(t.etaSeconds)}` : '')
-  // on a narrow terminal the rate and ETA go on a line of their own, and the header drops the file count,
-  // then shortens the state, before the state is cut (user-test finding: cut at 40 columns), and before
-  // the peer's name is (up to PEER_NAME_CELLS of it)
-  // the bar's width is that of a split line whenever the rate would be on a line of its own, shown or not: it
-  // keeps its width as a transfer waits and goes on, and is not cut to 10 cells for a rate not shown
-  const narrowNums = ui.width - 4 - numsWidth(t) < 10 && !isFinished(t)
-  const split = narrowNums && moving
-  const barNums = split ? nums.slice(0, nums.indexOf('  ', nums.indexOf('/'))) : nums
-  const barW = Math.max(10, ui.width - 4 - Math.max(barNums.length, narrowNums ? ` 100%  ${formatBytes(t.totalBytes)} / ${formatBytes(t.totalBytes)}`.length : numsWidth(t)))
+  // on a narrow terminal the header drops the file count, then shortens the state, before the state is cut
+  // (user-test finding: cut at 40 columns), and before the peer's name is (up to PEER_NAME_CELLS of it)
   const resumed = t.resumed ? '  resumed' : ''
   const to = whoWidth(t, ui, PEER_NAME_CELLS, shared)
   // an offer the receiver holds for a person there to accept (auto-accept off) says so, as `ferry send`
@@ -153,10 +137,9 @@ export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui, shared: Read
       h(Text, { color: tint(ui, stateColor(t)) }, state),
       resumed === '' ? null : h(Text, { color: tint(ui, 'magenta') }, resumed)
     ),
-    line(`${t.id}:bar`, {}, '  ', h(Text, { color: tint(ui, 'green') }, progressBar(pct / 100, barW, { ascii: !ui.unicode })), barNums)
+    ...progressLines(t, ui),
+    ...waitReason(t, ui)
   ]
-  if (split) lines.push(line(`${t.id}:rate`, {}, `  ${nums.slice(barNums.length).trimStart()}`))
-  lines.push(...waitReason(t, ui))
   // a file's own bar goes first on a narrow terminal: its name and bytes say more
   const narrow = isNarrow(ui)
   const fileBar = narrow ? 0 : 12
@@ -172,6 +155,30 @@ export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui, shared: Read
   const more = t.inFlight.length - MAX_FILES
   if (more > 0) lines.push(line(`${t.id}:more`, { dimColor: true }, `    +${more} more file${more === 1 ? '' : 's'} in flight`))
   return lines
+}
+
+/**
+ * The overall bar with percent and bytes, and while the transfer moves its
+ * rate and ETA: on a line of their own on a narrow terminal.
+ */
+function progressLines (t: TransferInfo, ui: Ui): ReactNode[] {
+  // a send of empty files only is not 100 % done while it waits for its peer (user-test finding: a full green bar)
+  const pct = t.totalBytes > 0 ? percent(t.doneBytes, t.totalBytes) : t.state === 'done' ? 100 : 0
+  // a sender's count can pass the total when chunks are sent again: never show more than all of it
+  const done = Math.min(t.doneBytes, t.totalBytes)
+  // a rate and an ETA only while it moves, as `ferry transfers` has them: "0 B/s  ETA --" on one that waits
+  // for its peer or a decision read as stuck (user-test finding)
+  const moving = isMovingState(t.state)
+  const nums = ` ${String(pct).padStart(3)}%  ${formatBytes(done)} / ${formatBytes(t.totalBytes)}` +
+    (moving ? `  ${formatRate(t.rate)}  ETA ${formatEta(t.etaSeconds)}` : '')
+  // the bar's width is that of a split line whenever the rate would be on a line of its own, shown or not: it
+  // keeps its width as a transfer waits and goes on, and is not cut to 10 cells for a rate not shown
+  const narrowNums = ui.width - 4 - numsWidth(t) < 10 && !isFinished(t)
+  const split = narrowNums && moving
+  const barNums = split ? nums.slice(0, nums.indexOf('  ', nums.indexOf('/'))) : nums
+  const barW = Math.max(10, ui.width - 4 - Math.max(barNums.length, narrowNums ? ` 100%  ${formatBytes(t.totalBytes)} / ${formatBytes(t.totalBytes)}`.length : numsWidth(t)))
+  const bar = line(`${t.id}:bar`, {}, '  ', h(Text, { color: tint(ui, 'green') }, progressBar(pct / 100, barW, { ascii: !ui.unicode })), barNums)
+  return split ? [bar, line(`${t.id}:rate`, {}, `  ${nums.slice(barNums.length).trimStart()}`)] : [bar]
 }
 
 /** At most this many lines say why a transfer waits. */
