@@ -245,7 +245,9 @@ function clampSelection (s: TuiState): TuiState {
   }
   let sendTo = s.sendTo
   const sendable = sendablePeers(s)
-  if (sendTo == null || !sendable.some((p) => p.peerId === sendTo)) sendTo = sendable[0]?.peerId
+  // the first one online, where a choice is made for the user: a device's old identity, offline for good under
+  // its name, listed before its new one, was chosen, and Enter sent to it (user-test finding)
+  if (sendTo == null || !sendable.some((p) => p.peerId === sendTo)) sendTo = (sendable.find((p) => p.online) ?? sendable[0])?.peerId
   if (sel.peers === s.sel.peers && sel.offers === s.sel.offers && sel.transfers === s.sel.transfers && sendTo === s.sendTo) return s
   return { ...s, sel, sendTo }
 }

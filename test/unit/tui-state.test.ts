@@ -2,7 +2,7 @@
 // actions, key bindings, the event batcher, path checks and the formatters.
 
 import { describe, expect, it, vi } from 'vitest'
-import type { OfferInfo, PeerInfo, TransferInfo } from '../../src/daemon/control/types.ts'
+import type { OfferInfo, PeerInfo, StatusInfo, TransferInfo } from '../../src/daemon/control/types.ts'
 import { createBatcher } from '../../src/tui/connection.ts'
 import {
   colorEnabled, displayWidth, fit, formatAgo, formatBytes, formatCountdown, formatEta, formatRate, percent, progressBar,
@@ -108,6 +108,14 @@ describe('reduce', () => {
     expect(s.sendTo).toBe('c')
     s = run([{ type: 'event', name: 'peer:removed', data: { peerId: 'c' } }], s)
     expect(s.sendTo).toBe('a')
+  })
+
+  it('picks an online peer to send to before an offline one listed above it: a device\'s old identity, set up anew under its name (user-test finding: Enter sent to it)', () => {
+    const s = run([{ type: 'snapshot', status: {} as StatusInfo, peers: [peer('12D3KooWAAAold', 'alice', { paired: true, online: false }), peer('12D3KooWBBBnew', 'alice', { paired: true })], offers: [], transfers: [] }])
+    expect(sendablePeers(s).map((p) => p.peerId)).toEqual(['12D3KooWAAAold', '12D3KooWBBBnew'])
+    expect(s.sendTo).toBe('12D3KooWBBBnew')
+    // with none online, the first
+    expect(run([{ type: 'event', name: 'peer', data: peer('x', 'x', { paired: true, online: false }) }]).sendTo).toBe('x')
   })
 
   it('keeps the last error until cleared, and typing clears the missing-path list', () => {
