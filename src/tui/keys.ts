@@ -79,7 +79,7 @@ function peersKeys (s: TuiState, input: string): Command[] {
   const p = selectedPeer(s)
   if (input === 'p') return [act({ type: 'screen', screen: 'pair' })]
   if (p == null || (input !== 'u' && input !== 's')) return []
-  // which of two of one name (user-test finding: "unpair alice" with two alice listed)
+  // which of two of one name (review finding: "unpair alice" with two alice listed)
   const name = peerCalled(s, p)
   if (!p.paired) return notice(`${name} is not paired — press p to pair by code`)
   if (input === 'u') return confirmed(s, `unpair:${p.peerId}`, `press u again to unpair ${name}; any other key keeps it`, { op: 'unpair', peer: p.peerId })

@@ -89,7 +89,7 @@ export function initialState (over: Partial<TuiState> = {}): TuiState {
  * Names that two peers share, among those the daemon knows and those of its
  * offers and transfers: a transfer still waiting for a device's old identity
  * is told from its new one even where it is the only transfer listed
- * (user-test finding: "↑ to alice" waited for the alice that was no more).
+ * (review finding: "↑ to alice" waited for the alice that was no more).
  */
 export function sharedPeerNames (s: TuiState): ReadonlySet<string> {
   const named = [...s.offers, ...s.active, ...s.history].map((x) => ({ peerId: x.peerId, name: x.peerName }))
@@ -246,7 +246,7 @@ function clampSelection (s: TuiState): TuiState {
   let sendTo = s.sendTo
   const sendable = sendablePeers(s)
   // the first one online, where a choice is made for the user: a device's old identity, offline for good under
-  // its name, listed before its new one, was chosen, and Enter sent to it (user-test finding)
+  // its name, listed before its new one, was chosen, and Enter sent to it (review finding)
   if (sendTo == null || !sendable.some((p) => p.peerId === sendTo)) sendTo = (sendable.find((p) => p.online) ?? sendable[0])?.peerId
   if (sel.peers === s.sel.peers && sel.offers === s.sel.offers && sel.transfers === s.sel.transfers && sendTo === s.sendTo) return s
   return { ...s, sel, sendTo }

@@ -581,7 +581,7 @@ describe('narrow and wide terminals (user-test finding: at 40 columns tabs, prom
 })
 
 describe('two peers of one name', () => {
-  it('unpairing or cancelling with one of two peers of one name says which, when asked and when done (user-test finding: "unpair alice-desktop" with two listed)', async () => {
+  it('unpairing or cancelling with one of two peers of one name says which, when asked and when done (review finding: "unpair alice-desktop" with two listed)', async () => {
     const renewed: PeerInfo = { ...peers[0], peerId: '12D3KooWRenewedRenewedRenewedRenewedRenewed7zPUrfSX', online: true }
     const f = fakeClient({ peers: [{ ...peers[0], online: false }, renewed], unpair: { peerId: peers[0].peerId, notified: false } })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
@@ -593,7 +593,7 @@ describe('two peers of one name', () => {
     expect(r.lastFrame()?.replace(/\s+/g, ' ')).toMatch(/press c again to cancel the receive from alice-desktop …AAAAAAAA;/)
   })
 
-  it('pairing a device under a name another paired one has says so, and what to do (user-test finding: two of one name on Peers, nothing said why)', async () => {
+  it('pairing a device under a name another paired one has says so, and what to do, as `ferry pair` does (review finding: two of one name on Peers, nothing said why)', async () => {
     const renewed = { peerId: '12D3KooWRenewedRenewedRenewedRenewedRenewed7zPUrfSX', name: 'alice-desktop', fingerprint: '1a2b-3c4d-5e6f-7a8b' }
     const f = fakeClient({ peers: [{ ...peers[0], online: false }, { ...peers[0], ...renewed, addrs: [], online: true, lastSeen: NOW }], 'pair.enter': { id: 'p1', role: 'enter', phase: 'paired', peer: renewed } })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
@@ -604,7 +604,7 @@ describe('two peers of one name', () => {
     expect(text).not.toContain('(…7zPUrfSX, ')
   })
 
-  it('a transfer and an offer say which of two peers of one name they are with, even as the only ones listed (user-test finding: a send waited for a device\'s old identity, and read as one to its new one)', async () => {
+  it('a transfer and an offer say which of two peers of one name they are with, even as the only ones listed (review finding: a send waited for a device\'s old identity, and read as one to its new one)', async () => {
     const renewed: PeerInfo = { ...peers[0], peerId: '12D3KooWRenewedRenewedRenewedRenewedRenewed7zPUrfSX', online: true }
     const waiting = transfer({ id: 'tw', direction: 'send', state: 'waiting', inFlight: [], resumed: false })
     const f = fakeClient({ peers: [{ ...peers[0], online: false }, renewed], transfers: [waiting], offers: [{ ...offer, peerId: renewed.peerId }] })

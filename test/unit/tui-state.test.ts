@@ -110,7 +110,7 @@ describe('reduce', () => {
     expect(s.sendTo).toBe('a')
   })
 
-  it('picks an online peer to send to before an offline one listed above it: a device\'s old identity, set up anew under its name (user-test finding: Enter sent to it)', () => {
+  it('picks an online peer to send to before an offline one listed above it: a device\'s old identity, set up anew under its name (review finding: Enter sent to it)', () => {
     const s = run([{ type: 'snapshot', status: {} as StatusInfo, peers: [peer('12D3KooWAAAold', 'alice', { paired: true, online: false }), peer('12D3KooWBBBnew', 'alice', { paired: true })], offers: [], transfers: [] }])
     expect(sendablePeers(s).map((p) => p.peerId)).toEqual(['12D3KooWAAAold', '12D3KooWBBBnew'])
     expect(s.sendTo).toBe('12D3KooWBBBnew')

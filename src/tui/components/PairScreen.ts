@@ -98,8 +98,8 @@ export function fingerprintLine (p: PairingState, ui: Ui, selfFingerprint?: stri
  * After pairing, the other paired devices of the same name: a device set up
  * anew comes back under its old name with a new identity, and the old one
  * stays paired, offline for good. Said where it happens, with what to do,
- * as `ferry pair` says it (user-test finding: two of one name on Peers, and
- * nothing said why).
+ * as `ferry pair` says it (review finding: two of one name on Peers, and
+ * nothing in the TUI said why).
  */
 function twinsLine (p: PairingState, peers: PeerInfo[], ui: Ui): ReactNode {
   const peer = p.peer

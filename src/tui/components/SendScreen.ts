@@ -59,7 +59,7 @@ const STATE_W = 8
 /**
  * The ID column where the names fit beside it (up to PEER_NAME_CELLS); else
  * the names have its room, and one that two peers share carries the end of
- * its ID (user-test finding: at 40 columns the name was cut to 13 cells for
+ * its ID (review finding: at 40 columns the name was cut to 13 cells for
  * an ID column).
  */
 function columns (peers: PeerInfo[], ui: Ui): { idW: number, nameW: number, shared: ReadonlySet<string> } {

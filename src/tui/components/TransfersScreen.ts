@@ -43,7 +43,7 @@ export function TransfersScreen ({ active, history, selected, shared: known, ui 
   const first = upToSel <= budget ? 0 : selected
   for (let i = first; i < active.length; i++) {
     // the first one shows in part where it does not fit whole (its header and bar, without its files or
-    // why it waits), rather than "+1 more" alone (user-test finding at 30x8)
+    // why it waits), rather than "+1 more" alone (review finding at 30x8)
     const lines = activeBlock(active[i], i === selected, ui, shared).slice(0, shown === 0 ? budget : undefined)
     if (lines.length > budget) break
     out.push(...lines)
@@ -167,7 +167,7 @@ function progressLines (t: TransferInfo, ui: Ui): ReactNode[] {
   // a sender's count can pass the total when chunks are sent again: never show more than all of it
   const done = Math.min(t.doneBytes, t.totalBytes)
   // a rate and an ETA only while it moves, as `ferry transfers` has them: "0 B/s  ETA --" on one that waits
-  // for its peer or a decision read as stuck (user-test finding)
+  // for its peer or a decision read as stuck (a user-test finding there)
   const moving = isMovingState(t.state)
   const nums = ` ${String(pct).padStart(3)}%  ${formatBytes(done)} / ${formatBytes(t.totalBytes)}` +
     (moving ? `  ${formatRate(t.rate)}  ETA ${formatEta(t.etaSeconds)}` : '')
