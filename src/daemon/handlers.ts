@@ -63,7 +63,7 @@ export function buildHandlers (d: Daemon): Handlers {
       // a TUI open meanwhile shows it on Peers ("✓ asks"), as `ferry peers` does ("yes, asks")
       const info = d.peerList().find((x) => x.peerId === peerId)
       if (info != null) d.emit('peer', info)
-      return { peerId, autoAccept: p.autoAccept === true }
+      return { peerId, name: info?.name ?? d.trust.get(peerId)?.name ?? '', autoAccept: p.autoAccept === true }
     }
   }
 }

@@ -573,8 +573,10 @@ describe('abuse: offers in bulk', () => {
   })
 
   it('two offers waiting for a decision that each fit the free space but not together, accepted at the same moment: one is accepted, the other refused with E_NO_SPACE (review finding: both passed the space check)', async () => {
-    const off = await victim.cli(['auto-accept', 'evil', 'off'])
+    // named by the end of its ID, it is said by its name (user-test finding: what was typed, twice)
+    const off = await victim.cli(['auto-accept', `…${evil.peerId.slice(-8)}`, 'off'])
     expect(off.code, off.stderr).toBe(0)
+    expect(off.stdout).toBe(`offers from evil (…${evil.peerId.slice(-8)}) are held for accept/decline\n`)
     const ids: string[] = []
     const control = await connectControl(victim.home)
     try {

@@ -206,7 +206,8 @@ export async function autoAccept (argv: string[]): Promise<number> {
   try {
     const r = await client.call('peer.autoAccept', { peer: positionals[0], autoAccept: positionals[1] === 'on' })
     if (values.json === true) printJson(r)
-    else process.stdout.write(`offers from ${sanitizeForDisplay(positionals[0])} (…${r.peerId.slice(-8)}) are ${r.autoAccept ? 'accepted automatically' : 'held for accept/decline'}\n`)
+    // the peer's own name, not what was typed (user-test finding: `ferry auto-accept …z5YTWP8Z off` said "offers from …z5YTWP8Z (…z5YTWP8Z)")
+    else process.stdout.write(`offers from ${sanitizeForDisplay(r.name) || '?'} (…${r.peerId.slice(-8)}) are ${r.autoAccept ? 'accepted automatically' : 'held for accept/decline'}\n`)
     return 0
   } finally { client.close() }
 }

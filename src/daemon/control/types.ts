@@ -213,7 +213,8 @@ export interface ControlMethods {
   accept: { params: { id: string }, result: TransferInfo }
   decline: { params: { id: string }, result: { declined: true, id: string } }
   cancel: { params: { id: string }, result: TransferInfo }
-  'peer.autoAccept': { params: { peer: string, autoAccept: boolean }, result: { peerId: string, autoAccept: boolean } }
+  /** name: the peer's, as `ferry peers` lists it (not what was typed to name it) */
+  'peer.autoAccept': { params: { peer: string, autoAccept: boolean }, result: { peerId: string, name: string, autoAccept: boolean } }
 }
 
 export type MethodName = keyof ControlMethods
