@@ -969,7 +969,7 @@ describe('transfer', () => {
   it('with auto-accept off, an offer waits in `ferry offers`; accept by id prefix completes it; decline makes `ferry send` exit 1 with E_DECLINED', async () => {
     const ctl = await connectControl(b.home)
     try {
-      expect(await ctl.call('peer.autoAccept', { peer: a.peerId, autoAccept: false })).toEqual({ peerId: a.peerId, autoAccept: false })
+      expect(await ctl.call('peer.autoAccept', { peer: a.peerId, autoAccept: false })).toEqual({ peerId: a.peerId, name: a.name, autoAccept: false })
     } finally { ctl.close() }
     try {
       // `ferry peers` says so (review finding: nowhere to see it but --json)

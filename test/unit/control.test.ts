@@ -129,7 +129,7 @@ describe('`peer.autoAccept` (the real handler, a stand-in daemon)', () => {
       emit: (event: string, data: unknown) => { emitted.push({ event, data }) }
     } as unknown as Daemon
     const h = buildHandlers(d)['peer.autoAccept'] as (p: unknown, ctx: unknown) => unknown
-    expect(await h({ peer: 'alice', autoAccept: false }, { socket: new Socket() })).toEqual({ peerId: 'p1', autoAccept: false })
+    expect(await h({ peer: 'alice', autoAccept: false }, { socket: new Socket() })).toEqual({ peerId: 'p1', name: 'alice', autoAccept: false })
     expect(emitted).toEqual([{ event: 'peer', data: expect.objectContaining({ peerId: 'p1', autoAccept: false }) }])
   })
 })
