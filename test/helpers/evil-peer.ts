@@ -137,8 +137,8 @@ export class EvilPeer {
   readonly ends: EndMsg[] = []
   /** Offers a daemon sent us (we accept them all, then fetch as the test says). */
   readonly offered: OfferMsg[] = []
-  /** what the next offer streams meet, one each, before offers are read again */
-  readonly offerTrouble: Array<'reset' | 'hangup' | 'silent'> = []
+  /** what the next offer streams meet, one each, before offers are read again; 'fetch-first': the first chunk is fetched before the answer goes */
+  readonly offerTrouble: Array<'reset' | 'hangup' | 'silent' | 'fetch-first'> = []
   private readonly served = new Map<string, Served>()
 
   /** our key: a receipt we sign verifies against our peer ID */
@@ -173,6 +173,8 @@ export class EvilPeer {
         peer.offered.push(offer)
         // read, and never answered: the stream stays open
         if (trouble === 'silent') return
+        // a receiver's chunk requests may overtake its answer (they go on streams of their own)
+        if (trouble === 'fetch-first') await peer.fetchChunks(await connection.newStream(CHUNKS_PROTOCOL), offer.transferId, 0, [0])
         await answer({ status: 'accepted', haveBytes: 0 })
       }).catch(() => {})
     })
@@ -287,7 +289,11 @@ export class EvilPeer {
 
   /** Ask the daemon (as a sender) for chunks of any transfer; returns the headers it answers with. */
   async requestChunks (d: TestDaemon, transferId: Uint8Array, fileIndex: number, chunks: number[], range: Pick<ChunkRequestMsg, 'firstOffset' | 'firstLength'> = {}): Promise<{ headers: ChunkHeaderMsg[], payloadBytes: number, payload: Uint8Array[] }> {
-    const stream = await this.open(d, CHUNKS_PROTOCOL)
+    return await this.fetchChunks(await this.open(d, CHUNKS_PROTOCOL), transferId, fileIndex, chunks, range)
+  }
+
+  /** requestChunks on a chunk stream already open; the stream is aborted after. */
+  async fetchChunks (stream: Stream, transferId: Uint8Array, fileIndex: number, chunks: number[], range: Pick<ChunkRequestMsg, 'firstOffset' | 'firstLength'> = {}): Promise<{ headers: ChunkHeaderMsg[], payloadBytes: number, payload: Uint8Array[] }> {
     await sendAll(stream, encodeChunkRequest({ transferId, fileIndex, chunks, ...range }))
     const reader = new FrameReader(stream)
     const headers: ChunkHeaderMsg[] = []

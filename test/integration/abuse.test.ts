@@ -406,6 +406,22 @@ describe('abuse: peers that may not', () => {
     await expectAlive(victim)
   })
 
+  it('chunks a receiver fetched before its answer came count in the send\'s progress: the answer does not set it back (user-test finding: a one-file send\'s overall bar stayed ~3.5 MiB behind its file bar to the end)', async () => {
+    const dir = await tempDir('ferry-fetch-first-')
+    const path = join(dir, 'fetch-first.bin')
+    await writeFile(path, randomBytes(1 * MiB))
+    const before = evil.offered.length
+    evil.offerTrouble.push('fetch-first')
+    const send = spawnCli(['send', evil.peerId, path, '--json', '--home', victim.home], { timeoutMs: 60_000 })
+    const offer = await waitFor(() => evil.offered.length > before ? evil.offered.at(-1) : undefined, 'the victim to offer the file to the evil peer', 20_000)
+    const CHUNK = offer.files[0].chunkSize
+    const fetching = await waitFor(async () => (await call(victim, 'transfers')).find((t) => t.id === hex(offer.transferId) && t.state === 'fetching'), 'the answer to come', 10_000)
+    expect(fetching.doneBytes, 'the first chunk, served before the answer').toBe(CHUNK)
+    expect(fetching.inFlight).toEqual([{ path: 'fetch-first.bin', size: MiB, doneBytes: CHUNK }])
+    expect((await victim.cli(['cancel', fetching.id])).code).toBe(0)
+    expect((await send.done).code).toBe(1)
+  })
+
   it('a receiver asking for bytes outside a chunk gets E_PROTOCOL and no bytes; a range inside it gets exactly those bytes', async () => {
     const dir = await tempDir('ferry-ranges-')
     const path = join(dir, 'ranges.bin')
