@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { FerryError } from '../errors.ts'
+import { FerryError, quoteForDisplay } from '../errors.ts'
 import { HashCacheStore, openDb, PeerStore, TransferStore, TrustStore, type Db } from '../store/index.ts'
 import { TransferService } from '../transfer/service.ts'
 import { VERSION } from '../version.ts'
@@ -238,9 +238,7 @@ export class Daemon {
       // said which of the two was the one around)
       if (matches.length > 1) throw new FerryError('E_PEER_AMBIGUOUS', `"${query}" matches ${matches.length} peers (${matches.map((p) => `${p.name || '(no name)'} …${p.peerId.slice(-8)}, ${p.online ? 'online' : 'offline'}`).join('; ')}); give more of the peer ID, its start or its end as shown`)
     }
-    // the end of an ID shorter than matchPeers takes bare is said, not only its rule (user-test finding: "cy31A", the end of one, was "not found" with "ends so")
-    const shortTail = query.length < TAIL_BARE_CHARS && !/^(…|\.\.\.)/.test(query) && all.some((p) => p.peerId.endsWith(query))
-    throw new FerryError('E_PEER_NOT_FOUND', `no peer named "${query}" or with a peer ID that starts so${shortTail ? `; a peer ID ends so: give its end as \`ferry peers\` shows it, "…${query}", or ${TAIL_BARE_CHARS} characters of it or more` : ', or ends so'}; see \`ferry peers\``)
+    throw new FerryError('E_PEER_NOT_FOUND', notFoundMessage(query, all, { name: this.config?.name, peerId: this.node?.peerId.toString() }))
   }
 
   async stop (): Promise<void> {
@@ -268,6 +266,29 @@ function memoryNow (): StatusInfo['memory'] {
 
 /** The fewest characters of a peer ID's end taken without the "…" ferry shows before it (fewer could be a name's start by chance). */
 const TAIL_BARE_CHARS = 6
+
+/** What a peer ID can hold (base58btc): a query with anything else is a name only. */
+const PEER_ID_CHARS = /^(…|\.\.\.)?[1-9A-HJ-NP-Za-km-z]+$/
+
+/**
+ * Why no peer answers to `query`, said so that the person knows what to type
+ * instead. This device's own name or ID is said to be this device
+ * (user-test finding: `ferry send beta` on beta said there was no peer
+ * "beta"); the peer-ID forms are offered only for what could be one
+ * (user-test finding: `ferry unpair 測試` was told of peer IDs that "start so,
+ * or end so"); the query is quoted with its controls shown, not dropped.
+ */
+function notFoundMessage (query: string, peers: PeerInfo[], self: { name?: string, peerId?: string }): string {
+  const quoted = quoteForDisplay(query)
+  const tail = query.replace(/^(…|\.\.\.)/, '')
+  // a start beyond the "12D3KooW" every Ed25519 peer ID begins with
+  const isSelf = query === self.name || (self.peerId != null && ((tail === query && query.length > 8 && self.peerId.startsWith(query)) || (tail.length >= TAIL_BARE_CHARS && self.peerId.endsWith(tail))))
+  if (isSelf) return `${quoted} is this device; name another device (see \`ferry peers\`)`
+  if (!PEER_ID_CHARS.test(query)) return `no peer named ${quoted}; see \`ferry peers\``
+  // the end of an ID shorter than matchPeers takes bare is said, not only its rule (user-test finding: "cy31A", the end of one, was "not found" with "ends so")
+  const shortTail = query.length < TAIL_BARE_CHARS && tail === query && peers.some((p) => p.peerId.endsWith(query))
+  return `no peer named ${quoted} or with a peer ID that starts so${shortTail ? `; a peer ID ends so: give its end as \`ferry peers\` shows it, "…${query}", or ${TAIL_BARE_CHARS} characters of it or more` : ', or ends so'}; see \`ferry peers\``
+}
 
 /** The peers `query` names by a prefix of their name or peer ID, or the end of a peer ID ("…7zPUrfSX", as shown); resolvePeer takes exact names first. */
 function matchPeers<P extends { peerId: string, name: string }> (list: P[], query: string): P[] {

@@ -6,8 +6,8 @@ import { Daemon } from '../../src/daemon/daemon.ts'
 import type { PeerInfo } from '../../src/daemon/control/types.ts'
 
 const peer = (peerId: string, name: string, paired: boolean): PeerInfo => ({ peerId, name, paired, online: true, addrs: [], lastSeen: 1 })
-const resolve = (peers: PeerInfo[], query: string, opts: { paired?: boolean } = {}): PeerInfo =>
-  Daemon.prototype.resolvePeer.call({ peerList: () => peers } as unknown as Daemon, query, opts)
+const resolve = (peers: PeerInfo[], query: string, opts: { paired?: boolean } = {}, self?: { name: string, peerId: string }): PeerInfo =>
+  Daemon.prototype.resolvePeer.call({ peerList: () => peers, config: { name: self?.name }, node: self != null ? { peerId: self.peerId } : undefined } as unknown as Daemon, query, opts)
 
 const BOBBY = peer('12D3KooWBobbyBobbyBobbyBobbyBobby11111111', 'Bobby', true)
 const BOB = peer('12D3KooWBobBobBobBobBobBobBobBob22222222', 'Bob', false)
@@ -36,5 +36,16 @@ describe('resolvePeer', () => {
     expect(resolve([BOBBY, BOB], '22222222')).toBe(BOB)
     expect(resolve([BOBBY, BOB], '12D3KooWBobB')).toBe(BOB)
     expect(() => resolve([BOBBY, BOB], '2222')).toThrow(/no peer named "2222"/)
+  })
+
+  it('a name or ID not found: this device\'s own is said to be this device (user-test finding: `ferry send beta` on beta said no peer "beta"); a name no peer ID could be is not offered the peer-ID forms (user-test finding: `ferry unpair 測試` was, "or with a peer ID that starts so, or ends so"); controls are shown, not dropped', () => {
+    const self = { name: 'beta', peerId: '12D3KooWSelfSelfSelfSelfSelfSelf66666666' }
+    for (const query of ['beta', self.peerId, '12D3KooWSelf', '…66666666', '666666']) {
+      expect(() => resolve([BOBBY, BOB], query, { paired: true }, self), query).toThrow(`"${query}" is this device; name another device (see \`ferry peers\`)`)
+    }
+    // the start all peer IDs share is not taken for this device
+    expect(() => resolve([], '12D3KooW', {}, self)).toThrow('no peer named "12D3KooW" or with a peer ID that starts so, or ends so; see `ferry peers`')
+    expect(() => resolve([BOBBY, BOB], '測試', {}, self)).toThrow(/^no peer named "測試"; see `ferry peers`$/)
+    expect(() => resolve([BOBBY, BOB], 'my "laptop"\t\x1b[31m', {}, self)).toThrow(/^no peer named "my \\"laptop\\"\\t\\x1b\[31m"; see `ferry peers`$/)
   })
 })
