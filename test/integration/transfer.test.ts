@@ -20,7 +20,7 @@ import { MAX_OFFER_FILES } from '../../src/protocol/constants.ts'
 import { CACHE_MIN_AGE_MS } from '../../src/transfer/manifest.ts'
 import { utimesSeconds } from '../../src/transfer/finalize.ts'
 import { receiptPayload } from '../../src/transfer/receiver.ts'
-import { BUILT_MAIN, cleanupAll, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type CliResult, type TestDaemon } from '../helpers/daemon.ts'
+import { BUILT_MAIN, MAIN, cleanupAll, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type CliResult, type TestDaemon } from '../helpers/daemon.ts'
 import { asObject, digestFile, sameBytes, snapshotTree, writeRandomFile, type TreeEntry } from '../helpers/files.ts'
 
 afterAll(cleanupAll)
@@ -1062,6 +1062,22 @@ describe('transfer', () => {
       const ctl2 = await connectControl(b.home)
       try { await ctl2.call('peer.autoAccept', { peer: a.peerId, autoAccept: true }) } finally { ctl2.close() }
     }
+  })
+
+  it('a path of `ferry send`\'s own process is the file it stands for there, not in the daemon: `/dev/stdin` with a file redirected in sends that file; a pipe (`cmd |`, `<(…)`) is refused with what to do (user-test finding: the daemon opened its own stdin, /dev/null: "nothing to send")', async () => {
+    const dir = await tempDir('ferry-stdin-')
+    const file = join(dir, 'backup.tar')
+    await writeFile(file, 'the archive')
+    const redirected = await new Promise<{ code: number, stdout: string, stderr: string }>((resolve) => {
+      execFile('bash', ['-c', '"$0" "$1" send beta /dev/stdin --json --home "$2" < "$3"', process.execPath, MAIN, a.home, file], (err, stdout, stderr) => {
+        resolve({ code: err == null ? 0 : Number(err.code), stdout, stderr })
+      })
+    })
+    expect(redirected.code, redirected.stderr).toBe(0)
+    expect(await readFile(join(b.receiveDir, 'backup.tar'), 'utf8')).toBe('the archive')
+    const piped = await a.cli(['send', 'beta', '/dev/stdin'], { input: 'the archive' })
+    expectError(piped, 'E_BAD_REQUEST')
+    expect(piped.stderr).toContain('/dev/stdin is a pipe of this command, not a file: ferry sends files and folders, read by the daemon by their path; write it to a file and send that')
   })
 
   it('send errors: unpaired peer E_NOT_PAIRED, unknown peer E_PEER_NOT_FOUND, missing path E_PATH_NOT_FOUND; a paired peer is found by its name also when an unpaired device shares it, and by the end of its peer ID', async () => {

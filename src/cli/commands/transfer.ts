@@ -2,7 +2,7 @@
 
 import { resolve } from 'node:path'
 import { isUtf8 } from 'node:buffer'
-import { readFileSync, statSync } from 'node:fs'
+import { readFileSync, realpathSync, statSync } from 'node:fs'
 import { connectControl } from '../../daemon/control/client.ts'
 import { expandTilde } from '../../daemon/config.ts'
 import { isFinalState, isMovingState, type OfferInfo, type SkippedPath, type TransferInfo } from '../../daemon/control/types.ts'
@@ -18,7 +18,8 @@ Send files and folders to a paired peer (name, peer ID or unique prefix).
 Folders are sent recursively with their structure, file times and
 permission bits, each as itself (\`photos/\` arrives as photos, as with
 \`cp -r\`; not its contents alone, as rsync would). A path you name that
-is a symbolic link is followed; inside it, symbolic links, special files,
+is a symbolic link is followed (\`/dev/stdin\` the file redirected in;
+a pipe is refused); inside it, symbolic links, special files,
 names a receiver would refuse, files removed, unreadable or changing all
 the time while read, and ferry's own state folder are skipped, each with a
 warning on stderr (and in --json, as "skipped").
@@ -76,6 +77,28 @@ function pathGivenMissing (path: string, given: string): FerryError | undefined 
   }
 }
 
+/** Paths that name something of the process that opens them: the daemon, which reads what is sent, would open its own. */
+const OWN_PROCESS_PATH = /^\/(dev\/(stdin|stdout|stderr|fd)|proc\/(self|thread-self))(\/|$)/
+
+/**
+ * A path of this command's own process (`/dev/stdin` with a file redirected
+ * in, `/dev/fd/63` from the shell's `<(…)`) as the file it stands for here:
+ * the daemon resolved it in its own process (user-test finding: `ferry send
+ * nas /dev/stdin < backup.tar` said "nothing to send in /dev/stdin
+ * (/dev/null: …)", the daemon's stdin; `<(…)` "no such file"). A pipe, a
+ * socket or a terminal is no file the daemon can read: refused, with what to
+ * do instead.
+ */
+function ownProcessPathResolved (path: string): string {
+  if (!OWN_PROCESS_PATH.test(path)) return path
+  let st
+  try { st = statSync(path) } catch { return path } // not there: said as for any path
+  // a socket too reads as a pipe to the person (Node's child processes get their stdin on one)
+  const stream = st.isFIFO() || st.isSocket() ? 'a pipe' : st.isCharacterDevice() ? 'a terminal or device' : undefined
+  if (stream !== undefined) throw new FerryError('E_BAD_REQUEST', `${path} is ${stream} of this command, not a file: ferry sends files and folders, read by the daemon by their path; write it to a file and send that`)
+  try { return realpathSync.native(path) } catch { return path }
+}
+
 const TILDE_HINT = 'the ~ was not expanded by the shell, as in quotes: use $HOME, or leave it unquoted'
 const unexpandedTilde = (given: string): boolean => expandTilde(given) !== given
 
@@ -100,7 +123,7 @@ export async function send (argv: string[]): Promise<number> {
   if (peer.trim() === '') throw new UsageError('ferry send needs a peer: a name, a peer ID or a unique prefix of one')
   // resolved, "" is the working folder: an unset variable (`ferry send nas "$PHOTOS"`) sent all of it (user-test finding)
   if (rawPaths.includes('')) throw new UsageError('ferry send was given an empty path (an unset variable?); name the files and folders to send')
-  const paths = rawPaths.map((p) => resolve(p))
+  const paths = rawPaths.map((p) => ownProcessPathResolved(resolve(p)))
   checkPathsGiven(paths, rawPaths)
   const json = values.json === true
   const client = await connectControl(homeOf(values))
