@@ -7,6 +7,7 @@ import { reexecWithDaemonFlags } from './daemon-flags.ts'
 import { resolveHome } from '../daemon/config.ts'
 import { markStarting, notStarting } from '../daemon/starting-mark.ts'
 import { resolve } from 'node:path'
+import { sanitizeForDisplay, toFerryError } from '../errors.ts'
 
 type Run = (argv: string[]) => Promise<number>
 
@@ -85,13 +86,22 @@ function givesJson (args: string[]): boolean {
 let outlivesItsOutput = false
 
 // `ferry transfers --json | head -1`: the reader has what it wanted and left;
-// that is no error to print a stack trace for
+// that is no error to print a stack trace for. Output that cannot be written
+// (`>> log` on a full disk: ENOSPC) is said in one line on the other stream,
+// exit 1 (user-test finding: a stack trace from a cron job's `ferry send`)
 for (const out of [process.stdout, process.stderr]) {
   out.on('error', (err: NodeJS.ErrnoException) => {
     if (outlivesItsOutput) return
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0)
-    throw err
+    if (out === process.stdout) sayOutputLost(err)
+    process.exit(1)
   })
+}
+
+/** The line that says stdout could not be written, on stderr; nothing if that fails too. */
+function sayOutputLost (err: NodeJS.ErrnoException): void {
+  const fe = toFerryError(err)
+  try { process.stderr.write(`ferry: ${fe.code}: cannot write the output (stdout): ${sanitizeForDisplay(fe.message)}\n`) } catch {}
 }
 
 /**

@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises'
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, readFileSync, readdirSync, unlinkSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, unlinkSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { BUILT_MAIN, MAIN, ROOT, cleanupAll, peersOf, runCli, spawnCli, startDaemon, tempDir, waitFor, whileStopped } from '../helpers/daemon.ts'
@@ -446,5 +446,17 @@ describe('the ferry command', () => {
     const code = await new Promise<number | null>((resolve) => p.on('exit', resolve))
     expect(stderr).toBe('')
     expect(code).toBe(0)
+  })
+
+  it('says in one line on stderr, exit 1, when its output cannot be written (`>> log` on a full disk), instead of a stack trace (user-test finding)', async () => {
+    const full = openSync('/dev/full', 'w')
+    try {
+      const p = spawn(process.execPath, [MAIN, '--help'], { stdio: ['ignore', full, 'pipe'] })
+      let stderr = ''
+      p.stderr!.on('data', (d: Buffer) => { stderr += d.toString() })
+      const code = await new Promise<number | null>((resolve) => p.on('exit', resolve))
+      expect(stderr).toBe('ferry: E_NO_SPACE: cannot write the output (stdout): ENOSPC: no space left on device, write\n')
+      expect(code).toBe(1)
+    } finally { closeSync(full) }
   })
 })
