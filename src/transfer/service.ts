@@ -1094,7 +1094,9 @@ export class TransferService {
     const info = this.info(id)
     if (info == null) return new FerryError('E_TRANSFER_NOT_FOUND', `no pending offer ${id}`)
     const what = info.direction === 'send' ? 'a send of this device' : 'a receive'
-    return new FerryError('E_TRANSFER_NOT_FOUND', `${id} waits for no decision: it is ${what}, ${info.state === 'fetching' ? 'transferring' : info.state}`)
+    // one under way is stopped with cancel (user-test finding: `ferry decline` of a receive running said what it was, not how to stop it)
+    const stop = isFinalState(info.state) ? '' : `; \`ferry cancel ${id.slice(0, 8)}\` stops it`
+    return new FerryError('E_TRANSFER_NOT_FOUND', `${id} waits for no decision: it is ${what}, ${info.state === 'fetching' ? 'transferring' : info.state}${stop}`)
   }
 
   async accept (id: string): Promise<TransferInfo> {

@@ -639,6 +639,19 @@ describe('abuse: offers in bulk', () => {
     await expectAlive(victim)
   })
 
+  it('`ferry decline` (or accept) of a receive under way says it waits for no decision and how to stop it: `ferry cancel` (user-test finding: only what it was)', async () => {
+    const built = buildOffer([{ path: 'under-way.bin', data: randomBytes(10) }])
+    const ans = await evil.offer(victim, built, undefined, undefined, { stall: true })
+    expect(ans.status, JSON.stringify(ans)).toBe('accepted')
+    try {
+      for (const verb of ['decline', 'accept']) {
+        const r = await victim.cli([verb, built.id.slice(0, 8)])
+        expect(r.code, r.stderr).toBe(1)
+        expect(r.stderr).toMatch(new RegExp(`^ferry: E_TRANSFER_NOT_FOUND: ${built.id} waits for no decision: it is a receive, (accepted|transferring); \`ferry cancel ${built.id.slice(0, 8)}\` stops it\n$`))
+      }
+    } finally { await call(victim, 'cancel', { id: built.id }).catch(() => {}) }
+  })
+
   it(`a peer may have at most ${MAX_PENDING_OFFERS_PER_PEER} offers waiting for a decision; one more is refused with E_LIMIT`, async () => {
     const off = await victim.cli(['auto-accept', 'evil', 'off'])
     expect(off.code, off.stderr).toBe(0)
