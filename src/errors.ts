@@ -159,6 +159,17 @@ export function quoteForDisplay (s: string): string {
   return `"${s.replace(UNPRINTABLE_BACKSLASH_OR_QUOTE_RE, escapeChar)}"`
 }
 
+/**
+ * `s` as one word for a POSIX shell, in a command a message tells the person
+ * to run: as it is when it holds nothing a shell reads specially, else in
+ * single quotes (a quote in it as '\''). User-test finding: "start one with
+ * `ferry daemon --home /tmp/my home`" made a home /tmp/my when pasted.
+ */
+export function quoteForShell (s: string): string {
+  if (/^[\w./@%+=:,-]+$/.test(s)) return s
+  return `'${s.replaceAll("'", "'\\''")}'`
+}
+
 /** The longest start of `s` that is at most `maxBytes` in UTF-8, cut at a character's edge (a name for the wire, a reason in a receipt). */
 export function cutToBytes (s: string, maxBytes: number): string {
   let out = ''

@@ -332,6 +332,11 @@ describe('daemon foundation', () => {
       expect(r.code).toBe(1)
       expect(r.stderr).toMatch(/^ferry: E_DAEMON_NOT_RUNNING: .*ferry daemon/)
     }
+    // the command it gives works when pasted: a home with a space or a quote is quoted for the shell (user-test finding)
+    const spaced = join(home, "Bob's home")
+    const r = await runCli(['status', '--home', spaced])
+    expect(r.stderr).toBe(`ferry: E_DAEMON_NOT_RUNNING: no daemon is running on ${spaced}; start one with \`ferry daemon --home '${home}/Bob'\\''s home'\`\n`)
+    expect(execFileSync('bash', ['-c', `printf %s ${r.stderr.split('--home ')[1].split('`')[0]}`], { encoding: 'utf8' })).toBe(spaced)
   })
 
   it('every command has --help; unknown commands and flags are usage errors (exit 2)', async () => {

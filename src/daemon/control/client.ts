@@ -3,7 +3,7 @@
 
 import { connect, type Socket } from 'node:net'
 import { join } from 'node:path'
-import { FerryError, isErrorCode } from '../../errors.ts'
+import { FerryError, isErrorCode, quoteForShell } from '../../errors.ts'
 import { onJsonLines, writeJsonLine } from './lines.ts'
 import { CONTROL_SOCKET } from './types.ts'
 import { daemonStarting } from '../starting-mark.ts'
@@ -163,7 +163,7 @@ export async function connectControl (home: string): Promise<ControlClient> {
       }
       if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'ENOTSOCK') {
         throw new FerryError('E_DAEMON_NOT_RUNNING',
-          `no daemon is running on ${home}; start one with \`ferry daemon --home ${home}\``)
+          `no daemon is running on ${home}; start one with \`ferry daemon --home ${quoteForShell(home)}\``)
       }
       throw new FerryError('E_IO', `cannot connect to ${path}: ${(err as Error).message}`)
     }
