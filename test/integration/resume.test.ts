@@ -307,7 +307,8 @@ describe('resume after kill -9', () => {
     const printed = JSON.parse(cut.stdout) as TransferInfo
     expect(printed).toMatchObject({ id: half.id, state: 'fetching', totalBytes: MID_SIZE, error: { code: 'E_DAEMON_NOT_RUNNING' } })
     expect(printed.doneBytes).toBeGreaterThan(0)
-    expect(cut.stderr).toContain(`ferry wait ${half.id.slice(0, 8)}`)
+    // with the home it was given: pasted, it asks the right daemon (user-test finding: the default home's)
+    expect(cut.stderr).toContain(`\`ferry wait ${half.id.slice(0, 8)} --home ${a.home}\` then waits for its end`)
     const waiting = await watch(b, 'beta to wait for alpha', (t) => t.id === half.id && t.state === 'waiting', 15_000)
     expect(waiting.doneBytes).toBeGreaterThanOrEqual(half.doneBytes)
     const wireBefore = waiting.wireBytes

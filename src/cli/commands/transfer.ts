@@ -6,7 +6,7 @@ import { readFileSync, realpathSync, statSync } from 'node:fs'
 import { connectControl } from '../../daemon/control/client.ts'
 import { expandTilde } from '../../daemon/config.ts'
 import { isFinalState, isMovingState, type OfferInfo, type SkippedPath, type TransferInfo } from '../../daemon/control/types.ts'
-import { FerryError, escapeForDisplay, sanitizeForDisplay, toFerryError } from '../../errors.ts'
+import { FerryError, escapeForDisplay, quoteForShell, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { homeOf, parse, parseOptionsOnly } from '../args.ts'
 import { counted, duration, fitRows, printJson, STOP_SIGNALS, table, UsageError } from '../output.ts'
 import { drawsOn, LineProgress, progressLine, WaitNotes, wantsLive } from '../progress.ts'
@@ -165,7 +165,9 @@ export async function send (argv: string[]): Promise<number> {
       if (id === '') early.push(data as TransferInfo); else onInfo(data as TransferInfo)
     })
     // also one still being hashed: the daemon hashes it again when it is back, and offers it
-    client.onClose(() => settle?.(interrupted({ code: 'E_DAEMON_NOT_RUNNING', message: `the daemon stopped; the transfer resumes when it is back${id === '' ? ' (see `ferry transfers`)' : `: \`ferry wait ${id.slice(0, 8)}\` then waits for its end`}` })))
+    // the command to run names the home this one was given (user-test finding: pasted, `ferry wait` asked the default home's daemon)
+    const home = values.home != null ? ` --home ${quoteForShell(homeOf(values))}` : ''
+    client.onClose(() => settle?.(interrupted({ code: 'E_DAEMON_NOT_RUNNING', message: `the daemon stopped; the transfer resumes when it is back${id === '' ? ` (see \`ferry transfers${home}\`)` : `: \`ferry wait ${id.slice(0, 8)}${home}\` then waits for its end`}` })))
     function takeSkipped (t: TransferInfo): void {
       skipped = t.skipped ?? []
       skippedCount = t.skippedCount ?? skipped.length
