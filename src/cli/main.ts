@@ -7,7 +7,7 @@ import { reexecWithDaemonFlags } from './daemon-flags.ts'
 import { resolveHome } from '../daemon/config.ts'
 import { markStarting, notStarting } from '../daemon/starting-mark.ts'
 import { resolve } from 'node:path'
-import { sanitizeForDisplay, toFerryError } from '../errors.ts'
+import { quoteForDisplay, sanitizeForDisplay, toFerryError } from '../errors.ts'
 
 type Run = (argv: string[]) => Promise<number>
 
@@ -43,7 +43,7 @@ export async function main (argv: string[]): Promise<number> {
   const entry = COMMANDS.find(([name]) => name === cmd)
   // a script that misspelt the command (or put an option first: `ferry --home H send …`) reads that from stdout too, as every other
   // failure with --json (user-test finding: `ferry sned nas x --json` left stdout empty)
-  if (entry == null) return printError(new UsageError(`unknown command "${cmd}"; run \`ferry --help\``), givesJson(argv))
+  if (entry == null) return printError(new UsageError(`unknown command ${quoteForDisplay(cmd)}${unknownCommandHint(cmd)}; run \`ferry --help\``), givesJson(argv))
   // before anything slow (the re-exec starts Node again): a command run right after `ferry daemon &` waits for it (starting-mark.ts)
   const starting = cmd === 'daemon' && !rest.includes('--help') && !rest.includes('-h') ? resolve(resolveHome(homeFlag(rest))) : undefined
   if (cmd === 'daemon') {
@@ -59,6 +59,32 @@ export async function main (argv: string[]): Promise<number> {
     // the error as JSON on stdout too, unless the command printed its own
     return printError(err, cmd !== 'daemon' && givesJson(rest) && !printedJson())
   }
+}
+
+/**
+ * What was probably meant by an unknown command (user-test finding: `ferry
+ * sned`, `ferry --home H send …` were only told to read --help): options
+ * come after the command; a command a typo or two away is named.
+ */
+function unknownCommandHint (cmd: string): string {
+  if (cmd.startsWith('-')) return ` (options come after the command: \`ferry <command> ${sanitizeForDisplay(cmd)} …\`)`
+  // as `wormhole receive` and `croc` have it: here the daemon receives by itself
+  if (['receive', 'recv', 'get'].includes(cmd.toLowerCase())) return ' (the daemon receives what paired devices send by itself; `ferry offers` lists what waits for you, `ferry transfers` what came)'
+  const near = COMMANDS.map(([name]) => name).find((name) => editDistance(cmd.toLowerCase(), name) <= Math.min(2, name.length - 2))
+  return near != null ? ` (did you mean \`ferry ${near}\`?)` : ''
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions), a swap of two neighbours counted as one. */
+function editDistance (a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)])
+  for (let j = 1; j <= b.length; j++) d[0][j] = j
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1)
+    }
+  }
+  return d[a.length][b.length]
 }
 
 /** The value of --home in a command's arguments (`--home D` or `--home=D`, before a `--`), if given. */

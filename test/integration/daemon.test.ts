@@ -349,6 +349,12 @@ describe('daemon foundation', () => {
     const bad = await runCli(['frobnicate'])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/^ferry: E_USAGE: /)
+    // what was probably meant (user-test finding: a typo, an option first, `receive` were only sent to --help)
+    for (const [typed, said] of [['sned', 'unknown command "sned" (did you mean `ferry send`?)'], ['trasnfers', '(did you mean `ferry transfers`?)'], ['--home', '"--home" (options come after the command: `ferry <command> --home …`)'], ['receive', '(the daemon receives what paired devices send by itself;']]) {
+      const r = await runCli([typed])
+      expect(r.code, typed).toBe(2)
+      expect(r.stderr, typed).toContain(said)
+    }
     // with --json, on stdout as every other failure (user-test finding: stdout was empty)
     const badJson = await runCli(['frobnicate', 'x', '--json'])
     expect(badJson.code).toBe(2)
