@@ -987,6 +987,9 @@ describe('transfer', () => {
       // it waits: nothing arrives, the sender shows it offered
       const waiting = (await transfersOf(a)).find((t) => t.id === offer.id)
       expect(waiting?.state).toBe('offered')
+      // `ferry transfers` on the sender says what it waits for, as the TUI does (user-test finding: "offered" alone)
+      await waitFor(async () => (await transfersOf(a)).find((t) => t.id === offer.id && t.awaitingDecision === true), 'the sender to learn that the offer waits for a decision')
+      expect((await a.cli(['transfers'])).stdout).toMatch(new RegExp(`^${offer.id.slice(0, 8)} .* offered, waiting to be accepted there `, 'm'))
       expect(sending.proc.exitCode).toBe(null)
       await expect(stat(join(b.receiveDir, 'wanted.bin'))).rejects.toMatchObject({ code: 'ENOENT' })
       // not a transfer yet on beta, but `ferry transfers` points to it

@@ -304,10 +304,16 @@ function overTheNetwork (t: TransferInfo): string {
   return t.wireBytes > t.doneBytes ? `(${formatBytes(t.wireBytes)} over the network, with what went again after an interruption or was of files that changed)` : `(${formatBytes(t.wireBytes)} of it over the network)`
 }
 
-/** The receipt column: verified or only signed, and how many files the receiver did without. */
 /** States as the TUI words them (review finding: an outgoing send read "fetching"); --json keeps the states themselves. */
 const STATE_WORDS: Partial<Record<TransferInfo['state'], string>> = { fetching: 'transferring', waiting: 'waiting for peer' }
 
+/** A transfer's state in words; a send its receiver holds for a person there says so, as the TUI does (user-test finding: "offered" for as long as nobody decided). */
+function stateWords (t: TransferInfo): string {
+  if (t.state === 'offered' && t.awaitingDecision === true) return 'offered, waiting to be accepted there'
+  return STATE_WORDS[t.state] ?? t.state
+}
+
+/** The receipt column: verified or only signed, and how many files the receiver did without. */
 function receiptCell (t: TransferInfo): string {
   if (t.receipt == null) return ''
   const n = t.receipt.notReceived ?? 0
@@ -344,7 +350,7 @@ export function transfersText (list: TransferInfo[], columns?: number): string {
     rows.push([t.id.slice(0, 8), t.direction === 'send' ? 'out' : 'in', peerCell(t),
       // what it carried (user-test finding: nothing told transfers apart but their ids and sizes)
       truncate(sanitizeForDisplay(t.label ?? ''), 24),
-      (STATE_WORDS[t.state] ?? t.state) + (t.error != null ? ` ${t.error.code}` : '') + ((t.skippedFailed ?? 0) > 0 ? `, ${counted(t.skippedFailed!, 'path')} not sent` : '') + ((t.renamedCount ?? 0) > 0 ? `, ${t.renamedCount} renamed` : ''), progressCell(t.doneBytes, t.totalBytes),
+      stateWords(t) + (t.error != null ? ` ${t.error.code}` : '') + ((t.skippedFailed ?? 0) > 0 ? `, ${counted(t.skippedFailed!, 'path')} not sent` : '') + ((t.renamedCount ?? 0) > 0 ? `, ${t.renamedCount} renamed` : ''), progressCell(t.doneBytes, t.totalBytes),
       // none for one that waits (offline peer, a decision): "0 B/s" read as stuck (user-test finding)
       isMovingState(t.state) ? formatRate(t.rate) : '', receiptCell(t), formatAgo(t.finishedAt ?? t.createdAt, Date.now())])
   }
