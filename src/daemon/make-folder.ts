@@ -5,7 +5,7 @@
 // failure the first missing folder is made on its own, which fails with the
 // real reason.
 
-import { mkdir, rmdir, stat } from 'node:fs/promises'
+import { mkdir, readlink, rmdir, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { FerryError } from '../errors.ts'
 
@@ -15,6 +15,8 @@ export async function makeFolder (path: string, option: string, mode?: number): 
     await mkdir(path, { recursive: true, mode })
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
+    const dangling = await danglingLinkOnTheWay(path)
+    if (dangling !== undefined) throw new FerryError('E_USAGE', `${option} ${path} cannot be made: ${dangling.link} is a symbolic link to ${dangling.target}, which is not there (a disk not mounted?); mount it or make that folder, or choose another`, { cause: err })
     // a file of that name, or one on the way
     if (code === 'EEXIST' || code === 'ENOTDIR') throw new FerryError('E_USAGE', `${option} ${path} is not a folder (a file has its name, or the name of a folder on the way); choose another`)
     const real = await firstRefusal(path).catch(() => undefined) ?? (err as NodeJS.ErrnoException)
@@ -23,6 +25,20 @@ export async function makeFolder (path: string, option: string, mode?: number): 
     if (real.code === 'EACCES' || real.code === 'EPERM') throw new FerryError('E_USAGE', `${option} ${path} cannot be made: no permission to create ${at}; choose another`, { cause: err })
     if (real.code === 'ENOSPC') throw new FerryError('E_NO_SPACE', `${option} ${path} cannot be made: the disk of ${dirname(at)} is full`, { cause: err })
     throw new FerryError('E_IO', `${option} ${path} cannot be made: ${real.message}`, { cause: err })
+  }
+}
+
+/**
+ * The symbolic link to nothing that `path` is or passes through, with where
+ * it points. A receive folder linked onto a disk not mounted (user-test
+ * finding) read "EEXIST: file already exists, mkdir": the link is there, the
+ * folder is not.
+ */
+async function danglingLinkOnTheWay (path: string): Promise<{ link: string, target: string } | undefined> {
+  for (let at = path; ; at = dirname(at)) {
+    const target = await readlink(at).catch(() => undefined)
+    if (target !== undefined && !await stat(at).then(() => true, () => false)) return { link: at, target }
+    if (dirname(at) === at) return undefined
   }
 }
 

@@ -4,7 +4,7 @@
 // left behind.
 
 import { afterAll, describe, expect, it } from 'vitest'
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { makeFolder } from '../../src/daemon/make-folder.ts'
@@ -28,6 +28,17 @@ describe('makeFolder', () => {
     expect(err).toMatchObject({ code: 'E_IO' })
     expect((err as Error).message).toMatch(`--receive-dir ${path} cannot be made: ENAMETOOLONG`)
     expect(await readdir(dir)).toEqual([])
+  })
+
+  it('a symbolic link to nothing (a receive folder on a disk not mounted): E_USAGE, said so with where it points, nothing made there (user-test finding: "EEXIST: file already exists, mkdir")', async () => {
+    const dir = await scratch()
+    const target = join(dir, 'usb', 'ferry')
+    await symlink(target, join(dir, 'received'))
+    for (const path of [join(dir, 'received'), join(dir, 'received', 'photos')]) {
+      const err = await makeFolder(path, '--receive-dir').then(() => undefined, (e: unknown) => e)
+      expect(err, path).toMatchObject({ code: 'E_USAGE', message: `--receive-dir ${path} cannot be made: ${join(dir, 'received')} is a symbolic link to ${target}, which is not there (a disk not mounted?); mount it or make that folder, or choose another` })
+    }
+    expect(await readdir(dir)).toEqual(['received'])
   })
 
   it('a file where a folder on the way goes: E_USAGE, said so, and nothing made', async () => {
