@@ -34,7 +34,7 @@ export async function makeFolder (path: string, option: string, mode?: number): 
  * finding) read "EEXIST: file already exists, mkdir": the link is there, the
  * folder is not.
  */
-async function danglingLinkOnTheWay (path: string): Promise<{ link: string, target: string } | undefined> {
+export async function danglingLinkOnTheWay (path: string): Promise<{ link: string, target: string } | undefined> {
   for (let at = path; ; at = dirname(at)) {
     const target = await readlink(at).catch(() => undefined)
     if (target !== undefined && !await stat(at).then(() => true, () => false)) return { link: at, target }

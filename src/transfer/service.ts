@@ -8,6 +8,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { mkdir, stat } from 'node:fs/promises'
+import { danglingLinkOnTheWay } from '../daemon/make-folder.ts'
 import { basename, dirname, join, resolve } from 'node:path'
 import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
 import { CHUNKS_PROTOCOL, PREVIEW_PROTOCOL, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, MAX_UNFINISHED_OFFER_BYTES_PER_PEER, MAX_UNFINISHED_RECEIVES_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
@@ -829,7 +830,7 @@ export class TransferService {
     // the same id from another peer, read while this one's offer was (turns are per peer)
     if (this.c.store.summary(id) != null) throw new FerryError('E_PROTOCOL', 'transfer id already used')
     // removed since the daemon started (by the user, or a cleaner): made again, as at start
-    await mkdir(this.c.receiveDir, { recursive: true })
+    await makeReceiveFolder(this.c.receiveDir)
     // refused now, not when its bytes have come: see checkFits
     const refused = await this.checkFits(offer)
     const auto = this.c.trust.get(peerId)?.autoAccept !== false
@@ -1106,7 +1107,7 @@ export class TransferService {
     // check (review finding), which counts only receives already accepted
     await this.oneAdmissionAtATime(async () => {
       // removed since the offer came (by the user, or a cleaner): made again, as for a new offer (a receive's run does not)
-      await mkdir(r.receiveDir, { recursive: true })
+      await makeReceiveFolder(r.receiveDir)
       await this.checkFits(r.offer, r)
       // the checks awaited: a decline, or the sender's cancel, may have come meanwhile
       if (r.state !== 'offered') throw new FerryError('E_TRANSFER_NOT_FOUND', `offer ${id} was ${r.state} meanwhile`)
@@ -1568,3 +1569,19 @@ function spoolOf (files: ChunkedEntries, toFetch: number): number {
 }
 
 const PULL: PullShape = { streams: CHUNK_STREAMS, writeBytesInFlight: WRITE_BYTES_IN_FLIGHT, requestsAhead: REQUESTS_AHEAD, requestBytes: REQUEST_BYTES }
+
+/**
+ * mkdir -p of a receive folder, for an offer. One that is (or passes through)
+ * a symbolic link to nothing, a disk not mounted, is said so (E_PATH_NOT_FOUND,
+ * as a receive folder that goes away; where it points is not told to the
+ * peer): user-test finding, the sender read "receiver: ENOENT: no such file or
+ * directory, mkdir '…'".
+ */
+async function makeReceiveFolder (dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true })
+  } catch (err) {
+    if (await danglingLinkOnTheWay(dir) === undefined) throw err
+    throw new FerryError('E_PATH_NOT_FOUND', 'the receive folder is a symbolic link to a folder that is not there (a disk not mounted?); send again once it is', { cause: err })
+  }
+}

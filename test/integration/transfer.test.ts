@@ -1083,6 +1083,25 @@ describe('transfer', () => {
     expect(piped.stderr).toContain('/dev/stdin is a pipe of this command, not a file: ferry sends files and folders, read by the daemon by their path; write it to a file and send that')
   })
 
+  it('a receive folder that is a symbolic link onto a disk unmounted since the daemon started: an offer is refused with E_PATH_NOT_FOUND saying so, nothing made under the link (user-test finding: "receiver: ENOENT: no such file or directory, mkdir")', async () => {
+    const dir = await tempDir('ferry-usb-')
+    const disk = join(dir, 'usb')
+    await mkdir(join(disk, 'ferry'), { recursive: true })
+    const linked = join(dir, 'received')
+    await symlink(join(disk, 'ferry'), linked)
+    const usb = await startDaemon({ name: 'usb-box', receiveDir: linked, peers: [a.addr] })
+    try {
+      await pairDaemons(a, usb)
+      await rename(disk, join(dir, 'usb-away')) // unmounted
+      const file = join(dir, 'photo.jpg')
+      await writeFile(file, 'jpeg')
+      const r = await a.cli(['send', 'usb-box', file])
+      expectError(r, 'E_PATH_NOT_FOUND')
+      expect(r.stderr).toContain('the receive folder is a symbolic link to a folder that is not there (a disk not mounted?); send again once it is')
+      expect(await readdir(dir)).toEqual(['photo.jpg', 'received', 'usb-away'].sort())
+    } finally { await usb.stop() }
+  })
+
   it('send errors: unpaired peer E_NOT_PAIRED, unknown peer E_PEER_NOT_FOUND, missing path E_PATH_NOT_FOUND; a paired peer is found by its name also when an unpaired device shares it, and by the end of its peer ID', async () => {
     const dir = await tempDir('ferry-src-')
     // more entries than any receiver takes, for the E_LIMIT check below: 100,001 empty files, made by
