@@ -284,10 +284,18 @@ function notFoundMessage (query: string, peers: PeerInfo[], self: { name?: strin
   // a start beyond the "12D3KooW" every Ed25519 peer ID begins with
   const isSelf = query === self.name || (self.peerId != null && ((tail === query && query.length > 8 && self.peerId.startsWith(query)) || (tail.length >= TAIL_BARE_CHARS && self.peerId.endsWith(tail))))
   if (isSelf) return `${quoted} is this device; name another device (see \`ferry peers\`)`
+  // a name as typed in another case or Unicode form is offered, not taken: files must not go to a device not named
+  const alike = peers.filter((p) => foldedName(p.name) === foldedName(query)).map((p) => quoteForDisplay(p.name))
+  if (alike.length > 0) return `no peer named ${quoted} (did you mean ${alike.join(' or ')}? names are matched as written); see \`ferry peers\``
   if (!PEER_ID_CHARS.test(query)) return `no peer named ${quoted}; see \`ferry peers\``
   // the end of an ID shorter than matchPeers takes bare is said, not only its rule (user-test finding: "cy31A", the end of one, was "not found" with "ends so")
   const shortTail = query.length < TAIL_BARE_CHARS && tail === query && peers.some((p) => p.peerId.endsWith(query))
   return `no peer named ${quoted} or with a peer ID that starts so${shortTail ? `; a peer ID ends so: give its end as \`ferry peers\` shows it, "…${query}", or ${TAIL_BARE_CHARS} characters of it or more` : ', or ends so'}; see \`ferry peers\``
+}
+
+/** A name with case and Unicode form set aside ("Laptop", "laptop"; "café" composed or not). */
+function foldedName (name: string): string {
+  return name.normalize('NFC').toLowerCase()
 }
 
 /** The peers `query` names by a prefix of their name or peer ID, or the end of a peer ID ("…7zPUrfSX", as shown); resolvePeer takes exact names first. */

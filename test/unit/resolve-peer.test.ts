@@ -48,4 +48,10 @@ describe('resolvePeer', () => {
     expect(() => resolve([BOBBY, BOB], '測試', {}, self)).toThrow(/^no peer named "測試"; see `ferry peers`$/)
     expect(() => resolve([BOBBY, BOB], 'my "laptop"\t\x1b[31m', {}, self)).toThrow(/^no peer named "my \\"laptop\\"\\t\\x1b\[31m"; see `ferry peers`$/)
   })
+
+  it('a name in another case or Unicode form is offered, not taken: files must not go to a device not named (user-test finding: "Alpha" for "alpha" was only "not found")', () => {
+    const CAFE = peer('12D3KooWCafeCafeCafeCafeCafeCafe77777777', 'Caf\u00e9', true)
+    expect(() => resolve([BOBBY, CAFE], 'bobby')).toThrow(/^no peer named "bobby" \(did you mean "Bobby"\? names are matched as written\); see `ferry peers`$/)
+    expect(() => resolve([BOBBY, CAFE], 'cafe\u0301')).toThrow('(did you mean "Caf\u00e9"?')
+  })
 })
