@@ -9,7 +9,7 @@
 
 import { DatabaseSync } from 'node:sqlite'
 import { join } from 'node:path'
-import { FerryError } from '../errors.ts'
+import { FerryError, quoteForShell } from '../errors.ts'
 
 export const LOCK_FILE = 'daemon.lock'
 
@@ -23,7 +23,8 @@ export function acquireHomeLock (home: string): HomeLock {
     db.exec('PRAGMA busy_timeout = 0; PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE')
   } catch (err) {
     db.close()
-    if ((err as { errcode?: number }).errcode === 5) throw new FerryError('E_DAEMON_RUNNING', `a ferry daemon is already running on ${home} (it holds ${path})`)
+    // with what to do next (user-test finding: said only that one runs)
+    if ((err as { errcode?: number }).errcode === 5) throw new FerryError('E_DAEMON_RUNNING', `a ferry daemon is already running on ${home} (it holds ${path}); stop that one first (\`ferry status --home ${quoteForShell(home)}\` shows its pid), or give this one another --home`)
     throw new FerryError('E_IO', `cannot lock ${path}: ${(err as Error).message}`, { cause: err })
   }
   let held = true

@@ -272,6 +272,8 @@ describe('daemon foundation', () => {
     const second = await runCli(['daemon', '--home', a.home, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0'])
     expect(second.code).toBe(1)
     expect(second.stderr).toMatch(/^ferry: E_DAEMON_RUNNING: /)
+    // and what to do about it (user-test finding: only that one runs)
+    expect(second.stderr).toContain(`; stop that one first (\`ferry status --home ${a.home}\` shows its pid), or give this one another --home\n`)
     await a.kill9()
     await expect(stat(join(a.home, 'control.sock'))).resolves.toBeTruthy() // left behind by the crash
     const again = await startDaemon({ name: 'delta', home: a.home })
