@@ -8,7 +8,7 @@ import type { ReactNode } from 'react'
 import { Box, Text, useApp, useInput, useStdout, useWindowSize } from 'ink'
 import { failedPairingPhase } from '../daemon/control/types.ts'
 import type { PairingState } from '../daemon/control/types.ts'
-import { sanitizeForDisplay, toFerryError } from '../errors.ts'
+import { quoteForShell, sanitizeForDisplay, toFerryError } from '../errors.ts'
 import { useDaemonLink } from './connection.ts'
 import type { ControlClientLike } from './connection.ts'
 import { colorEnabled, supportsUnicode } from './format.ts'
@@ -134,7 +134,7 @@ export function App (props: AppProps) {
 function body (s: TuiState, ui: Ui, home: string, dispatch: (a: Action) => void, runOp: (op: Op) => Promise<void>, latest: { current: TuiState }): ReactNode {
   if (s.connection === 'down') {
     return h(Box, { flexDirection: 'column' },
-      h(Text, { bold: true }, `daemon not running — start it with \`ferry daemon --home ${sanitizeForDisplay(home)}\``),
+      h(Text, { bold: true }, `daemon not running — start it with \`ferry daemon --home ${sanitizeForDisplay(quoteForShell(home))}\``),
       h(Text, { dimColor: true }, 'retrying every second…')
     )
   }

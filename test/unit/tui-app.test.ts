@@ -421,6 +421,13 @@ describe('ferry tui App', () => {
     expect(r.lastFrame()).toMatch(/is not paired/)
   })
 
+  it('"daemon not running" gives a home with a space quoted for the shell, as the CLI does (user-test finding: pasted, it made a home /tmp/my)', async () => {
+    const connect = async (): Promise<ControlClientLike> => { throw new FerryError('E_DAEMON_NOT_RUNNING', 'no daemon') }
+    const r = await renderAt(h(App, { connect, home: '/tmp/my home', retryMs: 60_000 }))
+    expect(r.lastFrame()).toContain("start it with `ferry daemon --home '/tmp/my home'`")
+    r.unmount()
+  })
+
   it('shows "daemon not running" and retries until the daemon comes up', async () => {
     let attempts = 0
     const f = fakeClient()
