@@ -64,7 +64,7 @@ export async function peers (argv: string[]): Promise<number> {
   try {
     const list = await client.call('peers', values.all === true ? { all: true } : {})
     if (values.json === true) { printJson(list); return 0 }
-    if (list.length === 0) { process.stdout.write(values.all === true ? 'no peers seen yet\n' : 'no peers seen yet (today: `ferry peers --all` lists those seen before)\n'); return 0 }
+    if (list.length === 0) { process.stdout.write(values.all === true ? 'no peers seen yet\n' : 'no peers seen yet (`ferry peers --all` also lists unpaired ones not seen for a day)\n'); return 0 }
     const rows = [['NAME', 'PEER ID', 'STATE', 'PAIRED', 'LAST SEEN']]
     for (const p of list) {
       rows.push([sanitizeForDisplay(p.name) || '?', p.peerId, p.online ? 'online' : 'offline', p.paired ? (p.autoAccept === false ? 'yes, asks' : 'yes') : 'no', p.online ? 'now' : formatAgo(p.lastSeen, Date.now())])
