@@ -43,11 +43,12 @@ export const UNPAIRED_KEPT_MS = 30 * 24 * 60 * 60 * 1000
 export const MAX_UNPAIRED = 256
 const FORGET_INTERVAL_MS = 60 * 60 * 1000
 
-/** With `max` unpaired peers known, the one offline longest, for a new one to replace (none offline: keep them all, they are here). */
-export function unpairedToForget (peers: PeerEntry[], isPaired: (peerId: string) => boolean, max = MAX_UNPAIRED): string | undefined {
+/** The unpaired peers offline longest, as many as there are unpaired peers over `keep` (online ones are never chosen: they are here). */
+export function unpairedToForget (peers: PeerEntry[], isPaired: (peerId: string) => boolean, keep = MAX_UNPAIRED): string[] {
   const unpaired = peers.filter((p) => !isPaired(p.peerId))
-  if (unpaired.length < max) return undefined
-  return unpaired.filter((p) => !p.online).sort((a, b) => a.lastSeen - b.lastSeen)[0]?.peerId
+  const excess = unpaired.length - keep
+  if (excess <= 0) return []
+  return unpaired.filter((p) => !p.online).sort((a, b) => a.lastSeen - b.lastSeen).slice(0, excess).map((p) => p.peerId)
 }
 
 export class PeerTable extends EventEmitter<{ peer: [PeerEntry] }> {
@@ -245,12 +246,12 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry] }> {
     for (const p of [...this.peers.values()]) {
       if (!p.online && p.lastSeen < now - UNPAIRED_KEPT_MS && !this.init.isPaired(p.peerId)) this.forget(p.peerId)
     }
-    for (let id = unpairedToForget([...this.peers.values()], this.init.isPaired, MAX_UNPAIRED + 1); id != null; id = unpairedToForget([...this.peers.values()], this.init.isPaired, MAX_UNPAIRED + 1)) this.forget(id)
+    for (const id of unpairedToForget([...this.peers.values()], this.init.isPaired)) this.forget(id)
   }
 
+  /** Room for one more unpaired peer within MAX_UNPAIRED. */
   private makeRoomForUnpaired (): void {
-    const id = unpairedToForget([...this.peers.values()], this.init.isPaired)
-    if (id != null) this.forget(id)
+    for (const id of unpairedToForget([...this.peers.values()], this.init.isPaired, MAX_UNPAIRED - 1)) this.forget(id)
   }
 
   private forget (peerId: string): void {

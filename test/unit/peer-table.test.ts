@@ -74,13 +74,15 @@ describe('redial schedule', () => {
 
 describe('unpaired peers kept', () => {
   const peer = (peerId: string, lastSeen: number, online = false): PeerEntry => ({ peerId, name: peerId, addrs: [], online, lastSeen, version: '' })
-  it('at the cap, a new unpaired peer replaces the unpaired one offline longest; paired and online ones are never chosen', () => {
+  it('over the cap, the unpaired peers offline longest go; paired and online ones are never chosen', () => {
     const paired = new Set(['p'])
     const isPaired = (id: string): boolean => paired.has(id)
     const peers = [peer('p', 0), peer('old', 10), peer('here', 5, true), peer('newer', 20)]
-    expect(unpairedToForget(peers, isPaired, 4)).toBe(undefined)
-    expect(unpairedToForget(peers, isPaired, 3)).toBe('old')
-    expect(unpairedToForget([peer('p', 0), peer('here', 5, true), peer('there', 6, true)], isPaired, 2)).toBe(undefined)
+    // three unpaired: none over 3, the one offline longest over 2, both offline over 1, never the online one
+    expect(unpairedToForget(peers, isPaired, 3)).toEqual([])
+    expect(unpairedToForget(peers, isPaired, 2)).toEqual(['old'])
+    expect(unpairedToForget(peers, isPaired, 0)).toEqual(['old', 'newer'])
+    expect(unpairedToForget([peer('p', 0), peer('here', 5, true), peer('there', 6, true)], isPaired, 1)).toEqual([])
     expect(MAX_UNPAIRED).toBeGreaterThanOrEqual(100)
   })
 })
