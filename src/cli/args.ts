@@ -1,6 +1,7 @@
 // Argument parsing shared by all commands (node:util parseArgs), plus the
 // `--home` rule. Each command declares its options; `--help` is everywhere.
 
+import { existsSync } from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { resolveHome } from '../daemon/config.ts'
 import { UsageError } from './output.ts'
@@ -27,8 +28,20 @@ export function parse (argv: string[], options: Options): { values: Record<strin
     if (err instanceof UsageError) throw err
     // Node's own text goes on about positionals after '--' and leaves a quote open (review finding): the option is what matters
     const unknown = /^Unknown option '([^']*)'/.exec((err as Error).message)
-    throw new UsageError(`${unknown != null ? `unknown option ${unknown[1]}` : (err as Error).message}; see --help`)
+    throw new UsageError(`${unknown != null ? `unknown option ${unknown[1]}${dashFileHint(argv)}` : (err as Error).message}; see --help`)
   }
+}
+
+/**
+ * A file whose name starts with "-" is read as options (user-test finding:
+ * `ferry send alpha -weird.txt` said "unknown option -w" and nothing else);
+ * where such an argument names something here, how to give it, as rm and cp
+ * users know it.
+ */
+function dashFileHint (argv: string[]): string {
+  const end = argv.indexOf('--')
+  const file = (end === -1 ? argv : argv.slice(0, end)).find((a) => /^-[^-]/.test(a) && existsSync(a))
+  return file == null ? '' : ` (${JSON.stringify(sanitizeForDisplay(file))} is a file here? give it as ./${sanitizeForDisplay(file)}, or put -- before it)`
 }
 
 /**

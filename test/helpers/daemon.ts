@@ -67,10 +67,10 @@ function wrap (netns: string | undefined, argv: string[]): [string, string[]] {
   return netns == null ? [NODE, argv] : ['ip', ['netns', 'exec', netns, NODE, ...argv]]
 }
 
-export function runCli (args: string[], opts: { netns?: string, input?: string, env?: Record<string, string>, timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli (args: string[], opts: { netns?: string, input?: string, env?: Record<string, string>, timeoutMs?: number, cwd?: string } = {}): Promise<CliResult> {
   const [cmd, argv] = wrap(opts.netns, [MAIN, ...args])
   return new Promise((resolve) => {
-    const p = spawn(cmd, argv, { env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] })
+    const p = spawn(cmd, argv, { env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd })
     let stdout = ''
     let stderr = ''
     p.stdout.on('data', (d) => { stdout += d })
