@@ -84,6 +84,8 @@ export class Sender {
   /** the receipt's bit set of the files the receiver did without (they changed here after the offer) */
   receiptMissing?: Uint8Array
   totalFiles = 0
+  /** the folders it carries (each one sent, empty or not): said where it carries no file ("sent 931 folders") */
+  totalFolders = 0
   /** what the scan left out, and why: the CLI prints it */
   skipped: SkippedPath[] = []
   /**
@@ -123,8 +125,14 @@ export class Sender {
     this.state = o.state
     this.offer = o.offer
     this.sources = o.sources ?? []
-    this.totalFiles = o.offer != null ? fileCount(o.offer.files) : 0
+    if (o.offer != null) this.countEntries(o.offer.files)
     this.progress = new Progress(o.totalBytes ?? o.offer?.totalBytes ?? 0, o.doneBytes ?? 0, o.wireBytes ?? 0)
+  }
+
+  /** What it carries, from its entries: files and folders. */
+  countEntries (entries: ReadonlyArray<{ kind: 'file' | 'dir' }>): void {
+    this.totalFiles = fileCount(entries)
+    this.totalFolders = entries.length - this.totalFiles
   }
 
   get finished (): boolean { return isFinalState(this.state) }

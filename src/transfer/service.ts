@@ -375,7 +375,7 @@ export class TransferService {
     const id = randomBytes(16).toString('hex')
     const totalBytes = fileBytes(entries)
     const sender = new Sender({ id, peerId, state: 'hashing', totalBytes })
-    sender.totalFiles = fileCount(entries)
+    sender.countEntries(entries)
     sender.skipped = skipped
     // while hashing, `sources` holds the paths asked for: a daemon that stops meanwhile hashes them again when it is back
     this.c.store.insert({ id, direction: 'send', peerId, peerName: this.c.peerName(peerId), state: 'hashing', root: new Uint8Array(0), offer: new Uint8Array(0), sources: paths, totalBytes, doneBytes: 0, wireBytes: 0, receiptVerified: false, resumed: false, createdAt: Date.now(), label: labelOf(topNamesOf(entries)) })
@@ -423,7 +423,7 @@ export class TransferService {
     preview?.end()
     if (hashSkips > hashSkipsLogged) this.c.log.warn(`skipped while hashing: ${hashSkips - hashSkipsLogged} more, not logged one by one`, { id: sender.id })
     if (manifest.files.length === 0) throw new FerryError('E_INCOMPLETE', `nothing could be sent: ${sender.skipped.map((w) => `${w.path}: ${w.reason}`).join('; ')}`)
-    sender.totalFiles = fileCount(manifest.files)
+    sender.countEntries(manifest.files)
     this.c.log.debug('hashed', { id: sender.id, files: manifest.files.length, bytes: manifest.totalBytes, ms: Math.round(performance.now() - started) })
     const offer: OfferMsg = { transferId: Buffer.from(sender.id, 'hex'), root: manifest.root, totalBytes: manifest.totalBytes, files: manifest.files }
     // files that grew while they were hashed can still take it over; no receiver would read it
@@ -1379,7 +1379,7 @@ export class TransferService {
       if (entries.length === 0) throw new FerryError('E_PATH_NOT_FOUND', `nothing left to send in ${paths.join(', ')}`)
       // the paths may hold more by now, or the chunk rule may have changed since (a row from an older version)
       checkOfferLimits(entries)
-      sender.totalFiles = fileCount(entries)
+      sender.countEntries(entries)
       await this.hashAndOffer(sender, entries, true)
     })().catch((err) => { this.failSend(sender, err) })
   }

@@ -40,7 +40,8 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     receiveDir: row.receiveDir,
     ...(row.label != null ? { label: row.label } : {}),
     // the receiver answered that the offer waits for a person there (auto-accept off)
-    ...(o.sender?.delivered === true && state === 'offered' ? { awaitingDecision: true } : {})
+    ...(o.sender?.delivered === true && state === 'offered' ? { awaitingDecision: true } : {}),
+    ...((o.sender?.totalFolders ?? 0) > 0 ? { folders: o.sender!.totalFolders } : {})
   }
   if (err != null && ['failed', 'cancelled', 'declined', 'waiting'].includes(state)) {
     info.error = { code: isErrorCode(err.code) ? err.code : 'E_INTERNAL', message: err.message }

@@ -744,6 +744,17 @@ describe('transfer', () => {
     await rm(join(b.receiveDir, 'many-copies'), { recursive: true })
   })
 
+  it('a tree of empty folders arrives, and `ferry send` says it sent them, not "0 files" (user-test finding)', async () => {
+    const dir = join(await tempDir('ferry-src-'), 'skeleton')
+    await mkdir(join(dir, '2024', 'summer'), { recursive: true })
+    await mkdir(join(dir, '2025'))
+    const r = await a.cli(['send', b.name, dir])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/^sent 4 folders \(no files\), 0 B to /)
+    expect((await stat(join(b.receiveDir, 'skeleton', '2024', 'summer'))).isDirectory()).toBe(true)
+    await rm(join(b.receiveDir, 'skeleton'), { recursive: true })
+  })
+
   it('a path given that is a symbolic link is followed: a link to a file arrives as that file, under the link\'s name', async () => {
     const dir = await tempDir('ferry-src-')
     await writeFile(join(dir, 'real.txt'), 'the real thing\n')

@@ -242,7 +242,9 @@ export async function send (argv: string[]): Promise<number> {
       // the error a script's exit code 1 is for, as a failed send has it (user-test finding: only the exit code said so)
       printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds, root: t.root, receipt: t.receipt, skipped, skippedCount, ...((t.renamedCount ?? 0) > 0 ? { renamed: t.renamed ?? [], renamedCount: t.renamedCount } : {}), ...(incomplete != null ? { error: incomplete.toJSON() } : {}) })
     } else {
-      const summary = `sent ${counted(arrived, 'file')}, ${formatBytes(t.doneBytes)} to ${sanitizeForDisplay(t.peerName)} in ${seconds.toFixed(1)} s ` +
+      // a tree of empty folders arrives as folders: "sent 0 files" said nothing of them (user-test finding)
+      const what = arrived === 0 && (t.folders ?? 0) > 0 ? `${counted(t.folders!, 'folder')} (no files)` : counted(arrived, 'file')
+      const summary = `sent ${what}, ${formatBytes(t.doneBytes)} to ${sanitizeForDisplay(t.peerName)} in ${seconds.toFixed(1)} s ` +
         `${overTheNetwork(t)}; receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}` +
         (skippedCount > 0 ? `; ${skippedCount} skipped (below)` : '')
       if (live != null) await live.done(t, summary)

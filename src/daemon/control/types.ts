@@ -132,6 +132,8 @@ export interface TransferInfo {
   peerName: string
   state: TransferState
   files: number
+  /** send, while its daemon holds it: the folders it carries (each folder sent, empty or not); absent when none */
+  folders?: number
   totalBytes: number
   doneBytes: number
   /** bytes that actually crossed the network for this transfer (dedup and resume make it smaller) */
