@@ -60,10 +60,10 @@ export function buildHandlers (d: Daemon): Handlers {
       if (typeof p.autoAccept !== 'boolean') throw new FerryError('E_BAD_REQUEST', 'parameter "autoAccept" must be true or false')
       const peerId = d.resolvePeer(requireString(p, 'peer'), { paired: true }).peerId
       if (!d.trust.setAutoAccept(peerId, p.autoAccept === true)) throw new FerryError('E_NOT_PAIRED', `${peerId} is not paired`)
-      // a TUI open meanwhile shows it on Peers ("✓ asks"), as `ferry peers` does ("yes, asks")
+      // a TUI open meanwhile shows it on Peers ("✓ asks"), as `ferry peers` does ("yes, asks"); peerList has every paired peer
       const info = d.peerList().find((x) => x.peerId === peerId)
       if (info != null) d.emit('peer', info)
-      return { peerId, name: info?.name ?? d.trust.get(peerId)?.name ?? '', autoAccept: p.autoAccept === true }
+      return { peerId, name: info?.name ?? '', autoAccept: p.autoAccept === true }
     }
   }
 }
