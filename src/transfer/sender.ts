@@ -14,21 +14,23 @@ import { sameDigest as same } from './sink-common.js'
 import { ctimeNotKeptAt, floorMs } from './manifest.ts'
 import { Progress } from './progress.ts'
 import { failedCount, fileCount } from './snapshot.ts'
+import { SEND_SLICE, takeSendBuffer } from './send-buffers.ts'
 import { isFinalState, type SkippedPath } from '../daemon/control/types.ts'
 import type { FileIdentity } from '../store/hash-cache.ts'
 
 /**
- * One read from a source file, also one send() on the stream. Each read
- * takes a fresh buffer, because the stream may still hold it in a queue.
- * Measured on loopback, 1 GiB: the sender took 4.8–6.3 CPU-s with 64 KiB
- * reads against 6.1–10.5 with 1 MiB reads cut into 256 KiB sends, and
- * peaked ~15 MB lower. (Sends of 64 KiB and up cost libp2p the same; 16 KiB
- * would double it: ../shared/notes/libp2p-throughput.md.) With yamux's
- * 12-byte header a slice makes two Noise messages (65,519 bytes and 29);
- * slices of 65,507 bytes, one message each, measured no different (3
- * interleaved 1 GiB loopback runs).
+ * One read from a source file, also one send() on the stream, into a buffer
+ * of the send-buffer pool (send-buffers.ts), which gets it back once Noise
+ * has encrypted it. Measured on loopback, 1 GiB: the sender took 4.8–6.3
+ * CPU-s with 64 KiB reads against 6.1–10.5 with 1 MiB reads cut into
+ * 256 KiB sends, and peaked ~15 MB lower. (Sends of 64 KiB and up cost
+ * libp2p the same; 16 KiB would double it:
+ * ../shared/notes/libp2p-throughput.md.) With yamux's 12-byte header a
+ * slice makes two Noise messages (65,519 bytes and 29); slices of 65,507
+ * bytes, one message each, measured no different (3 interleaved 1 GiB
+ * loopback runs).
  */
-const READ_SLICE = 64 * 1024
+const READ_SLICE = SEND_SLICE
 
 /**
  * A chunk stream that in this long brings no request and takes less than
@@ -164,8 +166,8 @@ class SourceReader {
   touched = false
 
   /**
-   * A fresh buffer per read: its slices are handed to the stream without
-   * copying and may sit in its queue. `offered`: the file as the offer has
+   * Read into a fresh buffer, or one from `buffer` (the send-buffer pool for
+   * slices sent at once: never for bytes kept after they are sent). `offered`: the file as the offer has
    * it; a file whose size or modification time differs now (replaced or
    * edited since, also while this daemon was down) or that is gone is
    * refused with E_SOURCE_CHANGED, not served chunk after chunk for the
@@ -176,7 +178,7 @@ class SourceReader {
    * was hashed, where known; another inode there (a file put in its place)
    * or a change time that moved sets `touched`.
    */
-  read (path: string, offered: { size: number, mtimeMs: number }, offset: number, length: number, chunkStart = false, hashed?: FileIdentity): Uint8Array {
+  read (path: string, offered: { size: number, mtimeMs: number }, offset: number, length: number, chunkStart = false, hashed?: FileIdentity, buffer: (length: number) => Uint8Array = (n) => Buffer.allocUnsafe(n)): Uint8Array {
     if (this.path !== path) {
       this.close()
       this.touched = false
@@ -207,7 +209,7 @@ class SourceReader {
     } else if (chunkStart) {
       this.checkUnchanged(offered, hashed)
     }
-    const buf = Buffer.allocUnsafe(length)
+    const buf = buffer(length)
     let got = 0
     while (got < length) {
       let n: number
@@ -347,7 +349,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
         /** the whole chunk, read and checked against its hash: what is served of it, so it is read once and served as checked */
         let checked: Uint8Array | undefined
         try {
-          data = source.read(src, file, offset, Math.min(READ_SLICE, length), true, identity)
+          data = source.read(src, file, offset, Math.min(READ_SLICE, length), true, identity, takeSendBuffer)
           // its change time moved since it was hashed (or cannot tell, on FAT, exFAT, FUSE): served only if this
           // chunk is still what was offered. Not a preview's chunk: there is no hash yet, and the receiver
           // verifies it against the offer's before it is used (review finding: a TypeError reset every
@@ -383,7 +385,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
         for (let at = 0; at < length;) {
           if (at > 0) {
             const slice = Math.min(READ_SLICE, length - at)
-            data = checked !== undefined ? checked.subarray(skip + at, skip + at + slice) : source.read(src, file, offset + at, slice, false, identity) // throws: the stream is aborted below
+            data = checked !== undefined ? checked.subarray(skip + at, skip + at + slice) : source.read(src, file, offset + at, slice, false, identity, takeSendBuffer) // throws: the stream is aborted below
           }
           await send(data)
           at += data.length
