@@ -288,6 +288,30 @@ describe('ferry tui App', () => {
     expect(r.lastFrame()).toContain('paired with alice-desktop')
   })
 
+  it('a code pasted with its line break in one read ("123-456\\r", "123456\\n") pairs at once, and once (user-test finding: Enter had to be pressed again)', async () => {
+    for (const [burst, code] of [['123-456\r', '123-456'], ['123456\n', '123456'], ['123456\r\n', '123456']]) {
+      const f = fakeClient({ 'pair.enter': { id: 'p1', role: 'enter', phase: 'paired', peer: { peerId: peers[0].peerId, name: 'alice-desktop', fingerprint: 'ff' } } })
+      const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+      await press(r, '2', 'e', burst)
+      expect(f.calls.filter((c) => c.method === 'pair.enter')).toEqual([{ method: 'pair.enter', params: { code } }])
+      expect(r.lastFrame()).toContain('paired with alice-desktop')
+      r.unmount()
+    }
+  })
+
+  it('a line break inside a pasted text is a space, and only one at its end submits; typed fast, a path and Enter send it (Send screen)', async () => {
+    await withFileToSend(async (_dir, file, send) => {
+      const f = fakeClient({ send })
+      const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+      await press(r, '5', `${file}\n${file}`)
+      expect(f.calls.some((c) => c.method === 'send')).toBe(false)
+      expect(r.lastFrame()).toContain(`${file} ${file}`)
+      await press(r, '\u0015', `${file}\r`)
+      await vi.waitFor(() => { expect(f.calls.some((c) => c.method === 'send')).toBe(true) }, { timeout: 5000 })
+      expect(f.calls.filter((c) => c.method === 'send')).toEqual([{ method: 'send', params: { peer: peers[0].peerId, paths: [file] } }])
+    })
+  })
+
   it('after pairing by code, goes back to the pair menu with the outcome and fingerprint, where keys work again', async () => {
     const f = fakeClient({ 'pair.enter': { id: 'p1', role: 'enter', phase: 'paired', peer: { peerId: peers[0].peerId, name: 'alice-desktop', fingerprint: '1a2b-3c4d-5e6f-7a8b' } } })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))

@@ -4,8 +4,8 @@
 // Ctrl-A/E, Backspace, Ctrl-U (clear to start), Ctrl-K (clear to end), Ctrl-W
 // (delete a word); other Ctrl/Meta keys, Tab, ↑/↓ and Esc are left to the app.
 // Pasted text is inserted with line breaks turned into spaces and control
-// characters dropped. The line never wraps: it scrolls to keep the cursor in
-// view within `width` cells.
+// characters dropped; one at its end submits it, as Enter would. The line
+// never wraps: it scrolls to keep the cursor in view within `width` cells.
 
 import { createElement as h, useRef, useState } from 'react'
 import { Text, useInput } from 'ink'
@@ -62,6 +62,19 @@ export function editText (e: Edit, input: string, key: Partial<Key>): Edit | nul
   return edit([...chars.slice(0, cursor), ...text], chars.slice(cursor))
 }
 
+/**
+ * Text and the Enter after it in one read: a code pasted with its line break
+ * ("123-456\r"), or a path and Enter typed fast over ssh, come as one input,
+ * which is no Enter key to Ink (user-test finding: Enter had to be pressed
+ * again). The line break at its end is that Enter, once however it is
+ * written (\r, \n, \r\n, several); one inside the text stays a space.
+ */
+export function splitEnter (input: string, key: Partial<Key>): { text: string, enter: boolean } {
+  if (key.ctrl === true || key.meta === true) return { text: input, enter: false }
+  const text = input.replace(/[\r\n]+$/, '')
+  return { text, enter: text !== input }
+}
+
 /** First code point shown so that the cursor cell stays inside `width`. */
 export function scrollStart (length: number, cursor: number, width: number): number {
   const w = Math.max(1, width)
@@ -80,11 +93,14 @@ export function TextField ({ value, onChange, onSubmit, placeholder = '', width,
   useInput((input, key) => {
     const cur = latest.current
     if (key.return === true) { onSubmit(cur.value); return }
-    const next = editText(cur, input, key)
-    if (next == null) return
-    latest.current = next
-    setCursor(next.cursor)
-    if (next.value !== cur.value) onChange(next.value)
+    const { text, enter } = splitEnter(input, key)
+    const next = editText(cur, text, key)
+    if (next != null) {
+      latest.current = next
+      setCursor(next.cursor)
+      if (next.value !== cur.value) onChange(next.value)
+    }
+    if (enter) onSubmit(latest.current.value)
   }, { isActive: focus })
 
   if (value === '') {
