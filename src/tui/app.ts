@@ -12,7 +12,7 @@ import { quoteForShell, sanitizeForDisplay, toFerryError } from '../errors.ts'
 import { useDaemonLink } from './connection.ts'
 import type { ControlClientLike } from './connection.ts'
 import { colorEnabled, supportsUnicode } from './format.ts'
-import { helpText, keyToCommands } from './keys.ts'
+import { helpText, keyToCommands, splitEscape } from './keys.ts'
 import type { Command, Op } from './keys.ts'
 import { checkPaths } from './paths.ts'
 import { onOutsideStop, stopLikeCtrlZ } from './suspend.ts'
@@ -113,7 +113,10 @@ export function App (props: AppProps) {
     }
   }
 
-  useInput((input, key) => execute(keyToCommands(latest.current, input, key)))
+  useInput((input, key) => {
+    // each on the state the one before it left (Esc leaves a field before its digit picks a screen)
+    for (const k of splitEscape(input, key)) execute(keyToCommands(latest.current, k.input, k.key))
+  })
   // SIGTSTP from outside, as Ctrl-Z (suspend.ts); not in tests that record the stop (props.stop): the handler would be the test runner's
   useEffect(() => props.stop != null ? undefined : onOutsideStop(() => { suspend(process.pid) }), [])
 

@@ -33,6 +33,21 @@ export function isTyping (s: TuiState): boolean {
   return s.screen === 'send' || (s.screen === 'pair' && s.pairMode === 'enter')
 }
 
+/** One key as Ink hands it to useInput. */
+export interface KeyPress { input: string, key: Partial<Key> }
+
+/**
+ * The keys in one input: Esc and a digit that came in one read (pressed
+ * fast, or over a slow link) reach Ink as "\x1b2", which it takes for
+ * Alt+2, and neither did what it does (user-test finding). No key here uses
+ * Alt with a digit, so that is Esc, then the digit; Alt with anything else
+ * stays Alt (the text fields leave it alone, no shortcut takes it).
+ */
+export function splitEscape (input: string, key: Partial<Key>): KeyPress[] {
+  if (key.meta !== true || key.ctrl === true || !/^[0-9]$/.test(input)) return [{ input, key }]
+  return [{ input: '', key: { ...key, meta: false, escape: true } }, { input, key: { ...key, meta: false } }]
+}
+
 export function keyToCommands (s: TuiState, input: string, key: Partial<Key>): Command[] {
   const commands = commandsFor(s, input, key)
   // an asked step is done by its key pressed again, and forgotten at any other key

@@ -345,6 +345,29 @@ describe('ferry tui App', () => {
     expect(text2.split('E_BAD_CODE')).toHaveLength(2)
   })
 
+  it('Esc and a digit in one read ("\\x1b2": pressed fast, or over a slow link) are Esc, then the digit; not an Alt+digit that did nothing (user-test finding)', async () => {
+    const f = fakeClient()
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    // from the Send field: Esc leaves it, 2 goes to Pair; the 2 is not typed
+    await press(r, '5', 'ab', '\u001b2')
+    expect(r.lastFrame()).toContain('s  show a code')
+    await press(r, '5')
+    expect(r.lastFrame()).toContain('› ab')
+    expect(r.lastFrame()).not.toContain('ab2')
+    // from the code field: back to the menu, then Offers
+    await press(r, '2', 'e', '12', '\u001b3')
+    expect(r.lastFrame()).toContain('report.pdf')
+    // an asked unpair is forgotten at Esc, and the digit still switches
+    await press(r, '1', 'u', '\u001b4')
+    expect(r.lastFrame()).toContain('History (4)')
+    await press(r, '1', 'u')
+    expect(f.calls.some((c) => c.method === 'unpair')).toBe(false)
+    // Alt with a letter is no Esc: still ignored in a field, and no shortcut
+    await press(r, '5', '\u0015', 'cd', '\u001bq')
+    expect(r.lastFrame()).toContain('› cd')
+    expect(r.lastFrame()).toContain('Files or folders')
+  })
+
   it('Ctrl-U clears a text field instead of typing a "u"', async () => {
     const f = fakeClient()
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
