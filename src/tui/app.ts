@@ -25,7 +25,7 @@ import { SendScreen } from './components/SendScreen.ts'
 import { StatusBar, statusBarRows } from './components/StatusBar.ts'
 import { Tabs } from './components/Tabs.ts'
 import { TransfersScreen } from './components/TransfersScreen.ts'
-import { g, line, para } from './components/ui.ts'
+import { g, isNarrow, line, para } from './components/ui.ts'
 import type { Ui } from './components/ui.ts'
 
 export type { ControlClientLike } from './connection.ts'
@@ -135,12 +135,7 @@ export function App (props: AppProps) {
 }
 
 function body (s: TuiState, ui: Ui, home: string, dispatch: (a: Action) => void, runOp: (op: Op) => Promise<void>, latest: { current: TuiState }): ReactNode {
-  if (s.connection === 'down') {
-    return h(Box, { flexDirection: 'column' },
-      h(Text, { bold: true }, `daemon not running — start it with \`ferry daemon --home ${sanitizeForDisplay(quoteForShell(home))}\``),
-      h(Text, { dimColor: true }, 'retrying every second…')
-    )
-  }
+  if (s.connection === 'down') return notRunning(home, ui)
   if (s.connection === 'unresponsive') {
     return h(Box, { flexDirection: 'column' },
       para('stuck', { bold: true }, `the daemon of ${sanitizeForDisplay(home)} is running but does not answer: stopped (SIGSTOP, Ctrl-Z: \`kill -CONT\` it) or stuck`),
@@ -178,6 +173,19 @@ function body (s: TuiState, ui: Ui, home: string, dispatch: (a: Action) => void,
       ui
     })
   }
+}
+
+/**
+ * How to start the daemon. On a narrow terminal without "daemon not
+ * running", which the status line says, and without the quotes: the
+ * command is what must be read whole (user-test finding: cut off at 30x8).
+ */
+function notRunning (home: string, ui: Ui): ReactNode {
+  const command = `ferry daemon --home ${sanitizeForDisplay(quoteForShell(home))}`
+  return h(Box, { flexDirection: 'column' },
+    para('start', { bold: true }, isNarrow(ui) ? `start it: ${command}` : `daemon not running — start it with \`${command}\``),
+    h(Text, { dimColor: true }, 'retrying every second…')
+  )
 }
 
 /**

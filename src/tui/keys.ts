@@ -127,7 +127,8 @@ function transfersKeys (s: TuiState, input: string): Command[] {
 /** The keys that work right now, for the help line at the bottom. */
 export function helpText (s: TuiState): string {
   const nav = 'Tab/1-5 screens'
-  if (noDaemon(s)) return `${nav} · q quit · waiting for the daemon…`
+  // no "waiting for the daemon…": the screen says so ("retrying every second…"), and at 30 columns its line went from the command to type
+  if (noDaemon(s)) return `${nav} · q quit`
   if (isTyping(s)) {
     return s.screen === 'send'
       ? '↑↓ peer · type paths · Enter send · Esc back · Tab screens · Ctrl-C quit'

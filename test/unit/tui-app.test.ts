@@ -475,6 +475,17 @@ describe('ferry tui App', () => {
     r.unmount()
   })
 
+  it('at 30x8 "daemon not running" still says what to type, whole (user-test finding: cut off)', async () => {
+    const home = '/home/someone/.local/state/ferry'
+    const r = await renderAt(h(App, { connect: neverConnect, home, retryMs: 60_000 }), 30, 8)
+    const text = expectFits(r.lastFrame(), 30, 8)
+    expect(text.replace(/\n/g, ' ')).toMatch(/start it.* ferry daemon --home /)
+    // the home wraps where it must: the lines after the command's hold all of it
+    expect(text.slice(text.indexOf('--home') + '--home'.length).replace(/\s/g, '')).toContain(home)
+    expect(text).toContain('daemon not running')
+    r.unmount()
+  })
+
   it('shows "daemon not running" and retries until the daemon comes up', async () => {
     let attempts = 0
     const f = fakeClient()
