@@ -139,10 +139,10 @@ function body (s: TuiState, ui: Ui, home: string, dispatch: (a: Action) => void,
   if (s.connection === 'unresponsive') {
     return h(Box, { flexDirection: 'column' },
       para('stuck', { bold: true }, `the daemon of ${sanitizeForDisplay(home)} is running but does not answer: stopped (SIGSTOP, Ctrl-Z: \`kill -CONT\` it) or stuck`),
-      h(Text, { dimColor: true }, 'asking again…')
+      h(Text, { dimColor: true }, `asking again${g(ui, '…')}`)
     )
   }
-  if (s.connection === 'connecting' && s.self == null) return h(Text, {}, 'connecting to the daemon…')
+  if (s.connection === 'connecting' && s.self == null) return h(Text, {}, `connecting to the daemon${g(ui, '…')}`)
   switch (s.screen) {
     case 'peers': return h(PeersScreen, { peers: s.peers, selected: s.sel.peers, ui })
     case 'offers': return h(OffersScreen, { offers: s.offers, selected: s.sel.offers, shared: sharedPeerNames(s), ui })
@@ -183,8 +183,8 @@ function body (s: TuiState, ui: Ui, home: string, dispatch: (a: Action) => void,
 function notRunning (home: string, ui: Ui): ReactNode {
   const command = `ferry daemon --home ${sanitizeForDisplay(quoteForShell(home))}`
   return h(Box, { flexDirection: 'column' },
-    para('start', { bold: true }, isNarrow(ui) ? `start it: ${command}` : `daemon not running — start it with \`${command}\``),
-    h(Text, { dimColor: true }, 'retrying every second…')
+    para('start', { bold: true }, isNarrow(ui) ? `start it: ${command}` : `daemon not running ${g(ui, '—')} start it with \`${command}\``),
+    h(Text, { dimColor: true }, `retrying every second${g(ui, '…')}`)
   )
 }
 

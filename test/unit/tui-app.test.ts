@@ -771,3 +771,79 @@ describe('user test at 60x20 and 100x30', () => {
     expect(header({ width: 60, selfName: 'laptop', active: 1 })).toBe('ferry 1 Peers 2 Pair 3 Offers (1) 4 Transfers (1) 5 Send')
   })
 })
+
+describe('FERRY_ASCII (user-test finding: notices still drew "—" and "…")', () => {
+  let saved: string | undefined
+  beforeEach(() => { saved = process.env.FERRY_ASCII; process.env.FERRY_ASCII = '1' })
+  afterEach(() => { if (saved === undefined) delete process.env.FERRY_ASCII; else process.env.FERRY_ASCII = saved })
+
+  /** Every frame drawn so far, ASCII only; the frames that are not, shown. */
+  const expectAscii = (r: { frames: string[] }, what: string): void => {
+    // eslint-disable-next-line no-control-regex
+    const bad = r.frames.filter((f) => !/^[\x00-\x7f]*$/.test(f))
+    expect(bad.map((f) => f.replace(/[\x00-\x7f]/g, '')), `${what}:\n${bad[0] ?? ''}`).toEqual([])
+  }
+
+  it('every screen, pairing phase, notice and the daemon going away draw ASCII only, at 80x24, 40x12 and 30x8', async () => {
+    const waiting = transfer({ id: 't6', direction: 'send', state: 'waiting', error: { code: 'E_PEER_UNREACHABLE', message: 'the receiver is offline… resumes when it is back' } })
+    const offered = transfer({ id: 't7', direction: 'send', state: 'offered', doneBytes: 0, inFlight: [], resumed: false })
+    const cancelled = transfer({ id: 't8', state: 'cancelled', inFlight: [], resumed: false, finishedAt: NOW - 1000 })
+    const declined = transfer({ id: 't10', direction: 'send', state: 'declined', inFlight: [], resumed: false, finishedAt: NOW - 2000 })
+    const paired: PairingState = { id: 'p2', role: 'show', phase: 'paired', code: '605-feline-slumbering', peer: { peerId: peers[2].peerId, name: 'alice-desktop', fingerprint: 'b093-a57a-614a-35b6' } }
+    for (const [columns, rows] of [[80, 24], [40, 12], [30, 8]]) {
+      const f = fakeClient({
+        transfers: [active, waiting, offered, done, failed, unverified, partial, cancelled, declined],
+        accept: transfer({ id: 'offer-1', state: 'accepted', doneBytes: 0 }),
+        decline: { declined: true, id: 'offer-1' },
+        unpair: { peerId: peers[0].peerId, notified: true },
+        'pair.show': { id: 'p2', role: 'show', phase: 'waiting', code: '605-feline-slumbering', expiresAt: NOW + 300_000 },
+        'pair.enter': () => { throw new FerryError('E_PAIRING_EXPIRED', 'no device is showing that code') },
+        'pair.cancel': { cancelled: true },
+        cancel: { ...active, state: 'cancelled' }
+      })
+      const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME, retryMs: 60_000 }), columns, rows)
+      const where = `at ${columns}x${rows}`
+      // Peers: asked to unpair, kept; an unpaired one cannot be sent to; unpaired
+      await press(r, 'u', 'x', '\u001b[B', '\u001b[B', 's', '\u001b[A', '\u001b[A', 'u', 'u')
+      expect(stripAnsi(r.lastFrame() ?? '').replace(/\s+/g, ' ')).toContain('unpaired alice-desktop')
+      expectAscii(r, `Peers ${where}`)
+      // Pair: a code shown, and each phase after it; entering a code, empty and wrong
+      await press(r, '2', 's')
+      for (const phase of ['exchanging', 'expired', 'failed', 'cancelled'] as const) {
+        f.emit('pairing', { id: `p-${phase}`, role: 'show', phase, code: '605-feline-slumbering', error: { code: 'E_PAIRING_FAILED', message: 'why…' } })
+        await tick()
+      }
+      f.emit('pairing', paired)
+      await tick()
+      await press(r, '\u001b', 'e', '\r', '605-feline-slumbering', '\r', '\u001b')
+      // drawn (at 30x8 the outcome is below the code's room)
+      if (rows > 8) expect(r.frames.some((x) => stripAnsi(x).replace(/\s+/g, ' ').includes('expired - press s')), where).toBe(true)
+      expectAscii(r, `Pair ${where}`)
+      // Offers: accepted, declined (the accept took it off the list: a second offer for the decline)
+      f.emit('offer', { ...offer, id: 'offer-2' })
+      await press(r, '3', 'a', 'd')
+      expect(stripAnsi(r.lastFrame() ?? '')).toContain('declined')
+      expectAscii(r, `Offers ${where}`)
+      // Transfers: asked to cancel; Send: nothing typed; a daemon error said as a notice
+      await press(r, '4', 'c', '5', '\r')
+      f.emit('log', { level: 'error', msg: 'the receive folder is full — 0 B free…' })
+      await tick()
+      expectAscii(r, `Transfers and Send ${where}`)
+      // the daemon goes away
+      f.drop()
+      await tick()
+      await press(r, '1')
+      expectAscii(r, `daemon not running ${where}`)
+      r.unmount()
+    }
+  })
+
+  it('Send with no paired peer, and connecting, draw ASCII only', async () => {
+    const f = fakeClient({ peers: [peers[1]] })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 40, 12)
+    await press(r, '5', 'x', '\r')
+    const never = await renderAt(h(App, { connect: () => new Promise<ControlClientLike>(() => {}), home: HOME }), 40, 12)
+    expectAscii(r, 'Send without peers')
+    expectAscii(never, 'connecting')
+  })
+})

@@ -57,6 +57,16 @@ afterEach(() => {
 })
 
 describe('SendProgress (ferry send on a terminal)', () => {
+  it('on an ASCII terminal each state\'s hint and the outcome are ASCII only (user-test finding: "…" under FERRY_ASCII)', async () => {
+    const ascii = { ...defaultUi, unicode: false }
+    for (const state of ['hashing', 'offered', 'waiting', 'verifying', 'fetching'] as const) {
+      const r = await renderAt(h(SendProgress, { peer: 'alice', paths: 2, transfer: sending({ state }), ui: ascii }))
+      // eslint-disable-next-line no-control-regex
+      expect(stripAnsi(r.lastFrame() ?? ''), state).toMatch(/^[\x00-\x7f]*$/)
+      expect(stripAnsi(r.lastFrame() ?? ''), state).toContain('Ctrl-C')
+    }
+  })
+
   it('shows the peer before the daemon answers, then bar, bytes, rate, ETA, state and per-file bars', async () => {
     const r = await renderAt(h(SendProgress, { peer: 'alice', paths: 2 }))
     expect(expectFits(r.lastFrame())).toContain('sending 2 paths to alice')

@@ -11,7 +11,7 @@ import { sanitizeForDisplay } from '../../errors.ts'
 import { formatCountdown, shortPeerId } from '../format.ts'
 import type { PairMode } from '../state.ts'
 import { TextField } from './TextField.ts'
-import { g, line, para, tint } from './ui.ts'
+import { asciiize, g, line, para, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
 
 export interface PairScreenProps {
@@ -44,7 +44,7 @@ export function PairScreen (props: PairScreenProps) {
 }
 
 function showView (p: PairingState | undefined, ui: Ui, selfFingerprint?: string, peers: PeerInfo[] = []): ReactNode {
-  if (p == null || p.code == null) return line('wait', {}, 'Asking the daemon for a code…')
+  if (p == null || p.code == null) return line('wait', {}, `Asking the daemon for a code${g(ui, '…')}`)
   const live = p.phase === 'waiting' || p.phase === 'exchanging'
   return h(Box, { flexDirection: 'column' },
     para('intro', {}, 'Type this code on the other device:'),
@@ -116,23 +116,23 @@ function twinsLine (p: PairingState, peers: PeerInfo[], ui: Ui): ReactNode {
 export function outcome (p: PairingState, ui: Ui): ReactNode {
   switch (p.phase) {
     case 'waiting':
-      return h(Text, { color: tint(ui, 'yellow') }, p.role === 'show' ? 'waiting for the other device…' : 'connecting…')
+      return h(Text, { color: tint(ui, 'yellow') }, p.role === 'show' ? `waiting for the other device${g(ui, '…')}` : `connecting${g(ui, '…')}`)
     case 'exchanging':
-      return h(Text, { color: tint(ui, 'yellow') }, 'exchanging keys…')
+      return h(Text, { color: tint(ui, 'yellow') }, `exchanging keys${g(ui, '…')}`)
     case 'paired': {
       const name = p.peer == null ? 'peer' : `${sanitizeForDisplay(p.peer.name)} (${shortPeerId(p.peer.peerId, 'tail', g(ui, '…'))})`
       return h(Text, { color: tint(ui, 'green'), bold: true }, `${g(ui, '✓')} paired with ${name}`)
     }
     case 'failed':
       return h(Text, { color: tint(ui, 'red') },
-        `${g(ui, '✗')} failed: ${p.error?.code ?? 'E_PAIRING_FAILED'}${p.error != null ? ` ${sanitizeForDisplay(p.error.message)}` : ''}`)
+        `${g(ui, '✗')} failed: ${p.error?.code ?? 'E_PAIRING_FAILED'}${p.error != null ? ` ${asciiize(ui, sanitizeForDisplay(p.error.message))}` : ''}`)
     case 'expired':
       // on the side that typed it, the number may as well be mistyped, and a new code comes from the other device (review finding: "press s" here typed an s)
       return h(Text, { color: tint(ui, 'red') }, p.role === 'show'
-        ? `${g(ui, '✗')} expired — press s for a new code`
+        ? `${g(ui, '✗')} expired ${g(ui, '—')} press s for a new code`
         : `${g(ui, '✗')} no device is showing that code: check it, or show a new one on the other device`)
     case 'cancelled':
       // why, when it was not this screen's own cancel: a newer code, the daemon stopping
-      return h(Text, { dimColor: true }, p.error != null ? `cancelled: ${sanitizeForDisplay(p.error.message)}` : 'cancelled')
+      return h(Text, { dimColor: true }, p.error != null ? `cancelled: ${asciiize(ui, sanitizeForDisplay(p.error.message))}` : 'cancelled')
   }
 }

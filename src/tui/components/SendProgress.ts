@@ -11,7 +11,7 @@ import { isFinalState, type TransferInfo } from '../../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
 import { useTerminalUi } from './useTerminalUi.ts'
 import { activeBlock } from './TransfersScreen.ts'
-import { g, line, para, tint } from './ui.ts'
+import { asciiize, g, line, para, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
 
 export interface SendProgressProps {
@@ -43,7 +43,7 @@ export function SendProgress (props: SendProgressProps) {
   if (summary != null) {
     // the one line worth keeping: wrapped, not cut
     rows.push(h(Box, { key: 'outcome', paddingLeft: 2 },
-      para('summary', { color: tint(ui, 'green') }, `${g(ui, '✓')} ${sanitizeForDisplay(summary)}`)))
+      para('summary', { color: tint(ui, 'green') }, `${g(ui, '✓')} ${asciiize(ui, sanitizeForDisplay(summary))}`)))
   } else if (error != null) {
     // a transfer that has not ended (its daemon stopped, or did not answer a cancel) may go on: not "failed" (review finding)
     const how = t == null ? 'not sent' : t.state === 'cancelled' ? 'cancelled' : isFinalState(t.state) ? 'failed' : 'interrupted'
@@ -53,7 +53,7 @@ export function SendProgress (props: SendProgressProps) {
     rows.push(para('hint', { color: tint(ui, 'yellow') }, `  cancelling${g(ui, '…')} (Ctrl-C again stops waiting for the daemon)`))
   } else if (t != null) {
     // wrapped, not cut: its end says how to stop (user-test finding: "Ctrl-C can…" at 80 columns)
-    rows.push(para('hint', { dimColor: true }, `  ${hint(t)}`))
+    rows.push(para('hint', { dimColor: true }, `  ${asciiize(ui, hint(t))}`))
   }
   return h(Box, { flexDirection: 'column', width: ui.width }, ...rows)
 }

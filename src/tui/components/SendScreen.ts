@@ -28,7 +28,7 @@ export function SendScreen ({ peers, sendTo, paths, missing, onPathsChange, onSu
   const start = windowStart(peers.length, selected, size)
   const { idW, nameW, shared } = columns(peers, ui)
   const list = peers.length === 0
-    ? [para('none', { color: tint(ui, 'yellow') }, 'No paired peers — pair one on screen 2 first.')]
+    ? [para('none', { color: tint(ui, 'yellow') }, `No paired peers ${g(ui, '—')} pair one on screen 2 first.`)]
     : peers.slice(start, start + size).map((p, i) => {
       const sel = start + i === selected
       return line(p.peerId, { inverse: sel },

@@ -23,13 +23,13 @@ export interface StatusBarProps {
 
 export function StatusBar ({ connection, selfName, error, notice, help, ui }: StatusBarProps) {
   const color = connection === 'connected' ? 'green' : connection === 'down' ? 'red' : 'yellow'
-  const notes = noticeText(error, notice)
-  const rows = errorRows(error, ui.width)
+  const notes = noticeText(error, notice, ui)
+  const rows = errorRows(error, ui)
   return h(Box, { flexDirection: 'column', width: ui.width },
     // the error under the status line, wrapped to at most ERROR_ROWS lines: its advice is at its end
     error == null
       ? null
-      : h(Box, { key: 'error', height: rows, overflow: 'hidden' }, para('error', { color: tint(ui, 'red') }, errorText(error))),
+      : h(Box, { key: 'error', height: rows, overflow: 'hidden' }, para('error', { color: tint(ui, 'red') }, errorText(error, ui))),
     // the notice and the keys wrap rather than lose their end at 40 columns (user-test finding): the
     // "press u again" of a notice, the "q quit" of the help line are at their ends
     para('status', {}, h(Text, { color: tint(ui, color) }, connectionText(connection, selfName, ui)),
@@ -41,19 +41,25 @@ export function StatusBar ({ connection, selfName, error, notice, help, ui }: St
 function connectionText (connection: Connection, selfName: string | undefined, ui: Ui): string {
   if (connection === 'connected') return `${g(ui, '●')} daemon connected${selfName != null ? ` (${sanitizeForDisplay(selfName)})` : ''}`
   if (connection === 'unresponsive') return `${g(ui, '○')} daemon not answering`
-  return connection === 'down' ? `${g(ui, '○')} daemon not running` : `${g(ui, '○')} connecting…`
+  return connection === 'down' ? `${g(ui, '○')} daemon not running` : `${g(ui, '○')} connecting${g(ui, '…')}`
 }
 
-/** A notice shows only when there is no error (the error says more). */
-function noticeText (error: TuiError | undefined, notice: string | undefined): string {
-  return error == null && notice != null ? `  ${sanitizeForDisplay(notice)}` : ''
+/**
+ * A notice shows only when there is no error (the error says more). Its
+ * glyphs as the terminal takes them: notices come from everywhere (keys.ts,
+ * app.ts, the daemon's log), and on an ASCII terminal they drew "—" and "…"
+ * (user-test finding).
+ */
+function noticeText (error: TuiError | undefined, notice: string | undefined, ui: Ui): string {
+  return error == null && notice != null ? `  ${asciiize(ui, sanitizeForDisplay(notice))}` : ''
 }
 
 /** At most this many lines for an error; longer ones are cut at the end of the last. */
 const ERROR_ROWS = 3
 
-function errorText (error: TuiError): string {
-  return `${error.code}: ${sanitizeForDisplay(error.message)}`
+/** The daemon's message, glyphs as the terminal takes them (its "…7zPUrfSX", its "—"), as a notice's. */
+function errorText (error: TuiError, ui: Ui): string {
+  return `${error.code}: ${asciiize(ui, sanitizeForDisplay(error.message))}`
 }
 
 /** Lines `text` takes wrapped at `width`, as Ink wraps it (by words). */
@@ -62,15 +68,15 @@ function wrappedRows (text: string, width: number): number {
 }
 
 /** The lines the last error takes above the status line (0 without one). */
-export function errorRows (error: TuiError | undefined, width: number): number {
+export function errorRows (error: TuiError | undefined, ui: Ui): number {
   if (error == null) return 0
-  return Math.min(ERROR_ROWS, wrappedRows(errorText(error), width))
+  return Math.min(ERROR_ROWS, wrappedRows(errorText(error, ui), ui.width))
 }
 
 /** The lines the whole bar takes: the error, the status line with its notice, the help line, each wrapped. */
 export function statusBarRows (props: Omit<StatusBarProps, 'ui'>, ui: Ui): number {
-  return errorRows(props.error, ui.width) +
-    wrappedRows(connectionText(props.connection, props.selfName, ui) + noticeText(props.error, props.notice), ui.width) +
+  return errorRows(props.error, ui) +
+    wrappedRows(connectionText(props.connection, props.selfName, ui) + noticeText(props.error, props.notice, ui), ui.width) +
     wrappedRows(helpLines(props.help, ui), ui.width)
 }
 

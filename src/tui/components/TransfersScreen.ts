@@ -12,7 +12,7 @@ import { displayWidth, fit, formatAgo, formatBytes, formatEta, formatRate, PEER_
 import { isMovingState } from '../../daemon/control/types.ts'
 import { isFinished } from '../state.ts'
 import wrapAnsi from 'wrap-ansi'
-import { g, isNarrow, line, para, tint } from './ui.ts'
+import { asciiize, g, isNarrow, line, para, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
 
 export interface TransfersScreenProps {
@@ -193,7 +193,7 @@ const REASON_ROWS = 2
 function waitReason (t: TransferInfo, ui: Ui): ReactNode[] {
   if (t.state !== 'waiting' || t.error == null) return []
   const width = Math.max(1, ui.width - 4)
-  const rows = wrapAnsi(`${t.error.code}: ${sanitizeForDisplay(t.error.message)}`, width, { hard: true, trim: true }).split('\n')
+  const rows = wrapAnsi(`${t.error.code}: ${asciiize(ui, sanitizeForDisplay(t.error.message))}`, width, { hard: true, trim: true }).split('\n')
   const shown = rows.slice(0, REASON_ROWS - 1)
   shown.push(truncate(rows.slice(REASON_ROWS - 1).join(' '), width, g(ui, '…')))
   return shown.map((text, i) => line(`${t.id}:why${i}`, { color: tint(ui, 'yellow') }, `    ${text}`))

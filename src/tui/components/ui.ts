@@ -6,6 +6,7 @@ import { createElement as h } from 'react'
 import type { ReactNode } from 'react'
 import { Text, Transform } from 'ink'
 import type { TextProps } from 'ink'
+import { supportsUnicode } from '../format.ts'
 
 export interface Ui {
   /** terminal columns */
@@ -44,10 +45,21 @@ export function asciiize (ui: Ui, s: string): string {
   return Array.from(s).map((c) => ASCII[c] ?? c).join('')
 }
 
-/** One terminal line: truncated at the right edge, never wrapped. */
+/**
+ * One terminal line: truncated at the right edge, never wrapped. Ink marks
+ * the cut with "…", which an ASCII terminal (FERRY_ASCII, TERM=linux: the
+ * choice the TUI and the live views make from the environment) was drawn
+ * all the same (user-test finding): there the mark is "." in its cell.
+ */
 export function line (key: string | number, props: TextProps, ...children: ReactNode[]): ReactNode {
-  return h(Text, { key, wrap: 'truncate-end', ...props }, ...children)
+  if (supportsUnicode(process.env)) return h(Text, { key, wrap: 'truncate-end', ...props }, ...children)
+  const text = h(Text, { wrap: 'truncate-end', ...props }, ...children)
+  // what Ink's Text and Transform each make, with both a wrap (Transform has none: its text would
+  // wrap) and a transform (Text takes none)
+  return h('ink-text', { key, style: { flexGrow: 0, flexShrink: 1, flexDirection: 'row', textWrap: 'truncate-end' }, internal_transform: asciiCut }, text)
 }
+
+const asciiCut = (s: string): string => s.replaceAll('…', '.')
 
 /**
  * A sentence of the screen (a prompt, a hint, an outcome): wrapped at the
