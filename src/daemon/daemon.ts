@@ -84,6 +84,8 @@ export class Daemon {
         isAwaited: (id) => this.transfers?.waitsFor(id) === true
       })
       this.peers.on('peer', (p) => { this.emit('peer', this.peerInfo(p)) })
+      // a subscribed TUI drops it, as a new `ferry peers` would (user-test finding: listed until it reconnected)
+      this.peers.on('forgotten', (peerId) => { this.emit('peer:removed', { peerId }) })
       await this.peers.start()
       this.pairing = new PairingService({
         node: this.node,
@@ -93,8 +95,10 @@ export class Daemon {
         candidates: () => this.peerList().filter((p) => p.online).sort((a, b) => Number(a.paired) - Number(b.paired)).map((p) => p.peerId),
         emit: (state) => { this.emit('pairing', state) },
         onTrustChanged: (peerId) => {
-          const p = this.peers.get(peerId)
-          if (p != null) this.emit('peer', this.peerInfo(p))
+          // as the list now has it: a peer unpaired that the list leaves out (not seen in this run, or offline
+          // for over UNPAIRED_LISTED_MS) is removed, where subscribers kept it listed, as paired
+          const listed = this.peerList().find((p) => p.peerId === peerId)
+          if (listed != null) this.emit('peer', listed); else this.emit('peer:removed', { peerId })
           void this.transfers?.trustRemoved(peerId).catch((err: Error) => { this.log.warn('cannot stop the transfers of an unpaired peer', { peerId, err: err.message }) })
         }
       })

@@ -51,7 +51,8 @@ export function unpairedToForget (peers: PeerEntry[], isPaired: (peerId: string)
   return unpaired.filter((p) => !p.online).sort((a, b) => a.lastSeen - b.lastSeen).slice(0, excess).map((p) => p.peerId)
 }
 
-export class PeerTable extends EventEmitter<{ peer: [PeerEntry] }> {
+/** `peer`: one came, went or changed; `forgotten`: one was forgotten (its ID), which a client listing peers drops. */
+export class PeerTable extends EventEmitter<{ peer: [PeerEntry], forgotten: [string] }> {
   private readonly init: PeerTableInit
   private readonly peers = new Map<string, PeerEntry>()
   private readonly helloDone = new WeakSet<Connection>()
@@ -263,6 +264,7 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry] }> {
       this.init.log.warn('cannot forget peer', { peerId, err: (err as Error).message })
     }
     this.init.log.debug('forgot unpaired peer', { peerId })
+    this.emit('forgotten', peerId)
   }
 
   /** Touch lastSeen (e.g. after a successful protocol exchange). */

@@ -218,9 +218,8 @@ async function perform (c: ControlClientLike, op: Op, s: TuiState): Promise<Acti
     case 'unpair': {
       const r = await c.call('unpair', { peer: op.peer })
       const p = s.peers.find((x) => x.peerId === r.peerId)
-      const actions: Action[] = [{ type: 'notice', text: `unpaired ${p == null ? r.peerId : peerCalled(s, p)}` }]
-      if (p != null) actions.unshift({ type: 'event', name: 'peer', data: { ...p, paired: false } })
-      return actions
+      // not the peer as it was: the daemon's event that it is no longer listed comes before this answer (user-test finding: back, as unpaired)
+      return [{ type: 'unpaired', peerId: r.peerId }, { type: 'notice', text: `unpaired ${p == null ? r.peerId : peerCalled(s, p)}` }]
     }
     case 'pair.show':
       return [{ type: 'event', name: 'pairing', data: await c.call('pair.show', {}) }]

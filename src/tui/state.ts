@@ -56,6 +56,8 @@ export type Action =
   | { type: 'pairMode', mode: PairMode }
   | { type: 'input', field: 'pairCode' | 'sendPaths', value: string }
   | { type: 'sendTo', peerId: string }
+  /** this TUI unpaired it: no longer paired, where it is still listed (the daemon's peer:removed may have come first) */
+  | { type: 'unpaired', peerId: string }
   | { type: 'missing', paths: string[] }
   | { type: 'error', error: TuiError }
   | { type: 'notice', text: string }
@@ -143,6 +145,7 @@ function step (s: TuiState, a: Action): TuiState {
     case 'pairMode': return { ...s, pairMode: a.mode }
     case 'input': return a.field === 'pairCode' ? { ...s, pairCode: a.value } : { ...s, sendPaths: a.value, missing: [] }
     case 'sendTo': return { ...s, sendTo: a.peerId }
+    case 'unpaired': return { ...s, peers: sortPeers(s.peers.map((p) => p.peerId === a.peerId ? { ...p, paired: false } : p)) }
     case 'missing': return { ...s, missing: a.paths }
     case 'error': return { ...s, lastError: a.error }
     case 'notice': return { ...s, notice: a.text }

@@ -90,6 +90,42 @@ describe('daemon foundation', () => {
     } finally { after.close() }
   })
 
+  it('a subscriber is told of a peer the daemon forgets (past the 256 unpaired kept) or unpairs out of its list: `peer:removed` (user-test finding: an open TUI listed them until it reconnected)', async () => {
+    const listen = (port: number): string => `/ip4/127.0.0.1/tcp/${port}`
+    let a = await startDaemon({ name: 'alpha', listen: listen(47401) })
+    await a.stop()
+    const day = 24 * 60 * 60 * 1000
+    // 256 unpaired peers, the cap, the first seen longest ago; a paired one this run's table has not seen (no peers row)
+    const many = await Promise.all(Array.from({ length: 256 }, async () => await newPeerId()))
+    const nas = await newPeerId()
+    const db = new DatabaseSync(join(a.home, 'ferry.db'))
+    try {
+      const insert = db.prepare("INSERT INTO peers (peer_id, name, addrs, last_seen) VALUES (?, 'many', '[]', ?)")
+      many.forEach((id, i) => insert.run(id, Date.now() - 3 * day + i * 1000))
+      db.prepare("INSERT INTO trust (peer_id, name, fingerprint, paired_at) VALUES (?, 'nas', 'x', ?)").run(nas, Date.now() - 100 * day)
+    } finally { db.close() }
+    a = await a.restart()
+    const events: Array<{ name: string, data: unknown }> = []
+    const ctl = await connectControl(a.home)
+    try {
+      await ctl.subscribe((name, data) => { events.push({ name, data }) })
+      // a new unpaired peer: the one seen longest ago makes room for it
+      const c = await startDaemon({ name: 'gamma', peers: [a.addr], listen: listen(47402) })
+      await waitFor(() => events.find((e) => e.name === 'peer:removed'), 'peer:removed for the oldest', 30_000)
+      expect(events.filter((e) => e.name === 'peer:removed')).toEqual([{ name: 'peer:removed', data: { peerId: many[0] } }])
+      expect((await peersOf(a)).map((p) => p.peerId)).not.toContain(many[0])
+      // unpaired, the paired peer not seen in this run is listed no more: removed, where nothing was said before
+      const unpaired = await a.cli(['unpair', nas])
+      expect(unpaired.code, unpaired.stderr).toBe(0)
+      await waitFor(() => events.find((e) => e.name === 'peer:removed' && (e.data as { peerId: string }).peerId === nas), 'peer:removed for nas', 10_000)
+      expect((await peersOf(a)).map((p) => p.peerId)).not.toContain(nas)
+      await c.stop()
+    } finally {
+      ctl.close()
+      await a.stop()
+    }
+  })
+
   it('a request that comes while the daemon is still starting waits for it, instead of failing with E_INTERNAL', async () => {
     const home = await tempDir()
     const proc = spawn(process.execPath, [MAIN, 'daemon', '--home', home, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--name', 'early', '--receive-dir', join(home, 'recv')], { stdio: 'ignore' })

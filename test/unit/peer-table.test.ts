@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
-import { MAX_UNPAIRED, unpairedToForget, type PeerEntry } from '../../src/daemon/peer-table.ts'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { MAX_UNPAIRED, PeerTable, UNPAIRED_KEPT_MS, unpairedToForget, type PeerEntry, type PeerTableInit } from '../../src/daemon/peer-table.ts'
 import { answeredAsAnother, REDIAL_FAST_FOR_MS, REDIAL_FAST_MS, REDIAL_MAX_MS, REDIAL_STATIC_MAX_MS, RedialSchedule, type Failure } from '../../src/daemon/redial-schedule.ts'
 
 /**
@@ -84,5 +84,41 @@ describe('unpaired peers kept', () => {
     expect(unpairedToForget(peers, isPaired, 0)).toEqual(['old', 'newer'])
     expect(unpairedToForget([peer('p', 0), peer('here', 5, true), peer('there', 6, true)], isPaired, 1)).toEqual([])
     expect(MAX_UNPAIRED).toBeGreaterThanOrEqual(100)
+  })
+})
+
+describe('the peer table forgets', () => {
+  afterEach(() => { vi.useRealTimers() })
+
+  it('says which peer it forgot, so that a subscribed TUI drops it while open (user-test finding: listed until it reconnected)', async () => {
+    vi.useFakeTimers({ now: 1_000_000_000_000 })
+    const removed: string[] = []
+    const store = {
+      // a guest unseen for 30 days less a minute, and a paired peer unseen for longer
+      all: () => [
+        { peerId: 'guest', name: 'guest', addrs: [], lastSeen: Date.now() - UNPAIRED_KEPT_MS + 60_000 },
+        { peerId: 'nas', name: 'nas', addrs: [], lastSeen: Date.now() - 2 * UNPAIRED_KEPT_MS }
+      ],
+      remove: (id: string) => { removed.push(id) },
+      upsert: () => {}
+    }
+    const node = { handle: async () => {}, addEventListener: () => {} }
+    const log = { debug: () => {}, info: () => {}, warn: () => {} }
+    const table = new PeerTable({
+      node, store, log, name: 'me', version: '0', staticPeers: [], isPaired: (id: string) => id === 'nas', isAwaited: () => false
+    } as unknown as PeerTableInit)
+    const forgotten: string[] = []
+    table.on('forgotten', (id) => { forgotten.push(id) })
+    await table.start()
+    try {
+      expect(forgotten).toEqual([])
+      // the hourly sweep after the guest's 30 days are up
+      await vi.advanceTimersByTimeAsync(60 * 60 * 1000 + 2000)
+      expect(forgotten).toEqual(['guest'])
+      expect(removed).toEqual(['guest'])
+      expect(table.list().map((p) => p.peerId)).toEqual(['nas'])
+    } finally {
+      table.stop()
+    }
   })
 })

@@ -468,6 +468,23 @@ describe('ferry tui App', () => {
     expect(r.lastFrame()).toMatch(/is not paired/)
   })
 
+  it('a peer the daemon forgets, or unpairs where its list leaves it out, goes from Peers while the TUI is open (user-test finding: listed until it reconnected)', async () => {
+    let f: Fake | undefined
+    // the daemon says so before its answer, as it does on the socket
+    f = fakeClient({ unpair: () => { f?.emit('peer:removed', { peerId: peers[0].peerId }); return { peerId: peers[0].peerId, notified: false } } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    expect(r.lastFrame()).toContain('evil')
+    f.emit('peer:removed', { peerId: peers[1].peerId })
+    await tick()
+    expect(r.lastFrame()).not.toContain('evil')
+    await press(r, 'u', 'u')
+    expect(f.calls).toContainEqual({ method: 'unpair', params: { peer: peers[0].peerId } })
+    const text = expectFits(r.lastFrame())
+    expect(text).toContain('unpaired alice-desktop')
+    // not brought back, as unpaired, by the answer that came after
+    expect(text.split('\n').filter((l) => l.includes('alice-desktop'))).toHaveLength(1)
+  })
+
   it('"daemon not running" gives a home with a space quoted for the shell, as the CLI does (user-test finding: pasted, it made a home /tmp/my)', async () => {
     const connect = async (): Promise<ControlClientLike> => { throw new FerryError('E_DAEMON_NOT_RUNNING', 'no daemon') }
     const r = await renderAt(h(App, { connect, home: '/tmp/my home', retryMs: 60_000 }))

@@ -185,9 +185,12 @@ export interface SkippedPath { path: string, reason: string, failed?: boolean }
 
 /**
  * What a subscribed connection may carry. This daemon sends `peer`,
- * `pairing`, `offer`, `offer:removed` and `transfer`; `peer:removed` and
- * `log` are not sent yet (an unpaired peer that goes stays listed as
- * offline), and clients such as the TUI take them for when they are.
+ * `peer:removed`, `pairing`, `offer`, `offer:removed` and `transfer`;
+ * `log` is not sent yet, and clients such as the TUI take it for when it
+ * is. `peer:removed`: a peer `peers` no longer lists, forgotten (unpaired
+ * and unseen for 30 days, or past the 256 unpaired kept: peer-table.ts) or
+ * unpaired where the list leaves it out; an unpaired peer that goes offline
+ * stays listed as such.
  */
 export interface ControlEvents {
   peer: PeerInfo
