@@ -730,6 +730,24 @@ describe('user test at 60x20 and 100x30', () => {
     expect(transfers).toMatch(/^› ↓ from alice-d/m)
   })
 
+  it('at 30x8 what is typed on Send and Pair is on screen, with the peer it goes to (user-test finding: the fields were below the room, typed blind)', async () => {
+    const f = fakeClient({ 'pair.enter': () => { throw new FerryError('E_PAIRING_EXPIRED', 'no device is showing that code') } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 30, 8)
+    await press(r, '5', 'notes.txt')
+    let text = expectFits(r.lastFrame(), 30, 8)
+    expect(text).toContain('› notes.txt')
+    expect(text).toMatch(/to alice-/)
+    await press(r, '\u001b[B')
+    expect(expectFits(r.lastFrame(), 30, 8)).toMatch(/to bob-x/)
+    await press(r, '\u001b', '2', 'e', '123-456')
+    text = expectFits(r.lastFrame(), 30, 8)
+    expect(text).toContain('› 123-456')
+    // at 80x24 as before: the prompt first
+    const wide = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(wide, '5', 'notes.txt')
+    expect(expectFits(wide.lastFrame()).split('\n')[2]).toMatch(/^Send to/)
+  })
+
   const helpLine = (text: string): string => text.split('\n').slice(-1)[0]
 
   it('on Peers the help line offers u and s with a paired peer selected, and only p with an unpaired one (user-test finding: u unpair · s send offered for nas)', async () => {

@@ -11,7 +11,7 @@ import { sanitizeForDisplay } from '../../errors.ts'
 import { formatCountdown, shortPeerId } from '../format.ts'
 import type { PairMode } from '../state.ts'
 import { TextField } from './TextField.ts'
-import { asciiize, g, line, para, tint } from './ui.ts'
+import { asciiize, g, line, para, textRows, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
 
 export interface PairScreenProps {
@@ -64,15 +64,15 @@ function showView (p: PairingState | undefined, ui: Ui, selfFingerprint?: string
 
 function enterView ({ pairing, code, onCodeChange, onSubmit, ui }: PairScreenProps): ReactNode {
   const p = pairing?.role === 'enter' ? pairing : undefined
-  return h(Box, { flexDirection: 'column' },
-    para('intro', {}, 'Enter the code shown on the other device, then press Enter:'),
-    h(Box, {},
-      h(Text, { color: tint(ui, 'cyan') }, `${g(ui, '›')} `),
-      h(TextField, { value: code, onChange: onCodeChange, onSubmit, placeholder: 'e.g. 538-violet-orbit', width: ui.width - 2 })
-    ),
-    p != null ? para('outcome', {}, outcome(p, ui)) : null,
-    p != null ? fingerprintLine(p, ui) : null
+  const intro = 'Enter the code shown on the other device, then press Enter:'
+  const field = h(Box, { key: 'field' },
+    h(Text, { color: tint(ui, 'cyan') }, `${g(ui, '›')} `),
+    h(TextField, { value: code, onChange: onCodeChange, onSubmit, placeholder: 'e.g. 538-violet-orbit', width: ui.width - 2 })
   )
+  const after = [p != null ? para('outcome', {}, outcome(p, ui)) : null, p != null ? fingerprintLine(p, ui) : null]
+  // where the field would be below the room (30x8), it comes first: typed blind before (user-test finding)
+  if (textRows(intro, ui.width) + 1 > ui.rows) return h(Box, { flexDirection: 'column' }, field, ...after, para('intro', {}, intro))
+  return h(Box, { flexDirection: 'column' }, para('intro', {}, intro), field, ...after)
 }
 
 /** After pairing: the new peer's key fingerprint, to compare out of band. */

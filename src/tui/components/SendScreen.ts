@@ -7,9 +7,9 @@ import { createElement as h } from 'react'
 import { Box, Text } from 'ink'
 import type { PeerInfo } from '../../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
-import { fit, PEER_NAME_CELLS, peerLabel, peerLabelWidth, sharedNames, shortPeerId } from '../format.ts'
+import { displayWidth, fit, PEER_NAME_CELLS, peerLabel, peerLabelWidth, sharedNames, shortPeerId } from '../format.ts'
 import { TextField } from './TextField.ts'
-import { g, line, para, tint, windowStart } from './ui.ts'
+import { g, line, para, textRows, tint, windowStart } from './ui.ts'
 import type { Ui } from './ui.ts'
 
 export interface SendScreenProps {
@@ -37,18 +37,35 @@ export function SendScreen ({ peers, sendTo, paths, missing, onPathsChange, onSu
         idW === 0 ? '' : fit(shortPeerId(p.peerId, 'tail', g(ui, '…')), idW),
         h(Text, { color: tint(ui, p.online ? 'green' : 'gray') }, p.online ? 'online' : 'offline'))
     })
+  const to = `Send to (${g(ui, '↑')}${g(ui, '↓')} to choose):`
+  const prompt = 'Files or folders, split as a shell would (\\ or quotes for spaces):'
+  const fieldLine = (before: string) => h(Box, { key: 'field' },
+    before === '' ? null : h(Text, { bold: true }, before),
+    h(Text, { color: tint(ui, 'cyan') }, `${g(ui, '›')} `),
+    h(TextField, { value: paths, onChange: onPathsChange, onSubmit, placeholder: '~/photos report.pdf', width: ui.width - 2 - displayWidth(before) })
+  )
+  const notFound = missing.length > 0
+    ? para('missing', { color: tint(ui, 'red') }, `${g(ui, '✗')} not found: ${missing.map((m) => sanitizeForDisplay(m)).join(', ')}`)
+    : null
+  // where the field would be below the room (30x8), it comes first, with the peer it sends to: typed blind
+  // before (user-test finding)
+  if (textRows(to, ui.width) + list.length + 1 + textRows(prompt, ui.width) + 1 > ui.rows) {
+    const peer = peers[selected]
+    const name = peer == null ? '' : peerLabel(peer, shared, ui.width, g(ui, '…'))
+    // one line of room (30x8 while typing): the peer before the field, in at most half of it
+    if (ui.rows < 2 && peer != null) return h(Box, { flexDirection: 'column' }, fieldLine(`to ${peerLabel(peer, shared, Math.max(6, Math.floor(ui.width / 2) - 4), g(ui, '…'))} `), notFound)
+    const target = peer == null
+      ? para('none', { color: tint(ui, 'yellow') }, `no paired peer ${g(ui, '—')} pair one on screen 2`)
+      : line('to', { bold: true }, `to ${name} (${g(ui, '↑')}${g(ui, '↓')})`)
+    return h(Box, { flexDirection: 'column' }, fieldLine(''), target, notFound)
+  }
   return h(Box, { flexDirection: 'column' },
-    para('to', { bold: true }, `Send to (${g(ui, '↑')}${g(ui, '↓')} to choose):`),
+    para('to', { bold: true }, to),
     ...list,
     line('gap', {}, ' '),
-    para('paths', { bold: true }, 'Files or folders, split as a shell would (\\ or quotes for spaces):'),
-    h(Box, {},
-      h(Text, { color: tint(ui, 'cyan') }, `${g(ui, '›')} `),
-      h(TextField, { value: paths, onChange: onPathsChange, onSubmit, placeholder: '~/photos report.pdf', width: ui.width - 2 })
-    ),
-    missing.length > 0
-      ? para('missing', { color: tint(ui, 'red') }, `${g(ui, '✗')} not found: ${missing.map((m) => sanitizeForDisplay(m)).join(', ')}`)
-      : null
+    para('paths', { bold: true }, prompt),
+    fieldLine(''),
+    notFound
   )
 }
 

@@ -8,9 +8,8 @@ import { Box, Text } from 'ink'
 import type { Connection, TuiError } from '../state.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
 import { displayWidth } from '../format.ts'
-import { g, asciiize, para, tint } from './ui.ts'
+import { g, asciiize, para, textRows, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
-import wrapAnsi from 'wrap-ansi'
 
 export interface StatusBarProps {
   connection: Connection
@@ -62,22 +61,18 @@ function errorText (error: TuiError, ui: Ui): string {
   return `${error.code}: ${asciiize(ui, sanitizeForDisplay(error.message))}`
 }
 
-/** Lines `text` takes wrapped at `width`, as Ink wraps it (by words). */
-function wrappedRows (text: string, width: number): number {
-  return wrapAnsi(text, Math.max(1, width), { trim: false, hard: true }).split('\n').length
-}
 
 /** The lines the last error takes above the status line (0 without one). */
 export function errorRows (error: TuiError | undefined, ui: Ui): number {
   if (error == null) return 0
-  return Math.min(ERROR_ROWS, wrappedRows(errorText(error, ui), ui.width))
+  return Math.min(ERROR_ROWS, textRows(errorText(error, ui), ui.width))
 }
 
 /** The lines the whole bar takes: the error, the status line with its notice, the help line, each wrapped. */
 export function statusBarRows (props: Omit<StatusBarProps, 'ui'>, ui: Ui): number {
   return errorRows(props.error, ui) +
-    wrappedRows(connectionText(props.connection, props.selfName, ui) + noticeText(props.error, props.notice, ui), ui.width) +
-    wrappedRows(helpLines(props.help, ui), ui.width)
+    textRows(connectionText(props.connection, props.selfName, ui) + noticeText(props.error, props.notice, ui), ui.width) +
+    textRows(helpLines(props.help, ui), ui.width)
 }
 
 const HELP_SEPARATOR = ' · '

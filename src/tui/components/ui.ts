@@ -6,6 +6,7 @@ import { createElement as h } from 'react'
 import type { ReactNode } from 'react'
 import { Text, Transform } from 'ink'
 import type { TextProps } from 'ink'
+import wrapAnsi from 'wrap-ansi'
 import { supportsUnicode } from '../format.ts'
 
 export interface Ui {
@@ -79,6 +80,11 @@ export function para (key: string | number, props: TextProps, ...children: React
 export function withoutBreakSpace (text: string, index: number): string {
   // eslint-disable-next-line no-control-regex
   return index === 0 ? text : text.replace(/^((?:\u001b\[[0-9;]*m)*) +/, '$1')
+}
+
+/** Lines `text` takes wrapped at `width`, as Ink wraps it (by words). */
+export function textRows (text: string, width: number): number {
+  return wrapAnsi(text, Math.max(1, width), { trim: false, hard: true }).split('\n').length
 }
 
 /** Below this many columns, screens drop or stack their less important columns. */
