@@ -748,6 +748,17 @@ describe('user test at 60x20 and 100x30', () => {
     expect(expectFits(wide.lastFrame()).split('\n')[2]).toMatch(/^Send to/)
   })
 
+  it('at 200 columns the Peers columns stay by the names, not 160 cells away from them (found using the TUI at 200x50)', async () => {
+    const f = fakeClient({ peers: [peers[0], peers[1]] })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 200, 50)
+    const text = expectFits(r.lastFrame(), 200, 50)
+    expect(text).toMatch(/^ {2}NAME {2,12}ID {2,}STATE/m)
+    expect(text).toMatch(/alice-desktop {1,8}…AAAAAAAA ● online/)
+    // a long name still has the room it needs
+    const g = await renderAt(h(App, { client: fakeClient().client, connect: neverConnect, home: HOME }), 200, 50)
+    expect(expectFits(g.lastFrame(), 200, 50)).toContain(`bob-${'x'.repeat(120)} `)
+  })
+
   const helpLine = (text: string): string => text.split('\n').slice(-1)[0]
 
   it('on Peers the help line offers u and s with a paired peer selected, and only p with an unpaired one (user-test finding: u unpair · s send offered for nas)', async () => {

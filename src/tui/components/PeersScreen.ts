@@ -5,7 +5,7 @@
 import { createElement as h } from 'react'
 import { Box, Text } from 'ink'
 import type { PeerInfo } from '../../daemon/control/types.ts'
-import { fit, formatAgo, PEER_NAME_CELLS, peerLabel, peerLabelWidth, sharedNames, shortPeerId } from '../format.ts'
+import { displayWidth, fit, formatAgo, PEER_NAME_CELLS, peerLabel, peerLabelWidth, sharedNames, shortPeerId } from '../format.ts'
 import { g, isNarrow, line, moreLine, para, tint, windowStart } from './ui.ts'
 import type { Ui } from './ui.ts'
 
@@ -18,6 +18,8 @@ export interface PeersScreenProps {
 const STATE_W = 10
 const PAIRED_W = 8
 const SEEN_W = 10
+/** Cells between the longest name and the column after it. */
+const NAME_GAP = 2
 
 export function PeersScreen ({ peers, selected, ui }: PeersScreenProps) {
   if (peers.length === 0) {
@@ -71,7 +73,10 @@ function columns (peers: PeerInfo[], ui: Ui): { id: boolean, seen: boolean, name
   const sharedWithout = sharedNames(peers)
   const choices = layouts.map(({ id, seen }) => {
     const shared = id ? new Set<string>() : sharedWithout
-    const nameW = Math.max(8, ui.width - 2 - (id ? idWidth(ui) : 0) - STATE_W - PAIRED_W - (seen ? SEEN_W : 0))
+    // no wider than the longest name and a gap: at 200 columns the columns after it stood 160 cells away
+    // from short names, too far to read across (found using the TUI at 200x50)
+    const longest = Math.max(displayWidth('NAME'), ...peers.map((p) => displayWidth(peerLabel(p, shared, Number.MAX_SAFE_INTEGER, g(ui, '…')))))
+    const nameW = Math.min(longest + NAME_GAP, Math.max(8, ui.width - 2 - (id ? idWidth(ui) : 0) - STATE_W - PAIRED_W - (seen ? SEEN_W : 0)))
     const want = Math.max(...peers.map((p) => peerLabelWidth(p, shared, PEER_NAME_CELLS, g(ui, '…'))))
     return { id, seen, nameW, shared, fits: nameW - 1 >= want }
   })
