@@ -759,6 +759,16 @@ describe('user test at 60x20 and 100x30', () => {
     expect(expectFits(g.lastFrame(), 200, 50)).toContain(`bob-${'x'.repeat(120)} `)
   })
 
+  it('at 30x8 with no active transfer, History is on screen, not below the hint (found using the TUI at 30x8: a transfer just accepted and done was nowhere)', async () => {
+    const f = fakeClient({ transfers: [done, failed] })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 30, 8)
+    await press(r, '4')
+    const text = expectFits(r.lastFrame(), 30, 8)
+    expect(text).toContain('No active transfers.')
+    expect(text).toContain('History (2)')
+    expect(text).toMatch(/✓ done/)
+  })
+
   const helpLine = (text: string): string => text.split('\n').slice(-1)[0]
 
   it('on Peers the help line offers u and s with a paired peer selected, and only p with an unpaired one (user-test finding: u unpair · s send offered for nas)', async () => {

@@ -12,7 +12,7 @@ import { displayWidth, fit, formatAgo, formatBytes, formatEta, formatRate, PEER_
 import { isMovingState } from '../../daemon/control/types.ts'
 import { isFinished } from '../state.ts'
 import wrapAnsi from 'wrap-ansi'
-import { asciiize, g, isNarrow, line, para, tint } from './ui.ts'
+import { asciiize, g, isNarrow, line, para, textRows, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
 
 export interface TransfersScreenProps {
@@ -32,9 +32,16 @@ export function TransfersScreen ({ active, history, selected, shared: known, ui 
   const out: ReactNode[] = []
   // two peers of one name: each with the end of its peer ID
   const shared = known ?? sharedNames([...active, ...history].map(peerOf))
+  // lines `out` takes (a wrapped hint takes more than one)
+  let used = 0
   if (active.length === 0) {
-    out.push(para('none', { dimColor: true }, 'No active transfers. Send files from screen 5; accept offers on screen 3.'))
-    budget -= 1
+    // whole where History still shows under it; else its first sentence (found using the TUI at 30x8: the
+    // hint took the room, and a transfer just done was nowhere)
+    const hint = 'No active transfers. Send files from screen 5; accept offers on screen 3.'
+    const short = history.length > 0 && textRows(hint, ui.width) + 3 > ui.rows
+    out.push(para('none', { dimColor: true }, short ? 'No active transfers.' : hint))
+    used = short ? 1 : textRows(hint, ui.width)
+    budget -= used
   }
   // start at the selected transfer when earlier ones would push it off screen
   let shown = 0
@@ -47,13 +54,21 @@ export function TransfersScreen ({ active, history, selected, shared: known, ui 
     const lines = activeBlock(active[i], i === selected, ui, shared).slice(0, shown === 0 ? budget : undefined)
     if (lines.length > budget) break
     out.push(...lines)
+    used += lines.length
     budget -= lines.length
     shown++
   }
-  if (shown < active.length - first && active.length > 0) out.push(line('more-active', { dimColor: true }, `  +${active.length - first - shown} more`))
+  if (shown < active.length - first && active.length > 0) {
+    out.push(line('more-active', { dimColor: true }, `  +${active.length - first - shown} more`))
+    used++
+  }
   if (history.length > 0) {
-    out.push(line('hist-gap', {}, ' '))
-    const room = Math.max(1, ui.rows - out.length - 1)
+    // the blank line before it only where a line of History still fits after it
+    if (ui.rows - used >= 3) {
+      out.push(line('hist-gap', {}, ' '))
+      used++
+    }
+    const room = Math.max(1, ui.rows - used - 1)
     out.push(line('hist', { bold: true }, `History (${history.length})`))
     const shownHistory = history.slice(0, room)
     const statusW = historyStatusWidth(shownHistory, ui)
