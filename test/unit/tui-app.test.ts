@@ -769,6 +769,19 @@ describe('user test at 60x20 and 100x30', () => {
     expect(text).toMatch(/✓ done/)
   })
 
+  it('at 30x8 a code shown on Pair is on screen, with the time it has left (found using the TUI at 30x8: only "Type this code on the other")', async () => {
+    const f = fakeClient({ 'pair.show': { id: 'p1', role: 'show', phase: 'waiting', code: '454-moaning-rocket', expiresAt: Date.now() + 300_000 } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 30, 8)
+    await press(r, '2', 's')
+    const text = expectFits(r.lastFrame(), 30, 8)
+    expect(text).toContain('454-moaning-rocket')
+    expect(text).toMatch(/454-moaning-rocket {2}[45]:\d\d left/)
+    // at 80x24 as before: boxed
+    const wide = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(wide, '2', 's')
+    expect(expectFits(wide.lastFrame())).toContain('║    454-moaning-rocket    ║')
+  })
+
   const helpLine = (text: string): string => text.split('\n').slice(-1)[0]
 
   it('on Peers the help line offers u and s with a paired peer selected, and only p with an unpaired one (user-test finding: u unpair · s send offered for nas)', async () => {

@@ -46,8 +46,20 @@ export function PairScreen (props: PairScreenProps) {
 function showView (p: PairingState | undefined, ui: Ui, selfFingerprint?: string, peers: PeerInfo[] = []): ReactNode {
   if (p == null || p.code == null) return line('wait', {}, `Asking the daemon for a code${g(ui, '…')}`)
   const live = p.phase === 'waiting' || p.phase === 'exchanging'
+  const intro = 'Type this code on the other device:'
+  // where the intro and the boxed code do not fit (30x8), the code first, on one line with the time it has
+  // left (found using the TUI at 30x8: only "Type this code on the other" showed)
+  if (textRows(intro, ui.width) + 3 > ui.rows) {
+    return h(Box, { flexDirection: 'column' },
+      line('code', {}, h(Text, { bold: true, color: tint(ui, live ? 'cyanBright' : 'gray') }, sanitizeForDisplay(p.code)),
+        live && p.expiresAt != null ? `  ${formatCountdown(p.expiresAt, ui.now)} left` : ''),
+      para('outcome', {}, outcome(p, ui)),
+      fingerprintLine(p, ui, selfFingerprint),
+      twinsLine(p, peers, ui)
+    )
+  }
   return h(Box, { flexDirection: 'column' },
-    para('intro', {}, 'Type this code on the other device:'),
+    para('intro', {}, intro),
     h(Box, { borderStyle: ui.unicode ? 'double' : 'classic', borderColor: tint(ui, 'cyan'), paddingX: 4, paddingY: ui.rows >= 14 ? 1 : 0, alignSelf: 'flex-start' },
       h(Text, { bold: true, color: tint(ui, live ? 'cyanBright' : 'gray'), wrap: 'truncate-end' }, sanitizeForDisplay(p.code))
     ),
