@@ -782,6 +782,14 @@ describe('user test at 60x20 and 100x30', () => {
     expect(expectFits(wide.lastFrame())).toContain('║    454-moaning-rocket    ║')
   })
 
+  it('at 30x8 the pair menu shows how the last pairing went before the menu (found using the TUI at 30x8: paired, and nothing said so)', async () => {
+    const f = fakeClient({ 'pair.enter': { id: 'p1', role: 'enter', phase: 'paired', peer: { peerId: peers[0].peerId, name: 'alice-desktop', fingerprint: 'ff' } } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 30, 8)
+    await press(r, '2', 'e', '123-456\r')
+    const text = expectFits(r.lastFrame(), 30, 8).replace(/\s+/g, ' ')
+    expect(text).toContain('Last pairing: ✓ paired with alice-desktop')
+  })
+
   const helpLine = (text: string): string => text.split('\n').slice(-1)[0]
 
   it('on Peers the help line offers u and s with a paired peer selected, and only p with an unpaired one (user-test finding: u unpair · s send offered for nas)', async () => {

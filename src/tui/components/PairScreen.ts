@@ -31,16 +31,25 @@ export function PairScreen (props: PairScreenProps) {
   const { mode, pairing, ui } = props
   if (mode === 'show') return showView(pairing?.role === 'show' ? pairing : undefined, ui, props.selfFingerprint, props.peers)
   if (mode === 'enter') return enterView(props)
-  return h(Box, { flexDirection: 'column' },
-    para('intro', {}, 'Pair with another device by code. Paired devices can send each other files.'),
+  const intro = 'Pair with another device by code. Paired devices can send each other files.'
+  const s = '  s  show a code here, and type it on the other device'
+  const e = '  e  enter a code shown on the other device'
+  const menu = [
+    para('intro', {}, intro),
     line('gap', {}, ' '),
-    para('s', {}, h(Text, { bold: true }, '  s'), '  show a code here, and type it on the other device'),
-    para('e', {}, h(Text, { bold: true }, '  e'), '  enter a code shown on the other device'),
-    pairing != null ? line('gap2', {}, ' ') : null,
-    pairing != null ? para('last', {}, 'Last pairing: ', outcome(pairing, ui)) : null,
-    pairing != null ? fingerprintLine(pairing, ui, props.selfFingerprint) : null,
-    pairing != null ? twinsLine(pairing, props.peers ?? [], ui) : null
-  )
+    para('s', {}, h(Text, { bold: true }, '  s'), s.slice(3)),
+    para('e', {}, h(Text, { bold: true }, '  e'), e.slice(3))
+  ]
+  if (pairing == null) return h(Box, { flexDirection: 'column' }, ...menu)
+  const last = [
+    para('last', {}, 'Last pairing: ', outcome(pairing, ui)),
+    fingerprintLine(pairing, ui, props.selfFingerprint),
+    twinsLine(pairing, props.peers ?? [], ui)
+  ]
+  // where the menu takes the room (30x8; its keys are on the help line too), the outcome comes first (found
+  // using the TUI at 30x8: paired, and nothing on screen said so)
+  if (textRows(intro, ui.width) + 1 + textRows(s, ui.width) + textRows(e, ui.width) + 2 > ui.rows) return h(Box, { flexDirection: 'column' }, ...last, ...menu)
+  return h(Box, { flexDirection: 'column' }, ...menu, line('gap2', {}, ' '), ...last)
 }
 
 function showView (p: PairingState | undefined, ui: Ui, selfFingerprint?: string, peers: PeerInfo[] = []): ReactNode {
