@@ -12,12 +12,12 @@ import { quoteForShell, sanitizeForDisplay, toFerryError } from '../errors.ts'
 import { useDaemonLink } from './connection.ts'
 import type { ControlClientLike } from './connection.ts'
 import { colorEnabled, supportsUnicode } from './format.ts'
-import { helpText, keyToCommands, splitEscape } from './keys.ts'
-import type { Command, Op } from './keys.ts'
+import { helpText, isTypedText, isTyping, keyToCommands, splitEscape } from './keys.ts'
+import type { Command, KeyPress, Op } from './keys.ts'
 import { checkPaths } from './paths.ts'
 import { onOutsideStop, stopLikeCtrlZ } from './suspend.ts'
 import { initialState, peerCalled, reduce, sendablePeers, sharedPeerNames } from './state.ts'
-import type { Action, TuiState } from './state.ts'
+import type { Action, TextFieldName, TuiState } from './state.ts'
 import { OffersScreen } from './components/OffersScreen.ts'
 import { PairScreen } from './components/PairScreen.ts'
 import { PeersScreen } from './components/PeersScreen.ts'
@@ -25,6 +25,7 @@ import { SendScreen } from './components/SendScreen.ts'
 import { StatusBar, statusBarRows } from './components/StatusBar.ts'
 import { Tabs } from './components/Tabs.ts'
 import { TransfersScreen } from './components/TransfersScreen.ts'
+import { editText, splitEnter } from './components/TextField.ts'
 import { g, isNarrow, line, para } from './components/ui.ts'
 import type { Ui } from './components/ui.ts'
 
@@ -113,9 +114,43 @@ export function App (props: AppProps) {
     }
   }
 
+  /** Enter in a field: the code entered, or the paths sent to the peer chosen (as the keys before Enter left it) */
+  const submit = (field: TextFieldName, value: string): void => {
+    if (field === 'pairCode') { void runOp({ op: 'pair.enter', code: value }); return }
+    const sendTo = latest.current.sendTo
+    if (sendTo != null) void runOp({ op: 'send', peer: sendTo, paths: value })
+    // with no peer to send to, say so rather than do nothing (review finding)
+    else dispatch({ type: 'notice', text: 'no paired peer to send to; pair one on screen 2' })
+  }
+
+  /**
+   * Keys typed fast enough to come in one read ("1u", over ssh or while a
+   * transfer redraws) reach Ink as one text, which is no key (found using
+   * the TUI in tmux: "1u" did nothing): while no field has the keyboard,
+   * each is a key of its own; what follows a key that opens a field is
+   * typed into it, as its field would have taken it (the field is drawn
+   * only after this read).
+   */
+  const onKey = ({ input, key }: KeyPress): void => {
+    if (isTyping(latest.current) || !isTypedText(input, key)) { execute(keyToCommands(latest.current, input, key)); return }
+    const chars = Array.from(input)
+    for (let i = 0; i < chars.length; i++) {
+      if (isTyping(latest.current)) { typeInto(chars.slice(i).join('')); return }
+      execute(keyToCommands(latest.current, chars[i], key))
+    }
+  }
+  const typeInto = (text: string): void => {
+    const field: TextFieldName = latest.current.screen === 'send' ? 'sendPaths' : 'pairCode'
+    const before = latest.current[field]
+    const { text: typed, enter } = splitEnter(text, {})
+    const after = editText({ value: before, cursor: Array.from(before).length }, typed, {})?.value ?? before
+    if (after !== before) apply({ type: 'input', field, value: after })
+    if (enter) submit(field, after)
+  }
+
   useInput((input, key) => {
     // each on the state the one before it left (Esc leaves a field before its digit picks a screen)
-    for (const k of splitEscape(input, key)) execute(keyToCommands(latest.current, k.input, k.key))
+    for (const k of splitEscape(input, key)) onKey(k)
   })
   // SIGTSTP from outside, as Ctrl-Z (suspend.ts); not in tests that record the stop (props.stop): the handler would be the test runner's
   useEffect(() => props.stop != null ? undefined : onOutsideStop(() => { suspend(process.pid) }), [])
@@ -129,12 +164,12 @@ export function App (props: AppProps) {
     // the screen keeps its own height and the room cuts it at the bottom: squeezed to fit, its lines were
     // drawn over each other (user-test finding at 60x15: "(this device's))", the code box's border over the code)
     h(Box, { flexDirection: 'column', flexGrow: 1, height: ui.rows, overflow: 'hidden' },
-      h(Box, { flexDirection: 'column', flexShrink: 0 }, body(state, ui, props.home, apply, runOp, latest))),
+      h(Box, { flexDirection: 'column', flexShrink: 0 }, body(state, ui, props.home, apply, submit))),
     h(Box, { flexShrink: 0 }, h(StatusBar, { ...bar, ui }))
   )
 }
 
-function body (s: TuiState, ui: Ui, home: string, dispatch: (a: Action) => void, runOp: (op: Op) => Promise<void>, latest: { current: TuiState }): ReactNode {
+function body (s: TuiState, ui: Ui, home: string, dispatch: (a: Action) => void, submit: (field: TextFieldName, value: string) => void): ReactNode {
   if (s.connection === 'down') return notRunning(home, ui)
   if (s.connection === 'unresponsive') {
     return h(Box, { flexDirection: 'column' },
@@ -152,7 +187,7 @@ function body (s: TuiState, ui: Ui, home: string, dispatch: (a: Action) => void,
       pairing: s.pairing,
       code: s.pairCode,
       onCodeChange: (value) => dispatch({ type: 'input', field: 'pairCode', value }),
-      onSubmit: (value) => { void runOp({ op: 'pair.enter', code: value }) },
+      onSubmit: (value) => { submit('pairCode', value) },
       selfFingerprint: s.self?.fingerprint,
       peers: s.peers,
       ui
@@ -163,13 +198,7 @@ function body (s: TuiState, ui: Ui, home: string, dispatch: (a: Action) => void,
       paths: s.sendPaths,
       missing: s.missing,
       onPathsChange: (value) => dispatch({ type: 'input', field: 'sendPaths', value }),
-      // with no peer to send to, say so rather than do nothing (review finding)
-      // the peer as the keys before Enter left it, not as this render drew it
-      onSubmit: (value) => {
-        const sendTo = latest.current.sendTo
-        if (sendTo != null) void runOp({ op: 'send', peer: sendTo, paths: value })
-        else dispatch({ type: 'notice', text: 'no paired peer to send to; pair one on screen 2' })
-      },
+      onSubmit: (value) => { submit('sendPaths', value) },
       ui
     })
   }

@@ -48,6 +48,15 @@ export function splitEscape (input: string, key: Partial<Key>): KeyPress[] {
   return [{ input: '', key: { ...key, meta: false, escape: true } }, { input, key: { ...key, meta: false } }]
 }
 
+/** Text with no key in it (no Ctrl, Alt, arrow, Enter or Esc): typed or pasted; more than one character of it came in one read. */
+export function isTypedText (input: string, key: Partial<Key>): boolean {
+  const special = key.ctrl === true || key.meta === true || key.escape === true || key.return === true || key.tab === true ||
+    key.upArrow === true || key.downArrow === true || key.leftArrow === true || key.rightArrow === true ||
+    key.backspace === true || key.delete === true || key.pageUp === true || key.pageDown === true || key.home === true || key.end === true
+  // eslint-disable-next-line no-control-regex
+  return !special && Array.from(input).length > 1 && !/[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f]/.test(input)
+}
+
 export function keyToCommands (s: TuiState, input: string, key: Partial<Key>): Command[] {
   const commands = commandsFor(s, input, key)
   // an asked step is done by its key pressed again, and forgotten at any other key

@@ -43,6 +43,9 @@ export interface TuiState {
   armed?: string
 }
 
+/** The state a text field edits. */
+export type TextFieldName = 'pairCode' | 'sendPaths'
+
 export type EventAction = { [E in EventName]: { type: 'event', name: E, data: ControlEvents[E] } }[EventName]
 
 export type Action =
@@ -54,7 +57,7 @@ export type Action =
   | { type: 'screen:step', delta: 1 | -1 }
   | { type: 'move', delta: number }
   | { type: 'pairMode', mode: PairMode }
-  | { type: 'input', field: 'pairCode' | 'sendPaths', value: string }
+  | { type: 'input', field: TextFieldName, value: string }
   | { type: 'sendTo', peerId: string }
   /** this TUI unpaired it: no longer paired, where it is still listed (the daemon's peer:removed may have come first) */
   | { type: 'unpaired', peerId: string }

@@ -434,6 +434,27 @@ describe('ferry tui App', () => {
     })
   })
 
+  it('letters and digits typed fast enough to come in one read ("3a", "1u") are each a key; those after a key that opens a field are typed into it (found using the TUI in tmux: "1u" did nothing)', async () => {
+    const f = fakeClient({ accept: transfer({ id: 'offer-1', state: 'accepted', doneBytes: 0 }) })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, '3a')
+    expect(f.calls).toContainEqual({ method: 'accept', params: { id: 'offer-1' } })
+    await press(r, '1u')
+    expect(r.lastFrame()).toMatch(/press u again to unpair alice-desktop/)
+    await press(r, '2e12-ab')
+    expect(r.lastFrame()).toContain('› 12-ab')
+    await press(r, '\u001b', '5x.txt')
+    expect(r.lastFrame()).toContain('› x.txt')
+    // a field still takes a paste whole: "3a" typed into it is text, not keys
+    await press(r, '3a')
+    expect(r.lastFrame()).toContain('› x.txt3a')
+    // and the Enter at the end of such a read enters what came before it, once
+    const f2 = fakeClient({ 'pair.enter': { id: 'p1', role: 'enter', phase: 'paired', peer: { peerId: peers[0].peerId, name: 'alice-desktop', fingerprint: 'ff' } } })
+    const r2 = await renderAt(h(App, { client: f2.client, connect: neverConnect, home: HOME }))
+    await press(r2, '2e123-456\r')
+    expect(f2.calls.filter((c) => c.method === 'pair.enter')).toEqual([{ method: 'pair.enter', params: { code: '123-456' } }])
+  })
+
   it('sends to the selected peer only when every path exists', async () => {
     await withFileToSend(async (dir, file, send) => {
       const f = fakeClient({ send })
