@@ -811,6 +811,13 @@ describe('user test at 60x20 and 100x30', () => {
     expect(text).toContain('Last pairing: ✓ paired with alice-desktop')
   })
 
+  it('at 30 columns a transfer\'s percent and bytes are whole, where a 10-cell bar cut its total ("7.5 MiB / …", found using the TUI at 30x8)', async () => {
+    const f = fakeClient({ transfers: [active] })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 30, 8)
+    await press(r, '4')
+    expect(expectFits(r.lastFrame(), 30, 8)).toMatch(/^ +45% {2}45\.0 MiB \/ 100\.0 MiB$/m)
+  })
+
   const helpLine = (text: string): string => text.split('\n').slice(-1)[0]
 
   it('on Peers the help line offers u and s with a paired peer selected, and only p with an unpaired one (user-test finding: u unpair · s send offered for nas)', async () => {

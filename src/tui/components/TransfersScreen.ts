@@ -120,6 +120,9 @@ const direction = (t: TransferInfo, ui: Ui): string => t.direction === 'send' ? 
 const peerOf = (t: TransferInfo): { peerId: string, name: string } => ({ peerId: t.peerId, name: t.peerName })
 
 /** The widest the numbers after the bar get for this transfer: the bar keeps its width while they change. */
+/** The narrowest overall bar drawn; under it, the percent and bytes alone. */
+const MIN_BAR = 4
+
 function numsWidth (t: TransferInfo): number {
   const total = formatBytes(t.totalBytes)
   return ` 100%  ${total} / ${total}  999.9 MiB/s  ETA 59m 59s`.length
@@ -191,7 +194,12 @@ function progressLines (t: TransferInfo, ui: Ui): ReactNode[] {
   const narrowNums = ui.width - 4 - numsWidth(t) < 10 && !isFinished(t)
   const split = narrowNums && moving
   const barNums = split ? nums.slice(0, nums.indexOf('  ', nums.indexOf('/'))) : nums
-  const barW = Math.max(10, ui.width - 4 - Math.max(barNums.length, narrowNums ? ` 100%  ${formatBytes(t.totalBytes)} / ${formatBytes(t.totalBytes)}`.length : numsWidth(t)))
+  const room = ui.width - 2 - barNums.length
+  // 10 cells at the least, where the numbers still fit after them; else what is left, and no bar under
+  // MIN_BAR cells: at 30 columns a 10-cell bar cut the total ("7.5 MiB / …", found using the TUI at 30x8)
+  const barW = room >= 10
+    ? Math.max(10, ui.width - 4 - Math.max(barNums.length, narrowNums ? ` 100%  ${formatBytes(t.totalBytes)} / ${formatBytes(t.totalBytes)}`.length : numsWidth(t)))
+    : room >= MIN_BAR ? room : 0
   const bar = line(`${t.id}:bar`, {}, '  ', h(Text, { color: tint(ui, 'green') }, progressBar(pct / 100, barW, { ascii: !ui.unicode })), barNums)
   return split ? [bar, line(`${t.id}:rate`, {}, `  ${nums.slice(barNums.length).trimStart()}`)] : [bar]
 }
