@@ -171,12 +171,7 @@ export function App (props: AppProps) {
 
 function body (s: TuiState, ui: Ui, home: string, dispatch: (a: Action) => void, submit: (field: TextFieldName, value: string) => void): ReactNode {
   if (s.connection === 'down') return notRunning(home, ui)
-  if (s.connection === 'unresponsive') {
-    return h(Box, { flexDirection: 'column' },
-      para('stuck', { bold: true }, `the daemon of ${sanitizeForDisplay(home)} is running but does not answer: stopped (SIGSTOP, Ctrl-Z: \`kill -CONT\` it) or stuck`),
-      h(Text, { dimColor: true }, `asking again${g(ui, '…')}`)
-    )
-  }
+  if (s.connection === 'unresponsive') return notAnswering(home, s.self?.pid, ui)
   if (s.connection === 'connecting' && s.self == null) return h(Text, {}, `connecting to the daemon${g(ui, '…')}`)
   switch (s.screen) {
     case 'peers': return h(PeersScreen, { peers: s.peers, selected: s.sel.peers, ui })
@@ -214,6 +209,23 @@ function notRunning (home: string, ui: Ui): ReactNode {
   return h(Box, { flexDirection: 'column' },
     para('start', { bold: true }, isNarrow(ui) ? `start it: ${command}` : `daemon not running ${g(ui, '—')} start it with \`${command}\``),
     h(Text, { dimColor: true }, `retrying every second${g(ui, '…')}`)
+  )
+}
+
+/**
+ * A daemon that takes the connection and does not answer, and the command
+ * that continues it if it was stopped: with its pid, as its last status
+ * gave it (found using the TUI: `kill -CONT` named no process). On a narrow
+ * terminal without what the status line says (user-test finding at 30x8:
+ * cut before the command).
+ */
+function notAnswering (home: string, pid: number | undefined, ui: Ui): ReactNode {
+  const command = `kill -CONT ${pid ?? 'PID'}`
+  return h(Box, { flexDirection: 'column' },
+    para('stuck', { bold: true }, isNarrow(ui)
+      ? `stopped or stuck; if stopped: ${command}`
+      : `the daemon of ${sanitizeForDisplay(home)} is running but does not answer: stopped (SIGSTOP, Ctrl-Z: \`${command}\` continues it) or stuck`),
+    h(Text, { dimColor: true }, `asking again${g(ui, '…')}`)
   )
 }
 

@@ -818,6 +818,15 @@ describe('user test at 60x20 and 100x30', () => {
     expect(expectFits(r.lastFrame(), 30, 8)).toMatch(/^ +45% {2}45\.0 MiB \/ 100\.0 MiB$/m)
   })
 
+  it('a daemon that does not answer: the command that continues it, with its pid, whole at 30x8 (found using the TUI at 30x8: cut before `kill -CONT`, which named no process)', async () => {
+    const never = async (): Promise<ControlClientLike> => await new Promise<never>(() => {})
+    const state = initialState({ connection: 'unresponsive', self: { ...status, pid: 4242 } })
+    const r = await renderAt(h(App, { connect: never, home: HOME, initialState: state }), 30, 8)
+    expect(expectFits(r.lastFrame(), 30, 8).replace(/\s+/g, ' ')).toContain('kill -CONT 4242')
+    const wide = await renderAt(h(App, { connect: never, home: HOME, initialState: state }))
+    expect(expectFits(wide.lastFrame()).replace(/\s+/g, ' ')).toContain(`the daemon of ${HOME} is running but does not answer: stopped (SIGSTOP, Ctrl-Z: \`kill -CONT 4242\` continues it) or stuck`)
+  })
+
   const helpLine = (text: string): string => text.split('\n').slice(-1)[0]
 
   it('on Peers the help line offers u and s with a paired peer selected, and only p with an unpaired one (user-test finding: u unpair · s send offered for nas)', async () => {
