@@ -827,6 +827,15 @@ describe('user test at 60x20 and 100x30', () => {
     expect(expectFits(wide.lastFrame()).replace(/\s+/g, ' ')).toContain(`the daemon of ${HOME} is running but does not answer: stopped (SIGSTOP, Ctrl-Z: \`kill -CONT 4242\` continues it) or stuck`)
   })
 
+  it('at 200 columns the Send screen\'s peer IDs and states stay by the names too (found using the TUI at 200x50)', async () => {
+    const f = fakeClient({ peers: [peers[0], { ...peers[2], name: 'bob' }] })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 200, 50)
+    await press(r, '5')
+    const text = expectFits(r.lastFrame(), 200, 50)
+    expect(text).toMatch(/^› alice-desktop {1,8}…AAAAAAAA {1,4}online$/m)
+    expect(text).toMatch(/^ {2}bob {1,18}…BBBBBBBB {1,4}online$/m)
+  })
+
   const helpLine = (text: string): string => text.split('\n').slice(-1)[0]
 
   it('on Peers the help line offers u and s with a paired peer selected, and only p with an unpaired one (user-test finding: u unpair · s send offered for nas)', async () => {

@@ -80,8 +80,13 @@ const STATE_W = 8
  * an ID column).
  */
 function columns (peers: PeerInfo[], ui: Ui): { idW: number, nameW: number, shared: ReadonlySet<string> } {
-  const nameW = (idW: number): number => Math.max(8, ui.width - 4 - idW - STATE_W)
+  // no wider than the longest name and a gap: at 200 columns the IDs and states stood 160 cells away from
+  // short names, as on Peers (found using the TUI at 200x50)
+  const longest = (shared: ReadonlySet<string>): number => Math.max(0, ...peers.map((p) => displayWidth(peerLabel(p, shared, Number.MAX_SAFE_INTEGER, g(ui, '…')))))
+  const nameW = (idW: number, shared: ReadonlySet<string>): number => Math.min(longest(shared) + 2, Math.max(8, ui.width - 4 - idW - STATE_W))
   const want = Math.max(0, ...peers.map((p) => peerLabelWidth(p, new Set(), PEER_NAME_CELLS, g(ui, '…'))))
-  if (nameW(ID_W) - 1 >= want) return { idW: ID_W, nameW: nameW(ID_W), shared: new Set() }
-  return { idW: 0, nameW: nameW(0), shared: sharedNames(peers) }
+  const apart = new Set<string>()
+  if (nameW(ID_W, apart) - 1 >= want) return { idW: ID_W, nameW: nameW(ID_W, apart), shared: apart }
+  const shared = sharedNames(peers)
+  return { idW: 0, nameW: nameW(0, shared), shared }
 }
