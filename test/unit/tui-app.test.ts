@@ -836,6 +836,13 @@ describe('user test at 60x20 and 100x30', () => {
     expect(text).toMatch(/^ {2}bob {1,18}…BBBBBBBB {1,4}online$/m)
   })
 
+  it('at 200 columns a file in flight has its bar and bytes by its name, not 140 cells after it (found using the TUI at 200x50)', async () => {
+    const f = fakeClient({ transfers: [active] })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 200, 50)
+    await press(r, '4')
+    expect(expectFits(r.lastFrame(), 200, 50)).toMatch(/^ {4}videos\/holiday\.mp4 {1,4}[█▏▎▍▌▋▊▉░]{12} 30\.0 MiB \/ 80\.0 MiB$/m)
+  })
+
   const helpLine = (text: string): string => text.split('\n').slice(-1)[0]
 
   it('on Peers the help line offers u and s with a paired peer selected, and only p with an unpaired one (user-test finding: u unpair · s send offered for nas)', async () => {

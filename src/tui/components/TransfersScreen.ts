@@ -162,8 +162,12 @@ export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui, shared: Read
   const narrow = isNarrow(ui)
   const fileBar = narrow ? 0 : 12
   const bytesW = 24
-  const nameW = Math.max(8, ui.width - 8 - fileBar - bytesW)
-  for (const f of t.inFlight.slice(0, MAX_FILES)) {
+  // no wider than the longest name shown and a gap: at 200 columns the bars stood 140 cells after short
+  // names (found using the TUI at 200x50)
+  const inFlight = t.inFlight.slice(0, MAX_FILES)
+  const longest = Math.max(0, ...inFlight.map((f) => displayWidth(escapeForDisplay(f.path))))
+  const nameW = Math.min(longest + 2, Math.max(8, ui.width - 8 - fileBar - bytesW))
+  for (const f of inFlight) {
     const frac = f.size === 0 ? 1 : f.doneBytes / f.size
     lines.push(line(`${t.id}:${f.path}`, { dimColor: true },
       `    ${fit(escapeForDisplay(f.path), narrow ? ui.width - 6 - (` ${formatBytes(f.doneBytes)} / ${formatBytes(f.size)}`).length : nameW, g(ui, '…'))} `,
