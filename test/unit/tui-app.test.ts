@@ -843,6 +843,17 @@ describe('user test at 60x20 and 100x30', () => {
     expect(expectFits(r.lastFrame(), 200, 50)).toMatch(/^ {4}videos\/holiday\.mp4 {1,4}[█▏▎▍▌▋▊▉░]{12} 30\.0 MiB \/ 80\.0 MiB$/m)
   })
 
+  it('Send says how many paired peers more there are than its room lists (found using the TUI at 50x12: bob was not listed, and nothing said so)', async () => {
+    const f = fakeClient()
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 50, 12)
+    await press(r, '5')
+    const text = expectFits(r.lastFrame(), 50, 12)
+    expect(text).toContain('Send to (↑↓ to choose, 1 more):')
+    expect(text).toMatch(/^› alice-desktop/m)
+    await press(r, '\u001b[B')
+    expect(expectFits(r.lastFrame(), 50, 12)).toMatch(/^› bob-x/m)
+  })
+
   const helpLine = (text: string): string => text.split('\n').slice(-1)[0]
 
   it('on Peers the help line offers u and s with a paired peer selected, and only p with an unpaired one (user-test finding: u unpair · s send offered for nas)', async () => {

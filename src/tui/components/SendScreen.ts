@@ -37,7 +37,9 @@ export function SendScreen ({ peers, sendTo, paths, missing, onPathsChange, onSu
         idW === 0 ? '' : fit(shortPeerId(p.peerId, 'tail', g(ui, '…')), idW),
         h(Text, { color: tint(ui, p.online ? 'green' : 'gray') }, p.online ? 'online' : 'offline'))
     })
-  const to = `Send to (${g(ui, '↑')}${g(ui, '↓')} to choose):`
+  // how many its room leaves out (found using the TUI at 50x12: one of two listed, and nothing said so)
+  const more = peers.length - size
+  const to = `Send to (${g(ui, '↑')}${g(ui, '↓')} to choose${more > 0 ? `, ${more} more` : ''}):`
   const prompt = 'Files or folders, split as a shell would (\\ or quotes for spaces):'
   const fieldLine = (before: string) => h(Box, { key: 'field' },
     before === '' ? null : h(Text, { bold: true }, before),
