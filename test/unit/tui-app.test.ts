@@ -854,6 +854,16 @@ describe('user test at 60x20 and 100x30', () => {
     expect(expectFits(r.lastFrame(), 50, 12)).toMatch(/^› bob-x/m)
   })
 
+  it('at 30x8 a long code keeps its time left whole, and once used the outcome comes before it (found using the TUI at 30x8: "5:00 le…", then paired and nothing said so)', async () => {
+    const f = fakeClient({ 'pair.show': { id: 'p1', role: 'show', phase: 'waiting', code: '252-avalanche-debris', expiresAt: Date.now() + 300_000 } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 30, 8)
+    await press(r, '2', 's')
+    expect(expectFits(r.lastFrame(), 30, 8)).toMatch(/^252-avalanche-debris {2}[45]:\d\d$/m)
+    f.emit('pairing', { id: 'p1', role: 'show', phase: 'paired', peer: { peerId: peers[0].peerId, name: 'alice-desktop', fingerprint: 'ff' } })
+    await tick()
+    expect(expectFits(r.lastFrame(), 30, 8)).toContain('✓ paired with alice')
+  })
+
   const helpLine = (text: string): string => text.split('\n').slice(-1)[0]
 
   it('on Peers the help line offers u and s with a paired peer selected, and only p with an unpaired one (user-test finding: u unpair · s send offered for nas)', async () => {

@@ -8,7 +8,7 @@ import type { ReactNode } from 'react'
 import { Box, Text } from 'ink'
 import type { PairingState, PeerInfo } from '../../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
-import { formatCountdown, shortPeerId } from '../format.ts'
+import { displayWidth, formatCountdown, shortPeerId } from '../format.ts'
 import type { PairMode } from '../state.ts'
 import { TextField } from './TextField.ts'
 import { asciiize, g, line, para, textRows, tint } from './ui.ts'
@@ -59,13 +59,14 @@ function showView (p: PairingState | undefined, ui: Ui, selfFingerprint?: string
   // where the intro and the boxed code do not fit (30x8), the code first, on one line with the time it has
   // left (found using the TUI at 30x8: only "Type this code on the other" showed)
   if (textRows(intro, ui.width) + 3 > ui.rows) {
-    return h(Box, { flexDirection: 'column' },
-      line('code', {}, h(Text, { bold: true, color: tint(ui, live ? 'cyanBright' : 'gray') }, sanitizeForDisplay(p.code)),
-        live && p.expiresAt != null ? `  ${formatCountdown(p.expiresAt, ui.now)} left` : ''),
-      para('outcome', {}, outcome(p, ui)),
-      fingerprintLine(p, ui, selfFingerprint),
-      twinsLine(p, peers, ui)
-    )
+    const code = sanitizeForDisplay(p.code)
+    // "left" where it fits: cut, "5:00 le…" read as nothing (found using the TUI at 30x8)
+    const left = live && p.expiresAt != null ? `  ${formatCountdown(p.expiresAt, ui.now)} left` : ''
+    const codeLine = line('code', {}, h(Text, { bold: true, color: tint(ui, live ? 'cyanBright' : 'gray') }, code),
+      displayWidth(code + left) <= ui.width ? left : left.replace(/ left$/, ''))
+    const after = [para('outcome', {}, outcome(p, ui)), fingerprintLine(p, ui, selfFingerprint), twinsLine(p, peers, ui)]
+    // once used up, what came of it first (found using the TUI at 30x8: paired, and nothing on screen said so)
+    return h(Box, { flexDirection: 'column' }, ...(live ? [codeLine, ...after] : [...after, codeLine]))
   }
   return h(Box, { flexDirection: 'column' },
     para('intro', {}, intro),
