@@ -7,8 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createElement as h } from 'react'
 import type { ReactElement } from 'react'
 import { Writable } from 'node:stream'
+import { EventEmitter } from 'node:events'
 import { cleanup } from 'ink-testing-library'
-import { Box, Text } from 'ink'
+import { Box, render, Text } from 'ink'
 import { renderAt, tick } from '../helpers/ink.ts'
 import { FerryError } from '../../src/errors.ts'
 import type { PairingState, TransferInfo } from '../../src/daemon/control/types.ts'
@@ -216,6 +217,35 @@ describe('live views (src/tui/live.ts)', () => {
 })
 
 describe('TextField (Pair and Send screens)', () => {
+  it('asks the terminal for bracketed paste while it has the keyboard, and takes a paste whole: its line breaks spaces, one at its end Enter, once (a long paste read in two parts, split after a line break, sent the first part alone)', async () => {
+    const term = fakeTerminal()
+    // a terminal's stdin as Ink reads it: 'readable', then read() until null
+    let pending: string | null = null
+    const stdin = Object.assign(new EventEmitter(), {
+      isTTY: true, setRawMode: () => {}, setEncoding: () => {}, resume: () => {}, pause: () => {}, ref: () => {}, unref: () => {},
+      read: () => { const d = pending; pending = null; return d }
+    }) as unknown as NodeJS.ReadStream
+    const submitted: string[] = []
+    let value = ''
+    const field = (): ReactElement => h(TextField, { value, onChange: (v: string) => { value = v; inst.rerender(field()) }, onSubmit: (v: string) => { submitted.push(v) }, width: 60 })
+    const inst = render(field(), { stdout: term, stdin, exitOnCtrlC: false, patchConsole: false, interactive: true })
+    try {
+      await tick()
+      expect(term.text()).toContain('\u001b[?2004h')
+      // the terminal marks the paste; it comes in two reads, the first ending in a line break
+      const data = (chunk: string): void => { pending = chunk; (stdin as unknown as EventEmitter).emit('readable') }
+      data('\u001b[200~a.txt\n')
+      await tick()
+      expect(submitted).toEqual([])
+      data('b.txt\n\u001b[201~')
+      await tick()
+      expect(submitted).toEqual(['a.txt b.txt'])
+    } finally {
+      inst.unmount()
+    }
+    expect(term.text()).toContain('\u001b[?2004l')
+  })
+
   it('edits like a shell line: arrows, Home/End, Backspace, Ctrl-A/E/U/K/W', () => {
     const e = { value: 'ab cd', cursor: 5 }
     expect(editText(e, 'u', { ctrl: true })).toEqual({ value: '', cursor: 0 })

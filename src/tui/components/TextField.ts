@@ -8,7 +8,7 @@
 // never wraps: it scrolls to keep the cursor in view within `width` cells.
 
 import { createElement as h, useRef, useState } from 'react'
-import { Text, useInput } from 'ink'
+import { Text, useInput, usePaste } from 'ink'
 import type { Key } from 'ink'
 
 export interface TextFieldProps {
@@ -90,7 +90,7 @@ export function TextField ({ value, onChange, onSubmit, placeholder = '', width,
   // keys can arrive faster than renders: edit the latest text, not this render's
   const latest = useRef<Edit>({ value, cursor })
   latest.current = { value, cursor }
-  useInput((input, key) => {
+  const type = (input: string, key: Partial<Key>): void => {
     const cur = latest.current
     if (key.return === true) { onSubmit(cur.value); return }
     const { text, enter } = splitEnter(input, key)
@@ -101,7 +101,11 @@ export function TextField ({ value, onChange, onSubmit, placeholder = '', width,
       if (next.value !== cur.value) onChange(next.value)
     }
     if (enter) onSubmit(latest.current.value)
-  }, { isActive: focus })
+  }
+  useInput(type, { isActive: focus })
+  // a paste whole, as the terminal marks it (bracketed paste), however many reads it takes: a long one read in
+  // two parts, the first ending in a line break, sent the first part alone
+  usePaste((text) => { type(text, {}) }, { isActive: focus })
 
   if (value === '') {
     const ph = Array.from(placeholder).slice(0, Math.max(0, width - 1)).join('')
