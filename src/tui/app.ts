@@ -5,7 +5,7 @@
 
 import { createElement as h, useEffect, useReducer, useRef, useState } from 'react'
 import type { ReactNode } from 'react'
-import { Box, Text, useApp, useInput, useStdout, useWindowSize } from 'ink'
+import { Box, Text, useApp, useInput, usePaste, useStdout, useWindowSize } from 'ink'
 import { failedPairingPhase } from '../daemon/control/types.ts'
 import type { PairingState } from '../daemon/control/types.ts'
 import { quoteForShell, sanitizeForDisplay, toFerryError } from '../errors.ts'
@@ -152,6 +152,9 @@ export function App (props: AppProps) {
     // each on the state the one before it left (Esc leaves a field before its digit picks a screen)
     for (const k of splitEscape(input, key)) onKey(k)
   })
+  // a paste where no field has the keyboard is no keys: taken one by one (onKey), a path pasted on Offers
+  // declined or accepted at its "d" or "a"; the terminal marks pastes (bracketed paste) while this listens
+  usePaste(() => {}, { isActive: !isTyping(state) })
   // SIGTSTP from outside, as Ctrl-Z (suspend.ts); not in tests that record the stop (props.stop): the handler would be the test runner's
   useEffect(() => props.stop != null ? undefined : onOutsideStop(() => { suspend(process.pid) }), [])
 

@@ -455,6 +455,17 @@ describe('ferry tui App', () => {
     expect(f2.calls.filter((c) => c.method === 'pair.enter')).toEqual([{ method: 'pair.enter', params: { code: '123-456' } }])
   })
 
+  it('a paste where no field has the keyboard is no keys: a path pasted on Offers neither accepts nor declines (its "a" and "d" would have, as keys typed fast)', async () => {
+    const f = fakeClient({ accept: transfer({ id: 'offer-1', state: 'accepted', doneBytes: 0 }), decline: { declined: true, id: 'offer-1' } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, '3', '\u001b[200~/data/a/dq.txt\u001b[201~')
+    expect(f.calls.filter((c) => c.method === 'accept' || c.method === 'decline')).toEqual([])
+    expect(r.lastFrame()).toContain('report.pdf')
+    // in a field it is text, as before
+    await press(r, '5', '\u001b[200~/data/a/dq.txt\u001b[201~')
+    expect(r.lastFrame()).toContain('› /data/a/dq.txt')
+  })
+
   it('sends to the selected peer only when every path exists', async () => {
     await withFileToSend(async (dir, file, send) => {
       const f = fakeClient({ send })
