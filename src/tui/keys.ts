@@ -138,10 +138,12 @@ export function helpText (s: TuiState): string {
   const nav = 'Tab/1-5 screens'
   // no "waiting for the daemon…": the screen says so ("retrying every second…"), and at 30 columns its line went from the command to type
   if (noDaemon(s)) return `${nav} · q quit`
+  // not "type paths", "type the code": the field says so; at 30x8 the line they took was the one under the
+  // field, where a code that did not pair is said (found using the TUI at 30x8)
   if (isTyping(s)) {
     return s.screen === 'send'
-      ? '↑↓ peer · type paths · Enter send · Esc back · Tab screens · Ctrl-C quit'
-      : 'type the code · Enter pair · Esc back · Tab screens · Ctrl-C quit'
+      ? '↑↓ peer · Enter send · Esc back · Tab screens · Ctrl-C quit'
+      : 'Enter pair · Esc back · Tab screens · Ctrl-C quit'
   }
   // only the keys that do something now (review finding: "c cancel" with nothing to cancel)
   const live = s.pairing?.phase === 'waiting' || s.pairing?.phase === 'exchanging'

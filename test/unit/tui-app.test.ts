@@ -875,6 +875,17 @@ describe('user test at 60x20 and 100x30', () => {
     expect(expectFits(r.lastFrame(), 30, 8)).toContain('✓ paired with alice')
   })
 
+  it('at 30x8 a code that did not pair is said under the field, which stays on screen (found using the TUI at 30x8: the outcome was below the room)', async () => {
+    const f = fakeClient({ 'pair.enter': () => { throw new FerryError('E_PAIRING_EXPIRED', 'no device is showing that code') } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 30, 8)
+    await press(r, '2', 'e', '123-456\r')
+    await vi.waitFor(() => { expect(f.calls.some((c) => c.method === 'pair.enter')).toBe(true) })
+    await tick()
+    const text = expectFits(r.lastFrame(), 30, 8)
+    expect(text).toContain('› 123-456')
+    expect(text).toMatch(/✗ no device is showing/)
+  })
+
   const helpLine = (text: string): string => text.split('\n').slice(-1)[0]
 
   it('on Peers the help line offers u and s with a paired peer selected, and only p with an unpaired one (user-test finding: u unpair · s send offered for nas)', async () => {
@@ -892,9 +903,10 @@ describe('user test at 60x20 and 100x30', () => {
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 60, 20)
     let lines = expectFits(r.lastFrame(), 60, 20).split('\n')
     expect(lines.slice(-2)).toEqual(['↑↓ select · p pair · u unpair · s send · Tab/1-5 screens', 'q quit'])
-    await press(r, '5')
-    lines = expectFits(r.lastFrame(), 60, 20).split('\n')
-    expect(lines.slice(-2)).toEqual(['↑↓ peer · type paths · Enter send · Esc back · Tab screens', 'Ctrl-C quit'])
+    const r50 = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 50, 20)
+    await press(r50, '5')
+    lines = expectFits(r50.lastFrame(), 50, 20).split('\n')
+    expect(lines.slice(-2)).toEqual(['↑↓ peer · Enter send · Esc back · Tab screens', 'Ctrl-C quit'])
   })
 
   it('the help line is broken only at its separators, in ASCII too, and a key wider than the terminal takes a line of its own', () => {
