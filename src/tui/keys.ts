@@ -151,7 +151,7 @@ export function helpText (s: TuiState): string {
   const peer = selectedPeer(s)
   const per: Record<string, string> = {
     peers: peer == null ? 'p pair' : peer.paired ? '↑↓ select · p pair · u unpair · s send' : '↑↓ select · p pair',
-    pair: s.pairMode === 'show' ? `s new code${live ? ' · c cancel' : ''} · e enter a code · Esc back` : 's show a code · e enter a code',
+    pair: s.pairMode === 'show' ? `s new code${live ? ' · c cancel' : ''} · e enter a code · Esc back` : `s show a code · e enter a code${live ? ' · c cancel' : ''}`,
     offers: s.offers.length > 0 ? '↑↓ select · a accept · d decline' : '',
     transfers: s.active.length > 0 ? '↑↓ select · c cancel' : ''
   }

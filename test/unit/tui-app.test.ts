@@ -886,6 +886,17 @@ describe('user test at 60x20 and 100x30', () => {
     expect(text).toMatch(/✗ no device is showing/)
   })
 
+  it('back on the pair menu while a code shown still waits, the code is still on screen (found using the TUI: Esc, and the code that still worked was nowhere; s makes a new one)', async () => {
+    const f = fakeClient({ 'pair.show': { id: 'p1', role: 'show', phase: 'waiting', code: '402-tadpole-older', expiresAt: Date.now() + 300_000 } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, '2', 's', '\u001b')
+    const text = expectFits(r.lastFrame())
+    expect(text).toContain('e  enter a code')
+    expect(text).toMatch(/Last pairing: code 402-tadpole-older, waiting for the other device… \([45]:\d\d left\)/)
+    // and c, which cancels it there too, is on the keys line
+    expect(text.split('\n').slice(-1)[0]).toBe('s show a code · e enter a code · c cancel · Tab/1-5 screens · q quit')
+  })
+
   const helpLine = (text: string): string => text.split('\n').slice(-1)[0]
 
   it('on Peers the help line offers u and s with a paired peer selected, and only p with an unpaired one (user-test finding: u unpair · s send offered for nas)', async () => {

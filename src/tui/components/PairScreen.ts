@@ -41,8 +41,12 @@ export function PairScreen (props: PairScreenProps) {
     para('e', {}, h(Text, { bold: true }, '  e'), e.slice(3))
   ]
   if (pairing == null) return h(Box, { flexDirection: 'column' }, ...menu)
+  // a code shown that still works: said with it, as Esc left its screen and s makes a new one (found using
+  // the TUI: the code was nowhere)
+  const waiting = pairing.role === 'show' && pairing.code != null && (pairing.phase === 'waiting' || pairing.phase === 'exchanging')
   const last = [
-    para('last', {}, 'Last pairing: ', outcome(pairing, ui)),
+    para('last', {}, 'Last pairing: ', waiting ? `code ${sanitizeForDisplay(pairing.code ?? '')}, ` : '', outcome(pairing, ui),
+      waiting && pairing.expiresAt != null ? ` (${formatCountdown(pairing.expiresAt, ui.now)} left)` : ''),
     fingerprintLine(pairing, ui, props.selfFingerprint),
     twinsLine(pairing, props.peers ?? [], ui)
   ]
