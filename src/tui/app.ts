@@ -65,11 +65,14 @@ export function App (props: AppProps) {
   const { exit, suspendTerminal } = useApp()
   const { stdout } = useStdout()
   const { columns, rows } = useWindowSize()
-  const [now, setNow] = useState(() => Date.now())
+  // a render a second for the clocks on screen; each render reads the clock anew, as useTerminalUi does: a code
+  // that came between two ticks read 5:01 by the last tick's (found using the TUI)
+  const [, setTick] = useState(0)
   useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), 1000)
+    const t = setInterval(() => setTick((n) => n + 1), 1000)
     return () => clearInterval(t)
   }, [])
+  const now = Date.now()
 
   const width = Math.max(20, columns)
   const connected = state.connection === 'connected'

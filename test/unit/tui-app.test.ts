@@ -897,6 +897,15 @@ describe('user test at 60x20 and 100x30', () => {
     expect(text.split('\n').slice(-1)[0]).toBe('s show a code · e enter a code · c cancel · Tab/1-5 screens · q quit')
   })
 
+  it('a code just shown has its whole time left, 5:00, not 5:01 (found using the TUI: the clock of the last second\'s tick was used)', async () => {
+    const f = fakeClient({ 'pair.show': () => ({ id: 'p1', role: 'show', phase: 'waiting', code: '402-tadpole-older', expiresAt: Date.now() + 300_000 }) })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    // between two ticks of the TUI's clock
+    await tick(500)
+    await press(r, '2', 's')
+    expect(expectFits(r.lastFrame())).toContain('expires in 5:00')
+  })
+
   const helpLine = (text: string): string => text.split('\n').slice(-1)[0]
 
   it('on Peers the help line offers u and s with a paired peer selected, and only p with an unpaired one (user-test finding: u unpair · s send offered for nas)', async () => {
