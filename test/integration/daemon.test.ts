@@ -91,8 +91,7 @@ describe('daemon foundation', () => {
   })
 
   it('a subscriber is told of a peer the daemon forgets (past the 256 unpaired kept) or unpairs out of its list: `peer:removed` (user-test finding: an open TUI listed them until it reconnected)', async () => {
-    const listen = (port: number): string => `/ip4/127.0.0.1/tcp/${port}`
-    let a = await startDaemon({ name: 'alpha', listen: listen(47401) })
+    let a = await startDaemon({ name: 'alpha' })
     await a.stop()
     const day = 24 * 60 * 60 * 1000
     // 256 unpaired peers, the cap, the first seen longest ago; a paired one this run's table has not seen (no peers row)
@@ -110,7 +109,7 @@ describe('daemon foundation', () => {
     try {
       await ctl.subscribe((name, data) => { events.push({ name, data }) })
       // a new unpaired peer: the one seen longest ago makes room for it
-      const c = await startDaemon({ name: 'gamma', peers: [a.addr], listen: listen(47402) })
+      const c = await startDaemon({ name: 'gamma', peers: [a.addr] })
       await waitFor(() => events.find((e) => e.name === 'peer:removed'), 'peer:removed for the oldest', 30_000)
       expect(events.filter((e) => e.name === 'peer:removed')).toEqual([{ name: 'peer:removed', data: { peerId: many[0] } }])
       expect((await peersOf(a)).map((p) => p.peerId)).not.toContain(many[0])
