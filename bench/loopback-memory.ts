@@ -15,6 +15,7 @@
 //     [--sender-env K=V ...] [--main dist/cli/main.js of another build]
 //     [--series FILE: the sender's RSS and smaps split every 50 ms]
 //     [--dump DIR: its smaps at the end of each phase and while 13+ threads run]
+//     [--only big: the first send of big/ alone, e.g. a 10 GiB file, with --series]
 //
 // DIR holds big/ and photos/ (/work/shared/lab/dataset.sh). Daemons: --no-mdns,
 // 127.0.0.1 only, ports PORT (sender) and PORT+1..3 (receivers). WORK is
@@ -32,7 +33,7 @@ const NODE = process.execPath
 const MAIN = join(ROOT, 'dist', 'cli', 'main.js')
 const SEND_TIMEOUT_MS = 10 * 60_000
 
-const { values } = parseArgs({ options: { data: { type: 'string' }, work: { type: 'string' }, port: { type: 'string' }, label: { type: 'string' }, 'sender-env': { type: 'string', multiple: true }, main: { type: 'string' }, series: { type: 'string' }, dump: { type: 'string' } } })
+const { values } = parseArgs({ options: { data: { type: 'string' }, work: { type: 'string' }, port: { type: 'string' }, label: { type: 'string' }, 'sender-env': { type: 'string', multiple: true }, main: { type: 'string' }, series: { type: 'string' }, dump: { type: 'string' }, only: { type: 'string' } } })
 // the bench's data set (bench/run.ts), and a work folder of this script's own
 const DATA = values.data ?? '/tmp/fb-data'
 const WORK = values.work ?? '/tmp/fb-loopback-memory'
@@ -40,6 +41,7 @@ const PORT = Number(values.port ?? 47200)
 const LABEL = values.label ?? 'run'
 const MAINJS = values.main ?? MAIN
 const SENDER_ENV: Record<string, string> = Object.fromEntries((values['sender-env'] ?? []).map((kv) => { const i = kv.indexOf('='); return [kv.slice(0, i), kv.slice(i + 1)] }))
+if (values.only != null && values.only !== 'big') throw new Error('--only takes big')
 if (!(Number.isInteger(PORT) && PORT >= 1024 && PORT + 3 <= 65535)) throw new Error('--port must be from 1024 to 65532 (it and the next three are used)')
 
 interface Mem { hwm: number, rss: number, peakRss: number, threadsMax: number, threadsNow: number }
@@ -201,13 +203,13 @@ async function main (): Promise<void> {
     await sender.start()
     sender.sample()
     console.log(JSON.stringify({ label: LABEL, phase: 'idle', senderHwmMB: mb(sender.mem.hwm) }))
-    for (const ds of ['big', 'photos']) {
+    for (const ds of values.only === 'big' ? ['big'] : ['big', 'photos']) {
       await withRx(ds, async (rx) => {
         await phaseRun(`${ds}`, rx, async () => { await send(rx, ds) })
-        await phaseRun(`${ds}-resend`, rx, async () => { await send(rx, ds) })
+        if (values.only == null) await phaseRun(`${ds}-resend`, rx, async () => { await send(rx, ds) })
       })
     }
-    await withRx('kill9', async (rx) => {
+    if (values.only == null) await withRx('kill9', async (rx) => {
       await phaseRun('kill9', rx, async () => {
         const s = sender.cli(['send', rx.peerId, join(DATA, 'big'), '--json'], SEND_TIMEOUT_MS)
         const big = statSync(join(DATA, 'big', 'big.bin')).size
