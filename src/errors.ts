@@ -2,6 +2,8 @@
 // FerryError with a stable code. Tests and clients match on `code`, never on
 // message text. Messages say what happened and, where useful, what to do.
 
+import { isUtf8 } from 'node:buffer'
+
 export const ERROR_CODES = {
   E_USAGE: 'bad command-line usage',
   E_INTERNAL: 'unexpected internal error',
@@ -196,4 +198,31 @@ export function sanitizeForDisplay (s: string): string {
  */
 export function escapeForDisplay (s: string): string {
   return s.replace(UNPRINTABLE_OR_BACKSLASH_RE, escapeChar).replace(/ +$/, (spaces) => '\\x20'.repeat(spaces.length))
+}
+
+/**
+ * A path whose bytes are not all UTF-8 (a Linux name can hold any byte but
+ * / and NUL), as escapeForDisplay shows a path: what decodes as it reads,
+ * escaped as there, and each byte that does not as \xNN. Shown as it is,
+ * not escaped again (user-test finding: "bad\\xff" in the warning that
+ * such a file was skipped).
+ */
+export function escapeBytesForDisplay (raw: Uint8Array): string {
+  let out = ''
+  for (let i = 0; i < raw.length;) {
+    const n = utf8Length(raw[i])
+    if (n > 0 && i + n <= raw.length && isUtf8(raw.subarray(i, i + n))) {
+      out += Buffer.from(raw.subarray(i, i + n)).toString('utf8').replace(UNPRINTABLE_OR_BACKSLASH_RE, escapeChar)
+      i += n
+    } else {
+      out += `\\x${raw[i].toString(16).padStart(2, '0')}`
+      i++
+    }
+  }
+  return out.replace(/ +$/, (spaces) => '\\x20'.repeat(spaces.length))
+}
+
+/** How many bytes a UTF-8 sequence starting with `lead` has; 0 for a byte no sequence starts with. */
+function utf8Length (lead: number): number {
+  return lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0
 }

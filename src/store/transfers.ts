@@ -34,7 +34,7 @@ export interface TransferRow {
   skippedCount?: number
   skippedFailed?: number
   /** send only, from its offer on: the skipped paths shown (the first SKIPPED_SHOWN, those skipped for a problem first; at most 32 KiB of them), with why */
-  skipped?: Array<{ path: string, reason: string, failed?: boolean }>
+  skipped?: Array<{ path: string, reason: string, failed?: boolean, escaped?: boolean }>
   /** receive only: files placed under another name, theirs taken here */
   renamedCount?: number
   /** receive only: the mount point its receive folder was on when it began; unset until its first run (or where it cannot be told) */
@@ -325,7 +325,7 @@ function parseSkipped (text: string | null): TransferRow['skipped'] {
   if (text == null) return undefined
   try {
     const v: unknown = JSON.parse(text)
-    return Array.isArray(v) ? v.filter((s) => typeof s?.path === 'string' && typeof s?.reason === 'string').map((s) => ({ path: s.path, reason: s.reason, ...(s.failed === true ? { failed: true } : {}) })) : undefined
+    return Array.isArray(v) ? v.filter((s) => typeof s?.path === 'string' && typeof s?.reason === 'string').map((s) => ({ path: s.path, reason: s.reason, ...(s.failed === true ? { failed: true } : {}), ...(s.escaped === true ? { escaped: true } : {}) })) : undefined
   } catch { return undefined }
 }
 

@@ -26,7 +26,7 @@
 import { access, lstat, readdir, realpath, stat, statfs } from 'node:fs/promises'
 import { constants, statfsSync, type BigIntStats } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
-import { FerryError, toFerryError } from '../errors.ts'
+import { FerryError, escapeBytesForDisplay, toFerryError } from '../errors.ts'
 import { chunkCount, chunkSizeFor } from './chunking.ts'
 import type { HashPool } from './hash-pool.ts'
 import { MODE_PERMISSIONS, computeFileRoot, computeTransferRoot } from './manifest-root.ts'
@@ -77,6 +77,8 @@ export interface ScanWarning {
    * ferry's own state): the send does not hold everything asked for.
    */
   failed?: boolean
+  /** `path` is shown escaped already (a name that is not UTF-8: escapeBytesForDisplay), to print as it is */
+  escaped?: boolean
 }
 
 export interface ScanOptions {
@@ -217,13 +219,6 @@ function scanned (path: string, sourcePath: string, st: BigIntStats): ScannedEnt
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
-/** A name that is not UTF-8, printable: ASCII as it is, every other byte as \\xNN (as Latin-1 it would pass for a real name). */
-function escapeBytes (raw: Buffer): string {
-  let out = ''
-  for (const b of raw) out += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`
-  return out
-}
-
 /** Linux file systems whose files' sizes say nothing of what reading them gives (statfs f_type). */
 const PSEUDO_FS = new Map<number, string>([[0x9fa0, 'proc'], [0x62656572, 'sysfs'], [0x64626720, 'debugfs'], [0x74726163, 'tracefs'], [0x73636673, 'securityfs'], [0x27e0eb, 'cgroup'], [0x63677270, 'cgroup2'], [0x62656570, 'configfs']])
 
@@ -346,7 +341,8 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
       try {
         name = utf8.decode(raw)
       } catch {
-        warn({ path: join(abs, escapeBytes(raw)), reason: 'name is not valid UTF-8, skipped', failed: true })
+        // its path as shown (as Latin-1 it would pass for a real name); marked so, not to be escaped again
+        warn({ path: escapeBytesForDisplay(Buffer.concat([Buffer.from(abs.endsWith('/') ? abs : `${abs}/`), raw])), reason: 'name is not valid UTF-8, skipped', failed: true, escaped: true })
         continue
       }
       const child = { abs: join(abs, name), rel: `${rel}/${name}` }

@@ -244,6 +244,24 @@ describe('transfer', () => {
     expect(await key.verify(receiptPayload(res.id, Buffer.from(res.root, 'hex')), sig)).toBe(true)
   })
 
+  it('a file whose name is not UTF-8 is left out with its name shown escaped once, its bytes as \\xNN and the rest as it reads (user-test finding: "bad\\\\xff" escaped twice); the rest arrives, exit 1 with E_INCOMPLETE', async () => {
+    const dir = join(await tempDir('ferry-src-'), 'odd names')
+    await mkdir(dir)
+    await writeFile(join(dir, 'fine.txt'), 'fine\n')
+    // Linux names are bytes: 0xff and 0xfe are no UTF-8, é (0xc3 0xa9) is, and a backslash is a character of its own
+    await writeFile(Buffer.concat([Buffer.from(dir + '/caf\u00e9 \\ '), Buffer.from([0xff, 0xfe]), Buffer.from('.jpg')]), 'bytes\n')
+    const run = await a.cli(['send', 'beta', dir, '--json'])
+    expectError(run, 'E_INCOMPLETE')
+    const shown = `${dir}/café \\\\ \\xff\\xfe.jpg`
+    expect(run.stderr).toContain(`\nferry: warning: ${shown}: name is not valid UTF-8, skipped\n`.slice(1))
+    // --json has the path in that one form too, marked as shown escaped already
+    expect(JSON.parse(run.stdout).skipped).toEqual([{ path: shown, reason: 'name is not valid UTF-8, skipped', failed: true, escaped: true }])
+    expect(await readFile(join(b.receiveDir, 'odd names', 'fine.txt'), 'utf8')).toBe('fine\n')
+    expect(await readdir(join(b.receiveDir, 'odd names'))).toEqual(['fine.txt'])
+    // the tests after this one list the receive folder
+    await rm(join(b.receiveDir, 'odd names'), { recursive: true })
+  })
+
   it('files of 0, 1, 256 KiB − 1, 256 KiB, 256 KiB + 1 bytes and ~9 MiB arrive identical (chunk boundaries)', async () => {
     expect(chunkSizeFor(9 * MiB + 4097)).toBe(256 * KiB)
     const sizes = [0, 1, MIN_CHUNK_SIZE - 1, MIN_CHUNK_SIZE, MIN_CHUNK_SIZE + 1, 2 * MIN_CHUNK_SIZE, 9 * MiB, 9 * MiB + 4097]

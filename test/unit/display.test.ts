@@ -3,7 +3,7 @@
 // (a path in a warning).
 
 import { describe, expect, it } from 'vitest'
-import { escapeForDisplay, quoteForDisplay, sanitizeForDisplay } from '../../src/errors.ts'
+import { escapeBytesForDisplay, escapeForDisplay, quoteForDisplay, sanitizeForDisplay } from '../../src/errors.ts'
 import { dialFailure } from '../../src/protocol/stream.ts'
 
 describe('text for the terminal', () => {
@@ -20,6 +20,15 @@ describe('text for the terminal', () => {
     expect(escapeForDisplay('Misc./notes  ')).toBe('Misc./notes\\x20\\x20')
     expect(escapeForDisplay('my photos/a b.jpg')).toBe('my photos/a b.jpg')
     expect(escapeForDisplay('日本語 photo.jpg')).toBe('日本語 photo.jpg')
+  })
+
+  it('a name that is not UTF-8 as a path is shown: bytes that decode as they read, escaped as escapeForDisplay does, each other byte as \\xNN, once', () => {
+    const bytes = (...parts: Array<string | number[]>): Buffer => Buffer.concat(parts.map((p) => typeof p === 'string' ? Buffer.from(p, 'utf8') : Uint8Array.from(p)))
+    expect(escapeBytesForDisplay(bytes('/d/caf\u00e9', [0xff], '\\\n 日本', [0xfe]))).toBe('/d/café\\xff\\\\\\n 日本\\xfe')
+    // an overlong form, a surrogate and a sequence cut short are no UTF-8, byte by byte; a space at the end is shown
+    expect(escapeBytesForDisplay(bytes([0xc0, 0x80], [0xed, 0xa0, 0x80], 'x', [0xe2, 0x82], ' '))).toBe('\\xc0\\x80\\xed\\xa0\\x80x\\xe2\\x82\\x20')
+    // valid UTF-8 reads as escapeForDisplay shows it
+    expect(escapeBytesForDisplay(Buffer.from('esc\u001b \u202e.txt '))).toBe(escapeForDisplay('esc\u001b \u202e.txt '))
   })
 
   it('also the line separators and the invisible characters that make two names look alike, but not the joiners scripts and emoji need (user-test finding)', () => {

@@ -267,7 +267,7 @@ export async function send (argv: string[]): Promise<number> {
     progress.done()
     client.close()
     // after the last frame, so a live view does not draw over them
-    for (const s of skipped) process.stderr.write(`ferry: warning: ${escapeForDisplay(s.path)}: ${sanitizeForDisplay(s.reason)}\n`)
+    for (const s of skipped) process.stderr.write(`ferry: warning: ${s.escaped === true ? sanitizeForDisplay(s.path) : escapeForDisplay(s.path)}: ${sanitizeForDisplay(s.reason)}\n`)
     if (skippedCount > skipped.length) process.stderr.write(`ferry: warning: ${counted(skippedCount - skipped.length, 'more path')} skipped, not listed (${skippedFailed} of all ${skippedCount} for a problem)\n`)
   }
 }

@@ -180,8 +180,13 @@ export const RENAMED_SHOWN = 20
 /** Skipped paths a transfer's snapshot lists (TransferInfo.skipped); the counts cover the rest. */
 export const SKIPPED_SHOWN = 100
 
-/** A path left out of a send; `failed`: because of a problem (it could not be read, or named), not by design (a symbolic link, a special file). */
-export interface SkippedPath { path: string, reason: string, failed?: boolean }
+/**
+ * A path left out of a send; `failed`: because of a problem (it could not be
+ * read, or named), not by design (a symbolic link, a special file);
+ * `escaped`: `path` is shown escaped already, to print as it is (a name that
+ * is not UTF-8, its bytes as \xNN: no string holds it as it is).
+ */
+export interface SkippedPath { path: string, reason: string, failed?: boolean, escaped?: boolean }
 
 /**
  * What a subscribed connection may carry. This daemon sends `peer`,
