@@ -306,17 +306,24 @@ export async function readHashPart (reader: FrameReader, signal?: AbortSignal): 
 /** A TransferEnd: a small message, plus the bit set of the files not received (one bit per entry of the largest offer). */
 const MAX_END_BYTES = MAX_SMALL_MESSAGE_BYTES + Math.ceil(MAX_OFFER_FILES / 8)
 
-export async function sendEnd (stream: Stream, end: EndMsg, signal?: AbortSignal): Promise<void> {
+/**
+ * Write `end` to `to` (the transfer's receiver: a sender's cancel; else its
+ * sender) and read its acknowledgement, a refusal said as `to`'s words, as
+ * every message of the other side is ("receiver: …", "sender: …"; user-test
+ * finding: "peer says: …" in one place, "receiver: …" in another).
+ */
+export async function sendEnd (stream: Stream, end: EndMsg, to: 'sender' | 'receiver', signal?: AbortSignal): Promise<void> {
   const sig = timeoutSignal(10_000, signal)
   const msg: TransferEnd = { transferId: end.transferId as Uint8Array<ArrayBuffer>, status: end.status, root: end.root as Uint8Array<ArrayBuffer>, signature: end.signature as Uint8Array<ArrayBuffer>, failure: end.failure != null ? toWireError(end.failure) : undefined, wireBytes: end.wireBytes ?? 0, missing: (end.missing ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>, doneBytes: end.doneBytes, renamedCount: end.renamedCount ?? 0, renamed: renamedThatFit(end.renamed), refused: refusedThatFit(end.refused) }
   await sendAll(stream, lengthPrefixed(TransferEnd.encode(msg)), sig)
   const ack = await new FrameReader(stream).readLp((b) => TransferEndAck.decode(b), MAX_SMALL_MESSAGE_BYTES, sig)
   await finishStream(stream, sig)
-  const err = fromWireError(ack?.error, 'peer says')
+  const err = fromWireError(ack?.error, to)
   if (err != null) throw err
-  if (ack?.ok !== true) throw new FerryError('E_PROTOCOL', 'peer did not acknowledge the end of the transfer')
+  if (ack?.ok !== true) throw new FerryError('E_PROTOCOL', `the ${to} did not acknowledge the end of the transfer`)
 }
 
+/** Read a TransferEnd and acknowledge it; its `failure` is the receiver's (only a receiver sends one: a sender's end is a cancel). */
 export async function readEnd (stream: Stream, handle: (end: EndMsg) => Promise<void>): Promise<void> {
   const sig = timeoutSignal(10_000)
   let w: TransferEnd
@@ -332,7 +339,7 @@ export async function readEnd (stream: Stream, handle: (end: EndMsg) => Promise<
   const status = w.status as EndMsg['status']
   let error: unknown
   try {
-    await handle({ transferId: w.transferId, status, root: w.root, signature: w.signature, failure: fromWireError(w.failure as WireErrorMsg | undefined, 'peer says'), wireBytes: w.wireBytes, missing: w.missing, doneBytes: w.doneBytes, renamedCount: w.renamedCount, renamed: w.renamed, refused: w.refused.map((r) => ({ entry: r.entry, reason: r.reason, under: r.under === '' ? undefined : r.under })) })
+    await handle({ transferId: w.transferId, status, root: w.root, signature: w.signature, failure: fromWireError(w.failure as WireErrorMsg | undefined, 'receiver'), wireBytes: w.wireBytes, missing: w.missing, doneBytes: w.doneBytes, renamedCount: w.renamedCount, renamed: w.renamed, refused: w.refused.map((r) => ({ entry: r.entry, reason: r.reason, under: r.under === '' ? undefined : r.under })) })
   } catch (err) { error = err }
   await sendAll(stream, lengthPrefixed(TransferEndAck.encode({ ok: error == null, error: error != null ? toWireError(error) : undefined })), sig)
   await finishStream(stream, sig)

@@ -704,7 +704,7 @@ export class TransferService {
    */
   private tellEndedBeforeOffer (s: Sender): void {
     if (s.preview == null && !s.resumed) return
-    void this.sendEndTo(s.peerId, { transferId: Buffer.from(s.id, 'hex'), status: 'cancelled', root: new Uint8Array(0), signature: new Uint8Array(0) }).catch(() => {})
+    void this.sendEndTo(s.peerId, { transferId: Buffer.from(s.id, 'hex'), status: 'cancelled', root: new Uint8Array(0), signature: new Uint8Array(0) }, 'receiver').catch(() => {})
   }
 
   private failSend (s: Sender, err: unknown): void {
@@ -875,7 +875,7 @@ export class TransferService {
       await answer({ status: 'accepted', haveBytes: row.state === 'done' ? row.totalBytes : (r?.progress.done ?? row.doneBytes) })
       // done here, and asked: the sender has not kept our receipt (it is sent until acknowledged, but a sender can lose what it wrote last)
       if (row.state === 'done' && row.receiptSig != null && row.receiptSig.length > 0) {
-        void this.sendEndTo(peerId, { transferId: Buffer.from(id, 'hex'), status: 'done', root: row.root, signature: row.receiptSig, wireBytes: row.wireBytes, missing: row.receiptMissing, renamedCount: row.renamedCount, refused: row.receiptRefused }).catch(() => {})
+        void this.sendEndTo(peerId, { transferId: Buffer.from(id, 'hex'), status: 'done', root: row.root, signature: row.receiptSig, wireBytes: row.wireBytes, missing: row.receiptMissing, renamedCount: row.renamedCount, refused: row.receiptRefused }, 'sender').catch(() => {})
       }
     } else {
       const code = row.state === 'declined' ? 'E_DECLINED' : isErrorCode(row.errorCode) ? row.errorCode : 'E_CANCELLED'
@@ -1050,7 +1050,7 @@ export class TransferService {
       store: this.c.store,
       sink: () => this.chunkSink,
       openChunkStream: async (peer, signal) => await this.openChunkStream(peer, signal),
-      sendEnd: async (peer, end) => { await this.sendEndTo(peer, end) },
+      sendEnd: async (peer, end) => { await this.sendEndTo(peer, end, 'sender') },
       sign: async (data) => await this.c.privateKey.sign(data),
       changed: (rec, urgent) => { this.changed(rec.id, urgent) },
       writeState: (rid, patch) => this.pendingStates.write(rid, patch),
@@ -1063,10 +1063,11 @@ export class TransferService {
     return r
   }
 
-  private async sendEndTo (peerId: string, end: EndMsg): Promise<void> {
+  /** `end` to `peerId`, the transfer's `to` (its receiver for a sender's cancel, else its sender). */
+  private async sendEndTo (peerId: string, end: EndMsg, to: 'sender' | 'receiver'): Promise<void> {
     const stream = await this.c.node.dialProtocol(peerIdFromString(peerId), RECEIPT_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
       .catch((err: Error) => { throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.c.peerName(peerId)}: ${dialFailure(err, 10_000)}`, { cause: err }) })
-    await sendEnd(stream, end)
+    await sendEnd(stream, end, to)
   }
 
   /**
@@ -1148,7 +1149,7 @@ export class TransferService {
     } else if (s != null && !s.finished) {
       s.controller.abort()
       this.setSendState(s, 'cancelled', new FerryError('E_CANCELLED', 'cancelled by the sender'))
-      if (s.offer != null) await this.sendEndTo(s.peerId, { transferId: Buffer.from(id, 'hex'), status: 'cancelled', root: s.offer.root, signature: new Uint8Array(0) }).catch(() => {})
+      if (s.offer != null) await this.sendEndTo(s.peerId, { transferId: Buffer.from(id, 'hex'), status: 'cancelled', root: s.offer.root, signature: new Uint8Array(0) }, 'receiver').catch(() => {})
     } else {
       const ended = this.pendingStates.overlay(this.c.store.summary(id))?.state
       throw new FerryError('E_TRANSFER_NOT_FOUND', ended != null ? `transfer ${id} has already ended (${ended}); nothing to cancel` : `no active transfer ${id}`)

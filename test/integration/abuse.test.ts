@@ -270,8 +270,8 @@ describe('receipts', () => {
     const offer = await waitFor(() => evil.offered.find((o) => o.files.some((f) => f.path === 'receipt-twice.bin')), 'the victim to offer the file', 20_000)
     const id = hex(offer.transferId)
     const end = { transferId: offer.transferId, status: 'done' as const, root: offer.root, signature: await evil.privateKey.sign(receiptPayload(id, offer.root)) }
-    await sendEnd(await evil.open(victim, RECEIPT_PROTOCOL), end)
-    await sendEnd(await evil.open(victim, RECEIPT_PROTOCOL), end) // rejected before: E_TRANSFER_NOT_FOUND
+    await sendEnd(await evil.open(victim, RECEIPT_PROTOCOL), end, 'sender')
+    await sendEnd(await evil.open(victim, RECEIPT_PROTOCOL), end, 'sender') // rejected before: E_TRANSFER_NOT_FOUND
     const done = await sending.done
     expect(done.code, done.stderr).toBe(0)
     expect((await transfersCli(victim)).find((t) => t.id === id)).toMatchObject({ state: 'done', receipt: { verified: true } })

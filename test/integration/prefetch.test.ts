@@ -260,7 +260,7 @@ describe('fetching ahead of the offer', () => {
     expect(kept.bytes).toBeGreaterThanOrEqual(8 * 256 * KiB)
     expect((await victim.cli(['status'])).stdout).toMatch(/^kept: +\S+ \S+ fetched ahead for 1 offer that has not come, in .*\.ferry-part; removed after a day$/m)
     // its sender cancelled it while it hashed (a daemon says so when it had a preview open): no offer will come
-    await sendEnd(await evil.open(victim, RECEIPT_PROTOCOL), { transferId: built.offer.transferId, status: 'cancelled', root: new Uint8Array(0), signature: new Uint8Array(0) })
+    await sendEnd(await evil.open(victim, RECEIPT_PROTOCOL), { transferId: built.offer.transferId, status: 'cancelled', root: new Uint8Array(0), signature: new Uint8Array(0) }, 'receiver')
     await waitFor(() => existsSync(partDirFor(receiveDir, prefetchFolderName(built.id))) ? undefined : true, 'the victim to drop what it fetched ahead', 15_000)
     expect(JSON.parse((await victim.cli(['status', '--json'])).stdout).keptParts).toMatchObject({ folders: 0 })
     // and a preview of it coming late starts nothing

@@ -1055,13 +1055,17 @@ describe('transfer', () => {
       expect(dec.code, dec.stderr).toBe(0)
       const declined = await refused.done
       expectError(declined, 'E_DECLINED')
+      // said as the receiver's words, as a refusal of the offer is (user-test finding: "peer says: …" here, "receiver: …" in `ferry wait`)
+      expect(declined.stderr).toMatch(/^ferry: E_DECLINED: receiver: declined on the receiving device$/m)
       // --json still says which transfer it was, and how it ended
       expect(JSON.parse(declined.stdout)).toMatchObject({ id: offer2.id, state: 'declined', error: { code: 'E_DECLINED' } })
       expect(await offersOf(b)).toEqual([])
       expect((await transfersOf(a)).find((t) => t.id === offer2.id)).toMatchObject({ state: 'declined', error: { code: 'E_DECLINED' } })
       // `ferry wait` ends as `ferry send` did: 0 for the one done, E_DECLINED for this one; an unknown id is an error
       expect((await a.cli(['wait', offer.id])).code).toBe(0)
-      expectError(await a.cli(['wait', offer2.id.slice(0, 8)]), 'E_DECLINED')
+      const waited = await a.cli(['wait', offer2.id.slice(0, 8)])
+      expectError(waited, 'E_DECLINED')
+      expect(waited.stderr).toMatch(/^ferry: E_DECLINED: receiver: declined on the receiving device$/m)
       expectError(await a.cli(['wait', 'ffffffffffff']), 'E_TRANSFER_NOT_FOUND')
       expect((await transfersOf(b)).find((t) => t.id === offer2.id)?.state).toBe('declined')
       await expect(stat(join(b.receiveDir, 'unwanted.bin'))).rejects.toMatchObject({ code: 'ENOENT' })

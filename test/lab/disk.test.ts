@@ -493,7 +493,7 @@ describe.skipIf(skip != null)('a receive folder that is a mount point', () => {
   it('a receiver killed (power cut) and restarted while the disk is away, its receive folder a folder of that disk: the receive fails with E_PATH_NOT_FOUND, and nothing goes to the disk under the mount point (the daemon made the folder there again at start, and received into it)', async () => {
     await sendWhileUnmounted('remounted', 'ferry', 40 * MiB, async ({ rx, unmount }) => { await rx.kill9(); unmount(); return await rx.restart() }, async ({ done, receiveDir }) => {
       expect(done.code, done.stderr).toBe(1)
-      expect(done.stderr).toMatch(/^ferry: E_PATH_NOT_FOUND: peer says: receive folder .* was on the disk mounted at .*disk when this receive began, and nothing is mounted there now \(the disk not mounted\?\)/m)
+      expect(done.stderr).toMatch(/^ferry: E_PATH_NOT_FOUND: receiver: receive folder .* was on the disk mounted at .*disk when this receive began, and nothing is mounted there now \(the disk not mounted\?\)/m)
       // the daemon made its receive folder again at start (as for new offers); nothing went into it
       expect(await readdir(receiveDir), 'nothing on the disk under the mount point').toEqual([])
     })

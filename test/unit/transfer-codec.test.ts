@@ -63,7 +63,7 @@ describe('offer codec', () => {
     const end: EndMsg = { transferId: new Uint8Array(32), status: 'done', root: new Uint8Array(32), signature: new Uint8Array(64), wireBytes: 5, missing: new Uint8Array(Math.ceil(MAX_OFFER_FILES / 8)).fill(0xff), renamedCount: 30, renamed }
     const [out, inbound] = await streamPair()
     let got: EndMsg | undefined
-    await Promise.all([sendEnd(out, end), readEnd(inbound, async (e) => { got = e })])
+    await Promise.all([sendEnd(out, end, 'sender'), readEnd(inbound, async (e) => { got = e })])
     expect(got?.renamedCount).toBe(30)
     // the three short ones; a long one would pass the budget of paths
     expect(got?.renamed).toEqual(renamed.slice(0, 3))
@@ -73,7 +73,7 @@ describe('offer codec', () => {
     // and with 20 names of 100 bytes, all of them
     const twenty = Array.from({ length: 20 }, (_, i) => ({ entry: i, as: `${'x'.repeat(90)} (${i}).jpg` }))
     const [out2, inbound2] = await streamPair()
-    await Promise.all([sendEnd(out2, { ...end, renamed: twenty }), readEnd(inbound2, async (e) => { got = e })])
+    await Promise.all([sendEnd(out2, { ...end, renamed: twenty }, 'sender'), readEnd(inbound2, async (e) => { got = e })])
     expect(got?.renamed).toEqual(twenty)
     // a longer list (a later version's) still leaves the signed receipt readable (review finding: refused, and resent for good)
     const more = TransferEnd.encode({ ...end, failure: undefined, doneBytes: undefined, renamed: Array.from({ length: END_RENAMED_SHOWN * 5 }, (_, i) => ({ entry: i, as: 'x' })) } as TransferEnd)
@@ -90,7 +90,7 @@ describe('offer codec', () => {
     const end: EndMsg = { transferId: new Uint8Array(32), status: 'done', root: new Uint8Array(32), signature: new Uint8Array(64), wireBytes: 5, missing: new Uint8Array(Math.ceil(MAX_OFFER_FILES / 8)).fill(0xff), renamedCount: 20, renamed: twentyRenamed, refused }
     const [out, inbound] = await streamPair()
     let got: EndMsg | undefined
-    await Promise.all([sendEnd(out, end), readEnd(inbound, async (e) => { got = e })])
+    await Promise.all([sendEnd(out, end, 'sender'), readEnd(inbound, async (e) => { got = e })])
     expect(got?.refused?.[0]).toEqual(refused[0])
     // a long reason is cut at a character's edge, to a quarter of the budget
     expect(got?.refused?.[1].reason).toMatch(/^unsafe path "é+\.\.\.$/)
