@@ -13,7 +13,7 @@ import { answerHello, exchangeHello, type HelloInfo } from '../protocol/hello.ts
 import type { PeerStore } from '../store/index.ts'
 import type { Logger } from './logger.ts'
 import type { FerryNode } from './node.ts'
-import { answeredAsAnother, REDIAL_FAST_MS, REDIAL_STATIC_MAX_MS, RedialSchedule } from './redial-schedule.ts'
+import { answeredAsAnother, dialledSelf, REDIAL_FAST_MS, REDIAL_STATIC_MAX_MS, RedialSchedule } from './redial-schedule.ts'
 
 export interface PeerEntry { peerId: string, name: string, addrs: string[], online: boolean, lastSeen: number, version: string }
 
@@ -63,6 +63,12 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], forgotten: [str
   private readonly staticIds = new Map<string, string>()
   /** when each offline peer (or --peer address) may be dialled again */
   private readonly schedule = new RedialSchedule()
+  /**
+   * --peer addresses that reached this daemon itself: not dialled again
+   * (user-test finding: `--peer` with the daemon's own address was dialled
+   * every 2 s for good, and nothing said why no peer came)
+   */
+  private readonly ownAddrs = new Set<string>()
   private forgotAt = 0
 
   constructor (init: PeerTableInit) {
@@ -283,6 +289,7 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], forgotten: [str
       if (peerId == null && addrs.length === 1) this.staticIds.set(addrs[0].toString(), conn.remotePeer.toString())
       this.schedule.reset(key)
     } catch (err) {
+      if (peerId == null && addrs.length === 1 && dialledSelf(err)) { this.ownAddress(addrs[0]); return }
       // back meanwhile (it dialled us): this failure (an old address timing out) says nothing of its next absence
       const id = peerId ?? (addrs.length === 1 ? this.staticIdOf(addrs[0]) : undefined)
       if (!this.controller.signal.aborted && !(id != null && this.isOnline(id))) {
@@ -297,6 +304,12 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], forgotten: [str
     }
   }
 
+  /** A --peer address that is this daemon's own: said once, and left alone from now on. */
+  private ownAddress (addr: Multiaddr): void {
+    this.ownAddrs.add(addr.toString())
+    this.init.log.warn(`--peer ${addr.toString()} is this daemon's own address: not dialled (give another device's address)`, { peer: addr.toString() })
+  }
+
   private redial (): void {
     const now = Date.now()
     if (now - this.forgotAt >= FORGET_INTERVAL_MS) {
@@ -306,7 +319,7 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], forgotten: [str
     for (const addr of this.init.staticPeers) {
       const ma = multiaddr(addr)
       const id = this.staticIdOf(ma)
-      if ((id != null && this.isOnline(id)) || !this.schedule.due(ma.toString(), now)) continue
+      if (this.ownAddrs.has(ma.toString()) || (id != null && this.isOnline(id)) || !this.schedule.due(ma.toString(), now)) continue
       void this.dial(undefined, [ma])
     }
     for (const p of this.peers.values()) {

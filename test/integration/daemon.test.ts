@@ -293,6 +293,23 @@ describe('daemon foundation', () => {
     }
   })
 
+  it('a daemon given its own address as --peer says so in one warning naming it, and does not dial it again (user-test finding: silent, dialled every 2 s for good)', async () => {
+    // a port free now, for both --listen and --peer
+    const port = await new Promise<number>((resolve) => { const srv = createServer().listen(0, '127.0.0.1', () => { const p = (srv.address() as { port: number }).port; srv.close(() => resolve(p)) }) })
+    const own = `/ip4/127.0.0.1/tcp/${port}`
+    const d = await startDaemon({ name: 'narcissus', listen: own, peers: [own], extraArgs: ['--verbose'] })
+    // three ticks of the 2 s redial: each a dial before
+    await new Promise((resolve) => setTimeout(resolve, 6500))
+    const lines = d.output().split('\n')
+    const warned = lines.filter((l) => l.includes('"level":"warn"') && l.includes(own))
+    expect(warned, d.output()).toHaveLength(1)
+    expect(JSON.parse(warned[0]).msg).toBe(`--peer ${own} is this daemon's own address: not dialled (give another device's address)`)
+    expect(lines.filter((l) => l.includes('"msg":"dial failed"')), d.output()).toHaveLength(0)
+    // nothing of it among the peers
+    expect(await peersOf(d)).toEqual([])
+    await d.stop()
+  })
+
   it('a --listen port another program holds: one readable line that says so, no stack trace (review finding: libp2p\'s message and stack, flattened)', async () => {
     const a = await startDaemon({ name: 'holder' })
     const r = await runCli(['daemon', '--home', await tempDir(), '--no-mdns', '--listen', a.addr.replace(/\/p2p\/.*$/, '')])

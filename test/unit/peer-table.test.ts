@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { MAX_UNPAIRED, PeerTable, UNPAIRED_KEPT_MS, unpairedToForget, type PeerEntry, type PeerTableInit } from '../../src/daemon/peer-table.ts'
-import { answeredAsAnother, REDIAL_FAST_FOR_MS, REDIAL_FAST_MS, REDIAL_MAX_MS, REDIAL_STATIC_MAX_MS, RedialSchedule, type Failure } from '../../src/daemon/redial-schedule.ts'
+import { answeredAsAnother, dialledSelf, REDIAL_FAST_FOR_MS, REDIAL_FAST_MS, REDIAL_MAX_MS, REDIAL_STATIC_MAX_MS, RedialSchedule, type Failure } from '../../src/daemon/redial-schedule.ts'
 
 /**
  * The peer table's 2 s timer from `start` until `until`, each tick `early` ms
@@ -69,6 +69,16 @@ describe('redial schedule', () => {
     expect(answeredAsAnother(new Error('connect ECONNREFUSED 127.0.0.1:4774'), self)).toBe(false)
     expect(answeredAsAnother(Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' }), self)).toBe(false)
     expect(answeredAsAnother(undefined, self)).toBe(false)
+  })
+
+  it('tells a dial that reached this daemon itself (a --peer address of its own) from other failures, also inside an AggregateError or as a cause', () => {
+    const self = (): Error => Object.assign(new Error('Can not dial self'), { name: 'InvalidPeerIdError' })
+    expect(dialledSelf(self())).toBe(true)
+    expect(dialledSelf(new AggregateError([new Error('connect ECONNREFUSED 127.0.0.1:1'), self()], 'All multiaddr dials failed'))).toBe(true)
+    expect(dialledSelf(new Error('dial failed', { cause: self() }))).toBe(true)
+    expect(dialledSelf(Object.assign(new Error('Invalid peer id'), { name: 'InvalidPeerIdError' }))).toBe(false)
+    expect(dialledSelf(new Error('connect ECONNREFUSED 127.0.0.1:4774'))).toBe(false)
+    expect(dialledSelf(undefined)).toBe(false)
   })
 })
 
