@@ -126,7 +126,12 @@ const MIGRATIONS: string[] = [
   // (Linux; NULL until its first run, or where it cannot be told): a daemon
   // restarted while that disk is away finds a folder of the disk below
   // instead, and must not receive into it (receiver.ts)
-  'ALTER TABLE transfers ADD COLUMN receive_mount TEXT'
+  'ALTER TABLE transfers ADD COLUMN receive_mount TEXT',
+  // the files a transfer placed under another name, theirs being taken there
+  // (JSON, [{path, as}], the first RENAMED_SHOWN, at most 8 KiB of them), at
+  // its end: `ferry wait` and `ferry transfers --json` still list them after
+  // the daemon let the transfer go (user-test finding: the count alone was kept)
+  'ALTER TABLE transfers ADD COLUMN renamed TEXT'
 ]
 
 export type Db = DatabaseSync

@@ -35,8 +35,10 @@ export interface TransferRow {
   skippedFailed?: number
   /** send only, from its offer on: the skipped paths shown (the first SKIPPED_SHOWN, those skipped for a problem first; at most 32 KiB of them), with why */
   skipped?: Array<{ path: string, reason: string, failed?: boolean, escaped?: boolean }>
-  /** receive only: files placed under another name, theirs taken here */
+  /** files placed under another name, theirs taken where they arrived (here for a receive, on the peer for a send) */
   renamedCount?: number
+  /** the first of those, recorded at the end (renamedToRecord): path as offered, and as placed */
+  renamed?: Array<{ path: string, as: string }>
   /** receive only: the mount point its receive folder was on when it began; unset until its first run (or where it cannot be told) */
   receiveMount?: string
   /** what it carries, in a few words (labelOf); a receive's are the peer's names, shown sanitized */
@@ -77,8 +79,8 @@ export class TransferStore {
         t.receiptSig ?? null, t.receiptVerified ? 1 : 0, t.resumed ? 1 : 0, t.createdAt, t.finishedAt ?? null, t.fileCount ?? 0, t.label ?? null)
   }
 
-  update (id: string, patch: Partial<Pick<TransferRow, 'state' | 'doneBytes' | 'wireBytes' | 'localBytes' | 'errorCode' | 'errorMessage' | 'receiptSig' | 'receiptMissing' | 'receiptRefused' | 'receiptVerified' | 'resumed' | 'finishedAt' | 'peerName' | 'receiveDir' | 'skippedCount' | 'skippedFailed' | 'skipped' | 'renamedCount' | 'receiveMount'>>): void {
-    const cols: Record<string, string> = { receiveDir: 'receive_dir', state: 'state', doneBytes: 'done_bytes', wireBytes: 'wire_bytes', localBytes: 'local_bytes', errorCode: 'error_code', errorMessage: 'error_message', receiptSig: 'receipt_sig', receiptMissing: 'receipt_missing', receiptRefused: 'receipt_refused', receiptVerified: 'receipt_verified', resumed: 'resumed', finishedAt: 'finished_at', peerName: 'peer_name', skippedCount: 'skipped_count', skippedFailed: 'skipped_failed', skipped: 'skipped', renamedCount: 'renamed_count', receiveMount: 'receive_mount' }
+  update (id: string, patch: Partial<Pick<TransferRow, 'state' | 'doneBytes' | 'wireBytes' | 'localBytes' | 'errorCode' | 'errorMessage' | 'receiptSig' | 'receiptMissing' | 'receiptRefused' | 'receiptVerified' | 'resumed' | 'finishedAt' | 'peerName' | 'receiveDir' | 'skippedCount' | 'skippedFailed' | 'skipped' | 'renamedCount' | 'renamed' | 'receiveMount'>>): void {
+    const cols: Record<string, string> = { receiveDir: 'receive_dir', state: 'state', doneBytes: 'done_bytes', wireBytes: 'wire_bytes', localBytes: 'local_bytes', errorCode: 'error_code', errorMessage: 'error_message', receiptSig: 'receipt_sig', receiptMissing: 'receipt_missing', receiptRefused: 'receipt_refused', receiptVerified: 'receipt_verified', resumed: 'resumed', finishedAt: 'finished_at', peerName: 'peer_name', skippedCount: 'skipped_count', skippedFailed: 'skipped_failed', skipped: 'skipped', renamedCount: 'renamed_count', renamed: 'renamed', receiveMount: 'receive_mount' }
     const keys = Object.keys(patch).filter((k) => cols[k] != null)
     if (keys.length === 0) return
     const values = keys.map((k) => {
@@ -133,8 +135,8 @@ export class TransferStore {
     const ended = "state IN ('done', 'failed', 'cancelled', 'declined') AND finished_at IS NOT NULL AND finished_at < ?"
     this.db.exec('BEGIN')
     try {
-      // and a send's list of skipped paths (up to 32 KiB; its counts stay): soak-test finding, kept for good
-      const r = this.stmt(`UPDATE transfers SET offer = x'', sources = NULL, skipped = NULL WHERE ${ended} AND (length(offer) > 0 OR sources IS NOT NULL OR skipped IS NOT NULL)`).run(before)
+      // and a send's list of skipped paths (up to 32 KiB; its counts stay): soak-test finding, kept for good; the renamed files' names too
+      const r = this.stmt(`UPDATE transfers SET offer = x'', sources = NULL, skipped = NULL, renamed = NULL WHERE ${ended} AND (length(offer) > 0 OR sources IS NOT NULL OR skipped IS NOT NULL OR renamed IS NOT NULL)`).run(before)
       this.stmt(`DELETE FROM transfer_files WHERE transfer_id IN (SELECT id FROM transfers WHERE ${ended})`).run(before)
       this.db.exec('COMMIT')
       return Number(r.changes)
@@ -309,7 +311,7 @@ const REFUSED_OFFER = "direction = 'receive' AND state = 'failed' AND length(off
 
 const SUMMARY_COLUMNS = `id, direction, peer_id, peer_name, state, root, x'' AS offer, NULL AS sources, total_bytes,
   done_bytes, wire_bytes, receive_dir, error_code, error_message, receipt_sig, receipt_verified, resumed, created_at,
-  finished_at, file_count, local_bytes, receipt_missing, receipt_refused, skipped_count, skipped_failed, skipped, renamed_count, label, receive_mount`
+  finished_at, file_count, local_bytes, receipt_missing, receipt_refused, skipped_count, skipped_failed, skipped, renamed_count, renamed, label, receive_mount`
 
 /** The receipt's refused entries as recorded; a damaged record is none (its reasons are only told, never trusted). */
 function parseRefused (text: string | null): TransferRow['receiptRefused'] {
@@ -326,6 +328,15 @@ function parseSkipped (text: string | null): TransferRow['skipped'] {
   try {
     const v: unknown = JSON.parse(text)
     return Array.isArray(v) ? v.filter((s) => typeof s?.path === 'string' && typeof s?.reason === 'string').map((s) => ({ path: s.path, reason: s.reason, ...(s.failed === true ? { failed: true } : {}), ...(s.escaped === true ? { escaped: true } : {}) })) : undefined
+  } catch { return undefined }
+}
+
+/** The renamed files as recorded; a damaged record is none (they are only shown). */
+function parseRenamed (text: string | null): TransferRow['renamed'] {
+  if (text == null) return undefined
+  try {
+    const v: unknown = JSON.parse(text)
+    return Array.isArray(v) ? v.filter((r) => typeof r?.path === 'string' && typeof r?.as === 'string').map((r) => ({ path: r.path, as: r.as })) : undefined
   } catch { return undefined }
 }
 
@@ -359,6 +370,7 @@ function toRow (r: any): TransferRow {
     skippedFailed: r.skipped_failed ?? 0,
     skipped: parseSkipped(r.skipped ?? null),
     renamedCount: r.renamed_count ?? 0,
+    renamed: parseRenamed(r.renamed ?? null),
     label: r.label ?? undefined
   }
 }

@@ -36,6 +36,7 @@ import type { Logger } from '../daemon/logger.ts'
 import { Progress } from './progress.ts'
 import { RENAMED_SHOWN, isFinalState } from '../daemon/control/types.ts'
 import type { StatePatch } from './pending-states.ts'
+import { renamedToRecord } from './snapshot.ts'
 
 export const RECEIPT_CONTEXT = 'ferry-receipt/v1'
 const MISSING_MARKER = 'missing'
@@ -178,8 +179,8 @@ export class Receiver {
     // a store that cannot write (its disk full) does not throw here: the state
     // is kept, shown and written once it can (review finding: the throw left
     // the receive neither failed nor told to the sender, retried every 2 s)
-    // with how many files it renamed: `ferry transfers` says so after the daemon let go of the receive (review finding: lost at its end)
-    this.deps.writeState(this.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: this.progress.done, wireBytes: this.progress.wire, finishedAt: this.finished ? Date.now() : undefined, ...(this.finished && this.renamedCount > 0 ? { renamedCount: this.renamedCount } : {}) })
+    // with how many files it renamed, and the first of them: `ferry transfers` and `ferry wait` say so after the daemon let go of the receive (review finding: lost at its end)
+    this.deps.writeState(this.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: this.progress.done, wireBytes: this.progress.wire, finishedAt: this.finished ? Date.now() : undefined, ...(this.finished && this.renamedCount > 0 ? { renamedCount: this.renamedCount, renamed: renamedToRecord(this.renamed) } : {}) })
     this.deps.changed(this, true)
   }
 

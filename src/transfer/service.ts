@@ -26,7 +26,7 @@ import { Sender, serveChunks } from './sender.ts'
 import { createChunkSink, type ChunkSink } from './sink.ts'
 import { Progress } from './progress.ts'
 import { MAX_PATH_BYTES, PART_DIR, checkOfferPaths, folderIdOf, isFolderAt, type FolderId, type Refusal } from './safe-path.ts'
-import { failedCount, fileCount, labelOf, refusedSummary, skippedToRecord, toOfferInfo, toTransferInfo, topNamesOf } from './snapshot.ts'
+import { failedCount, fileCount, labelOf, refusedSummary, renamedToRecord, skippedToRecord, toOfferInfo, toTransferInfo, topNamesOf } from './snapshot.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { EmitThrottle } from './throttle.ts'
 import { checkSpace, spoolBound, type ChunkedEntries, type PullShape, type SpaceNeed } from './space.ts'
@@ -690,7 +690,7 @@ export class TransferService {
       this.tellEndedBeforeOffer(s)
     }
     // a store that cannot write (its disk full) keeps the state in pendingStates, shown from there and written later; the send stays in memory till then
-    const recorded = this.pendingStates.write(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified, skippedCount: s.skippedCount, skippedFailed: s.skippedFailed, ...(s.skipped.length !== s.skippedRecorded ? { skipped: skippedToRecord(s.skipped) } : {}), ...(s.renamedCount > 0 ? { renamedCount: s.renamedCount } : {}) })
+    const recorded = this.pendingStates.write(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified, skippedCount: s.skippedCount, skippedFailed: s.skippedFailed, ...(s.skipped.length !== s.skippedRecorded ? { skipped: skippedToRecord(s.skipped) } : {}), ...(s.renamedCount > 0 ? { renamedCount: s.renamedCount, renamed: renamedToRecord(s.renamed) } : {}) })
     s.skippedRecorded = s.skipped.length // kept by pendingStates until the store takes it, if it cannot now
     this.changed(s.id, true)
     if (finished && recorded) this.senders.delete(s.id)

@@ -53,7 +53,8 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     info.renamed = [...o.sender.renamed]
     info.renamedCount = o.sender.renamedCount
   } else if (live == null && (row.renamedCount ?? 0) > 0) {
-    // ended: the count was kept, the names were not
+    // ended and gone from memory: the count and the first names were recorded (rows from before 2026-12-05, or a month old: the count only)
+    if (row.renamed != null && row.renamed.length > 0) info.renamed = row.renamed
     info.renamedCount = row.renamedCount
   }
   if (o.sender != null && o.sender.skippedCount > 0) {
@@ -150,6 +151,21 @@ export function skippedToRecord (all: SkippedPath[]): SkippedPath[] {
     bytes += Buffer.byteLength(JSON.stringify(s)) + 1
     if (bytes > SKIPPED_RECORD_BYTES) break
     out.push(s)
+  }
+  return out
+}
+
+/** What an ended transfer records of the files it placed under another name (JSON), as many of those shown as fit this. */
+const RENAMED_RECORD_BYTES = 8 * 1024
+
+/** The renamed files to record: the first of `shown` that fit RENAMED_RECORD_BYTES (20 of two 4 KiB paths would be 160 KiB a row); the count tells the rest. */
+export function renamedToRecord (shown: ReadonlyArray<{ path: string, as: string }>): Array<{ path: string, as: string }> {
+  const out: Array<{ path: string, as: string }> = []
+  let bytes = 2
+  for (const r of shown) {
+    bytes += Buffer.byteLength(JSON.stringify({ path: r.path, as: r.as })) + 1
+    if (bytes > RENAMED_RECORD_BYTES) break
+    out.push({ path: r.path, as: r.as })
   }
   return out
 }

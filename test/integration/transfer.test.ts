@@ -416,6 +416,26 @@ describe('transfer', () => {
     expect(await receivedNames()).toEqual(['mixed', 'note (1).txt', 'note.txt', 'renamed-copy.bin', 'sizes'])
   })
 
+  it('`ferry wait` lists the files that arrived under another name, as `ferry send` does, on both sides, also once the transfer has ended (user-test finding: only `ferry send` listed them)', async () => {
+    const photo = join(await tempDir('ferry-src-'), 'wait-photo.jpg')
+    await writeFileAt(photo, 'the photo sent\n')
+    // beta has a file of that name, another one
+    await writeFile(join(b.receiveDir, 'wait-photo.jpg'), 'beta\'s own photo\n')
+    try {
+      const res = await send([photo])
+      expect(res).toMatchObject({ state: 'done', renamedCount: 1, renamed: [{ path: 'wait-photo.jpg', as: 'wait-photo (1).jpg' }] })
+      for (const [d, where] of [[b, 'here'], [a, 'on beta']] as const) {
+        const waited = await d.cli(['wait', res.id.slice(0, 8)])
+        expect(waited.code, waited.stderr).toBe(0)
+        expect(waited.stdout, d.name).toContain(`\n1 file arrived under another name, the name being taken ${where}:\n  wait-photo.jpg -> wait-photo (1).jpg\n`)
+        const json = await d.cli(['wait', res.id, '--json'])
+        expect(JSON.parse(json.stdout), d.name).toMatchObject({ renamedCount: 1, renamed: [{ path: 'wait-photo.jpg', as: 'wait-photo (1).jpg' }] })
+      }
+    } finally {
+      for (const n of ['wait-photo.jpg', 'wait-photo (1).jpg']) await rm(join(b.receiveDir, n), { force: true })
+    }
+  })
+
   it('files put in the receive folder by other means, times kept, are taken as received: no copy next to them, nothing on the wire; same size and time but other bytes: both kept', async () => {
     const src = join(await tempDir('ferry-src-'), 'album')
     const dest = join(b.receiveDir, 'album')

@@ -249,12 +249,7 @@ export async function send (argv: string[]): Promise<number> {
         (skippedCount > 0 ? `; ${skippedCount} skipped (below)` : '')
       if (live != null) await live.done(t, summary)
       else process.stdout.write(summary + '\n')
-      // not where they were sent as: a script or a person looking for them there should hear where they are
-      const renamed = t.renamed ?? []
-      const more = (t.renamedCount ?? 0) - renamed.length
-      if ((t.renamedCount ?? 0) > 0) process.stdout.write(`${counted(t.renamedCount!, 'file')} arrived under another name, the name being taken on ${sanitizeForDisplay(t.peerName)}:\n`)
-      for (const r of renamed) process.stdout.write(`  ${escapeForDisplay(r.path)} -> ${escapeForDisplay(r.as)}\n`)
-      if (more > 0) process.stdout.write(`  and ${more} more\n`)
+      process.stdout.write(renamedText(t))
     }
     if (incomplete != null) { incompleteShown = true; throw incomplete }
     return 0
@@ -270,6 +265,24 @@ export async function send (argv: string[]): Promise<number> {
     for (const s of skipped) process.stderr.write(`ferry: warning: ${s.escaped === true ? sanitizeForDisplay(s.path) : escapeForDisplay(s.path)}: ${sanitizeForDisplay(s.reason)}\n`)
     if (skippedCount > skipped.length) process.stderr.write(`ferry: warning: ${counted(skippedCount - skipped.length, 'more path')} skipped, not listed (${skippedFailed} of all ${skippedCount} for a problem)\n`)
   }
+}
+
+/**
+ * The files of `t` placed under another name, theirs being taken where they
+ * arrived (`photo (1).jpg`), as lines after its summary ("" for none): not
+ * where they were sent as, so a script or a person looking for them there
+ * should hear where they are. `ferry send` and `ferry wait` both (user-test
+ * finding: `ferry wait` did not list them).
+ */
+function renamedText (t: TransferInfo): string {
+  const count = t.renamedCount ?? 0
+  if (count === 0) return ''
+  const renamed = t.renamed ?? []
+  const where = t.direction === 'send' ? `on ${sanitizeForDisplay(t.peerName)}` : 'here'
+  return `${counted(count, 'file')} arrived under another name, the name being taken ${where}:\n` +
+    renamed.map((r) => `  ${escapeForDisplay(r.path)} -> ${escapeForDisplay(r.as)}\n`).join('') +
+    // the names are kept while the transfer is: an old one has its count alone
+    (renamed.length === 0 ? '  (their names are no longer kept)\n' : count > renamed.length ? `  and ${count - renamed.length} more\n` : '')
 }
 
 /** `cancel` of `id`, on a connection of its own (send, onStop). */
@@ -450,7 +463,9 @@ the TUI. The id as \`ferry transfers\` shows it, or a unique prefix.
 Exits as \`ferry send\` does: 0 when it is done and verified with nothing
 left out for a problem; otherwise 1 with its error code (E_INCOMPLETE when
 files could not be sent or were not received). Progress on a terminal
-(stderr); --json prints the transfer as it ended. Ctrl-C ends the wait,
+(stderr); then its summary, with the files placed under another name, the
+name being taken where they arrived (\`photo (1).jpg\`), as \`ferry send\`
+lists them; --json prints the transfer as it ended. Ctrl-C ends the wait,
 not the transfer.
 `
 
@@ -496,7 +511,7 @@ export async function wait (argv: string[]): Promise<number> {
       // how long, as `ferry send` says it (user-test finding: left out here); interruptions included
       const took = ((t.finishedAt ?? Date.now()) - t.createdAt) / 1000
       process.stdout.write(`${t.direction === 'send' ? 'sent' : 'received'} ${counted(t.files - notReceived, 'file')}, ${formatBytes(t.doneBytes)} ${t.direction === 'send' ? 'to' : 'from'} ${sanitizeForDisplay(t.peerName)} ` +
-        `in ${took < 60 ? `${took.toFixed(1)} s` : duration(took * 1000)} ${overTheNetwork(t)}; receipt ${receiptCell(t) || 'missing'}\n`)
+        `in ${took < 60 ? `${took.toFixed(1)} s` : duration(took * 1000)} ${overTheNetwork(t)}; receipt ${receiptCell(t) || 'missing'}\n` + renamedText(t))
     }
     if (failure != null) throw failure
     return 0
