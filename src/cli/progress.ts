@@ -61,25 +61,31 @@ export class LineProgress {
  * a peer switched off looked hung). It says once why it waits, again when
  * the reason changes, and once when it goes on; and when its receiver holds
  * the offer for a person there to accept (auto-accept off). On a terminal
- * the progress line and the live view show the same.
+ * the progress line and the live view show the same. `ferry wait` says the
+ * same of the transfer it waits for, either way, its Ctrl-C ending the wait
+ * alone (`waitOnly`; user-test finding: it said nothing while it waited).
  */
 export class WaitNotes {
   private shown?: string
   private readonly write: (line: string) => void
-  constructor (write: (line: string) => void) {
+  private readonly waitOnly: boolean
+  constructor (write: (line: string) => void, opts: { waitOnly?: boolean } = {}) {
     this.write = write
+    this.waitOnly = opts.waitOnly === true
   }
 
   update (t: TransferInfo): void {
     const peer = sanitizeForDisplay(t.peerName)
+    const what = t.direction === 'receive' ? 'receive' : 'send'
+    const stop = this.waitOnly ? `Ctrl-C ends this wait, not the ${what}` : 'Ctrl-C cancels'
     if (t.state === 'waiting') {
       const why = t.error != null ? `${t.error.code}: ${sanitizeForDisplay(t.error.message)}` : 'not connected'
-      this.note(`waiting for ${peer} (${why}); the send goes on by itself when it can (Ctrl-C cancels)`)
+      this.note(`waiting for ${peer} (${why}); the ${what} goes on by itself when it can (${stop})`)
     } else if (t.state === 'offered' && t.awaitingDecision === true) {
-      this.note(`offered to ${peer}; waiting for it to be accepted there (Ctrl-C cancels)`)
+      this.note(`offered to ${peer}; waiting for it to be accepted there (${stop})`)
     } else if (t.state !== 'offered') {
       // an offer on its way (`offered`) is no news, nor what it goes on to
-      if (this.shown !== undefined && !isFinalState(t.state)) this.write(`ferry: ${t.state === 'hashing' ? 'hashing again' : `sending to ${peer}`}`)
+      if (this.shown !== undefined && !isFinalState(t.state)) this.write(`ferry: ${t.state === 'hashing' ? 'hashing again' : t.direction === 'receive' ? `receiving from ${peer}` : `sending to ${peer}`}`)
       this.shown = undefined
     }
   }

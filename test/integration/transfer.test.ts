@@ -1040,6 +1040,9 @@ describe('transfer', () => {
       await waitFor(async () => (await transfersOf(a)).find((t) => t.id === offer.id && t.awaitingDecision === true), 'the sender to learn that the offer waits for a decision')
       expect((await a.cli(['transfers'])).stdout).toMatch(new RegExp(`^${offer.id.slice(0, 8)} .* offered, waiting to be accepted there `, 'm'))
       expect(sending.proc.exitCode).toBe(null)
+      // `ferry wait` on a pipe says what it waits for, as `ferry send` does (user-test finding: nothing, for as long as it waited)
+      const waitCli = spawnCli(['wait', offer.id, '--home', a.home], { timeoutMs: 60_000 })
+      await waitFor(() => waitCli.stderr().includes('waiting for it to be accepted'), '`ferry wait` to say that the offer waits for a decision', 10_000)
       await expect(stat(join(b.receiveDir, 'wanted.bin'))).rejects.toMatchObject({ code: 'ENOENT' })
       // not a transfer yet on beta, but `ferry transfers` points to it
       const listed = await b.cli(['transfers'])
@@ -1057,6 +1060,10 @@ describe('transfer', () => {
       expect(JSON.parse(done.stdout)).toMatchObject({ id: offer.id, state: 'done', totalBytes: 300 * KiB, receipt: { verified: true } })
       // no progress drawn (--json): stderr said what it waited for, and when it went on
       expect(done.stderr).toMatch(/^ferry: offered to beta; waiting for it to be accepted there \(Ctrl-C cancels\)\nferry: sending to beta$/m)
+      const waitEnd = await waitCli.done
+      expect(waitEnd.code, waitEnd.stderr).toBe(0)
+      // its Ctrl-C ends the wait alone
+      expect(waitEnd.stderr).toMatch(/^ferry: offered to beta; waiting for it to be accepted there \(Ctrl-C ends this wait, not the send\)\nferry: sending to beta$/m)
       expect(await digestFile(join(b.receiveDir, 'wanted.bin'))).toEqual(await digestFile(wanted))
       expect(await offersOf(b)).toEqual([])
       // accepted again once done: said what it is now (user-test finding: "no pending offer")

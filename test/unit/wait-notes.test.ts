@@ -55,6 +55,20 @@ describe('WaitNotes', () => {
     notes.update(info('failed', { code: 'E_TIMEOUT', message: 'x' }))
     expect(lines).toHaveLength(3)
   })
+
+  it('for `ferry wait`: Ctrl-C ends the wait, not the transfer, and a receive is said as one (user-test finding: `ferry wait` said nothing while it waited)', () => {
+    const waitNotes = new WaitNotes((l) => { lines.push(l) }, { waitOnly: true })
+    waitNotes.update(info('offered', undefined, true))
+    waitNotes.update(info('fetching'))
+    waitNotes.update({ ...info('waiting'), direction: 'receive' })
+    waitNotes.update({ ...info('fetching'), direction: 'receive' })
+    expect(lines).toEqual([
+      'ferry: offered to nas[2J; waiting for it to be accepted there (Ctrl-C ends this wait, not the send)',
+      'ferry: sending to nas[2J',
+      'ferry: waiting for nas[2J (not connected); the receive goes on by itself when it can (Ctrl-C ends this wait, not the receive)',
+      'ferry: receiving from nas[2J'
+    ])
+  })
 })
 
 describe('drawing on a terminal', () => {

@@ -463,7 +463,8 @@ the TUI. The id as \`ferry transfers\` shows it, or a unique prefix.
 Exits as \`ferry send\` does: 0 when it is done and verified with nothing
 left out for a problem; otherwise 1 with its error code (E_INCOMPLETE when
 files could not be sent or were not received). Progress on a terminal
-(stderr); then its summary, with the files placed under another name, the
+(stderr; elsewhere a line when it waits for the peer, and when it goes
+on); then its summary, with the files placed under another name, the
 name being taken where they arrived (\`photo (1).jpg\`), as \`ferry send\`
 lists them; --json prints the transfer as it ended. Ctrl-C ends the wait,
 not the transfer.
@@ -476,6 +477,8 @@ export async function wait (argv: string[]): Promise<number> {
   const json = values.json === true
   const client = await connectControl(homeOf(values))
   const progress = new LineProgress()
+  // where no progress is drawn, a line when it waits and when it goes on, as `ferry send` writes
+  const notes = json || !drawsOn(process.stderr) ? new WaitNotes((line) => { process.stderr.write(line + '\n') }, { waitOnly: true }) : undefined
   try {
     let id = ''
     let settle: ((t: TransferInfo | FerryError) => void) | undefined
@@ -483,6 +486,7 @@ export async function wait (argv: string[]): Promise<number> {
     const onInfo = (t: TransferInfo): void => {
       if (t.id !== id) return
       if (!json) progress.update(progressLine(t, process.stderr.columns ?? 80))
+      notes?.update(t)
       if (isFinalState(t.state)) settle?.(t)
     }
     // subscribed before the list is read, so that an end between the two is not missed
