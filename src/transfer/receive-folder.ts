@@ -13,6 +13,20 @@ function whoAmI (): string {
   try { return userInfo().username } catch { return `uid ${process.getuid?.() ?? '?'}` }
 }
 
+/**
+ * Why a folder cannot be written in, from access(2)'s error, as words that
+ * follow its name ("is on a read-only file system"); undefined for an error
+ * that says nothing of writing (a folder gone, say).
+ */
+export function notWritableBecause (err: unknown): string | undefined {
+  const code = (err as NodeJS.ErrnoException).code
+  if (code === 'EROFS') return 'is on a read-only file system'
+  if (code === 'EACCES') return `is not writable by the user the daemon runs as (${whoAmI()})`
+  // not a matter of permission bits: root got "not writable by root" for a `chattr +i` folder (soak-test finding)
+  if (code === 'EPERM') return 'cannot be written to (EPERM: marked immutable or append-only? see lsattr -d)'
+  return undefined
+}
+
 /** Throws E_PATH_NOT_FOUND (missing) or E_IO (not a folder, read-only, not writable by this process), each saying so. */
 export async function checkReceiveFolder (dir: string): Promise<void> {
   const st = await stat(dir).catch((err: NodeJS.ErrnoException) => {
@@ -23,11 +37,8 @@ export async function checkReceiveFolder (dir: string): Promise<void> {
   try {
     await access(dir, constants.W_OK | constants.X_OK)
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'EROFS') throw new FerryError('E_IO', `receive folder ${dir} is on a read-only file system`)
-    if (code === 'EACCES') throw new FerryError('E_IO', `receive folder ${dir} is not writable by the user the daemon runs as (${whoAmI()})`)
-    // not a matter of permission bits: root got "not writable by root" for a `chattr +i` folder (soak-test finding)
-    if (code === 'EPERM') throw new FerryError('E_IO', `receive folder ${dir} cannot be written to (EPERM: marked immutable or append-only? see lsattr -d)`)
+    const why = notWritableBecause(err)
+    if (why !== undefined) throw new FerryError('E_IO', `receive folder ${dir} ${why}`)
     throw toFerryError(err, 'E_IO')
   }
 }

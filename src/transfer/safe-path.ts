@@ -11,13 +11,14 @@
 // directories with mkdir (which never follows a final symlink), open with
 // O_NOFOLLOW/O_EXCL ('wx'), and rename without overwriting, to close the race.
 
-import { statSync } from 'node:fs'
-import { lstat, realpath } from 'node:fs/promises'
+import { constants, statSync } from 'node:fs'
+import { access, lstat, realpath } from 'node:fs/promises'
 import { basename, dirname, join, relative, isAbsolute } from 'node:path'
 import { FerryError, quoteForDisplay } from '../errors.ts'
 import { NameProbe } from './name-probe.ts'
 import { FAT_MAX_FILE_BYTES, fileSizeLimit, type FileSizeLimit } from './file-size-limit.ts'
 import { fmt } from './space.ts'
+import { notWritableBecause } from './receive-folder.ts'
 
 export const MAX_COMPONENT_BYTES = 255
 export const MAX_PATH_BYTES = 4096
@@ -201,11 +202,12 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
   const found = new Map<string, 'dir' | 'state' | 'link' | 'other' | 'none'>()
   const refused = new Map<string, Refusal>()
   const names = new NameProbe(base)
+  const writable = new Map<string, string | null>()
   // asked only of a receive folder offered a file over FAT's limit (file-size-limit.ts)
   const limit = (o.large?.size ?? 0) > 0 && !intoState ? await fileSizeLimit(base) : undefined
   for (const offered of paths) {
     if (intoState) { validateRelativePath(offered); throw unsafe(offered, IN_STATE_FOLDER) }
-    const why = await refusal(base, renamed.get(offered) ?? offered, dirs.has(offered), found, names, keepOut) ?? tooLarge(offered, o.large?.get(offered), limit)
+    const why = await refusal(base, renamed.get(offered) ?? offered, dirs.has(offered), found, names, writable, keepOut) ?? tooLarge(offered, o.large?.get(offered), limit)
     // the folder at fault, by its offered path (a rename changes a component's name, not their number)
     if (why !== undefined) refused.set(offered, { error: why.error, reason: why.reason, under: why.depth === undefined ? undefined : offered.split('/').slice(0, why.depth).join('/') })
   }
@@ -257,8 +259,14 @@ function refuse (p: string, reason: string, depth?: number): Refusal & { depth?:
  * prefix is, across the offer's paths; `names` asks the file system about
  * names some file systems refuse (name-probe.ts).
  */
-async function refusal (base: string, p: string, isDir: boolean, found: Map<string, 'dir' | 'state' | 'link' | 'other' | 'none'>, names: NameProbe, keepOut?: FolderId): Promise<(Refusal & { depth?: number }) | undefined> {
+async function refusal (base: string, p: string, isDir: boolean, found: Map<string, 'dir' | 'state' | 'link' | 'other' | 'none'>, names: NameProbe, writable: Map<string, string | null>, keepOut?: FolderId): Promise<(Refusal & { depth?: number }) | undefined> {
   let prefix = ''
+  /**
+   * where placing `p` makes something, in a folder `dir` there: a file's own
+   * name (there already, maybe), or a folder or file not there, whose first
+   * `depth` components every path below shares (all refused with it)
+   */
+  let makesIn: { dir: string, depth?: number, file?: string } | undefined
   const components = p.split('/')
   // the whole path, with the receive folder's own: the system calls that
   // place the file refuse it past PATH_MAX (ENAMETOOLONG after the
@@ -266,13 +274,14 @@ async function refusal (base: string, p: string, isDir: boolean, found: Map<stri
   // with room for the " (n)" a taken name gets (review finding: a path that fitted only as asked failed with E_IO after its bytes came)
   if (byteLength(join(base, p)) + COLLISION_SUFFIX_BYTES >= SYSTEM_PATH_MAX) return refuse(p, `too long for this receive folder's file system (with the folder's own path and room for a " (n)" name, over ${SYSTEM_PATH_MAX - 1 - COLLISION_SUFFIX_BYTES} bytes)`)
   for (const [i, c] of components.entries()) {
+    const parent = prefix
     prefix = prefix === '' ? c : `${prefix}/${c}`
     const mustBeFolder = i < components.length - 1 || isDir
     // a file's own name: whatever is there, the file goes next to it ("name (1)"), so it is
     // not looked at (an lstat per file was most of this check's time: 74-89 ms for 1,000
     // photos, at each run of a receive), unless it is long enough to be too long somewhere
     // (eCryptfs takes 143 bytes; most file systems 255, which validateRelativePath enforces)
-    if (!mustBeFolder && byteLength(c) <= SHORT_NAME_BYTES) break
+    if (!mustBeFolder && byteLength(c) <= SHORT_NAME_BYTES) { makesIn = { dir: parent, file: prefix }; break }
     let here = found.get(prefix)
     if (here === undefined) {
       try {
@@ -286,7 +295,7 @@ async function refusal (base: string, p: string, isDir: boolean, found: Map<stri
       }
       found.set(prefix, here)
     }
-    if (here === 'none') break
+    if (here === 'none') { makesIn = { dir: parent, depth: i + 1 }; break }
     if (here === 'state') throw unsafe(p, IN_STATE_FOLDER)
     if (mustBeFolder && here === 'link') return refuse(p, `${quote(prefix)} is a symbolic link in the receive folder`, i + 1)
     if (mustBeFolder && here !== 'dir') return refuse(p, `${quote(prefix)} is a file in the receive folder, and the offer needs a folder there`, i + 1)
@@ -296,7 +305,29 @@ async function refusal (base: string, p: string, isDir: boolean, found: Map<stri
     const why = await names.refusal(c)
     if (why !== undefined) return refuse(p, `${quote(c)}: ${why}`, i < components.length - 1 || isDir ? i + 1 : undefined)
   }
-  return undefined
+  return makesIn === undefined ? undefined : await notWritableThere(base, p, makesIn, writable)
+}
+
+/**
+ * A path that needs something made in a folder of the receive folder this
+ * daemon cannot write in (another user's, read-only, immutable): refused
+ * alone, before its bytes are fetched (user-test finding: the whole receive
+ * failed once they were in, with "EACCES: permission denied, link
+ * '…/.ferry-part/…/1' -> '…'"); a file there already is not, as it may be
+ * in place (one that is not fails as it is placed). Not the folder as
+ * `under`: what is there already below it is received. access(2) once a
+ * folder (`writable`: its answer, null for yes), and only for folders that exist.
+ */
+async function notWritableThere (base: string, p: string, makesIn: { dir: string, depth?: number, file?: string }, writable: Map<string, string | null>): Promise<(Refusal & { depth?: number }) | undefined> {
+  let why = writable.get(makesIn.dir)
+  if (why === undefined) {
+    why = await access(join(base, makesIn.dir), constants.W_OK | constants.X_OK).then(() => null, (err: unknown) => notWritableBecause(err) ?? null)
+    writable.set(makesIn.dir, why)
+  }
+  if (why === null) return undefined
+  if (makesIn.file !== undefined && await lstat(join(base, makesIn.file)).then(() => true, () => false)) return undefined
+  const reason = makesIn.dir === '' ? `the receive folder ${why}` : `${quote(makesIn.dir)} in the receive folder ${why}`
+  return { error: new FerryError('E_IO', `${quote(p)}: ${reason}`), reason, depth: makesIn.depth }
 }
 
 /**
