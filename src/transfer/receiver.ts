@@ -10,8 +10,9 @@
 import type { Stream } from '@libp2p/interface'
 import { existsSync, lstatSync, statSync, truncateSync } from 'node:fs'
 import { realpath, stat } from 'node:fs/promises'
-import { join, relative } from 'node:path'
-import { FerryError, toFerryError } from '../errors.ts'
+import { dirname, join, relative } from 'node:path'
+import { FerryError, quoteForDisplay, toFerryError } from '../errors.ts'
+import { notWritableBecause } from './receive-folder.ts'
 import { isTransient } from './transient.ts'
 import { END_REFUSED_SHOWN, type OfferMsg, type EndMsg, type RefusedEntry } from '../protocol/transfer.ts'
 import type { IndexedFile, PlacedIdentity, TransferStore } from '../store/index.ts'
@@ -473,7 +474,14 @@ export class Receiver {
     const root = computeFileRoot(f.entry.size, f.entry.chunkSize, f.entry.chunks)
     if (Buffer.compare(root, f.entry.fileRoot) !== 0) throw new FerryError('E_HASH_MISMATCH', `${f.entry.path}: file root does not match`)
     const relPath = this.localPath(f.entry.path)
-    f.dest = await placeFile({ root: this.receiveDir, relPath, partPath: f.partPath, mtimeMs: f.entry.mtimeMs, mtimeSubMsNs: f.entry.mtimeSubMsNs, mode: f.entry.mode, knownDirs: this.knownDirs, dirModes: this.dirModes, taken: (path) => this.offerPaths().has(path), keepOut: this.deps.stateFolder })
+    try {
+      f.dest = await placeFile({ root: this.receiveDir, relPath, partPath: f.partPath, mtimeMs: f.entry.mtimeMs, mtimeSubMsNs: f.entry.mtimeSubMsNs, mode: f.entry.mode, knownDirs: this.knownDirs, dirModes: this.dirModes, taken: (path) => this.offerPaths().has(path), keepOut: this.deps.stateFolder })
+    } catch (err) {
+      const denied = deniedPlacing(relPath, err)
+      if (denied === undefined) throw err
+      this.receiveWithout(f, denied)
+      return
+    }
     f.done = true
     // its name (or a folder's on its way) was taken here: said, as the file is not where the sender named it
     if (f.dest !== join(this.receiveDir, f.entry.path)) {
@@ -484,6 +492,22 @@ export class Receiver {
     if (this.unrecorded.length === 0) this.unrecordedSince = Date.now()
     this.unrecorded.push({ path: f.dest, fileRoot: f.entry.fileRoot, size: f.entry.size, ...asPlaced(f.dest, f.entry.mtimeMs), chunks: f.entry.chunks, chunkSize: f.entry.chunkSize, placed: { transferId: this.id, idx: f.index } })
     if (this.unrecorded.length >= INDEX_BATCH_FILES || Date.now() - this.unrecordedSince >= INDEX_BATCH_MS) this.recordPlaced()
+  }
+
+  /**
+   * A file whose bytes are all in, that its folder here does not take (no
+   * permission to write in it: the check of the offer saw nothing to make
+   * there, the file going next to one of its name, or the folder changed
+   * since): received without it, and told in the receipt with why, as a path
+   * refused up front is (user-test finding: the whole receive failed, with
+   * "EACCES: permission denied, link '…/.ferry-part/…'"). Its part file is
+   * kept for a re-send (keepVerifiedParts).
+   */
+  private receiveWithout (f: FileState, refusal: Refusal): void {
+    f.unavailable = refusal.error
+    this.refusedEntries = new Map([...this.refusedEntries, [f.index, refusal]])
+    this.countWithout()
+    this.deps.log.warn('a file could not be placed; received without it', { id: this.id, path: f.entry.path, err: refusal.error.message })
   }
 
   /**
@@ -799,4 +823,13 @@ function zerosFrom (entry: { size: number, chunkSize: number, chunks: Uint8Array
 /** The sender's permission bits of each folder of `offer`, by the path it lands at (`at`). */
 function modesOf (offer: OfferMsg, at: (offered: string) => string): DirModes {
   return new Map(offer.files.filter((f) => f.kind === 'dir').map((f) => [at(f.path), f.mode]))
+}
+
+/** Why placing the file at `relPath` failed, as a refusal of it alone, when its folder cannot be written in (receiveWithout); undefined for any other failure. */
+function deniedPlacing (relPath: string, err: unknown): Refusal | undefined {
+  const why = notWritableBecause(err instanceof FerryError ? err.cause : err)
+  if (why === undefined) return undefined
+  const folder = dirname(relPath)
+  const reason = folder === '.' ? `the receive folder ${why}` : `${quoteForDisplay(folder)} in the receive folder ${why}`
+  return { error: new FerryError('E_IO', `${quoteForDisplay(relPath)}: ${reason}`), reason }
 }

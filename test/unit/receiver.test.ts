@@ -1,10 +1,10 @@
 // A Receiver run against a real store, real part files and the real sink,
 // with no peer: what a run cancelled in its plan leaves behind.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
-import { tmpdir } from 'node:os'
+import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { streamPair } from '@libp2p/utils'
 import { FerryError } from '../../src/errors.ts'
@@ -25,6 +25,17 @@ import { Sender, serveChunks } from '../../src/transfer/sender.ts'
 import { createChunkSink, type ChunkSink } from '../../src/transfer/sink.ts'
 import { folderIdOf } from '../../src/transfer/safe-path.ts'
 import { descriptorsOf } from '../helpers/files.ts'
+
+/** a folder links into which fail as for a folder of another user's (the tests run as root, which permission bits let through) */
+const lockedFolder = vi.hoisted(() => ({ path: undefined as string | undefined }))
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>()
+  const linkSync = ((from: string, to: string) => {
+    if (lockedFolder.path !== undefined && to.startsWith(`${lockedFolder.path}/`)) throw Object.assign(new Error(`EACCES: permission denied, link '${from}' -> '${to}'`), { code: 'EACCES', errno: -13 })
+    fs.linkSync(from, to)
+  }) as typeof fs.linkSync
+  return { ...fs, linkSync, default: { ...fs, linkSync } }
+})
 
 const CHUNK = 256 * 1024
 const ID = 'cd'.repeat(16)
@@ -97,6 +108,26 @@ describe('Receiver', () => {
     expect(receiver.state, receiver.error?.message).toBe('done')
     expect((await readFile(join(receiveDir, 'a (2)'))).equals(a)).toBe(true)
     expect((await readFile(join(receiveDir, 'a (1)', 'x'))).equals(x)).toBe(true)
+  })
+
+  it('a file that cannot be placed for want of permission in its folder (the check of the offer found nothing, or it goes next to a file of that name as "name (1)") is received without, told in the receipt with why; the rest arrives (user-test finding: the receive failed whole, "EACCES: permission denied, link \'…/.ferry-part/…\'")', async () => {
+    const locked = randomBytes(100)
+    const free = randomBytes(2 * CHUNK)
+    const { offer, receiveDir, serving } = await servedOffer([{ path: 'locked/a.txt', data: locked }, { path: 'free.bin', data: free }])
+    await mkdir(join(receiveDir, 'locked'))
+    await writeFile(join(receiveDir, 'locked', 'a.txt'), 'the person\'s own a.txt\n')
+    lockedFolder.path = join(receiveDir, 'locked')
+    const ends: EndMsg[] = []
+    try {
+      const receiver = new Receiver(depsWith(() => sink, ends, serving), { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+      await receiver.run()
+      expect(receiver.state, receiver.error?.message).toBe('done')
+    } finally { lockedFolder.path = undefined }
+    expect((await readFile(join(receiveDir, 'free.bin'))).equals(free)).toBe(true)
+    expect(await readdir(join(receiveDir, 'locked'))).toEqual(['a.txt'])
+    expect(ends).toHaveLength(1)
+    expect(new Bitmap(2, ends[0].missing).has(0)).toBe(true)
+    expect(ends[0].refused).toEqual([{ entry: 0, reason: `"locked" in the receive folder is not writable by the user the daemon runs as (${userInfo().username})` }])
   })
 
   it('a run cancelled in its plan lets go of the part files the plan had opened (review finding: they stayed open in the sink, and a later receive of the same content after the part folder was removed wrote through them into the deleted files)', async () => {
