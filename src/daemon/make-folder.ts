@@ -43,7 +43,7 @@ export async function danglingLinkOnTheWay (path: string): Promise<{ link: strin
 }
 
 /** The error of making the first missing folder on the way to `path` alone; undefined when it could be made (then nothing was left made). */
-async function firstRefusal (path: string): Promise<NodeJS.ErrnoException | undefined> {
+export async function firstRefusal (path: string): Promise<NodeJS.ErrnoException | undefined> {
   let missing = path
   for (let up = dirname(missing); up !== missing; missing = up, up = dirname(up)) {
     const found = await stat(up).then(() => true, () => false)

@@ -4,9 +4,10 @@
 // unwritable folder as EACCES on a part folder the user never heard of).
 
 import { constants } from 'node:fs'
-import { access, stat } from 'node:fs/promises'
+import { access, mkdir, stat } from 'node:fs/promises'
 import { userInfo } from 'node:os'
 import { FerryError, toFerryError } from '../errors.ts'
+import { danglingLinkOnTheWay, firstRefusal } from '../daemon/make-folder.ts'
 
 /** This process's user name, or its uid where it has none (a container without a passwd entry). */
 function whoAmI (): string {
@@ -40,5 +41,26 @@ export async function checkReceiveFolder (dir: string): Promise<void> {
     const why = notWritableBecause(err)
     if (why !== undefined) throw new FerryError('E_IO', `receive folder ${dir} ${why}`)
     throw toFerryError(err, 'E_IO')
+  }
+}
+
+/**
+ * mkdir -p of a receive folder, for an offer. One that is (or passes through)
+ * a symbolic link to nothing, a disk not mounted, is said so (E_PATH_NOT_FOUND,
+ * as a receive folder that goes away; where it points is not told to the
+ * peer): user-test finding, the sender read "receiver: ENOENT: no such file or
+ * directory, mkdir '…'". So is one gone (moved, removed) that cannot be made
+ * again where it was, for want of permission or on a read-only disk
+ * (user-test finding: "receiver: EACCES: permission denied, mkdir '/home/…'").
+ */
+export async function makeReceiveFolder (dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true })
+  } catch (err) {
+    if (await danglingLinkOnTheWay(dir) !== undefined) throw new FerryError('E_PATH_NOT_FOUND', 'the receive folder is a symbolic link to a folder that is not there (a disk not mounted?); send again once it is', { cause: err })
+    // the folder it goes in said to be at fault, by the error of making the first folder missing alone (Node's recursive mkdir says ENOENT for EROFS)
+    const why = notWritableBecause(await firstRefusal(dir).catch(() => undefined) ?? err)
+    if (why === undefined) throw err
+    throw new FerryError('E_PATH_NOT_FOUND', `the receive folder is not there (moved or removed?), and cannot be made again: the folder it goes in ${why}; send again once it is back`, { cause: err })
   }
 }

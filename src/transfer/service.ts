@@ -7,8 +7,7 @@ import type { Connection, Stream, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { mkdir, stat } from 'node:fs/promises'
-import { danglingLinkOnTheWay } from '../daemon/make-folder.ts'
+import { stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
 import { CHUNKS_PROTOCOL, PREVIEW_PROTOCOL, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, MAX_UNFINISHED_OFFER_BYTES_PER_PEER, MAX_UNFINISHED_RECEIVES_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
@@ -36,7 +35,7 @@ import { alreadyInPlace } from './receive-plan.ts'
 import { keepsHoles, zeroBytes } from './zero-chunks.ts'
 import { sweepProbes } from './name-probe.ts'
 import { FAT_MAX_FILE_BYTES, fileSizeLimit } from './file-size-limit.ts'
-import { checkReceiveFolder } from './receive-folder.ts'
+import { checkReceiveFolder, makeReceiveFolder } from './receive-folder.ts'
 import { KEEP_ENDED_PARTS_MS, forgetPartChunks, keptPartFolders, partFolderBytes, removeKeptPartFiles, removePartFolder, sweepPartFolders } from './part-folders.ts'
 import { pruneIndex } from './index-prune.ts'
 import { isTransient } from './transient.ts'
@@ -1571,18 +1570,3 @@ function spoolOf (files: ChunkedEntries, toFetch: number): number {
 
 const PULL: PullShape = { streams: CHUNK_STREAMS, writeBytesInFlight: WRITE_BYTES_IN_FLIGHT, requestsAhead: REQUESTS_AHEAD, requestBytes: REQUEST_BYTES }
 
-/**
- * mkdir -p of a receive folder, for an offer. One that is (or passes through)
- * a symbolic link to nothing, a disk not mounted, is said so (E_PATH_NOT_FOUND,
- * as a receive folder that goes away; where it points is not told to the
- * peer): user-test finding, the sender read "receiver: ENOENT: no such file or
- * directory, mkdir '…'".
- */
-async function makeReceiveFolder (dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true })
-  } catch (err) {
-    if (await danglingLinkOnTheWay(dir) === undefined) throw err
-    throw new FerryError('E_PATH_NOT_FOUND', 'the receive folder is a symbolic link to a folder that is not there (a disk not mounted?); send again once it is', { cause: err })
-  }
-}
