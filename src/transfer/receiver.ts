@@ -647,7 +647,9 @@ export class Receiver {
       // the sender's side first: a refused path alongside would hide that its files changed (review finding)
       const first = gone.find((f) => f.unavailable!.code === 'E_SOURCE_CHANGED') ?? gone[0]
       const what = gone.length === 1 ? 'the file could not be received' : `none of the ${gone.length} files could be received`
-      const hint = first.unavailable!.code === 'E_SOURCE_CHANGED' ? `; send ${gone.length === 1 ? 'it' : 'them'} again once ${gone.length === 1 ? 'it has' : 'they have'} stopped changing` : ''
+      // not of files removed there alone: "once it has stopped changing" was said of a file deleted mid-send (user-test finding)
+      const changing = gone.some((f) => f.unavailable!.code === 'E_SOURCE_CHANGED' && !REMOVED_ON_SENDER.test(f.unavailable!.message))
+      const hint = changing ? `; send ${gone.length === 1 ? 'it' : 'them'} again once ${gone.length === 1 ? 'it has' : 'they have'} stopped changing` : ''
       throw new FerryError(first.unavailable!.code, `${what}: ${first.unavailable!.message}${gone.length > 1 ? ` (and ${gone.length - 1} more)` : ''}${hint}`)
     }
     // done without them: what was verified of them is not counted as received (kept apart: keepVerifiedParts)
@@ -824,6 +826,9 @@ function zerosFrom (entry: { size: number, chunkSize: number, chunks: Uint8Array
 function modesOf (offer: OfferMsg, at: (offered: string) => string): DirModes {
   return new Map(offer.files.filter((f) => f.kind === 'dir').map((f) => [at(f.path), f.mode]))
 }
+
+/** How a sender says a file of the offer was removed since (sender.ts, sourceError), in the words of every version so far. */
+const REMOVED_ON_SENDER = / was removed since it was offered$/
 
 /** Why placing the file at `relPath` failed, as a refusal of it alone, when its folder cannot be written in (receiveWithout); undefined for any other failure. */
 function deniedPlacing (relPath: string, err: unknown): Refusal | undefined {

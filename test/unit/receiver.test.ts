@@ -130,6 +130,15 @@ describe('Receiver', () => {
     expect(ends[0].refused).toEqual([{ entry: 0, reason: `"locked" in the receive folder is not writable by the user the daemon runs as (${userInfo().username})` }])
   })
 
+  it('a receive whose one file was removed on the sender fails saying so, without telling to send it again "once it has stopped changing" (user-test finding: said of a file deleted mid-send)', async () => {
+    const { offer, receiveDir, serving } = await servedOffer([{ path: 'gone.bin', data: randomBytes(2 * CHUNK) }])
+    await rm(join(dir, 'src', '0'))
+    const receiver = new Receiver(depsWith(() => sink, [], serving), { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+    await receiver.run()
+    expect(receiver.state).toBe('failed')
+    expect(receiver.error).toMatchObject({ code: 'E_SOURCE_CHANGED', message: 'the file could not be received: sender: gone.bin was removed since it was offered' })
+  })
+
   it('a run cancelled in its plan lets go of the part files the plan had opened (review finding: they stayed open in the sink, and a later receive of the same content after the part folder was removed wrote through them into the deleted files)', async () => {
     const [A, B] = [randomBytes(CHUNK), randomBytes(CHUNK)]
     const entry = (path: string, data: Buffer): OfferMsg['files'][number] => ({ path, kind: 'file', size: data.length, mtimeMs: 0, mode: 0o644, chunkSize: CHUNK, chunks: [hash(data)], fileRoot: new Uint8Array(32) })
