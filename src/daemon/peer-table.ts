@@ -13,7 +13,8 @@ import { answerHello, exchangeHello, type HelloInfo } from '../protocol/hello.ts
 import type { PeerStore } from '../store/index.ts'
 import type { Logger } from './logger.ts'
 import type { FerryNode } from './node.ts'
-import { answeredAsAnother, dialledSelf, REDIAL_FAST_MS, REDIAL_STATIC_MAX_MS, RedialSchedule } from './redial-schedule.ts'
+import { dialledSelf } from '../protocol/stream.ts'
+import { answeredAsAnother, REDIAL_FAST_MS, REDIAL_STATIC_MAX_MS, RedialSchedule } from './redial-schedule.ts'
 
 export interface PeerEntry { peerId: string, name: string, addrs: string[], online: boolean, lastSeen: number, version: string }
 

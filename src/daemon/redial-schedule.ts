@@ -100,16 +100,3 @@ export function answeredAsAnother (err: unknown, self: string, depth = 0): boole
   if (key != null) return key !== self
   return (Array.isArray(e.errors) && e.errors.some((x) => answeredAsAnother(x, self, depth + 1))) || answeredAsAnother(e.cause, self, depth + 1)
 }
-
-/**
- * Whether a dial reached this daemon itself: libp2p's "Can not dial self"
- * (an InvalidPeerIdError), said before dialling an address that names our
- * peer ID, and once the handshake shows it for one that names none; maybe
- * inside an AggregateError or as a cause.
- */
-export function dialledSelf (err: unknown, depth = 0): boolean {
-  const e = err as { name?: string, message?: string, errors?: unknown[], cause?: unknown } | undefined
-  if (e == null || depth > 3) return false
-  if (e.name === 'InvalidPeerIdError' && /dial self/i.test(e.message ?? '')) return true
-  return (Array.isArray(e.errors) && e.errors.some((x) => dialledSelf(x, depth + 1))) || dialledSelf(e.cause, depth + 1)
-}

@@ -36,6 +36,8 @@ export function fromWireError (e: WireErrorMsg | undefined, context: string): Fe
  */
 export function dialFailure (err: unknown, timeoutMs: number): string {
   const e = err as { name?: string, message?: string }
+  // `ferry pair CODE --peer` given this device's own address read "Can not dial self" (user-test finding)
+  if (dialledSelf(err)) return 'it is this device\'s own address; give the other device\'s (`ferry status` there shows it)'
   if (e?.name === 'TimeoutError' || /aborted due to timeout/i.test(e?.message ?? '')) return `no answer within ${Math.round(timeoutMs / 1000)} s (ferry there stopped or busy, or its device asleep)`
   // libp2p knows no address of it (this daemon started while the peer was away; a device seen only before):
   // "The dial request has no valid addresses for peer: 12D3KooW…" said nothing a person could act on (user-test finding)
@@ -65,4 +67,17 @@ export function wireReadError (err: unknown, what: string): FerryError {
     return new FerryError('E_PROTOCOL', `${what}: malformed message (${e?.message ?? ''})`)
   }
   return toFerryError(err, 'E_PROTOCOL')
+}
+
+/**
+ * Whether a dial reached this daemon itself: libp2p's "Can not dial self"
+ * (an InvalidPeerIdError), said before dialling an address that names our
+ * peer ID, and once the handshake shows it for one that names none; maybe
+ * inside an AggregateError or as a cause.
+ */
+export function dialledSelf (err: unknown, depth = 0): boolean {
+  const e = err as { name?: string, message?: string, errors?: unknown[], cause?: unknown } | undefined
+  if (e == null || depth > 3) return false
+  if (e.name === 'InvalidPeerIdError' && /dial self/i.test(e.message ?? '')) return true
+  return (Array.isArray(e.errors) && e.errors.some((x) => dialledSelf(x, depth + 1))) || dialledSelf(e.cause, depth + 1)
 }

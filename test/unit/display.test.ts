@@ -64,6 +64,12 @@ describe('text for the terminal', () => {
     expect(dialFailure(none, 10_000)).toBe('not online (ferry there stopped, or its device away or asleep)')
   })
 
+  it('a dial that reached this device itself (`ferry pair CODE --peer` with its own address) says so, not libp2p\'s "Can not dial self" (user-test finding)', () => {
+    const self = Object.assign(new Error('Can not dial self'), { name: 'InvalidPeerIdError' })
+    expect(dialFailure(self, 5000)).toBe('it is this device\'s own address; give the other device\'s (`ferry status` there shows it)')
+    expect(dialFailure(new AggregateError([self], 'All multiaddr dials failed'), 5000)).toBe('it is this device\'s own address; give the other device\'s (`ferry status` there shows it)')
+  })
+
   it('a dial refused (the device there, its ferry not running) says so with the address, not the socket\'s ECONNREFUSED (user-test finding)', () => {
     expect(dialFailure(new Error('connection error 127.0.0.1:47301: connect ECONNREFUSED 127.0.0.1:47301'), 10_000)).toBe('not online (127.0.0.1:47301 refuses connections: ferry there not running)')
   })

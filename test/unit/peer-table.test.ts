@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { MAX_UNPAIRED, PeerTable, UNPAIRED_KEPT_MS, unpairedToForget, type PeerEntry, type PeerTableInit } from '../../src/daemon/peer-table.ts'
-import { answeredAsAnother, dialledSelf, REDIAL_FAST_FOR_MS, REDIAL_FAST_MS, REDIAL_MAX_MS, REDIAL_STATIC_MAX_MS, RedialSchedule, type Failure } from '../../src/daemon/redial-schedule.ts'
+import { dialledSelf } from '../../src/protocol/stream.ts'
+import { answeredAsAnother, REDIAL_FAST_FOR_MS, REDIAL_FAST_MS, REDIAL_MAX_MS, REDIAL_STATIC_MAX_MS, RedialSchedule, type Failure } from '../../src/daemon/redial-schedule.ts'
 
 /**
  * The peer table's 2 s timer from `start` until `until`, each tick `early` ms
