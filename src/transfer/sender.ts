@@ -110,6 +110,8 @@ export class Sender {
   readonly served = new Map<number, number>()
   /** files refused with E_SOURCE_CHANGED in this run: the receiver does without them, so they are not in flight (a piece another stream had read already is not counted back in) */
   readonly givenUp = new Set<number>()
+  /** why each of those could not be served, without its path ("removed since it was offered"): what `ferry send` says of them once the receipt names them not received */
+  readonly givenUpWhy = new Map<number, string>()
   persistedAt = 0
   /** when the receiver last asked for chunks or answered an offer; 0: never in this run of the daemon */
   heardAt = 0
@@ -260,6 +262,12 @@ class SourceReader {
  * descriptors or memory is this process's trouble, not the file's: that
  * error is kept, so the stream is aborted and the receiver asks again later.
  */
+/** A source error's message without the path it starts with, and a "was" before the participle: "removed since it was offered". */
+function whyNotServed (path: string, message: string): string {
+  const why = message.startsWith(`${path} `) ? message.slice(path.length + 1) : message
+  return why.startsWith('was ') ? why.slice(4) : why
+}
+
 function sourceError (path: string, err: unknown): Error {
   const code = (err as NodeJS.ErrnoException).code
   if (code === 'EMFILE' || code === 'ENFILE' || code === 'ENOMEM') return err as Error
@@ -375,6 +383,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
           // stream goes on serving the other files. It is no longer in
           // flight (the receiver does without it).
           sender.givenUp.add(req.fileIndex)
+          sender.givenUpWhy.set(req.fileIndex, whyNotServed(src, (err as FerryError).message))
           sender.served.delete(req.fileIndex)
           // the peer hears of the file by the name it was offered under, not by where it is on this machine
           const told = new FerryError('E_SOURCE_CHANGED', (err as FerryError).message.replaceAll(src, file.path))

@@ -1242,7 +1242,7 @@ export class TransferService {
     s.progress.done = s.progress.total - notReceived.reduce((n, i) => n + s.offer!.files[i].size, 0)
     // what a script must hear of before it deletes the source (`ferry send` exits 1, E_INCOMPLETE)
     const refused = refusedReasons(end, s.offer!.files, notReceived)
-    for (const i of notReceived) s.skipped.push({ path: s.sources[i] ?? s.offer!.files[i].path, reason: notReceivedReason(refused, i), failed: true })
+    for (const i of notReceived) s.skipped.push({ path: s.sources[i] ?? s.offer!.files[i].path, reason: notReceivedReason(refused, i, s.givenUpWhy.get(i)), failed: true })
     // a folder the receive folder could not take, when nothing below it is named already (an empty one)
     const entries = s.offer!.files
     const holdsNamed = foldersOf([...notReceived, ...refused.keys()].map((i) => entries[i].path))
@@ -1531,10 +1531,11 @@ function foldersOf (paths: readonly string[]): Set<string> {
   return out
 }
 
-/** What `ferry send` says of a file of the offer the receipt says was not received. */
-function notReceivedReason (refused: ReadonlyMap<number, string>, entry: number): string {
+/** What `ferry send` says of a file of the offer the receipt says was not received; `notServed`: why this side could not serve it, as it found then. */
+function notReceivedReason (refused: ReadonlyMap<number, string>, entry: number, notServed?: string): string {
   const why = refused.get(entry)
   if (why !== undefined) return `refused by the receiver: ${why}`
+  if (notServed !== undefined) return `${notServed}; not received`
   return refused.size > 0 ? 'not received: changed, removed or unreadable after it was offered, or refused by the receiver (its reason not told)' : 'changed, removed or unreadable after it was offered; not received (send it again)'
 }
 
