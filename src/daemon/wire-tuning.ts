@@ -44,7 +44,7 @@
 //    loopback send the sender's RSS climbed to 178–184 MB (3 runs; its
 //    ArrayBuffers swung between 9 and 55 MB). Here the Noise stream hands
 //    down one Noise message at a time, so each is encrypted when the socket
-//    can take it: 141 and 149 MB (2 runs; ArrayBuffers 5–18 MB). The same
+//    can take it: 141–151 MB, once 167 (4 runs; ArrayBuffers 5–18 MB). The same
 //    number of messages and writes; batches of four messages, each written
 //    in one writev, kept the 183 MB.
 //
