@@ -1351,7 +1351,10 @@ describe('transfer', () => {
   it('SIGTERM to `ferry send` (as `timeout` sends it) cancels the transfer on both sides', async () => {
     const { sending, active } = await bigSendUnderWay('term-me.bin', a, 'send')
     sending.proc.kill('SIGTERM')
-    expectError(await sending.done, 'E_CANCELLED')
+    const done = await sending.done
+    expectError(done, 'E_CANCELLED')
+    // said as what was done here, not as the daemon's "cancelled by the sender" (user-test finding)
+    expect(done.stderr).toMatch(/^ferry: E_CANCELLED: cancelled here \(SIGTERM\) with \S+ \S*B of \S+ \S*B arrived$/m)
     await poll(a, 'alpha to show the send cancelled', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.state === 'cancelled'))
     await poll(b, 'beta to show the receive cancelled', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.state === 'cancelled'))
     expect((await receivedNames()).filter((n) => n.startsWith('term-me'))).toEqual([])

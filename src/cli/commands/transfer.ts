@@ -225,8 +225,12 @@ export async function send (argv: string[]): Promise<number> {
     progress.done()
     if (t.state !== 'done') {
       // a script still learns which transfer it was (to look it up, or resume it) and how far it got
-      if (json) printJson({ id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, error: t.error, skipped, skippedCount })
-      throw new FerryError(t.error?.code ?? 'E_INTERNAL', t.error?.message ?? `transfer ${t.state}`)
+      // cancelled as this command asked: said as what the person did, not as the daemon's "cancelled by the sender" (user-test finding)
+      const error = stoppedBy != null && t.state === 'cancelled' && t.error?.code === 'E_CANCELLED'
+        ? { code: 'E_CANCELLED' as const, message: `cancelled here (${stoppedBy === 'SIGINT' ? 'Ctrl-C' : stoppedBy}) with ${formatBytes(t.doneBytes)} of ${formatBytes(t.totalBytes)} arrived` }
+        : t.error
+      if (json) printJson({ id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, error, skipped, skippedCount })
+      throw new FerryError(error?.code ?? 'E_INTERNAL', error?.message ?? `transfer ${t.state}`)
     }
     const seconds = ((t.finishedAt ?? Date.now()) - t.createdAt) / 1000
     // what arrived is verified; but a script that goes on to delete the source must hear of what did not
