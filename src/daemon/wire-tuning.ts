@@ -1,4 +1,4 @@
-// Four fixes to how the libp2p stack moves bulk data, applied at run time
+// Six fixes to how the libp2p stack moves bulk data, applied at run time
 // because the packages offer no option for them. None changes a byte on the
 // wire beyond how it is batched: yamux frames, Noise messages and TCP bytes
 // stay what any libp2p peer expects (tested against a stock node in a child
@@ -15,7 +15,14 @@
 //    socket.write() (length prefix, ciphertext, tag: three per 64 KiB), and
 //    on a fast socket each becomes its own write syscall: 101,000 per GiB on
 //    the sender. Corking the socket around one batch sends it with one
-//    writev: 20,000.
+//    writev: 20,000. And a batch the kernel took whole (nothing left in the
+//    socket's buffer) lets the stream send on at once: @libp2p/tcp stopped
+//    at every write() that returned false (64 KiB into a corked batch) and
+//    waited for 'drain', a turn of the event loop later, even when the
+//    kernel had taken it all, as it almost always does. Bytes queued above
+//    waited that much longer: the sender peaked 10 MB lower without the
+//    wait (1 GiB over loopback, 6 interleaved pairs: 124.8–126.7 MB against
+//    134.6–138.6), CPU no different.
 // 3. Noise decryption: for a Noise message that spans two socket reads,
 //    libp2p-noise 17 copies the message into a fresh buffer only to offer it
 //    as the output buffer of an in-place decrypt, which ferry's AEAD
@@ -97,7 +104,7 @@ export function lazyYamuxWindowUpdates (): boolean {
 }
 
 interface SocketConn {
-  socket?: { cork: () => void, uncork: () => void }
+  socket?: { cork: () => void, uncork: () => void, writableLength: number }
   sendData?: (data: Uint8ArrayList) => unknown
 }
 
@@ -121,11 +128,15 @@ export function corkSendData (proto: Record<string | symbol, unknown>): boolean 
   if (typeof original !== 'function' || original.length !== 1) return false
   proto.sendData = function (this: Required<SocketConn>, data: Uint8ArrayList) {
     this.socket.cork()
+    let sent: { sentBytes: number, canSendMore: boolean }
     try {
-      return original.call(this, data)
+      sent = original.call(this, data) as typeof sent
     } finally {
       this.socket.uncork() // flushes everything written since cork() in one writev
     }
+    // the kernel took all of it: more may go now. The socket's own 'drain' still comes, and finds nothing waiting.
+    if (sent.canSendMore === false && this.socket.writableLength === 0) return { sentBytes: sent.sentBytes, canSendMore: true }
+    return sent
   }
   proto[PATCHED] = true
   return true

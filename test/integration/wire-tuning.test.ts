@@ -119,8 +119,16 @@ describe('the sending side on a live connection', () => {
         expect(a.getConnections()[0].encryption).toBe(aesNoise ? '/ferry/noise-aesgcm/1.0.0' : '/noise')
         resetSendBuffers()
         // the ciphertext libp2p's TCP stream holds, not yet given to the socket
-        const tcp = (a.getConnections()[0] as unknown as { maConn: { writeBufferLength: number } }).maConn
+        const tcp = (a.getConnections()[0] as unknown as { maConn: { writeBufferLength: number, socket: { writableLength: number }, sendData: (d: Uint8ArrayList) => { canSendMore: boolean } } }).maConn
         let mostQueued = 0
+        // batches after which the TCP stream waited for 'drain': with bytes left in the socket, or with none (fix 2)
+        const waited = { full: 0, forNothing: 0 }
+        const sendData = tcp.sendData
+        tcp.sendData = function (d) {
+          const r = sendData.call(this, d)
+          if (!r.canSendMore) waited[tcp.socket.writableLength > 0 ? 'full' : 'forNothing']++
+          return r
+        }
         const sent = createHash('sha256')
         const slices = 512 // 32 MiB
         let bytes = 0
@@ -144,6 +152,9 @@ describe('the sending side on a live connection', () => {
         // left once the socket has taken it); without fix 6, 12 MB
         expect(mostQueued).toBeLessThanOrEqual(2 * 65537)
         expect(applied.noiseOneMessage).toBe(true)
+        // it waited only while the kernel held the socket full (the slow reader); never for a turn with nothing left
+        expect(waited.full).toBeGreaterThan(0)
+        expect(waited.forNothing).toBe(0)
       } finally {
         await a.stop()
         await b.stop()
