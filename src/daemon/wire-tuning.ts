@@ -4,7 +4,8 @@
 // stay what any libp2p peer expects (tested against a stock node in a child
 // process). The first three were found by counting syscalls (strace -c) on a
 // 1 GiB loopback send and profiling both daemons, the fourth by tracing what
-// a kill -9 of the receiver lost:
+// a kill -9 of the receiver lost, the last two (and the second's wait) by
+// following the sender's memory (docs/PERFORMANCE.md, Memory):
 //
 // 1. Yamux window updates: @chainsafe/libp2p-yamux 8 answers every data
 //    frame with a window update, one small Noise message and one write
@@ -202,6 +203,7 @@ export function noiseEncryptTellsSealed (stream: object): boolean {
   proto[SEALED_PATCHED] = true
   return true
 }
+
 /** The most plaintext one Noise message carries (65,535 bytes with its 16-byte tag). */
 const NOISE_PLAINTEXT_MAX = NOISE_MSG_MAX - TAG
 

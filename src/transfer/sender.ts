@@ -168,9 +168,9 @@ class SourceReader {
   touched = false
 
   /**
-   * Read into a fresh buffer, or one from `buffer` (the send-buffer pool for
-   * slices sent at once: never for bytes kept after they are sent). `offered`: the file as the offer has
-   * it; a file whose size or modification time differs now (replaced or
+   * Read into a fresh buffer, or one from `buffer` (the send-buffer pool, for
+   * slices sent at once: never for bytes kept after they are sent).
+   * `offered`: the file as the offer has it; a file whose size or modification time differs now (replaced or
    * edited since, also while this daemon was down) or that is gone is
    * refused with E_SOURCE_CHANGED, not served chunk after chunk for the
    * receiver to reject each one 3 times; the receiver then does without
@@ -253,6 +253,12 @@ class SourceReader {
   }
 }
 
+/** A source error's message without the path it starts with, and a "was" before the participle: "removed since it was offered". */
+function whyNotServed (path: string, message: string): string {
+  const why = message.startsWith(`${path} `) ? message.slice(path.length + 1) : message
+  return why.startsWith('was ') ? why.slice(4) : why
+}
+
 /**
  * Why `path` cannot be served, as the chunk server answers: E_SOURCE_CHANGED
  * (the receiver does without this file and goes on) for anything about the
@@ -262,12 +268,6 @@ class SourceReader {
  * descriptors or memory is this process's trouble, not the file's: that
  * error is kept, so the stream is aborted and the receiver asks again later.
  */
-/** A source error's message without the path it starts with, and a "was" before the participle: "removed since it was offered". */
-function whyNotServed (path: string, message: string): string {
-  const why = message.startsWith(`${path} `) ? message.slice(path.length + 1) : message
-  return why.startsWith('was ') ? why.slice(4) : why
-}
-
 function sourceError (path: string, err: unknown): Error {
   const code = (err as NodeJS.ErrnoException).code
   if (code === 'EMFILE' || code === 'ENFILE' || code === 'ENOMEM') return err as Error
