@@ -71,7 +71,7 @@ export function sealed (plaintext: Iterable<Uint8Array>, ciphertext: Iterable<Ui
   }
 }
 
-/** For tests and `ferry status`-style diagnostics: what the pool has done since the last reset. */
+/** Tests: what the pool has done since the last reset, and the spares it holds. */
 export function sendBufferCounts (): { taken: number, reused: number, returned: number, spare: number } {
   return { ...counts, spare: spare.length }
 }
