@@ -176,7 +176,8 @@ describe('pairing', { timeout: 120_000 }, () => {
     expect(first.cli.stderr()).toMatch(/replaced by a newer code/)
     const replaced = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: first.code } })
     expectError(replaced, 'E_PAIRING_EXPIRED')
-    expect(replaced.stderr).toMatch(/that code was cancelled or replaced by a newer one/)
+    // the showing device's words, said as its: "other device", not "peer says" (user-test finding: the transfers say "receiver:")
+    expect(replaced.stderr).toMatch(/^ferry: E_PAIRING_EXPIRED: other device: .*that code was cancelled or replaced by a newer one/m)
     const taken = new Set([first.code, second.code].map((c) => parseCode(c).nameplate))
     const other = [1, 2, 3].find((n) => !taken.has(n))!
     const mistyped = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: [String(other), ...parseCode(second.code).words].join('-') } })
