@@ -145,14 +145,7 @@ const SKIPPED_RECORD_BYTES = 32 * 1024
 
 /** The skipped paths shown, as many as fit SKIPPED_RECORD_BYTES (100 paths of 4 KiB would be 400 KiB a row); the counts tell the rest. */
 export function skippedToRecord (all: SkippedPath[]): SkippedPath[] {
-  const out: SkippedPath[] = []
-  let bytes = 2
-  for (const s of skippedShown(all)) {
-    bytes += Buffer.byteLength(JSON.stringify(s)) + 1
-    if (bytes > SKIPPED_RECORD_BYTES) break
-    out.push(s)
-  }
-  return out
+  return firstThatFit(skippedShown(all), SKIPPED_RECORD_BYTES)
 }
 
 /** What an ended transfer records of the files it placed under another name (JSON), as many of those shown as fit this. */
@@ -160,12 +153,17 @@ const RENAMED_RECORD_BYTES = 8 * 1024
 
 /** The renamed files to record: the first of `shown` that fit RENAMED_RECORD_BYTES (20 of two 4 KiB paths would be 160 KiB a row); the count tells the rest. */
 export function renamedToRecord (shown: ReadonlyArray<{ path: string, as: string }>): Array<{ path: string, as: string }> {
-  const out: Array<{ path: string, as: string }> = []
-  let bytes = 2
-  for (const r of shown) {
-    bytes += Buffer.byteLength(JSON.stringify({ path: r.path, as: r.as })) + 1
-    if (bytes > RENAMED_RECORD_BYTES) break
-    out.push({ path: r.path, as: r.as })
+  return firstThatFit(shown.map((r) => ({ path: r.path, as: r.as })), RENAMED_RECORD_BYTES)
+}
+
+/** The first of `items` whose JSON array fits `maxBytes`. */
+function firstThatFit<T> (items: readonly T[], maxBytes: number): T[] {
+  const out: T[] = []
+  let bytes = 2 // the array's brackets
+  for (const item of items) {
+    bytes += Buffer.byteLength(JSON.stringify(item)) + 1 // and its comma
+    if (bytes > maxBytes) break
+    out.push(item)
   }
   return out
 }
