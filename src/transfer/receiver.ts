@@ -25,7 +25,7 @@ import { fetchAll } from './fetch.ts'
 import type { KeyedLock } from './keyed-lock.ts'
 import { ensureParents, partDirFor, placeDir, placeFile, receiveFolderNotStateFolder, syncPlacedFolders, type DirModes } from './finalize.ts'
 import { caseClashes } from './case-clash.ts'
-import { checkOfferPaths, validateRelativePath, type FolderId, type Refusal } from './safe-path.ts'
+import { checkOfferPaths, notWritableRefusal, validateRelativePath, type FolderId, type Refusal } from './safe-path.ts'
 import { isZeroChunk } from './zero-chunks.ts'
 import { identityOf, partFileOf, planReceive, type FileState, type Plan, type Wanted } from './receive-plan.ts'
 import { forgetPartChunks, makePartFolder, removePartFolder, watchPartFolder } from './part-folders.ts'
@@ -835,6 +835,5 @@ function deniedPlacing (relPath: string, err: unknown): Refusal | undefined {
   const why = notWritableBecause(err instanceof FerryError ? err.cause : err)
   if (why === undefined) return undefined
   const folder = dirname(relPath)
-  const reason = folder === '.' ? `the receive folder ${why}` : `${quoteForDisplay(folder)} in the receive folder ${why}`
-  return { error: new FerryError('E_IO', `${quoteForDisplay(relPath)}: ${reason}`), reason }
+  return notWritableRefusal(quoteForDisplay(relPath), folder === '.' ? undefined : quoteForDisplay(folder), why)
 }

@@ -326,8 +326,18 @@ async function notWritableThere (base: string, p: string, makesIn: { dir: string
   }
   if (why === null) return undefined
   if (makesIn.file !== undefined && await lstat(join(base, makesIn.file)).then(() => true, () => false)) return undefined
-  const reason = makesIn.dir === '' ? `the receive folder ${why}` : `${quote(makesIn.dir)} in the receive folder ${why}`
-  return { error: new FerryError('E_IO', `${quote(p)}: ${reason}`), reason, depth: makesIn.depth }
+  return { ...notWritableRefusal(quote(p), makesIn.dir === '' ? undefined : quote(makesIn.dir), why), depth: makesIn.depth }
+}
+
+/**
+ * A path refused because the folder it goes in, in the receive folder,
+ * cannot be written in (`why`: notWritableBecause's words), both given
+ * quoted; `folder` undefined: the receive folder itself. Up front here, and
+ * by the receiver as it places a file (receiver.ts).
+ */
+export function notWritableRefusal (quotedPath: string, quotedFolder: string | undefined, why: string): Refusal {
+  const reason = quotedFolder === undefined ? `the receive folder ${why}` : `${quotedFolder} in the receive folder ${why}`
+  return { error: new FerryError('E_IO', `${quotedPath}: ${reason}`), reason }
 }
 
 /**
