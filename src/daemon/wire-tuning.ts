@@ -190,7 +190,7 @@ const SEALED_PATCHED = Symbol('ferry.wire-tuning.sealed')
  * encrypt reads `chunk` and returns new ciphertext; the check that it still
  * takes one argument keeps an upgrade that changed it from being trusted.
  */
-export function noiseEncryptTellsSealed (stream: object): boolean {
+function noiseEncryptTellsSealed (stream: object): boolean {
   const proto = Object.getPrototypeOf(stream) as Record<string | symbol, unknown>
   if (proto[SEALED_PATCHED] === true) return true
   const original = proto.encrypt
@@ -212,7 +212,7 @@ const NOISE_PLAINTEXT_MAX = NOISE_MSG_MAX - TAG
  * plaintext per send down (fix 6). Left alone where the stream already has
  * a limit or no such field (another shape than libp2p-noise 17's).
  */
-export function noiseOneMessageAtATime (connection: object): boolean {
+function noiseOneMessageAtATime (connection: object): boolean {
   const stream = connection as { maxMessageSize?: number }
   if (!('maxMessageSize' in stream) || !('handshake' in stream)) return false
   if (stream.maxMessageSize != null) return stream.maxMessageSize <= NOISE_PLAINTEXT_MAX

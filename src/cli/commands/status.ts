@@ -46,7 +46,7 @@ export async function status (argv: string[]): Promise<number> {
   } finally { client.close() }
 }
 
-export const peersHelp = `Usage: ferry peers [--all] [--json] [--home DIR]
+const peersHelp = `Usage: ferry peers [--all] [--json] [--home DIR]
 
 List ferry peers this daemon has seen: name, peer ID, online, paired, last seen.
 A paired peer whose offers wait for your decision (\`ferry auto-accept PEER off\`)

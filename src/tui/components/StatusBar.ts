@@ -63,7 +63,7 @@ function errorText (error: TuiError, ui: Ui): string {
 
 
 /** The lines the last error takes above the status line (0 without one). */
-export function errorRows (error: TuiError | undefined, ui: Ui): number {
+function errorRows (error: TuiError | undefined, ui: Ui): number {
   if (error == null) return 0
   return Math.min(ERROR_ROWS, textRows(errorText(error, ui), ui.width))
 }

@@ -268,7 +268,7 @@ const PEER_MIN_W = 24
  * first, then the size, then the peer's name is cut; on a narrow terminal
  * the status is not padded to a column. The state and the code always stay.
  */
-export function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWidth([t], ui), shared: ReadonlySet<string> = new Set()): ReactNode {
+function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWidth([t], ui), shared: ReadonlySet<string> = new Set()): ReactNode {
   const when = formatAgo(t.finishedAt ?? t.createdAt, ui.now)
   // done without the files that changed on the sender after its offer: say how many arrived
   const notReceived = t.receipt?.notReceived ?? 0

@@ -77,7 +77,7 @@ export function para (key: string | number, props: TextProps, ...children: React
  * beginning with a space (user-test finding: " (press u again)"). The first
  * line keeps its indent; colour codes before the spaces stay.
  */
-export function withoutBreakSpace (text: string, index: number): string {
+function withoutBreakSpace (text: string, index: number): string {
   // eslint-disable-next-line no-control-regex
   return index === 0 ? text : text.replace(/^((?:\u001b\[[0-9;]*m)*) +/, '$1')
 }
