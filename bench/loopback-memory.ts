@@ -12,8 +12,8 @@
 // link shaping, the box's other work included; compare variants interleaved.
 //
 //   node bench/loopback-memory.ts [--data DIR] [--work DIR] [--port 47200] [--label X]
-//     [--sender-env K=V ...] [--main dist/cli/main.js of another build]
-//     [--series FILE: the sender's RSS and smaps split every 50 ms]
+//     [--sender-env K=V ...] [--receiver-env K=V ...] [--main dist/cli/main.js of another build]
+//     [--series FILE: the sender's RSS and smaps split every 50 ms, and the receiver's]
 //     [--dump DIR: its smaps at the end of each phase and while 13+ threads run]
 //     [--only big: the first send of big/ alone, e.g. a 10 GiB file, with --series]
 //
@@ -33,14 +33,16 @@ const NODE = process.execPath
 const MAIN = join(ROOT, 'dist', 'cli', 'main.js')
 const SEND_TIMEOUT_MS = 10 * 60_000
 
-const { values } = parseArgs({ options: { data: { type: 'string' }, work: { type: 'string' }, port: { type: 'string' }, label: { type: 'string' }, 'sender-env': { type: 'string', multiple: true }, main: { type: 'string' }, series: { type: 'string' }, dump: { type: 'string' }, only: { type: 'string' } } })
+const { values } = parseArgs({ options: { data: { type: 'string' }, work: { type: 'string' }, port: { type: 'string' }, label: { type: 'string' }, 'sender-env': { type: 'string', multiple: true }, 'receiver-env': { type: 'string', multiple: true }, main: { type: 'string' }, series: { type: 'string' }, dump: { type: 'string' }, only: { type: 'string' } } })
 // the bench's data set (bench/run.ts), and a work folder of this script's own
 const DATA = values.data ?? '/tmp/fb-data'
 const WORK = values.work ?? '/tmp/fb-loopback-memory'
 const PORT = Number(values.port ?? 47200)
 const LABEL = values.label ?? 'run'
 const MAINJS = values.main ?? MAIN
-const SENDER_ENV: Record<string, string> = Object.fromEntries((values['sender-env'] ?? []).map((kv) => { const i = kv.indexOf('='); return [kv.slice(0, i), kv.slice(i + 1)] }))
+const envOf = (list: string[] | undefined): Record<string, string> => Object.fromEntries((list ?? []).map((kv) => { const i = kv.indexOf('='); return [kv.slice(0, i), kv.slice(i + 1)] }))
+const SENDER_ENV = envOf(values['sender-env'])
+const RECEIVER_ENV = envOf(values['receiver-env'])
 if (values.only != null && values.only !== 'big') throw new Error('--only takes big')
 if (!(Number.isInteger(PORT) && PORT >= 1024 && PORT + 3 <= 65535)) throw new Error('--port must be from 1024 to 65532 (it and the next three are used)')
 
@@ -156,6 +158,7 @@ async function main (): Promise<void> {
   let peakPhase = 'start'
   let lastPeak = 0
   const series: string[] = []
+  let currentRx: Daemon | undefined
   let dumpPhase = 'start'
   let lastSmaps = ''
   if (values.dump != null) mkdirSync(values.dump, { recursive: true })
@@ -167,7 +170,14 @@ async function main (): Promise<void> {
       try { lastSmaps = readFileSync(`/proc/${sender.proc!.pid}/smaps`, 'utf8') } catch {}
       if (m.threadsNow >= 13) writeFileSync(join(values.dump, `smaps-${phase}-workers`), lastSmaps)
     }
-    if (values.series != null) { const k = sender.smaps(); series.push(`${Math.round(performance.now() - tStart)}\t${phase}\t${mb(m.rss)}\t${m.threadsNow}\theap=${k.heap}\tanon=${k.anon}\tfile=${k.file}`) }
+    if (values.series != null) {
+      const k = sender.smaps()
+      // the receiver of the phase too, read at the same moment (its own 50 ms sampler updates rss)
+      const r = currentRx?.proc?.exitCode == null ? currentRx : undefined
+      const rk = r?.smaps()
+      series.push(`${Math.round(performance.now() - tStart)}\t${phase}\t${mb(m.rss)}\t${m.threadsNow}\theap=${k.heap}\tanon=${k.anon}\tfile=${k.file}` +
+        (r != null && rk != null ? `\trx=${mb(r.mem.rss)}\trxHeap=${rk.heap}\trxAnon=${rk.anon}\trxFile=${rk.file}` : ''))
+    }
   }
   let nrx = 0
   const phaseRun = async (name: string, rx: Daemon, body: () => Promise<void>): Promise<void> => {
@@ -188,7 +198,8 @@ async function main (): Promise<void> {
   }
   const withRx = async (label: string, body: (rx: Daemon) => Promise<void>): Promise<void> => {
     nrx++
-    const rx = new Daemon(`rx-${label}`, PORT + nrx, join(WORK, `rx-${label}`), join(WORK, `rx-${label}-inbox`), sender.fullAddr)
+    const rx = new Daemon(`rx-${label}`, PORT + nrx, join(WORK, `rx-${label}`), join(WORK, `rx-${label}-inbox`), sender.fullAddr, RECEIVER_ENV)
+    currentRx = rx
     try {
       phase = `pair-${label}`
       await rx.start()
