@@ -38,6 +38,7 @@ import { Progress } from './progress.ts'
 import { RENAMED_SHOWN, isFinalState } from '../daemon/control/types.ts'
 import type { StatePatch } from './pending-states.ts'
 import { renamedToRecord } from './snapshot.ts'
+import { noneReceived } from './not-served.ts'
 
 export const RECEIPT_CONTEXT = 'ferry-receipt/v1'
 const MISSING_MARKER = 'missing'
@@ -646,11 +647,9 @@ export class Receiver {
     if (this.files.every((f) => f.entry.kind === 'dir' || (!f.done && f.unavailable != null))) {
       // the sender's side first: a refused path alongside would hide that its files changed (review finding)
       const first = gone.find((f) => f.unavailable!.code === 'E_SOURCE_CHANGED') ?? gone[0]
-      const what = gone.length === 1 ? 'the file could not be received' : `none of the ${gone.length} files could be received`
       // not of files removed there alone: "once it has stopped changing" was said of a file deleted mid-send (user-test finding)
       const changing = gone.some((f) => f.unavailable!.code === 'E_SOURCE_CHANGED' && !REMOVED_ON_SENDER.test(f.unavailable!.message))
-      const hint = changing ? `; send ${gone.length === 1 ? 'it' : 'them'} again once ${gone.length === 1 ? 'it has' : 'they have'} stopped changing` : ''
-      throw new FerryError(first.unavailable!.code, `${what}: ${first.unavailable!.message}${gone.length > 1 ? ` (and ${gone.length - 1} more)` : ''}${hint}`)
+      throw new FerryError(first.unavailable!.code, noneReceived(gone.length, first.unavailable!.message, changing))
     }
     // done without them: what was verified of them is not counted as received (kept apart: keepVerifiedParts)
     for (const f of gone) {

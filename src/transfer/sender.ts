@@ -15,6 +15,7 @@ import { ctimeNotKeptAt, floorMs } from './manifest.ts'
 import { Progress } from './progress.ts'
 import { failedCount, fileCount } from './snapshot.ts'
 import { SEND_SLICE, takeSendBuffer } from './send-buffers.ts'
+import { NotServedError, notServedReason, type NotServedReason } from './not-served.ts'
 import { isFinalState, type SkippedPath } from '../daemon/control/types.ts'
 import type { FileIdentity } from '../store/hash-cache.ts'
 
@@ -110,8 +111,13 @@ export class Sender {
   readonly served = new Map<number, number>()
   /** files refused with E_SOURCE_CHANGED in this run: the receiver does without them, so they are not in flight (a piece another stream had read already is not counted back in) */
   readonly givenUp = new Set<number>()
-  /** why each of those could not be served, without its path ("removed since it was offered"): what `ferry send` says of them once the receipt names them not received */
-  readonly givenUpWhy = new Map<number, string>()
+  /**
+   * why each of those could not be served: `why` without its path ("removed
+   * since it was offered"), what `ferry send` lists once the receipt names
+   * them not received; `said`, the whole sentence with the path here, what it
+   * says when none could be received
+   */
+  readonly givenUpWhy = new Map<number, { why: string, said: string, reason: NotServedReason }>()
   persistedAt = 0
   /** when the receiver last asked for chunks or answered an offer; 0: never in this run of the daemon */
   heardAt = 0
@@ -220,7 +226,7 @@ class SourceReader {
       } catch (err) {
         throw sourceError(path, err)
       }
-      if (n === 0) throw new FerryError('E_SOURCE_CHANGED', `${path} got shorter since it was offered`)
+      if (n === 0) throw new NotServedError('changed', `${path} got shorter since it was offered`)
       got += n
     }
     return buf
@@ -242,7 +248,7 @@ class SourceReader {
     if (why !== undefined) {
       const path = this.path
       this.close()
-      throw new FerryError('E_SOURCE_CHANGED', `${path} changed since it was offered (${why})`)
+      throw new NotServedError('changed', `${path} changed since it was offered (${why})`)
     }
   }
 
@@ -271,10 +277,10 @@ function whyNotServed (path: string, message: string): string {
 function sourceError (path: string, err: unknown): Error {
   const code = (err as NodeJS.ErrnoException).code
   if (code === 'EMFILE' || code === 'ENFILE' || code === 'ENOMEM') return err as Error
-  if (code === 'ENOENT' || code === 'ENOTDIR') return new FerryError('E_SOURCE_CHANGED', `${path} was removed since it was offered`)
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new NotServedError('removed', `${path} was removed since it was offered`)
   // a card pulled mid-send reads ENOTCONN through FUSE: said as the disk gone, not bare (user-test finding)
   const hint = diskHint(code)
-  return new FerryError('E_SOURCE_CHANGED', `${path} cannot be read any more (${code ?? String((err as Error).message ?? err)}${hint !== undefined ? `: ${hint}` : ''})`, { cause: err })
+  return new NotServedError('unreadable', `${path} cannot be read any more (${code ?? String((err as Error).message ?? err)}${hint !== undefined ? `: ${hint}` : ''})`, { cause: err })
 }
 
 /**
@@ -368,7 +374,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
               const whole = source.read(src, file, range.offset, range.length)
               if (!same(hash(whole), file.chunks[chunk])) {
                 source.close()
-                throw new FerryError('E_SOURCE_CHANGED', `${src} changed since it was offered (its bytes differ; its modification time was put back)`)
+                throw new NotServedError('changed', `${src} changed since it was offered (its bytes differ; its modification time was put back)`)
               }
               lastChecked = { sender, file: req.fileIndex, chunk, bytes: whole }
             }
@@ -383,7 +389,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
           // stream goes on serving the other files. It is no longer in
           // flight (the receiver does without it).
           sender.givenUp.add(req.fileIndex)
-          sender.givenUpWhy.set(req.fileIndex, whyNotServed(src, (err as FerryError).message))
+          sender.givenUpWhy.set(req.fileIndex, { why: whyNotServed(src, (err as FerryError).message), said: (err as FerryError).message, reason: notServedReason(err) })
           sender.served.delete(req.fileIndex)
           // the peer hears of the file by the name it was offered under, not by where it is on this machine
           const told = new FerryError('E_SOURCE_CHANGED', (err as FerryError).message.replaceAll(src, file.path))

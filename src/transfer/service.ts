@@ -22,6 +22,7 @@ import { buildManifest, chunkHashBytes, fileBytes, offerBytesBound, scanPaths, t
 import { verifyManifest } from './manifest-root.ts'
 import { CHUNK_STREAMS, Receiver, receiptPayload } from './receiver.ts'
 import { Sender, serveChunks } from './sender.ts'
+import { noneReceived } from './not-served.ts'
 import { createChunkSink, type ChunkSink } from './sink.ts'
 import { Progress } from './progress.ts'
 import { MAX_PATH_BYTES, PART_DIR, checkOfferPaths, folderIdOf, isFolderAt, type FolderId, type Refusal } from './safe-path.ts'
@@ -1223,7 +1224,7 @@ export class TransferService {
     if (end.status !== 'done') {
       // how far it got is what the receiver kept, not what was served (a full disk lost the rest)
       if (end.doneBytes != null) s.progress.done = Math.min(end.doneBytes, s.progress.total)
-      this.setSendState(s, end.status === 'declined' ? 'declined' : end.status, end.failure ?? new FerryError(end.status === 'declined' ? 'E_DECLINED' : 'E_CANCELLED', `the receiver ${end.status} the transfer`))
+      this.setSendState(s, end.status === 'declined' ? 'declined' : end.status, notServedFailure(s, end.failure) ?? end.failure ?? new FerryError(end.status === 'declined' ? 'E_DECLINED' : 'E_CANCELLED', `the receiver ${end.status} the transfer`))
       return
     }
     const publicKey = peerIdFromString(peerId).publicKey
@@ -1242,7 +1243,7 @@ export class TransferService {
     s.progress.done = s.progress.total - notReceived.reduce((n, i) => n + s.offer!.files[i].size, 0)
     // what a script must hear of before it deletes the source (`ferry send` exits 1, E_INCOMPLETE)
     const refused = refusedReasons(end, s.offer!.files, notReceived)
-    for (const i of notReceived) s.skipped.push({ path: s.sources[i] ?? s.offer!.files[i].path, reason: notReceivedReason(refused, i, s.givenUpWhy.get(i)), failed: true })
+    for (const i of notReceived) s.skipped.push({ path: s.sources[i] ?? s.offer!.files[i].path, reason: notReceivedReason(refused, i, s.givenUpWhy.get(i)?.why), failed: true })
     // a folder the receive folder could not take, when nothing below it is named already (an empty one)
     const entries = s.offer!.files
     const holdsNamed = foldersOf([...notReceived, ...refused.keys()].map((i) => entries[i].path))
@@ -1529,6 +1530,22 @@ function foldersOf (paths: readonly string[]): Set<string> {
   const out = new Set<string>()
   for (const p of paths) for (let at = p.indexOf('/'); at >= 0; at = p.indexOf('/', at + 1)) out.add(p.slice(0, at))
   return out
+}
+
+/**
+ * A receive that failed because not one of the offer's files could be served
+ * (E_SOURCE_CHANGED), in this side's words: which file here and what became
+ * of it, as this run found it serving. The receiver's words quoted the
+ * sender's ("receiver: the file could not be received: sender: single.bin
+ * was removed …", user-test finding). Undefined when this run did not give
+ * up any (a restart since: the receiver's words are all there is).
+ */
+function notServedFailure (s: Sender, failure: FerryError | undefined): FerryError | undefined {
+  if (failure?.code !== 'E_SOURCE_CHANGED') return undefined
+  const given = [...s.givenUpWhy].filter(([i]) => s.givenUp.has(i)).sort(([a], [b]) => a - b)
+  if (given.length === 0) return undefined
+  const files = fileCount(s.offer?.files ?? [])
+  return new FerryError('E_SOURCE_CHANGED', noneReceived(files, given[0][1].said, given.some(([, g]) => g.reason !== 'removed')))
 }
 
 /** What `ferry send` says of a file of the offer the receipt says was not received; `notServed`: why this side could not serve it, as it found then. */

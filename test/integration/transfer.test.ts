@@ -1129,6 +1129,16 @@ describe('transfer', () => {
     }
   })
 
+  it('a send of one file removed on the sender before it was fetched fails saying once which file and what happened, in the sender\'s own words (user-test finding: "receiver: … sender: single.bin was removed …")', async () => {
+    const file = join(await tempDir('ferry-src-'), 'single.bin')
+    await writeRandomFile(file, 3 * MiB)
+    const sending = await acceptedByHand((o) => o.names.includes('single.bin'), () => spawnCli(['send', 'beta', file, '--json', '--home', a.home], { timeoutMs: 60_000 }), async () => { await rm(file) })
+    const done = await sending.done
+    expectError(done, 'E_SOURCE_CHANGED')
+    expect(done.stderr).toMatch(new RegExp(`^ferry: E_SOURCE_CHANGED: the file could not be received: ${file.replaceAll('.', '\\.')} was removed since it was offered$`, 'm'))
+    expect(done.stderr).not.toMatch(/receiver: |sender: /)
+  })
+
   it('a path of `ferry send`\'s own process is the file it stands for there, not in the daemon: `/dev/stdin` with a file redirected in sends that file; a pipe (`cmd |`, `<(…)`) is refused with what to do (user-test finding: the daemon opened its own stdin, /dev/null: "nothing to send")', async () => {
     const dir = await tempDir('ferry-stdin-')
     const file = join(dir, 'backup.tar')

@@ -1,0 +1,36 @@
+// Why a sender can no longer serve a file of its offer (E_SOURCE_CHANGED),
+// kept as a reason where the error is made, not read back from its text: the
+// receiver does without the file, and both sides word what the user sees by it.
+
+import { FerryError } from '../errors.ts'
+
+/** removed: gone from its path; changed: edited or replaced; unreadable: there, but reads fail (a disk gone, permissions). */
+export type NotServedReason = 'changed' | 'removed' | 'unreadable'
+
+/** A file of the offer that cannot be served any more, and why. */
+export class NotServedError extends FerryError {
+  readonly reason: NotServedReason
+  constructor (reason: NotServedReason, message: string, options?: { cause?: unknown }) {
+    super('E_SOURCE_CHANGED', message, options)
+    this.reason = reason
+  }
+}
+
+/** The reason of an E_SOURCE_CHANGED error made before there were reasons: taken as changed, the cautious hint ("once it has stopped changing"). */
+export function notServedReason (err: unknown): NotServedReason {
+  return err instanceof NotServedError ? err.reason : 'changed'
+}
+
+/**
+ * Why a transfer whose every file (`files` of them) was not served failed,
+ * said once: the first file's own sentence (`first`, naming it) and, when one
+ * of them may be in the middle of an edit, when to send again. The receiver
+ * says it, and the sender too (in its own paths) rather than quote the
+ * receiver quoting it (user-test finding: "receiver: … sender: …").
+ */
+export function noneReceived (files: number, first: string, changing: boolean): string {
+  const what = files === 1 ? 'the file could not be received' : `none of the ${files} files could be received`
+  const more = files > 1 ? ` (and ${files - 1} more)` : ''
+  const hint = changing ? `; send ${files === 1 ? 'it' : 'them'} again once ${files === 1 ? 'it has' : 'they have'} stopped changing` : ''
+  return `${what}: ${first}${more}${hint}`
+}
