@@ -258,17 +258,29 @@ function countOrZero (n: number): number {
   return Number.isSafeInteger(n) && n > 0 ? n : 0
 }
 
-/** `length` bytes of chunk `chunk` follow, starting `offset` bytes into it. */
-export interface ChunkHeaderMsg { fileIndex: number, chunk: number, length: number, offset: number, error?: FerryError }
+/** Why a sender cannot serve a file of its offer any more (ChunkHeader.not_served): removed from its path; changed (edited, replaced); unreadable there. */
+export type NotServedReason = 'changed' | 'removed' | 'unreadable'
 
-export function encodeChunkHeader (h: { fileIndex: number, chunk: number, length: number, offset?: number, error?: unknown }): Uint8Array {
-  return lengthPrefixed(ChunkHeader.encode({ fileIndex: h.fileIndex, chunk: h.chunk, length: h.length, offset: h.offset ?? 0, error: h.error != null ? toWireError(h.error) : undefined }))
+/** ChunkHeader.not_served's numbers (0: not told) */
+const NOT_SERVED_ON_WIRE: Record<NotServedReason, number> = { changed: 1, removed: 2, unreadable: 3 }
+const NOT_SERVED_READ = new Map<number, NotServedReason>(Object.entries(NOT_SERVED_ON_WIRE).map(([reason, wire]) => [wire, reason as NotServedReason]))
+
+/**
+ * `length` bytes of chunk `chunk` follow, starting `offset` bytes into it;
+ * or, with `error` E_SOURCE_CHANGED, the file cannot be served, and
+ * `notServed` says why (undefined: not told, by a sender from before the
+ * field, or a reason of a later version's).
+ */
+export interface ChunkHeaderMsg { fileIndex: number, chunk: number, length: number, offset: number, error?: FerryError, notServed?: NotServedReason }
+
+export function encodeChunkHeader (h: { fileIndex: number, chunk: number, length: number, offset?: number, error?: unknown, notServed?: NotServedReason }): Uint8Array {
+  return lengthPrefixed(ChunkHeader.encode({ fileIndex: h.fileIndex, chunk: h.chunk, length: h.length, offset: h.offset ?? 0, notServed: h.notServed !== undefined ? NOT_SERVED_ON_WIRE[h.notServed] : 0, error: h.error != null ? toWireError(h.error) : undefined }))
 }
 
 export async function readChunkHeader (reader: FrameReader, signal?: AbortSignal): Promise<ChunkHeaderMsg | undefined> {
   const h = await reader.readLp((b) => ChunkHeader.decode(b), MAX_SMALL_MESSAGE_BYTES, signal)
   if (h == null) return undefined
-  return { fileIndex: h.fileIndex, chunk: h.chunk, length: h.length, offset: h.offset, error: fromWireError(h.error as WireErrorMsg | undefined, 'sender') }
+  return { fileIndex: h.fileIndex, chunk: h.chunk, length: h.length, offset: h.offset, error: fromWireError(h.error as WireErrorMsg | undefined, 'sender'), notServed: NOT_SERVED_READ.get(h.notServed) }
 }
 
 // ---- preview ---------------------------------------------------------------

@@ -19,6 +19,7 @@ import { chunkRange } from './chunking.ts'
 import type { FileState, Wanted } from './receive-plan.ts'
 import type { ChunkSink } from './sink.ts'
 import type { Spool, SpoolSlot } from './spool.ts'
+import { withNotServedReason } from './not-served.ts'
 
 /**
  * Bytes asked for in one request: several small chunks, one chunk, or a
@@ -235,7 +236,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>, halt: AbortC
         lastHeard = performance.now()
         if (h == null) throw new FerryError('E_PROTOCOL', 'sender closed the chunk stream early')
         if (h.error?.code === 'E_SOURCE_CHANGED' && h.fileIndex === ask.file && h.chunk === want.chunk) {
-          giveUp(ctx, fs, h.error)
+          giveUp(ctx, fs, withNotServedReason(h.error, h.notServed))
           dropFile(ask.file)
           continue
         }

@@ -3,22 +3,27 @@
 // receiver does without the file, and both sides word what the user sees by it.
 
 import { FerryError } from '../errors.ts'
+import type { NotServedReason } from '../protocol/transfer.ts'
 
-/** removed: gone from its path; changed: edited or replaced; unreadable: there, but reads fail (a disk gone, permissions). */
-export type NotServedReason = 'changed' | 'removed' | 'unreadable'
+export type { NotServedReason }
 
 /** A file of the offer that cannot be served any more, and why. */
 export class NotServedError extends FerryError {
   readonly reason: NotServedReason
-  constructor (reason: NotServedReason, message: string, options?: { cause?: unknown }) {
+  constructor (reason: NotServedReason, message: string, options?: { cause?: unknown, remote?: boolean }) {
     super('E_SOURCE_CHANGED', message, options)
     this.reason = reason
   }
 }
 
-/** The reason of an E_SOURCE_CHANGED error made before there were reasons: taken as changed, the cautious hint ("once it has stopped changing"). */
-export function notServedReason (err: unknown): NotServedReason {
-  return err instanceof NotServedError ? err.reason : 'changed'
+/** The reason of an E_SOURCE_CHANGED error; undefined when not told (a sender from before ChunkHeader.not_served): its words are not read for one. */
+export function notServedReason (err: unknown): NotServedReason | undefined {
+  return err instanceof NotServedError ? err.reason : undefined
+}
+
+/** The sender's E_SOURCE_CHANGED `err`, with the reason it told (if any) kept on it. */
+export function withNotServedReason (err: FerryError, reason: NotServedReason | undefined): FerryError {
+  return reason === undefined ? err : new NotServedError(reason, err.message, { remote: err.remote })
 }
 
 /**

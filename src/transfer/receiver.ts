@@ -38,7 +38,7 @@ import { Progress } from './progress.ts'
 import { RENAMED_SHOWN, isFinalState } from '../daemon/control/types.ts'
 import type { StatePatch } from './pending-states.ts'
 import { renamedToRecord } from './snapshot.ts'
-import { noneReceived } from './not-served.ts'
+import { noneReceived, notServedReason } from './not-served.ts'
 
 export const RECEIPT_CONTEXT = 'ferry-receipt/v1'
 const MISSING_MARKER = 'missing'
@@ -648,7 +648,8 @@ export class Receiver {
       // the sender's side first: a refused path alongside would hide that its files changed (review finding)
       const first = gone.find((f) => f.unavailable!.code === 'E_SOURCE_CHANGED') ?? gone[0]
       // not of files removed there alone: "once it has stopped changing" was said of a file deleted mid-send (user-test finding)
-      const changing = gone.some((f) => f.unavailable!.code === 'E_SOURCE_CHANGED' && !REMOVED_ON_SENDER.test(f.unavailable!.message))
+      // told by the reason the sender sends with the error (ChunkHeader.not_served), not by its words; untold (an older sender): the hint stays
+      const changing = gone.some((f) => f.unavailable!.code === 'E_SOURCE_CHANGED' && notServedReason(f.unavailable) !== 'removed')
       throw new FerryError(first.unavailable!.code, noneReceived(gone.length, first.unavailable!.message, changing))
     }
     // done without them: what was verified of them is not counted as received (kept apart: keepVerifiedParts)
@@ -825,9 +826,6 @@ function zerosFrom (entry: { size: number, chunkSize: number, chunks: Uint8Array
 function modesOf (offer: OfferMsg, at: (offered: string) => string): DirModes {
   return new Map(offer.files.filter((f) => f.kind === 'dir').map((f) => [at(f.path), f.mode]))
 }
-
-/** How a sender says a file of the offer was removed since (sender.ts, sourceError), in the words of every version so far. */
-const REMOVED_ON_SENDER = / was removed since it was offered$/
 
 /** Why placing the file at `relPath` failed, as a refusal of it alone, when its folder cannot be written in (receiveWithout); undefined for any other failure. */
 function deniedPlacing (relPath: string, err: unknown): Refusal | undefined {

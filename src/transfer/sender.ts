@@ -117,7 +117,7 @@ export class Sender {
    * them not received; `said`, the whole sentence with the path here, what it
    * says when none could be received
    */
-  readonly givenUpWhy = new Map<number, { why: string, said: string, reason: NotServedReason }>()
+  readonly givenUpWhy = new Map<number, { why: string, said: string, reason?: NotServedReason }>()
   persistedAt = 0
   /** when the receiver last asked for chunks or answered an offer; 0: never in this run of the daemon */
   heardAt = 0
@@ -389,11 +389,13 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
           // stream goes on serving the other files. It is no longer in
           // flight (the receiver does without it).
           sender.givenUp.add(req.fileIndex)
-          sender.givenUpWhy.set(req.fileIndex, { why: whyNotServed(src, (err as FerryError).message), said: (err as FerryError).message, reason: notServedReason(err) })
+          const reason = notServedReason(err)
+          sender.givenUpWhy.set(req.fileIndex, { why: whyNotServed(src, (err as FerryError).message), said: (err as FerryError).message, reason })
           sender.served.delete(req.fileIndex)
           // the peer hears of the file by the name it was offered under, not by where it is on this machine
           const told = new FerryError('E_SOURCE_CHANGED', (err as FerryError).message.replaceAll(src, file.path))
-          for (const rest of req.chunks.slice(i)) await send(encodeChunkHeader({ fileIndex: req.fileIndex, chunk: rest, length: 0, error: told }))
+          // and why, for the receiver to word its failure by (docs/PROTOCOL.md, ChunkHeader.not_served)
+          for (const rest of req.chunks.slice(i)) await send(encodeChunkHeader({ fileIndex: req.fileIndex, chunk: rest, length: 0, error: told, notServed: reason }))
           continue nextRequest
         }
         await send(encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length, offset: skip }))

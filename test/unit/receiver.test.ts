@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { streamPair } from '@libp2p/utils'
 import { FerryError } from '../../src/errors.ts'
 import type { Stream } from '@libp2p/interface'
-import type { EndMsg, OfferMsg } from '../../src/protocol/transfer.ts'
+import { FrameReader, encodeChunkHeader, readChunkRequest, sendAll, type EndMsg, type OfferMsg } from '../../src/protocol/transfer.ts'
 import { TransferStore, openDb, type Db } from '../../src/store/index.ts'
 import { hash } from '../../src/transfer/blake3.js'
 import { partDirFor } from '../../src/transfer/finalize.ts'
@@ -137,6 +137,34 @@ describe('Receiver', () => {
     await receiver.run()
     expect(receiver.state).toBe('failed')
     expect(receiver.error).toMatchObject({ code: 'E_SOURCE_CHANGED', message: 'the file could not be received: sender: gone.bin was removed since it was offered' })
+  })
+
+  /** A chunk server that answers every chunk asked for with E_SOURCE_CHANGED in `words`, and `notServed` as the reason it tells (none: a sender from before the field). */
+  function refusing (words: string, notServed?: 'changed' | 'removed' | 'unreadable'): ReceiverDeps['openChunkStream'] {
+    return async () => {
+      const [out, inbound] = await streamPair()
+      void (async () => {
+        const reader = new FrameReader(inbound)
+        for (let req = await readChunkRequest(reader).catch(() => undefined); req != null; req = await readChunkRequest(reader).catch(() => undefined)) {
+          for (const chunk of req.chunks) await sendAll(inbound, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length: 0, error: new FerryError('E_SOURCE_CHANGED', words), notServed }))
+        }
+      })()
+      return out
+    }
+  }
+
+  it('a file the sender says was removed is told by the reason on the wire, not by its words: no "once it has stopped changing", whatever the sender wrote (the text was matched before)', async () => {
+    const { offer, receiveDir } = await servedOffer([{ path: 'gone.bin', data: randomBytes(CHUNK) }])
+    const receiver = new Receiver(depsWith(() => sink, [], refusing('gone.bin: deleted on the sending device', 'removed')), { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+    await receiver.run()
+    expect(receiver.error).toMatchObject({ code: 'E_SOURCE_CHANGED', message: 'the file could not be received: sender: gone.bin: deleted on the sending device' })
+  })
+
+  it('a sender that tells no reason (one from before the field) is not taken at its words: the receive fails with the hint to send again once the file stopped changing, also for its "was removed since it was offered"', async () => {
+    const { offer, receiveDir } = await servedOffer([{ path: 'gone.bin', data: randomBytes(CHUNK) }])
+    const receiver = new Receiver(depsWith(() => sink, [], refusing('gone.bin was removed since it was offered')), { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+    await receiver.run()
+    expect(receiver.error).toMatchObject({ code: 'E_SOURCE_CHANGED', message: 'the file could not be received: sender: gone.bin was removed since it was offered; send it again once it has stopped changing' })
   })
 
   it('a run cancelled in its plan lets go of the part files the plan had opened (review finding: they stayed open in the sink, and a later receive of the same content after the part folder was removed wrote through them into the deleted files)', async () => {

@@ -4,10 +4,11 @@
 // real encoder and decoder here.
 import { describe, expect, it } from 'vitest'
 import { streamPair } from '@libp2p/utils'
-import { END_REFUSED_SHOWN, END_RENAMED_SHOWN, decodeOffer, encodeOffer, olderReceiverSaid, readEnd, readOffer, sendEnd, sendOffer, type EndMsg, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
+import { END_REFUSED_SHOWN, END_RENAMED_SHOWN, FrameReader, decodeOffer, encodeChunkHeader, encodeOffer, olderReceiverSaid, readChunkHeader, sendAll, readEnd, readOffer, sendEnd, sendOffer, type EndMsg, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
 import { MAX_OFFER_FILES, MAX_SMALL_MESSAGE_BYTES } from '../../src/protocol/constants.ts'
 import { FerryError } from '../../src/errors.ts'
-import { Offer, TransferEnd } from '../../src/protocol/pb/transfer.js'
+import { ChunkHeader, Offer, TransferEnd } from '../../src/protocol/pb/transfer.js'
+import { lengthPrefixed } from '../../src/protocol/frames.ts'
 import { chunkCount, chunkSizeFor } from '../../src/transfer/index.ts'
 
 const GiB = 1024 ** 3
@@ -160,6 +161,25 @@ function varintOf (n: number): number[] {
   out.push(n)
   return out
 }
+
+describe('chunk header codec', () => {
+  it('carries why a file is not served; a header without the field (a sender from before it) or with a reason of a later version reads as not told, and a header with no reason is the bytes it was before the field', async () => {
+    const error = new FerryError('E_SOURCE_CHANGED', 'a.bin was removed since it was offered')
+    const before = ChunkHeader.encode({ fileIndex: 1, chunk: 2, length: 0, offset: 0, error: { code: error.code, message: error.message } })
+    expect(encodeChunkHeader({ fileIndex: 1, chunk: 2, length: 0, error })).toEqual(lengthPrefixed(before))
+    const [out, inbound] = await streamPair()
+    const later = new Uint8Array([...before, 5 << 3, 9]) // field 5, a value no version has yet
+    void (async () => {
+      for (const notServed of ['removed', 'changed', 'unreadable', undefined] as const) await sendAll(inbound, encodeChunkHeader({ fileIndex: 1, chunk: 2, length: 0, error, notServed }))
+      await sendAll(inbound, lengthPrefixed(later))
+      await inbound.close()
+    })()
+    const reader = new FrameReader(out)
+    const read = []
+    for (let i = 0; i < 5; i++) read.push((await readChunkHeader(reader))?.notServed)
+    expect(read).toEqual(['removed', 'changed', 'unreadable', undefined, undefined])
+  })
+})
 
 describe('olderReceiverSaid', () => {
   it('adds what to do to the refusal of a receiver from before 2026-12-05 (a name ending in a dot or a space), and leaves every other error as it is', () => {

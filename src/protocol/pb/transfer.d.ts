@@ -198,6 +198,7 @@ export interface ChunkHeader {
     chunk: number;
     length: number;
     offset: number;
+    notServed: number;
     error?: WireError;
 }
 export declare namespace ChunkHeader {
@@ -218,6 +219,10 @@ export declare namespace ChunkHeader {
         field: '$.offset';
         value: number;
     }
+    interface ChunkHeaderNotServedFieldEvent {
+        field: '$.notServed';
+        value: number;
+    }
     interface ChunkHeaderErrorCodeFieldEvent {
         field: '$.error.code';
         value: string;
@@ -228,7 +233,7 @@ export declare namespace ChunkHeader {
     }
     function encode(obj: Partial<ChunkHeader>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkHeader>): ChunkHeader;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkHeader>): Generator<ChunkHeaderFileIndexFieldEvent | ChunkHeaderChunkFieldEvent | ChunkHeaderLengthFieldEvent | ChunkHeaderOffsetFieldEvent | ChunkHeaderErrorCodeFieldEvent | ChunkHeaderErrorMessageFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkHeader>): Generator<ChunkHeaderFileIndexFieldEvent | ChunkHeaderChunkFieldEvent | ChunkHeaderLengthFieldEvent | ChunkHeaderOffsetFieldEvent | ChunkHeaderNotServedFieldEvent | ChunkHeaderErrorCodeFieldEvent | ChunkHeaderErrorMessageFieldEvent>;
 }
 export interface TransferEnd {
     transferId: Uint8Array<ArrayBuffer>;

@@ -640,6 +640,10 @@ export var ChunkHeader;
                     w.uint32(32);
                     w.uint32(obj.offset);
                 }
+                if ((obj.notServed != null && obj.notServed !== 0)) {
+                    w.uint32(40);
+                    w.uint32(obj.notServed);
+                }
                 if (obj.error != null) {
                     w.uint32(122);
                     WireError.codec().encode(obj.error, w);
@@ -652,7 +656,8 @@ export var ChunkHeader;
                     fileIndex: 0,
                     chunk: 0,
                     length: 0,
-                    offset: 0
+                    offset: 0,
+                    notServed: 0
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -672,6 +677,10 @@ export var ChunkHeader;
                         }
                         case 4: {
                             obj.offset = reader.uint32();
+                            break;
+                        }
+                        case 5: {
+                            obj.notServed = reader.uint32();
                             break;
                         }
                         case 15: {
@@ -716,6 +725,13 @@ export var ChunkHeader;
                         case 4: {
                             yield {
                                 field: `${prefix}.offset`,
+                                value: reader.uint32()
+                            };
+                            break;
+                        }
+                        case 5: {
+                            yield {
+                                field: `${prefix}.notServed`,
                                 value: reader.uint32()
                             };
                             break;
