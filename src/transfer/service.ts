@@ -1243,12 +1243,12 @@ export class TransferService {
     s.progress.done = s.progress.total - notReceived.reduce((n, i) => n + s.offer!.files[i].size, 0)
     // what a script must hear of before it deletes the source (`ferry send` exits 1, E_INCOMPLETE)
     const refused = refusedReasons(end, s.offer!.files, notReceived)
-    for (const i of notReceived) s.skipped.push({ path: s.sources[i] ?? s.offer!.files[i].path, reason: notReceivedReason(refused, i, s.givenUpWhy.get(i)?.why), failed: true })
+    for (const i of notReceived) s.skipped.push({ path: s.sources[i] ?? s.offer!.files[i].path, reason: notReceivedReason(refused, i, s.givenUpWhy.get(i)?.why), failed: true, ...(refused.has(i) ? { refused: true } : {}) })
     // a folder the receive folder could not take, when nothing below it is named already (an empty one)
     const entries = s.offer!.files
     const holdsNamed = foldersOf([...notReceived, ...refused.keys()].map((i) => entries[i].path))
     for (const [i, why] of refused) {
-      if (entries[i].kind === 'dir' && !holdsNamed.has(entries[i].path)) s.skipped.push({ path: s.sources[i] ?? entries[i].path, reason: `refused by the receiver: ${why}`, failed: true })
+      if (entries[i].kind === 'dir' && !holdsNamed.has(entries[i].path)) s.skipped.push({ path: s.sources[i] ?? entries[i].path, reason: `refused by the receiver: ${why}`, failed: true, refused: true })
     }
     if (notReceived.length > 0) this.c.log.warn('files not received: they changed or went away here after the offer, or the receiver refused them', { id, files: notReceived.length, refused: refused.size })
     // it sent at least what reached the receiver, also what it served just before a crash of its own

@@ -10,6 +10,7 @@ import { FerryError, escapeForDisplay, quoteForShell, sanitizeForDisplay, toFerr
 import { homeOf, parse, parseOptionsOnly } from '../args.ts'
 import { counted, duration, fitRows, printJson, STOP_SIGNALS, table, UsageError } from '../output.ts'
 import { drawsOn, LineProgress, progressLine, WaitNotes, wantsLive } from '../progress.ts'
+import { overTheNetwork } from '../over-the-network.ts'
 import { formatAgo, formatBytes, formatRate, refusedLine, sharedNames, truncate } from '../../tui/format.ts'
 
 export const sendHelp = `Usage: ferry send <peer> <path>... [--json] [--home DIR]
@@ -315,12 +316,6 @@ function waitFailure (t: TransferInfo): FerryError | undefined {
   }
   if (t.direction === 'send' && t.receipt?.verified !== true) return new FerryError('E_RECEIPT_INVALID', 'the transfer ended without a receipt that verifies')
   return undefined
-}
-
-/** "(12.0 MiB of it over the network)"; more than it all when parts went again after an interruption (user-test finding: "405.3 MiB of it" of 400.0). */
-function overTheNetwork (t: TransferInfo): string {
-  // more than arrived: parts sent again after an interruption, or of a file that changed during the send and was not received (user-test finding: an interruption was blamed that never happened)
-  return t.wireBytes > t.doneBytes ? `(${formatBytes(t.wireBytes)} over the network, with what went again after an interruption or was of files that changed)` : `(${formatBytes(t.wireBytes)} of it over the network)`
 }
 
 /** States as the TUI words them (review finding: an outgoing send read "fetching"); --json keeps the states themselves. */

@@ -186,7 +186,8 @@ export const SKIPPED_SHOWN = 100
  * `escaped`: `path` is shown escaped already, to print as it is (a name that
  * is not UTF-8, its bytes as \xNN: no string holds it as it is).
  */
-export interface SkippedPath { path: string, reason: string, failed?: boolean, escaped?: boolean }
+/** `refused`: a file or folder of the offer the receiver refused (its receive folder could not take it), as its receipt said */
+export interface SkippedPath { path: string, reason: string, failed?: boolean, escaped?: boolean, refused?: boolean }
 
 /**
  * What a subscribed connection may carry. This daemon sends `peer`,

@@ -1,0 +1,31 @@
+// What the summary of a transfer (`ferry send`, `ferry wait`) says of the
+// bytes that crossed the network, beside what arrived.
+
+import type { TransferInfo } from '../daemon/control/types.ts'
+import { formatBytes } from '../tui/format.ts'
+
+/** "(12.0 MiB of it over the network)"; more than it all when parts went again after an interruption (user-test finding: "405.3 MiB of it" of 400.0). */
+export function overTheNetwork (t: TransferInfo): string {
+  return t.wireBytes > t.doneBytes ? `(${formatBytes(t.wireBytes)} over the network, with what ${moreThanArrived(t)})` : `(${formatBytes(t.wireBytes)} of it over the network)`
+}
+
+/**
+ * Why more crossed than arrived, by what the transfer knows: files not
+ * received that the receiver refused (their bytes may all have come before
+ * it found it could not place them), files not received that changed on the
+ * sender, a send resumed. Each that applies, and only those (user-test
+ * findings: an interruption blamed that never happened; a file refused after
+ * it had come whole put down to an interruption or a change).
+ */
+function moreThanArrived (t: TransferInfo): string {
+  const notReceived = t.receipt?.notReceived ?? 0
+  // a send: the receipt's refusals are among what it left out; a receive: the reasons it gave
+  const refused = t.direction === 'send' ? (t.skipped ?? []).filter((s) => s.refused === true).length : (t.receipt?.refused?.length ?? 0)
+  const causes: string[] = []
+  if (refused > 0) causes.push(t.direction === 'send' ? 'of files the receiver refused' : 'of files the receive folder refused')
+  // a receive's refusals are counted by reason, not by file: the rest is not known to be of changed files
+  if (t.direction === 'send' ? notReceived > refused : notReceived > 0 && refused === 0) causes.push('of files that changed')
+  // nothing left out: only parts sent again can be the more
+  if (causes.length === 0) return 'went again after an interruption'
+  return `was sent ${causes.join(' and ')}${t.resumed ? ', and again after an interruption' : ''}`
+}

@@ -1,0 +1,39 @@
+// The summary of a transfer says why more crossed the network than arrived,
+// by what the transfer knows: files the receiver refused, files that changed
+// on the sender, parts sent again after an interruption.
+
+import { describe, expect, it } from 'vitest'
+import { overTheNetwork } from '../../src/cli/over-the-network.ts'
+import type { SkippedPath, TransferInfo } from '../../src/daemon/control/types.ts'
+
+const MiB = 1024 * 1024
+
+function sent (o: { doneBytes: number, wireBytes: number, notReceived?: number, skipped?: SkippedPath[], resumed?: boolean }): TransferInfo {
+  return {
+    id: 'ab', direction: 'send', peerId: 'p', peerName: 'nas', state: 'done', files: 2, totalBytes: 20 * MiB, doneBytes: o.doneBytes, wireBytes: o.wireBytes,
+    rate: 0, etaSeconds: null, inFlight: [], root: '', createdAt: 0, resumed: o.resumed ?? false,
+    receipt: { root: '', signature: '', verified: true, ...(o.notReceived !== undefined ? { notReceived: o.notReceived } : {}) }, skipped: o.skipped
+  }
+}
+
+const refusedFile: SkippedPath = { path: '/home/me/trip/a.jpg', reason: 'refused by the receiver: "trip" in the receive folder is not writable', failed: true, refused: true }
+const changedFile: SkippedPath = { path: '/home/me/trip/b.jpg', reason: 'changed since it was offered (its size or modification time differs); not received', failed: true }
+
+describe('overTheNetwork', () => {
+  it('no more than arrived: how much of it crossed', () => {
+    expect(overTheNetwork(sent({ doneBytes: 20 * MiB, wireBytes: 12 * MiB }))).toBe('(12.0 MiB of it over the network)')
+  })
+
+  it('a file the receiver refused after it had been sent in full: its bytes are put down to the refusal, not to an interruption or a change that never happened', () => {
+    expect(overTheNetwork(sent({ doneBytes: 10 * MiB, wireBytes: 20 * MiB, notReceived: 1, skipped: [refusedFile] }))).toBe('(20.0 MiB over the network, with what was sent of files the receiver refused)')
+  })
+
+  it('files changed on the sender, refused ones too, and a send resumed after an interruption: each cause it knows of', () => {
+    expect(overTheNetwork(sent({ doneBytes: 10 * MiB, wireBytes: 15 * MiB, notReceived: 1, skipped: [changedFile] }))).toBe('(15.0 MiB over the network, with what was sent of files that changed)')
+    expect(overTheNetwork(sent({ doneBytes: 5 * MiB, wireBytes: 15 * MiB, notReceived: 2, skipped: [refusedFile, changedFile], resumed: true }))).toBe('(15.0 MiB over the network, with what was sent of files the receiver refused and of files that changed, and again after an interruption)')
+  })
+
+  it('nothing left out: the more can only have gone again after an interruption', () => {
+    expect(overTheNetwork(sent({ doneBytes: 20 * MiB, wireBytes: 21 * MiB }))).toBe('(21.0 MiB over the network, with what went again after an interruption)')
+  })
+})
