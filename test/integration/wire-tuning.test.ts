@@ -13,6 +13,7 @@ import { StreamState, YamuxStream } from '@chainsafe/libp2p-yamux/stream'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { defaultLogger } from '@libp2p/logger'
 import { multiaddr } from '@multiformats/multiaddr'
+import type { Stream } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { createNode, type FerryNode } from '../../src/daemon/node.ts'
 import { applied, decryptWithoutCopy, lazyYamuxWindowUpdates, YAMUX_PIECE_BYTES } from '../../src/daemon/wire-tuning.ts'
@@ -20,6 +21,7 @@ import { SEND_SLICE, resetSendBuffers, sendBufferCounts, takeSendBuffer } from '
 import { sendAll } from '../../src/protocol/frames.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { expectEchoIntact } from '../helpers/echo.ts'
+import { waitFor } from '../helpers/daemon.ts'
 
 // yamux frame types, from the spec
 const DATA = 0
@@ -161,6 +163,55 @@ describe('the sending side on a live connection', () => {
       }
     })
   }
+
+  // A buffer goes back to the pool only once Noise has sealed all of it: one
+  // still queued in a stream that is reset never was, and never comes back
+  // (send-buffers.ts). Given back on the reset, or after a while, it would
+  // be handed out for the next read while a stream may still hold it.
+  it('a stream reset mid-send: the send buffers it still held, never sealed, stay out of reuse; those sealed before the reset come back', async () => {
+    const make = async (): Promise<FerryNode> => await createNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, version: 'test' })
+    const [a, b] = [await make(), await make()]
+    try {
+      // the receiving side reads nothing (paused: no window updates), so what is sent waits, unsealed, in the sender's stream
+      const held = new Promise<Stream>((resolve) => { void b.handle('/ferry-test/stalled/1.0.0', (stream) => { stream.pause(); resolve(stream) }) })
+      const stream = await a.dialProtocol(b.getMultiaddrs()[0], '/ferry-test/stalled/1.0.0')
+      resetSendBuffers()
+      const slices = 48 // 3 MiB, within the stream's write buffer limit
+      // all taken before any is sent: 48 buffers of their own (one sealed early would be lent again within the loop);
+      // the first short, so that where the window closes cuts a slice: sealed in part, it must not come back either
+      const bufs = Array.from({ length: slices }, (_, i) => takeSendBuffer(i === 0 ? 1000 : SEND_SLICE).fill(i))
+      const lentTo = bufs.map((buf) => buf.buffer)
+      expect(new Set(lentTo).size).toBe(slices)
+      for (const buf of bufs) stream.send(buf)
+      const peer = await held
+      // what got through before the window closed has arrived once the count stops moving: all that was sealed
+      let arrived = -1
+      await waitFor(async () => { const was = arrived; arrived = peer.readBufferLength; await sleep(100); return was === arrived && arrived === peer.readBufferLength }, 'the paused stream to stop taking bytes', 10_000, 0)
+      // the slices sealed whole, in the order sent
+      let sealedSlices = 0
+      let sealedWhole = 0
+      while (sealedSlices < slices && sealedWhole + bufs[sealedSlices].byteLength <= arrived) sealedWhole += bufs[sealedSlices++].byteLength
+      expect(arrived, 'the window closes within a slice, one sealed in part').toBeGreaterThan(sealedWhole)
+      expect(sealedSlices).toBeLessThan(slices / 2) // most of them still queued: the test is about those
+      expect(stream.writeBufferLength).toBeGreaterThan(0)
+      expect(sendBufferCounts().returned).toBe(sealedSlices)
+      stream.abort(new Error('reset mid-send by the test'))
+      await waitFor(() => peer.status !== 'open', 'the reset to reach the other side', 10_000, 20)
+      await sleep(300) // any return made later than the reset (a timer) would have come by now
+      // every spare and more: a buffer of the reset stream not sealed in full must not be among them
+      const reusedFrom = new Set<number>()
+      for (let i = 0; i < 3 * slices; i++) {
+        const at = lentTo.indexOf(takeSendBuffer(SEND_SLICE).buffer)
+        if (at >= 0) reusedFrom.add(at)
+      }
+      expect([...reusedFrom].filter((i) => i >= sealedSlices)).toEqual([])
+      expect(reusedFrom.size).toBe(sealedSlices)
+      expect(sendBufferCounts().returned).toBe(sealedSlices)
+    } finally {
+      await a.stop()
+      await b.stop()
+    }
+  })
 })
 
 describe('a ferry node and a stock libp2p node', () => {
