@@ -67,6 +67,18 @@ async function expectNotPaired (held: Awaited<ReturnType<typeof heldExchange>>, 
   expect((await peersOf(d)).find((p) => p.peerId === other.peerId)?.paired).not.toBe(true)
 }
 
+/** A daemon named `names[0]` and a crafted peer named `names[1]` (it drives the pairing exchange by hand) for `body`; both stopped after it, the peer first. */
+async function withCraftedPeer (names: [string, string], body: (a: TestDaemon, other: EvilPeer) => Promise<void>): Promise<void> {
+  const a = await startDaemon({ name: names[0] })
+  const other = await EvilPeer.create(names[1])
+  try {
+    await body(a, other)
+  } finally {
+    await other.stop()
+    await a.stop()
+  }
+}
+
 // Real daemons on a busy 2-core machine boot slowly: generous timeouts, no fixed sleeps.
 describe('pairing', { timeout: 120_000 }, () => {
   it('the right code pairs both sides with matching fingerprints, survives restarts, and never reaches a log', async () => {
@@ -409,9 +421,7 @@ describe('pairing', { timeout: 120_000 }, () => {
   })
 
   it('a code cancelled while another device is using it (the TUI quit, `ferry pair` killed) pairs nobody: the exchange is refused before trust is stored, on both sides (user-test finding: the cancel was ignored mid-exchange, and the devices paired)', async () => {
-    const a = await startDaemon({ name: 'nu' })
-    const other = await EvilPeer.create('xi')
-    try {
+    await withCraftedPeer(['nu', 'xi'], async (a, other) => {
       // the other device's key confirmation (its third message) waits until the code is cancelled on a
       const held = await heldExchange(other, a)
       const { shown } = held
@@ -420,16 +430,11 @@ describe('pairing', { timeout: 120_000 }, () => {
       await shown.cli.done
       await new Promise((resolve) => setTimeout(resolve, 500))
       await expectNotPaired(held, a, other)
-    } finally {
-      await other.stop()
-      await a.stop()
-    }
+    })
   })
 
   it('Ctrl-C on the `ferry pair` that shows the code ends it at once while the other device still holds the exchange, and tells that device (user-test finding: it waited for the exchange, up to 30 s)', async () => {
-    const a = await startDaemon({ name: 'rho' })
-    const other = await EvilPeer.create('sigma')
-    try {
+    await withCraftedPeer(['rho', 'sigma'], async (a, other) => {
       // the other device holds its key confirmation (its third message) until the test lets it go
       const held = await heldExchange(other, a)
       const { shown } = held
@@ -440,16 +445,11 @@ describe('pairing', { timeout: 120_000 }, () => {
       expect(ended!.code).toBe(1)
       expect(ended!.stderr).toContain('E_CANCELLED')
       await expectNotPaired(held, a, other)
-    } finally {
-      await other.stop()
-      await a.stop()
-    }
+    })
   })
 
   it('the name a device gives while pairing is kept cleaned, as a name from hello is: no control characters, no spaces at its ends (user-test finding: kept as sent)', async () => {
-    const a = await startDaemon({ name: 'omicron' })
-    const other = await EvilPeer.create('pi')
-    try {
+    await withCraftedPeer(['omicron', 'pi'], async (a, other) => {
       const { shown, ch } = await other.openPairing(a)
       const r = await runInitiator(ch, { myPeerId: other.peerId, remotePeerId: a.peerId, myName: ' \u001b[2Jpi\nrho\u202e ' }, parseCode(shown.code))
       await ch.close()
@@ -459,10 +459,7 @@ describe('pairing', { timeout: 120_000 }, () => {
       try {
         expect(db.prepare('SELECT name FROM trust WHERE peer_id = ?').get(other.peerId)).toEqual({ name: '[2Jpirho' })
       } finally { db.close() }
-    } finally {
-      await other.stop()
-      await a.stop()
-    }
+    })
   })
 
   it('a code expires: `ferry pair --expires 10s` exits with E_PAIRING_EXPIRED and the code is refused afterwards; meanwhile, malformed codes are E_BAD_CODE and never echoed', async () => {
