@@ -21,7 +21,7 @@ import { CACHE_MIN_AGE_MS } from '../../src/transfer/manifest.ts'
 import { utimesSeconds } from '../../src/transfer/finalize.ts'
 import { receiptPayload } from '../../src/transfer/receiver.ts'
 import { BUILT_MAIN, MAIN, cleanupAll, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type CliResult, type TestDaemon } from '../helpers/daemon.ts'
-import { asObject, digestFile, sameBytes, snapshotTree, writeRandomFile, type TreeEntry } from '../helpers/files.ts'
+import { asObject, chattr, digestFile, sameBytes, snapshotTree, writeRandomFile, type TreeEntry } from '../helpers/files.ts'
 
 afterAll(cleanupAll)
 const numbers: string[] = []
@@ -888,6 +888,31 @@ describe('transfer', () => {
       expect(await readFile(join(b.receiveDir, 'trip', 'album', 'b.jpg'), 'utf8')).toBe('photo b\n')
     } finally {
       await rm(join(b.receiveDir, 'trip'), { recursive: true, force: true })
+    }
+  })
+
+  it('a file refused by the receive folder after it had come whole (its folder made immutable mid-send): the rest arrives, and `ferry send` puts the extra network bytes down to the refusal, not to an interruption or a change (user-test finding)', async (ctx) => {
+    const dir = join(await tempDir('ferry-src-'), 'pack')
+    await mkdir(join(dir, 'trip'), { recursive: true })
+    await writeRandomFile(join(dir, 'trip', 'big.bin'), CANCEL_SIZE / 4)
+    await writeFile(join(dir, 'z-ok.txt'), 'placed\n')
+    // the receiver's own folder where the offer's goes: there and writable when the offer is looked at
+    const locked = join(b.receiveDir, 'pack', 'trip')
+    await mkdir(locked, { recursive: true })
+    if (!chattr('+i', locked) || !chattr('-i', locked)) ctx.skip('chattr +i cannot be set here')
+    const before = new Set((await transfersOf(b)).map((t) => t.id))
+    try {
+      const sending = spawnCli(['send', 'beta', dir, '--home', a.home], { timeoutMs: 120_000 })
+      await poll(b, 'beta to be fetching', async (ctl) => (await ctl.call('transfers')).find((t) => !before.has(t.id) && t.state === 'fetching' && t.doneBytes > 0), 60_000, 10)
+      expect(chattr('+i', locked)).toBe(true)
+      const done = await sending.done
+      expectError(done, 'E_INCOMPLETE')
+      expect(done.stderr).toMatch(/^ferry: warning: .*\/trip\/big\.bin: refused by the receiver: .*EPERM/m)
+      expect(done.stdout).toMatch(/^sent 1 file, .* \([\d.]+ MiB over the network, with what was sent of files the receiver refused\); receipt verified/m)
+    } finally {
+      chattr('-i', locked)
+      await rm(join(b.receiveDir, 'pack'), { recursive: true, force: true })
+      await rm(join(b.receiveDir, '.ferry-part'), { recursive: true, force: true })
     }
   })
 
