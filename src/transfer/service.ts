@@ -485,6 +485,7 @@ export class TransferService {
     if (s.preview == null) return
     s.preview = undefined
     s.givenUp.clear()
+    s.givenUpWhy.clear()
     s.served.clear()
   }
 
