@@ -37,15 +37,17 @@ export function isTyping (s: TuiState): boolean {
 export interface KeyPress { input: string, key: Partial<Key> }
 
 /**
- * The keys in one input: Esc and a digit that came in one read (pressed
- * fast, or over a slow link) reach Ink as "\x1b2", which it takes for
- * Alt+2, and neither did what it does (user-test finding). No key here uses
- * Alt with a digit, so that is Esc, then the digit; Alt with anything else
- * stays Alt (the text fields leave it alone, no shortcut takes it).
+ * The keys in one input: Esc and the key after it, come in one read (pressed
+ * fast, or over a slow link), reach Ink as one sequence ("\x1b2", "\x1bp",
+ * "\x1b\x1b[A"), which it takes for Alt with that key. No key here uses
+ * Alt, and terminals send Alt+x as Esc and x: so it is Esc, then the key,
+ * whatever the key (user-test findings: Esc+2 did nothing; Esc+↑ in the Send
+ * field moved the peer and stayed in the field, Esc+Enter sent). The text
+ * fields take no Alt key either (TextField.ts), so the Esc leaves the field.
  */
 export function splitEscape (input: string, key: Partial<Key>): KeyPress[] {
-  if (key.meta !== true || key.ctrl === true || !/^[0-9]$/.test(input)) return [{ input, key }]
-  return [{ input: '', key: { ...key, meta: false, escape: true } }, { input, key: { ...key, meta: false } }]
+  if (key.meta !== true) return [{ input, key }]
+  return [{ input: '', key: { escape: true } }, { input, key: { ...key, meta: false } }]
 }
 
 /** Text with no key in it (no Ctrl, Alt, arrow, Enter or Esc): typed or pasted; more than one character of it came in one read. */

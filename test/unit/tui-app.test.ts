@@ -362,10 +362,31 @@ describe('ferry tui App', () => {
     expect(r.lastFrame()).toContain('History (4)')
     await press(r, '1', 'u')
     expect(f.calls.some((c) => c.method === 'unpair')).toBe(false)
-    // Alt with a letter is no Esc: still ignored in a field, and no shortcut
-    await press(r, '5', '\u0015', 'cd', '\u001bq')
-    expect(r.lastFrame()).toContain('› cd')
-    expect(r.lastFrame()).toContain('Files or folders')
+  })
+
+  it('Esc and a letter, an arrow or Enter in one read are Esc, then that key, as Esc and a digit are: the TUI has no Alt keys (an Esc+↑ moved the peer and stayed in the field, an Esc+Enter sent)', async () => {
+    await withFileToSend(async (_dir, file, send) => {
+      const f = fakeClient({ send })
+      const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+      // a letter: out of the Send field to Peers, then p goes to Pair; the p is not typed
+      await press(r, '5', 'cd', '\u001bp')
+      expect(r.lastFrame()).toContain('s  show a code')
+      await press(r, '5')
+      expect(r.lastFrame()).toContain('› cd')
+      expect(r.lastFrame()).not.toContain('cdp')
+      // an arrow: out of the field to Peers, where ↓ moves the selection (not the peer to send to, on Send)
+      await press(r, '\u0015', file, '\u001b\u001b[B')
+      expect(r.lastFrame()).toContain('NAME')
+      expect(r.lastFrame()).toMatch(/› bob-/)
+      // Enter: out of the field, and nothing sent
+      await press(r, '5', '\u001b\r')
+      await tick(50)
+      expect(r.lastFrame()).toContain('NAME')
+      expect(f.calls.filter((c) => c.method === 'send')).toEqual([])
+      // Esc twice in one read: out of the code field, then the error line cleared, on the pair menu
+      await press(r, '2', 'e', '\u001b\u001b')
+      expect(r.lastFrame()).toContain('s  show a code')
+    })
   })
 
   it('Ctrl-U clears a text field instead of typing a "u"', async () => {

@@ -2,7 +2,9 @@
 // ink-text-input, which inserts the letter of every Ctrl combination (Ctrl-U
 // typed a "u"). Here the usual line-editing keys work: ←/→, Home/End,
 // Ctrl-A/E, Backspace, Ctrl-U (clear to start), Ctrl-K (clear to end), Ctrl-W
-// (delete a word); other Ctrl/Meta keys, Tab, ↑/↓ and Esc are left to the app.
+// (delete a word); other Ctrl keys, Tab, ↑/↓ and Esc are left to the app, and
+// so is any key with Alt: that is Esc and the key in one read (keys.ts
+// splitEscape), and the Esc leaves the field.
 // Pasted text is inserted with line breaks turned into spaces and control
 // characters dropped; one at its end submits it, as Enter would. The line
 // never wraps: it scrolls to keep the cursor in view within `width` cells.
@@ -32,7 +34,7 @@ export function editText (e: Edit, input: string, key: Partial<Key>): Edit | nul
   const chars = Array.from(e.value)
   const cursor = Math.max(0, Math.min(e.cursor, chars.length))
   const edit = (before: string[], after: string[]): Edit => ({ value: [...before, ...after].join(''), cursor: before.length })
-  if (key.return === true || key.tab === true || key.upArrow === true || key.downArrow === true ||
+  if (key.meta === true || key.return === true || key.tab === true || key.upArrow === true || key.downArrow === true ||
     key.escape === true || key.pageUp === true || key.pageDown === true) return null
   if (key.leftArrow === true) return { value: e.value, cursor: Math.max(0, cursor - 1) }
   if (key.rightArrow === true) return { value: e.value, cursor: Math.min(chars.length, cursor + 1) }
@@ -56,7 +58,6 @@ export function editText (e: Edit, input: string, key: Partial<Key>): Edit | nul
       default: return null
     }
   }
-  if (key.meta === true) return null
   const text = Array.from(input.replace(/\r\n|\r|\n/g, ' ').replace(CONTROL, ''))
   if (text.length === 0) return null
   return edit([...chars.slice(0, cursor), ...text], chars.slice(cursor))
@@ -92,6 +93,7 @@ export function TextField ({ value, onChange, onSubmit, placeholder = '', width,
   latest.current = { value, cursor }
   const type = (input: string, key: Partial<Key>): void => {
     const cur = latest.current
+    if (key.meta === true) return
     if (key.return === true) { onSubmit(cur.value); return }
     const { text, enter } = splitEnter(input, key)
     const next = editText(cur, text, key)
