@@ -12,7 +12,7 @@ import { quoteForShell, sanitizeForDisplay, toFerryError } from '../errors.ts'
 import { useDaemonLink } from './connection.ts'
 import type { ControlClientLike } from './connection.ts'
 import { colorEnabled, supportsUnicode } from './format.ts'
-import { helpText, isTypedText, isTyping, keyToCommands, splitEscape } from './keys.ts'
+import { helpText, isPasteBurst, isTypedText, isTyping, keyToCommands, pasteCommands, splitEscape } from './keys.ts'
 import type { Command, KeyPress, Op } from './keys.ts'
 import { checkPaths } from './paths.ts'
 import { onOutsideStop, stopLikeCtrlZ } from './suspend.ts'
@@ -132,15 +132,22 @@ export function App (props: AppProps) {
    * the TUI in tmux: "1u" did nothing): while no field has the keyboard,
    * each is a key of its own; what follows a key that opens a field is
    * typed into it, as its field would have taken it (the field is drawn
-   * only after this read).
+   * only after this read). A longer text is a paste (keys.ts PASTE_CHARS).
    */
   const onKey = ({ input, key }: KeyPress): void => {
     if (isTyping(latest.current) || !isTypedText(input, key)) { execute(keyToCommands(latest.current, input, key)); return }
+    if (isPasteBurst(input, key)) { onPaste(input); return }
     const chars = Array.from(input)
     for (let i = 0; i < chars.length; i++) {
       if (isTyping(latest.current)) { typeInto(chars.slice(i).join('')); return }
       execute(keyToCommands(latest.current, chars[i], key))
     }
+  }
+  /** A paste where no field has the keyboard, marked by the terminal or not: into the field it is for, if any (keys.ts pasteCommands) */
+  const onPaste = (text: string): void => {
+    const { commands, into } = pasteCommands(latest.current)
+    execute(commands)
+    if (into != null) typeInto(text)
   }
   const typeInto = (text: string): void => {
     const field: TextFieldName = latest.current.screen === 'send' ? 'sendPaths' : 'pairCode'
@@ -157,7 +164,7 @@ export function App (props: AppProps) {
   })
   // a paste where no field has the keyboard is no keys: taken one by one (onKey), a path pasted on Offers
   // declined or accepted at its "d" or "a"; the terminal marks pastes (bracketed paste) while this listens
-  usePaste(() => {}, { isActive: !isTyping(state) })
+  usePaste(onPaste, { isActive: !isTyping(state) })
   // SIGTSTP from outside, as Ctrl-Z (suspend.ts); not in tests that record the stop (props.stop): the handler would be the test runner's
   useEffect(() => props.stop != null ? undefined : onOutsideStop(() => { suspend(process.pid) }), [])
 

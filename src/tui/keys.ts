@@ -59,6 +59,34 @@ export function isTypedText (input: string, key: Partial<Key>): boolean {
   return !special && Array.from(input).length > 1 && !/[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f]/.test(input)
 }
 
+/**
+ * Characters in one read from which, where no field has the keyboard, a text
+ * is a paste and not keys typed fast. Two still are keys ("1u" over ssh,
+ * found using the TUI in tmux); a paste without the terminal marking it
+ * (bracketed paste: the Linux console has none) ran each of its characters
+ * as a command, a path's "a" or "d" accepting or declining an offer
+ * (helper finding). Three keys typed within one read are rare; a paste is
+ * rarely shorter.
+ */
+export const PASTE_CHARS = 3
+
+/** Text that came in one read as a paste (PASTE_CHARS): not to run as keys. */
+export function isPasteBurst (input: string, key: Partial<Key>): boolean {
+  return isTypedText(input, key) && Array.from(input).length >= PASTE_CHARS
+}
+
+/**
+ * What a paste does where no field has the keyboard: on Pair it is the code
+ * from the other device, which opens the field to enter it (its text is
+ * typed in after these commands); elsewhere it is said to be left unused.
+ */
+export function pasteCommands (s: TuiState): { commands: Command[], into?: 'pairCode' } {
+  if (!noDaemon(s) && s.screen === 'pair') {
+    return { commands: [act({ type: 'input', field: 'pairCode', value: '' }), act({ type: 'pairMode', mode: 'enter' })], into: 'pairCode' }
+  }
+  return { commands: notice('pasted text not used here: files to send go on 5 (Send), a code on 2 (Pair)') }
+}
+
 export function keyToCommands (s: TuiState, input: string, key: Partial<Key>): Command[] {
   const commands = commandsFor(s, input, key)
   // an asked step is done by its key pressed again, and forgotten at any other key

@@ -462,9 +462,11 @@ describe('ferry tui App', () => {
     expect(f.calls).toContainEqual({ method: 'accept', params: { id: 'offer-1' } })
     await press(r, '1u')
     expect(r.lastFrame()).toMatch(/press u again to unpair alice-desktop/)
-    await press(r, '2e12-ab')
+    await press(r, '2e', '12-ab')
     expect(r.lastFrame()).toContain('› 12-ab')
-    await press(r, '\u001b', '5x.txt')
+    await press(r, '\u001b', 'e1')
+    expect(r.lastFrame()).toContain('› 1')
+    await press(r, '\u001b', '5', 'x.txt')
     expect(r.lastFrame()).toContain('› x.txt')
     // a field still takes a paste whole: "3a" typed into it is text, not keys
     await press(r, '3a')
@@ -472,7 +474,7 @@ describe('ferry tui App', () => {
     // and the Enter at the end of such a read enters what came before it, once
     const f2 = fakeClient({ 'pair.enter': { id: 'p1', role: 'enter', phase: 'paired', peer: { peerId: peers[0].peerId, name: 'alice-desktop', fingerprint: 'ff' } } })
     const r2 = await renderAt(h(App, { client: f2.client, connect: neverConnect, home: HOME }))
-    await press(r2, '2e123-456\r')
+    await press(r2, '2e', '123-456\r')
     expect(f2.calls.filter((c) => c.method === 'pair.enter')).toEqual([{ method: 'pair.enter', params: { code: '123-456' } }])
   })
 
@@ -485,6 +487,30 @@ describe('ferry tui App', () => {
     // in a field it is text, as before
     await press(r, '5', '\u001b[200~/data/a/dq.txt\u001b[201~')
     expect(r.lastFrame()).toContain('› /data/a/dq.txt')
+  })
+
+  it('without bracketed paste (the Linux console) a paste where no field has the keyboard is no keys either: three or more characters in one read are text, not a burst of keys; on Pair it is the code to enter', async () => {
+    const f = fakeClient({
+      accept: transfer({ id: 'offer-1', state: 'accepted', doneBytes: 0 }),
+      decline: { declined: true, id: 'offer-1' },
+      'pair.enter': { id: 'p1', role: 'enter', phase: 'paired', peer: { peerId: peers[0].peerId, name: 'alice-desktop', fingerprint: 'ff' } }
+    })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    // a path on Offers: its "a" and "d" accept or decline nothing; said, not silently dropped
+    await press(r, '3', '/data/a/dq.txt')
+    expect(f.calls.filter((c) => c.method === 'accept' || c.method === 'decline')).toEqual([])
+    const text = stripAnsi(r.lastFrame() ?? '').replace(/\s+/g, ' ')
+    expect(text).toContain('report.pdf')
+    expect(text).toContain('pasted text not used here')
+    // on Peers, a pasted word does not unpair, send or quit
+    await press(r, '1', 'usq')
+    expect(r.lastFrame()).toContain('NAME')
+    expect(r.lastFrame()).not.toContain('press u again')
+    // on Pair, a code pasted (bracketed or not) goes into the code field; with its line break it is entered
+    await press(r, '2', '\u001b[200~605-feline\u001b[201~')
+    expect(r.lastFrame()).toContain('› 605-feline')
+    await press(r, '\u001b', '605-feline-slumbering\r')
+    await vi.waitFor(() => { expect(f.calls.filter((c) => c.method === 'pair.enter')).toEqual([{ method: 'pair.enter', params: { code: '605-feline-slumbering' } }]) }, { timeout: 5000 })
   })
 
   it('sends to the selected peer only when every path exists', async () => {
