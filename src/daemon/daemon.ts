@@ -18,6 +18,7 @@ import { createLogger, type Logger } from './logger.ts'
 import { createNode, type FerryNode } from './node.ts'
 import { offerAesNoise } from './cipher-choice.ts'
 import { PeerTable, type PeerEntry } from './peer-table.ts'
+import { isListed, UnlistedWatch } from './listed-peers.ts'
 import { buildHandlers } from './handlers.ts'
 import { installGate } from './gate.ts'
 import { sendGoodbye } from './mdns-goodbye.ts'
@@ -44,6 +45,8 @@ export class Daemon {
   pairing!: PairingService
   transfers!: TransferService
   private stopping?: Promise<void>
+  /** says `peer:removed` when an unpaired peer a day offline leaves the list */
+  private unlisted?: UnlistedWatch
 
   constructor (config: DaemonConfig) {
     // the name travels in hello and pairing messages: clean and cut it once, here
@@ -83,10 +86,13 @@ export class Daemon {
         isPaired: (id) => this.trust.isPaired(id),
         isAwaited: (id) => this.transfers?.waitsFor(id) === true
       })
-      this.peers.on('peer', (p) => { this.emit('peer', this.peerInfo(p)) })
+      // an unpaired peer a day offline leaves the list at that moment: subscribers are told then (listed-peers.ts)
+      this.unlisted = new UnlistedWatch({ peers: () => this.peerList({ all: true }), onUnlisted: (peerId) => { this.emit('peer:removed', { peerId }) } })
+      this.peers.on('peer', (p) => { this.emit('peer', this.peerInfo(p)); this.unlisted?.update() })
       // a subscribed TUI drops it, as a new `ferry peers` would (user-test finding: listed until it reconnected)
       this.peers.on('forgotten', (peerId) => { this.emit('peer:removed', { peerId }) })
       await this.peers.start()
+      this.unlisted?.update()
       this.pairing = new PairingService({
         node: this.node,
         trust: this.trust,
@@ -99,6 +105,7 @@ export class Daemon {
           // for over UNPAIRED_LISTED_MS) is removed, where subscribers kept it listed, as paired
           const listed = this.peerList().find((p) => p.peerId === peerId)
           if (listed != null) this.emit('peer', listed); else this.emit('peer:removed', { peerId })
+          this.unlisted?.update()
           void this.transfers?.trustRemoved(peerId).catch((err: Error) => { this.log.warn('cannot stop the transfers of an unpaired peer', { peerId, err: err.message }) })
         }
       })
@@ -210,9 +217,9 @@ export class Daemon {
     for (const t of this.trust.all()) {
       if (!seen.has(t.peerId)) seen.set(t.peerId, { peerId: t.peerId, name: t.name, addrs: [], online: false, lastSeen: t.pairedAt, version: '' })
     }
-    const since = Date.now() - UNPAIRED_LISTED_MS
+    const now = Date.now()
     return [...seen.values()].map((p) => this.peerInfo(p))
-      .filter((p) => opts.all === true || p.paired || p.online || p.lastSeen >= since)
+      .filter((p) => opts.all === true || isListed(p, now))
       .sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name))
   }
 
@@ -251,6 +258,7 @@ export class Daemon {
   }
 
   private async doStop (): Promise<void> {
+    this.unlisted?.stop()
     this.peers?.stop()
     this.pairing?.stop()
     await this.transfers?.stop().catch((err: Error) => { this.log.warn('transfer stop failed', { err: err.message }) })
@@ -317,11 +325,3 @@ function listenFailure (err: unknown): string {
   return errno != null ? `${errno[2]}: ${errno[3].trim()}` : message.split('\n')[0]
 }
 
-/**
- * How long an unpaired peer that went offline stays in `ferry peers` (and the
- * TUI's Peers): a device that was around today may be worth pairing when it is
- * back; one gone for longer is clutter (user-test finding: every identity ever
- * seen was listed for good). `ferry peers --all` lists the rest, which the
- * peer table forgets after UNPAIRED_KEPT_MS.
- */
-const UNPAIRED_LISTED_MS = 24 * 60 * 60 * 1000

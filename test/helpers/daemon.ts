@@ -2,6 +2,7 @@
 // sockets, real files), and the real CLI. Optionally inside a network namespace.
 
 import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -94,11 +95,38 @@ export async function waitFor<T> (fn: () => Promise<T | undefined | false> | T |
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last != null ? `: ${(last as Error).message}` : ''}`)
 }
 
+/** Whether 127.0.0.1:`port` is free to listen on now. */
+async function portFree (port: number): Promise<boolean> {
+  return await new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => { resolve(false) })
+    server.listen(port, '127.0.0.1', () => { server.close(() => { resolve(true) }) })
+  })
+}
+
+/**
+ * Where a daemon given no --listen listens: any free port, or with
+ * FERRY_TEST_PORTS=LO-HI a free one in that range (a box shared by several
+ * test runs, each given its own ports).
+ */
+async function defaultListen (): Promise<string> {
+  const range = /^(\d+)-(\d+)$/.exec(process.env.FERRY_TEST_PORTS ?? '')
+  if (range == null) return '/ip4/127.0.0.1/tcp/0'
+  const lo = Number(range[1])
+  const size = Number(range[2]) - lo + 1
+  const start = Math.floor(Math.random() * size)
+  for (let i = 0; i < Math.min(size, 200); i++) {
+    const port = lo + (start + i) % size
+    if (await portFree(port)) return `/ip4/127.0.0.1/tcp/${port}`
+  }
+  throw new Error(`no free port in FERRY_TEST_PORTS=${process.env.FERRY_TEST_PORTS ?? ''}`)
+}
+
 export async function startDaemon (opts: DaemonOpts): Promise<TestDaemon> {
   const home = opts.home ?? await tempDir(`ferry-${opts.name}-`)
   const receiveDir = opts.receiveDir ?? join(home, 'received')
   const args = [opts.main ?? MAIN, 'daemon', '--home', home, '--name', opts.name, '--receive-dir', receiveDir,
-    '--listen', opts.listen ?? '/ip4/127.0.0.1/tcp/0', ...(opts.extraArgs ?? [])]
+    '--listen', opts.listen ?? await defaultListen(), ...(opts.extraArgs ?? [])]
   if (opts.mdns !== true) args.push('--no-mdns')
   for (const p of opts.peers ?? []) args.push('--peer', p)
   const [cmd, argv] = wrap(opts.netns, args)

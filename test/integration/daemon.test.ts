@@ -90,6 +90,31 @@ describe('daemon foundation', () => {
     } finally { after.close() }
   })
 
+  it('a subscriber is told of an unpaired peer when it passes a day offline, when `peers` leaves it out (helper finding: an open TUI kept it listed)', async () => {
+    let a = await startDaemon({ name: 'alpha' })
+    await a.stop()
+    const day = 24 * 60 * 60 * 1000
+    const nas = await newPeerId()
+    // seen a day ago, but for a few seconds: listed after the restart, and then no more
+    const db = new DatabaseSync(join(a.home, 'ferry.db'))
+    try {
+      db.prepare("INSERT INTO peers (peer_id, name, addrs, last_seen) VALUES (?, 'nas', '[]', ?)").run(nas, Date.now() - day + 15_000)
+    } finally { db.close() }
+    a = await a.restart()
+    const events: Array<{ name: string, data: unknown }> = []
+    const ctl = await connectControl(a.home)
+    try {
+      await ctl.subscribe((name, data) => { events.push({ name, data }) })
+      expect((await peersOf(a)).map((p) => p.peerId)).toContain(nas)
+      await waitFor(() => events.find((e) => e.name === 'peer:removed'), 'peer:removed for nas', 30_000)
+      expect(events.filter((e) => e.name === 'peer:removed')).toEqual([{ name: 'peer:removed', data: { peerId: nas } }])
+      expect((await peersOf(a)).map((p) => p.peerId)).not.toContain(nas)
+    } finally {
+      ctl.close()
+      await a.stop()
+    }
+  })
+
   it('a subscriber is told of a peer the daemon forgets (past the 256 unpaired kept) or unpairs out of its list: `peer:removed` (user-test finding: an open TUI listed them until it reconnected)', async () => {
     let a = await startDaemon({ name: 'alpha' })
     await a.stop()

@@ -210,7 +210,7 @@ export interface ControlEvents {
 
 export interface ControlMethods {
   status: { params: Record<string, never>, result: StatusInfo }
-  /** all: also unpaired peers offline for over a day (daemon.ts, UNPAIRED_LISTED_MS) */
+  /** all: also unpaired peers offline for over a day (listed-peers.ts, UNPAIRED_LISTED_MS) */
   peers: { params: { all?: boolean }, result: PeerInfo[] }
   /** after the response, the connection streams ControlEvents */
   subscribe: { params: Record<string, never>, result: { subscribed: true } }
