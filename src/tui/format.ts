@@ -5,6 +5,7 @@
 import stringWidth from 'string-width'
 import type { OfferInfo } from '../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../errors.ts'
+import { asciiText } from './ascii-text.ts'
 
 const UNITS = ['KiB', 'MiB', 'GiB', 'TiB'] as const
 
@@ -161,9 +162,12 @@ export function sharedNames (peers: Iterable<{ peerId: string, name: string }>):
  * after it ("laptop …7zPUrfSX"), as `ferry peers` shows it, and a long one is
  * cut before that end is (user-test finding: the old and the new "laptop"
  * read the same on every screen). Without a name, the end of the ID alone.
+ * `ascii`: for an ASCII-only terminal, the name made ASCII (ascii-text.ts)
+ * and "..." for "…".
  */
-export function peerLabel (peer: { peerId: string, name: string }, shared: ReadonlySet<string>, max: number, ellipsis = '…'): string {
-  const name = sanitizeForDisplay(peer.name)
+export function peerLabel (peer: { peerId: string, name: string }, shared: ReadonlySet<string>, max: number, ascii = false): string {
+  const ellipsis = ascii ? '...' : '…'
+  const name = ascii ? asciiText(sanitizeForDisplay(peer.name)) : sanitizeForDisplay(peer.name)
   const id = shortPeerId(peer.peerId, 'tail', ellipsis)
   if (name === '') return truncate(id, max, ellipsis)
   if (!shared.has(peer.name)) return truncate(name, max, ellipsis)
@@ -178,8 +182,8 @@ export function peerLabel (peer: { peerId: string, name: string }, shared: Reado
 export const PEER_NAME_CELLS = 32
 
 /** The cells peerLabel takes with the name cut to at most `nameCells`: what a line keeps for the peer before it gives up something else. */
-export function peerLabelWidth (peer: { peerId: string, name: string }, shared: ReadonlySet<string>, nameCells = PEER_NAME_CELLS, ellipsis = '…'): number {
-  const whole = displayWidth(peerLabel(peer, shared, Number.MAX_SAFE_INTEGER, ellipsis))
-  const idCells = shared.has(peer.name) ? displayWidth(shortPeerId(peer.peerId, 'tail', ellipsis)) + 1 : 0
+export function peerLabelWidth (peer: { peerId: string, name: string }, shared: ReadonlySet<string>, nameCells = PEER_NAME_CELLS, ascii = false): number {
+  const whole = displayWidth(peerLabel(peer, shared, Number.MAX_SAFE_INTEGER, ascii))
+  const idCells = shared.has(peer.name) ? displayWidth(shortPeerId(peer.peerId, 'tail', ascii ? '...' : '…')) + 1 : 0
   return Math.min(whole, nameCells + idCells)
 }

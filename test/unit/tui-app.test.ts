@@ -1078,6 +1078,33 @@ describe('FERRY_ASCII (user-test finding: notices still drew "—" and "…")', 
     }
   })
 
+  it('names of peers, of this device and of files are drawn in ASCII too: accents dropped, else escaped; what goes to the daemon is as it was (helper finding: printed as they were)', async () => {
+    const jose: PeerInfo = { ...peers[0], peerId: '12D3KooWJoseJoseJoseJoseJoseJoseJoseJoseJJJJJJJJ', name: 'José-Łaptop' }
+    const beta: PeerInfo = { ...peers[0], peerId: '12D3KooWBetaBetaBetaBetaBetaBetaBetaBetaBBBBBBBB', name: 'ベータ端末', online: false }
+    const names = ['résumé.pdf', '写真.jpg', 'Straße/Œuvre.txt']
+    const f = fakeClient({
+      status: { ...status, name: 'café' },
+      peers: [jose, beta],
+      offers: [{ ...offer, peerId: jose.peerId, peerName: jose.name, names, refused: { files: 1, folders: 0, first: 'naïve→link: a symbolic link' } }],
+      transfers: [transfer({ peerId: beta.peerId, peerName: beta.name, label: 'vidéos', inFlight: [{ path: 'vidéos/été.mp4', size: 100, doneBytes: 50 }] }),
+        transfer({ id: 't2', state: 'done', peerId: jose.peerId, peerName: jose.name, label: 'naïve', inFlight: [], finishedAt: NOW - 1000 })],
+      unpair: { peerId: jose.peerId, notified: true },
+      'pair.show': { id: 'p2', role: 'show', phase: 'paired', code: '1-a-b', peer: { peerId: jose.peerId, name: jose.name, fingerprint: 'ff' } }
+    })
+    for (const [columns, rows] of [[80, 24], [30, 8]]) {
+      const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), columns, rows)
+      await press(r, 'u', '3', '4', '2', 's', '1', 'u', 'u')
+      expectAscii(r, `at ${columns}x${rows}`)
+      if (columns === 80) {
+        const seen = r.frames.map((x) => stripAnsi(x)).join('\n')
+        for (const name of ['Jose-Laptop', 'ferry cafe', 'resume.pdf', '\\u5199\\u771f.jpg', 'Strasse/OEuvre.txt', 'naive->link', 'videos/ete.mp4', '\\u30d9\\u30fc\\u30bf\\u7aef\\u672b']) expect(seen, name).toContain(name)
+      }
+      r.unmount()
+    }
+    // the daemon is asked about the peer as it is (its ID), not as drawn
+    expect(f.calls.filter((c) => c.method === 'unpair')).toContainEqual({ method: 'unpair', params: { peer: jose.peerId } })
+  })
+
   it('Send with no paired peer, and connecting, draw ASCII only', async () => {
     const f = fakeClient({ peers: [peers[1]] })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 40, 12)

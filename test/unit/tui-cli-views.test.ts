@@ -66,6 +66,14 @@ describe('SendProgress (ferry send on a terminal)', () => {
       expect(stripAnsi(r.lastFrame() ?? ''), state).toMatch(/^[\x00-\x7f]*$/)
       expect(stripAnsi(r.lastFrame() ?? ''), state).toContain('Ctrl-C')
     }
+    // and so are names (helper finding: drawn as they were): the peer's, a file's, the one paired with
+    const before = await renderAt(h(SendProgress, { peer: 'José', paths: 1, ui: ascii }))
+    expect(stripAnsi(before.lastFrame() ?? '')).toContain('to Jose...')
+    const moving = await renderAt(h(SendProgress, { peer: 'José', paths: 1, transfer: sending({ state: 'fetching', peerName: 'José', inFlight: [{ path: 'été.txt', size: 10, doneBytes: 5 }] }), ui: ascii }))
+    // eslint-disable-next-line no-control-regex
+    expect(stripAnsi(moving.lastFrame() ?? '')).toMatch(/^[\x00-\x7f]*$/)
+    const paired = await renderAt(h(PairPrompt, { mode: 'show', pairing: { id: 'p1', role: 'show', phase: 'paired', code: '7-a-b', peer: { peerId: PEER, name: 'ベータ', fingerprint: 'ff' } }, finished: true, ui: ascii }))
+    expect(stripAnsi(paired.lastFrame() ?? '')).toContain('paired with \\u30d9\\u30fc\\u30bf')
   })
 
   it('shows the peer before the daemon answers, then bar, bytes, rate, ETA, state and per-file bars', async () => {

@@ -7,7 +7,7 @@ import { Box, Text } from 'ink'
 import type { OfferInfo } from '../../daemon/control/types.ts'
 import { escapeForDisplay } from '../../errors.ts'
 import { displayWidth, formatAgo, formatBytes, PEER_NAME_CELLS, peerLabel, peerLabelWidth, refusedLine, sharedNames, shortPeerId, truncate } from '../format.ts'
-import { g, line, moreLine, para, tint, windowStart } from './ui.ts'
+import { asciiize, g, line, moreLine, para, tint, windowStart } from './ui.ts'
 import type { Ui } from './ui.ts'
 
 export interface OffersScreenProps {
@@ -40,7 +40,7 @@ export function OffersScreen ({ offers, selected, shared: known, ui }: OffersScr
     const peer = { peerId: o.peerId, name: o.peerName }
     // a shared name has the end of the peer ID after it, kept as the name is (peerLabel)
     const peerId = shared.has(o.peerName) ? '' : ` (${shortPeerId(o.peerId, 'tail', g(ui, '…'))})`
-    const nameWant = peerLabelWidth(peer, shared, PEER_NAME_CELLS, g(ui, '…'))
+    const nameWant = peerLabelWidth(peer, shared, PEER_NAME_CELLS, !ui.unicode)
     const when = `  ${formatAgo(o.receivedAt, ui.now)}`
     const id = `  id ${o.id.slice(0, 8)}`
     // what follows the name, the longest that leaves it whole (up to PEER_NAME_CELLS): the count and size
@@ -52,13 +52,13 @@ export function OffersScreen ({ offers, selected, shared: known, ui }: OffersScr
       line(`${o.id}:1`, { inverse: sel },
         sel ? `${g(ui, '›')} ` : '  ',
         // a long name is cut, not the size after it (review finding)
-        h(Text, { bold: true, color: tint(ui, 'cyan') }, o.peerName === '' ? '(unnamed)' : peerLabel(peer, shared, Math.max(8, ui.width - 2 - displayWidth(rest)), g(ui, '…'))),
+        h(Text, { bold: true, color: tint(ui, 'cyan') }, o.peerName === '' ? '(unnamed)' : peerLabel(peer, shared, Math.max(8, ui.width - 2 - displayWidth(rest)), !ui.unicode)),
         rest
       ),
       line(`${o.id}:2`, { dimColor: !sel }, `    ${namesText(o, ui.width - 4, ui)}`),
       // said before it is accepted, as `ferry offers` says it
       // one line, cut to the width: a peer's long folder name would otherwise take the screen (review finding); `ferry offers` has it whole
-      ...(o.refused != null ? [line(`${o.id}:3`, { color: tint(ui, 'yellow') }, truncate(`    ${refusedLine(o.refused)}`, ui.width, g(ui, '…')))] : [])
+      ...(o.refused != null ? [line(`${o.id}:3`, { color: tint(ui, 'yellow') }, truncate(`    ${asciiize(ui, refusedLine(o.refused))}`, ui.width, g(ui, '…')))] : [])
     ]
   })
   return h(Box, { flexDirection: 'column' }, ...rows, moreLine('more', start, offers.length - start - size))
@@ -70,7 +70,7 @@ export function OffersScreen ({ offers, selected, shared: known, ui }: OffersScr
  * lost with the names (user-test finding: nothing said there were more).
  */
 function namesText (o: OfferInfo, width: number, ui: Ui): string {
-  const names = o.names.map((n) => escapeForDisplay(n))
+  const names = o.names.map((n) => asciiize(ui, escapeForDisplay(n)))
   const more = (n: number): string => o.files > n ? `, ${g(ui, '…')} +${o.files - n} more` : ''
   let n = names.length
   while (n > 1 && displayWidth(names.slice(0, n).join(', ') + more(n)) > width) n--

@@ -12,7 +12,7 @@ import type { PairingState } from '../../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
 import { formatCountdown, truncate } from '../format.ts'
 import { useTerminalUi } from './useTerminalUi.ts'
-import { g, line, para, tint } from './ui.ts'
+import { asciiize, g, line, para, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
 
 export interface PairPromptProps {
@@ -80,7 +80,7 @@ function outcomeRows (p: PairingState, mode: 'show' | 'enter', selfFingerprint: 
     case 'exchanging':
       return [line('phase', { color: tint(ui, 'yellow') }, `exchanging keys${g(ui, '…')}`)]
     case 'paired': {
-      const name = sanitizeForDisplay(p.peer?.name ?? '') || '(unnamed)'
+      const name = asciiize(ui, sanitizeForDisplay(p.peer?.name ?? '')) || '(unnamed)'
       const peerId = sanitizeForDisplay(p.peer?.peerId ?? '?')
       const fp = (label: string, value: string): ReactNode => line(label, {}, `  ${label.padEnd(29)}`, h(Text, { bold: true, color: tint(ui, 'cyan') }, sanitizeForDisplay(value)))
       const rows = [

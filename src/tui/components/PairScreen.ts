@@ -112,7 +112,7 @@ export function fingerprintLine (p: PairingState, ui: Ui, selfFingerprint?: stri
   if (p.phase !== 'paired' || p.peer?.fingerprint == null) return null
   return h(Box, { flexDirection: 'column' },
     para('fingerprint', {}, '  fingerprint ', h(Text, { bold: true, color: tint(ui, 'cyan') }, sanitizeForDisplay(p.peer.fingerprint)),
-      h(Text, { dimColor: true }, ` (${sanitizeForDisplay(p.peer.name)}'s key)`)),
+      h(Text, { dimColor: true }, ` (${asciiize(ui, sanitizeForDisplay(p.peer.name))}'s key)`)),
     para('own-fingerprint', {}, '  fingerprint ', h(Text, { bold: true, color: tint(ui, 'cyan') }, sanitizeForDisplay(selfFingerprint ?? '?')),
       h(Text, { dimColor: true }, ' (this device\'s)')),
     // a line of its own: wrapped after the fingerprint, its continuation began with a space (user-test finding)
@@ -132,7 +132,7 @@ function twinsLine (p: PairingState, peers: PeerInfo[], ui: Ui): ReactNode {
   if (p.phase !== 'paired' || peer == null) return null
   const twins = peers.filter((o) => o.paired && o.name === peer.name && o.peerId !== peer.peerId)
   if (twins.length === 0) return null
-  const name = sanitizeForDisplay(peer.name)
+  const name = asciiize(ui, sanitizeForDisplay(peer.name))
   return h(Box, { flexDirection: 'column' }, ...twins.map((o) => para(`twin:${o.peerId}`, { color: tint(ui, 'yellow') },
     `  another paired device is also named ${name} (${shortPeerId(o.peerId, 'tail', g(ui, '…'))}, ${o.online ? 'online' : 'offline'}): ` +
     `if it is ${name} before it was set up anew, unpair it on Peers (1, then u)`)))
@@ -146,7 +146,7 @@ export function outcome (p: PairingState, ui: Ui): ReactNode {
     case 'exchanging':
       return h(Text, { color: tint(ui, 'yellow') }, `exchanging keys${g(ui, '…')}`)
     case 'paired': {
-      const name = p.peer == null ? 'peer' : `${sanitizeForDisplay(p.peer.name)} (${shortPeerId(p.peer.peerId, 'tail', g(ui, '…'))})`
+      const name = p.peer == null ? 'peer' : `${asciiize(ui, sanitizeForDisplay(p.peer.name))} (${shortPeerId(p.peer.peerId, 'tail', g(ui, '…'))})`
       return h(Text, { color: tint(ui, 'green'), bold: true }, `${g(ui, '✓')} paired with ${name}`)
     }
     case 'failed':

@@ -42,7 +42,7 @@ export function PeersScreen ({ peers, selected, ui }: PeersScreenProps) {
     const sel = start + i === selected
     return line(p.peerId, { inverse: sel },
       sel ? `${g(ui, '›')} ` : '  ',
-      h(Text, { bold: p.paired }, fit(p.name === '' ? '(unnamed)' : peerLabel(p, shared, nameW - 1, g(ui, '…')), nameW - 1)), ' ',
+      h(Text, { bold: p.paired }, fit(p.name === '' ? '(unnamed)' : peerLabel(p, shared, nameW - 1, !ui.unicode), nameW - 1)), ' ',
       id ? fit(shortPeerId(p.peerId, 'tail', g(ui, '…')), ID_W) : '',
       h(Text, { color: tint(ui, p.online ? 'green' : 'gray') },
         fit(`${g(ui, p.online ? '●' : '○')} ${p.online ? 'online' : 'offline'}`, STATE_W)),
@@ -75,9 +75,9 @@ function columns (peers: PeerInfo[], ui: Ui): { id: boolean, seen: boolean, name
     const shared = id ? new Set<string>() : sharedWithout
     // no wider than the longest name and a gap: at 200 columns the columns after it stood 160 cells away
     // from short names, too far to read across (found using the TUI at 200x50)
-    const longest = Math.max(displayWidth('NAME'), ...peers.map((p) => displayWidth(peerLabel(p, shared, Number.MAX_SAFE_INTEGER, g(ui, '…')))))
+    const longest = Math.max(displayWidth('NAME'), ...peers.map((p) => displayWidth(peerLabel(p, shared, Number.MAX_SAFE_INTEGER, !ui.unicode))))
     const nameW = Math.min(longest + NAME_GAP, Math.max(8, ui.width - 2 - (id ? idWidth(ui) : 0) - STATE_W - PAIRED_W - (seen ? SEEN_W : 0)))
-    const want = Math.max(...peers.map((p) => peerLabelWidth(p, shared, PEER_NAME_CELLS, g(ui, '…'))))
+    const want = Math.max(...peers.map((p) => peerLabelWidth(p, shared, PEER_NAME_CELLS, !ui.unicode)))
     return { id, seen, nameW, shared, fits: nameW - 1 >= want }
   })
   return choices.find((c) => c.fits) ?? choices[choices.length - 1]

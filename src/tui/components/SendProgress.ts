@@ -36,7 +36,7 @@ export function SendProgress (props: SendProgressProps) {
   const rows: ReactNode[] = []
   if (t == null) {
     rows.push(line('prep', {}, `  ${g(ui, '↑')} sending ${props.paths} path${props.paths === 1 ? '' : 's'} to `,
-      h(Text, { bold: true }, sanitizeForDisplay(props.peer)), `${g(ui, '…')}`))
+      h(Text, { bold: true }, asciiize(ui, sanitizeForDisplay(props.peer))), `${g(ui, '…')}`))
   } else {
     rows.push(...activeBlock(t, false, ui))
   }

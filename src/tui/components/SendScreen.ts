@@ -9,7 +9,7 @@ import type { PeerInfo } from '../../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
 import { displayWidth, fit, PEER_NAME_CELLS, peerLabel, peerLabelWidth, sharedNames, shortPeerId } from '../format.ts'
 import { TextField } from './TextField.ts'
-import { g, line, para, textRows, tint, windowStart } from './ui.ts'
+import { asciiize, g, line, para, textRows, tint, windowStart } from './ui.ts'
 import type { Ui } from './ui.ts'
 
 export interface SendScreenProps {
@@ -33,7 +33,7 @@ export function SendScreen ({ peers, sendTo, paths, missing, onPathsChange, onSu
       const sel = start + i === selected
       return line(p.peerId, { inverse: sel },
         sel ? `${g(ui, '›')} ` : '  ',
-        fit(p.name === '' ? '(unnamed)' : peerLabel(p, shared, nameW - 1, g(ui, '…')), nameW - 1), ' ',
+        fit(p.name === '' ? '(unnamed)' : peerLabel(p, shared, nameW - 1, !ui.unicode), nameW - 1), ' ',
         idW === 0 ? '' : fit(shortPeerId(p.peerId, 'tail', g(ui, '…')), idW),
         h(Text, { color: tint(ui, p.online ? 'green' : 'gray') }, p.online ? 'online' : 'offline'))
     })
@@ -47,15 +47,15 @@ export function SendScreen ({ peers, sendTo, paths, missing, onPathsChange, onSu
     h(TextField, { value: paths, onChange: onPathsChange, onSubmit, placeholder: '~/photos report.pdf', width: ui.width - 2 - displayWidth(before) })
   )
   const notFound = missing.length > 0
-    ? para('missing', { color: tint(ui, 'red') }, `${g(ui, '✗')} not found: ${missing.map((m) => sanitizeForDisplay(m)).join(', ')}`)
+    ? para('missing', { color: tint(ui, 'red') }, `${g(ui, '✗')} not found: ${missing.map((m) => asciiize(ui, sanitizeForDisplay(m))).join(', ')}`)
     : null
   // where the field would be below the room (30x8), it comes first, with the peer it sends to: typed blind
   // before (user-test finding)
   if (textRows(to, ui.width) + list.length + 1 + textRows(prompt, ui.width) + 1 > ui.rows) {
     const peer = peers[selected]
-    const name = peer == null ? '' : peerLabel(peer, shared, ui.width, g(ui, '…'))
+    const name = peer == null ? '' : peerLabel(peer, shared, ui.width, !ui.unicode)
     // one line of room (30x8 while typing): the peer before the field, in at most half of it
-    if (ui.rows < 2 && peer != null) return h(Box, { flexDirection: 'column' }, fieldLine(`to ${peerLabel(peer, shared, Math.max(6, Math.floor(ui.width / 2) - 4), g(ui, '…'))} `), notFound)
+    if (ui.rows < 2 && peer != null) return h(Box, { flexDirection: 'column' }, fieldLine(`to ${peerLabel(peer, shared, Math.max(6, Math.floor(ui.width / 2) - 4), !ui.unicode)} `), notFound)
     const target = peer == null
       ? para('none', { color: tint(ui, 'yellow') }, `no paired peer ${g(ui, '—')} pair one on screen 2`)
       : line('to', { bold: true }, `to ${name} (${g(ui, '↑')}${g(ui, '↓')})`)
@@ -84,9 +84,9 @@ const STATE_W = 8
 function columns (peers: PeerInfo[], ui: Ui): { idW: number, nameW: number, shared: ReadonlySet<string> } {
   // no wider than the longest name and a gap: at 200 columns the IDs and states stood 160 cells away from
   // short names, as on Peers (found using the TUI at 200x50)
-  const longest = (shared: ReadonlySet<string>): number => Math.max(0, ...peers.map((p) => displayWidth(peerLabel(p, shared, Number.MAX_SAFE_INTEGER, g(ui, '…')))))
+  const longest = (shared: ReadonlySet<string>): number => Math.max(0, ...peers.map((p) => displayWidth(peerLabel(p, shared, Number.MAX_SAFE_INTEGER, !ui.unicode))))
   const nameW = (idW: number, shared: ReadonlySet<string>): number => Math.min(longest(shared) + 2, Math.max(8, ui.width - 4 - idW - STATE_W))
-  const want = Math.max(0, ...peers.map((p) => peerLabelWidth(p, new Set(), PEER_NAME_CELLS, g(ui, '…'))))
+  const want = Math.max(0, ...peers.map((p) => peerLabelWidth(p, new Set(), PEER_NAME_CELLS, !ui.unicode)))
   const apart = new Set<string>()
   if (nameW(ID_W, apart) - 1 >= want) return { idW: ID_W, nameW: nameW(ID_W, apart), shared: apart }
   const shared = sharedNames(peers)

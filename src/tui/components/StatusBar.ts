@@ -38,7 +38,7 @@ export function StatusBar ({ connection, selfName, error, notice, help, ui }: St
 }
 
 function connectionText (connection: Connection, selfName: string | undefined, ui: Ui): string {
-  if (connection === 'connected') return `${g(ui, '●')} daemon connected${selfName != null ? ` (${sanitizeForDisplay(selfName)})` : ''}`
+  if (connection === 'connected') return `${g(ui, '●')} daemon connected${selfName != null ? ` (${asciiize(ui, sanitizeForDisplay(selfName))})` : ''}`
   if (connection === 'unresponsive') return `${g(ui, '○')} daemon not answering`
   return connection === 'down' ? `${g(ui, '○')} daemon not running` : `${g(ui, '○')} connecting${g(ui, '…')}`
 }

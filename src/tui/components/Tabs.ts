@@ -7,7 +7,7 @@ import { SCREENS } from '../state.ts'
 import type { ScreenId } from '../state.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
 import { displayWidth, truncate } from '../format.ts'
-import { g, line, tint } from './ui.ts'
+import { asciiize, g, line, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
 
 export const SCREEN_TITLES: Record<ScreenId, string> = {
@@ -53,7 +53,7 @@ export function Tabs ({ screen, selfName, offers, active, ui }: TabsProps) {
   const tight = row('', () => true)
   const numbered = row('', (id) => id === screen)
   const ellipsis = g(ui, '…')
-  const name = selfName == null ? '' : truncate(sanitizeForDisplay(selfName), NAME_CELLS, ellipsis)
+  const name = selfName == null ? '' : truncate(asciiize(ui, sanitizeForDisplay(selfName)), NAME_CELLS, ellipsis)
   // a padded first tab brings its own space: no second one after a bare "ferry" (user-test
   // finding: "ferry  1 Peers" read as a name gone missing)
   const head = (shown: string, r: Row): string => shown !== '' ? `ferry ${shown} ` : r.pad === '' ? 'ferry ' : 'ferry'

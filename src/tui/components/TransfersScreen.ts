@@ -106,14 +106,14 @@ function stateColor (t: TransferInfo): 'yellow' | 'cyan' | 'green' | 'red' | 'gr
 function who (t: TransferInfo, ui: Ui, room: number, shared: ReadonlySet<string>): string {
   const to = direction(t, ui)
   // 8 cells at the least, of which the end of the ID takes its part: it is what tells the two apart
-  return to + peerLabel(peerOf(t), shared, Math.max(whoWidth(t, ui, 8, NONE_SHARED), room) - displayWidth(to), g(ui, '…'))
+  return to + peerLabel(peerOf(t), shared, Math.max(whoWidth(t, ui, 8, NONE_SHARED), room) - displayWidth(to), !ui.unicode)
 }
 
 const NONE_SHARED: ReadonlySet<string> = new Set()
 
 /** The cells who() takes with `nameCells` of the name (and the end of the peer ID after a shared name). */
 function whoWidth (t: TransferInfo, ui: Ui, nameCells: number, shared: ReadonlySet<string>): number {
-  return displayWidth(direction(t, ui)) + peerLabelWidth(peerOf(t), shared, nameCells, g(ui, '…'))
+  return displayWidth(direction(t, ui)) + peerLabelWidth(peerOf(t), shared, nameCells, !ui.unicode)
 }
 
 const direction = (t: TransferInfo, ui: Ui): string => t.direction === 'send' ? `${g(ui, '↑')} to ` : `${g(ui, '↓')} from `
@@ -165,12 +165,13 @@ export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui, shared: Read
   // no wider than the longest name shown and a gap: at 200 columns the bars stood 140 cells after short
   // names (found using the TUI at 200x50)
   const inFlight = t.inFlight.slice(0, MAX_FILES)
-  const longest = Math.max(0, ...inFlight.map((f) => displayWidth(escapeForDisplay(f.path))))
+  const pathOf = (f: { path: string }): string => asciiize(ui, escapeForDisplay(f.path))
+  const longest = Math.max(0, ...inFlight.map((f) => displayWidth(pathOf(f))))
   const nameW = Math.min(longest + 2, Math.max(8, ui.width - 8 - fileBar - bytesW))
   for (const f of inFlight) {
     const frac = f.size === 0 ? 1 : f.doneBytes / f.size
     lines.push(line(`${t.id}:${f.path}`, { dimColor: true },
-      `    ${fit(escapeForDisplay(f.path), narrow ? ui.width - 6 - (` ${formatBytes(f.doneBytes)} / ${formatBytes(f.size)}`).length : nameW, g(ui, '…'))} `,
+      `    ${fit(pathOf(f), narrow ? ui.width - 6 - (` ${formatBytes(f.doneBytes)} / ${formatBytes(f.size)}`).length : nameW, g(ui, '…'))} `,
       narrow ? '' : progressBar(frac, fileBar, { ascii: !ui.unicode }),
       ` ${formatBytes(f.doneBytes)} / ${formatBytes(f.size)}`))
   }
@@ -311,7 +312,7 @@ function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWidth([t],
   const peerW = whoWidth(t, ui, PEER_NAME_CELLS, shared)
   // what it carried (user-test finding: rows said only "1 file, 381.5 MiB"): at least LABEL_MIN_W cells of
   // it before the time, which goes first; up to LABEL_W cells of what room is left
-  const label = t.label != null ? sanitizeForDisplay(t.label) : ''
+  const label = t.label != null ? asciiize(ui, sanitizeForDisplay(t.label)) : ''
   const minLabel = label === '' ? 0 : Math.min(LABEL_MIN_W, displayWidth(label)) + 2
   const choices = [
     { tail: `  ${size}  ${when}`, label: minLabel },

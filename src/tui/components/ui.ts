@@ -8,6 +8,7 @@ import { Text, Transform } from 'ink'
 import type { TextProps } from 'ink'
 import wrapAnsi from 'wrap-ansi'
 import { supportsUnicode } from '../format.ts'
+import { asciiText, GLYPHS } from '../ascii-text.ts'
 
 export interface Ui {
   /** terminal columns */
@@ -31,19 +32,19 @@ export function tint (ui: Ui, color: Color): Color | undefined {
   return ui.color ? color : undefined
 }
 
-const ASCII: Record<string, string> = {
-  '›': '>', '●': '*', '○': 'o', '✓': '+', '✗': 'x', '↑': '^', '↓': 'v', '·': '|', '—': '-', '…': '...', '─': '-'
-}
-
 /** Pick the unicode glyph or its ASCII stand-in. */
 export function g (ui: Ui, glyph: string): string {
-  return ui.unicode ? glyph : (ASCII[glyph] ?? glyph)
+  return ui.unicode ? glyph : (GLYPHS[glyph] ?? glyph)
 }
 
-/** Replace every known glyph in a string when the terminal is ASCII-only. */
+/**
+ * Text as an ASCII-only terminal can draw it (ascii-text.ts): its glyphs,
+ * and the names in it, of peers and files (helper finding: drawn as they
+ * were). Names are made ASCII before their cells are counted, so that
+ * columns still line up.
+ */
 export function asciiize (ui: Ui, s: string): string {
-  if (ui.unicode) return s
-  return Array.from(s).map((c) => ASCII[c] ?? c).join('')
+  return ui.unicode ? s : asciiText(s)
 }
 
 /**
