@@ -2,7 +2,7 @@
 // the CLI parses flags into a DaemonConfig, the daemon only reads it.
 
 import { homedir, hostname } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 
 export interface DaemonConfig {
   home: string
@@ -42,6 +42,24 @@ export function defaultReceiveDir (env: NodeJS.ProcessEnv = process.env): string
 }
 
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/4774']
+
+/**
+ * The `ferry daemon` flags that start a daemon as `config` (StatusInfo
+ * startFlags): --home, and each setting that is not the default, which a
+ * command given to a person would otherwise leave out (helper finding: the
+ * TUI's "start it" hint had --home alone).
+ */
+export function startFlags (config: DaemonConfig, env: NodeJS.ProcessEnv = process.env): string[] {
+  const defaultListen = config.listen.length === DEFAULT_LISTEN.length && config.listen.every((a, i) => a === DEFAULT_LISTEN[i])
+  return [
+    '--home', config.home,
+    ...(config.name !== defaultName() ? ['--name', config.name] : []),
+    ...(defaultListen ? [] : config.listen.flatMap((a) => ['--listen', a])),
+    ...config.peers.flatMap((a) => ['--peer', a]),
+    ...(config.mdns ? [] : ['--no-mdns']),
+    ...(config.receiveDir !== resolve(defaultReceiveDir(env)) ? ['--receive-dir', config.receiveDir] : [])
+  ]
+}
 
 export function defaultName (): string {
   return hostname()

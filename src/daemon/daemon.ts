@@ -12,7 +12,7 @@ import { TransferService } from '../transfer/service.ts'
 import { VERSION } from '../version.ts'
 import type { ControlServer } from './control/server.ts'
 import type { ControlEvents, EventName, PeerInfo, StatusInfo } from './control/types.ts'
-import type { DaemonConfig } from './config.ts'
+import { startFlags, type DaemonConfig } from './config.ts'
 import { IDENTITY_FILE, loadOrCreateIdentity } from './identity.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { createNode, type FerryNode } from './node.ts'
@@ -186,6 +186,7 @@ export class Daemon {
       home: this.config.home,
       receiveDir: this.config.receiveDir,
       mdns: this.config.mdns,
+      startFlags: startFlags(this.config),
       pid: process.pid,
       memory: memoryNow()
     }

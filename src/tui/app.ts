@@ -8,13 +8,14 @@ import type { ReactNode } from 'react'
 import { Box, Text, useApp, useInput, usePaste, useStdout, useWindowSize } from 'ink'
 import { failedPairingPhase } from '../daemon/control/types.ts'
 import type { PairingState } from '../daemon/control/types.ts'
-import { quoteForShell, sanitizeForDisplay, toFerryError } from '../errors.ts'
+import { sanitizeForDisplay, toFerryError } from '../errors.ts'
 import { useDaemonLink } from './connection.ts'
 import type { ControlClientLike } from './connection.ts'
 import { colorEnabled, supportsUnicode } from './format.ts'
 import { helpText, isPasteBurst, isTypedText, isTyping, keyToCommands, pasteCommands, splitEscape } from './keys.ts'
 import type { Command, KeyPress, Op } from './keys.ts'
 import { checkPaths } from './paths.ts'
+import { startHintLines } from './start-hint.ts'
 import { onOutsideStop, stopLikeCtrlZ } from './suspend.ts'
 import { initialState, peerCalled, reduce, sendablePeers, sharedPeerNames } from './state.ts'
 import type { Action, TextFieldName, TuiState } from './state.ts'
@@ -77,14 +78,19 @@ export function App (props: AppProps) {
   const width = Math.max(20, columns)
   const connected = state.connection === 'connected'
   const display = { width, rows: 0, color: colorEnabled(process.env), unicode: supportsUnicode(process.env), now }
-  const bar = { connection: state.connection, selfName: state.self?.name, error: state.lastError, notice: state.notice, help: helpText(state) }
+  const fullBar = { connection: state.connection, selfName: state.self?.name, error: state.lastError, notice: state.notice, help: helpText(state) }
+  // while the daemon is down, the command that starts it is what the screen is for: where it needs more rows
+  // than the screen has (30x8, a daemon started with a few flags), the rule and the help line give it theirs
+  const hint = state.connection === 'down' ? startHintLines(props.home, state.self?.startFlags, display) : []
+  const squeeze = hint.length > rows - CHROME_ROWS - statusBarRows(fullBar, display)
+  const bar = squeeze ? { ...fullBar, help: '' } : fullBar
   const ui: Ui = {
     ...display,
     // an error takes lines of its own, wrapped, so that its advice is read (review finding: cut to one line);
     // the notice and the help line wrap on a narrow terminal
     // on a very small terminal (30x8) the screen gives up its room first: the tabs and the status bar
     // stay (user-test finding: the tab row was gone)
-    rows: Math.max(0, rows - CHROME_ROWS - statusBarRows(bar, display))
+    rows: Math.max(0, rows - CHROME_ROWS - statusBarRows(bar, display) + (squeeze ? 1 : 0))
   }
 
   const runOp = async (op: Op): Promise<void> => {
@@ -173,17 +179,17 @@ export function App (props: AppProps) {
     // counts of the daemon's present only: while it is down they are of a past one (review finding)
     h(Box, { flexShrink: 0 },
       h(Tabs, { screen: state.screen, selfName: state.self?.name, offers: connected ? state.offers.length : 0, active: connected ? state.active.length : 0, ui })),
-    h(Box, { flexShrink: 0 }, line('rule', { dimColor: true }, g(ui, '─').repeat(ui.width))),
+    squeeze ? null : h(Box, { flexShrink: 0 }, line('rule', { dimColor: true }, g(ui, '─').repeat(ui.width))),
     // the screen keeps its own height and the room cuts it at the bottom: squeezed to fit, its lines were
     // drawn over each other (user-test finding at 60x15: "(this device's))", the code box's border over the code)
     h(Box, { flexDirection: 'column', flexGrow: 1, height: ui.rows, overflow: 'hidden' },
-      h(Box, { flexDirection: 'column', flexShrink: 0 }, body(state, ui, props.home, apply, submit))),
+      h(Box, { flexDirection: 'column', flexShrink: 0 }, body(state, ui, props.home, hint, apply, submit))),
     h(Box, { flexShrink: 0 }, h(StatusBar, { ...bar, ui }))
   )
 }
 
-function body (s: TuiState, ui: Ui, home: string, dispatch: (a: Action) => void, submit: (field: TextFieldName, value: string) => void): ReactNode {
-  if (s.connection === 'down') return notRunning(home, ui)
+function body (s: TuiState, ui: Ui, home: string, hint: string[], dispatch: (a: Action) => void, submit: (field: TextFieldName, value: string) => void): ReactNode {
+  if (s.connection === 'down') return notRunning(hint, ui)
   if (s.connection === 'unresponsive') return notAnswering(home, s.self?.pid, ui)
   if (s.connection === 'connecting' && s.self == null) return h(Text, {}, `connecting to the daemon${g(ui, '…')}`)
   switch (s.screen) {
@@ -212,15 +218,10 @@ function body (s: TuiState, ui: Ui, home: string, dispatch: (a: Action) => void,
   }
 }
 
-/**
- * How to start the daemon. On a narrow terminal without "daemon not
- * running", which the status line says, and without the quotes: the
- * command is what must be read whole (user-test finding: cut off at 30x8).
- */
-function notRunning (home: string, ui: Ui): ReactNode {
-  const command = `ferry daemon --home ${sanitizeForDisplay(quoteForShell(home))}`
+/** How to start the daemon (start-hint.ts), and that the TUI waits for it. */
+function notRunning (hint: string[], ui: Ui): ReactNode {
   return h(Box, { flexDirection: 'column' },
-    para('start', { bold: true }, isNarrow(ui) ? `start it: ${command}` : `daemon not running ${g(ui, '—')} start it with \`${command}\``),
+    ...hint.map((l, i) => para(`start:${i}`, { bold: true }, l)),
     h(Text, { dimColor: true }, `retrying every second${g(ui, '…')}`)
   )
 }

@@ -255,10 +255,13 @@ describe.skipIf(TMUX == null).concurrent('ferry tui in tmux', () => {
 
     // (c) the daemon stops under the TUI, then comes back on the same home
     await c.stop()
-    // the home may be long enough for the line to wrap right after --home
-    s = await waitScreen(S, /daemon not running — start it with `ferry daemon --home\s/, 'the not-running message')
+    // the command gamma was started with: over lines ending in "\\" where it does not fit one
+    s = await waitScreen(S, /daemon not running — start it with/, 'the not-running message')
     expect(s).toContain('○ daemon not running')
-    expect(s.replace(/\n/g, '')).toContain(c.home)
+    // as the shell reads those lines pasted
+    const command = s.split('\n').map((l) => l.trimEnd()).join('\n').replace(/\\\n/g, '')
+    expect(command).toContain(`ferry daemon --home ${c.home} --name gamma --listen /ip4/127.0.0.1/tcp/`)
+    expect(command).toContain(`--peer ${a.addr} --no-mdns --receive-dir ${c.receiveDir}`)
     c = await c.restart()
     s = await waitScreen(S, /● daemon connected \(gamma\)/, 'the TUI to reconnect', 20_000)
     expect(s).toMatch(/alpha\s+…\S{8}\s+\S+ (online|offline)\s+✓ yes/)

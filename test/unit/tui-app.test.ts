@@ -575,11 +575,33 @@ describe('ferry tui App', () => {
     const home = '/home/someone/.local/state/ferry'
     const r = await renderAt(h(App, { connect: neverConnect, home, retryMs: 60_000 }), 30, 8)
     const text = expectFits(r.lastFrame(), 30, 8)
-    expect(text.replace(/\n/g, ' ')).toMatch(/start it.* ferry daemon --home /)
-    // the home wraps where it must: the lines after the command's hold all of it
-    expect(text.slice(text.indexOf('--home') + '--home'.length).replace(/\s/g, '')).toContain(home)
+    // as the shell reads the lines pasted: a line ending in "\\" goes on with the next
+    const joined = text.split('\n').map((l) => l.trimEnd()).join('\n').replace(/\\\n/g, '')
+    expect(joined).toContain(`start it: ferry daemon --home ${home}`)
     expect(text).toContain('daemon not running')
     r.unmount()
+  })
+
+  it('"daemon not running" gives the command that starts the daemon as it was started, its flags as its status said them, whole and pasteable at 80x24 and 30x8 (helper finding: --home alone, the receive folder, --no-mdns and --listen left out)', async () => {
+    const flags = ['--home', HOME, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/42001', '--receive-dir', '/tmp/recv', '--peer', '/ip4/127.0.0.1/tcp/42002/p2p/12D3KooWRrzF19xxCn5MTy4VKkXrpewr7tncb1ATTpnFxmYQN5tK']
+    /** The command as the shell reads the lines from "ferry daemon" on: a line ending in "\\" goes on with the next. */
+    const command = (text: string): string => {
+      const lines = text.slice(text.indexOf('ferry daemon')).split('\n').map((l) => l.trimEnd())
+      const end = lines.findIndex((l) => !l.endsWith('\\'))
+      // as the shell joins them: a line's leading spaces are part of the command too
+      return lines.slice(0, end + 1).map((l) => l.replace(/ ?\\$/, (m) => m === ' \\' ? ' ' : '')).join('').replace(/`.*$/, '')
+    }
+    // at 30x8 without the --peer, whose address alone would take three of its five rows
+    for (const [columns, rows, given] of [[80, 24, flags], [30, 8, flags.slice(0, -2)]] as const) {
+      const f = fakeClient({ status: { ...status, startFlags: [...given] } })
+      const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME, retryMs: 60_000 }), columns, rows)
+      f.drop()
+      await tick()
+      const text = expectFits(r.lastFrame(), columns, rows)
+      expect(command(text), `at ${columns}x${rows}:\n${text}`).toBe(`ferry daemon ${given.join(' ')}`)
+      expect(text).toContain('daemon not running')
+      r.unmount()
+    }
   })
 
   it('shows "daemon not running" and retries until the daemon comes up', async () => {

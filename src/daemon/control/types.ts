@@ -44,6 +44,14 @@ export interface StatusInfo {
   home: string
   receiveDir: string
   mdns: boolean
+  /**
+   * The `ferry daemon` flags that start a daemon as this one: --home, and
+   * those given that differ from the defaults (--name, --listen, --peer,
+   * --no-mdns, --receive-dir). The TUI's "daemon not running" gives them, so
+   * that the daemon it talks to is started again as it was. Absent from a
+   * daemon older than this field.
+   */
+  startFlags?: string[]
   pid: number
   /** The daemon's memory now, in bytes (process.memoryUsage()): resident set, V8 heap in use, and ArrayBuffer/Buffer memory outside it. */
   memory: { rss: number, heapUsed: number, external: number, arrayBuffers: number }

@@ -33,7 +33,8 @@ export function StatusBar ({ connection, selfName, error, notice, help, ui }: St
     // "press u again" of a notice, the "q quit" of the help line are at their ends
     para('status', {}, h(Text, { color: tint(ui, color) }, connectionText(connection, selfName, ui)),
       notes === '' ? null : h(Text, { color: tint(ui, 'yellow') }, notes)),
-    para('help', { dimColor: true }, helpLines(help, ui))
+    // none where the screen needs the row more (app.ts: the command that starts the daemon, at 30x8)
+    help === '' ? null : para('help', { dimColor: true }, helpLines(help, ui))
   )
 }
 
@@ -72,7 +73,7 @@ function errorRows (error: TuiError | undefined, ui: Ui): number {
 export function statusBarRows (props: Omit<StatusBarProps, 'ui'>, ui: Ui): number {
   return errorRows(props.error, ui) +
     textRows(connectionText(props.connection, props.selfName, ui) + noticeText(props.error, props.notice, ui), ui.width) +
-    textRows(helpLines(props.help, ui), ui.width)
+    (props.help === '' ? 0 : textRows(helpLines(props.help, ui), ui.width))
 }
 
 const HELP_SEPARATOR = ' · '

@@ -1,0 +1,44 @@
+// The "start it" hint of the TUI's "daemon not running" screen: the command
+// that starts the daemon the TUI talks to, as that daemon was started (its
+// flags as its status gave them), laid out to paste whole at any width.
+
+import { describe, expect, it } from 'vitest'
+import { startCommandLines, startWords } from '../../src/tui/start-hint.ts'
+import { displayWidth } from '../../src/tui/format.ts'
+
+/** The lines as the shell reads them pasted: each " \" or "\" at a line's end joins it to the next. */
+const pasted = (lines: string[]): string => lines.map((l, i) => i === lines.length - 1 ? l : l.replace(/ \\$/, ' ').replace(/\\$/, '')).join('')
+
+describe('the start hint', () => {
+  const flags = ['--home', '/tmp/ferry-home', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/42001', '--receive-dir', '/tmp/my photos']
+
+  it('is the daemon\'s own flags, each value a shell word; a path in the home folder as ~/…; only --home when no daemon told its flags', () => {
+    expect(startWords('/srv/h', undefined, '/home/me')).toEqual(['ferry', 'daemon', '--home', '/srv/h'])
+    expect(startWords('/srv/h', flags, '/home/me')).toEqual(['ferry', 'daemon', '--home', '/tmp/ferry-home', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/42001', '--receive-dir', "'/tmp/my photos'"])
+    expect(startWords('/x', ['--home', '/home/me/.local/state/ferry', '--receive-dir', '/home/me/my photos'], '/home/me'))
+      .toEqual(['ferry', 'daemon', '--home', '~/.local/state/ferry', '--receive-dir', "~/'my photos'"])
+  })
+
+  it('on one line where it fits; else broken between flags, a flag kept with its value, each line but the last ending in a continuation, so that pasted whole it is the one command', () => {
+    const words = startWords('/x', flags, '/home/me')
+    const command = words.join(' ')
+    expect(startCommandLines(words, 200)).toEqual([command])
+    for (const width of [80, 40, 30, 20]) {
+      const lines = startCommandLines(words, width)
+      for (const l of lines) expect(displayWidth(l), `${width}: ${l}`).toBeLessThanOrEqual(width)
+      expect(pasted(lines), `at ${width}`).toBe(command)
+      // never a flag at a line's end with its value on the next, where both fit on one
+      for (const l of lines.slice(0, -1)) if (width >= 40) expect(l, `${width}`).not.toMatch(/--(home|listen|receive-dir) \\$/)
+    }
+    expect(startCommandLines(words, 30)).toHaveLength(5)
+  })
+
+  it('a word longer than a line is broken inside, with a continuation the shell joins; a lead ("start it:") goes before the first line', () => {
+    const words = startWords('/home/someone/.local/state/ferry', undefined, '/root')
+    const lines = startCommandLines(words, 30, 'start it:')
+    expect(lines[0].startsWith('start it: ferry daemon')).toBe(true)
+    for (const l of lines) expect(displayWidth(l)).toBeLessThanOrEqual(30)
+    expect(pasted(lines).replace(/^start it: /, '')).toBe('ferry daemon --home /home/someone/.local/state/ferry')
+    expect(lines.length).toBe(3)
+  })
+})
