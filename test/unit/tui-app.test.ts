@@ -139,6 +139,17 @@ describe('ferry tui App', () => {
     expect(f.calls.map((c) => c.method).sort()).toEqual(['offers', 'peers', 'status', 'subscribe', 'transfers'])
   })
 
+  it('no peers, with mDNS off: says how devices appear then, not "on this network (mDNS)" (found using the TUI with a daemon started --no-mdns)', async () => {
+    const on = await renderAt(h(App, { client: fakeClient({ peers: [] }).client, connect: neverConnect, home: HOME }))
+    expect(on.lastFrame()).toContain('appear here (mDNS)')
+    on.unmount()
+    const off = await renderAt(h(App, { client: fakeClient({ peers: [], status: { ...status, mdns: false } }).client, connect: neverConnect, home: HOME }))
+    const text = expectFits(off.lastFrame())
+    expect(text).not.toContain('(mDNS)')
+    expect(text).toContain('--peer')
+    off.unmount()
+  })
+
   it('a paired peer whose offers wait for a decision reads "asks", as `ferry peers` says "yes, asks" (user-test finding: "yes")', async () => {
     const f = fakeClient({ peers: [{ ...peers[0], autoAccept: false }, peers[2]] })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))

@@ -12,6 +12,8 @@ import type { Ui } from './ui.ts'
 export interface PeersScreenProps {
   peers: PeerInfo[]
   selected: number
+  /** the daemon finds peers by mDNS (its status); false: started --no-mdns */
+  mdns?: boolean
   ui: Ui
 }
 
@@ -21,11 +23,14 @@ const SEEN_W = 10
 /** Cells between the longest name and the column after it. */
 const NAME_GAP = 2
 
-export function PeersScreen ({ peers, selected, ui }: PeersScreenProps) {
+export function PeersScreen ({ peers, selected, mdns = true, ui }: PeersScreenProps) {
   if (peers.length === 0) {
     return h(Box, { flexDirection: 'column' },
       line('none', {}, 'No peers yet.'),
-      para('hint', { dimColor: true }, 'Devices running ferry on this network appear here (mDNS).')
+      // without mDNS nothing on the network comes by itself (found using the TUI: "(mDNS)" said of a daemon started --no-mdns)
+      para('hint', { dimColor: true }, mdns
+        ? 'Devices running ferry on this network appear here (mDNS).'
+        : 'mDNS is off: a device appears here once one of the two dials the other (ferry daemon --peer ADDRESS).')
     )
   }
   const { id, seen, nameW, shared } = columns(peers, ui)
