@@ -338,6 +338,12 @@ describe('long and wide peer names (review finding: a long name pushed the state
     expect(wide).toMatch(/done\s+verified\s+↑ to ベータ端末📱-a-device-with-a-ver\S*…  2 files, 200\.0 MiB  just now$/m)
   })
 
+  it('transfers: where 16 cells of what it carried do not fit even without the time, the time still gives way to what does, 6 cells or more (found using the TUI at 80x24: a receive from a 9-letter peer said nothing of what came, and kept "15s ago")', async () => {
+    const received = sending({ id: 'r', direction: 'receive', peerName: 'nas-beta1', state: 'done', doneBytes: 200 * MiB, finishedAt: NOW - 15_000, receipt: { root: 'ab', signature: 's', verified: true }, label: 'résumé été.txt and 1 more' })
+    const text = expectFits((await renderAt(h(TransfersScreen, { active: [], history: [received], selected: 0, ui }))).lastFrame())
+    expect(text).toMatch(/↓ from nas-beta1  résumé été\S*…  2 files, 200\.0 MiB$/m)
+  })
+
   it('transfers: a history line says what the transfer carried, before the time and after the peer, cut to the room left (user-test finding: "1 file, 381.5 MiB" only)', async () => {
     const ended = sending({ id: 'h', state: 'done', doneBytes: 200 * MiB, finishedAt: NOW - 1000, receipt: { root: 'ab', signature: 's', verified: true }, label: 'holiday\x1b[2J-2026-photos-from-the-big-camera and 2 more' })
     const frame = (await renderAt(h(TransfersScreen, { active: [], history: [ended], selected: 0, ui }))).lastFrame() ?? ''

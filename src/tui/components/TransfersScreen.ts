@@ -314,20 +314,26 @@ function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWidth([t],
   // it before the time, which goes first; up to LABEL_W cells of what room is left
   const label = t.label != null ? asciiize(ui, sanitizeForDisplay(t.label)) : ''
   const minLabel = label === '' ? 0 : Math.min(LABEL_MIN_W, displayWidth(label)) + 2
+  // where not even that fits, the time still gives way to what does of it (found using the TUI at 80x24: a
+  // receive from a 9-letter peer kept "15s ago" and said nothing of what came)
+  const someLabel = label === '' ? 0 : Math.min(LABEL_SOME_W, displayWidth(label)) + 2
   const choices = [
     { tail: `  ${size}  ${when}`, label: minLabel },
     { tail: `  ${size}`, label: minLabel },
+    { tail: `  ${size}`, label: someLabel },
     { tail: `  ${size}  ${when}`, label: 0 },
     { tail: `  ${size}`, label: 0 },
     { tail: '', label: 0 }
   ]
-  const tail = (choices.find((c) => room - c.tail.length - c.label >= peerW) ?? choices[4]).tail
+  const tail = (choices.find((c) => room - c.tail.length - c.label >= peerW) ?? choices[choices.length - 1]).tail
   const labelW = Math.min(LABEL_W, room - peerW - tail.length - 2)
-  // at least 6 cells of it, or all of a shorter one
-  const what = label !== '' && labelW >= Math.min(6, displayWidth(label)) ? `  ${truncate(label, labelW, g(ui, '…'))}` : ''
+  // at least LABEL_SOME_W cells of it, or all of a shorter one
+  const what = label !== '' && labelW >= Math.min(LABEL_SOME_W, displayWidth(label)) ? `  ${truncate(label, labelW, g(ui, '…'))}` : ''
   return line(`hist:${t.id}`, {}, '  ', status, ` ${who(t, ui, room - tail.length - displayWidth(what), shared)}`, h(Text, { dimColor: true }, what), tail)
 }
 
 /** Cells a history line gives to what the transfer carried (TransferInfo.label), at most, and at least before it drops the time. */
 const LABEL_W = 28
 const LABEL_MIN_W = 16
+/** Cells of it shown at the least; fewer say nothing. */
+const LABEL_SOME_W = 6
