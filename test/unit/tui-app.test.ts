@@ -841,6 +841,19 @@ describe('user test at 60x20 and 100x30', () => {
     expect(transfers).toMatch(/^› ↓ from alice-d/m)
   })
 
+  it('at 30x8 a long device name is cut on the status line rather than wrapped over the screen\'s one row (found using the TUI at 30x8: Peers and the Send field gone under "(alice-workstation-2)")', async () => {
+    const f = fakeClient({ status: { ...status, name: 'alice-workstation-2' } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 30, 8)
+    const text = expectFits(r.lastFrame(), 30, 8)
+    expect(text).toMatch(/^› alice-de… ● online/m)
+    expect(text).toMatch(/^● daemon connected \(alice-wo…\)$/m)
+    await press(r, '5', 'x')
+    expect(expectFits(r.lastFrame(), 30, 8)).toMatch(/^to alice-desk… › x/m)
+    // where the terminal is wide enough, whole
+    const wide = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 80, 24)
+    expect(wide.lastFrame()).toContain('● daemon connected (alice-workstation-2)')
+  })
+
   it('at 30x8 what is typed on Send and Pair is on screen, with the peer it goes to (user-test finding: the fields were below the room, typed blind)', async () => {
     const f = fakeClient({ 'pair.enter': () => { throw new FerryError('E_PAIRING_EXPIRED', 'no device is showing that code') } })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 30, 8)

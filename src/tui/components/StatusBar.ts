@@ -7,7 +7,7 @@ import { createElement as h } from 'react'
 import { Box, Text } from 'ink'
 import type { Connection, TuiError } from '../state.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
-import { displayWidth } from '../format.ts'
+import { displayWidth, truncate } from '../format.ts'
 import { g, asciiize, para, textRows, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
 
@@ -38,8 +38,22 @@ export function StatusBar ({ connection, selfName, error, notice, help, ui }: St
   )
 }
 
+/**
+ * " (name)" after "daemon connected", cut to the line: wrapped, a long name
+ * (or one escaped on an ASCII terminal) took the only row a 30x8 screen had
+ * (found using the TUI at 30x8: Peers and the Send field gone). Left out
+ * where not even three of its characters fit; the top line has it too.
+ */
+function connectedName (selfName: string, ui: Ui): string {
+  const room = ui.width - displayWidth(`${g(ui, '●')} daemon connected ()`)
+  const name = asciiize(ui, sanitizeForDisplay(selfName))
+  const ellipsis = g(ui, '…')
+  if (displayWidth(name) > room && room < 3 + displayWidth(ellipsis)) return ''
+  return ` (${truncate(name, room, ellipsis)})`
+}
+
 function connectionText (connection: Connection, selfName: string | undefined, ui: Ui): string {
-  if (connection === 'connected') return `${g(ui, '●')} daemon connected${selfName != null ? ` (${asciiize(ui, sanitizeForDisplay(selfName))})` : ''}`
+  if (connection === 'connected') return `${g(ui, '●')} daemon connected${selfName != null ? connectedName(selfName, ui) : ''}`
   if (connection === 'unresponsive') return `${g(ui, '○')} daemon not answering`
   return connection === 'down' ? `${g(ui, '○')} daemon not running` : `${g(ui, '○')} connecting${g(ui, '…')}`
 }
