@@ -7,8 +7,8 @@ import { execFileSync, spawn } from 'node:child_process'
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, unlinkSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { BUILT_MAIN, MAIN, ROOT, cleanupAll, peersOf, runCli, spawnCli, startDaemon, tempDir, waitFor, whileStopped } from '../helpers/daemon.ts'
-import { connectControl } from '../../src/daemon/control/client.ts'
+import { BUILT_MAIN, MAIN, ROOT, cleanupAll, peersOf, runCli, spawnCli, startDaemon, tempDir, waitFor, whileStopped, type TestDaemon } from '../helpers/daemon.ts'
+import { connectControl, type ControlClient } from '../../src/daemon/control/client.ts'
 import { STARTING_MARK } from '../../src/daemon/starting-mark.ts'
 import { DAEMON_GLIBC_TUNABLES, DAEMON_V8_FLAGS } from '../../src/cli/daemon-flags.ts'
 import { DatabaseSync } from 'node:sqlite'
@@ -27,6 +27,15 @@ async function staleSocket (path: string): Promise<void> {
 
 async function newPeerId (): Promise<string> {
   return peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+}
+
+/** `stopped` started again, with a control connection subscribed to its events, which go into `events`. */
+async function restartSubscribed (stopped: TestDaemon): Promise<{ a: TestDaemon, ctl: ControlClient, events: Array<{ name: string, data: unknown }> }> {
+  const a = await stopped.restart()
+  const events: Array<{ name: string, data: unknown }> = []
+  const ctl = await connectControl(a.home)
+  await ctl.subscribe((name, data) => { events.push({ name, data }) })
+  return { a, ctl, events }
 }
 
 describe('daemon foundation', () => {
@@ -100,11 +109,9 @@ describe('daemon foundation', () => {
     try {
       db.prepare("INSERT INTO peers (peer_id, name, addrs, last_seen) VALUES (?, 'nas', '[]', ?)").run(nas, Date.now() - day + 15_000)
     } finally { db.close() }
-    a = await a.restart()
-    const events: Array<{ name: string, data: unknown }> = []
-    const ctl = await connectControl(a.home)
+    const { a: restarted, ctl, events } = await restartSubscribed(a)
+    a = restarted
     try {
-      await ctl.subscribe((name, data) => { events.push({ name, data }) })
       expect((await peersOf(a)).map((p) => p.peerId)).toContain(nas)
       await waitFor(() => events.find((e) => e.name === 'peer:removed'), 'peer:removed for nas', 30_000)
       expect(events.filter((e) => e.name === 'peer:removed')).toEqual([{ name: 'peer:removed', data: { peerId: nas } }])
@@ -128,11 +135,9 @@ describe('daemon foundation', () => {
       many.forEach((id, i) => insert.run(id, Date.now() - 3 * day + i * 1000))
       db.prepare("INSERT INTO trust (peer_id, name, fingerprint, paired_at) VALUES (?, 'nas', 'x', ?)").run(nas, Date.now() - 100 * day)
     } finally { db.close() }
-    a = await a.restart()
-    const events: Array<{ name: string, data: unknown }> = []
-    const ctl = await connectControl(a.home)
+    const { a: restarted, ctl, events } = await restartSubscribed(a)
+    a = restarted
     try {
-      await ctl.subscribe((name, data) => { events.push({ name, data }) })
       // a new unpaired peer: the one seen longest ago makes room for it
       const c = await startDaemon({ name: 'gamma', peers: [a.addr] })
       await waitFor(() => events.find((e) => e.name === 'peer:removed'), 'peer:removed for the oldest', 30_000)
