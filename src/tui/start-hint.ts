@@ -13,15 +13,33 @@ import { displayWidth } from './format.ts'
 import { g, isNarrow } from './components/ui.ts'
 import type { Ui } from './components/ui.ts'
 
-/** `path` as a shell word, a path in the user's home folder as ~/… (shorter, and the shell makes it whole again). */
-function shellWord (s: string, userHome: string): string {
+/**
+ * `s` in ANSI-C quotes ($'…'), each character that is not ASCII as \uNNNN
+ * or \UNNNNNNNN: a command an ASCII-only terminal can draw (FERRY_ASCII),
+ * which bash, zsh and ksh read back as `s` (the name is the daemon's as it
+ * is, not as ascii-text.ts draws it).
+ */
+function ansiCQuote (s: string): string {
+  const escaped = Array.from(s, (c) => {
+    const code = c.codePointAt(0) ?? 0
+    if (c === '\\' || c === "'") return `\\${c}`
+    if (code < 0x80) return c
+    return code > 0xffff ? `\\U${code.toString(16).padStart(8, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
+  })
+  return `$'${escaped.join('')}'`
+}
+
+/** `s` as a shell word, a path in the user's home folder as ~/… (shorter, and the shell makes it whole again); `ascii`: see ansiCQuote. */
+function shellWord (s: string, userHome: string, ascii: boolean): string {
+  // eslint-disable-next-line no-control-regex
+  if (ascii && !/^[\u0000-\u007f]*$/.test(s)) return ansiCQuote(s)
   if (userHome !== '' && userHome !== '/' && s.startsWith(`${userHome}/`)) return `~/${quoteForShell(s.slice(userHome.length + 1))}`
   return quoteForShell(s)
 }
 
-/** The command's words, as shell words: `ferry daemon`, then `flags` (a daemon's status), else `--home home`. */
-export function startWords (home: string, flags: string[] | undefined, userHome: string): string[] {
-  return ['ferry', 'daemon', ...(flags ?? ['--home', home]).map((w) => w.startsWith('--') ? w : shellWord(w, userHome))]
+/** The command's words, as shell words: `ferry daemon`, then `flags` (a daemon's status), else `--home home`; `ascii`: for an ASCII-only terminal. */
+export function startWords (home: string, flags: string[] | undefined, userHome: string, ascii = false): string[] {
+  return ['ferry', 'daemon', ...(flags ?? ['--home', home]).map((w) => w.startsWith('--') ? w : shellWord(w, userHome, ascii))]
 }
 
 /** The words in groups kept on one line where they fit: `ferry daemon`, and each flag with its value. */
@@ -86,7 +104,7 @@ export function startCommandLines (words: string[], width: number, lead = ''): s
  * command. `flags`: the daemon's own, from its last status.
  */
 export function startHintLines (home: string, flags: string[] | undefined, ui: Ui): string[] {
-  const words = startWords(home, flags, homedir())
+  const words = startWords(home, flags, homedir(), !ui.unicode)
   if (isNarrow(ui)) return startCommandLines(words, ui.width, 'start it:')
   const sentence = `daemon not running ${g(ui, '—')} start it with`
   const inline = `${sentence} \`${words.join(' ')}\``

@@ -1149,6 +1149,14 @@ describe('FERRY_ASCII (user-test finding: notices still drew "—" and "…")', 
     }
     // the daemon is asked about the peer as it is (its ID), not as drawn
     expect(f.calls.filter((c) => c.method === 'unpair')).toContainEqual({ method: 'unpair', params: { peer: jose.peerId } })
+    // and the command that starts the daemon again names it as it is: in $'…', which a shell reads back
+    const gone = fakeClient({ status: { ...status, name: 'café', startFlags: ['--home', HOME, '--name', 'café'] } })
+    const r = await renderAt(h(App, { client: gone.client, connect: neverConnect, home: HOME, retryMs: 60_000 }), 80, 24)
+    gone.drop()
+    await tick()
+    expectAscii(r, 'daemon not running')
+    expect(r.lastFrame()).toContain("ferry daemon --home /tmp/ferry-home --name $'caf\\u00e9'")
+    r.unmount()
   })
 
   it('Send with no paired peer, and connecting, draw ASCII only', async () => {

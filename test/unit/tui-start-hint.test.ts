@@ -19,6 +19,12 @@ describe('the start hint', () => {
       .toEqual(['ferry', 'daemon', '--home', '~/.local/state/ferry', '--receive-dir', "~/'my photos'"])
   })
 
+  it('for an ASCII-only terminal (FERRY_ASCII) a word with other characters in $\'…\' with \\u escapes, which bash and zsh read back as the word', () => {
+    expect(startWords('/x', ['--home', '/h', '--name', "nás-ベータ's 📱"], '/root', true))
+      .toEqual(['ferry', 'daemon', '--home', '/h', '--name', "$'n\\u00e1s-\\u30d9\\u30fc\\u30bf\\'s \\U0001f4f1'"])
+    expect(startWords('/x', ['--home', '/h', '--name', 'nás'], '/root')).toEqual(['ferry', 'daemon', '--home', '/h', '--name', "'nás'"])
+  })
+
   it('on one line where it fits; else broken between flags, a flag kept with its value, each line but the last ending in a continuation, so that pasted whole it is the one command', () => {
     const words = startWords('/x', flags, '/home/me')
     const command = words.join(' ')
