@@ -27,7 +27,7 @@ import { StatusBar, statusBarRows } from './components/StatusBar.ts'
 import { Tabs } from './components/Tabs.ts'
 import { TransfersScreen } from './components/TransfersScreen.ts'
 import { editText, splitEnter } from './components/TextField.ts'
-import { g, isNarrow, line, para } from './components/ui.ts'
+import { asciiize, g, isNarrow, line, para } from './components/ui.ts'
 import type { Ui } from './components/ui.ts'
 
 export type { ControlClientLike } from './connection.ts'
@@ -238,7 +238,7 @@ function notAnswering (home: string, pid: number | undefined, ui: Ui): ReactNode
   return h(Box, { flexDirection: 'column' },
     para('stuck', { bold: true }, isNarrow(ui)
       ? `stopped or stuck; if stopped: ${command}`
-      : `the daemon of ${sanitizeForDisplay(home)} is running but does not answer: stopped (SIGSTOP, Ctrl-Z: \`${command}\` continues it) or stuck`),
+      : `the daemon of ${asciiize(ui, sanitizeForDisplay(home))} is running but does not answer: stopped (SIGSTOP, Ctrl-Z: \`${command}\` continues it) or stuck`),
     h(Text, { dimColor: true }, `asking again${g(ui, '…')}`)
   )
 }

@@ -1159,6 +1159,14 @@ describe('FERRY_ASCII (user-test finding: notices still drew "—" and "…")', 
     r.unmount()
   })
 
+  it('a daemon that does not answer, of a home whose path is not ASCII, draws ASCII only (found using the TUI under FERRY_ASCII)', async () => {
+    const connect = async (): Promise<ControlClientLike> => { throw new FerryError('E_TIMEOUT', 'the daemon did not answer `subscribe` within 30 s; it may be stopped (SIGSTOP) or stuck') }
+    const r = await renderAt(h(App, { connect, home: '/tmp/café', retryMs: 60_000 }))
+    expect(r.lastFrame()).toContain('the daemon of /tmp/cafe is running but does not answer')
+    expectAscii(r, 'not answering')
+    r.unmount()
+  })
+
   it('Send with no paired peer, and connecting, draw ASCII only', async () => {
     const f = fakeClient({ peers: [peers[1]] })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 40, 12)
