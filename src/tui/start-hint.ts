@@ -14,55 +14,89 @@ import { g, isNarrow } from './components/ui.ts'
 import type { Ui } from './components/ui.ts'
 
 /**
+ * A shell word as pieces a line may be broken between: `prefix` (unquoted,
+ * at its start: `~/`), then the atoms of its text, in `open` and `close`
+ * quotes. Broken, each part is quoted on its own, which the shell joins
+ * again: `/tmp/a\⏎b`, `'my pho'\⏎'tos'`, `$'caf'\⏎$'\u00e9'` (found using
+ * the TUI at 30x8: a quoted name as wide as the line was left whole, its
+ * " \" wrapped to a line of its own, and the pasted lines ran as two
+ * commands).
+ */
+export class ShellWord {
+  readonly prefix: string
+  readonly atoms: string[]
+  readonly open: string
+  readonly close: string
+
+  constructor (prefix: string, atoms: string[], open = '', close = '') {
+    this.prefix = prefix
+    this.atoms = atoms
+    this.open = open
+    this.close = close
+  }
+
+  /** Atoms `from` to `to` as the shell reads them, with the prefix where they begin the word. */
+  part (from: number, to: number): string {
+    return `${from === 0 ? this.prefix : ''}${this.open}${this.atoms.slice(from, to).join('')}${this.close}`
+  }
+
+  toString (): string {
+    return this.part(0, this.atoms.length)
+  }
+}
+
+/**
  * `s` in ANSI-C quotes ($'…'), each character that is not ASCII as \uNNNN
  * or \UNNNNNNNN: a command an ASCII-only terminal can draw (FERRY_ASCII),
  * which bash, zsh and ksh read back as `s` (the name is the daemon's as it
  * is, not as ascii-text.ts draws it).
  */
-function ansiCQuote (s: string): string {
-  const escaped = Array.from(s, (c) => {
+function ansiCQuoted (prefix: string, s: string): ShellWord {
+  return new ShellWord(prefix, Array.from(s, (c) => {
     const code = c.codePointAt(0) ?? 0
     if (c === '\\' || c === "'") return `\\${c}`
     if (code < 0x80) return c
     return code > 0xffff ? `\\U${code.toString(16).padStart(8, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
-  })
-  return `$'${escaped.join('')}'`
+  }), "$'", "'")
 }
 
-/** `s` as a shell word, a path in the user's home folder as ~/… (shorter, and the shell makes it whole again); `ascii`: see ansiCQuote. */
-function shellWord (s: string, userHome: string, ascii: boolean): string {
+/** `s` as it is where the shell reads nothing in it specially (quoteForShell), else in single quotes, a quote in it as '\'' . */
+function quoted (prefix: string, s: string): ShellWord {
+  if (quoteForShell(s) === s) return new ShellWord(prefix, Array.from(s))
+  return new ShellWord(prefix, Array.from(s, (c) => c === "'" ? "'\\''" : c), "'", "'")
+}
+
+/** `s` as a shell word, a path in the user's home folder as ~/… (shorter, and the shell makes it whole again); `ascii`: see ansiCQuoted. */
+function shellWord (s: string, userHome: string, ascii: boolean): ShellWord {
+  const inHome = userHome !== '' && userHome !== '/' && s.startsWith(`${userHome}/`)
+  const [prefix, rest] = inHome ? ['~/', s.slice(userHome.length + 1)] : ['', s]
   // eslint-disable-next-line no-control-regex
-  if (ascii && !/^[\u0000-\u007f]*$/.test(s)) return ansiCQuote(s)
-  if (userHome !== '' && userHome !== '/' && s.startsWith(`${userHome}/`)) return `~/${quoteForShell(s.slice(userHome.length + 1))}`
-  return quoteForShell(s)
+  return ascii && !/^[\u0000-\u007f]*$/.test(rest) ? ansiCQuoted(prefix, rest) : quoted(prefix, rest)
 }
 
 /** The command's words, as shell words: `ferry daemon`, then `flags` (a daemon's status), else `--home home`; `ascii`: for an ASCII-only terminal. */
-export function startWords (home: string, flags: string[] | undefined, userHome: string, ascii = false): string[] {
-  return ['ferry', 'daemon', ...(flags ?? ['--home', home]).map((w) => w.startsWith('--') ? w : shellWord(w, userHome, ascii))]
+export function startWords (home: string, flags: string[] | undefined, userHome: string, ascii = false): ShellWord[] {
+  return ['ferry', 'daemon', ...(flags ?? ['--home', home])].map((w, i) => i < 2 || w.startsWith('--') ? new ShellWord('', Array.from(w)) : shellWord(w, userHome, ascii))
 }
 
 /** The words in groups kept on one line where they fit: `ferry daemon`, and each flag with its value. */
-function groups (words: string[]): string[][] {
-  const out: string[][] = []
+function groups (words: ShellWord[]): ShellWord[][] {
+  const out: ShellWord[][] = []
   for (const w of words) {
     const last = out[out.length - 1]
-    const joins = last != null && ((last[0] === 'ferry' && w === 'daemon') || (last.length === 1 && last[0].startsWith('--') && !w.startsWith('--')))
+    const first = last == null ? '' : String(last[0])
+    const joins = last != null && ((first === 'ferry' && String(w) === 'daemon') || (last.length === 1 && first.startsWith('--') && !String(w).startsWith('--')))
     if (joins) last.push(w); else out.push([w])
   }
   return out
 }
 
-/** A word the shell reads the same with a backslash and a line break anywhere in it: no quotes, no backslash, no ~ at a break's edge. */
-const breakable = (w: string): boolean => /^[\w./@%+=:,-]+$/.test(w)
-
 /**
  * The command in lines of at most `width` cells, `lead` ("start it:")
  * before the first. Breaks between groups first, then between words, and a
- * word longer than a line inside it, where the shell allows (a quoted one
- * is left whole, to wrap).
+ * word longer than a line inside it (ShellWord).
  */
-export function startCommandLines (words: string[], width: number, lead = ''): string[] {
+export function startCommandLines (words: ShellWord[], width: number, lead = ''): string[] {
   const lines: string[] = []
   let cur = lead
   const all = groups(words)
@@ -77,19 +111,22 @@ export function startCommandLines (words: string[], width: number, lead = ''): s
     if (fits(whole, last)) { newLine(); cur = whole; return }
     group.forEach((word, wi) => {
       const lastWord = last && wi === group.length - 1
-      if (fits(join(cur, word), lastWord)) { cur = join(cur, word); return }
-      if (fits(word, lastWord) || !breakable(word)) { newLine(); cur = word; return }
+      const text = String(word)
+      if (fits(join(cur, text), lastWord)) { cur = join(cur, text); return }
+      if (fits(text, lastWord)) { newLine(); cur = text; return }
       // inside the word: as much as fits on this line (or a new one, if little would), then the rest
-      let rest = Array.from(word)
-      if (width - 1 - displayWidth(join(cur, '')) < 8) newLine()
-      while (!fits(join(cur, rest.join('')), lastWord)) {
-        const room = Math.max(1, width - 1 - displayWidth(join(cur, '')))
-        lines.push(`${join(cur, rest.slice(0, room).join(''))}\\`)
-        rest = rest.slice(room)
+      const n = word.atoms.length
+      if (displayWidth(join(cur, word.part(0, Math.min(n, 4)))) > width - 1) newLine()
+      for (let from = 0; from < n;) {
+        const rest = word.part(from, n)
+        if (fits(join(cur, rest), lastWord)) { cur = join(cur, rest); return }
+        const room = width - 1 - displayWidth(join(cur, ''))
+        let to = from + 1
+        while (to < n && displayWidth(word.part(from, to + 1)) <= room) to++
+        lines.push(`${join(cur, word.part(from, to))}\\`)
         cur = ''
-        if (fits(rest.join(''), lastWord)) break
+        from = to
       }
-      cur = join(cur, rest.join(''))
     })
   })
   if (cur !== '') lines.push(cur)

@@ -3,6 +3,7 @@
 // flags as its status gave them), laid out to paste whole at any width.
 
 import { describe, expect, it } from 'vitest'
+import { spawnSync } from 'node:child_process'
 import { startCommandLines, startWords } from '../../src/tui/start-hint.ts'
 import { displayWidth } from '../../src/tui/format.ts'
 
@@ -13,16 +14,16 @@ describe('the start hint', () => {
   const flags = ['--home', '/tmp/ferry-home', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/42001', '--receive-dir', '/tmp/my photos']
 
   it('is the daemon\'s own flags, each value a shell word; a path in the home folder as ~/…; only --home when no daemon told its flags', () => {
-    expect(startWords('/srv/h', undefined, '/home/me')).toEqual(['ferry', 'daemon', '--home', '/srv/h'])
-    expect(startWords('/srv/h', flags, '/home/me')).toEqual(['ferry', 'daemon', '--home', '/tmp/ferry-home', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/42001', '--receive-dir', "'/tmp/my photos'"])
-    expect(startWords('/x', ['--home', '/home/me/.local/state/ferry', '--receive-dir', '/home/me/my photos'], '/home/me'))
+    expect(startWords('/srv/h', undefined, '/home/me').map(String)).toEqual(['ferry', 'daemon', '--home', '/srv/h'])
+    expect(startWords('/srv/h', flags, '/home/me').map(String)).toEqual(['ferry', 'daemon', '--home', '/tmp/ferry-home', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/42001', '--receive-dir', "'/tmp/my photos'"])
+    expect(startWords('/x', ['--home', '/home/me/.local/state/ferry', '--receive-dir', '/home/me/my photos'], '/home/me').map(String))
       .toEqual(['ferry', 'daemon', '--home', '~/.local/state/ferry', '--receive-dir', "~/'my photos'"])
   })
 
   it('for an ASCII-only terminal (FERRY_ASCII) a word with other characters in $\'…\' with \\u escapes, which bash and zsh read back as the word', () => {
-    expect(startWords('/x', ['--home', '/h', '--name', "nás-ベータ's 📱"], '/root', true))
+    expect(startWords('/x', ['--home', '/h', '--name', "nás-ベータ's 📱"], '/root', true).map(String))
       .toEqual(['ferry', 'daemon', '--home', '/h', '--name', "$'n\\u00e1s-\\u30d9\\u30fc\\u30bf\\'s \\U0001f4f1'"])
-    expect(startWords('/x', ['--home', '/h', '--name', 'nás'], '/root')).toEqual(['ferry', 'daemon', '--home', '/h', '--name', "'nás'"])
+    expect(startWords('/x', ['--home', '/h', '--name', 'nás'], '/root').map(String)).toEqual(['ferry', 'daemon', '--home', '/h', '--name', "'nás'"])
   })
 
   it('on one line where it fits; else broken between flags, a flag kept with its value, each line but the last ending in a continuation, so that pasted whole it is the one command', () => {
@@ -37,6 +38,20 @@ describe('the start hint', () => {
       for (const l of lines.slice(0, -1)) if (width >= 40) expect(l, `${width}`).not.toMatch(/--(home|listen|receive-dir) \\$/)
     }
     expect(startCommandLines(words, 30)).toHaveLength(5)
+  })
+
+  it('a quoted word longer than a line is broken too, each part in its own quotes, which the shell joins (found using the TUI at 30x8: $\'…\' left whole, its " \\" wrapped to a line of its own)', () => {
+    for (const [flags, ascii] of [[['--home', '/h', '--name', 'nás-ベータ-long-name', '--no-mdns'], true], [['--home', '/tmp/a folder with a long name/ferry home', '--no-mdns'], false]] as const) {
+      const words = startWords('/x', [...flags], '/root', ascii)
+      for (const width of [30, 20]) {
+        const lines = startCommandLines(words, width, 'start it:')
+        for (const l of lines) expect(displayWidth(l), `${width}: ${l}`).toBeLessThanOrEqual(width)
+        // what bash reads from the lines pasted: the same words
+        const script = `set -- ${lines.join('\n').replace(/^start it:\s*/, '').replace(/^ferry daemon/, '')}\nprintf '%s\\n' "$@"`
+        const out = spawnSync('bash', ['-c', script], { encoding: 'utf8' }).stdout
+        expect(out, `${width}:\n${lines.join('\n')}`).toBe(flags.map((f) => `${f}\n`).join(''))
+      }
+    }
   })
 
   it('a word longer than a line is broken inside, with a continuation the shell joins; a lead ("start it:") goes before the first line', () => {
