@@ -194,8 +194,8 @@ function body (s: TuiState, ui: Ui, home: string, hint: string[], dispatch: (a: 
   if (s.connection === 'connecting' && s.self == null) return h(Text, {}, `connecting to the daemon${g(ui, '…')}`)
   switch (s.screen) {
     case 'peers': return h(PeersScreen, { peers: s.peers, selected: s.sel.peers, mdns: s.self?.mdns, ui })
-    case 'offers': return h(OffersScreen, { offers: s.offers, selected: s.sel.offers, shared: sharedPeerNames(s), ui })
-    case 'transfers': return h(TransfersScreen, { active: s.active, history: s.history, selected: s.sel.transfers, shared: sharedPeerNames(s), ui })
+    case 'offers': return h(OffersScreen, { offers: s.offers, selected: s.sel.offers, shared: sharedPeerNames(s, !ui.unicode), ui })
+    case 'transfers': return h(TransfersScreen, { active: s.active, history: s.history, selected: s.sel.transfers, shared: sharedPeerNames(s, !ui.unicode), ui })
     case 'pair': return h(PairScreen, {
       mode: s.pairMode,
       pairing: s.pairing,

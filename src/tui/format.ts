@@ -149,11 +149,19 @@ export function refusedLine (r: NonNullable<OfferInfo['refused']>): string {
  * The names that two or more of these peers share: a device set up anew keeps
  * its name under a new peer ID, two laptops are both "laptop". Where a list
  * shows such a name, the end of each one's peer ID goes with it (peerLabel).
+ * `ascii`: names drawn alike on an ASCII-only terminal ("José", "Jose":
+ * ascii-text.ts) count as one.
  */
-export function sharedNames (peers: Iterable<{ peerId: string, name: string }>): ReadonlySet<string> {
-  const idsOfName = new Map<string, Set<string>>()
-  for (const p of peers) idsOfName.set(p.name, (idsOfName.get(p.name) ?? new Set()).add(p.peerId))
-  return new Set([...idsOfName].filter(([, ids]) => ids.size > 1).map(([name]) => name))
+export function sharedNames (peers: Iterable<{ peerId: string, name: string }>, ascii = false): ReadonlySet<string> {
+  const seen = new Map<string, { ids: Set<string>, names: Set<string> }>()
+  for (const p of peers) {
+    const drawn = ascii ? asciiText(sanitizeForDisplay(p.name)) : p.name
+    const entry = seen.get(drawn) ?? { ids: new Set(), names: new Set() }
+    entry.ids.add(p.peerId)
+    entry.names.add(p.name)
+    seen.set(drawn, entry)
+  }
+  return new Set([...seen.values()].filter((e) => e.ids.size > 1).flatMap((e) => [...e.names]))
 }
 
 /**

@@ -96,9 +96,9 @@ export function initialState (over: Partial<TuiState> = {}): TuiState {
  * is told from its new one even where it is the only transfer listed
  * (review finding: "↑ to alice" waited for the alice that was no more).
  */
-export function sharedPeerNames (s: TuiState): ReadonlySet<string> {
+export function sharedPeerNames (s: TuiState, ascii = false): ReadonlySet<string> {
   const named = [...s.offers, ...s.active, ...s.history].map((x) => ({ peerId: x.peerId, name: x.peerName }))
-  return sharedNames([...s.peers, ...named])
+  return sharedNames([...s.peers, ...named], ascii)
 }
 
 /** A peer as a sentence names it ("unpaired alice"): with the end of its peer ID where another peer has its name. */

@@ -1159,6 +1159,21 @@ describe('FERRY_ASCII (user-test finding: notices still drew "—" and "…")', 
     r.unmount()
   })
 
+  it('two peers whose names differ only where ASCII draws them alike ("José", "Jose") are told apart as two of one name are, by the end of each ID', async () => {
+    const jose: PeerInfo = { ...peers[0], peerId: '12D3KooWJoseJoseJoseJoseJoseJoseJoseJoseJJJJJJJJ', name: 'José' }
+    const plain: PeerInfo = { ...peers[0], peerId: '12D3KooWPlainPlainPlainPlainPlainPlainPlainPPPPPPP', name: 'Jose' }
+    const f = fakeClient({ peers: [jose, plain], offers: [{ ...offer, peerId: jose.peerId, peerName: jose.name }], transfers: [transfer({ peerId: plain.peerId, peerName: plain.name })] })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 40, 12)
+    expect(r.lastFrame()).toContain('Jose ...JJJJJJJJ')
+    expect(r.lastFrame()).toContain(`Jose ...${plain.peerId.slice(-8)}`)
+    await press(r, '3')
+    expect(r.lastFrame()).toContain('Jose ...JJJJJJJJ')
+    await press(r, '4')
+    // the name cut before the end of its ID is (at 40 columns the state keeps its room)
+    expect(r.lastFrame()).toContain(`...${plain.peerId.slice(-8)}  transferring`)
+    r.unmount()
+  })
+
   it('a daemon that does not answer, of a home whose path is not ASCII, draws ASCII only (found using the TUI under FERRY_ASCII)', async () => {
     const connect = async (): Promise<ControlClientLike> => { throw new FerryError('E_TIMEOUT', 'the daemon did not answer `subscribe` within 30 s; it may be stopped (SIGSTOP) or stuck') }
     const r = await renderAt(h(App, { connect, home: '/tmp/café', retryMs: 60_000 }))

@@ -32,7 +32,7 @@ export function OffersScreen ({ offers, selected, shared: known, ui }: OffersScr
   const size = Math.max(1, Math.floor((ui.rows - (fitAll ? 0 : 1)) / perOffer))
   const start = windowStart(offers.length, selected, size)
   // an offer from one of two devices of one name: accepting it is trusting its files (user-test finding)
-  const shared = known ?? sharedNames(offers.map((o) => ({ peerId: o.peerId, name: o.peerName })))
+  const shared = known ?? sharedNames(offers.map((o) => ({ peerId: o.peerId, name: o.peerName })), !ui.unicode)
   const rows = offers.slice(start, start + size).flatMap((o, i) => {
     const sel = start + i === selected
     // the offer's id as `ferry offers` shows it, so the two can be matched

@@ -75,7 +75,7 @@ const idWidth = (ui: Ui): number => ui.unicode ? 10 : 12
  */
 function columns (peers: PeerInfo[], ui: Ui): { id: boolean, seen: boolean, nameW: number, shared: ReadonlySet<string> } {
   const layouts = [{ id: true, seen: true }, { id: true, seen: false }, { id: false, seen: false }].slice(isNarrow(ui) ? 2 : 0)
-  const sharedWithout = sharedNames(peers)
+  const sharedWithout = sharedNames(peers, !ui.unicode)
   const choices = layouts.map(({ id, seen }) => {
     const shared = id ? new Set<string>() : sharedWithout
     // no wider than the longest name and a gap: at 200 columns the columns after it stood 160 cells away

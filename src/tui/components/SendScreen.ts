@@ -89,6 +89,6 @@ function columns (peers: PeerInfo[], ui: Ui): { idW: number, nameW: number, shar
   const want = Math.max(0, ...peers.map((p) => peerLabelWidth(p, new Set(), PEER_NAME_CELLS, !ui.unicode)))
   const apart = new Set<string>()
   if (nameW(ID_W, apart) - 1 >= want) return { idW: ID_W, nameW: nameW(ID_W, apart), shared: apart }
-  const shared = sharedNames(peers)
+  const shared = sharedNames(peers, !ui.unicode)
   return { idW: 0, nameW: nameW(0, shared), shared }
 }

@@ -31,7 +31,7 @@ export function TransfersScreen ({ active, history, selected, shared: known, ui 
   let budget = Math.max(2, ui.rows - histWant - (history.length > 0 ? 1 : 0))
   const out: ReactNode[] = []
   // two peers of one name: each with the end of its peer ID
-  const shared = known ?? sharedNames([...active, ...history].map(peerOf))
+  const shared = known ?? sharedNames([...active, ...history].map(peerOf), !ui.unicode)
   // lines `out` takes (a wrapped hint takes more than one)
   let used = 0
   if (active.length === 0) {
