@@ -8,7 +8,7 @@
 // together from the terminal are still the one command to the shell.
 
 import { homedir } from 'node:os'
-import { quoteForShell } from '../errors.ts'
+import { quoteForShell, sanitizeForDisplay } from '../errors.ts'
 import { displayWidth } from './format.ts'
 import { g, isNarrow } from './components/ui.ts'
 import type { Ui } from './components/ui.ts'
@@ -46,16 +46,18 @@ export class ShellWord {
 }
 
 /**
- * `s` in ANSI-C quotes ($'…'), each character that is not ASCII as \uNNNN
- * or \UNNNNNNNN: a command an ASCII-only terminal can draw (FERRY_ASCII),
- * which bash, zsh and ksh read back as `s` (the name is the daemon's as it
- * is, not as ascii-text.ts draws it).
+ * `s` in ANSI-C quotes ($'…'), which bash, zsh and ksh read back as `s`,
+ * each character `drawn` leaves out escaped (\xNN, \uNNNN, \UNNNNNNNN): a
+ * control character or bidi mark, which a terminal must not be handed
+ * (sanitizeForDisplay), and on an ASCII-only terminal (FERRY_ASCII) anything
+ * not ASCII. The name stays the daemon's own, not as ascii-text.ts draws it.
  */
-function ansiCQuoted (prefix: string, s: string): ShellWord {
+function ansiCQuoted (prefix: string, s: string, drawn: (c: string) => boolean): ShellWord {
   return new ShellWord(prefix, Array.from(s, (c) => {
     const code = c.codePointAt(0) ?? 0
     if (c === '\\' || c === "'") return `\\${c}`
-    if (code < 0x80) return c
+    if (drawn(c)) return c
+    if (code < 0x80) return `\\x${code.toString(16).padStart(2, '0')}`
     return code > 0xffff ? `\\U${code.toString(16).padStart(8, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
   }), "$'", "'")
 }
@@ -70,8 +72,8 @@ function quoted (prefix: string, s: string): ShellWord {
 function shellWord (s: string, userHome: string, ascii: boolean): ShellWord {
   const inHome = userHome !== '' && userHome !== '/' && s.startsWith(`${userHome}/`)
   const [prefix, rest] = inHome ? ['~/', s.slice(userHome.length + 1)] : ['', s]
-  // eslint-disable-next-line no-control-regex
-  return ascii && !/^[\u0000-\u007f]*$/.test(rest) ? ansiCQuoted(prefix, rest) : quoted(prefix, rest)
+  const drawn = (c: string): boolean => ascii ? c >= ' ' && c <= '~' : sanitizeForDisplay(c) === c
+  return Array.from(rest).every(drawn) ? quoted(prefix, rest) : ansiCQuoted(prefix, rest, drawn)
 }
 
 /** The command's words, as shell words: `ferry daemon`, then `flags` (a daemon's status), else `--home home`; `ascii`: for an ASCII-only terminal. */

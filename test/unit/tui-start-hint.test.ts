@@ -26,6 +26,13 @@ describe('the start hint', () => {
     expect(startWords('/x', ['--home', '/h', '--name', 'nás'], '/root').map(String)).toEqual(['ferry', 'daemon', '--home', '/h', '--name', "'nás'"])
   })
 
+  it('a path with what a terminal must not be handed (an escape, a line break) in $\'…\' with those escaped: drawn harmless, pasted the same path', () => {
+    const home = '/tmp/a\u001b[31mb\nc d'
+    const words = startWords(home, undefined, '/root').map(String)
+    expect(words[3]).toBe("$'/tmp/a\\x1b[31mb\\x0ac d'")
+    expect(spawnSync('bash', ['-c', `printf '%s' ${words[3]}`], { encoding: 'utf8' }).stdout).toBe(home)
+  })
+
   it('on one line where it fits; else broken between flags, a flag kept with its value, each line but the last ending in a continuation, so that pasted whole it is the one command', () => {
     const words = startWords('/x', flags, '/home/me')
     const command = words.join(' ')
