@@ -82,7 +82,7 @@ export function App (props: AppProps) {
   // while the daemon is down, the command that starts it is what the screen is for: where it needs more rows
   // than the screen has (30x8, a daemon started with a few flags), the rule and the help line give it theirs
   const hint = state.connection === 'down' ? startHintLines(props.home, state.self?.startFlags, display) : []
-  const squeeze = hint.length > rows - CHROME_ROWS - statusBarRows(fullBar, display)
+  const squeeze = hint.length > 0 && hint.length > rows - CHROME_ROWS - statusBarRows(fullBar, display)
   const bar = squeeze ? { ...fullBar, help: '' } : fullBar
   const ui: Ui = {
     ...display,

@@ -854,6 +854,17 @@ describe('user test at 60x20 and 100x30', () => {
     expect(wide.lastFrame()).toContain('● daemon connected (alice-workstation-2)')
   })
 
+  it('at 30x8 a long notice with the daemon running leaves the rule and the help line where they are (only the command that starts a daemon takes their rows)', async () => {
+    const f = fakeClient()
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 30, 8)
+    await press(r, '/home/me/x.txt')
+    const text = expectFits(r.lastFrame(), 30, 8)
+    expect(text).toContain('pasted text not used here')
+    expect(text.split('\n')[1]).toBe('─'.repeat(30))
+    // (the rest of the help line is cut at the bottom, as any that does not fit)
+    expect(text).toContain('↑↓ select')
+  })
+
   it('at 30x8 what is typed on Send and Pair is on screen, with the peer it goes to (user-test finding: the fields were below the room, typed blind)', async () => {
     const f = fakeClient({ 'pair.enter': () => { throw new FerryError('E_PAIRING_EXPIRED', 'no device is showing that code') } })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 30, 8)
