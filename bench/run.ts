@@ -42,6 +42,11 @@
 //   restarted receiver still had (its plan's log line), each against what
 //   the pull pipeline can have in flight (read from src/);
 //   peak RSS (VmHWM, also VmRSS sampled every 200 ms) of every daemon process.
+// - Full runs, unshaped link, last: one 10 GiB incompressible file (made once
+//   in DATA-10g/, ~35 s, and kept) to a fresh receiver, both daemons' VmRSS
+//   traced every 200 ms through the send: its peak, and the median of the
+//   send's last tenth against its second tenth (flat: grown by at most
+//   15 MB). Checked by ferry's receipt and the size that arrived.
 // - One run per measurement (no repeats): the lab notes put run-to-run noise
 //   at ±10–15 %. Other work on the box skews everything; the load average
 //   before the baselines and at each ferry t0 is recorded.
@@ -56,7 +61,7 @@ import { execFileSync } from 'node:child_process'
 import { cpus } from 'node:os'
 import { createHash } from 'node:crypto'
 import { ferryOnLink } from './lib/ferry-bench.ts'
-import { DATASETS, describe, fullDataset, loadavg, netnsDown, netnsUp, peerBench, preflight, quickDataset, warm, type Dataset } from './lib/lab.ts'
+import { DATASETS, describe, fullDataset, loadavg, netnsDown, netnsUp, peerBench, preflight, quickDataset, tenGiBFile, warm, type Dataset } from './lib/lab.ts'
 import { killAllOwned } from './lib/proc.ts'
 import { report, type Line } from './lib/report.ts'
 import { removeTree } from './lib/ferry.ts'
@@ -148,7 +153,9 @@ async function main (): Promise<number> {
       }
       if (opts.ferry) {
         for (const ds of datasets) await warm(ds)
-        const memory = await ferryOnLink({ rate: label, work: join(FERRY_WORK, name, label), logDir, datasets, record })
+        // the long send (10 GiB) on the unshaped link of a full run: at 1 Gbit it would add 90 s and show nothing more
+        const long = opts.quick || rate != null ? undefined : async (): Promise<string> => await tenGiBFile(`${opts.data}-10g`)
+        const memory = await ferryOnLink({ rate: label, work: join(FERRY_WORK, name, label), logDir, datasets, record, long })
         for (const m of memory) record({ tool: 'ferry', kind: 'memory', rate: label, role: m.name.startsWith('sender') ? 'sender' : 'receiver', ...m })
       }
     }

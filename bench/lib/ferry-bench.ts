@@ -8,12 +8,14 @@
 // The sender's home is new for each link, so each timed send is its first
 // sight of the data set and includes the hashing; the re-send and the
 // kill -9 run find the chunk hashes in its hash cache (src/store/hash-cache.ts).
+// Last, on the unshaped link of a full run, one 10 GiB file to a fresh
+// receiver, with both daemons' RSS traced through the send (longSend).
 
 import { readFileSync, readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { FerryDaemon, pair, removeTree, type Memory, type SendResult, type TransferRow } from './ferry.ts'
-import { RECEIVER, SENDER, syncFs, verify, vethTx, loadavg, type Dataset } from './lab.ts'
+import { RECEIVER, SENDER, TEN_GIB, syncFs, verify, vethTx, loadavg, type Dataset } from './lab.ts'
 import { sleep, waitFor } from './proc.ts'
 import { chunkSizeFor } from '../../src/transfer/chunking.ts'
 
@@ -57,6 +59,8 @@ export interface LinkContext {
   logDir: string
   datasets: Dataset[]
   record: Recorder
+  /** makes (once) and warms the long send's 10 GiB file, and gives its path; none: no long send on this link */
+  long?: () => Promise<string>
 }
 
 export async function ferryOnLink (ctx: LinkContext): Promise<Memory[]> {
@@ -88,6 +92,10 @@ export async function ferryOnLink (ctx: LinkContext): Promise<Memory[]> {
     }
     const big = ctx.datasets.find((d) => d.name === 'big')
     if (big != null) await withReceiver('kill9', 'big', async (rx) => { await killAndResume(ctx, sender, rx, big) })
+    if (ctx.long != null) {
+      const file = await ctx.long()
+      await withReceiver('long', 'ten', async (rx) => { await longSend(ctx, sender, rx, file) })
+    }
   } finally {
     for (const r of receivers) await r.stop()
     await sender.stop()
@@ -180,6 +188,42 @@ async function killAndResume (ctx: LinkContext, sender: FerryDaemon, rx: FerryDa
     veth_tx_bytes: vethBytes, chunk_size: chunk, pipeline, allowance_bytes: resendAllowance(pipeline), receiver_resumed: rxView?.resumed, verified,
     rx_tcp_received: atFreeze.received, rx_tcp_unread: atFreeze.unread, rx_kept_bytes: kept
   })
+}
+
+/**
+ * One 10 GiB file to a fresh receiver, for the target "daemon RSS ≤ 150 MB
+ * and flat while sending 10 GiB": both daemons' RSS every 200 ms through the
+ * send. Flat is read from the shape of that trace: the median RSS of the
+ * send's last tenth against that of its second tenth (the first is the
+ * sender's hashing, with its two hash workers). Checked by the receipt
+ * (every chunk's BLAKE3 verified by the receiver) and the size that arrived:
+ * a sha256 of 10 GiB would add a minute.
+ */
+async function longSend (ctx: LinkContext, sender: FerryDaemon, rx: FerryDaemon, file: string): Promise<void> {
+  const traces = { sender: sender.traceRss(), receiver: rx.traceRss() }
+  const load = loadavg()
+  const cpu0 = [sender.cpuSeconds(), rx.cpuSeconds()]
+  const t0 = performance.now()
+  const r = await sender.cli(['send', rx.peerId, file, '--json'], { timeoutMs: SEND_TIMEOUT_MS })
+  const seconds = (performance.now() - t0) / 1000
+  const rss = { sender: rssShape(traces.sender()), receiver: rssShape(traces.receiver()) }
+  if (r.code !== 0) throw new Error(`10 GiB send: ferry send exited ${r.code}: ${r.stderr.trim()}`)
+  const cpu = { sender: round(sender.cpuSeconds() - cpu0[0], 2), receiver: round(rx.cpuSeconds() - cpu0[1], 2) }
+  const sent = JSON.parse(r.stdout) as SendResult
+  let arrived = -1
+  try { arrived = statSync(join(rx.spec.receiveDir, basename(file))).size } catch {}
+  ctx.record({
+    tool: 'ferry', kind: 'long', dataset: 'ten', rate: ctx.rate, bytes: TEN_GIB, seconds: round(seconds, 3), MBps: round(TEN_GIB / 1e6 / seconds, 1),
+    verified: sent.receipt?.verified === true && arrived === TEN_GIB, arrived_bytes: arrived, cpu_s: cpu, loadavg: load, rss
+  })
+}
+
+/** A VmRSS trace (KiB samples) in MB: its peak, the medians of its second and last tenths, and how many samples. */
+function rssShape (kib: number[]): { peakMB: number, secondTenthMB: number, lastTenthMB: number, samples: number } {
+  const mb = (k: number): number => round(k * 1024 / 1e6, 1)
+  const tenth = (i: number): number[] => kib.slice(Math.floor(kib.length * i / 10), Math.max(Math.floor(kib.length * (i + 1) / 10), Math.floor(kib.length * i / 10) + 1))
+  const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] ?? 0 }
+  return { peakMB: mb(Math.max(0, ...kib)), secondTenthMB: mb(median(tenth(1))), lastTenthMB: mb(median(tenth(9))), samples: kib.length }
 }
 
 /**

@@ -45,6 +45,8 @@ export class FerryDaemon {
   readonly memory: Memory[] = []
   private sampler?: NodeJS.Timeout
   private current?: Memory
+  /** VmRSS samples (KiB, every RSS_SAMPLE_MS) while a trace runs (traceRss) */
+  private trace?: number[]
 
   constructor (spec: DaemonSpec) { this.spec = spec }
 
@@ -83,6 +85,7 @@ export class FerryDaemon {
       const kib = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(st)?.[1] ?? 0)
       m.peakRssKiB = Math.max(m.peakRssKiB, kib('VmRSS'))
       m.hwmKiB = Math.max(m.hwmKiB, kib('VmHWM'))
+      this.trace?.push(kib('VmRSS'))
     } catch { /* gone */ }
   }
 
@@ -91,6 +94,13 @@ export class FerryDaemon {
     if (this.sampler != null) clearInterval(this.sampler)
     this.sampler = undefined
     this.current = undefined
+  }
+
+  /** Record VmRSS at every sample from now on; the returned function ends the trace and gives the samples (KiB). */
+  traceRss (): () => number[] {
+    const trace: number[] = []
+    this.trace = trace
+    return () => { if (this.trace === trace) this.trace = undefined; return trace }
   }
 
   /** CPU time (user + system, all threads) the daemon process has used so far, in seconds. */

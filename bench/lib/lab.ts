@@ -108,6 +108,27 @@ function sizeOf (dir: string): number {
   return n
 }
 
+/** The long send's file: TEN_GIB incompressible bytes. */
+export const TEN_GIB = 10 * 1024 ** 3
+
+/**
+ * `dir`/ten/ten.bin, made once from /dev/urandom (~35 s here) and kept for
+ * later runs, then read once so it starts from the page cache like the
+ * other data sets. Not in a manifest: the long send is checked by ferry's
+ * receipt (every chunk's BLAKE3) and the size that arrived.
+ */
+export async function tenGiBFile (dir: string): Promise<string> {
+  const file = join(dir, 'ten', 'ten.bin')
+  let size = -1
+  try { size = statSync(file).size } catch {}
+  if (size !== TEN_GIB) {
+    mkdirSync(join(dir, 'ten'), { recursive: true })
+    await check('bash', ['-c', 'head -c "$2" /dev/urandom > "$1.tmp" && mv "$1.tmp" "$1"', '_', file, String(TEN_GIB)], { timeoutMs: 600_000 })
+  }
+  await check('bash', ['-c', 'cat "$1" > /dev/null', '_', file], { timeoutMs: 600_000 })
+  return file
+}
+
 /** Read the data set once so every tool starts from a warm page cache (as peer-bench.sh assumes). */
 export async function warm (ds: Dataset): Promise<void> {
   await check('bash', ['-c', 'find "$1" -type f -print0 | xargs -0 cat > /dev/null', '_', join(ds.dir, ds.name)], { timeoutMs: 600_000 })

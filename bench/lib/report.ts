@@ -8,6 +8,8 @@ const MB = 1e6
 const MiB = 1024 * 1024
 const TOOL_ORDER = ['ferry', 'tcp', 'scp', 'scp-aesgcm', 'rsync', 'syncthing', 'localcp', 'iperf3']
 const RSS_LIMIT_MB = 150
+/** "Flat while sending 10 GiB": the RSS of the send's last tenth at most this much above that of its second tenth (10 % of the budget). */
+const LONG_GROWTH_MB = 15
 const RESEND_LIMIT = 0.01
 
 export function report (lines: Line[]): string {
@@ -94,6 +96,7 @@ function targetTable (lines: Line[], rates: string[]): string[] {
   ratio('ferry / syncthing, photos files/s', 'unshaped', 'photos', 'files_per_s', 'syncthing', 1.5, true)
   for (const rate of rates.filter((r) => r !== 'unshaped')) ratio('ferry / syncthing, photos files/s', rate, 'photos', 'files_per_s', 'syncthing', 1.5, false)
   rows.push(...memoryRows(lines))
+  rows.push(...longRows(lines))
   rows.push(...resendRows(lines, rates))
   rows.push(...killRows(lines, rates))
   return ['| target | link | measured | goal | result |', '|---|---|---|---|---|', ...rows.map((r) => `| ${r.target} | ${r.link} | ${r.measured} | ${r.goal} | ${r.result} |`)]
@@ -107,6 +110,21 @@ function memoryRows (lines: Line[]): Row[] {
     const worst = mem.reduce((a, b) => (b.hwmKiB > a.hwmKiB ? b : a))
     const mb = worst.hwmKiB * 1024 / MB
     rows.push({ target: `${role} daemon peak RSS (VmHWM, max of ${mem.length} process${mem.length > 1 ? 'es' : ''})`, link: 'all', measured: `${mb.toFixed(1)} MB (${worst.name})`, goal: `≤ ${RSS_LIMIT_MB} MB`, result: mb <= RSS_LIMIT_MB ? 'PASS' : 'MISS' })
+  }
+  return rows
+}
+
+/** The 10 GiB send (ferry-bench.ts longSend): each daemon's peak over the send, and its RSS early in the send against late. */
+function longRows (lines: Line[]): Row[] {
+  const rows: Row[] = []
+  for (const l of lines.filter((x) => x.kind === 'long')) {
+    for (const role of ['sender', 'receiver'] as const) {
+      const r = l.rss?.[role]
+      if (r == null) continue
+      const growth = r.lastTenthMB - r.secondTenthMB
+      const ok = l.verified === true && r.peakMB <= RSS_LIMIT_MB && growth <= LONG_GROWTH_MB
+      rows.push({ target: `${role} RSS while sending 10 GiB: peak; second tenth → last tenth of the send`, link: l.rate, measured: `${r.peakMB.toFixed(1)} MB; ${r.secondTenthMB.toFixed(1)} → ${r.lastTenthMB.toFixed(1)} MB${l.verified === true ? '' : ' (not verified)'}`, goal: `≤ ${RSS_LIMIT_MB} MB; grows ≤ ${LONG_GROWTH_MB} MB`, result: ok ? 'PASS' : 'MISS' })
+    }
   }
   return rows
 }
@@ -205,6 +223,9 @@ function detailTable (lines: Line[], rates: string[]): string[] {
     const vsClean = clean != null ? ` (${l.veth_tx_bytes - clean.veth_tx_bytes} B more than the timed run of the same file)` : ''
     out.push('', `kill -9 (${l.rate}): killed at ${l.killed_at_bytes} B of ${l.totalBytes}; receiver back in ${l.restart_ms} ms; sender wireBytes ${l.wireBytes} B, veth tx ${l.veth_tx_bytes} B${vsClean}; \`ferry send\` exit ${l.send_exit}; receiver reports resumed=${l.receiver_resumed}; verified=${l.verified}; receiver's TCP payload before the kill ${l.rx_tcp_received ?? '-'} B (${l.rx_tcp_unread ?? '-'} B unread), kept after the restart ${l.rx_kept_bytes ?? '-'} B`)
   }
+  for (const l of lines.filter((x) => x.kind === 'long')) {
+    out.push('', `10 GiB send (${l.rate}): ${l.seconds} s, ${l.MBps} MB/s; daemon CPU s ${l.cpu_s?.sender ?? '-'} / ${l.cpu_s?.receiver ?? '-'}; verified=${l.verified} (receipt, ${l.arrived_bytes} B arrived); RSS samples ${l.rss?.sender?.samples ?? '-'} / ${l.rss?.receiver?.samples ?? '-'}; load avg at t0 ${l.loadavg}`)
+  }
   return out
 }
 
@@ -218,7 +239,6 @@ function errors (lines: Line[]): string[] {
 function rank (tool: string): number { const i = TOOL_ORDER.indexOf(tool); return i < 0 ? TOOL_ORDER.length : i }
 function unique<T> (xs: T[]): T[] { return [...new Set(xs)] }
 function f1 (x: number | undefined): string { return x == null ? '-' : x.toFixed(1) }
-/** Two decimals, or three where two would round a miss up to the goal (0.946 shown as 0.95 next to MISS). */
 /** Two decimals, or as many more (up to 5) as a miss needs not to print as its goal (0.94983 is "0.9498", not "0.95" or "0.950"). */
 function shownRatio (r: number, goal: number): string {
   let digits = 2
