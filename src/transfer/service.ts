@@ -12,7 +12,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
 import { CHUNKS_PROTOCOL, PREVIEW_PROTOCOL, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, MAX_UNFINISHED_OFFER_BYTES_PER_PEER, MAX_UNFINISHED_RECEIVES_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
 import { dialFailure } from '../protocol/stream.ts'
-import { END_REFUSED_SHOWN, END_RENAMED_SHOWN, FrameReader, offerTimeoutMs, decodeOffer, encodeChunkRequest, encodeOffer, readChunkHeader, readEnd, readOffer, sendAll, sendEnd, sendOffer, type AnswerMsg, type EndMsg, type OfferMsg, type RefusedEntry } from '../protocol/transfer.ts'
+import { END_RENAMED_SHOWN, FrameReader, offerTimeoutMs, decodeOffer, encodeChunkRequest, encodeOffer, readChunkHeader, readEnd, readOffer, sendAll, sendEnd, sendOffer, type AnswerMsg, type EndMsg, type OfferMsg, type RefusedEntry } from '../protocol/transfer.ts'
 import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } from '../daemon/control/types.ts'
 import type { TransferStore, TrustStore } from '../store/index.ts'
 import type { TransferRow } from '../store/transfers.ts'
@@ -23,6 +23,7 @@ import { verifyManifest } from './manifest-root.ts'
 import { CHUNK_STREAMS, Receiver, receiptPayload } from './receiver.ts'
 import { Sender, serveChunks } from './sender.ts'
 import { noneReceived } from './not-served.ts'
+import { receiptSkipped } from './receipt-skipped.ts'
 import { createChunkSink, type ChunkSink } from './sink.ts'
 import { Progress } from './progress.ts'
 import { MAX_PATH_BYTES, PART_DIR, checkOfferPaths, folderIdOf, isFolderAt, type FolderId, type Refusal } from './safe-path.ts'
@@ -1243,14 +1244,9 @@ export class TransferService {
     s.receiptVerified = true
     s.progress.done = s.progress.total - notReceived.reduce((n, i) => n + s.offer!.files[i].size, 0)
     // what a script must hear of before it deletes the source (`ferry send` exits 1, E_INCOMPLETE)
-    const refused = refusedReasons(end, s.offer!.files, notReceived)
-    for (const i of notReceived) s.skipped.push({ path: s.sources[i] ?? s.offer!.files[i].path, reason: notReceivedReason(refused, i, s.givenUpWhy.get(i)?.why), failed: true, ...(refused.has(i) ? { refused: true } : {}) })
-    // a folder the receive folder could not take, when nothing below it is named already (an empty one)
     const entries = s.offer!.files
-    const holdsNamed = foldersOf([...notReceived, ...refused.keys()].map((i) => entries[i].path))
-    for (const [i, why] of refused) {
-      if (entries[i].kind === 'dir' && !holdsNamed.has(entries[i].path)) s.skipped.push({ path: s.sources[i] ?? entries[i].path, reason: `refused by the receiver: ${why}`, failed: true, refused: true })
-    }
+    const { skipped, refused } = receiptSkipped(end, entries, s.sources, notReceived, (i) => s.givenUpWhy.get(i)?.why)
+    s.skipped.push(...skipped)
     if (notReceived.length > 0) this.c.log.warn('files not received: they changed or went away here after the offer, or the receiver refused them', { id, files: notReceived.length, refused: refused.size })
     // it sent at least what reached the receiver, also what it served just before a crash of its own
     s.progress.wire = Math.max(s.progress.wire, end.wireBytes ?? 0)
@@ -1504,36 +1500,6 @@ export class TransferService {
 }
 
 /**
- * Why the receiver did not take entries (its receive folder could not, as
- * it was): by entry, the first END_REFUSED_SHOWN it told, each reason cut to
- * 200 characters, and each told for a folder (`under`) applied to the
- * files below it that were not received either, and to the folders there.
- */
-function refusedReasons (end: EndMsg, entries: ReadonlyArray<{ path: string, kind: string }>, notReceived: readonly number[]): Map<number, string> {
-  const out = new Map<number, string>()
-  const folders: Array<{ under: string, reason: string }> = []
-  for (const r of (end.refused ?? []).slice(0, END_REFUSED_SHOWN)) {
-    if (r.entry >= entries.length || out.has(r.entry)) continue
-    const reason = r.reason.length > 200 ? `${r.reason.slice(0, 197)}...` : r.reason
-    out.set(r.entry, reason)
-    if (r.under !== undefined && r.under !== '') folders.push({ under: r.under, reason })
-  }
-  if (folders.length === 0) return out
-  const below = (i: number): string | undefined => folders.find((x) => entries[i].path === x.under || entries[i].path.startsWith(`${x.under}/`))?.reason
-  // the files not received, and the folders there (not made either)
-  for (const i of notReceived) if (!out.has(i)) { const why = below(i); if (why !== undefined) out.set(i, why) }
-  for (const [i, e] of entries.entries()) if (e.kind === 'dir' && !out.has(i)) { const why = below(i); if (why !== undefined) out.set(i, why) }
-  return out
-}
-
-/** Every folder `paths` lie in ("a" and "a/b" for "a/b/c"), in one pass over their components (not a scan of all paths per folder). */
-function foldersOf (paths: readonly string[]): Set<string> {
-  const out = new Set<string>()
-  for (const p of paths) for (let at = p.indexOf('/'); at >= 0; at = p.indexOf('/', at + 1)) out.add(p.slice(0, at))
-  return out
-}
-
-/**
  * A receive that failed because not one of the offer's files could be served
  * (E_SOURCE_CHANGED), in this side's words: which file here and what became
  * of it, as this run found it serving. The receiver's words quoted the
@@ -1549,13 +1515,6 @@ function notServedFailure (s: Sender, failure: FerryError | undefined): FerryErr
   return new FerryError('E_SOURCE_CHANGED', noneReceived(files, given[0][1].said, given.some(([, g]) => g.reason !== 'removed')))
 }
 
-/** What `ferry send` says of a file of the offer the receipt says was not received; `notServed`: why this side could not serve it, as it found then. */
-function notReceivedReason (refused: ReadonlyMap<number, string>, entry: number, notServed?: string): string {
-  const why = refused.get(entry)
-  if (why !== undefined) return `refused by the receiver: ${why}`
-  if (notServed !== undefined) return `${notServed}; not received`
-  return refused.size > 0 ? 'not received: changed, removed or unreadable after it was offered, or refused by the receiver (its reason not told)' : 'changed, removed or unreadable after it was offered; not received (send it again)'
-}
 
 /**
  * The entries a receipt says were not received: a bit set of the offer's

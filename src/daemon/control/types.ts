@@ -194,7 +194,7 @@ export const SKIPPED_SHOWN = 100
  * `escaped`: `path` is shown escaped already, to print as it is (a name that
  * is not UTF-8, its bytes as \xNN: no string holds it as it is).
  */
-/** `refused`: a file or folder of the offer the receiver refused (its receive folder could not take it), as its receipt said */
+/** `refused`: a file of the offer the receiver refused (its receive folder could not take it), as its receipt said; not an empty folder refused (no bytes of it crossed) */
 export interface SkippedPath { path: string, reason: string, failed?: boolean, escaped?: boolean, refused?: boolean }
 
 /**

@@ -1,0 +1,35 @@
+// What a send lists of the entries its receipt went without, and what its
+// summary then says of the bytes that crossed the network beyond what arrived.
+
+import { describe, expect, it } from 'vitest'
+import { receiptSkipped } from '../../src/transfer/receipt-skipped.ts'
+import { overTheNetwork } from '../../src/cli/over-the-network.ts'
+import type { EndMsg } from '../../src/protocol/transfer.ts'
+import type { SkippedPath, TransferInfo } from '../../src/daemon/control/types.ts'
+
+const MiB = 1024 * 1024
+const entries = [{ path: 'trip', kind: 'dir' }, { path: 'trip/album', kind: 'dir' }, { path: 'trip/a.bin', kind: 'file' }]
+const sources = ['/home/me/trip', '/home/me/trip/album', '/home/me/trip/a.bin']
+const albumRefused: EndMsg = { transferId: new Uint8Array(16), status: 'done', root: new Uint8Array(32), signature: new Uint8Array(64), refused: [{ entry: 1, reason: '"trip/album" is a symbolic link in the receive folder' }] }
+
+function sent (o: { doneBytes: number, wireBytes: number, notReceived?: number, skipped: SkippedPath[], resumed: boolean }): TransferInfo {
+  return {
+    id: 'ab', direction: 'send', peerId: 'p', peerName: 'nas', state: 'done', files: 1, totalBytes: 10 * MiB, doneBytes: o.doneBytes, wireBytes: o.wireBytes,
+    rate: 0, etaSeconds: null, inFlight: [], root: '', createdAt: 0, resumed: o.resumed,
+    receipt: { root: '', signature: '', verified: true, ...(o.notReceived !== undefined ? { notReceived: o.notReceived } : {}) }, skipped: o.skipped, skippedCount: o.skipped.length, skippedFailed: o.skipped.length
+  }
+}
+
+describe('receiptSkipped', () => {
+  it('an empty folder the receive folder refused is listed as refused, but is no file of which bytes were sent: a send resumed with it says its more went again after the interruption, not that it was of files the receiver refused', () => {
+    const { skipped } = receiptSkipped(albumRefused, entries, sources, [], () => undefined)
+    expect(skipped).toMatchObject([{ path: '/home/me/trip/album', reason: 'refused by the receiver: "trip/album" is a symbolic link in the receive folder', failed: true }])
+    expect(overTheNetwork(sent({ doneBytes: 10 * MiB, wireBytes: 12 * MiB, skipped, resumed: true }))).toBe('(12.0 MiB over the network, with what went again after an interruption)')
+  })
+
+  it('an empty folder refused beside a file that changed on the sender: the more is put down to the changed file, not to files refused', () => {
+    const { skipped } = receiptSkipped(albumRefused, entries, sources, [2], (i) => i === 2 ? 'changed since it was offered (its size or modification time differs)' : undefined)
+    expect(skipped.map((s) => s.path)).toEqual(['/home/me/trip/a.bin', '/home/me/trip/album'])
+    expect(overTheNetwork(sent({ doneBytes: 0, wireBytes: 4 * MiB, notReceived: 1, skipped, resumed: false }))).toBe('(4.0 MiB over the network, with what was sent of files that changed)')
+  })
+})
