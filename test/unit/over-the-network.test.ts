@@ -33,6 +33,14 @@ describe('overTheNetwork', () => {
     expect(overTheNetwork(sent({ doneBytes: 5 * MiB, wireBytes: 15 * MiB, notReceived: 2, skipped: [refusedFile, changedFile], resumed: true }))).toBe('(15.0 MiB over the network, with what was sent of files the receiver refused and of files that changed, and again after an interruption)')
   })
 
+  it('a file refused past the paths shown (the first SKIPPED_SHOWN, here 100 broken links skipped while hashing): the more is not put down to files that changed, which it may not be', () => {
+    const brokenLinks: SkippedPath[] = Array.from({ length: 100 }, (_, i) => ({ path: `/home/me/trip/link${i}`, reason: 'a symbolic link to nothing, skipped', failed: true }))
+    const t = { ...sent({ doneBytes: 10 * MiB, wireBytes: 20 * MiB, notReceived: 1, skipped: brokenLinks }), skippedCount: 101, skippedFailed: 101 }
+    expect(overTheNetwork(t)).toBe('(20.0 MiB over the network, with what was sent of files that changed or the receiver refused)')
+    // all shown: what is not refused is of files that changed
+    expect(overTheNetwork({ ...t, skipped: [...brokenLinks.slice(1), changedFile], skippedCount: 100, skippedFailed: 100 })).toBe('(20.0 MiB over the network, with what was sent of files that changed)')
+  })
+
   it('nothing left out: the more can only have gone again after an interruption', () => {
     expect(overTheNetwork(sent({ doneBytes: 20 * MiB, wireBytes: 21 * MiB }))).toBe('(21.0 MiB over the network, with what went again after an interruption)')
   })
