@@ -22,15 +22,15 @@ function moreThanArrived (t: TransferInfo): string {
   // a send: the receipt's refusals are among what it left out; a receive: the reasons it gave
   const skipped = t.skipped ?? []
   const refused = t.direction === 'send' ? skipped.filter((s) => s.refused === true).length : (t.receipt?.refused?.length ?? 0)
-  // a send lists the first SKIPPED_SHOWN paths left out (and a row as many as fit): a refused file past them is
-  // not seen, and the rest of those not received is not known to be of changed files (review finding: 100
-  // broken links skipped while hashing hid the one refused, put down to a change)
-  const unseen = t.direction === 'send' && notReceived > refused && (t.skippedFailed ?? 0) > skipped.filter((s) => s.failed === true).length
-  if (unseen) return `was sent of files that changed or the receiver refused${t.resumed ? ', and again after an interruption' : ''}`
+  const changed = skipped.filter((s) => s.notServed === true).length
+  // a send's files not received that are not known to be either: past the paths shown (the first SKIPPED_SHOWN, as
+  // many as fit a row), refused without a reason told, or in a row from before the flags (review findings: 100
+  // broken links skipped while hashing hid the one refused; the 21st file refused: each was put down to a change)
+  if (t.direction === 'send' && notReceived > refused + changed) return `was sent of files that changed or the receiver refused${t.resumed ? ', and again after an interruption' : ''}`
   const causes: string[] = []
   if (refused > 0) causes.push(t.direction === 'send' ? 'of files the receiver refused' : 'of files the receive folder refused')
   // a receive's refusals are counted by reason, not by file: the rest is not known to be of changed files
-  if (t.direction === 'send' ? notReceived > refused : notReceived > 0 && refused === 0) causes.push('of files that changed')
+  if (t.direction === 'send' ? changed > 0 : notReceived > 0 && refused === 0) causes.push('of files that changed')
   // nothing left out: only parts sent again can be the more
   if (causes.length === 0) return 'went again after an interruption'
   return `was sent ${causes.join(' and ')}${t.resumed ? ', and again after an interruption' : ''}`

@@ -34,7 +34,7 @@ export interface TransferRow {
   skippedCount?: number
   skippedFailed?: number
   /** send only, from its offer on: the skipped paths shown (the first SKIPPED_SHOWN, those skipped for a problem first; at most 32 KiB of them), with why */
-  skipped?: Array<{ path: string, reason: string, failed?: boolean, escaped?: boolean, refused?: boolean }>
+  skipped?: Array<{ path: string, reason: string, failed?: boolean, escaped?: boolean, refused?: boolean, notServed?: boolean }>
   /** files placed under another name, theirs taken where they arrived (here for a receive, on the peer for a send) */
   renamedCount?: number
   /** the first of those, recorded at the end (renamedToRecord): path as offered, and as placed */
@@ -327,7 +327,7 @@ function parseSkipped (text: string | null): TransferRow['skipped'] {
   if (text == null) return undefined
   try {
     const v: unknown = JSON.parse(text)
-    return Array.isArray(v) ? v.filter((s) => typeof s?.path === 'string' && typeof s?.reason === 'string').map((s) => ({ path: s.path, reason: s.reason, ...(s.failed === true ? { failed: true } : {}), ...(s.escaped === true ? { escaped: true } : {}), ...(s.refused === true ? { refused: true } : {}) })) : undefined
+    return Array.isArray(v) ? v.filter((s) => typeof s?.path === 'string' && typeof s?.reason === 'string').map((s) => ({ path: s.path, reason: s.reason, ...(s.failed === true ? { failed: true } : {}), ...(s.escaped === true ? { escaped: true } : {}), ...(s.refused === true ? { refused: true } : {}), ...(s.notServed === true ? { notServed: true } : {}) })) : undefined
   } catch { return undefined }
 }
 

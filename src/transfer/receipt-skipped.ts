@@ -14,7 +14,9 @@ import type { SkippedPath } from '../daemon/control/types.ts'
  */
 export function receiptSkipped (end: EndMsg, entries: ReadonlyArray<{ path: string, kind: string }>, sources: ReadonlyArray<string | undefined>, notReceived: readonly number[], notServed: (entry: number) => string | undefined): { skipped: SkippedPath[], refused: Map<number, string> } {
   const refused = refusedReasons(end, entries, notReceived)
-  const skipped: SkippedPath[] = notReceived.map((i) => ({ path: sources[i] ?? entries[i].path, reason: notReceivedReason(refused, i, notServed(i)), failed: true, ...(refused.has(i) ? { refused: true } : {}) }))
+  // not refused, known: this side found it could not serve it, or the receiver refused nothing (it tells its first refusals)
+  const served = (i: number): boolean => !refused.has(i) && (notServed(i) !== undefined || refused.size === 0)
+  const skipped: SkippedPath[] = notReceived.map((i) => ({ path: sources[i] ?? entries[i].path, reason: notReceivedReason(refused, i, notServed(i)), failed: true, ...(refused.has(i) ? { refused: true } : {}), ...(served(i) ? { notServed: true } : {}) }))
   // a folder the receive folder could not take, when nothing below it is named already (an empty one). Not
   // marked `refused`: that counts files whose bytes may have crossed, and a summary took an empty folder for one
   // (review finding: a send resumed said its more "was sent of files the receiver refused")

@@ -17,7 +17,7 @@ function sent (o: { doneBytes: number, wireBytes: number, notReceived?: number, 
 }
 
 const refusedFile: SkippedPath = { path: '/home/me/trip/a.jpg', reason: 'refused by the receiver: "trip" in the receive folder is not writable', failed: true, refused: true }
-const changedFile: SkippedPath = { path: '/home/me/trip/b.jpg', reason: 'changed since it was offered (its size or modification time differs); not received', failed: true }
+const changedFile: SkippedPath = { path: '/home/me/trip/b.jpg', reason: 'changed since it was offered (its size or modification time differs); not received', failed: true, notServed: true }
 
 describe('overTheNetwork', () => {
   it('no more than arrived: how much of it crossed', () => {
@@ -39,6 +39,11 @@ describe('overTheNetwork', () => {
     expect(overTheNetwork(t)).toBe('(20.0 MiB over the network, with what was sent of files that changed or the receiver refused)')
     // all shown: what is not refused is of files that changed
     expect(overTheNetwork({ ...t, skipped: [...brokenLinks.slice(1), changedFile], skippedCount: 100, skippedFailed: 100 })).toBe('(20.0 MiB over the network, with what was sent of files that changed)')
+  })
+
+  it('a send recorded before its files not received were marked refused or not served: which it was is not known, and is not said to be a change', () => {
+    const { refused: _, ...recordedBefore } = refusedFile
+    expect(overTheNetwork(sent({ doneBytes: 10 * MiB, wireBytes: 20 * MiB, notReceived: 1, skipped: [recordedBefore] }))).toBe('(20.0 MiB over the network, with what was sent of files that changed or the receiver refused)')
   })
 
   it('nothing left out: the more can only have gone again after an interruption', () => {

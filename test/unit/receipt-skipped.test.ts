@@ -21,6 +21,23 @@ function sent (o: { doneBytes: number, wireBytes: number, notReceived?: number, 
 }
 
 describe('receiptSkipped', () => {
+  it('files refused one by one past those whose reason the receiver tells (END_REFUSED_SHOWN, 20): the 21st is not known to be refused or changed, and a send resumed with them does not say any changed', () => {
+    const files = Array.from({ length: 21 }, (_, i) => ({ path: `f${i}.txt`, kind: 'file' }))
+    const end: EndMsg = { ...albumRefused, refused: files.map((f, i) => ({ entry: i, reason: `"${f.path}" is taken by a folder in the receive folder` })) }
+    const { skipped } = receiptSkipped(end, files, files.map((f) => `/home/me/${f.path}`), files.map((_, i) => i), () => undefined)
+    expect(skipped[20]).toEqual({ path: '/home/me/f20.txt', reason: 'not received: changed, removed or unreadable after it was offered, or refused by the receiver (its reason not told)', failed: true })
+    expect(overTheNetwork(sent({ doneBytes: 0, wireBytes: 1 * MiB, notReceived: 21, skipped, resumed: true }))).toBe('(1.0 MiB over the network, with what was sent of files that changed or the receiver refused, and again after an interruption)')
+  })
+
+  it('a file this side could not serve, or any file not received when the receiver refused none, is marked not served', () => {
+    const files = [{ path: 'a.bin', kind: 'file' }, { path: 'b.bin', kind: 'file' }]
+    const none: EndMsg = { ...albumRefused, refused: [] }
+    expect(receiptSkipped(none, files, [], [0, 1], (i) => i === 0 ? 'was removed since it was offered' : undefined).skipped).toEqual([
+      { path: 'a.bin', reason: 'was removed since it was offered; not received', failed: true, notServed: true },
+      { path: 'b.bin', reason: 'changed, removed or unreadable after it was offered; not received (send it again)', failed: true, notServed: true }
+    ])
+  })
+
   it('an empty folder the receive folder refused is listed as refused, but is no file of which bytes were sent: a send resumed with it says its more went again after the interruption, not that it was of files the receiver refused', () => {
     const { skipped } = receiptSkipped(albumRefused, entries, sources, [], () => undefined)
     expect(skipped).toMatchObject([{ path: '/home/me/trip/album', reason: 'refused by the receiver: "trip/album" is a symbolic link in the receive folder', failed: true }])

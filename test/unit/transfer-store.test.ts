@@ -76,6 +76,16 @@ describe('TransferStore', () => {
     expect(store.get(id)?.receiptRefused).toEqual([{ entry: 1, reason: 'r' }])
   })
 
+  it('a send\'s skipped paths keep what marks them (refused by the receiver, not served here), so the summary read from the row tells the causes apart; any other value is dropped', () => {
+    const id = 'e'.repeat(32)
+    store.insert(row(id, 'send'))
+    const skipped = [{ path: '/a', reason: 'refused by the receiver: r', failed: true, refused: true }, { path: '/b', reason: 'was removed since it was offered; not received', failed: true, notServed: true }]
+    store.update(id, { skipped })
+    expect(store.get(id)?.skipped).toEqual(skipped)
+    db.prepare('UPDATE transfers SET skipped = ? WHERE id = ?').run('[{"path":"/c","reason":"r","refused":"yes","notServed":1}]', id)
+    expect(store.get(id)?.skipped).toEqual([{ path: '/c', reason: 'r' }])
+  })
+
   it('refused offers (failed as they came, nothing received, no manifest) are counted per peer since a time and forgotten after one; other failed receives and sends are neither', () => {
     const refused = (id: string, peerId: string, at: number): TransferRow => ({ ...row(id, 'receive'), peerId, createdAt: at, finishedAt: at, errorCode: 'E_NO_SPACE' })
     store.insert(refused('r1', 'p', 1000))

@@ -194,8 +194,15 @@ export const SKIPPED_SHOWN = 100
  * `escaped`: `path` is shown escaped already, to print as it is (a name that
  * is not UTF-8, its bytes as \xNN: no string holds it as it is).
  */
-/** `refused`: a file of the offer the receiver refused (its receive folder could not take it), as its receipt said; not an empty folder refused (no bytes of it crossed) */
-export interface SkippedPath { path: string, reason: string, failed?: boolean, escaped?: boolean, refused?: boolean }
+/**
+ * Of a file a send's receipt says was not received: `refused`, the receiver
+ * refused it (its receive folder could not take it), as its receipt said
+ * (not an empty folder refused: no bytes of it crossed); `notServed`, the
+ * receiver did not refuse it: it changed, went away or could not be read
+ * here after the offer. Neither: not known which (the receiver told the
+ * reasons of its first refusals only; a row from before 2026-12-05).
+ */
+export interface SkippedPath { path: string, reason: string, failed?: boolean, escaped?: boolean, refused?: boolean, notServed?: boolean }
 
 /**
  * What a subscribed connection may carry. This daemon sends `peer`,
