@@ -123,14 +123,21 @@ export class FrameReader {
    * stream alone.
    */
   private async watching<T> (signal: AbortSignal | undefined, read: () => Promise<T>): Promise<T> {
-    if (signal == null || signal.aborted) return await read()
-    signal.addEventListener('abort', this.onAbort)
+    // one read at a time: a second would share the one wake and abort listener, and could hang (review finding)
+    if (this.reading) throw new FerryError('E_INTERNAL', 'a second read of a stream while one is under way')
+    this.reading = true
+    const listen = signal != null && !signal.aborted
+    if (listen) signal.addEventListener('abort', this.onAbort)
     try {
       return await read()
     } finally {
-      signal.removeEventListener('abort', this.onAbort)
+      if (listen) signal.removeEventListener('abort', this.onAbort)
+      this.reading = false
     }
   }
+
+  /** a read (readLp, readInto) is under way */
+  private reading = false
 
   private readonly onAbort = (): void => { this.wake?.() }
 

@@ -95,6 +95,15 @@ describe('FrameReader', () => {
     expect(inbound.status).toBe('aborted')
   })
 
+  it('a second read while one is under way fails at once with E_INTERNAL, and the first goes on (review finding: the two shared one wake and one abort listener, and an abort left the first hanging)', async () => {
+    const [out, inbound] = await streamPair()
+    const reader = new FrameReader(inbound)
+    const first = reader.readLp(decode, 1024)
+    await expect(reader.readLp(decode, 1024)).rejects.toMatchObject({ code: 'E_INTERNAL' })
+    await sendAll(out, lengthPrefixed(Buffer.from('one')))
+    expect(await within2s(first)).toBe('one')
+  })
+
   it('finishStream closes both ends: what the peer writes after the last message is dropped, not kept for a reader nobody calls (review finding: up to 8 MiB per stream until the connection closed)', async () => {
     const [out, inbound] = await streamPair()
     const reader = new FrameReader(inbound)
