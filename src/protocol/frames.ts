@@ -36,6 +36,10 @@ export class FrameReader {
   private paused = false
   /** wakes the reader waiting in fill() */
   private wake?: () => void
+  /** the read's signal, aborted, wakes it too (watching) */
+  private readonly onAbort = (): void => { this.wake?.() }
+  /** a read (readLp, readInto) is under way */
+  private reading = false
   /**
    * The peer's end was closed before this reader existed: no event will say
    * so. It ends once what the stream buffered before (handed over in a
@@ -135,11 +139,6 @@ export class FrameReader {
       this.reading = false
     }
   }
-
-  /** a read (readLp, readInto) is under way */
-  private reading = false
-
-  private readonly onAbort = (): void => { this.wake?.() }
 
   /** Read one length-prefixed message; undefined if the stream ended cleanly before it. */
   async readLp<T>(decode: (b: Uint8ArrayList) => T, maxBytes: number, signal?: AbortSignal): Promise<T | undefined> {
