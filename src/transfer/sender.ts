@@ -109,15 +109,15 @@ export class Sender {
   resumed = false
   /** bytes served per file index, for per-file progress of the files in flight */
   readonly served = new Map<number, number>()
-  /** files refused with E_SOURCE_CHANGED in this run: the receiver does without them, so they are not in flight (a piece another stream had read already is not counted back in) */
-  readonly givenUp = new Set<number>()
   /**
-   * why each of those could not be served: `why` without its path ("removed
-   * since it was offered"), what `ferry send` lists once the receipt names
-   * them not received; `said`, the whole sentence with the path here, what it
-   * says when none could be received
+   * files refused with E_SOURCE_CHANGED in this run: the receiver does
+   * without them, so they are not in flight (a piece another stream had read
+   * already is not counted back in). With why each could not be served:
+   * `why` without its path ("removed since it was offered"), what `ferry
+   * send` lists once the receipt names them not received; `said`, the whole
+   * sentence with the path here, what it says when none could be received
    */
-  readonly givenUpWhy = new Map<number, { why: string, said: string, reason?: NotServedReason }>()
+  readonly givenUp = new Map<number, { why: string, said: string, reason?: NotServedReason }>()
   persistedAt = 0
   /** when the receiver last asked for chunks or answered an offer; 0: never in this run of the daemon */
   heardAt = 0
@@ -388,9 +388,8 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
           // the error (one header each, as the receiver reads them), and the
           // stream goes on serving the other files. It is no longer in
           // flight (the receiver does without it).
-          sender.givenUp.add(req.fileIndex)
           const reason = notServedReason(err)
-          sender.givenUpWhy.set(req.fileIndex, { why: whyNotServed(src, (err as FerryError).message), said: (err as FerryError).message, reason })
+          sender.givenUp.set(req.fileIndex, { why: whyNotServed(src, (err as FerryError).message), said: (err as FerryError).message, reason })
           sender.served.delete(req.fileIndex)
           // the peer hears of the file by the name it was offered under, not by where it is on this machine
           const told = new FerryError('E_SOURCE_CHANGED', (err as FerryError).message.replaceAll(src, file.path))

@@ -486,7 +486,6 @@ export class TransferService {
     if (s.preview == null) return
     s.preview = undefined
     s.givenUp.clear()
-    s.givenUpWhy.clear()
     s.served.clear()
   }
 
@@ -1245,7 +1244,7 @@ export class TransferService {
     s.progress.done = s.progress.total - notReceived.reduce((n, i) => n + s.offer!.files[i].size, 0)
     // what a script must hear of before it deletes the source (`ferry send` exits 1, E_INCOMPLETE)
     const entries = s.offer!.files
-    const { skipped, refused } = receiptSkipped(end, entries, s.sources, notReceived, (i) => s.givenUpWhy.get(i)?.why)
+    const { skipped, refused } = receiptSkipped(end, entries, s.sources, notReceived, (i) => s.givenUp.get(i)?.why)
     s.skipped.push(...skipped)
     if (notReceived.length > 0) this.c.log.warn('files not received: they changed or went away here after the offer, or the receiver refused them', { id, files: notReceived.length, refused: refused.size })
     // it sent at least what reached the receiver, also what it served just before a crash of its own
@@ -1509,7 +1508,7 @@ export class TransferService {
  */
 function notServedFailure (s: Sender, failure: FerryError | undefined): FerryError | undefined {
   if (failure?.code !== 'E_SOURCE_CHANGED') return undefined
-  const given = [...s.givenUpWhy].filter(([i]) => s.givenUp.has(i)).sort(([a], [b]) => a - b)
+  const given = [...s.givenUp].sort(([a], [b]) => a - b)
   if (given.length === 0) return undefined
   const files = fileCount(s.offer?.files ?? [])
   return new FerryError('E_SOURCE_CHANGED', noneReceived(files, given[0][1].said, given.some(([, g]) => g.reason !== 'removed')))
