@@ -192,10 +192,8 @@ export const SKIPPED_SHOWN = 100
  * A path left out of a send; `failed`: because of a problem (it could not be
  * read, or named), not by design (a symbolic link, a special file);
  * `escaped`: `path` is shown escaped already, to print as it is (a name that
- * is not UTF-8, its bytes as \xNN: no string holds it as it is).
- */
-/**
- * Of a file a send's receipt says was not received: `refused`, the receiver
+ * is not UTF-8, its bytes as \xNN: no string holds it as it is). Of a file
+ * a send's receipt says was not received: `refused`, the receiver
  * refused it (its receive folder could not take it), as its receipt said
  * (not an empty folder refused: no bytes of it crossed); `notServed`, the
  * receiver did not refuse it: it changed, went away or could not be read
