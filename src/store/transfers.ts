@@ -322,12 +322,21 @@ function parseRefused (text: string | null): TransferRow['receiptRefused'] {
   } catch { return undefined }
 }
 
+/** The marks a skipped path may carry, kept only where true. */
+const SKIPPED_FLAGS = ['failed', 'escaped', 'refused', 'notServed'] as const
+type SkippedRecord = NonNullable<TransferRow['skipped']>[number]
+
 /** A send's skipped paths as recorded; a damaged record is none (they are only shown). */
 function parseSkipped (text: string | null): TransferRow['skipped'] {
   if (text == null) return undefined
   try {
     const v: unknown = JSON.parse(text)
-    return Array.isArray(v) ? v.filter((s) => typeof s?.path === 'string' && typeof s?.reason === 'string').map((s) => ({ path: s.path, reason: s.reason, ...(s.failed === true ? { failed: true } : {}), ...(s.escaped === true ? { escaped: true } : {}), ...(s.refused === true ? { refused: true } : {}), ...(s.notServed === true ? { notServed: true } : {}) })) : undefined
+    if (!Array.isArray(v)) return undefined
+    return v.filter((s) => typeof s?.path === 'string' && typeof s?.reason === 'string').map((s) => {
+      const out: SkippedRecord = { path: s.path, reason: s.reason }
+      for (const flag of SKIPPED_FLAGS) if (s[flag] === true) out[flag] = true
+      return out
+    })
   } catch { return undefined }
 }
 
