@@ -118,15 +118,35 @@ export const TEN_GIB = 10 * 1024 ** 3
  * receipt (every chunk's BLAKE3) and the size that arrived.
  */
 export async function tenGiBFile (dir: string): Promise<string> {
-  const file = join(dir, 'ten', 'ten.bin')
+  return await randomFile(dir, 'ten', TEN_GIB)
+}
+
+/** The second 1 GiB file sent to the big data set's receiver (ferry-bench.ts nextSend): other bytes than big.bin's. */
+export const NEXT_BYTES = 1024 ** 3
+
+/** `dir`/next/next.bin: NEXT_BYTES incompressible bytes, made and kept as tenGiBFile's. */
+export async function nextFile (dir: string): Promise<string> {
+  return await randomFile(dir, 'next', NEXT_BYTES)
+}
+
+/** `dir`/`name`/`name`.bin of `bytes` from /dev/urandom, made once and kept, then read once into the page cache. */
+async function randomFile (dir: string, name: string, bytes: number): Promise<string> {
+  const file = join(dir, name, `${name}.bin`)
   let size = -1
   try { size = statSync(file).size } catch {}
-  if (size !== TEN_GIB) {
-    mkdirSync(join(dir, 'ten'), { recursive: true })
-    await check('bash', ['-c', 'head -c "$2" /dev/urandom > "$1.tmp" && mv "$1.tmp" "$1"', '_', file, String(TEN_GIB)], { timeoutMs: 600_000 })
+  if (size !== bytes) {
+    mkdirSync(join(dir, name), { recursive: true })
+    await check('bash', ['-c', 'head -c "$2" /dev/urandom > "$1.tmp" && mv "$1.tmp" "$1"', '_', file, String(bytes)], { timeoutMs: 600_000 })
   }
   await check('bash', ['-c', 'cat "$1" > /dev/null', '_', file], { timeoutMs: 600_000 })
   return file
+}
+
+/** Whether two files hold the same bytes (sha256 of each, run side by side). */
+export async function sameBytes (a: string, b: string): Promise<boolean> {
+  const sum = async (f: string): Promise<string> => (await check('sha256sum', [f], { timeoutMs: 300_000 })).stdout.split(' ')[0]
+  const [x, y] = await Promise.all([sum(a), sum(b)])
+  return x.length === 64 && x === y
 }
 
 /** Read the data set once so every tool starts from a warm page cache (as peer-bench.sh assumes). */

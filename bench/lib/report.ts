@@ -95,6 +95,7 @@ function targetTable (lines: Line[], rates: string[]): string[] {
   ratio('ferry / scp, big', 'unshaped', 'big', 'MBps', 'scp', 1, true)
   ratio('ferry / syncthing, photos files/s', 'unshaped', 'photos', 'files_per_s', 'syncthing', 1.5, true)
   for (const rate of rates.filter((r) => r !== 'unshaped')) ratio('ferry / syncthing, photos files/s', rate, 'photos', 'files_per_s', 'syncthing', 1.5, false)
+  rows.push(...nextRows(lines, rates))
   rows.push(...memoryRows(lines))
   rows.push(...longRows(lines))
   rows.push(...resendRows(lines, rates))
@@ -110,6 +111,26 @@ function memoryRows (lines: Line[]): Row[] {
     const worst = mem.reduce((a, b) => (b.hwmKiB > a.hwmKiB ? b : a))
     const mb = worst.hwmKiB * 1024 / MB
     rows.push({ target: `${role} daemon peak RSS (VmHWM, max of ${mem.length} process${mem.length > 1 ? 'es' : ''})`, link: 'all', measured: `${mb.toFixed(1)} MB (${worst.name})`, goal: `≤ ${RSS_LIMIT_MB} MB`, result: mb <= RSS_LIMIT_MB ? 'PASS' : 'MISS' })
+  }
+  return rows
+}
+
+/**
+ * The second 1 GiB to the big data set's receiver (ferry-bench.ts
+ * nextSend), against the same baselines as the first: shown, not a target
+ * (the targets are read from the daemons' first send).
+ */
+function nextRows (lines: Line[], rates: string[]): Row[] {
+  const rows: Row[] = []
+  for (const rate of rates) {
+    const l = lines.find((x) => x.kind === 'next' && x.rate === rate)
+    if (l == null) continue
+    const against = rate === 'unshaped' ? [['syncthing', 'big', 1.25], ['scp', 'big', 1]] as const : [['iperf3', 'mem', 0.95]] as const
+    for (const [other, dataset, goal] of against) {
+      const b = metric(lines, other, rate, dataset, 'MBps')
+      if (b == null) continue
+      rows.push({ target: `ferry / ${other}, big: the daemons' second GiB (next.bin)`, link: rate, measured: `${shownRatio(l.MBps / b, goal)} (${f1(l.MBps)} / ${f1(b)} MB/s${l.verified === true ? '' : ', not verified'})`, goal: `≥ ${goal}`, result: 'info' })
+    }
   }
   return rows
 }
@@ -222,6 +243,9 @@ function detailTable (lines: Line[], rates: string[]): string[] {
     const clean = timed(lines, 'ferry', l.rate, 'big')[0]
     const vsClean = clean != null ? ` (${l.veth_tx_bytes - clean.veth_tx_bytes} B more than the timed run of the same file)` : ''
     out.push('', `kill -9 (${l.rate}): killed at ${l.killed_at_bytes} B of ${l.totalBytes}; receiver back in ${l.restart_ms} ms; sender wireBytes ${l.wireBytes} B, veth tx ${l.veth_tx_bytes} B${vsClean}; \`ferry send\` exit ${l.send_exit}; receiver reports resumed=${l.receiver_resumed}; verified=${l.verified}; receiver's TCP payload before the kill ${l.rx_tcp_received ?? '-'} B (${l.rx_tcp_unread ?? '-'} B unread), kept after the restart ${l.rx_kept_bytes ?? '-'} B`)
+  }
+  for (const l of lines.filter((x) => x.kind === 'next')) {
+    out.push('', `second 1 GiB (${l.rate}): ${l.seconds} s, ${l.MBps} MB/s (daemon-reported ${l.ferry_seconds} s); daemon CPU s ${l.cpu_s?.sender ?? '-'} / ${l.cpu_s?.receiver ?? '-'}; verified=${l.verified}; load avg at t0 ${l.loadavg}`)
   }
   for (const l of lines.filter((x) => x.kind === 'long')) {
     out.push('', `10 GiB send (${l.rate}): ${l.seconds} s, ${l.MBps} MB/s; daemon CPU s ${l.cpu_s?.sender ?? '-'} / ${l.cpu_s?.receiver ?? '-'}; verified=${l.verified} (receipt, ${l.arrived_bytes} B arrived); RSS samples ${l.rss?.sender?.samples ?? '-'} / ${l.rss?.receiver?.samples ?? '-'}; load avg at t0 ${l.loadavg}`)

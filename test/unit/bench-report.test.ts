@@ -24,3 +24,24 @@ describe('bench report, the 10 GiB send', () => {
     expect(text).toContain('10 GiB send (unshaped): 50 s, 214.7 MB/s')
   })
 })
+
+describe('bench report, the second 1 GiB', () => {
+  const first: Line = { tool: 'ferry', dataset: 'big', rate: 'unshaped', files: 1, bytes: 1024 ** 3, seconds: 4.3, MBps: 250, files_per_s: 0.2, verified: true }
+  const baselines: Line[] = [{ tool: 'syncthing', dataset: 'big', rate: 'unshaped', MBps: 200, verified: true }, { tool: 'scp', dataset: 'big', rate: 'unshaped', MBps: 260, verified: true }]
+  const next = (MBps: number, verified = true): Line => ({ tool: 'ferry', kind: 'next', dataset: 'big', rate: 'unshaped', bytes: 1024 ** 3, seconds: 3, MBps, verified, ferry_seconds: 2.9, cpu_s: { sender: 2, receiver: 2 }, loadavg: '1 1 1' })
+  const rowsOf = (text: string, other: string): string[] => text.split('\n').filter((l) => l.startsWith(`| ferry / ${other}, big`))
+
+  it('shows it against Syncthing and scp as information, and leaves the targets to the first send', () => {
+    const text = report([first, ...baselines, next(358)])
+    const [target, second] = rowsOf(text, 'syncthing')
+    expect(target).toContain('| 1.25 (250.0 / 200.0 MB/s) | ≥ 1.25 | PASS |')
+    expect(second).toBe("| ferry / syncthing, big: the daemons' second GiB (next.bin) | unshaped | 1.79 (358.0 / 200.0 MB/s) | ≥ 1.25 | info |")
+    expect(rowsOf(text, 'scp')[0]).toContain('| MISS |')
+    expect(rowsOf(text, 'scp')[1]).toContain('| 1.38 (358.0 / 260.0 MB/s) | ≥ 1 | info |')
+    expect(text).toContain('second 1 GiB (unshaped): 3 s, 358 MB/s')
+  })
+
+  it('says when it was not verified', () => {
+    expect(rowsOf(report([first, ...baselines, next(300, false)]), 'syncthing')[1]).toContain(', not verified) | ≥ 1.25 | info |')
+  })
+})
