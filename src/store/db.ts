@@ -131,7 +131,20 @@ const MIGRATIONS: string[] = [
   // (JSON, [{path, as}], the first RENAMED_SHOWN, at most 8 KiB of them), at
   // its end: `ferry wait` and `ferry transfers --json` still list them after
   // the daemon let the transfer go (user-test finding: the count alone was kept)
-  'ALTER TABLE transfers ADD COLUMN renamed TEXT'
+  'ALTER TABLE transfers ADD COLUMN renamed TEXT',
+  // send only: the files of its offer the sender gave up serving (changed,
+  // removed or unreadable since the offer), each with why in its own words
+  // (`why` without the path, `said` the whole sentence) and the reason told
+  // to the receiver. Kept in memory only, a send resumed after a restart
+  // worded them from the receipt alone ("changed, removed or unreadable")
+  `CREATE TABLE send_given_up (
+     transfer_id TEXT NOT NULL REFERENCES transfers(id) ON DELETE CASCADE,
+     idx INTEGER NOT NULL,
+     why TEXT NOT NULL,
+     said TEXT NOT NULL,
+     reason TEXT,
+     PRIMARY KEY (transfer_id, idx)
+   )`
 ]
 
 export type Db = DatabaseSync

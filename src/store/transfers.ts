@@ -45,6 +45,9 @@ export interface TransferRow {
   label?: string
 }
 
+/** Why a sender gave up serving a file of its offer: `why` without the path, `said` the whole sentence, `reason` as told to the receiver ('changed', 'removed', 'unreadable'). */
+export interface GivenUpRecord { why: string, said: string, reason?: string }
+
 /** A file in the receive folder with its content, for indexFiles; `placed`: it completes file `idx` of a transfer. */
 export interface IndexedFile {
   path: string
@@ -138,12 +141,29 @@ export class TransferStore {
       // and a send's list of skipped paths (up to 32 KiB; its counts stay): soak-test finding, kept for good; the renamed files' names too
       const r = this.stmt(`UPDATE transfers SET offer = x'', sources = NULL, skipped = NULL, renamed = NULL WHERE ${ended} AND (length(offer) > 0 OR sources IS NOT NULL OR skipped IS NOT NULL OR renamed IS NOT NULL)`).run(before)
       this.stmt(`DELETE FROM transfer_files WHERE transfer_id IN (SELECT id FROM transfers WHERE ${ended})`).run(before)
+      this.stmt(`DELETE FROM send_given_up WHERE transfer_id IN (SELECT id FROM transfers WHERE ${ended})`).run(before)
       this.db.exec('COMMIT')
       return Number(r.changes)
     } catch (err) {
       if (this.db.isTransaction) this.db.exec('ROLLBACK')
       throw err
     }
+  }
+
+  /** A file of send `transferId`'s offer (entry `idx`) its sender gave up serving, and why (the latest word for it stands). */
+  setGivenUp (transferId: string, idx: number, g: GivenUpRecord): void {
+    this.stmt(`INSERT INTO send_given_up (transfer_id, idx, why, said, reason) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT(transfer_id, idx) DO UPDATE SET why = excluded.why, said = excluded.said, reason = excluded.reason`)
+      .run(transferId, idx, g.why, g.said, g.reason ?? null)
+  }
+
+  /** The files of send `transferId` its sender gave up serving, by entry, as setGivenUp recorded them. */
+  givenUp (transferId: string): Map<number, GivenUpRecord> {
+    const out = new Map<number, GivenUpRecord>()
+    for (const r of this.stmt('SELECT idx, why, said, reason FROM send_given_up WHERE transfer_id = ? ORDER BY idx').all(transferId) as any[]) {
+      out.set(r.idx, { why: r.why, said: r.said, ...(r.reason != null ? { reason: r.reason } : {}) })
+    }
+    return out
   }
 
   /**

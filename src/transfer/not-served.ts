@@ -21,6 +21,13 @@ export function notServedReason (err: unknown): NotServedReason | undefined {
   return err instanceof NotServedError ? err.reason : undefined
 }
 
+const REASONS: ReadonlySet<string> = new Set<NotServedReason>(['changed', 'removed', 'unreadable'])
+
+/** `word` as a reason, when it is one (a reason read back from the store); undefined otherwise. */
+export function asNotServedReason (word: string | undefined): NotServedReason | undefined {
+  return word !== undefined && REASONS.has(word) ? word as NotServedReason : undefined
+}
+
 /** The sender's E_SOURCE_CHANGED `err`, with the reason it told (if any) kept on it. */
 export function withNotServedReason (err: FerryError, reason: NotServedReason | undefined): FerryError {
   return reason === undefined ? err : new NotServedError(reason, err.message, { remote: err.remote })

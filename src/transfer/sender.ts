@@ -19,6 +19,9 @@ import { NotServedError, notServedReason, type NotServedReason } from './not-ser
 import { isFinalState, type SkippedPath } from '../daemon/control/types.ts'
 import type { FileIdentity } from '../store/hash-cache.ts'
 
+/** Why a file of a send could not be served (Sender.givenUp). */
+export interface GivenUp { why: string, said: string, reason?: NotServedReason }
+
 /**
  * One read from a source file, also one send() on the stream, into a buffer
  * of the send-buffer pool (send-buffers.ts), which gets it back once Noise
@@ -110,14 +113,16 @@ export class Sender {
   /** bytes served per file index, for per-file progress of the files in flight */
   readonly served = new Map<number, number>()
   /**
-   * files refused with E_SOURCE_CHANGED in this run: the receiver does
-   * without them, so they are not in flight (a piece another stream had read
-   * already is not counted back in). With why each could not be served:
-   * `why` without its path ("removed since it was offered"), what `ferry
-   * send` lists once the receipt names them not received; `said`, the whole
-   * sentence with the path here, what it says when none could be received
+   * files refused with E_SOURCE_CHANGED: the receiver does without them, so
+   * they are not in flight (a piece another stream had read already is not
+   * counted back in). With why each could not be served: `why` without its
+   * path ("removed since it was offered"), what `ferry send` lists once the
+   * receipt names them not received; `said`, the whole sentence with the
+   * path here, what it says when none could be received. Those of the offer
+   * are recorded as they are given up (serveChunks' onGivenUp) and reloaded
+   * with the send after a restart: its receipt may come only then
    */
-  readonly givenUp = new Map<number, { why: string, said: string, reason?: NotServedReason }>()
+  readonly givenUp = new Map<number, GivenUp>()
   persistedAt = 0
   /** when the receiver last asked for chunks or answered an offer; 0: never in this run of the daemon */
   heardAt = 0
@@ -286,8 +291,10 @@ function sourceError (path: string, err: unknown): Error {
 /**
  * Serve one /ferry/chunks stream. `lookup` finds the sender for a transfer
  * id and checks that it belongs to the peer asking (else throws).
+ * `options.onGivenUp`: a file of the offer (not of a preview: its indexes
+ * are not the offer's) was just given up, its reason in `givenUp`.
  */
-export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number) => void, onHeld?: (s: Sender, heldBytes: number) => void, options: { idleMs?: number } = {}): Promise<void> {
+export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number) => void, onHeld?: (s: Sender, heldBytes: number) => void, options: { idleMs?: number, onGivenUp?: (s: Sender, fileIndex: number) => void } = {}): Promise<void> {
   const idleMs = options.idleMs ?? CHUNK_STREAM_IDLE_MS
   const reader = new FrameReader(stream)
   const source = new SourceReader()
@@ -390,6 +397,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
           // flight (the receiver does without it).
           const reason = notServedReason(err)
           sender.givenUp.set(req.fileIndex, { why: whyNotServed(src, (err as FerryError).message), said: (err as FerryError).message, reason })
+          if (!byPreview) options.onGivenUp?.(sender, req.fileIndex)
           sender.served.delete(req.fileIndex)
           // the peer hears of the file by the name it was offered under, not by where it is on this machine
           const told = new FerryError('E_SOURCE_CHANGED', (err as FerryError).message.replaceAll(src, file.path))

@@ -22,7 +22,7 @@ import { buildManifest, chunkHashBytes, fileBytes, offerBytesBound, scanPaths, t
 import { verifyManifest } from './manifest-root.ts'
 import { CHUNK_STREAMS, Receiver, receiptPayload } from './receiver.ts'
 import { Sender, serveChunks } from './sender.ts'
-import { noneReceived } from './not-served.ts'
+import { asNotServedReason, noneReceived } from './not-served.ts'
 import { receiptSkipped } from './receipt-skipped.ts'
 import { createChunkSink, type ChunkSink } from './sink.ts'
 import { Progress } from './progress.ts'
@@ -228,7 +228,7 @@ export class TransferService {
         sender.quietProbes = 0
         if (sender.state === 'offered' || sender.state === 'waiting') this.setSendState(sender, 'fetching')
         this.changed(sender.id, false)
-      })
+      }, { onGivenUp: (sender, file) => { this.recordGivenUp(sender, file) } })
     }, { maxInboundStreams: 64 })
     await node.handle(RECEIPT_PROTOCOL, (s, conn) => {
       void readEnd(s, async (end) => { await this.onEnd(conn.remotePeer.toString(), end) }).catch((err) => { this.c.log.debug('receipt stream failed', { err: (err as Error).message }) })
@@ -665,6 +665,12 @@ export class TransferService {
     s.skipped = [...(row.skipped ?? [])]
     s.skippedEarlier = { count: Math.max(0, (row.skippedCount ?? 0) - s.skipped.length), failed: Math.max(0, (row.skippedFailed ?? 0) - failedCount(s.skipped)) }
     s.skippedRecorded = s.skipped.length
+    // why it gave up files before the restart, in its own words (a receipt that comes now names them)
+    try {
+      for (const [i, g] of this.c.store.givenUp(row.id)) s.givenUp.set(i, { why: g.why, said: g.said, reason: asNotServedReason(g.reason) })
+    } catch (err) {
+      this.c.log.warn('cannot read why files of a send were not served', { id: row.id, err: (err as Error).message })
+    }
     s.resumed = true
     // its receiver asked for chunks before the restart; an offered one is offered again first (offerAgain)
     s.delivered = row.state !== 'offered'
@@ -679,6 +685,22 @@ export class TransferService {
       this.c.log.warn('cannot record that a send resumed', { id: row.id, err: (err as Error).message })
     }
     return s
+  }
+
+  /**
+   * Why `s` gave up serving entry `file`, recorded: its receipt (or the
+   * receiver's failure) may reach a restarted daemon, which then words it
+   * as this run found it, not as the receiver could. A store that cannot
+   * take it (its disk full) costs only that wording after a restart.
+   */
+  private recordGivenUp (s: Sender, file: number): void {
+    const g = s.givenUp.get(file)
+    if (g === undefined) return
+    try {
+      this.c.store.setGivenUp(s.id, file, g)
+    } catch (err) {
+      this.c.log.warn('cannot record why a file was not served', { id: s.id, file, err: (err as Error).message })
+    }
   }
 
   private setSendState (s: Sender, state: string, error?: FerryError): void {
@@ -1471,7 +1493,8 @@ export class TransferService {
       const err = ans.error ?? new FerryError('E_CANCELLED', 'the receiver ended the transfer')
       this.c.log.info('the receiver had ended the transfer', { id: s.id, code: err.code })
       s.controller.abort()
-      this.setSendState(s, endedBy(err), err)
+      // none of its files could be received: said in this side's words, as when the receiver's failure reaches it (onEnd)
+      this.setSendState(s, endedBy(err), notServedFailure(s, err) ?? err)
     } catch (err) {
       this.c.log.debug('probe of a quiet send failed; will ask again', { id: s.id, err: (err as Error).message })
     } finally {
@@ -1501,10 +1524,11 @@ export class TransferService {
 /**
  * A receive that failed because not one of the offer's files could be served
  * (E_SOURCE_CHANGED), in this side's words: which file here and what became
- * of it, as this run found it serving. The receiver's words quoted the
- * sender's ("receiver: the file could not be received: sender: single.bin
- * was removed …", user-test finding). Undefined when this run did not give
- * up any (a restart since: the receiver's words are all there is).
+ * of it, as it found it serving (in this run, or one before a restart:
+ * recordGivenUp). The receiver's words quoted the sender's ("receiver: the
+ * file could not be received: sender: single.bin was removed …", user-test
+ * finding). Undefined when it did not give up any (the receiver's words are
+ * all there is).
  */
 function notServedFailure (s: Sender, failure: FerryError | undefined): FerryError | undefined {
   if (failure?.code !== 'E_SOURCE_CHANGED') return undefined

@@ -367,6 +367,44 @@ describe('resume after kill -9', () => {
     await rm(join(b.receiveDir, 'left'), { recursive: true })
   }, TEST_TIMEOUT)
 
+  it('sender killed after it gave up a file changed since the offer, while its receiver copied duplicates: restarted, the receipt that comes then names that file in the sender\'s own words, not "changed, removed or unreadable" (its reasons were kept in memory only)', async () => {
+    const dir = join(await tempDir('ferry-src-'), 'given-up')
+    await mkdir(dir)
+    // asked for first (names sorted), and given up: it changes once offered
+    await writeFile(join(dir, 'a-draft.txt'), 'first draft\n')
+    // then one photo from the wire, and its 2,000 copies made by the receiver: the sender is done meanwhile
+    const photo = randomBytes(30_000)
+    await writeFile(join(dir, 'b-photo.jpg'), photo)
+    for (let d = 0; d < 20; d++) {
+      await mkdir(join(dir, `c${String(d).padStart(2, '0')}`))
+      for (let i = 0; i < 100; i++) await writeFile(join(dir, `c${String(d).padStart(2, '0')}`, `IMG_${i}.jpg`), photo)
+    }
+    let id = ''
+    let sending: ReturnType<typeof spawnCli> | undefined
+    // held for a decision, so that the draft changes after the offer and before anything is fetched
+    await holdingOffers(async () => {
+      sending = spawnCli(['send', 'beta', dir, '--json', '--home', a.home], { timeoutMs: 120_000 })
+      const offer = await offerOnBeta((o) => o.names.some((n) => n.startsWith('given-up/')))
+      id = offer.id
+      await writeFile(join(dir, 'a-draft.txt'), 'second draft, saved after the offer\n')
+      expect((await b.cli(['accept', id])).code).toBe(0)
+    })
+    const part = await watch(b, 'beta to have copied a fifth of the duplicates', (t) => t.id === id && t.doneBytes >= 400 * photo.length, 60_000)
+    expect(part.doneBytes, 'killed too late: the receipt may have reached alpha').toBeLessThan(1800 * photo.length)
+    await a.kill9()
+    expectError(await sending!.done, 'E_DAEMON_NOT_RUNNING')
+    // beta signs its receipt (without the draft) and cannot deliver it: it waits for alpha
+    await watch(b, 'beta to have signed its receipt and to wait for alpha', (t) => t.id === id && t.receipt != null && t.state === 'waiting', 60_000)
+    a = await a.restart()
+    const onA = await watch(a, 'alpha to take the receipt', (t) => t.id === id && t.state === 'done', 60_000)
+    expect(onA).toMatchObject({ resumed: true, receipt: { verified: true, notReceived: 1 }, skippedFailed: 1 })
+    // why, as alpha found it while serving before its restart
+    expect(onA.skipped).toEqual([{ path: join(dir, 'a-draft.txt'), reason: 'changed since it was offered (its size or modification time differs); not received', failed: true, notServed: true }])
+    const listed = (await transfersOf(a)).find((t) => t.id === id)
+    expect(listed?.skipped?.[0]?.reason).toBe('changed since it was offered (its size or modification time differs); not received')
+    await rm(join(b.receiveDir, 'given-up'), { recursive: true })
+  }, TEST_TIMEOUT)
+
   it('sender killed at ~50 % and restarted with a store that refuses its "resumed" flag: the send goes on (it was failed for good, as an offer that "cannot be read")', async () => {
     await forgetReceived(mid)
     const { sending, half } = await sendUntilHalf(mid)

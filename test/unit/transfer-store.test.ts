@@ -140,6 +140,23 @@ describe('TransferStore', () => {
     expect(ids.map((id) => store.files(id).size)).toEqual([0, 0, 3, 3])
   })
 
+  it('a send\'s files given up are kept with why, the latest word for each standing, read back with a reason only where one was told, and forgotten with its manifest', () => {
+    const ended = '8'.repeat(32)
+    const going = '9'.repeat(32)
+    store.insert({ ...row(ended, 'send'), state: 'done', offer: new Uint8Array(10), finishedAt: Date.now() - 31 * 86_400_000 })
+    store.insert({ ...row(going, 'send'), state: 'fetching', offer: new Uint8Array(10) })
+    for (const id of [ended, going]) store.setGivenUp(id, 2, { why: 'removed since it was offered', said: '/src/a was removed since it was offered', reason: 'removed' })
+    store.setGivenUp(going, 2, { why: 'cannot be read any more (EACCES)', said: '/src/a cannot be read any more (EACCES)', reason: 'unreadable' })
+    store.setGivenUp(going, 0, { why: 'changed since it was offered', said: '/src/b changed since it was offered' })
+    expect([...store.givenUp(going)]).toEqual([
+      [0, { why: 'changed since it was offered', said: '/src/b changed since it was offered' }],
+      [2, { why: 'cannot be read any more (EACCES)', said: '/src/a cannot be read any more (EACCES)', reason: 'unreadable' }]
+    ])
+    expect(store.forgetManifests(Date.now() - 30 * 86_400_000)).toBe(1)
+    expect(store.givenUp(ended).size).toBe(0)
+    expect(store.givenUp(going).size).toBe(2)
+  })
+
   it('chunks of kept part files are found like those of placed files, and forgotten with their part folder only', () => {
     const h = (n: number): Uint8Array => new Uint8Array(32).fill(n)
     store.indexFiles([{ path: '/r/placed.jpg', fileRoot: h(9), size: 10, mtimeMs: 1, chunks: [h(1)], chunkSize: 256 * 1024 }])
