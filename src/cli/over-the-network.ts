@@ -21,16 +21,18 @@ function moreThanArrived (t: TransferInfo): string {
   const notReceived = t.receipt?.notReceived ?? 0
   // a send: the receipt's refusals are among what it left out; a receive: the reasons it gave
   const skipped = t.skipped ?? []
-  const refused = t.direction === 'send' ? skipped.filter((s) => s.refused === true).length : (t.receipt?.refused?.length ?? 0)
-  const changed = skipped.filter((s) => s.notServed === true).length
+  // a receive's receipt counts each by file (receipts from before 2026-12-05: its refusals by reason only)
+  const byFile = t.direction === 'receive' && t.receipt?.refusedFiles !== undefined && t.receipt.notServedFiles !== undefined
+  const refused = t.direction === 'send' ? skipped.filter((s) => s.refused === true).length : (t.receipt?.refusedFiles ?? t.receipt?.refused?.length ?? 0)
+  const changed = t.direction === 'send' ? skipped.filter((s) => s.notServed === true).length : (t.receipt?.notServedFiles ?? 0)
   // a send's files not received that are not known to be either: past the paths shown (the first SKIPPED_SHOWN, as
   // many as fit a row), refused without a reason told, or in a row from before the flags (review findings: 100
   // broken links skipped while hashing hid the one refused; the 21st file refused: each was put down to a change)
   if (t.direction === 'send' && notReceived > refused + changed) return `was sent of files that changed or the receiver refused${t.resumed ? ', and again after an interruption' : ''}`
   const causes: string[] = []
   if (refused > 0) causes.push(t.direction === 'send' ? 'of files the receiver refused' : 'of files the receive folder refused')
-  // a receive's refusals are counted by reason, not by file: the rest is not known to be of changed files
-  if (t.direction === 'send' ? changed > 0 : notReceived > 0 && refused === 0) causes.push('of files that changed')
+  // a receive's refusals counted by reason, not by file: the rest is not known to be of changed files
+  if (t.direction === 'send' || byFile ? changed > 0 : notReceived > 0 && refused === 0) causes.push('of files that changed')
   // nothing left out: only parts sent again can be the more
   if (causes.length === 0) return 'went again after an interruption'
   return `was sent ${causes.join(' and ')}${t.resumed ? ', and again after an interruption' : ''}`

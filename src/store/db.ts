@@ -144,7 +144,12 @@ const MIGRATIONS: string[] = [
      said TEXT NOT NULL,
      reason TEXT,
      PRIMARY KEY (transfer_id, idx)
-   )`
+   )`,
+  // receive only, with its receipt: of the files it did without, how many
+  // the sender could not serve (changed, removed, unreadable there); the
+  // rest the receive folder refused. `ferry wait` told them apart by the
+  // reasons kept (one per folder at fault), not by file. NULL: not recorded
+  'ALTER TABLE transfers ADD COLUMN receipt_not_served INTEGER'
 ]
 
 export type Db = DatabaseSync

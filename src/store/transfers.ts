@@ -26,6 +26,8 @@ export interface TransferRow {
   receiptMissing?: Uint8Array
   /** with the receipt: why the receive folder refused entries of it, as told to the sender (the first 20), so a receipt sent again tells it too */
   receiptRefused?: Array<{ entry: number, reason: string }>
+  /** receive only, with the receipt: of the files it says were not received, how many the sender could not serve (the rest the receive folder refused); unset: not recorded */
+  receiptNotServed?: number
   receiptVerified: boolean
   resumed: boolean
   createdAt: number
@@ -82,8 +84,8 @@ export class TransferStore {
         t.receiptSig ?? null, t.receiptVerified ? 1 : 0, t.resumed ? 1 : 0, t.createdAt, t.finishedAt ?? null, t.fileCount ?? 0, t.label ?? null)
   }
 
-  update (id: string, patch: Partial<Pick<TransferRow, 'state' | 'doneBytes' | 'wireBytes' | 'localBytes' | 'errorCode' | 'errorMessage' | 'receiptSig' | 'receiptMissing' | 'receiptRefused' | 'receiptVerified' | 'resumed' | 'finishedAt' | 'peerName' | 'receiveDir' | 'skippedCount' | 'skippedFailed' | 'skipped' | 'renamedCount' | 'renamed' | 'receiveMount'>>): void {
-    const cols: Record<string, string> = { receiveDir: 'receive_dir', state: 'state', doneBytes: 'done_bytes', wireBytes: 'wire_bytes', localBytes: 'local_bytes', errorCode: 'error_code', errorMessage: 'error_message', receiptSig: 'receipt_sig', receiptMissing: 'receipt_missing', receiptRefused: 'receipt_refused', receiptVerified: 'receipt_verified', resumed: 'resumed', finishedAt: 'finished_at', peerName: 'peer_name', skippedCount: 'skipped_count', skippedFailed: 'skipped_failed', skipped: 'skipped', renamedCount: 'renamed_count', renamed: 'renamed', receiveMount: 'receive_mount' }
+  update (id: string, patch: Partial<Pick<TransferRow, 'state' | 'doneBytes' | 'wireBytes' | 'localBytes' | 'errorCode' | 'errorMessage' | 'receiptSig' | 'receiptMissing' | 'receiptRefused' | 'receiptNotServed' | 'receiptVerified' | 'resumed' | 'finishedAt' | 'peerName' | 'receiveDir' | 'skippedCount' | 'skippedFailed' | 'skipped' | 'renamedCount' | 'renamed' | 'receiveMount'>>): void {
+    const cols: Record<string, string> = { receiveDir: 'receive_dir', state: 'state', doneBytes: 'done_bytes', wireBytes: 'wire_bytes', localBytes: 'local_bytes', errorCode: 'error_code', errorMessage: 'error_message', receiptSig: 'receipt_sig', receiptMissing: 'receipt_missing', receiptRefused: 'receipt_refused', receiptNotServed: 'receipt_not_served', receiptVerified: 'receipt_verified', resumed: 'resumed', finishedAt: 'finished_at', peerName: 'peer_name', skippedCount: 'skipped_count', skippedFailed: 'skipped_failed', skipped: 'skipped', renamedCount: 'renamed_count', renamed: 'renamed', receiveMount: 'receive_mount' }
     const keys = Object.keys(patch).filter((k) => cols[k] != null)
     if (keys.length === 0) return
     const values = keys.map((k) => {
@@ -331,7 +333,7 @@ const REFUSED_OFFER = "direction = 'receive' AND state = 'failed' AND length(off
 
 const SUMMARY_COLUMNS = `id, direction, peer_id, peer_name, state, root, x'' AS offer, NULL AS sources, total_bytes,
   done_bytes, wire_bytes, receive_dir, error_code, error_message, receipt_sig, receipt_verified, resumed, created_at,
-  finished_at, file_count, local_bytes, receipt_missing, receipt_refused, skipped_count, skipped_failed, skipped, renamed_count, renamed, label, receive_mount`
+  finished_at, file_count, local_bytes, receipt_missing, receipt_refused, receipt_not_served, skipped_count, skipped_failed, skipped, renamed_count, renamed, label, receive_mount`
 
 /** The receipt's refused entries as recorded; a damaged record is none (its reasons are only told, never trusted). */
 function parseRefused (text: string | null): TransferRow['receiptRefused'] {
@@ -391,6 +393,7 @@ function toRow (r: any): TransferRow {
     receiptSig: r.receipt_sig ?? undefined,
     receiptMissing: r.receipt_missing ?? undefined,
     receiptRefused: parseRefused(r.receipt_refused),
+    receiptNotServed: r.receipt_not_served ?? undefined,
     receiptVerified: r.receipt_verified === 1,
     resumed: r.resumed === 1,
     createdAt: r.created_at,

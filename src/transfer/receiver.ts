@@ -132,6 +132,8 @@ export class Receiver {
   private refusedEntries: ReadonlyMap<number, Refusal> = new Map()
   /** the refused entries a receipt signed before told the sender (a run after it tells the same) */
   private receiptRefused?: RefusedEntry[]
+  /** of the files a receipt signed before went without, how many the sender could not serve (a run after it counts the same) */
+  private receiptNotServed?: number
   /** The paths the receive folder could not take when last looked at (the offer's arrival, each `ferry offers`): how many, and why the first, while it waits for a decision */
   refusedAtOffer?: { files: number, folders: number, first: string }
   /** The receipt is being signed and sent: every file is in place, and a cancel comes too late (cancel) */
@@ -146,7 +148,7 @@ export class Receiver {
   private dirModes: DirModes = new Map()
   private readonly deps: ReceiverDeps
 
-  constructor (deps: ReceiverDeps, o: { id: string, peerId: string, offer: OfferMsg, receiveDir: string, state: string, aheadBytes?: number, aheadHeld?: Map<number, Bitmap>, aheadSure?: Map<number, Bitmap>, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiptMissing?: Uint8Array, receiptRefused?: RefusedEntry[], createdAt?: number, offerBytes?: number, receiveMount?: string }) {
+  constructor (deps: ReceiverDeps, o: { id: string, peerId: string, offer: OfferMsg, receiveDir: string, state: string, aheadBytes?: number, aheadHeld?: Map<number, Bitmap>, aheadSure?: Map<number, Bitmap>, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiptMissing?: Uint8Array, receiptRefused?: RefusedEntry[], receiptNotServed?: number, createdAt?: number, offerBytes?: number, receiveMount?: string }) {
     this.deps = deps
     this.id = o.id
     this.peerId = o.peerId
@@ -165,6 +167,7 @@ export class Receiver {
     this.aheadSure = o.aheadSure
     this.receiptMissing = o.receiptMissing
     this.receiptRefused = o.receiptRefused
+    this.receiptNotServed = o.receiptNotServed
     this.receiveMount = o.receiveMount
     this.bitmaps = new BitmapRecorder({
       sync: async (path) => { await this.deps.sink().sync(path) },
@@ -665,9 +668,12 @@ export class Receiver {
   private async sendReceipt (missing?: Uint8Array): Promise<void> {
     const sig = await this.deps.sign(receiptPayload(this.id, this.offer.root, missing))
     const refused = this.refusedToTell(missing)
-    this.deps.updateState(this.id, { receiptSig: sig, receiptMissing: missing, receiptRefused: refused })
+    // by file, not by the reasons told (one per folder at fault): `ferry wait` says how many of each
+    const notServed = missing == null ? undefined : this.receiptNotServed ?? this.files.filter((f) => f.entry.kind === 'file' && !f.done && f.unavailable != null && !this.refusedEntries.has(f.index)).length
+    this.deps.updateState(this.id, { receiptSig: sig, receiptMissing: missing, receiptRefused: refused, receiptNotServed: notServed })
     this.receiptMissing = missing
     this.receiptRefused = refused
+    this.receiptNotServed = notServed
     // where files went that could not go under their own name: the sender says so too
     await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'done', root: this.offer.root, signature: sig, wireBytes: this.progress.wire, missing, renamedCount: this.renamedCount, renamed: this.renamed.map((r) => ({ entry: r.entry, as: r.as })), refused })
     this.setState('done')

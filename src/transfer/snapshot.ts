@@ -75,6 +75,12 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     if (missing != null && missing.length > 0) info.receipt.notReceived = popcount(missing)
     // the receiver's own reasons, kept with its receipt (the sender's are among its skipped paths)
     if (row.direction === 'receive' && row.receiptRefused != null && row.receiptRefused.length > 0) info.receipt.refused = [...new Set(row.receiptRefused.map((r) => r.reason))]
+    // and by file, how many of each (receipts from before 2026-12-05: not recorded)
+    if (row.direction === 'receive' && info.receipt.notReceived !== undefined && row.receiptNotServed !== undefined) {
+      const notServed = Math.min(row.receiptNotServed, info.receipt.notReceived)
+      info.receipt.refusedFiles = info.receipt.notReceived - notServed
+      info.receipt.notServedFiles = notServed
+    }
   }
   return info
 }

@@ -879,7 +879,7 @@ describe('transfer', () => {
       // the receiving side says why too, not only its log
       const waited = await b.cli(['wait', recv!.id])
       expectError(waited, 'E_INCOMPLETE')
-      expect(waited.stderr).toMatch(/32 files of the offer were not received \(the receive folder refused: "trip\/album" is a symbolic link in the receive folder; any others/)
+      expect(waited.stderr).toMatch(/^ferry: E_INCOMPLETE: 32 files of the offer were not received: 32 refused by the receive folder \("trip\/album" is a symbolic link in the receive folder\)$/m)
       expect(b.output()).toMatch(/paths refused by the receive folder; received without them/)
       // the link gone, sent again: the folder arrives, the file already there is not fetched again
       await rm(join(b.receiveDir, 'trip', 'album'))
@@ -888,6 +888,37 @@ describe('transfer', () => {
       expect(await readFile(join(b.receiveDir, 'trip', 'album', 'b.jpg'), 'utf8')).toBe('photo b\n')
     } finally {
       await rm(join(b.receiveDir, 'trip'), { recursive: true, force: true })
+    }
+  })
+
+  it('`ferry wait` on a receive done without files says how many the receive folder refused and how many changed on the sender, apart, as `ferry send` tells them apart; in --json too (they were one count: "the receive folder refused: …; any others changed …")', async () => {
+    const outside = await tempDir('ferry-outside-')
+    const dir = join(await tempDir('ferry-src-'), 'apart')
+    await mkdir(join(dir, 'album'), { recursive: true })
+    await writeFile(join(dir, 'album', 'a.jpg'), 'photo a\n')
+    await writeFile(join(dir, 'album', 'b.jpg'), 'photo b\n')
+    await writeFile(join(dir, 'draft.txt'), 'first draft\n')
+    await writeFile(join(dir, 'notes.txt'), 'notes\n')
+    await mkdir(join(b.receiveDir, 'apart'))
+    await symlink(outside, join(b.receiveDir, 'apart', 'album'))
+    try {
+      // the draft saved again once offered: the sender cannot serve it as offered
+      const sending = await acceptedByHand((o) => o.names.some((n) => n.startsWith('apart/')), () => spawnCli(['send', 'beta', dir, '--json', '--home', a.home], { timeoutMs: 60_000 }), async () => {
+        await writeFile(join(dir, 'draft.txt'), 'second draft, saved after the offer\n')
+      })
+      const sent = await sending.done
+      expectError(sent, 'E_INCOMPLETE')
+      const id = (JSON.parse(sent.stdout) as SendResult).id
+      const why = '3 files of the offer were not received: 2 refused by the receive folder ("apart/album" is a symbolic link in the receive folder), 1 changed, removed or unreadable on the sender after the offer'
+      const waited = await b.cli(['wait', id])
+      expectError(waited, 'E_INCOMPLETE')
+      expect(waited.stderr).toContain(`ferry: E_INCOMPLETE: ${why}\n`)
+      const waitedJson = await b.cli(['wait', id, '--json'])
+      expectError(waitedJson, 'E_INCOMPLETE')
+      expect(JSON.parse(waitedJson.stdout)).toMatchObject({ id, direction: 'receive', state: 'done', receipt: { notReceived: 3, refusedFiles: 2, notServedFiles: 1 }, error: { code: 'E_INCOMPLETE', message: why } })
+      expect(await readFile(join(b.receiveDir, 'apart', 'notes.txt'), 'utf8')).toBe('notes\n')
+    } finally {
+      await rm(join(b.receiveDir, 'apart'), { recursive: true, force: true })
     }
   })
 

@@ -46,6 +46,16 @@ describe('overTheNetwork', () => {
     expect(overTheNetwork(sent({ doneBytes: 10 * MiB, wireBytes: 20 * MiB, notReceived: 1, skipped: [recordedBefore] }))).toBe('(20.0 MiB over the network, with what was sent of files that changed or the receiver refused)')
   })
 
+  it('a receive whose receipt counts its files not received by cause: each cause it has files of, and only those (before, a refusal told by reason hid the changed file)', () => {
+    const received = (receipt: { notReceived: number, refused?: string[], refusedFiles?: number, notServedFiles?: number }): TransferInfo => ({ ...sent({ doneBytes: 10 * MiB, wireBytes: 20 * MiB }), direction: 'receive', receipt: { root: '', signature: '', verified: true, ...receipt } })
+    const linked = ['"trip/album" is a symbolic link in the receive folder']
+    expect(overTheNetwork(received({ notReceived: 3, refused: linked, refusedFiles: 2, notServedFiles: 1 }))).toBe('(20.0 MiB over the network, with what was sent of files the receive folder refused and of files that changed)')
+    expect(overTheNetwork(received({ notReceived: 2, refused: linked, refusedFiles: 2, notServedFiles: 0 }))).toBe('(20.0 MiB over the network, with what was sent of files the receive folder refused)')
+    expect(overTheNetwork(received({ notReceived: 1, refusedFiles: 0, notServedFiles: 1 }))).toBe('(20.0 MiB over the network, with what was sent of files that changed)')
+    // a receipt from before the counts: the refusals by reason, the rest not said to be changed files
+    expect(overTheNetwork(received({ notReceived: 3, refused: linked }))).toBe('(20.0 MiB over the network, with what was sent of files the receive folder refused)')
+  })
+
   it('nothing left out: the more can only have gone again after an interruption', () => {
     expect(overTheNetwork(sent({ doneBytes: 20 * MiB, wireBytes: 21 * MiB }))).toBe('(21.0 MiB over the network, with what went again after an interruption)')
   })

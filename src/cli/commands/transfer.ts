@@ -308,11 +308,22 @@ function waitFailure (t: TransferInfo): FerryError | undefined {
   if (notSent > 0) return new FerryError('E_INCOMPLETE', `${counted(notSent, 'path')} could not be sent; see \`ferry transfers --json\``)
   if (notReceived > 0) {
     const refused = t.receipt?.refused ?? []
+    const reasons = `${refused.slice(0, 3).map(sanitizeForDisplay).join('; ')}${refused.length > 3 ? `; and ${refused.length - 3} more reasons (\`ferry transfers --json\`)` : ''}`
+    const head = `${counted(notReceived, 'file')} of the offer ${notReceived === 1 ? 'was' : 'were'} not received`
+    // a receive's receipt counts each cause by file (user-test finding: refusals were told by reason, the rest not known to be changed files)
+    const { refusedFiles, notServedFiles } = t.receipt ?? {}
+    if (refusedFiles !== undefined && notServedFiles !== undefined) {
+      const causes = [
+        ...(refusedFiles > 0 ? [`${refusedFiles} refused by the receive folder${reasons !== '' ? ` (${reasons})` : ''}`] : []),
+        ...(notServedFiles > 0 ? [`${notServedFiles} changed, removed or unreadable on the sender after the offer`] : [])
+      ]
+      return new FerryError('E_INCOMPLETE', `${head}: ${causes.join(', ')}`)
+    }
     const why = refused.length > 0
       // the receipt keeps the first 20 reasons: one not among them is not known to be the sender's (review finding)
-      ? `the receive folder refused: ${refused.slice(0, 3).map(sanitizeForDisplay).join('; ')}${refused.length > 3 ? `; and ${refused.length - 3} more reasons (\`ferry transfers --json\`)` : ''}; any others changed or went away on the sender after the offer, or were refused past the 20 reasons kept`
+      ? `the receive folder refused: ${reasons}; any others changed or went away on the sender after the offer, or were refused past the 20 reasons kept`
       : 'changed or removed on the sender after the offer, or refused by the receive folder: a symbolic link on the way, say; the daemon\'s log names them'
-    return new FerryError('E_INCOMPLETE', `${counted(notReceived, 'file')} of the offer ${notReceived === 1 ? 'was' : 'were'} not received (${why})`)
+    return new FerryError('E_INCOMPLETE', `${head} (${why})`)
   }
   if (t.direction === 'send' && t.receipt?.verified !== true) return new FerryError('E_RECEIPT_INVALID', 'the transfer ended without a receipt that verifies')
   return undefined

@@ -131,6 +131,9 @@ export interface ReceiptInfo {
   notReceived?: number
   /** receive: why the receive folder refused some of them, once per folder at fault (the first 20, as the receipt told the sender): '"trip/album" is a symbolic link in the receive folder' */
   refused?: string[]
+  /** receive: of `notReceived`, how many files the receive folder refused, and how many the sender could not send (changed, removed or unreadable there after the offer); absent in receipts from before 2026-12-05 */
+  refusedFiles?: number
+  notServedFiles?: number
 }
 
 export interface TransferInfo {
