@@ -29,6 +29,8 @@ export class FrameReader {
   private readonly stream: Stream
   /** the peer closed its end (no more bytes will come), or the stream closed */
   private ended = false
+  /** the peer closed its end itself, having said all it had to (a reset or a failure of the link is not that) */
+  private closedByPeer = false
   /** why the stream closed, when it did with an error */
   private failure?: Error
   /** bytes the reader waits for now (0: none); the pause threshold is above it */
@@ -62,7 +64,7 @@ export class FrameReader {
       if (!this.paused && this.buf.byteLength > this.wanted + READ_AHEAD_BYTES) this.pause()
       this.wake?.()
     })
-    stream.addEventListener('remoteCloseWrite', () => { this.ended = true; this.wake?.() })
+    stream.addEventListener('remoteCloseWrite', () => { this.ended = true; this.closedByPeer = true; this.wake?.() })
     stream.addEventListener('close', (evt: StreamCloseEvent) => {
       this.ended = true
       if (evt.error != null) this.failure = evt.error
@@ -71,6 +73,13 @@ export class FrameReader {
     // paused by whoever had it before: what it holds is handed over only once it is resumed
     if (st.readStatus === 'paused') this.resume()
   }
+
+  /**
+   * Whether the peer closed its end of the stream itself (before any reset
+   * that followed): it was done with it. A stream that failed without that
+   * (reset, the link gone) was cut while the peer still wanted from it.
+   */
+  get peerClosed (): boolean { return this.closedByPeer }
 
   private pause (): void {
     try { this.stream.pause(); this.paused = true } catch {} // closing already: nothing more comes anyway

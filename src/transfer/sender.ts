@@ -110,6 +110,14 @@ export class Sender {
   renamed: Array<{ path: string, as: string }> = []
   renamedCount = 0
   resumed = false
+  /**
+   * A chunk stream that carried this send's chunks was cut (reset, the link
+   * gone) before its receiver closed it: what it had on the way is asked
+   * for again. The next chunk served marks the send resumed (service.ts),
+   * as a restart does: its summary then names the interruption among the
+   * causes of bytes sent again (before, only a restart of either daemon did).
+   */
+  streamCut = false
   /** bytes served per file index, for per-file progress of the files in flight */
   readonly served = new Map<number, number>()
   /**
@@ -293,8 +301,10 @@ function sourceError (path: string, err: unknown): Error {
  * id and checks that it belongs to the peer asking (else throws).
  * `options.onGivenUp`: a file of the offer (not of a preview: its indexes
  * are not the offer's) was just given up, its reason in `givenUp`.
+ * `options.onCut`: the stream failed (reset, the link gone, too idle)
+ * before its peer closed it, having carried chunks of `s`'s offer.
  */
-export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number) => void, onHeld?: (s: Sender, heldBytes: number) => void, options: { idleMs?: number, onGivenUp?: (s: Sender, fileIndex: number) => void } = {}): Promise<void> {
+export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number) => void, onHeld?: (s: Sender, heldBytes: number) => void, options: { idleMs?: number, onGivenUp?: (s: Sender, fileIndex: number) => void, onCut?: (s: Sender) => void } = {}): Promise<void> {
   const idleMs = options.idleMs ?? CHUNK_STREAM_IDLE_MS
   const reader = new FrameReader(stream)
   const source = new SourceReader()
@@ -305,6 +315,8 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
    * Its bytes are the ones offered, whatever the file holds now.
    */
   let lastChecked: { sender: Sender, file: number, chunk: number, bytes: Uint8Array } | undefined
+  /** the sends whose offer's chunks this stream carried (a preview's are not counted: fetching ahead is dropped at the offer by design) */
+  const carried = new Set<Sender>()
   // one timer per stream, restarted at each request (a signal per request
   // cost the sender CPU); when it fires, a stream whose peer took enough
   // since the last look is given another period
@@ -405,6 +417,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
           for (const rest of req.chunks.slice(i)) await send(encodeChunkHeader({ fileIndex: req.fileIndex, chunk: rest, length: 0, error: told, notServed: reason }))
           continue nextRequest
         }
+        if (!byPreview) carried.add(sender)
         await send(encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length, offset: skip }))
         for (let at = 0; at < length;) {
           if (at > 0) {
@@ -421,6 +434,8 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
     await stream.close({ signal: AbortSignal.timeout(5000) }).catch(() => {})
   } catch (err) {
     stream.abort(err as Error)
+    // a receiver done with a stream closes its end first, then resets it: that is no cut
+    if (!reader.peerClosed) for (const s of carried) options.onCut?.(s)
   } finally {
     clearTimeout(idle)
     source.close()

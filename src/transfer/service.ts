@@ -206,6 +206,8 @@ export class TransferService {
         if (sender.offer == null) { sender.previewWire += n; return }
         const served = (sender.served.get(file) ?? 0) + n
         if (served >= (sender.offer?.files[file]?.size ?? 0) || sender.givenUp.has(file)) sender.served.delete(file); else sender.served.set(file, served)
+        // served again after a chunk stream of it was cut: the summary names that interruption (Sender.streamCut)
+        if (sender.streamCut && !sender.resumed) this.markResumed(sender)
         sender.progress.add(n)
         sender.progress.wire += n
         sender.heardAt = Date.now()
@@ -228,7 +230,7 @@ export class TransferService {
         sender.quietProbes = 0
         if (sender.state === 'offered' || sender.state === 'waiting') this.setSendState(sender, 'fetching')
         this.changed(sender.id, false)
-      }, { onGivenUp: (sender, file) => { this.recordGivenUp(sender, file) } })
+      }, { onGivenUp: (sender, file) => { this.recordGivenUp(sender, file) }, onCut: (sender) => { if (!sender.finished) sender.streamCut = true } })
     }, { maxInboundStreams: 64 })
     await node.handle(RECEIPT_PROTOCOL, (s, conn) => {
       void readEnd(s, async (end) => { await this.onEnd(conn.remotePeer.toString(), end) }).catch((err) => { this.c.log.debug('receipt stream failed', { err: (err as Error).message }) })
@@ -671,20 +673,27 @@ export class TransferService {
     } catch (err) {
       this.c.log.warn('cannot read why files of a send were not served', { id: row.id, err: (err as Error).message })
     }
-    s.resumed = true
     // its receiver asked for chunks before the restart; an offered one is offered again first (offerAgain)
     s.delivered = row.state !== 'offered'
     this.senders.set(row.id, s)
-    // persisted: once done the sender leaves memory, and `ferry transfers`
-    // reads the row. Only a flag: a store that cannot take it (its disk
-    // full) must not fail a healthy send (it used to, as an offer that
-    // "cannot be read", for good).
-    try {
-      this.pendingStates.update(row.id, { resumed: true })
-    } catch (err) {
-      this.c.log.warn('cannot record that a send resumed', { id: row.id, err: (err as Error).message })
-    }
+    this.markResumed(s)
     return s
+  }
+
+  /**
+   * `s` goes on after an interruption (a restart, a chunk stream cut), and
+   * says so: persisted, as once done the sender leaves memory and `ferry
+   * transfers` reads the row. Only a flag: a store that cannot take it (its
+   * disk full) must not fail a healthy send (it used to, as an offer that
+   * "cannot be read", for good).
+   */
+  private markResumed (s: Sender): void {
+    s.resumed = true
+    try {
+      this.pendingStates.update(s.id, { resumed: true })
+    } catch (err) {
+      this.c.log.warn('cannot record that a send resumed', { id: s.id, err: (err as Error).message })
+    }
   }
 
   /**

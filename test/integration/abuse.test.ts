@@ -14,9 +14,10 @@ import { join } from 'node:path'
 import { connectControl } from '../../src/daemon/control/client.ts'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
 import { CHUNKS_PROTOCOL, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, MAX_UNFINISHED_RECEIVES_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../../src/protocol/constants.ts'
-import { encodeChunkRequest, sendAll, sendEnd } from '../../src/protocol/transfer.ts'
+import { FrameReader, encodeChunkRequest, readChunkHeader, sendAll, sendEnd } from '../../src/protocol/transfer.ts'
 import type { Stream } from '@libp2p/interface'
 import { receiptPayload } from '../../src/transfer/receiver.ts'
+import { Bitmap } from '../../src/transfer/bitmap.ts'
 import { cleanupAll, control as call, jsonValues, spawnCli, startDaemon, tempDir, waitFor, waitListed, type TestDaemon } from '../helpers/daemon.ts'
 import { EvilPeer, bareLengthPrefix, buildOffer, dirEntry, fakeFileEntry, type BuiltOffer } from '../helpers/evil-peer.ts'
 import { showCode } from '../helpers/pairing.ts'
@@ -328,6 +329,43 @@ describe('a link that drops in the middle of a chunk', () => {
     expect(end.status, JSON.stringify(end.failure)).toBe('done')
     expect((await readFile(join(receiveDir, 'dropped-bad.bin'))).equals(data)).toBe(true)
     expect(evil.asked(built.id).filter((a) => a.chunk === 1).map((a) => [a.from, a.length])).toEqual([[0, CHUNK], [CUT, CHUNK - CUT], [0, CHUNK]])
+  })
+})
+
+describe('a chunk stream its receiver drops, the daemon sending', () => {
+  it('cut mid-chunk and asked for again on a new stream in the same run: the send counts as resumed, and `ferry send` puts the extra bytes down to that interruption too, not to the file that changed alone', async () => {
+    const dir = await tempDir('ferry-cut-send-')
+    const data = randomBytes(512 * KiB) // two chunks of 256 KiB
+    await writeFile(join(dir, 'cut-big.bin'), data)
+    await writeFile(join(dir, 'cut-draft.txt'), 'first draft\n')
+    const sending = spawnCli(['send', 'evil', join(dir, 'cut-big.bin'), join(dir, 'cut-draft.txt'), '--home', victim.home], { timeoutMs: 60_000 })
+    const offer = await waitFor(() => evil.offered.find((o) => o.files.some((f) => f.path === 'cut-big.bin')), 'the victim to offer the files', 20_000)
+    const id = hex(offer.transferId)
+    const big = offer.files.findIndex((f) => f.path === 'cut-big.bin')
+    const draft = offer.files.findIndex((f) => f.path === 'cut-draft.txt')
+    // the draft saved again once offered: the victim cannot serve it
+    await writeFile(join(dir, 'cut-draft.txt'), 'second draft, saved after the offer\n')
+    expect((await evil.requestChunks(victim, offer.transferId, draft, [0])).headers[0]?.error?.code).toBe('E_SOURCE_CHANGED')
+    // the big file asked for, and the stream dropped 100 KiB into it
+    const cut = await evil.open(victim, CHUNKS_PROTOCOL)
+    await sendAll(cut, encodeChunkRequest({ transferId: offer.transferId, fileIndex: big, chunks: [0, 1] }))
+    const reader = new FrameReader(cut)
+    expect((await readChunkHeader(reader, AbortSignal.timeout(10_000)))?.length).toBe(256 * KiB)
+    await reader.readInto(new Uint8Array(100 * KiB), AbortSignal.timeout(10_000))
+    cut.abort(new Error('link dropped mid-chunk (test)'))
+    await new Promise((resolve) => setTimeout(resolve, 300)) // the reset reaches the victim before the next request
+    // asked for again, whole, on a new stream
+    const again = await evil.requestChunks(victim, offer.transferId, big, [0, 1])
+    expect(Buffer.concat(again.payload).equals(data)).toBe(true)
+    const missing = new Bitmap(offer.files.length)
+    missing.set(draft)
+    const end = { transferId: offer.transferId, status: 'done' as const, root: offer.root, signature: await evil.privateKey.sign(receiptPayload(id, offer.root, missing.bytes)), missing: missing.bytes }
+    await sendEnd(await evil.open(victim, RECEIPT_PROTOCOL), end, 'sender')
+    const done = await sending.done
+    expect(done.code, done.stderr).toBe(1)
+    expect(done.stderr).toMatch(/^ferry: E_INCOMPLETE: /m)
+    expect(done.stdout).toMatch(/^sent 1 file, 512\.0 KiB to evil in [\d.]+ s \([\d.]+ (KiB|MiB) over the network, with what was sent of files that changed, and again after an interruption\); receipt verified/m)
+    expect((await call(victim, 'transfers')).find((t) => t.id === id)).toMatchObject({ state: 'done', resumed: true })
   })
 })
 
