@@ -159,6 +159,20 @@ export class Sender {
   }
 
   get finished (): boolean { return isFinalState(this.state) }
+
+  /**
+   * The offer is made: the preview's entries no longer serve chunk
+   * requests, and what was counted by their indexes (files given up, served
+   * in part) goes with them. A file left out while hashing shifts the
+   * offer's indexes from the preview's: a reason kept would be said of
+   * another file of the offer, one the receipt says was not received.
+   */
+  dropPreview (): void {
+    if (this.preview == null) return
+    this.preview = undefined
+    this.givenUp.clear()
+    this.served.clear()
+  }
 }
 
 /**

@@ -445,7 +445,7 @@ export class TransferService {
     // handOver). Kept until the answer, the preview's served the receive
     // itself by the wrong indexes when it began before the sender read the
     // answer (review finding: E_PROTOCOL, failed for good).
-    this.dropPreview(sender)
+    sender.dropPreview()
     if (waitForPeer) await this.peerOnline(sender)
     if (sender.finished) { this.releaseHashPool(); return } // cancelled while it hashed or waited
     this.persistOffer(sender, offer, encoded)
@@ -481,14 +481,6 @@ export class TransferService {
       preview.open()
     }
     return preview
-  }
-
-  /** The preview's entries no longer serve chunk requests; what was counted by its indexes (files given up, served in part) goes with them. */
-  private dropPreview (s: Sender): void {
-    if (s.preview == null) return
-    s.preview = undefined
-    s.givenUp.clear()
-    s.served.clear()
   }
 
   /**
