@@ -331,6 +331,8 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
   let lastChecked: { sender: Sender, file: number, chunk: number, bytes: Uint8Array } | undefined
   /** the sends whose offer's chunks this stream carried (a preview's are not counted: fetching ahead is dropped at the offer by design) */
   const carried = new Set<Sender>()
+  /** the stream ended before its peer closed it, maybe with chunks of `carried` on their way: they are asked for again */
+  let cut = false
   // one timer per stream, restarted at each request (a signal per request
   // cost the sender CPU); when it fires, a stream whose peer took enough
   // since the last look is given another period
@@ -351,7 +353,12 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
       idle.refresh()
       takenAtLook = taken()
       if (++requests % REQUESTS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve))
-      if (req == null) break
+      if (req == null) {
+        // the stream ended without its peer closing it (its connection closed under it: a link that failed
+        // can end its streams as cleanly as that, with no reset): cut all the same
+        if (!reader.peerClosed) cut = true
+        break
+      }
       const id = Buffer.from(req.transferId).toString('hex')
       let sender: Sender
       try {
@@ -449,9 +456,10 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
   } catch (err) {
     stream.abort(err as Error)
     // a receiver done with a stream closes its end first, then resets it: that is no cut
-    if (!reader.peerClosed) for (const s of carried) options.onCut?.(s)
+    if (!reader.peerClosed) cut = true
   } finally {
     clearTimeout(idle)
     source.close()
   }
+  if (cut) for (const s of carried) options.onCut?.(s)
 }
