@@ -4,7 +4,7 @@
 import type { TransferInfo } from '../daemon/control/types.ts'
 import { formatBytes } from '../tui/format.ts'
 
-/** "(12.0 MiB of it over the network)"; more than it all when parts went again after an interruption (user-test finding: "405.3 MiB of it" of 400.0). */
+/** "(12.0 MiB of it over the network)"; more than it all when parts went again after an interruption, or were fetched ahead and not used (user-test finding: "405.3 MiB of it" of 400.0). */
 export function overTheNetwork (t: TransferInfo): string {
   return t.wireBytes > t.doneBytes ? `(${formatBytes(t.wireBytes)} over the network, with what ${moreThanArrived(t)})` : `(${formatBytes(t.wireBytes)} of it over the network)`
 }
@@ -13,9 +13,10 @@ export function overTheNetwork (t: TransferInfo): string {
  * Why more crossed than arrived, by what the transfer knows: files not
  * received that the receiver refused (their bytes may all have come before
  * it found it could not place them), files not received that changed on the
- * sender, a send resumed. Each that applies, and only those (user-test
- * findings: an interruption blamed that never happened; a file refused after
- * it had come whole put down to an interruption or a change).
+ * sender, a send resumed, what was fetched ahead of the offer and not used.
+ * Each that applies, and only those (user-test findings: an interruption
+ * blamed that never happened; a file refused after it had come whole put
+ * down to an interruption or a change).
  */
 function moreThanArrived (t: TransferInfo): string {
   const notReceived = t.receipt?.notReceived ?? 0
@@ -33,7 +34,11 @@ function moreThanArrived (t: TransferInfo): string {
   if (refused > 0) causes.push(t.direction === 'send' ? 'of files the receiver refused' : 'of files the receive folder refused')
   // a receive's refusals counted by reason, not by file: the rest is not known to be of changed files
   if (t.direction === 'send' || byFile ? changed > 0 : notReceived > 0 && refused === 0) causes.push('of files that changed')
-  // nothing left out: only parts sent again can be the more
-  if (causes.length === 0) return 'went again after an interruption'
+  // nothing left out: parts sent again after an interruption, which marks the transfer resumed (a restart of either
+  // side, a chunk stream cut: service.ts markResumed). Not resumed: what was fetched ahead of the offer and dropped
+  // (a file left out while hashing shifts the offer's entries from the preview's; a file changed while hashed), or a
+  // chunk fetched again after it failed its check (review finding: a real send of the first kind said "went again
+  // after an interruption", resumed false on both sides)
+  if (causes.length === 0) return t.resumed ? 'went again after an interruption' : 'was fetched ahead of the offer and not used, or fetched again after failing its check'
   return `was sent ${causes.join(' and ')}${t.resumed ? ', and again after an interruption' : ''}`
 }

@@ -1,6 +1,7 @@
 // The summary of a transfer says why more crossed the network than arrived,
 // by what the transfer knows: files the receiver refused, files that changed
-// on the sender, parts sent again after an interruption.
+// on the sender, parts sent again after an interruption, what was fetched
+// ahead of the offer and not used.
 
 import { describe, expect, it } from 'vitest'
 import { overTheNetwork } from '../../src/cli/over-the-network.ts'
@@ -56,7 +57,13 @@ describe('overTheNetwork', () => {
     expect(overTheNetwork(received({ notReceived: 3, refused: linked }))).toBe('(20.0 MiB over the network, with what was sent of files the receive folder refused)')
   })
 
-  it('nothing left out: the more can only have gone again after an interruption', () => {
-    expect(overTheNetwork(sent({ doneBytes: 20 * MiB, wireBytes: 21 * MiB }))).toBe('(21.0 MiB over the network, with what went again after an interruption)')
+  it('nothing left out, and resumed (a restart, a chunk stream cut): the more went again after that interruption', () => {
+    expect(overTheNetwork(sent({ doneBytes: 20 * MiB, wireBytes: 21 * MiB, resumed: true }))).toBe('(21.0 MiB over the network, with what went again after an interruption)')
+  })
+
+  it('nothing left out and not resumed: no interruption is blamed, which never happened (a real send: a file removed while hashing shifted the offer\'s entries from the preview\'s, and what was fetched ahead was dropped: "with what went again after an interruption", resumed false on both sides)', () => {
+    const why = '(21.0 MiB over the network, with what was fetched ahead of the offer and not used, or fetched again after failing its check)'
+    expect(overTheNetwork(sent({ doneBytes: 20 * MiB, wireBytes: 21 * MiB }))).toBe(why)
+    expect(overTheNetwork({ ...sent({ doneBytes: 20 * MiB, wireBytes: 21 * MiB }), direction: 'receive' })).toBe(why)
   })
 })
