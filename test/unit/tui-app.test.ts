@@ -400,6 +400,29 @@ describe('ferry tui App', () => {
     })
   })
 
+  it('an arrow with Alt, Ctrl or Shift (xterm sends Alt+↓ as "\\x1b[1;3B") is that arrow, not Esc and the arrow: on a list, in the Send field, on a code shown', async () => {
+    const f = fakeClient({ 'pair.show': { id: 'p2', role: 'show', phase: 'waiting', code: '605-feline-slumbering', expiresAt: NOW + 300_000 } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    // Peers: Alt+↓, Ctrl+↓, then Shift+↑ move the selection
+    await press(r, '\u001b[1;3B')
+    expect(r.lastFrame()).toMatch(/› bob-/)
+    await press(r, '\u001b[1;5B')
+    expect(r.lastFrame()).toMatch(/› evil/)
+    await press(r, '\u001b[1;2A')
+    expect(r.lastFrame()).toMatch(/› bob-/)
+    // Send: Alt+↓ chooses the other peer and stays in the field (an Esc left it for Peers)
+    await press(r, '5', 'ab', '\u001b[1;3B')
+    expect(r.lastFrame()).toContain('Files or folders')
+    expect(r.lastFrame()).toMatch(/› bob-/)
+    // Alt+← and Alt+→ move the cursor as ← and → do
+    await press(r, '\u001b[1;3D', 'x', '\u001b[1;3C', 'y')
+    expect(r.lastFrame()).toContain('› axby')
+    // Pair: a code shown stays on screen at Alt+↑ (Esc goes back to the menu)
+    await press(r, '\u001b', '2', 's', '\u001b[1;3A')
+    expect(r.lastFrame()).toContain('605-feline-slumbering')
+    expect(r.lastFrame()).toContain('Type this code')
+  })
+
   it('Ctrl-U clears a text field instead of typing a "u"', async () => {
     const f = fakeClient()
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))

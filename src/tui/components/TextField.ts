@@ -4,7 +4,8 @@
 // Ctrl-A/E, Backspace, Ctrl-U (clear to start), Ctrl-K (clear to end), Ctrl-W
 // (delete a word); other Ctrl keys, Tab, ↑/↓ and Esc are left to the app, and
 // so is any key with Alt: that is Esc and the key in one read (keys.ts
-// splitEscape), and the Esc leaves the field.
+// splitEscape), and the Esc leaves the field; but an arrow sent with a
+// modifier in it (Alt+← as "\x1b[1;3D") is the arrow (keys.ts isModifiedMove).
 // Pasted text is inserted with line breaks turned into spaces and control
 // characters dropped; one at its end submits it, as Enter would. The line
 // never wraps: it scrolls to keep the cursor in view within `width` cells.
@@ -12,6 +13,7 @@
 import { createElement as h, useRef, useState } from 'react'
 import { Text, useInput, usePaste } from 'ink'
 import type { Key } from 'ink'
+import { isModifiedMove } from '../keys.ts'
 
 export interface TextFieldProps {
   value: string
@@ -91,7 +93,8 @@ export function TextField ({ value, onChange, onSubmit, placeholder = '', width,
   // keys can arrive faster than renders: edit the latest text, not this render's
   const latest = useRef<Edit>({ value, cursor })
   latest.current = { value, cursor }
-  const type = (input: string, key: Partial<Key>): void => {
+  const type = (input: string, pressed: Partial<Key>): void => {
+    const key = isModifiedMove(pressed) ? { ...pressed, meta: false } : pressed
     const cur = latest.current
     if (key.meta === true) return
     if (key.return === true) { onSubmit(cur.value); return }
