@@ -138,7 +138,7 @@ export function App (props: AppProps) {
    * the TUI in tmux: "1u" did nothing): while no field has the keyboard,
    * each is a key of its own; what follows a key that opens a field is
    * typed into it, as its field would have taken it (the field is drawn
-   * only after this read). A longer text is a paste (keys.ts PASTE_CHARS).
+   * only after this read). Other text is a paste (keys.ts isPasteBurst).
    */
   const onKey = ({ input, key }: KeyPress): void => {
     if (isTyping(latest.current) || !isTypedText(input, key)) { execute(keyToCommands(latest.current, input, key)); return }

@@ -80,19 +80,34 @@ export function isTypedText (input: string, key: Partial<Key>): boolean {
 }
 
 /**
- * Characters in one read from which, where no field has the keyboard, a text
- * is a paste and not keys typed fast. Two still are keys ("1u" over ssh,
- * found using the TUI in tmux); a paste without the terminal marking it
- * (bracketed paste: the Linux console has none) ran each of its characters
- * as a command, a path's "a" or "d" accepting or declining an offer
- * (helper finding). Three keys typed within one read are rare; a paste is
- * rarely shorter.
+ * Every key that does something where no field has the keyboard
+ * (commandsFor): quit, the screens, and each screen's letters.
  */
-export const PASTE_CHARS = 3
+export const COMMAND_KEYS = 'q12345pusecad'
 
-/** Text that came in one read as a paste (PASTE_CHARS): not to run as keys. */
+/** The most keys a person types ahead into one read; more in one read are a paste (isPasteBurst). */
+export const TYPED_AHEAD_MAX = 4
+
+/**
+ * Whether text that came in one read, where no field has the keyboard, is a
+ * paste and not keys typed fast. A terminal without bracketed paste (the
+ * Linux console) hands a paste over as plain text in one read, and keys
+ * typed while the TUI is busy (a redraw, an ssh link's delay) also pile up
+ * into one read ("1u", found using the TUI in tmux). Taken as keys, a paste
+ * ran each of its characters as a command, a path's "a" or "d" accepting or
+ * declining an offer (helper finding); taken as a paste, keys typed ahead do
+ * nothing and the notice line says so, which costs a press again. So: keys
+ * only where every character is a command key (COMMAND_KEYS) and there are
+ * at most TYPED_AHEAD_MAX of them; anything with another character in it (a
+ * path's "/" or ".", a code's "-", a capital, a space, a line break) is a
+ * paste from two characters on. What a paste is and typing cannot be told
+ * apart from the text alone only where it is a few command keys ("dad"):
+ * those still act.
+ */
 export function isPasteBurst (input: string, key: Partial<Key>): boolean {
-  return isTypedText(input, key) && Array.from(input).length >= PASTE_CHARS
+  if (!isTypedText(input, key)) return false
+  const chars = Array.from(input)
+  return chars.length > TYPED_AHEAD_MAX || chars.some((c) => !COMMAND_KEYS.includes(c))
 }
 
 /**

@@ -523,7 +523,7 @@ describe('ferry tui App', () => {
     expect(r.lastFrame()).toContain('› /data/a/dq.txt')
   })
 
-  it('without bracketed paste (the Linux console) a paste where no field has the keyboard is no keys either: three or more characters in one read are text, not a burst of keys; on Pair it is the code to enter', async () => {
+  it('without bracketed paste (the Linux console) a paste where no field has the keyboard is no keys either: a path or a word in one read is text, not a burst of keys; on Pair it is the code to enter', async () => {
     const f = fakeClient({
       accept: transfer({ id: 'offer-1', state: 'accepted', doneBytes: 0 }),
       decline: { declined: true, id: 'offer-1' },
@@ -537,7 +537,7 @@ describe('ferry tui App', () => {
     expect(text).toContain('report.pdf')
     expect(text).toContain('pasted text not used here')
     // on Peers, a pasted word does not unpair, send or quit
-    await press(r, '1', 'usq')
+    await press(r, '1', 'quest')
     expect(r.lastFrame()).toContain('NAME')
     expect(r.lastFrame()).not.toContain('press u again')
     // on Pair, a code pasted (bracketed or not) goes into the code field; with its line break it is entered
@@ -545,6 +545,28 @@ describe('ferry tui App', () => {
     expect(r.lastFrame()).toContain('› 605-feline')
     await press(r, '\u001b', '605-feline-slumbering\r')
     await vi.waitFor(() => { expect(f.calls.filter((c) => c.method === 'pair.enter')).toEqual([{ method: 'pair.enter', params: { code: '605-feline-slumbering' } }]) }, { timeout: 5000 })
+  })
+
+  it('without bracketed paste, two characters in one read that are not all command keys are a paste ("ab" accepts nothing), while up to four command keys typed ahead in one read still act ("1uu" unpairs)', async () => {
+    const f = fakeClient({
+      accept: transfer({ id: 'offer-1', state: 'accepted', doneBytes: 0 }),
+      decline: { declined: true, id: 'offer-1' },
+      unpair: { peerId: peers[0].peerId, notified: true }
+    })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    // two pasted characters on Offers: "b" is no key, so neither is the "a" before it; nor the "d" of "d."
+    await press(r, '3', 'ab', 'd.')
+    expect(f.calls.filter((c) => c.method === 'accept' || c.method === 'decline')).toEqual([])
+    expect(stripAnsi(r.lastFrame() ?? '').replace(/\s+/g, ' ')).toContain('pasted text not used here')
+    // three keys typed ahead: to Peers, then u asked and u again unpairs
+    await press(r, '1uu')
+    await vi.waitFor(() => { expect(f.calls.filter((c) => c.method === 'unpair')).toEqual([{ method: 'unpair', params: { peer: peers[0].peerId } }]) }, { timeout: 5000 })
+    // four: to Offers and accept, by way of Pair and Transfers
+    await press(r, '243a')
+    await vi.waitFor(() => { expect(f.calls.filter((c) => c.method === 'accept')).toHaveLength(1) }, { timeout: 5000 })
+    // five command keys in one read are more than a person types ahead: a paste ("ddddd" declines nothing)
+    await press(r, '3', 'ddddd')
+    expect(f.calls.filter((c) => c.method === 'decline')).toEqual([])
   })
 
   it('sends to the selected peer only when every path exists', async () => {

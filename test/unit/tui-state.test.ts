@@ -8,7 +8,7 @@ import {
   colorEnabled, displayWidth, fit, formatAgo, formatBytes, formatCountdown, formatEta, formatRate, percent, progressBar,
   shortPeerId, supportsUnicode, truncate
 } from '../../src/tui/format.ts'
-import { helpText, isTyping, keyToCommands } from '../../src/tui/keys.ts'
+import { COMMAND_KEYS, helpText, isTyping, keyToCommands } from '../../src/tui/keys.ts'
 import { checkPaths, splitPaths } from '../../src/tui/paths.ts'
 import { HISTORY_LIMIT, initialState, reduce, sendablePeers } from '../../src/tui/state.ts'
 import type { Action, TuiState } from '../../src/tui/state.ts'
@@ -193,6 +193,18 @@ describe('keys', () => {
     expect(ask[0]).toMatchObject({ kind: 'action', action: { type: 'arm', key: 'cancel:t1' } })
     t = run([(ask[0] as { action: Action }).action], t)
     expect(keyToCommands(t, 'c', {})).toEqual([{ kind: 'action', action: { type: 'disarm' } }, { kind: 'op', op: { op: 'cancel', id: 't1' } }])
+  })
+  it('COMMAND_KEYS (what a read of a few characters must be made of to be keys, not a paste) are the keys that do something where no field has the keyboard, and no others', () => {
+    const shown = { id: 'p', role: 'show', phase: 'waiting', code: '1-a-b' } as const
+    const rich = { peers: [peer('x', 'x', { paired: true })], offers: [offer('o1')], active: [xfer('t1')], pairing: shown }
+    const states = [connected({ ...rich }), connected({ ...rich, screen: 'pair' }), connected({ ...rich, screen: 'pair', pairMode: 'show' }),
+      connected({ ...rich, screen: 'offers' }), connected({ ...rich, screen: 'transfers' })]
+    const acting = new Set<string>()
+    for (let code = 0x20; code < 0x7f; code++) {
+      const c = String.fromCharCode(code)
+      if (states.some((s) => keyToCommands(s, c, {}).length > 0)) acting.add(c)
+    }
+    expect([...acting].sort().join('')).toBe([...COMMAND_KEYS].sort().join(''))
   })
   it('does nothing to the daemon while it is down', () => {
     const s = initialState({ connection: 'down', screen: 'offers', offers: [offer('o1')] })
