@@ -1238,6 +1238,25 @@ describe('FERRY_ASCII (user-test finding: notices still drew "—" and "…")', 
     r.unmount()
   })
 
+  it('what is typed into a field is drawn in ASCII as the rest is, and scrolls by the cells it takes drawn so; the daemon is given it as typed', async () => {
+    const f = fakeClient({ 'pair.enter': () => { throw new FerryError('E_BAD_CODE', 'pairing code is not well formed') } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    // Send: typed, and edited in the middle (the cursor counts characters, not what they are drawn as)
+    await press(r, '5', 'café ベータ', '\u001b[D', '\u001b[D', 'x')
+    expect(stripAnsi(r.lastFrame() ?? '')).toContain('> cafe \\u30d9x\\u30fc\\u30bf')
+    // Pair: the code field too, and the code entered is the one typed
+    await press(r, '\u001b', '2', 'e', 'é-ベ', '\r')
+    await vi.waitFor(() => { expect(f.calls.filter((c) => c.method === 'pair.enter')).toEqual([{ method: 'pair.enter', params: { code: 'é-ベ' } }]) }, { timeout: 5000 })
+    expectAscii(r, 'typed into the fields at 80x24')
+    r.unmount()
+    // at 30 columns a long text scrolls so that its end, and the cursor after it, stay on the line
+    const narrow = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 30, 8)
+    await press(narrow, '5', 'ベータ'.repeat(4) + 'END')
+    const text = expectFits(narrow.lastFrame(), 30, 8)
+    expect(text).toMatch(/ \\u30bfEND *$/m)
+    expectAscii(narrow, 'typed into the Send field at 30x8')
+  })
+
   it('Send with no paired peer, and connecting, draw ASCII only', async () => {
     const f = fakeClient({ peers: [peers[1]] })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 40, 12)

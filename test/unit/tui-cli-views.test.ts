@@ -276,9 +276,12 @@ describe('TextField (Pair and Send screens)', () => {
   })
 
   it('scrolls a long line to keep the cursor in view', async () => {
-    expect(scrollStart(5, 5, 10)).toBe(0)
-    expect(scrollStart(30, 30, 10)).toBe(21)
-    expect(scrollStart(30, 0, 10)).toBe(0)
+    const ones = (n: number): number[] => Array<number>(n).fill(1)
+    expect(scrollStart(ones(5), 5, 10)).toBe(0)
+    expect(scrollStart(ones(30), 30, 10)).toBe(21)
+    expect(scrollStart(ones(30), 0, 10)).toBe(0)
+    // by the cells each is drawn in: two CJK characters and the cursor after them in 5 cells
+    expect(scrollStart([2, 2, 2], 3, 5)).toBe(1)
     let value = ''
     const r = await renderAt(h(TextField, { value: 'x'.repeat(100) + 'END', onChange: (v) => { value = v }, onSubmit: () => {}, width: 40 }))
     const text = expectFits(r.lastFrame(), 40)

@@ -93,7 +93,7 @@ function enterView ({ pairing, code, onCodeChange, onSubmit, ui }: PairScreenPro
   const intro = 'Enter the code shown on the other device, then press Enter:'
   const field = h(Box, { key: 'field' },
     h(Text, { color: tint(ui, 'cyan') }, `${g(ui, '›')} `),
-    h(TextField, { value: code, onChange: onCodeChange, onSubmit, placeholder: 'e.g. 538-violet-orbit', width: ui.width - 2 })
+    h(TextField, { value: code, onChange: onCodeChange, onSubmit, placeholder: 'e.g. 538-violet-orbit', width: ui.width - 2, ascii: !ui.unicode })
   )
   const after = [p != null ? para('outcome', {}, outcome(p, ui)) : null, p != null ? fingerprintLine(p, ui) : null]
   // where the field would be below the room (30x8), it comes first: typed blind before (user-test finding)

@@ -44,7 +44,7 @@ export function SendScreen ({ peers, sendTo, paths, missing, onPathsChange, onSu
   const fieldLine = (before: string) => h(Box, { key: 'field' },
     before === '' ? null : h(Text, { bold: true }, before),
     h(Text, { color: tint(ui, 'cyan') }, `${g(ui, '›')} `),
-    h(TextField, { value: paths, onChange: onPathsChange, onSubmit, placeholder: '~/photos report.pdf', width: ui.width - 2 - displayWidth(before) })
+    h(TextField, { value: paths, onChange: onPathsChange, onSubmit, placeholder: '~/photos report.pdf', width: ui.width - 2 - displayWidth(before), ascii: !ui.unicode })
   )
   const notFound = missing.length > 0
     ? para('missing', { color: tint(ui, 'red') }, `${g(ui, '✗')} not found: ${missing.map((m) => asciiize(ui, sanitizeForDisplay(m))).join(', ')}`)

@@ -9,10 +9,15 @@
 // Pasted text is inserted with line breaks turned into spaces and control
 // characters dropped; one at its end submits it, as Enter would. The line
 // never wraps: it scrolls to keep the cursor in view within `width` cells.
+// On an ASCII-only terminal (FERRY_ASCII) the text is drawn in ASCII as every
+// other name is (ascii-text.ts: "é" as "e", "ベ" as "\u30d9"); the value, and
+// what Enter hands on, stay as typed.
 
 import { createElement as h, useRef, useState } from 'react'
 import { Text, useInput, usePaste } from 'ink'
 import type { Key } from 'ink'
+import { asciiText } from '../ascii-text.ts'
+import { displayWidth } from '../format.ts'
 import { isModifiedMove } from '../keys.ts'
 
 export interface TextFieldProps {
@@ -23,6 +28,8 @@ export interface TextFieldProps {
   /** cells available for the text and the cursor */
   width: number
   focus?: boolean
+  /** draw the text in ASCII (an ASCII-only terminal: ui.unicode false) */
+  ascii?: boolean
 }
 
 /** A field's text and cursor; the cursor counts code points, not UTF-16 units. */
@@ -78,14 +85,21 @@ export function splitEnter (input: string, key: Partial<Key>): { text: string, e
   return { text, enter: text !== input }
 }
 
-/** First code point shown so that the cursor cell stays inside `width`. */
-export function scrollStart (length: number, cursor: number, width: number): number {
+/**
+ * First code point shown so that the cursor cell stays inside `width`;
+ * `cells`: the cells each code point is drawn in (2 for a CJK one, 6 for
+ * one escaped in ASCII), the cursor past the end taking one.
+ */
+export function scrollStart (cells: number[], cursor: number, width: number): number {
   const w = Math.max(1, width)
-  if (length + 1 <= w) return 0
-  return Math.max(0, Math.min(cursor - w + 1, length + 1 - w))
+  if (cells.reduce((a, b) => a + b, 1) <= w) return 0
+  let start = Math.min(cursor, cells.length)
+  let used = Math.max(1, cells[start] ?? 1)
+  while (start > 0 && used + cells[start - 1] <= w) used += cells[--start]
+  return start
 }
 
-export function TextField ({ value, onChange, onSubmit, placeholder = '', width, focus = true }: TextFieldProps) {
+export function TextField ({ value, onChange, onSubmit, placeholder = '', width, focus = true, ascii = false }: TextFieldProps) {
   // the cursor is local; the value is the app's (it may be cleared from outside)
   const chars = Array.from(value)
   const [cursorState, setCursor] = useState(chars.length)
@@ -116,11 +130,14 @@ export function TextField ({ value, onChange, onSubmit, placeholder = '', width,
     const ph = Array.from(placeholder).slice(0, Math.max(0, width - 1)).join('')
     return h(Text, { wrap: 'truncate-end' }, h(Text, { inverse: focus }, ph.slice(0, 1) || ' '), h(Text, { dimColor: true }, ph.slice(1)))
   }
-  const start = scrollStart(chars.length, cursor, width)
-  const shown = chars.slice(start, start + Math.max(1, width))
+  // each code point as drawn: the cursor counts code points, the line is laid out by cells
+  const drawn = ascii ? chars.map(asciiText) : chars
+  const start = scrollStart(drawn.map(displayWidth), cursor, width)
   const at = cursor - start
+  const shown = drawn.slice(start)
   return h(Text, { wrap: 'truncate-end' },
     shown.slice(0, at).join(''),
-    h(Text, { inverse: focus }, shown[at] ?? ' '),
+    // an accent on its own is drawn as nothing in ASCII: the cursor on it is still a cell
+    h(Text, { inverse: focus }, shown[at] === undefined || shown[at] === '' ? ' ' : shown[at]),
     shown.slice(at + 1).join(''))
 }
