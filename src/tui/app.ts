@@ -101,7 +101,7 @@ export function App (props: AppProps) {
     }
     apply({ type: 'clear' })
     try {
-      const actions = await perform(c, op, latest.current)
+      const actions = await perform(c, op, latest.current, !display.unicode)
       if (actions.length > 0) dispatch({ type: 'batch', actions })
     } catch (err) {
       dispatch({ type: 'error', error: toFerryError(err).toJSON() })
@@ -141,12 +141,12 @@ export function App (props: AppProps) {
    * only after this read). Other text is a paste (keys.ts isPasteBurst).
    */
   const onKey = ({ input, key }: KeyPress): void => {
-    if (isTyping(latest.current) || !isTypedText(input, key)) { execute(keyToCommands(latest.current, input, key)); return }
+    if (isTyping(latest.current) || !isTypedText(input, key)) { execute(keyToCommands(latest.current, input, key, !display.unicode)); return }
     if (isPasteBurst(input, key)) { onPaste(input); return }
     const chars = Array.from(input)
     for (let i = 0; i < chars.length; i++) {
       if (isTyping(latest.current)) { typeInto(chars.slice(i).join('')); return }
-      execute(keyToCommands(latest.current, chars[i], key))
+      execute(keyToCommands(latest.current, chars[i], key, !display.unicode))
     }
   }
   /** A paste where no field has the keyboard, marked by the terminal or not: into the field it is for, if any (keys.ts pasteCommands) */
@@ -259,8 +259,8 @@ async function enterCode (c: ControlClientLike, code: string): Promise<PairingSt
   }
 }
 
-/** Run one daemon operation; returns the reducer actions for its result. */
-async function perform (c: ControlClientLike, op: Op, s: TuiState): Promise<Action[]> {
+/** Run one daemon operation; returns the reducer actions for its result (`ascii`: drawn on an ASCII-only terminal, state.ts peerCalled). */
+async function perform (c: ControlClientLike, op: Op, s: TuiState, ascii: boolean): Promise<Action[]> {
   switch (op.op) {
     case 'accept': {
       const t = await c.call('accept', { id: op.id })
@@ -274,7 +274,7 @@ async function perform (c: ControlClientLike, op: Op, s: TuiState): Promise<Acti
       const r = await c.call('unpair', { peer: op.peer })
       const p = s.peers.find((x) => x.peerId === r.peerId)
       // not the peer as it was: the daemon's event that it is no longer listed comes before this answer (user-test finding: back, as unpaired)
-      return [{ type: 'unpaired', peerId: r.peerId }, { type: 'notice', text: `unpaired ${p == null ? r.peerId : peerCalled(s, p)}` }]
+      return [{ type: 'unpaired', peerId: r.peerId }, { type: 'notice', text: `unpaired ${p == null ? r.peerId : peerCalled(s, p, ascii)}` }]
     }
     case 'pair.show':
       return [{ type: 'event', name: 'pairing', data: await c.call('pair.show', {}) }]

@@ -122,8 +122,9 @@ export function pasteCommands (s: TuiState): { commands: Command[], into?: 'pair
   return { commands: notice('pasted text not used here: files to send go on 5 (Send), a code on 2 (Pair)') }
 }
 
-export function keyToCommands (s: TuiState, input: string, key: Partial<Key>): Command[] {
-  const commands = commandsFor(s, input, key)
+/** `ascii`: the notices it makes are drawn on an ASCII-only terminal (state.ts peerCalled). */
+export function keyToCommands (s: TuiState, input: string, key: Partial<Key>, ascii = false): Command[] {
+  const commands = commandsFor(s, input, key, ascii)
   // an asked step is done by its key pressed again, and forgotten at any other key
   if (s.armed === undefined || commands.some((c) => c.kind === 'action' && (c.action.type === 'arm' || c.action.type === 'disarm'))) return commands
   return [act({ type: 'disarm' }), ...commands]
@@ -138,7 +139,7 @@ function confirmed (s: TuiState, armKey: string, text: string, op: Op): Command[
   return [act({ type: 'arm', key: armKey, text })]
 }
 
-function commandsFor (s: TuiState, input: string, key: Partial<Key>): Command[] {
+function commandsFor (s: TuiState, input: string, key: Partial<Key>, ascii: boolean): Command[] {
   if (key.ctrl === true && input === 'c') return [{ kind: 'quit' }]
   if (key.ctrl === true && input === 'z') return [{ kind: 'suspend' }]
   if (key.tab === true) return [act({ type: 'screen:step', delta: key.shift === true ? -1 : 1 })]
@@ -156,20 +157,20 @@ function commandsFor (s: TuiState, input: string, key: Partial<Key>): Command[] 
   if (input.length === 1 && n >= 1 && n <= SCREENS.length) return [act({ type: 'screen', screen: SCREENS[n - 1] })]
   if (noDaemon(s)) return []
   switch (s.screen) {
-    case 'peers': return peersKeys(s, input)
+    case 'peers': return peersKeys(s, input, ascii)
     case 'pair': return pairKeys(s, input)
     case 'offers': return offersKeys(s, input)
-    case 'transfers': return transfersKeys(s, input)
+    case 'transfers': return transfersKeys(s, input, ascii)
     case 'send': return []
   }
 }
 
-function peersKeys (s: TuiState, input: string): Command[] {
+function peersKeys (s: TuiState, input: string, ascii: boolean): Command[] {
   const p = selectedPeer(s)
   if (input === 'p') return [act({ type: 'screen', screen: 'pair' })]
   if (p == null || (input !== 'u' && input !== 's')) return []
   // which of two of one name (review finding: "unpair alice" with two alice listed)
-  const name = peerCalled(s, p)
+  const name = peerCalled(s, p, ascii)
   if (!p.paired) return notice(`${name} is not paired — press p to pair by code`)
   if (input === 'u') return confirmed(s, `unpair:${p.peerId}`, `press u again to unpair ${name}; any other key keeps it`, { op: 'unpair', peer: p.peerId })
   return [act({ type: 'sendTo', peerId: p.peerId }), act({ type: 'screen', screen: 'send' })]
@@ -191,10 +192,10 @@ function offersKeys (s: TuiState, input: string): Command[] {
   return []
 }
 
-function transfersKeys (s: TuiState, input: string): Command[] {
+function transfersKeys (s: TuiState, input: string, ascii: boolean): Command[] {
   const t = selectedTransfer(s)
   if (t == null || input !== 'c') return []
-  const what = `${t.direction === 'send' ? 'the send to' : 'the receive from'} ${peerCalled(s, { peerId: t.peerId, name: t.peerName })}`
+  const what = `${t.direction === 'send' ? 'the send to' : 'the receive from'} ${peerCalled(s, { peerId: t.peerId, name: t.peerName }, ascii)}`
   return confirmed(s, `cancel:${t.id}`, `press c again to cancel ${what}; any other key keeps it`, { op: 'cancel', id: t.id })
 }
 

@@ -101,9 +101,16 @@ export function sharedPeerNames (s: TuiState, ascii = false): ReadonlySet<string
   return sharedNames([...s.peers, ...named], ascii)
 }
 
-/** A peer as a sentence names it ("unpaired alice"): with the end of its peer ID where another peer has its name. */
-export function peerCalled (s: TuiState, peer: { peerId: string, name: string }): string {
-  return peerLabel(peer, sharedPeerNames(s), Number.MAX_SAFE_INTEGER)
+/**
+ * A peer as a sentence names it ("unpaired alice"): with the end of its peer
+ * ID where another peer has its name; `ascii`: or where the sentence is to be
+ * drawn on an ASCII-only terminal and another's name is drawn alike there
+ * ("José", "Jose": sharedNames), as the lists tell them apart (helper
+ * finding: "press u again to unpair Jose" named either). The sentence itself
+ * is made ASCII where it is drawn.
+ */
+export function peerCalled (s: TuiState, peer: { peerId: string, name: string }, ascii = false): string {
+  return peerLabel(peer, sharedPeerNames(s, ascii), Number.MAX_SAFE_INTEGER)
 }
 
 /** Peers the Send screen can send to. */

@@ -1230,6 +1230,29 @@ describe('FERRY_ASCII (user-test finding: notices still drew "—" and "…")', 
     r.unmount()
   })
 
+  it('the questions and notices that name one of two peers drawn alike ("José", "Jose") tell which, by the end of its ID, as the lists do', async () => {
+    const jose: PeerInfo = { ...peers[0], peerId: '12D3KooWJoseJoseJoseJoseJoseJoseJoseJoseJJJJJJJJ', name: 'José' }
+    const plain: PeerInfo = { ...peers[0], peerId: '12D3KooWPlainPlainPlainPlainPlainPlainPlainPPPPPPP', name: 'Jose' }
+    const f = fakeClient({
+      peers: [jose, plain],
+      offers: [],
+      transfers: [transfer({ peerId: jose.peerId, peerName: jose.name })],
+      unpair: { peerId: jose.peerId, notified: true }
+    })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    const said = (): string => stripAnsi(r.lastFrame() ?? '').replace(/\s+/g, ' ')
+    // "Jose" sorts first: down to José
+    await press(r, '\u001b[B')
+    expect(said()).toContain('> Jose ...JJJJJJJJ')
+    await press(r, 'u')
+    expect(said()).toContain('press u again to unpair Jose ...JJJJJJJJ')
+    await press(r, '4', 'c')
+    expect(said()).toContain('press c again to cancel the receive from Jose ...JJJJJJJJ')
+    await press(r, '1', 'u', 'u')
+    await vi.waitFor(() => { expect(said()).toContain('unpaired Jose ...JJJJJJJJ') }, { timeout: 5000 })
+    r.unmount()
+  })
+
   it('a daemon that does not answer, of a home whose path is not ASCII, draws ASCII only (found using the TUI under FERRY_ASCII)', async () => {
     const connect = async (): Promise<ControlClientLike> => { throw new FerryError('E_TIMEOUT', 'the daemon did not answer `subscribe` within 30 s; it may be stopped (SIGSTOP) or stuck') }
     const r = await renderAt(h(App, { connect, home: '/tmp/café', retryMs: 60_000 }))
