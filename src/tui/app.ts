@@ -15,7 +15,8 @@ import { colorEnabled, supportsUnicode } from './format.ts'
 import { helpText, isPasteBurst, isTypedText, isTyping, keyToCommands, pasteCommands, splitEscape } from './keys.ts'
 import type { Command, KeyPress, Op } from './keys.ts'
 import { checkPaths } from './paths.ts'
-import { startHintLines } from './start-hint.ts'
+import { fitStartHint, startHintLines } from './start-hint.ts'
+import type { StartHint } from './start-hint.ts'
 import { onOutsideStop, stopLikeCtrlZ } from './suspend.ts'
 import { initialState, peerCalled, reduce, sendablePeers, sharedPeerNames } from './state.ts'
 import type { Action, TextFieldName, TuiState } from './state.ts'
@@ -78,20 +79,19 @@ export function App (props: AppProps) {
   const width = Math.max(20, columns)
   const connected = state.connection === 'connected'
   const display = { width, rows: 0, color: colorEnabled(process.env), unicode: supportsUnicode(process.env), now }
-  const fullBar = { connection: state.connection, selfName: state.self?.name, error: state.lastError, notice: state.notice, help: helpText(state) }
+  const bar = { connection: state.connection, selfName: state.self?.name, error: state.lastError, notice: state.notice, help: helpText(state) }
+  // an error takes lines of its own, wrapped, so that its advice is read (review finding: cut to one line);
+  // the notice and the help line wrap on a narrow terminal
+  // on a very small terminal (30x8) the screen gives up its room first: the tabs and the status bar
+  // stay (user-test finding: the tab row was gone)
+  const room = rows - CHROME_ROWS - statusBarRows(bar, display)
   // while the daemon is down, the command that starts it is what the screen is for: where it needs more rows
-  // than the screen has (30x8, a daemon started with a few flags), the rule and the help line give it theirs
-  const hint = state.connection === 'down' ? startHintLines(props.home, state.self?.startFlags, display) : []
-  const squeeze = hint.length > 0 && hint.length > rows - CHROME_ROWS - statusBarRows(fullBar, display)
-  const bar = squeeze ? { ...fullBar, help: '' } : fullBar
-  const ui: Ui = {
-    ...display,
-    // an error takes lines of its own, wrapped, so that its advice is read (review finding: cut to one line);
-    // the notice and the help line wrap on a narrow terminal
-    // on a very small terminal (30x8) the screen gives up its room first: the tabs and the status bar
-    // stay (user-test finding: the tab row was gone)
-    rows: Math.max(0, rows - CHROME_ROWS - statusBarRows(bar, display) + (squeeze ? 1 : 0))
-  }
+  // than the screen has (30x8, a daemon started with a few flags), the rule gives it its row, and what does
+  // not fit even then is cut, saying so (start-hint.ts fitStartHint); the help line stays
+  const wholeHint = state.connection === 'down' ? startHintLines(props.home, state.self?.startFlags, display) : []
+  const squeeze = wholeHint.length > 0 && wholeHint.length > room
+  const ui: Ui = { ...display, rows: Math.max(0, room + (squeeze ? 1 : 0)) }
+  const hint = fitStartHint(wholeHint, ui.rows, display)
 
   const runOp = async (op: Op): Promise<void> => {
     const c = link.current
@@ -188,7 +188,7 @@ export function App (props: AppProps) {
   )
 }
 
-function body (s: TuiState, ui: Ui, home: string, hint: string[], dispatch: (a: Action) => void, submit: (field: TextFieldName, value: string) => void): ReactNode {
+function body (s: TuiState, ui: Ui, home: string, hint: StartHint, dispatch: (a: Action) => void, submit: (field: TextFieldName, value: string) => void): ReactNode {
   if (s.connection === 'down') return notRunning(hint, ui)
   if (s.connection === 'unresponsive') return notAnswering(home, s.self?.pid, ui)
   if (s.connection === 'connecting' && s.self == null) return h(Text, {}, `connecting to the daemon${g(ui, '…')}`)
@@ -218,10 +218,11 @@ function body (s: TuiState, ui: Ui, home: string, hint: string[], dispatch: (a: 
   }
 }
 
-/** How to start the daemon (start-hint.ts), and that the TUI waits for it. */
-function notRunning (hint: string[], ui: Ui): ReactNode {
+/** How to start the daemon (start-hint.ts), or as much of it as fits and that it is cut, and that the TUI waits for it. */
+function notRunning (hint: StartHint, ui: Ui): ReactNode {
   return h(Box, { flexDirection: 'column' },
-    ...hint.map((l, i) => para(`start:${i}`, { bold: true }, l)),
+    ...hint.lines.map((l, i) => para(`start:${i}`, { bold: true }, l)),
+    hint.cut == null ? null : para('cut', { dimColor: true }, hint.cut),
     h(Text, { dimColor: true }, `retrying every second${g(ui, '…')}`)
   )
 }

@@ -10,7 +10,7 @@
 import { homedir } from 'node:os'
 import { quoteForShell, sanitizeForDisplay } from '../errors.ts'
 import { displayWidth } from './format.ts'
-import { g, isNarrow } from './components/ui.ts'
+import { g, isNarrow, textRows } from './components/ui.ts'
 import type { Ui } from './components/ui.ts'
 
 /**
@@ -150,4 +150,25 @@ export function startHintLines (home: string, flags: string[] | undefined, ui: U
   if (displayWidth(inline) <= ui.width) return [inline]
   // not indented: a line broken inside a word goes on at the next one's first cell, as the shell joins them
   return [`${sentence}:`, ...startCommandLines(words, ui.width)]
+}
+
+/** The hint as drawn: the command's lines, and what is said in place of those cut off. */
+export interface StartHint { lines: string[], cut?: string }
+
+/**
+ * The hint in at most `rows` lines: whole where it fits; else its first
+ * lines, and in place of the rest `cut`, which says so and how to see all of
+ * it. Cut rather than drawn over the help line, whose "q quit" a person at
+ * 30x8 needs more (found using the TUI at 30x8: a command of five lines took
+ * its row). The lines kept end in their continuation as they did: copied
+ * and pasted, the shell waits for the rest, where without it the command
+ * would start a daemon without the flags cut off (another daemon than the
+ * one before).
+ */
+export function fitStartHint (lines: string[], rows: number, ui: Ui): StartHint {
+  if (lines.length <= rows) return { lines }
+  // on one line: wrapped at 20 columns, the room cut it to "… cut: make the" (found using the TUI at 20x6)
+  const long = `${g(ui, '…')} cut: widen the terminal`
+  const cut = displayWidth(long) <= ui.width ? long : `${g(ui, '…')} cut: widen`
+  return { lines: lines.slice(0, Math.max(0, rows - textRows(cut, ui.width))), cut }
 }

@@ -638,7 +638,7 @@ describe('ferry tui App', () => {
     r.unmount()
   })
 
-  it('"daemon not running" gives the command that starts the daemon as it was started, its flags as its status said them, whole and pasteable at 80x24 and 30x8 (helper finding: --home alone, the receive folder, --no-mdns and --listen left out)', async () => {
+  it('"daemon not running" gives the command that starts the daemon as it was started, its flags as its status said them, whole and pasteable at 80x24 and 30x9 (helper finding: --home alone, the receive folder, --no-mdns and --listen left out)', async () => {
     const flags = ['--home', HOME, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/42001', '--receive-dir', '/tmp/recv', '--peer', '/ip4/127.0.0.1/tcp/42002/p2p/12D3KooWRrzF19xxCn5MTy4VKkXrpewr7tncb1ATTpnFxmYQN5tK']
     /** The command as the shell reads the lines from "ferry daemon" on: a line ending in "\\" goes on with the next. */
     const command = (text: string): string => {
@@ -647,8 +647,8 @@ describe('ferry tui App', () => {
       // as the shell joins them: a line's leading spaces are part of the command too
       return lines.slice(0, end + 1).map((l) => l.replace(/ ?\\$/, (m) => m === ' \\' ? ' ' : '')).join('').replace(/`.*$/, '')
     }
-    // at 30x8 without the --peer, whose address alone would take three of its five rows
-    for (const [columns, rows, given] of [[80, 24, flags], [30, 8, flags.slice(0, -2)]] as const) {
+    // at 30x9 without the --peer, whose address alone would take three of its five rows
+    for (const [columns, rows, given] of [[80, 24, flags], [30, 9, flags.slice(0, -2)]] as const) {
       const f = fakeClient({ status: { ...status, startFlags: [...given] } })
       const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME, retryMs: 60_000 }), columns, rows)
       f.drop()
@@ -658,6 +658,26 @@ describe('ferry tui App', () => {
       expect(text).toContain('daemon not running')
       r.unmount()
     }
+  })
+
+  it('at 30x8 a start command longer than the room is cut, says so and how to see it whole, and the help line stays (found using the TUI at 30x8: a command of five lines took the help line\'s row)', async () => {
+    const flags = ['--home', HOME, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/42001', '--receive-dir', '/tmp/recv']
+    const f = fakeClient({ status: { ...status, startFlags: flags } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME, retryMs: 60_000 }), 30, 8)
+    f.drop()
+    await tick()
+    const text = expectFits(r.lastFrame(), 30, 8)
+    const lines = text.split('\n').map((l) => l.trimEnd())
+    expect(lines).toContain('Tab/1-5 screens · q quit')
+    expect(lines).toContain('○ daemon not running')
+    expect(lines).toContain('… cut: widen the terminal')
+    // what is shown of it is its first lines as they are, each still ending in its continuation: pasted, the
+    // shell waits for the rest rather than start a daemon without the flags cut
+    const shown = lines.slice(lines.findIndex((l) => l.startsWith('start it:')), lines.indexOf('… cut: widen the terminal'))
+    expect(shown.length).toBeGreaterThan(1)
+    expect(shown[0]).toBe('start it: ferry daemon \\')
+    for (const l of shown) expect(l).toMatch(/\\$/)
+    r.unmount()
   })
 
   it('shows "daemon not running" and retries until the daemon comes up', async () => {

@@ -4,7 +4,8 @@
 
 import { describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
-import { startCommandLines, startWords } from '../../src/tui/start-hint.ts'
+import { fitStartHint, startCommandLines, startWords } from '../../src/tui/start-hint.ts'
+import { defaultUi } from '../../src/tui/components/ui.ts'
 import { displayWidth } from '../../src/tui/format.ts'
 
 /** The lines as the shell reads them pasted: each " \" or "\" at a line's end joins it to the next. */
@@ -68,5 +69,14 @@ describe('the start hint', () => {
     for (const l of lines) expect(displayWidth(l)).toBeLessThanOrEqual(30)
     expect(pasted(lines).replace(/^start it: /, '')).toBe('ferry daemon --home /home/someone/.local/state/ferry')
     expect(lines.length).toBe(3)
+  })
+
+  it('cut to the rows there are, its first lines kept as they are and one line in place of the rest, shorter where the terminal is narrower than it (found using the TUI at 20x6: "... cut: make the", its first words, wrapped and cut)', () => {
+    const lines = startCommandLines(startWords('/x', flags, '/home/me'), 30, 'start it:')
+    expect(fitStartHint(lines, 9, { ...defaultUi, width: 30 })).toEqual({ lines })
+    expect(fitStartHint(lines, 4, { ...defaultUi, width: 30 })).toEqual({ lines: lines.slice(0, 3), cut: '… cut: widen the terminal' })
+    expect(fitStartHint(lines, 4, { ...defaultUi, width: 30, unicode: false })).toEqual({ lines: lines.slice(0, 3), cut: '... cut: widen the terminal' })
+    const narrow = startCommandLines(startWords('/x', flags, '/home/me'), 20, 'start it:')
+    expect(fitStartHint(narrow, 2, { ...defaultUi, width: 20 })).toEqual({ lines: narrow.slice(0, 1), cut: '… cut: widen' })
   })
 })

@@ -33,7 +33,7 @@ export function StatusBar ({ connection, selfName, error, notice, help, ui }: St
     // "press u again" of a notice, the "q quit" of the help line are at their ends
     para('status', {}, h(Text, { color: tint(ui, color) }, connectionText(connection, selfName, ui)),
       notes === '' ? null : h(Text, { color: tint(ui, 'yellow') }, notes)),
-    // none where the screen needs the row more (app.ts: the command that starts the daemon, at 30x8)
+    // none where there are no keys to list
     help === '' ? null : para('help', { dimColor: true }, helpLines(help, ui))
   )
 }
