@@ -889,6 +889,18 @@ describe('user test at 60x20 and 100x30', () => {
     expect(text).toContain('daemon connected')
   })
 
+  it('a text longer than the field, its start in view (Home), leaves what stands before the field whole: "to alice-desk…" at 30x8, in letters and in CJK (found using the TUI at 30x8: "to    ›abc…")', async () => {
+    const f = fakeClient()
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 30, 8)
+    await press(r, '5', 'abcdefghijklmnopqrstuvwxyz0123456789', '\u001b[H')
+    expect(expectFits(r.lastFrame(), 30, 8)).toMatch(/^to alice-desk… › abcdefghijklm$/m)
+    await press(r, '\u0015', 'ベータ端末'.repeat(4), '\u001b[H')
+    expect(expectFits(r.lastFrame(), 30, 8)).toMatch(/^to alice-desk… › ベータ端末ベ *$/m)
+    // and the cursor in the middle of it, moved left from the end
+    await press(r, '\u001b[F', '\u001b[D', '\u001b[D', '\u001b[D', '\u001b[D', '\u001b[D')
+    expect(expectFits(r.lastFrame(), 30, 8)).toMatch(/^to alice-desk… › /m)
+  })
+
   it('at 30x8 the tab row stays and the screen gives up its room first: the selected peer, without the column names (user-test finding: the top line was gone)', async () => {
     const f = fakeClient()
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 30, 8)

@@ -99,6 +99,26 @@ export function scrollStart (cells: number[], cursor: number, width: number): nu
   return start
 }
 
+/**
+ * One past the last code point shown from `start`: no more than `width`
+ * cells, the cursor's at least one. A longer text made Ink shrink what
+ * stands before the field on its line (found using the TUI at 30x8: the
+ * "to alice" before the Send field blanked to "to", with the cursor at the
+ * start of a long path; CJK text, two cells a character, did it whenever
+ * it was longer than half the field).
+ */
+function shownEnd (cells: number[], start: number, cursor: number, width: number): number {
+  let end = start
+  let used = 0
+  while (end < cells.length) {
+    const cell = Math.max(cells[end], end === cursor ? 1 : 0)
+    if (used + cell > Math.max(1, width)) break
+    used += cell
+    end++
+  }
+  return Math.max(end, Math.min(cursor + 1, cells.length))
+}
+
 export function TextField ({ value, onChange, onSubmit, placeholder = '', width, focus = true, ascii = false }: TextFieldProps) {
   // the cursor is local; the value is the app's (it may be cleared from outside)
   const chars = Array.from(value)
@@ -132,9 +152,10 @@ export function TextField ({ value, onChange, onSubmit, placeholder = '', width,
   }
   // each code point as drawn: the cursor counts code points, the line is laid out by cells
   const drawn = ascii ? chars.map(asciiText) : chars
-  const start = scrollStart(drawn.map(displayWidth), cursor, width)
+  const cells = drawn.map(displayWidth)
+  const start = scrollStart(cells, cursor, width)
   const at = cursor - start
-  const shown = drawn.slice(start)
+  const shown = drawn.slice(start, shownEnd(cells, start, cursor, width))
   return h(Text, { wrap: 'truncate-end' },
     shown.slice(0, at).join(''),
     // an accent on its own is drawn as nothing in ASCII: the cursor on it is still a cell
