@@ -423,6 +423,18 @@ describe('ferry tui App', () => {
     expect(r.lastFrame()).toContain('Type this code')
   })
 
+  it('Delete removes the character under the cursor, Backspace the one before it (found using the TUI in tmux: Delete removed the one before)', async () => {
+    const f = fakeClient()
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    // abcd with the cursor before c: Delete takes the c, Backspace then the b; Delete at the end takes nothing
+    await press(r, '5', 'abcd', '\u001b[D', '\u001b[D', '\u001b[3~')
+    expect(r.lastFrame()).toContain('› abd')
+    await press(r, '\u007f')
+    expect(r.lastFrame()).toContain('› ad')
+    await press(r, '\u001b[F', '\u001b[3~')
+    expect(r.lastFrame()).toContain('› ad')
+  })
+
   it('Ctrl-U clears a text field instead of typing a "u"', async () => {
     const f = fakeClient()
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))

@@ -1,7 +1,7 @@
 // A one-line text field for the Pair and Send screens, in place of
 // ink-text-input, which inserts the letter of every Ctrl combination (Ctrl-U
 // typed a "u"). Here the usual line-editing keys work: ←/→, Home/End,
-// Ctrl-A/E, Backspace, Ctrl-U (clear to start), Ctrl-K (clear to end), Ctrl-W
+// Ctrl-A/E, Backspace, Delete, Ctrl-U (clear to start), Ctrl-K (clear to end), Ctrl-W
 // (delete a word); other Ctrl keys, Tab, ↑/↓ and Esc are left to the app, and
 // so is any key with Alt: that is Esc and the key in one read (keys.ts
 // splitEscape), and the Esc leaves the field; but an arrow sent with a
@@ -49,9 +49,12 @@ export function editText (e: Edit, input: string, key: Partial<Key>): Edit | nul
   if (key.rightArrow === true) return { value: e.value, cursor: Math.min(chars.length, cursor + 1) }
   if (key.home === true) return { value: e.value, cursor: 0 }
   if (key.end === true) return { value: e.value, cursor: chars.length }
-  if (key.backspace === true || key.delete === true) {
+  if (key.backspace === true) {
     return cursor === 0 ? { value: e.value, cursor } : edit(chars.slice(0, cursor - 1), chars.slice(cursor))
   }
+  // Delete ("\x1b[3~") takes the character under the cursor, as in a shell (found using the TUI in tmux: it
+  // took the one before, as Backspace does; Ink names Backspace's "\x7f" backspace, not delete)
+  if (key.delete === true) return edit(chars.slice(0, cursor), chars.slice(cursor + 1))
   if (key.ctrl === true) {
     switch (input) {
       case 'a': return { value: e.value, cursor: 0 }
