@@ -46,28 +46,26 @@ export interface KeyPress { input: string, key: Partial<Key> }
  * fields take no Alt key either (TextField.ts), so the Esc leaves the field.
  */
 export function splitEscape (input: string, key: Partial<Key>): KeyPress[] {
-  if (isModifiedMove(key)) return [{ input, key: { ...key, meta: false } }]
+  if (isModifiedKey(key)) return [{ input, key: { ...key, meta: false } }]
   if (key.meta !== true) return [{ input, key }]
   return [{ input: '', key: { escape: true } }, { input, key: { ...key, meta: false } }]
 }
 
 /**
- * An arrow (or Home, End, PgUp, PgDn) with Alt, Ctrl or Shift held: a
- * terminal sends Alt+↑ as one sequence with the modifier in it
- * ("\x1b[1;3A"; Ctrl "1;5", Shift "1;2"), which Ink takes for ↑ with meta,
- * and splitEscape took for Esc then ↑ (user-test finding: Alt+↑ on Send
- * left the field, on a code shown went back to the menu). No key here uses
- * a modifier with them, so they are the plain key: a modifier slipping
- * onto an arrow does what the arrow does. Told from Esc pressed fast
- * before an arrow ("\x1b\x1b[A", still Esc then ↑) by how Ink read it: a
+ * A key sent as one sequence with its modifier in it: a terminal sends
+ * Alt+↑ as "\x1b[1;3A" (Ctrl "1;5", Shift "1;2"), Alt+Delete as
+ * "\x1b[3;3~", which Ink takes for the key with meta, and splitEscape took
+ * for Esc then the key (found: Alt+↑ on Send left the field, on a code
+ * shown went back to the menu; Alt+Delete left the field). No key here
+ * uses a modifier with them, so they are the plain key: a modifier
+ * slipping onto an arrow does what the arrow does. Told from Esc pressed
+ * fast before a key ("\x1b\x1b[A", still Esc then ↑) by how Ink read it: a
  * sequence with a modifier parameter is read as a kitty-style key, which
  * carries an eventType; the legacy reading of an Esc before a key has none
  * (node_modules/ink/build/parse-keypress.js; the App tests write both).
  */
-export function isModifiedMove (key: Partial<Key>): boolean {
-  const move = key.upArrow === true || key.downArrow === true || key.leftArrow === true || key.rightArrow === true ||
-    key.home === true || key.end === true || key.pageUp === true || key.pageDown === true
-  return move && key.eventType !== undefined
+export function isModifiedKey (key: Partial<Key>): boolean {
+  return key.meta === true && key.eventType !== undefined
 }
 
 /** Text with no key in it (no Ctrl, Alt, arrow, Enter or Esc): typed or pasted; more than one character of it came in one read. */

@@ -423,6 +423,17 @@ describe('ferry tui App', () => {
     expect(r.lastFrame()).toContain('Type this code')
   })
 
+  it('any key sent as one sequence with Alt in it (Alt+Delete as "\\x1b[3;3~") is that key, not Esc and the key: the field keeps the keyboard (found using the TUI in tmux: Alt+Delete left the Send field)', async () => {
+    const f = fakeClient()
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, '5', 'abcd', '\u001b[D', '\u001b[D', '\u001b[3;3~')
+    expect(r.lastFrame()).toContain('Files or folders')
+    expect(r.lastFrame()).toContain('› abd')
+    // Esc pressed fast before Delete ("\x1b\x1b[3~") is still Esc: out of the field
+    await press(r, '\u001b\u001b[3~')
+    expect(r.lastFrame()).toContain('NAME')
+  })
+
   it('Delete removes the character under the cursor, Backspace the one before it (found using the TUI in tmux: Delete removed the one before)', async () => {
     const f = fakeClient()
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))

@@ -5,7 +5,8 @@
 // (delete a word); other Ctrl keys, Tab, ↑/↓ and Esc are left to the app, and
 // so is any key with Alt: that is Esc and the key in one read (keys.ts
 // splitEscape), and the Esc leaves the field; but an arrow sent with a
-// modifier in it (Alt+← as "\x1b[1;3D") is the arrow (keys.ts isModifiedMove).
+// modifier in it (Alt+← as "\x1b[1;3D") is the arrow, and so for any key
+// sent so (keys.ts isModifiedKey).
 // Pasted text is inserted with line breaks turned into spaces and control
 // characters dropped; one at its end submits it, as Enter would. The line
 // never wraps: it scrolls to keep the cursor in view within `width` cells.
@@ -18,7 +19,7 @@ import { Text, useInput, usePaste } from 'ink'
 import type { Key } from 'ink'
 import { asciiText } from '../ascii-text.ts'
 import { displayWidth } from '../format.ts'
-import { isModifiedMove } from '../keys.ts'
+import { isModifiedKey } from '../keys.ts'
 
 export interface TextFieldProps {
   value: string
@@ -131,7 +132,7 @@ export function TextField ({ value, onChange, onSubmit, placeholder = '', width,
   const latest = useRef<Edit>({ value, cursor })
   latest.current = { value, cursor }
   const type = (input: string, pressed: Partial<Key>): void => {
-    const key = isModifiedMove(pressed) ? { ...pressed, meta: false } : pressed
+    const key = isModifiedKey(pressed) ? { ...pressed, meta: false } : pressed
     const cur = latest.current
     if (key.meta === true) return
     if (key.return === true) { onSubmit(cur.value); return }
