@@ -142,7 +142,7 @@ export function App (props: AppProps) {
    */
   const onKey = ({ input, key }: KeyPress): void => {
     if (isTyping(latest.current) || !isTypedText(input, key)) { execute(keyToCommands(latest.current, input, key, !display.unicode)); return }
-    if (isPasteBurst(input, key)) { onPaste(input); return }
+    if (isPasteBurst(latest.current, input, key)) { onPaste(input); return }
     const chars = Array.from(input)
     for (let i = 0; i < chars.length; i++) {
       if (isTyping(latest.current)) { typeInto(chars.slice(i).join('')); return }

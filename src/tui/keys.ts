@@ -3,7 +3,7 @@
 // line text, so the keys shown are the keys handled. No I/O here.
 
 import type { Key } from 'ink'
-import { peerCalled, SCREENS, selectedOffer, selectedPeer, selectedTransfer } from './state.ts'
+import { peerCalled, reduce, SCREENS, selectedOffer, selectedPeer, selectedTransfer } from './state.ts'
 import type { Action, TuiState } from './state.ts'
 
 export type Op =
@@ -95,17 +95,26 @@ export const TYPED_AHEAD_MAX = 4
  * ran each of its characters as a command, a path's "a" or "d" accepting or
  * declining an offer (helper finding); taken as a paste, keys typed ahead do
  * nothing and the notice line says so, which costs a press again. So: keys
- * only where every character is a command key (COMMAND_KEYS) and there are
- * at most TYPED_AHEAD_MAX of them; anything with another character in it (a
- * path's "/" or ".", a code's "-", a capital, a space, a line break) is a
- * paste from two characters on. What a paste is and typing cannot be told
- * apart from the text alone only where it is a few command keys ("dad"):
- * those still act.
+ * only where there are at most TYPED_AHEAD_MAX characters and each is a
+ * command key (COMMAND_KEYS) up to one that opens a field, after which the
+ * rest is typed into it ("e7" on Pair: the code field with 7 in it). Tried
+ * on the state as the keys would leave it, nothing run. Anything with
+ * another character in it before a field opens (a path's "/" or ".", a
+ * code's "-", a capital, a space, a line break) is a paste from two
+ * characters on. Typing and a paste cannot be told apart from the text
+ * alone only where it is a few command keys ("dad"): those still act.
  */
-export function isPasteBurst (input: string, key: Partial<Key>): boolean {
+export function isPasteBurst (s: TuiState, input: string, key: Partial<Key>): boolean {
   if (!isTypedText(input, key)) return false
   const chars = Array.from(input)
-  return chars.length > TYPED_AHEAD_MAX || chars.some((c) => !COMMAND_KEYS.includes(c))
+  if (chars.length > TYPED_AHEAD_MAX) return true
+  let state = s
+  for (const c of chars) {
+    if (isTyping(state)) return false
+    if (!COMMAND_KEYS.includes(c)) return true
+    state = keyToCommands(state, c, {}).reduce((st, cmd) => cmd.kind === 'action' ? reduce(st, cmd.action) : st, state)
+  }
+  return false
 }
 
 /**
