@@ -265,6 +265,11 @@ export type NotServedReason = 'changed' | 'removed' | 'unreadable'
 const NOT_SERVED_ON_WIRE: Record<NotServedReason, number> = { changed: 1, removed: 2, unreadable: 3 }
 const NOT_SERVED_READ = new Map<number, NotServedReason>(Object.entries(NOT_SERVED_ON_WIRE).map(([reason, wire]) => [wire, reason as NotServedReason]))
 
+/** Whether `word` is a reason this version knows (one read back from the store, say): the reasons are NOT_SERVED_ON_WIRE's keys. */
+export function isNotServedReason (word: string): word is NotServedReason {
+  return Object.hasOwn(NOT_SERVED_ON_WIRE, word)
+}
+
 /**
  * `length` bytes of chunk `chunk` follow, starting `offset` bytes into it;
  * or, with `error` E_SOURCE_CHANGED, the file cannot be served, and

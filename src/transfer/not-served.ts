@@ -3,7 +3,7 @@
 // receiver does without the file, and both sides word what the user sees by it.
 
 import { FerryError } from '../errors.ts'
-import type { NotServedReason } from '../protocol/transfer.ts'
+import { isNotServedReason, type NotServedReason } from '../protocol/transfer.ts'
 
 export type { NotServedReason }
 
@@ -21,11 +21,9 @@ export function notServedReason (err: unknown): NotServedReason | undefined {
   return err instanceof NotServedError ? err.reason : undefined
 }
 
-const REASONS: ReadonlySet<string> = new Set<NotServedReason>(['changed', 'removed', 'unreadable'])
-
 /** `word` as a reason, when it is one (a reason read back from the store); undefined otherwise. */
 export function asNotServedReason (word: string | undefined): NotServedReason | undefined {
-  return word !== undefined && REASONS.has(word) ? word as NotServedReason : undefined
+  return word !== undefined && isNotServedReason(word) ? word : undefined
 }
 
 /** The sender's E_SOURCE_CHANGED `err`, with the reason it told (if any) kept on it. */
