@@ -22,6 +22,8 @@ import { hash } from '../../src/transfer/blake3.js'
 import { chunkSizeFor } from '../../src/transfer/chunking.ts'
 import { receiptSkipped } from '../../src/transfer/receipt-skipped.ts'
 import { Sender, serveChunks } from '../../src/transfer/sender.ts'
+import { toTransferInfo } from '../../src/transfer/snapshot.ts'
+import type { TransferRow } from '../../src/store/index.ts'
 
 let dir: string
 beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'ferry-preview-')) })
@@ -76,5 +78,24 @@ describe('Sender.dropPreview', () => {
     // a receipt that goes without q, for a reason the receiver did not tell: not "removed", which was p's
     const { skipped } = receiptSkipped({ transferId: ID, status: 'done', root: new Uint8Array(32), signature: new Uint8Array(0) }, sender.offer.files, sender.sources, [1], (i) => sender.givenUp.get(i)?.why)
     expect(skipped).toEqual([{ path: q.path, reason: 'changed, removed or unreadable after it was offered; not received (send it again)', failed: true, notServed: true }])
+  })
+
+  it('what the preview served of a file is not shown in flight as the offer\'s file at the same index, before any of that one is served', async () => {
+    // the preview's entries: x, p. x changes while hashed (left out of the offer); p is served in full by the preview
+    const [x, p] = [await oneChunkFile('x.bin'), await oneChunkFile('p.bin')]
+    const big = join(dir, 'big.bin')
+    await writeFile(big, randomBytes(5000))
+    const sender = new Sender({ id: '00'.repeat(16), peerId: 'receiver', state: 'hashing', totalBytes: 6000 })
+    sender.preview = { files: [x.previewed, p.previewed], sources: [x.path, p.path] }
+    expect(await ask(sender, 0)).toEqual({ bytes: x.data.length })
+
+    // the offer: big and p (x left out while hashing): big is entry 0, where the preview had x, and none of it was served
+    const bigEntry: OfferFile = { path: 'big.bin', kind: 'file', size: 5000, mtimeMs: 0, mode: 0o644, chunkSize: chunkSizeFor(5000), chunks: [new Uint8Array(32)], fileRoot: new Uint8Array(32) }
+    sender.offer = { transferId: ID, root: new Uint8Array(32), totalBytes: 6000, files: [bigEntry, p.offered] }
+    sender.sources = [big, p.path]
+    sender.dropPreview()
+    sender.state = 'fetching'
+    const row: TransferRow = { id: sender.id, direction: 'send', peerId: 'receiver', peerName: 'beta', state: 'fetching', root: new Uint8Array(32), offer: new Uint8Array(0), totalBytes: 6000, doneBytes: 0, wireBytes: 0, receiptVerified: false, resumed: false, createdAt: 0 }
+    expect(toTransferInfo({ row, sender, peerName: 'beta' }).inFlight).toEqual([])
   })
 })
