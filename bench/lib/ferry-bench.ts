@@ -111,9 +111,7 @@ export async function ferryOnLink (ctx: LinkContext): Promise<Memory[]> {
 async function timedSend (ctx: LinkContext, sender: FerryDaemon, rx: FerryDaemon, ds: Dataset): Promise<boolean> {
   const src = join(ds.dir, ds.name)
   const tx0 = await vethTx(SENDER)
-  const load = loadavg()
-  const cpu0 = [sender.cpuSeconds(), rx.cpuSeconds()]
-  const t0 = performance.now()
+  const { load, t0, cpuSince } = measureFrom(sender, rx)
   const r = await sender.cli(['send', rx.peerId, src, '--json'], { timeoutMs: SEND_TIMEOUT_MS })
   const tSend = performance.now()
   if (r.code !== 0) {
@@ -122,7 +120,7 @@ async function timedSend (ctx: LinkContext, sender: FerryDaemon, rx: FerryDaemon
   }
   await syncFs(rx.spec.receiveDir)
   const t1 = performance.now()
-  const cpu = { sender: round(sender.cpuSeconds() - cpu0[0], 2), receiver: round(rx.cpuSeconds() - cpu0[1], 2) }
+  const cpu = cpuSince()
   const vethBytes = await vethTx(SENDER) - tx0
   const sent = JSON.parse(r.stdout) as SendResult
   const verified = await verify(join(rx.spec.receiveDir, ds.name), ds) && sent.receipt?.verified === true
@@ -205,14 +203,12 @@ async function killAndResume (ctx: LinkContext, sender: FerryDaemon, rx: FerryDa
  */
 async function longSend (ctx: LinkContext, sender: FerryDaemon, rx: FerryDaemon, file: string): Promise<void> {
   const traces = { sender: sender.traceRss(), receiver: rx.traceRss() }
-  const load = loadavg()
-  const cpu0 = [sender.cpuSeconds(), rx.cpuSeconds()]
-  const t0 = performance.now()
+  const { load, t0, cpuSince } = measureFrom(sender, rx)
   const r = await sender.cli(['send', rx.peerId, file, '--json'], { timeoutMs: SEND_TIMEOUT_MS })
   const seconds = (performance.now() - t0) / 1000
   const rss = { sender: rssShape(traces.sender()), receiver: rssShape(traces.receiver()) }
   if (r.code !== 0) throw new Error(`10 GiB send: ferry send exited ${r.code}: ${r.stderr.trim()}`)
-  const cpu = { sender: round(sender.cpuSeconds() - cpu0[0], 2), receiver: round(rx.cpuSeconds() - cpu0[1], 2) }
+  const cpu = cpuSince()
   const sent = JSON.parse(r.stdout) as SendResult
   let arrived = -1
   try { arrived = statSync(join(rx.spec.receiveDir, basename(file))).size } catch {}
@@ -232,20 +228,30 @@ async function longSend (ctx: LinkContext, sender: FerryDaemon, rx: FerryDaemon,
  * the receipt and a sha256 of both copies.
  */
 async function nextSend (ctx: LinkContext, sender: FerryDaemon, rx: FerryDaemon, file: string): Promise<void> {
-  const load = loadavg()
-  const cpu0 = [sender.cpuSeconds(), rx.cpuSeconds()]
-  const t0 = performance.now()
+  const { load, t0, cpuSince } = measureFrom(sender, rx)
   const r = await sender.cli(['send', rx.peerId, file, '--json'], { timeoutMs: SEND_TIMEOUT_MS })
   if (r.code !== 0) throw new Error(`second 1 GiB send: ferry send exited ${r.code}: ${r.stderr.trim()}`)
   await syncFs(rx.spec.receiveDir)
   const seconds = (performance.now() - t0) / 1000
-  const cpu = { sender: round(sender.cpuSeconds() - cpu0[0], 2), receiver: round(rx.cpuSeconds() - cpu0[1], 2) }
+  const cpu = cpuSince()
   const sent = JSON.parse(r.stdout) as SendResult
   const same = await sameBytes(file, join(rx.spec.receiveDir, basename(file)))
   ctx.record({
     tool: 'ferry', kind: 'next', dataset: 'big', rate: ctx.rate, bytes: NEXT_BYTES, seconds: round(seconds, 3), MBps: round(NEXT_BYTES / 1e6 / seconds, 1),
     verified: sent.receipt?.verified === true && same, ferry_seconds: sent.seconds, cpu_s: cpu, loadavg: load
   })
+}
+
+/**
+ * What a timed send records besides its time, taken from now: the load
+ * average, and (when asked) both daemons' CPU-seconds since. `t0` is taken
+ * last, just before the caller starts the send.
+ */
+function measureFrom (sender: FerryDaemon, rx: FerryDaemon): { load: ReturnType<typeof loadavg>, t0: number, cpuSince: () => { sender: number, receiver: number } } {
+  const load = loadavg()
+  const cpu0 = [sender.cpuSeconds(), rx.cpuSeconds()]
+  const t0 = performance.now()
+  return { load, t0, cpuSince: () => ({ sender: round(sender.cpuSeconds() - cpu0[0], 2), receiver: round(rx.cpuSeconds() - cpu0[1], 2) }) }
 }
 
 /** A VmRSS trace (KiB samples) in MB: its peak, the medians of its second and last tenths, and how many samples. */
