@@ -166,7 +166,7 @@ export function App (props: AppProps) {
 
   useInput((input, key) => {
     // each on the state the one before it left (Esc leaves a field before its digit picks a screen)
-    for (const k of splitEscape(input, key)) onKey(k)
+    for (const k of splitEscape(input, key, isTyping(latest.current))) onKey(k)
   })
   // a paste where no field has the keyboard is no keys: taken one by one (onKey), a path pasted on Offers
   // declined or accepted at its "d" or "a"; the terminal marks pastes (bracketed paste) while this listens

@@ -45,7 +45,8 @@ export interface KeyPress { input: string, key: Partial<Key> }
  * field moved the peer and stayed in the field, Esc+Enter sent). The text
  * fields take no Alt key either (TextField.ts), so the Esc leaves the field.
  */
-export function splitEscape (input: string, key: Partial<Key>): KeyPress[] {
+export function splitEscape (input: string, key: Partial<Key>, typing = false): KeyPress[] {
+  if (typing && isAltBackspace(key)) return [{ input, key }]
   if (isModifiedKey(key)) return [{ input, key: { ...key, meta: false } }]
   if (key.meta !== true) return [{ input, key }]
   return [{ input: '', key: { escape: true } }, { input, key: { ...key, meta: false } }]
@@ -64,6 +65,19 @@ export function splitEscape (input: string, key: Partial<Key>): KeyPress[] {
  * carries an eventType; the legacy reading of an Esc before a key has none
  * (node_modules/ink/build/parse-keypress.js; the App tests write both).
  */
+/**
+ * Alt+Backspace: Esc and Backspace in one read ("\x1b\x7f"), as terminals
+ * send it, or one sequence with Alt in it (kitty's). In a field it erases
+ * the word before the cursor (TextField), as in readline and every shell,
+ * where fingers expect it; taken for Esc and Backspace it left the field
+ * (the Send screen for Peers, a code being typed for the pair menu). Esc
+ * pressed fast before Backspace reads the same, and erases a word too, as
+ * in a shell. Where no field has the keyboard it is Esc and Backspace.
+ */
+export function isAltBackspace (key: Partial<Key>): boolean {
+  return key.meta === true && key.backspace === true
+}
+
 export function isModifiedKey (key: Partial<Key>): boolean {
   return key.meta === true && key.eventType !== undefined
 }

@@ -434,6 +434,27 @@ describe('ferry tui App', () => {
     expect(r.lastFrame()).toContain('NAME')
   })
 
+  it('Alt+Backspace ("\\x1b\\x7f", as terminals send it) in a field erases the word before the cursor and keeps the field, as in a shell; where no field has the keyboard it is Esc, then Backspace', async () => {
+    const f = fakeClient({ 'pair.show': { id: 'p2', role: 'show', phase: 'waiting', code: '605-feline-slumbering', expiresAt: NOW + 300_000 } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    // Send: it left the field for Peers
+    await press(r, '5', '/srv/photos/2024', '\u001b\u007f')
+    expect(r.lastFrame()).toContain('Files or folders')
+    expect(r.lastFrame()).toContain('› /srv/photos/')
+    expect(r.lastFrame()).not.toContain('2024')
+    // kitty's Alt+Backspace, one sequence with Alt in it, does the same
+    await press(r, '\u001b[127;3u')
+    expect(r.lastFrame()).toContain('› /srv/')
+    // Pair: a code being typed loses its last word, and its field stays (it went back to the menu)
+    await press(r, '\u001b', '2', 'e', '605-feline', '\u001b\u007f')
+    expect(r.lastFrame()).toContain('605-')
+    expect(r.lastFrame()).not.toContain('feline')
+    expect(r.lastFrame()).not.toContain('s  show a code')
+    // no field: a code shown goes back to the menu, as at Esc
+    await press(r, '\u001b', 's', '\u001b\u007f')
+    expect(r.lastFrame()).toContain('s  show a code')
+  })
+
   it('Delete removes the character under the cursor, Backspace the one before it (found using the TUI in tmux: Delete removed the one before)', async () => {
     const f = fakeClient()
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))

@@ -275,6 +275,16 @@ describe('TextField (Pair and Send screens)', () => {
     expect(editText(e, 'x', { meta: true })).toBe(null)
   })
 
+  it('Alt+Backspace erases the word before the cursor as readline does: letters and digits, back from the last other character', () => {
+    const alt = { meta: true, backspace: true }
+    expect(editText({ value: '/srv/photos/2024', cursor: 16 }, '', alt)).toEqual({ value: '/srv/photos/', cursor: 12 })
+    expect(editText({ value: '/srv/photos/', cursor: 12 }, '', alt)).toEqual({ value: '/srv/', cursor: 5 })
+    expect(editText({ value: 'IMG_0001.jpg tail', cursor: 12 }, '', alt)).toEqual({ value: 'IMG_0001. tail', cursor: 9 })
+    expect(editText({ value: 'été 写真', cursor: 6 }, '', alt)).toEqual({ value: 'été ', cursor: 4 })
+    expect(editText({ value: '///', cursor: 3 }, '', alt)).toEqual({ value: '', cursor: 0 })
+    expect(editText({ value: 'ab', cursor: 0 }, '', alt)).toEqual({ value: 'ab', cursor: 0 })
+  })
+
   it('scrolls a long line to keep the cursor in view', async () => {
     const ones = (n: number): number[] => Array<number>(n).fill(1)
     expect(scrollStart(ones(5), 5, 10)).toBe(0)

@@ -2,11 +2,14 @@
 // ink-text-input, which inserts the letter of every Ctrl combination (Ctrl-U
 // typed a "u"). Here the usual line-editing keys work: ←/→, Home/End,
 // Ctrl-A/E, Backspace, Delete, Ctrl-U (clear to start), Ctrl-K (clear to end), Ctrl-W
-// (delete a word); other Ctrl keys, Tab, ↑/↓ and Esc are left to the app, and
-// so is any key with Alt: that is Esc and the key in one read (keys.ts
-// splitEscape), and the Esc leaves the field; but an arrow sent with a
-// modifier in it (Alt+← as "\x1b[1;3D") is the arrow, and so for any key
-// sent so (keys.ts isModifiedKey).
+// (delete to the space before), Alt+Backspace (delete a word: to the letter
+// or digit after the last other character before the cursor, as readline
+// does, so "/srv/photos/2024" loses "2024"; keys.ts isAltBackspace); other
+// Ctrl keys, Tab, ↑/↓ and Esc are left to the app, and so is any other key
+// with Alt: that is Esc and the key in one read (keys.ts splitEscape), and
+// the Esc leaves the field; but an arrow sent with a modifier in it (Alt+←
+// as "\x1b[1;3D") is the arrow, and so for any key sent so (keys.ts
+// isModifiedKey).
 // Pasted text is inserted with line breaks turned into spaces and control
 // characters dropped; one at its end submits it, as Enter would. The line
 // never wraps: it scrolls to keep the cursor in view within `width` cells.
@@ -19,7 +22,7 @@ import { Text, useInput, usePaste } from 'ink'
 import type { Key } from 'ink'
 import { asciiText } from '../ascii-text.ts'
 import { displayWidth } from '../format.ts'
-import { isModifiedKey } from '../keys.ts'
+import { isAltBackspace, isModifiedKey } from '../keys.ts'
 
 export interface TextFieldProps {
   value: string
@@ -36,6 +39,8 @@ export interface TextFieldProps {
 /** A field's text and cursor; the cursor counts code points, not UTF-16 units. */
 export interface Edit { value: string, cursor: number }
 
+/** A word for Alt+Backspace, as readline's: letters and digits, of any script */
+const WORD_CHAR = /[\p{L}\p{N}]/u
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g
 
@@ -44,6 +49,12 @@ export function editText (e: Edit, input: string, key: Partial<Key>): Edit | nul
   const chars = Array.from(e.value)
   const cursor = Math.max(0, Math.min(e.cursor, chars.length))
   const edit = (before: string[], after: string[]): Edit => ({ value: [...before, ...after].join(''), cursor: before.length })
+  if (isAltBackspace(key)) {
+    let i = cursor
+    while (i > 0 && !WORD_CHAR.test(chars[i - 1])) i--
+    while (i > 0 && WORD_CHAR.test(chars[i - 1])) i--
+    return edit(chars.slice(0, i), chars.slice(cursor))
+  }
   if (key.meta === true || key.return === true || key.tab === true || key.upArrow === true || key.downArrow === true ||
     key.escape === true || key.pageUp === true || key.pageDown === true) return null
   if (key.leftArrow === true) return { value: e.value, cursor: Math.max(0, cursor - 1) }
@@ -132,9 +143,9 @@ export function TextField ({ value, onChange, onSubmit, placeholder = '', width,
   const latest = useRef<Edit>({ value, cursor })
   latest.current = { value, cursor }
   const type = (input: string, pressed: Partial<Key>): void => {
-    const key = isModifiedKey(pressed) ? { ...pressed, meta: false } : pressed
+    const key = isModifiedKey(pressed) && !isAltBackspace(pressed) ? { ...pressed, meta: false } : pressed
     const cur = latest.current
-    if (key.meta === true) return
+    if (key.meta === true && !isAltBackspace(key)) return
     if (key.return === true) { onSubmit(cur.value); return }
     const { text, enter } = splitEnter(input, key)
     const next = editText(cur, text, key)
