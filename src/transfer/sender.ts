@@ -1,8 +1,11 @@
 // The sending side: build the manifest (hashing in workers), offer it, serve
 // the receiver's chunk requests from the source files, and take the signed
 // receipt. States: hashing → offered → fetching → done | failed | cancelled.
-// The chunk server reads source files at the offsets the manifest gives; it
-// never hashes again (the receiver verifies every chunk).
+// The chunk server reads source files at the offsets the manifest gives and
+// leaves verifying to the receiver (it checks every chunk), except for a file
+// whose change time moved since it was hashed or cannot tell (FAT, exFAT,
+// FUSE: `touched`): each chunk of it is read whole and checked against its
+// hash before it is served, and the file is left out at the first that differs.
 
 import type { Stream } from '@libp2p/interface'
 import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs'
