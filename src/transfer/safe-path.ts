@@ -3,9 +3,11 @@
 // Owns: the rules a manifest path must pass (validateRelativePath), mapping
 // validated components under a receive folder without crossing a symlink
 // (resolveInside), and the keep-both collision rule (uniqueDestination).
-// Must never: create, write, rename or delete anything; normalise or re-encode
-// a name (a path is accepted byte for byte or refused); trust a path that
-// has not gone through validateRelativePath.
+// Must never: create, write, rename or delete anything (but the probe files
+// name-probe.ts creates and removes at once in the receive folder, asking
+// its file system whether it holds a name, through NameProbe); normalise or
+// re-encode a name (a path is accepted byte for byte or refused); trust a
+// path that has not gone through validateRelativePath.
 //
 // resolveInside checks the file system as it is now. Callers still create
 // directories with mkdir (which never follows a final symlink), open with
