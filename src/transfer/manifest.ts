@@ -3,9 +3,12 @@
 // Owns: walking the user's paths into entries (scanPaths) and hashing them
 // into a Manifest with file and transfer roots (buildManifest). Root
 // encodings live in manifest-root.ts.
-// Must never: follow a symlink, send a name the receiver would refuse (such
-// entries are skipped with a warning), hash on the main thread (the pool
-// does), or put sourcePath on the wire (it is local only).
+// Must never: follow a symlink inside a path given (a path given that is one
+// is followed, below), send a name the receiver would refuse (such entries
+// are skipped with a warning), read and hash file data itself (the hash
+// pool does: in workers, and a file of at most 64 KiB on the main thread;
+// only the roots over chunk hashes are hashed here, in manifest-root.ts),
+// or put sourcePath on the wire (it is local only).
 // A file hashed before and unchanged since (same device, inode, size, mtime
 // and ctime) takes its chunk hashes from the cache (options.cache) instead.
 //
