@@ -172,7 +172,7 @@ async function report (client: ControlClient, st: PairingState, json: boolean): 
   }
 }
 
-export const unpairHelp = `Usage: ferry unpair <peer> [--home DIR]
+export const unpairHelp = `Usage: ferry unpair <peer> [--json] [--home DIR]
 
 Remove trust in a paired peer (name, peer ID or unique prefix). The other
 device is told, if it can be reached, and removes its trust in this one too.
@@ -192,7 +192,7 @@ export async function unpair (argv: string[]): Promise<number> {
   } finally { client.close() }
 }
 
-export const autoAcceptHelp = `Usage: ferry auto-accept <peer> on|off [--home DIR]
+export const autoAcceptHelp = `Usage: ferry auto-accept <peer> on|off [--json] [--home DIR]
 
 Whether offers from a paired peer are accepted automatically (on, the
 default after pairing) or wait in \`ferry offers\` for accept/decline (off).

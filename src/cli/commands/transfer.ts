@@ -461,9 +461,9 @@ function idCommand (method: 'accept' | 'decline' | 'cancel', help: string) {
   }
 }
 
-export const accept = idCommand('accept', 'Usage: ferry accept <id> [--home DIR]\n\nAccept a pending offer (see `ferry offers`); files go to the receive folder.\n')
-export const decline = idCommand('decline', 'Usage: ferry decline <id> [--home DIR]\n\nDecline a pending offer; the sender is told.\n')
-export const cancel = idCommand('cancel', 'Usage: ferry cancel <id> [--home DIR]\n\nCancel an active transfer, sending or receiving; the other side is told.\n')
+export const accept = idCommand('accept', 'Usage: ferry accept <id> [--json] [--home DIR]\n\nAccept a pending offer (see `ferry offers`); files go to the receive folder.\n')
+export const decline = idCommand('decline', 'Usage: ferry decline <id> [--json] [--home DIR]\n\nDecline a pending offer; the sender is told.\n')
+export const cancel = idCommand('cancel', 'Usage: ferry cancel <id> [--json] [--home DIR]\n\nCancel an active transfer, sending or receiving; the other side is told.\n')
 
 export const waitHelp = `Usage: ferry wait <id> [--json] [--home DIR]
 

@@ -71,7 +71,7 @@ export function Tabs ({ screen, selfName, offers, active, ui }: TabsProps) {
     { shown: '', row: tight },
     { shown: '', row: numbered }
   ].flatMap(({ shown, row: r }) => shown === undefined ? [] : [{ head: head(shown, r), row: r }])
-  // at 30 columns not even "ferry " is left room: the tabs, which say where one is, before it
+  // where not even "ferry " is left room (a narrow terminal with counts on the tabs): the tabs, which say where one is, before it
   layouts.push({ head: '', row: numbered })
   const fit = layouts.find((l) => displayWidth(l.head) + l.row.width <= ui.width) ?? layouts[layouts.length - 1]
   return h(Box, { width: ui.width },
