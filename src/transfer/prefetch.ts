@@ -51,6 +51,8 @@ const FINISH_MS = 10_000
 const PART_IDLE_MS = 30_000
 /** Files one prefetch starts (part files it creates); the chunks of more wait for the offer. */
 const MAX_PREFETCH_FILES = 10_000
+/** What a prefetch letting go of its chunk streams waits at most for their ends to be closed (letGo): a request or two to send first, on a link that works. */
+const LET_GO_MS = 1000
 /** A prefetch that ended, and whose offer never came, is forgotten after this (its folder is swept with the part folders). */
 const FORGET_MS = 10 * 60 * 1000
 
@@ -79,6 +81,8 @@ export interface PrefetchDeps {
   /** A prefetch ended (the chunk sink may be let go once nothing uses it). */
   ended: () => void
   log: Pick<Logger, 'debug' | 'info' | 'warn'>
+  /** FINISH_MS, unless a test says otherwise */
+  finishMs?: number
 }
 
 /** The queue of a prefetch: it grows as hashes come, and ends when the preview does. */
@@ -139,6 +143,8 @@ class Prefetch {
   private hashes: Uint8Array[][] = []
   /** "file/chunk" whose hash came again, different (the file changed while hashed): verified against which one is not known */
   private readonly rehashed = new Set<string>()
+  /** its fetch's chunk streams not ended yet (letGo closes them) */
+  private readonly streams = new Set<Stream>()
 
   constructor (deps: PrefetchDeps, id: string, peerId: string, receiveDir: string, preview: OfferMsg) {
     this.deps = deps
@@ -176,7 +182,12 @@ class Prefetch {
       sink,
       spool,
       streams: this.deps.streams,
-      openStream: async () => await this.deps.openChunkStream(this.peerId, signal),
+      openStream: async () => {
+        const stream = await this.deps.openChunkStream(this.peerId, signal)
+        this.streams.add(stream)
+        stream.addEventListener('close', () => { this.streams.delete(stream) })
+        return stream
+      },
       onChunk: (fs, chunk, length) => { fs.bitmap.set(chunk); this.held.set(fs.index, fs.bitmap); this.verifiedBytes += length },
       onWire: (n) => { this.wire += n },
       onUnavailable: () => {},
@@ -222,7 +233,7 @@ class Prefetch {
       const grace = setTimeout(() => { feed.queue.length = 0 }, OFFER_GRACE_MS)
       try { await fetching } finally { clearTimeout(grace) }
     } catch (err) {
-      this.controller.abort(err)
+      await this.letGo(err as Error)
       throw err
     } finally {
       clearTimeout(quietTimer)
@@ -244,13 +255,35 @@ class Prefetch {
   async finish (): Promise<void> {
     this.finishing.abort()
     if (this.feed != null) { this.feed.queue.length = 0; this.feed.end() }
-    const timer = setTimeout(() => { this.controller.abort(new FerryError('E_TIMEOUT', 'the chunks asked for ahead of the offer did not come')) }, FINISH_MS)
+    const timer = setTimeout(() => { void this.letGo(new FerryError('E_TIMEOUT', 'the chunks asked for ahead of the offer did not come')) }, this.deps.finishMs ?? FINISH_MS)
     try { await this.done } finally { clearTimeout(timer) }
   }
 
   async stop (why = 'the daemon stops'): Promise<void> {
-    this.controller.abort(new FerryError('E_CANCELLED', why))
+    await this.letGo(new FerryError('E_CANCELLED', why))
     await this.done
+  }
+
+  /**
+   * Stop fetching, for `why`. Each chunk stream's end is closed before the
+   * fetch resets it, as a fetch done with a stream ends it: the sender's
+   * chunk server takes a stream reset before its receiver closed it for a
+   * cut, what it had on the way asked for again after an interruption, and
+   * marks the send resumed (sender.ts serveChunks, service.ts). What a
+   * prefetch lets go of is no interruption: its chunks are fetched by the
+   * offer's plan, by design, and the bytes that crossed for nothing are
+   * said as fetched ahead and not used (over-the-network.ts). Before, a
+   * send on a link too slow for what was asked to come within FINISH_MS of
+   * the offer was marked resumed for it.
+   */
+  private async letGo (why: Error): Promise<void> {
+    if (this.controller.signal.aborted) return
+    const closed = Promise.allSettled([...this.streams].map(async (s) => { await s.close({ signal: AbortSignal.timeout(LET_GO_MS) }) }))
+    // a close waits for the stream's unsent requests only, which a link that works takes at once
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([closed, new Promise((resolve) => { timer = setTimeout(resolve, LET_GO_MS) })])
+    clearTimeout(timer)
+    this.controller.abort(why)
   }
 
   /**
