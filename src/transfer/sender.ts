@@ -318,8 +318,9 @@ function sourceError (path: string, err: unknown): Error {
  * id and checks that it belongs to the peer asking (else throws).
  * `options.onGivenUp`: a file of the offer (not of a preview: its indexes
  * are not the offer's) was just given up, its reason in `givenUp`.
- * `options.onCut`: the stream failed (reset, the link gone, too idle)
- * before its peer closed it, having carried chunks of `s`'s offer.
+ * `options.onCut`: the stream failed (reset, the link gone, too idle with
+ * bytes on their way) before its peer closed it, having carried chunks of
+ * `s`'s offer.
  */
 export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number) => void, onHeld?: (s: Sender, heldBytes: number) => void, options: { idleMs?: number, onGivenUp?: (s: Sender, fileIndex: number) => void, onCut?: (s: Sender) => void } = {}): Promise<void> {
   const idleMs = options.idleMs ?? CHUNK_STREAM_IDLE_MS
@@ -336,6 +337,18 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
   const carried = new Set<Sender>()
   /** the stream ended before its peer closed it, maybe with chunks of `carried` on their way: they are asked for again */
   let cut = false
+  /** waiting for the peer's next request (what it asked for before all served) */
+  let waiting = false
+  /**
+   * The idle limit closed the stream with nothing on its way: no request
+   * being served, no byte of one unsent. That is no cut. The receiver had
+   * all it asked for (bytes out of this buffer reach it ahead of the reset),
+   * and whatever it asks for next, on another stream, it never asked for
+   * before: nothing goes twice, there was no interruption to name. With
+   * bytes on their way (a receiver that stopped taking them) it is one: it
+   * asks for the rest again, and the send is marked resumed (service.ts).
+   */
+  let idleWithNothingOnItsWay = false
   // one timer per stream, restarted at each request (a signal per request
   // cost the sender CPU); when it fires, a stream whose peer took enough
   // since the last look is given another period
@@ -346,20 +359,23 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
   const send = async (bytes: Uint8Array): Promise<void> => { queued += bytes.byteLength; await sendAll(stream, bytes) }
   const idle = setTimeout(() => {
     if (taken() - takenAtLook >= IDLE_PROGRESS_BYTES) { takenAtLook = taken(); idle.refresh(); return }
+    idleWithNothingOnItsWay = waiting && stream.writeBufferLength === 0
     stream.abort(new FerryError('E_TIMEOUT', `nothing asked for, and less than ${IDLE_PROGRESS_BYTES / 1024} KiB taken, on this chunk stream for ${idleMs / 1000} s`))
   }, idleMs)
   idle.unref()
   let requests = 0
   try {
     nextRequest: while (true) {
+      waiting = true
       const req = await readChunkRequest(reader)
+      waiting = false
       idle.refresh()
       takenAtLook = taken()
       if (++requests % REQUESTS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve))
       if (req == null) {
         // the stream ended without its peer closing it (its connection closed under it: a link that failed
         // can end its streams as cleanly as that, with no reset): cut all the same
-        if (!reader.peerClosed) cut = true
+        if (!reader.peerClosed && !idleWithNothingOnItsWay) cut = true
         break
       }
       const id = Buffer.from(req.transferId).toString('hex')
@@ -459,7 +475,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
   } catch (err) {
     stream.abort(err as Error)
     // a receiver done with a stream closes its end first, then resets it: that is no cut
-    if (!reader.peerClosed) cut = true
+    if (!reader.peerClosed && !idleWithNothingOnItsWay) cut = true
   } finally {
     clearTimeout(idle)
     source.close()

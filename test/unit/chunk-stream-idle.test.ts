@@ -4,7 +4,10 @@
 // what it asked for slowly, so that serving its requests lasts longer than
 // the limit, is served to the end (before, it was cut off at the limit);
 // one whose receiver grants a few bytes now and then is closed, and the
-// sender queues no more for it than its send-ahead limit.
+// sender queues no more for it than its send-ahead limit. Closed at the
+// limit with all it asked for taken, it is no cut of the send (nothing of it
+// is asked for again); closed with bytes still on their way, it is
+// (serveChunks' onCut: the send is then marked resumed, service.ts).
 import { afterEach, describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
@@ -40,7 +43,7 @@ async function node (): Promise<Libp2p> {
 }
 
 /** A sender node serving one 16 MiB chunk with the short idle limit; a receiver node's stream to it, the server's end of it, and how that ended. */
-async function setup (): Promise<{ stream: Stream, server: Promise<Stream>, transferId: Uint8Array, ended: Promise<string>, times: { served: number, closed: number } }> {
+async function setup (): Promise<{ stream: Stream, server: Promise<Stream>, transferId: Uint8Array, ended: Promise<string>, times: { served: number, closed: number }, cut: Sender[], serving: Promise<void> }> {
   dir = await mkdtemp(join(tmpdir(), 'ferry-idle-'))
   const data = randomBytes(CHUNK)
   const src = join(dir, 'src.bin')
@@ -55,14 +58,17 @@ async function setup (): Promise<{ stream: Stream, server: Promise<Stream>, tran
   const server = new Promise<Stream>((resolve) => { found = resolve })
   // taken on the server's side: the stream's idle timer starts as it is served, before the dial returns
   const times = { served: 0, closed: 0 }
+  const cut: Sender[] = []
+  let served: (p: Promise<void>) => void = () => {}
+  const serving = new Promise<void>((resolve) => { served = (p) => { resolve(p) } })
   await serverNode.handle(CHUNKS_PROTOCOL, (s) => {
     found(s)
     times.served = Date.now()
     s.addEventListener('close', (e) => { times.closed = Date.now(); settle(e.error != null ? `aborted: ${e.error.message}` : 'closed') })
-    void serveChunks(s, client.peerId.toString(), () => sender, () => {}, undefined, { idleMs: IDLE_MS })
+    served(serveChunks(s, client.peerId.toString(), () => sender, () => {}, undefined, { idleMs: IDLE_MS, onCut: (x) => { cut.push(x) } }))
   })
   const stream = await client.dialProtocol(serverNode.getMultiaddrs()[0], CHUNKS_PROTOCOL)
-  return { stream, server, transferId, ended, times }
+  return { stream, server, transferId, ended, times, cut, serving }
 }
 
 const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
@@ -80,7 +86,7 @@ describe('chunk stream idle limit', () => {
   })
 
   it('requests served for longer than the limit to a receiver that takes them slowly are served to the end (before: cut off at the limit, all of a request being queued at once)', async () => {
-    const { stream, transferId, ended } = await setup()
+    const { stream, transferId, ended, cut, serving } = await setup()
     let got = 0
     stream.addEventListener('message', (e) => { got += e.data.byteLength })
     // as fetch.ts asks: pieces of 1 MiB, two ahead
@@ -98,10 +104,14 @@ describe('chunk stream idle limit', () => {
     expect(stream.status).toBe('open')
     // and once nothing more is asked for, the limit closes it
     expect(await ended).toMatch(/aborted: nothing asked for/)
+    // with all it asked for taken: nothing of it is asked for again, no cut of the send (before, it was one, and the
+    // send was marked resumed at its next chunk)
+    await serving
+    expect(cut.map((s) => s.id)).toEqual([])
   })
 
   it('a receiver that grants a few bytes of window now and then does not keep the stream, nor make the sender queue more than SEND_AHEAD_BYTES (review finding: 8.6 MiB queued, and the stream kept for as long as it went on)', async () => {
-    const { stream, server, transferId, ended } = await setup()
+    const { stream, server, transferId, ended, cut, serving } = await setup()
     await sendAll(stream, encodeChunkRequest({ transferId, fileIndex: 0, chunks: [0] }))
     stream.pause() // no window updates of its own from here
     const serverEnd = await server
@@ -126,5 +136,8 @@ describe('chunk stream idle limit', () => {
     // a first period may pass on what the initial window let through; the second cannot
     expect(Date.now() - started).toBeLessThan(3 * IDLE_MS + 1000)
     expect(most, `the sender held ${most} bytes unsent`).toBeLessThanOrEqual(SEND_AHEAD_BYTES + 64 * 1024 + 64)
+    // closed with most of the chunk still on its way: the receiver asks for it again, a cut of the send
+    await serving
+    expect(cut.map((s) => s.id)).toEqual(['00'.repeat(16)])
   })
 })
