@@ -159,6 +159,11 @@ export class TransferStore {
       .run(transferId, idx, g.why, g.said, g.reason ?? null)
   }
 
+  /** Entry `idx` of send `transferId` is served again (put back as offered): why it was given up is no longer true. */
+  clearGivenUp (transferId: string, idx: number): void {
+    this.stmt('DELETE FROM send_given_up WHERE transfer_id = ? AND idx = ?').run(transferId, idx)
+  }
+
   /** The files of send `transferId` its sender gave up serving, by entry, as setGivenUp recorded them. */
   givenUp (transferId: string): Map<number, GivenUpRecord> {
     const out = new Map<number, GivenUpRecord>()

@@ -22,8 +22,8 @@ import { NotServedError, notServedReason, type NotServedReason } from './not-ser
 import { isFinalState, type SkippedPath } from '../daemon/control/types.ts'
 import type { FileIdentity } from '../store/hash-cache.ts'
 
-/** Why a file of a send could not be served (Sender.givenUp). */
-export interface GivenUp { why: string, said: string, reason?: NotServedReason }
+/** Why a file of a send could not be served (Sender.givenUp); `at`: when, in this run (performance.now()), none for one reloaded from the store (an earlier run's). */
+export interface GivenUp { why: string, said: string, reason?: NotServedReason, at?: number }
 
 /**
  * One read from a source file, also one send() on the stream, into a buffer
@@ -131,7 +131,9 @@ export class Sender {
    * receipt names them not received; `said`, the whole sentence with the
    * path here, what it says when none could be received. Those of the offer
    * are recorded as they are given up (serveChunks' onGivenUp) and reloaded
-   * with the send after a restart: its receipt may come only then
+   * with the send after a restart: its receipt may come only then. A file
+   * served again as offered (put back) on a stream opened since leaves it
+   * (serveChunks' onServedAgain)
    */
   readonly givenUp = new Map<number, GivenUp>()
   persistedAt = 0
@@ -318,12 +320,18 @@ function sourceError (path: string, err: unknown): Error {
  * id and checks that it belongs to the peer asking (else throws).
  * `options.onGivenUp`: a file of the offer (not of a preview: its indexes
  * are not the offer's) was just given up, its reason in `givenUp`.
+ * `options.onServedAgain`: a file of the offer given up before this stream
+ * opened (in this run or an earlier one) was found as offered again and is
+ * served: its reason left `givenUp` (said of a receipt that goes without the
+ * file for another cause, it named a change or removal undone since).
  * `options.onCut`: the stream failed (reset, the link gone, too idle with
  * bytes on their way) before its peer closed it, having carried chunks of
  * `s`'s offer.
  */
-export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number) => void, onHeld?: (s: Sender, heldBytes: number) => void, options: { idleMs?: number, onGivenUp?: (s: Sender, fileIndex: number) => void, onCut?: (s: Sender) => void } = {}): Promise<void> {
+export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number) => void, onHeld?: (s: Sender, heldBytes: number) => void, options: { idleMs?: number, onGivenUp?: (s: Sender, fileIndex: number) => void, onServedAgain?: (s: Sender, fileIndex: number) => void, onCut?: (s: Sender) => void } = {}): Promise<void> {
   const idleMs = options.idleMs ?? CHUNK_STREAM_IDLE_MS
+  /** files given up before this (givenUp's `at`) were given up before its receiver asked for anything on it */
+  const openedAt = performance.now()
   const reader = new FrameReader(stream)
   const source = new SourceReader()
   /**
@@ -448,7 +456,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
           // stream goes on serving the other files. It is no longer in
           // flight (the receiver does without it).
           const reason = notServedReason(err)
-          sender.givenUp.set(req.fileIndex, { why: whyNotServed(src, (err as FerryError).message), said: (err as FerryError).message, reason })
+          sender.givenUp.set(req.fileIndex, { why: whyNotServed(src, (err as FerryError).message), said: (err as FerryError).message, reason, at: performance.now() })
           if (!byPreview) options.onGivenUp?.(sender, req.fileIndex)
           sender.served.delete(req.fileIndex)
           // the peer hears of the file by the name it was offered under, not by where it is on this machine
@@ -457,7 +465,17 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
           for (const rest of req.chunks.slice(i)) await send(encodeChunkHeader({ fileIndex: req.fileIndex, chunk: rest, length: 0, error: told, notServed: reason }))
           continue nextRequest
         }
-        if (!byPreview) carried.add(sender)
+        if (!byPreview) {
+          carried.add(sender)
+          // a file given up before its receiver opened this stream, asked for again and found as offered (put
+          // back): that reason is no longer true. Not one given up since: the receiver may have asked for this
+          // before it heard of that, and do without the file for it (the reason then is what the receipt names)
+          const given = sender.givenUp.get(req.fileIndex)
+          if (given !== undefined && (given.at === undefined || given.at < openedAt)) {
+            sender.givenUp.delete(req.fileIndex)
+            options.onServedAgain?.(sender, req.fileIndex)
+          }
+        }
         await send(encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length, offset: skip }))
         for (let at = 0; at < length;) {
           if (at > 0) {

@@ -230,7 +230,7 @@ export class TransferService {
         sender.quietProbes = 0
         if (sender.state === 'offered' || sender.state === 'waiting') this.setSendState(sender, 'fetching')
         this.changed(sender.id, false)
-      }, { onGivenUp: (sender, file) => { this.recordGivenUp(sender, file) }, onCut: (sender) => { if (!sender.finished) sender.streamCut = true } })
+      }, { onGivenUp: (sender, file) => { this.recordGivenUp(sender, file) }, onServedAgain: (sender, file) => { this.forgetGivenUp(sender, file) }, onCut: (sender) => { if (!sender.finished) sender.streamCut = true } })
     }, { maxInboundStreams: 64 })
     await node.handle(RECEIPT_PROTOCOL, (s, conn) => {
       void readEnd(s, async (end) => { await this.onEnd(conn.remotePeer.toString(), end) }).catch((err) => { this.c.log.debug('receipt stream failed', { err: (err as Error).message }) })
@@ -701,6 +701,19 @@ export class TransferService {
       this.c.store.setGivenUp(s.id, file, g)
     } catch (err) {
       this.c.log.warn('cannot record why a file was not served', { id: s.id, file, err: (err as Error).message })
+    }
+  }
+
+  /**
+   * `s` serves entry `file` again (put back as offered): why it gave it up
+   * goes from the store too, so that a restart does not bring it back. A
+   * store that cannot take it costs that wording only, after a restart.
+   */
+  private forgetGivenUp (s: Sender, file: number): void {
+    try {
+      this.c.store.clearGivenUp(s.id, file)
+    } catch (err) {
+      this.c.log.warn('cannot forget why a file was not served', { id: s.id, file, err: (err as Error).message })
     }
   }
 
