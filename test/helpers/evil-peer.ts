@@ -27,7 +27,7 @@ import { OfferAnswer } from '../../src/protocol/pb/transfer.js'
 import { timeoutSignal } from '../../src/protocol/stream.ts'
 import { askedRange, encodeChunkHeader, encodeChunkRequest, encodeOffer, readChunkHeader, readChunkRequest, readEnd, readOffer, type ChunkHeaderMsg, type ChunkRequestMsg, type EndMsg, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
 import { MODE_REGULAR, blake3, chunkCount, chunkRange, chunkSizeFor, computeFileRoot, computeTransferRoot } from '../../src/transfer/index.ts'
-import type { TestDaemon } from './daemon.ts'
+import { waitListed, type TestDaemon } from './daemon.ts'
 import { showCode, type ShownCode } from './pairing.ts'
 
 // ---- building offers --------------------------------------------------
@@ -128,6 +128,14 @@ export interface RawReply {
   bytes: Uint8Array
   /** how the read side ended ('enough': we stopped reading once we had what we wanted) */
   end: 'closed' | 'reset' | 'timeout' | 'enough'
+}
+
+/** A crafted peer paired with `victim`, once `victim` lists it as paired. */
+export async function pairedEvilPeer (victim: TestDaemon, name = 'evil'): Promise<EvilPeer> {
+  const evil = await EvilPeer.create(name)
+  await evil.pair(victim)
+  await waitListed(victim, evil, { paired: true })
+  return evil
 }
 
 export class EvilPeer {

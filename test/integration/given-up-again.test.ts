@@ -19,17 +19,15 @@ import { RECEIPT_PROTOCOL } from '../../src/protocol/constants.ts'
 import { END_REFUSED_SHOWN, sendEnd } from '../../src/protocol/transfer.ts'
 import { receiptPayload } from '../../src/transfer/receiver.ts'
 import { Bitmap } from '../../src/transfer/bitmap.ts'
-import { cleanupAll, control as call, spawnCli, startDaemon, tempDir, waitFor, waitListed, type TestDaemon } from '../helpers/daemon.ts'
-import { EvilPeer } from '../helpers/evil-peer.ts'
+import { cleanupAll, control as call, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+import { pairedEvilPeer, type EvilPeer } from '../helpers/evil-peer.ts'
 
 let victim: TestDaemon
 let evil: EvilPeer
 
 beforeAll(async () => {
   victim = await startDaemon({ name: 'victim' })
-  evil = await EvilPeer.create('evil')
-  await evil.pair(victim)
-  await waitListed(victim, evil, { paired: true })
+  evil = await pairedEvilPeer(victim)
 })
 
 afterAll(async () => {

@@ -16,9 +16,9 @@ import { PREVIEW_PROTOCOL, RECEIPT_PROTOCOL } from '../../src/protocol/constants
 import { partDirFor } from '../../src/transfer/finalize.ts'
 import { prefetchFolderName } from '../../src/transfer/prefetch.ts'
 import { encodeHashPart, encodeOffer, encodePreview, sendAll, sendEnd } from '../../src/protocol/transfer.ts'
-import { cleanupAll, control, pairDaemons, startDaemon, tempDir, waitFor, waitListed, type TestDaemon } from '../helpers/daemon.ts'
+import { cleanupAll, control, pairDaemons, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
 import { digestFile, writeRandomFile } from '../helpers/files.ts'
-import { EvilPeer, bareLengthPrefix, buildOffer, type BuiltOffer } from '../helpers/evil-peer.ts'
+import { bareLengthPrefix, buildOffer, pairedEvilPeer, type BuiltOffer, type EvilPeer } from '../helpers/evil-peer.ts'
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -32,9 +32,7 @@ let receiveDir: string
 beforeAll(async () => {
   receiveDir = join(await tempDir('ferry-prefetch-'), 'in')
   victim = await startDaemon({ name: 'victim', receiveDir, extraArgs: ['--verbose'] })
-  evil = await EvilPeer.create('evil')
-  await evil.pair(victim)
-  await waitListed(victim, evil, { paired: true })
+  evil = await pairedEvilPeer(victim)
 })
 
 afterAll(async () => {
