@@ -3,16 +3,18 @@
 // file system as ENOENT of the folder it was asked for (user-test finding:
 // `E_IO: ENOENT: no such file or directory, mkdir '/mnt/ro/ferry'`), so on a
 // failure the first missing folder is made on its own, which fails with the
-// real reason.
+// real reason. Made with mkdirP, not Node's recursive mkdir, which loops for
+// ever where mkdir says ENOENT under a folder that is there (mkdir-p.ts).
 
 import { mkdir, readlink, rmdir, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { FerryError } from '../errors.ts'
+import { mkdirP } from './mkdir-p.ts'
 
 /** mkdir -p of `path`; `option`: how the user names it (`--home`, `--receive-dir`), said in the errors. */
 export async function makeFolder (path: string, option: string, mode?: number): Promise<void> {
   try {
-    await mkdir(path, { recursive: true, mode })
+    await mkdirP(path, mode)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     const dangling = await danglingLinkOnTheWay(path)
@@ -23,6 +25,8 @@ export async function makeFolder (path: string, option: string, mode?: number): 
     const at = real.path ?? path
     if (real.code === 'EROFS') throw new FerryError('E_USAGE', `${option} ${path} cannot be made: ${dirname(at)} is on a read-only file system; choose another`, { cause: err })
     if (real.code === 'EACCES' || real.code === 'EPERM') throw new FerryError('E_USAGE', `${option} ${path} cannot be made: no permission to create ${at}; choose another`, { cause: err })
+    // the folder above is there, and mkdir in it still says ENOENT: a virtual file system (/proc)
+    if (real.code === 'ENOENT' && real.path !== undefined && await stat(dirname(real.path)).then((st) => st.isDirectory(), () => false)) throw new FerryError('E_USAGE', `${option} ${path} cannot be made: ${dirname(real.path)} does not take new folders (mkdir there says ENOENT: a virtual file system such as /proc?); choose another`, { cause: err })
     if (real.code === 'ENOSPC') throw new FerryError('E_NO_SPACE', `${option} ${path} cannot be made: the disk of ${dirname(at)} is full`, { cause: err })
     throw new FerryError('E_IO', `${option} ${path} cannot be made: ${real.message}`, { cause: err })
   }

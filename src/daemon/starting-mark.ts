@@ -13,8 +13,9 @@
 // Must never: make a client wait on a daemon that is gone: a mark left by a
 // daemon killed while it started names a dead PID, and is taken as none.
 
-import { mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
+import { mkdirPSync } from './mkdir-p.ts'
 
 export const STARTING_MARK = 'daemon.starting'
 
@@ -36,7 +37,7 @@ export function markStarting (home: string): void {
   try {
     const mine = readMark(home)
     if (mine?.pid === process.pid) { madeHere = mine.made; return }
-    const made = mkdirSync(home, { recursive: true, mode: 0o700 })
+    const made = mkdirPSync(home, 0o700)
     madeHere = made
     writeFileSync(join(home, STARTING_MARK), made != null ? `${process.pid}\n${made}` : String(process.pid), { mode: 0o600 })
   } catch {}

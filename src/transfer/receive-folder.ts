@@ -4,10 +4,11 @@
 // unwritable folder as EACCES on a part folder the user never heard of).
 
 import { constants } from 'node:fs'
-import { access, mkdir, stat } from 'node:fs/promises'
+import { access, stat } from 'node:fs/promises'
 import { userInfo } from 'node:os'
 import { FerryError, toFerryError } from '../errors.ts'
 import { danglingLinkOnTheWay, firstRefusal } from '../daemon/make-folder.ts'
+import { mkdirP } from '../daemon/mkdir-p.ts'
 
 /** This process's user name, or its uid where it has none (a container without a passwd entry). */
 function whoAmI (): string {
@@ -55,7 +56,8 @@ export async function checkReceiveFolder (dir: string): Promise<void> {
  */
 export async function makeReceiveFolder (dir: string): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true })
+    // not Node's recursive mkdir: it loops for ever where mkdir says ENOENT under a folder that is there (mkdir-p.ts)
+    await mkdirP(dir)
   } catch (err) {
     if (await danglingLinkOnTheWay(dir) !== undefined) throw new FerryError('E_PATH_NOT_FOUND', 'the receive folder is a symbolic link to a folder that is not there (a disk not mounted?); send again once it is', { cause: err })
     // the folder it goes in said to be at fault, by the error of making the first folder missing alone (Node's recursive mkdir says ENOENT for EROFS)

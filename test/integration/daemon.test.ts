@@ -532,6 +532,17 @@ describe('daemon foundation', () => {
     expect(badKey.stderr).toMatch(/^ferry: E_IO: .*identity\.key does not hold a key ferry can read .*; restore it from a backup, or move it away to start as a new device/m)
   })
 
+  it('a --home or --receive-dir where the file system answers mkdir with ENOENT though the folder above is there (/proc): said at once, exit 2 (user-test finding: Node\'s recursive mkdir retried it for ever, the daemon hung at start, a core at 100 %, `ferry status` timing out)', async () => {
+    const dir = await tempDir()
+    const inProc = `/proc/ferry-test-${process.pid}`
+    for (const [flag, args] of [['--home', ['--home', join(inProc, 'home')]], ['--receive-dir', ['--home', join(dir, 'home'), '--receive-dir', join(inProc, 'recv')]]] as const) {
+      const r = await runCli(['daemon', ...args, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0'], { timeoutMs: 15_000 })
+      expect(r.code, `${flag}: ${r.stderr}`).toBe(2)
+      expect(r.stderr).toMatch(new RegExp(`^ferry: E_USAGE: ${flag} ${inProc}/\\w+ cannot be made: /proc does not take new folders`, 'm'))
+    }
+    expect(existsSync(join(dir, 'home', 'control.sock'))).toBe(false)
+  })
+
   it('uses $FERRY_HOME when --home is not given', async () => {
     const a = await startDaemon({ name: 'eta' })
     const r = await runCli(['status', '--json'], { env: { FERRY_HOME: a.home } })
