@@ -28,7 +28,8 @@ export function wantsLive (json: boolean, stdout: { isTTY?: boolean } = process.
 
 export function progressLine (t: TransferInfo, width = 80): string {
   const pct = t.totalBytes > 0 ? Math.min(1, t.doneBytes / t.totalBytes) : (t.state === 'done' ? 1 : 0)
-  const label = t.state === 'hashing' ? 'hashing' : t.state === 'fetching' ? 'sending' : t.state
+  // as seen from this side: `ferry wait` on the receiving device read "sending" (user-test finding)
+  const label = t.state === 'fetching' ? (t.direction === 'receive' ? 'receiving' : 'sending') : t.state === 'waiting' ? 'waiting for peer' : t.state
   const tail = ` ${(pct * 100).toFixed(0).padStart(3)}% ${formatBytes(t.doneBytes)}/${formatBytes(t.totalBytes)} ${formatRate(t.rate)} ETA ${formatEta(t.etaSeconds)} ${label}`
   const barWidth = Math.max(10, Math.min(30, width - tail.length - 3))
   const filled = Math.round(pct * barWidth)

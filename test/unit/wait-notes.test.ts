@@ -4,7 +4,7 @@
 // person there (every send is `offered` for a moment: that is no news).
 
 import { beforeEach, describe, expect, it } from 'vitest'
-import { drawsOn, WaitNotes, wantsLive } from '../../src/cli/progress.ts'
+import { drawsOn, progressLine, WaitNotes, wantsLive } from '../../src/cli/progress.ts'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
 
 const info = (state: TransferInfo['state'], error?: TransferInfo['error'], awaitingDecision?: boolean): TransferInfo => ({
@@ -68,6 +68,17 @@ describe('WaitNotes', () => {
       'ferry: waiting for nas[2J (not connected); the receive goes on by itself when it can (Ctrl-C ends this wait, not the receive)',
       'ferry: receiving from nas[2J'
     ])
+  })
+})
+
+describe('progressLine (`ferry wait` on a terminal, `ferry send` with stdout not one)', () => {
+  it('says what the transfer does as seen from this side: a receive is receiving, not sending; waiting is for the peer, as `ferry transfers` says it (user-test finding: `ferry wait` on the receiving device read "sending")', () => {
+    const line = (direction: TransferInfo['direction'], state: TransferInfo['state']): string => progressLine({ ...info(state), direction, doneBytes: 5 })
+    expect(line('send', 'fetching')).toMatch(/ sending$/)
+    expect(line('receive', 'fetching')).toMatch(/ receiving$/)
+    expect(line('receive', 'waiting')).toMatch(/ waiting for peer$/)
+    expect(line('send', 'hashing')).toMatch(/ hashing$/)
+    expect(line('receive', 'verifying')).toMatch(/ verifying$/)
   })
 })
 
