@@ -13,6 +13,17 @@ export function requireString (params: unknown, key: string): string {
   return v
 }
 
+/**
+ * E_NOT_PAIRED for a peer the person named: by its name and the end of its
+ * ID, as `ferry send` and `ferry peers` show it (user-test finding:
+ * `ferry unpair beta` said its whole 52-character peer ID, and nothing of
+ * what to do).
+ */
+function notPaired (peer: { peerId: string, name?: string }, then: string): FerryError {
+  const who = peer.name != null && peer.name !== '' ? `${peer.name} (…${peer.peerId.slice(-8)})` : peer.peerId
+  return new FerryError('E_NOT_PAIRED', `${who} is not paired${then}`)
+}
+
 export function buildHandlers (d: Daemon): Handlers {
   /** the code each control connection showed last, cancelled when that connection closes */
   const showing = new WeakMap<object, string>()
@@ -39,7 +50,11 @@ export function buildHandlers (d: Daemon): Handlers {
         async (signal) => await d.pairing.enter(requireString(p, 'code'), typeof p.peer === 'string' && p.peer !== '' ? p.peer : undefined, signal))
     },
     'pair.cancel': (p) => ({ cancelled: d.pairing.cancel(typeof p.id === 'string' ? p.id : undefined) }),
-    unpair: async (p) => await d.pairing.unpair(d.resolvePeer(requireString(p, 'peer'), { paired: true }).peerId),
+    unpair: async (p) => {
+      const peer = d.resolvePeer(requireString(p, 'peer'), { paired: true })
+      if (!d.trust.isPaired(peer.peerId)) throw notPaired(peer, ': nothing to unpair')
+      return await d.pairing.unpair(peer.peerId)
+    },
     send: async (p, { socket }) => {
       if (!Array.isArray(p.paths) || p.paths.some((x) => typeof x !== 'string' || x === '')) throw new FerryError('E_BAD_REQUEST', 'parameter "paths" must be a list of paths')
       // resolved against the daemon's own working folder, a relative path would name another file than the client meant
@@ -58,8 +73,9 @@ export function buildHandlers (d: Daemon): Handlers {
     'peer.autoAccept': (p) => {
       // anything but true was taken as off (review finding: "on" switched it off)
       if (typeof p.autoAccept !== 'boolean') throw new FerryError('E_BAD_REQUEST', 'parameter "autoAccept" must be true or false')
-      const peerId = d.resolvePeer(requireString(p, 'peer'), { paired: true }).peerId
-      if (!d.trust.setAutoAccept(peerId, p.autoAccept === true)) throw new FerryError('E_NOT_PAIRED', `${peerId} is not paired`)
+      const peer = d.resolvePeer(requireString(p, 'peer'), { paired: true })
+      const peerId = peer.peerId
+      if (!d.trust.setAutoAccept(peerId, p.autoAccept === true)) throw notPaired(peer, '; pair first with `ferry pair`')
       // a TUI open meanwhile shows it on Peers ("✓ asks"), as `ferry peers` does ("yes, asks"); peerList has every paired peer
       const info = d.peerList().find((x) => x.peerId === peerId)
       if (info != null) d.emit('peer', info)

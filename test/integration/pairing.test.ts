@@ -331,6 +331,13 @@ describe('pairing', { timeout: 120_000 }, () => {
     expect((await peersOf(b)).find((p) => p.peerId === a.peerId)).toMatchObject({ paired: false })
     expectError(await a.cli(['unpair', b.peerId]), 'E_NOT_PAIRED')
     expectError(await b.cli(['unpair', a.peerId]), 'E_NOT_PAIRED')
+    // said of the peer as the person named it, with the end of its ID, as `ferry send` says it (user-test finding: its whole peer ID, and no word of what to do)
+    const again = await a.cli(['unpair', 'theta'])
+    expectError(again, 'E_NOT_PAIRED')
+    expect(again.stderr).toContain(`ferry: E_NOT_PAIRED: theta (…${b.peerId.slice(-8)}) is not paired: nothing to unpair\n`)
+    const asks = await a.cli(['auto-accept', 'theta', 'off'])
+    expectError(asks, 'E_NOT_PAIRED')
+    expect(asks.stderr).toContain(`ferry: E_NOT_PAIRED: theta (…${b.peerId.slice(-8)}) is not paired; pair first with \`ferry pair\`\n`)
     await Promise.all([a.stop(), b.stop()])
   })
 
