@@ -7,7 +7,7 @@ import type { Connection, Stream, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { stat } from 'node:fs/promises'
+import { lstat, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
 import { CHUNKS_PROTOCOL, PREVIEW_PROTOCOL, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, MAX_UNFINISHED_OFFER_BYTES_PER_PEER, MAX_UNFINISHED_RECEIVES_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
@@ -373,7 +373,12 @@ export class TransferService {
       throw err
     }
     const warnings = skipped.map((w) => `${w.path}: ${w.reason}`)
-    if (entries.length === 0) throw new FerryError('E_PATH_NOT_FOUND', `nothing to send in ${paths.join(', ')}${warnings.length > 0 ? ` (${warnings.join('; ')})` : ''}`)
+    if (entries.length === 0) {
+      // not there is E_PATH_NOT_FOUND; there, but nothing ferry sends (a named pipe, a socket, a name no receiver takes)
+      // is a request it cannot do (user-test finding: "E_PATH_NOT_FOUND" for a FIFO that was there)
+      const anyThere = (await Promise.all(paths.map(async (p) => await lstat(p).then(() => true, () => false)))).includes(true)
+      throw new FerryError(anyThere ? 'E_BAD_REQUEST' : 'E_PATH_NOT_FOUND', `nothing to send in ${paths.join(', ')}${warnings.length > 0 ? ` (${warnings.join('; ')})` : ''}`)
+    }
     checkOfferLimits(entries)
     const id = randomBytes(16).toString('hex')
     const totalBytes = fileBytes(entries)

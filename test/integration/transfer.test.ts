@@ -1211,6 +1211,20 @@ describe('transfer', () => {
     expect(piped.stderr).toContain('/dev/stdin is a pipe of this command, not a file: ferry sends files and folders, read by the daemon by their path; write it to a file and send that')
   })
 
+  it('a path that is there but holds nothing ferry sends (a named pipe): E_BAD_REQUEST naming it and why, not E_PATH_NOT_FOUND; a path gone meanwhile stays E_PATH_NOT_FOUND (user-test finding: "E_PATH_NOT_FOUND" for a FIFO that was there)', async () => {
+    const dir = await tempDir('ferry-special-')
+    const fifo = join(dir, 'fifo')
+    execFileSync('mkfifo', [fifo])
+    const r = await a.cli(['send', 'beta', fifo, '--json'])
+    expectError(r, 'E_BAD_REQUEST')
+    expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'E_BAD_REQUEST', message: `nothing to send in ${fifo} (${fifo}: not a regular file or directory, skipped)` } })
+    // asked of the daemon directly (as a path removed after the CLI looked): not there is still said as such
+    const ctl = await connectControl(a.home)
+    try {
+      await expect(ctl.call('send', { peer: 'beta', paths: [join(dir, 'gone')] })).rejects.toMatchObject({ code: 'E_PATH_NOT_FOUND' })
+    } finally { ctl.close() }
+  })
+
   it('a receive folder that is a symbolic link onto a disk unmounted since the daemon started: an offer is refused with E_PATH_NOT_FOUND saying so, nothing made under the link (user-test finding: "receiver: ENOENT: no such file or directory, mkdir")', async () => {
     const dir = await tempDir('ferry-usb-')
     const disk = join(dir, 'usb')
