@@ -1105,6 +1105,10 @@ describe('transfer', () => {
       // not a transfer yet on beta, but `ferry transfers` points to it
       const listed = await b.cli(['transfers'])
       expect(listed.stdout).toContain('1 offer waits for your decision: `ferry offers`')
+      // and `ferry wait` given its id, as `ferry offers` shows it, says what it is and what to do (user-test finding: "no transfer with id …; see `ferry transfers`", which did not list it)
+      const waitHere = await b.cli(['wait', offer.id.slice(0, 8)])
+      expectError(waitHere, 'E_TRANSFER_NOT_FOUND')
+      expect(waitHere.stderr).toContain(`ferry: E_TRANSFER_NOT_FOUND: ${offer.id} is an offer waiting for your decision (\`ferry offers\`), not a transfer yet: \`ferry accept ${offer.id.slice(0, 8)}\` starts it, and \`ferry wait\` then follows it\n`)
       // when it came, not when it was asked about (review finding: always "now")
       await new Promise((resolve) => setTimeout(resolve, 50))
       expect((await offersOf(b)).find((o) => o.id === offer.id)?.receivedAt).toBe(offer.receivedAt)

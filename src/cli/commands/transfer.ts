@@ -509,7 +509,13 @@ export async function wait (argv: string[]): Promise<number> {
     const prefix = positionals[0].toLowerCase()
     const list = await client.call('transfers')
     const matches = list.filter((t) => t.id.startsWith(prefix))
-    if (matches.length === 0) throw new FerryError('E_TRANSFER_NOT_FOUND', `no transfer with id ${positionals[0]}; see \`ferry transfers\``)
+    if (matches.length === 0) {
+      // an offer waiting for a decision here is no transfer yet, and `ferry transfers` does not list it: said what it
+      // is (user-test finding: "no transfer with id …; see `ferry transfers`" for the id `ferry offers` showed)
+      const offers = (await client.call('offers')).filter((o) => o.id.startsWith(prefix))
+      if (offers.length === 1) throw new FerryError('E_TRANSFER_NOT_FOUND', `${offers[0].id} is an offer waiting for your decision (\`ferry offers\`), not a transfer yet: \`ferry accept ${positionals[0]}\` starts it, and \`ferry wait\` then follows it`)
+      throw new FerryError('E_TRANSFER_NOT_FOUND', `no transfer with id ${positionals[0]}; see \`ferry transfers\``)
+    }
     if (matches.length > 1) throw new FerryError('E_BAD_REQUEST', `${positionals[0]} matches ${matches.length} transfers; give more of the id`)
     id = matches[0].id
     onInfo(matches[0])
