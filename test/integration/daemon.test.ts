@@ -2,7 +2,7 @@
 // processes, the real CLI, real sockets.
 
 import { afterAll, describe, expect, it } from 'vitest'
-import { mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, stat, symlink, unlink, writeFile } from 'node:fs/promises'
 import { execFileSync, spawn } from 'node:child_process'
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, unlinkSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -541,6 +541,18 @@ describe('daemon foundation', () => {
       expect(r.stderr).toMatch(new RegExp(`^ferry: E_USAGE: ${flag} ${inProc}/\\w+ cannot be made: /proc does not take new folders`, 'm'))
     }
     expect(existsSync(join(dir, 'home', 'control.sock'))).toBe(false)
+  })
+
+  it('ferry send of a symbolic link to nothing (a disk not mounted) says so, with where it points, not that the path does not exist: `ls` shows it there (user-test finding)', async () => {
+    const dir = await tempDir()
+    const link = join(dir, 'photos')
+    await symlink('/mnt/ferry-test-not-mounted/photos', link)
+    const r = await runCli(['send', 'beta', link, '--home', dir])
+    expect(r.code, r.stderr).toBe(1)
+    expect(r.stderr).toBe(`ferry: E_PATH_NOT_FOUND: ${link} is a symbolic link to /mnt/ferry-test-not-mounted/photos, which does not exist (a disk not mounted?)\n`)
+    // and a folder on the way that is one
+    const inside = await runCli(['send', 'beta', join(link, '2024'), '--home', dir])
+    expect(inside.stderr).toBe(`ferry: E_PATH_NOT_FOUND: ${join(link, '2024')} does not exist: ${link} is a symbolic link to /mnt/ferry-test-not-mounted/photos, which does not exist (a disk not mounted?)\n`)
   })
 
   it('uses $FERRY_HOME when --home is not given', async () => {

@@ -1,8 +1,8 @@
 // `ferry send`, `offers`, `accept`, `decline`, `transfers`, `cancel`.
 
-import { resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { isUtf8 } from 'node:buffer'
-import { readFileSync, realpathSync, statSync } from 'node:fs'
+import { readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs'
 import { connectControl } from '../../daemon/control/client.ts'
 import { expandTilde } from '../../daemon/config.ts'
 import { isFinalState, isMovingState, type OfferInfo, type SkippedPath, type TransferInfo } from '../../daemon/control/types.ts'
@@ -72,9 +72,29 @@ function pathGivenMissing (path: string, given: string): FerryError | undefined 
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     // a ~ the shell did not expand (quoted: `PHOTOS="~/Pictures"`, or in a crontab's variable) reads as a folder named ~ here
-    if (code === 'ENOENT' || code === 'ENOTDIR') return new FerryError('E_PATH_NOT_FOUND', `${path} does not exist${unexpandedTilde(given) ? ` (${TILDE_HINT})` : ''}`)
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      // a symbolic link to nothing is there for `ls`: said as what it is (user-test finding: "does not exist")
+      const dangling = danglingLinkAt(path)
+      if (dangling !== undefined) {
+        const what = `${dangling.link} is a symbolic link to ${dangling.target}, which does not exist (a disk not mounted?)`
+        return new FerryError('E_PATH_NOT_FOUND', dangling.link === path ? what : `${path} does not exist: ${what}`)
+      }
+      return new FerryError('E_PATH_NOT_FOUND', `${path} does not exist${unexpandedTilde(given) ? ` (${TILDE_HINT})` : ''}`)
+    }
     if (code === 'EACCES') return new FerryError('E_PATH_NOT_FOUND', `${path} cannot be reached: permission denied (on it or a folder above it)`)
     return new FerryError('E_PATH_NOT_FOUND', `${path} cannot be reached: ${(err as Error).message}`)
+  }
+}
+
+/** The symbolic link to nothing that `path` is or passes through, with where it points (make-folder.ts's danglingLinkOnTheWay, here synchronously). */
+function danglingLinkAt (path: string): { link: string, target: string } | undefined {
+  for (let at = path; ; at = dirname(at)) {
+    let target: string | undefined
+    try { target = readlinkSync(at) } catch {}
+    if (target !== undefined) {
+      try { statSync(at) } catch { return { link: at, target } }
+    }
+    if (dirname(at) === at) return undefined
   }
 }
 
