@@ -4,6 +4,7 @@
 // owner of state; everything else talks to it through the control API.
 
 import { existsSync } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { FerryError, quoteForDisplay } from '../errors.ts'
@@ -63,6 +64,9 @@ export class Daemon {
     Object.assign(claim.handlers, buildHandlers(this))
     try {
       await makeFolder(this.config.receiveDir, '--receive-dir')
+      // the home itself: every path offered lands in the state folder and is refused (user-test finding: a start
+      // with a warning, then every send failed with E_PATH_UNSAFE); a folder inside it, or above it, still works
+      if (await sameFolder(this.config.receiveDir, home)) throw new FerryError('E_USAGE', `--receive-dir ${this.config.receiveDir} is the daemon's home folder (--home), where it keeps its state: every file offered would be refused; choose another folder, or one inside it`)
       // said now, not first to a peer whose offer it refuses
       await checkReceiveFolder(this.config.receiveDir).catch((err: Error) => { this.log.warn('the receive folder cannot take files; offers will be refused until it can', { err: err.message }) })
       if (await folderHolds(this.config.receiveDir, home)) this.log.warn('the receive folder holds ferry\'s own state folder: files offered into it are refused', { receiveDir: this.config.receiveDir, home })
@@ -270,6 +274,12 @@ export class Daemon {
     this.homeLock?.release()
     this.log.info('daemon stopped')
   }
+}
+
+/** Whether two paths are one folder (its device and inode: another spelling, a bind mount or a link to it too). */
+async function sameFolder (a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([stat(a), stat(b)].map(async (p) => await p.catch(() => undefined)))
+  return x !== undefined && y !== undefined && x.dev === y.dev && x.ino === y.ino
 }
 
 function memoryNow (): StatusInfo['memory'] {

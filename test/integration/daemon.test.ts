@@ -555,6 +555,16 @@ describe('daemon foundation', () => {
     expect(inside.stderr).toBe(`ferry: E_PATH_NOT_FOUND: ${join(link, '2024')} does not exist: ${link} is a symbolic link to /mnt/ferry-test-not-mounted/photos, which does not exist (a disk not mounted?)\n`)
   })
 
+  it('a --receive-dir that is the home folder itself is refused at start, E_USAGE, exit 2: every offer would be refused (user-test finding: the daemon started with a warning, and each send failed with E_PATH_UNSAFE)', async () => {
+    const dir = await tempDir()
+    const home = join(dir, 'ferry')
+    for (const receiveDir of [home, `${home}/`, join(home, '.', '')]) {
+      const r = await runCli(['daemon', '--home', home, '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--receive-dir', receiveDir], { timeoutMs: 30_000 })
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr).toMatch(new RegExp(`^ferry: E_USAGE: --receive-dir ${home} is the daemon's home folder \\(--home\\), where it keeps its state: every file offered would be refused; choose another folder, or one inside it$`, 'm'))
+    }
+  })
+
   it('uses $FERRY_HOME when --home is not given', async () => {
     const a = await startDaemon({ name: 'eta' })
     const r = await runCli(['status', '--json'], { env: { FERRY_HOME: a.home } })

@@ -993,23 +993,24 @@ describe('transfer', () => {
     }
   })
 
-  it('a receive folder that holds the daemon\'s own state folder: it says so at start, and an offer of a file that would land in it is refused with E_PATH_UNSAFE, nothing written there', async () => {
-    const normal = b.receiveDir
-    const betaBack = async (): Promise<void> => { await waitListed(a, b) }
-    b = await b.restart({ receiveDir: b.home })
+  it('a receive folder that holds the daemon\'s own state folder (`--receive-dir ~` with the state in ~/.local/state/ferry): it says so at start, and an offer of a file that would land in it is refused with E_PATH_UNSAFE, nothing written there', async () => {
+    // the home itself as the receive folder is refused at start (test/integration/daemon.test.ts); here it is a folder inside
+    const above = await tempDir('ferry-holds-state-')
+    const k = await startDaemon({ name: 'kappa', home: join(above, 'state'), receiveDir: above, peers: [a.addr] })
     try {
-      expect(b.output()).toMatch(/the receive folder holds ferry's own state folder: files offered into it are refused/)
-      await betaBack()
-      const dir = await tempDir('ferry-src-')
+      expect(k.output()).toMatch(/the receive folder holds ferry's own state folder: files offered into it are refused/)
+      await pairDaemons(a, k)
+      const dir = join(await tempDir('ferry-src-'), 'state')
+      await mkdir(dir)
       await writeFile(join(dir, 'planted-by-alpha.txt'), 'x\n')
-      const r = await a.cli(['send', 'beta', join(dir, 'planted-by-alpha.txt')])
+      const r = await a.cli(['send', 'kappa', dir])
       expectError(r, 'E_PATH_UNSAFE')
       expect(r.stderr).toMatch(/planted-by-alpha\.txt.*would land in ferry's own state folder/)
-      expect(r.stderr, 'where the state folder is, the peer need not know').not.toContain(b.home)
-      expect((await readdir(b.home)).filter((n) => n.includes('planted'))).toEqual([])
+      expect(r.stderr, 'where the state folder is, the peer need not know').not.toContain(k.home)
+      expect((await readdir(k.home)).filter((n) => n.includes('planted'))).toEqual([])
+      expect((await a.cli(['unpair', 'kappa'])).code).toBe(0)
     } finally {
-      b = await b.restart({ receiveDir: normal })
-      await betaBack()
+      await k.stop()
     }
   })
 
