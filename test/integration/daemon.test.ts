@@ -433,6 +433,11 @@ describe('daemon foundation', () => {
       expect(r.stdout).toContain(`ferry ${cmd}`)
     }
     expect((await runCli(['--help'])).stdout).toContain('Commands:')
+    // README: --json for every command but `ferry daemon` and `ferry tui`; each one's usage says it takes it (user-test finding: five did not)
+    for (const cmd of ['status', 'peers', 'pair', 'unpair', 'auto-accept', 'send', 'transfers', 'offers', 'accept', 'decline', 'cancel', 'wait']) {
+      const usage = (await runCli([cmd, '--help'])).stdout.split('\n')[0]
+      expect(usage, cmd).toMatch(new RegExp(`^Usage: ferry ${cmd} .*\\[--json\\]`))
+    }
     const bad = await runCli(['frobnicate'])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/^ferry: E_USAGE: /)
