@@ -18,7 +18,7 @@ import { Refusal } from '../../src/protocol/pb/common.js'
 import { Hello } from '../../src/protocol/pb/hello.js'
 import { WORDLIST } from '../../src/pairing/wordlist.ts'
 import { parseCode } from '../../src/pairing/code.ts'
-import { cleanupAll, jsonValues, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type TestDaemon } from '../helpers/daemon.ts'
+import { cleanupAll, jsonValues, pairDaemons, peersOf, runCli, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type TestDaemon } from '../helpers/daemon.ts'
 import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { expectNoCodeIn, fingerprintOf, peersNow, showCode, wrongCode, type ShownCode } from '../helpers/pairing.ts'
@@ -492,7 +492,12 @@ describe('pairing', { timeout: 120_000 }, () => {
       const r = await b.cli(['pair', code, '--peer', a.addr])
       expectError(r, 'E_BAD_CODE')
       expect(r.stderr).not.toContain(code)
+      // refused before the daemon is asked: nothing says it is tried (user-test finding: "pairing…" first)
+      expect(r.stderr).not.toContain('pairing…')
     }
+    // so also where no daemon runs: the code is what is wrong first
+    const noDaemon = await runCli(['pair', malformed[0], '--home', join(await tempDir('ferry-no-daemon-'), 'home')])
+    expectError(noDaemon, 'E_BAD_CODE')
     const viaEnv = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: `7-xyzzyq-${w2}` } })
     expectError(viaEnv, 'E_BAD_CODE')
     expect(viaEnv.stderr).not.toContain('xyzzyq')

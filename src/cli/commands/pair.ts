@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline/promises'
 import { connectControl, type ControlClient } from '../../daemon/control/client.ts'
 import type { PairingState } from '../../daemon/control/types.ts'
 import { FerryError, sanitizeForDisplay, toFerryError } from '../../errors.ts'
-import { MAX_CODE_TTL_SEC, MIN_CODE_TTL_SEC, fingerprint } from '../../pairing/code.ts'
+import { MAX_CODE_TTL_SEC, MIN_CODE_TTL_SEC, fingerprint, parseCode } from '../../pairing/code.ts'
 import { homeOf, parse } from '../args.ts'
 import { checkPeerAddress } from '../addresses.ts'
 import { printJson, printJsonLine, STOP_SIGNALS, UsageError } from '../output.ts'
@@ -68,6 +68,9 @@ export async function pair (argv: string[]): Promise<number> {
   if (code != null && values.expires != null) throw new UsageError(`--expires is for showing a code, and a code was given${positionals.length === 0 ? ' (in FERRY_CODE)' : ''}`)
   if (code == null && values.peer != null) throw new UsageError('--peer is for entering a code: the device showing it is dialled there')
   if (values.peer != null) checkPeerAddress(values.peer)
+  // a code that cannot be one (E_BAD_CODE, its text never echoed) is said before the daemon is asked, as the daemon
+  // would say it (user-test finding: "pairing…" came first, as if it were tried; with no daemon, E_DAEMON_NOT_RUNNING)
+  if (code != null) parseCode(code)
   const expires = values.expires != null ? parseDuration(values.expires) : undefined
   if (expires != null && (expires < MIN_CODE_TTL_SEC || expires > MAX_CODE_TTL_SEC)) throw new UsageError(`--expires ${values.expires} is out of range: from ${MIN_CODE_TTL_SEC} s to ${MAX_CODE_TTL_SEC / 3600} h`)
   const client = await connectControl(homeOf(values))
