@@ -241,7 +241,9 @@ export class Daemon {
     const all = this.peerList({ all: true })
     // a name or ID given whole means that peer, paired or not (review finding: the unpaired "Bob" lost to a paired
     // "Bobby" by prefix, and files went to a device not named); among several of that name, the paired one
-    const exact = all.filter((p) => p.peerId === query || p.name === query)
+    // names compared in one Unicode form: "é" typed as one code point names a device whose name has e and an accent
+    // (user-test finding: a decomposed "Jürgen" was "no peer named Jürgen", which looked the same)
+    const exact = all.filter((p) => p.peerId === query || sameText(p.name, query))
     const exactPaired = exact.filter((p) => p.paired)
     if (exact.length === 1) return exact[0]
     if (opts.paired === true && exactPaired.length === 1) return exactPaired[0]
@@ -317,6 +319,10 @@ function notFoundMessage (query: string, peers: PeerInfo[], self: { name?: strin
 }
 
 /** A name with case and Unicode form set aside ("Laptop", "laptop"; "café" composed or not). */
+function sameText (a: string, b: string): boolean {
+  return a === b || a.normalize('NFC') === b.normalize('NFC')
+}
+
 function foldedName (name: string): string {
   return name.normalize('NFC').toLowerCase()
 }
@@ -326,7 +332,8 @@ function matchPeers<P extends { peerId: string, name: string }> (list: P[], quer
   const tail = query.replace(/^(…|\.\.\.)/, '')
   // the end of an ID only when asked as shown, or long enough not to be a name's start by chance
   const byTail = tail !== query || tail.length >= TAIL_BARE_CHARS
-  return list.filter((p) => (tail === query && (p.peerId.startsWith(query) || p.name.startsWith(query))) || (byTail && tail !== '' && p.peerId.endsWith(tail)))
+  const nameStart = query.normalize('NFC')
+  return list.filter((p) => (tail === query && (p.peerId.startsWith(query) || p.name.normalize('NFC').startsWith(nameStart))) || (byTail && tail !== '' && p.peerId.endsWith(tail)))
 }
 
 /** The system's reason a listen failed (EADDRNOTAVAIL, EACCES…), without libp2p's wrapping and stack. */

@@ -1266,6 +1266,13 @@ describe('transfer', () => {
     expectError(await a.cli(['send', 'gamma', file]), 'E_NOT_PAIRED')
     expectError(await a.cli(['send', c.peerId, file, '--json']), 'E_NOT_PAIRED')
     expectError(await a.cli(['send', 'no-such-peer', file]), 'E_PEER_NOT_FOUND')
+    // a name is found whatever Unicode form it is typed in: a device named with a decomposed "ü" (u and an accent), asked
+    // for whole and by a prefix typed with the composed one (user-test finding: "no peer named Jürgen", looking the same)
+    const decomposed = await startDaemon({ name: 'Ju\u0308rgen', peers: [a.addr] })
+    try {
+      await waitListed(a, decomposed, { paired: false }, 10_000)
+      for (const typed of ['J\u00fcrgen', 'J\u00fcr']) expectError(await a.cli(['send', typed, file]), 'E_NOT_PAIRED')
+    } finally { await decomposed.stop() }
     // a bare end of a peer ID too short to be taken as one is told apart from nothing at all (user-test finding: "ends so", and it did)
     const short = await a.cli(['send', b.peerId.slice(-5), file])
     expectError(short, 'E_PEER_NOT_FOUND')
