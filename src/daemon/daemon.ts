@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { FerryError, quoteForDisplay } from '../errors.ts'
-import { HashCacheStore, openDb, PeerStore, TransferStore, TrustStore, type Db } from '../store/index.ts'
+import { HashCacheStore, openDb, peekMeta, PeerStore, receiveMountKey, TransferStore, TrustStore, type Db } from '../store/index.ts'
 import { TransferService } from '../transfer/service.ts'
 import { VERSION } from '../version.ts'
 import type { ControlServer } from './control/server.ts'
@@ -26,6 +26,7 @@ import { sendGoodbye } from './mdns-goodbye.ts'
 import { PairingService, peerFingerprint } from '../pairing/service.ts'
 import { cleanName } from '../protocol/hello.ts'
 import { checkReceiveFolder } from '../transfer/receive-folder.ts'
+import { lookAtReceiveMount } from '../transfer/receive-mount.ts'
 import { folderHolds } from '../transfer/safe-path.ts'
 import type { HomeLock } from './home-lock.ts'
 import { claimHome, type ClaimedHome } from './claim-home.ts'
@@ -63,7 +64,11 @@ export class Daemon {
     this.homeLock = claim.lock
     Object.assign(claim.handlers, buildHandlers(this))
     try {
-      await makeFolder(this.config.receiveDir, '--receive-dir')
+      // not made where its disk is not mounted (a reboot where a USB disk did not mount): offers are refused until it is
+      const lastMount = peekMeta(join(home, 'ferry.db'), receiveMountKey(this.config.receiveDir))
+      const look = await lookAtReceiveMount(this.config.receiveDir, { get: () => lastMount, set: () => {} })
+      if (look.missingWith !== undefined) this.log.warn('the receive folder is not there, and was on a disk mounted at another place, which is not mounted now: offers are refused until it is (or make the folder where it should be now)', { receiveDir: this.config.receiveDir, mountedAt: look.missingWith })
+      else await makeFolder(this.config.receiveDir, '--receive-dir')
       // the home itself: every path offered lands in the state folder and is refused (user-test finding: a start
       // with a warning, then every send failed with E_PATH_UNSAFE); a folder inside it, or above it, still works
       if (await sameFolder(this.config.receiveDir, home)) throw new FerryError('E_USAGE', `--receive-dir ${this.config.receiveDir} is the daemon's home folder (--home), where it keeps its state: every file offered would be refused; choose another folder, or one inside it`)

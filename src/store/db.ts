@@ -1,6 +1,9 @@
 // Opens the daemon's one SQLite file (node:sqlite) and applies schema
-// migrations in order. Only the daemon process ever opens it.
+// migrations in order. Only the daemon process ever opens it (peekMeta
+// reads one value, read-only, before the daemon does).
 
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import { FerryError, toFerryError } from '../errors.ts'
 
@@ -174,6 +177,30 @@ export function statementCache (db: Db): (sql: string) => StatementSync {
 export interface OpenOptions {
   /** Called when the file held no ferry state (made now, or emptied): a home that had a daemon before has lost its pairings. */
   onNew?: () => void
+}
+
+/**
+ * A value of the meta table of the database at `path`, read before the
+ * daemon opens it (the receive folder's last mount, receive-mount.ts, is
+ * wanted before the folder is made at start); undefined where there is
+ * none, or the file is not there or cannot be read so.
+ */
+export function peekMeta (path: string, key: string): string | undefined {
+  if (!existsSync(path)) return undefined
+  let db: DatabaseSync | undefined
+  try {
+    db = new DatabaseSync(path, { readOnly: true })
+    return (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value
+  } catch {
+    return undefined
+  } finally {
+    try { db?.close() } catch {}
+  }
+}
+
+/** The meta key of the mount point `receiveDir` was last seen on (receive-mount.ts). */
+export function receiveMountKey (receiveDir: string): string {
+  return `receive_mount:${resolve(receiveDir)}`
 }
 
 /**

@@ -1,7 +1,7 @@
 // Persistent transfer state (both directions), per-file progress bitmaps, and
 // the receive folder's index of files and chunks used for dedup.
 
-import { statementCache, type Db } from './db.ts'
+import { receiveMountKey, statementCache, type Db } from './db.ts'
 
 export interface TransferRow {
   id: string
@@ -157,6 +157,15 @@ export class TransferStore {
     this.stmt(`INSERT INTO send_given_up (transfer_id, idx, why, said, reason) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT(transfer_id, idx) DO UPDATE SET why = excluded.why, said = excluded.said, reason = excluded.reason`)
       .run(transferId, idx, g.why, g.said, g.reason ?? null)
+  }
+
+  /** The mount point receive folder `dir` was last seen on (receive-mount.ts), if known. */
+  receiveMount (dir: string): string | undefined {
+    return (this.stmt('SELECT value FROM meta WHERE key = ?').get(receiveMountKey(dir)) as { value: string } | undefined)?.value
+  }
+
+  setReceiveMount (dir: string, point: string): void {
+    this.stmt('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(receiveMountKey(dir), point)
   }
 
   /** Entry `idx` of send `transferId` is served again (put back as offered): why it was given up is no longer true. */

@@ -38,6 +38,7 @@ import { keepsHoles, zeroBytes } from './zero-chunks.ts'
 import { sweepProbes } from './name-probe.ts'
 import { FAT_MAX_FILE_BYTES, fileSizeLimit } from './file-size-limit.ts'
 import { checkReceiveFolder, makeReceiveFolder } from './receive-folder.ts'
+import { diskNotMounted, lookAtReceiveMount, type MountMemory } from './receive-mount.ts'
 import { KEEP_ENDED_PARTS_MS, forgetPartChunks, keptPartFolders, partFolderBytes, removeKeptPartFiles, removePartFolder, sweepPartFolders } from './part-folders.ts'
 import { pruneIndex } from './index-prune.ts'
 import { isTransient } from './transient.ts'
@@ -714,6 +715,26 @@ export class TransferService {
    * goes from the store too, so that a restart does not bring it back. A
    * store that cannot take it costs that wording only, after a restart.
    */
+  /**
+   * makeReceiveFolder, but not where its disk is not mounted: a receive
+   * folder missing on another mount than it was last seen on is refused
+   * (receive-mount.ts), and one that is there has its mount remembered.
+   */
+  private async makeReceiveFolderOnItsDisk (dir: string): Promise<void> {
+    const memory: MountMemory = {
+      get: (d) => this.c.store.receiveMount(d),
+      // a store that cannot take it costs the guard for that folder only
+      set: (d, point) => { try { this.c.store.setReceiveMount(d, point) } catch {} }
+    }
+    const look = await lookAtReceiveMount(dir, memory)
+    if (look.missingWith !== undefined) {
+      this.c.log.warn('the receive folder is not there, and was on a disk mounted at another place, which is not mounted now: offers are refused until it is (or make the folder where it should be now)', { receiveDir: dir, mountedAt: look.missingWith })
+      throw diskNotMounted()
+    }
+    await makeReceiveFolder(dir)
+    await lookAtReceiveMount(dir, memory)
+  }
+
   private forgetGivenUp (s: Sender, file: number): void {
     try {
       this.c.store.clearGivenUp(s.id, file)
@@ -871,8 +892,8 @@ export class TransferService {
   private async admit (id: string, peerId: string, offer: OfferMsg, encoded: Uint8Array, ahead: { wire: number, verified: number, held?: Map<number, Bitmap>, sure?: Map<number, Bitmap> } = { wire: 0, verified: 0 }): Promise<Receiver> {
     // the same id from another peer, read while this one's offer was (turns are per peer)
     if (this.c.store.summary(id) != null) throw new FerryError('E_PROTOCOL', 'transfer id already used')
-    // removed since the daemon started (by the user, or a cleaner): made again, as at start
-    await makeReceiveFolder(this.c.receiveDir)
+    // removed since the daemon started (by the user, or a cleaner): made again, as at start; not on another disk
+    await this.makeReceiveFolderOnItsDisk(this.c.receiveDir)
     // refused now, not when its bytes have come: see checkFits
     const refused = await this.checkFits(offer)
     const auto = this.c.trust.get(peerId)?.autoAccept !== false
@@ -1150,7 +1171,7 @@ export class TransferService {
     // check (review finding), which counts only receives already accepted
     await this.oneAdmissionAtATime(async () => {
       // removed since the offer came (by the user, or a cleaner): made again, as for a new offer (a receive's run does not)
-      await makeReceiveFolder(r.receiveDir)
+      await this.makeReceiveFolderOnItsDisk(r.receiveDir)
       await this.checkFits(r.offer, r)
       // the checks awaited: a decline, or the sender's cancel, may have come meanwhile
       if (r.state !== 'offered') throw new FerryError('E_TRANSFER_NOT_FOUND', `offer ${id} was ${r.state} meanwhile`)

@@ -1,0 +1,86 @@
+// Which disk the receive folder is on, remembered, so that a disk not
+// mounted is not filled in its place.
+//
+// A receive folder on a disk of its own (a USB disk on a home server, a
+// second drive) is gone while that disk is not mounted: after a reboot where
+// it failed to mount, or once it is unplugged. Made again, as a folder the
+// user removed is, it would be made on the disk under the mount point, the
+// system's most often: receives would fill it, and the files would not be
+// where the person looks once the disk is back. Syncthing keeps a marker
+// file in every folder against this (`.stfolder`); ferry keeps nothing in
+// the receive folder but what it receives, and remembers instead, in its
+// store, the mount point the folder was last seen on. A missing receive
+// folder is made again only on that same mount (a folder removed by the
+// user, on a disk that is there); else offers are refused with
+// E_PATH_NOT_FOUND until the disk is back, or the folder is made by hand
+// where it should now be (then it is there, and its mount is remembered).
+// A receive folder that was itself the disk's mount point is there with
+// the disk away, empty, on the disk under it: refused the same way while
+// it is empty (something put in it by hand makes it the folder to use).
+//
+// Owns: telling where a folder is or would be made (its mount point, from
+// /proc/self/mountinfo), and the rule. Linux only: elsewhere, or where
+// mountinfo cannot be read, nothing is known and nothing is refused.
+
+import { readdir, realpath, stat } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import { FerryError } from '../errors.ts'
+import { isWithin, mountIn, mountedAt, readMountinfo } from './mounts.ts'
+
+/** Where the mount point each receive folder was last seen on is kept (the store's meta). */
+export interface MountMemory {
+  get: (dir: string) => string | undefined
+  set: (dir: string, point: string) => void
+}
+
+/** The real path of `dir`, or, missing, of its nearest folder there: where it would be made. */
+async function nearestThere (dir: string): Promise<string | undefined> {
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    const real = await realpath(at).catch(() => undefined)
+    if (real !== undefined) return real
+    if (dirname(at) === at) return undefined
+  }
+}
+
+export interface MountLook {
+  /** the receive folder is not there, and would be made on another mount than it was last seen on: this one, not mounted now */
+  missingWith?: string
+}
+
+/**
+ * The rule, for a receive folder about to be used: missing while the disk
+ * it was last seen on is away, it is said (`missingWith`); there, where it
+ * is is remembered. As the receiver's own check of a receive resumed
+ * (receiver.ts sameDiskAsBefore): remembered only for a whole file system
+ * mounted (not a bind mount of a folder), and taken as away only when
+ * nothing is mounted at that point now and the folder would be on a mount
+ * above it; a mount point that moves for another reason (a service started
+ * with ProtectHome=, a bind mount added) is no sign of it.
+ */
+export async function lookAtReceiveMount (dir: string, memory: MountMemory): Promise<MountLook> {
+  const mountinfo = await readMountinfo()
+  const real = await nearestThere(dir)
+  if (mountinfo === undefined || real === undefined) return {}
+  const mount = mountIn(real, mountinfo)
+  if (mount === undefined) return {}
+  const last = memory.get(dir)
+  const away = last !== undefined && mount.point !== last && isWithin(last, mount.point) && !mountedAt(last, mountinfo)
+  const there = await stat(dir).then((st) => st.isDirectory(), () => false)
+  if (!there) return away ? { missingWith: last } : {}
+  // the folder was itself the disk's mount point: with the disk away it is the empty folder under it
+  if (away && last === real && await isEmpty(dir)) return { missingWith: last }
+  if (mount.root === '/' && last !== mount.point) memory.set(dir, mount.point)
+  return {}
+}
+
+async function isEmpty (dir: string): Promise<boolean> {
+  return await readdir(dir).then((names) => names.length === 0, () => false)
+}
+
+/**
+ * As told to the sender, which need not know the receiving device's mount
+ * points (the daemon's log names it).
+ */
+export function diskNotMounted (): FerryError {
+  return new FerryError('E_PATH_NOT_FOUND', 'the receive folder is on a disk that is not mounted now; send again once it is')
+}
