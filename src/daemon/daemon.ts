@@ -80,6 +80,14 @@ export class Daemon {
         // this home had a daemon (its identity) but no state: the database was removed or emptied (review finding: silently)
         onNew: () => { if (hadIdentity) this.log.warn('the state database was missing or empty: pairings, transfers and the receive index start empty (pair the devices again)', { path: join(home, 'ferry.db') }) }
       })
+      // seen at start, its mount remembered now, not at the first offer only: a reboot with the disk away before
+      // anything was received made it on the disk under the mount point (review finding); the store not taking it
+      // costs the guard until an offer remembers it
+      const transferStore = new TransferStore(this.db)
+      await lookAtReceiveMount(this.config.receiveDir, {
+        get: (d) => transferStore.receiveMount(d),
+        set: (d, point) => { try { transferStore.setReceiveMount(d, point) } catch (err) { this.log.warn('cannot record the receive folder\'s mount point', { err: (err as Error).message }) } }
+      })
       this.peerStore = new PeerStore(this.db)
       this.trust = new TrustStore(this.db)
       const privateKey = await loadOrCreateIdentity(home)
@@ -122,7 +130,7 @@ export class Daemon {
       this.transfers = new TransferService({
         node: this.node,
         privateKey,
-        store: new TransferStore(this.db),
+        store: transferStore,
         trust: this.trust,
         receiveDir: this.config.receiveDir,
         home,

@@ -98,4 +98,16 @@ describe.skipIf(skip != null)('a receive folder whose disk is not mounted', () =
     expect(back.code, back.stderr).toBe(0)
     expect(await readdir(disk!)).toEqual(['seven.jpg'])
   })
+  it('seen only at the daemon\'s start (no offer yet): after a restart with the disk away it is not made under the mount point either', async () => {
+    // a daemon set up on the disk, restarted (a reboot where the disk did not mount) before anything was received
+    const fresh = await startDaemon({ name: 'fresh', receiveDir: join(disk!, 'albums') })
+    expect(await readdir(join(disk!, 'albums'))).toEqual([])
+    await fresh.stop()
+    unmount()
+    const again = await fresh.restart()
+    await again.stop()
+    expect(again.output()).toMatch(/the receive folder is not there, and was on a disk mounted at another place/)
+    expect(await readdir(disk!)).toEqual([])
+    mount()
+  })
 })
