@@ -26,7 +26,7 @@ import { sendGoodbye } from './mdns-goodbye.ts'
 import { PairingService, peerFingerprint } from '../pairing/service.ts'
 import { cleanName } from '../protocol/hello.ts'
 import { checkReceiveFolder } from '../transfer/receive-folder.ts'
-import { lookAtReceiveMount } from '../transfer/receive-mount.ts'
+import { lookAtReceiveMount, storeMountMemory } from '../transfer/receive-mount.ts'
 import { folderHolds } from '../transfer/safe-path.ts'
 import type { HomeLock } from './home-lock.ts'
 import { claimHome, type ClaimedHome } from './claim-home.ts'
@@ -84,10 +84,7 @@ export class Daemon {
       // anything was received made it on the disk under the mount point (review finding); the store not taking it
       // costs the guard until an offer remembers it
       const transferStore = new TransferStore(this.db)
-      await lookAtReceiveMount(this.config.receiveDir, {
-        get: (d) => transferStore.receiveMount(d),
-        set: (d, point) => { try { transferStore.setReceiveMount(d, point) } catch (err) { this.log.warn('cannot record the receive folder\'s mount point', { err: (err as Error).message }) } }
-      })
+      await lookAtReceiveMount(this.config.receiveDir, storeMountMemory(transferStore, this.log))
       this.peerStore = new PeerStore(this.db)
       this.trust = new TrustStore(this.db)
       const privateKey = await loadOrCreateIdentity(home)

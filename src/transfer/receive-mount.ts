@@ -10,10 +10,12 @@
 // file in every folder against this (`.stfolder`); ferry keeps nothing in
 // the receive folder but what it receives, and remembers instead, in its
 // store, the mount point the folder was last seen on. A missing receive
-// folder is made again only on that same mount (a folder removed by the
-// user, on a disk that is there); else offers are refused with
-// E_PATH_NOT_FOUND until the disk is back, or the folder is made by hand
-// where it should now be (then it is there, and its mount is remembered).
+// folder is not made again while that mount is away: nothing mounted at its
+// point, and the folder would be made on a mount above it. Offers are then
+// refused with E_PATH_NOT_FOUND until the disk is back, or the folder is
+// made by hand where it should now be (then it is there, and its mount is
+// remembered). A folder removed by the user, on a disk that is there, is
+// made again.
 // A receive folder that was itself the disk's mount point is there with
 // the disk away, empty, on the disk under it: refused the same way while
 // it is empty (something put in it by hand makes it the folder to use).
@@ -33,7 +35,23 @@ export interface MountMemory {
   set: (dir: string, point: string) => void
 }
 
-/** The real path of `dir`, or, missing, of its nearest folder there: where it would be made. */
+/**
+ * The memory kept in the store (its meta table). A store that cannot be
+ * read or written costs the guard, not the offer: the offer goes on as
+ * before it (said in the log).
+ */
+export function storeMountMemory (store: { receiveMount: (dir: string) => string | undefined, setReceiveMount: (dir: string, point: string) => void }, log: { warn: (msg: string, data?: Record<string, unknown>) => void }): MountMemory {
+  return {
+    get: (dir) => {
+      try { return store.receiveMount(dir) } catch (err) { log.warn('cannot read the receive folder\'s mount point', { err: (err as Error).message }); return undefined }
+    },
+    set: (dir, point) => {
+      try { store.setReceiveMount(dir, point) } catch (err) { log.warn('cannot record the receive folder\'s mount point', { err: (err as Error).message }) }
+    }
+  }
+}
+
+/** The real path of `dir`, or, missing, of its nearest folder there: the mount it would be made on (or, through a symbolic link to nothing, none: makeReceiveFolder refuses it). */
 async function nearestThere (dir: string): Promise<string | undefined> {
   for (let at = resolve(dir); ; at = dirname(at)) {
     const real = await realpath(at).catch(() => undefined)

@@ -38,7 +38,7 @@ import { keepsHoles, zeroBytes } from './zero-chunks.ts'
 import { sweepProbes } from './name-probe.ts'
 import { FAT_MAX_FILE_BYTES, fileSizeLimit } from './file-size-limit.ts'
 import { checkReceiveFolder, makeReceiveFolder } from './receive-folder.ts'
-import { diskNotMounted, lookAtReceiveMount, type MountMemory } from './receive-mount.ts'
+import { diskNotMounted, lookAtReceiveMount, storeMountMemory } from './receive-mount.ts'
 import { KEEP_ENDED_PARTS_MS, forgetPartChunks, keptPartFolders, partFolderBytes, removeKeptPartFiles, removePartFolder, sweepPartFolders } from './part-folders.ts'
 import { pruneIndex } from './index-prune.ts'
 import { isTransient } from './transient.ts'
@@ -711,21 +711,12 @@ export class TransferService {
   }
 
   /**
-   * `s` serves entry `file` again (put back as offered): why it gave it up
-   * goes from the store too, so that a restart does not bring it back. A
-   * store that cannot take it costs that wording only, after a restart.
-   */
-  /**
    * makeReceiveFolder, but not where its disk is not mounted: a receive
    * folder missing on another mount than it was last seen on is refused
    * (receive-mount.ts), and one that is there has its mount remembered.
    */
   private async makeReceiveFolderOnItsDisk (dir: string): Promise<void> {
-    const memory: MountMemory = {
-      get: (d) => this.c.store.receiveMount(d),
-      // a store that cannot take it costs the guard for that folder only
-      set: (d, point) => { try { this.c.store.setReceiveMount(d, point) } catch {} }
-    }
+    const memory = storeMountMemory(this.c.store, this.c.log)
     const look = await lookAtReceiveMount(dir, memory)
     if (look.missingWith !== undefined) {
       this.c.log.warn('the receive folder is not there, and was on a disk mounted at another place, which is not mounted now: offers are refused until it is (or make the folder where it should be now)', { receiveDir: dir, mountedAt: look.missingWith })
@@ -735,6 +726,11 @@ export class TransferService {
     await lookAtReceiveMount(dir, memory)
   }
 
+  /**
+   * `s` serves entry `file` again (put back as offered): why it gave it up
+   * goes from the store too, so that a restart does not bring it back. A
+   * store that cannot take it costs that wording only, after a restart.
+   */
   private forgetGivenUp (s: Sender, file: number): void {
     try {
       this.c.store.clearGivenUp(s.id, file)
