@@ -40,6 +40,8 @@ export class Daemon {
   db!: Db
   peerStore!: PeerStore
   trust!: TrustStore
+  /** the transfers' store, for what the daemon asks of it itself (the receive folder's mount) */
+  private transferStore?: TransferStore
   peers!: PeerTable
   control!: ControlServer
   /** held from the start to the end of stop(): one daemon per home */
@@ -83,7 +85,7 @@ export class Daemon {
       // seen at start, its mount remembered now, not at the first offer only: a reboot with the disk away before
       // anything was received made it on the disk under the mount point (review finding); the store not taking it
       // costs the guard until an offer remembers it
-      const transferStore = new TransferStore(this.db)
+      const transferStore = this.transferStore = new TransferStore(this.db)
       await lookAtReceiveMount(this.config.receiveDir, storeMountMemory(transferStore, this.log))
       this.peerStore = new PeerStore(this.db)
       this.trust = new TrustStore(this.db)
@@ -247,6 +249,18 @@ export class Daemon {
    * ambiguous for good (review finding). An unpaired match is still
    * returned when no paired one matches, for the caller's E_NOT_PAIRED.
    */
+  /**
+   * Why the receive folder cannot take an offer now, as `ferry status` says
+   * it (user-test finding: status said nothing of a receive folder gone),
+   * or undefined. Looked at, not changed: its mount is not remembered here.
+   */
+  async receiveFolderProblem (): Promise<string | undefined> {
+    const dir = this.config.receiveDir
+    const look = await lookAtReceiveMount(dir, { get: (d) => this.transferStore?.receiveMount(d), set: () => {} }).catch(() => ({ missingWith: undefined }))
+    if (look.missingWith !== undefined) return `not there, and its disk (mounted at ${look.missingWith} when last seen) is not mounted now: offers are refused until it is`
+    return await checkReceiveFolder(dir).then(() => undefined, (err: FerryError) => err.code === 'E_PATH_NOT_FOUND' ? 'not there: made again at the next offer' : err.message)
+  }
+
   resolvePeer (query: string, opts: { paired?: boolean } = {}): PeerInfo {
     const all = this.peerList({ all: true })
     // a name or ID given whole means that peer, paired or not (review finding: the unpaired "Bob" lost to a paired

@@ -28,7 +28,10 @@ export function buildHandlers (d: Daemon): Handlers {
   /** the code each control connection showed last, cancelled when that connection closes */
   const showing = new WeakMap<object, string>()
   return {
-    status: async () => ({ ...d.status(), keptParts: await keptPartsSoon(d) }),
+    status: async () => {
+      const receiveProblem = await d.receiveFolderProblem()
+      return { ...d.status(), keptParts: await keptPartsSoon(d), ...(receiveProblem !== undefined ? { receiveProblem } : {}) }
+    },
     peers: (p) => d.peerList({ all: p.all === true }),
     'pair.show': (p, { socket }) => {
       // gone while the daemon started (requests wait for it): no code for nobody (review finding)

@@ -70,6 +70,9 @@ describe.skipIf(skip != null)('a receive folder whose disk is not mounted', () =
     expect(refused.stderr).toContain('the receive folder is on a disk that is not mounted now; send again once it is')
     // the mount point on the system's disk stays empty (before, the folder was made there and the file put in it)
     expect(await readdir(disk!)).toEqual([])
+    // `ferry status` says why (it said nothing of it)
+    const status = await receiver.cli(['status'])
+    expect(status.stdout).toContain(`receive:   ${join(disk!, 'photos')} (not there, and its disk (mounted at ${disk!} when last seen) is not mounted now: offers are refused until it is)`)
 
     // a restart while the disk is away (a reboot where it did not mount) does not make it either
     receiver = await receiver.restart()
@@ -80,9 +83,11 @@ describe.skipIf(skip != null)('a receive folder whose disk is not mounted', () =
 
     // the disk back (here a fresh one, where the folder is made again, as a folder the user removed is)
     mount()
+    expect(JSON.parse((await receiver.cli(['status', '--json'])).stdout).receiveProblem).toBe('not there: made again at the next offer')
     const back = await send('four.jpg')
     expect(back.code, back.stderr).toBe(0)
     expect(await readFile(join(disk!, 'photos', 'four.jpg'), 'utf8')).toBe('four.jpg\n')
+    expect(JSON.parse((await receiver.cli(['status', '--json'])).stdout).receiveProblem).toBeUndefined()
   })
 
   it('that was the disk\'s mount point itself: with the disk away it is an empty folder on the disk under it, and offers are refused the same way', async () => {

@@ -43,6 +43,8 @@ export interface StatusInfo {
   startedAt: number
   home: string
   receiveDir: string
+  /** Why the receive folder cannot take offers now (not there and its disk not mounted, not writable…); absent when it can, or from an older daemon. A folder merely missing is made at the next offer: said so. */
+  receiveProblem?: string
   mdns: boolean
   /**
    * The `ferry daemon` flags that start a daemon as this one: --home, and
