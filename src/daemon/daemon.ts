@@ -26,7 +26,7 @@ import { sendGoodbye } from './mdns-goodbye.ts'
 import { PairingService, peerFingerprint } from '../pairing/service.ts'
 import { cleanName } from '../protocol/hello.ts'
 import { checkReceiveFolder } from '../transfer/receive-folder.ts'
-import { lookAtReceiveMount, storeMountMemory } from '../transfer/receive-mount.ts'
+import { DISK_AWAY_LOG, lookAtReceiveMount, storeMountMemory } from '../transfer/receive-mount.ts'
 import { folderHolds } from '../transfer/safe-path.ts'
 import type { HomeLock } from './home-lock.ts'
 import { claimHome, type ClaimedHome } from './claim-home.ts'
@@ -69,7 +69,7 @@ export class Daemon {
       // not made where its disk is not mounted (a reboot where a USB disk did not mount): offers are refused until it is
       const lastMount = peekMeta(join(home, 'ferry.db'), receiveMountKey(this.config.receiveDir))
       const look = await lookAtReceiveMount(this.config.receiveDir, { get: () => lastMount, set: () => {} })
-      if (look.missingWith !== undefined) this.log.warn('the receive folder is not there, and was on a disk mounted at another place, which is not mounted now: offers are refused until it is (or make the folder where it should be now)', { receiveDir: this.config.receiveDir, mountedAt: look.missingWith })
+      if (look.missingWith !== undefined) this.log.warn(DISK_AWAY_LOG, { receiveDir: this.config.receiveDir, mountedAt: look.missingWith })
       else await makeFolder(this.config.receiveDir, '--receive-dir')
       // the home itself: every path offered lands in the state folder and is refused (user-test finding: a start
       // with a warning, then every send failed with E_PATH_UNSAFE); a folder inside it, or above it, still works
@@ -241,15 +241,6 @@ export class Daemon {
   }
 
   /**
-   * Resolve a peer given by name, peer ID, a unique prefix of either, or the
-   * end of its peer ID as ferry shows it ("…7zPUrfSX"). With `paired`, for
-   * what only a paired peer can be the subject of (send, unpair,
-   * auto-accept), a single paired match wins over unpaired ones: a device
-   * seen once under the same name as a paired one made `ferry send NAME`
-   * ambiguous for good (review finding). An unpaired match is still
-   * returned when no paired one matches, for the caller's E_NOT_PAIRED.
-   */
-  /**
    * Why the receive folder cannot take an offer now, as `ferry status` says
    * it (user-test finding: status said nothing of a receive folder gone),
    * or undefined. Looked at, not changed: its mount is not remembered here.
@@ -261,6 +252,15 @@ export class Daemon {
     return await checkReceiveFolder(dir).then(() => undefined, (err: FerryError) => err.code === 'E_PATH_NOT_FOUND' ? 'not there: made again at the next offer' : err.message)
   }
 
+  /**
+   * Resolve a peer given by name, peer ID, a unique prefix of either, or the
+   * end of its peer ID as ferry shows it ("…7zPUrfSX"). With `paired`, for
+   * what only a paired peer can be the subject of (send, unpair,
+   * auto-accept), a single paired match wins over unpaired ones: a device
+   * seen once under the same name as a paired one made `ferry send NAME`
+   * ambiguous for good (review finding). An unpaired match is still
+   * returned when no paired one matches, for the caller's E_NOT_PAIRED.
+   */
   resolvePeer (query: string, opts: { paired?: boolean } = {}): PeerInfo {
     const all = this.peerList({ all: true })
     // a name or ID given whole means that peer, paired or not (review finding: the unpaired "Bob" lost to a paired
@@ -342,11 +342,12 @@ function notFoundMessage (query: string, peers: PeerInfo[], self: { name?: strin
   return `no peer named ${quoted} or with a peer ID that starts so${shortTail ? `; a peer ID ends so: give its end as \`ferry peers\` shows it, "…${query}", or ${TAIL_BARE_CHARS} characters of it or more` : ', or ends so'}; see \`ferry peers\``
 }
 
-/** A name with case and Unicode form set aside ("Laptop", "laptop"; "café" composed or not). */
+/** Two names that are one text, whatever their Unicode form ("café" composed or not); case still counts. */
 function sameText (a: string, b: string): boolean {
   return a === b || a.normalize('NFC') === b.normalize('NFC')
 }
 
+/** A name with case and Unicode form set aside ("Laptop", "laptop"; "café" composed or not). */
 function foldedName (name: string): string {
   return name.normalize('NFC').toLowerCase()
 }
