@@ -49,6 +49,17 @@ export function mountIn (dir: string, mountinfo: string): Mount | undefined {
   return best
 }
 
+/**
+ * Whether the disk last seen mounted at `last` is away now, for a folder
+ * found on `mount`: nothing is mounted at `last`, and the folder is on a
+ * mount above it (the disk under the mount point). A mount point that moves
+ * for another reason (a service started with ProtectHome=, a bind mount
+ * added) is no sign of it. `mountinfo`: the text `mount` was found in.
+ */
+export function mountAway (last: string, mount: Mount, mountinfo: string): boolean {
+  return mount.point !== last && isWithin(last, mount.point) && !mountedAt(last, mountinfo)
+}
+
 /** Whether `path` is `folder` or below it, by whole components. */
 export function isWithin (path: string, folder: string): boolean {
   return folder === '/' || path === folder || path.startsWith(`${folder}/`)

@@ -27,7 +27,7 @@
 import { readdir, realpath, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { FerryError } from '../errors.ts'
-import { isWithin, mountIn, mountedAt, readMountinfo } from './mounts.ts'
+import { mountAway, mountIn, readMountinfo } from './mounts.ts'
 
 /** Where the mount point each receive folder was last seen on is kept (the store's meta). */
 export interface MountMemory {
@@ -63,7 +63,12 @@ async function nearestThere (dir: string): Promise<string | undefined> {
 export interface MountLook {
   /** the receive folder is not there, and would be made on another mount than it was last seen on: this one, not mounted now */
   missingWith?: string
+  /** whether the folder is there, where its mount could be told (false: a folder made now is to be looked at again, for its mount to be remembered) */
+  there?: boolean
 }
+
+/** What the receiving daemon logs when it refuses for `missingWith` (with the folder and that mount point). */
+export const DISK_AWAY_LOG = 'the receive folder is not there, and was on a disk mounted at another place, which is not mounted now: offers are refused until it is (or make the folder where it should be now)'
 
 /**
  * The rule, for a receive folder about to be used: missing while the disk
@@ -82,13 +87,13 @@ export async function lookAtReceiveMount (dir: string, memory: MountMemory): Pro
   const mount = mountIn(real, mountinfo)
   if (mount === undefined) return {}
   const last = memory.get(dir)
-  const away = last !== undefined && mount.point !== last && isWithin(last, mount.point) && !mountedAt(last, mountinfo)
+  const away = last !== undefined && mountAway(last, mount, mountinfo)
   const there = await stat(dir).then((st) => st.isDirectory(), () => false)
-  if (!there) return away ? { missingWith: last } : {}
+  if (!there) return away ? { missingWith: last, there } : { there }
   // the folder was itself the disk's mount point: with the disk away it is the empty folder under it
-  if (away && last === real && await isEmpty(dir)) return { missingWith: last }
+  if (away && last === real && await isEmpty(dir)) return { missingWith: last, there }
   if (mount.root === '/' && last !== mount.point) memory.set(dir, mount.point)
-  return {}
+  return { there }
 }
 
 async function isEmpty (dir: string): Promise<boolean> {

@@ -29,7 +29,7 @@ import { checkOfferPaths, notWritableRefusal, validateRelativePath, type FolderI
 import { isZeroChunk } from './zero-chunks.ts'
 import { identityOf, partFileOf, planReceive, type FileState, type Plan, type Wanted } from './receive-plan.ts'
 import { forgetPartChunks, makePartFolder, removePartFolder, watchPartFolder } from './part-folders.ts'
-import { isWithin, mountIn, mountedAt, readMountinfo } from './mounts.ts'
+import { mountAway, mountIn, readMountinfo } from './mounts.ts'
 import type { ChunkSink } from './sink.ts'
 import { ProgressReporter } from './progress-report.ts'
 import { Spool } from './spool.ts'
@@ -434,7 +434,7 @@ export class Receiver {
       this.receiveMount = mount.point
       // not recorded (the store's disk full): the check holds in this daemon's run only, and the receive goes on
       try { this.deps.store.update(this.id, { receiveMount: mount.point }) } catch (err) { this.deps.log.warn('cannot record the receive folder\'s mount point', { id: this.id, err: (err as Error).message }) }
-    } else if (mount.point !== this.receiveMount && isWithin(this.receiveMount, mount.point) && !mountedAt(this.receiveMount, mountinfo)) {
+    } else if (mountAway(this.receiveMount, mount, mountinfo)) {
       throw new FerryError('E_PATH_NOT_FOUND', `receive folder ${this.receiveDir} was on the disk mounted at ${this.receiveMount} when this receive began, and nothing is mounted there now (the disk not mounted?); send again once it is back`)
     }
   }

@@ -38,7 +38,7 @@ import { keepsHoles, zeroBytes } from './zero-chunks.ts'
 import { sweepProbes } from './name-probe.ts'
 import { FAT_MAX_FILE_BYTES, fileSizeLimit } from './file-size-limit.ts'
 import { checkReceiveFolder, makeReceiveFolder } from './receive-folder.ts'
-import { diskNotMounted, lookAtReceiveMount, storeMountMemory } from './receive-mount.ts'
+import { DISK_AWAY_LOG, diskNotMounted, lookAtReceiveMount, storeMountMemory } from './receive-mount.ts'
 import { KEEP_ENDED_PARTS_MS, forgetPartChunks, keptPartFolders, partFolderBytes, removeKeptPartFiles, removePartFolder, sweepPartFolders } from './part-folders.ts'
 import { pruneIndex } from './index-prune.ts'
 import { isTransient } from './transient.ts'
@@ -719,11 +719,12 @@ export class TransferService {
     const memory = storeMountMemory(this.c.store, this.c.log)
     const look = await lookAtReceiveMount(dir, memory)
     if (look.missingWith !== undefined) {
-      this.c.log.warn('the receive folder is not there, and was on a disk mounted at another place, which is not mounted now: offers are refused until it is (or make the folder where it should be now)', { receiveDir: dir, mountedAt: look.missingWith })
+      this.c.log.warn(DISK_AWAY_LOG, { receiveDir: dir, mountedAt: look.missingWith })
       throw diskNotMounted()
     }
     await makeReceiveFolder(dir)
-    await lookAtReceiveMount(dir, memory)
+    // made now: its mount remembered (one that was there was remembered by the look)
+    if (look.there === false) await lookAtReceiveMount(dir, memory)
   }
 
   /**
