@@ -1,10 +1,11 @@
 // `ferry send`, `offers`, `accept`, `decline`, `transfers`, `cancel`.
 
-import { dirname, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { isUtf8 } from 'node:buffer'
-import { readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs'
+import { readFileSync, realpathSync, statSync } from 'node:fs'
 import { connectControl } from '../../daemon/control/client.ts'
 import { expandTilde } from '../../daemon/config.ts'
+import { danglingLinkOnTheWay } from '../../daemon/make-folder.ts'
 import { isFinalState, isMovingState, type OfferInfo, type SkippedPath, type TransferInfo } from '../../daemon/control/types.ts'
 import { FerryError, escapeForDisplay, quoteForShell, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { homeOf, parse, parseOptionsOnly } from '../args.ts'
@@ -64,7 +65,7 @@ function checkUtf8Given (path: string): void {
  * relative name is compared with the command line before it is resolved
  * (review finding: a relative name that is not UTF-8 was said not to exist).
  */
-function pathGivenMissing (path: string, given: string): FerryError | undefined {
+async function pathGivenMissing (path: string, given: string): Promise<FerryError | undefined> {
   checkUtf8Given(given)
   try {
     statSync(path)
@@ -74,7 +75,7 @@ function pathGivenMissing (path: string, given: string): FerryError | undefined 
     // a ~ the shell did not expand (quoted: `PHOTOS="~/Pictures"`, or in a crontab's variable) reads as a folder named ~ here
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       // a symbolic link to nothing is there for `ls`: said as what it is (user-test finding: "does not exist")
-      const dangling = danglingLinkAt(path)
+      const dangling = await danglingLinkOnTheWay(path)
       if (dangling !== undefined) {
         const what = `${dangling.link} is a symbolic link to ${dangling.target}, which does not exist (a disk not mounted?)`
         return new FerryError('E_PATH_NOT_FOUND', dangling.link === path ? what : `${path} does not exist: ${what}`)
@@ -83,18 +84,6 @@ function pathGivenMissing (path: string, given: string): FerryError | undefined 
     }
     if (code === 'EACCES') return new FerryError('E_PATH_NOT_FOUND', `${path} cannot be reached: permission denied (on it or a folder above it)`)
     return new FerryError('E_PATH_NOT_FOUND', `${path} cannot be reached: ${(err as Error).message}`)
-  }
-}
-
-/** The symbolic link to nothing that `path` is or passes through, with where it points (make-folder.ts's danglingLinkOnTheWay, here synchronously). */
-function danglingLinkAt (path: string): { link: string, target: string } | undefined {
-  for (let at = path; ; at = dirname(at)) {
-    let target: string | undefined
-    try { target = readlinkSync(at) } catch {}
-    if (target !== undefined) {
-      try { statSync(at) } catch { return { link: at, target } }
-    }
-    if (dirname(at) === at) return undefined
   }
 }
 
@@ -129,8 +118,8 @@ const unexpandedTilde = (given: string): boolean => expandTilde(given) !== given
  * the rest sent (as cp, scp and rsync do; user-test finding: one missing
  * path refused the whole send); a ~ the shell left is said at once.
  */
-function checkPathsGiven (paths: string[], given: string[]): void {
-  const missing = paths.map((p, i) => pathGivenMissing(p, given[i]))
+async function checkPathsGiven (paths: string[], given: string[]): Promise<void> {
+  const missing = await Promise.all(paths.map(async (p, i) => await pathGivenMissing(p, given[i])))
   if (missing.every((m) => m != null)) throw missing[0]!
   for (const [i, m] of missing.entries()) if (m != null && unexpandedTilde(given[i])) process.stderr.write(`ferry: warning: ${sanitizeForDisplay(m.message)}\n`)
 }
@@ -145,7 +134,7 @@ export async function send (argv: string[]): Promise<number> {
   // resolved, "" is the working folder: an unset variable (`ferry send nas "$PHOTOS"`) sent all of it (user-test finding)
   if (rawPaths.includes('')) throw new UsageError('ferry send was given an empty path (an unset variable?); name the files and folders to send')
   const paths = rawPaths.map((p) => ownProcessPathResolved(resolve(p)))
-  checkPathsGiven(paths, rawPaths)
+  await checkPathsGiven(paths, rawPaths)
   const json = values.json === true
   const client = await connectControl(homeOf(values))
   // on a terminal: a live Ink view on stdout; otherwise the one-line progress on a TTY stderr
