@@ -159,13 +159,13 @@ export class TransferStore {
       .run(transferId, idx, g.why, g.said, g.reason ?? null)
   }
 
-  /** The mount point receive folder `dir` was last seen on (receive-mount.ts), if known. */
+  /** Where receive folder `dir` was last seen (receive-mount.ts, whose value it is), if known. */
   receiveMount (dir: string): string | undefined {
     return (this.stmt('SELECT value FROM meta WHERE key = ?').get(receiveMountKey(dir)) as { value: string } | undefined)?.value
   }
 
-  setReceiveMount (dir: string, point: string): void {
-    this.stmt('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(receiveMountKey(dir), point)
+  setReceiveMount (dir: string, value: string): void {
+    this.stmt('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(receiveMountKey(dir), value)
   }
 
   /** Entry `idx` of send `transferId` is served again (put back as offered): why it was given up is no longer true. */

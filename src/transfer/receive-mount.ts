@@ -17,8 +17,14 @@
 // remembered). A folder removed by the user, on a disk that is there, is
 // made again.
 // A receive folder that was itself the disk's mount point is there with
-// the disk away, empty, on the disk under it: refused the same way while
-// it is empty (something put in it by hand makes it the folder to use).
+// the disk away, on the disk under it: refused the same way while nothing
+// was put in it since the disk was last seen (something put in it by hand
+// then makes it the folder to use). Not "while it is empty": a marker file
+// a sysadmin leaves in the empty mount point before mounting the disk over
+// it (`NOT_MOUNTED`) made it the folder to use (review finding). So the
+// time the disk was last seen there is remembered with its mount point, and
+// the folder's own modification time (an entry added, removed or renamed)
+// told against it.
 //
 // Owns: telling where a folder is or would be made (its mount point, from
 // /proc/self/mountinfo), and the rule. Linux only: elsewhere, or where
@@ -29,10 +35,36 @@ import { dirname, resolve } from 'node:path'
 import { FerryError } from '../errors.ts'
 import { mountAway, mountIn, readMountinfo } from './mounts.ts'
 
-/** Where the mount point each receive folder was last seen on is kept (the store's meta). */
+/**
+ * Where the mount point each receive folder was last seen on is kept (the
+ * store's meta), as a value of this module's (lastSeenValue): what it means
+ * is this module's business, the store keeps a string.
+ */
 export interface MountMemory {
   get: (dir: string) => string | undefined
-  set: (dir: string, point: string) => void
+  set: (dir: string, value: string) => void
+}
+
+interface LastSeen {
+  /** the mount point */
+  point: string
+  /** when the folder was last seen there, ms since the epoch; unknown in a value written before it was kept */
+  at?: number
+}
+
+/** A remembered value: `{"point":…,"at":…}`, or a mount point alone as first kept (a path, never JSON). */
+function parseLastSeen (value: string | undefined): LastSeen | undefined {
+  if (value === undefined || !value.startsWith('{')) return value === undefined ? undefined : { point: value }
+  try {
+    const v = JSON.parse(value) as { point?: unknown, at?: unknown }
+    return typeof v.point === 'string' ? { point: v.point, at: typeof v.at === 'number' ? v.at : undefined } : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function lastSeenValue (seen: Required<LastSeen>): string {
+  return JSON.stringify(seen)
 }
 
 /**
@@ -40,13 +72,13 @@ export interface MountMemory {
  * read or written costs the guard, not the offer: the offer goes on as
  * before it (said in the log).
  */
-export function storeMountMemory (store: { receiveMount: (dir: string) => string | undefined, setReceiveMount: (dir: string, point: string) => void }, log: { warn: (msg: string, data?: Record<string, unknown>) => void }): MountMemory {
+export function storeMountMemory (store: { receiveMount: (dir: string) => string | undefined, setReceiveMount: (dir: string, value: string) => void }, log: { warn: (msg: string, data?: Record<string, unknown>) => void }): MountMemory {
   return {
     get: (dir) => {
       try { return store.receiveMount(dir) } catch (err) { log.warn('cannot read the receive folder\'s mount point', { err: (err as Error).message }); return undefined }
     },
-    set: (dir, point) => {
-      try { store.setReceiveMount(dir, point) } catch (err) { log.warn('cannot record the receive folder\'s mount point', { err: (err as Error).message }) }
+    set: (dir, value) => {
+      try { store.setReceiveMount(dir, value) } catch (err) { log.warn('cannot record the receive folder\'s mount point', { err: (err as Error).message }) }
     }
   }
 }
@@ -86,17 +118,21 @@ export async function lookAtReceiveMount (dir: string, memory: MountMemory): Pro
   if (mountinfo === undefined || real === undefined) return {}
   const mount = mountIn(real, mountinfo)
   if (mount === undefined) return {}
-  const last = memory.get(dir)
-  const away = last !== undefined && mountAway(last, mount, mountinfo)
-  const there = await stat(dir).then((st) => st.isDirectory(), () => false)
-  if (!there) return away ? { missingWith: last, there } : { there }
-  // the folder was itself the disk's mount point: with the disk away it is the empty folder under it
-  if (away && last === real && await isEmpty(dir)) return { missingWith: last, there }
-  if (mount.root === '/' && last !== mount.point) memory.set(dir, mount.point)
+  const last = parseLastSeen(memory.get(dir))
+  const away = last !== undefined && mountAway(last.point, mount, mountinfo)
+  const st = await stat(dir).catch(() => undefined)
+  const there = st?.isDirectory() === true
+  if (!there) return away ? { missingWith: last.point, there } : { there }
+  // the folder was itself the disk's mount point: with the disk away it is the folder under it, as it was left
+  if (away && last.point === real && await untouchedSince(dir, st!.mtimeMs, last.at)) return { missingWith: last.point, there }
+  // seen there now: the time too, at every look (a marker put in the folder while the disk was away once is older than it, the next time)
+  if (mount.root === '/') memory.set(dir, lastSeenValue({ point: mount.point, at: Date.now() }))
   return { there }
 }
 
-async function isEmpty (dir: string): Promise<boolean> {
+/** Whether nothing was put in folder `dir` (modified at `mtimeMs`) since `seenAt`: empty, or not changed since (unknown `seenAt`: empty only, as first kept). */
+async function untouchedSince (dir: string, mtimeMs: number, seenAt: number | undefined): Promise<boolean> {
+  if (seenAt !== undefined && mtimeMs <= seenAt) return true
   return await readdir(dir).then((names) => names.length === 0, () => false)
 }
 

@@ -8,7 +8,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { execFileSync } from 'node:child_process'
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { cleanupAll, pairDaemons, startDaemon, tempDir, type CliResult, type TestDaemon } from '../helpers/daemon.ts'
 import { rootRequiredButMissing } from '../helpers/lab.ts'
@@ -103,6 +103,27 @@ describe.skipIf(skip != null)('a receive folder whose disk is not mounted', () =
     expect(back.code, back.stderr).toBe(0)
     expect(await readdir(disk!)).toEqual(['seven.jpg'])
   })
+  it('that was the disk\'s mount point, with a marker file left in it before the disk was first mounted: still refused with the disk away; used once something is put in it by hand', async () => {
+    // a sysadmin's NOT_MOUNTED marker in the empty mount point, under the disk (before, anything in the folder made it the one to use)
+    unmount()
+    await writeFile(join(disk!, 'NOT_MOUNTED'), 'the USB disk is not mounted\n')
+    mount()
+    // the disk seen there again by an offer, after the marker was made
+    const first = await send('eight.jpg')
+    expect(first.code, first.stderr).toBe(0)
+    unmount()
+    const refused = await send('nine.jpg')
+    expectError(refused, 'E_PATH_NOT_FOUND')
+    expect(await readdir(disk!)).toEqual(['NOT_MOUNTED'])
+    // the person moves on to the folder on the system's disk: something put in it since the disk was last seen
+    await mkdir(join(disk!, 'albums'))
+    const used = await send('ten.jpg')
+    expect(used.code, used.stderr).toBe(0)
+    expect((await readdir(disk!)).sort()).toEqual(['NOT_MOUNTED', 'albums', 'ten.jpg'])
+    await Promise.all(['NOT_MOUNTED', 'albums', 'ten.jpg'].map(async (name) => await rm(join(disk!, name), { recursive: true })))
+    mount()
+  })
+
   it('seen only at the daemon\'s start (no offer yet): after a restart with the disk away it is not made under the mount point either', async () => {
     // a daemon set up on the disk, restarted (a reboot where the disk did not mount) before anything was received
     const fresh = await startDaemon({ name: 'fresh', receiveDir: join(disk!, 'albums') })
