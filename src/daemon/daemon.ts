@@ -74,8 +74,8 @@ export class Daemon {
       // the home itself: every path offered lands in the state folder and is refused (user-test finding: a start
       // with a warning, then every send failed with E_PATH_UNSAFE); a folder inside it, or above it, still works
       if (await sameFolder(this.config.receiveDir, home)) throw new FerryError('E_USAGE', `--receive-dir ${this.config.receiveDir} is the daemon's home folder (--home), where it keeps its state: every file offered would be refused; choose another folder, or one inside it`)
-      // said now, not first to a peer whose offer it refuses
-      await checkReceiveFolder(this.config.receiveDir).catch((err: Error) => { this.log.warn('the receive folder cannot take files; offers will be refused until it can', { err: err.message }) })
+      // said now, not first to a peer whose offer it refuses (with its disk away, said above already: once)
+      if (look.missingWith === undefined) await checkReceiveFolder(this.config.receiveDir).catch((err: Error) => { this.log.warn('the receive folder cannot take files; offers will be refused until it can', { err: err.message }) })
       if (await folderHolds(this.config.receiveDir, home)) this.log.warn('the receive folder holds ferry\'s own state folder: files offered into it are refused', { receiveDir: this.config.receiveDir, home })
       const hadIdentity = existsSync(join(home, IDENTITY_FILE))
       this.db = openDb(join(home, 'ferry.db'), {
