@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   E_HASH_MISMATCH: 'data does not match its BLAKE3 hash',
   E_DECLINED: 'offer declined',
   E_TRANSFER_NOT_FOUND: 'no such transfer or offer',
+  E_TRANSFER_ENDED: 'the transfer or offer has already ended',
   E_RECEIPT_INVALID: 'receipt signature does not verify',
   E_IO: 'file system error',
   E_INCOMPLETE: 'some files could not be sent',

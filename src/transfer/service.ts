@@ -1158,7 +1158,8 @@ export class TransferService {
     const what = info.direction === 'send' ? 'a send of this device' : 'a receive'
     // one under way is stopped with cancel (user-test finding: `ferry decline` of a receive running said what it was, not how to stop it)
     const stop = isFinalState(info.state) ? '' : `; \`ferry cancel ${id.slice(0, 8)}\` stops it`
-    return new FerryError('E_TRANSFER_NOT_FOUND', `${id} waits for no decision: it is ${what}, ${info.state === 'fetching' ? 'transferring' : info.state}${stop}`)
+    // found, and ended: a code of its own, as a script tells "no such id" from "too late" (user-test finding)
+    return new FerryError(isFinalState(info.state) ? 'E_TRANSFER_ENDED' : 'E_TRANSFER_NOT_FOUND', `${id} waits for no decision: it is ${what}, ${info.state === 'fetching' ? 'transferring' : info.state}${stop}`)
   }
 
   async accept (id: string): Promise<TransferInfo> {
@@ -1171,7 +1172,7 @@ export class TransferService {
       await this.makeReceiveFolderOnItsDisk(r.receiveDir)
       await this.checkFits(r.offer, r)
       // the checks awaited: a decline, or the sender's cancel, may have come meanwhile
-      if (r.state !== 'offered') throw new FerryError('E_TRANSFER_NOT_FOUND', `offer ${id} was ${r.state} meanwhile`)
+      if (r.state !== 'offered') throw new FerryError(isFinalState(r.state) ? 'E_TRANSFER_ENDED' : 'E_TRANSFER_NOT_FOUND', `offer ${id} was ${r.state} meanwhile`)
       // recorded first: a store that cannot take it (its disk full) fails the accept with a code, and the offer still waits (review finding: memory said accepted, and the receive ran)
       try {
         this.pendingStates.update(id, { state: 'accepted' })
@@ -1204,7 +1205,7 @@ export class TransferService {
       if (r.state === 'offered') this.c.emitOfferRemoved(id)
       await r.cancel('cancelled', true)
       // it was sending its receipt: done, not cancelled (Receiver.cancel)
-      if (r.state === 'done') throw new FerryError('E_TRANSFER_NOT_FOUND', `transfer ${id} has already ended (done); nothing to cancel`)
+      if (r.state === 'done') throw new FerryError('E_TRANSFER_ENDED', `transfer ${id} has already ended (done); nothing to cancel`)
       await this.dropPartsOf(r)
     } else if (s != null && !s.finished) {
       s.controller.abort()
@@ -1212,7 +1213,8 @@ export class TransferService {
       if (s.offer != null) await this.sendEndTo(s.peerId, { transferId: Buffer.from(id, 'hex'), status: 'cancelled', root: s.offer.root, signature: new Uint8Array(0) }, 'receiver').catch(() => {})
     } else {
       const ended = this.pendingStates.overlay(this.c.store.summary(id))?.state
-      throw new FerryError('E_TRANSFER_NOT_FOUND', ended != null ? `transfer ${id} has already ended (${ended}); nothing to cancel` : `no active transfer ${id}`)
+      if (ended != null) throw new FerryError('E_TRANSFER_ENDED', `transfer ${id} has already ended (${ended}); nothing to cancel`)
+      throw new FerryError('E_TRANSFER_NOT_FOUND', `no active transfer ${id}`)
     }
     return this.info(id)!
   }

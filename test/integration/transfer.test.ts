@@ -1130,9 +1130,16 @@ describe('transfer', () => {
       expect(await digestFile(join(b.receiveDir, 'wanted.bin'))).toEqual(await digestFile(wanted))
       expect(await offersOf(b)).toEqual([])
       // accepted again once done: said what it is now (user-test finding: "no pending offer")
+      // (its own code: it was found, and has ended; user-test finding: E_TRANSFER_NOT_FOUND, "no such transfer")
       const again = await b.cli(['accept', offer.id])
-      expectError(again, 'E_TRANSFER_NOT_FOUND')
+      expectError(again, 'E_TRANSFER_ENDED')
       expect(again.stderr).toContain(`${offer.id} waits for no decision: it is a receive, done`)
+      // and a cancel of it, on either side
+      for (const d of [a, b]) {
+        const cancelled = await d.cli(['cancel', offer.id])
+        expectError(cancelled, 'E_TRANSFER_ENDED')
+        expect(cancelled.stderr).toContain(`transfer ${offer.id} has already ended (done); nothing to cancel`)
+      }
 
       const refused = spawnCli(['send', 'beta', unwanted, '--json', '--home', a.home], { timeoutMs: 60_000 })
       const offer2 = await poll(b, 'the second offer to show on beta', async (ctl) => (await ctl.call('offers')).find((o) => o.names.includes('unwanted.bin')))

@@ -206,6 +206,8 @@ export async function send (argv: string[]): Promise<number> {
       else {
         void cancelApart(homeOf(values), id).catch((err: unknown) => {
           const fe = toFerryError(err)
+          // it ended as the stop came: its end is on the way to this command, and says how it ended
+          if (fe.code === 'E_TRANSFER_ENDED') return
           // not answered, but sent: the daemon reads it when it runs again (a stopped daemon keeps what its socket got)
           const after = fe.code === 'E_TIMEOUT' ? 'the cancel takes effect when it runs again: see `ferry transfers`' : `the transfer may go on once it runs again: see \`ferry transfers\`, or \`ferry cancel ${id.slice(0, 8)}\``
           settle?.(interrupted({ code: fe.code, message: `${fe.message}; ${after}` }))
