@@ -1209,7 +1209,7 @@ export class TransferService {
       await this.dropPartsOf(r)
     } else if (s != null && !s.finished) {
       s.controller.abort()
-      this.setSendState(s, 'cancelled', new FerryError('E_CANCELLED', 'cancelled by the sender'))
+      this.setSendState(s, 'cancelled', new FerryError('E_CANCELLED', 'cancelled on the sending device'))
       if (s.offer != null) await this.sendEndTo(s.peerId, { transferId: Buffer.from(id, 'hex'), status: 'cancelled', root: s.offer.root, signature: new Uint8Array(0) }, 'receiver').catch(() => {})
     } else {
       const ended = this.pendingStates.overlay(this.c.store.summary(id))?.state

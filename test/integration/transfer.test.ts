@@ -1452,11 +1452,21 @@ describe('transfer', () => {
     sending.proc.kill('SIGTERM')
     const done = await sending.done
     expectError(done, 'E_CANCELLED')
-    // said as what was done here, not as the daemon's "cancelled by the sender" (user-test finding)
+    // said as what was done here, not as the daemon's "cancelled on the sending device" (user-test finding)
     expect(done.stderr).toMatch(/^ferry: E_CANCELLED: cancelled here \(SIGTERM\) with \S+ \S*B of \S+ \S*B arrived$/m)
     await poll(a, 'alpha to show the send cancelled', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.state === 'cancelled'))
     await poll(b, 'beta to show the receive cancelled', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.state === 'cancelled'))
     expect((await receivedNames()).filter((n) => n.startsWith('term-me'))).toEqual([])
+  })
+
+  it('a send cancelled from another terminal on the sending device (`ferry cancel`) is said so there, and by the receiver as the sender\'s cancel (user-test finding: "cancelled by the sender" on the sender)', async () => {
+    const { sending, active } = await bigSendUnderWay('cancel-me-apart.bin', a, 'send')
+    expect((await a.cli(['cancel', active.id.slice(0, 8)])).code).toBe(0)
+    const done = await sending.done
+    expectError(done, 'E_CANCELLED')
+    expect(done.stderr).toMatch(/^ferry: E_CANCELLED: cancelled on the sending device$/m)
+    const received = await poll(b, 'beta to show the receive cancelled', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.state === 'cancelled'))
+    expect(received.error?.message).toBe('cancelled by the sender')
   })
 
   it('SIGTERM to `ferry send` while its daemon does not answer (stopped with SIGSTOP) ends it with E_TIMEOUT instead of a wait without end (review finding: `timeout` signals once); the daemon, once it runs again, cancels the send as asked (user-test finding: the cancel was lost, and the transfer completed)', async () => {

@@ -237,7 +237,7 @@ export async function send (argv: string[]): Promise<number> {
     progress.done()
     if (t.state !== 'done') {
       // a script still learns which transfer it was (to look it up, or resume it) and how far it got
-      // cancelled as this command asked: said as what the person did, not as the daemon's "cancelled by the sender" (user-test finding)
+      // cancelled as this command asked: said as what the person did, not as the daemon's "cancelled on the sending device" (user-test finding)
       const error = stoppedBy != null && t.state === 'cancelled' && t.error?.code === 'E_CANCELLED'
         ? { code: 'E_CANCELLED' as const, message: `cancelled here (${stoppedBy === 'SIGINT' ? 'Ctrl-C' : stoppedBy}) with ${formatBytes(t.doneBytes)} of ${formatBytes(t.totalBytes)} arrived` }
         : t.error
