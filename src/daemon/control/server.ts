@@ -45,7 +45,8 @@ export class ControlServer {
       if (await isAlive(this.init.path)) {
         throw new FerryError('E_DAEMON_RUNNING', `a ferry daemon is already running with socket ${this.init.path}`)
       }
-      this.init.log?.('warn', 'replacing stale control socket', { path: this.init.path })
+      // left by a daemon that did not stop (kill -9, a power cut): no news to the person starting this one
+      this.init.log?.('debug', 'a control socket left by a daemon that did not stop cleanly: replaced', { path: this.init.path })
       await unlink(this.init.path).catch(() => {})
       await this.bind()
     }
