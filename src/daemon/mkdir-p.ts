@@ -8,25 +8,16 @@
 // refusal is the error of the folder refused, and nothing loops.
 
 import { mkdirSync, statSync } from 'node:fs'
-import { mkdir, stat } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 
-/** The folders of `path` not there yet, the topmost first; throws what stat says other than ENOENT (ENOTDIR: a file on the way). */
-async function missingFolders (path: string): Promise<string[]> {
-  const missing: string[] = []
-  for (let at = resolve(path); ; at = dirname(at)) {
-    try {
-      const st = await stat(at)
-      if (!st.isDirectory() && missing.length === 0) throw existsError(at)
-      return missing.reverse()
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(at) === at) throw err
-      missing.push(at)
-    }
-  }
-}
-
-function missingFoldersSync (path: string): string[] {
+/**
+ * The folders of `path` not there yet, the topmost first; throws what stat
+ * says other than ENOENT (ENOTDIR: a file on the way). Synchronous for both
+ * mkdirP and mkdirPSync: a stat per folder up to the first one there, made
+ * rarely (a home, a receive folder), is not worth a second copy of this.
+ */
+function missingFolders (path: string): string[] {
   const missing: string[] = []
   for (let at = resolve(path); ; at = dirname(at)) {
     try {
@@ -54,7 +45,7 @@ function madeMeanwhile (err: unknown, isFolder: () => boolean): boolean {
 /** mkdir -p; returns the first folder it made (undefined: all there), as `mkdir(path, { recursive: true })` does. */
 export async function mkdirP (path: string, mode?: number): Promise<string | undefined> {
   let first: string | undefined
-  for (const dir of await missingFolders(path)) {
+  for (const dir of missingFolders(path)) {
     try {
       await mkdir(dir, { mode })
       first ??= dir
@@ -68,7 +59,7 @@ export async function mkdirP (path: string, mode?: number): Promise<string | und
 /** mkdirP, synchronously. */
 export function mkdirPSync (path: string, mode?: number): string | undefined {
   let first: string | undefined
-  for (const dir of missingFoldersSync(path)) {
+  for (const dir of missingFolders(path)) {
     try {
       mkdirSync(dir, { mode })
       first ??= dir
