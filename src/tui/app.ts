@@ -18,7 +18,7 @@ import { checkPaths } from './paths.ts'
 import { fitStartHint, startHintLines } from './start-hint.ts'
 import type { StartHint } from './start-hint.ts'
 import { onOutsideStop, stopLikeCtrlZ } from './suspend.ts'
-import { initialState, peerCalled, reduce, sendablePeers, sharedPeerNames } from './state.ts'
+import { detailedTransfer, initialState, peerCalled, reduce, sendablePeers, sharedPeerNames } from './state.ts'
 import type { Action, TextFieldName, TuiState } from './state.ts'
 import { OffersScreen } from './components/OffersScreen.ts'
 import { PairScreen } from './components/PairScreen.ts'
@@ -27,6 +27,7 @@ import { SendScreen } from './components/SendScreen.ts'
 import { StatusBar, statusBarRows } from './components/StatusBar.ts'
 import { Tabs } from './components/Tabs.ts'
 import { TransfersScreen } from './components/TransfersScreen.ts'
+import { TransferDetails } from './components/TransferDetails.ts'
 import { editText, splitEnter } from './components/TextField.ts'
 import { asciiize, g, isNarrow, line, para } from './components/ui.ts'
 import type { Ui } from './components/ui.ts'
@@ -79,7 +80,7 @@ export function App (props: AppProps) {
   const width = Math.max(20, columns)
   const connected = state.connection === 'connected'
   const display = { width, rows: 0, color: colorEnabled(process.env), unicode: supportsUnicode(process.env), now }
-  const bar = { connection: state.connection, selfName: state.self?.name, error: state.lastError, notice: state.notice, help: helpText(state) }
+  const bar = { connection: state.connection, selfName: state.self?.name, error: state.lastError, notice: state.notice, help: helpText(state, width) }
   // an error takes lines of its own, wrapped, so that its advice is read (review finding: cut to one line);
   // the notice and the help line wrap on a narrow terminal
   // on a very small terminal (30x8) the screen gives up its room first: the tabs and the status bar
@@ -195,7 +196,11 @@ function body (s: TuiState, ui: Ui, home: string, hint: StartHint, dispatch: (a:
   switch (s.screen) {
     case 'peers': return h(PeersScreen, { peers: s.peers, selected: s.sel.peers, mdns: s.self?.mdns, ui })
     case 'offers': return h(OffersScreen, { offers: s.offers, selected: s.sel.offers, shared: sharedPeerNames(s, !ui.unicode), ui })
-    case 'transfers': return h(TransfersScreen, { active: s.active, history: s.history, selected: s.sel.transfers, shared: sharedPeerNames(s, !ui.unicode), ui })
+    case 'transfers': {
+      const shown = detailedTransfer(s)
+      if (shown != null) return h(TransferDetails, { t: shown, shared: sharedPeerNames(s, !ui.unicode), ui })
+      return h(TransfersScreen, { active: s.active, history: s.history, selected: s.sel.transfers, shared: sharedPeerNames(s, !ui.unicode), ui })
+    }
     case 'pair': return h(PairScreen, {
       mode: s.pairMode,
       pairing: s.pairing,

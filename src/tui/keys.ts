@@ -3,8 +3,9 @@
 // line text, so the keys shown are the keys handled. No I/O here.
 
 import type { Key } from 'ink'
-import { peerCalled, reduce, SCREENS, selectedOffer, selectedPeer, selectedTransfer } from './state.ts'
+import { detailedTransfer, isFinished, peerCalled, reduce, SCREENS, selectedOffer, selectedPeer, selectedTransfer } from './state.ts'
 import type { Action, TuiState } from './state.ts'
+import { NARROW_WIDTH } from './components/ui.ts'
 
 export type Op =
   | { op: 'accept', id: string }
@@ -164,6 +165,10 @@ function commandsFor (s: TuiState, input: string, key: Partial<Key>, ascii: bool
   if (key.ctrl === true && input === 'c') return [{ kind: 'quit' }]
   if (key.ctrl === true && input === 'z') return [{ kind: 'suspend' }]
   if (key.tab === true) return [act({ type: 'screen:step', delta: key.shift === true ? -1 : 1 })]
+  // a transfer shown whole stays the one shown: Esc goes back to the list, where ↑↓ choose
+  const details = s.screen === 'transfers' && detailedTransfer(s) !== undefined && !noDaemon(s)
+  if (details && (key.upArrow === true || key.downArrow === true)) return []
+  if (details && key.escape === true) return [act({ type: 'details' })]
   if (key.upArrow === true) return [act({ type: 'move', delta: -1 })]
   if (key.downArrow === true) return [act({ type: 'move', delta: 1 })]
   if (isTyping(s)) {
@@ -181,7 +186,7 @@ function commandsFor (s: TuiState, input: string, key: Partial<Key>, ascii: bool
     case 'peers': return peersKeys(s, input, ascii)
     case 'pair': return pairKeys(s, input)
     case 'offers': return offersKeys(s, input)
-    case 'transfers': return transfersKeys(s, input, ascii)
+    case 'transfers': return transfersKeys(s, input, key, ascii)
     case 'send': return []
   }
 }
@@ -213,15 +218,19 @@ function offersKeys (s: TuiState, input: string): Command[] {
   return []
 }
 
-function transfersKeys (s: TuiState, input: string, ascii: boolean): Command[] {
-  const t = selectedTransfer(s)
-  if (t == null || input !== 'c') return []
+function transfersKeys (s: TuiState, input: string, key: Partial<Key>, ascii: boolean): Command[] {
+  const shown = detailedTransfer(s)
+  const t = shown ?? selectedTransfer(s)
+  if (t == null) return []
+  if (key.return === true && shown == null) return [act({ type: 'details', id: t.id })]
+  // one that has ended has nothing to cancel
+  if (input !== 'c' || isFinished(t)) return []
   const what = `${t.direction === 'send' ? 'the send to' : 'the receive from'} ${peerCalled(s, { peerId: t.peerId, name: t.peerName }, ascii)}`
   return confirmed(s, `cancel:${t.id}`, `press c again to cancel ${what}; any other key keeps it`, { op: 'cancel', id: t.id })
 }
 
-/** The keys that work right now, for the help line at the bottom. */
-export function helpText (s: TuiState): string {
+/** The keys that work right now, for the help line at the bottom; `width`: the terminal's columns. */
+export function helpText (s: TuiState, width = Number.MAX_SAFE_INTEGER): string {
   const nav = 'Tab/1-5 screens'
   // no "waiting for the daemon…": the screen says so ("retrying every second…"), and at 30 columns its line went from the command to type
   if (noDaemon(s)) return `${nav} · q quit`
@@ -240,7 +249,21 @@ export function helpText (s: TuiState): string {
     peers: peer == null ? 'p pair' : peer.paired ? '↑↓ select · p pair · u unpair · s send' : '↑↓ select · p pair',
     pair: s.pairMode === 'show' ? `s new code${live ? ' · c cancel' : ''} · e enter a code · Esc back` : `s show a code · e enter a code${live ? ' · c cancel' : ''}`,
     offers: s.offers.length > 0 ? '↑↓ select · a accept · d decline' : '',
-    transfers: s.active.length > 0 ? '↑↓ select · c cancel' : ''
+    transfers: transfersHelp(s, width)
   }
   return [per[s.screen] ?? '', nav, 'q quit'].filter((k) => k !== '').join(' · ')
+}
+
+/**
+ * Transfers' keys: on the list, to choose one and see it whole; shown whole,
+ * back; c where the one chosen is under way. On a narrow terminal without
+ * "↑↓ select" (the › shows it): at 30x8 the help line took three rows, and a
+ * transfer's bar its place.
+ */
+function transfersHelp (s: TuiState, width: number): string {
+  const shown = detailedTransfer(s)
+  const t = shown ?? selectedTransfer(s)
+  const cancel = t != null && !isFinished(t) ? ' · c cancel' : ''
+  if (shown != null) return `Esc back${cancel}`
+  return t == null ? '' : `${width < NARROW_WIDTH ? '' : '↑↓ select · '}Enter details${cancel}`
 }

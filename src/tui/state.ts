@@ -29,8 +29,10 @@ export interface TuiState {
   history: TransferInfo[]
   pairing?: PairingState
   pairMode: PairMode
-  /** selected row per list screen */
+  /** selected row per list screen; on Transfers the active ones, then History */
   sel: { peers: number, offers: number, transfers: number }
+  /** Transfers: the one shown whole (its id), in place of the list; by id, so that the list moving under it does not change it */
+  details?: string
   /** peer chosen on the Send screen */
   sendTo?: string
   pairCode: string
@@ -59,6 +61,8 @@ export type Action =
   | { type: 'pairMode', mode: PairMode }
   | { type: 'input', field: TextFieldName, value: string }
   | { type: 'sendTo', peerId: string }
+  /** show transfer `id` whole on Transfers, or (none) the list again */
+  | { type: 'details', id?: string }
   /** this TUI unpaired it: no longer paired, where it is still listed (the daemon's peer:removed may have come first) */
   | { type: 'unpaired', peerId: string }
   | { type: 'missing', paths: string[] }
@@ -146,11 +150,13 @@ function step (s: TuiState, a: Action): TuiState {
       }
     }
     case 'connection': return { ...s, connection: a.connection }
-    case 'screen': return { ...s, screen: a.screen, notice: undefined }
+    // a screen chosen comes as a list (4 from a transfer's details: the list)
+    case 'screen': return { ...s, screen: a.screen, notice: undefined, details: undefined }
     case 'screen:step': {
       const i = SCREENS.indexOf(s.screen)
-      return { ...s, screen: SCREENS[(i + a.delta + SCREENS.length) % SCREENS.length], notice: undefined }
+      return { ...s, screen: SCREENS[(i + a.delta + SCREENS.length) % SCREENS.length], notice: undefined, details: undefined }
     }
+    case 'details': return { ...s, details: a.id }
     case 'move': return move(s, a.delta)
     case 'pairMode': return { ...s, pairMode: a.mode }
     case 'input': return a.field === 'pairCode' ? { ...s, pairCode: a.value } : { ...s, sendPaths: a.value, missing: [] }
@@ -254,7 +260,7 @@ function clampSelection (s: TuiState): TuiState {
   const sel = {
     peers: clamp(s.sel.peers, s.peers.length),
     offers: clamp(s.sel.offers, s.offers.length),
-    transfers: clamp(s.sel.transfers, s.active.length)
+    transfers: clamp(s.sel.transfers, s.active.length + s.history.length)
   }
   let sendTo = s.sendTo
   const sendable = sendablePeers(s)
@@ -267,4 +273,10 @@ function clampSelection (s: TuiState): TuiState {
 
 export const selectedPeer = (s: TuiState): PeerInfo | undefined => s.peers[s.sel.peers]
 export const selectedOffer = (s: TuiState): OfferInfo | undefined => s.offers[s.sel.offers]
-export const selectedTransfer = (s: TuiState): TransferInfo | undefined => s.active[s.sel.transfers]
+/** The transfer selected on Transfers: an active one, or one of History after them. */
+export const selectedTransfer = (s: TuiState): TransferInfo | undefined =>
+  s.sel.transfers < s.active.length ? s.active[s.sel.transfers] : s.history[s.sel.transfers - s.active.length]
+
+/** The transfer shown whole on Transfers, while it is still listed. */
+export const detailedTransfer = (s: TuiState): TransferInfo | undefined =>
+  s.details === undefined ? undefined : s.active.find((t) => t.id === s.details) ?? s.history.find((t) => t.id === s.details)

@@ -579,10 +579,10 @@ describe('wrapped lines (user-test findings: a wrapped notice began " (press u a
     const ended = (over: Partial<TransferInfo>): TransferInfo => sending({ peerName: 'desktop', state: 'done', doneBytes: 200 * MiB, finishedAt: NOW - 1000, receipt: { root: 'ab', signature: 's', verified: true }, ...over })
     const history = [ended({ id: 'a' }), ended({ id: 'b', state: 'failed', error: { code: 'E_PEER_UNREACHABLE', message: 'x' } })]
     const narrow = expectFits((await renderAt(h(Box, { width: 40 }, h(TransfersScreen, { active: [], history, selected: 0, ui: { ...ui, width: 40 } })), 40)).lastFrame(), 40)
-    expect(narrow).toMatch(/^ {2}✓ done verified ↑ to desktop/m)
-    expect(narrow).toMatch(/^ {2}✗ failed E_PEER_UNREACHABLE ↑ to desk/m)
+    expect(narrow).toMatch(/^[ ›] ✓ done verified ↑ to desktop/m)
+    expect(narrow).toMatch(/^[ ›] ✗ failed E_PEER_UNREACHABLE ↑ to desk/m)
     // at 60 there is room for the column
     const wide = expectFits((await renderAt(h(Box, { width: 60 }, h(TransfersScreen, { active: [], history, selected: 0, ui: { ...ui, width: 60 } })), 60)).lastFrame(), 60)
-    expect(wide).toMatch(/^ {2}✓ done {5}verified {11}↑ to desktop/m)
+    expect(wide).toMatch(/^[ ›] ✓ done {5}verified {11}↑ to desktop/m)
   })
 })

@@ -157,7 +157,12 @@ describe('keys', () => {
   })
   it('the help line offers only the keys that do something now (review finding: "c cancel" with nothing to cancel)', () => {
     expect(helpText(connected({ screen: 'transfers' }))).toBe('Tab/1-5 screens · q quit')
-    expect(helpText(connected({ screen: 'transfers', active: [xfer('t1')] }))).toBe('↑↓ select · c cancel · Tab/1-5 screens · q quit')
+    expect(helpText(connected({ screen: 'transfers', active: [xfer('t1')] }))).toBe('↑↓ select · Enter details · c cancel · Tab/1-5 screens · q quit')
+    // one of History selected: it has ended, nothing to cancel; shown whole, Esc goes back
+    const ended = { ...xfer('t2'), state: 'done' as const }
+    expect(helpText(connected({ screen: 'transfers', history: [ended] }))).toBe('↑↓ select · Enter details · Tab/1-5 screens · q quit')
+    expect(helpText(connected({ screen: 'transfers', history: [ended], details: 't2' }))).toBe('Esc back · Tab/1-5 screens · q quit')
+    expect(helpText(connected({ screen: 'transfers', active: [xfer('t1')], details: 't1' }))).toBe('Esc back · c cancel · Tab/1-5 screens · q quit')
     // u and s only with a paired peer selected; p pairs with any (user-test finding: u and s offered for an unpaired one)
     expect(helpText(connected())).toBe('p pair · Tab/1-5 screens · q quit')
     const twoPeers = [peer('x', 'x', { paired: true }), peer('y', 'y')]

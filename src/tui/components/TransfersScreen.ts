@@ -18,6 +18,7 @@ import type { Ui } from './ui.ts'
 export interface TransfersScreenProps {
   active: TransferInfo[]
   history: TransferInfo[]
+  /** the selected line: an active transfer, or past them one of History */
   selected: number
   /** names two peers share (state.ts sharedPeerNames); else those of these transfers */
   shared?: ReadonlySet<string>
@@ -39,8 +40,10 @@ export function TransfersScreen ({ active, history, selected, shared: known, ui 
     // hint took the room, and a transfer just done was nowhere)
     const hint = 'No active transfers. Send files from screen 5; accept offers on screen 3.'
     const short = history.length > 0 && textRows(hint, ui.width) + 3 > ui.rows
-    out.push(para('none', { dimColor: true }, short ? 'No active transfers.' : hint))
-    used = short ? 1 : textRows(hint, ui.width)
+    // none where it would leave History no line (30x8, the help line on two rows with "Enter details"): the tab, with no count, says it
+    const none = history.length > 0 && ui.rows < 3
+    if (!none) out.push(para('none', { dimColor: true }, short ? 'No active transfers.' : hint))
+    used = none ? 0 : short ? 1 : textRows(hint, ui.width)
     budget -= used
   }
   // start at the selected transfer when earlier ones would push it off screen
@@ -70,9 +73,12 @@ export function TransfersScreen ({ active, history, selected, shared: known, ui 
     }
     const room = Math.max(1, ui.rows - used - 1)
     out.push(line('hist', { bold: true }, `History (${history.length})`))
-    const shownHistory = history.slice(0, room)
+    // the selected line of History in view (Enter shows it whole)
+    const sel = selected - active.length
+    const from = sel >= room ? sel - room + 1 : 0
+    const shownHistory = history.slice(from, from + room)
     const statusW = historyStatusWidth(shownHistory, ui)
-    for (const t of shownHistory) out.push(historyLine(t, ui, statusW, shared))
+    shownHistory.forEach((t, i) => out.push(historyLine(t, ui, statusW, shared, from + i === sel)))
   }
   return h(Box, { flexDirection: 'column' }, ...out)
 }
@@ -81,7 +87,7 @@ function blockLines (t: TransferInfo, ui: Ui): number {
   return activeBlock(t, false, ui).length
 }
 
-const STATE_LABEL: Record<string, string> = {
+export const STATE_LABEL: Record<string, string> = {
   hashing: 'hashing', offered: 'offered, waiting for the receiver', accepted: 'accepted', fetching: 'transferring',
   verifying: 'verifying', waiting: 'waiting for peer', done: 'done', failed: 'failed', cancelled: 'cancelled', declined: 'declined'
 }
@@ -269,7 +275,7 @@ const PEER_MIN_W = 24
  * first, then the size, then the peer's name is cut; on a narrow terminal
  * the status is not padded to a column. The state and the code always stay.
  */
-function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWidth([t], ui), shared: ReadonlySet<string> = new Set()): ReactNode {
+function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWidth([t], ui), shared: ReadonlySet<string> = new Set(), sel = false): ReactNode {
   const when = formatAgo(t.finishedAt ?? t.createdAt, ui.now)
   // done without the files that changed on the sender after its offer: say how many arrived
   const notReceived = t.receipt?.notReceived ?? 0
@@ -329,7 +335,7 @@ function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWidth([t],
   const labelW = Math.min(LABEL_W, room - peerW - tail.length - 2)
   // at least LABEL_SOME_W cells of it, or all of a shorter one
   const what = label !== '' && labelW >= Math.min(LABEL_SOME_W, displayWidth(label)) ? `  ${truncate(label, labelW, g(ui, '…'))}` : ''
-  return line(`hist:${t.id}`, {}, '  ', status, ` ${who(t, ui, room - tail.length - displayWidth(what), shared)}`, h(Text, { dimColor: true }, what), tail)
+  return line(`hist:${t.id}`, { inverse: sel }, sel ? `${g(ui, '›')} ` : '  ', status, ` ${who(t, ui, room - tail.length - displayWidth(what), shared)}`, h(Text, { dimColor: true }, what), tail)
 }
 
 /** Cells a history line gives to what the transfer carried (TransferInfo.label), at most, and at least before it drops the time. */

@@ -1,0 +1,131 @@
+// Screen 4, one transfer whole (Enter on a line of the list): what it
+// carried, its state with the receipt or why it ended, when and how long,
+// where, and the files renamed or left out, as `ferry wait` and
+// `ferry transfers --json` say them. The list has a line per transfer and
+// room for a code, not a message: "✗ failed E_NO_SPACE" or "1 renamed" said
+// neither why nor which files (user finding). One under way keeps its bars
+// at the top. Pure function of its props; fits `ui.rows` lines.
+
+import { createElement as h } from 'react'
+import type { ReactNode } from 'react'
+import { Box, Text } from 'ink'
+import wrapAnsi from 'wrap-ansi'
+import type { TransferInfo } from '../../daemon/control/types.ts'
+import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
+import { formatBytes, formatRate, truncate } from '../format.ts'
+import { isFinished } from '../state.ts'
+import { activeBlock, receiptLabel, STATE_LABEL } from './TransfersScreen.ts'
+import { asciiize, g, line } from './ui.ts'
+import type { Ui } from './ui.ts'
+
+export interface TransferDetailsProps {
+  t: TransferInfo
+  shared: ReadonlySet<string>
+  ui: Ui
+}
+
+/** Cells of the field names ("carried   "). */
+const FIELD_W = 10
+/** Rows the reason a transfer ended or waits takes at the most. */
+const WHY_ROWS = 4
+
+export function TransferDetails ({ t, shared, ui }: TransferDetailsProps) {
+  const out: ReactNode[] = []
+  const under = !isFinished(t)
+  // under way: its header, bars and files as on the list; ended: who and what, as History says it
+  if (under) out.push(...activeBlock(t, false, ui, shared))
+  else out.push(line('who', { bold: true }, asciiize(ui, `${t.direction === 'send' ? `${g(ui, '↑')} to` : `${g(ui, '↓')} from`} ${sanitizeForDisplay(t.peerName)}${t.label != null ? `  ${sanitizeForDisplay(t.label)}` : ''}`)))
+  const width = Math.max(1, ui.width - 2 - FIELD_W)
+  const field = (name: string, text: string, color?: 'red' | 'yellow'): ReactNode =>
+    line(`f:${name}`, {}, `  ${name.padEnd(FIELD_W)}`, h(Text, { color: ui.color ? color : undefined }, asciiize(ui, text)))
+  // rows under a field, indented to its text
+  const more = (key: string, text: string, color?: 'red' | 'yellow'): ReactNode =>
+    line(key, { color: ui.color ? color : undefined }, `  ${' '.repeat(FIELD_W)}${asciiize(ui, text)}`)
+  out.push(field('id', t.id))
+  out.push(field('state', stateText(t), t.state === 'failed' || t.state === 'declined' ? 'red' : undefined))
+  if (t.error != null) {
+    const rows = wrapAnsi(`${t.error.code}: ${sanitizeForDisplay(t.error.message)}`, width, { hard: true, trim: true }).split('\n')
+    const shown = rows.slice(0, WHY_ROWS)
+    if (rows.length > WHY_ROWS) shown[WHY_ROWS - 1] = truncate(rows.slice(WHY_ROWS - 1).join(' '), width, g(ui, '…'))
+    const color = t.state === 'waiting' ? 'yellow' : 'red'
+    shown.forEach((text, i) => out.push(i === 0 ? field('why', text, color) : more(`why${i}`, text, color)))
+  }
+  out.push(field('carried', carried(t)))
+  out.push(field('when', when(t, ui.now)))
+  if (t.receiveDir != null) out.push(field('into', escapeForDisplay(t.receiveDir)))
+  // the lists take the rows left, each cut with how many more
+  let room = ui.rows - out.length
+  const renamed = renamedRows(t)
+  const skipped = skippedRows(t)
+  for (const [name, list] of [['renamed', renamed], ['not sent', skipped]] as const) {
+    if (list.length === 0 || room < 1) continue
+    const fits = list.length <= room ? list : [...list.slice(0, Math.max(1, room - 1)), `and ${list.length - Math.max(1, room - 1)} more lines: \`ferry transfers --json\``]
+    fits.forEach((text, i) => out.push(i === 0 ? field(name, text, 'yellow') : more(`${name}${i}`, text)))
+    room -= fits.length
+  }
+  return h(Box, { flexDirection: 'column' }, ...out)
+}
+
+/** "done, receipt verified", "transferring, resumed", "failed". */
+function stateText (t: TransferInfo): string {
+  const parts = [STATE_LABEL[t.state] ?? t.state]
+  if (t.state === 'done') parts.push(`receipt ${receiptLabel(t)}`)
+  const notReceived = t.receipt?.notReceived ?? 0
+  if (notReceived > 0) parts.push(`${notReceived} of ${t.files} files not received`)
+  if (t.resumed) parts.push('resumed')
+  return parts.join(', ')
+}
+
+/** "4 files in 2 folders, 100.0 MiB; 1.0 MiB of it over the network". */
+function carried (t: TransferInfo): string {
+  const files = `${t.files} file${t.files === 1 ? '' : 's'}`
+  const folders = (t.folders ?? 0) > 0 ? ` in ${t.folders} folder${t.folders === 1 ? '' : 's'}` : ''
+  const done = isFinished(t) && t.state !== 'done' ? `${formatBytes(t.doneBytes)} of ${formatBytes(t.totalBytes)}` : formatBytes(t.totalBytes)
+  return `${files}${folders}, ${done}; ${formatBytes(t.wireBytes)} of it over the network`
+}
+
+/** When it began and, ended, how long it took and at what rate. */
+function when (t: TransferInfo, now: number): string {
+  const began = `began ${clock(t.createdAt, now)}`
+  if (t.finishedAt == null) return began
+  const ms = Math.max(0, t.finishedAt - t.createdAt)
+  const rate = t.state === 'done' && ms > 0 && t.doneBytes > 0 ? `, ${formatRate(t.doneBytes / (ms / 1000))}` : ''
+  return `${began}, ended ${clock(t.finishedAt, now)} (${seconds(ms)}${rate})`
+}
+
+/** Local time; with the date when not today. */
+function clock (ms: number, now: number): string {
+  const d = new Date(ms)
+  const time = `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`
+  return d.toDateString() === new Date(now).toDateString() ? time : `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${time}`
+}
+
+function seconds (ms: number): string {
+  const s = ms / 1000
+  if (s < 60) return `${s.toFixed(1)} s`
+  const m = Math.floor(s / 60)
+  return m < 60 ? `${m}m ${two(Math.floor(s % 60))}s` : `${Math.floor(m / 60)}h ${two(m % 60)}m`
+}
+
+const two = (n: number): string => String(n).padStart(2, '0')
+
+/** Its files placed under another name: a line saying so, then one per file the daemon still names. */
+function renamedRows (t: TransferInfo): string[] {
+  const count = t.renamedCount ?? 0
+  if (count === 0) return []
+  const where = t.direction === 'send' ? `on ${sanitizeForDisplay(t.peerName)}` : 'here'
+  const list = (t.renamed ?? []).map((r) => `${escapeForDisplay(r.path)} -> ${escapeForDisplay(r.as)}`)
+  const unnamed = count - list.length
+  return [`${count} file${count === 1 ? '' : 's'} arrived under another name, the name being taken ${where}:`, ...list,
+    ...(unnamed > 0 ? [list.length === 0 ? '(their names are no longer kept)' : `and ${unnamed} more`] : [])]
+}
+
+/** The paths a send left out, with why: those for a problem first, as the daemon lists them. */
+function skippedRows (t: TransferInfo): string[] {
+  const count = t.skippedCount ?? t.skipped?.length ?? 0
+  if (count === 0) return []
+  const failed = t.skippedFailed ?? 0
+  const list = (t.skipped ?? []).map((p) => `${p.escaped === true ? p.path : escapeForDisplay(p.path)}: ${sanitizeForDisplay(p.reason)}`)
+  return [`${count} path${count === 1 ? '' : 's'} left out${failed > 0 ? `, ${failed} for a problem` : ''}:`, ...list,
+    ...(count > list.length ? [`and ${count - list.length} more`] : [])]
+}
