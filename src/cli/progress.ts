@@ -1,5 +1,6 @@
 // Progress display for long CLI operations. On a terminal (stdout a TTY, no
-// --json) `ferry send` and `ferry pair` draw live Ink views (src/tui/live.ts);
+// --json) `ferry send`, `ferry wait` and `ferry pair` draw live Ink views
+// (src/tui/live.ts; send and wait through transfer-shown.ts);
 // otherwise one line redrawn in place on a TTY stderr (bytes, rate, ETA), and
 // where nothing is drawn (stderr not a TTY, or --json) only what a script's
 // log needs: a line when the send starts to wait, and when it goes on

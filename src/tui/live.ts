@@ -1,5 +1,5 @@
-// Live Ink views for one-shot CLI commands on a terminal: `ferry send`
-// (SendProgress) and `ferry pair` (PairPrompt). The command keeps talking to
+// Live Ink views for one-shot CLI commands on a terminal: `ferry send` and
+// `ferry wait` (SendProgress) and `ferry pair` (PairPrompt). The command keeps talking to
 // the daemon; it only hands each new state to the view and, at the end, the
 // outcome, which stays on screen as the last frame. Errors still go to stderr
 // as `ferry: E_CODE: message` from the command, after the view has closed.
@@ -54,7 +54,7 @@ export function mountLive<P extends object> (component: FunctionComponent<P>, pr
   }
 }
 
-/** `ferry send` on a terminal. */
+/** `ferry send` or `ferry wait` on a terminal. */
 export interface SendView {
   update: (t: TransferInfo) => void
   /** the transfer is done: last frame with the summary line */
@@ -66,8 +66,16 @@ export interface SendView {
 }
 
 export function openSendView (peer: string, paths: number, streams?: LiveStreams): SendView {
-  const base: SendProgressProps = { peer, paths }
-  let last: TransferInfo | undefined
+  return openTransferView({ peer, paths }, streams)
+}
+
+/** `ferry wait` on a terminal: the transfer `t` it found, drawn as `ferry send` draws its own (user-test finding: a one-line bar). */
+export function openWaitView (t: TransferInfo, streams?: LiveStreams): SendView {
+  return openTransferView({ peer: t.peerName, paths: 0, waitOnly: true, transfer: t }, streams)
+}
+
+function openTransferView (base: SendProgressProps, streams?: LiveStreams): SendView {
+  let last = base.transfer
   const view = mountLive(SendProgress, base, streams)
   return {
     update (t) { last = t; view.update({ ...base, transfer: t }) },

@@ -10,7 +10,8 @@ import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { connectControl } from '../../src/daemon/control/client.ts'
-import { cleanupAll, MAIN, startDaemon, tempDir } from '../helpers/daemon.ts'
+import { writeFile } from 'node:fs/promises'
+import { cleanupAll, MAIN, pairDaemons, startDaemon, tempDir } from '../helpers/daemon.ts'
 
 const TMUX = ['/usr/bin/tmux', '/usr/local/bin/tmux', 'tmux'].find((t) => spawnSync(t, ['-V']).status === 0)
 if (TMUX == null) console.warn('test/integration/daemon-terminal.test.ts: skipped, tmux is not installed (apt-get install tmux)')
@@ -52,6 +53,32 @@ describe.skipIf(TMUX == null)('ferry daemon in a terminal that closes', () => {
     const next = await startDaemon({ name: 'after', home })
     expect((await next.cli(['status', '--json'])).code).toBe(0)
   })
+
+  it('`ferry wait` at a terminal draws the live view `ferry send` draws, its summary as the last frame (user-test finding: a plain one-line bar)', async () => {
+    const dir = await tempDir('ferry-wait-tty-')
+    if (socket === '') socket = join(dir, 'tmux.sock')
+    const [a, b] = await Promise.all([startDaemon({ name: 'alpha' }), startDaemon({ name: 'beta' })])
+    await pairDaemons(a, b)
+    const file = join(dir, 'note.txt')
+    await writeFile(file, 'a note\n')
+    const sent = await a.cli(['send', 'beta', file, '--json'])
+    expect(sent.code, sent.stderr).toBe(0)
+    const id = (JSON.parse(sent.stdout) as { id: string }).id
+    const q = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`
+    const cmd = `${q(process.execPath)} ${q(MAIN)} wait ${id.slice(0, 8)} --home ${q(a.home)}; echo "exit $?"; sleep 30`
+    expect(tmux('new-session', '-d', '-s', 'w', '-x', '100', '-y', '20', cmd).status).toBe(0)
+    const screen = (): string => spawnSync(TMUX!, ['-S', socket, 'capture-pane', '-p', '-t', 'w'], { encoding: 'utf8' }).stdout
+    await until(() => screen().includes('exit '), 'ferry wait to end')
+    const shown = screen()
+    tmux('kill-session', '-t', 'w')
+    expect(shown).toMatch(/^exit 0$/m)
+    // the view's header (the peer, its state), its bar, and the summary as its last line, marked and indented
+    expect(shown).toMatch(/^ +\S+ to beta +1 file +done/m)
+    expect(shown).toMatch(/^ +\S+ sent 1 file, 7 B to beta in /m)
+    // not the one-line bar on stderr, nor the summary as a plain line
+    expect(shown).not.toContain('[#')
+    expect(shown).not.toMatch(/^sent 1 file/m)
+  }, 60_000)
 
   it('`ferry pair -` at a terminal: Ctrl-D at its prompt says "no code entered" on a line of its own (user-test finding: Node\'s "Aborted with Ctrl+D" after the prompt)', async () => {
     const dir = await tempDir('ferry-pair-tty-')

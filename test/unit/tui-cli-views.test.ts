@@ -25,7 +25,7 @@ import { defaultUi, para } from '../../src/tui/components/ui.ts'
 import { StatusBar } from '../../src/tui/components/StatusBar.ts'
 import type { Ui } from '../../src/tui/components/ui.ts'
 import { displayWidth } from '../../src/tui/format.ts'
-import { openPairView, openSendView } from '../../src/tui/live.ts'
+import { openPairView, openSendView, openWaitView } from '../../src/tui/live.ts'
 import { initialState, reduce } from '../../src/tui/state.ts'
 import { wantsLive } from '../../src/cli/progress.ts'
 import { escapeForTerminal, table } from '../../src/cli/output.ts'
@@ -198,6 +198,22 @@ describe('live views (src/tui/live.ts)', () => {
     expect(stripAnsi(term.text())).toContain('50%  100.0 MiB / 200.0 MiB')
     await view.done(sending({ state: 'done', doneBytes: 200 * MiB, finishedAt: NOW }), 'sent 1 file, 200.0 MiB to alice in 3.0 s (200.0 MiB of it over the network); receipt verified')
     expect(stripAnsi(term.text())).toMatch(/receipt\s+verified/)
+  })
+
+  it('draws ferry wait on a terminal stream as ferry send\'s, its Ctrl-C said to end the wait alone, and leaves the summary as the last frame (user-test finding: a one-line bar)', async () => {
+    const term = fakeTerminal()
+    const receiving = sending({ direction: 'receive', doneBytes: 100 * MiB })
+    const view = openWaitView(receiving, { stdout: term, stderr: term })
+    await tick(60)
+    const drawn = stripAnsi(term.text())
+    expect(drawn).toContain('50%  100.0 MiB / 200.0 MiB')
+    expect(drawn).toContain('Ctrl-C ends this wait, not the receive')
+    expect(drawn).not.toContain('cancels')
+    view.update({ ...receiving, doneBytes: 150 * MiB })
+    await tick(60)
+    expect(stripAnsi(term.text())).toContain('75%  150.0 MiB / 200.0 MiB')
+    await view.done({ ...receiving, state: 'done', doneBytes: 200 * MiB, finishedAt: NOW }, 'received 2 files, 200.0 MiB from alice in 3.0 s (200.0 MiB of it over the network); receipt signed')
+    expect(stripAnsi(term.text())).toMatch(/receipt\s+signed/)
   })
 
   it('keeps the code when a pairing event leaves it out, and shows an error code at the end', async () => {

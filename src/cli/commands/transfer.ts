@@ -10,7 +10,8 @@ import { isFinalState, isMovingState, type OfferInfo, type SkippedPath, type Tra
 import { FerryError, escapeForDisplay, quoteForShell, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { homeOf, parse, parseOptionsOnly } from '../args.ts'
 import { counted, duration, fitRows, printJson, STOP_SIGNALS, table, UsageError } from '../output.ts'
-import { drawsOn, LineProgress, progressLine, WaitNotes, wantsLive } from '../progress.ts'
+import { wantsLive } from '../progress.ts'
+import { TransferShown } from '../transfer-shown.ts'
 import { overTheNetwork } from '../over-the-network.ts'
 import { formatAgo, formatBytes, formatRate, refusedLine, sharedNames, truncate } from '../../tui/format.ts'
 
@@ -138,17 +139,12 @@ export async function send (argv: string[]): Promise<number> {
   const json = values.json === true
   const client = await connectControl(homeOf(values))
   // on a terminal: a live Ink view on stdout; otherwise the one-line progress on a TTY stderr
-  const live = wantsLive(json) ? (await import('../../tui/live.ts')).openSendView(peer, paths.length) : undefined
-  const progress = new LineProgress()
-  // where no progress is drawn (stderr not a terminal, or --json): a line on stderr when the send waits, and when it goes on
-  const notes = live == null && (json || !drawsOn(process.stderr)) ? new WaitNotes((line) => { process.stderr.write(line + '\n') }) : undefined
+  const shown = new TransferShown(json, wantsLive(json) ? (await import('../../tui/live.ts')).openSendView(peer, paths.length) : undefined)
   let skipped: SkippedPath[] = []
   /** all skipped paths and those skipped for a problem; `skipped` lists the first SKIPPED_SHOWN */
   let skippedCount = 0
   let skippedFailed = 0
   let stoppedBy: NodeJS.Signals | undefined
-  /** done, with the summary shown, but not all was sent */
-  let incompleteShown = false
   let removeStop = (): void => {}
   try {
     let id = ''
@@ -165,9 +161,7 @@ export async function send (argv: string[]): Promise<number> {
       latest = t
       // more come while hashing: files removed, unreadable or being written to
       if (t.skipped != null && (t.skippedCount ?? t.skipped.length) >= skippedCount) takeSkipped(t)
-      if (live != null) live.update(t)
-      else if (!json) progress.update(progressLine(t, process.stderr.columns ?? 80))
-      notes?.update(t)
+      shown.update(t)
       if (isFinalState(t.state)) settle?.(t)
     }
     await client.subscribe((event, data) => {
@@ -191,9 +185,7 @@ export async function send (argv: string[]): Promise<number> {
       stoppedBy = sig
       // a second Ctrl-C ends `ferry send` at once, should the daemon not answer
       removeStop()
-      // said at once: a busy daemon's answer can take seconds (user-test finding: nothing showed)
-      if (live != null) live.cancelling()
-      else if (!json && drawsOn(process.stderr)) { progress.done(); process.stderr.write('ferry: cancelling… (Ctrl-C again stops waiting for the daemon)\n') }
+      shown.cancelling()
       if (id === '') client.close()
       // a daemon that does not answer (stopped with SIGSTOP, stuck) must not
       // keep `ferry send` waiting: `timeout` sends its signal once. Whether
@@ -234,7 +226,7 @@ export async function send (argv: string[]): Promise<number> {
     onInfo(started)
     for (const t of early) onInfo(t)
     const t = await finished
-    progress.done()
+    shown.done()
     if (t.state !== 'done') {
       // a script still learns which transfer it was (to look it up, or resume it) and how far it got
       // cancelled as this command asked: said as what the person did, not as the daemon's "cancelled on the sending device" (user-test finding)
@@ -263,19 +255,18 @@ export async function send (argv: string[]): Promise<number> {
       const summary = `sent ${what}, ${formatBytes(t.doneBytes)} to ${sanitizeForDisplay(t.peerName)} in ${seconds.toFixed(1)} s ` +
         `${overTheNetwork(t)}; receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}` +
         (skippedCount > 0 ? `; ${skippedCount} skipped (below)` : '')
-      if (live != null) await live.done(t, summary)
-      else process.stdout.write(summary + '\n')
+      await shown.summary(t, summary)
       process.stdout.write(renamedText(t))
     }
-    if (incomplete != null) { incompleteShown = true; throw incomplete }
+    if (incomplete != null) throw incomplete
     return 0
   } catch (err) {
-    // the last frame shows the error code; main prints the `ferry: E_CODE: message` line after it
-    if (!incompleteShown) await live?.fail(err)
+    // the last frame shows the error code (not after the summary: an E_INCOMPLETE send has its own)
+    await shown.fail(err)
     throw err
   } finally {
     removeStop()
-    progress.done()
+    shown.done()
     client.close()
     // after the last frame, so a live view does not draw over them
     for (const s of skipped) process.stderr.write(`ferry: warning: ${s.escaped === true ? sanitizeForDisplay(s.path) : escapeForDisplay(s.path)}: ${sanitizeForDisplay(s.reason)}\n`)
@@ -483,11 +474,11 @@ stopped, and the transfer went on once it was back), or one started from
 the TUI. The id as \`ferry transfers\` shows it, or a unique prefix.
 Exits as \`ferry send\` does: 0 when it is done and verified with nothing
 left out for a problem; otherwise 1 with its error code (E_INCOMPLETE when
-files could not be sent or were not received). Progress on a terminal
-(stderr; elsewhere a line when it waits for the peer, and when it goes
-on); then its summary, with the files placed under another name, the
-name being taken where they arrived (\`photo (1).jpg\`), as \`ferry send\`
-lists them; --json prints the transfer as it ended. Ctrl-C ends the wait,
+files could not be sent or were not received). Progress as \`ferry send\`
+shows it: drawn live on a terminal, else a bar on a terminal's stderr,
+else a line when it waits for the peer and when it goes on; then its
+summary, with the files placed under another name, the name being taken
+where they arrived (\`photo (1).jpg\`), as \`ferry send\` lists them; --json prints the transfer as it ended. Ctrl-C ends the wait,
 not the transfer.
 `
 
@@ -497,17 +488,15 @@ export async function wait (argv: string[]): Promise<number> {
   if (positionals.length !== 1 || positionals[0].trim() === '') throw new UsageError('ferry wait takes one transfer id (or a unique prefix)')
   const json = values.json === true
   const client = await connectControl(homeOf(values))
-  const progress = new LineProgress()
-  // where no progress is drawn, a line when it waits and when it goes on, as `ferry send` writes
-  const notes = json || !drawsOn(process.stderr) ? new WaitNotes((line) => { process.stderr.write(line + '\n') }, { waitOnly: true }) : undefined
+  /** drawn as `ferry send` draws it, once the transfer is found */
+  let shown: TransferShown | undefined
   try {
     let id = ''
     let settle: ((t: TransferInfo | FerryError) => void) | undefined
     const ended = new Promise<TransferInfo | FerryError>((resolve) => { settle = resolve })
     const onInfo = (t: TransferInfo): void => {
       if (t.id !== id) return
-      if (!json) progress.update(progressLine(t, process.stderr.columns ?? 80))
-      notes?.update(t)
+      shown?.update(t)
       if (isFinalState(t.state)) settle?.(t)
     }
     // subscribed before the list is read, so that an end between the two is not missed
@@ -529,10 +518,12 @@ export async function wait (argv: string[]): Promise<number> {
     }
     if (matches.length > 1) throw new FerryError('E_BAD_REQUEST', `${positionals[0]} matches ${matches.length} transfers; give more of the id`)
     id = matches[0].id
+    // on a terminal the live view `ferry send` draws (user-test finding: a one-line bar here); elsewhere the same line and notes
+    shown = new TransferShown(json, wantsLive(json) ? (await import('../../tui/live.ts')).openWaitView(matches[0]) : undefined, { waitOnly: true })
     onInfo(matches[0])
     for (const t of early) onInfo(t)
     const t = await ended
-    progress.done()
+    shown.done()
     if (t instanceof FerryError) throw t
     const failure = waitFailure(t)
     // with --json the transfer, and what exit 1 is for, as `ferry send` prints it (review finding: `error` left out of a done one)
@@ -541,13 +532,18 @@ export async function wait (argv: string[]): Promise<number> {
       const notReceived = t.receipt?.notReceived ?? 0
       // how long, as `ferry send` says it (user-test finding: left out here); interruptions included
       const took = ((t.finishedAt ?? Date.now()) - t.createdAt) / 1000
-      process.stdout.write(`${t.direction === 'send' ? 'sent' : 'received'} ${counted(t.files - notReceived, 'file')}, ${formatBytes(t.doneBytes)} ${t.direction === 'send' ? 'to' : 'from'} ${sanitizeForDisplay(t.peerName)} ` +
-        `in ${took < 60 ? `${took.toFixed(1)} s` : duration(took * 1000)} ${overTheNetwork(t)}; receipt ${receiptCell(t) || 'missing'}\n` + renamedText(t))
+      await shown.summary(t, `${t.direction === 'send' ? 'sent' : 'received'} ${counted(t.files - notReceived, 'file')}, ${formatBytes(t.doneBytes)} ${t.direction === 'send' ? 'to' : 'from'} ${sanitizeForDisplay(t.peerName)} ` +
+        `in ${took < 60 ? `${took.toFixed(1)} s` : duration(took * 1000)} ${overTheNetwork(t)}; receipt ${receiptCell(t) || 'missing'}`)
+      process.stdout.write(renamedText(t))
     }
     if (failure != null) throw failure
     return 0
+  } catch (err) {
+    // the last frame shows the error code, as `ferry send`'s does (not after the summary)
+    await shown?.fail(err)
+    throw err
   } finally {
-    progress.done()
+    shown?.done()
     client.close()
   }
 }

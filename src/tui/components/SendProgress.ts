@@ -1,4 +1,4 @@
-// `ferry send` on a terminal: the transfer drawn the way the TUI's Transfers
+// `ferry send` and `ferry wait` on a terminal: the transfer drawn the way the TUI's Transfers
 // screen draws it — header with the peer and state, overall bar with percent,
 // bytes, rate and ETA, a bar per file in flight — then one outcome line: the
 // summary once the receiver's receipt is in, or the error code. Inline, a few
@@ -25,6 +25,8 @@ export interface SendProgressProps {
   error?: { code: string, message: string }
   /** Ctrl-C (or a signal) asked the daemon to cancel: said at once, as its answer may take a while */
   cancelling?: boolean
+  /** `ferry wait`: Ctrl-C ends the wait, not the transfer, and the hint says so */
+  waitOnly?: boolean
   /** display context; from the terminal when absent */
   ui?: Ui
 }
@@ -53,17 +55,20 @@ export function SendProgress (props: SendProgressProps) {
     rows.push(para('hint', { color: tint(ui, 'yellow') }, `  cancelling${g(ui, '…')} (Ctrl-C again stops waiting for the daemon)`))
   } else if (t != null) {
     // wrapped, not cut: its end says how to stop (user-test finding: "Ctrl-C can…" at 80 columns)
-    rows.push(para('hint', { dimColor: true }, `  ${asciiize(ui, hint(t))}`))
+    rows.push(para('hint', { dimColor: true }, `  ${asciiize(ui, hint(t, props.waitOnly === true))}`))
   }
   return h(Box, { flexDirection: 'column', width: ui.width }, ...rows)
 }
 
-function hint (t: TransferInfo): string {
+function hint (t: TransferInfo, waitOnly: boolean): string {
+  // as WaitNotes says it: `ferry wait`'s Ctrl-C leaves the transfer to go on
+  const stop = waitOnly ? `Ctrl-C ends this wait, not the ${t.direction === 'receive' ? 'receive' : 'send'}` : 'Ctrl-C cancels'
+  const peer = t.direction === 'receive' ? 'sender' : 'receiver'
   switch (t.state) {
-    case 'hashing': return 'hashing the files before offering them… Ctrl-C cancels'
-    case 'offered': return 'waiting for the receiver to accept… Ctrl-C cancels'
-    case 'waiting': return 'the receiver is unreachable; the transfer resumes when it is back… Ctrl-C cancels'
-    case 'verifying': return 'waiting for the receiver\'s signed receipt… Ctrl-C cancels'
-    default: return 'Ctrl-C cancels the transfer'
+    case 'hashing': return `hashing the files before offering them… ${stop}`
+    case 'offered': return `waiting for the receiver to accept… ${stop}`
+    case 'waiting': return `the ${peer} is unreachable; the transfer resumes when it is back… ${stop}`
+    case 'verifying': return t.direction === 'receive' ? `verifying what arrived… ${stop}` : `waiting for the receiver's signed receipt… ${stop}`
+    default: return waitOnly ? stop : 'Ctrl-C cancels the transfer'
   }
 }

@@ -1,0 +1,52 @@
+// How `ferry send` and `ferry wait` show a transfer as it goes and as it
+// ends, one way for both: a live Ink view on a terminal's stdout
+// (wantsLive; src/tui/live.ts, loaded by the command only then), else the
+// one-line bar on a terminal's stderr, and where nothing is drawn on stderr
+// (not a terminal, or --json) WaitNotes' lines there. Never talks to the
+// daemon.
+
+import type { TransferInfo } from '../daemon/control/types.ts'
+import type { SendView } from '../tui/live.ts'
+import { drawsOn, LineProgress, progressLine, WaitNotes } from './progress.ts'
+
+export class TransferShown {
+  private readonly line = new LineProgress()
+  private readonly notes?: WaitNotes
+  private readonly json: boolean
+  private readonly live?: SendView
+  /** `live`: the view the command opened on its terminal, if any; `waitOnly`: `ferry wait`, whose Ctrl-C ends the wait alone */
+  constructor (json: boolean, live?: SendView, opts: { waitOnly?: boolean } = {}) {
+    this.json = json
+    this.live = live
+    if (live == null && (json || !drawsOn(process.stderr))) this.notes = new WaitNotes((line) => { process.stderr.write(line + '\n') }, opts)
+  }
+
+  update (t: TransferInfo): void {
+    if (this.live != null) this.live.update(t)
+    else if (!this.json) this.line.update(progressLine(t, process.stderr.columns ?? 80))
+    this.notes?.update(t)
+  }
+
+  /** A cancel was asked for: said at once (a busy daemon's answer can take seconds; user-test finding: nothing showed). */
+  cancelling (): void {
+    if (this.live != null) this.live.cancelling()
+    else if (!this.json && drawsOn(process.stderr)) { this.line.done(); process.stderr.write('ferry: cancelling… (Ctrl-C again stops waiting for the daemon)\n') }
+  }
+
+  /** The transfer is done: its summary as the live view's last frame, else a line on stdout. */
+  async summary (t: TransferInfo, text: string): Promise<void> {
+    this.line.done()
+    if (this.live != null) await this.live.done(t, text)
+    else process.stdout.write(text + '\n')
+  }
+
+  /** It ended otherwise, or the command failed: the live view's last frame shows the error code (none after a summary); main prints the `ferry: E_CODE: message` line after it. */
+  async fail (err: unknown, t?: TransferInfo): Promise<void> {
+    await this.live?.fail(err, t)
+  }
+
+  /** End the one-line bar (once: again writes nothing). */
+  done (): void {
+    this.line.done()
+  }
+}
