@@ -28,18 +28,23 @@ export interface OfferFile {
 export interface OfferMsg { transferId: Uint8Array, root: Uint8Array, totalBytes: number, files: OfferFile[] }
 export interface AnswerMsg { status: 'accepted' | 'pending' | 'refused', haveBytes: number, error?: FerryError }
 /** `missing`: done, but without these entries (a bit set over the offer's entries, see transfer.proto); absent or empty: all of it. */
-export interface EndMsg { transferId: Uint8Array, status: 'done' | 'declined' | 'cancelled' | 'failed', root: Uint8Array, signature: Uint8Array, failure?: FerryError, wireBytes?: number, missing?: Uint8Array, doneBytes?: number, renamedCount?: number, renamed?: RenamedEntry[], refused?: RefusedEntry[] }
+export interface EndMsg { transferId: Uint8Array, status: 'done' | 'declined' | 'cancelled' | 'failed', root: Uint8Array, signature: Uint8Array, failure?: FerryError, wireBytes?: number, missing?: Uint8Array, doneBytes?: number, renamedCount?: number, renamed?: RenamedEntry[], refused?: RefusedEntry[], renameCount?: number, renames?: RenamedEntry[] }
 
-/** An offer's entry placed under another path by the receiver (its name taken there), relative to its receive folder. */
-export interface RenamedEntry { entry: number, as: string }
+/**
+ * An offer's entry placed under another path by the receiver (its name taken there), relative to its receive folder.
+ * `renamed` (and `renamedCount`) lists files so, a file moved with its folder too; `renames` (and `renameCount`) each
+ * rename once, where it happened: a folder by its own entry, with how many of the offer's files it holds (`files`).
+ */
+export interface RenamedEntry { entry: number, as: string, files?: number }
 
 /** An offer's entry the receive folder could not take as it is (a symbolic link on its way, say), and why; `under`: the folder at fault, for every entry below it. */
 export interface RefusedEntry { entry: number, reason: string, under?: string }
 
 /**
- * The renamed entries an End carries: at most this many, and this many
- * bytes of paths in all, so that an End fits in what a sender from before
- * the field reads (MAX_END_BYTES, unchanged).
+ * The renamed entries an End carries: at most this many of each list, and
+ * this many bytes of paths in all (`renames` first, `renamed` in what they
+ * leave), so that an End fits in what a sender from before the fields reads
+ * (MAX_END_BYTES, unchanged).
  */
 export const END_RENAMED_SHOWN = 20
 const END_RENAMED_BYTES = 2048
@@ -65,8 +70,13 @@ function firstThatFit<T> (items: T[], shown: number, budget: number, textOf: (it
   return out
 }
 
-function renamedThatFit (renamed: RenamedEntry[] = []): RenamedEntry[] {
-  return firstThatFit(renamed, END_RENAMED_SHOWN, END_RENAMED_BYTES, (r) => r.as)
+/** `renames` and `renamed` as an End carries them: `renames` first (this version's senders read them), `renamed` in the bytes they leave. */
+function renamedThatFit (end: EndMsg): { renames: Array<Required<RenamedEntry>>, renamed: Array<Required<RenamedEntry>> } {
+  const renames = firstThatFit(end.renames ?? [], END_RENAMED_SHOWN, END_RENAMED_BYTES, (r) => r.as)
+  const left = END_RENAMED_BYTES - renames.reduce((n, r) => n + Buffer.byteLength(r.as), 0)
+  const renamed = firstThatFit(end.renamed ?? [], END_RENAMED_SHOWN, left, (r) => r.as)
+  const wire = (r: RenamedEntry): Required<RenamedEntry> => ({ entry: r.entry, as: r.as, files: r.files ?? 0 })
+  return { renames: renames.map(wire), renamed: renamed.map((r) => wire({ entry: r.entry, as: r.as })) }
 }
 
 function refusedThatFit (refused: RefusedEntry[] = []): Array<{ entry: number, reason: string, under: string }> {
@@ -331,7 +341,7 @@ const MAX_END_BYTES = MAX_SMALL_MESSAGE_BYTES + Math.ceil(MAX_OFFER_FILES / 8)
  */
 export async function sendEnd (stream: Stream, end: EndMsg, to: 'sender' | 'receiver', signal?: AbortSignal): Promise<void> {
   const sig = timeoutSignal(10_000, signal)
-  const msg: TransferEnd = { transferId: end.transferId as Uint8Array<ArrayBuffer>, status: end.status, root: end.root as Uint8Array<ArrayBuffer>, signature: end.signature as Uint8Array<ArrayBuffer>, failure: end.failure != null ? toWireError(end.failure) : undefined, wireBytes: end.wireBytes ?? 0, missing: (end.missing ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>, doneBytes: end.doneBytes, renamedCount: end.renamedCount ?? 0, renamed: renamedThatFit(end.renamed), refused: refusedThatFit(end.refused) }
+  const msg: TransferEnd = { transferId: end.transferId as Uint8Array<ArrayBuffer>, status: end.status, root: end.root as Uint8Array<ArrayBuffer>, signature: end.signature as Uint8Array<ArrayBuffer>, failure: end.failure != null ? toWireError(end.failure) : undefined, wireBytes: end.wireBytes ?? 0, missing: (end.missing ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>, doneBytes: end.doneBytes, renamedCount: end.renamedCount ?? 0, ...renamedThatFit(end), renameCount: end.renameCount ?? 0, refused: refusedThatFit(end.refused) }
   await sendAll(stream, lengthPrefixed(TransferEnd.encode(msg)), sig)
   const ack = await new FrameReader(stream).readLp((b) => TransferEndAck.decode(b), MAX_SMALL_MESSAGE_BYTES, sig)
   await finishStream(stream, sig)
@@ -356,14 +366,14 @@ export async function readEnd (stream: Stream, handle: (end: EndMsg) => Promise<
   const status = w.status as EndMsg['status']
   let error: unknown
   try {
-    await handle({ transferId: w.transferId, status, root: w.root, signature: w.signature, failure: fromWireError(w.failure as WireErrorMsg | undefined, 'receiver'), wireBytes: w.wireBytes, missing: w.missing, doneBytes: w.doneBytes, renamedCount: w.renamedCount, renamed: w.renamed, refused: w.refused.map((r) => ({ entry: r.entry, reason: r.reason, under: r.under === '' ? undefined : r.under })) })
+    await handle({ transferId: w.transferId, status, root: w.root, signature: w.signature, failure: fromWireError(w.failure as WireErrorMsg | undefined, 'receiver'), wireBytes: w.wireBytes, missing: w.missing, doneBytes: w.doneBytes, renamedCount: w.renamedCount, renamed: w.renamed.map((r) => ({ entry: r.entry, as: r.as })), renameCount: w.renameCount, renames: w.renames, refused: w.refused.map((r) => ({ entry: r.entry, reason: r.reason, under: r.under === '' ? undefined : r.under })) })
   } catch (err) { error = err }
   await sendAll(stream, lengthPrefixed(TransferEndAck.encode({ ok: error == null, error: error != null ? toWireError(error) : undefined })), sig)
   await finishStream(stream, sig)
 }
 
 async function readValidEnd (stream: Stream, sig: AbortSignal): Promise<TransferEnd> {
-  // no limit on `renamed` or `refused`: a longer list (a later version's) must not make a signed receipt unreadable
+  // no limit on `renamed`, `renames` or `refused`: a longer list (a later version's) must not make a signed receipt unreadable
   // (review finding); the frame's bound keeps it small, and the sender keeps the first END_RENAMED_SHOWN
   const w = await new FrameReader(stream).readLp((b) => TransferEnd.decode(b), MAX_END_BYTES, sig)
   if (w == null) throw new FerryError('E_PROTOCOL', 'receipt stream ended early')

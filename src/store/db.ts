@@ -131,7 +131,8 @@ const MIGRATIONS: string[] = [
   // instead, and must not receive into it (receiver.ts)
   'ALTER TABLE transfers ADD COLUMN receive_mount TEXT',
   // the files a transfer placed under another name, theirs being taken there
-  // (JSON, [{path, as}], the first RENAMED_SHOWN, at most 8 KiB of them), at
+  // (JSON, [{path, as}], a folder also with folder: true and its files'
+  // count, the first RENAMED_SHOWN, at most 8 KiB of them), at
   // its end: `ferry wait` and `ferry transfers --json` still list them after
   // the daemon let the transfer go (user-test finding: the count alone was kept)
   'ALTER TABLE transfers ADD COLUMN renamed TEXT',

@@ -37,10 +37,10 @@ export interface TransferRow {
   skippedFailed?: number
   /** send only, from its offer on: the skipped paths shown (the first SKIPPED_SHOWN, those skipped for a problem first; at most 32 KiB of them), with why */
   skipped?: Array<{ path: string, reason: string, failed?: boolean, escaped?: boolean, refused?: boolean, notServed?: boolean }>
-  /** files placed under another name, theirs taken where they arrived (here for a receive, on the peer for a send) */
+  /** renames of what it carried, theirs taken where they arrived (here for a receive, on the peer for a send): a folder counts once (TransferInfo.renamedCount); files each in rows from before 2026-12-05 */
   renamedCount?: number
-  /** the first of those, recorded at the end (renamedToRecord): path as offered, and as placed */
-  renamed?: Array<{ path: string, as: string }>
+  /** the first of those, recorded at the end (renamedToRecord): path as offered, and as placed; a folder marked, with how many files it holds */
+  renamed?: Array<{ path: string, as: string, folder?: true, files?: number }>
   /** receive only: the mount point its receive folder was on when it began; unset until its first run (or where it cannot be told) */
   receiveMount?: string
   /** what it carries, in a few words (labelOf); a receive's are the peer's names, shown sanitized */
@@ -381,7 +381,7 @@ function parseRenamed (text: string | null): TransferRow['renamed'] {
   if (text == null) return undefined
   try {
     const v: unknown = JSON.parse(text)
-    return Array.isArray(v) ? v.filter((r) => typeof r?.path === 'string' && typeof r?.as === 'string').map((r) => ({ path: r.path, as: r.as })) : undefined
+    return Array.isArray(v) ? v.filter((r) => typeof r?.path === 'string' && typeof r?.as === 'string').map((r) => r.folder === true ? { path: r.path, as: r.as, folder: true as const, files: Number.isSafeInteger(r.files) ? r.files : 0 } : { path: r.path, as: r.as }) : undefined
   } catch { return undefined }
 }
 

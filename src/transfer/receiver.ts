@@ -35,9 +35,10 @@ import { ProgressReporter } from './progress-report.ts'
 import { Spool } from './spool.ts'
 import type { Logger } from '../daemon/logger.ts'
 import { Progress } from './progress.ts'
-import { RENAMED_SHOWN, isFinalState } from '../daemon/control/types.ts'
+import { isFinalState } from '../daemon/control/types.ts'
 import type { StatePatch } from './pending-states.ts'
 import { renamedToRecord } from './snapshot.ts'
+import { ReceiveRenames } from './renames.ts'
 import { noneReceived, notServedReason } from './not-served.ts'
 
 export const RECEIPT_CONTEXT = 'ferry-receipt/v1'
@@ -88,9 +89,8 @@ export class Receiver {
   state: string
   error?: FerryError
   files: FileState[] = []
-  /** Files this receive placed under another path, theirs (or a folder's on the way) taken here: the first RENAMED_SHOWN (`entry`: its index in the offer), and how many (counted as placed: a snapshot every 250 ms must not walk every file) */
-  readonly renamed: Array<{ entry: number, path: string, as: string }> = []
-  renamedCount = 0
+  /** What this receive placed under another name, its own (or a folder's on the way) taken here: each folder once, and the files renamed on their own */
+  readonly renames = new ReceiveRenames()
   readonly progress: Progress
   resumed: boolean
   /**
@@ -185,7 +185,7 @@ export class Receiver {
     // is kept, shown and written once it can (review finding: the throw left
     // the receive neither failed nor told to the sender, retried every 2 s)
     // with how many files it renamed, and the first of them: `ferry transfers` and `ferry wait` say so after the daemon let go of the receive (review finding: lost at its end)
-    this.deps.writeState(this.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: this.progress.done, wireBytes: this.progress.wire, finishedAt: this.finished ? Date.now() : undefined, ...(this.finished && this.renamedCount > 0 ? { renamedCount: this.renamedCount, renamed: renamedToRecord(this.renamed) } : {}) })
+    this.deps.writeState(this.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: this.progress.done, wireBytes: this.progress.wire, finishedAt: this.finished ? Date.now() : undefined, ...(this.finished && this.renames.count > 0 ? { renamedCount: this.renames.count, renamed: renamedToRecord(this.renames.shown()) } : {}) })
     this.deps.changed(this, true)
   }
 
@@ -231,6 +231,7 @@ export class Receiver {
       const paths = await checkOfferPaths(this.receiveDir, this.offer.files, this.deps.stateFolder, { partly: true })
       this.renamedPaths = paths.renamed
       this.refusedEntries = new Map(this.offer.files.flatMap((f, i) => { const why = paths.refused.get(f.path); return why !== undefined ? [[i, why] as const] : [] }))
+      this.renames.planned(this.offer.files, this.renamedPaths, (i) => this.refusedEntries.has(i))
       if (this.refusedEntries.size > 0) this.deps.log.warn('paths refused by the receive folder; received without them', { id: this.id, refused: this.refusedEntries.size, first: this.refusedEntries.values().next().value!.error.message })
       this.offerPathSet = undefined
       // by where the folders land: ensureParents looks a mode up by the path it makes (a folder kept as "name (1)" got no mode of the sender's)
@@ -489,8 +490,7 @@ export class Receiver {
     f.done = true
     // its name (or a folder's on its way) was taken here: said, as the file is not where the sender named it
     if (f.dest !== join(this.receiveDir, f.entry.path)) {
-      this.renamedCount++
-      if (this.renamed.length < RENAMED_SHOWN) this.renamed.push({ entry: f.index, path: f.entry.path, as: relative(this.receiveDir, f.dest) })
+      this.renames.placed(f.index, f.entry.path, relPath, relative(this.receiveDir, f.dest))
       this.deps.log.info('placed under another name, its own was taken', { id: this.id, path: f.entry.path, as: f.dest })
     }
     if (this.unrecorded.length === 0) this.unrecordedSince = Date.now()
@@ -674,8 +674,13 @@ export class Receiver {
     this.receiptMissing = missing
     this.receiptRefused = refused
     this.receiptNotServed = notServed
+    // a renamed folder's files counted without those it went without
+    if (missing != null) {
+      const missed = new Bitmap(this.offer.files.length, missing)
+      this.renames.planned(this.offer.files, this.renamedPaths, (i) => this.refusedEntries.has(i) || missed.has(i))
+    }
     // where files went that could not go under their own name: the sender says so too
-    await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'done', root: this.offer.root, signature: sig, wireBytes: this.progress.wire, missing, renamedCount: this.renamedCount, renamed: this.renamed.map((r) => ({ entry: r.entry, as: r.as })), refused })
+    await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'done', root: this.offer.root, signature: sig, wireBytes: this.progress.wire, missing, ...this.renames.toEnd(), refused })
     this.setState('done')
     const notReceived = this.files.filter((f) => f.unavailable != null && !f.done).length
     this.deps.log.info('transfer received', { id: this.id, files: this.offer.files.filter((f) => f.kind === 'file').length - notReceived, bytes: this.offer.totalBytes, wire: this.progress.wire, ...(notReceived > 0 ? { notReceived } : {}) })

@@ -19,7 +19,7 @@ import { Progress } from './progress.ts'
 import { failedCount, fileCount } from './snapshot.ts'
 import { SEND_SLICE, takeSendBuffer } from './send-buffers.ts'
 import { NotServedError, notServedReason, type NotServedReason } from './not-served.ts'
-import { isFinalState, type SkippedPath } from '../daemon/control/types.ts'
+import { isFinalState, type RenamedPath, type SkippedPath } from '../daemon/control/types.ts'
 import type { FileIdentity } from '../store/hash-cache.ts'
 
 /** Why a file of a send could not be served (Sender.givenUp); `at`: when, in this run (performance.now()), none for one reloaded from the store (an earlier run's). */
@@ -109,8 +109,8 @@ export class Sender {
 
   get skippedCount (): number { return this.skipped.length + this.skippedEarlier.count }
   get skippedFailed (): number { return failedCount(this.skipped) + this.skippedEarlier.failed }
-  /** files the receiver placed under another path (theirs taken there), as its receipt says: how many, and the first few */
-  renamed: Array<{ path: string, as: string }> = []
+  /** what the receiver placed under another name (theirs taken there), as its receipt says: how many renames (a folder once), and the first few */
+  renamed: RenamedPath[] = []
   renamedCount = 0
   resumed = false
   /**

@@ -12,7 +12,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
 import { CHUNKS_PROTOCOL, PREVIEW_PROTOCOL, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, MAX_UNFINISHED_OFFER_BYTES_PER_PEER, MAX_UNFINISHED_RECEIVES_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
 import { dialFailure } from '../protocol/stream.ts'
-import { END_RENAMED_SHOWN, FrameReader, offerTimeoutMs, decodeOffer, encodeChunkRequest, encodeOffer, readChunkHeader, readEnd, readOffer, sendAll, sendEnd, sendOffer, type AnswerMsg, type EndMsg, type OfferMsg, type RefusedEntry } from '../protocol/transfer.ts'
+import { FrameReader, offerTimeoutMs, decodeOffer, encodeChunkRequest, encodeOffer, readChunkHeader, readEnd, readOffer, sendAll, sendEnd, sendOffer, type AnswerMsg, type EndMsg, type OfferMsg, type RefusedEntry } from '../protocol/transfer.ts'
 import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } from '../daemon/control/types.ts'
 import type { TransferStore, TrustStore } from '../store/index.ts'
 import type { TransferRow } from '../store/transfers.ts'
@@ -26,7 +26,8 @@ import { asNotServedReason, noneReceived } from './not-served.ts'
 import { receiptSkipped } from './receipt-skipped.ts'
 import { createChunkSink, type ChunkSink } from './sink.ts'
 import { Progress } from './progress.ts'
-import { MAX_PATH_BYTES, PART_DIR, checkOfferPaths, folderIdOf, isFolderAt, type FolderId, type Refusal } from './safe-path.ts'
+import { PART_DIR, checkOfferPaths, folderIdOf, isFolderAt, type FolderId, type Refusal } from './safe-path.ts'
+import { renamesFromEnd } from './renames.ts'
 import { failedCount, fileCount, labelOf, refusedSummary, renamedToRecord, skippedToRecord, toOfferInfo, toTransferInfo, topNamesOf } from './snapshot.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { EmitThrottle } from './throttle.ts'
@@ -935,7 +936,7 @@ export class TransferService {
       await answer({ status: 'accepted', haveBytes: row.state === 'done' ? row.totalBytes : (r?.progress.done ?? row.doneBytes) })
       // done here, and asked: the sender has not kept our receipt (it is sent until acknowledged, but a sender can lose what it wrote last)
       if (row.state === 'done' && row.receiptSig != null && row.receiptSig.length > 0) {
-        void this.sendEndTo(peerId, { transferId: Buffer.from(id, 'hex'), status: 'done', root: row.root, signature: row.receiptSig, wireBytes: row.wireBytes, missing: row.receiptMissing, renamedCount: row.renamedCount, refused: row.receiptRefused }, 'sender').catch(() => {})
+        void this.sendEndTo(peerId, { transferId: Buffer.from(id, 'hex'), status: 'done', root: row.root, signature: row.receiptSig, wireBytes: row.wireBytes, missing: row.receiptMissing, renameCount: row.renamedCount, refused: row.receiptRefused }, 'sender').catch(() => {})
       }
     } else {
       const code = row.state === 'declined' ? 'E_DECLINED' : isErrorCode(row.errorCode) ? row.errorCode : 'E_CANCELLED'
@@ -1310,9 +1311,10 @@ export class TransferService {
     if (notReceived.length > 0) this.c.log.warn('files not received: they changed or went away here after the offer, or the receiver refused them', { id, files: notReceived.length, refused: refused.size })
     // it sent at least what reached the receiver, also what it served just before a crash of its own
     s.progress.wire = Math.max(s.progress.wire, end.wireBytes ?? 0)
-    // where the receiver put files whose name was taken there (not signed: where, not what); a path as offered, and as placed
-    s.renamed = (end.renamed ?? []).slice(0, END_RENAMED_SHOWN).filter((r) => r.entry < entries.length && Buffer.byteLength(r.as) <= MAX_PATH_BYTES).map((r) => ({ path: entries[r.entry].path, as: r.as }))
-    s.renamedCount = Math.min(Math.max(end.renamedCount ?? 0, s.renamed.length), entries.length)
+    // where the receiver put what found its name taken there (not signed: where, not what); a path as offered, and as placed
+    const renames = renamesFromEnd(end, entries)
+    s.renamed = renames.renamed
+    s.renamedCount = renames.renamedCount
     this.setSendState(s, 'done')
     this.c.log.info('transfer delivered', { id, receipt: 'verified' })
   }

@@ -1,6 +1,6 @@
 // Plain JSON snapshots of transfers and offers for the control API.
 
-import { SKIPPED_SHOWN, isFinalState, isMovingState, type FileProgress, type OfferInfo, type SkippedPath, type TransferInfo, type TransferState } from '../daemon/control/types.ts'
+import { SKIPPED_SHOWN, isFinalState, isMovingState, type FileProgress, type OfferInfo, type RenamedPath, type SkippedPath, type TransferInfo, type TransferState } from '../daemon/control/types.ts'
 import type { TransferRow } from '../store/index.ts'
 import { cutToBytes, isErrorCode } from '../errors.ts'
 import { popcount } from './bitmap.ts'
@@ -46,9 +46,9 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
   if (err != null && ['failed', 'cancelled', 'declined', 'waiting'].includes(state)) {
     info.error = { code: isErrorCode(err.code) ? err.code : 'E_INTERNAL', message: err.message }
   }
-  if (o.receiver != null && o.receiver.renamedCount > 0) {
-    info.renamed = o.receiver.renamed.map((r) => ({ path: r.path, as: r.as }))
-    info.renamedCount = o.receiver.renamedCount
+  if (o.receiver != null && o.receiver.renames.count > 0) {
+    info.renamed = o.receiver.renames.shown()
+    info.renamedCount = o.receiver.renames.count
   } else if (o.sender != null && o.sender.renamedCount > 0) {
     info.renamed = [...o.sender.renamed]
     info.renamedCount = o.sender.renamedCount
@@ -157,9 +157,9 @@ export function skippedToRecord (all: SkippedPath[]): SkippedPath[] {
 /** What an ended transfer records of the files it placed under another name (JSON), as many of those shown as fit this. */
 const RENAMED_RECORD_BYTES = 8 * 1024
 
-/** The renamed files to record: the first of `shown` that fit RENAMED_RECORD_BYTES (20 of two 4 KiB paths would be 160 KiB a row); the count tells the rest. */
-export function renamedToRecord (shown: ReadonlyArray<{ path: string, as: string }>): Array<{ path: string, as: string }> {
-  return firstThatFit(shown.map((r) => ({ path: r.path, as: r.as })), RENAMED_RECORD_BYTES)
+/** The renames to record: the first of `shown` that fit RENAMED_RECORD_BYTES (20 of two 4 KiB paths would be 160 KiB a row); the count tells the rest. */
+export function renamedToRecord (shown: readonly RenamedPath[]): RenamedPath[] {
+  return firstThatFit(shown.map((r) => ({ ...r })), RENAMED_RECORD_BYTES)
 }
 
 /** The first of `items` whose JSON array fits `maxBytes`. */

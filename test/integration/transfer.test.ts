@@ -436,6 +436,36 @@ describe('transfer', () => {
     }
   })
 
+  it('a folder that lands as "name (1)", its name being a file on the receiver, is one rename, the folder, with how many files it holds: in `ferry send`, `ferry wait`, `ferry transfers` (--json too) on both sides; a file of it renamed on its own is listed too (user-test finding: every file was listed, "tree/a.jpg -> tree (1)/a.jpg", up to 20 and "and 5 more")', async () => {
+    const tree = join(await tempDir('ferry-src-'), 'rtree')
+    await mkdir(join(tree, 'sub'), { recursive: true })
+    for (let i = 0; i < 24; i++) await writeFileAt(join(tree, `f${i}.txt`), `file ${i}\n`)
+    await writeFileAt(join(tree, 'sub', 'deep.txt'), 'deep\n')
+    // beta has a file named like the folder, and (in the folder it will land in) a file of the name of one of its files
+    await writeFile(join(b.receiveDir, 'rtree'), 'beta\'s own file\n')
+    await mkdir(join(b.receiveDir, 'rtree (1)'))
+    await writeFile(join(b.receiveDir, 'rtree (1)', 'f0.txt'), 'beta\'s own f0\n')
+    try {
+      const folder = { path: 'rtree', as: 'rtree (1)', folder: true, files: 25 }
+      const own = { path: 'rtree/f0.txt', as: 'rtree (1)/f0 (1).txt' }
+      const r = await a.cli(['send', 'beta', tree])
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stdout).toContain('\n1 folder and 1 file arrived under another name, the name being taken on beta:\n  rtree/ -> rtree (1)/ (25 files)\n  rtree/f0.txt -> rtree (1)/f0 (1).txt\n')
+      expect(r.stdout).not.toContain('more')
+      const id = (await transfersOf(a))[0].id
+      for (const [d, where] of [[b, 'here'], [a, 'on beta']] as const) {
+        const t = (await transfersOf(d)).find((x) => x.id === id)
+        expect(t, d.name).toMatchObject({ renamedCount: 2, renamed: [folder, own] })
+        const waited = await d.cli(['wait', id.slice(0, 8)])
+        expect(waited.stdout, d.name).toContain(`\n1 folder and 1 file arrived under another name, the name being taken ${where}:\n  rtree/ -> rtree (1)/ (25 files)\n`)
+        expect((await d.cli(['transfers'])).stdout).toMatch(new RegExp(`^${id.slice(0, 8)} .*done, 2 renamed`, 'm'))
+      }
+      expect(await readFile(join(b.receiveDir, 'rtree (1)', 'sub', 'deep.txt'), 'utf8')).toBe('deep\n')
+    } finally {
+      for (const n of ['rtree', 'rtree (1)']) await rm(join(b.receiveDir, n), { recursive: true, force: true })
+    }
+  })
+
   it('files put in the receive folder by other means, times kept, are taken as received: no copy next to them, nothing on the wire; same size and time but other bytes: both kept', async () => {
     const src = join(await tempDir('ferry-src-'), 'album')
     const dest = join(b.receiveDir, 'album')
@@ -963,29 +993,30 @@ describe('transfer', () => {
       expect(res).toMatchObject({ state: 'done', files: 2, receipt: { verified: true } })
       try {
         const onB = await waitFor(() => ended.find((t) => t.id === res.id), 'beta\'s event of the receive\'s end', 10_000)
-        expect(onB.renamedCount).toBe(2)
-        expect(onB.renamed).toEqual(expect.arrayContaining([{ path: 'trip/a.jpg', as: 'trip (1)/a.jpg' }, { path: 'trip/day 1/b.jpg', as: 'trip (1)/day 1/b.jpg' }]))
+        // one rename, the folder, with its files (its files were listed each: user-test finding)
+        expect(onB.renamedCount).toBe(1)
+        expect(onB.renamed).toEqual([{ path: 'trip', as: 'trip (1)', folder: true, files: 2 }])
       } finally { events.close() }
       expect(await readFile(join(b.receiveDir, 'trip'), 'utf8')).toBe('a file of beta\'s called trip\n')
       expect(asObject(await snapshotTree(join(b.receiveDir, 'trip (1)')))).toEqual(asObject(await snapshotTree(join(dir, 'trip'))))
       // with the sender's permission bits, also where a folder lands under another name (reread finding: the default then)
       expect((await stat(join(b.receiveDir, 'trip (1)', 'day 1'))).mode & 0o777).toBe(0o705)
       // the sender hears where they went, from the receipt
-      expect(res.renamedCount).toBe(2)
-      expect(res.renamed).toEqual(expect.arrayContaining([{ path: 'trip/a.jpg', as: 'trip (1)/a.jpg' }, { path: 'trip/day 1/b.jpg', as: 'trip (1)/day 1/b.jpg' }]))
-      expect((await transfersOf(a)).find((t) => t.id === res.id)).toMatchObject({ renamedCount: 2 })
-      // sent again: the files are found where they went, nothing on the wire, no "trip (2)"
+      expect(res.renamedCount).toBe(1)
+      expect(res.renamed).toEqual([{ path: 'trip', as: 'trip (1)', folder: true, files: 2 }])
+      expect((await transfersOf(a)).find((t) => t.id === res.id)).toMatchObject({ renamedCount: 1 })
+      // sent again: the files are found where they went, nothing on the wire, no "trip (2)"; where the folder is, is said again
       const again = await a.cli(['send', 'beta', join(dir, 'trip')])
       expect(again.code, again.stderr).toBe(0)
       expect(again.stdout).toMatch(/ \(0 B of it over the network\)/)
-      expect(again.stdout).not.toMatch(/another name/)
+      expect(again.stdout).toMatch(/^1 folder arrived under another name, the name being taken on beta:\n {2}trip\/ -> trip \(1\)\/ \(2 files\)\n$/m)
       // another folder of that name, on a terminal's terms: where its file went is said after the summary
       const other = await tempDir('ferry-src-')
       await mkdir(join(other, 'trip'))
       await writeFile(join(other, 'trip', 'c.jpg'), 'photo c\n')
       const third = await a.cli(['send', 'beta', join(other, 'trip')])
       expect(third.code, third.stderr).toBe(0)
-      expect(third.stdout).toMatch(/^1 file arrived under another name, the name being taken on beta:\n {2}trip\/c\.jpg -> trip \(1\)\/c\.jpg\n$/m)
+      expect(third.stdout).toMatch(/^1 folder arrived under another name, the name being taken on beta:\n {2}trip\/ -> trip \(1\)\/ \(1 file\)\n$/m)
       expect(await readFile(join(b.receiveDir, 'trip (1)', 'c.jpg'), 'utf8')).toBe('photo c\n')
       expect((await readdir(b.receiveDir)).filter((n) => n.startsWith('trip')).sort()).toEqual(['trip', 'trip (1)'])
     } finally {

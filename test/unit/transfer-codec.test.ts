@@ -85,6 +85,42 @@ describe('offer codec', () => {
     expect(got?.renamed).toHaveLength(END_RENAMED_SHOWN * 5)
   })
 
+  it('a receipt tells each rename once, where it happened (renames, rename_count: a folder by its entry with its files\' count), beside the file-by-file list a sender from before them reads; both share the 2 KiB of paths, renames first, and the largest End still fits what such a sender reads', async () => {
+    const missing = new Uint8Array(Math.ceil(MAX_OFFER_FILES / 8)).fill(0xff)
+    const base: EndMsg = { transferId: new Uint8Array(32), status: 'done', root: new Uint8Array(32), signature: new Uint8Array(64), wireBytes: 5, missing }
+    const renames = [{ entry: 30, as: 'tree (1)', files: 25 }, { entry: 0, as: 'tree (1)/f0 (1).txt' }]
+    const renamed = Array.from({ length: 20 }, (_, i) => ({ entry: i, as: `tree (1)/f${i}${i === 0 ? ' (1)' : ''}.txt` }))
+    const [out, inbound] = await streamPair()
+    let got: EndMsg | undefined
+    await Promise.all([sendEnd(out, { ...base, renamedCount: 25, renamed, renameCount: 2, renames }, 'sender'), readEnd(inbound, async (e) => { got = e })])
+    expect(got).toMatchObject({ renameCount: 2, renames: [{ entry: 30, as: 'tree (1)', files: 25 }, { entry: 0, as: 'tree (1)/f0 (1).txt', files: 0 }], renamedCount: 25, renamed })
+    // a sender from before the fields reads what it read before
+    const wire = TransferEnd.encode({ ...base, failure: undefined, doneBytes: undefined, renamedCount: 25, renamed: renamed.map((r) => ({ ...r, files: 0 })), renameCount: 2, renames: got!.renames! } as TransferEnd)
+    const before = TransferEnd.decode(wire)
+    expect(before.renamedCount).toBe(25)
+    expect(before.renamed.map((r) => r.as)).toEqual(renamed.map((r) => r.as))
+    // the largest: 20 renames and 20 files, each 100 bytes, of the last entries; 20 reasons refused
+    const long = (i: number): string => `${'x'.repeat(90)} (${i}).jpg`
+    const last = MAX_OFFER_FILES - 1
+    const big: EndMsg = {
+      ...base,
+      renameCount: 10_000,
+      renames: Array.from({ length: 30 }, (_, i) => ({ entry: last - i, as: long(i), files: MAX_OFFER_FILES })),
+      renamedCount: MAX_OFFER_FILES,
+      renamed: Array.from({ length: 30 }, (_, i) => ({ entry: last - i, as: long(i) })),
+      refused: Array.from({ length: 30 }, (_, i) => ({ entry: last - i, reason: 'r'.repeat(300), under: 'u'.repeat(300) }))
+    }
+    const [out2, inbound2] = await streamPair()
+    await Promise.all([sendEnd(out2, big, 'sender'), readEnd(inbound2, async (e) => { got = e })])
+    expect(got!.renames!.length).toBeGreaterThan(15)
+    expect(got!.renames!.length).toBeLessThanOrEqual(END_RENAMED_SHOWN)
+    // what the renames left of the 2 KiB: not one more byte
+    const bytes = [...got!.renames!, ...got!.renamed!].reduce((n, r) => n + Buffer.byteLength(r.as), 0)
+    expect(bytes).toBeLessThanOrEqual(2048)
+    const sent = TransferEnd.encode({ ...big, failure: undefined, doneBytes: undefined, renamed: got!.renamed!.map((r) => ({ ...r, files: 0 })), renames: got!.renames!, refused: got!.refused! } as TransferEnd)
+    expect(sent.byteLength).toBeLessThanOrEqual(MAX_SMALL_MESSAGE_BYTES + Math.ceil(MAX_OFFER_FILES / 8))
+  })
+
   it('a receipt says why the receive folder refused entries: the first of them, each reason cut, within what a sender from before the field reads, with the largest renamed list and set of missing files', async () => {
     const twentyRenamed = Array.from({ length: 20 }, (_, i) => ({ entry: i, as: `${'x'.repeat(90)} (${i}).jpg` }))
     const refused = Array.from({ length: 30 }, (_, i) => ({ entry: i, reason: i === 1 ? `unsafe path "${'é'.repeat(400)}": too long` : `unsafe path "album/${i}.jpg": "album" is a symbolic link in the receive folder` }))

@@ -275,21 +275,33 @@ export async function send (argv: string[]): Promise<number> {
 }
 
 /**
- * The files of `t` placed under another name, theirs being taken where they
- * arrived (`photo (1).jpg`), as lines after its summary ("" for none): not
- * where they were sent as, so a script or a person looking for them there
- * should hear where they are. `ferry send` and `ferry wait` both (user-test
- * finding: `ferry wait` did not list them).
+ * What of `t` was placed under another name, its own being taken where it
+ * arrived, as lines after its summary ("" for none): each rename once, a
+ * folder kept as "trip (1)" with how many files it holds, a file as
+ * "photo (1).jpg". Not where they were sent as, so a script or a person
+ * looking for them there should hear where they are. `ferry send` and
+ * `ferry wait` both (user-test findings: `ferry wait` did not list them; a
+ * folder was listed file by file).
  */
 function renamedText (t: TransferInfo): string {
   const count = t.renamedCount ?? 0
   if (count === 0) return ''
   const renamed = t.renamed ?? []
   const where = t.direction === 'send' ? `on ${sanitizeForDisplay(t.peerName)}` : 'here'
-  return `${counted(count, 'file')} arrived under another name, the name being taken ${where}:\n` +
-    renamed.map((r) => `  ${escapeForDisplay(r.path)} -> ${escapeForDisplay(r.as)}\n`).join('') +
+  return `${renamesCounted(count, renamed)} arrived under another name, the name being taken ${where}:\n` +
+    renamed.map((r) => r.folder === true
+      ? `  ${escapeForDisplay(r.path)}/ -> ${escapeForDisplay(r.as)}/ (${counted(r.files ?? 0, 'file')})\n`
+      : `  ${escapeForDisplay(r.path)} -> ${escapeForDisplay(r.as)}\n`).join('') +
     // the names are kept while the transfer is: an old one has its count alone
     (renamed.length === 0 ? '  (their names are no longer kept)\n' : count > renamed.length ? `  and ${count - renamed.length} more\n` : '')
+}
+
+/** "1 folder and 2 files", as far as the renames listed tell; "25 files or folders" past them. */
+function renamesCounted (count: number, listed: NonNullable<TransferInfo['renamed']>): string {
+  // folders are listed first: a file among those listed comes after every folder (one from before folders were told lists files alone)
+  if (count > listed.length && !listed.some((r) => r.folder !== true)) return `${count} files or folders`
+  const folders = listed.filter((r) => r.folder === true).length
+  return [folders > 0 ? counted(folders, 'folder') : '', count > folders ? counted(count - folders, 'file') : ''].filter((w) => w !== '').join(' and ')
 }
 
 /** `cancel` of `id`, on a connection of its own (send, onStop). */

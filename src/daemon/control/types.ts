@@ -178,16 +178,23 @@ export interface TransferInfo {
   skippedCount?: number
   skippedFailed?: number
   /**
-   * A receive's files this daemon placed under another name than offered,
-   * their name taken here ("IMG_1 (1).jpg"): the first RENAMED_SHOWN, and
-   * how many in all. The names while the daemon holds the receive (its
-   * events, `ferry transfers` until it ended); the count also after.
+   * What of it arrived under another name than sent, its name being taken
+   * where it arrived, each rename once where it happened: a folder kept as
+   * "trip (1)" (`folder`, with how many of its files it holds: `files`),
+   * a file as "IMG_1 (1).jpg" (not a file only moved with its folder). The
+   * first RENAMED_SHOWN, folders first; `renamedCount`: how many renames in
+   * all, a folder counting once. A send has them from its receiver's
+   * receipt: one from before 2026-12-05 tells files alone, each file under
+   * a renamed folder among them, and so did this daemon's own records then.
    */
-  renamed?: Array<{ path: string, as: string }>
+  renamed?: RenamedPath[]
   renamedCount?: number
 }
 
-/** Renamed files a receive's snapshot lists (TransferInfo.renamed). */
+/** A rename of TransferInfo.renamed: the path as sent, and as placed, both relative to the receive folder. */
+export interface RenamedPath { path: string, as: string, folder?: true, files?: number }
+
+/** Renames a transfer's snapshot lists (TransferInfo.renamed). */
 export const RENAMED_SHOWN = 20
 
 /** Skipped paths a transfer's snapshot lists (TransferInfo.skipped); the counts cover the rest. */

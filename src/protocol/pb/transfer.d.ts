@@ -247,6 +247,8 @@ export interface TransferEnd {
     renamedCount: number;
     renamed: Renamed[];
     refused: Refused[];
+    renames: Renamed[];
+    renameCount: number;
 }
 export declare namespace TransferEnd {
     const codec: () => Codec<TransferEnd>;
@@ -300,6 +302,11 @@ export declare namespace TransferEnd {
         value: string;
         index: number;
     }
+    interface TransferEndRenamedFilesFieldEvent {
+        field: '$.renamed[].files';
+        value: number;
+        index: number;
+    }
     interface TransferEndRefusedEntryFieldEvent {
         field: '$.refused[].entry';
         value: number;
@@ -315,9 +322,28 @@ export declare namespace TransferEnd {
         value: string;
         index: number;
     }
+    interface TransferEndRenamesEntryFieldEvent {
+        field: '$.renames[].entry';
+        value: number;
+        index: number;
+    }
+    interface TransferEndRenamesAsFieldEvent {
+        field: '$.renames[].as';
+        value: string;
+        index: number;
+    }
+    interface TransferEndRenamesFilesFieldEvent {
+        field: '$.renames[].files';
+        value: number;
+        index: number;
+    }
+    interface TransferEndRenameCountFieldEvent {
+        field: '$.renameCount';
+        value: number;
+    }
     function encode(obj: Partial<TransferEnd>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): TransferEnd;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): Generator<TransferEndTransferIdFieldEvent | TransferEndStatusFieldEvent | TransferEndRootFieldEvent | TransferEndSignatureFieldEvent | TransferEndFailureCodeFieldEvent | TransferEndFailureMessageFieldEvent | TransferEndWireBytesFieldEvent | TransferEndMissingFieldEvent | TransferEndDoneBytesFieldEvent | TransferEndRenamedCountFieldEvent | TransferEndRenamedEntryFieldEvent | TransferEndRenamedAsFieldEvent | TransferEndRefusedEntryFieldEvent | TransferEndRefusedReasonFieldEvent | TransferEndRefusedUnderFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): Generator<TransferEndTransferIdFieldEvent | TransferEndStatusFieldEvent | TransferEndRootFieldEvent | TransferEndSignatureFieldEvent | TransferEndFailureCodeFieldEvent | TransferEndFailureMessageFieldEvent | TransferEndWireBytesFieldEvent | TransferEndMissingFieldEvent | TransferEndDoneBytesFieldEvent | TransferEndRenamedCountFieldEvent | TransferEndRenamedEntryFieldEvent | TransferEndRenamedAsFieldEvent | TransferEndRenamedFilesFieldEvent | TransferEndRefusedEntryFieldEvent | TransferEndRefusedReasonFieldEvent | TransferEndRefusedUnderFieldEvent | TransferEndRenamesEntryFieldEvent | TransferEndRenamesAsFieldEvent | TransferEndRenamesFilesFieldEvent | TransferEndRenameCountFieldEvent>;
 }
 export interface Refused {
     entry: number;
@@ -345,6 +371,7 @@ export declare namespace Refused {
 export interface Renamed {
     entry: number;
     as: string;
+    files: number;
 }
 export declare namespace Renamed {
     const codec: () => Codec<Renamed>;
@@ -356,9 +383,13 @@ export declare namespace Renamed {
         field: '$.as';
         value: string;
     }
+    interface RenamedFilesFieldEvent {
+        field: '$.files';
+        value: number;
+    }
     function encode(obj: Partial<Renamed>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Renamed>): Renamed;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Renamed>): Generator<RenamedEntryFieldEvent | RenamedAsFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Renamed>): Generator<RenamedEntryFieldEvent | RenamedAsFieldEvent | RenamedFilesFieldEvent>;
 }
 export interface TransferEndAck {
     ok: boolean;

@@ -822,6 +822,16 @@ export var TransferEnd;
                         Refused.codec().encode(value, w);
                     }
                 }
+                if (obj.renames != null && obj.renames.length > 0) {
+                    for (const value of obj.renames) {
+                        w.uint32(98);
+                        Renamed.codec().encode(value, w);
+                    }
+                }
+                if ((obj.renameCount != null && obj.renameCount !== 0)) {
+                    w.uint32(104);
+                    w.uint32(obj.renameCount);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -835,7 +845,9 @@ export var TransferEnd;
                     missing: uint8ArrayAlloc(0),
                     renamedCount: 0,
                     renamed: [],
-                    refused: []
+                    refused: [],
+                    renames: [],
+                    renameCount: 0
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -897,6 +909,19 @@ export var TransferEnd;
                             }));
                             break;
                         }
+                        case 12: {
+                            if (opts.limits?.renames != null && obj.renames.length === opts.limits.renames) {
+                                throw new MaxLengthError('Decode error - repeated field "renames" had too many elements');
+                            }
+                            obj.renames.push(Renamed.codec().decode(reader, reader.uint32(), {
+                                limits: opts.limits?.renames$
+                            }));
+                            break;
+                        }
+                        case 13: {
+                            obj.renameCount = reader.uint32();
+                            break;
+                        }
                         default: {
                             reader.skipType(tag & 7);
                             break;
@@ -907,7 +932,8 @@ export var TransferEnd;
             }, function* (reader, length, prefix, opts = {}) {
                 const obj = {
                     renamed: 0,
-                    refused: 0
+                    refused: 0,
+                    renames: 0
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -1003,6 +1029,28 @@ export var TransferEnd;
                                 };
                             }
                             obj.refused++;
+                            break;
+                        }
+                        case 12: {
+                            if (opts.limits?.renames != null && obj.renames === opts.limits.renames) {
+                                throw new MaxLengthError('Streaming decode error - repeated field "renames" had too many elements');
+                            }
+                            for (const evt of Renamed.codec().stream(reader, reader.uint32(), `${prefix}.renames[]`, {
+                                limits: opts.limits?.renames$
+                            })) {
+                                yield {
+                                    ...evt,
+                                    index: obj.renames
+                                };
+                            }
+                            obj.renames++;
+                            break;
+                        }
+                        case 13: {
+                            yield {
+                                field: `${prefix}.renameCount`,
+                                value: reader.uint32()
+                            };
                             break;
                         }
                         default: {
@@ -1147,13 +1195,18 @@ export var Renamed;
                     w.uint32(18);
                     w.string(obj.as);
                 }
+                if ((obj.files != null && obj.files !== 0)) {
+                    w.uint32(24);
+                    w.uint32(obj.files);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
             }, (reader, length, opts = {}) => {
                 const obj = {
                     entry: 0,
-                    as: ''
+                    as: '',
+                    files: 0
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -1165,6 +1218,10 @@ export var Renamed;
                         }
                         case 2: {
                             obj.as = reader.string();
+                            break;
+                        }
+                        case 3: {
+                            obj.files = reader.uint32();
                             break;
                         }
                         default: {
@@ -1190,6 +1247,13 @@ export var Renamed;
                             yield {
                                 field: `${prefix}.as`,
                                 value: reader.string()
+                            };
+                            break;
+                        }
+                        case 3: {
+                            yield {
+                                field: `${prefix}.files`,
+                                value: reader.uint32()
                             };
                             break;
                         }

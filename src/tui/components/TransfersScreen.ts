@@ -287,7 +287,7 @@ function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWidth([t],
   // success here either, and says so where the receipt would (review
   // finding: shown all green)
   const notSent = t.skippedFailed ?? 0
-  // files whose name was taken on the receiving side arrived as "name (1)": said on both sides (a send's receipt says so), as they are not where the sender named them
+  // files or folders whose name was taken on the receiving side arrived as "name (1)": said on both sides (a send's receipt says so), as they are not where the sender named them; a folder is one rename, whatever it holds
   const renamed = t.renamedCount ?? 0
   const pad = (text: string, width: number): string => statusW === 0 ? text : fit(text, width)
   const stateW = statusW === 0 ? 0 : STATE_W

@@ -1,0 +1,56 @@
+// What a transfer says of what arrived under another name (src/transfer/renames.ts):
+// a folder renamed once is one rename with its files' count, not one per file.
+
+import { describe, expect, it } from 'vitest'
+import { ReceiveRenames, folderRenamesOf, renamesFromEnd } from '../../src/transfer/renames.ts'
+import type { EndMsg } from '../../src/protocol/transfer.ts'
+
+const file = (path: string) => ({ path, kind: 'file' as const })
+const dir = (path: string) => ({ path, kind: 'dir' as const })
+
+// as the offer lists them: files before their folders
+const entries = [file('tree/a.jpg'), file('tree/b.jpg'), file('tree/sub/c.jpg'), dir('tree/sub'), dir('tree'), file('note.txt')]
+// "tree" is a file on the receiver, and inside "tree (1)" so is "sub"
+const local = new Map([['tree/a.jpg', 'tree (1)/a.jpg'], ['tree/b.jpg', 'tree (1)/b.jpg'], ['tree/sub/c.jpg', 'tree (1)/sub (1)/c.jpg'], ['tree/sub', 'tree (1)/sub (1)'], ['tree', 'tree (1)']])
+const end = (over: Partial<EndMsg>): EndMsg => ({ transferId: new Uint8Array(16), status: 'done', root: new Uint8Array(32), signature: new Uint8Array(64), ...over })
+
+describe('renames', () => {
+  it('a folder renamed is one rename, by its own entry, with how many files it holds (those the receive goes without left out); a folder renamed inside it is one more', () => {
+    expect(folderRenamesOf(entries, local)).toEqual([
+      { path: 'tree', as: 'tree (1)', folder: true, files: 3, entry: 4 },
+      { path: 'tree/sub', as: 'tree (1)/sub (1)', folder: true, files: 1, entry: 3 }
+    ])
+    expect(folderRenamesOf(entries, local, (i) => i === 2 || i === 3).map((f) => [f.path, f.files])).toEqual([['tree', 2]])
+    expect(folderRenamesOf(entries, new Map())).toEqual([])
+  })
+
+  it('a receive counts each folder once and a file only when its own name was taken; the receipt still tells an older sender every file placed elsewhere', () => {
+    const r = new ReceiveRenames()
+    r.planned(entries, local, () => false)
+    r.placed(0, 'tree/a.jpg', 'tree (1)/a.jpg', 'tree (1)/a.jpg')
+    r.placed(1, 'tree/b.jpg', 'tree (1)/b.jpg', 'tree (1)/b (1).jpg')
+    r.placed(5, 'note.txt', 'note.txt', 'note (1).txt')
+    expect(r.count).toBe(4)
+    expect(r.shown()).toEqual([
+      { path: 'tree', as: 'tree (1)', folder: true, files: 3 },
+      { path: 'tree/sub', as: 'tree (1)/sub (1)', folder: true, files: 1 },
+      { path: 'tree/b.jpg', as: 'tree (1)/b (1).jpg' },
+      { path: 'note.txt', as: 'note (1).txt' }
+    ])
+    expect(r.toEnd()).toEqual({
+      renameCount: 4,
+      renames: [{ entry: 4, as: 'tree (1)', files: 3 }, { entry: 3, as: 'tree (1)/sub (1)', files: 1 }, { entry: 1, as: 'tree (1)/b (1).jpg' }, { entry: 5, as: 'note (1).txt' }],
+      renamedCount: 3,
+      renamed: [{ entry: 0, as: 'tree (1)/a.jpg' }, { entry: 1, as: 'tree (1)/b (1).jpg' }, { entry: 5, as: 'note (1).txt' }]
+    })
+  })
+
+  it('a sender reads the renames as they happened, a folder by its entry\'s kind; from a receiver from before them, file by file as before', () => {
+    expect(renamesFromEnd(end({ renameCount: 2, renames: [{ entry: 4, as: 'tree (1)', files: 3 }, { entry: 5, as: 'note (1).txt' }, { entry: 99, as: 'x' }], renamedCount: 4, renamed: [{ entry: 0, as: 'tree (1)/a.jpg' }] }), entries)).toEqual({
+      renamedCount: 2,
+      renamed: [{ path: 'tree', as: 'tree (1)', folder: true, files: 3 }, { path: 'note.txt', as: 'note (1).txt' }]
+    })
+    expect(renamesFromEnd(end({ renamedCount: 30, renamed: [{ entry: 0, as: 'tree (1)/a.jpg' }] }), entries)).toEqual({ renamedCount: entries.length, renamed: [{ path: 'tree/a.jpg', as: 'tree (1)/a.jpg' }] })
+    expect(renamesFromEnd(end({}), entries)).toEqual({ renamedCount: 0, renamed: [] })
+  })
+})
