@@ -50,10 +50,8 @@ export function escapeForTerminal (json: string): string {
   return json.replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
-/** `1 file`, `2 files`: a count with its noun (regular plurals only). */
-export function counted (n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`
-}
+// the TUI says counts alike (its details of a transfer)
+export { counted } from '../tui/format.ts'
 
 export function duration (ms: number): string {
   const s = Math.floor(ms / 1000)

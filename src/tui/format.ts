@@ -195,3 +195,8 @@ export function peerLabelWidth (peer: { peerId: string, name: string }, shared: 
   const idCells = shared.has(peer.name) ? displayWidth(shortPeerId(peer.peerId, 'tail', ascii ? '...' : '…')) + 1 : 0
   return Math.min(whole, nameCells + idCells)
 }
+
+/** `1 file`, `2 files`: a count with its noun (regular plurals only). */
+export function counted (n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`
+}

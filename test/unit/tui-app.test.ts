@@ -816,7 +816,7 @@ describe('a transfer\'s details (user finding: History said "✗ failed E_HASH_M
   const renamedSend = transfer({
     id: '6f1d2c3b4a59687766554433221100ff', direction: 'send', peerName: 'bob', state: 'done', files: 4, folders: 2, doneBytes: 100 * 1024 * 1024, wireBytes: 1024 * 1024,
     inFlight: [], resumed: false, createdAt: NOW - 32_000, finishedAt: NOW - 30_000, label: 'trip', receipt: { root: 'ab', signature: 'x', verified: true },
-    renamed: [{ path: 'trip/day1/IMG_0001.jpg', as: 'trip/day1/IMG_0001 (1).jpg' }], renamedCount: 1
+    renamed: [{ path: 'trip/day2', as: 'trip/day2 (1)', folder: true, files: 3 }, { path: 'trip/day1/IMG_0001.jpg', as: 'trip/day1/IMG_0001 (1).jpg' }], renamedCount: 2
   })
   const failedLong = transfer({ id: 't3', state: 'failed', inFlight: [], resumed: false, finishedAt: NOW - 120_000, error: { code: 'E_NO_SPACE', message: 'not enough free disk space in /srv/photos: 1.2 GiB needed, 300.0 MiB free\u001b[2J' } })
 
@@ -825,7 +825,7 @@ describe('a transfer\'s details (user finding: History said "✗ failed E_HASH_M
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
     await press(r, '4', '\u001b[B')
     let text = expectFits(r.lastFrame())
-    expect(text).toMatch(/› ✓ done\s+1 renamed\s+↑ to bob/)
+    expect(text).toMatch(/› ✓ done\s+2 renamed\s+↑ to bob/)
     expect(text).toContain('Enter details')
     // c on a transfer that has ended: nothing to cancel, and nothing asked
     await press(r, 'c')
@@ -837,8 +837,8 @@ describe('a transfer\'s details (user finding: History said "✗ failed E_HASH_M
     expect(text).toContain('6f1d2c3b4a59687766554433221100ff')
     expect(text).toMatch(/state\s+done, receipt verified/)
     expect(text).toMatch(/carried\s+4 files in 2 folders, 100\.0 MiB; 1\.0 MiB of it over the network/)
-    expect(text).toMatch(/renamed\s+1 file arrived under another name, the name being taken on bob:/)
-    expect(text).toContain('trip/day1/IMG_0001.jpg -> trip/day1/IMG_0001 (1).jpg')
+    // as `ferry send` says it: a folder renamed once, with its files
+    expect(text).toMatch(/renamed\s+1 folder and 1 file arrived under another name, the name being taken\n\s+on bob:\n\s+trip\/day2\/ -> trip\/day2 \(1\)\/ \(3 files\)\n\s+trip\/day1\/IMG_0001\.jpg -> trip\/day1\/IMG_0001 \(1\)\.jpg\n/)
     expect(text).toContain('Esc back')
     await press(r, '\u001b')
     text = expectFits(r.lastFrame())

@@ -14,6 +14,7 @@ import { wantsLive } from '../progress.ts'
 import { TransferShown } from '../transfer-shown.ts'
 import { overTheNetwork } from '../over-the-network.ts'
 import { formatAgo, formatBytes, formatRate, refusedLine, sharedNames, truncate } from '../../tui/format.ts'
+import { renamedLines } from '../../tui/renamed-lines.ts'
 
 export const sendHelp = `Usage: ferry send <peer> <path>... [--json] [--home DIR]
 
@@ -284,24 +285,8 @@ export async function send (argv: string[]): Promise<number> {
  * folder was listed file by file).
  */
 function renamedText (t: TransferInfo): string {
-  const count = t.renamedCount ?? 0
-  if (count === 0) return ''
-  const renamed = t.renamed ?? []
-  const where = t.direction === 'send' ? `on ${sanitizeForDisplay(t.peerName)}` : 'here'
-  return `${renamesCounted(count, renamed)} arrived under another name, the name being taken ${where}:\n` +
-    renamed.map((r) => r.folder === true
-      ? `  ${escapeForDisplay(r.path)}/ -> ${escapeForDisplay(r.as)}/ (${counted(r.files ?? 0, 'file')})\n`
-      : `  ${escapeForDisplay(r.path)} -> ${escapeForDisplay(r.as)}\n`).join('') +
-    // the names are kept while the transfer is: an old one has its count alone
-    (renamed.length === 0 ? '  (their names are no longer kept)\n' : count > renamed.length ? `  and ${count - renamed.length} more\n` : '')
-}
-
-/** "1 folder and 2 files", as far as the renames listed tell; "25 files or folders" past them. */
-function renamesCounted (count: number, listed: NonNullable<TransferInfo['renamed']>): string {
-  // folders are listed first: a file among those listed comes after every folder (one from before folders were told lists files alone)
-  if (count > listed.length && !listed.some((r) => r.folder !== true)) return `${count} files or folders`
-  const folders = listed.filter((r) => r.folder === true).length
-  return [folders > 0 ? counted(folders, 'folder') : '', count > folders ? counted(count - folders, 'file') : ''].filter((w) => w !== '').join(' and ')
+  const said = renamedLines(t)
+  return said === undefined ? '' : `${said.heading}:\n${said.rows.map((r) => `  ${r}\n`).join('')}`
 }
 
 /** `cancel` of `id`, on a connection of its own (send, onStop). */

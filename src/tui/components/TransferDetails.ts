@@ -14,6 +14,7 @@ import type { TransferInfo } from '../../daemon/control/types.ts'
 import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
 import { formatBytes, formatRate, truncate } from '../format.ts'
 import { isFinished } from '../state.ts'
+import { renamedLines } from '../renamed-lines.ts'
 import { activeBlock, receiptLabel, STATE_LABEL } from './TransfersScreen.ts'
 import { asciiize, g, line } from './ui.ts'
 import type { Ui } from './ui.ts'
@@ -55,8 +56,10 @@ export function TransferDetails ({ t, shared, ui }: TransferDetailsProps) {
   if (t.receiveDir != null) out.push(field('into', escapeForDisplay(t.receiveDir)))
   // the lists take the rows left, each cut with how many more
   let room = ui.rows - out.length
-  const renamed = renamedRows(t)
-  const skipped = skippedRows(t)
+  // a heading wrapped under its field (it names the peer); the rows under it cut at the edge
+  const wrapped = (list: string[]): string[] => list.length === 0 ? list : [...wrapAnsi(list[0], width, { hard: true, trim: true }).split('\n'), ...list.slice(1)]
+  const renamed = wrapped(renamedRows(t))
+  const skipped = wrapped(skippedRows(t))
   for (const [name, list] of [['renamed', renamed], ['not sent', skipped]] as const) {
     if (list.length === 0 || room < 1) continue
     const fits = list.length <= room ? list : [...list.slice(0, Math.max(1, room - 1)), `and ${list.length - Math.max(1, room - 1)} more lines: \`ferry transfers --json\``]
@@ -109,15 +112,10 @@ function seconds (ms: number): string {
 
 const two = (n: number): string => String(n).padStart(2, '0')
 
-/** Its files placed under another name: a line saying so, then one per file the daemon still names. */
+/** Its files placed under another name: a line saying so, then one per rename the daemon still names. */
 function renamedRows (t: TransferInfo): string[] {
-  const count = t.renamedCount ?? 0
-  if (count === 0) return []
-  const where = t.direction === 'send' ? `on ${sanitizeForDisplay(t.peerName)}` : 'here'
-  const list = (t.renamed ?? []).map((r) => `${escapeForDisplay(r.path)} -> ${escapeForDisplay(r.as)}`)
-  const unnamed = count - list.length
-  return [`${count} file${count === 1 ? '' : 's'} arrived under another name, the name being taken ${where}:`, ...list,
-    ...(unnamed > 0 ? [list.length === 0 ? '(their names are no longer kept)' : `and ${unnamed} more`] : [])]
+  const said = renamedLines(t)
+  return said === undefined ? [] : [`${said.heading}:`, ...said.rows]
 }
 
 /** The paths a send left out, with why: those for a problem first, as the daemon lists them. */
