@@ -370,13 +370,14 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
     out.push(scanned(rel, abs, st))
   }
 
+  /** The first path named whose own name no receiver takes */
+  let unsafeNamed: FerryError | undefined
   for (const p of paths) {
     checkSignal(signal)
     const abs = resolve(p)
     const name = basename(abs)
     if (name === '') throw new FerryError('E_BAD_REQUEST', `cannot send the file system root ${abs}`)
     if (roots.get(name) === abs) continue
-    validateRelativePath(name)
     let st: BigIntStats
     try {
       st = await lstat(abs, { bigint: true })
@@ -384,6 +385,16 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
       // one of several paths named that cannot be reached: the others go, and it is listed as not sent (as cp, scp and
       // rsync do; user-test finding: the whole send was refused); with none there, the send has nothing to send and says why
       warn({ path: abs, reason: `${unreachable(err)}, skipped`, failed: true })
+      continue
+    }
+    // a name no receiver takes is left out as it is inside a folder, and the others go (user-test finding: one such
+    // path named refused the whole send, and one not there was said as unsafe, not as missing); alone, it is the
+    // send's own error, below
+    try {
+      validateRelativePath(name)
+    } catch (err) {
+      unsafeNamed ??= err as FerryError
+      warn({ path: abs, reason: `${(err as Error).message}, skipped`, failed: true })
       continue
     }
     // only a path that is there takes its name (review finding: a missing one named first refused the other as a twin)
@@ -423,6 +434,8 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
       }
     }
   }
+  // nothing else to send: the unsafe name is why, said as itself (E_PATH_UNSAFE, not "nothing to send")
+  if (out.length === 0 && unsafeNamed !== undefined) throw unsafeNamed
   // a last turn of the event loop and a last look: an abort that came in
   // during the last stretch of work (a `ferry send` that went away: its
   // socket's end is read only on a turn) is seen before the caller goes on

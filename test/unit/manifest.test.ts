@@ -166,6 +166,21 @@ describe('scanPaths', () => {
     await expect(scanPaths([root], { signal: AbortSignal.abort() })).rejects.toEqual(code('E_CANCELLED'))
   })
 
+  it('leaves out a path named whose own name no receiver takes (a control character, a Windows device name), listed as not sent, and sends the others, as a name inside a folder is; alone it refuses the send with E_PATH_UNSAFE; one not there is said as not there (user-test finding: either refused the whole send)', async () => {
+    const root = join(base, 'unsafe-named')
+    mkdirSync(root, { recursive: true })
+    writeFileSync(join(root, 'ok.txt'), 'ok')
+    writeFileSync(join(root, 'nl\nname.txt'), 'nl')
+    const warnings: ScanWarning[] = []
+    const entries = await scanPaths([join(root, 'ok.txt'), join(root, 'nl\nname.txt'), join(root, 'CON')], { onWarning: w => warnings.push(w) })
+    expect(entries.map(e => e.path)).toEqual(['ok.txt'])
+    expect(warnings).toEqual([
+      { path: join(root, 'nl\nname.txt'), reason: 'unsafe path "nl\\nname.txt": contains a control character, skipped', failed: true },
+      { path: join(root, 'CON'), reason: 'no such file or directory, skipped', failed: true }
+    ])
+    await expect(scanPaths([join(root, 'nl\nname.txt')])).rejects.toMatchObject({ code: 'E_PATH_UNSAFE', message: 'unsafe path "nl\\nname.txt": contains a control character' })
+  })
+
   it('lets the event loop turn while it works through a big folder, and once more before it ends: an abort that comes in on a turn (a `ferry send` gone: its socket is read only then) is seen (review finding: a 60,000-name folder went ~2 s without a turn, and the send was made)', async () => {
     const root = join(base, 'turns')
     mkdirSync(root)
