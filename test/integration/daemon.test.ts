@@ -562,6 +562,13 @@ describe('daemon foundation', () => {
     expect(inside.stderr).toBe(`ferry: E_PATH_NOT_FOUND: ${join(link, '2024')} does not exist: ${link} is a symbolic link to /mnt/ferry-test-not-mounted/photos, which does not exist (a disk not mounted?)\n`)
   })
 
+  it('ferry send of a path not there shows its name escaped, as the warnings of a send do, not with its control characters dropped (user-test finding: "/tmp/\\e[31mold\\nx" was said as "/tmp/[31moldx does not exist", a path that is not the one typed)', async () => {
+    const dir = await tempDir()
+    const r = await runCli(['send', 'beta', join(dir, 'old\nname\x1b[31m'), '--home', dir])
+    expect(r.code, r.stderr).toBe(1)
+    expect(r.stderr).toBe(`ferry: E_PATH_NOT_FOUND: ${dir}/old\\nname\\x1b[31m does not exist\n`)
+  })
+
   it('a --receive-dir that is the home folder itself is refused at start, E_USAGE, exit 2: every offer would be refused (user-test finding: the daemon started with a warning, and each send failed with E_PATH_UNSAFE)', async () => {
     const dir = await tempDir()
     const home = join(dir, 'ferry')

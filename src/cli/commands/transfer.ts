@@ -69,6 +69,8 @@ function checkUtf8Given (path: string): void {
  */
 async function pathGivenMissing (path: string, given: string): Promise<FerryError | undefined> {
   checkUtf8Given(given)
+  // escaped, as a send's warnings show paths: with its control characters dropped at printing, "old\nx" read as "oldx"
+  const shown = escapeForDisplay(path)
   try {
     statSync(path)
     return undefined
@@ -79,13 +81,13 @@ async function pathGivenMissing (path: string, given: string): Promise<FerryErro
       // a symbolic link to nothing is there for `ls`: said as what it is (user-test finding: "does not exist")
       const dangling = await danglingLinkOnTheWay(path)
       if (dangling !== undefined) {
-        const what = `${dangling.link} is a symbolic link to ${dangling.target}, which does not exist (a disk not mounted?)`
-        return new FerryError('E_PATH_NOT_FOUND', dangling.link === path ? what : `${path} does not exist: ${what}`)
+        const what = `${escapeForDisplay(dangling.link)} is a symbolic link to ${escapeForDisplay(dangling.target)}, which does not exist (a disk not mounted?)`
+        return new FerryError('E_PATH_NOT_FOUND', dangling.link === path ? what : `${shown} does not exist: ${what}`)
       }
-      return new FerryError('E_PATH_NOT_FOUND', `${path} does not exist${unexpandedTilde(given) ? ` (${TILDE_HINT})` : ''}`)
+      return new FerryError('E_PATH_NOT_FOUND', `${shown} does not exist${unexpandedTilde(given) ? ` (${TILDE_HINT})` : ''}`)
     }
-    if (code === 'EACCES') return new FerryError('E_PATH_NOT_FOUND', `${path} cannot be reached: permission denied (on it or a folder above it)`)
-    return new FerryError('E_PATH_NOT_FOUND', `${path} cannot be reached: ${(err as Error).message}`)
+    if (code === 'EACCES') return new FerryError('E_PATH_NOT_FOUND', `${shown} cannot be reached: permission denied (on it or a folder above it)`)
+    return new FerryError('E_PATH_NOT_FOUND', `${shown} cannot be reached: ${(err as Error).message}`)
   }
 }
 
