@@ -1133,6 +1133,15 @@ describe('transfer', () => {
       // `ferry wait` on a pipe says what it waits for, as `ferry send` does (user-test finding: nothing, for as long as it waited)
       const waitCli = spawnCli(['wait', offer.id, '--home', a.home], { timeoutMs: 60_000 })
       await waitFor(() => waitCli.stderr().includes('waiting for it to be accepted'), '`ferry wait` to say that the offer waits for a decision', 10_000)
+      // its Ctrl-C ends the wait with a word, as `ferry send`'s and `ferry pair`'s do: with --json, JSON on stdout, exit 1
+      // (user-test finding: killed by the signal, exit 130, stdout empty for a script's JSON parser), the send going on
+      const stoppedWait = spawnCli(['wait', offer.id, '--json', '--home', a.home], { timeoutMs: 60_000 })
+      await waitFor(() => stoppedWait.stderr().includes('waiting for it to be accepted'), '`ferry wait --json` to say that the offer waits for a decision', 10_000)
+      stoppedWait.proc.kill('SIGINT')
+      const stopped = await stoppedWait.done
+      expect(stopped.code, stopped.stderr).toBe(1)
+      expect(JSON.parse(stopped.stdout)).toMatchObject({ error: { code: 'E_CANCELLED', message: `the wait was ended (SIGINT); the send goes on: \`ferry wait ${offer.id.slice(0, 8)} --home ${a.home}\` waits for it again` } })
+      expect((await transfersOf(a)).find((t) => t.id === offer.id)?.state).toBe('offered')
       await expect(stat(join(b.receiveDir, 'wanted.bin'))).rejects.toMatchObject({ code: 'ENOENT' })
       // not a transfer yet on beta, but `ferry transfers` points to it
       const listed = await b.cli(['transfers'])

@@ -478,7 +478,7 @@ shows it: drawn live on a terminal, else a bar on a terminal's stderr,
 else a line when it waits for the peer and when it goes on; then its
 summary, with the files placed under another name, the name being taken
 where they arrived (\`photo (1).jpg\`), as \`ferry send\` lists them; --json prints the transfer as it ended. Ctrl-C ends the wait,
-not the transfer.
+not the transfer (exit 1, E_CANCELLED).
 `
 
 export async function wait (argv: string[]): Promise<number> {
@@ -489,6 +489,7 @@ export async function wait (argv: string[]): Promise<number> {
   const client = await connectControl(homeOf(values))
   /** drawn as `ferry send` draws it, once the transfer is found */
   let shown: TransferShown | undefined
+  let removeStop = (): void => {}
   try {
     let id = ''
     let settle: ((t: TransferInfo | FerryError) => void) | undefined
@@ -505,6 +506,15 @@ export async function wait (argv: string[]): Promise<number> {
       if (id === '') early.push(data as TransferInfo); else onInfo(data as TransferInfo)
     })
     client.onClose(() => settle?.(new FerryError('E_DAEMON_NOT_RUNNING', 'the daemon stopped; the transfer goes on when it is back: run `ferry wait` again then')))
+    // Ctrl-C, `kill` or `timeout` ends the wait, not the transfer, said as `ferry send` and `ferry pair` say theirs:
+    // with --json on stdout too (user-test finding: killed by the signal, exit 130, nothing for a script to parse)
+    let waited: TransferInfo | undefined
+    const onStop = (sig: NodeJS.Signals): void => {
+      const again = id === '' ? '' : `: \`ferry wait ${id.slice(0, 8)}${values.home != null ? ` --home ${quoteForShell(homeOf(values))}` : ''}\` waits for it again`
+      settle?.(new FerryError('E_CANCELLED', `the wait was ended (${sig}); the ${waited?.direction === 'receive' ? 'receive' : 'send'} goes on${again}`))
+    }
+    for (const s of STOP_SIGNALS) process.on(s, onStop)
+    removeStop = () => { for (const s of STOP_SIGNALS) process.removeListener(s, onStop) }
     const prefix = positionals[0].toLowerCase()
     const list = await client.call('transfers')
     const matches = list.filter((t) => t.id.startsWith(prefix))
@@ -517,6 +527,7 @@ export async function wait (argv: string[]): Promise<number> {
     }
     if (matches.length > 1) throw new FerryError('E_BAD_REQUEST', `${positionals[0]} matches ${matches.length} transfers; give more of the id`)
     id = matches[0].id
+    waited = matches[0]
     // on a terminal the live view `ferry send` draws (user-test finding: a one-line bar here); elsewhere the same line and notes
     shown = new TransferShown(json, wantsLive(json) ? (await import('../../tui/live.ts')).openWaitView(matches[0]) : undefined, { waitOnly: true })
     onInfo(matches[0])
@@ -542,6 +553,7 @@ export async function wait (argv: string[]): Promise<number> {
     await shown?.fail(err)
     throw err
   } finally {
+    removeStop()
     shown?.done()
     client.close()
   }
