@@ -38,12 +38,17 @@ export async function status (argv: string[]): Promise<number> {
   try {
     const st = await client.call('status')
     if (values.json === true) { printJson(st); return 0 }
-    process.stdout.write(`name:      ${st.name}\npeer ID:   ${st.peerId}\nkey:       ${st.fingerprint} (its fingerprint, as a paired device shows it)\nversion:   ${st.version}\nuptime:    ${duration(st.uptimeMs)}\npid:       ${st.pid}\n` +
-      `mDNS:      ${st.mdns ? 'on' : 'off'}\nreceive:   ${st.receiveDir}${st.receiveProblem !== undefined ? ` (${st.receiveProblem})` : ''}\nmemory:    ${formatBytes(st.memory.rss)} resident (JS heap ${formatBytes(st.memory.heapUsed)}, buffers ${formatBytes(st.memory.arrayBuffers)})\n` +
-      (st.keptParts != null && st.keptParts.folders > 0 ? `kept:      ${keptLine(st.keptParts, st.receiveDir)}\n` : '') +
-      `listening: ${st.listenAddrs.join('\n           ')}\n`)
+    process.stdout.write(statusText(st))
     return 0
   } finally { client.close() }
+}
+
+/** `ferry status`'s lines. */
+export function statusText (st: StatusInfo): string {
+  return `name:      ${st.name}\npeer ID:   ${st.peerId}\nkey:       ${st.fingerprint} (its fingerprint, as a paired device shows it)\nversion:   ${st.version}\nuptime:    ${duration(st.uptimeMs)}\npid:       ${st.pid}\n` +
+    `mDNS:      ${st.mdns ? 'on' : 'off'}\nreceive:   ${st.receiveDir}${st.receiveProblem !== undefined ? ` (${st.receiveProblem})` : ''}\nmemory:    ${formatBytes(st.memory.rss)} resident (JS heap ${formatBytes(st.memory.heapUsed)}, buffers ${formatBytes(st.memory.arrayBuffers)})\n` +
+    (st.keptParts != null && st.keptParts.folders > 0 ? `kept:      ${keptLine(st.keptParts, st.receiveDir)}\n` : '') +
+    `listening: ${st.listenAddrs.join('\n           ')}\n`
 }
 
 const peersHelp = `Usage: ferry peers [--all] [--json] [--home DIR]
