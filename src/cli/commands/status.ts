@@ -2,7 +2,7 @@
 
 import { join } from 'node:path'
 import { connectControl } from '../../daemon/control/client.ts'
-import { sanitizeForDisplay } from '../../errors.ts'
+import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
 import type { PeerInfo, StatusInfo } from '../../daemon/control/types.ts'
 import { homeOf, parseOptionsOnly } from '../args.ts'
 import { formatAgo, formatBytes } from '../../tui/format.ts'
@@ -15,7 +15,7 @@ Show this daemon's peer ID, name, listen addresses, version, uptime and memory.
 
 /** Where kept part data is: the receive folder's `.ferry-part`, or those of several (earlier runs had another --receive-dir). */
 function keptWhere (dirs: string[]): string {
-  return dirs.length === 1 ? join(dirs[0], '.ferry-part') : `the .ferry-part of ${dirs.length} receive folders (${dirs.join(', ')})`
+  return dirs.length === 1 ? escapeForDisplay(join(dirs[0], '.ferry-part')) : `the .ferry-part of ${dirs.length} receive folders (${dirs.map(escapeForDisplay).join(', ')})`
 }
 
 /** What ended receives left for a re-send, and what was fetched ahead for offers that have not come (a re-send is a new offer: not for it). */
@@ -43,10 +43,15 @@ export async function status (argv: string[]): Promise<number> {
   } finally { client.close() }
 }
 
-/** `ferry status`'s lines. */
+/**
+ * `ferry status`'s lines. The receive folder is the person's own choice, but
+ * a name with a newline or an escape sequence in it is shown escaped, as
+ * paths are elsewhere: printed raw it broke the line or took over the
+ * terminal (user-test finding).
+ */
 export function statusText (st: StatusInfo): string {
   return `name:      ${st.name}\npeer ID:   ${st.peerId}\nkey:       ${st.fingerprint} (its fingerprint, as a paired device shows it)\nversion:   ${st.version}\nuptime:    ${duration(st.uptimeMs)}\npid:       ${st.pid}\n` +
-    `mDNS:      ${st.mdns ? 'on' : 'off'}\nreceive:   ${st.receiveDir}${st.receiveProblem !== undefined ? ` (${st.receiveProblem})` : ''}\nmemory:    ${formatBytes(st.memory.rss)} resident (JS heap ${formatBytes(st.memory.heapUsed)}, buffers ${formatBytes(st.memory.arrayBuffers)})\n` +
+    `mDNS:      ${st.mdns ? 'on' : 'off'}\nreceive:   ${escapeForDisplay(st.receiveDir)}${st.receiveProblem !== undefined ? ` (${sanitizeForDisplay(st.receiveProblem)})` : ''}\nmemory:    ${formatBytes(st.memory.rss)} resident (JS heap ${formatBytes(st.memory.heapUsed)}, buffers ${formatBytes(st.memory.arrayBuffers)})\n` +
     (st.keptParts != null && st.keptParts.folders > 0 ? `kept:      ${keptLine(st.keptParts, st.receiveDir)}\n` : '') +
     `listening: ${st.listenAddrs.join('\n           ')}\n`
 }
