@@ -1154,6 +1154,12 @@ describe('transfer', () => {
       await new Promise((resolve) => setTimeout(resolve, 50))
       expect((await offersOf(b)).find((o) => o.id === offer.id)?.receivedAt).toBe(offer.receivedAt)
 
+      // auto-accept switched on takes the offers that come next: one waiting already is said to wait still (user-test
+      // finding: "accepted automatically", and the offer held went on waiting without a word)
+      const on = await b.cli(['auto-accept', 'alpha', 'on'])
+      expect(on.stdout).toBe(`offers from alpha (…${a.peerId.slice(-8)}) are accepted automatically\n1 offer from it that came before still waits for your decision: \`ferry offers\`\n`)
+      expect((await offersOf(b)).map((o) => o.id)).toEqual([offer.id])
+      expect((await b.cli(['auto-accept', 'alpha', 'off'])).stdout).toBe(`offers from alpha (…${a.peerId.slice(-8)}) are held for accept/decline\n`)
       const acc = await b.cli(['accept', offer.id.slice(0, 8)])
       expect(acc.code, acc.stderr).toBe(0)
       // the whole id, whatever prefix was typed

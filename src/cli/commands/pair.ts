@@ -210,7 +210,12 @@ export async function autoAccept (argv: string[]): Promise<number> {
     const r = await client.call('peer.autoAccept', { peer: positionals[0], autoAccept: positionals[1] === 'on' })
     if (values.json === true) printJson(r)
     // the peer's own name, not what was typed (user-test finding: `ferry auto-accept …z5YTWP8Z off` said "offers from …z5YTWP8Z (…z5YTWP8Z)")
-    else process.stdout.write(`offers from ${sanitizeForDisplay(r.name) || '?'} (…${r.peerId.slice(-8)}) are ${r.autoAccept ? 'accepted automatically' : 'held for accept/decline'}\n`)
+    else {
+      process.stdout.write(`offers from ${sanitizeForDisplay(r.name) || '?'} (…${r.peerId.slice(-8)}) are ${r.autoAccept ? 'accepted automatically' : 'held for accept/decline'}\n`)
+      // on takes the offers that come next; those held already still wait: said, or they wait unseen (user-test finding)
+      const held = r.autoAccept ? (await client.call('offers')).filter((o) => o.peerId === r.peerId).length : 0
+      if (held > 0) process.stdout.write(`${held === 1 ? '1 offer from it that came before still waits' : `${held} offers from it that came before still wait`} for your decision: \`ferry offers\`\n`)
+    }
     return 0
   } finally { client.close() }
 }
