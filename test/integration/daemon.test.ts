@@ -211,6 +211,8 @@ describe('daemon foundation', () => {
     const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => { d.proc.once('exit', (c, s) => resolve([c, s])) })
     expect({ code, signal }, d.output().slice(-1000)).toEqual({ code: 0, signal: null })
     expect(existsSync(join(d.home, 'control.sock'))).toBe(false)
+    // the stop said as it begins, as the start is, without --verbose (user-test finding: ~2 s of silence after Ctrl-C)
+    expect(d.output()).toMatch(/^ferry daemon stopping \(SIGHUP\)…$/m)
   })
 
   it('a home whose state database was removed says so when the daemon starts (its pairings are gone), and a new home does not (review finding: silently)', async () => {

@@ -89,6 +89,8 @@ export async function run (argv: string[]): Promise<number> {
       if (stopping) return // another of STOP_SIGNALS: `again` below decides
       stopping = true
       daemon.log.info('stopping', { signal: sig })
+      // said as the start is, without --verbose: a clean stop takes a second or two, silent before (user-test finding)
+      process.stdout.write(`ferry daemon stopping (${sig})…\n`)
       const first = performance.now()
       // a second signal while stopping exits at once; but not one within
       // SIGNAL_REPEAT_MS of the first: the same request delivered twice (the
