@@ -222,7 +222,8 @@ export function toOfferInfo (r: Receiver, peerName: string): OfferInfo {
     peerName,
     files: fileCount(r.offer.files),
     totalBytes: r.offer.totalBytes,
-    names: (r.offer.files.some((f) => f.kind === 'file') ? r.offer.files.filter((f) => f.kind === 'file') : r.offer.files).slice(0, 5).map((f) => f.path),
+    // an offer of folders alone names them, as folders (user-test finding: `ferry offers` showed them as files)
+    names: (r.offer.files.some((f) => f.kind === 'file') ? r.offer.files.filter((f) => f.kind === 'file') : r.offer.files).slice(0, 5).map((f) => f.kind === 'dir' ? `${f.path}/` : f.path),
     receivedAt: r.createdAt,
     ...(r.refusedAtOffer != null ? { refused: r.refusedAtOffer } : {})
   }

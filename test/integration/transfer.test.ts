@@ -814,6 +814,23 @@ describe('transfer', () => {
     await rm(join(b.receiveDir, 'many-copies'), { recursive: true })
   })
 
+  it('an offer of empty folders only lists them as folders, with a trailing / (user-test finding: `ferry offers` named them as files)', async () => {
+    const dir = join(await tempDir('ferry-src-'), 'frame')
+    await mkdir(join(dir, 'empty'), { recursive: true })
+    expect((await b.cli(['auto-accept', 'alpha', 'off'])).code).toBe(0)
+    try {
+      const sending = spawnCli(['send', 'beta', dir, '--json', '--home', a.home], { timeoutMs: 60_000 })
+      const offer = await poll(b, 'the offer of folders to wait on beta', async (ctl) => (await ctl.call('offers')).find((o) => o.names.some((n) => n.startsWith('frame'))))
+      expect([...offer.names].sort()).toEqual(['frame/', 'frame/empty/'])
+      const listed = await b.cli(['offers'])
+      expect(listed.stdout).toMatch(/frame\/empty\/, frame\/|frame\/, frame\/empty\//)
+      expect((await b.cli(['decline', offer.id])).code).toBe(0)
+      expectError(await sending.done, 'E_DECLINED')
+    } finally {
+      expect((await b.cli(['auto-accept', 'alpha', 'on'])).code).toBe(0)
+    }
+  })
+
   it('a tree of empty folders arrives, and `ferry send` says it sent them, not "0 files" (user-test finding)', async () => {
     const dir = join(await tempDir('ferry-src-'), 'skeleton')
     await mkdir(join(dir, '2024', 'summer'), { recursive: true })

@@ -85,7 +85,7 @@ export interface OfferInfo {
   peerName: string
   files: number
   totalBytes: number
-  /** first few file names, for display */
+  /** first few file names, for display (an offer of folders alone: its folders, each with a trailing /) */
   names: string[]
   receivedAt: number
   /**
