@@ -73,6 +73,12 @@ describe('transfersText', () => {
     expect(text.match(/^bbbbbbbb: /gm)).toHaveLength(1)
   })
 
+  it('what a transfer carried is shown escaped, as `ferry offers` shows its names: a bidi mark or a line break is seen, not dropped (user-test finding: "bidi\\u202eevil.txt" in offers, "bidievil.txt" here)', () => {
+    const text = transfersText([{ ...list[2], label: 'bidi\u202eevil.txt' } as unknown as TransferInfo])
+    expect(text).toContain('bidi\\u202eevil.txt')
+    expect(text).not.toContain('\u202e')
+  })
+
   it('two peers of one name (a device set up anew, its old self still listed) are told apart by the end of their peer IDs; a name of one peer stays alone (user-test finding: both were "C")', () => {
     const two = [
       { ...base, id: 'dd'.repeat(16), direction: 'send', state: 'done', peerName: 'C', peerId: '12D3KooWQxS3XCap6sdrXKrG47QmpAdmwpwoAuWXS54nao2hTwpC' },

@@ -834,6 +834,13 @@ describe('a transfer\'s details (user finding: History said "✗ failed E_HASH_M
     text = expectFits(r.lastFrame())
     console.log(`A send's details at 80x24:\n${text}`)
     expect(text).toContain('↑ to bob  trip')
+    // what it carried escaped, as `ferry offers` shows names
+    const odd = transfer({ ...renamedSend, id: 'odd', label: 'bidi\u202eevil.txt', finishedAt: NOW })
+    const o = await renderAt(h(App, { client: fakeClient({ transfers: [odd] }).client, connect: neverConnect, home: HOME }))
+    await press(o, '4')
+    expect(o.lastFrame()).toContain('bidi\\u202eevil.txt')
+    await press(o, '\r')
+    expect(o.lastFrame()).toContain('↑ to bob  bidi\\u202eevil.txt')
     expect(text).toContain('6f1d2c3b4a59687766554433221100ff')
     expect(text).toMatch(/state\s+done, receipt verified/)
     expect(text).toMatch(/carried\s+4 files in 2 folders, 100\.0 MiB; 1\.0 MiB of it over the network/)

@@ -377,11 +377,11 @@ describe('long and wide peer names (review finding: a long name pushed the state
     const ended = sending({ id: 'h', state: 'done', doneBytes: 200 * MiB, finishedAt: NOW - 1000, receipt: { root: 'ab', signature: 's', verified: true }, label: 'holiday\x1b[2J-2026-photos-from-the-big-camera and 2 more' })
     const frame = (await renderAt(h(TransfersScreen, { active: [], history: [ended], selected: 0, ui }))).lastFrame() ?? ''
     const text = expectFits(frame)
-    // at 80 columns the time gives way to 16 cells and more of it; the peer's escape character dropped (the raw frame: stripAnsi would hide it)
-    expect(text).toMatch(/↑ to alice  holiday\[2J-2026-\S*…  2 files, 200\.0 MiB$/m)
+    // at 80 columns the time gives way to 16 cells and more of it; the name's escape character shown escaped, as Offers shows names (the raw frame: stripAnsi would hide it)
+    expect(text).toMatch(/↑ to alice  holiday\\x1b\[2J-20\S*…  2 files, 200\.0 MiB$/m)
     expect(frame).not.toContain('\x1b[2J')
     const wide = expectFits((await renderAt(h(TransfersScreen, { active: [], history: [ended], selected: 0, ui: { ...ui, width: 100 } }), 100)).lastFrame(), 100)
-    expect(wide).toMatch(/↑ to alice  holiday\[2J-2026-photos-from…  2 files, 200\.0 MiB  just now$/m)
+    expect(wide).toMatch(/↑ to alice  holiday\\x1b\[2J-2026-photos-…  2 files, 200\.0 MiB  just now$/m)
     const narrow = expectFits((await renderAt(h(Box, { width: 40 }, h(TransfersScreen, { active: [], history: [ended], selected: 0, ui: { ...ui, width: 40 } })), 40)).lastFrame(), 40)
     // at 40 columns, with no room for the size: what is left goes to the label
     expect(narrow).toMatch(/↑ to alice  holiday\S+…$/m)

@@ -375,7 +375,8 @@ export function transfersText (list: TransferInfo[], columns?: number): string {
   for (const t of list) {
     rows.push([t.id.slice(0, 8), t.direction === 'send' ? 'out' : 'in', peerCell(t),
       // what it carried (user-test finding: nothing told transfers apart but their ids and sizes)
-      truncate(sanitizeForDisplay(t.label ?? ''), 24),
+      // escaped, as `ferry offers` shows names: a bidi mark or line break in a name is seen, not dropped
+      truncate(escapeForDisplay(t.label ?? ''), 24),
       stateWords(t) + (t.error != null ? ` ${t.error.code}` : '') + ((t.skippedFailed ?? 0) > 0 ? `, ${counted(t.skippedFailed!, 'path')} not sent` : '') + ((t.renamedCount ?? 0) > 0 ? `, ${t.renamedCount} renamed` : ''), progressCell(t.doneBytes, t.totalBytes),
       // none for one that waits (offline peer, a decision): "0 B/s" read as stuck (user-test finding)
       isMovingState(t.state) ? formatRate(t.rate) : '', receiptCell(t), formatAgo(t.finishedAt ?? t.createdAt, Date.now())])

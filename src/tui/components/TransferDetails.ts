@@ -35,7 +35,7 @@ export function TransferDetails ({ t, shared, ui }: TransferDetailsProps) {
   const under = !isFinished(t)
   // under way: its header, bars and files as on the list; ended: who and what, as History says it
   if (under) out.push(...activeBlock(t, false, ui, shared))
-  else out.push(line('who', { bold: true }, asciiize(ui, `${t.direction === 'send' ? `${g(ui, '↑')} to` : `${g(ui, '↓')} from`} ${sanitizeForDisplay(t.peerName)}${t.label != null ? `  ${sanitizeForDisplay(t.label)}` : ''}`)))
+  else out.push(line('who', { bold: true }, asciiize(ui, `${t.direction === 'send' ? `${g(ui, '↑')} to` : `${g(ui, '↓')} from`} ${sanitizeForDisplay(t.peerName)}${t.label != null ? `  ${escapeForDisplay(t.label)}` : ''}`)))
   const width = Math.max(1, ui.width - 2 - FIELD_W)
   const field = (name: string, text: string, color?: 'red' | 'yellow'): ReactNode =>
     line(`f:${name}`, {}, `  ${name.padEnd(FIELD_W)}`, h(Text, { color: ui.color ? color : undefined }, asciiize(ui, text)))

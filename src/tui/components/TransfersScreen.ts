@@ -318,7 +318,8 @@ function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWidth([t],
   const peerW = whoWidth(t, ui, PEER_NAME_CELLS, shared)
   // what it carried (user-test finding: rows said only "1 file, 381.5 MiB"): at least LABEL_MIN_W cells of
   // it before the time, which goes first; up to LABEL_W cells of what room is left
-  const label = t.label != null ? asciiize(ui, sanitizeForDisplay(t.label)) : ''
+  // escaped, as the Offers screen shows names: a bidi mark or line break in a name is seen, not dropped
+  const label = t.label != null ? asciiize(ui, escapeForDisplay(t.label)) : ''
   const minLabel = label === '' ? 0 : Math.min(LABEL_MIN_W, displayWidth(label)) + 2
   // where not even that fits, the time still gives way to what does of it (found using the TUI at 80x24: a
   // receive from a 9-letter peer kept "15s ago" and said nothing of what came)
