@@ -865,6 +865,17 @@ describe('a transfer\'s details (user finding: History said "✗ failed E_HASH_M
     await press(r, 'c')
     expect(f.calls).toContainEqual({ method: 'cancel', params: { id: active.id } })
   })
+
+  it('a line of History selected under more transfers under way than fit: those still show, with how many more (review finding: all of them went, the "+N more" line too)', async () => {
+    const under = [1, 2, 3, 4].map((i) => transfer({ id: `u${i}`, createdAt: NOW - i * 1000, inFlight: [1, 2].map((j) => ({ path: `v/${i}-${j}.mp4`, size: 10, doneBytes: 5 })) }))
+    const f = fakeClient({ transfers: [...under, done, failed] })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 80, 16)
+    await press(r, '4', '\u001b[B', '\u001b[B', '\u001b[B', '\u001b[B', '\u001b[B')
+    const text = expectFits(r.lastFrame(), 80, 16)
+    expect(text).toMatch(/› ✗ failed/)
+    expect(text).toMatch(/^ {2}↓ from alice-desktop {2}3 files {2}transferring/m)
+    expect(text).toMatch(/^ {2}\+[34] more$/m)
+  })
 })
 
 describe('narrow and wide terminals (user-test finding: at 40 columns tabs, prompts and History were cut; error codes even at 120)', () => {

@@ -46,11 +46,12 @@ export function TransfersScreen ({ active, history, selected, shared: known, ui 
     used = none ? 0 : short ? 1 : textRows(hint, ui.width)
     budget -= used
   }
-  // start at the selected transfer when earlier ones would push it off screen
+  // start at the selected transfer when earlier ones would push it off screen; one of History selected: from
+  // the first, as many as fit with how many more (review finding: starting past them all left none, nor "+N more")
   let shown = 0
   let upToSel = 0
   for (let i = 0; i <= selected && i < active.length; i++) upToSel += blockLines(active[i], ui)
-  const first = upToSel <= budget ? 0 : selected
+  const first = upToSel <= budget || selected >= active.length ? 0 : selected
   for (let i = first; i < active.length; i++) {
     // the first one shows in part where it does not fit whole (its header and bar, without its files or
     // why it waits), rather than "+1 more" alone (review finding at 30x8)
