@@ -123,7 +123,24 @@ export function sendablePeers (s: TuiState): PeerInfo[] {
 }
 
 export function reduce (state: TuiState, action: Action): TuiState {
-  return clampSelection(step(state, action))
+  return clampSelection(sameTransferSelected(state, step(state, action)))
+}
+
+/**
+ * The transfer selected on Transfers before `after` stays selected where it
+ * is still listed: the selection is an index over the active ones and then
+ * History, and one beginning or ending moved it to another line (review
+ * finding: a line of History selected went to the one above it as a transfer
+ * began). ↑↓ move it; one no longer listed leaves the index as it was.
+ */
+function sameTransferSelected (before: TuiState, after: TuiState): TuiState {
+  if (after.active === before.active && after.history === before.history) return after
+  const id = selectedTransfer(before)?.id
+  if (id === undefined) return after
+  const inActive = after.active.findIndex((t) => t.id === id)
+  const inHistory = inActive >= 0 ? -1 : after.history.findIndex((t) => t.id === id)
+  const at = inActive >= 0 ? inActive : inHistory >= 0 ? after.active.length + inHistory : after.sel.transfers
+  return at === after.sel.transfers ? after : { ...after, sel: { ...after.sel, transfers: at } }
 }
 
 function step (s: TuiState, a: Action): TuiState {

@@ -10,7 +10,7 @@ import {
 } from '../../src/tui/format.ts'
 import { COMMAND_KEYS, helpText, isTyping, keyToCommands } from '../../src/tui/keys.ts'
 import { checkPaths, splitPaths } from '../../src/tui/paths.ts'
-import { HISTORY_LIMIT, initialState, reduce, sendablePeers } from '../../src/tui/state.ts'
+import { HISTORY_LIMIT, initialState, reduce, selectedTransfer, sendablePeers } from '../../src/tui/state.ts'
 import type { Action, TuiState } from '../../src/tui/state.ts'
 
 const peer = (id: string, name: string, over: Partial<PeerInfo> = {}): PeerInfo =>
@@ -61,6 +61,25 @@ describe('reduce', () => {
     expect(s.active.map((t) => `${t.id}:${t.doneBytes}`)).toEqual(['a:9', 'b:1'])
     for (let i = 0; i < HISTORY_LIMIT + 5; i++) s = reduce(s, { type: 'event', name: 'transfer', data: xfer(`h${i}`, { state: 'cancelled' }) })
     expect(s.history).toHaveLength(HISTORY_LIMIT)
+  })
+
+  it('the transfer selected on Transfers stays selected as others start and end: the selection is by the line, not its place (review finding: a line of History selected went to the one above it as a transfer began)', () => {
+    const ended = (id: string, at: number): TransferInfo => xfer(id, { state: 'done', finishedAt: at })
+    let s = run([{ type: 'snapshot', status: undefined as never, peers: [], offers: [], transfers: [ended('h1', 3), ended('h2', 2), ended('h3', 1)] },
+      { type: 'screen', screen: 'transfers' }, { type: 'move', delta: 1 }])
+    expect(selectedTransfer(s)?.id).toBe('h2')
+    s = run([{ type: 'event', name: 'transfer', data: xfer('n1') }], s)
+    expect(selectedTransfer(s)?.id).toBe('h2')
+    s = run([{ type: 'event', name: 'transfer', data: ended('n1', 4) }], s)
+    expect(selectedTransfer(s)?.id).toBe('h2')
+    // one under way selected, and it ends: still the one selected, in History now
+    s = run([{ type: 'event', name: 'transfer', data: xfer('n2') }, { type: 'event', name: 'transfer', data: xfer('n3') }, { type: 'move', delta: -9 }], s)
+    expect(selectedTransfer(s)?.id).toBe('n2')
+    s = run([{ type: 'event', name: 'transfer', data: ended('n2', 5) }], s)
+    expect(selectedTransfer(s)?.id).toBe('n2')
+    // gone from the lists: the place is kept, within them
+    s = run([{ type: 'snapshot', status: undefined as never, peers: [], offers: [], transfers: [ended('h1', 3)] }], s)
+    expect(selectedTransfer(s)?.id).toBe('h1')
   })
 
   it('lists paired peers first, then by name: an unpaired device seen once under the same name does not come first (user-test finding)', () => {
