@@ -866,6 +866,21 @@ describe('a transfer\'s details (user finding: History said "✗ failed E_HASH_M
     expect(f.calls).toContainEqual({ method: 'cancel', params: { id: active.id } })
   })
 
+  it('one under way shown whole says what the list does not, also on a small terminal, and why it waits once (review finding: at 40x12 its bars took the rows and its details were cut off; at 80x24 why it waits was said twice)', async () => {
+    const why = 'the sender is unreachable: its daemon is not running or not on this network; the transfer resumes when it is back'
+    const waiting = transfer({ state: 'waiting', error: { code: 'E_PEER_UNREACHABLE', message: why }, inFlight: [1, 2, 3].map((i) => ({ path: `videos/holiday${i}.mp4`, size: 80 * 1024 * 1024, doneBytes: 30 * 1024 * 1024 })) })
+    for (const [columns, rows] of [[80, 24], [40, 12]] as const) {
+      const r = await renderAt(h(App, { client: fakeClient({ transfers: [waiting, done] }).client, connect: neverConnect, home: HOME }), columns, rows)
+      await press(r, '4', '\r')
+      const text = expectFits(r.lastFrame(), columns, rows)
+      expect(text, `${columns}x${rows}`).toMatch(/↓ from alice-d/)
+      expect(text, `${columns}x${rows}`).toMatch(/^ {2}id {8}t1$/m)
+      expect(text, `${columns}x${rows}`).toMatch(/^ {2}state {5}waiting for peer, resumed$/m)
+      expect(text.match(/E_PEER_UNREACHABLE/g), `${columns}x${rows}`).toHaveLength(1)
+      if (columns === 80) expect(text).toMatch(/carried\s+3 files/)
+    }
+  })
+
   it('a line of History selected under more transfers under way than fit: those still show, with how many more (review finding: all of them went, the "+N more" line too)', async () => {
     const under = [1, 2, 3, 4].map((i) => transfer({ id: `u${i}`, createdAt: NOW - i * 1000, inFlight: [1, 2].map((j) => ({ path: `v/${i}-${j}.mp4`, size: 10, doneBytes: 5 })) }))
     const f = fakeClient({ transfers: [...under, done, failed] })

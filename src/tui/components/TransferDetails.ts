@@ -31,11 +31,12 @@ const FIELD_W = 10
 const WHY_ROWS = 4
 
 export function TransferDetails ({ t, shared, ui }: TransferDetailsProps) {
-  const out: ReactNode[] = []
   const under = !isFinished(t)
-  // under way: its header, bars and files as on the list; ended: who and what, as History says it
-  if (under) out.push(...activeBlock(t, false, ui, shared))
-  else out.push(line('who', { bold: true }, asciiize(ui, `${t.direction === 'send' ? `${g(ui, '↑')} to` : `${g(ui, '↓')} from`} ${sanitizeForDisplay(t.peerName)}${t.label != null ? `  ${escapeForDisplay(t.label)}` : ''}`)))
+  // under way: its header and bar as on the list; ended: who and what, as History says it
+  const head = under
+    ? activeBlock(t, false, ui, shared, { why: false, files: false })
+    : [line('who', { bold: true }, asciiize(ui, `${t.direction === 'send' ? `${g(ui, '↑')} to` : `${g(ui, '↓')} from`} ${sanitizeForDisplay(t.peerName)}${t.label != null ? `  ${escapeForDisplay(t.label)}` : ''}`))]
+  const out: ReactNode[] = []
   const width = Math.max(1, ui.width - 2 - FIELD_W)
   const field = (name: string, text: string, color?: 'red' | 'yellow'): ReactNode =>
     line(`f:${name}`, {}, `  ${name.padEnd(FIELD_W)}`, h(Text, { color: ui.color ? color : undefined }, asciiize(ui, text)))
@@ -54,6 +55,10 @@ export function TransferDetails ({ t, shared, ui }: TransferDetailsProps) {
   out.push(field('carried', carried(t)))
   out.push(field('when', when(t, ui.now)))
   if (t.receiveDir != null) out.push(field('into', escapeForDisplay(t.receiveDir)))
+  // its files in flight, as the list has them, in the rows these fields leave (review finding: at 40x12 the
+  // bars took the rows, and the fields were cut off); why it waits is its field, not said again above it
+  const files = under ? activeBlock(t, false, ui, shared, { why: false }).slice(head.length) : []
+  out.unshift(...head, ...files.slice(0, Math.max(0, ui.rows - head.length - out.length)))
   // the lists take the rows left, each cut with how many more
   let room = ui.rows - out.length
   // a heading wrapped under its field (it names the peer); the rows under it cut at the edge

@@ -140,7 +140,8 @@ function numsWidth (t: TransferInfo): number {
  * bar with percent, bytes, rate and ETA (only while it moves: hashing, transferring),
  * then a bar per file in flight. Also used by `ferry send` on a terminal.
  */
-export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui, shared: ReadonlySet<string> = new Set()): ReactNode[] {
+/** `parts`: why it waits and its files in flight left out (a transfer's details say why in a field of their own, and give its files the rows left). */
+export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui, shared: ReadonlySet<string> = new Set(), parts: { why?: boolean, files?: boolean } = {}): ReactNode[] {
   // on a narrow terminal the header drops the file count, then shortens the state, before the state is cut
   // (user-test finding: cut at 40 columns), and before the peer's name is (up to PEER_NAME_CELLS of it)
   const resumed = t.resumed ? '  resumed' : ''
@@ -163,8 +164,9 @@ export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui, shared: Read
       resumed === '' ? null : h(Text, { color: tint(ui, 'magenta') }, resumed)
     ),
     ...progressLines(t, ui),
-    ...waitReason(t, ui)
+    ...(parts.why === false ? [] : waitReason(t, ui))
   ]
+  if (parts.files === false) return lines
   // a file's own bar goes first on a narrow terminal: its name and bytes say more
   const narrow = isNarrow(ui)
   const fileBar = narrow ? 0 : 12
