@@ -181,6 +181,13 @@ export class Receiver {
   private setState (state: string, error?: FerryError): void {
     this.state = state
     this.error = error
+    // ended without all of it (failed, cancelled; done counts without what is missing, sendReceipt): a folder
+    // renamed is told with the files placed in it, none placed none told, as a file is told once placed
+    // (review finding: "tree/ -> tree (1)/ (2 files)", "1 renamed", for a cancelled receive of which none came)
+    if (this.finished && state !== 'done') {
+      const placed = new Set(this.files.flatMap((f) => f.done ? [f.index] : []))
+      this.renames.planned(this.offer.files, this.renamedPaths, (i) => this.refusedEntries.has(i) || !placed.has(i))
+    }
     // a store that cannot write (its disk full) does not throw here: the state
     // is kept, shown and written once it can (review finding: the throw left
     // the receive neither failed nor told to the sender, retried every 2 s)

@@ -245,6 +245,24 @@ describe('Receiver', () => {
     expect(left.length, 'the part files of what was verified').toBeGreaterThan(0)
   })
 
+  it('a receive that ends without its files (its sender cancels) tells a folder that arrived under another name with the files placed in it, not all the offer had in it (review finding: "tree/ -> tree (1)/ (2 files)" for a cancelled receive that placed one or none; before renames were told by folder, a file was told once placed)', async () => {
+    let asked = 0
+    const { offer, receiveDir, serving } = await servedOffer([0, 1].map((i) => ({ path: `tree/f${i}.bin`, data: randomBytes(8 * CHUNK) })), (s) => {
+      if (++asked > 2) throw new FerryError('E_CANCELLED', 'cancelled by the sender')
+      return s
+    })
+    // the person's own file "tree": the folder is to land as "tree (1)"
+    await writeFile(join(receiveDir, 'tree'), 'the person\'s own file\n')
+    const receiver = new Receiver(depsWith(() => sink, [], serving), { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+    await receiver.run()
+    expect(receiver.state).toBe('cancelled')
+    // a folder renamed told with the files placed in it (none: not told)
+    const placed = receiver.files.filter((f) => f.done).length
+    expect(placed).toBeLessThan(2)
+    expect(receiver.renames.shown()).toEqual(placed === 0 ? [] : [{ path: 'tree', as: 'tree (1)', folder: true, files: placed }])
+    expect(store.get(ID)?.renamedCount ?? 0).toBe(placed === 0 ? 0 : 1)
+  })
+
   it('the chunk starts an earlier run left in spool slots are used, and each old slot goes once its start is spooled again, not at the end of the run (review finding: the free-space check counts them as room, and they stayed)', async () => {
     const datas = Array.from({ length: 4 }, () => randomBytes(4 * CHUNK))
     const { offer, receiveDir, serving } = await servedOffer(datas.map((data, i) => ({ path: `f${i}.bin`, data })))
