@@ -934,9 +934,11 @@ export class TransferService {
       await answer({ status: 'pending', haveBytes: 0 })
     } else if (row.state === 'done' || !isFinalState(row.state)) {
       await answer({ status: 'accepted', haveBytes: row.state === 'done' ? row.totalBytes : (r?.progress.done ?? row.doneBytes) })
-      // done here, and asked: the sender has not kept our receipt (it is sent until acknowledged, but a sender can lose what it wrote last)
+      // done here, and asked: the sender has not kept our receipt (it is sent until acknowledged, but a sender can lose what it wrote last);
+      // how many renames also as a sender from before 2026-12-05 reads it, which reads no rename_count (review finding: it was told 0);
+      // the count kept is by rename since then, a folder once: fewer than its files, but not none
       if (row.state === 'done' && row.receiptSig != null && row.receiptSig.length > 0) {
-        void this.sendEndTo(peerId, { transferId: Buffer.from(id, 'hex'), status: 'done', root: row.root, signature: row.receiptSig, wireBytes: row.wireBytes, missing: row.receiptMissing, renameCount: row.renamedCount, refused: row.receiptRefused }, 'sender').catch(() => {})
+        void this.sendEndTo(peerId, { transferId: Buffer.from(id, 'hex'), status: 'done', root: row.root, signature: row.receiptSig, wireBytes: row.wireBytes, missing: row.receiptMissing, renamedCount: row.renamedCount, renameCount: row.renamedCount, refused: row.receiptRefused }, 'sender').catch(() => {})
       }
     } else {
       const code = row.state === 'declined' ? 'E_DECLINED' : isErrorCode(row.errorCode) ? row.errorCode : 'E_CANCELLED'

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
-import { lstat, mkdir, open, readdir, readFile, readlink, statfs, symlink, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, open, readdir, readFile, readlink, rm, statfs, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { connectControl } from '../../src/daemon/control/client.ts'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
@@ -276,6 +276,23 @@ describe('receipts', () => {
     const done = await sending.done
     expect(done.code, done.stderr).toBe(0)
     expect((await transfersCli(victim)).find((t) => t.id === id)).toMatchObject({ state: 'done', receipt: { verified: true } })
+  })
+})
+
+describe('a receipt sent again', () => {
+  it('to a sender that offers a transfer done here again (it lost the receipt) tells how many arrived under another name also as a sender from before 2026-12-05 reads it (renamed_count), as before renames were told by folder (review finding: 0 to such a sender)', async () => {
+    await writeFile(join(receiveDir, 'taken.txt'), 'the victim\'s own\n')
+    try {
+      const built = buildOffer([{ path: 'taken.txt', data: randomBytes(100) }])
+      expect((await evil.offer(victim, built)).status).toBe('accepted')
+      const first = await waitFor(() => evil.ends.find((e) => hex(e.transferId) === built.id), 'the victim to end the transfer', 20_000)
+      expect(first).toMatchObject({ status: 'done', renamedCount: 1, renameCount: 1 })
+      expect((await evil.offer(victim, built, undefined, undefined, { servedAlready: true })).status).toBe('accepted')
+      const again = await waitFor(() => evil.ends.filter((e) => hex(e.transferId) === built.id)[1], 'the victim to send its receipt again', 20_000)
+      expect(again).toMatchObject({ status: 'done', renamedCount: 1, renameCount: 1 })
+    } finally {
+      for (const n of ['taken.txt', 'taken (1).txt']) await rm(join(receiveDir, n), { force: true })
+    }
   })
 })
 
