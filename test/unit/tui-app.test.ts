@@ -1003,6 +1003,15 @@ describe('two peers of one name', () => {
     await press(r, '3')
     expect(expectFits(r.lastFrame())).toMatch(/› alice-desktop …7zPUrfSX  5 files/)
   })
+
+  it('a transfer that has ended, shown whole, says which of two peers of one name it was with, as its History line does (review finding: "↓ from alice-desktop" alone)', async () => {
+    const renewed: PeerInfo = { ...peers[0], peerId: '12D3KooWRenewedRenewedRenewedRenewedRenewed7zPUrfSX', online: true }
+    const r = await renderAt(h(App, { client: fakeClient({ peers: [{ ...peers[0], online: false }, renewed], transfers: [failed] }).client, connect: neverConnect, home: HOME }))
+    await press(r, '4')
+    expect(expectFits(r.lastFrame())).toMatch(/✗ failed\s+E_HASH_MISMATCH\s+↓ from alice-desktop …AAAAAAAA/)
+    await press(r, '\r')
+    expect(expectFits(r.lastFrame())).toMatch(/^↓ from alice-desktop …AAAAAAAA$/m)
+  })
 })
 
 describe('user test at 60x20 and 100x30', () => {

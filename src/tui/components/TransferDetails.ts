@@ -15,7 +15,7 @@ import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
 import { formatBytes, formatRate, truncate } from '../format.ts'
 import { isFinished } from '../state.ts'
 import { renamedLines } from '../renamed-lines.ts'
-import { activeBlock, receiptLabel, STATE_LABEL } from './TransfersScreen.ts'
+import { activeBlock, receiptLabel, STATE_LABEL, who } from './TransfersScreen.ts'
 import { asciiize, g, line } from './ui.ts'
 import type { Ui } from './ui.ts'
 
@@ -35,7 +35,8 @@ export function TransferDetails ({ t, shared, ui }: TransferDetailsProps) {
   // under way: its header and bar as on the list; ended: who and what, as History says it
   const head = under
     ? activeBlock(t, false, ui, shared, { why: false, files: false })
-    : [line('who', { bold: true }, asciiize(ui, `${t.direction === 'send' ? `${g(ui, '↑')} to` : `${g(ui, '↓')} from`} ${sanitizeForDisplay(t.peerName)}${t.label != null ? `  ${escapeForDisplay(t.label)}` : ''}`))]
+    // which of two peers of one name, as its History line says (review finding: the name alone)
+    : [line('who', { bold: true }, asciiize(ui, `${who(t, ui, ui.width, shared)}${t.label != null ? `  ${escapeForDisplay(t.label)}` : ''}`))]
   const out: ReactNode[] = []
   const width = Math.max(1, ui.width - 2 - FIELD_W)
   const field = (name: string, text: string, color?: 'red' | 'yellow'): ReactNode =>

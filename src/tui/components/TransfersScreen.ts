@@ -110,7 +110,8 @@ function stateColor (t: TransferInfo): 'yellow' | 'cyan' | 'green' | 'red' | 'gr
  * follows it on the line (review finding: the state fell off). A name `shared` by two peers of the list has the
  * end of the peer ID after it: the old and the new "beta" (user-test finding).
  */
-function who (t: TransferInfo, ui: Ui, room: number, shared: ReadonlySet<string>): string {
+/** "↑ to alice", in `room` cells at most; after a name two peers share the end of its peer ID. */
+export function who (t: TransferInfo, ui: Ui, room: number, shared: ReadonlySet<string>): string {
   const to = direction(t, ui)
   // 8 cells at the least, of which the end of the ID takes its part: it is what tells the two apart
   return to + peerLabel(peerOf(t), shared, Math.max(whoWidth(t, ui, 8, NONE_SHARED), room) - displayWidth(to), !ui.unicode)
