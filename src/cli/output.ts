@@ -50,15 +50,9 @@ export function escapeForTerminal (json: string): string {
   return json.replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
-// the TUI says counts alike (its details of a transfer)
-export { counted } from '../tui/format.ts'
+// the TUI says counts and durations alike (its details of a transfer)
+export { counted, duration } from '../tui/format.ts'
 
-export function duration (ms: number): string {
-  const s = Math.floor(ms / 1000)
-  const h = Math.floor(s / 3600)
-  const m = Math.floor((s % 3600) / 60)
-  return h > 0 ? `${h}h ${m}m` : m > 0 ? `${m}m ${s % 60}s` : `${s}s`
-}
 
 /** Print rows as aligned columns, by terminal cells (a CJK name takes two per character). */
 export function table (rows: string[][]): string {

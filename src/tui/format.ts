@@ -200,3 +200,16 @@ export function peerLabelWidth (peer: { peerId: string, name: string }, shared: 
 export function counted (n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`
 }
+
+/** A duration to the second: "45s", "3m 20s", "2h 5m". */
+export function duration (ms: number): string {
+  const s = Math.floor(ms / 1000)
+  const h = Math.floor(s / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  return h > 0 ? `${h}h ${m}m` : m > 0 ? `${m}m ${s % 60}s` : `${s}s`
+}
+
+/** How long a transfer took: "4.8 s" under a minute, else as duration() says it. */
+export function formatTook (ms: number): string {
+  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : duration(ms)
+}

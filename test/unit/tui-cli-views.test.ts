@@ -21,6 +21,7 @@ import { PeersScreen } from '../../src/tui/components/PeersScreen.ts'
 import { SendScreen } from '../../src/tui/components/SendScreen.ts'
 import { receiptLabel, TransfersScreen } from '../../src/tui/components/TransfersScreen.ts'
 import { OffersScreen } from '../../src/tui/components/OffersScreen.ts'
+import { TransferDetails } from '../../src/tui/components/TransferDetails.ts'
 import { defaultUi, para } from '../../src/tui/components/ui.ts'
 import { StatusBar } from '../../src/tui/components/StatusBar.ts'
 import type { Ui } from '../../src/tui/components/ui.ts'
@@ -350,6 +351,21 @@ describe('Transfers history', () => {
     const got = sending({ id: 'r', direction: 'receive', state: 'done', doneBytes: 200 * MiB, finishedAt: NOW - 1000, receipt: { root: 'ab', signature: 's', verified: false }, renamedCount: 2, renamed: [{ path: 'a.jpg', as: 'a (1).jpg' }, { path: 'b.jpg', as: 'b (1).jpg' }] })
     const text = expectFits((await renderAt(h(TransfersScreen, { active: [], history: [got], selected: 0, ui: { ...defaultUi, color: false, now: NOW } }))).lastFrame())
     expect(text).toMatch(/done\s+2 renamed\s+↓ from alice  2 files, 200\.0 MiB  just now/)
+  })
+})
+
+describe('a transfer shown whole (TransferDetails)', () => {
+  const ui = { ...defaultUi, color: false, now: NOW }
+  it('with one row left for a list, that row says how much there is and where to see it, not its first line with the word of more cut off below (review finding)', async () => {
+    const ended = sending({ state: 'done', doneBytes: 200 * MiB, finishedAt: NOW, renamedCount: 3, renamed: [{ path: 'a', as: 'a (1)' }, { path: 'b', as: 'b (1)' }, { path: 'c', as: 'c (1)' }] })
+    // who, id, state, carried, when: 5 rows, and one for the renames
+    const text = expectFits((await renderAt(h(TransferDetails, { t: ended, shared: new Set<string>(), ui: { ...ui, rows: 6 } }))).lastFrame())
+    expect(text.split('\n')).toHaveLength(6)
+    expect(text).toMatch(/^ {2}renamed +4 lines: see `ferry transfers --json`$/m)
+    // with room, the heading and each rename
+    const roomy = expectFits((await renderAt(h(TransferDetails, { t: ended, shared: new Set<string>(), ui: { ...ui, rows: 12 } }))).lastFrame())
+    expect(roomy).toMatch(/^ {2}renamed +3 files arrived under another name, the name being taken on alice:$/m)
+    expect(roomy).toMatch(/^ +c -> c \(1\)$/m)
   })
 })
 

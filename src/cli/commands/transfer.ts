@@ -9,11 +9,11 @@ import { danglingLinkOnTheWay } from '../../daemon/make-folder.ts'
 import { isFinalState, isMovingState, type OfferInfo, type SkippedPath, type TransferInfo } from '../../daemon/control/types.ts'
 import { FerryError, escapeForDisplay, quoteForShell, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { homeOf, parse, parseOptionsOnly } from '../args.ts'
-import { counted, duration, fitRows, printJson, STOP_SIGNALS, table, UsageError } from '../output.ts'
+import { counted, fitRows, printJson, STOP_SIGNALS, table, UsageError } from '../output.ts'
 import { wantsLive } from '../progress.ts'
 import { TransferShown } from '../transfer-shown.ts'
 import { overTheNetwork } from '../over-the-network.ts'
-import { formatAgo, formatBytes, formatRate, refusedLine, sharedNames, truncate } from '../../tui/format.ts'
+import { formatAgo, formatBytes, formatRate, formatTook, refusedLine, sharedNames, truncate } from '../../tui/format.ts'
 import { renamedLines } from '../../tui/renamed-lines.ts'
 
 export const sendHelp = `Usage: ferry send <peer> <path>... [--json] [--home DIR]
@@ -544,7 +544,7 @@ export async function wait (argv: string[]): Promise<number> {
       // how long, as `ferry send` says it (user-test finding: left out here); interruptions included
       const took = ((t.finishedAt ?? Date.now()) - t.createdAt) / 1000
       await shown.summary(t, `${t.direction === 'send' ? 'sent' : 'received'} ${counted(t.files - notReceived, 'file')}, ${formatBytes(t.doneBytes)} ${t.direction === 'send' ? 'to' : 'from'} ${sanitizeForDisplay(t.peerName)} ` +
-        `in ${took < 60 ? `${took.toFixed(1)} s` : duration(took * 1000)} ${overTheNetwork(t)}; receipt ${receiptCell(t) || 'missing'}`)
+        `in ${formatTook(took * 1000)} ${overTheNetwork(t)}; receipt ${receiptCell(t) || 'missing'}`)
       process.stdout.write(renamedText(t))
     }
     if (failure != null) throw failure

@@ -12,7 +12,7 @@ import { Box, Text } from 'ink'
 import wrapAnsi from 'wrap-ansi'
 import type { TransferInfo } from '../../daemon/control/types.ts'
 import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
-import { formatBytes, formatRate, truncate } from '../format.ts'
+import { counted, formatBytes, formatRate, formatTook, truncate } from '../format.ts'
 import { isFinished } from '../state.ts'
 import { renamedLines } from '../renamed-lines.ts'
 import { activeBlock, receiptLabel, STATE_LABEL, who } from './TransfersScreen.ts'
@@ -68,7 +68,9 @@ export function TransferDetails ({ t, shared, ui }: TransferDetailsProps) {
   const skipped = wrapped(skippedRows(t))
   for (const [name, list] of [['renamed', renamed], ['not sent', skipped]] as const) {
     if (list.length === 0 || room < 1) continue
-    const fits = list.length <= room ? list : [...list.slice(0, Math.max(1, room - 1)), `and ${list.length - Math.max(1, room - 1)} more lines: \`ferry transfers --json\``]
+    // cut, its last row says how much more there is: with one row only, that alone (review finding: its first line, and the word of more cut off below)
+    const kept = room >= 2 ? room - 1 : 0
+    const fits = list.length <= room ? list : [...list.slice(0, kept), kept === 0 ? `${list.length} lines: see \`ferry transfers --json\`` : `and ${list.length - kept} more lines: \`ferry transfers --json\``]
     fits.forEach((text, i) => out.push(i === 0 ? field(name, text, 'yellow') : more(`${name}${i}`, text)))
     room -= fits.length
   }
@@ -87,10 +89,9 @@ function stateText (t: TransferInfo): string {
 
 /** "4 files in 2 folders, 100.0 MiB; 1.0 MiB of it over the network". */
 function carried (t: TransferInfo): string {
-  const files = `${t.files} file${t.files === 1 ? '' : 's'}`
-  const folders = (t.folders ?? 0) > 0 ? ` in ${t.folders} folder${t.folders === 1 ? '' : 's'}` : ''
+  const folders = (t.folders ?? 0) > 0 ? ` in ${counted(t.folders!, 'folder')}` : ''
   const done = isFinished(t) && t.state !== 'done' ? `${formatBytes(t.doneBytes)} of ${formatBytes(t.totalBytes)}` : formatBytes(t.totalBytes)
-  return `${files}${folders}, ${done}; ${formatBytes(t.wireBytes)} of it over the network`
+  return `${counted(t.files, 'file')}${folders}, ${done}; ${formatBytes(t.wireBytes)} of it over the network`
 }
 
 /** When it began and, ended, how long it took and at what rate. */
@@ -99,7 +100,7 @@ function when (t: TransferInfo, now: number): string {
   if (t.finishedAt == null) return began
   const ms = Math.max(0, t.finishedAt - t.createdAt)
   const rate = t.state === 'done' && ms > 0 && t.doneBytes > 0 ? `, ${formatRate(t.doneBytes / (ms / 1000))}` : ''
-  return `${began}, ended ${clock(t.finishedAt, now)} (${seconds(ms)}${rate})`
+  return `${began}, ended ${clock(t.finishedAt, now)} (${formatTook(ms)}${rate})`
 }
 
 /** Local time; with the date when not today. */
@@ -107,13 +108,6 @@ function clock (ms: number, now: number): string {
   const d = new Date(ms)
   const time = `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`
   return d.toDateString() === new Date(now).toDateString() ? time : `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${time}`
-}
-
-function seconds (ms: number): string {
-  const s = ms / 1000
-  if (s < 60) return `${s.toFixed(1)} s`
-  const m = Math.floor(s / 60)
-  return m < 60 ? `${m}m ${two(Math.floor(s % 60))}s` : `${Math.floor(m / 60)}h ${two(m % 60)}m`
 }
 
 const two = (n: number): string => String(n).padStart(2, '0')
