@@ -1216,7 +1216,8 @@ export class TransferService {
       if (s.offer != null) await this.sendEndTo(s.peerId, { transferId: Buffer.from(id, 'hex'), status: 'cancelled', root: s.offer.root, signature: new Uint8Array(0) }, 'receiver').catch(() => {})
     } else {
       const ended = this.pendingStates.overlay(this.c.store.summary(id))?.state
-      if (ended != null) throw new FerryError('E_TRANSFER_ENDED', `transfer ${id} has already ended (${ended}); nothing to cancel`)
+      // ended only where its record says so: one recorded as under way that nothing here holds is no ended one (review finding)
+      if (ended != null && isFinalState(ended)) throw new FerryError('E_TRANSFER_ENDED', `transfer ${id} has already ended (${ended}); nothing to cancel`)
       throw new FerryError('E_TRANSFER_NOT_FOUND', `no active transfer ${id}`)
     }
     return this.info(id)!
