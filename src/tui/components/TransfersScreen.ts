@@ -109,8 +109,8 @@ function stateColor (t: TransferInfo): 'yellow' | 'cyan' | 'green' | 'red' | 'gr
  * "↑ to beta" / "↓ from beta", at most `room` cells (and 8 of the name): a long peer name is cut, not what
  * follows it on the line (review finding: the state fell off). A name `shared` by two peers of the list has the
  * end of the peer ID after it: the old and the new "beta" (user-test finding).
+ * Also a transfer's details' heading.
  */
-/** "↑ to alice", in `room` cells at most; after a name two peers share the end of its peer ID. */
 export function who (t: TransferInfo, ui: Ui, room: number, shared: ReadonlySet<string>): string {
   const to = direction(t, ui)
   // 8 cells at the least, of which the end of the ID takes its part: it is what tells the two apart
@@ -140,8 +140,9 @@ function numsWidth (t: TransferInfo): number {
  * The lines of one transfer: header (direction, peer, files, state), overall
  * bar with percent, bytes, rate and ETA (only while it moves: hashing, transferring),
  * then a bar per file in flight. Also used by `ferry send` on a terminal.
+ * `parts`: why it waits and its files in flight left out (a transfer's
+ * details say why in a field of their own, and give its files the rows left).
  */
-/** `parts`: why it waits and its files in flight left out (a transfer's details say why in a field of their own, and give its files the rows left). */
 export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui, shared: ReadonlySet<string> = new Set(), parts: { why?: boolean, files?: boolean } = {}): ReactNode[] {
   // on a narrow terminal the header drops the file count, then shortens the state, before the state is cut
   // (user-test finding: cut at 40 columns), and before the peer's name is (up to PEER_NAME_CELLS of it)
