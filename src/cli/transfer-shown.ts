@@ -45,6 +45,12 @@ export class TransferShown {
     await this.live?.fail(err, t)
   }
 
+  /** `ferry wait` was ended by a signal, the transfer not: the live view's last frame says it goes on. */
+  async waitEnded (): Promise<void> {
+    this.line.done()
+    await this.live?.waitEnded()
+  }
+
   /** End the one-line bar (once: again writes nothing). */
   done (): void {
     this.line.done()

@@ -63,6 +63,8 @@ export interface SendView {
   fail: (err: unknown, t?: TransferInfo) => Promise<void>
   /** a cancel was asked for: said until the transfer ends */
   cancelling: () => void
+  /** `ferry wait` ended by a signal: last frame says the transfer goes on */
+  waitEnded: () => Promise<void>
 }
 
 export function openSendView (peer: string, paths: number, streams?: LiveStreams): SendView {
@@ -81,6 +83,7 @@ function openTransferView (base: SendProgressProps, streams?: LiveStreams): Send
     update (t) { last = t; view.update({ ...base, transfer: t }) },
     cancelling () { base.cancelling = true; view.update({ ...base, transfer: last }) },
     done: async (t, summary) => { await view.close({ ...base, transfer: t, summary }) },
+    waitEnded: async () => { await view.close({ ...base, transfer: last, waitEnded: true }) },
     fail: async (err, t) => {
       const fe = toFerryError(err)
       await view.close({ ...base, transfer: t ?? last, error: { code: fe.code, message: fe.message } })

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { connectControl } from '../../src/daemon/control/client.ts'
 import { writeFile } from 'node:fs/promises'
-import { cleanupAll, MAIN, pairDaemons, startDaemon, tempDir } from '../helpers/daemon.ts'
+import { cleanupAll, MAIN, pairDaemons, spawnCli, startDaemon, tempDir } from '../helpers/daemon.ts'
 
 const TMUX = ['/usr/bin/tmux', '/usr/local/bin/tmux', 'tmux'].find((t) => spawnSync(t, ['-V']).status === 0)
 if (TMUX == null) console.warn('test/integration/daemon-terminal.test.ts: skipped, tmux is not installed (apt-get install tmux)')
@@ -78,6 +78,44 @@ describe.skipIf(TMUX == null)('ferry daemon in a terminal that closes', () => {
     // not the one-line bar on stderr, nor the summary as a plain line
     expect(shown).not.toContain('[#')
     expect(shown).not.toMatch(/^sent 1 file/m)
+  }, 60_000)
+
+  it('`ferry wait` at a terminal ended by Ctrl-C: its view ends "wait ended; the send goes on", not "✗ interrupted", and the line under it says how to wait again (found using it: "interrupted: E_CANCELLED" read as the send cancelled)', async () => {
+    const dir = await tempDir('ferry-wait-stop-tty-')
+    if (socket === '') socket = join(dir, 'tmux.sock')
+    const [a, b] = await Promise.all([startDaemon({ name: 'alpha' }), startDaemon({ name: 'beta' })])
+    await pairDaemons(a, b)
+    // beta away: the send waits for it
+    await b.stop()
+    const file = join(dir, 'note.txt')
+    await writeFile(file, 'a note\n')
+    const sending = spawnCli(['send', 'beta', file, '--json', '--home', a.home], { timeoutMs: 60_000 })
+    let id = ''
+    const ctl = await connectControl(a.home)
+    try {
+      const deadline = Date.now() + 15_000
+      while (id === '' && Date.now() < deadline) {
+        id = (await ctl.call('transfers')).find((t) => t.direction === 'send' && t.state === 'waiting')?.id ?? ''
+        if (id === '') await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+    } finally { ctl.close() }
+    expect(id, 'the send to wait for beta').not.toBe('')
+    const q = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`
+    const cmd = `${q(process.execPath)} ${q(MAIN)} wait ${id.slice(0, 8)} --home ${q(a.home)}; echo "exit $?"; sleep 30`
+    expect(tmux('new-session', '-d', '-s', 'ws', '-x', '100', '-y', '20', cmd).status).toBe(0)
+    const screen = (): string => spawnSync(TMUX!, ['-S', socket, 'capture-pane', '-p', '-t', 'ws'], { encoding: 'utf8' }).stdout
+    await until(() => screen().includes('waiting for peer'), 'the view of the waiting send')
+    expect(tmux('send-keys', '-t', 'ws', 'C-c').status).toBe(0)
+    await until(() => screen().includes('exit '), 'ferry wait to end')
+    const shown = screen()
+    tmux('kill-session', '-t', 'ws')
+    expect(shown).toMatch(/^exit 1$/m)
+    expect(shown).toMatch(/^ferry: E_CANCELLED: the wait was ended \(SIGINT\); the send goes on/m)
+    expect(shown).not.toContain('interrupted')
+    expect(shown).toMatch(/^ +wait ended; the send goes on$/m)
+    // and it does go on
+    expect((await a.cli(['transfers', '--json'])).stdout).toContain(id)
+    sending.proc.kill('SIGKILL')
   }, 60_000)
 
   it('`ferry pair -` at a terminal: Ctrl-D at its prompt says "no code entered" on a line of its own (user-test finding: Node\'s "Aborted with Ctrl+D" after the prompt)', async () => {

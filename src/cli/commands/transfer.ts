@@ -491,6 +491,8 @@ export async function wait (argv: string[]): Promise<number> {
   /** drawn as `ferry send` draws it, once the transfer is found */
   let shown: TransferShown | undefined
   let removeStop = (): void => {}
+  /** the wait was ended by a signal (Ctrl-C, `timeout`) */
+  let stopped = false
   try {
     let id = ''
     let settle: ((t: TransferInfo | FerryError) => void) | undefined
@@ -511,6 +513,7 @@ export async function wait (argv: string[]): Promise<number> {
     // with --json on stdout too (user-test finding: killed by the signal, exit 130, nothing for a script to parse)
     let waited: TransferInfo | undefined
     const onStop = (sig: NodeJS.Signals): void => {
+      stopped = true
       const again = id === '' ? '' : `: \`ferry wait ${id.slice(0, 8)}${values.home != null ? ` --home ${quoteForShell(homeOf(values))}` : ''}\` waits for it again`
       settle?.(new FerryError('E_CANCELLED', `the wait was ended (${sig}); the ${waited?.direction === 'receive' ? 'receive' : 'send'} goes on${again}`))
     }
@@ -550,8 +553,11 @@ export async function wait (argv: string[]): Promise<number> {
     if (failure != null) throw failure
     return 0
   } catch (err) {
-    // the last frame shows the error code, as `ferry send`'s does (not after the summary)
-    await shown?.fail(err)
+    // the last frame shows the error code, as `ferry send`'s does (not after the summary); not for the wait
+    // ended here, which ends no transfer: the view keeps it as it was, and the line under it says it goes on
+    // (found using it: "✗ interrupted: E_CANCELLED" read as the send cancelled)
+    if (stopped) await shown?.waitEnded()
+    else await shown?.fail(err)
     throw err
   } finally {
     removeStop()

@@ -27,6 +27,8 @@ export interface SendProgressProps {
   cancelling?: boolean
   /** `ferry wait`: Ctrl-C ends the wait, not the transfer, and the hint says so */
   waitOnly?: boolean
+  /** `ferry wait` ended so: the last frame says the transfer goes on */
+  waitEnded?: boolean
   /** display context; from the terminal when absent */
   ui?: Ui
 }
@@ -51,6 +53,9 @@ export function SendProgress (props: SendProgressProps) {
     const how = t == null ? 'not sent' : t.state === 'cancelled' ? 'cancelled' : isFinalState(t.state) ? 'failed' : 'interrupted'
     rows.push(para('outcome', { color: tint(ui, 'red') }, `  ${g(ui, '✗')} ${how}: `,
       h(Text, { bold: true }, error.code)))
+  } else if (props.waitEnded === true && t != null) {
+    // not "✗ interrupted": nothing of the transfer was (found using it: read as the send cancelled)
+    rows.push(para('outcome', { dimColor: true }, `  wait ended; the ${t.direction === 'receive' ? 'receive' : 'send'} goes on`))
   } else if (props.cancelling === true) {
     rows.push(para('hint', { color: tint(ui, 'yellow') }, `  cancelling${g(ui, '…')} (Ctrl-C again stops waiting for the daemon)`))
   } else if (t != null) {
