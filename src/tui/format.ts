@@ -32,6 +32,13 @@ export function formatRate (bytesPerSec: number): string {
 
 const two = (n: number): string => String(n).padStart(2, '0')
 
+/** The local time of `ms` (17:43:10), with its date (2026-12-05 17:43:10) when not the day of `now`. */
+export function formatClock (ms: number, now: number): string {
+  const d = new Date(ms)
+  const time = `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`
+  return d.toDateString() === new Date(now).toDateString() ? time : `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${time}`
+}
+
 /** 45s, 1m 05s, 2h 03m; '--' when unknown. */
 export function formatEta (seconds: number | null | undefined): string {
   if (seconds == null || !Number.isFinite(seconds) || seconds < 0) return '--'

@@ -12,7 +12,7 @@ import { Box, Text } from 'ink'
 import wrapAnsi from 'wrap-ansi'
 import type { TransferInfo } from '../../daemon/control/types.ts'
 import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
-import { counted, formatBytes, formatRate, formatTook, truncate } from '../format.ts'
+import { counted, formatBytes, formatClock, formatRate, formatTook, truncate } from '../format.ts'
 import { isFinished } from '../state.ts'
 import { renamedLines } from '../renamed-lines.ts'
 import { activeBlock, receiptLabel, STATE_LABEL, who } from './TransfersScreen.ts'
@@ -96,21 +96,12 @@ function carried (t: TransferInfo): string {
 
 /** When it began and, ended, how long it took and at what rate. */
 function when (t: TransferInfo, now: number): string {
-  const began = `began ${clock(t.createdAt, now)}`
+  const began = `began ${formatClock(t.createdAt, now)}`
   if (t.finishedAt == null) return began
   const ms = Math.max(0, t.finishedAt - t.createdAt)
   const rate = t.state === 'done' && ms > 0 && t.doneBytes > 0 ? `, ${formatRate(t.doneBytes / (ms / 1000))}` : ''
-  return `${began}, ended ${clock(t.finishedAt, now)} (${formatTook(ms)}${rate})`
+  return `${began}, ended ${formatClock(t.finishedAt, now)} (${formatTook(ms)}${rate})`
 }
-
-/** Local time; with the date when not today. */
-function clock (ms: number, now: number): string {
-  const d = new Date(ms)
-  const time = `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`
-  return d.toDateString() === new Date(now).toDateString() ? time : `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${time}`
-}
-
-const two = (n: number): string => String(n).padStart(2, '0')
 
 /** Its files placed under another name: a line saying so, then one per rename the daemon still names. */
 function renamedRows (t: TransferInfo): string[] {
