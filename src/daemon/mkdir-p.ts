@@ -36,10 +36,10 @@ function existsError (path: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`EEXIST: file already exists, mkdir '${path}'`), { code: 'EEXIST', errno: -17, syscall: 'mkdir', path })
 }
 
-/** A folder made by someone else between our stat and our mkdir is as good as ours. */
-function madeMeanwhile (err: unknown, isFolder: () => boolean): boolean {
+/** A folder made by someone else between our stat and our mkdir of `dir` is as good as ours. */
+function madeMeanwhile (err: unknown, dir: string): boolean {
   if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return false
-  try { return isFolder() } catch { return false }
+  try { return statSync(dir).isDirectory() } catch { return false }
 }
 
 /** mkdir -p; returns the first folder it made (undefined: all there), as `mkdir(path, { recursive: true })` does. */
@@ -50,7 +50,7 @@ export async function mkdirP (path: string, mode?: number): Promise<string | und
       await mkdir(dir, { mode })
       first ??= dir
     } catch (err) {
-      if (!madeMeanwhile(err, () => statSync(dir).isDirectory())) throw err
+      if (!madeMeanwhile(err, dir)) throw err
     }
   }
   return first
@@ -64,7 +64,7 @@ export function mkdirPSync (path: string, mode?: number): string | undefined {
       mkdirSync(dir, { mode })
       first ??= dir
     } catch (err) {
-      if (!madeMeanwhile(err, () => statSync(dir).isDirectory())) throw err
+      if (!madeMeanwhile(err, dir)) throw err
     }
   }
   return first
