@@ -161,9 +161,8 @@ function step (s: TuiState, a: Action): TuiState {
         peers: sortPeers(a.peers),
         offers: [...a.offers],
         active: transfers.filter((t) => !isFinished(t)),
-        history: transfers.filter(isFinished)
-          .sort((x, y) => (y.finishedAt ?? y.createdAt) - (x.finishedAt ?? x.createdAt))
-          .slice(0, HISTORY_LIMIT)
+        history: cutHistory(transfers.filter(isFinished)
+          .sort((x, y) => (y.finishedAt ?? y.createdAt) - (x.finishedAt ?? x.createdAt)), s.details)
       }
     }
     case 'connection': return { ...s, connection: a.connection }
@@ -225,13 +224,25 @@ function renamed (s: TuiState, p: PeerInfo): TuiState {
   return active === s.active && history === s.history ? s : { ...s, active, history }
 }
 
+/**
+ * History's first HISTORY_LIMIT lines, newest first; the transfer shown in
+ * details (`shown`) stays, as the last line, while it is shown, or its
+ * details would close by themselves as others end (review finding).
+ */
+function cutHistory (history: TransferInfo[], shown: string | undefined): TransferInfo[] {
+  if (history.length <= HISTORY_LIMIT) return history
+  const kept = history.slice(0, HISTORY_LIMIT)
+  const cut = shown === undefined || kept.some((t) => t.id === shown) ? undefined : history.find((t) => t.id === shown)
+  return cut === undefined ? kept : [...kept.slice(0, -1), cut]
+}
+
 function onTransfer (s: TuiState, t: TransferInfo): TuiState {
   const active = s.active.filter((x) => x.id !== t.id)
   // a late reply to send/accept must not bring a finished transfer back
   if (!isFinished(t) && s.history.some((x) => x.id === t.id)) return s
   const history = s.history.filter((x) => x.id !== t.id)
   if (isFinished(t)) {
-    return { ...s, active, history: [t, ...history].slice(0, HISTORY_LIMIT) }
+    return { ...s, active, history: cutHistory([t, ...history], s.details) }
   }
   // keep an active transfer's row where it was so the selection does not jump
   const i = s.active.findIndex((x) => x.id === t.id)

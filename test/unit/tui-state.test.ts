@@ -10,7 +10,7 @@ import {
 } from '../../src/tui/format.ts'
 import { COMMAND_KEYS, helpText, isTyping, keyToCommands } from '../../src/tui/keys.ts'
 import { checkPaths, splitPaths } from '../../src/tui/paths.ts'
-import { HISTORY_LIMIT, initialState, reduce, selectedTransfer, sendablePeers } from '../../src/tui/state.ts'
+import { HISTORY_LIMIT, detailedTransfer, initialState, reduce, selectedTransfer, sendablePeers } from '../../src/tui/state.ts'
 import type { Action, TuiState } from '../../src/tui/state.ts'
 
 const peer = (id: string, name: string, over: Partial<PeerInfo> = {}): PeerInfo =>
@@ -61,6 +61,23 @@ describe('reduce', () => {
     expect(s.active.map((t) => `${t.id}:${t.doneBytes}`)).toEqual(['a:9', 'b:1'])
     for (let i = 0; i < HISTORY_LIMIT + 5; i++) s = reduce(s, { type: 'event', name: 'transfer', data: xfer(`h${i}`, { state: 'cancelled' }) })
     expect(s.history).toHaveLength(HISTORY_LIMIT)
+  })
+
+  it('the transfer shown in details stays in History while shown, though fifty more end (review finding: its details closed by themselves, as it fell off the list)', () => {
+    const ended = (id: string, at: number): TransferInfo => xfer(id, { state: 'done', finishedAt: at })
+    let s = run([{ type: 'snapshot', status: undefined as never, peers: [], offers: [], transfers: [ended('old', 1)] },
+      { type: 'screen', screen: 'transfers' }, { type: 'details', id: 'old' }])
+    for (let i = 0; i < HISTORY_LIMIT + 5; i++) s = reduce(s, { type: 'event', name: 'transfer', data: ended(`h${i}`, 10 + i) })
+    expect(s.history).toHaveLength(HISTORY_LIMIT)
+    expect(detailedTransfer(s)?.id).toBe('old')
+    expect(s.history.at(-1)?.id).toBe('old')
+    // a snapshot (the daemon again after a restart) keeps it too
+    s = run([{ type: 'snapshot', status: undefined as never, peers: [], offers: [], transfers: [ended('old', 1), ...s.history.filter((t) => t.id !== 'old').map((t) => ended(t.id, t.finishedAt ?? 0)), ended('n', 99)] }], s)
+    expect(s.history).toHaveLength(HISTORY_LIMIT)
+    expect(detailedTransfer(s)?.id).toBe('old')
+    // shown no more: it goes the way of the others
+    s = run([{ type: 'details' }, { type: 'event', name: 'transfer', data: ended('m', 100) }], s)
+    expect(s.history.some((t) => t.id === 'old')).toBe(false)
   })
 
   it('the transfer selected on Transfers stays selected as others start and end: the selection is by the line, not its place (review finding: a line of History selected went to the one above it as a transfer began)', () => {
