@@ -15,7 +15,7 @@ import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
 import { counted, formatBytes, formatClock, formatRate, formatTook, truncate } from '../format.ts'
 import { isFinished } from '../state.ts'
 import { renamedLines } from '../renamed-lines.ts'
-import { activeBlock, receiptLabel, STATE_LABEL, who } from './TransfersScreen.ts'
+import { activeBlockParts, receiptLabel, STATE_LABEL, who } from './TransfersScreen.ts'
 import { asciiize, g, line } from './ui.ts'
 import type { Ui } from './ui.ts'
 
@@ -33,8 +33,9 @@ const WHY_ROWS = 4
 export function TransferDetails ({ t, shared, ui }: TransferDetailsProps) {
   const under = !isFinished(t)
   // under way: its header and bar as on the list; ended: who and what, as History says it
-  const head = under
-    ? activeBlock(t, false, ui, shared, { why: false, files: false })
+  const block = under ? activeBlockParts(t, false, ui, shared, { why: false }) : undefined
+  const head = block !== undefined
+    ? block.head
     // which of two peers of one name, as its History line says (review finding: the name alone)
     : [line('who', { bold: true }, asciiize(ui, `${who(t, ui, ui.width, shared)}${t.label != null ? `  ${escapeForDisplay(t.label)}` : ''}`))]
   const out: ReactNode[] = []
@@ -58,7 +59,7 @@ export function TransferDetails ({ t, shared, ui }: TransferDetailsProps) {
   if (t.receiveDir != null) out.push(field('into', escapeForDisplay(t.receiveDir)))
   // its files in flight, as the list has them, in the rows these fields leave (review finding: at 40x12 the
   // bars took the rows, and the fields were cut off); why it waits is its field, not said again above it
-  const files = under ? activeBlock(t, false, ui, shared, { why: false }).slice(head.length) : []
+  const files = block?.files ?? []
   out.unshift(...head, ...files.slice(0, Math.max(0, ui.rows - head.length - out.length)))
   // the lists take the rows left, each cut with how many more
   let room = ui.rows - out.length

@@ -140,10 +140,16 @@ function numsWidth (t: TransferInfo): number {
  * The lines of one transfer: header (direction, peer, files, state), overall
  * bar with percent, bytes, rate and ETA (only while it moves: hashing, transferring),
  * then a bar per file in flight. Also used by `ferry send` on a terminal.
- * `parts`: why it waits and its files in flight left out (a transfer's
- * details say why in a field of their own, and give its files the rows left).
+ * `parts.why`: false leaves out why it waits (a transfer's details say why
+ * in a field of their own, and give its files the rows left).
  */
-export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui, shared: ReadonlySet<string> = new Set(), parts: { why?: boolean, files?: boolean } = {}): ReactNode[] {
+export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui, shared: ReadonlySet<string> = new Set(), parts: { why?: boolean } = {}): ReactNode[] {
+  const { head, files } = activeBlockParts(t, sel, ui, shared, parts)
+  return [...head, ...files]
+}
+
+/** activeBlock's lines as its header (with the bar) and its files in flight, each built once. */
+export function activeBlockParts (t: TransferInfo, sel: boolean, ui: Ui, shared: ReadonlySet<string> = new Set(), parts: { why?: boolean } = {}): { head: ReactNode[], files: ReactNode[] } {
   // on a narrow terminal the header drops the file count, then shortens the state, before the state is cut
   // (user-test finding: cut at 40 columns), and before the peer's name is (up to PEER_NAME_CELLS of it)
   const resumed = t.resumed ? '  resumed' : ''
@@ -168,7 +174,7 @@ export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui, shared: Read
     ...progressLines(t, ui),
     ...(parts.why === false ? [] : waitReason(t, ui))
   ]
-  if (parts.files === false) return lines
+  const fileLines: ReactNode[] = []
   // a file's own bar goes first on a narrow terminal: its name and bytes say more
   const narrow = isNarrow(ui)
   const fileBar = narrow ? 0 : 12
@@ -181,14 +187,14 @@ export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui, shared: Read
   const nameW = Math.min(longest + 2, Math.max(8, ui.width - 8 - fileBar - bytesW))
   for (const f of inFlight) {
     const frac = f.size === 0 ? 1 : f.doneBytes / f.size
-    lines.push(line(`${t.id}:${f.path}`, { dimColor: true },
+    fileLines.push(line(`${t.id}:${f.path}`, { dimColor: true },
       `    ${fit(pathOf(f), narrow ? ui.width - 6 - (` ${formatBytes(f.doneBytes)} / ${formatBytes(f.size)}`).length : nameW, g(ui, '…'))} `,
       narrow ? '' : progressBar(frac, fileBar, { ascii: !ui.unicode }),
       ` ${formatBytes(f.doneBytes)} / ${formatBytes(f.size)}`))
   }
   const more = t.inFlight.length - MAX_FILES
-  if (more > 0) lines.push(line(`${t.id}:more`, { dimColor: true }, `    +${more} more file${more === 1 ? '' : 's'} in flight`))
-  return lines
+  if (more > 0) fileLines.push(line(`${t.id}:more`, { dimColor: true }, `    +${more} more file${more === 1 ? '' : 's'} in flight`))
+  return { head: lines, files: fileLines }
 }
 
 /**
