@@ -161,12 +161,19 @@ export class NameProbe {
 const PROBE_NAME = /^\.ferry-probe-[0-9a-f]{12}-(?:p[:*?"<>|]q|e[. ]?|plain)$/
 const HOLES_PROBE_NAME = /^\.ferry-holes-probe-[0-9a-f]{12}$/
 
+/**
+ * Whether a file at the top of the receive folder by this name would be
+ * swept at start: such names are refused in offers (safe-path.ts), or a
+ * file received by one was lost at the next start (review finding).
+ */
+export const isProbeFileName = (name: string): boolean => PROBE_NAME.test(name) || HOLES_PROBE_NAME.test(name)
+
 /** Remove probe files a daemon killed mid-check left in the receive folder (regular files by those names and sizes only, never through a link). */
 export async function sweepProbes (dir: string): Promise<number> {
   let removed = 0
   const names = await readdir(dir).catch(() => [] as string[])
   for (const name of names) {
-    const limit = PROBE_NAME.test(name) ? 0 : HOLES_PROBE_NAME.test(name) ? 1024 * 1024 : undefined
+    const limit = !isProbeFileName(name) ? undefined : PROBE_NAME.test(name) ? 0 : 1024 * 1024
     if (limit === undefined) continue
     const path = join(dir, name)
     const st = await lstat(path).catch(() => undefined)

@@ -17,7 +17,7 @@ import { constants, statSync } from 'node:fs'
 import { access, lstat, realpath } from 'node:fs/promises'
 import { basename, dirname, join, relative, isAbsolute } from 'node:path'
 import { FerryError, quoteForDisplay } from '../errors.ts'
-import { NameProbe } from './name-probe.ts'
+import { isProbeFileName, NameProbe } from './name-probe.ts'
 import { FAT_MAX_FILE_BYTES, fileSizeLimit, type FileSizeLimit } from './file-size-limit.ts'
 import { fmt } from './space.ts'
 import { notWritableBecause } from './receive-folder.ts'
@@ -81,6 +81,7 @@ export function validateRelativePath (p: string): string[] {
   if (components.length > MAX_PATH_DEPTH) throw unsafe(p, `deeper than ${MAX_PATH_DEPTH} components`)
   for (const c of components) checkComponent(p, c)
   if (components[0].toLowerCase() === PART_DIR) throw unsafe(p, `"${PART_DIR}" is reserved for part files`)
+  if (components.length === 1 && isProbeFileName(p)) throw unsafe(p, 'the name is reserved for ferry\'s probe files, removed from the receive folder at start')
   return components
 }
 

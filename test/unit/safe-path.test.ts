@@ -48,6 +48,10 @@ const HOSTILE: Array<[string, string]> = [
   ['part directory', '.ferry-part/x'],
   ['part directory alone', '.ferry-part'],
   ['part directory, other case', '.Ferry-Part/1/0'],
+  // a daemon's start removes these from the receive folder's top (name-probe.ts, sweepProbes): received there, they were lost (review finding)
+  ['a name probe file at the top', '.ferry-probe-0123456789ab-plain'],
+  ['a name probe file of a character at the top', '.ferry-probe-0123456789ab-p:q'],
+  ['a holes probe file at the top', '.ferry-holes-probe-0123456789ab'],
   ['lone surrogate', 'a\ud800b']
 ]
 
@@ -61,6 +65,9 @@ const LEGIT: Array<[string, string[]]> = [
   ['CONFIG.SYS', ['CONFIG.SYS']],
   ['nul-terminated.txt', ['nul-terminated.txt']],
   ['x/.ferry-part', ['x', '.ferry-part']],
+  ['x/.ferry-probe-0123456789ab-plain', ['x', '.ferry-probe-0123456789ab-plain']],
+  ['.ferry-probe-notes.txt', ['.ferry-probe-notes.txt']],
+  ['.ferry-holes-probe-0123456789ab.jpg', ['.ferry-holes-probe-0123456789ab.jpg']],
   [' leading space', [' leading space']],
   // endings some file systems drop: asked of the receive folder's (name-probe.ts), not refused as named
   ['name.', ['name.']],
