@@ -1293,6 +1293,10 @@ export class TransferService {
       this.setSendState(s, end.status === 'declined' ? 'declined' : end.status, notServedFailure(s, end.failure) ?? end.failure ?? new FerryError(end.status === 'declined' ? 'E_DECLINED' : 'E_CANCELLED', `the receiver ${end.status} the transfer`))
       return
     }
+    // still hashing (its preview out, so the receiver knows the id): there is no root to sign for yet, and a
+    // signature over the empty one verified (review finding: a TypeError, the send then marked as holding a
+    // verified receipt, and the real one after its offer ignored: the send never ended)
+    if (s.offer == null) throw new FerryError('E_PROTOCOL', 'a receipt for a transfer not offered yet')
     const publicKey = peerIdFromString(peerId).publicKey
     const missing = end.missing != null && end.missing.length > 0 ? end.missing : undefined
     const ok = publicKey != null && Buffer.compare(end.root, row.root) === 0 && await publicKey.verify(receiptPayload(id, row.root, missing), end.signature)

@@ -18,14 +18,14 @@ import { createLibp2p } from 'libp2p'
 import { expect } from 'vitest'
 import { parseCode } from '../../src/pairing/code.ts'
 import { runInitiator } from '../../src/pairing/exchange.ts'
-import { CHUNKS_PROTOCOL, HELLO_PROTOCOL, MAX_SMALL_MESSAGE_BYTES, OFFER_PROTOCOL, PAIR_PROTOCOL, RECEIPT_PROTOCOL, WIRE_VERSION } from '../../src/protocol/constants.ts'
+import { CHUNKS_PROTOCOL, HELLO_PROTOCOL, MAX_SMALL_MESSAGE_BYTES, OFFER_PROTOCOL, PAIR_PROTOCOL, PREVIEW_PROTOCOL, RECEIPT_PROTOCOL, WIRE_VERSION } from '../../src/protocol/constants.ts'
 import { FrameReader, lengthPrefixed, sendAll } from '../../src/protocol/frames.ts'
 import { answerHello, exchangeHello } from '../../src/protocol/hello.ts'
 import { pairChannel, type PairChannel } from '../../src/protocol/pair.ts'
 import { Refusal } from '../../src/protocol/pb/common.js'
 import { OfferAnswer } from '../../src/protocol/pb/transfer.js'
 import { timeoutSignal } from '../../src/protocol/stream.ts'
-import { askedRange, encodeChunkHeader, encodeChunkRequest, encodeOffer, readChunkHeader, readChunkRequest, readEnd, readOffer, type ChunkHeaderMsg, type ChunkRequestMsg, type EndMsg, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
+import { askedRange, encodeChunkHeader, encodeChunkRequest, encodeOffer, readChunkHeader, readChunkRequest, readEnd, readHashPart, readOffer, readPreview, type ChunkHeaderMsg, type ChunkRequestMsg, type EndMsg, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
 import { MODE_REGULAR, blake3, chunkCount, chunkRange, chunkSizeFor, computeFileRoot, computeTransferRoot } from '../../src/transfer/index.ts'
 import { waitListed, type TestDaemon } from './daemon.ts'
 import { showCode, type ShownCode } from './pairing.ts'
@@ -145,6 +145,8 @@ export class EvilPeer {
   readonly ends: EndMsg[] = []
   /** Offers a daemon sent us (we accept them all, then fetch as the test says). */
   readonly offered: OfferMsg[] = []
+  /** Previews a daemon sent us while it hashed (entries, no hashes): read to their end, nothing fetched. */
+  readonly previewed: OfferMsg[] = []
   /** what the next offer streams meet, one each, before offers are read again; 'fetch-first': the first chunk is fetched before the answer goes */
   readonly offerTrouble: Array<'reset' | 'hangup' | 'silent' | 'fetch-first'> = []
   private readonly served = new Map<string, Served>()
@@ -185,6 +187,15 @@ export class EvilPeer {
         if (trouble === 'fetch-first') await peer.fetchChunks(await connection.newStream(CHUNKS_PROTOCOL), offer.transferId, 0, [0])
         await answer({ status: 'accepted', haveBytes: 0 })
       }).catch(() => {})
+    })
+    // a daemon's preview is read (its transfer id is then known here) and its hash parts read past
+    await node.handle(PREVIEW_PROTOCOL, (stream) => {
+      void (async () => {
+        const reader = new FrameReader(stream)
+        const preview = await readPreview(reader, timeoutSignal(10_000))
+        if (preview != null) peer.previewed.push(preview)
+        while (await readHashPart(reader, timeoutSignal(120_000)) != null) {}
+      })().catch(() => { stream.abort(new Error('preview read')) })
     })
     await node.handle(RECEIPT_PROTOCOL, (stream) => {
       void readEnd(stream, async (end) => { peer.ends.push(end) }).catch(() => {})
