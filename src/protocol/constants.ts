@@ -56,3 +56,10 @@ export const MAX_OFFER_TOTAL_BYTES = 2 ** 50
 export const MAX_CHUNKS_PER_REQUEST = 64
 /** Largest chunk (must match transfer/chunking.ts MAX_CHUNK_SIZE). */
 export const MAX_CHUNK_BYTES = 16 * 1024 * 1024
+/**
+ * Chunk streams one peer may have served at once, over all its connections:
+ * each can hold up to SEND_AHEAD_BYTES unsent (frames.ts) and a source file
+ * open. A limit per connection alone let a peer that dialled again and again
+ * multiply it (review finding: 4 connections of 64 streams, +527 MiB).
+ */
+export const MAX_CHUNK_STREAMS_PER_PEER = 64

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { lstat, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
-import { CHUNKS_PROTOCOL, PREVIEW_PROTOCOL, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, MAX_UNFINISHED_OFFER_BYTES_PER_PEER, MAX_UNFINISHED_RECEIVES_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
+import { CHUNKS_PROTOCOL, PREVIEW_PROTOCOL, MAX_CHUNK_STREAMS_PER_PEER, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, MAX_UNFINISHED_OFFER_BYTES_PER_PEER, MAX_UNFINISHED_RECEIVES_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
 import { dialFailure } from '../protocol/stream.ts'
 import { FrameReader, offerTimeoutMs, decodeOffer, encodeChunkRequest, encodeOffer, readChunkHeader, readEnd, readOffer, sendAll, sendEnd, sendOffer, type AnswerMsg, type EndMsg, type OfferMsg, type RefusedEntry } from '../protocol/transfer.ts'
 import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } from '../daemon/control/types.ts'
@@ -37,6 +37,7 @@ import { partDirFor } from './finalize.ts'
 import { alreadyInPlace } from './receive-plan.ts'
 import { keepsHoles, zeroBytes } from './zero-chunks.ts'
 import { sweepProbes } from './name-probe.ts'
+import { PeerStreams } from './peer-streams.ts'
 import { FAT_MAX_FILE_BYTES, fileSizeLimit } from './file-size-limit.ts'
 import { checkReceiveFolder, makeReceiveFolder } from './receive-folder.ts'
 import { DISK_AWAY_LOG, diskNotMounted, lookAtReceiveMount, storeMountMemory } from './receive-mount.ts'
@@ -142,6 +143,8 @@ export class TransferService {
   private sinkTimer?: NodeJS.Timeout
   private sweepTimer?: NodeJS.Timeout
   private readonly partDirs = new KeyedLock()
+  /** chunk streams served now, by peer (over all its connections) */
+  private readonly chunkStreams = new PeerStreams(MAX_CHUNK_STREAMS_PER_PEER)
   /** The look at the offers waiting for a decision under way, and when the last one began (offers) */
   private offersLook?: Promise<void>
   private offersLookedAt = 0
@@ -203,7 +206,10 @@ export class TransferService {
     await node.handle(OFFER_PROTOCOL, (s, conn) => { void this.onOffer(s, conn.remotePeer.toString()) })
     await node.handle(PREVIEW_PROTOCOL, (s, conn) => { void this.prefetches.take(s, conn.remotePeer.toString()) })
     await node.handle(CHUNKS_PROTOCOL, (s, conn) => {
-      void serveChunks(s, conn.remotePeer.toString(), (id, peer) => this.senderFor(id, peer), (sender, file, n) => {
+      const remote = conn.remotePeer.toString()
+      // reset, not answered: a receiver takes that for a link that failed, and asks again later
+      if (!this.chunkStreams.take(remote)) { s.abort(new FerryError('E_LIMIT', `more than ${MAX_CHUNK_STREAMS_PER_PEER} chunk streams from one peer`)); return }
+      void serveChunks(s, remote, (id, peer) => this.senderFor(id, peer), (sender, file, n) => {
         // before the offer (a receiver fetching ahead of it, prefetch.ts): the progress shown is the hashing's
         if (sender.offer == null) { sender.previewWire += n; return }
         const served = (sender.served.get(file) ?? 0) + n
@@ -233,7 +239,8 @@ export class TransferService {
         if (sender.state === 'offered' || sender.state === 'waiting') this.setSendState(sender, 'fetching')
         this.changed(sender.id, false)
       }, { onGivenUp: (sender, file) => { this.recordGivenUp(sender, file) }, onServedAgain: (sender, file) => { this.forgetGivenUp(sender, file) }, onCut: (sender) => { if (!sender.finished) sender.streamCut = true } })
-    }, { maxInboundStreams: 64 })
+        .finally(() => { this.chunkStreams.release(remote) })
+    }, { maxInboundStreams: MAX_CHUNK_STREAMS_PER_PEER })
     await node.handle(RECEIPT_PROTOCOL, (s, conn) => {
       void readEnd(s, async (end) => { await this.onEnd(conn.remotePeer.toString(), end) }).catch((err) => { this.c.log.debug('receipt stream failed', { err: (err as Error).message }) })
     })

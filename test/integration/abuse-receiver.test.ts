@@ -5,14 +5,19 @@
 // for more than it says, and keep running.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { open as openFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { open as openFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { RECEIPT_PROTOCOL } from '../../src/protocol/constants.ts'
-import { sendEnd } from '../../src/protocol/transfer.ts'
+import type { Stream } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import { CHUNKS_PROTOCOL, MAX_CHUNK_STREAMS_PER_PEER, RECEIPT_PROTOCOL } from '../../src/protocol/constants.ts'
+import { encodeChunkRequest, sendAll, sendEnd } from '../../src/protocol/transfer.ts'
 import { receiptPayload } from '../../src/transfer/receiver.ts'
 import { cleanupAll, control as call, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
 import { pairedEvilPeer, type EvilPeer } from '../helpers/evil-peer.ts'
 
+const MiB = 1024 ** 2
 const GiB = 1024 ** 3
 
 let sender: TestDaemon
@@ -32,6 +37,12 @@ afterAll(async () => {
 })
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
+function vmRssBytes (pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  if (m == null) throw new Error(`no VmRSS for ${pid}`)
+  return Number(m[1]) * 1024
+}
 
 describe('a receipt for a send not yet offered', () => {
   it('is refused while the send hashes (no root to sign for yet), and the real receipt that follows the offer still ends the send done (review finding: a TypeError, then every later receipt ignored and the send never ended)', async () => {
@@ -57,6 +68,44 @@ describe('a receipt for a send not yet offered', () => {
     expect(done.code, done.stderr).toBe(0)
     const t = (await call(sender, 'transfers')).find((x) => x.id === id)
     expect(t).toMatchObject({ state: 'done', receipt: { verified: true } })
+    expect(sender.proc.exitCode).toBeNull()
+  })
+})
+
+describe('chunk streams a receiver opens over several connections', () => {
+  it(`are served ${MAX_CHUNK_STREAMS_PER_PEER} at a time for one peer, not ${MAX_CHUNK_STREAMS_PER_PEER} per connection: one that asks for chunks on every stream of 4 connections and takes nothing does not make the sender queue 2 MiB on each (review finding: +527 MiB)`, async () => {
+    const dir = await tempDir('ferry-many-conns-')
+    const path = join(dir, 'sixteen.bin')
+    await writeFile(path, randomBytes(16 * MiB))
+    const sending = spawnCli(['send', 'evil', path, '--json', '--home', sender.home], { timeoutMs: 120_000 })
+    const offer = await waitFor(() => evil.offered.find((o) => o.files[0]?.path === 'sixteen.bin'), 'the sender to offer the file', 20_000)
+    const all = Array.from({ length: offer.files[0].chunks.length }, (_, i) => i)
+    const target = multiaddr(sender.addr.includes('/p2p/') ? sender.addr : `${sender.addr}/p2p/${sender.peerId}`)
+    const rss0 = vmRssBytes(sender.proc.pid!)
+    const streams: Stream[] = []
+    const answered = new Set<Stream>()
+    for (let c = 0; c < 4; c++) {
+      // a connection of its own each (libp2p would reuse the one there)
+      const conn = await evil.node.dial(target, { force: true, signal: AbortSignal.timeout(5000) })
+      for (let i = 0; i < 64; i++) {
+        const stream = await conn.newStream(CHUNKS_PROTOCOL, { signal: AbortSignal.timeout(5000) }).catch(() => undefined)
+        if (stream == null) continue
+        streams.push(stream)
+        // this side's yamux never gives the sender window again: it can send the first 256 KiB, no more
+        ;(stream as unknown as { sendWindowUpdate: () => void }).sendWindowUpdate = () => {}
+        stream.addEventListener('message', () => { answered.add(stream) })
+        for (let r = 0; r < 4; r++) await sendAll(stream, encodeChunkRequest({ transferId: offer.transferId, fileIndex: 0, chunks: all })).catch(() => {})
+      }
+    }
+    // a fixed wait: a sender that queues nothing more has no later event to wait for
+    await new Promise((resolve) => setTimeout(resolve, 4000))
+    const grew = vmRssBytes(sender.proc.pid!) - rss0
+    expect(streams.length, 'streams opened').toBeGreaterThan(2 * MAX_CHUNK_STREAMS_PER_PEER)
+    expect(answered.size, 'streams answered').toBeLessThanOrEqual(MAX_CHUNK_STREAMS_PER_PEER)
+    expect(grew, `sender grew by ${(grew / MiB).toFixed(1)} MiB`).toBeLessThan(256 * MiB)
+    for (const s of streams) s.abort(new Error('done'))
+    expect((await sender.cli(['cancel', hex(offer.transferId)])).code).toBe(0)
+    expect((await sending.done).code).toBe(1)
     expect(sender.proc.exitCode).toBeNull()
   })
 })
