@@ -56,6 +56,16 @@ const INDEX_BATCH_FILES = 64
 const INDEX_BATCH_MS = 250
 /** Plans in a row after part files vanished under a run, before the transfer fails. */
 const MAX_REPLANS = 3
+/**
+ * After runs in a row cut short by the link that verified nothing new, the
+ * next waits this long, doubled with each more, up to RESUME_DELAY_MAX_MS
+ * (the first goes at the service's next look, 2 s): each run plans the
+ * receive again, and a sender that answers the offer and then cuts every
+ * chunk stream kept a receive of 20,000 files planning, a core busy, for as
+ * long as it stayed online (review finding).
+ */
+const RESUME_DELAY_MS = 2000
+const RESUME_DELAY_MAX_MS = 60_000
 
 export interface ReceiverDeps {
   store: TransferStore
@@ -115,6 +125,12 @@ export class Receiver {
   private aheadSure?: Map<number, Bitmap>
   /** The daemon is stopping: a run cut short by it is not a failure. */
   private stopping = false
+  /** What the run held verified when its fetch began (undefined: it did not get that far) */
+  private doneAtFetch?: number
+  /** Runs in a row cut short by the link that verified nothing new */
+  private quietRuns = 0
+  /** Not resumed by the service's timer before this (Date.now()): see RESUME_DELAY_MS */
+  resumeAfter = 0
   private controller = new AbortController()
   private running?: Promise<void>
   private lastFlush = 0
@@ -212,6 +228,7 @@ export class Receiver {
   /** One run: plan, fetch, place, receipt. Resolves true when it should plan again (its part files were removed under it). */
   private async runOnce (mayReplan: boolean): Promise<boolean> {
     this.controller = new AbortController()
+    this.doneAtFetch = undefined
     this.knownDirs = new Set()
     // the last run's file states are not this run's: a plan cut short (a stop) would record their
     // bitmaps over what it had just forgotten of part files made anew (review finding: zeros placed)
@@ -299,6 +316,7 @@ export class Receiver {
       // the part folder gone (removed, or the receive folder moved or unmounted): the fetch stops
       // within a second, and the run plans again (or fails, the receive folder gone) as below
       stopWatch = watchPartFolder(partDir, () => { lost.abort(new FerryError('E_PATH_NOT_FOUND', `the part folder ${partDir} went away during the transfer (removed, or the receive folder moved or its disk unmounted)`)) })
+      this.doneAtFetch = this.progress.done
       await fetchAll({
         transferId: Buffer.from(this.id, 'hex'),
         files: this.files,
@@ -749,6 +767,9 @@ export class Receiver {
       this.deps.log.info('transfer interrupted; will resume', { id: this.id, err: fe.message })
       // what `ferry transfers` shows meanwhile: a link that went, not an internal error
       const shown = fe.code === 'E_INTERNAL' || fe.code === 'E_PROTOCOL' ? new FerryError('E_PEER_UNREACHABLE', `lost the connection to the sender (${fe.message})`, { cause: fe }) : fe
+      // nothing new verified: asked again later each time (RESUME_DELAY_MS); any progress, at the next look
+      this.quietRuns = this.doneAtFetch !== undefined && this.progress.done > this.doneAtFetch ? 0 : this.quietRuns + 1
+      this.resumeAfter = this.quietRuns <= 1 ? 0 : Date.now() + Math.min(RESUME_DELAY_MAX_MS, RESUME_DELAY_MS * 2 ** (this.quietRuns - 1))
       this.setState('waiting', shown)
       return
     }
