@@ -23,6 +23,7 @@ import { Bitmap } from './bitmap.ts'
 import { BitmapRecorder } from './bitmap-recorder.ts'
 import { fetchAll } from './fetch.ts'
 import type { KeyedLock } from './keyed-lock.ts'
+import type { KeyedSemaphore } from './keyed-semaphore.ts'
 import { ensureParents, partDirFor, placeDir, placeFile, receiveFolderNotStateFolder, syncPlacedFolders, type DirModes } from './finalize.ts'
 import { caseClashes } from './case-clash.ts'
 import { checkOfferPaths, notWritableRefusal, validateRelativePath, type FolderId, type Refusal } from './safe-path.ts'
@@ -81,6 +82,12 @@ export interface ReceiverDeps {
   updateState: (id: string, patch: StatePatch) => void
   /** Receives of the same content share a part folder: one run at a time holds it. */
   partDirs: KeyedLock
+  /**
+   * A few runs of one peer's receives at a time (taken before partDirs, so
+   * the two never wait on each other in a circle): each run's streams hold
+   * chunk buffers of up to 16 MiB, the largest chunk a peer may use.
+   */
+  peerRuns?: KeyedSemaphore
   /** ferry's own state folder: nothing is placed in it (also for a receive that began in another receive folder) */
   stateFolder?: FolderId
   log: Pick<Logger, 'debug' | 'info' | 'warn'>
@@ -235,12 +242,14 @@ export class Receiver {
     this.files = []
     const signal = this.controller.signal
     let release: (() => void) | undefined
+    let releaseTurn: (() => void) | undefined
     let reporter: ProgressReporter | undefined
     let spool: Spool | undefined
     let stopWatch: (() => void) | undefined
     /** aborted when the part folder went away while fetching (watchPartFolder) */
     const lost = new AbortController()
     try {
+      releaseTurn = await this.deps.peerRuns?.acquire(this.peerId, signal)
       release = await this.deps.partDirs.acquire(this.rootHex, signal)
       if (this.state === 'waiting' || this.state === 'fetching') { this.resumed = true; this.deps.updateState(this.id, { resumed: true }) }
       this.setState('fetching')
@@ -393,6 +402,7 @@ export class Receiver {
       // file sent again once the disk has room goes on from them
       if (this.state === 'cancelled') spool?.remove()
       release?.()
+      releaseTurn?.()
     }
     return false
   }

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { lstat, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
-import { CHUNKS_PROTOCOL, PREVIEW_PROTOCOL, MAX_CHUNK_STREAMS_PER_PEER, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, MAX_UNFINISHED_OFFER_BYTES_PER_PEER, MAX_UNFINISHED_RECEIVES_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
+import { CHUNKS_PROTOCOL, PREVIEW_PROTOCOL, MAX_CHUNK_STREAMS_PER_PEER, MAX_RUNNING_RECEIVES_PER_PEER, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, MAX_UNFINISHED_OFFER_BYTES_PER_PEER, MAX_UNFINISHED_RECEIVES_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
 import { dialFailure } from '../protocol/stream.ts'
 import { FrameReader, offerTimeoutMs, decodeOffer, encodeChunkRequest, encodeOffer, readChunkHeader, readEnd, readOffer, sendAll, sendEnd, sendOffer, type AnswerMsg, type EndMsg, type OfferMsg, type RefusedEntry } from '../protocol/transfer.ts'
 import { isFinalState, type OfferInfo, type SkippedPath, type TransferInfo } from '../daemon/control/types.ts'
@@ -38,6 +38,7 @@ import { alreadyInPlace } from './receive-plan.ts'
 import { keepsHoles, zeroBytes } from './zero-chunks.ts'
 import { sweepProbes } from './name-probe.ts'
 import { PeerStreams } from './peer-streams.ts'
+import { KeyedSemaphore } from './keyed-semaphore.ts'
 import { FAT_MAX_FILE_BYTES, fileSizeLimit } from './file-size-limit.ts'
 import { checkReceiveFolder, makeReceiveFolder } from './receive-folder.ts'
 import { DISK_AWAY_LOG, diskNotMounted, lookAtReceiveMount, storeMountMemory } from './receive-mount.ts'
@@ -143,6 +144,8 @@ export class TransferService {
   private sinkTimer?: NodeJS.Timeout
   private sweepTimer?: NodeJS.Timeout
   private readonly partDirs = new KeyedLock()
+  /** receives of one peer that run at once (Receiver's peerRuns) */
+  private readonly peerRuns = new KeyedSemaphore(MAX_RUNNING_RECEIVES_PER_PEER)
   /** chunk streams served now, by peer (over all its connections) */
   private readonly chunkStreams = new PeerStreams(MAX_CHUNK_STREAMS_PER_PEER)
   /** The look at the offers waiting for a decision under way, and when the last one began (offers) */
@@ -1126,6 +1129,7 @@ export class TransferService {
       writeState: (rid, patch) => this.pendingStates.write(rid, patch),
       updateState: (rid, patch) => { this.pendingStates.update(rid, patch) },
       partDirs: this.partDirs,
+      peerRuns: this.peerRuns,
       stateFolder: this.stateFolder,
       log: this.c.log
     }, { id, peerId, offer, state, ...extra, receiveDir: extra.receiveDir ?? this.c.receiveDir })

@@ -114,7 +114,10 @@ export type CutHook = (fileIndex: number, chunk: number, attempt: number) => num
 /** One chunk asked for: from which byte of it, and how many bytes. */
 export interface Asked { fileIndex: number, chunk: number, from: number, length: number }
 
-interface Served { built: BuiltOffer, corrupt?: CorruptHook, cut?: CutHook, attempts: Map<string, number>, asked: Asked[], stall?: boolean }
+/** Whether to go silent, the stream left open, instead of answering this piece of a chunk (`from`: its first byte in the chunk). */
+export type HoldHook = (fileIndex: number, chunk: number, from: number) => boolean
+
+interface Served { built: BuiltOffer, corrupt?: CorruptHook, cut?: CutHook, attempts: Map<string, number>, asked: Asked[], stall?: boolean, hold?: HoldHook }
 
 /** An OfferAnswer as plain data (haveBytes as a number, so it prints). */
 export interface Answer { status: string, haveBytes: number, error?: { code: string, message: string } }
@@ -287,7 +290,7 @@ export class EvilPeer {
   }
 
   /** Offer a (possibly hostile) manifest; the bytes we serve for it are registered first. */
-  async offer (d: TestDaemon, built: BuiltOffer, corrupt?: CorruptHook, cut?: CutHook, opts: { stall?: boolean, servedAlready?: boolean } = {}): Promise<Answer> {
+  async offer (d: TestDaemon, built: BuiltOffer, corrupt?: CorruptHook, cut?: CutHook, opts: { stall?: boolean, hold?: HoldHook, servedAlready?: boolean } = {}): Promise<Answer> {
     if (opts.servedAlready !== true) this.serve(built, corrupt, cut, opts)
     const { answer, reply } = await this.offerRaw(d, built.wire, { closeWrite: true, waitMs: 30_000, stopAtAnswer: true })
     if (answer == null) throw new Error(`no OfferAnswer (stream ${reply.end} after ${reply.bytes.length} bytes)`)
@@ -295,8 +298,8 @@ export class EvilPeer {
   }
 
   /** Serve `built`'s chunks on /ferry/chunks, counting what is asked for, without offering it (yet): a test that sends a preview first. */
-  serve (built: BuiltOffer, corrupt?: CorruptHook, cut?: CutHook, opts: { stall?: boolean } = {}): void {
-    this.served.set(built.id, { built, corrupt, cut, attempts: new Map(), asked: [], stall: opts.stall })
+  serve (built: BuiltOffer, corrupt?: CorruptHook, cut?: CutHook, opts: { stall?: boolean, hold?: HoldHook } = {}): void {
+    this.served.set(built.id, { built, corrupt, cut, attempts: new Map(), asked: [], stall: opts.stall, hold: opts.hold })
   }
 
   /** Send raw bytes on a gated protocol and decode the gate's Refusal envelope. */
@@ -368,6 +371,8 @@ export class EvilPeer {
           const range = chunkRange(chunk, entry.size, entry.chunkSize)
           // a range of the first chunk, as a daemon serves it (sender.ts)
           const { from, length } = askedRange(req, i, range.length)
+          // silent from here on: what the receiver holds of the chunk so far waits with it
+          if (s.hold?.(req.fileIndex, chunk, from) === true) { await new Promise((resolve) => { stream.addEventListener('close', resolve, { once: true }) }); return }
           s.asked.push({ fileIndex: req.fileIndex, chunk, from, length })
           const bytes = Uint8Array.prototype.slice.call(data, range.offset + from, range.offset + from + length) // a copy, even of a Buffer
           if (s.corrupt?.(req.fileIndex, chunk, attempt) === true) bytes[length >> 1] ^= 0x01 // one flipped bit in one byte

@@ -4,12 +4,21 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cleanupAll, control as call, startDaemon, tempDir, type TestDaemon } from '../helpers/daemon.ts'
 import { buildOffer, pairedEvilPeer, type EvilPeer } from '../helpers/evil-peer.ts'
 
+const MiB = 1024 * 1024
+
 let victim: TestDaemon
 let evil: EvilPeer
+
+function vmRssBytes (pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  if (m == null) throw new Error(`no VmRSS for ${pid}`)
+  return Number(m[1]) * 1024
+}
 
 beforeAll(async () => {
   victim = await startDaemon({ name: 'victim', receiveDir: join(await tempDir('ferry-abuse-sender-'), 'in') })
@@ -36,4 +45,32 @@ describe('a sender that answers the offer, then cuts every chunk stream', () => 
     expect(t?.state).toMatch(/^(waiting|fetching)$/)
     expect(victim.proc.exitCode).toBeNull()
   }, 40_000)
+})
+
+describe('receives from one sender that serves chunks of 16 MiB (the largest a receiver takes) and goes silent before the end of each', () => {
+  it('do not all hold their chunk buffers at once: a few of its receives run at a time (review finding: 32 such receives took a daemon from 114 MiB to 1.6 GiB)', async () => {
+    const N = 16
+    const base = randomBytes(3 * 16 * MiB)
+    const rss0 = vmRssBytes(victim.proc.pid!)
+    const ids: string[] = []
+    for (let i = 0; i < N; i++) {
+      // three chunks, one per chunk stream, each of its own content (one transfer root each: no turns on a shared part folder)
+      const data = Buffer.from(base)
+      for (let c = 0; c < 3; c++) data.writeUInt32BE(i, c * 16 * MiB)
+      const built = buildOffer([{ path: `big-${i}.bin`, data, chunkSize: 16 * MiB }])
+      ids.push(built.id)
+      // every piece of 1 MiB answered but the last of each chunk: the receiver holds 15 MiB of it, and waits
+      const ans = await evil.offer(victim, built, undefined, undefined, { hold: (_file, _chunk, from) => from >= 15 * MiB })
+      expect(ans.status, JSON.stringify(ans)).toBe('accepted')
+    }
+    // a fixed wait (under the 30 s a silent stream is given): a receiver that holds no more has no later event to wait for
+    await new Promise((resolve) => setTimeout(resolve, 10_000))
+    const grew = vmRssBytes(victim.proc.pid!) - rss0
+    // all 16 at once: ~45 MiB each, 720 MiB
+    expect(grew, `victim grew by ${(grew / MiB).toFixed(0)} MiB`).toBeLessThan(400 * MiB)
+    const states = (await call(victim, 'transfers')).filter((t) => ids.includes(t.id)).map((t) => t.state)
+    expect(states.filter((s) => s === 'fetching').length, states.join(' ')).toBeGreaterThan(0)
+    for (const id of ids) expect((await victim.cli(['cancel', id])).code).toBe(0)
+    expect(victim.proc.exitCode).toBeNull()
+  }, 120_000)
 })
