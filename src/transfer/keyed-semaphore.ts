@@ -10,6 +10,14 @@ export class KeyedSemaphore {
 
   constructor (max: number) { this.max = max }
 
+  /** How many may hold a key at once. */
+  get limit (): number { return this.max }
+
+  /** Whether an acquire of `key` now would wait its turn. */
+  full (key: string): boolean {
+    return (this.held.get(key) ?? 0) >= this.max || (this.waiting.get(key)?.length ?? 0) > 0
+  }
+
   /** Resolves with `release` once fewer than `max` hold `key` and every earlier waiter got its turn; rejects with the signal's reason if it aborts first. */
   async acquire (key: string, signal?: AbortSignal): Promise<() => void> {
     signal?.throwIfAborted()

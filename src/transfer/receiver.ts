@@ -249,9 +249,13 @@ export class Receiver {
     /** aborted when the part folder went away while fetching (watchPartFolder) */
     const lost = new AbortController()
     try {
-      releaseTurn = await this.deps.peerRuns?.acquire(this.peerId, signal)
+      const before = this.state
+      const runs = this.deps.peerRuns
+      // said while it waits its turn (review finding: shown "accepted", or as it last stopped, with nothing moving)
+      if (runs?.full(this.peerId) === true) this.setState('waiting', new FerryError('E_LIMIT', `waiting its turn: ${runs.limit} other receives from this device are under way, ${runs.limit} at most at once`))
+      releaseTurn = await runs?.acquire(this.peerId, signal)
       release = await this.deps.partDirs.acquire(this.rootHex, signal)
-      if (this.state === 'waiting' || this.state === 'fetching') { this.resumed = true; this.deps.updateState(this.id, { resumed: true }) }
+      if (before === 'waiting' || before === 'fetching') { this.resumed = true; this.deps.updateState(this.id, { resumed: true }) }
       this.setState('fetching')
       // a receive that began in another receive folder and goes on in this one (after a restart)
       // was never checked against it: no part folder, no byte in ferry's state folder (review finding)
