@@ -9,6 +9,16 @@ import { FerryError, toFerryError } from '../../errors.ts'
 import { onJsonLines, writeJsonLine } from './lines.ts'
 import type { ControlEvents, ControlMethods, EventName, MethodName } from './types.ts'
 
+/**
+ * A connection may have this many requests unanswered, and this many bytes
+ * of answers it has not read, before the daemon stops reading from it until
+ * it catches up. A client that writes requests and never reads the answers
+ * was read on and answered into memory without bound (helper finding:
+ * 200,000 `peers` requests never read grew the daemon by 266 MB).
+ */
+const MAX_UNANSWERED = 64
+const MAX_UNREAD_ANSWERS = 1024 * 1024
+
 export type Handlers = {
   [M in MethodName]?: (params: ControlMethods[M]['params'], ctx: { socket: Socket }) => Promise<ControlMethods[M]['result']> | ControlMethods[M]['result']
 }
@@ -88,8 +98,27 @@ export class ControlServer {
     this.sockets.add(socket)
     socket.on('close', () => { this.sockets.delete(socket); this.subscribers.delete(socket) })
     socket.on('error', () => {})
-    onJsonLines(socket, (v) => { void this.dispatch(socket, v) }, (err) => {
+    let unanswered = 0
+    // requests past MAX_UNANSWERED wait here (at most what one read brought) and the socket is read no further
+    const waiting: unknown[] = []
+    // read on only while the client takes its answers (and those of lines it sent that were not requests)
+    const flow = (): void => {
+      while (waiting.length > 0 && unanswered < MAX_UNANSWERED && socket.writableLength <= MAX_UNREAD_ANSWERS) start(waiting.shift())
+      const full = waiting.length > 0 || unanswered >= MAX_UNANSWERED || socket.writableLength > MAX_UNREAD_ANSWERS
+      if (full && !socket.isPaused()) socket.pause()
+      else if (!full && socket.isPaused()) socket.resume()
+    }
+    const start = (v: unknown): void => {
+      unanswered++
+      void this.dispatch(socket, v).finally(() => { unanswered--; flow() })
+    }
+    socket.on('drain', flow)
+    onJsonLines(socket, (v) => {
+      waiting.push(v)
+      flow()
+    }, (err) => {
       writeJsonLine(socket, { id: 0, error: err.toJSON() })
+      flow()
     })
   }
 

@@ -1,0 +1,53 @@
+// The control socket used as a careless or hostile local client would use it,
+// against a real daemon: raw lines written to <home>/control.sock, answers
+// not read, lines too long. The daemon must answer what it can read, keep
+// its memory bounded, and go on serving the others.
+
+import { afterAll, describe, expect, it } from 'vitest'
+import { connect, type Socket } from 'node:net'
+import { join } from 'node:path'
+import { cleanupAll, control, startDaemon } from '../helpers/daemon.ts'
+
+afterAll(cleanupAll)
+
+async function rawConnect (home: string): Promise<Socket> {
+  const s = connect(join(home, 'control.sock'))
+  await new Promise<void>((resolve, reject) => { s.once('connect', resolve); s.once('error', reject) })
+  return s
+}
+
+/** Whether `s` drains within `ms` (its reader takes what was written). */
+async function drainsWithin (s: Socket, ms: number): Promise<boolean> {
+  return await new Promise((resolve) => {
+    const timer = setTimeout(() => { s.off('drain', onDrain); resolve(false) }, ms)
+    const onDrain = (): void => { clearTimeout(timer); resolve(true) }
+    s.once('drain', onDrain)
+  })
+}
+
+describe('the control socket', { timeout: 120_000 }, () => {
+  it('a client that sends requests and never reads the answers is read no further once its answers pile up: the daemon\'s memory stays bounded, others are served (helper finding: 200,000 `peers` requests never read grew the daemon by 266 MB, kept after the client left)', async () => {
+    const d = await startDaemon({ name: 'alpha' })
+    const before = (await control(d, 'status')).memory.rss
+    const greedy = await rawConnect(d.home)
+    greedy.on('error', () => {})
+    // never read: nothing takes what the daemon answers
+    greedy.pause()
+    const batch = '{"id":1,"method":"status"}\n'.repeat(1000)
+    let written = 0
+    let stalled = false
+    // up to ~2.7 MB of requests, 100,000 answers of ~700 bytes; a daemon that stops reading stalls this within the socket buffers
+    for (let i = 0; i < 100 && !stalled; i++) {
+      written += batch.length
+      if (!greedy.write(batch)) stalled = !(await drainsWithin(greedy, 3000))
+    }
+    expect(stalled).toBe(true)
+    expect(written).toBeLessThan(1024 * 1024)
+    // served meanwhile
+    const after = await control(d, 'status')
+    expect(after.memory.rss - before).toBeLessThan(64 * 1024 * 1024)
+    greedy.destroy()
+    expect((await control(d, 'peers'))).toEqual([])
+    await d.stop()
+  })
+})
