@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { connect, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { cleanupAll, control, startDaemon } from '../helpers/daemon.ts'
+import { MAX_CONTROL_LINE } from '../../src/daemon/control/types.ts'
 
 afterAll(cleanupAll)
 
@@ -14,6 +15,19 @@ async function rawConnect (home: string): Promise<Socket> {
   const s = connect(join(home, 'control.sock'))
   await new Promise<void>((resolve, reject) => { s.once('connect', resolve); s.once('error', reject) })
   return s
+}
+
+/** The JSON lines `s` receives, as they come. */
+function linesOf (s: Socket): Array<Record<string, any>> {
+  const got: Array<Record<string, any>> = []
+  let buf = ''
+  s.setEncoding('utf8')
+  s.on('data', (d: string) => {
+    buf += d
+    let nl: number
+    while ((nl = buf.indexOf('\n')) >= 0) { got.push(JSON.parse(buf.slice(0, nl))); buf = buf.slice(nl + 1) }
+  })
+  return got
 }
 
 /** Whether `s` drains within `ms` (its reader takes what was written). */
@@ -48,6 +62,24 @@ describe('the control socket', { timeout: 120_000 }, () => {
     expect(after.memory.rss - before).toBeLessThan(64 * 1024 * 1024)
     greedy.destroy()
     expect((await control(d, 'peers'))).toEqual([])
+    await d.stop()
+  })
+
+  it('a line too long is refused once: the rest of it, up to its newline, is not read as a line of its own, and the line after it is answered (helper finding: a second error, "not JSON: xxxx…", for its tail)', async () => {
+    const d = await startDaemon({ name: 'alpha' })
+    const s = await rawConnect(d.home)
+    const got = linesOf(s)
+    s.write('x'.repeat(MAX_CONTROL_LINE + 64 * 1024) + '{"id":5,"method":"peers"}\n')
+    s.write('{"id":6,"method":"peers"}\n')
+    await new Promise<void>((resolve, reject) => {
+      const deadline = setTimeout(() => { clearInterval(poll); reject(new Error(`no answer to id 6: ${JSON.stringify(got)}`)) }, 20_000)
+      const poll = setInterval(() => { if (got.some((m) => m.id === 6)) { clearInterval(poll); clearTimeout(deadline); resolve() } }, 50)
+    })
+    expect(got).toEqual([
+      { id: 0, error: { code: 'E_MESSAGE_TOO_LARGE', message: expect.any(String) } },
+      { id: 6, result: [] }
+    ])
+    s.destroy()
     await d.stop()
   })
 })

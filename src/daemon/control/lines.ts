@@ -8,8 +8,17 @@ import { MAX_CONTROL_LINE } from './types.ts'
 
 export function onJsonLines (socket: Socket, onLine: (value: unknown) => void, onError: (err: FerryError) => void): void {
   let buf = ''
+  // the rest of a line refused as too long: dropped up to its newline, not read as a line of its own (helper
+  // finding: its tail came as a second error, "not JSON: xxxx…", and one that parsed would have been run)
+  let skipping = false
   socket.setEncoding('utf8')
   socket.on('data', (chunk: string) => {
+    if (skipping) {
+      const end = chunk.indexOf('\n')
+      if (end < 0) return
+      skipping = false
+      chunk = chunk.slice(end + 1)
+    }
     // a newline can only be in what just came: a long line is not searched again with each piece of it
     let from = buf.length
     buf += chunk
@@ -32,6 +41,7 @@ export function onJsonLines (socket: Socket, onLine: (value: unknown) => void, o
     }
     if (buf.length > MAX_CONTROL_LINE) {
       buf = ''
+      skipping = true
       onError(tooLarge())
     }
   })
