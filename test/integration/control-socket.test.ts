@@ -82,4 +82,20 @@ describe('the control socket', { timeout: 120_000 }, () => {
     s.destroy()
     await d.stop()
   })
+
+  it('a client that writes its request and then closes its side (`echo … | socat - UNIX-CONNECT:…`, `nc -U -N`) gets its answer, then the daemon closes the connection (helper finding: `status` went unanswered, the socket ended before it was ready, while `peers` was answered)', async () => {
+    const d = await startDaemon({ name: 'alpha' })
+    for (const method of ['status', 'peers', 'nosuch']) {
+      const s = await rawConnect(d.home)
+      const got = linesOf(s)
+      const closed = new Promise<void>((resolve) => s.once('close', () => { resolve() }))
+      s.end(`{"id":1,"method":"${method}"}\n`)
+      await Promise.race([closed, new Promise((_resolve, reject) => setTimeout(() => { reject(new Error(`the daemon did not close the connection after \`${method}\``)) }, 10_000))])
+      expect(got).toHaveLength(1)
+      expect(got[0].id).toBe(1)
+      if (method === 'nosuch') expect(got[0].error.code).toBe('E_UNKNOWN_METHOD')
+      else expect(got[0].result).toBeDefined()
+    }
+    await d.stop()
+  })
 })

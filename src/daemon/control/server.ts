@@ -63,7 +63,10 @@ export class ControlServer {
   }
 
   private async bind (): Promise<void> {
-    const server = createServer((socket) => this.accept(socket))
+    // half-open: a client that closes its side once its request is written (`echo … | socat`, `nc -U -N`) is
+    // answered before the connection ends (helper finding: Node ended it at once, and an answer not ready by
+    // then, as `status`'s, was lost); accept() ends it once every request it read is answered
+    const server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket))
     // umask rather than chmod after listen: the socket must never exist with looser permissions
     const old = process.umask(0o177)
     try {
@@ -108,11 +111,14 @@ export class ControlServer {
       if (full && !socket.isPaused()) socket.pause()
       else if (!full && socket.isPaused()) socket.resume()
     }
+    let ended = false
+    const endIfAnswered = (): void => { if (ended && unanswered === 0 && waiting.length === 0) socket.end() }
     const start = (v: unknown): void => {
       unanswered++
-      void this.dispatch(socket, v).finally(() => { unanswered--; flow() })
+      void this.dispatch(socket, v).finally(() => { unanswered--; flow(); endIfAnswered() })
     }
     socket.on('drain', flow)
+    socket.on('end', () => { ended = true; endIfAnswered() })
     onJsonLines(socket, (v) => {
       waiting.push(v)
       flow()

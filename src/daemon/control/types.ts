@@ -3,6 +3,9 @@
 //   request  {"id": 1, "method": "peers", "params": {...}}
 //   response {"id": 1, "result": ...}  or  {"id": 1, "error": {"code": "E_…", "message": "…"}}
 //   event    {"event": "peer", "data": {...}}   (only after a `subscribe` request)
+// A client may close its side once its requests are written: they are answered,
+// then the daemon closes. One that does not read its answers is read no further
+// while 64 requests wait for an answer or 1 MiB of answers waits to be read.
 // Everything here is plain JSON data: clients never see daemon internals.
 
 import type { ErrorCode } from '../../errors.ts'
