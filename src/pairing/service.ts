@@ -41,6 +41,8 @@ function untoldRetryMs (): number {
 /** What the device that typed an ended code is told, by how the code ended (review finding: a replaced code was called expired). */
 const TOMBSTONE_MESSAGE = {
   failed: 'that code was already used and is burned',
+  // a device that typed it after another one paired with it (helper finding: told "no peer is showing code number N: check that you typed it right")
+  used: 'that code was already used to pair a device; show a new one',
   expired: 'that code has expired',
   cancelled: 'that code was cancelled or replaced by a newer one'
 } as const
@@ -132,7 +134,8 @@ export class PairingService {
     if (s == null || (of != null && of !== s)) return
     clearTimeout(s.timer)
     this.shown = undefined
-    if (phase !== 'paired') this.tombstones.set(s.code.nameplate, { code: phase === 'failed' ? 'E_PAIRING_FAILED' : 'E_PAIRING_EXPIRED', phase, until: Date.now() + TOMBSTONE_MS })
+    const ended = phase === 'paired' ? 'used' : phase
+    this.tombstones.set(s.code.nameplate, { code: phase === 'failed' ? 'E_PAIRING_FAILED' : 'E_PAIRING_EXPIRED', phase: ended, until: Date.now() + TOMBSTONE_MS })
     const state: PairingState = { ...s.state, phase, peer, error: error?.toJSON() }
     delete state.code
     this.c.emit(state)

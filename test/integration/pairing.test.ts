@@ -220,6 +220,20 @@ describe('pairing', { timeout: 120_000 }, () => {
     await Promise.all([a.stop(), b.stop()])
   })
 
+  it('a code that paired a device, typed afterwards by another one, says it was used (helper finding: "no peer is showing code number N: check that you typed it right", of a code that had just paired)', async () => {
+    const [a, b] = await linkedPair(['upsilon', 'phi'])
+    const c = await startDaemon({ name: 'chi', peers: [a.addr] })
+    const shown = await showCode(a)
+    const paired = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: shown.code } })
+    expect(paired.code, paired.stderr).toBe(0)
+    expect((await shown.cli.done).code).toBe(0)
+    const late = await c.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: shown.code } })
+    expectError(late, 'E_PAIRING_EXPIRED')
+    expect(late.stderr).toMatch(/^ferry: E_PAIRING_EXPIRED: other device: that code was already used to pair a device; show a new one/m)
+    expect((await peersNow(a)).find((p) => p.peerId === c.peerId)?.paired).not.toBe(true)
+    await Promise.all([a.stop(), b.stop(), c.stop()])
+  })
+
   it('a code of another device that shares the number of the code this device shows is not taken for its own: it is looked for among the peers, and the code shown stays and pairs (review finding: the number alone was compared)', async () => {
     const [a, b] = await linkedPair(['phi', 'chi'])
     const shown = await showCode(a)
