@@ -257,8 +257,11 @@ export class PairingService {
       }
     }
     if (targets.length === 0) throw new FerryError('E_PEER_NOT_FOUND', 'no ferry peer is online; check that the other device runs `ferry daemon` on this network, or use --peer')
+    // without --peer, only the peers online here were asked: a device showing the code that this one has no
+    // connection to is reached with --peer (helper finding: "check that you typed it right" alone, of such a code)
+    const asked = peer != null ? '' : `; asked the ${targets.length} peer${targets.length === 1 ? '' : 's'} online here: if the other device is not among them (\`ferry peers\`), give its address with --peer`
     throw notShowing != null
-      ? new FerryError('E_PAIRING_EXPIRED', `no peer is showing code number ${code.nameplate}: check that you typed it right; if it expired, show a new one on the other device`)
+      ? new FerryError('E_PAIRING_EXPIRED', `no peer is showing code number ${code.nameplate}: check that you typed it right${asked}; if it expired, show a new one on the other device`)
       : new FerryError('E_PEER_UNREACHABLE', 'could not reach any peer to pair with')
   }
 

@@ -234,6 +234,19 @@ describe('pairing', { timeout: 120_000 }, () => {
     await Promise.all([a.stop(), b.stop(), c.stop()])
   })
 
+  it('a code typed without --peer that none of the peers online here shows says how many were asked and that --peer reaches a device not among them (helper finding: "check that you typed it right" alone, of a code shown by a device this one had no connection to)', async () => {
+    const [a, b] = await linkedPair(['psi', 'omega'])
+    const apart = await startDaemon({ name: 'kappa' })
+    const shown = await showCode(apart)
+    const typed = await b.cli(['pair'], { env: { FERRY_CODE: shown.code } })
+    expectError(typed, 'E_PAIRING_EXPIRED')
+    expect(typed.stderr).toMatch(/^ferry: E_PAIRING_EXPIRED: no peer is showing code number \d+: check that you typed it right; asked the 1 peer online here: if the other device is not among them \(`ferry peers`\), give its address with --peer/m)
+    const withPeer = await b.cli(['pair', '--peer', apart.addr], { env: { FERRY_CODE: shown.code } })
+    expect(withPeer.code, withPeer.stderr).toBe(0)
+    expect((await shown.cli.done).code).toBe(0)
+    await Promise.all([a.stop(), b.stop(), apart.stop()])
+  })
+
   it('a code of another device that shares the number of the code this device shows is not taken for its own: it is looked for among the peers, and the code shown stays and pairs (review finding: the number alone was compared)', async () => {
     const [a, b] = await linkedPair(['phi', 'chi'])
     const shown = await showCode(a)
