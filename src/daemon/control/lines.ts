@@ -48,7 +48,7 @@ export function onJsonLines (socket: Socket, onLine: (value: unknown) => void, o
 }
 
 function tooLarge (): FerryError {
-  return new FerryError('E_MESSAGE_TOO_LARGE', `control line exceeds ${MAX_CONTROL_LINE} bytes`)
+  return new FerryError('E_MESSAGE_TOO_LARGE', `control line exceeds ${MAX_CONTROL_LINE} characters`)
 }
 
 export function writeJsonLine (socket: Socket, value: unknown): boolean {

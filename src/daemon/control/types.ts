@@ -12,8 +12,9 @@ import type { ErrorCode } from '../../errors.ts'
 
 export const CONTROL_SOCKET = 'control.sock'
 /**
- * A line longer than this is refused: it protects either side from a
- * runaway other end. Above what one command line can carry (Linux takes
+ * A line longer than this (in characters as read, UTF-16 code units: up to
+ * 3 bytes each) is refused: it protects either side from a runaway other
+ * end. Above what one command line can carry (Linux takes
  * ~2 MiB of arguments: `ferry send peer ~/Pictures/*.jpg` with 22,000
  * photos is ~1.6 MB of paths, which the 1 MiB of before refused, and the
  * refusal was lost: review finding).
