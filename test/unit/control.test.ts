@@ -57,6 +57,25 @@ describe('control API framing', () => {
   })
 })
 
+describe('request ids', () => {
+  it('come back as sent, numbers and strings alike (JSON-RPC habit); one that is neither, or a number JSON cannot write back, as 0 (helper finding: a string id came back as 0, 1e400 as null)', async () => {
+    const raw = connect(controlSocketPath(home))
+    try {
+      await new Promise<void>((resolve, reject) => { raw.once('connect', resolve); raw.once('error', reject) })
+      let got = ''
+      raw.setEncoding('utf8')
+      raw.on('data', (d: string) => { got += d })
+      raw.write('{"id":"a-7","method":"nope"}\n{"id":12.5,"method":"nope"}\n{"id":1e400,"method":"nope"}\n{"id":{"x":1},"method":"nope"}\n')
+      const deadline = Date.now() + 5000
+      while (got.split('\n').length < 5 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+      const ids = got.trim().split('\n').map((l) => (JSON.parse(l) as { id: unknown }).id)
+      expect(ids.sort()).toEqual([0, 0, 12.5, 'a-7'].sort())
+    } finally {
+      raw.destroy()
+    }
+  })
+})
+
 describe('`send` whose asker goes away before the answer (the real handler, a stand-in for the transfer service)', () => {
   it('is told so by its signal when its socket ends, before the close: the scan\'s last turn of the event loop sees it, and no send is made (review finding: a `ferry send` stopped during the scan of a big folder had its send made and offered)', async () => {
     // the asker goes away in the scan's last stretch of work, which waits for no I/O:

@@ -17,6 +17,8 @@ import type { ControlEvents, ControlMethods, EventName, MethodName } from './typ
  * 200,000 `peers` requests never read grew the daemon by 266 MB).
  */
 const MAX_UNANSWERED = 64
+/** A string id longer than this comes back as 0: an answer is not made to carry a client's megabytes back. */
+const MAX_ID_LENGTH = 256
 const MAX_UNREAD_ANSWERS = 1024 * 1024
 
 export type Handlers = {
@@ -130,7 +132,9 @@ export class ControlServer {
 
   private async dispatch (socket: Socket, v: unknown): Promise<void> {
     const req = v as { id?: unknown, method?: unknown, params?: unknown }
-    const id = typeof req?.id === 'number' ? req.id : 0
+    // back as sent, a string too (JSON-RPC's habit: a script's "a-7" came back as 0); a number JSON cannot
+    // write (1e400 is Infinity, written null) or anything else is 0, as for a line that was no request
+    const id = (typeof req?.id === 'number' && Number.isFinite(req.id)) || (typeof req?.id === 'string' && req.id.length <= MAX_ID_LENGTH) ? req.id : 0
     try {
       if (typeof req?.method !== 'string') throw new FerryError('E_CONTROL_PROTOCOL', 'request has no method')
       if (req.method === 'subscribe') {

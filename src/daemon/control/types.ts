@@ -1,6 +1,6 @@
 // The control API contract shared by the daemon, the CLI and the TUI.
 // Wire format: one JSON object per line over a Unix socket (mode 0600).
-//   request  {"id": 1, "method": "peers", "params": {...}}
+//   request  {"id": 1, "method": "peers", "params": {...}}   (id: a number, or a string of up to 256 characters, sent back as it came)
 //   response {"id": 1, "result": ...}  or  {"id": 1, "error": {"code": "E_…", "message": "…"}}
 //   event    {"event": "peer", "data": {...}}   (only after a `subscribe` request)
 // A client may close its side once its requests are written: they are answered,
