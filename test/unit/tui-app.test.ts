@@ -733,10 +733,13 @@ describe('ferry tui App', () => {
 
   it('shows "daemon not running" and retries until the daemon comes up', async () => {
     let attempts = 0
+    // the daemon away again, until the test has seen that said: a reconnect 50 ms later could replace the
+    // frame before a loaded box let the test look (a CI run failed so)
+    let away = false
     const f = fakeClient()
     const connect = async (): Promise<ControlClientLike> => {
       attempts++
-      if (attempts < 3) throw new FerryError('E_DAEMON_NOT_RUNNING', 'no daemon')
+      if (attempts < 3 || away) throw new FerryError('E_DAEMON_NOT_RUNNING', 'no daemon')
       return f.client
     }
     const r = await renderAt(h(App, { connect, home: HOME, retryMs: 50 }))
@@ -746,12 +749,14 @@ describe('ferry tui App', () => {
     await vi.waitFor(() => { expect(r.lastFrame()).toContain('alice-desktop') }, { timeout: 5000 })
     expect(attempts).toBe(3)
     expect(r.lastFrame()).toContain('Transfers (1)')
+    away = true
     f.drop()
     await vi.waitFor(() => { expect(r.lastFrame()).toContain('daemon not running') }, { timeout: 5000 })
     // the counts were the daemon's that went away (review finding)
     expect(r.lastFrame()).not.toMatch(/Offers \(|Transfers \(/)
+    away = false
     await vi.waitFor(() => { expect(r.lastFrame()).toContain('daemon connected') }, { timeout: 5000 })
-    expect(attempts).toBe(4)
+    expect(attempts).toBeGreaterThanOrEqual(4)
   })
 
   it('a daemon that takes the connection but does not answer (stopped with SIGSTOP) is said to be so, not "not running"; it is asked again (user-test finding)', async () => {
