@@ -41,8 +41,8 @@ export class TransferShown {
   }
 
   /** It ended otherwise, or the command failed: the live view's last frame shows the error code (none after a summary); main prints the `ferry: E_CODE: message` line after it. */
-  async fail (err: unknown, t?: TransferInfo): Promise<void> {
-    await this.live?.fail(err, t)
+  async fail (err: unknown): Promise<void> {
+    await this.live?.fail(err)
   }
 
   /** `ferry wait` was ended by a signal, the transfer not: the live view's last frame says it goes on. */

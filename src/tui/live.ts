@@ -59,8 +59,8 @@ export interface SendView {
   update: (t: TransferInfo) => void
   /** the transfer is done: last frame with the summary line */
   done: (t: TransferInfo, summary: string) => Promise<void>
-  /** it failed, was cancelled, or never started: last frame with the error code */
-  fail: (err: unknown, t?: TransferInfo) => Promise<void>
+  /** it failed, was cancelled, or never started: last frame with the error code, under the transfer as last seen */
+  fail: (err: unknown) => Promise<void>
   /** a cancel was asked for: said until the transfer ends */
   cancelling: () => void
   /** `ferry wait` ended by a signal: last frame says the transfer goes on */
@@ -84,9 +84,9 @@ function openTransferView (base: SendProgressProps, streams?: LiveStreams): Send
     cancelling () { base.cancelling = true; view.update({ ...base, transfer: last }) },
     done: async (t, summary) => { await view.close({ ...base, transfer: t, summary }) },
     waitEnded: async () => { await view.close({ ...base, transfer: last, waitEnded: true }) },
-    fail: async (err, t) => {
+    fail: async (err) => {
       const fe = toFerryError(err)
-      await view.close({ ...base, transfer: t ?? last, error: { code: fe.code, message: fe.message } })
+      await view.close({ ...base, transfer: last, error: { code: fe.code, message: fe.message } })
     }
   }
 }
