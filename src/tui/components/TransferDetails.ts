@@ -116,6 +116,6 @@ function skippedRows (t: TransferInfo): string[] {
   if (count === 0) return []
   const failed = t.skippedFailed ?? 0
   const list = (t.skipped ?? []).map((p) => `${p.escaped === true ? p.path : escapeForDisplay(p.path)}: ${sanitizeForDisplay(p.reason)}`)
-  return [`${count} path${count === 1 ? '' : 's'} left out${failed > 0 ? `, ${failed} for a problem` : ''}:`, ...list,
+  return [`${counted(count, 'path')} left out${failed > 0 ? `, ${failed} for a problem` : ''}:`, ...list,
     ...(count > list.length ? [`and ${count - list.length} more`] : [])]
 }
