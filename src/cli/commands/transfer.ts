@@ -478,8 +478,9 @@ files could not be sent or were not received). Progress as \`ferry send\`
 shows it: drawn live on a terminal, else a bar on a terminal's stderr,
 else a line when it waits for the peer and when it goes on; then its
 summary, with the files placed under another name, the name being taken
-where they arrived (\`photo (1).jpg\`), as \`ferry send\` lists them; --json prints the transfer as it ended. Ctrl-C ends the wait,
-not the transfer (exit 1, E_CANCELLED).
+where they arrived (\`photo (1).jpg\`), as \`ferry send\` lists them;
+--json prints the transfer as it ended. Ctrl-C ends the wait, not the
+transfer (exit 1, E_CANCELLED).
 `
 
 export async function wait (argv: string[]): Promise<number> {
