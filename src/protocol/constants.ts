@@ -52,10 +52,11 @@ export const MAX_UNFINISHED_RECEIVES_PER_PEER = 32
 export const MAX_UNFINISHED_OFFER_BYTES_PER_PEER = MAX_OFFER_BYTES + 32 * 1024 * 1024
 /**
  * Receives from one peer that fetch at once; the others wait their turn,
- * shown as waiting (E_LIMIT, "waiting its turn"). Each holds chunk buffers on its streams, up to 16 MiB
- * each with the largest chunks a peer may use: a paired peer that served
- * 32 receives such chunks and went silent before the end of each took the
- * daemon from 114 MiB to 1.6 GiB (review finding).
+ * shown as waiting (E_LIMIT, "waiting its turn"). Each holds streams, spool
+ * slots and chunk buffers: a paired peer that served 32 receives 16 MiB
+ * chunks and went silent before the end of each took the daemon from
+ * 114 MiB to 1.6 GiB (review finding). The chunk buffers of all receives,
+ * from every peer, are bounded in bytes as well (CHUNK_BUFFER_BUDGET).
  */
 export const MAX_RUNNING_RECEIVES_PER_PEER = 4
 /** Declared total size per offer (1 PiB): anything larger is nonsense or hostile. */

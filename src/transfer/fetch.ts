@@ -187,7 +187,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>, halt: AbortC
   /** Ask for nothing more of `file` (given up), and drop what arrived of its chunk being read in pieces: of no use now. */
   const dropFile = (file: number): void => {
     asker.drop(file)
-    if (reading?.want.file === file) { ctx.spool.release(reading.slot); reading = undefined }
+    if (reading?.want.file === file) { ctx.spool.release(reading.slot); ctx.sink.discard(reading.buf); reading = undefined }
   }
   // reads end on a cancel, or when the sender has gone quiet (STREAM_IDLE_MS)
   const idleMs = ctx.idleMs ?? STREAM_IDLE_MS
@@ -196,6 +196,8 @@ async function worker (ctx: FetchContext, bad: Map<string, number>, halt: AbortC
   let lastHeard = performance.now()
   /** reading the answer to a request (taken off `requested` as its reading starts) */
   let answering = false
+  /** waiting for room in the daemon's chunk budget: other receives' writes, not the sender's silence */
+  let waitingForRoom = false
   // Requests run one ahead: the sender starts reading the next piece while
   // we still receive this one, so the pipe never drains between requests.
   // Back-pressure from the disk stops new requests, never the reading of
@@ -212,7 +214,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>, halt: AbortC
     }
   }
   const watchdog = setInterval(() => {
-    if ((answering || requested.length > 0) && performance.now() - lastHeard > idleMs) quiet.abort(new FerryError('E_TIMEOUT', `no data from the sender for ${Math.round(idleMs / 1000)} s`))
+    if ((answering || requested.length > 0) && !waitingForRoom && performance.now() - lastHeard > idleMs) quiet.abort(new FerryError('E_TIMEOUT', `no data from the sender for ${Math.round(idleMs / 1000)} s`))
   }, Math.max(50, Math.min(idleMs / 4, 5000)))
   watchdog.unref()
   try {
@@ -261,7 +263,8 @@ async function worker (ctx: FetchContext, bad: Map<string, number>, halt: AbortC
         }
         if (reading != null && reading.want !== want) throw new FerryError('E_INTERNAL', `chunk ${want.chunk} asked for while chunk ${reading.want.chunk} is half read`)
         if (reading == null) {
-          const buf = ctx.sink.buffer(fs.entry.chunkSize)
+          waitingForRoom = true
+          const buf = await ctx.sink.buffer(fs.entry.chunkSize, signal).finally(() => { waitingForRoom = false; lastHeard = performance.now() })
           if (from > 0) buf.set(want.spooled!.subarray(0, from), 0)
           const slot = ctx.spool.take()
           slot.begin(ask.file, want.chunk, buf, from)
@@ -314,7 +317,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>, halt: AbortC
   } catch (err) {
     stream.abort(err as Error)
     // what arrived of the chunk being read stays in its slot, for the next run
-    if (reading != null) { reading.slot.flush(); ctx.spool.release(reading.slot) }
+    if (reading != null) { reading.slot.flush(); ctx.spool.release(reading.slot); ctx.sink.discard(reading.buf) }
     await Promise.allSettled(inFlight)
     // another stream's failure (or a write's) is the cause, not the abort it made this one see
     throw halt.signal.aborted && !ctx.signal.aborted ? halt.signal.reason : err

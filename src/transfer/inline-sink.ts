@@ -23,6 +23,7 @@ import { dirname } from 'node:path'
 import { FerryError } from '../errors.ts'
 import { hash } from './blake3.js'
 import { BufferPool } from './buffer-pool.ts'
+import { ChunkBuffers } from './chunk-budget.ts'
 import { directIoSuits, directPrefix, pageAlignedBuffer } from './direct-io.ts'
 import { closeAsync, fdatasyncAsync, openAsync, readRange, writeAll } from './fs-async.ts'
 import { sameDigest as same, sinkErrorCode } from './sink-common.js'
@@ -53,11 +54,14 @@ const FLUSH_EVERY_BYTES = 64 * 1024 * 1024
 export interface InlineSinkOptions {
   /** Write chunks with O_DIRECT where possible (default true; FERRY_DIRECT_IO=0 turns it off, see createChunkSink). */
   directIo?: boolean
+  /** Bytes of chunk buffers held at once (default CHUNK_BUFFER_BUDGET; tests use less) */
+  chunkBudget?: number
 }
 
 export class InlineSink implements ChunkSink {
   private readonly handles = new Map<string, Handle>()
   private readonly pool = new BufferPool(pageAlignedBuffer)
+  private readonly chunks: ChunkBuffers
   private closed = false
   private direct: boolean
   /**
@@ -79,11 +83,13 @@ export class InlineSink implements ChunkSink {
 
   constructor (options: InlineSinkOptions = {}) {
     this.direct = options.directIo ?? true
+    this.chunks = new ChunkBuffers(this.pool, options.chunkBudget)
   }
 
-  buffer (size: number): Uint8Array {
-    return this.pool.take(size)
-  }
+  async buffer (size: number, signal?: AbortSignal): Promise<Uint8Array> { return await this.chunks.take(size, signal) }
+  discard (buf: Uint8Array): void { this.chunks.discard(buf) }
+  /** Bytes of chunk buffers held now, and the most at once (tests). */
+  get budgetBytes (): { now: number, peak: number } { return this.chunks.bytes }
 
   async write (path: string, offset: number, data: Uint8Array, length: number, expected: Uint8Array): Promise<void> {
     try {
@@ -91,7 +97,7 @@ export class InlineSink implements ChunkSink {
       if (!same(hash(view), expected)) throw new FerryError('E_HASH_MISMATCH', 'chunk does not match its BLAKE3 hash; not written')
       await this.withFd(path, async (fd, h) => { await this.writeChunk(path, h, fd, view, offset) })
     } finally {
-      this.pool.give(data)
+      this.discard(data)
     }
   }
 
@@ -155,6 +161,7 @@ export class InlineSink implements ChunkSink {
 
   async close (): Promise<void> {
     this.closed = true
+    this.chunks.close()
     const all = [...this.handles.values()]
     this.handles.clear()
     await Promise.allSettled(all.map(async (h) => { await this.release(h, false) }))

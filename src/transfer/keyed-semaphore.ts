@@ -1,7 +1,7 @@
 // Up to `max` holders at a time per key, in the order they asked; a waiter
 // whose signal aborts leaves the line. The service takes a peer's key for
-// each run of a receive from it (receiver.ts): each run holds chunk buffers
-// (up to 16 MiB each, the largest chunk a peer may use) on every stream.
+// each run of a receive from it (receiver.ts): each run holds streams,
+// spool slots and chunk buffers (MAX_RUNNING_RECEIVES_PER_PEER).
 
 export class KeyedSemaphore {
   private readonly max: number

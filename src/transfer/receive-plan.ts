@@ -361,7 +361,7 @@ async function spooledChunks (partDir: string, files: OfferFile[]): Promise<{ by
 
 /** A whole chunk found in the spool (it arrived, but its write to the part file had not finished): verify it and write it. */
 async function fromSpool (sink: ChunkSink, fs: FileState, chunk: number, offset: number, data: Uint8Array): Promise<boolean> {
-  const buf = sink.buffer(fs.entry.chunkSize)
+  const buf = await sink.buffer(fs.entry.chunkSize)
   buf.set(data, 0)
   try {
     await sink.write(fs.partPath, offset, buf, data.length, fs.entry.chunks[chunk])

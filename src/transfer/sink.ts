@@ -11,12 +11,19 @@ import { Worker } from 'node:worker_threads'
 import { FerryError, isErrorCode } from '../errors.ts'
 import { implementation } from './blake3.js'
 import { BufferPool } from './buffer-pool.ts'
+import { ChunkBuffers } from './chunk-budget.ts'
 import { InlineSink } from './inline-sink.ts'
 import type { SinkReply, SinkRequest } from './worker-messages.ts'
 
 export interface ChunkSink {
-  /** A buffer of at least `size` bytes, reused when possible; hand it back through write(). */
-  buffer: (size: number) => Uint8Array
+  /**
+   * A buffer of at least `size` bytes, reused when possible, once the
+   * daemon's chunk budget has room for it (chunk-budget.ts); hand it back
+   * through write(), or discard() if it is not written.
+   */
+  buffer: (size: number, signal?: AbortSignal) => Promise<Uint8Array>
+  /** A buffer from buffer() that will not be written: its bytes go back to the budget. */
+  discard: (buf: Uint8Array) => void
   /** Verify `data[0..length)` against `expected`, then write it at `offset`. The buffer is handed over. Rejects E_HASH_MISMATCH without writing. */
   write: (path: string, offset: number, data: Uint8Array, length: number, expected: Uint8Array) => Promise<void>
   /**
@@ -57,9 +64,12 @@ export class WorkerSink implements ChunkSink {
   private closed = false
   /** Spare buffers returned by workers, for reuse. */
   private readonly pool = new BufferPool()
+  private readonly chunks: ChunkBuffers
 
   /** One worker verifies (BLAKE3 ~1 GB/s) and writes faster than the network delivers; each extra worker costs ~15 MB. */
-  constructor (size = 1) {
+  /** @param chunkBudget bytes of chunk buffers held at once (default CHUNK_BUFFER_BUDGET; tests use less) */
+  constructor (size = 1, chunkBudget?: number) {
+    this.chunks = new ChunkBuffers(this.pool, chunkBudget)
     for (let i = 0; i < size; i++) {
       this.workers.push(this.spawn(i))
       this.load.push(0)
@@ -86,9 +96,10 @@ export class WorkerSink implements ChunkSink {
     return w
   }
 
-  buffer (size: number): Uint8Array {
-    return this.pool.take(size)
-  }
+  async buffer (size: number, signal?: AbortSignal): Promise<Uint8Array> { return await this.chunks.take(size, signal) }
+  discard (buf: Uint8Array): void { this.chunks.discard(buf) }
+  /** Bytes of chunk buffers held now, and the most at once (tests). */
+  get budgetBytes (): { now: number, peak: number } { return this.chunks.bytes }
 
   private settle (r: SinkReply): void {
     const p = this.pending.get(r.id)
@@ -123,7 +134,9 @@ export class WorkerSink implements ChunkSink {
   }
 
   write (path: string, offset: number, data: Uint8Array, length: number, expected: Uint8Array): Promise<void> {
+    // the worker hands the memory back as a new view (settle() pools it); the budget goes by this one, written or not
     return this.call({ op: 'write', path, offset, data, length, expected: own(expected) }, undefined, [data.buffer as ArrayBuffer])
+      .finally(() => { this.chunks.settle(data) })
   }
 
   verify (path: string, offset: number, length: number, expected: Uint8Array, options: VerifyOptions = {}): Promise<void> {
@@ -151,6 +164,7 @@ export class WorkerSink implements ChunkSink {
     // descriptors opened by a worker outlive its termination: close them first
     await Promise.all(this.workers.map((_, i) => this.call({ op: 'close', path: '', sync: false }, i).catch(() => {})))
     this.closed = true
+    this.chunks.close()
     this.failAll(new FerryError('E_CANCELLED', 'sink closed'))
     await Promise.all(this.workers.map(async (w) => await w.terminate()))
   }

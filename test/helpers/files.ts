@@ -126,10 +126,10 @@ export function chattr (flag: '+i' | '-i', path: string): boolean {
 }
 
 /** Write `count` chunks of 1 MiB into `part` through `sink`, chunk `i` being `chunk(i)` (verified by its hash, as received chunks are). */
-export async function writeMiBChunks (sink: { buffer: (n: number) => Uint8Array, write: (path: string, offset: number, data: Uint8Array, length: number, expected: Uint8Array) => Promise<void> }, part: string, count: number, chunk: (i: number) => Uint8Array): Promise<void> {
+export async function writeMiBChunks (sink: { buffer: (n: number) => Promise<Uint8Array>, write: (path: string, offset: number, data: Uint8Array, length: number, expected: Uint8Array) => Promise<void> }, part: string, count: number, chunk: (i: number) => Uint8Array): Promise<void> {
   const MiB = 1024 * 1024
   for (let i = 0; i < count; i++) {
-    const b = sink.buffer(MiB)
+    const b = await sink.buffer(MiB)
     b.set(chunk(i))
     await sink.write(part, i * MiB, b, MiB, blake3(b.subarray(0, MiB)))
   }

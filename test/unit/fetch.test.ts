@@ -5,7 +5,7 @@
 // and the run went on to `verifying` over the user's `cancelled`.)
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { utimesSync, writeFileSync } from 'node:fs'
-import { chmod, link, mkdtemp, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
+import { chmod, link, mkdir, mkdtemp, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
@@ -21,7 +21,8 @@ import { hash } from '../../src/transfer/blake3.js'
 import { fetchAll } from '../../src/transfer/fetch.ts'
 import type { FileState } from '../../src/transfer/receive-plan.ts'
 import { Sender, serveChunks } from '../../src/transfer/sender.ts'
-import { createChunkSink, type ChunkSink } from '../../src/transfer/sink.ts'
+import { InlineSink } from '../../src/transfer/inline-sink.ts'
+import { WorkerSink, createChunkSink, type ChunkSink } from '../../src/transfer/sink.ts'
 import { Spool } from '../../src/transfer/spool.ts'
 
 const MiB = 1024 * 1024
@@ -33,9 +34,9 @@ beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'ferry-fetch-')); si
 afterEach(async () => { await sink.close(); await rm(dir, { recursive: true, force: true }) })
 
 /** A file of `chunks` chunks offered by a real chunk server; the receiver's empty part file for it. */
-async function setup (chunks: number, chunkSize = CHUNK): Promise<{ file: FileState, sender: Sender, serve: (s: Parameters<typeof serveChunks>[0]) => Promise<void> }> {
+async function setup (chunks: number, chunkSize = CHUNK, at = dir): Promise<{ file: FileState, sender: Sender, serve: (s: Parameters<typeof serveChunks>[0]) => Promise<void> }> {
   const data = randomBytes(chunks * chunkSize)
-  const src = join(dir, 'src.bin')
+  const src = join(at, 'src.bin')
   await writeFile(src, data)
   const entry: OfferFile = {
     path: 'src.bin',
@@ -48,7 +49,7 @@ async function setup (chunks: number, chunkSize = CHUNK): Promise<{ file: FileSt
     fileRoot: new Uint8Array(32)
   }
   const sender = new Sender({ id: '00'.repeat(16), peerId: 'receiver', state: 'fetching', offer: { transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: data.length, files: [entry] }, sources: [src] })
-  const partPath = join(dir, 'part')
+  const partPath = join(at, 'part')
   await writeFile(partPath, '')
   return {
     file: { index: 0, entry, partPath, bitmap: new Bitmap(chunks), done: false },
@@ -439,7 +440,8 @@ describe('fetchAll', () => {
     let writes = 0
     const cancelling: ChunkSink = {
       ...sink,
-      buffer: (n) => sink.buffer(n),
+      buffer: async (n) => await sink.buffer(n),
+      discard: (b) => { sink.discard(b) },
       write: async (...args) => {
         if (writes++ === 0) controller.abort(new FerryError('E_CANCELLED', 'cancelled'))
         await sink.write(...args)
@@ -465,7 +467,8 @@ describe('fetchAll', () => {
     let served = 0
     const full: ChunkSink = {
       ...sink,
-      buffer: (n) => sink.buffer(n),
+      buffer: async (n) => await sink.buffer(n),
+      discard: (b) => { sink.discard(b) },
       write: async (...args) => {
         // as a full disk fails: on the thread pool, after the stream moved on
         if (++writes > 2) { await stat(args[0]); throw new FerryError('E_NO_SPACE', 'ENOSPC: no space left on device, write') }
@@ -491,7 +494,8 @@ describe('fetchAll', () => {
     let writes = 0
     const flaky: ChunkSink = {
       ...sink,
-      buffer: (n) => sink.buffer(n),
+      buffer: async (n) => await sink.buffer(n),
+      discard: (b) => { sink.discard(b) },
       write: async (...args) => {
         if (code === 'E_IO' && ++writes === 2) { await stat(args[0]); throw new FerryError('E_IO', 'EIO: i/o error, write') }
         await sink.write(...args)
@@ -503,5 +507,42 @@ describe('fetchAll', () => {
       onChunk: (f, c) => { if (code === 'E_PATH_UNSAFE' && c === 1) throw new FerryError('E_PATH_UNSAFE', 'a symbolic link is in the way'); f.bitmap.set(c) },
       onWire: () => {}, onUnavailable: () => {}, signal: new AbortController().signal
     })).rejects.toMatchObject({ code })
+  })
+})
+
+describe.each(['inline', 'worker'] as const)('receives at once through one %s sink', (kind) => {
+  it('hold no more chunk buffers than the daemon\'s budget, however many streams and receives (review finding: four receives of 16 MiB chunks from one peer could hold 200–400 MiB), and each file comes whole', async () => {
+    const budget = 4 * MiB
+    const limited = kind === 'inline' ? new InlineSink({ chunkBudget: budget }) : new WorkerSink(1, budget)
+    // a slow disk: writes wait, so buffers pile up wherever nothing bounds them
+    const slow: ChunkSink = {
+      buffer: async (n, signal) => await limited.buffer(n, signal),
+      discard: (b) => { limited.discard(b) },
+      write: async (...args) => { await new Promise((resolve) => setTimeout(resolve, 20)); await limited.write(...args) },
+      verify: async (...args) => { await limited.verify(...args) },
+      copy: async (...args) => { await limited.copy(...args) },
+      sync: async (path) => { await limited.sync(path) },
+      closeFile: async (...args) => { await limited.closeFile(...args) },
+      close: async () => {}
+    }
+    try {
+      const runs = await Promise.all([0, 1, 2, 3].map(async (i) => { const at = join(dir, `r${i}`); await mkdir(at); return { at, ...await setup(6, MiB, at) } }))
+      await Promise.all(runs.map(async ({ at, file, serve }) => {
+        const serving: Array<Promise<void>> = []
+        await fetchAll({
+          transferId: new Uint8Array(16), files: [file], queue: Array.from({ length: 6 }, (_, chunk) => ({ file: 0, chunk })), sink: slow, spool: new Spool(at), streams: 3,
+          openStream: async () => { const [out, inbound] = await streamPair(); serving.push(serve(inbound)); return out },
+          onChunk: (f, c) => { f.bitmap.set(c) }, onWire: () => {}, onUnavailable: () => {}, signal: new AbortController().signal
+        })
+        await Promise.all(serving)
+        await limited.closeFile(file.partPath, true)
+      }))
+      expect(limited.budgetBytes.peak).toBe(budget)
+      expect(limited.budgetBytes.now).toBe(0)
+      for (const { at, file } of runs) {
+        expect(file.bitmap.done).toBe(6)
+        expect((await readFile(file.partPath)).equals(await readFile(join(at, 'src.bin')))).toBe(true)
+      }
+    } finally { await limited.close() }
   })
 })

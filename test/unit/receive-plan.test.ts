@@ -185,7 +185,7 @@ describe('planReceive', () => {
     expect(first.queue.map((w) => w.chunk)).toEqual([0, 1, 2, 3])
     expect(new Bitmap(4, store.files(ID).get(0)?.bitmap).done).toBe(0)
     // the fetch writes chunk 2 first (three streams), and the daemon is killed before it records anything
-    const buf = sink.buffer(CHUNK)
+    const buf = await sink.buffer(CHUNK)
     buf.set(blocks[2])
     await sink.write(join(partDir, '0'), 2 * CHUNK, buf, CHUNK, hash(blocks[2]))
     await sink.closeFile(join(partDir, '0'), true)

@@ -180,7 +180,8 @@ describe('Receiver', () => {
     let receiver: Receiver | undefined
     // the user cancels right after that check, while the plan goes on
     const cancelling: ChunkSink = {
-      buffer: (n) => sink.buffer(n),
+      buffer: async (n) => await sink.buffer(n),
+      discard: (b) => { sink.discard(b) },
       write: async (...args) => { await sink.write(...args) },
       verify: async (...args) => {
         await sink.verify(...args)
@@ -216,7 +217,8 @@ describe('Receiver', () => {
     let writes = 0
     const failing: ChunkSink = {
       ...sink,
-      buffer: (n) => sink.buffer(n),
+      buffer: async (n) => await sink.buffer(n),
+      discard: (b) => { sink.discard(b) },
       write: async (path, offset, buf, length, expected) => {
         // as a disk fails: on the thread pool, after the stream moved on
         if (++writes === 5) { await stat(path); throw new FerryError('E_IO', 'EIO: i/o error, write') }
@@ -315,7 +317,7 @@ describe('Receiver', () => {
     const partDir = partDirFor(receiveDir, Buffer.from(offer.root).toString('hex'))
     store.insert({ id: ID, direction: 'receive', peerId: 'p', peerName: 'p', state: 'accepted', root: offer.root, offer: new Uint8Array(0), totalBytes: data.length, doneBytes: 0, wireBytes: 0, receiveDir, receiptVerified: false, resumed: false, createdAt: 0 })
     let onCopy: () => void = () => {}
-    const hooked: ChunkSink = { ...sink, buffer: (n) => sink.buffer(n), write: async (...args) => { await sink.write(...args) }, verify: async (...args) => { await sink.verify(...args) }, copy: async (...args) => { await sink.copy(...args); onCopy() }, sync: async (path) => { await sink.sync(path) }, closeFile: async (...args) => { await sink.closeFile(...args) }, close: async () => {} }
+    const hooked: ChunkSink = { ...sink, buffer: async (n) => await sink.buffer(n), discard: (b) => { sink.discard(b) }, write: async (...args) => { await sink.write(...args) }, verify: async (...args) => { await sink.verify(...args) }, copy: async (...args) => { await sink.copy(...args); onCopy() }, sync: async (path) => { await sink.sync(path) }, closeFile: async (...args) => { await sink.closeFile(...args) }, close: async () => {} }
     const ends: EndMsg[] = []
     // run 1: chunks 0..2 are in the part file (verified by its plan), then the sender is away
     await mkdir(partDir, { recursive: true })
@@ -354,7 +356,7 @@ describe('Receiver', () => {
     // A verified and recorded chunks 0..2, then its sender went away
     let partDir = await makePartFolder(receiveDir, rootHex)
     await planReceive({ transferId: A, files: [file], receiveDir, partDir, store, sink })
-    for (let c = 0; c < 3; c++) { const b = sink.buffer(CHUNK); b.set(blocks[c]); await sink.write(join(partDir, '0'), c * CHUNK, b, CHUNK, file.chunks[c]) }
+    for (let c = 0; c < 3; c++) { const b = await sink.buffer(CHUNK); b.set(blocks[c]); await sink.write(join(partDir, '0'), c * CHUNK, b, CHUNK, file.chunks[c]) }
     await sink.closeFile(join(partDir, '0'), true)
     const held = new Bitmap(4)
     for (let c = 0; c < 3; c++) held.set(c)
@@ -363,7 +365,7 @@ describe('Receiver', () => {
     await rm(join(receiveDir, '.ferry-part'), { recursive: true, force: true })
     partDir = await makePartFolder(receiveDir, rootHex)
     await planReceive({ transferId: B, files: [file], receiveDir, partDir, store, sink })
-    { const b = sink.buffer(CHUNK); b.set(blocks[3]); await sink.write(join(partDir, '0'), 3 * CHUNK, b, CHUNK, file.chunks[3]) }
+    { const b = await sink.buffer(CHUNK); b.set(blocks[3]); await sink.write(join(partDir, '0'), 3 * CHUNK, b, CHUNK, file.chunks[3]) }
     await sink.closeFile(join(partDir, '0'), false)
     expect(store.files(A).get(0)?.bitmap, 'A\'s record of the part file that went').toBeUndefined()
     // A resumes

@@ -32,16 +32,16 @@ for (const [name, make] of [['inline', () => new InlineSink()], ['worker', () =>
     })
     afterEach(async () => { await sink.close() })
 
-    const chunk = (data: Uint8Array): Uint8Array => { const b = sink.buffer(data.length); b.set(data); return b }
+    const chunk = async (data: Uint8Array): Promise<Uint8Array> => { const b = await sink.buffer(data.length); b.set(data); return b }
 
     it('writes a chunk that matches its hash at its offset, concurrently with others', async () => {
       const a = randomBytes(1000)
       const b = randomBytes(1000)
       const c = randomBytes(1000)
       await Promise.all([
-        sink.write(part, 2000, chunk(c), 1000, hash(c)),
-        sink.write(part, 0, chunk(a), 1000, hash(a)),
-        sink.write(part, 1000, chunk(b), 1000, hash(b))
+        sink.write(part, 2000, await chunk(c), 1000, hash(c)),
+        sink.write(part, 0, await chunk(a), 1000, hash(a)),
+        sink.write(part, 1000, await chunk(b), 1000, hash(b))
       ])
       await sink.closeFile(part, true)
       expect(readFileSync(part).equals(Buffer.concat([a, b, c]))).toBe(true)
@@ -49,7 +49,7 @@ for (const [name, make] of [['inline', () => new InlineSink()], ['worker', () =>
 
     it('refuses a chunk that does not match, and writes nothing of it', async () => {
       const a = randomBytes(1000)
-      await expect(sink.write(part, 0, chunk(a), 1000, hash(randomBytes(1000)))).rejects.toMatchObject({ code: 'E_HASH_MISMATCH' })
+      await expect(sink.write(part, 0, await chunk(a), 1000, hash(randomBytes(1000)))).rejects.toMatchObject({ code: 'E_HASH_MISMATCH' })
       await sink.closeFile(part, false)
       expect(readFileSync(part).equals(Buffer.alloc(3000))).toBe(true)
     })
@@ -81,10 +81,10 @@ for (const [name, make] of [['inline', () => new InlineSink()], ['worker', () =>
     it('flushes a part file it keeps writing (sync), and names one that is gone', async () => {
       const a = randomBytes(1000)
       const b = randomBytes(1000)
-      await sink.write(part, 0, chunk(a), 1000, hash(a))
+      await sink.write(part, 0, await chunk(a), 1000, hash(a))
       await sink.sync(part)
       // still open: later chunks go to the same file
-      await sink.write(part, 1000, chunk(b), 1000, hash(b))
+      await sink.write(part, 1000, await chunk(b), 1000, hash(b))
       await sink.sync(part)
       await sink.closeFile(part, true)
       expect(readFileSync(part).subarray(0, 2000).equals(Buffer.concat([a, b]))).toBe(true)
@@ -115,10 +115,10 @@ for (const [name, make] of [['inline', () => new InlineSink()], ['worker', () =>
       const link = join(dir, 'link.part')
       symlinkSync(target, link)
       const a = randomBytes(100)
-      await expect(sink.write(link, 0, chunk(a), 100, hash(a))).rejects.toMatchObject({ code: 'E_PATH_UNSAFE' })
+      await expect(sink.write(link, 0, await chunk(a), 100, hash(a))).rejects.toMatchObject({ code: 'E_PATH_UNSAFE' })
       expect(readFileSync(target, 'utf8')).toBe('untouched')
       // part files are made by the plan: one missing is an error, never a fresh file
-      await expect(sink.write(join(dir, 'missing.part'), 0, chunk(a), 100, hash(a))).rejects.toMatchObject({ code: 'E_PATH_NOT_FOUND' })
+      await expect(sink.write(join(dir, 'missing.part'), 0, await chunk(a), 100, hash(a))).rejects.toMatchObject({ code: 'E_PATH_NOT_FOUND' })
       await expect(sink.closeFile(join(dir, 'missing.part'), true)).rejects.toMatchObject({ code: 'E_PATH_NOT_FOUND' })
     })
 
@@ -145,7 +145,7 @@ describe('worker sink, its worker gone', () => {
       const settled = await Promise.race([asked, new Promise((resolve) => setTimeout(resolve, 5000, 'never settled'))])
       expect(['done', 'E_INTERNAL']).toContain(settled)
       const a = randomBytes(1000)
-      const b = sink.buffer(1000)
+      const b = await sink.buffer(1000)
       b.set(a)
       await sink.write(part, 0, b, 1000, hash(a))
       await sink.closeFile(part, true)
@@ -165,7 +165,7 @@ describe('inline sink, O_DIRECT', () => {
     const part = join(dir, 'v.part')
     writeFileSync(part, '')
     await Promise.all(chunks.map(async ({ offset, bytes }) => {
-      const b = sink.buffer(KiB256)
+      const b = await sink.buffer(KiB256)
       b.set(bytes)
       await sink.write(part, offset, b, bytes.length, hash(bytes))
     }))
@@ -221,7 +221,7 @@ describe('inline sink, O_DIRECT', () => {
     unaligned.set(a)
     await sink.write(part, 0, unaligned, KiB256, hash(a))
     const b = randomBytes(KiB256)
-    const pooled = sink.buffer(KiB256)
+    const pooled = await sink.buffer(KiB256)
     pooled.set(b)
     await sink.write(part, KiB256, pooled, KiB256, hash(b))
     await sink.close()

@@ -1,0 +1,80 @@
+// The daemon-wide byte budget for receive chunk buffers (chunk-budget.ts).
+import { describe, expect, it } from 'vitest'
+import { ChunkBudget } from '../../src/transfer/chunk-budget.ts'
+
+const settled = async (p: Promise<unknown>): Promise<boolean> => {
+  let done = false
+  void p.then(() => { done = true }, () => { done = true })
+  await new Promise((resolve) => setImmediate(resolve))
+  return done
+}
+
+describe('ChunkBudget', () => {
+  it('admits up to its limit, then waits until a buffer holding bytes is released', async () => {
+    const b = new ChunkBudget(10)
+    await b.admit(6)
+    const six = b.hold(new Uint8Array(6), 6)
+    await b.admit(4)
+    const four = b.hold(new Uint8Array(4), 4)
+    const next = b.admit(3)
+    expect(await settled(next)).toBe(false)
+    b.release(four)
+    expect(await settled(next)).toBe(true)
+    expect(b.bytes).toBe(9)
+    // a second release of the same buffer gives back nothing more
+    b.release(four)
+    b.release(new Uint8Array(99))
+    expect(b.bytes).toBe(9)
+    b.release(six)
+    expect(b.bytes).toBe(3)
+    expect(b.peakBytes).toBe(10)
+  })
+
+  it('serves waiters in the order they asked: a small one does not pass a big one that waits', async () => {
+    const b = new ChunkBudget(10)
+    await b.admit(8)
+    const held = b.hold(new Uint8Array(8), 8)
+    const order: string[] = []
+    const big = b.admit(9).then(() => { order.push('big') })
+    // 1 more fits beside the 8 held, but the 9 asked first
+    const small = b.admit(1).then(() => { order.push('small') })
+    expect(await settled(small)).toBe(false)
+    b.release(held)
+    await Promise.all([big, small])
+    expect(order).toEqual(['big', 'small'])
+    expect(b.bytes).toBe(10)
+  })
+
+  it('a chunk bigger than the whole budget goes alone once nothing is held, and never waits for ever', async () => {
+    const b = new ChunkBudget(10)
+    await b.admit(4)
+    const four = b.hold(new Uint8Array(4), 4)
+    const huge = b.admit(16)
+    expect(await settled(huge)).toBe(false)
+    b.release(four)
+    await huge
+    expect(b.bytes).toBe(16)
+  })
+
+  it('a waiter whose signal aborts leaves the line with its reason, and those behind it move up', async () => {
+    const b = new ChunkBudget(10)
+    await b.admit(8)
+    b.hold(new Uint8Array(8), 8)
+    const abort = new AbortController()
+    const big = b.admit(9, abort.signal)
+    const small = b.admit(2)
+    abort.abort(new Error('cancelled'))
+    await expect(big).rejects.toThrow('cancelled')
+    await small
+    expect(b.bytes).toBe(10)
+  })
+
+  it('closing fails every waiter and every later ask', async () => {
+    const b = new ChunkBudget(10)
+    await b.admit(10)
+    const waiting = b.admit(1)
+    b.close()
+    await expect(waiting).rejects.toMatchObject({ code: 'E_CANCELLED' })
+    await expect(b.admit(1)).rejects.toMatchObject({ code: 'E_CANCELLED' })
+  })
+})
