@@ -432,6 +432,32 @@ describe('fetchAll', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(300)
   })
 
+  it('a stream waiting for room in the chunk budget (other receives\' writes) is not taken for a quiet sender', async () => {
+    const { file, serve } = await setup(4, MiB)
+    const limited = new InlineSink({ chunkBudget: MiB })
+    // each write takes longer than the idle limit: the other stream waits that long for room
+    const slow: ChunkSink = {
+      buffer: async (n, signal) => await limited.buffer(n, signal),
+      discard: (b) => { limited.discard(b) },
+      write: async (...args) => { await new Promise((resolve) => setTimeout(resolve, 700)); await limited.write(...args) },
+      verify: async (...args) => { await limited.verify(...args) },
+      copy: async (...args) => { await limited.copy(...args) },
+      sync: async (path) => { await limited.sync(path) },
+      closeFile: async (...args) => { await limited.closeFile(...args) },
+      close: async () => {}
+    }
+    try {
+      const serving: Array<Promise<void>> = []
+      await fetchAll({
+        transferId: new Uint8Array(16), files: [file], queue: Array.from({ length: 4 }, (_, chunk) => ({ file: 0, chunk })), sink: slow, spool: new Spool(dir), streams: 2,
+        openStream: async () => { const [out, inbound] = await streamPair(); serving.push(serve(inbound)); return out },
+        onChunk: (f, c) => { f.bitmap.set(c) }, onWire: () => {}, onUnavailable: () => {}, signal: new AbortController().signal, idleMs: 300
+      })
+      await Promise.all(serving)
+      expect(file.bitmap.done).toBe(4)
+    } finally { await limited.close() }
+  })
+
   it('a cancel while a chunk is being written ends it with E_CANCELLED, not as if complete', async () => {
     const { file, serve } = await setup(2)
     const [out, inbound] = await streamPair()
