@@ -101,6 +101,26 @@ export class ReceiveRenames {
 }
 
 /**
+ * What a receipt sent again says of the renames (TransferEnd.renames), from
+ * what the receive recorded of them at its end (`recorded`: its `renamed`,
+ * paths as offered and as placed) and the offer's `entries`: each by its
+ * entry, as the first receipt had them (ReceiveRenames.toEnd), a folder with
+ * how many files it holds. A rename whose path the offer has no entry of (a
+ * folder it lists no entry for, or a record damaged) is left out, as the
+ * first receipt left it out; `count` is the recorded count, by rename.
+ */
+export function renamesToEndAgain (recorded: readonly RenamedPath[], count: number, entries: ReadonlyArray<Pick<OfferFile, 'path' | 'kind'>>): Pick<EndMsg, 'renameCount' | 'renames'> {
+  if (recorded.length === 0) return { renameCount: count, renames: [] }
+  const index = new Map<string, number>()
+  for (const [i, e] of entries.entries()) index.set(`${e.kind}:${e.path}`, i)
+  const renames = recorded.flatMap((r): RenamedEntry[] => {
+    const entry = index.get(`${r.folder === true ? 'dir' : 'file'}:${r.path}`)
+    return entry === undefined ? [] : [{ entry, as: r.as, ...(r.folder === true ? { files: r.files ?? 0 } : {}) }]
+  })
+  return { renameCount: Math.max(count, renames.length), renames }
+}
+
+/**
  * The renames a receipt tells a sender, as paths of its offer's `entries`:
  * each once where it happened (`renames`), or from a receiver from before
  * them file by file (`renamed`). Entries out of range, or paths longer

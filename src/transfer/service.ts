@@ -27,7 +27,7 @@ import { receiptSkipped } from './receipt-skipped.ts'
 import { createChunkSink, type ChunkSink } from './sink.ts'
 import { Progress } from './progress.ts'
 import { PART_DIR, checkOfferPaths, folderIdOf, isFolderAt, type FolderId, type Refusal } from './safe-path.ts'
-import { renamesFromEnd } from './renames.ts'
+import { renamesFromEnd, renamesToEndAgain } from './renames.ts'
 import { failedCount, fileCount, labelOf, refusedSummary, renamedToRecord, skippedToRecord, toOfferInfo, toTransferInfo, topNamesOf } from './snapshot.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { EmitThrottle } from './throttle.ts'
@@ -946,9 +946,11 @@ export class TransferService {
       await answer({ status: 'accepted', haveBytes: row.state === 'done' ? row.totalBytes : (r?.progress.done ?? row.doneBytes) })
       // done here, and asked: the sender has not kept our receipt (it is sent until acknowledged, but a sender can lose what it wrote last);
       // how many renames also as a sender from before 2026-12-05 reads it, which reads no rename_count (review finding: it was told 0);
-      // the count kept is by rename since then, a folder once: fewer than its files, but not none
+      // the count kept is by rename since then, a folder once: fewer than its files, but not none. The renames themselves as the first
+      // receipt listed them, by the entries of this offer (its root is the one received): told the count alone, a sender that lost
+      // the first receipt named none of them (helper finding)
       if (row.state === 'done' && row.receiptSig != null && row.receiptSig.length > 0) {
-        void this.sendEndTo(peerId, { transferId: Buffer.from(id, 'hex'), status: 'done', root: row.root, signature: row.receiptSig, wireBytes: row.wireBytes, missing: row.receiptMissing, renamedCount: row.renamedCount, renameCount: row.renamedCount, refused: row.receiptRefused }, 'sender').catch(() => {})
+        void this.sendEndTo(peerId, { transferId: Buffer.from(id, 'hex'), status: 'done', root: row.root, signature: row.receiptSig, wireBytes: row.wireBytes, missing: row.receiptMissing, renamedCount: row.renamedCount, ...renamesToEndAgain(row.renamed ?? [], row.renamedCount ?? 0, offer.files), refused: row.receiptRefused }, 'sender').catch(() => {})
       }
     } else {
       const code = row.state === 'declined' ? 'E_DECLINED' : isErrorCode(row.errorCode) ? row.errorCode : 'E_CANCELLED'

@@ -294,6 +294,25 @@ describe('a receipt sent again', () => {
       for (const n of ['taken.txt', 'taken (1).txt']) await rm(join(receiveDir, n), { force: true })
     }
   })
+
+  it('to a sender that offers a transfer done here again lists the renames as the first did, a folder once with its files and a file renamed on its own (helper finding: it told how many alone, so `ferry transfers` on a sender that lost the first receipt named none)', async () => {
+    // a file where the offer's folder goes (the folder lands as "trip2 (1)"), and one of the offer's file names taken
+    await writeFile(join(receiveDir, 'trip2'), 'the victim\'s file called trip2\n')
+    await writeFile(join(receiveDir, 'taken2.txt'), 'the victim\'s own\n')
+    try {
+      const built = buildOffer([{ path: 'trip2', kind: 'dir' }, { path: 'trip2/a.txt', data: randomBytes(100) }, { path: 'taken2.txt', data: randomBytes(100) }])
+      expect((await evil.offer(victim, built)).status).toBe('accepted')
+      const first = await waitFor(() => evil.ends.find((e) => hex(e.transferId) === built.id), 'the victim to end the transfer', 20_000)
+      expect(first).toMatchObject({ status: 'done', renameCount: 2, renames: [{ entry: 0, as: 'trip2 (1)', files: 1 }, { entry: 2, as: 'taken2 (1).txt', files: 0 }] })
+      expect((await evil.offer(victim, built, undefined, undefined, { servedAlready: true })).status).toBe('accepted')
+      const again = await waitFor(() => evil.ends.filter((e) => hex(e.transferId) === built.id)[1], 'the victim to send its receipt again', 20_000)
+      expect(again).toMatchObject({ status: 'done', renameCount: 2, renames: first.renames })
+      // and a sender from before the renames were told by folder reads a count, as before
+      expect(again.renamedCount).toBeGreaterThan(0)
+    } finally {
+      for (const n of ['trip2', 'trip2 (1)', 'taken2.txt', 'taken2 (1).txt']) await rm(join(receiveDir, n), { recursive: true, force: true })
+    }
+  })
 })
 
 describe('a link that drops in the middle of a chunk', () => {

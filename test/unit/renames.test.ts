@@ -2,7 +2,7 @@
 // a folder renamed once is one rename with its files' count, not one per file.
 
 import { describe, expect, it } from 'vitest'
-import { ReceiveRenames, folderRenamesOf, renamesFromEnd } from '../../src/transfer/renames.ts'
+import { ReceiveRenames, folderRenamesOf, renamesFromEnd, renamesToEndAgain } from '../../src/transfer/renames.ts'
 import type { EndMsg } from '../../src/protocol/transfer.ts'
 
 const file = (path: string) => ({ path, kind: 'file' as const })
@@ -52,5 +52,18 @@ describe('renames', () => {
     })
     expect(renamesFromEnd(end({ renamedCount: 30, renamed: [{ entry: 0, as: 'tree (1)/a.jpg' }] }), entries)).toEqual({ renamedCount: entries.length, renamed: [{ path: 'tree/a.jpg', as: 'tree (1)/a.jpg' }] })
     expect(renamesFromEnd(end({}), entries)).toEqual({ renamedCount: 0, renamed: [] })
+  })
+
+  it('a receipt sent again lists the renames as the first did, from what the receive recorded and its offer; one the offer has no entry of is left out', () => {
+    const r = new ReceiveRenames()
+    r.planned(entries, local, () => false)
+    r.placed(1, 'tree/b.jpg', 'tree (1)/b.jpg', 'tree (1)/b (1).jpg')
+    r.placed(5, 'note.txt', 'note.txt', 'note (1).txt')
+    const { renameCount, renames } = r.toEnd()
+    // recorded through JSON, as the store keeps it
+    expect(renamesToEndAgain(JSON.parse(JSON.stringify(r.shown())), r.count, entries)).toEqual({ renameCount, renames })
+    expect(renamesToEndAgain([{ path: 'gone', as: 'gone (1)', folder: true, files: 2 }, { path: 'tree', as: 'tree (1)' }, { path: 'note.txt', as: 'note (1).txt' }], 3, entries)).toEqual({ renameCount: 3, renames: [{ entry: 5, as: 'note (1).txt' }] })
+    // a row from before the list was recorded: the count alone
+    expect(renamesToEndAgain([], 2, entries)).toEqual({ renameCount: 2, renames: [] })
   })
 })
