@@ -138,6 +138,8 @@ export class Receiver {
   private quietRuns = 0
   /** Not resumed by the service's timer before this (Date.now()): see RESUME_DELAY_MS */
   resumeAfter = 0
+  /** A run began before resumeAfter since the last that began after it: its peer had come online (mayResume) */
+  private resumedEarly = false
   private controller = new AbortController()
   private running?: Promise<void>
   private lastFlush = 0
@@ -759,6 +761,21 @@ export class Receiver {
       if (out.length >= END_REFUSED_SHOWN) break
     }
     return out.length > 0 ? out : undefined
+  }
+
+  /**
+   * Whether a run may begin now: its wait after quiet runs is over
+   * (resumeAfter), or, once per wait, its peer has just come online
+   * (`peerCame`: a link back up is worth a try at once). Once, not at every
+   * peer event: a hello on a connection already open counts as coming
+   * online, and a sender that said hello every second had the receive run
+   * every second, the wait dodged (helper finding: 25 runs in 24 s).
+   */
+  mayResume (now: number, peerCame: boolean): boolean {
+    if (this.resumeAfter <= now) { this.resumedEarly = false; return true }
+    if (!peerCame || this.resumedEarly) return false
+    this.resumedEarly = true
+    return true
   }
 
   private async onError (err: unknown): Promise<void> {

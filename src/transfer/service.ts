@@ -1503,9 +1503,9 @@ export class TransferService {
     for (const r of this.receivers.values()) {
       if (r.active || r.finished || r.state === 'offered') continue
       if (peerId != null && r.peerId !== peerId) continue
-      // its last runs got nothing: not yet (Receiver.resumeAfter), unless the peer has just come online
-      if (peerId == null && r.resumeAfter > now) continue
       if (!this.c.isOnline(r.peerId)) continue
+      // its last runs got nothing: not yet (Receiver.resumeAfter), unless the peer has just come online, once per wait
+      if (!r.mayResume(now, peerId != null)) continue
       this.c.log.info('resuming transfer', { id: r.id })
       void this.runReceiver(r)
     }

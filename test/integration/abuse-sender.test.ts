@@ -33,18 +33,41 @@ afterAll(async () => {
 describe('a sender that answers the offer, then cuts every chunk stream', () => {
   it('is asked again less and less often while nothing arrives, not every 2 s for ever (review finding: a receive of 20,000 files planned again each time, a core busy for as long as the peer stayed)', async () => {
     const built = buildOffer([{ path: 'never.bin', data: randomBytes(4 * 256 * 1024) }])
+    // and alongside, one that sends a byte more of its chunk each time: bytes on the wire, and the spool keeps them, but no chunk verifies
+    const trickled = buildOffer([{ path: 'trickled.bin', data: randomBytes(4 * 256 * 1024) }])
     // a header, no byte of the chunk, and the stream reset
     const ans = await evil.offer(victim, built, undefined, () => 0)
     expect(ans.status, JSON.stringify(ans)).toBe('accepted')
+    expect((await evil.offer(victim, trickled, undefined, () => 1)).status).toBe('accepted')
     await new Promise((resolve) => setTimeout(resolve, 24_000))
-    const runs = evil.attempts(built.id, 0, 0)
     // asked at once, then 2, 4, 8 s after a run that got nothing (and the 2 s tick): 4 or 5 runs, not 10 or more
-    expect(runs, 'runs of the receive that asked for chunk 0').toBeGreaterThanOrEqual(3)
-    expect(runs, 'runs of the receive that asked for chunk 0').toBeLessThanOrEqual(6)
+    for (const b of [built, trickled]) {
+      const runs = evil.attempts(b.id, 0, 0)
+      expect(runs, `runs of the receive of ${b.offer.files[0].path} that asked for chunk 0`).toBeGreaterThanOrEqual(3)
+      expect(runs, `runs of the receive of ${b.offer.files[0].path} that asked for chunk 0`).toBeLessThanOrEqual(6)
+    }
+    // the trickle went on where it stopped: the spool kept its bytes
+    expect(evil.asked(trickled.id).map((a) => a.from).slice(0, 3)).toEqual([0, 1, 2])
     const t = (await call(victim, 'transfers')).find((x) => x.id === built.id)
     expect(t?.state).toMatch(/^(waiting|fetching)$/)
     expect(victim.proc.exitCode).toBeNull()
   }, 40_000)
+
+  it('is not asked again at once each time the sender says hello on its connection: one early run per wait, not one per hello (helper finding: a hello a second kept the receive running every second, its backoff dodged)', async () => {
+    const built = buildOffer([{ path: 'hello-again.bin', data: randomBytes(4 * 256 * 1024) }])
+    const ans = await evil.offer(victim, built, undefined, () => 0)
+    expect(ans.status, JSON.stringify(ans)).toBe('accepted')
+    // a peer coming online resumes its receives at once: a hello on the open connection counts as one
+    for (let i = 0; i < 24; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      await evil.connect(victim).catch(() => {})
+    }
+    const runs = evil.attempts(built.id, 0, 0)
+    // as above, and one early run after each wait at most: not one a second
+    expect(runs, 'runs of the receive that asked for chunk 0').toBeGreaterThanOrEqual(3)
+    expect(runs, 'runs of the receive that asked for chunk 0').toBeLessThanOrEqual(8)
+    expect(victim.proc.exitCode).toBeNull()
+  }, 45_000)
 })
 
 describe('receives from one sender that serves chunks of 16 MiB (the largest a receiver takes) and goes silent before the end of each', () => {
