@@ -303,6 +303,11 @@ export class Receiver {
       })
       this.deps.log.debug('receive planned', { id: this.id, haveBytes: plan.haveBytes, chunksToFetch: plan.queue.length, spooledWhole: plan.spooled.whole, spooledStarts: plan.spooled.starts, spooledStartBytes: plan.spooled.startBytes, takenAsVerified: plan.takenAsVerified, ms: Math.round(performance.now() - started) })
       this.files = plan.files
+      // files an earlier run placed under another name: counted as placed then, and only in memory, which a restart
+      // empties (a receipt not delivered before it, sent now, named none of them: helper finding)
+      for (const f of this.files) {
+        if (f.entry.kind === 'file' && f.done && f.dest !== undefined && f.dest !== join(this.receiveDir, f.entry.path)) this.renames.placed(f.index, f.entry.path, this.localPath(f.entry.path), relative(this.receiveDir, f.dest))
+      }
       for (const [p, offsets] of plan.keptPartsUsed) {
         const mine = this.keptPartsUsed.get(p)
         if (mine == null) this.keptPartsUsed.set(p, new Set(offsets)); else for (const o of offsets) mine.add(o)

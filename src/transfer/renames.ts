@@ -64,14 +64,18 @@ export class ReceiveRenames {
   /** every file placed elsewhere than offered, a file moved with its folder too: the first END_RENAMED_SHOWN (the End's own limit), and how many */
   private readonly byFile: RenamedEntry[] = []
   private byFileCount = 0
+  /** the entries told placed: a file an earlier run placed is told again by each later run's plan, counted once */
+  private readonly seen = new Set<number>()
 
   /** The folders of the offer that land under another name in this run (see folderRenamesOf). */
   planned (entries: ReadonlyArray<Pick<OfferFile, 'path' | 'kind'>>, local: ReadonlyMap<string, string>, without: (i: number) => boolean): void {
     this.folders = folderRenamesOf(entries, local, without)
   }
 
-  /** Entry `entry` (`path` as offered) was placed at `as`, where its folders led it to `planned`; all relative to the receive folder. */
+  /** Entry `entry` (`path` as offered) was placed at `as`, where its folders led it to `planned`; all relative to the receive folder. Once per entry: told again, it is not counted again. */
   placed (entry: number, path: string, planned: string, as: string): void {
+    if (this.seen.has(entry)) return
+    this.seen.add(entry)
     if (as !== path) {
       this.byFileCount++
       if (this.byFile.length < END_RENAMED_SHOWN) this.byFile.push({ entry, as })

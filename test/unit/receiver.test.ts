@@ -265,6 +265,24 @@ describe('Receiver', () => {
     expect(store.get(ID)?.renamedCount ?? 0).toBe(placed === 0 ? 0 : 1)
   })
 
+  it('a receipt that could not be delivered, sent by the daemon restarted since, still tells the files placed under another name by an earlier run (helper finding: those were counted only as placed, so the receipt sent after a restart had none of them, and the receive\'s own record lost them too)', async () => {
+    const { offer, receiveDir, serving } = await servedOffer([{ path: 'note.txt', data: randomBytes(100) }, { path: 'other.bin', data: randomBytes(2 * CHUNK) }])
+    await writeFile(join(receiveDir, 'note.txt'), 'the person\'s own note\n')
+    const failing = depsWith(() => sink, [], serving)
+    const first = new Receiver({ ...failing, sendEnd: async () => { throw new FerryError('E_PEER_UNREACHABLE', 'the sender is away') } }, { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+    await first.run()
+    expect(first.state, first.error?.message).toBe('waiting')
+    // the daemon restarted: a receiver of the row as recorded, its renames known to no one in memory
+    const ends: EndMsg[] = []
+    const row = store.get(ID)!
+    const again = new Receiver(depsWith(() => sink, ends, serving), { id: ID, peerId: 'p', offer, receiveDir, state: 'waiting', resumed: true, doneBytes: row.doneBytes, wireBytes: row.wireBytes, localBytes: row.localBytes, receiptMissing: row.receiptMissing })
+    await again.run()
+    expect(again.state, again.error?.message).toBe('done')
+    expect(ends).toHaveLength(1)
+    expect(ends[0]).toMatchObject({ renameCount: 1, renames: [{ entry: 0, as: 'note (1).txt' }], renamedCount: 1, renamed: [{ entry: 0, as: 'note (1).txt' }] })
+    expect(store.get(ID)).toMatchObject({ renamedCount: 1, renamed: [{ path: 'note.txt', as: 'note (1).txt' }] })
+  })
+
   it('the chunk starts an earlier run left in spool slots are used, and each old slot goes once its start is spooled again, not at the end of the run (review finding: the free-space check counts them as room, and they stayed)', async () => {
     const datas = Array.from({ length: 4 }, () => randomBytes(4 * CHUNK))
     const { offer, receiveDir, serving } = await servedOffer(datas.map((data, i) => ({ path: `f${i}.bin`, data })))
