@@ -1312,7 +1312,11 @@ export class TransferService {
     if (s.offer == null) throw new FerryError('E_PROTOCOL', 'a receipt for a transfer not offered yet')
     const publicKey = peerIdFromString(peerId).publicKey
     const missing = end.missing != null && end.missing.length > 0 ? end.missing : undefined
-    const ok = publicKey != null && Buffer.compare(end.root, row.root) === 0 && await publicKey.verify(receiptPayload(id, row.root, missing), end.signature)
+    // against the offer the send holds, the one its receiver signs for, not the root its row holds: a send hashed
+    // again after a restart holds its offer before it is recorded (it is, once its peer is online), and a row whose
+    // commit of the offer a power cut took has none; a valid receipt then failed the send, E_RECEIPT_INVALID (helper finding)
+    const root = s.offer.root
+    const ok = publicKey != null && Buffer.compare(end.root, root) === 0 && await publicKey.verify(receiptPayload(id, root, missing), end.signature)
     if (!ok) {
       this.setSendState(s, 'failed', new FerryError('E_RECEIPT_INVALID', 'the receiver\'s receipt does not verify against its peer key'))
       throw new FerryError('E_RECEIPT_INVALID', 'receipt signature does not verify')

@@ -1,0 +1,80 @@
+// A receipt checked against the offer its send holds, not against the root
+// its row holds: a real daemon sends to a crafted receiver (test/helpers/evil-peer.ts)
+// on 127.0.0.1 with mDNS off. A send the daemon hashes again after a restart
+// holds its offer before its row does (recorded once the peer is online):
+// its row has the empty root meanwhile, also after a plain restart in the
+// hashing; with the offer's commit lost to a power cut, after one that had
+// delivered it.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { randomBytes } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import { HELLO_PROTOCOL, RECEIPT_PROTOCOL, WIRE_VERSION } from '../../src/protocol/constants.ts'
+import { answerHello } from '../../src/protocol/hello.ts'
+import { sendEnd, type OfferMsg } from '../../src/protocol/transfer.ts'
+import { receiptPayload } from '../../src/transfer/receiver.ts'
+import { cleanupAll, control as call, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+import { pairedEvilPeer, type EvilPeer } from '../helpers/evil-peer.ts'
+
+let victim: TestDaemon
+let evil: EvilPeer
+
+beforeAll(async () => {
+  victim = await startDaemon({ name: 'victim' })
+  evil = await pairedEvilPeer(victim)
+})
+
+afterAll(async () => {
+  await evil?.stop().catch(() => {})
+  await cleanupAll()
+})
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
+/**
+ * A send of a new file to the crafted receiver, offered, then its row left as
+ * a power cut can leave it (the commit that recorded the offer lost: back to
+ * hashing, no root, no offer), and the daemon restarted: it hashes the send
+ * again and waits for its peer, its offer made and not recorded. The receiver
+ * is never taken for online (it answers no hello) and its receipts get in.
+ */
+async function sendLeftWithoutItsOffer (name: string): Promise<{ id: string, offer: OfferMsg }> {
+  const src = join(await tempDir('ferry-receipt-root-'), name)
+  await writeFile(src, randomBytes(300 * 1024))
+  await evil.node.handle(HELLO_PROTOCOL, (stream) => { void answerHello(stream, { name: 'evil', version: 'evil/1', wire: WIRE_VERSION }).catch(() => {}) }).catch(() => {})
+  await evil.connect(victim)
+  await call(victim, 'send', { peer: 'evil', paths: [src] })
+  const offer = await waitFor(() => evil.offered.find((o) => o.files.some((f) => f.path === name)), 'the victim to offer the file', 20_000)
+  const id = hex(offer.transferId)
+  await victim.stop()
+  const db = new DatabaseSync(join(victim.home, 'ferry.db'))
+  try {
+    db.prepare("UPDATE transfers SET state = 'hashing', root = x'', offer = x'' WHERE id = ?").run(id)
+  } finally { db.close() }
+  await evil.node.unhandle(HELLO_PROTOCOL)
+  victim = await victim.restart()
+  await waitFor(async () => (await call(victim, 'transfers')).find((t) => t.id === id && t.state === 'waiting'), 'the send hashed again, waiting for its peer', 20_000)
+  return { id, offer }
+}
+
+describe('a send whose recorded offer was lost (a power cut took the last commit: synchronous = NORMAL), hashed again and waiting for its peer', () => {
+  it('takes a receipt that verifies against the offer it made again; it failed the send, E_RECEIPT_INVALID, against the empty root of its row (helper finding)', async () => {
+    const { id, offer } = await sendLeftWithoutItsOffer('photo.bin')
+    // the receiver got the first offer, has it all, and signs for its root: the root of the offer made again too (the same file)
+    const end = { transferId: offer.transferId, status: 'done' as const, root: offer.root, signature: await evil.privateKey.sign(receiptPayload(id, offer.root)) }
+    await sendEnd(await evil.open(victim, RECEIPT_PROTOCOL), end, 'sender')
+    expect((await call(victim, 'transfers')).find((x) => x.id === id)).toMatchObject({ state: 'done', receipt: { verified: true } })
+  }, 60_000)
+
+  it('refuses a receipt signed for the empty root; it took it as verified, the send done with nothing received (helper finding)', async () => {
+    const { id, offer } = await sendLeftWithoutItsOffer('other.bin')
+    const none = new Uint8Array(0)
+    const end = { transferId: offer.transferId, status: 'done' as const, root: none, signature: await evil.privateKey.sign(receiptPayload(id, none)) }
+    await expect(sendEnd(await evil.open(victim, RECEIPT_PROTOCOL), end, 'sender')).rejects.toMatchObject({ code: 'E_RECEIPT_INVALID' })
+    const t = (await call(victim, 'transfers')).find((x) => x.id === id)
+    expect(t).toMatchObject({ state: 'failed', error: { code: 'E_RECEIPT_INVALID' } })
+    expect(t?.receipt?.verified).not.toBe(true)
+  }, 60_000)
+})
