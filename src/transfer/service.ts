@@ -1339,6 +1339,11 @@ export class TransferService {
     const renames = renamesFromEnd(end, entries)
     s.renamed = renames.renamed
     s.renamedCount = renames.renamedCount
+    // delivered in the window above (its offer made again, not recorded yet): recorded now, or its row keeps no root
+    // nor offer for `ferry transfers` (the offer is recorded once the peer is online, which this send no longer waits for)
+    if (row.root.length === 0) {
+      try { this.persistOffer(s, s.offer, s.encodedOffer ?? encodeOffer(s.offer)) } catch (err) { this.c.log.warn('could not record the offer of a send delivered', { id, err: (err as Error).message }) }
+    }
     this.setSendState(s, 'done')
     this.c.log.info('transfer delivered', { id, receipt: 'verified' })
   }
