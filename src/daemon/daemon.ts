@@ -259,7 +259,8 @@ export class Daemon {
    * auto-accept), a single paired match wins over unpaired ones: a device
    * seen once under the same name as a paired one made `ferry send NAME`
    * ambiguous for good (review finding). An unpaired match is still
-   * returned when no paired one matches, for the caller's E_NOT_PAIRED.
+   * returned when no paired one matches, for the caller's E_NOT_PAIRED;
+   * several such are E_NOT_PAIRED here.
    */
   resolvePeer (query: string, opts: { paired?: boolean } = {}): PeerInfo {
     const all = this.peerList({ all: true })
@@ -278,7 +279,13 @@ export class Daemon {
       // two devices may share a name: each with the end of its peer ID, which tells them apart, and whether it is
       // online (user-test finding: a device set up anew left its old self listed under its name, and nothing here
       // said which of the two was the one around)
-      if (matches.length > 1) throw new FerryError('E_PEER_AMBIGUOUS', `"${query}" matches ${matches.length} peers (${matches.map((p) => `${p.name || '(no name)'} …${p.peerId.slice(-8)}, ${p.online ? 'online' : 'offline'}`).join('; ')}); give more of the peer ID, its start or its end as shown`)
+      if (matches.length > 1) {
+        const which = matches.map((p) => `${p.name || '(no name)'} …${p.peerId.slice(-8)}, ${p.online ? 'online' : 'offline'}`).join('; ')
+        // none of them paired: whichever was meant, it cannot be unpaired or sent to, and no choice would change
+        // that (helper finding: `ferry unpair bob` with two unpaired "bob-…" and no paired one said E_PEER_AMBIGUOUS)
+        if (opts.paired === true && !matches.some((p) => p.paired)) throw new FerryError('E_NOT_PAIRED', `no paired peer matches "${query}": it matches ${matches.length} peers, none of them paired (${which})`)
+        throw new FerryError('E_PEER_AMBIGUOUS', `"${query}" matches ${matches.length} peers (${which}); give more of the peer ID, its start or its end as shown`)
+      }
     }
     throw new FerryError('E_PEER_NOT_FOUND', notFoundMessage(query, all, { name: this.config?.name, peerId: this.node?.peerId.toString() }))
   }

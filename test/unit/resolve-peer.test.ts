@@ -25,6 +25,21 @@ describe('resolvePeer', () => {
     expect(() => resolve([BOBBY, TWIN], 'Bobby')).toThrow(/E_PEER_AMBIGUOUS|matches 2 peers/)
   })
 
+  it('for what only a paired peer can be the subject of (unpair, send), several matches none of which is paired are no paired peer, not a choice to make (helper finding: `ferry unpair bob` with two unpaired "bob-…" said E_PEER_AMBIGUOUS)', () => {
+    const ONE = peer('12D3KooWOneOneOneOneOneOneOneOne88888888', 'bob-one', false)
+    const TWO = peer('12D3KooWTwoTwoTwoTwoTwoTwoTwoTwo99999999', 'bob-two', false)
+    for (const query of ['bob', '12D3KooW']) {
+      expect(() => resolve([ONE, TWO], query, { paired: true }), query).toThrow(expect.objectContaining({ code: 'E_NOT_PAIRED' }))
+    }
+    expect(() => resolve([ONE, TWO], 'bob', { paired: true })).toThrow('no paired peer matches "bob": it matches 2 peers, none of them paired (bob-one …88888888, online; bob-two …99999999, online)')
+    // two unpaired of one name, given whole
+    expect(() => resolve([ONE, { ...TWO, name: 'bob-one' }], 'bob-one', { paired: true })).toThrow(expect.objectContaining({ code: 'E_NOT_PAIRED' }))
+    // one paired among them is the one meant; asked without `paired`, still a choice to make
+    expect(resolve([ONE, TWO, BOBBY], 'Bo', { paired: true })).toBe(BOBBY)
+    expect(resolve([ONE, { ...TWO, paired: true }], 'bob', { paired: true }).peerId).toBe(TWO.peerId)
+    expect(() => resolve([ONE, TWO], 'bob')).toThrow(expect.objectContaining({ code: 'E_PEER_AMBIGUOUS' }))
+  })
+
   it('two peers of one name: the error names each by the end of its peer ID and says which is online (user-test finding: a device set up anew and its old self, offline for good, could not be told apart)', () => {
     const OLD = { ...peer('12D3KooWOldOldOldOldOldOldOldOld44444444', 'C', true), online: false }
     const NEW = peer('12D3KooWNewNewNewNewNewNewNewNew55555555', 'C', true)
