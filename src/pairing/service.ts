@@ -38,14 +38,22 @@ function untoldRetryMs (): number {
   const v = Number(process.env.FERRY_UNTOLD_RETRY_MS)
   return Number.isFinite(v) && v > 0 ? v : 10_000
 }
-/** What the device that typed an ended code is told, by how the code ended (review finding: a replaced code was called expired). */
-const TOMBSTONE_MESSAGE = {
-  failed: 'that code was already used and is burned',
+/**
+ * What the device that typed an ended code is told, by how the code ended (review finding: a replaced code was
+ * called expired; helper finding: a cancelled one and a replaced one were both "cancelled or replaced by a newer
+ * one", and the person typing could not tell whether to ask for a new code or to type the newer one shown).
+ * `newerShown`: whether this device shows a code now. One error code for all, E_PAIRING_EXPIRED but for a burned
+ * one: to whoever typed it, each is a code that no longer works, and the words say why and what to do.
+ */
+const TOMBSTONE_MESSAGE: Record<Ended, (newerShown: boolean) => string> = {
+  failed: () => 'that code was already used and is burned',
   // a device that typed it after another one paired with it (helper finding: told "no peer is showing code number N: check that you typed it right")
-  used: 'that code was already used to pair a device; show a new one',
-  expired: 'that code has expired',
-  cancelled: 'that code was cancelled or replaced by a newer one'
-} as const
+  used: () => 'that code was already used to pair a device; show a new one',
+  expired: () => 'that code has expired',
+  cancelled: () => 'that code was cancelled here; show a new one',
+  replaced: (newerShown) => newerShown ? 'that code was replaced by a newer one shown here: type the newer one' : 'that code was replaced by a newer one, which is no longer shown either; show a new one'
+}
+type Ended = 'failed' | 'used' | 'expired' | 'cancelled' | 'replaced'
 
 /**
  * `cancelled`: asked to end while another device was using it; that exchange ends without a pairing.
@@ -57,7 +65,7 @@ interface ShownCode { state: PairingState, code: GeneratedCode, timer: NodeJS.Ti
 export class PairingService {
   private readonly c: PairingComponents
   private shown?: ShownCode
-  private readonly tombstones = new Map<number, { code: 'E_PAIRING_EXPIRED' | 'E_PAIRING_FAILED', phase: keyof typeof TOMBSTONE_MESSAGE, until: number }>()
+  private readonly tombstones = new Map<number, { code: 'E_PAIRING_EXPIRED' | 'E_PAIRING_FAILED', ended: Ended, until: number }>()
   private readonly throttle = new Throttle()
   private untoldTimer?: NodeJS.Timeout
   private tellingUntold = false
@@ -94,7 +102,7 @@ export class PairingService {
       throw new FerryError('E_BAD_REQUEST', `expiry must be between ${MIN_CODE_TTL_SEC} and ${MAX_CODE_TTL_SEC} seconds`)
     }
     // one code at a time: whoever showed the one before is told why it ended (user-test finding: it read as a Ctrl-C)
-    if (this.shown != null) this.finishShown('cancelled', new FerryError('E_CANCELLED', 'replaced by a newer code (another `ferry pair` or the TUI showed one); this one no longer works'))
+    if (this.shown != null) this.finishShown('cancelled', new FerryError('E_CANCELLED', 'replaced by a newer code (another `ferry pair` or the TUI showed one); this one no longer works'), undefined, undefined, 'replaced')
     const code = generateCode()
     const state: PairingState = { id: randomUUID(), role: 'show', phase: 'waiting', code: code.normalized, expiresAt: Date.now() + expiresSec * 1000 }
     const timer = setTimeout(() => {
@@ -128,14 +136,16 @@ export class PairingService {
     return this.shown == null ? undefined : { ...this.shown.state }
   }
 
-  /** `of`: the code an exchange claimed; nothing when another has replaced it since (that one is not this exchange's to end) */
-  private finishShown (phase: 'paired' | 'failed' | 'expired' | 'cancelled', error?: FerryError, peer?: PairingState['peer'], of?: ShownCode): void {
+  /**
+   * `of`: the code an exchange claimed; nothing when another has replaced it since (that one is not this exchange's to end).
+   * `ended`: how it ended, for whoever types it later, where the phase does not say (a cancel that was a replacement).
+   */
+  private finishShown (phase: 'paired' | 'failed' | 'expired' | 'cancelled', error?: FerryError, peer?: PairingState['peer'], of?: ShownCode, ended: Ended = phase === 'paired' ? 'used' : phase): void {
     const s = this.shown
     if (s == null || (of != null && of !== s)) return
     clearTimeout(s.timer)
     this.shown = undefined
-    const ended = phase === 'paired' ? 'used' : phase
-    this.tombstones.set(s.code.nameplate, { code: phase === 'failed' ? 'E_PAIRING_FAILED' : 'E_PAIRING_EXPIRED', phase: ended, until: Date.now() + TOMBSTONE_MS })
+    this.tombstones.set(s.code.nameplate, { code: phase === 'failed' ? 'E_PAIRING_FAILED' : 'E_PAIRING_EXPIRED', ended, until: Date.now() + TOMBSTONE_MS })
     const state: PairingState = { ...s.state, phase, peer, error: error?.toJSON() }
     delete state.code
     this.c.emit(state)
@@ -155,7 +165,7 @@ export class PairingService {
         if (s == null || s.code.nameplate !== nameplate) {
           this.throttle.probe(remote)
           const t = this.tombstones.get(nameplate)
-          if (t != null && t.until > Date.now()) throw new FerryError(t.code, TOMBSTONE_MESSAGE[t.phase])
+          if (t != null && t.until > Date.now()) throw new FerryError(t.code, TOMBSTONE_MESSAGE[t.ended](s != null))
           throw new FerryError('E_PAIRING_EXPIRED', `no code with number ${nameplate} is being shown here`)
         }
         if (s.state.phase !== 'waiting') throw new FerryError('E_PAIRING_BUSY', 'that code is being used by another device right now')

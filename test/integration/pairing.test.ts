@@ -179,7 +179,7 @@ describe('pairing', { timeout: 120_000 }, () => {
     await Promise.all([a.stop(), b.stop(), c.stop()])
   })
 
-  it('a code nobody shows says why: a number that is not shown (mistyped), a code replaced by a newer one (review finding: both were called expired)', async () => {
+  it('a code nobody shows says why: a number that is not shown (mistyped), a code replaced by a newer one, and which of replaced or cancelled (review finding: both were called expired; helper finding: "cancelled or replaced", and no word of the newer one)', async () => {
     const [a, b] = await linkedPair(['omicron', 'pi'])
     const first = await showCode(a)
     const second = await showCode(a) // the first is no longer shown
@@ -189,7 +189,7 @@ describe('pairing', { timeout: 120_000 }, () => {
     const replaced = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: first.code } })
     expectError(replaced, 'E_PAIRING_EXPIRED')
     // the showing device's words, said as its: "other device", not "peer says" (user-test finding: the transfers say "receiver:")
-    expect(replaced.stderr).toMatch(/^ferry: E_PAIRING_EXPIRED: other device: .*that code was cancelled or replaced by a newer one/m)
+    expect(replaced.stderr).toMatch(/^ferry: E_PAIRING_EXPIRED: other device: that code was replaced by a newer one shown here: type the newer one$/m)
     const taken = new Set([first.code, second.code].map((c) => parseCode(c).nameplate))
     const other = [1, 2, 3].find((n) => !taken.has(n))!
     const mistyped = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: [String(other), ...parseCode(second.code).words].join('-') } })
@@ -203,6 +203,13 @@ describe('pairing', { timeout: 120_000 }, () => {
     expect(second.cli.proc.exitCode, 'the code is still shown').toBe(null)
     second.cli.proc.kill('SIGINT')
     await second.cli.done
+    // the newer one gone too: not sent looking for it
+    const replacedGone = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: first.code } })
+    expectError(replacedGone, 'E_PAIRING_EXPIRED')
+    expect(replacedGone.stderr).toMatch(/^ferry: E_PAIRING_EXPIRED: other device: that code was replaced by a newer one, which is no longer shown either; show a new one$/m)
+    const cancelled = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: second.code } })
+    expectError(cancelled, 'E_PAIRING_EXPIRED')
+    expect(cancelled.stderr).toMatch(/^ferry: E_PAIRING_EXPIRED: other device: that code was cancelled here; show a new one$/m)
     // a code goes with what showed it: `ferry pair` ended by SIGTERM (`timeout`) or SIGHUP
     // (its terminal closed), or killed outright, leaves no code that still pairs (user-test finding)
     for (const end of ['SIGTERM', 'SIGHUP', 'SIGKILL'] as const) {
@@ -214,7 +221,7 @@ describe('pairing', { timeout: 120_000 }, () => {
         return r.code !== 0 && /E_PAIRING_BUSY/.test(r.stderr) ? undefined : r
       }, 'the code to be gone', 10_000)
       expectError(late, 'E_PAIRING_EXPIRED')
-      expect(late.stderr, end).toMatch(/that code was cancelled or replaced by a newer one/)
+      expect(late.stderr, end).toMatch(/: that code was cancelled here; show a new one$/m)
     }
     expect((await peersNow(b)).find((p) => p.peerId === a.peerId)?.paired).not.toBe(true)
     await Promise.all([a.stop(), b.stop()])

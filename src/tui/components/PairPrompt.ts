@@ -98,7 +98,9 @@ function outcomeRows (p: PairingState, mode: 'show' | 'enter', selfFingerprint: 
     case 'failed':
       return [para('failed', { color: tint(ui, 'red') }, `${g(ui, '✗')} pairing failed: `, h(Text, { bold: true }, p.error?.code ?? 'E_PAIRING_FAILED'))]
     case 'expired':
-      return [para('expired', { color: tint(ui, 'red') }, `${g(ui, '✗')} ${p.role === 'show' ? 'the code expired' : 'no device is showing that code (mistyped, or expired)'}: `, h(Text, { bold: true }, p.error?.code ?? 'E_PAIRING_EXPIRED'))]
+      // on the typing side, why follows on stderr: a guess here ("mistyped, or expired") said otherwise of a code
+      // cancelled, replaced or used on the other device (helper finding)
+      return [para('expired', { color: tint(ui, 'red') }, `${g(ui, '✗')} ${p.role === 'show' ? 'the code expired' : 'no device is showing that code'}: `, h(Text, { bold: true }, p.error?.code ?? 'E_PAIRING_EXPIRED'))]
     case 'cancelled':
       return [para('cancelled', { color: tint(ui, 'red') }, `${g(ui, '✗')} cancelled: `, h(Text, { bold: true }, 'E_CANCELLED'))]
   }
