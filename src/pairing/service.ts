@@ -163,7 +163,6 @@ export class PairingService {
         this.throttle.check(remote)
         const s = this.shown
         if (s == null || s.code.nameplate !== nameplate) {
-          this.throttle.probe(remote)
           const t = this.tombstones.get(nameplate)
           if (t != null && t.until > Date.now()) throw new FerryError(t.code, TOMBSTONE_MESSAGE[t.ended](s != null))
           throw new FerryError('E_PAIRING_EXPIRED', `no code with number ${nameplate} is being shown here`)

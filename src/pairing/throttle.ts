@@ -1,37 +1,38 @@
-// Bounded guessing: a peer whose pairing attempts keep failing (or that probes
-// many nameplates) is refused for a while with E_PAIRING_THROTTLED.
+// Bounded guessing: a peer whose pairing attempts keep failing is refused for
+// a while with E_PAIRING_THROTTLED.
+//
+// Only a guess counts: an exchange that claimed the code shown and failed. A
+// PairOpen for a number not shown here is no guess at any code (a code typed
+// without --peer asks every peer online for its number), and counting it let
+// an honest device that paired with others be refused here (helper finding).
+// Numbers are public and scanning them only finds a code to claim, and every
+// claim is counted; codes are single-use, so that bounds the guesses.
 
 import { FerryError } from '../errors.ts'
 
 const WINDOW_MS = 10 * 60_000
 const MAX_FAILURES = 3
-const MAX_PROBES = 20
-
-interface Record { failures: number[], probes: number[] }
 
 export class Throttle {
-  private readonly byPeer = new Map<string, Record>()
+  private readonly failures = new Map<string, number[]>()
   private readonly now: () => number
 
   constructor (now: () => number = Date.now) { this.now = now }
 
-  private rec (peer: string): Record {
-    let r = this.byPeer.get(peer)
-    if (r == null) { r = { failures: [], probes: [] }; this.byPeer.set(peer, r) }
+  private rec (peer: string): number[] {
     const cutoff = this.now() - WINDOW_MS
-    r.failures = r.failures.filter((t) => t > cutoff)
-    r.probes = r.probes.filter((t) => t > cutoff)
+    const r = (this.failures.get(peer) ?? []).filter((t) => t > cutoff)
+    // kept only while it holds failures: every peer that ever knocked would stay otherwise
+    if (r.length === 0) this.failures.delete(peer); else this.failures.set(peer, r)
     return r
   }
 
   check (peer: string): void {
-    const r = this.rec(peer)
-    if (r.failures.length >= MAX_FAILURES || r.probes.length >= MAX_PROBES) {
+    if (this.rec(peer).length >= MAX_FAILURES) {
       throw new FerryError('E_PAIRING_THROTTLED', 'too many failed pairing attempts from your device; wait 10 minutes')
     }
   }
 
-  failure (peer: string): void { this.rec(peer).failures.push(this.now()) }
-  probe (peer: string): void { this.rec(peer).probes.push(this.now()) }
-  success (peer: string): void { this.byPeer.delete(peer) }
+  failure (peer: string): void { this.failures.set(peer, [...this.rec(peer), this.now()]) }
+  success (peer: string): void { this.failures.delete(peer) }
 }
