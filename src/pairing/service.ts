@@ -239,6 +239,7 @@ export class PairingService {
       }
     }
     let notShowing: FerryError | undefined
+    let refused: { label: string, err: FerryError } | undefined
     for (const t of targets) {
       signal?.throwIfAborted()
       let opened
@@ -262,10 +263,15 @@ export class PairingService {
         const fe = toFerryError(err, 'E_PAIRING_FAILED')
         // a peer that is not showing this nameplate is not a failure: try the next one
         if (fe.code === 'E_PAIRING_EXPIRED' && /no code with number/.test(fe.message)) { notShowing = fe; continue }
+        // without --peer, a peer that refuses this device for failed attempts there refuses before it looks at the
+        // number: it may well not be the one showing this code, so the others are asked (helper finding: it ended
+        // the pairing with the right peer unasked)
+        if (peer == null && fe.code === 'E_PAIRING_THROTTLED') { refused ??= { label: t.label, err: fe }; continue }
         throw fe
       }
     }
     if (targets.length === 0) throw new FerryError('E_PEER_NOT_FOUND', 'no ferry peer is online; check that the other device runs `ferry daemon` on this network, or use --peer')
+    if (refused != null) throw new FerryError('E_PAIRING_THROTTLED', `no other peer online here shows code number ${code.nameplate}, and the peer …${refused.label.slice(-8)} would not say whether it does: ${refused.err.message}`)
     // without --peer, only the peers online here were asked: a device showing the code that this one has no
     // connection to is reached with --peer (helper finding: "check that you typed it right" alone, of such a code)
     const asked = peer != null ? '' : `; asked the ${targets.length} peer${targets.length === 1 ? '' : 's'} online here: if the other device is not among them (\`ferry peers\`), give its address with --peer`

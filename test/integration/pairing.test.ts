@@ -194,6 +194,30 @@ describe('pairing', { timeout: 120_000 }, () => {
     await Promise.all([a.stop(), b.stop()])
   })
 
+  it('a code typed without --peer pairs with the peer that shows it when another peer asked before it refuses this device for failed attempts there (helper finding: that refusal, E_PAIRING_THROTTLED, ended the pairing with the right peer unasked)', async () => {
+    // peers are asked by name, unpaired ones first: tau before upsilon
+    const tau = await startDaemon({ name: 'tau' })
+    const upsilon = await startDaemon({ name: 'upsilon' })
+    const b = await startDaemon({ name: 'omega', peers: [tau.addr, upsilon.addr] })
+    await waitListed(b, tau)
+    await waitListed(b, upsilon)
+    for (let i = 0; i < 3; i++) {
+      const shown = await showCode(tau)
+      expectError(await b.cli(['pair', '--peer', tau.addr], { env: { FERRY_CODE: wrongCode(shown.code) } }), 'E_PAIRING_FAILED')
+      await shown.cli.done
+    }
+    // shown by nobody: said whose refusal left it unknown
+    const nowhere = await b.cli(['pair'], { env: { FERRY_CODE: '7-lilac-clubhouse' } })
+    expectError(nowhere, 'E_PAIRING_THROTTLED')
+    expect(nowhere.stderr).toContain(`no other peer online here shows code number 7, and the peer …${tau.peerId.slice(-8)} would not say whether it does: other device: too many failed pairing attempts from your device; wait 10 minutes`)
+    const shown = await showCode(upsilon)
+    const typed = await b.cli(['pair'], { env: { FERRY_CODE: shown.code } })
+    expect(typed.code, typed.stderr).toBe(0)
+    expect((await shown.cli.done).code).toBe(0)
+    expect(await pairedWith(b, upsilon)).toBe(true)
+    await Promise.all([tau.stop(), upsilon.stop(), b.stop()])
+  })
+
   it('a code nobody shows says why: a number that is not shown (mistyped), a code replaced by a newer one, and which of replaced or cancelled (review finding: both were called expired; helper finding: "cancelled or replaced", and no word of the newer one)', async () => {
     const [a, b] = await linkedPair(['omicron', 'pi'])
     const first = await showCode(a)
