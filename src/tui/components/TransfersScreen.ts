@@ -50,12 +50,19 @@ export function TransfersScreen ({ active, history, selected, shared: known, ui 
   // the first, as many as fit with how many more (review finding: starting past them all left none, nor "+N more")
   let shown = 0
   let upToSel = 0
-  for (let i = 0; i <= selected && i < active.length; i++) upToSel += blockLines(active[i], ui)
+  // each transfer's lines built once: counted to place the selected one, then drawn
+  const blocks = new Map<number, ReactNode[]>()
+  const blockOf = (i: number): ReactNode[] => {
+    let b = blocks.get(i)
+    if (b === undefined) { b = activeBlock(active[i], i === selected, ui, shared); blocks.set(i, b) }
+    return b
+  }
+  for (let i = 0; i <= selected && i < active.length; i++) upToSel += blockOf(i).length
   const first = upToSel <= budget || selected >= active.length ? 0 : selected
   for (let i = first; i < active.length; i++) {
     // the first one shows in part where it does not fit whole (its header and bar, without its files or
     // why it waits), rather than "+1 more" alone (review finding at 30x8)
-    const lines = activeBlock(active[i], i === selected, ui, shared).slice(0, shown === 0 ? budget : undefined)
+    const lines = blockOf(i).slice(0, shown === 0 ? budget : undefined)
     if (lines.length > budget) break
     out.push(...lines)
     used += lines.length
@@ -82,10 +89,6 @@ export function TransfersScreen ({ active, history, selected, shared: known, ui 
     shownHistory.forEach((t, i) => out.push(historyLine(t, ui, statusW, shared, from + i === sel)))
   }
   return h(Box, { flexDirection: 'column' }, ...out)
-}
-
-function blockLines (t: TransferInfo, ui: Ui): number {
-  return activeBlock(t, false, ui).length
 }
 
 export const STATE_LABEL: Record<string, string> = {
