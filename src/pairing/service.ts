@@ -158,6 +158,8 @@ export class PairingService {
     const ch = pairChannel(stream, stop.signal)
     let claimed: ShownCode | undefined
     let committed = false
+    /** refused at the commit as replaced: the other device's key confirmation verified, so it typed the code right */
+    let replaced: FerryError | undefined
     try {
       const result = await runResponder(ch, { myPeerId: this.c.node.peerId.toString(), remotePeerId: remote, myName: this.c.myName() }, (nameplate) => {
         this.throttle.check(remote)
@@ -175,7 +177,7 @@ export class PairingService {
         return s.code as ParsedCode
       }, (peerName) => {
         // cancelled or replaced by a newer code while this exchange went on: no trust stored
-        if (claimed !== undefined && (claimed.cancelled != null || this.shown !== claimed)) throw claimed.cancelled ?? new FerryError('E_CANCELLED', 'the code was replaced by a newer one on the device showing it')
+        if (claimed !== undefined && (claimed.cancelled != null || this.shown !== claimed)) throw claimed.cancelled ?? (replaced = new FerryError('E_CANCELLED', 'the code was replaced by a newer one on the device showing it'))
         // paired again: an unpairing not yet told is not to be told any more (TrustStore.add; review finding: it undid the new pairing)
         this.c.trust.add({ peerId: remote, name: peerName, fingerprint: peerFingerprint(remote), pairedAt: Date.now(), autoAccept: true })
         // trust is stored: a cancel from here on is too late to stop the exchange's last word (review finding: it
@@ -194,6 +196,10 @@ export class PairingService {
         // stopped while waiting for the other device (not refused at the commit, which told it): told here why
         if (fe !== claimed.cancelled) await ch.fail(PairResult, claimed.cancelled)
         this.finishShown('cancelled', claimed.cancelled, undefined, claimed)
+      } else if (fe === replaced) {
+        // no failed attempt of the other device's: it was this device that moved on to a newer code (helper
+        // finding: counted as one, three such and that device was refused here as a guesser)
+        this.c.log.info('pairing refused: the code was replaced by a newer one during the exchange', { peerId: remote })
       } else if (claimed !== undefined) {
         this.throttle.failure(remote)
         this.c.log.warn('pairing failed; code burned', { peerId: remote, code: fe.code })

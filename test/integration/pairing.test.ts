@@ -513,6 +513,21 @@ describe('pairing', { timeout: 120_000 }, () => {
     })
   })
 
+  it('a code replaced by a newer one while another device is using it pairs nobody, and is not counted against that device as a failed attempt: three of them leave it free to pair (helper finding: each one was a failure, and the fourth pairing was E_PAIRING_THROTTLED)', async () => {
+    await withCraftedPeer(['tau', 'phi'], async (a, other) => {
+      for (let i = 0; i < 3; i++) {
+        const held = await heldExchange(other, a)
+        const newer = await showCode(a)
+        expectError(await held.shown.cli.done, 'E_CANCELLED')
+        await expectNotPaired(held, a, other)
+        newer.cli.proc.kill('SIGINT')
+        await newer.cli.done
+      }
+      await other.pair(a)
+      expect((await peersOf(a)).find((p) => p.peerId === other.peerId)?.paired).toBe(true)
+    })
+  })
+
   it('Ctrl-C on the `ferry pair` that shows the code ends it at once while the other device still holds the exchange, and tells that device (user-test finding: it waited for the exchange, up to 30 s)', async () => {
     await withCraftedPeer(['rho', 'sigma'], async (a, other) => {
       // the other device holds its key confirmation (its third message) until the test lets it go
