@@ -57,8 +57,15 @@ export interface GeneratedCode extends ParsedCode {
 }
 
 /** Make a fresh random code (node:crypto randomInt: CSPRNG, unbiased). */
-export function generateCode (): GeneratedCode {
-  const nameplate = randomInt(NAMEPLATE_MIN, NAMEPLATE_MAX + 1)
+/**
+ * `avoid`: numbers not to give, if another is free (an ended code's: one
+ * typed later would otherwise claim the new code and burn it, where it
+ * should say how the old one ended).
+ */
+export function generateCode (avoid: (nameplate: number) => boolean = () => false): GeneratedCode {
+  let nameplate = randomInt(NAMEPLATE_MIN, NAMEPLATE_MAX + 1)
+  // random first, as the rest is; then the next free one up, so the draw stays uniform enough and always ends
+  for (let i = 0; i <= NAMEPLATE_MAX - NAMEPLATE_MIN && avoid(nameplate); i++) nameplate = nameplate === NAMEPLATE_MAX ? NAMEPLATE_MIN : nameplate + 1
   const words: string[] = []
   for (let i = 0; i < CODE_WORD_COUNT; i++) words.push(WORDLIST[randomInt(0, WORDLIST.length)]!)
   const normalized = formatCode(nameplate, words)

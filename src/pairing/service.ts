@@ -103,7 +103,9 @@ export class PairingService {
     }
     // one code at a time: whoever showed the one before is told why it ended (user-test finding: it read as a Ctrl-C)
     if (this.shown != null) this.finishShown('cancelled', new FerryError('E_CANCELLED', 'replaced by a newer code (another `ferry pair` or the TUI showed one); this one no longer works'), undefined, undefined, 'replaced')
-    const code = generateCode()
+    // not the number of a code ended lately: typed after this one shows, it would claim this one and burn it,
+    // not say how it ended (helper finding; 1 in 999 before)
+    const code = generateCode((n) => (this.tombstones.get(n)?.until ?? 0) > Date.now())
     const state: PairingState = { id: randomUUID(), role: 'show', phase: 'waiting', code: code.normalized, expiresAt: Date.now() + expiresSec * 1000 }
     const timer = setTimeout(() => {
       if (this.shown?.state.id === state.id && this.shown.state.phase === 'waiting') {

@@ -69,6 +69,15 @@ describe('generateCode / parseCode', () => {
     expect(seen.size).toBeGreaterThan(45)
   })
 
+  it('gives no number it is told to avoid while another is free (an ended code\'s: typed later, it claimed the new code and burned it), and always ends', () => {
+    for (const free of [1, 500, 999]) {
+      for (let i = 0; i < 20; i++) expect(generateCode((n) => n !== free).nameplate).toBe(free)
+    }
+    const g = generateCode(() => true)
+    expect(g.nameplate).toBeGreaterThanOrEqual(1)
+    expect(g.nameplate).toBeLessThanOrEqual(999)
+  })
+
   it('normalizes case, whitespace, separators and Unicode forms', () => {
     const want = '7-violin-zebra'
     for (const input of [
