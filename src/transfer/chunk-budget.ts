@@ -34,7 +34,7 @@ export class ChunkBudget {
 
   /** Bytes held now. */
   get bytes (): number { return this.used }
-  /** The most ever held at once (tests, and the bench's view of a receive). */
+  /** The most ever held at once (tests). */
   get peakBytes (): number { return this.peak }
 
   /**
