@@ -59,6 +59,20 @@ async function setup (chunks: number, chunkSize = CHUNK, at = dir): Promise<{ fi
   }
 }
 
+/** `sink` whose writes each wait `ms` first, as a slow disk's; closing it is left to the test. */
+function slowSink (sink: ChunkSink, ms: number): ChunkSink {
+  return {
+    buffer: async (n, signal) => await sink.buffer(n, signal),
+    discard: (b) => { sink.discard(b) },
+    write: async (...args) => { await new Promise((resolve) => setTimeout(resolve, ms)); await sink.write(...args) },
+    verify: async (...args) => { await sink.verify(...args) },
+    copy: async (...args) => { await sink.copy(...args) },
+    sync: async (path) => { await sink.sync(path) },
+    closeFile: async (...args) => { await sink.closeFile(...args) },
+    close: async () => {}
+  }
+}
+
 describe('fetchAll', () => {
   it('fetches every chunk into the part file', async () => {
     const { file, serve } = await setup(2)
@@ -436,16 +450,7 @@ describe('fetchAll', () => {
     const { file, serve } = await setup(4, MiB)
     const limited = new InlineSink({ chunkBudget: MiB })
     // each write takes longer than the idle limit: the other stream waits that long for room
-    const slow: ChunkSink = {
-      buffer: async (n, signal) => await limited.buffer(n, signal),
-      discard: (b) => { limited.discard(b) },
-      write: async (...args) => { await new Promise((resolve) => setTimeout(resolve, 700)); await limited.write(...args) },
-      verify: async (...args) => { await limited.verify(...args) },
-      copy: async (...args) => { await limited.copy(...args) },
-      sync: async (path) => { await limited.sync(path) },
-      closeFile: async (...args) => { await limited.closeFile(...args) },
-      close: async () => {}
-    }
+    const slow = slowSink(limited, 700)
     try {
       const serving: Array<Promise<void>> = []
       await fetchAll({
@@ -541,16 +546,7 @@ describe.each(['inline', 'worker'] as const)('receives at once through one %s si
     const budget = 4 * MiB
     const limited = kind === 'inline' ? new InlineSink({ chunkBudget: budget }) : new WorkerSink(1, budget)
     // a slow disk: writes wait, so buffers pile up wherever nothing bounds them
-    const slow: ChunkSink = {
-      buffer: async (n, signal) => await limited.buffer(n, signal),
-      discard: (b) => { limited.discard(b) },
-      write: async (...args) => { await new Promise((resolve) => setTimeout(resolve, 20)); await limited.write(...args) },
-      verify: async (...args) => { await limited.verify(...args) },
-      copy: async (...args) => { await limited.copy(...args) },
-      sync: async (path) => { await limited.sync(path) },
-      closeFile: async (...args) => { await limited.closeFile(...args) },
-      close: async () => {}
-    }
+    const slow = slowSink(limited, 20)
     try {
       const runs = await Promise.all([0, 1, 2, 3].map(async (i) => { const at = join(dir, `r${i}`); await mkdir(at); return { at, ...await setup(6, MiB, at) } }))
       await Promise.all(runs.map(async ({ at, file, serve }) => {
