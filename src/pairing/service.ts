@@ -282,7 +282,7 @@ export class PairingService {
     if (refused != null) throw new FerryError('E_PAIRING_THROTTLED', `no other peer online here shows code number ${code.nameplate}, and the peer …${refused.label.slice(-8)} would not say whether it does: ${refused.err.message}`)
     // without --peer, only the peers online here were asked: a device showing the code that this one has no
     // connection to is reached with --peer (helper finding: "check that you typed it right" alone, of such a code)
-    const asked = peer != null ? '' : `; asked the ${targets.length} peer${targets.length === 1 ? '' : 's'} online here: if the other device is not among them (\`ferry peers\`), give its address with --peer`
+    const asked = peer != null ? '' : `; asked the ${targets.length} peer${targets.length === 1 ? '' : 's'} online here: if the other device is not among them (\`ferry peers\`), give its address: \`ferry pair CODE --peer ADDRESS\``
     throw notShowing != null
       ? new FerryError('E_PAIRING_EXPIRED', `no peer is showing code number ${code.nameplate}: check that you typed it right${asked}; if it expired, show a new one on the other device`)
       : new FerryError('E_PEER_UNREACHABLE', 'could not reach any peer to pair with')

@@ -286,7 +286,7 @@ describe('pairing', { timeout: 120_000 }, () => {
     const shown = await showCode(apart)
     const typed = await b.cli(['pair'], { env: { FERRY_CODE: shown.code } })
     expectError(typed, 'E_PAIRING_EXPIRED')
-    expect(typed.stderr).toMatch(/^ferry: E_PAIRING_EXPIRED: no peer is showing code number \d+: check that you typed it right; asked the 1 peer online here: if the other device is not among them \(`ferry peers`\), give its address with --peer/m)
+    expect(typed.stderr).toMatch(/^ferry: E_PAIRING_EXPIRED: no peer is showing code number \d+: check that you typed it right; asked the 1 peer online here: if the other device is not among them \(`ferry peers`\), give its address: `ferry pair CODE --peer ADDRESS`/m)
     const withPeer = await b.cli(['pair', '--peer', apart.addr], { env: { FERRY_CODE: shown.code } })
     expect(withPeer.code, withPeer.stderr).toBe(0)
     expect((await shown.cli.done).code).toBe(0)
