@@ -205,6 +205,11 @@ async function worker (ctx: FetchContext, bad: Map<string, number>, halt: AbortC
   // crash while the disk is slow loses nothing that crossed the wire.
   const requested: Ask[] = []
   const requestMore = async (): Promise<void> => {
+    // the file of the chunk being read in pieces was given up by another stream: Asker.next() stops its
+    // pieces, and its buffer goes now. With none of its pieces asked for ahead (the disk behind), no answer
+    // of it would come to drop it: the next file's chunk came as "half read" (E_INTERNAL), or the stream
+    // ended holding that buffer in the daemon's chunk budget for as long as the sink lived (helper finding)
+    if (reading != null && ctx.files[reading.want.file].unavailable != null) dropFile(reading.want.file)
     while (requested.length < REQUESTS_AHEAD && (inFlight.size === 0 || inFlightBytes < WRITE_BYTES_IN_FLIGHT) && !signal.aborted) {
       const ask = asker.next()
       if (ask == null) return

@@ -434,6 +434,37 @@ describe('fetchAll', () => {
     expect(wire).toBeLessThanOrEqual(2 * MiB + other.length)
   })
 
+  it.each([['another file comes after it', true], ['nothing comes after it', false]])('a file given up by another stream while this one, behind a slow disk, has no piece of its chunk asked for yet (%s): that chunk\'s buffer goes back to the budget and the rest comes (neither E_INTERNAL "half read" nor a buffer held for good, every later stream waiting for room)', async (_, after) => {
+    const { file, sender } = await setup(1) // src.bin: one 4 MiB chunk, asked for in 1 MiB pieces
+    const other = randomBytes(3 * MiB)
+    await writeFile(join(dir, 'other.bin'), other)
+    const entry: OfferFile = { path: 'other.bin', kind: 'file', size: other.length, mtimeMs: Math.floor((await stat(join(dir, 'other.bin'))).mtimeMs), mode: 0o644, chunkSize: MiB, chunks: [0, 1, 2].map((c) => hash(other.subarray(c * MiB, (c + 1) * MiB))), fileRoot: new Uint8Array(32) }
+    sender.offer!.files.push(entry)
+    sender.sources.push(join(dir, 'other.bin'))
+    await writeFile(join(dir, 'part-1'), '')
+    const second: FileState = { index: 1, entry, partPath: join(dir, 'part-1'), bitmap: new Bitmap(3), done: false }
+    const limited = new InlineSink()
+    // two 1 MiB chunks of other.bin in the sink fill WRITE_BYTES_IN_FLIGHT: the second piece of src.bin's chunk is not asked for ahead
+    const slow = slowSink(limited, 300)
+    const [out, inbound] = await streamPair()
+    void serveChunks(inbound, 'receiver', () => sender, () => {})
+    const got: string[] = []
+    let wire = 0
+    try {
+      await fetchAll({
+        transferId: new Uint8Array(16), files: [file, second], queue: [{ file: 1, chunk: 0 }, { file: 1, chunk: 1 }, { file: 0, chunk: 0 }, ...after ? [{ file: 1, chunk: 2 }] : []], sink: slow, spool: new Spool(dir), streams: 1,
+        openStream: async () => out,
+        onChunk: (f, c) => { got.push(`${f.index}/${c}`) },
+        // once the first piece of src.bin's chunk is in, another stream is told the file changed (as giveUp does)
+        onWire: (n) => { wire += n; if (wire >= 3 * MiB && file.unavailable == null) file.unavailable = new FerryError('E_SOURCE_CHANGED', 'src.bin changed since it was offered') },
+        onUnavailable: () => {},
+        signal: new AbortController().signal
+      })
+      expect(got.sort()).toEqual(after ? ['1/0', '1/1', '1/2'] : ['1/0', '1/1'])
+      expect(limited.budgetBytes.now, 'every chunk buffer written or given back').toBe(0)
+    } finally { await limited.close() }
+  })
+
   it('a sender that goes quiet with a request outstanding is given up: E_TIMEOUT, so the receive waits and tries again', async () => {
     const { file } = await setup(1)
     const [out, inbound] = await streamPair()
