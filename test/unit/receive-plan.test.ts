@@ -16,6 +16,9 @@ import { pruneIndex } from '../../src/transfer/index-prune.ts'
 import { fileMode, utimesSeconds } from '../../src/transfer/finalize.ts'
 import { spawnSync } from 'node:child_process'
 import { createChunkSink, type ChunkSink } from '../../src/transfer/sink.ts'
+import { InlineSink } from '../../src/transfer/inline-sink.ts'
+import { Spool } from '../../src/transfer/spool.ts'
+import { FerryError } from '../../src/errors.ts'
 import { chattr, descriptorsOf } from '../helpers/files.ts'
 
 const CHUNK = 256 * 1024
@@ -193,6 +196,36 @@ describe('planReceive', () => {
     // chunk 2 is found in the part file (verified again); 0 and 1 are fetched, not taken for the zeros there
     expect(again.queue.map((w) => w.chunk)).toEqual([0, 1, 3])
     expect(again.files[0].bitmap.has(2)).toBe(true)
+  })
+
+  it('a plan waiting for room in the chunk budget to write a chunk found whole in the spool ends when its receive is cancelled or paused, not when other receives give room back', async () => {
+    const blocks = [randomBytes(CHUNK), randomBytes(CHUNK)]
+    const files = [file('video.mp4', blocks)]
+    const { receiveDir, partDir } = await receiveFolders()
+    // chunk 1 arrived whole and was spooled; the daemon was killed before its write to the part file
+    const spool = new Spool(partDir)
+    const slot = spool.take()
+    const arrived = new Uint8Array(CHUNK)
+    arrived.set(blocks[1])
+    slot.begin(0, 1, arrived, 0)
+    slot.arrived(CHUNK)
+    slot.flush()
+    spool.close()
+    // the whole budget held by another receive's stream, reading a chunk from a slow sender
+    const limited = new InlineSink({ chunkBudget: CHUNK })
+    const held = await limited.buffer(CHUNK)
+    const controller = new AbortController()
+    try {
+      const planning = planReceive({ transferId: ID, files, receiveDir, partDir, store, sink: limited, signal: controller.signal })
+      planning.catch(() => {})
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      controller.abort(new FerryError('E_CANCELLED', 'cancelled'))
+      const outcome = await Promise.race([planning.then(() => 'planned', (err: FerryError) => err.code), new Promise((resolve) => setTimeout(resolve, 1000, 'still waiting'))])
+      expect(outcome).toBe('E_CANCELLED')
+    } finally {
+      limited.discard(held)
+      await limited.close()
+    }
   })
 
   it('a file in place whose time the file system kept coarser (exFAT: 10 ms steps) is taken by its bytes, and found in place from then on by the time it has (review finding: each send added a "name (n)" copy)', async () => {
