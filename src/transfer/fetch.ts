@@ -62,6 +62,8 @@ export interface FetchContext {
   files: FileState[]
   queue: Wanted[]
   sink: ChunkSink
+  /** the peer the chunks come from: its share of the daemon's chunk budget (chunk-budget.ts) */
+  peer?: string
   spool: Spool
   streams: number
   openStream: () => Promise<Stream>
@@ -269,7 +271,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>, halt: AbortC
         if (reading != null && reading.want !== want) throw new FerryError('E_INTERNAL', `chunk ${want.chunk} asked for while chunk ${reading.want.chunk} is half read`)
         if (reading == null) {
           waitingForRoom = true
-          const buf = await ctx.sink.buffer(fs.entry.chunkSize, signal).finally(() => { waitingForRoom = false; lastHeard = performance.now() })
+          const buf = await ctx.sink.buffer(fs.entry.chunkSize, signal, ctx.peer).finally(() => { waitingForRoom = false; lastHeard = performance.now() })
           if (from > 0) buf.set(want.spooled!.subarray(0, from), 0)
           const slot = ctx.spool.take()
           slot.begin(ask.file, want.chunk, buf, from)

@@ -54,8 +54,9 @@ const FLUSH_EVERY_BYTES = 64 * 1024 * 1024
 export interface InlineSinkOptions {
   /** Write chunks with O_DIRECT where possible (default true; FERRY_DIRECT_IO=0 turns it off, see createChunkSink). */
   directIo?: boolean
-  /** Bytes of chunk buffers held at once (default CHUNK_BUFFER_BUDGET; tests use less) */
+  /** Bytes of chunk buffers held at once, and per peer (default CHUNK_BUFFER_BUDGET and CHUNK_BUFFER_PEER_SHARE; tests use less) */
   chunkBudget?: number
+  chunkShare?: number
 }
 
 export class InlineSink implements ChunkSink {
@@ -83,10 +84,10 @@ export class InlineSink implements ChunkSink {
 
   constructor (options: InlineSinkOptions = {}) {
     this.direct = options.directIo ?? true
-    this.chunks = new ChunkBuffers(this.pool, options.chunkBudget)
+    this.chunks = new ChunkBuffers(this.pool, options.chunkBudget, options.chunkShare)
   }
 
-  async buffer (size: number, signal?: AbortSignal): Promise<Uint8Array> { return await this.chunks.take(size, signal) }
+  async buffer (size: number, signal?: AbortSignal, owner?: string): Promise<Uint8Array> { return await this.chunks.take(size, signal, owner) }
   discard (buf: Uint8Array): void { this.chunks.discard(buf) }
   /** Bytes of chunk buffers held now, and the most at once (tests). */
   get budgetBytes (): { now: number, peak: number } { return this.chunks.bytes }

@@ -180,6 +180,7 @@ class Prefetch {
       files,
       queue: feed.queue,
       sink,
+      peer: this.peerId,
       spool,
       streams: this.deps.streams,
       openStream: async () => {

@@ -113,6 +113,8 @@ export async function planReceive (o: {
   partDir: string
   store: TransferStore
   sink: ChunkSink
+  /** the peer the receive is from: its share of the daemon's chunk budget (chunk-budget.ts) */
+  peer?: string
   signal?: AbortSignal
   /** Files a receipt already signed says were not received: planned as given up, nothing of them fetched. */
   givenUp?: Bitmap
@@ -251,7 +253,7 @@ export async function planReceive (o: {
       }
       const found = inSpool.get(`${index}/${c}`)
       const start = found?.data
-      if (start?.length === length && await fromSpool(o.sink, fs, c, offset, start, o.signal)) { fs.bitmap.set(c); haveBytes += length; heldHere.set(content, { fs, offset }); spooled.whole++; continue }
+      if (start?.length === length && await fromSpool(o.sink, fs, c, offset, start, o.signal, o.peer)) { fs.bitmap.set(c); haveBytes += length; heldHere.set(content, { fs, offset }); spooled.whole++; continue }
       const first = queuedFirst.get(content)
       const want: Wanted = { file: index, chunk: c }
       if (first != null) {
@@ -360,9 +362,9 @@ async function spooledChunks (partDir: string, files: OfferFile[]): Promise<{ by
 }
 
 /** A whole chunk found in the spool (it arrived, but its write to the part file had not finished): verify it and write it. */
-async function fromSpool (sink: ChunkSink, fs: FileState, chunk: number, offset: number, data: Uint8Array, signal?: AbortSignal): Promise<boolean> {
+async function fromSpool (sink: ChunkSink, fs: FileState, chunk: number, offset: number, data: Uint8Array, signal?: AbortSignal, peer?: string): Promise<boolean> {
   // its turn in the daemon's chunk budget may be long (other receives hold it): a cancel or a pause does not wait for it
-  const buf = await sink.buffer(fs.entry.chunkSize, signal)
+  const buf = await sink.buffer(fs.entry.chunkSize, signal, peer)
   buf.set(data, 0)
   try {
     await sink.write(fs.partPath, offset, buf, data.length, fs.entry.chunks[chunk])

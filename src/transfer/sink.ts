@@ -18,10 +18,11 @@ import type { SinkReply, SinkRequest } from './worker-messages.ts'
 export interface ChunkSink {
   /**
    * A buffer of at least `size` bytes, reused when possible, once the
-   * daemon's chunk budget has room for it (chunk-budget.ts); hand it back
-   * through write(), or discard() if it is not written.
+   * daemon's chunk budget has room for it, and `owner`'s share of it (the
+   * peer whose chunk it is for: chunk-budget.ts); hand it back through
+   * write(), or discard() if it is not written.
    */
-  buffer: (size: number, signal?: AbortSignal) => Promise<Uint8Array>
+  buffer: (size: number, signal?: AbortSignal, owner?: string) => Promise<Uint8Array>
   /** A buffer from buffer() that will not be written: its bytes go back to the budget. */
   discard: (buf: Uint8Array) => void
   /** Verify `data[0..length)` against `expected`, then write it at `offset`. The buffer is handed over. Rejects E_HASH_MISMATCH without writing. */
@@ -96,7 +97,7 @@ export class WorkerSink implements ChunkSink {
     return w
   }
 
-  async buffer (size: number, signal?: AbortSignal): Promise<Uint8Array> { return await this.chunks.take(size, signal) }
+  async buffer (size: number, signal?: AbortSignal, owner?: string): Promise<Uint8Array> { return await this.chunks.take(size, signal, owner) }
   discard (buf: Uint8Array): void { this.chunks.discard(buf) }
   /** Bytes of chunk buffers held now, and the most at once (tests). */
   get budgetBytes (): { now: number, peak: number } { return this.chunks.bytes }

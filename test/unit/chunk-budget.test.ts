@@ -77,4 +77,34 @@ describe('ChunkBudget', () => {
     await expect(waiting).rejects.toMatchObject({ code: 'E_CANCELLED' })
     await expect(b.admit(1)).rejects.toMatchObject({ code: 'E_CANCELLED' })
   })
+
+  it('gives each owner a share: one held back by its own share lets the others by, and its own later asks wait behind it (review finding: one slow peer holding the whole budget stalled every other peer)', async () => {
+    const b = new ChunkBudget(10, 4)
+    await b.admit(4, undefined, 'slow')
+    b.hold(new Uint8Array(4), 4, 'slow')
+    const order: string[] = []
+    const slowAgain = b.admit(1, undefined, 'slow').then(() => { order.push('slow') })
+    const other = b.admit(4, undefined, 'other').then(() => { order.push('other') })
+    await other
+    expect(await settled(slowAgain)).toBe(false)
+    expect(b.bytesOf('slow')).toBe(4)
+    expect(b.bytesOf('other')).toBe(4)
+    // the whole budget is first come first served again: 2 left, a third owner's 3 waits, and a 1 behind it too
+    const third = b.admit(3, undefined, 'third').then(() => { order.push('third') })
+    const small = b.admit(1, undefined, 'fourth').then(() => { order.push('fourth') })
+    expect(await settled(third)).toBe(false)
+    expect(await settled(small)).toBe(false)
+    expect(order).toEqual(['other'])
+  })
+
+  it('a chunk bigger than an owner\'s share goes alone once that owner holds nothing', async () => {
+    const b = new ChunkBudget(10, 2)
+    await b.admit(1, undefined, 'p')
+    const one = b.hold(new Uint8Array(1), 1, 'p')
+    const big = b.admit(3, undefined, 'p')
+    expect(await settled(big)).toBe(false)
+    b.release(one)
+    await big
+    expect(b.bytesOf('p')).toBe(3)
+  })
 })

@@ -62,7 +62,7 @@ async function setup (chunks: number, chunkSize = CHUNK, at = dir): Promise<{ fi
 /** `sink` whose writes each wait `ms` first, as a slow disk's; closing it is left to the test. */
 function slowSink (sink: ChunkSink, ms: number): ChunkSink {
   return {
-    buffer: async (n, signal) => await sink.buffer(n, signal),
+    buffer: async (n, signal, owner) => await sink.buffer(n, signal, owner),
     discard: (b) => { sink.discard(b) },
     write: async (...args) => { await new Promise((resolve) => setTimeout(resolve, ms)); await sink.write(...args) },
     verify: async (...args) => { await sink.verify(...args) },
@@ -597,5 +597,52 @@ describe.each(['inline', 'worker'] as const)('receives at once through one %s si
         expect((await readFile(file.partPath)).equals(await readFile(join(at, 'src.bin')))).toBe(true)
       }
     } finally { await limited.close() }
+  })
+})
+
+describe('a peer whose sender stalls in the middle of its chunks', () => {
+  it('holds no more than its share of the chunk budget: another peer\'s receive goes on meanwhile (review finding: with the whole budget to one peer, a sender that trickled under the idle limit stalled the receives of every other peer)', async () => {
+    const limited = new InlineSink({ chunkBudget: 4 * MiB, chunkShare: 2 * MiB })
+    const stalled = new AbortController()
+    try {
+      // the stalled peer, on as many streams as the whole budget has chunks: answers each request with the chunk's header and half of it, then nothing more
+      const slowDir = join(dir, 'slow')
+      await mkdir(slowDir)
+      const slow = await setup(4, MiB, slowDir)
+      const stalling = fetchAll({
+        transferId: new Uint8Array(16), files: [slow.file], queue: Array.from({ length: 4 }, (_, chunk) => ({ file: 0, chunk })), sink: limited, peer: 'slow', spool: new Spool(slowDir), streams: 4,
+        openStream: async () => {
+          const [out, inbound] = await streamPair()
+          void (async () => {
+            const req = await readChunkRequest(new FrameReader(inbound)).catch(() => undefined)
+            if (req == null) return
+            await sendAll(inbound, encodeChunkHeader({ fileIndex: 0, chunk: req.chunks[0], length: req.firstLength ?? 0, offset: req.firstOffset ?? 0 })).catch(() => {})
+            await sendAll(inbound, new Uint8Array((req.firstLength ?? 0) / 2)).catch(() => {})
+          })()
+          return out
+        },
+        onChunk: () => {}, onWire: () => {}, onUnavailable: () => {}, signal: stalled.signal
+      }).catch((err: unknown) => err)
+      // the slow peer has taken what it may
+      for (let i = 0; i < 100 && limited.budgetBytes.now < 2 * MiB; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(limited.budgetBytes.now).toBe(2 * MiB)
+      const fastDir = join(dir, 'fast')
+      await mkdir(fastDir)
+      const { file, serve } = await setup(4, MiB, fastDir)
+      const serving: Array<Promise<void>> = []
+      await fetchAll({
+        transferId: new Uint8Array(16), files: [file], queue: Array.from({ length: 4 }, (_, chunk) => ({ file: 0, chunk })), sink: limited, peer: 'fast', spool: new Spool(fastDir), streams: 3,
+        openStream: async () => { const [out, inbound] = await streamPair(); serving.push(serve(inbound)); return out },
+        onChunk: (f, c) => { f.bitmap.set(c) }, onWire: () => {}, onUnavailable: () => {}, signal: AbortSignal.timeout(10_000)
+      })
+      await Promise.all(serving)
+      expect(file.bitmap.done).toBe(4)
+      stalled.abort(new FerryError('E_CANCELLED', 'cancelled'))
+      expect(await stalling).toMatchObject({ code: 'E_CANCELLED' })
+      expect(limited.budgetBytes.now).toBe(0)
+    } finally {
+      stalled.abort()
+      await limited.close()
+    }
   })
 })
