@@ -6,7 +6,7 @@
 // log needs: a line when the send starts to wait, and when it goes on
 // (WaitNotes), then the final summary.
 
-import { isFinalState, type TransferInfo } from '../daemon/control/types.ts'
+import { isFinalState, waitingWords, type TransferInfo } from '../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../errors.ts'
 // the TUI's formatters are pure (no React, no I/O): the CLI shares them so both print the same figures
 import { formatBytes, formatEta, formatRate } from '../tui/format.ts'
@@ -30,7 +30,7 @@ export function wantsLive (json: boolean, stdout: { isTTY?: boolean } = process.
 export function progressLine (t: TransferInfo, width = 80): string {
   const pct = t.totalBytes > 0 ? Math.min(1, t.doneBytes / t.totalBytes) : (t.state === 'done' ? 1 : 0)
   // as seen from this side: `ferry wait` on the receiving device read "sending" (user-test finding)
-  const label = t.state === 'fetching' ? (t.direction === 'receive' ? 'receiving' : 'sending') : t.state === 'waiting' ? 'waiting for peer' : t.state
+  const label = t.state === 'fetching' ? (t.direction === 'receive' ? 'receiving' : 'sending') : t.state === 'waiting' ? waitingWords(t) : t.state
   const tail = ` ${(pct * 100).toFixed(0).padStart(3)}% ${formatBytes(t.doneBytes)}/${formatBytes(t.totalBytes)} ${formatRate(t.rate)} ETA ${formatEta(t.etaSeconds)} ${label}`
   const barWidth = Math.max(10, Math.min(30, width - tail.length - 3))
   const filled = Math.round(pct * barWidth)

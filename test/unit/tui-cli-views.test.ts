@@ -589,6 +589,13 @@ describe('a waiting transfer says why it waits (user-test finding: "waiting for 
     expect(bars[0]).toBeGreaterThan(20)
   })
 
+  it('a receive held back by the limit of receives at once waits its turn, not for its peer (user-test finding: "waiting for peer" while the peer was online and sending)', async () => {
+    const held = sending({ state: 'waiting', direction: 'receive', rate: 0, etaSeconds: null, error: { code: 'E_LIMIT', message: 'waiting its turn: 4 other receives from this device are under way, 4 at most at once' } })
+    const text = expectFits((await renderAt(h(TransfersScreen, { active: [held], history: [], selected: 0, ui }))).lastFrame())
+    expect(text).toContain('waiting its turn')
+    expect(text).not.toContain('waiting for peer')
+  })
+
   it('none for a transfer that waits without a reason, or that moves', async () => {
     const text = expectFits((await renderAt(h(TransfersScreen, { active: [{ ...waiting, error: undefined }, sending({ id: 't2' })], history: [], selected: 0, ui }))).lastFrame())
     expect(text).not.toContain('E_')

@@ -77,6 +77,7 @@ describe('progressLine (`ferry wait` on a terminal, `ferry send` with stdout not
     expect(line('send', 'fetching')).toMatch(/ sending$/)
     expect(line('receive', 'fetching')).toMatch(/ receiving$/)
     expect(line('receive', 'waiting')).toMatch(/ waiting for peer$/)
+    expect(progressLine({ ...info('waiting', { code: 'E_LIMIT', message: 'waiting its turn: 4 other receives' }), direction: 'receive' })).toMatch(/ waiting its turn$/)
     expect(line('send', 'hashing')).toMatch(/ hashing$/)
     expect(line('receive', 'verifying')).toMatch(/ verifying$/)
   })

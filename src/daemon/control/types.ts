@@ -120,6 +120,16 @@ export function isMovingState (state: string): boolean {
   return MOVING_STATES.has(state)
 }
 
+/**
+ * A waiting transfer in words: a receive held back by the limit of receives
+ * at once from its peer (E_LIMIT) waits its turn here, the peer online and
+ * sending; any other waits for its peer (user-test finding: "waiting for
+ * peer E_LIMIT" read as a peer gone away).
+ */
+export function waitingWords (t: { error?: { code: string } }): string {
+  return t.error?.code === 'E_LIMIT' ? 'waiting its turn' : 'waiting for peer'
+}
+
 export interface FileProgress {
   path: string
   size: number

@@ -9,7 +9,7 @@ import { Box, Text } from 'ink'
 import type { TransferInfo } from '../../daemon/control/types.ts'
 import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
 import { displayWidth, fit, formatAgo, formatBytes, formatEta, formatRate, PEER_NAME_CELLS, peerLabel, peerLabelWidth, percent, progressBar, sharedNames, truncate } from '../format.ts'
-import { isMovingState } from '../../daemon/control/types.ts'
+import { isMovingState, waitingWords } from '../../daemon/control/types.ts'
 import { isFinished } from '../state.ts'
 import wrapAnsi from 'wrap-ansi'
 import { asciiize, g, isNarrow, line, para, textRows, tint } from './ui.ts'
@@ -159,7 +159,7 @@ export function activeBlockParts (t: TransferInfo, sel: boolean, ui: Ui, shared:
   const to = whoWidth(t, ui, PEER_NAME_CELLS, shared)
   // an offer the receiver holds for a person there to accept (auto-accept off) says so, as `ferry send`
   // does (user-test finding: "waiting for the receiver" read the same as a slow or busy receiver)
-  const label = t.state === 'offered' && t.awaitingDecision === true ? 'offered, waiting to be accepted there' : STATE_LABEL[t.state] ?? t.state
+  const label = t.state === 'offered' && t.awaitingDecision === true ? 'offered, waiting to be accepted there' : t.state === 'waiting' ? waitingWords(t) : STATE_LABEL[t.state] ?? t.state
   const headers = [
     { files: `  ${t.files} file${t.files === 1 ? '' : 's'}  `, state: label },
     { files: '  ', state: label },
