@@ -173,7 +173,7 @@ export async function sweepProbes (dir: string): Promise<number> {
   let removed = 0
   const names = await readdir(dir).catch(() => [] as string[])
   for (const name of names) {
-    const limit = !isProbeFileName(name) ? undefined : PROBE_NAME.test(name) ? 0 : 1024 * 1024
+    const limit = PROBE_NAME.test(name) ? 0 : HOLES_PROBE_NAME.test(name) ? 1024 * 1024 : undefined
     if (limit === undefined) continue
     const path = join(dir, name)
     const st = await lstat(path).catch(() => undefined)

@@ -84,8 +84,8 @@ export interface ReceiverDeps {
   partDirs: KeyedLock
   /**
    * A few runs of one peer's receives at a time (taken before partDirs, so
-   * the two never wait on each other in a circle): each run's streams hold
-   * chunk buffers of up to 16 MiB, the largest chunk a peer may use.
+   * the two never wait on each other in a circle): each run holds streams,
+   * spool slots and chunk buffers (MAX_RUNNING_RECEIVES_PER_PEER).
    */
   peerRuns?: KeyedSemaphore
   /** ferry's own state folder: nothing is placed in it (also for a receive that began in another receive folder) */
@@ -136,8 +136,8 @@ export class Receiver {
   private doneAtFetch?: number
   /** Runs in a row cut short by the link that verified nothing new */
   private quietRuns = 0
-  /** Not resumed by the service's timer before this (Date.now()): see RESUME_DELAY_MS */
-  resumeAfter = 0
+  /** Not resumed by the service's timer before this (Date.now()): see RESUME_DELAY_MS and mayResume */
+  private resumeAfter = 0
   /** A run began before resumeAfter since the last that began after it: its peer had come online (mayResume) */
   private resumedEarly = false
   private controller = new AbortController()

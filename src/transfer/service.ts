@@ -1513,7 +1513,7 @@ export class TransferService {
       if (r.active || r.finished || r.state === 'offered') continue
       if (peerId != null && r.peerId !== peerId) continue
       if (!this.c.isOnline(r.peerId)) continue
-      // its last runs got nothing: not yet (Receiver.resumeAfter), unless the peer has just come online, once per wait
+      // its last runs got nothing: not yet (Receiver.mayResume), unless the peer has just come online, once per wait
       if (!r.mayResume(now, peerId != null)) continue
       this.c.log.info('resuming transfer', { id: r.id })
       void this.runReceiver(r)
