@@ -10,12 +10,12 @@ import { createElement as h } from 'react'
 import type { ReactNode } from 'react'
 import { Box, Text } from 'ink'
 import wrapAnsi from 'wrap-ansi'
-import { waitingWords, type TransferInfo } from '../../daemon/control/types.ts'
+import type { TransferInfo } from '../../daemon/control/types.ts'
 import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
 import { counted, formatBytes, formatClock, formatRate, formatTook, truncate } from '../format.ts'
 import { isFinished } from '../state.ts'
 import { renamedLines } from '../renamed-lines.ts'
-import { activeBlockParts, receiptLabel, STATE_LABEL, who } from './TransfersScreen.ts'
+import { activeBlockParts, receiptLabel, stateLabel, who } from './TransfersScreen.ts'
 import { asciiize, g, line } from './ui.ts'
 import type { Ui } from './ui.ts'
 
@@ -80,7 +80,7 @@ export function TransferDetails ({ t, shared, ui }: TransferDetailsProps) {
 
 /** "done, receipt verified", "transferring, resumed", "failed". */
 function stateText (t: TransferInfo): string {
-  const parts = [t.state === 'waiting' ? waitingWords(t) : STATE_LABEL[t.state] ?? t.state]
+  const parts = [stateLabel(t)]
   if (t.state === 'done') parts.push(`receipt ${receiptLabel(t)}`)
   const notReceived = t.receipt?.notReceived ?? 0
   if (notReceived > 0) parts.push(`${notReceived} of ${t.files} files not received`)

@@ -95,8 +95,14 @@ export const STATE_LABEL: Record<string, string> = {
   hashing: 'hashing', offered: 'offered, waiting for the receiver', accepted: 'accepted', fetching: 'transferring',
   verifying: 'verifying', waiting: 'waiting for peer', done: 'done', failed: 'failed', cancelled: 'cancelled', declined: 'declined'
 }
+
 /** Where the label above is too long for a narrow line. */
 const SHORT_STATE_LABEL: Record<string, string> = { offered: 'offered', waiting: 'waiting' }
+
+/** A transfer's state in words; a waiting one says why it waits (waitingWords). */
+export function stateLabel (t: TransferInfo): string {
+  return t.state === 'waiting' ? waitingWords(t) : STATE_LABEL[t.state] ?? t.state
+}
 
 function stateColor (t: TransferInfo): 'yellow' | 'cyan' | 'green' | 'red' | 'gray' {
   switch (t.state) {
@@ -159,7 +165,7 @@ export function activeBlockParts (t: TransferInfo, sel: boolean, ui: Ui, shared:
   const to = whoWidth(t, ui, PEER_NAME_CELLS, shared)
   // an offer the receiver holds for a person there to accept (auto-accept off) says so, as `ferry send`
   // does (user-test finding: "waiting for the receiver" read the same as a slow or busy receiver)
-  const label = t.state === 'offered' && t.awaitingDecision === true ? 'offered, waiting to be accepted there' : t.state === 'waiting' ? waitingWords(t) : STATE_LABEL[t.state] ?? t.state
+  const label = t.state === 'offered' && t.awaitingDecision === true ? 'offered, waiting to be accepted there' : stateLabel(t)
   const headers = [
     { files: `  ${t.files} file${t.files === 1 ? '' : 's'}  `, state: label },
     { files: '  ', state: label },
