@@ -91,7 +91,7 @@ export function TransfersScreen ({ active, history, selected, shared: known, ui 
   return h(Box, { flexDirection: 'column' }, ...out)
 }
 
-export const STATE_LABEL: Record<string, string> = {
+const STATE_LABEL: Record<string, string> = {
   hashing: 'hashing', offered: 'offered, waiting for the receiver', accepted: 'accepted', fetching: 'transferring',
   verifying: 'verifying', waiting: 'waiting for peer', done: 'done', failed: 'failed', cancelled: 'cancelled', declined: 'declined'
 }
