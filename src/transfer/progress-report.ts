@@ -4,7 +4,8 @@
 // copied locally in full, and the sender would otherwise sit at 0 % until
 // the receipt. A ChunkRequest with no chunks and held_bytes set, on a
 // /ferry/chunks stream of its own, every REPORT_EVERY_MS (250 ms) while the receiver
-// runs and only when the figure moved. Best effort: a stream that cannot be
+// runs and only when the figure moved (the first one always: it also tells a
+// sender that its send, which waited its turn, runs). Best effort: a stream that cannot be
 // opened or written ends the reports of this run (the transfer does not
 // depend on them), and a sender that predates the field reads past them.
 
@@ -18,7 +19,8 @@ export class ProgressReporter {
   private stream?: Promise<Stream>
   /** reports in a row that could not be sent */
   private failures = 0
-  private sent = 0
+  /** the figure last sent; -1: none yet, so that the first report goes even at 0 and tells a sender whose send waited its turn that it runs (OfferAnswer.waits_turn) */
+  private sent = -1
   private busy = false
   private stopped = false
 

@@ -394,8 +394,8 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
         await send(encodeChunkHeader({ fileIndex: req.fileIndex, chunk: 0, length: 0, error: err }))
         break
       }
-      // what the receiver holds (a request with no chunks tells only that: progress-report.ts)
-      if (req.heldBytes != null && req.heldBytes > 0) onHeld?.(sender, req.heldBytes)
+      // what the receiver holds (a request with no chunks tells only that: progress-report.ts; its first, maybe 0, that it runs)
+      if (req.heldBytes != null && (req.heldBytes > 0 || req.chunks.length === 0)) onHeld?.(sender, req.heldBytes)
       // a restarted sender counts a file's bar from what it serves since: the receiver says what it has of it
       if (req.fileHeldBytes != null && req.fileHeldBytes > 0 && sender.offer != null) {
         const size = sender.offer.files[req.fileIndex]?.size ?? 0

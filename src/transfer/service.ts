@@ -616,7 +616,7 @@ export class TransferService {
     // back, the overall count stayed ~3.5 MiB behind a one-file send's file bar to the end)
     const servedMeanwhile = sender.progress.done - doneAtOffer
     sender.progress.reset(Math.min(Math.max(ans.haveBytes, servedMeanwhile, 0), sender.progress.total))
-    if (ans.status === 'accepted') this.setSendState(sender, 'fetching')
+    if (ans.status === 'accepted') this.setSendState(sender, ans.waitsTurn === true ? 'waiting' : 'fetching', ans.waitsTurn === true ? this.turnAwaited(sender) : undefined)
     else this.changed(sender.id, true) // pending: waits for the person on the other side
   }
 
@@ -855,7 +855,7 @@ export class TransferService {
       this.c.emitOffer(toOfferInfo(r, this.c.peerName(peerId)))
       return
     }
-    await answer({ status: 'accepted', haveBytes: 0 })
+    await answer({ status: 'accepted', haveBytes: 0, waitsTurn: this.waitsItsTurn(r) })
     void this.runReceiver(r)
   }
 
@@ -943,7 +943,7 @@ export class TransferService {
     } else if (row.state === 'offered') {
       await answer({ status: 'pending', haveBytes: 0 })
     } else if (row.state === 'done' || !isFinalState(row.state)) {
-      await answer({ status: 'accepted', haveBytes: row.state === 'done' ? row.totalBytes : (r?.progress.done ?? row.doneBytes) })
+      await answer({ status: 'accepted', haveBytes: row.state === 'done' ? row.totalBytes : (r?.progress.done ?? row.doneBytes), waitsTurn: r != null && this.waitsItsTurn(r) })
       // done here, and asked: the sender has not kept our receipt (it is sent until acknowledged, but a sender can lose what it wrote last);
       // how many renames also as a sender from before 2026-12-05 reads it, which reads no rename_count (review finding: it was told 0);
       // the count kept is by rename since then, a folder once: fewer than its files, but not none. The renames themselves as the first
@@ -1440,7 +1440,8 @@ export class TransferService {
    * back (and its first chunk request sets it fetching again).
    */
   peerGone (peerId: string): void {
-    for (const s of this.senders.values()) if (s.peerId === peerId && s.state === 'fetching') this.setSendState(s, 'waiting')
+    // one that waited its turn there waits for the peer now (its turn is asked for again when it is back)
+    for (const s of this.senders.values()) if (s.peerId === peerId && (s.state === 'fetching' || waitsTurnThere(s))) this.setSendState(s, 'waiting')
   }
 
   /**
@@ -1556,12 +1557,37 @@ export class TransferService {
    * cancelled, declined or failed while we could not hear it) ends it here.
    * Not reaching the receiver is no answer: asked again later.
    */
+  /**
+   * A receive accepted here that waits behind the receives of its peer that
+   * run at once (MAX_RUNNING_RECEIVES_PER_PEER, receiver.ts): its sender is
+   * told with the answer to its offer (OfferAnswer.waits_turn), so that it
+   * shows the send waiting its turn, not fetching at 0 B/s (user finding).
+   */
+  private waitsItsTurn (r: Receiver): boolean {
+    if (r.finished || r.state === 'offered') return false
+    if (r.state === 'waiting' && r.error?.code === 'E_LIMIT') return true
+    return !r.active && this.peerRuns.full(r.peerId)
+  }
+
+  /** Why a send waits that its receiver took and runs after others from this device (waitsTurnThere). */
+  private turnAwaited (s: Sender): FerryError {
+    return new FerryError('E_LIMIT', `waiting its turn: ${this.c.peerName(s.peerId)} receives a few sends from this device at a time, and starts this one after those`)
+  }
+
+  /** A probe's answer: a send told it waits its turn says so, and one told it no longer does is fetching again (its receiver's requests say so too, once they come). */
+  private turnTold (s: Sender, waits: boolean): void {
+    if (waits && (s.state === 'fetching' || s.state === 'waiting') && !waitsTurnThere(s)) this.setSendState(s, 'waiting', this.turnAwaited(s))
+    else if (!waits && waitsTurnThere(s)) this.setSendState(s, 'fetching')
+  }
+
   private async probe (s: Sender): Promise<void> {
     s.probing = true
     s.quietProbes++
     try {
       const ans = await this.offerTo(s)
-      if (s.finished || ans.status !== 'refused') return
+      if (s.finished) return
+      if (ans.status === 'accepted') { this.turnTold(s, ans.waitsTurn === true); return }
+      if (ans.status !== 'refused') return
       const err = ans.error ?? new FerryError('E_CANCELLED', 'the receiver ended the transfer')
       this.c.log.info('the receiver had ended the transfer', { id: s.id, code: err.code })
       s.controller.abort()
@@ -1591,6 +1617,11 @@ export class TransferService {
       this.throttle.forget(id)
     }
   }
+}
+
+/** A send its receiver took, waiting there behind other receives from this device (turnAwaited). */
+function waitsTurnThere (s: Sender): boolean {
+  return s.state === 'waiting' && s.error?.code === 'E_LIMIT'
 }
 
 /**

@@ -120,10 +120,10 @@ export type HoldHook = (fileIndex: number, chunk: number, from: number) => boole
 interface Served { built: BuiltOffer, corrupt?: CorruptHook, cut?: CutHook, attempts: Map<string, number>, asked: Asked[], stall?: boolean, hold?: HoldHook }
 
 /** An OfferAnswer as plain data (haveBytes as a number, so it prints). */
-export interface Answer { status: string, haveBytes: number, error?: { code: string, message: string } }
+export interface Answer { status: string, haveBytes: number, waitsTurn?: boolean, error?: { code: string, message: string } }
 
 function plain (a: OfferAnswer | undefined): Answer | undefined {
-  return a == null ? undefined : { status: a.status, haveBytes: Number(a.haveBytes), error: a.error }
+  return a == null ? undefined : { status: a.status, haveBytes: Number(a.haveBytes), waitsTurn: a.waitsTurn, error: a.error }
 }
 
 export interface RawReply {
@@ -152,6 +152,8 @@ export class EvilPeer {
   readonly previewed: OfferMsg[] = []
   /** what the next offer streams meet, one each, before offers are read again; 'fetch-first': the first chunk is fetched before the answer goes */
   readonly offerTrouble: Array<'reset' | 'hangup' | 'silent' | 'fetch-first'> = []
+  /** offers (and a sender's probes, which offer again) are answered as by a receiver that runs other receives from the sender first (OfferAnswer.waits_turn) */
+  waitsTurn = false
   private readonly served = new Map<string, Served>()
 
   /** our key: a receipt we sign verifies against our peer ID */
@@ -188,7 +190,7 @@ export class EvilPeer {
         if (trouble === 'silent') return
         // a receiver's chunk requests may overtake its answer (they go on streams of their own)
         if (trouble === 'fetch-first') await peer.fetchChunks(await connection.newStream(CHUNKS_PROTOCOL), offer.transferId, 0, [0])
-        await answer({ status: 'accepted', haveBytes: 0 })
+        await answer({ status: 'accepted', haveBytes: 0, waitsTurn: peer.waitsTurn })
       }).catch(() => {})
     })
     // a daemon's preview is read (its transfer id is then known here) and its hash parts read past

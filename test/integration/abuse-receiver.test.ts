@@ -14,6 +14,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { CHUNKS_PROTOCOL, MAX_CHUNK_STREAMS_PER_PEER, RECEIPT_PROTOCOL } from '../../src/protocol/constants.ts'
 import { encodeChunkRequest, sendAll, sendEnd } from '../../src/protocol/transfer.ts'
 import { receiptPayload } from '../../src/transfer/receiver.ts'
+import type { TransferInfo } from '../../src/daemon/control/types.ts'
 import { cleanupAll, control as call, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
 import { pairedEvilPeer, type EvilPeer } from '../helpers/evil-peer.ts'
 
@@ -70,6 +71,42 @@ describe('a receipt for a send not yet offered', () => {
     expect(t).toMatchObject({ state: 'done', receipt: { verified: true } })
     expect(sender.proc.exitCode).toBeNull()
   })
+})
+
+describe('a send its receiver takes and starts after other receives from the same device', () => {
+  it('shows waiting its turn, not fetching at 0 B/s, until the receiver says it runs; a probe\'s answer that it waits again says so again; the receipt ends it done (user finding: "transferring 0 B/s" while the receiver held it)', async () => {
+    const dir = await tempDir('ferry-turn-')
+    const path = join(dir, 'turn.bin')
+    await writeFile(path, randomBytes(MiB))
+    const before = evil.offered.length
+    evil.waitsTurn = true
+    try {
+      const sending = spawnCli(['send', 'evil', path, '--home', sender.home], { timeoutMs: 120_000 })
+      const offer = await waitFor(() => evil.offered[before], 'the sender to offer', 60_000)
+      const id = hex(offer.transferId)
+      const shown = async (): Promise<TransferInfo | undefined> => (await call(sender, 'transfers')).find((t) => t.id === id)
+      const waitsTurn = async (what: string, timeoutMs: number): Promise<TransferInfo> => await waitFor(async () => { const t = await shown(); return t?.state === 'waiting' && t.error?.code === 'E_LIMIT' ? t : undefined }, what, timeoutMs)
+      const waiting = await waitsTurn('the send to wait its turn', 10_000)
+      expect(waiting.error?.message).toMatch(/^waiting its turn: evil receives a few sends from this device at a time/)
+      // its turn comes: the receiver's first report, nothing held yet (progress-report.ts), says it runs
+      const reports = await evil.open(sender, CHUNKS_PROTOCOL)
+      await sendAll(reports, encodeChunkRequest({ transferId: offer.transferId, fileIndex: 0, chunks: [], heldBytes: 0 }))
+      await waitFor(async () => (await shown())?.state === 'fetching', 'the send to be fetching once the receiver runs it', 10_000)
+      // nothing comes for 10 s: the sender asks (offers again), and the answer says it waits its turn (a receiver that restarted, say)
+      await waitsTurn('a probe to find it waiting its turn again', 30_000)
+      expect(evil.offered.length).toBeGreaterThan(before + 1)
+      reports.abort(new Error('done'))
+      const real = { transferId: offer.transferId, status: 'done' as const, root: offer.root, signature: await evil.privateKey.sign(receiptPayload(id, offer.root)) }
+      await sendEnd(await evil.open(sender, RECEIPT_PROTOCOL), real, 'sender')
+      const done = await sending.done
+      expect(done.code, done.stderr).toBe(0)
+      // a script's log says why it waited
+      expect(done.stderr).toContain('(E_LIMIT: waiting its turn: evil receives a few sends')
+      expect(sender.proc.exitCode).toBeNull()
+    } finally {
+      evil.waitsTurn = false
+    }
+  }, 90_000)
 })
 
 describe('chunk streams a receiver opens over several connections', () => {

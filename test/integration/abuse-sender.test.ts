@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { MAX_RUNNING_RECEIVES_PER_PEER } from '../../src/protocol/constants.ts'
 import { cleanupAll, control as call, startDaemon, tempDir, type TestDaemon } from '../helpers/daemon.ts'
 import { buildOffer, pairedEvilPeer, type EvilPeer } from '../helpers/evil-peer.ts'
 
@@ -85,6 +86,8 @@ describe('receives from one sender that serves chunks of 16 MiB (the largest a r
       // every piece of 1 MiB answered but the last of each chunk: the receiver holds 15 MiB of it, and waits
       const ans = await evil.offer(victim, built, undefined, undefined, { hold: (_file, _chunk, from) => from >= 15 * MiB })
       expect(ans.status, JSON.stringify(ans)).toBe('accepted')
+      // past the first few, each answer tells its sender that it waits its turn (OfferAnswer.waits_turn)
+      expect(ans.waitsTurn, `offer ${i}`).toBe(i >= MAX_RUNNING_RECEIVES_PER_PEER)
     }
     // a fixed wait (under the 30 s a silent stream is given): a receiver that holds no more has no later event to wait for
     await new Promise((resolve) => setTimeout(resolve, 10_000))

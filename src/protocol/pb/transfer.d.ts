@@ -125,6 +125,7 @@ export declare namespace Offer {
 export interface OfferAnswer {
     status: string;
     haveBytes: number;
+    waitsTurn: boolean;
     error?: WireError;
 }
 export declare namespace OfferAnswer {
@@ -137,6 +138,10 @@ export declare namespace OfferAnswer {
         field: '$.haveBytes';
         value: number;
     }
+    interface OfferAnswerWaitsTurnFieldEvent {
+        field: '$.waitsTurn';
+        value: boolean;
+    }
     interface OfferAnswerErrorCodeFieldEvent {
         field: '$.error.code';
         value: string;
@@ -147,7 +152,7 @@ export declare namespace OfferAnswer {
     }
     function encode(obj: Partial<OfferAnswer>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OfferAnswer>): OfferAnswer;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OfferAnswer>): Generator<OfferAnswerStatusFieldEvent | OfferAnswerHaveBytesFieldEvent | OfferAnswerErrorCodeFieldEvent | OfferAnswerErrorMessageFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OfferAnswer>): Generator<OfferAnswerStatusFieldEvent | OfferAnswerHaveBytesFieldEvent | OfferAnswerWaitsTurnFieldEvent | OfferAnswerErrorCodeFieldEvent | OfferAnswerErrorMessageFieldEvent>;
 }
 export interface ChunkRequest {
     transferId: Uint8Array<ArrayBuffer>;

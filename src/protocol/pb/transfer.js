@@ -351,6 +351,10 @@ export var OfferAnswer;
                     w.uint32(16);
                     w.uint64Number(obj.haveBytes);
                 }
+                if ((obj.waitsTurn != null && obj.waitsTurn !== false)) {
+                    w.uint32(24);
+                    w.bool(obj.waitsTurn);
+                }
                 if (obj.error != null) {
                     w.uint32(122);
                     WireError.codec().encode(obj.error, w);
@@ -361,7 +365,8 @@ export var OfferAnswer;
             }, (reader, length, opts = {}) => {
                 const obj = {
                     status: '',
-                    haveBytes: 0
+                    haveBytes: 0,
+                    waitsTurn: false
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -373,6 +378,10 @@ export var OfferAnswer;
                         }
                         case 2: {
                             obj.haveBytes = reader.uint64Number();
+                            break;
+                        }
+                        case 3: {
+                            obj.waitsTurn = reader.bool();
                             break;
                         }
                         case 15: {
@@ -404,6 +413,13 @@ export var OfferAnswer;
                             yield {
                                 field: `${prefix}.haveBytes`,
                                 value: reader.uint64Number()
+                            };
+                            break;
+                        }
+                        case 3: {
+                            yield {
+                                field: `${prefix}.waitsTurn`,
+                                value: reader.bool()
                             };
                             break;
                         }
