@@ -297,6 +297,16 @@ export function utimesSeconds (ms: number, subMsNs = 0): string {
   return String(ms / 1000)
 }
 
+/**
+ * The time a file reads back after utimes(utimesSeconds(ms, subMsNs)), in
+ * nanoseconds, on a file system that keeps them: what a placed file's time
+ * is, to the nanosecond, when it is the one offered.
+ */
+export function timeSetNs (ms: number, subMsNs = 0): bigint {
+  const { sec, nsec } = readBack(Number(utimesSeconds(ms, subMsNs)))
+  return BigInt(sec) * 1_000_000_000n + BigInt(nsec)
+}
+
 /** Whole milliseconds of a time read back. */
 function msOf (t: { sec: number, nsec: number }): number {
   return t.sec * 1000 + Math.floor(t.nsec / 1e6)

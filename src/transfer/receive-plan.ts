@@ -15,7 +15,7 @@ import type { OfferFile } from '../protocol/transfer.ts'
 import type { PlacedIdentity, TransferStore } from '../store/index.ts'
 import { Bitmap } from './bitmap.ts'
 import { chunkRange, chunkSizeFor } from './chunking.ts'
-import { fileMode, setMetadataOf } from './finalize.ts'
+import { fileMode, setMetadataOf, timeSetNs } from './finalize.ts'
 import { floorMs } from './manifest.ts'
 import { PART_DIR, collisionName, isCollisionName, resolveInside, validateRelativePath } from './safe-path.ts'
 import type { ChunkSink } from './sink.ts'
@@ -550,8 +550,11 @@ async function holds (path: string, entry: OfferFile, store: TransferStore, sink
  * in place all the same. Recorded as it is afterwards (its change time moved).
  */
 async function takeOfferedMetadata (receiveDir: string, path: string, st: BigIntStats, entry: OfferFile, store: TransferStore): Promise<boolean> {
-  // within what a file system with coarse times keeps (FAT: 2 s), as adoptInPlace judges it
-  const sameTime = Math.abs(floorMs(st.mtimeNs) - Math.floor(entry.mtimeMs)) <= COARSEST_TIME_MS
+  // to the nanosecond, as placing it would set it: within a FAT step (2 s), as adoptInPlace judges, a time
+  // touched on the sender by less (a sub-millisecond change, 1.5 s) never reached ext4 (user-test finding).
+  // Only files whose change time can tell come here, not FAT's nor exFAT's; one that keeps coarser times
+  // (ext3, HFS+: whole seconds) is given the same time again at each send, a cheap futimes
+  const sameTime = st.mtimeNs === timeSetNs(entry.mtimeMs, entry.mtimeSubMsNs ?? 0)
   if (sameTime && (Number(st.mode) & 0o7777) === fileMode(entry.mode)) return true
   if (st.nlink !== 1n) return true
   try {

@@ -364,6 +364,20 @@ describe('planReceive', () => {
       expect(store.indexedFile(placed)).toMatchObject({ mtimeMs: 1_262_304_000_123, identity: identityOf(await lstat(placed, { bigint: true })) })
     })
 
+    it('touched on the sender by less than a FAT step (900 µs, 1.5 s, a time set to the nanosecond): given the offer\'s time, as a larger change is (user-test finding: a re-send left the old time, 2 s being taken as the same time on every file system)', async () => {
+      const A = randomBytes(CHUNK)
+      const { receiveDir, partDir, placed, entry } = await received(A)
+      const offers = [{ ...entry, mtimeMs: entry.mtimeMs, mtimeSubMsNs: 900_000 }, { ...entry, mtimeMs: entry.mtimeMs + 1500 }, { ...entry, mtimeMs: entry.mtimeMs + 1500, mtimeSubMsNs: 123_456 }]
+      for (const [i, offered] of offers.entries()) {
+        expect((await planReceive({ transferId: ID, files: [offered], receiveDir, partDir, store, sink })).files[0], `send ${i + 1}`).toMatchObject({ done: true, dest: placed })
+        const ns = (await lstat(placed, { bigint: true })).mtimeNs
+        const offeredNs = BigInt(offered.mtimeMs) * 1_000_000n + BigInt(offered.mtimeSubMsNs ?? 0)
+        // as closely as utimes' double of seconds allows (~0.24 µs today)
+        expect(Number(ns - offeredNs), `time after send ${i + 1}: ${ns}`).toBeGreaterThan(-1000)
+        expect(Number(ns - offeredNs), `time after send ${i + 1}: ${ns}`).toBeLessThan(1000)
+      }
+    })
+
     it('a row from before identities were recorded: taken as it was (size and time) once, and recorded', async () => {
       const A = randomBytes(CHUNK)
       const { receiveDir, partDir, placed, entry } = await received(A)
