@@ -113,7 +113,7 @@ export interface BuildOptions {
   onProgress?: (progress: BuildProgress) => void
   /** Files unchanged since they were hashed are not read again. */
   cache?: ChunkHashCache
-  /** Only files whose mtime and ctime are at least this old when hashing starts are stored in the cache (default CACHE_MIN_AGE_MS). */
+  /** Only files whose ctime is at least this old when hashing starts are stored in the cache (default CACHE_MIN_AGE_MS). */
   cacheMinAgeMs?: number
   /** The cache failed to read or write; the manifest is built all the same. */
   onCacheError?: (err: unknown) => void
@@ -509,7 +509,11 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
   function remember (path: string, before: FileIdentity, after: FileIdentity | undefined, startedMs: number, chunkSize: number, chunks: Uint8Array[]): void {
     if (cache === undefined || after === undefined || !sameIdentity(before, after)) return
     const startedNs = BigInt(startedMs) * 1_000_000n
-    if (startedNs - before.mtimeNs < minAgeNs || startedNs - before.ctimeNs < minAgeNs) return
+    // by the change time alone: every write sets it to the clock's now, and no program can set it back (files
+    // whose file system keeps none of its own are never remembered: CTIME_NOT_KEPT). The modification time
+    // is anyone's to set: one in the future (a camera whose clock is ahead) kept such files out for good,
+    // read again at every send (user-test finding)
+    if (startedNs - before.ctimeNs < minAgeNs) return
     toRemember.push({ path, id: before, chunkSize, chunks })
   }
 

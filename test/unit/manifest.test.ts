@@ -390,6 +390,26 @@ describe('buildManifest with a hash cache (src/store/hash-cache.ts, a real SQLit
     expect(progress.at(-1)).toBe(m1.totalBytes)
   })
 
+  it('remembers a file dated in the future (a camera whose clock is ahead) once its change time is old enough, and a file changed just now not (user-test finding: a future mtime kept every such file out of the cache, read again at every send)', async () => {
+    const root = join(base, 'future-dated')
+    mkdirSync(root, { recursive: true })
+    const clip = join(root, 'clip.mov')
+    writeFileSync(clip, randomBytes(300_000))
+    const future = new Date('2031-03-03T10:00:00Z')
+    utimesSync(clip, future, future)
+    const cache = cacheIn('future-dated')
+    const minAgeMs = 300
+    // changed just now (the utimes): hashed, not remembered
+    await buildManifest(await scanPaths([root]), pool, { cache, cacheMinAgeMs: minAgeMs })
+    expect(cache.size).toBe(0)
+    await new Promise((resolve) => setTimeout(resolve, minAgeMs + 100))
+    await buildManifest(await scanPaths([root]), pool, { cache, cacheMinAgeMs: minAgeMs })
+    expect(cache.size).toBe(1)
+    const again = countingPool()
+    await buildManifest(await scanPaths([root]), again.pool, { cache, cacheMinAgeMs: minAgeMs })
+    expect(again.reads).toEqual([])
+  })
+
   it('hashes again a file rewritten with the same size and its old mtime put back (ctime moved), or replaced by another file', async () => {
     const root = makeTree('rewritten')
     const cache = cacheIn('rewritten')
