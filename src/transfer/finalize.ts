@@ -24,7 +24,8 @@ export type DirModes = ReadonlyMap<string, number>
  * transfer, so a thousand photos in one folder cost one lstat, not a thousand.
  * A folder it creates gets the sender's permission bits (`modes`), with rwx
  * for the owner so the rest can be written into it; the umask applies.
- * Folders that exist already are left as they are.
+ * Folders that exist already are left as they are here (placeDir tightens
+ * one that is the offer's own entry: tightenFolder).
  */
 export async function ensureParents (root: string, components: string[], known?: Set<string>, modes?: DirModes, keepOut?: FolderId): Promise<void> {
   let current = root
@@ -325,11 +326,38 @@ export async function placeDir (root: string, relPath: string, mtimeMs: number, 
   receiveFolderNotStateFolder(root, keepOut)
   await ensureParents(root, [...components, ''], undefined, dirModes, keepOut)
   const dest = await resolveInside(root, components)
+  const offered = dirModes?.get(components.join('/'))
+  if (offered !== undefined) await tightenFolder(dest, offered)
   const t = utimesSeconds(mtimeMs, subMsNs)
   // lutimes: a symbolic link put in its place after resolveInside looked (someone who can write to the
   // receive folder) gets the time itself, instead of the folder it points to, maybe outside (review finding)
   await lutimes(dest, t, t).catch(() => {})
   return dest
+}
+
+/**
+ * A folder there already (received before, or the user's own) loses the
+ * group and other permission bits its sender's folder no longer grants: a
+ * folder made private there (chmod 700) and sent again is private here too
+ * (user-test finding: it stayed 0755, open to every user of this machine).
+ * None is ever added, nor an owner's bit taken: what the receiving user
+ * tightened here stays so, and a folder ensureParents made is as tight
+ * already. Through a descriptor opened without following a symbolic link
+ * (one put in its place meanwhile is left alone); a folder this user cannot
+ * change (not its own) is left as it is, the receive not failed for it.
+ */
+async function tightenFolder (dest: string, offered: number): Promise<void> {
+  const fh = await open(dest, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW).catch(() => undefined)
+  if (fh === undefined) return
+  try {
+    const mode = (await fh.stat()).mode & 0o7777
+    const drop = mode & 0o077 & ~offered
+    if (drop !== 0) await fh.chmod(mode & ~drop)
+  } catch {
+    // not this user's folder (EPERM), or a file system without modes: as it was
+  } finally {
+    await fh.close()
+  }
 }
 
 /**

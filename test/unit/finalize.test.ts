@@ -198,3 +198,28 @@ describe('setMetadataOf', () => {
     expect(await setMetadataOf(path, { ino: st.ino, ctimeNs: st.ctimeNs }, 0, 0, 0o600)).toBeUndefined()
   })
 })
+
+describe('placeDir on a folder that is there already', () => {
+  it('takes away the permission bits its sender\'s folder no longer grants, and adds none: a folder made private there and sent again is private here too (user-test finding: it stayed 0755)', async () => {
+    const mode = (p: string): number => statSync(p).mode & 0o7777
+    const root = join(dir, 'recv')
+    await mkdir(join(root, 'trip'), { recursive: true, mode: 0o755 })
+    execFileSync('chmod', ['755', join(root, 'trip')])
+    await placeDir(root, 'trip', Date.now(), new Map([['trip', 0o700]]))
+    expect(mode(join(root, 'trip')).toString(8)).toBe('700')
+    // only group and other lose bits: the owner's stay, and the receiving user's own tightening is kept
+    await mkdir(join(root, 'own'), { mode: 0o750 })
+    execFileSync('chmod', ['2750', join(root, 'own')])
+    await placeDir(root, 'own', Date.now(), new Map([['own', 0o500 | 0o055]]))
+    expect(mode(join(root, 'own')).toString(8)).toBe('2750')
+    await placeDir(root, 'own', Date.now(), new Map([['own', 0o777]]))
+    expect(mode(join(root, 'own')).toString(8)).toBe('2750')
+    await placeDir(root, 'own', Date.now(), new Map([['own', 0o705]]))
+    expect(mode(join(root, 'own')).toString(8)).toBe('2700')
+    // no mode told (a folder on the way, not the entry): left as it is
+    await mkdir(join(root, 'loose'), { mode: 0o755 })
+    execFileSync('chmod', ['755', join(root, 'loose')])
+    await placeDir(root, 'loose', Date.now())
+    expect(mode(join(root, 'loose')).toString(8)).toBe('755')
+  })
+})
