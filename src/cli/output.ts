@@ -29,6 +29,37 @@ export function printedJson (): boolean { return jsonPrinted }
 /** What stops a command that waits on the daemon (`ferry send`, `ferry pair`), and what it started: Ctrl-C, `kill` (and `timeout`), a closed terminal. */
 export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 
+/**
+ * Stop signals within this long of the first are that one again, not a
+ * second: the bin/ferry.js wrapper (under an older system Node) passes on
+ * what its process group got too, and `timeout` and service managers signal
+ * the whole group.
+ */
+export const SIGNAL_REPEAT_MS = 2000
+
+/**
+ * Call `onStop` at the first of STOP_SIGNALS. One within SIGNAL_REPEAT_MS of
+ * it is the same request and ignored (helper finding: the wrapper's copy of
+ * a Ctrl-C killed `ferry send` before its cancel was answered, exit 130,
+ * stdout empty under --json, one time in three); after that no listener is
+ * left, and another signal ends the command at once, should the daemon not
+ * answer. Returns what removes the listeners sooner.
+ */
+export function onStopSignal (onStop: (sig: NodeJS.Signals) => void): () => void {
+  let repeats: NodeJS.Timeout | undefined
+  const remove = (): void => {
+    clearTimeout(repeats)
+    for (const s of STOP_SIGNALS) process.removeListener(s, listener)
+  }
+  const listener = (sig: NodeJS.Signals): void => {
+    if (repeats !== undefined) return
+    repeats = setTimeout(remove, SIGNAL_REPEAT_MS).unref()
+    onStop(sig)
+  }
+  for (const s of STOP_SIGNALS) process.on(s, listener)
+  return remove
+}
+
 export function printJson (value: unknown): void {
   jsonPrinted = true
   process.stdout.write(escapeForTerminal(JSON.stringify(value, null, 2)) + '\n')

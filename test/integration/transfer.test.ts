@@ -20,7 +20,7 @@ import { MAX_OFFER_FILES } from '../../src/protocol/constants.ts'
 import { CACHE_MIN_AGE_MS } from '../../src/transfer/manifest.ts'
 import { utimesSeconds } from '../../src/transfer/finalize.ts'
 import { receiptPayload } from '../../src/transfer/receiver.ts'
-import { BUILT_MAIN, MAIN, cleanupAll, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type CliResult, type TestDaemon } from '../helpers/daemon.ts'
+import { BUILT_MAIN, MAIN, cleanupAll, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type CliProcess, type CliResult, type TestDaemon } from '../helpers/daemon.ts'
 import { asObject, chattr, digestFile, sameBytes, snapshotTree, writeRandomFile, type TreeEntry } from '../helpers/files.ts'
 
 afterAll(cleanupAll)
@@ -1520,6 +1520,31 @@ describe('transfer', () => {
     await poll(a, 'alpha to show the send cancelled', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.state === 'cancelled'))
     await poll(b, 'beta to show the receive cancelled', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.state === 'cancelled'))
     expect((await receivedNames()).filter((n) => n.startsWith('term-me'))).toEqual([])
+  })
+
+  it('a stop signal that comes twice at once (bin/ferry.js under an older Node passes on what its process group got too; `timeout` signals the group) cancels `ferry send` as one: exit 1, E_CANCELLED, its JSON (helper finding: the second killed it, exit 130 and stdout empty)', async () => {
+    const file = join(await tempDir('ferry-src-'), 'signalled-twice.txt')
+    await writeFile(file, 'twice')
+    // held on beta for a decision: a send that waits, as for an offline peer
+    expect((await b.cli(['auto-accept', 'alpha', 'off'])).code).toBe(0)
+    let sending: CliProcess
+    try {
+      sending = spawnCli(['send', 'beta', file, '--json', '--home', a.home])
+      await poll(b, 'the offer to wait on beta', async (ctl) => (await ctl.call('offers')).find((o) => o.names.includes('signalled-twice.txt')), 30_000, 20)
+    } finally {
+      expect((await b.cli(['auto-accept', 'alpha', 'on'])).code).toBe(0)
+    }
+    // alpha stopped a moment (SIGSTOP) while the signals come: the cancel is not answered before the second, which
+    // the wrapper passes on a moment after the first (a daemon quick to answer made the race one in three)
+    await whileStopped(a, async () => {
+      sending.proc.kill('SIGINT')
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      sending.proc.kill('SIGINT')
+      await new Promise((resolve) => setTimeout(resolve, 300))
+    })
+    const done = await sending.done
+    expectError(done, 'E_CANCELLED')
+    expect(JSON.parse(done.stdout)).toMatchObject({ state: 'cancelled', error: { code: 'E_CANCELLED' } })
   })
 
   it('a send cancelled from another terminal on the sending device (`ferry cancel`) is said so there, and by the receiver as the sender\'s cancel (user-test finding: "cancelled by the sender" on the sender)', async () => {

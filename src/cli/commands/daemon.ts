@@ -6,7 +6,7 @@ import { createLogger } from '../../daemon/logger.ts'
 import { DEFAULT_LISTEN, defaultName, defaultReceiveDir, expandTilde } from '../../daemon/config.ts'
 import { homeOf, parseOptionsOnly } from '../args.ts'
 import { MAX_NAME_BYTES } from '../../protocol/constants.ts'
-import { UsageError } from '../output.ts'
+import { SIGNAL_REPEAT_MS, UsageError } from '../output.ts'
 import { resolve } from 'node:path'
 
 export const help = `Usage: ferry daemon [options]
@@ -24,9 +24,6 @@ Options:
                        ~/Downloads/ferry)
   --verbose            log info and debug lines (JSON on stderr)
 `
-
-/** Signals within this long of the first one are that one again, not a second (onSignal). */
-const SIGNAL_REPEAT_MS = 2000
 
 /**
  * The signals that stop the daemon cleanly, and the exit code of a second

@@ -9,7 +9,7 @@ import { danglingLinkOnTheWay } from '../../daemon/make-folder.ts'
 import { isFinalState, isMovingState, waitingWords, type OfferInfo, type SkippedPath, type TransferInfo } from '../../daemon/control/types.ts'
 import { FerryError, escapeForDisplay, quoteForShell, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { homeOf, parse, parseOptionsOnly } from '../args.ts'
-import { counted, fitRows, printJson, STOP_SIGNALS, table, UsageError } from '../output.ts'
+import { counted, fitRows, onStopSignal, printJson, STOP_SIGNALS, table, UsageError } from '../output.ts'
 import { wantsLive } from '../progress.ts'
 import { TransferShown } from '../transfer-shown.ts'
 import { overTheNetwork } from '../over-the-network.ts'
@@ -186,8 +186,6 @@ export async function send (argv: string[]): Promise<number> {
     const onStop = (sig: NodeJS.Signals): void => {
       if (stoppedBy != null) return
       stoppedBy = sig
-      // a second Ctrl-C ends `ferry send` at once, should the daemon not answer
-      removeStop()
       shown.cancelling()
       if (id === '') client.close()
       // a daemon that does not answer (stopped with SIGSTOP, stuck) must not
@@ -209,8 +207,8 @@ export async function send (argv: string[]): Promise<number> {
         })
       }
     }
-    for (const s of STOP_SIGNALS) process.on(s, onStop)
-    removeStop = () => { for (const s of STOP_SIGNALS) process.removeListener(s, onStop) }
+    // a second Ctrl-C, not the same one passed on again, ends `ferry send` at once, should the daemon not answer
+    removeStop = onStopSignal(onStop)
     const started = await client.call('send', { peer, paths }).catch((err: unknown) => {
       if (stoppedBy != null) throw new FerryError('E_CANCELLED', `stopped (${stoppedBy}) before anything was offered`)
       // The daemon went away before it answered: it was scanning the paths
