@@ -543,6 +543,23 @@ describe('pairing', { timeout: 120_000 }, () => {
     })
   })
 
+  it('a stop signal that comes twice at once (bin/ferry.js under an older Node passes on what its process group got too; `timeout` signals the group) ends the `ferry pair` that shows a code as one: exit 1, E_CANCELLED, its last JSON line (helper finding: the second killed it, exit 130, the outcome never printed)', async () => {
+    const d = await startDaemon({ name: 'tau' })
+    const shown = await showCode(d)
+    // the daemon stopped a moment (SIGSTOP) while the signals come: the cancel is not answered before the second,
+    // which the wrapper passes on a moment after the first (a daemon quick to answer made the race one in two)
+    await whileStopped(d, async () => {
+      shown.cli.proc.kill('SIGINT')
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      shown.cli.proc.kill('SIGINT')
+      await new Promise((resolve) => setTimeout(resolve, 300))
+    })
+    const done = await shown.cli.done
+    expectError(done, 'E_CANCELLED')
+    expect(jsonValues(done.stdout).at(-1)).toMatchObject({ paired: false, phase: 'cancelled' })
+    await d.stop()
+  })
+
   it('the name a device gives while pairing is kept cleaned, as a name from hello is: no control characters, no spaces at its ends (user-test finding: kept as sent)', async () => {
     await withCraftedPeer(['omicron', 'pi'], async (a, other) => {
       const { shown, ch } = await other.openPairing(a)

@@ -10,7 +10,7 @@ import { FerryError, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { MAX_CODE_TTL_SEC, MIN_CODE_TTL_SEC, fingerprint, parseCode } from '../../pairing/code.ts'
 import { homeOf, parse } from '../args.ts'
 import { checkPeerAddress } from '../addresses.ts'
-import { printJson, printJsonLine, STOP_SIGNALS, UsageError } from '../output.ts'
+import { onStopSignal, printJson, printJsonLine, UsageError } from '../output.ts'
 import { wantsLive } from '../progress.ts'
 
 export const pairHelp = `Usage: ferry pair [--expires 5m] [--json]          show a code and wait for the other device
@@ -134,11 +134,11 @@ async function show (client: ControlClient, expiresSec: number | undefined, json
       `It works once and expires at ${expires.toLocaleTimeString()}. Waiting… (Ctrl-C to cancel)\n`)
   }
   // Ctrl-C, `kill`, `timeout` or a closed terminal: the code goes with the command (user-test finding: it kept working after SIGTERM)
-  const onSigint = (): void => { void client.call('pair.cancel', { id }).catch(() => {}) }
-  for (const sig of STOP_SIGNALS) process.once(sig, onSigint)
+  // (the same one passed on again by the bin/ferry.js wrapper taken as one: helper finding, exit 130 and no outcome)
+  const removeStop = onStopSignal(() => { void client.call('pair.cancel', { id }).catch(() => {}) })
   client.onClose(() => settle?.({ id, role: 'show', phase: 'failed', error: { code: 'E_DAEMON_NOT_RUNNING', message: 'the daemon stopped' } }))
   const final = await done
-  for (const sig of STOP_SIGNALS) process.removeListener(sig, onSigint)
+  removeStop()
   if (live != null) await live.done(final, final.phase === 'paired' ? await ownFingerprint(client) : undefined)
   if (final.phase === 'paired') { if (live == null) await report(client, final, json); return 0 }
   // the outcome after the code, as the help says, also when it is not a pairing (user-test finding: nothing on stdout)
