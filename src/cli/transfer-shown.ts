@@ -30,7 +30,7 @@ export class TransferShown {
   /** A cancel was asked for: said at once (a busy daemon's answer can take seconds; user-test finding: nothing showed). */
   cancelling (): void {
     if (this.live != null) this.live.cancelling()
-    else if (!this.json && drawsOn(process.stderr)) { this.line.done(); process.stderr.write('ferry: cancelling… (Ctrl-C again stops waiting for the daemon)\n') }
+    else if (!this.json && drawsOn(process.stderr)) { this.line.done(); process.stderr.write('ferry: cancelling… (a Ctrl-C 2 s or more from now stops waiting for the daemon)\n') }
   }
 
   /** The transfer is done: its summary as the live view's last frame, else a line on stdout. */

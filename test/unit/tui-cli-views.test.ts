@@ -98,7 +98,7 @@ describe('SendProgress (ferry send on a terminal)', () => {
     r.rerender(h(SendProgress, { peer: 'alice', paths: 2, transfer: sending(), cancelling: true }))
     await tick()
     const cancelling = expectFits(r.lastFrame())
-    expect(cancelling).toContain('cancelling… (Ctrl-C again stops waiting for the daemon)')
+    expect(cancelling).toContain('cancelling… (a Ctrl-C 2 s or more from now stops waiting for the daemon)')
     expect(cancelling).not.toContain('Ctrl-C cancels')
     // a hint is wrapped, not cut before its "Ctrl-C cancels" (user-test finding: "Ctrl-C can…" at 80 columns)
     r.rerender(h(SendProgress, { peer: 'alice', paths: 2, transfer: sending({ state: 'waiting' }) }))

@@ -57,7 +57,7 @@ export function SendProgress (props: SendProgressProps) {
     // not "✗ interrupted": nothing of the transfer was (found using it: read as the send cancelled)
     rows.push(para('outcome', { dimColor: true }, `  wait ended; the ${t.direction === 'receive' ? 'receive' : 'send'} goes on`))
   } else if (props.cancelling === true) {
-    rows.push(para('hint', { color: tint(ui, 'yellow') }, `  cancelling${g(ui, '…')} (Ctrl-C again stops waiting for the daemon)`))
+    rows.push(para('hint', { color: tint(ui, 'yellow') }, `  cancelling${g(ui, '…')} (a Ctrl-C 2 s or more from now stops waiting for the daemon)`))
   } else if (t != null) {
     // wrapped, not cut: its end says how to stop (user-test finding: "Ctrl-C can…" at 80 columns)
     rows.push(para('hint', { dimColor: true }, `  ${asciiize(ui, hint(t, props.waitOnly === true))}`))
