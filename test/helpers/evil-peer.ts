@@ -154,6 +154,8 @@ export class EvilPeer {
   readonly offerTrouble: Array<'reset' | 'hangup' | 'silent' | 'fetch-first'> = []
   /** offers (and a sender's probes, which offer again) are answered as by a receiver that runs other receives from the sender first (OfferAnswer.waits_turn) */
   waitsTurn = false
+  /** offers are answered `pending`, as by a receiver that holds them for a person to accept (auto-accept off) */
+  holdsOffers = false
   private readonly served = new Map<string, Served>()
 
   /** our key: a receipt we sign verifies against our peer ID */
@@ -190,7 +192,7 @@ export class EvilPeer {
         if (trouble === 'silent') return
         // a receiver's chunk requests may overtake its answer (they go on streams of their own)
         if (trouble === 'fetch-first') await peer.fetchChunks(await connection.newStream(CHUNKS_PROTOCOL), offer.transferId, 0, [0])
-        await answer({ status: 'accepted', haveBytes: 0, waitsTurn: peer.waitsTurn })
+        await answer(peer.holdsOffers ? { status: 'pending', haveBytes: 0 } : { status: 'accepted', haveBytes: 0, waitsTurn: peer.waitsTurn })
       }).catch(() => {})
     })
     // a daemon's preview is read (its transfer id is then known here) and its hash parts read past

@@ -109,6 +109,33 @@ describe('a send its receiver takes and starts after other receives from the sam
   }, 90_000)
 })
 
+describe('a receiver that asks whether an offer waiting there for a decision still stands', () => {
+  it('leaves the send offered, waiting to be accepted there: the question is a chunk request for nothing, with nothing held, which is no first report of a run (review finding: shown sending, at 0 B/s, while the offer still waited for a person there)', async () => {
+    const dir = await tempDir('ferry-held-offer-')
+    const path = join(dir, 'held.bin')
+    await writeFile(path, randomBytes(MiB))
+    const before = evil.offered.length
+    evil.holdsOffers = true
+    try {
+      const sending = spawnCli(['send', 'evil', path, '--json', '--home', sender.home], { timeoutMs: 60_000 })
+      const offer = await waitFor(() => evil.offered[before], 'the sender to offer', 30_000)
+      const id = hex(offer.transferId)
+      const shown = async (): Promise<TransferInfo | undefined> => (await call(sender, 'transfers')).find((t) => t.id === id)
+      await waitFor(async () => (await shown())?.awaitingDecision === true, 'the send to wait for a decision there', 10_000)
+      // as Transfers.checkPendingOffer asks it, once the sender is back online after the receiver restarted
+      const ask = await evil.open(sender, CHUNKS_PROTOCOL)
+      await sendAll(ask, encodeChunkRequest({ transferId: offer.transferId, fileIndex: 0, chunks: [] }))
+      await new Promise((resolve) => setTimeout(resolve, 1500))
+      ask.abort(new Error('asked'))
+      expect(await shown()).toMatchObject({ state: 'offered', awaitingDecision: true })
+      expect((await sender.cli(['cancel', id])).code).toBe(0)
+      await sending.done
+    } finally {
+      evil.holdsOffers = false
+    }
+  }, 60_000)
+})
+
 describe('chunk streams a receiver opens over several connections', () => {
   it(`are served ${MAX_CHUNK_STREAMS_PER_PEER} at a time for one peer, not ${MAX_CHUNK_STREAMS_PER_PEER} per connection: one that asks for chunks on every stream of 4 connections and takes nothing does not make the sender queue 2 MiB on each (review finding: +527 MiB)`, async () => {
     const dir = await tempDir('ferry-many-conns-')
