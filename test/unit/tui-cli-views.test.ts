@@ -104,6 +104,20 @@ describe('SendProgress (ferry send on a terminal)', () => {
     r.rerender(h(SendProgress, { peer: 'alice', paths: 2, transfer: sending({ state: 'waiting' }) }))
     await tick()
     expect(expectFits(r.lastFrame()).replace(/\s+/g, ' ')).toContain('the receiver is unreachable; the transfer resumes when it is back… Ctrl-C cancels')
+    // one that waits its turn there is not told its receiver is unreachable: it is online and receiving (review finding)
+    const turn = { code: 'E_LIMIT' as const, message: 'waiting its turn: alice receives a few sends from this device at a time, and starts this one after those' }
+    r.rerender(h(SendProgress, { peer: 'alice', paths: 2, transfer: sending({ state: 'waiting', error: turn }) }))
+    await tick()
+    const waitsTurn = expectFits(r.lastFrame()).replace(/\s+/g, ' ')
+    expect(waitsTurn).toContain('waiting its turn')
+    expect(waitsTurn).not.toContain('unreachable')
+    expect(waitsTurn).toContain('the receiver starts it after the sends it takes first from this device… Ctrl-C cancels')
+    // and `ferry wait` of a receive waiting its turn here
+    r.rerender(h(SendProgress, { peer: 'alice', paths: 2, waitOnly: true, transfer: sending({ direction: 'receive', state: 'waiting', error: turn }) }))
+    await tick()
+    const receiveWaitsTurn = expectFits(r.lastFrame()).replace(/\s+/g, ' ')
+    expect(receiveWaitsTurn).not.toContain('unreachable')
+    expect(receiveWaitsTurn).toContain('this device starts it after the receives it runs first from the sender… Ctrl-C ends this wait, not the receive')
   })
 
   it('keeps the bar the same width while the numbers change', async () => {

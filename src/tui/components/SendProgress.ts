@@ -7,7 +7,7 @@
 import { createElement as h } from 'react'
 import type { ReactNode } from 'react'
 import { Box, Text } from 'ink'
-import { isFinalState, type TransferInfo } from '../../daemon/control/types.ts'
+import { isFinalState, waitingWords, type TransferInfo } from '../../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
 import { useTerminalUi } from './useTerminalUi.ts'
 import { activeBlock } from './TransfersScreen.ts'
@@ -72,8 +72,19 @@ function hint (t: TransferInfo, waitOnly: boolean): string {
   switch (t.state) {
     case 'hashing': return `hashing the files before offering them… ${stop}`
     case 'offered': return `waiting for the receiver to accept… ${stop}`
-    case 'waiting': return `the ${peer} is unreachable; the transfer resumes when it is back… ${stop}`
+    case 'waiting': return `${waitHint(t, peer)}… ${stop}`
     case 'verifying': return t.direction === 'receive' ? `verifying what arrived… ${stop}` : `waiting for the receiver's signed receipt… ${stop}`
     default: return waitOnly ? stop : 'Ctrl-C cancels the transfer'
   }
+}
+
+/**
+ * A transfer waiting its turn (E_LIMIT, waitingWords) waits behind other
+ * transfers between two devices online, not for a peer gone: its hint says so
+ * (review finding: "the receiver is unreachable" under "waiting its turn",
+ * once sends too showed that they wait their turn on the receiver).
+ */
+function waitHint (t: TransferInfo, peer: string): string {
+  if (waitingWords(t) !== 'waiting its turn') return `the ${peer} is unreachable; the transfer resumes when it is back`
+  return t.direction === 'receive' ? 'this device starts it after the receives it runs first from the sender' : 'the receiver starts it after the sends it takes first from this device'
 }
