@@ -1578,10 +1578,15 @@ export class TransferService {
     return new FerryError('E_LIMIT', `waiting its turn: ${this.c.peerName(s.peerId)} receives a few sends from this device at a time, and starts this one after those`)
   }
 
-  /** A probe's answer: a send told it waits its turn says so, and one told it no longer does is fetching again (its receiver's requests say so too, once they come). */
+  /**
+   * A probe's answer (accepted): a send told it waits its turn says so, and one told it no longer does is fetching
+   * again (its receiver's requests say so too, once they come). Also one whose offer waited there for a decision
+   * (`offered`, answered pending): its receiver took it since, and tells us nothing when it does; its turn may be
+   * far off (review finding: "offered, waiting to be accepted there" until then).
+   */
   private turnTold (s: Sender, waits: boolean): void {
-    if (waits && (s.state === 'fetching' || s.state === 'waiting') && !waitsTurnThere(s)) this.setSendState(s, 'waiting', this.turnAwaited(s))
-    else if (!waits && waitsTurnThere(s)) this.setSendState(s, 'fetching')
+    if (waits && (s.state === 'fetching' || s.state === 'waiting' || s.state === 'offered') && !waitsTurnThere(s)) this.setSendState(s, 'waiting', this.turnAwaited(s))
+    else if (!waits && (waitsTurnThere(s) || s.state === 'offered')) this.setSendState(s, 'fetching')
   }
 
   private async probe (s: Sender): Promise<void> {

@@ -136,6 +136,38 @@ describe('a receiver that asks whether an offer waiting there for a decision sti
   }, 60_000)
 })
 
+describe('an offer held there for a decision, accepted while the receives from this device there are full', () => {
+  it('is shown waiting its turn once a probe\'s answer says so, not "offered, waiting to be accepted there" until its turn comes; its first report then shows it fetching (review finding: accepting tells the sender nothing, and the probe\'s answer was read only for sends fetching or waiting)', async () => {
+    const dir = await tempDir('ferry-accepted-turn-')
+    const path = join(dir, 'accepted.bin')
+    await writeFile(path, randomBytes(MiB))
+    const before = evil.offered.length
+    evil.holdsOffers = true
+    try {
+      const sending = spawnCli(['send', 'evil', path, '--home', sender.home], { timeoutMs: 90_000 })
+      const offer = await waitFor(() => evil.offered[before], 'the sender to offer', 30_000)
+      const id = hex(offer.transferId)
+      const shown = async (): Promise<TransferInfo | undefined> => (await call(sender, 'transfers')).find((t) => t.id === id)
+      await waitFor(async () => (await shown())?.awaitingDecision === true, 'the send to wait for a decision there', 10_000)
+      // the person there accepts it; the receives from this device that it runs at once are under way
+      evil.holdsOffers = false
+      evil.waitsTurn = true
+      await waitFor(async () => { const t = await shown(); return t?.state === 'waiting' && t.error?.code === 'E_LIMIT' }, 'a probe to find it waiting its turn', 30_000)
+      expect(evil.offered.length).toBeGreaterThan(before + 1)
+      // its turn: the first report, nothing held yet
+      const reports = await evil.open(sender, CHUNKS_PROTOCOL)
+      await sendAll(reports, encodeChunkRequest({ transferId: offer.transferId, fileIndex: 0, chunks: [], heldBytes: 0 }))
+      await waitFor(async () => (await shown())?.state === 'fetching', 'the send to be fetching once it runs there', 10_000)
+      reports.abort(new Error('done'))
+      expect((await sender.cli(['cancel', id])).code).toBe(0)
+      await sending.done
+    } finally {
+      evil.holdsOffers = false
+      evil.waitsTurn = false
+    }
+  }, 90_000)
+})
+
 describe('chunk streams a receiver opens over several connections', () => {
   it(`are served ${MAX_CHUNK_STREAMS_PER_PEER} at a time for one peer, not ${MAX_CHUNK_STREAMS_PER_PEER} per connection: one that asks for chunks on every stream of 4 connections and takes nothing does not make the sender queue 2 MiB on each (review finding: +527 MiB)`, async () => {
     const dir = await tempDir('ferry-many-conns-')
