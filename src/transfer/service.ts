@@ -1556,12 +1556,6 @@ export class TransferService {
   }
 
   /**
-   * Offer `s` again to learn where its receiver stands (PROBE_AFTER_MS). An
-   * answer that it goes on changes nothing; one that it ended there (it was
-   * cancelled, declined or failed while we could not hear it) ends it here.
-   * Not reaching the receiver is no answer: asked again later.
-   */
-  /**
    * A receive accepted here that waits behind the receives of its peer that
    * run at once (MAX_RUNNING_RECEIVES_PER_PEER, receiver.ts): its sender is
    * told with the answer to its offer (OfferAnswer.waits_turn), so that it
@@ -1589,6 +1583,13 @@ export class TransferService {
     else if (!waits && (waitsTurnThere(s) || s.state === 'offered')) this.setSendState(s, 'fetching')
   }
 
+  /**
+   * Offer `s` again to learn where its receiver stands (PROBE_AFTER_MS). An
+   * answer that it goes on changes nothing but whether it waits its turn
+   * there (turnTold); one that it ended there (it was cancelled, declined or
+   * failed while we could not hear it) ends it here. Not reaching the
+   * receiver is no answer: asked again later.
+   */
   private async probe (s: Sender): Promise<void> {
     s.probing = true
     s.quietProbes++
