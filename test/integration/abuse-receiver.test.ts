@@ -12,10 +12,10 @@ import { join } from 'node:path'
 import type { Stream } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { CHUNKS_PROTOCOL, MAX_CHUNK_STREAMS_PER_PEER, RECEIPT_PROTOCOL } from '../../src/protocol/constants.ts'
-import { encodeChunkRequest, sendAll, sendEnd } from '../../src/protocol/transfer.ts'
+import { encodeChunkRequest, sendAll, sendEnd, type OfferMsg } from '../../src/protocol/transfer.ts'
 import { receiptPayload } from '../../src/transfer/receiver.ts'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
-import { cleanupAll, control as call, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+import { cleanupAll, control as call, spawnCli, startDaemon, tempDir, waitFor, type CliProcess, type TestDaemon } from '../helpers/daemon.ts'
 import { pairedEvilPeer, type EvilPeer } from '../helpers/evil-peer.ts'
 
 const MiB = 1024 ** 2
@@ -73,18 +73,25 @@ describe('a receipt for a send not yet offered', () => {
   })
 })
 
+/** `ferry send` of a new 1 MiB file to the crafted receiver, once offered: its offer, its id, and a look at it as the sender lists it. */
+async function sendOneToEvil (name: string, args: string[] = []): Promise<{ sending: CliProcess, offer: OfferMsg, id: string, shown: () => Promise<TransferInfo | undefined> }> {
+  const path = join(await tempDir('ferry-one-'), name)
+  await writeFile(path, randomBytes(MiB))
+  const before = evil.offered.length
+  const sending = spawnCli(['send', 'evil', path, ...args, '--home', sender.home], { timeoutMs: 120_000 })
+  const offer = await waitFor(() => evil.offered[before], 'the sender to offer', 60_000)
+  const id = hex(offer.transferId)
+  return { sending, offer, id, shown: async () => (await call(sender, 'transfers')).find((t) => t.id === id) }
+}
+
+/** How many times the sender offered transfer `id` (a probe offers again). */
+const offersOf = (id: string): number => evil.offered.filter((o) => hex(o.transferId) === id).length
+
 describe('a send its receiver takes and starts after other receives from the same device', () => {
   it('shows waiting its turn, not fetching at 0 B/s, until the receiver says it runs; a probe\'s answer that it waits again says so again; the receipt ends it done (user finding: "transferring 0 B/s" while the receiver held it)', async () => {
-    const dir = await tempDir('ferry-turn-')
-    const path = join(dir, 'turn.bin')
-    await writeFile(path, randomBytes(MiB))
-    const before = evil.offered.length
     evil.waitsTurn = true
     try {
-      const sending = spawnCli(['send', 'evil', path, '--home', sender.home], { timeoutMs: 120_000 })
-      const offer = await waitFor(() => evil.offered[before], 'the sender to offer', 60_000)
-      const id = hex(offer.transferId)
-      const shown = async (): Promise<TransferInfo | undefined> => (await call(sender, 'transfers')).find((t) => t.id === id)
+      const { sending, offer, id, shown } = await sendOneToEvil('turn.bin')
       const waitsTurn = async (what: string, timeoutMs: number): Promise<TransferInfo> => await waitFor(async () => { const t = await shown(); return t?.state === 'waiting' && t.error?.code === 'E_LIMIT' ? t : undefined }, what, timeoutMs)
       const waiting = await waitsTurn('the send to wait its turn', 10_000)
       expect(waiting.error?.message).toMatch(/^waiting its turn: evil receives a few sends from this device at a time/)
@@ -94,7 +101,7 @@ describe('a send its receiver takes and starts after other receives from the sam
       await waitFor(async () => (await shown())?.state === 'fetching', 'the send to be fetching once the receiver runs it', 10_000)
       // nothing comes for 10 s: the sender asks (offers again), and the answer says it waits its turn (a receiver that restarted, say)
       await waitsTurn('a probe to find it waiting its turn again', 30_000)
-      expect(evil.offered.length).toBeGreaterThan(before + 1)
+      expect(offersOf(id)).toBeGreaterThan(1)
       reports.abort(new Error('done'))
       const real = { transferId: offer.transferId, status: 'done' as const, root: offer.root, signature: await evil.privateKey.sign(receiptPayload(id, offer.root)) }
       await sendEnd(await evil.open(sender, RECEIPT_PROTOCOL), real, 'sender')
@@ -111,16 +118,9 @@ describe('a send its receiver takes and starts after other receives from the sam
 
 describe('a receiver that asks whether an offer waiting there for a decision still stands', () => {
   it('leaves the send offered, waiting to be accepted there: the question is a chunk request for nothing, with nothing held, which is no first report of a run (review finding: shown sending, at 0 B/s, while the offer still waited for a person there)', async () => {
-    const dir = await tempDir('ferry-held-offer-')
-    const path = join(dir, 'held.bin')
-    await writeFile(path, randomBytes(MiB))
-    const before = evil.offered.length
     evil.holdsOffers = true
     try {
-      const sending = spawnCli(['send', 'evil', path, '--json', '--home', sender.home], { timeoutMs: 60_000 })
-      const offer = await waitFor(() => evil.offered[before], 'the sender to offer', 30_000)
-      const id = hex(offer.transferId)
-      const shown = async (): Promise<TransferInfo | undefined> => (await call(sender, 'transfers')).find((t) => t.id === id)
+      const { sending, offer, id, shown } = await sendOneToEvil('held.bin', ['--json'])
       await waitFor(async () => (await shown())?.awaitingDecision === true, 'the send to wait for a decision there', 10_000)
       // as Transfers.checkPendingOffer asks it, once the sender is back online after the receiver restarted
       const ask = await evil.open(sender, CHUNKS_PROTOCOL)
@@ -138,22 +138,15 @@ describe('a receiver that asks whether an offer waiting there for a decision sti
 
 describe('an offer held there for a decision, accepted while the receives from this device there are full', () => {
   it('is shown waiting its turn once a probe\'s answer says so, not "offered, waiting to be accepted there" until its turn comes; its first report then shows it fetching (review finding: accepting tells the sender nothing, and the probe\'s answer was read only for sends fetching or waiting)', async () => {
-    const dir = await tempDir('ferry-accepted-turn-')
-    const path = join(dir, 'accepted.bin')
-    await writeFile(path, randomBytes(MiB))
-    const before = evil.offered.length
     evil.holdsOffers = true
     try {
-      const sending = spawnCli(['send', 'evil', path, '--home', sender.home], { timeoutMs: 90_000 })
-      const offer = await waitFor(() => evil.offered[before], 'the sender to offer', 30_000)
-      const id = hex(offer.transferId)
-      const shown = async (): Promise<TransferInfo | undefined> => (await call(sender, 'transfers')).find((t) => t.id === id)
+      const { sending, offer, id, shown } = await sendOneToEvil('accepted.bin')
       await waitFor(async () => (await shown())?.awaitingDecision === true, 'the send to wait for a decision there', 10_000)
       // the person there accepts it; the receives from this device that it runs at once are under way
       evil.holdsOffers = false
       evil.waitsTurn = true
       await waitFor(async () => { const t = await shown(); return t?.state === 'waiting' && t.error?.code === 'E_LIMIT' }, 'a probe to find it waiting its turn', 30_000)
-      expect(evil.offered.length).toBeGreaterThan(before + 1)
+      expect(offersOf(id)).toBeGreaterThan(1)
       // its turn: the first report, nothing held yet
       const reports = await evil.open(sender, CHUNKS_PROTOCOL)
       await sendAll(reports, encodeChunkRequest({ transferId: offer.transferId, fileIndex: 0, chunks: [], heldBytes: 0 }))
