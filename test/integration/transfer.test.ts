@@ -969,6 +969,43 @@ describe('transfer', () => {
     }
   })
 
+  it('`ferry wait` on a send that left paths out lists them and says so in its summary, as `ferry send` does, in text and --json, followed while it runs and after it ended (user-test finding: no paths, no "skipped (below)", and an error pointing to `ferry transfers --json`)', async () => {
+    const dir = join(await tempDir('ferry-src-'), 'leftout')
+    await mkdir(dir)
+    await writeFile(join(dir, 'kept.txt'), 'kept\n')
+    await symlink('kept.txt', join(dir, 'link'))
+    // a name a receiver would refuse: left out for a problem
+    await writeFile(join(dir, 'bad\\name.txt'), 'x\n')
+    const warnings = [`ferry: warning: ${dir}/bad\\\\name.txt: unsafe path "leftout/bad\\\\name.txt": contains a backslash, skipped\n`, `ferry: warning: ${dir}/link: symbolic link, skipped\n`]
+    const notSent = (where: string): string => `ferry: E_INCOMPLETE: 1 path could not be sent (${where}); the file sent arrived and was verified\n`
+    try {
+      let waits: CliProcess[] = []
+      const sending = await acceptedByHand((o) => o.names.some((n) => n.startsWith('leftout/')), () => spawnCli(['send', 'beta', dir, '--home', a.home], { timeoutMs: 60_000 }), async (offer) => {
+        // followed from before it runs
+        waits = [spawnCli(['wait', offer.id, '--home', a.home], { timeoutMs: 60_000 }), spawnCli(['wait', offer.id, '--json', '--home', a.home], { timeoutMs: 60_000 })]
+        for (const w of waits) await waitFor(() => w.stderr().includes('waiting for it to be accepted'), '`ferry wait` to follow the send', 10_000)
+      })
+      const sent = await sending.done
+      expectError(sent, 'E_INCOMPLETE')
+      expect(sent.stdout).toMatch(/; 2 skipped \(below\)\n$/)
+      for (const w of warnings) expect(sent.stderr).toContain(w)
+      expect(sent.stderr).toContain(notSent('listed above'))
+      const id = (await transfersOf(a)).find((t) => t.label === 'leftout')!.id
+      // while it ran, and once it has ended
+      for (const [text, json] of [[await waits[0].done, await waits[1].done], [await a.cli(['wait', id]), await a.cli(['wait', id, '--json'])]]) {
+        expectError(text, 'E_INCOMPLETE')
+        expect(text.stdout).toMatch(/; receipt verified; 2 skipped \(below\)\n$/)
+        for (const w of warnings) expect(text.stderr).toContain(w)
+        expect(text.stderr).toContain(notSent('listed above'))
+        expectError(json, 'E_INCOMPLETE')
+        for (const w of warnings) expect(json.stderr).toContain(w)
+        expect(JSON.parse(json.stdout)).toMatchObject({ id, state: 'done', skippedCount: 2, skippedFailed: 1, error: { code: 'E_INCOMPLETE', message: notSent('listed as warnings, and in "skipped"').slice('ferry: E_INCOMPLETE: '.length, -1) } })
+      }
+    } finally {
+      await rm(join(b.receiveDir, 'leftout'), { recursive: true, force: true })
+    }
+  })
+
   it('a file refused by the receive folder after it had come whole (its folder made immutable mid-send): the rest arrives, and `ferry send` puts the extra network bytes down to the refusal, not to an interruption or a change (user-test finding)', async (ctx) => {
     const dir = join(await tempDir('ferry-src-'), 'pack')
     await mkdir(join(dir, 'trip'), { recursive: true })

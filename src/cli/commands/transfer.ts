@@ -6,13 +6,14 @@ import { readFileSync, realpathSync, statSync } from 'node:fs'
 import { connectControl } from '../../daemon/control/client.ts'
 import { expandTilde } from '../../daemon/config.ts'
 import { danglingLinkOnTheWay } from '../../daemon/make-folder.ts'
-import { isFinalState, isMovingState, waitingWords, type OfferInfo, type SkippedPath, type TransferInfo } from '../../daemon/control/types.ts'
+import { isFinalState, isMovingState, waitingWords, type OfferInfo, type TransferInfo } from '../../daemon/control/types.ts'
 import { FerryError, escapeForDisplay, quoteForShell, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { homeOf, parse, parseOptionsOnly } from '../args.ts'
 import { counted, fitRows, onStopSignal, printJson, STOP_SIGNALS, table, UsageError } from '../output.ts'
 import { wantsLive } from '../progress.ts'
 import { TransferShown } from '../transfer-shown.ts'
 import { overTheNetwork } from '../over-the-network.ts'
+import { LeftOut } from '../left-out.ts'
 import { formatAgo, formatBytes, formatRate, formatTook, refusedLine, sharedNames, truncate } from '../../tui/format.ts'
 import { renamedLines } from '../../tui/renamed-lines.ts'
 
@@ -143,10 +144,7 @@ export async function send (argv: string[]): Promise<number> {
   const client = await connectControl(homeOf(values))
   // on a terminal: a live Ink view on stdout; otherwise the one-line progress on a TTY stderr
   const shown = new TransferShown(json, wantsLive(json) ? (await import('../../tui/live.ts')).openSendView(peer, paths.length) : undefined)
-  let skipped: SkippedPath[] = []
-  /** all skipped paths and those skipped for a problem; `skipped` lists the first SKIPPED_SHOWN */
-  let skippedCount = 0
-  let skippedFailed = 0
+  const leftOut = new LeftOut()
   let stoppedBy: NodeJS.Signals | undefined
   let removeStop = (): void => {}
   try {
@@ -162,8 +160,7 @@ export async function send (argv: string[]): Promise<number> {
     const onInfo = (t: TransferInfo): void => {
       if (t.id !== id) return
       latest = t
-      // more come while hashing: files removed, unreadable or being written to
-      if (t.skipped != null && (t.skippedCount ?? t.skipped.length) >= skippedCount) takeSkipped(t)
+      leftOut.take(t)
       shown.update(t)
       if (isFinalState(t.state)) settle?.(t)
     }
@@ -175,11 +172,6 @@ export async function send (argv: string[]): Promise<number> {
     // the command to run names the home this one was given (user-test finding: pasted, `ferry wait` asked the default home's daemon)
     const home = values.home != null ? ` --home ${quoteForShell(homeOf(values))}` : ''
     client.onClose(() => settle?.(interrupted({ code: 'E_DAEMON_NOT_RUNNING', message: `the daemon stopped; the transfer resumes when it is back${id === '' ? ` (see \`ferry transfers${home}\`)` : `: \`ferry wait ${id.slice(0, 8)}${home}\` then waits for its end`}` })))
-    function takeSkipped (t: TransferInfo): void {
-      skipped = t.skipped ?? []
-      skippedCount = t.skippedCount ?? skipped.length
-      skippedFailed = t.skippedFailed ?? skipped.filter((s) => s.failed === true).length
-    }
     // Ctrl-C, a `kill` or a closed terminal cancels the send; from the
     // start: while the daemon scans the paths, before there is an id to
     // cancel, closing the connection makes it drop the send
@@ -223,7 +215,6 @@ export async function send (argv: string[]): Promise<number> {
     })
     id = started.id
     // the daemon holds this list only while it holds the transfer: take it from the first answer
-    takeSkipped(started)
     onInfo(started)
     for (const t of early) onInfo(t)
     const t = await finished
@@ -234,28 +225,23 @@ export async function send (argv: string[]): Promise<number> {
       const error = stoppedBy != null && t.state === 'cancelled' && t.error?.code === 'E_CANCELLED'
         ? { code: 'E_CANCELLED' as const, message: `cancelled here (${stoppedBy === 'SIGINT' ? 'Ctrl-C' : stoppedBy}) with ${formatBytes(t.doneBytes)} of ${formatBytes(t.totalBytes)} arrived` }
         : t.error
-      if (json) printJson({ id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, error, skipped, skippedCount })
+      if (json) printJson({ id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, error, skipped: leftOut.paths, skippedCount: leftOut.count })
       throw new FerryError(error?.code ?? 'E_INTERNAL', error?.message ?? `transfer ${t.state}`)
     }
     const seconds = ((t.finishedAt ?? Date.now()) - t.createdAt) / 1000
-    // what arrived is verified; but a script that goes on to delete the source must hear of what did not
-    const failed = skippedFailed
     // files of the offer the receiver did without (they changed here after the offer) are among `skipped`
     const arrived = t.files - (t.receipt?.notReceived ?? 0)
-    // (user-test findings: "listed above" in the JSON too, and "the 0 files sent arrived")
-    // the warnings are on stderr in both ways; with --json also in "skipped"
-    const where = json ? 'listed as warnings, and in "skipped"' : 'listed above'
-    const arrivedText = arrived === 0 ? 'no file arrived' : arrived === 1 ? 'the file sent arrived and was verified' : `the ${arrived} files sent arrived and were verified`
-    const incomplete = failed === 0 ? undefined : new FerryError('E_INCOMPLETE', `${counted(failed, 'path')} could not be sent (${where}${skippedCount > skipped.length ? `, among the first ${skipped.length} skipped` : ''}); ${arrivedText}`)
+    // what arrived is verified; but a script that goes on to delete the source must hear of what did not
+    const incomplete = leftOut.incomplete(arrived, json)
     if (json) {
       // the error a script's exit code 1 is for, as a failed send has it (user-test finding: only the exit code said so)
-      printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds, root: t.root, receipt: t.receipt, skipped, skippedCount, ...((t.renamedCount ?? 0) > 0 ? { renamed: t.renamed ?? [], renamedCount: t.renamedCount } : {}), ...(incomplete != null ? { error: incomplete.toJSON() } : {}) })
+      printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds, root: t.root, receipt: t.receipt, skipped: leftOut.paths, skippedCount: leftOut.count, ...((t.renamedCount ?? 0) > 0 ? { renamed: t.renamed ?? [], renamedCount: t.renamedCount } : {}), ...(incomplete != null ? { error: incomplete.toJSON() } : {}) })
     } else {
       // a tree of empty folders arrives as folders: "sent 0 files" said nothing of them (user-test finding)
       const what = arrived === 0 && (t.folders ?? 0) > 0 ? `${counted(t.folders!, 'folder')} (no files)` : counted(arrived, 'file')
       const summary = `sent ${what}, ${formatBytes(t.doneBytes)} to ${sanitizeForDisplay(t.peerName)} in ${seconds.toFixed(1)} s ` +
         `${overTheNetwork(t)}; receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}` +
-        (skippedCount > 0 ? `; ${skippedCount} skipped (below)` : '')
+        leftOut.summaryNote()
       await shown.summary(t, summary)
       process.stdout.write(renamedText(t))
     }
@@ -270,8 +256,7 @@ export async function send (argv: string[]): Promise<number> {
     shown.done()
     client.close()
     // after the last frame, so a live view does not draw over them
-    for (const s of skipped) process.stderr.write(`ferry: warning: ${s.escaped === true ? sanitizeForDisplay(s.path) : escapeForDisplay(s.path)}: ${sanitizeForDisplay(s.reason)}\n`)
-    if (skippedCount > skipped.length) process.stderr.write(`ferry: warning: ${counted(skippedCount - skipped.length, 'more path')} skipped, not listed (${skippedFailed} of all ${skippedCount} for a problem)\n`)
+    process.stderr.write(leftOut.warnings())
   }
 }
 
@@ -299,12 +284,16 @@ async function cancelApart (home: string, id: string): Promise<void> {
   }
 }
 
-/** Why `ferry wait` exits 1 for the ended transfer `t`, if it does: not done; done without all it was to carry; a send without a receipt that verifies. */
-function waitFailure (t: TransferInfo): FerryError | undefined {
+/**
+ * Why `ferry wait` exits 1 for the ended transfer `t`, if it does: not done; done without all it was to carry (a
+ * send's paths left out for a problem said as `ferry send` says them, `json` or not); a send without a receipt that verifies.
+ */
+function waitFailure (t: TransferInfo, leftOut: LeftOut, json: boolean): FerryError | undefined {
   if (t.state !== 'done') return new FerryError(t.error?.code ?? 'E_INTERNAL', t.error?.message ?? `transfer ${t.state}`)
   const notReceived = t.receipt?.notReceived ?? 0
-  const notSent = t.skippedFailed ?? 0
-  if (notSent > 0) return new FerryError('E_INCOMPLETE', `${counted(notSent, 'path')} could not be sent; see \`ferry transfers --json\``)
+  // a send's files the receiver did without are among what it left out
+  const notSent = leftOut.incomplete(t.files - notReceived, json)
+  if (notSent != null) return notSent
   if (notReceived > 0) {
     const refused = t.receipt?.refused ?? []
     const reasons = `${refused.slice(0, 3).map(sanitizeForDisplay).join('; ')}${refused.length > 3 ? `; and ${refused.length - 3} more reasons (\`ferry transfers --json\`)` : ''}`
@@ -477,7 +466,8 @@ files could not be sent or were not received). Progress as \`ferry send\`
 shows it: drawn live on a terminal, else a bar on a terminal's stderr,
 else a line when it waits for the peer and when it goes on; then its
 summary, with the files placed under another name, the name being taken
-where they arrived (\`photo (1).jpg\`), as \`ferry send\` lists them;
+where they arrived (\`photo (1).jpg\`), and the paths a send left out
+(warnings on stderr, with --json too), as \`ferry send\` lists them;
 --json prints the transfer as it ended. Ctrl-C ends the wait, not the
 transfer (exit 1, E_CANCELLED).
 `
@@ -493,12 +483,15 @@ export async function wait (argv: string[]): Promise<number> {
   let removeStop = (): void => {}
   /** the wait was ended by a signal (Ctrl-C, `timeout`) */
   let stopped = false
+  /** what the send left out, as `ferry send` says it: while it runs and after it ended (the daemon keeps the list) */
+  const leftOut = new LeftOut()
   try {
     let id = ''
     let settle: ((t: TransferInfo | FerryError) => void) | undefined
     const ended = new Promise<TransferInfo | FerryError>((resolve) => { settle = resolve })
     const onInfo = (t: TransferInfo): void => {
       if (t.id !== id) return
+      leftOut.take(t)
       shown?.update(t)
       if (isFinalState(t.state)) settle?.(t)
     }
@@ -539,7 +532,7 @@ export async function wait (argv: string[]): Promise<number> {
     const t = await ended
     shown.done()
     if (t instanceof FerryError) throw t
-    const failure = waitFailure(t)
+    const failure = waitFailure(t, leftOut, json)
     // with --json the transfer, and what exit 1 is for, as `ferry send` prints it (review finding: `error` left out of a done one)
     if (json) printJson(failure != null && t.error == null ? { ...t, error: failure.toJSON() } : t)
     else if (t.state === 'done') {
@@ -547,7 +540,7 @@ export async function wait (argv: string[]): Promise<number> {
       // how long, as `ferry send` says it (user-test finding: left out here); interruptions included
       const took = ((t.finishedAt ?? Date.now()) - t.createdAt) / 1000
       await shown.summary(t, `${t.direction === 'send' ? 'sent' : 'received'} ${counted(t.files - notReceived, 'file')}, ${formatBytes(t.doneBytes)} ${t.direction === 'send' ? 'to' : 'from'} ${sanitizeForDisplay(t.peerName)} ` +
-        `in ${formatTook(took * 1000)} ${overTheNetwork(t)}; receipt ${receiptCell(t) || 'missing'}`)
+        `in ${formatTook(took * 1000)} ${overTheNetwork(t)}; receipt ${receiptCell(t) || 'missing'}${leftOut.summaryNote()}`)
       process.stdout.write(renamedText(t))
     }
     if (failure != null) throw failure
@@ -563,5 +556,7 @@ export async function wait (argv: string[]): Promise<number> {
     removeStop()
     shown?.done()
     client.close()
+    // as `ferry send` lists them, after the last frame
+    process.stderr.write(leftOut.warnings())
   }
 }

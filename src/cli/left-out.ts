@@ -1,0 +1,53 @@
+// What a send left out (TransferInfo.skipped and its counts), said one way
+// by `ferry send` and `ferry wait`: a note in the summary, E_INCOMPLETE when
+// paths were left out for a problem, and the paths as warnings on stderr
+// (user-test finding: `ferry wait` said none of it, only "see `ferry
+// transfers --json`").
+
+import type { SkippedPath, TransferInfo } from '../daemon/control/types.ts'
+import { FerryError, escapeForDisplay, sanitizeForDisplay } from '../errors.ts'
+import { counted } from '../tui/format.ts'
+
+export class LeftOut {
+  /** the paths shown (the first SKIPPED_SHOWN, those for a problem first) */
+  paths: SkippedPath[] = []
+  /** all paths left out, and those of them for a problem */
+  count = 0
+  failed = 0
+
+  /** What `t` tells of it; a send tells more while it hashes (files removed, unreadable, written to), never less. */
+  take (t: TransferInfo): void {
+    if (t.skipped == null && t.skippedCount == null) return
+    const count = t.skippedCount ?? t.skipped!.length
+    if (count < this.count) return
+    this.paths = t.skipped ?? []
+    this.count = count
+    this.failed = t.skippedFailed ?? this.paths.filter((s) => s.failed === true).length
+  }
+
+  /** Said at the end of the summary, before the warnings come: "; 2 skipped (below)", or "". */
+  summaryNote (): string {
+    return this.count > 0 ? `; ${this.count} skipped (below)` : ''
+  }
+
+  /**
+   * Why the command exits 1 though what arrived is verified, if so: paths
+   * left out for a problem, which a script that goes on to delete the source
+   * must hear of. `arrived`: files verified there; `json`: the paths are in
+   * the printed "skipped" too.
+   */
+  incomplete (arrived: number, json: boolean): FerryError | undefined {
+    if (this.failed === 0) return undefined
+    // (user-test findings: "listed above" in the JSON too, and "the 0 files sent arrived")
+    const where = json ? 'listed as warnings, and in "skipped"' : 'listed above'
+    const arrivedText = arrived === 0 ? 'no file arrived' : arrived === 1 ? 'the file sent arrived and was verified' : `the ${arrived} files sent arrived and were verified`
+    return new FerryError('E_INCOMPLETE', `${counted(this.failed, 'path')} could not be sent (${where}${this.count > this.paths.length ? `, among the first ${this.paths.length} skipped` : ''}); ${arrivedText}`)
+  }
+
+  /** The warning lines for stderr, written after the last frame so a live view does not draw over them (with --json too). */
+  warnings (): string {
+    const lines = this.paths.map((s) => `ferry: warning: ${s.escaped === true ? sanitizeForDisplay(s.path) : escapeForDisplay(s.path)}: ${sanitizeForDisplay(s.reason)}\n`)
+    if (this.count > this.paths.length) lines.push(`ferry: warning: ${counted(this.count - this.paths.length, 'more path')} skipped, not listed (${this.failed} of all ${this.count} for a problem)\n`)
+    return lines.join('')
+  }
+}
