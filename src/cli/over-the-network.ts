@@ -4,9 +4,18 @@
 import type { TransferInfo } from '../daemon/control/types.ts'
 import { formatBytes } from '../tui/format.ts'
 
-/** "(12.0 MiB of it over the network)"; more than it all when parts went again after an interruption, or were fetched ahead and not used (user-test finding: "405.3 MiB of it" of 400.0). */
+/**
+ * "(12.0 MiB of it over the network)"; more than it all when parts went again after an interruption, or were fetched
+ * ahead and not used (user-test finding: "405.3 MiB of it" of 400.0). Not "of it" either when files did not arrive:
+ * what arrived can count far more than crossed (a sparse file's holes, copies the receiver made of what it had), so
+ * less crossed than arrived while part of it may have been for the files not received, fetched ahead of the offer or sent after
+ * it (user-test finding: "(6.0 MiB of it over the network)", fetched ahead for a 4 GiB sparse file that then changed).
+ */
 export function overTheNetwork (t: TransferInfo): string {
-  return t.wireBytes > t.doneBytes ? `(${formatBytes(t.wireBytes)} over the network, with what ${moreThanArrived(t)})` : `(${formatBytes(t.wireBytes)} of it over the network)`
+  const wire = formatBytes(t.wireBytes)
+  if (t.wireBytes > t.doneBytes) return `(${wire} over the network, with what ${moreThanArrived(t)})`
+  const notArrived = t.wireBytes > 0 ? sentForNotArrived(t) : undefined
+  return notArrived !== undefined ? `(${wire} over the network, counting what ${notArrived})` : `(${wire} of it over the network)`
 }
 
 /**
@@ -19,6 +28,18 @@ export function overTheNetwork (t: TransferInfo): string {
  * down to an interruption or a change).
  */
 function moreThanArrived (t: TransferInfo): string {
+  const sent = sentForNotArrived(t)
+  // nothing left out: parts sent again after an interruption, which marks the transfer resumed (a restart of either
+  // side, a chunk stream cut: service.ts markResumed). Not resumed: what was fetched ahead of the offer and dropped
+  // (a file left out while hashing shifts the offer's entries from the preview's; a file changed while hashed), or a
+  // chunk fetched again after it failed its check (review finding: a real send of the first kind said "went again
+  // after an interruption", resumed false on both sides)
+  if (sent === undefined) return t.resumed ? 'went again after an interruption' : 'was fetched ahead of the offer and not used, or fetched again after failing its check'
+  return `${sent}${t.resumed ? ', and again after an interruption' : ''}`
+}
+
+/** "was sent of files that changed", and so on: what may have crossed for the files of the offer not received, by why they were not; undefined when all were. */
+function sentForNotArrived (t: TransferInfo): string | undefined {
   const notReceived = t.receipt?.notReceived ?? 0
   // a send: the receipt's refusals are among what it left out; a receive: the reasons it gave
   const skipped = t.skipped ?? []
@@ -29,16 +50,10 @@ function moreThanArrived (t: TransferInfo): string {
   // a send's files not received that are not known to be either: past the paths shown (the first SKIPPED_SHOWN, as
   // many as fit a row), refused without a reason told, or in a row from before the flags (review findings: 100
   // broken links skipped while hashing hid the one refused; the 21st file refused: each was put down to a change)
-  if (t.direction === 'send' && notReceived > refused + changed) return `was sent of files that changed or the receiver refused${t.resumed ? ', and again after an interruption' : ''}`
+  if (t.direction === 'send' && notReceived > refused + changed) return 'was sent of files that changed or the receiver refused'
   const causes: string[] = []
   if (refused > 0) causes.push(t.direction === 'send' ? 'of files the receiver refused' : 'of files the receive folder refused')
   // a receive's refusals counted by reason, not by file: the rest is not known to be of changed files
   if (t.direction === 'send' || byFile ? changed > 0 : notReceived > 0 && refused === 0) causes.push('of files that changed')
-  // nothing left out: parts sent again after an interruption, which marks the transfer resumed (a restart of either
-  // side, a chunk stream cut: service.ts markResumed). Not resumed: what was fetched ahead of the offer and dropped
-  // (a file left out while hashing shifts the offer's entries from the preview's; a file changed while hashed), or a
-  // chunk fetched again after it failed its check (review finding: a real send of the first kind said "went again
-  // after an interruption", resumed false on both sides)
-  if (causes.length === 0) return t.resumed ? 'went again after an interruption' : 'was fetched ahead of the offer and not used, or fetched again after failing its check'
-  return `was sent ${causes.join(' and ')}${t.resumed ? ', and again after an interruption' : ''}`
+  return causes.length === 0 ? undefined : `was sent ${causes.join(' and ')}`
 }
