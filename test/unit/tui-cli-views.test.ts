@@ -603,6 +603,12 @@ describe('a waiting transfer says why it waits (user-test finding: "waiting for 
     expect(bars[0]).toBeGreaterThan(20)
   })
 
+  it('a reason that fits on one line takes one line, with no empty line under it (found using the TUI at 200x50: a blank line under each "waiting its turn")', async () => {
+    const short = sending({ state: 'waiting', rate: 0, etaSeconds: null, inFlight: [], error: { code: 'E_LIMIT', message: 'waiting its turn' } })
+    const text = expectFits((await renderAt(h(TransfersScreen, { active: [short, sending({ id: 't2' })], history: [], selected: 0, ui }))).lastFrame())
+    expect(text).toMatch(/ {4}E_LIMIT: waiting its turn\n.*↑ to alice/)
+  })
+
   it('a receive held back by the limit of receives at once waits its turn, not for its peer (user-test finding: "waiting for peer" while the peer was online and sending)', async () => {
     const held = sending({ state: 'waiting', direction: 'receive', rate: 0, etaSeconds: null, error: { code: 'E_LIMIT', message: 'waiting its turn: 4 other receives from this device are under way, 4 at most at once' } })
     const text = expectFits((await renderAt(h(TransfersScreen, { active: [held], history: [], selected: 0, ui }))).lastFrame())

@@ -249,7 +249,8 @@ function waitReason (t: TransferInfo, ui: Ui): ReactNode[] {
   const width = Math.max(1, ui.width - 4)
   const rows = wrapAnsi(`${t.error.code}: ${asciiize(ui, sanitizeForDisplay(t.error.message))}`, width, { hard: true, trim: true }).split('\n')
   const shown = rows.slice(0, REASON_ROWS - 1)
-  shown.push(truncate(rows.slice(REASON_ROWS - 1).join(' '), width, g(ui, '…')))
+  // the last row only where there is one: a reason that fits on one line left an empty line under it
+  if (rows.length >= REASON_ROWS) shown.push(truncate(rows.slice(REASON_ROWS - 1).join(' '), width, g(ui, '…')))
   return shown.map((text, i) => line(`${t.id}:why${i}`, { color: tint(ui, 'yellow') }, `    ${text}`))
 }
 
