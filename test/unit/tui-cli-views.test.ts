@@ -388,6 +388,13 @@ describe('a transfer shown whole (TransferDetails)', () => {
     expect(roomy).toMatch(/^ {2}renamed +3 files arrived under another name, the name being taken on alice:$/m)
     expect(roomy).toMatch(/^ +c -> c \(1\)$/m)
   })
+
+  it('an offer held there for a person to accept says so in its state field too, as its header does (found using the TUI: the header said "waiting to be accepted there", the field "waiting for the receiver")', async () => {
+    const held = sending({ state: 'offered', doneBytes: 0, rate: 0, etaSeconds: null, awaitingDecision: true })
+    const text = expectFits((await renderAt(h(TransferDetails, { t: held, shared: new Set<string>(), ui: { ...ui, rows: 12 } }))).lastFrame())
+    expect(text).toMatch(/^ {2}state +offered, waiting to be accepted there$/m)
+    expect(text).not.toContain('waiting for the receiver')
+  })
 })
 
 describe('long and wide peer names (review finding: a long name pushed the state and sizes off the line; CJK names broke the columns)', () => {

@@ -99,8 +99,14 @@ const STATE_LABEL: Record<string, string> = {
 /** Where the label above is too long for a narrow line. */
 const SHORT_STATE_LABEL: Record<string, string> = { offered: 'offered', waiting: 'waiting' }
 
-/** A transfer's state in words; a waiting one says why it waits (waitingWords). */
+/**
+ * A transfer's state in words; a waiting one says why it waits (waitingWords). An offer the receiver
+ * holds for a person there to accept (auto-accept off) says so, as `ferry send` does (user-test finding:
+ * "waiting for the receiver" read the same as a slow or busy receiver); the header and a transfer's
+ * details both say it (found using the TUI: the details' state field said "waiting for the receiver").
+ */
 export function stateLabel (t: TransferInfo): string {
+  if (t.state === 'offered' && t.awaitingDecision === true) return 'offered, waiting to be accepted there'
   return t.state === 'waiting' ? waitingWords(t) : STATE_LABEL[t.state] ?? t.state
 }
 
@@ -163,9 +169,7 @@ export function activeBlockParts (t: TransferInfo, sel: boolean, ui: Ui, shared:
   // (user-test finding: cut at 40 columns), and before the peer's name is (up to PEER_NAME_CELLS of it)
   const resumed = t.resumed ? '  resumed' : ''
   const to = whoWidth(t, ui, PEER_NAME_CELLS, shared)
-  // an offer the receiver holds for a person there to accept (auto-accept off) says so, as `ferry send`
-  // does (user-test finding: "waiting for the receiver" read the same as a slow or busy receiver)
-  const label = t.state === 'offered' && t.awaitingDecision === true ? 'offered, waiting to be accepted there' : stateLabel(t)
+  const label = stateLabel(t)
   const headers = [
     { files: `  ${t.files} file${t.files === 1 ? '' : 's'}  `, state: label },
     { files: '  ', state: label },
