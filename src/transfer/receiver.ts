@@ -88,9 +88,21 @@ export interface ReceiverDeps {
    * spool slots and chunk buffers (MAX_RUNNING_RECEIVES_PER_PEER).
    */
   peerRuns?: KeyedSemaphore
+  /** The sender's name as this device shows it, for why a receive waits its turn (its peer ID when not given) */
+  peerName?: (peerId: string) => string
   /** ferry's own state folder: nothing is placed in it (also for a receive that began in another receive folder) */
   stateFolder?: FolderId
   log: Pick<Logger, 'debug' | 'info' | 'warn'>
+}
+
+/**
+ * Why a receive waits its turn, naming its sender: "from this device" was
+ * read, on the receiving device, as receives of that device itself (found
+ * using the TUI).
+ */
+function turnAwaited (limit: number, sender: string): FerryError {
+  const others = limit === 1 ? `1 other receive from ${sender} is` : `${limit} other receives from ${sender} are`
+  return new FerryError('E_LIMIT', `waiting its turn: ${others} under way, ${limit} at most at once from one device`)
 }
 
 export class Receiver {
@@ -254,7 +266,7 @@ export class Receiver {
       const before = this.state
       const runs = this.deps.peerRuns
       // said while it waits its turn (review finding: shown "accepted", or as it last stopped, with nothing moving)
-      if (runs?.full(this.peerId) === true) this.setState('waiting', new FerryError('E_LIMIT', `waiting its turn: ${runs.limit} other receives from this device are under way, ${runs.limit} at most at once`))
+      if (runs?.full(this.peerId) === true) this.setState('waiting', turnAwaited(runs.limit, this.deps.peerName?.(this.peerId) ?? this.peerId))
       releaseTurn = await runs?.acquire(this.peerId, signal)
       release = await this.deps.partDirs.acquire(this.rootHex, signal)
       if (before === 'waiting' || before === 'fetching') { this.resumed = true; this.deps.updateState(this.id, { resumed: true }) }

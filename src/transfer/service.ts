@@ -1136,6 +1136,7 @@ export class TransferService {
       updateState: (rid, patch) => { this.pendingStates.update(rid, patch) },
       partDirs: this.partDirs,
       peerRuns: this.peerRuns,
+      peerName: (peer) => this.c.peerName(peer),
       stateFolder: this.stateFolder,
       log: this.c.log
     }, { id, peerId, offer, state, ...extra, receiveDir: extra.receiveDir ?? this.c.receiveDir })

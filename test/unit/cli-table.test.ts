@@ -55,7 +55,7 @@ describe('transfersText', () => {
   ] as unknown as TransferInfo[]
 
   it('a receive held back by the limit of receives at once says it waits its turn, not for its peer (user-test finding: "waiting for peer E_LIMIT" while that peer was online and sending)', () => {
-    const held = { ...base, id: 'dd'.repeat(16), direction: 'receive', state: 'waiting', finishedAt: undefined, error: { code: 'E_LIMIT', message: 'waiting its turn: 4 other receives from this device are under way, 4 at most at once' } }
+    const held = { ...base, id: 'dd'.repeat(16), direction: 'receive', state: 'waiting', finishedAt: undefined, error: { code: 'E_LIMIT', message: 'waiting its turn: 4 other receives from alice are under way, 4 at most at once from one device' } }
     const away = { ...base, id: 'ee'.repeat(16), direction: 'send', state: 'waiting', finishedAt: undefined, error: { code: 'E_PEER_UNREACHABLE', message: 'cannot reach bob' } }
     const text = transfersText([held, away] as unknown as TransferInfo[])
     expect(text).toMatch(/^dddddddd .* waiting its turn E_LIMIT /m)

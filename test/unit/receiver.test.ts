@@ -14,6 +14,7 @@ import { TransferStore, openDb, type Db } from '../../src/store/index.ts'
 import { hash } from '../../src/transfer/blake3.js'
 import { partDirFor } from '../../src/transfer/finalize.ts'
 import { KeyedLock } from '../../src/transfer/keyed-lock.ts'
+import { KeyedSemaphore } from '../../src/transfer/keyed-semaphore.ts'
 import { computeFileRoot } from '../../src/transfer/manifest-root.ts'
 import { Bitmap } from '../../src/transfer/bitmap.ts'
 import { makePartFolder } from '../../src/transfer/part-folders.ts'
@@ -137,6 +138,20 @@ describe('Receiver', () => {
     await receiver.run()
     expect(receiver.state).toBe('failed')
     expect(receiver.error).toMatchObject({ code: 'E_SOURCE_CHANGED', message: 'the file could not be received: sender: gone.bin was removed since it was offered' })
+  })
+
+  it('a receive waiting its turn behind other receives from its sender names the sender: "from this device" read, on the receiving device, as the receives of that device itself (found using the TUI: "4 other receives from this device are under way" on the receiver)', async () => {
+    const { offer, receiveDir, serving } = await servedOffer([{ path: 'a.bin', data: randomBytes(CHUNK) }])
+    const runs = new KeyedSemaphore(1)
+    const release = await runs.acquire('p')
+    const receiver = new Receiver({ ...depsWith(() => sink, [], serving), peerRuns: runs, peerName: () => 'beta' }, { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+    const ran = receiver.run()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(receiver.state).toBe('waiting')
+    expect(receiver.error).toMatchObject({ code: 'E_LIMIT', message: 'waiting its turn: 1 other receive from beta is under way, 1 at most at once from one device' })
+    release()
+    await ran
+    expect(receiver.state).toBe('done')
   })
 
   /** A chunk server that answers every chunk asked for with E_SOURCE_CHANGED in `words`, and `notServed` as the reason it tells (none: a sender from before the field). */

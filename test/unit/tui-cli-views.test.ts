@@ -617,7 +617,7 @@ describe('a waiting transfer says why it waits (user-test finding: "waiting for 
   })
 
   it('a receive held back by the limit of receives at once waits its turn, not for its peer (user-test finding: "waiting for peer" while the peer was online and sending)', async () => {
-    const held = sending({ state: 'waiting', direction: 'receive', rate: 0, etaSeconds: null, error: { code: 'E_LIMIT', message: 'waiting its turn: 4 other receives from this device are under way, 4 at most at once' } })
+    const held = sending({ state: 'waiting', direction: 'receive', rate: 0, etaSeconds: null, error: { code: 'E_LIMIT', message: 'waiting its turn: 4 other receives from alice are under way, 4 at most at once from one device' } })
     const text = expectFits((await renderAt(h(TransfersScreen, { active: [held], history: [], selected: 0, ui }))).lastFrame())
     expect(text).toContain('waiting its turn')
     expect(text).not.toContain('waiting for peer')
