@@ -1445,8 +1445,13 @@ export class TransferService {
    * back (and its first chunk request sets it fetching again).
    */
   peerGone (peerId: string): void {
-    // one that waited its turn there waits for the peer now (its turn is asked for again when it is back)
-    for (const s of this.senders.values()) if (s.peerId === peerId && (s.state === 'fetching' || waitsTurnThere(s))) this.setSendState(s, 'waiting')
+    // one that waited its turn there waits for the peer now (its turn is asked for again when it is back);
+    // it says why, as one whose offer could not reach the peer does (found using the TUI: "waiting for peer" and no more)
+    for (const s of this.senders.values()) if (s.peerId === peerId && (s.state === 'fetching' || waitsTurnThere(s))) this.setSendState(s, 'waiting', this.peerWentOffline(peerId))
+  }
+
+  private peerWentOffline (peerId: string): FerryError {
+    return new FerryError('E_PEER_UNREACHABLE', `${this.c.peerName(peerId)} went offline (its connection closed); the send goes on when it is back`)
   }
 
   /**

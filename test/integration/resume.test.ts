@@ -144,8 +144,9 @@ describe('resume after kill -9', () => {
     const { sending, half } = await sendUntilHalf(big)
     const reasonsBefore = interruptionReasons(b.output()) // the log dies with the process
     await b.kill9()
-    // the sender sees its receiver gone, and says it waits for it
-    await watch(a, 'alpha to show the send waiting', (t) => t.id === half.id && t.state === 'waiting', 15_000)
+    // the sender sees its receiver gone, and says it waits for it, and why (found using the TUI: "waiting for peer" and no more, where an offer to a peer offline says why)
+    const waits = await watch(a, 'alpha to show the send waiting', (t) => t.id === half.id && t.state === 'waiting', 15_000)
+    expect(waits.error).toMatchObject({ code: 'E_PEER_UNREACHABLE', message: 'beta went offline (its connection closed); the send goes on when it is back' })
     const started = Date.now()
     b = await b.restart()
 
