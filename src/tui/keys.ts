@@ -138,7 +138,9 @@ export function isPasteBurst (s: TuiState, input: string, key: Partial<Key>): bo
  * typed in after these commands); elsewhere it is said to be left unused.
  */
 export function pasteCommands (s: TuiState): { commands: Command[], into?: 'pairCode' } {
-  if (!noDaemon(s) && s.screen === 'pair') {
+  // no screen takes text without a daemon: "files to send go on 5 (Send)" was said on Send itself (found using the TUI)
+  if (noDaemon(s)) return { commands: notice(`pasted text not used: the daemon is ${s.connection === 'down' ? 'not running' : 'not answering'}; paste it again once it is back`) }
+  if (s.screen === 'pair') {
     return { commands: [act({ type: 'input', field: 'pairCode', value: '' }), act({ type: 'pairMode', mode: 'enter' })], into: 'pairCode' }
   }
   return { commands: notice('pasted text not used here: files to send go on 5 (Send), a code on 2 (Pair)') }

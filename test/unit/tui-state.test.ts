@@ -8,7 +8,7 @@ import {
   colorEnabled, displayWidth, fit, formatAgo, formatBytes, formatCountdown, formatEta, formatRate, percent, progressBar,
   shortPeerId, supportsUnicode, truncate
 } from '../../src/tui/format.ts'
-import { COMMAND_KEYS, helpText, isTyping, keyToCommands } from '../../src/tui/keys.ts'
+import { COMMAND_KEYS, helpText, isTyping, keyToCommands, pasteCommands } from '../../src/tui/keys.ts'
 import { checkPaths, splitPaths } from '../../src/tui/paths.ts'
 import { HISTORY_LIMIT, detailedTransfer, initialState, reduce, selectedTransfer, sendablePeers } from '../../src/tui/state.ts'
 import type { Action, TuiState } from '../../src/tui/state.ts'
@@ -182,6 +182,15 @@ describe('keys', () => {
     expect(keyToCommands(initialState({ connection: 'down' }), 'z', { ctrl: true })).toEqual([{ kind: 'suspend' }])
     expect(keyToCommands(connected(), '3', {})).toEqual([{ kind: 'action', action: { type: 'screen', screen: 'offers' } }])
     expect(keyToCommands(connected(), '', { tab: true, shift: true })).toEqual([{ kind: 'action', action: { type: 'screen:step', delta: -1 } }])
+  })
+  it('a paste while the daemon is down says that is why it is not used, not to go to 5 (Send) where it already is (found using the TUI: text typed on Send while its daemon was stopped)', () => {
+    for (const [connection, is] of [['down', 'not running'], ['unresponsive', 'not answering']] as const) {
+      const { commands, into } = pasteCommands(initialState({ connection, screen: 'send' }))
+      expect(into).toBeUndefined()
+      expect(commands).toEqual([{ kind: 'action', action: { type: 'notice', text: `pasted text not used: the daemon is ${is}; paste it again once it is back` } }])
+    }
+    // with the daemon there, as before
+    expect(pasteCommands(connected({ screen: 'offers' })).commands).toEqual([{ kind: 'action', action: { type: 'notice', text: 'pasted text not used here: files to send go on 5 (Send), a code on 2 (Pair)' } }])
   })
   it('lets text fields have letters and digits while typing', () => {
     const s = connected({ screen: 'send' })
