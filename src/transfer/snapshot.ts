@@ -31,8 +31,10 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     // only while bytes move: waiting for a peer that went away showed its last rate for 10 s (review finding)
     rate: progress != null && isMovingState(state) ? Math.round(progress.rate) : 0,
     etaSeconds: progress != null && isMovingState(state) ? progress.eta : null,
-    // an ended transfer has nothing in flight, also a file served in part and then given up (E_SOURCE_CHANGED)
-    inFlight: isFinalState(state) ? [] : o.receiver != null ? inFlight(o.receiver) : o.sender != null ? servedInFlight(o.sender) : [],
+    // an ended transfer has nothing in flight, also a file served in part and then given up (E_SOURCE_CHANGED);
+    // nor has a send that waits (its receiver away, or its turn there), as a receive that waits has none: a
+    // file bar under "waiting its turn" read as bytes moving (found using the TUI)
+    inFlight: isFinalState(state) ? [] : o.receiver != null ? inFlight(o.receiver) : o.sender != null && state !== 'waiting' ? servedInFlight(o.sender) : [],
     root: Buffer.from(row.root).toString('hex'),
     createdAt: row.createdAt,
     finishedAt: row.finishedAt,

@@ -46,6 +46,19 @@ describe('toTransferInfo, sender side', () => {
     }
   })
 
+  it('lists no file in flight while the send waits (its receiver away, or its turn there): a file bar under "waiting its turn" read as bytes moving (found using the TUI: a part fetched ahead stayed shown under it)', () => {
+    const sender = new Sender({ id: 'x', peerId: 'p', state: 'fetching', offer })
+    sender.served.set(0, 3 * MiB)
+    sender.state = 'waiting'
+    sender.error = new FerryError('E_LIMIT', 'waiting its turn')
+    expect(toTransferInfo({ row, sender, peerName: 'beta' }).inFlight).toEqual([])
+    sender.error = new FerryError('E_PEER_UNREACHABLE', 'beta went offline')
+    expect(toTransferInfo({ row, sender, peerName: 'beta' }).inFlight).toEqual([])
+    // going on, it is in flight again
+    sender.state = 'fetching'
+    expect(toTransferInfo({ row, sender, peerName: 'beta' }).inFlight).toEqual([{ path: 'a.mov', size: 8 * MiB, doneBytes: 3 * MiB }])
+  })
+
   it('names the paths skipped for a problem first when more were skipped than are shown: the files that could not be sent are the ones a person must hear of (review finding: behind 150 symbolic links they were only counted)', () => {
     const sender = new Sender({ id: 'x', peerId: 'p', state: 'done', offer })
     for (let i = 0; i < 150; i++) sender.skipped.push({ path: `link${i}`, reason: 'symbolic link' })
