@@ -894,7 +894,7 @@ describe('a transfer\'s details (user finding: History said "✗ failed E_HASH_M
     const text = expectFits(r.lastFrame(), 80, 16)
     expect(text).toMatch(/› ✗ failed/)
     expect(text).toMatch(/^ {2}↓ from alice-desktop {2}3 files {2}transferring/m)
-    expect(text).toMatch(/^ {2}\+[34] more$/m)
+    expect(text).toMatch(/^ {2}\+[34] more, transferring$/m)
   })
 })
 

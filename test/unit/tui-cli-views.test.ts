@@ -616,6 +616,17 @@ describe('a waiting transfer says why it waits (user-test finding: "waiting for 
     expect(text).toMatch(/ {4}E_LIMIT: waiting its turn\n.*↑ to alice/)
   })
 
+  it('the transfers that do not fit are counted with what they do: "+2 more, waiting its turn" (found using the TUI at 80x24: six sends at once, the two waiting their turn were "+2 more" alone)', async () => {
+    const turn = { code: 'E_LIMIT' as const, message: 'waiting its turn: alice receives a few sends from this device at a time, and starts this one after those' }
+    const running = [1, 2, 3, 4].map((i) => sending({ id: `r${i}`, inFlight: [{ path: `big${i}.bin`, size: 200 * MiB, doneBytes: 50 * MiB }] }))
+    const waits = [5, 6].map((i) => sending({ id: `w${i}`, state: 'waiting', rate: 0, etaSeconds: null, doneBytes: 0, error: turn }))
+    const text = expectFits((await renderAt(h(TransfersScreen, { active: [...running, ...waits], history: [], selected: 0, ui: { ...ui, rows: 14 } }))).lastFrame())
+    expect(text).toMatch(/^ {2}\+2 more, waiting its turn$/m)
+    // of several kinds, each counted
+    const mixed = expectFits((await renderAt(h(TransfersScreen, { active: [...running, waits[0], sending({ id: 'x', state: 'hashing' }), waits[1]], history: [], selected: 0, ui: { ...ui, rows: 14 } }))).lastFrame())
+    expect(mixed).toMatch(/^ {2}\+3 more: 2 waiting its turn, 1 hashing$/m)
+  })
+
   it('a receive held back by the limit of receives at once waits its turn, not for its peer (user-test finding: "waiting for peer" while the peer was online and sending)', async () => {
     const held = sending({ state: 'waiting', direction: 'receive', rate: 0, etaSeconds: null, error: { code: 'E_LIMIT', message: 'waiting its turn: 4 other receives from alice are under way, 4 at most at once from one device' } })
     const text = expectFits((await renderAt(h(TransfersScreen, { active: [held], history: [], selected: 0, ui }))).lastFrame())

@@ -70,7 +70,7 @@ export function TransfersScreen ({ active, history, selected, shared: known, ui 
     shown++
   }
   if (shown < active.length - first && active.length > 0) {
-    out.push(line('more-active', { dimColor: true }, `  +${active.length - first - shown} more`))
+    out.push(line('more-active', { dimColor: true }, truncate(`  ${moreActive(active.slice(first + shown))}`, ui.width, g(ui, '…'))))
     used++
   }
   if (history.length > 0) {
@@ -94,6 +94,21 @@ export function TransfersScreen ({ active, history, selected, shared: known, ui 
 const STATE_LABEL: Record<string, string> = {
   hashing: 'hashing', offered: 'offered, waiting for the receiver', accepted: 'accepted', fetching: 'transferring',
   verifying: 'verifying', waiting: 'waiting for peer', done: 'done', failed: 'failed', cancelled: 'cancelled', declined: 'declined'
+}
+
+/**
+ * "+2 more, waiting its turn", "+3 more: 2 waiting its turn, 1 hashing": the transfers that do not fit,
+ * with what they do (found using the TUI at 80x24: of six sends at once, the two waiting their turn were
+ * "+2 more" alone, and nothing told that they waited).
+ */
+function moreActive (hidden: TransferInfo[]): string {
+  const counts = new Map<string, number>()
+  for (const t of hidden) {
+    const word = t.state === 'offered' ? 'offered' : stateLabel(t)
+    counts.set(word, (counts.get(word) ?? 0) + 1)
+  }
+  if (counts.size === 1) return `+${hidden.length} more, ${[...counts.keys()][0]}`
+  return `+${hidden.length} more: ${[...counts].map(([word, n]) => `${n} ${word}`).join(', ')}`
 }
 
 /** Where the label above is too long for a narrow line. */
