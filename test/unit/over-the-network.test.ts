@@ -4,7 +4,7 @@
 // ahead of the offer and not used.
 
 import { describe, expect, it } from 'vitest'
-import { overTheNetwork } from '../../src/cli/over-the-network.ts'
+import { overTheNetwork } from '../../src/tui/over-the-network.ts'
 import type { SkippedPath, TransferInfo } from '../../src/daemon/control/types.ts'
 
 const MiB = 1024 * 1024

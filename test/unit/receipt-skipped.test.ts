@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest'
 import { receiptSkipped } from '../../src/transfer/receipt-skipped.ts'
-import { overTheNetwork } from '../../src/cli/over-the-network.ts'
+import { overTheNetwork } from '../../src/tui/over-the-network.ts'
 import type { EndMsg } from '../../src/protocol/transfer.ts'
 import type { SkippedPath, TransferInfo } from '../../src/daemon/control/types.ts'
 

@@ -825,6 +825,19 @@ describe('a transfer\'s details (user finding: History said "✗ failed E_HASH_M
   })
   const failedLong = transfer({ id: 't3', state: 'failed', inFlight: [], resumed: false, finishedAt: NOW - 120_000, error: { code: 'E_NO_SPACE', message: 'not enough free disk space in /srv/photos: 1.2 GiB needed, 300.0 MiB free\u001b[2J' } })
 
+  it('a transfer\'s details say what crossed the network as `ferry send` says it: not "of it" when files of the offer did not arrive, as what arrived may count holes and local copies (helper finding: the summary was mended, the details not)', async () => {
+    const MiB = 1024 * 1024
+    const sparse = transfer({
+      id: 'sp', direction: 'send', peerName: 'bob', state: 'done', files: 2, totalBytes: 4096 * MiB + 6, doneBytes: 6, wireBytes: 6 * MiB, inFlight: [], resumed: false, finishedAt: NOW,
+      receipt: { root: 'ab', signature: 'x', verified: true, notReceived: 1 }, skipped: [{ path: 'sparse.bin', reason: 'changed after the offer', failed: true, notServed: true }], skippedCount: 1, skippedFailed: 1
+    })
+    const r = await renderAt(h(App, { client: fakeClient({ transfers: [sparse] }).client, connect: neverConnect, home: HOME }))
+    await press(r, '4', '\r')
+    const text = expectFits(r.lastFrame())
+    expect(text).not.toContain('of it over the network')
+    expect(text.replace(/\s+/g, ' ')).toContain('6.0 MiB over the network, with what was sent of files that changed')
+  })
+
   it('↑↓ select History lines too; Enter shows one whole: what it carried, its state and receipt, why it failed, the files renamed; Esc goes back; c cancels only a transfer under way', async () => {
     const f = fakeClient({ transfers: [active, renamedSend, failedLong] })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))

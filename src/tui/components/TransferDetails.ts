@@ -15,6 +15,7 @@ import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
 import { counted, formatBytes, formatClock, formatRate, formatTook, truncate } from '../format.ts'
 import { isFinished } from '../state.ts'
 import { renamedLines } from '../renamed-lines.ts'
+import { networkWords } from '../over-the-network.ts'
 import { activeBlockParts, receiptLabel, stateLabel, who } from './TransfersScreen.ts'
 import { asciiize, g, line } from './ui.ts'
 import type { Ui } from './ui.ts'
@@ -29,6 +30,8 @@ export interface TransferDetailsProps {
 const FIELD_W = 10
 /** Rows the reason a transfer ended or waits takes at the most. */
 const WHY_ROWS = 4
+/** Rows of what a transfer carried at the most. */
+const CARRIED_ROWS = 2
 
 export function TransferDetails ({ t, shared, ui }: TransferDetailsProps) {
   const under = !isFinished(t)
@@ -47,14 +50,16 @@ export function TransferDetails ({ t, shared, ui }: TransferDetailsProps) {
     line(key, { color: ui.color ? color : undefined }, `  ${' '.repeat(FIELD_W)}${asciiize(ui, text)}`)
   out.push(field('id', t.id))
   out.push(field('state', stateText(t), t.state === 'failed' || t.state === 'declined' ? 'red' : undefined))
-  if (t.error != null) {
-    const rows = wrapAnsi(`${t.error.code}: ${sanitizeForDisplay(t.error.message)}`, width, { hard: true, trim: true }).split('\n')
-    const shown = rows.slice(0, WHY_ROWS)
-    if (rows.length > WHY_ROWS) shown[WHY_ROWS - 1] = truncate(rows.slice(WHY_ROWS - 1).join(' '), width, g(ui, '…'))
-    const color = t.state === 'waiting' ? 'yellow' : 'red'
-    shown.forEach((text, i) => out.push(i === 0 ? field('why', text, color) : more(`why${i}`, text, color)))
+  // a field wrapped under its name, up to `rows` rows, the last cut short with "…" if it needs more
+  const fieldWrapped = (name: string, text: string, rows: number, color?: 'red' | 'yellow'): void => {
+    const all = wrapAnsi(text, width, { hard: true, trim: true }).split('\n')
+    const shown = all.slice(0, rows)
+    if (all.length > rows) shown[rows - 1] = truncate(all.slice(rows - 1).join(' '), width, g(ui, '…'))
+    shown.forEach((row, i) => out.push(i === 0 ? field(name, row, color) : more(`${name}${i}`, row, color)))
   }
-  out.push(field('carried', carried(t)))
+  if (t.error != null) fieldWrapped('why', `${t.error.code}: ${sanitizeForDisplay(t.error.message)}`, WHY_ROWS, t.state === 'waiting' ? 'yellow' : 'red')
+  // what crossed the network, once ended, as `ferry send` words it: that can take a second row
+  fieldWrapped('carried', carried(t), CARRIED_ROWS)
   out.push(field('when', when(t, ui.now)))
   if (t.receiveDir != null) out.push(field('into', escapeForDisplay(t.receiveDir)))
   // its files in flight, as the list has them, in the rows these fields leave (review finding: at 40x12 the
@@ -88,11 +93,17 @@ function stateText (t: TransferInfo): string {
   return parts.join(', ')
 }
 
-/** "4 files in 2 folders, 100.0 MiB; 1.0 MiB of it over the network". */
+/**
+ * "4 files in 2 folders, 100.0 MiB; 1.0 MiB of it over the network". Once
+ * ended, the network's part as `ferry send` says it (networkWords: not "of
+ * it" when files did not arrive, with why more crossed than arrived); under
+ * way, more crossing than verified is only what is in flight.
+ */
 function carried (t: TransferInfo): string {
   const folders = (t.folders ?? 0) > 0 ? ` in ${counted(t.folders!, 'folder')}` : ''
-  const done = isFinished(t) && t.state !== 'done' ? `${formatBytes(t.doneBytes)} of ${formatBytes(t.totalBytes)}` : formatBytes(t.totalBytes)
-  return `${counted(t.files, 'file')}${folders}, ${done}; ${formatBytes(t.wireBytes)} of it over the network`
+  const ended = isFinished(t)
+  const done = ended && t.state !== 'done' ? `${formatBytes(t.doneBytes)} of ${formatBytes(t.totalBytes)}` : formatBytes(t.totalBytes)
+  return `${counted(t.files, 'file')}${folders}, ${done}; ${ended ? networkWords(t) : `${formatBytes(t.wireBytes)} of it over the network`}`
 }
 
 /** When it began and, ended, how long it took and at what rate. */

@@ -1,8 +1,9 @@
-// What the summary of a transfer (`ferry send`, `ferry wait`) says of the
-// bytes that crossed the network, beside what arrived.
+// What a transfer says of the bytes that crossed the network, beside what
+// arrived: the summary of `ferry send` and `ferry wait`, and the TUI's
+// details of a transfer, in the same words.
 
 import type { TransferInfo } from '../daemon/control/types.ts'
-import { formatBytes } from '../tui/format.ts'
+import { formatBytes } from './format.ts'
 
 /**
  * "(12.0 MiB of it over the network)"; more than it all when parts went again after an interruption, or were fetched
@@ -12,10 +13,15 @@ import { formatBytes } from '../tui/format.ts'
  * it (user-test finding: "(6.0 MiB of it over the network)", fetched ahead for a 4 GiB sparse file that then changed).
  */
 export function overTheNetwork (t: TransferInfo): string {
+  return `(${networkWords(t)})`
+}
+
+/** overTheNetwork's words without the brackets: "12.0 MiB of it over the network". */
+export function networkWords (t: TransferInfo): string {
   const wire = formatBytes(t.wireBytes)
-  if (t.wireBytes > t.doneBytes) return `(${wire} over the network, with what ${moreThanArrived(t)})`
+  if (t.wireBytes > t.doneBytes) return `${wire} over the network, with what ${moreThanArrived(t)}`
   const notArrived = t.wireBytes > 0 ? sentForNotArrived(t) : undefined
-  return notArrived !== undefined ? `(${wire} over the network, counting what ${notArrived})` : `(${wire} of it over the network)`
+  return notArrived !== undefined ? `${wire} over the network, counting what ${notArrived}` : `${wire} of it over the network`
 }
 
 /**
