@@ -11,6 +11,7 @@
 import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { expandTilde } from '../daemon/config.ts'
+import { quoteForShell } from '../errors.ts'
 import { resolve } from 'node:path'
 
 /** One shell word: its text with quotes and escapes removed; `tilde` when it began with an unquoted `~` (a shell expands only those). */
@@ -71,6 +72,17 @@ export function shellWords (text: string): ShellWord[] {
 /** The words' texts, without empty ones (`''` names no path). */
 export function splitPaths (text: string): string[] {
   return shellWords(text).map((w) => w.text).filter((t) => t !== '')
+}
+
+/**
+ * Paths pasted a line each (a file manager's, `ls`, `find`) as the Send
+ * field's text: a line that names something as it stands is one path,
+ * quoted so that its spaces and quotes stay in it (helper finding: "/tmp/my
+ * photos" went as "/tmp/my" and "photos"); another is left as typed, to be
+ * read as a shell reads it (`my\ photos`, '~/x', quoted already).
+ */
+export function pastedLines (lines: string[], exists: (p: string) => boolean = existsSync, cwd = process.cwd()): string {
+  return lines.map((l) => !l.startsWith('~') && exists(resolve(cwd, l)) ? quoteForShell(l) : l).join(' ')
 }
 
 /** `~/x` → home/x (expandTilde, as for --home), then absolute against `cwd`. */

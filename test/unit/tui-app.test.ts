@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createElement as h } from 'react'
 import { cleanup, render } from 'ink-testing-library'
 import { renderAt, tick } from '../helpers/ink.ts'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FerryError } from '../../src/errors.ts'
@@ -637,6 +637,22 @@ describe('ferry tui App', () => {
       // the answer is drawn a turn or more after the call (the paths are checked first, then the send's answer
       // awaited): one tick was not always enough under a busy CI (seen in the CI run of 7e806f2)
       await vi.waitFor(() => { expect(r2.lastFrame()).toContain('offered, waiting for the receiver') }, { timeout: 5000 })
+    })
+  })
+
+  it('a list of paths pasted one per line (a file manager, ls, find) is one path a line, its spaces and quotes kept, and waits for Enter (helper finding: sent at once, split at its spaces: "not found: /tmp/x/my, photos")', async () => {
+    await withFileToSend(async (dir, _file, send) => {
+      const folder = join(dir, 'my photos')
+      const quoted = join(dir, `it's "quoted".txt`)
+      mkdirSync(folder)
+      writeFileSync(quoted, 'q')
+      const f = fakeClient({ send })
+      const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+      await press(r, '5', `\u001b[200~${folder}\n${quoted}\n\u001b[201~`)
+      await tick()
+      expect(f.calls.some((c) => c.method === 'send')).toBe(false)
+      await press(r, '\r')
+      await vi.waitFor(() => { expect(f.calls.filter((c) => c.method === 'send').map((c) => (c.params as { paths: string[] }).paths)).toEqual([[folder, quoted]]) }, { timeout: 5000 })
     })
   })
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { checkPaths, shellWords, splitPaths } from '../../src/tui/paths.ts'
+import { checkPaths, pastedLines, shellWords, splitPaths } from '../../src/tui/paths.ts'
 
 describe('splitPaths: as a shell splits words', () => {
   it('backslash escapes outside quotes', () => {
@@ -91,5 +91,15 @@ describe('checkPaths on real files', () => {
     // the whole text is tried as typed first: a folder "my photos" wins over the two paths my and photos
     expect(check('my photos')).toEqual({ paths: [join(dir, 'my photos')], missing: [] })
     expect(check('plain.txt photos')).toEqual({ paths: [join(dir, 'plain.txt')], missing: ['photos'] })
+  })
+})
+
+describe('pastedLines: paths pasted a line each', () => {
+  it('a line that names something as it stands is one path, its spaces and quotes kept; another stays as typed, read as a shell reads it', () => {
+    const there = new Set(['/p/my photos', `/p/it's "q".txt`, '/p/plain.txt'])
+    const exists = (p: string): boolean => there.has(p)
+    const text = pastedLines(['/p/my photos', `/p/it's "q".txt`, '/p/plain.txt', '/p/other\\ one', '~/x'], exists, '/')
+    expect(text).toBe(`'/p/my photos' '/p/it'\\''s "q".txt' /p/plain.txt /p/other\\ one ~/x`)
+    expect(splitPaths(text)).toEqual(['/p/my photos', `/p/it's "q".txt`, '/p/plain.txt', '/p/other one', '~/x'])
   })
 })

@@ -9,6 +9,7 @@ import type { PeerInfo } from '../../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
 import { displayWidth, fit, PEER_NAME_CELLS, peerLabel, peerLabelWidth, sharedNames, shortPeerId } from '../format.ts'
 import { TextField } from './TextField.ts'
+import { pastedLines } from '../paths.ts'
 import { asciiize, g, line, para, textRows, tint, windowStart } from './ui.ts'
 import type { Ui } from './ui.ts'
 
@@ -44,7 +45,7 @@ export function SendScreen ({ peers, sendTo, paths, missing, onPathsChange, onSu
   const fieldLine = (before: string) => h(Box, { key: 'field' },
     before === '' ? null : h(Text, { bold: true }, before),
     h(Text, { color: tint(ui, 'cyan') }, `${g(ui, '›')} `),
-    h(TextField, { value: paths, onChange: onPathsChange, onSubmit, placeholder: '~/photos report.pdf', width: ui.width - 2 - displayWidth(before), ascii: !ui.unicode })
+    h(TextField, { value: paths, onChange: onPathsChange, onSubmit, placeholder: '~/photos report.pdf', width: ui.width - 2 - displayWidth(before), ascii: !ui.unicode, pasteLines: (lines) => pastedLines(lines) })
   )
   const notFound = missing.length > 0
     ? para('missing', { color: tint(ui, 'red') }, `${g(ui, '✗')} not found: ${missing.map((m) => asciiize(ui, sanitizeForDisplay(m))).join(', ')}`)

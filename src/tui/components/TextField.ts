@@ -34,6 +34,13 @@ export interface TextFieldProps {
   focus?: boolean
   /** draw the text in ASCII (an ASCII-only terminal: ui.unicode false) */
   ascii?: boolean
+  /**
+   * A paste of several lines, as the field takes it: given, it is this text
+   * (the Send field's: a path a line), and it waits for Enter, a line break
+   * at its end none; not given, its line breaks are spaces and one at its
+   * end is Enter, as for a line typed.
+   */
+  pasteLines?: (lines: string[]) => string
 }
 
 /** A field's text and cursor; the cursor counts code points, not UTF-16 units. */
@@ -134,7 +141,7 @@ function shownEnd (cells: number[], start: number, cursor: number, width: number
   return Math.max(end, Math.min(cursor + 1, cells.length))
 }
 
-export function TextField ({ value, onChange, onSubmit, placeholder = '', width, focus = true, ascii = false }: TextFieldProps) {
+export function TextField ({ value, onChange, onSubmit, placeholder = '', width, focus = true, ascii = false, pasteLines }: TextFieldProps) {
   // the cursor is local; the value is the app's (it may be cleared from outside)
   const chars = Array.from(value)
   const [cursorState, setCursor] = useState(chars.length)
@@ -159,7 +166,12 @@ export function TextField ({ value, onChange, onSubmit, placeholder = '', width,
   useInput(type, { isActive: focus })
   // a paste whole, as the terminal marks it (bracketed paste), however many reads it takes: a long one read in
   // two parts, the first ending in a line break, sent the first part alone
-  usePaste((text) => { type(text, {}) }, { isActive: focus })
+  // two lines or more, where the field says how (pasteLines): a list to look at before it goes (helper finding:
+  // paths pasted a line each went at once, split at their spaces)
+  usePaste((text) => {
+    const lines = text.split(/\r\n|\r|\n/).filter((l) => l.trim() !== '')
+    type(pasteLines !== undefined && lines.length > 1 ? pasteLines(lines) : text, {})
+  }, { isActive: focus })
 
   if (value === '') {
     const ph = Array.from(placeholder).slice(0, Math.max(0, width - 1)).join('')
