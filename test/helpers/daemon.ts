@@ -3,6 +3,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -56,6 +57,13 @@ export async function tempDir (prefix = 'ferry-test-'): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), prefix))
   created.push(d)
   return d
+}
+
+/** What process `pid` holds in memory now (VmRSS), in bytes. */
+export function vmRssBytes (pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  if (m == null) throw new Error(`no VmRSS for ${pid}`)
+  return Number(m[1]) * 1024
 }
 
 export async function cleanupAll (): Promise<void> {

@@ -15,7 +15,7 @@ import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { randomBytes } from 'node:crypto'
 import { createLibp2p } from 'libp2p'
-import { expect } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
 import { parseCode } from '../../src/pairing/code.ts'
 import { runInitiator } from '../../src/pairing/exchange.ts'
 import { CHUNKS_PROTOCOL, HELLO_PROTOCOL, MAX_SMALL_MESSAGE_BYTES, OFFER_PROTOCOL, PAIR_PROTOCOL, PREVIEW_PROTOCOL, RECEIPT_PROTOCOL, WIRE_VERSION } from '../../src/protocol/constants.ts'
@@ -27,7 +27,7 @@ import { OfferAnswer } from '../../src/protocol/pb/transfer.js'
 import { timeoutSignal } from '../../src/protocol/stream.ts'
 import { askedRange, encodeChunkHeader, encodeChunkRequest, encodeOffer, readChunkHeader, readChunkRequest, readEnd, readHashPart, readOffer, readPreview, type ChunkHeaderMsg, type ChunkRequestMsg, type EndMsg, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
 import { MODE_REGULAR, blake3, chunkCount, chunkRange, chunkSizeFor, computeFileRoot, computeTransferRoot } from '../../src/transfer/index.ts'
-import { waitListed, type TestDaemon } from './daemon.ts'
+import { cleanupAll, startDaemon, waitListed, type DaemonOpts, type TestDaemon } from './daemon.ts'
 import { showCode, type ShownCode } from './pairing.ts'
 
 // ---- building offers --------------------------------------------------
@@ -140,6 +140,27 @@ export async function pairedEvilPeer (victim: TestDaemon, name = 'evil'): Promis
   await waitListed(victim, evil, { paired: true })
   return evil
 }
+
+/**
+ * A test file's real daemon and a crafted peer paired with it: started before
+ * the file's tests (`opts`, or what `opts()` makes, a folder of the file's say),
+ * handed to `use`, and stopped after them with every daemon the file started.
+ */
+export function daemonWithEvilPeer (opts: DaemonOpts | (() => Promise<DaemonOpts>), use: (daemon: TestDaemon, evil: EvilPeer) => void): void {
+  let evil: EvilPeer | undefined
+  beforeAll(async () => {
+    const daemon = await startDaemon(typeof opts === 'function' ? await opts() : opts)
+    evil = await pairedEvilPeer(daemon)
+    use(daemon, evil)
+  })
+  afterAll(async () => {
+    await evil?.stop().catch(() => {})
+    await cleanupAll()
+  })
+}
+
+/** A transfer id (or any bytes) as the daemons show it. */
+export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
 export class EvilPeer {
   readonly node: Libp2p

@@ -4,9 +4,8 @@
 // daemon must end each send as it stands, never take a word of the receiver
 // for more than it says, and keep running.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { open as openFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Stream } from '@libp2p/interface'
@@ -15,8 +14,8 @@ import { CHUNKS_PROTOCOL, MAX_CHUNK_STREAMS_PER_PEER, RECEIPT_PROTOCOL } from '.
 import { encodeChunkRequest, sendAll, sendEnd, type OfferMsg } from '../../src/protocol/transfer.ts'
 import { receiptPayload } from '../../src/transfer/receiver.ts'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
-import { cleanupAll, control as call, spawnCli, startDaemon, tempDir, waitFor, type CliProcess, type TestDaemon } from '../helpers/daemon.ts'
-import { pairedEvilPeer, type EvilPeer } from '../helpers/evil-peer.ts'
+import { control as call, spawnCli, tempDir, vmRssBytes, waitFor, type CliProcess, type TestDaemon } from '../helpers/daemon.ts'
+import { daemonWithEvilPeer, hex, type EvilPeer } from '../helpers/evil-peer.ts'
 
 const MiB = 1024 ** 2
 const GiB = 1024 ** 3
@@ -25,25 +24,11 @@ let sender: TestDaemon
 let evil: EvilPeer
 let sourceDir: string
 
-beforeAll(async () => {
+daemonWithEvilPeer(async () => {
   sourceDir = await tempDir('ferry-abuse-receiver-')
   // the preview opens as the hashing starts: the receiver knows the transfer id before there is an offer
-  sender = await startDaemon({ name: 'sender', env: { FERRY_PREVIEW: 'always' } })
-  evil = await pairedEvilPeer(sender)
-})
-
-afterAll(async () => {
-  await evil?.stop().catch(() => {})
-  await cleanupAll()
-})
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
-
-function vmRssBytes (pid: number): number {
-  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  if (m == null) throw new Error(`no VmRSS for ${pid}`)
-  return Number(m[1]) * 1024
-}
+  return { name: 'sender', env: { FERRY_PREVIEW: 'always' } }
+}, (d, e) => { sender = d; evil = e })
 
 describe('a receipt for a send not yet offered', () => {
   it('is refused while the send hashes (no root to sign for yet), and the real receipt that follows the offer still ends the send done (review finding: a TypeError, then every later receipt ignored and the send never ended)', async () => {

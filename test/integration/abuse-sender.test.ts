@@ -2,34 +2,19 @@
 // on 127.0.0.1 with mDNS off: a real daemon receives from a crafted libp2p
 // node (test/helpers/evil-peer.ts) that serves its chunks as a test decides.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { MAX_RUNNING_RECEIVES_PER_PEER } from '../../src/protocol/constants.ts'
-import { cleanupAll, control as call, startDaemon, tempDir, type TestDaemon } from '../helpers/daemon.ts'
-import { buildOffer, pairedEvilPeer, type EvilPeer } from '../helpers/evil-peer.ts'
+import { control as call, tempDir, vmRssBytes, type TestDaemon } from '../helpers/daemon.ts'
+import { buildOffer, daemonWithEvilPeer, type EvilPeer } from '../helpers/evil-peer.ts'
 
 const MiB = 1024 * 1024
 
 let victim: TestDaemon
 let evil: EvilPeer
 
-function vmRssBytes (pid: number): number {
-  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  if (m == null) throw new Error(`no VmRSS for ${pid}`)
-  return Number(m[1]) * 1024
-}
-
-beforeAll(async () => {
-  victim = await startDaemon({ name: 'victim', receiveDir: join(await tempDir('ferry-abuse-sender-'), 'in') })
-  evil = await pairedEvilPeer(victim)
-})
-
-afterAll(async () => {
-  await evil?.stop().catch(() => {})
-  await cleanupAll()
-})
+daemonWithEvilPeer(async () => ({ name: 'victim', receiveDir: join(await tempDir('ferry-abuse-sender-'), 'in') }), (d, e) => { victim = d; evil = e })
 
 describe('a sender that answers the offer, then cuts every chunk stream', () => {
   it('is asked again less and less often while nothing arrives, not every 2 s for ever (review finding: a receive of 20,000 files planned again each time, a core busy for as long as the peer stayed)', async () => {

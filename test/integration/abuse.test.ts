@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { randomBytes } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { lstat, mkdir, open, readdir, readFile, readlink, rm, statfs, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { connectControl } from '../../src/daemon/control/client.ts'
@@ -18,8 +18,8 @@ import { FrameReader, encodeChunkRequest, readChunkHeader, sendAll, sendEnd } fr
 import type { Stream } from '@libp2p/interface'
 import { receiptPayload } from '../../src/transfer/receiver.ts'
 import { Bitmap } from '../../src/transfer/bitmap.ts'
-import { cleanupAll, control as call, jsonValues, spawnCli, startDaemon, tempDir, waitFor, waitListed, type TestDaemon } from '../helpers/daemon.ts'
-import { EvilPeer, bareLengthPrefix, buildOffer, dirEntry, fakeFileEntry, type BuiltOffer } from '../helpers/evil-peer.ts'
+import { cleanupAll, control as call, jsonValues, spawnCli, startDaemon, tempDir, vmRssBytes, waitFor, waitListed, type TestDaemon } from '../helpers/daemon.ts'
+import { EvilPeer, bareLengthPrefix, buildOffer, dirEntry, fakeFileEntry, hex, type BuiltOffer } from '../helpers/evil-peer.ts'
 import { showCode } from '../helpers/pairing.ts'
 
 const KiB = 1024
@@ -92,14 +92,6 @@ async function snapshot (dir: string): Promise<Record<string, string>> {
   await walk('')
   return out
 }
-
-function vmRssBytes (pid: number): number {
-  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  if (m == null) throw new Error(`no VmRSS for ${pid}`)
-  return Number(m[1]) * 1024
-}
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
 describe('abuse: malformed frames', () => {
   it('a length prefix claiming 1 GiB is refused with E_MESSAGE_TOO_LARGE before anything is allocated', async () => {

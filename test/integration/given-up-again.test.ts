@@ -11,7 +11,7 @@
 // decides what is asked for when, and signs the receipt a real receiver
 // would send (its first END_REFUSED_SHOWN refusals told, by entry).
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
 import { rm, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -19,23 +19,13 @@ import { RECEIPT_PROTOCOL } from '../../src/protocol/constants.ts'
 import { END_REFUSED_SHOWN, sendEnd } from '../../src/protocol/transfer.ts'
 import { receiptPayload } from '../../src/transfer/receiver.ts'
 import { Bitmap } from '../../src/transfer/bitmap.ts'
-import { cleanupAll, control as call, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
-import { pairedEvilPeer, type EvilPeer } from '../helpers/evil-peer.ts'
+import { control as call, spawnCli, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+import { daemonWithEvilPeer, hex, type EvilPeer } from '../helpers/evil-peer.ts'
 
 let victim: TestDaemon
 let evil: EvilPeer
 
-beforeAll(async () => {
-  victim = await startDaemon({ name: 'victim' })
-  evil = await pairedEvilPeer(victim)
-})
-
-afterAll(async () => {
-  await evil?.stop().catch(() => {})
-  await cleanupAll()
-})
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+daemonWithEvilPeer({ name: 'victim' }, (d, e) => { victim = d; evil = e })
 
 describe('a file given up, then put back and served in full', () => {
   it('after a restart of the sender: a receipt that goes without it, its refusal not told, does not say it was removed', async () => {

@@ -5,7 +5,7 @@
 // daemon asks for. Real daemons sending to each other go through the same
 // path in every send of 16 MiB or more (transfer.test.ts, resume.test.ts).
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
 import { existsSync, readdirSync, readlinkSync, statSync } from 'node:fs'
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises'
@@ -16,9 +16,9 @@ import { PREVIEW_PROTOCOL, RECEIPT_PROTOCOL } from '../../src/protocol/constants
 import { partDirFor } from '../../src/transfer/finalize.ts'
 import { prefetchFolderName } from '../../src/transfer/prefetch.ts'
 import { encodeHashPart, encodeOffer, encodePreview, sendAll, sendEnd } from '../../src/protocol/transfer.ts'
-import { cleanupAll, control, pairDaemons, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+import { control, pairDaemons, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
 import { digestFile, writeRandomFile } from '../helpers/files.ts'
-import { bareLengthPrefix, buildOffer, pairedEvilPeer, type BuiltOffer, type EvilPeer } from '../helpers/evil-peer.ts'
+import { bareLengthPrefix, buildOffer, daemonWithEvilPeer, type BuiltOffer, type EvilPeer } from '../helpers/evil-peer.ts'
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -29,16 +29,10 @@ let victim: TestDaemon
 let evil: EvilPeer
 let receiveDir: string
 
-beforeAll(async () => {
+daemonWithEvilPeer(async () => {
   receiveDir = join(await tempDir('ferry-prefetch-'), 'in')
-  victim = await startDaemon({ name: 'victim', receiveDir, extraArgs: ['--verbose'] })
-  evil = await pairedEvilPeer(victim)
-})
-
-afterAll(async () => {
-  await evil?.stop().catch(() => {})
-  await cleanupAll()
-})
+  return { name: 'victim', receiveDir, extraArgs: ['--verbose'] }
+}, (d, e) => { victim = d; evil = e })
 
 /** A 32-chunk file, served by the evil peer (not offered yet). */
 function newFile (name: string): { built: BuiltOffer, data: Buffer } {

@@ -6,7 +6,7 @@
 // hashing; with the offer's commit lost to a power cut, after one that had
 // delivered it.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -15,23 +15,13 @@ import { HELLO_PROTOCOL, RECEIPT_PROTOCOL, WIRE_VERSION } from '../../src/protoc
 import { answerHello } from '../../src/protocol/hello.ts'
 import { sendEnd, type OfferMsg } from '../../src/protocol/transfer.ts'
 import { receiptPayload } from '../../src/transfer/receiver.ts'
-import { cleanupAll, control as call, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
-import { pairedEvilPeer, type EvilPeer } from '../helpers/evil-peer.ts'
+import { control as call, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+import { daemonWithEvilPeer, hex, type EvilPeer } from '../helpers/evil-peer.ts'
 
 let victim: TestDaemon
 let evil: EvilPeer
 
-beforeAll(async () => {
-  victim = await startDaemon({ name: 'victim' })
-  evil = await pairedEvilPeer(victim)
-})
-
-afterAll(async () => {
-  await evil?.stop().catch(() => {})
-  await cleanupAll()
-})
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+daemonWithEvilPeer({ name: 'victim' }, (d, e) => { victim = d; evil = e })
 
 /**
  * A send of a new file to the crafted receiver, offered, then its row left as
