@@ -72,20 +72,34 @@ async function sendOneToEvil (name: string, args: string[] = []): Promise<{ send
 /** How many times the sender offered transfer `id` (a probe offers again). */
 const offersOf = (id: string): number => evil.offered.filter((o) => hex(o.transferId) === id).length
 
+/** The crafted receiver answers offers with `flags` while `run` runs, and as a plain receiver again after. */
+async function answering (flags: Partial<Pick<EvilPeer, 'waitsTurn' | 'holdsOffers'>>, run: () => Promise<void>): Promise<void> {
+  Object.assign(evil, flags)
+  try {
+    await run()
+  } finally {
+    evil.waitsTurn = false
+    evil.holdsOffers = false
+  }
+}
+
+/** The send, once the sender shows it waiting its turn on its receiver. */
+async function waitsTurn (shown: () => Promise<TransferInfo | undefined>, what: string, timeoutMs: number): Promise<TransferInfo> {
+  return await waitFor(async () => { const t = await shown(); return t?.state === 'waiting' && t.error?.code === 'E_LIMIT' ? t : undefined }, what, timeoutMs)
+}
+
 describe('a send its receiver takes and starts after other receives from the same device', () => {
   it('shows waiting its turn, not fetching at 0 B/s, until the receiver says it runs; a probe\'s answer that it waits again says so again; the receipt ends it done (user finding: "transferring 0 B/s" while the receiver held it)', async () => {
-    evil.waitsTurn = true
-    try {
+    await answering({ waitsTurn: true }, async () => {
       const { sending, offer, id, shown } = await sendOneToEvil('turn.bin')
-      const waitsTurn = async (what: string, timeoutMs: number): Promise<TransferInfo> => await waitFor(async () => { const t = await shown(); return t?.state === 'waiting' && t.error?.code === 'E_LIMIT' ? t : undefined }, what, timeoutMs)
-      const waiting = await waitsTurn('the send to wait its turn', 10_000)
+      const waiting = await waitsTurn(shown, 'the send to wait its turn', 10_000)
       expect(waiting.error?.message).toMatch(/^waiting its turn: evil receives a few sends from this device at a time/)
       // its turn comes: the receiver's first report, nothing held yet (progress-report.ts), says it runs
       const reports = await evil.open(sender, CHUNKS_PROTOCOL)
       await sendAll(reports, encodeChunkRequest({ transferId: offer.transferId, fileIndex: 0, chunks: [], heldBytes: 0 }))
       await waitFor(async () => (await shown())?.state === 'fetching', 'the send to be fetching once the receiver runs it', 10_000)
       // nothing comes for 10 s: the sender asks (offers again), and the answer says it waits its turn (a receiver that restarted, say)
-      await waitsTurn('a probe to find it waiting its turn again', 30_000)
+      await waitsTurn(shown, 'a probe to find it waiting its turn again', 30_000)
       expect(offersOf(id)).toBeGreaterThan(1)
       reports.abort(new Error('done'))
       const real = { transferId: offer.transferId, status: 'done' as const, root: offer.root, signature: await evil.privateKey.sign(receiptPayload(id, offer.root)) }
@@ -95,16 +109,13 @@ describe('a send its receiver takes and starts after other receives from the sam
       // a script's log says why it waited
       expect(done.stderr).toContain('(E_LIMIT: waiting its turn: evil receives a few sends')
       expect(sender.proc.exitCode).toBeNull()
-    } finally {
-      evil.waitsTurn = false
-    }
+    })
   }, 90_000)
 })
 
 describe('a receiver that asks whether an offer waiting there for a decision still stands', () => {
   it('leaves the send offered, waiting to be accepted there: the question is a chunk request for nothing, with nothing held, which is no first report of a run (review finding: shown sending, at 0 B/s, while the offer still waited for a person there)', async () => {
-    evil.holdsOffers = true
-    try {
+    await answering({ holdsOffers: true }, async () => {
       const { sending, offer, id, shown } = await sendOneToEvil('held.bin', ['--json'])
       await waitFor(async () => (await shown())?.awaitingDecision === true, 'the send to wait for a decision there', 10_000)
       // as Transfers.checkPendingOffer asks it, once the sender is back online after the receiver restarted
@@ -115,22 +126,19 @@ describe('a receiver that asks whether an offer waiting there for a decision sti
       expect(await shown()).toMatchObject({ state: 'offered', awaitingDecision: true })
       expect((await sender.cli(['cancel', id])).code).toBe(0)
       await sending.done
-    } finally {
-      evil.holdsOffers = false
-    }
+    })
   }, 60_000)
 })
 
 describe('an offer held there for a decision, accepted while the receives from this device there are full', () => {
   it('is shown waiting its turn once a probe\'s answer says so, not "offered, waiting to be accepted there" until its turn comes; its first report then shows it fetching (review finding: accepting tells the sender nothing, and the probe\'s answer was read only for sends fetching or waiting)', async () => {
-    evil.holdsOffers = true
-    try {
+    await answering({ holdsOffers: true }, async () => {
       const { sending, offer, id, shown } = await sendOneToEvil('accepted.bin')
       await waitFor(async () => (await shown())?.awaitingDecision === true, 'the send to wait for a decision there', 10_000)
       // the person there accepts it; the receives from this device that it runs at once are under way
       evil.holdsOffers = false
       evil.waitsTurn = true
-      await waitFor(async () => { const t = await shown(); return t?.state === 'waiting' && t.error?.code === 'E_LIMIT' }, 'a probe to find it waiting its turn', 30_000)
+      await waitsTurn(shown, 'a probe to find it waiting its turn', 30_000)
       expect(offersOf(id)).toBeGreaterThan(1)
       // its turn: the first report, nothing held yet
       const reports = await evil.open(sender, CHUNKS_PROTOCOL)
@@ -139,10 +147,7 @@ describe('an offer held there for a decision, accepted while the receives from t
       reports.abort(new Error('done'))
       expect((await sender.cli(['cancel', id])).code).toBe(0)
       await sending.done
-    } finally {
-      evil.holdsOffers = false
-      evil.waitsTurn = false
-    }
+    })
   }, 90_000)
 })
 
