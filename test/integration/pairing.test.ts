@@ -478,16 +478,23 @@ describe('pairing', { timeout: 120_000 }, () => {
     await Promise.all([a.stop(), b.stop()])
   })
 
-  it('Ctrl-C on `ferry pair CODE` while the exchange waits on the other device gives the pairing up: neither side pairs (user-test finding: the daemon finished it alone, and the two devices were paired)', async () => {
+  it('Ctrl-C on `ferry pair CODE` while the exchange waits on the other device gives the pairing up: neither side pairs, and the command says so, on stdout too under --json (user-test finding: the daemon finished it alone, and the two devices were paired; helper finding: killed outright, exit 130, no outcome)', async () => {
     const [a, b] = await linkedPair(['lambda', 'mu'])
     const shown = await showCode(a)
     await whileStopped(a, async () => {
       // a stopped: b's exchange waits for a's answer
+      const scripted = spawnCli(['pair', shown.code, '--peer', a.addr, '--json', '--home', b.home])
+      await new Promise((resolve) => setTimeout(resolve, 1500))
+      scripted.proc.kill('SIGINT')
+      const outcome = await scripted.done
+      expectError(outcome, 'E_CANCELLED')
+      expect(outcome.stderr).toContain('Ctrl-C')
+      expect(jsonValues(outcome.stdout).at(-1)).toMatchObject({ paired: false, error: { code: 'E_CANCELLED' } })
       const entering = spawnCli(['pair', shown.code, '--peer', a.addr, '--home', b.home])
       await waitFor(() => entering.stderr().includes('pairing…'), 'mu to ask its daemon to pair', 15_000)
       await new Promise((resolve) => setTimeout(resolve, 1000))
       entering.proc.kill('SIGINT')
-      await entering.done
+      expectError(await entering.done, 'E_CANCELLED')
     })
     // a goes on; what b had begun does not finish (before the fix: paired within a second or so)
     await new Promise((resolve) => setTimeout(resolve, 3000))

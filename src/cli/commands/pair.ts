@@ -84,15 +84,21 @@ async function enter (client: ControlClient, code: string, peer: string | undefi
   // on a terminal: a live Ink view (src/tui/components/PairPrompt.ts); else plain lines
   const live = wantsLive(json) ? (await import('../../tui/live.ts')).openPairView('enter') : undefined
   if (!json && live == null) process.stderr.write('pairing…\n')
+  // Ctrl-C, `kill`, `timeout` or a closed terminal: the connection goes, and with it the daemon gives the pairing
+  // up where it still can (handlers.ts whileAsked); said as such, also to a script on stdout (helper finding: killed
+  // outright, exit 130, no outcome under --json). Whether it had already paired, only the peers list can tell.
+  let stoppedBy: NodeJS.Signals | undefined
+  const removeStop = onStopSignal((sig) => { stoppedBy = sig; client.close() })
   let st: PairingState
   try {
     st = await client.call('pair.enter', { code, peer })
-  } catch (err) {
+  } catch (caught) {
+    const err = stoppedBy == null ? caught : new FerryError('E_CANCELLED', `stopped here (${stoppedBy === 'SIGINT' ? 'Ctrl-C' : stoppedBy}) while pairing; given up where it still could be: \`ferry peers\` shows whether the other device was paired`)
     await live?.fail(err)
     // a script reads the outcome on stdout either way (user-test finding: nothing there on a failure)
     if (json) { const fe = toFerryError(err); printJsonLine({ paired: false, error: { code: fe.code, message: fe.message } }) }
     throw err
-  }
+  } finally { removeStop() }
   if (live != null) await live.done(st, await ownFingerprint(client))
   else await report(client, st, json)
   return 0
