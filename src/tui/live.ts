@@ -28,9 +28,30 @@ export interface LiveView<P> {
   close: (props?: P) => Promise<void>
 }
 
+const SHOW_CURSOR = '\u001B[?25h'
+let stderrGuarded = false
+
+/**
+ * Ink hides the cursor on the terminal it draws on and shows it again when
+ * it unmounts; its cli-cursor also has restore-cursor show it at exit, on
+ * process.stderr, whatever that is. With stderr to a file (`ferry send …
+ * 2> log`) that left an escape in the log after the error line (helper
+ * finding). restore-cursor's write comes last at exit (signal-exit's
+ * alwaysLast, after the 'exit' listeners), so an 'exit' listener can drop it.
+ */
+function keepCursorEscapeOffStderr (): void {
+  if (stderrGuarded || process.stderr.isTTY === true) return
+  stderrGuarded = true
+  process.once('exit', () => {
+    const write = process.stderr.write.bind(process.stderr) as (...a: unknown[]) => boolean
+    process.stderr.write = ((chunk: unknown, ...rest: unknown[]) => chunk === SHOW_CURSOR || write(chunk, ...rest)) as typeof process.stderr.write
+  })
+}
+
 /** Mount `component` inline (not full screen) on stdout; nothing reads the keyboard. */
 export function mountLive<P extends object> (component: FunctionComponent<P>, props: P, streams: LiveStreams = {}): LiveView<P> {
   const stdout = streams.stdout ?? process.stdout
+  if (streams.stderr == null) keepCursorEscapeOffStderr()
   const instance = render(h(component, props), {
     stdout,
     stderr: streams.stderr ?? process.stderr,

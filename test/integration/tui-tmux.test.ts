@@ -4,7 +4,8 @@
 // transfer's progress and its place in History with the receipt status,
 // resizing, quitting (the daemon keeps running), pairing by typing a code,
 // losing and regaining the daemon, Ctrl-Z and fg under an interactive shell,
-// and the usage error when the output is redirected.
+// the usage error when the output is redirected, and a live view's stderr
+// to a file (no terminal escape in it).
 //
 // All tmux commands go to a private tmux server (-S, a socket in this test's
 // temp folder), so nothing here can touch anyone else's sessions; afterAll
@@ -42,7 +43,12 @@ const q = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`
  * command, e.g. ` > file`.
  */
 function startTui (name: string, home: string, cols = 80, rows = 24, redirect = ''): void {
-  const cmd = `exec sh -c ${q(`${q(process.execPath)} ${q(MAIN)} tui --home ${q(home)}${redirect}; echo "[exit $?]"; sleep 600`)}`
+  startCommand(name, ['tui', '--home', home], cols, rows, redirect)
+}
+
+/** The same for any `ferry` command: `args` quoted for sh, `redirect` as is. */
+function startCommand (name: string, args: string[], cols = 80, rows = 24, redirect = ''): void {
+  const cmd = `exec sh -c ${q(`${q(process.execPath)} ${q(MAIN)} ${args.map(q).join(' ')}${redirect}; echo "[exit $?]"; sleep 600`)}`
   const r = tmux('new-session', '-d', '-s', name, '-x', String(cols), '-y', String(rows), '-e', 'NO_COLOR=1', '-e', 'FERRY_CODE=', cmd)
   if (r.status !== 0) throw new Error(`tmux new-session failed: ${r.stderr}`)
 }
@@ -225,6 +231,19 @@ describe.skipIf(TMUX == null).concurrent('ferry tui in tmux', () => {
     expect(await waitTuiExit(S), screen(S)).toBe(2)
     expect(screen(S).replace(/\n/g, '')).toMatch(/ferry: E_USAGE: ferry tui needs a terminal, and its stdout is not one; in scripts use `ferry status`/)
     expect(statSync(out).size).toBe(0)
+  })
+
+  it('(f) a live view on the terminal with stderr to a file (`ferry pair 2> log`): the file gets the error line and no terminal escape (helper finding: Ink\'s cursor restore, `\\e[?25h`, was written there at exit)', async ({ expect }) => {
+    const S = 'pair-stderr-redirected'
+    const log = join(socket, '..', 'pair-err.txt')
+    startCommand(S, ['pair', '--home', b.home], 100, 20, ` 2> '${log}'`)
+    await waitScreen(S, /Type this code on the other device/, 'the code shown')
+    // a signal to the command alone: C-c would reach the pane's sh too, which then ends before it prints "[exit N]"
+    process.kill(tuiPid(S), 'SIGINT')
+    expect(await waitTuiExit(S), screen(S)).toBe(1)
+    const text = readFileSync(log, 'utf8')
+    expect(text).toMatch(/^ferry: E_CANCELLED: /m)
+    expect(JSON.stringify(text)).not.toContain('\\u001b')
   })
 
   it('(b) pairs by typing the code shown on the other device; (c) shows the daemon gone and reconnects when it is back', async ({ expect }) => {
