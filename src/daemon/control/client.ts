@@ -101,9 +101,11 @@ export class ControlClient {
 /**
  * Methods the daemon answers at once (no scan, no peer, no person to wait
  * for): when one gets no answer, the daemon is stopped or stuck, and a
- * script should hear so rather than hang.
+ * script should hear so rather than hang. `accept` checks the offer's room
+ * on its disk first, after any other offer's check under way: well within
+ * the 30 s (helper finding: `ferry accept` hung on a stopped daemon).
  */
-const PROMPT_METHODS: ReadonlySet<MethodName> = new Set<MethodName>(['status', 'peers', 'subscribe', 'transfers', 'offers', 'decline', 'cancel', 'peer.autoAccept', 'pair.cancel'])
+const PROMPT_METHODS: ReadonlySet<MethodName> = new Set<MethodName>(['status', 'peers', 'subscribe', 'transfers', 'offers', 'accept', 'decline', 'cancel', 'peer.autoAccept', 'pair.cancel'])
 
 /** How long a prompt method may go unanswered: 30 s, or FERRY_ANSWER_TIMEOUT_MS (tests). */
 function answerTimeoutMs (): number {
