@@ -35,6 +35,9 @@ export class KeyedLock {
     return release
   }
 
+  /** Whether `key` is held (or waited for): an acquire now would wait. */
+  held (key: string): boolean { return this.tails.has(key) }
+
   /** Keys held or waited for (for tests and status). */
   get size (): number { return this.tails.size }
 }

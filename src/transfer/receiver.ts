@@ -268,6 +268,9 @@ export class Receiver {
       // said while it waits its turn (review finding: shown "accepted", or as it last stopped, with nothing moving)
       if (runs?.full(this.peerId) === true) this.setState('waiting', turnAwaited(runs.limit, this.deps.peerName?.(this.peerId) ?? this.peerId))
       releaseTurn = await runs?.acquire(this.peerId, signal)
+      // behind a receive of the same files (sent twice at once, or from two devices): said as such, not as this one
+      // last stood, or as waiting its turn behind other receives when it has had its turn (review leftover)
+      if (this.deps.partDirs.held(this.rootHex)) this.setState('waiting', new FerryError('E_LIMIT', 'waiting for another receive of the same files under way here: it goes on once that one has ended'))
       release = await this.deps.partDirs.acquire(this.rootHex, signal)
       if (before === 'waiting' || before === 'fetching') { this.resumed = true; this.deps.updateState(this.id, { resumed: true }) }
       this.setState('fetching')

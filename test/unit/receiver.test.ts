@@ -154,6 +154,19 @@ describe('Receiver', () => {
     expect(receiver.state).toBe('done')
   })
 
+  it('a receive waiting for another receive of the same files (the same folder sent twice at once: they share one part folder) says so, not as it last stood or "waiting its turn" behind other receives (review leftover)', async () => {
+    const { offer, receiveDir, serving } = await servedOffer([{ path: 'a.bin', data: randomBytes(CHUNK) }])
+    const deps = { ...depsWith(() => sink, [], serving), peerName: () => 'beta' }
+    const release = await deps.partDirs.acquire(Buffer.from(offer.root).toString('hex'))
+    const receiver = new Receiver(deps, { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+    const ran = receiver.run()
+    await vi.waitFor(() => { expect(receiver.state).toBe('waiting') })
+    expect(receiver.error).toMatchObject({ code: 'E_LIMIT', message: 'waiting for another receive of the same files under way here: it goes on once that one has ended' })
+    release()
+    await ran
+    expect(receiver.state).toBe('done')
+  })
+
   /** A chunk server that answers every chunk asked for with E_SOURCE_CHANGED in `words`, and `notServed` as the reason it tells (none: a sender from before the field). */
   function refusing (words: string, notServed?: 'changed' | 'removed' | 'unreadable'): ReceiverDeps['openChunkStream'] {
     return async () => {
