@@ -10,7 +10,7 @@
 // write in the same clock tick as the hashing would leave both unchanged.
 // A stale entry mostly fails a transfer: the receiver checks every chunk
 // against the manifest and refuses bytes that do not match, and a transfer
-// that fails so forgets its files' entries (service.ts), so sending again
+// that fails so forgets its files' entries (src/transfer/send-serve.ts), so sending again
 // hashes them anew. But old hashes are a valid manifest of the old file:
 // where the receiver still holds the old bytes, the old file "arrives",
 // verified (user-test finding: an exFAT card, whose ctime follows the

@@ -3,7 +3,7 @@
 // One budget covers every chunk size, so a receive of photos (256 KiB
 // chunks) and a video (1 MiB chunks) does not keep a full set of each.
 // Between transfers the daemon drops the whole sink, pool included
-// (SINK_IDLE_MS in service.ts).
+// (SINK_IDLE_MS in receives.ts).
 
 /** Chunk buffers kept for reuse, all sizes together (3 streams × 2 MiB of writes in flight, and the chunks being read). */
 const SPARE_BYTES = 16 * 1024 * 1024

@@ -31,7 +31,7 @@ export interface HashPoolInit {
 
 /**
  * An idle worker is stopped after this long. The daemon closes its pool
- * once no send is hashing (service.ts, releaseHashPool), but a send restored
+ * once no send is hashing (send-hash.ts, releaseHashPool), but a send restored
  * after a restart counts as hashing while it waits for its peer, and keeps
  * the pool open for every other send meanwhile: this lets the workers go
  * then. They hold ~11 MB of RSS while they wait (loopback, after a 1 GiB and

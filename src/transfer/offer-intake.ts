@@ -145,7 +145,7 @@ export class OfferIntake {
     if (this.ctx.c.store.summary(id) != null) throw new FerryError('E_PROTOCOL', 'transfer id already used')
     // removed since the daemon started (by the user, or a cleaner): made again, as at start; not on another disk
     await this.room.makeReceiveFolderOnItsDisk(this.ctx.c.receiveDir)
-    // refused now, not when its bytes have come: see checkFits
+    // refused now, not when its bytes have come: see checkFits (receive-room.ts)
     const refused = await this.room.checkFits(offer)
     const auto = this.ctx.c.trust.get(peerId)?.autoAccept !== false
     if (!auto && [...this.receives.receivers.values()].filter((r) => r.peerId === peerId && r.state === 'offered').length >= MAX_PENDING_OFFERS_PER_PEER) {
@@ -160,7 +160,7 @@ export class OfferIntake {
     // accepted is recorded as such before the answer says so: a receive that
     // waits to start (behind another of the same content) and is cut short
     // by a crash comes back to run, not as an offer waiting for a decision
-    // (review finding), as `accept` records it
+    // (review finding), as `accept` records it (offer-decisions.ts)
     const state = auto ? 'accepted' : 'offered'
     this.ctx.c.store.insert({ id, direction: 'receive', peerId, peerName: this.ctx.c.peerName(peerId), state, root: offer.root, offer: encoded, totalBytes: offer.totalBytes, fileCount: fileCount(offer.files), doneBytes: 0, wireBytes: ahead.wire, receiveDir: this.ctx.c.receiveDir, receiptVerified: false, resumed: false, createdAt, label: labelOf(topNamesOf(offer.files)) })
     const r = this.receives.newReceiver(id, peerId, offer, state, { createdAt, offerBytes: encoded.byteLength, wireBytes: ahead.wire, aheadBytes: ahead.verified, aheadHeld: ahead.held, aheadSure: ahead.sure })
@@ -171,7 +171,7 @@ export class OfferIntake {
 
   /**
    * An offer this daemon already has: the sender offers again after a
-   * restart that may have cut its first delivery short (offerAgain). The same
+   * restart that may have cut its first delivery short (send-offer.ts offerAgain). The same
    * peer and root get the answer as the transfer stands here; anything else
    * under a known id is refused. Returns false for an id not seen before.
    */

@@ -270,7 +270,7 @@ class Prefetch {
    * fetch resets it, as a fetch done with a stream ends it: the sender's
    * chunk server takes a stream reset before its receiver closed it for a
    * cut, what it had on the way asked for again after an interruption, and
-   * marks the send resumed (sender.ts serveChunks, service.ts). What a
+   * marks the send resumed (sender.ts serveChunks, send-serve.ts). What a
    * prefetch lets go of is no interruption: its chunks are fetched by the
    * offer's plan, by design, and the bytes that crossed for nothing are
    * said as fetched ahead and not used (over-the-network.ts). Before, a

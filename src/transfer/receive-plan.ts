@@ -99,7 +99,7 @@ export interface Plan {
    * Part files kept by ended receives (other part folders) that this plan
    * copied chunks from, with the offsets it copied: one it copied every
    * kept chunk of is of no more use once this receive is done
-   * (TransferService.dropUsedKeptParts).
+   * (kept-parts.ts dropUsedKeptParts).
    */
   keptPartsUsed: Map<string, Set<number>>
   /** Of haveBytes, the chunks taken from the part files on verifiedInPartFile's word, unread */

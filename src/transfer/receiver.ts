@@ -113,7 +113,7 @@ export class Receiver {
   readonly rootHex: string
   /** When the offer came (its row's createdAt): `ferry offers` shows how long it has waited. */
   readonly createdAt: number
-  /** The offer's size as it came (encoded): what keeping it costs, bounded per peer (service.ts). */
+  /** The offer's size as it came (encoded): what keeping it costs, bounded per peer (offer-intake.ts admit). */
   readonly offerBytes: number
   state: string
   error?: FerryError
@@ -835,7 +835,7 @@ export class Receiver {
   /**
    * Stop now; `notify` tells the sender, without waiting for it: a sender
    * that cannot be reached learns it when it next offers the transfer
-   * (TransferService.probe). Part files are kept for a later re-send of the
+   * (send-offer.ts probe). Part files are kept for a later re-send of the
    * same content.
    */
   async cancel (state: 'cancelled' | 'declined', notify: boolean, why = state === 'declined' ? 'declined on the receiving device' : 'cancelled on the receiving device'): Promise<void> {

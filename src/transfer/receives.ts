@@ -46,13 +46,13 @@ export class Receives {
   readonly partDirs = new KeyedLock()
   /** receives of one peer that run at once (Receiver's peerRuns) */
   private readonly peerRuns = new KeyedSemaphore(MAX_RUNNING_RECEIVES_PER_PEER)
-  /** One new offer admitted at a time (admit): its space check counts every receive admitted before it. */
+  /** One new offer admitted at a time (offer-intake.ts admit): its space check counts every receive admitted before it. */
   private readonly admission = new KeyedLock()
   /**
    * Offers waiting for a decision that this daemon found in its store at
    * start: their sender may have cancelled them while this one was down,
    * and its cancel (sent once) was lost. Each is asked about once its peer
-   * is online (checkPendingOffer).
+   * is online (offer-decisions.ts checkPendingOffer).
    */
   readonly offersToCheck = new Set<string>()
   /** Receives fetching ahead of their offer, while their sender hashes (prefetch.ts) */

@@ -164,7 +164,7 @@ export class SendOffering {
    * other side to accept it, when the daemon stopped: the receiver may never
    * have got it, and then nothing would ever ask for its chunks. Offer it
    * again, same id, once the peer is online; a receiver that has it answers
-   * as it stands there (takeOffer).
+   * as it stands there (offer-intake.ts takeOffer).
    */
   offerAgain (row: TransferRow): void {
     const sender = this.sends.reloadSender(row, true)
@@ -198,7 +198,7 @@ export class SendOffering {
   /**
    * Offer `s` again to learn where its receiver stands (PROBE_AFTER_MS). An
    * answer that it goes on changes nothing but whether it waits its turn
-   * there (turnTold); one that it ended there (it was cancelled, declined or
+   * there (sends.ts turnTold); one that it ended there (it was cancelled, declined or
    * failed while we could not hear it) ends it here. Not reaching the
    * receiver is no answer: asked again later.
    */
@@ -213,7 +213,7 @@ export class SendOffering {
       const err = ans.error ?? new FerryError('E_CANCELLED', 'the receiver ended the transfer')
       this.ctx.c.log.info('the receiver had ended the transfer', { id: s.id, code: err.code })
       s.controller.abort()
-      // none of its files could be received: said in this side's words, as when the receiver's failure reaches it (onEnd)
+      // none of its files could be received: said in this side's words, as when the receiver's failure reaches it (send-serve.ts onSendEnd)
       this.sends.setSendState(s, endedBy(err), notServedFailure(s, err) ?? err)
     } catch (err) {
       this.ctx.c.log.debug('probe of a quiet send failed; will ask again', { id: s.id, err: (err as Error).message })

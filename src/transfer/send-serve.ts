@@ -60,7 +60,7 @@ export class SendServing {
     }, (sender, held) => {
       if (sender.offer == null) return
       // nothing held says something only to a send that waits its turn there: a run's first report. A receiver
-      // asking whether an offer that waits there for a decision still stands sends the same (checkPendingOffer),
+      // asking whether an offer that waits there for a decision still stands sends the same (offer-decisions.ts checkPendingOffer),
       // and that send is still offered (review finding: shown fetching at 0 B/s, no longer waiting to be accepted)
       if (held === 0 && !waitsTurnThere(sender)) return
       // the receiver's own count, copies included: ahead of what was served while it copies what it had

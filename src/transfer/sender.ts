@@ -116,7 +116,7 @@ export class Sender {
   /**
    * A chunk stream that carried this send's chunks was cut (reset, the link
    * gone) before its receiver closed it: what it had on the way is asked
-   * for again. The next chunk served marks the send resumed (service.ts),
+   * for again. The next chunk served marks the send resumed (send-serve.ts),
    * as a restart does: its summary then names the interruption among the
    * causes of bytes sent again (before, only a restart of either daemon did).
    */
@@ -143,7 +143,7 @@ export class Sender {
   delivered = false
   /** probes in a row that found it quiet: each waits twice as long as the one before */
   quietProbes = 0
-  /** an offer made only to learn where the receiver stands (TransferService.probe) is under way */
+  /** an offer made only to learn where the receiver stands (send-offer.ts probe) is under way */
   probing = false
   readonly controller = new AbortController()
 
@@ -354,7 +354,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
    * and whatever it asks for next, on another stream, it never asked for
    * before: nothing goes twice, there was no interruption to name. With
    * bytes on their way (a receiver that stopped taking them) it is one: it
-   * asks for the rest again, and the send is marked resumed (service.ts).
+   * asks for the rest again, and the send is marked resumed (send-serve.ts).
    */
   let idleWithNothingOnItsWay = false
   // one timer per stream, restarted at each request (a signal per request

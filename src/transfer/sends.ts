@@ -73,7 +73,7 @@ export class Sends {
     } catch (err) {
       this.ctx.c.log.warn('cannot read why files of a send were not served', { id: row.id, err: (err as Error).message })
     }
-    // its receiver asked for chunks before the restart; an offered one is offered again first (offerAgain)
+    // its receiver asked for chunks before the restart; an offered one is offered again first (send-offer.ts offerAgain)
     s.delivered = row.state !== 'offered'
     this.senders.set(row.id, s)
     this.markResumed(s)

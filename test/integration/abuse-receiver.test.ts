@@ -118,7 +118,7 @@ describe('a receiver that asks whether an offer waiting there for a decision sti
     await answering({ holdsOffers: true }, async () => {
       const { sending, offer, id, shown } = await sendOneToEvil('held.bin', ['--json'])
       await waitFor(async () => (await shown())?.awaitingDecision === true, 'the send to wait for a decision there', 10_000)
-      // as Transfers.checkPendingOffer asks it, once the sender is back online after the receiver restarted
+      // as checkPendingOffer (src/transfer/offer-decisions.ts) asks it, once the sender is back online after the receiver restarted
       const ask = await evil.open(sender, CHUNKS_PROTOCOL)
       await sendAll(ask, encodeChunkRequest({ transferId: offer.transferId, fileIndex: 0, chunks: [] }))
       await new Promise((resolve) => setTimeout(resolve, 1500))

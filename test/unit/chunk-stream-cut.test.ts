@@ -1,6 +1,6 @@
 // A chunk stream the sender served a send's chunks on, ended before its
 // receiver closed it, is a cut (serveChunks' onCut): what was on its way is
-// asked for again, and the send is then counted resumed (service.ts). A
+// asked for again, and the send is then counted resumed (send-serve.ts). A
 // receiver done with a stream closes its end, then resets it: no cut. The
 // real chunk server over an in-memory libp2p stream pair; the daemons'
 // side of it is in test/integration/abuse.test.ts.

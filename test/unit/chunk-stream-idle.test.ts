@@ -7,7 +7,7 @@
 // sender queues no more for it than its send-ahead limit. Closed at the
 // limit with all it asked for taken, it is no cut of the send (nothing of it
 // is asked for again); closed with bytes still on their way, it is
-// (serveChunks' onCut: the send is then marked resumed, service.ts).
+// (serveChunks' onCut: the send is then marked resumed, send-serve.ts).
 import { afterEach, describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'

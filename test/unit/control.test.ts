@@ -88,7 +88,7 @@ describe('`send` whose asker goes away before the answer (the real handler, a st
     const made: string[] = []
     let settle!: (outcome: unknown) => void
     const settled = new Promise<unknown>((resolve) => { settle = resolve })
-    // as TransferService.send: the scan, a last look at the signal, then the send is made
+    // as TransferService.send (send-hash.ts): the scan, a last look at the signal, then the send is made
     const d = {
       resolvePeer: (peer: string) => ({ peerId: peer }),
       transfers: {

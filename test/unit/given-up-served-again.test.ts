@@ -33,7 +33,7 @@ afterEach(async () => { await rm(dir, { recursive: true, force: true }) })
 async function openStream (sender: Sender, servedAgain: number[]): Promise<{ ask: (chunk: number) => Promise<string | undefined>, end: () => Promise<void> }> {
   const [out, inbound] = await streamPair()
   const serving = serveChunks(inbound, 'receiver', () => sender, (s, f, n) => {
-    // as the service counts what it served (service.ts): a file given up is not in flight
+    // as the service counts what it served (send-serve.ts): a file given up is not in flight
     if (!s.givenUp.has(f)) s.served.set(f, (s.served.get(f) ?? 0) + n)
   }, undefined, { onServedAgain: (_s, f) => { servedAgain.push(f) } })
   const reader = new FrameReader(out)

@@ -4,7 +4,7 @@
 // crossed for nothing are said as "fetched ahead of the offer and not used".
 // That is no interruption of the send: the sender's chunk server must not
 // count those streams cut (serveChunks' onCut, which marks the send resumed
-// at its next chunk: service.ts). Before, the prefetch reset them without
+// at its next chunk: send-serve.ts). Before, the prefetch reset them without
 // closing them first, and a send on a slow link was marked resumed for it.
 //
 // Both sides' real code: the receiver's Prefetches, and the sender's

@@ -44,7 +44,7 @@ async function oneChunkFile (name: string): Promise<{ path: string, data: Buffer
 async function ask (sender: Sender, file: number): Promise<{ error?: string, bytes: number }> {
   const [out, inbound] = await streamPair()
   const serving = serveChunks(inbound, 'receiver', () => sender, (s, f, n) => {
-    // as the service counts what it served (service.ts): a file given up is not in flight
+    // as the service counts what it served (send-serve.ts): a file given up is not in flight
     if (!s.givenUp.has(f)) s.served.set(f, (s.served.get(f) ?? 0) + n)
   })
   await sendAll(out, encodeChunkRequest({ transferId: ID, fileIndex: file, chunks: [0] }))
