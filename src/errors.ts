@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   E_HASH_MISMATCH: 'data does not match its BLAKE3 hash',
   E_DECLINED: 'offer declined',
   E_TRANSFER_NOT_FOUND: 'no such transfer or offer',
+  E_TRANSFER_AMBIGUOUS: 'transfer id prefix matches several transfers or offers',
   E_TRANSFER_ENDED: 'the transfer or offer has already ended',
   E_RECEIPT_INVALID: 'receipt signature does not verify',
   E_IO: 'file system error',
@@ -63,6 +64,15 @@ export function isErrorCode (code: unknown): code is ErrorCode {
 }
 
 /** Convert anything thrown into a FerryError, keeping a code if it has one. */
+/**
+ * A transfer id prefix of several transfers or offers (`ferry cancel`, `accept`, `decline`, `wait`): named by
+ * their ids' starts, as `ferry transfers` and `ferry offers` show them (it was E_BAD_REQUEST naming none).
+ */
+export function ambiguousTransferId (prefix: string, ids: string[], what: 'transfers' | 'offers'): FerryError {
+  const shown = ids.slice().sort().slice(0, 5).map((id) => id.slice(0, 8)).join(', ')
+  return new FerryError('E_TRANSFER_AMBIGUOUS', `${prefix} matches ${ids.length} ${what} (${shown}${ids.length > 5 ? ', …' : ''}); give more of the id`)
+}
+
 export function toFerryError (err: unknown, fallback: ErrorCode = 'E_INTERNAL'): FerryError {
   if (err instanceof FerryError) return err
   const e = err as { code?: unknown, message?: unknown, name?: unknown } | undefined

@@ -18,7 +18,7 @@
 // Must never: hold a send's or a receive's state itself.
 
 import type { TransferRow } from '../store/transfers.ts'
-import { FerryError } from '../errors.ts'
+import { FerryError, ambiguousTransferId } from '../errors.ts'
 import { CHUNKS_PROTOCOL, PREVIEW_PROTOCOL, MAX_CHUNK_STREAMS_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
 import { readEnd, type EndMsg } from '../protocol/transfer.ts'
 import { isFinalState, type OfferInfo, type TransferInfo } from '../daemon/control/types.ts'
@@ -253,13 +253,13 @@ export class TransferService {
     if (opts.offers === true) {
       const pending = [...this.receives.receivers.values()].filter((r) => r.state === 'offered' && r.id.startsWith(p))
       if (pending.length === 1) return pending[0].id
-      if (pending.length > 1) throw new FerryError('E_BAD_REQUEST', `${prefix} matches ${pending.length} offers; give more of the id`)
+      if (pending.length > 1) throw ambiguousTransferId(prefix, pending.map((r) => r.id), 'offers')
     }
     const ids = new Set<string>([...this.receives.receivers.keys(), ...this.sends.senders.keys()].filter((id) => id.startsWith(p)))
     if (ids.size === 0) for (const row of this.c.store.list()) if (row.id.startsWith(p)) ids.add(row.id)
     if (ids.size === 1) return [...ids][0]
     if (ids.size === 0) throw new FerryError('E_TRANSFER_NOT_FOUND', `no transfer or offer with id ${prefix}`)
-    throw new FerryError('E_BAD_REQUEST', `${prefix} matches ${ids.size} transfers; give more of the id`)
+    throw ambiguousTransferId(prefix, [...ids], 'transfers')
   }
 
   // ---- resume ---------------------------------------------------------

@@ -7,7 +7,7 @@ import { connectControl } from '../../daemon/control/client.ts'
 import { expandTilde } from '../../daemon/config.ts'
 import { danglingLinkOnTheWay } from '../../daemon/make-folder.ts'
 import { isFinalState, isMovingState, waitingWords, type OfferInfo, type TransferInfo } from '../../daemon/control/types.ts'
-import { FerryError, escapeForDisplay, quoteForShell, sanitizeForDisplay, toFerryError } from '../../errors.ts'
+import { FerryError, ambiguousTransferId, escapeForDisplay, quoteForShell, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { homeOf, parse, parseOptionsOnly } from '../args.ts'
 import { counted, fitRows, onStopSignal, printJson, STOP_SIGNALS, table, UsageError } from '../output.ts'
 import { wantsLive } from '../progress.ts'
@@ -522,7 +522,7 @@ export async function wait (argv: string[]): Promise<number> {
       if (offers.length === 1) throw new FerryError('E_TRANSFER_NOT_FOUND', `${offers[0].id} is an offer waiting for your decision (\`ferry offers\`), not a transfer yet: \`ferry accept ${positionals[0]}\` starts it, and \`ferry wait\` then follows it`)
       throw new FerryError('E_TRANSFER_NOT_FOUND', `no transfer with id ${positionals[0]}; see \`ferry transfers\``)
     }
-    if (matches.length > 1) throw new FerryError('E_BAD_REQUEST', `${positionals[0]} matches ${matches.length} transfers; give more of the id`)
+    if (matches.length > 1) throw ambiguousTransferId(positionals[0], matches.map((t) => t.id), 'transfers')
     id = matches[0].id
     waited = matches[0]
     // on a terminal the live view `ferry send` draws (user-test finding: a one-line bar here); elsewhere the same line and notes
