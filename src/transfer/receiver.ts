@@ -545,7 +545,7 @@ export class Receiver {
     try {
       f.dest = await placeFile({ root: this.receiveDir, relPath, partPath: f.partPath, mtimeMs: f.entry.mtimeMs, mtimeSubMsNs: f.entry.mtimeSubMsNs, mode: f.entry.mode, knownDirs: this.knownDirs, dirModes: this.dirModes, taken: (path) => this.offerPaths().has(path), keepOut: this.deps.stateFolder })
     } catch (err) {
-      const denied = deniedPlacing(relPath, err)
+      const denied = deniedPlacing(relPath, f.entry.path, err)
       if (denied === undefined) throw err
       this.receiveWithout(f, denied)
       return
@@ -919,10 +919,20 @@ function modesOf (offer: OfferMsg, at: (offered: string) => string): DirModes {
   return new Map(offer.files.filter((f) => f.kind === 'dir').map((f) => [at(f.path), f.mode]))
 }
 
-/** Why placing the file at `relPath` failed, as a refusal of it alone, when its folder cannot be written in (receiveWithout); undefined for any other failure. */
-function deniedPlacing (relPath: string, err: unknown): Refusal | undefined {
+/**
+ * Why placing the file at `relPath` (offered as `offered`) failed, as a
+ * refusal of it alone, when its folder cannot be written in
+ * (receiveWithout); undefined for any other failure. Told for its offered
+ * folder (`under`), as a folder refused up front is: the receipt tells the
+ * first 20 refusals, one per folder, so the files of a folder made
+ * read-only while they arrived each get the reason at the sender (helper
+ * finding: of 118 files, 107 read "its reason not told").
+ */
+function deniedPlacing (relPath: string, offered: string, err: unknown): Refusal | undefined {
   const why = notWritableBecause(err instanceof FerryError ? err.cause : err)
   if (why === undefined) return undefined
   const folder = dirname(relPath)
-  return notWritableRefusal(quoteForDisplay(relPath), folder === '.' ? undefined : quoteForDisplay(folder), why)
+  const refusal = notWritableRefusal(quoteForDisplay(relPath), folder === '.' ? undefined : quoteForDisplay(folder), why)
+  const under = dirname(offered)
+  return under === '.' ? refusal : { ...refusal, under }
 }

@@ -21,6 +21,7 @@ import { makePartFolder } from '../../src/transfer/part-folders.ts'
 import { Spool } from '../../src/transfer/spool.ts'
 import { readdirSync } from 'node:fs'
 import { planReceive } from '../../src/transfer/receive-plan.ts'
+import { receiptSkipped } from '../../src/transfer/receipt-skipped.ts'
 import { Receiver, type ReceiverDeps } from '../../src/transfer/receiver.ts'
 import { Sender, serveChunks } from '../../src/transfer/sender.ts'
 import { createChunkSink, type ChunkSink } from '../../src/transfer/sink.ts'
@@ -128,7 +129,26 @@ describe('Receiver', () => {
     expect(await readdir(join(receiveDir, 'locked'))).toEqual(['a.txt'])
     expect(ends).toHaveLength(1)
     expect(new Bitmap(2, ends[0].missing).has(0)).toBe(true)
-    expect(ends[0].refused).toEqual([{ entry: 0, reason: `"locked" in the receive folder is not writable by the user the daemon runs as (${userInfo().username})` }])
+    expect(ends[0].refused).toEqual([{ entry: 0, reason: `"locked" in the receive folder is not writable by the user the daemon runs as (${userInfo().username})`, under: 'locked' }])
+  })
+
+  it('a folder that stops taking files while they arrive (chmod 555 mid-transfer) is told once for all its files not placed, so the sender gives each the reason, not the first 20 alone (helper finding: of 118 files, 107 read "its reason not told", "changed, removed or unreadable after it was offered")', async () => {
+    const files = Array.from({ length: 30 }, (_, i) => ({ path: `roll/sub/IMG_${String(i).padStart(2, '0')}.jpg`, data: randomBytes(100 + i) }))
+    const { offer, receiveDir, serving } = await servedOffer([...files, { path: 'roll/free.bin', data: randomBytes(100) }])
+    await mkdir(join(receiveDir, 'roll', 'sub'), { recursive: true })
+    lockedFolder.path = join(receiveDir, 'roll', 'sub')
+    const ends: EndMsg[] = []
+    try {
+      const receiver = new Receiver(depsWith(() => sink, ends, serving), { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+      await receiver.run()
+      expect(receiver.state, receiver.error?.message).toBe('done')
+    } finally { lockedFolder.path = undefined }
+    const reason = `"roll/sub" in the receive folder is not writable by the user the daemon runs as (${userInfo().username})`
+    expect(ends[0].refused).toEqual([{ entry: 0, reason, under: 'roll/sub' }])
+    // as the sender reads it: every file gets the reason
+    const { skipped } = receiptSkipped(ends[0], offer.files, offer.files.map((f) => `/home/me/${f.path}`), files.map((_, i) => i), () => undefined)
+    expect(skipped).toHaveLength(30)
+    for (const s of skipped) expect(s).toMatchObject({ reason: `refused by the receiver: ${reason}`, refused: true })
   })
 
   it('a receive whose one file was removed on the sender fails saying so, without telling to send it again "once it has stopped changing" (user-test finding: said of a file deleted mid-send)', async () => {
