@@ -11,7 +11,7 @@
 import { closeSync, constants, fchmodSync, fstatSync, futimesSync, linkSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, type BigIntStats } from 'node:fs'
 import { lutimes, open, unlink } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative } from 'node:path'
-import { FerryError, modeNotHeld, toFerryError } from '../errors.ts'
+import { FerryError, modeNotHeld, quoteForDisplay, toFerryError } from '../errors.ts'
 import { MODE_PERMISSIONS } from './manifest-root.ts'
 import { IN_STATE_FOLDER, isFolder, isFolderAt, resolveInside, uniqueDestination, validateRelativePath, type FolderId } from './safe-path.ts'
 
@@ -82,6 +82,21 @@ export function receiveFolderNotStateFolder (root: string, keepOut: FolderId | u
 }
 
 /**
+ * A folder on the way to a file, checked when the offer came, that is a
+ * symbolic link or not a folder when the file is placed (a person swapped
+ * it while the transfer ran): that file is received without, told with
+ * `reason`, as a path refused up front is (receiver.ts), not the transfer
+ * failed.
+ */
+export class InTheWay extends FerryError {
+  readonly reason: string
+  constructor (reason: string) {
+    super('E_PATH_UNSAFE', reason)
+    this.reason = reason
+  }
+}
+
+/**
  * What is at `path`, a folder on the way to a file: 'ok' for a real folder,
  * 'missing', or E_PATH_UNSAFE for a link, anything else, or the folder
  * `keepOut` (ferry's state folder: the offer was checked against it when it
@@ -96,8 +111,8 @@ function folderAt (root: string, path: string, keepOut?: FolderId): 'ok' | 'miss
     throw toFerryError(err)
   }
   if (st === undefined) return 'missing'
-  if (st.isSymbolicLink()) throw new FerryError('E_PATH_UNSAFE', `${relative(root, path)} is a symbolic link in the receive folder`)
-  if (!st.isDirectory()) throw new FerryError('E_PATH_UNSAFE', `${relative(root, path)} exists and is not a folder`)
+  if (st.isSymbolicLink()) throw new InTheWay(`${quoteForDisplay(relative(root, path))} is a symbolic link in the receive folder`)
+  if (!st.isDirectory()) throw new InTheWay(`${quoteForDisplay(relative(root, path))} in the receive folder is no longer a folder (something else took its name while the transfer ran)`)
   if (isFolder(st, keepOut)) throw new FerryError('E_PATH_UNSAFE', `${relative(root, path) || '.'}: ${IN_STATE_FOLDER}`)
   return 'ok'
 }

@@ -21,7 +21,8 @@ function whoAmI (): string {
  * that says nothing of writing (a folder gone, say).
  */
 export function notWritableBecause (err: unknown): string | undefined {
-  const code = (err as NodeJS.ErrnoException).code
+  // err may be undefined (the cause of an error made here): the receive failed whole with "Cannot read properties of undefined" (helper finding)
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
   if (code === 'EROFS') return 'is on a read-only file system'
   if (code === 'EACCES') return `is not writable by the user the daemon runs as (${whoAmI()})`
   // not a matter of permission bits: root got "not writable by root" for a `chattr +i` folder (soak-test finding)

@@ -24,7 +24,7 @@ import { BitmapRecorder } from './bitmap-recorder.ts'
 import { fetchAll } from './fetch.ts'
 import type { KeyedLock } from './keyed-lock.ts'
 import type { KeyedSemaphore } from './keyed-semaphore.ts'
-import { ensureParents, partDirFor, placeDir, placeFile, receiveFolderNotStateFolder, syncPlacedFolders, type DirModes } from './finalize.ts'
+import { InTheWay, ensureParents, partDirFor, placeDir, placeFile, receiveFolderNotStateFolder, syncPlacedFolders, type DirModes } from './finalize.ts'
 import { caseClashes } from './case-clash.ts'
 import { checkOfferPaths, notWritableRefusal, validateRelativePath, type FolderId, type Refusal } from './safe-path.ts'
 import { isZeroChunk } from './zero-chunks.ts'
@@ -921,7 +921,8 @@ function modesOf (offer: OfferMsg, at: (offered: string) => string): DirModes {
 
 /**
  * Why placing the file at `relPath` (offered as `offered`) failed, as a
- * refusal of it alone, when its folder cannot be written in
+ * refusal of it alone, when its folder cannot be written in, or something
+ * else took a folder's name on its way while the transfer ran (InTheWay)
  * (receiveWithout); undefined for any other failure. Told for its offered
  * folder (`under`), as a folder refused up front is: the receipt tells the
  * first 20 refusals, one per folder, so the files of a folder made
@@ -929,10 +930,11 @@ function modesOf (offer: OfferMsg, at: (offered: string) => string): DirModes {
  * finding: of 118 files, 107 read "its reason not told").
  */
 function deniedPlacing (relPath: string, offered: string, err: unknown): Refusal | undefined {
+  const under = dirname(offered)
+  if (err instanceof InTheWay) return { error: new FerryError('E_PATH_UNSAFE', `${quoteForDisplay(relPath)}: ${err.reason}`), reason: err.reason, ...(under === '.' ? {} : { under }) }
   const why = notWritableBecause(err instanceof FerryError ? err.cause : err)
   if (why === undefined) return undefined
   const folder = dirname(relPath)
   const refusal = notWritableRefusal(quoteForDisplay(relPath), folder === '.' ? undefined : quoteForDisplay(folder), why)
-  const under = dirname(offered)
   return under === '.' ? refusal : { ...refusal, under }
 }

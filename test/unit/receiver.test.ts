@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { tmpdir, userInfo } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { streamPair } from '@libp2p/utils'
 import { FerryError } from '../../src/errors.ts'
 import type { Stream } from '@libp2p/interface'
@@ -19,7 +19,7 @@ import { computeFileRoot } from '../../src/transfer/manifest-root.ts'
 import { Bitmap } from '../../src/transfer/bitmap.ts'
 import { makePartFolder } from '../../src/transfer/part-folders.ts'
 import { Spool } from '../../src/transfer/spool.ts'
-import { readdirSync } from 'node:fs'
+import { existsSync, readdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs'
 import { planReceive } from '../../src/transfer/receive-plan.ts'
 import { receiptSkipped } from '../../src/transfer/receipt-skipped.ts'
 import { Receiver, type ReceiverDeps } from '../../src/transfer/receiver.ts'
@@ -149,6 +149,47 @@ describe('Receiver', () => {
     const { skipped } = receiptSkipped(ends[0], offer.files, offer.files.map((f) => `/home/me/${f.path}`), files.map((_, i) => i), () => undefined)
     expect(skipped).toHaveLength(30)
     for (const s of skipped) expect(s).toMatchObject({ reason: `refused by the receiver: ${reason}`, refused: true })
+  })
+
+  it('a folder of the offer swapped for a symbolic link, or for a file, after the offer was checked (while its files arrive) refuses its files alone, told once for the folder; nothing is written through the link and the rest arrives (helper finding: the receive failed whole with E_INTERNAL "Cannot read properties of undefined (reading \'code\')")', async () => {
+    const { offer, receiveDir, serving } = await servedOffer([
+      { path: 'album/x.jpg', data: randomBytes(100) }, { path: 'album/y.jpg', data: randomBytes(2 * CHUNK) },
+      { path: 'notes/n.txt', data: randomBytes(50) }, { path: 'notes/m.txt', data: randomBytes(2 * CHUNK) }, { path: 'keep/a.bin', data: randomBytes(CHUNK + 1) }
+    ])
+    const outside = join(dir, 'outside')
+    await mkdir(outside)
+    // the person's folders the offer lands in; before the second file of each is placed (its part file flushed, the
+    // first one placed), the folder is put aside and a link, or a file, takes its name
+    await mkdir(join(receiveDir, 'album'))
+    await mkdir(join(receiveDir, 'notes'))
+    const placed = async (path: string): Promise<void> => {
+      for (let i = 0; i < 200 && !existsSync(path); i++) await new Promise((resolve) => setTimeout(resolve, 10))
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    const swaps = new Map<string, () => Promise<void>>([
+      ['1', async () => { await placed(join(receiveDir, 'album', 'x.jpg')); renameSync(join(receiveDir, 'album'), join(dir, 'album-aside')); symlinkSync(outside, join(receiveDir, 'album')) }],
+      ['3', async () => { await placed(join(receiveDir, 'notes', 'n.txt')); renameSync(join(receiveDir, 'notes'), join(dir, 'notes-aside')); writeFileSync(join(receiveDir, 'notes'), 'a file of the person\'s\n') }]
+    ])
+    const swapping = new Proxy(sink, {
+      get (target, key) {
+        if (key === 'closeFile') return async (path: string, flush: boolean) => { if (flush) await swaps.get(basename(path))?.(); await target.closeFile(path, flush) }
+        const v = Reflect.get(target, key) as unknown
+        return typeof v === 'function' ? v.bind(target) : v
+      }
+    })
+    const ends: EndMsg[] = []
+    const receiver = new Receiver(depsWith(() => swapping, ends, serving), { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+    await receiver.run()
+    expect(receiver.state, receiver.error?.message).toBe('done')
+    expect(await readdir(outside)).toEqual([])
+    expect(await readFile(join(receiveDir, 'notes'), 'utf8')).toBe('a file of the person\'s\n')
+    expect(await readdir(join(receiveDir, 'keep'))).toEqual(['a.bin'])
+    expect([await readdir(join(dir, 'album-aside')), await readdir(join(dir, 'notes-aside'))]).toEqual([['x.jpg'], ['n.txt']])
+    expect([0, 1, 2, 3, 4].filter((i) => new Bitmap(5, ends[0].missing).has(i))).toEqual([1, 3])
+    expect(ends[0].refused).toEqual([
+      { entry: 1, reason: '"album" is a symbolic link in the receive folder', under: 'album' },
+      { entry: 3, reason: '"notes" in the receive folder is no longer a folder (something else took its name while the transfer ran)', under: 'notes' }
+    ])
   })
 
   it('a receive whose one file was removed on the sender fails saying so, without telling to send it again "once it has stopped changing" (user-test finding: said of a file deleted mid-send)', async () => {
