@@ -399,7 +399,7 @@ export class Receiver {
       this.setState('verifying')
       const missing = await this.giveUpUnavailable()
       for (const f of this.files) {
-        if (f.entry.kind === 'dir') { if (!f.done && f.unavailable == null) { f.dest = await placeDir(this.receiveDir, this.localPath(f.entry.path), f.entry.mtimeMs, this.dirModes, f.entry.mtimeSubMsNs, this.deps.stateFolder); f.done = true } continue }
+        if (f.entry.kind === 'dir') { if (!f.done && f.unavailable == null) await this.finishDir(f); continue }
         if (!f.done && f.unavailable == null) throw new FerryError('E_INTERNAL', `${f.entry.path} is incomplete after fetching`)
       }
       // what was verified of files the sender could no longer send stays for
@@ -559,6 +559,25 @@ export class Receiver {
     if (this.unrecorded.length === 0) this.unrecordedSince = Date.now()
     this.unrecorded.push({ path: f.dest, fileRoot: f.entry.fileRoot, size: f.entry.size, ...asPlaced(f.dest, f.entry.mtimeMs), chunks: f.entry.chunks, chunkSize: f.entry.chunkSize, placed: { transferId: this.id, idx: f.index } })
     if (this.unrecorded.length >= INDEX_BATCH_FILES || Date.now() - this.unrecordedSince >= INDEX_BATCH_MS) this.recordPlaced()
+  }
+
+  /**
+   * Give a folder of the offer its time and mode, once every file is in; one
+   * swapped for a symbolic link or a file while they arrived (InTheWay) is
+   * done without, told in the receipt for it and what is below it, as its
+   * files not placed are (helper finding: the whole receive failed, its
+   * files placed and verified).
+   */
+  private async finishDir (f: FileState): Promise<void> {
+    try {
+      f.dest = await placeDir(this.receiveDir, this.localPath(f.entry.path), f.entry.mtimeMs, this.dirModes, f.entry.mtimeSubMsNs, this.deps.stateFolder)
+      f.done = true
+    } catch (err) {
+      if (!(err instanceof InTheWay)) throw err
+      f.unavailable = new FerryError('E_PATH_UNSAFE', `${quoteForDisplay(f.entry.path)}: ${err.reason}`)
+      this.refusedEntries = new Map([...this.refusedEntries, [f.index, { error: f.unavailable, reason: err.reason, under: f.entry.path }]])
+      this.deps.log.warn('a folder could not be given its time; received without it', { id: this.id, path: f.entry.path, err: err.reason })
+    }
   }
 
   /**
