@@ -125,6 +125,18 @@ export function diskHint (code: unknown): string | undefined {
 }
 
 /**
+ * Node's text of a failed file operation (`EROFS: read-only file system,
+ * write`) with what its errno says about the disk, when it says something:
+ * for the chunk sink, whose errors cross from a worker thread as text
+ * (helper finding: a receive folder's disk turned read-only mid-receive
+ * failed it with that text alone, where an offer then got the hint).
+ */
+export function withDiskHint (message: string): string {
+  const hint = diskHint(/^(E[A-Z]+):/.exec(message)?.[1])
+  return hint === undefined || message.endsWith(`(${hint})`) ? message : `${message} (${hint})`
+}
+
+/**
  * The state database's errors that are about the disk or the file, with a
  * code and a hint, not E_INTERNAL (review finding): SQLITE_FULL (13) is
  * E_NO_SPACE; READONLY (8), IOERR (10), CORRUPT (11), CANTOPEN (14) and

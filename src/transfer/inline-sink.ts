@@ -20,7 +20,7 @@
 
 import { constants, fdatasync } from 'node:fs'
 import { dirname } from 'node:path'
-import { FerryError } from '../errors.ts'
+import { FerryError, withDiskHint } from '../errors.ts'
 import { hash } from './blake3.js'
 import { BufferPool } from './buffer-pool.ts'
 import { ChunkBuffers } from './chunk-budget.ts'
@@ -281,7 +281,8 @@ async function mapErrors<T> (p: Promise<T>): Promise<T> {
 function toSinkError (err: unknown): FerryError {
   if (err instanceof FerryError) return err
   const e = err as NodeJS.ErrnoException
-  return new FerryError(sinkErrorCode(e.code), String(e.message ?? e), { cause: err })
+  const code = sinkErrorCode(e.code)
+  return new FerryError(code, code === 'E_IO' ? withDiskHint(String(e.message ?? e)) : String(e.message ?? e), { cause: err })
 }
 
 /**

@@ -8,7 +8,7 @@
 // and back without copying (transferred), and are reused for the next chunk.
 
 import { Worker } from 'node:worker_threads'
-import { FerryError, isErrorCode } from '../errors.ts'
+import { FerryError, isErrorCode, withDiskHint } from '../errors.ts'
 import { implementation } from './blake3.js'
 import { BufferPool } from './buffer-pool.ts'
 import { ChunkBuffers } from './chunk-budget.ts'
@@ -124,7 +124,10 @@ export class WorkerSink implements ChunkSink {
       this.pending.set(id, { resolve, reject })
       this.workers[i].postMessage({ ...req, id }, transfer)
     }).then((r) => {
-      if (!r.ok) throw new FerryError(isErrorCode(r.code) ? r.code : 'E_IO', r.message)
+      if (!r.ok) {
+        const code = isErrorCode(r.code) ? r.code : 'E_IO'
+        throw new FerryError(code, code === 'E_IO' ? withDiskHint(r.message) : r.message)
+      }
     })
   }
 

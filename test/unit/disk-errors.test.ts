@@ -2,7 +2,7 @@
 // person can act on; a socket's errno of the same name does not.
 
 import { describe, expect, it } from 'vitest'
-import { diskHint, toFerryError } from '../../src/errors.ts'
+import { diskHint, toFerryError, withDiskHint } from '../../src/errors.ts'
 
 const fsError = (code: string, message: string, path: string): Error => Object.assign(new Error(message), { code, path, syscall: 'write' })
 
@@ -30,5 +30,15 @@ describe('diskHint', () => {
     expect(diskHint('EACCES')).toBeUndefined()
     expect(diskHint('constructor')).toBeUndefined()
     expect(diskHint(undefined)).toBeUndefined()
+  })
+})
+
+describe('withDiskHint', () => {
+  it('adds the hint of the errno Node\'s text starts with, once, and leaves other texts alone', () => {
+    const said = 'EROFS: read-only file system, write (the file system is read-only now: remounted so, or by the system after an error on the disk)'
+    expect(withDiskHint('EROFS: read-only file system, write')).toBe(said)
+    expect(withDiskHint(said)).toBe(said)
+    expect(withDiskHint('EACCES: permission denied, open')).toBe('EACCES: permission denied, open')
+    expect(withDiskHint('part file 3 is gone')).toBe('part file 3 is gone')
   })
 })
