@@ -142,10 +142,17 @@ export function withDiskHint (message: string): string {
  * E_NO_SPACE; READONLY (8), IOERR (10), CORRUPT (11), CANTOPEN (14) and
  * NOTADB (26) are E_IO. Extended codes carry the primary one in their low byte.
  */
+const STORE_HINTS: Record<number, string> = {
+  8: 'the disk that holds ferry\'s home is read-only now, or the database is not writable by the user the daemon runs as',
+  10: 'the disk that holds ferry\'s home failed a write, or is read-only now: see the system log, dmesg'
+}
+
 function sqliteError (err: { errcode?: unknown }, message: string): FerryError | undefined {
   const primary = Number(err.errcode) & 0xff
   if (primary === 13) return new FerryError('E_NO_SPACE', `the state database cannot grow: ${message} (free space on the disk that holds ferry's home)`, { cause: err })
-  if ([8, 10, 11, 14, 26].includes(primary)) return new FerryError('E_IO', `the state database: ${message}`, { cause: err })
+  // SQLite hides the errno: a disk the kernel made read-only after an error reads "disk I/O error" alone (helper finding)
+  const hint = STORE_HINTS[primary]
+  if ([8, 10, 11, 14, 26].includes(primary)) return new FerryError('E_IO', `the state database: ${message}${hint !== undefined ? ` (${hint})` : ''}`, { cause: err })
   return undefined
 }
 

@@ -30,6 +30,17 @@ describe('state database errors', () => {
     expect(toFerryError(garbage)).toMatchObject({ code: 'E_IO', message: expect.stringMatching(/state database: file is not a database/) })
   })
 
+  it('a database whose disk failed a write or turned read-only says so, not "disk I/O error" alone (helper finding: ferry\'s home on a disk the kernel made read-only mid-receive)', () => {
+    // SQLITE_IOERR_WRITE (778): what SQLite answers when the write(2) under it fails with EROFS or EIO
+    const ioerr = Object.assign(new Error('disk I/O error'), { code: 'ERR_SQLITE_ERROR', errcode: 778 })
+    expect(toFerryError(ioerr)).toMatchObject({ code: 'E_IO', message: 'the state database: disk I/O error (the disk that holds ferry\'s home failed a write, or is read-only now: see the system log, dmesg)' })
+    const path = join(dir, 'ro.db')
+    new DatabaseSync(path).exec('CREATE TABLE t (x)')
+    let ro: unknown
+    try { new DatabaseSync(path, { readOnly: true }).exec('INSERT INTO t VALUES (1)') } catch (err) { ro = err }
+    expect(toFerryError(ro)).toMatchObject({ code: 'E_IO', message: 'the state database: attempt to write a readonly database (the disk that holds ferry\'s home is read-only now, or the database is not writable by the user the daemon runs as)' })
+  })
+
   it('a transaction that fills the database fails with the disk-full error, and the store goes on (SQLite had rolled it back itself)', () => {
     const db = openDb(join(dir, 'ferry.db'))
     const cache = new HashCacheStore(db)
