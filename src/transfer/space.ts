@@ -36,7 +36,20 @@ export interface SpaceNeed {
    * of them made a re-send not fit once the room was freed)
    */
   spooled?: number
+  /**
+   * the files it makes that are not here yet (its files, less those in
+   * place and the part files kept): each takes a file entry (an inode) of
+   * the disk, which a disk can run out of with bytes to spare
+   */
+  files?: number
 }
+
+/**
+ * File entries (inodes) kept free beyond an offer's files: its spool slots
+ * (up to ~40 at once), its folders and part folder, and some for the rest
+ * of the system.
+ */
+export const INODE_MARGIN = 64
 
 export function neededBytes (n: SpaceNeed): number {
   return Math.max(0, n.total - (n.inPlace ?? 0) - (n.held ?? 0)) + (n.reserved ?? 0)
@@ -76,8 +89,21 @@ export async function checkSpace (dir: string, need: SpaceNeed): Promise<void> {
   // disk fails the write with E_NO_SPACE, kept for a later re-send. Its "0 B
   // free" refused every offer (found receiving onto FAT32 through fusefat).
   if (Number(st.blocks) === 0) return
-  const short = spaceShortage(Number(st.bavail) * Number(st.bsize), Number(st.blocks) * Number(st.bsize), need)
+  const short = spaceShortage(Number(st.bavail) * Number(st.bsize), Number(st.blocks) * Number(st.bsize), need) ?? inodeShortage(Number(st.files), Number(st.ffree), need.files)
   if (short !== undefined) throw short
+}
+
+/**
+ * E_NO_SPACE when a disk of `total` file entries (inodes) with `free` left
+ * cannot make `files` more and keep INODE_MARGIN; undefined when it can, or
+ * when the file system does not count them (0: btrfs, FUSE). Why: a folder
+ * of many small files onto a disk out of inodes with bytes to spare failed
+ * once 49 of 200 were made, with "ENOSPC: no space left on device, open
+ * '…/.ferry-part/…/47'", where `df -h` showed room (helper finding).
+ */
+export function inodeShortage (total: number, free: number, files: number | undefined): FerryError | undefined {
+  if (files === undefined || files <= 0 || total <= 0 || free >= files + INODE_MARGIN) return undefined
+  return new FerryError('E_NO_SPACE', `the receive folder's disk can make ${free} more files (free inodes, as \`df -i\` shows); this needs ${files} and keeps ${INODE_MARGIN} free: remove files there, or receive onto another disk`)
 }
 
 /** E_NO_SPACE, saying by how much, when `need` does not fit in `free` bytes of a file system of `size` bytes; undefined when it fits. */

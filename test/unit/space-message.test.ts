@@ -2,7 +2,7 @@
 // a 4 KiB tmpfs read "0.0 MiB free; this needs 0.0 MiB and keeps 0.0 MiB free").
 
 import { describe, expect, it } from 'vitest'
-import { spaceShortage } from '../../src/transfer/space.ts'
+import { inodeShortage, spaceShortage } from '../../src/transfer/space.ts'
 
 describe('E_NO_SPACE message', () => {
   it('says small figures in KiB or bytes, larger ones in MiB and GiB', () => {
@@ -15,5 +15,16 @@ describe('E_NO_SPACE message', () => {
     // never "1024.0 KiB" or "1024 B": the next unit up
     expect(spaceShortage(0, 2 * 2 ** 20, { total: 2 ** 20 - 1 })?.message).toMatch(/needs 1\.0 MiB /)
     expect(spaceShortage(0, 2 * 2 ** 20, { total: 1023.6 })?.message).toMatch(/needs 1\.0 KiB /)
+  })
+})
+
+describe('inodeShortage', () => {
+  it('says how many files the disk can still make and what the offer needs; nothing where they fit or are not counted (btrfs, FUSE: 0)', () => {
+    expect(inodeShortage(50, 49, 200)?.message).toBe("the receive folder's disk can make 49 more files (free inodes, as `df -i` shows); this needs 200 and keeps 64 free: remove files there, or receive onto another disk")
+    expect(inodeShortage(50, 49, 200)?.code).toBe('E_NO_SPACE')
+    expect(inodeShortage(1000, 264, 200)).toBeUndefined()
+    expect(inodeShortage(0, 0, 200)).toBeUndefined()
+    expect(inodeShortage(50, 0, 0)).toBeUndefined()
+    expect(inodeShortage(50, 0, undefined)).toBeUndefined()
   })
 })
