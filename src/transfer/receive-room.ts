@@ -73,6 +73,7 @@ export class ReceiveRoom {
     const dir = this.ctx.c.receiveDir
     const rootHex = Buffer.from(offer.root).toString('hex')
     let inPlace = 0
+    let inPlaceFiles = 0
     const reserved = this.receives.reservedIn(dir, (r) => r !== self && r.rootHex !== rootHex)
     const partDir = partDirFor(dir, rootHex)
     // the holes of sparse files are never written (zero-chunks.ts), where the file system keeps holes, nor are the paths refused
@@ -81,9 +82,10 @@ export class ReceiveRoom {
     const holes = zeros > 0 && await keepsHoles(dir)
     const total = taken.reduce((n, f) => n + f.size, 0) - (holes ? zeros : 0)
     const need = async (): Promise<SpaceNeed> => {
-      const { held, spooled } = await partFolderBytes(partDir)
+      const { held, spooled, files: partFiles } = await partFolderBytes(partDir)
       // room for the spool of what is still to fetch, not of the whole offer (review finding: a re-send all in place was refused)
-      return { total, inPlace, held, reserved, spool: spoolOf(offer.files, total - inPlace - held), spooled }
+      // and an inode for each file not here yet (space.ts, inodeShortage)
+      return { total, inPlace, held, reserved, spool: spoolOf(offer.files, total - inPlace - held), spooled, files: taken.filter((f) => f.kind === 'file').length - inPlaceFiles - partFiles }
     }
     /** undefined when the offer fits, else the E_NO_SPACE that says by how much it does not */
     const shortage = async (): Promise<unknown> => {
@@ -100,7 +102,7 @@ export class ReceiveRoom {
     // Files already in place need no room. Looked for only when the offer
     // does not fit without them: it costs a stat per file (~100 ms of the
     // offer's answer for 1,000 photos, which the plan does again anyway).
-    for (const f of taken) if (f.kind === 'file' && await alreadyInPlace(dir, renamed.get(f.path) ?? f.path, f, this.ctx.c.store, undefined, { estimate: true }) != null) inPlace += f.size - (holes ? zeroBytes([f]) : 0)
+    for (const f of taken) if (f.kind === 'file' && await alreadyInPlace(dir, renamed.get(f.path) ?? f.path, f, this.ctx.c.store, undefined, { estimate: true }) != null) { inPlace += f.size - (holes ? zeroBytes([f]) : 0); inPlaceFiles++ }
     short = await shortage()
     if (short === undefined) return
     const freed = await this.receives.parts.sweepParts(0, rootHex)
