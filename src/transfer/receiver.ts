@@ -951,9 +951,10 @@ function modesOf (offer: OfferMsg, at: (offered: string) => string): DirModes {
 function deniedPlacing (relPath: string, offered: string, err: unknown): Refusal | undefined {
   const under = dirname(offered)
   if (err instanceof InTheWay) return { error: new FerryError('E_PATH_UNSAFE', `${quoteForDisplay(relPath)}: ${err.reason}`), reason: err.reason, ...(under === '.' ? {} : { under }) }
+  // "." for the receive folder itself: the sender applies it to the files at its top (receipt-skipped.ts)
   const why = notWritableBecause(err instanceof FerryError ? err.cause : err)
   if (why === undefined) return undefined
   const folder = dirname(relPath)
   const refusal = notWritableRefusal(quoteForDisplay(relPath), folder === '.' ? undefined : quoteForDisplay(folder), why)
-  return under === '.' ? refusal : { ...refusal, under }
+  return { ...refusal, under }
 }

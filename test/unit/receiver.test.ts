@@ -29,11 +29,11 @@ import { folderIdOf } from '../../src/transfer/safe-path.ts'
 import { descriptorsOf } from '../helpers/files.ts'
 
 /** a folder links into which fail as for a folder of another user's (the tests run as root, which permission bits let through) */
-const lockedFolder = vi.hoisted(() => ({ path: undefined as string | undefined }))
+const lockedFolder = vi.hoisted(() => ({ path: undefined as string | undefined, alone: false }))
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>()
   const linkSync = ((from: string, to: string) => {
-    if (lockedFolder.path !== undefined && to.startsWith(`${lockedFolder.path}/`)) throw Object.assign(new Error(`EACCES: permission denied, link '${from}' -> '${to}'`), { code: 'EACCES', errno: -13 })
+    if (lockedFolder.path !== undefined && to.startsWith(`${lockedFolder.path}/`) && (!lockedFolder.alone || !to.slice(lockedFolder.path.length + 1).includes('/'))) throw Object.assign(new Error(`EACCES: permission denied, link '${from}' -> '${to}'`), { code: 'EACCES', errno: -13 })
     fs.linkSync(from, to)
   }) as typeof fs.linkSync
   return { ...fs, linkSync, default: { ...fs, linkSync } }
@@ -149,6 +149,29 @@ describe('Receiver', () => {
     const { skipped } = receiptSkipped(ends[0], offer.files, offer.files.map((f) => `/home/me/${f.path}`), files.map((_, i) => i), () => undefined)
     expect(skipped).toHaveLength(30)
     for (const s of skipped) expect(s).toMatchObject({ reason: `refused by the receiver: ${reason}`, refused: true })
+  })
+
+  it('the receive folder itself made read-only while files arrive at its top: told once for it (under "."), so the sender gives each file there the reason, not the first 20 alone (helper finding: of 45 photos sent by name, 32 read "its reason not told")', async () => {
+    const files = Array.from({ length: 30 }, (_, i) => ({ path: `IMG_${String(i).padStart(2, '0')}.jpg`, data: randomBytes(100 + i) }))
+    const { offer, receiveDir, serving } = await servedOffer([...files, { path: 'album/kept.jpg', data: randomBytes(100) }])
+    await mkdir(join(receiveDir, 'album'))
+    // links into the receive folder itself fail, not into its folders
+    lockedFolder.path = receiveDir
+    lockedFolder.alone = true
+    const ends: EndMsg[] = []
+    try {
+      const receiver = new Receiver(depsWith(() => sink, ends, serving), { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+      await receiver.run()
+      expect(receiver.state, receiver.error?.message).toBe('done')
+    } finally { lockedFolder.path = undefined; lockedFolder.alone = false }
+    const reason = `the receive folder is not writable by the user the daemon runs as (${userInfo().username})`
+    expect(ends[0].refused).toEqual([{ entry: 0, reason, under: '.' }])
+    const { skipped } = receiptSkipped(ends[0], offer.files, offer.files.map((f) => `/home/me/${f.path}`), files.map((_, i) => i), () => undefined)
+    expect(skipped).toHaveLength(30)
+    for (const s of skipped) expect(s).toMatchObject({ reason: `refused by the receiver: ${reason}`, refused: true })
+    // a file in a folder of it not received is not said to be refused for the receive folder
+    const other = receiptSkipped(ends[0], offer.files, offer.files.map((f) => `/home/me/${f.path}`), [30], () => undefined).skipped
+    expect(other[0].reason).not.toMatch(/^refused by the receiver: /)
   })
 
   it('a folder of the offer swapped for a symbolic link, or for a file, after the offer was checked (while its files arrive) refuses its files alone, told once for the folder; nothing is written through the link and the rest arrives (helper finding: the receive failed whole with E_INTERNAL "Cannot read properties of undefined (reading \'code\')")', async () => {
