@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url'
 import { FerryDaemon, pair, removeTree, type Memory, type SendResult, type TransferRow } from './ferry.ts'
 import { NEXT_BYTES, RECEIVER, SENDER, TEN_GIB, sameBytes, syncFs, verify, vethTx, loadavg, type Dataset } from './lab.ts'
 import { sleep, waitFor } from './proc.ts'
-import { chunkSizeFor } from '../../src/transfer/chunking.ts'
+import { chunkSizeFor } from '../../src/transfer/manifest/chunking.ts'
 
 /** Per-run limits (every wait in the bench is bounded). */
 const SEND_TIMEOUT_MS = 15 * 60_000
@@ -29,7 +29,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
  * have asked for and not yet read, per chunk stream (REQUESTS_AHEAD requests
  * of REQUEST_BYTES), plus what its reader had not yet written to the spool
  * (SPOOL_WRITE_BYTES). What was read is kept (spool.ts). The numbers are
- * read from the code under test (src/transfer/fetch.ts, spool.ts,
+ * read from the code under test (src/transfer/receive/fetch.ts, spool.ts,
  * receiver.ts), so the allowance follows it; they are recorded with the
  * result.
  */
@@ -41,8 +41,8 @@ export function pipelineOfSource (): Pipeline {
     if (expr == null) throw new Error(`cannot find ${name} in src/transfer`)
     return expr.split('*').reduce((a, b) => a * Number(b.trim()), 1)
   }
-  const fetch = src('fetch.ts')
-  return { streams: constant(src('receiver.ts'), 'CHUNK_STREAMS'), requestBytes: constant(fetch, 'REQUEST_BYTES'), requestsAhead: constant(fetch, 'REQUESTS_AHEAD'), spoolBytes: constant(src('spool.ts'), 'SPOOL_WRITE_BYTES') }
+  const fetch = src('receive/fetch.ts')
+  return { streams: constant(src('receive/receiver.ts'), 'CHUNK_STREAMS'), requestBytes: constant(fetch, 'REQUEST_BYTES'), requestsAhead: constant(fetch, 'REQUESTS_AHEAD'), spoolBytes: constant(src('receive/spool.ts'), 'SPOOL_WRITE_BYTES') }
 }
 export function resendAllowance (p: Pipeline): number {
   return p.streams * (p.requestsAhead * p.requestBytes + p.spoolBytes)

@@ -48,7 +48,7 @@ export async function createNode (init: NodeInit): Promise<FerryNode> {
     // yamux's default stream window (256 KiB growing to 16 MiB): a 2 MiB cap
     // cost ~10 % on the 1 Gbit shaped link and saved no measurable memory;
     // what a chunk stream buffers is bounded by the receiver's requests
-    // (src/transfer/fetch.ts), not by the window
+    // (src/transfer/receive/fetch.ts), not by the window
     streamMuxers: [yamuxInPieces()],
     peerDiscovery,
     nodeInfo: { name: 'ferry', version: init.version, userAgent: `ferry/${init.version}` },

@@ -43,7 +43,7 @@
 // 5. Noise encryption: libp2p-noise's encrypt() is the last reader of the
 //    plaintext the streams hand down; ferry's sender reads source files into
 //    buffers it uses again once their bytes are encrypted
-//    (transfer/send-buffers.ts), and learns that here.
+//    (transfer/send/send-buffers.ts), and learns that here.
 // 6. Noise batches: libp2p-noise's stream encrypts all it has queued at
 //    once (MiBs, when yamux streams have queued frames), and the TCP stream
 //    below writes that ciphertext 64 KiB per event-loop turn (the socket's
@@ -69,7 +69,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { StreamState, YamuxStream } from '@chainsafe/libp2p-yamux/stream'
 import { Uint8ArrayList } from 'uint8arraylist'
-import { sealed } from '../transfer/send-buffers.ts'
+import { sealed } from '../transfer/send/send-buffers.ts'
 
 const PATCHED = Symbol.for('ferry.wire-tuning')
 

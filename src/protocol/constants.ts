@@ -63,7 +63,7 @@ export const MAX_RUNNING_RECEIVES_PER_PEER = 4
 export const MAX_OFFER_TOTAL_BYTES = 2 ** 50
 /** Chunks per ChunkRequest: bounds how much one request makes the sender read. */
 export const MAX_CHUNKS_PER_REQUEST = 64
-/** Largest chunk (must match transfer/chunking.ts MAX_CHUNK_SIZE). */
+/** Largest chunk (must match transfer/manifest/chunking.ts MAX_CHUNK_SIZE). */
 export const MAX_CHUNK_BYTES = 16 * 1024 * 1024
 /**
  * Chunk streams one peer may have served at once, over all its connections:

@@ -10,7 +10,7 @@
 // write in the same clock tick as the hashing would leave both unchanged.
 // A stale entry mostly fails a transfer: the receiver checks every chunk
 // against the manifest and refuses bytes that do not match, and a transfer
-// that fails so forgets its files' entries (src/transfer/send-serve.ts), so sending again
+// that fails so forgets its files' entries (src/transfer/send/send-serve.ts), so sending again
 // hashes them anew. But old hashes are a valid manifest of the old file:
 // where the receiver still holds the old bytes, the old file "arrives",
 // verified (user-test finding: an exFAT card, whose ctime follows the
@@ -19,7 +19,7 @@
 // CTIME_NOT_KEPT).
 // Bounded: beyond HASH_CACHE_MAX_ENTRIES files the least recently used go.
 
-import { HASH_LENGTH } from '../transfer/chunking.ts'
+import { HASH_LENGTH } from '../transfer/manifest/chunking.ts'
 import { statementCache, type Db } from './db.ts'
 
 export interface FileIdentity {

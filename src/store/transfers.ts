@@ -184,7 +184,7 @@ export class TransferStore {
 
   /**
    * Offers refused whole, recorded as failed receives without a manifest
-   * and ended as they came (src/transfer/offer-intake.ts recordRefused): how many from
+   * and ended as they came (src/transfer/receive/offer-intake.ts recordRefused): how many from
    * `peerId` since `since`, and forgetting those older than `before`.
    */
   countRefusedSince (peerId: string, since: number): number {

@@ -16,7 +16,7 @@ import { sendEnd, type EndMsg } from '../protocol/transfer.ts'
 import type { OfferInfo, TransferInfo } from '../daemon/control/types.ts'
 import type { TransferStore, TrustStore } from '../store/index.ts'
 import type { TransferRow } from '../store/transfers.ts'
-import type { ChunkHashCache } from './manifest.ts'
+import type { ChunkHashCache } from './manifest/manifest.ts'
 import type { PendingStates } from './pending-states.ts'
 
 export interface TransferComponents {

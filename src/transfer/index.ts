@@ -13,14 +13,14 @@ export {
   chunkRange,
   chunkSizeFor,
   isValidChunkSize
-} from './chunking.ts'
-export type { ChunkRange } from './chunking.ts'
+} from './manifest/chunking.ts'
+export type { ChunkRange } from './manifest/chunking.ts'
 
-export { blake3, createHashPool } from './hash-pool.ts'
-export type { HashFileOptions, HashOptions, HashPool, HashPoolInit, HashPoolStats } from './hash-pool.ts'
+export { blake3, createHashPool } from './manifest/hash-pool.ts'
+export type { HashFileOptions, HashOptions, HashPool, HashPoolInit, HashPoolStats } from './manifest/hash-pool.ts'
 
-export { PROGRESS_INTERVAL_MS, buildManifest, offerBytesBound, scanPaths } from './manifest.ts'
-export type { BuildOptions, BuildProgress, FileEntry, Manifest, ScanOptions, ScanWarning, ScannedEntry } from './manifest.ts'
+export { PROGRESS_INTERVAL_MS, buildManifest, offerBytesBound, scanPaths } from './manifest/manifest.ts'
+export type { BuildOptions, BuildProgress, FileEntry, Manifest, ScanOptions, ScanWarning, ScannedEntry } from './manifest/manifest.ts'
 
 export {
   FILE_ROOT_TAG,
@@ -30,7 +30,7 @@ export {
   computeFileRoot,
   computeTransferRoot,
   verifyManifest
-} from './manifest-root.ts'
+} from './manifest/manifest-root.ts'
 
 export {
   MAX_COMPONENT_BYTES,
@@ -41,4 +41,4 @@ export {
   resolveInside,
   uniqueDestination,
   validateRelativePath
-} from './safe-path.ts'
+} from './folder/safe-path.ts'

@@ -10,7 +10,7 @@
 // counts and names: this module touches no file.
 
 import { RENAMED_SHOWN, type RenamedPath } from '../daemon/control/types.ts'
-import { MAX_PATH_BYTES } from './safe-path.ts'
+import { MAX_PATH_BYTES } from './folder/safe-path.ts'
 import { END_RENAMED_SHOWN, type EndMsg, type OfferFile, type RenamedEntry } from '../protocol/transfer.ts'
 
 /** A rename as the receiver keeps it: a RenamedPath, and its entry in the offer (none for a folder the offer has no entry of) to tell the sender. */

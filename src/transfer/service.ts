@@ -8,13 +8,19 @@
 // info, resolveId, cancel, onEnd, loadUnfinished, trustRemoved,
 // resumeWaiting, stop, publishing). The sides were one 1,700-line class;
 // split so that each file has one job and each side owns its state:
-//   send side: sends.ts (the sends and their states), send-hash.ts (scan
-//     and hash a new send), send-offer.ts (offer it, and again),
+//   send side, send/: sends.ts (the sends and their states), send-hash.ts
+//     (scan and hash a new send), send-offer.ts (offer it, and again),
 //     send-serve.ts (serve its chunks, take its receipt);
-//   receive side: receives.ts (the receives and what their runs share),
-//     offer-intake.ts (read and admit a new offer), receive-room.ts (does
-//     it fit the receive folder), offer-decisions.ts (offers waiting for a
-//     decision), kept-parts.ts (part folders receives leave).
+//   receive side, receive/: receives.ts (the receives and what their runs
+//     share), offer-intake.ts (read and admit a new offer), receive-room.ts
+//     (does it fit the receive folder), offer-decisions.ts (offers waiting
+//     for a decision), kept-parts.ts (part folders receives leave).
+// The rest of src/transfer/ by job: manifest/ (scan, chunk, hash: the hash
+// pool and its worker), send/ and receive/ (what each side's runs do:
+// sender.ts, receiver.ts, fetch.ts, …), folder/ (the receive folder: paths
+// and names it takes, its room, placing a file), sink/ (verify and write
+// received chunks); this folder keeps the service, the public API
+// (index.ts) and what both sides share (context.ts, snapshot.ts, …).
 // Must never: hold a send's or a receive's state itself.
 
 import type { TransferRow } from '../store/transfers.ts'
@@ -24,19 +30,19 @@ import { readEnd, type EndMsg } from '../protocol/transfer.ts'
 import { isFinalState, type OfferInfo, type TransferInfo } from '../daemon/control/types.ts'
 import { toTransferInfo } from './snapshot.ts'
 import { EmitThrottle } from './throttle.ts'
-import { sweepProbes } from './name-probe.ts'
-import { KEEP_ENDED_PARTS_MS } from './part-folders.ts'
-import { pruneIndex } from './index-prune.ts'
+import { sweepProbes } from './folder/name-probe.ts'
+import { KEEP_ENDED_PARTS_MS } from './receive/part-folders.ts'
+import { pruneIndex } from './receive/index-prune.ts'
 import { PendingStates } from './pending-states.ts'
 import { sendEndTo, type TransferComponents, type TransferContext } from './context.ts'
-import { Sends } from './sends.ts'
-import { SendOffering } from './send-offer.ts'
-import { SendHashing } from './send-hash.ts'
-import { SendServing } from './send-serve.ts'
-import { Receives } from './receives.ts'
-import { ReceiveRoom } from './receive-room.ts'
-import { OfferIntake } from './offer-intake.ts'
-import { OfferDecisions } from './offer-decisions.ts'
+import { Sends } from './send/sends.ts'
+import { SendOffering } from './send/send-offer.ts'
+import { SendHashing } from './send/send-hash.ts'
+import { SendServing } from './send/send-serve.ts'
+import { Receives } from './receive/receives.ts'
+import { ReceiveRoom } from './receive/receive-room.ts'
+import { OfferIntake } from './receive/offer-intake.ts'
+import { OfferDecisions } from './receive/offer-decisions.ts'
 export type { TransferComponents } from './context.ts'
 
 const EMIT_INTERVAL_MS = 250

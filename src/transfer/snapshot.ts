@@ -5,9 +5,9 @@ import type { TransferRow } from '../store/index.ts'
 import { cutToBytes, isErrorCode } from '../errors.ts'
 import { popcount } from './bitmap.ts'
 import type { OfferMsg } from '../protocol/transfer.ts'
-import type { Receiver } from './receiver.ts'
-import type { Refusal } from './safe-path.ts'
-import type { Sender } from './sender.ts'
+import type { Receiver } from './receive/receiver.ts'
+import type { Refusal } from './folder/safe-path.ts'
+import type { Sender } from './send/sender.ts'
 
 const MAX_IN_FLIGHT_SHOWN = 4
 

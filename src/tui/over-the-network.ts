@@ -36,7 +36,7 @@ export function networkWords (t: TransferInfo): string {
 function moreThanArrived (t: TransferInfo): string {
   const sent = sentForNotArrived(t)
   // nothing left out: parts sent again after an interruption, which marks the transfer resumed (a restart of either
-  // side, a chunk stream cut: src/transfer/sends.ts markResumed). Not resumed: what was fetched ahead of the offer and dropped
+  // side, a chunk stream cut: src/transfer/send/sends.ts markResumed). Not resumed: what was fetched ahead of the offer and dropped
   // (a file left out while hashing shifts the offer's entries from the preview's; a file changed while hashed), or a
   // chunk fetched again after it failed its check (review finding: a real send of the first kind said "went again
   // after an interruption", resumed false on both sides)

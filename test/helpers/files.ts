@@ -9,7 +9,7 @@ import { readdirSync, readlinkSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { blake3 } from '../../src/transfer/index.ts'
-import { floorMs } from '../../src/transfer/manifest.ts'
+import { floorMs } from '../../src/transfer/manifest/manifest.ts'
 
 const MiB = 1024 * 1024
 

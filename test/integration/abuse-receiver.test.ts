@@ -12,7 +12,7 @@ import type { Stream } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { CHUNKS_PROTOCOL, MAX_CHUNK_STREAMS_PER_PEER, RECEIPT_PROTOCOL } from '../../src/protocol/constants.ts'
 import { encodeChunkRequest, sendAll, sendEnd, type OfferMsg } from '../../src/protocol/transfer.ts'
-import { receiptPayload } from '../../src/transfer/receiver.ts'
+import { receiptPayload } from '../../src/transfer/receive/receiver.ts'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
 import { control as call, spawnCli, tempDir, vmRssBytes, waitFor, type CliProcess, type TestDaemon } from '../helpers/daemon.ts'
 import { daemonWithEvilPeer, hex, type EvilPeer } from '../helpers/evil-peer.ts'
@@ -118,7 +118,7 @@ describe('a receiver that asks whether an offer waiting there for a decision sti
     await answering({ holdsOffers: true }, async () => {
       const { sending, offer, id, shown } = await sendOneToEvil('held.bin', ['--json'])
       await waitFor(async () => (await shown())?.awaitingDecision === true, 'the send to wait for a decision there', 10_000)
-      // as checkPendingOffer (src/transfer/offer-decisions.ts) asks it, once the sender is back online after the receiver restarted
+      // as checkPendingOffer (src/transfer/receive/offer-decisions.ts) asks it, once the sender is back online after the receiver restarted
       const ask = await evil.open(sender, CHUNKS_PROTOCOL)
       await sendAll(ask, encodeChunkRequest({ transferId: offer.transferId, fileIndex: 0, chunks: [] }))
       await new Promise((resolve) => setTimeout(resolve, 1500))

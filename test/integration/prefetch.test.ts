@@ -1,4 +1,4 @@
-// Fetching ahead of the offer (/ferry/preview/1.0.0, src/transfer/prefetch.ts),
+// Fetching ahead of the offer (/ferry/preview/1.0.0, src/transfer/receive/prefetch.ts),
 // end to end on 127.0.0.1 with mDNS off: a real daemon receives from a peer
 // that speaks the protocols with crafted messages (test/helpers/evil-peer.ts),
 // so the test decides which hashes come when, and counts every chunk the
@@ -13,8 +13,8 @@ import type { Stream } from '@libp2p/interface'
 import { join } from 'node:path'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
 import { PREVIEW_PROTOCOL, RECEIPT_PROTOCOL } from '../../src/protocol/constants.ts'
-import { partDirFor } from '../../src/transfer/finalize.ts'
-import { prefetchFolderName } from '../../src/transfer/prefetch.ts'
+import { partDirFor } from '../../src/transfer/folder/finalize.ts'
+import { prefetchFolderName } from '../../src/transfer/receive/prefetch.ts'
 import { encodeHashPart, encodeOffer, encodePreview, sendAll, sendEnd } from '../../src/protocol/transfer.ts'
 import { control, pairDaemons, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
 import { digestFile, writeRandomFile } from '../helpers/files.ts'

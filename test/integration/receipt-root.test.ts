@@ -14,7 +14,7 @@ import { DatabaseSync } from 'node:sqlite'
 import { HELLO_PROTOCOL, RECEIPT_PROTOCOL, WIRE_VERSION } from '../../src/protocol/constants.ts'
 import { answerHello } from '../../src/protocol/hello.ts'
 import { sendEnd, type OfferMsg } from '../../src/protocol/transfer.ts'
-import { receiptPayload } from '../../src/transfer/receiver.ts'
+import { receiptPayload } from '../../src/transfer/receive/receiver.ts'
 import { control as call, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
 import { daemonWithEvilPeer, hex, type EvilPeer } from '../helpers/evil-peer.ts'
 

@@ -6,7 +6,7 @@
 // resumes from the part file instead of starting over.
 //
 // Sizes: the receiver keeps 1 % of this small file system free on top of
-// what an offer needs (64 MiB on one of 6.4 GiB and more: transfer/space.ts),
+// what an offer needs (64 MiB on one of 6.4 GiB and more: transfer/folder/space.ts),
 // so a 96 MiB tmpfs refuses 100 MiB, takes 15 MiB, and takes one offer of
 // 50 MiB but not a second while the first is under way.
 
@@ -20,7 +20,7 @@ import { cleanupAll, control as call, runCli, spawnCli, startDaemon, tempDir, wa
 import { rootRequiredButMissing } from '../helpers/lab.ts'
 import { showCode } from '../helpers/pairing.ts'
 import { sameBytes } from '../helpers/files.ts'
-import { readSpool } from '../../src/transfer/spool.ts'
+import { readSpool } from '../../src/transfer/receive/spool.ts'
 
 const MiB = 1024 * 1024
 const TMPFS_MIB = 96
@@ -153,7 +153,7 @@ describe.skipIf(skip != null)('full disk (tmpfs receive folder)', () => {
     } finally { await fh.close() }
     const whole = isWhole.size
     // and what arrived of the chunks not yet in the part file is in the spool,
-    // whole or their start, as far as the disk took it (src/transfer/spool.ts)
+    // whole or their start, as far as the disk took it (src/transfer/receive/spool.ts)
     let spooled = 0
     for (const s of await readSpool(join(mountpoint!, '.ferry-part', partDirs[0]), (f, c) => f === 0 && c < 60 ? CHUNK : undefined)) {
       if (isWhole.has(s.chunk)) continue

@@ -1,5 +1,5 @@
 // A receive folder on exFAT, as on a USB stick or a camera's card: names
-// with : * ? " < > | cannot be held there (src/transfer/name-probe.ts), and
+// with : * ? " < > | cannot be held there (src/transfer/folder/name-probe.ts), and
 // a file's zeros take room, as it has no holes (zero-chunks.ts, keepsHoles). Two
 // real daemons on 127.0.0.1 (mDNS off), the receiver's folder on an exFAT
 // image mounted with exfat-fuse for this test (root, mkfs.exfat and

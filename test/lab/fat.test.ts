@@ -1,5 +1,5 @@
 // A receive folder on FAT32, as on a USB stick or an SDHC camera card: a
-// file of 4 GiB or more cannot be held there (src/transfer/file-size-limit.ts).
+// file of 4 GiB or more cannot be held there (src/transfer/folder/file-size-limit.ts).
 // Two real daemons on 127.0.0.1 (mDNS off), the receiver's folder on a FAT32
 // image mounted with fusefat for this test (root, mkfs.vfat and fusefat: a
 // printed skip where any is missing). This kernel has no vfat module, so the

@@ -2,7 +2,7 @@
 // home server, unplugged, or not mounted after a reboot): offers are refused
 // with E_PATH_NOT_FOUND, and nothing is made on the disk under the mount
 // point, neither by an offer nor by the daemon's start; once the disk is
-// mounted again, receives go there (src/transfer/receive-mount.ts). Two
+// mounted again, receives go there (src/transfer/folder/receive-mount.ts). Two
 // real daemons on 127.0.0.1 (mDNS off); the disk is a small tmpfs mounted
 // for this test (needs root; required in CI, a printed skip elsewhere).
 

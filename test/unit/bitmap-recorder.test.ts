@@ -1,12 +1,12 @@
 // The receiver records a file's verified chunks only after its part file was
-// flushed (src/transfer/bitmap-recorder.ts). A power cut cannot be staged
+// flushed (src/transfer/receive/bitmap-recorder.ts). A power cut cannot be staged
 // here, so the flush is a stand-in whose completion the test controls; what
 // is checked is the order, and what is (not) recorded.
 
 import { describe, expect, it } from 'vitest'
 import { Bitmap } from '../../src/transfer/bitmap.ts'
-import { BitmapRecorder } from '../../src/transfer/bitmap-recorder.ts'
-import type { FileState } from '../../src/transfer/receive-plan.ts'
+import { BitmapRecorder } from '../../src/transfer/receive/bitmap-recorder.ts'
+import type { FileState } from '../../src/transfer/receive/receive-plan.ts'
 
 function file (index: number, chunks: number, have: number[]): FileState {
   const bitmap = new Bitmap(chunks)

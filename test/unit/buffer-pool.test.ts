@@ -1,7 +1,7 @@
 // The receive side's chunk-buffer pool: reuse, and one budget for all sizes.
 
 import { describe, expect, it } from 'vitest'
-import { BufferPool } from '../../src/transfer/buffer-pool.ts'
+import { BufferPool } from '../../src/transfer/sink/buffer-pool.ts'
 
 const MiB = 1024 * 1024
 const KiB256 = 256 * 1024

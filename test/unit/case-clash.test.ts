@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { caseClashes, foldName } from '../../src/transfer/case-clash.ts'
+import { caseClashes, foldName } from '../../src/transfer/folder/case-clash.ts'
 
 const file = (path: string): { path: string, kind: string } => ({ path, kind: 'file' })
 const dir = (path: string): { path: string, kind: string } => ({ path, kind: 'dir' })

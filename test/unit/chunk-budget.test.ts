@@ -1,6 +1,6 @@
 // The daemon-wide byte budget for receive chunk buffers (chunk-budget.ts).
 import { describe, expect, it } from 'vitest'
-import { ChunkBudget } from '../../src/transfer/chunk-budget.ts'
+import { ChunkBudget } from '../../src/transfer/sink/chunk-budget.ts'
 
 const settled = async (p: Promise<unknown>): Promise<boolean> => {
   let done = false

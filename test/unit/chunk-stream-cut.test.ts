@@ -13,8 +13,8 @@ import { join } from 'node:path'
 import { streamPair } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
 import { FrameReader, encodeChunkRequest, readChunkHeader, sendAll, type OfferFile } from '../../src/protocol/transfer.ts'
-import { hash } from '../../src/transfer/blake3.js'
-import { Sender, serveChunks } from '../../src/transfer/sender.ts'
+import { hash } from '../../src/transfer/manifest/blake3.js'
+import { Sender, serveChunks } from '../../src/transfer/send/sender.ts'
 
 const CHUNK = 256 * 1024
 let dir: string

@@ -21,8 +21,8 @@ import type { Stream } from '@libp2p/interface'
 import { CHUNKS_PROTOCOL } from '../../src/protocol/constants.ts'
 import { encodeChunkRequest, sendAll, type OfferFile } from '../../src/protocol/transfer.ts'
 import { SEND_AHEAD_BYTES } from '../../src/protocol/frames.ts'
-import { hash } from '../../src/transfer/blake3.js'
-import { Sender, serveChunks } from '../../src/transfer/sender.ts'
+import { hash } from '../../src/transfer/manifest/blake3.js'
+import { Sender, serveChunks } from '../../src/transfer/send/sender.ts'
 
 const MiB = 1024 * 1024
 const IDLE_MS = 600

@@ -174,8 +174,8 @@ describe('hashFileChunks on real files', () => {
 
 describe('chunks of zeros (sparse files)', () => {
   it('a whole chunk of zeros is known by its hash; a last, shorter one and one with a byte set are not; an offer counts the bytes never written', async () => {
-    const { hash } = await import('../../src/transfer/blake3.js')
-    const { isZeroChunk, zeroBytes } = await import('../../src/transfer/zero-chunks.ts')
+    const { hash } = await import('../../src/transfer/manifest/blake3.js')
+    const { isZeroChunk, zeroBytes } = await import('../../src/transfer/receive/zero-chunks.ts')
     const cs = 256 * 1024
     const zero = hash(new Uint8Array(cs))
     const oneSet = new Uint8Array(cs)

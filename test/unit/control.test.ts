@@ -12,7 +12,7 @@ import { ControlServer } from '../../src/daemon/control/server.ts'
 import { MAX_CONTROL_LINE, type TransferInfo } from '../../src/daemon/control/types.ts'
 import { buildHandlers } from '../../src/daemon/handlers.ts'
 import type { Daemon } from '../../src/daemon/daemon.ts'
-import { scanPaths } from '../../src/transfer/manifest.ts'
+import { scanPaths } from '../../src/transfer/manifest/manifest.ts'
 import { send } from '../../src/cli/commands/transfer.ts'
 import { FerryError } from '../../src/errors.ts'
 

@@ -22,7 +22,7 @@ vi.mock('node:fs', async (importOriginal) => {
   return { ...fs, lstatSync, default: { ...fs, lstatSync } }
 })
 
-const { ensureParents, placeFile } = await import('../../src/transfer/finalize.ts')
+const { ensureParents, placeFile } = await import('../../src/transfer/folder/finalize.ts')
 
 const dir = mkdtempSync(join(tmpdir(), 'ferry-place-race-'))
 afterAll(() => { rmSync(dir, { recursive: true, force: true }) })

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process'
 import { hash as blake3Wasm } from 'blake3-wasm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MIN_CHUNK_SIZE, blake3, createHashPool } from '../../src/transfer/index.ts'
-import { createHasher, implementation } from '../../src/transfer/blake3.js'
+import { createHasher, implementation } from '../../src/transfer/manifest/blake3.js'
 import { hash as jitHash } from 'blake3-jit'
 import type { HashPool } from '../../src/transfer/index.ts'
 

@@ -25,7 +25,7 @@ vi.mock('node:fs', async (importOriginal) => {
 })
 
 const { writeMiBChunks } = await import('../helpers/files.ts')
-const { InlineSink } = await import('../../src/transfer/inline-sink.ts')
+const { InlineSink } = await import('../../src/transfer/sink/inline-sink.ts')
 
 const dir = mkdtempSync(join(tmpdir(), 'ferry-flush-'))
 afterAll(() => { rmSync(dir, { recursive: true, force: true }) })

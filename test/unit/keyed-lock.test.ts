@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { KeyedLock } from '../../src/transfer/keyed-lock.ts'
+import { KeyedLock } from '../../src/transfer/receive/keyed-lock.ts'
 
 const tick = async (): Promise<void> => { for (let i = 0; i < 5; i++) await Promise.resolve() }
 

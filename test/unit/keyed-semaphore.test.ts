@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { KeyedSemaphore } from '../../src/transfer/keyed-semaphore.ts'
+import { KeyedSemaphore } from '../../src/transfer/receive/keyed-semaphore.ts'
 
 const tick = async (): Promise<void> => { await new Promise((resolve) => setImmediate(resolve)) }
 

@@ -1,7 +1,7 @@
 // Scanning local paths into entries, hashing them into a manifest, the root
 // encodings (checked against an independent encoder + blake3-wasm), and the
 // receiver's verifyManifest.
-import { utimesSeconds } from '../../src/transfer/finalize.ts'
+import { utimesSeconds } from '../../src/transfer/folder/finalize.ts'
 import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { tmpdir } from 'node:os'
-import { fileSizeLimit } from '../../src/transfer/file-size-limit.ts'
+import { fileSizeLimit } from '../../src/transfer/folder/file-size-limit.ts'
 import { isWithin, mountIn, mountedAt } from '../../src/transfer/mounts.ts'
 
 const mountTypeOf = (dir: string, info: string): string | undefined => mountIn(dir, info)?.type

@@ -6,8 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { mkdir, mkdtemp, open, readdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ENDING_REFUSED_REASON, NAME_REFUSED_REASON, NameProbe, sweepProbes } from '../../src/transfer/name-probe.ts'
-import { keepsHoles } from '../../src/transfer/zero-chunks.ts'
+import { ENDING_REFUSED_REASON, NAME_REFUSED_REASON, NameProbe, sweepProbes } from '../../src/transfer/folder/name-probe.ts'
+import { keepsHoles } from '../../src/transfer/receive/zero-chunks.ts'
 
 const made: string[] = []
 const scratch = async (): Promise<string> => { const d = await mkdtemp(join(tmpdir(), 'ferry-probe-')); made.push(d); return d }

@@ -24,7 +24,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   return { ...fsp, lstat, default: { ...fsp, lstat } }
 })
 
-const { makePartFolder } = await import('../../src/transfer/part-folders.ts')
+const { makePartFolder } = await import('../../src/transfer/receive/part-folders.ts')
 
 const dir = mkdtempSync(join(tmpdir(), 'ferry-parts-race-'))
 afterAll(() => { rmSync(dir, { recursive: true, force: true }) })

@@ -3,8 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { chmod, chown, lstat, mkdir, mkdtemp, open, readdir, readFile, rename, rm, rmdir, symlink, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { KEEP_ENDED_PARTS_MS, makePartFolder, partFolderBytes, removeKeptPartFiles, removePartFolder, sweepPartFolders, watchPartFolder } from '../../src/transfer/part-folders.ts'
-import { marginFor, neededBytes, SPACE_MARGIN, spaceShortage, spoolBound } from '../../src/transfer/space.ts'
+import { KEEP_ENDED_PARTS_MS, makePartFolder, partFolderBytes, removeKeptPartFiles, removePartFolder, sweepPartFolders, watchPartFolder } from '../../src/transfer/receive/part-folders.ts'
+import { marginFor, neededBytes, SPACE_MARGIN, spaceShortage, spoolBound } from '../../src/transfer/folder/space.ts'
 
 const MiB = 1024 * 1024
 const root = (c: string): string => c.repeat(64)

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TransferStore, openDb, type Db } from '../../src/store/index.ts'
 import { PendingStates } from '../../src/transfer/pending-states.ts'
-import { KeyedLock } from '../../src/transfer/keyed-lock.ts'
-import { Receiver } from '../../src/transfer/receiver.ts'
-import { createChunkSink } from '../../src/transfer/sink.ts'
+import { KeyedLock } from '../../src/transfer/receive/keyed-lock.ts'
+import { Receiver } from '../../src/transfer/receive/receiver.ts'
+import { createChunkSink } from '../../src/transfer/sink/sink.ts'
 
 let dir: string
 let db: Db

@@ -21,11 +21,11 @@ import { join } from 'node:path'
 import { streamPair } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
 import { encodeHashPart, encodePreview, sendAll, type OfferFile } from '../../src/protocol/transfer.ts'
-import { hash } from '../../src/transfer/blake3.js'
-import { chunkCount, chunkRange, chunkSizeFor } from '../../src/transfer/chunking.ts'
-import { Prefetches } from '../../src/transfer/prefetch.ts'
-import { Sender, serveChunks } from '../../src/transfer/sender.ts'
-import { createChunkSink, type ChunkSink } from '../../src/transfer/sink.ts'
+import { hash } from '../../src/transfer/manifest/blake3.js'
+import { chunkCount, chunkRange, chunkSizeFor } from '../../src/transfer/manifest/chunking.ts'
+import { Prefetches } from '../../src/transfer/receive/prefetch.ts'
+import { Sender, serveChunks } from '../../src/transfer/send/sender.ts'
+import { createChunkSink, type ChunkSink } from '../../src/transfer/sink/sink.ts'
 
 const MiB = 1024 * 1024
 const SIZE = 8 * MiB

@@ -3,7 +3,7 @@
 // PREVIEW_FIRST_LOOK_MS after it began. From the page cache a GiB hashes in
 // 0.3–0.4 s here, and a preview then only competed for the cores.
 import { describe, expect, it } from 'vitest'
-import { PREVIEW_FIRST_LOOK_MS, PREVIEW_MIN_REMAINING_MS, PreviewSender } from '../../src/transfer/preview-sender.ts'
+import { PREVIEW_FIRST_LOOK_MS, PREVIEW_MIN_REMAINING_MS, PreviewSender } from '../../src/transfer/send/preview-sender.ts'
 
 const GiB = 2 ** 30
 

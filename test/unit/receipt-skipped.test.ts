@@ -2,7 +2,7 @@
 // summary then says of the bytes that crossed the network beyond what arrived.
 
 import { describe, expect, it } from 'vitest'
-import { receiptSkipped } from '../../src/transfer/receipt-skipped.ts'
+import { receiptSkipped } from '../../src/transfer/send/receipt-skipped.ts'
 import { overTheNetwork } from '../../src/tui/over-the-network.ts'
 import type { EndMsg } from '../../src/protocol/transfer.ts'
 import type { SkippedPath, TransferInfo } from '../../src/daemon/control/types.ts'

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
-import { makeReceiveFolder } from '../../src/transfer/receive-folder.ts'
+import { makeReceiveFolder } from '../../src/transfer/folder/receive-folder.ts'
 
 /** a folder nothing can be made in: mkdir(2) answers `code` there */
 const locked = vi.hoisted(() => ({ path: '', code: 'EACCES' }))

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process'
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { checkReceiveFolder } from '../../src/transfer/receive-folder.ts'
+import { checkReceiveFolder } from '../../src/transfer/folder/receive-folder.ts'
 
 const dirs: string[] = []
 afterEach(async () => {

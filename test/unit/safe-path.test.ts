@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkReceivePaths, resolveInside, uniqueDestination, validateRelativePath } from '../../src/transfer/index.ts'
-import { folderHolds, folderIdOf, folderRenames, isCollisionName } from '../../src/transfer/safe-path.ts'
+import { folderHolds, folderIdOf, folderRenames, isCollisionName } from '../../src/transfer/folder/safe-path.ts'
 
 const code = (c: string): unknown => expect.objectContaining({ code: c })
 

@@ -2,7 +2,7 @@
 // has been sealed, never while any of it may still be read.
 
 import { beforeEach, describe, expect, it } from 'vitest'
-import { SEND_SLICE, resetSendBuffers, sealed, sendBufferCounts, takeSendBuffer } from '../../src/transfer/send-buffers.ts'
+import { SEND_SLICE, resetSendBuffers, sealed, sendBufferCounts, takeSendBuffer } from '../../src/transfer/send/send-buffers.ts'
 
 describe('send buffers', () => {
   beforeEach(() => { resetSendBuffers() })

@@ -1,6 +1,6 @@
 // What the control API shows of a transfer: the files in flight.
 import { describe, expect, it } from 'vitest'
-import { Sender } from '../../src/transfer/sender.ts'
+import { Sender } from '../../src/transfer/send/sender.ts'
 import { labelOf, refusedSummary, skippedToRecord, toTransferInfo, topNamesOf } from '../../src/transfer/snapshot.ts'
 import { FerryError } from '../../src/errors.ts'
 import type { OfferMsg } from '../../src/protocol/transfer.ts'

@@ -2,7 +2,7 @@
 // a 4 KiB tmpfs read "0.0 MiB free; this needs 0.0 MiB and keeps 0.0 MiB free").
 
 import { describe, expect, it } from 'vitest'
-import { inodeShortage, spaceShortage } from '../../src/transfer/space.ts'
+import { inodeShortage, spaceShortage } from '../../src/transfer/folder/space.ts'
 
 describe('E_NO_SPACE message', () => {
   it('says small figures in KiB or bytes, larger ones in MiB and GiB', () => {

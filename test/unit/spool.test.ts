@@ -1,4 +1,4 @@
-// The spool keeps chunk bytes on disk as they arrive (src/transfer/spool.ts):
+// The spool keeps chunk bytes on disk as they arrive (src/transfer/receive/spool.ts):
 // what readSpool finds afterwards is exactly the start of the chunk that
 // arrived, never bytes an earlier chunk left in a reused slot, and never
 // anything from a file that is not a slot of this transfer.
@@ -8,7 +8,7 @@ import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Spool, SPOOL_WRITE_BYTES, readSpool, type SpoolSlot } from '../../src/transfer/spool.ts'
+import { Spool, SPOOL_WRITE_BYTES, readSpool, type SpoolSlot } from '../../src/transfer/receive/spool.ts'
 
 const KiB = 1024
 const CHUNK = 1024 * KiB

@@ -205,7 +205,7 @@ export async function send (argv: string[]): Promise<number> {
       if (stoppedBy != null) throw new FerryError('E_CANCELLED', `stopped (${stoppedBy}) before anything was offered`)
       // The daemon went away before it answered: it was scanning the paths
       // (seconds for a large tree), and it records a send only as it answers
-      // (TransferService.send, src/transfer/send-hash.ts), so nothing goes on when it is back. Said so:
+      // (TransferService.send, src/transfer/send/send-hash.ts), so nothing goes on when it is back. Said so:
       // the bare "connection to the daemon closed" left a person (or a
       // script) not knowing whether to wait or to send again, where a stop a
       // moment later says the transfer resumes (soak finding: a kill -9 while

@@ -1,0 +1,69 @@
+// Whether the receive folder can take files at all, said in words before an
+// offer is accepted: the calls that would fail later say less (Node's
+// recursive mkdir reports a read-only file system as ENOENT, and an
+// unwritable folder as EACCES on a part folder the user never heard of).
+
+import { constants } from 'node:fs'
+import { access, stat } from 'node:fs/promises'
+import { userInfo } from 'node:os'
+import { FerryError, toFerryError } from '../../errors.ts'
+import { danglingLinkOnTheWay, firstRefusal } from '../../daemon/make-folder.ts'
+import { mkdirP } from '../../daemon/mkdir-p.ts'
+
+/** This process's user name, or its uid where it has none (a container without a passwd entry). */
+function whoAmI (): string {
+  try { return userInfo().username } catch { return `uid ${process.getuid?.() ?? '?'}` }
+}
+
+/**
+ * Why a folder cannot be written in, from access(2)'s error, as words that
+ * follow its name ("is on a read-only file system"); undefined for an error
+ * that says nothing of writing (a folder gone, say).
+ */
+export function notWritableBecause (err: unknown): string | undefined {
+  // err may be undefined (the cause of an error made here): the receive failed whole with "Cannot read properties of undefined" (helper finding)
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  if (code === 'EROFS') return 'is on a read-only file system'
+  if (code === 'EACCES') return `is not writable by the user the daemon runs as (${whoAmI()})`
+  // not a matter of permission bits: root got "not writable by root" for a `chattr +i` folder (soak-test finding)
+  if (code === 'EPERM') return 'cannot be written to (EPERM: marked immutable or append-only? see lsattr -d)'
+  return undefined
+}
+
+/** Throws E_PATH_NOT_FOUND (missing) or E_IO (not a folder, read-only, not writable by this process), each saying so. */
+export async function checkReceiveFolder (dir: string): Promise<void> {
+  const st = await stat(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') throw new FerryError('E_PATH_NOT_FOUND', `receive folder ${dir} does not exist`)
+    throw toFerryError(err, 'E_IO')
+  })
+  if (!st.isDirectory()) throw new FerryError('E_IO', `receive folder ${dir} is not a folder`)
+  try {
+    await access(dir, constants.W_OK | constants.X_OK)
+  } catch (err) {
+    const why = notWritableBecause(err)
+    if (why !== undefined) throw new FerryError('E_IO', `receive folder ${dir} ${why}`)
+    throw toFerryError(err, 'E_IO')
+  }
+}
+
+/**
+ * mkdir -p of a receive folder, for an offer. One that is (or passes through)
+ * a symbolic link to nothing, a disk not mounted, is said so (E_PATH_NOT_FOUND,
+ * as a receive folder that goes away; where it points is not told to the
+ * peer): user-test finding, the sender read "receiver: ENOENT: no such file or
+ * directory, mkdir '…'". So is one gone (moved, removed) that cannot be made
+ * again where it was, for want of permission or on a read-only disk
+ * (user-test finding: "receiver: EACCES: permission denied, mkdir '/home/…'").
+ */
+export async function makeReceiveFolder (dir: string): Promise<void> {
+  try {
+    // not Node's recursive mkdir: it loops for ever where mkdir says ENOENT under a folder that is there (mkdir-p.ts)
+    await mkdirP(dir)
+  } catch (err) {
+    if (await danglingLinkOnTheWay(dir) !== undefined) throw new FerryError('E_PATH_NOT_FOUND', 'the receive folder is a symbolic link to a folder that is not there (a disk not mounted?); send again once it is', { cause: err })
+    // the folder it goes in said to be at fault, by the error of making the first folder missing alone (Node's recursive mkdir says ENOENT for EROFS)
+    const why = notWritableBecause(await firstRefusal(dir).catch(() => undefined) ?? err)
+    if (why === undefined) throw err
+    throw new FerryError('E_PATH_NOT_FOUND', `the receive folder is not there (moved or removed?), and cannot be made again: the folder it goes in ${why}; send again once it is back`, { cause: err })
+  }
+}

@@ -1,0 +1,71 @@
+// The receiver tells the sender how much of the transfer it holds, so that
+// the sender's progress also moves while the receiver copies what it has
+// already (dedup) instead of fetching it: a renamed folder sent again is
+// copied locally in full, and the sender would otherwise sit at 0 % until
+// the receipt. A ChunkRequest with no chunks and held_bytes set, on a
+// /ferry/chunks stream of its own, every REPORT_EVERY_MS (250 ms) while the receiver
+// runs and only when the figure moved (the first one always: it also tells a
+// sender that its send, which waited its turn, runs). Best effort: a stream that cannot be
+// opened or written ends the reports of this run (the transfer does not
+// depend on them), and a sender that predates the field reads past them.
+
+import type { Stream } from '@libp2p/interface'
+import { encodeChunkRequest, sendAll } from '../../protocol/transfer.ts'
+
+export const REPORT_EVERY_MS = 250
+
+export class ProgressReporter {
+  private timer?: NodeJS.Timeout
+  private stream?: Promise<Stream>
+  /** reports in a row that could not be sent */
+  private failures = 0
+  /** the figure last sent; -1: none yet, so that the first report goes even at 0 and tells a sender whose send waited its turn that it runs (OfferAnswer.waits_turn) */
+  private sent = -1
+  private busy = false
+  private stopped = false
+
+  private readonly transferId: Uint8Array
+  private readonly held: () => number
+  private readonly open: () => Promise<Stream>
+  private readonly everyMs: number
+
+  constructor (transferId: Uint8Array, held: () => number, open: () => Promise<Stream>, everyMs = REPORT_EVERY_MS) {
+    this.transferId = transferId
+    this.held = held
+    this.open = open
+    this.everyMs = everyMs
+  }
+
+  start (): void {
+    this.timer = setInterval(() => { void this.tick() }, this.everyMs)
+    this.timer.unref()
+  }
+
+  private async tick (): Promise<void> {
+    const held = this.held()
+    if (this.busy || this.stopped || held <= this.sent) return
+    this.busy = true
+    try {
+      this.stream ??= this.open()
+      const stream = await this.stream
+      await sendAll(stream, encodeChunkRequest({ transferId: this.transferId, fileIndex: 0, chunks: [], heldBytes: held }), AbortSignal.timeout(5000))
+      this.sent = held
+      this.failures = 0
+    } catch {
+      // a stream the sender closed (idle: sender.ts, CHUNK_STREAM_IDLE_MS) is opened again; a sender gone for good ends the reports
+      this.stream?.then((s) => { s.abort(new Error('progress report failed')) }).catch(() => {})
+      this.stream = undefined
+      if (++this.failures >= 3) this.stop()
+    } finally {
+      this.busy = false
+    }
+  }
+
+  /** No more reports; the stream is closed (its end tells the sender nothing more comes). */
+  stop (): void {
+    if (this.stopped) return
+    this.stopped = true
+    if (this.timer != null) clearInterval(this.timer)
+    this.stream?.then(async (s) => { await s.close({ signal: AbortSignal.timeout(2000) }) }).catch(() => {})
+  }
+}

@@ -1,0 +1,255 @@
+// The receives of this daemon: the map of them (receivers), each one made
+// (newReceiver) and run (runReceiver) with what all of them share: the
+// chunk sink (let go a while after the last run), the locks of part
+// folders, the runs per peer, the admission's turn (oneAdmissionAtATime),
+// the fetches ahead of an offer (prefetch.ts), and what accepted receives
+// still need of a disk (reservedIn). Also a receive of an earlier run
+// brought back (load) and one that waits for its peer run again
+// (resumeRuns). The receive side of the transfer service is five files,
+// cut from service.ts's one class: this one holds the receives, and the
+// others act on them: offer-intake.ts reads and admits a new offer,
+// receive-room.ts checks that an offer fits the receive folder,
+// offer-decisions.ts holds the offers waiting for a decision (accept,
+// decline, is it still offered), kept-parts.ts the part folders receives
+// leave; so the receive side's state has one owner.
+// Must never: touch a send (sends.ts), or publish a snapshot other than
+// through ctx.changed (service.ts).
+
+import type { Stream } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { FerryError } from '../../errors.ts'
+import { CHUNKS_PROTOCOL, MAX_RUNNING_RECEIVES_PER_PEER } from '../../protocol/constants.ts'
+import { dialFailure } from '../../protocol/stream.ts'
+import { decodeOffer, type OfferMsg, type RefusedEntry } from '../../protocol/transfer.ts'
+import type { TransferRow } from '../../store/transfers.ts'
+import type { Bitmap } from '../bitmap.ts'
+import { CHUNK_STREAMS, Receiver } from './receiver.ts'
+import { createChunkSink, type ChunkSink } from '../sink/sink.ts'
+import { folderIdOf, isFolderAt, type FolderId } from '../folder/safe-path.ts'
+import { KeyedLock } from './keyed-lock.ts'
+import { checkSpace, spoolBound, type ChunkedEntries, type PullShape } from '../folder/space.ts'
+import { REQUEST_BYTES, REQUESTS_AHEAD, WRITE_BYTES_IN_FLIGHT } from './fetch.ts'
+import { KeyedSemaphore } from './keyed-semaphore.ts'
+import { FAT_MAX_FILE_BYTES, fileSizeLimit } from '../folder/file-size-limit.ts'
+import { checkReceiveFolder } from '../folder/receive-folder.ts'
+import { Prefetches } from './prefetch.ts'
+import { failUnreadable, sendEndTo, type TransferContext } from '../context.ts'
+import { KeptParts } from './kept-parts.ts'
+
+const SINK_IDLE_MS = 10_000
+
+export class Receives {
+  private readonly ctx: TransferContext
+  readonly receivers = new Map<string, Receiver>()
+  private sink?: ChunkSink
+  private sinkTimer?: NodeJS.Timeout
+  readonly partDirs = new KeyedLock()
+  /** receives of one peer that run at once (Receiver's peerRuns) */
+  private readonly peerRuns = new KeyedSemaphore(MAX_RUNNING_RECEIVES_PER_PEER)
+  /** One new offer admitted at a time (offer-intake.ts admit): its space check counts every receive admitted before it. */
+  private readonly admission = new KeyedLock()
+  /**
+   * Offers waiting for a decision that this daemon found in its store at
+   * start: their sender may have cancelled them while this one was down,
+   * and its cancel (sent once) was lost. Each is asked about once its peer
+   * is online (offer-decisions.ts checkPendingOffer).
+   */
+  readonly offersToCheck = new Set<string>()
+  /** Receives fetching ahead of their offer, while their sender hashes (prefetch.ts) */
+  readonly prefetches: Prefetches
+  /** the part folders receives leave (kept-parts.ts) */
+  readonly parts: KeptParts
+
+  /** ferry's own state folder, by what it is (safe-path.ts FolderId): offers into it are refused, nothing is placed in it */
+  readonly stateFolder?: FolderId
+
+  constructor (ctx: TransferContext) {
+    this.ctx = ctx
+    this.stateFolder = ctx.c.home != null ? folderIdOf(ctx.c.home) : undefined
+    this.prefetches = new Prefetches({
+      receiveDir: () => this.ctx.c.receiveDir,
+      wouldAccept: (peer, id) => this.ctx.c.trust.get(peer)?.autoAccept !== false && this.ctx.c.store.summary(id) == null,
+      fits: async (dir, bytes, files) => {
+        try {
+          await checkReceiveFolder(dir)
+          // its part folder would be in the state folder, and every offer into it is refused
+          if (isFolderAt(dir, this.stateFolder)) return false
+          // a file the receive folder cannot hold (FAT32's 4 GiB) would be refused by the offer after its bytes came (review finding)
+          if (files.some((f) => f.kind === 'file' && f.size > FAT_MAX_FILE_BYTES) && await fileSizeLimit(dir) !== undefined) return false
+          await checkSpace(dir, { total: bytes, reserved: this.reservedIn(dir), spool: spoolOf(files, bytes) })
+          return true
+        } catch { return false }
+      },
+      holds: (hash) => this.ctx.c.store.findChunk(hash).length > 0,
+      sink: () => this.chunkSink,
+      openChunkStream: async (peer, signal) => await this.openChunkStream(peer, signal),
+      streams: CHUNK_STREAMS,
+      ended: () => { this.scheduleSinkRelease() },
+      log: ctx.c.log
+    })
+    this.parts = new KeptParts(ctx, this)
+  }
+
+  private get chunkSink (): ChunkSink { return (this.sink ??= createChunkSink()) }
+
+  /** Run `admitting` (a space check and what it admits) with no other admission at the same time. */
+  async oneAdmissionAtATime<T> (admitting: () => Promise<T>): Promise<T> {
+    const release = await this.admission.acquire('admit')
+    try { return await admitting() } finally { release() }
+  }
+
+  /** What the accepted receives into `dir` (those `which` takes) still need. One of the same content shares the part folder, and finds its files in place. */
+  reservedIn (dir: string, which: (r: Receiver) => boolean = () => true): number {
+    // and what receives fetching ahead of their offer may still write
+    let reserved = this.prefetches.reservedIn(dir, spoolOf)
+    for (const r of this.receivers.values()) {
+      if (!which(r) || r.receiveDir !== dir || r.finished || r.state === 'offered') continue
+      // with room for its spool: one that has just begun fills it later (review finding: two receives that each fit passed, and together ran out)
+      const left = r.progress.left
+      reserved += left + spoolOf(r.offer.files, left)
+    }
+    return reserved
+  }
+
+  /** Likewise the sink (its worker thread, or the inline sink's open part files and spare buffers), a while after the last receive stopped running. */
+  private scheduleSinkRelease (): void {
+    if (this.sinkTimer != null) clearTimeout(this.sinkTimer)
+    this.sinkTimer = setTimeout(() => {
+      this.sinkTimer = undefined
+      if ([...this.receivers.values()].some((r) => r.active) || this.prefetches.active) return
+      const sink = this.sink
+      this.sink = undefined
+      void sink?.close()
+    }, SINK_IDLE_MS)
+    this.sinkTimer.unref()
+  }
+
+  async runReceiver (r: Receiver): Promise<void> {
+    // accepted while the daemon stops (after it paused the receives it had):
+    // recorded as accepted, it runs after the restart, instead of starting
+    // now against a sink about to close (review finding)
+    if (this.ctx.stopping) return
+    await r.run()
+    this.scheduleSinkRelease()
+    if (r.state === 'done' && r.keptPartsUsed.size > 0) {
+      await this.parts.dropUsedKeptParts(r.keptPartsUsed).catch((err: unknown) => { this.ctx.c.log.warn('cannot remove kept part files a receive copied from; they go within a day', { id: r.id, err: (err as Error).message }) })
+    }
+  }
+
+  /** A /ferry/chunks stream to `peer` (10 s at most to open), or E_PEER_UNREACHABLE. */
+  async openChunkStream (peer: string, signal?: AbortSignal): Promise<Stream> {
+    const timeout = AbortSignal.timeout(10_000)
+    return await this.ctx.c.node.dialProtocol(peerIdFromString(peer), CHUNKS_PROTOCOL, { signal: signal == null ? timeout : AbortSignal.any([signal, timeout]) })
+      .catch((err: Error) => { throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.ctx.c.peerName(peer)}: ${dialFailure(err, 10_000)}`, { cause: err }) })
+  }
+
+  newReceiver (id: string, peerId: string, offer: OfferMsg, state: string, extra: { aheadBytes?: number, aheadHeld?: Map<number, Bitmap>, aheadSure?: Map<number, Bitmap>, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiveDir?: string, receiptMissing?: Uint8Array, receiptRefused?: RefusedEntry[], receiptNotServed?: number, createdAt?: number, offerBytes?: number, receiveMount?: string } = {}): Receiver {
+    const r = new Receiver({
+      store: this.ctx.c.store,
+      sink: () => this.chunkSink,
+      openChunkStream: async (peer, signal) => await this.openChunkStream(peer, signal),
+      sendEnd: async (peer, end) => { await sendEndTo(this.ctx.c, peer, end, 'sender') },
+      sign: async (data) => await this.ctx.c.privateKey.sign(data),
+      changed: (rec, urgent) => { this.ctx.changed(rec.id, urgent) },
+      writeState: (rid, patch) => this.ctx.pendingStates.write(rid, patch),
+      updateState: (rid, patch) => { this.ctx.pendingStates.update(rid, patch) },
+      partDirs: this.partDirs,
+      peerRuns: this.peerRuns,
+      peerName: (peer) => this.ctx.c.peerName(peer),
+      stateFolder: this.stateFolder,
+      log: this.ctx.c.log
+    }, { id, peerId, offer, state, ...extra, receiveDir: extra.receiveDir ?? this.ctx.c.receiveDir })
+    this.receivers.set(id, r)
+    return r
+  }
+
+  /**
+   * A receive accepted here that waits behind the receives of its peer that
+   * run at once (MAX_RUNNING_RECEIVES_PER_PEER, receiver.ts): its sender is
+   * told with the answer to its offer (OfferAnswer.waits_turn), so that it
+   * shows the send waiting its turn, not fetching at 0 B/s (user finding).
+   */
+  waitsItsTurn (r: Receiver): boolean {
+    if (r.finished || r.state === 'offered') return false
+    if (r.state === 'waiting' && r.error?.code === 'E_LIMIT') return true
+    return !r.active && this.peerRuns.full(r.peerId)
+  }
+
+  /**
+   * Where an accepted receive of an earlier run goes on: in the folder it
+   * began in (its part files are there), also when the daemon now has
+   * another --receive-dir; in the current one only if that folder is gone or
+   * cannot be written to any more (a removed disk), starting over there.
+   */
+  private async receiveDirOf (row: TransferRow): Promise<string> {
+    const began = row.receiveDir
+    if (began == null || began === this.ctx.c.receiveDir) return this.ctx.c.receiveDir
+    try {
+      await checkReceiveFolder(began)
+    } catch (err) {
+      this.ctx.c.log.warn('the receive folder an unfinished receive began in cannot be used; it starts over in the current one', { id: row.id, began, receiveDir: this.ctx.c.receiveDir, err: (err as Error).message })
+      // the chunks it recorded are in the other folder's part files, not in those of the same content here
+      this.ctx.c.store.forgetBitmaps(row.id)
+      this.ctx.pendingStates.update(row.id, { receiveDir: this.ctx.c.receiveDir })
+      return this.ctx.c.receiveDir
+    }
+    this.ctx.c.log.info('an unfinished receive goes on in the receive folder it began in', { id: row.id, receiveDir: began })
+    return began
+  }
+
+  /** A receive of an earlier run (service.ts loadUnfinished), back in memory: an offer that waits for a decision, or a receive that waits to run. */
+  async load (row: TransferRow): Promise<void> {
+    let offer: OfferMsg
+    try { offer = decodeOffer(row.offer) } catch (err) { failUnreadable(this.ctx, row, err as Error); return }
+    const state = row.state === 'offered' ? 'offered' : 'waiting'
+    // an offer not yet accepted goes, when it is, to the receive folder of now
+    if (state === 'offered' && row.receiveDir !== this.ctx.c.receiveDir) this.ctx.pendingStates.update(row.id, { receiveDir: this.ctx.c.receiveDir })
+    const receiveDir = state === 'offered' ? undefined : await this.receiveDirOf(row)
+    // the mount recorded is the folder's it began in: one that starts over in the current folder records its own (review finding: it failed, "was on the disk mounted at" the old one)
+    const receiveMount = receiveDir === row.receiveDir ? row.receiveMount : undefined
+    // a clean stop records `waiting` (Receiver.pause); anything else was cut short
+    this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes, receiptMissing: row.receiptMissing, receiptRefused: row.receiptRefused, receiptNotServed: row.receiptNotServed, createdAt: row.createdAt, offerBytes: row.offer.byteLength, receiveMount, receiveDir })
+    if (state === 'offered') this.offersToCheck.add(row.id)
+  }
+
+  /** Receives that wait for their peer run again once it is online: `peerId`'s, or any peer's, as of `now`. */
+  resumeRuns (peerId: string | undefined, now: number): void {
+    for (const r of this.receivers.values()) {
+      if (r.active || r.finished || r.state === 'offered') continue
+      if (peerId != null && r.peerId !== peerId) continue
+      if (!this.ctx.c.isOnline(r.peerId)) continue
+      // its last runs got nothing: not yet (Receiver.mayResume), unless the peer has just come online, once per wait
+      if (!r.mayResume(now, peerId != null)) continue
+      this.ctx.c.log.info('resuming transfer', { id: r.id })
+      void this.runReceiver(r)
+    }
+  }
+
+  /** Receives fetching ahead stop, and every receive pauses (Receiver.pause records it `waiting`), as the daemon stops (service.ts). */
+  async stop (): Promise<void> {
+    await this.prefetches.stop()
+    await Promise.all([...this.receivers.values()].map(async (r) => await r.pause()))
+  }
+
+  /** No sink let go later: the daemon stops (service.ts), and closes it itself (takeSink). */
+  stopSinkTimer (): void {
+    if (this.sinkTimer != null) clearTimeout(this.sinkTimer)
+  }
+
+  /** The sink, for the daemon's stop to close (service.ts): none after it. */
+  takeSink (): ChunkSink | undefined {
+    const sink = this.sink
+    this.sink = undefined
+    return sink
+  }
+}
+
+/** Room a receive of these files needs for its spool while it fetches `toFetch` bytes (space.ts spoolBound). */
+export function spoolOf (files: ChunkedEntries, toFetch: number): number {
+  let min = Infinity
+  let max = 0
+  for (const f of files) if (f.kind === 'file') { min = Math.min(min, f.chunkSize); max = Math.max(max, f.chunkSize) }
+  return max === 0 ? 0 : spoolBound(toFetch, min, max, PULL)
+}
+
+const PULL: PullShape = { streams: CHUNK_STREAMS, writeBytesInFlight: WRITE_BYTES_IN_FLIGHT, requestsAhead: REQUESTS_AHEAD, requestBytes: REQUEST_BYTES }

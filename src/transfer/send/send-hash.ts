@@ -1,0 +1,247 @@
+// A new send: its paths scanned and checked against what every receiver
+// takes (checkOfferLimits), then hashed in the hash pool's worker threads
+// into a manifest (its receiver told the chunk hashes meanwhile when that
+// looks like lasting: a preview, preview-sender.ts), then offered
+// (send-offer.ts). Also a send the daemon was hashing when it stopped,
+// hashed again (resumeHashing). Owns the hash pool, let go once nothing
+// hashes. One of the send side's four files, cut from service.ts (see
+// sends.ts, which holds the sends).
+// Must never: offer a send itself (send-offer.ts), or keep a send outside
+// sends.ts's map.
+
+import { peerIdFromString } from '@libp2p/peer-id'
+import { randomBytes } from 'node:crypto'
+import { lstat, stat } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { FerryError } from '../../errors.ts'
+import { MAX_OFFER_BYTES, MAX_OFFER_FILES, PREVIEW_PROTOCOL } from '../../protocol/constants.ts'
+import { encodeOffer, type OfferMsg } from '../../protocol/transfer.ts'
+import type { SkippedPath, TransferInfo } from '../../daemon/control/types.ts'
+import { createHashPool, type HashPool } from '../manifest/hash-pool.ts'
+import { buildManifest, chunkHashBytes, fileBytes, offerBytesBound, scanPaths, type ScannedEntry } from '../manifest/manifest.ts'
+import { Sender } from './sender.ts'
+import { Progress } from '../progress.ts'
+import { PART_DIR } from '../folder/safe-path.ts'
+import { fileCount, labelOf, topNamesOf } from '../snapshot.ts'
+import { PREVIEW_MIN_BYTES, PreviewSender, previewFiles } from './preview-sender.ts'
+import type { TransferContext } from '../context.ts'
+import type { Sends } from './sends.ts'
+import type { SendOffering } from './send-offer.ts'
+
+/** Skipped paths a send logs one by one (a send of /usr/share skips thousands: one line each flooded the log). */
+const LOGGED_SKIPS = 20
+
+/**
+ * What every receiver refuses, said before hashing rather than after: more
+ * entries than an offer may hold, or an offer over MAX_OFFER_BYTES (known
+ * from the sizes and the names alone: offerBytesBound).
+ */
+function checkOfferLimits (entries: Awaited<ReturnType<typeof scanPaths>>): void {
+  if (entries.length > MAX_OFFER_FILES) throw new FerryError('E_LIMIT', `${fileCount(entries)} files and ${entries.length - fileCount(entries)} folders are more than one send can hold (${MAX_OFFER_FILES} entries); send the folders in parts`)
+  const bound = offerBytesBound(entries)
+  if (bound <= MAX_OFFER_BYTES) return
+  const totalBytes = fileBytes(entries)
+  // by cause: the chunk hashes of many TiB, or the names of very many entries
+  const what = chunkHashBytes(entries) > bound / 2
+    ? `the chunk hashes of ${(totalBytes / 2 ** 40).toFixed(1)} TiB`
+    : `the names of ${entries.length} entries`
+  throw new FerryError('E_LIMIT', `this send's offer would take up to ${(bound / 2 ** 20).toFixed(0)} MiB, mostly ${what}, more than a receiver takes (${MAX_OFFER_BYTES / 2 ** 20} MiB: about 4 TiB of files, one file at most that); send the folders in parts`)
+}
+
+export class SendHashing {
+  private readonly ctx: TransferContext
+  private readonly sends: Sends
+  private readonly offering: SendOffering
+  private pool?: HashPool
+
+  constructor (ctx: TransferContext, sends: Sends, offering: SendOffering) {
+    this.ctx = ctx
+    this.sends = sends
+    this.offering = offering
+  }
+
+  private get hashPool (): HashPool { return (this.pool ??= createHashPool()) }
+
+  /** Start sending; returns at once with the transfer in `hashing`; progress comes as events. */
+  /** @param signal aborted when the one asking goes away while the paths are scanned: then nothing is sent */
+  async send (peerId: string, paths: string[], signal?: AbortSignal): Promise<TransferInfo> {
+    if (!this.ctx.c.trust.isPaired(peerId)) throw new FerryError('E_NOT_PAIRED', `${this.ctx.c.peerName(peerId)} is not paired; pair first with \`ferry pair\``)
+    if (paths.length === 0) throw new FerryError('E_BAD_REQUEST', 'nothing to send')
+    const skipped: SkippedPath[] = []
+    this.ctx.c.log.debug('scanning', { peer: peerId, paths: paths.length })
+    let entries: Awaited<ReturnType<typeof scanPaths>>
+    try {
+      entries = await scanPaths(paths, { signal, exclude: this.notSent(), onWarning: (w) => { skipped.push(w) } })
+      signal?.throwIfAborted()
+    } catch (err) {
+      if (signal?.aborted === true) this.ctx.c.log.info('send dropped: its asker went away while the paths were scanned', { paths: paths.length })
+      throw err
+    }
+    const warnings = skipped.map((w) => `${w.path}: ${w.reason}`)
+    if (entries.length === 0) {
+      // not there is E_PATH_NOT_FOUND; there, but nothing ferry sends (a named pipe, a socket, a name no receiver takes)
+      // is a request it cannot do (user-test finding: "E_PATH_NOT_FOUND" for a FIFO that was there)
+      const anyThere = (await Promise.all(paths.map(async (p) => await lstat(p).then(() => true, () => false)))).includes(true)
+      throw new FerryError(anyThere ? 'E_BAD_REQUEST' : 'E_PATH_NOT_FOUND', `nothing to send in ${paths.join(', ')}${warnings.length > 0 ? ` (${warnings.join('; ')})` : ''}`)
+    }
+    checkOfferLimits(entries)
+    const id = randomBytes(16).toString('hex')
+    const totalBytes = fileBytes(entries)
+    const sender = new Sender({ id, peerId, state: 'hashing', totalBytes })
+    sender.countEntries(entries)
+    sender.skipped = skipped
+    // while hashing, `sources` holds the paths asked for: a daemon that stops meanwhile hashes them again when it is back
+    this.ctx.c.store.insert({ id, direction: 'send', peerId, peerName: this.ctx.c.peerName(peerId), state: 'hashing', root: new Uint8Array(0), offer: new Uint8Array(0), sources: paths, totalBytes, doneBytes: 0, wireBytes: 0, receiptVerified: false, resumed: false, createdAt: Date.now(), label: labelOf(topNamesOf(entries)) })
+    // only once recorded: a send the store refused (its disk full) must not stay in memory as hashing, holding the hash pool open
+    this.sends.senders.set(id, sender)
+    this.logSkipped(id, skipped, 'skipped while scanning')
+    void this.hashAndOffer(sender, entries).catch((err) => { this.sends.failSend(sender, err) })
+    return this.ctx.info(id)!
+  }
+
+  /** The first LOGGED_SKIPS skipped paths one by one, then how many more (all of them are in the send's `skipped`). */
+  private logSkipped (id: string, list: SkippedPath[], msg: string): void {
+    for (const w of list.slice(0, LOGGED_SKIPS)) this.ctx.c.log.warn(msg, { id, warning: `${w.path}: ${w.reason}` })
+    if (list.length > LOGGED_SKIPS) this.ctx.c.log.warn(`${msg}: ${list.length - LOGGED_SKIPS} more, not logged one by one`, { id })
+  }
+
+  private async hashAndOffer (sender: Sender, entries: Awaited<ReturnType<typeof scanPaths>>, waitForPeer = false): Promise<void> {
+    const started = performance.now()
+    // the first LOGGED_SKIPS of the send's skips are logged one by one (with those of the scan), the rest counted
+    let hashSkips = 0
+    let hashSkipsLogged = 0
+    const preview = this.startPreview(sender, entries)
+    const manifest = await buildManifest(entries, this.hashPool, {
+      signal: sender.controller.signal,
+      onChunk: preview != null ? (file, chunk, digest) => { preview.hash(file, chunk, digest) } : undefined,
+      cache: this.ctx.c.hashCache,
+      onCacheError: (err) => { this.ctx.c.log.warn('hash cache failed; hashing without it', { err: (err as Error).message }) },
+      // through add(), so that the hashing shows a rate and an ETA too (a file changed while read counts back: set, not added)
+      onProgress: (p) => {
+        if (preview != null && !preview.opened && PreviewSender.worthOpening(performance.now() - started, p.hashedBytes, p.totalBytes)) {
+          this.ctx.c.log.debug('preview opened', { id: sender.id, hashedBytes: p.hashedBytes, ms: Math.round(performance.now() - started) })
+          preview.open()
+        }
+        const more = p.hashedBytes - sender.progress.done
+        if (more > 0) sender.progress.add(more); else sender.progress.done = p.hashedBytes
+        this.ctx.changed(sender.id, false)
+      },
+      // one file that is removed, unreadable or being written to does not stop the rest
+      onSkip: (w) => {
+        sender.skipped.push(w)
+        hashSkips++
+        if (sender.skipped.length <= LOGGED_SKIPS) { hashSkipsLogged++; this.ctx.c.log.warn('skipped while hashing', { id: sender.id, warning: `${w.path}: ${w.reason}` }) }
+      }
+    }).catch((err: Error) => { preview?.abort(err); throw err })
+    preview?.end()
+    if (hashSkips > hashSkipsLogged) this.ctx.c.log.warn(`skipped while hashing: ${hashSkips - hashSkipsLogged} more, not logged one by one`, { id: sender.id })
+    if (manifest.files.length === 0) throw new FerryError('E_INCOMPLETE', `nothing could be sent: ${sender.skipped.map((w) => `${w.path}: ${w.reason}`).join('; ')}`)
+    sender.countEntries(manifest.files)
+    this.ctx.c.log.debug('hashed', { id: sender.id, files: manifest.files.length, bytes: manifest.totalBytes, ms: Math.round(performance.now() - started) })
+    const offer: OfferMsg = { transferId: Buffer.from(sender.id, 'hex'), root: manifest.root, totalBytes: manifest.totalBytes, files: manifest.files }
+    // files that grew while they were hashed can still take it over; no receiver would read it
+    const encoded = encodeOffer(offer)
+    if (encoded.byteLength > MAX_OFFER_BYTES) throw new FerryError('E_LIMIT', `this send's offer is ${(encoded.byteLength / 2 ** 20).toFixed(1)} MiB, more than a receiver takes (${MAX_OFFER_BYTES / 2 ** 20} MiB); send the folders in parts`)
+    sender.offer = offer
+    sender.encodedOffer = encoded
+    sender.sources = manifest.files.map((f) => f.sourcePath ?? '')
+    sender.identities = manifest.files.map((f) => f.identity)
+    // what a receiver fetched ahead of the offer crossed the wire (its answer says what it holds)
+    sender.progress = new Progress(manifest.totalBytes, 0, sender.previewWire)
+    // served by the offer's entries from now on. A file left out while
+    // hashing shifts them from the preview's: a request of the receive
+    // fetching ahead then gets another file's chunk, which fails its check,
+    // and the receiver drops what it fetched ahead anyway (prefetch.ts
+    // handOver). Kept until the answer, the preview's served the receive
+    // itself by the wrong indexes when it began before the sender read the
+    // answer (review finding: E_PROTOCOL, failed for good).
+    sender.dropPreview()
+    if (waitForPeer) await this.offering.peerOnline(sender)
+    if (sender.finished) { this.releaseHashPool(); return } // cancelled while it hashed or waited
+    this.sends.persistOffer(sender, offer, encoded)
+    this.sends.setSendState(sender, 'offered')
+    this.releaseHashPool()
+    await this.offering.deliverOffer(sender)
+  }
+
+  /**
+   * A preview for `s`, opened if its hashing looks like lasting (hashAndOffer):
+   * its receiver is told the entries, then the chunk hashes as they are made,
+   * so it can fetch ahead of the offer (preview-sender.ts). None for a small
+   * send or a peer not online. A receiver that does not speak the preview
+   * protocol, or will not take it, costs a dial.
+   */
+  private startPreview (s: Sender, entries: ScannedEntry[]): PreviewSender | undefined {
+    // FERRY_PREVIEW=always opens it at once, =never never (comparisons, tests)
+    const mode = process.env.FERRY_PREVIEW
+    const totalBytes = fileBytes(entries)
+    if (mode === 'never' || totalBytes < PREVIEW_MIN_BYTES || !this.ctx.c.isOnline(s.peerId)) return undefined
+    const files = previewFiles(entries)
+    const preview = new PreviewSender({
+      transferId: Buffer.from(s.id, 'hex'),
+      totalBytes,
+      files,
+      // served from now on: the receiver may ask for chunks once it has the preview
+      onOpen: () => { s.preview = { files, sources: entries.map((e) => e.sourcePath) } },
+      open: async (signal) => await this.ctx.c.node.dialProtocol(peerIdFromString(s.peerId), PREVIEW_PROTOCOL, { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) }),
+      onDrop: (err) => { if (!s.finished) this.ctx.c.log.debug('preview given up; the offer follows the hashing', { id: s.id, err: err.message }) }
+    })
+    if (mode === 'always') {
+      this.ctx.c.log.debug('preview opened', { id: s.id, hashedBytes: 0, ms: 0 })
+      preview.open()
+    }
+    return preview
+  }
+
+  /** What a send leaves out even when asked to send it: the daemon's own state folder, and its receive folder's part folder. */
+  private notSent (): Map<string, string> {
+    const out = new Map([[join(this.ctx.c.receiveDir, PART_DIR), 'ferry\'s folder of files still being received']])
+    if (this.ctx.c.home != null) out.set(resolve(this.ctx.c.home), 'ferry\'s own state folder (its database and key)')
+    return out
+  }
+
+  /** Worker threads cost ~15 MB each: let the hash pool go once nothing is hashing. */
+  private releaseHashPool (): void {
+    if ([...this.sends.senders.values()].some((s) => s.state === 'hashing')) return
+    const pool = this.pool
+    this.pool = undefined
+    void pool?.close()
+  }
+
+  /**
+   * A send the daemon was hashing when it stopped (crash or clean stop):
+   * hash the paths again (files unchanged since come from the hash cache,
+   * unread) and offer it once its peer is online. The user's `ferry send`
+   * is gone; `ferry transfers` shows it.
+   */
+  resumeHashing (id: string, peerId: string, paths: string[], totalBytes: number): void {
+    const sender = new Sender({ id, peerId, state: 'hashing', totalBytes })
+    sender.resumed = true
+    this.sends.senders.set(id, sender)
+    this.ctx.pendingStates.update(id, { resumed: true })
+    this.ctx.c.log.info('hashing again a send the daemon stopped in', { id })
+    void (async () => {
+      const skipped: SkippedPath[] = sender.skipped
+      // a path named to the send and gone while the daemon was stopped is left out, not the whole send failed (review finding)
+      const present: string[] = []
+      for (const p of paths) {
+        if (await stat(p).then(() => true, () => false)) present.push(p)
+        else skipped.push({ path: p, reason: 'not there when the send was hashed again after a restart (removed meanwhile, or never there), skipped', failed: true })
+      }
+      const entries = present.length === 0 ? [] : await scanPaths(present, { exclude: this.notSent(), onWarning: (w) => { skipped.push(w) } })
+      this.logSkipped(id, skipped, 'skipped while scanning')
+      if (entries.length === 0) throw new FerryError('E_PATH_NOT_FOUND', `nothing left to send in ${paths.join(', ')}`)
+      // the paths may hold more by now, or the chunk rule may have changed since (a row from an older version)
+      checkOfferLimits(entries)
+      sender.countEntries(entries)
+      await this.hashAndOffer(sender, entries, true)
+    })().catch((err) => { this.sends.failSend(sender, err) })
+  }
+
+  /** The hash pool, for the daemon's stop to close (service.ts): none after it. */
+  takePool (): HashPool | undefined {
+    const pool = this.pool
+    this.pool = undefined
+    return pool
+  }
+}

@@ -1,0 +1,160 @@
+// A send's receiver served: the chunks it asks for (serveChunks,
+// sender.ts), at most MAX_CHUNK_STREAMS_PER_PEER streams a peer, counted
+// as the send's progress and as what the receiver holds (serve); then its
+// receipt, or its end there, taken (onSendEnd). One of the send side's
+// four files, cut from service.ts (see sends.ts, which holds the sends).
+// Must never: offer (send-offer.ts), or take a receive's end (service.ts
+// onEnd routes a peer's TransferEnd by the transfer's direction).
+
+import type { Stream } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { FerryError } from '../../errors.ts'
+import { MAX_CHUNK_STREAMS_PER_PEER } from '../../protocol/constants.ts'
+import { encodeOffer, type EndMsg } from '../../protocol/transfer.ts'
+import type { TransferRow } from '../../store/transfers.ts'
+import { Bitmap, popcount } from '../bitmap.ts'
+import { receiptPayload } from '../receive/receiver.ts'
+import { serveChunks, type Sender } from './sender.ts'
+import { receiptSkipped } from './receipt-skipped.ts'
+import { renamesFromEnd } from '../renames.ts'
+import { PeerStreams } from './peer-streams.ts'
+import type { TransferContext } from '../context.ts'
+import { notServedFailure, waitsTurnThere, type Sends } from './sends.ts'
+
+const PERSIST_INTERVAL_MS = 2000
+
+export class SendServing {
+  private readonly ctx: TransferContext
+  private readonly sends: Sends
+  /** chunk streams served now, by peer (over all its connections) */
+  private readonly chunkStreams = new PeerStreams(MAX_CHUNK_STREAMS_PER_PEER)
+
+  constructor (ctx: TransferContext, sends: Sends) {
+    this.ctx = ctx
+    this.sends = sends
+  }
+
+  /** A /ferry/chunks stream from `remote`: its requests served from the sends they are for, and counted. */
+  serve (s: Stream, remote: string): void {
+    // reset, not answered: a receiver takes that for a link that failed, and asks again later
+    if (!this.chunkStreams.take(remote)) { s.abort(new FerryError('E_LIMIT', `more than ${MAX_CHUNK_STREAMS_PER_PEER} chunk streams from one peer`)); return }
+    void serveChunks(s, remote, (id, peer) => this.sends.senderFor(id, peer), (sender, file, n) => {
+      // before the offer (a receiver fetching ahead of it, prefetch.ts): the progress shown is the hashing's
+      if (sender.offer == null) { sender.previewWire += n; return }
+      const served = (sender.served.get(file) ?? 0) + n
+      if (served >= (sender.offer?.files[file]?.size ?? 0) || sender.givenUp.has(file)) sender.served.delete(file); else sender.served.set(file, served)
+      // served again after a chunk stream of it was cut: the summary names that interruption (Sender.streamCut)
+      if (sender.streamCut && !sender.resumed) this.sends.markResumed(sender)
+      sender.progress.add(n)
+      sender.progress.wire += n
+      sender.heardAt = Date.now()
+      sender.delivered = true
+      sender.quietProbes = 0
+      if (sender.state === 'offered' || sender.state === 'waiting') this.sends.setSendState(sender, 'fetching')
+      if (Date.now() - sender.persistedAt > PERSIST_INTERVAL_MS) {
+        // so a restarted sender still knows how much it had sent
+        sender.persistedAt = Date.now()
+        this.ctx.pendingStates.update(sender.id, { doneBytes: sender.progress.done, wireBytes: sender.progress.wire })
+      }
+      this.ctx.changed(sender.id, false)
+    }, (sender, held) => {
+      if (sender.offer == null) return
+      // nothing held says something only to a send that waits its turn there: a run's first report. A receiver
+      // asking whether an offer that waits there for a decision still stands sends the same (offer-decisions.ts checkPendingOffer),
+      // and that send is still offered (review finding: shown fetching at 0 B/s, no longer waiting to be accepted)
+      if (held === 0 && !waitsTurnThere(sender)) return
+      // the receiver's own count, copies included: ahead of what was served while it copies what it had
+      const done = Math.min(held, sender.progress.total)
+      if (done > sender.progress.done) sender.progress.done = done
+      sender.heardAt = Date.now()
+      sender.delivered = true
+      sender.quietProbes = 0
+      if (sender.state === 'offered' || sender.state === 'waiting') this.sends.setSendState(sender, 'fetching')
+      this.ctx.changed(sender.id, false)
+    }, { onGivenUp: (sender, file) => { this.sends.recordGivenUp(sender, file) }, onServedAgain: (sender, file) => { this.sends.forgetGivenUp(sender, file) }, onCut: (sender) => { if (!sender.finished) sender.streamCut = true } })
+      .finally(() => { this.chunkStreams.release(remote) })
+  }
+
+  /**
+   * A TransferEnd for a send of ours (service.ts onEnd found its row, `row`,
+   * recorded for `peerId`): the receiver's receipt, or its cancel or failure.
+   */
+  async onSendEnd (id: string, peerId: string, row: TransferRow, end: EndMsg): Promise<void> {
+    // the same receipt again: our ack did not reach the receiver, which sends it until one does
+    if (row.state === 'done' && end.status === 'done' && row.receiptSig != null && Buffer.compare(end.signature, row.receiptSig) === 0) return
+    const s = this.sends.senders.get(id) ?? this.sends.senderFor(id, peerId)
+    // our bytes did not match our own manifest: a file changed in a way its
+    // times did not show, so its cached hashes must not be used again
+    if (end.failure?.code === 'E_HASH_MISMATCH') {
+      try { this.ctx.c.hashCache?.forget(s.sources) } catch (err) { this.ctx.c.log.warn('hash cache failed to forget', { err: (err as Error).message }) }
+    }
+    if (end.status !== 'done') {
+      // how far it got is what the receiver kept, not what was served (a full disk lost the rest)
+      if (end.doneBytes != null) s.progress.done = Math.min(end.doneBytes, s.progress.total)
+      this.sends.setSendState(s, end.status === 'declined' ? 'declined' : end.status, notServedFailure(s, end.failure) ?? end.failure ?? new FerryError(end.status === 'declined' ? 'E_DECLINED' : 'E_CANCELLED', `the receiver ${end.status} the transfer`))
+      return
+    }
+    // still hashing (its preview out, so the receiver knows the id): there is no root to sign for yet, and a
+    // signature over the empty one verified (review finding: a TypeError, the send then marked as holding a
+    // verified receipt, and the real one after its offer ignored: the send never ended)
+    if (s.offer == null) throw new FerryError('E_PROTOCOL', 'a receipt for a transfer not offered yet')
+    const publicKey = peerIdFromString(peerId).publicKey
+    const missing = end.missing != null && end.missing.length > 0 ? end.missing : undefined
+    // against the offer the send holds, the one its receiver signs for, not the root its row holds: a send hashed
+    // again after a restart holds its offer before it is recorded (it is, once its peer is online), and a row whose
+    // commit of the offer a power cut took has none; a valid receipt then failed the send, E_RECEIPT_INVALID (helper finding)
+    const root = s.offer.root
+    const ok = publicKey != null && Buffer.compare(end.root, root) === 0 && await publicKey.verify(receiptPayload(id, root, missing), end.signature)
+    if (!ok) {
+      this.sends.setSendState(s, 'failed', new FerryError('E_RECEIPT_INVALID', 'the receiver\'s receipt does not verify against its peer key'))
+      throw new FerryError('E_RECEIPT_INVALID', 'receipt signature does not verify')
+    }
+    const notReceived = missing != null ? missingFiles(s, missing) : []
+    // the same receipt twice at once (a retry crossing the first): handled once
+    if (s.receiptVerified) return
+    s.receiptSig = end.signature
+    s.receiptMissing = missing
+    s.receiptVerified = true
+    s.progress.done = s.progress.total - notReceived.reduce((n, i) => n + s.offer!.files[i].size, 0)
+    // what a script must hear of before it deletes the source (`ferry send` exits 1, E_INCOMPLETE)
+    const entries = s.offer!.files
+    const { skipped, refused } = receiptSkipped(end, entries, s.sources, notReceived, (i) => s.givenUp.get(i)?.why)
+    s.skipped.push(...skipped)
+    if (notReceived.length > 0) this.ctx.c.log.warn('files not received: they changed or went away here after the offer, or the receiver refused them', { id, files: notReceived.length, refused: refused.size })
+    // it sent at least what reached the receiver, also what it served just before a crash of its own
+    s.progress.wire = Math.max(s.progress.wire, end.wireBytes ?? 0)
+    // where the receiver put what found its name taken there (not signed: where, not what); a path as offered, and as placed
+    const renames = renamesFromEnd(end, entries)
+    s.renamed = renames.renamed
+    s.renamedCount = renames.renamedCount
+    // delivered in the window above (its offer made again, not recorded yet): recorded now, or its row keeps no root
+    // nor offer for `ferry transfers` (the offer is recorded once the peer is online, which this send no longer waits for)
+    if (row.root.length === 0) {
+      try { this.sends.persistOffer(s, s.offer, s.encodedOffer ?? encodeOffer(s.offer)) } catch (err) { this.ctx.c.log.warn('could not record the offer of a send delivered', { id, err: (err as Error).message }) }
+    }
+    this.sends.setSendState(s, 'done')
+    this.ctx.c.log.info('transfer delivered', { id, receipt: 'verified' })
+  }
+}
+
+/**
+ * The entries a receipt says were not received: a bit set of the offer's
+ * size, naming files only. Anything else is not a receipt for this offer
+ * (E_PROTOCOL: the receiver is asked again by its retry, or a re-offer).
+ */
+function missingFiles (s: Sender, missing: Uint8Array): number[] {
+  const files = s.offer?.files ?? []
+  if (missing.length !== Math.ceil(files.length / 8)) throw new FerryError('E_PROTOCOL', `receipt: the set of files not received has ${missing.length} bytes for ${files.length} entries`)
+  const set = new Bitmap(files.length, missing)
+  // bits past the last entry
+  if (set.done !== popcount(missing)) throw new FerryError('E_PROTOCOL', 'receipt: the set of files not received names entries past the offer\'s end')
+  // one form per receipt: a full one has no set at all
+  if (set.done === 0) throw new FerryError('E_PROTOCOL', 'receipt: an empty set of files not received')
+  const out: number[] = []
+  for (let i = 0; i < files.length; i++) {
+    if (!set.has(i)) continue
+    if (files[i].kind !== 'file') throw new FerryError('E_PROTOCOL', `receipt: entry ${i} is a folder, not a file that could go missing`)
+    out.push(i)
+  }
+  return out
+}

@@ -1,0 +1,231 @@
+// The sends of this daemon, in memory and as recorded: the map of them
+// (senders), each one's state (setSendState, failSend), a send of an
+// earlier run brought back (senderFor, reloadSender), what a send records
+// on the way (markResumed, recordGivenUp, forgetGivenUp, persistOffer), and
+// what its receiver's side says of its turn (turnTold) or of the link
+// (peerGone). The send side of the transfer service is four files, cut
+// from service.ts's one class: this one holds the sends and their states,
+// send-hash.ts hashes a new send, send-offer.ts offers it (and again),
+// send-serve.ts serves its chunks and takes its receipt; each of the
+// others acts on sends held here, so the send side's state has one owner.
+// Must never: touch a receive (receives.ts), or publish a snapshot other
+// than through ctx.changed (service.ts).
+
+import { FerryError, toFerryError } from '../../errors.ts'
+import { decodeOffer, type OfferMsg } from '../../protocol/transfer.ts'
+import { isFinalState } from '../../daemon/control/types.ts'
+import type { TransferRow } from '../../store/transfers.ts'
+import { Sender } from './sender.ts'
+import { asNotServedReason, noneReceived } from '../not-served.ts'
+import { failedCount, fileCount, renamedToRecord, skippedToRecord } from '../snapshot.ts'
+import { failUnreadable, sendEndTo, type TransferContext } from '../context.ts'
+
+export class Sends {
+  private readonly ctx: TransferContext
+  readonly senders = new Map<string, Sender>()
+
+  constructor (ctx: TransferContext) {
+    this.ctx = ctx
+  }
+
+  senderFor (id: string, peer: string): Sender {
+    let s = this.senders.get(id)
+    let state = s?.state
+    if (s == null) {
+      const row = this.ctx.c.store.get(id)
+      if (row != null && row.direction === 'send' && row.peerId === peer) {
+        state = row.state
+        s = this.reloadSender(row)
+      }
+    }
+    // a chunk request can overtake the cancel message we sent: say why, so
+    // the receiver ends up cancelled rather than failed
+    if (state === 'cancelled' && (s == null || s.peerId === peer)) throw new FerryError('E_CANCELLED', 'the sender cancelled this transfer')
+    if (s == null || s.peerId !== peer || s.finished || (s.offer == null && s.preview == null)) throw new FerryError('E_TRANSFER_NOT_FOUND', 'no such transfer for you')
+    return s
+  }
+
+  /**
+   * A send of an earlier run of the daemon, back in memory (the first chunk
+   * request, a receipt or a cancel after a restart); none for a row that
+   * ended or was never offered. `atStart`: a row whose recorded offer cannot
+   * be read is failed, not left to stop the daemon starting (later, the
+   * error goes to whoever asked).
+   */
+  reloadSender (row: TransferRow, atStart = false): Sender | undefined {
+    if (row.direction !== 'send' || isFinalState(row.state) || row.offer.length === 0) return undefined
+    let offer: OfferMsg
+    try {
+      offer = decodeOffer(row.offer)
+    } catch (err) {
+      if (!atStart) throw err
+      failUnreadable(this.ctx, row, err as Error)
+      return undefined
+    }
+    const s = new Sender({ id: row.id, peerId: row.peerId, state: row.state, offer, sources: row.sources, doneBytes: row.doneBytes, wireBytes: row.wireBytes })
+    // what it left out before the restart, as recorded: the paths kept, and the counts beyond them
+    s.skipped = [...(row.skipped ?? [])]
+    s.skippedEarlier = { count: Math.max(0, (row.skippedCount ?? 0) - s.skipped.length), failed: Math.max(0, (row.skippedFailed ?? 0) - failedCount(s.skipped)) }
+    s.skippedRecorded = s.skipped.length
+    // why it gave up files before the restart, in its own words (a receipt that comes now names them)
+    try {
+      for (const [i, g] of this.ctx.c.store.givenUp(row.id)) s.givenUp.set(i, { why: g.why, said: g.said, reason: asNotServedReason(g.reason) })
+    } catch (err) {
+      this.ctx.c.log.warn('cannot read why files of a send were not served', { id: row.id, err: (err as Error).message })
+    }
+    // its receiver asked for chunks before the restart; an offered one is offered again first (send-offer.ts offerAgain)
+    s.delivered = row.state !== 'offered'
+    this.senders.set(row.id, s)
+    this.markResumed(s)
+    return s
+  }
+
+  /**
+   * `s` goes on after an interruption (a restart, a chunk stream cut), and
+   * says so: persisted, as once done the sender leaves memory and `ferry
+   * transfers` reads the row. Only a flag: a store that cannot take it (its
+   * disk full) must not fail a healthy send (it used to, as an offer that
+   * "cannot be read", for good).
+   */
+  markResumed (s: Sender): void {
+    s.resumed = true
+    try {
+      this.ctx.pendingStates.update(s.id, { resumed: true })
+    } catch (err) {
+      this.ctx.c.log.warn('cannot record that a send resumed', { id: s.id, err: (err as Error).message })
+    }
+  }
+
+  /**
+   * Why `s` gave up serving entry `file`, recorded: its receipt (or the
+   * receiver's failure) may reach a restarted daemon, which then words it
+   * as this run found it, not as the receiver could. A store that cannot
+   * take it (its disk full) costs only that wording after a restart.
+   */
+  recordGivenUp (s: Sender, file: number): void {
+    const g = s.givenUp.get(file)
+    if (g === undefined) return
+    try {
+      this.ctx.c.store.setGivenUp(s.id, file, g)
+    } catch (err) {
+      this.ctx.c.log.warn('cannot record why a file was not served', { id: s.id, file, err: (err as Error).message })
+    }
+  }
+
+  /**
+   * `s` serves entry `file` again (put back as offered): why it gave it up
+   * goes from the store too, so that a restart does not bring it back. A
+   * store that cannot take it costs that wording only, after a restart.
+   */
+  forgetGivenUp (s: Sender, file: number): void {
+    try {
+      this.ctx.c.store.clearGivenUp(s.id, file)
+    } catch (err) {
+      this.ctx.c.log.warn('cannot forget why a file was not served', { id: s.id, file, err: (err as Error).message })
+    }
+  }
+
+  /** `encoded`: encodeOffer(offer), made once for the size check too (10.8 MB for 99,100 entries) */
+  persistOffer (sender: Sender, offer: OfferMsg, encoded: Uint8Array): void {
+    this.ctx.c.store.setOffer(sender.id, offer.root, encoded, sender.sources, offer.totalBytes, fileCount(offer.files))
+  }
+
+  setSendState (s: Sender, state: string, error?: FerryError): void {
+    s.state = state
+    s.error = error
+    const finished = s.finished
+    if (finished && s.offer == null) {
+      // ended before its offer was made (cancelled or failed while hashing): none of it was sent, whatever the hashing got through (user-test finding: shown as done)
+      s.progress.done = 0
+      this.tellEndedBeforeOffer(s)
+    }
+    // a store that cannot write (its disk full) keeps the state in pendingStates, shown from there and written later; the send stays in memory till then
+    const recorded = this.ctx.pendingStates.write(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified, skippedCount: s.skippedCount, skippedFailed: s.skippedFailed, ...(s.skipped.length !== s.skippedRecorded ? { skipped: skippedToRecord(s.skipped) } : {}), ...(s.renamedCount > 0 ? { renamedCount: s.renamedCount, renamed: renamedToRecord(s.renamed) } : {}) })
+    s.skippedRecorded = s.skipped.length // kept by pendingStates until the store takes it, if it cannot now
+    this.ctx.changed(s.id, true)
+    if (finished && recorded) this.senders.delete(s.id)
+  }
+
+  /**
+   * A send that ended before its offer: its receiver, if it fetched ahead
+   * (a preview opened in this run, or maybe in the run before a restart),
+   * need not keep that a day for an offer that will not come (Prefetches.drop).
+   * Once, as it ends; a receiver away then keeps it the day.
+   */
+  private tellEndedBeforeOffer (s: Sender): void {
+    if (s.preview == null && !s.resumed) return
+    void sendEndTo(this.ctx.c, s.peerId, { transferId: Buffer.from(s.id, 'hex'), status: 'cancelled', root: new Uint8Array(0), signature: new Uint8Array(0) }, 'receiver').catch(() => {})
+  }
+
+  failSend (s: Sender, err: unknown): void {
+    if (s.finished || this.ctx.stopping) return
+    const fe = toFerryError(err)
+    s.encodedOffer = undefined // failed before it was delivered (its offer not stored, say): not kept for the sender's life
+    this.ctx.c.log.warn('send failed', { id: s.id, code: fe.code, err: fe.message })
+    this.setSendState(s, 'failed', fe)
+    // said by the peer itself, over a connection its key authenticates: it does not trust us any more
+    if (fe.code === 'E_NOT_PAIRED' && fe.remote) this.ctx.c.refusedAsUnpaired?.(s.peerId)
+  }
+
+  /**
+   * A peer went offline. The receiver pulls, so a send under way learns that
+   * its receiver went away only from the connection: it waits for it to come
+   * back (and its first chunk request sets it fetching again).
+   */
+  peerGone (peerId: string): void {
+    // one that waited its turn there waits for the peer now (its turn is asked for again when it is back);
+    // it says why, as one whose offer could not reach the peer does (found using the TUI: "waiting for peer" and no more)
+    for (const s of this.senders.values()) if (s.peerId === peerId && (s.state === 'fetching' || waitsTurnThere(s))) this.setSendState(s, 'waiting', this.peerWentOffline(peerId))
+  }
+
+  private peerWentOffline (peerId: string): FerryError {
+    return new FerryError('E_PEER_UNREACHABLE', `${this.ctx.c.peerName(peerId)} went offline (its connection closed); the send goes on when it is back`)
+  }
+
+  /** Why a send waits that its receiver took and runs after others from this device (waitsTurnThere). */
+  turnAwaited (s: Sender): FerryError {
+    return new FerryError('E_LIMIT', `waiting its turn: ${this.ctx.c.peerName(s.peerId)} receives a few sends from this device at a time, and starts this one after those`)
+  }
+
+  /**
+   * A probe's answer (accepted): a send told it waits its turn says so, and one told it no longer does is fetching
+   * again (its receiver's requests say so too, once they come). Also one whose offer waited there for a decision
+   * (`offered`, answered pending): its receiver took it since, and tells us nothing when it does; its turn may be
+   * far off (review finding: "offered, waiting to be accepted there" until then).
+   */
+  turnTold (s: Sender, waits: boolean): void {
+    if (waits && (s.state === 'fetching' || s.state === 'waiting' || s.state === 'offered') && !waitsTurnThere(s)) this.setSendState(s, 'waiting', this.turnAwaited(s))
+    else if (!waits && (waitsTurnThere(s) || s.state === 'offered')) this.setSendState(s, 'fetching')
+  }
+
+  /** Every send stops with the daemon (service.ts stop), recorded as far as it got: it goes on after the restart. */
+  stop (): void {
+    for (const s of this.senders.values()) {
+      s.controller.abort()
+      // what it served since the last periodic record, for `ferry transfers` after the restart
+      if (!isFinalState(s.state)) this.ctx.pendingStates.write(s.id, { doneBytes: s.progress.done, wireBytes: s.progress.wire })
+    }
+  }
+}
+
+/** A send its receiver took, waiting there behind other receives from this device (turnAwaited). */
+export function waitsTurnThere (s: Sender): boolean {
+  return s.state === 'waiting' && s.error?.code === 'E_LIMIT'
+}
+
+/**
+ * A receive that failed because not one of the offer's files could be served
+ * (E_SOURCE_CHANGED), in this side's words: which file here and what became
+ * of it, as it found it serving (in this run, or one before a restart:
+ * recordGivenUp). The receiver's words quoted the sender's ("receiver: the
+ * file could not be received: sender: single.bin was removed …", user-test
+ * finding). Undefined when it did not give up any (the receiver's words are
+ * all there is).
+ */
+export function notServedFailure (s: Sender, failure: FerryError | undefined): FerryError | undefined {
+  if (failure?.code !== 'E_SOURCE_CHANGED') return undefined
+  const given = [...s.givenUp].sort(([a], [b]) => a - b)
+  if (given.length === 0) return undefined
+  const files = fileCount(s.offer?.files ?? [])
+  return new FerryError('E_SOURCE_CHANGED', noneReceived(files, given[0][1].said, given.some(([, g]) => g.reason !== 'removed')))
+}

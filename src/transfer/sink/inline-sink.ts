@@ -1,0 +1,302 @@
+// The chunk sink without a worker thread, used when BLAKE3 is native
+// (@napi-rs/blake-hash, ~8 GB/s: a 1 MiB chunk is verified in ~0.13 ms, a
+// 4 MiB one in ~0.5 ms, so the event loop barely notices). Writes, reads and
+// fdatasync run on libuv's thread pool. Against the worker sink
+// (sink-worker.js) it saves the worker's isolate (~15 MB of RSS) and the
+// message round trip per chunk (~0.4 CPU-s per GiB in the receiver's
+// profile). In the network-namespace lab it may cost the receiver ~0.5
+// CPU-s per GiB more (6 interleaved pairs, wall time within noise;
+// docs/PERFORMANCE.md, "Where the time goes"): kept for the memory. With blake3-jit (~1 GB/s,
+// 16 ms for the largest chunk) the worker sink stays, so the main thread
+// never stalls on hashing.
+// Chunk writes go through O_DIRECT where the file system allows it
+// (direct-io.ts says why and how), the ragged end of a file's last chunk
+// through an ordinary descriptor. Every FLUSH_EVERY_BYTES of a file an
+// fdatasync starts in the background, so the final one before the rename
+// has little left to do.
+// Must never: write bytes whose hash did not match, or write through a
+// symlink (O_NOFOLLOW), or close a descriptor an operation is still using
+// (a reused descriptor number would send that write to another file).
+
+import { constants, fdatasync } from 'node:fs'
+import { dirname } from 'node:path'
+import { FerryError, withDiskHint } from '../../errors.ts'
+import { hash } from '../manifest/blake3.js'
+import { BufferPool } from './buffer-pool.ts'
+import { ChunkBuffers } from './chunk-budget.ts'
+import { directIoSuits, directPrefix, pageAlignedBuffer } from './direct-io.ts'
+import { closeAsync, fdatasyncAsync, openAsync, readRange, writeAll } from './fs-async.ts'
+import { sameDigest as same, sinkErrorCode } from './sink-common.js'
+import type { ChunkSink, VerifyOptions } from './sink.ts'
+
+interface Handle {
+  fd: Promise<number>
+  /** The same file opened with O_DIRECT, on first use; undefined where its file system does not get O_DIRECT (openDirect). */
+  directFd?: Promise<number | undefined>
+  /** Operations using fd right now; it is closed only at 0. */
+  users: number
+  idle?: () => void
+  /** Bytes written since the last background flush started. */
+  unflushed: number
+  /** The background flush under way, if one is (at most one at a time): sync() waits for it. */
+  flushing?: Promise<void>
+}
+
+/**
+ * A large file is flushed in the background every this many bytes. The
+ * disk (here a VM's, whose cache the host writes out on fdatasync) then
+ * works while the network delivers the rest, instead of after it: measured
+ * in the lab, the final fdatasync of a 1 GiB file took 0.7 s on its own.
+ * Small files (photos) never reach it and get their one flush at the end.
+ */
+const FLUSH_EVERY_BYTES = 64 * 1024 * 1024
+
+export interface InlineSinkOptions {
+  /** Write chunks with O_DIRECT where possible (default true; FERRY_DIRECT_IO=0 turns it off, see createChunkSink). */
+  directIo?: boolean
+  /** Bytes of chunk buffers held at once, and per peer (default CHUNK_BUFFER_BUDGET and CHUNK_BUFFER_PEER_SHARE; tests use less) */
+  chunkBudget?: number
+  chunkShare?: number
+}
+
+export class InlineSink implements ChunkSink {
+  private readonly handles = new Map<string, Handle>()
+  private readonly pool = new BufferPool(pageAlignedBuffer)
+  private readonly chunks: ChunkBuffers
+  private closed = false
+  private direct: boolean
+  /**
+   * What a background flush of a part file failed with, by path, until a
+   * sync() or a closing flush of it reports it. Kept apart from the file's
+   * handle: Linux reports a write-back error to one fdatasync only, and a
+   * descriptor opened after it does not see it, so an error dropped with a
+   * handle closed without a flush (a run cut short) let the next sync()
+   * succeed, and chunks whose write-back failed were recorded as on disk
+   * (review finding).
+   */
+  private readonly flushErrors = new Map<string, NodeJS.ErrnoException>()
+  /** Per folder of part files: whether its file system gets O_DIRECT (directIoSuits). */
+  private readonly directDirs = new Map<string, Promise<boolean>>()
+  /** Bytes written through O_DIRECT so far (tests check that the path is taken). */
+  directBytes = 0
+  /** Background flushes started so far (tests). */
+  backgroundFlushes = 0
+
+  constructor (options: InlineSinkOptions = {}) {
+    this.direct = options.directIo ?? true
+    this.chunks = new ChunkBuffers(this.pool, options.chunkBudget, options.chunkShare)
+  }
+
+  async buffer (size: number, signal?: AbortSignal, owner?: string): Promise<Uint8Array> { return await this.chunks.take(size, signal, owner) }
+  discard (buf: Uint8Array): void { this.chunks.discard(buf) }
+  /** Bytes of chunk buffers held now, and the most at once (tests). */
+  get budgetBytes (): { now: number, peak: number } { return this.chunks.bytes }
+
+  async write (path: string, offset: number, data: Uint8Array, length: number, expected: Uint8Array): Promise<void> {
+    try {
+      const view = data.subarray(0, length)
+      if (!same(hash(view), expected)) throw new FerryError('E_HASH_MISMATCH', 'chunk does not match its BLAKE3 hash; not written')
+      await this.withFd(path, async (fd, h) => { await this.writeChunk(path, h, fd, view, offset) })
+    } finally {
+      this.discard(data)
+    }
+  }
+
+  async verify (path: string, offset: number, length: number, expected: Uint8Array, options: VerifyOptions = {}): Promise<void> {
+    const buf = this.pool.take(length)
+    try {
+      const view = buf.subarray(0, length)
+      const got = options.readOnly === true
+        ? await readOnce(path, view, offset)
+        : await this.withFd(path, async (fd) => await readRange(fd, view, offset))
+      if (got !== length || !same(hash(view), expected)) throw new FerryError('E_HASH_MISMATCH', 'range on disk does not match')
+    } finally {
+      this.pool.give(buf)
+    }
+  }
+
+  async copy (src: string, srcOffset: number, path: string, offset: number, length: number, expected: Uint8Array): Promise<void> {
+    const buf = this.pool.take(length)
+    try {
+      const view = buf.subarray(0, length)
+      const got = await readOnce(src, view, srcOffset)
+      if (got !== length || !same(hash(view), expected)) throw new FerryError('E_HASH_MISMATCH', 'local copy source changed')
+      await this.withFd(path, async (fd, h) => { await this.writeChunk(path, h, fd, view, offset) })
+    } finally {
+      this.pool.give(buf)
+    }
+  }
+
+  /**
+   * Flush a part file's data, through a descriptor of its own (fdatasync
+   * flushes the file, whichever descriptor asks), so that closing the
+   * file's handle meanwhile does not disturb it. A background flush that
+   * failed is reported here too: a descriptor opened after a write-back
+   * error does not see it.
+   */
+  async sync (path: string): Promise<void> {
+    // one under way may yet fail: waited for, so that its error is reported here
+    await this.handles.get(path)?.flushing
+    this.reportFlushError(path)
+    await syncPath(path)
+  }
+
+  /** Throw what a background flush of `path` failed with, once. */
+  private reportFlushError (path: string): void {
+    const failed = this.flushErrors.get(path)
+    if (failed === undefined) return
+    this.flushErrors.delete(path)
+    throw toSinkError(failed)
+  }
+
+  /** Flush (optionally) and close a part file; one never opened here (written before a restart) is still flushed. */
+  async closeFile (path: string, sync: boolean): Promise<void> {
+    const h = this.handles.get(path)
+    if (h == null) {
+      if (sync) { this.reportFlushError(path); await syncPath(path) }
+      return
+    }
+    this.handles.delete(path)
+    await this.release(h, sync, path)
+  }
+
+  async close (): Promise<void> {
+    this.closed = true
+    this.chunks.close()
+    const all = [...this.handles.values()]
+    this.handles.clear()
+    await Promise.allSettled(all.map(async (h) => { await this.release(h, false) }))
+    this.flushErrors.clear()
+  }
+
+  /** Wait for the handle's users (a background flush is one), then flush and close it. */
+  private async release (h: Handle, sync: boolean, path?: string): Promise<void> {
+    if (h.users > 0) await new Promise<void>((resolve) => { h.idle = resolve })
+    const directFd = await h.directFd?.catch(() => undefined)
+    if (directFd != null) await closeAsync(directFd).catch(() => {})
+    const fd = await h.fd.catch(() => undefined)
+    if (fd == null) return
+    try {
+      if (sync && path !== undefined) this.reportFlushError(path)
+      // one fdatasync covers the file, whichever descriptor wrote it
+      if (sync) await mapErrors(fdatasyncAsync(fd))
+    } finally {
+      await closeAsync(fd).catch(() => {})
+    }
+  }
+
+  /** Write `data` at `offset`: its page-aligned part with O_DIRECT when the file system takes it, the rest buffered. */
+  private async writeChunk (path: string, h: Handle, fd: number, data: Uint8Array, offset: number): Promise<void> {
+    let done = 0
+    const direct = this.direct ? directPrefix(offset, data.length) : 0
+    if (direct > 0) {
+      const directFd = await (h.directFd ??= this.openDirect(path))
+      if (directFd !== undefined) {
+        try {
+          await writeAll(directFd, data.subarray(0, direct), offset)
+          done = direct
+          this.directBytes += direct
+        } catch (err) {
+          // EINVAL here means the buffer is not aligned after all (see
+          // pageAlignedBuffer): stop trying, and write this chunk buffered
+          if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err
+          this.direct = false
+        }
+      }
+    }
+    if (done < data.length) await writeAll(fd, data.subarray(done), offset + done)
+    h.unflushed += data.length
+    if (h.unflushed >= FLUSH_EVERY_BYTES && h.flushing === undefined) this.flushInBackground(path, h, fd)
+  }
+
+  /** The part file opened for O_DIRECT writes, or undefined where its file system does not suit (directIoSuits) or refuses the open (EINVAL). */
+  private async openDirect (path: string): Promise<number | undefined> {
+    const dir = dirname(path)
+    let suits = this.directDirs.get(dir)
+    if (suits === undefined) {
+      suits = directIoSuits(dir)
+      this.directDirs.set(dir, suits)
+    }
+    if (!await suits) return undefined
+    try {
+      return await openAsync(path, constants.O_WRONLY | constants.O_DIRECT | constants.O_NOFOLLOW)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EINVAL') return undefined
+      throw err
+    }
+  }
+
+  /** Start an fdatasync of the handle's file without waiting for it; it counts as a user of the descriptor, so the descriptor stays open until it is done. Call only while already a user. */
+  private flushInBackground (path: string, h: Handle, fd: number): void {
+    h.unflushed = 0
+    h.users++
+    this.backgroundFlushes++
+    h.flushing = new Promise<void>((resolve) => {
+      fdatasync(fd, (err) => {
+        h.flushing = undefined
+        if (err != null && !this.flushErrors.has(path)) this.flushErrors.set(path, err)
+        if (--h.users === 0) h.idle?.()
+        resolve()
+      })
+    })
+  }
+
+  private async withFd<T> (path: string, op: (fd: number, h: Handle) => Promise<T>): Promise<T> {
+    if (this.closed) throw new FerryError('E_CANCELLED', 'sink closed')
+    let h = this.handles.get(path)
+    if (h == null) {
+      // O_NOFOLLOW: a part file replaced by a symlink is never written through.
+      // No O_CREAT: the plan made every part file (receive-plan.ts); one gone
+      // since is an error, not a fresh file that would lack the chunks
+      // already recorded
+      h = { fd: openAsync(path, constants.O_RDWR | constants.O_NOFOLLOW), users: 0, unflushed: 0 }
+      this.handles.set(path, h)
+      const opened = h
+      h.fd.catch(() => { if (this.handles.get(path) === opened) this.handles.delete(path) })
+    }
+    h.users++
+    try {
+      const handle = h
+      return await mapErrors(h.fd.then(async (fd) => await op(fd, handle)))
+    } finally {
+      if (--h.users === 0) h.idle?.()
+    }
+  }
+}
+
+async function syncPath (path: string): Promise<void> {
+  const fd = await mapErrors(openAsync(path, constants.O_RDONLY | constants.O_NOFOLLOW))
+  try { await mapErrors(fdatasyncAsync(fd)) } finally { await closeAsync(fd).catch(() => {}) }
+}
+
+async function mapErrors<T> (p: Promise<T>): Promise<T> {
+  try {
+    return await p
+  } catch (err) {
+    throw toSinkError(err)
+  }
+}
+
+/** A failed file operation as the ferry error the sink reports (E_NO_SPACE, E_IO, …). */
+function toSinkError (err: unknown): FerryError {
+  if (err instanceof FerryError) return err
+  const e = err as NodeJS.ErrnoException
+  const code = sinkErrorCode(e.code)
+  return new FerryError(code, code === 'E_IO' ? withDiskHint(String(e.message ?? e)) : String(e.message ?? e), { cause: err })
+}
+
+/**
+ * Read `target.length` bytes at `offset` of a file that is not a part file
+ * (a copy source, a file found in place) through a read-only descriptor of
+ * its own, closed after: such a file may be read-only to us, and is never
+ * kept open. O_NONBLOCK: one replaced by a FIFO must not hold a thread of
+ * the pool until a writer comes.
+ */
+async function readOnce (path: string, target: Uint8Array, offset: number): Promise<number> {
+  const fd = await mapErrors(openAsync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK))
+  try {
+    return await mapErrors(readRange(fd, target, offset))
+  } finally {
+    await closeAsync(fd).catch(() => {})
+  }
+}

@@ -1,0 +1,138 @@
+// Worker thread of the chunk sink (see sink.ts, which owns the protocol;
+// message types in worker-messages.ts; plain JS on purpose, see there).
+//
+// Owns: verifying a received chunk's BLAKE3 against the manifest and only
+// then writing it at its offset in a part file; verifying ranges already on
+// disk (resume); copying verified ranges from local files (dedup); flushing
+// and closing part files. Keeps the main thread free for the network.
+// Must never: write bytes whose hash did not match, or import ferry modules other than the leaves blake3.js and sink-common.js.
+// @ts-check
+
+import { closeSync, fdatasync, openSync, readSync, writeSync, constants } from 'node:fs'
+import { parentPort } from 'node:worker_threads'
+import { hash } from '../manifest/blake3.js'
+import { sameDigest as same, sinkErrorCode } from './sink-common.js'
+
+if (parentPort === null) throw new Error('sink-worker.js must run in a worker thread')
+const port = parentPort
+/** @type {Map<string, number>} */
+const fds = new Map()
+let scratch = new Uint8Array(0)
+
+/** @param {string} path */
+function fdFor (path) {
+  let fd = fds.get(path)
+  if (fd == null) {
+    // O_NOFOLLOW: a part file replaced by a symlink is never written through;
+    // no O_CREAT: the plan made every part file (receive-plan.ts)
+    fd = openSync(path, constants.O_RDWR | constants.O_NOFOLLOW)
+    fds.set(path, fd)
+  }
+  return fd
+}
+
+/** @param {string} path @param {number} offset @param {number} length @param {boolean} ownFd */
+function readRange (path, offset, length, ownFd) {
+  if (scratch.length < length) scratch = new Uint8Array(length)
+  // O_NONBLOCK: a copy source (or a file in place) replaced by a FIFO fails instead of blocking this thread
+  const fd = ownFd ? fdFor(path) : openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+  try {
+    let got = 0
+    while (got < length) {
+      const n = readSync(fd, scratch, got, length - got, offset + got)
+      if (n === 0) break
+      got += n
+    }
+    return scratch.subarray(0, got)
+  } finally {
+    if (!ownFd) closeSync(fd)
+  }
+}
+
+/** @param {string} path @param {Uint8Array} data @param {number} offset */
+function writeAt (path, data, offset) {
+  const fd = fdFor(path)
+  let done = 0
+  while (done < data.length) done += writeSync(fd, data, done, data.length - done, offset + done)
+}
+
+/** @param {any} err */
+function errorCode (err) {
+  return sinkErrorCode(err?.code)
+}
+
+port.on('message', (/** @type {import('../worker-messages.ts').SinkRequest} */ req) => {
+  try {
+    switch (req.op) {
+      case 'write': {
+        const view = req.data.subarray(0, req.length)
+        const back = /** @type {ArrayBuffer} */ (req.data.buffer)
+        if (!same(hash(view), req.expected)) {
+          port.postMessage({ id: req.id, ok: false, code: 'E_HASH_MISMATCH', message: 'chunk does not match its BLAKE3 hash; not written', data: req.data }, [back])
+          return
+        }
+        writeAt(req.path, view, req.offset)
+        port.postMessage({ id: req.id, ok: true, data: req.data }, [back])
+        return
+      }
+      case 'verify': {
+        // a file in place (readOnly) is read through a descriptor of its own, closed after
+        const got = readRange(req.path, req.offset, req.length, req.readOnly !== true)
+        const ok = got.length === req.length && same(hash(got), req.expected)
+        port.postMessage(ok ? { id: req.id, ok: true } : { id: req.id, ok: false, code: 'E_HASH_MISMATCH', message: 'range on disk does not match' })
+        return
+      }
+      case 'copy': {
+        const got = readRange(req.src, req.srcOffset, req.length, false)
+        if (got.length !== req.length || !same(hash(got), req.expected)) {
+          port.postMessage({ id: req.id, ok: false, code: 'E_HASH_MISMATCH', message: 'local copy source changed' })
+          return
+        }
+        writeAt(req.path, got, req.offset)
+        port.postMessage({ id: req.id, ok: true })
+        return
+      }
+      case 'sync': {
+        // through a descriptor of its own, so that a 'close' of the file
+        // meanwhile cannot pull the one being flushed away
+        const fd = openSync(req.path, constants.O_RDONLY | constants.O_NOFOLLOW)
+        fdatasync(fd, (err) => {
+          try { closeSync(fd) } catch {}
+          port.postMessage(err == null ? { id: req.id, ok: true } : { id: req.id, ok: false, code: errorCode(err), message: String(err.message) })
+        })
+        return
+      }
+      case 'close': {
+        // path '' closes every descriptor (the sink is shutting down)
+        const paths = req.path === '' ? [...fds.keys()] : [req.path]
+        /** @type {number[]} */
+        const toSync = []
+        for (const path of paths) {
+          let fd = fds.get(path)
+          fds.delete(path)
+          // a file this worker never opened (written before a restart) is still flushed
+          if (fd == null && req.sync && path !== '') fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+          if (fd == null) continue
+          if (req.sync) toSync.push(fd); else closeSync(fd)
+        }
+        if (toSync.length === 0) { port.postMessage({ id: req.id, ok: true }); return }
+        // fdatasync waits for the disk: run it on the thread pool so this
+        // worker keeps verifying and writing other files' chunks meanwhile
+        let left = toSync.length
+        /** @type {any} */
+        let failed = null
+        for (const fd of toSync) {
+          fdatasync(fd, (err) => {
+            try { closeSync(fd) } catch {}
+            if (err != null) failed = err
+            if (--left > 0) return
+            port.postMessage(failed == null ? { id: req.id, ok: true } : { id: req.id, ok: false, code: errorCode(failed), message: String(failed.message) })
+          })
+        }
+      }
+    }
+  } catch (err) {
+    const data = req.op === 'write' ? req.data : undefined
+    port.postMessage({ id: req.id, ok: false, code: errorCode(err), message: String(/** @type {any} */ (err)?.message ?? err), data }, data != null ? [/** @type {ArrayBuffer} */ (data.buffer)] : [])
+  }
+})
