@@ -97,6 +97,22 @@ async function servedOffer (files: Array<{ path: string, data: Buffer }>, lookup
   return { offer, receiveDir, serving }
 }
 
+/**
+ * Run a receive to its end while links into `folder` fail as for another user's folder (`alone`: only links
+ * to its own top, not into its folders); the ends it sends to its sender are returned.
+ */
+async function receiveWithLocked (folder: string, served: { offer: OfferMsg, receiveDir: string, serving: ReceiverDeps['openChunkStream'] }, alone = false): Promise<EndMsg[]> {
+  const ends: EndMsg[] = []
+  lockedFolder.path = folder
+  lockedFolder.alone = alone
+  try {
+    const receiver = new Receiver(depsWith(() => sink, ends, served.serving), { id: ID, peerId: 'p', offer: served.offer, receiveDir: served.receiveDir, state: 'accepted' })
+    await receiver.run()
+    expect(receiver.state, receiver.error?.message).toBe('done')
+  } finally { lockedFolder.path = undefined; lockedFolder.alone = false }
+  return ends
+}
+
 describe('Receiver', () => {
   it('a file kept under a "keep both" name never takes a name the transfer itself uses: "a" next to the person\'s folder "a" becomes "a (2)", as "a (1)/x" of the same transfer needs "a (1)" (review finding: it failed after all bytes had come)', async () => {
     // "a" small, so it is placed first, while "a (1)/x" still arrives
@@ -115,16 +131,11 @@ describe('Receiver', () => {
   it('a file that cannot be placed for want of permission in its folder (the check of the offer found nothing, or it goes next to a file of that name as "name (1)") is received without, told in the receipt with why; the rest arrives (user-test finding: the receive failed whole, "EACCES: permission denied, link \'…/.ferry-part/…\'")', async () => {
     const locked = randomBytes(100)
     const free = randomBytes(2 * CHUNK)
-    const { offer, receiveDir, serving } = await servedOffer([{ path: 'locked/a.txt', data: locked }, { path: 'free.bin', data: free }])
+    const served = await servedOffer([{ path: 'locked/a.txt', data: locked }, { path: 'free.bin', data: free }])
+    const { receiveDir } = served
     await mkdir(join(receiveDir, 'locked'))
     await writeFile(join(receiveDir, 'locked', 'a.txt'), 'the person\'s own a.txt\n')
-    lockedFolder.path = join(receiveDir, 'locked')
-    const ends: EndMsg[] = []
-    try {
-      const receiver = new Receiver(depsWith(() => sink, ends, serving), { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
-      await receiver.run()
-      expect(receiver.state, receiver.error?.message).toBe('done')
-    } finally { lockedFolder.path = undefined }
+    const ends = await receiveWithLocked(join(receiveDir, 'locked'), served)
     expect((await readFile(join(receiveDir, 'free.bin'))).equals(free)).toBe(true)
     expect(await readdir(join(receiveDir, 'locked'))).toEqual(['a.txt'])
     expect(ends).toHaveLength(1)
@@ -134,15 +145,10 @@ describe('Receiver', () => {
 
   it('a folder that stops taking files while they arrive (chmod 555 mid-transfer) is told once for all its files not placed, so the sender gives each the reason, not the first 20 alone (helper finding: of 118 files, 107 read "its reason not told", "changed, removed or unreadable after it was offered")', async () => {
     const files = Array.from({ length: 30 }, (_, i) => ({ path: `roll/sub/IMG_${String(i).padStart(2, '0')}.jpg`, data: randomBytes(100 + i) }))
-    const { offer, receiveDir, serving } = await servedOffer([...files, { path: 'roll/free.bin', data: randomBytes(100) }])
+    const served = await servedOffer([...files, { path: 'roll/free.bin', data: randomBytes(100) }])
+    const { offer, receiveDir } = served
     await mkdir(join(receiveDir, 'roll', 'sub'), { recursive: true })
-    lockedFolder.path = join(receiveDir, 'roll', 'sub')
-    const ends: EndMsg[] = []
-    try {
-      const receiver = new Receiver(depsWith(() => sink, ends, serving), { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
-      await receiver.run()
-      expect(receiver.state, receiver.error?.message).toBe('done')
-    } finally { lockedFolder.path = undefined }
+    const ends = await receiveWithLocked(join(receiveDir, 'roll', 'sub'), served)
     const reason = `"roll/sub" in the receive folder is not writable by the user the daemon runs as (${userInfo().username})`
     expect(ends[0].refused).toEqual([{ entry: 0, reason, under: 'roll/sub' }])
     // as the sender reads it: every file gets the reason
@@ -153,17 +159,11 @@ describe('Receiver', () => {
 
   it('the receive folder itself made read-only while files arrive at its top: told once for it (under "."), so the sender gives each file there the reason, not the first 20 alone (helper finding: of 45 photos sent by name, 32 read "its reason not told")', async () => {
     const files = Array.from({ length: 30 }, (_, i) => ({ path: `IMG_${String(i).padStart(2, '0')}.jpg`, data: randomBytes(100 + i) }))
-    const { offer, receiveDir, serving } = await servedOffer([...files, { path: 'album/kept.jpg', data: randomBytes(100) }])
+    const served = await servedOffer([...files, { path: 'album/kept.jpg', data: randomBytes(100) }])
+    const { offer, receiveDir } = served
     await mkdir(join(receiveDir, 'album'))
     // links into the receive folder itself fail, not into its folders
-    lockedFolder.path = receiveDir
-    lockedFolder.alone = true
-    const ends: EndMsg[] = []
-    try {
-      const receiver = new Receiver(depsWith(() => sink, ends, serving), { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
-      await receiver.run()
-      expect(receiver.state, receiver.error?.message).toBe('done')
-    } finally { lockedFolder.path = undefined; lockedFolder.alone = false }
+    const ends = await receiveWithLocked(receiveDir, served, true)
     const reason = `the receive folder is not writable by the user the daemon runs as (${userInfo().username})`
     expect(ends[0].refused).toEqual([{ entry: 0, reason, under: '.' }])
     const { skipped } = receiptSkipped(ends[0], offer.files, offer.files.map((f) => `/home/me/${f.path}`), files.map((_, i) => i), () => undefined)
