@@ -3,7 +3,7 @@
 // mounting in src/tui/live.ts on a fake terminal stream, and for the TUI's
 // own text field (line editing keys) and transfer history labels.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createElement as h } from 'react'
 import type { ReactElement } from 'react'
 import { Writable } from 'node:stream'
@@ -216,8 +216,8 @@ describe('live views (src/tui/live.ts)', () => {
     const term = fakeTerminal()
     const view = openSendView('alice', 1, { stdout: term, stderr: term })
     view.update(sending({ doneBytes: 100 * MiB }))
-    await tick(60)
-    expect(stripAnsi(term.text())).toContain('50%  100.0 MiB / 200.0 MiB')
+    // drawn by Ink's render throttle: waited for, not a fixed 60 ms (on a loaded box the timers ran in another order)
+    await vi.waitFor(() => { expect(stripAnsi(term.text())).toContain('50%  100.0 MiB / 200.0 MiB') }, { timeout: 5000 })
     await view.done(sending({ state: 'done', doneBytes: 200 * MiB, finishedAt: NOW }), 'sent 1 file, 200.0 MiB to alice in 3.0 s (200.0 MiB of it over the network); receipt verified')
     expect(stripAnsi(term.text())).toMatch(/receipt\s+verified/)
   })
@@ -226,14 +226,13 @@ describe('live views (src/tui/live.ts)', () => {
     const term = fakeTerminal()
     const receiving = sending({ direction: 'receive', doneBytes: 100 * MiB })
     const view = openWaitView(receiving, { stdout: term, stderr: term })
-    await tick(60)
+    await vi.waitFor(() => { expect(stripAnsi(term.text())).toContain('50%  100.0 MiB / 200.0 MiB') }, { timeout: 5000 })
     const drawn = stripAnsi(term.text())
     expect(drawn).toContain('50%  100.0 MiB / 200.0 MiB')
     expect(drawn).toContain('Ctrl-C ends this wait, not the receive')
     expect(drawn).not.toContain('cancels')
     view.update({ ...receiving, doneBytes: 150 * MiB })
-    await tick(60)
-    expect(stripAnsi(term.text())).toContain('75%  150.0 MiB / 200.0 MiB')
+    await vi.waitFor(() => { expect(stripAnsi(term.text())).toContain('75%  150.0 MiB / 200.0 MiB') }, { timeout: 5000 })
     await view.done({ ...receiving, state: 'done', doneBytes: 200 * MiB, finishedAt: NOW }, 'received 2 files, 200.0 MiB from alice in 3.0 s (200.0 MiB of it over the network); receipt signed')
     expect(stripAnsi(term.text())).toMatch(/receipt\s+signed/)
   })
@@ -243,9 +242,7 @@ describe('live views (src/tui/live.ts)', () => {
     const view = openPairView('show', { stdout: term, stderr: term })
     view.update({ id: 'p1', role: 'show', phase: 'waiting', code: '7-violet-orbit', expiresAt: Date.now() + 60_000 })
     view.update({ id: 'p1', role: 'show', phase: 'exchanging' })
-    await tick(60)
-    const text = stripAnsi(term.text())
-    expect(text).toContain('exchanging keys')
+    await vi.waitFor(() => { expect(stripAnsi(term.text())).toContain('exchanging keys') }, { timeout: 5000 })
     await view.fail(new FerryError('E_DAEMON_NOT_RUNNING', 'gone'))
     const all = stripAnsi(term.text())
     const last = all.slice(all.lastIndexOf('The code (used up or no longer valid)'))
