@@ -753,38 +753,46 @@ describe('ferry tui App', () => {
 
   it('shows "daemon not running" and retries until the daemon comes up', async () => {
     let attempts = 0
-    // the daemon away again, until the test has seen that said: a reconnect 50 ms later could replace the
-    // frame before a loaded box let the test look (a CI run failed so)
-    let away = false
+    // the daemon comes up only once the test has seen it said to be down: a reconnect 50 ms later could
+    // replace the frame before a loaded box let the test look (CI runs, and the first frame, failed so)
+    let up = false
     const f = fakeClient()
     const connect = async (): Promise<ControlClientLike> => {
       attempts++
-      if (attempts < 3 || away) throw new FerryError('E_DAEMON_NOT_RUNNING', 'no daemon')
+      if (!up) throw new FerryError('E_DAEMON_NOT_RUNNING', 'no daemon')
       return f.client
     }
     const r = await renderAt(h(App, { connect, home: HOME, retryMs: 50 }))
     const text = expectFits(r.lastFrame())
     expect(text).toContain(`daemon not running — start it with \`ferry daemon --home ${HOME}\``)
-    // retried every 50 ms: waited for, not timed (a fixed 200 ms failed on a loaded box)
+    // retried every 50 ms while it is down: waited for, not timed (a fixed 200 ms failed on a loaded box)
+    await vi.waitFor(() => { expect(attempts).toBeGreaterThanOrEqual(3) }, { timeout: 5000 })
+    expect(r.lastFrame()).toContain('daemon not running')
+    const tried = attempts
+    up = true
     await vi.waitFor(() => { expect(r.lastFrame()).toContain('alice-desktop') }, { timeout: 5000 })
-    expect(attempts).toBe(3)
+    // the next attempt connected, and none came after it
+    expect(attempts).toBe(tried + 1)
     expect(r.lastFrame()).toContain('Transfers (1)')
-    away = true
+    up = false
     f.drop()
     await vi.waitFor(() => { expect(r.lastFrame()).toContain('daemon not running') }, { timeout: 5000 })
     // the counts were the daemon's that went away (review finding)
     expect(r.lastFrame()).not.toMatch(/Offers \(|Transfers \(/)
-    away = false
+    up = true
     await vi.waitFor(() => { expect(r.lastFrame()).toContain('daemon connected') }, { timeout: 5000 })
     expect(attempts).toBeGreaterThanOrEqual(4)
   })
 
   it('a daemon that takes the connection but does not answer (stopped with SIGSTOP) is said to be so, not "not running"; it is asked again (user-test finding)', async () => {
     let attempts = 0
+    // it answers only once the test has seen it said not to: a retry 50 ms later could connect before a
+    // loaded box let the test look at the first frame
+    let answers = false
     const f = fakeClient()
     const connect = async (): Promise<ControlClientLike> => {
       attempts++
-      if (attempts < 3) throw new FerryError('E_TIMEOUT', 'the daemon did not answer `subscribe` within 30 s; it may be stopped (SIGSTOP) or stuck')
+      if (!answers) throw new FerryError('E_TIMEOUT', 'the daemon did not answer `subscribe` within 30 s; it may be stopped (SIGSTOP) or stuck')
       return f.client
     }
     const r = await renderAt(h(App, { connect, home: HOME, retryMs: 50 }))
@@ -792,31 +800,41 @@ describe('ferry tui App', () => {
     expect(text).toContain('daemon not answering')
     expect(text).toContain('is running but does not answer: stopped (SIGSTOP')
     expect(text).not.toContain('daemon not running')
-    await tick(200)
-    expect(attempts).toBe(3)
-    expect(r.lastFrame()).toContain('daemon connected')
+    // asked again every 50 ms: waited for, not a fixed 200 ms
+    await vi.waitFor(() => { expect(attempts).toBeGreaterThanOrEqual(3) }, { timeout: 5000 })
+    expect(r.lastFrame()).toContain('daemon not answering')
+    const tried = attempts
+    answers = true
+    await vi.waitFor(() => { expect(r.lastFrame()).toContain('daemon connected') }, { timeout: 5000 })
+    expect(attempts).toBe(tried + 1)
   })
 
   it('a connected daemon that stops answering (SIGSTOP) reads "not answering" until it answers again (user-test finding: "connected" over numbers that no longer moved)', async () => {
     let statusCalls = 0
+    let hang = false
     let release: (() => void) | undefined
     const f = fakeClient({
       status: ((): unknown => {
         statusCalls++
-        // the snapshot's call is answered; the heartbeat's second one hangs until released
-        if (statusCalls !== 3) return status
+        // answered, until the test has it hang (one call, until released): fixed ticks around a heartbeat
+        // every 40 ms failed on a loaded box, which ran the TUI's timers and the test's in another order
+        if (!hang) return status
+        hang = false
         return new Promise((resolve) => { release = () => { resolve(status) } })
       }) as never
     })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME, heartbeatMs: 40 }))
-    await tick(60)
+    // the snapshot's call and a heartbeat's answered: connected
+    await vi.waitFor(() => { expect(statusCalls).toBeGreaterThanOrEqual(2) }, { timeout: 5000 })
     expect(r.lastFrame()).toContain('daemon connected')
-    await tick(150)
-    expect(statusCalls).toBe(3)
-    expect(expectFits(r.lastFrame())).toContain('daemon not answering')
+    const asked = statusCalls
+    hang = true
+    await vi.waitFor(() => { expect(r.lastFrame()).toContain('daemon not answering') }, { timeout: 5000 })
+    // one call unanswered, and no other asked while it waits
+    expect(statusCalls).toBe(asked + 1)
+    expectFits(r.lastFrame())
     release!()
-    await tick(20)
-    expect(r.lastFrame()).toContain('daemon connected')
+    await vi.waitFor(() => { expect(r.lastFrame()).toContain('daemon connected') }, { timeout: 5000 })
     r.unmount()
   })
 
