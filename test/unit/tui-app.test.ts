@@ -270,10 +270,9 @@ describe('ferry tui App', () => {
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
     await press(r, '4')
     f.emit('transfer', { ...active, state: 'done', doneBytes: active.totalBytes, inFlight: [], finishedAt: Date.now() })
-    await tick(250)
-    const text = r.lastFrame() ?? ''
-    expect(text).toContain('No active transfers')
-    expect(text).toContain('History (1)')
+    // waited for, not a fixed 250 ms: transfer events are batched on a timer (connection.ts)
+    await vi.waitFor(() => { expect(r.lastFrame()).toContain('No active transfers') }, { timeout: 5000 })
+    expect(r.lastFrame()).toContain('History (1)')
   })
 
   it('batches a burst of transfer progress into a few renders', async () => {
@@ -395,8 +394,10 @@ describe('ferry tui App', () => {
       expect(r.lastFrame()).toMatch(/› bob-/)
       // Enter: out of the field, and nothing sent
       await press(r, '5', '\u001b\r')
+      // first what shows the read was taken (out of the field, on Peers), then that no send came of it: the
+      // absence alone would pass had the keys not been handled yet
+      await vi.waitFor(() => { expect(r.lastFrame()).toContain('NAME') }, { timeout: 5000 })
       await tick(50)
-      expect(r.lastFrame()).toContain('NAME')
       expect(f.calls.filter((c) => c.method === 'send')).toEqual([])
       // Esc twice in one read: out of the code field, then the error line cleared, on the pair menu
       await press(r, '2', 'e', '\u001b\u001b')
