@@ -321,7 +321,7 @@ export class TransferService {
     this.sends.peerGone(peerId)
   }
 
-  /** Kick every receive that waits for its peer; called on a timer and when a peer comes online. */
+  /** Kick every transfer that waits for its peer (sends to offer or probe, offers to ask about, receives to run again); called on a timer and when a peer comes online. */
   resumeWaiting (peerId?: string): void {
     this.offering.offerToWaiting(peerId)
     const now = Date.now()
