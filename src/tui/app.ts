@@ -94,11 +94,23 @@ export function App (props: AppProps) {
   const ui: Ui = { ...display, rows: Math.max(0, room + (squeeze ? 1 : 0)) }
   const hint = fitStartHint(wholeHint, ui.rows, display)
 
+  /**
+   * Offers an accept or decline was asked for and not yet answered: the offer leaves the list only with the
+   * answer, so a second a or d meanwhile (a double press) would ask again and show the daemon's "not an offer"
+   * as an error (helper finding). It is no second decision: ignored.
+   */
+  const deciding = useRef(new Set<string>())
+
   const runOp = async (op: Op): Promise<void> => {
     const c = link.current
     if (c == null) {
       dispatch({ type: 'error', error: { code: 'E_DAEMON_NOT_RUNNING', message: 'not connected to the daemon' } })
       return
+    }
+    const decision = op.op === 'accept' || op.op === 'decline' ? op.id : undefined
+    if (decision !== undefined) {
+      if (deciding.current.has(decision)) return
+      deciding.current.add(decision)
     }
     apply({ type: 'clear' })
     try {
@@ -106,6 +118,8 @@ export function App (props: AppProps) {
       if (actions.length > 0) dispatch({ type: 'batch', actions })
     } catch (err) {
       dispatch({ type: 'error', error: toFerryError(err).toJSON() })
+    } finally {
+      if (decision !== undefined) deciding.current.delete(decision)
     }
   }
 

@@ -71,7 +71,7 @@ interface Fake {
 }
 
 /** A recorded control client: answers from `answers`, records every call. */
-function fakeClient (answers: Partial<{ [M in MethodName]: ControlMethods[M]['result'] | ((p: ControlMethods[M]['params']) => ControlMethods[M]['result']) }> = {}): Fake {
+function fakeClient (answers: Partial<{ [M in MethodName]: ControlMethods[M]['result'] | ((p: ControlMethods[M]['params']) => ControlMethods[M]['result'] | Promise<ControlMethods[M]['result']>) }> = {}): Fake {
   const calls: Fake['calls'] = []
   let handler: EventHandler | undefined
   const onClose: Array<(err?: Error) => void> = []
@@ -602,6 +602,20 @@ describe('ferry tui App', () => {
     expect(r.lastFrame()).toContain('› 605-feline')
     await press(r, '\u001b', '605-feline-slumbering\r')
     await vi.waitFor(() => { expect(f.calls.filter((c) => c.method === 'pair.enter')).toEqual([{ method: 'pair.enter', params: { code: '605-feline-slumbering' } }]) }, { timeout: 5000 })
+  })
+
+  it('a second a or d on an offer before the daemon answers the first is no second decision: one accept is asked, and no error is drawn (helper finding: it was asked again, and its E_TRANSFER_NOT_FOUND shown)', async () => {
+    let answer!: () => void
+    const answered = new Promise<void>((resolve) => { answer = resolve })
+    const f = fakeClient({ accept: async () => { await answered; return transfer({ id: offer.id, state: 'accepted', doneBytes: 0 }) } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, '3', 'a')
+    await vi.waitFor(() => { expect(f.calls.filter((c) => c.method === 'accept')).toHaveLength(1) }, { timeout: 5000 })
+    await press(r, 'a', 'd')
+    answer()
+    await vi.waitFor(() => { expect(r.lastFrame()).toContain('accepted') }, { timeout: 5000 })
+    expect(f.calls.filter((c) => c.method === 'accept' || c.method === 'decline')).toEqual([{ method: 'accept', params: { id: offer.id } }])
+    expect(r.lastFrame()).not.toContain('E_')
   })
 
   it('without bracketed paste, two characters in one read that are not all command keys are a paste ("ab" accepts nothing), while up to four command keys typed ahead in one read still act ("1uu" unpairs)', async () => {
