@@ -157,6 +157,28 @@ describe('Receiver', () => {
     for (const s of skipped) expect(s).toMatchObject({ reason: `refused by the receiver: ${reason}`, refused: true })
   })
 
+  it('a folder made read-only while its files arrive, whose own folder inside still takes files, is told for its own files alone: the sender neither lists that folder, received whole, as refused nor gives a file there not received the reason (review finding: under "roll" made every entry below it refused at the sender, "roll/sub" too)', async () => {
+    const files = [{ path: 'roll/t1.jpg', data: randomBytes(100) }, { path: 'roll/t2.jpg', data: randomBytes(120) }, { path: 'roll/sub/a.jpg', data: randomBytes(140) }, { path: 'roll/sub/b.jpg', data: randomBytes(160) }]
+    const served = await servedOffer(files)
+    const { offer, receiveDir } = served
+    for (const path of ['roll', 'roll/sub']) offer.files.push({ path, kind: 'dir', size: 0, mtimeMs: 1_700_000_000_000, mode: 0o755, chunkSize: 0, chunks: [], fileRoot: new Uint8Array(32) })
+    await mkdir(join(receiveDir, 'roll', 'sub'), { recursive: true })
+    // links into "roll" itself fail, not into "roll/sub"
+    const ends = await receiveWithLocked(join(receiveDir, 'roll'), served, true)
+    expect(await readdir(join(receiveDir, 'roll', 'sub'))).toEqual(['a.jpg', 'b.jpg'])
+    const missing = new Bitmap(offer.files.length, ends[0].missing)
+    const notReceived = offer.files.flatMap((_, i) => missing.has(i) ? [i] : [])
+    expect(notReceived.map((i) => offer.files[i].path)).toEqual(['roll/t1.jpg', 'roll/t2.jpg'])
+    const reason = `"roll" in the receive folder is not writable by the user the daemon runs as (${userInfo().username})`
+    const sources = offer.files.map((f) => `/home/me/${f.path}`)
+    const { skipped } = receiptSkipped(ends[0], offer.files, sources, notReceived, () => undefined)
+    expect(skipped.map((s) => s.path)).toEqual(['/home/me/roll/t1.jpg', '/home/me/roll/t2.jpg'])
+    for (const s of skipped) expect(s).toMatchObject({ reason: `refused by the receiver: ${reason}`, refused: true })
+    // a file of "roll/sub" the receipt said was not received (changed at the sender, say) is not said to be refused for "roll"
+    const other = receiptSkipped(ends[0], offer.files, sources, [...notReceived, 2], () => undefined).skipped
+    expect(other.find((s) => s.path === '/home/me/roll/sub/a.jpg')?.reason).not.toMatch(/^refused by the receiver: /)
+  })
+
   it('the receive folder itself made read-only while files arrive at its top: told once for it (under "."), so the sender gives each file there the reason, not the first 20 alone (helper finding: of 45 photos sent by name, 32 read "its reason not told")', async () => {
     const files = Array.from({ length: 30 }, (_, i) => ({ path: `IMG_${String(i).padStart(2, '0')}.jpg`, data: randomBytes(100 + i) }))
     const served = await servedOffer([...files, { path: 'album/kept.jpg', data: randomBytes(100) }])

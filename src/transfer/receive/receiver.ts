@@ -161,6 +161,8 @@ export class Receiver {
   private readonly bitmaps: BitmapRecorder
   /** folders of the receive folder checked during this run (see finalize.ts) */
   private knownDirs = new Set<string>()
+  /** The offered folders that have folders of the offer inside them (holdsFolders) */
+  private withFolders?: ReadonlySet<string>
   /** the offer's entries and their folders, as paths in the receive folder: made at the first name collision, most receives have none */
   private offerPathSet?: Set<string>
   /** The offered paths that land elsewhere here, a folder of theirs being a file here (folderRenames): looked at again at each run */
@@ -545,7 +547,7 @@ export class Receiver {
     try {
       f.dest = await placeFile({ root: this.receiveDir, relPath, partPath: f.partPath, mtimeMs: f.entry.mtimeMs, mtimeSubMsNs: f.entry.mtimeSubMsNs, mode: f.entry.mode, knownDirs: this.knownDirs, dirModes: this.dirModes, taken: (path) => this.offerPaths().has(path), keepOut: this.deps.stateFolder })
     } catch (err) {
-      const denied = deniedPlacing(relPath, f.entry.path, err)
+      const denied = deniedPlacing(relPath, f.entry.path, err, (folder) => this.holdsFolders().has(folder))
       if (denied === undefined) throw err
       this.receiveWithout(f, denied)
       return
@@ -559,6 +561,18 @@ export class Receiver {
     if (this.unrecorded.length === 0) this.unrecordedSince = Date.now()
     this.unrecorded.push({ path: f.dest, fileRoot: f.entry.fileRoot, size: f.entry.size, ...asPlaced(f.dest, f.entry.mtimeMs), chunks: f.entry.chunks, chunkSize: f.entry.chunkSize, placed: { transferId: this.id, idx: f.index } })
     if (this.unrecorded.length >= INDEX_BATCH_FILES || Date.now() - this.unrecordedSince >= INDEX_BATCH_MS) this.recordPlaced()
+  }
+
+  /** The offered folders with a folder of the offer inside them (a folder entry, or one a file's path makes), worked out once when first asked */
+  private holdsFolders (): ReadonlySet<string> {
+    if (this.withFolders !== undefined) return this.withFolders
+    const out = new Set<string>()
+    for (const f of this.offer.files) {
+      const folder = f.kind === 'dir' ? f.path : dirname(f.path)
+      for (let at = folder.indexOf('/'); at >= 0; at = folder.indexOf('/', at + 1)) out.add(folder.slice(0, at))
+    }
+    this.withFolders = out
+    return out
   }
 
   /**
@@ -948,7 +962,7 @@ function modesOf (offer: OfferMsg, at: (offered: string) => string): DirModes {
  * read-only while they arrived each get the reason at the sender (helper
  * finding: of 118 files, 107 read "its reason not told").
  */
-function deniedPlacing (relPath: string, offered: string, err: unknown): Refusal | undefined {
+function deniedPlacing (relPath: string, offered: string, err: unknown, holdsFolders: (folder: string) => boolean): Refusal | undefined {
   const under = dirname(offered)
   if (err instanceof InTheWay) return { error: new FerryError('E_PATH_UNSAFE', `${quoteForDisplay(relPath)}: ${err.reason}`), reason: err.reason, ...(under === '.' ? {} : { under }) }
   // "." for the receive folder itself: the sender applies it to the files at its top (receipt-skipped.ts)
@@ -956,5 +970,9 @@ function deniedPlacing (relPath: string, offered: string, err: unknown): Refusal
   if (why === undefined) return undefined
   const folder = dirname(relPath)
   const refusal = notWritableRefusal(quoteForDisplay(relPath), folder === '.' ? undefined : quoteForDisplay(folder), why)
-  return { ...refusal, under }
+  // a folder that stopped taking files is at fault for its own files, not for the folders inside it, which may
+  // take theirs: with one, "folder/." (its files alone; a sender from before it applies that to none), as a
+  // folder under it read as every entry below it, and the sender listed a folder received whole as refused
+  // (review finding)
+  return { ...refusal, under: under !== '.' && holdsFolders(under) ? `${under}/.` : under }
 }

@@ -44,12 +44,19 @@ function refusedReasons (end: EndMsg, entries: ReadonlyArray<{ path: string, kin
   }
   if (folders.length === 0) return out
   // "." is the receive folder itself, told for the files at its top that it did not take (made read-only while they
-  // arrived; helper finding: of 45 photos sent by name, 32 read "its reason not told"), not for folders there
-  const below = (i: number): string | undefined => folders.find((x) => x.under === '.' ? entries[i].kind === 'file' && !entries[i].path.includes('/') : entries[i].path === x.under || entries[i].path.startsWith(`${x.under}/`))?.reason
+  // arrived; helper finding: of 45 photos sent by name, 32 read "its reason not told"), not for folders there; "a/."
+  // alike the files directly in "a", not its folders, which may have taken theirs (review finding)
+  const below = (i: number): string | undefined => folders.find((x) => x.under === '.' || x.under.endsWith('/.') ? entries[i].kind === 'file' && parentOf(entries[i].path) === x.under.slice(0, -2) : entries[i].path === x.under || entries[i].path.startsWith(`${x.under}/`))?.reason
   // the files not received, and the folders there (not made either)
   for (const i of notReceived) if (!out.has(i)) { const why = below(i); if (why !== undefined) out.set(i, why) }
   for (const [i, e] of entries.entries()) if (e.kind === 'dir' && !out.has(i)) { const why = below(i); if (why !== undefined) out.set(i, why) }
   return out
+}
+
+/** The folder `path` is in, "" for the top */
+function parentOf (path: string): string {
+  const at = path.lastIndexOf('/')
+  return at < 0 ? '' : path.slice(0, at)
 }
 
 /** Every folder `paths` lie in ("a" and "a/b" for "a/b/c"), in one pass over their components (not a scan of all paths per folder). */
