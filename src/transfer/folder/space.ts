@@ -37,16 +37,17 @@ export interface SpaceNeed {
    */
   spooled?: number
   /**
-   * the files it makes that are not here yet (its files, less those in
-   * place and the part files kept): each takes a file entry (an inode) of
-   * the disk, which a disk can run out of with bytes to spare
+   * the files and folders it makes that are not here yet (its files, less
+   * those in place and the part files kept; its folders not here): each
+   * takes a file entry (an inode) of the disk, which a disk can run out of
+   * with bytes to spare
    */
   files?: number
 }
 
 /**
- * File entries (inodes) kept free beyond an offer's files: its spool slots
- * (up to ~40 at once), its folders and part folder, and some for the rest
+ * File entries (inodes) kept free beyond an offer's files and folders: its
+ * spool slots (up to ~40 at once), its part folder, and some for the rest
  * of the system.
  */
 export const INODE_MARGIN = 64

@@ -7,6 +7,8 @@
 // service.ts (see receives.ts, which holds the receives).
 // Must never: record or answer an offer (offer-intake.ts does).
 
+import { lstat } from 'node:fs/promises'
+import { join } from 'node:path'
 import { toFerryError } from '../../errors.ts'
 import type { OfferMsg } from '../../protocol/transfer.ts'
 import type { Receiver } from './receiver.ts'
@@ -81,11 +83,16 @@ export class ReceiveRoom {
     const zeros = zeroBytes(taken)
     const holes = zeros > 0 && await keepsHoles(dir)
     const total = taken.reduce((n, f) => n + f.size, 0) - (holes ? zeros : 0)
+    // each folder it makes takes an inode too: counted all made until looked for here (below), as the files in place
+    // are (review finding: 50 files, each in two folders of its own, fitted 50 and 64 kept free, and failed with
+    // "ENOSPC: no space left on device, mkdir …" once the 101 folders had taken the inodes)
+    const folders = foldersOf(taken, renamed)
+    let newFolders = folders.size
     const need = async (): Promise<SpaceNeed> => {
       const { held, spooled, files: partFiles } = await partFolderBytes(partDir)
       // room for the spool of what is still to fetch, not of the whole offer (review finding: a re-send all in place was refused)
       // and an inode for each file not here yet (space.ts, inodeShortage)
-      return { total, inPlace, held, reserved, spool: spoolOf(offer.files, total - inPlace - held), spooled, files: taken.filter((f) => f.kind === 'file').length - inPlaceFiles - partFiles }
+      return { total, inPlace, held, reserved, spool: spoolOf(offer.files, total - inPlace - held), spooled, files: Math.max(0, taken.filter((f) => f.kind === 'file').length - inPlaceFiles - partFiles) + newFolders }
     }
     /** undefined when the offer fits, else the E_NO_SPACE that says by how much it does not */
     const shortage = async (): Promise<unknown> => {
@@ -103,10 +110,23 @@ export class ReceiveRoom {
     // does not fit without them: it costs a stat per file (~100 ms of the
     // offer's answer for 1,000 photos, which the plan does again anyway).
     for (const f of taken) if (f.kind === 'file' && await alreadyInPlace(dir, renamed.get(f.path) ?? f.path, f, this.ctx.c.store, undefined, { estimate: true }) != null) { inPlace += f.size - (holes ? zeroBytes([f]) : 0); inPlaceFiles++ }
+    newFolders = 0
+    for (const folder of folders) if (await lstat(join(dir, folder)).then((st) => !st.isDirectory(), () => true)) newFolders++
     short = await shortage()
     if (short === undefined) return
     const freed = await this.receives.parts.sweepParts(0, rootHex)
     if (freed.folders > 0) short = await shortage()
     if (short !== undefined) throw short
   }
+}
+
+/** Every folder (by its path here) that placing `taken` makes or finds: the folders sent, and those on the way to each path. */
+function foldersOf (taken: OfferMsg['files'], renamed: ReadonlyMap<string, string>): Set<string> {
+  const out = new Set<string>()
+  for (const f of taken) {
+    const path = renamed.get(f.path) ?? f.path
+    if (f.kind === 'dir') out.add(path)
+    for (let at = path.indexOf('/'); at >= 0; at = path.indexOf('/', at + 1)) out.add(path.slice(0, at))
+  }
+  return out
 }
