@@ -29,6 +29,18 @@ describe('receiptSkipped', () => {
     expect(overTheNetwork(sent({ doneBytes: 0, wireBytes: 1 * MiB, notReceived: 21, skipped, resumed: true }))).toBe('(1.0 MiB over the network, with what was sent of files that changed or the receiver refused, and again after an interruption)')
   })
 
+  it('a folder the receiver told a reason for (under) does not give it to a file there this side could not serve: that one was never the receiver\'s to refuse (review finding: a folder made read-only mid-send, since 68eeda7 told for the folder, gave a file removed at the sender "refused by the receiver: … not writable")', () => {
+    const files = [{ path: 'roll', kind: 'dir' }, { path: 'roll/a.jpg', kind: 'file' }, { path: 'roll/b.jpg', kind: 'file' }, { path: 'roll/c.jpg', kind: 'file' }]
+    const reason = '"roll" in the receive folder is not writable by the user the daemon runs as (me)'
+    const end: EndMsg = { ...albumRefused, refused: [{ entry: 1, reason, under: 'roll' }] }
+    const { skipped } = receiptSkipped(end, files, files.map((f) => `/home/me/${f.path}`), [1, 2, 3], (i) => i === 2 ? 'was removed since it was offered' : undefined)
+    expect(skipped).toEqual([
+      { path: '/home/me/roll/a.jpg', reason: `refused by the receiver: ${reason}`, failed: true, refused: true },
+      { path: '/home/me/roll/b.jpg', reason: 'was removed since it was offered; not received', failed: true, notServed: true },
+      { path: '/home/me/roll/c.jpg', reason: `refused by the receiver: ${reason}`, failed: true, refused: true }
+    ])
+  })
+
   it('a file this side could not serve, or any file not received when the receiver refused none, is marked not served', () => {
     const files = [{ path: 'a.bin', kind: 'file' }, { path: 'b.bin', kind: 'file' }]
     const none: EndMsg = { ...albumRefused, refused: [] }

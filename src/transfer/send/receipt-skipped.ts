@@ -13,7 +13,7 @@ import type { SkippedPath } from '../../daemon/control/types.ts'
  * `refused`: the entries the receiver refused, with its reason.
  */
 export function receiptSkipped (end: EndMsg, entries: ReadonlyArray<{ path: string, kind: string }>, sources: ReadonlyArray<string | undefined>, notReceived: readonly number[], notServed: (entry: number) => string | undefined): { skipped: SkippedPath[], refused: Map<number, string> } {
-  const refused = refusedReasons(end, entries, notReceived)
+  const refused = refusedReasons(end, entries, notReceived, notServed)
   // not refused, known: this side found it could not serve it, or the receiver refused nothing (it tells its first refusals)
   const served = (i: number): boolean => !refused.has(i) && (notServed(i) !== undefined || refused.size === 0)
   const skipped: SkippedPath[] = notReceived.map((i) => ({ path: sources[i] ?? entries[i].path, reason: notReceivedReason(refused, i, notServed(i)), failed: true, ...(refused.has(i) ? { refused: true } : {}), ...(served(i) ? { notServed: true } : {}) }))
@@ -31,9 +31,10 @@ export function receiptSkipped (end: EndMsg, entries: ReadonlyArray<{ path: stri
  * Why the receiver did not take entries (its receive folder could not, as
  * it was): by entry, the first END_REFUSED_SHOWN it told, each reason cut to
  * 200 characters, and each told for a folder (`under`) applied to the
- * files below it that were not received either, and to the folders there.
+ * files below it that were not received either (but those `notServed`
+ * says this side could not serve), and to the folders there.
  */
-function refusedReasons (end: EndMsg, entries: ReadonlyArray<{ path: string, kind: string }>, notReceived: readonly number[]): Map<number, string> {
+function refusedReasons (end: EndMsg, entries: ReadonlyArray<{ path: string, kind: string }>, notReceived: readonly number[], notServed: (entry: number) => string | undefined): Map<number, string> {
   const out = new Map<number, string>()
   const folders: Array<{ under: string, reason: string }> = []
   for (const r of (end.refused ?? []).slice(0, END_REFUSED_SHOWN)) {
@@ -47,8 +48,10 @@ function refusedReasons (end: EndMsg, entries: ReadonlyArray<{ path: string, kin
   // arrived; helper finding: of 45 photos sent by name, 32 read "its reason not told"), not for folders there; "a/."
   // alike the files directly in "a", not its folders, which may have taken theirs (review finding)
   const below = (i: number): string | undefined => folders.find((x) => x.under === '.' || x.under.endsWith('/.') ? entries[i].kind === 'file' && parentOf(entries[i].path) === x.under.slice(0, -2) : entries[i].path === x.under || entries[i].path.startsWith(`${x.under}/`))?.reason
-  // the files not received, and the folders there (not made either)
-  for (const i of notReceived) if (!out.has(i)) { const why = below(i); if (why !== undefined) out.set(i, why) }
+  // the files not received, and the folders there (not made either); not a file this side could not serve, which
+  // the receiver never had to refuse (review finding: a folder made read-only mid-send gave a file removed here
+  // "refused by the receiver: … not writable")
+  for (const i of notReceived) if (!out.has(i) && notServed(i) === undefined) { const why = below(i); if (why !== undefined) out.set(i, why) }
   for (const [i, e] of entries.entries()) if (e.kind === 'dir' && !out.has(i)) { const why = below(i); if (why !== undefined) out.set(i, why) }
   return out
 }
