@@ -93,7 +93,7 @@ describe('a send its receiver takes and starts after other receives from the sam
     await answering({ waitsTurn: true }, async () => {
       const { sending, offer, id, shown } = await sendOneToEvil('turn.bin')
       const waiting = await waitsTurn(shown, 'the send to wait its turn', 10_000)
-      expect(waiting.error?.message).toMatch(/^waiting its turn: evil receives a few sends from this device at a time/)
+      expect(waiting.error?.message).toMatch(/^waiting its turn: evil starts it after receives under way there \(it runs a few at a time from one device/)
       // its turn comes: the receiver's first report, nothing held yet (progress-report.ts), says it runs
       const reports = await evil.open(sender, CHUNKS_PROTOCOL)
       await sendAll(reports, encodeChunkRequest({ transferId: offer.transferId, fileIndex: 0, chunks: [], heldBytes: 0 }))
@@ -107,7 +107,7 @@ describe('a send its receiver takes and starts after other receives from the sam
       const done = await sending.done
       expect(done.code, done.stderr).toBe(0)
       // a script's log says why it waited
-      expect(done.stderr).toContain('(E_LIMIT: waiting its turn: evil receives a few sends')
+      expect(done.stderr).toContain('(E_LIMIT: waiting its turn: evil starts it after receives under way there')
       expect(sender.proc.exitCode).toBeNull()
     })
   }, 90_000)

@@ -105,13 +105,13 @@ describe('SendProgress (ferry send on a terminal)', () => {
     await tick()
     expect(expectFits(r.lastFrame()).replace(/\s+/g, ' ')).toContain('the receiver is unreachable; the transfer resumes when it is back… Ctrl-C cancels')
     // one that waits its turn there is not told its receiver is unreachable: it is online and receiving (review finding)
-    const turn = { code: 'E_LIMIT' as const, message: 'waiting its turn: alice receives a few sends from this device at a time, and starts this one after those' }
+    const turn = { code: 'E_LIMIT' as const, message: 'waiting its turn: alice starts it after receives under way there (it runs a few at a time from one device, and one at a time of the same files)' }
     r.rerender(h(SendProgress, { peer: 'alice', paths: 2, transfer: sending({ state: 'waiting', error: turn }) }))
     await tick()
     const waitsTurn = expectFits(r.lastFrame()).replace(/\s+/g, ' ')
     expect(waitsTurn).toContain('waiting its turn')
     expect(waitsTurn).not.toContain('unreachable')
-    expect(waitsTurn).toContain('the receiver starts it after the sends it takes first from this device… Ctrl-C cancels')
+    expect(waitsTurn).toContain('the receiver starts it after the receives it runs first… Ctrl-C cancels')
     // and `ferry wait` of a receive waiting its turn here
     r.rerender(h(SendProgress, { peer: 'alice', paths: 2, waitOnly: true, transfer: sending({ direction: 'receive', state: 'waiting', error: turn }) }))
     await tick()
@@ -624,7 +624,7 @@ describe('a waiting transfer says why it waits (user-test finding: "waiting for 
   })
 
   it('the transfers that do not fit are counted with what they do: "+2 more, waiting its turn" (found using the TUI at 80x24: six sends at once, the two waiting their turn were "+2 more" alone)', async () => {
-    const turn = { code: 'E_LIMIT' as const, message: 'waiting its turn: alice receives a few sends from this device at a time, and starts this one after those' }
+    const turn = { code: 'E_LIMIT' as const, message: 'waiting its turn: alice starts it after receives under way there (it runs a few at a time from one device, and one at a time of the same files)' }
     const running = [1, 2, 3, 4].map((i) => sending({ id: `r${i}`, inFlight: [{ path: `big${i}.bin`, size: 200 * MiB, doneBytes: 50 * MiB }] }))
     const waits = [5, 6].map((i) => sending({ id: `w${i}`, state: 'waiting', rate: 0, etaSeconds: null, doneBytes: 0, error: turn }))
     const text = expectFits((await renderAt(h(TransfersScreen, { active: [...running, ...waits], history: [], selected: 0, ui: { ...ui, rows: 14 } }))).lastFrame())

@@ -182,9 +182,13 @@ export class Sends {
     return new FerryError('E_PEER_UNREACHABLE', `${this.ctx.c.peerName(peerId)} went offline (its connection closed); the send goes on when it is back`)
   }
 
-  /** Why a send waits that its receiver took and runs after others from this device (waitsTurnThere). */
+  /**
+   * Why a send waits that its receiver took and runs after others (waitsTurnThere): behind the few receives it
+   * runs at once from one device, or behind a receive of the same files, from this device or another (its part
+   * folder is theirs too: review finding, "a few sends from this device" was said of that wait as well).
+   */
   turnAwaited (s: Sender): FerryError {
-    return new FerryError('E_LIMIT', `waiting its turn: ${this.ctx.c.peerName(s.peerId)} receives a few sends from this device at a time, and starts this one after those`)
+    return new FerryError('E_LIMIT', `waiting its turn: ${this.ctx.c.peerName(s.peerId)} starts it after receives under way there (it runs a few at a time from one device, and one at a time of the same files)`)
   }
 
   /**

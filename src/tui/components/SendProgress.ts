@@ -86,5 +86,5 @@ function hint (t: TransferInfo, waitOnly: boolean): string {
  */
 function waitHint (t: TransferInfo, peer: string): string {
   if (waitingWords(t) !== 'waiting its turn') return `the ${peer} is unreachable; the transfer resumes when it is back`
-  return t.direction === 'receive' ? 'this device starts it after the receives it runs first from the sender' : 'the receiver starts it after the sends it takes first from this device'
+  return t.direction === 'receive' ? 'this device starts it after the receives it runs first from the sender' : 'the receiver starts it after the receives it runs first'
 }
