@@ -63,7 +63,6 @@ export function isErrorCode (code: unknown): code is ErrorCode {
   return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code)
 }
 
-/** Convert anything thrown into a FerryError, keeping a code if it has one. */
 /**
  * A transfer id prefix of several transfers or offers (`ferry cancel`, `accept`, `decline`, `wait`): named by
  * their ids' starts, as `ferry transfers` and `ferry offers` show them (it was E_BAD_REQUEST naming none).
@@ -73,6 +72,7 @@ export function ambiguousTransferId (prefix: string, ids: string[], what: 'trans
   return new FerryError('E_TRANSFER_AMBIGUOUS', `${prefix} matches ${ids.length} ${what} (${shown}${ids.length > 5 ? ', …' : ''}); give more of the id`)
 }
 
+/** Convert anything thrown into a FerryError, keeping a code if it has one. */
 export function toFerryError (err: unknown, fallback: ErrorCode = 'E_INTERNAL'): FerryError {
   if (err instanceof FerryError) return err
   const e = err as { code?: unknown, message?: unknown, name?: unknown } | undefined
@@ -136,17 +136,18 @@ export function withDiskHint (message: string): string {
   return hint === undefined || message.endsWith(`(${hint})`) ? message : `${message} (${hint})`
 }
 
+/** What SQLite's READONLY (8) and IOERR (10) say about the disk that holds ferry's home (sqliteError). */
+const STORE_HINTS: Record<number, string> = {
+  8: 'the disk that holds ferry\'s home is read-only now, or the database is not writable by the user the daemon runs as',
+  10: 'the disk that holds ferry\'s home failed a write, or is read-only now: see the system log, dmesg'
+}
+
 /**
  * The state database's errors that are about the disk or the file, with a
  * code and a hint, not E_INTERNAL (review finding): SQLITE_FULL (13) is
  * E_NO_SPACE; READONLY (8), IOERR (10), CORRUPT (11), CANTOPEN (14) and
  * NOTADB (26) are E_IO. Extended codes carry the primary one in their low byte.
  */
-const STORE_HINTS: Record<number, string> = {
-  8: 'the disk that holds ferry\'s home is read-only now, or the database is not writable by the user the daemon runs as',
-  10: 'the disk that holds ferry\'s home failed a write, or is read-only now: see the system log, dmesg'
-}
-
 function sqliteError (err: { errcode?: unknown }, message: string): FerryError | undefined {
   const primary = Number(err.errcode) & 0xff
   if (primary === 13) return new FerryError('E_NO_SPACE', `the state database cannot grow: ${message} (free space on the disk that holds ferry's home)`, { cause: err })

@@ -37,7 +37,7 @@ export class ControlClient {
       if (PROMPT_METHODS.has(method)) {
         timer = setTimeout(() => {
           settled()
-          reject(new FerryError('E_TIMEOUT', `the daemon did not answer \`${method}\` within ${Math.round(answerTimeoutMs() / 1000)} s; it may be stopped (SIGSTOP) or stuck`))
+          reject(new FerryError('E_TIMEOUT', `the daemon did not answer \`${method}\` within ${Math.round(answerTimeoutMs() / 1000)} s; it may be stopped (SIGSTOP) or stuck${method === 'accept' ? ', or still checking the offer\'s room on a slow disk: `ferry offers` and `ferry transfers` tell whether it was accepted' : ''}`))
         }, answerTimeoutMs())
         timer.unref()
       }
@@ -102,8 +102,9 @@ export class ControlClient {
  * Methods the daemon answers at once (no scan, no peer, no person to wait
  * for): when one gets no answer, the daemon is stopped or stuck, and a
  * script should hear so rather than hang. `accept` checks the offer's room
- * on its disk first, after any other offer's check under way: well within
- * the 30 s (helper finding: `ferry accept` hung on a stopped daemon).
+ * on its disk first, after the checks of offers under way: seconds, unless
+ * the disk is slow (a stat per file already in place), which its timeout
+ * then says (helper finding: `ferry accept` hung on a stopped daemon).
  */
 const PROMPT_METHODS: ReadonlySet<MethodName> = new Set<MethodName>(['status', 'peers', 'subscribe', 'transfers', 'offers', 'accept', 'decline', 'cancel', 'peer.autoAccept', 'pair.cancel'])
 
