@@ -436,6 +436,13 @@ export function collisionName (path: string, n: number): string {
   return join(dirname(path), fit(stem, ` (${n})${ext}`))
 }
 
+/** Every folder `paths` lie in ("a" and "a/b" for "a/b/c"), in one pass over their components (not a scan of all paths per folder). */
+export function foldersAbove (paths: Iterable<string>): Set<string> {
+  const out = new Set<string>()
+  for (const p of paths) for (let at = p.indexOf('/'); at >= 0; at = p.indexOf('/', at + 1)) out.add(p.slice(0, at))
+  return out
+}
+
 /** The paths of an offer's entries that are folders themselves (folderRenames, checkReceivePaths). */
 export function dirPaths (entries: ReadonlyArray<{ path: string, kind: string }>): Set<string> {
   return new Set(entries.filter((e) => e.kind === 'dir').map((e) => e.path))

@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { toFerryError } from '../../errors.ts'
 import type { OfferMsg } from '../../protocol/transfer.ts'
 import type { Receiver } from './receiver.ts'
-import { checkOfferPaths, type Refusal } from '../folder/safe-path.ts'
+import { checkOfferPaths, foldersAbove, type Refusal } from '../folder/safe-path.ts'
 import { checkSpace, type SpaceNeed } from '../folder/space.ts'
 import { partDirFor } from '../folder/finalize.ts'
 import { alreadyInPlace } from './receive-plan.ts'
@@ -122,11 +122,8 @@ export class ReceiveRoom {
 
 /** Every folder (by its path here) that placing `taken` makes or finds: the folders sent, and those on the way to each path. */
 function foldersOf (taken: OfferMsg['files'], renamed: ReadonlyMap<string, string>): Set<string> {
-  const out = new Set<string>()
-  for (const f of taken) {
-    const path = renamed.get(f.path) ?? f.path
-    if (f.kind === 'dir') out.add(path)
-    for (let at = path.indexOf('/'); at >= 0; at = path.indexOf('/', at + 1)) out.add(path.slice(0, at))
-  }
+  const here = taken.map((f) => renamed.get(f.path) ?? f.path)
+  const out = foldersAbove(here)
+  for (const [i, f] of taken.entries()) if (f.kind === 'dir') out.add(here[i])
   return out
 }

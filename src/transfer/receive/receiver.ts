@@ -26,7 +26,7 @@ import type { KeyedLock } from './keyed-lock.ts'
 import type { KeyedSemaphore } from './keyed-semaphore.ts'
 import { InTheWay, ensureParents, partDirFor, placeDir, placeFile, receiveFolderNotStateFolder, syncPlacedFolders, type DirModes } from '../folder/finalize.ts'
 import { caseClashes } from '../folder/case-clash.ts'
-import { checkOfferPaths, notWritableRefusal, validateRelativePath, type FolderId, type Refusal } from '../folder/safe-path.ts'
+import { checkOfferPaths, foldersAbove, notWritableRefusal, validateRelativePath, type FolderId, type Refusal } from '../folder/safe-path.ts'
 import { isZeroChunk } from './zero-chunks.ts'
 import { identityOf, partFileOf, planReceive, type FileState, type Plan, type Wanted } from './receive-plan.ts'
 import { forgetPartChunks, makePartFolder, removePartFolder, watchPartFolder } from './part-folders.ts'
@@ -565,14 +565,8 @@ export class Receiver {
 
   /** The offered folders with a folder of the offer inside them (a folder entry, or one a file's path makes), worked out once when first asked */
   private holdsFolders (): ReadonlySet<string> {
-    if (this.withFolders !== undefined) return this.withFolders
-    const out = new Set<string>()
-    for (const f of this.offer.files) {
-      const folder = f.kind === 'dir' ? f.path : dirname(f.path)
-      for (let at = folder.indexOf('/'); at >= 0; at = folder.indexOf('/', at + 1)) out.add(folder.slice(0, at))
-    }
-    this.withFolders = out
-    return out
+    this.withFolders ??= foldersAbove(this.offer.files.map((f) => f.kind === 'dir' ? f.path : dirname(f.path)))
+    return this.withFolders
   }
 
   /**

@@ -5,6 +5,7 @@
 
 import { END_REFUSED_SHOWN, type EndMsg } from '../../protocol/transfer.ts'
 import type { SkippedPath } from '../../daemon/control/types.ts'
+import { foldersAbove } from '../folder/safe-path.ts'
 
 /**
  * The skipped paths for `notReceived` (the receipt's files) and the folders
@@ -20,7 +21,7 @@ export function receiptSkipped (end: EndMsg, entries: ReadonlyArray<{ path: stri
   // a folder the receive folder could not take, when nothing below it is named already (an empty one). Not
   // marked `refused`: that counts files whose bytes may have crossed, and a summary took an empty folder for one
   // (review finding: a send resumed said its more "was sent of files the receiver refused")
-  const holdsNamed = foldersOf([...notReceived, ...refused.keys()].map((i) => entries[i].path))
+  const holdsNamed = foldersAbove([...notReceived, ...refused.keys()].map((i) => entries[i].path))
   for (const [i, why] of refused) {
     if (entries[i].kind === 'dir' && !holdsNamed.has(entries[i].path)) skipped.push({ path: sources[i] ?? entries[i].path, reason: `refused by the receiver: ${why}`, failed: true })
   }
@@ -60,13 +61,6 @@ function refusedReasons (end: EndMsg, entries: ReadonlyArray<{ path: string, kin
 function parentOf (path: string): string {
   const at = path.lastIndexOf('/')
   return at < 0 ? '' : path.slice(0, at)
-}
-
-/** Every folder `paths` lie in ("a" and "a/b" for "a/b/c"), in one pass over their components (not a scan of all paths per folder). */
-function foldersOf (paths: readonly string[]): Set<string> {
-  const out = new Set<string>()
-  for (const p of paths) for (let at = p.indexOf('/'); at >= 0; at = p.indexOf('/', at + 1)) out.add(p.slice(0, at))
-  return out
 }
 
 /** What `ferry send` says of a file of the offer the receipt says was not received; `notServed`: why this side could not serve it, as it found then. */
