@@ -199,9 +199,9 @@ export const KEEP_ENDED_PARTS_MS = 24 * 60 * 60 * 1000
  * what an earlier run left of chunks on their way in. Slots are scratch, not
  * file content (review finding: they were counted as the offer's bytes held).
  */
-export async function partFolderBytes (partDir: string): Promise<{ held: number, spooled: number, files: number }> {
-  const { bytes, spooled, files } = await survey(partDir)
-  return { held: bytes - spooled, spooled, files }
+export async function partFolderBytes (partDir: string): Promise<{ held: number, spooled: number, partFiles: number }> {
+  const { bytes, spooled, partFiles } = await survey(partDir)
+  return { held: bytes - spooled, spooled, partFiles }
 }
 
 /**
@@ -254,20 +254,19 @@ export async function keptPartFolders (receiveDir: string, active: ReadonlySet<s
  * the spool slots', and the newest modification time (writes to a part
  * file do not touch the folder's own).
  */
-async function survey (dir: string): Promise<{ bytes: number, spooled: number, newest: number, files: number }> {
+async function survey (dir: string): Promise<{ bytes: number, spooled: number, newest: number, partFiles: number }> {
   let bytes = 0
   let spooled = 0
-  let files = 0
+  let partFiles = 0
   let newest = (await lstat(dir).catch(() => undefined))?.mtimeMs ?? 0
   for (const name of await readdir(dir).catch(() => [])) {
     const st = await lstat(join(dir, name)).catch(() => undefined)
     if (st == null) continue
     newest = Math.max(newest, st.mtimeMs)
     if (!st.isFile()) continue
-    files++
     const used = Math.min(st.blocks * 512, st.size)
     bytes += used
-    if (isSpoolSlot(name)) spooled += used
+    if (isSpoolSlot(name)) spooled += used; else partFiles++
   }
-  return { bytes, spooled, newest, files }
+  return { bytes, spooled, newest, partFiles }
 }

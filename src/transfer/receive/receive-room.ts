@@ -89,7 +89,7 @@ export class ReceiveRoom {
     const folders = foldersOf(taken, renamed)
     let newFolders = folders.size
     const need = async (): Promise<SpaceNeed> => {
-      const { held, spooled, files: partFiles } = await partFolderBytes(partDir)
+      const { held, spooled, partFiles } = await partFolderBytes(partDir)
       // room for the spool of what is still to fetch, not of the whole offer (review finding: a re-send all in place was refused)
       // and an inode for each file not here yet (space.ts, inodeShortage)
       return { total, inPlace, held, reserved, spool: spoolOf(offer.files, total - inPlace - held), spooled, files: Math.max(0, taken.filter((f) => f.kind === 'file').length - inPlaceFiles - partFiles) + newFolders }
