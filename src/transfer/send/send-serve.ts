@@ -47,10 +47,7 @@ export class SendServing {
       if (sender.streamCut && !sender.resumed) this.sends.markResumed(sender)
       sender.progress.add(n)
       sender.progress.wire += n
-      sender.heardAt = Date.now()
-      sender.delivered = true
-      sender.quietProbes = 0
-      if (sender.state === 'offered' || sender.state === 'waiting') this.sends.setSendState(sender, 'fetching')
+      this.heardFrom(sender)
       if (Date.now() - sender.persistedAt > PERSIST_INTERVAL_MS) {
         // so a restarted sender still knows how much it had sent
         sender.persistedAt = Date.now()
@@ -66,13 +63,18 @@ export class SendServing {
       // the receiver's own count, copies included: ahead of what was served while it copies what it had
       const done = Math.min(held, sender.progress.total)
       if (done > sender.progress.done) sender.progress.done = done
-      sender.heardAt = Date.now()
-      sender.delivered = true
-      sender.quietProbes = 0
-      if (sender.state === 'offered' || sender.state === 'waiting') this.sends.setSendState(sender, 'fetching')
+      this.heardFrom(sender)
       this.ctx.changed(sender.id, false)
     }, { onGivenUp: (sender, file) => { this.sends.recordGivenUp(sender, file) }, onServedAgain: (sender, file) => { this.sends.forgetGivenUp(sender, file) }, onCut: (sender) => { if (!sender.finished) sender.streamCut = true } })
       .finally(() => { this.chunkStreams.release(remote) })
+  }
+
+  /** Its receiver asked for chunks of `sender`, or told what it holds: it has the offer and runs it, so the send is fetching (a send waiting its turn there, or offered, no longer waits), and no probe is due. */
+  private heardFrom (sender: Sender): void {
+    sender.heardAt = Date.now()
+    sender.delivered = true
+    sender.quietProbes = 0
+    if (sender.state === 'offered' || sender.state === 'waiting') this.sends.setSendState(sender, 'fetching')
   }
 
   /**
