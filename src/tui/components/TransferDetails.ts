@@ -12,12 +12,12 @@ import { Box, Text } from 'ink'
 import wrapAnsi from 'wrap-ansi'
 import type { TransferInfo } from '../../daemon/control/types.ts'
 import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
-import { counted, formatBytes, formatClock, formatRate, formatTook, truncate } from '../format.ts'
+import { counted, formatBytes, formatClock, formatRate, formatTook } from '../format.ts'
 import { isFinished } from '../state.ts'
 import { renamedLines } from '../renamed-lines.ts'
 import { networkWords } from '../over-the-network.ts'
 import { activeBlockParts, receiptLabel, stateLabel, who } from './TransfersScreen.ts'
-import { asciiize, g, line } from './ui.ts'
+import { asciiize, g, line, wrapInRows } from './ui.ts'
 import type { Ui } from './ui.ts'
 
 export interface TransferDetailsProps {
@@ -52,10 +52,7 @@ export function TransferDetails ({ t, shared, ui }: TransferDetailsProps) {
   out.push(field('state', stateText(t), t.state === 'failed' || t.state === 'declined' ? 'red' : undefined))
   // a field wrapped under its name, up to `rows` rows, the last cut short with "…" if it needs more
   const fieldWrapped = (name: string, text: string, rows: number, color?: 'red' | 'yellow'): void => {
-    const all = wrapAnsi(text, width, { hard: true, trim: true }).split('\n')
-    const shown = all.slice(0, rows)
-    if (all.length > rows) shown[rows - 1] = truncate(all.slice(rows - 1).join(' '), width, g(ui, '…'))
-    shown.forEach((row, i) => out.push(i === 0 ? field(name, row, color) : more(`${name}${i}`, row, color)))
+    wrapInRows(text, width, rows, g(ui, '…')).forEach((row, i) => out.push(i === 0 ? field(name, row, color) : more(`${name}${i}`, row, color)))
   }
   if (t.error != null) fieldWrapped('why', `${t.error.code}: ${sanitizeForDisplay(t.error.message)}`, WHY_ROWS, t.state === 'waiting' ? 'yellow' : 'red')
   // what crossed the network, once ended, as `ferry send` words it: that can take a second row

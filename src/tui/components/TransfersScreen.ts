@@ -11,8 +11,7 @@ import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
 import { displayWidth, fit, formatAgo, formatBytes, formatEta, formatRate, PEER_NAME_CELLS, peerLabel, peerLabelWidth, percent, progressBar, sharedNames, truncate } from '../format.ts'
 import { isMovingState, waitingWords } from '../../daemon/control/types.ts'
 import { isFinished } from '../state.ts'
-import wrapAnsi from 'wrap-ansi'
-import { asciiize, g, isNarrow, line, para, textRows, tint } from './ui.ts'
+import { asciiize, g, isNarrow, line, para, textRows, tint, wrapInRows } from './ui.ts'
 import type { Ui } from './ui.ts'
 
 export interface TransfersScreenProps {
@@ -266,10 +265,8 @@ const REASON_ROWS = 2
 function waitReason (t: TransferInfo, ui: Ui): ReactNode[] {
   if (t.state !== 'waiting' || t.error == null) return []
   const width = Math.max(1, ui.width - 4)
-  const rows = wrapAnsi(`${t.error.code}: ${asciiize(ui, sanitizeForDisplay(t.error.message))}`, width, { hard: true, trim: true }).split('\n')
-  const shown = rows.slice(0, REASON_ROWS - 1)
-  // the last row only where there is one: a reason that fits on one line left an empty line under it
-  if (rows.length >= REASON_ROWS) shown.push(truncate(rows.slice(REASON_ROWS - 1).join(' '), width, g(ui, '…')))
+  // no empty row under a reason that fits on fewer (found using the TUI)
+  const shown = wrapInRows(`${t.error.code}: ${asciiize(ui, sanitizeForDisplay(t.error.message))}`, width, REASON_ROWS, g(ui, '…'))
   return shown.map((text, i) => line(`${t.id}:why${i}`, { color: tint(ui, 'yellow') }, `    ${text}`))
 }
 

@@ -7,7 +7,7 @@ import type { ReactNode } from 'react'
 import { Text, Transform } from 'ink'
 import type { TextProps } from 'ink'
 import wrapAnsi from 'wrap-ansi'
-import { supportsUnicode } from '../format.ts'
+import { supportsUnicode, truncate } from '../format.ts'
 import { asciiText, GLYPHS } from '../ascii-text.ts'
 
 export interface Ui {
@@ -81,6 +81,14 @@ export function para (key: string | number, props: TextProps, ...children: React
 function withoutBreakSpace (text: string, index: number): string {
   // eslint-disable-next-line no-control-regex
   return index === 0 ? text : text.replace(/^((?:\u001b\[[0-9;]*m)*) +/, '$1')
+}
+
+/** `text` wrapped at `width` in `rows` rows at the most, the last cut short with `ellipsis` where it needs more (a reason, what a transfer carried). */
+export function wrapInRows (text: string, width: number, rows: number, ellipsis: string): string[] {
+  const all = wrapAnsi(text, width, { hard: true, trim: true }).split('\n')
+  const shown = all.slice(0, rows)
+  if (all.length > rows) shown[rows - 1] = truncate(all.slice(rows - 1).join(' '), width, ellipsis)
+  return shown
 }
 
 /** Lines `text` takes wrapped at `width`, as Ink wraps it (by words). */
