@@ -7,6 +7,7 @@ import { createElement as h } from 'react'
 import { cleanup, render } from 'ink-testing-library'
 import { renderAt, tick } from '../helpers/ink.ts'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, connect, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FerryError } from '../../src/errors.ts'
@@ -859,6 +860,49 @@ describe('ferry tui App', () => {
     release!()
     await vi.waitFor(() => { expect(r.lastFrame()).toContain('daemon connected') }, { timeout: 5000 })
     r.unmount()
+  })
+
+  it('a TUI that was itself stalled past a heartbeat (suspended, a busy box) while the answer came does not flash "not answering": the heartbeat timer fires first, but the answer is read before the next frame is drawn (a suspicion of the notes, checked)', async () => {
+    // the heartbeat's answer comes through a socket, as the daemon's does: sent before the TUI stalls,
+    // it waits in the kernel until the TUI's event loop reads its sockets again
+    const server = createServer((s) => { s.write('x') })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const socket = connect((server.address() as AddressInfo).port, '127.0.0.1')
+    socket.pause()
+    await new Promise((resolve) => socket.once('connect', resolve))
+    let statusCalls = 0
+    let stall = false
+    const f = fakeClient({
+      status: ((): unknown => {
+        statusCalls++
+        if (!stall) return status
+        stall = false
+        const answered = new Promise((resolve) => socket.once('data', () => { resolve(status) }))
+        // after this heartbeat was asked, the TUI's event loop busy for well over a heartbeat
+        setImmediate(() => {
+          socket.resume()
+          const until = Date.now() + 200
+          while (Date.now() < until) { /* the TUI stalled */ }
+        })
+        return answered
+      }) as never
+    })
+    try {
+      const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME, heartbeatMs: 40 }))
+      await vi.waitFor(() => { expect(statusCalls).toBeGreaterThanOrEqual(2) }, { timeout: 5000 })
+      expect(r.lastFrame()).toContain('daemon connected')
+      const asked = statusCalls
+      const before = r.frames.length
+      stall = true
+      // two heartbeats past the stalled one: its answer was taken, and the next ones too
+      await vi.waitFor(() => { expect(statusCalls).toBeGreaterThanOrEqual(asked + 3) }, { timeout: 5000 })
+      expect(r.frames.slice(before).filter((x) => x.includes('not answering'))).toEqual([])
+      expect(r.lastFrame()).toContain('daemon connected')
+      r.unmount()
+    } finally {
+      socket.destroy()
+      server.close()
+    }
   })
 
   it.each([['q', 'q'], ['Ctrl-C', '\u0003']])('%s quits without calling the daemon, closing only its own connection', async (_name, key) => {
