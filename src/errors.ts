@@ -130,9 +130,11 @@ export function diskHint (code: unknown): string | undefined {
  * for the chunk sink, whose errors cross from a worker thread as text
  * (helper finding: a receive folder's disk turned read-only mid-receive
  * failed it with that text alone, where an offer then got the hint).
+ * `errno`: the error's own code where it is at hand (the inline sink's);
+ * else read from the text.
  */
-export function withDiskHint (message: string): string {
-  const hint = diskHint(/^(E[A-Z]+):/.exec(message)?.[1])
+export function withDiskHint (message: string, errno: unknown = /^(E[A-Z]+):/.exec(message)?.[1]): string {
+  const hint = diskHint(errno)
   return hint === undefined || message.endsWith(`(${hint})`) ? message : `${message} (${hint})`
 }
 

@@ -40,5 +40,7 @@ describe('withDiskHint', () => {
     expect(withDiskHint(said)).toBe(said)
     expect(withDiskHint('EACCES: permission denied, open')).toBe('EACCES: permission denied, open')
     expect(withDiskHint('part file 3 is gone')).toBe('part file 3 is gone')
+    // the error's own code, where the text does not start with it
+    expect(withDiskHint('write failed', 'EROFS')).toBe(`write failed (${diskHint('EROFS')!})`)
   })
 })

@@ -282,7 +282,7 @@ function toSinkError (err: unknown): FerryError {
   if (err instanceof FerryError) return err
   const e = err as NodeJS.ErrnoException
   const code = sinkErrorCode(e.code)
-  return new FerryError(code, code === 'E_IO' ? withDiskHint(String(e.message ?? e)) : String(e.message ?? e), { cause: err })
+  return new FerryError(code, code === 'E_IO' ? withDiskHint(String(e.message ?? e), e.code) : String(e.message ?? e), { cause: err })
 }
 
 /**
