@@ -88,6 +88,27 @@ async function waitsTurn (shown: () => Promise<TransferInfo | undefined>, what: 
   return await waitFor(async () => { const t = await shown(); return t?.state === 'waiting' && t.error?.code === 'E_LIMIT' ? t : undefined }, what, timeoutMs)
 }
 
+describe('a receipt whose signature is not 64 bytes', () => {
+  it('is refused as a receipt that does not verify (E_RECEIPT_INVALID, the send failed so), not E_INTERNAL with the key library\'s words (fuzzing finding: "\\"sig\\" must be 64 bytes in length.", the send left waiting)', async () => {
+    for (const length of [0, 63, 65]) {
+      const src = join(sourceDir, `short-signature-${length}.bin`)
+      await writeFile(src, randomBytes(1000))
+      const sending = spawnCli(['send', 'evil', src, '--json', '--home', sender.home], { timeoutMs: 60_000 })
+      const offer = await waitFor(() => evil.offered.find((o) => o.files.some((f) => f.path === `short-signature-${length}.bin`)), 'the sender to offer', 20_000)
+      const id = hex(offer.transferId)
+      const signature = (await evil.privateKey.sign(receiptPayload(id, offer.root))).slice(0, Math.min(length, 64))
+      const end = { transferId: offer.transferId, status: 'done' as const, root: offer.root, signature: length > 64 ? Uint8Array.from([...signature, ...randomBytes(length - 64)]) : signature }
+      const refused = await sendEnd(await evil.open(sender, RECEIPT_PROTOCOL), end, 'sender').then(() => undefined, (err: Error & { code?: string }) => err)
+      expect(refused?.code, `${length} B: ${String(refused)}`).toBe('E_RECEIPT_INVALID')
+      const done = await sending.done
+      expect(done.code).toBe(1)
+      expect(done.stdout + done.stderr).toContain('E_RECEIPT_INVALID')
+      expect((await call(sender, 'transfers')).find((t) => t.id === id)).toMatchObject({ state: 'failed', error: { code: 'E_RECEIPT_INVALID' } })
+    }
+    expect(sender.proc.exitCode).toBeNull()
+  })
+})
+
 describe('a send its receiver takes and starts after other receives from the same device', () => {
   it('shows waiting its turn, not fetching at 0 B/s, until the receiver says it runs; a probe\'s answer that it waits again says so again; the receipt ends it done (user finding: "transferring 0 B/s" while the receiver held it)', async () => {
     await answering({ waitsTurn: true }, async () => {

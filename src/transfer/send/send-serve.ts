@@ -6,7 +6,7 @@
 // Must never: offer (send-offer.ts), or take a receive's end (service.ts
 // onEnd routes a peer's TransferEnd by the transfer's direction).
 
-import type { Stream } from '@libp2p/interface'
+import type { PublicKey, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { FerryError } from '../../errors.ts'
 import { MAX_CHUNK_STREAMS_PER_PEER } from '../../protocol/constants.ts'
@@ -106,7 +106,7 @@ export class SendServing {
     // again after a restart holds its offer before it is recorded (it is, once its peer is online), and a row whose
     // commit of the offer a power cut took has none; a valid receipt then failed the send, E_RECEIPT_INVALID (helper finding)
     const root = s.offer.root
-    const ok = publicKey != null && Buffer.compare(end.root, root) === 0 && await publicKey.verify(receiptPayload(id, root, missing), end.signature)
+    const ok = publicKey != null && Buffer.compare(end.root, root) === 0 && await verifies(publicKey, receiptPayload(id, root, missing), end.signature)
     if (!ok) {
       this.sends.setSendState(s, 'failed', new FerryError('E_RECEIPT_INVALID', 'the receiver\'s receipt does not verify against its peer key'))
       throw new FerryError('E_RECEIPT_INVALID', 'receipt signature does not verify')
@@ -136,6 +136,21 @@ export class SendServing {
     }
     this.sends.setSendState(s, 'done')
     this.ctx.c.log.info('transfer delivered', { id, receipt: 'verified' })
+  }
+}
+
+/**
+ * Whether `signature` is `publicKey`'s over `payload`. One the key's library
+ * cannot read does not verify either: an Ed25519 signature not 64 bytes
+ * long threw ("\"sig\" must be 64 bytes in length."), which the receiver
+ * was told as E_INTERNAL, and the send was left waiting for a receipt
+ * (fuzzing finding).
+ */
+async function verifies (publicKey: PublicKey, payload: Uint8Array, signature: Uint8Array): Promise<boolean> {
+  try {
+    return await publicKey.verify(payload, signature)
+  } catch {
+    return false
   }
 }
 
