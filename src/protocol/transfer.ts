@@ -294,9 +294,22 @@ export function encodeChunkHeader (h: { fileIndex: number, chunk: number, length
 }
 
 export async function readChunkHeader (reader: FrameReader, signal?: AbortSignal): Promise<ChunkHeaderMsg | undefined> {
-  const h = await reader.readLp((b) => ChunkHeader.decode(b), MAX_SMALL_MESSAGE_BYTES, signal)
+  const h = await reader.readLp((b) => ChunkHeader.decode(b), MAX_SMALL_MESSAGE_BYTES, signal).catch((err: unknown) => { throw namedFault(err, 'sender\'s chunk header') })
   if (h == null) return undefined
   return { fileIndex: h.fileIndex, chunk: h.chunk, length: h.length, offset: h.offset, error: fromWireError(h.error as WireErrorMsg | undefined, 'sender'), notServed: NOT_SERVED_READ.get(h.notServed) }
+}
+
+/**
+ * A message that does not decode, or is too large, or a stream that ends
+ * inside one, said with what it was (`what`): a receive failed with the
+ * frame reader's words alone, "malformed message: invalid wire type 7 at
+ * offset 1", which said neither what nor whose (fuzzing finding). Its code
+ * is kept, and "stream ended" with it (transient.ts reads it as a link that
+ * failed); a timeout, a cancel or the link's own error is passed on as it is.
+ */
+function namedFault (err: unknown, what: string): unknown {
+  if (!(err instanceof FerryError) || err.remote || (err.code !== 'E_PROTOCOL' && err.code !== 'E_MESSAGE_TOO_LARGE')) return err
+  return new FerryError(err.code, `${what}: ${err.message}`, { cause: err })
 }
 
 // ---- preview ---------------------------------------------------------------

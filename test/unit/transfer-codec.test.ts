@@ -215,6 +215,28 @@ describe('chunk header codec', () => {
     for (let i = 0; i < 5; i++) read.push((await readChunkHeader(reader))?.notServed)
     expect(read).toEqual(['removed', 'changed', 'unreadable', undefined, undefined])
   })
+
+  it('a header that does not decode, or is too large, fails with an error that names the sender\'s chunk header, with its code and why (fuzzing finding: a receive failed with "malformed message: invalid wire type 7 at offset 1", saying neither what nor whose)', async () => {
+    const bad: Array<[Uint8Array, string, RegExp]> = [
+      [lengthPrefixed(Uint8Array.of(0x0f)), 'E_PROTOCOL', /^sender's chunk header: malformed message: ./],
+      [Uint8Array.from(varintOf(MAX_SMALL_MESSAGE_BYTES + 1)), 'E_MESSAGE_TOO_LARGE', /^sender's chunk header: message of 4097 bytes exceeds the limit of 4096$/],
+      [Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0x01), 'E_PROTOCOL', /^sender's chunk header: length prefix too long$/]
+    ]
+    for (const [bytes, code, message] of bad) {
+      const [out, inbound] = await streamPair()
+      void sendAll(inbound, bytes)
+      const err = await readChunkHeader(new FrameReader(out)).then(() => undefined, (e: FerryError) => e)
+      expect(err).toBeInstanceOf(FerryError)
+      expect(err?.code).toBe(code)
+      expect(err?.message).toMatch(message)
+      out.abort(new Error('done'))
+    }
+    // a stream that ends inside one is still a link that failed (transient.ts reads "stream ended"), named the same way
+    const [out, inbound] = await streamPair()
+    void (async () => { await sendAll(inbound, Uint8Array.of(40, 1, 2)); await inbound.close() })()
+    const err = await readChunkHeader(new FrameReader(out)).then(() => undefined, (e: FerryError) => e)
+    expect(err).toMatchObject({ code: 'E_PROTOCOL', message: 'sender\'s chunk header: stream ended inside a message' })
+  })
 })
 
 describe('olderReceiverSaid', () => {
