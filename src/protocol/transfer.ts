@@ -182,9 +182,17 @@ export function offerTimeoutMs (bytes: number): number {
 
 export async function sendOffer (stream: Stream, encoded: Uint8Array, signal?: AbortSignal): Promise<AnswerMsg> {
   const sig = timeoutSignal(offerTimeoutMs(encoded.byteLength), signal)
-  await sendAll(stream, lengthPrefixed(encoded), sig)
-  const reader = new FrameReader(stream)
-  const ans = await reader.readLp((b) => OfferAnswer.decode(b), MAX_SMALL_MESSAGE_BYTES, sig)
+  let ans: OfferAnswer | undefined
+  try {
+    await sendAll(stream, lengthPrefixed(encoded), sig)
+    ans = await new FrameReader(stream).readLp((b) => OfferAnswer.decode(b), MAX_SMALL_MESSAGE_BYTES, sig)
+  } catch (err) {
+    // a stream the receiver reset (too busy, or going away) is a link that failed: the send waits and offers again.
+    // libp2p's error alone went to toFerryError, shown as the send's wait reason "E_INTERNAL: The stream has been reset" (fuzzing finding)
+    const e = err as { name?: string, message?: string, type?: string } | undefined
+    if (!(err instanceof FerryError) && e?.name !== 'AbortError' && e?.name !== 'TimeoutError') throw new FerryError('E_PEER_UNREACHABLE', `the receiver's offer stream failed before its answer (${e?.message ?? e?.type ?? String(err)})`, { cause: err })
+    throw namedFault(err, 'receiver\'s answer to the offer')
+  }
   await finishStream(stream, sig)
   // its connection dropped, or its daemon went down, as it read the offer: a link's failure (transient.ts), the offer made again
   if (ans == null) throw new FerryError('E_PROTOCOL', 'the receiver\'s offer stream ended without an answer')
@@ -303,13 +311,17 @@ export async function readChunkHeader (reader: FrameReader, signal?: AbortSignal
  * A message that does not decode, or is too large, or a stream that ends
  * inside one, said with what it was (`what`): a receive failed with the
  * frame reader's words alone, "malformed message: invalid wire type 7 at
- * offset 1", which said neither what nor whose (fuzzing finding). Its code
+ * offset 1", which said neither what nor whose, and a send with
+ * "malformed message: Could not encode varint" for an answer's byte count
+ * past 2^53 - 1 (fuzzing findings). Its code
  * is kept, and "stream ended" with it (transient.ts reads it as a link that
  * failed); a timeout, a cancel or the link's own error is passed on as it is.
  */
 function namedFault (err: unknown, what: string): unknown {
   if (!(err instanceof FerryError) || err.remote || (err.code !== 'E_PROTOCOL' && err.code !== 'E_MESSAGE_TOO_LARGE')) return err
-  return new FerryError(err.code, `${what}: ${err.message}`, { cause: err })
+  // uint8-varint reads a number past 2^53 - 1, then fails to measure it: said as what it is, not as an encoding failure
+  const message = err.message.replace(/could not encode varint/i, 'a number past 2^53 - 1')
+  return new FerryError(err.code, `${what}: ${message}`, { cause: err })
 }
 
 // ---- preview ---------------------------------------------------------------

@@ -10,6 +10,7 @@ import { FerryError } from '../../src/errors.ts'
 import { ChunkHeader, Offer, TransferEnd } from '../../src/protocol/pb/transfer.js'
 import { lengthPrefixed } from '../../src/protocol/frames.ts'
 import { chunkCount, chunkSizeFor } from '../../src/transfer/index.ts'
+import { isTransient } from '../../src/transfer/transient.ts'
 
 const GiB = 1024 ** 3
 
@@ -56,6 +57,33 @@ describe('offer codec', () => {
     expect(got.offer.files[1999].size).toBe(301_999)
     await got.answer({ status: 'accepted', haveBytes: 0 })
     expect((await sent).status).toBe('accepted')
+  })
+
+  it('an offer whose receiver resets the stream instead of answering fails as a link that failed (E_PEER_UNREACHABLE, the send waits and asks again), and an answer with a byte count past 2^53 - 1 as the receiver\'s answer, saying so (fuzzing finding: "E_INTERNAL: The stream has been reset" shown as the send\'s wait reason; "malformed message: Could not encode varint")', async () => {
+    const encoded = encodeOffer(offerOf([{ size: 1000, mtimeMs: 0 }]))
+    {
+      const [out, inbound] = await streamPair()
+      const sent = sendOffer(out, encoded).then(() => undefined, (e: FerryError) => e)
+      await readOffer(inbound)
+      inbound.abort(new Error('too busy'))
+      const err = await sent
+      expect(err).toBeInstanceOf(FerryError)
+      expect(err).toMatchObject({ code: 'E_PEER_UNREACHABLE' })
+      expect(err?.message).toMatch(/^the receiver's offer stream failed before its answer \(/)
+      expect(isTransient(err!)).toBe(true)
+    }
+    for (const [haveBytes, why] of [[2 ** 53, /a number past 2\^53 - 1/], [2 ** 80, /varint/]] as const) {
+      const [out, inbound] = await streamPair()
+      const sent = sendOffer(out, encoded).then(() => undefined, (e: FerryError) => e)
+      await readOffer(inbound)
+      // accepted, have_bytes (field 2) as a varint of `haveBytes`
+      const answer = [0x0a, 8, ...Buffer.from('accepted'), 0x10, ...varintOf(haveBytes)]
+      await sendAll(inbound, lengthPrefixed(Uint8Array.from(answer)))
+      const err = await sent
+      expect(err).toMatchObject({ code: 'E_PROTOCOL' })
+      expect(err?.message).toMatch(/^receiver's answer to the offer: malformed message: /)
+      expect(err?.message).toMatch(why)
+    }
   })
 
   it('a receipt says where renamed files went: the first of them, within what a sender from before the field reads, with the missing files\' bits of the largest offer', async () => {
