@@ -54,6 +54,9 @@ export function dialFailure (err: unknown, timeoutMs: number): string {
   return e?.message ?? String(err)
 }
 
+/** libp2p's errors for a stream cut under a read: reset or aborted by the other side, or its connection closed. */
+const CUT_STREAM_ERRORS = new Set(['StreamResetError', 'StreamAbortedError', 'StreamClosedError', 'StreamStateError', 'ConnectionClosedError', 'ConnectionClosingError', 'MuxerClosedError'])
+
 /** Map length-prefix and decode failures to stable codes so peers get readable errors. */
 export function wireReadError (err: unknown, what: string): FerryError {
   const e = err as { name?: string, code?: string, message?: string }
@@ -61,6 +64,9 @@ export function wireReadError (err: unknown, what: string): FerryError {
     return new FerryError('E_MESSAGE_TOO_LARGE', `${what}: message exceeds its size limit`)
   }
   if (e?.name === 'UnexpectedEOFError') return new FerryError('E_PROTOCOL', `${what}: stream ended early`)
+  // reset or aborted by the other side, or its connection gone: the link failed, said with what was read
+  // (fuzzing finding: `ferry pair CODE` said "E_PROTOCOL: The stream has been reset", libp2p's words alone)
+  if (e?.name != null && CUT_STREAM_ERRORS.has(e.name)) return new FerryError('E_PEER_UNREACHABLE', `${what}: the stream was cut before the other side's message (${e.message ?? e.name})`, { cause: err })
   if (e?.name === 'AbortError' || e?.name === 'TimeoutError') return new FerryError('E_TIMEOUT', `${what}: timed out`)
   if (e instanceof FerryError) return e
   if (e?.name === 'RangeError' || /invalid|index out of range|wire type/i.test(e?.message ?? '')) {
