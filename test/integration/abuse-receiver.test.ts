@@ -109,6 +109,22 @@ describe('a receipt whose signature is not 64 bytes', () => {
   })
 })
 
+describe('a receipt that says failed without saying why', () => {
+  it('fails the send as the receiver\'s failure, E_PROTOCOL saying no reason came, not E_CANCELLED (fuzzing finding: the state said failed and the code cancelled)', async () => {
+    const src = join(sourceDir, 'failed-no-reason.bin')
+    await writeFile(src, randomBytes(1000))
+    const sending = spawnCli(['send', 'evil', src, '--json', '--home', sender.home], { timeoutMs: 60_000 })
+    const offer = await waitFor(() => evil.offered.find((o) => o.files.some((f) => f.path === 'failed-no-reason.bin')), 'the sender to offer', 20_000)
+    const id = hex(offer.transferId)
+    await sendEnd(await evil.open(sender, RECEIPT_PROTOCOL), { transferId: offer.transferId, status: 'failed', root: offer.root, signature: new Uint8Array(0) }, 'sender')
+    const done = await sending.done
+    expect(done.code).toBe(1)
+    expect(done.stdout + done.stderr).toContain('E_PROTOCOL')
+    expect((await call(sender, 'transfers')).find((t) => t.id === id)).toMatchObject({ state: 'failed', error: { code: 'E_PROTOCOL', message: 'the receiver failed the transfer without saying why' } })
+    expect(sender.proc.exitCode).toBeNull()
+  })
+})
+
 describe('a send its receiver takes and starts after other receives from the same device', () => {
   it('shows waiting its turn, not fetching at 0 B/s, until the receiver says it runs; a probe\'s answer that it waits again says so again; the receipt ends it done (user finding: "transferring 0 B/s" while the receiver held it)', async () => {
     await answering({ waitsTurn: true }, async () => {

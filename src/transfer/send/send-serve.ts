@@ -93,7 +93,7 @@ export class SendServing {
     if (end.status !== 'done') {
       // how far it got is what the receiver kept, not what was served (a full disk lost the rest)
       if (end.doneBytes != null) s.progress.done = Math.min(end.doneBytes, s.progress.total)
-      this.sends.setSendState(s, end.status === 'declined' ? 'declined' : end.status, notServedFailure(s, end.failure) ?? end.failure ?? new FerryError(end.status === 'declined' ? 'E_DECLINED' : 'E_CANCELLED', `the receiver ${end.status} the transfer`))
+      this.sends.setSendState(s, end.status === 'declined' ? 'declined' : end.status, notServedFailure(s, end.failure) ?? end.failure ?? endWithoutReason(end.status))
       return
     }
     // still hashing (its preview out, so the receiver knows the id): there is no root to sign for yet, and a
@@ -137,6 +137,17 @@ export class SendServing {
     this.sends.setSendState(s, 'done')
     this.ctx.c.log.info('transfer delivered', { id, receipt: 'verified' })
   }
+}
+
+/**
+ * A receiver's end that gave no reason, with the code its state stands for:
+ * a failure said without one was E_CANCELLED, its state "failed" and its
+ * code "cancelled" (fuzzing finding; only a peer that breaks the protocol
+ * sends one).
+ */
+function endWithoutReason (status: 'declined' | 'cancelled' | 'failed'): FerryError {
+  if (status === 'failed') return new FerryError('E_PROTOCOL', 'the receiver failed the transfer without saying why')
+  return new FerryError(status === 'declined' ? 'E_DECLINED' : 'E_CANCELLED', `the receiver ${status} the transfer`)
 }
 
 /**
