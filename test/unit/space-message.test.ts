@@ -26,5 +26,8 @@ describe('inodeShortage', () => {
     expect(inodeShortage(0, 0, 200)).toBeUndefined()
     expect(inodeShortage(50, 0, 0)).toBeUndefined()
     expect(inodeShortage(50, 0, undefined)).toBeUndefined()
+    // the files of receives accepted that wait their turn count too (their plan has not made them yet)
+    expect(inodeShortage(1000, 264, 200, 1)?.message).toBe("the receive folder's disk can make 264 more files (free inodes, as `df -i` shows); this needs 200 (and 1 for receives accepted here that have not begun) and keeps 64 free: remove files there, or receive onto another disk")
+    expect(inodeShortage(1000, 264, 199, 1)).toBeUndefined()
   })
 })

@@ -43,6 +43,8 @@ export interface SpaceNeed {
    * with bytes to spare
    */
   files?: number
+  /** the files and folders of other accepted receives that their plan has not made yet (they wait their turn): set aside as their bytes are (reserved) */
+  reservedFiles?: number
 }
 
 /**
@@ -90,7 +92,7 @@ export async function checkSpace (dir: string, need: SpaceNeed): Promise<void> {
   // disk fails the write with E_NO_SPACE, kept for a later re-send. Its "0 B
   // free" refused every offer (found receiving onto FAT32 through fusefat).
   if (Number(st.blocks) === 0) return
-  const short = spaceShortage(Number(st.bavail) * Number(st.bsize), Number(st.blocks) * Number(st.bsize), need) ?? inodeShortage(Number(st.files), Number(st.ffree), need.files)
+  const short = spaceShortage(Number(st.bavail) * Number(st.bsize), Number(st.blocks) * Number(st.bsize), need) ?? inodeShortage(Number(st.files), Number(st.ffree), need.files, need.reservedFiles)
   if (short !== undefined) throw short
 }
 
@@ -102,9 +104,10 @@ export async function checkSpace (dir: string, need: SpaceNeed): Promise<void> {
  * once 49 of 200 were made, with "ENOSPC: no space left on device, open
  * '…/.ferry-part/…/47'", where `df -h` showed room (helper finding).
  */
-export function inodeShortage (total: number, free: number, files: number | undefined): FerryError | undefined {
-  if (files === undefined || files <= 0 || total <= 0 || free >= files + INODE_MARGIN) return undefined
-  return new FerryError('E_NO_SPACE', `the receive folder's disk can make ${free} more files (free inodes, as \`df -i\` shows); this needs ${files} and keeps ${INODE_MARGIN} free: remove files there, or receive onto another disk`)
+export function inodeShortage (total: number, free: number, files: number | undefined, reserved = 0): FerryError | undefined {
+  if (files === undefined || files <= 0 || total <= 0 || free >= files + reserved + INODE_MARGIN) return undefined
+  const others = reserved > 0 ? ` (and ${reserved} for receives accepted here that have not begun)` : ''
+  return new FerryError('E_NO_SPACE', `the receive folder's disk can make ${free} more files (free inodes, as \`df -i\` shows); this needs ${files}${others} and keeps ${INODE_MARGIN} free: remove files there, or receive onto another disk`)
 }
 
 /** E_NO_SPACE, saying by how much, when `need` does not fit in `free` bytes of a file system of `size` bytes; undefined when it fits. */

@@ -76,7 +76,9 @@ export class ReceiveRoom {
     const rootHex = Buffer.from(offer.root).toString('hex')
     let inPlace = 0
     let inPlaceFiles = 0
-    const reserved = this.receives.reservedIn(dir, (r) => r !== self && r.rootHex !== rootHex)
+    const others = (r: Receiver): boolean => r !== self && r.rootHex !== rootHex
+    const reserved = this.receives.reservedIn(dir, others)
+    const reservedFiles = this.receives.filesReservedIn(dir, others)
     const partDir = partDirFor(dir, rootHex)
     // the holes of sparse files are never written (zero-chunks.ts), where the file system keeps holes, nor are the paths refused
     const taken = refused.size === 0 ? offer.files : offer.files.filter((f) => !refused.has(f.path))
@@ -91,8 +93,8 @@ export class ReceiveRoom {
     const need = async (): Promise<SpaceNeed> => {
       const { held, spooled, partFiles } = await partFolderBytes(partDir)
       // room for the spool of what is still to fetch, not of the whole offer (review finding: a re-send all in place was refused)
-      // and an inode for each file not here yet (space.ts, inodeShortage)
-      return { total, inPlace, held, reserved, spool: spoolOf(offer.files, total - inPlace - held), spooled, files: Math.max(0, taken.filter((f) => f.kind === 'file').length - inPlaceFiles - partFiles) + newFolders }
+      // and an inode for each file not here yet (space.ts, inodeShortage), besides those of receives accepted that wait their turn
+      return { total, inPlace, held, reserved, spool: spoolOf(offer.files, total - inPlace - held), spooled, files: Math.max(0, taken.filter((f) => f.kind === 'file').length - inPlaceFiles - partFiles) + newFolders, reservedFiles }
     }
     /** undefined when the offer fits, else the E_NO_SPACE that says by how much it does not */
     const shortage = async (): Promise<unknown> => {

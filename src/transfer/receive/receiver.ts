@@ -215,6 +215,8 @@ export class Receiver {
   }
 
   get active (): boolean { return this.running != null }
+  /** A plan of it (in this run of the daemon or one before) made its part files: they hold the inodes of its files (Receives.filesReservedIn) */
+  get planned (): boolean { return this.localBytes !== undefined }
   get finished (): boolean { return isFinalState(this.state) }
 
   private setState (state: string, error?: FerryError): void {

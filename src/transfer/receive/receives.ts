@@ -25,7 +25,7 @@ import type { TransferRow } from '../../store/transfers.ts'
 import type { Bitmap } from '../bitmap.ts'
 import { CHUNK_STREAMS, Receiver } from './receiver.ts'
 import { createChunkSink, type ChunkSink } from '../sink/sink.ts'
-import { folderIdOf, isFolderAt, type FolderId } from '../folder/safe-path.ts'
+import { folderIdOf, foldersAbove, isFolderAt, type FolderId } from '../folder/safe-path.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { checkSpace, spoolBound, type ChunkedEntries, type PullShape } from '../folder/space.ts'
 import { REQUEST_BYTES, REQUESTS_AHEAD, WRITE_BYTES_IN_FLIGHT } from './fetch.ts'
@@ -109,6 +109,26 @@ export class Receives {
       reserved += left + spoolOf(r.offer.files, left)
     }
     return reserved
+  }
+
+  /**
+   * The file entries (inodes) the accepted receives into `dir` (those
+   * `which` takes) will make that their plan has not made yet: their files
+   * and folders, for those that wait their turn (review suspicion: two
+   * offers that each fitted the disk's inodes alone were both accepted, and
+   * together ran it out). One planned holds its part files already, and the
+   * disk's free count shows them. Every folder of its offer counts, also one
+   * there already: as for its bytes, what is in place is looked for by its plan.
+   */
+  filesReservedIn (dir: string, which: (r: Receiver) => boolean): number {
+    let files = 0
+    for (const r of this.receivers.values()) {
+      if (!which(r) || r.receiveDir !== dir || r.finished || r.state === 'offered' || r.planned) continue
+      const folders = foldersAbove(r.offer.files.map((f) => f.path))
+      for (const f of r.offer.files) if (f.kind === 'dir') folders.add(f.path)
+      files += r.offer.files.filter((f) => f.kind === 'file').length + folders.size
+    }
+    return files
   }
 
   /** Likewise the sink (its worker thread, or the inline sink's open part files and spare buffers), a while after the last receive stopped running. */
