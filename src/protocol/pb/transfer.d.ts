@@ -162,6 +162,7 @@ export interface ChunkRequest {
     firstLength: number;
     heldBytes: number;
     fileHeldBytes: number;
+    waitsTurn: boolean;
 }
 export declare namespace ChunkRequest {
     const codec: () => Codec<ChunkRequest>;
@@ -194,9 +195,13 @@ export declare namespace ChunkRequest {
         field: '$.fileHeldBytes';
         value: number;
     }
+    interface ChunkRequestWaitsTurnFieldEvent {
+        field: '$.waitsTurn';
+        value: boolean;
+    }
     function encode(obj: Partial<ChunkRequest>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): ChunkRequest;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): Generator<ChunkRequestTransferIdFieldEvent | ChunkRequestFileIndexFieldEvent | ChunkRequestChunksFieldEvent | ChunkRequestFirstOffsetFieldEvent | ChunkRequestFirstLengthFieldEvent | ChunkRequestHeldBytesFieldEvent | ChunkRequestFileHeldBytesFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): Generator<ChunkRequestTransferIdFieldEvent | ChunkRequestFileIndexFieldEvent | ChunkRequestChunksFieldEvent | ChunkRequestFirstOffsetFieldEvent | ChunkRequestFirstLengthFieldEvent | ChunkRequestHeldBytesFieldEvent | ChunkRequestFileHeldBytesFieldEvent | ChunkRequestWaitsTurnFieldEvent>;
 }
 export interface ChunkHeader {
     fileIndex: number;

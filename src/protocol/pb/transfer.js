@@ -491,6 +491,10 @@ export var ChunkRequest;
                     w.uint32(56);
                     w.uint64Number(obj.fileHeldBytes);
                 }
+                if ((obj.waitsTurn != null && obj.waitsTurn !== false)) {
+                    w.uint32(64);
+                    w.bool(obj.waitsTurn);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -502,7 +506,8 @@ export var ChunkRequest;
                     firstOffset: 0,
                     firstLength: 0,
                     heldBytes: 0,
-                    fileHeldBytes: 0
+                    fileHeldBytes: 0,
+                    waitsTurn: false
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -537,6 +542,10 @@ export var ChunkRequest;
                         }
                         case 7: {
                             obj.fileHeldBytes = reader.uint64Number();
+                            break;
+                        }
+                        case 8: {
+                            obj.waitsTurn = reader.bool();
                             break;
                         }
                         default: {
@@ -605,6 +614,13 @@ export var ChunkRequest;
                             yield {
                                 field: `${prefix}.fileHeldBytes`,
                                 value: reader.uint64Number()
+                            };
+                            break;
+                        }
+                        case 8: {
+                            yield {
+                                field: `${prefix}.waitsTurn`,
+                                value: reader.bool()
                             };
                             break;
                         }

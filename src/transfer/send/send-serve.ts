@@ -65,7 +65,7 @@ export class SendServing {
       if (done > sender.progress.done) sender.progress.done = done
       this.heardFrom(sender)
       this.ctx.changed(sender.id, false)
-    }, { onGivenUp: (sender, file) => { this.sends.recordGivenUp(sender, file) }, onServedAgain: (sender, file) => { this.sends.forgetGivenUp(sender, file) }, onCut: (sender) => { if (!sender.finished) sender.streamCut = true } })
+    }, { onGivenUp: (sender, file) => { this.sends.recordGivenUp(sender, file) }, onServedAgain: (sender, file) => { this.sends.forgetGivenUp(sender, file) }, onCut: (sender) => { if (!sender.finished) sender.streamCut = true }, onWaitsTurn: (sender) => { if (sender.offer != null && !sender.finished) this.sends.turnTold(sender, true) } })
       .finally(() => { this.chunkStreams.release(remote) })
   }
 

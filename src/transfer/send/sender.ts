@@ -326,9 +326,10 @@ function sourceError (path: string, err: unknown): Error {
  * file for another cause, it named a change or removal undone since).
  * `options.onCut`: the stream failed (reset, the link gone, too idle with
  * bytes on their way) before its peer closed it, having carried chunks of
- * `s`'s offer.
+ * `s`'s offer. `options.onWaitsTurn`: its receiver says a person accepted
+ * `s` there, and it waits its turn (ChunkRequest.waits_turn).
  */
-export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number) => void, onHeld?: (s: Sender, heldBytes: number) => void, options: { idleMs?: number, onGivenUp?: (s: Sender, fileIndex: number) => void, onServedAgain?: (s: Sender, fileIndex: number) => void, onCut?: (s: Sender) => void } = {}): Promise<void> {
+export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number) => void, onHeld?: (s: Sender, heldBytes: number) => void, options: { idleMs?: number, onGivenUp?: (s: Sender, fileIndex: number) => void, onServedAgain?: (s: Sender, fileIndex: number) => void, onCut?: (s: Sender) => void, onWaitsTurn?: (s: Sender) => void } = {}): Promise<void> {
   const idleMs = options.idleMs ?? CHUNK_STREAM_IDLE_MS
   /** files given up before this (givenUp's `at`) were given up before its receiver asked for anything on it */
   const openedAt = performance.now()
@@ -394,6 +395,8 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
         await send(encodeChunkHeader({ fileIndex: req.fileIndex, chunk: 0, length: 0, error: err }))
         break
       }
+      // accepted there by a person, and waiting its turn (offer-decisions.ts accept): nothing held, and no report that it runs
+      if (req.waitsTurn === true && req.chunks.length === 0) { options.onWaitsTurn?.(sender); continue }
       // what the receiver holds (a request with no chunks tells only that: progress-report.ts; its first, maybe 0, that it runs)
       if (req.heldBytes != null && (req.heldBytes > 0 || req.chunks.length === 0)) onHeld?.(sender, req.heldBytes)
       // a restarted sender counts a file's bar from what it serves since: the receiver says what it has of it

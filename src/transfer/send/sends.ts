@@ -194,8 +194,9 @@ export class Sends {
   /**
    * A probe's answer (accepted): a send told it waits its turn says so, and one told it no longer does is fetching
    * again (its receiver's requests say so too, once they come). Also one whose offer waited there for a decision
-   * (`offered`, answered pending): its receiver took it since, and tells us nothing when it does; its turn may be
-   * far off (review finding: "offered, waiting to be accepted there" until then).
+   * (`offered`, answered pending): its receiver took it since, and tells us only that it waits its turn, as it takes
+   * it (ChunkRequest.waits_turn; a receiver from before that tells nothing); its turn may be far off (review finding:
+   * "offered, waiting to be accepted there" until then).
    */
   turnTold (s: Sender, waits: boolean): void {
     if (waits && (s.state === 'fetching' || s.state === 'waiting' || s.state === 'offered') && !waitsTurnThere(s)) this.setSendState(s, 'waiting', this.turnAwaited(s))
