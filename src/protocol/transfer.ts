@@ -26,8 +26,10 @@ export interface OfferFile {
   fileRoot: Uint8Array
 }
 export interface OfferMsg { transferId: Uint8Array, root: Uint8Array, totalBytes: number, files: OfferFile[] }
-/** `waitsTurn`: accepted, and waiting behind the receives from this sender that the receiver runs at once (transfer.proto, OfferAnswer) */
-export interface AnswerMsg { status: 'accepted' | 'pending' | 'refused', haveBytes: number, waitsTurn?: boolean, error?: FerryError }
+/** The longest wait before a retry an answer is taken to tell (a receiver waits a minute at most): a peer's number, and shown */
+const MAX_RETRY_IN_MS = 60_000
+/** `waitsTurn`: accepted, and waiting behind the receives from this sender that the receiver runs at once; `retryInMs`: accepted, and waiting this long before its next run, its last ones cut short (transfer.proto, OfferAnswer) */
+export interface AnswerMsg { status: 'accepted' | 'pending' | 'refused', haveBytes: number, waitsTurn?: boolean, retryInMs?: number, error?: FerryError }
 /** `missing`: done, but without these entries (a bit set over the offer's entries, see transfer.proto); absent or empty: all of it. */
 export interface EndMsg { transferId: Uint8Array, status: 'done' | 'declined' | 'cancelled' | 'failed', root: Uint8Array, signature: Uint8Array, failure?: FerryError, wireBytes?: number, missing?: Uint8Array, doneBytes?: number, renamedCount?: number, renamed?: RenamedEntry[], refused?: RefusedEntry[], renameCount?: number, renames?: RenamedEntry[] }
 
@@ -199,7 +201,7 @@ export async function sendOffer (stream: Stream, encoded: Uint8Array, signal?: A
   const error = fromWireError(ans.error, 'receiver')
   if (error != null) return { status: 'refused', haveBytes: 0, error: olderReceiverSaid(error) }
   if (ans.status !== 'accepted' && ans.status !== 'pending') throw new FerryError('E_PROTOCOL', 'receiver sent an unknown answer')
-  return { status: ans.status, haveBytes: ans.haveBytes, waitsTurn: ans.status === 'accepted' && ans.waitsTurn }
+  return { status: ans.status, haveBytes: ans.haveBytes, waitsTurn: ans.status === 'accepted' && ans.waitsTurn, retryInMs: ans.status === 'accepted' ? Math.min(ans.retryInMs, MAX_RETRY_IN_MS) : 0 }
 }
 
 /**
@@ -235,7 +237,7 @@ export async function readOffer (stream: Stream, signal?: AbortSignal): Promise<
 }
 
 async function writeAnswer (stream: Stream, a: AnswerMsg): Promise<void> {
-  const msg: OfferAnswer = { status: a.status, haveBytes: a.haveBytes, waitsTurn: a.waitsTurn === true, error: a.error != null ? toWireError(a.error) : undefined }
+  const msg: OfferAnswer = { status: a.status, haveBytes: a.haveBytes, waitsTurn: a.waitsTurn === true, retryInMs: Math.round(a.retryInMs ?? 0), error: a.error != null ? toWireError(a.error) : undefined }
   try {
     await sendAll(stream, lengthPrefixed(OfferAnswer.encode(msg)), timeoutSignal(5000))
     await stream.close({ signal: timeoutSignal(5000) })

@@ -120,10 +120,10 @@ export type HoldHook = (fileIndex: number, chunk: number, from: number) => boole
 interface Served { built: BuiltOffer, corrupt?: CorruptHook, cut?: CutHook, attempts: Map<string, number>, asked: Asked[], stall?: boolean, hold?: HoldHook }
 
 /** An OfferAnswer as plain data (haveBytes as a number, so it prints). */
-export interface Answer { status: string, haveBytes: number, waitsTurn?: boolean, error?: { code: string, message: string } }
+export interface Answer { status: string, haveBytes: number, waitsTurn?: boolean, retryInMs?: number, error?: { code: string, message: string } }
 
 function plain (a: OfferAnswer | undefined): Answer | undefined {
-  return a == null ? undefined : { status: a.status, haveBytes: Number(a.haveBytes), waitsTurn: a.waitsTurn, error: a.error }
+  return a == null ? undefined : { status: a.status, haveBytes: Number(a.haveBytes), waitsTurn: a.waitsTurn, retryInMs: a.retryInMs, error: a.error }
 }
 
 export interface RawReply {
@@ -175,6 +175,8 @@ export class EvilPeer {
   readonly offerTrouble: Array<'reset' | 'hangup' | 'silent' | 'fetch-first'> = []
   /** offers (and a sender's probes, which offer again) are answered as by a receiver that runs other receives from the sender first (OfferAnswer.waits_turn) */
   waitsTurn = false
+  /** offers (and probes) are answered as by a receiver whose runs of it were cut short and that runs it again in this many ms (OfferAnswer.retry_in_ms); 0: not */
+  retryInMs = 0
   /** offers are answered `pending`, as by a receiver that holds them for a person to accept (auto-accept off) */
   holdsOffers = false
   private readonly served = new Map<string, Served>()
@@ -213,7 +215,7 @@ export class EvilPeer {
         if (trouble === 'silent') return
         // a receiver's chunk requests may overtake its answer (they go on streams of their own)
         if (trouble === 'fetch-first') await peer.fetchChunks(await connection.newStream(CHUNKS_PROTOCOL), offer.transferId, 0, [0])
-        await answer(peer.holdsOffers ? { status: 'pending', haveBytes: 0 } : { status: 'accepted', haveBytes: 0, waitsTurn: peer.waitsTurn })
+        await answer(peer.holdsOffers ? { status: 'pending', haveBytes: 0 } : { status: 'accepted', haveBytes: 0, waitsTurn: peer.waitsTurn, retryInMs: peer.retryInMs })
       }).catch(() => {})
     })
     // a daemon's preview is read (its transfer id is then known here) and its hash parts read past

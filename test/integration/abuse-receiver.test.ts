@@ -73,13 +73,14 @@ async function sendOneToEvil (name: string, args: string[] = []): Promise<{ send
 const offersOf = (id: string): number => evil.offered.filter((o) => hex(o.transferId) === id).length
 
 /** The crafted receiver answers offers with `flags` while `run` runs, and as a plain receiver again after. */
-async function answering (flags: Partial<Pick<EvilPeer, 'waitsTurn' | 'holdsOffers'>>, run: () => Promise<void>): Promise<void> {
+async function answering (flags: Partial<Pick<EvilPeer, 'waitsTurn' | 'holdsOffers' | 'retryInMs'>>, run: () => Promise<void>): Promise<void> {
   Object.assign(evil, flags)
   try {
     await run()
   } finally {
     evil.waitsTurn = false
     evil.holdsOffers = false
+    evil.retryInMs = 0
   }
 }
 
@@ -148,6 +149,24 @@ describe('a send its receiver takes and starts after other receives from the sam
       expect(sender.proc.exitCode).toBeNull()
     })
   }, 90_000)
+})
+
+describe('a send its receiver took and runs again later, its runs there cut short with nothing new', () => {
+  it('shows waiting to retry, and when, not its turn nor fetching at 0 B/s, until the receiver\'s run says it goes on (notes\' leftover: such a receive was said to wait its turn)', async () => {
+    await answering({ retryInMs: 30_000 }, async () => {
+      const { sending, offer, id, shown } = await sendOneToEvil('retry.bin', ['--json'])
+      const waiting = await waitFor(async () => { const t = await shown(); return t?.state === 'waiting' ? t : undefined }, 'the send to wait to retry', 10_000)
+      expect(waiting.error?.code).toBe('E_PEER_UNREACHABLE')
+      expect(waiting.error?.message).toMatch(/^waiting to retry: the last tries of evil to fetch it were cut short with nothing new received; it tries again at \d/)
+      // its run there: the first report, nothing held yet
+      const reports = await evil.open(sender, CHUNKS_PROTOCOL)
+      await sendAll(reports, encodeChunkRequest({ transferId: offer.transferId, fileIndex: 0, chunks: [], heldBytes: 0 }))
+      await waitFor(async () => (await shown())?.state === 'fetching', 'the send to be fetching once the receiver runs it again', 10_000)
+      reports.abort(new Error('done'))
+      expect((await sender.cli(['cancel', id])).code).toBe(0)
+      await sending.done
+    })
+  }, 60_000)
 })
 
 describe('a receiver that asks whether an offer waiting there for a decision still stands', () => {

@@ -126,6 +126,7 @@ export interface OfferAnswer {
     status: string;
     haveBytes: number;
     waitsTurn: boolean;
+    retryInMs: number;
     error?: WireError;
 }
 export declare namespace OfferAnswer {
@@ -142,6 +143,10 @@ export declare namespace OfferAnswer {
         field: '$.waitsTurn';
         value: boolean;
     }
+    interface OfferAnswerRetryInMsFieldEvent {
+        field: '$.retryInMs';
+        value: number;
+    }
     interface OfferAnswerErrorCodeFieldEvent {
         field: '$.error.code';
         value: string;
@@ -152,7 +157,7 @@ export declare namespace OfferAnswer {
     }
     function encode(obj: Partial<OfferAnswer>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OfferAnswer>): OfferAnswer;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OfferAnswer>): Generator<OfferAnswerStatusFieldEvent | OfferAnswerHaveBytesFieldEvent | OfferAnswerWaitsTurnFieldEvent | OfferAnswerErrorCodeFieldEvent | OfferAnswerErrorMessageFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OfferAnswer>): Generator<OfferAnswerStatusFieldEvent | OfferAnswerHaveBytesFieldEvent | OfferAnswerWaitsTurnFieldEvent | OfferAnswerRetryInMsFieldEvent | OfferAnswerErrorCodeFieldEvent | OfferAnswerErrorMessageFieldEvent>;
 }
 export interface ChunkRequest {
     transferId: Uint8Array<ArrayBuffer>;

@@ -355,6 +355,10 @@ export var OfferAnswer;
                     w.uint32(24);
                     w.bool(obj.waitsTurn);
                 }
+                if ((obj.retryInMs != null && obj.retryInMs !== 0)) {
+                    w.uint32(32);
+                    w.uint32(obj.retryInMs);
+                }
                 if (obj.error != null) {
                     w.uint32(122);
                     WireError.codec().encode(obj.error, w);
@@ -366,7 +370,8 @@ export var OfferAnswer;
                 const obj = {
                     status: '',
                     haveBytes: 0,
-                    waitsTurn: false
+                    waitsTurn: false,
+                    retryInMs: 0
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -382,6 +387,10 @@ export var OfferAnswer;
                         }
                         case 3: {
                             obj.waitsTurn = reader.bool();
+                            break;
+                        }
+                        case 4: {
+                            obj.retryInMs = reader.uint32();
                             break;
                         }
                         case 15: {
@@ -420,6 +429,13 @@ export var OfferAnswer;
                             yield {
                                 field: `${prefix}.waitsTurn`,
                                 value: reader.bool()
+                            };
+                            break;
+                        }
+                        case 4: {
+                            yield {
+                                field: `${prefix}.retryInMs`,
+                                value: reader.uint32()
                             };
                             break;
                         }

@@ -215,6 +215,8 @@ export class Receiver {
   }
 
   get active (): boolean { return this.running != null }
+  /** How long until it runs again when it waits out its wait after runs that got nothing (RESUME_DELAY_MS), else 0: it does not wait its turn (Receives.waitsItsTurn) */
+  retryIn (now: number): number { return !this.active && this.state === 'waiting' && this.resumeAfter > now ? this.resumeAfter - now : 0 }
   /** A plan of it (in this run of the daemon or one before) made its part files: they hold the inodes of its files (Receives.filesReservedIn) */
   get planned (): boolean { return this.localBytes !== undefined }
   get finished (): boolean { return isFinalState(this.state) }
@@ -852,7 +854,8 @@ export class Receiver {
       // nothing new verified: asked again later each time (RESUME_DELAY_MS); any progress, at the next look
       this.quietRuns = this.doneAtFetch !== undefined && this.progress.done > this.doneAtFetch ? 0 : this.quietRuns + 1
       this.resumeAfter = this.quietRuns <= 1 ? 0 : Date.now() + Math.min(RESUME_DELAY_MAX_MS, RESUME_DELAY_MS * 2 ** (this.quietRuns - 1))
-      this.setState('waiting', shown)
+      // and when it tries again, when not at the next look: it waits that out, not its turn (notes' leftover)
+      this.setState('waiting', this.resumeAfter === 0 ? shown : new FerryError(shown.code, `${shown.message}; tries again at ${new Date(this.resumeAfter).toLocaleTimeString()}`, { cause: shown }))
       return
     }
     this.deps.log.warn('transfer failed', { id: this.id, code: fe.code, err: fe.message })

@@ -190,7 +190,8 @@ export class Receives {
    * shows the send waiting its turn, not fetching at 0 B/s (user finding).
    */
   waitsItsTurn (r: Receiver): boolean {
-    if (r.finished || r.state === 'offered') return false
+    // one that waits out its wait after runs that got nothing waits that, not its turn (its answer says how long: retryIn)
+    if (r.finished || r.state === 'offered' || r.retryIn(Date.now()) > 0) return false
     if (r.state === 'waiting' && r.error?.code === 'E_LIMIT') return true
     return !r.active && this.peerRuns.full(r.peerId)
   }

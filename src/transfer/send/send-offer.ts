@@ -138,7 +138,9 @@ export class SendOffering {
     // back, the overall count stayed ~3.5 MiB behind a one-file send's file bar to the end)
     const servedMeanwhile = sender.progress.done - doneAtOffer
     sender.progress.reset(Math.min(Math.max(ans.haveBytes, servedMeanwhile, 0), sender.progress.total))
-    if (ans.status === 'accepted') this.sends.setSendState(sender, ans.waitsTurn === true ? 'waiting' : 'fetching', ans.waitsTurn === true ? this.sends.turnAwaited(sender) : undefined)
+    // waiting there: its turn, or a retry (an offer made again after a restart, to a receive cut short meanwhile)
+    const waitsWhy = ans.waitsTurn === true ? this.sends.turnAwaited(sender) : (ans.retryInMs ?? 0) > 0 ? this.sends.retryAwaited(sender, ans.retryInMs ?? 0) : undefined
+    if (ans.status === 'accepted') this.sends.setSendState(sender, waitsWhy !== undefined ? 'waiting' : 'fetching', waitsWhy)
     else this.ctx.changed(sender.id, true) // pending: waits for the person on the other side
   }
 
@@ -208,7 +210,7 @@ export class SendOffering {
     try {
       const ans = await this.offerTo(s)
       if (s.finished) return
-      if (ans.status === 'accepted') { this.sends.turnTold(s, ans.waitsTurn === true); return }
+      if (ans.status === 'accepted') { this.sends.turnTold(s, ans.waitsTurn === true, ans.retryInMs); return }
       if (ans.status !== 'refused') return
       const err = ans.error ?? new FerryError('E_CANCELLED', 'the receiver ended the transfer')
       this.ctx.c.log.info('the receiver had ended the transfer', { id: s.id, code: err.code })

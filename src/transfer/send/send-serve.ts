@@ -19,7 +19,7 @@ import { receiptSkipped } from './receipt-skipped.ts'
 import { renamesFromEnd } from '../renames.ts'
 import { PeerStreams } from './peer-streams.ts'
 import type { TransferContext } from '../context.ts'
-import { notServedFailure, waitsTurnThere, type Sends } from './sends.ts'
+import { notServedFailure, waitsThere, type Sends } from './sends.ts'
 
 const PERSIST_INTERVAL_MS = 2000
 
@@ -56,10 +56,10 @@ export class SendServing {
       this.ctx.changed(sender.id, false)
     }, (sender, held) => {
       if (sender.offer == null) return
-      // nothing held says something only to a send that waits its turn there: a run's first report. A receiver
+      // nothing held says something only to a send that waits there (its turn, or a retry): a run's first report. A receiver
       // asking whether an offer that waits there for a decision still stands sends the same (offer-decisions.ts checkPendingOffer),
       // and that send is still offered (review finding: shown fetching at 0 B/s, no longer waiting to be accepted)
-      if (held === 0 && !waitsTurnThere(sender)) return
+      if (held === 0 && !waitsThere(sender)) return
       // the receiver's own count, copies included: ahead of what was served while it copies what it had
       const done = Math.min(held, sender.progress.total)
       if (done > sender.progress.done) sender.progress.done = done

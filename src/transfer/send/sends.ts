@@ -173,9 +173,9 @@ export class Sends {
    * back (and its first chunk request sets it fetching again).
    */
   peerGone (peerId: string): void {
-    // one that waited its turn there waits for the peer now (its turn is asked for again when it is back);
+    // one that waited there (its turn, a retry) waits for the peer now (where it stands is asked again when it is back);
     // it says why, as one whose offer could not reach the peer does (found using the TUI: "waiting for peer" and no more)
-    for (const s of this.senders.values()) if (s.peerId === peerId && (s.state === 'fetching' || waitsTurnThere(s))) this.setSendState(s, 'waiting', this.peerWentOffline(peerId))
+    for (const s of this.senders.values()) if (s.peerId === peerId && (s.state === 'fetching' || waitsThere(s))) this.setSendState(s, 'waiting', this.peerWentOffline(peerId))
   }
 
   private peerWentOffline (peerId: string): FerryError {
@@ -191,16 +191,23 @@ export class Sends {
     return new FerryError('E_LIMIT', `waiting its turn: ${this.ctx.c.peerName(s.peerId)} starts it after receives under way there (it runs a few at a time from one device, and one at a time of the same files)`)
   }
 
+  /** Why a send waits that its receiver took and runs again in `inMs` (RetryAwaited) */
+  retryAwaited (s: Sender, inMs: number): FerryError {
+    return new RetryAwaited(this.ctx.c.peerName(s.peerId), Date.now() + inMs)
+  }
+
   /**
-   * A probe's answer (accepted): a send told it waits its turn says so, and one told it no longer does is fetching
-   * again (its receiver's requests say so too, once they come). Also one whose offer waited there for a decision
-   * (`offered`, answered pending): its receiver took it since, and tells us only that it waits its turn, as it takes
-   * it (ChunkRequest.waits_turn; a receiver from before that tells nothing); its turn may be far off (review finding:
-   * "offered, waiting to be accepted there" until then).
+   * A probe's answer (accepted): a send told it waits its turn says so, one told it waits to retry says when, and
+   * one told neither is fetching again (its receiver's requests say so too, once they come). Also one whose offer
+   * waited there for a decision (`offered`, answered pending): its receiver took it since, and tells us only that it
+   * waits its turn, as it takes it (ChunkRequest.waits_turn; a receiver from before that tells nothing); its turn may
+   * be far off (review finding: "offered, waiting to be accepted there" until then).
    */
-  turnTold (s: Sender, waits: boolean): void {
-    if (waits && (s.state === 'fetching' || s.state === 'waiting' || s.state === 'offered') && !waitsTurnThere(s)) this.setSendState(s, 'waiting', this.turnAwaited(s))
-    else if (!waits && (waitsTurnThere(s) || s.state === 'offered')) this.setSendState(s, 'fetching')
+  turnTold (s: Sender, waits: boolean, retryInMs = 0): void {
+    const goesOn = s.state === 'fetching' || s.state === 'waiting' || s.state === 'offered'
+    if (waits && goesOn && !waitsTurnThere(s)) this.setSendState(s, 'waiting', this.turnAwaited(s))
+    else if (!waits && retryInMs > 0 && goesOn) this.setSendState(s, 'waiting', this.retryAwaited(s, retryInMs))
+    else if (!waits && (waitsThere(s) || s.state === 'offered')) this.setSendState(s, 'fetching')
   }
 
   /** Every send stops with the daemon (service.ts stop), recorded as far as it got: it goes on after the restart. */
@@ -216,6 +223,23 @@ export class Sends {
 /** A send its receiver took, waiting there behind other receives from this device (turnAwaited). */
 export function waitsTurnThere (s: Sender): boolean {
   return s.state === 'waiting' && s.error?.code === 'E_LIMIT'
+}
+
+/**
+ * Why a send waits that its receiver took and runs again at a time it told
+ * (OfferAnswer.retry_in_ms): its last runs there were cut short with nothing
+ * new received, and it waits that out, not its turn (notes' leftover: said
+ * to wait its turn while the receives from this device ran there at once).
+ */
+class RetryAwaited extends FerryError {
+  constructor (peer: string, at: number) {
+    super('E_PEER_UNREACHABLE', `waiting to retry: the last tries of ${peer} to fetch it were cut short with nothing new received; it tries again at ${new Date(at).toLocaleTimeString()}`)
+  }
+}
+
+/** A send its receiver took, waiting there: its turn (waitsTurnThere), or a retry at a time it told (RetryAwaited). Its run there, once begun, says so (a report, a request). */
+export function waitsThere (s: Sender): boolean {
+  return waitsTurnThere(s) || (s.state === 'waiting' && s.error instanceof RetryAwaited)
 }
 
 /**
