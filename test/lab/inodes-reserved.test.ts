@@ -57,7 +57,8 @@ describe.skipIf(skip != null)('offers accepted while the receives from their sen
       const ans = await evil.offer(victim, running, undefined, undefined, { hold: () => true })
       expect(ans, `running ${i}`).toMatchObject({ status: 'accepted', waitsTurn: false })
     }
-    await waitFor(async () => (await call(victim, 'transfers')).filter((t) => ids.includes(t.id) && t.state === 'fetching').length === ids.length ? true : undefined, 'the first receives to run', 20_000)
+    // each asked for its first chunk: planned, its part files made (fetching is said before the plan)
+    await waitFor(async () => ids.every((id) => evil.attempts(id, 0, 0) > 0) && (await call(victim, 'transfers')).filter((t) => ids.includes(t.id) && t.state === 'fetching').length === ids.length ? true : undefined, 'the first receives to run', 20_000)
     // as many files as the disk can make with the margin kept, and 2 to spare (a spool slot more, say)
     const n = Number((await statfs(disk!)).ffree) - INODE_MARGIN - 2
     expect(n, 'files the disk can make with the margin').toBeGreaterThan(100)
