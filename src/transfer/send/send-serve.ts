@@ -18,6 +18,7 @@ import { serveChunks, type Sender } from './sender.ts'
 import { receiptSkipped } from './receipt-skipped.ts'
 import { renamesFromEnd } from '../renames.ts'
 import { PeerStreams } from './peer-streams.ts'
+import { servePaceFromEnv } from './serve-pace.ts'
 import type { TransferContext } from '../context.ts'
 import { notServedFailure, waitsThere, type Sends } from './sends.ts'
 
@@ -28,6 +29,8 @@ export class SendServing {
   private readonly sends: Sends
   /** chunk streams served now, by peer (over all its connections) */
   private readonly chunkStreams = new PeerStreams(MAX_CHUNK_STREAMS_PER_PEER)
+  /** none but in tests (serve-pace.ts); one for all the streams, as a link's speed is */
+  private readonly pace = servePaceFromEnv()
 
   constructor (ctx: TransferContext, sends: Sends) {
     this.ctx = ctx
@@ -65,7 +68,7 @@ export class SendServing {
       if (done > sender.progress.done) sender.progress.done = done
       this.heardFrom(sender)
       this.ctx.changed(sender.id, false)
-    }, { onGivenUp: (sender, file) => { this.sends.recordGivenUp(sender, file) }, onServedAgain: (sender, file) => { this.sends.forgetGivenUp(sender, file) }, onCut: (sender) => { if (!sender.finished) sender.streamCut = true }, onWaitsTurn: (sender) => { if (sender.offer != null && !sender.finished) this.sends.turnTold(sender, true) } })
+    }, { pace: this.pace, onGivenUp: (sender, file) => { this.sends.recordGivenUp(sender, file) }, onServedAgain: (sender, file) => { this.sends.forgetGivenUp(sender, file) }, onCut: (sender) => { if (!sender.finished) sender.streamCut = true }, onWaitsTurn: (sender) => { if (sender.offer != null && !sender.finished) this.sends.turnTold(sender, true) } })
       .finally(() => { this.chunkStreams.release(remote) })
   }
 

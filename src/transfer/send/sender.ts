@@ -21,6 +21,7 @@ import { SEND_SLICE, takeSendBuffer } from './send-buffers.ts'
 import { NotServedError, notServedReason, type NotServedReason } from '../not-served.ts'
 import { isFinalState, type RenamedPath, type SkippedPath } from '../../daemon/control/types.ts'
 import type { FileIdentity } from '../../store/hash-cache.ts'
+import type { ServePace } from './serve-pace.ts'
 
 /** Why a file of a send could not be served (Sender.givenUp); `at`: when, in this run (performance.now()), none for one reloaded from the store (an earlier run's). */
 export interface GivenUp { why: string, said: string, reason?: NotServedReason, at?: number }
@@ -324,12 +325,13 @@ function sourceError (path: string, err: unknown): Error {
  * opened (in this run or an earlier one) was found as offered again and is
  * served: its reason left `givenUp` (said of a receipt that goes without the
  * file for another cause, it named a change or removal undone since).
+ * `options.pace`: waited on before each slice is sent (serve-pace.ts, tests only).
  * `options.onCut`: the stream failed (reset, the link gone, too idle with
  * bytes on their way) before its peer closed it, having carried chunks of
  * `s`'s offer. `options.onWaitsTurn`: its receiver says a person accepted
  * `s` there, and it waits its turn (ChunkRequest.waits_turn).
  */
-export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number) => void, onHeld?: (s: Sender, heldBytes: number) => void, options: { idleMs?: number, onGivenUp?: (s: Sender, fileIndex: number) => void, onServedAgain?: (s: Sender, fileIndex: number) => void, onCut?: (s: Sender) => void, onWaitsTurn?: (s: Sender) => void } = {}): Promise<void> {
+export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number) => void, onHeld?: (s: Sender, heldBytes: number) => void, options: { idleMs?: number, pace?: ServePace, onGivenUp?: (s: Sender, fileIndex: number) => void, onServedAgain?: (s: Sender, fileIndex: number) => void, onCut?: (s: Sender) => void, onWaitsTurn?: (s: Sender) => void } = {}): Promise<void> {
   const idleMs = options.idleMs ?? CHUNK_STREAM_IDLE_MS
   /** files given up before this (givenUp's `at`) were given up before its receiver asked for anything on it */
   const openedAt = performance.now()
@@ -485,6 +487,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
             const slice = Math.min(READ_SLICE, length - at)
             data = checked !== undefined ? checked.subarray(skip + at, skip + at + slice) : source.read(src, file, offset + at, slice, false, identity, takeSendBuffer) // throws: the stream is aborted below
           }
+          if (options.pace !== undefined) await options.pace(data.length)
           await send(data)
           at += data.length
         }
