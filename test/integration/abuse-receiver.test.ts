@@ -19,6 +19,8 @@ import { daemonWithEvilPeer, hex, type EvilPeer } from '../helpers/evil-peer.ts'
 
 const MiB = 1024 ** 2
 const GiB = 1024 ** 3
+/** how long a send the receiver asks nothing of waits before its sender probes it (10 s but in tests) */
+const PROBE_AFTER_MS = 3000
 
 let sender: TestDaemon
 let evil: EvilPeer
@@ -26,8 +28,9 @@ let sourceDir: string
 
 daemonWithEvilPeer(async () => {
   sourceDir = await tempDir('ferry-abuse-receiver-')
-  // the preview opens as the hashing starts: the receiver knows the transfer id before there is an offer
-  return { name: 'sender', env: { FERRY_PREVIEW: 'always' } }
+  // the preview opens as the hashing starts: the receiver knows the transfer id before there is an offer;
+  // a send quiet for 3 s, not 10 s, is probed (offered again): the tests that await a probe's answer wait less
+  return { name: 'sender', env: { FERRY_PREVIEW: 'always', FERRY_TEST_PROBE_AFTER_MS: String(PROBE_AFTER_MS) } }
 }, (d, e) => { sender = d; evil = e })
 
 describe('a receipt for a send not yet offered', () => {
@@ -136,7 +139,7 @@ describe('a send its receiver takes and starts after other receives from the sam
       const reports = await evil.open(sender, CHUNKS_PROTOCOL)
       await sendAll(reports, encodeChunkRequest({ transferId: offer.transferId, fileIndex: 0, chunks: [], heldBytes: 0 }))
       await waitFor(async () => (await shown())?.state === 'fetching', 'the send to be fetching once the receiver runs it', 10_000)
-      // nothing comes for 10 s: the sender asks (offers again), and the answer says it waits its turn (a receiver that restarted, say)
+      // nothing comes for PROBE_AFTER_MS: the sender asks (offers again), and the answer says it waits its turn (a receiver that restarted, say)
       await waitsTurn(shown, 'a probe to find it waiting its turn again', 30_000)
       expect(offersOf(id)).toBeGreaterThan(1)
       reports.abort(new Error('done'))

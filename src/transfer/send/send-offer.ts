@@ -26,6 +26,11 @@ import { notServedFailure, type Sends } from './sends.ts'
  * (asleep, restarting); the repeated offer gets it as its answer.
  */
 const PROBE_AFTER_MS = 10_000
+/** PROBE_AFTER_MS, or FERRY_TEST_PROBE_AFTER_MS (tests only: a probe's answer awaited without 10 s of quiet first) */
+function probeAfterMs (env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.FERRY_TEST_PROBE_AFTER_MS)
+  return Number.isFinite(v) && v > 0 ? v : PROBE_AFTER_MS
+}
 /** …and each probe that finds it quiet waits twice as long as the last, up to 2^5 × 10 s ≈ 5 min: a probe costs the receiver an offer decode */
 const PROBE_MAX_DOUBLINGS = 5
 /** An offer not delivered for an error of the link (isTransient) is made again this long after, then twice that, and so on, up to OFFER_RETRY_MAX_MS. */
@@ -49,6 +54,7 @@ export class SendOffering {
   private readonly sends: Sends
   /** sends hashed again after a restart, waiting for their peer to offer to it (peerOnline) */
   private readonly offerWaits = new Map<string, () => void>()
+  private readonly probeAfter = probeAfterMs()
 
   constructor (ctx: TransferContext, sends: Sends) {
     this.ctx = ctx
@@ -189,10 +195,10 @@ export class SendOffering {
     }
   }
 
-  /** Sends delivered and quiet since PROBE_AFTER_MS (doubled for each quiet probe) are probed, as of `now`. */
+  /** Sends delivered and quiet since PROBE_AFTER_MS (probeAfterMs; doubled for each quiet probe) are probed, as of `now`. */
   probeQuiet (now: number): void {
     for (const s of this.sends.senders.values()) {
-      const quiet = now - s.heardAt > PROBE_AFTER_MS * 2 ** Math.min(s.quietProbes, PROBE_MAX_DOUBLINGS)
+      const quiet = now - s.heardAt > this.probeAfter * 2 ** Math.min(s.quietProbes, PROBE_MAX_DOUBLINGS)
       if (s.delivered && !s.probing && !s.finished && s.state !== 'hashing' && quiet && this.ctx.c.isOnline(s.peerId)) void this.probe(s)
     }
   }
