@@ -81,10 +81,13 @@ function expectError (r: CliResult, code: string): void {
   expect(r.stderr).toMatch(new RegExp(`^ferry: ${code}: `, 'm'))
 }
 
+/**
+ * `d`'s transfers, through its control socket: a CLI process per look is a
+ * Node start-up (~0.3 s, more on a busy box) taken from the daemons, and this
+ * file looks ~30 times (`ferry transfers --json` is tested in transfer.test.ts).
+ */
 async function transfersOf (d: TestDaemon): Promise<TransferInfo[]> {
-  const r = await d.cli(['transfers', '--json'])
-  expect(r.code, r.stderr).toBe(0)
-  return JSON.parse(r.stdout)
+  return await control(d, 'transfers')
 }
 
 /**
@@ -594,10 +597,7 @@ describe('resume after kill -9', () => {
       expect(cancelled.code, cancelled.stderr).toBe(0)
       expect((await sending.done).code).toBe(1)
       b = await b.restart()
-      await waitFor(async () => {
-        const r = await b.cli(['offers', '--json'])
-        return !(JSON.parse(r.stdout) as OfferInfo[]).some((o) => o.id === pending.id)
-      }, 'beta to drop the withdrawn offer', 30_000, 200)
+      await waitFor(async () => !(await control(b, 'offers')).some((o) => o.id === pending.id), 'beta to drop the withdrawn offer', 30_000, 200)
       expect((await transfersOf(b)).find((t) => t.id === pending.id)).toMatchObject({ state: 'cancelled' })
     })
   }, TEST_TIMEOUT)
