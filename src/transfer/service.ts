@@ -40,6 +40,7 @@ import { SendOffering } from './send/send-offer.ts'
 import { SendHashing } from './send/send-hash.ts'
 import { SendServing } from './send/send-serve.ts'
 import { Receives } from './receive/receives.ts'
+import { SENDER_CANCELLED } from './receive/receiver.ts'
 import { ReceiveRoom } from './receive/receive-room.ts'
 import { OfferIntake } from './receive/offer-intake.ts'
 import { OfferDecisions } from './receive/offer-decisions.ts'
@@ -240,7 +241,7 @@ export class TransferService {
       const r = this.receives.receivers.get(id)
       if (end.status === 'cancelled' && r != null && !r.finished) {
         if (r.state === 'offered') this.c.emitOfferRemoved(id)
-        await r.cancel('cancelled', false, 'cancelled by the sender')
+        await r.cancel('cancelled', false, SENDER_CANCELLED)
       }
       return
     }

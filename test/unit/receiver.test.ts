@@ -383,6 +383,18 @@ describe('Receiver', () => {
     expect(left.length, 'the part files of what was verified').toBeGreaterThan(0)
   })
 
+  it('a receive whose sender answers a chunk request with its cancel says "cancelled by the sender", as its end message would (helper finding: "sender: the sender cancelled this transfer" when the answer came before the end)', async () => {
+    let asked = 0
+    // the words of the sender's daemon (sends.ts senderFor) for a send cancelled there
+    const { offer, receiveDir, serving } = await servedOffer(Array.from({ length: 4 }, (_, i) => ({ path: `f${i}.bin`, data: randomBytes(8 * CHUNK) })), (s) => {
+      if (++asked > 6) throw new FerryError('E_CANCELLED', 'the sender cancelled this transfer')
+      return s
+    })
+    const receiver = new Receiver(depsWith(() => sink, [], serving), { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+    await receiver.run()
+    expect({ state: receiver.state, code: receiver.error?.code, message: receiver.error?.message }).toEqual({ state: 'cancelled', code: 'E_CANCELLED', message: 'cancelled by the sender' })
+  })
+
   it('a receive that ends without its files (its sender cancels) tells a folder that arrived under another name with the files placed in it, not all the offer had in it (review finding: "tree/ -> tree (1)/ (2 files)" for a cancelled receive that placed one or none; before renames were told by folder, a file was told once placed)', async () => {
     let asked = 0
     const { offer, receiveDir, serving } = await servedOffer([0, 1].map((i) => ({ path: `tree/f${i}.bin`, data: randomBytes(8 * CHUNK) })), (s) => {

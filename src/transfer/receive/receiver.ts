@@ -46,6 +46,8 @@ export const RECEIPT_CONTEXT = 'ferry-receipt/v1'
 const MISSING_MARKER = 'missing'
 /** Parallel chunk streams per transfer: 2 beat 1 by 15–20 % on noise+yamux; more add nothing (notes). */
 export const CHUNK_STREAMS = 3
+/** How a receive its sender cancelled says so: told by its end message (service.ts onEnd), or by the answer to a chunk request */
+export const SENDER_CANCELLED = 'cancelled by the sender'
 const FLUSH_INTERVAL_MS = 1000
 /**
  * Placed files are recorded (indexed, marked done) together, after this
@@ -843,7 +845,9 @@ export class Receiver {
     // a cancel anyone asked for (review finding)
     if (fe.code === 'E_CANCELLED' && fe.remote === true && !this.controller.signal.aborted) {
       this.keepVerifiedParts()
-      this.setState('cancelled', fe)
+      // in the words its end message brings (service.ts onEnd), which comes after this when the sender cancels
+      // under way (helper finding: "sender: the sender cancelled this transfer", one run in two)
+      this.setState('cancelled', new FerryError('E_CANCELLED', SENDER_CANCELLED, { cause: fe }))
       return
     }
     // the peer went away or the link dropped: wait and resume by itself
