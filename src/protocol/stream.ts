@@ -54,8 +54,14 @@ export function dialFailure (err: unknown, timeoutMs: number): string {
   return e?.message ?? String(err)
 }
 
-/** libp2p's errors for a stream cut under a read: reset or aborted by the other side, or its connection closed. */
+/** libp2p's errors for a stream cut under a read or a write: reset or aborted by the other side, or its connection closed. */
 const CUT_STREAM_ERRORS = new Set(['StreamResetError', 'StreamAbortedError', 'StreamClosedError', 'StreamStateError', 'ConnectionClosedError', 'ConnectionClosingError', 'MuxerClosedError'])
+
+/** Whether `err` is libp2p's for a stream cut under us (CUT_STREAM_ERRORS): a link that failed, not a fault of either side's code. */
+export function isCutStream (err: unknown): boolean {
+  const name = (err as { name?: unknown } | undefined)?.name
+  return typeof name === 'string' && CUT_STREAM_ERRORS.has(name)
+}
 
 /** Map length-prefix and decode failures to stable codes so peers get readable errors. */
 export function wireReadError (err: unknown, what: string): FerryError {
@@ -66,7 +72,7 @@ export function wireReadError (err: unknown, what: string): FerryError {
   if (e?.name === 'UnexpectedEOFError') return new FerryError('E_PROTOCOL', `${what}: stream ended early`)
   // reset or aborted by the other side, or its connection gone: the link failed, said with what was read
   // (fuzzing finding: `ferry pair CODE` said "E_PROTOCOL: The stream has been reset", libp2p's words alone)
-  if (e?.name != null && CUT_STREAM_ERRORS.has(e.name)) return new FerryError('E_PEER_UNREACHABLE', `${what}: the stream was cut before the other side's message (${e.message ?? e.name})`, { cause: err })
+  if (isCutStream(err)) return new FerryError('E_PEER_UNREACHABLE', `${what}: the stream was cut before the other side's message (${e.message ?? e.name})`, { cause: err })
   if (e?.name === 'AbortError' || e?.name === 'TimeoutError') return new FerryError('E_TIMEOUT', `${what}: timed out`)
   if (e instanceof FerryError) return e
   if (e?.name === 'RangeError' || /invalid|index out of range|wire type/i.test(e?.message ?? '')) {

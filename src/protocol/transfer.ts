@@ -8,7 +8,7 @@ import { FerryError, cutToBytes } from '../errors.ts'
 import { MAX_CHUNKS_PER_REQUEST, MAX_HASH_PART_BYTES, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_OFFER_TOTAL_BYTES, MAX_SMALL_MESSAGE_BYTES } from './constants.ts'
 import { FrameReader, finishStream, lengthPrefixed, sendAll, varintLength, writeVarint } from './frames.ts'
 import { ChunkHeader, ChunkRequest, FileEntry, HashPart, Offer, OfferAnswer, TransferEnd, TransferEndAck, type FileEntry as WireFileEntry } from './pb/transfer.js'
-import { fromWireError, timeoutSignal, toWireError, type WireErrorMsg } from './stream.ts'
+import { fromWireError, isCutStream, timeoutSignal, toWireError, type WireErrorMsg } from './stream.ts'
 
 /** One manifest entry as it travels in an offer. */
 export interface OfferFile {
@@ -191,8 +191,8 @@ export async function sendOffer (stream: Stream, encoded: Uint8Array, signal?: A
   } catch (err) {
     // a stream the receiver reset (too busy, or going away) is a link that failed: the send waits and offers again.
     // libp2p's error alone went to toFerryError, shown as the send's wait reason "E_INTERNAL: The stream has been reset" (fuzzing finding)
-    const e = err as { name?: string, message?: string, type?: string } | undefined
-    if (!(err instanceof FerryError) && e?.name !== 'AbortError' && e?.name !== 'TimeoutError') throw new FerryError('E_PEER_UNREACHABLE', `the receiver's offer stream failed before its answer (${e?.message ?? e?.type ?? String(err)})`, { cause: err })
+    // only libp2p's errors for a cut stream: a fault of this side's own code stays one, not a link to retry without end
+    if (isCutStream(err)) throw new FerryError('E_PEER_UNREACHABLE', `the receiver's offer stream failed before its answer (${(err as Error).message})`, { cause: err })
     throw namedFault(err, 'receiver\'s answer to the offer')
   }
   await finishStream(stream, sig)
