@@ -443,6 +443,19 @@ export function foldersAbove (paths: Iterable<string>): Set<string> {
   return out
 }
 
+/**
+ * Every folder (by its path here: `renamed`, else as sent) that placing
+ * `entries` makes or finds: the folders sent, and those on the way to each
+ * path. Each takes an inode where it is not there yet (receive-room.ts,
+ * receives.ts filesReservedIn).
+ */
+export function foldersPlaced (entries: ReadonlyArray<{ path: string, kind: string }>, renamed: ReadonlyMap<string, string> = new Map()): Set<string> {
+  const here = entries.map((f) => renamed.get(f.path) ?? f.path)
+  const out = foldersAbove(here)
+  for (const [i, f] of entries.entries()) if (f.kind === 'dir') out.add(here[i])
+  return out
+}
+
 /** The paths of an offer's entries that are folders themselves (folderRenames, checkReceivePaths). */
 export function dirPaths (entries: ReadonlyArray<{ path: string, kind: string }>): Set<string> {
   return new Set(entries.filter((e) => e.kind === 'dir').map((e) => e.path))

@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { toFerryError } from '../../errors.ts'
 import type { OfferMsg } from '../../protocol/transfer.ts'
 import type { Receiver } from './receiver.ts'
-import { checkOfferPaths, foldersAbove, type Refusal } from '../folder/safe-path.ts'
+import { checkOfferPaths, foldersPlaced, type Refusal } from '../folder/safe-path.ts'
 import { checkSpace, type SpaceNeed } from '../folder/space.ts'
 import { partDirFor } from '../folder/finalize.ts'
 import { alreadyInPlace } from './receive-plan.ts'
@@ -88,7 +88,7 @@ export class ReceiveRoom {
     // each folder it makes takes an inode too: counted all made until looked for here (below), as the files in place
     // are (review finding: 50 files, each in two folders of its own, fitted 50 and 64 kept free, and failed with
     // "ENOSPC: no space left on device, mkdir …" once the 101 folders had taken the inodes)
-    const folders = foldersOf(taken, renamed)
+    const folders = foldersPlaced(taken, renamed)
     let newFolders = folders.size
     const need = async (): Promise<SpaceNeed> => {
       const { held, spooled, partFiles } = await partFolderBytes(partDir)
@@ -120,12 +120,4 @@ export class ReceiveRoom {
     if (freed.folders > 0) short = await shortage()
     if (short !== undefined) throw short
   }
-}
-
-/** Every folder (by its path here) that placing `taken` makes or finds: the folders sent, and those on the way to each path. */
-function foldersOf (taken: OfferMsg['files'], renamed: ReadonlyMap<string, string>): Set<string> {
-  const here = taken.map((f) => renamed.get(f.path) ?? f.path)
-  const out = foldersAbove(here)
-  for (const [i, f] of taken.entries()) if (f.kind === 'dir') out.add(here[i])
-  return out
 }

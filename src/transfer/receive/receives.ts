@@ -25,7 +25,7 @@ import type { TransferRow } from '../../store/transfers.ts'
 import type { Bitmap } from '../bitmap.ts'
 import { CHUNK_STREAMS, Receiver } from './receiver.ts'
 import { createChunkSink, type ChunkSink } from '../sink/sink.ts'
-import { folderIdOf, foldersAbove, isFolderAt, type FolderId } from '../folder/safe-path.ts'
+import { folderIdOf, foldersPlaced, isFolderAt, type FolderId } from '../folder/safe-path.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { checkSpace, spoolBound, type ChunkedEntries, type PullShape } from '../folder/space.ts'
 import { REQUEST_BYTES, REQUESTS_AHEAD, WRITE_BYTES_IN_FLIGHT } from './fetch.ts'
@@ -124,9 +124,7 @@ export class Receives {
     let files = 0
     for (const r of this.receivers.values()) {
       if (!which(r) || r.receiveDir !== dir || r.finished || r.state === 'offered' || r.planned) continue
-      const folders = foldersAbove(r.offer.files.map((f) => f.path))
-      for (const f of r.offer.files) if (f.kind === 'dir') folders.add(f.path)
-      files += r.offer.files.filter((f) => f.kind === 'file').length + folders.size
+      files += r.offer.files.filter((f) => f.kind === 'file').length + foldersPlaced(r.offer.files).size
     }
     return files
   }
