@@ -82,7 +82,9 @@ export class WaitNotes {
     const stop = this.waitOnly ? `Ctrl-C ends this wait, not the ${what}` : 'Ctrl-C cancels'
     if (t.state === 'waiting') {
       const why = t.error != null ? `${t.error.code}: ${sanitizeForDisplay(t.error.message)}` : 'not connected'
-      this.note(`waiting for ${peer} (${why}); the ${what} goes on by itself when it can (${stop})`)
+      // a full disk is waited for on the receiving side, not the peer: "waiting for beta" read as if it were away
+      const whom = t.error?.code !== 'E_NO_SPACE' ? peer : t.direction === 'receive' ? 'room in the receive folder' : `room on ${peer}`
+      this.note(`waiting for ${whom} (${why}); the ${what} goes on by itself when it can (${stop})`)
     } else if (t.state === 'offered' && t.awaitingDecision === true) {
       this.note(`offered to ${peer}; waiting for it to be accepted there (${stop})`)
     } else if (t.state !== 'offered') {

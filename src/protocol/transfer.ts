@@ -28,8 +28,8 @@ export interface OfferFile {
 export interface OfferMsg { transferId: Uint8Array, root: Uint8Array, totalBytes: number, files: OfferFile[] }
 /** The longest wait before a retry an answer is taken to tell (a receiver waits a minute at most): a peer's number, and shown */
 const MAX_RETRY_IN_MS = 60_000
-/** `waitsTurn`: accepted, and waiting behind the receives from this sender that the receiver runs at once; `retryInMs`: accepted, and waiting this long before its next run, its last ones cut short (transfer.proto, OfferAnswer) */
-export interface AnswerMsg { status: 'accepted' | 'pending' | 'refused', haveBytes: number, waitsTurn?: boolean, retryInMs?: number, error?: FerryError }
+/** `waitsTurn`: accepted, and waiting behind the receives from this sender that the receiver runs at once; `retryInMs`: accepted, and waiting this long before its next run, its last ones cut short; `waitsFor`: accepted, and waiting for what it says to go (room on its disk) (transfer.proto, OfferAnswer) */
+export interface AnswerMsg { status: 'accepted' | 'pending' | 'refused', haveBytes: number, waitsTurn?: boolean, retryInMs?: number, waitsFor?: FerryError, error?: FerryError }
 /** `missing`: done, but without these entries (a bit set over the offer's entries, see transfer.proto); absent or empty: all of it. */
 export interface EndMsg { transferId: Uint8Array, status: 'done' | 'declined' | 'cancelled' | 'failed', root: Uint8Array, signature: Uint8Array, failure?: FerryError, wireBytes?: number, missing?: Uint8Array, doneBytes?: number, renamedCount?: number, renamed?: RenamedEntry[], refused?: RefusedEntry[], renameCount?: number, renames?: RenamedEntry[] }
 
@@ -201,7 +201,8 @@ export async function sendOffer (stream: Stream, encoded: Uint8Array, signal?: A
   const error = fromWireError(ans.error, 'receiver')
   if (error != null) return { status: 'refused', haveBytes: 0, error: olderReceiverSaid(error) }
   if (ans.status !== 'accepted' && ans.status !== 'pending') throw new FerryError('E_PROTOCOL', 'receiver sent an unknown answer')
-  return { status: ans.status, haveBytes: ans.haveBytes, waitsTurn: ans.status === 'accepted' && ans.waitsTurn, retryInMs: ans.status === 'accepted' ? Math.min(ans.retryInMs, MAX_RETRY_IN_MS) : 0 }
+  const accepted = ans.status === 'accepted'
+  return { status: ans.status, haveBytes: ans.haveBytes, waitsTurn: accepted && ans.waitsTurn, retryInMs: accepted ? Math.min(ans.retryInMs, MAX_RETRY_IN_MS) : 0, waitsFor: accepted ? fromWireError(ans.waitsFor, 'receiver') : undefined }
 }
 
 /**
@@ -237,7 +238,7 @@ export async function readOffer (stream: Stream, signal?: AbortSignal): Promise<
 }
 
 async function writeAnswer (stream: Stream, a: AnswerMsg): Promise<void> {
-  const msg: OfferAnswer = { status: a.status, haveBytes: a.haveBytes, waitsTurn: a.waitsTurn === true, retryInMs: Math.round(a.retryInMs ?? 0), error: a.error != null ? toWireError(a.error) : undefined }
+  const msg: OfferAnswer = { status: a.status, haveBytes: a.haveBytes, waitsTurn: a.waitsTurn === true, retryInMs: Math.round(a.retryInMs ?? 0), waitsFor: a.waitsFor != null ? toWireError(a.waitsFor) : undefined, error: a.error != null ? toWireError(a.error) : undefined }
   try {
     await sendAll(stream, lengthPrefixed(OfferAnswer.encode(msg)), timeoutSignal(5000))
     await stream.close({ signal: timeoutSignal(5000) })
@@ -249,11 +250,11 @@ async function writeAnswer (stream: Stream, a: AnswerMsg): Promise<void> {
 
 // ---- chunks ---------------------------------------------------------------
 
-/** `firstOffset`, `firstLength`: only that range of the first listed chunk (length 0: to its end). `waitsTurn`: with no chunks, accepted by a person there and waiting its turn (transfer.proto). */
-export interface ChunkRequestMsg { transferId: Uint8Array, fileIndex: number, chunks: number[], firstOffset?: number, firstLength?: number, heldBytes?: number, fileHeldBytes?: number, waitsTurn?: boolean }
+/** `firstOffset`, `firstLength`: only that range of the first listed chunk (length 0: to its end). `waitsTurn`: with no chunks, accepted by a person there and waiting its turn; `waitsFor`: with no chunks, stopped there to wait for what it says (transfer.proto). */
+export interface ChunkRequestMsg { transferId: Uint8Array, fileIndex: number, chunks: number[], firstOffset?: number, firstLength?: number, heldBytes?: number, fileHeldBytes?: number, waitsTurn?: boolean, waitsFor?: FerryError }
 
 export function encodeChunkRequest (r: ChunkRequestMsg): Uint8Array {
-  return lengthPrefixed(ChunkRequest.encode({ transferId: r.transferId as Uint8Array<ArrayBuffer>, fileIndex: r.fileIndex, chunks: r.chunks, firstOffset: r.firstOffset ?? 0, firstLength: r.firstLength ?? 0, heldBytes: r.heldBytes ?? 0, fileHeldBytes: r.fileHeldBytes ?? 0, waitsTurn: r.waitsTurn === true }))
+  return lengthPrefixed(ChunkRequest.encode({ transferId: r.transferId as Uint8Array<ArrayBuffer>, fileIndex: r.fileIndex, chunks: r.chunks, firstOffset: r.firstOffset ?? 0, firstLength: r.firstLength ?? 0, heldBytes: r.heldBytes ?? 0, fileHeldBytes: r.fileHeldBytes ?? 0, waitsTurn: r.waitsTurn === true, waitsFor: r.waitsFor != null ? toWireError(r.waitsFor) : undefined }))
 }
 
 /**
@@ -271,7 +272,7 @@ export function askedRange (req: Pick<ChunkRequestMsg, 'firstOffset' | 'firstLen
 
 export async function readChunkRequest (reader: FrameReader, signal?: AbortSignal): Promise<ChunkRequestMsg | undefined> {
   const r = await reader.readLp((b) => ChunkRequest.decode(b, { limits: { chunks: MAX_CHUNKS_PER_REQUEST } }), MAX_SMALL_MESSAGE_BYTES, signal)
-  return r == null ? undefined : { transferId: r.transferId, fileIndex: r.fileIndex, chunks: r.chunks, firstOffset: r.firstOffset, firstLength: r.firstLength, heldBytes: countOrZero(r.heldBytes), fileHeldBytes: countOrZero(r.fileHeldBytes), waitsTurn: r.waitsTurn }
+  return r == null ? undefined : { transferId: r.transferId, fileIndex: r.fileIndex, chunks: r.chunks, firstOffset: r.firstOffset, firstLength: r.firstLength, heldBytes: countOrZero(r.heldBytes), fileHeldBytes: countOrZero(r.fileHeldBytes), waitsTurn: r.waitsTurn, waitsFor: fromWireError(r.waitsFor, 'receiver') }
 }
 
 /** A byte count a peer told: a safe integer above 0, or 0 ("not told"). */

@@ -16,6 +16,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { randomBytes } from 'node:crypto'
 import { createLibp2p } from 'libp2p'
 import { afterAll, beforeAll, expect } from 'vitest'
+import type { FerryError } from '../../src/errors.ts'
 import { parseCode } from '../../src/pairing/code.ts'
 import { runInitiator } from '../../src/pairing/exchange.ts'
 import { CHUNKS_PROTOCOL, HELLO_PROTOCOL, MAX_SMALL_MESSAGE_BYTES, OFFER_PROTOCOL, PAIR_PROTOCOL, PREVIEW_PROTOCOL, RECEIPT_PROTOCOL, WIRE_VERSION } from '../../src/protocol/constants.ts'
@@ -177,6 +178,8 @@ export class EvilPeer {
   waitsTurn = false
   /** offers (and probes) are answered as by a receiver whose runs of it were cut short and that runs it again in this many ms (OfferAnswer.retry_in_ms); 0: not */
   retryInMs = 0
+  /** offers (and probes) are answered as by a receiver whose run stopped to wait for what this says, room on its disk (OfferAnswer.waits_for); undefined: not */
+  waitsFor?: FerryError
   /** offers are answered `pending`, as by a receiver that holds them for a person to accept (auto-accept off) */
   holdsOffers = false
   private readonly served = new Map<string, Served>()
@@ -215,7 +218,7 @@ export class EvilPeer {
         if (trouble === 'silent') return
         // a receiver's chunk requests may overtake its answer (they go on streams of their own)
         if (trouble === 'fetch-first') await peer.fetchChunks(await connection.newStream(CHUNKS_PROTOCOL), offer.transferId, 0, [0])
-        await answer(peer.holdsOffers ? { status: 'pending', haveBytes: 0 } : { status: 'accepted', haveBytes: 0, waitsTurn: peer.waitsTurn, retryInMs: peer.retryInMs })
+        await answer(peer.holdsOffers ? { status: 'pending', haveBytes: 0 } : { status: 'accepted', haveBytes: 0, waitsTurn: peer.waitsTurn, retryInMs: peer.retryInMs, waitsFor: peer.waitsFor })
       }).catch(() => {})
     })
     // a daemon's preview is read (its transfer id is then known here) and its hash parts read past

@@ -14,6 +14,7 @@ import { CHUNKS_PROTOCOL, MAX_CHUNK_STREAMS_PER_PEER, RECEIPT_PROTOCOL } from '.
 import { encodeChunkRequest, sendAll, sendEnd, type OfferMsg } from '../../src/protocol/transfer.ts'
 import { receiptPayload } from '../../src/transfer/receive/receiver.ts'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
+import { FerryError } from '../../src/errors.ts'
 import { control as call, spawnCli, tempDir, vmRssBytes, waitFor, type CliProcess, type TestDaemon } from '../helpers/daemon.ts'
 import { daemonWithEvilPeer, hex, type EvilPeer } from '../helpers/evil-peer.ts'
 
@@ -76,7 +77,7 @@ async function sendOneToEvil (name: string, args: string[] = []): Promise<{ send
 const offersOf = (id: string): number => evil.offered.filter((o) => hex(o.transferId) === id).length
 
 /** The crafted receiver answers offers with `flags` while `run` runs, and as a plain receiver again after. */
-async function answering (flags: Partial<Pick<EvilPeer, 'waitsTurn' | 'holdsOffers' | 'retryInMs'>>, run: () => Promise<void>): Promise<void> {
+async function answering (flags: Partial<Pick<EvilPeer, 'waitsTurn' | 'holdsOffers' | 'retryInMs' | 'waitsFor'>>, run: () => Promise<void>): Promise<void> {
   Object.assign(evil, flags)
   try {
     await run()
@@ -84,6 +85,7 @@ async function answering (flags: Partial<Pick<EvilPeer, 'waitsTurn' | 'holdsOffe
     evil.waitsTurn = false
     evil.holdsOffers = false
     evil.retryInMs = 0
+    evil.waitsFor = undefined
   }
 }
 
@@ -168,6 +170,32 @@ describe('a send its receiver took and runs again later, its runs there cut shor
       reports.abort(new Error('done'))
       expect((await sender.cli(['cancel', id])).code).toBe(0)
       await sending.done
+    })
+  }, 60_000)
+})
+
+describe('a send whose receiver waits for room on its disk, which filled up while it ran', () => {
+  it('shows waiting for room in the receiver\'s words, told by the answer to its offer and, unasked, by a request for nothing (ChunkRequest.waits_for); the receiver\'s next run says it goes on (notes\' leftover: a full disk failed the transfer, and nothing went on by itself once there was room)', async () => {
+    const full = new FerryError('E_NO_SPACE', 'the receive folder\'s disk filled up while this ran: the receive folder has 1.0 MiB free; this needs 9.0 MiB and keeps 1.0 MiB free; it goes on by itself once there is room (free space there, or cancel it)')
+    const room = async (shown: () => Promise<TransferInfo | undefined>, what: string): Promise<TransferInfo> =>
+      await waitFor(async () => { const t = await shown(); return t?.state === 'waiting' && t.error?.code === 'E_NO_SPACE' ? t : undefined }, what, 10_000)
+    await answering({ waitsFor: full }, async () => {
+      const { sending, offer, id, shown } = await sendOneToEvil('room.bin')
+      expect((await room(shown, 'the send to wait for room, as the offer\'s answer says')).error?.message).toBe(`receiver: ${full.message}`)
+      // the room is back: the receiver's run, its first report, nothing held yet
+      evil.waitsFor = undefined
+      const reports = await evil.open(sender, CHUNKS_PROTOCOL)
+      await sendAll(reports, encodeChunkRequest({ transferId: offer.transferId, fileIndex: 0, chunks: [], heldBytes: 0 }))
+      await waitFor(async () => (await shown())?.state === 'fetching', 'the send to be fetching once the receiver runs it again', 10_000)
+      // the disk fills again: told at once, unasked
+      await sendAll(reports, encodeChunkRequest({ transferId: offer.transferId, fileIndex: 0, chunks: [], waitsFor: full }))
+      await room(shown, 'the send to wait for room again, as the request for nothing says')
+      reports.abort(new Error('done'))
+      expect((await sender.cli(['cancel', id])).code).toBe(0)
+      const done = await sending.done
+      // a script's log says what it waited for, and where
+      expect(done.stderr).toContain(`ferry: waiting for room on evil (E_NO_SPACE: receiver: ${full.message})`)
+      expect(sender.proc.exitCode).toBeNull()
     })
   }, 60_000)
 })

@@ -1,9 +1,9 @@
 // Full disk, end to end: two real daemons on 127.0.0.1 (mDNS off), the
 // receiver's receive folder on a small tmpfs mounted for this test (needs
 // root; required in CI, a printed skip elsewhere). An offer that cannot fit
-// is refused up front; a disk that fills up while a transfer runs fails it
-// cleanly with E_NO_SPACE; once there is room again, sending the same file
-// resumes from the part file instead of starting over.
+// is refused up front; a disk that fills up while a transfer runs has it
+// wait for room (E_NO_SPACE, both sides told), and once there is room again
+// it goes on by itself from the part file instead of starting over.
 //
 // Sizes: the receiver keeps 1 % of this small file system free on top of
 // what an offer needs (64 MiB on one of 6.4 GiB and more: transfer/folder/space.ts),
@@ -94,7 +94,7 @@ describe.skipIf(skip != null)('full disk (tmpfs receive folder)', () => {
     expect(await freeBytes(mountpoint!)).toBe(TMPFS_MIB * MiB)
   })
 
-  it('a disk that fills up during the transfer fails it cleanly; with room again, sending the same file resumes from what was kept (part file and spool)', async () => {
+  it('a disk that fills up during the transfer waits for room, both sides saying so, with nothing under the final name; once there is room it goes on by itself from what was kept (part file and spool), and `ferry send` exits 0', async () => {
     const path = join(files, 'fifteen.bin')
     const data = await writeRandom(path, 15 * MiB)
     const final = join(mountpoint!, 'fifteen.bin')
@@ -103,7 +103,7 @@ describe.skipIf(skip != null)('full disk (tmpfs receive folder)', () => {
     // hold the offer so the filler can go in after the accept and before any byte arrives:
     // the receiver asks before accepting, and the sender is stopped (SIGSTOP) across the accept
     await call(receiver, 'peer.autoAccept', { peer: sender.peerId, autoAccept: false })
-    const send = spawnCli(['send', receiver.peerId, path, '--json', '--home', sender.home], { timeoutMs: 60_000 })
+    const send = spawnCli(['send', receiver.peerId, path, '--json', '--home', sender.home], { timeoutMs: 90_000 })
     const offer = await waitFor(async () => (await call(receiver, 'offers')).find((o) => o.peerId === sender.peerId), 'the offer to be pending', 20_000, 100)
     expect(offer.totalBytes).toBe(15 * MiB)
     sender.proc.kill('SIGSTOP')
@@ -119,19 +119,26 @@ describe.skipIf(skip != null)('full disk (tmpfs receive folder)', () => {
     }
     expect(leftFree).toBeLessThanOrEqual(5 * MiB)
 
-    const sent = await send.done
-    expect(sent.code, sent.stderr).toBe(1)
-    const line = /^ferry: (E_[A-Z_]+): (.*)$/m.exec(sent.stderr)
-    expect(line, sent.stderr).not.toBeNull()
-    if (line![1] !== 'E_NO_SPACE') expect(line![0]).toMatch(/^ferry: E_IO: .*ENOSPC/)
-    const failed = (await call(receiver, 'transfers')).find((t) => t.id === offer.id)!
-    expect(failed.state).toBe('failed')
-    expect(['E_NO_SPACE', 'E_IO']).toContain(failed.error?.code)
-    if (failed.error?.code === 'E_IO') expect(failed.error.message).toMatch(/ENOSPC/)
-    // the sender shows how far it got: what the receiver kept, not all it had served (was 100 %)
-    expect(failed.doneBytes).toBeLessThan(15 * MiB)
-    expect((await call(sender, 'transfers')).find((t) => t.id === offer.id)).toMatchObject({ state: 'failed', doneBytes: failed.doneBytes })
-    expect(JSON.parse(sent.stdout)).toMatchObject({ state: 'failed', doneBytes: failed.doneBytes })
+    // the receive waits for room, saying how much it lacks; the sender is told at once, not at its next probe
+    const waiting = await waitFor(async () => {
+      const t = (await call(receiver, 'transfers')).find((x) => x.id === offer.id)
+      return t?.state === 'waiting' && t.error?.code === 'E_NO_SPACE' ? t : undefined
+    }, 'the receive to wait for room', 30_000, 100)
+    expect(waiting.error!.message).toMatch(/^the receive folder's disk filled up while this ran: the receive folder has .* free; this needs .*; it goes on by itself once there is room/)
+    expect(waiting.doneBytes).toBeLessThan(15 * MiB)
+    const told = await waitFor(async () => {
+      const t = (await call(sender, 'transfers')).find((x) => x.id === offer.id)
+      return t?.state === 'waiting' && t.error?.code === 'E_NO_SPACE' ? t : undefined
+    }, 'the sender to be told', 10_000, 100)
+    expect(told.error!.message).toMatch(/^receiver: the receive folder's disk filled up while this ran/)
+    await waitFor(() => /^ferry: waiting for room on receiver \(E_NO_SPACE: receiver: the receive folder's disk filled up/m.test(send.stderr()) ? true : undefined, '`ferry send` to say it waits for room', 10_000, 100)
+    expect(send.proc.exitCode).toBeNull()
+    // it stays waiting while there is no room: no run at each look (every 2 s) that fails again
+    await new Promise((resolve) => setTimeout(resolve, 2500))
+    const still = (await call(receiver, 'transfers')).find((t) => t.id === offer.id)!
+    expect(still).toMatchObject({ state: 'waiting', doneBytes: waiting.doneBytes, error: { code: 'E_NO_SPACE' } })
+    expect(receiver.output().match(/receive folder full; the transfer waits for room/g)).toHaveLength(1)
+
     // nothing under the final name; what did arrive sits in the part file and the spool
     await expect(stat(final)).rejects.toMatchObject({ code: 'ENOENT' })
     const partDirs = await readdir(join(mountpoint!, '.ferry-part'))
@@ -160,25 +167,22 @@ describe.skipIf(skip != null)('full disk (tmpfs receive folder)', () => {
       expect(Buffer.from(s.data).equals(data.subarray(s.chunk * CHUNK, s.chunk * CHUNK + s.data.length)), `spooled start of chunk ${s.chunk}`).toBe(true)
       spooled += s.data.length
     }
-    expect(whole * CHUNK + spooled, 'bytes kept through the failure').toBeGreaterThan(0)
+    expect(whole * CHUNK + spooled, 'bytes kept through the wait').toBeGreaterThan(0)
     expect(await readdir(mountpoint!)).toEqual(['.ferry-part', 'filler.bin'])
 
-    // room again: the same file, sent again, is a new transfer of the same content and reuses the part file
+    // room again: the same transfer goes on by itself, and fetches only what was neither in the part file nor in the spool
     await rm(filler)
-    await call(receiver, 'peer.autoAccept', { peer: sender.peerId, autoAccept: true })
-    const again = await sender.cli(['send', receiver.peerId, path, '--json'], { timeoutMs: 60_000 })
-    expect(again.code, again.stderr).toBe(0)
-    const summary = JSON.parse(again.stdout) as { id: string, state: string, totalBytes: number, wireBytes: number }
-    expect(summary.id).not.toBe(offer.id)
-    expect(summary.state).toBe('done')
-    expect(summary.totalBytes).toBe(15 * MiB)
-    // exactly what was neither in the part file nor in the spool crossed the network again
-    expect(summary.wireBytes).toBeLessThan(summary.totalBytes)
-    expect(summary.wireBytes).toBe(15 * MiB - whole * CHUNK - spooled)
-    const received = (await call(receiver, 'transfers')).find((t) => t.id === summary.id)!
-    expect(received).toMatchObject({ direction: 'receive', state: 'done', wireBytes: 15 * MiB - whole * CHUNK - spooled })
+    const sent = await send.done
+    expect(sent.code, sent.stderr).toBe(0)
+    expect(sent.stderr).toMatch(/^ferry: sending to receiver$/m)
+    const summary = JSON.parse(sent.stdout) as { id: string, state: string, totalBytes: number }
+    expect(summary).toMatchObject({ id: offer.id, state: 'done', totalBytes: 15 * MiB })
+    const received = (await call(receiver, 'transfers')).find((t) => t.id === offer.id)!
+    expect(received).toMatchObject({ direction: 'receive', state: 'done', doneBytes: 15 * MiB })
+    expect(received.wireBytes - waiting.wireBytes).toBe(15 * MiB - whole * CHUNK - spooled)
     expect((await readFile(final)).equals(data)).toBe(true)
     expect(await readdir(mountpoint!)).toEqual(['fifteen.bin']) // part folder cleaned up
+    await call(receiver, 'peer.autoAccept', { peer: sender.peerId, autoAccept: true })
   })
 
   it('space is counted for receives under way: of two 50 MiB offers that each fit alone, the second is refused while the first runs', async () => {

@@ -4,7 +4,7 @@
 // real encoder and decoder here.
 import { describe, expect, it } from 'vitest'
 import { streamPair } from '@libp2p/utils'
-import { END_REFUSED_SHOWN, END_RENAMED_SHOWN, FrameReader, decodeOffer, encodeChunkHeader, encodeOffer, olderReceiverSaid, readChunkHeader, sendAll, readEnd, readOffer, sendEnd, sendOffer, type EndMsg, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
+import { END_REFUSED_SHOWN, END_RENAMED_SHOWN, FrameReader, decodeOffer, encodeChunkHeader, encodeChunkRequest, encodeOffer, olderReceiverSaid, readChunkHeader, readChunkRequest, sendAll, readEnd, readOffer, sendEnd, sendOffer, type EndMsg, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
 import { MAX_OFFER_FILES, MAX_SMALL_MESSAGE_BYTES } from '../../src/protocol/constants.ts'
 import { FerryError } from '../../src/errors.ts'
 import { ChunkHeader, Offer, TransferEnd } from '../../src/protocol/pb/transfer.js'
@@ -57,6 +57,24 @@ describe('offer codec', () => {
     expect(got.offer.files[1999].size).toBe(301_999)
     await got.answer({ status: 'accepted', haveBytes: 0 })
     expect((await sent).status).toBe('accepted')
+  })
+
+  it('an answer carries what an accepted receive waits for (room on its disk: OfferAnswer.waits_for), read only with "accepted", in the receiver\'s words; and a request for no chunks carries it too (ChunkRequest.waits_for)', async () => {
+    const full = new FerryError('E_NO_SPACE', 'the receive folder\'s disk filled up while this ran')
+    for (const status of ['accepted', 'pending'] as const) {
+      const [out, inbound] = await streamPair()
+      const sent = sendOffer(out, encodeOffer(offerOf([{ size: 1, mtimeMs: 0 }])))
+      await (await readOffer(inbound)).answer({ status, haveBytes: 0, waitsFor: full })
+      const got = await sent
+      if (status === 'accepted') expect(got.waitsFor).toMatchObject({ code: 'E_NO_SPACE', message: `receiver: ${full.message}`, remote: true })
+      else expect(got.waitsFor).toBeUndefined()
+    }
+    const [out, inbound] = await streamPair()
+    await sendAll(out, encodeChunkRequest({ transferId: new Uint8Array(16), fileIndex: 0, chunks: [], waitsFor: full }))
+    await sendAll(out, encodeChunkRequest({ transferId: new Uint8Array(16), fileIndex: 0, chunks: [] }))
+    const reader = new FrameReader(inbound)
+    expect((await readChunkRequest(reader))?.waitsFor).toMatchObject({ code: 'E_NO_SPACE', message: `receiver: ${full.message}` })
+    expect((await readChunkRequest(reader))?.waitsFor).toBeUndefined()
   })
 
   it('an offer whose receiver resets the stream instead of answering fails as a link that failed (E_PEER_UNREACHABLE, the send waits and asks again), and an answer with a byte count past 2^53 - 1 as the receiver\'s answer, saying so (fuzzing finding: "E_INTERNAL: The stream has been reset" shown as the send\'s wait reason; "malformed message: Could not encode varint")', async () => {

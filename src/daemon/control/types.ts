@@ -127,7 +127,8 @@ export function isMovingState (state: string): boolean {
  * peer E_LIMIT" read as a peer gone away).
  */
 export function waitingWords (t: { error?: { code: string } }): string {
-  return t.error?.code === 'E_LIMIT' ? 'waiting its turn' : 'waiting for peer'
+  // E_NO_SPACE: the receive folder's disk filled up while it ran, and it goes on once there is room (room-wait.ts)
+  return t.error?.code === 'E_LIMIT' ? 'waiting its turn' : t.error?.code === 'E_NO_SPACE' ? 'waiting for room' : 'waiting for peer'
 }
 
 export interface FileProgress {

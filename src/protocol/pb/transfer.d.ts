@@ -127,6 +127,7 @@ export interface OfferAnswer {
     haveBytes: number;
     waitsTurn: boolean;
     retryInMs: number;
+    waitsFor?: WireError;
     error?: WireError;
 }
 export declare namespace OfferAnswer {
@@ -147,6 +148,14 @@ export declare namespace OfferAnswer {
         field: '$.retryInMs';
         value: number;
     }
+    interface OfferAnswerWaitsForCodeFieldEvent {
+        field: '$.waitsFor.code';
+        value: string;
+    }
+    interface OfferAnswerWaitsForMessageFieldEvent {
+        field: '$.waitsFor.message';
+        value: string;
+    }
     interface OfferAnswerErrorCodeFieldEvent {
         field: '$.error.code';
         value: string;
@@ -157,7 +166,7 @@ export declare namespace OfferAnswer {
     }
     function encode(obj: Partial<OfferAnswer>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OfferAnswer>): OfferAnswer;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OfferAnswer>): Generator<OfferAnswerStatusFieldEvent | OfferAnswerHaveBytesFieldEvent | OfferAnswerWaitsTurnFieldEvent | OfferAnswerRetryInMsFieldEvent | OfferAnswerErrorCodeFieldEvent | OfferAnswerErrorMessageFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OfferAnswer>): Generator<OfferAnswerStatusFieldEvent | OfferAnswerHaveBytesFieldEvent | OfferAnswerWaitsTurnFieldEvent | OfferAnswerRetryInMsFieldEvent | OfferAnswerWaitsForCodeFieldEvent | OfferAnswerWaitsForMessageFieldEvent | OfferAnswerErrorCodeFieldEvent | OfferAnswerErrorMessageFieldEvent>;
 }
 export interface ChunkRequest {
     transferId: Uint8Array<ArrayBuffer>;
@@ -168,6 +177,7 @@ export interface ChunkRequest {
     heldBytes: number;
     fileHeldBytes: number;
     waitsTurn: boolean;
+    waitsFor?: WireError;
 }
 export declare namespace ChunkRequest {
     const codec: () => Codec<ChunkRequest>;
@@ -204,9 +214,17 @@ export declare namespace ChunkRequest {
         field: '$.waitsTurn';
         value: boolean;
     }
+    interface ChunkRequestWaitsForCodeFieldEvent {
+        field: '$.waitsFor.code';
+        value: string;
+    }
+    interface ChunkRequestWaitsForMessageFieldEvent {
+        field: '$.waitsFor.message';
+        value: string;
+    }
     function encode(obj: Partial<ChunkRequest>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): ChunkRequest;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): Generator<ChunkRequestTransferIdFieldEvent | ChunkRequestFileIndexFieldEvent | ChunkRequestChunksFieldEvent | ChunkRequestFirstOffsetFieldEvent | ChunkRequestFirstLengthFieldEvent | ChunkRequestHeldBytesFieldEvent | ChunkRequestFileHeldBytesFieldEvent | ChunkRequestWaitsTurnFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): Generator<ChunkRequestTransferIdFieldEvent | ChunkRequestFileIndexFieldEvent | ChunkRequestChunksFieldEvent | ChunkRequestFirstOffsetFieldEvent | ChunkRequestFirstLengthFieldEvent | ChunkRequestHeldBytesFieldEvent | ChunkRequestFileHeldBytesFieldEvent | ChunkRequestWaitsTurnFieldEvent | ChunkRequestWaitsForCodeFieldEvent | ChunkRequestWaitsForMessageFieldEvent>;
 }
 export interface ChunkHeader {
     fileIndex: number;

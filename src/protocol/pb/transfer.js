@@ -359,6 +359,10 @@ export var OfferAnswer;
                     w.uint32(32);
                     w.uint32(obj.retryInMs);
                 }
+                if (obj.waitsFor != null) {
+                    w.uint32(42);
+                    WireError.codec().encode(obj.waitsFor, w);
+                }
                 if (obj.error != null) {
                     w.uint32(122);
                     WireError.codec().encode(obj.error, w);
@@ -391,6 +395,12 @@ export var OfferAnswer;
                         }
                         case 4: {
                             obj.retryInMs = reader.uint32();
+                            break;
+                        }
+                        case 5: {
+                            obj.waitsFor = WireError.codec().decode(reader, reader.uint32(), {
+                                limits: opts.limits?.waitsFor
+                            });
                             break;
                         }
                         case 15: {
@@ -437,6 +447,12 @@ export var OfferAnswer;
                                 field: `${prefix}.retryInMs`,
                                 value: reader.uint32()
                             };
+                            break;
+                        }
+                        case 5: {
+                            yield* WireError.codec().stream(reader, reader.uint32(), `${prefix}.waitsFor`, {
+                                limits: opts.limits?.waitsFor
+                            });
                             break;
                         }
                         case 15: {
@@ -511,6 +527,10 @@ export var ChunkRequest;
                     w.uint32(64);
                     w.bool(obj.waitsTurn);
                 }
+                if (obj.waitsFor != null) {
+                    w.uint32(74);
+                    WireError.codec().encode(obj.waitsFor, w);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -562,6 +582,12 @@ export var ChunkRequest;
                         }
                         case 8: {
                             obj.waitsTurn = reader.bool();
+                            break;
+                        }
+                        case 9: {
+                            obj.waitsFor = WireError.codec().decode(reader, reader.uint32(), {
+                                limits: opts.limits?.waitsFor
+                            });
                             break;
                         }
                         default: {
@@ -638,6 +664,12 @@ export var ChunkRequest;
                                 field: `${prefix}.waitsTurn`,
                                 value: reader.bool()
                             };
+                            break;
+                        }
+                        case 9: {
+                            yield* WireError.codec().stream(reader, reader.uint32(), `${prefix}.waitsFor`, {
+                                limits: opts.limits?.waitsFor
+                            });
                             break;
                         }
                         default: {

@@ -17,11 +17,10 @@ import { refusedSummary, toOfferInfo } from '../snapshot.ts'
 import type { TransferContext } from '../context.ts'
 import type { Receives } from './receives.ts'
 import type { ReceiveRoom } from './receive-room.ts'
+import { tellSender } from './tell-sender.ts'
 
 /** How long checkPendingOffer waits for a sender's "no such offer"; a sender that still offers it says nothing. */
 const OFFER_CHECK_MS = 5000
-/** How long telling a sender that its offer, accepted here, waits its turn may take (tellWaitsTurn) */
-const TELL_TURN_MS = 5000
 /** How often the offers waiting for a decision are looked at again for paths their receive folder cannot take, at most, and how long a call waits for that look. */
 const OFFERS_LOOK_MS = 1000
 const OFFERS_LOOK_WAIT_MS = 2000
@@ -107,28 +106,10 @@ export class OfferDecisions {
     })
     this.ctx.c.emitOfferRemoved(id)
     void this.receives.runReceiver(r)
-    // its sender was answered "pending", and would learn only at its next probe (up to minutes on) that it waits its turn here
-    if (this.receives.waitsItsTurn(r)) void this.tellWaitsTurn(r)
+    // its sender was answered "pending", and would learn only at its next probe (up to minutes on) that it waits its turn
+    // here (review leftover: its send showed "offered, waiting to be accepted there" until then)
+    if (this.receives.waitsItsTurn(r)) void tellSender(r, { waitsTurn: true }, async (peer) => await this.receives.openChunkStream(peer), this.ctx.c.log)
     return this.ctx.info(id)!
-  }
-
-  /**
-   * Tell the sender of `r`, accepted here, that it waits its turn behind the
-   * receives from it that run at once (ChunkRequest.waits_turn), as the answer
-   * to an offer accepted at once does (review leftover: its send showed
-   * "offered, waiting to be accepted there" until its next probe). Best
-   * effort: a sender not reached learns it at that probe.
-   */
-  private async tellWaitsTurn (r: Receiver): Promise<void> {
-    let stream: Stream | undefined
-    try {
-      stream = await this.receives.openChunkStream(r.peerId)
-      await sendAll(stream, encodeChunkRequest({ transferId: Buffer.from(r.id, 'hex'), fileIndex: 0, chunks: [], waitsTurn: true }), AbortSignal.timeout(TELL_TURN_MS))
-      await stream.close({ signal: AbortSignal.timeout(TELL_TURN_MS) })
-    } catch (err) {
-      stream?.abort(new Error('not told'))
-      this.ctx.c.log.debug('could not tell the sender that an accepted offer waits its turn', { id: r.id, err: (err as Error).message })
-    }
   }
 
   async decline (id: string): Promise<void> {

@@ -94,6 +94,15 @@ export interface ReceiverDeps {
   peerName?: (peerId: string) => string
   /** ferry's own state folder: nothing is placed in it (also for a receive that began in another receive folder) */
   stateFolder?: FolderId
+  /**
+   * Why the receive folder's disk lacks the room what is left of `r` needs
+   * (E_NO_SPACE), or undefined when it has it: a run failed by a full disk
+   * waits for room when its disk is short, and fails as any other when the
+   * room is there (the disk that filled is another: ferry's home, say).
+   */
+  roomShortage?: (r: Receiver) => Promise<FerryError | undefined>
+  /** Tell the sender, best effort, that `r` stopped to wait for what `why` says (ChunkRequest.waits_for) */
+  tellWaiting?: (r: Receiver, why: FerryError) => void
   log: Pick<Logger, 'debug' | 'info' | 'warn'>
 }
 
@@ -154,6 +163,8 @@ export class Receiver {
   private resumeAfter = 0
   /** A run began before resumeAfter since the last that began after it: its peer had come online (mayResume) */
   private resumedEarly = false
+  /** Its last run failed for a full disk, and it waits for room there (awaitRoom): run again only once the room is back (Receives.resumeRuns) */
+  private roomAwaited?: FerryError
   private controller = new AbortController()
   private running?: Promise<void>
   private lastFlush = 0
@@ -218,7 +229,9 @@ export class Receiver {
 
   get active (): boolean { return this.running != null }
   /** How long until it runs again when it waits out its wait after runs that got nothing (RESUME_DELAY_MS), else 0: it does not wait its turn (Receives.waitsItsTurn) */
-  retryIn (now: number): number { return !this.active && this.state === 'waiting' && this.resumeAfter > now ? this.resumeAfter - now : 0 }
+  retryIn (now: number): number { return !this.active && this.state === 'waiting' && this.roomAwaited == null && this.resumeAfter > now ? this.resumeAfter - now : 0 }
+  /** What it waits for to go before it runs again, not its turn nor a time (OfferAnswer.waits_for): room on its disk */
+  get waitsFor (): FerryError | undefined { return !this.active && this.state === 'waiting' ? this.roomAwaited : undefined }
   /** A plan of it (in this run of the daemon or one before) made its part files: they hold the inodes of its files (Receives.filesReservedIn) */
   get planned (): boolean { return this.localBytes !== undefined }
   get finished (): boolean { return isFinalState(this.state) }
@@ -827,6 +840,8 @@ export class Receiver {
    * every second, the wait dodged (helper finding: 25 runs in 24 s).
    */
   mayResume (now: number, peerCame: boolean): boolean {
+    // not before there is room: its peer coming back brings none
+    if (this.roomAwaited != null) return false
     if (this.resumeAfter <= now) { this.resumedEarly = false; return true }
     if (!peerCame || this.resumedEarly) return false
     this.resumedEarly = true
@@ -862,10 +877,51 @@ export class Receiver {
       this.setState('waiting', this.resumeAfter === 0 ? shown : new FerryError(shown.code, `${shown.message}; tries again at ${new Date(this.resumeAfter).toLocaleTimeString()}`, { cause: shown }))
       return
     }
+    if (fe.code === 'E_NO_SPACE' && !this.controller.signal.aborted && await this.awaitRoom(fe)) return
+    // cancelled or stopped while the disk was looked at: that is how it ends
+    if (this.finished || this.stopping) return
     this.deps.log.warn('transfer failed', { id: this.id, code: fe.code, err: fe.message })
     this.keepVerifiedParts()
     this.setState('failed', fe)
     await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'failed', root: this.offer.root, signature: new Uint8Array(0), failure: fe, doneBytes: this.progress.done }).catch(() => {})
+  }
+
+  /**
+   * A run failed for a full disk (E_NO_SPACE): when the receive folder's
+   * disk is short of what is left to receive, wait for room there and go on
+   * by itself once it is back (Receives.resumeRuns), as a receive waits for
+   * a peer that went away, instead of failing with the part files kept for
+   * a re-send (notes' leftover: nothing went on by itself once room was
+   * freed). The sender is told, and shows why its send waits. False when
+   * the room is there: the disk that filled is another (ferry's home), and
+   * the receive fails as before.
+   */
+  private async awaitRoom (fe: FerryError): Promise<boolean> {
+    const short = await this.deps.roomShortage?.(this).catch(() => undefined)
+    if (short == null || this.finished || this.stopping) return false
+    // the disk's words ("ENOSPC: no space left on device, write") go to the log; the shortage says how much to free
+    this.deps.log.warn('receive folder full; the transfer waits for room', { id: this.id, err: fe.message })
+    const why = roomAwaited(short)
+    this.roomAwaited = why
+    this.setState('waiting', why)
+    this.deps.tellWaiting?.(this, why)
+    return true
+  }
+
+  /** Still short of room, by `short` (room-wait.ts): what it shows says so, with the figures of now. */
+  stillShort (short: FerryError): void {
+    if (this.roomAwaited == null || this.state !== 'waiting') return
+    const why = roomAwaited(short)
+    if (why.message === this.roomAwaited.message) return
+    this.roomAwaited = why
+    this.setState('waiting', why)
+  }
+
+  /** There is room again (room-wait.ts): the next run may begin. */
+  roomBack (): void {
+    this.roomAwaited = undefined
+    this.quietRuns = 0
+    this.resumeAfter = 0
   }
 
   /**
@@ -914,6 +970,11 @@ export class Receiver {
     // with the counts of now: a state kept from earlier (pending-states.ts) carries older ones (review finding)
     if (!this.finished && this.state !== 'offered') this.deps.writeState(this.id, { state: 'waiting', doneBytes: this.progress.done, wireBytes: this.progress.wire, localBytes: this.localBytes })
   }
+}
+
+/** Why a receive waits for room on its disk, `short` saying how much it lacks (space.ts spaceShortage) */
+function roomAwaited (short: FerryError): FerryError {
+  return new FerryError('E_NO_SPACE', `the receive folder's disk filled up while this ran: ${short.message}; it goes on by itself once there is room (free space there, or cancel it)`)
 }
 
 /**

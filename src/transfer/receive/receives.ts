@@ -35,6 +35,8 @@ import { checkReceiveFolder } from '../folder/receive-folder.ts'
 import { Prefetches } from './prefetch.ts'
 import { failUnreadable, sendEndTo, type TransferContext } from '../context.ts'
 import { KeptParts } from './kept-parts.ts'
+import { RoomWait } from './room-wait.ts'
+import { tellSender } from './tell-sender.ts'
 
 const SINK_IDLE_MS = 10_000
 
@@ -59,6 +61,8 @@ export class Receives {
   readonly prefetches: Prefetches
   /** the part folders receives leave (kept-parts.ts) */
   readonly parts: KeptParts
+  /** Receives whose disk filled up while they ran, waiting for room there (room-wait.ts) */
+  private readonly roomWait: RoomWait
 
   /** ferry's own state folder, by what it is (safe-path.ts FolderId): offers into it are refused, nothing is placed in it */
   readonly stateFolder?: FolderId
@@ -88,6 +92,12 @@ export class Receives {
       log: ctx.c.log
     })
     this.parts = new KeptParts(ctx, this)
+    this.roomWait = new RoomWait({
+      reservedIn: (dir, which) => this.reservedIn(dir, which),
+      // as resumeRuns does: its peer away, it waits for it now
+      run: (r) => { if (this.ctx.c.isOnline(r.peerId)) void this.runReceiver(r) },
+      log: ctx.c.log
+    })
   }
 
   private get chunkSink (): ChunkSink { return (this.sink ??= createChunkSink()) }
@@ -175,6 +185,8 @@ export class Receives {
       peerRuns: this.peerRuns,
       peerName: (peer) => this.ctx.c.peerName(peer),
       stateFolder: this.stateFolder,
+      roomShortage: async (rec) => await this.roomWait.shortage(rec),
+      tellWaiting: (rec, why) => { void tellSender(rec, { waitsFor: why }, async (peer) => await this.openChunkStream(peer), this.ctx.c.log) },
       log: this.ctx.c.log
     }, { id, peerId, offer, state, ...extra, receiveDir: extra.receiveDir ?? this.ctx.c.receiveDir })
     this.receivers.set(id, r)
@@ -188,8 +200,9 @@ export class Receives {
    * shows the send waiting its turn, not fetching at 0 B/s (user finding).
    */
   waitsItsTurn (r: Receiver): boolean {
-    // one that waits out its wait after runs that got nothing waits that, not its turn (its answer says how long: retryIn)
-    if (r.finished || r.state === 'offered' || r.retryIn(Date.now()) > 0) return false
+    // one that waits out its wait after runs that got nothing waits that, not its turn (its answer says how long: retryIn),
+    // and one that waits for room on its disk waits for that (waitsFor)
+    if (r.finished || r.state === 'offered' || r.retryIn(Date.now()) > 0 || r.waitsFor != null) return false
     if (r.state === 'waiting' && r.error?.code === 'E_LIMIT') return true
     return !r.active && this.peerRuns.full(r.peerId)
   }
@@ -236,6 +249,8 @@ export class Receives {
     for (const r of this.receivers.values()) {
       if (r.active || r.finished || r.state === 'offered') continue
       if (peerId != null && r.peerId !== peerId) continue
+      // its disk filled up: it goes on once there is room, its peer there or not (room-wait.ts)
+      if (r.waitsFor != null) { this.roomWait.look(r); continue }
       if (!this.ctx.c.isOnline(r.peerId)) continue
       // its last runs got nothing: not yet (Receiver.mayResume), unless the peer has just come online, once per wait
       if (!r.mayResume(now, peerId != null)) continue

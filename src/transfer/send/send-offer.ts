@@ -17,7 +17,7 @@ import type { TransferRow } from '../../store/transfers.ts'
 import type { Sender } from './sender.ts'
 import { isTransient } from '../transient.ts'
 import type { TransferContext } from '../context.ts'
-import { notServedFailure, type Sends } from './sends.ts'
+import { notServedFailure, retryToldAt, type Sends } from './sends.ts'
 
 /**
  * A send the receiver has not asked anything of for this long, while it is
@@ -33,6 +33,8 @@ function probeAfterMs (env: NodeJS.ProcessEnv = process.env): number {
 }
 /** …and each probe that finds it quiet waits twice as long as the last, up to 2^5 × 10 s ≈ 5 min: a probe costs the receiver an offer decode */
 const PROBE_MAX_DOUBLINGS = 5
+/** A send told its receiver tries again at a time (sends.ts RetryAwaited) is probed this long after it, when nothing came of the try (its requests) */
+const RETRY_TOLD_GRACE_MS = 5_000
 /** An offer not delivered for an error of the link (isTransient) is made again this long after, then twice that, and so on, up to OFFER_RETRY_MAX_MS. */
 const OFFER_RETRY_MS = 1_000
 const OFFER_RETRY_MAX_MS = 30_000
@@ -47,6 +49,18 @@ class AnswerTimeout extends FerryError {
 /** The state a send ends in when its receiver refused it with `err`. */
 function endedBy (err: FerryError): 'declined' | 'cancelled' | 'failed' {
   return err.code === 'E_DECLINED' ? 'declined' : err.code === 'E_CANCELLED' ? 'cancelled' : 'failed'
+}
+
+/**
+ * Whether a send is due a probe at `now`: quiet for `probeAfter`, doubled
+ * for each quiet probe before; or told its receiver tries again at
+ * `triesAt`, and not heard from since that is past. Whether such a try got
+ * anywhere its requests say; when they do not come, its "tries again at"
+ * stood, stale, until the next probe, up to minutes on (notes' leftover).
+ */
+export function probeDue (s: Pick<Sender, 'heardAt' | 'quietProbes'>, triesAt: number | undefined, now: number, probeAfter: number): boolean {
+  if (triesAt !== undefined && s.heardAt < triesAt && now > triesAt + RETRY_TOLD_GRACE_MS) return true
+  return now - s.heardAt > probeAfter * 2 ** Math.min(s.quietProbes, PROBE_MAX_DOUBLINGS)
 }
 
 export class SendOffering {
@@ -144,8 +158,8 @@ export class SendOffering {
     // back, the overall count stayed ~3.5 MiB behind a one-file send's file bar to the end)
     const servedMeanwhile = sender.progress.done - doneAtOffer
     sender.progress.reset(Math.min(Math.max(ans.haveBytes, servedMeanwhile, 0), sender.progress.total))
-    // waiting there: its turn, or a retry (an offer made again after a restart, to a receive cut short meanwhile)
-    const waitsWhy = ans.waitsTurn === true ? this.sends.turnAwaited(sender) : (ans.retryInMs ?? 0) > 0 ? this.sends.retryAwaited(sender, ans.retryInMs ?? 0) : undefined
+    // waiting there: its turn, a retry or room (an offer made again after a restart, to a receive cut short meanwhile)
+    const waitsWhy = this.sends.waitsWhy(sender, ans)
     if (ans.status === 'accepted') this.sends.setSendState(sender, waitsWhy !== undefined ? 'waiting' : 'fetching', waitsWhy)
     else this.ctx.changed(sender.id, true) // pending: waits for the person on the other side
   }
@@ -198,15 +212,14 @@ export class SendOffering {
   /** Sends delivered and quiet since PROBE_AFTER_MS (probeAfterMs; doubled for each quiet probe) are probed, as of `now`. */
   probeQuiet (now: number): void {
     for (const s of this.sends.senders.values()) {
-      const quiet = now - s.heardAt > this.probeAfter * 2 ** Math.min(s.quietProbes, PROBE_MAX_DOUBLINGS)
-      if (s.delivered && !s.probing && !s.finished && s.state !== 'hashing' && quiet && this.ctx.c.isOnline(s.peerId)) void this.probe(s)
+      if (s.delivered && !s.probing && !s.finished && s.state !== 'hashing' && probeDue(s, retryToldAt(s), now, this.probeAfter) && this.ctx.c.isOnline(s.peerId)) void this.probe(s)
     }
   }
 
   /**
    * Offer `s` again to learn where its receiver stands (PROBE_AFTER_MS). An
    * answer that it goes on changes nothing but whether it waits its turn
-   * there (sends.ts turnTold); one that it ended there (it was cancelled, declined or
+   * there (sends.ts told); one that it ended there (it was cancelled, declined or
    * failed while we could not hear it) ends it here. Not reaching the
    * receiver is no answer: asked again later.
    */
@@ -216,7 +229,7 @@ export class SendOffering {
     try {
       const ans = await this.offerTo(s)
       if (s.finished) return
-      if (ans.status === 'accepted') { this.sends.turnTold(s, ans.waitsTurn === true, ans.retryInMs); return }
+      if (ans.status === 'accepted') { this.sends.told(s, ans); return }
       if (ans.status !== 'refused') return
       const err = ans.error ?? new FerryError('E_CANCELLED', 'the receiver ended the transfer')
       this.ctx.c.log.info('the receiver had ended the transfer', { id: s.id, code: err.code })

@@ -68,7 +68,7 @@ export class SendServing {
       if (done > sender.progress.done) sender.progress.done = done
       this.heardFrom(sender)
       this.ctx.changed(sender.id, false)
-    }, { pace: this.pace, onGivenUp: (sender, file) => { this.sends.recordGivenUp(sender, file) }, onServedAgain: (sender, file) => { this.sends.forgetGivenUp(sender, file) }, onCut: (sender) => { if (!sender.finished) sender.streamCut = true }, onWaitsTurn: (sender) => { if (sender.offer != null && !sender.finished) this.sends.turnTold(sender, true) } })
+    }, { pace: this.pace, onGivenUp: (sender, file) => { this.sends.recordGivenUp(sender, file) }, onServedAgain: (sender, file) => { this.sends.forgetGivenUp(sender, file) }, onCut: (sender) => { if (!sender.finished) sender.streamCut = true }, onWaitsThere: (sender, told) => { if (sender.offer != null && !sender.finished) this.sends.told(sender, told) } })
       .finally(() => { this.chunkStreams.release(remote) })
   }
 

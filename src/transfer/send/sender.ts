@@ -22,6 +22,7 @@ import { NotServedError, notServedReason, type NotServedReason } from '../not-se
 import { isFinalState, type RenamedPath, type SkippedPath } from '../../daemon/control/types.ts'
 import type { FileIdentity } from '../../store/hash-cache.ts'
 import type { ServePace } from './serve-pace.ts'
+import type { ToldThere } from './sends.ts'
 
 /** Why a file of a send could not be served (Sender.givenUp); `at`: when, in this run (performance.now()), none for one reloaded from the store (an earlier run's). */
 export interface GivenUp { why: string, said: string, reason?: NotServedReason, at?: number }
@@ -328,10 +329,11 @@ function sourceError (path: string, err: unknown): Error {
  * `options.pace`: waited on before each slice is sent (serve-pace.ts, tests only).
  * `options.onCut`: the stream failed (reset, the link gone, too idle with
  * bytes on their way) before its peer closed it, having carried chunks of
- * `s`'s offer. `options.onWaitsTurn`: its receiver says a person accepted
- * `s` there, and it waits its turn (ChunkRequest.waits_turn).
+ * `s`'s offer. `options.onWaitsThere`: its receiver says, unasked, that `s`
+ * waits there: its turn, a person having accepted it (ChunkRequest.waits_turn),
+ * or room on its disk (waits_for).
  */
-export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number) => void, onHeld?: (s: Sender, heldBytes: number) => void, options: { idleMs?: number, pace?: ServePace, onGivenUp?: (s: Sender, fileIndex: number) => void, onServedAgain?: (s: Sender, fileIndex: number) => void, onCut?: (s: Sender) => void, onWaitsTurn?: (s: Sender) => void } = {}): Promise<void> {
+export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number) => void, onHeld?: (s: Sender, heldBytes: number) => void, options: { idleMs?: number, pace?: ServePace, onGivenUp?: (s: Sender, fileIndex: number) => void, onServedAgain?: (s: Sender, fileIndex: number) => void, onCut?: (s: Sender) => void, onWaitsThere?: (s: Sender, told: ToldThere) => void } = {}): Promise<void> {
   const idleMs = options.idleMs ?? CHUNK_STREAM_IDLE_MS
   /** files given up before this (givenUp's `at`) were given up before its receiver asked for anything on it */
   const openedAt = performance.now()
@@ -397,8 +399,9 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
         await send(encodeChunkHeader({ fileIndex: req.fileIndex, chunk: 0, length: 0, error: err }))
         break
       }
-      // accepted there by a person, and waiting its turn (offer-decisions.ts accept): nothing held, and no report that it runs
-      if (req.waitsTurn === true && req.chunks.length === 0) { options.onWaitsTurn?.(sender); continue }
+      // accepted there by a person, and waiting its turn (offer-decisions.ts accept), or stopped there to wait for room
+      // (room-wait.ts): nothing held, and no report that it runs
+      if (req.chunks.length === 0 && (req.waitsTurn === true || req.waitsFor != null)) { options.onWaitsThere?.(sender, { waitsTurn: req.waitsTurn, waitsFor: req.waitsFor }); continue }
       // what the receiver holds (a request with no chunks tells only that: progress-report.ts; its first, maybe 0, that it runs)
       if (req.heldBytes != null && (req.heldBytes > 0 || req.chunks.length === 0)) onHeld?.(sender, req.heldBytes)
       // a restarted sender counts a file's bar from what it serves since: the receiver says what it has of it

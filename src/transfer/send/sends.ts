@@ -187,27 +187,36 @@ export class Sends {
    * runs at once from one device, or behind a receive of the same files, from this device or another (its part
    * folder is theirs too: review finding, "a few sends from this device" was said of that wait as well).
    */
-  turnAwaited (s: Sender): FerryError {
+  private turnAwaited (s: Sender): FerryError {
     return new FerryError('E_LIMIT', `waiting its turn: ${this.ctx.c.peerName(s.peerId)} starts it after receives under way there (it runs a few at a time from one device, and one at a time of the same files)`)
   }
 
-  /** Why a send waits that its receiver took and runs again in `inMs` (RetryAwaited) */
-  retryAwaited (s: Sender, inMs: number): FerryError {
-    return new RetryAwaited(this.ctx.c.peerName(s.peerId), Date.now() + inMs)
+  /** Why a send waits that its receiver took, as its receiver told (an offer's answer, a probe's, a request for nothing); undefined: it runs there */
+  waitsWhy (s: Sender, told: ToldThere): FerryError | undefined {
+    if (told.waitsFor != null) return new WaitTold(told.waitsFor)
+    if (told.waitsTurn === true) return this.turnAwaited(s)
+    if ((told.retryInMs ?? 0) > 0) return new RetryAwaited(this.ctx.c.peerName(s.peerId), Date.now() + (told.retryInMs ?? 0))
+    return undefined
   }
 
   /**
-   * A probe's answer (accepted): a send told it waits its turn says so, one told it waits to retry says when, and
-   * one told neither is fetching again (its receiver's requests say so too, once they come). Also one whose offer
-   * waited there for a decision (`offered`, answered pending): its receiver took it since, and tells us only that it
-   * waits its turn, as it takes it (ChunkRequest.waits_turn; a receiver from before that tells nothing); its turn may
-   * be far off (review finding: "offered, waiting to be accepted there" until then).
+   * Where its receiver says an accepted send stands (a probe's answer, a
+   * request for nothing): one told it waits its turn says so, one told it
+   * waits to retry says when, one told it waits for room there says so
+   * (WaitTold), and one told none of those is fetching again (its
+   * receiver's requests say so too, once they come). Also one whose offer
+   * waited there for a decision (`offered`, answered pending): its receiver
+   * took it since, and tells us only that it waits its turn, as it takes it
+   * (ChunkRequest.waits_turn; a receiver from before that tells nothing);
+   * its turn may be far off (review finding: "offered, waiting to be
+   * accepted there" until then).
    */
-  turnTold (s: Sender, waits: boolean, retryInMs = 0): void {
+  told (s: Sender, told: ToldThere): void {
     const goesOn = s.state === 'fetching' || s.state === 'waiting' || s.state === 'offered'
-    if (waits && goesOn && !waitsTurnThere(s)) this.setSendState(s, 'waiting', this.turnAwaited(s))
-    else if (!waits && retryInMs > 0 && goesOn) this.setSendState(s, 'waiting', this.retryAwaited(s, retryInMs))
-    else if (!waits && (waitsThere(s) || s.state === 'offered')) this.setSendState(s, 'fetching')
+    const why = this.waitsWhy(s, told)
+    // its turn, told again: nothing new to show
+    if (why !== undefined && goesOn && !(why.code === 'E_LIMIT' && waitsTurnThere(s))) this.setSendState(s, 'waiting', why)
+    else if (why === undefined && (waitsThere(s) || s.state === 'offered')) this.setSendState(s, 'fetching')
   }
 
   /** Every send stops with the daemon (service.ts stop), recorded as far as it got: it goes on after the restart. */
@@ -225,6 +234,9 @@ export function waitsTurnThere (s: Sender): boolean {
   return s.state === 'waiting' && s.error?.code === 'E_LIMIT'
 }
 
+/** What a receiver told of a send it took: it waits its turn there, or to retry in so long, or for what an error says (room on its disk); none of them: it runs */
+export interface ToldThere { waitsTurn?: boolean, retryInMs?: number, waitsFor?: FerryError }
+
 /**
  * Why a send waits that its receiver took and runs again at a time it told
  * (OfferAnswer.retry_in_ms): its last runs there were cut short with nothing
@@ -232,14 +244,34 @@ export function waitsTurnThere (s: Sender): boolean {
  * to wait its turn while the receives from this device ran there at once).
  */
 class RetryAwaited extends FerryError {
+  /** when it said it tries again (Date.now()) */
+  readonly at: number
   constructor (peer: string, at: number) {
     super('E_PEER_UNREACHABLE', `waiting to retry: the last tries of ${peer} to fetch it were cut short with nothing new received; it tries again at ${new Date(at).toLocaleTimeString()}`)
+    this.at = at
   }
 }
 
-/** A send its receiver took, waiting there: its turn (waitsTurnThere), or a retry at a time it told (RetryAwaited). Its run there, once begun, says so (a report, a request). */
+/**
+ * Why a send waits that its receiver took and stopped to wait for what it
+ * told (OfferAnswer.waits_for, ChunkRequest.waits_for): room on its disk,
+ * which filled up while it ran (E_NO_SPACE). In the receiver's words, its
+ * code kept; it goes on by itself once that is gone.
+ */
+class WaitTold extends FerryError {
+  constructor (told: FerryError) {
+    super(told.code, told.message, { remote: true })
+  }
+}
+
+/** A send its receiver took, waiting there: its turn (waitsTurnThere), a retry at a time it told (RetryAwaited), or what it told (WaitTold). Its run there, once begun, says so (a report, a request). */
 export function waitsThere (s: Sender): boolean {
-  return waitsTurnThere(s) || (s.state === 'waiting' && s.error instanceof RetryAwaited)
+  return waitsTurnThere(s) || (s.state === 'waiting' && (s.error instanceof RetryAwaited || s.error instanceof WaitTold))
+}
+
+/** When a send waiting to retry there (RetryAwaited) was told its receiver tries again, else undefined: a probe after it learns whether that try got anywhere (send-offer.ts probeQuiet) */
+export function retryToldAt (s: Sender): number | undefined {
+  return s.state === 'waiting' && s.error instanceof RetryAwaited ? s.error.at : undefined
 }
 
 /**

@@ -1,0 +1,77 @@
+// A receive whose disk filled up while it ran waits for room there
+// (Receiver.awaitRoom) and goes on by itself once the room is back: the
+// disk is looked at on the service's timer (every 2 s, a statfs), and the
+// figures the receive shows are kept current while it waits. The room it
+// needs is what is left to receive, less the chunks of zeros (never
+// written: zero-chunks.ts), plus its spool and the disk's margin, as an
+// offer's room is counted up front (receive-room.ts), besides what the
+// other receives there still need.
+// Must never: start a run of a receive its peer cannot serve now (the
+// caller's run() decides that), or fail a receive.
+
+import { FerryError, toFerryError } from '../../errors.ts'
+import { checkSpace } from '../folder/space.ts'
+import type { Receiver } from './receiver.ts'
+import { zeroBytes } from './zero-chunks.ts'
+import { spoolOf } from './receives.ts'
+
+/** How often the figures a waiting receive shows (free, needed) may change at most: each change is an event and a row written. */
+const SHOWN_EVERY_MS = 10_000
+
+export interface RoomWaitDeps {
+  /** What the accepted receives into `dir` (those `which` takes) still need (Receives.reservedIn) */
+  reservedIn: (dir: string, which: (r: Receiver) => boolean) => number
+  /** Run `r` again: there is room for it now */
+  run: (r: Receiver) => void
+  log: { info: (msg: string, o: Record<string, unknown>) => void }
+}
+
+export class RoomWait {
+  private readonly deps: RoomWaitDeps
+  /** Receives whose disk is being looked at now: one look at a time each */
+  private readonly looking = new Set<Receiver>()
+  /** When each waiting receive's figures last changed (SHOWN_EVERY_MS) */
+  private readonly shownAt = new WeakMap<Receiver, number>()
+
+  constructor (deps: RoomWaitDeps) {
+    this.deps = deps
+  }
+
+  /** Why the receive folder's disk lacks the room what is left of `r` needs (E_NO_SPACE), or undefined when it has it. Throws when the disk cannot be looked at (the folder gone). */
+  async shortage (r: Receiver): Promise<FerryError | undefined> {
+    // zeros left out everywhere, also where a file system keeps no holes (FAT): a count too low only runs it
+    // again too soon, to wait again at its first write, where one too high would have it wait for room never needed
+    const left = Math.max(0, r.progress.left - zeroBytes(r.offer.files))
+    try {
+      // an inode or so for its spool's slots, on top of those kept free (a disk out of inodes fails writes with ENOSPC too)
+      await checkSpace(r.receiveDir, { total: left, reserved: this.deps.reservedIn(r.receiveDir, (o) => o !== r), spool: spoolOf(r.offer.files, left), files: 1 })
+      return undefined
+    } catch (err) {
+      const fe = toFerryError(err)
+      if (fe.code === 'E_NO_SPACE') return fe
+      throw fe
+    }
+  }
+
+  /** Look at the disk of `r`, which waits for room (Receiver.waitsFor): run it once there is room, else keep what it shows current. */
+  look (r: Receiver): void {
+    if (this.looking.has(r)) return
+    this.looking.add(r)
+    // its folder cannot be looked at (gone, unmounted): run, and its run fails saying what (E_PATH_NOT_FOUND)
+    void this.shortage(r).catch(() => undefined)
+      .then((short) => {
+        if (r.finished || r.active || r.waitsFor == null) return
+        if (short == null) {
+          this.deps.log.info('room in the receive folder again (or it cannot be looked at); the transfer goes on', { id: r.id })
+          r.roomBack()
+          this.deps.run(r)
+          return
+        }
+        const now = Date.now()
+        if (now - (this.shownAt.get(r) ?? 0) < SHOWN_EVERY_MS) return
+        this.shownAt.set(r, now)
+        r.stillShort(short)
+      })
+      .finally(() => { this.looking.delete(r) })
+  }
+}

@@ -1,0 +1,26 @@
+// Telling a receive's sender, unasked, where its send stands here: that it
+// waits its turn (accepted by a person while the receives from it run at
+// once: offer-decisions.ts) or waits for room on the disk (room-wait.ts).
+// A request for no chunks on a chunk stream (ChunkRequest.waits_turn,
+// waits_for), best effort: a sender not reached learns it at its next
+// probe (send-offer.ts), as one from before those fields does.
+// Must never: wait long, or fail anything when the sender is not reached.
+
+import type { Stream } from '@libp2p/interface'
+import { encodeChunkRequest, sendAll, type ChunkRequestMsg } from '../../protocol/transfer.ts'
+import type { Logger } from '../../daemon/logger.ts'
+
+/** How long telling the sender may take */
+const TELL_MS = 5000
+
+export async function tellSender (r: { id: string, peerId: string }, what: Pick<ChunkRequestMsg, 'waitsTurn' | 'waitsFor'>, openChunkStream: (peer: string) => Promise<Stream>, log: Pick<Logger, 'debug'>): Promise<void> {
+  let stream: Stream | undefined
+  try {
+    stream = await openChunkStream(r.peerId)
+    await sendAll(stream, encodeChunkRequest({ transferId: Buffer.from(r.id, 'hex'), fileIndex: 0, chunks: [], ...what }), AbortSignal.timeout(TELL_MS))
+    await stream.close({ signal: AbortSignal.timeout(TELL_MS) })
+  } catch (err) {
+    stream?.abort(new Error('not told'))
+    log.debug('could not tell the sender where its send stands here', { id: r.id, waitsTurn: what.waitsTurn === true, waitsFor: what.waitsFor?.code, err: (err as Error).message })
+  }
+}
