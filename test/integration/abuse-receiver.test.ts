@@ -187,9 +187,14 @@ describe('a send whose receiver waits for room on its disk, which filled up whil
       const reports = await evil.open(sender, CHUNKS_PROTOCOL)
       await sendAll(reports, encodeChunkRequest({ transferId: offer.transferId, fileIndex: 0, chunks: [], heldBytes: 0 }))
       await waitFor(async () => (await shown())?.state === 'fetching', 'the send to be fetching once the receiver runs it again', 10_000)
-      // the disk fills again: told at once, unasked
-      await sendAll(reports, encodeChunkRequest({ transferId: offer.transferId, fileIndex: 0, chunks: [], waitsFor: full }))
-      await room(shown, 'the send to wait for room again, as the request for nothing says')
+      // it was served some; the disk fills again: told at once, unasked, with what it holds of what it was served
+      const served = await evil.fetchChunks(reports, offer.transferId, 0, [0, 1])
+      expect(served.payloadBytes).toBe(2 * offer.files[0].chunkSize)
+      await waitFor(async () => (await shown())?.doneBytes === served.payloadBytes ? true : undefined, 'the sender to count what it served', 10_000)
+      const tell = await evil.open(sender, CHUNKS_PROTOCOL)
+      await sendAll(tell, encodeChunkRequest({ transferId: offer.transferId, fileIndex: 0, chunks: [], waitsFor: full, heldBytes: offer.files[0].chunkSize }))
+      expect((await room(shown, 'the send to wait for room again, as the request for nothing says')).doneBytes).toBe(offer.files[0].chunkSize)
+      tell.abort(new Error('done'))
       reports.abort(new Error('done'))
       expect((await sender.cli(['cancel', id])).code).toBe(0)
       const done = await sending.done

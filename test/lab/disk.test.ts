@@ -131,6 +131,8 @@ describe.skipIf(skip != null)('full disk (tmpfs receive folder)', () => {
       return t?.state === 'waiting' && t.error?.code === 'E_NO_SPACE' ? t : undefined
     }, 'the sender to be told', 10_000, 100)
     expect(told.error!.message).toMatch(/^receiver: the receive folder's disk filled up while this ran/)
+    // and how far it got: what the receiver holds, not all that was served (the full disk took some of it not)
+    expect(told.doneBytes).toBe(waiting.doneBytes)
     await waitFor(() => /^ferry: waiting for room on receiver \(E_NO_SPACE: receiver: the receive folder's disk filled up/m.test(send.stderr()) ? true : undefined, '`ferry send` to say it waits for room', 10_000, 100)
     expect(send.proc.exitCode).toBeNull()
     // it stays waiting while there is no room: no run at each look (every 2 s) that fails again

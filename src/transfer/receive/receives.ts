@@ -186,7 +186,8 @@ export class Receives {
       peerName: (peer) => this.ctx.c.peerName(peer),
       stateFolder: this.stateFolder,
       roomShortage: async (rec) => await this.roomWait.shortage(rec),
-      tellWaiting: (rec, why) => { void tellSender(rec, { waitsFor: why }, async (peer) => await this.openChunkStream(peer), this.ctx.c.log) },
+      // with what it holds: the sender counted what it served, and what the full disk took not is fetched again
+      tellWaiting: (rec, why) => { void tellSender(rec, { waitsFor: why, heldBytes: rec.progress.done }, async (peer) => await this.openChunkStream(peer), this.ctx.c.log) },
       log: this.ctx.c.log
     }, { id, peerId, offer, state, ...extra, receiveDir: extra.receiveDir ?? this.ctx.c.receiveDir })
     this.receivers.set(id, r)

@@ -13,7 +13,7 @@ import type { Logger } from '../../daemon/logger.ts'
 /** How long telling the sender may take */
 const TELL_MS = 5000
 
-export async function tellSender (r: { id: string, peerId: string }, what: Pick<ChunkRequestMsg, 'waitsTurn' | 'waitsFor'>, openChunkStream: (peer: string) => Promise<Stream>, log: Pick<Logger, 'debug'>): Promise<void> {
+export async function tellSender (r: { id: string, peerId: string }, what: Pick<ChunkRequestMsg, 'waitsTurn' | 'waitsFor' | 'heldBytes'>, openChunkStream: (peer: string) => Promise<Stream>, log: Pick<Logger, 'debug'>): Promise<void> {
   let stream: Stream | undefined
   try {
     stream = await openChunkStream(r.peerId)

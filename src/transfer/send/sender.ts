@@ -401,7 +401,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
       }
       // accepted there by a person, and waiting its turn (offer-decisions.ts accept), or stopped there to wait for room
       // (room-wait.ts): nothing held, and no report that it runs
-      if (req.chunks.length === 0 && (req.waitsTurn === true || req.waitsFor != null)) { options.onWaitsThere?.(sender, { waitsTurn: req.waitsTurn, waitsFor: req.waitsFor }); continue }
+      if (req.chunks.length === 0 && (req.waitsTurn === true || req.waitsFor != null)) { options.onWaitsThere?.(sender, { waitsTurn: req.waitsTurn, waitsFor: req.waitsFor, heldBytes: req.heldBytes }); continue }
       // what the receiver holds (a request with no chunks tells only that: progress-report.ts; its first, maybe 0, that it runs)
       if (req.heldBytes != null && (req.heldBytes > 0 || req.chunks.length === 0)) onHeld?.(sender, req.heldBytes)
       // a restarted sender counts a file's bar from what it serves since: the receiver says what it has of it

@@ -214,6 +214,9 @@ export class Sends {
   told (s: Sender, told: ToldThere): void {
     const goesOn = s.state === 'fetching' || s.state === 'waiting' || s.state === 'offered'
     const why = this.waitsWhy(s, told)
+    // stopped there for room: it holds what it says, and fetches the rest again, what it was served and its full disk did
+    // not take too (found trying it: "14.0/40.0 MiB" here while it held 6.5), as the answer to an offer made again says
+    if (why instanceof WaitTold && goesOn && told.heldBytes !== undefined) s.progress.reset(Math.min(told.heldBytes, s.progress.total))
     // its turn, told again: nothing new to show
     if (why !== undefined && goesOn && !(why.code === 'E_LIMIT' && waitsTurnThere(s))) this.setSendState(s, 'waiting', why)
     else if (why === undefined && (waitsThere(s) || s.state === 'offered')) this.setSendState(s, 'fetching')
@@ -235,7 +238,7 @@ export function waitsTurnThere (s: Sender): boolean {
 }
 
 /** What a receiver told of a send it took: it waits its turn there, or to retry in so long, or for what an error says (room on its disk); none of them: it runs */
-export interface ToldThere { waitsTurn?: boolean, retryInMs?: number, waitsFor?: FerryError }
+export interface ToldThere { waitsTurn?: boolean, retryInMs?: number, waitsFor?: FerryError, /** with waitsFor, told unasked: the bytes it holds, 0 included (ChunkRequest.waits_for) */ heldBytes?: number }
 
 /**
  * Why a send waits that its receiver took and runs again at a time it told
