@@ -447,13 +447,24 @@ export function foldersAbove (paths: Iterable<string>): Set<string> {
  * Every folder (by its path here: `renamed`, else as sent) that placing
  * `entries` makes or finds: the folders sent, and those on the way to each
  * path. Each takes an inode where it is not there yet (receive-room.ts,
- * receives.ts filesReservedIn).
+ * entriesPlaced).
  */
 export function foldersPlaced (entries: ReadonlyArray<{ path: string, kind: string }>, renamed: ReadonlyMap<string, string> = new Map()): Set<string> {
   const here = entries.map((f) => renamed.get(f.path) ?? f.path)
   const out = foldersAbove(here)
   for (const [i, f] of entries.entries()) if (f.kind === 'dir') out.add(here[i])
   return out
+}
+
+/**
+ * The file entries (inodes) placing `entries` takes at most: one for each
+ * file, and one for each folder it makes or finds (foldersPlaced), as if
+ * none were there yet. Those of a receive waiting its turn are set aside
+ * (receives.ts filesReservedIn), and a preview counts them before it
+ * fetches ahead (Receives.previewFits).
+ */
+export function entriesPlaced (entries: ReadonlyArray<{ path: string, kind: string }>): number {
+  return entries.filter((f) => f.kind === 'file').length + foldersPlaced(entries).size
 }
 
 /** The paths of an offer's entries that are folders themselves (folderRenames, checkReceivePaths). */

@@ -66,13 +66,16 @@ export function sameEntries (a: Array<Pick<OfferMsg['files'][number], 'path' | '
   return a.length === b.length && a.every((f, i) => f.path === b[i].path && f.kind === b[i].kind && f.size === b[i].size && f.chunkSize === b[i].chunkSize)
 }
 
+/** A preview's entries, as far as the room it needs goes. */
+export type PreviewEntries = ReadonlyArray<ChunkedEntries[number] & { path: string, size: number }>
+
 export interface PrefetchDeps {
   /** The receive folder offers go to now. */
   receiveDir: () => string
   /** Whether an offer from `peer` would be accepted without asking, and this id is new here. */
   wouldAccept: (peer: string, id: string) => boolean
-  /** Whether `bytes` more fit in `dir` (free space, less what receives under way still need, and room for the spool of `files`' chunks). */
-  fits: (dir: string, bytes: number, files: ReadonlyArray<ChunkedEntries[number] & { size: number }>) => Promise<boolean>
+  /** Whether `bytes` more fit in `dir` (free space, less what receives under way still need, and room for the spool of `files`' chunks), and `files` with their folders in its free file entries (inodes). */
+  fits: (dir: string, bytes: number, files: PreviewEntries) => Promise<boolean>
   /** Whether the receive folder holds a chunk of this hash already (the plan copies it; not fetched ahead). */
   holds: (hash: Uint8Array) => boolean
   sink: () => ChunkSink

@@ -25,14 +25,14 @@ import type { TransferRow } from '../../store/transfers.ts'
 import type { Bitmap } from '../bitmap.ts'
 import { CHUNK_STREAMS, Receiver } from './receiver.ts'
 import { createChunkSink, type ChunkSink } from '../sink/sink.ts'
-import { folderIdOf, foldersPlaced, isFolderAt, type FolderId } from '../folder/safe-path.ts'
+import { entriesPlaced, folderIdOf, isFolderAt, type FolderId } from '../folder/safe-path.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { checkSpace, spoolBound, type ChunkedEntries, type PullShape } from '../folder/space.ts'
 import { REQUEST_BYTES, REQUESTS_AHEAD, WRITE_BYTES_IN_FLIGHT } from './fetch.ts'
 import { KeyedSemaphore } from './keyed-semaphore.ts'
 import { FAT_MAX_FILE_BYTES, fileSizeLimit } from '../folder/file-size-limit.ts'
 import { checkReceiveFolder } from '../folder/receive-folder.ts'
-import { Prefetches } from './prefetch.ts'
+import { Prefetches, type PreviewEntries } from './prefetch.ts'
 import { failUnreadable, sendEndTo, type TransferContext } from '../context.ts'
 import { KeptParts } from './kept-parts.ts'
 import { RoomWait } from './room-wait.ts'
@@ -73,17 +73,7 @@ export class Receives {
     this.prefetches = new Prefetches({
       receiveDir: () => this.ctx.c.receiveDir,
       wouldAccept: (peer, id) => this.ctx.c.trust.get(peer)?.autoAccept !== false && this.ctx.c.store.summary(id) == null,
-      fits: async (dir, bytes, files) => {
-        try {
-          await checkReceiveFolder(dir)
-          // its part folder would be in the state folder, and every offer into it is refused
-          if (isFolderAt(dir, this.stateFolder)) return false
-          // a file the receive folder cannot hold (FAT32's 4 GiB) would be refused by the offer after its bytes came (review finding)
-          if (files.some((f) => f.kind === 'file' && f.size > FAT_MAX_FILE_BYTES) && await fileSizeLimit(dir) !== undefined) return false
-          await checkSpace(dir, { total: bytes, reserved: this.reservedIn(dir), spool: spoolOf(files, bytes) })
-          return true
-        } catch { return false }
-      },
+      fits: async (dir, bytes, files) => await this.previewFits(dir, bytes, files),
       holds: (hash) => this.ctx.c.store.findChunk(hash).length > 0,
       sink: () => this.chunkSink,
       openChunkStream: async (peer, signal) => await this.openChunkStream(peer, signal),
@@ -101,6 +91,22 @@ export class Receives {
   }
 
   private get chunkSink (): ChunkSink { return (this.sink ??= createChunkSink()) }
+
+  /** Whether a preview of `files` (`bytes` in all) fits `dir` as its offer would: fetched ahead only then (prefetch.ts). */
+  async previewFits (dir: string, bytes: number, files: PreviewEntries): Promise<boolean> {
+    try {
+      await checkReceiveFolder(dir)
+      // its part folder would be in the state folder, and every offer into it is refused
+      if (isFolderAt(dir, this.stateFolder)) return false
+      // a file the receive folder cannot hold (FAT32's 4 GiB) would be refused by the offer after its bytes came (review finding)
+      if (files.some((f) => f.kind === 'file' && f.size > FAT_MAX_FILE_BYTES) && await fileSizeLimit(dir) !== undefined) return false
+      // and a file entry (an inode) for each of its files and folders, as its offer's check counts them (receive-room.ts), all
+      // as if not here yet: the offer looks for those in place (helper finding: only its bytes were counted, and a preview of
+      // more files than the disk could make was fetched ahead, its offer then refused)
+      await checkSpace(dir, { total: bytes, reserved: this.reservedIn(dir), spool: spoolOf(files, bytes), files: entriesPlaced(files), reservedFiles: this.filesReservedIn(dir) })
+      return true
+    } catch { return false }
+  }
 
   /** Run `admitting` (a space check and what it admits) with no other admission at the same time. */
   async oneAdmissionAtATime<T> (admitting: () => Promise<T>): Promise<T> {
@@ -130,11 +136,11 @@ export class Receives {
    * disk's free count shows them. Every folder of its offer counts, also one
    * there already: as for its bytes, what is in place is looked for by its plan.
    */
-  filesReservedIn (dir: string, which: (r: Receiver) => boolean): number {
+  filesReservedIn (dir: string, which: (r: Receiver) => boolean = () => true): number {
     let files = 0
     for (const r of this.receivers.values()) {
       if (!which(r) || r.receiveDir !== dir || r.finished || r.state === 'offered' || r.planned) continue
-      files += r.offer.files.filter((f) => f.kind === 'file').length + foldersPlaced(r.offer.files).size
+      files += entriesPlaced(r.offer.files)
     }
     return files
   }
