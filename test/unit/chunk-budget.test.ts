@@ -107,4 +107,48 @@ describe('ChunkBudget', () => {
     await big
     expect(b.bytesOf('p')).toBe(3)
   })
+
+  it('keeps a reserve that owners already holding bytes cannot take: two that hold all they may leave room for a third that holds nothing (helper finding: two peers trickling at their whole share stalled every other peer\'s receives)', async () => {
+    const b = new ChunkBudget(48, 24, 16)
+    // two owners asking chunk after chunk, and holding each (they trickle, under the idle limit)
+    const asks = ['slow1', 'slow2'].flatMap((owner) => Array.from({ length: 12 }, async () => { await b.admit(2, undefined, owner) }))
+    await settled(Promise.all(asks))
+    // the first takes its share, the second what is left outside the reserve
+    expect([b.bytesOf('slow1'), b.bytesOf('slow2')]).toEqual([24, 8])
+    // one holding nothing gets a chunk from the reserve at once, after every ask of theirs
+    const fast = b.admit(2, undefined, 'fast')
+    expect(await settled(fast)).toBe(true)
+    // holding it, it asks outside the reserve as they do: its next chunk waits
+    const fastAgain = b.admit(2, undefined, 'fast')
+    expect(await settled(fastAgain)).toBe(false)
+    // as does a later ask of theirs: a fourth holding nothing still finds room in the reserve
+    expect(await settled(b.admit(2, undefined, 'fourth'))).toBe(true)
+    expect(b.bytes).toBe(36)
+  })
+
+  it('among owners holding bytes, first come first served outside the reserve: a big ask is not passed by smaller ones of others, but one holding nothing passes it', async () => {
+    const b = new ChunkBudget(10, 6, 4)
+    await b.admit(5, undefined, 'a')
+    const order: string[] = []
+    await b.admit(1, undefined, 'b')
+    // the room outside the reserve (6) is full: b's 3 waits, and a's 1 behind it waits too
+    const big = b.admit(3, undefined, 'b').then(() => { order.push('b') })
+    const small = b.admit(1, undefined, 'a').then(() => { order.push('a') })
+    const newcomer = b.admit(3, undefined, 'c').then(() => { order.push('c') })
+    expect(await settled(newcomer)).toBe(true)
+    expect(await settled(big)).toBe(false)
+    expect(await settled(small)).toBe(false)
+    expect(order).toEqual(['c'])
+  })
+
+  it('never holds more than the whole budget, however the owners ask (the daemon\'s memory is bound by it)', async () => {
+    const b = new ChunkBudget(48, 24, 16)
+    // a peer at its whole share, a second whose first chunk is the largest (its own share of the reserve), then others holding nothing
+    await Promise.all(Array.from({ length: 3 }, async () => { await b.admit(8, undefined, 'a') }))
+    await b.admit(16, undefined, 'b')
+    expect(b.bytes).toBe(40)
+    expect(await settled(b.admit(8, undefined, 'c'))).toBe(true)
+    expect(await settled(b.admit(1, undefined, 'd'))).toBe(false)
+    expect(b.peakBytes).toBe(48)
+  })
 })

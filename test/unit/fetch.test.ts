@@ -601,44 +601,79 @@ describe.each(['inline', 'worker'] as const)('receives at once through one %s si
 })
 
 describe('a peer whose sender stalls in the middle of its chunks', () => {
+  /** A peer on `streams` streams that answers each request with the chunk's header and half of it, then nothing more (a sender trickling under the idle limit), until `stalled` aborts: its fetch's outcome, once under way. */
+  async function stallingPeer (sink: ChunkSink, peer: string, streams: number, stalled: AbortSignal): Promise<{ outcome: Promise<unknown> }> {
+    const slowDir = join(dir, peer)
+    await mkdir(slowDir)
+    const slow = await setup(streams, MiB, slowDir)
+    const outcome = fetchAll({
+      transferId: new Uint8Array(16), files: [slow.file], queue: Array.from({ length: streams }, (_, chunk) => ({ file: 0, chunk })), sink, peer, spool: new Spool(slowDir), streams,
+      openStream: async () => {
+        const [out, inbound] = await streamPair()
+        void (async () => {
+          const req = await readChunkRequest(new FrameReader(inbound)).catch(() => undefined)
+          if (req == null) return
+          await sendAll(inbound, encodeChunkHeader({ fileIndex: 0, chunk: req.chunks[0], length: req.firstLength ?? 0, offset: req.firstOffset ?? 0 })).catch(() => {})
+          await sendAll(inbound, new Uint8Array((req.firstLength ?? 0) / 2)).catch(() => {})
+        })()
+        return out
+      },
+      onChunk: () => {}, onWire: () => {}, onUnavailable: () => {}, signal: stalled
+    }).catch((err: unknown) => err)
+    return { outcome }
+  }
+
+  /** A peer sending 4 chunks of a MiB at once over 3 streams, through `sink`: all of them come. */
+  async function fastPeer (sink: ChunkSink): Promise<void> {
+    const fastDir = join(dir, 'fast')
+    await mkdir(fastDir)
+    const { file, serve } = await setup(4, MiB, fastDir)
+    const serving: Array<Promise<void>> = []
+    await fetchAll({
+      transferId: new Uint8Array(16), files: [file], queue: Array.from({ length: 4 }, (_, chunk) => ({ file: 0, chunk })), sink, peer: 'fast', spool: new Spool(fastDir), streams: 3,
+      openStream: async () => { const [out, inbound] = await streamPair(); serving.push(serve(inbound)); return out },
+      onChunk: (f, c) => { f.bitmap.set(c) }, onWire: () => {}, onUnavailable: () => {}, signal: AbortSignal.timeout(10_000)
+    })
+    await Promise.all(serving)
+    expect(file.bitmap.done).toBe(4)
+  }
+
+  /** Until `limited` holds `bytes` of its chunk budget or more (the stalling peers have taken what they may), `ms` at most: what it holds. */
+  async function holding (limited: InlineSink, bytes: number, ms = 2000): Promise<number> {
+    for (let i = 0; i < ms / 20 && limited.budgetBytes.now < bytes; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+    return limited.budgetBytes.now
+  }
+
   it('holds no more than its share of the chunk budget: another peer\'s receive goes on meanwhile (review finding: with the whole budget to one peer, a sender that trickled under the idle limit stalled the receives of every other peer)', async () => {
     const limited = new InlineSink({ chunkBudget: 4 * MiB, chunkShare: 2 * MiB })
     const stalled = new AbortController()
     try {
-      // the stalled peer, on as many streams as the whole budget has chunks: answers each request with the chunk's header and half of it, then nothing more
-      const slowDir = join(dir, 'slow')
-      await mkdir(slowDir)
-      const slow = await setup(4, MiB, slowDir)
-      const stalling = fetchAll({
-        transferId: new Uint8Array(16), files: [slow.file], queue: Array.from({ length: 4 }, (_, chunk) => ({ file: 0, chunk })), sink: limited, peer: 'slow', spool: new Spool(slowDir), streams: 4,
-        openStream: async () => {
-          const [out, inbound] = await streamPair()
-          void (async () => {
-            const req = await readChunkRequest(new FrameReader(inbound)).catch(() => undefined)
-            if (req == null) return
-            await sendAll(inbound, encodeChunkHeader({ fileIndex: 0, chunk: req.chunks[0], length: req.firstLength ?? 0, offset: req.firstOffset ?? 0 })).catch(() => {})
-            await sendAll(inbound, new Uint8Array((req.firstLength ?? 0) / 2)).catch(() => {})
-          })()
-          return out
-        },
-        onChunk: () => {}, onWire: () => {}, onUnavailable: () => {}, signal: stalled.signal
-      }).catch((err: unknown) => err)
-      // the slow peer has taken what it may
-      for (let i = 0; i < 100 && limited.budgetBytes.now < 2 * MiB; i++) await new Promise((resolve) => setTimeout(resolve, 20))
-      expect(limited.budgetBytes.now).toBe(2 * MiB)
-      const fastDir = join(dir, 'fast')
-      await mkdir(fastDir)
-      const { file, serve } = await setup(4, MiB, fastDir)
-      const serving: Array<Promise<void>> = []
-      await fetchAll({
-        transferId: new Uint8Array(16), files: [file], queue: Array.from({ length: 4 }, (_, chunk) => ({ file: 0, chunk })), sink: limited, peer: 'fast', spool: new Spool(fastDir), streams: 3,
-        openStream: async () => { const [out, inbound] = await streamPair(); serving.push(serve(inbound)); return out },
-        onChunk: (f, c) => { f.bitmap.set(c) }, onWire: () => {}, onUnavailable: () => {}, signal: AbortSignal.timeout(10_000)
-      })
-      await Promise.all(serving)
-      expect(file.bitmap.done).toBe(4)
+      // the stalled peer, on as many streams as the whole budget has chunks
+      const stalling = await stallingPeer(limited, 'slow', 4, stalled.signal)
+      expect(await holding(limited, 2 * MiB)).toBe(2 * MiB)
+      await fastPeer(limited)
       stalled.abort(new FerryError('E_CANCELLED', 'cancelled'))
-      expect(await stalling).toMatchObject({ code: 'E_CANCELLED' })
+      expect(await stalling.outcome).toMatchObject({ code: 'E_CANCELLED' })
+      expect(limited.budgetBytes.now).toBe(0)
+    } finally {
+      stalled.abort()
+      await limited.close()
+    }
+  })
+
+  it('two such peers, each at its share, leave a reserve: a third peer\'s receive goes on meanwhile (helper finding: together they held the whole budget)', async () => {
+    const limited = new InlineSink({ chunkBudget: 4 * MiB, chunkShare: 2 * MiB })
+    const stalled = new AbortController()
+    try {
+      const stalling = [await stallingPeer(limited, 'slow1', 4, stalled.signal)]
+      expect(await holding(limited, 2 * MiB)).toBe(2 * MiB)
+      stalling.push(await stallingPeer(limited, 'slow2', 4, stalled.signal))
+      // the first holds its share, the second its first chunk (from the reserve: outside it is full), and no more (without the reserve, its share)
+      expect(await holding(limited, 3 * MiB)).toBeGreaterThanOrEqual(3 * MiB)
+      await holding(limited, 4 * MiB, 200)
+      await fastPeer(limited)
+      stalled.abort(new FerryError('E_CANCELLED', 'cancelled'))
+      for (const s of stalling) expect(await s.outcome).toMatchObject({ code: 'E_CANCELLED' })
       expect(limited.budgetBytes.now).toBe(0)
     } finally {
       stalled.abort()

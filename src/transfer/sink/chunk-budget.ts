@@ -8,10 +8,14 @@
 // chunk's bytes begin to come, and a peer whose sender is slow (or trickles
 // on purpose, under the idle limit) holds its buffers as long as it likes;
 // with the whole budget to one peer, that stalled the receives of every
-// other peer (review finding). A stream that would go over waits its turn:
+// other peer (review finding). With a share of half the budget, two such
+// peers together still held all of it, and every other peer's receives
+// waited for as long as they trickled (helper finding): peers holding
+// bytes now take more only outside a reserve, which a peer holding nothing
+// may take its chunk from. A stream that would go over waits its turn:
 // first come first served for the whole budget, but one held back only by
-// its own peer's share lets the others by. Nothing a waiter holds waits on
-// the budget, so the waits always end.
+// its own peer's share, or by the reserve, lets the others by. Nothing a
+// waiter holds waits on the budget, so the waits always end.
 
 import { FerryError } from '../../errors.ts'
 import type { BufferPool } from './buffer-pool.ts'
@@ -22,18 +26,29 @@ import type { BufferPool } from './buffer-pool.ts'
  * being read and WRITE_BYTES_IN_FLIGHT each in the sink: 9 MiB at its
  * peak for 1 GiB (1 MiB chunks) on loopback at 127 MB/s, and 12 MiB for
  * 2.2 GiB (2 MiB chunks) at 245 MB/s, measured. So one receive never
- * waits, and it takes two peers holding their whole share to make a third
- * wait.
+ * waits, and two peers holding what they may leave room for a third
+ * (CHUNK_BUFFER_RESERVE).
  */
 export const CHUNK_BUFFER_BUDGET = 48 * 1024 * 1024
 /** What one peer's receives may hold of CHUNK_BUFFER_BUDGET. */
 export const CHUNK_BUFFER_PEER_SHARE = 24 * 1024 * 1024
+/**
+ * What of CHUNK_BUFFER_BUDGET peers already holding bytes of it never take,
+ * together: kept for a peer that holds nothing, whose first chunk, of any
+ * size the protocol allows (16 MiB), fits it. So two peers trickling hold
+ * 40 MiB at most (one's share, and of the other what is left of 32 MiB or
+ * its first chunk), and a third gets at least 8 MiB: four of the rule's
+ * 2 MiB chunks. One peer alone still gets its whole share; two honest
+ * receives at their peak (9–12 MiB) still fit outside it.
+ */
+export const CHUNK_BUFFER_RESERVE = 16 * 1024 * 1024
 
 interface Waiter { size: number, owner: string, admit: () => void }
 
 export class ChunkBudget {
   private readonly limit: number
   private readonly share: number
+  private readonly reserve: number
   private used = 0
   private peak = 0
   private readonly byOwner = new Map<string, number>()
@@ -41,9 +56,11 @@ export class ChunkBudget {
   private readonly held = new WeakMap<Uint8Array, { size: number, owner: string }>()
   private closedBy?: Error
 
-  constructor (limit = CHUNK_BUFFER_BUDGET, share = Math.min(limit, CHUNK_BUFFER_PEER_SHARE)) {
+  /** `reserve`: never more than one owner at its whole share leaves (it alone gets all of its share). */
+  constructor (limit = CHUNK_BUFFER_BUDGET, share = Math.min(limit, CHUNK_BUFFER_PEER_SHARE), reserve = Math.max(0, Math.min(CHUNK_BUFFER_RESERVE, limit - share))) {
     this.limit = limit
     this.share = share
+    this.reserve = reserve
   }
 
   /** Bytes held now. */
@@ -56,9 +73,11 @@ export class ChunkBudget {
   /**
    * Resolves once `size` more bytes fit, in the whole budget after every
    * earlier waiter, and in `owner`'s share after its own earlier waiters;
-   * the bytes count from then on, and go with release() of the buffer given
-   * to hold(). A size over the budget or the share waits until nothing of
-   * it is held, then goes alone. Rejects with the signal's reason if it
+   * for an owner holding bytes already, outside the reserve too, after the
+   * earlier waiters of owners holding bytes. The bytes count from then on,
+   * and go with release() of the buffer given to hold(). A size over the
+   * budget, the share or the room outside the reserve waits until nothing
+   * of it is held, then goes alone. Rejects with the signal's reason if it
    * aborts first.
    */
   async admit (size: number, signal?: AbortSignal, owner = ''): Promise<void> {
@@ -110,10 +129,14 @@ export class ChunkBudget {
   private drain (): void {
     // owners with an earlier waiter held back by their share: their later ones wait behind it
     const behind = new Set<string>()
+    // an earlier waiter of an owner holding bytes found no room outside the reserve: those of owners holding bytes wait behind it
+    let outsideFull = false
     for (let i = 0; i < this.line.length;) {
       const w = this.line[i]
       const mine = this.bytesOf(w.owner)
       if (behind.has(w.owner) || (mine > 0 && mine + w.size > this.share)) { behind.add(w.owner); i++; continue }
+      // the reserve is for owners holding nothing: one holding bytes lets them by
+      if (mine > 0 && (outsideFull || this.used + w.size > this.limit - this.reserve)) { outsideFull = true; i++; continue }
       if (this.used > 0 && this.used + w.size > this.limit) return // the whole budget: nobody passes
       this.line.splice(i, 1)
       this.used += w.size
