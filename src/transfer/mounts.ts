@@ -17,6 +17,13 @@ export interface Mount {
   root: string
   /** its type as mountinfo names it: ext4, vfat, fuse.fusefat, fuseblk… */
   type: string
+  /**
+   * mounted read-only, or its file system made so: `ro` in the mount's
+   * options or its file system's, or `emergency_ro` in those (ext4 since
+   * Linux 6.10, after an error with errors=remount-ro: the mount still says
+   * `rw`, access(2) says writable, and every write fails with EROFS)
+   */
+  readOnly: boolean
 }
 
 /** The text of /proc/self/mountinfo; undefined off Linux or where it cannot be read. */
@@ -72,7 +79,8 @@ function entries (mountinfo: string): Mount[] {
     const fields = line.split(' ')
     const dash = fields.indexOf('-', 6)
     if (fields.length < 7 || dash < 0 || dash + 1 >= fields.length) continue
-    out.push({ point: unescapeMountPath(fields[4]), root: unescapeMountPath(fields[3]), type: fields[dash + 1] })
+    const options = [...fields[5].split(','), ...(fields[dash + 3] ?? '').split(',')]
+    out.push({ point: unescapeMountPath(fields[4]), root: unescapeMountPath(fields[3]), type: fields[dash + 1], readOnly: options.includes('ro') || options.includes('emergency_ro') })
   }
   return out
 }

@@ -76,6 +76,14 @@ describe.skipIf(skip != null)('a receive folder whose disk turns read-only mid-r
     expect((await readdir(disk!)).filter((n) => n !== 'lost+found' && n !== '.ferry-part')).toEqual([])
     const listed = JSON.parse((await receiver.cli(['transfers', '--json'])).stdout)[0]
     expect(listed).toMatchObject({ direction: 'receive', state: 'failed', error: { code: 'E_IO' } })
+    // while it is so, offers are refused up front, saying why, and `ferry status` says it: its mount still reads rw
+    // and access(2) writable (ext4's emergency_ro), and an offer was accepted, then failed with EROFS (helper finding)
+    const small = join(files, 'small.bin')
+    await writeFile(small, randomBytes(1000))
+    const refused = await sender.cli(['send', 'nas', small])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/^ferry: E_IO: receiver: receive folder .* is on a read-only file system \(the file system is read-only now: .*; mounted at /m)
+    expect(JSON.parse((await receiver.cli(['status', '--json'])).stdout).receiveProblem).toMatch(/is on a read-only file system/)
     // the daemon goes on: the disk mounted again, writable, the same send takes what is kept
     execFileSync('umount', [disk!])
     mounted = false

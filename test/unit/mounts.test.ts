@@ -32,7 +32,24 @@ describe('mountIn', () => {
 
   it('reads the root within the file system: "/" for a disk, the folder for a bind mount', () => {
     expect(mountIn('/media/card/DCIM', MOUNTINFO)?.root).toBe('/')
-    expect(mountIn('/home/me/Downloads/ferry/x', MOUNTINFO)).toEqual({ point: '/home/me/Downloads/ferry', root: '/home/me/Downloads/ferry', type: 'ext4' })
+    expect(mountIn('/home/me/Downloads/ferry/x', MOUNTINFO)).toEqual({ point: '/home/me/Downloads/ferry', root: '/home/me/Downloads/ferry', type: 'ext4', readOnly: false })
+  })
+
+  it('reads a mount as read-only by its options or its file system\'s: `ro`, or ext4\'s `emergency_ro` after an error (Linux 6.10 on: the mount says rw, access(2) says writable, writes fail with EROFS)', () => {
+    const info = [
+      '22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw',
+      '46 22 7:0 / /mnt/nas rw,relatime - ext4 /dev/loop0 rw,errors=remount-ro,emergency_ro',
+      '47 22 7:1 / /mnt/cd ro,relatime - iso9660 /dev/sr0 ro',
+      '48 22 7:2 / /mnt/bind ro,relatime - ext4 /dev/sda1 rw',
+      // an option that merely contains the letters is not it
+      '49 22 7:3 / /mnt/ok rw,relatime - fuse.x x rw,user_id=0,errors=remount-ro',
+      ''
+    ].join('\n')
+    expect(mountIn('/mnt/nas/in', info)?.readOnly).toBe(true)
+    expect(mountIn('/mnt/cd', info)?.readOnly).toBe(true)
+    expect(mountIn('/mnt/bind/x', info)?.readOnly).toBe(true)
+    expect(mountIn('/mnt/ok', info)?.readOnly).toBe(false)
+    expect(mountIn('/home', info)?.readOnly).toBe(false)
   })
 
   it('mountedAt and isWithin', () => {

@@ -4,9 +4,10 @@
 // unwritable folder as EACCES on a part folder the user never heard of).
 
 import { constants } from 'node:fs'
-import { access, stat } from 'node:fs/promises'
+import { access, realpath, stat } from 'node:fs/promises'
 import { userInfo } from 'node:os'
-import { FerryError, toFerryError } from '../../errors.ts'
+import { FerryError, diskHint, toFerryError } from '../../errors.ts'
+import { mountOf } from '../mounts.ts'
 import { danglingLinkOnTheWay, firstRefusal } from '../../daemon/make-folder.ts'
 import { mkdirP } from '../../daemon/mkdir-p.ts'
 
@@ -44,6 +45,10 @@ export async function checkReceiveFolder (dir: string): Promise<void> {
     if (why !== undefined) throw new FerryError('E_IO', `receive folder ${dir} ${why}`)
     throw toFerryError(err, 'E_IO')
   }
+  // a disk the kernel made read-only after an error passes access(2) (ext4's emergency_ro): its mount says so, and an
+  // offer accepted there failed with EROFS as its first bytes came (helper finding, session 41)
+  const mount = await mountOf(await realpath(dir).catch(() => dir))
+  if (mount?.readOnly === true) throw new FerryError('E_IO', `receive folder ${dir} ${notWritableBecause({ code: 'EROFS' })} (${diskHint('EROFS')}; mounted at ${mount.point})`)
 }
 
 /**
