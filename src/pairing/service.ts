@@ -11,7 +11,7 @@ import { FerryError, toFerryError } from '../errors.ts'
 import { PAIR_PROTOCOL, TRUST_PROTOCOL } from '../protocol/constants.ts'
 import { PairResult, pairChannel } from '../protocol/pair.ts'
 import { dialFailure } from '../protocol/stream.ts'
-import { notifyUnpair, handleUnpair } from '../protocol/trust.ts'
+import { notifyUnpair, handleUnpair, untoldWhy, type UnpairUntold } from '../protocol/trust.ts'
 import { failedPairingPhase } from '../daemon/control/types.ts'
 import type { PairingState } from '../daemon/control/types.ts'
 import type { TrustStore } from '../store/index.ts'
@@ -288,16 +288,20 @@ export class PairingService {
       : new FerryError('E_PEER_UNREACHABLE', 'could not reach any peer to pair with')
   }
 
-  async unpair (peerId: string): Promise<{ peerId: string, name: string, notified: boolean }> {
+  /** `untold`: why the other side was not told (`notified` false), which `ferry unpair` says. */
+  async unpair (peerId: string): Promise<{ peerId: string, name: string, notified: boolean, untold?: UnpairUntold }> {
     const name = this.c.trust.get(peerId)?.name
     if (name == null) throw new FerryError('E_NOT_PAIRED', `${peerId} is not paired`)
     // tell the other side first, while it still accepts our gated stream
-    const notified = await this.tellUnpaired(peerId).catch(() => false)
+    const untold = await this.tellUnpaired(peerId).then((told): UnpairUntold | undefined => told ? undefined : 'unreachable', (err: unknown) => {
+      this.c.log.info('could not tell a peer of our unpairing; told when it can be', { peerId, err: (err as Error).message })
+      return untoldWhy(err)
+    })
     this.c.trust.remove(peerId)
     // kept in the store: told when it is next online, after a restart too
-    if (!notified) this.c.trust.markUntold(peerId)
+    if (untold !== undefined) this.c.trust.markUntold(peerId)
     this.c.onTrustChanged(peerId)
-    return { peerId, name, notified }
+    return untold === undefined ? { peerId, name, notified: true } : { peerId, name, notified: false, untold }
   }
 
   /**
@@ -337,11 +341,15 @@ export class PairingService {
     }
   }
 
-  /** Tell `peerId` we unpaired it (/ferry/trust); `still`: looked at once the stream is open, false drops it untold. Whether it acknowledged. */
+  /**
+   * Tell `peerId` we unpaired it (/ferry/trust); `still`: looked at once the stream is open, false drops it untold.
+   * Whether it was told; throws when it was not reached or its answer was no acknowledgement (untoldWhy).
+   */
   private async tellUnpaired (peerId: string, still: () => boolean = () => true): Promise<boolean> {
     const stream = await this.c.node.dialProtocol(peerIdFromString(peerId), TRUST_PROTOCOL, { signal: AbortSignal.timeout(3000) })
     if (!still()) { stream.abort(new Error('no longer to be told')); return false }
-    return await notifyUnpair(stream)
+    await notifyUnpair(stream)
+    return true
   }
 
   /**

@@ -2,19 +2,43 @@
 // a paired peer can make us drop trust in it.
 
 import type { Stream } from '@libp2p/interface'
+import { FerryError } from '../errors.ts'
 import { MAX_SMALL_MESSAGE_BYTES } from './constants.ts'
 import { Unpair, UnpairAck } from './pb/trust.js'
 import { boundedPbStream, timeoutSignal, wireReadError } from './stream.ts'
 
-export async function notifyUnpair (stream: Stream): Promise<boolean> {
+/**
+ * Why a peer we unpaired was not told: `unreachable`, no stream to it, or
+ * the stream cut or silent (told when it can be); `unreadable`, it was
+ * reached, but its answer could not be read or was no acknowledgement
+ * (review finding: that too was "could not be reached"). Told again later
+ * either way.
+ */
+export type UnpairUntold = 'unreachable' | 'unreadable'
+
+/**
+ * Tell the other side we unpaired it. Resolves once it acknowledged (or its
+ * gate refused us: it does not trust us either); else throws a FerryError
+ * that untoldWhy() reads.
+ */
+export async function notifyUnpair (stream: Stream): Promise<void> {
   const pb = boundedPbStream(stream, MAX_SMALL_MESSAGE_BYTES)
   const signal = timeoutSignal(3000)
   await pb.write({ reason: 'unpaired by user' }, Unpair, { signal })
-  const ack = await pb.read(UnpairAck, { signal })
+  const ack = await pb.read(UnpairAck, { signal }).catch((err) => {
+    const fe = wireReadError(err, 'the answer to the unpairing')
+    stream.abort(fe)
+    throw fe
+  })
   await stream.close({ signal }).catch(() => {})
   // its gate refused us: it does not trust us either (it unpaired us too), so there is nothing left to tell
-  if (ack.error?.code === 'E_NOT_PAIRED') return true
-  return ack.ok
+  if (ack.error?.code === 'E_NOT_PAIRED') return
+  if (!ack.ok) throw new FerryError('E_PROTOCOL', `the answer to the unpairing is no acknowledgement${ack.error != null ? ` (${ack.error.code}: ${ack.error.message.slice(0, 512)})` : ''}`)
+}
+
+/** Why notifyUnpair() (or the dial before it) failed with `err`: its answer came but could not be read (E_PROTOCOL, E_MESSAGE_TOO_LARGE), else the peer was not reached. */
+export function untoldWhy (err: unknown): UnpairUntold {
+  return err instanceof FerryError && (err.code === 'E_PROTOCOL' || err.code === 'E_MESSAGE_TOO_LARGE') ? 'unreadable' : 'unreachable'
 }
 
 export async function handleUnpair (stream: Stream): Promise<void> {

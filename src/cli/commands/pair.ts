@@ -5,7 +5,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { createInterface } from 'node:readline/promises'
 import { connectControl, type ControlClient } from '../../daemon/control/client.ts'
-import type { PairingState } from '../../daemon/control/types.ts'
+import type { ControlMethods, PairingState } from '../../daemon/control/types.ts'
 import { FerryError, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { MAX_CODE_TTL_SEC, MIN_CODE_TTL_SEC, fingerprint, parseCode } from '../../pairing/code.ts'
 import { homeOf, parse } from '../args.ts'
@@ -195,10 +195,23 @@ export async function unpair (argv: string[]): Promise<number> {
   try {
     const r = await client.call('unpair', { peer: positionals[0] })
     if (values.json === true) printJson(r)
-    // named as it was paired, not as typed (a prefix, an ID's end; user-test finding)
-    else process.stdout.write(`unpaired ${sanitizeForDisplay(r.name ?? positionals[0])} (…${r.peerId.slice(-8)})${r.notified ? ' (the other device was told)' : ' (the other device could not be reached: it is told when it can be, and lists this device as paired until then)'}\n`)
+    else process.stdout.write(unpairedLine(r, positionals[0]))
     return 0
   } finally { client.close() }
+}
+
+/**
+ * What `ferry unpair` prints of `r`, the daemon's answer (`typed`: the peer as given). A device reached whose
+ * answer could not be read is said to have been reached (review finding: it read "could not be reached").
+ */
+export function unpairedLine (r: ControlMethods['unpair']['result'], typed: string): string {
+  const told = r.notified
+    ? 'the other device was told'
+    : r.untold === 'unreadable'
+      ? 'the other device was reached, but its answer could not be read: it is told again later, and lists this device as paired until then'
+      : 'the other device could not be reached: it is told when it can be, and lists this device as paired until then'
+  // named as it was paired, not as typed (a prefix, an ID's end; user-test finding)
+  return `unpaired ${sanitizeForDisplay(r.name ?? typed)} (…${r.peerId.slice(-8)}) (${told})\n`
 }
 
 export const autoAcceptHelp = `Usage: ferry auto-accept <peer> on|off [--json] [--home DIR]

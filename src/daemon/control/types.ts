@@ -9,6 +9,7 @@
 // Everything here is plain JSON data: clients never see daemon internals.
 
 import type { ErrorCode } from '../../errors.ts'
+import type { UnpairUntold } from '../../protocol/trust.ts'
 
 export const CONTROL_SOCKET = 'control.sock'
 /**
@@ -257,7 +258,7 @@ export interface ControlMethods {
   'pair.show': { params: { expiresSec?: number }, result: PairingState }
   'pair.enter': { params: { code: string, peer?: string }, result: PairingState }
   'pair.cancel': { params: { id?: string }, result: { cancelled: boolean } }
-  unpair: { params: { peer: string }, result: { peerId: string, /** its name as paired (older daemons: none) */ name?: string, notified: boolean } }
+  unpair: { params: { peer: string }, result: { peerId: string, /** its name as paired (older daemons: none) */ name?: string, notified: boolean, /** not notified: why (older daemons: none, read as unreachable; protocol/trust.ts) */ untold?: UnpairUntold } }
   send: { params: { peer: string, paths: string[] }, result: TransferInfo }
   transfers: { params: Record<string, never>, result: TransferInfo[] }
   offers: { params: Record<string, never>, result: OfferInfo[] }
