@@ -3,7 +3,7 @@
 
 import { pbStream, type ProtobufStream } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
-import { FerryError, isErrorCode, toFerryError } from '../errors.ts'
+import { FerryError, isErrorCode, sanitizeForDisplay, toFerryError } from '../errors.ts'
 import { DEFAULT_STREAM_TIMEOUT_MS } from './constants.ts'
 
 export interface WireErrorMsg { code: string, message: string }
@@ -23,10 +23,21 @@ export function toWireError (err: unknown): WireErrorMsg {
   return { code: fe.code, message: fe.message.slice(0, 512) }
 }
 
+/** The longest code of a peer's that an error names: ours are under 30 characters; a longer one is cut there, marked. */
+const MAX_CODE_SHOWN = 64
+
+/**
+ * A peer's WireError as a FerryError, said as `context`'s words ("sender: …"). A code this ferry does not
+ * know (a newer version's, or made up) is E_PROTOCOL, said as that: the code it sent named and its text quoted,
+ * controls stripped (review finding: it read "E_PROTOCOL: sender: <its text>", in the peer's words alone).
+ */
 export function fromWireError (e: WireErrorMsg | undefined, context: string): FerryError | undefined {
   if (e == null || e.code === '') return undefined
-  const code = isErrorCode(e.code) ? e.code : 'E_PROTOCOL'
-  return new FerryError(code, `${context}: ${e.message.slice(0, 512)}`, { remote: true })
+  if (isErrorCode(e.code)) return new FerryError(e.code, `${context}: ${e.message.slice(0, 512)}`, { remote: true })
+  const code = sanitizeForDisplay(e.code)
+  const shown = code.length > MAX_CODE_SHOWN ? `${code.slice(0, MAX_CODE_SHOWN - 1)}…` : code
+  const text = sanitizeForDisplay(e.message.slice(0, 512))
+  return new FerryError('E_PROTOCOL', `the ${context} sent an error code this ferry does not know (${shown}), ${text === '' ? 'with no text' : `saying "${text}"`}`, { remote: true })
 }
 
 /**
