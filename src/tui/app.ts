@@ -113,6 +113,8 @@ export function App (props: AppProps) {
       deciding.current.add(decision)
     }
     apply({ type: 'clear' })
+    // its pairing's event may come before the answer (state.ts pairedFromField)
+    if (op.op === 'pair.enter') apply({ type: 'pairEntering', entering: true })
     try {
       const actions = await perform(c, op, latest.current, !display.unicode)
       if (actions.length > 0) dispatch({ type: 'batch', actions })
@@ -120,6 +122,7 @@ export function App (props: AppProps) {
       dispatch({ type: 'error', error: toFerryError(err).toJSON() })
     } finally {
       if (decision !== undefined) deciding.current.delete(decision)
+      if (op.op === 'pair.enter') dispatch({ type: 'pairEntering', entering: false })
     }
   }
 

@@ -29,6 +29,11 @@ export interface TuiState {
   history: TransferInfo[]
   pairing?: PairingState
   pairMode: PairMode
+  /**
+   * A code typed in the field went to the daemon (pair.enter) and is not answered yet: the daemon's event that
+   * it paired may come first, and leaves the field as the answer does (onPairing)
+   */
+  pairEntering?: boolean
   /** selected row per list screen; on Transfers the active ones, then History */
   sel: { peers: number, offers: number, transfers: number }
   /** Transfers: the one shown whole (its id), in place of the list; by id, so that the list moving under it does not change it */
@@ -59,6 +64,8 @@ export type Action =
   | { type: 'screen:step', delta: 1 | -1 }
   | { type: 'move', delta: number }
   | { type: 'pairMode', mode: PairMode }
+  /** a code entered went to the daemon (true), or its answer came (false) */
+  | { type: 'pairEntering', entering: boolean }
   | { type: 'input', field: TextFieldName, value: string }
   | { type: 'sendTo', peerId: string }
   /** show transfer `id` whole on Transfers, or (none) the list again */
@@ -174,7 +181,9 @@ function step (s: TuiState, a: Action): TuiState {
     }
     case 'details': return { ...s, details: a.id }
     case 'move': return move(s, a.delta)
-    case 'pairMode': return { ...s, pairMode: a.mode }
+    // a field left, or opened again, is no longer the one whose code went to the daemon
+    case 'pairMode': return { ...s, pairMode: a.mode, pairEntering: false }
+    case 'pairEntering': return { ...s, pairEntering: a.entering }
     case 'input': return a.field === 'pairCode' ? { ...s, pairCode: a.value } : { ...s, sendPaths: a.value, missing: [] }
     case 'sendTo': return { ...s, sendTo: a.peerId }
     case 'unpaired': return { ...s, peers: sortPeers(s.peers.map((p) => p.peerId === a.peerId ? { ...p, paired: false } : p)) }
@@ -205,9 +214,21 @@ const PAIR_DONE: ReadonlySet<string> = new Set(['paired', 'failed', 'expired', '
 /** Same pairing: merge (events may omit the code) and never go back from an outcome. */
 function onPairing (s: TuiState, p: PairingState): TuiState {
   const prev = s.pairing
-  if (prev == null || prev.id !== p.id) return { ...s, pairing: p }
+  if (prev == null || prev.id !== p.id) return pairedFromField({ ...s, pairing: p })
   if (PAIR_DONE.has(prev.phase) && !PAIR_DONE.has(p.phase)) return s
-  return { ...s, pairing: { ...prev, ...p } }
+  return pairedFromField({ ...s, pairing: { ...prev, ...p } })
+}
+
+/**
+ * The code entered in the field paired: back to the menu, where the outcome stays, whether the daemon's event
+ * says so before the answer to pair.enter or after (review finding: the event first showed the outcome under
+ * the field a moment). Only for a code sent from the field (pairEntering): another client's pairing leaves a
+ * field being typed in alone.
+ */
+function pairedFromField (s: TuiState): TuiState {
+  const p = s.pairing
+  if (s.pairMode !== 'enter' || s.pairEntering !== true || p?.role !== 'enter' || p.phase !== 'paired') return s
+  return { ...s, pairMode: 'menu', pairCode: '', pairEntering: false }
 }
 
 /**

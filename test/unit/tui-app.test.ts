@@ -341,6 +341,36 @@ describe('ferry tui App', () => {
     expect(r.lastFrame()).toContain('LAST SEEN')
   })
 
+  it('the daemon\'s pairing event before the answer to pair.enter: straight to the menu with the outcome, never the outcome under the code field (review finding: it showed there a moment); a pairing of another client\'s leaves a field not submitted alone', async () => {
+    const paired: PairingState = { id: 'p1', role: 'enter', phase: 'paired', peer: { peerId: peers[0].peerId, name: 'alice-desktop', fingerprint: '1a2b-3c4d-5e6f-7a8b' } }
+    let answer: ((st: PairingState) => void) | undefined
+    let f: Fake | undefined
+    f = fakeClient({ 'pair.enter': async () => { f?.emit('pairing', { id: 'p1', role: 'enter', phase: 'exchanging' }); f?.emit('pairing', paired); return await new Promise<PairingState>((resolve) => { answer = resolve }) } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, '2', 'e', '7-violet-orbit')
+    const before = r.frames.length
+    await press(r, '\r')
+    await vi.waitFor(() => { expect(answer).toBeDefined() })
+    await tick()
+    // the answer not in yet: the outcome is on the menu already
+    expect(expectFits(r.lastFrame())).toContain('Last pairing: ✓ paired with alice-desktop')
+    answer?.(paired)
+    await tick()
+    const text = expectFits(r.lastFrame())
+    expect(text).toContain('Last pairing: ✓ paired with alice-desktop')
+    expect(text).toContain('e  enter a code')
+    // no frame on the way had the field with the outcome
+    expect(r.frames.slice(before).filter((x) => x.includes('Enter the code') && x.includes('paired with'))).toEqual([])
+    // another client's pairing (`ferry pair CODE`) while a code is being typed here: the field stays, with what is typed
+    const f2 = fakeClient()
+    const r2 = await renderAt(h(App, { client: f2.client, connect: neverConnect, home: HOME }))
+    await press(r2, '2', 'e', '7-vio')
+    f2.emit('pairing', { ...paired, id: 'p2' })
+    await tick()
+    expect(r2.lastFrame()).toContain('Enter the code')
+    expect(r2.lastFrame()).toContain('7-vio')
+  })
+
   it('a wrong code is said once, as the outcome under the field, not also on the error line (user-test finding: twice); the daemon\'s event for it changes nothing', async () => {
     const message = 'the code does not match (key confirmation failed); the code is now burned, show a new one'
     const failed: PairingState = { id: 'p9', role: 'enter', phase: 'failed', error: { code: 'E_PAIRING_FAILED', message } }
