@@ -14,7 +14,7 @@ import { encodeOffer, type EndMsg } from '../../protocol/transfer.ts'
 import type { TransferRow } from '../../store/transfers.ts'
 import { Bitmap, popcount } from '../bitmap.ts'
 import { receiptPayload } from '../receive/receiver.ts'
-import { serveChunks, type Sender } from './sender.ts'
+import { mostHeld, serveChunks, type Sender } from './sender.ts'
 import { receiptSkipped } from './receipt-skipped.ts'
 import { renamesFromEnd } from '../renames.ts'
 import { PeerStreams } from './peer-streams.ts'
@@ -63,12 +63,15 @@ export class SendServing {
       // asking whether an offer that waits there for a decision still stands sends the same (offer-decisions.ts checkPendingOffer),
       // and that send is still offered (review finding: shown fetching at 0 B/s, no longer waiting to be accepted)
       if (held === 0 && !waitsThere(sender)) return
-      // the receiver's own count, copies included: ahead of what was served while it copies what it had
-      const done = Math.min(held, sender.progress.total)
+      // the receiver's own count, copies included: ahead of what was served while it copies what it had; never
+      // more than it can hold while it asks for bytes (a peer's number: review finding, shown at 100 % from the start)
+      const done = Math.min(held, mostHeld(sender))
       if (done > sender.progress.done) sender.progress.done = done
       this.heardFrom(sender)
       this.ctx.changed(sender.id, false)
-    }, { pace: this.pace, onGivenUp: (sender, file) => { this.sends.recordGivenUp(sender, file) }, onServedAgain: (sender, file) => { this.sends.forgetGivenUp(sender, file) }, onCut: (sender) => { if (!sender.finished) sender.streamCut = true }, onWaitsThere: (sender, told) => { if (sender.offer != null && !sender.finished) this.sends.told(sender, told) } })
+    }, { pace: this.pace,
+      // asked for more than an earlier claim of its left (or its offer answer's have_bytes): the progress shown goes back to what it can hold
+      onAsked: (sender) => { if (sender.offer != null && sender.progress.done > mostHeld(sender)) { sender.progress.done = mostHeld(sender); this.ctx.changed(sender.id, false) } }, onGivenUp: (sender, file) => { this.sends.recordGivenUp(sender, file) }, onServedAgain: (sender, file) => { this.sends.forgetGivenUp(sender, file) }, onCut: (sender) => { if (!sender.finished) sender.streamCut = true }, onWaitsThere: (sender, told) => { if (sender.offer != null && !sender.finished) this.sends.told(sender, told) } })
       .finally(() => { this.chunkStreams.release(remote) })
   }
 

@@ -10,7 +10,7 @@
 import type { Stream } from '@libp2p/interface'
 import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs'
 import { FerryError, diskHint } from '../../errors.ts'
-import { FrameReader, askedRange, encodeChunkHeader, readChunkRequest, sendAll, type OfferFile, type OfferMsg } from '../../protocol/transfer.ts'
+import { FrameReader, askedRange, encodeChunkHeader, readChunkRequest, sendAll, type ChunkRequestMsg, type OfferFile, type OfferMsg } from '../../protocol/transfer.ts'
 import { chunkCount, chunkRange } from '../manifest/chunking.ts'
 import { hash } from '../manifest/blake3.js'
 import { sameDigest as same } from '../sink/sink-common.js'
@@ -125,6 +125,13 @@ export class Sender {
   streamCut = false
   /** bytes served per file index, for per-file progress of the files in flight */
   readonly served = new Map<number, number>()
+  /**
+   * Bytes of the offer its receiver asks for, on all its chunk streams, not
+   * served yet (serveChunks): bytes it does not hold. What it claims to hold
+   * (ChunkRequest.held_bytes, OfferAnswer.have_bytes) is shown within the
+   * rest (mostHeld).
+   */
+  asking = 0
   /**
    * files refused with E_SOURCE_CHANGED: the receiver does without them, so
    * they are not in flight (a piece another stream had read already is not
@@ -318,6 +325,31 @@ function sourceError (path: string, err: unknown): Error {
 }
 
 /**
+ * The most of `s` that its receiver can hold while it asks for `s.asking`
+ * bytes: what its claims are shown as at most, and what the progress shown
+ * is taken back to when it asks for more than a claim left (review finding:
+ * a receiver claiming to hold everything showed the send at 100 % before
+ * anything moved, and while bytes were still to go).
+ */
+export function mostHeld (s: Sender): number {
+  return Math.max(0, s.progress.total - s.asking)
+}
+
+/** The bytes of `s`'s offer that `req` asks for: none of a preview's chunks, nor of chunks not in the offer (those end the stream). */
+function bytesAsked (s: Sender, req: ChunkRequestMsg): number {
+  const file = s.preview == null ? s.offer?.files[req.fileIndex] : undefined
+  if (file == null || file.kind !== 'file') return 0
+  const count = chunkCount(file.size, file.chunkSize)
+  let bytes = 0
+  for (const [i, chunk] of req.chunks.entries()) {
+    if (chunk >= count) continue
+    const length = chunkRange(chunk, file.size, file.chunkSize).length
+    bytes += Math.min(length, Math.max(0, askedRange(req, i, length).length))
+  }
+  return bytes
+}
+
+/**
  * Serve one /ferry/chunks stream. `lookup` finds the sender for a transfer
  * id and checks that it belongs to the peer asking (else throws).
  * `options.onGivenUp`: a file of the offer (not of a preview: its indexes
@@ -332,8 +364,10 @@ function sourceError (path: string, err: unknown): Error {
  * `s`'s offer. `options.onWaitsThere`: its receiver says, unasked, that `s`
  * waits there: its turn, a person having accepted it (ChunkRequest.waits_turn),
  * or room on its disk (waits_for).
+ * `options.onAsked`: its receiver asks for bytes of `s`'s offer, counted in
+ * `s.asking` until served or the request ends.
  */
-export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number) => void, onHeld?: (s: Sender, heldBytes: number) => void, options: { idleMs?: number, pace?: ServePace, onGivenUp?: (s: Sender, fileIndex: number) => void, onServedAgain?: (s: Sender, fileIndex: number) => void, onCut?: (s: Sender) => void, onWaitsThere?: (s: Sender, told: ToldThere) => void } = {}): Promise<void> {
+export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number) => void, onHeld?: (s: Sender, heldBytes: number) => void, options: { idleMs?: number, pace?: ServePace, onGivenUp?: (s: Sender, fileIndex: number) => void, onServedAgain?: (s: Sender, fileIndex: number) => void, onCut?: (s: Sender) => void, onWaitsThere?: (s: Sender, told: ToldThere) => void, onAsked?: (s: Sender) => void } = {}): Promise<void> {
   const idleMs = options.idleMs ?? CHUNK_STREAM_IDLE_MS
   /** files given up before this (givenUp's `at`) were given up before its receiver asked for anything on it */
   const openedAt = performance.now()
@@ -377,8 +411,16 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
   }, idleMs)
   idle.unref()
   let requests = 0
+  /** the request served last: its send, and what it asked for of the offer that was not served (Sender.asking) */
+  let asked: { sender: Sender, unserved: number } | undefined
+  /** that request ended (served, given up, failed): what it left unserved is no longer asked for */
+  const settle = (): void => {
+    if (asked !== undefined) asked.sender.asking -= asked.unserved
+    asked = undefined
+  }
   try {
     nextRequest: while (true) {
+      settle()
       waiting = true
       const req = await readChunkRequest(reader)
       waiting = false
@@ -402,6 +444,11 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
       // accepted there by a person, and waiting its turn (offer-decisions.ts accept), or stopped there to wait for room
       // (room-wait.ts): nothing held, and no report that it runs
       if (req.chunks.length === 0 && (req.waitsTurn === true || req.waitsFor != null)) { options.onWaitsThere?.(sender, { waitsTurn: req.waitsTurn, waitsFor: req.waitsFor, heldBytes: req.heldBytes }); continue }
+      // what it asks for it does not hold: counted before what it says it holds is read (mostHeld)
+      const request = { sender, unserved: bytesAsked(sender, req) }
+      asked = request
+      sender.asking += request.unserved
+      if (request.unserved > 0) options.onAsked?.(sender)
       // what the receiver holds (a request with no chunks tells only that: progress-report.ts; its first, maybe 0, that it runs)
       if (req.heldBytes != null && (req.heldBytes > 0 || req.chunks.length === 0)) onHeld?.(sender, req.heldBytes)
       // a restarted sender counts a file's bar from what it serves since: the receiver says what it has of it
@@ -495,6 +542,9 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
           at += data.length
         }
         if (checked !== undefined && skip + length === range.length) lastChecked = undefined // its last piece: served
+        const servedOfAsked = Math.min(request.unserved, length)
+        request.unserved -= servedOfAsked
+        sender.asking -= servedOfAsked
         onSent(sender, req.fileIndex, length)
       }
     }
@@ -504,6 +554,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
     // a receiver done with a stream closes its end first, then resets it: that is no cut
     if (!reader.peerClosed && !idleWithNothingOnItsWay) cut = true
   } finally {
+    settle()
     clearTimeout(idle)
     source.close()
   }

@@ -1,0 +1,113 @@
+// What a send's receiver says it holds (ChunkRequest.held_bytes) is a peer's
+// number: the sender shows it only as far as it can be true while that
+// receiver asks for bytes, which it does not hold (review finding: a receiver
+// claiming everything showed the send at 100 % before anything moved). The
+// real chunk server (SendServing, serveChunks) over in-memory stream pairs;
+// the honest copies case between daemons is in test/integration/transfer.test.ts
+// ("the sender's progress follows the copies").
+
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { streamPair } from '@libp2p/utils'
+import type { Stream } from '@libp2p/interface'
+import { FrameReader, encodeChunkRequest, readChunkHeader, sendAll, type OfferFile } from '../../src/protocol/transfer.ts'
+import { hash } from '../../src/transfer/manifest/blake3.js'
+import { Sender } from '../../src/transfer/send/sender.ts'
+import { SendServing } from '../../src/transfer/send/send-serve.ts'
+import type { TransferContext } from '../../src/transfer/context.ts'
+import type { Sends } from '../../src/transfer/send/sends.ts'
+
+const CHUNK = 64 * 1024 // one slice each: the serving pace holds each chunk after the first
+const CHUNKS = 4
+const TOTAL = CHUNKS * CHUNK
+const ID = new Uint8Array(16).fill(7)
+const MTIME = 1_700_000_000
+let dir: string
+let savedRate: string | undefined
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ferry-held-'))
+  savedRate = process.env.FERRY_TEST_SERVE_BYTES_PER_S
+})
+afterEach(async () => {
+  if (savedRate === undefined) delete process.env.FERRY_TEST_SERVE_BYTES_PER_S
+  else process.env.FERRY_TEST_SERVE_BYTES_PER_S = savedRate
+  await rm(dir, { recursive: true, force: true })
+})
+
+/** A send of one file of CHUNKS chunks, fetching, served by a SendServing (at `rate` bytes/s, if given); `stream` opens a chunk stream to it. */
+async function setUp (rate?: number): Promise<{ sender: Sender, stream: () => Promise<Stream> }> {
+  const data = randomBytes(TOTAL)
+  const src = join(dir, 'clip.mov')
+  await writeFile(src, data)
+  await utimes(src, MTIME, MTIME)
+  const chunks = Array.from({ length: CHUNKS }, (_, i) => hash(data.subarray(i * CHUNK, (i + 1) * CHUNK)))
+  const entry: OfferFile = { path: 'clip.mov', kind: 'file', size: TOTAL, mtimeMs: MTIME * 1000, mode: 0o644, chunkSize: CHUNK, chunks, fileRoot: new Uint8Array(32) }
+  const sender = new Sender({ id: Buffer.from(ID).toString('hex'), peerId: 'receiver', state: 'fetching', offer: { transferId: ID, root: new Uint8Array(32), totalBytes: TOTAL, files: [entry] }, sources: [src] })
+  if (rate !== undefined) process.env.FERRY_TEST_SERVE_BYTES_PER_S = String(rate)
+  const ctx = { c: { log: { debug: () => {}, info: () => {}, warn: () => {} } }, pendingStates: { update: () => {} }, changed: () => {} } as unknown as TransferContext
+  const sends = { senderFor: () => sender, setSendState: () => {}, markResumed: () => {}, recordGivenUp: () => {}, forgetGivenUp: () => {}, turnTold: () => {} } as unknown as Sends
+  const serving = new SendServing(ctx, sends)
+  return {
+    sender,
+    stream: async () => {
+      const [out, inbound] = await streamPair()
+      serving.serve(inbound, 'receiver')
+      return out
+    }
+  }
+}
+
+/** Read the chunk header and bytes of each of `n` chunks from `out`. */
+async function readChunks (out: Stream, n: number): Promise<void> {
+  const reader = new FrameReader(out)
+  for (let i = 0; i < n; i++) {
+    const h = await readChunkHeader(reader, AbortSignal.timeout(10_000))
+    expect(h?.error).toBeUndefined()
+    await reader.readInto(new Uint8Array(h!.length), AbortSignal.timeout(10_000))
+  }
+}
+
+describe('a receiver\'s claim to hold bytes of a send', () => {
+  it('claiming everything (its offer answer, its reports) while it asks for chunks: the send is never shown done while bytes it asked for are still to go', async () => {
+    // 256 KiB/s: each chunk after the first waits 0.25 s to be served
+    const { sender, stream } = await setUp(256 * 1024)
+    // its answer to the offer said it held it all (OfferAnswer.have_bytes, taken as it came: send-offer.ts)
+    sender.progress.reset(TOTAL)
+    const out = await stream()
+    // "I hold it all", and asks for all of it
+    await sendAll(out, encodeChunkRequest({ transferId: ID, fileIndex: 0, chunks: [0, 1, 2, 3], heldBytes: TOTAL }))
+    // the first chunk served, three to go
+    await vi.waitFor(() => { expect(sender.progress.wire).toBe(CHUNK) })
+    expect(sender.progress.done).toBe(CHUNK)
+    // the same claim again, alone, while they are on their way: still not more than it can hold
+    const reports = await stream()
+    await sendAll(reports, encodeChunkRequest({ transferId: ID, fileIndex: 0, chunks: [], heldBytes: TOTAL }))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(sender.progress.done).toBeLessThan(TOTAL)
+    await readChunks(out, CHUNKS)
+    expect(sender.progress.done).toBe(TOTAL)
+    await (out as Stream).close()
+    await (reports as Stream).close()
+  })
+
+  it('holding most of it (resume, copies), asking for the rest: its claim counts from the start, and the served bytes on top', async () => {
+    const { sender, stream } = await setUp()
+    // copies under way, nothing asked: the claims are shown as they come
+    const reports = await stream()
+    await sendAll(reports, encodeChunkRequest({ transferId: ID, fileIndex: 0, chunks: [], heldBytes: CHUNK }))
+    await vi.waitFor(() => { expect(sender.progress.done).toBe(CHUNK) })
+    await sendAll(reports, encodeChunkRequest({ transferId: ID, fileIndex: 0, chunks: [], heldBytes: 3 * CHUNK }))
+    await vi.waitFor(() => { expect(sender.progress.done).toBe(3 * CHUNK) })
+    // the last chunk asked for
+    const out = await stream()
+    await sendAll(out, encodeChunkRequest({ transferId: ID, fileIndex: 0, chunks: [3] }))
+    await readChunks(out, 1)
+    await vi.waitFor(() => { expect(sender.progress.done).toBe(TOTAL) })
+    expect(sender.progress.wire).toBe(CHUNK)
+    await (out as Stream).close()
+    await (reports as Stream).close()
+  })
+})
