@@ -5,7 +5,7 @@
 // needs is what is left to receive, less the chunks of zeros (never
 // written: zero-chunks.ts), plus its spool and the disk's margin, as an
 // offer's room is counted up front (receive-room.ts), besides what the
-// other receives there still need.
+// other receives there still need (but those that wait for room too).
 // Must never: start a run of a receive its peer cannot serve now (the
 // caller's run() decides that), or fail a receive.
 
@@ -44,7 +44,9 @@ export class RoomWait {
     const left = Math.max(0, r.progress.left - zeroBytes(r.offer.files))
     try {
       // an inode or so for its spool's slots, on top of those kept free (a disk out of inodes fails writes with ENOSPC too)
-      await checkSpace(r.receiveDir, { total: left, reserved: this.deps.reservedIn(r.receiveDir, (o) => o !== r), spool: spoolOf(r.offer.files, left), files: 1 })
+      // not with the room of other receives that wait for room too: each would wait for room for all, and with room
+      // for one alone none would go on; they go on one after the other (one that finds the room taken waits again)
+      await checkSpace(r.receiveDir, { total: left, reserved: this.deps.reservedIn(r.receiveDir, (o) => o !== r && o.waitsFor == null), spool: spoolOf(r.offer.files, left), files: 1 })
       return undefined
     } catch (err) {
       const fe = toFerryError(err)
