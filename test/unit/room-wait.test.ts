@@ -1,21 +1,78 @@
-// A receive waiting for room on its disk (room-wait.ts): the room it needs
-// is what is left of it (less its chunks of zeros), its spool and the
-// disk's margin, besides what the other receives there still need, but not
-// those that wait for room too: each would wait for room for all, and with
-// room for one alone none would go on. On a real folder's disk (statfs).
+// What a receive waiting for room on its disk needs there (room-wait.ts
+// RoomWait.shortage): what is left to receive, less the chunks of zeros its
+// plan has not counted as held yet (they are never written), plus its spool
+// and the disk's margin. Its plan counts every chunk of zeros as held
+// (receive-plan.ts), so once planned what is left holds none of them: taking
+// them off again said a sparse receive needed nothing, and it ran again as
+// soon as the margin was free, to fail at its first write (review finding).
+// Nor does it count the room of other receives that wait for room too:
+// each would wait for room for all, and with room for one alone none would
+// go on. The disk's counts are faked (statfs) for the first; the second is
+// on a real folder's disk.
 
-import { describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { statfs } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it, vi } from 'vitest'
+import { marginFor } from '../../src/transfer/folder/space.ts'
 import { RoomWait } from '../../src/transfer/receive/room-wait.ts'
+import { spoolOf } from '../../src/transfer/receive/receives.ts'
+import { hash } from '../../src/transfer/manifest/blake3.js'
 import type { Receiver } from '../../src/transfer/receive/receiver.ts'
+import type { OfferFile } from '../../src/protocol/transfer.ts'
 import { FerryError } from '../../src/errors.ts'
 
-const dir = tmpdir()
+/** the free bytes statfs(2) answers for `dir`, on a disk of BLOCKS blocks of 4 KiB */
+const disk = vi.hoisted(() => ({ dir: '', free: 0 }))
+const BLOCKS = 2 ** 24
+
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const orig = await importOriginal<typeof import('node:fs/promises')>()
+  const statfs = (async (path: string, opts?: object) => {
+    const st = await orig.statfs(path, opts as never)
+    if (disk.dir === '' || !String(path).startsWith(disk.dir)) return st
+    return Object.assign(Object.create(Object.getPrototypeOf(st) as object) as object, st, { bsize: 4096, blocks: BLOCKS, bfree: disk.free / 4096, bavail: disk.free / 4096, files: 100_000, ffree: 100_000 })
+  }) as typeof orig.statfs
+  return { ...orig, statfs, default: { ...orig, statfs } }
+})
+
+const dir = mkdtempSync(join(tmpdir(), 'ferry-room-wait-'))
+disk.dir = dir
+afterAll(() => { rmSync(dir, { recursive: true, force: true }) })
+
+const MiB = 1024 * 1024
+const margin = marginFor(BLOCKS * 4096)
+/** one file of four 1 MiB chunks, the first three of zeros (a sparse disk image's) */
+const image: OfferFile = { path: 'disk.img', kind: 'file', size: 4 * MiB, mtimeMs: 0, mode: 0o644, chunkSize: MiB, chunks: [...Array(3).fill(Buffer.from(hash(new Uint8Array(MiB)))), Buffer.alloc(32, 7)], fileRoot: new Uint8Array(32) }
+
+function receiveOf (left: number, planned: boolean): Receiver {
+  return { id: 'r', receiveDir: dir, offer: { files: [image] }, progress: { left }, planned } as unknown as Receiver
+}
+
+const wait = new RoomWait({ reservedIn: () => 0, run: () => {}, log: { info: () => {} } })
+
+describe('the room a receive waiting for it needs', () => {
+  it('counts the bytes left that are not zeros its plan counted as held already (review finding: its zeros were left out twice)', async () => {
+    // planned: its three chunks of zeros are held, 1 MiB of data is left, and half of it fits
+    disk.free = margin + spoolOf([image], MiB) + MiB / 2
+    const short = await wait.shortage(receiveOf(MiB, true))
+    expect(short?.code).toBe('E_NO_SPACE')
+    disk.free = margin + spoolOf([image], MiB) + MiB
+    expect(await wait.shortage(receiveOf(MiB, true))).toBeUndefined()
+  })
+
+  it('leaves out the chunks of zeros of a receive not planned yet: they are in what is left, and never written', async () => {
+    disk.free = margin + spoolOf([image], MiB) + MiB
+    expect(await wait.shortage(receiveOf(4 * MiB, false))).toBeUndefined()
+    disk.free = margin + spoolOf([image], MiB) + MiB / 2
+    expect((await wait.shortage(receiveOf(4 * MiB, false)))?.code).toBe('E_NO_SPACE')
+  })
+})
 
 /** As much of a Receiver as RoomWait reads. */
 function receive (left: number, waitsFor?: FerryError): Receiver {
-  return { receiveDir: dir, progress: { left }, offer: { files: [] }, waitsFor } as unknown as Receiver
+  return { receiveDir: tmpdir(), progress: { left }, offer: { files: [] }, waitsFor } as unknown as Receiver
 }
 
 function roomWait (others: Receiver[]): RoomWait {
@@ -28,7 +85,7 @@ function roomWait (others: Receiver[]): RoomWait {
 
 describe('RoomWait.shortage', () => {
   it('needs room for what the receives under way still need, not for those that wait for room too', async () => {
-    const st = await statfs(dir)
+    const st = await statfs(tmpdir())
     const free = Number(st.bavail) * Number(st.bsize)
     const full = new FerryError('E_NO_SPACE', 'waits for room')
     const me = receive(1)

@@ -2,7 +2,7 @@
 // (Receiver.awaitRoom) and goes on by itself once the room is back: the
 // disk is looked at on the service's timer (every 2 s, a statfs), and the
 // figures the receive shows are kept current while it waits. The room it
-// needs is what is left to receive, less the chunks of zeros (never
+// needs is what is left to receive, less the chunks of zeros in it (never
 // written: zero-chunks.ts), plus its spool and the disk's margin, as an
 // offer's room is counted up front (receive-room.ts), besides what the
 // other receives there still need (but those that wait for room too).
@@ -40,8 +40,10 @@ export class RoomWait {
   /** Why the receive folder's disk lacks the room what is left of `r` needs (E_NO_SPACE), or undefined when it has it. Throws when the disk cannot be looked at (the folder gone). */
   async shortage (r: Receiver): Promise<FerryError | undefined> {
     // zeros left out everywhere, also where a file system keeps no holes (FAT): a count too low only runs it
-    // again too soon, to wait again at its first write, where one too high would have it wait for room never needed
-    const left = Math.max(0, r.progress.left - zeroBytes(r.offer.files))
+    // again too soon, to wait again at its first write, where one too high would have it wait for room never needed.
+    // A plan counts its chunks of zeros as held (receive-plan.ts): once planned, what is left holds none of them
+    // (review finding: taken off again, a sparse receive was said to need nothing, and ran as soon as the margin was free)
+    const left = Math.max(0, r.progress.left - (r.planned ? 0 : zeroBytes(r.offer.files)))
     try {
       // an inode or so for its spool's slots, on top of those kept free (a disk out of inodes fails writes with ENOSPC too)
       // not with the room of other receives that wait for room too: each would wait for room for all, and with room
