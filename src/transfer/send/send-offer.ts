@@ -229,7 +229,9 @@ export class SendOffering {
     try {
       const ans = await this.offerTo(s)
       if (s.finished) return
-      if (ans.status === 'accepted') { this.sends.told(s, ans); return }
+      // what it holds goes with it: told that it waits for room, the send's count goes back to it, as when told
+      // unasked (sends.ts told), which is best effort (review finding: that tell lost, the send showed what it had served)
+      if (ans.status === 'accepted') { this.sends.told(s, { ...ans, heldBytes: ans.haveBytes }); return }
       if (ans.status !== 'refused') return
       const err = ans.error ?? new FerryError('E_CANCELLED', 'the receiver ended the transfer')
       this.ctx.c.log.info('the receiver had ended the transfer', { id: s.id, code: err.code })

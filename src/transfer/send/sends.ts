@@ -238,7 +238,7 @@ export function waitsTurnThere (s: Sender): boolean {
 }
 
 /** What a receiver told of a send it took: it waits its turn there, or to retry in so long, or for what an error says (room on its disk); none of them: it runs */
-export interface ToldThere { waitsTurn?: boolean, retryInMs?: number, waitsFor?: FerryError, /** with waitsFor, told unasked: the bytes it holds, 0 included (ChunkRequest.waits_for) */ heldBytes?: number }
+export interface ToldThere { waitsTurn?: boolean, retryInMs?: number, waitsFor?: FerryError, /** with waitsFor: the bytes it holds, 0 included (ChunkRequest.waits_for's held_bytes, a probe's have_bytes) */ heldBytes?: number }
 
 /**
  * Why a send waits that its receiver took and runs again at a time it told
