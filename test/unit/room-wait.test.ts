@@ -7,8 +7,9 @@
 // soon as the margin was free, to fail at its first write (review finding).
 // Nor does it count the room of other receives that wait for room too:
 // each would wait for room for all, and with room for one alone none would
-// go on. The disk's counts are faked (statfs) for the first; the second is
-// on a real folder's disk.
+// go on. And one whose room is back while its sender is away says it waits
+// for its sender. The disk's counts are faked (statfs), but for the test of
+// the others, on a real folder's disk.
 
 import { mkdtempSync, rmSync } from 'node:fs'
 import { statfs } from 'node:fs/promises'
@@ -17,11 +18,12 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { marginFor } from '../../src/transfer/folder/space.ts'
 import { RoomWait } from '../../src/transfer/receive/room-wait.ts'
-import { spoolOf } from '../../src/transfer/receive/receives.ts'
+import { Receives, spoolOf } from '../../src/transfer/receive/receives.ts'
+import { FerryError } from '../../src/errors.ts'
+import type { TransferContext } from '../../src/transfer/context.ts'
 import { hash } from '../../src/transfer/manifest/blake3.js'
 import type { Receiver } from '../../src/transfer/receive/receiver.ts'
 import type { OfferFile } from '../../src/protocol/transfer.ts'
-import { FerryError } from '../../src/errors.ts'
 
 /** the free bytes statfs(2) answers for `dir`, on a disk of BLOCKS blocks of 4 KiB */
 const disk = vi.hoisted(() => ({ dir: '', free: 0 }))
@@ -95,5 +97,24 @@ describe('RoomWait.shortage', () => {
     expect(await roomWait([me, receive(2 * free, full)]).shortage(me)).toBeUndefined()
     // and what it needs itself counts
     expect((await roomWait([me]).shortage(receive(2 * free)))?.code).toBe('E_NO_SPACE')
+  })
+})
+
+describe('a receive whose room is back while its sender is away', () => {
+  it('says it waits for its sender, not for room it has (review finding: "waiting for room", its figures frozen, until the sender came back)', async () => {
+    const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
+    const ctx = { c: { receiveDir: dir, log: quiet, trust: { get: () => undefined }, store: {}, isOnline: () => false, peerName: () => 'beta' }, pendingStates: { write: () => true, update: () => {} }, changed: () => {}, stopping: false } as unknown as TransferContext
+    const receives = new Receives(ctx)
+    const r = receives.newReceiver('b'.repeat(32), 'peer', { transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: 4 * MiB, files: [image] }, 'waiting', { receiveDir: dir, doneBytes: 3 * MiB, localBytes: 3 * MiB })
+    // as Receiver.awaitRoom leaves it (its run failed with ENOSPC, the disk short)
+    const full = new FerryError('E_NO_SPACE', 'the receive folder\'s disk filled up while this ran')
+    Object.assign(r, { roomAwaited: full, error: full })
+    expect(r.waitsFor).toBe(full)
+    disk.free = margin + spoolOf([image], MiB) + MiB
+    receives.resumeRuns(undefined, Date.now())
+    await vi.waitFor(() => { expect(r.waitsFor).toBeUndefined() })
+    expect(r.state).toBe('waiting')
+    expect(r.error?.code).toBe('E_PEER_UNREACHABLE')
+    expect(r.error?.message).toMatch(/room .* again.*beta/)
   })
 })

@@ -924,6 +924,12 @@ export class Receiver {
     this.resumeAfter = 0
   }
 
+  /** There is room again, and its sender (`name`) is away: what it shows says it goes on once that one is online (Receives.resumeRuns). */
+  awaitSender (name: string): void {
+    if (this.finished || this.active || this.state !== 'waiting' || this.roomAwaited != null) return
+    this.setState('waiting', new FerryError('E_PEER_UNREACHABLE', `there is room in the receive folder again; it goes on once ${name} is online`))
+  }
+
   /**
    * Stop now; `notify` tells the sender, without waiting for it: a sender
    * that cannot be reached learns it when it next offers the transfer

@@ -84,8 +84,9 @@ export class Receives {
     this.parts = new KeptParts(ctx, this)
     this.roomWait = new RoomWait({
       reservedIn: (dir, which) => this.reservedIn(dir, which),
-      // as resumeRuns does: its peer away, it waits for it now
-      run: (r) => { if (this.ctx.c.isOnline(r.peerId)) void this.runReceiver(r) },
+      // as resumeRuns does: its peer away, it waits for it now, and says so (review finding: it still said it waited for
+      // room, with the figures of its last look, until its peer came back)
+      run: (r) => { if (this.ctx.c.isOnline(r.peerId)) void this.runReceiver(r); else r.awaitSender(this.ctx.c.peerName(r.peerId)) },
       log: ctx.c.log
     })
   }
