@@ -80,7 +80,7 @@ export function wireReadError (err: unknown, what: string): FerryError {
   if (e?.name === 'InvalidDataLengthError' || e?.name === 'InvalidDataLengthLengthError') {
     return new FerryError('E_MESSAGE_TOO_LARGE', `${what}: message exceeds its size limit`)
   }
-  if (e?.name === 'UnexpectedEOFError') return new FerryError('E_PROTOCOL', `${what}: stream ended early`)
+  if (e?.name === 'UnexpectedEOFError') return new FerryError('E_PROTOCOL', `${what}: stream ended early`, { cause: err })
   // reset or aborted by the other side, or its connection gone: the link failed, said with what was read
   // (fuzzing finding: `ferry pair CODE` said "E_PROTOCOL: The stream has been reset", libp2p's words alone)
   if (isCutStream(err)) return new FerryError('E_PEER_UNREACHABLE', `${what}: the stream was cut before the other side's message (${e.message ?? e.name})`, { cause: err })

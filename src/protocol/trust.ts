@@ -36,9 +36,14 @@ export async function notifyUnpair (stream: Stream): Promise<void> {
   if (!ack.ok) throw new FerryError('E_PROTOCOL', `the answer to the unpairing is no acknowledgement${ack.error != null ? ` (${ack.error.code}: ${ack.error.message.slice(0, 512)})` : ''}`)
 }
 
-/** Why notifyUnpair() (or the dial before it) failed with `err`: its answer came but could not be read (E_PROTOCOL, E_MESSAGE_TOO_LARGE), else the peer was not reached. */
+/**
+ * Why notifyUnpair() (or the dial before it) failed with `err`: its answer came but could not be read (E_PROTOCOL,
+ * E_MESSAGE_TOO_LARGE), else the peer was not reached; also when its stream ended with no answer at all (its daemon
+ * stopping, say), as a stream cut is (review finding: that read "its answer could not be read").
+ */
 export function untoldWhy (err: unknown): UnpairUntold {
-  return err instanceof FerryError && (err.code === 'E_PROTOCOL' || err.code === 'E_MESSAGE_TOO_LARGE') ? 'unreadable' : 'unreachable'
+  if (!(err instanceof FerryError) || (err.code !== 'E_PROTOCOL' && err.code !== 'E_MESSAGE_TOO_LARGE')) return 'unreachable'
+  return (err.cause as { name?: unknown } | undefined)?.name === 'UnexpectedEOFError' ? 'unreachable' : 'unreadable'
 }
 
 export async function handleUnpair (stream: Stream): Promise<void> {

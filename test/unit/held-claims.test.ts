@@ -48,7 +48,7 @@ async function setUp (rate?: number): Promise<{ sender: Sender, stream: () => Pr
   const sender = new Sender({ id: Buffer.from(ID).toString('hex'), peerId: 'receiver', state: 'fetching', offer: { transferId: ID, root: new Uint8Array(32), totalBytes: TOTAL, files: [entry] }, sources: [src] })
   if (rate !== undefined) process.env.FERRY_TEST_SERVE_BYTES_PER_S = String(rate)
   const ctx = { c: { log: { debug: () => {}, info: () => {}, warn: () => {} } }, pendingStates: { update: () => {} }, changed: () => {} } as unknown as TransferContext
-  const sends = { senderFor: () => sender, setSendState: () => {}, markResumed: () => {}, recordGivenUp: () => {}, forgetGivenUp: () => {}, turnTold: () => {} } as unknown as Sends
+  const sends = { senderFor: () => sender, setSendState: () => {}, markResumed: () => {}, recordGivenUp: () => {}, forgetGivenUp: () => {}, told: () => {} } as unknown as Sends
   const serving = new SendServing(ctx, sends)
   return {
     sender,

@@ -52,6 +52,18 @@ describe('unpairing a device that is not told', () => {
     expect(line).toMatch(/told again later/)
   })
 
+  it('reached, and its stream ended without an answer (its daemon stopping, say): not reached, as a stream cut is, not "its answer could not be read" (review finding)', async () => {
+    const [out, inbound] = await streamPair()
+    void (async () => {
+      for await (const _ of inbound) break
+      await inbound.close()
+    })()
+    const { svc, peerId, untold } = await service(async () => out)
+    const r = await svc.unpair(peerId)
+    expect(r).toMatchObject({ peerId, notified: false, untold: 'unreachable' })
+    expect(untold).toEqual([peerId])
+  })
+
   it('not reached: said so, and told again later', async () => {
     const { svc, peerId, untold } = await service(async () => { throw Object.assign(new Error('The dial request has no valid addresses'), { name: 'NoValidAddressesError' }) })
     const r = await svc.unpair(peerId)

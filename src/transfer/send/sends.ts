@@ -2,7 +2,7 @@
 // (senders), each one's state (setSendState, failSend), a send of an
 // earlier run brought back (senderFor, reloadSender), what a send records
 // on the way (markResumed, recordGivenUp, forgetGivenUp, persistOffer), and
-// what its receiver's side says of its turn (turnTold) or of the link
+// what its receiver's side says of its turn (told) or of the link
 // (peerGone). The send side of the transfer service is four files, cut
 // from service.ts's one class: this one holds the sends and their states,
 // send-hash.ts hashes a new send, send-offer.ts offers it (and again),
