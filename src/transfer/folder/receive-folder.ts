@@ -48,7 +48,8 @@ export async function checkReceiveFolder (dir: string): Promise<void> {
   // a disk the kernel made read-only after an error passes access(2) (ext4's emergency_ro): its mount says so, and an
   // offer accepted there failed with EROFS as its first bytes came (helper finding, session 41)
   const mount = await mountOf(await realpath(dir).catch(() => dir))
-  if (mount?.readOnly === true) throw new FerryError('E_IO', `receive folder ${dir} ${notWritableBecause({ code: 'EROFS' })} (${diskHint('EROFS')}; mounted at ${mount.point})`)
+  // the hint last, as every EROFS says it (withDiskHint)
+  if (mount?.readOnly === true) throw new FerryError('E_IO', `receive folder ${dir} (on the disk mounted at ${mount.point}) ${notWritableBecause({ code: 'EROFS' })} (${diskHint('EROFS')})`)
 }
 
 /**
