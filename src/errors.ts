@@ -138,6 +138,18 @@ export function withDiskHint (message: string, errno: unknown = /^(E[A-Z]+):/.ex
   return hint === undefined || message.endsWith(`(${hint})`) ? message : `${message} (${hint})`
 }
 
+/**
+ * Whether `err` is a failure of the state database (sqliteError), which is
+ * on the disk that holds ferry's home, not on a receive folder's: told by
+ * SQLite's error in its causes.
+ */
+export function fromStateDatabase (err: unknown): boolean {
+  for (let e = err as { code?: unknown, cause?: unknown } | undefined, depth = 0; e != null && depth < 8; e = e.cause as typeof e, depth++) {
+    if (e.code === 'ERR_SQLITE_ERROR') return true
+  }
+  return false
+}
+
 /** What SQLite's READONLY (8) and IOERR (10) say about the disk that holds ferry's home (sqliteError). */
 const STORE_HINTS: Record<number, string> = {
   8: 'the disk that holds ferry\'s home is read-only now, or the database is not writable by the user the daemon runs as',

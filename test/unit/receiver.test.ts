@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { tmpdir, userInfo } from 'node:os'
 import { basename, join } from 'node:path'
 import { streamPair } from '@libp2p/utils'
-import { FerryError } from '../../src/errors.ts'
+import { FerryError, toFerryError } from '../../src/errors.ts'
 import type { Stream } from '@libp2p/interface'
 import { FrameReader, encodeChunkHeader, readChunkRequest, sendAll, type EndMsg, type OfferMsg } from '../../src/protocol/transfer.ts'
 import { TransferStore, openDb, type Db } from '../../src/store/index.ts'
@@ -366,6 +366,54 @@ describe('Receiver', () => {
     await receiver.run()
     expect({ state: receiver.state, code: receiver.error?.code, told: ends[0]?.failure?.code }).toEqual({ state: 'failed', code: 'E_IO', told: 'E_IO' })
     expect(receiver.error?.message).toMatch(/i\/o error/)
+  })
+
+  it('a chunk write that fails for a full receive folder whose room is back by the time the disk is looked at (what filled it was removed meanwhile) waits and goes on, not failed with the disk\'s words; a failure of the state database (ferry\'s home full) or one at a run that wrote nothing still fails (helper finding: a disk filled by a download that failed and removed its file failed the receive, "ENOSPC: no space left on device, write", one try in two)', async () => {
+    const { offer, receiveDir, serving } = await servedOffer(Array.from({ length: 8 }, (_, i) => ({ path: `f${i}.bin`, data: randomBytes(8 * CHUNK) })))
+    /** a sink whose `failAt`th write fails with `err`, as the disk fills under it */
+    const fullAt = (failAt: number, err: () => FerryError): ChunkSink => {
+      let writes = 0
+      return {
+        ...sink,
+        buffer: async (n) => await sink.buffer(n),
+        discard: (b) => { sink.discard(b) },
+        write: async (path, offset, buf, length, expected) => {
+          if (++writes === failAt) { await stat(path); throw err() }
+          await sink.write(path, offset, buf, length, expected)
+        }
+      }
+    }
+    const noSpace = (): FerryError => new FerryError('E_NO_SPACE', 'ENOSPC: no space left on device, write')
+    let current = fullAt(5, noSpace)
+    const ends: EndMsg[] = []
+    // the disk has room when it is looked at
+    const receiver = new Receiver({ ...depsWith(() => current, ends, serving), roomShortage: async () => undefined }, { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+    await receiver.run()
+    expect({ state: receiver.state, code: receiver.error?.code, told: ends.length, mayRun: receiver.mayResume(Date.now(), false) }).toEqual({ state: 'waiting', code: 'E_NO_SPACE', told: 0, mayRun: true })
+    expect(receiver.waitsFor).toBe(undefined)
+    // a run that writes nothing before the disk says full again, with room to be seen (a quota, say): failed as before
+    current = fullAt(1, noSpace)
+    await receiver.run()
+    expect({ state: receiver.state, code: receiver.error?.code, told: ends[0]?.failure?.code }).toEqual({ state: 'failed', code: 'E_NO_SPACE', told: 'E_NO_SPACE' })
+  })
+
+  it('a receive whose state database cannot grow (ferry\'s home full), its receive folder with room, fails as before: it does not go on again and again', async () => {
+    const { offer, receiveDir, serving } = await servedOffer(Array.from({ length: 8 }, (_, i) => ({ path: `f${i}.bin`, data: randomBytes(8 * CHUNK) })))
+    let writes = 0
+    const failing: ChunkSink = {
+      ...sink,
+      buffer: async (n) => await sink.buffer(n),
+      discard: (b) => { sink.discard(b) },
+      write: async (path, offset, buf, length, expected) => {
+        if (++writes === 5) { await stat(path); throw toFerryError(Object.assign(new Error('database or disk is full'), { code: 'ERR_SQLITE_ERROR', errcode: 13 })) }
+        await sink.write(path, offset, buf, length, expected)
+      }
+    }
+    const ends: EndMsg[] = []
+    const receiver = new Receiver({ ...depsWith(() => failing, ends, serving), roomShortage: async () => undefined }, { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+    await receiver.run()
+    expect({ state: receiver.state, code: receiver.error?.code, told: ends[0]?.failure?.code }).toEqual({ state: 'failed', code: 'E_NO_SPACE', told: 'E_NO_SPACE' })
+    expect(receiver.error?.message).toMatch(/state database cannot grow/)
   })
 
   it('a receive its sender cancels keeps what it verified for a re-send, but not its spool slots (soak-test finding: ~10 MB of slots per kept folder, some folders of nothing else)', async () => {

@@ -11,7 +11,7 @@ import type { Stream } from '@libp2p/interface'
 import { existsSync, lstatSync, statSync, truncateSync } from 'node:fs'
 import { realpath, stat } from 'node:fs/promises'
 import { dirname, join, relative } from 'node:path'
-import { FerryError, quoteForDisplay, toFerryError } from '../../errors.ts'
+import { FerryError, fromStateDatabase, quoteForDisplay, toFerryError } from '../../errors.ts'
 import { notWritableBecause } from '../folder/receive-folder.ts'
 import { isTransient } from '../transient.ts'
 import { END_REFUSED_SHOWN, type OfferMsg, type EndMsg, type RefusedEntry } from '../../protocol/transfer.ts'
@@ -898,13 +898,35 @@ export class Receiver {
    */
   private async awaitRoom (fe: FerryError): Promise<boolean> {
     const short = await this.deps.roomShortage?.(this).catch(() => undefined)
-    if (short == null || this.finished || this.stopping) return false
+    if (this.finished || this.stopping) return false
+    if (short == null) return this.roomFreedMeanwhile(fe)
     // the disk's words ("ENOSPC: no space left on device, write") go to the log; the shortage says how much to free
     this.deps.log.warn('receive folder full; the transfer waits for room', { id: this.id, err: fe.message })
     const why = roomAwaited(short)
     this.roomAwaited = why
     this.setState('waiting', why)
     this.deps.tellWaiting?.(this, why)
+    return true
+  }
+
+  /**
+   * A write in the receive folder failed for a full disk, and the disk has
+   * room when looked at just after: what filled it was removed meanwhile (a
+   * download or a build that failed for the full disk and removed its file,
+   * a fallocate that failed). It goes on at the next look (Receives.resumeRuns),
+   * as when the room comes back while it waits, instead of failing with the
+   * disk's words (helper finding: "ENOSPC: no space left on device, write",
+   * one try in two). False, and it fails as before, when the state database
+   * failed (ferry's home is full, not the receive folder's disk: it would fail
+   * again and again), or when the run that failed wrote nothing (a disk whose
+   * free space says room while its writes fail: a quota, say).
+   */
+  private roomFreedMeanwhile (fe: FerryError): boolean {
+    if (fromStateDatabase(fe)) return false
+    if (this.doneAtFetch === undefined || this.progress.done <= this.doneAtFetch) return false
+    this.deps.log.info('receive folder full, and with room again when looked at; the transfer goes on', { id: this.id, err: fe.message })
+    this.roomBack()
+    this.setState('waiting', new FerryError('E_NO_SPACE', 'the receive folder\'s disk filled up while this ran, and has room again; it goes on by itself'))
     return true
   }
 
