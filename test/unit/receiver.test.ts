@@ -113,6 +113,20 @@ async function receiveWithLocked (folder: string, served: { offer: OfferMsg, rec
   return ends
 }
 
+/** The sink, but its `failAt`th write fails with `err()`: as a disk fails, on the thread pool, after the stream moved on. */
+function failingAt (failAt: number, err: () => FerryError): ChunkSink {
+  let writes = 0
+  return {
+    ...sink,
+    buffer: async (n) => await sink.buffer(n),
+    discard: (b) => { sink.discard(b) },
+    write: async (path, offset, buf, length, expected) => {
+      if (++writes === failAt) { await stat(path); throw err() }
+      await sink.write(path, offset, buf, length, expected)
+    }
+  }
+}
+
 describe('Receiver', () => {
   it('a file kept under a "keep both" name never takes a name the transfer itself uses: "a" next to the person\'s folder "a" becomes "a (2)", as "a (1)/x" of the same transfer needs "a (1)" (review finding: it failed after all bytes had come)', async () => {
     // "a" small, so it is placed first, while "a (1)/x" still arrives
@@ -350,17 +364,7 @@ describe('Receiver', () => {
 
   it('a chunk write that fails with an I/O error fails the receive with E_IO, and the sender is told E_IO (review finding: the failure was dropped, and both were told E_INTERNAL "incomplete after fetching")', async () => {
     const { offer, receiveDir, serving } = await servedOffer(Array.from({ length: 8 }, (_, i) => ({ path: `f${i}.bin`, data: randomBytes(8 * CHUNK) })))
-    let writes = 0
-    const failing: ChunkSink = {
-      ...sink,
-      buffer: async (n) => await sink.buffer(n),
-      discard: (b) => { sink.discard(b) },
-      write: async (path, offset, buf, length, expected) => {
-        // as a disk fails: on the thread pool, after the stream moved on
-        if (++writes === 5) { await stat(path); throw new FerryError('E_IO', 'EIO: i/o error, write') }
-        await sink.write(path, offset, buf, length, expected)
-      }
-    }
+    const failing = failingAt(5, () => new FerryError('E_IO', 'EIO: i/o error, write'))
     const ends: EndMsg[] = []
     const receiver = new Receiver(depsWith(() => failing, ends, serving), { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
     await receiver.run()
@@ -370,21 +374,8 @@ describe('Receiver', () => {
 
   it('a chunk write that fails for a full receive folder whose room is back by the time the disk is looked at (what filled it was removed meanwhile) waits and goes on, not failed with the disk\'s words; a failure of the state database (ferry\'s home full) or one at a run that wrote nothing still fails (helper finding: a disk filled by a download that failed and removed its file failed the receive, "ENOSPC: no space left on device, write", one try in two)', async () => {
     const { offer, receiveDir, serving } = await servedOffer(Array.from({ length: 8 }, (_, i) => ({ path: `f${i}.bin`, data: randomBytes(8 * CHUNK) })))
-    /** a sink whose `failAt`th write fails with `err`, as the disk fills under it */
-    const fullAt = (failAt: number, err: () => FerryError): ChunkSink => {
-      let writes = 0
-      return {
-        ...sink,
-        buffer: async (n) => await sink.buffer(n),
-        discard: (b) => { sink.discard(b) },
-        write: async (path, offset, buf, length, expected) => {
-          if (++writes === failAt) { await stat(path); throw err() }
-          await sink.write(path, offset, buf, length, expected)
-        }
-      }
-    }
     const noSpace = (): FerryError => new FerryError('E_NO_SPACE', 'ENOSPC: no space left on device, write')
-    let current = fullAt(5, noSpace)
+    let current = failingAt(5, noSpace)
     const ends: EndMsg[] = []
     // the disk has room when it is looked at
     const receiver = new Receiver({ ...depsWith(() => current, ends, serving), roomShortage: async () => undefined }, { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
@@ -392,23 +383,14 @@ describe('Receiver', () => {
     expect({ state: receiver.state, code: receiver.error?.code, told: ends.length, mayRun: receiver.mayResume(Date.now(), false) }).toEqual({ state: 'waiting', code: 'E_NO_SPACE', told: 0, mayRun: true })
     expect(receiver.waitsFor).toBe(undefined)
     // a run that writes nothing before the disk says full again, with room to be seen (a quota, say): failed as before
-    current = fullAt(1, noSpace)
+    current = failingAt(1, noSpace)
     await receiver.run()
     expect({ state: receiver.state, code: receiver.error?.code, told: ends[0]?.failure?.code }).toEqual({ state: 'failed', code: 'E_NO_SPACE', told: 'E_NO_SPACE' })
   })
 
   it('a receive whose state database cannot grow (ferry\'s home full), its receive folder with room, fails as before: it does not go on again and again', async () => {
     const { offer, receiveDir, serving } = await servedOffer(Array.from({ length: 8 }, (_, i) => ({ path: `f${i}.bin`, data: randomBytes(8 * CHUNK) })))
-    let writes = 0
-    const failing: ChunkSink = {
-      ...sink,
-      buffer: async (n) => await sink.buffer(n),
-      discard: (b) => { sink.discard(b) },
-      write: async (path, offset, buf, length, expected) => {
-        if (++writes === 5) { await stat(path); throw toFerryError(Object.assign(new Error('database or disk is full'), { code: 'ERR_SQLITE_ERROR', errcode: 13 })) }
-        await sink.write(path, offset, buf, length, expected)
-      }
-    }
+    const failing = failingAt(5, () => toFerryError(Object.assign(new Error('database or disk is full'), { code: 'ERR_SQLITE_ERROR', errcode: 13 })))
     const ends: EndMsg[] = []
     const receiver = new Receiver({ ...depsWith(() => failing, ends, serving), roomShortage: async () => undefined }, { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
     await receiver.run()
