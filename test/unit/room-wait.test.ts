@@ -23,7 +23,11 @@ import { FerryError } from '../../src/errors.ts'
 import type { TransferContext } from '../../src/transfer/context.ts'
 import { hash } from '../../src/transfer/manifest/blake3.js'
 import type { Receiver } from '../../src/transfer/receive/receiver.ts'
-import type { OfferFile } from '../../src/protocol/transfer.ts'
+import { FrameReader, encodeChunkHeader, readChunkRequest, sendAll, type ChunkRequestMsg, type OfferFile } from '../../src/protocol/transfer.ts'
+import type { Stream } from '@libp2p/interface'
+import { streamPair } from '@libp2p/utils'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 
 /** the free bytes statfs(2) answers for `dir`, on a disk of BLOCKS blocks of 4 KiB */
 const disk = vi.hoisted(() => ({ dir: '', free: 0 }))
@@ -44,6 +48,8 @@ disk.dir = dir
 afterAll(() => { rmSync(dir, { recursive: true, force: true }) })
 
 const MiB = 1024 * 1024
+/** the sender's key: receives name their peer by a real peer ID (it is dialled) */
+const key = await generateKeyPair('Ed25519')
 const margin = marginFor(BLOCKS * 4096)
 /** one file of four 1 MiB chunks, the first three of zeros (a sparse disk image's) */
 const image: OfferFile = { path: 'disk.img', kind: 'file', size: 4 * MiB, mtimeMs: 0, mode: 0o644, chunkSize: MiB, chunks: [...Array(3).fill(Buffer.from(hash(new Uint8Array(MiB)))), Buffer.alloc(32, 7)], fileRoot: new Uint8Array(32) }
@@ -100,15 +106,21 @@ describe('RoomWait.shortage', () => {
   })
 })
 
+/** The receive side of a daemon whose sender ("beta") is away, or reached through `chunks`, with one receive of `image` waiting for room, as Receiver.awaitRoom leaves it (its run failed with ENOSPC, the disk short). */
+function waitingForRoom (chunks?: Stream): { receives: Receives, r: Receiver, full: FerryError } {
+  const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
+  const node = { dialProtocol: async () => { if (chunks == null) throw new Error('away'); return chunks } }
+  const ctx = { c: { receiveDir: dir, log: quiet, trust: { get: () => undefined }, store: {}, isOnline: () => chunks != null, peerName: () => 'beta', node }, pendingStates: { write: () => true, update: () => {} }, changed: () => {}, stopping: false } as unknown as TransferContext
+  const receives = new Receives(ctx)
+  const r = receives.newReceiver('b'.repeat(32), peerIdFromPrivateKey(key).toString(), { transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: 4 * MiB, files: [image] }, 'waiting', { receiveDir: dir, doneBytes: 3 * MiB, localBytes: 3 * MiB })
+  const full = new FerryError('E_NO_SPACE', 'the receive folder\'s disk filled up while this ran')
+  Object.assign(r, { roomAwaited: full, error: full })
+  return { receives, r, full }
+}
+
 describe('a receive whose room is back while its sender is away', () => {
   it('says it waits for its sender, not for room it has (review finding: "waiting for room", its figures frozen, until the sender came back)', async () => {
-    const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
-    const ctx = { c: { receiveDir: dir, log: quiet, trust: { get: () => undefined }, store: {}, isOnline: () => false, peerName: () => 'beta' }, pendingStates: { write: () => true, update: () => {} }, changed: () => {}, stopping: false } as unknown as TransferContext
-    const receives = new Receives(ctx)
-    const r = receives.newReceiver('b'.repeat(32), 'peer', { transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: 4 * MiB, files: [image] }, 'waiting', { receiveDir: dir, doneBytes: 3 * MiB, localBytes: 3 * MiB })
-    // as Receiver.awaitRoom leaves it (its run failed with ENOSPC, the disk short)
-    const full = new FerryError('E_NO_SPACE', 'the receive folder\'s disk filled up while this ran')
-    Object.assign(r, { roomAwaited: full, error: full })
+    const { receives, r, full } = waitingForRoom()
     expect(r.waitsFor).toBe(full)
     disk.free = margin + spoolOf([image], MiB) + MiB
     receives.resumeRuns(undefined, Date.now())
@@ -116,5 +128,38 @@ describe('a receive whose room is back while its sender is away', () => {
     expect(r.state).toBe('waiting')
     expect(r.error?.code).toBe('E_PEER_UNREACHABLE')
     expect(r.error?.message).toMatch(/room .* again.*beta/)
+  })
+})
+
+describe('a receive waiting for room that tells its sender so', () => {
+  /** The sender's side of the tell: the request read, then `answer` (a chunk header) or nothing, and its end closed. */
+  async function sender (answer?: FerryError): Promise<{ out: Stream, asked: Promise<ChunkRequestMsg | undefined> }> {
+    const [out, inbound] = await streamPair()
+    const asked = (async () => {
+      const req = await readChunkRequest(new FrameReader(inbound))
+      if (answer != null) await sendAll(inbound, encodeChunkHeader({ fileIndex: 0, chunk: 0, length: 0, error: answer }))
+      await inbound.close()
+      return req
+    })()
+    return { out, asked }
+  }
+
+  it('ends cancelled when its sender answers that it cancelled it (while this daemon was down, its cancel lost), not waiting on for room for nothing (helper finding)', async () => {
+    const { out, asked } = await sender(new FerryError('E_CANCELLED', 'the sender cancelled this transfer'))
+    const { receives, r, full } = waitingForRoom(out)
+    await receives.tellSender(r, { waitsFor: full, heldBytes: 3 * MiB })
+    expect((await asked)?.waitsFor?.code).toBe('E_NO_SPACE')
+    expect(r.state).toBe('cancelled')
+    expect(r.error?.message).toBe('cancelled by the sender')
+    expect(r.waitsFor).toBeUndefined()
+  })
+
+  it('waits on when its sender, still sending it, answers nothing', async () => {
+    const { out, asked } = await sender()
+    const { receives, r, full } = waitingForRoom(out)
+    await receives.tellSender(r, { waitsFor: full, heldBytes: 3 * MiB })
+    expect((await asked)?.heldBytes).toBe(3 * MiB)
+    expect(r.state).toBe('waiting')
+    expect(r.waitsFor).toBe(full)
   })
 })

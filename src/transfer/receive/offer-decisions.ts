@@ -17,7 +17,6 @@ import { refusedSummary, toOfferInfo } from '../snapshot.ts'
 import type { TransferContext } from '../context.ts'
 import type { Receives } from './receives.ts'
 import type { ReceiveRoom } from './receive-room.ts'
-import { tellSender } from './tell-sender.ts'
 
 /** How long checkPendingOffer waits for a sender's "no such offer"; a sender that still offers it says nothing. */
 const OFFER_CHECK_MS = 5000
@@ -108,7 +107,7 @@ export class OfferDecisions {
     void this.receives.runReceiver(r)
     // its sender was answered "pending", and would learn only at its next probe (up to minutes on) that it waits its turn
     // here (review leftover: its send showed "offered, waiting to be accepted there" until then)
-    if (this.receives.waitsItsTurn(r)) void tellSender(r, { waitsTurn: true }, async (peer) => await this.receives.openChunkStream(peer), this.ctx.c.log)
+    if (this.receives.waitsItsTurn(r)) void this.receives.tellSender(r, { waitsTurn: true })
     return this.ctx.info(id)!
   }
 

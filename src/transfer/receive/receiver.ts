@@ -939,6 +939,23 @@ export class Receiver {
     this.setState('waiting', why)
   }
 
+  /**
+   * Its sender, told that it waits (tell-sender.ts), answered that it no
+   * longer sends it (`err`): cancelled there (while this daemon was down,
+   * its cancel lost), or not known there. Ended so now, not at its next run,
+   * which for one waiting for room may be long off (helper finding: it waited
+   * for room for a transfer its sender had cancelled, while the user freed
+   * space for it). A running one learns it from its own requests.
+   */
+  toldBack (err: FerryError): void {
+    if (this.finished || this.active || this.state !== 'waiting') return
+    if (err.code !== 'E_CANCELLED' && err.code !== 'E_TRANSFER_NOT_FOUND') return
+    this.controller.abort(err)
+    this.roomAwaited = undefined
+    this.keepVerifiedParts()
+    this.setState(err.code === 'E_CANCELLED' ? 'cancelled' : 'failed', err.code === 'E_CANCELLED' ? new FerryError('E_CANCELLED', SENDER_CANCELLED, { cause: err }) : err)
+  }
+
   /** There is room again (room-wait.ts): the next run may begin. */
   roomBack (): void {
     this.roomAwaited = undefined

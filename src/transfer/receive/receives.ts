@@ -171,6 +171,12 @@ export class Receives {
     }
   }
 
+  /** Tell the sender of `r` where its send stands here (tell-sender.ts); one that no longer sends it ends it here (Receiver.toldBack). */
+  async tellSender (r: Receiver, what: Parameters<typeof tellSender>[1]): Promise<void> {
+    const answer = await tellSender(r, what, async (peer) => await this.openChunkStream(peer), this.ctx.c.log)
+    if (answer != null) r.toldBack(answer)
+  }
+
   /** A /ferry/chunks stream to `peer` (10 s at most to open), or E_PEER_UNREACHABLE. */
   async openChunkStream (peer: string, signal?: AbortSignal): Promise<Stream> {
     const timeout = AbortSignal.timeout(10_000)
@@ -194,7 +200,7 @@ export class Receives {
       stateFolder: this.stateFolder,
       roomShortage: async (rec) => await this.roomWait.shortage(rec),
       // with what it holds: the sender counted what it served, and what the full disk took not is fetched again
-      tellWaiting: (rec, why) => { void tellSender(rec, { waitsFor: why, heldBytes: rec.progress.done }, async (peer) => await this.openChunkStream(peer), this.ctx.c.log) },
+      tellWaiting: (rec, why) => { void this.tellSender(rec, { waitsFor: why, heldBytes: rec.progress.done }) },
       log: this.ctx.c.log
     }, { id, peerId, offer, state, ...extra, receiveDir: extra.receiveDir ?? this.ctx.c.receiveDir })
     this.receivers.set(id, r)

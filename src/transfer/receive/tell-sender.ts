@@ -3,24 +3,34 @@
 // once: offer-decisions.ts) or waits for room on the disk (room-wait.ts).
 // A request for no chunks on a chunk stream (ChunkRequest.waits_turn,
 // waits_for), best effort: a sender not reached learns it at its next
-// probe (send-offer.ts), as one from before those fields does.
+// probe (send-offer.ts), as one from before those fields does. A sender
+// that no longer sends it answers as it answers any request for it: a
+// chunk header with its error (cancelled there, say), returned for the
+// receive to end so (Receiver.toldBack).
 // Must never: wait long, or fail anything when the sender is not reached.
 
 import type { Stream } from '@libp2p/interface'
-import { encodeChunkRequest, sendAll, type ChunkRequestMsg } from '../../protocol/transfer.ts'
+import type { FerryError } from '../../errors.ts'
+import { FrameReader, encodeChunkRequest, readChunkHeader, sendAll, type ChunkRequestMsg } from '../../protocol/transfer.ts'
 import type { Logger } from '../../daemon/logger.ts'
 
-/** How long telling the sender may take */
+/** How long telling the sender, and reading its answer, may take */
 const TELL_MS = 5000
 
-export async function tellSender (r: { id: string, peerId: string }, what: Pick<ChunkRequestMsg, 'waitsTurn' | 'waitsFor' | 'heldBytes'>, openChunkStream: (peer: string) => Promise<Stream>, log: Pick<Logger, 'debug'>): Promise<void> {
+/** Tell the sender of `r` what `what` says; resolves with the error it answered (it no longer sends `r`), else undefined. */
+export async function tellSender (r: { id: string, peerId: string }, what: Pick<ChunkRequestMsg, 'waitsTurn' | 'waitsFor' | 'heldBytes'>, openChunkStream: (peer: string) => Promise<Stream>, log: Pick<Logger, 'debug'>): Promise<FerryError | undefined> {
   let stream: Stream | undefined
   try {
     stream = await openChunkStream(r.peerId)
     await sendAll(stream, encodeChunkRequest({ transferId: Buffer.from(r.id, 'hex'), fileIndex: 0, chunks: [], ...what }), AbortSignal.timeout(TELL_MS))
     await stream.close({ signal: AbortSignal.timeout(TELL_MS) })
+    // a sender that still sends it answers nothing and ends its side; one that does not says why (sends.ts senderFor)
+    // (helper finding: a receive waiting for room whose sender had cancelled while this daemon was down waited on)
+    const answer = await readChunkHeader(new FrameReader(stream), AbortSignal.timeout(TELL_MS))
+    return answer?.error
   } catch (err) {
     stream?.abort(new Error('not told'))
     log.debug('could not tell the sender where its send stands here', { id: r.id, waitsTurn: what.waitsTurn === true, waitsFor: what.waitsFor?.code, err: (err as Error).message })
+    return undefined
   }
 }
