@@ -19,9 +19,11 @@ export interface Mount {
   type: string
   /**
    * mounted read-only, or its file system made so: `ro` in the mount's
-   * options or its file system's, or `emergency_ro` in those (ext4 since
-   * Linux 6.10, after an error with errors=remount-ro: the mount still says
-   * `rw`, access(2) says writable, and every write fails with EROFS)
+   * options or its file system's, or `emergency_ro` in those (ext4 after an
+   * error with errors=remount-ro: since Linux 6.12 it no longer sets the file
+   * system read-only, and since the 2025 fix says `emergency_ro` instead,
+   * seen on 6.18; the mount still says `rw`, access(2) says writable, and
+   * every write fails with EROFS)
    */
   readOnly: boolean
 }

@@ -35,7 +35,7 @@ describe('mountIn', () => {
     expect(mountIn('/home/me/Downloads/ferry/x', MOUNTINFO)).toEqual({ point: '/home/me/Downloads/ferry', root: '/home/me/Downloads/ferry', type: 'ext4', readOnly: false })
   })
 
-  it('reads a mount as read-only by its options or its file system\'s: `ro`, or ext4\'s `emergency_ro` after an error (Linux 6.10 on: the mount says rw, access(2) says writable, writes fail with EROFS)', () => {
+  it('reads a mount as read-only by its options or its file system\'s: `ro`, or ext4\'s `emergency_ro` after an error (newer kernels, seen on 6.18: the mount says rw, access(2) says writable, writes fail with EROFS)', () => {
     const info = [
       '22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw',
       '46 22 7:0 / /mnt/nas rw,relatime - ext4 /dev/loop0 rw,errors=remount-ro,emergency_ro',
