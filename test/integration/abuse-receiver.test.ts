@@ -89,6 +89,14 @@ async function answering (flags: Partial<Pick<EvilPeer, 'waitsTurn' | 'holdsOffe
   }
 }
 
+/** The crafted receiver's run of `offer` begins: its first report, nothing held yet (progress-report.ts), on a chunk stream returned once the send shows fetching (`what`). */
+async function runsThere (offer: OfferMsg, shown: () => Promise<TransferInfo | undefined>, what: string): Promise<Stream> {
+  const reports = await evil.open(sender, CHUNKS_PROTOCOL)
+  await sendAll(reports, encodeChunkRequest({ transferId: offer.transferId, fileIndex: 0, chunks: [], heldBytes: 0 }))
+  await waitFor(async () => (await shown())?.state === 'fetching', what, 10_000)
+  return reports
+}
+
 /** The send, once the sender shows it waiting its turn on its receiver. */
 async function waitsTurn (shown: () => Promise<TransferInfo | undefined>, what: string, timeoutMs: number): Promise<TransferInfo> {
   return await waitFor(async () => { const t = await shown(); return t?.state === 'waiting' && t.error?.code === 'E_LIMIT' ? t : undefined }, what, timeoutMs)
@@ -97,11 +105,7 @@ async function waitsTurn (shown: () => Promise<TransferInfo | undefined>, what: 
 describe('a receipt whose signature is not 64 bytes', () => {
   it('is refused as a receipt that does not verify (E_RECEIPT_INVALID, the send failed so), not E_INTERNAL with the key library\'s words (fuzzing finding: "\\"sig\\" must be 64 bytes in length.", the send left waiting)', async () => {
     for (const length of [0, 63, 65]) {
-      const src = join(sourceDir, `short-signature-${length}.bin`)
-      await writeFile(src, randomBytes(1000))
-      const sending = spawnCli(['send', 'evil', src, '--json', '--home', sender.home], { timeoutMs: 60_000 })
-      const offer = await waitFor(() => evil.offered.find((o) => o.files.some((f) => f.path === `short-signature-${length}.bin`)), 'the sender to offer', 20_000)
-      const id = hex(offer.transferId)
+      const { sending, offer, id } = await sendOneToEvil(`short-signature-${length}.bin`, ['--json'])
       const signature = (await evil.privateKey.sign(receiptPayload(id, offer.root))).slice(0, Math.min(length, 64))
       const end = { transferId: offer.transferId, status: 'done' as const, root: offer.root, signature: length > 64 ? Uint8Array.from([...signature, ...randomBytes(length - 64)]) : signature }
       const refused = await sendEnd(await evil.open(sender, RECEIPT_PROTOCOL), end, 'sender').then(() => undefined, (err: Error & { code?: string }) => err)
@@ -117,11 +121,7 @@ describe('a receipt whose signature is not 64 bytes', () => {
 
 describe('a receipt that says failed without saying why', () => {
   it('fails the send as the receiver\'s failure, E_PROTOCOL saying no reason came, not E_CANCELLED (fuzzing finding: the state said failed and the code cancelled)', async () => {
-    const src = join(sourceDir, 'failed-no-reason.bin')
-    await writeFile(src, randomBytes(1000))
-    const sending = spawnCli(['send', 'evil', src, '--json', '--home', sender.home], { timeoutMs: 60_000 })
-    const offer = await waitFor(() => evil.offered.find((o) => o.files.some((f) => f.path === 'failed-no-reason.bin')), 'the sender to offer', 20_000)
-    const id = hex(offer.transferId)
+    const { sending, offer, id } = await sendOneToEvil('failed-no-reason.bin', ['--json'])
     await sendEnd(await evil.open(sender, RECEIPT_PROTOCOL), { transferId: offer.transferId, status: 'failed', root: offer.root, signature: new Uint8Array(0) }, 'sender')
     const done = await sending.done
     expect(done.code).toBe(1)
@@ -138,9 +138,7 @@ describe('a send its receiver takes and starts after other receives from the sam
       const waiting = await waitsTurn(shown, 'the send to wait its turn', 10_000)
       expect(waiting.error?.message).toMatch(/^waiting its turn: evil starts it after receives under way there \(it runs a few at a time from one device/)
       // its turn comes: the receiver's first report, nothing held yet (progress-report.ts), says it runs
-      const reports = await evil.open(sender, CHUNKS_PROTOCOL)
-      await sendAll(reports, encodeChunkRequest({ transferId: offer.transferId, fileIndex: 0, chunks: [], heldBytes: 0 }))
-      await waitFor(async () => (await shown())?.state === 'fetching', 'the send to be fetching once the receiver runs it', 10_000)
+      const reports = await runsThere(offer, shown, 'the send to be fetching once the receiver runs it')
       // nothing comes for PROBE_AFTER_MS: the sender asks (offers again), and the answer says it waits its turn (a receiver that restarted, say)
       await waitsTurn(shown, 'a probe to find it waiting its turn again', 30_000)
       expect(offersOf(id)).toBeGreaterThan(1)
@@ -164,9 +162,7 @@ describe('a send its receiver took and runs again later, its runs there cut shor
       expect(waiting.error?.code).toBe('E_PEER_UNREACHABLE')
       expect(waiting.error?.message).toMatch(/^waiting to retry: the last tries of evil to fetch it were cut short with nothing new received; it tries again at \d/)
       // its run there: the first report, nothing held yet
-      const reports = await evil.open(sender, CHUNKS_PROTOCOL)
-      await sendAll(reports, encodeChunkRequest({ transferId: offer.transferId, fileIndex: 0, chunks: [], heldBytes: 0 }))
-      await waitFor(async () => (await shown())?.state === 'fetching', 'the send to be fetching once the receiver runs it again', 10_000)
+      const reports = await runsThere(offer, shown, 'the send to be fetching once the receiver runs it again')
       reports.abort(new Error('done'))
       expect((await sender.cli(['cancel', id])).code).toBe(0)
       await sending.done
@@ -184,9 +180,7 @@ describe('a send whose receiver waits for room on its disk, which filled up whil
       expect((await room(shown, 'the send to wait for room, as the offer\'s answer says')).error?.message).toBe(`receiver: ${full.message}`)
       // the room is back: the receiver's run, its first report, nothing held yet
       evil.waitsFor = undefined
-      const reports = await evil.open(sender, CHUNKS_PROTOCOL)
-      await sendAll(reports, encodeChunkRequest({ transferId: offer.transferId, fileIndex: 0, chunks: [], heldBytes: 0 }))
-      await waitFor(async () => (await shown())?.state === 'fetching', 'the send to be fetching once the receiver runs it again', 10_000)
+      const reports = await runsThere(offer, shown, 'the send to be fetching once the receiver runs it again')
       // it was served some; the disk fills again: told at once, unasked, with what it holds of what it was served
       const served = await evil.fetchChunks(reports, offer.transferId, 0, [0, 1])
       expect(served.payloadBytes).toBe(2 * offer.files[0].chunkSize)
@@ -233,9 +227,7 @@ describe('an offer held there for a decision, accepted while the receives from t
       await waitsTurn(shown, 'a probe to find it waiting its turn', 30_000)
       expect(offersOf(id)).toBeGreaterThan(1)
       // its turn: the first report, nothing held yet
-      const reports = await evil.open(sender, CHUNKS_PROTOCOL)
-      await sendAll(reports, encodeChunkRequest({ transferId: offer.transferId, fileIndex: 0, chunks: [], heldBytes: 0 }))
-      await waitFor(async () => (await shown())?.state === 'fetching', 'the send to be fetching once it runs there', 10_000)
+      const reports = await runsThere(offer, shown, 'the send to be fetching once it runs there')
       reports.abort(new Error('done'))
       expect((await sender.cli(['cancel', id])).code).toBe(0)
       await sending.done
