@@ -113,6 +113,18 @@ async function receiveWithLocked (folder: string, served: { offer: OfferMsg, rec
   return ends
 }
 
+/** A receive of 4 files run to its end, its sender cancelling once 6 requests came: its chunk server answers E_CANCELLED in `words`. */
+async function cancelledAfterSix (words: string): Promise<{ receiver: Receiver, offer: OfferMsg, receiveDir: string }> {
+  let asked = 0
+  const { offer, receiveDir, serving } = await servedOffer(Array.from({ length: 4 }, (_, i) => ({ path: `f${i}.bin`, data: randomBytes(8 * CHUNK) })), (s) => {
+    if (++asked > 6) throw new FerryError('E_CANCELLED', words)
+    return s
+  })
+  const receiver = new Receiver(depsWith(() => sink, [], serving), { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+  await receiver.run()
+  return { receiver, offer, receiveDir }
+}
+
 /** The sink, but its `failAt`th write fails with `err()`: as a disk fails, on the thread pool, after the stream moved on. */
 function failingAt (failAt: number, err: () => FerryError): ChunkSink {
   let writes = 0
@@ -399,14 +411,8 @@ describe('Receiver', () => {
   })
 
   it('a receive its sender cancels keeps what it verified for a re-send, but not its spool slots (soak-test finding: ~10 MB of slots per kept folder, some folders of nothing else)', async () => {
-    let asked = 0
     // the sender cancels once a few chunks are out: its chunk server answers E_CANCELLED, as the daemon's does
-    const { offer, receiveDir, serving } = await servedOffer(Array.from({ length: 4 }, (_, i) => ({ path: `f${i}.bin`, data: randomBytes(8 * CHUNK) })), (s) => {
-      if (++asked > 6) throw new FerryError('E_CANCELLED', 'cancelled by the sender')
-      return s
-    })
-    const receiver = new Receiver(depsWith(() => sink, [], serving), { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
-    await receiver.run()
+    const { receiver, offer, receiveDir } = await cancelledAfterSix('cancelled by the sender')
     expect(receiver.state).toBe('cancelled')
     const left = await readdir(partDirFor(receiveDir, Buffer.from(offer.root).toString('hex')))
     expect(left.filter((n) => n.startsWith('spool-')), 'no spool slot').toEqual([])
@@ -414,14 +420,8 @@ describe('Receiver', () => {
   })
 
   it('a receive whose sender answers a chunk request with its cancel says "cancelled by the sender", as its end message would (helper finding: "sender: the sender cancelled this transfer" when the answer came before the end)', async () => {
-    let asked = 0
     // the words of the sender's daemon (sends.ts senderFor) for a send cancelled there
-    const { offer, receiveDir, serving } = await servedOffer(Array.from({ length: 4 }, (_, i) => ({ path: `f${i}.bin`, data: randomBytes(8 * CHUNK) })), (s) => {
-      if (++asked > 6) throw new FerryError('E_CANCELLED', 'the sender cancelled this transfer')
-      return s
-    })
-    const receiver = new Receiver(depsWith(() => sink, [], serving), { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
-    await receiver.run()
+    const { receiver } = await cancelledAfterSix('the sender cancelled this transfer')
     expect({ state: receiver.state, code: receiver.error?.code, message: receiver.error?.message }).toEqual({ state: 'cancelled', code: 'E_CANCELLED', message: 'cancelled by the sender' })
   })
 
