@@ -859,10 +859,7 @@ export class Receiver {
     // an E_CANCELLED of this daemon's own (its sink closed as it stops) is not
     // a cancel anyone asked for (review finding)
     if (fe.code === 'E_CANCELLED' && fe.remote === true && !this.controller.signal.aborted) {
-      this.keepVerifiedParts()
-      // in the words its end message brings (service.ts onEnd), which comes after this when the sender cancels
-      // under way (helper finding: "sender: the sender cancelled this transfer", one run in two)
-      this.setState('cancelled', new FerryError('E_CANCELLED', SENDER_CANCELLED, { cause: fe }))
+      this.cancelledBySender(fe)
       return
     }
     // the peer went away or the link dropped: wait and resume by itself
@@ -952,8 +949,21 @@ export class Receiver {
     if (err.code !== 'E_CANCELLED' && err.code !== 'E_TRANSFER_NOT_FOUND') return
     this.controller.abort(err)
     this.roomAwaited = undefined
+    if (err.code === 'E_CANCELLED') { this.cancelledBySender(err); return }
     this.keepVerifiedParts()
-    this.setState(err.code === 'E_CANCELLED' ? 'cancelled' : 'failed', err.code === 'E_CANCELLED' ? new FerryError('E_CANCELLED', SENDER_CANCELLED, { cause: err }) : err)
+    this.setState('failed', err)
+  }
+
+  /**
+   * Its sender said it cancelled (`fe`, its answer to a request): what
+   * arrived is kept for a re-send, and the receive ends cancelled in the
+   * words its end message brings (service.ts onEnd), which comes after this
+   * when the sender cancels under way (helper finding: "sender: the sender
+   * cancelled this transfer", one run in two).
+   */
+  private cancelledBySender (fe: FerryError): void {
+    this.keepVerifiedParts()
+    this.setState('cancelled', new FerryError('E_CANCELLED', SENDER_CANCELLED, { cause: fe }))
   }
 
   /** There is room again (room-wait.ts): the next run may begin. */
