@@ -435,6 +435,9 @@ export class Receiver {
         this.concluding = false
       }
     } catch (err) {
+      // no report after this: onError may tell the sender that it waits (room, a retry), and a report coming after that
+      // tell would show the send fetching there again (notes' leftover)
+      reporter?.stop()
       await this.closePartFiles()
       // a user or a cleaner removed the part folder (or the receive folder)
       // while we wrote to it: what the part files held is gone, and a new

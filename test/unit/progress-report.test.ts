@@ -1,0 +1,45 @@
+// The receiver's progress reports (progress-report.ts): none leaves once the reporter is stopped. A run that ends
+// stops it, and then tells its sender why it waits (tell-sender.ts): a report sent after that tell, on its own
+// stream, set the send fetching again at the sender (notes' leftover: ~10 s "fetching" while the receive waited for room).
+import { describe, expect, it } from 'vitest'
+import type { Stream } from '@libp2p/interface'
+import { ProgressReporter } from '../../src/transfer/receive/progress-report.ts'
+
+/** A stream that records what is sent on it */
+function recordingStream (): { stream: Stream, sent: Uint8Array[] } {
+  const sent: Uint8Array[] = []
+  const stream = {
+    send: (data: Uint8Array) => { sent.push(data); return true },
+    abort: () => {},
+    close: async () => {}
+  } as unknown as Stream
+  return { stream, sent }
+}
+
+describe('ProgressReporter', () => {
+  it('reports the held bytes on a stream of its own, and only when they moved', async () => {
+    const { stream, sent } = recordingStream()
+    let held = 0
+    const reporter = new ProgressReporter(new Uint8Array(32), () => held, async () => stream, 5)
+    reporter.start()
+    await expect.poll(() => sent.length).toBe(1)
+    held = 100
+    await expect.poll(() => sent.length).toBe(2)
+    await new Promise((resolve) => setTimeout(resolve, 40))
+    expect(sent.length).toBe(2)
+    reporter.stop()
+  })
+
+  it('sends nothing once stopped, also a report whose stream was still being opened when it was stopped', async () => {
+    const { stream, sent } = recordingStream()
+    let opened!: (s: Stream) => void
+    let asked = false
+    const reporter = new ProgressReporter(new Uint8Array(32), () => 4096, async () => { asked = true; return await new Promise<Stream>((resolve) => { opened = resolve }) }, 5)
+    reporter.start()
+    await expect.poll(() => asked).toBe(true)
+    reporter.stop()
+    opened(stream)
+    await new Promise((resolve) => setTimeout(resolve, 40))
+    expect(sent).toEqual([])
+  })
+})
