@@ -1,7 +1,7 @@
 // `ferry status`'s lines: what it prints of paths the person chose (the receive folder) reaches a terminal escaped.
 import { describe, expect, it } from 'vitest'
-import { statusText } from '../../src/cli/commands/status.ts'
-import type { StatusInfo } from '../../src/daemon/control/types.ts'
+import { statusText, transfersLines } from '../../src/cli/commands/status.ts'
+import type { StatusInfo, TransferInfo } from '../../src/daemon/control/types.ts'
 
 const status = (over: Partial<StatusInfo>): StatusInfo => ({
   peerId: '12D3KooWtest',
@@ -27,5 +27,25 @@ describe('statusText', () => {
     expect(text).toContain('receive:   /tmp/in\\x1b[31mred\\nx (')
     expect(text).toContain('in /tmp/in\\x1b[31mred\\nx/.ferry-part, for a re-send')
     expect(text.split('\n').filter((l) => l !== '' && !/^[a-zA-Z ]+: {1,}/.test(l) && !l.startsWith(' '))).toEqual([])
+  })
+})
+
+describe('transfersLines', () => {
+  const t = (over: Partial<TransferInfo>): TransferInfo => ({
+    id: 'ab'.repeat(16), direction: 'receive', peerId: '12D3KooWpeer', peerName: 'nas', state: 'fetching', files: 1, totalBytes: 10, doneBytes: 1, wireBytes: 1, rate: 0, etaSeconds: null, inFlight: [], root: '00', createdAt: 0, resumed: false, ...over
+  })
+
+  it('counts the transfers under way by what they do, and says why a receive waits for room: the one wait that asks something of the person here (notes\' leftover: `ferry status` said nothing of it)', () => {
+    const room = "the receive folder's disk is full; this goes on by itself once there is room (free some there, or cancel this): the receive folder has 0 B free; this needs 33.5 MiB and keeps 14.1 MiB free"
+    const text = transfersLines([
+      t({}), t({}), t({ direction: 'send' }),
+      t({ state: 'waiting', label: 'trip\x1b[2J', error: { code: 'E_NO_SPACE', message: room } }),
+      t({ direction: 'send', state: 'waiting', error: { code: 'E_NO_SPACE', message: `receiver: ${room}` } }),
+      t({ state: 'waiting', error: { code: 'E_PEER_UNREACHABLE', message: 'lost the connection' } }),
+      t({ state: 'done' }), t({ state: 'failed', error: { code: 'E_NO_SPACE', message: 'x' } })
+    ], 2)
+    expect(text).toBe('transfers: 2 receiving, 1 sending, 1 waiting for room, 1 waiting for room on the receiver, 1 waiting for peer, 2 offers waiting for your decision (`ferry offers`)\n' +
+      `           trip[2J: E_NO_SPACE: ${room}\n`)
+    expect(statusText(status({}), { list: [t({ state: 'done' })], offers: 0 })).toContain('\ntransfers: none under way\n')
   })
 })

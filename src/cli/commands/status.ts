@@ -3,14 +3,18 @@
 import { join } from 'node:path'
 import { connectControl } from '../../daemon/control/client.ts'
 import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
-import type { PeerInfo, StatusInfo } from '../../daemon/control/types.ts'
+import { isFinalState, waitingWords, type PeerInfo, type StatusInfo, type TransferInfo } from '../../daemon/control/types.ts'
 import { homeOf, parseOptionsOnly } from '../args.ts'
 import { formatAgo, formatBytes } from '../../tui/format.ts'
 import { counted, duration, printJson, table } from '../output.ts'
 
 export const statusHelp = `Usage: ferry status [--json] [--home DIR]
 
-Show this daemon's peer ID, name, listen addresses, version, uptime and memory.
+Show this daemon's peer ID, name, listen addresses, version, uptime and memory,
+and what its transfers are doing: how many receive and send, how many wait
+and for what (a receive waiting for room on a full disk says why), and how
+many offers wait for your decision. --json prints the daemon's status alone
+(\`ferry transfers --json\` and \`ferry offers --json\` list the rest).
 `
 
 /** Where kept part data is: the receive folder's `.ferry-part`, or those of several (earlier runs had another --receive-dir). */
@@ -38,7 +42,9 @@ export async function status (argv: string[]): Promise<number> {
   try {
     const st = await client.call('status')
     if (values.json === true) { printJson(st); return 0 }
-    process.stdout.write(statusText(st))
+    // a daemon that cannot list them now: the rest of the status still shows
+    const [list, offers] = await Promise.all([client.call('transfers'), client.call('offers')]).catch(() => [undefined, undefined])
+    process.stdout.write(statusText(st, list != null ? { list, offers: offers?.length ?? 0 } : undefined))
     return 0
   } finally { client.close() }
 }
@@ -49,11 +55,37 @@ export async function status (argv: string[]): Promise<number> {
  * paths are elsewhere: printed raw it broke the line or took over the
  * terminal (user-test finding).
  */
-export function statusText (st: StatusInfo): string {
+export function statusText (st: StatusInfo, transfers?: { list: TransferInfo[], offers: number }): string {
   return `name:      ${st.name}\npeer ID:   ${st.peerId}\nkey:       ${st.fingerprint} (its fingerprint, as a paired device shows it)\nversion:   ${st.version}\nuptime:    ${duration(st.uptimeMs)}\npid:       ${st.pid}\n` +
     `mDNS:      ${st.mdns ? 'on' : 'off'}\nreceive:   ${escapeForDisplay(st.receiveDir)}${st.receiveProblem !== undefined ? ` (${sanitizeForDisplay(st.receiveProblem)})` : ''}\nmemory:    ${formatBytes(st.memory.rss)} resident (JS heap ${formatBytes(st.memory.heapUsed)}, buffers ${formatBytes(st.memory.arrayBuffers)})\n` +
     (st.keptParts != null && st.keptParts.folders > 0 ? `kept:      ${keptLine(st.keptParts, st.receiveDir)}\n` : '') +
+    (transfers != null ? transfersLines(transfers.list, transfers.offers) : '') +
     `listening: ${st.listenAddrs.join('\n           ')}\n`
+}
+
+/** What one transfer under way is doing, in the words `ferry status` counts it by. */
+function doing (t: TransferInfo): string {
+  if (t.state === 'fetching') return t.direction === 'receive' ? 'receiving' : 'sending'
+  if (t.state === 'waiting') return t.direction === 'send' && t.error?.code === 'E_NO_SPACE' ? 'waiting for room on the receiver' : waitingWords(t)
+  if (t.state === 'offered') return t.awaitingDecision === true ? 'offered, awaiting a decision there' : 'offered'
+  return t.state === 'accepted' ? 'starting' : t.state
+}
+
+/**
+ * `ferry status`'s transfers: those under way counted by what they do, the
+ * offers that wait for a decision here, and why a receive waits for room:
+ * a disk filled up under a receive is the one wait that asks something of
+ * the person at this device (notes' leftover: `ferry status` said nothing
+ * of it, and only `ferry transfers` showed it).
+ */
+export function transfersLines (list: TransferInfo[], offers: number): string {
+  const counts = new Map<string, number>()
+  for (const t of list) if (!isFinalState(t.state)) counts.set(doing(t), (counts.get(doing(t)) ?? 0) + 1)
+  const parts = [...counts].map(([what, n]) => `${n} ${what}`)
+  if (offers > 0) parts.push(`${counted(offers, 'offer')} waiting for your decision (\`ferry offers\`)`)
+  const roomless = list.find((t) => t.direction === 'receive' && t.state === 'waiting' && t.error?.code === 'E_NO_SPACE')
+  const why = roomless?.error != null ? `           ${sanitizeForDisplay(`${roomless.label ?? roomless.id.slice(0, 8)}: ${roomless.error.code}: ${roomless.error.message}`)}\n` : ''
+  return `transfers: ${parts.length > 0 ? parts.join(', ') : 'none under way'}\n${why}`
 }
 
 const peersHelp = `Usage: ferry peers [--all] [--json] [--home DIR]

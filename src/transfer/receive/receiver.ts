@@ -1032,7 +1032,8 @@ export class Receiver {
 
 /** Why a receive waits for room on its disk, `short` saying how much it lacks (space.ts spaceShortage) */
 function roomAwaited (short: FerryError): FerryError {
-  return new FerryError('E_NO_SPACE', `the receive folder's disk filled up while this ran: ${short.message}; it goes on by itself once there is room (free space there, or cancel it)`)
+  // what to do first, the figures after: the TUI shows two lines of it, and `ferry send` one (notes' leftover: cut before "it goes on by itself")
+  return new FerryError('E_NO_SPACE', `the receive folder's disk is full; this goes on by itself once there is room (free some there, or cancel this): ${short.message}`)
 }
 
 /**
