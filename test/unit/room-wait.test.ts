@@ -163,3 +163,27 @@ describe('a receive waiting for room that tells its sender so', () => {
     expect(r.waitsFor).toBe(full)
   })
 })
+
+describe('two receives waiting for room on one disk, with room for one', () => {
+  it('lets one go, not both: the second looks at the disk with the first counted (its looks and the first\'s came in the same tick, and both went, to split the room and fill the disk again)', async () => {
+    const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
+    const ctx = { c: { receiveDir: dir, log: quiet, trust: { get: () => undefined }, store: {}, isOnline: () => true, peerName: () => 'beta', node: {} }, pendingStates: { write: () => true, update: () => {} }, changed: () => {}, stopping: false } as unknown as TransferContext
+    const receives = new Receives(ctx)
+    const ran: Receiver[] = []
+    vi.spyOn(receives, 'runReceiver').mockImplementation(async (r) => { ran.push(r) })
+    const full = new FerryError('E_NO_SPACE', 'the receive folder\'s disk filled up while this ran')
+    const both = ['c', 'd'].map((c) => {
+      const r = receives.newReceiver(c.repeat(32), peerIdFromPrivateKey(key).toString(), { transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: 4 * MiB, files: [image] }, 'waiting', { receiveDir: dir, doneBytes: 3 * MiB, localBytes: 3 * MiB })
+      Object.assign(r, { roomAwaited: full, error: full })
+      return r
+    })
+    // room for one of them (1 MiB left each, its spool, the margin), not for two
+    disk.free = margin + spoolOf([image], MiB) + MiB
+    receives.resumeRuns(undefined, Date.now())
+    await vi.waitFor(() => { expect(ran.length).toBe(1) })
+    // the other's look is done too: it still waits for room
+    await vi.waitFor(() => { expect(both.filter((r) => r.waitsFor != null).length).toBe(1) })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(ran.length).toBe(1)
+  })
+})

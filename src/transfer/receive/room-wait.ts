@@ -30,6 +30,8 @@ export class RoomWait {
   private readonly deps: RoomWaitDeps
   /** Receives whose disk is being looked at now: one look at a time each */
   private readonly looking = new Set<Receiver>()
+  /** The last look asked for, by receive folder: looks at one folder go one after the other */
+  private readonly lastLook = new Map<string, Promise<void>>()
   /** When each waiting receive's figures last changed (SHOWN_EVERY_MS) */
   private readonly shownAt = new WeakMap<Receiver, number>()
 
@@ -61,21 +63,33 @@ export class RoomWait {
   look (r: Receiver): void {
     if (this.looking.has(r)) return
     this.looking.add(r)
-    // its folder cannot be looked at (gone, unmounted): run, and its run fails saying what (E_PATH_NOT_FOUND)
-    void this.shortage(r).catch(() => undefined)
-      .then((short) => {
-        if (r.finished || r.active || r.waitsFor == null) return
-        if (short == null) {
-          this.deps.log.info('room in the receive folder again (or it cannot be looked at); the transfer goes on', { id: r.id })
-          r.roomBack()
-          this.deps.run(r)
-          return
-        }
-        const now = Date.now()
-        if (now - (this.shownAt.get(r) ?? 0) < SHOWN_EVERY_MS) return
-        this.shownAt.set(r, now)
-        r.stillShort(short)
+    // after the looks of the others waiting on the same folder: one let go runs (or holds its room, its sender away),
+    // and counts for the next. Looked at together (the service's timer looks at all in one go) each found the room of
+    // one and left the other out as waiting, and both went on, to split the room and fill the disk again (review finding)
+    const dir = r.receiveDir
+    const looked: Promise<void> = (this.lastLook.get(dir) ?? Promise.resolve())
+      .then(async () => { await this.lookNow(r) })
+      .catch(() => undefined)
+      .finally(() => {
+        this.looking.delete(r)
+        if (this.lastLook.get(dir) === looked) this.lastLook.delete(dir)
       })
-      .finally(() => { this.looking.delete(r) })
+    this.lastLook.set(dir, looked)
+  }
+
+  private async lookNow (r: Receiver): Promise<void> {
+    // its folder cannot be looked at (gone, unmounted): run, and its run fails saying what (E_PATH_NOT_FOUND)
+    const short = await this.shortage(r).catch(() => undefined)
+    if (r.finished || r.active || r.waitsFor == null) return
+    if (short == null) {
+      this.deps.log.info('room in the receive folder again (or it cannot be looked at); the transfer goes on', { id: r.id })
+      r.roomBack()
+      this.deps.run(r)
+      return
+    }
+    const now = Date.now()
+    if (now - (this.shownAt.get(r) ?? 0) < SHOWN_EVERY_MS) return
+    this.shownAt.set(r, now)
+    r.stillShort(short)
   }
 }
