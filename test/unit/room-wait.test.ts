@@ -23,7 +23,7 @@ import { FerryError } from '../../src/errors.ts'
 import type { TransferContext } from '../../src/transfer/context.ts'
 import { hash } from '../../src/transfer/manifest/blake3.js'
 import type { Receiver } from '../../src/transfer/receive/receiver.ts'
-import { FrameReader, encodeChunkHeader, readChunkRequest, sendAll, type ChunkRequestMsg, type OfferFile } from '../../src/protocol/transfer.ts'
+import { FrameReader, encodeChunkHeader, encodeOffer, readChunkRequest, sendAll, type ChunkRequestMsg, type OfferFile } from '../../src/protocol/transfer.ts'
 import type { Stream } from '@libp2p/interface'
 import { streamPair } from '@libp2p/utils'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -185,5 +185,31 @@ describe('two receives waiting for room on one disk, with room for one', () => {
     await vi.waitFor(() => { expect(both.filter((r) => r.waitsFor != null).length).toBe(1) })
     await new Promise((resolve) => setTimeout(resolve, 50))
     expect(ran.length).toBe(1)
+  })
+})
+
+describe('a receive waiting for room when the daemon stopped', () => {
+  it('waits for room again after the restart, saying so, and runs once there is room, not at once to fail at its first write (its wait was in memory only: shown "waiting for peer", its sender told it fetched)', async () => {
+    const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
+    const ctx = { c: { receiveDir: dir, log: quiet, trust: { get: () => undefined }, store: {}, isOnline: () => true, peerName: () => 'beta', node: {} }, pendingStates: { write: () => true, update: () => {} }, changed: () => {}, stopping: false } as unknown as TransferContext
+    const receives = new Receives(ctx)
+    const ran: Receiver[] = []
+    vi.spyOn(receives, 'runReceiver').mockImplementation(async (r) => { ran.push(r) })
+    const id = 'e'.repeat(32)
+    const offer = { transferId: Buffer.from(id, 'hex'), root: new Uint8Array(32), totalBytes: 4 * MiB, files: [image] }
+    // as Receiver.pause leaves its row: waiting, with the error its wait last showed
+    const said = 'the receive folder\'s disk filled up while this ran: the receive folder has 1.0 MiB free; this needs 2.0 MiB; it goes on by itself once there is room (free space there, or cancel it)'
+    await receives.load({ id, direction: 'receive', peerId: peerIdFromPrivateKey(key).toString(), state: 'waiting', offer: encodeOffer(offer), receiveDir: dir, doneBytes: 3 * MiB, wireBytes: MiB, localBytes: 3 * MiB, errorCode: 'E_NO_SPACE', errorMessage: said, createdAt: Date.now() } as never)
+    const r = receives.receivers.get(id)!
+    expect(r.waitsFor?.code).toBe('E_NO_SPACE')
+    expect(r.error?.message).toBe(said)
+    disk.free = margin
+    receives.resumeRuns(undefined, Date.now())
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(ran).toEqual([])
+    expect(r.waitsFor?.code).toBe('E_NO_SPACE')
+    disk.free = margin + spoolOf([image], MiB) + MiB
+    receives.resumeRuns(undefined, Date.now())
+    await vi.waitFor(() => { expect(ran).toEqual([r]) })
   })
 })

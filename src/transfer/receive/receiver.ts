@@ -200,7 +200,7 @@ export class Receiver {
   private dirModes: DirModes = new Map()
   private readonly deps: ReceiverDeps
 
-  constructor (deps: ReceiverDeps, o: { id: string, peerId: string, offer: OfferMsg, receiveDir: string, state: string, aheadBytes?: number, aheadHeld?: Map<number, Bitmap>, aheadSure?: Map<number, Bitmap>, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiptMissing?: Uint8Array, receiptRefused?: RefusedEntry[], receiptNotServed?: number, createdAt?: number, offerBytes?: number, receiveMount?: string }) {
+  constructor (deps: ReceiverDeps, o: { id: string, peerId: string, offer: OfferMsg, receiveDir: string, state: string, aheadBytes?: number, aheadHeld?: Map<number, Bitmap>, aheadSure?: Map<number, Bitmap>, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiptMissing?: Uint8Array, receiptRefused?: RefusedEntry[], receiptNotServed?: number, createdAt?: number, offerBytes?: number, receiveMount?: string, roomAwaited?: FerryError }) {
     this.deps = deps
     this.id = o.id
     this.peerId = o.peerId
@@ -221,6 +221,9 @@ export class Receiver {
     this.receiptRefused = o.receiptRefused
     this.receiptNotServed = o.receiptNotServed
     this.receiveMount = o.receiveMount
+    // waiting for room when the daemon stopped: it waits for it again, and says so (Receives.load)
+    this.roomAwaited = o.roomAwaited
+    this.error = o.roomAwaited
     this.bitmaps = new BitmapRecorder({
       sync: async (path) => { await this.deps.sink().sync(path) },
       record: (f, bitmap) => { this.deps.store.setFile(this.id, f.index, { done: false, bitmap }) }

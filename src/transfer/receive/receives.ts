@@ -184,7 +184,7 @@ export class Receives {
       .catch((err: Error) => { throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.ctx.c.peerName(peer)}: ${dialFailure(err, 10_000)}`, { cause: err }) })
   }
 
-  newReceiver (id: string, peerId: string, offer: OfferMsg, state: string, extra: { aheadBytes?: number, aheadHeld?: Map<number, Bitmap>, aheadSure?: Map<number, Bitmap>, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiveDir?: string, receiptMissing?: Uint8Array, receiptRefused?: RefusedEntry[], receiptNotServed?: number, createdAt?: number, offerBytes?: number, receiveMount?: string } = {}): Receiver {
+  newReceiver (id: string, peerId: string, offer: OfferMsg, state: string, extra: { aheadBytes?: number, aheadHeld?: Map<number, Bitmap>, aheadSure?: Map<number, Bitmap>, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiveDir?: string, receiptMissing?: Uint8Array, receiptRefused?: RefusedEntry[], receiptNotServed?: number, createdAt?: number, offerBytes?: number, receiveMount?: string, roomAwaited?: FerryError } = {}): Receiver {
     const r = new Receiver({
       store: this.ctx.c.store,
       sink: () => this.chunkSink,
@@ -253,8 +253,12 @@ export class Receives {
     const receiveDir = state === 'offered' ? undefined : await this.receiveDirOf(row)
     // the mount recorded is the folder's it began in: one that starts over in the current folder records its own (review finding: it failed, "was on the disk mounted at" the old one)
     const receiveMount = receiveDir === row.receiveDir ? row.receiveMount : undefined
+    // waiting for room on its disk (Receiver.awaitRoom; its row keeps why, pause writes the state alone): it waits for
+    // it again, looked at every 2 s, not run at once to fail at its first write with its sender told it fetched, and
+    // shown waiting for its peer meanwhile (review finding: the wait was in memory only)
+    const roomAwaited = row.state === 'waiting' && row.errorCode === 'E_NO_SPACE' ? new FerryError('E_NO_SPACE', row.errorMessage ?? 'the receive folder\'s disk filled up while this ran') : undefined
     // a clean stop records `waiting` (Receiver.pause); anything else was cut short
-    this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes, receiptMissing: row.receiptMissing, receiptRefused: row.receiptRefused, receiptNotServed: row.receiptNotServed, createdAt: row.createdAt, offerBytes: row.offer.byteLength, receiveMount, receiveDir })
+    this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes, receiptMissing: row.receiptMissing, receiptRefused: row.receiptRefused, receiptNotServed: row.receiptNotServed, createdAt: row.createdAt, offerBytes: row.offer.byteLength, receiveMount, receiveDir, roomAwaited })
     if (state === 'offered') this.offersToCheck.add(row.id)
   }
 
