@@ -11,7 +11,7 @@
 // for its sender. The disk's counts are faked (statfs), but for the test of
 // the others, on a real folder's disk.
 
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { statfs } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -55,7 +55,7 @@ const margin = marginFor(BLOCKS * 4096)
 const image: OfferFile = { path: 'disk.img', kind: 'file', size: 4 * MiB, mtimeMs: 0, mode: 0o644, chunkSize: MiB, chunks: [...Array(3).fill(Buffer.from(hash(new Uint8Array(MiB)))), Buffer.alloc(32, 7)], fileRoot: new Uint8Array(32) }
 
 function receiveOf (left: number, planned: boolean): Receiver {
-  return { id: 'r', receiveDir: dir, offer: { files: [image] }, progress: { left }, planned } as unknown as Receiver
+  return { id: 'r', receiveDir: dir, rootHex: '0'.repeat(64), offer: { files: [image] }, progress: { left }, planned } as unknown as Receiver
 }
 
 const wait = new RoomWait({ reservedIn: () => 0, run: () => {}, log: { info: () => {} } })
@@ -80,7 +80,7 @@ describe('the room a receive waiting for it needs', () => {
 
 /** As much of a Receiver as RoomWait reads. */
 function receive (left: number, waitsFor?: FerryError): Receiver {
-  return { receiveDir: tmpdir(), progress: { left }, offer: { files: [] }, waitsFor } as unknown as Receiver
+  return { receiveDir: tmpdir(), rootHex: '0'.repeat(64), progress: { left }, offer: { files: [] }, waitsFor } as unknown as Receiver
 }
 
 function roomWait (others: Receiver[]): RoomWait {
@@ -211,5 +211,26 @@ describe('a receive waiting for room when the daemon stopped', () => {
     disk.free = margin + spoolOf([image], MiB) + MiB
     receives.resumeRuns(undefined, Date.now())
     await vi.waitFor(() => { expect(ran).toEqual([r]) })
+  })
+})
+
+describe('a receive waiting for room whose run left chunk starts in its spool slots', () => {
+  it('counts them as room, as an offer\'s check does: its next plan reads them back and removes them (they were asked for on top, so it waited for up to its whole spool more than it needed)', async () => {
+    const root = 'f'.repeat(64)
+    const partDir = join(dir, '.ferry-part', root)
+    mkdirSync(partDir, { recursive: true })
+    try {
+      // 2 MiB of chunk starts on disk, in two slots; the disk 1 MiB short of what the receive needs with them freed
+      writeFileSync(join(partDir, 'spool-0a0b0c0d-0'), Buffer.alloc(MiB, 1))
+      writeFileSync(join(partDir, 'spool-0a0b0c0d-1'), Buffer.alloc(MiB, 1))
+      disk.free = margin + spoolOf([image], MiB)
+      const r = { ...receiveOf(MiB, true), rootHex: root } as unknown as Receiver
+      expect(await wait.shortage(r)).toBeUndefined()
+      // and with them counted it can still be short, and says so
+      disk.free = margin + spoolOf([image], MiB) - 2 * MiB
+      expect((await wait.shortage(r))?.message).toMatch(/of chunk starts kept from before/)
+    } finally {
+      rmSync(join(dir, '.ferry-part'), { recursive: true, force: true })
+    }
   })
 })

@@ -205,6 +205,21 @@ export async function partFolderBytes (partDir: string): Promise<{ held: number,
 }
 
 /**
+ * What a part folder's spool slots alone occupy (partFolderBytes' `spooled`),
+ * without a look at each part file: a receive waiting for room looks every
+ * 2 s (room-wait.ts), and one of many files has as many part files.
+ */
+export async function spooledBytes (partDir: string): Promise<number> {
+  let spooled = 0
+  for (const name of await readdir(partDir).catch(() => [])) {
+    if (!isSpoolSlot(name)) continue
+    const st = await lstat(join(partDir, name)).catch(() => undefined)
+    if (st?.isFile() === true) spooled += Math.min(st.blocks * 512, st.size)
+  }
+  return spooled
+}
+
+/**
  * Remove the part folders of `receiveDir` whose root is not in `keep` and
  * that nothing has written to for `minAgeMs`. Returns what it removed (and their paths).
  */

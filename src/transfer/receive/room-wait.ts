@@ -3,9 +3,10 @@
 // disk is looked at on the service's timer (every 2 s, a statfs), and the
 // figures the receive shows are kept current while it waits. The room it
 // needs is what is left to receive, less the chunks of zeros in it (never
-// written: zero-chunks.ts), plus its spool and the disk's margin, as an
-// offer's room is counted up front (receive-room.ts), besides what the
-// other receives there still need (but those that wait for room too).
+// written: zero-chunks.ts), plus its spool and the disk's margin, less
+// the spool slots its run left, as an offer's room is counted up front
+// (receive-room.ts), besides what the other receives there still need
+// (but those that wait for room too).
 // Must never: start a run of a receive its peer cannot serve now (the
 // caller's run() decides that), or fail a receive.
 
@@ -14,6 +15,8 @@ import { checkSpace } from '../folder/space.ts'
 import type { Receiver } from './receiver.ts'
 import { zeroBytes } from './zero-chunks.ts'
 import { spoolOf } from './receives.ts'
+import { spooledBytes } from './part-folders.ts'
+import { partDirFor } from '../folder/finalize.ts'
 
 /** How often the figures a waiting receive shows (free, needed) may change at most: each change is an event and a row written. */
 const SHOWN_EVERY_MS = 10_000
@@ -50,7 +53,10 @@ export class RoomWait {
       // an inode or so for its spool's slots, on top of those kept free (a disk out of inodes fails writes with ENOSPC too)
       // not with the room of other receives that wait for room too: each would wait for room for all, and with room
       // for one alone none would go on; they go on one after the other (one that finds the room taken waits again)
-      await checkSpace(r.receiveDir, { total: left, reserved: this.deps.reservedIn(r.receiveDir, (o) => o !== r && o.waitsFor == null), spool: spoolOf(r.offer.files, left), files: 1 })
+      // the spool slots its run left (chunk starts on their way in) count as room: its next plan reads them back and
+      // removes them, as an offer's check counts them (review finding: asked for on top, up to its whole spool more)
+      const spooled = await spooledBytes(partDirFor(r.receiveDir, r.rootHex))
+      await checkSpace(r.receiveDir, { total: left, reserved: this.deps.reservedIn(r.receiveDir, (o) => o !== r && o.waitsFor == null), spool: spoolOf(r.offer.files, left), spooled, files: 1 })
       return undefined
     } catch (err) {
       const fe = toFerryError(err)
