@@ -234,3 +234,55 @@ describe('a receive waiting for room whose run left chunk starts in its spool sl
     }
   })
 })
+
+describe('a receive waiting for room whose sender comes online', () => {
+  /** The receive side, its receive loaded waiting for room as a restart leaves it; the sender online as `online` says, reached through the streams of `sender()`, each answered `answer` */
+  async function loaded (answer: FerryError | undefined, online: { now: boolean }): Promise<{ receives: Receives, r: Receiver, asked: ChunkRequestMsg[] }> {
+    const asked: ChunkRequestMsg[] = []
+    const node = {
+      dialProtocol: async () => {
+        const [out, inbound] = await streamPair()
+        void (async () => {
+          const req = await readChunkRequest(new FrameReader(inbound))
+          if (req != null) asked.push(req)
+          if (answer != null) await sendAll(inbound, encodeChunkHeader({ fileIndex: 0, chunk: 0, length: 0, error: answer }))
+          await inbound.close()
+        })()
+        return out
+      }
+    }
+    const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
+    const ctx = { c: { receiveDir: dir, log: quiet, trust: { get: () => undefined }, store: {}, isOnline: () => online.now, peerName: () => 'beta', node }, pendingStates: { write: () => true, update: () => {} }, changed: () => {}, stopping: false } as unknown as TransferContext
+    const receives = new Receives(ctx)
+    vi.spyOn(receives, 'runReceiver').mockImplementation(async () => {})
+    const id = '1'.repeat(32)
+    const offer = { transferId: Buffer.from(id, 'hex'), root: new Uint8Array(32), totalBytes: 4 * MiB, files: [image] }
+    await receives.load({ id, direction: 'receive', peerId: peerIdFromPrivateKey(key).toString(), state: 'waiting', offer: encodeOffer(offer), receiveDir: dir, doneBytes: 3 * MiB, wireBytes: MiB, localBytes: 3 * MiB, errorCode: 'E_NO_SPACE', errorMessage: 'the receive folder\'s disk filled up while this ran', createdAt: Date.now() } as never)
+    return { receives, r: receives.receivers.get(id)!, asked }
+  }
+
+  it('tells it again that it waits, and ends cancelled when it answers that it cancelled it while this daemon was down (its cancel lost: helper finding of a9c022a, back once a restart kept the wait)', async () => {
+    disk.free = margin
+    const { receives, r, asked } = await loaded(new FerryError('E_CANCELLED', 'the sender cancelled this transfer'), { now: true })
+    receives.resumeRuns(r.peerId, Date.now())
+    await vi.waitFor(() => { expect(r.state).toBe('cancelled') })
+    expect(asked[0]?.waitsFor?.code).toBe('E_NO_SPACE')
+    expect(asked[0]?.heldBytes).toBe(3 * MiB)
+  })
+
+  it('tells it once while it stays online (a hello counts as coming online), and again once it was away', async () => {
+    disk.free = margin
+    const online = { now: true }
+    const { receives, r, asked } = await loaded(undefined, online)
+    for (let i = 0; i < 3; i++) receives.resumeRuns(r.peerId, Date.now())
+    await vi.waitFor(() => { expect(asked.length).toBe(1) })
+    online.now = false
+    receives.resumeRuns(undefined, Date.now())
+    online.now = true
+    receives.resumeRuns(r.peerId, Date.now())
+    await vi.waitFor(() => { expect(asked.length).toBe(2) })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(asked.length).toBe(2)
+    expect(r.state).toBe('waiting')
+  })
+})

@@ -63,6 +63,8 @@ export class Receives {
   readonly parts: KeptParts
   /** Receives whose disk filled up while they ran, waiting for room there (room-wait.ts) */
   private readonly roomWait: RoomWait
+  /** Of those, the ones whose sender was told so (or tried) since it was last seen away, or since this daemon started: told again as it comes online */
+  private readonly toldWaiting = new WeakSet<Receiver>()
 
   /** ferry's own state folder, by what it is (safe-path.ts FolderId): offers into it are refused, nothing is placed in it */
   readonly stateFolder?: FolderId
@@ -177,6 +179,12 @@ export class Receives {
     if (answer != null) r.toldBack(answer)
   }
 
+  /** Tell the sender of `r` that it waits for what `why` says (room), with what it holds: the sender counted what it served, and what the full disk took not is fetched again */
+  private tellWaiting (r: Receiver, why: FerryError): void {
+    this.toldWaiting.add(r)
+    void this.tellSender(r, { waitsFor: why, heldBytes: r.progress.done })
+  }
+
   /** A /ferry/chunks stream to `peer` (10 s at most to open), or E_PEER_UNREACHABLE. */
   async openChunkStream (peer: string, signal?: AbortSignal): Promise<Stream> {
     const timeout = AbortSignal.timeout(10_000)
@@ -200,7 +208,7 @@ export class Receives {
       stateFolder: this.stateFolder,
       roomShortage: async (rec) => await this.roomWait.shortage(rec),
       // with what it holds: the sender counted what it served, and what the full disk took not is fetched again
-      tellWaiting: (rec, why) => { void this.tellSender(rec, { waitsFor: why, heldBytes: rec.progress.done }) },
+      tellWaiting: (rec, why) => { this.tellWaiting(rec, why) },
       log: this.ctx.c.log
     }, { id, peerId, offer, state, ...extra, receiveDir: extra.receiveDir ?? this.ctx.c.receiveDir })
     this.receivers.set(id, r)
@@ -268,7 +276,15 @@ export class Receives {
       if (r.active || r.finished || r.state === 'offered') continue
       if (peerId != null && r.peerId !== peerId) continue
       // its disk filled up: it goes on once there is room, its peer there or not (room-wait.ts)
-      if (r.waitsFor != null) { this.roomWait.look(r); continue }
+      if (r.waitsFor != null) {
+        // its sender told again once online after it was away, or after a restart here: what it shows, and one that
+        // cancelled it meanwhile (its cancel lost) answers so, and it ends (Receiver.toldBack), instead of waiting for
+        // room for nothing until the room came (review finding: kept over a restart, the wait no longer ran to learn it)
+        if (!this.ctx.c.isOnline(r.peerId)) this.toldWaiting.delete(r)
+        else if (!this.toldWaiting.has(r)) this.tellWaiting(r, r.waitsFor)
+        this.roomWait.look(r)
+        continue
+      }
       if (!this.ctx.c.isOnline(r.peerId)) continue
       // its last runs got nothing: not yet (Receiver.mayResume), unless the peer has just come online, once per wait
       if (!r.mayResume(now, peerId != null)) continue
