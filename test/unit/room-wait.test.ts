@@ -11,7 +11,7 @@
 // for its sender. The disk's counts are faked (statfs), but for the test of
 // the others, on a real folder's disk.
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { statfs } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -284,5 +284,43 @@ describe('a receive waiting for room whose sender comes online', () => {
     await new Promise((resolve) => setTimeout(resolve, 50))
     expect(asked.length).toBe(2)
     expect(r.state).toBe('waiting')
+  })
+})
+
+describe('a receive waiting for room, and the part folders ended receives left', () => {
+  /** A part folder an ended receive left (kept a day for a re-send), of 1 MiB; and the receive side with one receive waiting for room, its sender online and its runs not begun */
+  async function withKept (): Promise<{ receives: Receives, r: Receiver, kept: string, ran: Receiver[] }> {
+    const kept = join(dir, '.ferry-part', 'ab'.repeat(32))
+    mkdirSync(kept, { recursive: true })
+    writeFileSync(join(kept, '0'), Buffer.alloc(MiB, 1))
+    const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
+    const ctx = { c: { receiveDir: dir, log: quiet, trust: { get: () => undefined }, store: { forgetUnder: () => {} }, isOnline: () => true, peerName: () => 'beta', node: { dialProtocol: async () => { throw new Error('not in this test') } } }, pendingStates: { write: () => true, update: () => {} }, changed: () => {}, stopping: false } as unknown as TransferContext
+    const receives = new Receives(ctx)
+    const ran: Receiver[] = []
+    vi.spyOn(receives, 'runReceiver').mockImplementation(async (r) => { ran.push(r) })
+    const r = receives.newReceiver('2'.repeat(32), peerIdFromPrivateKey(key).toString(), { transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: 4 * MiB, files: [image] }, 'waiting', { receiveDir: dir, doneBytes: 3 * MiB, localBytes: 3 * MiB })
+    const full = new FerryError('E_NO_SPACE', 'the receive folder\'s disk filled up while this ran')
+    Object.assign(r, { roomAwaited: full, error: full })
+    return { receives, r, kept, ran }
+  }
+
+  it('takes their room when it is short, as an offer that does not fit does, instead of asking the user to free space while ferry itself keeps what it may remove', async () => {
+    const { receives, r, kept } = await withKept()
+    try {
+      disk.free = margin
+      receives.resumeRuns(undefined, Date.now())
+      await vi.waitFor(() => { expect(existsSync(kept)).toBe(false) })
+      expect(r.waitsFor?.code).toBe('E_NO_SPACE')
+    } finally { rmSync(join(dir, '.ferry-part'), { recursive: true, force: true }) }
+  })
+
+  it('leaves them when it has room', async () => {
+    const { receives, r, kept, ran } = await withKept()
+    try {
+      disk.free = margin + spoolOf([image], MiB) + MiB
+      receives.resumeRuns(undefined, Date.now())
+      await vi.waitFor(() => { expect(ran).toEqual([r]) })
+      expect(existsSync(kept)).toBe(true)
+    } finally { rmSync(join(dir, '.ferry-part'), { recursive: true, force: true }) }
   })
 })

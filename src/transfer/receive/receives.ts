@@ -86,6 +86,8 @@ export class Receives {
     this.parts = new KeptParts(ctx, this)
     this.roomWait = new RoomWait({
       reservedIn: (dir, which) => this.reservedIn(dir, which),
+      // one admission at a time: an offer admitted meanwhile may count a kept part folder as held (receive-room.ts)
+      makeRoom: async (r) => r.receiveDir === this.ctx.c.receiveDir && await this.oneAdmissionAtATime(async () => (await this.parts.sweepParts(0, r.rootHex)).folders > 0),
       // as resumeRuns does: its peer away, it waits for it now, and says so (review finding: it still said it waited for
       // room, with the figures of its last look, until its peer came back)
       run: (r) => { if (this.ctx.c.isOnline(r.peerId)) void this.runReceiver(r); else r.awaitSender(this.ctx.c.peerName(r.peerId)) },

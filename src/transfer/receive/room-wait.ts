@@ -24,6 +24,8 @@ const SHOWN_EVERY_MS = 10_000
 export interface RoomWaitDeps {
   /** What the accepted receives into `dir` (those `which` takes) still need (Receives.reservedIn) */
   reservedIn: (dir: string, which: (r: Receiver) => boolean) => number
+  /** Remove the part folders ended receives left in the folder of `r` (kept a day for a re-send): whether any went */
+  makeRoom?: (r: Receiver) => Promise<boolean>
   /** Run `r` again: there is room for it now */
   run: (r: Receiver) => void
   log: { info: (msg: string, o: Record<string, unknown>) => void }
@@ -44,6 +46,14 @@ export class RoomWait {
 
   /** Why the receive folder's disk lacks the room what is left of `r` needs (E_NO_SPACE), or undefined when it has it. Throws when the disk cannot be looked at (the folder gone). */
   async shortage (r: Receiver): Promise<FerryError | undefined> {
+    const short = await this.lack(r)
+    // the part folders ended receives left there (kept a day for a re-send) go first, as for an offer that does not
+    // fit (receive-room.ts); the user was asked to free space while ferry kept what it removes for an offer (review finding)
+    if (short == null || this.deps.makeRoom == null || !await this.deps.makeRoom(r)) return short
+    return await this.lack(r)
+  }
+
+  private async lack (r: Receiver): Promise<FerryError | undefined> {
     // zeros left out everywhere, also where a file system keeps no holes (FAT): a count too low only runs it
     // again too soon, to wait again at its first write, where one too high would have it wait for room never needed.
     // A plan counts its chunks of zeros as held (receive-plan.ts): once planned, what is left holds none of them
