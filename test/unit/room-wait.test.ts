@@ -324,3 +324,26 @@ describe('a receive waiting for room, and the part folders ended receives left',
     } finally { rmSync(join(dir, '.ferry-part'), { recursive: true, force: true }) }
   })
 })
+
+describe('two receives waiting for room on one disk, with room for one, one of whose senders is away', () => {
+  it('lets the one whose sender is online go, not hold the room for the other until its sender is back', async () => {
+    const away = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    const here = peerIdFromPrivateKey(key).toString()
+    const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
+    const ctx = { c: { receiveDir: dir, log: quiet, trust: { get: () => undefined }, store: {}, isOnline: (p: string) => p === here, peerName: () => 'beta', node: { dialProtocol: async () => { throw new Error('not in this test') } } }, pendingStates: { write: () => true, update: () => {} }, changed: () => {}, stopping: false } as unknown as TransferContext
+    const receives = new Receives(ctx)
+    const ran: Receiver[] = []
+    vi.spyOn(receives, 'runReceiver').mockImplementation(async (r) => { ran.push(r) })
+    const full = new FerryError('E_NO_SPACE', 'the receive folder\'s disk filled up while this ran')
+    // the one whose sender is away first: looked at first
+    const [first, second] = [[away, '3'], [here, '4']].map(([peer, c]) => {
+      const r = receives.newReceiver(c.repeat(32), peer, { transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: 4 * MiB, files: [image] }, 'waiting', { receiveDir: dir, doneBytes: 3 * MiB, localBytes: 3 * MiB })
+      Object.assign(r, { roomAwaited: full, error: full })
+      return r
+    })
+    disk.free = margin + spoolOf([image], MiB) + MiB
+    receives.resumeRuns(undefined, Date.now())
+    await vi.waitFor(() => { expect(ran).toEqual([second]) })
+    expect(first.error?.code).toBe('E_PEER_UNREACHABLE')
+  })
+})

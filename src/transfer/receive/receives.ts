@@ -85,7 +85,10 @@ export class Receives {
     })
     this.parts = new KeptParts(ctx, this)
     this.roomWait = new RoomWait({
-      reservedIn: (dir, which) => this.reservedIn(dir, which),
+      // nor the room of those that cannot run now, their sender away (one let go by an earlier look, say): it is theirs
+      // once they run, and one that finds it taken then waits for room (review finding: held for a sender away, the room
+      // kept a receive whose sender was online waiting)
+      reservedIn: (dir, which) => this.reservedIn(dir, (o) => which(o) && (o.active || this.ctx.c.isOnline(o.peerId))),
       // one admission at a time: an offer admitted meanwhile may count a kept part folder as held (receive-room.ts)
       makeRoom: async (r) => r.receiveDir === this.ctx.c.receiveDir && await this.oneAdmissionAtATime(async () => (await this.parts.sweepParts(0, r.rootHex)).folders > 0),
       // as resumeRuns does: its peer away, it waits for it now, and says so (review finding: it still said it waited for

@@ -6,7 +6,7 @@
 // written: zero-chunks.ts), plus its spool and the disk's margin, less
 // the spool slots its run left, as an offer's room is counted up front
 // (receive-room.ts), besides what the other receives there still need
-// (but those that wait for room too).
+// (but those that wait for room too, or cannot run now, their sender away).
 // Must never: start a run of a receive its peer cannot serve now (the
 // caller's run() decides that), or fail a receive.
 
