@@ -4,7 +4,7 @@
 // at this boundary; nothing outside protocol/ sees the generated types.
 
 import type { Stream } from '@libp2p/interface'
-import { FerryError, cutToBytes } from '../errors.ts'
+import { FerryError, cutToBytes, quoteForDisplay } from '../errors.ts'
 import { MAX_CHUNKS_PER_REQUEST, MAX_HASH_PART_BYTES, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_OFFER_TOTAL_BYTES, MAX_SMALL_MESSAGE_BYTES } from './constants.ts'
 import { FrameReader, finishStream, lengthPrefixed, sendAll, varintLength, writeVarint } from './frames.ts'
 import { ChunkHeader, ChunkRequest, FileEntry, HashPart, Offer, OfferAnswer, TransferEnd, TransferEndAck, type FileEntry as WireFileEntry } from './pb/transfer.js'
@@ -379,18 +379,31 @@ export async function sendEnd (stream: Stream, end: EndMsg, to: 'sender' | 'rece
   if (ack?.ok !== true) throw new FerryError('E_PROTOCOL', `the ${to} did not acknowledge the end of the transfer`)
 }
 
-/** Read a TransferEnd and acknowledge it; its `failure` is the receiver's (only a receiver sends one: a sender's end is a cancel). */
+/**
+ * Read a TransferEnd and acknowledge it; its `failure` is the receiver's
+ * (only a receiver sends one: a sender's end is a cancel). One that cannot
+ * be read (it does not decode, is over its size limit, or says what no
+ * version says) is acknowledged with why, as one `handle` refuses is, and
+ * thrown for the caller to log: its receiver then fails its receive with
+ * that reason (notes' leftover: the stream was reset, which its receiver
+ * took for a link that failed and sent the receipt again and again).
+ */
 export async function readEnd (stream: Stream, handle: (end: EndMsg) => Promise<void>): Promise<void> {
   const sig = timeoutSignal(10_000)
   let w: TransferEnd
   try {
     w = await readValidEnd(stream, sig)
   } catch (err) {
-    // nothing more is read from it: closed at once, so that its peer cannot
-    // go on sending into it (review finding: 768 MiB were kept for a stream
-    // whose first message was garbage)
-    stream.abort(err as Error)
-    throw err
+    // nothing more is read from it: closed once told, so that its peer
+    // cannot go on sending into it (review finding: 768 MiB were kept for a
+    // stream whose first message was garbage)
+    const unreadable = unreadableEnd(err)
+    if (unreadable == null) {
+      stream.abort(err as Error)
+      throw err
+    }
+    await refuseEnd(stream, unreadable)
+    throw unreadable
   }
   const status = w.status as EndMsg['status']
   let error: unknown
@@ -401,12 +414,39 @@ export async function readEnd (stream: Stream, handle: (end: EndMsg) => Promise<
   await finishStream(stream, sig)
 }
 
+/**
+ * A TransferEnd's read that failed for what came (E_PROTOCOL, E_MESSAGE_TOO_LARGE), said as such; undefined
+ * for a stream cut, a timeout or its end before any message: nothing came to answer, or no one is there to hear it.
+ */
+function unreadableEnd (err: unknown): FerryError | undefined {
+  if (!(err instanceof FerryError) || (err.code !== 'E_PROTOCOL' && err.code !== 'E_MESSAGE_TOO_LARGE')) return undefined
+  if (err.message === END_STREAM_EMPTY) return undefined
+  return new FerryError(err.code, `the end of the transfer could not be read: ${err.message}`, { cause: err })
+}
+
+/**
+ * The ack of a TransferEnd that could not be read, its writing end closed
+ * (the ack goes out before the end), then the stream reset: its peer may
+ * not go on sending into it (closing the reading end alone let a peer pour
+ * 256 MiB in, abuse.test.ts).
+ */
+async function refuseEnd (stream: Stream, why: FerryError): Promise<void> {
+  const sig = timeoutSignal(5000)
+  try {
+    await sendAll(stream, lengthPrefixed(TransferEndAck.encode({ ok: false, error: toWireError(why) })), sig)
+    await stream.close({ signal: sig })
+  } catch {}
+  stream.abort(why)
+}
+
+const END_STREAM_EMPTY = 'receipt stream ended early'
+
 async function readValidEnd (stream: Stream, sig: AbortSignal): Promise<TransferEnd> {
   // no limit on `renamed`, `renames` or `refused`: a longer list (a later version's) must not make a signed receipt unreadable
   // (review finding); the frame's bound keeps it small, and the sender keeps the first END_RENAMED_SHOWN
   const w = await new FrameReader(stream).readLp((b) => TransferEnd.decode(b), MAX_END_BYTES, sig)
-  if (w == null) throw new FerryError('E_PROTOCOL', 'receipt stream ended early')
-  if (!['done', 'declined', 'cancelled', 'failed'].includes(w.status)) throw new FerryError('E_PROTOCOL', 'unknown transfer end status')
+  if (w == null) throw new FerryError('E_PROTOCOL', END_STREAM_EMPTY)
+  if (!['done', 'declined', 'cancelled', 'failed'].includes(w.status)) throw new FerryError('E_PROTOCOL', `unknown transfer end status ${quoteForDisplay(cutToBytes(w.status, 32))}`)
   if (!Number.isSafeInteger(w.wireBytes) || w.wireBytes < 0) throw new FerryError('E_PROTOCOL', 'transfer end: wire byte count out of range')
   if (w.doneBytes != null && (!Number.isSafeInteger(w.doneBytes) || w.doneBytes < 0)) throw new FerryError('E_PROTOCOL', 'transfer end: done byte count out of range')
   return w

@@ -94,7 +94,12 @@ export class TransferService {
     await node.handle(PREVIEW_PROTOCOL, (s, conn) => { void this.receives.prefetches.take(s, conn.remotePeer.toString()) })
     await node.handle(CHUNKS_PROTOCOL, (s, conn) => { this.serving.serve(s, conn.remotePeer.toString()) }, { maxInboundStreams: MAX_CHUNK_STREAMS_PER_PEER })
     await node.handle(RECEIPT_PROTOCOL, (s, conn) => {
-      void readEnd(s, async (end) => { await this.onEnd(conn.remotePeer.toString(), end) }).catch((err) => { this.c.log.debug('receipt stream failed', { err: (err as Error).message }) })
+      const peerId = conn.remotePeer.toString()
+      void readEnd(s, async (end) => { await this.onEnd(peerId, end) }).catch((err: Error & { code?: string }) => {
+        // one that came and could not be read was answered with why (readEnd); its peer fails its receive so
+        if (err.code === 'E_PROTOCOL' || err.code === 'E_MESSAGE_TOO_LARGE') this.c.log.warn('an end of a transfer (a receipt) could not be read; its peer was told why', { peerId, code: err.code, err: err.message })
+        else this.c.log.debug('receipt stream failed', { err: err.message })
+      })
     })
     await this.loadUnfinished()
     this.timer = setInterval(() => { this.recordPendingStates(); this.resumeWaiting() }, RETRY_INTERVAL_MS)

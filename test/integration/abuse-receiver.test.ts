@@ -11,7 +11,10 @@ import { join } from 'node:path'
 import type { Stream } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { CHUNKS_PROTOCOL, MAX_CHUNK_STREAMS_PER_PEER, RECEIPT_PROTOCOL } from '../../src/protocol/constants.ts'
-import { encodeChunkRequest, sendAll, sendEnd, type OfferMsg } from '../../src/protocol/transfer.ts'
+import { FrameReader, encodeChunkRequest, sendAll, sendEnd, type OfferMsg } from '../../src/protocol/transfer.ts'
+import { MAX_SMALL_MESSAGE_BYTES } from '../../src/protocol/constants.ts'
+import { TransferEnd, TransferEndAck } from '../../src/protocol/pb/transfer.js'
+import { lengthPrefixed } from '../../src/protocol/frames.ts'
 import { receiptPayload } from '../../src/transfer/receive/receiver.ts'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
 import { FerryError } from '../../src/errors.ts'
@@ -115,6 +118,28 @@ describe('a receipt whose signature is not 64 bytes', () => {
       expect(done.stdout + done.stderr).toContain('E_RECEIPT_INVALID')
       expect((await call(sender, 'transfers')).find((t) => t.id === id)).toMatchObject({ state: 'failed', error: { code: 'E_RECEIPT_INVALID' } })
     }
+    expect(sender.proc.exitCode).toBeNull()
+  })
+})
+
+describe('a receipt that cannot be read', () => {
+  it('is answered with an ack that says why (E_PROTOCOL), not the stream reset, and the daemon goes on: the receiver\'s failure told after it ends the send with that reason (notes\' leftover: a real receiver took the reset for a link that failed and sent its receipt again and again)', async () => {
+    const { sending, offer, id, shown } = await sendOneToEvil('unreadable-receipt.bin', ['--json'])
+    const signature = await evil.privateKey.sign(receiptPayload(id, offer.root))
+    // a status no version says
+    const stream = await evil.open(sender, RECEIPT_PROTOCOL)
+    await sendAll(stream, lengthPrefixed(TransferEnd.encode({ transferId: offer.transferId as Uint8Array<ArrayBuffer>, status: 'finished', root: offer.root as Uint8Array<ArrayBuffer>, signature: signature as Uint8Array<ArrayBuffer>, wireBytes: 0, missing: new Uint8Array(0), renamedCount: 0, renamed: [], renames: [], renameCount: 0, refused: [] })))
+    const ack = await new FrameReader(stream).readLp((b) => TransferEndAck.decode(b), MAX_SMALL_MESSAGE_BYTES, AbortSignal.timeout(10_000))
+    expect(ack?.ok).toBe(false)
+    expect(ack?.error?.code).toBe('E_PROTOCOL')
+    expect(ack?.error?.message).toBe('the end of the transfer could not be read: unknown transfer end status "finished"')
+    // nothing of it taken for a receipt
+    expect((await shown())?.state).not.toBe('done')
+    // the receiver fails its receive with what it was told, and says so
+    await sendEnd(await evil.open(sender, RECEIPT_PROTOCOL), { transferId: offer.transferId, status: 'failed', root: offer.root, signature: new Uint8Array(0), failure: new FerryError('E_PROTOCOL', `sender: ${ack!.error!.message}`) }, 'sender')
+    const done = await sending.done
+    expect(done.code).toBe(1)
+    expect((await shown())).toMatchObject({ state: 'failed', error: { code: 'E_PROTOCOL', message: 'receiver: sender: the end of the transfer could not be read: unknown transfer end status "finished"' } })
     expect(sender.proc.exitCode).toBeNull()
   })
 })

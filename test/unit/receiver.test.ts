@@ -461,6 +461,19 @@ describe('Receiver', () => {
     expect(store.get(ID)).toMatchObject({ renamedCount: 1, renamed: [{ path: 'note.txt', as: 'note (1).txt' }] })
   })
 
+  it('a receipt its sender answers it could not read fails the receive with the sender\'s reason, told back to it, not a link that failed and the receipt sent again and again (notes\' leftover: the sender reset the stream)', async () => {
+    const { offer, receiveDir, serving } = await servedOffer([{ path: 'a.bin', data: randomBytes(2 * CHUNK) }])
+    const ends: EndMsg[] = []
+    const refused = new FerryError('E_PROTOCOL', 'sender: the end of the transfer could not be read: malformed message: index out of range', { remote: true })
+    const deps = depsWith(() => sink, ends, serving)
+    const receiver = new Receiver({ ...deps, sendEnd: async (peer, end) => { if (end.status === 'done') throw refused; await deps.sendEnd(peer, end) } }, { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+    await receiver.run()
+    expect(receiver.state).toBe('failed')
+    expect(receiver.error).toMatchObject({ code: 'E_PROTOCOL', message: refused.message })
+    expect(ends).toHaveLength(1)
+    expect(ends[0]).toMatchObject({ status: 'failed', failure: { code: 'E_PROTOCOL', message: refused.message } })
+  })
+
   it('the chunk starts an earlier run left in spool slots are used, and each old slot goes once its start is spooled again, not at the end of the run (review finding: the free-space check counts them as room, and they stayed)', async () => {
     const datas = Array.from({ length: 4 }, () => randomBytes(4 * CHUNK))
     const { offer, receiveDir, serving } = await servedOffer(datas.map((data, i) => ({ path: `f${i}.bin`, data })))
