@@ -252,6 +252,17 @@ class Prefetch {
   }
 
   /**
+   * The part files it may still make: one for each file of the preview
+   * with bytes to fetch, MAX_PREFETCH_FILES at most, less those made. An
+   * upper bound: a file whose chunks are all held here already, or zeros,
+   * makes none.
+   */
+  get partFilesToCome (): number {
+    const files = this.preview.files.reduce((n, f) => n + (f.kind === 'file' && f.size > 0 ? 1 : 0), 0)
+    return Math.max(0, Math.min(files, MAX_PREFETCH_FILES) - this.written.size)
+  }
+
+  /**
    * The offer came: ask for nothing more, and read what was asked for (it
    * crossed the wire, or is crossing it: dropped, it would be fetched
    * again), FINISH_MS at most.
@@ -471,8 +482,7 @@ export class Prefetches {
     return [...this.byId.values()].some((p) => p.endedAt === 0)
   }
 
-  /** What the prefetches fetching into `dir` may still write: set aside by the free-space checks of offers and other previews. */
-  /** What the prefetches into `dir` may still write, with room for their spools (`spool`: for files and bytes still to fetch). */
+  /** What the prefetches fetching into `dir` may still write, with room for their spools (`spool`: for files and bytes still to fetch): set aside by the free-space checks of offers and other previews. */
   reservedIn (dir: string, spool: (files: ChunkedEntries, toFetch: number) => number): number {
     let n = 0
     for (const p of this.byId.values()) {
@@ -480,6 +490,18 @@ export class Prefetches {
       const left = Math.max(0, p.preview.totalBytes - p.verifiedBytes)
       n += left + spool(p.preview.files, left)
     }
+    return n
+  }
+
+  /**
+   * The part files the prefetches fetching into `dir` may still make: set
+   * aside by the inode checks of offers and other previews, as their bytes
+   * are (reservedIn; notes' leftover: a second offer could take the inodes
+   * a prefetch's files then found gone).
+   */
+  filesReservedIn (dir: string): number {
+    let n = 0
+    for (const p of this.byId.values()) if (p.endedAt === 0 && p.receiveDir === dir) n += p.partFilesToCome
     return n
   }
 

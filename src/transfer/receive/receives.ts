@@ -143,9 +143,11 @@ export class Receives {
    * together ran it out). One planned holds its part files already, and the
    * disk's free count shows them. Every folder of its offer counts, also one
    * there already: as for its bytes, what is in place is looked for by its plan.
+   * And the part files that prefetches into `dir` may still make, as their
+   * bytes are set aside (reservedIn).
    */
   filesReservedIn (dir: string, which: (r: Receiver) => boolean = () => true): number {
-    let files = 0
+    let files = this.prefetches.filesReservedIn(dir)
     for (const r of this.receivers.values()) {
       if (!which(r) || r.receiveDir !== dir || r.finished || r.state === 'offered' || r.planned) continue
       files += entriesPlaced(r.offer.files)
