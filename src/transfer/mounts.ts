@@ -34,9 +34,20 @@ export async function readMountinfo (): Promise<string | undefined> {
   return await readFile('/proc/self/mountinfo', 'utf8').catch(() => undefined)
 }
 
-/** The mount `dir` (a real path) is on, undefined off Linux or where mountinfo cannot be read. */
-export async function mountOf (dir: string): Promise<Mount | undefined> {
-  const mountinfo = await readMountinfo()
+/**
+ * The text of /proc/self/mountinfo read once for the several looks of one
+ * task (an offer's checks: receive-room.ts), which each read it before
+ * (notes' leftover); `text` undefined where it could not be read.
+ */
+export interface MountinfoRead { text: string | undefined }
+
+export async function readMountinfoOnce (): Promise<MountinfoRead> {
+  return { text: await readMountinfo() }
+}
+
+/** The mount `dir` (a real path) is on, undefined off Linux or where mountinfo cannot be read; by `read` when given, else read now. */
+export async function mountOf (dir: string, read?: MountinfoRead): Promise<Mount | undefined> {
+  const mountinfo = read !== undefined ? read.text : await readMountinfo()
   return mountinfo === undefined ? undefined : mountIn(dir, mountinfo)
 }
 

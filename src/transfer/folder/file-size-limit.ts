@@ -16,7 +16,7 @@
 // before. Asked only when an offer holds a file of 4 GiB or more.
 
 import { statfs } from 'node:fs/promises'
-import { FS_MAGIC, mountOf } from '../mounts.ts'
+import { FS_MAGIC, mountOf, type MountinfoRead } from '../mounts.ts'
 
 /** FAT32's limit: a file's size is a 32-bit field. */
 export const FAT_MAX_FILE_BYTES = 2 ** 32 - 1
@@ -30,11 +30,11 @@ export interface FileSizeLimit {
   fileSystem: string
 }
 
-/** The limit of the file system `dir` is on, where it has one below any offer's files (undefined elsewhere, and off Linux). */
-export async function fileSizeLimit (dir: string): Promise<FileSizeLimit | undefined> {
+/** The limit of the file system `dir` is on, where it has one below any offer's files (undefined elsewhere, and off Linux). `mounts`: mountinfo as read for the same task (else read, for FUSE only). */
+export async function fileSizeLimit (dir: string, mounts?: MountinfoRead): Promise<FileSizeLimit | undefined> {
   if (process.platform !== 'linux') return undefined
   const type = await statfs(dir).then((st) => Number(st.type), () => undefined)
   if (type === FS_MAGIC.msdos) return { bytes: FAT_MAX_FILE_BYTES, fileSystem: 'FAT32' }
   if (type !== FS_MAGIC.fuse) return undefined
-  return FUSE_FAT_TYPES.has((await mountOf(dir))?.type ?? '') ? { bytes: FAT_MAX_FILE_BYTES, fileSystem: 'FAT32' } : undefined
+  return FUSE_FAT_TYPES.has((await mountOf(dir, mounts))?.type ?? '') ? { bytes: FAT_MAX_FILE_BYTES, fileSystem: 'FAT32' } : undefined
 }

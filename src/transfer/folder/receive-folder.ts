@@ -7,7 +7,7 @@ import { constants } from 'node:fs'
 import { access, realpath, stat } from 'node:fs/promises'
 import { userInfo } from 'node:os'
 import { FerryError, diskHint, toFerryError } from '../../errors.ts'
-import { mountOf } from '../mounts.ts'
+import { mountOf, type MountinfoRead } from '../mounts.ts'
 import { danglingLinkOnTheWay, firstRefusal } from '../../daemon/make-folder.ts'
 import { mkdirP } from '../../daemon/mkdir-p.ts'
 
@@ -31,8 +31,8 @@ export function notWritableBecause (err: unknown): string | undefined {
   return undefined
 }
 
-/** Throws E_PATH_NOT_FOUND (missing) or E_IO (not a folder, read-only, not writable by this process), each saying so. */
-export async function checkReceiveFolder (dir: string): Promise<void> {
+/** Throws E_PATH_NOT_FOUND (missing) or E_IO (not a folder, read-only, not writable by this process), each saying so. `mounts`: mountinfo as read for the same task (else read now). */
+export async function checkReceiveFolder (dir: string, mounts?: MountinfoRead): Promise<void> {
   const st = await stat(dir).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') throw new FerryError('E_PATH_NOT_FOUND', `receive folder ${dir} does not exist`)
     throw toFerryError(err, 'E_IO')
@@ -47,7 +47,7 @@ export async function checkReceiveFolder (dir: string): Promise<void> {
   }
   // a disk the kernel made read-only after an error passes access(2) (ext4's emergency_ro): its mount says so, and an
   // offer accepted there failed with EROFS as its first bytes came (helper finding, session 41)
-  const mount = await mountOf(await realpath(dir).catch(() => dir))
+  const mount = await mountOf(await realpath(dir).catch(() => dir), mounts)
   // the hint last, as every EROFS says it (withDiskHint)
   if (mount?.readOnly === true) throw new FerryError('E_IO', `receive folder ${dir} (on the disk mounted at ${mount.point}) ${notWritableBecause({ code: 'EROFS' })} (${diskHint('EROFS')})`)
 }

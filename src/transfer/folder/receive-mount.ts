@@ -33,7 +33,7 @@
 import { readdir, realpath, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { FerryError } from '../../errors.ts'
-import { mountAway, mountIn, readMountinfo } from '../mounts.ts'
+import { mountAway, mountIn, readMountinfo, type MountinfoRead } from '../mounts.ts'
 
 /**
  * Where the mount point each receive folder was last seen on is kept (the
@@ -110,10 +110,11 @@ export const DISK_AWAY_LOG = 'the receive folder is not there, and was on a disk
  * mounted (not a bind mount of a folder), and taken as away only when
  * nothing is mounted at that point now and the folder would be on a mount
  * above it; a mount point that moves for another reason (a service started
- * with ProtectHome=, a bind mount added) is no sign of it.
+ * with ProtectHome=, a bind mount added) is no sign of it. `mounts`:
+ * mountinfo as read for the same task (else read now).
  */
-export async function lookAtReceiveMount (dir: string, memory: MountMemory): Promise<MountLook> {
-  const mountinfo = await readMountinfo()
+export async function lookAtReceiveMount (dir: string, memory: MountMemory, mounts?: MountinfoRead): Promise<MountLook> {
+  const mountinfo = mounts !== undefined ? mounts.text : await readMountinfo()
   const real = await nearestThere(dir)
   if (mountinfo === undefined || real === undefined) return {}
   const mount = mountIn(real, mountinfo)

@@ -21,6 +21,7 @@ import { isProbeFileName, NameProbe } from './name-probe.ts'
 import { FAT_MAX_FILE_BYTES, fileSizeLimit, type FileSizeLimit } from './file-size-limit.ts'
 import { fmt } from './space.ts'
 import { notWritableBecause } from './receive-folder.ts'
+import type { MountinfoRead } from '../mounts.ts'
 
 export const MAX_COMPONENT_BYTES = 255
 export const MAX_PATH_BYTES = 4096
@@ -191,7 +192,7 @@ export const IN_STATE_FOLDER = "it would land in ferry's own state folder, which
  * (the paths that land elsewhere, offered → local) and the paths refused,
  * offered → why (E_PATH_UNSAFE).
  */
-export async function checkReceivePaths (rootDir: string, paths: string[], dirs: ReadonlySet<string> = new Set(), keepOut?: FolderId, o: { partly?: boolean, large?: ReadonlyMap<string, number> } = {}): Promise<{ renamed: Map<string, string>, refused: Map<string, Refusal> }> {
+export async function checkReceivePaths (rootDir: string, paths: string[], dirs: ReadonlySet<string> = new Set(), keepOut?: FolderId, o: { partly?: boolean, large?: ReadonlyMap<string, number>, mounts?: MountinfoRead } = {}): Promise<{ renamed: Map<string, string>, refused: Map<string, Refusal> }> {
   let base: string
   try {
     base = await realpath(rootDir)
@@ -207,7 +208,7 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
   const names = new NameProbe(base)
   const writable = new Map<string, string | null>()
   // asked only of a receive folder offered a file over FAT's limit (file-size-limit.ts)
-  const limit = (o.large?.size ?? 0) > 0 && !intoState ? await fileSizeLimit(base) : undefined
+  const limit = (o.large?.size ?? 0) > 0 && !intoState ? await fileSizeLimit(base, o.mounts) : undefined
   for (const offered of paths) {
     if (intoState) { validateRelativePath(offered); throw unsafe(offered, IN_STATE_FOLDER) }
     const why = await refusal(base, renamed.get(offered) ?? offered, dirs.has(offered), found, names, writable, keepOut) ?? tooLarge(offered, o.large?.get(offered), limit)
@@ -223,8 +224,8 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
   return { renamed, refused }
 }
 
-/** checkReceivePaths of an offer's entries: their paths, which of them are folders, and the files too large for some file systems. */
-export async function checkOfferPaths (rootDir: string, entries: ReadonlyArray<{ path: string, kind: string, size?: number }>, keepOut?: FolderId, o: { partly?: boolean } = {}): ReturnType<typeof checkReceivePaths> {
+/** checkReceivePaths of an offer's entries: their paths, which of them are folders, and the files too large for some file systems (`mounts`: mountinfo as read for the offer, else read if needed). */
+export async function checkOfferPaths (rootDir: string, entries: ReadonlyArray<{ path: string, kind: string, size?: number }>, keepOut?: FolderId, o: { partly?: boolean, mounts?: MountinfoRead } = {}): ReturnType<typeof checkReceivePaths> {
   const large = new Map(entries.flatMap((f) => f.kind === 'file' && (f.size ?? 0) > FAT_MAX_FILE_BYTES ? [[f.path, f.size!] as const] : []))
   return await checkReceivePaths(rootDir, entries.map((f) => f.path), dirPaths(entries), keepOut, { ...o, large })
 }

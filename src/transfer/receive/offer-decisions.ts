@@ -91,8 +91,8 @@ export class OfferDecisions {
     // check (review finding), which counts only receives already accepted
     await this.receives.oneAdmissionAtATime(async () => {
       // removed since the offer came (by the user, or a cleaner): made again, as for a new offer (a receive's run does not)
-      await this.room.makeReceiveFolderOnItsDisk(r.receiveDir)
-      await this.room.checkFits(r.offer, r)
+      const mounts = await this.room.makeReceiveFolderOnItsDisk(r.receiveDir)
+      await this.room.checkFits(r.offer, r, mounts)
       // the checks awaited: a decline, or the sender's cancel, may have come meanwhile
       if (r.state !== 'offered') throw new FerryError(isFinalState(r.state) ? 'E_TRANSFER_ENDED' : 'E_TRANSFER_NOT_FOUND', `offer ${id} was ${r.state} meanwhile`)
       // recorded first: a store that cannot take it (its disk full) fails the accept with a code, and the offer still waits (review finding: memory said accepted, and the receive ran)

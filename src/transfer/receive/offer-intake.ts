@@ -144,9 +144,9 @@ export class OfferIntake {
     // the same id from another peer, read while this one's offer was (turns are per peer)
     if (this.ctx.c.store.summary(id) != null) throw new FerryError('E_PROTOCOL', 'transfer id already used')
     // removed since the daemon started (by the user, or a cleaner): made again, as at start; not on another disk
-    await this.room.makeReceiveFolderOnItsDisk(this.ctx.c.receiveDir)
+    const mounts = await this.room.makeReceiveFolderOnItsDisk(this.ctx.c.receiveDir)
     // refused now, not when its bytes have come: see checkFits (receive-room.ts)
-    const refused = await this.room.checkFits(offer)
+    const refused = await this.room.checkFits(offer, undefined, mounts)
     const auto = this.ctx.c.trust.get(peerId)?.autoAccept !== false
     if (!auto && [...this.receives.receivers.values()].filter((r) => r.peerId === peerId && r.state === 'offered').length >= MAX_PENDING_OFFERS_PER_PEER) {
       throw new FerryError('E_LIMIT', `${MAX_PENDING_OFFERS_PER_PEER} offers from this device already wait for a decision`)

@@ -20,6 +20,7 @@ import { keepsHoles, zeroBytes } from './zero-chunks.ts'
 import { checkReceiveFolder, makeReceiveFolder } from '../folder/receive-folder.ts'
 import { DISK_AWAY_LOG, diskNotMounted, lookAtReceiveMount, storeMountMemory } from '../folder/receive-mount.ts'
 import { partFolderBytes } from './part-folders.ts'
+import { readMountinfoOnce, type MountinfoRead } from '../mounts.ts'
 import type { TransferContext } from '../context.ts'
 import { spoolOf, type Receives } from './receives.ts'
 
@@ -36,17 +37,22 @@ export class ReceiveRoom {
    * makeReceiveFolder, but not where its disk is not mounted: a receive
    * folder missing on another mount than it was last seen on is refused
    * (receive-mount.ts), and one that is there has its mount remembered.
+   * Returns mountinfo as it read it, for checkFits: read once per offer
+   * (notes' leftover: each look read it again, three times for a folder
+   * made again), a few milliseconds apart.
    */
-  async makeReceiveFolderOnItsDisk (dir: string): Promise<void> {
+  async makeReceiveFolderOnItsDisk (dir: string): Promise<MountinfoRead> {
+    const mounts = await readMountinfoOnce()
     const memory = storeMountMemory(this.ctx.c.store, this.ctx.c.log)
-    const look = await lookAtReceiveMount(dir, memory)
+    const look = await lookAtReceiveMount(dir, memory, mounts)
     if (look.missingWith !== undefined) {
       this.ctx.c.log.warn(DISK_AWAY_LOG, { receiveDir: dir, mountedAt: look.missingWith })
       throw diskNotMounted()
     }
     await makeReceiveFolder(dir)
-    // made now: its mount remembered (one that was there was remembered by the look)
-    if (look.there === false) await lookAtReceiveMount(dir, memory)
+    // made now: its mount remembered (one that was there was remembered by the look); making a folder mounts nothing
+    if (look.there === false) await lookAtReceiveMount(dir, memory, mounts)
+    return mounts
   }
 
   /**
@@ -54,11 +60,12 @@ export class ReceiveRoom {
    * again when the person accepts it: its paths (no symlink on the way, no
    * file where it needs a folder, nothing into ferry's own state folder)
    * and the space it needs. Returns the paths the receive folder cannot
-   * take as it is (the rest is received without them).
+   * take as it is (the rest is received without them). `mounts`: mountinfo
+   * as makeReceiveFolderOnItsDisk read it for this offer.
    */
-  async checkFits (offer: OfferMsg, self?: Receiver): Promise<ReadonlyMap<string, Refusal>> {
-    await checkReceiveFolder(this.ctx.c.receiveDir)
-    const { renamed, refused } = await checkOfferPaths(this.ctx.c.receiveDir, offer.files, this.receives.stateFolder)
+  async checkFits (offer: OfferMsg, self?: Receiver, mounts?: MountinfoRead): Promise<ReadonlyMap<string, Refusal>> {
+    await checkReceiveFolder(this.ctx.c.receiveDir, mounts)
+    const { renamed, refused } = await checkOfferPaths(this.ctx.c.receiveDir, offer.files, this.receives.stateFolder, { mounts })
     // the rest is received; the receipt names these (the plan finds them again at each run)
     if (refused.size > 0) this.ctx.c.log.warn('paths of an offer refused; the rest will be received', { id: Buffer.from(offer.transferId).toString('hex'), refused: refused.size, first: refused.values().next().value!.error.message })
     await this.ensureSpace(offer, renamed, refused, self)
