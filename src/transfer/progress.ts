@@ -35,8 +35,9 @@ export class Progress {
     this.windowBytes = 0
   }
 
-  add (n: number): void {
-    this.done += n
+  /** `n` bytes moved, `counted` of them new to `done` (a sender's served again after a cut are not: its rate counts them) */
+  add (n: number, counted = n): void {
+    this.done += counted
     const now = Date.now()
     // the clock was set back: a new window from now, or the rate would stay as it was until the clock caught up
     if (now < this.windowStart) { this.windowStart = now; this.windowBytes = 0 }

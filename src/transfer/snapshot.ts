@@ -11,6 +11,20 @@ import type { Sender } from './send/sender.ts'
 
 const MAX_IN_FLIGHT_SHOWN = 4
 
+/**
+ * The bytes shown done: never more than the total (re-served chunks after a
+ * resume count once). A send not done is shown short of its total by a byte
+ * at least: only its receipt says the receiver has everything. What was
+ * served may be on its way still, and what a receiver claims to hold is a
+ * peer's number, shown within what it can hold while it asks for bytes
+ * (send-serve.ts): between its requests it could claim all (review leftover:
+ * 100 % for a moment). Shown as 99 % (percents are rounded down).
+ */
+function doneShown (direction: string, state: TransferState, done: number, total: number): number {
+  const most = direction === 'send' && !isFinalState(state) ? total - 1 : total
+  return Math.max(0, Math.min(done, most))
+}
+
 export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver?: Receiver, peerName: string }): TransferInfo {
   const { row } = o
   const live = o.sender ?? o.receiver
@@ -25,8 +39,7 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     state,
     files: o.receiver != null ? fileCount(o.receiver.offer.files) : o.sender?.totalFiles ?? countFiles(row),
     totalBytes: progress?.total ?? row.totalBytes,
-    // re-served chunks after a resume count once: never report more than the total
-    doneBytes: Math.min(progress?.done ?? row.doneBytes, progress?.total ?? row.totalBytes),
+    doneBytes: doneShown(row.direction, state, progress?.done ?? row.doneBytes, progress?.total ?? row.totalBytes),
     wireBytes: progress?.wire ?? row.wireBytes,
     // only while bytes move: waiting for a peer that went away showed its last rate for 10 s (review finding)
     rate: progress != null && isMovingState(state) ? Math.round(progress.rate) : 0,

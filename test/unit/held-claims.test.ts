@@ -1,7 +1,9 @@
 // What a send's receiver says it holds (ChunkRequest.held_bytes) is a peer's
 // number: the sender shows it only as far as it can be true while that
 // receiver asks for bytes, which it does not hold (review finding: a receiver
-// claiming everything showed the send at 100 % before anything moved). The
+// claiming everything showed the send at 100 % before anything moved), and
+// never at 100 % before its receipt; bytes served again count once, and the
+// progress shown does not go back for them (review leftover). The
 // real chunk server (SendServing, serveChunks) over in-memory stream pairs;
 // the honest copies case between daemons is in test/integration/transfer.test.ts
 // ("the sender's progress follows the copies").
@@ -19,6 +21,8 @@ import { Sender } from '../../src/transfer/send/sender.ts'
 import { SendServing } from '../../src/transfer/send/send-serve.ts'
 import type { TransferContext } from '../../src/transfer/context.ts'
 import type { Sends } from '../../src/transfer/send/sends.ts'
+import { toTransferInfo } from '../../src/transfer/snapshot.ts'
+import type { TransferRow } from '../../src/store/index.ts'
 
 const CHUNK = 64 * 1024 // one slice each: the serving pace holds each chunk after the first
 const CHUNKS = 4
@@ -58,6 +62,12 @@ async function setUp (rate?: number): Promise<{ sender: Sender, stream: () => Pr
       return out
     }
   }
+}
+
+/** What the control API shows of `sender` (`ferry transfers`, `ferry send`, the TUI). */
+function shown (sender: Sender): number {
+  const row: TransferRow = { id: sender.id, direction: 'send', peerId: 'receiver', peerName: 'beta', state: sender.state, root: new Uint8Array(32), offer: new Uint8Array(0), totalBytes: TOTAL, doneBytes: 0, wireBytes: 0, receiptVerified: false, resumed: false, createdAt: 0 }
+  return toTransferInfo({ row, sender, peerName: 'beta' }).doneBytes
 }
 
 /** Read the chunk header and bytes of each of `n` chunks from `out`. */
@@ -109,5 +119,52 @@ describe('a receiver\'s claim to hold bytes of a send', () => {
     expect(sender.progress.wire).toBe(CHUNK)
     await (out as Stream).close()
     await (reports as Stream).close()
+  })
+
+  it('claiming everything between its requests (nothing asked for at that moment): the send is not shown done before its receipt', async () => {
+    const { sender, stream } = await setUp()
+    const out = await stream()
+    await sendAll(out, encodeChunkRequest({ transferId: ID, fileIndex: 0, chunks: [0] }))
+    await readChunks(out, 1)
+    await vi.waitFor(() => { expect(sender.asking).toBe(0) })
+    // nothing asked for now: "I hold it all"
+    const reports = await stream()
+    await sendAll(reports, encodeChunkRequest({ transferId: ID, fileIndex: 0, chunks: [], heldBytes: TOTAL }))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(shown(sender)).toBeLessThan(TOTAL)
+    // and when it is all served: still short of it, until the receipt says the receiver has it
+    await sendAll(out, encodeChunkRequest({ transferId: ID, fileIndex: 0, chunks: [1, 2, 3] }))
+    await readChunks(out, 3)
+    await vi.waitFor(() => { expect(sender.progress.wire).toBe(TOTAL) })
+    expect(shown(sender)).toBeLessThan(TOTAL)
+    sender.state = 'done'
+    expect(shown(sender)).toBe(TOTAL)
+    await (out as Stream).close()
+    await (reports as Stream).close()
+  })
+
+  it('asking again for bytes already counted (a stream cut with them on their way): the progress shown neither goes back nor counts them twice', async () => {
+    const { sender, stream } = await setUp()
+    const first = await stream()
+    await sendAll(first, encodeChunkRequest({ transferId: ID, fileIndex: 0, chunks: [0, 1, 2] }))
+    await readChunks(first, 3)
+    await vi.waitFor(() => { expect(sender.progress.done).toBe(3 * CHUNK) })
+    const seen: number[] = []
+    const again = await stream()
+    // chunk 1 and the second half of chunk 2 again, as a receiver asks after a cut
+    await sendAll(again, encodeChunkRequest({ transferId: ID, fileIndex: 0, chunks: [1] }))
+    await readChunks(again, 1)
+    seen.push(sender.progress.done)
+    await sendAll(again, encodeChunkRequest({ transferId: ID, fileIndex: 0, chunks: [2], firstOffset: CHUNK / 2, firstLength: CHUNK / 2 }))
+    await readChunks(again, 1)
+    seen.push(sender.progress.done)
+    expect(seen).toEqual([3 * CHUNK, 3 * CHUNK])
+    expect(sender.progress.wire).toBe(4.5 * CHUNK)
+    // the last chunk: all of it now
+    await sendAll(again, encodeChunkRequest({ transferId: ID, fileIndex: 0, chunks: [3] }))
+    await readChunks(again, 1)
+    await vi.waitFor(() => { expect(sender.progress.done).toBe(TOTAL) })
+    await (first as Stream).close()
+    await (again as Stream).close()
   })
 })

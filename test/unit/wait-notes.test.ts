@@ -81,6 +81,14 @@ describe('progressLine (`ferry wait` on a terminal, `ferry send` with stdout not
     expect(line('send', 'hashing')).toMatch(/ hashing$/)
     expect(line('receive', 'verifying')).toMatch(/ verifying$/)
   })
+
+  it('a send one byte short of its total (all served, its receipt not in yet) is not drawn as 100 %, nor with a full bar: percents are rounded down, as the TUI rounds them', () => {
+    const total = 1024 * 1024 * 1024
+    const line = progressLine({ ...info('fetching'), direction: 'send', totalBytes: total, doneBytes: total - 1 })
+    expect(line).toMatch(/ 99% /)
+    expect(line).toMatch(/-\]/)
+    expect(progressLine({ ...info('done'), direction: 'send', totalBytes: total, doneBytes: total })).toMatch(/^\[#+\] 100% /)
+  })
 })
 
 describe('drawing on a terminal', () => {

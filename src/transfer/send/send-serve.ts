@@ -41,14 +41,15 @@ export class SendServing {
   serve (s: Stream, remote: string): void {
     // reset, not answered: a receiver takes that for a link that failed, and asks again later
     if (!this.chunkStreams.take(remote)) { s.abort(new FerryError('E_LIMIT', `more than ${MAX_CHUNK_STREAMS_PER_PEER} chunk streams from one peer`)); return }
-    void serveChunks(s, remote, (id, peer) => this.sends.senderFor(id, peer), (sender, file, n) => {
+    void serveChunks(s, remote, (id, peer) => this.sends.senderFor(id, peer), (sender, file, n, fresh) => {
       // before the offer (a receiver fetching ahead of it, prefetch.ts): the progress shown is the hashing's
       if (sender.offer == null) { sender.previewWire += n; return }
-      const served = (sender.served.get(file) ?? 0) + n
+      const served = (sender.served.get(file) ?? 0) + fresh
       if (served >= (sender.offer?.files[file]?.size ?? 0) || sender.givenUp.has(file)) sender.served.delete(file); else sender.served.set(file, served)
       // served again after a chunk stream of it was cut: the summary names that interruption (Sender.streamCut)
       if (sender.streamCut && !sender.resumed) this.sends.markResumed(sender)
-      sender.progress.add(n)
+      // each byte counted once (what went again after a cut was counted when it first went), the rate the wire's
+      sender.progress.add(n, fresh)
       sender.progress.wire += n
       this.heardFrom(sender)
       if (Date.now() - sender.persistedAt > PERSIST_INTERVAL_MS) {
@@ -70,7 +71,9 @@ export class SendServing {
       this.heardFrom(sender)
       this.ctx.changed(sender.id, false)
     }, { pace: this.pace,
-      // asked for more than an earlier claim of its left (or its offer answer's have_bytes): the progress shown goes back to what it can hold
+      // asked for more than an earlier claim of its left (or its offer answer's have_bytes): the progress shown goes back to what it can hold.
+      // Only what a claim showed too much: `asking` leaves out what was served before (Sender.servedChunks), so what serving counted
+      // is never taken back (review leftover: a receiver asking again after a cut took the progress shown down)
       onAsked: (sender) => { if (sender.offer != null && sender.progress.done > mostHeld(sender)) { sender.progress.done = mostHeld(sender); this.ctx.changed(sender.id, false) } }, onGivenUp: (sender, file) => { this.sends.recordGivenUp(sender, file) }, onServedAgain: (sender, file) => { this.sends.forgetGivenUp(sender, file) }, onCut: (sender) => { if (!sender.finished) sender.streamCut = true }, onWaitsThere: (sender, told) => { if (sender.offer != null && !sender.finished) this.sends.told(sender, told) } })
       .finally(() => { this.chunkStreams.release(remote) })
   }

@@ -22,6 +22,7 @@ import { NotServedError, notServedReason, type NotServedReason } from '../not-se
 import { isFinalState, type RenamedPath, type SkippedPath } from '../../daemon/control/types.ts'
 import type { FileIdentity } from '../../store/hash-cache.ts'
 import type { ServePace } from './serve-pace.ts'
+import { ServedChunks } from './served-chunks.ts'
 import type { ToldThere } from './sends.ts'
 
 /** Why a file of a send could not be served (Sender.givenUp); `at`: when, in this run (performance.now()), none for one reloaded from the store (an earlier run's). */
@@ -127,11 +128,19 @@ export class Sender {
   readonly served = new Map<number, number>()
   /**
    * Bytes of the offer its receiver asks for, on all its chunk streams, not
-   * served yet (serveChunks): bytes it does not hold. What it claims to hold
+   * served yet (serveChunks), nor ever before in this run (servedChunks):
+   * bytes it does not hold, and not counted in `progress` by serving them. What it claims to hold
    * (ChunkRequest.held_bytes, OfferAnswer.have_bytes) is shown within the
    * rest (mostHeld).
    */
   asking = 0
+  /**
+   * The bytes of the offer served at least once in this run (served-chunks.ts):
+   * what is served again (asked for again after a cut) is not counted in
+   * `progress` twice, nor in `asking`; forgotten when the count is set
+   * from the receiver's own (Sends.told, an offer's answer).
+   */
+  readonly servedChunks = new ServedChunks()
   /**
    * files refused with E_SOURCE_CHANGED: the receiver does without them, so
    * they are not in flight (a piece another stream had read already is not
@@ -335,7 +344,12 @@ export function mostHeld (s: Sender): number {
   return Math.max(0, s.progress.total - s.asking)
 }
 
-/** The bytes of `s`'s offer that `req` asks for: none of a preview's chunks, nor of chunks not in the offer (those end the stream). */
+/**
+ * The bytes of `s`'s offer that `req` asks for and that were not served
+ * before in this run (asked for again, they were counted in its progress
+ * when first served: Sender.servedChunks): none of a preview's chunks, nor of
+ * chunks not in the offer (those end the stream).
+ */
 function bytesAsked (s: Sender, req: ChunkRequestMsg): number {
   const file = s.preview == null ? s.offer?.files[req.fileIndex] : undefined
   if (file == null || file.kind !== 'file') return 0
@@ -344,14 +358,17 @@ function bytesAsked (s: Sender, req: ChunkRequestMsg): number {
   for (const [i, chunk] of req.chunks.entries()) {
     if (chunk >= count) continue
     const length = chunkRange(chunk, file.size, file.chunkSize).length
-    bytes += Math.min(length, Math.max(0, askedRange(req, i, length).length))
+    const { from, length: want } = askedRange(req, i, length)
+    bytes += s.servedChunks.unseen(s.offer!.files, req.fileIndex, chunk, length, Math.max(0, from), Math.max(0, want))
   }
   return bytes
 }
 
 /**
  * Serve one /ferry/chunks stream. `lookup` finds the sender for a transfer
- * id and checks that it belongs to the peer asking (else throws).
+ * id and checks that it belongs to the peer asking (else throws). `onSent`:
+ * `bytes` of entry `fileIndex` were served, `fresh` of them not before in
+ * this run (Sender.servedChunks; all of a preview's).
  * `options.onGivenUp`: a file of the offer (not of a preview: its indexes
  * are not the offer's) was just given up, its reason in `givenUp`.
  * `options.onServedAgain`: a file of the offer given up before this stream
@@ -367,7 +384,7 @@ function bytesAsked (s: Sender, req: ChunkRequestMsg): number {
  * `options.onAsked`: its receiver asks for bytes of `s`'s offer, counted in
  * `s.asking` until served or the request ends.
  */
-export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number) => void, onHeld?: (s: Sender, heldBytes: number) => void, options: { idleMs?: number, pace?: ServePace, onGivenUp?: (s: Sender, fileIndex: number) => void, onServedAgain?: (s: Sender, fileIndex: number) => void, onCut?: (s: Sender) => void, onWaitsThere?: (s: Sender, told: ToldThere) => void, onAsked?: (s: Sender) => void } = {}): Promise<void> {
+export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number, fresh: number) => void, onHeld?: (s: Sender, heldBytes: number) => void, options: { idleMs?: number, pace?: ServePace, onGivenUp?: (s: Sender, fileIndex: number) => void, onServedAgain?: (s: Sender, fileIndex: number) => void, onCut?: (s: Sender) => void, onWaitsThere?: (s: Sender, told: ToldThere) => void, onAsked?: (s: Sender) => void } = {}): Promise<void> {
   const idleMs = options.idleMs ?? CHUNK_STREAM_IDLE_MS
   /** files given up before this (givenUp's `at`) were given up before its receiver asked for anything on it */
   const openedAt = performance.now()
@@ -542,10 +559,12 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
           at += data.length
         }
         if (checked !== undefined && skip + length === range.length) lastChecked = undefined // its last piece: served
-        const servedOfAsked = Math.min(request.unserved, length)
+        // counted in its progress once: bytes served before (asked for again after a cut) are not news
+        const fresh = byPreview || sender.offer == null ? length : sender.servedChunks.unseen(sender.offer.files, req.fileIndex, chunk, range.length, skip, length, true)
+        const servedOfAsked = Math.min(request.unserved, fresh)
         request.unserved -= servedOfAsked
         sender.asking -= servedOfAsked
-        onSent(sender, req.fileIndex, length)
+        onSent(sender, req.fileIndex, length, fresh)
       }
     }
     await stream.close({ signal: AbortSignal.timeout(5000) }).catch(() => {})

@@ -216,7 +216,8 @@ export class Sends {
     const why = this.waitsWhy(s, told)
     // stopped there for room: it holds what it says, and fetches the rest again, what it was served and its full disk did
     // not take too (found trying it: "14.0/40.0 MiB" here while it held 6.5), as the answer to an offer made again says
-    if (why instanceof WaitTold && goesOn && told.heldBytes !== undefined) s.progress.reset(Math.min(told.heldBytes, s.progress.total))
+    // what it fetches again then counts again (Sender.servedChunks)
+    if (why instanceof WaitTold && goesOn && told.heldBytes !== undefined) { s.progress.reset(Math.min(told.heldBytes, s.progress.total)); s.servedChunks.forget() }
     // its turn, told again: nothing new to show
     if (why !== undefined && goesOn && !(why.code === 'E_LIMIT' && waitsTurnThere(s))) this.setSendState(s, 'waiting', why)
     else if (why === undefined && (waitsThere(s) || s.state === 'offered')) this.setSendState(s, 'fetching')
