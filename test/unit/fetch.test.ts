@@ -109,6 +109,26 @@ describe('fetchAll', () => {
     expect(sender.served.has(0), 'complete: no longer in flight').toBe(false)
   })
 
+  it('the first request of each stream tells the sender what the receiver holds of the whole transfer, so a sender restarted meanwhile shows that from the start, not its own record plus what it serves until the first progress report (250 ms on)', async () => {
+    // two requests of 1 MiB (REQUEST_BYTES) on one stream
+    const { file, sender } = await setup(8, 256 * 1024)
+    const told: number[] = []
+    const streams: Array<Promise<void>> = []
+    await fetchAll({
+      transferId: new Uint8Array(16), files: [file], queue: [0, 1, 2, 3, 4, 5, 6, 7].map((chunk) => ({ file: 0, chunk })), sink, spool: new Spool(dir), streams: 1,
+      openStream: async () => {
+        const [out, inbound] = await streamPair()
+        streams.push(serveChunks(inbound, 'receiver', () => sender, () => {}, (_s, held) => { told.push(held) }))
+        return out
+      },
+      held: () => 5 * MiB,
+      onChunk: (f, c) => { f.bitmap.set(c) }, onWire: () => {}, onUnavailable: () => {}, signal: new AbortController().signal
+    })
+    await Promise.all(streams)
+    expect(told, 'once, with the first request').toEqual([5 * MiB])
+    expect(file.bitmap.complete).toBe(true)
+  })
+
   it('a stream whose sender does not close its end after the last chunk is closed by the receiver both ways: what it might write on is not kept (review finding: 8 MiB per stream until the connection closed)', async () => {
     const { file, serve } = await setup(2)
     const [out, inbound] = await streamPair()

@@ -167,4 +167,25 @@ describe('a receiver\'s claim to hold bytes of a send', () => {
     await (first as Stream).close()
     await (again as Stream).close()
   })
+
+  it('a send reloaded after a restart of its daemon (kill -9) shows what its receiver holds from the first word of it, up or down from its own record (up to 2 s old, and counting what was on its way), and goes on from there', async () => {
+    for (const recorded of [CHUNK / 2, 3 * CHUNK]) {
+      const { sender, stream } = await setUp()
+      // as Sends.reloadSender makes it: the count the store had
+      sender.progress.done = recorded
+      sender.doneFromRecord = true
+      const out = await stream()
+      // the receiver holds chunks 0 and 1, and says so with its first request (fetch.ts)
+      await sendAll(out, encodeChunkRequest({ transferId: ID, fileIndex: 0, chunks: [2], heldBytes: 2 * CHUNK }))
+      await readChunks(out, 1)
+      await vi.waitFor(() => { expect(sender.progress.done, `recorded ${recorded}`).toBe(3 * CHUNK) })
+      // its reports after that: never below what was shown
+      const reports = await stream()
+      await sendAll(reports, encodeChunkRequest({ transferId: ID, fileIndex: 0, chunks: [], heldBytes: 2 * CHUNK }))
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(sender.progress.done).toBe(3 * CHUNK)
+      await (out as Stream).close()
+      await (reports as Stream).close()
+    }
+  })
 })

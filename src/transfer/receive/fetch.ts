@@ -67,6 +67,14 @@ export interface FetchContext {
   spool: Spool
   streams: number
   openStream: () => Promise<Stream>
+  /**
+   * What the receive holds, copies included (its progress): told with the
+   * first request of each stream (ChunkRequest.held_bytes), so that a sender
+   * restarted meanwhile shows it from that request on, not its own record
+   * plus what it serves until the first progress report (progress-report.ts,
+   * 250 ms into a run)
+   */
+  held?: () => number
   onChunk: (file: FileState, chunk: number, length: number) => Promise<void> | void
   onWire: (bytes: number) => void
   /** The sender cannot serve this file any more (E_SOURCE_CHANGED); called once per file. */
@@ -206,6 +214,8 @@ async function worker (ctx: FetchContext, bad: Map<string, number>, halt: AbortC
   // bytes already asked for: those are read and spooled as they come, so a
   // crash while the disk is slow loses nothing that crossed the wire.
   const requested: Ask[] = []
+  /** no request sent on this stream yet: the first says what the receive holds (FetchContext.held) */
+  let firstAsk = true
   const requestMore = async (): Promise<void> => {
     // the file of the chunk being read in pieces was given up by another stream: Asker.next() stops its
     // pieces, and its buffer goes now. With none of its pieces asked for ahead (the disk behind), no answer
@@ -215,7 +225,8 @@ async function worker (ctx: FetchContext, bad: Map<string, number>, halt: AbortC
     while (requested.length < REQUESTS_AHEAD && (inFlight.size === 0 || inFlightBytes < WRITE_BYTES_IN_FLIGHT) && !signal.aborted) {
       const ask = asker.next()
       if (ask == null) return
-      await sendAll(stream, encodeChunkRequest({ transferId: ctx.transferId, fileIndex: ask.file, chunks: ask.wants.map((w) => w.chunk), firstOffset: ask.from, firstLength: ask.to - ask.from, fileHeldBytes: heldOf(ctx.files[ask.file]) }), signal)
+      await sendAll(stream, encodeChunkRequest({ transferId: ctx.transferId, fileIndex: ask.file, chunks: ask.wants.map((w) => w.chunk), firstOffset: ask.from, firstLength: ask.to - ask.from, fileHeldBytes: heldOf(ctx.files[ask.file]), heldBytes: firstAsk ? ctx.held?.() : undefined }), signal)
+      firstAsk = false
       if (requested.length === 0) lastHeard = performance.now() // waiting for the disk is not the sender's silence
       requested.push(ask)
     }

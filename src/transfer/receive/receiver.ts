@@ -386,6 +386,7 @@ export class Receiver {
         spool,
         streams: CHUNK_STREAMS,
         openStream: async () => await this.deps.openChunkStream(this.peerId, signal),
+        held: () => this.progress.done,
         onWire: (n) => { this.progress.wire += n },
         onUnavailable: (f, err) => {
           // the sender's copy changed or went away since its offer: the rest goes on without it

@@ -160,6 +160,7 @@ export class SendOffering {
     sender.progress.reset(Math.min(Math.max(ans.haveBytes, servedMeanwhile, 0), sender.progress.total))
     // what it serves from now on adds to that, also bytes served before (Sender.servedChunks)
     sender.servedChunks.forget()
+    sender.doneFromRecord = false
     // waiting there: its turn, a retry or room (an offer made again after a restart, to a receive cut short meanwhile)
     const waitsWhy = this.sends.waitsWhy(sender, ans)
     if (ans.status === 'accepted') this.sends.setSendState(sender, waitsWhy !== undefined ? 'waiting' : 'fetching', waitsWhy)

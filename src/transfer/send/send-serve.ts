@@ -67,7 +67,10 @@ export class SendServing {
       // the receiver's own count, copies included: ahead of what was served while it copies what it had; never
       // more than it can hold while it asks for bytes (a peer's number: review finding, shown at 100 % from the start)
       const done = Math.min(held, mostHeld(sender))
-      if (done > sender.progress.done) sender.progress.done = done
+      // reloaded after a restart: its own record gives way to the receiver's count, also where it was ahead (it counted
+      // what its crash lost on the way); set, not reset, so that the rate and ETA go on as they were
+      if (done > sender.progress.done || sender.doneFromRecord) sender.progress.done = done
+      sender.doneFromRecord = false
       this.heardFrom(sender)
       this.ctx.changed(sender.id, false)
     }, { pace: this.pace,

@@ -142,6 +142,15 @@ export class Sender {
    */
   readonly servedChunks = new ServedChunks()
   /**
+   * `progress.done` is what the store had recorded when the daemon stopped
+   * (Sends.reloadSender): up to 2 s old after a kill -9, and counting what
+   * was on its way then. The receiver's first word of what it holds (its
+   * first request on a stream, a report) replaces it, up or down, and what is
+   * served adds to that (notes' leftover: it went on from the record plus
+   * what it served, until a report took it up to the receiver's).
+   */
+  doneFromRecord = false
+  /**
    * files refused with E_SOURCE_CHANGED: the receiver does without them, so
    * they are not in flight (a piece another stream had read already is not
    * counted back in). With why each could not be served: `why` without its

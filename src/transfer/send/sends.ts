@@ -63,6 +63,8 @@ export class Sends {
       return undefined
     }
     const s = new Sender({ id: row.id, peerId: row.peerId, state: row.state, offer, sources: row.sources, doneBytes: row.doneBytes, wireBytes: row.wireBytes })
+    // shown until its receiver says what it holds
+    s.doneFromRecord = true
     // what it left out before the restart, as recorded: the paths kept, and the counts beyond them
     s.skipped = [...(row.skipped ?? [])]
     s.skippedEarlier = { count: Math.max(0, (row.skippedCount ?? 0) - s.skipped.length), failed: Math.max(0, (row.skippedFailed ?? 0) - failedCount(s.skipped)) }
@@ -217,7 +219,7 @@ export class Sends {
     // stopped there for room: it holds what it says, and fetches the rest again, what it was served and its full disk did
     // not take too (found trying it: "14.0/40.0 MiB" here while it held 6.5), as the answer to an offer made again says
     // what it fetches again then counts again (Sender.servedChunks)
-    if (why instanceof WaitTold && goesOn && told.heldBytes !== undefined) { s.progress.reset(Math.min(told.heldBytes, s.progress.total)); s.servedChunks.forget() }
+    if (why instanceof WaitTold && goesOn && told.heldBytes !== undefined) { s.progress.reset(Math.min(told.heldBytes, s.progress.total)); s.servedChunks.forget(); s.doneFromRecord = false }
     // its turn, told again: nothing new to show
     if (why !== undefined && goesOn && !(why.code === 'E_LIMIT' && waitsTurnThere(s))) this.setSendState(s, 'waiting', why)
     else if (why === undefined && (waitsThere(s) || s.state === 'offered')) this.setSendState(s, 'fetching')
