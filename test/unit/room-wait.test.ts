@@ -106,12 +106,20 @@ describe('RoomWait.shortage', () => {
   })
 })
 
+/** The receive side of a daemon receiving into `dir`, its runs recorded in `ran` instead of run; `c` in place of the context's parts these tests vary (who is online, the node, the store). */
+function receivesHere (c: { isOnline?: (peer: string) => boolean, node?: unknown, store?: unknown } = {}): { receives: Receives, ran: Receiver[] } {
+  const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
+  const ctx = { c: { receiveDir: dir, log: quiet, trust: { get: () => undefined }, store: {}, isOnline: () => true, peerName: () => 'beta', node: {}, ...c }, pendingStates: { write: () => true, update: () => {} }, changed: () => {}, stopping: false } as unknown as TransferContext
+  const receives = new Receives(ctx)
+  const ran: Receiver[] = []
+  vi.spyOn(receives, 'runReceiver').mockImplementation(async (r) => { ran.push(r) })
+  return { receives, ran }
+}
+
 /** The receive side of a daemon whose sender ("beta") is away, or reached through `chunks`, with one receive of `image` waiting for room, as Receiver.awaitRoom leaves it (its run failed with ENOSPC, the disk short). */
 function waitingForRoom (chunks?: Stream): { receives: Receives, r: Receiver, full: FerryError } {
-  const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
   const node = { dialProtocol: async () => { if (chunks == null) throw new Error('away'); return chunks } }
-  const ctx = { c: { receiveDir: dir, log: quiet, trust: { get: () => undefined }, store: {}, isOnline: () => chunks != null, peerName: () => 'beta', node }, pendingStates: { write: () => true, update: () => {} }, changed: () => {}, stopping: false } as unknown as TransferContext
-  const receives = new Receives(ctx)
+  const { receives } = receivesHere({ isOnline: () => chunks != null, node })
   const r = receives.newReceiver('b'.repeat(32), peerIdFromPrivateKey(key).toString(), { transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: 4 * MiB, files: [image] }, 'waiting', { receiveDir: dir, doneBytes: 3 * MiB, localBytes: 3 * MiB })
   const full = new FerryError('E_NO_SPACE', 'the receive folder\'s disk filled up while this ran')
   Object.assign(r, { roomAwaited: full, error: full })
@@ -166,11 +174,7 @@ describe('a receive waiting for room that tells its sender so', () => {
 
 describe('two receives waiting for room on one disk, with room for one', () => {
   it('lets one go, not both: the second looks at the disk with the first counted (its looks and the first\'s came in the same tick, and both went, to split the room and fill the disk again)', async () => {
-    const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
-    const ctx = { c: { receiveDir: dir, log: quiet, trust: { get: () => undefined }, store: {}, isOnline: () => true, peerName: () => 'beta', node: {} }, pendingStates: { write: () => true, update: () => {} }, changed: () => {}, stopping: false } as unknown as TransferContext
-    const receives = new Receives(ctx)
-    const ran: Receiver[] = []
-    vi.spyOn(receives, 'runReceiver').mockImplementation(async (r) => { ran.push(r) })
+    const { receives, ran } = receivesHere()
     const full = new FerryError('E_NO_SPACE', 'the receive folder\'s disk filled up while this ran')
     const both = ['c', 'd'].map((c) => {
       const r = receives.newReceiver(c.repeat(32), peerIdFromPrivateKey(key).toString(), { transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: 4 * MiB, files: [image] }, 'waiting', { receiveDir: dir, doneBytes: 3 * MiB, localBytes: 3 * MiB })
@@ -190,11 +194,7 @@ describe('two receives waiting for room on one disk, with room for one', () => {
 
 describe('a receive waiting for room when the daemon stopped', () => {
   it('waits for room again after the restart, saying so, and runs once there is room, not at once to fail at its first write (its wait was in memory only: shown "waiting for peer", its sender told it fetched)', async () => {
-    const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
-    const ctx = { c: { receiveDir: dir, log: quiet, trust: { get: () => undefined }, store: {}, isOnline: () => true, peerName: () => 'beta', node: {} }, pendingStates: { write: () => true, update: () => {} }, changed: () => {}, stopping: false } as unknown as TransferContext
-    const receives = new Receives(ctx)
-    const ran: Receiver[] = []
-    vi.spyOn(receives, 'runReceiver').mockImplementation(async (r) => { ran.push(r) })
+    const { receives, ran } = receivesHere()
     const id = 'e'.repeat(32)
     const offer = { transferId: Buffer.from(id, 'hex'), root: new Uint8Array(32), totalBytes: 4 * MiB, files: [image] }
     // as Receiver.pause leaves its row: waiting, with the error its wait last showed
@@ -251,10 +251,7 @@ describe('a receive waiting for room whose sender comes online', () => {
         return out
       }
     }
-    const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
-    const ctx = { c: { receiveDir: dir, log: quiet, trust: { get: () => undefined }, store: {}, isOnline: () => online.now, peerName: () => 'beta', node }, pendingStates: { write: () => true, update: () => {} }, changed: () => {}, stopping: false } as unknown as TransferContext
-    const receives = new Receives(ctx)
-    vi.spyOn(receives, 'runReceiver').mockImplementation(async () => {})
+    const { receives } = receivesHere({ isOnline: () => online.now, node })
     const id = '1'.repeat(32)
     const offer = { transferId: Buffer.from(id, 'hex'), root: new Uint8Array(32), totalBytes: 4 * MiB, files: [image] }
     await receives.load({ id, direction: 'receive', peerId: peerIdFromPrivateKey(key).toString(), state: 'waiting', offer: encodeOffer(offer), receiveDir: dir, doneBytes: 3 * MiB, wireBytes: MiB, localBytes: 3 * MiB, errorCode: 'E_NO_SPACE', errorMessage: 'the receive folder\'s disk filled up while this ran', createdAt: Date.now() } as never)
@@ -293,11 +290,7 @@ describe('a receive waiting for room, and the part folders ended receives left',
     const kept = join(dir, '.ferry-part', 'ab'.repeat(32))
     mkdirSync(kept, { recursive: true })
     writeFileSync(join(kept, '0'), Buffer.alloc(MiB, 1))
-    const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
-    const ctx = { c: { receiveDir: dir, log: quiet, trust: { get: () => undefined }, store: { forgetUnder: () => {} }, isOnline: () => true, peerName: () => 'beta', node: { dialProtocol: async () => { throw new Error('not in this test') } } }, pendingStates: { write: () => true, update: () => {} }, changed: () => {}, stopping: false } as unknown as TransferContext
-    const receives = new Receives(ctx)
-    const ran: Receiver[] = []
-    vi.spyOn(receives, 'runReceiver').mockImplementation(async (r) => { ran.push(r) })
+    const { receives, ran } = receivesHere({ store: { forgetUnder: () => {} }, node: { dialProtocol: async () => { throw new Error('not in this test') } } })
     const r = receives.newReceiver('2'.repeat(32), peerIdFromPrivateKey(key).toString(), { transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: 4 * MiB, files: [image] }, 'waiting', { receiveDir: dir, doneBytes: 3 * MiB, localBytes: 3 * MiB })
     const full = new FerryError('E_NO_SPACE', 'the receive folder\'s disk filled up while this ran')
     Object.assign(r, { roomAwaited: full, error: full })
@@ -329,11 +322,7 @@ describe('two receives waiting for room on one disk, with room for one, one of w
   it('lets the one whose sender is online go, not hold the room for the other until its sender is back', async () => {
     const away = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
     const here = peerIdFromPrivateKey(key).toString()
-    const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
-    const ctx = { c: { receiveDir: dir, log: quiet, trust: { get: () => undefined }, store: {}, isOnline: (p: string) => p === here, peerName: () => 'beta', node: { dialProtocol: async () => { throw new Error('not in this test') } } }, pendingStates: { write: () => true, update: () => {} }, changed: () => {}, stopping: false } as unknown as TransferContext
-    const receives = new Receives(ctx)
-    const ran: Receiver[] = []
-    vi.spyOn(receives, 'runReceiver').mockImplementation(async (r) => { ran.push(r) })
+    const { receives, ran } = receivesHere({ isOnline: (p: string) => p === here, node: { dialProtocol: async () => { throw new Error('not in this test') } } })
     const full = new FerryError('E_NO_SPACE', 'the receive folder\'s disk filled up while this ran')
     // the one whose sender is away first: looked at first
     const [first, second] = [[away, '3'], [here, '4']].map(([peer, c]) => {
