@@ -153,7 +153,12 @@ const MIGRATIONS: string[] = [
   // the sender could not serve (changed, removed, unreadable there); the
   // rest the receive folder refused. `ferry wait` told them apart by the
   // reasons kept (one per folder at fault), not by file. NULL: not recorded
-  'ALTER TABLE transfers ADD COLUMN receipt_not_served INTEGER'
+  'ALTER TABLE transfers ADD COLUMN receipt_not_served INTEGER',
+  // the folders a transfer carries (its offer's folder entries), as
+  // file_count counts its files: a tree of empty folders, once the daemon
+  // let it go, was told as "sent 0 files" by `ferry wait`, and a receive
+  // never said more (user-test finding). NULL in rows from before
+  'ALTER TABLE transfers ADD COLUMN folder_count INTEGER'
 ]
 
 export type Db = DatabaseSync

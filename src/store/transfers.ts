@@ -14,6 +14,8 @@ export interface TransferRow {
   sources?: string[]
   totalBytes: number
   fileCount?: number
+  /** the folders of its offer (unset in rows from before 2026-12-06) */
+  folderCount?: number
   doneBytes: number
   wireBytes: number
   /** receive only: what its first plan held without fetching; unset until then */
@@ -77,11 +79,11 @@ export class TransferStore {
 
   insert (t: TransferRow): void {
     this.stmt(`INSERT INTO transfers (id, direction, peer_id, peer_name, state, root, offer, sources, total_bytes, done_bytes, wire_bytes,
-      receive_dir, error_code, error_message, receipt_sig, receipt_verified, resumed, created_at, finished_at, file_count, label)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      receive_dir, error_code, error_message, receipt_sig, receipt_verified, resumed, created_at, finished_at, file_count, folder_count, label)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       .run(t.id, t.direction, t.peerId, t.peerName, t.state, t.root, t.offer, t.sources == null ? null : JSON.stringify(t.sources),
         t.totalBytes, t.doneBytes, t.wireBytes, t.receiveDir ?? null, t.errorCode ?? null, t.errorMessage ?? null,
-        t.receiptSig ?? null, t.receiptVerified ? 1 : 0, t.resumed ? 1 : 0, t.createdAt, t.finishedAt ?? null, t.fileCount ?? 0, t.label ?? null)
+        t.receiptSig ?? null, t.receiptVerified ? 1 : 0, t.resumed ? 1 : 0, t.createdAt, t.finishedAt ?? null, t.fileCount ?? 0, t.folderCount ?? null, t.label ?? null)
   }
 
   update (id: string, patch: Partial<Pick<TransferRow, 'state' | 'doneBytes' | 'wireBytes' | 'localBytes' | 'errorCode' | 'errorMessage' | 'receiptSig' | 'receiptMissing' | 'receiptRefused' | 'receiptNotServed' | 'receiptVerified' | 'resumed' | 'finishedAt' | 'peerName' | 'receiveDir' | 'skippedCount' | 'skippedFailed' | 'skipped' | 'renamedCount' | 'renamed' | 'receiveMount'>>): void {
@@ -103,8 +105,8 @@ export class TransferStore {
    * a kill -9 between two statements; every folder and file landed at the
    * top of the receive folder).
    */
-  setOffer (id: string, root: Uint8Array, offer: Uint8Array, sources: string[], totalBytes: number, fileCount: number): void {
-    this.stmt('UPDATE transfers SET root = ?, offer = ?, sources = ?, total_bytes = ?, file_count = ?, state = \'offered\' WHERE id = ?').run(root, offer, JSON.stringify(sources), totalBytes, fileCount, id)
+  setOffer (id: string, root: Uint8Array, offer: Uint8Array, sources: string[], totalBytes: number, fileCount: number, folderCount: number): void {
+    this.stmt('UPDATE transfers SET root = ?, offer = ?, sources = ?, total_bytes = ?, file_count = ?, folder_count = ?, state = \'offered\' WHERE id = ?').run(root, offer, JSON.stringify(sources), totalBytes, fileCount, folderCount, id)
   }
 
   get (id: string): TransferRow | undefined {
@@ -347,7 +349,7 @@ const REFUSED_OFFER = "direction = 'receive' AND state = 'failed' AND length(off
 
 const SUMMARY_COLUMNS = `id, direction, peer_id, peer_name, state, root, x'' AS offer, NULL AS sources, total_bytes,
   done_bytes, wire_bytes, receive_dir, error_code, error_message, receipt_sig, receipt_verified, resumed, created_at,
-  finished_at, file_count, local_bytes, receipt_missing, receipt_refused, receipt_not_served, skipped_count, skipped_failed, skipped, renamed_count, renamed, label, receive_mount`
+  finished_at, file_count, folder_count, local_bytes, receipt_missing, receipt_refused, receipt_not_served, skipped_count, skipped_failed, skipped, renamed_count, renamed, label, receive_mount`
 
 /** The receipt's refused entries as recorded; a damaged record is none (its reasons are only told, never trusted). */
 function parseRefused (text: string | null): TransferRow['receiptRefused'] {
@@ -397,6 +399,7 @@ function toRow (r: any): TransferRow {
     sources: r.sources == null ? undefined : JSON.parse(r.sources),
     totalBytes: r.total_bytes,
     fileCount: r.file_count,
+    folderCount: r.folder_count ?? undefined,
     doneBytes: r.done_bytes,
     wireBytes: r.wire_bytes,
     localBytes: r.local_bytes ?? undefined,

@@ -56,7 +56,7 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     ...(row.label != null ? { label: row.label } : {}),
     // the receiver answered that the offer waits for a person there (auto-accept off)
     ...(o.sender?.delivered === true && state === 'offered' ? { awaitingDecision: true } : {}),
-    ...((o.sender?.totalFolders ?? 0) > 0 ? { folders: o.sender!.totalFolders } : {})
+    ...(foldersOf(o) > 0 ? { folders: foldersOf(o) } : {})
   }
   if (err != null && ['failed', 'cancelled', 'declined', 'waiting'].includes(state)) {
     info.error = { code: isErrorCode(err.code) ? err.code : 'E_INTERNAL', message: err.message }
@@ -201,6 +201,16 @@ export function fileCount (entries: ReadonlyArray<{ kind: 'file' | 'dir' }>): nu
   let n = 0
   for (const e of entries) if (e.kind === 'file') n++
   return n
+}
+
+/** The folders of an offer: its entries that are not files. */
+export function folderCount (entries: ReadonlyArray<{ kind: 'file' | 'dir' }>): number {
+  return entries.length - fileCount(entries)
+}
+
+/** The folders a transfer carries: the send's or receive's in memory, else as recorded with its offer (0 in rows from before). */
+function foldersOf (o: { row: TransferRow, sender?: Sender, receiver?: Receiver }): number {
+  return o.receiver != null ? folderCount(o.receiver.offer.files) : o.sender?.totalFolders ?? o.row.folderCount ?? 0
 }
 
 function countFiles (row: TransferRow): number {

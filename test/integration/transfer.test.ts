@@ -853,6 +853,21 @@ describe('transfer', () => {
     await rm(join(b.receiveDir, 'skeleton'), { recursive: true })
   })
 
+  it('a tree of empty folders, once ended, is still told as its folders on both sides: `ferry wait` and `transfers --json` (user-test finding: "sent 0 files" once the daemon let the send go, and the receive never said more)', async () => {
+    const dir = join(await tempDir('ferry-src-'), 'frames')
+    await mkdir(join(dir, 'a', 'b'), { recursive: true })
+    const r = await a.cli(['send', b.name, dir, '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const id: string = JSON.parse(r.stdout).id
+    for (const [d, verb] of [[a, 'sent'], [b, 'received']] as const) {
+      expect((await transfersOf(d)).find((t) => t.id === id), d.name).toMatchObject({ files: 0, folders: 3 })
+      const waited = await d.cli(['wait', id.slice(0, 8)])
+      expect(waited.code, waited.stderr).toBe(0)
+      expect(waited.stdout).toMatch(new RegExp(`^${verb} 3 folders \\(no files\\), 0 B `))
+    }
+    await rm(join(b.receiveDir, 'frames'), { recursive: true })
+  })
+
   it('a path given that is a symbolic link is followed: a link to a file arrives as that file, under the link\'s name', async () => {
     const dir = await tempDir('ferry-src-')
     await writeFile(join(dir, 'real.txt'), 'the real thing\n')

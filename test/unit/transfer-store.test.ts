@@ -60,8 +60,8 @@ describe('TransferStore', () => {
   it('setOffer records the manifest and the send as offered in one statement: no row is left in hashing with the entries\' paths as its sources (review finding)', () => {
     const store = new TransferStore(db)
     store.insert({ ...row('e'.repeat(32), 'send'), state: 'hashing', sources: ['/home/me/Pictures'] })
-    store.setOffer('e'.repeat(32), new Uint8Array(32).fill(7), new Uint8Array([1, 2]), ['/home/me/Pictures', '/home/me/Pictures/a.jpg'], 10, 1)
-    expect(store.get('e'.repeat(32))).toMatchObject({ state: 'offered', sources: ['/home/me/Pictures', '/home/me/Pictures/a.jpg'], totalBytes: 10 })
+    store.setOffer('e'.repeat(32), new Uint8Array(32).fill(7), new Uint8Array([1, 2]), ['/home/me/Pictures', '/home/me/Pictures/a.jpg'], 10, 1, 1)
+    expect(store.get('e'.repeat(32))).toMatchObject({ state: 'offered', sources: ['/home/me/Pictures', '/home/me/Pictures/a.jpg'], totalBytes: 10, fileCount: 1, folderCount: 1 })
   })
 
   it('a receipt\'s refused entries are kept with it (a receipt sent again tells them too); a damaged record reads as none, and the row still reads', () => {

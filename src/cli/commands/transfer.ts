@@ -17,6 +17,16 @@ import { LeftOut } from '../left-out.ts'
 import { formatAgo, formatBytes, formatRate, formatTook, refusedLine, sharedNames, truncate } from '../../tui/format.ts'
 import { renamedLines } from '../../tui/renamed-lines.ts'
 
+/**
+ * What a done transfer's summary says arrived: its files, or a tree of
+ * empty folders as its folders ("3 folders (no files)": "sent 0 files" said
+ * nothing of them; user-test finding), for `ferry send` and `ferry wait`
+ * alike, on either side.
+ */
+function arrivedWords (t: TransferInfo, arrived: number): string {
+  return arrived === 0 && (t.folders ?? 0) > 0 ? `${counted(t.folders!, 'folder')} (no files)` : counted(arrived, 'file')
+}
+
 export const sendHelp = `Usage: ferry send <peer> <path>... [--json] [--home DIR]
 
 Send files and folders to a paired peer (name, peer ID or unique prefix).
@@ -237,9 +247,7 @@ export async function send (argv: string[]): Promise<number> {
       // the error a script's exit code 1 is for, as a failed send has it (user-test finding: only the exit code said so)
       printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds, root: t.root, receipt: t.receipt, skipped: leftOut.paths, skippedCount: leftOut.count, ...((t.renamedCount ?? 0) > 0 ? { renamed: t.renamed ?? [], renamedCount: t.renamedCount } : {}), ...(incomplete != null ? { error: incomplete.toJSON() } : {}) })
     } else {
-      // a tree of empty folders arrives as folders: "sent 0 files" said nothing of them (user-test finding)
-      const what = arrived === 0 && (t.folders ?? 0) > 0 ? `${counted(t.folders!, 'folder')} (no files)` : counted(arrived, 'file')
-      const summary = `sent ${what}, ${formatBytes(t.doneBytes)} to ${sanitizeForDisplay(t.peerName)} in ${seconds.toFixed(1)} s ` +
+      const summary = `sent ${arrivedWords(t, arrived)}, ${formatBytes(t.doneBytes)} to ${sanitizeForDisplay(t.peerName)} in ${seconds.toFixed(1)} s ` +
         `${overTheNetwork(t)}; receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}` +
         leftOut.summaryNote()
       await shown.summary(t, summary)
@@ -539,7 +547,7 @@ export async function wait (argv: string[]): Promise<number> {
       const notReceived = t.receipt?.notReceived ?? 0
       // how long, as `ferry send` says it (user-test finding: left out here); interruptions included
       const took = ((t.finishedAt ?? Date.now()) - t.createdAt) / 1000
-      await shown.summary(t, `${t.direction === 'send' ? 'sent' : 'received'} ${counted(t.files - notReceived, 'file')}, ${formatBytes(t.doneBytes)} ${t.direction === 'send' ? 'to' : 'from'} ${sanitizeForDisplay(t.peerName)} ` +
+      await shown.summary(t, `${t.direction === 'send' ? 'sent' : 'received'} ${arrivedWords(t, t.files - notReceived)}, ${formatBytes(t.doneBytes)} ${t.direction === 'send' ? 'to' : 'from'} ${sanitizeForDisplay(t.peerName)} ` +
         `in ${formatTook(took * 1000)} ${overTheNetwork(t)}; receipt ${receiptCell(t) || 'missing'}${leftOut.summaryNote()}`)
       process.stdout.write(renamedText(t))
     }

@@ -161,7 +161,7 @@ export interface TransferInfo {
   peerName: string
   state: TransferState
   files: number
-  /** send, while its daemon holds it: the folders it carries (each folder sent, empty or not); absent when none */
+  /** the folders it carries (each folder sent, empty or not), either way; absent when none, and in ended transfers from before 2026-12-06 */
   folders?: number
   totalBytes: number
   doneBytes: number

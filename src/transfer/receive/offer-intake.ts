@@ -15,7 +15,7 @@ import type { Bitmap } from '../bitmap.ts'
 import { verifyManifest } from '../manifest/manifest-root.ts'
 import type { Receiver } from './receiver.ts'
 import { renamesToEndAgain } from '../renames.ts'
-import { fileCount, labelOf, refusedSummary, toOfferInfo, topNamesOf } from '../snapshot.ts'
+import { fileCount, folderCount, labelOf, refusedSummary, toOfferInfo, topNamesOf } from '../snapshot.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { sendEndTo, type TransferContext } from '../context.ts'
 import type { Receives } from './receives.ts'
@@ -126,7 +126,7 @@ export class OfferIntake {
     try {
       if (this.ctx.c.store.countRefusedSince(peerId, now - 24 * 3_600_000) >= REFUSED_RECORDS_PER_DAY) return
       if (this.ctx.c.store.summary(id) != null) return
-      this.ctx.c.store.insert({ id, direction: 'receive', peerId, peerName: this.ctx.c.peerName(peerId), state: 'failed', root: offer.root, offer: new Uint8Array(0), totalBytes: offer.totalBytes, fileCount: fileCount(offer.files), doneBytes: 0, wireBytes: 0, receiveDir: this.ctx.c.receiveDir, receiptVerified: false, resumed: false, createdAt: now, finishedAt: now, errorCode: fe.code, errorMessage: fe.message, label: labelOf(topNamesOf(offer.files)) })
+      this.ctx.c.store.insert({ id, direction: 'receive', peerId, peerName: this.ctx.c.peerName(peerId), state: 'failed', root: offer.root, offer: new Uint8Array(0), totalBytes: offer.totalBytes, fileCount: fileCount(offer.files), folderCount: folderCount(offer.files), doneBytes: 0, wireBytes: 0, receiveDir: this.ctx.c.receiveDir, receiptVerified: false, resumed: false, createdAt: now, finishedAt: now, errorCode: fe.code, errorMessage: fe.message, label: labelOf(topNamesOf(offer.files)) })
     } catch (err) {
       // the refusal is told all the same (a full disk is a likely reason for both)
       this.ctx.c.log.debug('cannot record a refused offer', { id, err: (err as Error).message })
@@ -162,7 +162,7 @@ export class OfferIntake {
     // by a crash comes back to run, not as an offer waiting for a decision
     // (review finding), as `accept` records it (offer-decisions.ts)
     const state = auto ? 'accepted' : 'offered'
-    this.ctx.c.store.insert({ id, direction: 'receive', peerId, peerName: this.ctx.c.peerName(peerId), state, root: offer.root, offer: encoded, totalBytes: offer.totalBytes, fileCount: fileCount(offer.files), doneBytes: 0, wireBytes: ahead.wire, receiveDir: this.ctx.c.receiveDir, receiptVerified: false, resumed: false, createdAt, label: labelOf(topNamesOf(offer.files)) })
+    this.ctx.c.store.insert({ id, direction: 'receive', peerId, peerName: this.ctx.c.peerName(peerId), state, root: offer.root, offer: encoded, totalBytes: offer.totalBytes, fileCount: fileCount(offer.files), folderCount: folderCount(offer.files), doneBytes: 0, wireBytes: ahead.wire, receiveDir: this.ctx.c.receiveDir, receiptVerified: false, resumed: false, createdAt, label: labelOf(topNamesOf(offer.files)) })
     const r = this.receives.newReceiver(id, peerId, offer, state, { createdAt, offerBytes: encoded.byteLength, wireBytes: ahead.wire, aheadBytes: ahead.verified, aheadHeld: ahead.held, aheadSure: ahead.sure })
     // an offer that waits for a decision says so before it is accepted (user-test finding: only the receipt told)
     r.refusedAtOffer = refusedSummary(offer.files, refused)

@@ -17,7 +17,7 @@ import { isFinalState } from '../../daemon/control/types.ts'
 import type { TransferRow } from '../../store/transfers.ts'
 import { Sender } from './sender.ts'
 import { asNotServedReason, noneReceived } from '../not-served.ts'
-import { failedCount, fileCount, renamedToRecord, skippedToRecord } from '../snapshot.ts'
+import { failedCount, fileCount, folderCount, renamedToRecord, skippedToRecord } from '../snapshot.ts'
 import { failUnreadable, sendEndTo, type TransferContext } from '../context.ts'
 
 export class Sends {
@@ -129,7 +129,7 @@ export class Sends {
 
   /** `encoded`: encodeOffer(offer), made once for the size check too (10.8 MB for 99,100 entries) */
   persistOffer (sender: Sender, offer: OfferMsg, encoded: Uint8Array): void {
-    this.ctx.c.store.setOffer(sender.id, offer.root, encoded, sender.sources, offer.totalBytes, fileCount(offer.files))
+    this.ctx.c.store.setOffer(sender.id, offer.root, encoded, sender.sources, offer.totalBytes, fileCount(offer.files), folderCount(offer.files))
   }
 
   setSendState (s: Sender, state: string, error?: FerryError): void {
