@@ -438,6 +438,13 @@ describe('long and wide peer names (review finding: a long name pushed the state
     expect(narrow).toMatch(/↑ to alice  holiday\S+…$/m)
   })
 
+  it('transfers: a tree of empty folders is told as its folders in the history and under way, not as "0 files" (user-test finding)', async () => {
+    const frames = sending({ id: 'f', files: 0, folders: 3, totalBytes: 0, doneBytes: 0, wireBytes: 0, rate: 0, etaSeconds: null, label: 'frames' })
+    const ended = { ...frames, state: 'done' as const, finishedAt: NOW - 1000, receipt: { root: 'ab', signature: 's', verified: true } }
+    expect(expectFits((await renderAt(h(TransfersScreen, { active: [], history: [ended], selected: 0, ui }))).lastFrame())).toMatch(/↑ to alice  frames  3 folders, 0 B  just now$/m)
+    expect(expectFits((await renderAt(h(TransfersScreen, { active: [frames], history: [], selected: 0, ui }))).lastFrame())).toMatch(/↑ to alice  3 folders  /)
+  })
+
   it('transfers: a send of empty files only waiting for its peer is at 0 %, not a full bar; done, at 100 % (user-test finding)', async () => {
     const empty = sending({ state: 'waiting', totalBytes: 0, doneBytes: 0, wireBytes: 0, rate: 0, etaSeconds: null })
     expect(expectFits((await renderAt(h(TransfersScreen, { active: [empty], history: [], selected: 0, ui }))).lastFrame())).toMatch(/ 0%\s+0 B \/ 0 B/)

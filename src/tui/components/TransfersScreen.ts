@@ -8,7 +8,7 @@ import type { ReactNode } from 'react'
 import { Box, Text } from 'ink'
 import type { TransferInfo } from '../../daemon/control/types.ts'
 import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
-import { displayWidth, fit, formatAgo, formatBytes, formatEta, formatRate, PEER_NAME_CELLS, peerLabel, peerLabelWidth, percent, progressBar, sharedNames, truncate } from '../format.ts'
+import { counted, displayWidth, fit, formatAgo, formatBytes, formatEta, formatRate, PEER_NAME_CELLS, peerLabel, peerLabelWidth, percent, progressBar, sharedNames, truncate } from '../format.ts'
 import { isMovingState, waitingWords } from '../../daemon/control/types.ts'
 import { isFinished } from '../state.ts'
 import { asciiize, g, isNarrow, line, para, textRows, tint, wrapInRows } from './ui.ts'
@@ -185,7 +185,7 @@ export function activeBlockParts (t: TransferInfo, sel: boolean, ui: Ui, shared:
   const to = whoWidth(t, ui, PEER_NAME_CELLS, shared)
   const label = stateLabel(t)
   const headers = [
-    { files: `  ${t.files} file${t.files === 1 ? '' : 's'}  `, state: label },
+    { files: `  ${carriedCount(t)}  `, state: label },
     { files: '  ', state: label },
     { files: '  ', state: SHORT_STATE_LABEL[t.state] ?? STATE_LABEL[t.state] ?? t.state }
   ]
@@ -303,6 +303,11 @@ export function historyStatusWidth (list: TransferInfo[], ui: Ui): number {
   return ui.width - 2 - width - 1 >= PEER_MIN_W ? width : 0
 }
 
+/** "2 files"; a tree of empty folders as its folders, "3 folders" ("0 files" said nothing of them: user-test finding, as `ferry send` says it). */
+function carriedCount (t: TransferInfo): string {
+  return t.files === 0 && (t.folders ?? 0) > 0 ? counted(t.folders!, 'folder') : counted(t.files, 'file')
+}
+
 /** Cells a history line's peer ("↑ to desktop") gets at the least before the status column gives up lining up. */
 const PEER_MIN_W = 24
 
@@ -318,7 +323,7 @@ function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWidth([t],
   const notReceived = t.receipt?.notReceived ?? 0
   const size = notReceived > 0
     ? `${t.files - notReceived} of ${t.files} files, ${formatBytes(t.doneBytes)}`
-    : `${t.files} file${t.files === 1 ? '' : 's'}, ${formatBytes(t.totalBytes)}`
+    : `${carriedCount(t)}, ${formatBytes(t.totalBytes)}`
   // a send that left paths out for a problem (unreadable, changing, a name
   // the receiver refuses): `ferry send` exited 1 for it, so it is no clean
   // success here either, and says so where the receipt would (review
