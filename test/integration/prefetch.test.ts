@@ -329,6 +329,28 @@ describe('fetching ahead of the offer', () => {
     await sender.stop()
   })
 
+  it('between two real daemons, what the receive fetched ahead counts in the send\'s overall progress from the answer on: a one-file send\'s overall bar is never behind its file bar (user-test finding: 1-3 MiB behind it to the end, counted only through the receiver\'s reports)', async () => {
+    const sender = await startDaemon({ name: 'gamma', env: { FERRY_PREVIEW: 'always' } })
+    try {
+      await pairDaemons(sender, victim)
+      const src = join(await tempDir('ferry-src-'), 'ahead.bin')
+      await writeRandomFile(src, 256 * MiB)
+      const sending = sender.cli(['send', 'victim', src, '--json'], { timeoutMs: 120_000 })
+      // every view of it while it fetches: the file bar (its one file in flight) against the overall count
+      const seen: Array<{ done: number, file: number }> = []
+      const ended = await waitFor(async () => {
+        const t = (await control(sender, 'transfers')).find((x) => x.label === 'ahead.bin')
+        if (t?.state === 'fetching' && t.inFlight.length === 1) seen.push({ done: t.doneBytes, file: t.inFlight[0].doneBytes })
+        return t?.state === 'done' ? t : undefined
+      }, 'the send to end', 120_000, 20)
+      expect(ended).toMatchObject({ doneBytes: 256 * MiB, wireBytes: 256 * MiB })
+      expect((await sending).code).toBe(0)
+      expect(seen.length, 'seen while it fetched').toBeGreaterThan(2)
+      expect(seen.filter((v) => v.file > v.done)).toEqual([])
+      await rm(join(receiveDir, 'ahead.bin'))
+    } finally { await sender.stop() }
+  })
+
   it('an offer whose entries are not the preview\'s (a file left out while hashed shifts the rest) does not take what was fetched ahead: every file arrives as offered', async () => {
     const dropped = randomBytes(SIZE)
     const a = randomBytes(SIZE)

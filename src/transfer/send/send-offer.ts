@@ -156,8 +156,9 @@ export class SendOffering {
     // what the receiver says it holds, never more than the offer (a peer's number, shown and stored); not less
     // than what it fetched while its answer was on the way, served and counted meanwhile (user-test finding: set
     // back, the overall count stayed ~3.5 MiB behind a one-file send's file bar to the end)
+    // (and than what it fetched ahead of the offer: its answer comes before it plans the receive, so says 0 of that)
     const servedMeanwhile = sender.progress.done - doneAtOffer
-    sender.progress.reset(Math.min(Math.max(ans.haveBytes, servedMeanwhile, 0), sender.progress.total))
+    sender.progress.reset(Math.min(Math.max(ans.haveBytes, servedMeanwhile + sender.fetchedAhead, 0), sender.progress.total))
     // what it serves from now on adds to that, also bytes served before (Sender.servedChunks)
     sender.servedChunks.forget()
     sender.doneFromRecord = false

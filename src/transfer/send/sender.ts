@@ -81,6 +81,13 @@ export class Sender {
   preview?: { files: OfferFile[], sources: string[] }
   /** Bytes served before the offer was made (the preview's), on the wire: counted in `progress` from the offer on. */
   previewWire = 0
+  /**
+   * Of previewWire, what its receiver keeps for the offer (all of it, but
+   * when a file was left out while hashed: the offer's entries are then not
+   * the preview's, and the receiver drops what it fetched ahead), counted
+   * as done from the offer on.
+   */
+  fetchedAhead = 0
   /** `offer` encoded, from the size check until it is delivered (encoded once, not again to send it: 10.8 MB for 99,100 entries) */
   encodedOffer?: Uint8Array
   sources: string[] = []
