@@ -288,14 +288,16 @@ describe('Receiver', () => {
     expect(receiver.state).toBe('done')
   })
 
-  it('a receive waiting for another receive of the same files (the same folder sent twice at once: they share one part folder) says so, not as it last stood or "waiting its turn" behind other receives (review leftover)', async () => {
+  it('a receive waiting for another receive of the same files (the same folder sent twice at once: they share one part folder) says so, not as it last stood or "waiting its turn" behind other receives (review leftover); and tells its sender it waits its turn (user-test finding: that send showed "transferring, 0 B/s" until its next probe, 10 s on)', async () => {
     const { offer, receiveDir, serving } = await servedOffer([{ path: 'a.bin', data: randomBytes(CHUNK) }])
-    const deps = { ...depsWith(() => sink, [], serving), peerName: () => 'beta' }
+    const toldTurn: string[] = []
+    const deps: ReceiverDeps = { ...depsWith(() => sink, [], serving), peerName: () => 'beta', tellTurn: (r) => { toldTurn.push(r.id) } }
     const release = await deps.partDirs.acquire(Buffer.from(offer.root).toString('hex'))
     const receiver = new Receiver(deps, { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
     const ran = receiver.run()
     await vi.waitFor(() => { expect(receiver.state).toBe('waiting') })
     expect(receiver.error).toMatchObject({ code: 'E_LIMIT', message: 'waiting for another receive of the same files under way here: it goes on once that one has ended' })
+    expect(toldTurn).toEqual([ID])
     release()
     await ran
     expect(receiver.state).toBe('done')

@@ -103,6 +103,8 @@ export interface ReceiverDeps {
   roomShortage?: (r: Receiver) => Promise<FerryError | undefined>
   /** Tell the sender, best effort, that `r` stopped to wait for what `why` says (ChunkRequest.waits_for) */
   tellWaiting?: (r: Receiver, why: FerryError) => void
+  /** Tell the sender, best effort, that `r` waits its turn here (ChunkRequest.waits_turn) */
+  tellTurn?: (r: Receiver) => void
   log: Pick<Logger, 'debug' | 'info' | 'warn'>
 }
 
@@ -294,7 +296,12 @@ export class Receiver {
       releaseTurn = await runs?.acquire(this.peerId, signal)
       // behind a receive of the same files (sent twice at once, or from two devices): said as such, not as this one
       // last stood, or as waiting its turn behind other receives when it has had its turn (review leftover)
-      if (this.deps.partDirs.held(this.rootHex)) this.setState('waiting', new FerryError('E_LIMIT', 'waiting for another receive of the same files under way here: it goes on once that one has ended'))
+      // Its sender is told: its offer was answered before this run began, not as waiting its turn (user-test
+      // finding: the same file sent twice at once, the second send showed "transferring, 0 B/s" until its next probe)
+      if (this.deps.partDirs.held(this.rootHex)) {
+        this.setState('waiting', new FerryError('E_LIMIT', 'waiting for another receive of the same files under way here: it goes on once that one has ended'))
+        this.deps.tellTurn?.(this)
+      }
       release = await this.deps.partDirs.acquire(this.rootHex, signal)
       if (before === 'waiting' || before === 'fetching') { this.resumed = true; this.deps.updateState(this.id, { resumed: true }) }
       this.setState('fetching')

@@ -216,6 +216,7 @@ export class Receives {
       roomShortage: async (rec) => await this.roomWait.shortage(rec),
       // with what it holds: the sender counted what it served, and what the full disk took not is fetched again
       tellWaiting: (rec, why) => { this.tellWaiting(rec, why) },
+      tellTurn: (rec) => { void this.tellSender(rec, { waitsTurn: true }) },
       log: this.ctx.c.log
     }, { id, peerId, offer, state, ...extra, receiveDir: extra.receiveDir ?? this.ctx.c.receiveDir })
     this.receivers.set(id, r)
