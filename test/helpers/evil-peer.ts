@@ -182,6 +182,11 @@ export class EvilPeer {
   waitsFor?: FerryError
   /** offers are answered `pending`, as by a receiver that holds them for a person to accept (auto-accept off) */
   holdsOffers = false
+  /** offers are answered `refused` with this, as by a receiver whose receive folder cannot take them (no room, say); undefined: not */
+  refusesOffers?: FerryError
+  /** the first chunk of a preview's first file is fetched as the preview comes, as a receiver fetching ahead of the offer does; the bytes it got */
+  fetchesAhead = false
+  aheadBytes = 0
   private readonly served = new Map<string, Served>()
 
   /** our key: a receipt we sign verifies against our peer ID */
@@ -218,15 +223,17 @@ export class EvilPeer {
         if (trouble === 'silent') return
         // a receiver's chunk requests may overtake its answer (they go on streams of their own)
         if (trouble === 'fetch-first') await peer.fetchChunks(await connection.newStream(CHUNKS_PROTOCOL), offer.transferId, 0, [0])
+        if (peer.refusesOffers != null) { await answer({ status: 'refused', haveBytes: 0, error: peer.refusesOffers }); return }
         await answer(peer.holdsOffers ? { status: 'pending', haveBytes: 0 } : { status: 'accepted', haveBytes: 0, waitsTurn: peer.waitsTurn, retryInMs: peer.retryInMs, waitsFor: peer.waitsFor })
       }).catch(() => {})
     })
     // a daemon's preview is read (its transfer id is then known here) and its hash parts read past
-    await node.handle(PREVIEW_PROTOCOL, (stream) => {
+    await node.handle(PREVIEW_PROTOCOL, (stream, connection) => {
       void (async () => {
         const reader = new FrameReader(stream)
         const preview = await readPreview(reader, timeoutSignal(10_000))
         if (preview != null) peer.previewed.push(preview)
+        if (preview != null && peer.fetchesAhead) peer.aheadBytes += (await peer.fetchChunks(await connection.newStream(CHUNKS_PROTOCOL), preview.transferId, 0, [0])).payloadBytes
         while (await readHashPart(reader, timeoutSignal(120_000)) != null) {}
       })().catch(() => { stream.abort(new Error('preview read')) })
     })

@@ -17,6 +17,7 @@ import { CHUNKS_PROTOCOL, MAX_OFFER_FILES, MAX_PENDING_OFFERS_PER_PEER, MAX_UNFI
 import { FrameReader, encodeChunkRequest, readChunkHeader, sendAll, sendEnd } from '../../src/protocol/transfer.ts'
 import type { Stream } from '@libp2p/interface'
 import { receiptPayload } from '../../src/transfer/receive/receiver.ts'
+import { FerryError } from '../../src/errors.ts'
 import { Bitmap } from '../../src/transfer/bitmap.ts'
 import { cleanupAll, control as call, jsonValues, spawnCli, startDaemon, tempDir, vmRssBytes, waitFor, waitListed, type TestDaemon } from '../helpers/daemon.ts'
 import { EvilPeer, bareLengthPrefix, buildOffer, dirEntry, fakeFileEntry, hex, type BuiltOffer } from '../helpers/evil-peer.ts'
@@ -486,6 +487,27 @@ describe('abuse: peers that may not', () => {
     expect(fetching.inFlight).toEqual([{ path: 'fetch-first.bin', size: MiB, doneBytes: CHUNK }])
     expect((await victim.cli(['cancel', fetching.id])).code).toBe(0)
     expect((await send.done).code).toBe(1)
+  })
+
+  it('an offer refused whole after its receiver fetched ahead of it (no room there, say) shows nothing received: what it fetched counts as done only once the offer is taken', async () => {
+    const sender = await startDaemon({ name: 'ahead', env: { FERRY_PREVIEW: 'always' } })
+    try {
+      await evil.pair(sender)
+      await waitListed(sender, evil, { paired: true })
+      const path = join(await tempDir('ferry-refused-ahead-'), 'refused-ahead.bin')
+      await writeFile(path, randomBytes(64 * MiB))
+      evil.fetchesAhead = true
+      evil.refusesOffers = new FerryError('E_NO_SPACE', 'the receive folder has 1.0 MiB free; this needs 64.0 MiB')
+      const sent = await sender.cli(['send', evil.peerId, path, '--json'], { timeoutMs: 60_000 })
+      expect(sent.code).toBe(1)
+      expect(JSON.parse(sent.stdout)).toMatchObject({ state: 'failed', error: { code: 'E_NO_SPACE' }, doneBytes: 0 })
+      expect(evil.aheadBytes, 'fetched ahead of the offer').toBeGreaterThan(0)
+      expect((await call(sender, 'transfers')).find((t) => t.label === 'refused-ahead.bin')).toMatchObject({ state: 'failed', doneBytes: 0 })
+    } finally {
+      evil.fetchesAhead = false
+      evil.refusesOffers = undefined
+      await sender.stop()
+    }
   })
 
   it('a receiver asking for bytes outside a chunk gets E_PROTOCOL and no bytes; a range inside it gets exactly those bytes', async () => {

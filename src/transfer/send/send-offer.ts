@@ -146,6 +146,8 @@ export class SendOffering {
     // finding)
     if (sender.finished) return
     if (ans.status === 'refused') {
+      // none of it was received, also what was fetched ahead of the offer (counted as done from the offer on)
+      sender.progress.reset(0)
       const err = ans.error ?? new FerryError('E_DECLINED', 'refused')
       if (endedBy(err) === 'failed') throw err
       this.sends.setSendState(sender, endedBy(err), err)
