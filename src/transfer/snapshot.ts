@@ -31,13 +31,16 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
   const progress = live?.progress
   const state = (live?.state ?? row.state) as TransferState
   const err = live != null ? live.error : (row.errorCode != null ? { code: row.errorCode, message: row.errorMessage ?? '' } : undefined)
+  // a receive's offer counted once for both (an event each time its progress moves, over every entry)
+  const files = o.receiver != null ? fileCount(o.receiver.offer.files) : o.sender?.totalFiles ?? countFiles(row)
+  const folders = o.receiver != null ? o.receiver.offer.files.length - files : foldersOf(o)
   const info: TransferInfo = {
     id: row.id,
     direction: row.direction,
     peerId: row.peerId,
     peerName: o.peerName || row.peerName,
     state,
-    files: o.receiver != null ? fileCount(o.receiver.offer.files) : o.sender?.totalFiles ?? countFiles(row),
+    files,
     totalBytes: progress?.total ?? row.totalBytes,
     doneBytes: doneShown(row.direction, state, progress?.done ?? row.doneBytes, progress?.total ?? row.totalBytes),
     wireBytes: progress?.wire ?? row.wireBytes,
@@ -56,7 +59,7 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     ...(row.label != null ? { label: row.label } : {}),
     // the receiver answered that the offer waits for a person there (auto-accept off)
     ...(o.sender?.delivered === true && state === 'offered' ? { awaitingDecision: true } : {}),
-    ...(foldersOf(o) > 0 ? { folders: foldersOf(o) } : {})
+    ...(folders > 0 ? { folders } : {})
   }
   if (err != null && ['failed', 'cancelled', 'declined', 'waiting'].includes(state)) {
     info.error = { code: isErrorCode(err.code) ? err.code : 'E_INTERNAL', message: err.message }
@@ -208,9 +211,9 @@ export function folderCount (entries: ReadonlyArray<{ kind: 'file' | 'dir' }>): 
   return entries.length - fileCount(entries)
 }
 
-/** The folders a transfer carries: the send's or receive's in memory, else as recorded with its offer (0 in rows from before). */
-function foldersOf (o: { row: TransferRow, sender?: Sender, receiver?: Receiver }): number {
-  return o.receiver != null ? folderCount(o.receiver.offer.files) : o.sender?.totalFolders ?? o.row.folderCount ?? 0
+/** The folders a send carries, in memory, else as recorded with its offer (0 in rows from before); a receive's are its offer's (toTransferInfo). */
+function foldersOf (o: { row: TransferRow, sender?: Sender }): number {
+  return o.sender?.totalFolders ?? o.row.folderCount ?? 0
 }
 
 function countFiles (row: TransferRow): number {

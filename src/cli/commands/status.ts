@@ -80,7 +80,11 @@ function doing (t: TransferInfo): string {
  */
 export function transfersLines (list: TransferInfo[], offers: number): string {
   const counts = new Map<string, number>()
-  for (const t of list) if (!isFinalState(t.state)) counts.set(doing(t), (counts.get(doing(t)) ?? 0) + 1)
+  for (const t of list) {
+    if (isFinalState(t.state)) continue
+    const what = doing(t)
+    counts.set(what, (counts.get(what) ?? 0) + 1)
+  }
   const parts = [...counts].map(([what, n]) => `${n} ${what}`)
   if (offers > 0) parts.push(`${counted(offers, 'offer')} waiting for your decision (\`ferry offers\`)`)
   const roomless = list.find((t) => t.direction === 'receive' && t.state === 'waiting' && t.error?.code === 'E_NO_SPACE')
