@@ -9,14 +9,32 @@ import { asciiText } from './ascii-text.ts'
 
 const UNITS = ['KiB', 'MiB', 'GiB', 'TiB'] as const
 
-/** 0 B, 512 B, 1.5 KiB, 12.0 MiB, 3.2 GiB (binary units, one decimal). */
-export function formatBytes (n: number): string {
+/** 0 B, 512 B, 1.5 KiB, 12.0 MiB, 3.2 GiB (binary units, one decimal); `down`: the decimal rounded down, not to nearest. */
+export function formatBytes (n: number, round: 'nearest' | 'down' = 'nearest'): string {
   if (!Number.isFinite(n) || n < 0) return '?'
-  if (n < 1024) return `${Math.round(n)} B`
-  let v = n / 1024
+  if (n < 1024) return `${round === 'down' ? Math.floor(n) : Math.round(n)} B`
+  let unit = 1024
   let i = 0
-  while (v >= 1024 && i < UNITS.length - 1) { v /= 1024; i++ }
+  while (n / unit >= 1024 && i < UNITS.length - 1) { unit *= 1024; i++ }
+  // tenths from the bytes, not from n / unit * 10: 82.8 MiB is not read as 82.7
+  const v = round === 'down' ? Math.floor(n * 10 / unit) / 10 : n / unit
   return `${v.toFixed(1)} ${UNITS[i]}`
+}
+
+/**
+ * What is done of `total` as a progress figure beside the total says it:
+ * rounded down, as percent() is, so that a transfer with bytes still to come
+ * never reads as all of them (notes' leftover: one byte short of 20 MiB read
+ * "20.0/20.0 MiB" at 99 %); where the total itself rounds down to that
+ * figure (20.04 MiB reads 20.0), a tenth under it. All of it, or more (bytes
+ * counted again after a resume), is the total's own figure.
+ */
+export function formatDone (done: number, total: number): string {
+  if (done >= total) return formatBytes(total)
+  const shown = formatBytes(done, 'down')
+  if (done < 1024 || shown !== formatBytes(total)) return shown
+  const space = shown.indexOf(' ')
+  return `${(Number(shown.slice(0, space)) - 0.1).toFixed(1)}${shown.slice(space)}`
 }
 
 /**

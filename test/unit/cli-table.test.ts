@@ -24,6 +24,17 @@ describe('ferry transfers on a terminal', () => {
     expect(progressCell(0, 0)).toBe('0/0 B')
   })
 
+  it('a transfer a byte short of its total does not read as all of it; one done reads as its total exactly (notes\' leftover: "20.0/20.0 MiB" while it ran, at 99 %)', () => {
+    expect(progressCell(20 * MiB - 1, 20 * MiB)).toBe('19.9/20.0 MiB')
+    expect(progressCell(20 * MiB, 20 * MiB)).toBe('20.0/20.0 MiB')
+    const running: TransferInfo = {
+      id: '77777777aa', direction: 'send', peerId: 'p', peerName: 'bob', state: 'verifying', files: 1, totalBytes: 20 * MiB, doneBytes: 20 * MiB - 1,
+      wireBytes: 20 * MiB, rate: 0, etaSeconds: null, inFlight: [], root: '', createdAt: Date.now(), resumed: false
+    }
+    expect(transfersText([running])).toContain('19.9/20.0 MiB')
+    expect(transfersText([running])).not.toContain('20.0/20.0')
+  })
+
   it('cuts what may give, widest first, until the table fits the terminal, the rest whole (user-test finding: rows of ~130 cells wrapped on 80)', () => {
     expect(widest(table(rows))).toBeGreaterThan(110)
     const fitted = table(fitRows(rows, 80, SHRINK))

@@ -131,6 +131,19 @@ describe('SendProgress (ferry send on a terminal)', () => {
     expect(Array.from(b).length).toBe(Array.from(a).length)
   })
 
+  it('a send a byte short of its total (all served, its receipt not in) reads short of it, its bytes rounded down as its percent is, and its file\'s too; done, the total exactly (notes\' leftover: "20.0 MiB / 20.0 MiB" at 99 %)', async () => {
+    const short = sending({ state: 'verifying', totalBytes: 20 * MiB, doneBytes: 20 * MiB - 1, inFlight: [{ path: 'a.bin', size: 20 * MiB, doneBytes: 20 * MiB - 1 }] })
+    const text = expectFits((await renderAt(h(SendProgress, { peer: 'alice', paths: 1, transfer: short }))).lastFrame())
+    expect(text).toContain(' 99%  19.9 MiB / 20.0 MiB')
+    expect(text).toMatch(/a\.bin\s+\S+ 19\.9 MiB \/ 20\.0 MiB/)
+    expect(text).not.toContain('20.0 MiB / 20.0 MiB')
+    const tui = expectFits((await renderAt(h(TransfersScreen, { active: [short], history: [], selected: 0, ui: { ...defaultUi, color: false, now: NOW } }))).lastFrame())
+    expect(tui).toContain(' 99%  19.9 MiB / 20.0 MiB')
+    expect(tui).not.toContain('20.0 MiB / 20.0 MiB')
+    const done = expectFits((await renderAt(h(SendProgress, { peer: 'alice', paths: 1, transfer: { ...short, state: 'done', doneBytes: 20 * MiB, inFlight: [] }, summary: 'sent' }))).lastFrame())
+    expect(done).toContain('100%  20.0 MiB / 20.0 MiB')
+  })
+
   it('ends with the summary (wrapped, not cut) or the error code', async () => {
     const done = sending({ state: 'done', doneBytes: 200 * MiB, rate: 0, etaSeconds: null, finishedAt: NOW })
     const summary = 'sent 2 files, 200.0 MiB to alice in 9.5 s (200.0 MiB of it over the network); receipt verified'
@@ -394,6 +407,12 @@ describe('a transfer shown whole (TransferDetails)', () => {
     const roomy = expectFits((await renderAt(h(TransferDetails, { t: ended, shared: new Set<string>(), ui: { ...ui, rows: 12 } }))).lastFrame())
     expect(roomy).toMatch(/^ {2}renamed +3 files arrived under another name, the name being taken on alice:$/m)
     expect(roomy).toMatch(/^ +c -> c \(1\)$/m)
+  })
+
+  it('one that failed a byte short of its total says it carried less than all of it (notes\' leftover: "20.0 MiB of 20.0 MiB")', async () => {
+    const failed = sending({ state: 'failed', totalBytes: 20 * MiB, doneBytes: 20 * MiB - 1, wireBytes: 20 * MiB - 1, finishedAt: NOW, error: { code: 'E_PEER_UNREACHABLE', message: 'gone' } })
+    const text = expectFits((await renderAt(h(TransferDetails, { t: failed, shared: new Set<string>(), ui: { ...ui, rows: 12 } }))).lastFrame())
+    expect(text).toContain('19.9 MiB of 20.0 MiB')
   })
 
   it('an offer held there for a person to accept says so in its state field too, as its header does (found using the TUI: the header said "waiting to be accepted there", the field "waiting for the receiver")', async () => {

@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from 'vitest'
 import type { OfferInfo, PeerInfo, StatusInfo, TransferInfo } from '../../src/daemon/control/types.ts'
 import { createBatcher } from '../../src/tui/connection.ts'
 import {
-  colorEnabled, displayWidth, fit, formatAgo, formatBytes, formatCountdown, formatEta, formatRate, percent, progressBar,
+  colorEnabled, displayWidth, fit, formatAgo, formatBytes, formatCountdown, formatDone, formatEta, formatRate, percent, progressBar,
   shortPeerId, supportsUnicode, truncate
 } from '../../src/tui/format.ts'
 import { COMMAND_KEYS, helpText, isTyping, keyToCommands, pasteCommands } from '../../src/tui/keys.ts'
@@ -306,6 +306,22 @@ describe('format', () => {
     expect(formatBytes(1536)).toBe('1.5 KiB')
     expect(formatBytes(12 * 1024 ** 2)).toBe('12.0 MiB')
     expect(formatBytes(3.25 * 1024 ** 3)).toBe('3.3 GiB')
+  })
+  it('formats what is done of a total rounded down: bytes still to come never read as the total, all of it reads as the total exactly (notes\' leftover: "20.0/20.0 MiB" at 99 %)', () => {
+    const MiB = 1024 ** 2
+    expect(formatBytes(20 * MiB - 1)).toBe('20.0 MiB') // the total's figure, rounded to nearest
+    expect(formatDone(20 * MiB - 1, 20 * MiB)).toBe('19.9 MiB')
+    expect(formatDone(20 * MiB, 20 * MiB)).toBe('20.0 MiB')
+    // counted past the total (chunks fetched again): the total
+    expect(formatDone(21 * MiB, 20 * MiB)).toBe('20.0 MiB')
+    // a total that rounds down to the figure the bytes done round down to: a tenth under it
+    expect(formatDone(20 * MiB, 20.04 * MiB)).toBe('19.9 MiB')
+    expect(formatDone(1024, 1030)).toBe('0.9 KiB')
+    // otherwise rounded down, as percents are
+    expect(formatDone(1535, 3 * 1024)).toBe('1.4 KiB')
+    expect(formatDone(82.8 * MiB, 476.8 * MiB)).toBe('82.8 MiB')
+    expect(formatDone(1023, 4096)).toBe('1023 B')
+    expect(formatDone(0, 0)).toBe('0 B')
   })
   it('formats rates and ETAs', () => {
     // the same binary units as the sizes beside them

@@ -87,7 +87,10 @@ describe('progressLine (`ferry wait` on a terminal, `ferry send` with stdout not
     const line = progressLine({ ...info('fetching'), direction: 'send', totalBytes: total, doneBytes: total - 1 })
     expect(line).toMatch(/ 99% /)
     expect(line).toMatch(/-\]/)
-    expect(progressLine({ ...info('done'), direction: 'send', totalBytes: total, doneBytes: total })).toMatch(/^\[#+\] 100% /)
+    // nor its bytes as all of them (notes' leftover: "1024.0 MiB/1.0 GiB", rounded to nearest)
+    expect(line).toContain(' 1023.9 MiB/1.0 GiB ')
+    expect(progressLine({ ...info('verifying'), direction: 'send', totalBytes: 20 * 1024 * 1024, doneBytes: 20 * 1024 * 1024 - 1 })).toContain(' 19.9 MiB/20.0 MiB ')
+    expect(progressLine({ ...info('done'), direction: 'send', totalBytes: total, doneBytes: total })).toMatch(/^\[#+\] 100% 1\.0 GiB\/1\.0 GiB /)
   })
 })
 

@@ -14,7 +14,7 @@ import { wantsLive } from '../progress.ts'
 import { TransferShown } from '../transfer-shown.ts'
 import { overTheNetwork } from '../../tui/over-the-network.ts'
 import { LeftOut } from '../left-out.ts'
-import { formatAgo, formatBytes, formatRate, formatTook, refusedLine, sharedNames, truncate } from '../../tui/format.ts'
+import { formatAgo, formatBytes, formatDone, formatRate, formatTook, refusedLine, sharedNames, truncate } from '../../tui/format.ts'
 import { renamedLines } from '../../tui/renamed-lines.ts'
 
 /**
@@ -233,7 +233,7 @@ export async function send (argv: string[]): Promise<number> {
       // a script still learns which transfer it was (to look it up, or resume it) and how far it got
       // cancelled as this command asked: said as what the person did, not as the daemon's "cancelled on the sending device" (user-test finding)
       const error = stoppedBy != null && t.state === 'cancelled' && t.error?.code === 'E_CANCELLED'
-        ? { code: 'E_CANCELLED' as const, message: `cancelled here (${stoppedBy === 'SIGINT' ? 'Ctrl-C' : stoppedBy}) with ${formatBytes(t.doneBytes)} of ${formatBytes(t.totalBytes)} arrived` }
+        ? { code: 'E_CANCELLED' as const, message: `cancelled here (${stoppedBy === 'SIGINT' ? 'Ctrl-C' : stoppedBy}) with ${formatDone(t.doneBytes, t.totalBytes)} of ${formatBytes(t.totalBytes)} arrived` }
         : t.error
       if (json) printJson({ id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, error, skipped: leftOut.paths, skippedCount: leftOut.count })
       throw new FerryError(error?.code ?? 'E_INTERNAL', error?.message ?? `transfer ${t.state}`)
@@ -401,9 +401,9 @@ export function peerCells (list: Array<{ peerId: string, peerName: string }>): (
   }
 }
 
-/** "82.8/476.8 MiB": the unit once where both have it (a narrower column), else both in full. */
+/** "82.8/476.8 MiB": the unit once where both have it (a narrower column), else both in full; what is done rounded down, as the views round it (formatDone). */
 export function progressCell (done: number, total: number): string {
-  const [d, t] = [formatBytes(done), formatBytes(total)]
+  const [d, t] = [formatDone(done, total), formatBytes(total)]
   const unit = (s: string): string => s.slice(s.lastIndexOf(' ') + 1)
   return unit(d) === unit(t) ? `${d.slice(0, d.lastIndexOf(' '))}/${t}` : `${d}/${t}`
 }

@@ -12,7 +12,7 @@ import { Box, Text } from 'ink'
 import wrapAnsi from 'wrap-ansi'
 import type { TransferInfo } from '../../daemon/control/types.ts'
 import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
-import { counted, formatBytes, formatClock, formatRate, formatTook } from '../format.ts'
+import { counted, formatBytes, formatClock, formatDone, formatRate, formatTook } from '../format.ts'
 import { isFinished } from '../state.ts'
 import { renamedLines } from '../renamed-lines.ts'
 import { networkWords } from '../over-the-network.ts'
@@ -99,7 +99,7 @@ function stateText (t: TransferInfo): string {
 function carried (t: TransferInfo): string {
   const folders = (t.folders ?? 0) > 0 ? ` in ${counted(t.folders!, 'folder')}` : ''
   const ended = isFinished(t)
-  const done = ended && t.state !== 'done' ? `${formatBytes(t.doneBytes)} of ${formatBytes(t.totalBytes)}` : formatBytes(t.totalBytes)
+  const done = ended && t.state !== 'done' ? `${formatDone(t.doneBytes, t.totalBytes)} of ${formatBytes(t.totalBytes)}` : formatBytes(t.totalBytes)
   return `${counted(t.files, 'file')}${folders}, ${done}; ${ended ? networkWords(t) : `${formatBytes(t.wireBytes)} of it over the network`}`
 }
 

@@ -8,7 +8,7 @@ import type { ReactNode } from 'react'
 import { Box, Text } from 'ink'
 import type { TransferInfo } from '../../daemon/control/types.ts'
 import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
-import { counted, displayWidth, fit, formatAgo, formatBytes, formatEta, formatRate, PEER_NAME_CELLS, peerLabel, peerLabelWidth, percent, progressBar, sharedNames, truncate } from '../format.ts'
+import { counted, displayWidth, fit, formatAgo, formatBytes, formatDone, formatEta, formatRate, PEER_NAME_CELLS, peerLabel, peerLabelWidth, percent, progressBar, sharedNames, truncate } from '../format.ts'
 import { isMovingState, waitingWords } from '../../daemon/control/types.ts'
 import { isFinished } from '../state.ts'
 import { asciiize, g, isNarrow, line, para, textRows, tint, wrapInRows } from './ui.ts'
@@ -215,9 +215,9 @@ export function activeBlockParts (t: TransferInfo, sel: boolean, ui: Ui, shared:
   for (const f of inFlight) {
     const frac = f.size === 0 ? 1 : f.doneBytes / f.size
     fileLines.push(line(`${t.id}:${f.path}`, { dimColor: true },
-      `    ${fit(pathOf(f), narrow ? ui.width - 6 - (` ${formatBytes(f.doneBytes)} / ${formatBytes(f.size)}`).length : nameW, g(ui, '…'))} `,
+      `    ${fit(pathOf(f), narrow ? ui.width - 6 - (` ${formatDone(f.doneBytes, f.size)} / ${formatBytes(f.size)}`).length : nameW, g(ui, '…'))} `,
       narrow ? '' : progressBar(frac, fileBar, { ascii: !ui.unicode }),
-      ` ${formatBytes(f.doneBytes)} / ${formatBytes(f.size)}`))
+      ` ${formatDone(f.doneBytes, f.size)} / ${formatBytes(f.size)}`))
   }
   const more = t.inFlight.length - MAX_FILES
   if (more > 0) fileLines.push(line(`${t.id}:more`, { dimColor: true }, `    +${more} more file${more === 1 ? '' : 's'} in flight`))
@@ -231,12 +231,12 @@ export function activeBlockParts (t: TransferInfo, sel: boolean, ui: Ui, shared:
 function progressLines (t: TransferInfo, ui: Ui): ReactNode[] {
   // a send of empty files only is not 100 % done while it waits for its peer (user-test finding: a full green bar)
   const pct = t.totalBytes > 0 ? percent(t.doneBytes, t.totalBytes) : t.state === 'done' ? 100 : 0
-  // a sender's count can pass the total when chunks are sent again: never show more than all of it
-  const done = Math.min(t.doneBytes, t.totalBytes)
   // a rate and an ETA only while it moves, as `ferry transfers` has them: "0 B/s  ETA --" on one that waits
   // for its peer or a decision read as stuck (a user-test finding there)
   const moving = isMovingState(t.state)
-  const nums = ` ${String(pct).padStart(3)}%  ${formatBytes(done)} / ${formatBytes(t.totalBytes)}` +
+  // what is done rounded down, as the percent: never all of it while bytes remain, nor more than all of it
+  // (a sender's count can pass the total when chunks are sent again)
+  const nums = ` ${String(pct).padStart(3)}%  ${formatDone(t.doneBytes, t.totalBytes)} / ${formatBytes(t.totalBytes)}` +
     (moving ? `  ${formatRate(t.rate)}  ETA ${formatEta(t.etaSeconds)}` : '')
   // the bar's width is that of a split line whenever the rate would be on a line of its own, shown or not: it
   // keeps its width as a transfer waits and goes on, and is not cut to 10 cells for a rate not shown
