@@ -260,6 +260,35 @@ describe('live views (src/tui/live.ts)', () => {
     expect(stripAnsi(term.text())).toMatch(/receipt\s+signed/)
   })
 
+  it('ferry send\'s frame once the send has ended says nothing of Ctrl-C, before its summary comes as after (notes\' leftover: "Ctrl-C cancels the transfer" under the done frame for a moment)', async () => {
+    const term = fakeTerminal()
+    // what the terminal shows last: from the last header drawn on
+    const last = (): string => { const all = stripAnsi(term.text()); return all.slice(all.lastIndexOf('↑ to alice')) }
+    const view = openSendView('alice', 1, { stdout: term, stderr: term })
+    view.update(sending({ doneBytes: 100 * MiB }))
+    await vi.waitFor(() => { expect(last()).toContain('Ctrl-C cancels the transfer') }, { timeout: 5000 })
+    const done = sending({ state: 'done', doneBytes: 200 * MiB, rate: 0, etaSeconds: null, finishedAt: NOW })
+    view.update(done)
+    await vi.waitFor(() => { expect(last()).toContain('100%') }, { timeout: 5000 })
+    expect(last()).not.toContain('Ctrl-C')
+    await view.done(done, 'sent 1 file, 200.0 MiB to alice in 3.0 s (200.0 MiB of it over the network); receipt verified')
+    expect(last()).toMatch(/receipt\s+verified/)
+    expect(last()).not.toContain('Ctrl-C')
+  })
+
+  it('a transfer that has ended, its outcome not yet shown, has no hint of Ctrl-C nor of cancelling, in ferry send\'s view or ferry wait\'s', async () => {
+    for (const state of ['done', 'failed', 'cancelled', 'declined'] as const) {
+      for (const waitOnly of [false, true]) {
+        for (const cancelling of [false, true]) {
+          const r = await renderAt(h(SendProgress, { peer: 'alice', paths: 1, waitOnly, cancelling, transfer: sending({ state, rate: 0, etaSeconds: null, finishedAt: NOW }) }))
+          const text = expectFits(r.lastFrame())
+          expect(text, `${state} waitOnly=${waitOnly} cancelling=${cancelling}`).not.toContain('Ctrl-C')
+          expect(text, state).toContain('to alice')
+        }
+      }
+    }
+  })
+
   it('keeps the code when a pairing event leaves it out, and shows an error code at the end', async () => {
     const term = fakeTerminal()
     const view = openPairView('show', { stdout: term, stderr: term })

@@ -56,6 +56,9 @@ export function SendProgress (props: SendProgressProps) {
   } else if (props.waitEnded === true && t != null) {
     // not "✗ interrupted": nothing of the transfer was (found using it: read as the send cancelled)
     rows.push(para('outcome', { dimColor: true }, `  wait ended; the ${t.direction === 'receive' ? 'receive' : 'send'} goes on`))
+  } else if (t != null && isFinalState(t.state)) {
+    // ended, its outcome line not in yet (the command makes the summary after the last event): nothing left to
+    // cancel, nor to wait for (notes' leftover: "Ctrl-C cancels the transfer" under the done frame for a moment)
   } else if (props.cancelling === true) {
     rows.push(para('hint', { color: tint(ui, 'yellow') }, `  cancelling${g(ui, '…')} (a Ctrl-C 2 s or more from now stops waiting for the daemon)`))
   } else if (t != null) {
