@@ -1,8 +1,13 @@
 // Bytes done, bytes on the wire, and a smoothed rate with an ETA for one transfer.
 
+/**
+ * The rate is measured over a window this long at the least; none is given
+ * before the first (0, and no ETA). A first estimate from a quarter of one
+ * (up to 2026-12-06) was the bytes of one or two reports, over a time that
+ * held the start-up too: as hashing began the TUI showed "256 KiB/s, ETA
+ * 19m" for a frame (notes' leftover).
+ */
 const WINDOW_MS = 1000
-/** Before the first full window, a rate from what the window holds so far, once it is this long. */
-const FIRST_ESTIMATE_MS = 250
 /**
  * No bytes for this long is a pause (an offer waiting for a decision, a
  * link down): the rate shows 0, and bytes after it start afresh. Bytes are
@@ -62,8 +67,8 @@ export class Progress {
     const dt = Date.now() - this.windowStart
     // a stalled transfer's rate decays instead of freezing at its last value
     if (dt > QUIET_MS) return 0
-    // the first second would otherwise show 0 B/s and no ETA
-    if (this.rateBps === 0 && dt >= FIRST_ESTIMATE_MS) return this.windowBytes * 1000 / dt
+    // the first full window, between the reports that end one: what it holds so far (a slow link's chunks come seconds apart)
+    if (this.rateBps === 0 && dt >= WINDOW_MS) return this.windowBytes * 1000 / dt
     return this.rateBps
   }
 

@@ -48,6 +48,16 @@ export function formatRate (bytesPerSec: number): string {
   return `${(bytesPerSec / (1024 * 1024)).toFixed(1)} MiB/s`
 }
 
+/**
+ * The rate of a transfer that moves, as the views show it beside its ETA:
+ * `none` ("—") while it has none (0: not measured over a full second yet,
+ * as hashing or fetching begins, or after 10 s without a byte), not "0 B/s",
+ * which read as stuck while bytes moved (user-test findings).
+ */
+export function formatLiveRate (bytesPerSec: number, none = '—'): string {
+  return Number.isFinite(bytesPerSec) && bytesPerSec > 0 ? formatRate(bytesPerSec) : none
+}
+
 const two = (n: number): string => String(n).padStart(2, '0')
 
 /** The local time of `ms` (17:43:10), with its date (2026-12-05 17:43:10) when not the day of `now`. */

@@ -136,7 +136,8 @@ describe.skipIf(TMUX == null).concurrent('ferry tui in tmux', () => {
 
     // two frames with different progress while the transfer runs
     const seen: Array<{ pct: number, done: string }> = []
-    const progress = /↓ from beta\s+1 file\s+transferring[\s\S]*?\s(\d+)%\s+([\d.]+ (?:B|KiB|MiB)) \/ 200\.0 MiB\s+(?:0 B|[\d.]+ [KM]iB)\/s\s+ETA/
+    // no rate ("—") before one is measured over a full second
+    const progress = /↓ from beta\s+1 file\s+transferring[\s\S]*?\s(\d+)%\s+([\d.]+ (?:B|KiB|MiB)) \/ 200\.0 MiB\s+(?:[\d.]+ [KM]iB\/s|—)\s+ETA/
     s = await waitScreen(S, (text) => {
       const m = progress.exec(text)
       if (m != null && Number(m[1]) < 100 && !seen.some((x) => x.done === m[2])) seen.push({ pct: Number(m[1]), done: m[2] })

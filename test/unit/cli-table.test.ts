@@ -83,6 +83,13 @@ describe('transfersText', () => {
     expect(text).not.toMatch(/^aaaaaaaa: /m)
   })
 
+  it('one that moves with no rate measured yet (its first second) shows "—", not "0 B/s", which read as stuck', () => {
+    const starting = { ...base, id: '88'.repeat(16), direction: 'send', state: 'hashing', doneBytes: MiB, finishedAt: undefined }
+    const row = transfersText([starting as unknown as TransferInfo]).split('\n').find((l) => l.startsWith('88888888'))
+    expect(row).toMatch(/ 1\.0\/500\.0 MiB +— /)
+    expect(row).not.toContain('B/s')
+  })
+
   it('on an 80-column terminal: within 80 cells, and a state cut short said whole below (review finding: "done E_…" told no E_INCOMPLETE anywhere)', () => {
     const text = transfersText(list, 80)
     expect(widest(text.split('\n\n')[0])).toBeLessThanOrEqual(80)

@@ -1,5 +1,5 @@
 // The transfer's rate and ETA as the CLI and TUI show them: smoothed per
-// second, estimated within the first second, and decaying when stalled.
+// second, none before a full second is measured, and decaying when stalled.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { Progress } from '../../src/transfer/progress.ts'
@@ -8,29 +8,35 @@ describe('Progress', () => {
   beforeEach(() => { vi.useFakeTimers({ now: 1_000_000 }) })
   afterEach(() => { vi.useRealTimers() })
 
-  it('has a rate and an ETA before its first full second', () => {
-    const p = new Progress(100_000_000)
+  it('has no rate nor ETA until it has measured a full second: bytes over a shorter window gave one frame of nonsense (notes\' leftover: "256 KiB/s, ETA 19m" as hashing began)', () => {
+    const MiB = 1024 * 1024
+    const p = new Progress(300 * MiB)
     expect(p.rate).toBe(0)
-    vi.advanceTimersByTime(100)
-    p.add(1_000_000)
-    // too early to say anything sensible
+    vi.advanceTimersByTime(300)
+    // hashing's first report: one small file, hashed while the workers start
+    p.add(64 * 1024)
     expect(p.rate).toBe(0)
     expect(p.eta).toBeNull()
     vi.advanceTimersByTime(400)
-    p.add(4_000_000)
-    // 5 MB in 0.5 s
-    expect(p.rate).toBe(10_000_000)
-    expect(p.eta).toBe(10)
+    p.add(60 * MiB)
+    expect(p.rate).toBe(0)
+    expect(p.eta).toBeNull()
+    vi.advanceTimersByTime(299)
+    expect(p.rate).toBe(0)
+    // a full second: what it holds over that second, between reports as at one
+    vi.advanceTimersByTime(1)
+    expect(p.rate).toBe(60 * MiB + 64 * 1024)
+    expect(p.eta).toBe(4)
   })
 
   it('what a receive goes without (files refused or given up) is not waited for: left and the ETA leave it out (review finding)', () => {
     const p = new Progress(100_000_000)
-    vi.advanceTimersByTime(500)
-    p.add(5_000_000)
-    expect(p.eta).toBe(10)
+    vi.advanceTimersByTime(1000)
+    p.add(10_000_000)
+    expect(p.eta).toBe(9)
     p.without = 80_000_000
-    expect(p.left).toBe(15_000_000)
-    expect(p.eta).toBe(2)
+    expect(p.left).toBe(10_000_000)
+    expect(p.eta).toBe(1)
     p.done = 30_000_000
     expect(p.left).toBe(0)
   })
@@ -70,7 +76,11 @@ describe('Progress', () => {
     p.add(1_000_000)
     vi.advanceTimersByTime(500)
     p.add(9_000_000)
-    // 10 MB in the 0.5 s since bytes began, not in 15.5 s
+    // a new start: no rate until it has measured a full second
+    expect(p.rate).toBe(0)
+    vi.advanceTimersByTime(500)
+    p.add(10_000_000)
+    // 20 MB in the 1 s since bytes began, not in 16 s
     expect(p.rate).toBe(20_000_000)
   })
 })

@@ -1,5 +1,5 @@
 // What the control API shows of a transfer: the files in flight.
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { Sender } from '../../src/transfer/send/sender.ts'
 import { labelOf, refusedSummary, skippedToRecord, toTransferInfo, topNamesOf } from '../../src/transfer/snapshot.ts'
 import { FerryError } from '../../src/errors.ts'
@@ -73,10 +73,12 @@ describe('toTransferInfo, sender side', () => {
     expect(toTransferInfo({ row: { ...row, state: 'done' }, sender, peerName: 'beta' }).skipped?.map((s) => s.path)).toEqual([...Array.from({ length: 50 }, (_, i) => `link${i + 100}`), 'b.mov'])
   })
 
-  it('shows a rate and an ETA only while bytes move: waiting for a peer that went away shows 0 B/s, not its last rate (review finding: shown for 10 s after the peer was killed)', async () => {
+  it('shows a rate and an ETA only while bytes move: waiting for a peer that went away shows 0 B/s, not its last rate (review finding: shown for 10 s after the peer was killed)', () => {
+    vi.useFakeTimers({ now: 1_000_000 })
+    onTestFinished(() => { vi.useRealTimers() })
     const sender = new Sender({ id: 'x', peerId: 'p', state: 'fetching', offer })
     sender.progress.add(MiB)
-    await new Promise((resolve) => setTimeout(resolve, 300)) // past the first estimate
+    vi.advanceTimersByTime(1000) // a full second measured: none before (progress.test.ts)
     const moving = toTransferInfo({ row, sender, peerName: 'beta' })
     expect(moving.rate).toBeGreaterThan(0)
     expect(moving.etaSeconds).toBeGreaterThan(0)

@@ -672,6 +672,16 @@ describe('a waiting transfer says why it waits (user-test finding: "waiting for 
     expect(bars[0]).toBeGreaterThan(20)
   })
 
+  it('one that moves with no rate measured yet (its first second, as hashing begins) shows none, "—", not "0 B/s" (read as stuck) nor a rate from a moment (notes\' leftover: "256 KiB/s, ETA 19m")', async () => {
+    const starting = sending({ id: 't4', state: 'hashing', doneBytes: 0.6 * MiB, rate: 0, etaSeconds: null })
+    const text = expectFits((await renderAt(h(TransfersScreen, { active: [starting], history: [], selected: 0, ui }))).lastFrame())
+    expect(text).toMatch(/ 0%\s+614\.4 KiB \/ 200\.0 MiB  —  ETA --$/m)
+    expect(text).not.toContain('B/s')
+    const live = expectFits((await renderAt(h(SendProgress, { peer: 'alice', paths: 1, transfer: { ...starting, state: 'fetching' }, ui: { ...ui, unicode: false } }))).lastFrame())
+    expect(live).toMatch(/ 0%\s+614\.4 KiB \/ 200\.0 MiB  -  ETA --$/m)
+    expect(live).not.toContain('B/s')
+  })
+
   it('a reason that fits on one line takes one line, with no empty line under it (found using the TUI at 200x50: a blank line under each "waiting its turn")', async () => {
     const short = sending({ state: 'waiting', rate: 0, etaSeconds: null, inFlight: [], error: { code: 'E_LIMIT', message: 'waiting its turn' } })
     const text = expectFits((await renderAt(h(TransfersScreen, { active: [short, sending({ id: 't2' })], history: [], selected: 0, ui }))).lastFrame())

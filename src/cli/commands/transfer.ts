@@ -14,7 +14,7 @@ import { wantsLive } from '../progress.ts'
 import { TransferShown } from '../transfer-shown.ts'
 import { overTheNetwork } from '../../tui/over-the-network.ts'
 import { LeftOut } from '../left-out.ts'
-import { formatAgo, formatBytes, formatDone, formatRate, formatTook, refusedLine, sharedNames, truncate } from '../../tui/format.ts'
+import { formatAgo, formatBytes, formatDone, formatLiveRate, formatTook, refusedLine, sharedNames, truncate } from '../../tui/format.ts'
 import { renamedLines } from '../../tui/renamed-lines.ts'
 
 /**
@@ -375,7 +375,7 @@ export function transfersText (list: TransferInfo[], columns?: number): string {
       truncate(escapeForDisplay(t.label ?? ''), 24),
       stateWords(t) + (t.error != null ? ` ${t.error.code}` : '') + ((t.skippedFailed ?? 0) > 0 ? `, ${counted(t.skippedFailed!, 'path')} not sent` : '') + ((t.renamedCount ?? 0) > 0 ? `, ${t.renamedCount} renamed` : ''), progressCell(t.doneBytes, t.totalBytes),
       // none for one that waits (offline peer, a decision): "0 B/s" read as stuck (user-test finding)
-      isMovingState(t.state) ? formatRate(t.rate) : '', receiptCell(t), formatAgo(t.finishedAt ?? t.createdAt, Date.now())])
+      isMovingState(t.state) ? formatLiveRate(t.rate) : '', receiptCell(t), formatAgo(t.finishedAt ?? t.createdAt, Date.now())])
   }
   // the table has room for the code only: what happened, for the few latest that failed or wait (user-test finding: only --json said)
   const failures = list.filter((t) => t.error != null && (t.state === 'failed' || t.state === 'waiting')).slice(0, ERRORS_SHOWN)
