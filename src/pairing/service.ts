@@ -289,19 +289,23 @@ export class PairingService {
   }
 
   /** `untold`: why the other side was not told (`notified` false), which `ferry unpair` says. */
-  async unpair (peerId: string): Promise<{ peerId: string, name: string, notified: boolean, untold?: UnpairUntold }> {
+  async unpair (peerId: string): Promise<{ peerId: string, name: string, notified: boolean, untold?: UnpairUntold, refusal?: { code: string, message: string } }> {
     const name = this.c.trust.get(peerId)?.name
     if (name == null) throw new FerryError('E_NOT_PAIRED', `${peerId} is not paired`)
+    // what the other side answered, where it answered not ok with an error (untold 'refused')
+    let refusal: { code: string, message: string } | undefined
     // tell the other side first, while it still accepts our gated stream
     const untold = await this.tellUnpaired(peerId).then((told): UnpairUntold | undefined => told ? undefined : 'unreachable', (err: unknown) => {
       this.c.log.info('could not tell a peer of our unpairing; told when it can be', { peerId, err: (err as Error).message })
-      return untoldWhy(err)
+      const why = untoldWhy(err)
+      if (why === 'refused') refusal = (err as FerryError).toJSON()
+      return why
     })
     this.c.trust.remove(peerId)
     // kept in the store: told when it is next online, after a restart too
     if (untold !== undefined) this.c.trust.markUntold(peerId)
     this.c.onTrustChanged(peerId)
-    return untold === undefined ? { peerId, name, notified: true } : { peerId, name, notified: false, untold }
+    return untold === undefined ? { peerId, name, notified: true } : { peerId, name, notified: false, untold, ...(refusal != null ? { refusal } : {}) }
   }
 
   /**

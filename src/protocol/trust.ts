@@ -5,21 +5,25 @@ import type { Stream } from '@libp2p/interface'
 import { FerryError } from '../errors.ts'
 import { MAX_SMALL_MESSAGE_BYTES } from './constants.ts'
 import { Unpair, UnpairAck } from './pb/trust.js'
-import { boundedPbStream, timeoutSignal, wireReadError } from './stream.ts'
+import { boundedPbStream, fromWireError, timeoutSignal, wireReadError } from './stream.ts'
 
 /**
  * Why a peer we unpaired was not told: `unreachable`, no stream to it, or
  * the stream cut or silent (told when it can be); `unreadable`, it was
  * reached, but its answer could not be read or was no acknowledgement
- * (review finding: that too was "could not be reached"). Told again later
- * either way.
+ * (review finding: that too was "could not be reached"); `refused`, it
+ * answered not ok with an error (UnpairAck.error), said as its code and words
+ * (notes' leftover: that was "its answer could not be read"). Told again
+ * later either way.
  */
-export type UnpairUntold = 'unreachable' | 'unreadable'
+export type UnpairUntold = 'unreachable' | 'unreadable' | 'refused'
 
 /**
  * Tell the other side we unpaired it. Resolves once it acknowledged (or its
  * gate refused us: it does not trust us either); else throws a FerryError
- * that untoldWhy() reads.
+ * that untoldWhy() reads: one it answered not ok with an error is that error,
+ * marked remote (fromWireError: its code, or E_PROTOCOL naming a code this
+ * ferry does not know).
  */
 export async function notifyUnpair (stream: Stream): Promise<void> {
   const pb = boundedPbStream(stream, MAX_SMALL_MESSAGE_BYTES)
@@ -33,15 +37,19 @@ export async function notifyUnpair (stream: Stream): Promise<void> {
   await stream.close({ signal }).catch(() => {})
   // its gate refused us: it does not trust us either (it unpaired us too), so there is nothing left to tell
   if (ack.error?.code === 'E_NOT_PAIRED') return
-  if (!ack.ok) throw new FerryError('E_PROTOCOL', `the answer to the unpairing is no acknowledgement${ack.error != null ? ` (${ack.error.code}: ${ack.error.message.slice(0, 512)})` : ''}`)
+  if (ack.ok) return
+  // not ok, and why: the other device said so, in a message that was read (notes' leftover: it was said as an answer that could not be read)
+  throw fromWireError(ack.error, 'other device') ?? new FerryError('E_PROTOCOL', 'the answer to the unpairing is no acknowledgement')
 }
 
 /**
- * Why notifyUnpair() (or the dial before it) failed with `err`: its answer came but could not be read (E_PROTOCOL,
- * E_MESSAGE_TOO_LARGE), else the peer was not reached; also when its stream ended with no answer at all (its daemon
- * stopping, say), as a stream cut is (review finding: that read "its answer could not be read").
+ * Why notifyUnpair() (or the dial before it) failed with `err`: the peer answered with an error of its own (remote);
+ * its answer came but could not be read (E_PROTOCOL, E_MESSAGE_TOO_LARGE), else the peer was not reached; also when
+ * its stream ended with no answer at all (its daemon stopping, say), as a stream cut is (review finding: that read
+ * "its answer could not be read").
  */
 export function untoldWhy (err: unknown): UnpairUntold {
+  if (err instanceof FerryError && err.remote) return 'refused'
   if (!(err instanceof FerryError) || (err.code !== 'E_PROTOCOL' && err.code !== 'E_MESSAGE_TOO_LARGE')) return 'unreachable'
   return (err.cause as { name?: unknown } | undefined)?.name === 'UnexpectedEOFError' ? 'unreachable' : 'unreadable'
 }

@@ -13,8 +13,9 @@ import { createLibp2p } from 'libp2p'
 import { HELLO_PROTOCOL, TRUST_PROTOCOL, WIRE_VERSION } from '../../src/protocol/constants.ts'
 import type { PairChannel } from '../../src/protocol/pair.ts'
 import { runInitiator } from '../../src/pairing/exchange.ts'
-import { EvilPeer } from '../helpers/evil-peer.ts'
+import { EvilPeer, pairedEvilPeer } from '../helpers/evil-peer.ts'
 import { Refusal } from '../../src/protocol/pb/common.js'
+import { Unpair, UnpairAck } from '../../src/protocol/pb/trust.js'
 import { Hello } from '../../src/protocol/pb/hello.js'
 import { WORDLIST } from '../../src/pairing/wordlist.ts'
 import { parseCode } from '../../src/pairing/code.ts'
@@ -371,6 +372,44 @@ describe('pairing', { timeout: 120_000 }, () => {
     await waitFor(() => untold(a) === 0 && untold(b) === 0 ? true : undefined, 'both to drop the unpairing the other knew of', 30_000, 250)
     expect([await pairedWith(a, b), await pairedWith(b, a)]).toEqual([false, false])
     await Promise.all([a.stop(), b.stop()])
+  })
+
+  it('an unpairing the other device answers not ok, with an error of its own, is said as what it answered (its code and words), not as an answer that could not be read, and is told again later (notes\' leftover)', async () => {
+    const a = await startDaemon({ name: 'omicron' })
+    const other = await pairedEvilPeer(a, 'pi')
+    try {
+      // the other device reads the notice and answers that it did not take it, as a daemon whose store cannot be written would say
+      let asked = 0
+      await other.node.handle(TRUST_PROTOCOL, (stream) => {
+        asked++
+        void (async () => {
+          const pb = pbStream(stream, { maxDataLength: 4096 })
+          await pb.read(Unpair, { signal: AbortSignal.timeout(5000) })
+          await pb.write({ ok: false, error: { code: 'E_IO', message: 'its trust store could not be written (disk full)' } }, UnpairAck, { signal: AbortSignal.timeout(5000) })
+          await stream.close()
+        })().catch(() => {})
+      })
+      const untold = (): number => {
+        const db = new DatabaseSync(join(a.home, 'ferry.db'), { readOnly: true })
+        try { return Number((db.prepare('SELECT count(*) AS n FROM untold_unpairs').get() as { n: number }).n) } finally { db.close() }
+      }
+      const json = await a.cli(['unpair', 'pi', '--json'])
+      expect(json.code, json.stderr).toBe(0)
+      expect(JSON.parse(json.stdout)).toEqual({ peerId: other.peerId, name: 'pi', notified: false, untold: 'refused', refusal: { code: 'E_IO', message: 'other device: its trust store could not be written (disk full)' } })
+      expect(asked).toBe(1)
+      expect(untold()).toBe(1)
+      // paired again (that clears the untold unpairing), then unpaired in human words
+      await other.pair(a)
+      await waitListed(a, other, { paired: true })
+      const human = await a.cli(['unpair', 'pi'])
+      expect(human.code, human.stderr).toBe(0)
+      expect(human.stdout).toBe(`unpaired pi (…${other.peerId.slice(-8)}) (the other device was reached, but did not take it (E_IO: other device: its trust store could not be written (disk full)): it is told again later, and lists this device as paired until then)\n`)
+      expect(human.stdout).not.toMatch(/could not be read/)
+      expect(untold()).toBe(1)
+    } finally {
+      await other.stop()
+      await a.stop()
+    }
   })
 
   it('human output: a code read from standard input pairs, both sides print both fingerprints; unpair then removes trust on both', async () => {

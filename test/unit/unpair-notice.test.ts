@@ -9,6 +9,8 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { PairingService, type PairingComponents } from '../../src/pairing/service.ts'
 import { unpairedLine } from '../../src/cli/commands/pair.ts'
+import { UnpairAck } from '../../src/protocol/pb/trust.js'
+import { lengthPrefixed } from '../../src/protocol/frames.ts'
 
 /** A pairing service that trusts one peer, reached through `dial`; the trust store's calls are noted in `untold`. */
 async function service (dial: () => Promise<Stream>): Promise<{ svc: PairingService, peerId: string, untold: string[] }> {
@@ -62,6 +64,30 @@ describe('unpairing a device that is not told', () => {
     const r = await svc.unpair(peerId)
     expect(r).toMatchObject({ peerId, notified: false, untold: 'unreachable' })
     expect(untold).toEqual([peerId])
+  })
+
+  it('reached, and it answered not ok with an error: said as what it answered, a code this ferry does not know named as such; not ok with no error stays an answer that could not be read (notes\' leftover)', async () => {
+    const answered = async (ack: Uint8Array): Promise<Awaited<ReturnType<typeof service>> & { r: Awaited<ReturnType<PairingService['unpair']>> }> => {
+      const [out, inbound] = await streamPair()
+      void (async () => {
+        for await (const _ of inbound) break
+        inbound.send(lengthPrefixed(ack))
+        await inbound.close()
+      })()
+      const s = await service(async () => out)
+      return { ...s, r: await s.svc.unpair(s.peerId) }
+    }
+    const known = await answered(UnpairAck.encode({ ok: false, error: { code: 'E_IO', message: 'its store is read-only' } }))
+    expect(known.r).toEqual({ peerId: known.peerId, name: 'bob', notified: false, untold: 'refused', refusal: { code: 'E_IO', message: 'other device: its store is read-only' } })
+    expect(known.untold).toEqual([known.peerId])
+    expect(unpairedLine(known.r, 'bob')).toMatch(/was reached, but did not take it \(E_IO: other device: its store is read-only\): it is told again later/)
+    const unknown = await answered(UnpairAck.encode({ ok: false, error: { code: 'E_LATER', message: 'busy \u001b[31mnow' } }))
+    expect(unknown.r).toMatchObject({ notified: false, untold: 'refused', refusal: { code: 'E_PROTOCOL', message: 'the other device sent an error code this ferry does not know (E_LATER), saying "busy [31mnow"' } })
+    const bare = await answered(UnpairAck.encode({ ok: false }))
+    expect(bare.r).toMatchObject({ notified: false, untold: 'unreadable' })
+    expect(bare.r).not.toHaveProperty('refusal')
+    // an older daemon's answer of the kind, or a newer one's without its words
+    expect(unpairedLine({ peerId: '12D3KooWabcdefgh', notified: false, untold: 'refused' }, 'bob')).toMatch(/did not take it \(it gave no reason\)/)
   })
 
   it('not reached: said so, and told again later', async () => {

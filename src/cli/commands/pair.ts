@@ -202,16 +202,26 @@ export async function unpair (argv: string[]): Promise<number> {
 
 /**
  * What `ferry unpair` prints of `r`, the daemon's answer (`typed`: the peer as given). A device reached whose
- * answer could not be read is said to have been reached (review finding: it read "could not be reached").
+ * answer could not be read is said to have been reached (review finding: it read "could not be reached"); one
+ * that answered it did not take the unpairing, with what it answered.
  */
 export function unpairedLine (r: ControlMethods['unpair']['result'], typed: string): string {
   const told = r.notified
     ? 'the other device was told'
-    : r.untold === 'unreadable'
-      ? 'the other device was reached, but its answer could not be read: it is told again later, and lists this device as paired until then'
-      : 'the other device could not be reached: it is told when it can be, and lists this device as paired until then'
+    : r.untold === 'refused'
+      // what it answered, not "its answer could not be read" (notes' leftover); its words cut as a wire error's are
+      ? `the other device was reached, but did not take it (${refusalWords(r.refusal)}): it is told again later, and lists this device as paired until then`
+      : r.untold === 'unreadable'
+        ? 'the other device was reached, but its answer could not be read: it is told again later, and lists this device as paired until then'
+        : 'the other device could not be reached: it is told when it can be, and lists this device as paired until then'
   // named as it was paired, not as typed (a prefix, an ID's end; user-test finding)
   return `unpaired ${sanitizeForDisplay(r.name ?? typed)} (…${r.peerId.slice(-8)}) (${told})\n`
+}
+
+/** What the other device answered to an unpairing it did not take: its code and words, made safe to print. */
+function refusalWords (refusal: { code: string, message: string } | undefined): string {
+  if (refusal == null) return 'it gave no reason'
+  return `${sanitizeForDisplay(refusal.code).slice(0, 64)}: ${sanitizeForDisplay(refusal.message.slice(0, 512))}`
 }
 
 export const autoAcceptHelp = `Usage: ferry auto-accept <peer> on|off [--json] [--home DIR]

@@ -258,7 +258,7 @@ export interface ControlMethods {
   'pair.show': { params: { expiresSec?: number }, result: PairingState }
   'pair.enter': { params: { code: string, peer?: string }, result: PairingState }
   'pair.cancel': { params: { id?: string }, result: { cancelled: boolean } }
-  unpair: { params: { peer: string }, result: { peerId: string, /** its name as paired (older daemons: none) */ name?: string, notified: boolean, /** not notified: why (older daemons: none, read as unreachable; protocol/trust.ts) */ untold?: UnpairUntold } }
+  unpair: { params: { peer: string }, result: { peerId: string, /** its name as paired (older daemons: none) */ name?: string, notified: boolean, /** not notified: why (older daemons: none, read as unreachable; protocol/trust.ts) */ untold?: UnpairUntold, /** untold 'refused': what the other device answered, its code and words (older daemons: none; they said such an answer 'unreadable') */ refusal?: { code: string, message: string } } }
   send: { params: { peer: string, paths: string[] }, result: TransferInfo }
   transfers: { params: Record<string, never>, result: TransferInfo[] }
   offers: { params: Record<string, never>, result: OfferInfo[] }
