@@ -3,6 +3,7 @@
 // operations the user asks for. Quitting only unmounts the TUI and closes its
 // own connection; it never calls anything that changes the daemon.
 
+import { randomUUID } from 'node:crypto'
 import { createElement as h, useEffect, useReducer, useRef, useState } from 'react'
 import type { ReactNode } from 'react'
 import { Box, Text, useApp, useInput, usePaste, useStdout, useWindowSize } from 'ink'
@@ -114,7 +115,7 @@ export function App (props: AppProps) {
     }
     apply({ type: 'clear' })
     // its pairing's event may come before the answer (state.ts pairedFromField)
-    if (op.op === 'pair.enter') apply({ type: 'pairEntering', entering: true })
+    if (op.op === 'pair.enter') apply({ type: 'pairEntering', entry: op.entry })
     try {
       const actions = await perform(c, op, latest.current, !display.unicode)
       if (actions.length > 0) dispatch({ type: 'batch', actions })
@@ -122,7 +123,8 @@ export function App (props: AppProps) {
       dispatch({ type: 'error', error: toFerryError(err).toJSON() })
     } finally {
       if (decision !== undefined) deciding.current.delete(decision)
-      if (op.op === 'pair.enter') dispatch({ type: 'pairEntering', entering: false })
+      // no longer waited for, where it still is this field's (an answer that came has done it already)
+      if (op.op === 'pair.enter') dispatch({ type: 'pairAnswer', entry: op.entry })
     }
   }
 
@@ -143,7 +145,8 @@ export function App (props: AppProps) {
 
   /** Enter in a field: the code entered, or the paths sent to the peer chosen (as the keys before Enter left it) */
   const submit = (field: TextFieldName, value: string): void => {
-    if (field === 'pairCode') { void runOp({ op: 'pair.enter', code: value }); return }
+    // each code sent marked as its own: its answer acts on the field it was sent from only (state.ts pairAnswer)
+    if (field === 'pairCode') { void runOp({ op: 'pair.enter', code: value, entry: randomUUID() }); return }
     const sendTo = latest.current.sendTo
     if (sendTo != null) void runOp({ op: 'send', peer: sendTo, paths: value })
     // with no peer to send to, say so rather than do nothing (review finding)
@@ -304,11 +307,7 @@ async function perform (c: ControlClientLike, op: Op, s: TuiState, ascii: boolea
     case 'pair.enter': {
       const code = op.code.trim()
       if (code === '') return [{ type: 'notice', text: 'type the code shown on the other device first' }]
-      const st = await enterCode(c, code)
-      const actions: Action[] = [{ type: 'event', name: 'pairing', data: st }]
-      // done with the field: back to the menu, where the outcome stays and keys work again
-      if (st.phase === 'paired') actions.push({ type: 'input', field: 'pairCode', value: '' }, { type: 'pairMode', mode: 'menu' })
-      return actions
+      return [{ type: 'pairAnswer', entry: op.entry, state: await enterCode(c, code) }]
     }
     case 'pair.cancel':
       await c.call('pair.cancel', { id: op.id })

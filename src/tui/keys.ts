@@ -12,7 +12,8 @@ export type Op =
   | { op: 'decline', id: string }
   | { op: 'unpair', peer: string }
   | { op: 'pair.show' }
-  | { op: 'pair.enter', code: string }
+  /** `entry`: this submission's own mark (app.ts), so that its answer acts on its own field only */
+  | { op: 'pair.enter', code: string, entry: string }
   | { op: 'pair.cancel', id: string }
   | { op: 'send', peer: string, paths: string }
   | { op: 'cancel', id: string }

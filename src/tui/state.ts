@@ -30,10 +30,12 @@ export interface TuiState {
   pairing?: PairingState
   pairMode: PairMode
   /**
-   * A code typed in the field went to the daemon (pair.enter) and is not answered yet: the daemon's event that
-   * it paired may come first, and leaves the field as the answer does (onPairing)
+   * A code typed in the field went to the daemon (pair.enter) and is not answered yet: that submission's mark
+   * (its entry). The daemon's event that it paired may come first, and leaves the field as the answer does
+   * (onPairing); the answer to a code sent from the field before it was left and opened again is not this
+   * field's (pairAnswer)
    */
-  pairEntering?: boolean
+  pairEntering?: string
   /** selected row per list screen; on Transfers the active ones, then History */
   sel: { peers: number, offers: number, transfers: number }
   /** Transfers: the one shown whole (its id), in place of the list; by id, so that the list moving under it does not change it */
@@ -64,8 +66,10 @@ export type Action =
   | { type: 'screen:step', delta: 1 | -1 }
   | { type: 'move', delta: number }
   | { type: 'pairMode', mode: PairMode }
-  /** a code entered went to the daemon (true), or its answer came (false) */
-  | { type: 'pairEntering', entering: boolean }
+  /** a code entered went to the daemon, marked `entry` */
+  | { type: 'pairEntering', entry: string }
+  /** the answer to the code marked `entry` (none: it failed before, or had none to give), whose field it may close */
+  | { type: 'pairAnswer', entry: string, state?: PairingState }
   | { type: 'input', field: TextFieldName, value: string }
   | { type: 'sendTo', peerId: string }
   /** show transfer `id` whole on Transfers, or (none) the list again */
@@ -182,8 +186,9 @@ function step (s: TuiState, a: Action): TuiState {
     case 'details': return { ...s, details: a.id }
     case 'move': return move(s, a.delta)
     // a field left, or opened again, is no longer the one whose code went to the daemon
-    case 'pairMode': return { ...s, pairMode: a.mode, pairEntering: false }
-    case 'pairEntering': return { ...s, pairEntering: a.entering }
+    case 'pairMode': return { ...s, pairMode: a.mode, pairEntering: undefined }
+    case 'pairEntering': return { ...s, pairEntering: a.entry }
+    case 'pairAnswer': return pairAnswer(s, a.entry, a.state)
     case 'input': return a.field === 'pairCode' ? { ...s, pairCode: a.value } : { ...s, sendPaths: a.value, missing: [] }
     case 'sendTo': return { ...s, sendTo: a.peerId }
     case 'unpaired': return { ...s, peers: sortPeers(s.peers.map((p) => p.peerId === a.peerId ? { ...p, paired: false } : p)) }
@@ -227,8 +232,25 @@ function onPairing (s: TuiState, p: PairingState): TuiState {
  */
 function pairedFromField (s: TuiState): TuiState {
   const p = s.pairing
-  if (s.pairMode !== 'enter' || s.pairEntering !== true || p?.role !== 'enter' || p.phase !== 'paired') return s
-  return { ...s, pairMode: 'menu', pairCode: '', pairEntering: false }
+  if (s.pairMode !== 'enter' || s.pairEntering === undefined || p?.role !== 'enter' || p.phase !== 'paired') return s
+  return { ...s, pairMode: 'menu', pairCode: '', pairEntering: undefined }
+}
+
+/**
+ * The answer to the code marked `entry`. The field's own (its entry still in flight): its outcome, and the field
+ * closed where it paired. One sent from the field before it was left (and opened again, maybe with another code
+ * in flight): no answer to this field, left alone, with what is typed and what waits (notes' leftover: it closed
+ * the field, or ended the other code's wait); its outcome shown only where no code of the field waits, as the
+ * daemon's events for it have said it already.
+ */
+function pairAnswer (s: TuiState, entry: string, st: PairingState | undefined): TuiState {
+  if (s.pairEntering !== entry) return st == null || s.pairEntering !== undefined ? s : onPairing(s, st)
+  const answered = st == null ? s : onPairing(s, st)
+  if (answered.pairEntering !== entry) return answered
+  // done with the field: back to the menu, where the outcome stays and keys work again
+  return st?.phase === 'paired' && answered.pairMode === 'enter'
+    ? { ...answered, pairMode: 'menu', pairCode: '', pairEntering: undefined }
+    : { ...answered, pairEntering: undefined }
 }
 
 /**

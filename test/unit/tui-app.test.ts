@@ -371,6 +371,39 @@ describe('ferry tui App', () => {
     expect(r2.lastFrame()).toContain('7-vio')
   })
 
+  it('two codes in flight, the field left and opened again between them: the first code\'s answer (paired, or failed) leaves the second\'s field and its wait alone, and the second\'s pairing event still closes its field (notes\' leftover: the first answer closed the field, or ended the second\'s "entering")', async () => {
+    const bob = { peerId: peers[2].peerId, name: 'bob', fingerprint: 'b0b0-b0b0-b0b0-b0b0' }
+    const firstAnswers: Array<['paired' | 'failed', PairingState | FerryError]> = [
+      ['paired', { id: 'p1', role: 'enter', phase: 'paired', peer: { peerId: peers[0].peerId, name: 'alice-desktop', fingerprint: 'ff' } }],
+      ['failed', new FerryError('E_PAIRING_EXPIRED', 'no peer is showing code number 111')]
+    ]
+    for (const [how, first] of firstAnswers) {
+      const answers: Array<{ resolve: (st: PairingState) => void, reject: (err: Error) => void }> = []
+      const f = fakeClient({ 'pair.enter': async () => await new Promise<PairingState>((resolve, reject) => { answers.push({ resolve, reject }) }) })
+      const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+      await press(r, '2', 'e', '111-first-code', '\r')
+      await vi.waitFor(() => { expect(answers).toHaveLength(1) })
+      // Esc, e: a new field, and a second code sent from it while the first is not answered
+      await press(r, '\u001b', 'e', '222-second-code', '\r')
+      await vi.waitFor(() => { expect(answers).toHaveLength(2) })
+      // the first code's answer is no answer to this field's code
+      if (first instanceof FerryError) answers[0].reject(first); else answers[0].resolve(first)
+      await tick()
+      expect(r.lastFrame(), how).toContain('Enter the code')
+      expect(r.lastFrame(), how).toContain('222-second-code')
+      // the second one's pairing event before its answer: this field's code paired, straight to the menu
+      const before = r.frames.length
+      f.emit('pairing', { id: 'p2', role: 'enter', phase: 'paired', peer: bob })
+      await tick()
+      expect(expectFits(r.lastFrame()), how).toContain('Last pairing: ✓ paired with bob')
+      answers[1].resolve({ id: 'p2', role: 'enter', phase: 'paired', peer: bob })
+      await tick()
+      expect(expectFits(r.lastFrame()), how).toContain('e  enter a code')
+      expect(r.frames.slice(before).filter((x) => x.includes('Enter the code') && x.includes('paired with')), how).toEqual([])
+      r.unmount()
+    }
+  })
+
   it('a wrong code is said once, as the outcome under the field, not also on the error line (user-test finding: twice); the daemon\'s event for it changes nothing', async () => {
     const message = 'the code does not match (key confirmation failed); the code is now burned, show a new one'
     const failed: PairingState = { id: 'p9', role: 'enter', phase: 'failed', error: { code: 'E_PAIRING_FAILED', message } }
