@@ -46,11 +46,14 @@ export function buildHandlers (d: Daemon): Handlers {
       return shown
     },
     'pair.enter': async (p, { socket }) => {
+      // the asker's mark, given back on the pairing's states: a TUI tells its own pairing from another client's by it
+      if (p.tag !== undefined && (typeof p.tag !== 'string' || p.tag === '' || p.tag.length > 128)) throw new FerryError('E_BAD_REQUEST', 'parameter "tag" must be a string of 1 to 128 characters')
+      const tag = p.tag as string | undefined
       // Ctrl-C on `ferry pair CODE` (or the TUI quit) while the exchange waits on the other device: the pairing
       // is given up, not finished by the daemon alone (user-test finding: the two devices paired after the
       // person had pressed Ctrl-C)
       return await whileAsked(socket, 'the `ferry pair` that typed the code stopped (Ctrl-C) before the pairing was done',
-        async (signal) => await d.pairing.enter(requireString(p, 'code'), typeof p.peer === 'string' && p.peer !== '' ? p.peer : undefined, signal))
+        async (signal) => await d.pairing.enter(requireString(p, 'code'), typeof p.peer === 'string' && p.peer !== '' ? p.peer : undefined, signal, tag))
     },
     'pair.cancel': (p) => ({ cancelled: d.pairing.cancel(typeof p.id === 'string' ? p.id : undefined) }),
     unpair: async (p) => {

@@ -212,14 +212,17 @@ export class PairingService {
     await ch.close()
   }
 
-  /** Initiator: the user typed a code here. `signal`: what asked went away (handlers.ts); the pairing is given up where it still can be (runInitiator) */
-  async enter (input: string, peer?: string, signal?: AbortSignal): Promise<PairingState> {
+  /**
+   * Initiator: the user typed a code here. `signal`: what asked went away (handlers.ts); the pairing is given up where it still can be (runInitiator).
+   * `tag`: the asker's mark, on every state of this pairing (its events too), so that it tells them from another client's.
+   */
+  async enter (input: string, peer?: string, signal?: AbortSignal, tag?: string): Promise<PairingState> {
     const code = parseCode(input)
     // typed on the device that shows it (user-test finding: "no peer is showing code number …", which it was); the code stays shown
     // the whole code: another device's code may share the number (review finding)
     if (this.shown != null && this.shown.code.normalized === code.normalized) throw new FerryError('E_PAIRING_FAILED', `code number ${code.nameplate} is shown by this device itself: type it on the other device`)
     const id = randomUUID()
-    const state: PairingState = { id, role: 'enter', phase: 'exchanging' }
+    const state: PairingState = { id, role: 'enter', phase: 'exchanging', ...(tag !== undefined ? { tag } : {}) }
     this.c.emit({ ...state })
     try {
       const { peerId, peerName } = await this.tryCandidates(code, peer, signal)

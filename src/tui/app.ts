@@ -275,13 +275,14 @@ function notAnswering (home: string, pid: number | undefined, ui: Ui): ReactNode
  * finding: a wrong code was said twice). Also one the daemon turned down
  * before it began (not a code, this device's own), which has no event.
  */
-async function enterCode (c: ControlClientLike, code: string): Promise<PairingState> {
+async function enterCode (c: ControlClientLike, code: string, entry: string): Promise<PairingState> {
   try {
-    return await c.call('pair.enter', { code })
+    // marked: the daemon gives the mark back on this pairing's events, which tells them from another client's (state.ts pairedFromField)
+    return await c.call('pair.enter', { code, tag: entry })
   } catch (err) {
     const fe = toFerryError(err)
     // an id of its own: the daemon's event for the same failure, which may come after, takes its place
-    return { id: 'typed', role: 'enter', phase: failedPairingPhase(fe.code), error: fe.toJSON() }
+    return { id: 'typed', role: 'enter', phase: failedPairingPhase(fe.code), error: fe.toJSON(), tag: entry }
   }
 }
 
@@ -307,7 +308,7 @@ async function perform (c: ControlClientLike, op: Op, s: TuiState, ascii: boolea
     case 'pair.enter': {
       const code = op.code.trim()
       if (code === '') return [{ type: 'notice', text: 'type the code shown on the other device first' }]
-      return [{ type: 'pairAnswer', entry: op.entry, state: await enterCode(c, code) }]
+      return [{ type: 'pairAnswer', entry: op.entry, state: await enterCode(c, code, op.entry) }]
     }
     case 'pair.cancel':
       await c.call('pair.cancel', { id: op.id })

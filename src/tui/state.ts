@@ -227,12 +227,14 @@ function onPairing (s: TuiState, p: PairingState): TuiState {
 /**
  * The code entered in the field paired: back to the menu, where the outcome stays, whether the daemon's event
  * says so before the answer to pair.enter or after (review finding: the event first showed the outcome under
- * the field a moment). Only for a code sent from the field (pairEntering): another client's pairing leaves a
- * field being typed in alone.
+ * the field a moment). Only for the code sent from the field, as its mark on the pairing's states says
+ * (PairingState.tag, pairEntering): another client's pairing (`ferry pair CODE`), or a code sent from the field
+ * before it was left, ending as this code goes leaves the field alone (notes' leftover: any pairing closed it).
+ * An older daemon gives no mark back: the field closes with the answer (pairAnswer).
  */
 function pairedFromField (s: TuiState): TuiState {
   const p = s.pairing
-  if (s.pairMode !== 'enter' || s.pairEntering === undefined || p?.role !== 'enter' || p.phase !== 'paired') return s
+  if (s.pairMode !== 'enter' || s.pairEntering === undefined || p?.tag !== s.pairEntering || p.role !== 'enter' || p.phase !== 'paired') return s
   return { ...s, pairMode: 'menu', pairCode: '', pairEntering: undefined }
 }
 

@@ -12,6 +12,8 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { HELLO_PROTOCOL, TRUST_PROTOCOL, WIRE_VERSION } from '../../src/protocol/constants.ts'
 import type { PairChannel } from '../../src/protocol/pair.ts'
+import type { PairingState } from '../../src/daemon/control/types.ts'
+import { connectControl } from '../../src/daemon/control/client.ts'
 import { runInitiator } from '../../src/pairing/exchange.ts'
 import { EvilPeer, pairedEvilPeer } from '../helpers/evil-peer.ts'
 import { Refusal } from '../../src/protocol/pb/common.js'
@@ -505,6 +507,35 @@ describe('pairing', { timeout: 120_000 }, () => {
     await new Promise((resolve) => setTimeout(resolve, 8000))
     expect(failedDials().length).toBe(count)
     await Promise.all([a.stop(), c2.stop()])
+  })
+
+  it('a code entered with a mark (pair.enter\'s tag, as the TUI gives each code it sends) has it on every state of its pairing, its events and its answer; `ferry pair CODE`\'s, given none, have none; a mark that is no short string is refused (notes\' leftover: the TUI took another client\'s pairing for its own)', async () => {
+    const [a, b] = await linkedPair(['zeta', 'eta'])
+    const ctl = await connectControl(b.home)
+    const events: PairingState[] = []
+    try {
+      await ctl.subscribe((name, data) => { if (name === 'pairing') events.push(data as PairingState) })
+      for (const tag of ['x'.repeat(129), '', 7]) {
+        await expect(ctl.call('pair.enter', { code: '1-abc', tag: tag as string })).rejects.toMatchObject({ code: 'E_BAD_REQUEST' })
+      }
+      const shown = await showCode(a)
+      const st = await ctl.call('pair.enter', { code: shown.code, peer: a.addr, tag: 'tui-entry-1' })
+      expect(st).toMatchObject({ role: 'enter', phase: 'paired', tag: 'tui-entry-1' })
+      expect((await shown.cli.done).code).toBe(0)
+      await waitFor(() => events.some((e) => e.id === st.id && e.phase === 'paired') ? true : undefined, 'the paired event of the marked code', 5000)
+      expect(events.filter((e) => e.id === st.id).map((e) => [e.phase, e.tag])).toEqual([['exchanging', 'tui-entry-1'], ['paired', 'tui-entry-1']])
+      // unpaired, and paired again by `ferry pair CODE`: no mark on its states
+      expect((await b.cli(['unpair', 'zeta'])).code).toBe(0)
+      await waitFor(async () => await pairedWith(a, b) === false ? true : undefined, 'zeta to hear of the unpairing', 10_000)
+      await pairDaemons(a, b)
+      await waitFor(() => events.some((e) => e.id !== st.id && e.role === 'enter' && e.phase === 'paired') ? true : undefined, 'the CLI\'s paired event', 5000)
+      const cli = events.filter((e) => e.id !== st.id)
+      expect(cli.map((e) => e.phase)).toEqual(['exchanging', 'paired'])
+      expect(cli.every((e) => !('tag' in e))).toBe(true)
+    } finally {
+      ctl.close()
+      await Promise.all([a.stop(), b.stop()])
+    }
   })
 
   it('a code typed as separate words, `ferry pair 671 lilac clubhouse`, is one code and pairs (user-test finding: "takes at most one code")', async () => {

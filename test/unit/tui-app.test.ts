@@ -299,7 +299,7 @@ describe('ferry tui App', () => {
     await press(r, '7-violet-orbit')
     expect(r.lastFrame()).toContain('7-violet-orbit')
     await press(r, '\r')
-    expect(f.calls).toContainEqual({ method: 'pair.enter', params: { code: '7-violet-orbit' } })
+    expect(f.calls).toContainEqual({ method: 'pair.enter', params: { code: '7-violet-orbit', tag: expect.any(String) } })
     expect(r.lastFrame()).toContain('paired with alice-desktop')
   })
 
@@ -308,7 +308,7 @@ describe('ferry tui App', () => {
       const f = fakeClient({ 'pair.enter': { id: 'p1', role: 'enter', phase: 'paired', peer: { peerId: peers[0].peerId, name: 'alice-desktop', fingerprint: 'ff' } } })
       const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
       await press(r, '2', 'e', burst)
-      expect(f.calls.filter((c) => c.method === 'pair.enter')).toEqual([{ method: 'pair.enter', params: { code } }])
+      expect(f.calls.filter((c) => c.method === 'pair.enter')).toEqual([{ method: 'pair.enter', params: { code, tag: expect.any(String) } }])
       expect(r.lastFrame()).toContain('paired with alice-desktop')
       r.unmount()
     }
@@ -345,7 +345,8 @@ describe('ferry tui App', () => {
     const paired: PairingState = { id: 'p1', role: 'enter', phase: 'paired', peer: { peerId: peers[0].peerId, name: 'alice-desktop', fingerprint: '1a2b-3c4d-5e6f-7a8b' } }
     let answer: ((st: PairingState) => void) | undefined
     let f: Fake | undefined
-    f = fakeClient({ 'pair.enter': async () => { f?.emit('pairing', { id: 'p1', role: 'enter', phase: 'exchanging' }); f?.emit('pairing', paired); return await new Promise<PairingState>((resolve) => { answer = resolve }) } })
+    // its events carry the mark the TUI gave its code (pair.enter's tag)
+    f = fakeClient({ 'pair.enter': async (p) => { f?.emit('pairing', { id: 'p1', role: 'enter', phase: 'exchanging', tag: p.tag }); f?.emit('pairing', { ...paired, tag: p.tag }); return await new Promise<PairingState>((resolve) => { answer = resolve }) } })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
     await press(r, '2', 'e', '7-violet-orbit')
     const before = r.frames.length
@@ -391,9 +392,10 @@ describe('ferry tui App', () => {
       await tick()
       expect(r.lastFrame(), how).toContain('Enter the code')
       expect(r.lastFrame(), how).toContain('222-second-code')
-      // the second one's pairing event before its answer: this field's code paired, straight to the menu
+      // the second one's pairing event (with its mark) before its answer: this field's code paired, straight to the menu
       const before = r.frames.length
-      f.emit('pairing', { id: 'p2', role: 'enter', phase: 'paired', peer: bob })
+      const tag = (f.calls.filter((c) => c.method === 'pair.enter')[1].params as { tag: string }).tag
+      f.emit('pairing', { id: 'p2', role: 'enter', phase: 'paired', peer: bob, tag })
       await tick()
       expect(expectFits(r.lastFrame()), how).toContain('Last pairing: ✓ paired with bob')
       answers[1].resolve({ id: 'p2', role: 'enter', phase: 'paired', peer: bob })
@@ -402,6 +404,47 @@ describe('ferry tui App', () => {
       expect(r.frames.slice(before).filter((x) => x.includes('Enter the code') && x.includes('paired with')), how).toEqual([])
       r.unmount()
     }
+  })
+
+  it('another client\'s pairing (`ferry pair CODE` on the same daemon) that ends as this TUI sends its code leaves the field, with the code, waiting for its own; so does the event of a code sent from the field before it was left; the field\'s own event closes it (notes\' leftover: any pairing that ended closed it)', async () => {
+    const bob = { peerId: peers[2].peerId, name: 'bob', fingerprint: 'b0b0-b0b0-b0b0-b0b0' }
+    const alice = { peerId: peers[0].peerId, name: 'alice-desktop', fingerprint: 'ff' }
+    const answers: Array<(st: PairingState) => void> = []
+    let f: Fake | undefined
+    f = fakeClient({
+      'pair.enter': async (p) => {
+        // the CLI's pairing ends at this moment: its events carry no mark, or the CLI's own
+        if (answers.length === 0) { f?.emit('pairing', { id: 'cli1', role: 'enter', phase: 'paired', peer: alice }); f?.emit('pairing', { id: 'cli2', role: 'enter', phase: 'paired', peer: alice, tag: 'the-cli' }) }
+        return await new Promise<PairingState>((resolve) => { answers.push((st) => { resolve({ ...st, tag: p.tag }) }) })
+      }
+    })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, '2', 'e', '111-first-code', '\r')
+    await vi.waitFor(() => { expect(answers).toHaveLength(1) })
+    await tick()
+    expect(r.lastFrame()).toContain('Enter the code')
+    expect(r.lastFrame()).toContain('111-first-code')
+    const tags = (): unknown[] => f?.calls.filter((c) => c.method === 'pair.enter').map((c) => (c.params as { tag?: unknown }).tag) ?? []
+    expect(tags()).toEqual([expect.any(String)])
+    // Esc, e, a second code: the first code's event (its own mark) is no longer this field's
+    await press(r, '\u001b', 'e', '222-second-code', '\r')
+    await vi.waitFor(() => { expect(answers).toHaveLength(2) })
+    const [first, second] = tags()
+    expect(second).not.toBe(first)
+    f.emit('pairing', { id: 'p1', role: 'enter', phase: 'paired', peer: alice, tag: first as string })
+    await tick()
+    expect(r.lastFrame()).toContain('Enter the code')
+    expect(r.lastFrame()).toContain('222-second-code')
+    // its own event, before its answer: straight to the menu
+    const before = r.frames.length
+    f.emit('pairing', { id: 'p2', role: 'enter', phase: 'paired', peer: bob, tag: second as string })
+    await tick()
+    expect(expectFits(r.lastFrame())).toContain('Last pairing: ✓ paired with bob')
+    answers[1]({ id: 'p2', role: 'enter', phase: 'paired', peer: bob })
+    answers[0]({ id: 'p1', role: 'enter', phase: 'paired', peer: alice })
+    await tick()
+    expect(expectFits(r.lastFrame())).toContain('e  enter a code')
+    expect(r.frames.slice(before).filter((x) => x.includes('Enter the code') && x.includes('paired with'))).toEqual([])
   })
 
   it('a wrong code is said once, as the outcome under the field, not also on the error line (user-test finding: twice); the daemon\'s event for it changes nothing', async () => {
@@ -630,7 +673,7 @@ describe('ferry tui App', () => {
     const f2 = fakeClient({ 'pair.enter': { id: 'p1', role: 'enter', phase: 'paired', peer: { peerId: peers[0].peerId, name: 'alice-desktop', fingerprint: 'ff' } } })
     const r2 = await renderAt(h(App, { client: f2.client, connect: neverConnect, home: HOME }))
     await press(r2, '2e', '123-456\r')
-    expect(f2.calls.filter((c) => c.method === 'pair.enter')).toEqual([{ method: 'pair.enter', params: { code: '123-456' } }])
+    expect(f2.calls.filter((c) => c.method === 'pair.enter')).toEqual([{ method: 'pair.enter', params: { code: '123-456', tag: expect.any(String) } }])
   })
 
   it('a paste where no field has the keyboard is no keys: a path pasted on Offers neither accepts nor declines (its "a" and "d" would have, as keys typed fast)', async () => {
@@ -665,7 +708,7 @@ describe('ferry tui App', () => {
     await press(r, '2', '\u001b[200~605-feline\u001b[201~')
     expect(r.lastFrame()).toContain('› 605-feline')
     await press(r, '\u001b', '605-feline-slumbering\r')
-    await vi.waitFor(() => { expect(f.calls.filter((c) => c.method === 'pair.enter')).toEqual([{ method: 'pair.enter', params: { code: '605-feline-slumbering' } }]) }, { timeout: 5000 })
+    await vi.waitFor(() => { expect(f.calls.filter((c) => c.method === 'pair.enter')).toEqual([{ method: 'pair.enter', params: { code: '605-feline-slumbering', tag: expect.any(String) } }]) }, { timeout: 5000 })
   })
 
   it('a second a or d on an offer before the daemon answers the first is no second decision: one accept is asked, and no error is drawn (helper finding: it was asked again, and its E_TRANSFER_NOT_FOUND shown)', async () => {
@@ -1630,7 +1673,7 @@ describe('FERRY_ASCII (user-test finding: notices still drew "—" and "…")', 
     expect(stripAnsi(r.lastFrame() ?? '')).toContain('> cafe \\u30d9x\\u30fc\\u30bf')
     // Pair: the code field too, and the code entered is the one typed
     await press(r, '\u001b', '2', 'e', 'é-ベ', '\r')
-    await vi.waitFor(() => { expect(f.calls.filter((c) => c.method === 'pair.enter')).toEqual([{ method: 'pair.enter', params: { code: 'é-ベ' } }]) }, { timeout: 5000 })
+    await vi.waitFor(() => { expect(f.calls.filter((c) => c.method === 'pair.enter')).toEqual([{ method: 'pair.enter', params: { code: 'é-ベ', tag: expect.any(String) } }]) }, { timeout: 5000 })
     expectAscii(r, 'typed into the fields at 80x24')
     r.unmount()
     // at 30 columns a long text scrolls so that its end, and the cursor after it, stay on the line

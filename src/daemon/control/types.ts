@@ -77,6 +77,12 @@ export interface PairingState {
   expiresAt?: number
   peer?: { peerId: string, name: string, fingerprint: string }
   error?: { code: ErrorCode, message: string }
+  /**
+   * role 'enter': the mark the client that typed the code gave it (pair.enter's `tag`), on each of its states,
+   * so that a client tells its own pairing's events from another client's (the TUI closes its code field on its
+   * own only); none where it gave none (older daemons: never)
+   */
+  tag?: string
 }
 
 /** How a pairing that failed with `code` ended: its phase, as its event and the TUI's Pair screen say it. */
@@ -256,7 +262,8 @@ export interface ControlMethods {
   /** after the response, the connection streams ControlEvents */
   subscribe: { params: Record<string, never>, result: { subscribed: true } }
   'pair.show': { params: { expiresSec?: number }, result: PairingState }
-  'pair.enter': { params: { code: string, peer?: string }, result: PairingState }
+  /** tag: the asker's own mark for this pairing, at most 128 characters, given back on its states (PairingState.tag; older daemons ignore it) */
+  'pair.enter': { params: { code: string, peer?: string, tag?: string }, result: PairingState }
   'pair.cancel': { params: { id?: string }, result: { cancelled: boolean } }
   unpair: { params: { peer: string }, result: { peerId: string, /** its name as paired (older daemons: none) */ name?: string, notified: boolean, /** not notified: why (older daemons: none, read as unreachable; protocol/trust.ts) */ untold?: UnpairUntold, /** untold 'refused': what the other device answered, its code and words (older daemons: none; they said such an answer 'unreadable') */ refusal?: { code: string, message: string } } }
   send: { params: { peer: string, paths: string[] }, result: TransferInfo }
