@@ -23,10 +23,53 @@ describe('Progress', () => {
     expect(p.eta).toBeNull()
     vi.advanceTimersByTime(299)
     expect(p.rate).toBe(0)
-    // a full second: what it holds over that second, between reports as at one
+    // a second from its start, but 0.7 s from its first bytes (after a wait: the next test)
     vi.advanceTimersByTime(1)
-    expect(p.rate).toBe(60 * MiB + 64 * 1024)
+    expect(p.rate).toBe(0)
+    // a full second from its first bytes: what came after them over that second, between reports as at one
+    vi.advanceTimersByTime(300)
+    expect(p.rate).toBe(60 * MiB)
     expect(p.eta).toBe(4)
+  })
+
+  it('the time before its first bytes (the receiver planning, hash workers starting) is not averaged in: no ETA of minutes for a send of seconds (user-test finding)', () => {
+    const MiB = 1024 * 1024
+    const p = new Progress(200 * MiB)
+    // nothing for 300 ms after the answer, then 10 MiB/s
+    vi.advanceTimersByTime(300)
+    p.add(MiB / 4)
+    // its first bytes alone, after a wait, tell no rate: 0.25 MiB over the 0.3 s before them read 0.8 MiB/s, ETA 4 minutes
+    expect(p.rate).toBe(0)
+    expect(p.eta).toBeNull()
+    vi.advanceTimersByTime(300)
+    p.add(3 * MiB)
+    // under a second of bytes: no rate yet
+    expect(p.rate).toBe(0)
+    // its first full second: 10 MiB in the second after its first bytes, not 10.25 MiB over the 1.3 s since the start (7.9 MiB/s)
+    vi.advanceTimersByTime(700)
+    p.add(7 * MiB)
+    expect(p.rate / MiB).toBeCloseTo(10, 1)
+    expect(p.eta).toBe(19)
+    // the same after a reset (an offer answered, a plan made): its first second after its first bytes, not 1.5 s
+    p.reset(20 * MiB)
+    vi.advanceTimersByTime(500)
+    p.add(MiB / 4)
+    vi.advanceTimersByTime(1000)
+    p.add(10 * MiB)
+    expect(p.rate / MiB).toBeCloseTo(10, 1)
+    // nor does a first second close early: 1 s from its first bytes, not from its start
+    const q = new Progress(200 * MiB)
+    vi.advanceTimersByTime(300)
+    q.add(MiB / 4)
+    vi.advanceTimersByTime(10)
+    q.add(MiB / 4)
+    vi.advanceTimersByTime(700)
+    q.add(7 * MiB)
+    // 1,010 ms from its start, 710 from its first bytes
+    expect(q.rate).toBe(0)
+    vi.advanceTimersByTime(290)
+    q.add(2.75 * MiB)
+    expect(q.rate / MiB).toBeCloseTo(10, 1)
   })
 
   it('what a receive goes without (files refused or given up) is not waited for: left and the ETA leave it out (review finding)', () => {
