@@ -346,6 +346,42 @@ async function pairedWithSender (name: string, root: string, homeMount: string):
   return d
 }
 
+describe.skipIf(skip != null)('a receive waiting for room whose receive folder is removed', () => {
+  it('fails at the next look with E_PATH_NOT_FOUND naming the folder, on both sides, and the log says the folder is gone (notes\' leftover: logged "room in the receive folder again (or it cannot be looked at)", and let run to fail as it began)', async () => {
+    await withTmpfs('ferry-gone-rx-', 32, async (_root, mnt) => {
+      let rx: TestDaemon | undefined
+      try {
+        // its receive folder a folder of the small disk, its home elsewhere
+        rx = await pairedWithSender('rx-gone', mnt, await tempDir('ferry-gone-home-'))
+        const daemon = rx
+        const receiveDir = join(mnt, 'received')
+        const path = join(files, 'gone.bin')
+        await writeRandom(path, 8 * MiB)
+        // held for a decision from the start: 8 MiB hash before holdSenderBeforeBytes would turn auto-accept off
+        await call(daemon, 'peer.autoAccept', { peer: sender.peerId, autoAccept: false })
+        const send = spawnCli(['send', rx.peerId, path, '--json', '--home', sender.home], { timeoutMs: 60_000 })
+        await holdSenderBeforeBytes(daemon, 'gone.bin')
+        try {
+          // 1 MiB left: the receive waits for room
+          await writeFile(join(mnt, 'filler.bin'), Buffer.alloc(Math.max(0, (await freeBytes(mnt)) - MiB), 0x5a))
+        } finally {
+          sender.proc.kill('SIGCONT')
+        }
+        const id = (await waitFor(async () => (await call(daemon, 'transfers')).find((t) => t.direction === 'receive' && t.state === 'waiting' && t.error?.code === 'E_NO_SPACE'), 'the receive to wait for room', 30_000, 100)).id
+        await rm(receiveDir, { recursive: true, force: true })
+        const done = await send.done
+        expect(done.code, done.stderr).toBe(1)
+        expect(done.stderr).toMatch(new RegExp(`^ferry: E_PATH_NOT_FOUND: receiver: receive folder ${receiveDir} is gone \\(removed, or its disk unmounted\\); send again once it is back$`, 'm'))
+        expect((await call(daemon, 'transfers')).find((t) => t.id === id)).toMatchObject({ state: 'failed', error: { code: 'E_PATH_NOT_FOUND' } })
+        expect(daemon.output()).toMatch(/the receive folder is gone while a transfer waited for room there; the transfer fails/)
+        expect(daemon.output()).not.toMatch(/room in the receive folder again/)
+      } finally {
+        await rx?.stop()
+      }
+    })
+  })
+})
+
 describe.skipIf(skip != null)('full disk under ferry\'s home (its state database)', () => {
   it('a receiver whose home disk fills during a transfer fails it with E_NO_SPACE and tells the sender: `ferry send` exits 1 at once, the daemon lives (review finding: the receive was neither failed nor told, and retried every 2 s while `ferry send` hung)', async () => {
     await withTmpfs('ferry-fullhome-rx-', 16, async (root, homeMount) => {

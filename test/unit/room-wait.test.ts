@@ -58,7 +58,7 @@ function receiveOf (left: number, planned: boolean): Receiver {
   return { id: 'r', receiveDir: dir, rootHex: '0'.repeat(64), offer: { files: [image] }, progress: { left }, planned } as unknown as Receiver
 }
 
-const wait = new RoomWait({ reservedIn: () => 0, run: () => {}, log: { info: () => {} } })
+const wait = new RoomWait({ reservedIn: () => 0, run: () => {}, log: { info: () => {}, warn: () => {} } })
 
 describe('the room a receive waiting for it needs', () => {
   it('counts the bytes left that are not zeros its plan counted as held already (review finding: its zeros were left out twice)', async () => {
@@ -87,7 +87,7 @@ function roomWait (others: Receiver[]): RoomWait {
   return new RoomWait({
     reservedIn: (_dir, which) => others.filter(which).reduce((n, o) => n + o.progress.left, 0),
     run: () => {},
-    log: { info: () => {} }
+    log: { info: () => {}, warn: () => {} }
   })
 }
 
@@ -106,8 +106,8 @@ describe('RoomWait.shortage', () => {
   })
 })
 
-/** The receive side of a daemon receiving into `dir`, its runs recorded in `ran` instead of run; `c` in place of the context's parts these tests vary (who is online, the node, the store). */
-function receivesHere (c: { isOnline?: (peer: string) => boolean, node?: unknown, store?: unknown } = {}): { receives: Receives, ran: Receiver[] } {
+/** The receive side of a daemon receiving into `dir`, its runs recorded in `ran` instead of run; `c` in place of the context's parts these tests vary (who is online, the node, the store, the log). */
+function receivesHere (c: { isOnline?: (peer: string) => boolean, node?: unknown, store?: unknown, log?: unknown } = {}): { receives: Receives, ran: Receiver[] } {
   const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
   const ctx = { c: { receiveDir: dir, log: quiet, trust: { get: () => undefined }, store: {}, isOnline: () => true, peerName: () => 'beta', node: {}, ...c }, pendingStates: { write: () => true, update: () => {} }, changed: () => {}, stopping: false } as unknown as TransferContext
   const receives = new Receives(ctx)
@@ -334,5 +334,26 @@ describe('two receives waiting for room on one disk, with room for one, one of w
     receives.resumeRuns(undefined, Date.now())
     await vi.waitFor(() => { expect(ran).toEqual([second]) })
     expect(first.error?.code).toBe('E_PEER_UNREACHABLE')
+  })
+})
+
+describe('a receive waiting for room whose receive folder is removed', () => {
+  it('fails at once with E_PATH_NOT_FOUND naming the folder, and the log says so (notes\' leftover: it was let run, logged "room again (or it cannot be looked at)", and failed only once its run began)', async () => {
+    const gone = mkdtempSync(join(dir, 'gone-'))
+    const logged: string[] = []
+    const log = { debug: () => {}, info: (msg: string) => { logged.push(msg) }, warn: (msg: string) => { logged.push(msg) } }
+    const { receives, ran } = receivesHere({ log, store: { files: () => new Map(), indexPartChunks: () => {} }, node: { dialProtocol: async () => { throw new Error('not in this test') } } })
+    const r = receives.newReceiver('5'.repeat(32), peerIdFromPrivateKey(key).toString(), { transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: 4 * MiB, files: [image] }, 'waiting', { receiveDir: gone, doneBytes: 3 * MiB, localBytes: 3 * MiB })
+    const full = new FerryError('E_NO_SPACE', 'the receive folder\'s disk filled up while this ran')
+    Object.assign(r, { roomAwaited: full, error: full })
+    rmSync(gone, { recursive: true })
+    receives.resumeRuns(undefined, Date.now())
+    await vi.waitFor(() => { expect(r.state).toBe('failed') })
+    expect(r.error?.code).toBe('E_PATH_NOT_FOUND')
+    expect(r.error?.message).toContain(gone)
+    expect(r.waitsFor).toBeUndefined()
+    expect(ran).toEqual([])
+    expect(logged.join('\n')).not.toMatch(/room .*again/)
+    expect(logged.join('\n')).toMatch(/receive folder .*gone/)
   })
 })

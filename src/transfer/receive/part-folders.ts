@@ -63,6 +63,11 @@ export function watchPartFolder (dir: string, onGone: () => void, everyMs = PART
   return () => { clearInterval(timer) }
 }
 
+/** Why a receive cannot go on in `receiveDir`: nothing is there (removed, or its disk unmounted). Its run says so as it begins (makePartFolder), and one waiting for room as it looks at the disk (room-wait.ts). */
+export function receiveFolderGone (receiveDir: string): FerryError {
+  return new FerryError('E_PATH_NOT_FOUND', `receive folder ${receiveDir} is gone (removed, or its disk unmounted); send again once it is back`)
+}
+
 /**
  * Make (or find) a receive's part folder, `.ferry-part/<root>/` in the
  * receive folder, this user's only. Neither level may be a symbolic link:
@@ -77,7 +82,7 @@ export async function makePartFolder (receiveDir: string, rootHex: string): Prom
   // the disk under the mount point, which the rest of the receive would fill
   // (review finding). A new offer's admission makes it, as the daemon's start does.
   await stat(receiveDir).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') throw new FerryError('E_PATH_NOT_FOUND', `receive folder ${receiveDir} is gone (removed, or its disk unmounted); send again once it is back`)
+    if (err.code === 'ENOENT') throw receiveFolderGone(receiveDir)
     throw toFerryError(err, 'E_IO')
   })
   // another receive that ends removes `.ferry-part` when it looks empty

@@ -891,10 +891,28 @@ export class Receiver {
     if (fe.code === 'E_NO_SPACE' && !this.controller.signal.aborted && await this.awaitRoom(fe)) return
     // cancelled or stopped while the disk was looked at: that is how it ends
     if (this.finished || this.stopping) return
+    await this.fail(fe)
+  }
+
+  /** Fail with `fe`: what it verified is kept for a re-send, and its sender is told (best effort: one away learns it at its next probe). */
+  private async fail (fe: FerryError): Promise<void> {
     this.deps.log.warn('transfer failed', { id: this.id, code: fe.code, err: fe.message })
     this.keepVerifiedParts()
     this.setState('failed', fe)
     await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'failed', root: this.offer.root, signature: new Uint8Array(0), failure: fe, doneBytes: this.progress.done }).catch(() => {})
+  }
+
+  /**
+   * Its receive folder is gone while it waits for room there (room-wait.ts:
+   * removed, or its disk unmounted): it fails now with `fe` (E_PATH_NOT_FOUND),
+   * as its run would as it began (makePartFolder), instead of being let run
+   * as if the room were back, and shown going on once its sender is online
+   * when that one is away (notes' leftover).
+   */
+  receiveFolderGone (fe: FerryError): void {
+    if (this.finished || this.active || this.state !== 'waiting') return
+    this.roomAwaited = undefined
+    void this.fail(fe)
   }
 
   /**

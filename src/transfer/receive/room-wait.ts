@@ -8,14 +8,16 @@
 // (receive-room.ts), besides what the other receives there still need
 // (but those that wait for room too, or cannot run now, their sender away).
 // Must never: start a run of a receive its peer cannot serve now (the
-// caller's run() decides that), or fail a receive.
+// caller's run() decides that), or fail a receive, but one whose receive
+// folder is gone (as its run would fail as it began).
 
+import { stat } from 'node:fs/promises'
 import { FerryError, toFerryError } from '../../errors.ts'
 import { checkSpace } from '../folder/space.ts'
 import type { Receiver } from './receiver.ts'
 import { zeroBytes } from './zero-chunks.ts'
 import { spoolOf } from './receives.ts'
-import { spooledBytes } from './part-folders.ts'
+import { receiveFolderGone, spooledBytes } from './part-folders.ts'
 import { partDirFor } from '../folder/finalize.ts'
 
 /** How often the figures a waiting receive shows (free, needed) may change at most: each change is an event and a row written. */
@@ -28,7 +30,7 @@ export interface RoomWaitDeps {
   makeRoom?: (r: Receiver) => Promise<boolean>
   /** Run `r` again: there is room for it now */
   run: (r: Receiver) => void
-  log: { info: (msg: string, o: Record<string, unknown>) => void }
+  log: { info: (msg: string, o: Record<string, unknown>) => void, warn: (msg: string, o: Record<string, unknown>) => void }
 }
 
 export class RoomWait {
@@ -44,7 +46,7 @@ export class RoomWait {
     this.deps = deps
   }
 
-  /** Why the receive folder's disk lacks the room what is left of `r` needs (E_NO_SPACE), or undefined when it has it. Throws when the disk cannot be looked at (the folder gone). */
+  /** Why the receive folder's disk lacks the room what is left of `r` needs (E_NO_SPACE), or undefined when it has it. Throws when the disk cannot be looked at: E_PATH_NOT_FOUND when the folder is gone. */
   async shortage (r: Receiver): Promise<FerryError | undefined> {
     const short = await this.lack(r)
     // the part folders ended receives left there (kept a day for a re-send) go first, as for an offer that does not
@@ -65,6 +67,9 @@ export class RoomWait {
       // for one alone none would go on; they go on one after the other (one that finds the room taken waits again)
       // the spool slots its run left (chunk starts on their way in) count as room: its next plan reads them back and
       // removes them, as an offer's check counts them (review finding: asked for on top, up to its whole spool more)
+      // nothing there (removed, or its disk unmounted), as its run would find as it began (makePartFolder); statfs's
+      // ENOENT read as any failed look, and the receive ran to learn it (notes' leftover)
+      await stat(r.receiveDir).catch((err: NodeJS.ErrnoException) => { throw err.code === 'ENOENT' || err.code === 'ENOTDIR' ? receiveFolderGone(r.receiveDir) : err })
       const spooled = await spooledBytes(partDirFor(r.receiveDir, r.rootHex))
       await checkSpace(r.receiveDir, { total: left, reserved: this.deps.reservedIn(r.receiveDir, (o) => o !== r && o.waitsFor == null), spool: spoolOf(r.offer.files, left), spooled, files: 1 })
       return undefined
@@ -94,11 +99,21 @@ export class RoomWait {
   }
 
   private async lookNow (r: Receiver): Promise<void> {
-    // its folder cannot be looked at (gone, unmounted): run, and its run fails saying what (E_PATH_NOT_FOUND)
-    const short = await this.shortage(r).catch(() => undefined)
+    let short: FerryError | undefined
+    let unseen: FerryError | undefined
+    try { short = await this.shortage(r) } catch (err) { unseen = toFerryError(err) }
     if (r.finished || r.active || r.waitsFor == null) return
+    // its folder gone (removed, or its disk unmounted): it fails now, saying so (notes' leftover: it was let run, and
+    // failed as its run began, or said it went on once its sender was online when that one was away)
+    if (unseen?.code === 'E_PATH_NOT_FOUND') {
+      this.deps.log.warn('the receive folder is gone while a transfer waited for room there; the transfer fails', { id: r.id, receiveDir: r.receiveDir })
+      r.receiveFolderGone(unseen)
+      return
+    }
     if (short == null) {
-      this.deps.log.info('room in the receive folder again (or it cannot be looked at); the transfer goes on', { id: r.id })
+      // a disk that cannot be looked at otherwise (EACCES, EIO): its run says what
+      if (unseen != null) this.deps.log.info('the receive folder\'s disk cannot be looked at; the transfer runs, and says what', { id: r.id, err: unseen.message })
+      else this.deps.log.info('room in the receive folder again; the transfer goes on', { id: r.id })
       r.roomBack()
       this.deps.run(r)
       return
