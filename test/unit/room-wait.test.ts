@@ -237,7 +237,7 @@ describe('a receive waiting for room whose run left chunk starts in its spool sl
 
 describe('a receive waiting for room whose sender comes online', () => {
   /** The receive side, its receive loaded waiting for room as a restart leaves it; the sender online as `online` says, reached through the streams of `sender()`, each answered `answer` */
-  async function loaded (answer: FerryError | undefined, online: { now: boolean }): Promise<{ receives: Receives, r: Receiver, asked: ChunkRequestMsg[] }> {
+  async function loaded (answer: FerryError | undefined, online: { now: boolean }): Promise<{ receives: Receives, r: Receiver, asked: ChunkRequestMsg[], ran: Receiver[] }> {
     const asked: ChunkRequestMsg[] = []
     const node = {
       dialProtocol: async () => {
@@ -251,11 +251,11 @@ describe('a receive waiting for room whose sender comes online', () => {
         return out
       }
     }
-    const { receives } = receivesHere({ isOnline: () => online.now, node })
+    const { receives, ran } = receivesHere({ isOnline: () => online.now, node })
     const id = '1'.repeat(32)
     const offer = { transferId: Buffer.from(id, 'hex'), root: new Uint8Array(32), totalBytes: 4 * MiB, files: [image] }
     await receives.load({ id, direction: 'receive', peerId: peerIdFromPrivateKey(key).toString(), state: 'waiting', offer: encodeOffer(offer), receiveDir: dir, doneBytes: 3 * MiB, wireBytes: MiB, localBytes: 3 * MiB, errorCode: 'E_NO_SPACE', errorMessage: 'the receive folder\'s disk filled up while this ran', createdAt: Date.now() } as never)
-    return { receives, r: receives.receivers.get(id)!, asked }
+    return { receives, r: receives.receivers.get(id)!, asked, ran }
   }
 
   it('tells it again that it waits, and ends cancelled when it answers that it cancelled it while this daemon was down (its cancel lost: helper finding of a9c022a, back once a restart kept the wait)', async () => {
@@ -265,6 +265,15 @@ describe('a receive waiting for room whose sender comes online', () => {
     await vi.waitFor(() => { expect(r.state).toBe('cancelled') })
     expect(asked[0]?.waitsFor?.code).toBe('E_NO_SPACE')
     expect(asked[0]?.heldBytes).toBe(3 * MiB)
+  })
+
+  it('does not tell it that it waits when the same look lets it run (notes\' leftover: the tell went with the look, and the send showed "waiting for room" through the plan, until its first chunk was served)', async () => {
+    disk.free = margin + spoolOf([image], MiB) + MiB
+    const { receives, r, asked, ran } = await loaded(undefined, { now: true })
+    receives.resumeRuns(r.peerId, Date.now())
+    await vi.waitFor(() => { expect(ran).toEqual([r]) })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(asked).toEqual([])
   })
 
   it('tells it once while it stays online (a hello counts as coming online), and again once it was away', async () => {

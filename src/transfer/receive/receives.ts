@@ -288,9 +288,14 @@ export class Receives {
         // its sender told again once online after it was away, or after a restart here: what it shows, and one that
         // cancelled it meanwhile (its cancel lost) answers so, and it ends (Receiver.toldBack), instead of waiting for
         // room for nothing until the room came (review finding: kept over a restart, the wait no longer ran to learn it)
+        const tell = this.ctx.c.isOnline(r.peerId) && !this.toldWaiting.has(r)
         if (!this.ctx.c.isOnline(r.peerId)) this.toldWaiting.delete(r)
-        else if (!this.toldWaiting.has(r)) this.tellWaiting(r, r.waitsFor)
-        this.roomWait.look(r)
+        if (tell) this.toldWaiting.add(r)
+        // told after the look, and only if it still waits then: told with the look that let it run, the send showed
+        // "waiting for room" through the plan, until its first chunk was served (notes' leftover); one that runs
+        // learns a cancel there from its requests
+        const looked = this.roomWait.look(r)
+        if (tell) void looked.then(() => { const why = r.waitsFor; if (why != null) this.tellWaiting(r, why) })
         continue
       }
       if (!this.ctx.c.isOnline(r.peerId)) continue

@@ -35,8 +35,8 @@ export interface RoomWaitDeps {
 
 export class RoomWait {
   private readonly deps: RoomWaitDeps
-  /** Receives whose disk is being looked at now: one look at a time each */
-  private readonly looking = new Set<Receiver>()
+  /** Receives whose disk is being looked at now, with that look: one look at a time each */
+  private readonly looking = new Map<Receiver, Promise<void>>()
   /** The last look asked for, by receive folder: looks at one folder go one after the other */
   private readonly lastLook = new Map<string, Promise<void>>()
   /** When each waiting receive's figures last changed (SHOWN_EVERY_MS) */
@@ -80,10 +80,10 @@ export class RoomWait {
     }
   }
 
-  /** Look at the disk of `r`, which waits for room (Receiver.waitsFor): run it once there is room, else keep what it shows current. */
-  look (r: Receiver): void {
-    if (this.looking.has(r)) return
-    this.looking.add(r)
+  /** Look at the disk of `r`, which waits for room (Receiver.waitsFor): run it once there is room, else keep what it shows current. Resolves once that look (or the one under way) is done. */
+  async look (r: Receiver): Promise<void> {
+    const under = this.looking.get(r)
+    if (under != null) return await under
     // after the looks of the others waiting on the same folder: one let go runs (or holds its room, its sender away),
     // and counts for the next. Looked at together (the service's timer looks at all in one go) each found the room of
     // one and left the other out as waiting, and both went on, to split the room and fill the disk again (review finding)
@@ -95,7 +95,9 @@ export class RoomWait {
         this.looking.delete(r)
         if (this.lastLook.get(dir) === looked) this.lastLook.delete(dir)
       })
+    this.looking.set(r, looked)
     this.lastLook.set(dir, looked)
+    await looked
   }
 
   private async lookNow (r: Receiver): Promise<void> {
