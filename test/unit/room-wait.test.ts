@@ -16,7 +16,7 @@ import { statfs } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
-import { marginFor } from '../../src/transfer/folder/space.ts'
+import { INODE_MARGIN, marginFor } from '../../src/transfer/folder/space.ts'
 import { RoomWait } from '../../src/transfer/receive/room-wait.ts'
 import { Receives, spoolOf } from '../../src/transfer/receive/receives.ts'
 import { FerryError } from '../../src/errors.ts'
@@ -29,8 +29,8 @@ import { streamPair } from '@libp2p/utils'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 
-/** the free bytes statfs(2) answers for `dir`, on a disk of BLOCKS blocks of 4 KiB */
-const disk = vi.hoisted(() => ({ dir: '', free: 0 }))
+/** the free bytes (and file entries) statfs(2) answers for `dir`, on a disk of BLOCKS blocks of 4 KiB and 100,000 inodes */
+const disk = vi.hoisted(() => ({ dir: '', free: 0, ffree: 100_000 }))
 const BLOCKS = 2 ** 24
 
 vi.mock('node:fs/promises', async (importOriginal) => {
@@ -38,7 +38,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   const statfs = (async (path: string, opts?: object) => {
     const st = await orig.statfs(path, opts as never)
     if (disk.dir === '' || !String(path).startsWith(disk.dir)) return st
-    return Object.assign(Object.create(Object.getPrototypeOf(st) as object) as object, st, { bsize: 4096, blocks: BLOCKS, bfree: disk.free / 4096, bavail: disk.free / 4096, files: 100_000, ffree: 100_000 })
+    return Object.assign(Object.create(Object.getPrototypeOf(st) as object) as object, st, { bsize: 4096, blocks: BLOCKS, bfree: disk.free / 4096, bavail: disk.free / 4096, files: 100_000, ffree: disk.ffree })
   }) as typeof orig.statfs
   return { ...orig, statfs, default: { ...orig, statfs } }
 })
@@ -364,5 +364,31 @@ describe('a receive waiting for room whose receive folder is removed', () => {
     expect(ran).toEqual([])
     expect(logged.join('\n')).not.toMatch(/room .*again/)
     expect(logged.join('\n')).toMatch(/receive folder .*gone/)
+  })
+})
+
+describe('a receive waiting for room on a disk out of inodes', () => {
+  it('says how many file entries it still makes (part files not made, folders not here), and goes on once there are that many, not as soon as one is free (notes\' leftover: "this needs 1", the least its spool needs, and it ran to fail again)', async () => {
+    const root = '6'.repeat(64)
+    const partDir = join(dir, '.ferry-part', root)
+    mkdirSync(partDir, { recursive: true })
+    try {
+      // ten small files in a folder not here yet: three part files made before the disk ran out, and two files placed
+      const files: OfferFile[] = [{ path: 'photos', kind: 'dir', size: 0, mtimeMs: 0, mode: 0o755, chunkSize: 0, chunks: [], fileRoot: new Uint8Array(32) }]
+      for (let i = 0; i < 10; i++) files.push({ ...image, path: `photos/${i}.jpg`, size: 1, chunkSize: MiB, chunks: [Buffer.alloc(32, i + 1)] })
+      for (const i of [1, 2, 3]) writeFileSync(join(partDir, String(i)), '')
+      const r = { id: 'r', receiveDir: dir, rootHex: root, offer: { files }, progress: { left: 8 }, planned: false, settledFiles: () => new Set([9, 10]) } as unknown as Receiver
+      disk.free = margin + spoolOf(files, 8) + MiB
+      // 10 files, 2 placed, 3 with their part file: 5; and the folder
+      disk.ffree = INODE_MARGIN + 5
+      const short = await wait.shortage(r)
+      expect(short?.code).toBe('E_NO_SPACE')
+      expect(short?.message).toMatch(/can make 69 more files .*; this needs 6 and keeps 64 free/)
+      disk.ffree = INODE_MARGIN + 6
+      expect(await wait.shortage(r)).toBeUndefined()
+    } finally {
+      disk.ffree = 100_000
+      rmSync(join(dir, '.ferry-part'), { recursive: true, force: true })
+    }
   })
 })

@@ -744,6 +744,19 @@ export class Receiver {
     return kept
   }
 
+  /**
+   * The offer's entries, by index, a run makes no part file for: placed, or
+   * left out (refused by the receive folder, not served by the sender), as
+   * its last plan in this daemon's run knows them, else placed as recorded
+   * (room-wait.ts counts the file entries the rest makes).
+   */
+  settledFiles (): ReadonlySet<number> {
+    const settled = new Set(this.refusedEntries.keys())
+    if (this.files.length > 0) for (const f of this.files) { if (f.done || f.unavailable != null) settled.add(f.index) }
+    else for (const [i, f] of this.recordedFiles().entries()) if (f.done) settled.add(i)
+    return settled
+  }
+
   /** The offer's files as the store recorded them (done, and the bitmap of verified chunks), in the receive's part folder. */
   private recordedFiles (): Array<Pick<FileState, 'done' | 'entry' | 'bitmap' | 'partPath'>> {
     const saved = this.deps.store.files(this.id)

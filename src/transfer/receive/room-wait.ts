@@ -5,15 +5,18 @@
 // needs is what is left to receive, less the chunks of zeros in it (never
 // written: zero-chunks.ts), plus its spool and the disk's margin, less
 // the spool slots its run left, as an offer's room is counted up front
-// (receive-room.ts), besides what the other receives there still need
+// (receive-room.ts), and the file entries (inodes) it still makes, besides
+// what the other receives there still need
 // (but those that wait for room too, or cannot run now, their sender away).
 // Must never: start a run of a receive its peer cannot serve now (the
 // caller's run() decides that), or fail a receive, but one whose receive
 // folder is gone (as its run would fail as it began).
 
-import { stat } from 'node:fs/promises'
+import { lstat, readdir, stat, statfs } from 'node:fs/promises'
+import { join } from 'node:path'
 import { FerryError, toFerryError } from '../../errors.ts'
-import { checkSpace } from '../folder/space.ts'
+import { INODE_MARGIN, checkSpace } from '../folder/space.ts'
+import { entriesPlaced, foldersPlaced } from '../folder/safe-path.ts'
 import type { Receiver } from './receiver.ts'
 import { zeroBytes } from './zero-chunks.ts'
 import { spoolOf } from './receives.ts'
@@ -62,7 +65,7 @@ export class RoomWait {
     // (review finding: taken off again, a sparse receive was said to need nothing, and ran as soon as the margin was free)
     const left = Math.max(0, r.progress.left - (r.planned ? 0 : zeroBytes(r.offer.files)))
     try {
-      // an inode or so for its spool's slots, on top of those kept free (a disk out of inodes fails writes with ENOSPC too)
+      // the file entries (inodes) it still makes, on top of those kept free (a disk out of inodes fails writes with ENOSPC too)
       // not with the room of other receives that wait for room too: each would wait for room for all, and with room
       // for one alone none would go on; they go on one after the other (one that finds the room taken waits again)
       // the spool slots its run left (chunk starts on their way in) count as room: its next plan reads them back and
@@ -71,7 +74,7 @@ export class RoomWait {
       // ENOENT read as any failed look, and the receive ran to learn it (notes' leftover)
       await stat(r.receiveDir).catch((err: NodeJS.ErrnoException) => { throw err.code === 'ENOENT' || err.code === 'ENOTDIR' ? receiveFolderGone(r.receiveDir) : err })
       const spooled = await spooledBytes(partDirFor(r.receiveDir, r.rootHex))
-      await checkSpace(r.receiveDir, { total: left, reserved: this.deps.reservedIn(r.receiveDir, (o) => o !== r && o.waitsFor == null), spool: spoolOf(r.offer.files, left), spooled, files: 1 })
+      await checkSpace(r.receiveDir, { total: left, reserved: this.deps.reservedIn(r.receiveDir, (o) => o !== r && o.waitsFor == null), spool: spoolOf(r.offer.files, left), spooled, files: await entriesLeft(r) })
       return undefined
     } catch (err) {
       const fe = toFerryError(err)
@@ -125,4 +128,32 @@ export class RoomWait {
     this.shownAt.set(r, now)
     r.stillShort(short)
   }
+}
+
+/**
+ * The file entries (inodes) what is left of `r` makes: a part file for each
+ * file not placed (nor left out) that has none yet (its plan makes them all
+ * up front), and the folders of its offer not here yet (made as files are
+ * placed); its spool's slots and part folder are in the margin kept free
+ * (INODE_MARGIN).
+ * Counted only when the disk has fewer free than the most it could make
+ * (entriesPlaced): a look at its part folder, its record and each folder.
+ * (Notes' leftover: 1 was asked, the least its spool needs, so it ran again
+ * as soon as the margin was free, to fail at its next part file or folder,
+ * and said "this needs 1".) An earlier name of a folder a file was in the
+ * way of counts as not here: a little more, never less.
+ */
+async function entriesLeft (r: Receiver): Promise<number> {
+  const most = entriesPlaced(r.offer.files)
+  const st = await statfs(r.receiveDir)
+  // a file system that does not count them (btrfs, FUSE: 0) is never short of them (space.ts inodeShortage)
+  if (Number(st.files) === 0 || Number(st.ffree) >= most + INODE_MARGIN) return most
+  let settled: ReadonlySet<number>
+  // its record not readable now: the least, as before, rather than a count that may never be free (it runs, and waits again)
+  try { settled = r.settledFiles() } catch { return 1 }
+  const made = new Set(await readdir(partDirFor(r.receiveDir, r.rootHex)).catch(() => []))
+  let left = 0
+  for (const [i, f] of r.offer.files.entries()) if (f.kind === 'file' && !settled.has(i) && !made.has(String(i))) left++
+  for (const folder of foldersPlaced(r.offer.files)) if (await lstat(join(r.receiveDir, folder)).then((d) => !d.isDirectory(), () => true)) left++
+  return left
 }
