@@ -11,7 +11,7 @@
 // for its sender. The disk's counts are faked (statfs), but for the test of
 // the others, on a real folder's disk.
 
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { statfs } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -389,6 +389,43 @@ describe('a receive waiting for room on a disk out of inodes', () => {
     } finally {
       disk.ffree = 100_000
       rmSync(join(dir, '.ferry-part'), { recursive: true, force: true })
+    }
+  })
+})
+
+describe('a receive waiting for room, and the part folders ended receives left in the other receive folders of its disk', () => {
+  /** A part folder an ended receive left in `receiveDir` (kept a day for a re-send), of 1 MiB */
+  function keptIn (receiveDir: string): string {
+    const kept = join(receiveDir, '.ferry-part', 'cd'.repeat(32))
+    mkdirSync(kept, { recursive: true })
+    writeFileSync(join(kept, '0'), Buffer.alloc(MiB, 1))
+    return kept
+  }
+
+  it('takes their room too when it is short, in its own folder whichever it is, but not on another disk (notes\' leftover: only the current receive folder\'s went, and one waiting in an earlier folder took none)', async () => {
+    // the daemon received into `earlier` before it was started with `dir` (its --receive-dir now); /dev/shm: another disk, where there is one
+    const earlier = mkdtempSync(join(dir, 'earlier-'))
+    const shm = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/ferry-room-wait-') : undefined
+    const elsewhere = shm !== undefined && statSync(shm).dev !== statSync(dir).dev ? shm : undefined
+    try {
+      const known = [earlier, ...(elsewhere !== undefined ? [elsewhere] : [])]
+      const full = new FerryError('E_NO_SPACE', 'the receive folder\'s disk filled up while this ran')
+      for (const [c, waitsIn, other] of [['7', dir, earlier], ['8', earlier, dir]] as const) {
+        const kept = [keptIn(dir), keptIn(earlier), ...(elsewhere !== undefined ? [keptIn(elsewhere)] : [])]
+        const { receives } = receivesHere({ store: { forgetUnder: () => {}, receiveDirs: () => known }, node: { dialProtocol: async () => { throw new Error('not in this test') } } })
+        const r = receives.newReceiver(c.repeat(32), peerIdFromPrivateKey(key).toString(), { transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: 4 * MiB, files: [image] }, 'waiting', { receiveDir: waitsIn, doneBytes: 3 * MiB, localBytes: 3 * MiB })
+        Object.assign(r, { roomAwaited: full, error: full })
+        disk.free = margin
+        receives.resumeRuns(undefined, Date.now())
+        await vi.waitFor(() => { expect(existsSync(join(waitsIn, '.ferry-part', 'cd'.repeat(32))), `kept in the folder it waits in (${waitsIn})`).toBe(false) })
+        await vi.waitFor(() => { expect(existsSync(join(other, '.ferry-part', 'cd'.repeat(32))), `kept in the other folder of its disk (${other})`).toBe(false) })
+        if (elsewhere !== undefined) expect(existsSync(kept[2]), 'kept on another disk').toBe(true)
+        expect(r.waitsFor?.code).toBe('E_NO_SPACE')
+        for (const d of [dir, earlier, ...(elsewhere !== undefined ? [elsewhere] : [])]) rmSync(join(d, '.ferry-part'), { recursive: true, force: true })
+      }
+    } finally {
+      rmSync(earlier, { recursive: true, force: true })
+      if (shm !== undefined) rmSync(shm, { recursive: true, force: true })
     }
   })
 })

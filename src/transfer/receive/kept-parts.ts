@@ -6,6 +6,7 @@
 // cut from service.ts (see receives.ts, which holds the receives).
 // Must never: remove a part folder a receive under way uses.
 
+import { stat } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
 import type { Receiver } from './receiver.ts'
 import { partDirFor } from '../folder/finalize.ts'
@@ -32,10 +33,38 @@ export class KeptParts {
    * going to the current folder, never uses: review finding).
    */
   async sweepParts (minAgeMs: number, alsoKeep?: string, everyFolder = false): Promise<{ folders: number, bytes: number }> {
+    const dirs = new Set([this.ctx.c.receiveDir, ...(everyFolder ? this.ctx.c.store.receiveDirs() : [])])
+    return await this.sweepIn(dirs, minAgeMs, alsoKeep, minAgeMs > 0 ? 'unused for a day' : 'an offer needed the room')
+  }
+
+  /**
+   * For a receive waiting for room in `dir` (room-wait.ts), as for an offer
+   * that does not fit: the part folders of ended receives there, and in the
+   * other receive folders a receive was written to (the current one, those
+   * of earlier runs) on the same disk, never one an unfinished receive uses
+   * or `alsoKeep` (its own). Those are kept for a re-send as the current
+   * folder's are: a re-send goes to the current folder and copies from them
+   * (the dedup index), and no receive goes on in them but the unfinished
+   * ones kept (receives.ts receiveDirOf). Not on another disk: their room
+   * is not this one's. (Notes' leftover: only the current folder's went,
+   * none for a receive waiting in an earlier folder.) Whether any went.
+   */
+  async sweepForRoomIn (dir: string, alsoKeep: string): Promise<boolean> {
+    const devOf = async (d: string): Promise<number | undefined> => (await stat(d).catch(() => undefined))?.dev
+    const dev = await devOf(dir)
+    if (dev === undefined) return false
+    let known: string[]
+    // a store that cannot be read now: this folder's alone
+    try { known = [this.ctx.c.receiveDir, ...this.ctx.c.store.receiveDirs()] } catch { known = [] }
+    const dirs = new Set([dir])
+    for (const d of known) if (!dirs.has(d) && await devOf(d) === dev) dirs.add(d)
+    return (await this.sweepIn(dirs, 0, alsoKeep, 'a receive waiting for room needed the room')).folders > 0
+  }
+
+  private async sweepIn (dirs: Iterable<string>, minAgeMs: number, alsoKeep: string | undefined, why: string): Promise<{ folders: number, bytes: number }> {
     const keep = new Set([...this.receives.receivers.values()].filter((r) => !r.finished).map((r) => r.rootHex))
     for (const name of this.receives.prefetches.folders()) keep.add(name)
     if (alsoKeep != null) keep.add(alsoKeep)
-    const dirs = new Set([this.ctx.c.receiveDir, ...(everyFolder ? this.ctx.c.store.receiveDirs() : [])])
     const freed = { folders: 0, bytes: 0 }
     for (const dir of dirs) {
       const f = await sweepPartFolders(dir, keep, minAgeMs)
@@ -43,7 +72,7 @@ export class KeptParts {
       freed.folders += f.folders
       freed.bytes += f.bytes
     }
-    if (freed.folders > 0) this.ctx.c.log.info('removed part folders of ended receives', { folders: freed.folders, bytes: freed.bytes, why: minAgeMs > 0 ? 'unused for a day' : 'an offer needed the room' })
+    if (freed.folders > 0) this.ctx.c.log.info('removed part folders of ended receives', { folders: freed.folders, bytes: freed.bytes, why })
     return freed
   }
 

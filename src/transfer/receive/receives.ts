@@ -90,7 +90,7 @@ export class Receives {
       // kept a receive whose sender was online waiting)
       reservedIn: (dir, which) => this.reservedIn(dir, (o) => which(o) && (o.active || this.ctx.c.isOnline(o.peerId))),
       // one admission at a time: an offer admitted meanwhile may count a kept part folder as held (receive-room.ts)
-      makeRoom: async (r) => r.receiveDir === this.ctx.c.receiveDir && await this.oneAdmissionAtATime(async () => (await this.parts.sweepParts(0, r.rootHex)).folders > 0),
+      makeRoom: async (r) => await this.oneAdmissionAtATime(async () => await this.parts.sweepForRoomIn(r.receiveDir, r.rootHex)),
       // as resumeRuns does: its peer away, it waits for it now, and says so (review finding: it still said it waited for
       // room, with the figures of its last look, until its peer came back)
       run: (r) => { if (this.ctx.c.isOnline(r.peerId)) void this.runReceiver(r); else r.awaitSender(this.ctx.c.peerName(r.peerId)) },

@@ -29,7 +29,7 @@ const SHOWN_EVERY_MS = 10_000
 export interface RoomWaitDeps {
   /** What the accepted receives into `dir` (those `which` takes) still need (Receives.reservedIn) */
   reservedIn: (dir: string, which: (r: Receiver) => boolean) => number
-  /** Remove the part folders ended receives left in the folder of `r` (kept a day for a re-send): whether any went */
+  /** Remove the part folders ended receives left in the folder of `r`, and in the other receive folders on its disk (kept a day for a re-send): whether any went */
   makeRoom?: (r: Receiver) => Promise<boolean>
   /** Run `r` again: there is room for it now */
   run: (r: Receiver) => void
