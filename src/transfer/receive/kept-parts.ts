@@ -34,12 +34,13 @@ export class KeptParts {
    */
   async sweepParts (minAgeMs: number, alsoKeep?: string, everyFolder = false): Promise<{ folders: number, bytes: number }> {
     const dirs = new Set([this.ctx.c.receiveDir, ...(everyFolder ? this.ctx.c.store.receiveDirs() : [])])
-    return await this.sweepIn(dirs, minAgeMs, alsoKeep, minAgeMs > 0 ? 'unused for a day' : 'an offer needed the room')
+    return await this.sweepIn(dirs, minAgeMs, alsoKeep, minAgeMs > 0 ? 'unused for a day' : 'the room was needed')
   }
 
   /**
-   * For a receive waiting for room in `dir` (room-wait.ts), as for an offer
-   * that does not fit: the part folders of ended receives there, and in the
+   * For a receive waiting for room in `dir` (room-wait.ts), or an offer that
+   * does not fit (receive-room.ts; `why` says which): the part folders of
+   * ended receives there, and in the
    * other receive folders a receive was written to (the current one, those
    * of earlier runs) on the same disk, never one an unfinished receive uses
    * or `alsoKeep` (its own). Those are kept for a re-send as the current
@@ -47,9 +48,10 @@ export class KeptParts {
    * (the dedup index), and no receive goes on in them but the unfinished
    * ones kept (receives.ts receiveDirOf). Not on another disk: their room
    * is not this one's. (Notes' leftover: only the current folder's went,
-   * none for a receive waiting in an earlier folder.) Whether any went.
+   * none for a receive waiting in an earlier folder, and an offer was
+   * refused while ferry held room there it could give.) Whether any went.
    */
-  async sweepForRoomIn (dir: string, alsoKeep: string): Promise<boolean> {
+  async sweepForRoomIn (dir: string, alsoKeep: string, why = 'a receive waiting for room needed the room'): Promise<boolean> {
     const devOf = async (d: string): Promise<number | undefined> => (await stat(d).catch(() => undefined))?.dev
     const dev = await devOf(dir)
     if (dev === undefined) return false
@@ -58,7 +60,7 @@ export class KeptParts {
     try { known = [this.ctx.c.receiveDir, ...this.ctx.c.store.receiveDirs()] } catch { known = [] }
     const dirs = new Set([dir])
     for (const d of known) if (!dirs.has(d) && await devOf(d) === dev) dirs.add(d)
-    return (await this.sweepIn(dirs, 0, alsoKeep, 'a receive waiting for room needed the room')).folders > 0
+    return (await this.sweepIn(dirs, 0, alsoKeep, why)).folders > 0
   }
 
   private async sweepIn (dirs: Iterable<string>, minAgeMs: number, alsoKeep: string | undefined, why: string): Promise<{ folders: number, bytes: number }> {

@@ -76,7 +76,8 @@ export class ReceiveRoom {
    * Refuse an offer that does not fit (E_NO_SPACE), counting what the
    * receiver holds of it already (files in place, the part folder of an
    * earlier attempt) and what accepted receives still need. When it does not
-   * fit, the part folders of ended receives go first (part-folders.ts).
+   * fit, the part folders of ended receives go first (part-folders.ts), in
+   * every receive folder of its disk (KeptParts.sweepForRoomIn).
    */
   private async ensureSpace (offer: OfferMsg, renamed: ReadonlyMap<string, string>, refused: ReadonlyMap<string, unknown>, self?: Receiver): Promise<void> {
     const dir = this.ctx.c.receiveDir
@@ -123,8 +124,8 @@ export class ReceiveRoom {
     for (const folder of folders) if (await lstat(join(dir, folder)).then((st) => !st.isDirectory(), () => true)) newFolders++
     short = await shortage()
     if (short === undefined) return
-    const freed = await this.receives.parts.sweepParts(0, rootHex)
-    if (freed.folders > 0) short = await shortage()
+    // there, and in the other receive folders of its disk this daemon received into (kept-parts.ts says why that is safe)
+    if (await this.receives.parts.sweepForRoomIn(dir, rootHex, 'an offer needed the room')) short = await shortage()
     if (short !== undefined) throw short
   }
 }
