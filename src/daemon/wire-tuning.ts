@@ -1,11 +1,12 @@
-// Six fixes to how the libp2p stack moves bulk data, applied at run time
+// Seven fixes to how the libp2p stack moves bulk data, applied at run time
 // because the packages offer no option for them. None changes a byte on the
 // wire beyond how it is batched: yamux frames, Noise messages and TCP bytes
 // stay what any libp2p peer expects (tested against a stock node in a child
 // process). The first three were found by counting syscalls (strace -c) on a
 // 1 GiB loopback send and profiling both daemons, the fourth by tracing what
-// a kill -9 of the receiver lost, the last two (and the second's wait) by
-// following the sender's memory (docs/PERFORMANCE.md, Memory):
+// a kill -9 of the receiver lost, the fifth and sixth (and the second's
+// wait) by following the sender's memory, the seventh the receiver's
+// (docs/PERFORMANCE.md, Memory):
 //
 // 1. Yamux window updates: @chainsafe/libp2p-yamux 8 answers every data
 //    frame with a window update, one small Noise message and one write
@@ -55,6 +56,9 @@
 //    can take it: 141–151 MB, once 167 (4 runs; ArrayBuffers 5–18 MB). The same
 //    number of messages and writes; batches of four messages, each written
 //    in one writev, kept the 183 MB.
+// 7. Socket reads: Node reads every 64 KiB into a new buffer, freed only by
+//    the collector; a secured connection now reads into one buffer of its
+//    own (reused-reads.ts).
 //
 // The first three together, on two daemons sharing 2 cores, 1 GiB over
 // loopback, 4 runs each, interleaved: 10.3–11.5 CPU-s instead of
@@ -70,11 +74,12 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { StreamState, YamuxStream } from '@chainsafe/libp2p-yamux/stream'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { sealed } from '../transfer/send/send-buffers.ts'
+import { readIntoReusedBuffer } from './reused-reads.ts'
 
 const PATCHED = Symbol.for('ferry.wire-tuning')
 
 /** Which fixes are in place (a fix whose target changed shape stays off; the test checks all are on). */
-export const applied = { yamuxWindowUpdates: false, tcpCork: false, noiseDecrypt: false, yamuxPieces: false, noiseSealed: false, noiseOneMessage: false }
+export const applied = { yamuxWindowUpdates: false, tcpCork: false, noiseDecrypt: false, yamuxPieces: false, noiseSealed: false, noiseOneMessage: false, reusedReads: false }
 
 interface WindowState {
   state: StreamState
@@ -232,6 +237,7 @@ export function noiseWithoutDecryptCopy (init: Parameters<typeof noise>[0]): Noi
       applied.noiseDecrypt = noiseDecryptWithoutCopy(secured.connection)
       applied.noiseSealed = noiseEncryptTellsSealed(secured.connection)
       applied.noiseOneMessage = noiseOneMessageAtATime(secured.connection)
+      if (process.env.FERRY_REUSED_READS !== '0') applied.reusedReads = readIntoReusedBuffer(secured.connection)
       return secured
     }) as F
     encrypter.secureInbound = wrap(encrypter.secureInbound)

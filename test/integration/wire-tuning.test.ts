@@ -214,6 +214,61 @@ describe('the sending side on a live connection', () => {
   })
 })
 
+describe('the receiving side on a live connection', () => {
+  // Fix 7 (src/daemon/reused-reads.ts): each connection reads its socket into
+  // one buffer, used again for every read. Here that buffer is overwritten
+  // with junk as soon as each read has been handed on, on both ends: any
+  // part of libp2p still holding a read's bytes then would corrupt them, and
+  // Noise would refuse the message or the echo would differ.
+  for (const aesNoise of [true, false]) {
+    it(`reads into one reused buffer, and 32 MiB echo back intact though it is trashed after every read (${aesNoise ? 'AES-GCM' : 'ChaCha20-Poly1305'} Noise)`, async () => {
+      const make = async (): Promise<FerryNode> => await createNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, version: 'test', aesNoise })
+      const [a, b] = [await make(), await make()]
+      try {
+        await b.handle('/ferry-test/echo/1.0.0', async (stream) => {
+          for await (const buf of stream) {
+            if (!stream.send(buf)) await stream.onDrain()
+          }
+          await stream.close()
+        })
+        const stream = await a.dialProtocol(b.getMultiaddrs()[0], '/ferry-test/echo/1.0.0')
+        const reads = [trashEveryRead(a), trashEveryRead(b)]
+        await expectEchoIntact(stream, 32 * 1024 * 1024)
+        // every read came through the reused buffer, none as a 'data' event with a buffer of its own
+        for (const r of reads) {
+          expect(r.reads()).toBeGreaterThan(100)
+          expect(r.dataEvents()).toBe(0)
+        }
+        expect(applied.reusedReads).toBe(true)
+      } finally {
+        await a.stop()
+        await b.stop()
+      }
+    })
+  }
+})
+
+/** Overwrite `node`'s one connection's read buffer after every read; count reads and 'data' events. */
+function trashEveryRead (node: FerryNode): { reads: () => number, dataEvents: () => number } {
+  const socket = (node.getConnections()[0] as unknown as { maConn: { socket: import('node:net').Socket } }).maConn.socket
+  const own = Object.getOwnPropertySymbols(socket)
+  const kBuffer = own.find((s) => s.description === 'kBuffer')!
+  const kBufferCb = own.find((s) => s.description === 'kBufferCb')!
+  const state = socket as unknown as Record<symbol, unknown>
+  const callback = state[kBufferCb] as (n: number, buf: Uint8Array) => boolean
+  expect(typeof callback).toBe('function')
+  let reads = 0
+  let dataEvents = 0
+  state[kBufferCb] = (n: number, buf: Uint8Array) => {
+    const r = callback(n, buf)
+    reads++
+    ;(state[kBuffer] as Uint8Array).fill(0xaa)
+    return r
+  }
+  socket.on('data', () => { dataEvents++ })
+  return { reads: () => reads, dataEvents: () => dataEvents }
+}
+
 describe('a ferry node and a stock libp2p node', () => {
   let stock: ChildProcess
   let stockAddr: string
@@ -248,8 +303,8 @@ describe('a ferry node and a stock libp2p node', () => {
     // uncorked, nearly each is its own syscall on loopback
     expect(writes).toBeGreaterThan(500)
     expect(flushes).toBeLessThan(writes / 2)
-    // all six fixes found the code they replace on a live connection
-    expect(applied).toEqual({ yamuxWindowUpdates: true, tcpCork: true, noiseDecrypt: true, yamuxPieces: true, noiseSealed: true, noiseOneMessage: true })
+    // all seven fixes found the code they replace on a live connection
+    expect(applied).toEqual({ yamuxWindowUpdates: true, tcpCork: true, noiseDecrypt: true, yamuxPieces: true, noiseSealed: true, noiseOneMessage: true, reusedReads: true })
     // ferry's AES-GCM Noise was offered first and refused: the stock one it is
     expect(node.getConnections()[0].encryption).toBe('/noise')
   })
