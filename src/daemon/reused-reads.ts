@@ -1,5 +1,5 @@
 // Fix 7 of the wire tuning (wire-tuning.ts): a secured TCP connection reads
-// its socket into one buffer of its own, used again for every read.
+// its socket into one buffer, used again for every read.
 //
 // Node gives every socket read a new 64 KiB buffer, and the receiver then
 // decrypts each Noise message into another new one: two 64 KiB allocations
@@ -38,6 +38,14 @@ import { Socket } from 'node:net'
  * against 2.88–3.05).
  */
 export const REUSED_READ_BYTES = 64 * 1024
+/**
+ * One read buffer serves every connection: reads come one at a time on the
+ * event loop, and once a read's callback has returned nothing holds its
+ * bytes. So an idle connection costs no buffer of its own.
+ */
+let shared: Buffer | undefined
+const sharedReadBuffer = (): Buffer => (shared ??= Buffer.allocUnsafeSlow(REUSED_READ_BYTES))
+
 /** A Noise message with its 2-byte length: the most a decoder keeps after a read. */
 const CARRY_BYTES = 2 + 65535
 
@@ -87,8 +95,9 @@ export function readIntoReusedBuffer (secured: object): boolean {
   // bytes Node has read and not yet handed on would come after the new reads
   if (state[keys.kBuffer] != null || socket.readableLength > 0 || socket.isPaused() || socket.destroyed) return false
 
-  const read = Buffer.allocUnsafeSlow(REUSED_READ_BYTES)
-  const carry = [Buffer.allocUnsafeSlow(CARRY_BYTES), Buffer.allocUnsafeSlow(CARRY_BYTES)]
+  const read = sharedReadBuffer()
+  // allocated when first needed: a connection that only ever gets small messages needs none
+  const carry: Buffer[] = []
   let current = 0
   const onData = maConn.onData.bind(maConn) as (data: Uint8Array) => void
   const pending = maConn.readBuffer
@@ -97,24 +106,27 @@ export function readIntoReusedBuffer (secured: object): boolean {
   state[keys.kBuffer] = read
   state[keys.kBufferGen] = null
   state[keys.kBufferCb] = (nread: number): boolean => {
-    onData(read.subarray(0, nread))
-    // paused: the connection keeps what it could not hand on (rare)
-    if (pending.length > 0) {
-      for (let i = 0; i < pending.bufs.length; i++) {
-        if (pending.bufs[i].buffer === read.buffer) pending.bufs[i] = Uint8Array.prototype.slice.call(pending.bufs[i])
+    try {
+      onData(read.subarray(0, nread))
+    } finally {
+      // paused: the connection keeps what it could not hand on (rare)
+      if (pending.length > 0) {
+        for (let i = 0; i < pending.bufs.length; i++) {
+          if (pending.bufs[i].buffer === read.buffer) pending.bufs[i] = Uint8Array.prototype.slice.call(pending.bufs[i])
+        }
       }
-    }
-    // the start of a message still to come: into the other carry buffer
-    if (kept.length > 0 && kept.bufs.some((b) => b.buffer === read.buffer || b.buffer === carry[current].buffer)) {
-      const next = current ^ 1
-      const target = kept.length <= CARRY_BYTES ? carry[next] : Buffer.allocUnsafe(kept.length)
-      let offset = 0
-      for (const b of kept.bufs) {
-        target.set(b, offset)
-        offset += b.byteLength
+      // the start of a message still to come: into the other carry buffer
+      if (kept.length > 0 && kept.bufs.some((b) => b.buffer === read.buffer || b.buffer === carry[current]?.buffer)) {
+        const next = current ^ 1
+        const target = kept.length <= CARRY_BYTES ? (carry[next] ??= Buffer.allocUnsafeSlow(CARRY_BYTES)) : Buffer.allocUnsafe(kept.length)
+        let offset = 0
+        for (const b of kept.bufs) {
+          target.set(b, offset)
+          offset += b.byteLength
+        }
+        kept.bufs = [target.subarray(0, offset)]
+        current = next
       }
-      kept.bufs = [target.subarray(0, offset)]
-      current = next
     }
     return true
   }

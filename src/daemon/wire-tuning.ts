@@ -57,8 +57,8 @@
 //    number of messages and writes; batches of four messages, each written
 //    in one writev, kept the 183 MB.
 // 7. Socket reads: Node reads every 64 KiB into a new buffer, freed only by
-//    the collector; a secured connection now reads into one buffer of its
-//    own (reused-reads.ts).
+//    the collector; secured connections now read into one buffer, used
+//    again for every read (reused-reads.ts).
 //
 // The first three together, on two daemons sharing 2 cores, 1 GiB over
 // loopback, 4 runs each, interleaved: 10.3–11.5 CPU-s instead of

@@ -234,6 +234,8 @@ describe('the receiving side on a live connection', () => {
         const stream = await a.dialProtocol(b.getMultiaddrs()[0], '/ferry-test/echo/1.0.0')
         const reads = [trashEveryRead(a), trashEveryRead(b)]
         await expectEchoIntact(stream, 32 * 1024 * 1024)
+        // both ends (one process here) read into the same buffer: an idle connection holds none of its own
+        expect(reads[0].buffer).toBe(reads[1].buffer)
         // every read came through the reused buffer, none as a 'data' event with a buffer of its own
         for (const r of reads) {
           expect(r.reads()).toBeGreaterThan(100)
@@ -249,7 +251,7 @@ describe('the receiving side on a live connection', () => {
 })
 
 /** Overwrite `node`'s one connection's read buffer after every read; count reads and 'data' events. */
-function trashEveryRead (node: FerryNode): { reads: () => number, dataEvents: () => number } {
+function trashEveryRead (node: FerryNode): { buffer: unknown, reads: () => number, dataEvents: () => number } {
   const socket = (node.getConnections()[0] as unknown as { maConn: { socket: import('node:net').Socket } }).maConn.socket
   const own = Object.getOwnPropertySymbols(socket)
   const kBuffer = own.find((s) => s.description === 'kBuffer')!
@@ -266,7 +268,7 @@ function trashEveryRead (node: FerryNode): { reads: () => number, dataEvents: ()
     return r
   }
   socket.on('data', () => { dataEvents++ })
-  return { reads: () => reads, dataEvents: () => dataEvents }
+  return { buffer: state[kBuffer], reads: () => reads, dataEvents: () => dataEvents }
 }
 
 describe('a ferry node and a stock libp2p node', () => {
