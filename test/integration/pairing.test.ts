@@ -551,10 +551,16 @@ describe('pairing', { timeout: 120_000 }, () => {
   it('Ctrl-C on `ferry pair CODE` while the exchange waits on the other device gives the pairing up: neither side pairs, and the command says so, on stdout too under --json (user-test finding: the daemon finished it alone, and the two devices were paired; helper finding: killed outright, exit 130, no outcome)', async () => {
     const [a, b] = await linkedPair(['lambda', 'mu'])
     const shown = await showCode(a)
+    // the CLI under --json says nothing before its outcome: b's daemon tells when the exchange has begun, the CLI's Ctrl-C
+    // handling in place by then (a fixed 1.5 s was not always enough on a loaded box: killed before it, exit by signal)
+    const ctl = await connectControl(b.home)
+    const entered: PairingState[] = []
+    await ctl.subscribe((name, data) => { if (name === 'pairing') entered.push(data as PairingState) })
     await whileStopped(a, async () => {
       // a stopped: b's exchange waits for a's answer
       const scripted = spawnCli(['pair', shown.code, '--peer', a.addr, '--json', '--home', b.home])
-      await new Promise((resolve) => setTimeout(resolve, 1500))
+      await waitFor(() => entered.some((e) => e.role === 'enter' && e.phase === 'exchanging') ? true : undefined, 'mu to begin the exchange', 15_000)
+      await new Promise((resolve) => setTimeout(resolve, 1000))
       scripted.proc.kill('SIGINT')
       const outcome = await scripted.done
       expectError(outcome, 'E_CANCELLED')
@@ -574,6 +580,7 @@ describe('pairing', { timeout: 120_000 }, () => {
     expect(shown.cli.proc.exitCode).toBe(null)
     shown.cli.proc.kill('SIGINT')
     expect((await shown.cli.done).code).toBe(1)
+    ctl.close()
     await Promise.all([a.stop(), b.stop()])
   })
 
