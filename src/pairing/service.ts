@@ -81,14 +81,23 @@ export class PairingService {
     this.untoldTimer.unref()
     await this.c.node.handle(PAIR_PROTOCOL, (stream, connection) => { void this.respond(stream, connection) })
     await this.c.node.handle(TRUST_PROTOCOL, (stream, connection) => {
-      void handleUnpair(stream).then(() => {
-        const id = connection.remotePeer.toString()
-        if (this.c.trust.remove(id)) {
-          // said by default (quiet logs show warnings): this device no longer trusts, nor is trusted by, that peer (user-test finding: not logged)
-          this.c.log.warn('peer removed its pairing with us; trust removed', { peerId: id })
-          this.c.onTrustChanged(id)
+      const id = connection.remotePeer.toString()
+      let removed = false
+      // removed before the answer, which says whether it was (task finding: ok went first, and a failed removal was swallowed)
+      void handleUnpair(stream, () => {
+        try {
+          removed = this.c.trust.remove(id)
+        } catch (err) {
+          // answered not ok with this: the peer tells us again later
+          this.c.log.warn('peer removed its pairing with us, but we could not remove our trust in it; it tells us again later', { peerId: id, err: toFerryError(err, 'E_IO').message })
+          throw err
         }
-      }).catch(() => {})
+      }).catch(() => {}).finally(() => {
+        if (!removed) return
+        // said by default (quiet logs show warnings): this device no longer trusts, nor is trusted by, that peer (user-test finding: not logged)
+        this.c.log.warn('peer removed its pairing with us; trust removed', { peerId: id })
+        this.c.onTrustChanged(id)
+      })
     })
   }
 

@@ -2,10 +2,10 @@
 // a paired peer can make us drop trust in it.
 
 import type { Stream } from '@libp2p/interface'
-import { FerryError } from '../errors.ts'
+import { FerryError, toFerryError } from '../errors.ts'
 import { MAX_SMALL_MESSAGE_BYTES } from './constants.ts'
 import { Unpair, UnpairAck } from './pb/trust.js'
-import { boundedPbStream, fromWireError, timeoutSignal, wireReadError } from './stream.ts'
+import { boundedPbStream, fromWireError, timeoutSignal, toWireError, wireReadError } from './stream.ts'
 
 /**
  * Why a peer we unpaired was not told: `unreachable`, no stream to it, or
@@ -54,10 +54,27 @@ export function untoldWhy (err: unknown): UnpairUntold {
   return (err.cause as { name?: unknown } | undefined)?.name === 'UnexpectedEOFError' ? 'unreachable' : 'unreadable'
 }
 
-export async function handleUnpair (stream: Stream): Promise<void> {
+/**
+ * A paired peer tells us it unpaired us: `removeTrust` drops our trust in it
+ * before we answer, so that ok means it is gone (task finding: ok was sent
+ * first, and a store that failed the write after it was never said: the peer
+ * took itself as told, and we listed it as paired for good). A removal that
+ * throws is answered not ok with its error (toFerryError, E_IO for what is
+ * not the state database's own: the write to it failed), which the peer
+ * says as refused and tells again later (notifyUnpair), and is thrown here.
+ */
+export async function handleUnpair (stream: Stream, removeTrust: () => void): Promise<void> {
   const pb = boundedPbStream(stream, MAX_SMALL_MESSAGE_BYTES)
   const signal = timeoutSignal(3000)
   await pb.read(Unpair, { signal }).catch((err) => { throw wireReadError(err, 'unpair') })
+  try {
+    removeTrust()
+  } catch (err) {
+    const fe = toFerryError(err, 'E_IO')
+    await pb.write({ ok: false, error: toWireError(new FerryError(fe.code, `its trust in this device could not be removed: ${fe.message}`)) }, UnpairAck, { signal }).catch(() => {})
+    await stream.close({ signal }).catch(() => {})
+    throw fe
+  }
   await pb.write({ ok: true }, UnpairAck, { signal })
   await stream.close({ signal }).catch(() => {})
 }

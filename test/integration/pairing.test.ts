@@ -414,6 +414,29 @@ describe('pairing', { timeout: 120_000 }, () => {
     }
   })
 
+  it('a daemon told it was unpaired that cannot remove its trust (its store refuses the write) answers not ok with the error, and keeps listing the peer as paired; the unpairing is told again and taken once the store writes (task finding: it acknowledged before removing, and a failure after was swallowed)', async () => {
+    // untold unpairings asked again every 0.5 s, not 10 s
+    const [a, b] = await linkedPair(['kappa', 'lambda'], [], { FERRY_UNTOLD_RETRY_MS: '500' })
+    await pairDaemons(a, b)
+    // b's real store refuses to delete a trust row: a trigger put in by another connection to its database, the
+    // daemon's own write failing as a full or read-only disk would fail it (root passes any chmod, so that is no way)
+    const store = new DatabaseSync(join(b.home, 'ferry.db'))
+    try {
+      store.exec('PRAGMA busy_timeout = 5000; CREATE TRIGGER test_keep_trust BEFORE DELETE ON trust BEGIN SELECT RAISE(ABORT, \'the test keeps this row\'); END')
+      const r = await a.cli(['unpair', 'lambda', '--json'])
+      expect(r.code, r.stderr).toBe(0)
+      expect(JSON.parse(r.stdout)).toMatchObject({ peerId: b.peerId, notified: false, untold: 'refused', refusal: { code: 'E_IO', message: expect.stringMatching(/^other device: .*the test keeps this row/) } })
+      // and b says so, keeping a as paired (it is: its store holds it)
+      expect(await pairedWith(b, a)).toBe(true)
+      await waitFor(() => b.output().includes('could not remove our trust in it') ? true : undefined, 'lambda to log that it could not remove its trust', 5000)
+      // its store writes again: told again, b removes its trust
+      store.exec('DROP TRIGGER test_keep_trust')
+    } finally { store.close() }
+    await waitFor(async () => await pairedWith(b, a) === false ? true : undefined, 'lambda to take the unpairing told again', 15_000)
+    await waitFor(() => { const db = new DatabaseSync(join(a.home, 'ferry.db'), { readOnly: true }); try { return Number((db.prepare('SELECT count(*) AS n FROM untold_unpairs').get() as { n: number }).n) === 0 ? true : undefined } finally { db.close() } }, 'kappa to drop the unpairing once told', 15_000)
+    await Promise.all([a.stop(), b.stop()])
+  })
+
   it('human output: a code read from standard input pairs, both sides print both fingerprints; unpair then removes trust on both', async () => {
     const [a, b] = await linkedPair(['eta', 'theta'])
     const shown = spawnCli(['pair', '--home', a.home], { env: { FERRY_CODE: '' } })
