@@ -104,6 +104,12 @@ describe('SendProgress (ferry send on a terminal)', () => {
     r.rerender(h(SendProgress, { peer: 'alice', paths: 2, transfer: sending({ state: 'waiting' }) }))
     await tick()
     expect(expectFits(r.lastFrame()).replace(/\s+/g, ' ')).toContain('the receiver is unreachable; the transfer resumes when it is back… Ctrl-C cancels')
+    // its receiver gone, with the reason the daemon gives (sends.ts peerWentOffline): that it goes on is said once, by the hint (user-test finding: the reason said it too)
+    r.rerender(h(SendProgress, { peer: 'alice', paths: 2, transfer: sending({ state: 'waiting', error: { code: 'E_PEER_UNREACHABLE', message: 'alice went offline (its connection closed)' } }) }))
+    await tick()
+    const gone = expectFits(r.lastFrame()).replace(/\s+/g, ' ')
+    expect(gone).toContain('E_PEER_UNREACHABLE: alice went offline (its connection closed)')
+    expect(gone.match(/goes on|resumes/g)).toHaveLength(1)
     // one that waits its turn there is not told its receiver is unreachable: it is online and receiving (review finding)
     const turn = { code: 'E_LIMIT' as const, message: 'waiting its turn: alice starts it after receives under way there (it runs a few at a time from one device, and one at a time of the same files)' }
     r.rerender(h(SendProgress, { peer: 'alice', paths: 2, transfer: sending({ state: 'waiting', error: turn }) }))

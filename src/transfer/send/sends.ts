@@ -180,8 +180,13 @@ export class Sends {
     for (const s of this.senders.values()) if (s.peerId === peerId && (s.state === 'fetching' || waitsThere(s))) this.setSendState(s, 'waiting', this.peerWentOffline(peerId))
   }
 
+  /**
+   * Why alone: what it waits for and that it goes on is the state's, which each client words with how to stop it
+   * (`ferry send`'s WaitNotes, its live view's hint, the TUI's "waiting for peer"). User-test finding: this said "the
+   * send goes on when it is back" too, and `ferry send` said it twice, piped and in its live view.
+   */
   private peerWentOffline (peerId: string): FerryError {
-    return new FerryError('E_PEER_UNREACHABLE', `${this.ctx.c.peerName(peerId)} went offline (its connection closed); the send goes on when it is back`)
+    return new FerryError('E_PEER_UNREACHABLE', `${this.ctx.c.peerName(peerId)} went offline (its connection closed)`)
   }
 
   /**
