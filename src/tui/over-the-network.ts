@@ -1,4 +1,5 @@
-// What a transfer says of the bytes that crossed the network, beside what
+// What a transfer says of the bytes it carried over the network (a send's:
+// what it served, an upper bound after an interruption; TransferInfo.wireBytes), beside what
 // arrived: the summary of `ferry send` and `ferry wait`, and the TUI's
 // details of a transfer, in the same words.
 

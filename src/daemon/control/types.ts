@@ -171,7 +171,16 @@ export interface TransferInfo {
   folders?: number
   totalBytes: number
   doneBytes: number
-  /** bytes that actually crossed the network for this transfer (dedup and resume make it smaller) */
+  /**
+   * File data this transfer carried over the network, what went again included (dedup and resume make it smaller
+   * than the total; the offer, requests and framing are not in it). A receive counts what its reader took off the
+   * connection (as recorded, about once a second: a kill -9 of it loses the last of that count). A send counts what it
+   * served, handed to its connection, which it cannot tell from what crossed: what was on its way when the link or
+   * the receiver went is counted though it never arrived. After a receiver's kill -9 that is up to ~6.4 MiB more than
+   * went again (docs/PERFORMANCE.md, "The kill -9 bound"; a user test counted ~6 MiB where `ss` measured 0.94–2.35 MB
+   * sent twice). An upper bound, then, on a send that was interrupted (task finding: this said "bytes that actually
+   * crossed the network").
+   */
   wireBytes: number
   /** bytes per second, smoothed */
   rate: number
