@@ -16,7 +16,8 @@
 // after that is copied out here:
 // - Noise's decoder keeps the start of a message whose end has not come
 //   (almost always: messages are 65,537 bytes with their length, reads at
-//   most 65,536), copied into one of two carry buffers of this connection;
+//   most 65,536), copied into one of two carry buffers of this connection,
+//   and what later reads add to it copied in behind it;
 // - the connection keeps what it could not hand on while paused (new
 //   buffers: rare).
 // Only after Noise's handshake, on a socket with nothing queued, and only
@@ -115,17 +116,33 @@ export function readIntoReusedBuffer (secured: object): boolean {
           if (pending.bufs[i].buffer === read.buffer) pending.bufs[i] = Uint8Array.prototype.slice.call(pending.bufs[i])
         }
       }
-      // the start of a message still to come: into the other carry buffer
+      // the start of a message still to come: into a carry buffer
       if (kept.length > 0 && kept.bufs.some((b) => b.buffer === read.buffer || b.buffer === carry[current]?.buffer)) {
-        const next = current ^ 1
-        const target = kept.length <= CARRY_BYTES ? (carry[next] ??= Buffer.allocUnsafeSlow(CARRY_BYTES)) : Buffer.allocUnsafe(kept.length)
-        let offset = 0
-        for (const b of kept.bufs) {
-          target.set(b, offset)
-          offset += b.byteLength
+        // already at the front of the current carry: only what came after it
+        // is copied, behind it (copying it all again at every read would cost
+        // a message that comes in n reads n/2 times its length: small reads,
+        // as on a LAN or from a peer that writes a few bytes at a time). Past
+        // what is kept, that carry holds nothing anyone still reads.
+        const head = kept.bufs[0]
+        const own = carry[current]
+        if (own != null && head.buffer === own.buffer && head.byteOffset === own.byteOffset && kept.length <= CARRY_BYTES) {
+          let offset = head.byteLength
+          for (let i = 1; i < kept.bufs.length; i++) {
+            own.set(kept.bufs[i], offset)
+            offset += kept.bufs[i].byteLength
+          }
+          kept.bufs = [own.subarray(0, offset)]
+        } else {
+          const next = current ^ 1
+          const target = kept.length <= CARRY_BYTES ? (carry[next] ??= Buffer.allocUnsafeSlow(CARRY_BYTES)) : Buffer.allocUnsafe(kept.length)
+          let offset = 0
+          for (const b of kept.bufs) {
+            target.set(b, offset)
+            offset += b.byteLength
+          }
+          kept.bufs = [target.subarray(0, offset)]
+          current = next
         }
-        kept.bufs = [target.subarray(0, offset)]
-        current = next
       }
     }
     return true

@@ -123,6 +123,38 @@ describe('socket reads into one reused buffer', () => {
     for (let i = 0; i < sent.length; i++) expect(messages[i].equals(sent[i]), `message ${i}`).toBe(true)
   })
 
+  it('a message that comes in many small reads is copied into the carry once, not again with every read', async () => {
+    // On a LAN, or from a peer that writes a few bytes at a time, a 64 KiB
+    // Noise message can take dozens of reads. Copying all that was kept so
+    // far at every read would cost (reads / 2) x 64 KiB per message.
+    const { writer, messages, reads } = await pair()
+    const message = randomBytes(65535)
+    const wire = Buffer.concat([Buffer.from([0xff, 0xff]), message])
+    const CARRY = 2 + 65535
+    let carried = 0
+    const set = Uint8Array.prototype.set
+    Uint8Array.prototype.set = function (this: Uint8Array, src: ArrayLike<number>, offset?: number) {
+      if (this.byteLength === CARRY) carried += src.length
+      return set.call(this, src, offset)
+    }
+    try {
+      // 1 KiB at a time, each written once the one before it has been read: 65 reads
+      for (let at = 0; at < wire.length; at += 1024) {
+        const before = reads()
+        writer.write(wire.subarray(at, at + 1024))
+        for (let i = 0; i < 200 && reads() === before; i++) await sleep(2)
+      }
+      for (let i = 0; i < 200 && messages.length < 1; i++) await sleep(10)
+    } finally {
+      Uint8Array.prototype.set = set
+    }
+    expect(messages.length).toBe(1)
+    expect(messages[0].equals(message)).toBe(true)
+    expect(reads()).toBeGreaterThan(60)
+    // each byte once, but the last read's, which ends the message
+    expect(carried).toBeLessThanOrEqual(wire.length)
+  })
+
   it('leaves a socket with bytes queued, or already reading into a buffer of its own, as it is', async () => {
     const { conn } = await pair()
     // the socket above already reads the reused way
