@@ -227,6 +227,17 @@ function noiseOneMessageAtATime (connection: object): boolean {
 
 type NoiseFactory = ReturnType<typeof noise>
 
+/**
+ * Whether a secured connection decrypts with decryptWithoutCopy, which puts
+ * the plaintext of a message split across reads in a new buffer (and the
+ * message stream's decoder hands on only such lists). Reused reads
+ * (reused-reads.ts) depend on it: libp2p-noise's own decrypt writes the
+ * plaintext over the ciphertext, which would then be the read buffer.
+ */
+function decryptsIntoNewBuffers (connection: object): boolean {
+  return (connection as { decrypt?: unknown }).decrypt === decryptWithoutCopy
+}
+
 /** noise(init), whose secured connections decrypt without the copy. */
 export function noiseWithoutDecryptCopy (init: Parameters<typeof noise>[0]): NoiseFactory {
   const factory = noise(init)
@@ -237,7 +248,9 @@ export function noiseWithoutDecryptCopy (init: Parameters<typeof noise>[0]): Noi
       applied.noiseDecrypt = noiseDecryptWithoutCopy(secured.connection)
       applied.noiseSealed = noiseEncryptTellsSealed(secured.connection)
       applied.noiseOneMessage = noiseOneMessageAtATime(secured.connection)
-      if (process.env.FERRY_REUSED_READS !== '0') applied.reusedReads = readIntoReusedBuffer(secured.connection)
+      // fix 7 only where fix 3's decrypt is this connection's: the stock one writes a
+      // message that sits in one read over its ciphertext, into the reused read buffer
+      if (process.env.FERRY_REUSED_READS !== '0' && decryptsIntoNewBuffers(secured.connection)) applied.reusedReads = readIntoReusedBuffer(secured.connection)
       return secured
     }) as F
     encrypter.secureInbound = wrap(encrypter.secureInbound)

@@ -250,6 +250,78 @@ describe('the receiving side on a live connection', () => {
   }
 })
 
+describe('reused reads need a decrypt that writes into new buffers', () => {
+  // libp2p-noise's own decrypt writes the plaintext over the ciphertext (its
+  // `dst`): for a small ChaCha20-Poly1305 message that sits in one read, over
+  // the reused read buffer, where yamux and the stream's reader still hold it
+  // when the next read comes. Fix 3's decrypt never does; a connection that
+  // does not decrypt with it (an upgrade that changed its shape) reads as before.
+  it('a connection whose decrypt writes into its input keeps Node\'s own read buffers, and small messages echo back intact', async () => {
+    const make = async (): Promise<FerryNode> => await createNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, version: 'test', aesNoise: false })
+    const [a, b] = [await make(), await make()]
+    let proto: Record<string, unknown> | undefined
+    let patched: unknown
+    try {
+      await b.handle('/ferry-test/echo/1.0.0', async (stream) => {
+        for await (const buf of stream) {
+          if (!stream.send(buf)) await stream.onDrain()
+        }
+        await stream.close()
+      })
+      // the stock decrypt on libp2p-noise's stream class, for the next connection
+      await a.dial(b.getMultiaddrs()[0])
+      proto = Object.getPrototypeOf((a.getConnections()[0] as unknown as { muxer: { maConn: object } }).muxer.maConn)
+      patched = proto!.decrypt
+      proto!.decrypt = stockNoiseDecrypt
+      await a.hangUp(b.peerId)
+      await waitFor(() => b.getConnections().length === 0, 'the first connection closed')
+      const stream = await a.dialProtocol(b.getMultiaddrs()[0], '/ferry-test/echo/1.0.0')
+      await waitFor(() => b.getConnections().length === 1, 'the second connection')
+      const sockets = [a, b].map((n) => (n.getConnections()[0] as unknown as { maConn: { socket: import('node:net').Socket } }).maConn.socket)
+      // where a socket reads the reused way after all, its buffer is trashed after every read, as above
+      const reused = sockets.map((s) => Object.getOwnPropertySymbols(s).some((k) => k.description === 'kBufferCb' && typeof (s as unknown as Record<symbol, unknown>)[k] === 'function'))
+      for (const [i, n] of [a, b].entries()) if (reused[i]) trashEveryRead(n)
+      const sent = createHash('sha256')
+      const got = createHash('sha256')
+      let total = 0
+      let received = 0
+      const reading = (async () => {
+        for await (const buf of stream) {
+          got.update(buf instanceof Uint8Array ? buf : buf.subarray())
+          received += buf.byteLength
+        }
+      })()
+      for (let i = 0; i < 3000; i++) {
+        const m = randomBytes(1 + ((i * 7919) % 1000))
+        sent.update(m)
+        total += m.length
+        if (!stream.send(m)) await stream.onDrain()
+        if (i % 10 === 0) await sleep(0)
+      }
+      await stream.close()
+      await reading
+      expect(received).toBe(total)
+      expect(got.digest('hex')).toBe(sent.digest('hex'))
+      expect(reused).toEqual([false, false])
+    } finally {
+      if (proto != null) proto.decrypt = patched
+      await a.stop()
+      await b.stop()
+    }
+  })
+})
+
+/** libp2p-noise 17's EncryptedMessageStream.decrypt: the plaintext written over the ciphertext. */
+function stockNoiseDecrypt (this: { handshake: { decrypt: (c: Uint8Array | Uint8ArrayList, dst?: Uint8Array) => Uint8Array | Uint8ArrayList } }, chunk: Uint8Array | Uint8ArrayList): Uint8ArrayList {
+  const output = new Uint8ArrayList()
+  for (let i = 0; i < chunk.byteLength; i += 65535) {
+    const end = Math.min(i + 65535, chunk.byteLength)
+    const encrypted = chunk instanceof Uint8Array ? chunk.subarray(i, end) : chunk.sublist(i, end)
+    output.append(this.handshake.decrypt(encrypted, chunk.subarray(i, end - 16)))
+  }
+  return output
+}
+
 /** Overwrite `node`'s one connection's read buffer after every read; count reads and 'data' events. */
 function trashEveryRead (node: FerryNode): { buffer: unknown, reads: () => number, dataEvents: () => number } {
   const socket = (node.getConnections()[0] as unknown as { maConn: { socket: import('node:net').Socket } }).maConn.socket
