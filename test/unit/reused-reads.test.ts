@@ -155,6 +155,36 @@ describe('socket reads into one reused buffer', () => {
     expect(carried).toBeLessThanOrEqual(wire.length)
   })
 
+  it('an idle connection holds no buffer of its own: one read buffer serves them all, and its carry buffers come with the first message that spans two reads', async () => {
+    // every connection of the daemon reads this way, most of them idle
+    // (identify, pings): nothing each (the shared 64 KiB once, if no test before made it), not 192 KiB
+    server = createServer()
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const port = (server.address() as { port: number }).port
+    const accepted: Socket[] = []
+    server.on('connection', (s: Socket) => { s.on('data', () => {}); accepted.push(s) })
+    const count = 20
+    for (let i = 0; i < count; i++) {
+      const c = connect(port, '127.0.0.1')
+      sockets.push(c)
+      await once(c, 'connect')
+    }
+    for (let i = 0; i < 200 && accepted.length < count; i++) await sleep(5)
+    sockets.push(...accepted)
+    const before = process.memoryUsage().arrayBuffers
+    for (const socket of accepted) {
+      const conn = { socket, readBuffer: new Uint8ArrayList(), onData () {} }
+      expect(readIntoReusedBuffer({ stream: conn, decoder: { buffer: new Uint8ArrayList() } })).toBe(true)
+    }
+    const perConnection = (process.memoryUsage().arrayBuffers - before) / count
+    expect(perConnection).toBeLessThan(8 * 1024)
+    // all of them read into the one buffer
+    const own = Object.getOwnPropertySymbols(accepted[0])
+    const kBuffer = own.find((s) => s.description === 'kBuffer')!
+    expect(new Set(accepted.map((s) => (s as unknown as Record<symbol, unknown>)[kBuffer])).size).toBe(1)
+  })
+
   it('leaves a socket with bytes queued, or already reading into a buffer of its own, as it is', async () => {
     const { conn } = await pair()
     // the socket above already reads the reused way
