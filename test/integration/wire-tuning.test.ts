@@ -22,6 +22,8 @@ import { sendAll } from '../../src/protocol/frames.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { expectEchoIntact } from '../helpers/echo.ts'
 import { waitFor } from '../helpers/daemon.ts'
+import { trashEveryRead } from '../helpers/reused-reads.ts'
+import type { Socket } from 'node:net'
 
 // yamux frame types, from the spec
 const DATA = 0
@@ -232,7 +234,7 @@ describe('the receiving side on a live connection', () => {
           await stream.close()
         })
         const stream = await a.dialProtocol(b.getMultiaddrs()[0], '/ferry-test/echo/1.0.0')
-        const reads = [trashEveryRead(a), trashEveryRead(b)]
+        const reads = [trashEveryRead(socketOf(a)), trashEveryRead(socketOf(b))]
         await expectEchoIntact(stream, 32 * 1024 * 1024)
         // both ends (one process here) read into the same buffer: an idle connection holds none of its own
         expect(reads[0].buffer).toBe(reads[1].buffer)
@@ -277,10 +279,10 @@ describe('reused reads need a decrypt that writes into new buffers', () => {
       await waitFor(() => b.getConnections().length === 0, 'the first connection closed')
       const stream = await a.dialProtocol(b.getMultiaddrs()[0], '/ferry-test/echo/1.0.0')
       await waitFor(() => b.getConnections().length === 1, 'the second connection')
-      const sockets = [a, b].map((n) => (n.getConnections()[0] as unknown as { maConn: { socket: import('node:net').Socket } }).maConn.socket)
+      const sockets = [a, b].map(socketOf)
       // where a socket reads the reused way after all, its buffer is trashed after every read, as above
       const reused = sockets.map((s) => Object.getOwnPropertySymbols(s).some((k) => k.description === 'kBufferCb' && typeof (s as unknown as Record<symbol, unknown>)[k] === 'function'))
-      for (const [i, n] of [a, b].entries()) if (reused[i]) trashEveryRead(n)
+      for (const [i, socket] of sockets.entries()) if (reused[i]) trashEveryRead(socket)
       const sent = createHash('sha256')
       const got = createHash('sha256')
       let total = 0
@@ -322,26 +324,8 @@ function stockNoiseDecrypt (this: { handshake: { decrypt: (c: Uint8Array | Uint8
   return output
 }
 
-/** Overwrite `node`'s one connection's read buffer after every read; count reads and 'data' events. */
-function trashEveryRead (node: FerryNode): { buffer: unknown, reads: () => number, dataEvents: () => number } {
-  const socket = (node.getConnections()[0] as unknown as { maConn: { socket: import('node:net').Socket } }).maConn.socket
-  const own = Object.getOwnPropertySymbols(socket)
-  const kBuffer = own.find((s) => s.description === 'kBuffer')!
-  const kBufferCb = own.find((s) => s.description === 'kBufferCb')!
-  const state = socket as unknown as Record<symbol, unknown>
-  const callback = state[kBufferCb] as (n: number, buf: Uint8Array) => boolean
-  expect(typeof callback).toBe('function')
-  let reads = 0
-  let dataEvents = 0
-  state[kBufferCb] = (n: number, buf: Uint8Array) => {
-    const r = callback(n, buf)
-    reads++
-    ;(state[kBuffer] as Uint8Array).fill(0xaa)
-    return r
-  }
-  socket.on('data', () => { dataEvents++ })
-  return { buffer: state[kBuffer], reads: () => reads, dataEvents: () => dataEvents }
-}
+/** `node`'s one connection's socket. */
+const socketOf = (node: FerryNode): Socket => (node.getConnections()[0] as unknown as { maConn: { socket: Socket } }).maConn.socket
 
 describe('a ferry node and a stock libp2p node', () => {
   let stock: ChildProcess

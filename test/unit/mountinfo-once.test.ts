@@ -10,17 +10,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { streamPair } from '@libp2p/utils'
-import { FrameReader, sendAll } from '../../src/protocol/transfer.ts'
-import { OfferAnswer } from '../../src/protocol/pb/transfer.js'
-import { MAX_SMALL_MESSAGE_BYTES } from '../../src/protocol/constants.ts'
 import { TransferStore, openDb, type Db } from '../../src/store/index.ts'
-import { Receives } from '../../src/transfer/receive/receives.ts'
-import { ReceiveRoom } from '../../src/transfer/receive/receive-room.ts'
-import { OfferIntake } from '../../src/transfer/receive/offer-intake.ts'
-import { PendingStates } from '../../src/transfer/pending-states.ts'
-import type { TransferContext } from '../../src/transfer/context.ts'
-import { buildOffer, fakeFileEntry, fileEntry } from '../helpers/evil-peer.ts'
+import { fakeFileEntry, fileEntry } from '../helpers/evil-peer.ts'
+import { bareIntake, offerAnswer } from '../helpers/offer-intake.ts'
 import type { OfferFile } from '../../src/protocol/transfer.ts'
 
 /** reads of /proc/self/mountinfo; `fuse`: statfs(2) says the folders under it are on a FUSE file system, of 64 GiB free */
@@ -40,7 +32,6 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   return { ...orig, readFile, statfs, default: { ...orig, readFile, statfs } }
 })
 
-const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
 
 let dir: string
 let db: Db
@@ -49,23 +40,9 @@ afterEach(async () => { reads.fuse = ''; db.close(); await rm(dir, { recursive: 
 
 /** An offer of one small file (or `files`) to a receive folder `receiveDir`, held for a decision: its answer's status, and the reads of mountinfo it took. */
 async function offerTo (receiveDir: string, files: OfferFile[] = [fileEntry('a.txt', Buffer.from('hello'))]): Promise<{ status: string | undefined, reads: number }> {
-  const store = new TransferStore(db)
-  const ctx = {
-    c: { store, receiveDir, log: quiet, trust: { get: () => ({ autoAccept: false }) }, peerName: () => 'peer', isOnline: () => false, emitOffer: () => {}, emitTransfer: () => {}, emitOfferRemoved: () => {} },
-    pendingStates: new PendingStates(store, quiet),
-    changed: () => {},
-    info: () => undefined,
-    stopping: false
-  } as unknown as TransferContext
-  const receives = new Receives(ctx)
-  const intake = new OfferIntake(ctx, receives, new ReceiveRoom(ctx, receives))
-  const built = buildOffer(files)
-  const [out, inbound] = await streamPair()
+  const intake = bareIntake(new TransferStore(db), receiveDir)
   reads.n = 0
-  const taking = intake.onOffer(inbound, 'peer')
-  await sendAll(out, built.wire)
-  const answer = await new FrameReader(out).readLp((b) => OfferAnswer.decode(b), MAX_SMALL_MESSAGE_BYTES, AbortSignal.timeout(5000))
-  await taking
+  const answer = await offerAnswer(intake, files)
   return { status: answer?.status, reads: reads.n }
 }
 

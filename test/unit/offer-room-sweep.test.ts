@@ -10,17 +10,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { streamPair } from '@libp2p/utils'
-import { FrameReader, sendAll } from '../../src/protocol/transfer.ts'
-import { OfferAnswer } from '../../src/protocol/pb/transfer.js'
-import { MAX_SMALL_MESSAGE_BYTES } from '../../src/protocol/constants.ts'
 import { TransferStore, openDb, type Db } from '../../src/store/index.ts'
-import { Receives } from '../../src/transfer/receive/receives.ts'
-import { ReceiveRoom } from '../../src/transfer/receive/receive-room.ts'
-import { OfferIntake } from '../../src/transfer/receive/offer-intake.ts'
-import { PendingStates } from '../../src/transfer/pending-states.ts'
-import type { TransferContext } from '../../src/transfer/context.ts'
-import { buildOffer, fileEntry } from '../helpers/evil-peer.ts'
+import { fileEntry } from '../helpers/evil-peer.ts'
+import { bareIntake, offerAnswer } from '../helpers/offer-intake.ts'
 
 /** statfs(2) of the folders under `dir`: a disk of 64 GiB with nothing free */
 const disk = vi.hoisted(() => ({ dir: '' }))
@@ -35,7 +27,6 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   return { ...orig, statfs, default: { ...orig, statfs } }
 })
 
-const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
 
 let dir: string
 let db: Db
@@ -63,21 +54,7 @@ describe('an offer that does not fit, and the part folders ended receives left i
       const kept = { now: keptIn(receiveDir), earlier: keptIn(earlier), elsewhere: elsewhere !== undefined ? keptIn(elsewhere) : undefined }
       const store = new TransferStore(db)
       vi.spyOn(store, 'receiveDirs').mockReturnValue([earlier, ...(elsewhere !== undefined ? [elsewhere] : [])])
-      const ctx = {
-        c: { store, receiveDir, log: quiet, trust: { get: () => ({ autoAccept: false }) }, peerName: () => 'peer', isOnline: () => false, emitOffer: () => {}, emitTransfer: () => {}, emitOfferRemoved: () => {} },
-        pendingStates: new PendingStates(store, quiet),
-        changed: () => {},
-        info: () => undefined,
-        stopping: false
-      } as unknown as TransferContext
-      const receives = new Receives(ctx)
-      const intake = new OfferIntake(ctx, receives, new ReceiveRoom(ctx, receives))
-      const built = buildOffer([fileEntry('a.txt', Buffer.from('hello'))])
-      const [out, inbound] = await streamPair()
-      const taking = intake.onOffer(inbound, 'peer')
-      await sendAll(out, built.wire)
-      const answer = await new FrameReader(out).readLp((b) => OfferAnswer.decode(b), MAX_SMALL_MESSAGE_BYTES, AbortSignal.timeout(5000))
-      await taking
+      const answer = await offerAnswer(bareIntake(store, receiveDir), [fileEntry('a.txt', Buffer.from('hello'))])
       expect(answer?.error?.code).toBe('E_NO_SPACE')
       expect(existsSync(kept.now), 'kept in the receive folder').toBe(false)
       expect(existsSync(kept.earlier), 'kept in an earlier receive folder of the disk').toBe(false)

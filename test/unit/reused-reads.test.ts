@@ -14,6 +14,7 @@ import { LengthPrefixedDecoder } from '@libp2p/utils'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { afterEach, describe, expect, it } from 'vitest'
 import { readIntoReusedBuffer } from '../../src/daemon/reused-reads.ts'
+import { trashEveryRead } from '../helpers/reused-reads.ts'
 
 /** Noise's framing: a 2-byte big-endian length, then the message. */
 const uint16BE = (data: Uint8ArrayList | Uint8Array): number => {
@@ -63,20 +64,9 @@ async function pair (): Promise<{ writer: Socket, conn: Conn, messages: Buffer[]
     }
   }
   expect(readIntoReusedBuffer({ stream: conn, decoder })).toBe(true)
-  const own = Object.getOwnPropertySymbols(socket)
-  const kBuffer = own.find((s) => s.description === 'kBuffer')!
-  const kBufferCb = own.find((s) => s.description === 'kBufferCb')!
-  const state = socket as unknown as Record<symbol, any>
-  const callback = state[kBufferCb] as (n: number, buf: Uint8Array) => boolean
-  let reads = 0
-  state[kBufferCb] = (n: number, buf: Uint8Array) => {
-    const r = callback(n, buf)
-    reads++
-    ;(state[kBuffer] as Uint8Array).fill(0xaa)
-    return r
-  }
+  const trashed = trashEveryRead(socket)
   socket.on('data', () => { throw new Error('a read came as a data event') })
-  return { writer, conn, messages, reads: () => reads }
+  return { writer, conn, messages, reads: trashed.reads }
 }
 
 /** Messages of 1 B to 65,535 B with their lengths, written in pieces cut anywhere. */
