@@ -107,7 +107,7 @@ export class TransferService {
     let pruned = 0
     let pruning = false
     const sweep = (): void => {
-      void this.receives.parts.sweepParts(KEEP_ENDED_PARTS_MS, undefined, true).catch((err) => { this.c.log.warn('cannot remove old part folders', { err: (err as Error).message }) })
+      void this.receives.parts.sweepParts(KEEP_ENDED_PARTS_MS).catch((err) => { this.c.log.warn('cannot remove old part folders', { err: (err as Error).message }) })
       try {
         const n = this.c.store.forgetManifests(Date.now() - KEEP_MANIFESTS_MS)
         if (n > 0) this.c.log.info('forgot the manifests of transfers ended over 30 days ago', { transfers: n })

@@ -1,6 +1,6 @@
 // The part folders receives leave behind: kept for a re-send of the same
-// content, swept once unused for a day or when an offer needs the room
-// (sweepParts), counted for the control API (keptParts), dropped at once
+// content, swept once unused for a day (sweepParts) or when an offer or a
+// waiting receive needs the room (sweepForRoomIn), counted for the control API (keptParts), dropped at once
 // when the person cancelled the receive (dropPartsOf) or a receive done
 // copied them (dropUsedKeptParts). One of the receive side's five files,
 // cut from service.ts (see receives.ts, which holds the receives).
@@ -25,16 +25,15 @@ export class KeptParts {
   }
 
   /**
-   * Remove part folders of ended receives not written to for `minAgeMs`,
-   * never one an unfinished receive (or `alsoKeep`) uses: in the receive
-   * folder, and with `everyFolder` also in every receive folder a receive
-   * was written to before (the daemon started with another --receive-dir
-   * since; a receive that ended there left its part folder, which a re-send,
-   * going to the current folder, never uses: review finding).
+   * Remove part folders of ended receives not written to for `minAgeMs`
+   * (the daemon's timer: kept a day for a re-send), never one an unfinished
+   * receive uses: in the receive folder and in every receive folder a
+   * receive was written to before (the daemon started with another
+   * --receive-dir since; a receive that ended there left its part folder,
+   * which a re-send, going to the current folder, never uses: review finding).
    */
-  async sweepParts (minAgeMs: number, alsoKeep?: string, everyFolder = false): Promise<{ folders: number, bytes: number }> {
-    const dirs = new Set([this.ctx.c.receiveDir, ...(everyFolder ? this.ctx.c.store.receiveDirs() : [])])
-    return await this.sweepIn(dirs, minAgeMs, alsoKeep, minAgeMs > 0 ? 'unused for a day' : 'the room was needed')
+  async sweepParts (minAgeMs: number): Promise<{ folders: number, bytes: number }> {
+    return await this.sweepIn(new Set([this.ctx.c.receiveDir, ...this.ctx.c.store.receiveDirs()]), minAgeMs, undefined, 'unused for a day')
   }
 
   /**
