@@ -36,6 +36,13 @@ export interface TuiState {
    * field's (pairAnswer)
    */
   pairEntering?: string
+  /**
+   * The marks of the codes this TUI sent (pair.enter's tag; newest last, the last PAIR_MARKS_KEPT): a pairing of
+   * role enter is this TUI's own when the daemon gives one of them back on it (PairingState.tag); any other is
+   * another client's on the same daemon (`ferry pair CODE`, another TUI), which the Pair screen does not show
+   * as its own (onPairing)
+   */
+  pairMarks: string[]
   /** selected row per list screen; on Transfers the active ones, then History */
   sel: { peers: number, offers: number, transfers: number }
   /** Transfers: the one shown whole (its id), in place of the list; by id, so that the list moving under it does not change it */
@@ -97,6 +104,7 @@ export function initialState (over: Partial<TuiState> = {}): TuiState {
     active: [],
     history: [],
     pairMode: 'menu',
+    pairMarks: [],
     sel: { peers: 0, offers: 0, transfers: 0 },
     pairCode: '',
     sendPaths: '',
@@ -187,7 +195,7 @@ function step (s: TuiState, a: Action): TuiState {
     case 'move': return move(s, a.delta)
     // a field left, or opened again, is no longer the one whose code went to the daemon
     case 'pairMode': return { ...s, pairMode: a.mode, pairEntering: undefined }
-    case 'pairEntering': return { ...s, pairEntering: a.entry }
+    case 'pairEntering': return { ...s, pairEntering: a.entry, pairMarks: [...s.pairMarks, a.entry].slice(-PAIR_MARKS_KEPT) }
     case 'pairAnswer': return pairAnswer(s, a.entry, a.state)
     case 'input': return a.field === 'pairCode' ? { ...s, pairCode: a.value } : { ...s, sendPaths: a.value, missing: [] }
     case 'sendTo': return { ...s, sendTo: a.peerId }
@@ -216,12 +224,41 @@ function onEvent (s: TuiState, e: EventAction): TuiState {
 
 const PAIR_DONE: ReadonlySet<string> = new Set(['paired', 'failed', 'expired', 'cancelled'])
 
-/** Same pairing: merge (events may omit the code) and never go back from an outcome. */
+/** How many of the marks of the codes it sent the TUI knows again (pairMarks): a code's events come within seconds of it */
+const PAIR_MARKS_KEPT = 16
+
+/**
+ * Same pairing: merge (events may omit the code) and never go back from an outcome. A code another client
+ * entered (`ferry pair CODE`, another TUI on this daemon) is not this screen's: it is not shown as its outcome
+ * (notes' leftover: its failure, or its pairing, showed under the code field as the outcome of the code being
+ * typed), only said on the notice line when it paired a device (anotherClients).
+ */
 function onPairing (s: TuiState, p: PairingState): TuiState {
+  if (p.role === 'enter' && !ownEntry(s, p)) return anotherClients(s, p)
   const prev = s.pairing
   if (prev == null || prev.id !== p.id) return pairedFromField({ ...s, pairing: p })
   if (PAIR_DONE.has(prev.phase) && !PAIR_DONE.has(p.phase)) return s
   return pairedFromField({ ...s, pairing: { ...prev, ...p } })
+}
+
+/**
+ * Whether a pairing of role enter is of a code this TUI sent: the daemon gives its mark back on each of its
+ * states. One without a mark is this TUI's only where its answer made it so (pairAnswer): an older daemon
+ * gives no marks, and its events of the TUI's own code are then said by the answer alone.
+ */
+function ownEntry (s: TuiState, p: PairingState): boolean {
+  return p.tag !== undefined ? s.pairMarks.includes(p.tag) : s.pairing?.id === p.id
+}
+
+/**
+ * Another client's pairing of a code it entered: nothing on the Pair screen, where the person at this TUI
+ * reads the outcome of their own codes; but a device it paired is trusted from now on, which they are told
+ * (the peer also shows as paired on Peers). Not said of an unmarked one while this TUI's own code is in
+ * flight, which an older daemon, giving no marks, sends for that code too.
+ */
+function anotherClients (s: TuiState, p: PairingState): TuiState {
+  if (p.phase !== 'paired' || p.peer == null || (p.tag === undefined && s.pairEntering !== undefined)) return s
+  return { ...s, notice: `paired with ${peerCalled(s, p.peer)} by another client of this daemon (\`ferry pair\` or another TUI)` }
 }
 
 /**
@@ -245,7 +282,9 @@ function pairedFromField (s: TuiState): TuiState {
  * the field, or ended the other code's wait); its outcome shown only where no code of the field waits, as the
  * daemon's events for it have said it already.
  */
-function pairAnswer (s: TuiState, entry: string, st: PairingState | undefined): TuiState {
+function pairAnswer (s: TuiState, entry: string, answer: PairingState | undefined): TuiState {
+  // the answer to this TUI's own code is its own, marked or not (an older daemon gives no mark back)
+  const st = answer == null ? undefined : { ...answer, tag: answer.tag ?? entry }
   if (s.pairEntering !== entry) return st == null || s.pairEntering !== undefined ? s : onPairing(s, st)
   const answered = st == null ? s : onPairing(s, st)
   if (answered.pairEntering !== entry) return answered

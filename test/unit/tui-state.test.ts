@@ -118,8 +118,8 @@ describe('reduce', () => {
     let s = run([snap, { type: 'event', name: 'pairing', data: { id: 'p', role: 'show', phase: 'waiting', code: '1-a-b', expiresAt: 9 } }])
     s = run([{ type: 'connection', connection: 'down' }, snap], s)
     expect(s.pairing).toMatchObject({ id: 'p', phase: 'cancelled', error: { code: 'E_CANCELLED', message: expect.stringMatching(/no longer works/) } })
-    // a code being exchanged goes on in the daemon, and one entered here is the daemon's to end: left as they are
-    s = run([{ type: 'event', name: 'pairing', data: { id: 'q', role: 'enter', phase: 'waiting' } }, snap], s)
+    // a code being exchanged goes on in the daemon, and one entered here (its mark given back) is the daemon's to end: left as they are
+    s = run([{ type: 'pairEntering', entry: 'm' }, { type: 'event', name: 'pairing', data: { id: 'q', role: 'enter', phase: 'waiting', tag: 'm' } }, snap], s)
     expect(s.pairing).toMatchObject({ id: 'q', phase: 'waiting' })
   })
 
@@ -129,8 +129,16 @@ describe('reduce', () => {
     expect(s.pairing).toMatchObject({ phase: 'paired', code: '1-a-b' })
     s = run([{ type: 'event', name: 'pairing', data: { id: 'p', role: 'show', phase: 'waiting' } }], s)
     expect(s.pairing?.phase).toBe('paired')
-    s = run([{ type: 'event', name: 'pairing', data: { id: 'q', role: 'enter', phase: 'waiting' } }], s)
+    s = run([{ type: 'pairEntering', entry: 'm' }, { type: 'event', name: 'pairing', data: { id: 'q', role: 'enter', phase: 'waiting', tag: 'm' } }], s)
     expect(s.pairing?.id).toBe('q')
+    // another client's code (no mark, or not one of this TUI's) is not this screen's pairing; one that paired is said on the notice line
+    s = run([{ type: 'event', name: 'pairing', data: { id: 'r', role: 'enter', phase: 'exchanging' } },
+      { type: 'event', name: 'pairing', data: { id: 'r2', role: 'enter', phase: 'failed', tag: 'not-mine' } }], s)
+    expect(s.pairing?.id).toBe('q')
+    expect(s.notice).toBeUndefined()
+    s = run([{ type: 'pairAnswer', entry: 'm' }, { type: 'event', name: 'pairing', data: { id: 'r', role: 'enter', phase: 'paired', peer: { peerId: 'P', name: 'alpha', fingerprint: 'f' } } }], s)
+    expect(s.pairing?.id).toBe('q')
+    expect(s.notice).toMatch(/^paired with alpha by another client of this daemon/)
   })
 
   it('cycles screens both ways and picks a paired peer to send to', () => {
