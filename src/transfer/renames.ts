@@ -16,6 +16,10 @@ import { END_RENAMED_SHOWN, type EndMsg, type OfferFile, type RenamedEntry } fro
 /** A rename as the receiver keeps it: a RenamedPath, and its entry in the offer (none for a folder the offer has no entry of) to tell the sender. */
 type KeptRename = RenamedPath & { entry?: number }
 
+/** What a file told placed was counted in (ReceiveRenames.seen): placed elsewhere than offered (byFile), renamed on its own (files) */
+const BY_FILE = 1
+const RENAMED = 2
+
 /**
  * The folders of `entries` that land under another name (`local`: where
  * folderRenames sends each offered path that lands elsewhere), each once,
@@ -64,25 +68,56 @@ export class ReceiveRenames {
   /** every file placed elsewhere than offered, a file moved with its folder too: the first END_RENAMED_SHOWN (the End's own limit), and how many */
   private readonly byFile: RenamedEntry[] = []
   private byFileCount = 0
-  /** the entries told placed: a file an earlier run placed is told again by each later run's plan, counted once */
-  private readonly seen = new Set<number>()
+  /**
+   * The entries told placed under another name, each with what it was counted in (BY_FILE, RENAMED): a file an
+   * earlier run placed is told again by each later run's plan, counted once; one no longer there is forgotten
+   * (notPlaced), to be told where it is placed again
+   */
+  private readonly seen = new Map<number, number>()
 
   /** The folders of the offer that land under another name in this run (see folderRenamesOf). */
   planned (entries: ReadonlyArray<Pick<OfferFile, 'path' | 'kind'>>, local: ReadonlyMap<string, string>, without: (i: number) => boolean): void {
     this.folders = folderRenamesOf(entries, local, without)
   }
 
-  /** Entry `entry` (`path` as offered) was placed at `as`, where its folders led it to `planned`; all relative to the receive folder. Once per entry: told again, it is not counted again. */
+  /** Entry `entry` (`path` as offered) was placed at `as`, where its folders led it to `planned`; all relative to the receive folder. Once per entry: told again, it is not counted again (notPlaced takes it back). */
   placed (entry: number, path: string, planned: string, as: string): void {
     if (this.seen.has(entry)) return
-    this.seen.add(entry)
+    let counted = 0
     if (as !== path) {
+      counted |= BY_FILE
       this.byFileCount++
       if (this.byFile.length < END_RENAMED_SHOWN) this.byFile.push({ entry, as })
     }
-    if (as === planned) return
-    this.filesCount++
-    if (this.files.length < RENAMED_SHOWN) this.files.push({ entry, path, as })
+    if (as !== planned) {
+      counted |= RENAMED
+      this.filesCount++
+      if (this.files.length < RENAMED_SHOWN) this.files.push({ entry, path, as })
+    }
+    this.seen.set(entry, counted)
+  }
+
+  /**
+   * Entry `entry` is not (or no longer) where it was told placed: a run's plan found it gone (removed, moved
+   * away, or back under its own name) and receives it again, or found it in its own place. What was told of it
+   * is taken back, so that where it lands now is told, not where it was first (notes' leftover: a file placed
+   * again under another name, or found under its own, kept its first one in the receipt, the receive's record
+   * and `ferry transfers`).
+   */
+  notPlaced (entry: number): void {
+    const counted = this.seen.get(entry)
+    if (counted === undefined) return
+    this.seen.delete(entry)
+    if ((counted & BY_FILE) !== 0) {
+      this.byFileCount--
+      const i = this.byFile.findIndex((r) => r.entry === entry)
+      if (i >= 0) this.byFile.splice(i, 1)
+    }
+    if ((counted & RENAMED) !== 0) {
+      this.filesCount--
+      const i = this.files.findIndex((r) => r.entry === entry)
+      if (i >= 0) this.files.splice(i, 1)
+    }
   }
 
   /** How many renames, a folder counting once. */

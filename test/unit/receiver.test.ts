@@ -463,6 +463,42 @@ describe('Receiver', () => {
     expect(store.get(ID)).toMatchObject({ renamedCount: 1, renamed: [{ path: 'note.txt', as: 'note (1).txt' }] })
   })
 
+  // moved: the person removed their own note.txt and gave the copy its name; another: "note (1).txt" removed and its name taken by a file of theirs
+  for (const how of ['moved', 'another'] as const) it(`a file placed under another name, then gone from there while the receive waits, and found or placed again elsewhere (${how}), is told where it is now, not where it was first (notes' leftover: the first name stayed, in the receipt, the receive's record and \`ferry transfers\`)`, async () => {
+    const { offer, receiveDir, serving } = await servedOffer([{ path: 'note.txt', data: randomBytes(100) }])
+    await writeFile(join(receiveDir, 'note.txt'), 'the person\'s own note\n')
+    const ends: EndMsg[] = []
+    let away = true
+    const deps = depsWith(() => sink, ends, serving)
+    const receiver = new Receiver({ ...deps, sendEnd: async (peer, end) => { if (away) throw new FerryError('E_PEER_UNREACHABLE', 'the sender is away'); await deps.sendEnd(peer, end) } }, { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+    await receiver.run()
+    expect(receiver.state, receiver.error?.message).toBe('waiting')
+    expect(receiver.renames.shown(), how).toEqual([{ path: 'note.txt', as: 'note (1).txt' }])
+    if (how === 'moved') {
+      await rm(join(receiveDir, 'note.txt'))
+      renameSync(join(receiveDir, 'note (1).txt'), join(receiveDir, 'note.txt'))
+    } else {
+      await rm(join(receiveDir, 'note (1).txt'))
+      await writeFile(join(receiveDir, 'note (1).txt'), 'another note of the person\'s, larger than the one received\n'.repeat(4))
+    }
+    // the sender back: the receive runs again in this daemon, and ends
+    away = false
+    await receiver.run()
+    expect(receiver.state, receiver.error?.message).toBe('done')
+    const where = how === 'moved' ? 'note.txt' : 'note (2).txt'
+    expect(existsSync(join(receiveDir, where)), how).toBe(true)
+    expect(ends, how).toHaveLength(1)
+    if (how === 'moved') {
+      expect(receiver.renames.shown(), how).toEqual([])
+      expect(ends[0], how).toMatchObject({ renameCount: 0, renames: [], renamedCount: 0, renamed: [] })
+      expect(store.get(ID)?.renamedCount ?? 0, how).toBe(0)
+    } else {
+      expect(receiver.renames.shown(), how).toEqual([{ path: 'note.txt', as: where }])
+      expect(ends[0], how).toMatchObject({ renameCount: 1, renames: [{ entry: 0, as: where }], renamedCount: 1, renamed: [{ entry: 0, as: where }] })
+      expect(store.get(ID), how).toMatchObject({ renamedCount: 1, renamed: [{ path: 'note.txt', as: where }] })
+    }
+  })
+
   it('a receipt its sender answers it could not read fails the receive with the sender\'s reason, told back to it, not a link that failed and the receipt sent again and again (notes\' leftover: the sender reset the stream)', async () => {
     const { offer, receiveDir, serving } = await servedOffer([{ path: 'a.bin', data: randomBytes(2 * CHUNK) }])
     const ends: EndMsg[] = []

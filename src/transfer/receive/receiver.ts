@@ -351,9 +351,15 @@ export class Receiver {
       this.deps.log.debug('receive planned', { id: this.id, haveBytes: plan.haveBytes, chunksToFetch: plan.queue.length, spooledWhole: plan.spooled.whole, spooledStarts: plan.spooled.starts, spooledStartBytes: plan.spooled.startBytes, takenAsVerified: plan.takenAsVerified, ms: Math.round(performance.now() - started) })
       this.files = plan.files
       // files an earlier run placed under another name: counted as placed then, and only in memory, which a restart
-      // empties (a receipt not delivered before it, sent now, named none of them: helper finding)
+      // empties (a receipt not delivered before it, sent now, named none of them: helper finding). Each is told
+      // where this plan finds it: one an earlier run of this daemon told placed elsewhere may be gone since (to
+      // be received again), found under its own name, or under another "name (n)" (notes' leftover: its first
+      // name stayed told). What was told of a file is taken back and told again, not compared: where it was told
+      // is not kept (a path for each file of a renamed folder)
       for (const f of this.files) {
-        if (f.entry.kind === 'file' && f.done && f.dest !== undefined && f.dest !== join(this.receiveDir, f.entry.path)) this.renames.placed(f.index, f.entry.path, this.localPath(f.entry.path), relative(this.receiveDir, f.dest))
+        if (f.entry.kind !== 'file') continue
+        this.renames.notPlaced(f.index)
+        if (f.done && f.dest !== undefined && f.dest !== join(this.receiveDir, f.entry.path)) this.renames.placed(f.index, f.entry.path, this.localPath(f.entry.path), relative(this.receiveDir, f.dest))
       }
       for (const [p, offsets] of plan.keptPartsUsed) {
         const mine = this.keptPartsUsed.get(p)
