@@ -15,15 +15,25 @@ import { buildOffer } from './evil-peer.ts'
 
 const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
 
-/** An OfferIntake into `receiveDir` on a bare context: `store`, quiet logs, its peer ('peer') paired without auto-accept, and away. */
-export function bareIntake (store: TransferStore, receiveDir: string): OfferIntake {
-  const ctx = {
+/** A bare context receiving into `receiveDir`: `store`, quiet logs, its peer ('peer') paired without auto-accept, and away. */
+function bareContext (store: TransferStore, receiveDir: string): TransferContext {
+  return {
     c: { store, receiveDir, log: quiet, trust: { get: () => ({ autoAccept: false }) }, peerName: () => 'peer', isOnline: () => false, emitOffer: () => {}, emitTransfer: () => {}, emitOfferRemoved: () => {} },
     pendingStates: new PendingStates(store, quiet),
     changed: () => {},
     info: () => undefined,
     stopping: false
   } as unknown as TransferContext
+}
+
+/** The receives of a bare context (bareContext), for what they answer without an offer (a preview's fit). */
+export function bareReceives (store: TransferStore, receiveDir: string): Receives {
+  return new Receives(bareContext(store, receiveDir))
+}
+
+/** An OfferIntake into `receiveDir` on a bare context (bareContext). */
+export function bareIntake (store: TransferStore, receiveDir: string): OfferIntake {
+  const ctx = bareContext(store, receiveDir)
   const receives = new Receives(ctx)
   return new OfferIntake(ctx, receives, new ReceiveRoom(ctx, receives))
 }

@@ -4,7 +4,9 @@
 // made read-only after an error) each read it for themselves (notes'
 // leftover), a third time when the folder was made again. One read serves
 // all of them now; what each decides is tested where it was (mounts.test.ts,
-// test/lab/readonly.test.ts, test/lab/unmounted.test.ts).
+// test/lab/readonly.test.ts, test/lab/unmounted.test.ts). So do a preview's
+// (Receives.previewFits): the read-only check, and a file over FAT32's limit
+// onto a FUSE file system read it again for the driver's name.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
@@ -12,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TransferStore, openDb, type Db } from '../../src/store/index.ts'
 import { fakeFileEntry, fileEntry } from '../helpers/evil-peer.ts'
-import { bareIntake, offerAnswer } from '../helpers/offer-intake.ts'
+import { bareIntake, bareReceives, offerAnswer } from '../helpers/offer-intake.ts'
 import type { OfferFile } from '../../src/protocol/transfer.ts'
 
 /** reads of /proc/self/mountinfo; `fuse`: statfs(2) says the folders under it are on a FUSE file system, of 64 GiB free */
@@ -62,5 +64,28 @@ describe.runIf(process.platform === 'linux')('an offer\'s checks of the receive 
     await mkdir(receiveDir)
     reads.fuse = receiveDir
     expect(await offerTo(receiveDir, [fakeFileEntry('big.img', 5 * 1024 ** 3)])).toEqual({ status: 'pending', reads: 1 })
+  })
+})
+
+describe.runIf(process.platform === 'linux')('a preview\'s checks of the receive folder (Receives.previewFits, before fetching ahead)', () => {
+  /** Whether a preview of `files` fits `receiveDir`, and the reads of mountinfo it took. */
+  async function previewTo (receiveDir: string, files: OfferFile[]): Promise<{ fits: boolean, reads: number }> {
+    const receives = bareReceives(new TransferStore(db), receiveDir)
+    reads.n = 0
+    const fits = await receives.previewFits(receiveDir, files.reduce((n, f) => n + f.size, 0), files)
+    return { fits, reads: reads.n }
+  }
+
+  it('read mountinfo once, a small file', async () => {
+    const receiveDir = join(dir, 'in')
+    await mkdir(receiveDir)
+    expect(await previewTo(receiveDir, [fileEntry('a.txt', Buffer.from('hello'))])).toEqual({ fits: true, reads: 1 })
+  })
+
+  it('read mountinfo once, a file over FAT32\'s limit onto a FUSE file system (whose driver mountinfo names; notes\' leftover: twice)', async () => {
+    const receiveDir = join(dir, 'fuse')
+    await mkdir(receiveDir)
+    reads.fuse = receiveDir
+    expect(await previewTo(receiveDir, [fakeFileEntry('big.img', 5 * 1024 ** 3)])).toEqual({ fits: true, reads: 1 })
   })
 })

@@ -32,6 +32,7 @@ import { REQUEST_BYTES, REQUESTS_AHEAD, WRITE_BYTES_IN_FLIGHT } from './fetch.ts
 import { KeyedSemaphore } from './keyed-semaphore.ts'
 import { FAT_MAX_FILE_BYTES, fileSizeLimit } from '../folder/file-size-limit.ts'
 import { checkReceiveFolder } from '../folder/receive-folder.ts'
+import { readMountinfoOnce } from '../mounts.ts'
 import { Prefetches, type PreviewEntries } from './prefetch.ts'
 import { failUnreadable, sendEndTo, type TransferContext } from '../context.ts'
 import { KeptParts } from './kept-parts.ts'
@@ -103,11 +104,14 @@ export class Receives {
   /** Whether a preview of `files` (`bytes` in all) fits `dir` as its offer would: fetched ahead only then (prefetch.ts). */
   async previewFits (dir: string, bytes: number, files: PreviewEntries): Promise<boolean> {
     try {
-      await checkReceiveFolder(dir)
+      // read once for both looks that need it, as an offer's checks read it (receive-room.ts; notes' leftover: a file over
+      // FAT32's limit onto a FUSE disk read it a second time)
+      const mounts = await readMountinfoOnce()
+      await checkReceiveFolder(dir, mounts)
       // its part folder would be in the state folder, and every offer into it is refused
       if (isFolderAt(dir, this.stateFolder)) return false
       // a file the receive folder cannot hold (FAT32's 4 GiB) would be refused by the offer after its bytes came (review finding)
-      if (files.some((f) => f.kind === 'file' && f.size > FAT_MAX_FILE_BYTES) && await fileSizeLimit(dir) !== undefined) return false
+      if (files.some((f) => f.kind === 'file' && f.size > FAT_MAX_FILE_BYTES) && await fileSizeLimit(dir, mounts) !== undefined) return false
       // and a file entry (an inode) for each of its files and folders, as its offer's check counts them (receive-room.ts), all
       // as if not here yet: the offer looks for those in place (helper finding: only its bytes were counted, and a preview of
       // more files than the disk could make was fetched ahead, its offer then refused)
