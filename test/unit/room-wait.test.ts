@@ -78,9 +78,10 @@ describe('the room a receive waiting for it needs', () => {
   })
 })
 
-/** As much of a Receiver as RoomWait reads. */
+/** As much of a Receiver as RoomWait reads; each of other files (a root of its own: those of the same files count once) */
+let roots = 0
 function receive (left: number, waitsFor?: FerryError): Receiver {
-  return { receiveDir: tmpdir(), rootHex: '0'.repeat(64), progress: { left }, offer: { files: [] }, waitsFor } as unknown as Receiver
+  return { receiveDir: tmpdir(), rootHex: (++roots).toString(16).padStart(64, '0'), progress: { left }, offer: { files: [] }, waitsFor } as unknown as Receiver
 }
 
 function roomWait (others: Receiver[]): RoomWait {
@@ -177,7 +178,8 @@ describe('two receives waiting for room on one disk, with room for one', () => {
     const { receives, ran } = receivesHere()
     const full = new FerryError('E_NO_SPACE', 'the receive folder\'s disk filled up while this ran')
     const both = ['c', 'd'].map((c) => {
-      const r = receives.newReceiver(c.repeat(32), peerIdFromPrivateKey(key).toString(), { transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: 4 * MiB, files: [image] }, 'waiting', { receiveDir: dir, doneBytes: 3 * MiB, localBytes: 3 * MiB })
+      // of other files each (those of the same files share their part folder, and go on together)
+      const r = receives.newReceiver(c.repeat(32), peerIdFromPrivateKey(key).toString(), { transferId: new Uint8Array(16), root: Buffer.from(c.repeat(64), 'hex'), totalBytes: 4 * MiB, files: [image] }, 'waiting', { receiveDir: dir, doneBytes: 3 * MiB, localBytes: 3 * MiB })
       Object.assign(r, { roomAwaited: full, error: full })
       return r
     })
@@ -335,7 +337,7 @@ describe('two receives waiting for room on one disk, with room for one, one of w
     const full = new FerryError('E_NO_SPACE', 'the receive folder\'s disk filled up while this ran')
     // the one whose sender is away first: looked at first
     const [first, second] = [[away, '3'], [here, '4']].map(([peer, c]) => {
-      const r = receives.newReceiver(c.repeat(32), peer, { transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: 4 * MiB, files: [image] }, 'waiting', { receiveDir: dir, doneBytes: 3 * MiB, localBytes: 3 * MiB })
+      const r = receives.newReceiver(c.repeat(32), peer, { transferId: new Uint8Array(16), root: Buffer.from(c.repeat(64), 'hex'), totalBytes: 4 * MiB, files: [image] }, 'waiting', { receiveDir: dir, doneBytes: 3 * MiB, localBytes: 3 * MiB })
       Object.assign(r, { roomAwaited: full, error: full })
       return r
     })
@@ -427,5 +429,61 @@ describe('a receive waiting for room, and the part folders ended receives left i
       rmSync(earlier, { recursive: true, force: true })
       if (shm !== undefined) rmSync(shm, { recursive: true, force: true })
     }
+  })
+})
+
+describe('two receives of the same files into one folder (they share a part folder, and run one after the other)', () => {
+  const full = new FerryError('E_NO_SPACE', 'the receive folder\'s disk filled up while this ran')
+  /** A receive of `image` (root `root`) into `dir`, 1 MiB of it left, waiting for room when `full` is given, else accepted and waiting to run (its sender online) */
+  function sameFiles (receives: Receives, c: string, root: Uint8Array, waits?: FerryError): Receiver {
+    const r = receives.newReceiver(c.repeat(32), peerIdFromPrivateKey(key).toString(), { transferId: new Uint8Array(16), root, totalBytes: 4 * MiB, files: [image] }, 'waiting', { receiveDir: dir, doneBytes: 3 * MiB, localBytes: 3 * MiB })
+    if (waits != null) Object.assign(r, { roomAwaited: waits, error: waits })
+    return r
+  }
+
+  it('the one waiting for room needs room for the files once, not once for itself and once more for the other (notes\' leftover: each counted its own need and the other\'s, and its spool slots as room)', async () => {
+    const { receives, ran } = receivesHere()
+    const root = new Uint8Array(32).fill(0x21)
+    sameFiles(receives, '9', root)
+    const r = sameFiles(receives, 'a', root, full)
+    // room for 1 MiB left, its spool and the margin: what the two together need, the one running finding what the other placed
+    disk.free = margin + spoolOf([image], MiB) + MiB
+    receives.resumeRuns(undefined, Date.now())
+    await vi.waitFor(() => { expect(ran).toContain(r) })
+    expect(r.waitsFor).toBeUndefined()
+  })
+
+  it('the one waiting for room goes on once the other placed them, its plan to find them there, not wait for room the other\'s files took (it counted what it had left at its last plan)', async () => {
+    const { receives, ran } = receivesHere()
+    const root = new Uint8Array(32).fill(0x22)
+    const other = sameFiles(receives, 'b', root)
+    const r = sameFiles(receives, 'c', root, full)
+    // the disk as the other's files left it: room for nothing more
+    disk.free = margin
+    // the other's run, which placed them all (its own runReceiver, not the one recorded)
+    vi.spyOn(other, 'run').mockImplementation(async () => { Object.assign(other, { state: 'done' }) })
+    await Receives.prototype.runReceiver.call(receives, other)
+    await vi.waitFor(() => { expect(ran).toEqual([r]) })
+    expect(r.waitsFor).toBeUndefined()
+    // and not while it runs: on a full disk each in turn would run, fail and let the other go, on and on
+    const third = sameFiles(receives, 'd', root, full)
+    Object.assign(other, { state: 'waiting', running: new Promise(() => {}) })
+    receives.resumeRuns(undefined, Date.now())
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(ran).not.toContain(third)
+    expect(third.waitsFor?.code).toBe('E_NO_SPACE')
+  })
+
+  it('another receive waiting for room counts their room once', async () => {
+    const { receives, ran } = receivesHere()
+    const root = new Uint8Array(32).fill(0x23)
+    sameFiles(receives, 'd', root)
+    sameFiles(receives, 'e', root)
+    const r = sameFiles(receives, 'f', new Uint8Array(32).fill(0x24), full)
+    // room for the two of them (1 MiB left each, and a spool each), the same files' counted once
+    disk.free = margin + 2 * (spoolOf([image], MiB) + MiB)
+    receives.resumeRuns(undefined, Date.now())
+    await vi.waitFor(() => { expect(ran).toContain(r) })
+    expect(r.waitsFor).toBeUndefined()
   })
 })

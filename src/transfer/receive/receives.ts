@@ -126,16 +126,20 @@ export class Receives {
     try { return await admitting() } finally { release() }
   }
 
-  /** What the accepted receives into `dir` (those `which` takes) still need. One of the same content shares the part folder, and finds its files in place. */
+  /** What the accepted receives into `dir` (those `which` takes) still need. Those of the same content share the part folder, and count once: the most one of them needs. */
   reservedIn (dir: string, which: (r: Receiver) => boolean = () => true): number {
     // and what receives fetching ahead of their offer may still write
     let reserved = this.prefetches.reservedIn(dir, spoolOf)
+    // by content: receives of the same files run one after the other (the part folder's lock), the later finding what
+    // the earlier placed (notes' leftover: each counted, the room of the files was set aside twice)
+    const byRoot = new Map<string, number>()
     for (const r of this.receivers.values()) {
       if (!which(r) || r.receiveDir !== dir || r.finished || r.state === 'offered') continue
       // with room for its spool: one that has just begun fills it later (review finding: two receives that each fit passed, and together ran out)
       const left = r.progress.left
-      reserved += left + spoolOf(r.offer.files, left)
+      byRoot.set(r.rootHex, Math.max(byRoot.get(r.rootHex) ?? 0, left + spoolOf(r.offer.files, left)))
     }
+    for (const need of byRoot.values()) reserved += need
     return reserved
   }
 
@@ -152,8 +156,11 @@ export class Receives {
    */
   filesReservedIn (dir: string, which: (r: Receiver) => boolean = () => true): number {
     let files = this.prefetches.filesReservedIn(dir)
+    // those of the same files once: they make the same part files and folders, one after the other (reservedIn)
+    const counted = new Set<string>()
     for (const r of this.receivers.values()) {
-      if (!which(r) || r.receiveDir !== dir || r.finished || r.state === 'offered' || r.planned) continue
+      if (!which(r) || r.receiveDir !== dir || r.finished || r.state === 'offered' || r.planned || counted.has(r.rootHex)) continue
+      counted.add(r.rootHex)
       files += entriesPlaced(r.offer.files)
     }
     return files
@@ -179,6 +186,8 @@ export class Receives {
     if (this.ctx.stopping) return
     await r.run()
     this.scheduleSinkRelease()
+    // those of the same files into its folder that wait for room: their plans find them placed (room-wait.ts)
+    if (r.state === 'done') for (const o of this.receivers.values()) if (o !== r && o.rootHex === r.rootHex && o.receiveDir === r.receiveDir) this.roomWait.sameFilesPlaced(o, r)
     if (r.state === 'done' && r.keptPartsUsed.size > 0) {
       await this.parts.dropUsedKeptParts(r.keptPartsUsed).catch((err: unknown) => { this.ctx.c.log.warn('cannot remove kept part files a receive copied from; they go within a day', { id: r.id, err: (err as Error).message }) })
     }

@@ -7,7 +7,9 @@
 // the spool slots its run left, as an offer's room is counted up front
 // (receive-room.ts), and the file entries (inodes) it still makes, besides
 // what the other receives there still need
-// (but those that wait for room too, or cannot run now, their sender away).
+// (but those that wait for room too, or cannot run now, their sender away,
+// or receive the same files: those share its part folder, and one that
+// placed them all lets it go, its plan to find them: sameFilesPlaced).
 // Must never: start a run of a receive its peer cannot serve now (the
 // caller's run() decides that), or fail a receive, but one whose receive
 // folder is gone (as its run would fail as it began).
@@ -74,7 +76,11 @@ export class RoomWait {
       // ENOENT read as any failed look, and the receive ran to learn it (notes' leftover)
       await stat(r.receiveDir).catch((err: NodeJS.ErrnoException) => { throw err.code === 'ENOENT' || err.code === 'ENOTDIR' ? receiveFolderGone(r.receiveDir) : err })
       const spooled = await spooledBytes(partDirFor(r.receiveDir, r.rootHex))
-      await checkSpace(r.receiveDir, { total: left, reserved: this.deps.reservedIn(r.receiveDir, (o) => o !== r && o.waitsFor == null), spool: spoolOf(r.offer.files, left), spooled, files: await entriesLeft(r) })
+      // nor those of the same files: they share its part folder, and run one after the other (the part folder's lock), the
+      // later finding what the earlier placed, so their room is this one's; counted on top (notes' leftover), the files'
+      // room was asked twice, and the spool slots they share counted as room by each
+      const others = (o: Receiver): boolean => o !== r && o.waitsFor == null && o.rootHex !== r.rootHex
+      await checkSpace(r.receiveDir, { total: left, reserved: this.deps.reservedIn(r.receiveDir, others), spool: spoolOf(r.offer.files, left), spooled, files: await entriesLeft(r) })
       return undefined
     } catch (err) {
       const fe = toFerryError(err)
@@ -101,6 +107,20 @@ export class RoomWait {
     this.looking.set(r, looked)
     this.lastLook.set(dir, looked)
     await looked
+  }
+
+  /**
+   * `done` placed the files `r` waits for room to receive (the same files,
+   * into the same folder): `r` goes on, its plan to find them there. Its
+   * count of what is left is its last plan's, and it waited on for the room
+   * those files had taken (notes' leftover). Not while the other runs: a
+   * run of each in turn on a full disk would go on and on.
+   */
+  sameFilesPlaced (r: Receiver, done: Receiver): void {
+    if (r.finished || r.active || r.waitsFor == null) return
+    this.deps.log.info('another receive placed the same files; the transfer goes on', { id: r.id, placedBy: done.id })
+    r.roomBack()
+    this.deps.run(r)
   }
 
   private async lookNow (r: Receiver): Promise<void> {
