@@ -27,6 +27,11 @@ import { Sender, serveChunks } from '../../src/transfer/send/sender.ts'
 import { createChunkSink, type ChunkSink } from '../../src/transfer/sink/sink.ts'
 import { folderIdOf } from '../../src/transfer/folder/safe-path.ts'
 import { descriptorsOf } from '../helpers/files.ts'
+import { Receives } from '../../src/transfer/receive/receives.ts'
+import type { TransferContext } from '../../src/transfer/context.ts'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { CHUNKS_PROTOCOL } from '../../src/protocol/constants.ts'
 
 /** a folder links into which fail as for a folder of another user's (the tests run as root, which permission bits let through) */
 const lockedFolder = vi.hoisted(() => ({ path: undefined as string | undefined, alone: false }))
@@ -76,7 +81,7 @@ function depsWith (sinkOf: () => ChunkSink, ends: EndMsg[], open: ReceiverDeps['
  * server over in-memory streams (`serving`), and its receive's row; the
  * receive folder is made, as an offer's admission makes it.
  */
-async function servedOffer (files: Array<{ path: string, data: Buffer }>, lookup: (s: Sender) => Sender = (s) => s): Promise<{ offer: OfferMsg, receiveDir: string, serving: ReceiverDeps['openChunkStream'] }> {
+async function servedOffer (files: Array<{ path: string, data: Buffer }>, lookup: (s: Sender) => Sender = (s) => s): Promise<{ offer: OfferMsg, receiveDir: string, serving: ReceiverDeps['openChunkStream'], sender: Sender }> {
   const entries: OfferMsg['files'] = []
   const sources: string[] = []
   await mkdir(join(dir, 'src'))
@@ -94,7 +99,7 @@ async function servedOffer (files: Array<{ path: string, data: Buffer }>, lookup
   await mkdir(receiveDir)
   store.insert({ id: ID, direction: 'receive', peerId: 'p', peerName: 'p', state: 'accepted', root: offer.root, offer: new Uint8Array(0), totalBytes: offer.totalBytes, doneBytes: 0, wireBytes: 0, receiveDir, receiptVerified: false, resumed: false, createdAt: 0 })
   const serving = async (): Promise<Stream> => { const [out, inbound] = await streamPair(); void serveChunks(inbound, 'receiver', () => lookup(sender), () => {}); return out }
-  return { offer, receiveDir, serving }
+  return { offer, receiveDir, serving, sender }
 }
 
 /**
@@ -400,6 +405,51 @@ describe('Receiver', () => {
     current = failingAt(1, noSpace)
     await receiver.run()
     expect({ state: receiver.state, code: receiver.error?.code, told: ends[0]?.failure?.code }).toEqual({ state: 'failed', code: 'E_NO_SPACE', told: 'E_NO_SPACE' })
+  })
+
+  it('a run that follows a wait for room says nothing to its sender before the tell that it waited has reached it (notes\' leftover: that tell, on a stream of its own and still on its way, landed after the run a later look began, and the send showed "waiting for room" while the receive ran)', async () => {
+    const { offer, receiveDir, sender } = await servedOffer(Array.from({ length: 8 }, (_, i) => ({ path: `f${i}.bin`, data: randomBytes(8 * CHUNK) })))
+    const peer = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    // what the sender hears, in the order its chunk streams bring it (serveChunks): a tell that the receive waits (which
+    // shows the send waiting for room there) or what it holds (a report or a request: the send fetching)
+    const heard: string[] = []
+    let r: Receiver | undefined
+    let letTellGo = (): void => {}
+    const tellGoes = new Promise<void>((resolve) => { letTellGo = resolve })
+    let tellHeld = false
+    const node = {
+      dialProtocol: async (_peer: unknown, protocol: string) => {
+        // its receipt: the sender away by then (what comes after is not this test's)
+        if (protocol !== CHUNKS_PROTOCOL) throw new Error('away')
+        // the tell that the receive waits for room: on its way until the test lets it go
+        if (!tellHeld && r?.state === 'waiting' && r.error?.code === 'E_NO_SPACE') { tellHeld = true; await tellGoes }
+        const [out, inbound] = await streamPair()
+        void serveChunks(inbound, 'receiver', () => sender, () => {}, (_s, held) => { heard.push(`holds ${held}`) }, { onWaitsThere: (_s, told) => { heard.push(`waits for ${told.waitsFor?.code}`) } })
+        return out
+      }
+    }
+    const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
+    const ctx = { c: { receiveDir, log: quiet, trust: { get: () => undefined }, store, isOnline: () => true, peerName: () => 'alpha', node }, pendingStates: { write: (id: string, patch: object) => { store.update(id, patch); return true }, update: (id: string, patch: object) => { store.update(id, patch) } }, changed: () => {}, stopping: false } as unknown as TransferContext
+    const receives = new Receives(ctx)
+    r = receives.newReceiver(ID, peer, offer, 'accepted', { receiveDir })
+    // its fifth write finds the disk full, and the disk is short of what is left when looked at
+    Object.assign(receives, { sink: failingAt(5, () => new FerryError('E_NO_SPACE', 'ENOSPC: no space left on device, write')) })
+    const roomWait = (receives as unknown as { roomWait: { shortage: () => Promise<FerryError | undefined> } }).roomWait
+    vi.spyOn(roomWait, 'shortage').mockResolvedValue(new FerryError('E_NO_SPACE', 'the receive folder has 0 B free'))
+    await receives.runReceiver(r)
+    expect(r.waitsFor?.code).toBe('E_NO_SPACE')
+    // a later look finds room (room-wait.ts lookNow), and the receive runs again while the tell is still on its way
+    Object.assign(receives, { sink })
+    const mark = heard.length
+    r.roomBack()
+    const again = receives.runReceiver(r)
+    await Promise.race([vi.waitFor(() => { expect(heard.length).toBeGreaterThan(mark) }, { timeout: 2000 }), new Promise((resolve) => setTimeout(resolve, 2000))]).catch(() => {})
+    letTellGo()
+    await again
+    // the tell first, then what the run holds: the send shows it fetching (before: what it held, and then the tell)
+    expect(heard.slice(mark)[0]).toBe('waits for E_NO_SPACE')
+    expect(heard.slice(mark).slice(1).some((h) => h.startsWith('holds'))).toBe(true)
+    await receives.stop()
   })
 
   it('a receive whose state database cannot grow (ferry\'s home full), its receive folder with room, fails as before: it does not go on again and again', async () => {

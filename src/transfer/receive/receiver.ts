@@ -169,6 +169,8 @@ export class Receiver {
   private roomAwaited?: FerryError
   private controller = new AbortController()
   private running?: Promise<void>
+  /** Its tells of where it stands on their way to its sender (telling), settled once each reached it or failed */
+  private tells: Promise<unknown> = Promise.resolve()
   private lastFlush = 0
   /** Files placed and not yet recorded in the store (INDEX_BATCH_FILES), and when the first of them was placed. */
   private unrecorded: IndexedFile[] = []
@@ -324,6 +326,10 @@ export class Receiver {
       await this.makeFoldersFirst(caseClashes(this.offer.files))
       const givenUp = this.receiptMissing != null && this.receiptMissing.length > 0 ? new Bitmap(this.offer.files.length, this.receiptMissing) : undefined
       await this.bitmaps.settled()
+      // its tells on their way to its sender first (that its last run waits for room, that this one waits its turn): each
+      // goes on a stream of its own, and one that landed after this run's first report or request showed the send waiting
+      // there while it ran (notes' leftover: a look 2 s after the tell let it run). Bounded (tell-sender.ts); not past a cancel
+      await this.toldFirst(signal)
       // the sender's progress follows what this side holds, copies included (progress-report.ts)
       reporter = new ProgressReporter(Buffer.from(this.id, 'hex'), () => this.progress.done, async () => await this.deps.openChunkStream(this.peerId, signal))
       reporter.start()
@@ -1015,6 +1021,24 @@ export class Receiver {
   private cancelledBySender (fe: FerryError): void {
     this.keepVerifiedParts()
     this.setState('cancelled', new FerryError('E_CANCELLED', SENDER_CANCELLED, { cause: fe }))
+  }
+
+  /**
+   * `tell`, a tell of where it stands (waits for room, waits its turn), is
+   * on its way to its sender (Receives.tellSender): a run says nothing to
+   * the sender (reports, requests) before it has settled (toldFirst).
+   */
+  telling (tell: Promise<unknown>): void {
+    this.tells = Promise.allSettled([this.tells, tell])
+  }
+
+  /** Resolves once its tells on their way (telling) have settled, or `signal` aborts. */
+  private async toldFirst (signal: AbortSignal): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const done = (): void => { signal.removeEventListener('abort', done); resolve() }
+      signal.addEventListener('abort', done, { once: true })
+      void this.tells.then(done)
+    })
   }
 
   /** There is room again (room-wait.ts): the next run may begin. */

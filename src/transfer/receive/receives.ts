@@ -195,7 +195,10 @@ export class Receives {
 
   /** Tell the sender of `r` where its send stands here (tell-sender.ts); one that no longer sends it ends it here (Receiver.toldBack). */
   async tellSender (r: Receiver, what: Parameters<typeof tellSender>[1]): Promise<void> {
-    const answer = await tellSender(r, what, async (peer) => await this.openChunkStream(peer), this.ctx.c.log)
+    const told = tellSender(r, what, async (peer) => await this.openChunkStream(peer), this.ctx.c.log)
+    // its next run says nothing to the sender before this has reached it (Receiver.telling)
+    r.telling(told)
+    const answer = await told
     if (answer != null) r.toldBack(answer)
   }
 

@@ -6,7 +6,9 @@
 // probe (send-offer.ts), as one from before those fields does. A sender
 // that no longer sends it answers as it answers any request for it: a
 // chunk header with its error (cancelled there, say), returned for the
-// receive to end so (Receiver.toldBack).
+// receive to end so (Receiver.toldBack). A run of the receive says nothing
+// to the sender before a tell on its way has settled (Receiver.telling): on
+// a stream of its own, it could land after the run's first report.
 // Must never: wait long, or fail anything when the sender is not reached.
 
 import type { Stream } from '@libp2p/interface'
