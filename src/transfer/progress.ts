@@ -20,8 +20,8 @@ const QUIET_MS = 10_000
 
 export class Progress {
   readonly total: number
-  done: number
   wire: number
+  private doneNow = 0
   /** Of total, what will not come: files a receive goes without (refused by its receive folder, given up by the sender). */
   without = 0
   private rateBps = 0
@@ -44,6 +44,14 @@ export class Progress {
    * machine, is then averaged in: the second window mends it).
    */
   private first?: { at: number, bytes: number }
+  /** When bytes last moved (add), or the start or the last reset: the rate is 0 once this is QUIET_MS ago. */
+  private bytesAt = Date.now()
+  /**
+   * When anything last moved: bytes (add), or the count set (a sender's
+   * from its receiver's word while that one copies what it had, a plan
+   * finding what is held), or the start or the last reset.
+   */
+  private movedAt = Date.now()
 
   constructor (total: number, done = 0, wire = 0) {
     this.total = total
@@ -51,9 +59,16 @@ export class Progress {
     this.wire = wire
   }
 
+  get done (): number { return this.doneNow }
+  /** Set (not added: no bytes moved for the rate), it still counts as moving: nothing done for QUIET_MS is stalled (stalledSeconds). */
+  set done (n: number) {
+    if (n !== this.doneNow) this.movedAt = Date.now()
+    this.doneNow = n
+  }
+
   reset (done: number): void {
     this.done = done
-    this.windowStart = Date.now()
+    this.windowStart = this.bytesAt = this.movedAt = Date.now()
     this.windowBytes = 0
     this.before = true
     this.first = undefined
@@ -63,6 +78,7 @@ export class Progress {
   add (n: number, counted = n): void {
     this.done += counted
     const now = Date.now()
+    this.bytesAt = this.movedAt = now
     // the clock was set back: a new window from now, or the rate would stay as it was until the clock caught up
     if (now < this.windowStart) { this.windowStart = now; this.windowBytes = 0 }
     // bytes after a quiet spell (an offer waiting for a decision, a link
@@ -91,8 +107,8 @@ export class Progress {
 
   get rate (): number {
     const dt = Date.now() - this.windowStart
-    // a stalled transfer's rate decays instead of freezing at its last value
-    if (dt > QUIET_MS) return 0
+    // a stalled transfer's rate decays instead of freezing at its last value: from its last bytes, as stalledSeconds counts
+    if (Date.now() - this.bytesAt > QUIET_MS) return 0
     // the first full window, between the reports that end one: what it holds so far (a slow link's chunks come seconds
     // apart); from its first bytes when they came after a wait (`first`) and more followed: over the wait they read as minutes to go
     if (this.rateBps === 0) {
@@ -108,6 +124,19 @@ export class Progress {
     const f = this.first
     if (f === undefined || this.windowBytes <= f.bytes || now <= f.at) return undefined
     return { bytes: this.windowBytes - f.bytes, ms: now - f.at }
+  }
+
+  /**
+   * How long nothing has moved, in whole seconds, once that is over
+   * QUIET_MS (the rate is then 0) and bytes had moved since the start or the
+   * last reset; else undefined. A rate of 0 without it is one not measured
+   * yet (the first second, or no bytes yet: a receiver planning, a sender
+   * waiting for the receiver's first request), not a transfer that stopped:
+   * the views said "—" for both (notes' leftover).
+   */
+  get stalledSeconds (): number | undefined {
+    const quiet = Date.now() - this.movedAt
+    return !this.before && quiet > QUIET_MS ? Math.floor(quiet / 1000) : undefined
   }
 
   get eta (): number | null {

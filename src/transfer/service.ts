@@ -27,7 +27,7 @@ import type { TransferRow } from '../store/transfers.ts'
 import { FerryError, ambiguousTransferId } from '../errors.ts'
 import { CHUNKS_PROTOCOL, PREVIEW_PROTOCOL, MAX_CHUNK_STREAMS_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
 import { readEnd, type EndMsg } from '../protocol/transfer.ts'
-import { isFinalState, type OfferInfo, type TransferInfo } from '../daemon/control/types.ts'
+import { isFinalState, isMovingState, type OfferInfo, type TransferInfo } from '../daemon/control/types.ts'
 import { toTransferInfo } from './snapshot.ts'
 import { EmitThrottle } from './throttle.ts'
 import { sweepProbes } from './folder/name-probe.ts'
@@ -48,6 +48,8 @@ export type { TransferComponents } from './context.ts'
 
 const EMIT_INTERVAL_MS = 250
 const RETRY_INTERVAL_MS = 2000
+/** How often a stalled transfer's snapshot goes out again (stalledSeconds: nothing moves, so nothing else publishes it). */
+const STALLED_INTERVAL_MS = 1000
 /** How long a refused offer's record stays (offer-intake.ts recordRefused). */
 const KEEP_REFUSED_MS = 7 * 24 * 60 * 60 * 1000
 /** How often part folders of ended receives are looked at (each kept KEEP_ENDED_PARTS_MS). */
@@ -73,6 +75,7 @@ export class TransferService {
   private readonly decisions: OfferDecisions
   private timer?: NodeJS.Timeout
   private sweepTimer?: NodeJS.Timeout
+  private stalledTimer?: NodeJS.Timeout
   private readonly throttle = new EmitThrottle(EMIT_INTERVAL_MS, (id) => { this.publish(id) })
 
   constructor (c: TransferComponents) {
@@ -104,6 +107,8 @@ export class TransferService {
     await this.loadUnfinished()
     this.timer = setInterval(() => { this.recordPendingStates(); this.resumeWaiting() }, RETRY_INTERVAL_MS)
     this.timer.unref()
+    this.stalledTimer = setInterval(() => { this.publishStalled() }, STALLED_INTERVAL_MS)
+    this.stalledTimer.unref()
     let pruned = 0
     let pruning = false
     const sweep = (): void => {
@@ -147,6 +152,7 @@ export class TransferService {
     this.ctx.stopping = true
     if (this.timer != null) clearInterval(this.timer)
     if (this.sweepTimer != null) clearInterval(this.sweepTimer)
+    if (this.stalledTimer != null) clearInterval(this.stalledTimer)
     this.receives.stopSinkTimer()
     this.throttle.stop()
     this.sends.stop()
@@ -337,6 +343,18 @@ export class TransferService {
   }
 
   // ---- events ---------------------------------------------------------
+
+  /**
+   * Transfers whose bytes stopped (TransferInfo.stalledSeconds) published
+   * again: progress is published as it moves, so a stalled one's last event
+   * showed its last rate for as long as it stalled (the TUI and `ferry
+   * send` never saw it stop), and a client could not count its seconds.
+   */
+  private publishStalled (): void {
+    for (const t of [...this.sends.senders.values(), ...this.receives.receivers.values()]) {
+      if (isMovingState(t.state) && t.progress.stalledSeconds !== undefined) this.changed(t.id, false)
+    }
+  }
 
   /** Publish a snapshot: state changes at once, progress throttled (EmitThrottle). */
   private changed (id: string, urgent: boolean): void {

@@ -47,6 +47,8 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     // only while bytes move: waiting for a peer that went away showed its last rate for 10 s (review finding)
     rate: progress != null && isMovingState(state) ? Math.round(progress.rate) : 0,
     etaSeconds: progress != null && isMovingState(state) ? progress.eta : null,
+    // a rate of 0 told apart: nothing moved for 10 s, not a rate not measured yet (the daemon publishes it each second: service.ts)
+    ...(progress != null && isMovingState(state) && progress.stalledSeconds !== undefined ? { stalledSeconds: progress.stalledSeconds } : {}),
     // an ended transfer has nothing in flight, also a file served in part and then given up (E_SOURCE_CHANGED);
     // nor has a send that waits (its receiver away, or its turn there), as a receive that waits has none: a
     // file bar under "waiting its turn" read as bytes moving (found using the TUI)

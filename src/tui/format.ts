@@ -54,8 +54,28 @@ export function formatRate (bytesPerSec: number): string {
  * as hashing or fetching begins, or after 10 s without a byte), not "0 B/s",
  * which read as stuck while bytes moved (user-test findings).
  */
-export function formatLiveRate (bytesPerSec: number, none = '—'): string {
+export function formatLiveRate (bytesPerSec: number, none = '—', stalledSeconds?: number): string {
+  if (stalledSeconds !== undefined) return formatStalled(stalledSeconds)
   return Number.isFinite(bytesPerSec) && bytesPerSec > 0 ? formatRate(bytesPerSec) : none
+}
+
+/**
+ * A transfer whose bytes stopped (TransferInfo.stalledSeconds): "stalled
+ * 12s", "stalled 1m 05s", as scp says it. Its rate is 0 then, and was shown
+ * "—" as one not measured yet is (notes' leftover: the two could not be told
+ * apart, and a stall read as a transfer just starting).
+ */
+export function formatStalled (seconds: number): string {
+  return `stalled ${formatEta(seconds)}`
+}
+
+/**
+ * The rate and ETA of a transfer that moves, `gap` between them: "12.3
+ * MiB/s  ETA 45s", "—  ETA --" before a rate is measured; once it stalled,
+ * "stalled 12s" alone (an ETA of "--" beside it says nothing more).
+ */
+export function formatRateEta (t: { rate: number, etaSeconds: number | null, stalledSeconds?: number }, gap = '  ', none = '—'): string {
+  return t.stalledSeconds !== undefined ? formatStalled(t.stalledSeconds) : `${formatLiveRate(t.rate, none)}${gap}ETA ${formatEta(t.etaSeconds)}`
 }
 
 const two = (n: number): string => String(n).padStart(2, '0')

@@ -90,6 +90,13 @@ describe('transfersText', () => {
     expect(row).not.toContain('B/s')
   })
 
+  it('one whose bytes stopped 10 s ago or more says how long, where one not measured yet says "—" (notes\' leftover: both read "—", a stall as a start)', () => {
+    const stalled = { ...base, id: '77'.repeat(16), direction: 'receive', state: 'fetching', doneBytes: MiB, finishedAt: undefined, stalledSeconds: 65 }
+    const row = transfersText([stalled as unknown as TransferInfo]).split('\n').find((l) => l.startsWith('77777777'))
+    expect(row).toMatch(/ 1\.0\/500\.0 MiB +stalled 1m 05s /)
+    expect(row).not.toContain('—')
+  })
+
   it('on an 80-column terminal: within 80 cells, and a state cut short said whole below (review finding: "done E_…" told no E_INCOMPLETE anywhere)', () => {
     const text = transfersText(list, 80)
     expect(widest(text.split('\n\n')[0])).toBeLessThanOrEqual(80)

@@ -126,4 +126,51 @@ describe('Progress', () => {
     // 20 MB in the 1 s since bytes began, not in 16 s
     expect(p.rate).toBe(20_000_000)
   })
+
+  it('tells a stall from a rate not measured yet: stalledSeconds once nothing moved for 10 s after bytes had, never before its first bytes nor while its count moves (notes\' leftover: both read "—")', () => {
+    const MiB = 1024 * 1024
+    const p = new Progress(100 * MiB)
+    // no bytes yet (a receiver planning, a sender waiting for the first request), however long: not stalled, no rate
+    vi.advanceTimersByTime(30_000)
+    expect(p.rate).toBe(0)
+    expect(p.stalledSeconds).toBeUndefined()
+    p.add(MiB)
+    vi.advanceTimersByTime(500)
+    p.add(MiB)
+    // its first second, not measured yet: no rate, not stalled
+    expect(p.rate).toBe(0)
+    expect(p.stalledSeconds).toBeUndefined()
+    vi.advanceTimersByTime(500)
+    p.add(MiB)
+    expect(p.rate).toBeGreaterThan(0)
+    // 10 s after its last bytes it is still moving, then it has stalled: a rate of 0, and for how long
+    vi.advanceTimersByTime(10_000)
+    expect(p.rate).toBeGreaterThan(0)
+    expect(p.stalledSeconds).toBeUndefined()
+    vi.advanceTimersByTime(1)
+    expect(p.rate).toBe(0)
+    expect(p.eta).toBeNull()
+    expect(p.stalledSeconds).toBe(10)
+    vi.advanceTimersByTime(2_500)
+    expect(p.stalledSeconds).toBe(12)
+    // bytes again: moving, no longer stalled
+    p.add(MiB)
+    expect(p.stalledSeconds).toBeUndefined()
+    // its count set (a sender told by its receiver, which copies what it had): no bytes for the rate, but not stalled
+    for (let i = 1; i <= 4; i++) {
+      vi.advanceTimersByTime(5_000)
+      p.done += MiB
+    }
+    expect(p.rate).toBe(0)
+    expect(p.stalledSeconds).toBeUndefined()
+    // the same count told again moves nothing
+    vi.advanceTimersByTime(6_000)
+    p.done = p.done + 0
+    vi.advanceTimersByTime(5_500)
+    expect(p.stalledSeconds).toBe(11)
+    // after a reset (the send goes on after a wait), it waits for bytes again
+    p.reset(5 * MiB)
+    vi.advanceTimersByTime(20_000)
+    expect(p.stalledSeconds).toBeUndefined()
+  })
 })

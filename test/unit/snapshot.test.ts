@@ -87,6 +87,18 @@ describe('toTransferInfo, sender side', () => {
       expect(toTransferInfo({ row, sender, peerName: 'beta' }), state).toMatchObject({ rate: 0, etaSeconds: null })
     }
   })
+
+  it('says a transfer whose bytes stopped 10 s ago has stalled, and for how long, while it moves only; a rate not measured yet has no such field (notes\' leftover: 0 for both)', () => {
+    vi.useFakeTimers({ now: 1_000_000 })
+    onTestFinished(() => { vi.useRealTimers() })
+    const sender = new Sender({ id: 'x', peerId: 'p', state: 'fetching', offer })
+    sender.progress.add(MiB)
+    expect(toTransferInfo({ row, sender, peerName: 'beta' })).not.toHaveProperty('stalledSeconds')
+    vi.advanceTimersByTime(14_200)
+    expect(toTransferInfo({ row, sender, peerName: 'beta' })).toMatchObject({ rate: 0, etaSeconds: null, stalledSeconds: 14 })
+    sender.state = 'waiting'
+    expect(toTransferInfo({ row, sender, peerName: 'beta' })).not.toHaveProperty('stalledSeconds')
+  })
 })
 
 describe('refusedSummary', () => {

@@ -126,6 +126,17 @@ describe('SendProgress (ferry send on a terminal)', () => {
     expect(receiveWaitsTurn).toContain('this device starts it after the receives it runs first from the sender… Ctrl-C ends this wait, not the receive')
   })
 
+  it('a transfer whose bytes stopped says it stalled and for how long where its rate and ETA were, in the TUI too; one not measured yet keeps "—  ETA --" (notes\' leftover: a stall read as a start)', async () => {
+    const stalled = sending({ rate: 0, etaSeconds: null, stalledSeconds: 75 })
+    const text = expectFits((await renderAt(h(SendProgress, { peer: 'alice', paths: 1, transfer: stalled }))).lastFrame())
+    expect(text).toContain(' 25%  50.0 MiB / 200.0 MiB  stalled 1m 15s')
+    expect(text).not.toContain('ETA')
+    const tui = expectFits((await renderAt(h(TransfersScreen, { active: [stalled], history: [], selected: 0, ui: { ...defaultUi, color: false, now: NOW } }))).lastFrame())
+    expect(tui).toContain('  stalled 1m 15s')
+    const starting = expectFits((await renderAt(h(SendProgress, { peer: 'alice', paths: 1, transfer: sending({ rate: 0, etaSeconds: null }) }))).lastFrame())
+    expect(starting).toContain('50.0 MiB / 200.0 MiB  —  ETA --')
+  })
+
   it('keeps the bar the same width while the numbers change', async () => {
     const barOf = (s: string): string => /[█▏▎▍▌▋▊▉░]+/.exec(s)?.[0] ?? ''
     const r = await renderAt(h(SendProgress, { peer: 'alice', paths: 1, transfer: sending({ doneBytes: 5 * MiB, rate: 900_000, etaSeconds: 3000 }) }))

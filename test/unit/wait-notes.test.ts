@@ -85,6 +85,12 @@ describe('progressLine (`ferry wait` on a terminal, `ferry send` with stdout not
     expect(line('receive', 'verifying')).toMatch(/ verifying$/)
   })
 
+  it('a transfer whose bytes stopped says it stalled and for how long, in place of its rate and ETA; one not measured yet keeps "—" (notes\' leftover: both read "— ETA --")', () => {
+    expect(progressLine({ ...info('fetching'), direction: 'receive', doneBytes: 5, stalledSeconds: 12 })).toMatch(/ 5 B\/10 B stalled 12s receiving$/)
+    expect(progressLine({ ...info('hashing'), doneBytes: 5, stalledSeconds: 3725 })).toMatch(/ stalled 1h 02m hashing$/)
+    expect(progressLine({ ...info('fetching'), doneBytes: 5 })).toMatch(/ — ETA -- sending$/)
+  })
+
   it('a send one byte short of its total (all served, its receipt not in yet) is not drawn as 100 %, nor with a full bar: percents are rounded down, as the TUI rounds them', () => {
     const total = 1024 * 1024 * 1024
     const line = progressLine({ ...info('fetching'), direction: 'send', totalBytes: total, doneBytes: total - 1 })

@@ -166,7 +166,7 @@ export async function send (argv: string[]): Promise<number> {
     let latest: TransferInfo | undefined
     /** The wait ends without the daemon's word: the transfer as last seen, its state as it was (it goes on when the daemon does), and why. */
     // the last state known, without its rate and ETA: nothing moves for this command any more
-    const interrupted = (error: { code: string, message: string }): TransferInfo => ({ ...(latest ?? {}), state: latest?.state ?? 'failed', rate: 0, etaSeconds: null, error }) as unknown as TransferInfo
+    const interrupted = (error: { code: string, message: string }): TransferInfo => ({ ...(latest ?? {}), state: latest?.state ?? 'failed', rate: 0, etaSeconds: null, stalledSeconds: undefined, error }) as unknown as TransferInfo
     const onInfo = (t: TransferInfo): void => {
       if (t.id !== id) return
       latest = t
@@ -375,7 +375,7 @@ export function transfersText (list: TransferInfo[], columns?: number): string {
       truncate(escapeForDisplay(t.label ?? ''), 24),
       stateWords(t) + (t.error != null ? ` ${t.error.code}` : '') + ((t.skippedFailed ?? 0) > 0 ? `, ${counted(t.skippedFailed!, 'path')} not sent` : '') + ((t.renamedCount ?? 0) > 0 ? `, ${t.renamedCount} renamed` : ''), progressCell(t.doneBytes, t.totalBytes),
       // none for one that waits (offline peer, a decision): "0 B/s" read as stuck (user-test finding)
-      isMovingState(t.state) ? formatLiveRate(t.rate) : '', receiptCell(t), formatAgo(t.finishedAt ?? t.createdAt, Date.now())])
+      isMovingState(t.state) ? formatLiveRate(t.rate, '—', t.stalledSeconds) : '', receiptCell(t), formatAgo(t.finishedAt ?? t.createdAt, Date.now())])
   }
   // the table has room for the code only: what happened, for the few latest that failed or wait (user-test finding: only --json said)
   const failures = list.filter((t) => t.error != null && (t.state === 'failed' || t.state === 'waiting')).slice(0, ERRORS_SHOWN)

@@ -1,0 +1,62 @@
+// A transfer whose bytes stop, end to end on 127.0.0.1 with mDNS off: the
+// receiver's daemon says it has stalled, and for how long, in events it
+// sends each second while it lasts (nothing moves, so no progress event
+// would go out), and no longer once bytes come again. Its sender is stopped
+// (SIGSTOP) for 13 s mid-fetch, within the 30 s a receive waits for data
+// before it ends its run. Served at a capped rate
+// (FERRY_TEST_SERVE_BYTES_PER_S), so that the fetch lasts seconds.
+
+import { afterAll, describe, expect, it } from 'vitest'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { join } from 'node:path'
+import { connectControl } from '../../src/daemon/control/client.ts'
+import type { TransferInfo } from '../../src/daemon/control/types.ts'
+import { cleanupAll, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, whileStopped } from '../helpers/daemon.ts'
+import { writeRandomFile } from '../helpers/files.ts'
+
+afterAll(cleanupAll)
+
+const MiB = 1024 * 1024
+const SIZE = 48 * MiB
+const RATE = 8 * MiB
+
+describe('a transfer whose bytes stop', () => {
+  it('is said stalled, with its seconds, each second while it lasts; a rate not measured yet is not; bytes again end it (notes\' leftover: "—" for both)', async () => {
+    const a = await startDaemon({ name: 'alpha', env: { FERRY_TEST_SERVE_BYTES_PER_S: String(RATE) } })
+    const b = await startDaemon({ name: 'beta', peers: [a.addr] })
+    await pairDaemons(a, b)
+    const src = join(await tempDir('ferry-src-'), 'clip.mov')
+    await writeRandomFile(src, SIZE)
+    const onB = await connectControl(b.home)
+    const events: Array<{ at: number, t: TransferInfo }> = []
+    try {
+      await onB.subscribe((event, data) => { if (event === 'transfer') events.push({ at: Date.now(), t: data as TransferInfo }) })
+      const sending = spawnCli(['send', 'beta', src, '--json', '--home', a.home], { timeoutMs: 120_000 })
+      await waitFor(() => events.some((e) => e.t.state === 'fetching' && e.t.rate > 0 && e.t.doneBytes > 8 * MiB), 'beta to receive at a rate', 60_000, 20)
+      const stoppedAt = Date.now()
+      await whileStopped(a, async () => { await sleep(13_000) })
+      const goneOnAt = Date.now()
+      const info = await waitFor(async () => (await onB.call('transfers')).find((t) => t.state === 'done'), 'the receive to end', 60_000, 100)
+      await sending.done
+      const mine = events.filter((e) => e.t.id === info.id)
+      const before = mine.filter((e) => e.at < stoppedAt)
+      const stalled = mine.filter((e) => e.t.stalledSeconds !== undefined)
+      expect(before.length, 'events while it moved').toBeGreaterThan(3)
+      // its first second, no rate measured yet, is no stall: nothing before the stop said one
+      expect(before.filter((e) => e.t.stalledSeconds !== undefined)).toEqual([])
+      // said from 10 s of nothing on, each second, counting up, with no rate nor ETA, while it still fetches
+      expect(stalled.length, `stalled events (${stalled.map((e) => e.t.stalledSeconds).join(' ')})`).toBeGreaterThanOrEqual(2)
+      for (const e of stalled) expect(e.t).toMatchObject({ state: 'fetching', rate: 0, etaSeconds: null })
+      const seconds = stalled.map((e) => e.t.stalledSeconds!)
+      expect(seconds[0]).toBeGreaterThanOrEqual(10)
+      expect(seconds[0]).toBeLessThanOrEqual(12)
+      expect(seconds.every((s, i) => i === 0 || s > seconds[i - 1])).toBe(true)
+      expect(stalled[0].at - stoppedAt).toBeLessThan(13_000)
+      // bytes again: the events after say no stall (the last stalled one may come as the sender goes on)
+      const after = mine.filter((e) => e.at > goneOnAt + 2000)
+      expect(after.length).toBeGreaterThan(0)
+      expect(after.filter((e) => e.t.stalledSeconds !== undefined)).toEqual([])
+      expect(after.at(-1)?.t.state).toBe('done')
+    } finally { onB.close() }
+  }, 180_000)
+})
