@@ -74,6 +74,22 @@ export class Progress {
     this.first = undefined
   }
 
+  /**
+   * Bytes are asked for now (a sender's receiver asked for chunks). With
+   * none moved since the start or the last reset, the time until now was a
+   * wait, not the link's: the first window starts here. A send's progress is
+   * reset when its offer is answered, and an offer that waited there for a
+   * person to accept it (auto-accept off), or its receiver planning, held
+   * seconds before the first request; its first bytes then closed the first
+   * window over those seconds at once (`first` leaves out a wait of under
+   * one only): a send paced at 8 MiB/s, accepted after 3 s, showed 0.05
+   * MiB/s for its first second, ETA 13m, and 3.0, 4.9, 6.0 after it (notes'
+   * leftover). A wait of over QUIET_MS was left out already.
+   */
+  asked (): void {
+    if (this.before) this.windowStart = Date.now()
+  }
+
   /** `n` bytes moved, `counted` of them new to `done` (a sender's served again after a cut are not: its rate counts them) */
   add (n: number, counted = n): void {
     this.done += counted

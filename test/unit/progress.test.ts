@@ -173,4 +173,28 @@ describe('Progress', () => {
     vi.advanceTimersByTime(20_000)
     expect(p.stalledSeconds).toBeUndefined()
   })
+
+  it('a wait before the first request since a reset (an offer a person there accepted after 3 s) is not the first window\'s: its first bytes closed it at once, over the wait (notes\' leftover: 0.05 MiB/s, then 3.0, for a send at 8 MiB/s)', () => {
+    const MiB = 1024 * 1024
+    const p = new Progress(40 * MiB)
+    p.reset(0) // the offer answered: pending
+    vi.advanceTimersByTime(3000)
+    p.asked() // accepted there, planned: its first request, its first slice served at once
+    p.add(MiB)
+    for (let i = 0; i < 8; i++) {
+      vi.advanceTimersByTime(125)
+      p.add(MiB)
+    }
+    // 8 MiB/s over the second since the request (and its first slice), not 1 MiB over the 3 s since the answer
+    expect(p.rate / MiB).toBeGreaterThan(7)
+    expect(p.rate / MiB).toBeLessThan(10)
+    // asked again once bytes moved: the window runs on as it was
+    vi.advanceTimersByTime(500)
+    p.add(4 * MiB)
+    p.asked()
+    vi.advanceTimersByTime(500)
+    p.add(4 * MiB)
+    expect(p.rate / MiB).toBeGreaterThan(7)
+    expect(p.rate / MiB).toBeLessThan(10)
+  })
 })

@@ -490,6 +490,8 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
         if (req.fileHeldBytes < size && req.fileHeldBytes > (sender.served.get(req.fileIndex) ?? 0) && !sender.givenUp.has(req.fileIndex)) sender.served.set(req.fileIndex, req.fileHeldBytes)
       }
       if (req.chunks.length === 0) continue
+      // the time before its first request since the answer (a decision there, the receiver planning) is not the rate's
+      if (sender.offer != null) sender.progress.asked()
       // before the offer, what the preview showed (no hashes, and no identity: its chunks are not checked here)
       const byPreview = sender.preview != null
       const file = byPreview ? sender.preview?.files[req.fileIndex] : sender.offer?.files[req.fileIndex]
