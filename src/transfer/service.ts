@@ -298,7 +298,8 @@ export class TransferService {
     } else if (row.state === 'fetching' || row.state === 'waiting') {
       // in memory, so that `ferry transfers` and `ferry cancel` see it as it is; probed once its peer is online
       const s = this.sends.reloadSender(row, true)
-      if (s != null && !this.c.isOnline(s.peerId)) s.state = 'waiting'
+      // why, in memory (its row keeps the state it had): the count it shows is its record until its receiver's word
+      if (s != null && !this.c.isOnline(s.peerId)) { s.state = 'waiting'; s.error = this.sends.notHeardSinceRestart(s.peerId) }
     } else if (row.state === 'hashing') {
       if (row.sources != null && row.sources.length > 0) this.hashing.resumeHashing(row.id, row.peerId, row.sources, row.totalBytes)
       // a row from before the paths were kept: nothing to hash again

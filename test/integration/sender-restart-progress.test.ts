@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import { connectControl } from '../../src/daemon/control/client.ts'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
-import { cleanupAll, pairDaemons, spawnCli, startDaemon, tempDir, waitFor } from '../helpers/daemon.ts'
+import { cleanupAll, control, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, whileStopped } from '../helpers/daemon.ts'
 import { writeRandomFile } from '../helpers/files.ts'
 
 afterAll(cleanupAll)
@@ -53,6 +53,36 @@ describe('the sender\'s progress after a kill -9 of its daemon', () => {
       expect(Math.max(...shown), 'short of the total until the receipt').toBeLessThan(SIZE)
       expect(Math.max(...running.map((t) => t.rate)), 'a rate within the link\'s').toBeLessThan(RATE * 1.5)
       expect(seen.at(-1)).toMatchObject({ state: 'done', doneBytes: SIZE, resumed: true })
+    } finally { onB.close() }
+  }, 180_000)
+
+  it('restarted while its receiver is away, it says its figure is its own record until the receiver is heard from (notes\' leftover: shown as if known)', async () => {
+    const env = { FERRY_TEST_SERVE_BYTES_PER_S: String(RATE) }
+    let a = await startDaemon({ name: 'alpha', env })
+    const b = await startDaemon({ name: 'beta', peers: [a.addr] })
+    await pairDaemons(a, b)
+    const src = join(await tempDir('ferry-src-'), 'clip.mov')
+    await writeRandomFile(src, SIZE)
+    const sending = spawnCli(['send', 'beta', src, '--json', '--home', a.home], { timeoutMs: 120_000 })
+    const onB = await connectControl(b.home)
+    try {
+      const half = await waitFor(async () => (await onB.call('transfers')).find((t) => t.direction === 'receive' && t.doneBytes > SIZE * 0.3), 'beta to hold 30 % of it', 60_000, 20)
+      await a.kill9()
+      await sending.done
+      // beta does not answer while alpha starts again: alpha's send waits for it, with its own record
+      const waiting = await whileStopped(b, async () => {
+        a = await a.restart()
+        return await waitFor(async () => (await control(a, 'transfers')).find((t) => t.id === half.id), 'alpha to list the send', 20_000, 100)
+      })
+      expect(waiting).toMatchObject({ state: 'waiting', error: { code: 'E_PEER_UNREACHABLE' } })
+      expect(waiting.error?.message).toMatch(/^beta has not been heard from since this daemon restarted: the progress shown is this device's record from before, until beta says what it holds$/)
+      // beta back: its own count, and no such word
+      const onA = await connectControl(a.home)
+      try {
+        const going = await waitFor(async () => (await onA.call('transfers')).find((t) => t.id === half.id && t.state !== 'waiting'), 'alpha to go on', 60_000, 50)
+        expect(going.error).toBeUndefined()
+        await waitFor(async () => (await onA.call('transfers')).find((t) => t.id === half.id && t.state === 'done'), 'alpha to show the send done', 60_000, 100)
+      } finally { onA.close() }
     } finally { onB.close() }
   }, 180_000)
 })

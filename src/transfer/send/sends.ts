@@ -190,6 +190,17 @@ export class Sends {
   }
 
   /**
+   * Why a send reloaded after a restart waits, its receiver not online yet: what it shows done is its own record
+   * (written every 2 s, and at a stop: up to 2 s of serving behind after a kill -9, or counting bytes lost on
+   * their way) until the receiver says what it holds (Sender.doneFromRecord), and it said nothing of that: shown
+   * as "waiting for peer" and that figure, as if known (notes' leftover).
+   */
+  notHeardSinceRestart (peerId: string): FerryError {
+    const name = this.ctx.c.peerName(peerId)
+    return new FerryError('E_PEER_UNREACHABLE', `${name} has not been heard from since this daemon restarted: the progress shown is this device's record from before, until ${name} says what it holds`)
+  }
+
+  /**
    * Why a send waits that its receiver took and runs after others (waitsTurnThere): behind the few receives it
    * runs at once from one device, or behind a receive of the same files, from this device or another (its part
    * folder is theirs too: review finding, "a few sends from this device" was said of that wait as well).
