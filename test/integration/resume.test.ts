@@ -5,7 +5,7 @@
 // reached the receiver's reader.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
@@ -503,6 +503,25 @@ describe('resume after kill -9', () => {
       expectError(await sending.done, 'E_PATH_NOT_FOUND')
     } finally {
       await mkdir(b.receiveDir, { recursive: true })
+    }
+  }, TEST_TIMEOUT)
+
+  it('the receive folder moved away while the receiver is fetching and a file put at its name: the receive fails saying the receive folder is not a folder any more (E_IO, as an offer then is refused), not with the mkdir\'s "ENOTDIR: not a directory" (E_IO: helper finding); nothing is written into or next to the file', async () => {
+    await forgetReceived(mid)
+    const { sending, half } = await sendUntilHalf(mid)
+    const moved = `${b.receiveDir}-moved`
+    await rename(b.receiveDir, moved)
+    await writeFile(b.receiveDir, 'a file of the person\'s\n')
+    try {
+      const onB = await watch(b, 'beta to end the receive', (t) => t.id === half.id && ['done', 'failed', 'cancelled'].includes(t.state), 60_000)
+      expect(onB).toMatchObject({ state: 'failed', error: { code: 'E_IO', message: expect.stringMatching(/receive folder .* is not a folder any more/) } })
+      expect(await readFile(b.receiveDir, 'utf8')).toBe('a file of the person\'s\n')
+      const done = await sending.done
+      expectError(done, 'E_IO')
+      expect(done.stderr).toMatch(/is not a folder any more/)
+    } finally {
+      await rm(b.receiveDir, { force: true })
+      await rename(moved, b.receiveDir)
     }
   }, TEST_TIMEOUT)
 

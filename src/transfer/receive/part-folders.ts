@@ -81,10 +81,14 @@ export async function makePartFolder (receiveDir: string, rootHex: string): Prom
   // most likely on a disk unmounted meanwhile, and made again it would be on
   // the disk under the mount point, which the rest of the receive would fill
   // (review finding). A new offer's admission makes it, as the daemon's start does.
-  await stat(receiveDir).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') throw receiveFolderGone(receiveDir)
+  const st = await stat(receiveDir).catch((err: NodeJS.ErrnoException) => {
+    // ENOTDIR: a folder above it is a file now
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') throw receiveFolderGone(receiveDir)
     throw toFerryError(err, 'E_IO')
   })
+  // moved away and a file put at its name: said so, not as the mkdir below
+  // failed ("ENOTDIR: not a directory, mkdir '…/.ferry-part'", E_IO: helper finding)
+  if (!st.isDirectory()) throw new FerryError('E_IO', `receive folder ${receiveDir} is not a folder any more (moved, and something else put at its name); send again once it is back`)
   // another receive that ends removes `.ferry-part` when it looks empty
   // (receiver.ts), maybe between this one's two steps: made again then
   // (review finding: 29 of ~3,950 concurrent small receives failed with ENOENT)
