@@ -1333,6 +1333,23 @@ describe('transfer', () => {
     expect(done.stderr).not.toMatch(/receiver: |sender: /)
   })
 
+  it('a file of a folder sent that is replaced by a symbolic link after the offer is left out saying so, not "cannot be read any more (ELOOP)" (helper finding); the rest arrives, exit 1 with E_INCOMPLETE', async () => {
+    const dir = join(await tempDir('ferry-src-'), 'linked-later')
+    await mkdir(dir)
+    await writeRandomFile(join(dir, 'photo.jpg'), 300 * KiB)
+    await writeFileAt(join(dir, 'notes.txt'), 'kept\n')
+    const sending = await acceptedByHand((o) => o.names.some((n) => n.startsWith('linked-later')), () => spawnCli(['send', 'beta', dir, '--json', '--home', a.home], { timeoutMs: 60_000 }), async () => {
+      await rm(join(dir, 'photo.jpg'))
+      await symlink('/etc/hostname', join(dir, 'photo.jpg'))
+    })
+    const done = await sending.done
+    expectError(done, 'E_INCOMPLETE')
+    expect(done.stderr).toMatch(new RegExp(`^ferry: warning: ${join(dir, 'photo.jpg').replaceAll('.', '\\.')}: replaced by a symbolic link since it was offered \\(links are not sent\\); not received$`, 'm'))
+    expect(done.stderr).not.toMatch(/ELOOP/)
+    expect(await readFile(join(b.receiveDir, 'linked-later', 'notes.txt'), 'utf8')).toBe('kept\n')
+    await expect(lstat(join(b.receiveDir, 'linked-later', 'photo.jpg'))).rejects.toMatchObject({ code: 'ENOENT' })
+  })
+
   it('a path of `ferry send`\'s own process is the file it stands for there, not in the daemon: `/dev/stdin` with a file redirected in sends that file; a pipe (`cmd |`, `<(…)`) is refused with what to do (user-test finding: the daemon opened its own stdin, /dev/null: "nothing to send")', async () => {
     const dir = await tempDir('ferry-stdin-')
     const file = join(dir, 'backup.tar')

@@ -344,6 +344,9 @@ function sourceError (path: string, err: unknown): Error {
   const code = (err as NodeJS.ErrnoException).code
   if (code === 'EMFILE' || code === 'ENFILE' || code === 'ENOMEM') return err as Error
   if (code === 'ENOENT' || code === 'ENOTDIR') return new NotServedError('removed', `${path} was removed since it was offered`)
+  // opened without following a link (SourceReader.read): the file offered is gone, a link in its place, which a
+  // scan leaves out too; said so, not as a file that "cannot be read any more (ELOOP)" (helper finding)
+  if (code === 'ELOOP') return new NotServedError('removed', `${path} was replaced by a symbolic link since it was offered (links are not sent)`)
   // a card pulled mid-send reads ENOTCONN through FUSE: said as the disk gone, not bare (user-test finding)
   const hint = diskHint(code)
   return new NotServedError('unreadable', `${path} cannot be read any more (${code ?? String((err as Error).message ?? err)}${hint !== undefined ? `: ${hint}` : ''})`, { cause: err })
