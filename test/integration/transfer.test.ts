@@ -1399,6 +1399,24 @@ describe('transfer', () => {
     } finally { await usb.stop() }
   })
 
+  it('a receive folder moved away and a file put at its name: an offer is refused with E_IO saying the receive folder is not a folder, as `ferry status` there says it, not with the mkdir\'s "EEXIST: file already exists, mkdir \'…\'" (helper finding); the file is left as it was', async () => {
+    const dir = await tempDir('ferry-moved-')
+    const received = join(dir, 'received')
+    const box = await startDaemon({ name: 'moved-box', receiveDir: received, peers: [a.addr] })
+    try {
+      await pairDaemons(a, box)
+      await rename(received, join(dir, 'received-moved'))
+      await writeFile(received, 'a file of the person\'s\n')
+      const file = join(dir, 'photo.jpg')
+      await writeFile(file, 'jpeg')
+      const r = await a.cli(['send', 'moved-box', file])
+      expectError(r, 'E_IO')
+      expect(r.stderr).toMatch(/^ferry: E_IO: receiver: the receive folder is not a folder: a file has its name, or the name of a folder on the way; send again once it is a folder$/m)
+      expect((await box.cli(['status', '--json'])).stdout).toContain(`receive folder ${received} is not a folder`)
+      expect(await readFile(received, 'utf8')).toBe('a file of the person\'s\n')
+    } finally { await box.stop() }
+  })
+
   it('send errors: unpaired peer E_NOT_PAIRED, unknown peer E_PEER_NOT_FOUND, missing path E_PATH_NOT_FOUND; a paired peer is found by its name also when an unpaired device shares it, and by the end of its peer ID', async () => {
     const dir = await tempDir('ferry-src-')
     // more entries than any receiver takes, for the E_LIMIT check below: 100,001 empty files, made by

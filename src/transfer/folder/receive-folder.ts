@@ -67,6 +67,10 @@ export async function makeReceiveFolder (dir: string): Promise<void> {
     await mkdirP(dir)
   } catch (err) {
     if (await danglingLinkOnTheWay(dir) !== undefined) throw new FerryError('E_PATH_NOT_FOUND', 'the receive folder is a symbolic link to a folder that is not there (a disk not mounted?); send again once it is', { cause: err })
+    // moved away and a file put at its name (or at a folder's on the way): said as checkReceiveFolder and `ferry status`
+    // say it, not as "EEXIST: file already exists, mkdir '…'", which also told the peer where it is (helper finding)
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new FerryError('E_IO', 'the receive folder is not a folder: a file has its name, or the name of a folder on the way; send again once it is a folder', { cause: err })
     // the folder it goes in said to be at fault, by the error of making the first folder missing alone (Node's recursive mkdir says ENOENT for EROFS)
     const why = notWritableBecause(await firstRefusal(dir).catch(() => undefined) ?? err)
     if (why === undefined) throw err
