@@ -118,7 +118,10 @@ export interface Asked { fileIndex: number, chunk: number, from: number, length:
 /** Whether to go silent, the stream left open, instead of answering this piece of a chunk (`from`: its first byte in the chunk). */
 export type HoldHook = (fileIndex: number, chunk: number, from: number) => boolean
 
-interface Served { built: BuiltOffer, corrupt?: CorruptHook, cut?: CutHook, attempts: Map<string, number>, asked: Asked[], stall?: boolean, hold?: HoldHook }
+/** What to send instead of one chunk's header and bytes (`header`: the true one's fields, `bytes`: the true bytes), or undefined to send them as asked: a sender that answers other than it was asked. */
+export type ReplyHook = (header: { fileIndex: number, chunk: number, length: number, offset: number }, bytes: Uint8Array, attempt: number) => Uint8Array | undefined
+
+interface Served { built: BuiltOffer, corrupt?: CorruptHook, cut?: CutHook, attempts: Map<string, number>, asked: Asked[], stall?: boolean, hold?: HoldHook, reply?: ReplyHook }
 
 /** An OfferAnswer as plain data (haveBytes as a number, so it prints). */
 export interface Answer { status: string, haveBytes: number, waitsTurn?: boolean, retryInMs?: number, error?: { code: string, message: string } }
@@ -327,7 +330,7 @@ export class EvilPeer {
   }
 
   /** Offer a (possibly hostile) manifest; the bytes we serve for it are registered first. */
-  async offer (d: TestDaemon, built: BuiltOffer, corrupt?: CorruptHook, cut?: CutHook, opts: { stall?: boolean, hold?: HoldHook, servedAlready?: boolean } = {}): Promise<Answer> {
+  async offer (d: TestDaemon, built: BuiltOffer, corrupt?: CorruptHook, cut?: CutHook, opts: { stall?: boolean, hold?: HoldHook, reply?: ReplyHook, servedAlready?: boolean } = {}): Promise<Answer> {
     if (opts.servedAlready !== true) this.serve(built, corrupt, cut, opts)
     const { answer, reply } = await this.offerRaw(d, built.wire, { closeWrite: true, waitMs: 30_000, stopAtAnswer: true })
     if (answer == null) throw new Error(`no OfferAnswer (stream ${reply.end} after ${reply.bytes.length} bytes)`)
@@ -335,8 +338,8 @@ export class EvilPeer {
   }
 
   /** Serve `built`'s chunks on /ferry/chunks, counting what is asked for, without offering it (yet): a test that sends a preview first. */
-  serve (built: BuiltOffer, corrupt?: CorruptHook, cut?: CutHook, opts: { stall?: boolean, hold?: HoldHook } = {}): void {
-    this.served.set(built.id, { built, corrupt, cut, attempts: new Map(), asked: [], stall: opts.stall, hold: opts.hold })
+  serve (built: BuiltOffer, corrupt?: CorruptHook, cut?: CutHook, opts: { stall?: boolean, hold?: HoldHook, reply?: ReplyHook } = {}): void {
+    this.served.set(built.id, { built, corrupt, cut, attempts: new Map(), asked: [], stall: opts.stall, hold: opts.hold, reply: opts.reply })
   }
 
   /** Send raw bytes on a gated protocol and decode the gate's Refusal envelope. */
@@ -413,6 +416,8 @@ export class EvilPeer {
           s.asked.push({ fileIndex: req.fileIndex, chunk, from, length })
           const bytes = Uint8Array.prototype.slice.call(data, range.offset + from, range.offset + from + length) // a copy, even of a Buffer
           if (s.corrupt?.(req.fileIndex, chunk, attempt) === true) bytes[length >> 1] ^= 0x01 // one flipped bit in one byte
+          const instead = s.reply?.({ fileIndex: req.fileIndex, chunk, length, offset: from }, bytes, attempt)
+          if (instead !== undefined) { await sendAll(stream, instead); continue }
           await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length, offset: from }))
           const cut = s.cut?.(req.fileIndex, chunk, attempt)
           if (cut !== undefined) {

@@ -6,8 +6,10 @@ import { describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { MAX_RUNNING_RECEIVES_PER_PEER } from '../../src/protocol/constants.ts'
-import { control as call, tempDir, vmRssBytes, type TestDaemon } from '../helpers/daemon.ts'
-import { buildOffer, daemonWithEvilPeer, type EvilPeer } from '../helpers/evil-peer.ts'
+import { readdir } from 'node:fs/promises'
+import { encodeChunkHeader } from '../../src/protocol/transfer.ts'
+import { control as call, tempDir, vmRssBytes, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+import { buildOffer, daemonWithEvilPeer, hex, type EvilPeer } from '../helpers/evil-peer.ts'
 
 const MiB = 1024 * 1024
 
@@ -15,6 +17,29 @@ let victim: TestDaemon
 let evil: EvilPeer
 
 daemonWithEvilPeer(async () => ({ name: 'victim', receiveDir: join(await tempDir('ferry-abuse-sender-'), 'in') }), (d, e) => { victim = d; evil = e })
+
+describe('a sender that answers a chunk request with other bytes than were asked for', () => {
+  it('fails the receive with E_PROTOCOL naming the file, the chunk and what came against what was asked (not entry and chunk numbers alone: helper finding), on both sides; nothing under the file\'s name; the daemon goes on', async () => {
+    const answers: Array<[string, (h: { fileIndex: number, chunk: number, length: number, offset: number }, b: Uint8Array) => Uint8Array, RegExp]> = [
+      ['shorter.bin', (h, b) => Buffer.concat([encodeChunkHeader({ ...h, length: h.length >> 1 }), b.subarray(0, h.length >> 1)]), /the sender answered a request for chunk 1 of "shorter\.bin" \(262144 B from byte 0\) with 131072 B of chunk 1 of that file from byte 0$/],
+      ['longer.bin', (h, b) => Buffer.concat([encodeChunkHeader({ ...h, length: h.length + 100 }), b, randomBytes(100)]), /the sender answered a request for chunk 1 of "longer\.bin" \(262144 B from byte 0\) with 262244 B of chunk 1 of that file from byte 0$/],
+      ['other-chunk.bin', (h, b) => Buffer.concat([encodeChunkHeader({ ...h, chunk: h.chunk + 1 }), b]), /the sender answered a request for chunk 1 of "other-chunk\.bin" \(262144 B from byte 0\) with 262144 B of chunk 2 of that file from byte 0$/],
+      ['other-file.bin', (h, b) => Buffer.concat([encodeChunkHeader({ ...h, fileIndex: 1 }), b]), /the sender answered a request for chunk 1 of "other-file\.bin" \(262144 B from byte 0\) with 262144 B of chunk 1 of entry 1 of the offer \("other-file\.bin\.too"\) from byte 0$/]
+    ]
+    for (const [path, reply, said] of answers) {
+      const built = buildOffer([{ path, data: randomBytes(3 * 256 * 1024) }, { path: `${path}.too`, data: randomBytes(10) }])
+      const ans = await evil.offer(victim, built, undefined, undefined, { reply: (h, b) => h.fileIndex === 0 && h.chunk === 1 ? reply(h, b) : undefined })
+      expect(ans.status, JSON.stringify(ans)).toBe('accepted')
+      const end = await waitFor(() => evil.ends.find((e) => hex(e.transferId) === built.id), `the victim to end the receive of ${path}`, 30_000)
+      expect(end.status).toBe('failed')
+      expect(end.failure, path).toMatchObject({ code: 'E_PROTOCOL', message: expect.stringMatching(said) })
+      const t = (await call(victim, 'transfers')).find((x) => x.id === built.id)
+      expect(t, path).toMatchObject({ state: 'failed', error: { code: 'E_PROTOCOL', message: expect.stringMatching(said) } })
+      expect(await readdir(victim.receiveDir), path).not.toContain(path)
+    }
+    expect(victim.proc.exitCode).toBeNull()
+  })
+})
 
 describe('a sender that answers the offer, then cuts every chunk stream', () => {
   it('is asked again less and less often while nothing arrives, not every 2 s for ever (review finding: a receive of 20,000 files planned again each time, a core busy for as long as the peer stayed)', async () => {

@@ -13,7 +13,7 @@
 
 import type { Stream } from '@libp2p/interface'
 import { rm } from 'node:fs/promises'
-import { FerryError } from '../../errors.ts'
+import { FerryError, quoteForDisplay } from '../../errors.ts'
 import { CHUNK_REQUEST_MAX, FrameReader, encodeChunkRequest, readChunkHeader, sendAll } from '../../protocol/transfer.ts'
 import { chunkRange } from '../manifest/chunking.ts'
 import type { FileState, Wanted } from './receive-plan.ts'
@@ -264,9 +264,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>, halt: AbortC
         const { offset, length } = chunkRange(want.chunk, fs.entry.size, fs.entry.chunkSize)
         const from = ask.wants.length === 1 ? ask.from : 0
         const to = ask.wants.length === 1 ? ask.to : length
-        if (h.fileIndex !== ask.file || h.chunk !== want.chunk || h.offset !== from || h.length !== to - from) {
-          throw new FerryError('E_PROTOCOL', `sender answered with ${h.length} B of chunk ${h.fileIndex}/${h.chunk} from ${h.offset}, expected ${to - from} B of ${ask.file}/${want.chunk} from ${from}`)
-        }
+        if (h.fileIndex !== ask.file || h.chunk !== want.chunk || h.offset !== from || h.length !== to - from) throw notAsked(ctx.files, ask.file, want.chunk, from, to - from, h)
         if (fs.unavailable != null) {
           // given up while this was on its way (another answer said the file
           // changed; this one found it as offered again): read past it
@@ -342,6 +340,19 @@ async function worker (ctx: FetchContext, bad: Map<string, number>, halt: AbortC
   } finally {
     clearInterval(watchdog)
   }
+}
+
+/**
+ * A chunk header that is not the answer to what was asked for (another
+ * file, chunk, offset or length): the file and chunk named, what came
+ * against what was asked, not entry and chunk numbers alone ("sender
+ * answered with 131072 B of chunk 0/1 from 0, expected 262144 B of 0/1
+ * from 0": helper finding). Paths are the peer's: quoted for display.
+ */
+function notAsked (files: FileState[], file: number, chunk: number, from: number, length: number, h: { fileIndex: number, chunk: number, offset: number, length: number }): FerryError {
+  const other = files[h.fileIndex]?.entry.path
+  const where = h.fileIndex === file ? 'that file' : `entry ${h.fileIndex} of the offer${other !== undefined ? ` (${quoteForDisplay(other)})` : ''}`
+  return new FerryError('E_PROTOCOL', `the sender answered a request for chunk ${chunk} of ${quoteForDisplay(files[file].entry.path)} (${length} B from byte ${from}) with ${h.length} B of chunk ${h.chunk} of ${where} from byte ${h.offset}`)
 }
 
 /** The bytes of a file the receiver holds verified (its recorded chunks), for the sender's bar of that file. */
