@@ -34,6 +34,13 @@ export interface DaemonOpts {
   env?: Record<string, string>
   /** the daemon's entry point: the TypeScript sources (default) or BUILT_MAIN */
   main?: string
+  /**
+   * Run it without root's power to read and write past permission bits
+   * (CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH dropped with setpriv, Linux):
+   * as root, the tests' user here, a file chmod 000 is read all the same,
+   * and what a daemon does with one it cannot read is not seen otherwise.
+   */
+  withoutDacOverride?: boolean
 }
 
 export interface TestDaemon {
@@ -142,7 +149,9 @@ export async function startDaemon (opts: DaemonOpts): Promise<TestDaemon> {
   // process, one Node start-up fewer (~0.15 s of a ~1 s boot, at every start and restart). The built one (BUILT_MAIN)
   // and one in a network namespace still re-execute, as `ferry daemon` does (daemon.test.ts checks that it does)
   const preset = opts.netns == null && (opts.main ?? MAIN) === MAIN
-  const [cmd, argv] = wrap(opts.netns, preset ? [...DAEMON_V8_FLAGS, ...args] : args)
+  const wrapped = wrap(opts.netns, preset ? [...DAEMON_V8_FLAGS, ...args] : args)
+  // setpriv execs the command: the process is the daemon's, its pid too
+  const [cmd, argv] = opts.withoutDacOverride === true ? ['setpriv', ['--bounding-set', '-dac_override,-dac_read_search', '--inh-caps', '-dac_override,-dac_read_search', '--', wrapped[0], ...wrapped[1]]] as [string, string[]] : wrapped
   const env = { ...(preset && process.platform === 'linux' ? { GLIBC_TUNABLES: DAEMON_GLIBC_TUNABLES } : {}), ...process.env, ...opts.env }
   const proc = spawn(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] })
   running.add(proc)

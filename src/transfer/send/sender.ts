@@ -347,6 +347,9 @@ function sourceError (path: string, err: unknown): Error {
   // opened without following a link (SourceReader.read): the file offered is gone, a link in its place, which a
   // scan leaves out too; said so, not as a file that "cannot be read any more (ELOOP)" (helper finding)
   if (code === 'ELOOP') return new NotServedError('removed', `${path} was replaced by a symbolic link since it was offered (links are not sent)`)
+  // made unreadable since the offer (chmod of it or of a folder above it): said in words, as the scan says of one
+  // unreadable before (manifest.ts), not "(EACCES)" (helper finding)
+  if (code === 'EACCES') return new NotServedError('unreadable', `${path} cannot be read any more (permission denied)`, { cause: err })
   // a card pulled mid-send reads ENOTCONN through FUSE: said as the disk gone, not bare (user-test finding)
   const hint = diskHint(code)
   return new NotServedError('unreadable', `${path} cannot be read any more (${code ?? String((err as Error).message ?? err)}${hint !== undefined ? `: ${hint}` : ''})`, { cause: err })
