@@ -28,8 +28,34 @@ export function parse (argv: string[], options: Options): { values: Record<strin
     if (err instanceof UsageError) throw err
     // Node's own text goes on about positionals after '--' and leaves a quote open (review finding): the option is what matters
     const unknown = /^Unknown option '([^']*)'/.exec((err as Error).message)
-    throw new UsageError(`${unknown != null ? `unknown option ${unknown[1]}${dashFileHint(argv)}` : (err as Error).message}; see --help`)
+    throw new UsageError(`${unknown != null ? `unknown option ${unknown[1]}${dashFileHint(argv)}` : valueProblem(err as Error, argv) ?? (err as Error).message}; see --help`)
   }
+}
+
+/**
+ * Node's words for an option without its value, or with one it does not
+ * take, said as ferry says it: "Option '--home <value>' argument missing",
+ * and for `--home --json` three sentences whose newlines the one-line error
+ * dropped ("…is ambiguous.Did you forget…", user-test finding). undefined:
+ * not one of those.
+ */
+function valueProblem (err: Error, argv: string[]): string | undefined {
+  if ((err as NodeJS.ErrnoException).code !== 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return undefined
+  // '--home <value>', '-h, --help': the long name is the one to say
+  const named = /^Option '(?:-\w, )?(--[^' ]+)/.exec(err.message)
+  if (named == null) return undefined
+  const option = named[1]
+  if (/argument missing$/.test(err.message)) return `${option} needs a value`
+  if (/argument is ambiguous/.test(err.message)) {
+    // the option given twice, the first time with its value: the one followed by an option
+    const at = argv.findIndex((a, i) => a === option && argv[i + 1]?.startsWith('-') === true)
+    return `${option} needs a value (${at !== -1 ? sanitizeForDisplay(argv[at + 1]) : 'what follows'}, after it, is an option; a value that starts with "-" is given as ${option}=-VALUE)`
+  }
+  if (/does not take an argument$/.test(err.message)) {
+    const given = argv.find((a) => a.startsWith(`${option}=`))
+    return `${option} takes no value${given !== undefined ? ` (given ${sanitizeForDisplay(given)})` : ''}`
+  }
+  return undefined
 }
 
 /**

@@ -518,6 +518,24 @@ describe('daemon foundation', () => {
     }
   })
 
+  it('an option left without its value, or given one it does not take, is one line naming the option, exit 2 (user-test finding: Node\'s own text, "Option \'--home\' argument is ambiguous.Did you forget … \'--home=-XYZ\'.; see --help", its three sentences run together)', async () => {
+    const dir = await tempDir()
+    for (const [args, said] of [
+      [['status', '--home'], '--home needs a value'],
+      // the next option taken for the value: the typo `ferry daemon --receive-dir --no-mdns`
+      [['status', '--home', '--json'], '--home needs a value (--json, after it, is an option; a value that starts with "-" is given as --home=-VALUE)'],
+      [['status', '--json=yes', '--home', dir], '--json takes no value (given --json=yes)'],
+      [['status', '--help=1', '--home', dir], '--help takes no value (given --help=1)']
+    ] as const) {
+      const r = await runCli([...args])
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(r.stderr, args.join(' ')).toBe(`ferry: E_USAGE: ${said}; see --help\n`)
+    }
+    // with --json too, as one message
+    const json = await runCli(['status', '--home', '--json'])
+    expect(JSON.parse(json.stdout).error.message).toBe('--home needs a value (--json, after it, is an option; a value that starts with "-" is given as --home=-VALUE); see --help')
+  })
+
   it('addresses that could never be dialled, pairing options out of place, a home that is a file and an unreadable key are said at once (user-test findings)', async () => {
     const dir = await tempDir()
     await writeFile(join(dir, 'afile'), 'x')
