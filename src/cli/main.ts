@@ -37,6 +37,9 @@ ${COMMANDS.map(([c, s]) => `  ${c.padEnd(11)} ${s}`).join('\n')}
 `
 
 export async function main (argv: string[]): Promise<number> {
+  // `ferry help send` is `ferry send --help`, as git, npm and cargo have it
+  // (user-test finding: it printed the list of commands again)
+  if (argv[0] === 'help' && argv[1] != null && !argv[1].startsWith('-')) argv = [argv[1], '--help']
   const [cmd, ...rest] = argv
   if (cmd == null || cmd === '--help' || cmd === '-h' || cmd === 'help') { process.stdout.write(usage()); return cmd == null ? 2 : 0 }
   if (cmd === '--version') { process.stdout.write(VERSION + '\n'); return 0 }

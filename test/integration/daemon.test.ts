@@ -518,6 +518,21 @@ describe('daemon foundation', () => {
     }
   })
 
+  it('`ferry help <command>` shows that command\'s help, as `ferry <command> --help` does; a command not there is said as an unknown one (user-test finding: `ferry help send` printed the list of commands again, exit 0)', async () => {
+    for (const cmd of ['send', 'pair', 'daemon']) {
+      const help = await runCli(['help', cmd])
+      const own = await runCli([cmd, '--help'])
+      expect(help.code, cmd).toBe(0)
+      expect(help.stdout, cmd).toBe(own.stdout)
+      expect(help.stdout, cmd).toMatch(new RegExp(`^Usage: ferry ${cmd} `))
+    }
+    const typo = await runCli(['help', 'sned'])
+    expect(typo.code).toBe(2)
+    expect(typo.stderr).toBe('ferry: E_USAGE: unknown command "sned" (did you mean `ferry send`?); run `ferry --help`\n')
+    // alone, the list of commands, as before
+    expect((await runCli(['help'])).stdout).toContain('Commands:')
+  })
+
   it('an option left without its value, or given one it does not take, is one line naming the option, exit 2 (user-test finding: Node\'s own text, "Option \'--home\' argument is ambiguous.Did you forget … \'--home=-XYZ\'.; see --help", its three sentences run together)', async () => {
     const dir = await tempDir()
     for (const [args, said] of [
