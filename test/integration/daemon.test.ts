@@ -99,6 +99,23 @@ describe('daemon foundation', () => {
     } finally { after.close() }
   })
 
+  it('`ferry peers` with none seen on a daemon started with --no-mdns says that none will be found by themselves, and how to give an address (user-test finding: only that `--all` lists more, which it did not)', async () => {
+    const a = await startDaemon({ name: 'alpha' })
+    const r = await a.cli(['peers'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toBe('no peers seen yet; mDNS is off here (--no-mdns), so only addresses given are dialled: `ferry pair CODE --peer ADDRESS` pairs with the device at ADDRESS (`ferry status` there shows it), `ferry daemon --peer ADDRESS` dials it at every start\n')
+    expect(JSON.parse((await a.cli(['peers', '--json'])).stdout)).toEqual([])
+    // `--all` is named when it would list more: an unpaired peer seen two days ago
+    const b = await startDaemon({ name: 'beta', peers: [a.addr] })
+    await waitFor(async () => (await peersOf(a)).find((p) => p.peerId === b.peerId && p.online), 'a to list b', 30_000)
+    await b.stop()
+    await a.stop()
+    const db = new DatabaseSync(join(a.home, 'ferry.db'))
+    try { db.prepare('UPDATE peers SET last_seen = ? WHERE peer_id = ?').run(Date.now() - 2 * 24 * 60 * 60 * 1000, b.peerId) } finally { db.close() }
+    const again = await a.restart()
+    expect((await again.cli(['peers'])).stdout).toBe('no peers seen yet (`ferry peers --all` also lists 1 unpaired one not seen for a day); mDNS is off here (--no-mdns), so only addresses given are dialled: `ferry pair CODE --peer ADDRESS` pairs with the device at ADDRESS (`ferry status` there shows it), `ferry daemon --peer ADDRESS` dials it at every start\n')
+  })
+
   it('a subscriber is told of an unpaired peer when it passes a day offline, when `peers` leaves it out (helper finding: an open TUI kept it listed)', async () => {
     let a = await startDaemon({ name: 'alpha' })
     await a.stop()

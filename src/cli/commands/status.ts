@@ -1,7 +1,7 @@
 // `ferry status` and `ferry peers`: read-only views of the daemon.
 
 import { join } from 'node:path'
-import { connectControl } from '../../daemon/control/client.ts'
+import { connectControl, type ControlClient } from '../../daemon/control/client.ts'
 import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
 import { isFinalState, waitingWords, type PeerInfo, type StatusInfo, type TransferInfo } from '../../daemon/control/types.ts'
 import { homeOf, parseOptionsOnly } from '../args.ts'
@@ -110,7 +110,7 @@ export async function peers (argv: string[]): Promise<number> {
   try {
     const list = await client.call('peers', values.all === true ? { all: true } : {})
     if (values.json === true) { printJson(list); return 0 }
-    if (list.length === 0) { process.stdout.write(values.all === true ? 'no peers seen yet\n' : 'no peers seen yet (`ferry peers --all` also lists unpaired ones not seen for a day)\n'); return 0 }
+    if (list.length === 0) { process.stdout.write(await nonePeersText(client, values.all === true)); return 0 }
     const rows = [['NAME', 'PEER ID', 'STATE', 'PAIRED', 'LAST SEEN']]
     for (const p of list) {
       rows.push([sanitizeForDisplay(p.name) || '?', p.peerId, p.online ? 'online' : 'offline', p.paired ? (p.autoAccept === false ? 'yes, asks' : 'yes') : 'no', p.online ? 'now' : formatAgo(p.lastSeen, Date.now())])
@@ -118,6 +118,23 @@ export async function peers (argv: string[]): Promise<number> {
     process.stdout.write(table(rows) + oldSelvesNote(list))
     return 0
   } finally { client.close() }
+}
+
+/**
+ * `ferry peers` with none to list: whether `--all` would list more, and on a
+ * daemon with mDNS off, that none will be found by themselves and how to give
+ * an address (user-test finding: a daemon started with --no-mdns was told
+ * only that `--all` lists more, which it did not). A daemon that cannot
+ * answer these leaves them out.
+ */
+async function nonePeersText (client: ControlClient, all: boolean): Promise<string> {
+  const [st, hidden] = await Promise.all([
+    client.call('status').catch(() => undefined),
+    all ? Promise.resolve(0) : client.call('peers', { all: true }).then((l) => l.length, () => 0)
+  ])
+  const allHint = hidden > 0 ? ` (\`ferry peers --all\` also lists ${counted(hidden, 'unpaired one')} not seen for a day)` : ''
+  const mdnsOff = st?.mdns === false ? '; mDNS is off here (--no-mdns), so only addresses given are dialled: `ferry pair CODE --peer ADDRESS` pairs with the device at ADDRESS (`ferry status` there shows it), `ferry daemon --peer ADDRESS` dials it at every start' : ''
+  return `no peers seen yet${allHint}${mdnsOff}\n`
 }
 
 /**
