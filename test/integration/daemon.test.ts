@@ -625,6 +625,19 @@ describe('daemon foundation', () => {
     expect(r.stderr).toBe(`ferry: E_PATH_NOT_FOUND: ${dir}/old\\nname\\x1b[31m does not exist\n`)
   })
 
+  it('ferry send of a shell pattern no file matched (`ferry send nas *.JPG` where they are .jpg: bash passes it on as typed) says so, as it says a ~ the shell left (user-test finding: "/tmp/x/*.JPG does not exist", as if a file were named so)', async () => {
+    const dir = await tempDir()
+    await writeFile(join(dir, 'IMG_1.jpg'), 'x')
+    const r = await runCli(['send', 'beta', join(dir, '*.JPG'), '--home', dir])
+    expect(r.code, r.stderr).toBe(1)
+    expect(r.stderr).toBe(`ferry: E_PATH_NOT_FOUND: ${dir}/*.JPG does not exist (a pattern the shell matched no file to, or left as typed in quotes: \`ls\` it to see what it matches)\n`)
+    for (const pattern of ['IMG_?.JPG', 'IMG_[12].JPG', '../*/x']) {
+      expect((await runCli(['send', 'beta', pattern, '--home', dir], { cwd: dir })).stderr, pattern).toMatch(/ does not exist \(a pattern the shell matched no file to/)
+    }
+    // a name with no pattern in it is said as before
+    expect((await runCli(['send', 'beta', join(dir, 'IMG_1.JPG'), '--home', dir])).stderr).toBe(`ferry: E_PATH_NOT_FOUND: ${dir}/IMG_1.JPG does not exist\n`)
+  })
+
   it('a --receive-dir that is the home folder itself is refused at start, E_USAGE, exit 2: every offer would be refused (user-test finding: the daemon started with a warning, and each send failed with E_PATH_UNSAFE)', async () => {
     const dir = await tempDir()
     const home = join(dir, 'ferry')

@@ -95,7 +95,8 @@ async function pathGivenMissing (path: string, given: string): Promise<FerryErro
         const what = `${escapeForDisplay(dangling.link)} is a symbolic link to ${escapeForDisplay(dangling.target)}, which does not exist (a disk not mounted?)`
         return new FerryError('E_PATH_NOT_FOUND', dangling.link === path ? what : `${shown} does not exist: ${what}`)
       }
-      return new FerryError('E_PATH_NOT_FOUND', `${shown} does not exist${unexpandedTilde(given) ? ` (${TILDE_HINT})` : ''}`)
+      const hint = shellHint(given)
+      return new FerryError('E_PATH_NOT_FOUND', `${shown} does not exist${hint !== undefined ? ` (${hint})` : ''}`)
     }
     if (code === 'EACCES') return new FerryError('E_PATH_NOT_FOUND', `${shown} cannot be reached: permission denied (on it or a folder above it)`)
     return new FerryError('E_PATH_NOT_FOUND', `${shown} cannot be reached: ${(err as Error).message}`)
@@ -126,17 +127,24 @@ function ownProcessPathResolved (path: string): string {
 
 const TILDE_HINT = 'the ~ was not expanded by the shell, as in quotes: use $HOME, or leave it unquoted'
 const unexpandedTilde = (given: string): boolean => expandTilde(given) !== given
+// bash passes a pattern that matches nothing on as typed (`ferry send nas *.JPG` where they are .jpg): said so, not
+// only that a file named "*.JPG" is not there (user-test finding)
+const PATTERN_HINT = 'a pattern the shell matched no file to, or left as typed in quotes: `ls` it to see what it matches'
+// a [ alone is no pattern (an escape sequence's "\x1b[31m"): a bracket expression is closed, within one component
+const unmatchedPattern = (given: string): boolean => /[*?]|\[[^\]/]+\]/.test(given)
+/** Why a path typed may not be there, said after "does not exist": a ~ or a pattern the shell left as typed. */
+const shellHint = (given: string): string | undefined => unexpandedTilde(given) ? TILDE_HINT : unmatchedPattern(given) ? PATTERN_HINT : undefined
 
 /**
  * The paths named must be there to send: with none there, said here. One
  * of several that is not is left out by the daemon and listed as not sent,
  * the rest sent (as cp, scp and rsync do; user-test finding: one missing
- * path refused the whole send); a ~ the shell left is said at once.
+ * path refused the whole send); a ~ or a pattern the shell left is said at once.
  */
 async function checkPathsGiven (paths: string[], given: string[]): Promise<void> {
   const missing = await Promise.all(paths.map(async (p, i) => await pathGivenMissing(p, given[i])))
   if (missing.every((m) => m != null)) throw missing[0]!
-  for (const [i, m] of missing.entries()) if (m != null && unexpandedTilde(given[i])) process.stderr.write(`ferry: warning: ${sanitizeForDisplay(m.message)}\n`)
+  for (const [i, m] of missing.entries()) if (m != null && shellHint(given[i]) !== undefined) process.stderr.write(`ferry: warning: ${sanitizeForDisplay(m.message)}\n`)
 }
 
 
