@@ -1283,7 +1283,13 @@ describe('transfer', () => {
       // --json still says which transfer it was, and how it ended
       expect(JSON.parse(declined.stdout)).toMatchObject({ id: offer2.id, state: 'declined', error: { code: 'E_DECLINED' } })
       expect(await offersOf(b)).toEqual([])
-      expect((await transfersOf(a)).find((t) => t.id === offer2.id)).toMatchObject({ state: 'declined', error: { code: 'E_DECLINED' } })
+      const declinedHere = (await transfersOf(a)).find((t) => t.id === offer2.id)
+      expect(declinedHere).toMatchObject({ state: 'declined', error: { code: 'E_DECLINED' } })
+      // with the fields README gives `send`'s --json whatever the end, `seconds` and `root` as a done send has them
+      // (user-test finding: a send that did not end done had neither: a script could not say how long it waited)
+      const declinedJson = JSON.parse(declined.stdout) as SendResult
+      expect(declinedJson.root).toBe(declinedHere!.root)
+      expect(declinedJson.seconds).toBe((declinedHere!.finishedAt! - declinedHere!.createdAt) / 1000)
       // `ferry wait` ends as `ferry send` did: 0 for the one done, E_DECLINED for this one; an unknown id is an error
       expect((await a.cli(['wait', offer.id])).code).toBe(0)
       const waited = await a.cli(['wait', offer2.id.slice(0, 8)])

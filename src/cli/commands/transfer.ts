@@ -243,10 +243,12 @@ export async function send (argv: string[]): Promise<number> {
       const error = stoppedBy != null && t.state === 'cancelled' && t.error?.code === 'E_CANCELLED'
         ? { code: 'E_CANCELLED' as const, message: `cancelled here (${stoppedBy === 'SIGINT' ? 'Ctrl-C' : stoppedBy}) with ${formatDone(t.doneBytes, t.totalBytes)} of ${formatBytes(t.totalBytes)} arrived` }
         : t.error
-      if (json) printJson({ id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, error, skipped: leftOut.paths, skippedCount: leftOut.count })
+      // `seconds` and `root` as a done send has them: how long it took to end so, and which offer it was (user-test
+      // finding: neither); none for a daemon that stopped before it said anything of the send
+      if (json) printJson({ id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds: t.createdAt != null ? sendSeconds(t) : undefined, root: t.root, error, skipped: leftOut.paths, skippedCount: leftOut.count })
       throw new FerryError(error?.code ?? 'E_INTERNAL', error?.message ?? `transfer ${t.state}`)
     }
-    const seconds = ((t.finishedAt ?? Date.now()) - t.createdAt) / 1000
+    const seconds = sendSeconds(t)
     // files of the offer the receiver did without (they changed here after the offer) are among `skipped`
     const arrived = t.files - (t.receipt?.notReceived ?? 0)
     // what arrived is verified; but a script that goes on to delete the source must hear of what did not
@@ -274,6 +276,11 @@ export async function send (argv: string[]): Promise<number> {
     // after the last frame, so a live view does not draw over them
     process.stderr.write(leftOut.warnings())
   }
+}
+
+/** How long a send took from its start to its end (to now, for one this command stopped waiting for), in seconds. */
+function sendSeconds (t: TransferInfo): number {
+  return ((t.finishedAt ?? Date.now()) - t.createdAt) / 1000
 }
 
 /**
