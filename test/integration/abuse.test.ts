@@ -49,8 +49,11 @@ beforeAll(async () => {
   const st = await statfs(receiveDir)
   const free = Number(st.bavail) * Number(st.bsize)
   tooBig = buildOffer([fakeFileEntry('huge.bin', Math.ceil((free + 2 ** 40) / (16 * MiB)) * 16 * MiB)])
-  // an offer unanswered for 2 s (not a minute) times out: the test of offers never answered
-  victim = await startDaemon({ name: 'victim', receiveDir, env: { FERRY_OFFER_ANSWER_MS: '2000' } })
+  // an offer unanswered for 2 s (not a minute) times out: the test of offers never answered;
+  // an offer not delivered is made again 250 ms later, then 500, 1000, 2000 (not 1, 2, 4, 8 s): the tests of offers not
+  // delivered several times in a row wait out each retry (~15 s of waits at 1 s), and look at counts and states, not
+  // times; the send still shows waiting for at least 750 ms between a dropped connection and its offer getting through
+  victim = await startDaemon({ name: 'victim', receiveDir, env: { FERRY_OFFER_ANSWER_MS: '2000', FERRY_TEST_OFFER_RETRY_MS: '250' } })
   ;[bystander, evil] = await Promise.all([startDaemon({ name: 'bystander', peers: [victim.addr] }), EvilPeer.create('evil')])
   await evil.pair(victim)
   const listed = await waitListed(victim, evil, { paired: true })

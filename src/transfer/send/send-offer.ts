@@ -38,6 +38,15 @@ const RETRY_TOLD_GRACE_MS = 5_000
 /** An offer not delivered for an error of the link (isTransient) is made again this long after, then twice that, and so on, up to OFFER_RETRY_MAX_MS. */
 const OFFER_RETRY_MS = 1_000
 const OFFER_RETRY_MAX_MS = 30_000
+/**
+ * OFFER_RETRY_MS, or FERRY_TEST_OFFER_RETRY_MS (tests only: the tests of
+ * offers not delivered, several in a row, wait out each doubled retry, ~15 s
+ * of waits in one test at 1 s; the doubling and the cap are the same)
+ */
+export function offerRetryMs (env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.FERRY_TEST_OFFER_RETRY_MS)
+  return Number.isFinite(v) && v > 0 ? v : OFFER_RETRY_MS
+}
 /** Offers in a row read by the receiver and never answered (offerTimeoutMs) before the send fails. */
 const OFFER_ANSWER_TIMEOUTS = 3
 
@@ -69,6 +78,7 @@ export class SendOffering {
   /** sends hashed again after a restart, waiting for their peer to offer to it (peerOnline) */
   private readonly offerWaits = new Map<string, () => void>()
   private readonly probeAfter = probeAfterMs()
+  private readonly offerRetry = offerRetryMs()
 
   constructor (ctx: TransferContext, sends: Sends) {
     this.ctx = ctx
@@ -107,7 +117,7 @@ export class SendOffering {
         } catch (err) {
           // a receiver that is there but too busy to read it now (its offer
           // stream reset, or timed out), or gone: the send waits for it,
-          // shown waiting with why, and asks again OFFER_RETRY_MS later,
+          // shown waiting with why, and asks again OFFER_RETRY_MS later (offerRetryMs),
           // then twice that, and so on up to OFFER_RETRY_MAX_MS, once the
           // peer is online, until it answers or the send is cancelled.
           // User-test finding: a receiver frozen for ~17 s, or a link that
@@ -126,7 +136,7 @@ export class SendOffering {
           sender.error = fe
           sender.encodedOffer = undefined // encoded again when asked again: not held for a wait of hours
           this.ctx.changed(sender.id, true)
-          const wait = Math.min(OFFER_RETRY_MS * 2 ** (attempt - 1), OFFER_RETRY_MAX_MS)
+          const wait = Math.min(this.offerRetry * 2 ** (attempt - 1), OFFER_RETRY_MAX_MS)
           // unref'd: a daemon that stops does not wait for it (the send is offered again after the restart)
           const cancelled = await sleep(wait, undefined, { signal: sender.controller.signal, ref: false }).then(() => false, () => true)
           if (cancelled || sender.finished || this.ctx.stopping) return
