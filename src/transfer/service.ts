@@ -40,7 +40,7 @@ import { SendOffering } from './send/send-offer.ts'
 import { SendHashing } from './send/send-hash.ts'
 import { SendServing } from './send/send-serve.ts'
 import { Receives } from './receive/receives.ts'
-import { SENDER_CANCELLED } from './receive/receiver.ts'
+import { SENDER_CANCELLED, testResumeLookMs } from './receive/receiver.ts'
 import { ReceiveRoom } from './receive/receive-room.ts'
 import { OfferIntake } from './receive/offer-intake.ts'
 import { OfferDecisions } from './receive/offer-decisions.ts'
@@ -50,6 +50,10 @@ const EMIT_INTERVAL_MS = 250
 const RETRY_INTERVAL_MS = 2000
 /** How often a stalled transfer's snapshot goes out again (stalledSeconds: nothing moves, so nothing else publishes it). */
 const STALLED_INTERVAL_MS = 1000
+/** How often waiting transfers are looked at: RETRY_INTERVAL_MS, or FERRY_TEST_RESUME_LOOK_MS (tests only: receiver.ts testResumeLookMs) */
+export function lookIntervalMs (env: NodeJS.ProcessEnv = process.env): number {
+  return testResumeLookMs(env) ?? RETRY_INTERVAL_MS
+}
 /** How long a refused offer's record stays (offer-intake.ts recordRefused). */
 const KEEP_REFUSED_MS = 7 * 24 * 60 * 60 * 1000
 /** How often part folders of ended receives are looked at (each kept KEEP_ENDED_PARTS_MS). */
@@ -105,7 +109,7 @@ export class TransferService {
       })
     })
     await this.loadUnfinished()
-    this.timer = setInterval(() => { this.recordPendingStates(); this.resumeWaiting() }, RETRY_INTERVAL_MS)
+    this.timer = setInterval(() => { this.recordPendingStates(); this.resumeWaiting() }, lookIntervalMs())
     this.timer.unref()
     this.stalledTimer = setInterval(() => { this.publishStalled() }, STALLED_INTERVAL_MS)
     this.stalledTimer.unref()

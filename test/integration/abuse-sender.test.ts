@@ -16,7 +16,13 @@ const MiB = 1024 * 1024
 let victim: TestDaemon
 let evil: EvilPeer
 
-daemonWithEvilPeer(async () => ({ name: 'victim', receiveDir: join(await tempDir('ferry-abuse-sender-'), 'in') }), (d, e) => { victim = d; evil = e })
+/**
+ * How often the victim looks at its waiting receives, and the first wait after runs that got nothing (2 s but in
+ * tests: FERRY_TEST_RESUME_LOOK_MS). The backoff tests below wait 12 looks, and see the same runs as in 24 s at 2 s
+ */
+const LOOK_MS = 1000
+
+daemonWithEvilPeer(async () => ({ name: 'victim', receiveDir: join(await tempDir('ferry-abuse-sender-'), 'in'), env: { FERRY_TEST_RESUME_LOOK_MS: String(LOOK_MS) } }), (d, e) => { victim = d; evil = e })
 
 describe('a sender that answers a chunk request with other bytes than were asked for', () => {
   it('fails the receive with E_PROTOCOL naming the file, the chunk and what came against what was asked (not entry and chunk numbers alone: helper finding), on both sides; nothing under the file\'s name; the daemon goes on', async () => {
@@ -50,8 +56,8 @@ describe('a sender that answers the offer, then cuts every chunk stream', () => 
     const ans = await evil.offer(victim, built, undefined, () => 0)
     expect(ans.status, JSON.stringify(ans)).toBe('accepted')
     expect((await evil.offer(victim, trickled, undefined, () => 1)).status).toBe('accepted')
-    await new Promise((resolve) => setTimeout(resolve, 24_000))
-    // asked at once, then 2, 4, 8 s after a run that got nothing (and the 2 s tick): 4 or 5 runs, not 10 or more
+    await new Promise((resolve) => setTimeout(resolve, 12 * LOOK_MS))
+    // asked at once, then 2, 4, 8 looks after a run that got nothing (and the next look): 4 or 5 runs, not 10 or more
     for (const b of [built, trickled]) {
       const runs = evil.attempts(b.id, 0, 0)
       expect(runs, `runs of the receive of ${b.offer.files[0].path} that asked for chunk 0`).toBeGreaterThanOrEqual(3)
@@ -62,22 +68,26 @@ describe('a sender that answers the offer, then cuts every chunk stream', () => 
     const t = (await call(victim, 'transfers')).find((x) => x.id === built.id)
     expect(t?.state).toMatch(/^(waiting|fetching)$/)
     expect(victim.proc.exitCode).toBeNull()
+    // ended: a run of theirs, backed off but not over, would take one of this peer's turns in the tests below
+    for (const b of [built, trickled]) await call(victim, 'cancel', { id: b.id })
   }, 40_000)
 
   it('is not asked again at once each time the sender says hello on its connection: one early run per wait, not one per hello (helper finding: a hello a second kept the receive running every second, its backoff dodged)', async () => {
     const built = buildOffer([{ path: 'hello-again.bin', data: randomBytes(4 * 256 * 1024) }])
     const ans = await evil.offer(victim, built, undefined, () => 0)
     expect(ans.status, JSON.stringify(ans)).toBe('accepted')
-    // a peer coming online resumes its receives at once: a hello on the open connection counts as one
+    // a peer coming online resumes its receives at once: a hello on the open connection counts as one, two a look
     for (let i = 0; i < 24; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 1000))
+      await new Promise((resolve) => setTimeout(resolve, LOOK_MS / 2))
       await evil.connect(victim).catch(() => {})
     }
     const runs = evil.attempts(built.id, 0, 0)
-    // as above, and one early run after each wait at most: not one a second
+    // as above, and one early run after each wait at most: not one per hello
     expect(runs, 'runs of the receive that asked for chunk 0').toBeGreaterThanOrEqual(3)
     expect(runs, 'runs of the receive that asked for chunk 0').toBeLessThanOrEqual(8)
     expect(victim.proc.exitCode).toBeNull()
+    // as above: no run of it in the turns of the test below
+    await call(victim, 'cancel', { id: built.id })
   }, 45_000)
 })
 

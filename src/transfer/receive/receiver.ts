@@ -69,6 +69,21 @@ const MAX_REPLANS = 3
  */
 const RESUME_DELAY_MS = 2000
 const RESUME_DELAY_MAX_MS = 60_000
+/**
+ * FERRY_TEST_RESUME_LOOK_MS, tests only: the service's look at waiting
+ * transfers (service.ts lookIntervalMs) and RESUME_DELAY_MS both this long
+ * instead of 2 s, so that a test of the backoff (a sender that cuts every
+ * chunk stream) sees the same runs, at, then 1, 2, 4, 8 looks on, in a
+ * shorter wait. Undefined, unset or not a positive number: 2 s, as always.
+ */
+export function testResumeLookMs (env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const v = Number(env.FERRY_TEST_RESUME_LOOK_MS)
+  return Number.isFinite(v) && v > 0 ? v : undefined
+}
+/** RESUME_DELAY_MS, or FERRY_TEST_RESUME_LOOK_MS (tests only) */
+export function resumeDelayMs (env: NodeJS.ProcessEnv = process.env): number {
+  return testResumeLookMs(env) ?? RESUME_DELAY_MS
+}
 
 export interface ReceiverDeps {
   store: TransferStore
@@ -908,7 +923,7 @@ export class Receiver {
       const shown = fe.code === 'E_INTERNAL' || fe.code === 'E_PROTOCOL' ? new FerryError('E_PEER_UNREACHABLE', `lost the connection to the sender (${fe.message})`, { cause: fe }) : fe
       // nothing new verified: asked again later each time (RESUME_DELAY_MS); any progress, at the next look
       this.quietRuns = this.doneAtFetch !== undefined && this.progress.done > this.doneAtFetch ? 0 : this.quietRuns + 1
-      this.resumeAfter = this.quietRuns <= 1 ? 0 : Date.now() + Math.min(RESUME_DELAY_MAX_MS, RESUME_DELAY_MS * 2 ** (this.quietRuns - 1))
+      this.resumeAfter = this.quietRuns <= 1 ? 0 : Date.now() + Math.min(RESUME_DELAY_MAX_MS, resumeDelayMs() * 2 ** (this.quietRuns - 1))
       // and when it tries again, when not at the next look: it waits that out, not its turn (notes' leftover)
       this.setState('waiting', this.resumeAfter === 0 ? shown : new FerryError(shown.code, `${shown.message}; tries again at ${new Date(this.resumeAfter).toLocaleTimeString()}`, { cause: shown }))
       return
