@@ -30,23 +30,31 @@ const COMMANDS: Array<[name: string, summary: string, load: () => Promise<Run>]>
 
 export const usage = (): string => `ferry ${VERSION}: peer-to-peer file transfer on the local network
 
-Usage: ferry <command> [options]   (every command takes --home DIR and --help)
+Usage: ferry [--home DIR] [--json] <command> [options]
+       (every command takes --home DIR and --help; --home and --json may also come before it)
 
 Commands:
 ${COMMANDS.map(([c, s]) => `  ${c.padEnd(11)} ${s}`).join('\n')}
 `
 
 export async function main (argv: string[]): Promise<number> {
+  // `ferry --home H status` is `ferry status --home H`, as git and docker users write it (user-test finding: refused)
+  let leading: string[]
+  try {
+    ({ leading, rest: argv } = leadingOptions(argv))
+  } catch (err) { return printError(err, givesJson(argv)) }
   // `ferry help send` is `ferry send --help`, as git, npm and cargo have it
   // (user-test finding: it printed the list of commands again)
   if (argv[0] === 'help' && argv[1] != null && !argv[1].startsWith('-')) argv = [argv[1], '--help']
-  const [cmd, ...rest] = argv
+  const [cmd, ...after] = argv
+  // before the command's own: a later --home given after the command still counts, as when both come after it
+  const rest = [...leading, ...after]
   if (cmd == null || cmd === '--help' || cmd === '-h' || cmd === 'help') { process.stdout.write(usage()); return cmd == null ? 2 : 0 }
   if (cmd === '--version') { process.stdout.write(VERSION + '\n'); return 0 }
   const entry = COMMANDS.find(([name]) => name === cmd)
-  // a script that misspelt the command (or put an option first: `ferry --home H send …`) reads that from stdout too, as every other
+  // a script that misspelt the command reads that from stdout too, as every other
   // failure with --json (user-test finding: `ferry sned nas x --json` left stdout empty)
-  if (entry == null) return printError(new UsageError(`unknown command ${quoteForDisplay(cmd)}${unknownCommandHint(cmd)}; run \`ferry --help\``), givesJson(argv))
+  if (entry == null) return printError(new UsageError(`unknown command ${quoteForDisplay(cmd)}${unknownCommandHint(cmd)}; run \`ferry --help\``), givesJson(rest))
   // before anything slow (the re-exec starts Node again): a command run right after `ferry daemon &` waits for it (starting-mark.ts)
   const starting = cmd === 'daemon' && !rest.includes('--help') && !rest.includes('-h') ? resolve(resolveHome(homeFlag(rest))) : undefined
   if (cmd === 'daemon') {
@@ -65,12 +73,29 @@ export async function main (argv: string[]): Promise<number> {
 }
 
 /**
+ * The options every command takes (--home DIR and --json), given before the
+ * command, taken off for it to parse with its own; `--help`, `-h` and
+ * `--version` end them, as they stand for a command there. Any other option
+ * there is a usage error: a command's own options come after it.
+ */
+function leadingOptions (argv: string[]): { leading: string[], rest: string[] } {
+  let i = 0
+  for (; i < argv.length && argv[i].startsWith('-') && !['--help', '-h', '--version'].includes(argv[i]); i++) {
+    const arg = argv[i]
+    if (arg === '--json' || arg.startsWith('--json=') || arg.startsWith('--home=')) continue
+    if (arg !== '--home') throw new UsageError(`unknown option ${sanitizeForDisplay(arg)} before the command: only --home DIR and --json go there; a command's own options come after it (\`ferry <command> ${sanitizeForDisplay(arg)} …\`); run \`ferry --help\``)
+    // its value is the next argument, whatever it is, as after the command (where one that starts with "-" is said to be missing)
+    if (++i === argv.length) throw new UsageError('--home needs a value; run `ferry --help`')
+  }
+  return { leading: argv.slice(0, i), rest: argv.slice(i) }
+}
+
+/**
  * What was probably meant by an unknown command (user-test finding: `ferry
- * sned`, `ferry --home H send …` were only told to read --help): options
- * come after the command; a command a typo or two away is named.
+ * sned` was only told to read --help): a command a typo or two away is
+ * named.
  */
 function unknownCommandHint (cmd: string): string {
-  if (cmd.startsWith('-')) return ` (options come after the command: \`ferry <command> ${sanitizeForDisplay(cmd)} …\`)`
   // as `wormhole receive` and `croc` have it: here the daemon receives by itself
   if (['receive', 'recv', 'get'].includes(cmd.toLowerCase())) return ' (the daemon receives what paired devices send by itself; `ferry offers` lists what waits for you, `ferry transfers` what came)'
   const near = COMMANDS.map(([name]) => name).find((name) => editDistance(cmd.toLowerCase(), name) <= Math.min(2, name.length - 2))

@@ -467,7 +467,7 @@ describe('daemon foundation', () => {
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/^ferry: E_USAGE: /)
     // what was probably meant (user-test finding: a typo, an option first, `receive` were only sent to --help)
-    for (const [typed, said] of [['sned', 'unknown command "sned" (did you mean `ferry send`?)'], ['trasnfers', '(did you mean `ferry transfers`?)'], ['--home', '"--home" (options come after the command: `ferry <command> --home …`)'], ['receive', '(the daemon receives what paired devices send by itself;']]) {
+    for (const [typed, said] of [['sned', 'unknown command "sned" (did you mean `ferry send`?)'], ['trasnfers', '(did you mean `ferry transfers`?)'], ['receive', '(the daemon receives what paired devices send by itself;']]) {
       const r = await runCli([typed])
       expect(r.code, typed).toBe(2)
       expect(r.stderr, typed).toContain(said)
@@ -548,6 +548,36 @@ describe('daemon foundation', () => {
     expect(typo.stderr).toBe('ferry: E_USAGE: unknown command "sned" (did you mean `ferry send`?); run `ferry --help`\n')
     // alone, the list of commands, as before
     expect((await runCli(['help'])).stdout).toContain('Commands:')
+  })
+
+  it('--home and --json, which every command takes, may come before the command too, meaning the same; any other option there is a usage error that says which go there (user-test finding: `ferry --home A status` was refused, E_USAGE, as git and docker users put them first)', async () => {
+    const home = await tempDir()
+    for (const args of [['--home', home, 'status'], [`--home=${home}`, 'peers'], ['--home', home, 'help', 'status']]) {
+      const r = await runCli(args)
+      if (args.includes('help')) {
+        expect(r.code, args.join(' ')).toBe(0)
+        expect(r.stdout).toMatch(/^Usage: ferry status /)
+        continue
+      }
+      expect(r.code, args.join(' ')).toBe(1)
+      expect(r.stderr, args.join(' ')).toMatch(new RegExp(`^ferry: E_DAEMON_NOT_RUNNING: no daemon is running on ${home}; `))
+    }
+    // --json first: the failure as JSON on stdout, as with --json after the command
+    const json = await runCli(['--json', '--home', home, 'status'])
+    expect(json.code).toBe(1)
+    expect(JSON.parse(json.stdout).error.code).toBe('E_DAEMON_NOT_RUNNING')
+    // given before and after the command, the later one counts, as when both are after it
+    const twice = await runCli(['--home', '/nonexistent/first', 'status', '--home', home])
+    expect(twice.stderr).toContain(`no daemon is running on ${home}; `)
+    // before the command, only those: a command's own option there is said so, exit 2
+    for (const [args, option] of [[['--verbose', 'daemon'], '--verbose'], [['--home', home, '--all', 'peers'], '--all'], [['-x'], '-x']] as const) {
+      const r = await runCli([...args])
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(r.stderr, args.join(' ')).toBe(`ferry: E_USAGE: unknown option ${option} before the command: only --home DIR and --json go there; a command's own options come after it (\`ferry <command> ${option} …\`); run \`ferry --help\`\n`)
+    }
+    const alone = await runCli(['--home'])
+    expect(alone.code).toBe(2)
+    expect(alone.stderr).toBe('ferry: E_USAGE: --home needs a value; run `ferry --help`\n')
   })
 
   it('an option left without its value, or given one it does not take, is one line naming the option, exit 2 (user-test finding: Node\'s own text, "Option \'--home\' argument is ambiguous.Did you forget … \'--home=-XYZ\'.; see --help", its three sentences run together)', async () => {
