@@ -28,6 +28,11 @@ describe('statusText', () => {
     expect(text).toContain('in /tmp/in\\x1b[31mred\\nx/.ferry-part, for a re-send')
     expect(text.split('\n').filter((l) => l !== '' && !/^[a-zA-Z ]+: {1,}/.test(l) && !l.startsWith(' '))).toEqual([])
   })
+
+  it('says the home (state folder) in use, as --json has it, escaped as the receive folder is (user-test finding: only `--json` showed which home a daemon runs on)', () => {
+    expect(statusText(status({}))).toContain('\nhome:      /home/me/.local/state/ferry\n')
+    expect(statusText(status({ home: '/tmp/h\x1b[31m\nx' }))).toContain('\nhome:      /tmp/h\\x1b[31m\\nx\n')
+  })
 })
 
 describe('transfersLines', () => {

@@ -10,11 +10,12 @@ import { counted, duration, printJson, table } from '../output.ts'
 
 export const statusHelp = `Usage: ferry status [--json] [--home DIR]
 
-Show this daemon's peer ID, name, listen addresses, version, uptime and memory,
-and what its transfers are doing: how many receive and send, how many wait
-and for what (a receive waiting for room on a full disk says why), and how
-many offers wait for your decision. --json prints the daemon's status alone
-(\`ferry transfers --json\` and \`ferry offers --json\` list the rest).
+Show this daemon's peer ID, name, listen addresses, version, uptime, home
+(state folder) and memory, and what its transfers are doing: how many receive
+and send, how many wait and for what (a receive waiting for room on a full
+disk says why), and how many offers wait for your decision. --json prints the
+daemon's status alone (\`ferry transfers --json\` and \`ferry offers --json\`
+list the rest).
 `
 
 /** Where kept part data is: the receive folder's `.ferry-part`, or those of several (earlier runs had another --receive-dir). */
@@ -50,13 +51,14 @@ export async function status (argv: string[]): Promise<number> {
 }
 
 /**
- * `ferry status`'s lines. The receive folder is the person's own choice, but
- * a name with a newline or an escape sequence in it is shown escaped, as
- * paths are elsewhere: printed raw it broke the line or took over the
- * terminal (user-test finding).
+ * `ferry status`'s lines, the home (state folder) among them: which one a
+ * daemon runs on was in --json alone (user-test finding). The home and the
+ * receive folder are the person's own choice, but a name with a newline or
+ * an escape sequence in it is shown escaped, as paths are elsewhere: printed
+ * raw it broke the line or took over the terminal (user-test finding).
  */
 export function statusText (st: StatusInfo, transfers?: { list: TransferInfo[], offers: number }): string {
-  return `name:      ${st.name}\npeer ID:   ${st.peerId}\nkey:       ${st.fingerprint} (its fingerprint, as a paired device shows it)\nversion:   ${st.version}\nuptime:    ${duration(st.uptimeMs)}\npid:       ${st.pid}\n` +
+  return `name:      ${st.name}\npeer ID:   ${st.peerId}\nkey:       ${st.fingerprint} (its fingerprint, as a paired device shows it)\nversion:   ${st.version}\nuptime:    ${duration(st.uptimeMs)}\npid:       ${st.pid}\nhome:      ${escapeForDisplay(st.home)}\n` +
     `mDNS:      ${st.mdns ? 'on' : 'off'}\nreceive:   ${escapeForDisplay(st.receiveDir)}${st.receiveProblem !== undefined ? ` (${sanitizeForDisplay(st.receiveProblem)})` : ''}\nmemory:    ${formatBytes(st.memory.rss)} resident (JS heap ${formatBytes(st.memory.heapUsed)}, buffers ${formatBytes(st.memory.arrayBuffers)})\n` +
     (st.keptParts != null && st.keptParts.folders > 0 ? `kept:      ${keptLine(st.keptParts, st.receiveDir)}\n` : '') +
     (transfers != null ? transfersLines(transfers.list, transfers.offers) : '') +
