@@ -1,7 +1,8 @@
 // The `ferry` command: dispatch to a subcommand. Every command but `daemon`
 // is a thin client of the daemon's control API.
 
-import { printError, printedJson, UsageError } from './output.ts'
+import { printError, printedJson, printJson, UsageError } from './output.ts'
+import { parseOptionsOnly } from './args.ts'
 import { VERSION } from '../version.ts'
 import { reexecWithDaemonFlags } from './daemon-flags.ts'
 import { resolveHome } from '../daemon/config.ts'
@@ -25,13 +26,17 @@ const COMMANDS: Array<[name: string, summary: string, load: () => Promise<Run>]>
   ['decline', 'decline a pending offer', async () => (await import('./commands/transfer.ts')).decline],
   ['cancel', 'cancel an active transfer', async () => (await import('./commands/transfer.ts')).cancel],
   ['wait', 'wait until a transfer ends (exit 0 when done and verified)', async () => (await import('./commands/transfer.ts')).wait],
-  ['tui', 'full-screen terminal UI: peers, pairing, offers, transfers', async () => (await import('./commands/tui.ts')).run]
+  ['tui', 'full-screen terminal UI: peers, pairing, offers, transfers', async () => (await import('./commands/tui.ts')).run],
+  ['version', "print ferry's version, as --version does", async () => version]
 ]
 
 export const usage = (): string => `ferry ${VERSION}: peer-to-peer file transfer on the local network
 
 Usage: ferry [--home DIR] [--json] <command> [options]
-       (every command takes --home DIR and --help; --home and --json may also come before it)
+       ferry --version   (ferry's version; also \`ferry version\`)
+
+Every command takes --home DIR and --help; --home and --json may also come
+before it.
 
 Commands:
 ${COMMANDS.map(([c, s]) => `  ${c.padEnd(11)} ${s}`).join('\n')}
@@ -70,6 +75,24 @@ export async function main (argv: string[]): Promise<number> {
     // the error as JSON on stdout too, unless the command printed its own
     return printError(err, cmd !== 'daemon' && givesJson(rest) && !printedJson())
   }
+}
+
+const versionHelp = `Usage: ferry version [--json]
+
+Print this ferry's version, as \`ferry --version\` does (\`ferry status\` shows
+the running daemon's, which may be older until it is restarted).
+`
+
+/**
+ * `ferry version`: what `ferry --version` prints, as git, docker and go users
+ * type it (user-test finding: an unknown command); --json as every command.
+ */
+async function version (argv: string[]): Promise<number> {
+  const { values } = parseOptionsOnly(argv, {}, 'version')
+  if (values.help === true) process.stdout.write(versionHelp)
+  else if (values.json === true) printJson({ version: VERSION })
+  else process.stdout.write(VERSION + '\n')
+  return 0
 }
 
 /**

@@ -553,6 +553,23 @@ describe('daemon foundation', () => {
     expect((await runCli(['help'])).stdout).toContain('Commands:')
   })
 
+  it('`ferry --help` lists --version, and `ferry version` prints what `ferry --version` does, as git and docker have it (user-test finding: --version was nowhere in the help, and `ferry version` was an unknown command)', async () => {
+    const flag = await runCli(['--version'])
+    expect(flag.code).toBe(0)
+    expect(flag.stdout).toMatch(/^\d+\.\d+\.\d+\S*\n$/)
+    for (const args of [['version'], ['--home', '/nonexistent', 'version']]) {
+      const r = await runCli(args)
+      expect(r.code, args.join(' ')).toBe(0)
+      expect(r.stdout, args.join(' ')).toBe(flag.stdout)
+    }
+    expect(JSON.parse((await runCli(['version', '--json'])).stdout)).toEqual({ version: flag.stdout.trim() })
+    expect((await runCli(['version', '--help'])).stdout).toMatch(/^Usage: ferry version \[--json\]\n/)
+    expect((await runCli(['version', 'x'])).code).toBe(2)
+    const help = (await runCli(['--help'])).stdout
+    expect(help).toMatch(/^ +ferry --version/m)
+    expect(help).toMatch(/^ {2}version +\S/m)
+  })
+
   it('--home and --json, which every command takes, may come before the command too, meaning the same; any other option there is a usage error that says which go there (user-test finding: `ferry --home A status` was refused, E_USAGE, as git and docker users put them first)', async () => {
     const home = await tempDir()
     for (const args of [['--home', home, 'status'], [`--home=${home}`, 'peers'], ['--home', home, 'help', 'status']]) {
