@@ -46,6 +46,9 @@ function expectError (r: { code: number, stderr: string }, code: string): void {
   expect(r.stderr).toMatch(new RegExp(`^ferry: ${code}: `, 'm'))
 }
 
+/** What ends the message of a pairing whose code came from $FERRY_CODE (pair.ts FROM_ENV), as a RegExp source. */
+const FROM_ENV_RE = ' \\(the code came from \\$FERRY_CODE; with it unset, `ferry pair` shows a code\\)'
+
 /**
  * `other` types the code `d` shows and runs the exchange up to its key
  * confirmation (its third message), which waits for `release`.
@@ -231,7 +234,7 @@ describe('pairing', { timeout: 120_000 }, () => {
     const replaced = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: first.code } })
     expectError(replaced, 'E_PAIRING_EXPIRED')
     // the showing device's words, said as its: "other device", not "peer says" (user-test finding: the transfers say "receiver:")
-    expect(replaced.stderr).toMatch(/^ferry: E_PAIRING_EXPIRED: other device: that code was replaced by a newer one shown here: type the newer one$/m)
+    expect(replaced.stderr).toMatch(/^ferry: E_PAIRING_EXPIRED: other device: that code was replaced by a newer one shown here: type the newer one \(the code came from \$FERRY_CODE; with it unset, `ferry pair` shows a code\)$/m)
     const taken = new Set([first.code, second.code].map((c) => parseCode(c).nameplate))
     const other = [1, 2, 3].find((n) => !taken.has(n))!
     const mistyped = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: [String(other), ...parseCode(second.code).words].join('-') } })
@@ -248,10 +251,10 @@ describe('pairing', { timeout: 120_000 }, () => {
     // the newer one gone too: not sent looking for it
     const replacedGone = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: first.code } })
     expectError(replacedGone, 'E_PAIRING_EXPIRED')
-    expect(replacedGone.stderr).toMatch(/^ferry: E_PAIRING_EXPIRED: other device: that code was replaced by a newer one, which is no longer shown either; show a new one$/m)
+    expect(replacedGone.stderr).toMatch(/^ferry: E_PAIRING_EXPIRED: other device: that code was replaced by a newer one, which is no longer shown either; show a new one \(the code came from \$FERRY_CODE; with it unset, `ferry pair` shows a code\)$/m)
     const cancelled = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: second.code } })
     expectError(cancelled, 'E_PAIRING_EXPIRED')
-    expect(cancelled.stderr).toMatch(/^ferry: E_PAIRING_EXPIRED: other device: that code was cancelled here; show a new one$/m)
+    expect(cancelled.stderr).toMatch(/^ferry: E_PAIRING_EXPIRED: other device: that code was cancelled here; show a new one \(the code came from \$FERRY_CODE; with it unset, `ferry pair` shows a code\)$/m)
     // a code goes with what showed it: `ferry pair` ended by SIGTERM (`timeout`) or SIGHUP
     // (its terminal closed), or killed outright, leaves no code that still pairs (user-test finding)
     for (const end of ['SIGTERM', 'SIGHUP', 'SIGKILL'] as const) {
@@ -263,10 +266,30 @@ describe('pairing', { timeout: 120_000 }, () => {
         return r.code !== 0 && /E_PAIRING_BUSY/.test(r.stderr) ? undefined : r
       }, 'the code to be gone', 10_000)
       expectError(late, 'E_PAIRING_EXPIRED')
-      expect(late.stderr, end).toMatch(/: that code was cancelled here; show a new one$/m)
+      expect(late.stderr, end).toMatch(/: that code was cancelled here; show a new one \(the code came from \$FERRY_CODE; with it unset, `ferry pair` shows a code\)$/m)
     }
     expect((await peersNow(b)).find((p) => p.peerId === a.peerId)?.paired).not.toBe(true)
     await Promise.all([a.stop(), b.stop()])
+  })
+
+  it('a code taken from $FERRY_CODE says so in whatever failure follows, and how to show a code instead (user-test finding: a FERRY_CODE left in the environment made `ferry pair`, run to show a code, enter it, and "E_PEER_NOT_FOUND: no ferry peer is online" never said why)', async () => {
+    const a = await startDaemon({ name: 'iota' })
+    const [w1, w2] = [WORDLIST[10], WORDLIST[20]]
+    const left = await a.cli(['pair'], { env: { FERRY_CODE: `123-${w1}-${w2}` } })
+    expectError(left, 'E_PEER_NOT_FOUND')
+    expect(left.stderr).toMatch(new RegExp(`^ferry: E_PEER_NOT_FOUND: [^\\n]*${FROM_ENV_RE}$`, 'm'))
+    // a script reads it too
+    const json = await a.cli(['pair', '--json'], { env: { FERRY_CODE: `123-${w1}-${w2}` } })
+    expect(jsonValues(json.stdout)[0].error.message).toMatch(new RegExp(`${FROM_ENV_RE}$`))
+    // a code that cannot be one, from there: said before the daemon is asked, and where it came from
+    const bad = await a.cli(['pair'], { env: { FERRY_CODE: `123-xyzzyq-${w2}` } })
+    expectError(bad, 'E_BAD_CODE')
+    expect(bad.stderr).toMatch(new RegExp(`^ferry: E_BAD_CODE: [^\\n]*${FROM_ENV_RE}$`, 'm'))
+    // typed on the command line (FERRY_CODE set or not): nothing of the kind
+    const typed = await a.cli(['pair', `123-${w1}-${w2}`], { env: { FERRY_CODE: `124-${w1}-${w2}` } })
+    expectError(typed, 'E_PEER_NOT_FOUND')
+    expect(typed.stderr).not.toContain('FERRY_CODE')
+    await a.stop()
   })
 
   it('a code that paired a device, typed afterwards by another one, says it was used (helper finding: "no peer is showing code number N: check that you typed it right", of a code that had just paired)', async () => {

@@ -64,23 +64,36 @@ export async function pair (argv: string[]): Promise<number> {
   if (code != null && code.trim() === '') throw new UsageError(positionals[0] !== '-' ? 'the pairing code is empty' : process.stdin.isTTY === true ? 'no code entered' : 'no pairing code on standard input')
   // an empty FERRY_CODE counts as unset: show a code
   if (code == null && process.env.FERRY_CODE?.trim() !== '') code = process.env.FERRY_CODE
+  const fromEnv = positionals.length === 0 && code != null
   // said before anything is asked of the daemon, and not ignored (user-test findings)
   if (code != null && values.expires != null) throw new UsageError(`--expires is for showing a code, and a code was given${positionals.length === 0 ? ' (in FERRY_CODE)' : ''}`)
   if (code == null && values.peer != null) throw new UsageError('--peer is for entering a code: the device showing it is dialled there')
   if (values.peer != null) checkPeerAddress(values.peer)
   // a code that cannot be one (E_BAD_CODE, its text never echoed) is said before the daemon is asked, as the daemon
   // would say it (user-test finding: "pairing…" came first, as if it were tried; with no daemon, E_DAEMON_NOT_RUNNING)
-  if (code != null) parseCode(code)
+  if (code != null) { try { parseCode(code) } catch (err) { throw fromEnv ? saidFromEnv(err) : err } }
   const expires = values.expires != null ? parseDuration(values.expires) : undefined
   if (expires != null && (expires < MIN_CODE_TTL_SEC || expires > MAX_CODE_TTL_SEC)) throw new UsageError(`--expires ${values.expires} is out of range: from ${MIN_CODE_TTL_SEC} s to ${MAX_CODE_TTL_SEC / 3600} h`)
   const client = await connectControl(homeOf(values))
   try {
-    if (code != null) return await enter(client, code, values.peer, values.json === true)
+    if (code != null) return await enter(client, code, values.peer, values.json === true, fromEnv)
     return await show(client, expires, values.json === true)
   } finally { client.close() }
 }
 
-async function enter (client: ControlClient, code: string, peer: string | undefined, json: boolean): Promise<number> {
+/**
+ * Ends the message of any failure of a pairing whose code came from $FERRY_CODE: one left in the environment
+ * makes `ferry pair`, run to show a code, enter that one instead, and its failure ("no ferry peer is online")
+ * gave no clue why (user-test finding).
+ */
+export const FROM_ENV = ' (the code came from $FERRY_CODE; with it unset, `ferry pair` shows a code)'
+
+function saidFromEnv (err: unknown): FerryError {
+  const fe = toFerryError(err)
+  return new FerryError(fe.code, fe.message + FROM_ENV, { cause: err, remote: fe.remote })
+}
+
+async function enter (client: ControlClient, code: string, peer: string | undefined, json: boolean, fromEnv: boolean): Promise<number> {
   // on a terminal: a live Ink view (src/tui/components/PairPrompt.ts); else plain lines
   const live = wantsLive(json) ? (await import('../../tui/live.ts')).openPairView('enter') : undefined
   if (!json && live == null) process.stderr.write('pairing…\n')
@@ -93,7 +106,8 @@ async function enter (client: ControlClient, code: string, peer: string | undefi
   try {
     st = await client.call('pair.enter', { code, peer })
   } catch (caught) {
-    const err = stoppedBy == null ? caught : new FerryError('E_CANCELLED', `stopped here (${stoppedBy === 'SIGINT' ? 'Ctrl-C' : stoppedBy}) while pairing; given up where it still could be: \`ferry peers\` shows whether the other device was paired`)
+    let err = stoppedBy == null ? caught : new FerryError('E_CANCELLED', `stopped here (${stoppedBy === 'SIGINT' ? 'Ctrl-C' : stoppedBy}) while pairing; given up where it still could be: \`ferry peers\` shows whether the other device was paired`)
+    if (fromEnv) err = saidFromEnv(err)
     await live?.fail(err)
     // a script reads the outcome on stdout either way (user-test finding: nothing there on a failure)
     if (json) { const fe = toFerryError(err); printJsonLine({ paired: false, error: { code: fe.code, message: fe.message } }) }
