@@ -523,7 +523,7 @@ describe('pairing', { timeout: 120_000 }, () => {
     expect(entered.code, entered.stderr).toBe(0)
     const done = await shown.done
     expect(done.code, done.stderr).toBe(0)
-    expect(done.stdout).toContain(`another paired device is also named xi (…${c.peerId.slice(-8)}, offline); a send to that name will ask which: if it is xi before it was set up anew, \`ferry unpair …${c.peerId.slice(-8)}\` forgets it\n`)
+    expect(done.stdout).toContain(`another paired device is also named xi (…${c.peerId.slice(-8)}, offline); a send to that name will ask which: name each by the end of its peer ID (…${c2.peerId.slice(-8)} is the one just paired), or give one another name (\`ferry daemon --name\` there); if …${c.peerId.slice(-8)} is xi before it was set up anew, \`ferry unpair …${c.peerId.slice(-8)}\` forgets it\n`)
     // the device that has no other "nu" says nothing of the kind
     expect(entered.stdout).not.toContain('another paired device')
     const send = await a.cli(['send', 'xi', file])
@@ -535,6 +535,33 @@ describe('pairing', { timeout: 120_000 }, () => {
     expect(listed.stdout).toContain(`\nxi …${c.peerId.slice(-8)} is paired but offline while another xi is online: if it is that device before it was set up anew, \`ferry unpair …${c.peerId.slice(-8)}\` forgets it\n`)
     expect(listed.stdout).not.toContain(`xi …${c2.peerId.slice(-8)} is paired`)
     await Promise.all([a.stop(), c2.stop()])
+  })
+
+  it('pairing a second device named as a paired one (two devices both "beta", both there) says so on the device that paired both, and how to tell them apart, which a send then does (user-test finding: nothing said at pairing; the next `ferry send beta` was E_PEER_AMBIGUOUS)', async () => {
+    const a = await startDaemon({ name: 'alpha' })
+    const b1 = await startDaemon({ name: 'beta', peers: [a.addr] })
+    const b2 = await startDaemon({ name: 'beta', peers: [a.addr] })
+    await pairDaemons(a, b1)
+    // shown as a person reads it, not --json
+    const shown = spawnCli(['pair', '--home', a.home], { env: { FERRY_CODE: '' } })
+    const code = await waitFor(() => /ferry pair (\S+)/.exec(shown.stdout())?.[1], `${a.name} to show a code`, 15_000)
+    const entered = await b2.cli(['pair', code, '--peer', a.addr])
+    expect(entered.code, entered.stderr).toBe(0)
+    const done = await shown.done
+    expect(done.code, done.stderr).toBe(0)
+    const [one, two] = [b1.peerId.slice(-8), b2.peerId.slice(-8)]
+    expect(done.stdout).toContain(`\nanother paired device is also named beta (…${one}, online); a send to that name will ask which: name each by the end of its peer ID (…${two} is the one just paired), or give one another name (\`ferry daemon --name\` there); if …${one} is beta before it was set up anew, \`ferry unpair …${one}\` forgets it\n`)
+    // beta's own side has no other "alpha": nothing of the kind
+    expect(entered.stdout).not.toContain('another paired device')
+    const file = join(await tempDir(), 'note.txt')
+    await writeFile(file, 'hello')
+    expectError(await a.cli(['send', 'beta', file]), 'E_PEER_AMBIGUOUS')
+    // named as said: the end of the peer ID reaches the one just paired
+    await waitListed(a, b2, { paired: true })
+    const sent = await a.cli(['send', `…${two}`, file, '--json'])
+    expect(sent.code, sent.stderr).toBe(0)
+    expect(JSON.parse(sent.stdout)).toMatchObject({ peerId: b2.peerId, state: 'done' })
+    await Promise.all([a.stop(), b1.stop(), b2.stop()])
   })
 
   it('a paired device whose address now answers with another identity is dialled again a minute later, not every 2 s (user-test finding: the old identity of a device set up anew was dialled every 2 s for good)', async () => {

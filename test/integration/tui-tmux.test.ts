@@ -247,6 +247,23 @@ describe.skipIf(TMUX == null).concurrent('ferry tui in tmux', () => {
     expect(JSON.stringify(text)).not.toContain('\\u001b')
   })
 
+  it('(g) `ferry pair CODE` at a terminal (its live view) of a device named as one already paired says so after the outcome, as it says without a terminal (user-test finding: nothing said, and the next `ferry send` to the name was E_PEER_AMBIGUOUS)', async ({ expect }) => {
+    // daemons of its own: the others' peer lists stay as tests (a) to (d) expect them
+    const x = await startDaemon({ name: 'delta' })
+    const [y1, y2] = await Promise.all([startDaemon({ name: 'epsilon', peers: [x.addr] }), startDaemon({ name: 'epsilon', peers: [x.addr] })])
+    await pairDaemons(x, y1)
+    const shown = await showCode(y2)
+    const S = 'pair-same-name'
+    startCommand(S, ['pair', shown.code, '--peer', y2.addr, '--home', x.home], 100, 30)
+    expect(await waitTuiExit(S), screen(S)).toBe(0)
+    // the lines wrapped at 100 columns, joined (-J)
+    const s = tmux('capture-pane', '-p', '-J', '-t', S).stdout
+    expect(s).toMatch(/paired with epsilon/)
+    expect(s).toContain(`another paired device is also named epsilon (…${y1.peerId.slice(-8)}, online); a send to that name will ask which: name each by the end of its peer ID (…${y2.peerId.slice(-8)} is the one just paired)`)
+    expect((await shown.cli.done).code).toBe(0)
+    await Promise.all([x.stop(), y1.stop(), y2.stop()])
+  })
+
   it('(b) pairs by typing the code shown on the other device; (c) shows the daemon gone and reconnects when it is back', async ({ expect }) => {
     const S = 'tui-gamma'
     startTui(S, c.home)

@@ -113,8 +113,10 @@ async function enter (client: ControlClient, code: string, peer: string | undefi
     if (json) { const fe = toFerryError(err); printJsonLine({ paired: false, error: { code: fe.code, message: fe.message } }) }
     throw err
   } finally { removeStop() }
-  if (live != null) await live.done(st, await ownFingerprint(client))
-  else await report(client, st, json)
+  if (live != null) {
+    await live.done(st, await ownFingerprint(client))
+    process.stdout.write(await sameNameText(client, st))
+  } else await report(client, st, json)
   return 0
 }
 
@@ -160,6 +162,7 @@ async function show (client: ControlClient, expiresSec: number | undefined, json
   const final = await done
   removeStop()
   if (live != null) await live.done(final, final.phase === 'paired' ? await ownFingerprint(client) : undefined)
+  if (live != null && final.phase === 'paired') process.stdout.write(await sameNameText(client, final))
   if (final.phase === 'paired') { if (live == null) await report(client, final, json); return 0 }
   // the outcome after the code, as the help says, also when it is not a pairing (user-test finding: nothing on stdout)
   if (json) printJsonLine({ paired: false, phase: final.phase, error: final.error ?? { code: 'E_CANCELLED', message: 'pairing cancelled' } })
@@ -183,16 +186,26 @@ async function report (client: ControlClient, st: PairingState, json: boolean): 
   process.stdout.write(`paired with ${name} (${p?.peerId ?? '?'})\n` +
     `fingerprint of ${name}: ${p?.fingerprint ?? '?'}\nfingerprint of this device: ${mine}\n` +
     `check that the other device shows the same two, the other way round; if not, run \`ferry unpair ${p?.peerId ?? '<peer>'}\`\n`)
-  // a device set up anew (its home removed) comes back with a new identity under its old name, and the old one
-  // stays paired, offline for good: said here, where it happens (user-test finding: two paired "C" in
-  // \`ferry peers\`, and \`ferry send C\` ambiguous, with nothing saying why or what to do)
-  if (p == null) return
+  process.stdout.write(await sameNameText(client, st))
+}
+
+/**
+ * Lines saying that another paired device has the name of the one `st` just paired, and how to tell them apart
+ * ('' when none does). Two devices may share a name for good (two laptops both "laptop"), or a device set up
+ * anew (its home removed) comes back with a new identity under its old name while the old one stays paired,
+ * offline: either way `ferry send NAME` is then E_PEER_AMBIGUOUS, so it is said here, where it happens, after
+ * the live view too (user-test findings: two paired "C" and no word why; then, at a terminal, nothing said at
+ * pairing, and only a later send's E_PEER_AMBIGUOUS told of the two "beta").
+ */
+async function sameNameText (client: ControlClient, st: PairingState): Promise<string> {
+  const p = st.peer
+  if (p == null) return ''
+  const name = sanitizeForDisplay(p.name)
   const twins = (await client.call('peers').catch(() => [])).filter((o) => o.paired && o.name === p.name && o.peerId !== p.peerId)
-  for (const o of twins) {
-    // no `ferry send NAME` spelled out: a name such as "Bob's laptop" would need quoting for a shell
-    process.stdout.write(`another paired device is also named ${name} (…${o.peerId.slice(-8)}, ${o.online ? 'online' : 'offline'}); a send to that name will ask which: ` +
-      `if it is ${name} before it was set up anew, \`ferry unpair …${o.peerId.slice(-8)}\` forgets it\n`)
-  }
+  // no `ferry send NAME` spelled out: a name such as "Bob's laptop" would need quoting for a shell
+  return twins.map((o) => `another paired device is also named ${name} (…${o.peerId.slice(-8)}, ${o.online ? 'online' : 'offline'}); a send to that name will ask which: ` +
+    `name each by the end of its peer ID (…${p.peerId.slice(-8)} is the one just paired), or give one another name (\`ferry daemon --name\` there); ` +
+    `if …${o.peerId.slice(-8)} is ${name} before it was set up anew, \`ferry unpair …${o.peerId.slice(-8)}\` forgets it\n`).join('')
 }
 
 export const unpairHelp = `Usage: ferry unpair <peer> [--json] [--home DIR]
