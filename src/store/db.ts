@@ -158,7 +158,10 @@ const MIGRATIONS: string[] = [
   // file_count counts its files: a tree of empty folders, once the daemon
   // let it go, was told as "sent 0 files" by `ferry wait`, and a receive
   // never said more (user-test finding). NULL in rows from before
-  'ALTER TABLE transfers ADD COLUMN folder_count INTEGER'
+  'ALTER TABLE transfers ADD COLUMN folder_count INTEGER',
+  // cancelled or declined: which side ended it, 'here' or 'peer'
+  // (TransferInfo.endedBy). NULL in rows from before, and for other states
+  'ALTER TABLE transfers ADD COLUMN ended_by TEXT'
 ]
 
 export type Db = DatabaseSync

@@ -229,7 +229,7 @@ export class TransferService {
       await this.receives.parts.dropPartsOf(r)
     } else if (s != null && !s.finished) {
       s.controller.abort()
-      this.sends.setSendState(s, 'cancelled', new FerryError('E_CANCELLED', 'cancelled on the sending device'))
+      this.sends.setSendState(s, 'cancelled', new FerryError('E_CANCELLED', 'cancelled on the sending device'), 'here')
       if (s.offer != null) await sendEndTo(this.c, s.peerId, { transferId: Buffer.from(id, 'hex'), status: 'cancelled', root: s.offer.root, signature: new Uint8Array(0) }, 'receiver').catch(() => {})
     } else {
       const ended = this.ctx.pendingStates.overlay(this.c.store.summary(id))?.state

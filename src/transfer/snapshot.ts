@@ -66,6 +66,8 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
   if (err != null && ['failed', 'cancelled', 'declined', 'waiting'].includes(state)) {
     info.error = { code: isErrorCode(err.code) ? err.code : 'E_INTERNAL', message: err.message }
   }
+  const endedBy = live != null ? live.endedBy : row.endedBy
+  if (endedBy !== undefined && (state === 'cancelled' || state === 'declined')) info.endedBy = endedBy
   if (o.receiver != null && o.receiver.renames.count > 0) {
     info.renamed = o.receiver.renames.shown()
     info.renamedCount = o.receiver.renames.count

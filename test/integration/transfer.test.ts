@@ -590,7 +590,7 @@ describe('transfer', () => {
     expect(a.output().split('\n').filter((l) => l.includes(cancelled.id) && l.includes('"msg":"hashed"'))).toEqual([])
     const ended = (await transfersOf(a)).find((t) => t.id === cancelled.id)
     expect(ended).toMatchObject({ state: 'cancelled', doneBytes: 0, wireBytes: 0 })
-    expect((await a.cli(['transfers'])).stdout).toMatch(new RegExp(`^${cancelled.id.slice(0, 8)} .*cancelled E_CANCELLED +0 B/[\\d.]+ MiB`, 'm'))
+    expect((await a.cli(['transfers'])).stdout).toMatch(new RegExp(`^${cancelled.id.slice(0, 8)} .*cancelled here +0 B/[\\d.]+ MiB`, 'm'))
     expect((await transfersOf(b)).find((t) => t.id === cancelled.id)).toBeUndefined()
   })
 

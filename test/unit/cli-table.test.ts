@@ -62,7 +62,7 @@ describe('transfersText', () => {
   const list = [
     { ...base, id: 'aa'.repeat(16), direction: 'send', state: 'done', error: { code: 'E_INCOMPLETE', message: '3 paths could not be sent' }, skippedFailed: 3, receipt: { verified: true, notReceived: 3 } },
     { ...base, id: 'bb'.repeat(16), direction: 'receive', state: 'failed', error: { code: 'E_NO_SPACE', message: 'the receive folder has 1.0 MiB free' } },
-    { ...base, id: 'cc'.repeat(16), direction: 'send', state: 'cancelled', error: { code: 'E_CANCELLED', message: 'cancelled' } }
+    { ...base, id: 'cc'.repeat(16), direction: 'send', state: 'cancelled', endedBy: 'here', error: { code: 'E_CANCELLED', message: 'cancelled' } }
   ] as unknown as TransferInfo[]
 
   it('a receive held back by the limit of receives at once says it waits its turn, not for its peer (user-test finding: "waiting for peer E_LIMIT" while that peer was online and sending)', () => {
@@ -101,7 +101,7 @@ describe('transfersText', () => {
     const text = transfersText(list, 80)
     expect(widest(text.split('\n\n')[0])).toBeLessThanOrEqual(80)
     expect(text).toMatch(/^aaaaaaaa: done E_INCOMPLETE, 3 paths not sent$/m)
-    expect(text).toMatch(/^cccccccc: cancelled E_CANCELLED$/m)
+    expect(text).toMatch(/^cccccccc: cancelled here$/m)
     // a failure's line, once
     expect(text.match(/^bbbbbbbb: /gm)).toHaveLength(1)
   })
@@ -110,6 +110,27 @@ describe('transfersText', () => {
     const text = transfersText([{ ...list[2], label: 'bidi\u202eevil.txt' } as unknown as TransferInfo])
     expect(text).toContain('bidi\\u202eevil.txt')
     expect(text).not.toContain('\u202e')
+  })
+
+  it('a cancelled or declined one says who ended it, not the code its state says (user-test finding: "cancelled E_CANCELLED", and only --json\'s message told who)', () => {
+    const ended = [
+      { ...base, id: '11'.repeat(16), direction: 'send', state: 'declined', endedBy: 'peer', peerName: 'beta', error: { code: 'E_DECLINED', message: 'receiver: declined on the receiving device' } },
+      { ...base, id: '22'.repeat(16), direction: 'receive', state: 'cancelled', endedBy: 'peer', peerName: 'al\u202eice\nx', error: { code: 'E_CANCELLED', message: 'cancelled by the sender' } },
+      { ...base, id: '33'.repeat(16), direction: 'receive', state: 'declined', endedBy: 'here', error: { code: 'E_DECLINED', message: 'declined on the receiving device' } },
+      // a record from before endedBy: the code as before, nothing made up
+      { ...base, id: '44'.repeat(16), direction: 'send', state: 'cancelled', error: { code: 'E_CANCELLED', message: 'cancelled' } },
+      // a code that says more than the state (none of its files could be received there) is kept
+      { ...base, id: '55'.repeat(16), direction: 'send', state: 'cancelled', endedBy: 'peer', peerName: 'beta', error: { code: 'E_SOURCE_CHANGED', message: 'x' } }
+    ] as unknown as TransferInfo[]
+    const text = transfersText(ended)
+    expect(text).toMatch(/^11111111 .* declined by beta +500/m)
+    // the peer's name made safe as the PEER column shows it: no bidi mark or line break gets through
+    expect(text).toMatch(/^22222222 +in +alicex .* cancelled by alicex +500/m)
+    expect(text).not.toContain('\u202e')
+    expect(text).toMatch(/^33333333 .* declined here +500/m)
+    expect(text).toMatch(/^44444444 .* cancelled E_CANCELLED +500/m)
+    expect(text).toMatch(/^55555555 .* cancelled by beta E_SOURCE_CHANGED +500/m)
+    expect(text).not.toMatch(/by beta E_DECLINED|here E_/)
   })
 
   it('two peers of one name (a device set up anew, its old self still listed) are told apart by the end of their peer IDs; a name of one peer stays alone (user-test finding: both were "C")', () => {

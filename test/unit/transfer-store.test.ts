@@ -76,6 +76,19 @@ describe('TransferStore', () => {
     expect(store.get(id)?.receiptRefused).toEqual([{ entry: 1, reason: 'r' }])
   })
 
+  it('who ended a cancelled or declined transfer is kept with it (TransferInfo.endedBy): both values, a row from before without it, any other value read as none', () => {
+    const id = 'd'.repeat(32)
+    store.insert(row(id, 'send'))
+    expect(store.get(id)?.endedBy).toBeUndefined()
+    store.update(id, { state: 'declined', errorCode: 'E_DECLINED', endedBy: 'peer' })
+    expect(store.get(id)).toMatchObject({ state: 'declined', endedBy: 'peer' })
+    expect(store.list(10).find((r) => r.id === id)?.endedBy).toBe('peer')
+    store.update(id, { endedBy: 'here' })
+    expect(store.summary(id)?.endedBy).toBe('here')
+    db.prepare('UPDATE transfers SET ended_by = ? WHERE id = ?').run('elsewhere', id)
+    expect(store.get(id)?.endedBy).toBeUndefined()
+  })
+
   it('a send\'s skipped paths keep what marks them (refused by the receiver, not served here), so the summary read from the row tells the causes apart; any other value is dropped', () => {
     const id = 'e'.repeat(32)
     store.insert(row(id, 'send'))

@@ -350,6 +350,23 @@ function stateWords (t: TransferInfo): string {
   return STATE_WORDS[t.state] ?? t.state
 }
 
+/**
+ * " here" / " by beta" after a cancelled or declined transfer's state, by who ended it (TransferInfo.endedBy), the
+ * peer's name escaped as the PEER column shows it; none from a daemon or a record from before (user-test finding:
+ * "cancelled E_CANCELLED" said the state twice, and never who)
+ */
+function endedByWords (t: TransferInfo): string {
+  if (t.endedBy === 'here') return ' here'
+  if (t.endedBy !== 'peer') return ''
+  const name = truncate(sanitizeForDisplay(t.peerName), 20)
+  return ` by ${name !== '' ? name : `…${t.peerId.slice(-8)}`}`
+}
+
+/** Who ended it is said, and its code is the one its state says (E_CANCELLED, E_DECLINED): the code adds nothing. */
+function saysOnlyWho (t: TransferInfo): boolean {
+  return t.endedBy !== undefined && (t.error?.code === 'E_CANCELLED' || t.error?.code === 'E_DECLINED')
+}
+
 /** The receipt column: verified or only signed, and how many files the receiver did without. */
 function receiptCell (t: TransferInfo): string {
   if (t.receipt == null) return ''
@@ -388,7 +405,7 @@ export function transfersText (list: TransferInfo[], columns?: number): string {
       // what it carried (user-test finding: nothing told transfers apart but their ids and sizes)
       // escaped, as `ferry offers` shows names: a bidi mark or line break in a name is seen, not dropped
       truncate(escapeForDisplay(t.label ?? ''), 24),
-      stateWords(t) + (t.error != null ? ` ${t.error.code}` : '') + ((t.skippedFailed ?? 0) > 0 ? `, ${counted(t.skippedFailed!, 'path')} not sent` : '') + ((t.renamedCount ?? 0) > 0 ? `, ${t.renamedCount} renamed` : ''), progressCell(t.doneBytes, t.totalBytes),
+      stateWords(t) + endedByWords(t) + (t.error != null && !saysOnlyWho(t) ? ` ${t.error.code}` : '') + ((t.skippedFailed ?? 0) > 0 ? `, ${counted(t.skippedFailed!, 'path')} not sent` : '') + ((t.renamedCount ?? 0) > 0 ? `, ${t.renamedCount} renamed` : ''), progressCell(t.doneBytes, t.totalBytes),
       // none for one that waits (offline peer, a decision): "0 B/s" read as stuck (user-test finding)
       isMovingState(t.state) ? formatLiveRate(t.rate, '—', t.stalledSeconds) : '', receiptCell(t), formatAgo(t.finishedAt ?? t.createdAt, Date.now())])
   }

@@ -205,6 +205,12 @@ export interface TransferInfo {
   /** send, offered: its receiver has it and waits for a person there to accept it (auto-accept off), not an offer still on its way */
   awaitingDecision?: boolean
   error?: { code: ErrorCode, message: string }
+  /**
+   * cancelled or declined: on which side it was ended, this device (`here`) or its peer (`peer`: its sender cancelled
+   * it, its receiver cancelled or declined it). Absent otherwise, and in records from before 2026-12-06 (user-test
+   * finding: "cancelled E_CANCELLED" said the state twice and never who; only error.message's words hinted at it)
+   */
+  endedBy?: EndedBy
   receipt?: ReceiptInfo
   /**
    * send: what it left out (symlinks, special files, names a receiver would
@@ -230,6 +236,9 @@ export interface TransferInfo {
   renamed?: RenamedPath[]
   renamedCount?: number
 }
+
+/** Which side ended a cancelled or declined transfer (TransferInfo.endedBy). */
+export type EndedBy = 'here' | 'peer'
 
 /** A rename of TransferInfo.renamed: the path as sent, and as placed, both relative to the receive folder. */
 export interface RenamedPath { path: string, as: string, folder?: true, files?: number }

@@ -36,7 +36,7 @@ import { ProgressReporter } from './progress-report.ts'
 import { Spool } from './spool.ts'
 import type { Logger } from '../../daemon/logger.ts'
 import { Progress } from '../progress.ts'
-import { isFinalState } from '../../daemon/control/types.ts'
+import { isFinalState, type EndedBy } from '../../daemon/control/types.ts'
 import type { StatePatch } from '../pending-states.ts'
 import { renamedToRecord } from '../snapshot.ts'
 import { ReceiveRenames } from '../renames.ts'
@@ -145,6 +145,8 @@ export class Receiver {
   readonly offerBytes: number
   state: string
   error?: FerryError
+  /** cancelled or declined: by this device or its sender (TransferInfo.endedBy) */
+  endedBy?: EndedBy
   files: FileState[] = []
   /** What this receive placed under another name, its own (or a folder's on the way) taken here: each folder once, and the files renamed on their own */
   readonly renames = new ReceiveRenames()
@@ -258,9 +260,12 @@ export class Receiver {
   get planned (): boolean { return this.localBytes !== undefined }
   get finished (): boolean { return isFinalState(this.state) }
 
-  private setState (state: string, error?: FerryError): void {
+  /** `endedBy`: for a receive cancelled or declined, which side ended it (TransferInfo.endedBy), recorded with the state */
+  private setState (state: string, error?: FerryError, by?: EndedBy): void {
+    const endedBy = state === 'cancelled' || state === 'declined' ? by : undefined
     this.state = state
     this.error = error
+    if (endedBy !== undefined) this.endedBy = endedBy
     // ended without all of it (failed, cancelled; done counts without what is missing, sendReceipt): a folder
     // renamed is told with the files placed in it, none placed none told, as a file is told once placed
     // (review finding: "tree/ -> tree (1)/ (2 files)", "1 renamed", for a cancelled receive of which none came)
@@ -272,7 +277,7 @@ export class Receiver {
     // is kept, shown and written once it can (review finding: the throw left
     // the receive neither failed nor told to the sender, retried every 2 s)
     // with how many files it renamed, and the first of them: `ferry transfers` and `ferry wait` say so after the daemon let go of the receive (review finding: lost at its end)
-    this.deps.writeState(this.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: this.progress.done, wireBytes: this.progress.wire, finishedAt: this.finished ? Date.now() : undefined, ...(this.finished && this.renames.count > 0 ? { renamedCount: this.renames.count, renamed: renamedToRecord(this.renames.shown()) } : {}) })
+    this.deps.writeState(this.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, ...(endedBy !== undefined ? { endedBy } : {}), doneBytes: this.progress.done, wireBytes: this.progress.wire, finishedAt: this.finished ? Date.now() : undefined, ...(this.finished && this.renames.count > 0 ? { renamedCount: this.renames.count, renamed: renamedToRecord(this.renames.shown()) } : {}) })
     this.deps.changed(this, true)
   }
 
@@ -1035,7 +1040,7 @@ export class Receiver {
    */
   private cancelledBySender (fe: FerryError): void {
     this.keepVerifiedParts()
-    this.setState('cancelled', new FerryError('E_CANCELLED', SENDER_CANCELLED, { cause: fe }))
+    this.setState('cancelled', new FerryError('E_CANCELLED', SENDER_CANCELLED, { cause: fe }), 'peer')
   }
 
   /**
@@ -1073,7 +1078,9 @@ export class Receiver {
    * Stop now; `notify` tells the sender, without waiting for it: a sender
    * that cannot be reached learns it when it next offers the transfer
    * (send-offer.ts probe). Part files are kept for a later re-send of the
-   * same content.
+   * same content. Who ended it (TransferInfo.endedBy) follows `notify`:
+   * this device's cancel or decline is told to the sender, the sender's own
+   * (its end message, its answer to a request) is not told back.
    */
   async cancel (state: 'cancelled' | 'declined', notify: boolean, why = state === 'declined' ? 'declined on the receiving device' : 'cancelled on the receiving device'): Promise<void> {
     // too late while the receipt goes out: every file is placed, and the
@@ -1083,7 +1090,7 @@ export class Receiver {
     if (this.concluding) await this.running?.catch(() => {})
     if (this.finished) return
     this.controller.abort(new FerryError('E_CANCELLED', why))
-    this.setState(state, new FerryError(state === 'declined' ? 'E_DECLINED' : 'E_CANCELLED', why))
+    this.setState(state, new FerryError(state === 'declined' ? 'E_DECLINED' : 'E_CANCELLED', why), notify ? 'here' : 'peer')
     await this.running?.catch(() => {})
     // the sender's cancel (not told back): what arrived is kept for a re-send, and found by it (user-test
     // finding: the cancel message came before the chunk stream's E_CANCELLED, and a changed file sent

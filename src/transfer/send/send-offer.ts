@@ -160,7 +160,7 @@ export class SendOffering {
       sender.progress.reset(0)
       const err = ans.error ?? new FerryError('E_DECLINED', 'refused')
       if (endedBy(err) === 'failed') throw err
-      this.sends.setSendState(sender, endedBy(err), err)
+      this.sends.setSendState(sender, endedBy(err), err, 'peer')
       return
     }
     sender.heardAt = Date.now()
@@ -253,7 +253,7 @@ export class SendOffering {
       this.ctx.c.log.info('the receiver had ended the transfer', { id: s.id, code: err.code })
       s.controller.abort()
       // none of its files could be received: said in this side's words, as when the receiver's failure reaches it (send-serve.ts onSendEnd)
-      this.sends.setSendState(s, endedBy(err), notServedFailure(s, err) ?? err)
+      this.sends.setSendState(s, endedBy(err), notServedFailure(s, err) ?? err, 'peer')
     } catch (err) {
       this.ctx.c.log.debug('probe of a quiet send failed; will ask again', { id: s.id, err: (err as Error).message })
     } finally {

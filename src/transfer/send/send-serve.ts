@@ -105,7 +105,7 @@ export class SendServing {
     if (end.status !== 'done') {
       // how far it got is what the receiver kept, not what was served (a full disk lost the rest)
       if (end.doneBytes != null) s.progress.done = Math.min(end.doneBytes, s.progress.total)
-      this.sends.setSendState(s, end.status === 'declined' ? 'declined' : end.status, notServedFailure(s, end.failure) ?? end.failure ?? endWithoutReason(end.status))
+      this.sends.setSendState(s, end.status === 'declined' ? 'declined' : end.status, notServedFailure(s, end.failure) ?? end.failure ?? endWithoutReason(end.status), 'peer')
       return
     }
     // still hashing (its preview out, so the receiver knows the id): there is no root to sign for yet, and a

@@ -19,7 +19,7 @@ import { Progress } from '../progress.ts'
 import { failedCount, fileCount } from '../snapshot.ts'
 import { SEND_SLICE, takeSendBuffer } from './send-buffers.ts'
 import { NotServedError, notServedReason, type NotServedReason } from '../not-served.ts'
-import { isFinalState, type RenamedPath, type SkippedPath } from '../../daemon/control/types.ts'
+import { isFinalState, type EndedBy, type RenamedPath, type SkippedPath } from '../../daemon/control/types.ts'
 import type { FileIdentity } from '../../store/hash-cache.ts'
 import type { ServePace } from './serve-pace.ts'
 import { ServedChunks } from './served-chunks.ts'
@@ -72,6 +72,8 @@ export class Sender {
   readonly peerId: string
   state: string
   error?: FerryError
+  /** cancelled or declined: by this device or its receiver (TransferInfo.endedBy) */
+  endedBy?: EndedBy
   offer?: OfferMsg
   /**
    * While it hashes, once a preview went out (preview-sender.ts): the

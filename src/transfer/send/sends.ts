@@ -13,7 +13,7 @@
 
 import { FerryError, toFerryError } from '../../errors.ts'
 import { decodeOffer, type OfferMsg } from '../../protocol/transfer.ts'
-import { isFinalState } from '../../daemon/control/types.ts'
+import { isFinalState, type EndedBy } from '../../daemon/control/types.ts'
 import type { TransferRow } from '../../store/transfers.ts'
 import { Sender } from './sender.ts'
 import { asNotServedReason, noneReceived } from '../not-served.ts'
@@ -132,9 +132,13 @@ export class Sends {
     this.ctx.c.store.setOffer(sender.id, offer.root, encoded, sender.sources, offer.totalBytes, fileCount(offer.files), folderCount(offer.files))
   }
 
-  setSendState (s: Sender, state: string, error?: FerryError): void {
+  /** `endedBy`: for a send cancelled or declined, which side ended it (TransferInfo.endedBy), recorded with the state */
+  setSendState (s: Sender, state: string, error?: FerryError, by?: EndedBy): void {
+    // only a cancel or a decline has a side that ended it: a failure the receiver told (send-serve.ts) has none
+    const endedBy = state === 'cancelled' || state === 'declined' ? by : undefined
     s.state = state
     s.error = error
+    if (endedBy !== undefined) s.endedBy = endedBy
     const finished = s.finished
     if (finished && s.offer == null) {
       // ended before its offer was made (cancelled or failed while hashing): none of it was sent, whatever the hashing got through (user-test finding: shown as done)
@@ -142,7 +146,7 @@ export class Sends {
       this.tellEndedBeforeOffer(s)
     }
     // a store that cannot write (its disk full) keeps the state in pendingStates, shown from there and written later; the send stays in memory till then
-    const recorded = this.ctx.pendingStates.write(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified, skippedCount: s.skippedCount, skippedFailed: s.skippedFailed, ...(s.skipped.length !== s.skippedRecorded ? { skipped: skippedToRecord(s.skipped) } : {}), ...(s.renamedCount > 0 ? { renamedCount: s.renamedCount, renamed: renamedToRecord(s.renamed) } : {}) })
+    const recorded = this.ctx.pendingStates.write(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, ...(endedBy !== undefined ? { endedBy } : {}), doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified, skippedCount: s.skippedCount, skippedFailed: s.skippedFailed, ...(s.skipped.length !== s.skippedRecorded ? { skipped: skippedToRecord(s.skipped) } : {}), ...(s.renamedCount > 0 ? { renamedCount: s.renamedCount, renamed: renamedToRecord(s.renamed) } : {}) })
     s.skippedRecorded = s.skipped.length // kept by pendingStates until the store takes it, if it cannot now
     this.ctx.changed(s.id, true)
     if (finished && recorded) this.senders.delete(s.id)

@@ -1,0 +1,147 @@
+// Who ended a cancelled or declined transfer, on both sides: TransferInfo
+// .endedBy ('here' | 'peer'), and `ferry transfers`'s STATE saying
+// "cancelled here" / "cancelled by beta" / "declined by beta" (user-test
+// finding: "cancelled E_CANCELLED" repeated the state, and only --json's
+// free-text message told who). Two real daemons; beta holds alpha's offers
+// for a decision (auto-accept off), so each offer waits, still, until one
+// side ends it, or is accepted and cancelled while it runs (alpha serving at
+// most SERVE_RATE, serve-pace.ts, so that it still runs then).
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { join } from 'node:path'
+import { connectControl } from '../../src/daemon/control/client.ts'
+import type { TransferInfo } from '../../src/daemon/control/types.ts'
+import { BUILT_MAIN, cleanupAll, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+import { writeRandomFile } from '../helpers/files.ts'
+
+afterAll(cleanupAll)
+
+const MiB = 1024 * 1024
+const SERVE_RATE = 4 * MiB
+/** what alpha's records should say of each transfer ended, checked again after its restart */
+const expectedOnAlpha = new Map<string, string>()
+
+let a: TestDaemon // sender
+let b: TestDaemon // receiver, holding alpha's offers
+
+beforeAll(async () => {
+  a = await startDaemon({ name: 'alpha', main: BUILT_MAIN, env: { FERRY_TEST_SERVE_BYTES_PER_S: String(SERVE_RATE) } })
+  b = await startDaemon({ name: 'beta', peers: [a.addr], main: BUILT_MAIN })
+  await pairDaemons(a, b)
+  const ctl = await connectControl(b.home)
+  try { await ctl.call('peer.autoAccept', { peer: a.peerId, autoAccept: false }) } finally { ctl.close() }
+})
+
+async function transfersOf (d: TestDaemon): Promise<TransferInfo[]> {
+  const r = await d.cli(['transfers', '--json'])
+  expect(r.code, r.stderr).toBe(0)
+  return JSON.parse(r.stdout)
+}
+
+/** An offer from alpha waiting on beta for a decision: its id, and the `ferry send` that waits for it. */
+async function offered (name: string, size = 64 * 1024): Promise<{ id: string, sending: ReturnType<typeof spawnCli> }> {
+  const dir = await tempDir('ferry-src-')
+  const file = join(dir, name)
+  await writeRandomFile(file, size)
+  const sending = spawnCli(['send', 'beta', file, '--home', a.home], { timeoutMs: 60_000 })
+  const ctl = await connectControl(b.home)
+  let offer
+  try {
+    offer = await waitFor(async () => (await ctl.call('offers')).find((o) => o.names.includes(name)), `the offer of ${name} to show on beta`, 15_000)
+  } finally { ctl.close() }
+  await waitFor(async () => (await transfersOf(a)).find((t) => t.id === offer.id && t.awaitingDecision === true), 'alpha to learn that the offer waits')
+  return { id: offer.id, sending }
+}
+
+/** `d`'s row of `id` in `ferry transfers`, and its --json, once it has ended as `state` there. */
+async function endedOn (d: TestDaemon, id: string, state: string): Promise<{ row: string, info: TransferInfo }> {
+  const info = await waitFor(async () => (await transfersOf(d)).find((t) => t.id === id && t.state === state), `${id.slice(0, 8)} to be ${state} on ${d.name}`, 15_000)
+  const text = (await d.cli(['transfers'])).stdout
+  const row = text.split('\n').find((l) => l.startsWith(id.slice(0, 8)))
+  expect(row, text).toBeDefined()
+  return { row: row!, info }
+}
+
+describe('who ended a transfer', () => {
+  it('declined on the receiving device: "declined here" there, "declined by beta" on the sender', async () => {
+    const { id, sending } = await offered('declined.bin')
+    expect((await b.cli(['decline', id])).code).toBe(0)
+    expect((await sending.done).code).toBe(1)
+    const there = await endedOn(b, id, 'declined')
+    expect(there.info.endedBy).toBe('here')
+    expect(there.row).toMatch(/ declined here /)
+    expect(there.row).not.toContain('E_DECLINED')
+    const sender = await endedOn(a, id, 'declined')
+    expect(sender.info.endedBy).toBe('peer')
+    expect(sender.row).toMatch(/ declined by beta /)
+    expect(sender.row).not.toContain('E_DECLINED')
+    expectedOnAlpha.set(id, 'declined by beta')
+  })
+
+  it('cancelled on the sending device: "cancelled here" there, "cancelled by alpha" on the receiver', async () => {
+    const { id, sending } = await offered('sender-cancel.bin')
+    expect((await a.cli(['cancel', id])).code).toBe(0)
+    expect((await sending.done).code).toBe(1)
+    const here = await endedOn(a, id, 'cancelled')
+    expect(here.info.endedBy).toBe('here')
+    expect(here.row).toMatch(/ cancelled here /)
+    expect(here.row).not.toContain('E_CANCELLED')
+    const receiver = await endedOn(b, id, 'cancelled')
+    expect(receiver.info.endedBy).toBe('peer')
+    expect(receiver.row).toMatch(/ cancelled by alpha /)
+    expectedOnAlpha.set(id, 'cancelled here')
+  })
+
+  it('cancelled on the receiving device: "cancelled here" there, "cancelled by beta" on the sender', async () => {
+    const { id, sending } = await offered('receiver-cancel.bin')
+    expect((await b.cli(['cancel', id])).code).toBe(0)
+    expect((await sending.done).code).toBe(1)
+    const here = await endedOn(b, id, 'cancelled')
+    expect(here.info.endedBy).toBe('here')
+    expect(here.row).toMatch(/ cancelled here /)
+    const sender = await endedOn(a, id, 'cancelled')
+    expect(sender.info.endedBy).toBe('peer')
+    expect(sender.row).toMatch(/ cancelled by beta /)
+    expect(sender.row).not.toContain('E_CANCELLED')
+    expectedOnAlpha.set(id, 'cancelled by beta')
+  })
+
+  /** An offer of 32 MiB accepted on beta, and running (8 s at SERVE_RATE): some of it arrived, far from all. */
+  async function running (name: string): Promise<{ id: string, sending: ReturnType<typeof spawnCli> }> {
+    const r = await offered(name, 32 * MiB)
+    expect((await b.cli(['accept', r.id])).code).toBe(0)
+    await waitFor(async () => (await transfersOf(b)).find((t) => t.id === r.id && t.state === 'fetching' && t.doneBytes > 0), `${name} to be under way`, 15_000)
+    return r
+  }
+
+  for (const side of ['sending', 'receiving'] as const) {
+    it(`a transfer under way cancelled on the ${side} device: "cancelled here" there, "cancelled by …" on the other`, async () => {
+      const { id, sending } = await running(`running-${side}.bin`)
+      const [here, there] = side === 'sending' ? [a, b] : [b, a]
+      const cancel = await here.cli(['cancel', id])
+      expect(cancel.code, cancel.stderr).toBe(0)
+      expect((await sending.done).code).toBe(1)
+      const mine = await endedOn(here, id, 'cancelled')
+      expect(mine.info.endedBy).toBe('here')
+      expect(mine.row).toMatch(/ cancelled here /)
+      const theirs = await endedOn(there, id, 'cancelled')
+      expect(theirs.info.endedBy).toBe('peer')
+      expect(theirs.row).toMatch(new RegExp(` cancelled by ${here.name} `))
+      expect(theirs.row).not.toContain('E_CANCELLED')
+      // the receive was still far from done: it ended cancelled, not done
+      expect(mine.info.doneBytes).toBeLessThan(32 * MiB)
+      expectedOnAlpha.set(id, side === 'sending' ? 'cancelled here' : 'cancelled by beta')
+    })
+  }
+
+  it('kept across a restart: the record says who', async () => {
+    expect(expectedOnAlpha.size).toBe(5)
+    a = await a.restart()
+    const text = (await a.cli(['transfers'])).stdout
+    const list = await transfersOf(a)
+    for (const [id, said] of expectedOnAlpha) {
+      expect(list.find((t) => t.id === id)?.endedBy).toBe(said.endsWith('here') ? 'here' : 'peer')
+      expect(text.split('\n').find((l) => l.startsWith(id.slice(0, 8)))).toContain(` ${said} `)
+    }
+  })
+})
