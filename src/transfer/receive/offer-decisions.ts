@@ -104,6 +104,7 @@ export class OfferDecisions {
       r.state = 'accepted'
     })
     this.ctx.c.emitOfferRemoved(id)
+    this.receives.logAccepted(r, 'accept')
     void this.receives.runReceiver(r)
     // its sender was answered "pending", and would learn only at its next probe (up to minutes on) that it waits its turn
     // here (review leftover: its send showed "offered, waiting to be accepted there" until then)

@@ -105,6 +105,7 @@ export class OfferIntake {
       return
     }
     await answer({ status: 'accepted', haveBytes: 0, waitsTurn: this.receives.waitsItsTurn(r) })
+    this.receives.logAccepted(r, 'auto-accept')
     void this.receives.runReceiver(r)
   }
 

@@ -38,7 +38,8 @@ import type { Logger } from '../../daemon/logger.ts'
 import { Progress } from '../progress.ts'
 import { isFinalState, type EndedBy } from '../../daemon/control/types.ts'
 import type { StatePatch } from '../pending-states.ts'
-import { renamedToRecord } from '../snapshot.ts'
+import { fileCount, renamedToRecord } from '../snapshot.ts'
+import { peerForLog } from '../peer-log.ts'
 import { ReceiveRenames } from '../renames.ts'
 import { noneReceived, notServedReason } from '../not-served.ts'
 
@@ -260,10 +261,16 @@ export class Receiver {
   get planned (): boolean { return this.localBytes !== undefined }
   get finished (): boolean { return isFinalState(this.state) }
 
+  /** Its peer as the log names it: name and end of peer ID (peer-log.ts). */
+  loggedPeer (): string { return peerForLog(this.deps.peerName?.(this.peerId), this.peerId) }
+
   /** `endedBy`: for a receive cancelled or declined, which side ended it (TransferInfo.endedBy), recorded with the state */
   private setState (state: string, error?: FerryError, by?: EndedBy): void {
     const endedBy = state === 'cancelled' || state === 'declined' ? by : undefined
+    const wasFinished = this.finished
     this.state = state
+    // its outcome, once, at info (--verbose), naming the peer as 'receive accepted' did (Receives.logAccepted)
+    if (this.finished && !wasFinished) this.deps.log.info('receive ended', { id: this.id, peer: this.loggedPeer(), state, files: fileCount(this.offer.files), bytes: this.offer.totalBytes, doneBytes: this.progress.done, receiveDir: this.receiveDir, ...(error != null ? { code: error.code, err: error.message } : {}) })
     this.error = error
     if (endedBy !== undefined) this.endedBy = endedBy
     // ended without all of it (failed, cancelled; done counts without what is missing, sendReceipt): a folder

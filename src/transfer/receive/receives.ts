@@ -35,6 +35,7 @@ import { checkReceiveFolder } from '../folder/receive-folder.ts'
 import { readMountinfoOnce } from '../mounts.ts'
 import { Prefetches, type PreviewEntries } from './prefetch.ts'
 import { failUnreadable, sendEndTo, type TransferContext } from '../context.ts'
+import { fileCount } from '../snapshot.ts'
 import { KeptParts } from './kept-parts.ts'
 import { RoomWait } from './room-wait.ts'
 import { tellSender } from './tell-sender.ts'
@@ -177,6 +178,15 @@ export class Receives {
       void sink?.close()
     }, SINK_IDLE_MS)
     this.sinkTimer.unref()
+  }
+
+  /**
+   * Once per receive, at info (--verbose), as it is accepted (by auto-accept
+   * or `ferry accept`): from whom, how much, into which folder; its outcome
+   * is 'receive ended' (Receiver.setState).
+   */
+  logAccepted (r: Receiver, by: 'auto-accept' | 'accept'): void {
+    this.ctx.c.log.info('receive accepted', { id: r.id, peer: r.loggedPeer(), files: fileCount(r.offer.files), bytes: r.offer.totalBytes, receiveDir: r.receiveDir, by })
   }
 
   async runReceiver (r: Receiver): Promise<void> {

@@ -9,6 +9,7 @@
 // Must never: offer a send itself (send-offer.ts), or keep a send outside
 // sends.ts's map.
 
+import { peerForLog } from '../peer-log.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { randomBytes } from 'node:crypto'
 import { lstat, stat } from 'node:fs/promises'
@@ -94,6 +95,8 @@ export class SendHashing {
     this.ctx.c.store.insert({ id, direction: 'send', peerId, peerName: this.ctx.c.peerName(peerId), state: 'hashing', root: new Uint8Array(0), offer: new Uint8Array(0), sources: paths, totalBytes, doneBytes: 0, wireBytes: 0, receiptVerified: false, resumed: false, createdAt: Date.now(), label: labelOf(topNamesOf(entries)) })
     // only once recorded: a send the store refused (its disk full) must not stay in memory as hashing, holding the hash pool open
     this.sends.senders.set(id, sender)
+    // once per send, at info (--verbose): to whom, how much (its outcome: Sends.setSendState)
+    this.ctx.c.log.info('send started', { id, peer: peerForLog(this.ctx.c.peerName(peerId), peerId), files: sender.totalFiles, bytes: totalBytes })
     this.logSkipped(id, skipped, 'skipped while scanning')
     void this.hashAndOffer(sender, entries).catch((err) => { this.sends.failSend(sender, err) })
     return this.ctx.info(id)!

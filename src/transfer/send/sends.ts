@@ -18,6 +18,7 @@ import type { TransferRow } from '../../store/transfers.ts'
 import { Sender } from './sender.ts'
 import { asNotServedReason, noneReceived } from '../not-served.ts'
 import { failedCount, fileCount, folderCount, renamedToRecord, skippedToRecord } from '../snapshot.ts'
+import { peerForLog } from '../peer-log.ts'
 import { failUnreadable, sendEndTo, type TransferContext } from '../context.ts'
 
 export class Sends {
@@ -136,10 +137,13 @@ export class Sends {
   setSendState (s: Sender, state: string, error?: FerryError, by?: EndedBy): void {
     // only a cancel or a decline has a side that ended it: a failure the receiver told (send-serve.ts) has none
     const endedBy = state === 'cancelled' || state === 'declined' ? by : undefined
+    const wasFinished = s.finished
     s.state = state
     s.error = error
     if (endedBy !== undefined) s.endedBy = endedBy
     const finished = s.finished
+    // its outcome, once, at info (--verbose), naming the peer as 'send started' did (send-hash.ts)
+    if (finished && !wasFinished) this.ctx.c.log.info('send ended', { id: s.id, peer: peerForLog(this.ctx.c.peerName(s.peerId), s.peerId), state, files: s.totalFiles, bytes: s.progress.total, doneBytes: s.progress.done, ...(error != null ? { code: error.code, err: error.message } : {}) })
     if (finished && s.offer == null) {
       // ended before its offer was made (cancelled or failed while hashing): none of it was sent, whatever the hashing got through (user-test finding: shown as done)
       s.progress.done = 0
