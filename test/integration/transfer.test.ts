@@ -1279,7 +1279,7 @@ describe('transfer', () => {
       const declined = await refused.done
       expectError(declined, 'E_DECLINED')
       // said as the receiver's words, as a refusal of the offer is (user-test finding: "peer says: …" here, "receiver: …" in `ferry wait`)
-      expect(declined.stderr).toMatch(/^ferry: E_DECLINED: receiver: declined on the receiving device$/m)
+      expect(declined.stderr).toMatch(/^ferry: E_DECLINED: declined on the receiving device \(beta\)$/m)
       // --json still says which transfer it was, and how it ended
       expect(JSON.parse(declined.stdout)).toMatchObject({ id: offer2.id, state: 'declined', error: { code: 'E_DECLINED' } })
       expect(await offersOf(b)).toEqual([])
@@ -1294,7 +1294,7 @@ describe('transfer', () => {
       expect((await a.cli(['wait', offer.id])).code).toBe(0)
       const waited = await a.cli(['wait', offer2.id.slice(0, 8)])
       expectError(waited, 'E_DECLINED')
-      expect(waited.stderr).toMatch(/^ferry: E_DECLINED: receiver: declined on the receiving device$/m)
+      expect(waited.stderr).toMatch(/^ferry: E_DECLINED: declined on the receiving device \(beta\)$/m)
       expectError(await a.cli(['wait', 'ffffffffffff']), 'E_TRANSFER_NOT_FOUND')
       expect((await transfersOf(b)).find((t) => t.id === offer2.id)?.state).toBe('declined')
       await expect(stat(join(b.receiveDir, 'unwanted.bin'))).rejects.toMatchObject({ code: 'ENOENT' })
@@ -1626,7 +1626,10 @@ describe('transfer', () => {
       expect((await stat(partDir)).isDirectory()).toBe(true)
       const r = await b.cli(['cancel', active.id.slice(0, 8)])
       expect(r.code, r.stderr).toBe(0)
-      expectError(await sending.done, 'E_CANCELLED')
+      const done = await sending.done
+      expectError(done, 'E_CANCELLED')
+      // the receiver's words said once, naming it (user-test finding: "receiver: cancelled on the receiving device")
+      expect(done.stderr).toMatch(/^ferry: E_CANCELLED: cancelled on the receiving device \(beta\)$/m)
       await expect(stat(partDir)).rejects.toMatchObject({ code: 'ENOENT' })
       expect((await receivedNames()).filter((n) => n.startsWith('drop-me'))).toEqual([])
     })

@@ -11,7 +11,7 @@
 // Must never: touch a receive (receives.ts), or publish a snapshot other
 // than through ctx.changed (service.ts).
 
-import { FerryError, toFerryError } from '../../errors.ts'
+import { FerryError, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { decodeOffer, type OfferMsg } from '../../protocol/transfer.ts'
 import { isFinalState, type EndedBy } from '../../daemon/control/types.ts'
 import type { TransferRow } from '../../store/transfers.ts'
@@ -138,6 +138,7 @@ export class Sends {
     // only a cancel or a decline has a side that ended it: a failure the receiver told (send-serve.ts) has none
     const endedBy = state === 'cancelled' || state === 'declined' ? by : undefined
     const wasFinished = s.finished
+    error = saidOnce(error, this.ctx.c.peerName(s.peerId), s.peerId)
     s.state = state
     s.error = error
     if (endedBy !== undefined) s.endedBy = endedBy
@@ -302,6 +303,23 @@ export function waitsThere (s: Sender): boolean {
 /** When a send waiting to retry there (RetryAwaited) was told its receiver tries again, else undefined: a probe after it learns whether that try got anywhere (send-offer.ts probeQuiet) */
 export function retryToldAt (s: Sender): number | undefined {
   return s.state === 'waiting' && s.error instanceof RetryAwaited ? s.error.at : undefined
+}
+
+/**
+ * The receiver's decline or cancel of ours, said once, naming the receiver:
+ * its words came as "receiver: declined on the receiving device" (and
+ * "… cancelled …"), which says twice whose they are (user-test finding:
+ * "E_DECLINED: receiver: declined on the receiving device"); now "declined
+ * on the receiving device (beta)". Any other text of the receiver keeps its
+ * "receiver: ", and so does any other code. The name is the peer's to
+ * choose: what UNPRINTABLE lists is stripped; no name, the end of its ID.
+ */
+export function saidOnce (error: FerryError | undefined, name: string, peerId: string): FerryError | undefined {
+  if (error?.remote !== true || (error.code !== 'E_DECLINED' && error.code !== 'E_CANCELLED')) return error
+  const words = /^receiver: ((?:declined|cancelled) on the receiving device)$/.exec(error.message)
+  if (words == null) return error
+  const who = sanitizeForDisplay(name) || (peerId.length <= 12 ? peerId : `…${peerId.slice(-8)}`)
+  return new FerryError(error.code, `${words[1]} (${who})`, { remote: true, cause: error })
 }
 
 /**
