@@ -9,6 +9,18 @@ import { FerryError, escapeForDisplay, sanitizeForDisplay } from '../errors.ts'
 import { counted } from '../tui/format.ts'
 
 export class LeftOut {
+  /**
+   * Paths `ferry send` warned about already, as it began, with a hint (a ~
+   * or a pattern the shell left as typed): not listed again at the end
+   * (user-test finding: `ferry send beta ok.txt '~/x'` warned of ~/x twice,
+   * the hint, then the daemon's "no such file or directory, skipped").
+   */
+  private readonly said: ReadonlySet<string>
+
+  constructor (said: ReadonlySet<string> = new Set()) {
+    this.said = said
+  }
+
   /** the paths shown (the first SKIPPED_SHOWN, those for a problem first) */
   paths: SkippedPath[] = []
   /** all paths left out, and those of them for a problem */
@@ -27,7 +39,9 @@ export class LeftOut {
 
   /** Said at the end of the summary, before the warnings come: "; 2 skipped (below)", or "". */
   summaryNote (): string {
-    return this.count > 0 ? `; ${this.count} skipped (below)` : ''
+    if (this.count === 0) return ''
+    const above = this.paths.filter((p) => this.said.has(p.path)).length
+    return `; ${this.count} skipped (${above === 0 ? 'below' : above === this.count ? 'above' : 'above and below'})`
   }
 
   /**
@@ -46,7 +60,7 @@ export class LeftOut {
 
   /** The warning lines for stderr, written after the last frame so a live view does not draw over them (with --json too). */
   warnings (): string {
-    const lines = this.paths.map((s) => `ferry: warning: ${s.escaped === true ? sanitizeForDisplay(s.path) : escapeForDisplay(s.path)}: ${sanitizeForDisplay(s.reason)}\n`)
+    const lines = this.paths.filter((s) => !this.said.has(s.path)).map((s) => `ferry: warning: ${s.escaped === true ? sanitizeForDisplay(s.path) : escapeForDisplay(s.path)}: ${sanitizeForDisplay(s.reason)}\n`)
     if (this.count > this.paths.length) lines.push(`ferry: warning: ${counted(this.count - this.paths.length, 'more path')} skipped, not listed (${this.failed} of all ${this.count} for a problem)\n`)
     return lines.join('')
   }

@@ -1492,6 +1492,10 @@ describe('transfer', () => {
       { path: join(dir, 'missing.txt'), reason: 'no such file or directory, skipped', failed: true },
       { path: join(process.cwd(), '~', 'no-such-ferry-path'), reason: 'no such file or directory, skipped', failed: true }] })
     expect(some.stderr).toMatch(/^ferry: warning: .*\/~\/no-such-ferry-path does not exist \(the ~ was not expanded by the shell/m)
+    // once, with its hint, not again as the daemon's "no such file or directory, skipped" (user-test finding: twice);
+    // the path missing without a hint is said as the daemon's skip
+    expect(some.stderr.split('\n').filter((l) => l.includes('no-such-ferry-path'))).toHaveLength(1)
+    expect(some.stderr.split('\n').filter((l) => l.includes('missing.txt'))).toEqual([`ferry: warning: ${join(dir, 'missing.txt')}: no such file or directory, skipped`])
     expect(some.stderr).toMatch(/^ferry: E_INCOMPLETE: 2 paths could not be sent/m)
     expect(await readFile(join(b.receiveDir, 'present.txt'), 'utf8')).toBe('sent with a missing one\n')
     await rm(join(b.receiveDir, 'present.txt'))

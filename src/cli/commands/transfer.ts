@@ -141,10 +141,17 @@ const shellHint = (given: string): string | undefined => unexpandedTilde(given) 
  * the rest sent (as cp, scp and rsync do; user-test finding: one missing
  * path refused the whole send); a ~ or a pattern the shell left is said at once.
  */
-async function checkPathsGiven (paths: string[], given: string[]): Promise<void> {
+async function checkPathsGiven (paths: string[], given: string[]): Promise<Set<string>> {
   const missing = await Promise.all(paths.map(async (p, i) => await pathGivenMissing(p, given[i])))
   if (missing.every((m) => m != null)) throw missing[0]!
-  for (const [i, m] of missing.entries()) if (m != null && shellHint(given[i]) !== undefined) process.stderr.write(`ferry: warning: ${sanitizeForDisplay(m.message)}\n`)
+  // returned: the daemon lists them as not sent too, which is not said again (LeftOut)
+  const said = new Set<string>()
+  for (const [i, m] of missing.entries()) {
+    if (m == null || shellHint(given[i]) === undefined) continue
+    process.stderr.write(`ferry: warning: ${sanitizeForDisplay(m.message)}\n`)
+    said.add(paths[i])
+  }
+  return said
 }
 
 
@@ -157,12 +164,12 @@ export async function send (argv: string[]): Promise<number> {
   // resolved, "" is the working folder: an unset variable (`ferry send nas "$PHOTOS"`) sent all of it (user-test finding)
   if (rawPaths.includes('')) throw new UsageError('ferry send was given an empty path (an unset variable?); name the files and folders to send')
   const paths = rawPaths.map((p) => ownProcessPathResolved(resolve(p)))
-  await checkPathsGiven(paths, rawPaths)
+  const saidAtOnce = await checkPathsGiven(paths, rawPaths)
   const json = values.json === true
   const client = await connectControl(homeOf(values))
   // on a terminal: a live Ink view on stdout; otherwise the one-line progress on a TTY stderr
   const shown = new TransferShown(json, wantsLive(json) ? (await import('../../tui/live.ts')).openSendView(peer, paths.length) : undefined)
-  const leftOut = new LeftOut()
+  const leftOut = new LeftOut(saidAtOnce)
   let stoppedBy: NodeJS.Signals | undefined
   let removeStop = (): void => {}
   try {

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest'
+import { LeftOut } from '../../src/cli/left-out.ts'
+import type { TransferInfo } from '../../src/daemon/control/types.ts'
+
+const skipped = [
+  { path: '/w/~/x', reason: 'no such file or directory, skipped', failed: true },
+  { path: '/w/missing.txt', reason: 'no such file or directory, skipped', failed: true }
+]
+
+describe('LeftOut', () => {
+  it('does not list again a path `ferry send` warned about as it began, and says where the skipped are (user-test finding: a ~ left by the shell warned twice)', () => {
+    const told = new LeftOut(new Set(['/w/~/x']))
+    told.take({ skipped, skippedCount: 2 } as unknown as TransferInfo)
+    expect(told.warnings()).toBe('ferry: warning: /w/missing.txt: no such file or directory, skipped\n')
+    expect(told.summaryNote()).toBe('; 2 skipped (above and below)')
+    const all = new LeftOut(new Set(['/w/~/x', '/w/missing.txt']))
+    all.take({ skipped, skippedCount: 2 } as unknown as TransferInfo)
+    expect(all.warnings()).toBe('')
+    expect(all.summaryNote()).toBe('; 2 skipped (above)')
+    // `ferry wait`: nothing said before, all listed
+    const none = new LeftOut()
+    none.take({ skipped, skippedCount: 2 } as unknown as TransferInfo)
+    expect(none.warnings().split('\n').filter(Boolean)).toHaveLength(2)
+    expect(none.summaryNote()).toBe('; 2 skipped (below)')
+    expect(none.incomplete(1, false)?.code).toBe('E_INCOMPLETE')
+  })
+})
