@@ -8,9 +8,9 @@
 
 import { afterAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
-import { connectControl } from '../../src/daemon/control/client.ts'
+import { connectControl, type ControlClient } from '../../src/daemon/control/client.ts'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
-import { cleanupAll, control, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, whileStopped } from '../helpers/daemon.ts'
+import { cleanupAll, control, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, whileStopped, type TestDaemon } from '../helpers/daemon.ts'
 import { writeRandomFile } from '../helpers/files.ts'
 
 afterAll(cleanupAll)
@@ -19,20 +19,31 @@ const MiB = 1024 * 1024
 const SIZE = 64 * MiB
 const RATE = 8 * MiB
 
+/**
+ * alpha (serving at RATE) sends SIZE to beta, paired, and is killed with -9
+ * once beta holds `fraction` of it; `half`: beta's receive then. `onB` is
+ * open on beta's control socket, for the caller to close.
+ */
+async function sendThenKillSender (fraction: number): Promise<{ a: TestDaemon, b: TestDaemon, onB: ControlClient, half: TransferInfo }> {
+  const a = await startDaemon({ name: 'alpha', env: { FERRY_TEST_SERVE_BYTES_PER_S: String(RATE) } })
+  const b = await startDaemon({ name: 'beta', peers: [a.addr] })
+  await pairDaemons(a, b)
+  const src = join(await tempDir('ferry-src-'), 'clip.mov')
+  await writeRandomFile(src, SIZE)
+  const sending = spawnCli(['send', 'beta', src, '--json', '--home', a.home], { timeoutMs: 120_000 })
+  const onB = await connectControl(b.home)
+  try {
+    const half = await waitFor(async () => (await onB.call('transfers')).find((t) => t.direction === 'receive' && t.doneBytes > SIZE * fraction), `beta to hold ${fraction * 100} % of it`, 60_000, 20)
+    await a.kill9()
+    await sending.done
+    return { a, b, onB, half }
+  } catch (err) { onB.close(); throw err }
+}
+
 describe('the sender\'s progress after a kill -9 of its daemon', () => {
   it('restarted, it shows what the receiver holds from its first word, then goes up only, short of the total until the receipt, at a rate within the link\'s', async () => {
-    const env = { FERRY_TEST_SERVE_BYTES_PER_S: String(RATE) }
-    let a = await startDaemon({ name: 'alpha', env })
-    const b = await startDaemon({ name: 'beta', peers: [a.addr] })
-    await pairDaemons(a, b)
-    const src = join(await tempDir('ferry-src-'), 'clip.mov')
-    await writeRandomFile(src, SIZE)
-    const sending = spawnCli(['send', 'beta', src, '--json', '--home', a.home], { timeoutMs: 120_000 })
-    const onB = await connectControl(b.home)
+    let { a, onB, half } = await sendThenKillSender(0.4)
     try {
-      const half = await waitFor(async () => (await onB.call('transfers')).find((t) => t.direction === 'receive' && t.doneBytes > SIZE * 0.4), 'beta to hold 40 % of it', 60_000, 20)
-      await a.kill9()
-      await sending.done
       // what beta holds does not go down while alpha is away (its spool keeps what it read)
       const held = (await onB.call('transfers')).find((t) => t.id === half.id)!.doneBytes
       a = await a.restart()
@@ -57,18 +68,8 @@ describe('the sender\'s progress after a kill -9 of its daemon', () => {
   }, 180_000)
 
   it('restarted while its receiver is away, it says its figure is its own record until the receiver is heard from (notes\' leftover: shown as if known)', async () => {
-    const env = { FERRY_TEST_SERVE_BYTES_PER_S: String(RATE) }
-    let a = await startDaemon({ name: 'alpha', env })
-    const b = await startDaemon({ name: 'beta', peers: [a.addr] })
-    await pairDaemons(a, b)
-    const src = join(await tempDir('ferry-src-'), 'clip.mov')
-    await writeRandomFile(src, SIZE)
-    const sending = spawnCli(['send', 'beta', src, '--json', '--home', a.home], { timeoutMs: 120_000 })
-    const onB = await connectControl(b.home)
+    let { a, b, onB, half } = await sendThenKillSender(0.3)
     try {
-      const half = await waitFor(async () => (await onB.call('transfers')).find((t) => t.direction === 'receive' && t.doneBytes > SIZE * 0.3), 'beta to hold 30 % of it', 60_000, 20)
-      await a.kill9()
-      await sending.done
       // beta does not answer while alpha starts again: alpha's send waits for it, with its own record
       const waiting = await whileStopped(b, async () => {
         a = await a.restart()
