@@ -8,6 +8,11 @@ import { sanitizeForDisplay } from '../errors.ts'
 
 export function peerForLog (name: string | undefined, peerId: string): string {
   const clean = sanitizeForDisplay(name ?? '')
-  const tail = peerId.length <= 12 ? peerId : `…${peerId.slice(-8)}`
+  const tail = peerIdTail(peerId)
   return clean === '' ? tail : `${clean} (${tail})`
+}
+
+/** The end of a peer ID, as a peer without a name is told by: the whole of a short one. */
+export function peerIdTail (peerId: string): string {
+  return peerId.length <= 12 ? peerId : `…${peerId.slice(-8)}`
 }

@@ -18,7 +18,7 @@ import type { TransferRow } from '../../store/transfers.ts'
 import { Sender } from './sender.ts'
 import { asNotServedReason, noneReceived } from '../not-served.ts'
 import { failedCount, fileCount, folderCount, renamedToRecord, skippedToRecord } from '../snapshot.ts'
-import { peerForLog } from '../peer-log.ts'
+import { peerForLog, peerIdTail } from '../peer-log.ts'
 import { failUnreadable, sendEndTo, type TransferContext } from '../context.ts'
 
 export class Sends {
@@ -318,7 +318,7 @@ export function saidOnce (error: FerryError | undefined, name: string, peerId: s
   if (error?.remote !== true || (error.code !== 'E_DECLINED' && error.code !== 'E_CANCELLED')) return error
   const words = /^receiver: ((?:declined|cancelled) on the receiving device)$/.exec(error.message)
   if (words == null) return error
-  const who = sanitizeForDisplay(name) || (peerId.length <= 12 ? peerId : `…${peerId.slice(-8)}`)
+  const who = sanitizeForDisplay(name) || peerIdTail(peerId)
   return new FerryError(error.code, `${words[1]} (${who})`, { remote: true, cause: error })
 }
 
