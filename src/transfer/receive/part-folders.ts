@@ -5,7 +5,7 @@
 // after a day, or at once when an offer does not fit on the disk, the
 // folder goes. One cancelled on the receiving device goes at once.
 
-import { constants } from 'node:fs'
+import { constants, type Stats } from 'node:fs'
 import { lstat, mkdir, open, readdir, rm, rmdir, stat } from 'node:fs/promises'
 import { basename, dirname, join, relative } from 'node:path'
 import { FerryError, modeNotHeld, toFerryError } from '../../errors.ts'
@@ -64,8 +64,19 @@ export function watchPartFolder (dir: string, onGone: () => void, everyMs = PART
 }
 
 /** Why a receive cannot go on in `receiveDir`: nothing is there (removed, or its disk unmounted). Its run says so as it begins (makePartFolder), and one waiting for room as it looks at the disk (room-wait.ts). */
-export function receiveFolderGone (receiveDir: string): FerryError {
+function receiveFolderGone (receiveDir: string): FerryError {
   return new FerryError('E_PATH_NOT_FOUND', `receive folder ${receiveDir} is gone (removed, or its disk unmounted); send again once it is back`)
+}
+
+/**
+ * The receive folder's stat, nothing there said as receiveFolderGone (ENOTDIR: a folder above it is a file now), any
+ * other failure as E_IO. Its run asks as it begins (makePartFolder), and one waiting for room as it looks (room-wait.ts).
+ */
+export async function statReceiveFolder (receiveDir: string): Promise<Stats> {
+  return await stat(receiveDir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') throw receiveFolderGone(receiveDir)
+    throw toFerryError(err, 'E_IO')
+  })
 }
 
 /**
@@ -81,11 +92,7 @@ export async function makePartFolder (receiveDir: string, rootHex: string): Prom
   // most likely on a disk unmounted meanwhile, and made again it would be on
   // the disk under the mount point, which the rest of the receive would fill
   // (review finding). A new offer's admission makes it, as the daemon's start does.
-  const st = await stat(receiveDir).catch((err: NodeJS.ErrnoException) => {
-    // ENOTDIR: a folder above it is a file now
-    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') throw receiveFolderGone(receiveDir)
-    throw toFerryError(err, 'E_IO')
-  })
+  const st = await statReceiveFolder(receiveDir)
   // moved away and a file put at its name: said so, not as the mkdir below
   // failed ("ENOTDIR: not a directory, mkdir '…/.ferry-part'", E_IO: helper finding)
   if (!st.isDirectory()) throw new FerryError('E_IO', `receive folder ${receiveDir} is not a folder any more (moved, and something else put at its name); send again once it is back`)

@@ -14,7 +14,7 @@
 // caller's run() decides that), or fail a receive, but one whose receive
 // folder is gone (as its run would fail as it began).
 
-import { lstat, readdir, stat, statfs } from 'node:fs/promises'
+import { lstat, readdir, statfs } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FerryError, toFerryError } from '../../errors.ts'
 import { INODE_MARGIN, checkSpace } from '../folder/space.ts'
@@ -22,7 +22,7 @@ import { entriesPlaced, foldersPlaced } from '../folder/safe-path.ts'
 import type { Receiver } from './receiver.ts'
 import { zeroBytes } from './zero-chunks.ts'
 import { spoolOf } from './receives.ts'
-import { receiveFolderGone, spooledBytes } from './part-folders.ts'
+import { spooledBytes, statReceiveFolder } from './part-folders.ts'
 import { partDirFor } from '../folder/finalize.ts'
 
 /** How often the figures a waiting receive shows (free, needed) may change at most: each change is an event and a row written. */
@@ -74,7 +74,7 @@ export class RoomWait {
       // removes them, as an offer's check counts them (review finding: asked for on top, up to its whole spool more)
       // nothing there (removed, or its disk unmounted), as its run would find as it began (makePartFolder); statfs's
       // ENOENT read as any failed look, and the receive ran to learn it (notes' leftover)
-      await stat(r.receiveDir).catch((err: NodeJS.ErrnoException) => { throw err.code === 'ENOENT' || err.code === 'ENOTDIR' ? receiveFolderGone(r.receiveDir) : err })
+      await statReceiveFolder(r.receiveDir)
       const spooled = await spooledBytes(partDirFor(r.receiveDir, r.rootHex))
       // nor those of the same files: they share its part folder, and run one after the other (the part folder's lock), the
       // later finding what the earlier placed, so their room is this one's; counted on top (notes' leftover), the files'
