@@ -10,7 +10,11 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     fileParallelism: true,
-    maxWorkers: 2,
+    // three files at a time on the 2-core CI box: the daemons the tests start
+    // spend much of a test waiting on timers and sockets, so a third file
+    // fills that; measured on an idle box (2026-12-06): 586-600 s with 2,
+    // 504 s with 3, the CPU then 95-99 % busy (a fourth would only queue)
+    maxWorkers: 3,
     // inherited by the daemons and CLI processes the tests start: Node keeps
     // what it compiled (the TypeScript sources stripped of their types too,
     // keyed by their content) and does not do it again at every start, ~0.4 s
