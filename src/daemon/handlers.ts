@@ -24,6 +24,12 @@ function notPaired (peer: { peerId: string, name?: string }, then: string): Ferr
   return new FerryError('E_NOT_PAIRED', `${who} is not paired${then}`)
 }
 
+/** pair.show's and pair.enter's `tag`, the asker's mark for its pairing (none where it gave none) */
+function pairTag (p: Record<string, unknown>): string | undefined {
+  if (p.tag !== undefined && (typeof p.tag !== 'string' || p.tag === '' || p.tag.length > 128)) throw new FerryError('E_BAD_REQUEST', 'parameter "tag" must be a string of 1 to 128 characters')
+  return p.tag as string | undefined
+}
+
 export function buildHandlers (d: Daemon): Handlers {
   /** the code each control connection showed last, cancelled when that connection closes */
   const showing = new WeakMap<object, string>()
@@ -36,7 +42,8 @@ export function buildHandlers (d: Daemon): Handlers {
     'pair.show': (p, { socket }) => {
       // gone while the daemon started (requests wait for it): no code for nobody (review finding)
       if (socket.destroyed || socket.readableEnded) throw new FerryError('E_CANCELLED', 'the asker went away before the code was made')
-      const shown = d.pairing.show(p.expiresSec ?? undefined)
+      // the asker's mark, given back on the code's states: a TUI tells the code it shows from another client's by it
+      const shown = d.pairing.show(p.expiresSec ?? undefined, pairTag(p))
       // a code lives as long as what shows it: a `ferry pair` killed (SIGKILL, a
       // closed terminal) or a TUI quit leaves no code that still pairs whoever
       // types it, with nobody there to see it (user-test finding)
@@ -47,8 +54,7 @@ export function buildHandlers (d: Daemon): Handlers {
     },
     'pair.enter': async (p, { socket }) => {
       // the asker's mark, given back on the pairing's states: a TUI tells its own pairing from another client's by it
-      if (p.tag !== undefined && (typeof p.tag !== 'string' || p.tag === '' || p.tag.length > 128)) throw new FerryError('E_BAD_REQUEST', 'parameter "tag" must be a string of 1 to 128 characters')
-      const tag = p.tag as string | undefined
+      const tag = pairTag(p)
       // Ctrl-C on `ferry pair CODE` (or the TUI quit) while the exchange waits on the other device: the pairing
       // is given up, not finished by the daemon alone (user-test finding: the two devices paired after the
       // person had pressed Ctrl-C)

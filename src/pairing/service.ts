@@ -106,16 +106,22 @@ export class PairingService {
     if (this.shown != null) this.finishShown('cancelled', new FerryError('E_CANCELLED', 'the daemon stopped; the code no longer works'))
   }
 
-  show (expiresSec = DEFAULT_CODE_TTL_SEC): PairingState {
+  /** `tag`: the asker's mark, on every state of this code (its events too), so that it tells them from another client's */
+  show (expiresSec = DEFAULT_CODE_TTL_SEC, tag?: string): PairingState {
     if (!Number.isFinite(expiresSec) || expiresSec < MIN_CODE_TTL_SEC || expiresSec > MAX_CODE_TTL_SEC) {
       throw new FerryError('E_BAD_REQUEST', `expiry must be between ${MIN_CODE_TTL_SEC} and ${MAX_CODE_TTL_SEC} seconds`)
     }
-    // one code at a time: whoever showed the one before is told why it ended (user-test finding: it read as a Ctrl-C)
-    if (this.shown != null) this.finishShown('cancelled', new FerryError('E_CANCELLED', 'replaced by a newer code (another `ferry pair` or the TUI showed one); this one no longer works'), undefined, undefined, 'replaced')
+    const id = randomUUID()
+    // one code at a time: whoever showed the one before is told why it ended (user-test finding: it read as a Ctrl-C),
+    // and by which code, which tells a TUI whether it was its own next one or another client's (replacedBy)
+    if (this.shown != null) {
+      this.shown.state.replacedBy = id
+      this.finishShown('cancelled', new FerryError('E_CANCELLED', 'replaced by a newer code (another `ferry pair` or the TUI showed one); this one no longer works'), undefined, undefined, 'replaced')
+    }
     // not the number of a code ended lately: typed after this one shows, it would claim this one and burn it,
     // not say how it ended (helper finding; 1 in 999 before)
     const code = generateCode((n) => (this.tombstones.get(n)?.until ?? 0) > Date.now())
-    const state: PairingState = { id: randomUUID(), role: 'show', phase: 'waiting', code: code.normalized, expiresAt: Date.now() + expiresSec * 1000 }
+    const state: PairingState = { id, role: 'show', phase: 'waiting', code: code.normalized, expiresAt: Date.now() + expiresSec * 1000, ...(tag !== undefined ? { tag } : {}) }
     const timer = setTimeout(() => {
       if (this.shown?.state.id === state.id && this.shown.state.phase === 'waiting') {
         this.finishShown('expired', new FerryError('E_PAIRING_EXPIRED', 'the code expired before anyone used it'))

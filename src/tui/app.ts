@@ -102,7 +102,9 @@ export function App (props: AppProps) {
    */
   const deciding = useRef(new Set<string>())
 
-  const runOp = async (op: Op): Promise<void> => {
+  const runOp = async (asked: Op): Promise<void> => {
+    // each code asked for marked as its own: the daemon gives the mark back on its states (state.ts ownPairing)
+    const op: Op = asked.op === 'pair.show' && asked.entry === undefined ? { ...asked, entry: randomUUID() } : asked
     const c = link.current
     if (c == null) {
       dispatch({ type: 'error', error: { code: 'E_DAEMON_NOT_RUNNING', message: 'not connected to the daemon' } })
@@ -116,6 +118,7 @@ export function App (props: AppProps) {
     apply({ type: 'clear' })
     // its pairing's event may come before the answer (state.ts pairedFromField)
     if (op.op === 'pair.enter') apply({ type: 'pairEntering', entry: op.entry })
+    if (op.op === 'pair.show' && op.entry !== undefined) apply({ type: 'pairShowing', entry: op.entry })
     try {
       const actions = await perform(c, op, latest.current, !display.unicode)
       if (actions.length > 0) dispatch({ type: 'batch', actions })
@@ -125,6 +128,7 @@ export function App (props: AppProps) {
       if (decision !== undefined) deciding.current.delete(decision)
       // no longer waited for, where it still is this field's (an answer that came has done it already)
       if (op.op === 'pair.enter') dispatch({ type: 'pairAnswer', entry: op.entry })
+      if (op.op === 'pair.show' && op.entry !== undefined) dispatch({ type: 'pairShown', entry: op.entry })
     }
   }
 
@@ -303,8 +307,11 @@ async function perform (c: ControlClientLike, op: Op, s: TuiState, ascii: boolea
       // not the peer as it was: the daemon's event that it is no longer listed comes before this answer (user-test finding: back, as unpaired)
       return [{ type: 'unpaired', peerId: r.peerId }, { type: 'notice', text: `unpaired ${p == null ? r.peerId : peerCalled(s, p, ascii)}` }]
     }
-    case 'pair.show':
-      return [{ type: 'event', name: 'pairing', data: await c.call('pair.show', {}) }]
+    case 'pair.show': {
+      // marked: the daemon gives the mark back on this code's states, which tells them from another client's code (state.ts ownPairing)
+      const entry = op.entry ?? randomUUID()
+      return [{ type: 'pairShown', entry, state: await c.call('pair.show', { tag: entry }) }]
+    }
     case 'pair.enter': {
       const code = op.code.trim()
       if (code === '') return [{ type: 'notice', text: 'type the code shown on the other device first' }]

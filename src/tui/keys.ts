@@ -11,7 +11,8 @@ export type Op =
   | { op: 'accept', id: string }
   | { op: 'decline', id: string }
   | { op: 'unpair', peer: string }
-  | { op: 'pair.show' }
+  /** `entry`: this request's own mark (app.ts gives it), so that the code shown is told from another client's */
+  | { op: 'pair.show', entry?: string }
   /** `entry`: this submission's own mark (app.ts), so that its answer acts on its own field only */
   | { op: 'pair.enter', code: string, entry: string }
   | { op: 'pair.cancel', id: string }

@@ -37,10 +37,16 @@ export interface TuiState {
    */
   pairEntering?: string
   /**
-   * The marks of the codes this TUI sent (pair.enter's tag; newest last, the last PAIR_MARKS_KEPT): a pairing of
-   * role enter is this TUI's own when the daemon gives one of them back on it (PairingState.tag); any other is
-   * another client's on the same daemon (`ferry pair CODE`, another TUI), which the Pair screen does not show
-   * as its own (onPairing)
+   * This TUI asked the daemon for a code to show (pair.show) and has no answer yet: that request's mark. An older
+   * daemon gives no mark back, and its event of the new code comes before the answer: an unmarked code shown
+   * meanwhile is left to the answer to say (anotherClients)
+   */
+  pairShowing?: string
+  /**
+   * The marks of the codes this TUI sent or asked to show (pair.enter's and pair.show's tag; newest last, the last
+   * PAIR_MARKS_KEPT): a pairing is this TUI's own when the daemon gives one of them back on it (PairingState.tag);
+   * any other is another client's on the same daemon (`ferry pair`, `ferry pair CODE`, another TUI), which the
+   * Pair screen does not show as its own (onPairing)
    */
   pairMarks: string[]
   /** selected row per list screen; on Transfers the active ones, then History */
@@ -77,6 +83,10 @@ export type Action =
   | { type: 'pairEntering', entry: string }
   /** the answer to the code marked `entry` (none: it failed before, or had none to give), whose field it may close */
   | { type: 'pairAnswer', entry: string, state?: PairingState }
+  /** a code to show was asked of the daemon, marked `entry` */
+  | { type: 'pairShowing', entry: string }
+  /** the answer to the request for a code marked `entry` (none: it failed) */
+  | { type: 'pairShown', entry: string, state?: PairingState }
   | { type: 'input', field: TextFieldName, value: string }
   | { type: 'sendTo', peerId: string }
   /** show transfer `id` whole on Transfers, or (none) the list again */
@@ -197,6 +207,14 @@ function step (s: TuiState, a: Action): TuiState {
     case 'pairMode': return { ...s, pairMode: a.mode, pairEntering: undefined }
     case 'pairEntering': return { ...s, pairEntering: a.entry, pairMarks: [...s.pairMarks, a.entry].slice(-PAIR_MARKS_KEPT) }
     case 'pairAnswer': return pairAnswer(s, a.entry, a.state)
+    case 'pairShowing': return { ...s, pairShowing: a.entry, pairMarks: [...s.pairMarks, a.entry].slice(-PAIR_MARKS_KEPT) }
+    // the code this TUI asked for is its own, marked or not (an older daemon gives no mark back)
+    case 'pairShown': {
+      const shown = { ...s, pairShowing: s.pairShowing === a.entry ? undefined : s.pairShowing }
+      if (a.state == null) return shown
+      const tag = a.state.tag ?? a.entry
+      return onPairing(shown.pairMarks.includes(tag) ? shown : { ...shown, pairMarks: [...shown.pairMarks, tag].slice(-PAIR_MARKS_KEPT) }, { ...a.state, tag })
+    }
     case 'input': return a.field === 'pairCode' ? { ...s, pairCode: a.value } : { ...s, sendPaths: a.value, missing: [] }
     case 'sendTo': return { ...s, sendTo: a.peerId }
     case 'unpaired': return { ...s, peers: sortPeers(s.peers.map((p) => p.peerId === a.peerId ? { ...p, paired: false } : p)) }
@@ -229,12 +247,14 @@ const PAIR_MARKS_KEPT = 16
 
 /**
  * Same pairing: merge (events may omit the code) and never go back from an outcome. A code another client
- * entered (`ferry pair CODE`, another TUI on this daemon) is not this screen's: it is not shown as its outcome
- * (notes' leftover: its failure, or its pairing, showed under the code field as the outcome of the code being
- * typed), only said on the notice line when it paired a device (anotherClients).
+ * entered or showed (`ferry pair CODE`, `ferry pair`, another TUI on this daemon) is not this screen's: it is not
+ * shown as its outcome (notes' leftover: its failure, or its pairing, showed under the code field as the outcome
+ * of the code being typed), nor as the code this TUI shows (notes' leftover: the code `ferry pair` showed took
+ * the place of the TUI's, as if the TUI showed it), only said on the notice line when it paired a device, and,
+ * where it replaced the code this TUI showed, under that code (anotherClients).
  */
 function onPairing (s: TuiState, p: PairingState): TuiState {
-  if (p.role === 'enter' && !ownEntry(s, p)) return anotherClients(s, p)
+  if (!ownPairing(s, p)) return anotherClients(s, p)
   const prev = s.pairing
   if (prev == null || prev.id !== p.id) return pairedFromField({ ...s, pairing: p })
   if (PAIR_DONE.has(prev.phase) && !PAIR_DONE.has(p.phase)) return s
@@ -242,22 +262,33 @@ function onPairing (s: TuiState, p: PairingState): TuiState {
 }
 
 /**
- * Whether a pairing of role enter is of a code this TUI sent: the daemon gives its mark back on each of its
- * states. One without a mark is this TUI's only where its answer made it so (pairAnswer): an older daemon
+ * Whether a pairing is of a code this TUI sent or showed: the daemon gives its mark back on each of its states.
+ * One without a mark is this TUI's only where its answer made it so (pairAnswer, pairShown): an older daemon
  * gives no marks, and its events of the TUI's own code are then said by the answer alone.
  */
-function ownEntry (s: TuiState, p: PairingState): boolean {
+function ownPairing (s: TuiState, p: PairingState): boolean {
   return p.tag !== undefined ? s.pairMarks.includes(p.tag) : s.pairing?.id === p.id
 }
 
+/** Said of the code this TUI showed when another client showed one, which replaced it (the daemon shows one code at a time) */
+export const REPLACED_BY_ANOTHER = 'another client of this daemon (`ferry pair` or another TUI) showed a code, which replaced this one: ' +
+  'this one no longer works (s shows a new one here, which replaces that one in turn)'
+
 /**
- * Another client's pairing of a code it entered: nothing on the Pair screen, where the person at this TUI
- * reads the outcome of their own codes; but a device it paired is trusted from now on, which they are told
- * (the peer also shows as paired on Peers). Not said of an unmarked one while this TUI's own code is in
- * flight, which an older daemon, giving no marks, sends for that code too.
+ * Another client's pairing: nothing of it as this Pair screen's, where the person at this TUI reads the
+ * outcome of their own codes; but a device it paired is trusted from now on, which they are told (the peer
+ * also shows as paired on Peers); and a code it showed replaced the code this TUI showed, which the daemon
+ * ended saying it was "replaced by a newer code" (PairingState.replacedBy): said there, as that other code
+ * is not this screen's to show. Not judged while this TUI's own request of that role is unanswered and the
+ * pairing has no mark: an older daemon, giving no marks, sends that request's event before its answer.
  */
 function anotherClients (s: TuiState, p: PairingState): TuiState {
-  if (p.phase !== 'paired' || p.peer == null || (p.tag === undefined && s.pairEntering !== undefined)) return s
+  if (p.tag === undefined && (p.role === 'enter' ? s.pairEntering : s.pairShowing) !== undefined) return s
+  const own = s.pairing
+  if (p.role === 'show' && own?.role === 'show' && own.replacedBy === p.id) {
+    return { ...s, pairing: { ...own, error: { code: 'E_CANCELLED', message: REPLACED_BY_ANOTHER } } }
+  }
+  if (p.phase !== 'paired' || p.peer == null) return s
   return { ...s, notice: `paired with ${peerCalled(s, p.peer)} by another client of this daemon (\`ferry pair\` or another TUI)` }
 }
 

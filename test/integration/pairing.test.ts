@@ -582,7 +582,7 @@ describe('pairing', { timeout: 120_000 }, () => {
     await Promise.all([a.stop(), c2.stop()])
   })
 
-  it('a code entered with a mark (pair.enter\'s tag, as the TUI gives each code it sends) has it on every state of its pairing, its events and its answer; `ferry pair CODE`\'s, given none, have none; a mark that is no short string is refused (notes\' leftover: the TUI took another client\'s pairing for its own)', async () => {
+  it('a code entered with a mark (pair.enter\'s tag, as the TUI gives each code it sends) has it on every state of its pairing, its events and its answer; `ferry pair CODE`\'s, given none, have none; a mark that is no short string is refused (notes\' leftover: the TUI took another client\'s pairing for its own); so for a code shown (pair.show\'s tag), whose end by a newer code names that code (replacedBy)', async () => {
     const [a, b] = await linkedPair(['zeta', 'eta'])
     const ctl = await connectControl(b.home)
     const events: PairingState[] = []
@@ -590,7 +590,17 @@ describe('pairing', { timeout: 120_000 }, () => {
       await ctl.subscribe((name, data) => { if (name === 'pairing') events.push(data as PairingState) })
       for (const tag of ['x'.repeat(129), '', 7]) {
         await expect(ctl.call('pair.enter', { code: '1-abc', tag: tag as string })).rejects.toMatchObject({ code: 'E_BAD_REQUEST' })
+        await expect(ctl.call('pair.show', { tag: tag as string })).rejects.toMatchObject({ code: 'E_BAD_REQUEST' })
       }
+      // a code shown with a mark (pair.show's tag) has it on its states; the one replacing it says which it is (replacedBy)
+      const mine = await ctl.call('pair.show', { tag: 'tui-show-1' })
+      expect(mine).toMatchObject({ role: 'show', phase: 'waiting', tag: 'tui-show-1' })
+      const newer = await ctl.call('pair.show', {})
+      expect(newer.tag).toBeUndefined()
+      expect((await ctl.call('pair.cancel', { id: newer.id })).cancelled).toBe(true)
+      await waitFor(() => events.some((e) => e.id === newer.id && e.phase === 'cancelled') ? true : undefined, 'the newer code\'s end', 5000)
+      expect(events.filter((e) => e.id === mine.id).map((e) => [e.phase, e.tag, e.replacedBy])).toEqual([['waiting', 'tui-show-1', undefined], ['cancelled', 'tui-show-1', newer.id]])
+      expect(events.filter((e) => e.id === newer.id).map((e) => [e.phase, e.tag, e.replacedBy])).toEqual([['waiting', undefined, undefined], ['cancelled', undefined, undefined]])
       const shown = await showCode(a)
       const st = await ctl.call('pair.enter', { code: shown.code, peer: a.addr, tag: 'tui-entry-1' })
       expect(st).toMatchObject({ role: 'enter', phase: 'paired', tag: 'tui-entry-1' })
@@ -602,7 +612,7 @@ describe('pairing', { timeout: 120_000 }, () => {
       await waitFor(async () => await pairedWith(a, b) === false ? true : undefined, 'zeta to hear of the unpairing', 10_000)
       await pairDaemons(a, b)
       await waitFor(() => events.some((e) => e.id !== st.id && e.role === 'enter' && e.phase === 'paired') ? true : undefined, 'the CLI\'s paired event', 5000)
-      const cli = events.filter((e) => e.id !== st.id)
+      const cli = events.filter((e) => e.id !== st.id && e.role === 'enter')
       expect(cli.map((e) => e.phase)).toEqual(['exchanging', 'paired'])
       expect(cli.every((e) => !('tag' in e))).toBe(true)
     } finally {

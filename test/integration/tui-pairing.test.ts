@@ -88,4 +88,43 @@ describe('ferry tui Pair, another client pairing on the same daemon', { timeout:
       else process.env.NO_COLOR = saved
     }
   })
+
+  it('a code another client shows (`ferry pair`) is not shown as the TUI\'s own: the TUI says its own code was replaced by another client\'s; its next s shows its own again (notes\' leftover)', async () => {
+    const saved = process.env.NO_COLOR
+    process.env.NO_COLOR = '1'
+    const a = await startDaemon({ name: 'alpha' })
+    const client = await connectControl(a.home)
+    const r = await renderAt(h(App, { client, connect: async () => await connectControl(a.home), home: a.home }))
+    const frame = (): string => plain(r.lastFrame())
+    const until = async (want: (f: string) => boolean, what: string, ms = 15_000): Promise<string> =>
+      await waitFor(() => want(frame()) ? frame() : undefined, `${what}; last frame:\n${frame()}`, ms, 50)
+    const codeIn = (f: string): string | undefined => /\d{1,3}-[a-z]+-[a-z]+/.exec(f.split('\n').find((l) => l.includes('there: ferry pair')) ?? '')?.[0]
+    try {
+      await until((f) => f.includes('daemon connected'), 'the TUI to connect')
+      r.stdin.write('2')
+      await until((f) => f.includes('enter a code shown on the other device'), 'the Pair menu')
+      r.stdin.write('s')
+      const own = codeIn(await until((f) => codeIn(f) !== undefined, 'the TUI\'s code')) ?? ''
+      const from = r.frames.length
+      // `ferry pair` in another terminal shows a code on the same daemon: the TUI's code no longer works
+      const other = await showCode(a)
+      const after = await until((f) => !f.includes('waiting for the other device') || f.includes(other.code), 'the TUI to take in the other code')
+      expect(r.frames.slice(from).map(plain).filter((f) => f.includes(other.code)), 'the other client\'s code on the TUI').toEqual([])
+      expect(after).toContain(own)
+      expect(after.replace(/\s+/g, ' ')).toContain('cancelled: another client of this daemon (`ferry pair` or another TUI) showed a code, which replaced this one')
+      // its own code again: the other client's is replaced in turn (its `ferry pair` ends, as when the TUI showed one before)
+      r.stdin.write('s')
+      const next = codeIn(await until((f) => codeIn(f) !== undefined && codeIn(f) !== own, 'the TUI\'s next code')) ?? ''
+      expect(next).not.toBe(other.code)
+      const ended = await other.cli.done
+      expect(ended.code).toBe(1)
+      expect(ended.stderr).toMatch(/E_CANCELLED: replaced by a newer code/)
+    } finally {
+      r.unmount()
+      client.close()
+      await a.stop()
+      if (saved === undefined) delete process.env.NO_COLOR
+      else process.env.NO_COLOR = saved
+    }
+  })
 })

@@ -1556,7 +1556,8 @@ describe('FERRY_ASCII (user-test finding: notices still drew "—" and "…")', 
       // Pair: a code shown, and each phase after it; entering a code, empty and wrong
       await press(r, '2', 's')
       for (const phase of ['exchanging', 'expired', 'failed', 'cancelled'] as const) {
-        f.emit('pairing', { id: `p-${phase}`, role: 'show', phase, code: '605-feline-slumbering', error: { code: 'E_PAIRING_FAILED', message: 'why…' } })
+        // the code this TUI showed (the answer's id): another client's is not drawn as this TUI's
+        f.emit('pairing', { id: 'p2', role: 'show', phase, code: '605-feline-slumbering', error: { code: 'E_PAIRING_FAILED', message: 'why…' } })
         await tick()
       }
       f.emit('pairing', paired)

@@ -10,7 +10,7 @@ import {
 } from '../../src/tui/format.ts'
 import { COMMAND_KEYS, helpText, isTyping, keyToCommands, pasteCommands } from '../../src/tui/keys.ts'
 import { checkPaths, splitPaths } from '../../src/tui/paths.ts'
-import { HISTORY_LIMIT, detailedTransfer, initialState, reduce, selectedTransfer, sendablePeers } from '../../src/tui/state.ts'
+import { HISTORY_LIMIT, REPLACED_BY_ANOTHER, detailedTransfer, initialState, reduce, selectedTransfer, sendablePeers } from '../../src/tui/state.ts'
 import type { Action, TuiState } from '../../src/tui/state.ts'
 
 const peer = (id: string, name: string, over: Partial<PeerInfo> = {}): PeerInfo =>
@@ -115,7 +115,7 @@ describe('reduce', () => {
 
   it('a code shown before the connection to the daemon was lost ends with the new snapshot: the daemon cancelled it, or restarted without it (user-test finding: it stayed on screen, counting down)', () => {
     const snap: Action = { type: 'snapshot', status: { name: 'me' } as never, peers: [], offers: [], transfers: [] }
-    let s = run([snap, { type: 'event', name: 'pairing', data: { id: 'p', role: 'show', phase: 'waiting', code: '1-a-b', expiresAt: 9 } }])
+    let s = run([snap, { type: 'pairShown', entry: 'k', state: { id: 'p', role: 'show', phase: 'waiting', code: '1-a-b', expiresAt: 9 } }])
     s = run([{ type: 'connection', connection: 'down' }, snap], s)
     expect(s.pairing).toMatchObject({ id: 'p', phase: 'cancelled', error: { code: 'E_CANCELLED', message: expect.stringMatching(/no longer works/) } })
     // a code being exchanged goes on in the daemon, and one entered here (its mark given back) is the daemon's to end: left as they are
@@ -124,7 +124,7 @@ describe('reduce', () => {
   })
 
   it('merges pairing updates and never goes back from an outcome', () => {
-    let s = run([{ type: 'event', name: 'pairing', data: { id: 'p', role: 'show', phase: 'waiting', code: '1-a-b', expiresAt: 9 } },
+    let s = run([{ type: 'pairShown', entry: 'k', state: { id: 'p', role: 'show', phase: 'waiting', code: '1-a-b', expiresAt: 9 } },
       { type: 'event', name: 'pairing', data: { id: 'p', role: 'show', phase: 'paired' } }])
     expect(s.pairing).toMatchObject({ phase: 'paired', code: '1-a-b' })
     s = run([{ type: 'event', name: 'pairing', data: { id: 'p', role: 'show', phase: 'waiting' } }], s)
@@ -138,6 +138,30 @@ describe('reduce', () => {
     expect(s.notice).toBeUndefined()
     s = run([{ type: 'pairAnswer', entry: 'm' }, { type: 'event', name: 'pairing', data: { id: 'r', role: 'enter', phase: 'paired', peer: { peerId: 'P', name: 'alpha', fingerprint: 'f' } } }], s)
     expect(s.pairing?.id).toBe('q')
+    expect(s.notice).toMatch(/^paired with alpha by another client of this daemon/)
+  })
+
+  it('a code another client shows is not the code this TUI shows: the one it replaced says so (notes\' leftover), by mark or, from an older daemon, by the answer', () => {
+    const shown = (id: string, over: object = {}): Action => ({ type: 'event', name: 'pairing', data: { id, role: 'show', phase: 'waiting', code: `1-${id}-x`, ...over } })
+    const replaced = (id: string, by: string, over: object = {}): Action => ({ type: 'event', name: 'pairing', data: { id, role: 'show', phase: 'cancelled', replacedBy: by, error: { code: 'E_CANCELLED', message: 'replaced by a newer code' }, ...over } })
+    // marked: this TUI's own by its mark, before the answer; another client's code, marked or not, leaves it in place, said replaced
+    let s = run([{ type: 'pairShowing', entry: 'k1' }, shown('a', { tag: 'k1' }), { type: 'pairShown', entry: 'k1', state: { id: 'a', role: 'show', phase: 'waiting', code: '1-a-x', tag: 'k1' } }])
+    expect(s.pairing).toMatchObject({ id: 'a', phase: 'waiting', code: '1-a-x' })
+    s = run([replaced('a', 'b', { tag: 'k1' }), shown('b', { tag: 'cli' })], s)
+    expect(s.pairing).toMatchObject({ id: 'a', phase: 'cancelled', code: '1-a-x', error: { message: REPLACED_BY_ANOTHER } })
+    // its own next code replaces it as before; an unmarked code of another client (an older `ferry pair`) is another's too
+    s = run([{ type: 'pairShowing', entry: 'k2' }, replaced('b', 'c'), shown('c', { tag: 'k2' }), { type: 'pairShown', entry: 'k2' }], s)
+    expect(s.pairing).toMatchObject({ id: 'c', phase: 'waiting', tag: 'k2' })
+    s = run([replaced('c', 'd', { tag: 'k2' }), shown('d')], s)
+    expect(s.pairing).toMatchObject({ id: 'c', phase: 'cancelled', error: { message: REPLACED_BY_ANOTHER } })
+    // an older daemon (no marks, no replacedBy): its event of this TUI's code comes before the answer, which makes it this TUI's
+    s = run([{ type: 'pairShowing', entry: 'k3' }, shown('e'), { type: 'pairShown', entry: 'k3', state: { id: 'e', role: 'show', phase: 'waiting', code: '1-e-x' } }], s)
+    expect(s.pairing).toMatchObject({ id: 'e', phase: 'waiting', tag: 'k3' })
+    s = run([{ type: 'event', name: 'pairing', data: { id: 'e', role: 'show', phase: 'cancelled', error: { code: 'E_CANCELLED', message: 'replaced by a newer code' } } }, shown('f')], s)
+    expect(s.pairing).toMatchObject({ id: 'e', phase: 'cancelled', code: '1-e-x', error: { message: 'replaced by a newer code' } })
+    // another client's shown code that pairs: said on the notice line, not on Pair
+    s = run([{ type: 'event', name: 'pairing', data: { id: 'f', role: 'show', phase: 'paired', peer: { peerId: 'P', name: 'alpha', fingerprint: 'f' } } }], s)
+    expect(s.pairing?.id).toBe('e')
     expect(s.notice).toMatch(/^paired with alpha by another client of this daemon/)
   })
 

@@ -3,6 +3,7 @@
 // so it need not appear in the process list.
 
 import { peerIdFromString } from '@libp2p/peer-id'
+import { randomUUID } from 'node:crypto'
 import { createInterface } from 'node:readline/promises'
 import { connectControl, type ControlClient } from '../../daemon/control/client.ts'
 import type { ControlMethods, PairingState } from '../../daemon/control/types.ts'
@@ -142,7 +143,9 @@ async function show (client: ControlClient, expiresSec: number | undefined, json
   })
   let st: PairingState
   try {
-    st = await client.call('pair.show', { expiresSec })
+    // marked, as the TUI marks its own: a TUI on the same daemon tells this code from its own by the mark at once,
+    // also while its own request for a code is unanswered (its state.ts anotherClients)
+    st = await client.call('pair.show', { expiresSec, tag: randomUUID() })
   } catch (err) { await live?.fail(err); throw err }
   id = st.id
   const done = new Promise<PairingState>((resolve) => { settle = resolve })

@@ -78,11 +78,18 @@ export interface PairingState {
   peer?: { peerId: string, name: string, fingerprint: string }
   error?: { code: ErrorCode, message: string }
   /**
-   * role 'enter': the mark the client that typed the code gave it (pair.enter's `tag`), on each of its states,
-   * so that a client tells its own pairing's events from another client's (the TUI closes its code field on its
-   * own only); none where it gave none (older daemons: never)
+   * The mark the client that typed the code (pair.enter's `tag`) or asked for it to be shown (pair.show's `tag`)
+   * gave it, on each of its states, so that a client tells its own pairing's events from another client's (the
+   * TUI closes its code field, and shows a code, for its own only); none where it gave none (older daemons:
+   * never; before 2026-12-06, on role 'enter' only)
    */
   tag?: string
+  /**
+   * role 'show', phase 'cancelled': the id of the newer code whose showing ended this one (the daemon shows one
+   * code at a time), so that the client that showed this one can say by whom (none: ended otherwise; older
+   * daemons: never)
+   */
+  replacedBy?: string
 }
 
 /** How a pairing that failed with `code` ended: its phase, as its event and the TUI's Pair screen say it. */
@@ -288,7 +295,8 @@ export interface ControlMethods {
   peers: { params: { all?: boolean }, result: PeerInfo[] }
   /** after the response, the connection streams ControlEvents */
   subscribe: { params: Record<string, never>, result: { subscribed: true } }
-  'pair.show': { params: { expiresSec?: number }, result: PairingState }
+  /** tag: the asker's own mark for this code, at most 128 characters, given back on its states (PairingState.tag; older daemons ignore it) */
+  'pair.show': { params: { expiresSec?: number, tag?: string }, result: PairingState }
   /** tag: the asker's own mark for this pairing, at most 128 characters, given back on its states (PairingState.tag; older daemons ignore it) */
   'pair.enter': { params: { code: string, peer?: string, tag?: string }, result: PairingState }
   'pair.cancel': { params: { id?: string }, result: { cancelled: boolean } }
