@@ -27,6 +27,9 @@ Options:
   --peer MULTIADDR     pair with the daemon at this address (when mDNS cannot find it)
   --json               print JSON, one object per line: when showing, the code
                        (at once), then the outcome; when entering, the outcome
+                       ({"paired": true, "peer": {peerId, name, fingerprint}},
+                       with "sameName": [{peerId, name, online}] listing the
+                       other paired devices of that name, if any)
   --home DIR           state folder of the daemon to use
 `
 
@@ -182,7 +185,8 @@ async function ownFingerprint (client: ControlClient): Promise<string> {
 // the same two, the other way round. (A single "check the other device shows
 // the same" fingerprint can never match: each side prints the other's.)
 async function report (client: ControlClient, st: PairingState, json: boolean): Promise<void> {
-  if (json) { printJsonLine({ paired: true, peer: st.peer }); return }
+  // the other paired devices of its name, as the lines below say them to a person (notes' leftover: no field for it)
+  if (json) { const twins = await sameNamePaired(client, st); printJsonLine({ paired: true, peer: st.peer, ...(twins.length > 0 ? { sameName: twins } : {}) }); return }
   const p = st.peer
   const name = sanitizeForDisplay(p?.name ?? '?')
   const mine = await ownFingerprint(client)
@@ -204,11 +208,22 @@ async function sameNameText (client: ControlClient, st: PairingState): Promise<s
   const p = st.peer
   if (p == null) return ''
   const name = sanitizeForDisplay(p.name)
-  const twins = (await client.call('peers').catch(() => [])).filter((o) => o.paired && o.name === p.name && o.peerId !== p.peerId)
+  const twins = await sameNamePaired(client, st)
   // no `ferry send NAME` spelled out: a name such as "Bob's laptop" would need quoting for a shell
   return twins.map((o) => `another paired device is also named ${name} (…${o.peerId.slice(-8)}, ${o.online ? 'online' : 'offline'}); a send to that name will ask which: ` +
     `name each by the end of its peer ID (…${p.peerId.slice(-8)} is the one just paired), or give one another name (\`ferry daemon --name\` there); ` +
     `if …${o.peerId.slice(-8)} is ${name} before it was set up anew, \`ferry unpair …${o.peerId.slice(-8)}\` forgets it\n`).join('')
+}
+
+/**
+ * The other paired devices named as the one `st` just paired, as `--json` gives them (`sameName`, left out where
+ * there are none): what sameNameText says of each, for a script (notes' leftover: said only as text)
+ */
+async function sameNamePaired (client: ControlClient, st: PairingState): Promise<Array<{ peerId: string, name: string, online: boolean }>> {
+  const p = st.peer
+  if (p == null) return []
+  return (await client.call('peers').catch(() => [])).filter((o) => o.paired && o.name === p.name && o.peerId !== p.peerId)
+    .map((o) => ({ peerId: o.peerId, name: o.name, online: o.online }))
 }
 
 export const unpairHelp = `Usage: ferry unpair <peer> [--json] [--home DIR]
