@@ -12,6 +12,8 @@ import { closeSync, mkdirSync, openSync, truncateSync, writeFileSync } from 'nod
 import { randomBytes } from 'node:crypto'
 import { execFile, execFileSync } from 'node:child_process'
 import { basename, join } from 'node:path'
+import { createServer } from 'node:net'
+import { once } from 'node:events'
 import { connectControl, type ControlClient } from '../../src/daemon/control/client.ts'
 import type { OfferInfo, TransferInfo } from '../../src/daemon/control/types.ts'
 import { DatabaseSync } from 'node:sqlite'
@@ -1354,6 +1356,30 @@ describe('transfer', () => {
     expect(done.stderr).not.toMatch(/ELOOP/)
     expect(await readFile(join(b.receiveDir, 'linked-later', 'notes.txt'), 'utf8')).toBe('kept\n')
     await expect(lstat(join(b.receiveDir, 'linked-later', 'photo.jpg'))).rejects.toMatchObject({ code: 'ENOENT' })
+  })
+
+  it('a file of a folder sent that is replaced by a socket after the offer is left out saying it is not a regular file any more, not "cannot be read any more (ENXIO)"; the rest arrives, exit 1 with E_INCOMPLETE', async () => {
+    const dir = join(await tempDir('ferry-src-'), 'socket-later')
+    await mkdir(dir)
+    await writeRandomFile(join(dir, 'photo.jpg'), 300 * KiB)
+    await writeFileAt(join(dir, 'notes.txt'), 'kept\n')
+    const listening = createServer()
+    try {
+      const sending = await acceptedByHand((o) => o.names.some((n) => n.startsWith('socket-later')), () => spawnCli(['send', 'beta', dir, '--json', '--home', a.home], { timeoutMs: 60_000 }), async () => {
+        await rm(join(dir, 'photo.jpg'))
+        // opening a socket answers ENXIO (the chunk server's open, SourceReader.read)
+        listening.listen(join(dir, 'photo.jpg'))
+        await once(listening, 'listening')
+      })
+      const done = await sending.done
+      expectError(done, 'E_INCOMPLETE')
+      expect(done.stderr).toMatch(new RegExp(`^ferry: warning: ${join(dir, 'photo.jpg').replaceAll('.', '\\.')}: replaced by a socket or device since it was offered \\(it is not a regular file any more\\); not received$`, 'm'))
+      expect(done.stderr).not.toMatch(/ENXIO/)
+      expect(await readFile(join(b.receiveDir, 'socket-later', 'notes.txt'), 'utf8')).toBe('kept\n')
+      await expect(lstat(join(b.receiveDir, 'socket-later', 'photo.jpg'))).rejects.toMatchObject({ code: 'ENOENT' })
+    } finally {
+      listening.close()
+    }
   })
 
   it('a path of `ferry send`\'s own process is the file it stands for there, not in the daemon: `/dev/stdin` with a file redirected in sends that file; a pipe (`cmd |`, `<(…)`) is refused with what to do (user-test finding: the daemon opened its own stdin, /dev/null: "nothing to send")', async () => {

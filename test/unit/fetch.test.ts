@@ -20,7 +20,7 @@ import { Bitmap } from '../../src/transfer/bitmap.ts'
 import { hash } from '../../src/transfer/manifest/blake3.js'
 import { fetchAll } from '../../src/transfer/receive/fetch.ts'
 import type { FileState } from '../../src/transfer/receive/receive-plan.ts'
-import { Sender, serveChunks } from '../../src/transfer/send/sender.ts'
+import { Sender, serveChunks, sourceError } from '../../src/transfer/send/sender.ts'
 import { InlineSink } from '../../src/transfer/sink/inline-sink.ts'
 import { WorkerSink, createChunkSink, type ChunkSink } from '../../src/transfer/sink/sink.ts'
 import { Spool } from '../../src/transfer/receive/spool.ts'
@@ -331,12 +331,17 @@ describe('fetchAll', () => {
         openStream: async () => out, onChunk: (f, c) => { f.bitmap.set(c) }, onWire: () => {}, onUnavailable: (f, err) => { gone.set(f.entry.path, err) }, signal: new AbortController().signal
       })
       expect([...gone.keys()]).toEqual(['socket.bin', 'loop.bin'])
-      expect(gone.get('socket.bin')).toMatchObject({ code: 'E_SOURCE_CHANGED', message: expect.stringMatching(/cannot be read any more \(ENXIO\)/) })
+      expect(gone.get('socket.bin')).toMatchObject({ code: 'E_SOURCE_CHANGED', message: expect.stringMatching(/socket\.bin was replaced by a socket or device since it was offered \(it is not a regular file any more\)$/), reason: 'removed' })
       expect(gone.get('loop.bin')).toMatchObject({ code: 'E_SOURCE_CHANGED', message: expect.stringMatching(/loop\.bin was replaced by a symbolic link since it was offered \(links are not sent\)$/) })
       expect(files.map((f) => f.bitmap.done)).toEqual([0, 0, 2])
     } finally {
       listening.close()
     }
+  })
+
+  it('a source whose open or read is refused with EPERM (a security policy or a FUSE driver; not made here with a real file: root, no such driver) is said as not permitted, not "(EPERM)"', () => {
+    const refused = sourceError('/photos/a.jpg', Object.assign(new Error('EPERM: operation not permitted, read'), { code: 'EPERM' }))
+    expect(refused).toMatchObject({ code: 'E_SOURCE_CHANGED', reason: 'unreadable', message: '/photos/a.jpg cannot be read any more (not permitted: refused by a security policy or the file system)' })
   })
 
   it('a file that changed or went away is given up alone: the same stream goes on and brings the other files', async () => {

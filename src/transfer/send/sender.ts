@@ -342,7 +342,7 @@ function whyNotServed (path: string, message: string): string {
  * descriptors or memory is this process's trouble, not the file's: that
  * error is kept, so the stream is aborted and the receiver asks again later.
  */
-function sourceError (path: string, err: unknown): Error {
+export function sourceError (path: string, err: unknown): Error {
   const code = (err as NodeJS.ErrnoException).code
   if (code === 'EMFILE' || code === 'ENFILE' || code === 'ENOMEM') return err as Error
   if (code === 'ENOENT' || code === 'ENOTDIR') return new NotServedError('removed', `${path} was removed since it was offered`)
@@ -352,6 +352,12 @@ function sourceError (path: string, err: unknown): Error {
   // made unreadable since the offer (chmod of it or of a folder above it): said in words, as the scan says of one
   // unreadable before (manifest.ts), not "(EACCES)" (helper finding)
   if (code === 'EACCES') return new NotServedError('unreadable', `${path} cannot be read any more (permission denied)`, { cause: err })
+  // refused by a security policy or a FUSE driver (an on-access scanner answers EPERM): in words, not "(EPERM)"
+  if (code === 'EPERM') return new NotServedError('unreadable', `${path} cannot be read any more (not permitted: refused by a security policy or the file system)`, { cause: err })
+  // opening a socket (or a device node without its driver) answers ENXIO: the file offered is gone, something
+  // that is not a file in its place, which a scan leaves out too (reason removed, as for a link: no "once it has
+  // stopped changing" hint); a FIFO opens (O_NONBLOCK) and is refused by checkUnchanged's look
+  if (code === 'ENXIO') return new NotServedError('removed', `${path} was replaced by a socket or device since it was offered (it is not a regular file any more)`)
   // a card pulled mid-send reads ENOTCONN through FUSE: said as the disk gone, not bare (user-test finding)
   const hint = diskHint(code)
   return new NotServedError('unreadable', `${path} cannot be read any more (${code ?? String((err as Error).message ?? err)}${hint !== undefined ? `: ${hint}` : ''})`, { cause: err })
