@@ -1382,6 +1382,37 @@ describe('transfer', () => {
     }
   })
 
+  it('a file named with a / at its end (`ferry send beta note.txt/`) is refused as not a folder, naming it, as `ls` and `cp` refuse it ("Not a directory"), not sent as the file; among several it is left out and the rest go, exit 1 with E_INCOMPLETE; a folder so named is sent as before', async () => {
+    const dir = await tempDir('ferry-slash-')
+    const note = join(dir, 'slash-note.txt')
+    await writeFileAt(note, 'a file, not a folder\n')
+    const alone = await a.cli(['send', 'beta', `${note}/`])
+    expectError(alone, 'E_PATH_NOT_FOUND')
+    expect(alone.stderr).toMatch(new RegExp(`^ferry: E_PATH_NOT_FOUND: ${note.replaceAll('.', '\\.')}/ is not a folder`, 'm'))
+    // relative, as typed in the folder it is in
+    const relative = await new Promise<CliResult>((resolve) => {
+      execFile(process.execPath, [BUILT_MAIN, 'send', 'beta', 'slash-note.txt/', '--home', a.home], { cwd: dir, encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
+        resolve({ code: err == null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr })
+      })
+    })
+    expectError(relative, 'E_PATH_NOT_FOUND')
+    expect(relative.stderr).toMatch(new RegExp(`^ferry: E_PATH_NOT_FOUND: ${note.replaceAll('.', '\\.')}/ is not a folder`, 'm'))
+    await expect(lstat(join(b.receiveDir, 'slash-note.txt'))).rejects.toMatchObject({ code: 'ENOENT' })
+    const present = join(dir, 'slash-present.txt')
+    await writeFileAt(present, 'sent beside it\n')
+    const some = await a.cli(['send', 'beta', present, `${note}/`, '--json'])
+    expectError(some, 'E_INCOMPLETE')
+    expect(JSON.parse(some.stdout)).toMatchObject({ state: 'done', files: 1, skippedCount: 1, skipped: [{ path: `${note}/`, failed: true }] })
+    expect(some.stderr).toMatch(new RegExp(`^ferry: warning: ${note.replaceAll('.', '\\.')}/: not a folder`, 'm'))
+    expect(await readFile(join(b.receiveDir, 'slash-present.txt'), 'utf8')).toBe('sent beside it\n')
+    await expect(lstat(join(b.receiveDir, 'slash-note.txt'))).rejects.toMatchObject({ code: 'ENOENT' })
+    const folder = join(dir, 'slash-folder')
+    await mkdir(folder)
+    await writeFileAt(join(folder, 'in.txt'), 'inside\n')
+    expect((await send([`${folder}/`])).files).toBe(1)
+    expect(await readFile(join(b.receiveDir, 'slash-folder', 'in.txt'), 'utf8')).toBe('inside\n')
+  })
+
   it('a path of `ferry send`\'s own process is the file it stands for there, not in the daemon: `/dev/stdin` with a file redirected in sends that file; a pipe (`cmd |`, `<(…)`) is refused with what to do (user-test finding: the daemon opened its own stdin, /dev/null: "nothing to send")', async () => {
     const dir = await tempDir('ferry-stdin-')
     const file = join(dir, 'backup.tar')

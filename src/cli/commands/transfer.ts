@@ -2,7 +2,7 @@
 
 import { resolve } from 'node:path'
 import { isUtf8 } from 'node:buffer'
-import { readFileSync, realpathSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import { connectControl } from '../../daemon/control/client.ts'
 import { expandTilde } from '../../daemon/config.ts'
 import { danglingLinkOnTheWay } from '../../daemon/make-folder.ts'
@@ -88,6 +88,10 @@ async function pathGivenMissing (path: string, given: string): Promise<FerryErro
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     // a ~ the shell did not expand (quoted: `PHOTOS="~/Pictures"`, or in a crontab's variable) reads as a folder named ~ here
+    // `note.txt/` names a folder (namedAsFolder): a file there is said as `ls` says it ("Not a directory")
+    if (code === 'ENOTDIR' && path.endsWith('/') && existsSync(path.slice(0, -1))) {
+      return new FerryError('E_PATH_NOT_FOUND', `${shown} is not a folder (a / at the end names one): name the file without it to send it`)
+    }
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       // a symbolic link to nothing is there for `ls`: said as what it is (user-test finding: "does not exist")
       const dangling = await danglingLinkOnTheWay(path)
@@ -123,6 +127,17 @@ function ownProcessPathResolved (path: string): string {
   const stream = st.isFIFO() || st.isSocket() ? 'a pipe' : st.isCharacterDevice() ? 'a terminal or device' : undefined
   if (stream !== undefined) throw new FerryError('E_BAD_REQUEST', `${path} is ${stream} of this command, not a file: ferry sends files and folders, read by the daemon by their path; write it to a file and send that`)
   try { return realpathSync.native(path) } catch { return path }
+}
+
+/**
+ * `path` (resolved from `given`) with the / that `given` ends with (or its
+ * "/."): resolve() drops it, and `ferry send beta note.txt/` sent the file
+ * where `ls` and `cp` refuse it, "Not a directory" (helper finding). Kept,
+ * the path is looked at as typed, here and by the daemon (scanPaths), which
+ * leaves it out when it is one of several; a folder so named goes as before.
+ */
+function namedAsFolder (given: string, path: string): string {
+  return /\/\.?$/.test(given) && !path.endsWith('/') ? `${path}/` : path
 }
 
 const TILDE_HINT = 'the ~ was not expanded by the shell, as in quotes: use $HOME, or leave it unquoted'
@@ -163,7 +178,7 @@ export async function send (argv: string[]): Promise<number> {
   if (peer.trim() === '') throw new UsageError('ferry send needs a peer: a name, a peer ID or a unique prefix of one')
   // resolved, "" is the working folder: an unset variable (`ferry send nas "$PHOTOS"`) sent all of it (user-test finding)
   if (rawPaths.includes('')) throw new UsageError('ferry send was given an empty path (an unset variable?); name the files and folders to send')
-  const paths = rawPaths.map((p) => ownProcessPathResolved(resolve(p)))
+  const paths = rawPaths.map((p) => namedAsFolder(p, ownProcessPathResolved(resolve(p))))
   const saidAtOnce = await checkPathsGiven(paths, rawPaths)
   const json = values.json === true
   const client = await connectControl(homeOf(values))

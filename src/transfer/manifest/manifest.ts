@@ -387,6 +387,12 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
       warn({ path: abs, reason: `${unreachable(err)}, skipped`, failed: true })
       continue
     }
+    // `note.txt/` names a folder, as `ls` and `cp` take it ("Not a directory"); resolve() dropped that / (the CLI keeps
+    // it: namedAsFolder), and the file was sent (helper finding). A link to a folder so named is followed, as below
+    if (/\/\.?$/.test(p) && await stat(abs).then((s) => !s.isDirectory(), () => false)) {
+      warn({ path: `${abs}/`, reason: 'not a folder (a / at the end names one; name the file without it), skipped', failed: true })
+      continue
+    }
     // a name no receiver takes is left out as it is inside a folder, and the others go (user-test finding: one such
     // path named refused the whole send, and one not there was said as unsafe, not as missing); alone, it is the
     // send's own error, below
