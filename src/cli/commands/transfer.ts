@@ -165,6 +165,8 @@ async function checkPathsGiven (paths: string[], given: string[]): Promise<Set<s
     if (m == null || shellHint(given[i]) === undefined) continue
     process.stderr.write(`ferry: warning: ${sanitizeForDisplay(m.message)}\n`)
     said.add(paths[i])
+    // the daemon lists one not there as resolved, without the / it was named with (namedAsFolder)
+    if (paths[i].endsWith('/')) said.add(paths[i].slice(0, -1))
   }
   return said
 }
