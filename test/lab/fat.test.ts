@@ -11,6 +11,8 @@ import { mkdir, readdir, readFile, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FAT32, daemonsOnDiskImage, diskImageMissing } from '../helpers/disk-image.ts'
 import { tempDir } from '../helpers/daemon.ts'
+import { placeByRenameKilledBeforeRename } from '../helpers/killed-placing.ts'
+import { placeByRename } from '../../src/transfer/folder/finalize.ts'
 
 const missing = diskImageMissing(FAT32)
 
@@ -67,5 +69,16 @@ describe.skipIf(missing != null)('a receive folder on FAT32', () => {
     expect(await readFile(join(placed, 'ok.txt'), 'utf8')).toBe('ok')
     expect(await readdir(placed)).toEqual(['ok.txt'])
     expect((await readdir(join(lab.mountpoint, 'in'))).filter((n) => n.startsWith('.ferry-probe'))).toEqual([])
+  })
+
+  it('a placing killed between the name it claimed and the rename of the part over it (kill -9): the next placing of that part takes its own empty claim, not "name (1)" beside an empty file under the final name (helper finding)', async () => {
+    const dir = join(lab.mountpoint, 'claimed')
+    await mkdir(dir)
+    await writeFile(join(dir, 'p0'), 'the bytes')
+    placeByRenameKilledBeforeRename(join(dir, 'p0'), join(dir, 'IMG_0002.JPG'))
+    expect(await readFile(join(dir, 'IMG_0002.JPG'), 'utf8')).toBe('')
+    expect(await placeByRename(join(dir, 'p0'), join(dir, 'IMG_0002.JPG'))).toBe(join(dir, 'IMG_0002.JPG'))
+    expect(await readFile(join(dir, 'IMG_0002.JPG'), 'utf8')).toBe('the bytes')
+    expect(await readdir(dir)).toEqual(['IMG_0002.JPG'])
   })
 })

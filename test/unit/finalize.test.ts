@@ -12,6 +12,8 @@ import { folderIdOf } from '../../src/transfer/folder/safe-path.ts'
 import { floorMs } from '../../src/transfer/manifest/manifest.ts'
 import { statSync, utimesSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
+import { placeByRenameKilledBeforeRename } from '../helpers/killed-placing.ts'
+import { removePartFolder } from '../../src/transfer/receive/part-folders.ts'
 
 let dir: string
 beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'ferry-place-')) })
@@ -34,6 +36,44 @@ describe('placeByRename', () => {
     expect(await readFile(join(dir, 'a.txt'), 'utf8')).toBe('there before')
     expect((await Promise.all(placed.map(async (p) => await readFile(p, 'utf8')))).sort()).toEqual(['first', 'second'])
     expect((await readdir(dir)).sort()).toEqual(['a (1).txt', 'a (2).txt', 'a.txt'])
+  })
+})
+
+describe('placeByRename after a placing killed between its claim and its rename', () => {
+  it('takes its own empty claim again: the file goes under the name it claimed, not "name (1)" next to an empty file left under the final name (helper finding)', async () => {
+    await writeFile(join(dir, 'p0'), 'the bytes')
+    placeByRenameKilledBeforeRename(join(dir, 'p0'), join(dir, 'a.txt'))
+    expect(statSync(join(dir, 'a.txt')).size).toBe(0)
+    expect(await placeByRename(join(dir, 'p0'), join(dir, 'a.txt'))).toBe(join(dir, 'a.txt'))
+    expect(await readFile(join(dir, 'a.txt'), 'utf8')).toBe('the bytes')
+    expect(await readdir(dir)).toEqual(['a.txt'])
+  })
+
+  it('a name it claimed because the person\'s (empty) file had the name: that "name (1)" is taken again, the person\'s file left as it is', async () => {
+    await writeFile(join(dir, 'b.txt'), '')
+    await writeFile(join(dir, 'p0'), 'the bytes')
+    placeByRenameKilledBeforeRename(join(dir, 'p0'), join(dir, 'b.txt'))
+    expect(await placeByRename(join(dir, 'p0'), join(dir, 'b.txt'))).toBe(join(dir, 'b (1).txt'))
+    expect(await readFile(join(dir, 'b (1).txt'), 'utf8')).toBe('the bytes')
+    expect(await readFile(join(dir, 'b.txt'), 'utf8')).toBe('')
+    expect((await readdir(dir)).sort()).toEqual(['b (1).txt', 'b.txt'])
+  })
+})
+
+describe('a claim left by a placing killed before its rename, its part file then let go of unplaced', () => {
+  it('is removed with the part folder (the receive cancelled, or its kept part files swept): no empty file stays under the final name (helper finding); one written to since is the person\'s, and stays', async () => {
+    const partDir = join(dir, '.ferry-part', 'ab'.repeat(32))
+    await mkdir(partDir, { recursive: true })
+    await mkdir(join(dir, 'album'))
+    await writeFile(join(partDir, '0'), 'the bytes')
+    await writeFile(join(partDir, '1'), 'more bytes')
+    placeByRenameKilledBeforeRename(join(partDir, '0'), join(dir, 'album', 'a.txt'))
+    placeByRenameKilledBeforeRename(join(partDir, '1'), join(dir, 'album', 'b.txt'))
+    await writeFile(join(dir, 'album', 'b.txt'), 'written here since')
+    await removePartFolder(dir, 'ab'.repeat(32))
+    expect(await readdir(join(dir, 'album'))).toEqual(['b.txt'])
+    expect(await readFile(join(dir, 'album', 'b.txt'), 'utf8')).toBe('written here since')
+    expect(await readdir(dir)).toEqual(['album'])
   })
 })
 

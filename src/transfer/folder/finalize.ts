@@ -8,12 +8,12 @@
 // Must never: write outside the receive folder, or leave a half-written file
 // under a final name (only complete, verified part files get here).
 
-import { closeSync, constants, fchmodSync, fstatSync, futimesSync, linkSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, type BigIntStats } from 'node:fs'
-import { lutimes, open, unlink } from 'node:fs/promises'
-import { dirname, isAbsolute, join, relative } from 'node:path'
+import { closeSync, constants, fchmodSync, fstatSync, futimesSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, type BigIntStats } from 'node:fs'
+import { lutimes, open, readdir, realpath, unlink } from 'node:fs/promises'
+import { basename, dirname, isAbsolute, join, relative } from 'node:path'
 import { FerryError, modeNotHeld, quoteForDisplay, toFerryError } from '../../errors.ts'
 import { MODE_PERMISSIONS } from '../manifest/manifest-root.ts'
-import { IN_STATE_FOLDER, isFolder, isFolderAt, resolveInside, uniqueDestination, validateRelativePath, type FolderId } from './safe-path.ts'
+import { IN_STATE_FOLDER, isCollisionName, isFolder, isFolderAt, resolveInside, uniqueDestination, validateRelativePath, type FolderId } from './safe-path.ts'
 
 /** Permission bits of a folder the sender sent, by its relative path (POSIX separators). */
 export type DirModes = ReadonlyMap<string, number>
@@ -185,15 +185,35 @@ export async function placeFile (o: PlaceOptions): Promise<string> {
  * this transfer placed at the same moment, is never claimed twice), then
  * rename the part file over our own empty claim. rename alone would replace
  * whatever got the name between a check and the rename.
+ * The name is written down beside the part file before it is claimed
+ * (claimMarkOf), and the mark removed once the part is renamed over it: a
+ * placing killed in between (kill -9; not synced, a mark may be lost to a
+ * power cut, which then leaves what it did before) left an empty file under
+ * the final name, and the next placing of that part file (the receive
+ * resumed, or the offer sent again) took it for the person's and placed
+ * "name (1)" beside it (helper finding). It now renames over that claim.
  */
 export async function placeByRename (partPath: string, wanted: string, parentsReady?: () => void, taken?: (path: string) => boolean): Promise<string> {
+  const mark = claimMarkOf(partPath)
+  const left = claimLeft(mark, wanted)
+  if (left !== undefined) {
+    parentsReady?.()
+    try {
+      renameSync(partPath, left)
+    } catch (err) {
+      throw toFerryError(err)
+    }
+    forgetClaim(mark)
+    return left
+  }
   let dest = wanted
   for (let attempt = 0; attempt < 100; attempt++) {
     parentsReady?.()
+    markClaim(mark, dest)
     try {
       closeSync(openSync(dest, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600))
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw toFerryError(err)
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') { forgetClaim(mark); throw toFerryError(err) }
       dest = await uniqueDestination(wanted, taken)
       continue
     }
@@ -201,11 +221,84 @@ export async function placeByRename (partPath: string, wanted: string, parentsRe
       renameSync(partPath, dest)
     } catch (err) {
       await removeQuietly(dest)
+      forgetClaim(mark)
       throw toFerryError(err)
     }
+    forgetClaim(mark)
     return dest
   }
+  forgetClaim(mark)
   throw new FerryError('E_IO', `could not find a free name for ${wanted}`)
+}
+
+/** Where placeByRename writes the name it is about to claim for `partPath`: beside it, in the part folder (on the same disk as the claim). */
+export function claimMarkOf (partPath: string): string {
+  return `${partPath}${CLAIM_MARK}`
+}
+
+/** How a claim's mark is named: its part file's name and this */
+export const CLAIM_MARK = '.claim'
+
+/**
+ * Write down `dest` as the name claimed for a part file, before it is
+ * claimed. A mark that cannot be written (the card full: it takes a
+ * cluster, where the claim takes none) is done without: the claim is made
+ * as before, and only a placing killed right after it leaves "name (1)".
+ */
+function markClaim (mark: string, dest: string): void {
+  try { writeFileSync(mark, dest) } catch {}
+}
+
+function forgetClaim (mark: string): void {
+  try { unlinkSync(mark) } catch {}
+}
+
+/**
+ * The name a placing of this part file claimed and died before renaming the
+ * part over (its mark there), if it is still that claim: an empty regular
+ * file, not older than the mark (FAT keeps times in 2 s steps), `wanted` or
+ * one of its "name (n)". Anything else there (the person's file, made or put
+ * in its place since, or one the mark named when its claim failed) is not
+ * taken; the mark is dropped and a name claimed as usual.
+ */
+function claimLeft (mark: string, wanted?: string): string | undefined {
+  let dest: string
+  let markedMs: number
+  try {
+    dest = readFileSync(mark, 'utf8')
+    markedMs = lstatSync(mark).mtimeMs
+  } catch {
+    return undefined // none: the usual case
+  }
+  const st = lstatSync(dest, { throwIfNoEntry: false })
+  const ours = st !== undefined && st.isFile() && st.size === 0 && st.mtimeMs >= markedMs - 2000 &&
+    (wanted === undefined || (dirname(dest) === dirname(wanted) && (dest === wanted || isCollisionName(basename(dest), basename(wanted)))))
+  if (ours) return dest
+  forgetClaim(mark)
+  return undefined
+}
+
+/**
+ * Remove what placings of the part files in `partDir` left (claimLeft) and
+ * their marks: for part files let go of unplaced (their receive ended, or
+ * they are of no more use), whose claims no placing takes again, an empty
+ * file under a final name each. Only a claim in a folder reached without a
+ * symbolic link, inside the receive folder the part folder is in: nothing
+ * outside it is removed.
+ */
+export async function dropClaimsLeft (partDir: string, partFiles?: readonly string[]): Promise<void> {
+  const marks = partFiles !== undefined
+    ? partFiles.map(claimMarkOf)
+    : (await readdir(partDir).catch(() => [] as string[])).filter((n) => n.endsWith(CLAIM_MARK)).map((n) => join(partDir, n))
+  const receiveDir = dirname(dirname(partDir))
+  const realReceiveDir = await realpath(receiveDir).catch(() => undefined)
+  for (const mark of marks) {
+    const left = claimLeft(mark)
+    const inside = left !== undefined && realReceiveDir !== undefined && left.startsWith(`${receiveDir}/`) &&
+      await realpath(dirname(left)).then((d) => d === join(realReceiveDir, relative(receiveDir, dirname(left))), () => false)
+    if (inside) await removeQuietly(left)
+    forgetClaim(mark)
+  }
 }
 
 /**

@@ -10,7 +10,7 @@ import { lstat, mkdir, open, readdir, rm, rmdir, stat } from 'node:fs/promises'
 import { basename, dirname, join, relative } from 'node:path'
 import { FerryError, modeNotHeld, toFerryError } from '../../errors.ts'
 import { PART_DIR } from '../folder/safe-path.ts'
-import { partDirFor } from '../folder/finalize.ts'
+import { CLAIM_MARK, dropClaimsLeft, partDirFor } from '../folder/finalize.ts'
 import { isSpoolSlot } from './spool.ts'
 import type { TransferStore } from '../../store/index.ts'
 import type { Logger } from '../../daemon/logger.ts'
@@ -162,6 +162,8 @@ async function notAFolder (path: string): Promise<string | undefined> {
 export async function removePartFolder (receiveDir: string, rootHex: string): Promise<void> {
   const base = join(receiveDir, PART_DIR)
   if (await notAFolder(base) !== undefined) return
+  // a placing killed between its claim and its rename (FAT: placeByRename) left an empty file under a final name
+  await dropClaimsLeft(partDirFor(receiveDir, rootHex))
   await rm(partDirFor(receiveDir, rootHex), { recursive: true, force: true })
   await rmdir(base).catch(() => {}) // only if empty: another receive's part folder keeps it (makePartFolder tries again if it loses this race)
 }
@@ -178,6 +180,7 @@ export async function removeKeptPartFiles (partDir: string, files: readonly stri
   let bytes = 0
   // a link planted in place of `.ferry-part` or of the part folder is not followed (review finding): what it points to is not ferry's
   if (await notAFolder(dirname(partDir)) !== undefined || await notAFolder(partDir) !== undefined) return { files: 0, bytes: 0 }
+  await dropClaimsLeft(partDir, files)
   for (const f of files) {
     const st = await lstat(f).catch(() => undefined)
     if (st == null || !st.isFile()) continue
@@ -252,6 +255,7 @@ export async function sweepPartFolders (receiveDir: string, keep: ReadonlySet<st
     const dir = join(base, root)
     const { bytes: held, newest } = await survey(dir)
     if (minAgeMs > 0 && now - newest < minAgeMs) continue
+    await dropClaimsLeft(dir)
     await rm(dir, { recursive: true, force: true })
     removed.push(dir)
     folders++
@@ -297,7 +301,8 @@ async function survey (dir: string): Promise<{ bytes: number, spooled: number, n
     if (!st.isFile()) continue
     const used = Math.min(st.blocks * 512, st.size)
     bytes += used
-    if (isSpoolSlot(name)) spooled += used; else partFiles++
+    // a claim's mark (FAT: placeByRename) is no part file
+    if (isSpoolSlot(name)) spooled += used; else if (!name.endsWith(CLAIM_MARK)) partFiles++
   }
   return { bytes, spooled, newest, partFiles }
 }
