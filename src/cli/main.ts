@@ -54,6 +54,9 @@ export async function main (argv: string[]): Promise<number> {
   const [cmd, ...after] = argv
   // before the command's own: a later --home given after the command still counts, as when both come after it
   const rest = [...leading, ...after]
+  // a script that gave --json and no command (an empty variable for it) reads that from stdout as any other
+  // usage error, not the help text (notes' leftover: `ferry --json` printed the usage)
+  if (cmd == null && givesJson(leading)) return printError(new UsageError('no command given: ferry [--home DIR] [--json] <command> [options]; run `ferry --help` for the commands'), true)
   if (cmd == null || cmd === '--help' || cmd === '-h' || cmd === 'help') { process.stdout.write(usage()); return cmd == null ? 2 : 0 }
   if (cmd === '--version') { process.stdout.write(VERSION + '\n'); return 0 }
   const entry = COMMANDS.find(([name]) => name === cmd)
