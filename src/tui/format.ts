@@ -3,7 +3,7 @@
 // callers pass `now` so every function is deterministic and testable.
 
 import stringWidth from 'string-width'
-import type { OfferInfo } from '../daemon/control/types.ts'
+import type { EndedBy, OfferInfo } from '../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../errors.ts'
 import { asciiText } from './ascii-text.ts'
 
@@ -267,4 +267,17 @@ export function duration (ms: number): string {
 /** How long a transfer took: "4.8 s" under a minute, else as duration() says it. */
 export function formatTook (ms: number): string {
   return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : duration(ms)
+}
+
+/**
+ * " here" / " by beta" after a cancelled or declined transfer's state, by who ended it (TransferInfo.endedBy), the
+ * peer's name made safe and cut to 20 cells, as `ferry transfers`' PEER column shows it; none from a daemon or a
+ * record from before (user-test finding: "cancelled E_CANCELLED" said the state twice, and never who). `ferry
+ * transfers`' STATE column and the TUI's history both say it so.
+ */
+export function endedByWords (t: { endedBy?: EndedBy, peerName: string, peerId: string }): string {
+  if (t.endedBy === 'here') return ' here'
+  if (t.endedBy !== 'peer') return ''
+  const name = truncate(sanitizeForDisplay(t.peerName), 20)
+  return ` by ${name !== '' ? name : `…${t.peerId.slice(-8)}`}`
 }

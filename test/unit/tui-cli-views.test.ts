@@ -428,6 +428,24 @@ describe('Transfers history', () => {
     expect(text).toMatch(/✗ declined\s+↑ to alice/)
   })
 
+  it('a cancelled or declined transfer says who ended it, as `ferry transfers` does (notes\' leftover: the TUI said "- cancelled" whichever side did)', async () => {
+    const ended = (over: Partial<TransferInfo>): TransferInfo => sending({ inFlight: [], finishedAt: NOW - 1000, ...over })
+    const here = ended({ id: 'h', state: 'cancelled', endedBy: 'here', error: { code: 'E_CANCELLED', message: 'cancelled on the sending device' } })
+    const there = ended({ id: 't', direction: 'receive', state: 'cancelled', endedBy: 'peer', error: { code: 'E_CANCELLED', message: 'cancelled on the sending device' } })
+    const declined = ended({ id: 'd', state: 'declined', endedBy: 'peer', error: { code: 'E_DECLINED', message: 'declined on the receiving device (alice)' } })
+    // a record from before endedBy: as before
+    const old = ended({ id: 'o', state: 'cancelled' })
+    const text = expectFits((await renderAt(h(TransfersScreen, { active: [], history: [here, there, declined, old], selected: 0, ui: { ...defaultUi, color: false, now: NOW } }))).lastFrame())
+    expect(text).toMatch(/- cancelled here\s+↑ to alice/)
+    expect(text).toMatch(/- cancelled by alice\s+↓ from alice/)
+    expect(text).toMatch(/✗ declined by alice\s+↑ to alice/)
+    expect(text).toMatch(/- cancelled\s+↑ to alice/)
+    // a peer of no name: the end of its ID, in ASCII on a terminal that has no "…"
+    const nameless = ended({ id: 'n', state: 'declined', endedBy: 'peer', peerName: '' })
+    const ascii = expectFits((await renderAt(h(TransfersScreen, { active: [], history: [nameless], selected: 0, ui: { ...defaultUi, color: false, unicode: false, now: NOW } }))).lastFrame())
+    expect(ascii).toContain(`x declined by ...${PEER.slice(-8)}`)
+  })
+
   it('a send that left paths out for a problem is no clean success: it says how many were not sent (review finding: shown all green, while `ferry send` exited 1 with E_INCOMPLETE)', async () => {
     const partly = sending({ id: 'p', state: 'done', doneBytes: 200 * MiB, finishedAt: NOW - 1000, receipt: { root: 'ab', signature: 's', verified: true }, skippedCount: 6, skippedFailed: 4 })
     const text = expectFits((await renderAt(h(TransfersScreen, { active: [], history: [partly], selected: 0, ui: { ...defaultUi, color: false, now: NOW } }))).lastFrame())

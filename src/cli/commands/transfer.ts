@@ -14,7 +14,7 @@ import { wantsLive } from '../progress.ts'
 import { TransferShown } from '../transfer-shown.ts'
 import { overTheNetwork } from '../../tui/over-the-network.ts'
 import { LeftOut } from '../left-out.ts'
-import { formatAgo, formatBytes, formatDone, formatLiveRate, formatTook, refusedLine, sharedNames, truncate } from '../../tui/format.ts'
+import { endedByWords, formatAgo, formatBytes, formatDone, formatLiveRate, formatTook, refusedLine, sharedNames, truncate } from '../../tui/format.ts'
 import { renamedLines } from '../../tui/renamed-lines.ts'
 
 /**
@@ -372,18 +372,6 @@ function stateWords (t: TransferInfo): string {
   if (t.state === 'offered' && t.awaitingDecision === true) return 'offered, waiting to be accepted there'
   if (t.state === 'waiting') return waitingWords(t)
   return STATE_WORDS[t.state] ?? t.state
-}
-
-/**
- * " here" / " by beta" after a cancelled or declined transfer's state, by who ended it (TransferInfo.endedBy), the
- * peer's name escaped as the PEER column shows it; none from a daemon or a record from before (user-test finding:
- * "cancelled E_CANCELLED" said the state twice, and never who)
- */
-function endedByWords (t: TransferInfo): string {
-  if (t.endedBy === 'here') return ' here'
-  if (t.endedBy !== 'peer') return ''
-  const name = truncate(sanitizeForDisplay(t.peerName), 20)
-  return ` by ${name !== '' ? name : `…${t.peerId.slice(-8)}`}`
 }
 
 /** Who ended it is said, and its code is the one its state says (E_CANCELLED, E_DECLINED): the code adds nothing. */

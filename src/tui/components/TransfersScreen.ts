@@ -8,7 +8,7 @@ import type { ReactNode } from 'react'
 import { Box, Text } from 'ink'
 import type { TransferInfo } from '../../daemon/control/types.ts'
 import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
-import { counted, displayWidth, fit, formatAgo, formatBytes, formatDone, formatRateEta, PEER_NAME_CELLS, peerLabel, peerLabelWidth, percent, progressBar, sharedNames, truncate } from '../format.ts'
+import { counted, displayWidth, endedByWords, fit, formatAgo, formatBytes, formatDone, formatRateEta, PEER_NAME_CELLS, peerLabel, peerLabelWidth, percent, progressBar, sharedNames, truncate } from '../format.ts'
 import { isMovingState, waitingWords } from '../../daemon/control/types.ts'
 import { isFinished } from '../state.ts'
 import { asciiize, g, isNarrow, line, para, textRows, tint, wrapInRows } from './ui.ts'
@@ -286,9 +286,22 @@ export function receiptLabel (t: TransferInfo): 'verified' | 'signed' | 'unverif
   return 'unverified'
 }
 
-/** The cells a history line's status takes: the error code of a failed one is never cut (user-test finding: cut at any width). */
-function statusWidth (t: TransferInfo): number {
-  return t.state === 'failed' ? STATE_W + displayWidth(t.error?.code ?? 'E_INTERNAL') : 0
+/**
+ * The cells a history line's status takes: the error code of a failed one is never cut (user-test finding: cut at
+ * any width), nor who ended a cancelled or declined one (endedStatus).
+ */
+function statusWidth (t: TransferInfo, ui: Ui): number {
+  if (t.state === 'failed') return STATE_W + displayWidth(t.error?.code ?? 'E_INTERNAL')
+  return t.state === 'cancelled' || t.state === 'declined' ? displayWidth(endedStatus(t, ui)) : 0
+}
+
+/**
+ * A cancelled or declined transfer's status: "- cancelled here", "✗ declined by beta", by who ended it, in the words
+ * of `ferry transfers` (endedByWords; notes' leftover: the TUI said "- cancelled" whichever side did); a record
+ * from before endedBy, the state alone.
+ */
+function endedStatus (t: TransferInfo, ui: Ui): string {
+  return `${t.state === 'declined' ? `${g(ui, '✗')} declined` : '- cancelled'}${asciiize(ui, endedByWords(t))}`
 }
 
 /**
@@ -299,7 +312,7 @@ function statusWidth (t: TransferInfo): number {
  * every line "↑ to de…").
  */
 export function historyStatusWidth (list: TransferInfo[], ui: Ui): number {
-  const width = Math.max(isNarrow(ui) ? 0 : STATUS_W, ...list.map(statusWidth))
+  const width = Math.max(isNarrow(ui) ? 0 : STATUS_W, ...list.map((t) => statusWidth(t, ui)))
   return ui.width - 2 - width - 1 >= PEER_MIN_W ? width : 0
 }
 
@@ -348,10 +361,10 @@ function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWidth([t],
     statusText = pad(statusW === 0 ? `${g(ui, '✗')} failed ${t.error?.code ?? 'E_INTERNAL'}` : `${fit(`${g(ui, '✗')} failed`, stateW)}${t.error?.code ?? 'E_INTERNAL'}`, statusW)
     status = h(Text, { color: tint(ui, 'red') }, statusText)
   } else if (t.state === 'declined') {
-    statusText = pad(`${g(ui, '✗')} declined`, statusW)
+    statusText = pad(endedStatus(t, ui), statusW)
     status = h(Text, { color: tint(ui, 'red') }, statusText)
   } else {
-    statusText = pad('- cancelled', statusW)
+    statusText = pad(endedStatus(t, ui), statusW)
     status = h(Text, { dimColor: true }, statusText)
   }
   const room = ui.width - 2 - displayWidth(statusText) - 1
