@@ -3,10 +3,10 @@
 // (src/tui/live.ts; send and wait through transfer-shown.ts);
 // otherwise one line redrawn in place on a TTY stderr (bytes, rate, ETA), and
 // where nothing is drawn (stderr not a TTY, or --json) only what a script's
-// log needs: a line when the send starts to wait, and when it goes on
+// log needs: a line when the send starts to wait or stalls, and when it goes on
 // (WaitNotes), then the final summary.
 
-import { isFinalState, waitingWords, type TransferInfo } from '../daemon/control/types.ts'
+import { isFinalState, isMovingState, waitingWords, type TransferInfo } from '../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../errors.ts'
 // the TUI's formatters are pure (no React, no I/O): the CLI shares them so both print the same figures
 import { formatBytes, formatDone, formatRateEta, percent } from '../tui/format.ts'
@@ -63,7 +63,8 @@ export class LineProgress {
  * is drawn, and a send that waited, for hours maybe, said nothing (a send to
  * a peer switched off looked hung). It says once why it waits, again when
  * the reason changes, and once when it goes on; and when its receiver holds
- * the offer for a person there to accept (auto-accept off). On a terminal
+ * the offer for a person there to accept (auto-accept off), and once when
+ * it stalls (nothing moved for 10 s: stalledSeconds). On a terminal
  * the progress line and the live view show the same. `ferry wait` says the
  * same of the transfer it waits for, either way, its Ctrl-C ending the wait
  * alone (`waitOnly`; user-test finding: it said nothing while it waited).
@@ -88,6 +89,11 @@ export class WaitNotes {
       this.note(`waiting for ${whom} (${why}); the ${what} goes on by itself when it can (${stop})`)
     } else if (t.state === 'offered' && t.awaitingDecision === true) {
       this.note(`offered to ${peer}; waiting for it to be accepted there (${stop})`)
+    } else if (isMovingState(t.state) && t.stalledSeconds !== undefined) {
+      // nothing moved for 10 s or more: said once, with the seconds it had then (the daemon counts them up each
+      // second), and its end as the end of a wait (notes' leftover: on a pipe a stall read as a send going on)
+      const nothing = t.state === 'hashing' ? 'hashing has read nothing' : t.direction === 'receive' ? `nothing has come from ${peer}` : `nothing has gone to ${peer}`
+      this.note(`stalled: ${nothing} for ${t.stalledSeconds} s; the ${what} goes on by itself when it can (${stop})`, `stalled ${t.state}`)
     } else if (t.state !== 'offered') {
       // an offer on its way (`offered`) is no news, nor what it goes on to
       if (this.shown !== undefined && !isFinalState(t.state)) this.write(`ferry: ${t.state === 'hashing' ? 'hashing again' : t.direction === 'receive' ? `receiving from ${peer}` : `sending to ${peer}`}`)
@@ -95,8 +101,9 @@ export class WaitNotes {
     }
   }
 
-  private note (text: string): void {
-    if (text !== this.shown) this.write(`ferry: ${text}`)
-    this.shown = text
+  /** `text` once: again only after another (`key`, when given, tells them apart in its place: a stall's seconds count up) */
+  private note (text: string, key = text): void {
+    if (key !== this.shown) this.write(`ferry: ${text}`)
+    this.shown = key
   }
 }

@@ -56,6 +56,34 @@ describe('WaitNotes', () => {
     expect(lines).toHaveLength(3)
   })
 
+  it('a transfer whose bytes stopped is said once as it stalls, with its seconds then, and once as it moves again (notes\' leftover: on a pipe nothing told a stall from a send going on)', () => {
+    const stalled = (state: TransferInfo['state'], seconds: number, direction: TransferInfo['direction'] = 'send'): TransferInfo => ({ ...info(state), direction, stalledSeconds: seconds })
+    notes.update(info('fetching'))
+    notes.update(stalled('fetching', 10))
+    notes.update(stalled('fetching', 11))
+    notes.update(stalled('fetching', 12))
+    expect(lines).toEqual(['ferry: stalled: nothing has gone to nas[2J for 10 s; the send goes on by itself when it can (Ctrl-C cancels)'])
+    notes.update(info('fetching'))
+    notes.update(info('fetching'))
+    expect(lines.at(-1)).toBe('ferry: sending to nas[2J')
+    // a stall that turns into a wait for the peer says the wait, and the stall after it again
+    notes.update(stalled('fetching', 10))
+    notes.update(info('waiting', { code: 'E_PEER_UNREACHABLE', message: 'gone' }))
+    notes.update(stalled('fetching', 10))
+    expect(lines.slice(2)).toEqual([
+      'ferry: stalled: nothing has gone to nas[2J for 10 s; the send goes on by itself when it can (Ctrl-C cancels)',
+      'ferry: waiting for nas[2J (E_PEER_UNREACHABLE: gone); the send goes on by itself when it can (Ctrl-C cancels)',
+      'ferry: stalled: nothing has gone to nas[2J for 10 s; the send goes on by itself when it can (Ctrl-C cancels)'
+    ])
+    const receive = new WaitNotes((l) => { lines.push(l) }, { waitOnly: true })
+    receive.update(stalled('fetching', 14, 'receive'))
+    receive.update(stalled('hashing', 11))
+    expect(lines.slice(5)).toEqual([
+      'ferry: stalled: nothing has come from nas[2J for 14 s; the receive goes on by itself when it can (Ctrl-C ends this wait, not the receive)',
+      'ferry: stalled: hashing has read nothing for 11 s; the send goes on by itself when it can (Ctrl-C ends this wait, not the send)'
+    ])
+  })
+
   it('for `ferry wait`: Ctrl-C ends the wait, not the transfer, and a receive is said as one (user-test finding: `ferry wait` said nothing while it waited)', () => {
     const waitNotes = new WaitNotes((l) => { lines.push(l) }, { waitOnly: true })
     waitNotes.update(info('offered', undefined, true))

@@ -47,7 +47,7 @@ by design (exit 0). Shows progress on a terminal (not one whose TERM is
 dumb); --json prints a summary (also then). Where no progress is shown
 (stderr not such a terminal, or --json), a line on stderr says when the
 send waits for the peer (offline, say, or holding the offer for a person
-there to accept) and when it goes on.
+there to accept), or stalls (nothing moved for 10 s), and when it goes on.
 Ctrl-C (SIGINT), SIGTERM (\`timeout\`, \`kill\`) or a closed terminal
 (SIGHUP) cancels the transfer on both sides, also while the paths are
 still being scanned. If \`ferry send\` dies otherwise (kill -9), the
