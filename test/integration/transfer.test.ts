@@ -66,7 +66,7 @@ function expectError (r: CliResult, code: string): void {
   expect(r.stderr).toMatch(new RegExp(`^ferry: ${code}: `, 'm'))
 }
 
-interface SendResult { id: string, state: string, files: number, totalBytes: number, wireBytes: number, seconds: number, root: string, receipt: { root: string, signature: string, verified: boolean }, renamed?: Array<{ path: string, as: string }>, renamedCount?: number }
+interface SendResult { id: string, state: string, files: number, totalBytes: number, wireBytes: number, seconds: number, acceptWaitSeconds?: number, root: string, receipt: { root: string, signature: string, verified: boolean }, renamed?: Array<{ path: string, as: string }>, renamedCount?: number }
 
 /** `ferry send beta <paths> --json` from a; must succeed. */
 async function send (paths: string[], timeoutMs = 60_000): Promise<SendResult> {
@@ -868,6 +868,30 @@ describe('transfer', () => {
       expect(waited.stdout).toMatch(new RegExp(`^${verb} 3 folders \\(no files\\), 0 B `))
     }
     await rm(join(b.receiveDir, 'frames'), { recursive: true })
+  })
+
+  it('a send held on the receiver for a person to accept says how long it waited for that apart from its own time, in text and --json (notes\' leftover: 30 s of waiting counted in its time and rate)', async () => {
+    const dir = await tempDir('ferry-src-')
+    await writeRandomFile(join(dir, 'held-text.bin'), 64 * KiB)
+    await writeRandomFile(join(dir, 'held-json.bin'), 64 * KiB)
+    const accept = async (name: string, json: boolean): Promise<CliResult> => await (await acceptedByHand((o) => o.names.includes(name), () => spawnCli(['send', 'beta', join(dir, name), ...(json ? ['--json'] : []), '--home', a.home], { timeoutMs: 60_000 }), async () => { await new Promise((resolve) => setTimeout(resolve, 2000)) })).done
+    const began = Date.now()
+    const text = await accept('held-text.bin', false)
+    const wall = (Date.now() - began) / 1000
+    expect(text.code, text.stderr).toBe(0)
+    const said = /^sent 1 file, 64\.0 KiB to beta in (\d+\.\d) s \(.*\); receipt verified; waited (\d+\.\d) s for beta to accept$/m.exec(text.stdout)
+    expect(said, text.stdout).not.toBeNull()
+    // the wait holds the 2 s a person took, and its own time leaves them out: the two add up to no more than the command took
+    expect(Number(said![2])).toBeGreaterThanOrEqual(1.9)
+    expect(Number(said![1]) + Number(said![2]), text.stdout).toBeLessThanOrEqual(wall + 0.2)
+    const json = await accept('held-json.bin', true)
+    expect(json.code, json.stderr).toBe(0)
+    const r = JSON.parse(json.stdout)
+    // `seconds` as before, the whole of it; the wait beside it
+    expect(r.acceptWaitSeconds).toBeGreaterThanOrEqual(1.9)
+    expect(r.seconds).toBeGreaterThan(r.acceptWaitSeconds)
+    // a send its receiver took by itself waited for no one: no such field
+    expect((await send([join(dir, 'held-text.bin')])).acceptWaitSeconds).toBeUndefined()
   })
 
   it('a path given that is a symbolic link is followed: a link to a file arrives as that file, under the link\'s name', async () => {

@@ -14,6 +14,7 @@ import { wantsLive } from '../progress.ts'
 import { TransferShown } from '../transfer-shown.ts'
 import { overTheNetwork } from '../../tui/over-the-network.ts'
 import { LeftOut } from '../left-out.ts'
+import { AcceptWait } from '../accept-wait.ts'
 import { endedByWords, formatAgo, formatBytes, formatDone, formatLiveRate, formatTook, refusedLine, sharedNames, truncate } from '../../tui/format.ts'
 import { renamedLines } from '../../tui/renamed-lines.ts'
 
@@ -187,11 +188,13 @@ export async function send (argv: string[]): Promise<number> {
   // on a terminal: a live Ink view on stdout; otherwise the one-line progress on a TTY stderr
   const shown = new TransferShown(json, wantsLive(json) ? (await import('../../tui/live.ts')).openSendView(peer, paths.length) : undefined)
   const leftOut = new LeftOut(saidAtOnce)
+  // a wait for a person there to accept it, said apart from the send's own time
+  const acceptWait = new AcceptWait()
   let stoppedBy: NodeJS.Signals | undefined
   let removeStop = (): void => {}
   try {
     let id = ''
-    const early: TransferInfo[] = []
+    const early: Array<{ t: TransferInfo, at: number }> = []
     let settle: ((t: TransferInfo) => void) | undefined
     const finished = new Promise<TransferInfo>((resolve) => { settle = resolve })
     /** what the daemon said last: a script still learns how far it got when the daemon stops or does not answer */
@@ -199,16 +202,17 @@ export async function send (argv: string[]): Promise<number> {
     /** The wait ends without the daemon's word: the transfer as last seen, its state as it was (it goes on when the daemon does), and why. */
     // the last state known, without its rate and ETA: nothing moves for this command any more
     const interrupted = (error: { code: string, message: string }): TransferInfo => ({ ...(latest ?? {}), state: latest?.state ?? 'failed', rate: 0, etaSeconds: null, stalledSeconds: undefined, error }) as unknown as TransferInfo
-    const onInfo = (t: TransferInfo): void => {
+    const onInfo = (t: TransferInfo, at = Date.now()): void => {
       if (t.id !== id) return
       latest = t
+      acceptWait.update(t, at)
       leftOut.take(t)
       shown.update(t)
       if (isFinalState(t.state)) settle?.(t)
     }
     await client.subscribe((event, data) => {
       if (event !== 'transfer') return
-      if (id === '') early.push(data as TransferInfo); else onInfo(data as TransferInfo)
+      if (id === '') early.push({ t: data as TransferInfo, at: Date.now() }); else onInfo(data as TransferInfo)
     })
     // also one still being hashed: the daemon hashes it again when it is back, and offers it
     // the command to run names the home this one was given (user-test finding: pasted, `ferry wait` asked the default home's daemon)
@@ -258,9 +262,10 @@ export async function send (argv: string[]): Promise<number> {
     id = started.id
     // the daemon holds this list only while it holds the transfer: take it from the first answer
     onInfo(started)
-    for (const t of early) onInfo(t)
+    for (const e of early) onInfo(e.t, e.at)
     const t = await finished
     shown.done()
+    const waited = acceptWait.seconds(t.finishedAt)
     if (t.state !== 'done') {
       // a script still learns which transfer it was (to look it up, or resume it) and how far it got
       // cancelled as this command asked: said as what the person did, not as the daemon's "cancelled on the sending device" (user-test finding)
@@ -269,7 +274,7 @@ export async function send (argv: string[]): Promise<number> {
         : t.error
       // `seconds` and `root` as a done send has them: how long it took to end so, and which offer it was (user-test
       // finding: neither); none for a daemon that stopped before it said anything of the send
-      if (json) printJson({ id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds: t.createdAt != null ? sendSeconds(t) : undefined, root: t.root, error, skipped: leftOut.paths, skippedCount: leftOut.count })
+      if (json) printJson({ id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds: t.createdAt != null ? sendSeconds(t) : undefined, acceptWaitSeconds: waited, root: t.root, error, skipped: leftOut.paths, skippedCount: leftOut.count })
       throw new FerryError(error?.code ?? 'E_INTERNAL', error?.message ?? `transfer ${t.state}`)
     }
     const seconds = sendSeconds(t)
@@ -279,10 +284,12 @@ export async function send (argv: string[]): Promise<number> {
     const incomplete = leftOut.incomplete(arrived, json)
     if (json) {
       // the error a script's exit code 1 is for, as a failed send has it (user-test finding: only the exit code said so)
-      printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds, root: t.root, receipt: t.receipt, skipped: leftOut.paths, skippedCount: leftOut.count, ...((t.renamedCount ?? 0) > 0 ? { renamed: t.renamed ?? [], renamedCount: t.renamedCount } : {}), ...(incomplete != null ? { error: incomplete.toJSON() } : {}) })
+      printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds, acceptWaitSeconds: waited, root: t.root, receipt: t.receipt, skipped: leftOut.paths, skippedCount: leftOut.count, ...((t.renamedCount ?? 0) > 0 ? { renamed: t.renamed ?? [], renamedCount: t.renamedCount } : {}), ...(incomplete != null ? { error: incomplete.toJSON() } : {}) })
     } else {
-      const summary = `sent ${arrivedWords(t, arrived)}, ${formatBytes(t.doneBytes)} to ${sanitizeForDisplay(t.peerName)} in ${seconds.toFixed(1)} s ` +
+      // its own time: a person there taking 30 s to accept is no part of it, and is said apart
+      const summary = `sent ${arrivedWords(t, arrived)}, ${formatBytes(t.doneBytes)} to ${sanitizeForDisplay(t.peerName)} in ${Math.max(0, seconds - (waited ?? 0)).toFixed(1)} s ` +
         `${overTheNetwork(t)}; receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}` +
+        (waited !== undefined ? `; waited ${formatTook(waited * 1000)} for ${sanitizeForDisplay(t.peerName)} to accept` : '') +
         leftOut.summaryNote()
       await shown.summary(t, summary)
       process.stdout.write(renamedText(t))
