@@ -49,7 +49,8 @@ export class Progress {
   /**
    * When anything last moved: bytes (add), or the count set (a sender's
    * from its receiver's word while that one copies what it had, a plan
-   * finding what is held), or the start or the last reset.
+   * finding what is held), or the start, or when it began or went on
+   * (began(); a reset with nothing new is no move).
    */
   private movedAt = Date.now()
 
@@ -66,12 +67,27 @@ export class Progress {
     this.doneNow = n
   }
 
+  /**
+   * The count set to `done` (a receiver's plan, an offer's answer) and the rate measured afresh. Not a move in
+   * itself: a receive whose run is made again with nothing new (its chunk stream to a sender that does not answer
+   * timed out) planned again, and its stall was counted from each plan, never reaching 10 s (found with a sender
+   * stopped before its first byte). A new count moves it (the setter); a state that moves again says so (began).
+   */
   reset (done: number): void {
     this.done = done
-    this.windowStart = this.bytesAt = this.movedAt = Date.now()
+    this.windowStart = this.bytesAt = Date.now()
     this.windowBytes = 0
     this.before = true
     this.first = undefined
+  }
+
+  /**
+   * It moves from now on (hashing or fetching: it began, or went on after a
+   * wait): what it did before is no stall, and no bytes from now on for
+   * QUIET_MS is (stalledSeconds).
+   */
+  began (): void {
+    this.movedAt = Date.now()
   }
 
   /**
@@ -144,15 +160,19 @@ export class Progress {
 
   /**
    * How long nothing has moved, in whole seconds, once that is over
-   * QUIET_MS (the rate is then 0) and bytes had moved since the start or the
-   * last reset; else undefined. A rate of 0 without it is one not measured
-   * yet (the first second, or no bytes yet: a receiver planning, a sender
-   * waiting for the receiver's first request), not a transfer that stopped:
-   * the views said "—" for both (notes' leftover).
+   * QUIET_MS (the rate is then 0), counted from the last bytes or new
+   * count, or from its start or began() when none came since;
+   * else undefined. A rate of 0 without it is one not measured yet (its
+   * first second), not a transfer that stopped: the views said "—" for
+   * both (notes' leftover). Also when no byte came at all: a fetch whose
+   * sender never answered its first requests (or a sender whose receiver
+   * never asked) said "—" until the receiver's 30 s data limit made it a
+   * wait (notes' leftover); 10 s of nothing is a stall whether bytes moved
+   * before or not.
    */
   get stalledSeconds (): number | undefined {
     const quiet = Date.now() - this.movedAt
-    return !this.before && quiet > QUIET_MS ? Math.floor(quiet / 1000) : undefined
+    return quiet > QUIET_MS ? Math.floor(quiet / 1000) : undefined
   }
 
   get eta (): number | null {

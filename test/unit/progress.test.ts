@@ -127,13 +127,13 @@ describe('Progress', () => {
     expect(p.rate).toBe(20_000_000)
   })
 
-  it('tells a stall from a rate not measured yet: stalledSeconds once nothing moved for 10 s after bytes had, never before its first bytes nor while its count moves (notes\' leftover: both read "—")', () => {
+  it('tells a stall from a rate not measured yet: stalledSeconds once nothing moved for 10 s, never in its first second of bytes nor while its count moves (notes\' leftover: both read "—")', () => {
     const MiB = 1024 * 1024
     const p = new Progress(100 * MiB)
-    // no bytes yet (a receiver planning, a sender waiting for the first request), however long: not stalled, no rate
+    // no bytes yet for 30 s: no rate, and stalled from its start (shown only in a state that moves: began(), below)
     vi.advanceTimersByTime(30_000)
     expect(p.rate).toBe(0)
-    expect(p.stalledSeconds).toBeUndefined()
+    expect(p.stalledSeconds).toBe(30)
     p.add(MiB)
     vi.advanceTimersByTime(500)
     p.add(MiB)
@@ -168,10 +168,33 @@ describe('Progress', () => {
     p.done = p.done + 0
     vi.advanceTimersByTime(5_500)
     expect(p.stalledSeconds).toBe(11)
-    // after a reset (the send goes on after a wait), it waits for bytes again
-    p.reset(5 * MiB)
-    vi.advanceTimersByTime(20_000)
+  })
+
+  it('a transfer that gets no byte once it began, or went on, is stalled 10 s on too (notes\' leftover: "—" until a receive\'s 30 s data limit made it a wait); a reset with nothing new does not start the count again', () => {
+    const MiB = 1024 * 1024
+    const p = new Progress(100 * MiB)
+    // waiting (an offer held for a decision, a peer away): the state shows no stall then, whatever this says
+    vi.advanceTimersByTime(40_000)
+    // it goes on (fetching): from here, 10 s without a byte is a stall, though none ever came
+    p.began()
+    vi.advanceTimersByTime(10_000)
     expect(p.stalledSeconds).toBeUndefined()
+    vi.advanceTimersByTime(1)
+    expect(p.stalledSeconds).toBe(10)
+    expect(p.rate).toBe(0)
+    // a receive's run made again (its chunk stream timed out), its plan finding what it held: no news, the count goes on
+    p.reset(0)
+    vi.advanceTimersByTime(2_000)
+    expect(p.stalledSeconds).toBe(12)
+    // a plan that finds more held moved it
+    p.reset(5 * MiB)
+    expect(p.stalledSeconds).toBeUndefined()
+    // the first bytes end it, and their first second is no rate yet
+    vi.advanceTimersByTime(10_500)
+    expect(p.stalledSeconds).toBe(10)
+    p.add(MiB)
+    expect(p.stalledSeconds).toBeUndefined()
+    expect(p.rate).toBe(0)
   })
 
   it('a wait before the first request since a reset (an offer a person there accepted after 3 s) is not the first window\'s: its first bytes closed it at once, over the wait (notes\' leftover: 0.05 MiB/s, then 3.0, for a send at 8 MiB/s)', () => {

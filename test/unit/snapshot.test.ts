@@ -1,6 +1,8 @@
 // What the control API shows of a transfer: the files in flight.
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { Sender } from '../../src/transfer/send/sender.ts'
+import { Sends } from '../../src/transfer/send/sends.ts'
+import type { TransferContext } from '../../src/transfer/context.ts'
 import { labelOf, refusedSummary, skippedToRecord, toTransferInfo, topNamesOf } from '../../src/transfer/snapshot.ts'
 import { FerryError } from '../../src/errors.ts'
 import type { OfferMsg } from '../../src/protocol/transfer.ts'
@@ -98,6 +100,30 @@ describe('toTransferInfo, sender side', () => {
     expect(toTransferInfo({ row, sender, peerName: 'beta' })).toMatchObject({ rate: 0, etaSeconds: null, stalledSeconds: 14 })
     sender.state = 'waiting'
     expect(toTransferInfo({ row, sender, peerName: 'beta' })).not.toHaveProperty('stalledSeconds')
+  })
+
+  it('says a send stalled that got no byte for 10 s since it went fetching, counted from then, not from the wait before it (notes\' leftover: "—" however long no request came)', () => {
+    vi.useFakeTimers({ now: 1_000_000 })
+    onTestFinished(() => { vi.useRealTimers() })
+    const ctx = { c: { log: { debug: () => {}, info: () => {}, warn: () => {} }, peerName: () => 'beta' }, pendingStates: { write: () => true, update: () => {} }, changed: () => {} } as unknown as TransferContext
+    const sends = new Sends(ctx)
+    const sender = new Sender({ id: 'x', peerId: 'p', state: 'offered', offer })
+    // held 40 s for a person there to accept: no stall, the state moves nothing
+    vi.advanceTimersByTime(40_000)
+    expect(toTransferInfo({ row, sender, peerName: 'beta' })).not.toHaveProperty('stalledSeconds')
+    sends.setSendState(sender, 'fetching')
+    vi.advanceTimersByTime(9_500)
+    expect(toTransferInfo({ row, sender, peerName: 'beta' })).not.toHaveProperty('stalledSeconds')
+    vi.advanceTimersByTime(1_000)
+    expect(toTransferInfo({ row, sender, peerName: 'beta' })).toMatchObject({ rate: 0, etaSeconds: null, stalledSeconds: 10 })
+    // a wait for the peer, and on again: counted from going on
+    sends.setSendState(sender, 'waiting')
+    vi.advanceTimersByTime(30_000)
+    sends.setSendState(sender, 'fetching')
+    vi.advanceTimersByTime(5_000)
+    expect(toTransferInfo({ row, sender, peerName: 'beta' })).not.toHaveProperty('stalledSeconds')
+    vi.advanceTimersByTime(6_000)
+    expect(toTransferInfo({ row, sender, peerName: 'beta' }).stalledSeconds).toBe(11)
   })
 })
 

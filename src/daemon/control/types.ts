@@ -191,12 +191,13 @@ export interface TransferInfo {
   wireBytes: number
   /**
    * bytes per second, smoothed; 0 when none: not moving (only `hashing` and `fetching` move), not measured
-   * yet (its first second of bytes, or none since it began or went on), or stalled (`stalledSeconds`)
+   * yet (its first second of bytes, or none in the 10 s since it began or went on), or stalled (`stalledSeconds`)
    */
   rate: number
   etaSeconds: number | null
   /**
-   * hashing or fetching, bytes had moved, and for this many seconds (10 or more) nothing has: `rate` is 0 and
+   * hashing or fetching, and for this many seconds (10 or more) nothing has moved, since its last bytes or, none
+   * having come, since it began or went on (until 2026-12-06 only once bytes had moved): `rate` is 0 and
    * `etaSeconds` null. Sent again each second while it lasts. Absent otherwise, also when `rate` is 0 for not
    * being measured yet (and from daemons before 2026-12-06, which said 0 for both)
    */

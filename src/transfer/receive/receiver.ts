@@ -36,7 +36,7 @@ import { ProgressReporter } from './progress-report.ts'
 import { Spool } from './spool.ts'
 import type { Logger } from '../../daemon/logger.ts'
 import { Progress } from '../progress.ts'
-import { isFinalState, type EndedBy } from '../../daemon/control/types.ts'
+import { isFinalState, isMovingState, type EndedBy } from '../../daemon/control/types.ts'
 import type { StatePatch } from '../pending-states.ts'
 import { fileCount, renamedToRecord } from '../snapshot.ts'
 import { peerForLog } from '../peer-log.ts'
@@ -268,6 +268,8 @@ export class Receiver {
   private setState (state: string, error?: FerryError, by?: EndedBy): void {
     const endedBy = state === 'cancelled' || state === 'declined' ? by : undefined
     const wasFinished = this.finished
+    // a stall counts from here (its wait for its turn, for the peer or for room was none)
+    if (isMovingState(state) && !isMovingState(this.state)) this.progress.began()
     this.state = state
     // its outcome, once, at info (--verbose), naming the peer as 'receive accepted' did (Receives.logAccepted)
     if (this.finished && !wasFinished) this.deps.log.info('receive ended', { id: this.id, peer: this.loggedPeer(), state, files: fileCount(this.offer.files), bytes: this.offer.totalBytes, doneBytes: this.progress.done, receiveDir: this.receiveDir, ...(error != null ? { code: error.code, err: error.message } : {}) })

@@ -13,7 +13,7 @@
 
 import { FerryError, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { decodeOffer, type OfferMsg } from '../../protocol/transfer.ts'
-import { isFinalState, type EndedBy } from '../../daemon/control/types.ts'
+import { isFinalState, isMovingState, type EndedBy } from '../../daemon/control/types.ts'
 import type { TransferRow } from '../../store/transfers.ts'
 import { Sender } from './sender.ts'
 import { asNotServedReason, noneReceived } from '../not-served.ts'
@@ -139,6 +139,8 @@ export class Sends {
     const endedBy = state === 'cancelled' || state === 'declined' ? by : undefined
     const wasFinished = s.finished
     error = saidOnce(error, this.ctx.c.peerName(s.peerId), s.peerId)
+    // a stall counts from here (its wait for a decision, for the peer or its turn was none)
+    if (isMovingState(state) && !isMovingState(s.state)) s.progress.began()
     s.state = state
     s.error = error
     if (endedBy !== undefined) s.endedBy = endedBy
