@@ -3,7 +3,9 @@
 // sends each second while it lasts (nothing moves, so no progress event
 // would go out), and no longer once bytes come again. Its sender is stopped
 // (SIGSTOP) for 13 s mid-fetch, within the 30 s a receive waits for data
-// before it ends its run. Served at a capped rate
+// before it ends its run. `ferry wait` on the receiving side, where it draws
+// nothing (--json, as into a pipe), says the stall in one line and its end
+// in another. Served at a capped rate
 // (FERRY_TEST_SERVE_BYTES_PER_S), so that the fetch lasts seconds.
 
 import { afterAll, describe, expect, it } from 'vitest'
@@ -33,11 +35,18 @@ describe('a transfer whose bytes stop', () => {
       await onB.subscribe((event, data) => { if (event === 'transfer') events.push({ at: Date.now(), t: data as TransferInfo }) })
       const sending = spawnCli(['send', 'beta', src, '--json', '--home', a.home], { timeoutMs: 120_000 })
       await waitFor(() => events.some((e) => e.t.state === 'fetching' && e.t.rate > 0 && e.t.doneBytes > 8 * MiB), 'beta to receive at a rate', 60_000, 20)
+      // `ferry wait` where it draws nothing (--json, as on a pipe): a line as it stalls, one as it goes on
+      const id = events.find((e) => e.t.state === 'fetching')!.t.id
+      const waiting = spawnCli(['wait', id, '--json', '--home', b.home], { timeoutMs: 120_000 })
       const stoppedAt = Date.now()
       await whileStopped(a, async () => { await sleep(13_000) })
       const goneOnAt = Date.now()
       const info = await waitFor(async () => (await onB.call('transfers')).find((t) => t.state === 'done'), 'the receive to end', 60_000, 100)
       await sending.done
+      const waited = await waiting.done
+      expect(waited.code, waited.stderr).toBe(0)
+      expect(waited.stderr.match(/^ferry: stalled: /gm), waited.stderr).toHaveLength(1)
+      expect(waited.stderr).toMatch(/^ferry: stalled: nothing has come from alpha for 1[0-2] s; the receive goes on by itself when it can \(Ctrl-C ends this wait, not the receive\)\nferry: receiving from alpha$/m)
       const mine = events.filter((e) => e.t.id === info.id)
       const before = mine.filter((e) => e.at < stoppedAt)
       const stalled = mine.filter((e) => e.t.stalledSeconds !== undefined)
