@@ -1,5 +1,6 @@
 // Transfers acted on while they run, end to end on 127.0.0.1 with mDNS off:
-// `ferry cancel` on either side, signals to `ferry send`, `ferry unpair`,
+// files edited, removed or locked while a send serves another, `ferry cancel`
+// on either side, signals to `ferry send`, `ferry unpair`,
 // with alpha serving at most SERVE_RATE (FERRY_TEST_SERVE_BYTES_PER_S), so
 // that a send of RUNNING_SIZE lasts seconds on any machine. The two paired
 // daemons and the helpers are test/helpers/transfer.ts's, as in
@@ -7,16 +8,178 @@
 // vitest runs the two files side by side.
 
 import { describe, expect, it } from 'vitest'
-import { open, readdir, rm, stat, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { basename, join } from 'node:path'
+import type { TransferInfo } from '../../src/daemon/control/types.ts'
 import { chunkSizeFor } from '../../src/transfer/index.ts'
+import { receiptPayload } from '../../src/transfer/receive/receiver.ts'
 import { pairDaemons, spawnCli, tempDir, waitFor, whileStopped, type CliProcess } from '../helpers/daemon.ts'
-import { sameBytes, writeRandomFile } from '../helpers/files.ts'
-import { MiB, RUNNING_SIZE, a, b, bigSendUnderWay, expectError, numbers, poll, receivedNames, restartBeta, send, SERVE_RATE, transferDaemons, transfersOf } from '../helpers/transfer.ts'
+import { chattr, sameBytes, writeRandomFile } from '../helpers/files.ts'
+import { MiB, RUNNING_SIZE, a, acceptedByHand, b, bigSendUnderWay, expectError, numbers, poll, receivedNames, restartBeta, send, SERVE_RATE, transferDaemons, transfersOf, type SendResult } from '../helpers/transfer.ts'
 
 transferDaemons({ alphaEnv: { FERRY_TEST_SERVE_BYTES_PER_S: String(SERVE_RATE) } })
 
+/**
+ * The file being served when a test edits it, or the files after it, or
+ * locks its folder: at SERVE_RATE 4 s however fast the machine, less the
+ * 6 MiB the receiver asks for ahead; ample for the edit (a write from this
+ * process, no CLI) to land before the end. 32 MiB (2 s) was not on a box
+ * loaded 7 times over its cores: the files after it had been fetched before
+ * the edit. Sent at full speed, 256-512 MiB had lasted ~3 s on the CI box
+ * (less on a faster one), and took as long again to write and hash.
+ */
+const EDIT_SIZE = 64 * MiB
+
 describe('transfer, with alpha serving at most SERVE_RATE', () => {
+  it('files edited or removed on the sender after the offer are done without: the rest arrives and is verified, the receipt says which are missing, exit 1 with E_INCOMPLETE; sent again, only the edited file moves', async () => {
+    const dir = join(await tempDir('ferry-src-'), 'live')
+    await mkdir(dir)
+    // fetched in the offer's order (names sorted): the big file first, so the others are still to come when edited
+    await writeRandomFile(join(dir, 'a-big.bin'), EDIT_SIZE)
+    for (const name of ['z-edited.txt', 'z-kept.txt', 'z-removed.txt']) await writeFile(join(dir, name), `${name}\n`.repeat(1000))
+    const before = new Set((await transfersOf(a)).map((t) => t.id))
+    const sending = await acceptedByHand((o) => o.names.some((n) => n.startsWith('live/')), () => spawnCli(['send', 'beta', dir, '--json', '--home', a.home], { timeoutMs: 120_000 }))
+    const active = await poll(a, 'alpha to be sending', async (ctl) => (await ctl.call('transfers')).find((t) => !before.has(t.id) && t.state === 'fetching' && t.doneBytes > 0), 60_000, 20)
+    await writeFile(join(dir, 'z-edited.txt'), 'saved again by an editor\n', { flag: 'a' })
+    await rm(join(dir, 'z-removed.txt'))
+    const done = await sending.done
+    expectError(done, 'E_INCOMPLETE')
+    expect(done.stderr).toMatch(/^ferry: E_INCOMPLETE: 2 paths could not be sent \(listed as warnings, and in "skipped"\); the 2 files sent arrived and were verified$/m)
+    // why, as this side found it when asked for them (user-test finding: "changed, removed or unreadable" of a file it had found removed)
+    expect(done.stderr).toMatch(/^ferry: warning: .*\/z-edited\.txt: changed since it was offered \(.+\); not received$/m)
+    expect(done.stderr).toMatch(/^ferry: warning: .*\/z-removed\.txt: removed since it was offered; not received$/m)
+    const res = JSON.parse(done.stdout) as SendResult & { doneBytes: number, skipped: Array<{ path: string, reason: string, failed?: boolean }> }
+    expect(res).toMatchObject({ id: active.id, state: 'done', files: 4, receipt: { verified: true, notReceived: 2 } })
+    expect(res.skipped.map((x) => [basename(x.path), x.failed])).toEqual([['z-edited.txt', true], ['z-removed.txt', true]])
+    expect(res.doneBytes).toBe(EDIT_SIZE + 'z-kept.txt\n'.length * 1000)
+    // the receipt's signature covers which files are missing: checked here against beta's key
+    const bits = new Uint8Array(1)
+    bits[0] = (1 << 1) | (1 << 3) // entries: a-big.bin, z-edited.txt, z-kept.txt, z-removed.txt, then live/ (a folder after what it holds)
+    const key = peerIdFromString(b.peerId).publicKey!
+    expect(await key.verify(receiptPayload(active.id, Buffer.from(res.root, 'hex'), bits), Buffer.from(res.receipt.signature, 'base64'))).toBe(true)
+    expect(await key.verify(receiptPayload(active.id, Buffer.from(res.root, 'hex')), Buffer.from(res.receipt.signature, 'base64'))).toBe(false)
+
+    const got = join(b.receiveDir, 'live')
+    expect((await readdir(got)).sort()).toEqual(['a-big.bin', 'z-kept.txt'])
+    expect(await sameBytes(join(got, 'a-big.bin'), join(dir, 'a-big.bin')), 'arrived as sent, byte for byte').toBe(true)
+    expect(await readFile(join(got, 'z-kept.txt'), 'utf8')).toBe('z-kept.txt\n'.repeat(1000))
+    expect(await readdir(b.receiveDir)).not.toContain('.ferry-part')
+    const onB = (await transfersOf(b)).find((t) => t.id === active.id)
+    expect(onB).toMatchObject({ state: 'done', receipt: { notReceived: 2 } })
+    const listed = await b.cli(['transfers'])
+    expect(listed.stdout).toMatch(/signed, 2 not received/)
+
+    // sent again: what arrived is found in place, the edited file moves
+    const again = await send([dir])
+    expect(again).toMatchObject({ state: 'done', files: 3, receipt: { verified: true } })
+    expect(again.wireBytes).toBe((await stat(join(dir, 'z-edited.txt'))).size)
+    expect(await readFile(join(got, 'z-edited.txt'), 'utf8')).toBe(await readFile(join(dir, 'z-edited.txt'), 'utf8'))
+    await rm(got, { recursive: true })
+  })
+
+  it('a big file edited on the sender half way through its send: sent again, what the receiver verified of it before is copied, not fetched again (user-test finding: all of it crossed the wire again)', async () => {
+    const dir = join(await tempDir('ferry-src-'), 'growing')
+    await mkdir(dir)
+    const video = join(dir, 'video.bin')
+    await writeRandomFile(video, EDIT_SIZE)
+    await writeFile(join(dir, 'z-note.txt'), 'a note\n')
+    const before = new Set((await transfersOf(a)).map((t) => t.id))
+    const sending = await acceptedByHand((o) => o.names.some((n) => n.startsWith('growing/')), () => spawnCli(['send', 'beta', dir, '--json', '--home', a.home], { timeoutMs: 120_000 }))
+    const active = await poll(a, 'alpha to have sent 16 MiB', async (ctl) => (await ctl.call('transfers')).find((t) => !before.has(t.id) && t.doneBytes >= EDIT_SIZE / 4), 60_000, 20)
+    // appended to, as a recording that goes on: the bytes sent so far are still its first bytes; with
+    // beta held meanwhile, so that the rest cannot all be served before the change is seen (review finding)
+    await whileStopped(b, async () => { await writeFile(video, 'and more\n', { flag: 'a' }) })
+    const done = await sending.done
+    expectError(done, 'E_INCOMPLETE')
+    expect(JSON.parse(done.stdout)).toMatchObject({ id: active.id, state: 'done', receipt: { verified: true, notReceived: 1 } })
+    // what beta verified of it is kept for a re-send, and `ferry status` says so
+    const status = JSON.parse((await b.cli(['status', '--json'])).stdout) as { keptParts?: { bytes: number } }
+    expect(status.keptParts?.bytes).toBeGreaterThanOrEqual(active.doneBytes)
+    const again = await send([dir])
+    expect(again).toMatchObject({ state: 'done', files: 2, receipt: { verified: true } })
+    const size = (await stat(video)).size
+    numbers.push(`a ${size}-byte file edited after ${active.doneBytes} bytes had arrived, sent again: ${again.wireBytes} bytes on the wire`)
+    expect(again.wireBytes).toBeLessThanOrEqual(size - active.doneBytes + MiB)
+    expect(await sameBytes(join(b.receiveDir, 'growing', 'video.bin'), video), 'arrived as sent, byte for byte').toBe(true)
+    // what was kept for it went once the re-send that copied it was done (user-test finding: both copies stayed for a day)
+    // (its own part folder: one an earlier test kept may still be there)
+    await waitFor(async () => await stat(join(b.receiveDir, '.ferry-part', active.root)).then(() => undefined, () => true), 'beta to drop the kept part file the re-send copied from', 15_000)
+    await rm(join(b.receiveDir, 'growing'), { recursive: true })
+  })
+
+  it('a send of one file edited half way through fails with E_SOURCE_CHANGED, and both sides show as done what the receiver verified and kept for a re-send (user-test finding: 0 B)', async () => {
+    const dir = await tempDir('ferry-src-')
+    const video = join(dir, 'solo.bin')
+    await writeRandomFile(video, EDIT_SIZE * 3 / 2)
+    const before = new Set((await transfersOf(a)).map((t) => t.id))
+    const sending = await acceptedByHand((o) => o.names.includes('solo.bin'), () => spawnCli(['send', 'beta', video, '--json', '--home', a.home], { timeoutMs: 120_000 }))
+    const active = await poll(a, 'alpha to have sent 32 MiB', async (ctl) => (await ctl.call('transfers')).find((t) => !before.has(t.id) && t.doneBytes >= EDIT_SIZE / 2), 60_000, 20)
+    await whileStopped(b, async () => { await writeFile(video, 'and more\n', { flag: 'a' }) })
+    const done = await sending.done
+    expectError(done, 'E_SOURCE_CHANGED')
+    const sent = JSON.parse(done.stdout) as TransferInfo
+    expect(sent).toMatchObject({ id: active.id, state: 'failed' })
+    const received = (await transfersOf(b)).find((t) => t.id === active.id)
+    expect(received).toMatchObject({ state: 'failed', error: { code: 'E_SOURCE_CHANGED' } })
+    // what beta holds verified: about what had been served (less what was on its way), and the sender says the same
+    expect(received!.doneBytes).toBeGreaterThanOrEqual(active.doneBytes - 16 * MiB)
+    expect(received!.doneBytes).toBeLessThan(received!.totalBytes)
+    expect(sent.doneBytes).toBe(received!.doneBytes)
+    await rm(join(b.receiveDir, '.ferry-part'), { recursive: true, force: true })
+  })
+
+  it('the first of 200 copies of a photo edited on the sender after the offer: the others arrive, fetched once and copied, not each over the wire', async () => {
+    const dir = join(await tempDir('ferry-src-'), 'dupe-edit')
+    await mkdir(join(dir, 'c'), { recursive: true })
+    // fetched in the offer's order (names sorted): the big file first, so the photo's first file is still to come when edited
+    await writeRandomFile(join(dir, 'a-big.bin'), EDIT_SIZE)
+    const photo = randomBytes(100_000)
+    await writeFile(join(dir, 'b-first.jpg'), photo)
+    for (let i = 0; i < 200; i++) await writeFile(join(dir, 'c', `IMG_${i}.jpg`), photo)
+    const before = new Set((await transfersOf(a)).map((t) => t.id))
+    const sending = spawnCli(['send', 'beta', dir, '--json', '--home', a.home], { timeoutMs: 120_000 })
+    await poll(a, 'alpha to be sending', async (ctl) => (await ctl.call('transfers')).find((t) => !before.has(t.id) && t.state === 'fetching' && t.doneBytes > 0), 60_000, 20)
+    await writeFile(join(dir, 'b-first.jpg'), 'saved again by an editor\n', { flag: 'a' })
+    const done = await sending.done
+    expectError(done, 'E_INCOMPLETE')
+    const res = JSON.parse(done.stdout) as SendResult
+    expect(res).toMatchObject({ state: 'done', receipt: { verified: true, notReceived: 1 } })
+    // the big file and the photo once: with each copy fetched for itself, 200 photos (20 MB) would cross
+    expect(res.wireBytes).toBeLessThan(EDIT_SIZE + 10 * photo.length)
+    const got = join(b.receiveDir, 'dupe-edit')
+    expect((await readdir(got)).sort()).toEqual(['a-big.bin', 'c'])
+    const copies = await readdir(join(got, 'c'))
+    expect(copies).toHaveLength(200)
+    for (const name of copies) expect((await readFile(join(got, 'c', name))).equals(photo), name).toBe(true)
+    await rm(got, { recursive: true })
+  })
+
+  it('a file refused by the receive folder after it had come whole (its folder made immutable mid-send): the rest arrives, and `ferry send` puts the extra network bytes down to the refusal, not to an interruption or a change (user-test finding)', async (ctx) => {
+    const dir = join(await tempDir('ferry-src-'), 'pack')
+    await mkdir(join(dir, 'trip'), { recursive: true })
+    await writeRandomFile(join(dir, 'trip', 'big.bin'), EDIT_SIZE)
+    await writeFile(join(dir, 'z-ok.txt'), 'placed\n')
+    // the receiver's own folder where the offer's goes: there and writable when the offer is looked at
+    const locked = join(b.receiveDir, 'pack', 'trip')
+    await mkdir(locked, { recursive: true })
+    if (!chattr('+i', locked) || !chattr('-i', locked)) ctx.skip('chattr +i cannot be set here')
+    const before = new Set((await transfersOf(b)).map((t) => t.id))
+    try {
+      const sending = spawnCli(['send', 'beta', dir, '--home', a.home], { timeoutMs: 120_000 })
+      await poll(b, 'beta to be fetching', async (ctl) => (await ctl.call('transfers')).find((t) => !before.has(t.id) && t.state === 'fetching' && t.doneBytes > 0), 60_000, 10)
+      expect(chattr('+i', locked)).toBe(true)
+      const done = await sending.done
+      expectError(done, 'E_INCOMPLETE')
+      expect(done.stderr).toMatch(/^ferry: warning: .*\/trip\/big\.bin: refused by the receiver: .*EPERM/m)
+      expect(done.stdout).toMatch(/^sent 1 file, .* \([\d.]+ MiB over the network, with what was sent of files the receiver refused\); receipt verified/m)
+    } finally {
+      chattr('-i', locked)
+      await rm(join(b.receiveDir, 'pack'), { recursive: true, force: true })
+      await rm(join(b.receiveDir, '.ferry-part'), { recursive: true, force: true })
+    }
+  })
   it('a send cancelled from another terminal on the sending device (`ferry cancel`) is said so there, and by the receiver as the sender\'s cancel, also when the answer to its next chunk request tells it before the end message (user-test finding: "cancelled by the sender" on the sender; helper finding: "sender: the sender cancelled this transfer" one run in two)', async () => {
     const { sending, active } = await bigSendUnderWay('cancel-me-apart.bin', a, 'send')
     expect((await a.cli(['cancel', active.id.slice(0, 8)])).code).toBe(0)
