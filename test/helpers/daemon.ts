@@ -138,7 +138,8 @@ async function defaultListen (): Promise<string> {
   throw new Error(`no free port in FERRY_TEST_PORTS=${process.env.FERRY_TEST_PORTS ?? ''}`)
 }
 
-export async function startDaemon (opts: DaemonOpts): Promise<TestDaemon> {
+/** `portTries`: how many ports of FERRY_TEST_PORTS it tries (one taken meanwhile by another daemon: the next). */
+export async function startDaemon (opts: DaemonOpts, portTries = 5): Promise<TestDaemon> {
   const home = opts.home ?? await tempDir(`ferry-${opts.name}-`)
   const receiveDir = opts.receiveDir ?? join(home, 'received')
   const args = [opts.main ?? MAIN, 'daemon', '--home', home, '--name', opts.name, '--receive-dir', receiveDir,
@@ -170,7 +171,12 @@ export async function startDaemon (opts: DaemonOpts): Promise<TestDaemon> {
     const r = await cli(['status', '--json'], { timeoutMs: 5000 })
     return r.code === 0 ? JSON.parse(r.stdout) as { peerId: string, listenAddrs: string[] } : undefined
   }, `daemon ${opts.name} to start`, BOOT_TIMEOUT_MS, 50)
-  if ('exited' in status) throw new Error(`daemon ${opts.name} exited ${proc.exitCode ?? proc.signalCode} while starting: ${out}`)
+  if ('exited' in status) {
+    // a port of FERRY_TEST_PORTS found free, then taken by a daemon of another test file (run side by side) before
+    // this one listened on it: another port, as tcp/0 would have given
+    if (opts.listen == null && portTries > 1 && out.includes('the port is in use')) return await startDaemon(opts, portTries - 1)
+    throw new Error(`daemon ${opts.name} exited ${proc.exitCode ?? proc.signalCode} while starting: ${out}`)
+  }
   const d: TestDaemon = {
     name: opts.name,
     home,
