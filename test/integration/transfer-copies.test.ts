@@ -21,6 +21,8 @@ import { KiB, MiB, a, acceptedByHand, b, expectError, poll, send, setMtime, tran
 
 transferDaemons()
 
+const ROLL_FILE_SIZE = 200 * MiB
+
 describe('transfer, copies', () => {
   it('a file over 2 GiB (its size and offsets past 2^31) arrives identical, its mtime in 1970 kept', async () => {
     // sparse: random bytes at the start, across the 2^31 mark and at the end, holes between
@@ -94,13 +96,16 @@ describe('transfer, copies', () => {
     const dir = await tempDir('ferry-src-')
     const roll = join(dir, 'roll')
     await mkdir(roll)
-    for (let i = 0; i < 3; i++) await writeRandomFile(join(roll, `VID_${i}.mp4`), 300 * MiB)
-    expect(await send([roll])).toMatchObject({ state: 'done', wireBytes: 900 * MiB })
+    // enough that the copies below last more than a few of the receiver's progress reports (every 250 ms,
+    // progress-report.ts) on a fast machine, for one to be seen mid-way; 3 x 300 MiB took 17 s in CI, most
+    // of it to write, hash and send them once
+    for (let i = 0; i < 3; i++) await writeRandomFile(join(roll, `VID_${i}.mp4`), ROLL_FILE_SIZE)
+    expect(await send([roll])).toMatchObject({ state: 'done', wireBytes: 3 * ROLL_FILE_SIZE })
     const renamed = join(dir, 'roll-renamed')
     await rename(roll, renamed)
     const before = new Set((await transfersOf(a)).map((t) => t.id))
     const sending = spawnCli(['send', 'beta', renamed, '--json', '--home', a.home], { timeoutMs: 120_000 })
-    // the receiver copies 900 MiB it has under the old name and fetches nothing: the sender, which serves
+    // the receiver copies 600 MiB it has under the old name and fetches nothing: the sender, which serves
     // nothing, shows it going (it stayed at 0 % until the receipt before the receiver told it)
     const midway = await poll(a, 'alpha to show the copies under way', async (ctl) => (await ctl.call('transfers')).find((t) => !before.has(t.id) && t.direction === 'send' && t.state === 'fetching' && t.doneBytes > 0 && t.doneBytes < t.totalBytes), 60_000, 10)
     expect(midway.wireBytes).toBe(0)
@@ -111,7 +116,7 @@ describe('transfer, copies', () => {
     await rm(join(b.receiveDir, 'roll'), { recursive: true })
     await rm(join(b.receiveDir, 'roll-renamed'), { recursive: true })
     await rm(dir, { recursive: true })
-  })
+  }, 120_000) // 600 MiB written, hashed and sent, then hashed and copied: ~45 s on a box loaded 5 times over
 
   it('the same content twice in one send crosses the wire once: a duplicate file, and a file\'s repeated blocks, are copied from what arrived', async () => {
     const dir = join(await tempDir('ferry-src-'), 'dupes')
