@@ -70,7 +70,7 @@ export function expectError (r: CliResult, code: string): void {
   expect(r.stderr).toMatch(new RegExp(`^ferry: ${code}: `, 'm'))
 }
 
-export interface SendResult { id: string, state: string, files: number, totalBytes: number, wireBytes: number, seconds: number, root: string, receipt: { root: string, signature: string, verified: boolean }, renamed?: Array<{ path: string, as: string }>, renamedCount?: number }
+export interface SendResult { id: string, state: string, files: number, totalBytes: number, wireBytes: number, seconds: number, acceptWaitSeconds?: number, root: string, receipt: { root: string, signature: string, verified: boolean }, renamed?: Array<{ path: string, as: string }>, renamedCount?: number }
 
 /** `ferry send beta <paths> --json` from a; must succeed. */
 export async function send (paths: string[], timeoutMs = 60_000): Promise<SendResult> {

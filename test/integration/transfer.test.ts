@@ -12,13 +12,15 @@ import { closeSync, mkdirSync, openSync, truncateSync, writeFileSync } from 'nod
 import { randomBytes } from 'node:crypto'
 import { execFile, execFileSync } from 'node:child_process'
 import { basename, join } from 'node:path'
+import { createServer } from 'node:net'
+import { once } from 'node:events'
 import { connectControl } from '../../src/daemon/control/client.ts'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
 import { MIN_CHUNK_SIZE, chunkSizeFor } from '../../src/transfer/index.ts'
 import { MAX_OFFER_FILES } from '../../src/protocol/constants.ts'
 import { utimesSeconds } from '../../src/transfer/folder/finalize.ts'
 import { receiptPayload } from '../../src/transfer/receive/receiver.ts'
-import { BUILT_MAIN, MAIN, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type CliProcess } from '../helpers/daemon.ts'
+import { BUILT_MAIN, MAIN, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type CliProcess, type CliResult } from '../helpers/daemon.ts'
 import { asObject, digestFile, sameBytes, snapshotTree, writeRandomFile, type TreeEntry } from '../helpers/files.ts'
 import { KiB, MiB, a, acceptedByHand, b, c, expectError, numbers, offersOf, poll, receivedNames, send, setMtime, transferDaemons, transfersOf, withoutSymlinks, writeFileAt, type SendResult } from '../helpers/transfer.ts'
 
@@ -483,6 +485,30 @@ describe('transfer', () => {
     await rm(join(b.receiveDir, 'frames'), { recursive: true })
   })
 
+  it('a send held on the receiver for a person to accept says how long it waited for that apart from its own time, in text and --json (notes\' leftover: 30 s of waiting counted in its time and rate)', async () => {
+    const dir = await tempDir('ferry-src-')
+    await writeRandomFile(join(dir, 'held-text.bin'), 64 * KiB)
+    await writeRandomFile(join(dir, 'held-json.bin'), 64 * KiB)
+    const accept = async (name: string, json: boolean): Promise<CliResult> => await (await acceptedByHand((o) => o.names.includes(name), () => spawnCli(['send', 'beta', join(dir, name), ...(json ? ['--json'] : []), '--home', a.home], { timeoutMs: 60_000 }), async () => { await new Promise((resolve) => setTimeout(resolve, 2000)) })).done
+    const began = Date.now()
+    const text = await accept('held-text.bin', false)
+    const wall = (Date.now() - began) / 1000
+    expect(text.code, text.stderr).toBe(0)
+    const said = /^sent 1 file, 64\.0 KiB to beta in (\d+\.\d) s \(.*\); receipt verified; waited (\d+\.\d) s for beta to accept$/m.exec(text.stdout)
+    expect(said, text.stdout).not.toBeNull()
+    // the wait holds the 2 s a person took, and its own time leaves them out: the two add up to no more than the command took
+    expect(Number(said![2])).toBeGreaterThanOrEqual(1.9)
+    expect(Number(said![1]) + Number(said![2]), text.stdout).toBeLessThanOrEqual(wall + 0.2)
+    const json = await accept('held-json.bin', true)
+    expect(json.code, json.stderr).toBe(0)
+    const r = JSON.parse(json.stdout)
+    // `seconds` as before, the whole of it; the wait beside it
+    expect(r.acceptWaitSeconds).toBeGreaterThanOrEqual(1.9)
+    expect(r.seconds).toBeGreaterThan(r.acceptWaitSeconds)
+    // a send its receiver took by itself waited for no one: no such field
+    expect((await send([join(dir, 'held-text.bin')])).acceptWaitSeconds).toBeUndefined()
+  })
+
   it('a path given that is a symbolic link is followed: a link to a file arrives as that file, under the link\'s name', async () => {
     const dir = await tempDir('ferry-src-')
     await writeFile(join(dir, 'real.txt'), 'the real thing\n')
@@ -899,6 +925,63 @@ describe('transfer', () => {
     expect(done.stderr).not.toMatch(/ELOOP/)
     expect(await readFile(join(b.receiveDir, 'linked-later', 'notes.txt'), 'utf8')).toBe('kept\n')
     await expect(lstat(join(b.receiveDir, 'linked-later', 'photo.jpg'))).rejects.toMatchObject({ code: 'ENOENT' })
+  })
+
+  it('a file of a folder sent that is replaced by a socket after the offer is left out saying it is not a regular file any more, not "cannot be read any more (ENXIO)"; the rest arrives, exit 1 with E_INCOMPLETE', async () => {
+    const dir = join(await tempDir('ferry-src-'), 'socket-later')
+    await mkdir(dir)
+    await writeRandomFile(join(dir, 'photo.jpg'), 300 * KiB)
+    await writeFileAt(join(dir, 'notes.txt'), 'kept\n')
+    const listening = createServer()
+    try {
+      const sending = await acceptedByHand((o) => o.names.some((n) => n.startsWith('socket-later')), () => spawnCli(['send', 'beta', dir, '--json', '--home', a.home], { timeoutMs: 60_000 }), async () => {
+        await rm(join(dir, 'photo.jpg'))
+        // opening a socket answers ENXIO (the chunk server's open, SourceReader.read)
+        listening.listen(join(dir, 'photo.jpg'))
+        await once(listening, 'listening')
+      })
+      const done = await sending.done
+      expectError(done, 'E_INCOMPLETE')
+      expect(done.stderr).toMatch(new RegExp(`^ferry: warning: ${join(dir, 'photo.jpg').replaceAll('.', '\\.')}: replaced by a socket or device since it was offered \\(it is not a regular file any more\\); not received$`, 'm'))
+      expect(done.stderr).not.toMatch(/ENXIO/)
+      expect(await readFile(join(b.receiveDir, 'socket-later', 'notes.txt'), 'utf8')).toBe('kept\n')
+      await expect(lstat(join(b.receiveDir, 'socket-later', 'photo.jpg'))).rejects.toMatchObject({ code: 'ENOENT' })
+    } finally {
+      listening.close()
+    }
+  })
+
+  it('a file named with a / at its end (`ferry send beta note.txt/`) is refused as not a folder, naming it, as `ls` and `cp` refuse it ("Not a directory"), not sent as the file; among several it is left out and the rest go, exit 1 with E_INCOMPLETE; a folder so named is sent as before', async () => {
+    const dir = await tempDir('ferry-slash-')
+    const note = join(dir, 'slash-note.txt')
+    await writeFileAt(note, 'a file, not a folder\n')
+    const alone = await a.cli(['send', 'beta', `${note}/`])
+    expectError(alone, 'E_PATH_NOT_FOUND')
+    expect(alone.stderr).toMatch(new RegExp(`^ferry: E_PATH_NOT_FOUND: ${note.replaceAll('.', '\\.')}/ is not a folder`, 'm'))
+    // relative, as typed in the folder it is in
+    const relative = await new Promise<CliResult>((resolve) => {
+      execFile(process.execPath, [BUILT_MAIN, 'send', 'beta', 'slash-note.txt/', '--home', a.home], { cwd: dir, encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
+        resolve({ code: err == null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr })
+      })
+    })
+    expectError(relative, 'E_PATH_NOT_FOUND')
+    expect(relative.stderr).toMatch(new RegExp(`^ferry: E_PATH_NOT_FOUND: ${note.replaceAll('.', '\\.')}/ is not a folder`, 'm'))
+    await expect(lstat(join(b.receiveDir, 'slash-note.txt'))).rejects.toMatchObject({ code: 'ENOENT' })
+    const present = join(dir, 'slash-present.txt')
+    await writeFileAt(present, 'sent beside it\n')
+    const some = await a.cli(['send', 'beta', present, `${note}/`, '~/no-such-ferry-folder/', '--json'])
+    expectError(some, 'E_INCOMPLETE')
+    expect(JSON.parse(some.stdout)).toMatchObject({ state: 'done', files: 1, skippedCount: 2, skipped: [{ path: `${note}/`, failed: true }, { path: join(process.cwd(), '~', 'no-such-ferry-folder'), failed: true }] })
+    expect(some.stderr).toMatch(new RegExp(`^ferry: warning: ${note.replaceAll('.', '\\.')}/: not a folder`, 'm'))
+    // a ~ left as typed is said once, with its hint, / or not (01743a3)
+    expect(some.stderr.split('\n').filter((l) => l.includes('no-such-ferry-folder'))).toHaveLength(1)
+    expect(await readFile(join(b.receiveDir, 'slash-present.txt'), 'utf8')).toBe('sent beside it\n')
+    await expect(lstat(join(b.receiveDir, 'slash-note.txt'))).rejects.toMatchObject({ code: 'ENOENT' })
+    const folder = join(dir, 'slash-folder')
+    await mkdir(folder)
+    await writeFileAt(join(folder, 'in.txt'), 'inside\n')
+    expect((await send([`${folder}/`])).files).toBe(1)
+    expect(await readFile(join(b.receiveDir, 'slash-folder', 'in.txt'), 'utf8')).toBe('inside\n')
   })
 
   it('a path of `ferry send`\'s own process is the file it stands for there, not in the daemon: `/dev/stdin` with a file redirected in sends that file; a pipe (`cmd |`, `<(…)`) is refused with what to do (user-test finding: the daemon opened its own stdin, /dev/null: "nothing to send")', async () => {
