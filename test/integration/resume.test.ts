@@ -110,10 +110,19 @@ async function sendUntilHalf (src: Source): Promise<{ sending: ReturnType<typeof
   return { sending, half }
 }
 
-/** Run `body` with beta holding alpha's offers for a decision; auto-accept is back on after it. */
+/**
+ * Run `body` with beta holding alpha's offers for a decision; auto-accept is back on after it. Switched through the
+ * control socket, as `ferry auto-accept` does (that command is tested in pairing.test.ts): two CLI processes per
+ * test were ~1-3 s of Node start-ups on a busy box, in five tests.
+ */
 async function holdingOffers (body: () => Promise<void>): Promise<void> {
-  expect((await b.cli(['auto-accept', 'alpha', 'off'])).code).toBe(0)
-  try { await body() } finally { await b.cli(['auto-accept', 'alpha', 'on']) }
+  expect(await control(b, 'peer.autoAccept', { peer: 'alpha', autoAccept: false })).toMatchObject({ autoAccept: false })
+  try { await body() } finally { await control(b, 'peer.autoAccept', { peer: 'alpha', autoAccept: true }) }
+}
+
+/** beta accepts offer `id` through its control socket, as `ferry accept` does (tested in transfer.test.ts): no Node start-up */
+async function acceptOnBeta (id: string): Promise<void> {
+  expect(await control(b, 'accept', { id })).toMatchObject({ id })
 }
 
 /** The offer waiting on beta for a decision that `pick` finds (polled through the control socket: a CLI process per try is a Node start-up; `ferry offers --json` is tested in transfer.test.ts). */
@@ -291,7 +300,7 @@ describe('resume after kill -9', () => {
       const offer = await offerOnBeta((o) => o.names.includes(mid.name))
       b = await b.restart({ receiveDir: other })
       const pending = await offerOnBeta((o) => o.id === offer.id)
-      expect((await b.cli(['accept', pending.id])).code).toBe(0)
+      await acceptOnBeta(pending.id)
       await watch(b, 'beta to have half of it', (t) => t.id === offer.id && t.doneBytes >= MID_SIZE / 2, 120_000)
       b = await b.restart() // the same --receive-dir as now
       const done = await sending.done
@@ -399,7 +408,7 @@ describe('resume after kill -9', () => {
       const offer = await offerOnBeta((o) => o.names.some((n) => n.startsWith('given-up/')))
       id = offer.id
       await writeFile(join(dir, 'a-draft.txt'), 'second draft, saved after the offer\n')
-      expect((await b.cli(['accept', id])).code).toBe(0)
+      await acceptOnBeta(id)
     })
     const part = await watch(b, 'beta to have copied a fifth of the duplicates', (t) => t.id === id && t.doneBytes >= 200 * photo.length, 60_000)
     expect(part.doneBytes, 'killed too late: the receipt may have reached alpha').toBeLessThan(900 * photo.length)
@@ -590,8 +599,7 @@ describe('resume after kill -9', () => {
       a = await a.restart()
       await waitFor(async () => b.output().includes('"msg":"an offer known already, answered as it stands"'), 'alpha to offer again', 30_000, 100)
       expect((await transfersOf(a)).find((t) => t.id === pending.id)?.state, 'the sender keeps waiting for the decision').toBe('offered')
-      const accepted = await b.cli(['accept', pending.id])
-      expect(accepted.code, accepted.stderr).toBe(0)
+      await acceptOnBeta(pending.id)
       const onB = await watch(b, 'beta to receive it', (t) => t.id === pending.id && ['done', 'failed', 'cancelled'].includes(t.state), 120_000)
       expect(onB.state).toBe('done')
       await expectReceivedIdentical(mid)
