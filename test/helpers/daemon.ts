@@ -120,20 +120,33 @@ async function portFree (port: number): Promise<boolean> {
   })
 }
 
+/** the test files vitest runs at once (vitest.config.ts maxWorkers): each worker takes its own share of FERRY_TEST_PORTS */
+const PORT_SHARES = 3
+/** where this worker's next search for a free port in FERRY_TEST_PORTS begins */
+let nextPort: number | undefined
+
 /**
  * Where a daemon given no --listen listens: any free port, or with
  * FERRY_TEST_PORTS=LO-HI a free one in that range (a box shared by several
- * test runs, each given its own ports).
+ * test runs, each given its own ports). A daemon that restarts takes its port
+ * again (restart()), so a port free now may be one a stopped daemon comes
+ * back to: each vitest worker (VITEST_POOL_ID) looks in its own share of the
+ * range, and goes on from the port it gave last rather than from a random one
+ * (seen: pairing-trust.test.ts's daemon down between a stop and its restart
+ * found its port taken by a daemon of pairing.test.ts, run beside it).
  */
 async function defaultListen (): Promise<string> {
   const range = /^(\d+)-(\d+)$/.exec(process.env.FERRY_TEST_PORTS ?? '')
   if (range == null) return '/ip4/127.0.0.1/tcp/0'
-  const lo = Number(range[1])
-  const size = Number(range[2]) - lo + 1
-  const start = Math.floor(Math.random() * size)
+  const [lo, hi] = [Number(range[1]), Number(range[2])]
+  // shares of a range too small to split are the whole range, as before
+  const share = Math.floor((hi - lo + 1) / PORT_SHARES)
+  const worker = (Number(process.env.VITEST_POOL_ID ?? 1) - 1) % PORT_SHARES
+  const [from, size] = share >= 20 ? [lo + worker * share, share] : [lo, hi - lo + 1]
+  nextPort ??= Math.floor(Math.random() * size)
   for (let i = 0; i < Math.min(size, 200); i++) {
-    const port = lo + (start + i) % size
-    if (await portFree(port)) return `/ip4/127.0.0.1/tcp/${port}`
+    const port = from + (nextPort + i) % size
+    if (await portFree(port)) { nextPort = (nextPort + i + 1) % size; return `/ip4/127.0.0.1/tcp/${port}` }
   }
   throw new Error(`no free port in FERRY_TEST_PORTS=${process.env.FERRY_TEST_PORTS ?? ''}`)
 }
