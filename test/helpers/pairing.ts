@@ -1,13 +1,14 @@
 // Test helper for pairing through the real CLI: show a code with
 // `ferry pair --json` and keep the command running, make a wrong code for the
-// same nameplate, and check that a code never reached a log.
+// same nameplate, and check that a code never reached a log; and what both
+// pairing test files (pairing.test.ts, pairing-trust.test.ts) start from.
 
 import { expect } from 'vitest'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { fingerprint, parseCode } from '../../src/pairing/code.ts'
 import { WORDLIST } from '../../src/pairing/wordlist.ts'
 import type { PeerInfo } from '../../src/daemon/control/types.ts'
-import { control, jsonValues, spawnCli, waitFor, type CliProcess, type TestDaemon } from './daemon.ts'
+import { control, jsonValues, spawnCli, startDaemon, waitFor, waitListed, type CliProcess, type TestDaemon } from './daemon.ts'
 
 export interface ShownCode {
   code: string
@@ -63,4 +64,22 @@ export function expectNoCodeIn (text: string, code: string, what: string): void 
 /** The peer list straight from the daemon's control socket (see control()). */
 export async function peersNow (d: TestDaemon): Promise<PeerInfo[]> {
   return await control(d, 'peers')
+}
+
+/** Two daemons, b dialling a with --peer; resolves once b lists a online. */
+export async function linkedPair (names: [string, string], extraArgs: string[] = [], env?: Record<string, string>): Promise<[TestDaemon, TestDaemon]> {
+  const a = await startDaemon({ name: names[0], extraArgs, env })
+  const b = await startDaemon({ name: names[1], peers: [a.addr], extraArgs, env })
+  await waitListed(b, a, {}, 10_000)
+  return [a, b]
+}
+
+export async function pairedWith (d: TestDaemon, other: TestDaemon): Promise<boolean | undefined> {
+  return (await peersNow(d)).find((p) => p.peerId === other.peerId)?.paired
+}
+
+export function expectError (r: { code: number, stderr: string }, code: string): void {
+  expect(r.code, r.stderr).toBe(1)
+  // `ferry pair CODE` prints "pairing…" on stderr before the outcome: the error is a line of its own
+  expect(r.stderr).toMatch(new RegExp(`^ferry: ${code}: `, 'm'))
 }

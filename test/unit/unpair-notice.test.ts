@@ -1,7 +1,7 @@
 // What `ferry unpair` says of the other device when it was not told: one
 // that could not be reached, and one that was reached but whose answer could
 // not be read (review finding: both were "could not be reached"). Either way
-// it is told again later. The daemons' side is in test/integration/pairing.test.ts.
+// it is told again later. The daemons' side is in test/integration/pairing-trust.test.ts.
 import { describe, expect, it } from 'vitest'
 import { streamPair } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
