@@ -721,7 +721,7 @@ describe('transfer', () => {
   })
 
   it('a receive folder that holds the daemon\'s own state folder (`--receive-dir ~` with the state in ~/.local/state/ferry): it says so at start, and an offer of a file that would land in it is refused with E_PATH_UNSAFE, nothing written there', async () => {
-    // the home itself as the receive folder is refused at start (test/integration/daemon.test.ts); here it is a folder inside
+    // the home itself as the receive folder is refused at start (test/integration/cli.test.ts); here it is a folder inside
     const above = await tempDir('ferry-holds-state-')
     const k = await startDaemon({ name: 'kappa', home: join(above, 'state'), receiveDir: above, peers: [a.addr] })
     try {
