@@ -242,6 +242,13 @@ describe('the ferry command: usage, help, errors said before a daemon is asked, 
     const json = await runCli(['--json', '--home', home, 'status'])
     expect(json.code).toBe(1)
     expect(JSON.parse(json.stdout).error.code).toBe('E_DAEMON_NOT_RUNNING')
+    // --json and no command: a usage error as JSON, as a misspelt command is (notes' leftover: the usage text on stdout)
+    for (const args of [['--json'], ['--home', home, '--json']]) {
+      const r = await runCli(args)
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(JSON.parse(r.stdout), args.join(' ')).toEqual({ error: { code: 'E_USAGE', message: 'no command given: ferry [--home DIR] [--json] <command> [options]; run `ferry --help` for the commands' } })
+      expect(r.stderr, args.join(' ')).toBe('ferry: E_USAGE: no command given: ferry [--home DIR] [--json] <command> [options]; run `ferry --help` for the commands\n')
+    }
     // given before and after the command, the later one counts, as when both are after it
     const twice = await runCli(['--home', '/nonexistent/first', 'status', '--home', home])
     expect(twice.stderr).toContain(`no daemon is running on ${home}; `)

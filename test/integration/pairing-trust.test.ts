@@ -20,7 +20,7 @@ import { pairedEvilPeer } from '../helpers/evil-peer.ts'
 import { Refusal } from '../../src/protocol/pb/common.js'
 import { Unpair, UnpairAck } from '../../src/protocol/pb/trust.js'
 import { Hello } from '../../src/protocol/pb/hello.js'
-import { cleanupAll, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type TestDaemon } from '../helpers/daemon.ts'
+import { cleanupAll, jsonValues, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type TestDaemon } from '../helpers/daemon.ts'
 import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { expectError, fingerprintOf, linkedPair, pairedWith, showCode } from '../helpers/pairing.ts'
@@ -229,22 +229,20 @@ describe('pairing: trust kept, told and taken away', { timeout: 120_000 }, () =>
     await Promise.all([a.stop(), c2.stop()])
   })
 
-  it('pairing a second device named as a paired one (two devices both "beta", both there) says so on the device that paired both, and how to tell them apart, which a send then does (user-test finding: nothing said at pairing; the next `ferry send beta` was E_PEER_AMBIGUOUS)', async () => {
+  it('pairing a second device named as a paired one (two devices both "beta", both there) says so on the device that paired both, and how to tell them apart, which a send then does (user-test finding: nothing said at pairing; the next `ferry send beta` was E_PEER_AMBIGUOUS); under --json as sameName, showing or entering the code (notes\' leftover: no field for it)', async () => {
     const a = await startDaemon({ name: 'alpha' })
     const b1 = await startDaemon({ name: 'beta', peers: [a.addr] })
     const b2 = await startDaemon({ name: 'beta', peers: [a.addr] })
     await pairDaemons(a, b1)
-    // shown as a person reads it, not --json
-    const shown = spawnCli(['pair', '--home', a.home], { env: { FERRY_CODE: '' } })
-    const code = await waitFor(() => /ferry pair (\S+)/.exec(shown.stdout())?.[1], `${a.name} to show a code`, 15_000)
-    const entered = await b2.cli(['pair', code, '--peer', a.addr])
+    // the side showing the code, under --json: the other paired "beta" in its outcome; beta's own side has no other "alpha": no field
+    const shown = await showCode(a)
+    const entered = await b2.cli(['pair', shown.code, '--peer', a.addr, '--json'])
     expect(entered.code, entered.stderr).toBe(0)
-    const done = await shown.done
+    const done = await shown.cli.done
     expect(done.code, done.stderr).toBe(0)
-    const [one, two] = [b1.peerId.slice(-8), b2.peerId.slice(-8)]
-    expect(done.stdout).toContain(`\nanother paired device is also named beta (…${one}, online); a send to that name will ask which: name each by the end of its peer ID (…${two} is the one just paired), or give one another name (\`ferry daemon --name\` there); if …${one} is beta before it was set up anew, \`ferry unpair …${one}\` forgets it\n`)
-    // beta's own side has no other "alpha": nothing of the kind
-    expect(entered.stdout).not.toContain('another paired device')
+    expect(jsonValues(done.stdout)[1]).toEqual({ paired: true, peer: expect.objectContaining({ peerId: b2.peerId, name: 'beta' }), sameName: [{ peerId: b1.peerId, name: 'beta', online: true }] })
+    expect(JSON.parse(entered.stdout)).toEqual({ paired: true, peer: expect.objectContaining({ peerId: a.peerId, name: 'alpha' }) })
+    const two = b2.peerId.slice(-8)
     const file = join(await tempDir(), 'note.txt')
     await writeFile(file, 'hello')
     expectError(await a.cli(['send', 'beta', file]), 'E_PEER_AMBIGUOUS')
@@ -253,6 +251,14 @@ describe('pairing: trust kept, told and taken away', { timeout: 120_000 }, () =>
     const sent = await a.cli(['send', `…${two}`, file, '--json'])
     expect(sent.code, sent.stderr).toBe(0)
     expect(JSON.parse(sent.stdout)).toMatchObject({ peerId: b2.peerId, state: 'done' })
+    // unpaired, and paired again the other way round: the side entering the code says it too (as a person reads it: the set-up-anew test)
+    expect((await a.cli(['unpair', `…${two}`])).code).toBe(0)
+    await waitFor(async () => await pairedWith(b2, a) === false ? true : undefined, 'the second beta to hear of the unpairing', 10_000)
+    const again = await showCode(b2)
+    const json = await a.cli(['pair', again.code, '--peer', b2.addr, '--json'])
+    expect(json.code, json.stderr).toBe(0)
+    expect(JSON.parse(json.stdout)).toEqual({ paired: true, peer: expect.objectContaining({ peerId: b2.peerId, name: 'beta' }), sameName: [{ peerId: b1.peerId, name: 'beta', online: true }] })
+    expect(jsonValues((await again.cli.done).stdout)[1]).toEqual({ paired: true, peer: expect.objectContaining({ peerId: a.peerId }) })
     await Promise.all([a.stop(), b1.stop(), b2.stop()])
   })
 
@@ -274,7 +280,7 @@ describe('pairing: trust kept, told and taken away', { timeout: 120_000 }, () =>
     await Promise.all([a.stop(), c2.stop()])
   })
 
-  it('a code entered with a mark (pair.enter\'s tag, as the TUI gives each code it sends) has it on every state of its pairing, its events and its answer; `ferry pair CODE`\'s, given none, have none; a mark that is no short string is refused (notes\' leftover: the TUI took another client\'s pairing for its own)', async () => {
+  it('a code entered with a mark (pair.enter\'s tag, as the TUI gives each code it sends) has it on every state of its pairing, its events and its answer; `ferry pair CODE`\'s, given none, have none; a mark that is no short string is refused (notes\' leftover: the TUI took another client\'s pairing for its own); so for a code shown (pair.show\'s tag), whose end by a newer code names that code (replacedBy)', async () => {
     const [a, b] = await linkedPair(['zeta', 'eta'])
     const ctl = await connectControl(b.home)
     const events: PairingState[] = []
@@ -282,7 +288,17 @@ describe('pairing: trust kept, told and taken away', { timeout: 120_000 }, () =>
       await ctl.subscribe((name, data) => { if (name === 'pairing') events.push(data as PairingState) })
       for (const tag of ['x'.repeat(129), '', 7]) {
         await expect(ctl.call('pair.enter', { code: '1-abc', tag: tag as string })).rejects.toMatchObject({ code: 'E_BAD_REQUEST' })
+        await expect(ctl.call('pair.show', { tag: tag as string })).rejects.toMatchObject({ code: 'E_BAD_REQUEST' })
       }
+      // a code shown with a mark (pair.show's tag) has it on its states; the one replacing it says which it is (replacedBy)
+      const mine = await ctl.call('pair.show', { tag: 'tui-show-1' })
+      expect(mine).toMatchObject({ role: 'show', phase: 'waiting', tag: 'tui-show-1' })
+      const newer = await ctl.call('pair.show', {})
+      expect(newer.tag).toBeUndefined()
+      expect((await ctl.call('pair.cancel', { id: newer.id })).cancelled).toBe(true)
+      await waitFor(() => events.some((e) => e.id === newer.id && e.phase === 'cancelled') ? true : undefined, 'the newer code\'s end', 5000)
+      expect(events.filter((e) => e.id === mine.id).map((e) => [e.phase, e.tag, e.replacedBy])).toEqual([['waiting', 'tui-show-1', undefined], ['cancelled', 'tui-show-1', newer.id]])
+      expect(events.filter((e) => e.id === newer.id).map((e) => [e.phase, e.tag, e.replacedBy])).toEqual([['waiting', undefined, undefined], ['cancelled', undefined, undefined]])
       const shown = await showCode(a)
       const st = await ctl.call('pair.enter', { code: shown.code, peer: a.addr, tag: 'tui-entry-1' })
       expect(st).toMatchObject({ role: 'enter', phase: 'paired', tag: 'tui-entry-1' })
@@ -294,7 +310,7 @@ describe('pairing: trust kept, told and taken away', { timeout: 120_000 }, () =>
       await waitFor(async () => await pairedWith(a, b) === false ? true : undefined, 'zeta to hear of the unpairing', 10_000)
       await pairDaemons(a, b)
       await waitFor(() => events.some((e) => e.id !== st.id && e.role === 'enter' && e.phase === 'paired') ? true : undefined, 'the CLI\'s paired event', 5000)
-      const cli = events.filter((e) => e.id !== st.id)
+      const cli = events.filter((e) => e.id !== st.id && e.role === 'enter')
       expect(cli.map((e) => e.phase)).toEqual(['exchanging', 'paired'])
       expect(cli.every((e) => !('tag' in e))).toBe(true)
     } finally {
