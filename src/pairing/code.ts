@@ -93,6 +93,9 @@ export function parseCode (input: string): ParsedCode {
   const tokens = text.split(SEPARATORS).filter(t => t !== '')
   if (tokens.length === 0) bad('empty')
   const first = tokens.shift()!
+  // the number run into the first word ("412violin-zebra") does start with a number: say what is missing
+  // (user-test finding: it was told "it must start with a number from 1 to 999")
+  if (/^[0-9]{1,3}\p{L}/u.test(first)) bad('a dash or space must come between the number and the first word')
   if (!/^[0-9]{1,3}$/.test(first)) bad('it must start with a number from 1 to 999')
   const nameplate = Number(first)
   if (nameplate < NAMEPLATE_MIN || nameplate > NAMEPLATE_MAX) bad('the number must be from 1 to 999')

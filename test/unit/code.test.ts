@@ -117,6 +117,15 @@ describe('generateCode / parseCode', () => {
     ]) expectBadCode(input)
   })
 
+  it('says a number run into the first word lacks its dash, not that it does not start with a number (user-test finding)', () => {
+    for (const input of ['412violin-zebra', '412violin zebra', '7Violin-zebra']) {
+      expect(() => parseCode(input)).toThrow(/a dash or space must come between the number and the first word/)
+    }
+    // no number at all, or a number out of range, is still said as such
+    expect(() => parseCode('violin-zebra-7')).toThrow(/it must start with a number from 1 to 999/)
+    expect(() => parseCode('1000violin-zebra')).toThrow(/it must start with a number from 1 to 999/)
+  })
+
   it('does not echo the secret in the error message', () => {
     try {
       parseCode('7-bamboo-notaword')
