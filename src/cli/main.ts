@@ -9,6 +9,7 @@ import { resolveHome } from '../daemon/config.ts'
 import { markStarting, notStarting } from '../daemon/starting-mark.ts'
 import { resolve } from 'node:path'
 import { quoteForDisplay, sanitizeForDisplay, toFerryError } from '../errors.ts'
+import { isNear } from '../edit-distance.ts'
 
 type Run = (argv: string[]) => Promise<number>
 
@@ -124,21 +125,8 @@ function leadingOptions (argv: string[]): { leading: string[], rest: string[] } 
 function unknownCommandHint (cmd: string): string {
   // as `wormhole receive` and `croc` have it: here the daemon receives by itself
   if (['receive', 'recv', 'get'].includes(cmd.toLowerCase())) return ' (the daemon receives what paired devices send by itself; `ferry offers` lists what waits for you, `ferry transfers` what came)'
-  const near = COMMANDS.map(([name]) => name).find((name) => editDistance(cmd.toLowerCase(), name) <= Math.min(2, name.length - 2))
+  const near = COMMANDS.map(([name]) => name).find((name) => isNear(cmd.toLowerCase(), name))
   return near != null ? ` (did you mean \`ferry ${near}\`?)` : ''
-}
-
-/** Levenshtein distance (insertions, deletions, substitutions), a swap of two neighbours counted as one. */
-function editDistance (a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)])
-  for (let j = 1; j <= b.length; j++) d[0][j] = j
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1)
-    }
-  }
-  return d[a.length][b.length]
 }
 
 /** The value of --home in a command's arguments (`--home D` or `--home=D`, before a `--`), if given. */

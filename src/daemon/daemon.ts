@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { isNear } from '../edit-distance.ts'
 import { FerryError, quoteForDisplay } from '../errors.ts'
 import { HashCacheStore, openDb, peekMeta, PeerStore, receiveMountKey, TransferStore, TrustStore, type Db } from '../store/index.ts'
 import { TransferService } from '../transfer/service.ts'
@@ -343,10 +344,13 @@ function notFoundMessage (query: string, peers: PeerInfo[], self: { name?: strin
   // a name as typed in another case or Unicode form is offered, not taken: files must not go to a device not named
   const alike = peers.filter((p) => foldedName(p.name) === foldedName(query)).map((p) => quoteForDisplay(p.name))
   if (alike.length > 0) return `no peer named ${quoted} (did you mean ${alike.join(' or ')}? names are matched as written); see \`ferry peers\``
-  if (!PEER_ID_CHARS.test(query)) return `no peer named ${quoted}; see \`ferry peers\``
+  // a name a typo or two away is offered too, as an unknown command is (user-test finding: `ferry send alpah` was only "no peer named")
+  const near = [...new Set(peers.filter((p) => p.name !== '' && isNear(foldedName(query), foldedName(p.name))).map((p) => quoteForDisplay(p.name)))]
+  const named = near.length > 0 ? `${quoted} (did you mean ${near.join(' or ')}?)` : quoted
+  if (!PEER_ID_CHARS.test(query)) return `no peer named ${named}; see \`ferry peers\``
   // the end of an ID shorter than matchPeers takes bare is said, not only its rule (user-test finding: "cy31A", the end of one, was "not found" with "ends so")
   const shortTail = query.length < TAIL_BARE_CHARS && tail === query && peers.some((p) => p.peerId.endsWith(query))
-  return `no peer named ${quoted} or with a peer ID that starts so${shortTail ? `; a peer ID ends so: give its end as \`ferry peers\` shows it, "…${query}", or ${TAIL_BARE_CHARS} characters of it or more` : ', or ends so'}; see \`ferry peers\``
+  return `no peer named ${named} or with a peer ID that starts so${shortTail ? `; a peer ID ends so: give its end as \`ferry peers\` shows it, "…${query}", or ${TAIL_BARE_CHARS} characters of it or more` : ', or ends so'}; see \`ferry peers\``
 }
 
 /** Two names that are one text, whatever their Unicode form ("café" composed or not); case still counts. */

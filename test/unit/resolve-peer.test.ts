@@ -69,4 +69,14 @@ describe('resolvePeer', () => {
     expect(() => resolve([BOBBY, CAFE], 'bobby')).toThrow(/^no peer named "bobby" \(did you mean "Bobby"\? names are matched as written\); see `ferry peers`$/)
     expect(() => resolve([BOBBY, CAFE], 'cafe\u0301')).toThrow('(did you mean "Caf\u00e9"?')
   })
+
+  it('a name a typo or two away is offered, not taken, as an unknown command is (user-test finding: `ferry send alpah` was only "no peer named")', () => {
+    const ALPHA = peer('12D3KooWAlphaAlphaAlphaAlphaAlpha8888888', 'alpha', true)
+    expect(() => resolve([ALPHA, BOB], 'alpah', { paired: true })).toThrow(/^no peer named "alpah" \(did you mean "alpha"\?\); see `ferry peers`$/)
+    // one that could be the start or end of a peer ID keeps those forms
+    expect(() => resolve([ALPHA, BOB], 'apha')).toThrow(/^no peer named "apha" \(did you mean "alpha"\?\) or with a peer ID that starts so, or ends so; see `ferry peers`$/)
+    // a short name is not offered for any short query, nor a far one
+    expect(() => resolve([ALPHA, BOB], 'Bx')).toThrow(/^no peer named "Bx" or with/)
+    expect(() => resolve([ALPHA, BOB], 'gamma')).toThrow(/^no peer named "gamma" or with/)
+  })
 })
