@@ -6,6 +6,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { resolveHome } from '../daemon/config.ts'
 import { UsageError } from './output.ts'
 import { sanitizeForDisplay } from '../errors.ts'
+import { isNear } from '../edit-distance.ts'
 
 export type Options = NonNullable<ParseArgsConfig['options']>
 
@@ -28,7 +29,7 @@ export function parse (argv: string[], options: Options): { values: Record<strin
     if (err instanceof UsageError) throw err
     // Node's own text goes on about positionals after '--' and leaves a quote open (review finding): the option is what matters
     const unknown = /^Unknown option '([^']*)'/.exec((err as Error).message)
-    throw new UsageError(`${unknown != null ? `unknown option ${unknown[1]}${dashFileHint(argv)}` : valueProblem(err as Error, argv) ?? (err as Error).message}; see --help`)
+    throw new UsageError(`${unknown != null ? `unknown option ${unknown[1]}${nearOption(unknown[1], options)}${dashFileHint(argv)}` : valueProblem(err as Error, argv) ?? (err as Error).message}; see --help`)
   }
 }
 
@@ -56,6 +57,18 @@ function valueProblem (err: Error, argv: string[]): string | undefined {
     return `${option} takes no value${given !== undefined ? ` (given ${sanitizeForDisplay(given)})` : ''}`
   }
   return undefined
+}
+
+/**
+ * The command's option a typo or two away from an unknown long one, as an
+ * unknown command is offered the command meant (user-test finding: `--jsn`
+ * was only sent to --help).
+ */
+function nearOption (given: string, options: Options): string {
+  if (!given.startsWith('--')) return ''
+  const typed = given.slice(2).split('=')[0].toLowerCase()
+  const near = Object.keys({ ...COMMON, ...options }).find((name) => isNear(typed, name))
+  return near != null ? ` (did you mean --${near}?)` : ''
 }
 
 /**
