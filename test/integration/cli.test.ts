@@ -355,6 +355,16 @@ describe('the ferry command: usage, help, errors said before a daemon is asked, 
     expect((await runCli(['send', 'beta', join(dir, 'IMG_1.JPG'), '--home', dir])).stderr).toBe(`ferry: E_PATH_NOT_FOUND: ${dir}/IMG_1.JPG does not exist\n`)
   })
 
+  it('ferry send with the path before the peer (`ferry send photos beta`) says the peer comes first, where no path is there and what was taken for the peer is a file or folder here (user-test finding: only "…/beta does not exist")', async () => {
+    const dir = await tempDir()
+    await mkdir(join(dir, 'photos'))
+    const r = await runCli(['send', 'photos', 'beta', '--home', dir], { cwd: dir })
+    expect(r.code, r.stderr).toBe(1)
+    expect(r.stderr).toBe(`ferry: E_PATH_NOT_FOUND: ${dir}/beta does not exist (if "photos", a file or folder here, is what to send: the peer comes first, \`ferry send <peer> <path>…\`)\n`)
+    // a peer that is no file here: said as before
+    expect((await runCli(['send', 'beta', 'photo', '--home', dir], { cwd: dir })).stderr).toBe(`ferry: E_PATH_NOT_FOUND: ${dir}/photo does not exist\n`)
+  })
+
   it('a --receive-dir that is the home folder itself is refused at start, E_USAGE, exit 2: every offer would be refused (user-test finding: the daemon started with a warning, and each send failed with E_PATH_UNSAFE)', async () => {
     const dir = await tempDir()
     const home = join(dir, 'ferry')

@@ -173,6 +173,16 @@ async function checkPathsGiven (paths: string[], given: string[]): Promise<Set<s
 }
 
 
+/**
+ * No path named is there, and what was taken for the peer is a file or
+ * folder here: the path was probably typed first (`ferry send photos nas`),
+ * which is said, as an if: a peer may share its name with a folder here (user-test finding: only "…/nas does not exist").
+ */
+function peerFirst (err: unknown, peer: string): unknown {
+  if (!(err instanceof FerryError) || err.code !== 'E_PATH_NOT_FOUND' || !existsSync(peer)) return err
+  return new FerryError(err.code, `${err.message} (if "${escapeForDisplay(peer)}", a file or folder here, is what to send: the peer comes first, \`ferry send <peer> <path>…\`)`, { cause: err })
+}
+
 export async function send (argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {})
   if (values.help === true) { process.stdout.write(sendHelp); return 0 }
@@ -182,7 +192,7 @@ export async function send (argv: string[]): Promise<number> {
   // resolved, "" is the working folder: an unset variable (`ferry send nas "$PHOTOS"`) sent all of it (user-test finding)
   if (rawPaths.includes('')) throw new UsageError('ferry send was given an empty path (an unset variable?); name the files and folders to send')
   const paths = rawPaths.map((p) => namedAsFolder(p, ownProcessPathResolved(resolve(p))))
-  const saidAtOnce = await checkPathsGiven(paths, rawPaths)
+  const saidAtOnce = await checkPathsGiven(paths, rawPaths).catch((err: unknown) => { throw peerFirst(err, peer) })
   const json = values.json === true
   const client = await connectControl(homeOf(values))
   // on a terminal: a live Ink view on stdout; otherwise the one-line progress on a TTY stderr
