@@ -567,7 +567,7 @@ describe('transfer', () => {
         const listed = (await b.cli(['offers'])).stdout
         expect(listed).toContain(`${offer.id.slice(0, 8)}: 32 files and 1 empty folder cannot be received here and would be left out: "trip/album" is a symbolic link in the receive folder\n`)
         // with when it came (user-test finding: only the TUI said)
-        expect(listed).toMatch(new RegExp(`^ID +FROM +FILES +SIZE +CAME +NAMES\n${offer.id.slice(0, 8)} +alpha +\\d+ +\\S+ \\S+ +(just now|\\d+s ago) +trip/`, 'm'))
+        expect(listed).toMatch(new RegExp(`^ID +FROM +FILES +SIZE +WHEN +NAMES\n${offer.id.slice(0, 8)} +alpha +\\d+ +\\S+ \\S+ +(just now|\\d+s ago) +trip/`, 'm'))
         // looked at again at each listing: the link away, no warning; back, warned again (review finding: said as when the offer came)
         // (at most once a second: a look at large offers takes a while)
         await rename(join(b.receiveDir, 'trip', 'album'), join(b.receiveDir, 'album-link'))

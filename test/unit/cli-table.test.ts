@@ -158,7 +158,7 @@ describe('offersText', () => {
       { ...offer, id: '33'.repeat(16), peerName: 'A', peerId: '12D3KooWGAJ5sXAtHuE2h8pvGGsoJuurJxANfpzgztiu69Sf2q6H' }
     ] as unknown as OfferInfo[]
     const text = offersText(list, now)
-    expect(text).toMatch(/^ID +FROM +FILES +SIZE +CAME +NAMES$/m)
+    expect(text).toMatch(/^ID +FROM +FILES +SIZE +WHEN +NAMES$/m) // WHEN, as `ferry transfers` heads the same column (user-test finding: CAME here)
     expect(text).toMatch(/^11111111 +B …wxZALahe +1 +3 B +1m ago +o1\.txt$/m)
     expect(text).toMatch(/^22222222 +B …V4RKuhHx +1 /m)
     expect(text).toMatch(/^33333333 +A +1 /m)

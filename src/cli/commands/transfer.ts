@@ -495,8 +495,9 @@ export async function offers (argv: string[]): Promise<number> {
 
 /** `ferry offers`'s table and the lines under it. */
 export function offersText (list: OfferInfo[], now: number): string {
-  // when each came, as the TUI's Offers screen shows it (user-test finding: not here)
-  const rows = [['ID', 'FROM', 'FILES', 'SIZE', 'CAME', 'NAMES']]
+  // when each came, as the TUI's Offers screen shows it (user-test finding: not here); headed WHEN, as `ferry
+  // transfers` heads its column of the same kind (user-test finding: CAME here, WHEN there, for one thing)
+  const rows = [['ID', 'FROM', 'FILES', 'SIZE', 'WHEN', 'NAMES']]
   // two devices of one name offering at once are told apart: accepting one is trusting its files (user-test finding)
   const peerCell = peerCells(list)
   for (const o of list) rows.push([o.id.slice(0, 8), peerCell(o), String(o.files), formatBytes(o.totalBytes), formatAgo(o.receivedAt, now), truncate(o.names.map((n) => escapeForDisplay(n)).join(', '), 60)])
