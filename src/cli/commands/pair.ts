@@ -278,7 +278,9 @@ default after pairing) or wait in \`ferry offers\` for accept/decline (off).
 export async function autoAccept (argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {})
   if (values.help === true) { process.stdout.write(autoAcceptHelp); return 0 }
-  if (positionals.length !== 2 || positionals[0].trim() === '' || !['on', 'off'].includes(positionals[1])) throw new UsageError('ferry auto-accept takes a peer and on or off')
+  // a second word that is neither is named (user-test finding: `ferry auto-accept alpha maybe` did not say "maybe" was wrong)
+  if (positionals.length === 2 && positionals[0].trim() !== '' && !['on', 'off'].includes(positionals[1])) throw new UsageError(`"${sanitizeForDisplay(positionals[1])}" is not on or off: ferry auto-accept takes a peer and on or off`)
+  if (positionals.length !== 2 || positionals[0].trim() === '') throw new UsageError('ferry auto-accept takes a peer and on or off')
   const client = await connectControl(homeOf(values))
   try {
     const r = await client.call('peer.autoAccept', { peer: positionals[0], autoAccept: positionals[1] === 'on' })
