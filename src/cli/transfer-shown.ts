@@ -33,10 +33,10 @@ export class TransferShown {
     else if (!this.json && drawsOn(process.stderr)) { this.line.done(); process.stderr.write('ferry: cancelling… (a Ctrl-C 2 s or more from now stops waiting for the daemon)\n') }
   }
 
-  /** The transfer is done: its summary as the live view's last frame, else a line on stdout. */
-  async summary (t: TransferInfo, text: string): Promise<void> {
+  /** The transfer is done: its summary as the live view's last frame, else a line on stdout; `partial`: the command exits 1 after it (E_INCOMPLETE). */
+  async summary (t: TransferInfo, text: string, partial = false): Promise<void> {
     this.line.done()
-    if (this.live != null) await this.live.done(t, text)
+    if (this.live != null) await this.live.done(t, text, partial)
     else process.stdout.write(text + '\n')
   }
 

@@ -8,7 +8,7 @@
 
 /** The TUI's own glyphs and their ASCII stand-ins (ui.ts g). */
 export const GLYPHS: Readonly<Record<string, string>> = {
-  '›': '>', '●': '*', '○': 'o', '✓': '+', '✗': 'x', '↑': '^', '↓': 'v', '·': '|', '—': '-', '…': '...', '─': '-'
+  '›': '>', '●': '*', '○': 'o', '✓': '+', '✗': 'x', '⚠': '!', '↑': '^', '↓': 'v', '·': '|', '—': '-', '…': '...', '─': '-'
 }
 
 /** Letters and signs that no accent removal makes ASCII, as they are usually written without them. */

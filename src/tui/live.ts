@@ -78,8 +78,8 @@ export function mountLive<P extends object> (component: FunctionComponent<P>, pr
 /** `ferry send` or `ferry wait` on a terminal. */
 export interface SendView {
   update: (t: TransferInfo) => void
-  /** the transfer is done: last frame with the summary line */
-  done: (t: TransferInfo, summary: string) => Promise<void>
+  /** the transfer is done: last frame with the summary line; `partial`: the command exits 1 for what was left out */
+  done: (t: TransferInfo, summary: string, partial?: boolean) => Promise<void>
   /** it failed, was cancelled, or never started: last frame with the error code, under the transfer as last seen */
   fail: (err: unknown) => Promise<void>
   /** a cancel was asked for: said until the transfer ends */
@@ -103,7 +103,7 @@ function openTransferView (base: SendProgressProps, streams?: LiveStreams): Send
   return {
     update (t) { last = t; view.update({ ...base, transfer: t }) },
     cancelling () { base.cancelling = true; view.update({ ...base, transfer: last }) },
-    done: async (t, summary) => { await view.close({ ...base, transfer: t, summary }) },
+    done: async (t, summary, partial) => { await view.close({ ...base, transfer: t, summary, partial }) },
     waitEnded: async () => { await view.close({ ...base, transfer: last, waitEnded: true }) },
     fail: async (err) => {
       const fe = toFerryError(err)

@@ -178,6 +178,18 @@ describe('SendProgress (ferry send on a terminal)', () => {
     const never = await renderAt(h(SendProgress, { peer: 'bob', paths: 1, error: { code: 'E_NOT_PAIRED', message: 'no' } }))
     expect(never.lastFrame()).toContain('✗ not sent: E_NOT_PAIRED')
   })
+
+  it('a summary of a send or wait that exits 1 (E_INCOMPLETE: paths skipped or refused) is marked as a warning, in yellow (⚠), not with the green ✓ of a success; ASCII has its own mark (user-test finding: "✓ … 1 skipped (below)")', async () => {
+    const done = sending({ state: 'done', doneBytes: 200 * MiB, rate: 0, etaSeconds: null, finishedAt: NOW })
+    const summary = 'sent 1 file, 200.0 MiB to alice in 9.5 s (200.0 MiB of it over the network); receipt verified; 1 skipped (below)'
+    const partial = expectFits((await renderAt(h(SendProgress, { peer: 'alice', paths: 2, transfer: done, summary, partial: true, ui: { ...defaultUi, now: NOW } }))).lastFrame())
+    expect(partial).toContain('⚠ sent 1 file')
+    expect(partial).not.toContain('✓')
+    const ascii = expectFits((await renderAt(h(SendProgress, { peer: 'alice', paths: 2, transfer: done, summary, partial: true, ui: { ...defaultUi, unicode: false, now: NOW } }))).lastFrame())
+    expect(ascii).toContain('! sent 1 file')
+    // a whole success keeps its ✓ (the colour, yellow or green, goes with the mark: Ink draws none in tests)
+    expect((await renderAt(h(SendProgress, { peer: 'alice', paths: 2, transfer: done, summary: 'sent 2 files', ui: { ...defaultUi, now: NOW } }))).lastFrame()).toContain('✓ sent 2 files')
+  })
 })
 
 describe('PairPrompt (ferry pair on a terminal)', () => {

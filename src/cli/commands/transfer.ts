@@ -301,7 +301,7 @@ export async function send (argv: string[]): Promise<number> {
         `${overTheNetwork(t)}; receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}` +
         (waited !== undefined ? `; waited ${formatTook(waited * 1000)} for ${sanitizeForDisplay(t.peerName)} to accept` : '') +
         leftOut.summaryNote()
-      await shown.summary(t, summary)
+      await shown.summary(t, summary, incomplete != null)
       process.stdout.write(renamedText(t))
     }
     if (incomplete != null) throw incomplete
@@ -610,7 +610,7 @@ export async function wait (argv: string[]): Promise<number> {
       // how long, as `ferry send` says it (user-test finding: left out here); interruptions included
       const took = ((t.finishedAt ?? Date.now()) - t.createdAt) / 1000
       await shown.summary(t, `${t.direction === 'send' ? 'sent' : 'received'} ${arrivedWords(t, t.files - notReceived)}, ${formatBytes(t.doneBytes)} ${t.direction === 'send' ? 'to' : 'from'} ${sanitizeForDisplay(t.peerName)} ` +
-        `in ${formatTook(took * 1000)} ${overTheNetwork(t)}; receipt ${receiptCell(t) || 'missing'}${leftOut.summaryNote()}`)
+        `in ${formatTook(took * 1000)} ${overTheNetwork(t)}; receipt ${receiptCell(t) || 'missing'}${leftOut.summaryNote()}`, failure != null)
       process.stdout.write(renamedText(t))
     }
     if (failure != null) throw failure

@@ -22,6 +22,8 @@ export interface SendProgressProps {
   transfer?: TransferInfo
   /** the summary line, once the transfer is done */
   summary?: string
+  /** the command exits 1 after the summary (E_INCOMPLETE: paths skipped or refused): marked as a warning, not a success */
+  partial?: boolean
   error?: { code: string, message: string }
   /** Ctrl-C (or a signal) asked the daemon to cancel: said at once, as its answer may take a while */
   cancelling?: boolean
@@ -46,8 +48,11 @@ export function SendProgress (props: SendProgressProps) {
   }
   if (summary != null) {
     // the one line worth keeping: wrapped, not cut
+    // a send that exits 1 is no success: yellow, as the views colour a partial outcome, and ⚠, not ✓ (user-test
+    // finding: "✓ … receipt verified; 1 skipped (below)" in green, its E_INCOMPLETE after it)
+    const partial = props.partial === true
     rows.push(h(Box, { key: 'outcome', paddingLeft: 2 },
-      para('summary', { color: tint(ui, 'green') }, `${g(ui, '✓')} ${asciiize(ui, sanitizeForDisplay(summary))}`)))
+      para('summary', { color: tint(ui, partial ? 'yellow' : 'green') }, `${g(ui, partial ? '⚠' : '✓')} ${asciiize(ui, sanitizeForDisplay(summary))}`)))
   } else if (error != null) {
     // a transfer that has not ended (its daemon stopped, or did not answer a cancel) may go on: not "failed" (review finding)
     const how = t == null ? 'not sent' : t.state === 'cancelled' ? 'cancelled' : isFinalState(t.state) ? 'failed' : 'interrupted'
