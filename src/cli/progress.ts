@@ -22,6 +22,15 @@ export function drawsOn (stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = p
   return stream.isTTY === true && env.TERM !== 'dumb'
 }
 
+/**
+ * Whether a keyboard hint ("Ctrl-C cancels") is for someone: stdin and stderr
+ * a terminal, a person there who can press the key and reads it. Not under
+ * cron or a script's `timeout`, where it landed in cron mail (user-test finding).
+ */
+export function keysReach (stdin: { isTTY?: boolean } = process.stdin, stderr: { isTTY?: boolean } = process.stderr): boolean {
+  return stdin.isTTY === true && stderr.isTTY === true
+}
+
 /** Whether to draw a live Ink view: stdout is a terminal that takes drawing and the output is not --json. */
 export function wantsLive (json: boolean, stdout: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
   return !json && drawsOn(stdout, env)
@@ -73,27 +82,30 @@ export class WaitNotes {
   private shown?: string
   private readonly write: (line: string) => void
   private readonly waitOnly: boolean
-  constructor (write: (line: string) => void, opts: { waitOnly?: boolean } = {}) {
+  private readonly keys: boolean
+  /** `keys`: say which key stops the command (keysReach: only where someone can press it) */
+  constructor (write: (line: string) => void, opts: { waitOnly?: boolean, keys?: boolean } = {}) {
     this.write = write
     this.waitOnly = opts.waitOnly === true
+    this.keys = opts.keys !== false
   }
 
   update (t: TransferInfo): void {
     const peer = sanitizeForDisplay(t.peerName)
     const what = t.direction === 'receive' ? 'receive' : 'send'
-    const stop = this.waitOnly ? `Ctrl-C ends this wait, not the ${what}` : 'Ctrl-C cancels'
+    const stop = !this.keys ? '' : ` (${this.waitOnly ? `Ctrl-C ends this wait, not the ${what}` : 'Ctrl-C cancels'})`
     if (t.state === 'waiting') {
       const why = t.error != null ? `${t.error.code}: ${sanitizeForDisplay(t.error.message)}` : 'not connected'
       // a full disk is waited for on the receiving side, not the peer: "waiting for beta" read as if it were away
       const whom = t.error?.code !== 'E_NO_SPACE' ? peer : t.direction === 'receive' ? 'room in the receive folder' : `room on ${peer}`
-      this.note(`waiting for ${whom} (${why}); the ${what} goes on by itself when it can (${stop})`)
+      this.note(`waiting for ${whom} (${why}); the ${what} goes on by itself when it can${stop}`)
     } else if (t.state === 'offered' && t.awaitingDecision === true) {
-      this.note(`offered to ${peer}; waiting for it to be accepted there (${stop})`)
+      this.note(`offered to ${peer}; waiting for it to be accepted there${stop}`)
     } else if (isMovingState(t.state) && t.stalledSeconds !== undefined) {
       // nothing moved for 10 s or more: said once, with the seconds it had then (the daemon counts them up each
       // second), and its end as the end of a wait (notes' leftover: on a pipe a stall read as a send going on)
       const nothing = t.state === 'hashing' ? 'hashing has read nothing' : t.direction === 'receive' ? `nothing has come from ${peer}` : `nothing has gone to ${peer}`
-      this.note(`stalled: ${nothing} for ${t.stalledSeconds} s; the ${what} goes on by itself when it can (${stop})`, `stalled ${t.state}`)
+      this.note(`stalled: ${nothing} for ${t.stalledSeconds} s; the ${what} goes on by itself when it can${stop}`, `stalled ${t.state}`)
     } else if (t.state !== 'offered') {
       // an offer on its way (`offered`) is no news, nor what it goes on to
       if (this.shown !== undefined && !isFinalState(t.state)) this.write(`ferry: ${t.state === 'hashing' ? 'hashing again' : t.direction === 'receive' ? `receiving from ${peer}` : `sending to ${peer}`}`)

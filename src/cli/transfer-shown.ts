@@ -7,7 +7,7 @@
 
 import type { TransferInfo } from '../daemon/control/types.ts'
 import type { SendView } from '../tui/live.ts'
-import { drawsOn, LineProgress, progressLine, WaitNotes } from './progress.ts'
+import { drawsOn, keysReach, LineProgress, progressLine, WaitNotes } from './progress.ts'
 
 export class TransferShown {
   private readonly line = new LineProgress()
@@ -18,7 +18,7 @@ export class TransferShown {
   constructor (json: boolean, live?: SendView, opts: { waitOnly?: boolean } = {}) {
     this.json = json
     this.live = live
-    if (live == null && (json || !drawsOn(process.stderr))) this.notes = new WaitNotes((line) => { process.stderr.write(line + '\n') }, opts)
+    if (live == null && (json || !drawsOn(process.stderr))) this.notes = new WaitNotes((line) => { process.stderr.write(line + '\n') }, { ...opts, keys: keysReach() })
   }
 
   update (t: TransferInfo): void {

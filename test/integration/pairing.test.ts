@@ -400,6 +400,16 @@ describe('pairing', { timeout: 120_000 }, () => {
     })
   })
 
+  it('the `ferry pair` that shows a code with no terminal (cron, `timeout` in a script) says no Ctrl-C, which no one there can press (user-test finding: "(Ctrl-C to cancel)" in cron mail)', async () => {
+    const d = await startDaemon({ name: 'upsilon' })
+    const cli = spawnCli(['pair', '--home', d.home], { env: { FERRY_CODE: '' } })
+    await waitFor(() => cli.proc.exitCode != null ? Promise.reject(new Error(`ferry pair exited: ${cli.stderr()}`)) : /Waiting…/.test(cli.stdout()), 'the code shown', 15_000)
+    cli.proc.kill('SIGTERM')
+    const done = await cli.done
+    expect(done.stdout).toMatch(/^It works once and expires at .+\. Waiting…$/m)
+    expect(done.stdout + done.stderr).not.toContain('Ctrl-C')
+  })
+
   it('a stop signal that comes twice at once (bin/ferry.js under an older Node passes on what its process group got too; `timeout` signals the group) ends the `ferry pair` that shows a code as one: exit 1, E_CANCELLED, its last JSON line (helper finding: the second killed it, exit 130, the outcome never printed)', async () => {
     const d = await startDaemon({ name: 'tau' })
     const shown = await showCode(d)

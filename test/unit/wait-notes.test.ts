@@ -3,9 +3,10 @@
 // reason changes, one when it goes on, and an offer its receiver holds for a
 // person there (every send is `offered` for a moment: that is no news).
 
-import { beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { drawsOn, progressLine, WaitNotes, wantsLive } from '../../src/cli/progress.ts'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
+import { TransferShown } from '../../src/cli/transfer-shown.ts'
 
 const info = (state: TransferInfo['state'], error?: TransferInfo['error'], awaitingDecision?: boolean): TransferInfo => ({
   id: 'ab', direction: 'send', peerId: 'p', peerName: 'nas\x1b[2J', state, files: 1, totalBytes: 10, doneBytes: 0, wireBytes: 0,
@@ -96,6 +97,31 @@ describe('WaitNotes', () => {
       'ferry: waiting for nas[2J (not connected); the receive goes on by itself when it can (Ctrl-C ends this wait, not the receive)',
       'ferry: receiving from nas[2J'
     ])
+  })
+
+  it('with no terminal (cron, `timeout` in a script) the notes `ferry send` and `ferry wait` write say no Ctrl-C, which no one there can press; with --json at a terminal they still do (user-test finding: "(Ctrl-C cancels)" in cron mail)', () => {
+    const tty = { stdin: process.stdin.isTTY, stderr: process.stderr.isTTY }
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+    const shownLines = (): string[] => write.mock.calls.map((c) => String(c[0]))
+    try {
+      for (const waitOnly of [false, true]) {
+        process.stdin.isTTY = false as true
+        process.stderr.isTTY = false as true
+        write.mockClear()
+        new TransferShown(false, undefined, { waitOnly }).update(info('waiting'))
+        expect(shownLines()).toEqual(['ferry: waiting for nas[2J (not connected); the send goes on by itself when it can\n'])
+        // a terminal, its output --json: no drawing, the notes, and the key to press
+        process.stdin.isTTY = true
+        process.stderr.isTTY = true
+        write.mockClear()
+        new TransferShown(true, undefined, { waitOnly }).update(info('waiting'))
+        expect(shownLines()).toEqual([`ferry: waiting for nas[2J (not connected); the send goes on by itself when it can (${waitOnly ? 'Ctrl-C ends this wait, not the send' : 'Ctrl-C cancels'})\n`])
+      }
+    } finally {
+      write.mockRestore()
+      process.stdin.isTTY = tty.stdin as true
+      process.stderr.isTTY = tty.stderr as true
+    }
   })
 })
 

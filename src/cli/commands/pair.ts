@@ -12,7 +12,7 @@ import { MAX_CODE_TTL_SEC, MIN_CODE_TTL_SEC, fingerprint, parseCode } from '../.
 import { homeOf, parse } from '../args.ts'
 import { checkPeerAddress } from '../addresses.ts'
 import { onStopSignal, printJson, printJsonLine, UsageError } from '../output.ts'
-import { wantsLive } from '../progress.ts'
+import { keysReach, wantsLive } from '../progress.ts'
 
 export const pairHelp = `Usage: ferry pair [--expires 5m] [--json]          show a code and wait for the other device
        ferry pair <code> [--peer MULTIADDR] [--json] enter the code shown on the other device
@@ -158,8 +158,9 @@ async function show (client: ControlClient, expiresSec: number | undefined, json
   if (json) {
     printJsonLine({ code: st.code, expiresAt: st.expiresAt })
   } else if (live == null) {
+    // the key to press only where someone can press it (user-test finding: "(Ctrl-C to cancel)" in cron mail)
     process.stdout.write(`\n    ${st.code}\n\nType this code on the other device:  ferry pair ${st.code}\n` +
-      `It works once and expires at ${expires.toLocaleTimeString()}. Waiting… (Ctrl-C to cancel)\n`)
+      `It works once and expires at ${expires.toLocaleTimeString()}. Waiting…${keysReach() ? ' (Ctrl-C to cancel)' : ''}\n`)
   }
   // Ctrl-C, `kill`, `timeout` or a closed terminal: the code goes with the command (user-test finding: it kept working after SIGTERM)
   // (the same one passed on again by the bin/ferry.js wrapper taken as one: helper finding, exit 130 and no outcome)
