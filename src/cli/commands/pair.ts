@@ -152,6 +152,11 @@ async function show (client: ControlClient, expiresSec: number | undefined, json
   } catch (err) { await live?.fail(err); throw err }
   id = st.id
   const done = new Promise<PairingState>((resolve) => { settle = resolve })
+  // Ctrl-C, `kill`, `timeout` or a closed terminal: the code goes with the command (user-test finding: it kept working after SIGTERM)
+  // (the same one passed on again by the bin/ferry.js wrapper taken as one: helper finding, exit 130 and no outcome).
+  // Listened for before the code is shown: a signal as soon as it shows, taken between the print and these listeners,
+  // killed the command (exit 130, no outcome; seen in CI on a loaded box, pairing.test.ts's double-signal test)
+  const removeStop = onStopSignal(() => { void client.call('pair.cancel', { id }).catch(() => {}) })
   live?.update(st)
   for (const s of early) seen(s)
   const expires = new Date(st.expiresAt ?? 0)
@@ -162,9 +167,6 @@ async function show (client: ControlClient, expiresSec: number | undefined, json
     process.stdout.write(`\n    ${st.code}\n\nType this code on the other device:  ferry pair ${st.code}\n` +
       `It works once and expires at ${expires.toLocaleTimeString()}. Waiting…${keysReach() ? ' (Ctrl-C to cancel)' : ''}\n`)
   }
-  // Ctrl-C, `kill`, `timeout` or a closed terminal: the code goes with the command (user-test finding: it kept working after SIGTERM)
-  // (the same one passed on again by the bin/ferry.js wrapper taken as one: helper finding, exit 130 and no outcome)
-  const removeStop = onStopSignal(() => { void client.call('pair.cancel', { id }).catch(() => {}) })
   client.onClose(() => settle?.({ id, role: 'show', phase: 'failed', error: { code: 'E_DAEMON_NOT_RUNNING', message: 'the daemon stopped' } }))
   const final = await done
   removeStop()
