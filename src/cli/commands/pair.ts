@@ -100,12 +100,13 @@ function saidFromEnv (err: unknown): FerryError {
 async function enter (client: ControlClient, code: string, peer: string | undefined, json: boolean, fromEnv: boolean): Promise<number> {
   // on a terminal: a live Ink view (src/tui/components/PairPrompt.ts); else plain lines
   const live = wantsLive(json) ? (await import('../../tui/live.ts')).openPairView('enter') : undefined
-  if (!json && live == null) process.stderr.write('pairing…\n')
   // Ctrl-C, `kill`, `timeout` or a closed terminal: the connection goes, and with it the daemon gives the pairing
   // up where it still can (handlers.ts whileAsked); said as such, also to a script on stdout (helper finding: killed
   // outright, exit 130, no outcome under --json). Whether it had already paired, only the peers list can tell.
+  // Listened for before anything is printed, as by the side showing the code (show, below)
   let stoppedBy: NodeJS.Signals | undefined
   const removeStop = onStopSignal((sig) => { stoppedBy = sig; client.close() })
+  if (!json && live == null) process.stderr.write('pairing…\n')
   let st: PairingState
   try {
     st = await client.call('pair.enter', { code, peer })
