@@ -6,7 +6,7 @@
 
 import type { SkippedPath, TransferInfo } from '../daemon/control/types.ts'
 import { FerryError, escapeForDisplay, sanitizeForDisplay } from '../errors.ts'
-import { counted } from '../tui/format.ts'
+import { counted, failedPaths } from '../tui/format.ts'
 
 export class LeftOut {
   /**
@@ -34,7 +34,7 @@ export class LeftOut {
     if (count < this.count) return
     this.paths = t.skipped ?? []
     this.count = count
-    this.failed = t.skippedFailed ?? this.paths.filter((s) => s.failed === true).length
+    this.failed = failedPaths(t)
   }
 
   /** Said at the end of the summary, before the warnings come: "; 2 skipped (below)", or "". */

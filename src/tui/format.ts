@@ -3,7 +3,7 @@
 // callers pass `now` so every function is deterministic and testable.
 
 import stringWidth from 'string-width'
-import type { EndedBy, OfferInfo } from '../daemon/control/types.ts'
+import type { EndedBy, OfferInfo, TransferInfo } from '../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../errors.ts'
 import { asciiText } from './ascii-text.ts'
 
@@ -252,6 +252,25 @@ export function peerLabelWidth (peer: { peerId: string, name: string }, shared: 
 }
 
 /** `1 file`, `2 files`: a count with its noun (regular plurals only). */
+/** Paths of a send left out for a problem (not the links and special files it leaves out by design): its count, else those of the paths listed. */
+export function failedPaths (t: Pick<TransferInfo, 'skipped' | 'skippedFailed'>): number {
+  return t.skippedFailed ?? (t.skipped ?? []).filter((s) => s.failed === true).length
+}
+
+/**
+ * What a done transfer went without, in paths, that makes `ferry send` and
+ * `ferry wait` exit 1 with E_INCOMPLETE (LeftOut.incomplete, waitFailure): a
+ * send's paths left out for a problem (the receiver's refusals among them),
+ * else the files its receipt says were not received. 0: a whole success, or
+ * not done. One decision for the CLI and the TUI, which shows such a one as
+ * partial (user-test finding: a green "✓ done" in its history).
+ */
+export function partialCount (t: TransferInfo): number {
+  if (t.state !== 'done') return 0
+  const failed = failedPaths(t)
+  return failed > 0 ? failed : t.receipt?.notReceived ?? 0
+}
+
 export function counted (n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`
 }

@@ -25,7 +25,7 @@ import { TransferDetails } from '../../src/tui/components/TransferDetails.ts'
 import { defaultUi, para } from '../../src/tui/components/ui.ts'
 import { StatusBar } from '../../src/tui/components/StatusBar.ts'
 import type { Ui } from '../../src/tui/components/ui.ts'
-import { displayWidth } from '../../src/tui/format.ts'
+import { displayWidth, partialCount } from '../../src/tui/format.ts'
 import { openPairView, openSendView, openWaitView } from '../../src/tui/live.ts'
 import { initialState, reduce } from '../../src/tui/state.ts'
 import { wantsLive } from '../../src/cli/progress.ts'
@@ -462,6 +462,13 @@ describe('Transfers history', () => {
     const partly = sending({ id: 'p', state: 'done', doneBytes: 200 * MiB, finishedAt: NOW - 1000, receipt: { root: 'ab', signature: 's', verified: true }, skippedCount: 6, skippedFailed: 4 })
     const text = expectFits((await renderAt(h(TransfersScreen, { active: [], history: [partly], selected: 0, ui: { ...defaultUi, color: false, now: NOW } }))).lastFrame())
     expect(text).toMatch(/done\s+4 not sent\s+↑ to alice  2 files, 200\.0 MiB  just now/)
+    // partial, as `ferry send`'s summary is (user-test finding: a green "✓ done"); a receive without files, too
+    expect(text).toMatch(/⚠ done\s+4 not sent/)
+    expect(text).not.toContain('✓')
+    const without = sending({ id: 'q', direction: 'receive', state: 'done', doneBytes: 100 * MiB, finishedAt: NOW - 1000, receipt: { root: 'ab', signature: 's', verified: true, notReceived: 1 } })
+    const ascii = expectFits((await renderAt(h(TransfersScreen, { active: [], history: [without], selected: 0, ui: { ...defaultUi, color: false, unicode: false, now: NOW } }))).lastFrame())
+    expect(ascii).toMatch(/! done\s+1 not received\s+v from alice  1 of 2 files/)
+    expect([partly, without, sending({ state: 'done', skippedCount: 3, skippedFailed: 0 })].map(partialCount)).toEqual([4, 1, 0])
   })
 
   it('a receive whose files arrived under another name (theirs was taken here) says how many (review finding: nowhere)', async () => {

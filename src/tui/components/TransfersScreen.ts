@@ -8,7 +8,7 @@ import type { ReactNode } from 'react'
 import { Box, Text } from 'ink'
 import type { TransferInfo } from '../../daemon/control/types.ts'
 import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
-import { counted, displayWidth, endedByWords, fit, formatAgo, formatBytes, formatDone, formatRateEta, PEER_NAME_CELLS, peerLabel, peerLabelWidth, percent, progressBar, sharedNames, truncate } from '../format.ts'
+import { counted, displayWidth, failedPaths, partialCount, endedByWords, fit, formatAgo, formatBytes, formatDone, formatRateEta, PEER_NAME_CELLS, peerLabel, peerLabelWidth, percent, progressBar, sharedNames, truncate } from '../format.ts'
 import { isMovingState, waitingWords } from '../../daemon/control/types.ts'
 import { isFinished } from '../state.ts'
 import { asciiize, g, isNarrow, line, para, textRows, tint, wrapInRows } from './ui.ts'
@@ -127,7 +127,7 @@ export function stateLabel (t: TransferInfo): string {
 function stateColor (t: TransferInfo): 'yellow' | 'cyan' | 'green' | 'red' | 'gray' {
   switch (t.state) {
     case 'waiting': return 'yellow'
-    case 'done': return 'green'
+    case 'done': return partialCount(t) > 0 ? 'yellow' : 'green'
     case 'failed': case 'declined': return 'red'
     case 'cancelled': return 'gray'
     default: return 'cyan'
@@ -341,7 +341,10 @@ function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWidth([t],
   // the receiver refuses): `ferry send` exited 1 for it, so it is no clean
   // success here either, and says so where the receipt would (review
   // finding: shown all green)
-  const notSent = t.skippedFailed ?? 0
+  // partialCount: what makes `ferry send` and `ferry wait` exit 1 with E_INCOMPLETE, drawn as partial (a
+  // yellow ⚠ done), as their live summary is (user-test finding: a green "✓ done")
+  const partial = partialCount(t)
+  const notSent = failedPaths(t)
   // files or folders whose name was taken on the receiving side arrived as "name (1)": said on both sides (a send's receipt says so), as they are not where the sender named them; a folder is one rename, whatever it holds
   const renamed = t.renamedCount ?? 0
   const pad = (text: string, width: number): string => statusW === 0 ? text : fit(text, width)
@@ -351,11 +354,12 @@ function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWidth([t],
   if (t.state === 'done') {
     const receipt = receiptLabel(t)
     // a missing receipt says more than a rename (review finding: "renamed" hid "unverified")
-    const label = notSent > 0 ? `${notSent} not sent` : renamed > 0 && receipt !== 'unverified' ? `${renamed} renamed` : receipt
-    const state = statusW === 0 ? `${g(ui, '✓')} done ` : fit(`${g(ui, '✓')} done`, stateW)
+    const label = notSent > 0 ? `${notSent} not sent` : notReceived > 0 ? `${notReceived} not received` : renamed > 0 && receipt !== 'unverified' ? `${renamed} renamed` : receipt
+    const mark = g(ui, partial > 0 ? '⚠' : '✓')
+    const state = statusW === 0 ? `${mark} done ` : fit(`${mark} done`, stateW)
     statusText = state + pad(label, statusW - stateW)
     status = h(Text, {},
-      h(Text, { color: tint(ui, 'green') }, state),
+      h(Text, { color: tint(ui, partial > 0 ? 'yellow' : 'green') }, state),
       h(Text, { color: tint(ui, receipt === 'unverified' || notReceived > 0 || notSent > 0 || renamed > 0 ? 'yellow' : 'green') }, pad(label, statusW - stateW)))
   } else if (t.state === 'failed') {
     statusText = pad(statusW === 0 ? `${g(ui, '✗')} failed ${t.error?.code ?? 'E_INTERNAL'}` : `${fit(`${g(ui, '✗')} failed`, stateW)}${t.error?.code ?? 'E_INTERNAL'}`, statusW)
