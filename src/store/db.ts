@@ -161,7 +161,11 @@ const MIGRATIONS: string[] = [
   'ALTER TABLE transfers ADD COLUMN folder_count INTEGER',
   // cancelled or declined: which side ended it, 'here' or 'peer'
   // (TransferInfo.endedBy). NULL in rows from before, and for other states
-  'ALTER TABLE transfers ADD COLUMN ended_by TEXT'
+  'ALTER TABLE transfers ADD COLUMN ended_by TEXT',
+  // receive only, ended cancelled or failed: how many of its files were
+  // verified and placed in the receive folder, which keep them (TransferInfo.keptFiles);
+  // nothing said so (user-test finding). NULL in rows from before and for other ends
+  'ALTER TABLE transfers ADD COLUMN kept_files INTEGER'
 ]
 
 export type Db = DatabaseSync

@@ -294,6 +294,19 @@ export function formatTook (ms: number): string {
  * record from before (user-test finding: "cancelled E_CANCELLED" said the state twice, and never who). `ferry
  * transfers`' STATE column and the TUI's history both say it so.
  */
+/**
+ * A receive cancelled or failed with files placed: "54 of 303 files had arrived and are kept in ~/Downloads/ferry",
+ * said by `ferry cancel` and `ferry transfers` (user-test finding: the files kept, by design, complete, were said
+ * nowhere); '' when none were (TransferInfo.keptFiles). `home`: shown as ~.
+ */
+export function keptWords (t: Pick<TransferInfo, 'keptFiles' | 'files' | 'receiveDir'>, home?: string): string {
+  const kept = t.keptFiles ?? 0
+  if (kept === 0) return ''
+  const dir = t.receiveDir ?? ''
+  const shown = home !== undefined && home !== '' && home !== '/' && (dir === home || dir.startsWith(`${home}/`)) ? `~${dir.slice(home.length)}` : dir
+  return `${kept} of ${counted(t.files, 'file')} had arrived and ${kept === 1 ? 'is' : 'are'} kept${shown !== '' ? ` in ${sanitizeForDisplay(shown)}` : ' in the receive folder'}`
+}
+
 export function endedByWords (t: { endedBy?: EndedBy, peerName: string, peerId: string }): string {
   if (t.endedBy === 'here') return ' here'
   if (t.endedBy !== 'peer') return ''

@@ -8,7 +8,7 @@
 // this module started (and restarted: restartBeta) once its beforeAll ran.
 
 import { afterAll, beforeAll, expect } from 'vitest'
-import { readdir, utimes, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { connectControl, type ControlClient } from '../../src/daemon/control/client.ts'
 import type { OfferInfo, TransferInfo } from '../../src/daemon/control/types.ts'
@@ -91,11 +91,16 @@ export async function transfersOf (d: TestDaemon): Promise<TransferInfo[]> {
  * done. Watched through the control socket: a CLI process per poll would be
  * too slow to catch it mid-way.
  */
-export async function bigSendUnderWay (name: string, on: TestDaemon, direction: 'send' | 'receive', size = RUNNING_SIZE): Promise<{ sending: ReturnType<typeof spawnCli>, active: TransferInfo, big: string }> {
-  const big = join(await tempDir('ferry-src-'), name)
+export async function bigSendUnderWay (name: string, on: TestDaemon, direction: 'send' | 'receive', size = RUNNING_SIZE, o: { folder?: string, small?: string } = {}): Promise<{ sending: ReturnType<typeof spawnCli>, active: TransferInfo, big: string }> {
+  // `folder`: the big file sent in it, and with `small` a file of 6 bytes next to it
+  const top = o.folder !== undefined ? join(await tempDir('ferry-src-'), o.folder) : undefined
+  if (top !== undefined) await mkdir(top)
+  const big = join(top ?? await tempDir('ferry-src-'), name)
   await writeRandomFile(big, size)
-  const sending = spawnCli(['send', 'beta', big, '--json', '--home', a.home], { timeoutMs: 120_000 })
-  const active = await poll(on, `the big ${direction} to be fetching`, async (ctl) => (await ctl.call('transfers')).find((t) => t.direction === direction && t.totalBytes === size && t.state === 'fetching' && t.doneBytes > 0), 60_000, 20)
+  if (top !== undefined && o.small !== undefined) await writeFile(join(top, o.small), 'small\n')
+  const total = size + (o.small !== undefined ? 6 : 0)
+  const sending = spawnCli(['send', 'beta', top ?? big, '--json', '--home', a.home], { timeoutMs: 120_000 })
+  const active = await poll(on, `the big ${direction} to be fetching`, async (ctl) => (await ctl.call('transfers')).find((t) => t.direction === direction && t.totalBytes === total && t.state === 'fetching' && t.doneBytes > 0), 60_000, 20)
   return { sending, active, big }
 }
 

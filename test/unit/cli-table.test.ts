@@ -83,6 +83,13 @@ describe('transfersText', () => {
     expect(text).not.toMatch(/^aaaaaaaa: /m)
   })
 
+  it('a receive cancelled with files placed says how many are kept and where, once, the home as ~ (user-test finding: said nowhere)', () => {
+    const cut = { ...base, id: '66'.repeat(16), direction: 'receive', state: 'cancelled', endedBy: 'peer', files: 303, keptFiles: 54, receiveDir: '/home/u/Downloads/ferry', error: { code: 'E_CANCELLED', message: 'cancelled by the sender' } }
+    const text = transfersText([cut, list[2]] as unknown as TransferInfo[], 80, '/home/u')
+    expect(text.match(/^66666666: .*$/gm)).toEqual(['66666666: cancelled by bob-desktop-upstairs; 54 of 303 files had arrived and are kept in ~/Downloads/ferry'])
+    expect(text).not.toMatch(/^cccccccc: .*kept/m)
+  })
+
   it('one that moves with no rate measured yet (its first second) shows "—", not "0 B/s", which read as stuck', () => {
     const starting = { ...base, id: '88'.repeat(16), direction: 'send', state: 'hashing', doneBytes: MiB, finishedAt: undefined }
     const row = transfersText([starting as unknown as TransferInfo]).split('\n').find((l) => l.startsWith('88888888'))

@@ -1,5 +1,6 @@
 // `ferry send`, `offers`, `accept`, `decline`, `transfers`, `cancel`.
 
+import { homedir } from 'node:os'
 import { resolve } from 'node:path'
 import { isUtf8 } from 'node:buffer'
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
@@ -15,7 +16,7 @@ import { TransferShown } from '../transfer-shown.ts'
 import { overTheNetwork } from '../../tui/over-the-network.ts'
 import { LeftOut } from '../left-out.ts'
 import { AcceptWait } from '../accept-wait.ts'
-import { endedByWords, formatAgo, formatBytes, formatDone, formatLiveRate, formatTook, refusedLine, sharedNames, truncate } from '../../tui/format.ts'
+import { endedByWords, keptWords, formatAgo, formatBytes, formatDone, formatLiveRate, formatTook, refusedLine, sharedNames, truncate } from '../../tui/format.ts'
 import { renamedLines } from '../../tui/renamed-lines.ts'
 
 /**
@@ -426,7 +427,7 @@ export async function transfers (argv: string[]): Promise<number> {
 }
 
 /** `ferry transfers`'s table and the lines under it; `columns`: a terminal's width to fit (else rows whole, as for a pipe). */
-export function transfersText (list: TransferInfo[], columns?: number): string {
+export function transfersText (list: TransferInfo[], columns?: number, home = homedir()): string {
   const rows = [['ID', 'DIR', 'PEER', 'WHAT', 'STATE', 'PROGRESS', 'RATE', 'RECEIPT', 'WHEN']]
   const peerCell = peerCells(list)
   for (const t of list) {
@@ -441,10 +442,13 @@ export function transfersText (list: TransferInfo[], columns?: number): string {
   // the table has room for the code only: what happened, for the few latest that failed or wait (user-test finding: only --json said)
   const failures = list.filter((t) => t.error != null && (t.state === 'failed' || t.state === 'waiting')).slice(0, ERRORS_SHOWN)
   let why = failures.map((t) => `${t.id.slice(0, 8)}: ${t.error!.code}: ${sanitizeForDisplay(t.error!.message)}\n`).join('')
+  // a receive cancelled with files placed keeps them: how many and where (user-test finding: said nowhere)
+  const kept = list.filter((t) => t.state === 'cancelled' && keptWords(t) !== '').slice(0, ERRORS_SHOWN)
+  why += kept.map((t) => `${t.id.slice(0, 8)}: cancelled${endedByWords(t)}; ${keptWords(t, home)}\n`).join('')
   // on a terminal, cut to its width: what it carried, the peer's name, the receipt, then the state; a state
   // cut short is said whole below, unless its failure is (review finding: "done E_…" told no E_INCOMPLETE)
   const shown = columns !== undefined ? fitRows(rows, columns, TRANSFERS_SHRINK) : rows
-  why += list.flatMap((t, i) => shown[i + 1][4] !== rows[i + 1][4] && !failures.includes(t) ? [`${t.id.slice(0, 8)}: ${rows[i + 1][4]}\n`] : []).slice(0, ERRORS_SHOWN).join('')
+  why += list.flatMap((t, i) => shown[i + 1][4] !== rows[i + 1][4] && !failures.includes(t) && !kept.includes(t) ? [`${t.id.slice(0, 8)}: ${rows[i + 1][4]}\n`] : []).slice(0, ERRORS_SHOWN).join('')
   return table(shown) + (why !== '' ? `\n${why}` : '')
 }
 
@@ -515,7 +519,8 @@ function idCommand (method: 'accept' | 'decline' | 'cancel', help: string) {
       const r = await client.call(method, { id: positionals[0] })
       if (values.json === true) printJson(r)
       // the whole id, as `ferry transfers --json` has it, whatever prefix was typed (user-test finding: the prefix echoed)
-      else process.stdout.write(`${method === 'accept' ? 'accepted' : method === 'decline' ? 'declined' : 'cancelled'} ${'id' in r ? r.id : positionals[0]}\n`)
+      // a receive cancelled keeps the files it placed: said, with where (user-test finding: said nowhere)
+      else process.stdout.write(`${method === 'accept' ? 'accepted' : method === 'decline' ? 'declined' : 'cancelled'} ${'id' in r ? r.id : positionals[0]}${method === 'cancel' && 'keptFiles' in r && keptWords(r, homedir()) !== '' ? `; ${keptWords(r, homedir())}` : ''}\n`)
       return 0
     } finally { client.close() }
   }

@@ -219,6 +219,12 @@ export interface TransferInfo {
    * finding: "cancelled E_CANCELLED" said the state twice and never who; only error.message's words hinted at it)
    */
   endedBy?: EndedBy
+  /**
+   * receive, cancelled or failed: how many of its files had arrived, verified and placed in the receive folder
+   * (`receiveDir`), where they stay (by design: each is complete; the rest of it is not kept). Absent when none,
+   * and in records from before 2026-12-06 (user-test finding: a cancel said nothing of the files kept)
+   */
+  keptFiles?: number
   receipt?: ReceiptInfo
   /**
    * send: what it left out (symlinks, special files, names a receiver would

@@ -286,7 +286,8 @@ export class Receiver {
     // is kept, shown and written once it can (review finding: the throw left
     // the receive neither failed nor told to the sender, retried every 2 s)
     // with how many files it renamed, and the first of them: `ferry transfers` and `ferry wait` say so after the daemon let go of the receive (review finding: lost at its end)
-    this.deps.writeState(this.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, ...(endedBy !== undefined ? { endedBy } : {}), doneBytes: this.progress.done, wireBytes: this.progress.wire, finishedAt: this.finished ? Date.now() : undefined, ...(this.finished && this.renames.count > 0 ? { renamedCount: this.renames.count, renamed: renamedToRecord(this.renames.shown()) } : {}) })
+    // cancelled or failed with files placed: they stay in the receive folder, and are said to (keptFiles)
+    this.deps.writeState(this.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, ...(endedBy !== undefined ? { endedBy } : {}), ...(this.finished && state !== 'done' ? { keptFiles: this.keptFiles() } : {}), doneBytes: this.progress.done, wireBytes: this.progress.wire, finishedAt: this.finished ? Date.now() : undefined, ...(this.finished && this.renames.count > 0 ? { renamedCount: this.renames.count, renamed: renamedToRecord(this.renames.shown()) } : {}) })
     this.deps.changed(this, true)
   }
 
@@ -598,6 +599,11 @@ export class Receiver {
     const partDir = partDirFor(this.receiveDir, this.rootHex)
     const open = this.offer.files.flatMap((e, i) => e.kind === 'file' && this.files[i]?.done !== true ? [partFileOf(partDir, i)] : [])
     await Promise.allSettled(open.map(async (path) => { await sink.closeFile(path, false) }))
+  }
+
+  /** Files of it verified and placed in the receive folder so far (TransferInfo.keptFiles once it ended short of done). */
+  keptFiles (): number {
+    return this.files.filter((f) => f.done && f.entry.kind === 'file').length
   }
 
   /** Every chunk of `f` verified: flush, check its root, place it under its final name. */
