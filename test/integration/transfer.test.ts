@@ -982,6 +982,18 @@ describe('transfer', () => {
     await writeFileAt(join(folder, 'in.txt'), 'inside\n')
     expect((await send([`${folder}/`])).files).toBe(1)
     expect(await readFile(join(b.receiveDir, 'slash-folder', 'in.txt'), 'utf8')).toBe('inside\n')
+    // a `..` after the file goes up from no folder, as the kernel says ("Not a directory"): resolve() took it to the folder
+    // the file is in, sent whole; alone refused, among several left out; a `..` between folders goes as before
+    const up = await a.cli(['send', 'beta', `${note}/..`])
+    expectError(up, 'E_PATH_NOT_FOUND')
+    expect(up.stderr).toContain(`${note}/.. cannot be followed: ${note} is not a folder`)
+    const upSome = await a.cli(['send', 'beta', join(folder, 'in.txt'), `${note}/../slash-folder`, '--json'])
+    expectError(upSome, 'E_INCOMPLETE')
+    expect(JSON.parse(upSome.stdout)).toMatchObject({ files: 1, skippedCount: 1, skipped: [{ path: `${note}/../slash-folder`, failed: true }] })
+    await mkdir(join(dir, 'slash-other'))
+    await writeFileAt(join(dir, 'slash-other', 'o.txt'), 'other\n')
+    expect((await send([`${folder}/../slash-other`])).files).toBe(1)
+    expect(await readFile(join(b.receiveDir, 'slash-other', 'o.txt'), 'utf8')).toBe('other\n')
   })
 
   it('a path of `ferry send`\'s own process is the file it stands for there, not in the daemon: `/dev/stdin` with a file redirected in sends that file; a pipe (`cmd |`, `<(…)`) is refused with what to do (user-test finding: the daemon opened its own stdin, /dev/null: "nothing to send")', async () => {

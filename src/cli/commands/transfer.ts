@@ -15,6 +15,7 @@ import { wantsLive } from '../progress.ts'
 import { TransferShown } from '../transfer-shown.ts'
 import { overTheNetwork } from '../../tui/over-the-network.ts'
 import { LeftOut } from '../left-out.ts'
+import { asTyped, GOES_UP, nonFolderBeforeUp } from '../../transfer/up-through-file.ts'
 import { AcceptWait } from '../accept-wait.ts'
 import { endedByWords, keptWords, formatAgo, formatBytes, formatDone, formatLiveRate, formatTook, refusedLine, sharedNames, truncate } from '../../tui/format.ts'
 import { renamedLines } from '../../tui/renamed-lines.ts'
@@ -94,6 +95,11 @@ async function pathGivenMissing (path: string, given: string): Promise<FerryErro
     if (code === 'ENOTDIR' && path.endsWith('/') && existsSync(path.slice(0, -1))) {
       return new FerryError('E_PATH_NOT_FOUND', `${shown} is not a folder (a / at the end names one): name the file without it to send it`)
     }
+    // `note.txt/..` goes up from no folder (upThroughFile): said as the kernel refuses it, naming what is not a folder
+    const notFolder = code === 'ENOTDIR' && GOES_UP.test(path) ? await nonFolderBeforeUp(path) : undefined
+    if (notFolder !== undefined) {
+      return new FerryError('E_PATH_NOT_FOUND', `${shown} cannot be followed: ${escapeForDisplay(notFolder)} is not a folder (a .. goes up from a folder only): name the folder to send by its own name`)
+    }
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       // a symbolic link to nothing is there for `ls`: said as what it is (user-test finding: "does not exist")
       const dangling = await danglingLinkOnTheWay(path)
@@ -140,6 +146,20 @@ function ownProcessPathResolved (path: string): string {
  */
 function namedAsFolder (given: string, path: string): string {
   return /\/\.?$/.test(given) && !path.endsWith('/') ? `${path}/` : path
+}
+
+/**
+ * `path` (resolved from `given`) as typed, its `..` kept, when a part before
+ * a `..` is no folder: resolve() took `note.txt/..` to the folder note.txt
+ * is in, and that whole folder was sent, where `ls` and `cp` refuse it, "Not
+ * a directory" (helper finding). Kept, the path is refused here and by the
+ * daemon (scanPaths), which leaves it out when it is one of several; a `..`
+ * between folders (`photos/../videos`) resolves as before.
+ */
+async function upThroughFile (given: string, path: string): Promise<string> {
+  if (!GOES_UP.test(given)) return path
+  const typed = asTyped(given)
+  return await nonFolderBeforeUp(typed) !== undefined ? typed : path
 }
 
 const TILDE_HINT = 'the ~ was not expanded by the shell, as in quotes: use $HOME, or leave it unquoted'
@@ -192,7 +212,7 @@ export async function send (argv: string[]): Promise<number> {
   if (peer.trim() === '') throw new UsageError('ferry send needs a peer: a name, a peer ID or a unique prefix of one')
   // resolved, "" is the working folder: an unset variable (`ferry send nas "$PHOTOS"`) sent all of it (user-test finding)
   if (rawPaths.includes('')) throw new UsageError('ferry send was given an empty path (an unset variable?); name the files and folders to send')
-  const paths = rawPaths.map((p) => namedAsFolder(p, ownProcessPathResolved(resolve(p))))
+  const paths = await Promise.all(rawPaths.map(async (p) => namedAsFolder(p, await upThroughFile(p, ownProcessPathResolved(resolve(p))))))
   const saidAtOnce = await checkPathsGiven(paths, rawPaths).catch((err: unknown) => { throw peerFirst(err, peer) })
   const json = values.json === true
   const client = await connectControl(homeOf(values))

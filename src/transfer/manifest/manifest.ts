@@ -34,6 +34,7 @@ import { chunkCount, chunkSizeFor } from './chunking.ts'
 import type { HashPool } from './hash-pool.ts'
 import { MODE_PERMISSIONS, computeFileRoot, computeTransferRoot } from './manifest-root.ts'
 import { validateRelativePath } from '../folder/safe-path.ts'
+import { asTyped, nonFolderBeforeUp } from '../up-through-file.ts'
 import { FS_MAGIC } from '../mounts.ts'
 import type { OfferFile } from '../../protocol/transfer.ts'
 import { sameIdentity, type CachedFile, type FileIdentity } from '../../store/hash-cache.ts'
@@ -374,6 +375,13 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
   let unsafeNamed: FerryError | undefined
   for (const p of paths) {
     checkSignal(signal)
+    // `note.txt/..` goes up from no folder, as the kernel, `ls` and `cp` take it ("Not a directory"); resolve() took it to
+    // the folder note.txt is in, sent whole (helper finding). The CLI keeps such a path as typed (upThroughFile)
+    const notFolder = await nonFolderBeforeUp(asTyped(p))
+    if (notFolder !== undefined) {
+      warn({ path: asTyped(p), reason: `${notFolder} is not a folder (a .. goes up from a folder only), skipped`, failed: true })
+      continue
+    }
     const abs = resolve(p)
     const name = basename(abs)
     if (name === '') throw new FerryError('E_BAD_REQUEST', `cannot send the file system root ${abs}`)
