@@ -307,11 +307,18 @@ class SourceReader {
     } catch (err) {
       throw sourceError(this.path!, err)
     }
-    const why = !st.isFile()
-      ? 'it is no longer a regular file'
-      : Number(st.size) !== offered.size || floorMs(st.mtimeNs) !== offered.mtimeMs
-        ? 'its size or modification time differs'
-        : undefined
+    // a FIFO (or a folder, or a device that opens) put in its place: said as replaced, reason removed, as sourceError
+    // says a socket (ENXIO at the open), which a scan leaves out too; not as "changed", with its "once it has
+    // stopped changing" hint (helper finding). The open does not follow links, so this is what is at the path now
+    if (!st.isFile()) {
+      const path = this.path
+      this.close()
+      const what = st.isFIFO() ? 'a named pipe (FIFO)' : st.isDirectory() ? 'a folder' : 'a socket or device'
+      throw new NotServedError('removed', `${path} was replaced by ${what} since it was offered (it is not a regular file any more)`)
+    }
+    const why = Number(st.size) !== offered.size || floorMs(st.mtimeNs) !== offered.mtimeMs
+      ? 'its size or modification time differs'
+      : undefined
     if (why === undefined && hashed !== undefined && (st.ino !== hashed.ino || st.dev !== hashed.dev || (st.ctimeNs !== hashed.ctimeNs && st.nlink > 0n))) this.touched = true
     if (why !== undefined) {
       const path = this.path
@@ -356,7 +363,7 @@ export function sourceError (path: string, err: unknown): Error {
   if (code === 'EPERM') return new NotServedError('unreadable', `${path} cannot be read any more (not permitted: refused by a security policy or the file system)`, { cause: err })
   // opening a socket (or a device node without its driver) answers ENXIO: the file offered is gone, something
   // that is not a file in its place, which a scan leaves out too (reason removed, as for a link: no "once it has
-  // stopped changing" hint); a FIFO opens (O_NONBLOCK) and is refused by checkUnchanged's look
+  // stopped changing" hint); a FIFO opens (O_NONBLOCK) and is said the same way by checkUnchanged's look
   if (code === 'ENXIO') return new NotServedError('removed', `${path} was replaced by a socket or device since it was offered (it is not a regular file any more)`)
   // a card pulled mid-send reads ENOTCONN through FUSE: said as the disk gone, not bare (user-test finding)
   const hint = diskHint(code)
