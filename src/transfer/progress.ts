@@ -41,9 +41,19 @@ export class Progress {
    * window that closes (after a second) with them alone is measured from its
    * start, as before: on a slow link they are a chunk that took that long to
    * come (a wait of over a second, as hash workers starting on a busy
-   * machine, is then averaged in: the second window mends it).
+   * machine, is then in that first figure: the second window replaces it,
+   * `provisional`).
    */
   private first?: { at: number, bytes: number }
+  /**
+   * The rate is from a first window that closed with its first bytes alone,
+   * after a wait (`first`): those bytes over a time that began before them,
+   * the wait held. The next window replaces it, not averaged with it: a
+   * receive at 20 MiB/s whose first 256 KiB chunk came 1.02 s after its plan
+   * showed 250 KiB/s, then 8.1, 12.9, 15.9 MiB/s (user-test finding). On a
+   * slow link, where that wait was the link's, the next window says the same.
+   */
+  private provisional = false
   /** When bytes last moved (add), or the start or the last reset: the rate is 0 once this is QUIET_MS ago. */
   private bytesAt = Date.now()
   /**
@@ -118,6 +128,7 @@ export class Progress {
     if (this.windowBytes === 0 && now - this.windowStart > QUIET_MS) {
       this.windowStart = now
       this.rateBps = 0
+      this.provisional = false
     }
     if (this.before) {
       this.before = false
@@ -129,9 +140,11 @@ export class Progress {
     const since = this.sinceFirst(now)
     if (since !== undefined ? since.ms >= WINDOW_MS : dt >= WINDOW_MS) {
       const inst = since !== undefined ? since.bytes * 1000 / since.ms : this.windowBytes * 1000 / dt
+      const alone = since === undefined && this.first !== undefined
       this.first = undefined
       // exponential smoothing so the ETA does not jump around
-      this.rateBps = this.rateBps === 0 ? inst : this.rateBps * 0.6 + inst * 0.4
+      this.rateBps = this.rateBps === 0 || this.provisional ? inst : this.rateBps * 0.6 + inst * 0.4
+      this.provisional = alone
       this.windowStart = now
       this.windowBytes = 0
     }

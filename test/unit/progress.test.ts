@@ -72,6 +72,23 @@ describe('Progress', () => {
     expect(q.rate / MiB).toBeCloseTo(10, 1)
   })
 
+  it('a first figure from its first bytes alone, after a wait of over a second, is replaced by the next second\'s, not averaged in: a receive at 20 MiB/s whose first 256 KiB chunk came 1.02 s after its plan showed 250 KiB/s, then 8.1, 12.9, 15.9 MiB/s (user-test finding)', () => {
+    const MiB = 1024 * 1024
+    const p = new Progress(96 * MiB)
+    p.reset(0) // planned
+    vi.advanceTimersByTime(1024)
+    p.add(MiB / 4) // its first chunk: alone, a figure over the wait (250 KiB/s), as on a slow link
+    expect(p.rate).toBe(256_000)
+    // 20 MiB/s from then on: a 256 KiB chunk every 12.5 ms
+    for (let i = 0; i < 80; i++) {
+      if (i % 2 === 0) vi.advanceTimersByTime(12); else vi.advanceTimersByTime(13)
+      p.add(MiB / 4)
+    }
+    // the second after its first bytes: the link's, not 0.6 × 250 KiB/s + 0.4 × 20 MiB/s (8.1 MiB/s)
+    expect(p.rate / MiB).toBeGreaterThan(19)
+    expect(p.rate / MiB).toBeLessThan(21)
+  })
+
   it('what a receive goes without (files refused or given up) is not waited for: left and the ETA leave it out (review finding)', () => {
     const p = new Progress(100_000_000)
     vi.advanceTimersByTime(1000)
@@ -89,9 +106,13 @@ describe('Progress', () => {
     vi.advanceTimersByTime(1000)
     p.add(10_000_000)
     expect(p.rate).toBe(10_000_000)
+    // that figure was its first bytes alone over the second before them: the next replaces it (provisional)
     vi.advanceTimersByTime(1000)
     p.add(20_000_000)
-    expect(p.rate).toBe(14_000_000)
+    expect(p.rate).toBe(20_000_000)
+    vi.advanceTimersByTime(1000)
+    p.add(10_000_000)
+    expect(p.rate).toBe(16_000_000)
     vi.advanceTimersByTime(10_001)
     expect(p.rate).toBe(0)
     expect(p.eta).toBeNull()
