@@ -252,6 +252,10 @@ export function peerLabelWidth (peer: { peerId: string, name: string }, shared: 
 }
 
 /** `1 file`, `2 files`: a count with its noun (regular plurals only). */
+export function counted (n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`
+}
+
 /** Paths of a send left out for a problem (not the links and special files it leaves out by design): its count, else those of the paths listed. */
 export function failedPaths (t: Pick<TransferInfo, 'skipped' | 'skippedFailed'>): number {
   return t.skippedFailed ?? (t.skipped ?? []).filter((s) => s.failed === true).length
@@ -269,10 +273,6 @@ export function partialCount (t: TransferInfo): number {
   if (t.state !== 'done') return 0
   const failed = failedPaths(t)
   return failed > 0 ? failed : t.receipt?.notReceived ?? 0
-}
-
-export function counted (n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`
 }
 
 /** A duration to the second: "45s", "3m 20s", "2h 5m". */
@@ -294,6 +294,13 @@ export function formatTook (ms: number): string {
  * record from before (user-test finding: "cancelled E_CANCELLED" said the state twice, and never who). `ferry
  * transfers`' STATE column and the TUI's history both say it so.
  */
+export function endedByWords (t: { endedBy?: EndedBy, peerName: string, peerId: string }): string {
+  if (t.endedBy === 'here') return ' here'
+  if (t.endedBy !== 'peer') return ''
+  const name = truncate(sanitizeForDisplay(t.peerName), 20)
+  return ` by ${name !== '' ? name : `…${t.peerId.slice(-8)}`}`
+}
+
 /**
  * A receive cancelled or failed with files placed: "54 of 303 files had arrived and are kept in ~/Downloads/ferry",
  * said by `ferry cancel` and `ferry transfers` (user-test finding: the files kept, by design, complete, were said
@@ -305,11 +312,4 @@ export function keptWords (t: Pick<TransferInfo, 'keptFiles' | 'files' | 'receiv
   const dir = t.receiveDir ?? ''
   const shown = home !== undefined && home !== '' && home !== '/' && (dir === home || dir.startsWith(`${home}/`)) ? `~${dir.slice(home.length)}` : dir
   return `${kept} of ${counted(t.files, 'file')} had arrived and ${kept === 1 ? 'is' : 'are'} kept${shown !== '' ? ` in ${sanitizeForDisplay(shown)}` : ' in the receive folder'}`
-}
-
-export function endedByWords (t: { endedBy?: EndedBy, peerName: string, peerId: string }): string {
-  if (t.endedBy === 'here') return ' here'
-  if (t.endedBy !== 'peer') return ''
-  const name = truncate(sanitizeForDisplay(t.peerName), 20)
-  return ` by ${name !== '' ? name : `…${t.peerId.slice(-8)}`}`
 }
