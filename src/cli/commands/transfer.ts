@@ -540,7 +540,10 @@ function idCommand (method: 'accept' | 'decline' | 'cancel', help: string) {
       if (values.json === true) printJson(r)
       // the whole id, as `ferry transfers --json` has it, whatever prefix was typed (user-test finding: the prefix echoed)
       // a receive cancelled keeps the files it placed: said, with where (user-test finding: said nowhere)
-      else process.stdout.write(`${method === 'accept' ? 'accepted' : method === 'decline' ? 'declined' : 'cancelled'} ${'id' in r ? r.id : positionals[0]}${method === 'cancel' && 'keptFiles' in r && keptWords(r, homedir()) !== '' ? `; ${keptWords(r, homedir())}` : ''}\n`)
+      else {
+        const kept = method === 'cancel' && 'keptFiles' in r ? keptWords(r, homedir()) : ''
+        process.stdout.write(`${method === 'accept' ? 'accepted' : method === 'decline' ? 'declined' : 'cancelled'} ${'id' in r ? r.id : positionals[0]}${kept !== '' ? `; ${kept}` : ''}\n`)
+      }
       return 0
     } finally { client.close() }
   }
