@@ -15,7 +15,7 @@ import { wantsLive } from '../progress.ts'
 import { TransferShown } from '../transfer-shown.ts'
 import { overTheNetwork } from '../../tui/over-the-network.ts'
 import { LeftOut } from '../left-out.ts'
-import { asTyped, GOES_UP, nonFolderBeforeUp } from '../../transfer/up-through-file.ts'
+import { asTyped, GOES_UP, NAMES_FOLDER, nonFolderBeforeUp } from '../../transfer/typed-path.ts'
 import { AcceptWait } from '../accept-wait.ts'
 import { endedByWords, keptWords, formatAgo, formatBytes, formatDone, formatLiveRate, formatTook, refusedLine, sharedNames, truncate } from '../../tui/format.ts'
 import { renamedLines } from '../../tui/renamed-lines.ts'
@@ -96,7 +96,7 @@ async function pathGivenMissing (path: string, given: string): Promise<FerryErro
       return new FerryError('E_PATH_NOT_FOUND', `${shown} is not a folder (a / at the end names one): name the file without it to send it`)
     }
     // `note.txt/..` goes up from no folder (upThroughFile): said as the kernel refuses it, naming what is not a folder
-    const notFolder = code === 'ENOTDIR' && GOES_UP.test(path) ? await nonFolderBeforeUp(path) : undefined
+    const notFolder = code === 'ENOTDIR' ? await nonFolderBeforeUp(path) : undefined
     if (notFolder !== undefined) {
       return new FerryError('E_PATH_NOT_FOUND', `${shown} cannot be followed: ${escapeForDisplay(notFolder)} is not a folder (a .. goes up from a folder only): name the folder to send by its own name`)
     }
@@ -145,7 +145,7 @@ function ownProcessPathResolved (path: string): string {
  * leaves it out when it is one of several; a folder so named goes as before.
  */
 function namedAsFolder (given: string, path: string): string {
-  return /\/\.?$/.test(given) && !path.endsWith('/') ? `${path}/` : path
+  return NAMES_FOLDER.test(given) && !path.endsWith('/') ? `${path}/` : path
 }
 
 /**

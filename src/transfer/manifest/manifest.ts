@@ -34,7 +34,7 @@ import { chunkCount, chunkSizeFor } from './chunking.ts'
 import type { HashPool } from './hash-pool.ts'
 import { MODE_PERMISSIONS, computeFileRoot, computeTransferRoot } from './manifest-root.ts'
 import { validateRelativePath } from '../folder/safe-path.ts'
-import { asTyped, nonFolderBeforeUp } from '../up-through-file.ts'
+import { asTyped, NAMES_FOLDER, nonFolderBeforeUp } from '../typed-path.ts'
 import { FS_MAGIC } from '../mounts.ts'
 import type { OfferFile } from '../../protocol/transfer.ts'
 import { sameIdentity, type CachedFile, type FileIdentity } from '../../store/hash-cache.ts'
@@ -397,7 +397,7 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
     }
     // `note.txt/` names a folder, as `ls` and `cp` take it ("Not a directory"); resolve() dropped that / (the CLI keeps
     // it: namedAsFolder), and the file was sent (helper finding). A link to a folder so named is followed, as below
-    if (/\/\.?$/.test(p) && await stat(abs).then((s) => !s.isDirectory(), () => false)) {
+    if (NAMES_FOLDER.test(p) && await stat(abs).then((s) => !s.isDirectory(), () => false)) {
       warn({ path: `${abs}/`, reason: 'not a folder (a / at the end names one; name the file without it), skipped', failed: true })
       continue
     }

@@ -1,5 +1,13 @@
+// What a path to send says as typed that resolve() drops: a / (or /.) at its
+// end names a folder, and a `..` goes up from a folder only. `ferry send` and
+// the daemon's scan both look at a path so (helper findings: `note.txt/` and
+// `note.txt/..` were sent, the file and its whole folder).
+
 import { stat } from 'node:fs/promises'
 import { isAbsolute } from 'node:path'
+
+/** A path as typed that ends with / or /. : it names a folder, as `ls` and `cp` take it ("Not a directory" for a file) */
+export const NAMES_FOLDER = /\/\.?$/
 
 /** A `..` component anywhere in a path as typed */
 export const GOES_UP = /(^|\/)\.\.(\/|$)/
