@@ -471,6 +471,19 @@ describe('Transfers history', () => {
     expect([partly, without, sending({ state: 'done', skippedCount: 3, skippedFailed: 0 })].map(partialCount)).toEqual([4, 1, 0])
   })
 
+  it('a receive cancelled or failed with files placed says how many it kept, as `ferry transfers` does (notes\' leftover: the line said all it would have carried)', async () => {
+    const ended = (over: Partial<TransferInfo>): TransferInfo => sending({ direction: 'receive', files: 303, inFlight: [], finishedAt: NOW - 1000, ...over })
+    const cancelled = ended({ id: 'c', state: 'cancelled', endedBy: 'here', keptFiles: 54, error: { code: 'E_CANCELLED', message: 'cancelled on the receiving device' } })
+    const failed = ended({ id: 'f', state: 'failed', keptFiles: 1, error: { code: 'E_NO_SPACE', message: 'the disk is full' } })
+    const none = ended({ id: 'n', state: 'cancelled', endedBy: 'peer', error: { code: 'E_CANCELLED', message: 'cancelled on the sending device' } })
+    const text = expectFits((await renderAt(h(TransfersScreen, { active: [], history: [cancelled, failed, none], selected: 0, ui: { ...defaultUi, color: false, now: NOW } }))).lastFrame())
+    expect(text).toMatch(/- cancelled here\s+↓ from alice  54 of 303 files kept  just now/)
+    expect(text).toMatch(/✗ failed\s+E_NO_SPACE\s+↓ from alice  1 of 303 files kept/)
+    expect(text).toMatch(/- cancelled by alice\s+↓ from alice  303 files, 200\.0 MiB/)
+    const details = expectFits((await renderAt(h(TransferDetails, { t: cancelled, shared: new Set<string>(), ui: { ...defaultUi, color: false, now: NOW, rows: 12 } }))).lastFrame())
+    expect(details).toMatch(/^ {2}state +cancelled here, 54 of 303 files kept$/m)
+  })
+
   it('a receive whose files arrived under another name (theirs was taken here) says how many (review finding: nowhere)', async () => {
     const got = sending({ id: 'r', direction: 'receive', state: 'done', doneBytes: 200 * MiB, finishedAt: NOW - 1000, receipt: { root: 'ab', signature: 's', verified: false }, renamedCount: 2, renamed: [{ path: 'a.jpg', as: 'a (1).jpg' }, { path: 'b.jpg', as: 'b (1).jpg' }] })
     const text = expectFits((await renderAt(h(TransfersScreen, { active: [], history: [got], selected: 0, ui: { ...defaultUi, color: false, now: NOW } }))).lastFrame())

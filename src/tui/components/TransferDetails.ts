@@ -12,7 +12,7 @@ import { Box, Text } from 'ink'
 import wrapAnsi from 'wrap-ansi'
 import type { TransferInfo } from '../../daemon/control/types.ts'
 import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
-import { counted, formatBytes, formatClock, formatDone, formatRate, formatTook } from '../format.ts'
+import { counted, endedByWords, formatBytes, formatClock, formatDone, formatRate, formatTook } from '../format.ts'
 import { isFinished } from '../state.ts'
 import { renamedLines } from '../renamed-lines.ts'
 import { networkWords } from '../over-the-network.ts'
@@ -82,10 +82,14 @@ export function TransferDetails ({ t, shared, ui }: TransferDetailsProps) {
 
 /** "done, receipt verified", "transferring, resumed", "failed". */
 function stateText (t: TransferInfo): string {
-  const parts = [stateLabel(t)]
+  // who ended a cancelled or declined one, as its History line says (endedByWords)
+  const parts = [`${stateLabel(t)}${t.state === 'cancelled' || t.state === 'declined' ? endedByWords(t) : ''}`]
   if (t.state === 'done') parts.push(`receipt ${receiptLabel(t)}`)
   const notReceived = t.receipt?.notReceived ?? 0
   if (notReceived > 0) parts.push(`${notReceived} of ${t.files} files not received`)
+  // a receive cancelled or failed: what it had placed stays, and where is the `into` field
+  const kept = t.state !== 'done' ? t.keptFiles ?? 0 : 0
+  if (kept > 0) parts.push(`${kept} of ${counted(t.files, 'file')} kept`)
   if (t.resumed) parts.push('resumed')
   return parts.join(', ')
 }

@@ -334,9 +334,14 @@ function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWidth([t],
   const when = formatAgo(t.finishedAt ?? t.createdAt, ui.now)
   // done without the files that changed on the sender after its offer: say how many arrived
   const notReceived = t.receipt?.notReceived ?? 0
+  // a receive cancelled or failed keeps the files it had placed: how many, as `ferry transfers` says (notes'
+  // leftover: the line said all it would have carried, as if nothing had stayed)
+  const kept = t.state !== 'done' ? t.keptFiles ?? 0 : 0
   const size = notReceived > 0
     ? `${t.files - notReceived} of ${t.files} files, ${formatBytes(t.doneBytes)}`
-    : `${carriedCount(t)}, ${formatBytes(t.totalBytes)}`
+    : kept > 0
+      ? `${kept} of ${counted(t.files, 'file')} kept`
+      : `${carriedCount(t)}, ${formatBytes(t.totalBytes)}`
   // a send that left paths out for a problem (unreadable, changing, a name
   // the receiver refuses): `ferry send` exited 1 for it, so it is no clean
   // success here either, and says so where the receipt would (review
