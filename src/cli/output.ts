@@ -60,9 +60,16 @@ export function onStopSignal (onStop: (sig: NodeJS.Signals) => void): () => void
   return remove
 }
 
+/**
+ * A command's `--json` output: one JSON document per line wherever a
+ * program reads it, as printJsonLine's sequences are (notes' leftover: a
+ * reader going line by line, as it must for `ferry pair --json`, broke on
+ * the pretty-printed objects of the other commands); indented only for a
+ * person at a terminal.
+ */
 export function printJson (value: unknown): void {
   jsonPrinted = true
-  process.stdout.write(escapeForTerminal(JSON.stringify(value, null, 2)) + '\n')
+  process.stdout.write(escapeForTerminal(process.stdout.isTTY === true ? JSON.stringify(value, null, 2) : JSON.stringify(value)) + '\n')
 }
 
 /** One JSON object on one line: for output that is a sequence of them (`ferry pair --json`: the code, then the result). */

@@ -379,11 +379,21 @@ describe('the ferry command: usage, help, errors said before a daemon is asked, 
     }
   })
 
-  it('uses $FERRY_HOME when --home is not given', async () => {
+  it('uses $FERRY_HOME when --home is not given; --json prints one document per line to a program, indented only on a terminal (notes\' leftover: pretty-printed everywhere, while `ferry pair --json` prints one per line)', async () => {
     const a = await startDaemon({ name: 'eta' })
     const r = await runCli(['status', '--json'], { env: { FERRY_HOME: a.home } })
     expect(r.code).toBe(0)
     expect(JSON.parse(r.stdout).peerId).toBe(a.peerId)
+    // into a pipe: each command's document on its one line, a failure's too
+    for (const args of [['status'], ['peers', '--all'], ['transfers'], ['offers'], ['version'], ['cancel', 'nosuchid']]) {
+      const out = await runCli([...args, '--json', '--home', a.home])
+      expect(out.stdout.endsWith('\n') && !out.stdout.slice(0, -1).includes('\n'), `${args.join(' ')}: ${out.stdout}`).toBe(true)
+      JSON.parse(out.stdout)
+    }
+    // on a terminal (a pseudo-terminal from script(1)), indented for the person reading it
+    const tty = execFileSync('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)} status --json --home ${JSON.stringify(a.home)}`, '/dev/null'], { encoding: 'utf8' }).replace(/\r\n/g, '\n')
+    expect(tty).toMatch(/^\{\n {2}"peerId": /)
+    expect(JSON.parse(tty).peerId).toBe(a.peerId)
     await a.stop()
   })
 })
