@@ -6,6 +6,7 @@
 // log needs: a line when the send starts to wait or stalls, and when it goes on
 // (WaitNotes), then the final summary.
 
+import { readFileSync } from 'node:fs'
 import { isFinalState, isMovingState, waitingWords, type TransferInfo } from '../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../errors.ts'
 // the TUI's formatters are pure (no React, no I/O): the CLI shares them so both print the same figures
@@ -23,12 +24,45 @@ export function drawsOn (stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = p
 }
 
 /**
- * Whether a keyboard hint ("Ctrl-C cancels") is for someone: stdin and stderr
- * a terminal, a person there who can press the key and reads it. Not under
- * cron or a script's `timeout`, where it landed in cron mail (user-test finding).
+ * Whether a keyboard hint ("Ctrl-C cancels") is for someone: stderr a
+ * terminal, read by a person there, and that terminal's Ctrl-C reaching this
+ * process. Not under cron (no terminal) or a script's `timeout` (its own
+ * process group, which the terminal's keys do not reach), where the hint
+ * landed in cron mail (user-test finding). Where the kernel says
+ * (ownTerminalForeground), that decides, not stdin: `ferry send … </dev/null`
+ * at a prompt still stops on Ctrl-C (notes' leftover: no hint there), and
+ * `timeout 60 ferry send …` at one does not (the hint was shown); elsewhere,
+ * stdin a terminal.
  */
-export function keysReach (stdin: { isTTY?: boolean } = process.stdin, stderr: { isTTY?: boolean } = process.stderr): boolean {
-  return stdin.isTTY === true && stderr.isTTY === true
+export function keysReach (stdin: { isTTY?: boolean } = process.stdin, stderr: { isTTY?: boolean } = process.stderr, foreground: boolean | null = ownTerminalForeground()): boolean {
+  return stderr.isTTY === true && (foreground ?? stdin.isTTY === true)
+}
+
+/**
+ * keysReach for a live view, drawn on stdout, a terminal: its hint names
+ * Ctrl-C unless the kernel says the terminal's keys do not reach this
+ * process (`timeout 60 ferry send …` at a prompt).
+ */
+export function liveKeysReach (foreground: boolean | null = ownTerminalForeground()): boolean {
+  return foreground ?? true
+}
+
+/**
+ * Whether this process is in its controlling terminal's foreground process
+ * group, the one the terminal's Ctrl-C signals: from /proc/self/stat (Linux),
+ * given as `stat` to test; null where that cannot be read.
+ */
+export function ownTerminalForeground (stat: string | null = readOwnStat()): boolean | null {
+  if (stat === null) return null
+  // after "pid (comm) ": state ppid pgrp session tty_nr tpgid …; comm may hold spaces and parentheses
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const [pgrp, ttyNr, tpgid] = [Number(fields[2]), Number(fields[4]), Number(fields[5])]
+  if (!Number.isInteger(pgrp) || !Number.isInteger(ttyNr) || !Number.isInteger(tpgid)) return null
+  return ttyNr !== 0 && tpgid === pgrp
+}
+
+function readOwnStat (): string | null {
+  try { return readFileSync('/proc/self/stat', 'utf8') } catch { return null }
 }
 
 /** Whether to draw a live Ink view: stdout is a terminal that takes drawing and the output is not --json. */

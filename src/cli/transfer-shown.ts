@@ -14,11 +14,14 @@ export class TransferShown {
   private readonly notes?: WaitNotes
   private readonly json: boolean
   private readonly live?: SendView
-  /** `live`: the view the command opened on its terminal, if any; `waitOnly`: `ferry wait`, whose Ctrl-C ends the wait alone */
-  constructor (json: boolean, live?: SendView, opts: { waitOnly?: boolean } = {}) {
+  /**
+   * `live`: the view the command opened on its terminal, if any; `waitOnly`: `ferry wait`, whose Ctrl-C ends the
+   * wait alone; `keys`: whether to name Ctrl-C in the notes, keysReach() when not given
+   */
+  constructor (json: boolean, live?: SendView, opts: { waitOnly?: boolean, keys?: boolean } = {}) {
     this.json = json
     this.live = live
-    if (live == null && (json || !drawsOn(process.stderr))) this.notes = new WaitNotes((line) => { process.stderr.write(line + '\n') }, { ...opts, keys: keysReach() })
+    if (live == null && (json || !drawsOn(process.stderr))) this.notes = new WaitNotes((line) => { process.stderr.write(line + '\n') }, { waitOnly: opts.waitOnly, keys: opts.keys ?? keysReach() })
   }
 
   update (t: TransferInfo): void {

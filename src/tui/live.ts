@@ -88,13 +88,14 @@ export interface SendView {
   waitEnded: () => Promise<void>
 }
 
-export function openSendView (peer: string, paths: number, streams?: LiveStreams): SendView {
-  return openTransferView({ peer, paths }, streams)
+/** `keys`: whether the terminal's Ctrl-C reaches the command, for its hint (the CLI's liveKeysReach) */
+export function openSendView (peer: string, paths: number, streams?: LiveStreams, keys = true): SendView {
+  return openTransferView({ peer, paths, keys }, streams)
 }
 
 /** `ferry wait` on a terminal: the transfer `t` it found, drawn as `ferry send` draws its own (user-test finding: a one-line bar). */
-export function openWaitView (t: TransferInfo, streams?: LiveStreams): SendView {
-  return openTransferView({ peer: t.peerName, paths: 0, waitOnly: true, transfer: t }, streams)
+export function openWaitView (t: TransferInfo, streams?: LiveStreams, keys = true): SendView {
+  return openTransferView({ peer: t.peerName, paths: 0, waitOnly: true, transfer: t, keys }, streams)
 }
 
 function openTransferView (base: SendProgressProps, streams?: LiveStreams): SendView {
@@ -121,8 +122,8 @@ export interface PairView {
   fail: (err: unknown) => Promise<void>
 }
 
-export function openPairView (mode: 'show' | 'enter', streams?: LiveStreams): PairView {
-  let props: PairPromptProps = { mode }
+export function openPairView (mode: 'show' | 'enter', streams?: LiveStreams, keys = true): PairView {
+  let props: PairPromptProps = { mode, keys }
   const merge = (st: PairingState): PairingState => props.pairing?.id === st.id ? { ...props.pairing, ...st } : st
   const view = mountLive(PairPrompt, props, streams)
   return {

@@ -14,7 +14,8 @@ import { runInitiator } from '../../src/pairing/exchange.ts'
 import { EvilPeer } from '../helpers/evil-peer.ts'
 import { WORDLIST } from '../../src/pairing/wordlist.ts'
 import { parseCode } from '../../src/pairing/code.ts'
-import { cleanupAll, control, jsonValues, peersOf, runCli, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type TestDaemon } from '../helpers/daemon.ts'
+import { atTerminal } from '../helpers/terminal.ts'
+import { MAIN, cleanupAll, control, jsonValues, peersOf, runCli, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type TestDaemon } from '../helpers/daemon.ts'
 import { join } from 'node:path'
 import { expectError, expectNoCodeIn, fingerprintOf, linkedPair, pairedWith, peersNow, showCode, wrongCode, type ShownCode } from '../helpers/pairing.ts'
 
@@ -408,6 +409,20 @@ describe('pairing', { timeout: 120_000 }, () => {
     const done = await cli.done
     expect(done.stdout).toMatch(/^It works once and expires at .+\. Waiting…$/m)
     expect(done.stdout + done.stderr).not.toContain('Ctrl-C')
+    // at a real terminal it is the terminal's process groups that say whether Ctrl-C reaches the command, not
+    // stdin (notes' leftover): stdin from /dev/null at a prompt still stops on Ctrl-C, and says so; under `timeout`,
+    // in a process group of its own, the terminal's Ctrl-C does not reach it, and it says none; drawn live (stdout
+    // the terminal) as printed (stdout a pipe). (`; true`: a shell runs a lone command by exec, and `timeout` as the
+    // session's leader cannot leave its process group)
+    const ferry = `${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)} pair --home ${JSON.stringify(d.home)}`
+    for (const [command, keys] of [[`${ferry} </dev/null | cat`, true], [`timeout 120 ${ferry} | cat`, false], [`${ferry} </dev/null`, true], [`timeout 120 ${ferry}; true`, false]] as const) {
+      const term = atTerminal(command, { FERRY_CODE: '' })
+      await waitFor(() => /Waiting…|expires in/.test(term.output()), `the code shown: ${command}`, 15_000)
+      term.stop(' pair --home ')
+      const shown = await term.done
+      expect(shown, command).toMatch(keys ? /Waiting… \(Ctrl-C to cancel\)|works once · Ctrl-C cancels/ : /Waiting…\n|works once\n/)
+      if (!keys) expect(shown, command).not.toContain('Ctrl-C')
+    }
   })
 
   it('a stop signal that comes twice at once (bin/ferry.js under an older Node passes on what its process group got too; `timeout` signals the group) ends the `ferry pair` that shows a code as one: exit 1, E_CANCELLED, its last JSON line (helper finding: the second killed it, exit 130, the outcome never printed)', async () => {

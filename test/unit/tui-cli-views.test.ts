@@ -192,6 +192,25 @@ describe('SendProgress (ferry send on a terminal)', () => {
   })
 })
 
+describe('a live view where the terminal\'s Ctrl-C does not reach the command (`timeout 60 ferry send …` at a prompt)', () => {
+  it('names no Ctrl-C (keys: false), and says the rest of its hint as before (notes\' leftover: "Ctrl-C cancels" where it did nothing)', async () => {
+    const ui = { ...defaultUi, color: false }
+    for (const [state, words] of [['hashing', 'hashing the files before offering them…'], ['offered', 'waiting for the receiver to accept…'], ['fetching', '']] as const) {
+      const off = stripAnsi((await renderAt(h(SendProgress, { peer: 'alice', paths: 1, transfer: sending({ state }), keys: false, ui }))).lastFrame() ?? '')
+      expect(off, state).not.toContain('Ctrl-C')
+      if (words !== '') expect(off, state).toContain(words)
+      const on = stripAnsi((await renderAt(h(SendProgress, { peer: 'alice', paths: 1, transfer: sending({ state }), ui }))).lastFrame() ?? '')
+      expect(on, state).toContain('Ctrl-C')
+    }
+    const wait = stripAnsi((await renderAt(h(SendProgress, { peer: 'alice', paths: 0, waitOnly: true, transfer: sending({ state: 'fetching' }), keys: false, ui }))).lastFrame() ?? '')
+    expect(wait).not.toContain('Ctrl-C')
+    const code: PairingState = { id: 'p1', role: 'show', phase: 'waiting', code: '7-violet-orbit', expiresAt: Date.now() + 300_000 }
+    const pair = stripAnsi((await renderAt(h(PairPrompt, { mode: 'show', pairing: code, keys: false, ui }))).lastFrame() ?? '')
+    expect(pair).toMatch(/expires in \d+:\d\d · works once$/m)
+    expect(stripAnsi((await renderAt(h(PairPrompt, { mode: 'show', pairing: code, ui }))).lastFrame() ?? '')).toContain('works once · Ctrl-C cancels')
+  })
+})
+
 describe('PairPrompt (ferry pair on a terminal)', () => {
   const shown: PairingState = { id: 'p1', role: 'show', phase: 'waiting', code: '7-violet-orbit', expiresAt: NOW + 300_000 }
   const peer = { peerId: PEER, name: 'alice', fingerprint: '1a2b-3c4d-5e6f-7a8b' }

@@ -4,7 +4,7 @@
 // person there (every send is `offered` for a moment: that is no news).
 
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import { drawsOn, progressLine, WaitNotes, wantsLive } from '../../src/cli/progress.ts'
+import { drawsOn, keysReach, liveKeysReach, ownTerminalForeground, progressLine, WaitNotes, wantsLive } from '../../src/cli/progress.ts'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
 import { TransferShown } from '../../src/cli/transfer-shown.ts'
 
@@ -110,11 +110,12 @@ describe('WaitNotes', () => {
         write.mockClear()
         new TransferShown(false, undefined, { waitOnly }).update(info('waiting'))
         expect(shownLines()).toEqual(['ferry: waiting for nas[2J (not connected); the send goes on by itself when it can\n'])
-        // a terminal, its output --json: no drawing, the notes, and the key to press
+        // a terminal whose Ctrl-C reaches the command (keysReach, below), its output --json: no drawing, the notes,
+        // and the key to press
         process.stdin.isTTY = true
         process.stderr.isTTY = true
         write.mockClear()
-        new TransferShown(true, undefined, { waitOnly }).update(info('waiting'))
+        new TransferShown(true, undefined, { waitOnly, keys: keysReach(process.stdin, process.stderr, true) }).update(info('waiting'))
         expect(shownLines()).toEqual([`ferry: waiting for nas[2J (not connected); the send goes on by itself when it can (${waitOnly ? 'Ctrl-C ends this wait, not the send' : 'Ctrl-C cancels'})\n`])
       }
     } finally {
@@ -166,5 +167,36 @@ describe('drawing on a terminal', () => {
     expect(drawsOn(tty, { TERM: 'dumb' })).toBe(false)
     expect(drawsOn({ isTTY: false }, { TERM: 'xterm' })).toBe(false)
     expect(wantsLive(true, tty, {})).toBe(false)
+  })
+})
+
+describe('whether a keyboard hint is for someone (keysReach)', () => {
+  // /proc/self/stat: pid (comm) state ppid pgrp session tty_nr tpgid …
+  const stat = (comm: string, pgrp: number, ttyNr: number, tpgid: number): string => `4242 (${comm}) S 4000 ${pgrp} 4000 ${ttyNr} ${tpgid} 4194304 1 0 0 0`
+
+  it('the kernel says whether the terminal\'s Ctrl-C reaches this process: in its foreground group at a terminal, not under `timeout` (its own group) nor with no terminal (cron)', () => {
+    expect(ownTerminalForeground(stat('node', 4100, 34816, 4100))).toBe(true)
+    expect(ownTerminalForeground(stat('node', 4100, 34816, 4000))).toBe(false)
+    expect(ownTerminalForeground(stat('node', 4100, 0, -1))).toBe(false)
+    // a command name holding spaces and parentheses does not shift the fields
+    expect(ownTerminalForeground(stat('a) 1 2 (b', 4100, 34816, 4100))).toBe(true)
+    expect(ownTerminalForeground(stat('a) 1 2 (b', 4100, 34816, 99))).toBe(false)
+    // not Linux, or not readable: unknown
+    expect(ownTerminalForeground(null)).toBeNull()
+    expect(ownTerminalForeground('garbage')).toBeNull()
+    // this process's own, read for real here: a yes or no on Linux
+    expect(typeof ownTerminalForeground()).toBe('boolean')
+  })
+
+  it('where the kernel says, that decides and not stdin (notes\' leftover: `ferry send … </dev/null` at a prompt had no hint, `timeout 60 ferry send …` at one had it); elsewhere stdin a terminal; stderr always one, read by a person', () => {
+    const tty = { isTTY: true }
+    const pipe = { isTTY: false }
+    expect(keysReach(pipe, tty, true)).toBe(true)
+    expect(keysReach(tty, tty, false)).toBe(false)
+    expect(keysReach(tty, pipe, true)).toBe(false)
+    expect(keysReach(tty, tty, null)).toBe(true)
+    expect(keysReach(pipe, tty, null)).toBe(false)
+    // a live view is drawn on a terminal: its hint unless the kernel says no
+    expect([liveKeysReach(true), liveKeysReach(false), liveKeysReach(null)]).toEqual([true, false, true])
   })
 })

@@ -12,7 +12,7 @@ import { MAX_CODE_TTL_SEC, MIN_CODE_TTL_SEC, fingerprint, parseCode } from '../.
 import { homeOf, parse } from '../args.ts'
 import { checkPeerAddress } from '../addresses.ts'
 import { onStopSignal, printJson, printJsonLine, UsageError } from '../output.ts'
-import { keysReach, wantsLive } from '../progress.ts'
+import { keysReach, liveKeysReach, wantsLive } from '../progress.ts'
 
 export const pairHelp = `Usage: ferry pair [--expires 5m] [--json]          show a code and wait for the other device
        ferry pair <code> [--peer MULTIADDR] [--json] enter the code shown on the other device
@@ -99,7 +99,7 @@ function saidFromEnv (err: unknown): FerryError {
 
 async function enter (client: ControlClient, code: string, peer: string | undefined, json: boolean, fromEnv: boolean): Promise<number> {
   // on a terminal: a live Ink view (src/tui/components/PairPrompt.ts); else plain lines
-  const live = wantsLive(json) ? (await import('../../tui/live.ts')).openPairView('enter') : undefined
+  const live = wantsLive(json) ? (await import('../../tui/live.ts')).openPairView('enter', undefined, liveKeysReach()) : undefined
   // Ctrl-C, `kill`, `timeout` or a closed terminal: the connection goes, and with it the daemon gives the pairing
   // up where it still can (handlers.ts whileAsked); said as such, also to a script on stdout (helper finding: killed
   // outright, exit 130, no outcome under --json). Whether it had already paired, only the peers list can tell.
@@ -129,7 +129,7 @@ const FINAL_PHASES = ['paired', 'failed', 'expired', 'cancelled']
 
 async function show (client: ControlClient, expiresSec: number | undefined, json: boolean): Promise<number> {
   // on a terminal: a live Ink view (src/tui/components/PairPrompt.ts); else plain lines
-  const live = wantsLive(json) ? (await import('../../tui/live.ts')).openPairView('show') : undefined
+  const live = wantsLive(json) ? (await import('../../tui/live.ts')).openPairView('show', undefined, liveKeysReach()) : undefined
   let id = ''
   const early: PairingState[] = []
   let settle: ((s: PairingState) => void) | undefined

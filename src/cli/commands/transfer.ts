@@ -11,7 +11,7 @@ import { isFinalState, isMovingState, waitingWords, type OfferInfo, type Transfe
 import { FerryError, ambiguousTransferId, escapeForDisplay, quoteForShell, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { homeOf, parse, parseOptionsOnly } from '../args.ts'
 import { counted, fitRows, onStopSignal, printJson, STOP_SIGNALS, table, UsageError } from '../output.ts'
-import { wantsLive } from '../progress.ts'
+import { liveKeysReach, wantsLive } from '../progress.ts'
 import { TransferShown } from '../transfer-shown.ts'
 import { overTheNetwork } from '../../tui/over-the-network.ts'
 import { LeftOut } from '../left-out.ts'
@@ -217,7 +217,7 @@ export async function send (argv: string[]): Promise<number> {
   const json = values.json === true
   const client = await connectControl(homeOf(values))
   // on a terminal: a live Ink view on stdout; otherwise the one-line progress on a TTY stderr
-  const shown = new TransferShown(json, wantsLive(json) ? (await import('../../tui/live.ts')).openSendView(peer, paths.length) : undefined)
+  const shown = new TransferShown(json, wantsLive(json) ? (await import('../../tui/live.ts')).openSendView(peer, paths.length, undefined, liveKeysReach()) : undefined)
   const leftOut = new LeftOut(saidAtOnce)
   // a wait for a person there to accept it, said apart from the send's own time
   const acceptWait = new AcceptWait()
@@ -624,7 +624,7 @@ export async function wait (argv: string[]): Promise<number> {
     id = matches[0].id
     waited = matches[0]
     // on a terminal the live view `ferry send` draws (user-test finding: a one-line bar here); elsewhere the same line and notes
-    shown = new TransferShown(json, wantsLive(json) ? (await import('../../tui/live.ts')).openWaitView(matches[0]) : undefined, { waitOnly: true })
+    shown = new TransferShown(json, wantsLive(json) ? (await import('../../tui/live.ts')).openWaitView(matches[0], undefined, liveKeysReach()) : undefined, { waitOnly: true })
     onInfo(matches[0])
     for (const t of early) onInfo(t)
     const t = await ended

@@ -25,6 +25,8 @@ export interface PairPromptProps {
   selfFingerprint?: string
   /** the last frame: the countdown stops */
   finished?: boolean
+  /** false: the terminal's Ctrl-C does not reach the command (`timeout 300 ferry pair` at a prompt), so no hint names it */
+  keys?: boolean
   /** display context; from the terminal (clock ticking every second) when absent */
   ui?: Ui
 }
@@ -36,7 +38,7 @@ export function PairPrompt (props: PairPromptProps) {
   const ui = props.ui ?? terminal
   const { mode, pairing: p, error } = props
   const rows: ReactNode[] = []
-  if (mode === 'show' && p?.code != null) rows.push(...codeRows(p, props.finished === true, ui))
+  if (mode === 'show' && p?.code != null) rows.push(...codeRows(p, props.finished === true, ui, props.keys !== false))
   else if (mode === 'show' && error == null) rows.push(line('asking', {}, `asking the daemon for a code${g(ui, '…')}`))
   else if (mode === 'enter' && p == null && error == null) {
     rows.push(line('entering', { color: tint(ui, 'yellow') }, `pairing with the device that shows the code${g(ui, '…')}`))
@@ -46,7 +48,7 @@ export function PairPrompt (props: PairPromptProps) {
   return h(Box, { flexDirection: 'column', width: ui.width }, ...rows)
 }
 
-function codeRows (p: PairingState, finished: boolean, ui: Ui): ReactNode[] {
+function codeRows (p: PairingState, finished: boolean, ui: Ui, keys: boolean): ReactNode[] {
   const code = sanitizeForDisplay(p.code ?? '')
   const live = LIVE.has(p.phase) && !finished
   const rows: ReactNode[] = [
@@ -67,7 +69,7 @@ function codeRows (p: PairingState, finished: boolean, ui: Ui): ReactNode[] {
     if (p.expiresAt != null) {
       rows.push(line('gap', {}, ' '))
       rows.push(line('exp', {}, 'expires in ', h(Text, { bold: true }, formatCountdown(p.expiresAt, ui.now)),
-        h(Text, { dimColor: true }, ` ${g(ui, '·')} works once ${g(ui, '·')} Ctrl-C cancels`)))
+        h(Text, { dimColor: true }, ` ${g(ui, '·')} works once${keys ? ` ${g(ui, '·')} Ctrl-C cancels` : ''}`)))
     }
   }
   return rows

@@ -31,6 +31,8 @@ export interface SendProgressProps {
   waitOnly?: boolean
   /** `ferry wait` ended so: the last frame says the transfer goes on */
   waitEnded?: boolean
+  /** false: the terminal's Ctrl-C does not reach the command (`timeout 60 ferry send …` at a prompt), so no hint names it */
+  keys?: boolean
   /** display context; from the terminal when absent */
   ui?: Ui
 }
@@ -68,21 +70,22 @@ export function SendProgress (props: SendProgressProps) {
     rows.push(para('hint', { color: tint(ui, 'yellow') }, `  cancelling${g(ui, '…')} (a Ctrl-C 2 s or more from now stops waiting for the daemon)`))
   } else if (t != null) {
     // wrapped, not cut: its end says how to stop (user-test finding: "Ctrl-C can…" at 80 columns)
-    rows.push(para('hint', { dimColor: true }, `  ${asciiize(ui, hint(t, props.waitOnly === true))}`))
+    const words = hint(t, props.waitOnly === true, props.keys !== false)
+    if (words !== '') rows.push(para('hint', { dimColor: true }, `  ${asciiize(ui, words)}`))
   }
   return h(Box, { flexDirection: 'column', width: ui.width }, ...rows)
 }
 
-function hint (t: TransferInfo, waitOnly: boolean): string {
+function hint (t: TransferInfo, waitOnly: boolean, keys: boolean): string {
   // as WaitNotes says it: `ferry wait`'s Ctrl-C leaves the transfer to go on
-  const stop = waitOnly ? `Ctrl-C ends this wait, not the ${t.direction === 'receive' ? 'receive' : 'send'}` : 'Ctrl-C cancels'
+  const stop = !keys ? '' : ` ${waitOnly ? `Ctrl-C ends this wait, not the ${t.direction === 'receive' ? 'receive' : 'send'}` : 'Ctrl-C cancels'}`
   const peer = t.direction === 'receive' ? 'sender' : 'receiver'
   switch (t.state) {
-    case 'hashing': return `hashing the files before offering them… ${stop}`
-    case 'offered': return `waiting for the receiver to accept… ${stop}`
-    case 'waiting': return `${waitHint(t, peer)}… ${stop}`
-    case 'verifying': return t.direction === 'receive' ? `verifying what arrived… ${stop}` : `waiting for the receiver's signed receipt… ${stop}`
-    default: return waitOnly ? stop : 'Ctrl-C cancels the transfer'
+    case 'hashing': return `hashing the files before offering them…${stop}`
+    case 'offered': return `waiting for the receiver to accept…${stop}`
+    case 'waiting': return `${waitHint(t, peer)}…${stop}`
+    case 'verifying': return t.direction === 'receive' ? `verifying what arrived…${stop}` : `waiting for the receiver's signed receipt…${stop}`
+    default: return !keys ? '' : waitOnly ? stop.trimStart() : 'Ctrl-C cancels the transfer'
   }
 }
 
