@@ -165,7 +165,10 @@ const MIGRATIONS: string[] = [
   // receive only, ended cancelled or failed: how many of its files were
   // verified and placed in the receive folder, which keep them (TransferInfo.keptFiles);
   // nothing said so (user-test finding). NULL in rows from before and for other ends
-  'ALTER TABLE transfers ADD COLUMN kept_files INTEGER'
+  'ALTER TABLE transfers ADD COLUMN kept_files INTEGER',
+  // held for a person on the receiving side to accept: how long, in ms (TransferInfo.acceptWaitSeconds); the
+  // wait was counted as the transfer's own time (notes' leftover). NULL in rows from before and where none
+  'ALTER TABLE transfers ADD COLUMN accept_wait_ms INTEGER'
 ]
 
 export type Db = DatabaseSync

@@ -63,6 +63,8 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     ...(o.sender?.delivered === true && state === 'offered' ? { awaitingDecision: true } : {}),
     ...(folders > 0 ? { folders } : {})
   }
+  const waitMs = acceptWaitMs(o, state)
+  if (waitMs !== undefined) info.acceptWaitSeconds = Math.round(waitMs) / 1000
   if (err != null && ['failed', 'cancelled', 'declined', 'waiting'].includes(state)) {
     info.error = { code: isErrorCode(err.code) ? err.code : 'E_INTERNAL', message: err.message }
   }
@@ -108,6 +110,20 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     }
   }
   return info
+}
+
+/**
+ * How long it was held for a person on the receiving side to accept it, to now while it still is: a send from its
+ * receiver's answer that it holds it, a receive (state `offered` here is that) from the offer's arrival.
+ */
+function acceptWaitMs (o: { row: TransferRow, sender?: Sender, receiver?: Receiver }, state: TransferState): number | undefined {
+  const now = Date.now()
+  if (o.sender != null) {
+    const held = o.sender.heldSince !== undefined && state === 'offered' ? Math.max(0, now - o.sender.heldSince) : undefined
+    return held === undefined ? o.sender.acceptWaitMs : (o.sender.acceptWaitMs ?? 0) + held
+  }
+  if (o.receiver != null) return state === 'offered' ? Math.max(0, now - o.receiver.createdAt) : o.receiver.acceptWaitMs
+  return o.row.acceptWaitMs
 }
 
 /** At most this many bytes of a transfer's label (a peer's names can be long). */

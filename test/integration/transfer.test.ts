@@ -505,6 +505,18 @@ describe('transfer', () => {
     // `seconds` as before, the whole of it; the wait beside it
     expect(r.acceptWaitSeconds).toBeGreaterThanOrEqual(1.9)
     expect(r.seconds).toBeGreaterThan(r.acceptWaitSeconds)
+    // both daemons keep it, so `ferry wait` and `transfers --json` on either side say it apart too (notes' leftover:
+    // only `ferry send`, which saw the wait, could; `ferry wait` counted it in)
+    for (const [d, verb, words] of [[a, 'sent', 'for beta to accept'], [b, 'received', 'to be accepted here']] as const) {
+      const kept = (await transfersOf(d)).find((t) => t.id === r.id)
+      expect(kept?.acceptWaitSeconds, d.name).toBeGreaterThanOrEqual(1.9)
+      expect(kept!.acceptWaitSeconds!, d.name).toBeLessThan(((kept!.finishedAt ?? 0) - kept!.createdAt) / 1000)
+      const w = await d.cli(['wait', r.id.slice(0, 8)])
+      const line = new RegExp(`^${verb} 1 file, 64\\.0 KiB (to|from) \\S+ in (\\d+\\.\\d) s .*; waited (\\d+\\.\\d) s ${words}$`, 'm').exec(w.stdout)
+      expect(line, `${d.name}: ${w.stdout}`).not.toBeNull()
+      // its own time without the 2 s of the wait
+      expect(Number(line![2]) + Number(line![3]), w.stdout).toBeLessThanOrEqual(((kept!.finishedAt ?? 0) - kept!.createdAt) / 1000 + 0.15)
+    }
     // a send its receiver took by itself waited for no one: no such field
     expect((await send([join(dir, 'held-text.bin')])).acceptWaitSeconds).toBeUndefined()
   })

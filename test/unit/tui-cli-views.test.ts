@@ -530,6 +530,15 @@ describe('a transfer shown whole (TransferDetails)', () => {
     expect(text).toContain('19.9 MiB of 20.0 MiB')
   })
 
+  it('a transfer held for a person to accept says that wait apart, and its time and rate leave it out (notes\' leftover: a send held 5 minutes showed the rate of those 5 minutes)', async () => {
+    const held = sending({ state: 'done', doneBytes: 200 * MiB, createdAt: NOW - 310_000, finishedAt: NOW - 10_000, acceptWaitSeconds: 290, receipt: { root: 'ab', signature: 's', verified: true } })
+    const text = expectFits((await renderAt(h(TransferDetails, { t: held, shared: new Set<string>(), ui: { ...ui, rows: 12 } }))).lastFrame())
+    // 300 s from start to end, 290 of them waiting: 10 s at 20 MiB/s; wrapped under its field at 80 columns
+    expect(text.replace(/\s+/g, ' ')).toMatch(/ when began \d\d:\d\d:\d\d, ended \d\d:\d\d:\d\d \(10\.0 s, 20\.0 MiB\/s; waited 4m 50s to be accepted\)/)
+    const not = expectFits((await renderAt(h(TransferDetails, { t: { ...held, acceptWaitSeconds: undefined }, shared: new Set<string>(), ui: { ...ui, rows: 12 } }))).lastFrame())
+    expect(not).not.toContain('waited')
+  })
+
   it('an offer held there for a person to accept says so in its state field too, as its header does (found using the TUI: the header said "waiting to be accepted there", the field "waiting for the receiver")', async () => {
     const held = sending({ state: 'offered', doneBytes: 0, rate: 0, etaSeconds: null, awaitingDecision: true })
     const text = expectFits((await renderAt(h(TransferDetails, { t: held, shared: new Set<string>(), ui: { ...ui, rows: 12 } }))).lastFrame())

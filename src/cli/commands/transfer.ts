@@ -296,7 +296,8 @@ export async function send (argv: string[]): Promise<number> {
     for (const e of early) onInfo(e.t, e.at)
     const t = await finished
     shown.done()
-    const waited = acceptWait.seconds(t.finishedAt)
+    // the daemon's count (since 2026-12-06), else this command's own from the events it saw
+    const waited = t.acceptWaitSeconds ?? acceptWait.seconds(t.finishedAt)
     if (t.state !== 'done') {
       // a script still learns which transfer it was (to look it up, or resume it) and how far it got
       // cancelled as this command asked: said as what the person did, not as the daemon's "cancelled on the sending device" (user-test finding)
@@ -635,10 +636,14 @@ export async function wait (argv: string[]): Promise<number> {
     if (json) printJson(failure != null && t.error == null ? { ...t, error: failure.toJSON() } : t)
     else if (t.state === 'done') {
       const notReceived = t.receipt?.notReceived ?? 0
-      // how long, as `ferry send` says it (user-test finding: left out here); interruptions included
-      const took = ((t.finishedAt ?? Date.now()) - t.createdAt) / 1000
+      // how long, as `ferry send` says it (user-test finding: left out here); interruptions included, a wait for a
+      // person to accept it said apart, as `ferry send` says it (notes' leftover: counted in)
+      const waited = t.acceptWaitSeconds ?? 0
+      const took = Math.max(0, ((t.finishedAt ?? Date.now()) - t.createdAt) / 1000 - waited)
       await shown.summary(t, `${t.direction === 'send' ? 'sent' : 'received'} ${arrivedWords(t, t.files - notReceived)}, ${formatBytes(t.doneBytes)} ${t.direction === 'send' ? 'to' : 'from'} ${sanitizeForDisplay(t.peerName)} ` +
-        `in ${formatTook(took * 1000)} ${overTheNetwork(t)}; receipt ${receiptCell(t) || 'missing'}${leftOut.summaryNote()}`, failure != null)
+        `in ${formatTook(took * 1000)} ${overTheNetwork(t)}; receipt ${receiptCell(t) || 'missing'}` +
+        (waited > 0 ? `; waited ${formatTook(waited * 1000)} ${t.direction === 'send' ? `for ${sanitizeForDisplay(t.peerName)} to accept` : 'to be accepted here'}` : '') +
+        leftOut.summaryNote(), failure != null)
       process.stdout.write(renamedText(t))
     }
     if (failure != null) throw failure

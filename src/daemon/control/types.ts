@@ -212,6 +212,14 @@ export interface TransferInfo {
   label?: string
   /** send, offered: its receiver has it and waits for a person there to accept it (auto-accept off), not an offer still on its way */
   awaitingDecision?: boolean
+  /**
+   * held for a person on the receiving side to accept (auto-accept off there): the seconds of the time from
+   * `createdAt` on that went waiting for that, to now while it still waits; a send counts from its receiver's
+   * answer that it holds the offer, a receive from the offer's arrival. Absent for a transfer never held so, and in
+   * records from before 2026-12-06 (notes' leftover: `ferry wait`, the TUI and `ferry transfers` counted that wait
+   * as the transfer's own time, and a send's rate with it)
+   */
+  acceptWaitSeconds?: number
   error?: { code: ErrorCode, message: string }
   /**
    * cancelled or declined: on which side it was ended, this device (`here`) or its peer (`peer`: its sender cancelled

@@ -96,12 +96,15 @@ export class OfferDecisions {
       // the checks awaited: a decline, or the sender's cancel, may have come meanwhile
       if (r.state !== 'offered') throw new FerryError(isFinalState(r.state) ? 'E_TRANSFER_ENDED' : 'E_TRANSFER_NOT_FOUND', `offer ${id} was ${r.state} meanwhile`)
       // recorded first: a store that cannot take it (its disk full) fails the accept with a code, and the offer still waits (review finding: memory said accepted, and the receive ran)
+      // how long it waited for this decision: the transfer's own time is said without it (TransferInfo.acceptWaitSeconds)
+      const acceptWaitMs = Math.max(0, Date.now() - r.createdAt)
       try {
-        this.ctx.pendingStates.update(id, { state: 'accepted' })
+        this.ctx.pendingStates.update(id, { state: 'accepted', acceptWaitMs })
       } catch (err) {
         throw toFerryError(err)
       }
       r.state = 'accepted'
+      r.acceptWaitMs = acceptWaitMs
     })
     this.ctx.c.emitOfferRemoved(id)
     this.receives.logAccepted(r, 'accept')

@@ -142,6 +142,8 @@ export class Receiver {
   readonly rootHex: string
   /** When the offer came (its row's createdAt): `ferry offers` shows how long it has waited. */
   readonly createdAt: number
+  /** Held for a person here to accept it: how long, in ms, once accepted (TransferInfo.acceptWaitSeconds); unset: never held */
+  acceptWaitMs?: number
   /** The offer's size as it came (encoded): what keeping it costs, bounded per peer (offer-intake.ts admit). */
   readonly offerBytes: number
   state: string

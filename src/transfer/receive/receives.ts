@@ -300,7 +300,8 @@ export class Receives {
     // shown waiting for its peer meanwhile (review finding: the wait was in memory only)
     const roomAwaited = row.state === 'waiting' && row.errorCode === 'E_NO_SPACE' ? new FerryError('E_NO_SPACE', row.errorMessage ?? 'the receive folder\'s disk filled up while this ran') : undefined
     // a clean stop records `waiting` (Receiver.pause); anything else was cut short
-    this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes, receiptMissing: row.receiptMissing, receiptRefused: row.receiptRefused, receiptNotServed: row.receiptNotServed, createdAt: row.createdAt, offerBytes: row.offer.byteLength, receiveMount, receiveDir, roomAwaited })
+    const r = this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes, receiptMissing: row.receiptMissing, receiptRefused: row.receiptRefused, receiptNotServed: row.receiptNotServed, createdAt: row.createdAt, offerBytes: row.offer.byteLength, receiveMount, receiveDir, roomAwaited })
+    if (row.acceptWaitMs != null) r.acceptWaitMs = row.acceptWaitMs
     if (state === 'offered') this.offersToCheck.add(row.id)
   }
 

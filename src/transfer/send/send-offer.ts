@@ -177,7 +177,11 @@ export class SendOffering {
     // waiting there: its turn, a retry or room (an offer made again after a restart, to a receive cut short meanwhile)
     const waitsWhy = this.sends.waitsWhy(sender, ans)
     if (ans.status === 'accepted') this.sends.setSendState(sender, waitsWhy !== undefined ? 'waiting' : 'fetching', waitsWhy)
-    else this.ctx.changed(sender.id, true) // pending: waits for the person on the other side
+    else {
+      // pending: waits for the person on the other side, from now (a probe's answer of the same leaves the start)
+      sender.heldSince ??= Date.now()
+      this.ctx.changed(sender.id, true)
+    }
   }
 
   /** Offer `s` to its receiver and read the answer. */

@@ -177,6 +177,10 @@ export class Sender {
   heardAt = 0
   /** the receiver has the offer (it answered it, or asked for chunks, in this run or an earlier one): it may be probed */
   delivered = false
+  /** since when its receiver holds the offer for a person there to accept it (it answered so), in this run; unset: not held */
+  heldSince?: number
+  /** held so, the ms of the waits that ended (TransferInfo.acceptWaitSeconds); unset: never held */
+  acceptWaitMs?: number
   /** probes in a row that found it quiet: each waits twice as long as the one before */
   quietProbes = 0
   /** an offer made only to learn where the receiver stands (send-offer.ts probe) is under way */

@@ -70,6 +70,8 @@ export class Sends {
     s.skipped = [...(row.skipped ?? [])]
     s.skippedEarlier = { count: Math.max(0, (row.skippedCount ?? 0) - s.skipped.length), failed: Math.max(0, (row.skippedFailed ?? 0) - failedCount(s.skipped)) }
     s.skippedRecorded = s.skipped.length
+    // its receiver's earlier holds for a decision (one under way at the stop starts again as its offer is answered so)
+    s.acceptWaitMs = row.acceptWaitMs
     // why it gave up files before the restart, in its own words (a receipt that comes now names them)
     try {
       for (const [i, g] of this.ctx.c.store.givenUp(row.id)) s.givenUp.set(i, { why: g.why, said: g.said, reason: asNotServedReason(g.reason) })
@@ -141,6 +143,12 @@ export class Sends {
     error = saidOnce(error, this.ctx.c.peerName(s.peerId), s.peerId)
     // a stall counts from here (its wait for a decision, for the peer or its turn was none)
     if (isMovingState(state) && !isMovingState(s.state)) s.progress.began()
+    // a wait for a person on the receiving side ends as it leaves `offered` (accepted, declined, cancelled, or the
+    // receiver gone away): counted apart from the transfer's own time
+    if (s.heldSince !== undefined && state !== 'offered') {
+      s.acceptWaitMs = (s.acceptWaitMs ?? 0) + Math.max(0, Date.now() - s.heldSince)
+      s.heldSince = undefined
+    }
     s.state = state
     s.error = error
     if (endedBy !== undefined) s.endedBy = endedBy
@@ -153,7 +161,7 @@ export class Sends {
       this.tellEndedBeforeOffer(s)
     }
     // a store that cannot write (its disk full) keeps the state in pendingStates, shown from there and written later; the send stays in memory till then
-    const recorded = this.ctx.pendingStates.write(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, ...(endedBy !== undefined ? { endedBy } : {}), doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified, skippedCount: s.skippedCount, skippedFailed: s.skippedFailed, ...(s.skipped.length !== s.skippedRecorded ? { skipped: skippedToRecord(s.skipped) } : {}), ...(s.renamedCount > 0 ? { renamedCount: s.renamedCount, renamed: renamedToRecord(s.renamed) } : {}) })
+    const recorded = this.ctx.pendingStates.write(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, ...(endedBy !== undefined ? { endedBy } : {}), doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified, skippedCount: s.skippedCount, skippedFailed: s.skippedFailed, ...(s.skipped.length !== s.skippedRecorded ? { skipped: skippedToRecord(s.skipped) } : {}), ...(s.renamedCount > 0 ? { renamedCount: s.renamedCount, renamed: renamedToRecord(s.renamed) } : {}), ...(s.acceptWaitMs !== undefined ? { acceptWaitMs: s.acceptWaitMs } : {}) })
     s.skippedRecorded = s.skipped.length // kept by pendingStates until the store takes it, if it cannot now
     this.ctx.changed(s.id, true)
     if (finished && recorded) this.senders.delete(s.id)
