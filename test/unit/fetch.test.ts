@@ -109,6 +109,27 @@ describe('fetchAll', () => {
     expect(sender.served.has(0), 'complete: no longer in flight').toBe(false)
   })
 
+  it('a chunk whose start the receiver kept (spooled: fetched ahead of the offer, or cut by a crash) counts that start as held in what its request tells, so the file leaves the sender\'s in-flight list once complete (found using the TUI: a photo fetched ahead in part stayed "287.0 KiB / 2.3 MiB" under the send to its end)', async () => {
+    const { file, sender } = await setup(2, 1 * MiB)
+    const size = file.entry.size
+    // chunk 0 held; of chunk 1 its first 700 KiB kept from before, the rest asked for
+    file.bitmap.set(0)
+    const data = await readFile(sender.sources[0])
+    const kept = data.subarray(MiB, MiB + 700 * 1024)
+    const [out, inbound] = await streamPair()
+    const serving = serveChunks(inbound, 'receiver', () => sender, (snd, f, n) => {
+      const served = (snd.served.get(f) ?? 0) + n
+      if (served >= size) snd.served.delete(f); else snd.served.set(f, served)
+    })
+    await fetchAll({
+      transferId: new Uint8Array(16), files: [file], queue: [{ file: 0, chunk: 1, spooled: Uint8Array.from(kept) }], sink, spool: new Spool(dir), streams: 1,
+      openStream: async () => out, onChunk: (f, c) => { f.bitmap.set(c) }, onWire: () => {}, onUnavailable: () => {}, signal: new AbortController().signal
+    })
+    await serving
+    expect(file.bitmap.complete).toBe(true)
+    expect(sender.served.get(0), 'complete: no longer in flight').toBeUndefined()
+  })
+
   it('the first request of each stream tells the sender what the receiver holds of the whole transfer, so a sender restarted meanwhile shows that from the start, not its own record plus what it serves until the first progress report (250 ms on)', async () => {
     // two requests of 1 MiB (REQUEST_BYTES) on one stream
     const { file, sender } = await setup(8, 256 * 1024)

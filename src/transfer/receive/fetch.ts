@@ -95,7 +95,12 @@ export interface FetchContext {
  * [from, to) is always the first chunk's range (all of it when whole), and
  * goes on the wire as first_offset and first_length.
  */
-interface Ask { file: number, wants: Wanted[], from: number, to: number }
+/**
+ * One request: chunks of `file`, the first from byte `from` to `to`. `kept`: the bytes of its first chunk held
+ * here already (spooled: fetched ahead of the offer, or kept through a crash), which it starts after; not the
+ * pieces of a chunk split over several requests, which are asked for, not held.
+ */
+interface Ask { file: number, wants: Wanted[], from: number, to: number, kept?: number }
 
 export async function fetchAll (ctx: FetchContext): Promise<void> {
   const bad = new Map<string, number>()
@@ -151,9 +156,9 @@ class Asker {
     const from = first.spooled?.length ?? 0
     if (length - from > REQUEST_BYTES) {
       this.split = { want: first, next: from + REQUEST_BYTES, length }
-      return { file: first.file, wants: [first], from, to: from + REQUEST_BYTES }
+      return { file: first.file, wants: [first], from, to: from + REQUEST_BYTES, kept: from }
     }
-    const ask: Ask = { file: first.file, wants: [first], from, to: length }
+    const ask: Ask = { file: first.file, wants: [first], from, to: length, kept: from }
     if (from > 0) return ask // only a request's first chunk can start part-way
     let bytes = length
     while (ask.wants.length < CHUNK_REQUEST_MAX && this.ctx.queue[0]?.file === first.file && this.ctx.queue[0].spooled == null && bytes + f.chunkSize <= REQUEST_BYTES) {
@@ -225,7 +230,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>, halt: AbortC
     while (requested.length < REQUESTS_AHEAD && (inFlight.size === 0 || inFlightBytes < WRITE_BYTES_IN_FLIGHT) && !signal.aborted) {
       const ask = asker.next()
       if (ask == null) return
-      await sendAll(stream, encodeChunkRequest({ transferId: ctx.transferId, fileIndex: ask.file, chunks: ask.wants.map((w) => w.chunk), firstOffset: ask.from, firstLength: ask.to - ask.from, fileHeldBytes: heldOf(ctx.files[ask.file]), heldBytes: firstAsk ? ctx.held?.() : undefined }), signal)
+      await sendAll(stream, encodeChunkRequest({ transferId: ctx.transferId, fileIndex: ask.file, chunks: ask.wants.map((w) => w.chunk), firstOffset: ask.from, firstLength: ask.to - ask.from, fileHeldBytes: heldOf(ctx.files[ask.file]) + (ask.kept ?? 0), heldBytes: firstAsk ? ctx.held?.() : undefined }), signal)
       firstAsk = false
       if (requested.length === 0) lastHeard = performance.now() // waiting for the disk is not the sender's silence
       requested.push(ask)
