@@ -368,7 +368,7 @@ const MAX_END_BYTES = MAX_SMALL_MESSAGE_BYTES + Math.ceil(MAX_OFFER_FILES / 8)
  * every message of the other side is ("receiver: …", "sender: …"; user-test
  * finding: "peer says: …" in one place, "receiver: …" in another).
  */
-export async function sendEnd (stream: Stream, end: EndMsg, to: 'sender' | 'receiver', signal?: AbortSignal): Promise<void> {
+export async function sendEnd (stream: Stream, end: EndMsg, to: 'sender' | 'receiver', signal?: AbortSignal): Promise<EndAnswer> {
   const sig = timeoutSignal(10_000, signal)
   const msg: TransferEnd = { transferId: end.transferId as Uint8Array<ArrayBuffer>, status: end.status, root: end.root as Uint8Array<ArrayBuffer>, signature: end.signature as Uint8Array<ArrayBuffer>, failure: end.failure != null ? toWireError(end.failure) : undefined, wireBytes: end.wireBytes ?? 0, missing: (end.missing ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>, doneBytes: end.doneBytes, renamedCount: end.renamedCount ?? 0, ...renamedThatFit(end), renameCount: end.renameCount ?? 0, refused: refusedThatFit(end.refused) }
   await sendAll(stream, lengthPrefixed(TransferEnd.encode(msg)), sig)
@@ -377,7 +377,11 @@ export async function sendEnd (stream: Stream, end: EndMsg, to: 'sender' | 'rece
   const err = fromWireError(ack?.error, to)
   if (err != null) throw err
   if (ack?.ok !== true) throw new FerryError('E_PROTOCOL', `the ${to} did not acknowledge the end of the transfer`)
+  return { keptFiles: ack.keptFiles }
 }
+
+/** What the side told of a TransferEnd answers with it: a receiver told of its sender's cancel, the files it keeps (0: none, or not said). */
+export interface EndAnswer { keptFiles: number }
 
 /**
  * Read a TransferEnd and acknowledge it; its `failure` is the receiver's
@@ -388,7 +392,7 @@ export async function sendEnd (stream: Stream, end: EndMsg, to: 'sender' | 'rece
  * that reason (notes' leftover: the stream was reset, which its receiver
  * took for a link that failed and sent the receipt again and again).
  */
-export async function readEnd (stream: Stream, handle: (end: EndMsg) => Promise<void>): Promise<void> {
+export async function readEnd (stream: Stream, handle: (end: EndMsg) => Promise<EndAnswer | void>): Promise<void> {
   const sig = timeoutSignal(10_000)
   let w: TransferEnd
   try {
@@ -407,10 +411,11 @@ export async function readEnd (stream: Stream, handle: (end: EndMsg) => Promise<
   }
   const status = w.status as EndMsg['status']
   let error: unknown
+  let answer: EndAnswer | void = undefined
   try {
-    await handle({ transferId: w.transferId, status, root: w.root, signature: w.signature, failure: fromWireError(w.failure as WireErrorMsg | undefined, 'receiver'), wireBytes: w.wireBytes, missing: w.missing, doneBytes: w.doneBytes, renamedCount: w.renamedCount, renamed: w.renamed.map((r) => ({ entry: r.entry, as: r.as })), renameCount: w.renameCount, renames: w.renames, refused: w.refused.map((r) => ({ entry: r.entry, reason: r.reason, under: r.under === '' ? undefined : r.under })) })
+    answer = await handle({ transferId: w.transferId, status, root: w.root, signature: w.signature, failure: fromWireError(w.failure as WireErrorMsg | undefined, 'receiver'), wireBytes: w.wireBytes, missing: w.missing, doneBytes: w.doneBytes, renamedCount: w.renamedCount, renamed: w.renamed.map((r) => ({ entry: r.entry, as: r.as })), renameCount: w.renameCount, renames: w.renames, refused: w.refused.map((r) => ({ entry: r.entry, reason: r.reason, under: r.under === '' ? undefined : r.under })) })
   } catch (err) { error = err }
-  await sendAll(stream, lengthPrefixed(TransferEndAck.encode({ ok: error == null, error: error != null ? toWireError(error) : undefined })), sig)
+  await sendAll(stream, lengthPrefixed(TransferEndAck.encode({ ok: error == null, error: error != null ? toWireError(error) : undefined, keptFiles: answer?.keptFiles ?? 0 })), sig)
   await finishStream(stream, sig)
 }
 
@@ -433,7 +438,7 @@ function unreadableEnd (err: unknown): FerryError | undefined {
 async function refuseEnd (stream: Stream, why: FerryError): Promise<void> {
   const sig = timeoutSignal(5000)
   try {
-    await sendAll(stream, lengthPrefixed(TransferEndAck.encode({ ok: false, error: toWireError(why) })), sig)
+    await sendAll(stream, lengthPrefixed(TransferEndAck.encode({ ok: false, error: toWireError(why), keptFiles: 0 })), sig)
     await stream.close({ signal: sig })
   } catch {}
   stream.abort(why)

@@ -12,7 +12,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { FerryError } from '../errors.ts'
 import { RECEIPT_PROTOCOL } from '../protocol/constants.ts'
 import { dialFailure } from '../protocol/stream.ts'
-import { sendEnd, type EndMsg } from '../protocol/transfer.ts'
+import { sendEnd, type EndAnswer, type EndMsg } from '../protocol/transfer.ts'
 import type { OfferInfo, TransferInfo } from '../daemon/control/types.ts'
 import type { TransferStore, TrustStore } from '../store/index.ts'
 import type { TransferRow } from '../store/transfers.ts'
@@ -53,10 +53,10 @@ export interface TransferContext {
 }
 
 /** `end` to `peerId`, the transfer's `to` (its receiver for a sender's cancel, else its sender). */
-export async function sendEndTo (c: TransferComponents, peerId: string, end: EndMsg, to: 'sender' | 'receiver'): Promise<void> {
+export async function sendEndTo (c: TransferComponents, peerId: string, end: EndMsg, to: 'sender' | 'receiver'): Promise<EndAnswer> {
   const stream = await c.node.dialProtocol(peerIdFromString(peerId), RECEIPT_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
     .catch((err: Error) => { throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${c.peerName(peerId)}: ${dialFailure(err, 10_000)}`, { cause: err }) })
-  await sendEnd(stream, end, to)
+  return await sendEnd(stream, end, to)
 }
 
 /** A row whose recorded offer does not decode: failed, saying so, not left unfinished for good (a receive was skipped silently, shown `fetching` forever). */

@@ -26,7 +26,7 @@
 import type { TransferRow } from '../store/transfers.ts'
 import { FerryError, ambiguousTransferId } from '../errors.ts'
 import { CHUNKS_PROTOCOL, PREVIEW_PROTOCOL, MAX_CHUNK_STREAMS_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
-import { readEnd, type EndMsg } from '../protocol/transfer.ts'
+import { readEnd, type EndAnswer, type EndMsg } from '../protocol/transfer.ts'
 import { isFinalState, isMovingState, type OfferInfo, type TransferInfo } from '../daemon/control/types.ts'
 import { toTransferInfo } from './snapshot.ts'
 import { EmitThrottle } from './throttle.ts'
@@ -102,7 +102,7 @@ export class TransferService {
     await node.handle(CHUNKS_PROTOCOL, (s, conn) => { this.serving.serve(s, conn.remotePeer.toString()) }, { maxInboundStreams: MAX_CHUNK_STREAMS_PER_PEER })
     await node.handle(RECEIPT_PROTOCOL, (s, conn) => {
       const peerId = conn.remotePeer.toString()
-      void readEnd(s, async (end) => { await this.onEnd(peerId, end) }).catch((err: Error & { code?: string }) => {
+      void readEnd(s, async (end) => await this.onEnd(peerId, end)).catch((err: Error & { code?: string }) => {
         // one that came and could not be read was answered with why (readEnd); its peer fails its receive so
         if (err.code === 'E_PROTOCOL' || err.code === 'E_MESSAGE_TOO_LARGE') this.c.log.warn('an end of a transfer (a receipt) could not be read; its peer was told why', { peerId, code: err.code, err: err.message })
         else this.c.log.debug('receipt stream failed', { err: err.message })
@@ -230,7 +230,9 @@ export class TransferService {
     } else if (s != null && !s.finished) {
       s.controller.abort()
       this.sends.setSendState(s, 'cancelled', new FerryError('E_CANCELLED', 'cancelled on the sending device'), 'here')
-      if (s.offer != null) await sendEndTo(this.c, s.peerId, { transferId: Buffer.from(id, 'hex'), status: 'cancelled', root: s.offer.root, signature: new Uint8Array(0) }, 'receiver').catch(() => {})
+      const answer = s.offer != null ? await sendEndTo(this.c, s.peerId, { transferId: Buffer.from(id, 'hex'), status: 'cancelled', root: s.offer.root, signature: new Uint8Array(0) }, 'receiver').catch(() => undefined) : undefined
+      // the files its receiver had placed whole, which it keeps: said here too (a receiver from before 2026-12-06 says none)
+      if (answer != null && answer.keptFiles > 0) this.sends.recordKept(s, answer.keptFiles)
     } else {
       const ended = this.ctx.pendingStates.overlay(this.c.store.summary(id))?.state
       // ended only where its record says so: one recorded as under way that nothing here holds is no ended one (review finding)
@@ -246,7 +248,7 @@ export class TransferService {
   }
 
   /** A TransferEnd from the peer: the receiver's receipt, or a cancel/failure from either side. */
-  private async onEnd (peerId: string, end: EndMsg): Promise<void> {
+  private async onEnd (peerId: string, end: EndMsg): Promise<EndAnswer | undefined> {
     const id = Buffer.from(end.transferId).toString('hex')
     const row = this.ctx.pendingStates.overlay(this.c.store.summary(id))
     // a send given up before its offer, after this daemon fetched ahead for it
@@ -258,9 +260,11 @@ export class TransferService {
         if (r.state === 'offered') this.c.emitOfferRemoved(id)
         await r.cancel('cancelled', false, SENDER_CANCELLED)
       }
-      return
+      // the files it keeps, placed whole before the cancel: for its sender to say (TransferEndAck.kept_files)
+      return end.status === 'cancelled' && r?.state === 'cancelled' ? { keptFiles: r.keptFiles() } : undefined
     }
     await this.serving.onSendEnd(id, peerId, row, end)
+    return undefined
   }
 
   /**

@@ -69,9 +69,10 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     info.error = { code: isErrorCode(err.code) ? err.code : 'E_INTERNAL', message: err.message }
   }
   const endedBy = live != null ? live.endedBy : row.endedBy
-  // a receive ended short of done keeps the files it placed: how many (none: absent)
+  // a receive ended short of done keeps the files it placed: how many (none: absent); a send cancelled here, those
+  // its receiver said it keeps
   const kept = state === 'cancelled' || state === 'failed' ? o.receiver?.keptFiles() ?? row.keptFiles ?? 0 : 0
-  if (row.direction === 'receive' && kept > 0) info.keptFiles = kept
+  if (kept > 0) info.keptFiles = kept
   if (endedBy !== undefined && (state === 'cancelled' || state === 'declined')) info.endedBy = endedBy
   if (o.receiver != null && o.receiver.renames.count > 0) {
     info.renamed = o.receiver.renames.shown()

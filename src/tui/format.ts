@@ -297,18 +297,25 @@ export function formatTook (ms: number): string {
 export function endedByWords (t: { endedBy?: EndedBy, peerName: string, peerId: string }): string {
   if (t.endedBy === 'here') return ' here'
   if (t.endedBy !== 'peer') return ''
+  return ` by ${peerShort(t)}`
+}
+
+/** A peer named in a line: its name made safe and cut to 20 cells, as `ferry transfers`' PEER column shows it; one of no name, the end of its ID. */
+function peerShort (t: { peerName: string, peerId: string }): string {
   const name = truncate(sanitizeForDisplay(t.peerName), 20)
-  return ` by ${name !== '' ? name : `…${t.peerId.slice(-8)}`}`
+  return name !== '' ? name : `…${t.peerId.slice(-8)}`
 }
 
 /**
  * A receive cancelled or failed with files placed: "54 of 303 files had arrived and are kept in ~/Downloads/ferry",
  * said by `ferry cancel` and `ferry transfers` (user-test finding: the files kept, by design, complete, were said
- * nowhere); '' when none were (TransferInfo.keptFiles). `home`: shown as ~.
+ * nowhere); '' when none were (TransferInfo.keptFiles). `home`: shown as ~. A send cancelled here whose receiver
+ * said it keeps some: "… are kept on beta".
  */
-export function keptWords (t: Pick<TransferInfo, 'keptFiles' | 'files' | 'receiveDir'>, home?: string): string {
+export function keptWords (t: Pick<TransferInfo, 'keptFiles' | 'files' | 'receiveDir' | 'direction' | 'peerName' | 'peerId'>, home?: string): string {
   const kept = t.keptFiles ?? 0
   if (kept === 0) return ''
+  if (t.direction === 'send') return `${kept} of ${counted(t.files, 'file')} had arrived and ${kept === 1 ? 'is' : 'are'} kept on ${peerShort(t)}`
   const dir = t.receiveDir ?? ''
   const shown = home !== undefined && home !== '' && home !== '/' && (dir === home || dir.startsWith(`${home}/`)) ? `~${dir.slice(home.length)}` : dir
   return `${kept} of ${counted(t.files, 'file')} had arrived and ${kept === 1 ? 'is' : 'are'} kept${shown !== '' ? ` in ${sanitizeForDisplay(shown)}` : ' in the receive folder'}`

@@ -262,16 +262,23 @@ describe('transfer, with alpha serving at most SERVE_RATE', () => {
     await rm(join(b.receiveDir, 'drop-some'), { recursive: true })
   })
 
-  it('SIGTERM to `ferry send` (as `timeout` sends it) cancels the transfer on both sides', async () => {
-    const { sending, active } = await bigSendUnderWay('term-me.bin', a, 'send')
+  it('SIGTERM to `ferry send` (as `timeout` sends it) cancels the transfer on both sides; the sender says which files its receiver keeps, placed whole before (notes\' leftover: only the receiving side said so)', async () => {
+    const { sending, active } = await bigSendUnderWay('term-me.bin', a, 'send', RUNNING_SIZE, { folder: 'term-some', small: 'a-kept.txt' })
+    await waitFor(async () => await stat(join(b.receiveDir, 'term-some', 'a-kept.txt')).then(() => true, () => undefined), 'the small file to be placed', 30_000)
     sending.proc.kill('SIGTERM')
     const done = await sending.done
     expectError(done, 'E_CANCELLED')
     // said as what was done here, not as the daemon's "cancelled on the sending device" (user-test finding)
-    expect(done.stderr).toMatch(/^ferry: E_CANCELLED: cancelled here \(SIGTERM\) with \S+ \S*B of \S+ \S*B arrived$/m)
+    expect(done.stderr).toMatch(/^ferry: E_CANCELLED: cancelled here \(SIGTERM\) with \S+ \S*B of \S+ \S*B arrived; 1 of 2 files had arrived and is kept on beta$/m)
     await poll(a, 'alpha to show the send cancelled', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.state === 'cancelled'))
     await poll(b, 'beta to show the receive cancelled', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.state === 'cancelled'))
-    expect((await receivedNames()).filter((n) => n.startsWith('term-me'))).toEqual([])
+    // both sides keep the count: `ferry transfers` on the sender says it as the receiver's does
+    expect((await transfersOf(a)).find((t) => t.id === active.id)).toMatchObject({ state: 'cancelled', keptFiles: 1 })
+    expect((await transfersOf(b)).find((t) => t.id === active.id)).toMatchObject({ state: 'cancelled', keptFiles: 1 })
+    const listed = await a.cli(['transfers'])
+    expect(listed.stdout).toContain(`${active.id.slice(0, 8)}: cancelled here; 1 of 2 files had arrived and is kept on beta`)
+    expect(await readdir(join(b.receiveDir, 'term-some'))).toEqual(['a-kept.txt'])
+    await rm(join(b.receiveDir, 'term-some'), { recursive: true })
   })
 
   it('a stop signal that comes twice at once (bin/ferry.js under an older Node passes on what its process group got too; `timeout` signals the group) cancels `ferry send` as one: exit 1, E_CANCELLED, its JSON (helper finding: the second killed it, exit 130 and stdout empty)', async () => {

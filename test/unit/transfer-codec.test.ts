@@ -104,6 +104,16 @@ describe('offer codec', () => {
     }
   })
 
+  it('a receiver answers its sender\'s cancel with the files it keeps, and an end it has nothing to say of with none', async () => {
+    const end: EndMsg = { transferId: new Uint8Array(16), status: 'cancelled', root: new Uint8Array(32), signature: new Uint8Array(0) }
+    const [out, inbound] = await streamPair()
+    const [answer] = await Promise.all([sendEnd(out, end, 'receiver'), readEnd(inbound, async () => ({ keptFiles: 54 }))])
+    expect(answer).toEqual({ keptFiles: 54 })
+    const [out2, inbound2] = await streamPair()
+    const [none] = await Promise.all([sendEnd(out2, end, 'receiver'), readEnd(inbound2, async () => {})])
+    expect(none).toEqual({ keptFiles: 0 })
+  })
+
   it('a receipt says where renamed files went: the first of them, within what a sender from before the field reads, with the missing files\' bits of the largest offer', async () => {
     const long = 'd/'.repeat(1500) + 'IMG (1).jpg'
     const renamed = Array.from({ length: 30 }, (_, i) => ({ entry: i, as: i < 3 ? `IMG_${i} (1).jpg` : long }))

@@ -222,6 +222,8 @@ export async function send (argv: string[]): Promise<number> {
   // a wait for a person there to accept it, said apart from the send's own time
   const acceptWait = new AcceptWait()
   let stoppedBy: NodeJS.Signals | undefined
+  /** the daemon's answer to the cancel a stop asked for: the transfer as cancelled, with the files its receiver keeps */
+  let cancelled: Promise<TransferInfo | undefined> | undefined
   let removeStop = (): void => {}
   try {
     let id = ''
@@ -266,13 +268,14 @@ export async function send (argv: string[]): Promise<number> {
       // (a second Ctrl-C, the timeout below) destroyed it with the cancel unread
       // (user-test finding: the transfer then completed).
       else {
-        void cancelApart(homeOf(values), id).catch((err: unknown) => {
+        cancelled = cancelApart(homeOf(values), id).catch((err: unknown) => {
           const fe = toFerryError(err)
           // it ended as the stop came: its end is on the way to this command, and says how it ended
-          if (fe.code === 'E_TRANSFER_ENDED') return
+          if (fe.code === 'E_TRANSFER_ENDED') return undefined
           // not answered, but sent: the daemon reads it when it runs again (a stopped daemon keeps what its socket got)
           const after = fe.code === 'E_TIMEOUT' ? 'the cancel takes effect when it runs again: see `ferry transfers`' : `the transfer may go on once it runs again: see \`ferry transfers\`, or \`ferry cancel ${id.slice(0, 8)}\``
           settle?.(interrupted({ code: fe.code, message: `${fe.message}; ${after}` }))
+          return undefined
         })
       }
     }
@@ -301,12 +304,17 @@ export async function send (argv: string[]): Promise<number> {
     if (t.state !== 'done') {
       // a script still learns which transfer it was (to look it up, or resume it) and how far it got
       // cancelled as this command asked: said as what the person did, not as the daemon's "cancelled on the sending device" (user-test finding)
-      const error = stoppedBy != null && t.state === 'cancelled' && t.error?.code === 'E_CANCELLED'
-        ? { code: 'E_CANCELLED' as const, message: `cancelled here (${stoppedBy === 'SIGINT' ? 'Ctrl-C' : stoppedBy}) with ${formatDone(t.doneBytes, t.totalBytes)} of ${formatBytes(t.totalBytes)} arrived` }
+      const byStop = stoppedBy != null && t.state === 'cancelled' && t.error?.code === 'E_CANCELLED'
+      // and what its receiver keeps of it, which the daemon's answer to the cancel says, as it learned it telling the
+      // receiver (notes' leftover: only the receiving side said so); not waited for long, a receiver away cannot say
+      const keptFiles = byStop ? (await Promise.race([cancelled, new Promise<undefined>((resolve) => setTimeout(() => { resolve(undefined) }, KEPT_WAIT_MS).unref())]))?.keptFiles : undefined
+      const kept = keptFiles !== undefined ? keptWords({ ...t, keptFiles }) : ''
+      const error = byStop
+        ? { code: 'E_CANCELLED' as const, message: `cancelled here (${stoppedBy === 'SIGINT' ? 'Ctrl-C' : stoppedBy}) with ${formatDone(t.doneBytes, t.totalBytes)} of ${formatBytes(t.totalBytes)} arrived${kept !== '' ? `; ${kept}` : ''}` }
         : t.error
       // `seconds` and `root` as a done send has them: how long it took to end so, and which offer it was (user-test
       // finding: neither); none for a daemon that stopped before it said anything of the send
-      if (json) printJson({ id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds: t.createdAt != null ? sendSeconds(t) : undefined, acceptWaitSeconds: waited, root: t.root, error, skipped: leftOut.paths, skippedCount: leftOut.count })
+      if (json) printJson({ id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds: t.createdAt != null ? sendSeconds(t) : undefined, acceptWaitSeconds: waited, root: t.root, error, keptFiles, skipped: leftOut.paths, skippedCount: leftOut.count })
       throw new FerryError(error?.code ?? 'E_INTERNAL', error?.message ?? `transfer ${t.state}`)
     }
     const seconds = sendSeconds(t)
@@ -341,6 +349,9 @@ export async function send (argv: string[]): Promise<number> {
   }
 }
 
+/** How long `ferry send`, cancelled by a stop, waits for the daemon's answer that says what its receiver keeps. */
+const KEPT_WAIT_MS = 3000
+
 /** How long a send took from its start to its end (to now, for one this command stopped waiting for), in seconds. */
 function sendSeconds (t: TransferInfo): number {
   return ((t.finishedAt ?? Date.now()) - t.createdAt) / 1000
@@ -361,10 +372,10 @@ function renamedText (t: TransferInfo): string {
 }
 
 /** `cancel` of `id`, on a connection of its own (send, onStop). */
-async function cancelApart (home: string, id: string): Promise<void> {
+async function cancelApart (home: string, id: string): Promise<TransferInfo> {
   const c = await connectControl(home)
   try {
-    await c.call('cancel', { id })
+    return await c.call('cancel', { id })
   } finally {
     c.close()
   }

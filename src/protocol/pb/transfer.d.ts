@@ -427,6 +427,7 @@ export declare namespace Renamed {
 export interface TransferEndAck {
     ok: boolean;
     error?: WireError;
+    keptFiles: number;
 }
 export declare namespace TransferEndAck {
     const codec: () => Codec<TransferEndAck>;
@@ -442,9 +443,13 @@ export declare namespace TransferEndAck {
         field: '$.error.message';
         value: string;
     }
+    interface TransferEndAckKeptFilesFieldEvent {
+        field: '$.keptFiles';
+        value: number;
+    }
     function encode(obj: Partial<TransferEndAck>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEndAck>): TransferEndAck;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEndAck>): Generator<TransferEndAckOkFieldEvent | TransferEndAckErrorCodeFieldEvent | TransferEndAckErrorMessageFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEndAck>): Generator<TransferEndAckOkFieldEvent | TransferEndAckErrorCodeFieldEvent | TransferEndAckErrorMessageFieldEvent | TransferEndAckKeptFilesFieldEvent>;
 }
 export interface HashPart {
     fileIndex: number;

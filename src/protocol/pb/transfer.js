@@ -1377,12 +1377,17 @@ export var TransferEndAck;
                     w.uint32(122);
                     WireError.codec().encode(obj.error, w);
                 }
+                if ((obj.keptFiles != null && obj.keptFiles !== 0)) {
+                    w.uint32(128);
+                    w.uint32(obj.keptFiles);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
             }, (reader, length, opts = {}) => {
                 const obj = {
-                    ok: false
+                    ok: false,
+                    keptFiles: 0
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -1396,6 +1401,10 @@ export var TransferEndAck;
                             obj.error = WireError.codec().decode(reader, reader.uint32(), {
                                 limits: opts.limits?.error
                             });
+                            break;
+                        }
+                        case 16: {
+                            obj.keptFiles = reader.uint32();
                             break;
                         }
                         default: {
@@ -1421,6 +1430,13 @@ export var TransferEndAck;
                             yield* WireError.codec().stream(reader, reader.uint32(), `${prefix}.error`, {
                                 limits: opts.limits?.error
                             });
+                            break;
+                        }
+                        case 16: {
+                            yield {
+                                field: `${prefix}.keptFiles`,
+                                value: reader.uint32()
+                            };
                             break;
                         }
                         default: {

@@ -167,6 +167,17 @@ export class Sends {
     if (finished && recorded) this.senders.delete(s.id)
   }
 
+  /** Its receiver, told of this side's cancel, keeps `files` of it placed whole: recorded and shown (TransferInfo.keptFiles). */
+  recordKept (s: Sender, files: number): void {
+    const kept = Math.min(files, s.totalFiles)
+    try {
+      this.ctx.pendingStates.update(s.id, { keptFiles: kept })
+    } catch (err) {
+      this.ctx.c.log.warn('cannot record the files a cancelled send\'s receiver keeps', { id: s.id, err: (err as Error).message })
+    }
+    this.ctx.changed(s.id, true)
+  }
+
   /**
    * A send that ended before its offer: its receiver, if it fetched ahead
    * (a preview opened in this run, or maybe in the run before a restart),
