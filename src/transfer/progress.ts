@@ -63,6 +63,8 @@ export class Progress {
    * (began(); a reset with nothing new is no move).
    */
   private movedAt = Date.now()
+  /** Getting ready to move (a receiver's plan: part files made, what it holds looked up): no stall while it lasts. */
+  private preparingNow = false
 
   constructor (total: number, done = 0, wire = 0) {
     this.total = total
@@ -98,7 +100,20 @@ export class Progress {
    */
   began (): void {
     this.movedAt = Date.now()
+    this.preparingNow = false
   }
+
+  /**
+   * It gets ready to move, for as long as that takes, until began(): a
+   * receiver planning (a receive of 50,000 files makes as many part files,
+   * over 10 s on a slow disk) is busy, not stalled (notes' leftover: shown
+   * "stalled" while it planned).
+   */
+  prepare (): void {
+    this.preparingNow = true
+  }
+
+  get preparing (): boolean { return this.preparingNow }
 
   /**
    * Bytes are asked for now (a sender's receiver asked for chunks). With
@@ -184,6 +199,7 @@ export class Progress {
    * before or not.
    */
   get stalledSeconds (): number | undefined {
+    if (this.preparingNow) return undefined
     const quiet = Date.now() - this.movedAt
     return quiet > QUIET_MS ? Math.floor(quiet / 1000) : undefined
   }

@@ -20,7 +20,7 @@ describe('ProgressReporter', () => {
   it('reports the held bytes on a stream of its own, and only when they moved', async () => {
     const { stream, sent } = recordingStream()
     let held = 0
-    const reporter = new ProgressReporter(new Uint8Array(32), () => held, async () => stream, 5)
+    const reporter = new ProgressReporter(new Uint8Array(32), () => held, async () => stream, { everyMs: 5 })
     reporter.start()
     await expect.poll(() => sent.length).toBe(1)
     held = 100
@@ -30,11 +30,25 @@ describe('ProgressReporter', () => {
     reporter.stop()
   })
 
+  it('while the receive plans, reports every keepalive though nothing moved, so that its sender sees no stall however long the plan takes; after it, only when the figure moves again (notes\' leftover: "stalled" while a large receive planned)', async () => {
+    const { stream, sent } = recordingStream()
+    let planning = true
+    const reporter = new ProgressReporter(new Uint8Array(32), () => 0, async () => stream, { everyMs: 5, planning: () => planning, keepaliveMs: 30 })
+    reporter.start()
+    await expect.poll(() => sent.length).toBeGreaterThanOrEqual(3)
+    planning = false
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    const after = sent.length
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(sent.length).toBe(after)
+    reporter.stop()
+  })
+
   it('sends nothing once stopped, also a report whose stream was still being opened when it was stopped', async () => {
     const { stream, sent } = recordingStream()
     let opened!: (s: Stream) => void
     let asked = false
-    const reporter = new ProgressReporter(new Uint8Array(32), () => 4096, async () => { asked = true; return await new Promise<Stream>((resolve) => { opened = resolve }) }, 5)
+    const reporter = new ProgressReporter(new Uint8Array(32), () => 4096, async () => { asked = true; return await new Promise<Stream>((resolve) => { opened = resolve }) }, { everyMs: 5 })
     reporter.start()
     await expect.poll(() => asked).toBe(true)
     reporter.stop()

@@ -191,6 +191,20 @@ describe('Progress', () => {
     expect(p.stalledSeconds).toBe(11)
   })
 
+  it('while it prepares (a receiver planning a large receive) it is not stalled, however long that takes; a stall counts from when it began (notes\' leftover: "stalled" while it planned)', () => {
+    const p = new Progress(1_000_000)
+    p.began()
+    p.prepare()
+    expect(p.preparing).toBe(true)
+    vi.advanceTimersByTime(25_000)
+    expect(p.stalledSeconds).toBeUndefined()
+    // planned: nothing for 10 s from here is a stall
+    p.began()
+    expect(p.preparing).toBe(false)
+    vi.advanceTimersByTime(10_001)
+    expect(p.stalledSeconds).toBe(10)
+  })
+
   it('a transfer that gets no byte once it began, or went on, is stalled 10 s on too (notes\' leftover: "—" until a receive\'s 30 s data limit made it a wait); a reset with nothing new does not start the count again', () => {
     const MiB = 1024 * 1024
     const p = new Progress(100 * MiB)

@@ -5,7 +5,10 @@
 // the receipt. A ChunkRequest with no chunks and held_bytes set, on a
 // /ferry/chunks stream of its own, every REPORT_EVERY_MS (250 ms) while the receiver
 // runs and only when the figure moved (the first one always: it also tells a
-// sender that its send, which waited its turn, runs). Best effort: a stream that cannot be
+// sender that its send, which waited its turn, runs), and every KEEPALIVE_MS
+// while it plans, however long that takes: its sender takes any report as
+// no stall (a plan of a large receive lasts over 10 s on a slow disk, with
+// nothing new to report). Best effort: a stream that cannot be
 // opened or written ends the reports of this run (the transfer does not
 // depend on them), and a sender that predates the field reads past them.
 
@@ -13,6 +16,8 @@ import type { Stream } from '@libp2p/interface'
 import { encodeChunkRequest, sendAll } from '../../protocol/transfer.ts'
 
 export const REPORT_EVERY_MS = 250
+/** While the receiver plans: a report this often with the figure unchanged, well within a sender's 10 s before it says a stall. */
+export const KEEPALIVE_MS = 3000
 
 export class ProgressReporter {
   private timer?: NodeJS.Timeout
@@ -21,6 +26,8 @@ export class ProgressReporter {
   private failures = 0
   /** the figure last sent; -1: none yet, so that the first report goes even at 0 and tells a sender whose send waited its turn that it runs (OfferAnswer.waits_turn) */
   private sent = -1
+  /** when a report last went (performance.now()) */
+  private sentAt = 0
   private busy = false
   private stopped = false
 
@@ -28,12 +35,17 @@ export class ProgressReporter {
   private readonly held: () => number
   private readonly open: () => Promise<Stream>
   private readonly everyMs: number
+  private readonly planning: () => boolean
+  private readonly keepaliveMs: number
 
-  constructor (transferId: Uint8Array, held: () => number, open: () => Promise<Stream>, everyMs = REPORT_EVERY_MS) {
+  /** `planning`: whether the receive plans now, when a report goes every `keepaliveMs` though its figure did not move */
+  constructor (transferId: Uint8Array, held: () => number, open: () => Promise<Stream>, opts: { everyMs?: number, planning?: () => boolean, keepaliveMs?: number } = {}) {
     this.transferId = transferId
     this.held = held
     this.open = open
-    this.everyMs = everyMs
+    this.everyMs = opts.everyMs ?? REPORT_EVERY_MS
+    this.planning = opts.planning ?? (() => false)
+    this.keepaliveMs = opts.keepaliveMs ?? KEEPALIVE_MS
   }
 
   start (): void {
@@ -43,7 +55,8 @@ export class ProgressReporter {
 
   private async tick (): Promise<void> {
     const held = this.held()
-    if (this.busy || this.stopped || held <= this.sent) return
+    const keepalive = this.planning() && performance.now() - this.sentAt >= this.keepaliveMs
+    if (this.busy || this.stopped || (held <= this.sent && !keepalive)) return
     this.busy = true
     try {
       this.stream ??= this.open()
@@ -53,6 +66,7 @@ export class ProgressReporter {
       if (this.stopped) return
       await sendAll(stream, encodeChunkRequest({ transferId: this.transferId, fileIndex: 0, chunks: [], heldBytes: held }), AbortSignal.timeout(5000))
       this.sent = held
+      this.sentAt = performance.now()
       this.failures = 0
     } catch {
       // a stream the sender closed (idle: sender.ts, CHUNK_STREAM_IDLE_MS) is opened again; a sender gone for good ends the reports

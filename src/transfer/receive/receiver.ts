@@ -339,6 +339,9 @@ export class Receiver {
       release = await this.deps.partDirs.acquire(this.rootHex, signal)
       if (before === 'waiting' || before === 'fetching') { this.resumed = true; this.deps.updateState(this.id, { resumed: true }) }
       this.setState('fetching')
+      // what comes before its first request (the paths checked, the folders and part files made, what it holds looked
+      // up) is no stall, however long it takes for a large receive (Progress.prepare; began() once planned)
+      this.progress.prepare()
       // a receive that began in another receive folder and goes on in this one (after a restart)
       // was never checked against it: no part folder, no byte in ferry's state folder (review finding)
       receiveFolderNotStateFolder(this.receiveDir, this.deps.stateFolder)
@@ -363,7 +366,8 @@ export class Receiver {
       // there while it ran (notes' leftover: a look 2 s after the tell let it run). Bounded (tell-sender.ts); not past a cancel
       await this.toldFirst(signal)
       // the sender's progress follows what this side holds, copies included (progress-report.ts)
-      reporter = new ProgressReporter(Buffer.from(this.id, 'hex'), () => this.progress.done, async () => await this.deps.openChunkStream(this.peerId, signal))
+      // and that it plans, while it does: its sender shows no stall for that (progress-report.ts)
+      reporter = new ProgressReporter(Buffer.from(this.id, 'hex'), () => this.progress.done, async () => await this.deps.openChunkStream(this.peerId, signal), { planning: () => this.progress.preparing })
       reporter.start()
       const held = this.aheadHeld
       const sure = this.aheadSure
@@ -418,6 +422,8 @@ export class Receiver {
       }
       this.crashed = false
       this.progress.reset(plan.haveBytes)
+      // planned: a stall counts from here
+      this.progress.began()
       this.countWithout()
       // recorded now: a crash before the first periodic record would show 0 B held (a re-send that found a kept part folder holds much at once)
       this.deps.updateState(this.id, { doneBytes: this.progress.done, wireBytes: this.progress.wire, localBytes: this.localBytes })

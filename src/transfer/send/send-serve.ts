@@ -60,6 +60,9 @@ export class SendServing {
       this.ctx.changed(sender.id, false)
     }, (sender, held) => {
       if (sender.offer == null) return
+      // a word of its receiver while it runs is no stall: one planning a large receive says so every few seconds with
+      // nothing new (progress-report.ts), however long that takes (notes' leftover: "stalled" while it planned)
+      if (sender.state === 'fetching') sender.progress.began()
       // nothing held says something only to a send that waits there (its turn, or a retry): a run's first report. A receiver
       // asking whether an offer that waits there for a decision still stands sends the same (offer-decisions.ts checkPendingOffer),
       // and that send is still offered (review finding: shown fetching at 0 B/s, no longer waiting to be accepted)
