@@ -17,6 +17,7 @@ const COMMANDS: Array<[name: string, summary: string, load: () => Promise<Run>]>
   ['daemon', 'run the daemon in the foreground', async () => (await import('./commands/daemon.ts')).run],
   ['status', "show this daemon's peer ID, addresses, uptime, memory", async () => (await import('./commands/status.ts')).status],
   ['peers', 'list ferry peers seen on the network', async () => (await import('./commands/status.ts')).peers],
+  ['connect', 'reach the ferry daemon at an address now (another subnet, a VPN)', async () => (await import('./commands/status.ts')).connect],
   ['pair', 'show a pairing code, or enter one shown on another device', async () => (await import('./commands/pair.ts')).pair],
   ['unpair', 'remove trust in a paired peer', async () => (await import('./commands/pair.ts')).unpair],
   ['auto-accept', 'accept offers from a paired peer automatically (on) or ask (off)', async () => (await import('./commands/pair.ts')).autoAccept],

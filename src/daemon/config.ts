@@ -41,7 +41,9 @@ export function defaultReceiveDir (env: NodeJS.ProcessEnv = process.env): string
   return join(downloads, 'ferry')
 }
 
-export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/4774']
+/** The port `ferry daemon` listens on unless told otherwise, and `ferry connect` dials unless given one */
+export const DEFAULT_PORT = 4774
+export const DEFAULT_LISTEN = [`/ip4/0.0.0.0/tcp/${DEFAULT_PORT}`]
 
 /**
  * The `ferry daemon` flags that start a daemon as `config` (StatusInfo

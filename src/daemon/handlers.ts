@@ -39,6 +39,7 @@ export function buildHandlers (d: Daemon): Handlers {
       return { ...d.status(), keptParts: await keptPartsSoon(d), ...(receiveProblem !== undefined ? { receiveProblem } : {}) }
     },
     peers: (p) => d.peerList({ all: p.all === true }),
+    connect: async (p) => await d.connect(requireString(p, 'address')),
     'pair.show': (p, { socket }) => {
       // gone while the daemon started (requests wait for it): no code for nobody (review finding)
       if (socket.destroyed || socket.readableEnded) throw new FerryError('E_CANCELLED', 'the asker went away before the code was made')

@@ -4,9 +4,9 @@ import { join } from 'node:path'
 import { connectControl, type ControlClient } from '../../daemon/control/client.ts'
 import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
 import { isFinalState, waitingWords, type PeerInfo, type StatusInfo, type TransferInfo } from '../../daemon/control/types.ts'
-import { homeOf, parseOptionsOnly } from '../args.ts'
+import { homeOf, parse, parseOptionsOnly } from '../args.ts'
 import { formatAgo, formatBytes } from '../../tui/format.ts'
-import { counted, duration, printJson, table } from '../output.ts'
+import { counted, duration, printJson, table, UsageError } from '../output.ts'
 
 export const statusHelp = `Usage: ferry status [--json] [--home DIR]
 
@@ -122,6 +122,32 @@ export async function peers (argv: string[]): Promise<number> {
   } finally { client.close() }
 }
 
+const connectHelp = `Usage: ferry connect <address> [--json] [--home DIR]
+
+Reach the ferry daemon at <address> now: for a device this one does not
+find by itself (mDNS does not cross to another subnet or a VPN, or it is
+off here). <address> is an IP address or host name, with :PORT when not
+4774 (192.168.2.10, nas.local:4775, [fe80::1]:4774), or a multiaddr
+(/ip4/192.168.2.10/tcp/4774), as \`ferry status\` there shows it. Prints
+the device's name and peer ID, and whether it is paired. A paired device
+is dialled at that address again whenever it goes away; to make one known
+at every start, \`ferry daemon --peer ADDRESS\`.
+`
+
+export async function connect (argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {})
+  if (values.help === true) { process.stdout.write(connectHelp); return 0 }
+  if (positionals.length !== 1 || positionals[0].trim() === '') throw new UsageError('ferry connect takes one address (192.168.2.10, nas.local:4775, or a multiaddr)')
+  const client = await connectControl(homeOf(values))
+  try {
+    const p = await client.call('connect', { address: positionals[0] })
+    if (values.json === true) { printJson(p); return 0 }
+    const name = sanitizeForDisplay(p.name) || '(no name)'
+    process.stdout.write(`connected to ${name} (…${p.peerId.slice(-8)}): ${p.paired ? 'paired' : 'not paired: `ferry pair` shows a code here to type there, or type the one it shows with `ferry pair CODE`'}\n`)
+    return 0
+  } finally { client.close() }
+}
+
 /**
  * `ferry peers` with none to list: whether `--all` would list more, and on a
  * daemon with mDNS off, that none will be found by themselves and how to give
@@ -135,7 +161,7 @@ async function nonePeersText (client: ControlClient, all: boolean): Promise<stri
     all ? Promise.resolve(0) : client.call('peers', { all: true }).then((l) => l.length, () => 0)
   ])
   const allHint = hidden > 0 ? ` (\`ferry peers --all\` also lists ${counted(hidden, 'unpaired one')} not seen for a day)` : ''
-  const mdnsOff = st?.mdns === false ? '; mDNS is off here (--no-mdns), so only addresses given are dialled: `ferry pair CODE --peer ADDRESS` pairs with the device at ADDRESS (`ferry status` there shows it), `ferry daemon --peer ADDRESS` dials it at every start' : ''
+  const mdnsOff = st?.mdns === false ? '; mDNS is off here (--no-mdns), so only addresses given are dialled: `ferry connect ADDRESS` reaches the device at ADDRESS now (`ferry status` there shows it), `ferry pair CODE --peer ADDRESS` pairs with it, `ferry daemon --peer ADDRESS` dials it at every start' : ''
   return `no peers seen yet${allHint}${mdnsOff}\n`
 }
 

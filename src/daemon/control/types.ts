@@ -310,6 +310,8 @@ export interface ControlMethods {
   status: { params: Record<string, never>, result: StatusInfo }
   /** all: also unpaired peers offline for over a day (listed-peers.ts, UNPAIRED_LISTED_MS) */
   peers: { params: { all?: boolean }, result: PeerInfo[] }
+  /** reach the device at `address` now (a multiaddr, or an IP or host name with an optional port: src/daemon/peer-address.ts): the peer once it said hello */
+  connect: { params: { address: string }, result: PeerInfo }
   /** after the response, the connection streams ControlEvents */
   subscribe: { params: Record<string, never>, result: { subscribed: true } }
   /** tag: the asker's own mark for this code, at most 128 characters, given back on its states (PairingState.tag; older daemons ignore it) */

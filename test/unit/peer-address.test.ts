@@ -1,0 +1,24 @@
+// The addresses `ferry connect` takes (src/daemon/peer-address.ts).
+import { describe, expect, it } from 'vitest'
+import { peerAddress } from '../../src/daemon/peer-address.ts'
+
+describe('peerAddress', () => {
+  it('takes a multiaddr as it is, and what people type for an address with the default port 4774', async () => {
+    const shown = async (s: string): Promise<string> => (await peerAddress(s)).toString()
+    expect(await shown('/ip4/192.168.2.10/tcp/4775')).toBe('/ip4/192.168.2.10/tcp/4775')
+    expect(await shown('192.168.2.10')).toBe('/ip4/192.168.2.10/tcp/4774')
+    expect(await shown(' 192.168.2.10:4775 ')).toBe('/ip4/192.168.2.10/tcp/4775')
+    expect(await shown('[fe80::1]:4775')).toBe('/ip6/fe80::1/tcp/4775')
+    expect(await shown('fe80::1')).toBe('/ip6/fe80::1/tcp/4774')
+    // a host name is looked up (here from /etc/hosts: no network)
+    expect(await shown('localhost:4775')).toMatch(/^\/ip[46]\/(127\.0\.0\.1|::1)\/tcp\/4775$/)
+  })
+
+  it('says what is wrong with an address it cannot dial', async () => {
+    await expect(peerAddress('192.168.2.10:99999')).rejects.toMatchObject({ code: 'E_BAD_REQUEST', message: expect.stringContaining('port 99999 of "192.168.2.10:99999" is not from 1 to 65535') })
+    await expect(peerAddress('a b')).rejects.toMatchObject({ code: 'E_BAD_REQUEST', message: expect.stringContaining('not an address: "a b"') })
+    await expect(peerAddress('/ip4/1.2.3.4')).rejects.toMatchObject({ code: 'E_BAD_REQUEST', message: expect.stringContaining('no /tcp/ port in it') })
+    await expect(peerAddress('/nonsense')).rejects.toMatchObject({ code: 'E_BAD_REQUEST' })
+    // (a name not found is not tried here: its lookup would ask the network's DNS server, off this machine)
+  })
+})
