@@ -33,15 +33,22 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { CHUNKS_PROTOCOL } from '../../src/protocol/constants.ts'
 
-/** a folder links into which fail as for a folder of another user's (the tests run as root, which permission bits let through) */
-const lockedFolder = vi.hoisted(() => ({ path: undefined as string | undefined, alone: false }))
+/**
+ * a folder links into which fail as for a folder of another user's (the tests run as root, which permission bits
+ * let through); `mkdir`: folders made right in it fail so too (a folder the placing makes, not there yet)
+ */
+const lockedFolder = vi.hoisted(() => ({ path: undefined as string | undefined, alone: false, mkdir: false }))
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>()
   const linkSync = ((from: string, to: string) => {
     if (lockedFolder.path !== undefined && to.startsWith(`${lockedFolder.path}/`) && (!lockedFolder.alone || !to.slice(lockedFolder.path.length + 1).includes('/'))) throw Object.assign(new Error(`EACCES: permission denied, link '${from}' -> '${to}'`), { code: 'EACCES', errno: -13 })
     fs.linkSync(from, to)
   }) as typeof fs.linkSync
-  return { ...fs, linkSync, default: { ...fs, linkSync } }
+  const mkdirSync = ((path: string, options?: Parameters<typeof fs.mkdirSync>[1]) => {
+    if (lockedFolder.mkdir && lockedFolder.path !== undefined && fs.realpathSync(`${path}/..`) === fs.realpathSync(lockedFolder.path)) throw Object.assign(new Error(`EACCES: permission denied, mkdir '${path}'`), { code: 'EACCES', errno: -13, syscall: 'mkdir', path })
+    return fs.mkdirSync(path, options)
+  }) as typeof fs.mkdirSync
+  return { ...fs, linkSync, mkdirSync, default: { ...fs, linkSync, mkdirSync } }
 })
 
 const CHUNK = 256 * 1024
@@ -106,15 +113,16 @@ async function servedOffer (files: Array<{ path: string, data: Buffer }>, lookup
  * Run a receive to its end while links into `folder` fail as for another user's folder (`alone`: only links
  * to its own top, not into its folders); the ends it sends to its sender are returned.
  */
-async function receiveWithLocked (folder: string, served: { offer: OfferMsg, receiveDir: string, serving: ReceiverDeps['openChunkStream'] }, alone = false): Promise<EndMsg[]> {
+async function receiveWithLocked (folder: string, served: { offer: OfferMsg, receiveDir: string, serving: ReceiverDeps['openChunkStream'] }, alone = false, mkdir = false): Promise<EndMsg[]> {
   const ends: EndMsg[] = []
   lockedFolder.path = folder
   lockedFolder.alone = alone
+  lockedFolder.mkdir = mkdir
   try {
     const receiver = new Receiver(depsWith(() => sink, ends, served.serving), { id: ID, peerId: 'p', offer: served.offer, receiveDir: served.receiveDir, state: 'accepted' })
     await receiver.run()
     expect(receiver.state, receiver.error?.message).toBe('done')
-  } finally { lockedFolder.path = undefined; lockedFolder.alone = false }
+  } finally { lockedFolder.path = undefined; lockedFolder.alone = false; lockedFolder.mkdir = false }
   return ends
 }
 
@@ -225,6 +233,19 @@ describe('Receiver', () => {
     // a file in a folder of it not received is not said to be refused for the receive folder
     const other = receiptSkipped(ends[0], offer.files, offer.files.map((f) => `/home/me/${f.path}`), [30], () => undefined).skipped
     expect(other[0].reason).not.toMatch(/^refused by the receiver: /)
+  })
+
+  it('the receive folder made read-only while an offer\'s folders are not made there yet: its files are refused for the receive folder, the folder that could not take the new one, not for their own folders, which are not there (user-test finding: "\\"s6/sub\\" in the receive folder is not writable", where no s6 was)', async () => {
+    const files = Array.from({ length: 3 }, (_, i) => ({ path: `s6/sub/f${i}.bin`, data: randomBytes(100 + i) }))
+    const served = await servedOffer([...files, { path: 'album/kept.jpg', data: randomBytes(100) }])
+    const { receiveDir } = served
+    await mkdir(join(receiveDir, 'album'))
+    // links into the receive folder's top, and folders made there, fail; "album" still takes its file
+    const ends = await receiveWithLocked(receiveDir, served, true, true)
+    expect(await readdir(receiveDir)).not.toContain('s6')
+    expect(await readdir(join(receiveDir, 'album'))).toEqual(['kept.jpg'])
+    const reason = `the receive folder is not writable by the user the daemon runs as (${userInfo().username})`
+    expect(ends[0].refused).toEqual([{ entry: 0, reason, under: 's6/sub' }])
   })
 
   it('a folder of the offer swapped for a symbolic link, or for a file, after the offer was checked (while its files arrive) refuses its files alone, told once for the folder; nothing is written through the link and the rest arrives (helper finding: the receive failed whole with E_INTERNAL "Cannot read properties of undefined (reading \'code\')")', async () => {

@@ -635,7 +635,7 @@ export class Receiver {
     try {
       f.dest = await placeFile({ root: this.receiveDir, relPath, partPath: f.partPath, mtimeMs: f.entry.mtimeMs, mtimeSubMsNs: f.entry.mtimeSubMsNs, mode: f.entry.mode, knownDirs: this.knownDirs, dirModes: this.dirModes, taken: (path) => this.offerPaths().has(path), keepOut: this.deps.stateFolder })
     } catch (err) {
-      const denied = deniedPlacing(relPath, f.entry.path, err, (folder) => this.holdsFolders().has(folder))
+      const denied = deniedPlacing(this.receiveDir, relPath, f.entry.path, err, (folder) => this.holdsFolders().has(folder))
       if (denied === undefined) throw err
       this.receiveWithout(f, denied)
       return
@@ -1202,13 +1202,18 @@ function modesOf (offer: OfferMsg, at: (offered: string) => string): DirModes {
  * read-only while they arrived each get the reason at the sender (helper
  * finding: of 118 files, 107 read "its reason not told").
  */
-function deniedPlacing (relPath: string, offered: string, err: unknown, holdsFolders: (folder: string) => boolean): Refusal | undefined {
+function deniedPlacing (receiveDir: string, relPath: string, offered: string, err: unknown, holdsFolders: (folder: string) => boolean): Refusal | undefined {
   const under = dirname(offered)
   if (err instanceof InTheWay) return { error: new FerryError('E_PATH_UNSAFE', `${quoteForDisplay(relPath)}: ${err.reason}`), reason: err.reason, ...(under === '.' ? {} : { under }) }
   // "." for the receive folder itself: the sender applies it to the files at its top (receipt-skipped.ts)
-  const why = notWritableBecause(err instanceof FerryError ? err.cause : err)
+  const cause = err instanceof FerryError ? err.cause : err
+  const why = notWritableBecause(cause)
   if (why === undefined) return undefined
-  const folder = dirname(relPath)
+  // the folder that refused: the file's own, for its link; for a folder of its path not there yet, the one the
+  // folder was to be made in (user-test finding: with the receive folder made read-only, "\"s6/sub\" in the receive
+  // folder is not writable", where no s6 was, and the receive folder was at fault)
+  const made = cause as NodeJS.ErrnoException | undefined
+  const folder = made?.syscall === 'mkdir' && typeof made.path === 'string' ? relative(receiveDir, dirname(made.path)) || '.' : dirname(relPath)
   const refusal = notWritableRefusal(quoteForDisplay(relPath), folder === '.' ? undefined : quoteForDisplay(folder), why)
   // a folder that stopped taking files is at fault for its own files, not for the folders inside it, which may
   // take theirs: with one, "folder/." (its files alone; a sender from before it applies that to none), as a
