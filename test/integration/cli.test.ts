@@ -355,8 +355,31 @@ describe('the ferry command: usage, help, errors said before a daemon is asked, 
     for (const pattern of ['IMG_?.JPG', 'IMG_[12].JPG', '../*/x']) {
       expect((await runCli(['send', 'beta', pattern, '--home', dir], { cwd: dir })).stderr, pattern).toMatch(/ does not exist \(a pattern the shell matched no file to/)
     }
-    // a name with no pattern in it is said as before
-    expect((await runCli(['send', 'beta', join(dir, 'IMG_1.JPG'), '--home', dir])).stderr).toBe(`ferry: E_PATH_NOT_FOUND: ${dir}/IMG_1.JPG does not exist\n`)
+    // a name with no pattern in it is given no pattern hint: the name there with other capitals is said instead
+    expect((await runCli(['send', 'beta', join(dir, 'IMG_1.JPG'), '--home', dir])).stderr).toBe(`ferry: E_PATH_NOT_FOUND: ${dir}/IMG_1.JPG does not exist (${dir} holds "IMG_1.jpg": names differ in capitals here)\n`)
+  })
+
+  it('ferry send of a name its folder holds in another Unicode form (a folder copied from a Mac keeps "Résumé" with its accents as separate marks, NFD; typed here it is NFC) or with other capitals says the name that is there, not only that the one typed does not exist: `ls` shows it (user-test finding)', async () => {
+    const dir = await tempDir()
+    const nfd = 'Re\u0301sume\u0301'
+    await mkdir(join(dir, nfd))
+    await writeFile(join(dir, nfd, 'cv.pdf'), 'x')
+    await mkdir(join(dir, 'Photos'))
+    const typed = join(dir, 'R\u00e9sum\u00e9')
+    const r = await runCli(['send', 'beta', typed, '--home', dir])
+    expect(r.code, r.stderr).toBe(1)
+    expect(r.stderr).toBe(`ferry: E_PATH_NOT_FOUND: ${typed} does not exist (${dir} holds "${nfd}", that name in another Unicode form, its accents written as separate marks (NFD, as macOS writes names): Tab completion, or a pattern such as R*sum*, names it as it is)\n`)
+    // a folder on the way so spelled: said for that folder
+    const inside = await runCli(['send', 'beta', join(typed, 'cv.pdf'), '--home', dir])
+    expect(inside.stderr).toBe(`ferry: E_PATH_NOT_FOUND: ${join(typed, 'cv.pdf')} does not exist (${dir} holds "${nfd}", that name in another Unicode form, its accents written as separate marks (NFD, as macOS writes names): Tab completion, or a pattern such as R*sum*, names it as it is)\n`)
+    // the other way round: typed NFD where the name is NFC
+    await mkdir(join(dir, 'caf\u00e9'))
+    expect((await runCli(['send', 'beta', join(dir, 'cafe\u0301'), '--home', dir])).stderr).toBe(`ferry: E_PATH_NOT_FOUND: ${dir}/cafe\u0301 does not exist (${dir} holds "caf\u00e9", that name in another Unicode form, each accented letter one character (NFC): Tab completion, or a pattern such as caf*, names it as it is)\n`)
+    // other capitals
+    expect((await runCli(['send', 'beta', join(dir, 'photos'), '--home', dir])).stderr).toBe(`ferry: E_PATH_NOT_FOUND: ${dir}/photos does not exist (${dir} holds "Photos": names differ in capitals here)\n`)
+    // one of several: said at once, and the rest sent (no daemon here: the send itself fails after the warning)
+    const some = await runCli(['send', 'beta', typed, join(dir, 'Photos'), '--home', dir])
+    expect(some.stderr).toMatch(/^ferry: warning: .*R\u00e9sum\u00e9 does not exist \(.* holds "Re\u0301sume\u0301", that name in another Unicode form/m)
   })
 
   it('ferry send with the path before the peer (`ferry send photos beta`) says the peer comes first, where no path is there and what was taken for the peer is a file or folder here (user-test finding: only "…/beta does not exist")', async () => {

@@ -1,9 +1,9 @@
 // `ferry send`, `offers`, `accept`, `decline`, `transfers`, `cancel`.
 
 import { homedir } from 'node:os'
-import { resolve } from 'node:path'
+import { basename, dirname, resolve } from 'node:path'
 import { isUtf8 } from 'node:buffer'
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import { connectControl } from '../../daemon/control/client.ts'
 import { expandTilde } from '../../daemon/config.ts'
 import { danglingLinkOnTheWay } from '../../daemon/make-folder.ts'
@@ -107,7 +107,7 @@ async function pathGivenMissing (path: string, given: string): Promise<FerryErro
         const what = `${escapeForDisplay(dangling.link)} is a symbolic link to ${escapeForDisplay(dangling.target)}, which does not exist (a disk not mounted?)`
         return new FerryError('E_PATH_NOT_FOUND', dangling.link === path ? what : `${shown} does not exist: ${what}`)
       }
-      const hint = shellHint(given)
+      const hint = shellHint(given) ?? otherSpelling(path)
       return new FerryError('E_PATH_NOT_FOUND', `${shown} does not exist${hint !== undefined ? ` (${hint})` : ''}`)
     }
     if (code === 'EACCES') return new FerryError('E_PATH_NOT_FOUND', `${shown} cannot be reached: permission denied (on it or a folder above it)`)
@@ -173,6 +173,38 @@ const unmatchedPattern = (given: string): boolean => /[*?]|\[[^\]/]+\]/.test(giv
 const shellHint = (given: string): string | undefined => unexpandedTilde(given) ? TILDE_HINT : unmatchedPattern(given) ? PATTERN_HINT : undefined
 
 /**
+ * The name of `path` that is not there, where its folder holds it spelled
+ * otherwise, said as such: in another Unicode form (a folder copied from a
+ * Mac keeps its accents as separate marks, NFD, and the name typed here is
+ * NFC, or the other way round: bytes that differ, for the same letters on
+ * the screen) or with other capitals (user-test finding: "…/Résumé does not
+ * exist" where `ls` showed Résumé). Undefined when there is none, or the
+ * folder cannot be read.
+ */
+function otherSpelling (path: string): string | undefined {
+  // the first name on the way that is not there, and the folder it is missing from
+  let at = path.replace(/(.)\/+$/, '$1')
+  let names: string[]
+  try {
+    // a file on the way (ENOTDIR) is said otherwise (pathGivenMissing): nothing here then
+    for (; dirname(at) !== at && lstatSync(dirname(at), { throwIfNoEntry: false }) === undefined; at = dirname(at));
+    if (dirname(at) === at) return undefined
+    names = readdirSync(dirname(at))
+  } catch { return undefined }
+  const [folder, name] = [dirname(at), basename(at)]
+  const held = (n: string): string => `${escapeForDisplay(folder)} holds "${escapeForDisplay(n)}"`
+  const form = names.find((n) => n !== name && n.normalize('NFC') === name.normalize('NFC'))
+  if (form !== undefined) {
+    const how = form === form.normalize('NFD') ? 'its accents written as separate marks (NFD, as macOS writes names)' : form === form.normalize('NFC') ? 'each accented letter one character (NFC)' : 'its letters composed otherwise'
+    // what the shell matches whatever the form: the letters that are plain ASCII in both, the rest a *
+    const pattern = form.normalize('NFC').replace(/[^\x00-\x7f]+/g, '*')
+    return `${held(form)}, that name in another Unicode form, ${how}: Tab completion, or a pattern such as ${escapeForDisplay(pattern)}, names it as it is`
+  }
+  const capitals = names.filter((n) => n !== name && n.toLowerCase() === name.toLowerCase())
+  return capitals.length === 1 ? `${held(capitals[0])}: names differ in capitals here` : undefined
+}
+
+/**
  * The paths named must be there to send: with none there, said here. One
  * of several that is not is left out by the daemon and listed as not sent,
  * the rest sent (as cp, scp and rsync do; user-test finding: one missing
@@ -184,7 +216,7 @@ async function checkPathsGiven (paths: string[], given: string[]): Promise<Set<s
   // returned: the daemon lists them as not sent too, which is not said again (LeftOut)
   const said = new Set<string>()
   for (const [i, m] of missing.entries()) {
-    if (m == null || shellHint(given[i]) === undefined) continue
+    if (m == null || (shellHint(given[i]) === undefined && otherSpelling(paths[i]) === undefined)) continue
     process.stderr.write(`ferry: warning: ${sanitizeForDisplay(m.message)}\n`)
     said.add(paths[i])
     // the daemon lists one not there as resolved, without the / it was named with (namedAsFolder)
