@@ -265,6 +265,33 @@ describe('fetching ahead of the offer', () => {
     late.abort(new Error('test over'))
   })
 
+  it('a file sent again whose earlier receive was cancelled (its part folder kept for a re-send) takes what was fetched ahead for it too: those chunks do not cross the wire twice (user-test finding: 18 MiB of a 1000 MiB re-send fetched ahead, dropped, "a part folder of the same content is there", and fetched again)', async () => {
+    const data = randomBytes(SIZE)
+    const first = buildOffer([{ path: 'again.bin', data }])
+    // the first send: chunks 0..7 arrive, the rest never comes, and its sender cancels it
+    const ans = await evil.offer(victim, first, undefined, undefined, { hold: (_file, chunk) => chunk >= 8 })
+    expect(ans.status).toBe('accepted')
+    await waitFor(async () => ((await control(victim, 'transfers')).find((t) => t.id === first.id)?.doneBytes ?? 0) >= 8 * 256 * KiB ? true : undefined, 'the first receive to hold chunks 0..7', 15_000)
+    await sendEnd(await evil.open(victim, RECEIPT_PROTOCOL), { transferId: first.offer.transferId, status: 'cancelled', root: first.offer.root, signature: new Uint8Array(0) }, 'receiver')
+    await waitFor(async () => (await control(victim, 'transfers')).find((t) => t.id === first.id && t.state === 'cancelled'), 'the first receive to end cancelled', 15_000)
+    const kept = partDirFor(receiveDir, Buffer.from(first.offer.root).toString('hex'))
+    expect(existsSync(kept), 'its part folder kept for a re-send').toBe(true)
+    // sent again: the same content (the same root, so the same part folder), hashed again with a preview, whose
+    // hashes of chunks 16..31 come first: those are fetched ahead (0..7 are held in the kept part folder)
+    const second = buildOffer([{ path: 'again.bin', data }])
+    expect(Buffer.from(second.offer.root).equals(Buffer.from(first.offer.root))).toBe(true)
+    evil.serve(second)
+    const stream = await preview(second)
+    await hashes(stream, second, 16, 32)
+    await aheadWritten(second, 0, data.subarray(16 * 256 * KiB), 16 * 256 * KiB)
+    expect(await evil.offer(victim, second, undefined, undefined, { servedAlready: true })).toMatchObject({ status: 'accepted' })
+    const t = await expectReceived(second, data, 'again.bin')
+    stream.abort(new Error('test over'))
+    for (let c = 0; c < 8; c++) expect(evil.attempts(second.id, 0, c), `chunk ${c}, kept from the first receive`).toBe(0)
+    for (let c = 8; c < 32; c++) expect(evil.attempts(second.id, 0, c), `chunk ${c}`).toBe(1)
+    expect(t.wireBytes, 'what crossed for the re-send: chunks 8..31, once').toBe(24 * 256 * KiB)
+  })
+
   it('a receiver killed while it fetches ahead finds what it fetched when the offer comes after its restart: those chunks do not cross the wire again', async () => {
     const { built, data } = newFile('killed-ahead.bin')
     const stream = await preview(built)

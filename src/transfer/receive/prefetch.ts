@@ -5,7 +5,8 @@
 // writes it into a part file of its own folder, `.ferry-part/pre-<id>`.
 // When the offer comes, the prefetch stops asking, and if the offer's
 // entries are the preview's its folder becomes the offer's part folder
-// (`.ferry-part/<root>`): the plan takes the chunks it verified against
+// (`.ferry-part/<root>`; one of that root kept for a re-send: its chunks
+// are copied into that one's part files): the plan takes the chunks it verified against
 // the offer's own hashes, in this run, as the fetch's own writes are taken
 // (verifiedAgainst); any other chunk it wrote is verified against the
 // offer's hashes (receive-plan.ts, `recover`) and kept if it matches, as
@@ -27,7 +28,7 @@ import { FerryError, toFerryError } from '../../errors.ts'
 import { MAX_OFFER_BYTES } from '../../protocol/constants.ts'
 import { FrameReader, readHashPart, readPreview, type OfferMsg } from '../../protocol/transfer.ts'
 import { Bitmap } from '../bitmap.ts'
-import { HASH_LENGTH, chunkCount, isValidChunkSize } from '../manifest/chunking.ts'
+import { HASH_LENGTH, chunkCount, chunkRange, isValidChunkSize } from '../manifest/chunking.ts'
 import { fetchAll } from './fetch.ts'
 import { partDirFor } from '../folder/finalize.ts'
 import { makePartFolder, removePartFolder } from './part-folders.ts'
@@ -404,8 +405,10 @@ export class Prefetches {
   /**
    * The offer for `id` came: stop its prefetch, and make what it fetched the
    * part folder of the offer's root in the receive folder it fetched into,
-   * if the offer's entries are the preview's (else, or when a part folder
-   * of that root is there already, it goes). Returns the bytes it took from
+   * if the offer's entries are the preview's (else it goes); where a part
+   * folder of that root is there already (kept for a re-send), what it
+   * fetched in this run is copied into that folder's part files, which the
+   * plan reads as a whole, and its own folder goes. Returns the bytes it took from
    * the wire and, when its folder became the offer's, the bytes it verified
    * (for the receive's counts), the chunks it wrote (for the plan to
    * look at only those) and, of those, the ones verified against the
@@ -426,7 +429,15 @@ export class Prefetches {
     let renamed = false
     try {
       if (p != null && !sameEntries(p.preview.files, offer.files)) throw new Error('the offer\'s entries are not the preview\'s')
-      if (exists(dest)) throw new Error('a part folder of the same content is there')
+      if (exists(dest)) {
+        // a part folder of the same content: kept by an earlier receive of these files that ended short (cancelled,
+        // failed) for a re-send, or another receive's of them. What was fetched ahead goes into its part files,
+        // and the plan finds it there as it finds the rest (user-test finding: a re-send after a cancel dropped it,
+        // "a part folder of the same content is there", and fetched it again: 18 MiB of a 1000 MiB file)
+        if (p == null || !await this.intoPartFolder(p, pre, dest, offer)) throw new Error('a part folder of the same content is there')
+        await rm(pre, { recursive: true, force: true }).catch(() => {})
+        return { wire: p.wire, verified: 0 }
+      }
       await rename(pre, dest)
       renamed = true
     } catch (err) {
@@ -434,6 +445,34 @@ export class Prefetches {
       await rm(pre, { recursive: true, force: true }).catch(() => {})
     }
     return { wire: p?.wire ?? 0, verified: renamed ? p?.verifiedBytes ?? 0 : 0, held: renamed ? p?.held : undefined, sure: renamed ? p?.verifiedAgainst(offer) : undefined }
+  }
+
+  /**
+   * Copy the chunks `p` fetched ahead (in `pre`) into the part files of
+   * `dest`, another part folder of the offer's root, at their offsets, each
+   * verified against the offer's hash as it is copied (a chunk of another
+   * content never gets in). Left open in the sink, as the plan's copies are:
+   * the receive that follows uses them. False when a copy failed (the folder
+   * went, a disk error): what is not there is fetched.
+   */
+  private async intoPartFolder (p: Prefetch, pre: string, dest: string, offer: OfferMsg): Promise<boolean> {
+    const sink = this.deps.sink()
+    try {
+      for (const [index, held] of p.held) {
+        const entry = offer.files[index]
+        const to = partFileOf(dest, index)
+        if (!exists(to)) createPartFile(to)
+        for (let c = 0; c < entry.chunks.length; c++) {
+          if (!held.has(c)) continue
+          const { offset, length } = chunkRange(c, entry.size, entry.chunkSize)
+          await sink.copy(partFileOf(pre, index), offset, to, offset, length, entry.chunks[c])
+        }
+      }
+      return true
+    } catch (err) {
+      this.deps.log.debug('what was fetched ahead could not go into the part folder of the same content', { id: p.id, err: (err as Error).message })
+      return false
+    }
   }
 
   /**
