@@ -44,7 +44,7 @@ export interface TransferRow {
   skippedCount?: number
   skippedFailed?: number
   /** send only, from its offer on: the skipped paths shown (the first SKIPPED_SHOWN, those skipped for a problem first; at most 32 KiB of them), with why */
-  skipped?: Array<{ path: string, reason: string, failed?: boolean, escaped?: boolean, refused?: boolean, notServed?: boolean }>
+  skipped?: Array<{ path: string, reason: string, failed?: boolean, escaped?: boolean, refused?: boolean, notServed?: boolean, noneSent?: boolean }>
   /** renames of what it carried, theirs taken where they arrived (here for a receive, on the peer for a send): a folder counts once (TransferInfo.renamedCount); files each in rows from before 2026-12-05 */
   renamedCount?: number
   /** the first of those, recorded at the end (renamedToRecord): path as offered, and as placed; a folder marked, with how many files it holds */
@@ -367,7 +367,7 @@ function parseRefused (text: string | null): TransferRow['receiptRefused'] {
 }
 
 /** The marks a skipped path may carry, kept only where true. */
-const SKIPPED_FLAGS = ['failed', 'escaped', 'refused', 'notServed'] as const
+const SKIPPED_FLAGS = ['failed', 'escaped', 'refused', 'notServed', 'noneSent'] as const
 type SkippedRecord = NonNullable<TransferRow['skipped']>[number]
 
 /** A send's skipped paths as recorded; a damaged record is none (they are only shown). */

@@ -52,12 +52,14 @@ function sentForNotArrived (t: TransferInfo): string | undefined {
   const skipped = t.skipped ?? []
   // a receive's receipt counts each by file (receipts from before 2026-12-05: its refusals by reason only)
   const byFile = t.direction === 'receive' && t.receipt?.refusedFiles !== undefined && t.receipt.notServedFiles !== undefined
-  const refused = t.direction === 'send' ? skipped.filter((s) => s.refused === true).length : (t.receipt?.refusedFiles ?? t.receipt?.refused?.length ?? 0)
+  // a send's refused files of which not a byte was sent (refused before being asked for) are no cause: none of the wire's bytes were theirs
+  const noneSent = t.direction === 'send' ? skipped.filter((s) => s.refused === true && s.noneSent === true).length : 0
+  const refused = t.direction === 'send' ? skipped.filter((s) => s.refused === true && s.noneSent !== true).length : (t.receipt?.refusedFiles ?? t.receipt?.refused?.length ?? 0)
   const changed = t.direction === 'send' ? skipped.filter((s) => s.notServed === true).length : (t.receipt?.notServedFiles ?? 0)
   // a send's files not received that are not known to be either: past the paths shown (the first SKIPPED_SHOWN, as
   // many as fit a row), refused without a reason told, or in a row from before the flags (review findings: 100
   // broken links skipped while hashing hid the one refused; the 21st file refused: each was put down to a change)
-  if (t.direction === 'send' && notReceived > refused + changed) return 'was sent of files that changed or the receiver refused'
+  if (t.direction === 'send' && notReceived - noneSent > refused + changed) return 'was sent of files that changed or the receiver refused'
   const causes: string[] = []
   if (refused > 0) causes.push(t.direction === 'send' ? 'of files the receiver refused' : 'of files the receive folder refused')
   // a receive's refusals counted by reason, not by file: the rest is not known to be of changed files

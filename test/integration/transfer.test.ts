@@ -595,6 +595,10 @@ describe('transfer', () => {
       // the files and the empty folder below the link, each with the receiver's reason
       expect(out.skipped.map((x) => x.path).sort()).toEqual([join(dir, 'trip', 'album', 'a.jpg'), join(dir, 'trip', 'album', 'b.jpg'), join(dir, 'trip', 'album', 'empty'), ...roll].sort())
       for (const x of out.skipped) expect(x.reason).toBe('refused by the receiver: "trip/album" is a symbolic link in the receive folder')
+      // refused before any was asked for: none of the wire's bytes were theirs, and the summary says the 6 B are of what
+      // arrived (user-test finding: "(2 B over the network, counting what was sent of files the receiver refused)")
+      expect(out.skipped.filter((x) => x.path.endsWith('.jpg')).every((x) => (x as { noneSent?: boolean }).noneSent === true)).toBe(true)
+      expect((await a.cli(['wait', out.id])).stdout).toMatch(/^sent 1 file, 6 B to beta in \S+ s \(6 B of it over the network\); receipt verified/m)
       expect(r.stderr).toMatch(/^ferry: warning: .*trip\/album\/a\.jpg: refused by the receiver: "trip\/album" is a symbolic link in the receive folder$/m)
       expect(await readFile(join(b.receiveDir, 'trip', 'notes.txt'), 'utf8')).toBe('notes\n')
       expect(await readdir(outside), 'nothing written through the link').toEqual([])

@@ -29,6 +29,14 @@ describe('overTheNetwork', () => {
     expect(overTheNetwork(sent({ doneBytes: 10 * MiB, wireBytes: 20 * MiB, notReceived: 1, skipped: [refusedFile] }))).toBe('(20.0 MiB over the network, with what was sent of files the receiver refused)')
   })
 
+  it('files the receiver refused before any of their bytes was sent (refused up front: a link of its own on the way, a name its disk cannot hold): what crossed is of what arrived (user-test finding: "(2 B over the network, counting what was sent of files the receiver refused)")', () => {
+    const refusedUpFront: SkippedPath = { ...refusedFile, noneSent: true }
+    expect(overTheNetwork(sent({ doneBytes: 2, wireBytes: 2, notReceived: 1, skipped: [refusedUpFront] }))).toBe('(2 B of it over the network)')
+    // one refused after its bytes came, beside it: said as before
+    expect(overTheNetwork(sent({ doneBytes: 2, wireBytes: 2, notReceived: 2, skipped: [refusedUpFront, refusedFile] }))).toBe('(2 B over the network, counting what was sent of files the receiver refused)')
+    expect(overTheNetwork(sent({ doneBytes: 10 * MiB, wireBytes: 20 * MiB, notReceived: 2, skipped: [refusedUpFront, refusedFile] }))).toBe('(20.0 MiB over the network, with what was sent of files the receiver refused)')
+  })
+
   it('files changed on the sender, refused ones too, and a send resumed after an interruption: each cause it knows of', () => {
     expect(overTheNetwork(sent({ doneBytes: 10 * MiB, wireBytes: 15 * MiB, notReceived: 1, skipped: [changedFile] }))).toBe('(15.0 MiB over the network, with what was sent of files that changed)')
     expect(overTheNetwork(sent({ doneBytes: 5 * MiB, wireBytes: 15 * MiB, notReceived: 2, skipped: [refusedFile, changedFile], resumed: true }))).toBe('(15.0 MiB over the network, with what was sent of files the receiver refused and of files that changed, and again after an interruption)')

@@ -136,6 +136,14 @@ export class Sender {
   /** bytes served per file index, for per-file progress of the files in flight */
   readonly served = new Map<number, number>()
   /**
+   * The offer's files any byte of which was served since the offer, in this
+   * run; undefined where that is not known (a send reloaded after a restart
+   * of this daemon): a file the receiver refused and that is not in it
+   * never crossed (refused up front), and the summary does not count the
+   * wire's bytes as maybe its (send-serve.ts, receipt)
+   */
+  servedFiles: Set<number> | undefined = new Set()
+  /**
    * Bytes of the offer its receiver asks for, on all its chunk streams, not
    * served yet (serveChunks), nor ever before in this run (servedChunks):
    * bytes it does not hold, and not counted in `progress` by serving them. What it claims to hold

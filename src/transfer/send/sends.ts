@@ -66,6 +66,8 @@ export class Sends {
     const s = new Sender({ id: row.id, peerId: row.peerId, state: row.state, offer, sources: row.sources, doneBytes: row.doneBytes, wireBytes: row.wireBytes })
     // shown until its receiver says what it holds
     s.doneFromRecord = true
+    // what it served before the restart, file by file, is not recorded
+    s.servedFiles = undefined
     // what it left out before the restart, as recorded: the paths kept, and the counts beyond them
     s.skipped = [...(row.skipped ?? [])]
     s.skippedEarlier = { count: Math.max(0, (row.skippedCount ?? 0) - s.skipped.length), failed: Math.max(0, (row.skippedFailed ?? 0) - failedCount(s.skipped)) }
