@@ -2,10 +2,26 @@
 // times, progress bars and width-safe truncation. No React, no I/O, no clock:
 // callers pass `now` so every function is deterministic and testable.
 
-import stringWidth from 'string-width'
+import { createRequire } from 'node:module'
 import type { EndedBy, OfferInfo, TransferInfo } from '../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../errors.ts'
 import { asciiText } from './ascii-text.ts'
+
+/**
+ * string-width, loaded at its first use, not with this module: every ferry
+ * process loads this one (the CLI's output.ts, and so the daemon too), and
+ * string-width's own start (an Intl.Segmenter, its Unicode property
+ * regexes) took 35-55 ms of each, where most never measure a width (JSON
+ * output, errors, the daemon). Printable ASCII, what most names and columns
+ * are, is one cell a character without it (as string-width counts it).
+ */
+let stringWidthLoaded: ((s: string) => number) | undefined
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/
+function stringWidth (s: string): number {
+  if (PRINTABLE_ASCII.test(s)) return s.length
+  stringWidthLoaded ??= (createRequire(import.meta.url)('string-width') as typeof import('string-width')).default
+  return stringWidthLoaded(s)
+}
 
 const UNITS = ['KiB', 'MiB', 'GiB', 'TiB'] as const
 
@@ -153,7 +169,8 @@ export function displayWidth (s: string): number {
   return stringWidth(s)
 }
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' })
+/** made at the first cut, not at load: the first Segmenter of a process loads ICU's break rules, ~20 ms (see stringWidth) */
+let graphemes: Intl.Segmenter | undefined
 
 /**
  * Cut to at most `max` terminal cells, ending with `ellipsis` when cut ('...'
@@ -168,6 +185,7 @@ export function truncate (s: string, max: number, ellipsis = '…'): string {
   const room = max - stringWidth(mark)
   let out = ''
   let width = 0
+  graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' })
   for (const { segment } of graphemes.segment(s)) {
     const w = stringWidth(segment)
     if (width + w > room) break

@@ -377,8 +377,11 @@ async function exists (path: string): Promise<boolean> {
   }
 }
 
-/** Node built with small ICU has no Segmenter: code points then. */
-const graphemes = typeof Intl.Segmenter === 'function' ? new Intl.Segmenter(undefined, { granularity: 'grapheme' }) : undefined
+/**
+ * Node built with small ICU has no Segmenter: code points then. Made at the first name cut, not when the daemon
+ * loads: a process's first Segmenter loads ICU's break rules, ~20 ms of every daemon start (tui/format.ts's too).
+ */
+let graphemes: Intl.Segmenter | null | undefined
 
 /**
  * Shorten `stem` so stem + suffix fits in one component, by whole
@@ -392,7 +395,8 @@ const graphemes = typeof Intl.Segmenter === 'function' ? new Intl.Segmenter(unde
 function fit (stem: string, suffix: string): string {
   if (byteLength(stem + suffix) <= MAX_COMPONENT_BYTES) return stem + suffix
   const room = MAX_COMPONENT_BYTES - byteLength(suffix)
-  const parts = graphemes !== undefined ? Array.from(graphemes.segment(stem), (g) => g.segment) : Array.from(stem)
+  graphemes ??= typeof Intl.Segmenter === 'function' ? new Intl.Segmenter(undefined, { granularity: 'grapheme' }) : null
+  const parts = graphemes !== null ? Array.from(graphemes.segment(stem), (g) => g.segment) : Array.from(stem)
   let bytes = byteLength(stem)
   while (bytes > room && parts.length > 0) {
     const last = parts.pop()!
