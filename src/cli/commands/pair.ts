@@ -2,15 +2,13 @@
 // The code can also come from $FERRY_CODE or standard input (`ferry pair -`),
 // so it need not appear in the process list.
 
-import { peerIdFromString } from '@libp2p/peer-id'
 import { randomUUID } from 'node:crypto'
 import { createInterface } from 'node:readline/promises'
 import { connectControl, type ControlClient } from '../../daemon/control/client.ts'
 import type { ControlMethods, PairingState } from '../../daemon/control/types.ts'
 import { FerryError, sanitizeForDisplay, toFerryError } from '../../errors.ts'
-import { MAX_CODE_TTL_SEC, MIN_CODE_TTL_SEC, fingerprint, parseCode } from '../../pairing/code.ts'
+import { MAX_CODE_TTL_SEC, MIN_CODE_TTL_SEC, parseCode } from '../../pairing/code.ts'
 import { homeOf, parse } from '../args.ts'
-import { checkPeerAddress } from '../addresses.ts'
 import { onStopSignal, printJson, printJsonLine, UsageError } from '../output.ts'
 import { keysReach, liveKeysReach, wantsLive } from '../progress.ts'
 
@@ -72,7 +70,9 @@ export async function pair (argv: string[]): Promise<number> {
   // said before anything is asked of the daemon, and not ignored (user-test findings)
   if (code != null && values.expires != null) throw new UsageError(`--expires is for showing a code, and a code was given${positionals.length === 0 ? ' (in FERRY_CODE)' : ''}`)
   if (code == null && values.peer != null) throw new UsageError('--peer is for entering a code: the device showing it is dialled there')
-  if (values.peer != null) checkPeerAddress(values.peer)
+  // loaded for --peer only: multiaddr and libp2p's peer IDs (its key types) are ~170 ms of a `ferry pair`, `unpair`
+  // or `auto-accept` start, ~3x the rest of the command's modules (168 modules against 35 for `ferry send`)
+  if (values.peer != null) (await import('../addresses.ts')).checkPeerAddress(values.peer)
   // a code that cannot be one (E_BAD_CODE, its text never echoed) is said before the daemon is asked, as the daemon
   // would say it (user-test finding: "pairing…" came first, as if it were tried; with no daemon, E_DAEMON_NOT_RUNNING)
   if (code != null) { try { parseCode(code) } catch (err) { throw fromEnv ? saidFromEnv(err) : err } }
@@ -180,9 +180,9 @@ async function show (client: ControlClient, expiresSec: number | undefined, json
   throw new FerryError(final.error?.code ?? 'E_PAIRING_FAILED', final.error?.message ?? `pairing ${final.phase}`)
 }
 
-/** This device's own fingerprint ('?' when the daemon cannot be asked). */
+/** This device's own fingerprint, as its daemon says it (the same function of its peer ID), or '?' when the daemon cannot be asked. */
 async function ownFingerprint (client: ControlClient): Promise<string> {
-  return await client.call('status').then((s) => fingerprint(peerIdFromString(s.peerId).toMultihash().bytes)).catch(() => '?')
+  return await client.call('status').then((s) => s.fingerprint).catch(() => '?')
 }
 
 // Each side shows the peer's fingerprint AND its own: the other device shows
