@@ -310,22 +310,28 @@ export function jsonValues (text: string): any[] {
 }
 
 /**
- * Pair two running daemons through the real CLI: `ferry pair --json` on `a`
- * (shows a code and waits), `FERRY_CODE=<code> ferry pair --peer <a.addr>` on
- * `b`. Resolves once both commands exited 0 and each side lists the other as
- * paired and online.
+ * Pair two running daemons, as `ferry pair` does it, over their control
+ * sockets: `pair.show` on `a` (its code lives as long as that connection),
+ * `pair.enter` of that code on `b`, dialling `a.addr`. Resolves once the
+ * entering side said paired and each side lists the other as paired and
+ * online. The setup of tests about what comes after a pairing: the two
+ * `ferry pair` processes it ran before were ~0.3-0.5 s of CPU each on a
+ * loaded box, ~40 pairings a run; the commands themselves are tested in
+ * pairing.test.ts and pairing-trust.test.ts (showCode, `d.cli(['pair', …])`).
  */
 export async function pairDaemons (a: TestDaemon, b: TestDaemon): Promise<void> {
-  // an inherited FERRY_CODE would make `ferry pair` enter a code instead of showing one
-  const shown = spawnCli(['pair', '--json', '--home', a.home], { env: { FERRY_CODE: '' } })
-  const first = await waitFor(() => {
-    if (shown.proc.exitCode != null) throw new Error(`ferry pair on ${a.name} exited ${shown.proc.exitCode}: ${shown.stderr()}`)
-    return jsonValues(shown.stdout())[0] as { code: string } | undefined
-  }, `${a.name} to show a pairing code`, 15_000)
-  const entered = await b.cli(['pair', '--peer', a.addr, '--json'], { env: { FERRY_CODE: first.code } })
-  if (entered.code !== 0) throw new Error(`ferry pair on ${b.name} failed: ${entered.stderr}`)
-  const done = await shown.done
-  if (done.code !== 0) throw new Error(`ferry pair on ${a.name} failed: ${done.stderr}`)
+  const shown = await connectControl(a.home)
+  try {
+    // a's own end of it, as `ferry pair` waits for it before it exits (and so closes the connection, which would cancel a code not yet done)
+    const phases = new Map<string, string>()
+    await shown.subscribe((event, data) => { if (event === 'pairing') { const s = data as { id: string, phase: string }; phases.set(s.id, s.phase) } })
+    const st = await shown.call('pair.show', {})
+    if (st.code == null) throw new Error(`${a.name} showed no pairing code: ${JSON.stringify(st)}`)
+    const entered = await control(b, 'pair.enter', { code: st.code, peer: a.addr })
+    if (entered.phase !== 'paired') throw new Error(`pairing on ${b.name} ended ${entered.phase}: ${JSON.stringify(entered.error)}`)
+    const phase = await waitFor(() => ['paired', 'failed', 'expired', 'cancelled'].includes(phases.get(st.id) ?? '') ? phases.get(st.id) : undefined, `${a.name} to end the pairing`, 10_000, 20)
+    if (phase !== 'paired') throw new Error(`pairing on ${a.name} ended ${phase}`)
+  } finally { shown.close() }
   for (const [d, other] of [[a, b], [b, a]] as const) {
     await waitListed(d, other, { paired: true }, 10_000)
   }
