@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import { connectControl } from '../../src/daemon/control/client.ts'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
-import { BUILT_MAIN, cleanupAll, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+import { BUILT_MAIN, cleanupAll, control, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
 import { writeRandomFile } from '../helpers/files.ts'
 
 afterAll(cleanupAll)
@@ -49,13 +49,17 @@ async function offered (name: string, size = 64 * 1024): Promise<{ id: string, s
   try {
     offer = await waitFor(async () => (await ctl.call('offers')).find((o) => o.names.includes(name)), `the offer of ${name} to show on beta`, 15_000)
   } finally { ctl.close() }
-  await waitFor(async () => (await transfersOf(a)).find((t) => t.id === offer.id && t.awaitingDecision === true), 'alpha to learn that the offer waits')
+  // looked for over the control socket: a `ferry transfers --json` process a try was ~0.3 s of CPU each
+  await waitFor(async () => (await control(a, 'transfers')).find((t) => t.id === offer.id && t.awaitingDecision === true), 'alpha to learn that the offer waits')
   return { id: offer.id, sending }
 }
 
 /** `d`'s row of `id` in `ferry transfers`, and its --json, once it has ended as `state` there. */
 async function endedOn (d: TestDaemon, id: string, state: string): Promise<{ row: string, info: TransferInfo }> {
-  const info = await waitFor(async () => (await transfersOf(d)).find((t) => t.id === id && t.state === state), `${id.slice(0, 8)} to be ${state} on ${d.name}`, 15_000)
+  // waited for over the control socket (a CLI process a try was ~0.3 s of CPU), then read once from `ferry transfers --json`
+  await waitFor(async () => (await control(d, 'transfers')).find((t) => t.id === id && t.state === state), `${id.slice(0, 8)} to be ${state} on ${d.name}`, 15_000)
+  const info = (await transfersOf(d)).find((t) => t.id === id)!
+  expect(info.state).toBe(state)
   const text = (await d.cli(['transfers'])).stdout
   const row = text.split('\n').find((l) => l.startsWith(id.slice(0, 8)))
   expect(row, text).toBeDefined()
@@ -110,7 +114,7 @@ describe('who ended a transfer', () => {
   async function running (name: string): Promise<{ id: string, sending: ReturnType<typeof spawnCli> }> {
     const r = await offered(name, 32 * MiB)
     expect((await b.cli(['accept', r.id])).code).toBe(0)
-    await waitFor(async () => (await transfersOf(b)).find((t) => t.id === r.id && t.state === 'fetching' && t.doneBytes > 0), `${name} to be under way`, 15_000)
+    await waitFor(async () => (await control(b, 'transfers')).find((t) => t.id === r.id && t.state === 'fetching' && t.doneBytes > 0), `${name} to be under way`, 15_000)
     return r
   }
 

@@ -794,8 +794,9 @@ describe('transfer', () => {
       // it waits: nothing arrives, the sender shows it offered
       const waiting = (await transfersOf(a)).find((t) => t.id === offer.id)
       expect(waiting?.state).toBe('offered')
-      // `ferry transfers` on the sender says what it waits for, as the TUI does (user-test finding: "offered" alone)
-      await waitFor(async () => (await transfersOf(a)).find((t) => t.id === offer.id && t.awaitingDecision === true), 'the sender to learn that the offer waits for a decision')
+      // once the sender knows, waited for over the control socket (poll): a `ferry transfers --json` process a try was ~0.3 s of CPU each;
+      // then `ferry transfers` on the sender says what it waits for, as the TUI does (user-test finding: "offered" alone)
+      await poll(a, 'the sender to learn that the offer waits for a decision', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === offer.id && t.awaitingDecision === true), 10_000, 100)
       expect((await a.cli(['transfers'])).stdout).toMatch(new RegExp(`^${offer.id.slice(0, 8)} .* offered, waiting to be accepted there `, 'm'))
       expect(sending.proc.exitCode).toBe(null)
       // `ferry wait` on a pipe says what it waits for, as `ferry send` does (user-test finding: nothing, for as long as it waited)
