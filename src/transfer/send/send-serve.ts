@@ -44,7 +44,7 @@ export class SendServing {
     void serveChunks(s, remote, (id, peer) => this.sends.senderFor(id, peer), (sender, file, n, fresh) => {
       // before the offer (a receiver fetching ahead of it, prefetch.ts): the progress shown is the hashing's
       if (sender.offer == null) { sender.previewWire += n; return }
-      if (n > 0) sender.servedFiles?.add(file)
+      if (n > 0 && sender.servedKnown) (sender.servedFiles ??= new Bitmap(sender.offer.files.length)).set(file)
       const served = (sender.served.get(file) ?? 0) + fresh
       if (served >= (sender.offer?.files[file]?.size ?? 0) || sender.givenUp.has(file)) sender.served.delete(file); else sender.served.set(file, served)
       // served again after a chunk stream of it was cut: the summary names that interruption (Sender.streamCut)
@@ -141,8 +141,7 @@ export class SendServing {
     // finding: "2 B over the network, counting what was sent of files the receiver refused" for a send of one 2-byte
     // file whose other file the receiver refused before asking for anything). Not known after a restart here, nor
     // when the receiver fetched ahead of the offer (those bytes are not told apart by file)
-    const served = s.previewWire === 0 ? s.servedFiles : undefined
-    if (served !== undefined) for (const [k, i] of notReceived.entries()) if (refused.has(i) && !served.has(i)) skipped[k].noneSent = true
+    if (s.previewWire === 0 && s.servedKnown) for (const [k, i] of notReceived.entries()) if (refused.has(i) && s.servedFiles?.has(i) !== true) skipped[k].noneSent = true
     s.skipped.push(...skipped)
     if (notReceived.length > 0) this.ctx.c.log.warn('files not received: they changed or went away here after the offer, or the receiver refused them', { id, files: notReceived.length, refused: refused.size })
     // it sent at least what reached the receiver, also what it served just before a crash of its own

@@ -67,7 +67,7 @@ export class Sends {
     // shown until its receiver says what it holds
     s.doneFromRecord = true
     // what it served before the restart, file by file, is not recorded
-    s.servedFiles = undefined
+    s.servedKnown = false
     // what it left out before the restart, as recorded: the paths kept, and the counts beyond them
     s.skipped = [...(row.skipped ?? [])]
     s.skippedEarlier = { count: Math.max(0, (row.skippedCount ?? 0) - s.skipped.length), failed: Math.max(0, (row.skippedFailed ?? 0) - failedCount(s.skipped)) }
