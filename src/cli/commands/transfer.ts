@@ -16,7 +16,6 @@ import { TransferShown } from '../transfer-shown.ts'
 import { overTheNetwork } from '../../tui/over-the-network.ts'
 import { LeftOut } from '../left-out.ts'
 import { asTyped, GOES_UP, NAMES_FOLDER, nonFolderBeforeUp } from '../../transfer/typed-path.ts'
-import { AcceptWait } from '../accept-wait.ts'
 import { endedByWords, keptWords, formatAgo, formatBytes, formatDone, formatLiveRate, formatTook, refusedLine, sharedNames, truncate } from '../../tui/format.ts'
 import { renamedLines } from '../../tui/renamed-lines.ts'
 
@@ -251,15 +250,13 @@ export async function send (argv: string[]): Promise<number> {
   // on a terminal: a live Ink view on stdout; otherwise the one-line progress on a TTY stderr
   const shown = new TransferShown(json, wantsLive(json) ? (await import('../../tui/live.ts')).openSendView(peer, paths.length, undefined, liveKeysReach()) : undefined)
   const leftOut = new LeftOut(saidAtOnce)
-  // a wait for a person there to accept it, said apart from the send's own time
-  const acceptWait = new AcceptWait()
   let stoppedBy: NodeJS.Signals | undefined
   /** the daemon's answer to the cancel a stop asked for: the transfer as cancelled, with the files its receiver keeps */
   let cancelled: Promise<TransferInfo | undefined> | undefined
   let removeStop = (): void => {}
   try {
     let id = ''
-    const early: Array<{ t: TransferInfo, at: number }> = []
+    const early: TransferInfo[] = []
     let settle: ((t: TransferInfo) => void) | undefined
     const finished = new Promise<TransferInfo>((resolve) => { settle = resolve })
     /** what the daemon said last: a script still learns how far it got when the daemon stops or does not answer */
@@ -267,17 +264,16 @@ export async function send (argv: string[]): Promise<number> {
     /** The wait ends without the daemon's word: the transfer as last seen, its state as it was (it goes on when the daemon does), and why. */
     // the last state known, without its rate and ETA: nothing moves for this command any more
     const interrupted = (error: { code: string, message: string }): TransferInfo => ({ ...(latest ?? {}), state: latest?.state ?? 'failed', rate: 0, etaSeconds: null, stalledSeconds: undefined, error }) as unknown as TransferInfo
-    const onInfo = (t: TransferInfo, at = Date.now()): void => {
+    const onInfo = (t: TransferInfo): void => {
       if (t.id !== id) return
       latest = t
-      acceptWait.update(t, at)
       leftOut.take(t)
       shown.update(t)
       if (isFinalState(t.state)) settle?.(t)
     }
     await client.subscribe((event, data) => {
       if (event !== 'transfer') return
-      if (id === '') early.push({ t: data as TransferInfo, at: Date.now() }); else onInfo(data as TransferInfo)
+      if (id === '') early.push(data as TransferInfo); else onInfo(data as TransferInfo)
     })
     // also one still being hashed: the daemon hashes it again when it is back, and offers it
     // the command to run names the home this one was given (user-test finding: pasted, `ferry wait` asked the default home's daemon)
@@ -328,11 +324,11 @@ export async function send (argv: string[]): Promise<number> {
     id = started.id
     // the daemon holds this list only while it holds the transfer: take it from the first answer
     onInfo(started)
-    for (const e of early) onInfo(e.t, e.at)
+    for (const t of early) onInfo(t)
     const t = await finished
     shown.done()
-    // the daemon's count (since 2026-12-06), else this command's own from the events it saw
-    const waited = t.acceptWaitSeconds ?? acceptWait.seconds(t.finishedAt)
+    // a wait for a person there to accept it, said apart from the send's own time: the daemon keeps it
+    const waited = t.acceptWaitSeconds
     if (t.state !== 'done') {
       // a script still learns which transfer it was (to look it up, or resume it) and how far it got
       // cancelled as this command asked: said as what the person did, not as the daemon's "cancelled on the sending device" (user-test finding)
@@ -360,8 +356,7 @@ export async function send (argv: string[]): Promise<number> {
     } else {
       // its own time: a person there taking 30 s to accept is no part of it, and is said apart
       const summary = `sent ${arrivedWords(t, arrived)}, ${formatBytes(t.doneBytes)} to ${sanitizeForDisplay(t.peerName)} in ${Math.max(0, seconds - (waited ?? 0)).toFixed(1)} s ` +
-        `${overTheNetwork(t)}; receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}` +
-        (waited !== undefined ? `; waited ${formatTook(waited * 1000)} for ${sanitizeForDisplay(t.peerName)} to accept` : '') +
+        `${overTheNetwork(t)}; receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}${acceptWaitNote(t)}` +
         leftOut.summaryNote()
       await shown.summary(t, summary, incomplete != null)
       process.stdout.write(renamedText(t))
@@ -379,6 +374,15 @@ export async function send (argv: string[]): Promise<number> {
     // after the last frame, so a live view does not draw over them
     process.stderr.write(leftOut.warnings())
   }
+}
+
+/**
+ * "; waited 30.2 s for beta to accept" (a receive: "to be accepted here"), after a summary's receipt, as `ferry send`
+ * and `ferry wait` say it; '' for a transfer never held for a person to accept it (TransferInfo.acceptWaitSeconds)
+ */
+function acceptWaitNote (t: TransferInfo): string {
+  if (t.acceptWaitSeconds === undefined) return ''
+  return `; waited ${formatTook(t.acceptWaitSeconds * 1000)} ${t.direction === 'send' ? `for ${sanitizeForDisplay(t.peerName)} to accept` : 'to be accepted here'}`
 }
 
 /** How long `ferry send`, cancelled by a stop, waits for the daemon's answer that says what its receiver keeps. */
@@ -681,11 +685,9 @@ export async function wait (argv: string[]): Promise<number> {
       const notReceived = t.receipt?.notReceived ?? 0
       // how long, as `ferry send` says it (user-test finding: left out here); interruptions included, a wait for a
       // person to accept it said apart, as `ferry send` says it (notes' leftover: counted in)
-      const waited = t.acceptWaitSeconds ?? 0
-      const took = Math.max(0, ((t.finishedAt ?? Date.now()) - t.createdAt) / 1000 - waited)
+      const took = Math.max(0, ((t.finishedAt ?? Date.now()) - t.createdAt) / 1000 - (t.acceptWaitSeconds ?? 0))
       await shown.summary(t, `${t.direction === 'send' ? 'sent' : 'received'} ${arrivedWords(t, t.files - notReceived)}, ${formatBytes(t.doneBytes)} ${t.direction === 'send' ? 'to' : 'from'} ${sanitizeForDisplay(t.peerName)} ` +
-        `in ${formatTook(took * 1000)} ${overTheNetwork(t)}; receipt ${receiptCell(t) || 'missing'}` +
-        (waited > 0 ? `; waited ${formatTook(waited * 1000)} ${t.direction === 'send' ? `for ${sanitizeForDisplay(t.peerName)} to accept` : 'to be accepted here'}` : '') +
+        `in ${formatTook(took * 1000)} ${overTheNetwork(t)}; receipt ${receiptCell(t) || 'missing'}${acceptWaitNote(t)}` +
         leftOut.summaryNote(), failure != null)
       process.stdout.write(renamedText(t))
     }
