@@ -333,8 +333,9 @@ function peerShort (t: { peerName: string, peerId: string }): string {
 export function keptWords (t: Pick<TransferInfo, 'keptFiles' | 'files' | 'receiveDir' | 'direction' | 'peerName' | 'peerId'>, home?: string): string {
   const kept = t.keptFiles ?? 0
   if (kept === 0) return ''
-  if (t.direction === 'send') return `${kept} of ${counted(t.files, 'file')} had arrived and ${kept === 1 ? 'is' : 'are'} kept on ${peerShort(t)}`
+  const said = `${kept} of ${counted(t.files, 'file')} had arrived and ${kept === 1 ? 'is' : 'are'} kept`
+  if (t.direction === 'send') return `${said} on ${peerShort(t)}`
   const dir = t.receiveDir ?? ''
   const shown = home !== undefined && home !== '' && home !== '/' && (dir === home || dir.startsWith(`${home}/`)) ? `~${dir.slice(home.length)}` : dir
-  return `${kept} of ${counted(t.files, 'file')} had arrived and ${kept === 1 ? 'is' : 'are'} kept${shown !== '' ? ` in ${sanitizeForDisplay(shown)}` : ' in the receive folder'}`
+  return `${said}${shown !== '' ? ` in ${sanitizeForDisplay(shown)}` : ' in the receive folder'}`
 }
