@@ -210,15 +210,31 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], forgotten: [str
    * them; none: keep the old ones. Loopback ones only when it has no other:
    * a daemon listening on 0.0.0.0 announces 127.0.0.1 too, where a redial
    * reaches this device's own daemon (review finding), and a peer on this
-   * very host (tests, two homes) announces nothing else.
+   * very host (tests, two homes) announces nothing else. First, whatever the
+   * peer announces, the addresses this daemon reached it at (its open
+   * outbound connections): `ferry connect` to a port forwarded to it (a
+   * router, a NAT, `ssh -L`) or to its IPv6 address is an address it does
+   * not announce, and it was dialled only at the ones it did, which did not
+   * answer here (review finding: the address a person gave was replaced as
+   * the peer's announcement came, a moment after it was kept, markOnline).
    */
   private saveAddrs (entry: PeerEntry, addrs: string[]): void {
     const v4 = addrs.filter((a) => !a.includes('/ip6/'))
     const away = v4.filter((a) => !a.startsWith('/ip4/127.'))
     if (away.length > 0) v4.splice(0, v4.length, ...away)
-    if (v4.length === 0) return
-    entry.addrs = v4.slice(0, 8)
+    const reached = this.reachedAt(entry.peerId)
+    if (v4.length === 0 && reached.length === 0) return
+    entry.addrs = [...new Set([...reached, ...v4])].slice(0, 8)
     this.persist(entry)
+  }
+
+  /** The addresses of the open connections this daemon dialled to `peerId`. */
+  private reachedAt (peerId: string): string[] {
+    try {
+      return this.init.node.getConnections(peerIdFromString(peerId)).filter((c) => c.direction === 'outbound' && c.status === 'open').map((c) => c.remoteAddr.toString())
+    } catch {
+      return []
+    }
   }
 
   private onDisconnect (peerId: PeerId): void {
