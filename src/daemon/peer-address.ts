@@ -2,7 +2,7 @@
 // subnet, a VPN): `ferry connect` (and the control API's `connect`) takes a
 // multiaddr as `--peer` does, or what people type for an address, an IP or
 // a host name with an optional port: 192.168.2.10, nas.local:4774,
-// [fe80::1]:4774. The port defaults to the daemon's own default, 4774.
+// [fd00::2]:4774. The port defaults to the daemon's own default, 4774.
 
 import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
@@ -18,19 +18,39 @@ import { DEFAULT_PORT } from './config.ts'
 export async function peerAddress (given: string): Promise<Multiaddr> {
   const text = given.trim()
   if (text.startsWith('/')) {
+    let ma: Multiaddr
     try {
-      const ma = multiaddr(text)
+      ma = multiaddr(text)
       if (!ma.toString().includes('/tcp/')) throw new Error('no /tcp/ port in it')
-      return ma
     } catch (err) {
       throw new FerryError('E_BAD_REQUEST', `not an address ferry can dial: ${JSON.stringify(text)} (${(err as Error).message}); give a multiaddr such as /ip4/192.168.1.20/tcp/4774, or 192.168.1.20:4774`)
     }
+    if (ma.getComponents().some((c) => c.name === 'ip6zone' || (c.name === 'ip6' && linkLocal(c.value ?? '')))) throw linkLocalError(text)
+    return ma
   }
   const { host, port } = hostAndPort(text)
-  const ip = isIP(host) !== 0 ? host : await lookup(host).then((r) => r.address, (err: NodeJS.ErrnoException) => {
+  if (linkLocal(host)) throw linkLocalError(text)
+  // of a name's addresses, one that can be dialled (a .local name may come with a link-local IPv6 one first)
+  const ip = isIP(host) !== 0 ? host : await lookup(host, { all: true }).then((r) => (r.find((a) => !linkLocal(a.address)) ?? r[0]).address, (err: NodeJS.ErrnoException) => {
     throw new FerryError('E_PEER_UNREACHABLE', `cannot find the address of ${JSON.stringify(host)} (${err.code ?? err.message}); give its IP address`)
   })
+  if (linkLocal(ip)) throw linkLocalError(text)
   return multiaddr(`/${isIP(ip) === 6 ? 'ip6' : 'ip4'}/${ip}/tcp/${port}`)
+}
+
+/**
+ * fe80::/10, with or without its interface (fe80::1%eth0): an address of one link, which a dial reaches only
+ * through that interface. libp2p's TCP dial leaves the interface out (its net config has no zone), and without
+ * one the kernel refuses the connect (EINVAL): such an address is never reached (review finding: the help's own
+ * example, [fe80::1]:4774, and one with its %eth0 an internal error, E_INTERNAL "Invalid IPv6 address").
+ */
+function linkLocal (host: string): boolean {
+  const [ip, zone] = host.split('%', 2)
+  return isIP(ip) === 6 && (zone !== undefined || /^fe[89ab][0-9a-f]:/i.test(ip))
+}
+
+function linkLocalError (text: string): FerryError {
+  return new FerryError('E_BAD_REQUEST', `${JSON.stringify(text)} is a link-local IPv6 address (fe80::, or one with its %interface), which ferry cannot dial: give the device's IPv4 address (\`ferry status\` there shows its addresses), or another IPv6 one`)
 }
 
 /** "host", "host:port", "[v6]" or "[v6]:port"; a bare IPv6 address has no port. */
@@ -38,7 +58,7 @@ function hostAndPort (text: string): { host: string, port: number } {
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text)
   const plain = /^([^:\s/]+)(?::(\d+))?$/.exec(text)
   const [host, portText] = bracketed != null ? [bracketed[1], bracketed[2]] : plain != null ? [plain[1], plain[2]] : isIP(text) === 6 ? [text, undefined] : [undefined, undefined]
-  if (host === undefined) throw new FerryError('E_BAD_REQUEST', `not an address: ${JSON.stringify(text)}; give an IP address or host name, with :PORT if not ${DEFAULT_PORT} (192.168.1.20, nas.local:4775, [fe80::1]:4774), or a multiaddr`)
+  if (host === undefined) throw new FerryError('E_BAD_REQUEST', `not an address: ${JSON.stringify(text)}; give an IP address or host name, with :PORT if not ${DEFAULT_PORT} (192.168.1.20, nas.local:4775, [fd00::2]:4774), or a multiaddr`)
   const port = portText === undefined ? DEFAULT_PORT : Number(portText)
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new FerryError('E_BAD_REQUEST', `port ${portText} of ${JSON.stringify(text)} is not from 1 to 65535`)
   return { host, port }

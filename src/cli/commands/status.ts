@@ -127,7 +127,7 @@ const connectHelp = `Usage: ferry connect <address> [--json] [--home DIR]
 Reach the ferry daemon at <address> now: for a device this one does not
 find by itself (mDNS does not cross to another subnet or a VPN, or it is
 off here). <address> is an IP address or host name, with :PORT when not
-4774 (192.168.2.10, nas.local:4775, [fe80::1]:4774), or a multiaddr
+4774 (192.168.2.10, nas.local:4775, [fd00::2]:4774), or a multiaddr
 (/ip4/192.168.2.10/tcp/4774), as \`ferry status\` there shows it. Prints
 the device's name and peer ID, and whether it is paired. A paired device
 is dialled at that address again whenever it goes away; to make one known
