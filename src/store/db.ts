@@ -168,7 +168,14 @@ const MIGRATIONS: string[] = [
   'ALTER TABLE transfers ADD COLUMN kept_files INTEGER',
   // held for a person on the receiving side to accept: how long, in ms (TransferInfo.acceptWaitSeconds); the
   // wait was counted as the transfer's own time (notes' leftover). NULL in rows from before and where none
-  'ALTER TABLE transfers ADD COLUMN accept_wait_ms INTEGER'
+  'ALTER TABLE transfers ADD COLUMN accept_wait_ms INTEGER',
+  // receive only, with its receipt: of the files the receive folder refused,
+  // how many it refused before asking for any byte of theirs (a link of its
+  // own on the way): `ferry wait` said the wire's bytes counted "what was
+  // sent of files the receive folder refused", of which none was (notes'
+  // leftover). NULL: not known (fetched ahead of the offer, a run before a
+  // restart), and in rows from before
+  'ALTER TABLE transfers ADD COLUMN receipt_refused_unfetched INTEGER'
 ]
 
 export type Db = DatabaseSync

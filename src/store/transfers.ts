@@ -36,6 +36,8 @@ export interface TransferRow {
   receiptRefused?: Array<{ entry: number, reason: string }>
   /** receive only, with the receipt: of the files it says were not received, how many the sender could not serve (the rest the receive folder refused); unset: not recorded */
   receiptNotServed?: number
+  /** receive only, with the receipt: of the files the receive folder refused, how many were refused before any byte of theirs was asked for (ReceiptInfo.refusedUnfetched); unset: not known */
+  receiptRefusedUnfetched?: number
   receiptVerified: boolean
   resumed: boolean
   createdAt: number
@@ -92,8 +94,8 @@ export class TransferStore {
         t.receiptSig ?? null, t.receiptVerified ? 1 : 0, t.resumed ? 1 : 0, t.createdAt, t.finishedAt ?? null, t.fileCount ?? 0, t.folderCount ?? null, t.label ?? null)
   }
 
-  update (id: string, patch: Partial<Pick<TransferRow, 'state' | 'doneBytes' | 'wireBytes' | 'localBytes' | 'errorCode' | 'errorMessage' | 'endedBy' | 'receiptSig' | 'receiptMissing' | 'receiptRefused' | 'receiptNotServed' | 'receiptVerified' | 'resumed' | 'finishedAt' | 'peerName' | 'receiveDir' | 'skippedCount' | 'skippedFailed' | 'skipped' | 'renamedCount' | 'renamed' | 'receiveMount' | 'keptFiles' | 'acceptWaitMs'>>): void {
-    const cols: Record<string, string> = { receiveDir: 'receive_dir', state: 'state', doneBytes: 'done_bytes', wireBytes: 'wire_bytes', localBytes: 'local_bytes', errorCode: 'error_code', errorMessage: 'error_message', endedBy: 'ended_by', receiptSig: 'receipt_sig', receiptMissing: 'receipt_missing', receiptRefused: 'receipt_refused', receiptNotServed: 'receipt_not_served', receiptVerified: 'receipt_verified', resumed: 'resumed', finishedAt: 'finished_at', peerName: 'peer_name', skippedCount: 'skipped_count', skippedFailed: 'skipped_failed', skipped: 'skipped', renamedCount: 'renamed_count', renamed: 'renamed', receiveMount: 'receive_mount', keptFiles: 'kept_files', acceptWaitMs: 'accept_wait_ms' }
+  update (id: string, patch: Partial<Pick<TransferRow, 'state' | 'doneBytes' | 'wireBytes' | 'localBytes' | 'errorCode' | 'errorMessage' | 'endedBy' | 'receiptSig' | 'receiptMissing' | 'receiptRefused' | 'receiptNotServed' | 'receiptRefusedUnfetched' | 'receiptVerified' | 'resumed' | 'finishedAt' | 'peerName' | 'receiveDir' | 'skippedCount' | 'skippedFailed' | 'skipped' | 'renamedCount' | 'renamed' | 'receiveMount' | 'keptFiles' | 'acceptWaitMs'>>): void {
+    const cols: Record<string, string> = { receiveDir: 'receive_dir', state: 'state', doneBytes: 'done_bytes', wireBytes: 'wire_bytes', localBytes: 'local_bytes', errorCode: 'error_code', errorMessage: 'error_message', endedBy: 'ended_by', receiptSig: 'receipt_sig', receiptMissing: 'receipt_missing', receiptRefused: 'receipt_refused', receiptNotServed: 'receipt_not_served', receiptRefusedUnfetched: 'receipt_refused_unfetched', receiptVerified: 'receipt_verified', resumed: 'resumed', finishedAt: 'finished_at', peerName: 'peer_name', skippedCount: 'skipped_count', skippedFailed: 'skipped_failed', skipped: 'skipped', renamedCount: 'renamed_count', renamed: 'renamed', receiveMount: 'receive_mount', keptFiles: 'kept_files', acceptWaitMs: 'accept_wait_ms' }
     const keys = Object.keys(patch).filter((k) => cols[k] != null)
     if (keys.length === 0) return
     const values = keys.map((k) => {
@@ -355,7 +357,7 @@ const REFUSED_OFFER = "direction = 'receive' AND state = 'failed' AND length(off
 
 const SUMMARY_COLUMNS = `id, direction, peer_id, peer_name, state, root, x'' AS offer, NULL AS sources, total_bytes,
   done_bytes, wire_bytes, receive_dir, error_code, error_message, receipt_sig, receipt_verified, resumed, created_at,
-  finished_at, file_count, folder_count, local_bytes, receipt_missing, receipt_refused, receipt_not_served, skipped_count, skipped_failed, skipped, renamed_count, renamed, label, receive_mount, ended_by, kept_files, accept_wait_ms`
+  finished_at, file_count, folder_count, local_bytes, receipt_missing, receipt_refused, receipt_not_served, receipt_refused_unfetched, skipped_count, skipped_failed, skipped, renamed_count, renamed, label, receive_mount, ended_by, kept_files, accept_wait_ms`
 
 /** The receipt's refused entries as recorded; a damaged record is none (its reasons are only told, never trusted). */
 function parseRefused (text: string | null): TransferRow['receiptRefused'] {
@@ -421,6 +423,7 @@ function toRow (r: any): TransferRow {
     receiptMissing: r.receipt_missing ?? undefined,
     receiptRefused: parseRefused(r.receipt_refused),
     receiptNotServed: r.receipt_not_served ?? undefined,
+    receiptRefusedUnfetched: r.receipt_refused_unfetched ?? undefined,
     receiptVerified: r.receipt_verified === 1,
     resumed: r.resumed === 1,
     createdAt: r.created_at,

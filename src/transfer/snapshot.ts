@@ -108,6 +108,7 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
       const notServed = Math.min(row.receiptNotServed, info.receipt.notReceived)
       info.receipt.refusedFiles = info.receipt.notReceived - notServed
       info.receipt.notServedFiles = notServed
+      if (row.receiptRefusedUnfetched !== undefined) info.receipt.refusedUnfetched = Math.min(row.receiptRefusedUnfetched, info.receipt.refusedFiles)
     }
   }
   return info

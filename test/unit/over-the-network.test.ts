@@ -65,6 +65,17 @@ describe('overTheNetwork', () => {
     expect(overTheNetwork(received({ notReceived: 3, refused: linked }))).toBe('(20.0 MiB over the network, with what was sent of files the receive folder refused)')
   })
 
+  it('a receive whose receive folder refused files before asking for any of their bytes (a link of its own on the way): those are no cause, what crossed is of what arrived (notes\' leftover: "counting what was sent of files the receive folder refused" for files of which not a byte was fetched)', () => {
+    const received = (receipt: { notReceived: number, refusedFiles: number, notServedFiles: number, refusedUnfetched?: number }, doneBytes = 2): TransferInfo => ({ ...sent({ doneBytes, wireBytes: 2 }), direction: 'receive', receipt: { root: '', signature: '', verified: true, refused: ['"s7/album" is a symbolic link in the receive folder'], ...receipt } })
+    expect(overTheNetwork(received({ notReceived: 1, refusedFiles: 1, notServedFiles: 0, refusedUnfetched: 1 }))).toBe('(2 B of it over the network)')
+    // one of two refused after its bytes came (its folder not writable as it was placed): said as before
+    expect(overTheNetwork(received({ notReceived: 2, refusedFiles: 2, notServedFiles: 0, refusedUnfetched: 1 }))).toBe('(2 B over the network, counting what was sent of files the receive folder refused)')
+    // a file changed on the sender beside them: that cause alone
+    expect(overTheNetwork(received({ notReceived: 2, refusedFiles: 1, notServedFiles: 1, refusedUnfetched: 1 }))).toBe('(2 B over the network, counting what was sent of files that changed)')
+    // not known (a daemon from before, a receive cut by a restart, bytes fetched ahead of the offer): as before
+    expect(overTheNetwork(received({ notReceived: 1, refusedFiles: 1, notServedFiles: 0 }))).toBe('(2 B over the network, counting what was sent of files the receive folder refused)')
+  })
+
   it('nothing left out, and resumed (a restart, a chunk stream cut): the more went again after that interruption', () => {
     expect(overTheNetwork(sent({ doneBytes: 20 * MiB, wireBytes: 21 * MiB, resumed: true }))).toBe('(21.0 MiB over the network, with what went again after an interruption)')
   })

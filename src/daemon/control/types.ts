@@ -165,6 +165,8 @@ export interface ReceiptInfo {
   /** receive: of `notReceived`, how many files the receive folder refused, and how many the sender could not send (changed, removed or unreadable there after the offer); absent in receipts from before 2026-12-05 */
   refusedFiles?: number
   notServedFiles?: number
+  /** receive: of `refusedFiles`, how many were refused before any byte of theirs was asked for (a link of its own on the way, found as its run began): none of `wireBytes` was theirs. Absent where not known (bytes fetched ahead of the offer, a receive that ran before a restart of its daemon) and from daemons before 2026-12-06 */
+  refusedUnfetched?: number
 }
 
 export interface TransferInfo {

@@ -77,6 +77,8 @@ export interface FetchContext {
   held?: () => number
   onChunk: (file: FileState, chunk: number, length: number) => Promise<void> | void
   onWire: (bytes: number) => void
+  /** A request for bytes of this file goes out (the receiver keeps which files it asked for: Receiver.askedFiles) */
+  onAsk?: (file: number) => void
   /** The sender cannot serve this file any more (E_SOURCE_CHANGED); called once per file. */
   onUnavailable: (file: FileState, err: FerryError) => void
   signal: AbortSignal
@@ -230,6 +232,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>, halt: AbortC
     while (requested.length < REQUESTS_AHEAD && (inFlight.size === 0 || inFlightBytes < WRITE_BYTES_IN_FLIGHT) && !signal.aborted) {
       const ask = asker.next()
       if (ask == null) return
+      ctx.onAsk?.(ask.file)
       await sendAll(stream, encodeChunkRequest({ transferId: ctx.transferId, fileIndex: ask.file, chunks: ask.wants.map((w) => w.chunk), firstOffset: ask.from, firstLength: ask.to - ask.from, fileHeldBytes: heldOf(ctx.files[ask.file]) + (ask.kept ?? 0), heldBytes: firstAsk ? ctx.held?.() : undefined }), signal)
       firstAsk = false
       if (requested.length === 0) lastHeard = performance.now() // waiting for the disk is not the sender's silence

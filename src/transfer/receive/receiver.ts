@@ -210,6 +210,17 @@ export class Receiver {
   private receiptRefused?: RefusedEntry[]
   /** of the files a receipt signed before went without, how many the sender could not serve (a run after it counts the same) */
   private receiptNotServed?: number
+  /**
+   * The offer's files this receive asked the sender for bytes of, in this
+   * daemon, a bit each by index (made at the first request): a file refused
+   * that is not in it had not a byte cross for it (refused up front, a link
+   * of its own on the way; or placed from copies made here and refused as
+   * it was placed), and the summary does not count the wire's bytes as maybe
+   * its (receiptRefusedUnfetched). Meaningful only while `askedKnown`.
+   */
+  private askedFiles?: Bitmap
+  /** false where what crossed is not known by file: bytes fetched ahead of the offer (prefetch.ts), runs before a restart of this daemon */
+  private readonly askedKnown: boolean
   /** The paths the receive folder could not take when last looked at (the offer's arrival, each `ferry offers`): how many, and why the first, while it waits for a decision */
   refusedAtOffer?: { files: number, folders: number, first: string }
   /** The receipt is being signed and sent: every file is in place, and a cancel comes too late (cancel) */
@@ -245,6 +256,7 @@ export class Receiver {
     this.receiptRefused = o.receiptRefused
     this.receiptNotServed = o.receiptNotServed
     this.receiveMount = o.receiveMount
+    this.askedKnown = o.resumed !== true && (o.wireBytes ?? 0) === 0
     // waiting for room when the daemon stopped: it waits for it again, and says so (Receives.load)
     this.roomAwaited = o.roomAwaited
     this.error = o.roomAwaited
@@ -445,6 +457,7 @@ export class Receiver {
         openStream: async () => await this.deps.openChunkStream(this.peerId, signal),
         held: () => this.progress.done,
         onWire: (n) => { this.progress.wire += n },
+        onAsk: (file) => { if (this.askedKnown) (this.askedFiles ??= new Bitmap(this.offer.files.length)).set(file) },
         onUnavailable: (f, err) => {
           // the sender's copy changed or went away since its offer: the rest goes on without it
           this.deps.log.warn('file not received: the sender can no longer send it', { id: this.id, err: err.message })
@@ -861,7 +874,11 @@ export class Receiver {
     const refused = this.refusedToTell(missing)
     // by file, not by the reasons told (one per folder at fault): `ferry wait` says how many of each
     const notServed = missing == null ? undefined : this.receiptNotServed ?? this.files.filter((f) => f.entry.kind === 'file' && !f.done && f.unavailable != null && !this.refusedEntries.has(f.index)).length
-    this.deps.updateState(this.id, { receiptSig: sig, receiptMissing: missing, receiptRefused: refused, receiptNotServed: notServed })
+    // of the files refused, those not a byte of which was asked for: none of the wire's bytes were theirs (notes'
+    // leftover: "counting what was sent of files the receive folder refused" for files refused up front). Not
+    // known: left as a receipt signed before recorded it
+    const unfetched = missing == null || !this.askedKnown ? undefined : this.files.filter((f) => f.entry.kind === 'file' && !f.done && f.unavailable != null && this.refusedEntries.has(f.index) && this.askedFiles?.has(f.index) !== true).length
+    this.deps.updateState(this.id, { receiptSig: sig, receiptMissing: missing, receiptRefused: refused, receiptNotServed: notServed, ...(unfetched !== undefined ? { receiptRefusedUnfetched: unfetched } : {}) })
     this.receiptMissing = missing
     this.receiptRefused = refused
     this.receiptNotServed = notServed
