@@ -8,12 +8,15 @@
 import type { TransferInfo } from '../daemon/control/types.ts'
 import type { SendView } from '../tui/live.ts'
 import { drawsOn, keysReach, LineProgress, progressLine, WaitNotes } from './progress.ts'
+import { cancellingNote } from '../tui/format.ts'
 
 export class TransferShown {
   private readonly line = new LineProgress()
   private readonly notes?: WaitNotes
   private readonly json: boolean
   private readonly live?: SendView
+  /** whether the terminal's Ctrl-C reaches the command, for what its notes and its cancelling line name */
+  private readonly keys: boolean
   /**
    * `live`: the view the command opened on its terminal, if any; `waitOnly`: `ferry wait`, whose Ctrl-C ends the
    * wait alone; `keys`: whether to name Ctrl-C in the notes, keysReach() when not given
@@ -21,7 +24,8 @@ export class TransferShown {
   constructor (json: boolean, live?: SendView, opts: { waitOnly?: boolean, keys?: boolean } = {}) {
     this.json = json
     this.live = live
-    if (live == null && (json || !drawsOn(process.stderr))) this.notes = new WaitNotes((line) => { process.stderr.write(line + '\n') }, { waitOnly: opts.waitOnly, keys: opts.keys ?? keysReach() })
+    this.keys = opts.keys ?? keysReach()
+    if (live == null && (json || !drawsOn(process.stderr))) this.notes = new WaitNotes((line) => { process.stderr.write(line + '\n') }, { waitOnly: opts.waitOnly, keys: this.keys })
   }
 
   update (t: TransferInfo): void {
@@ -33,7 +37,7 @@ export class TransferShown {
   /** A cancel was asked for: said at once (a busy daemon's answer can take seconds; user-test finding: nothing showed). */
   cancelling (): void {
     if (this.live != null) this.live.cancelling()
-    else if (!this.json && drawsOn(process.stderr)) { this.line.done(); process.stderr.write('ferry: cancelling… (a Ctrl-C 2 s or more from now stops waiting for the daemon)\n') }
+    else if (!this.json && drawsOn(process.stderr)) { this.line.done(); process.stderr.write(`ferry: cancelling… ${cancellingNote(this.keys)}\n`) }
   }
 
   /** The transfer is done: its summary as the live view's last frame, else a line on stdout; `partial`: the command exits 1 after it (E_INCOMPLETE). */

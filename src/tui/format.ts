@@ -339,3 +339,13 @@ export function keptWords (t: Pick<TransferInfo, 'keptFiles' | 'files' | 'receiv
   const shown = home !== undefined && home !== '' && home !== '/' && (dir === home || dir.startsWith(`${home}/`)) ? `~${dir.slice(home.length)}` : dir
   return `${said}${shown !== '' ? ` in ${sanitizeForDisplay(shown)}` : ' in the receive folder'}`
 }
+
+/**
+ * What `ferry send` says once a stop asked for its cancel, on its live view or its stderr: a second stop 2 s on
+ * stops waiting for the daemon (onStopSignal). Ctrl-C only where the terminal's Ctrl-C reaches the command
+ * (keysReach, liveKeysReach); elsewhere a `kill` of it (notes' leftover: "a Ctrl-C 2 s or more from now" said
+ * under `timeout 60 ferry send …` at a prompt, whose process group the terminal's keys do not reach).
+ */
+export function cancellingNote (keys: boolean): string {
+  return `(a ${keys ? 'Ctrl-C' : '`kill`'} 2 s or more from now stops waiting for the daemon)`
+}

@@ -12,6 +12,8 @@ export interface AtTerminal {
   output: () => string
   /** stop the processes under the terminal whose command line holds `marker`, with SIGTERM */
   stop: (marker: string) => void
+  /** as stop, only the processes whose command line begins with `prefix` (the program and its arguments joined by spaces): not the shell that runs it, which `stop` hits too, and whose end ends the terminal before what comes after the stop is shown */
+  stopStarting: (prefix: string) => void
   done: Promise<string>
 }
 
@@ -26,13 +28,17 @@ export function atTerminal (shellCommand: string, env: Record<string, string> = 
   const done = new Promise<string>((resolve) => proc.on('close', () => { clearTimeout(timer); resolve(shown()) }))
   return {
     output: shown,
-    stop: (marker) => {
-      for (const pid of descendants(proc.pid!)) {
-        const cmdline = readQuietly(`/proc/${pid}/cmdline`).split('\0').join(' ')
-        if (cmdline.includes(marker)) try { process.kill(pid, 'SIGTERM') } catch {}
-      }
-    },
+    stop: (marker) => { signalWhere(proc.pid!, (cmdline) => cmdline.includes(marker)) },
+    stopStarting: (prefix) => { signalWhere(proc.pid!, (cmdline) => cmdline.startsWith(prefix)) },
     done
+  }
+}
+
+/** SIGTERM to the processes under `root` whose command line `pick` takes. */
+function signalWhere (root: number, pick: (cmdline: string) => boolean): void {
+  for (const pid of descendants(root)) {
+    const cmdline = readQuietly(`/proc/${pid}/cmdline`).split('\0').join(' ')
+    if (pick(cmdline)) try { process.kill(pid, 'SIGTERM') } catch {}
   }
 }
 

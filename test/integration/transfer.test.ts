@@ -15,13 +15,14 @@ import { basename, join } from 'node:path'
 import { createServer } from 'node:net'
 import { once } from 'node:events'
 import { connectControl } from '../../src/daemon/control/client.ts'
-import type { TransferInfo } from '../../src/daemon/control/types.ts'
+import type { OfferInfo, TransferInfo } from '../../src/daemon/control/types.ts'
 import { MIN_CHUNK_SIZE, chunkSizeFor } from '../../src/transfer/index.ts'
 import { MAX_OFFER_FILES } from '../../src/protocol/constants.ts'
 import { utimesSeconds } from '../../src/transfer/folder/finalize.ts'
 import { receiptPayload } from '../../src/transfer/receive/receiver.ts'
 import { BUILT_MAIN, MAIN, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type CliProcess, type CliResult } from '../helpers/daemon.ts'
 import { asObject, digestFile, sameBytes, snapshotTree, writeRandomFile, type TreeEntry } from '../helpers/files.ts'
+import { atTerminal } from '../helpers/terminal.ts'
 import { KiB, MiB, a, acceptedByHand, b, c, expectError, numbers, offersOf, poll, receivedNames, send, setMtime, transferDaemons, transfersOf, withoutSymlinks, writeFileAt, type SendResult } from '../helpers/transfer.ts'
 
 // alpha, beta and gamma: test/helpers/transfer.ts; the tests that act on a send while it runs, with
@@ -519,6 +520,37 @@ describe('transfer', () => {
     }
     // a send its receiver took by itself waited for no one: no such field
     expect((await send([join(dir, 'held-text.bin')])).acceptWaitSeconds).toBeUndefined()
+  })
+
+  it('`ferry send` stopped at a real terminal says it is cancelling, and names a second Ctrl-C only where the terminal\'s Ctrl-C reaches it: stdin from /dev/null at a prompt, not under `timeout` (its own process group), printed on stderr (stdout a pipe) and drawn live (notes\' leftover: "a Ctrl-C 2 s or more from now" under `timeout`)', async () => {
+    const dir = await tempDir('ferry-src-')
+    await writeFile(join(dir, 'held.txt'), 'held\n')
+    const ferry = `${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)} send beta ${JSON.stringify(join(dir, 'held.txt'))} --home ${JSON.stringify(a.home)}`
+    const held = async (): Promise<OfferInfo[]> => (await offersOf(b)).filter((o) => o.names.includes('held.txt'))
+    // held on beta for a person to accept: the send waits there until it is stopped
+    expect((await b.cli(['auto-accept', 'alpha', 'off'])).code).toBe(0)
+    try {
+      // (`; true`: a shell runs a lone command by exec, and `timeout` as the session's leader cannot leave its process
+      // group.) Stopped as a `kill` stops it: `timeout` when under it, which passes the signal on, else `ferry send`;
+      // alpha's daemon stopped meanwhile, so that the cancel waits for it and the live view draws its cancelling frame
+      // (answered at once, the next frame came before it was drawn)
+      const timeout = 'timeout 120 '
+      for (const [command, keys] of [[`${ferry} </dev/null | cat`, true], [`${timeout}${ferry} | cat`, false], [`${timeout}${ferry}; true`, false]] as const) {
+        const term = atTerminal(command)
+        await poll(b, `the offer held on beta: ${command}`, async (ctl) => (await ctl.call('offers')).find((o) => o.names.includes('held.txt')), 30_000, 50)
+        await whileStopped(a, async () => {
+          term.stopStarting(command.startsWith(timeout) ? timeout : `${process.execPath} ${MAIN} send `)
+          await waitFor(() => term.output().includes('cancelling…') ? true : undefined, `the cancelling line: ${command}`, 15_000)
+        })
+        const shown = await term.done
+        expect(shown, command).toMatch(keys ? /cancelling… \(a Ctrl-C 2 s or more from now stops waiting for the daemon\)/ : /cancelling… \(a `kill` 2 s or more from now stops waiting for the daemon\)/)
+        if (!keys) expect(shown, command).not.toContain('Ctrl-C')
+        // and cancelled: the offer goes from beta
+        await waitFor(async () => (await held()).length === 0 ? true : undefined, `the offer cancelled: ${command}`, 15_000)
+      }
+    } finally {
+      expect((await b.cli(['auto-accept', 'alpha', 'on'])).code).toBe(0)
+    }
   })
 
   it('a path given that is a symbolic link is followed: a link to a file arrives as that file, under the link\'s name', async () => {

@@ -11,6 +11,7 @@ import { isFinalState, waitingWords, type TransferInfo } from '../../daemon/cont
 import { sanitizeForDisplay } from '../../errors.ts'
 import { useTerminalUi } from './useTerminalUi.ts'
 import { activeBlock } from './TransfersScreen.ts'
+import { cancellingNote } from '../format.ts'
 import { asciiize, g, line, para, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
 
@@ -67,7 +68,7 @@ export function SendProgress (props: SendProgressProps) {
     // ended, its outcome line not in yet (the command makes the summary after the last event): nothing left to
     // cancel, nor to wait for (notes' leftover: "Ctrl-C cancels the transfer" under the done frame for a moment)
   } else if (props.cancelling === true) {
-    rows.push(para('hint', { color: tint(ui, 'yellow') }, `  cancelling${g(ui, '…')} (a Ctrl-C 2 s or more from now stops waiting for the daemon)`))
+    rows.push(para('hint', { color: tint(ui, 'yellow') }, `  cancelling${g(ui, '…')} ${cancellingNote(props.keys !== false)}`))
   } else if (t != null) {
     // wrapped, not cut: its end says how to stop (user-test finding: "Ctrl-C can…" at 80 columns)
     const words = hint(t, props.waitOnly === true, props.keys !== false)
