@@ -56,6 +56,13 @@ const TOMBSTONE_MESSAGE: Record<Ended, (newerShown: boolean) => string> = {
 type Ended = 'failed' | 'used' | 'expired' | 'cancelled' | 'replaced'
 
 /**
+ * What a device that shows no code of a number typed adds after "no code with number N is being shown here", and
+ * the device typing it looks for (tryCandidates): whether it shows a code with another number now, or none. A
+ * device from before says neither: not known then.
+ */
+const NOT_SHOWN_WORDS = { otherShown: '; the code shown here has another number', noneShown: ', nor any other code' } as const
+
+/**
  * `cancelled`: asked to end while another device was using it; that exchange ends without a pairing.
  * `stopExchange`: ends that exchange's wait for the other device at once (it may wait up to 30 s for an
  * answer; user-test finding: Ctrl-C on the showing side took that long to end `ferry pair`).
@@ -184,7 +191,10 @@ export class PairingService {
         if (s == null || s.code.nameplate !== nameplate) {
           const t = this.tombstones.get(nameplate)
           if (t != null && t.until > Date.now()) throw new FerryError(t.code, TOMBSTONE_MESSAGE[t.ended](s != null))
-          throw new FerryError('E_PAIRING_EXPIRED', `no code with number ${nameplate} is being shown here`)
+          // not shown, nor ended here lately (its tombstone): a number mistyped, or a code that ended long ago. Which
+          // one, the device typing it tells by whether a code is shown here now (NOT_SHOWN_WORDS; notes' leftover: a
+          // mistyped number read as an expired code). Its number is not said: the number and the words are the code
+          throw new FerryError('E_PAIRING_EXPIRED', `no code with number ${nameplate} is being shown here${s != null ? NOT_SHOWN_WORDS.otherShown : NOT_SHOWN_WORDS.noneShown}`)
         }
         if (s.state.phase !== 'waiting') throw new FerryError('E_PAIRING_BUSY', 'that code is being used by another device right now')
         claimed = s
@@ -265,6 +275,9 @@ export class PairingService {
       }
     }
     let notShowing: FerryError | undefined
+    /** of the peers that do not show this number: how many show a code with another number, and how many none (NOT_SHOWN_WORDS) */
+    let otherShown = 0
+    let noneShown = 0
     let refused: { label: string, err: FerryError } | undefined
     for (const t of targets) {
       signal?.throwIfAborted()
@@ -288,7 +301,12 @@ export class PairingService {
         await ch.close()
         const fe = toFerryError(err, 'E_PAIRING_FAILED')
         // a peer that is not showing this nameplate is not a failure: try the next one
-        if (fe.code === 'E_PAIRING_EXPIRED' && /no code with number/.test(fe.message)) { notShowing = fe; continue }
+        if (fe.code === 'E_PAIRING_EXPIRED' && /no code with number/.test(fe.message)) {
+          notShowing = fe
+          if (fe.message.endsWith(NOT_SHOWN_WORDS.otherShown)) otherShown++
+          else if (fe.message.endsWith(NOT_SHOWN_WORDS.noneShown)) noneShown++
+          continue
+        }
         // without --peer, a peer that refuses this device for failed attempts there refuses before it looks at the
         // number: it may well not be the one showing this code, so the others are asked (helper finding: it ended
         // the pairing with the right peer unasked)
@@ -298,12 +316,25 @@ export class PairingService {
     }
     if (targets.length === 0) throw new FerryError('E_PEER_NOT_FOUND', 'no ferry peer is online; check that the other device runs `ferry daemon` on this network, or use --peer')
     if (refused != null) throw new FerryError('E_PAIRING_THROTTLED', `no other peer online here shows code number ${code.nameplate}, and the peer …${refused.label.slice(-8)} would not say whether it does: ${refused.err.message}`)
+    if (notShowing == null) throw new FerryError('E_PEER_UNREACHABLE', 'could not reach any peer to pair with')
+    const online = `the ${targets.length} peer${targets.length === 1 ? '' : 's'} online here`
     // without --peer, only the peers online here were asked: a device showing the code that this one has no
     // connection to is reached with --peer (helper finding: "check that you typed it right" alone, of such a code)
-    const asked = peer != null ? '' : `; asked the ${targets.length} peer${targets.length === 1 ? '' : 's'} online here: if the other device is not among them (\`ferry peers\`), give its address: \`ferry pair CODE --peer ADDRESS\``
-    throw notShowing != null
-      ? new FerryError('E_PAIRING_EXPIRED', `no peer is showing code number ${code.nameplate}: check that you typed it right${asked}; if it expired, show a new one on the other device`)
-      : new FerryError('E_PEER_UNREACHABLE', 'could not reach any peer to pair with')
+    const elsewhere = 'if the other device is not among them (`ferry peers`), give its address: `ferry pair CODE --peer ADDRESS`'
+    // said as the peers asked know it (notes' leftover: a mistyped number was answered "if it expired, show a new
+    // one", of a code shown and waiting): one that shows a code with another number, the number typed is not its
+    // code's; none showing any code (nor ended lately, which its tombstone would have said), not a mistyped number
+    // of theirs, and what showed it ended long ago or is not among them; peers from before, either
+    const head = `no peer is showing code number ${code.nameplate}`
+    if (otherShown > 0) {
+      const who = peer != null ? 'the other device shows' : targets.length === 1 ? `${online} shows` : `${otherShown} of ${online} ${otherShown === 1 ? 'shows' : 'show'}`
+      throw new FerryError('E_PAIRING_EXPIRED', `${head}: ${who} a code with another number: check the number you typed`)
+    }
+    if (noneShown === targets.length) {
+      const none = peer != null ? 'the other device shows no code now' : `${targets.length === 1 ? `${online} shows no code now` : `none of ${online} shows a code now`}: ${elsewhere}`
+      throw new FerryError('E_PAIRING_EXPIRED', `${head}: ${none}; if it showed this one, that one has ended: show a new one there`)
+    }
+    throw new FerryError('E_PAIRING_EXPIRED', `${head}: check that you typed it right${peer != null ? '' : `; asked ${online}: ${elsewhere}`}; if it expired, show a new one on the other device`)
   }
 
   /** `untold`: why the other side was not told (`notified` false), which `ferry unpair` says. */

@@ -214,7 +214,10 @@ describe('pairing', { timeout: 120_000 }, () => {
     const other = [1, 2, 3].find((n) => !taken.has(n))!
     const mistyped = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: [String(other), ...parseCode(second.code).words].join('-') } })
     expectError(mistyped, 'E_PAIRING_EXPIRED')
-    expect(mistyped.stderr).toMatch(new RegExp(`no peer is showing code number ${other}: check that you typed it right`))
+    // the device asked shows a code, with another number: the number was mistyped, not a code that expired (notes' leftover:
+    // "check that you typed it right; … if it expired, show a new one on the other device")
+    expect(mistyped.stderr).toMatch(new RegExp(`^ferry: E_PAIRING_EXPIRED: no peer is showing code number ${other}: the other device shows a code with another number: check the number you typed \\(the code came from`, 'm'))
+    expect(mistyped.stderr).not.toContain('expired,')
     expect(second.cli.proc.exitCode, 'a number not shown does not end the code that is').toBe(null)
     // typed on the device that shows it: said so, and the code stays (user-test finding: "no peer is showing code number …")
     const self = await a.cli(['pair'], { env: { FERRY_CODE: second.code } })
@@ -230,6 +233,10 @@ describe('pairing', { timeout: 120_000 }, () => {
     const cancelled = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: second.code } })
     expectError(cancelled, 'E_PAIRING_EXPIRED')
     expect(cancelled.stderr).toMatch(/^ferry: E_PAIRING_EXPIRED: other device: that code was cancelled here; show a new one \(the code came from \$FERRY_CODE; with it unset, `ferry pair` shows a code\)$/m)
+    // a number not shown there lately, with no code shown there now: no mistyped number of a code there, one that ended
+    const noneShown = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: [String(other), ...parseCode(second.code).words].join('-') } })
+    expectError(noneShown, 'E_PAIRING_EXPIRED')
+    expect(noneShown.stderr).toMatch(new RegExp(`^ferry: E_PAIRING_EXPIRED: no peer is showing code number ${other}: the other device shows no code now; if it showed this one, that one has ended: show a new one there \\(the code came from`, 'm'))
     // a code goes with what showed it: `ferry pair` ended by SIGTERM (`timeout`) or SIGHUP
     // (its terminal closed), or killed outright, leaves no code that still pairs (user-test finding)
     for (const end of ['SIGTERM', 'SIGHUP', 'SIGKILL'] as const) {
@@ -287,7 +294,7 @@ describe('pairing', { timeout: 120_000 }, () => {
     const shown = await showCode(apart)
     const typed = await b.cli(['pair'], { env: { FERRY_CODE: shown.code } })
     expectError(typed, 'E_PAIRING_EXPIRED')
-    expect(typed.stderr).toMatch(/^ferry: E_PAIRING_EXPIRED: no peer is showing code number \d+: check that you typed it right; asked the 1 peer online here: if the other device is not among them \(`ferry peers`\), give its address: `ferry pair CODE --peer ADDRESS`/m)
+    expect(typed.stderr).toMatch(/^ferry: E_PAIRING_EXPIRED: no peer is showing code number \d+: the 1 peer online here shows no code now: if the other device is not among them \(`ferry peers`\), give its address: `ferry pair CODE --peer ADDRESS`; if it showed this one, that one has ended: show a new one there/m)
     const withPeer = await b.cli(['pair', '--peer', apart.addr], { env: { FERRY_CODE: shown.code } })
     expect(withPeer.code, withPeer.stderr).toBe(0)
     expect((await shown.cli.done).code).toBe(0)
@@ -302,7 +309,7 @@ describe('pairing', { timeout: 120_000 }, () => {
     const other = await a.cli(['pair'], { env: { FERRY_CODE: wrongCode(shown.code) } })
     expectError(other, 'E_PAIRING_EXPIRED')
     // asked of chi, which shows no code (not "shown by this device itself")
-    expect(other.stderr).toMatch(new RegExp(`^ferry: E_PAIRING_EXPIRED: no peer is showing code number ${nameplate}: check that you typed it right`, 'm'))
+    expect(other.stderr).toMatch(new RegExp(`^ferry: E_PAIRING_EXPIRED: no peer is showing code number ${nameplate}: the 1 peer online here shows no code now`, 'm'))
     expect(shown.cli.proc.exitCode, 'the code shown is still shown').toBe(null)
     const entered = await b.cli(['pair', '--peer', a.addr, '--json'], { env: { FERRY_CODE: shown.code } })
     expect(entered.code, entered.stderr).toBe(0)
