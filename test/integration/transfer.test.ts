@@ -443,6 +443,24 @@ describe('transfer', () => {
     expect((await transfersOf(b)).find((t) => t.id === cancelled.id)).toBeUndefined()
   })
 
+  it('a send cancelled by its sender at full speed: the files its receiver keeps are counted as they are on its disk, the same on both sides, the files whose last chunks were being written at the cancel included (user-test finding: beta said 71 kept, alpha and the disk 82)', async () => {
+    const dir = join(await tempDir('ferry-src-'), 'cut-short')
+    await mkdir(dir)
+    for (let i = 0; i < 120; i++) await writeFile(join(dir, `f${String(i).padStart(3, '0')}.bin`), randomBytes(MiB))
+    const before = new Set((await transfersOf(b)).map((t) => t.id))
+    const sending = spawnCli(['send', 'beta', dir, '--json', '--home', a.home], { timeoutMs: 120_000 })
+    // cancelled on alpha the moment beta is seen a fifth of the way: chunks of files after it are still being written then
+    const active = await poll(b, 'beta to be a fifth of the way', async (ctl) => (await ctl.call('transfers')).find((t) => !before.has(t.id) && t.state === 'fetching' && t.doneBytes > t.totalBytes / 5), 60_000, 5)
+    expect((await a.cli(['cancel', active.id])).code).toBe(0)
+    expectError(await sending.done, 'E_CANCELLED')
+    const onDisk = (await readdir(join(b.receiveDir, 'cut-short'))).length
+    expect(onDisk).toBeGreaterThan(0)
+    expect(onDisk).toBeLessThan(120)
+    expect((await transfersOf(b)).find((t) => t.id === active.id)).toMatchObject({ state: 'cancelled', keptFiles: onDisk })
+    expect((await transfersOf(a)).find((t) => t.id === active.id)).toMatchObject({ state: 'cancelled', keptFiles: onDisk })
+    await rm(join(b.receiveDir, 'cut-short'), { recursive: true })
+  })
+
   it('an offer of empty folders only lists them as folders, with a trailing / (user-test finding: `ferry offers` named them as files)', async () => {
     const dir = join(await tempDir('ferry-src-'), 'frame')
     await mkdir(join(dir, 'empty'), { recursive: true })

@@ -305,6 +305,22 @@ export class Receiver {
     this.deps.changed(this, true)
   }
 
+  /**
+   * An end set (setState) while its run was still stopping: chunks being
+   * written then still land, and a file whose last one it was is placed
+   * after the end was recorded. Recorded again once the run stopped, so
+   * that its count of files kept says what is on the disk, as its sender
+   * is told (user-test finding: `ferry transfers` on the receiver said 71
+   * of 150 files kept, the sender and the disk 82).
+   */
+  private recordStopped (): void {
+    if (!this.finished || this.state === 'done') return
+    const placed = new Set(this.files.flatMap((f) => f.done ? [f.index] : []))
+    this.renames.planned(this.offer.files, this.renamedPaths, (i) => this.refusedEntries.has(i) || !placed.has(i))
+    this.deps.writeState(this.id, { keptFiles: this.keptFiles(), doneBytes: this.progress.done, wireBytes: this.progress.wire, ...(this.renames.count > 0 ? { renamedCount: this.renames.count, renamed: renamedToRecord(this.renames.shown()) } : {}) })
+    this.deps.changed(this, true)
+  }
+
   /** Start (or resume) pulling. Safe to call repeatedly; one run at a time. */
   run (): Promise<void> {
     if (this.finished) return Promise.resolve()
@@ -1132,6 +1148,7 @@ export class Receiver {
     this.controller.abort(new FerryError('E_CANCELLED', why))
     this.setState(state, new FerryError(state === 'declined' ? 'E_DECLINED' : 'E_CANCELLED', why), notify ? 'here' : 'peer')
     await this.running?.catch(() => {})
+    this.recordStopped()
     // the sender's cancel (not told back): what arrived is kept for a re-send, and found by it (user-test
     // finding: the cancel message came before the chunk stream's E_CANCELLED, and a changed file sent
     // again was fetched whole). Cancelled here, the service removes the part folder.
@@ -1146,6 +1163,7 @@ export class Receiver {
     this.controller.abort(err)
     this.setState('failed', err)
     await this.running?.catch(() => {})
+    this.recordStopped()
     // its part folder is kept a day like any failed receive's: what it verified is found by a re-send too, also
     // of changed files or into another receive folder (user-test finding: a receive failed by an unpairing kept
     // 48.8 MiB "for a re-send", and the re-send after pairing again fetched all of it)
