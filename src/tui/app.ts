@@ -325,7 +325,7 @@ async function perform (c: ControlClientLike, op: Op, s: TuiState, ascii: boolea
       if (missing.length > 0) return [{ type: 'missing', paths: missing }]
       if (paths.length === 0) return [{ type: 'notice', text: 'type at least one path to send' }]
       const t = await c.call('send', { peer: op.peer, paths })
-      return [{ type: 'event', name: 'transfer', data: t }, { type: 'input', field: 'sendPaths', value: '' }, { type: 'screen', screen: 'transfers' }]
+      return [{ type: 'event', name: 'transfer', data: t }, { type: 'input', field: 'sendPaths', value: '' }, { type: 'screen', screen: 'transfers' }, { type: 'selectTransfer', id: t.id }]
     }
     case 'cancel':
       return [{ type: 'event', name: 'transfer', data: await c.call('cancel', { id: op.id }) }]

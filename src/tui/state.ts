@@ -91,6 +91,8 @@ export type Action =
   | { type: 'sendTo', peerId: string }
   /** show transfer `id` whole on Transfers, or (none) the list again */
   | { type: 'details', id?: string }
+  /** select transfer `id` on Transfers: the send this TUI just made */
+  | { type: 'selectTransfer', id: string }
   /** this TUI unpaired it: no longer paired, where it is still listed (the daemon's peer:removed may have come first) */
   | { type: 'unpaired', peerId: string }
   | { type: 'missing', paths: string[] }
@@ -152,7 +154,23 @@ export function sendablePeers (s: TuiState): PeerInfo[] {
 }
 
 export function reduce (state: TuiState, action: Action): TuiState {
-  return clampSelection(sameTransferSelected(state, step(state, action)))
+  return clampSelection(transferAsked(action, sameTransferSelected(state, step(state, action))))
+}
+
+/**
+ * A send made on Send opens Transfers on it, as docs/TUI.md shows it:
+ * sameTransferSelected kept the line selected there before (user-test
+ * finding: an old History line stayed selected, `c` was not offered for
+ * the send, and Enter showed the old one). Looked for here, after it, as
+ * the send comes in one batch with the transfer it adds.
+ */
+function transferAsked (action: Action, s: TuiState): TuiState {
+  const asked = action.type === 'batch' ? action.actions.findLast((a) => a.type === 'selectTransfer') : action.type === 'selectTransfer' ? action : undefined
+  if (asked?.type !== 'selectTransfer') return s
+  const inActive = s.active.findIndex((t) => t.id === asked.id)
+  const inHistory = inActive >= 0 ? -1 : s.history.findIndex((t) => t.id === asked.id)
+  const at = inActive >= 0 ? inActive : inHistory >= 0 ? s.active.length + inHistory : undefined
+  return at === undefined || at === s.sel.transfers ? s : { ...s, sel: { ...s.sel, transfers: at } }
 }
 
 /**
@@ -202,6 +220,8 @@ function step (s: TuiState, a: Action): TuiState {
       return { ...s, screen: SCREENS[(i + a.delta + SCREENS.length) % SCREENS.length], notice: undefined, details: undefined }
     }
     case 'details': return { ...s, details: a.id }
+    // the selection it asks for is made in reduce, once the batch it comes in has added the transfer
+    case 'selectTransfer': return s
     case 'move': return move(s, a.delta)
     // a field left, or opened again, is no longer the one whose code went to the daemon
     case 'pairMode': return { ...s, pairMode: a.mode, pairEntering: undefined }

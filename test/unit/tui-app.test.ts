@@ -327,6 +327,16 @@ describe('ferry tui App', () => {
     })
   })
 
+  it('a send from the Send screen opens Transfers on it, selected, as docs/TUI.md shows it, not on the line selected there before (user-test finding: an old History line stayed selected, and `c` was not offered for the send)', async () => {
+    await withFileToSend(async (_dir, file, send) => {
+      const f = fakeClient({ send })
+      const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+      await press(r, '5', `${file}\r`)
+      await vi.waitFor(() => { expect(stripAnsi(r.lastFrame() ?? '')).toMatch(/^› ↑ to alice-desktop/m) }, { timeout: 5000 })
+      expect(stripAnsi(r.lastFrame() ?? '')).toContain('c cancel')
+    })
+  })
+
   it('after pairing by code, goes back to the pair menu with the outcome and fingerprint, where keys work again', async () => {
     const f = fakeClient({ 'pair.enter': { id: 'p1', role: 'enter', phase: 'paired', peer: { peerId: peers[0].peerId, name: 'alice-desktop', fingerprint: '1a2b-3c4d-5e6f-7a8b' } } })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
