@@ -320,7 +320,7 @@ export class PairingService {
     const online = `the ${targets.length} peer${targets.length === 1 ? '' : 's'} online here`
     // without --peer, only the peers online here were asked: a device showing the code that this one has no
     // connection to is reached with --peer (helper finding: "check that you typed it right" alone, of such a code)
-    const elsewhere = 'if the other device is not among them (`ferry peers`), give its address: `ferry pair CODE --peer ADDRESS`'
+    const elsewhere = 'if the other device is not among them (`ferry peers`), give its address: `ferry connect ADDRESS`, then this code again (or `ferry pair CODE --peer MULTIADDR`, as `ferry status` there shows it)'
     // said as the peers asked know it (notes' leftover: a mistyped number was answered "if it expired, show a new
     // one", of a code shown and waiting): one that shows a code with another number, the number typed is not its
     // code's; none showing any code (nor ended lately, which its tombstone would have said), not a mistyped number

@@ -147,7 +147,7 @@ describe('ferry tui App', () => {
     const off = await renderAt(h(App, { client: fakeClient({ peers: [], status: { ...status, mdns: false } }).client, connect: neverConnect, home: HOME }))
     const text = expectFits(off.lastFrame())
     expect(text).not.toContain('(mDNS)')
-    expect(text).toContain('--peer')
+    expect(text).toContain('connect ADDRESS')
     off.unmount()
   })
 

@@ -131,7 +131,7 @@ off here). <address> is an IP address or host name, with :PORT when not
 (/ip4/192.168.2.10/tcp/4774), as \`ferry status\` there shows it. Prints
 the device's name and peer ID, and whether it is paired. A paired device
 is dialled at that address again whenever it goes away; to make one known
-at every start, \`ferry daemon --peer ADDRESS\`.
+at every start, \`ferry daemon --peer MULTIADDR\` (a multiaddr only).
 `
 
 export async function connect (argv: string[]): Promise<number> {
@@ -161,7 +161,7 @@ async function nonePeersText (client: ControlClient, all: boolean): Promise<stri
     all ? Promise.resolve(0) : client.call('peers', { all: true }).then((l) => l.length, () => 0)
   ])
   const allHint = hidden > 0 ? ` (\`ferry peers --all\` also lists ${counted(hidden, 'unpaired one')} not seen for a day)` : ''
-  const mdnsOff = st?.mdns === false ? '; mDNS is off here (--no-mdns), so only addresses given are dialled: `ferry connect ADDRESS` reaches the device at ADDRESS now (`ferry status` there shows it), `ferry pair CODE --peer ADDRESS` pairs with it, `ferry daemon --peer ADDRESS` dials it at every start' : ''
+  const mdnsOff = st?.mdns === false ? '; mDNS is off here (--no-mdns), so only addresses given are dialled: `ferry connect ADDRESS` reaches the device at ADDRESS now (its IP address, with :PORT if not 4774), `ferry pair CODE --peer MULTIADDR` pairs with it, `ferry daemon --peer MULTIADDR` dials it at every start (MULTIADDR as `ferry status` there shows it, /ip4/…/tcp/PORT: --peer takes no IP:PORT)' : ''
   return `no peers seen yet${allHint}${mdnsOff}\n`
 }
 

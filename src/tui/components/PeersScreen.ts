@@ -30,7 +30,7 @@ export function PeersScreen ({ peers, selected, mdns = true, ui }: PeersScreenPr
       // without mDNS nothing on the network comes by itself (found using the TUI: "(mDNS)" said of a daemon started --no-mdns)
       para('hint', { dimColor: true }, mdns
         ? 'Devices running ferry on this network appear here (mDNS).'
-        : 'mDNS is off: a device appears here once one of the two dials the other (ferry daemon --peer ADDRESS).')
+        : 'mDNS is off: a device appears here once one of the two dials the other (ferry connect ADDRESS).')
     )
   }
   const { id, seen, nameW, shared } = columns(peers, ui)
