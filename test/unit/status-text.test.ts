@@ -53,4 +53,9 @@ describe('transfersLines', () => {
       `           trip[2J: E_NO_SPACE: ${room}\n`)
     expect(statusText(status({}), { list: [t({ state: 'done' })], offers: 0 })).toContain('\ntransfers: none under way\n')
   })
+
+  it('a send its receiver holds for a person there is said in the words of `ferry transfers`, `ferry send` and the TUI (user-test finding: "offered, awaiting a decision there" here alone)', () => {
+    expect(transfersLines([t({ direction: 'send', state: 'offered', awaitingDecision: true }), t({ direction: 'send', state: 'offered' })], 0))
+      .toBe('transfers: 1 waiting to be accepted there, 1 offered\n')
+  })
 })

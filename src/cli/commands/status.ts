@@ -69,7 +69,7 @@ export function statusText (st: StatusInfo, transfers?: { list: TransferInfo[], 
 function doing (t: TransferInfo): string {
   if (t.state === 'fetching') return t.direction === 'receive' ? 'receiving' : 'sending'
   if (t.state === 'waiting') return t.direction === 'send' && t.error?.code === 'E_NO_SPACE' ? 'waiting for room on the receiver' : waitingWords(t)
-  if (t.state === 'offered') return t.awaitingDecision === true ? 'offered, awaiting a decision there' : 'offered'
+  if (t.state === 'offered') return t.awaitingDecision === true ? 'waiting to be accepted there' : 'offered' // as `ferry transfers` and `ferry send` say it ("offered, awaiting a decision there" here alone was a user-test finding)
   return t.state === 'accepted' ? 'starting' : t.state
 }
 
