@@ -60,7 +60,8 @@ export async function main (argv: string[]): Promise<number> {
   // usage error, not the help text (notes' leftover: `ferry --json` printed the usage)
   if (cmd == null && givesJson(leading)) return printError(new UsageError('no command given: ferry [--home DIR] [--json] <command> [options]; run `ferry --help` for the commands'), true)
   if (cmd == null || cmd === '--help' || cmd === '-h' || cmd === 'help') { process.stdout.write(usage()); return cmd == null ? 2 : 0 }
-  if (cmd === '--version') { process.stdout.write(VERSION + '\n'); return 0 }
+  // with --json, before it or after it, as `ferry version --json` prints it (user-test finding: the bare version)
+  if (cmd === '--version') { if (givesJson(rest)) printJson({ version: VERSION }); else process.stdout.write(VERSION + '\n'); return 0 }
   const entry = COMMANDS.find(([name]) => name === cmd)
   // a script that misspelt the command reads that from stdout too, as every other
   // failure with --json (user-test finding: `ferry sned nas x --json` left stdout empty)

@@ -223,6 +223,8 @@ describe('the ferry command: usage, help, errors said before a daemon is asked, 
       expect(r.stdout, args.join(' ')).toBe(flag.stdout)
     }
     expect(JSON.parse((await runCli(['version', '--json'])).stdout)).toEqual({ version: flag.stdout.trim() })
+    // --json with --version too, before it or after it, as with every other command (user-test finding: the bare version, not JSON)
+    for (const args of [['--json', '--version'], ['--version', '--json']]) expect(JSON.parse((await runCli(args)).stdout), args.join(' ')).toEqual({ version: flag.stdout.trim() })
     expect((await runCli(['version', '--help'])).stdout).toMatch(/^Usage: ferry version \[--json\]\n/)
     expect((await runCli(['version', 'x'])).code).toBe(2)
     const help = (await runCli(['--help'])).stdout
