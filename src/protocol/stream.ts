@@ -55,8 +55,9 @@ export function dialFailure (err: unknown, timeoutMs: number): string {
   if (e?.name === 'NoValidAddressesError') return 'not online (ferry there stopped, or its device away or asleep)'
   // "connection error 127.0.0.1:4774: connect ECONNREFUSED 127.0.0.1:4774": the device is there, ferry on it is not
   // (stopped, or restarted on another port), said so, with the address (user-test finding: the socket's words)
+  // Node writes an IPv6 address and its port as "::1:4774": in brackets here, as `ferry connect` takes one (user-test finding)
   const refused = /connect ECONNREFUSED (\S+)/.exec(e?.message ?? '')
-  if (refused != null) return `not online (${refused[1]} refuses connections: ferry there not running)`
+  if (refused != null) return `not online (${refused[1].replace(/^(.*:.*):(\d+)$/, '[$1]:$2')} refuses connections: ferry there not running)`
   // Noise's "Payload identity key X does not match expected remote identity key Y": another ferry, with another
   // key, answers at the peer's address; most often the same device set up anew (its home removed), whose new
   // identity is a peer of its own to pair (user-test finding: the keys were all it said)
