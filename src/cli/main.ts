@@ -28,7 +28,7 @@ const COMMANDS: Array<[name: string, summary: string, load: () => Promise<Run>]>
   ['decline', 'decline a pending offer', async () => (await import('./commands/transfer.ts')).decline],
   ['cancel', 'cancel an active transfer', async () => (await import('./commands/transfer.ts')).cancel],
   ['wait', 'wait until a transfer ends (exit 0 when done and verified)', async () => (await import('./commands/transfer.ts')).wait],
-  ['tui', 'full-screen terminal UI: peers, pairing, offers, transfers', async () => (await import('./commands/tui.ts')).run],
+  ['tui', 'full-screen terminal UI: peers, pairing, offers, transfers, send', async () => (await import('./commands/tui.ts')).run],
   ['version', "print ferry's version, as --version does", async () => version]
 ]
 

@@ -230,6 +230,8 @@ describe('the ferry command: usage, help, errors said before a daemon is asked, 
     const help = (await runCli(['--help'])).stdout
     expect(help).toMatch(/^ +ferry --version/m)
     expect(help).toMatch(/^ {2}version +\S/m)
+    // its five screens, as `ferry tui --help` and the README name them (user-test finding: Send left out here)
+    expect(help).toMatch(/^ {2}tui +full-screen terminal UI: peers, pairing, offers, transfers, send$/m)
   })
 
   it('--home and --json, which every command takes, may come before the command too, meaning the same; any other option there is a usage error that says which go there (user-test finding: `ferry --home A status` was refused, E_USAGE, as git and docker users put them first)', async () => {
