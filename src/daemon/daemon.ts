@@ -291,7 +291,11 @@ export class Daemon {
         // none of them paired: whichever was meant, it cannot be unpaired or sent to, and no choice would change
         // that (helper finding: `ferry unpair bob` with two unpaired "bob-…" and no paired one said E_PEER_AMBIGUOUS)
         if (opts.paired === true && !matches.some((p) => p.paired)) throw new FerryError('E_NOT_PAIRED', `no paired peer matches "${query}": it matches ${matches.length} peers, none of them paired (${which})`)
-        throw new FerryError('E_PEER_AMBIGUOUS', `"${query}" matches ${matches.length} peers (${which}); give more of the peer ID, its start or its end as shown`)
+        // names that differ, each starting with what was given: more of the name tells them apart, as the whole of
+        // one of them does (user-test finding: `ferry send bet`, with "beta" and "betamax" paired, was told to give the peer ID)
+        const names = new Set(matches.map((p) => foldedName(p.name)))
+        const byName = names.size === matches.length && matches.every((p) => p.name.normalize('NFC').startsWith(query.normalize('NFC')))
+        throw new FerryError('E_PEER_AMBIGUOUS', `"${query}" matches ${matches.length} peers (${which}); give more of ${byName ? 'the name, or of ' : ''}the peer ID, its start or its end as shown`)
       }
     }
     throw new FerryError('E_PEER_NOT_FOUND', notFoundMessage(query, all, { name: this.config?.name, peerId: this.node?.peerId.toString() }))

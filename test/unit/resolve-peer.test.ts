@@ -46,6 +46,14 @@ describe('resolvePeer', () => {
     expect(() => resolve([NEW, OLD], 'C', { paired: true })).toThrow('"C" matches 2 peers (C …55555555, online; C …44444444, offline)')
   })
 
+  it('two paired peers whose names share the start given: the error says to give more of the name, not only of the peer ID (user-test finding: `ferry send bet` with "beta" and "betamax" paired, where "beta" names one)', () => {
+    const BETA = peer('12D3KooWBetaBetaBetaBetaBetaBeta77777777', 'beta', true)
+    const BETAMAX = peer('12D3KooWMaxMaxMaxMaxMaxMaxMaxMax88888888', 'betamax', true)
+    expect(() => resolve([BETA, BETAMAX], 'bet', { paired: true })).toThrow('"bet" matches 2 peers (beta …77777777, online; betamax …88888888, online); give more of the name, or of the peer ID, its start or its end as shown')
+    // by the start of their peer IDs: those are what to give more of
+    expect(() => resolve([BETA, BETAMAX], '12D3KooW', { paired: true })).toThrow('"12D3KooW" matches 2 peers (beta …77777777, online; betamax …88888888, online); give more of the peer ID, its start or its end as shown')
+  })
+
   it('by the end of a peer ID as ferry shows it, or 6 characters of it or more; never a short name by chance', () => {
     expect(resolve([BOBBY, BOB], '…22222222')).toBe(BOB)
     expect(resolve([BOBBY, BOB], '22222222')).toBe(BOB)
