@@ -196,6 +196,12 @@ describe('the ferry command: usage, help, errors said before a daemon is asked, 
       expect(r.code, cmd).toBe(2)
       expect(r.stderr).toMatch(new RegExp(`^ferry: E_USAGE: ferry ${cmd} takes no arguments \\(given "extra"\\)`, 'm'))
     }
+    // accept and decline take an offer's id, as `ferry offers` lists it; cancel a transfer's (user-test finding: "transfer id" for all three)
+    for (const cmd of ['accept', 'decline', 'cancel']) {
+      const r = await runCli([cmd, '--home', dir])
+      expect(r.code, cmd).toBe(2)
+      expect(r.stderr, cmd).toBe(`ferry: E_USAGE: ferry ${cmd} takes one ${cmd === 'cancel' ? 'transfer id (or a unique prefix), as `ferry transfers`' : 'offer id (or a unique prefix), as `ferry offers`'} lists it\n`)
+    }
   })
 
   it('`ferry help <command>` shows that command\'s help, as `ferry <command> --help` does; a command not there is said as an unknown one (user-test finding: `ferry help send` printed the list of commands again, exit 0)', async () => {

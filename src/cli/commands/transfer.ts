@@ -581,7 +581,8 @@ function idCommand (method: 'accept' | 'decline' | 'cancel', help: string) {
   return async (argv: string[]): Promise<number> => {
     const { values, positionals } = parse(argv, {})
     if (values.help === true) { process.stdout.write(help); return 0 }
-    if (positionals.length !== 1 || positionals[0].trim() === '') throw new UsageError(`ferry ${method} takes one transfer id (or a unique prefix)`)
+    // accept and decline act on an offer waiting here, which `ferry offers` lists by its id (user-test finding: "transfer id" for them)
+    if (positionals.length !== 1 || positionals[0].trim() === '') throw new UsageError(method === 'cancel' ? 'ferry cancel takes one transfer id (or a unique prefix), as `ferry transfers` lists it' : `ferry ${method} takes one offer id (or a unique prefix), as \`ferry offers\` lists it`)
     const client = await connectControl(homeOf(values))
     try {
       const r = await client.call(method, { id: positionals[0] })
