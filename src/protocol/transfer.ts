@@ -367,14 +367,18 @@ const MAX_END_BYTES = MAX_SMALL_MESSAGE_BYTES + Math.ceil(MAX_OFFER_FILES / 8)
  * sender) and read its acknowledgement, a refusal said as `to`'s words, as
  * every message of the other side is ("receiver: …", "sender: …"; user-test
  * finding: "peer says: …" in one place, "receiver: …" in another).
+ * `acked` runs once the acknowledgement says it was taken, before this side
+ * closes the stream: a sender given a receipt says its send done only once
+ * that close came (readEnd, EndHandled.afterAck).
  */
-export async function sendEnd (stream: Stream, end: EndMsg, to: 'sender' | 'receiver', signal?: AbortSignal): Promise<EndAnswer> {
+export async function sendEnd (stream: Stream, end: EndMsg, to: 'sender' | 'receiver', signal?: AbortSignal, acked?: () => void): Promise<EndAnswer> {
   const sig = timeoutSignal(10_000, signal)
   const msg: TransferEnd = { transferId: end.transferId as Uint8Array<ArrayBuffer>, status: end.status, root: end.root as Uint8Array<ArrayBuffer>, signature: end.signature as Uint8Array<ArrayBuffer>, failure: end.failure != null ? toWireError(end.failure) : undefined, wireBytes: end.wireBytes ?? 0, missing: (end.missing ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>, doneBytes: end.doneBytes, renamedCount: end.renamedCount ?? 0, ...renamedThatFit(end), renameCount: end.renameCount ?? 0, refused: refusedThatFit(end.refused) }
   await sendAll(stream, lengthPrefixed(TransferEnd.encode(msg)), sig)
   const ack = await new FrameReader(stream).readLp((b) => TransferEndAck.decode(b), MAX_SMALL_MESSAGE_BYTES, sig)
-  await finishStream(stream, sig)
   const err = fromWireError(ack?.error, to)
+  if (err == null && ack?.ok === true) acked?.()
+  await finishStream(stream, sig)
   if (err != null) throw err
   if (ack?.ok !== true) throw new FerryError('E_PROTOCOL', `the ${to} did not acknowledge the end of the transfer`)
   return { keptFiles: ack.keptFiles }
@@ -382,6 +386,21 @@ export async function sendEnd (stream: Stream, end: EndMsg, to: 'sender' | 'rece
 
 /** What the side told of a TransferEnd answers with it: a receiver told of its sender's cancel, the files it keeps (0: none, or not said). */
 export interface EndAnswer { keptFiles: number }
+
+/**
+ * What a handler of a TransferEnd (readEnd) answers with, and `afterAck`:
+ * what it does only once its peer has read the ack and closed its end of
+ * the stream (or did not within END_CLOSE_WAIT_MS), run also when the ack
+ * could not be written. A sender's done, given a receipt: its receiver
+ * records its own done as the ack comes, before that close (sendEnd's
+ * `acked`), so that once `ferry send` exits 0 the receiving device shows the
+ * receive done (helper finding: it showed `verifying` for the ack's round
+ * trip, in ~1 of 4 small sends looked at as the sender said done).
+ */
+export interface EndHandled extends Partial<EndAnswer> { afterAck?: () => void }
+
+/** How long a side that acked an end waits for its peer to close the stream before it runs what waits for that (EndHandled.afterAck): a round trip on a link that works */
+const END_CLOSE_WAIT_MS = 2000
 
 /**
  * Read a TransferEnd and acknowledge it; its `failure` is the receiver's
@@ -392,11 +411,12 @@ export interface EndAnswer { keptFiles: number }
  * that reason (notes' leftover: the stream was reset, which its receiver
  * took for a link that failed and sent the receipt again and again).
  */
-export async function readEnd (stream: Stream, handle: (end: EndMsg) => Promise<EndAnswer | void>): Promise<void> {
+export async function readEnd (stream: Stream, handle: (end: EndMsg) => Promise<EndHandled | void>): Promise<void> {
   const sig = timeoutSignal(10_000)
   let w: TransferEnd
+  const reader = new FrameReader(stream)
   try {
-    w = await readValidEnd(stream, sig)
+    w = await readValidEnd(reader, sig)
   } catch (err) {
     // nothing more is read from it: closed once told, so that its peer
     // cannot go on sending into it (review finding: 768 MiB were kept for a
@@ -411,12 +431,27 @@ export async function readEnd (stream: Stream, handle: (end: EndMsg) => Promise<
   }
   const status = w.status as EndMsg['status']
   let error: unknown
-  let answer: EndAnswer | void = undefined
+  let answer: EndHandled | void = undefined
   try {
     answer = await handle({ transferId: w.transferId, status, root: w.root, signature: w.signature, failure: fromWireError(w.failure as WireErrorMsg | undefined, 'receiver'), wireBytes: w.wireBytes, missing: w.missing, doneBytes: w.doneBytes, renamedCount: w.renamedCount, renamed: w.renamed.map((r) => ({ entry: r.entry, as: r.as })), renameCount: w.renameCount, renames: w.renames, refused: w.refused.map((r) => ({ entry: r.entry, reason: r.reason, under: r.under === '' ? undefined : r.under })) })
   } catch (err) { error = err }
-  await sendAll(stream, lengthPrefixed(TransferEndAck.encode({ ok: error == null, error: error != null ? toWireError(error) : undefined, keptFiles: answer?.keptFiles ?? 0 })), sig)
-  await finishStream(stream, sig)
+  const afterAck = answer?.afterAck
+  if (afterAck == null) {
+    await sendAll(stream, lengthPrefixed(TransferEndAck.encode({ ok: error == null, error: error != null ? toWireError(error) : undefined, keptFiles: answer?.keptFiles ?? 0 })), sig)
+    await finishStream(stream, sig)
+    return
+  }
+  try {
+    await sendAll(stream, lengthPrefixed(TransferEndAck.encode({ ok: error == null, error: error != null ? toWireError(error) : undefined, keptFiles: answer?.keptFiles ?? 0 })), sig)
+    await stream.close({ signal: sig }).catch(() => {})
+    // its peer's close: it has read the ack, and done what it does on it (sendEnd's `acked`). Anything more it
+    // sends is no message of this protocol, and a peer that never closes is not waited for long
+    await reader.readLp(() => undefined, MAX_SMALL_MESSAGE_BYTES, AbortSignal.any([sig, AbortSignal.timeout(END_CLOSE_WAIT_MS)])).catch(() => {})
+  } finally {
+    // also when the ack could not be written: the peer sends its end again, and that one is acked as taken already
+    afterAck()
+  }
+  await stream.closeRead({ signal: sig }).catch(() => {})
 }
 
 /**
@@ -446,10 +481,10 @@ async function refuseEnd (stream: Stream, why: FerryError): Promise<void> {
 
 const END_STREAM_EMPTY = 'receipt stream ended early'
 
-async function readValidEnd (stream: Stream, sig: AbortSignal): Promise<TransferEnd> {
+async function readValidEnd (reader: FrameReader, sig: AbortSignal): Promise<TransferEnd> {
   // no limit on `renamed`, `renames` or `refused`: a longer list (a later version's) must not make a signed receipt unreadable
   // (review finding); the frame's bound keeps it small, and the sender keeps the first END_RENAMED_SHOWN
-  const w = await new FrameReader(stream).readLp((b) => TransferEnd.decode(b), MAX_END_BYTES, sig)
+  const w = await reader.readLp((b) => TransferEnd.decode(b), MAX_END_BYTES, sig)
   if (w == null) throw new FerryError('E_PROTOCOL', END_STREAM_EMPTY)
   if (!['done', 'declined', 'cancelled', 'failed'].includes(w.status)) throw new FerryError('E_PROTOCOL', `unknown transfer end status ${quoteForDisplay(cutToBytes(w.status, 32))}`)
   if (!Number.isSafeInteger(w.wireBytes) || w.wireBytes < 0) throw new FerryError('E_PROTOCOL', 'transfer end: wire byte count out of range')

@@ -52,11 +52,11 @@ export interface TransferContext {
   stopping: boolean
 }
 
-/** `end` to `peerId`, the transfer's `to` (its receiver for a sender's cancel, else its sender). */
-export async function sendEndTo (c: TransferComponents, peerId: string, end: EndMsg, to: 'sender' | 'receiver'): Promise<EndAnswer> {
+/** `end` to `peerId`, the transfer's `to` (its receiver for a sender's cancel, else its sender); `acked`: sendEnd's. */
+export async function sendEndTo (c: TransferComponents, peerId: string, end: EndMsg, to: 'sender' | 'receiver', acked?: () => void): Promise<EndAnswer> {
   const stream = await c.node.dialProtocol(peerIdFromString(peerId), RECEIPT_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
     .catch((err: Error) => { throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${c.peerName(peerId)}: ${dialFailure(err, 10_000)}`, { cause: err }) })
-  return await sendEnd(stream, end, to)
+  return await sendEnd(stream, end, to, undefined, acked)
 }
 
 /** A row whose recorded offer does not decode: failed, saying so, not left unfinished for good (a receive was skipped silently, shown `fetching` forever). */

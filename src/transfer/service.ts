@@ -26,7 +26,7 @@
 import type { TransferRow } from '../store/transfers.ts'
 import { FerryError, ambiguousTransferId } from '../errors.ts'
 import { CHUNKS_PROTOCOL, PREVIEW_PROTOCOL, MAX_CHUNK_STREAMS_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
-import { readEnd, type EndAnswer, type EndMsg } from '../protocol/transfer.ts'
+import { readEnd, type EndHandled, type EndMsg } from '../protocol/transfer.ts'
 import { isFinalState, isMovingState, type OfferInfo, type TransferInfo } from '../daemon/control/types.ts'
 import { toTransferInfo } from './snapshot.ts'
 import { EmitThrottle } from './throttle.ts'
@@ -227,6 +227,9 @@ export class TransferService {
       // it was sending its receipt: done, not cancelled (Receiver.cancel)
       if (r.state === 'done') throw new FerryError('E_TRANSFER_ENDED', `transfer ${id} has already ended (done); nothing to cancel`)
       await this.receives.parts.dropPartsOf(r)
+    } else if (s != null && !s.finished && s.receiptVerified) {
+      // its receipt verified, its done waits for the receiver to record its own (send-serve.ts onSendEnd): done, not cancelled
+      throw new FerryError('E_TRANSFER_ENDED', `transfer ${id} has already ended (done); nothing to cancel`)
     } else if (s != null && !s.finished) {
       s.controller.abort()
       this.sends.setSendState(s, 'cancelled', new FerryError('E_CANCELLED', 'cancelled on the sending device'), 'here')
@@ -248,7 +251,7 @@ export class TransferService {
   }
 
   /** A TransferEnd from the peer: the receiver's receipt, or a cancel/failure from either side. */
-  private async onEnd (peerId: string, end: EndMsg): Promise<EndAnswer | undefined> {
+  private async onEnd (peerId: string, end: EndMsg): Promise<EndHandled | undefined> {
     const id = Buffer.from(end.transferId).toString('hex')
     const row = this.ctx.pendingStates.overlay(this.c.store.summary(id))
     // a send given up before its offer, after this daemon fetched ahead for it
@@ -263,8 +266,8 @@ export class TransferService {
       // the files it keeps, placed whole before the cancel: for its sender to say (TransferEndAck.kept_files)
       return end.status === 'cancelled' && r?.state === 'cancelled' ? { keptFiles: r.keptFiles() } : undefined
     }
-    await this.serving.onSendEnd(id, peerId, row, end)
-    return undefined
+    const afterAck = await this.serving.onSendEnd(id, peerId, row, end)
+    return afterAck != null ? { afterAck } : undefined
   }
 
   /**

@@ -114,6 +114,27 @@ describe('offer codec', () => {
     expect(none).toEqual({ keptFiles: 0 })
   })
 
+  it('a receipt\'s sender runs what waits for the ack (its send\'s done) only once the receiver took the ack and closed, after the receiver\'s `acked`; and once the ack is out when the receiver never closes (helper finding: the receiver showed `verifying` as `ferry send` exited 0)', async () => {
+    const end: EndMsg = { transferId: new Uint8Array(16), status: 'done', root: new Uint8Array(32), signature: new Uint8Array(64) }
+    const order: string[] = []
+    const [out, inbound] = await streamPair()
+    await Promise.all([
+      sendEnd(out, end, 'sender', undefined, () => { order.push('receiver acked') }),
+      readEnd(inbound, async () => { order.push('sender handled'); return { afterAck: () => { order.push('sender done') } } })
+    ])
+    expect(order).toEqual(['sender handled', 'receiver acked', 'sender done'])
+    // a receiver that reads the ack and never closes: not waited for past END_CLOSE_WAIT_MS (2 s)
+    const [silent, inbound2] = await streamPair()
+    let doneAt = 0
+    const started = Date.now()
+    const reading = readEnd(inbound2, async () => ({ afterAck: () => { doneAt = Date.now() } }))
+    await sendAll(silent, lengthPrefixed(TransferEnd.encode({ transferId: new Uint8Array(16), status: 'done', root: new Uint8Array(32), signature: new Uint8Array(64), wireBytes: 0, missing: new Uint8Array(0), renamedCount: 0, renamed: [], renames: [], renameCount: 0, refused: [] })))
+    await reading
+    expect(doneAt - started).toBeGreaterThanOrEqual(1900)
+    expect(doneAt - started).toBeLessThan(5000)
+    silent.abort(new Error('test over'))
+  })
+
   it('a receipt says where renamed files went: the first of them, within what a sender from before the field reads, with the missing files\' bits of the largest offer', async () => {
     const long = 'd/'.repeat(1500) + 'IMG (1).jpg'
     const renamed = Array.from({ length: 30 }, (_, i) => ({ entry: i, as: i < 3 ? `IMG_${i} (1).jpg` : long }))

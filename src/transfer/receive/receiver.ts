@@ -91,7 +91,8 @@ export interface ReceiverDeps {
   /** the sink is released while idle and made anew, so always ask for the current one */
   sink: () => ChunkSink
   openChunkStream: (peerId: string, signal: AbortSignal) => Promise<Stream>
-  sendEnd: (peerId: string, end: EndMsg) => Promise<void>
+  /** `acked`: run as the peer's ack says it took the end, before the stream closes (protocol/transfer.ts sendEnd) */
+  sendEnd: (peerId: string, end: EndMsg, acked?: () => void) => Promise<void>
   sign: (data: Uint8Array) => Promise<Uint8Array>
   changed: (r: Receiver, urgent: boolean) => void
   /** Record a state change; false when the store cannot take it now (it is kept and shown, and written later: pending-states.ts) */
@@ -904,8 +905,13 @@ export class Receiver {
       this.renames.planned(this.offer.files, this.renamedPaths, (i) => this.refusedEntries.has(i) || missed.has(i))
     }
     // where files went that could not go under their own name: the sender says so too
-    await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'done', root: this.offer.root, signature: sig, wireBytes: this.progress.wire, missing, ...this.renames.toEnd(), refused })
-    this.setState('done')
+    // done as the sender's ack comes, before this side closes the stream: its sender says its send done once that close
+    // came (readEnd's afterAck), so that `ferry send` exiting 0 finds this receive done here, its counts and receipt final
+    // (helper finding: `verifying` here until the ack's round trip, seen in ~1 of 4 small sends looked at as the sender
+    // said done). Not before the ack: a receipt refused, or not delivered, fails or is sent again (onError)
+    await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'done', root: this.offer.root, signature: sig, wireBytes: this.progress.wire, missing, ...this.renames.toEnd(), refused }, () => { this.setState('done') })
+    // a sendEnd that took the end without calling `acked` (acked is all a resolved sendEnd says)
+    if (!this.finished) this.setState('done')
     const notReceived = this.files.filter((f) => f.unavailable != null && !f.done).length
     this.deps.log.info('transfer received', { id: this.id, files: this.offer.files.filter((f) => f.kind === 'file').length - notReceived, bytes: this.offer.totalBytes, wire: this.progress.wire, ...(notReceived > 0 ? { notReceived } : {}) })
   }

@@ -230,7 +230,7 @@ export class Receives {
       store: this.ctx.c.store,
       sink: () => this.chunkSink,
       openChunkStream: async (peer, signal) => await this.openChunkStream(peer, signal),
-      sendEnd: async (peer, end) => { await sendEndTo(this.ctx.c, peer, end, 'sender') },
+      sendEnd: async (peer, end, acked) => { await sendEndTo(this.ctx.c, peer, end, 'sender', acked) },
       sign: async (data) => await this.ctx.c.privateKey.sign(data),
       changed: (rec, urgent) => { this.ctx.changed(rec.id, urgent) },
       writeState: (rid, patch) => this.ctx.pendingStates.write(rid, patch),

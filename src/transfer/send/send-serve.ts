@@ -96,10 +96,12 @@ export class SendServing {
   /**
    * A TransferEnd for a send of ours (service.ts onEnd found its row, `row`,
    * recorded for `peerId`): the receiver's receipt, or its cancel or failure.
+   * A receipt taken resolves to the send's done, for readEnd to run once its
+   * receiver has read the ack and recorded its own done (EndHandled.afterAck).
    */
-  async onSendEnd (id: string, peerId: string, row: TransferRow, end: EndMsg): Promise<void> {
+  async onSendEnd (id: string, peerId: string, row: TransferRow, end: EndMsg): Promise<(() => void) | undefined> {
     // the same receipt again: our ack did not reach the receiver, which sends it until one does
-    if (row.state === 'done' && end.status === 'done' && row.receiptSig != null && Buffer.compare(end.signature, row.receiptSig) === 0) return
+    if (row.state === 'done' && end.status === 'done' && row.receiptSig != null && Buffer.compare(end.signature, row.receiptSig) === 0) return undefined
     const s = this.sends.senders.get(id) ?? this.sends.senderFor(id, peerId)
     // our bytes did not match our own manifest: a file changed in a way its
     // times did not show, so its cached hashes must not be used again
@@ -110,7 +112,7 @@ export class SendServing {
       // how far it got is what the receiver kept, not what was served (a full disk lost the rest)
       if (end.doneBytes != null) s.progress.done = Math.min(end.doneBytes, s.progress.total)
       this.sends.setSendState(s, end.status === 'declined' ? 'declined' : end.status, notServedFailure(s, end.failure) ?? end.failure ?? endWithoutReason(end.status), 'peer')
-      return
+      return undefined
     }
     // still hashing (its preview out, so the receiver knows the id): there is no root to sign for yet, and a
     // signature over the empty one verified (review finding: a TypeError, the send then marked as holding a
@@ -128,8 +130,8 @@ export class SendServing {
       throw new FerryError('E_RECEIPT_INVALID', 'receipt signature does not verify')
     }
     const notReceived = missing != null ? missingFiles(s, missing) : []
-    // the same receipt twice at once (a retry crossing the first): handled once
-    if (s.receiptVerified) return
+    // the same receipt twice at once (a retry crossing the first): handled once (the first's ack says the send done)
+    if (s.receiptVerified) return undefined
     s.receiptSig = end.signature
     s.receiptMissing = missing
     s.receiptVerified = true
@@ -155,8 +157,14 @@ export class SendServing {
     if (row.root.length === 0) {
       try { this.sends.persistOffer(s, s.offer, s.encodedOffer ?? encodeOffer(s.offer)) } catch (err) { this.ctx.c.log.warn('could not record the offer of a send delivered', { id, err: (err as Error).message }) }
     }
-    this.sends.setSendState(s, 'done')
-    this.ctx.c.log.info('transfer delivered', { id, receipt: 'verified' })
+    // done once the receiver has its own done recorded (it does as our ack comes, then closes the stream): a
+    // `ferry send` that exits on this, and a look at the receiving device right after, sees the receive done
+    // there too (helper finding: `verifying` there, until the ack's round trip)
+    return () => {
+      if (s.finished) return
+      this.sends.setSendState(s, 'done')
+      this.ctx.c.log.info('transfer delivered', { id, receipt: 'verified' })
+    }
   }
 }
 
