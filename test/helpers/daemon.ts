@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { connectControl } from '../../src/daemon/control/client.ts'
 import { DAEMON_GLIBC_TUNABLES, DAEMON_V8_FLAGS } from '../../src/cli/daemon-flags.ts'
-import type { ControlMethods, MethodName, PeerInfo } from '../../src/daemon/control/types.ts'
+import type { ControlMethods, MethodName, PeerInfo, TransferInfo } from '../../src/daemon/control/types.ts'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const MAIN = join(ROOT, 'src', 'cli', 'main.ts')
@@ -236,6 +236,19 @@ export async function peersOf (d: TestDaemon): Promise<Array<{ peerId: string, n
 export async function control<M extends MethodName> (d: Pick<TestDaemon, 'home'>, method: M, params?: ControlMethods[M]['params']): Promise<ControlMethods[M]['result']> {
   const client = await connectControl(d.home)
   try { return await client.call(method, params) } finally { client.close() }
+}
+
+/**
+ * `d`'s transfers, as `ferry transfers --json` prints them, through its
+ * control socket: a CLI process per look was a Node start-up (~0.2-0.4 s,
+ * more on a busy box) taken from the daemons, ~70 looks in the transfer
+ * and resume tests, and its start-up hid a window in which the receiver of
+ * a send just done showed `verifying` (receiver-final.test.ts, which also
+ * checks that the CLI prints the same list). `ferry transfers` itself is
+ * tested there, in ended-by.test.ts and in transfer*.test.ts's table rows.
+ */
+export async function transfersOf (d: Pick<TestDaemon, 'home'>): Promise<TransferInfo[]> {
+  return await control(d, 'transfers')
 }
 
 /**

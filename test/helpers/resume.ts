@@ -13,7 +13,7 @@ import { chunkSizeFor } from '../../src/transfer/index.ts'
 import { REQUEST_BYTES, REQUESTS_AHEAD } from '../../src/transfer/receive/fetch.ts'
 import { SPOOL_WRITE_BYTES } from '../../src/transfer/receive/spool.ts'
 import { CHUNK_STREAMS } from '../../src/transfer/receive/receiver.ts'
-import { control, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, type CliResult, type TestDaemon } from './daemon.ts'
+import { control, pairDaemons, spawnCli, startDaemon, tempDir, transfersOf, waitFor, type CliResult, type TestDaemon } from './daemon.ts'
 import { sameBytes, writeRandomFile } from './files.ts'
 
 export const MiB = 1024 * 1024
@@ -80,14 +80,8 @@ export function expectError (r: CliResult, code: string): void {
   expect(r.stderr).toMatch(new RegExp(`^ferry: ${code}: `, 'm'))
 }
 
-/**
- * `d`'s transfers, through its control socket: a CLI process per look is a
- * Node start-up (~0.3 s, more on a busy box) taken from the daemons, and this
- * file looks ~15 times (`ferry transfers --json` is tested in transfer.test.ts).
- */
-export async function transfersOf (d: TestDaemon): Promise<TransferInfo[]> {
-  return await control(d, 'transfers')
-}
+/** `d`'s transfers through its control socket (daemon.ts), as transfer.ts's tests look at them */
+export { transfersOf }
 
 /**
  * Poll `d`'s transfers through its control socket (a CLI process per poll

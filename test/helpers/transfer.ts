@@ -79,11 +79,8 @@ export async function send (paths: string[], timeoutMs = 60_000): Promise<SendRe
   return JSON.parse(r.stdout)
 }
 
-export async function transfersOf (d: TestDaemon): Promise<TransferInfo[]> {
-  const r = await d.cli(['transfers', '--json'])
-  expect(r.code, r.stderr).toBe(0)
-  return JSON.parse(r.stdout)
-}
+/** `d`'s transfers through its control socket (daemon.ts): as `ferry transfers --json` prints them, without a CLI process a look */
+export { transfersOf } from './daemon.ts'
 
 /**
  * Start `ferry send beta <name>` (`size` random bytes: RUNNING_SIZE, with

@@ -10,7 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { connectControl } from '../../src/daemon/control/client.ts'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
-import { control, spawnCli, tempDir } from '../helpers/daemon.ts'
+import { control, spawnCli, tempDir, transfersOf } from '../helpers/daemon.ts'
 import { a, b, transferDaemons } from '../helpers/transfer.ts'
 
 transferDaemons()
@@ -53,5 +53,13 @@ describe('the receiver, once its sender said the send done', () => {
         expectFinal((JSON.parse(cli.stdout) as TransferInfo[]).find((t) => t.id === id), size, `send ${i}, \`ferry transfers --json\` after \`ferry send\` exited`)
       }
     } finally { events.close() }
+  })
+
+  it('lists through its control socket what `ferry transfers --json` prints (the tests\' transfersOf reads the socket)', async () => {
+    // every transfer here has ended: nothing in the list moves between the two looks
+    const [bySocket, byCli] = await Promise.all([transfersOf(b), b.cli(['transfers', '--json'])])
+    expect(byCli.code, byCli.stderr).toBe(0)
+    expect(bySocket.length).toBeGreaterThanOrEqual(SENDS)
+    expect(JSON.parse(byCli.stdout)).toEqual(bySocket)
   })
 })
