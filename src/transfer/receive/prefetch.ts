@@ -36,6 +36,7 @@ import { contentKey, createPartFile, exists, partFileOf, type FileState, type Wa
 import type { ChunkSink } from '../sink/sink.ts'
 import { Spool } from './spool.ts'
 import { isZeroChunk } from './zero-chunks.ts'
+import type { KeyedLock } from './keyed-lock.ts'
 import { sameDigest as same } from '../sink/sink-common.js'
 import type { ChunkedEntries } from '../folder/space.ts'
 import type { Logger } from '../../daemon/logger.ts'
@@ -87,6 +88,8 @@ export interface PrefetchDeps {
   log: Pick<Logger, 'debug' | 'info' | 'warn'>
   /** FINISH_MS, unless a test says otherwise */
   finishMs?: number
+  /** The receives' lock of part folders, by root (Receives.partDirs): one a receive holds is not written into (handOver) */
+  partDirs?: Pick<KeyedLock, 'held' | 'acquire'>
 }
 
 /** The queue of a prefetch: it grows as hashes come, and ends when the preview does. */
@@ -434,7 +437,17 @@ export class Prefetches {
         // failed) for a re-send, or another receive's of them. What was fetched ahead goes into its part files,
         // and the plan finds it there as it finds the rest (user-test finding: a re-send after a cancel dropped it,
         // "a part folder of the same content is there", and fetched it again: 18 MiB of a 1000 MiB file)
-        if (p == null || !await this.intoPartFolder(p, pre, dest, offer)) throw new Error('a part folder of the same content is there')
+        // Not one another receive of these files holds now (the same folder sent twice at once): its part files are
+        // its own, and a copy into one it was placing landed in the placed file after its time was set (a file of
+        // transfer.test.ts's folder sent twice at once had its mtime "now"). That receive fetches them anyway; this
+        // one finds them placed. Held while it copies, so that none starts to place them meanwhile
+        const rootHex = Buffer.from(offer.root).toString('hex')
+        if (p == null) throw new Error('a part folder of the same content is there')
+        if (this.deps.partDirs?.held(rootHex) === true) throw new Error('another receive of the same content uses its part folder')
+        const release = await this.deps.partDirs?.acquire(rootHex)
+        let copied: boolean
+        try { copied = await this.intoPartFolder(p, pre, dest, offer) } finally { release?.() }
+        if (!copied) throw new Error('a part folder of the same content is there')
         await rm(pre, { recursive: true, force: true }).catch(() => {})
         return { wire: p.wire, verified: 0 }
       }

@@ -83,7 +83,8 @@ export class Receives {
       openChunkStream: async (peer, signal) => await this.openChunkStream(peer, signal),
       streams: CHUNK_STREAMS,
       ended: () => { this.scheduleSinkRelease() },
-      log: ctx.c.log
+      log: ctx.c.log,
+      partDirs: this.partDirs
     })
     this.parts = new KeptParts(ctx, this)
     this.roomWait = new RoomWait({
