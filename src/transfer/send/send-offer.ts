@@ -177,8 +177,10 @@ export class SendOffering {
     // waiting there: its turn, a retry or room (an offer made again after a restart, to a receive cut short meanwhile)
     const waitsWhy = this.sends.waitsWhy(sender, ans)
     if (ans.status === 'accepted') this.sends.setSendState(sender, waitsWhy !== undefined ? 'waiting' : 'fetching', waitsWhy)
-    else {
-      // pending: waits for the person on the other side, from now (a probe's answer of the same leaves the start)
+    else if (sender.state === 'offered') {
+      // pending: waits for the person on the other side, from now (a probe's answer of the same leaves the start).
+      // Only while still offered: its receiver's chunk requests, read before this answer, moved it on (accepted there
+      // meanwhile), and a wait started now would end only with the send, counting all of it as accept wait (review finding)
       sender.heldSince ??= Date.now()
       this.ctx.changed(sender.id, true)
     }
