@@ -1,14 +1,17 @@
 // How long a transfer was held for a person on the receiving side to
 // accept it (TransferInfo.acceptWaitSeconds): counted apart from the
 // transfer's own time, on both sides, and only while it was so held.
-// The peer is stubbed (offerTo).
+// The peer is stubbed (offerTo), the store too (writeState).
 
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Sender } from '../../src/transfer/send/sender.ts'
 import { Sends } from '../../src/transfer/send/sends.ts'
 import { SendOffering } from '../../src/transfer/send/send-offer.ts'
+import { Receiver } from '../../src/transfer/receive/receiver.ts'
+import { KeyedLock } from '../../src/transfer/receive/keyed-lock.ts'
 import type { TransferContext } from '../../src/transfer/context.ts'
 import type { AnswerMsg, OfferMsg } from '../../src/protocol/transfer.ts'
+import type { StatePatch } from '../../src/transfer/pending-states.ts'
 
 const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
 const ctx = { c: { log: quiet, peerName: () => 'beta', isOnline: () => true }, pendingStates: { write: () => true, update: () => {} }, changed: () => {} } as unknown as TransferContext
@@ -53,4 +56,34 @@ describe('the accept wait of a send', () => {
     sends.setSendState(s, 'done')
     expect(s.acceptWaitMs).toBe(5_000)
   })
+})
+
+describe('the accept wait of a receive', () => {
+  function offered (patches: StatePatch[], createdAt: number): Receiver {
+    return new Receiver({
+      store: undefined as never,
+      sink: () => { throw new Error('not used') },
+      openChunkStream: async () => { throw new Error('not used') },
+      sendEnd: async () => {},
+      sign: async () => new Uint8Array(64),
+      changed: () => {},
+      writeState: (_id, patch) => { patches.push(patch); return true },
+      updateState: (_id, patch) => { patches.push(patch) },
+      partDirs: new KeyedLock(),
+      log: quiet
+    }, { id: ID, peerId: 'beta', offer, receiveDir: '/nowhere', state: 'offered', createdAt })
+  }
+
+  for (const [state, notify] of [['declined', true], ['cancelled', true], ['cancelled', false]] as const) {
+    it(`is recorded when an offer held for a person here is ${state}${notify ? ' here' : ' by its sender'}, as its sender records it (review finding: the TUI counted the hold as the transfer's time)`, async () => {
+      const patches: StatePatch[] = []
+      const r = offered(patches, Date.now() - 7_000)
+      await r.cancel(state, notify)
+      expect(r.state).toBe(state)
+      expect(r.acceptWaitMs).toBeGreaterThanOrEqual(7_000)
+      expect(r.acceptWaitMs).toBeLessThan(60_000)
+      const ended = patches.find((p) => p.state === state)
+      expect(ended?.acceptWaitMs).toBe(r.acceptWaitMs)
+    })
+  }
 })

@@ -285,6 +285,10 @@ export class Receiver {
     const wasFinished = this.finished
     // a stall counts from here (its wait for its turn, for the peer or for room was none)
     if (isMovingState(state) && !isMovingState(this.state)) this.progress.began()
+    // an offer held for a person here that ends so (declined, cancelled here or by its sender, failed): its wait is
+    // recorded, as an accept records it (offer-decisions.ts) and its sender does; unset, the TUI's details counted the
+    // hold as the transfer's own time (review finding)
+    if (this.state === 'offered' && state !== 'offered' && this.acceptWaitMs === undefined) this.acceptWaitMs = Math.max(0, Date.now() - this.createdAt)
     this.state = state
     // its outcome, once, at info (--verbose), naming the peer as 'receive accepted' did (Receives.logAccepted)
     if (this.finished && !wasFinished) this.deps.log.info('receive ended', { id: this.id, peer: this.loggedPeer(), state, files: fileCount(this.offer.files), bytes: this.offer.totalBytes, doneBytes: this.progress.done, receiveDir: this.receiveDir, ...(error != null ? { code: error.code, err: error.message } : {}) })
@@ -302,7 +306,7 @@ export class Receiver {
     // the receive neither failed nor told to the sender, retried every 2 s)
     // with how many files it renamed, and the first of them: `ferry transfers` and `ferry wait` say so after the daemon let go of the receive (review finding: lost at its end)
     // cancelled or failed with files placed: they stay in the receive folder, and are said to (keptFiles)
-    this.deps.writeState(this.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, ...(endedBy !== undefined ? { endedBy } : {}), ...(this.finished && state !== 'done' ? { keptFiles: this.keptFiles() } : {}), doneBytes: this.progress.done, wireBytes: this.progress.wire, finishedAt: this.finished ? Date.now() : undefined, ...(this.finished && this.renames.count > 0 ? { renamedCount: this.renames.count, renamed: renamedToRecord(this.renames.shown()) } : {}) })
+    this.deps.writeState(this.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, ...(endedBy !== undefined ? { endedBy } : {}), ...(this.finished && state !== 'done' ? { keptFiles: this.keptFiles() } : {}), doneBytes: this.progress.done, wireBytes: this.progress.wire, finishedAt: this.finished ? Date.now() : undefined, ...(this.acceptWaitMs !== undefined ? { acceptWaitMs: this.acceptWaitMs } : {}), ...(this.finished && this.renames.count > 0 ? { renamedCount: this.renames.count, renamed: renamedToRecord(this.renames.shown()) } : {}) })
     this.deps.changed(this, true)
   }
 
