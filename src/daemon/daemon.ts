@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { isNear } from '../edit-distance.ts'
-import { FerryError, quoteForDisplay } from '../errors.ts'
+import { FerryError, quoteForDisplay, toFerryError } from '../errors.ts'
 import { HashCacheStore, openDb, peekMeta, PeerStore, receiveMountKey, TransferStore, TrustStore, type Db } from '../store/index.ts'
 import { TransferService } from '../transfer/service.ts'
 import { VERSION } from '../version.ts'
@@ -33,7 +33,8 @@ import type { HomeLock } from './home-lock.ts'
 import { claimHome, type ClaimedHome } from './claim-home.ts'
 import { makeFolder } from './make-folder.ts'
 import { peerAddress } from './peer-address.ts'
-import { dialFailure } from '../protocol/stream.ts'
+import { dialFailure, isCutStream } from '../protocol/stream.ts'
+import { HELLO_PROTOCOL } from '../protocol/constants.ts'
 
 /** How long `connect` tries to reach an address, and then waits for the peer's hello. */
 const CONNECT_TIMEOUT_MS = 10_000
@@ -317,10 +318,20 @@ export class Daemon {
     const peerId = conn.remotePeer.toString()
     // online once it answered /ferry/hello, which every ferry daemon does as a connection opens
     const until = Date.now() + HELLO_WAIT_MS
-    while (!this.peers.isOnline(peerId) && conn.status === 'open' && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50))
+    while (!this.peers.isOnline(peerId) && conn.status === 'open' && this.peers.helloFailure(conn) === undefined && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50))
     const entry = this.peers.get(peerId)
-    if (entry == null || !entry.online) throw new FerryError('E_PROTOCOL', `${ma.toString()} answered as ${peerId}, but not as ferry: no hello within ${HELLO_WAIT_MS / 1000} s`)
-    return this.peerInfo(entry)
+    if (entry != null && entry.online) return this.peerInfo(entry)
+    // said as what happened (review finding: a connection closed, or a peer of another hello, were all "not as
+    // ferry: no hello within 5 s"), and a connection that will not be used is not left open (it was, to a peer
+    // that is not ferry)
+    const failure = this.peers.helloFailure(conn)
+    const closed = conn.status !== 'open' || isCutStream(failure) || isCutStream(failure?.cause) || (failure instanceof FerryError && failure.code === 'E_PEER_UNREACHABLE')
+    await conn.close().catch(() => {})
+    const answered = `${ma.toString()} answered as ${peerId}, but`
+    if (failure?.name === 'UnsupportedProtocolError') throw new FerryError('E_PROTOCOL', `${answered} does not speak ${HELLO_PROTOCOL}: not ferry, or a ferry of another version`)
+    if (closed) throw new FerryError('E_PEER_UNREACHABLE', `${answered} closed the connection before its hello (ferry there stopping, or taking no more connections)`, { cause: failure })
+    if (failure != null) throw new FerryError('E_PROTOCOL', `${answered} its hello failed: ${toFerryError(failure).message}`, { cause: failure })
+    throw new FerryError('E_PROTOCOL', `${answered} said no hello within ${HELLO_WAIT_MS / 1000} s: not ferry, or ferry there too busy`)
   }
 
   async stop (): Promise<void> {

@@ -57,6 +57,8 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], forgotten: [str
   private readonly init: PeerTableInit
   private readonly peers = new Map<string, PeerEntry>()
   private readonly helloDone = new WeakSet<Connection>()
+  /** why the hello this daemon said on a connection it opened failed (greet): `ferry connect` says it (helloFailure) */
+  private readonly helloFailed = new WeakMap<Connection, Error>()
   private timer?: NodeJS.Timeout
   private readonly controller = new AbortController()
   private readonly dialing = new Set<string>()
@@ -135,6 +137,11 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], forgotten: [str
     return p == null ? undefined : { ...p }
   }
 
+  /** Why this daemon's hello on `connection`, one it opened, failed; undefined: it did not (yet) */
+  helloFailure (connection: Connection): Error | undefined {
+    return this.helloFailed.get(connection)
+  }
+
   isOnline (peerId: string): boolean {
     return this.peers.get(peerId)?.online === true
   }
@@ -164,6 +171,7 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], forgotten: [str
       this.markOnline(connection.remotePeer, theirs, connection)
     } catch (err) {
       // not a ferry daemon (or it went away): it is never listed
+      this.helloFailed.set(connection, err as Error)
       this.init.log.debug('hello to peer failed', { peerId: connection.remotePeer.toString(), err: (err as Error).message })
     }
   }

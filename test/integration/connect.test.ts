@@ -5,6 +5,11 @@
 
 import { afterAll, describe, expect, it } from 'vitest'
 import { connect, createServer } from 'node:net'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p } from 'libp2p'
+import { HELLO_PROTOCOL } from '../../src/protocol/constants.ts'
 import { cleanupAll, peersOf, spawnCli, startDaemon, waitFor } from '../helpers/daemon.ts'
 
 afterAll(cleanupAll)
@@ -60,6 +65,34 @@ describe('ferry connect', () => {
     const own = await a.cli(['connect', a.addr.replace(/\/p2p\/.*$/, '')])
     expect(own.code).toBe(1)
     expect(own.stderr).toMatch(/^ferry: E_PEER_UNREACHABLE: cannot reach .*: it is this device's own address/)
+    // a libp2p peer that is not ferry (no /ferry/hello), one that takes the hello and closes the connection, and a
+    // server that is not libp2p (a web server's answer): said as what happened, and the connection that will not be
+    // used is closed (review finding: the first two were "answered as …, but not as ferry: no hello within 5 s",
+    // after 5 s for the second, the first's connection left open; the third was libp2p's "Unexpected EOF - stream
+    // closed while reading 27/72 bytes")
+    const other = await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+    const closing = await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+    await closing.handle(HELLO_PROTOCOL, (_stream, connection) => { void connection.close().catch(() => {}) })
+    const plain = createServer((c) => { c.on('error', () => {}); c.end('HTTP/1.1 400 Bad Request\r\n\r\n') })
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve))
+    // the address as typed: no /p2p/ part
+    const addrOf = (n: typeof other): string => n.getMultiaddrs()[0].toString().replace(/\/p2p\/.*$/, '')
+    try {
+      const notFerry = await a.cli(['connect', addrOf(other)])
+      expect(notFerry.code).toBe(1)
+      expect(notFerry.stderr).toBe(`ferry: E_PROTOCOL: ${addrOf(other)} answered as ${other.peerId.toString()}, but does not speak ${HELLO_PROTOCOL}: not ferry, or a ferry of another version\n`)
+      await waitFor(() => other.getConnections().length === 0 || undefined, 'the connection to the peer that is not ferry to be closed', 5000)
+      const closed = await a.cli(['connect', addrOf(closing)])
+      expect(closed.code).toBe(1)
+      expect(closed.stderr).toMatch(new RegExp(`^ferry: E_PEER_UNREACHABLE: ${addrOf(closing)} answered as ${closing.peerId.toString()}, but closed the connection before its hello`))
+      const http = await a.cli(['connect', `127.0.0.1:${(plain.address() as { port: number }).port}`])
+      expect(http.code).toBe(1)
+      expect(http.stderr).toMatch(new RegExp(`^ferry: E_PEER_UNREACHABLE: cannot reach /ip4/127.0.0.1/tcp/\\d+: what answers there is not ferry: the secure handshake failed \\(.*\\); is it the port ferry listens on there`))
+    } finally {
+      plain.close()
+      await other.stop()
+      await closing.stop()
+    }
     const usage = await a.cli(['connect'])
     expect(usage.code).toBe(2)
   })
