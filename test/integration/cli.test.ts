@@ -385,6 +385,20 @@ describe('the ferry command: usage, help, errors said before a daemon is asked, 
     // the other way round: typed NFD where the name is NFC
     await mkdir(join(dir, 'caf\u00e9'))
     expect((await runCli(['send', 'beta', join(dir, 'cafe\u0301'), '--home', dir])).stderr).toBe(`ferry: E_PATH_NOT_FOUND: ${dir}/cafe\u0301 does not exist (${dir} holds "caf\u00e9", that name in another Unicode form, each accented letter one character (NFC): Tab completion, or a pattern such as caf*, names it as it is)\n`)
+    // the pattern is one word to the shell, which names that folder and no other (review finding: "My R*sum*" for "My
+    // Résumé", two words; `*` for a name of no plain ASCII; one that matched other names too)
+    const spaced = 'My Re\u0301sume\u0301 (1)'
+    await mkdir(join(dir, spaced))
+    const mine = await runCli(['send', 'beta', join(dir, 'My R\u00e9sum\u00e9 (1)'), '--home', dir])
+    const pattern = /a pattern such as (.*), names it as it is\)$/m.exec(mine.stderr)?.[1]
+    expect(pattern, mine.stderr).toBe('\'My R\'*sum*\' (1)\'')
+    expect(execFileSync('bash', ['-c', `set -- ${pattern!}; printf '%s:%s' "$#" "$1"`], { cwd: dir, encoding: 'utf8' })).toBe(`1:${spaced}`)
+    await mkdir(join(dir, 'e\u0301'))
+    await mkdir(join(dir, 'e\u0301.txt'))
+    await writeFile(join(dir, 'a.txt'), 'x')
+    for (const name of ['\u00e9', '\u00e9.txt']) {
+      expect((await runCli(['send', 'beta', join(dir, name), '--home', dir])).stderr, name).toBe(`ferry: E_PATH_NOT_FOUND: ${dir}/${name} does not exist (${dir} holds "${name.normalize('NFD')}", that name in another Unicode form, its accents written as separate marks (NFD, as macOS writes names): Tab completion names it as it is)\n`)
+    }
     // other capitals
     expect((await runCli(['send', 'beta', join(dir, 'photos'), '--home', dir])).stderr).toBe(`ferry: E_PATH_NOT_FOUND: ${dir}/photos does not exist (${dir} holds "Photos": names differ in capitals here)\n`)
     // one of several: said at once, and the rest sent (no daemon here: the send itself fails after the warning)

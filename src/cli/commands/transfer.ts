@@ -195,12 +195,43 @@ function otherSpelling (path: string): string | undefined {
   const form = names.find((n) => n !== name && n.normalize('NFC') === name.normalize('NFC'))
   if (form !== undefined) {
     const how = form === form.normalize('NFD') ? 'its accents written as separate marks (NFD, as macOS writes names)' : form === form.normalize('NFC') ? 'each accented letter one character (NFC)' : 'its letters composed otherwise'
-    // what the shell matches whatever the form: the letters that are plain ASCII in both, the rest a *
-    const pattern = form.normalize('NFC').replace(/[^\x00-\x7f]+/g, '*')
-    return `${held(form)}, that name in another Unicode form, ${how}: Tab completion, or a pattern such as ${escapeForDisplay(pattern)}, names it as it is`
+    const pattern = spellingPattern(form, names)
+    return `${held(form)}, that name in another Unicode form, ${how}: Tab completion${pattern !== undefined ? `, or a pattern such as ${pattern},` : ''} names it as it is`
   }
   const capitals = names.filter((n) => n !== name && n.toLowerCase() === name.toLowerCase())
   return capitals.length === 1 ? `${held(capitals[0])}: names differ in capitals here` : undefined
+}
+
+/** What a shell takes as it is, unquoted, in a word */
+const SHELL_PLAIN = /^[A-Za-z0-9._+,:@%=-]+$/
+
+/**
+ * A pattern a shell matches to `form`, a name in `names` (its folder's),
+ * whatever the Unicode form it is written in: the characters that are
+ * plain ASCII in both forms as they are, the rest a `*`. One word to the
+ * shell: a part it would split or expand is quoted ('My R'*sum* for "My
+ * Résumé": My R*sum* was two words), a ' or \ a `?`. Undefined where it
+ * would match another name there too (Ωé.txt's *.txt beside a.txt), or is
+ * a `*` only (a name of no plain ASCII, "é"): no pattern is better than
+ * one that sends other files (review finding).
+ */
+function spellingPattern (form: string, names: string[]): string | undefined {
+  let pattern = ''
+  let re = ''
+  // odd indexes: runs of what is not printable ASCII
+  for (const [i, part] of form.normalize('NFC').split(/([^\x20-\x7e]+)/).entries()) {
+    if (i % 2 === 1) { pattern += '*'; re += '.*'; continue }
+    for (const [j, piece] of part.split(/(['\\])/).entries()) {
+      if (j % 2 === 1) { pattern += '?'; re += '.'; continue }
+      if (piece === '') continue
+      pattern += SHELL_PLAIN.test(piece) ? piece : `'${piece}'`
+      re += piece.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')
+    }
+  }
+  if (/^\**$/.test(pattern.replace(/\?/g, '*'))) return undefined
+  const matches = new RegExp(`^${re}$`, 's')
+  const matched = names.filter((n) => matches.test(n))
+  return matched.length === 1 && matched[0] === form ? pattern : undefined
 }
 
 /**
