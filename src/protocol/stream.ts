@@ -65,8 +65,9 @@ export function dialFailure (err: unknown, timeoutMs: number): string {
   if (other != null) return `another device answers at its address (peer ID …${other[1].slice(-8)}): if it is this device set up anew, pair with it and \`ferry unpair\` the old one`
   // something answers there that does not take libp2p's secure handshake (a web server, another program's port, one
   // that closes at once): libp2p's "Unexpected EOF - stream closed while reading 27/72 bytes" said nothing of that
-  // (review finding, `ferry connect` to a port that is not ferry's)
-  if (e?.name === 'EncryptionFailedError') return `what answers there is not ferry: the secure handshake failed (${e.message ?? e.name}); is it the port ferry listens on there (\`ferry status\` there shows it)?`
+  // (review finding, `ferry connect` to a port that is not ferry's). Said as likely: a link that drops mid-handshake
+  // fails the same way
+  if (e?.name === 'EncryptionFailedError') return `the secure handshake failed (${e.message ?? e.name}): what answers there is likely not ferry (is it the port ferry listens on there? \`ferry status\` there shows it), or the link dropped as it began`
   return e?.message ?? String(err)
 }
 
