@@ -1443,7 +1443,21 @@ describe('user test at 60x20 and 100x30', () => {
     await tick()
     const text = expectFits(r.lastFrame(), 30, 8)
     expect(text).toContain('› 123-456')
-    expect(text).toMatch(/✗ no device is showing/)
+    // its code first; why, cut here at 30x8, is whole on a larger screen
+    expect(text).toMatch(/✗ failed: E_PAIRING_EXPIRED/)
+  })
+
+  it('a code nobody shows, typed on Pair, is said with its error code, as a code that failed is (user-test finding: "✗ no peer is showing code number 999: …" alone, no E_PAIRING_EXPIRED)', async () => {
+    const why = 'no peer is showing code number 999: the 1 peer online here shows no code now'
+    const f = fakeClient({ 'pair.enter': () => { throw new FerryError('E_PAIRING_EXPIRED', why) } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, '2', 'e', '999-apple-banana\r')
+    await vi.waitFor(() => { expect(f.calls.some((c) => c.method === 'pair.enter')).toBe(true) })
+    await tick()
+    const text = expectFits(r.lastFrame()).replace(/\s+/g, ' ')
+    expect(text).toContain(`✗ failed: E_PAIRING_EXPIRED ${why}`)
+    // said once: not also on the error line
+    expect(text.split('E_PAIRING_EXPIRED')).toHaveLength(2)
   })
 
   it('back on the pair menu while a code shown still waits, the code is still on screen (found using the TUI: Esc, and the code that still worked was nowhere; s makes a new one)', async () => {

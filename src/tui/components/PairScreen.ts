@@ -154,10 +154,11 @@ export function outcome (p: PairingState, ui: Ui): ReactNode {
         `${g(ui, '✗')} failed: ${p.error?.code ?? 'E_PAIRING_FAILED'}${p.error != null ? ` ${asciiize(ui, sanitizeForDisplay(p.error.message))}` : ''}`)
     case 'expired':
       // on the side that typed it, the number may as well be mistyped, and a new code comes from the other device (review finding: "press s" here typed an s);
-      // why, where it is known: a code cancelled, replaced by a newer one or used on the other device was "check it" (helper finding)
+      // why, where it is known: a code cancelled, replaced by a newer one or used on the other device was "check it" (helper finding);
+      // with its error code, as a code that failed is said (user-test finding: "✗ no peer is showing code number 999: …" alone)
       return h(Text, { color: tint(ui, 'red') }, p.role === 'show'
         ? `${g(ui, '✗')} expired ${g(ui, '—')} press s for a new code`
-        : `${g(ui, '✗')} ${p.error != null ? asciiize(ui, sanitizeForDisplay(p.error.message)) : 'no device is showing that code: check it, or show a new one on the other device'}`)
+        : `${g(ui, '✗')} failed: ${p.error?.code ?? 'E_PAIRING_EXPIRED'} ${p.error != null ? asciiize(ui, sanitizeForDisplay(p.error.message)) : 'no device is showing that code: check it, or show a new one on the other device'}`)
     case 'cancelled':
       // why, when it was not this screen's own cancel: a newer code, the daemon stopping
       return h(Text, { dimColor: true }, p.error != null ? `cancelled: ${asciiize(ui, sanitizeForDisplay(p.error.message))}` : 'cancelled')
