@@ -10,6 +10,7 @@ import { markStarting, notStarting } from '../daemon/starting-mark.ts'
 import { resolve } from 'node:path'
 import { quoteForDisplay, sanitizeForDisplay, toFerryError } from '../errors.ts'
 import { isNear } from '../edit-distance.ts'
+import { ownOptionExample } from './own-options.ts'
 
 type Run = (argv: string[]) => Promise<number>
 
@@ -112,7 +113,7 @@ function leadingOptions (argv: string[]): { leading: string[], rest: string[] } 
   for (; i < argv.length && argv[i].startsWith('-') && !['--help', '-h', '--version'].includes(argv[i]); i++) {
     const arg = argv[i]
     if (arg === '--json' || arg.startsWith('--json=') || arg.startsWith('--home=')) continue
-    if (arg !== '--home') throw new UsageError(`unknown option ${sanitizeForDisplay(arg)} before the command: only --home DIR and --json go there; a command's own options come after it (\`ferry <command> ${sanitizeForDisplay(arg)} …\`); run \`ferry --help\``)
+    if (arg !== '--home') throw new UsageError(`unknown option ${sanitizeForDisplay(arg)} before the command: only --home DIR and --json go there; a command's own options come after it (${ownOptionExample(arg, argv.slice(i + 1))}); run \`ferry --help\``)
     // its value is the next argument, whatever it is, as after the command (where one that starts with "-" is said to be missing)
     if (++i === argv.length) throw new UsageError('--home needs a value; run `ferry --help`')
   }

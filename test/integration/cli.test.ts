@@ -267,10 +267,20 @@ describe('the ferry command: usage, help, errors said before a daemon is asked, 
     const twice = await runCli(['--home', '/nonexistent/first', 'status', '--home', home])
     expect(twice.stderr).toContain(`no daemon is running on ${home}; `)
     // before the command, only those: a command's own option there is said so, exit 2
-    for (const [args, option] of [[['--verbose', 'daemon'], '--verbose'], [['--home', home, '--all', 'peers'], '--all'], [['-x'], '-x']] as const) {
+    // the example names a command that takes the option (user-test finding: `ferry --verbose status` was shown
+    // `ferry <command> --verbose …`, where only `ferry daemon` takes it): the one given where it does, else those that do
+    for (const [args, option, example] of [
+      [['--verbose', 'daemon'], '--verbose', '`ferry daemon --verbose …`'],
+      [['--verbose', 'status'], '--verbose', '`ferry daemon --verbose …`'],
+      [['--home', home, '--all', 'peers'], '--all', '`ferry peers --all …`'],
+      [['--peer=/ip4/1.2.3.4/tcp/1', 'pair'], '--peer=/ip4/1.2.3.4/tcp/1', '`ferry pair --peer …`'],
+      [['--peer', 'x', 'status'], '--peer', '`ferry daemon --peer …` or `ferry pair --peer …`'],
+      [['--frobnicate', 'status'], '--frobnicate', '`ferry <command> --frobnicate …`'],
+      [['-x'], '-x', '`ferry <command> -x …`']
+    ] as const) {
       const r = await runCli([...args])
       expect(r.code, args.join(' ')).toBe(2)
-      expect(r.stderr, args.join(' ')).toBe(`ferry: E_USAGE: unknown option ${option} before the command: only --home DIR and --json go there; a command's own options come after it (\`ferry <command> ${option} …\`); run \`ferry --help\`\n`)
+      expect(r.stderr, args.join(' ')).toBe(`ferry: E_USAGE: unknown option ${option} before the command: only --home DIR and --json go there; a command's own options come after it (${example}); run \`ferry --help\`\n`)
     }
     const alone = await runCli(['--home'])
     expect(alone.code).toBe(2)
