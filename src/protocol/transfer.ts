@@ -436,13 +436,14 @@ export async function readEnd (stream: Stream, handle: (end: EndMsg) => Promise<
     answer = await handle({ transferId: w.transferId, status, root: w.root, signature: w.signature, failure: fromWireError(w.failure as WireErrorMsg | undefined, 'receiver'), wireBytes: w.wireBytes, missing: w.missing, doneBytes: w.doneBytes, renamedCount: w.renamedCount, renamed: w.renamed.map((r) => ({ entry: r.entry, as: r.as })), renameCount: w.renameCount, renames: w.renames, refused: w.refused.map((r) => ({ entry: r.entry, reason: r.reason, under: r.under === '' ? undefined : r.under })) })
   } catch (err) { error = err }
   const afterAck = answer?.afterAck
+  const ack = lengthPrefixed(TransferEndAck.encode({ ok: error == null, error: error != null ? toWireError(error) : undefined, keptFiles: answer?.keptFiles ?? 0 }))
   if (afterAck == null) {
-    await sendAll(stream, lengthPrefixed(TransferEndAck.encode({ ok: error == null, error: error != null ? toWireError(error) : undefined, keptFiles: answer?.keptFiles ?? 0 })), sig)
+    await sendAll(stream, ack, sig)
     await finishStream(stream, sig)
     return
   }
   try {
-    await sendAll(stream, lengthPrefixed(TransferEndAck.encode({ ok: error == null, error: error != null ? toWireError(error) : undefined, keptFiles: answer?.keptFiles ?? 0 })), sig)
+    await sendAll(stream, ack, sig)
     await stream.close({ signal: sig }).catch(() => {})
     // its peer's close: it has read the ack, and done what it does on it (sendEnd's `acked`). Anything more it
     // sends is no message of this protocol, and a peer that never closes is not waited for long

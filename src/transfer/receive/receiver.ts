@@ -297,16 +297,13 @@ export class Receiver {
     // ended without all of it (failed, cancelled; done counts without what is missing, sendReceipt): a folder
     // renamed is told with the files placed in it, none placed none told, as a file is told once placed
     // (review finding: "tree/ -> tree (1)/ (2 files)", "1 renamed", for a cancelled receive of which none came)
-    if (this.finished && state !== 'done') {
-      const placed = new Set(this.files.flatMap((f) => f.done ? [f.index] : []))
-      this.renames.planned(this.offer.files, this.renamedPaths, (i) => this.refusedEntries.has(i) || !placed.has(i))
-    }
+    if (this.finished && state !== 'done') this.renamesOfPlaced()
     // a store that cannot write (its disk full) does not throw here: the state
     // is kept, shown and written once it can (review finding: the throw left
     // the receive neither failed nor told to the sender, retried every 2 s)
     // with how many files it renamed, and the first of them: `ferry transfers` and `ferry wait` say so after the daemon let go of the receive (review finding: lost at its end)
     // cancelled or failed with files placed: they stay in the receive folder, and are said to (keptFiles)
-    this.deps.writeState(this.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, ...(endedBy !== undefined ? { endedBy } : {}), ...(this.finished && state !== 'done' ? { keptFiles: this.keptFiles() } : {}), doneBytes: this.progress.done, wireBytes: this.progress.wire, finishedAt: this.finished ? Date.now() : undefined, ...(this.acceptWaitMs !== undefined ? { acceptWaitMs: this.acceptWaitMs } : {}), ...(this.finished && this.renames.count > 0 ? { renamedCount: this.renames.count, renamed: renamedToRecord(this.renames.shown()) } : {}) })
+    this.deps.writeState(this.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, ...(endedBy !== undefined ? { endedBy } : {}), ...(this.finished && state !== 'done' ? { keptFiles: this.keptFiles() } : {}), doneBytes: this.progress.done, wireBytes: this.progress.wire, finishedAt: this.finished ? Date.now() : undefined, ...(this.acceptWaitMs !== undefined ? { acceptWaitMs: this.acceptWaitMs } : {}), ...(this.finished ? this.renamedRecord() : {}) })
     this.deps.changed(this, true)
   }
 
@@ -320,10 +317,20 @@ export class Receiver {
    */
   private recordStopped (): void {
     if (!this.finished || this.state === 'done') return
+    this.renamesOfPlaced()
+    this.deps.writeState(this.id, { keptFiles: this.keptFiles(), doneBytes: this.progress.done, wireBytes: this.progress.wire, ...this.renamedRecord() })
+    this.deps.changed(this, true)
+  }
+
+  /** An end without all of it: the renames told are those of files placed (none placed, none told). */
+  private renamesOfPlaced (): void {
     const placed = new Set(this.files.flatMap((f) => f.done ? [f.index] : []))
     this.renames.planned(this.offer.files, this.renamedPaths, (i) => this.refusedEntries.has(i) || !placed.has(i))
-    this.deps.writeState(this.id, { keptFiles: this.keptFiles(), doneBytes: this.progress.done, wireBytes: this.progress.wire, ...(this.renames.count > 0 ? { renamedCount: this.renames.count, renamed: renamedToRecord(this.renames.shown()) } : {}) })
-    this.deps.changed(this, true)
+  }
+
+  /** How many files were renamed, and the first of them, as the store keeps them; nothing when none was. */
+  private renamedRecord (): { renamedCount?: number, renamed?: ReturnType<typeof renamedToRecord> } {
+    return this.renames.count > 0 ? { renamedCount: this.renames.count, renamed: renamedToRecord(this.renames.shown()) } : {}
   }
 
   /** Start (or resume) pulling. Safe to call repeatedly; one run at a time. */
