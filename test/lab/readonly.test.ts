@@ -87,7 +87,14 @@ describe.skipIf(skip != null)('a receive folder whose disk turns read-only mid-r
     // the daemon goes on: the disk mounted again, writable, the same send takes what is kept
     execFileSync('umount', [disk!])
     mounted = false
+    // as the kernel asks of a disk that failed ("Marked fs in need of filesystem check"): unchecked, the next write to
+    // what the abort left inconsistent can fail it again and make it read-only anew (seen once in CI: the re-send was
+    // refused as read-only; a test set-up fault, not ferry's). e2fsck exits 1 or 2 when it mended something.
+    const fsck = spawnSync('e2fsck', ['-fy', image], { encoding: 'utf8' })
+    expect(fsck.status, fsck.stdout + fsck.stderr).toBeLessThanOrEqual(2)
     mount()
+    const options = execFileSync('findmnt', ['-no', 'OPTIONS,FS-OPTIONS', disk!], { encoding: 'utf8' }).trim()
+    expect(options, 'the disk mounted writable again').not.toMatch(/(^|[,\s])(ro|emergency_ro)([,\s]|$)/)
     const again = await sender.cli(['send', 'nas', big, '--json'])
     expect(again.code, again.stderr).toBe(0)
     // (what had arrived is fetched again when it was not yet flushed and recorded: the disk dropped its
