@@ -125,6 +125,8 @@ export class Daemon {
         candidates: () => this.peerList().filter((p) => p.online).sort((a, b) => Number(a.paired) - Number(b.paired)).map((p) => p.peerId),
         emit: (state) => { this.emit('pairing', state) },
         onTrustChanged: (peerId) => {
+          // unpaired (here, or by the peer): the address given for it with `ferry connect` is forgotten with the pairing
+          if (!this.trust.isPaired(peerId)) this.peers.setConnectAddr(peerId, undefined)
           // as the list now has it: a peer unpaired that the list leaves out (not seen in this run, or offline
           // for over UNPAIRED_LISTED_MS) is removed, where subscribers kept it listed, as paired
           const listed = this.peerList().find((p) => p.peerId === peerId)
@@ -219,6 +221,7 @@ export class Daemon {
   peerInfo (p: PeerEntry): PeerInfo {
     const t = this.trust.get(p.peerId)
     const info: PeerInfo = { peerId: p.peerId, name: p.name, addrs: p.addrs, online: p.online, lastSeen: p.lastSeen, paired: t != null, autoAccept: t?.autoAccept, fingerprint: t?.fingerprint ?? peerFingerprint(p.peerId) }
+    if (p.connectAddr != null) info.connectAddr = p.connectAddr
     const encryption = p.online ? this.connectionEncryption(p.peerId) : undefined
     if (encryption != null) info.encryption = encryption
     return info
@@ -306,9 +309,11 @@ export class Daemon {
    * Reach the device at `address` now (`ferry connect`): a multiaddr, or an
    * IP or host name with an optional port (peer-address.ts). For a device
    * mDNS does not find (another subnet, a VPN) without a restart with
-   * --peer (notes' leftover: none). Its address is kept as any dialled
-   * one's: a paired peer is dialled there again when it goes away. The
-   * peer once it said hello, paired or not.
+   * --peer (notes' leftover: none). The address is kept with the peer
+   * (PeerTable.setConnectAddr), replacing one given before: while it is
+   * paired, or once it is, it is dialled there again whenever it goes away,
+   * after a restart of either side too, whatever it announces; unpairing
+   * forgets it. The peer once it said hello, paired or not.
    */
   async connect (address: string): Promise<PeerInfo> {
     const ma = await peerAddress(address)
@@ -319,8 +324,10 @@ export class Daemon {
     // online once it answered /ferry/hello, which every ferry daemon does as a connection opens
     const until = Date.now() + HELLO_WAIT_MS
     while (!this.peers.isOnline(peerId) && conn.status === 'open' && this.peers.helloFailure(conn) === undefined && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50))
-    const entry = this.peers.get(peerId)
-    if (entry != null && entry.online) return this.peerInfo(entry)
+    if (this.peers.isOnline(peerId)) {
+      this.peers.setConnectAddr(peerId, ma.toString())
+      return this.peerInfo(this.peers.get(peerId)!)
+    }
     // said as what happened (review finding: a connection closed, or a peer of another hello, were all "not as
     // ferry: no hello within 5 s"), and a connection that will not be used is not left open (it was, to a peer
     // that is not ferry)

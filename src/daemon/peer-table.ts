@@ -16,7 +16,12 @@ import type { FerryNode } from './node.ts'
 import { dialledSelf } from '../protocol/stream.ts'
 import { answeredAsAnother, REDIAL_FAST_MS, REDIAL_STATIC_MAX_MS, RedialSchedule } from './redial-schedule.ts'
 
-export interface PeerEntry { peerId: string, name: string, addrs: string[], online: boolean, lastSeen: number, version: string }
+/**
+ * `addrs`: where it was reached or says it listens (identify), replaced as it announces anew; `connectAddr`: the
+ * address a person gave with `ferry connect` that it answered at, kept whatever it announces (in the store too)
+ * until it is unpaired or another is given, and dialled first (setConnectAddr).
+ */
+export interface PeerEntry { peerId: string, name: string, addrs: string[], online: boolean, lastSeen: number, version: string, connectAddr?: string }
 
 export interface PeerTableInit {
   node: FerryNode
@@ -182,7 +187,7 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], forgotten: [str
     const prev = this.peers.get(id)
     const addrs = new Set(prev?.addrs ?? [])
     if (connection.direction === 'outbound') addrs.add(connection.remoteAddr.toString())
-    const entry: PeerEntry = { peerId: id, name: hello.name, version: hello.version, addrs: [...addrs].slice(-8), online: true, lastSeen: Date.now() }
+    const entry: PeerEntry = { peerId: id, name: hello.name, version: hello.version, addrs: [...addrs].slice(-8), online: true, lastSeen: Date.now(), ...(prev?.connectAddr != null ? { connectAddr: prev.connectAddr } : {}) }
     this.schedule.reset(id)
     if (prev == null && !this.init.isPaired(id)) this.makeRoomForUnpaired()
     this.peers.set(id, entry)
@@ -298,6 +303,27 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], forgotten: [str
     this.emit('forgotten', peerId)
   }
 
+  /**
+   * The address a person gave for `peerId` with `ferry connect`, which it
+   * answered at; undefined: forget it (unpaired). Kept apart from the
+   * addresses it announces, which replace each other at every identify: a
+   * device on a VPN or another subnet announces its LAN addresses, which do
+   * not answer from here, and the address given went with the connection
+   * made to it (notes' leftover: not reached again after the link dropped or
+   * either side restarted, as Syncthing reaches a static address). One per
+   * peer, the last given: the one known to answer now, where an older one
+   * (a VPN address handed to another device since) would be dialled first
+   * in vain, each dial trying its addresses one after another.
+   */
+  setConnectAddr (peerId: string, addr: string | undefined): void {
+    const e = this.peers.get(peerId)
+    if (e == null || e.connectAddr === addr) return
+    if (addr === undefined) delete e.connectAddr; else e.connectAddr = addr
+    this.persist(e)
+    // dialled at it from now on, without waiting out a backoff earned at other addresses
+    this.schedule.reset(peerId)
+  }
+
   /** Touch lastSeen (e.g. after a successful protocol exchange). */
   touch (peerId: string): void {
     const e = this.peers.get(peerId)
@@ -320,7 +346,8 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], forgotten: [str
       if (!this.controller.signal.aborted && !(id != null && this.isOnline(id))) {
         this.schedule.failed(key, startedAt, {
           another: answeredAsAnother(err, this.init.node.peerId.toString()),
-          maxWait: peerId == null ? REDIAL_STATIC_MAX_MS : this.init.isAwaited(peerId) ? REDIAL_FAST_MS : undefined
+          // a peer with an address given by `ferry connect` waits no longer than a --peer address: a person named it
+          maxWait: peerId == null ? REDIAL_STATIC_MAX_MS : this.init.isAwaited(peerId) ? REDIAL_FAST_MS : this.peers.get(peerId)?.connectAddr != null ? REDIAL_STATIC_MAX_MS : undefined
         })
       }
       this.init.log.debug('dial failed', { peer: key, err: (err as Error).message, nextInMs: this.schedule.waitOf(key) })
@@ -348,8 +375,12 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], forgotten: [str
       void this.dial(undefined, [ma])
     }
     for (const p of this.peers.values()) {
-      if (p.online || p.addrs.length === 0 || !this.init.isPaired(p.peerId) || !this.schedule.due(p.peerId, now)) continue
-      const addrs = p.addrs.map((a) => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${p.peerId}`))
+      // the address given with `ferry connect` first (libp2p keeps the order, but for public addresses before private
+      // and loopback ones last): it dials a peer's addresses one after another, and this dial gives up after 5 s,
+      // which one announced that does not answer from here (a LAN behind a VPN) can take whole
+      const known = [...new Set([...(p.connectAddr != null ? [p.connectAddr] : []), ...p.addrs])]
+      if (p.online || known.length === 0 || !this.init.isPaired(p.peerId) || !this.schedule.due(p.peerId, now)) continue
+      const addrs = known.map((a) => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${p.peerId}`))
       void this.dial(p.peerId, addrs)
     }
   }

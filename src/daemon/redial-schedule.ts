@@ -26,7 +26,8 @@ export const REDIAL_MAX_MS = 60_000
 /**
  * A `--peer` address waits at most this long: the person named it (mDNS may
  * be off or blocked where one is used), and it is one address, not every
- * device ever paired.
+ * device ever paired. So does a paired peer with an address given by
+ * `ferry connect` (peer-table.ts), for the same reason.
  */
 export const REDIAL_STATIC_MAX_MS = 10_000
 /**

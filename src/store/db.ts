@@ -175,7 +175,14 @@ const MIGRATIONS: string[] = [
   // sent of files the receive folder refused", of which none was (notes'
   // leftover). NULL: not known (fetched ahead of the offer, a run before a
   // restart), and in rows from before
-  'ALTER TABLE transfers ADD COLUMN receipt_refused_unfetched INTEGER'
+  'ALTER TABLE transfers ADD COLUMN receipt_refused_unfetched INTEGER',
+  // the address a person gave for the peer with `ferry connect` (a
+  // multiaddr), which it answered at: dialled again while it is paired,
+  // whatever it announces. Kept only while that connection was open, the next
+  // identify dropped it, and a device on a VPN or another subnet, announcing
+  // addresses unreachable from here, was not reached again (notes' leftover).
+  // NULL: none given (and in rows from before)
+  'ALTER TABLE peers ADD COLUMN connect_addr TEXT'
 ]
 
 export type Db = DatabaseSync

@@ -2,7 +2,8 @@
 
 import { statementCache, type Db } from './db.ts'
 
-export interface PeerRow { peerId: string, name: string, addrs: string[], lastSeen: number }
+/** `connectAddr`: the address given with `ferry connect` that the peer answered at, kept until it is unpaired (peer-table.ts) */
+export interface PeerRow { peerId: string, name: string, addrs: string[], lastSeen: number, connectAddr?: string }
 export interface TrustRow { peerId: string, name: string, fingerprint: string, pairedAt: number, autoAccept: boolean }
 
 export class PeerStore {
@@ -10,9 +11,9 @@ export class PeerStore {
   constructor (db: Db) { this.stmt = statementCache(db) }
 
   upsert (p: PeerRow): void {
-    this.stmt(`INSERT INTO peers (peer_id, name, addrs, last_seen) VALUES (?, ?, ?, ?)
-      ON CONFLICT(peer_id) DO UPDATE SET name = excluded.name, addrs = excluded.addrs, last_seen = excluded.last_seen`)
-      .run(p.peerId, p.name, JSON.stringify(p.addrs), p.lastSeen)
+    this.stmt(`INSERT INTO peers (peer_id, name, addrs, last_seen, connect_addr) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT(peer_id) DO UPDATE SET name = excluded.name, addrs = excluded.addrs, last_seen = excluded.last_seen, connect_addr = excluded.connect_addr`)
+      .run(p.peerId, p.name, JSON.stringify(p.addrs), p.lastSeen, p.connectAddr ?? null)
   }
 
   remove (peerId: string): void {
@@ -20,8 +21,8 @@ export class PeerStore {
   }
 
   all (): PeerRow[] {
-    return (this.stmt('SELECT peer_id, name, addrs, last_seen FROM peers').all() as any[])
-      .map((r) => ({ peerId: r.peer_id, name: r.name, addrs: JSON.parse(r.addrs), lastSeen: r.last_seen }))
+    return (this.stmt('SELECT peer_id, name, addrs, last_seen, connect_addr FROM peers').all() as any[])
+      .map((r) => ({ peerId: r.peer_id, name: r.name, addrs: JSON.parse(r.addrs), lastSeen: r.last_seen, ...(r.connect_addr != null ? { connectAddr: r.connect_addr } : {}) }))
   }
 }
 

@@ -10,7 +10,8 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import { HELLO_PROTOCOL } from '../../src/protocol/constants.ts'
-import { cleanupAll, peersOf, spawnCli, startDaemon, waitFor } from '../helpers/daemon.ts'
+import { cleanupAll, control, peersOf, spawnCli, startDaemon, waitFor, waitListed } from '../helpers/daemon.ts'
+import { showCode } from '../helpers/pairing.ts'
 
 afterAll(cleanupAll)
 
@@ -96,4 +97,54 @@ describe('ferry connect', () => {
     const usage = await a.cli(['connect'])
     expect(usage.code).toBe(2)
   })
+
+  it('keeps the address given for a device that announces others: after the link came back another way (an identify that did not name it), and restarts of both, the device is dialled there again; a new `ferry connect` replaces it, `ferry unpair` forgets it (notes\' leftover: kept only while that connection was open)', async () => {
+    let a = await startDaemon({ name: 'gamma' })
+    let b = await startDaemon({ name: 'delta' })
+    const portOf = (addr: string): number => Number(/\/tcp\/(\d+)/.exec(addr)![1])
+    // the address given: a forward to delta (its VPN address, a port forwarded to it), where delta announces only the
+    // port it listens on, which stands for its LAN address, unreachable from here once delta moves (below)
+    let target: number | undefined = portOf(b.addr)
+    const forward = createServer((c) => {
+      if (target === undefined) { c.destroy(); return }
+      const to = connect(target, '127.0.0.1'); c.pipe(to).pipe(c); c.on('error', () => to.destroy()); to.on('error', () => c.destroy())
+    })
+    await new Promise<void>((resolve) => forward.listen(0, '127.0.0.1', resolve))
+    const given = `/ip4/127.0.0.1/tcp/${(forward.address() as { port: number }).port}`
+    try {
+      const r = await a.cli(['connect', given, '--json'])
+      expect(r.code, r.stderr).toBe(0)
+      expect(JSON.parse(r.stdout)).toMatchObject({ peerId: b.peerId, online: true, paired: false, connectAddr: given })
+      // paired afterwards: the address stays with the device
+      const shown = await showCode(a)
+      const entered = await b.cli(['pair', shown.code])
+      expect(entered.code, entered.stderr).toBe(0)
+      expect((await shown.cli.done).code).toBe(0)
+      // the link goes and comes back, not through the given address (down meanwhile): delta restarts on its port
+      // and dials gamma, or gamma reaches it at the port it announces; that connection's identify names no `given`
+      target = undefined
+      b = await b.restart()
+      const back = await waitFor(async () => (await control(a, 'peers')).find((p) => p.peerId === b.peerId && p.online && p.addrs.length > 0 && !p.addrs.includes(given)), 'gamma to reach delta again, not through the forward')
+      expect(back.connectAddr).toBe(given)
+      // delta moves: both restart on other ports, and only the given address leads to it (its old port, all gamma
+      // learned, is dead; gamma's new port unknown to it)
+      await b.stop()
+      a = await a.restart({ listen: undefined })
+      b = await b.restart({ listen: undefined })
+      target = portOf(b.addr)
+      const again = await waitListed(a, b, { online: true, paired: true }, 30_000)
+      expect(again.connectAddr).toBe(given)
+      // another address for the same device replaces it: one address per device, the one that answered last
+      const direct = b.addr.replace(/\/p2p\/.*$/, '')
+      const moved = await a.cli(['connect', direct, '--json'])
+      expect(moved.code, moved.stderr).toBe(0)
+      expect(JSON.parse(moved.stdout)).toMatchObject({ peerId: b.peerId, connectAddr: direct })
+      // unpaired: forgotten, here and after a restart
+      const unpaired = await a.cli(['unpair', b.peerId])
+      expect(unpaired.code, unpaired.stderr).toBe(0)
+      expect((await control(a, 'peers', { all: true })).find((p) => p.peerId === b.peerId)?.connectAddr).toBeUndefined()
+      a = await a.restart()
+      expect((await control(a, 'peers', { all: true })).find((p) => p.peerId === b.peerId)?.connectAddr).toBeUndefined()
+    } finally { forward.close() }
+  }, 120_000)
 })

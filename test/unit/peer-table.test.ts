@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { MAX_UNPAIRED, PeerTable, UNPAIRED_KEPT_MS, unpairedToForget, type PeerEntry, type PeerTableInit } from '../../src/daemon/peer-table.ts'
 import { dialledSelf } from '../../src/protocol/stream.ts'
+import { openDb, PeerStore } from '../../src/store/index.ts'
 import { answeredAsAnother, REDIAL_FAST_FOR_MS, REDIAL_FAST_MS, REDIAL_MAX_MS, REDIAL_STATIC_MAX_MS, RedialSchedule, type Failure } from '../../src/daemon/redial-schedule.ts'
 
 /**
@@ -130,6 +134,53 @@ describe('the peer table forgets', () => {
       expect(table.list().map((p) => p.peerId)).toEqual(['nas'])
     } finally {
       table.stop()
+    }
+  })
+})
+
+async function waitForDials (dials: string[][], n: number): Promise<void> {
+  for (let i = 0; i < 100 && dials.length < n; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+}
+
+describe('the address given with `ferry connect`', () => {
+  it('is kept in the store with the peer, read back at start, and dialled first while the peer is paired and away; set to none, it is gone from the store (notes\' leftover: kept only while its connection was open)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-connect-addr-'))
+    const db = openDb(join(dir, 'ferry.db'))
+    const table = (store: PeerStore, dials: string[][]): PeerTable => new PeerTable({
+      node: { peerId: { toString: () => '12D3KooWMe' }, handle: async () => {}, addEventListener: () => {}, dial: async (addrs: Array<{ toString: () => string }>) => { dials.push(addrs.map(String)); throw new Error('connect ECONNREFUSED') } },
+      store,
+      log: { debug: () => {}, info: () => {}, warn: () => {} },
+      name: 'me',
+      version: '0',
+      staticPeers: [],
+      isPaired: () => true,
+      isAwaited: () => false
+    } as unknown as PeerTableInit)
+    const id = '12D3KooWGivenAddrPeer'
+    try {
+      const store = new PeerStore(db)
+      // as identify left it: the addresses the peer announces, which do not answer from here
+      store.upsert({ peerId: id, name: 'vpn-box', addrs: ['/ip4/192.168.1.20/tcp/4774'], lastSeen: 1 })
+      store.upsert({ peerId: 'other', name: 'other', addrs: ['/ip4/192.168.1.21/tcp/4774'], lastSeen: 1 })
+      const before = table(store, [])
+      before.setConnectAddr(id, '/ip4/10.8.0.5/tcp/4774')
+      // identify's addresses written again (persist of the whole entry) keep it
+      expect(store.all().find((r) => r.peerId === id)).toMatchObject({ connectAddr: '/ip4/10.8.0.5/tcp/4774', addrs: ['/ip4/192.168.1.20/tcp/4774'] })
+      expect(store.all().find((r) => r.peerId === 'other')?.connectAddr).toBeUndefined()
+      // a daemon started anew reads it back and dials it first
+      const dials: string[][] = []
+      const after = table(store, dials)
+      expect(after.get(id)?.connectAddr).toBe('/ip4/10.8.0.5/tcp/4774')
+      await after.start()
+      await waitForDials(dials, 2)
+      after.stop()
+      expect(dials).toContainEqual([`/ip4/10.8.0.5/tcp/4774/p2p/${id}`, `/ip4/192.168.1.20/tcp/4774/p2p/${id}`])
+      after.setConnectAddr(id, undefined)
+      expect(after.get(id)?.connectAddr).toBeUndefined()
+      expect(store.all().find((r) => r.peerId === id)?.connectAddr).toBeUndefined()
+    } finally {
+      db.close()
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 })

@@ -129,9 +129,12 @@ find by itself (mDNS does not cross to another subnet or a VPN, or it is
 off here). <address> is an IP address or host name, with :PORT when not
 4774 (192.168.2.10, nas.local:4775, [fd00::2]:4774), or a multiaddr
 (/ip4/192.168.2.10/tcp/4774), as \`ferry status\` there shows it. Prints
-the device's name and peer ID, and whether it is paired. A paired device
-is dialled at that address again whenever it goes away; to make one known
-at every start, \`ferry daemon --peer MULTIADDR\` (a multiaddr only).
+the device's name and peer ID, and whether it is paired. The address is
+kept with the device (a host name as the IP address it had): once it is
+paired, it is dialled there again whenever it goes away, also after either
+daemon restarts, whatever addresses it announces, until \`ferry unpair\`;
+another address given for it replaces this one. To dial an address at
+every start, paired or not, \`ferry daemon --peer MULTIADDR\` (a multiaddr).
 `
 
 export async function connect (argv: string[]): Promise<number> {

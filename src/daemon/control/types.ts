@@ -35,6 +35,11 @@ export interface PeerInfo {
   fingerprint?: string
   /** online peers: how the open connection is encrypted, `/ferry/noise-aesgcm/1.0.0` or `/noise` (src/daemon/aes-noise.ts) */
   encryption?: string
+  /**
+   * The address given with `ferry connect` that the peer answered at (a multiaddr), kept until it is unpaired or
+   * another is given: a paired peer is dialled there again, first, whatever it announces. Absent: none given.
+   */
+  connectAddr?: string
 }
 
 export interface StatusInfo {
