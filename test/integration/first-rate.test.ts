@@ -2,8 +2,8 @@
 // mDNS off, when its offer waited seconds for a person on the receiving
 // side to accept it (auto-accept off): measured from the receiver's first
 // request, not from the offer's answer (pending) that reset its progress,
-// which held the wait. Served at a capped rate (FERRY_TEST_SERVE_BYTES_PER_S)
-// that the rate shown must come near from its first figure.
+// which held the wait. Served at a capped rate (FERRY_TEST_SERVE_BYTES_PER_S);
+// its first figure must be near what the send shows over its course.
 
 import { afterAll, describe, expect, it } from 'vitest'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -44,8 +44,12 @@ describe('a send\'s first rate after its offer waited for a decision', () => {
       const rates = events.filter((t) => t.state === 'fetching' && t.rate > 0).map((t) => t.rate)
       console.log(`rates shown on the sender (MiB/s): ${rates.map((r) => (r / MiB).toFixed(2)).join(' ')}`)
       expect(rates.length).toBeGreaterThan(3)
-      // its first figure within half the link's, as the ones after it
-      expect(rates[0] / MiB, `rates shown (MiB/s): ${rates.map((r) => (r / MiB).toFixed(2)).join(' ')}`).toBeGreaterThan(RATE / MiB / 2)
+      // its first figure within half of what the send showed over its course (the wait counted in: 0.05 MiB/s, then
+      // 3.0, 4.9, 6.0…), not of the cap: on a box loaded enough that the send ran under the cap, the first figure
+      // was held to a rate the link never gave (CI under load: 2.40 then 2.63… 6.09, against 4)
+      const sorted = [...rates].sort((x, y) => x - y)
+      const median = sorted[Math.floor(sorted.length / 2)]
+      expect(rates[0] / MiB, `rates shown (MiB/s): ${rates.map((r) => (r / MiB).toFixed(2)).join(' ')}`).toBeGreaterThan(median / MiB / 2)
       expect(Math.max(...rates), 'within the link\'s').toBeLessThan(RATE * 1.5)
     } finally { onA.close() }
   }, 120_000)
