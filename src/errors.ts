@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   E_PEER_NOT_FOUND: 'no such peer',
   E_PEER_AMBIGUOUS: 'peer prefix matches several peers',
   E_PEER_UNREACHABLE: 'peer could not be reached',
+  E_PEER_VERSION: 'the peer runs another version of ferry, whose protocols this one does not speak',
   E_PROTOCOL: 'peer sent a malformed or unexpected message',
   E_MESSAGE_TOO_LARGE: 'message exceeds its size limit',
   E_TIMEOUT: 'operation timed out',

@@ -35,6 +35,7 @@ import { makeFolder } from './make-folder.ts'
 import { peerAddress } from './peer-address.ts'
 import { dialFailure, isCutStream } from '../protocol/stream.ts'
 import { HELLO_PROTOCOL } from '../protocol/constants.ts'
+import { otherVersionError } from '../protocol/versions.ts'
 
 /** How long `connect` tries to reach an address, and then waits for the peer's hello. */
 const CONNECT_TIMEOUT_MS = 10_000
@@ -113,6 +114,7 @@ export class Daemon {
       // an unpaired peer a day offline leaves the list at that moment: subscribers are told then (listed-peers.ts)
       this.unlisted = new UnlistedWatch({ peers: () => this.peerList({ all: true }), onUnlisted: (peerId) => { this.emit('peer:removed', { peerId }) } })
       this.peers.on('peer', (p) => { this.emit('peer', this.peerInfo(p)); this.unlisted?.update() })
+      this.peers.on('version', (p) => { this.emit('peer', this.peerInfo(p)); this.unlisted?.update() })
       // a subscribed TUI drops it, as a new `ferry peers` would (user-test finding: listed until it reconnected)
       this.peers.on('forgotten', (peerId) => { this.emit('peer:removed', { peerId }) })
       await this.peers.start()
@@ -123,6 +125,8 @@ export class Daemon {
         log: this.log,
         myName: () => this.config.name,
         candidates: () => this.peerList().filter((p) => p.online).sort((a, b) => Number(a.paired) - Number(b.paired)).map((p) => p.peerId),
+        versionOf: async (connection) => await this.peers.versionOf(connection),
+        otherVersions: () => this.peers.list().flatMap((p) => p.otherVersion != null ? [{ peerId: p.peerId, name: p.name, otherVersion: p.otherVersion }] : []),
         emit: (state) => { this.emit('pairing', state) },
         onTrustChanged: (peerId) => {
           // unpaired (here, or by the peer): the address given for it with `ferry connect` is forgotten with the pairing
@@ -145,6 +149,7 @@ export class Daemon {
         home,
         peerName: (id) => this.peers.get(id)?.name ?? this.trust.get(id)?.name ?? '',
         isOnline: (id) => this.peers.isOnline(id),
+        otherVersion: (id) => this.peers.otherVersion(id),
         emitTransfer: (t) => { this.emit('transfer', t) },
         emitOffer: (o) => { this.emit('offer', o) },
         emitOfferRemoved: (id) => { this.emit('offer:removed', { id }) },
@@ -224,6 +229,8 @@ export class Daemon {
     if (p.connectAddr != null) info.connectAddr = p.connectAddr
     const encryption = p.online ? this.connectionEncryption(p.peerId) : undefined
     if (encryption != null) info.encryption = encryption
+    const otherVersion = p.otherVersion ?? this.peers?.otherVersion(p.peerId)
+    if (otherVersion != null) info.otherVersion = otherVersion
     return info
   }
 
@@ -332,9 +339,13 @@ export class Daemon {
     // ferry: no hello within 5 s"), and a connection that will not be used is not left open (it was, to a peer
     // that is not ferry)
     const failure = this.peers.helloFailure(conn)
+    // a ferry of another version (identify's protocols, which the peer table asked before it said that the hello
+    // failed): said so, not as "not ferry" (notes' leftover); read before the close, which drops it
+    const otherVersion = this.peers.otherVersion(peerId)
     const closed = conn.status !== 'open' || isCutStream(failure) || isCutStream(failure?.cause) || (failure instanceof FerryError && failure.code === 'E_PEER_UNREACHABLE')
     await conn.close().catch(() => {})
     const answered = `${ma.toString()} answered as ${peerId}, but`
+    if (otherVersion != null) throw otherVersionError(`${answered} it`, otherVersion)
     if (failure?.name === 'UnsupportedProtocolError') throw new FerryError('E_PROTOCOL', `${answered} does not speak ${HELLO_PROTOCOL}: not ferry, or a ferry of another version`)
     if (closed) throw new FerryError('E_PEER_UNREACHABLE', `${answered} closed the connection before its hello (ferry there stopping, or taking no more connections)`, { cause: failure })
     if (failure != null) throw new FerryError('E_PROTOCOL', `${answered} its hello failed: ${toFerryError(failure).message}`, { cause: failure })

@@ -15,13 +15,15 @@ import type { Logger } from './logger.ts'
 import type { FerryNode } from './node.ts'
 import { dialledSelf } from '../protocol/stream.ts'
 import { answeredAsAnother, REDIAL_FAST_MS, REDIAL_STATIC_MAX_MS, RedialSchedule } from './redial-schedule.ts'
+import { otherVersionOf, type OtherVersion } from '../protocol/versions.ts'
 
 /**
  * `addrs`: where it was reached or says it listens (identify), replaced as it announces anew; `connectAddr`: the
  * address a person gave with `ferry connect` that it answered at, kept whatever it announces (in the store too)
- * until it is unpaired or another is given, and dialled first (setConnectAddr).
+ * until it is unpaired or another is given, and dialled first (setConnectAddr); `otherVersion`: it runs another
+ * version of ferry, as identify told while connected (protocol/versions.ts).
  */
-export interface PeerEntry { peerId: string, name: string, addrs: string[], online: boolean, lastSeen: number, version: string, connectAddr?: string }
+export interface PeerEntry { peerId: string, name: string, addrs: string[], online: boolean, lastSeen: number, version: string, connectAddr?: string, otherVersion?: OtherVersion }
 
 export interface PeerTableInit {
   node: FerryNode
@@ -57,8 +59,12 @@ export function unpairedToForget (peers: PeerEntry[], isPaired: (peerId: string)
   return unpaired.filter((p) => !p.online).sort((a, b) => a.lastSeen - b.lastSeen).slice(0, excess).map((p) => p.peerId)
 }
 
-/** `peer`: one came, went or changed; `forgotten`: one was forgotten (its ID), which a client listing peers drops. */
-export class PeerTable extends EventEmitter<{ peer: [PeerEntry], forgotten: [string] }> {
+/**
+ * `peer`: one came, went or changed; `version`: one was seen to run another version of ferry, or no longer
+ * (otherVersion): to be said to clients only, nothing else changed; `forgotten`: one was forgotten (its ID), or
+ * one of another version that said no hello went away: a client listing peers drops it.
+ */
+export class PeerTable extends EventEmitter<{ peer: [PeerEntry], version: [PeerEntry], forgotten: [string] }> {
   private readonly init: PeerTableInit
   private readonly peers = new Map<string, PeerEntry>()
   private readonly helloDone = new WeakSet<Connection>()
@@ -78,6 +84,13 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], forgotten: [str
    */
   private readonly ownAddrs = new Set<string>()
   private forgotAt = 0
+  /**
+   * Connected peers that run another version of ferry (identify's protocols,
+   * protocol/versions.ts), with when that was seen: listed as such while
+   * connected, also one that never said a hello this version could read
+   * (then unnamed), and dropped with its last connection.
+   */
+  private readonly otherVersions = new Map<string, { v: OtherVersion, seenAt: number, addr: string }>()
 
   constructor (init: PeerTableInit) {
     super()
@@ -98,6 +111,8 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], forgotten: [str
       // identify tells us the addresses the peer listens on, which we need to redial it later
       const entry = this.peers.get(evt.detail.peerId.toString())
       if (entry != null) this.saveAddrs(entry, evt.detail.listenAddrs.map(String))
+      // and its protocols: those of another version of ferry tell a device to update from one that is not ferry
+      this.noteVersion(evt.detail.peerId.toString(), otherVersionOf(evt.detail.protocols), evt.detail.connection)
     })
     node.addEventListener('peer:disconnect', (evt) => { this.onDisconnect(evt.detail) })
     node.addEventListener('peer:discovery', (evt) => {
@@ -133,13 +148,49 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], forgotten: [str
     }
   }
 
+  /** The peers known, and connected ones of another version that said no hello (unnamed, not stored). */
   list (): PeerEntry[] {
-    return [...this.peers.values()].map((p) => ({ ...p }))
+    const ids = new Set([...this.peers.keys(), ...this.otherVersions.keys()])
+    return [...ids].map((id) => this.get(id)!)
   }
 
   get (peerId: string): PeerEntry | undefined {
     const p = this.peers.get(peerId)
-    return p == null ? undefined : { ...p }
+    const other = this.otherVersions.get(peerId)
+    if (other == null) return p == null ? undefined : { ...p }
+    return { ...(p ?? { peerId, name: '', addrs: [other.addr], online: false, lastSeen: other.seenAt, version: '' }), otherVersion: other.v }
+  }
+
+  /** The other version `peerId` runs, as identify told on its open connection; undefined: none known */
+  otherVersion (peerId: string): OtherVersion | undefined {
+    return this.otherVersions.get(peerId)?.v
+  }
+
+  /**
+   * The other version of ferry `connection`'s peer runs, asked of identify
+   * now when not known yet: for one that does not speak a protocol of ours
+   * (hello, pair), where identify, run as the connection opened, may not
+   * have answered yet.
+   */
+  async versionOf (connection: Connection): Promise<OtherVersion | undefined> {
+    const id = connection.remotePeer.toString()
+    if (!this.otherVersions.has(id) && connection.status === 'open') {
+      // its answer comes through the peer:identify listener (noteVersion), at once
+      await this.init.node.services.identify.identify(connection, { signal: AbortSignal.any([AbortSignal.timeout(3000), this.controller.signal]) }).catch(() => {})
+    }
+    return this.otherVersion(id)
+  }
+
+  private noteVersion (peerId: string, v: OtherVersion | undefined, connection: Connection): void {
+    const had = this.otherVersions.get(peerId)
+    // identify's answer on a connection closed meanwhile: the mark would outlive the peer's disconnect, which drops it
+    if ((v == null && had == null) || (v != null && connection.status !== 'open')) return
+    if (v != null && had != null && had.v.ours === v.ours && had.v.theirs.join() === v.theirs.join()) return
+    if (v == null) this.otherVersions.delete(peerId)
+    else this.otherVersions.set(peerId, { v, seenAt: Date.now(), addr: connection.remoteAddr.toString() })
+    this.init.log.info(v == null ? 'peer runs this version of ferry now' : 'peer runs another version of ferry', { peerId, theirs: v?.theirs.join(', '), ours: v?.ours })
+    if (this.get(peerId) != null) this.emit('version', this.get(peerId)!)
+    else this.emit('forgotten', peerId)
   }
 
   /** Why this daemon's hello on `connection`, one it opened, failed; undefined: it did not (yet) */
@@ -170,7 +221,11 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], forgotten: [str
   private async greet (connection: Connection): Promise<void> {
     if (connection.direction !== 'outbound' || this.helloDone.has(connection)) return
     try {
-      const stream = await connection.newStream(HELLO_PROTOCOL, { signal: AbortSignal.timeout(5000) })
+      const stream = await connection.newStream(HELLO_PROTOCOL, { signal: AbortSignal.timeout(5000) }).catch(async (err: Error) => {
+        // no hello of ours: whether it speaks another version of it is known once identify answered, before the failure is said
+        if (err.name === 'UnsupportedProtocolError') await this.versionOf(connection)
+        throw err
+      })
       const theirs = await exchangeHello(stream, this.mine(), { signal: this.controller.signal })
       this.helloDone.add(connection)
       this.markOnline(connection.remotePeer, theirs, connection)
@@ -252,7 +307,12 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], forgotten: [str
 
   private onDisconnect (peerId: PeerId): void {
     const id = peerId.toString()
+    // another version, seen on a connection: said while connected only (it may be updated when it is back);
+    // one that never said a hello is dropped from the list, a known one said as it is now (below, when online)
+    const otherVersion = this.otherVersions.delete(id)
     const entry = this.peers.get(id)
+    if (otherVersion && entry == null) this.emit('forgotten', id)
+    if (otherVersion && entry != null && !entry.online) this.emit('version', { ...entry })
     if (entry == null || !entry.online) return
     if (this.init.node.getConnections(peerId).some((c) => c.status === 'open' && this.helloDone.has(c))) return
     entry.online = false

@@ -12,6 +12,7 @@ import { PAIR_PROTOCOL, TRUST_PROTOCOL } from '../protocol/constants.ts'
 import { PairResult, pairChannel } from '../protocol/pair.ts'
 import { dialFailure } from '../protocol/stream.ts'
 import { notifyUnpair, handleUnpair, untoldWhy, type UnpairUntold } from '../protocol/trust.ts'
+import { otherVersionError, type OtherVersion } from '../protocol/versions.ts'
 import { failedPairingPhase } from '../daemon/control/types.ts'
 import type { PairingState } from '../daemon/control/types.ts'
 import type { TrustStore } from '../store/index.ts'
@@ -26,6 +27,10 @@ export interface PairingComponents {
   myName: () => string
   /** online ferry peers to try when a code is entered without --peer, unpaired first */
   candidates: () => string[]
+  /** the other version of ferry a connection's peer runs, if it does (peer-table.ts versionOf): a --peer of it is E_PEER_VERSION */
+  versionOf?: (connection: Connection) => Promise<OtherVersion | undefined>
+  /** the connected peers that run another version of ferry: with no candidate, said instead of "no ferry peer is online" */
+  otherVersions?: () => Array<{ peerId: string, name: string, otherVersion: OtherVersion }>
   emit: (state: PairingState) => void
   onTrustChanged: (peerId: string) => void
 }
@@ -267,7 +272,13 @@ export class PairingService {
     if (peer != null) {
       targets.push({ label: peer, open: async () => {
         const conn = await this.c.node.dial(multiaddr(peer), { signal: dialSignal() })
-        return { stream: await conn.newStream(PAIR_PROTOCOL, { signal: dialSignal() }), remote: conn.remotePeer.toString() }
+        const stream = await conn.newStream(PAIR_PROTOCOL, { signal: dialSignal() }).catch(async (err: Error) => {
+          // a ferry of another version: said so (it was "cannot reach …: could not negotiate /ferry/pair/1.0.0")
+          const other = err.name === 'UnsupportedProtocolError' ? await this.c.versionOf?.(conn) : undefined
+          if (other != null) throw otherVersionError(peer, other)
+          throw err
+        })
+        return { stream, remote: conn.remotePeer.toString() }
       } })
     } else {
       for (const id of this.c.candidates()) {
@@ -286,6 +297,7 @@ export class PairingService {
         opened = await t.open()
       } catch (err) {
         signal?.throwIfAborted()
+        if (err instanceof FerryError && err.code === 'E_PEER_VERSION') throw err
         if (peer != null) throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${peer}: ${dialFailure(err, 5000)}`)
         continue
       }
@@ -314,6 +326,9 @@ export class PairingService {
         throw fe
       }
     }
+    // none online, but a device of another version is here: that one is likely the one meant (a ferry updated on one side only)
+    const other = targets.length === 0 ? this.c.otherVersions?.()[0] : undefined
+    if (other != null) throw otherVersionError(`no ferry peer of this version is online: ${other.name !== '' ? `${other.name} (…${other.peerId.slice(-8)})` : `the device …${other.peerId.slice(-8)}`}`, other.otherVersion)
     if (targets.length === 0) throw new FerryError('E_PEER_NOT_FOUND', 'no ferry peer is online; check that the other device runs `ferry daemon` on this network, or use --peer')
     if (refused != null) throw new FerryError('E_PAIRING_THROTTLED', `no other peer online here shows code number ${code.nameplate}, and the peer …${refused.label.slice(-8)} would not say whether it does: ${refused.err.message}`)
     if (notShowing == null) throw new FerryError('E_PEER_UNREACHABLE', 'could not reach any peer to pair with')

@@ -18,6 +18,7 @@ import type { TransferStore, TrustStore } from '../store/index.ts'
 import type { TransferRow } from '../store/transfers.ts'
 import type { ChunkHashCache } from './manifest/manifest.ts'
 import type { PendingStates } from './pending-states.ts'
+import type { OtherVersion } from '../protocol/versions.ts'
 
 export interface TransferComponents {
   node: { peerId: PeerId, handle: (p: string, h: (s: Stream, c: Connection) => void, o?: any) => Promise<void>, dialProtocol: (t: any, p: string, o?: any) => Promise<Stream> }
@@ -29,6 +30,8 @@ export interface TransferComponents {
   home?: string
   peerName: (peerId: string) => string
   isOnline: (peerId: string) => boolean
+  /** the other version of ferry a connected peer runs, if it does (peer-table.ts): a send to it is E_PEER_VERSION */
+  otherVersion?: (peerId: string) => OtherVersion | undefined
   emitTransfer: (t: TransferInfo) => void
   emitOffer: (o: OfferInfo) => void
   emitOfferRemoved: (id: string) => void

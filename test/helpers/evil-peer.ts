@@ -10,6 +10,7 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { identify } from '@libp2p/identify'
 import type { Libp2p, PrivateKey, Stream } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -454,4 +455,27 @@ export function bareLengthPrefix (n: number): Uint8Array {
   while (n >= 0x80) { out.push((n & 0x7f) | 0x80); n = Math.floor(n / 128) }
   out.push(n)
   return Uint8Array.from(out)
+}
+
+// ---- a ferry of another version ---------------------------------------
+
+/**
+ * A libp2p node as a ferry of another wire version is to this one: it runs
+ * identify, as every ferry daemon does (which tells its protocols), and
+ * speaks only `protocols` (say /ferry/hello/2.0.0), each stream of them
+ * reset at once: what it would say there this version could not read
+ * anyway. `privateKey`: a device's own key (a device whose ferry was
+ * updated keeps its identity, and its pairings); `listen`: its address.
+ */
+export async function otherVersionPeer (protocols: string[], opts: { privateKey?: PrivateKey, listen?: string } = {}): Promise<Libp2p> {
+  const node = await createLibp2p({
+    privateKey: opts.privateKey,
+    addresses: { listen: [opts.listen ?? '/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    services: { identify: identify() }
+  })
+  for (const p of protocols) await node.handle(p, (stream) => { stream.abort(new Error('spoken by another version')) })
+  return node
 }

@@ -6,6 +6,7 @@ import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
 import { isFinalState, waitingWords, type PeerInfo, type StatusInfo, type TransferInfo } from '../../daemon/control/types.ts'
 import { homeOf, parse, parseOptionsOnly } from '../args.ts'
 import { formatAgo, formatBytes } from '../../tui/format.ts'
+import { otherVersionText } from '../../protocol/versions.ts'
 import { counted, duration, printJson, table, UsageError } from '../output.ts'
 
 export const statusHelp = `Usage: ferry status [--json] [--home DIR]
@@ -102,7 +103,11 @@ shows as "yes, asks". An unpaired peer offline for over a day is left out
 (--all lists it too), and forgotten after 30 days. With --json, an online peer
 also has "encryption": its connection's protocol, "/ferry/noise-aesgcm/1.0.0"
 (Noise with AES-GCM, used between two ferry daemons whose CPUs have AES
-instructions) or "/noise".
+instructions) or "/noise". A device connected that runs another version of
+ferry, whose protocols this one does not speak, shows as "other version",
+with the versions that tell under the table ("otherVersion": {"theirs":
+["/ferry/hello/2.0.0"], "ours": "/ferry/hello/1.0.0"} with --json): pairing
+with it and sending to it fail with E_PEER_VERSION until both run one version.
 `
 
 export async function peers (argv: string[]): Promise<number> {
@@ -115,9 +120,11 @@ export async function peers (argv: string[]): Promise<number> {
     if (list.length === 0) { process.stdout.write(await nonePeersText(client, values.all === true)); return 0 }
     const rows = [['NAME', 'PEER ID', 'STATE', 'PAIRED', 'LAST SEEN']]
     for (const p of list) {
-      rows.push([sanitizeForDisplay(p.name) || '?', p.peerId, p.online ? 'online' : 'offline', p.paired ? (p.autoAccept === false ? 'yes, asks' : 'yes') : 'no', p.online ? 'now' : formatAgo(p.lastSeen, Date.now())])
+      // connected, but of another version of ferry: said as such, and why under the table (otherVersionNote)
+      const here = p.online || p.otherVersion != null
+      rows.push([sanitizeForDisplay(p.name) || '?', p.peerId, p.otherVersion != null ? 'other version' : p.online ? 'online' : 'offline', p.paired ? (p.autoAccept === false ? 'yes, asks' : 'yes') : 'no', here ? 'now' : formatAgo(p.lastSeen, Date.now())])
     }
-    process.stdout.write(table(rows) + oldSelvesNote(list))
+    process.stdout.write(table(rows) + oldSelvesNote(list) + otherVersionNote(list))
     return 0
   } finally { client.close() }
 }
@@ -176,8 +183,20 @@ async function nonePeersText (client: ControlClient, all: boolean): Promise<stri
  */
 function oldSelvesNote (list: PeerInfo[]): string {
   const online = new Set(list.filter((p) => p.online).map((p) => p.name))
-  return list.filter((p) => p.paired && !p.online && online.has(p.name)).map((p) => {
+  return list.filter((p) => p.paired && !p.online && p.otherVersion == null && online.has(p.name)).map((p) => {
     const name = sanitizeForDisplay(p.name)
     return `${name} …${p.peerId.slice(-8)} is paired but offline while another ${name} is online: if it is that device before it was set up anew, \`ferry unpair …${p.peerId.slice(-8)}\` forgets it\n`
+  }).join('')
+}
+
+/**
+ * The peers of another version of ferry, each said under the table with the
+ * versions of it that tell: a device updated on one side only was listed as
+ * offline (a paired one), or not at all (notes' leftover).
+ */
+function otherVersionNote (list: PeerInfo[]): string {
+  return list.filter((p) => p.otherVersion != null).map((p) => {
+    const name = sanitizeForDisplay(p.name)
+    return `${otherVersionText(name !== '' ? `${name} …${p.peerId.slice(-8)}` : `the device …${p.peerId.slice(-8)}`, p.otherVersion!)}\n`
   }).join('')
 }

@@ -40,6 +40,13 @@ export interface PeerInfo {
    * another is given: a paired peer is dialled there again, first, whatever it announces. Absent: none given.
    */
   connectAddr?: string
+  /**
+   * A connected peer that runs another version of ferry (src/protocol/versions.ts): the versions it speaks of one
+   * of ferry's protocols, `theirs` (["/ferry/hello/2.0.0"]), where this daemon speaks `ours` ("/ferry/hello/1.0.0").
+   * Such a peer is not online (its hello, if any, could not be read; then it has no name), and connect, pair and
+   * send to it fail with E_PEER_VERSION. Absent otherwise, and from daemons before 2026-12-06.
+   */
+  otherVersion?: { theirs: string[], ours: string }
 }
 
 export interface StatusInfo {

@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path'
 import { FerryError } from '../../errors.ts'
 import { MAX_OFFER_BYTES, MAX_OFFER_FILES, PREVIEW_PROTOCOL } from '../../protocol/constants.ts'
 import { encodeOffer, type OfferMsg } from '../../protocol/transfer.ts'
+import { otherVersionError } from '../../protocol/versions.ts'
 import type { SkippedPath, TransferInfo } from '../../daemon/control/types.ts'
 import { createHashPool, type HashPool } from '../manifest/hash-pool.ts'
 import { buildManifest, chunkHashBytes, fileBytes, offerBytesBound, scanPaths, type ScannedEntry } from '../manifest/manifest.ts'
@@ -67,6 +68,10 @@ export class SendHashing {
   /** @param signal aborted when the one asking goes away while the paths are scanned: then nothing is sent */
   async send (peerId: string, paths: string[], signal?: AbortSignal): Promise<TransferInfo> {
     if (!this.ctx.c.trust.isPaired(peerId)) throw new FerryError('E_NOT_PAIRED', `${this.ctx.c.peerName(peerId)} is not paired; pair first with \`ferry pair\``)
+    // a device whose ferry is of another version: said before anything is hashed, and nothing recorded (it was a
+    // failed send, E_PROTOCOL "runs a ferry that does not speak /ferry/offer/…", once hashed)
+    const other = this.ctx.c.otherVersion?.(peerId)
+    if (other != null) throw otherVersionError(this.ctx.c.peerName(peerId), other)
     if (paths.length === 0) throw new FerryError('E_BAD_REQUEST', 'nothing to send')
     const skipped: SkippedPath[] = []
     this.ctx.c.log.debug('scanning', { peer: peerId, paths: paths.length })

@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { FerryError, toFerryError } from '../../errors.ts'
 import { OFFER_PROTOCOL } from '../../protocol/constants.ts'
 import { dialFailure } from '../../protocol/stream.ts'
+import { otherVersionError } from '../../protocol/versions.ts'
 import { encodeOffer, offerTimeoutMs, sendOffer, type AnswerMsg } from '../../protocol/transfer.ts'
 import type { TransferRow } from '../../store/transfers.ts'
 import type { Sender } from './sender.ts'
@@ -190,7 +191,8 @@ export class SendOffering {
   private async offerTo (s: Sender): Promise<AnswerMsg> {
     const stream = await this.ctx.c.node.dialProtocol(peerIdFromString(s.peerId), OFFER_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
       .catch((err: Error) => {
-        if (err.name === 'UnsupportedProtocolError') throw new FerryError('E_PROTOCOL', `${this.ctx.c.peerName(s.peerId)} runs a ferry that does not speak ${OFFER_PROTOCOL}; update ferry on both devices`)
+        // a paired peer that does not speak this offer runs another version of ferry, whichever identify tells
+        if (err.name === 'UnsupportedProtocolError') throw otherVersionError(this.ctx.c.peerName(s.peerId), this.ctx.c.otherVersion?.(s.peerId) ?? { theirs: [], ours: OFFER_PROTOCOL })
         throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.ctx.c.peerName(s.peerId)}: ${dialFailure(err, 10_000)}`, { cause: err })
       })
     const encoded = s.encodedOffer ?? encodeOffer(s.offer!)
