@@ -334,7 +334,10 @@ export class TransferService {
       await r.abandon(why)
     }
     for (const s of [...this.sends.senders.values()]) {
-      if (s.peerId !== peerId || s.finished) continue
+      // its receipt verified and acked, its done waiting only for its receiver's close (send-serve.ts onSendEnd): done,
+      // as its receiver recorded it as the ack came, not failed here (review finding: an unpairing in that window
+      // left the send failed, E_NOT_PAIRED, with its receipt verified, and the receive done there)
+      if (s.peerId !== peerId || s.finished || s.receiptVerified) continue
       s.controller.abort()
       this.sends.setSendState(s, 'failed', why)
     }
