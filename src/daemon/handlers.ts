@@ -75,8 +75,12 @@ export function buildHandlers (d: Daemon): Handlers {
       if (relative !== undefined) throw new FerryError('E_BAD_REQUEST', `parameter "paths" must hold absolute paths (the client resolves them): ${JSON.stringify(relative).slice(0, 200)}`)
       // a `ferry send` stopped (Ctrl-C) or gone while its paths are scanned, before it
       // learned the transfer's id to cancel it: nothing is sent
+      // an unpaired one said as unpair and auto-accept say it, with the end of its ID (user-test finding: "gamma is not
+      // paired" alone, while `ferry peers` listed another gamma, paired); the transfer service checks it again as it starts
+      const peer = d.resolvePeer(requireString(p, 'peer'), { paired: true })
+      if (!d.trust.isPaired(peer.peerId)) throw notPaired(peer, '; pair first with `ferry pair`')
       return await whileAsked(socket, 'the `ferry send` that asked for it stopped before anything was offered',
-        async (signal) => await d.transfers.send(d.resolvePeer(requireString(p, 'peer'), { paired: true }).peerId, p.paths, signal))
+        async (signal) => await d.transfers.send(peer.peerId, p.paths, signal))
     },
     transfers: () => d.transfers.list(),
     offers: async () => await d.transfers.offers(),

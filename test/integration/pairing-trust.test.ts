@@ -190,6 +190,12 @@ describe('pairing: trust kept, told and taken away', { timeout: 120_000 }, () =>
     const asks = await a.cli(['auto-accept', 'theta', 'off'])
     expectError(asks, 'E_NOT_PAIRED')
     expect(asks.stderr).toContain(`ferry: E_NOT_PAIRED: theta (…${b.peerId.slice(-8)}) is not paired; pair first with \`ferry pair\`\n`)
+    // and `ferry send` the same way (user-test finding: "gamma is not paired" alone, while `ferry peers` showed another gamma paired)
+    const file = join(await tempDir('ferry-src-'), 'x.txt')
+    await writeFile(file, 'x')
+    const sent = await a.cli(['send', 'theta', file])
+    expectError(sent, 'E_NOT_PAIRED')
+    expect(sent.stderr).toContain(`ferry: E_NOT_PAIRED: theta (…${b.peerId.slice(-8)}) is not paired; pair first with \`ferry pair\`\n`)
     await Promise.all([a.stop(), b.stop()])
   })
 
