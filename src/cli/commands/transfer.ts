@@ -453,7 +453,12 @@ async function cancelApart (home: string, id: string): Promise<TransferInfo> {
  * send's paths left out for a problem said as `ferry send` says them, `json` or not); a send without a receipt that verifies.
  */
 function waitFailure (t: TransferInfo, leftOut: LeftOut, json: boolean): FerryError | undefined {
-  if (t.state !== 'done') return new FerryError(t.error?.code ?? 'E_INTERNAL', t.error?.message ?? `transfer ${t.state}`)
+  if (t.state !== 'done') {
+    // a cancelled one's files placed whole before, which its receiver keeps: said as `ferry cancel` and `ferry transfers`
+    // say it (user-test finding: "cancelled on the receiving device" alone, the receive folder holding one of its two files)
+    const kept = t.state === 'cancelled' ? keptWords(t, homedir()) : ''
+    return new FerryError(t.error?.code ?? 'E_INTERNAL', `${t.error?.message ?? `transfer ${t.state}`}${kept !== '' ? `; ${kept}` : ''}`)
+  }
   const notReceived = t.receipt?.notReceived ?? 0
   // a send's files the receiver did without are among what it left out
   const notSent = leftOut.incomplete(t.files - notReceived, json)
