@@ -21,7 +21,7 @@ import { MAX_OFFER_FILES } from '../../src/protocol/constants.ts'
 import { utimesSeconds } from '../../src/transfer/folder/finalize.ts'
 import { receiptPayload } from '../../src/transfer/receive/receiver.ts'
 import { BUILT_MAIN, MAIN, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type CliProcess, type CliResult } from '../helpers/daemon.ts'
-import { asObject, digestFile, sameBytes, snapshotTree, writeRandomFile, type TreeEntry } from '../helpers/files.ts'
+import { asObject, chattr, digestFile, sameBytes, snapshotTree, writeRandomFile, type TreeEntry } from '../helpers/files.ts'
 import { atTerminal } from '../helpers/terminal.ts'
 import { KiB, MiB, a, acceptedByHand, b, c, expectError, numbers, offersOf, poll, receivedNames, send, setMtime, transferDaemons, transfersOf, withoutSymlinks, writeFileAt, type SendResult } from '../helpers/transfer.ts'
 
@@ -883,6 +883,16 @@ describe('transfer', () => {
       expect(on.stdout).toBe(`offers from alpha (…${a.peerId.slice(-8)}) are accepted automatically\n1 offer from it that came before still waits for your decision: \`ferry offers\`\n`)
       expect((await offersOf(b)).map((o) => o.id)).toEqual([offer.id])
       expect((await b.cli(['auto-accept', 'alpha', 'off'])).stdout).toBe(`offers from alpha (…${a.peerId.slice(-8)}) are held for accept/decline\n`)
+      // an accept the receive folder refuses (it cannot be written to now) leaves the offer waiting, and says so
+      // (user-test finding: the error alone, and nothing said whether the offer was gone)
+      if (chattr('+i', b.receiveDir)) {
+        try {
+          const refusedNow = await b.cli(['accept', offer.id.slice(0, 8)])
+          expectError(refusedNow, 'E_IO')
+          expect(refusedNow.stderr).toMatch(/^ferry: E_IO: .*cannot be written to .*; the offer still waits for your decision: accept it again once that is mended, or decline it$/m)
+          expect((await offersOf(b)).map((o) => o.id)).toEqual([offer.id])
+        } finally { chattr('-i', b.receiveDir) }
+      }
       const acc = await b.cli(['accept', offer.id.slice(0, 8)])
       expect(acc.code, acc.stderr).toBe(0)
       // the whole id, whatever prefix was typed

@@ -91,8 +91,13 @@ export class OfferDecisions {
     // check (review finding), which counts only receives already accepted
     await this.receives.oneAdmissionAtATime(async () => {
       // removed since the offer came (by the user, or a cleaner): made again, as for a new offer (a receive's run does not)
-      const mounts = await this.room.makeReceiveFolderOnItsDisk(r.receiveDir)
-      await this.room.checkFits(r.offer, r, mounts)
+      // refused here (the folder cannot be written to, no room, its disk not mounted): the offer still waits, and
+      // is said to (user-test finding: the error alone, and nothing said whether the offer was gone)
+      await this.room.makeReceiveFolderOnItsDisk(r.receiveDir).then(async (mounts) => { await this.room.checkFits(r.offer, r, mounts) }).catch((err: unknown) => {
+        const fe = toFerryError(err)
+        if (r.state !== 'offered') throw fe
+        throw new FerryError(fe.code, `${fe.message}; the offer still waits for your decision: accept it again once that is mended, or decline it`, { cause: err })
+      })
       // the checks awaited: a decline, or the sender's cancel, may have come meanwhile
       if (r.state !== 'offered') throw new FerryError(isFinalState(r.state) ? 'E_TRANSFER_ENDED' : 'E_TRANSFER_NOT_FOUND', `offer ${id} was ${r.state} meanwhile`)
       // recorded first: a store that cannot take it (its disk full) fails the accept with a code, and the offer still waits (review finding: memory said accepted, and the receive ran)
