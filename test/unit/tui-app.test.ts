@@ -1192,6 +1192,21 @@ describe('narrow and wide terminals (user-test finding: at 40 columns tabs, prom
     expect(text).toMatch(/^[ ›] ✓ done verified ↑ to bob {2}3 files, 100\.0 MiB$/m)
   })
 
+  it('at 50 columns a done line\'s receipt stays whole beside a declined one that sets the status column (user-test finding: "✓ done     verifi…")', async () => {
+    const declined = transfer({ id: 't8', direction: 'send', peerName: 'bob', state: 'declined', endedBy: 'peer', doneBytes: 0, inFlight: [], resumed: false, finishedAt: NOW - 90_000 })
+    const f = fakeClient({ transfers: [done, declined, unverified] })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 50, 15)
+    await press(r, '4')
+    const text = expectFits(r.lastFrame(), 50, 15)
+    expect(text).toMatch(/✓ done\s+verified\s+↑ to bob/)
+    expect(text).toMatch(/✓ done\s+unverified\s+↑ to alice/)
+    expect(text).toMatch(/✗ declined by bob\s+↑ to bob/)
+    expect(text).not.toContain('…  ')
+    // still one column: each line's peer begins at the same cell
+    const rows = text.split('\n').filter((l) => /^[ ›] [✓✗] /.test(l))
+    expect(new Set(rows.map((l) => l.search(/[↑↓] (to|from) /))).size, rows.join('\n')).toBe(1)
+  })
+
   it('at 120 columns a long error code in History is whole, and the columns after it still line up', async () => {
     const f = fakeClient({ transfers: history })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 120, 24)

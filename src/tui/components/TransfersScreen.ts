@@ -305,6 +305,22 @@ function endedStatus (t: TransferInfo, ui: Ui): string {
 }
 
 /**
+ * What a done line says after "✓ done": its receipt, or what it lacks or
+ * changed: paths a send left out for a problem, files that did not arrive,
+ * or files and folders that arrived under another name, their name being
+ * taken on the receiving side (said on both sides, as a send's receipt says
+ * so; a folder is one rename, whatever it holds).
+ */
+function doneLabel (t: TransferInfo): string {
+  const notSent = failedPaths(t)
+  const notReceived = t.receipt?.notReceived ?? 0
+  const renamed = t.renamedCount ?? 0
+  const receipt = receiptLabel(t)
+  // a missing receipt says more than a rename (review finding: "renamed" hid "unverified")
+  return notSent > 0 ? `${notSent} not sent` : notReceived > 0 ? `${notReceived} not received` : renamed > 0 && receipt !== 'unverified' ? `${renamed} renamed` : receipt
+}
+
+/**
  * The status column's width for these lines: wide enough for each one's
  * error code, so that the columns still line up; 0 (each status as long as
  * it is) where that column would leave the peers fewer than PEER_MIN_W
@@ -312,7 +328,11 @@ function endedStatus (t: TransferInfo, ui: Ui): string {
  * every line "↑ to de…").
  */
 export function historyStatusWidth (list: TransferInfo[], ui: Ui): number {
-  const width = Math.max(isNarrow(ui) ? 0 : STATUS_W, ...list.map((t) => statusWidth(t, ui)))
+  const asked = Math.max(isNarrow(ui) ? 0 : STATUS_W, ...list.map((t) => statusWidth(t, ui)))
+  // where there is a column, a done line's receipt is not cut to it either: below NARROW_WIDTH the column is as
+  // wide as the other lines ask, and a declined one's 18 cells cut "verified" to "verifi…" (user-test finding at 50
+  // columns); with none (done lines alone, narrow), each status stays as long as it is
+  const width = asked === 0 ? 0 : Math.max(asked, ...list.filter((t) => t.state === 'done').map((t) => STATE_W + displayWidth(doneLabel(t))))
   return ui.width - 2 - width - 1 >= PEER_MIN_W ? width : 0
 }
 
@@ -350,7 +370,6 @@ function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWidth([t],
   // yellow ⚠ done), as their live summary is (user-test finding: a green "✓ done")
   const partial = partialCount(t)
   const notSent = failedPaths(t)
-  // files or folders whose name was taken on the receiving side arrived as "name (1)": said on both sides (a send's receipt says so), as they are not where the sender named them; a folder is one rename, whatever it holds
   const renamed = t.renamedCount ?? 0
   const pad = (text: string, width: number): string => statusW === 0 ? text : fit(text, width)
   const stateW = statusW === 0 ? 0 : STATE_W
@@ -358,8 +377,7 @@ function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWidth([t],
   let statusText: string
   if (t.state === 'done') {
     const receipt = receiptLabel(t)
-    // a missing receipt says more than a rename (review finding: "renamed" hid "unverified")
-    const label = notSent > 0 ? `${notSent} not sent` : notReceived > 0 ? `${notReceived} not received` : renamed > 0 && receipt !== 'unverified' ? `${renamed} renamed` : receipt
+    const label = doneLabel(t)
     const mark = g(ui, partial > 0 ? '⚠' : '✓')
     const state = statusW === 0 ? `${mark} done ` : fit(`${mark} done`, stateW)
     statusText = state + pad(label, statusW - stateW)
