@@ -295,8 +295,10 @@ async function perform (c: ControlClientLike, op: Op, s: TuiState, ascii: boolea
   switch (op.op) {
     case 'accept': {
       const t = await c.call('accept', { id: op.id })
+      // selected there, as a send made on Send is: the notice sends you to screen 4, where the line selected before
+      // (a History one) stayed selected, and `c` was not offered for it (user-test finding)
       return [{ type: 'event', name: 'transfer', data: t }, { type: 'event', name: 'offer:removed', data: { id: op.id } },
-        { type: 'notice', text: 'accepted — progress on screen 4' }]
+        { type: 'notice', text: 'accepted — progress on screen 4' }, { type: 'selectTransfer', id: t.id }]
     }
     case 'decline':
       await c.call('decline', { id: op.id })

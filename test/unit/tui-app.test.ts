@@ -337,6 +337,20 @@ describe('ferry tui App', () => {
     })
   })
 
+  it('an offer accepted on Offers is the transfer selected on Transfers, where its notice sends you, not the line selected there before (user-test finding: an old History line stayed selected, and `c` was not offered for it)', async () => {
+    const f = fakeClient({ transfers: [done, failed], accept: transfer({ id: 'offer-1', state: 'accepted', doneBytes: 0, inFlight: [], resumed: false }) })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    // a line of History selected, as after looking at the last transfer that ended
+    await press(r, '4', '\u001b[B')
+    expect(stripAnsi(r.lastFrame() ?? '')).toMatch(/^› ✗ failed/m)
+    await press(r, '3', 'a')
+    await vi.waitFor(() => { expect(r.lastFrame()).toContain('accepted — progress on screen 4') }, { timeout: 5000 })
+    await press(r, '4')
+    const text = expectFits(r.lastFrame())
+    expect(text).toMatch(/^› ↓ from alice-desktop/m)
+    expect(text).toContain('c cancel')
+  })
+
   it('after pairing by code, goes back to the pair menu with the outcome and fingerprint, where keys work again', async () => {
     const f = fakeClient({ 'pair.enter': { id: 'p1', role: 'enter', phase: 'paired', peer: { peerId: peers[0].peerId, name: 'alice-desktop', fingerprint: '1a2b-3c4d-5e6f-7a8b' } } })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
