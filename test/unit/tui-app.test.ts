@@ -658,6 +658,22 @@ describe('ferry tui App', () => {
     expect(r.lastFrame()).toContain('failed: E_PAIRING_FAILED')
   })
 
+  it('a code shown that no longer works is not offered to be typed: paired, failed or cancelled, it is "The code (used up or no longer valid)", as `ferry pair` says (user-test finding: "Type this code on the other device:" over a code cancelled with c)', async () => {
+    for (const [phase, end] of [['paired', { peer: { peerId: peers[0].peerId, name: 'alice-desktop', fingerprint: '1a2b-3c4d-5e6f-7a8b' } }], ['failed', { error: { code: 'E_PAIRING_FAILED', message: 'the code typed on the other device does not match' } }], ['cancelled', {}]] as const) {
+      const f = fakeClient({ 'pair.show': { id: 'p4', role: 'show', phase: 'waiting', code: '431-sassy-elephant', expiresAt: Date.now() + 300_000 } })
+      const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+      await press(r, '2', 's')
+      await vi.waitFor(() => { expect(r.lastFrame()).toContain('Type this code on the other device:') }, { timeout: 5000 })
+      f.emit('pairing', { id: 'p4', role: 'show', phase, code: '431-sassy-elephant', ...end })
+      await vi.waitFor(() => { expect(r.lastFrame()).not.toContain('waiting for the other device') }, { timeout: 5000 })
+      const text = expectFits(r.lastFrame())
+      expect(text, phase).not.toContain('Type this code on the other device')
+      expect(text, phase).toContain('The code (used up or no longer valid):')
+      expect(text, phase).toContain('431-sassy-elephant')
+      r.unmount()
+    }
+  })
+
   it('keys that arrive in one read act on what the keys before them chose (user-test finding: ↓ then d declined the offer above)', async () => {
     // a terminal over ssh, a key repeat or a fast typist hands several keys over in one read; Ink
     // passes them on one by one before it draws again

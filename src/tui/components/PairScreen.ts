@@ -59,7 +59,9 @@ export function PairScreen (props: PairScreenProps) {
 function showView (p: PairingState | undefined, ui: Ui, selfFingerprint?: string, peers: PeerInfo[] = []): ReactNode {
   if (p == null || p.code == null) return line('wait', {}, `Asking the daemon for a code${g(ui, '…')}`)
   const live = p.phase === 'waiting' || p.phase === 'exchanging'
-  const intro = 'Type this code on the other device:'
+  // a code that no longer works is not offered to be typed, as `ferry pair` says it (PairPrompt; user-test finding:
+  // "Type this code on the other device:" stood over a code cancelled with c, burned or used)
+  const intro = live ? 'Type this code on the other device:' : 'The code (used up or no longer valid):'
   // where the intro and the boxed code do not fit (30x8), the code first, on one line with the time it has
   // left (found using the TUI at 30x8: only "Type this code on the other" showed)
   if (textRows(intro, ui.width) + 3 > ui.rows) {
