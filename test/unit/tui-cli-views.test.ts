@@ -543,6 +543,13 @@ describe('a transfer shown whole (TransferDetails)', () => {
     expect(not).not.toContain('waited')
   })
 
+  it('one declined after it was held for a person to decide says it waited for a decision, not "to be accepted" (user-test finding: a declined send said "waited 17.8 s to be accepted")', async () => {
+    const declined = sending({ state: 'declined', endedBy: 'peer', doneBytes: 0, wireBytes: 0, createdAt: NOW - 20_000, finishedAt: NOW - 1_000, acceptWaitSeconds: 17.8, error: { code: 'E_DECLINED', message: 'declined on the receiving device (alice)' } })
+    const text = expectFits((await renderAt(h(TransferDetails, { t: declined, shared: new Set<string>(), ui: { ...ui, rows: 12 } }))).lastFrame()).replace(/\s+/g, ' ')
+    expect(text).not.toContain('to be accepted')
+    expect(text).toMatch(/ when began \d\d:\d\d:\d\d, ended \d\d:\d\d:\d\d \(1\.2 s; waited 17\.8 s for a decision\)/)
+  })
+
   it('an offer held there for a person to accept says so in its state field too, as its header does (found using the TUI: the header said "waiting to be accepted there", the field "waiting for the receiver")', async () => {
     const held = sending({ state: 'offered', doneBytes: 0, rate: 0, etaSeconds: null, awaitingDecision: true })
     const text = expectFits((await renderAt(h(TransferDetails, { t: held, shared: new Set<string>(), ui: { ...ui, rows: 12 } }))).lastFrame())
