@@ -1419,6 +1419,25 @@ describe('user test at 60x20 and 100x30', () => {
     expect(expectFits(wide.lastFrame())).toContain('║    454-moaning-rocket    ║')
   })
 
+  it('at 50x15, paired by typing a code, both fingerprints are on screen to compare, the menu after them (user-test finding: the menu fitted, and "Last pairing" under it lost this device\'s fingerprint)', async () => {
+    const f = fakeClient({ 'pair.enter': { id: 'p1', role: 'enter', phase: 'paired', peer: { peerId: peers[0].peerId, name: 'alpha', fingerprint: '3289-4e6f-54ce-d04a' } } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 50, 15)
+    await press(r, '2', 'e', '509-gamekeeper-curry\r')
+    await vi.waitFor(() => { expect(r.lastFrame()).toContain('Last pairing') }, { timeout: 5000 })
+    const text = expectFits(r.lastFrame(), 50, 15)
+    expect(text).toContain('Last pairing: ✓ paired with alpha')
+    expect(text).toContain('fingerprint 3289-4e6f-54ce-d04a (alpha\'s key)')
+    expect(text).toContain('fingerprint 9e8d-7c6b-5a49-3827 (this device\'s)')
+    expect(text).toContain('the other device shows both, the other way round')
+    // at 80x24 as before: the menu first
+    const wide = fakeClient({ 'pair.enter': { id: 'p1', role: 'enter', phase: 'paired', peer: { peerId: peers[0].peerId, name: 'alpha', fingerprint: '3289-4e6f-54ce-d04a' } } })
+    const w = await renderAt(h(App, { client: wide.client, connect: neverConnect, home: HOME }))
+    await press(w, '2', 'e', '509-gamekeeper-curry\r')
+    await vi.waitFor(() => { expect(w.lastFrame()).toContain('Last pairing') }, { timeout: 5000 })
+    const wideText = expectFits(w.lastFrame())
+    expect(wideText.indexOf('Pair with another device')).toBeLessThan(wideText.indexOf('Last pairing'))
+  })
+
   it('at 30x8 the pair menu shows how the last pairing went before the menu (found using the TUI at 30x8: paired, and nothing said so)', async () => {
     const f = fakeClient({ 'pair.enter': { id: 'p1', role: 'enter', phase: 'paired', peer: { peerId: peers[0].peerId, name: 'alice-desktop', fingerprint: 'ff' } } })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 30, 8)

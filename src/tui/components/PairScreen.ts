@@ -51,8 +51,13 @@ export function PairScreen (props: PairScreenProps) {
     twinsLine(pairing, props.peers ?? [], ui)
   ]
   // where the menu takes the room (30x8; its keys are on the help line too), the outcome comes first (found
-  // using the TUI at 30x8: paired, and nothing on screen said so)
-  if (textRows(intro, ui.width) + 1 + textRows(s, ui.width) + textRows(e, ui.width) + 2 > ui.rows) return h(Box, { flexDirection: 'column' }, ...last, ...menu)
+  // using the TUI at 30x8: paired, and nothing on screen said so); so too where the menu fits and a pairing's
+  // fingerprints under it do not (user-test finding at 50x15: this device's fingerprint, the one to compare with
+  // what the other device shows, was cut off, and the side that typed the code comes back to this menu)
+  const menuRows = textRows(intro, ui.width) + 1 + textRows(s, ui.width) + textRows(e, ui.width)
+  if (menuRows + 2 > ui.rows || menuRows + 1 + pairedRows(pairing, ui, props.selfFingerprint, props.peers ?? []) > ui.rows) {
+    return h(Box, { flexDirection: 'column' }, ...last, ...menu)
+  }
   return h(Box, { flexDirection: 'column' }, ...menu, line('gap2', {}, ' '), ...last)
 }
 
@@ -103,7 +108,23 @@ function enterView ({ pairing, code, onCodeChange, onSubmit, ui }: PairScreenPro
   return h(Box, { flexDirection: 'column' }, para('intro', {}, intro), field, ...after)
 }
 
-/** After pairing: the new peer's key fingerprint, to compare out of band. */
+/**
+ * The rows "Last pairing" takes after a pairing, with the fingerprints and
+ * the other paired devices of the name (0 before one has paired): the same
+ * words fingerprintLine and twinsLine draw, as plain text.
+ */
+function pairedRows (p: PairingState, ui: Ui, selfFingerprint: string | undefined, peers: PeerInfo[]): number {
+  if (p.phase !== 'paired' || p.peer == null) return 0
+  const rows = textRows(`Last pairing: ${pairedWords(p, ui)}`, ui.width)
+  const twins = twinTexts(p, peers, ui).reduce((n, t) => n + textRows(t, ui.width), 0)
+  if (p.peer.fingerprint == null) return rows + twins
+  const peerLine = `  fingerprint ${sanitizeForDisplay(p.peer.fingerprint)} (${asciiize(ui, sanitizeForDisplay(p.peer.name))}'s key)`
+  const ownLine = `  fingerprint ${sanitizeForDisplay(selfFingerprint ?? '?')} (this device's)`
+  return rows + textRows(peerLine, ui.width) + textRows(ownLine, ui.width) + textRows(COMPARE, ui.width) + twins
+}
+
+const COMPARE = '  the other device shows both, the other way round'
+
 /**
  * Both keys' fingerprints after pairing, the peer's and this device's: the
  * other device shows the same two, the other way round, and a person
@@ -118,7 +139,7 @@ export function fingerprintLine (p: PairingState, ui: Ui, selfFingerprint?: stri
     para('own-fingerprint', {}, '  fingerprint ', h(Text, { bold: true, color: tint(ui, 'cyan') }, sanitizeForDisplay(selfFingerprint ?? '?')),
       h(Text, { dimColor: true }, ' (this device\'s)')),
     // a line of its own: wrapped after the fingerprint, its continuation began with a space (user-test finding)
-    para('compare', { dimColor: true }, '  the other device shows both, the other way round')
+    para('compare', { dimColor: true }, COMPARE)
   )
 }
 
@@ -130,14 +151,25 @@ export function fingerprintLine (p: PairingState, ui: Ui, selfFingerprint?: stri
  * nothing in the TUI said why).
  */
 function twinsLine (p: PairingState, peers: PeerInfo[], ui: Ui): ReactNode {
+  const texts = twinTexts(p, peers, ui)
+  if (texts.length === 0) return null
+  return h(Box, { flexDirection: 'column' }, ...texts.map((t, i) => para(`twin:${i}`, { color: tint(ui, 'yellow') }, t)))
+}
+
+/** twinsLine's lines, one per other paired device of the new peer's name. */
+function twinTexts (p: PairingState, peers: PeerInfo[], ui: Ui): string[] {
   const peer = p.peer
-  if (p.phase !== 'paired' || peer == null) return null
-  const twins = peers.filter((o) => o.paired && o.name === peer.name && o.peerId !== peer.peerId)
-  if (twins.length === 0) return null
+  if (p.phase !== 'paired' || peer == null) return []
   const name = asciiize(ui, sanitizeForDisplay(peer.name))
-  return h(Box, { flexDirection: 'column' }, ...twins.map((o) => para(`twin:${o.peerId}`, { color: tint(ui, 'yellow') },
+  return peers.filter((o) => o.paired && o.name === peer.name && o.peerId !== peer.peerId).map((o) =>
     `  another paired device is also named ${name} (${shortPeerId(o.peerId, 'tail', g(ui, '…'))}, ${o.online ? 'online' : 'offline'}): ` +
-    `if it is ${name} before it was set up anew, unpair it on Peers (1, then u)`)))
+    `if it is ${name} before it was set up anew, unpair it on Peers (1, then u)`)
+}
+
+/** "✓ paired with alpha (…EDDfDFp8)": outcome's words for a pairing that paired. */
+function pairedWords (p: PairingState, ui: Ui): string {
+  const name = p.peer == null ? 'peer' : `${asciiize(ui, sanitizeForDisplay(p.peer.name))} (${shortPeerId(p.peer.peerId, 'tail', g(ui, '…'))})`
+  return `${g(ui, '✓')} paired with ${name}`
 }
 
 /** What happened to a pairing, in one line. */
@@ -147,10 +179,8 @@ export function outcome (p: PairingState, ui: Ui): ReactNode {
       return h(Text, { color: tint(ui, 'yellow') }, p.role === 'show' ? `waiting for the other device${g(ui, '…')}` : `connecting${g(ui, '…')}`)
     case 'exchanging':
       return h(Text, { color: tint(ui, 'yellow') }, `exchanging keys${g(ui, '…')}`)
-    case 'paired': {
-      const name = p.peer == null ? 'peer' : `${asciiize(ui, sanitizeForDisplay(p.peer.name))} (${shortPeerId(p.peer.peerId, 'tail', g(ui, '…'))})`
-      return h(Text, { color: tint(ui, 'green'), bold: true }, `${g(ui, '✓')} paired with ${name}`)
-    }
+    case 'paired':
+      return h(Text, { color: tint(ui, 'green'), bold: true }, pairedWords(p, ui))
     case 'failed':
       return h(Text, { color: tint(ui, 'red') },
         `${g(ui, '✗')} failed: ${p.error?.code ?? 'E_PAIRING_FAILED'}${p.error != null ? ` ${asciiize(ui, sanitizeForDisplay(p.error.message))}` : ''}`)
