@@ -465,8 +465,8 @@ describe('Transfers history', () => {
 
   it('a cancelled or declined transfer says who ended it, as `ferry transfers` does (notes\' leftover: the TUI said "- cancelled" whichever side did)', async () => {
     const ended = (over: Partial<TransferInfo>): TransferInfo => sending({ inFlight: [], finishedAt: NOW - 1000, ...over })
-    const here = ended({ id: 'h', state: 'cancelled', endedBy: 'here', error: { code: 'E_CANCELLED', message: 'cancelled on the sending device' } })
-    const there = ended({ id: 't', direction: 'receive', state: 'cancelled', endedBy: 'peer', error: { code: 'E_CANCELLED', message: 'cancelled on the sending device' } })
+    const here = ended({ id: 'h', state: 'cancelled', endedBy: 'here', error: { code: 'E_CANCELLED' as const, message: 'cancelled on the sending device' } })
+    const there = ended({ id: 't', direction: 'receive', state: 'cancelled', endedBy: 'peer', error: { code: 'E_CANCELLED' as const, message: 'cancelled on the sending device' } })
     const declined = ended({ id: 'd', state: 'declined', endedBy: 'peer', error: { code: 'E_DECLINED', message: 'declined on the receiving device (alice)' } })
     // a record from before endedBy: as before
     const old = ended({ id: 'o', state: 'cancelled' })
@@ -498,7 +498,7 @@ describe('Transfers history', () => {
     const ended = (over: Partial<TransferInfo>): TransferInfo => sending({ direction: 'receive', files: 303, inFlight: [], finishedAt: NOW - 1000, ...over })
     const cancelled = ended({ id: 'c', state: 'cancelled', endedBy: 'here', keptFiles: 54, error: { code: 'E_CANCELLED', message: 'cancelled on the receiving device' } })
     const failed = ended({ id: 'f', state: 'failed', keptFiles: 1, error: { code: 'E_NO_SPACE', message: 'the disk is full' } })
-    const none = ended({ id: 'n', state: 'cancelled', endedBy: 'peer', error: { code: 'E_CANCELLED', message: 'cancelled on the sending device' } })
+    const none = ended({ id: 'n', state: 'cancelled', endedBy: 'peer', error: { code: 'E_CANCELLED' as const, message: 'cancelled on the sending device' } })
     const text = expectFits((await renderAt(h(TransfersScreen, { active: [], history: [cancelled, failed, none], selected: 0, ui: { ...defaultUi, color: false, now: NOW } }))).lastFrame())
     expect(text).toMatch(/- cancelled here\s+↓ from alice  54 of 303 files kept  just now/)
     expect(text).toMatch(/✗ failed\s+E_NO_SPACE\s+↓ from alice  1 of 303 files kept/)
@@ -543,11 +543,16 @@ describe('a transfer shown whole (TransferDetails)', () => {
     expect(not).not.toContain('waited')
   })
 
-  it('one declined after it was held for a person to decide says it waited for a decision, not "to be accepted" (user-test finding: a declined send said "waited 17.8 s to be accepted")', async () => {
+  it('one declined, or cancelled, after it was held for a person to decide says it waited for a decision, not "to be accepted" (user-test finding: a declined send said "waited 17.8 s to be accepted")', async () => {
     const declined = sending({ state: 'declined', endedBy: 'peer', doneBytes: 0, wireBytes: 0, createdAt: NOW - 20_000, finishedAt: NOW - 1_000, acceptWaitSeconds: 17.8, error: { code: 'E_DECLINED', message: 'declined on the receiving device (alice)' } })
     const text = expectFits((await renderAt(h(TransferDetails, { t: declined, shared: new Set<string>(), ui: { ...ui, rows: 12 } }))).lastFrame()).replace(/\s+/g, ' ')
     expect(text).not.toContain('to be accepted')
     expect(text).toMatch(/ when began \d\d:\d\d:\d\d, ended \d\d:\d\d:\d\d \(1\.2 s; waited 17\.8 s for a decision\)/)
+    // so too one cancelled while it was held there, never accepted (found using the TUI: "waited 3.3 s to be accepted")
+    const cancelled = { ...declined, state: 'cancelled' as const, endedBy: 'here' as const, error: { code: 'E_CANCELLED' as const, message: 'cancelled on the sending device' } }
+    const text2 = expectFits((await renderAt(h(TransferDetails, { t: cancelled, shared: new Set<string>(), ui: { ...ui, rows: 12 } }))).lastFrame()).replace(/\s+/g, ' ')
+    expect(text2).not.toContain('to be accepted')
+    expect(text2).toContain('waited 17.8 s for a decision')
   })
 
   it('an offer held there for a person to accept says so in its state field too, as its header does (found using the TUI: the header said "waiting to be accepted there", the field "waiting for the receiver")', async () => {

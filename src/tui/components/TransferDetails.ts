@@ -120,9 +120,10 @@ function when (t: TransferInfo, now: number): string {
   const waitMs = Math.round((t.acceptWaitSeconds ?? 0) * 1000)
   const ms = Math.max(0, t.finishedAt - t.createdAt - waitMs)
   const rate = t.state === 'done' && ms > 0 && t.doneBytes > 0 ? `, ${formatRate(t.doneBytes / (ms / 1000))}` : ''
-  // one declined was held as long, and never accepted (user-test finding: "waited 17.8 s to be accepted" on a
-  // send declined there); its state line says who declined it
-  const waited = waitMs > 0 ? `; waited ${formatTook(waitMs)} ${t.state === 'declined' ? 'for a decision' : 'to be accepted'}` : ''
+  // the receiver records the wait however the offer left its held state: one declined, or cancelled while held,
+  // was never accepted (user-test finding: "waited 17.8 s to be accepted" on a send declined there, "3.3 s" on one
+  // cancelled here before beta decided); only one done surely was, and a decision is what any other waited for
+  const waited = waitMs > 0 ? `; waited ${formatTook(waitMs)} ${t.state === 'done' ? 'to be accepted' : 'for a decision'}` : ''
   return `${began}, ended ${formatClock(t.finishedAt, now)} (${formatTook(ms)}${rate}${waited})`
 }
 
