@@ -91,6 +91,8 @@ describe('`send` whose asker goes away before the answer (the real handler, a st
     // as TransferService.send (send-hash.ts): the scan, a last look at the signal, then the send is made
     const d = {
       resolvePeer: (peer: string) => ({ peerId: peer }),
+      // the handler says an unpaired peer itself, before the send is asked for (3468046)
+      trust: { isPaired: () => true },
       transfers: {
         send: async (peerId: string, paths: string[], signal: AbortSignal) => {
           try {
