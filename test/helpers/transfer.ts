@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { connectControl, type ControlClient } from '../../src/daemon/control/client.ts'
 import type { OfferInfo, TransferInfo } from '../../src/daemon/control/types.ts'
 import { utimesSeconds } from '../../src/transfer/folder/finalize.ts'
-import { BUILT_MAIN, cleanupAll, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, type CliResult, type DaemonOpts, type TestDaemon } from './daemon.ts'
+import { BUILT_MAIN, cleanupAll, control, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, type CliResult, type DaemonOpts, type TestDaemon } from './daemon.ts'
 import { writeRandomFile, type TreeEntry } from './files.ts'
 
 export const KiB = 1024
@@ -109,15 +109,18 @@ export async function bigSendUnderWay (name: string, on: TestDaemon, direction: 
  * it before the offer; tests that act at a point of the fetch need the order.
  */
 export async function acceptedByHand<T> (pick: (o: OfferInfo) => boolean, sending: () => T, beforeAccept?: (o: OfferInfo) => Promise<void>): Promise<T> {
-  expect((await b.cli(['auto-accept', 'alpha', 'off'])).code).toBe(0)
+  // switched and accepted through beta's control socket, as `ferry auto-accept` and `ferry accept` do (those commands
+  // are tested in transfer.test.ts's auto-accept test and pairing-trust.test.ts): the three CLI processes per use here,
+  // a Node start-up each (~0.3-0.5 s on the busy CI box), were 36 in the transfer files for nothing they checked
+  expect(await control(b, 'peer.autoAccept', { peer: 'alpha', autoAccept: false })).toMatchObject({ autoAccept: false })
   try {
     const started = sending()
     const offer = await poll(b, 'the offer to wait on beta', async (ctl) => (await ctl.call('offers')).find(pick), 30_000, 20)
     await beforeAccept?.(offer)
-    expect((await b.cli(['accept', offer.id])).code).toBe(0)
+    expect(await control(b, 'accept', { id: offer.id })).toMatchObject({ id: offer.id })
     return started
   } finally {
-    expect((await b.cli(['auto-accept', 'alpha', 'on'])).code).toBe(0)
+    expect(await control(b, 'peer.autoAccept', { peer: 'alpha', autoAccept: true })).toMatchObject({ autoAccept: true })
   }
 }
 
