@@ -93,6 +93,13 @@ export interface Plan {
   haveBytes: number
   /** Of haveBytes, what this plan copied locally (dedup index, or the same content in this receive's part files) */
   copiedBytes: number
+  /**
+   * Of haveBytes, the files it found placed by another receive (or an earlier
+   * transfer): indexed in the receive folder, not done by this one. Local,
+   * not this receive's wire: the one of the same files from another device,
+   * run while this one waited, placed them (its part files shared).
+   */
+  foundBytes: number
   /** From the spool: chunks found whole (verified and written now), and chunk starts kept (and their bytes). */
   spooled: { whole: number, starts: number, startBytes: number }
   /**
@@ -160,6 +167,7 @@ export async function planReceive (o: {
   const spooled = { whole: 0, starts: 0, startBytes: 0 }
   let haveBytes = 0
   let copiedBytes = 0
+  let foundBytes = 0
   let takenAsVerified = 0
   const keptPartsUsed = new Map<string, Set<number>>()
   // content seen so far in this offer, by chunk hash: queued for fetching (the
@@ -204,6 +212,8 @@ export async function planReceive (o: {
       fs.done = true
       fs.dest = inPlace.path
       haveBytes += entry.size
+      // one this receive placed is done in its rows (above), or adopted: placed by a run that died before recording it
+      if (inPlace.adopted !== true) foundBytes += entry.size
       continue
     }
     let partSize = 0
@@ -276,7 +286,7 @@ export async function planReceive (o: {
   }
   // slots of chunks that are done, or that lost to a longer copy, are of no further use
   for (const path of slots) if (!needed.has(path)) await rm(path, { force: true }).catch(() => {})
-  return { files, queue: [...started, ...queue], followers, haveBytes, copiedBytes, spooled, keptPartsUsed, takenAsVerified }
+  return { files, queue: [...started, ...queue], followers, haveBytes, copiedBytes, foundBytes, spooled, keptPartsUsed, takenAsVerified }
 }
 
 /**
@@ -381,7 +391,8 @@ async function fromSpool (sink: ChunkSink, fs: FileState, chunk: number, offset:
  * its metadata still ferry's), its status as found: only such a file may
  * get the offer's time and mode (takeOfferedMetadata, which looks no more).
  */
-export interface InPlace { path: string, unchanged?: BigIntStats }
+/** `adopted`: found by its bytes, not indexed (adoptInPlace) */
+export interface InPlace { path: string, unchanged?: BigIntStats, adopted?: true }
 
 /**
  * Where the same content already sits at the destination (indexed, and
@@ -407,7 +418,7 @@ export async function alreadyInPlace (receiveDir: string, relPath: string, entry
   }
   if (adopt === undefined) return undefined
   const adopted = await adoptInPlace(receiveDir, relPath, entry, store, adopt.sink, adopt.placed)
-  return adopted === undefined ? undefined : { path: adopted }
+  return adopted === undefined ? undefined : { path: adopted, adopted: true }
 }
 
 /** The coarsest steps a file system keeps modification times in (FAT: 2 s). */

@@ -451,8 +451,10 @@ export class Receiver {
       if (this.localBytes === undefined) {
         this.localBytes = Math.max(0, plan.haveBytes - this.aheadBytes)
       } else {
-        // copied here by this plan (dedup, the same content in this receive's part files): not from the wire
-        this.localBytes += plan.copiedBytes
+        // copied here by this plan (dedup, the same content in this receive's part files), or found placed by another
+        // receive of the same files: not from the wire (helper finding: one resumed after a crash, finding the file
+        // placed by the other, took the whole of it as its wire, and its sender said so)
+        this.localBytes += plan.copiedBytes + plan.foundBytes
       }
       if (!firstPlan && this.crashed) {
         // all it holds beyond what was copied locally (the first plan, later plans, copies to followers) came over the
