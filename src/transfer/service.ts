@@ -263,6 +263,14 @@ export class TransferService {
         if (r.state === 'offered') this.c.emitOfferRemoved(id)
         await r.cancel('cancelled', false, SENDER_CANCELLED)
       }
+      // no part file of it holds a verified chunk (its files placed as they came, the rest not begun): its part folder
+      // keeps nothing for a re-send (helper finding: 248 empty part files kept a day, `ferry status` saying "kept: 0 B");
+      // also when the answer to a chunk request told it first (Receiver.cancelledBySender). Not while another receive
+      // of the same content uses it (dropPartsOf)
+      if (end.status === 'cancelled' && r?.state === 'cancelled' && r.partsKept === false) {
+        await r.stopped()
+        await this.receives.parts.dropPartsOf(r)
+      }
       // the files it keeps, placed whole before the cancel: for its sender to say (TransferEndAck.kept_files)
       return end.status === 'cancelled' && r?.state === 'cancelled' ? { keptFiles: r.keptFiles() } : undefined
     }

@@ -178,6 +178,13 @@ export class Receiver {
   private aheadSure?: Map<number, Bitmap>
   /** The daemon is stopping: a run cut short by it is not a failure. */
   private stopping = false
+  /**
+   * Cancelled by its sender: whether a part file kept holds verified chunks
+   * (keepVerifiedParts). False: the part folder holds only the part files
+   * the plan made for files not fetched, nothing a re-send could take, and
+   * the service removes it (service.ts onEnd).
+   */
+  partsKept?: boolean
   /** What the run held verified when its fetch began (undefined: it did not get that far) */
   private doneAtFetch?: number
   /** Runs in a row cut short by the link that verified nothing new */
@@ -1114,7 +1121,7 @@ export class Receiver {
    * cancelled this transfer", one run in two).
    */
   private cancelledBySender (fe: FerryError): void {
-    this.keepVerifiedParts()
+    this.partsKept = this.keepVerifiedParts()
     this.setState('cancelled', new FerryError('E_CANCELLED', SENDER_CANCELLED, { cause: fe }), 'peer')
   }
 
@@ -1171,9 +1178,14 @@ export class Receiver {
     // the sender's cancel (not told back): what arrived is kept for a re-send, and found by it (user-test
     // finding: the cancel message came before the chunk stream's E_CANCELLED, and a changed file sent
     // again was fetched whole). Cancelled here, the service removes the part folder.
-    if (state === 'cancelled' && !notify) this.keepVerifiedParts()
+    if (state === 'cancelled' && !notify) this.partsKept = this.keepVerifiedParts()
     // not told (the sender unreachable): it learns it when it asks after the transfer or offers it again
     if (notify) void this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: state, root: this.offer.root, signature: new Uint8Array(0), failure: this.error, doneBytes: this.progress.done }).catch((err: Error) => { this.deps.log.debug('the sender was not told', { id: this.id, state, err: err.message }) })
+  }
+
+  /** Resolves once no run of it goes on (one ended by its sender's cancel may still be closing its part files). */
+  async stopped (): Promise<void> {
+    await this.running?.catch(() => {})
   }
 
   /** Stop for good with `err` (the peer is no longer trusted); nothing is sent to it. */
