@@ -168,6 +168,25 @@ describe('a receiver\'s claim to hold bytes of a send', () => {
     await (again as Stream).close()
   })
 
+  it('all of a file served, then the rest of its last chunk asked for again (a stream cut with it on its way): the file stays whole in the files in flight (user-test finding: "DSC_1.jpg 29.9 MiB / 30.0 MiB" on the sender to the send\'s end)', async () => {
+    const { sender, stream } = await setUp()
+    const inFlight = (): Array<[string, number]> => toTransferInfo({ row: { id: sender.id, direction: 'send', peerId: 'receiver', peerName: 'beta', state: sender.state, root: new Uint8Array(32), offer: new Uint8Array(0), totalBytes: TOTAL, doneBytes: 0, wireBytes: 0, receiptVerified: false, resumed: false, createdAt: 0 }, sender, peerName: 'beta' }).inFlight.map((f) => [f.path, f.doneBytes])
+    const first = await stream()
+    await sendAll(first, encodeChunkRequest({ transferId: ID, fileIndex: 0, chunks: [0, 1, 2, 3] }))
+    await readChunks(first, 4)
+    await vi.waitFor(() => { expect(sender.progress.done).toBe(TOTAL) })
+    expect(inFlight()).toEqual([])
+    // the receiver got half of the last chunk before the cut: it asks for the rest, saying what it holds of the file
+    const again = await stream()
+    await sendAll(again, encodeChunkRequest({ transferId: ID, fileIndex: 0, chunks: [3], firstOffset: CHUNK / 2, firstLength: CHUNK / 2, fileHeldBytes: 3.5 * CHUNK }))
+    await readChunks(again, 1)
+    await vi.waitFor(() => { expect(sender.progress.wire).toBe(4.5 * CHUNK) })
+    expect(inFlight()).toEqual([])
+    expect(sender.progress.done).toBe(TOTAL)
+    await (first as Stream).close()
+    await (again as Stream).close()
+  })
+
   it('a send reloaded after a restart of its daemon (kill -9) shows what its receiver holds from the first word of it, up or down from its own record (up to 2 s old, and counting what was on its way), and goes on from there', async () => {
     for (const recorded of [CHUNK / 2, 3 * CHUNK]) {
       const { sender, stream } = await setUp()

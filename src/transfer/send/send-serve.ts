@@ -45,8 +45,14 @@ export class SendServing {
       // before the offer (a receiver fetching ahead of it, prefetch.ts): the progress shown is the hashing's
       if (sender.offer == null) { sender.previewWire += n; return }
       if (n > 0 && sender.servedKnown) (sender.servedFiles ??= new Bitmap(sender.offer.files.length)).set(file)
-      const served = (sender.served.get(file) ?? 0) + fresh
-      if (served >= (sender.offer?.files[file]?.size ?? 0) || sender.givenUp.has(file)) sender.served.delete(file); else sender.served.set(file, served)
+      // a file no longer listed of which nothing new went (bytes of it asked for again after a cut, all served before): it
+      // was shown whole, and stays so. Counted from 0 it came back short, for the rest of the send (user-test finding:
+      // "DSC_1.jpg 29.9 MiB / 30.0 MiB" on the sender, the file long placed there, the rest of its last chunk asked again)
+      const listed = sender.served.get(file)
+      if (listed !== undefined || fresh > 0) {
+        const served = (listed ?? 0) + fresh
+        if (served >= (sender.offer?.files[file]?.size ?? 0) || sender.givenUp.has(file)) sender.served.delete(file); else sender.served.set(file, served)
+      }
       // served again after a chunk stream of it was cut: the summary names that interruption (Sender.streamCut)
       if (sender.streamCut && !sender.resumed) this.sends.markResumed(sender)
       // each byte counted once (what went again after a cut was counted when it first went), the rate the wire's

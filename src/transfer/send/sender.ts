@@ -521,8 +521,9 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
       if (request.unserved > 0) options.onAsked?.(sender)
       // what the receiver holds (a request with no chunks tells only that: progress-report.ts; its first, maybe 0, that it runs)
       if (req.heldBytes != null && (req.heldBytes > 0 || req.chunks.length === 0)) onHeld?.(sender, req.heldBytes)
-      // a restarted sender counts a file's bar from what it serves since: the receiver says what it has of it
-      if (req.fileHeldBytes != null && req.fileHeldBytes > 0 && sender.offer != null) {
+      // a restarted sender counts a file's bar from what it serves since: the receiver says what it has of it. Not of
+      // a file served whole here before and no longer listed (asked for again after a cut): that would list it again, short
+      if (req.fileHeldBytes != null && req.fileHeldBytes > 0 && sender.offer != null && (request.unserved > 0 || sender.served.has(req.fileIndex))) {
         const size = sender.offer.files[req.fileIndex]?.size ?? 0
         if (req.fileHeldBytes < size && req.fileHeldBytes > (sender.served.get(req.fileIndex) ?? 0) && !sender.givenUp.has(req.fileIndex)) sender.served.set(req.fileIndex, req.fileHeldBytes)
       }
