@@ -23,6 +23,7 @@ import type { TransferContext } from '../../src/transfer/context.ts'
 import type { Sends } from '../../src/transfer/send/sends.ts'
 import { toTransferInfo } from '../../src/transfer/snapshot.ts'
 import type { TransferRow } from '../../src/store/index.ts'
+import type { TransferInfo } from '../../src/daemon/control/types.ts'
 
 const CHUNK = 64 * 1024 // one slice each: the serving pace holds each chunk after the first
 const CHUNKS = 4
@@ -41,15 +42,15 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-/** A send of one file of CHUNKS chunks, fetching, served by a SendServing (at `rate` bytes/s, if given); `stream` opens a chunk stream to it. */
-async function setUp (rate?: number): Promise<{ sender: Sender, stream: () => Promise<Stream> }> {
-  const data = randomBytes(TOTAL)
+/** A send of one file of `count` chunks of `chunk` bytes (CHUNKS of CHUNK), fetching, served by a SendServing (at `rate` bytes/s, if given); `stream` opens a chunk stream to it. */
+async function setUp (rate?: number, chunk = CHUNK, count = CHUNKS): Promise<{ sender: Sender, stream: () => Promise<Stream> }> {
+  const data = randomBytes(chunk * count)
   const src = join(dir, 'clip.mov')
   await writeFile(src, data)
   await utimes(src, MTIME, MTIME)
-  const chunks = Array.from({ length: CHUNKS }, (_, i) => hash(data.subarray(i * CHUNK, (i + 1) * CHUNK)))
-  const entry: OfferFile = { path: 'clip.mov', kind: 'file', size: TOTAL, mtimeMs: MTIME * 1000, mode: 0o644, chunkSize: CHUNK, chunks, fileRoot: new Uint8Array(32) }
-  const sender = new Sender({ id: Buffer.from(ID).toString('hex'), peerId: 'receiver', state: 'fetching', offer: { transferId: ID, root: new Uint8Array(32), totalBytes: TOTAL, files: [entry] }, sources: [src] })
+  const chunks = Array.from({ length: count }, (_, i) => hash(data.subarray(i * chunk, (i + 1) * chunk)))
+  const entry: OfferFile = { path: 'clip.mov', kind: 'file', size: data.length, mtimeMs: MTIME * 1000, mode: 0o644, chunkSize: chunk, chunks, fileRoot: new Uint8Array(32) }
+  const sender = new Sender({ id: Buffer.from(ID).toString('hex'), peerId: 'receiver', state: 'fetching', offer: { transferId: ID, root: new Uint8Array(32), totalBytes: data.length, files: [entry] }, sources: [src] })
   if (rate !== undefined) process.env.FERRY_TEST_SERVE_BYTES_PER_S = String(rate)
   const ctx = { c: { log: { debug: () => {}, info: () => {}, warn: () => {} } }, pendingStates: { update: () => {} }, changed: () => {} } as unknown as TransferContext
   const sends = { senderFor: () => sender, setSendState: () => {}, markResumed: () => {}, recordGivenUp: () => {}, forgetGivenUp: () => {}, told: () => {} } as unknown as Sends
@@ -66,8 +67,17 @@ async function setUp (rate?: number): Promise<{ sender: Sender, stream: () => Pr
 
 /** What the control API shows of `sender` (`ferry transfers`, `ferry send`, the TUI). */
 function shown (sender: Sender): number {
-  const row: TransferRow = { id: sender.id, direction: 'send', peerId: 'receiver', peerName: 'beta', state: sender.state, root: new Uint8Array(32), offer: new Uint8Array(0), totalBytes: TOTAL, doneBytes: 0, wireBytes: 0, receiptVerified: false, resumed: false, createdAt: 0 }
-  return toTransferInfo({ row, sender, peerName: 'beta' }).doneBytes
+  return info(sender).doneBytes
+}
+
+/** The files in flight the control API shows of `sender`, with what of each was sent. */
+function inFlight (sender: Sender): Array<[string, number]> {
+  return info(sender).inFlight.map((f) => [f.path, f.doneBytes])
+}
+
+function info (sender: Sender): TransferInfo {
+  const row: TransferRow = { id: sender.id, direction: 'send', peerId: 'receiver', peerName: 'beta', state: sender.state, root: new Uint8Array(32), offer: new Uint8Array(0), totalBytes: sender.progress.total, doneBytes: 0, wireBytes: 0, receiptVerified: false, resumed: false, createdAt: 0 }
+  return toTransferInfo({ row, sender, peerName: 'beta' })
 }
 
 /** Read the chunk header and bytes of each of `n` chunks from `out`. */
@@ -170,21 +180,45 @@ describe('a receiver\'s claim to hold bytes of a send', () => {
 
   it('all of a file served, then the rest of its last chunk asked for again (a stream cut with it on its way): the file stays whole in the files in flight (user-test finding: "DSC_1.jpg 29.9 MiB / 30.0 MiB" on the sender to the send\'s end)', async () => {
     const { sender, stream } = await setUp()
-    const inFlight = (): Array<[string, number]> => toTransferInfo({ row: { id: sender.id, direction: 'send', peerId: 'receiver', peerName: 'beta', state: sender.state, root: new Uint8Array(32), offer: new Uint8Array(0), totalBytes: TOTAL, doneBytes: 0, wireBytes: 0, receiptVerified: false, resumed: false, createdAt: 0 }, sender, peerName: 'beta' }).inFlight.map((f) => [f.path, f.doneBytes])
     const first = await stream()
     await sendAll(first, encodeChunkRequest({ transferId: ID, fileIndex: 0, chunks: [0, 1, 2, 3] }))
     await readChunks(first, 4)
     await vi.waitFor(() => { expect(sender.progress.done).toBe(TOTAL) })
-    expect(inFlight()).toEqual([])
+    expect(inFlight(sender)).toEqual([])
     // the receiver got half of the last chunk before the cut: it asks for the rest, saying what it holds of the file
     const again = await stream()
     await sendAll(again, encodeChunkRequest({ transferId: ID, fileIndex: 0, chunks: [3], firstOffset: CHUNK / 2, firstLength: CHUNK / 2, fileHeldBytes: 3.5 * CHUNK }))
     await readChunks(again, 1)
     await vi.waitFor(() => { expect(sender.progress.wire).toBe(4.5 * CHUNK) })
-    expect(inFlight()).toEqual([])
+    expect(inFlight(sender)).toEqual([])
     expect(sender.progress.done).toBe(TOTAL)
     await (first as Stream).close()
     await (again as Stream).close()
+  })
+
+  it('two streams cut each with part of a chunk sent, the rest of both asked for again at once: the file is shown whole once served, and each byte counted once (user-test finding, as above: what went of a chunk cut on its way was never counted)', async () => {
+    const BIG = 4 * CHUNK // four slices a chunk: a cut can come part-way
+    // a slice each 62.5 ms: the cuts come while the chunks are on their way
+    const { sender, stream } = await setUp(1024 * 1024, BIG, 2)
+    for (const chunk of [0, 1]) {
+      const cutOne = await stream()
+      await sendAll(cutOne, encodeChunkRequest({ transferId: ID, fileIndex: 0, chunks: [chunk] }))
+      const reader = new FrameReader(cutOne)
+      expect((await readChunkHeader(reader, AbortSignal.timeout(10_000)))?.length).toBe(BIG)
+      await reader.readInto(new Uint8Array(BIG / 2), AbortSignal.timeout(10_000))
+      cutOne.abort(new Error('link dropped (test)'))
+    }
+    // the sender finds its streams gone at its next slice
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const sentBefore = sender.progress.wire
+    // the receiver kept half of each: it asks for the other halves, on two streams at once, saying what it holds of the file
+    const streams = [await stream(), await stream()]
+    for (const [chunk, s] of streams.entries()) await sendAll(s, encodeChunkRequest({ transferId: ID, fileIndex: 0, chunks: [chunk], firstOffset: BIG / 2, firstLength: BIG / 2, fileHeldBytes: BIG / 2 }))
+    for (const s of streams) await readChunks(s, 1)
+    await vi.waitFor(() => { expect(sender.progress.wire).toBe(sentBefore + BIG) })
+    expect(inFlight(sender)).toEqual([])
+    expect(sender.progress.done).toBe(2 * BIG)
+    for (const s of streams) await s.close()
   })
 
   it('a send reloaded after a restart of its daemon (kill -9) shows what its receiver holds from the first word of it, up or down from its own record (up to 2 s old, and counting what was on its way), and goes on from there', async () => {

@@ -421,7 +421,8 @@ function bytesAsked (s: Sender, req: ChunkRequestMsg): number {
  * Serve one /ferry/chunks stream. `lookup` finds the sender for a transfer
  * id and checks that it belongs to the peer asking (else throws). `onSent`:
  * `bytes` of entry `fileIndex` were served, `fresh` of them not before in
- * this run (Sender.servedChunks; all of a preview's).
+ * this run (Sender.servedChunks; all of a preview's): a piece asked for, or
+ * what went of it before the stream failed part-way.
  * `options.onGivenUp`: a file of the offer (not of a preview: its indexes
  * are not the offer's) was just given up, its reason in `givenUp`.
  * `options.onServedAgain`: a file of the offer given up before this stream
@@ -487,6 +488,25 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
   const settle = (): void => {
     if (asked !== undefined) asked.sender.asking -= asked.unserved
     asked = undefined
+  }
+  /** the piece being sent, and how much of it went into the stream so far */
+  let piece: { sender: Sender, file: number, chunk: number, chunkLength: number, from: number, sent: number, byPreview: boolean, request: { unserved: number } } | undefined
+  /**
+   * Bytes of the piece `p` (of `request`) that went into the stream: counted once, as served (Sender.servedChunks),
+   * in the send's progress and in its file's count. All of it when it is sent; what went of it when the stream fails
+   * part-way: the receiver keeps that much or less, and asks for the rest from there, which counts only what goes
+   * past it. Counted only at a piece's end, the part that went before a cut was never counted, and its file stayed
+   * short in the files in flight to the send's end (user-test finding, a sender frozen mid-send).
+   */
+  const count = (p: NonNullable<typeof piece>): void => {
+    piece = undefined
+    if (p.sent <= 0) return
+    // counted in its progress once: bytes served before (asked for again after a cut) are not news
+    const fresh = p.byPreview || p.sender.offer == null ? p.sent : p.sender.servedChunks.unseen(p.sender.offer.files, p.file, p.chunk, p.chunkLength, p.from, p.sent, true)
+    const servedOfAsked = Math.min(p.request.unserved, fresh)
+    p.request.unserved -= servedOfAsked
+    p.sender.asking -= servedOfAsked
+    onSent(p.sender, p.file, p.sent, fresh)
   }
   try {
     nextRequest: while (true) {
@@ -605,6 +625,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
           }
         }
         await send(encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length, offset: skip }))
+        piece = { sender, file: req.fileIndex, chunk, chunkLength: range.length, from: skip, sent: 0, byPreview, request }
         for (let at = 0; at < length;) {
           if (at > 0) {
             const slice = Math.min(READ_SLICE, length - at)
@@ -613,14 +634,10 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
           if (options.pace !== undefined) await options.pace(data.length)
           await send(data)
           at += data.length
+          piece.sent = at
         }
         if (checked !== undefined && skip + length === range.length) lastChecked = undefined // its last piece: served
-        // counted in its progress once: bytes served before (asked for again after a cut) are not news
-        const fresh = byPreview || sender.offer == null ? length : sender.servedChunks.unseen(sender.offer.files, req.fileIndex, chunk, range.length, skip, length, true)
-        const servedOfAsked = Math.min(request.unserved, fresh)
-        request.unserved -= servedOfAsked
-        sender.asking -= servedOfAsked
-        onSent(sender, req.fileIndex, length, fresh)
+        count(piece)
       }
     }
     await stream.close({ signal: AbortSignal.timeout(5000) }).catch(() => {})
@@ -628,6 +645,8 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
     stream.abort(err as Error)
     // a receiver done with a stream closes its end first, then resets it: that is no cut
     if (!reader.peerClosed && !idleWithNothingOnItsWay) cut = true
+    // what went of the piece being sent: the receiver may hold it, and asks for the rest only
+    if (piece !== undefined) count(piece)
   } finally {
     settle()
     clearTimeout(idle)
