@@ -54,6 +54,16 @@ export function otherVersionText (who: string, v: OtherVersion): string {
     `update ferry on ${theirsNewer ? 'this device' : 'that device'}, so that both run the same version`
 }
 
+/**
+ * What `ferry peers` says under its table of a listed peer of another
+ * version, and the TUI's Peers of the one selected: named with the end of
+ * its ID, or "the device …" where it said no name (its hello unread).
+ */
+export function peerOtherVersionText (p: { peerId: string, name: string }, v: OtherVersion): string {
+  const name = sanitizeForDisplay(p.name)
+  return otherVersionText(name !== '' ? `${name} …${p.peerId.slice(-8)}` : `the device …${p.peerId.slice(-8)}`, v)
+}
+
 /** E_PEER_VERSION for `who`, a peer of another version. */
 export function otherVersionError (who: string, v: OtherVersion): FerryError {
   return new FerryError('E_PEER_VERSION', otherVersionText(who, v))

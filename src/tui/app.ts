@@ -218,7 +218,7 @@ function body (s: TuiState, ui: Ui, home: string, hint: StartHint, dispatch: (a:
   if (s.connection === 'unresponsive') return notAnswering(home, s.self?.pid, ui)
   if (s.connection === 'connecting' && s.self == null) return h(Text, {}, `connecting to the daemon${g(ui, '…')}`)
   switch (s.screen) {
-    case 'peers': return h(PeersScreen, { peers: s.peers, selected: s.sel.peers, mdns: s.self?.mdns, ui })
+    case 'peers': return h(PeersScreen, { peers: s.peers, selected: s.sel.peers, mdns: s.self?.mdns, versionSaid: s.lastError?.code === 'E_PEER_VERSION', ui })
     case 'offers': return h(OffersScreen, { offers: s.offers, selected: s.sel.offers, shared: sharedPeerNames(s, !ui.unicode), ui })
     case 'transfers': {
       const shown = detailedTransfer(s)

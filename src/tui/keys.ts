@@ -6,6 +6,8 @@ import type { Key } from 'ink'
 import { detailedTransfer, isFinished, peerCalled, reduce, SCREENS, selectedOffer, selectedPeer, selectedTransfer } from './state.ts'
 import type { Action, TuiState } from './state.ts'
 import { NARROW_WIDTH } from './components/ui.ts'
+import { otherVersionText } from '../protocol/versions.ts'
+import type { PeerInfo } from '../daemon/control/types.ts'
 
 export type Op =
   | { op: 'accept', id: string }
@@ -197,13 +199,28 @@ function commandsFor (s: TuiState, input: string, key: Partial<Key>, ascii: bool
 
 function peersKeys (s: TuiState, input: string, ascii: boolean): Command[] {
   const p = selectedPeer(s)
-  if (input === 'p') return [act({ type: 'screen', screen: 'pair' })]
+  // Pair all the same (a code may be for another device), saying why this one will not pair
+  if (input === 'p') return p?.otherVersion != null && !p.paired ? [otherVersionRefusal(s, p, ascii), act({ type: 'screen', screen: 'pair' })] : [act({ type: 'screen', screen: 'pair' })]
   if (p == null || (input !== 'u' && input !== 's')) return []
+  // a device of another version: the daemon refuses a send to it and a pairing with it so; said at once, not
+  // "press p to pair by code", nor the Send screen to learn it once paths are typed. Unpairing it is done (the
+  // daemon forgets it; the device, not speaking this version, is told when it can be)
+  if (p.otherVersion != null && (input === 's' || !p.paired)) return [otherVersionRefusal(s, p, ascii)]
   // which of two of one name (review finding: "unpair alice" with two alice listed)
   const name = peerCalled(s, p, ascii)
   if (!p.paired) return notice(`${name} is not paired — press p to pair by code`)
   if (input === 'u') return confirmed(s, `unpair:${p.peerId}`, `press u again to unpair ${name}; any other key keeps it`, { op: 'unpair', peer: p.peerId })
   return [act({ type: 'sendTo', peerId: p.peerId }), act({ type: 'screen', screen: 'send' })]
+}
+
+/**
+ * E_PEER_VERSION for `p`, in the daemon's words for a send to it
+ * (protocol/versions.ts): named as the TUI names it, or "the device …" where
+ * it said no name.
+ */
+function otherVersionRefusal (s: TuiState, p: PeerInfo, ascii: boolean): Command {
+  const who = p.name === '' ? `the device …${p.peerId.slice(-8)}` : peerCalled(s, p, ascii)
+  return act({ type: 'error', error: { code: 'E_PEER_VERSION', message: otherVersionText(who, p.otherVersion!) } })
 }
 
 function pairKeys (s: TuiState, input: string): Command[] {
@@ -250,7 +267,8 @@ export function helpText (s: TuiState, width = Number.MAX_SAFE_INTEGER): string 
   // u and s act on a paired peer only (user-test finding: offered with an unpaired one selected)
   const peer = selectedPeer(s)
   const per: Record<string, string> = {
-    peers: peer == null ? 'p pair' : peer.paired ? '↑↓ select · p pair · u unpair · s send' : '↑↓ select · p pair',
+    // nor s with one of another version, which it cannot send to
+    peers: peer == null ? 'p pair' : peer.paired ? `↑↓ select · p pair · u unpair${peer.otherVersion != null ? '' : ' · s send'}` : '↑↓ select · p pair',
     pair: s.pairMode === 'show' ? `s new code${live ? ' · c cancel' : ''} · e enter a code · Esc back` : `s show a code · e enter a code${live ? ' · c cancel' : ''}`,
     offers: s.offers.length > 0 ? '↑↓ select · a accept · d decline' : '',
     transfers: transfersHelp(s, width)

@@ -843,6 +843,53 @@ describe('ferry tui App', () => {
     expect(r.lastFrame()).toMatch(/is not paired/)
   })
 
+  it('a device that runs another version of ferry reads so on Peers, with the words `ferry peers` says under its table and which device to update; s, u and p on it say E_PEER_VERSION, not "not paired" or the Send screen (it read "offline", or "(unnamed)", and nothing said to update)', async () => {
+    const otherVersion = { theirs: ['/ferry/hello/2.0.0'], ours: '/ferry/hello/1.0.0' }
+    const beta: PeerInfo = { peerId: '12D3KooWBetaBetaBetaBetaBetaBetaBetaBetaBETA2222', name: 'beta', addrs: [], online: false, lastSeen: NOW - 3 * 3600_000, paired: true, otherVersion }
+    const stranger: PeerInfo = { peerId: '12D3KooWStrangerStrangerStrangerStrangSTRA3333', name: '', addrs: [], online: false, lastSeen: NOW, paired: false, otherVersion }
+    const update = 'runs another version of ferry (it speaks /ferry/hello/2.0.0; this one /ferry/hello/1.0.0): update ferry on this device, so that both run the same version'
+    const flat = (text: string): string => text.replace(/\s+/g, ' ')
+    for (const [columns, rows] of [[80, 24], [50, 15], [30, 8]]) {
+      const f = fakeClient({ peers: [peers[0], beta, stranger] })
+      const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), columns, rows)
+      // alice-desktop, beta (paired), then the unnamed one
+      await press(r, '\u001b[B')
+      let text = expectFits(r.lastFrame(), columns, rows)
+      expect(text).toMatch(columns >= 80 ? /› beta .*⚠ other version +✓ yes +now/ : /› beta.*⚠ other ver/)
+      expect(text).not.toMatch(/beta.*offline/)
+      // the words of `ferry peers`, where there is room for them (at 30x8 the screen has one row: the peer's)
+      if (rows > 8) expect(flat(text)).toContain(`beta …${beta.peerId.slice(-8)} ${update}`)
+      // s: not the Send screen, to find out once paths are typed; the daemon's refusal at once
+      await press(r, 's')
+      text = expectFits(r.lastFrame(), columns, rows)
+      // whole at 80 columns; on a narrower terminal an error is cut at its third line, which at 50 columns
+      // still says which device to update (at 30x8 the versions)
+      expect(flat(text)).toContain(columns >= 80 ? `E_PEER_VERSION: beta ${update}` : 'E_PEER_VERSION: beta runs another version of ferry (it speaks /ferry/hello/2.0.0;')
+      if (rows > 8) expect(flat(text)).toContain('update ferry on this device')
+      // said once: the error line in place of the words under the list
+      expect(flat(text).split('runs another version of ferry')).toHaveLength(2)
+      expect(text).not.toMatch(/Send to/)
+      expect(f.calls.some((c) => c.method === 'send')).toBe(false)
+      // unpairing it is the daemon's to do (it forgets the device, told once it can be): asked as for any other
+      await press(r, '\u001b', 'u')
+      expect(flat(expectFits(r.lastFrame(), columns, rows))).toContain('press u again to unpair beta')
+      await press(r, '\u001b', '\u001b[B')
+      text = expectFits(r.lastFrame(), columns, rows)
+      expect(text).toMatch(/› \(unnam.*⚠ other ver/)
+      if (rows > 8) expect(flat(text)).toContain(`the device …${stranger.peerId.slice(-8)} ${update}`)
+      // not "press p to pair by code": pairing with it fails so
+      for (const key of ['u', 's', 'p']) {
+        await press(r, '1', '\u001b', key)
+        text = expectFits(r.lastFrame(), columns, rows)
+        expect(text).not.toContain('is not paired')
+        expect(flat(text)).toContain(columns >= 80 ? `E_PEER_VERSION: the device …${stranger.peerId.slice(-8)} ${update}` : `E_PEER_VERSION: the device …${stranger.peerId.slice(-8)} runs another version of ferry`)
+      }
+      // Send lists it so too, not as offline
+      if (columns >= 80) expect(expectFits((await press(r, '5'), r.lastFrame()))).toMatch(/ beta .*other version$/m)
+      r.unmount()
+    }
+  })
+
   it('a peer the daemon forgets, or unpairs where its list leaves it out, goes from Peers while the TUI is open (user-test finding: listed until it reconnected)', async () => {
     let f: Fake | undefined
     // the daemon says so before its answer, as it does on the socket

@@ -6,7 +6,7 @@ import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
 import { isFinalState, waitingWords, type PeerInfo, type StatusInfo, type TransferInfo } from '../../daemon/control/types.ts'
 import { homeOf, parse, parseOptionsOnly } from '../args.ts'
 import { formatAgo, formatBytes } from '../../tui/format.ts'
-import { otherVersionText } from '../../protocol/versions.ts'
+import { peerOtherVersionText } from '../../protocol/versions.ts'
 import { counted, duration, printJson, table, UsageError } from '../output.ts'
 
 export const statusHelp = `Usage: ferry status [--json] [--home DIR]
@@ -195,8 +195,5 @@ function oldSelvesNote (list: PeerInfo[]): string {
  * offline (a paired one), or not at all (notes' leftover).
  */
 function otherVersionNote (list: PeerInfo[]): string {
-  return list.filter((p) => p.otherVersion != null).map((p) => {
-    const name = sanitizeForDisplay(p.name)
-    return `${otherVersionText(name !== '' ? `${name} …${p.peerId.slice(-8)}` : `the device …${p.peerId.slice(-8)}`, p.otherVersion!)}\n`
-  }).join('')
+  return list.filter((p) => p.otherVersion != null).map((p) => `${peerOtherVersionText(p, p.otherVersion!)}\n`).join('')
 }

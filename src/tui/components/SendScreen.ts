@@ -36,7 +36,10 @@ export function SendScreen ({ peers, sendTo, paths, missing, onPathsChange, onSu
         sel ? `${g(ui, '›')} ` : '  ',
         fit(p.name === '' ? '(unnamed)' : peerLabel(p, shared, nameW - 1, !ui.unicode), nameW - 1), ' ',
         idW === 0 ? '' : fit(shortPeerId(p.peerId, 'tail', g(ui, '…')), idW),
-        h(Text, { color: tint(ui, p.online ? 'green' : 'gray') }, p.online ? 'online' : 'offline'))
+        // one of another version, as Peers says it: a send to it is E_PEER_VERSION, not one waiting for it to be online
+        p.otherVersion != null
+          ? h(Text, { color: tint(ui, 'yellow') }, 'other version')
+          : h(Text, { color: tint(ui, p.online ? 'green' : 'gray') }, p.online ? 'online' : 'offline'))
     })
   // how many its room leaves out (found using the TUI at 50x12: one of two listed, and nothing said so)
   const more = peers.length - size
