@@ -221,6 +221,30 @@ describe('a receiver\'s claim to hold bytes of a send', () => {
     for (const s of streams) await s.close()
   })
 
+  it('the rest of a chunk asked for, with what the receiver kept of it, before the sender saw the stream that carried its start fail (a link that dropped on the receiver\'s side first, the sender\'s end of it still open): the file is counted once, not the kept part twice (review finding on 680f637)', async () => {
+    const BIG = 4 * CHUNK // four slices a chunk: a cut can come part-way
+    // a slice each 250 ms: the first stream is still sending when the rest is asked for elsewhere
+    const { sender, stream } = await setUp(256 * 1024, BIG, 2)
+    const cutOne = await stream()
+    await sendAll(cutOne, encodeChunkRequest({ transferId: ID, fileIndex: 0, chunks: [0] }))
+    const reader = new FrameReader(cutOne)
+    expect((await readChunkHeader(reader, AbortSignal.timeout(10_000)))?.length).toBe(BIG)
+    await reader.readInto(new Uint8Array(BIG / 2), AbortSignal.timeout(10_000))
+    // the receiver keeps that half and asks for the other on a new stream, saying what it holds of the file; the
+    // sender has not seen the first stream fail yet
+    const rest = await stream()
+    await sendAll(rest, encodeChunkRequest({ transferId: ID, fileIndex: 0, chunks: [0], firstOffset: BIG / 2, firstLength: BIG / 2, fileHeldBytes: BIG / 2 }))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    // now it does
+    cutOne.abort(new Error('link dropped (test)'))
+    await readChunks(rest, 1)
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    // chunk 0 went (once, in two parts), chunk 1 not at all
+    expect(sender.progress.done).toBe(BIG)
+    expect(inFlight(sender)).toEqual([['clip.mov', BIG]])
+    await rest.close()
+  })
+
   it('a send reloaded after a restart of its daemon (kill -9) shows what its receiver holds from the first word of it, up or down from its own record (up to 2 s old, and counting what was on its way), and goes on from there', async () => {
     for (const recorded of [CHUNK / 2, 3 * CHUNK]) {
       const { sender, stream } = await setUp()

@@ -137,6 +137,18 @@ export class Sender {
   /** bytes served per file index, for per-file progress of the files in flight */
   readonly served = new Map<number, number>()
   /**
+   * Bytes of the offer's pieces in a chunk stream now, by file index, not
+   * counted yet in `served` (serveChunks counts a piece at its end, or what
+   * went of it when its stream fails). A receiver that saw a stream fail
+   * before this sender did (its link dropped on its side first) asks for
+   * the rest of a chunk saying it holds the start that stream carried
+   * (ChunkRequest.file_held_bytes): that claim is taken without these, which
+   * the piece's own count adds when its stream fails (review finding on
+   * 680f637: both counted them, the file listed at 1.5 of its 2 chunks with
+   * one served).
+   */
+  readonly uncounted = new Map<number, number>()
+  /**
    * The offer's files any byte of which was served since the offer, in this
    * run, a bit each by index (12.5 KB for 100,000 files; made at the first
    * byte served): a file the receiver refused and that is not in it never
@@ -501,6 +513,10 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
   const count = (p: NonNullable<typeof piece>): void => {
     piece = undefined
     if (p.sent <= 0) return
+    if (!p.byPreview) {
+      const left = (p.sender.uncounted.get(p.file) ?? 0) - p.sent
+      if (left > 0) p.sender.uncounted.set(p.file, left); else p.sender.uncounted.delete(p.file)
+    }
     // counted in its progress once: bytes served before (asked for again after a cut) are not news
     const fresh = p.byPreview || p.sender.offer == null ? p.sent : p.sender.servedChunks.unseen(p.sender.offer.files, p.file, p.chunk, p.chunkLength, p.from, p.sent, true)
     const servedOfAsked = Math.min(p.request.unserved, fresh)
@@ -545,7 +561,9 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
       // a file served whole here before and no longer listed (asked for again after a cut): that would list it again, short
       if (req.fileHeldBytes != null && req.fileHeldBytes > 0 && sender.offer != null && (request.unserved > 0 || sender.served.has(req.fileIndex))) {
         const size = sender.offer.files[req.fileIndex]?.size ?? 0
-        if (req.fileHeldBytes < size && req.fileHeldBytes > (sender.served.get(req.fileIndex) ?? 0) && !sender.givenUp.has(req.fileIndex)) sender.served.set(req.fileIndex, req.fileHeldBytes)
+        // less what is on its way on other streams, not counted yet: their count adds it (Sender.uncounted)
+        const held = req.fileHeldBytes - (sender.uncounted.get(req.fileIndex) ?? 0)
+        if (req.fileHeldBytes < size && held > (sender.served.get(req.fileIndex) ?? 0) && !sender.givenUp.has(req.fileIndex)) sender.served.set(req.fileIndex, held)
       }
       if (req.chunks.length === 0) continue
       // the time before its first request since the answer (a decision there, the receiver planning) is not the rate's
@@ -635,6 +653,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
           await send(data)
           at += data.length
           piece.sent = at
+          if (!byPreview) sender.uncounted.set(req.fileIndex, (sender.uncounted.get(req.fileIndex) ?? 0) + data.length)
         }
         if (checked !== undefined && skip + length === range.length) lastChecked = undefined // its last piece: served
         count(piece)
