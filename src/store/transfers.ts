@@ -344,6 +344,12 @@ export class TransferStore {
     }
   }
 
+  /** Whether chunks of part files under the folder `dir` are indexed (indexPartChunks): a part folder kept for a re-send. */
+  indexedUnder (dir: string): boolean {
+    const prefix = dir.endsWith('/') ? dir : `${dir}/`
+    return this.stmt('SELECT 1 FROM chunk_index WHERE path >= ? AND path < ? LIMIT 1').get(prefix, `${prefix.slice(0, -1)}0`) !== undefined
+  }
+
   /** Forget the chunk rows of everything under the folder `dir` (a part folder removed). */
   forgetUnder (dir: string): void {
     const prefix = dir.endsWith('/') ? dir : `${dir}/`

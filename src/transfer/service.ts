@@ -266,10 +266,10 @@ export class TransferService {
       // no part file of it holds a verified chunk (its files placed as they came, the rest not begun): its part folder
       // keeps nothing for a re-send (helper finding: 248 empty part files kept a day, `ferry status` saying "kept: 0 B");
       // also when the answer to a chunk request told it first (Receiver.cancelledBySender). Not while another receive
-      // of the same content uses it (dropPartsOf)
+      // of the same content uses it, nor one that holds chunks an earlier receive of it kept (dropPartsOf)
       if (end.status === 'cancelled' && r?.state === 'cancelled' && r.partsKept === false) {
         await r.stopped()
-        await this.receives.parts.dropPartsOf(r)
+        await this.receives.parts.dropPartsOf(r, { unlessKept: true })
       }
       // the files it keeps, placed whole before the cancel: for its sender to say (TransferEndAck.kept_files)
       return end.status === 'cancelled' && r?.state === 'cancelled' ? { keptFiles: r.keptFiles() } : undefined

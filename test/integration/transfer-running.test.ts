@@ -15,7 +15,7 @@ import { basename, join } from 'node:path'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
 import { chunkSizeFor } from '../../src/transfer/index.ts'
 import { receiptPayload } from '../../src/transfer/receive/receiver.ts'
-import { pairDaemons, spawnCli, tempDir, waitFor, whileStopped, type CliProcess } from '../helpers/daemon.ts'
+import { control, pairDaemons, spawnCli, tempDir, waitFor, whileStopped, type CliProcess } from '../helpers/daemon.ts'
 import { chattr, sameBytes, writeRandomFile } from '../helpers/files.ts'
 import { MiB, RUNNING_SIZE, a, acceptedByHand, b, bigSendUnderWay, expectError, numbers, poll, receivedNames, restartBeta, send, SERVE_RATE, transferDaemons, transfersOf, type SendResult } from '../helpers/transfer.ts'
 
@@ -218,6 +218,36 @@ describe('transfer, with alpha serving at most SERVE_RATE', () => {
     expect(held === 'gone' || held === 'holds bytes', held).toBe(true)
     // nor counted as kept by `ferry status` (earlier tests here leave part folders of their own)
     if (held === 'gone') expect(await keptFolders()).toBe(keptBefore)
+  })
+
+  it('a part folder kept for a re-send (verified chunks of a cancelled receive) is not removed when a send of the same content, offered and not yet accepted, is cancelled by its sender (review finding on dab2ac5: the offer held no verified chunk of its own, and its cancel took the folder of the earlier one)', async () => {
+    const { sending, active, big } = await bigSendUnderWay('kept-then-offered.bin', a, 'send')
+    await poll(b, 'beta to hold 8 MiB of it', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.doneBytes >= 8 * MiB), 60_000, 20)
+    expect((await a.cli(['cancel', active.id.slice(0, 8)])).code).toBe(0)
+    expectError(await sending.done, 'E_CANCELLED')
+    await poll(b, 'beta to show the receive cancelled', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.state === 'cancelled'))
+    const partDir = join(b.receiveDir, '.ferry-part', active.root)
+    const holdsBytes = async (): Promise<boolean> => {
+      for (const n of (await readdir(partDir).catch(() => [] as string[])).filter((n) => /^\d+$/.test(n))) if ((await stat(join(partDir, n))).size > 0) return true
+      return false
+    }
+    expect(await holdsBytes(), 'kept for a re-send').toBe(true)
+    // the same file sent again, beta asking first; cancelled on alpha while it waits there for a decision
+    expect(await control(b, 'peer.autoAccept', { peer: 'alpha', autoAccept: false })).toMatchObject({ autoAccept: false })
+    try {
+      const again = spawnCli(['send', 'beta', big, '--json', '--home', a.home], { timeoutMs: 120_000 })
+      const offer = await poll(b, 'the same content offered again', async (ctl) => (await ctl.call('offers')).find((o) => o.id !== active.id && o.names.includes('kept-then-offered.bin')), 60_000, 20)
+      const offered = await poll(a, 'alpha to show it offered', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === offer.id && t.state === 'offered'), 30_000, 20)
+      expect(offered.root, 'the same content').toBe(active.root)
+      expect((await a.cli(['cancel', offered.id.slice(0, 8)])).code).toBe(0)
+      expectError(await again.done, 'E_CANCELLED')
+      await poll(b, 'beta to show the offer cancelled', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === offered.id && t.state === 'cancelled'))
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      expect(await holdsBytes(), 'the earlier receive\'s kept part folder still there').toBe(true)
+    } finally {
+      expect(await control(b, 'peer.autoAccept', { peer: 'alpha', autoAccept: true })).toMatchObject({ autoAccept: true })
+      await rm(partDir, { recursive: true, force: true })
+    }
   })
 
   it('`ferry cancel` on the sender stops an active transfer: both sides show cancelled, no final file on the receiver; the file edited and sent again copies what the receiver kept (user-test finding: fetched whole)', async () => {

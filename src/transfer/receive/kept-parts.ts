@@ -125,9 +125,23 @@ export class KeptParts {
    * is not kept for a re-send, as it is after the sender's cancel or a
    * failure (review finding: a day of hundreds of MB nobody asked for, shown
    * nowhere). Not while another receive of the same content uses it.
+   * `unlessKept`: nor when its part files hold chunks kept for a re-send
+   * (service.ts onEnd, a receive cancelled by its sender with none of its own).
    */
-  async dropPartsOf (r: Receiver): Promise<void> {
+  async dropPartsOf (r: Receiver, opts: { unlessKept?: boolean } = {}): Promise<void> {
     if ([...this.receives.receivers.values()].some((o) => o !== r && !o.finished && o.rootHex === r.rootHex)) return
+    if (opts.unlessKept === true) {
+      // an earlier receive of the same content (cancelled, failed) kept its verified chunks there, indexed; `r`, which
+      // verified none of its own (an offer cancelled before it was accepted, a receive cancelled while it planned),
+      // is no reason to drop them (review finding: a re-send cancelled while offered took the folder of the
+      // cancelled receive before it, all of it to fetch again)
+      try {
+        if (this.ctx.c.store.indexedUnder(partDirFor(r.receiveDir, r.rootHex))) return
+      } catch (err) {
+        this.ctx.c.log.warn('cannot tell whether a part folder holds chunks kept for a re-send; kept', { id: r.id, err: (err as Error).message })
+        return
+      }
+    }
     await removePartFolder(r.receiveDir, r.rootHex).catch((err: Error) => { this.ctx.c.log.warn('cannot remove the part folder of a cancelled receive', { id: r.id, err: err.message }) })
     forgetPartChunks(this.ctx.c.store, [partDirFor(r.receiveDir, r.rootHex)], this.ctx.c.log)
   }
