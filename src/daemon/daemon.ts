@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
+import type { Connection } from '@libp2p/interface'
 import { isNear } from '../edit-distance.ts'
 import { FerryError, quoteForDisplay, toFerryError } from '../errors.ts'
 import { HashCacheStore, openDb, peekMeta, PeerStore, receiveMountKey, TransferStore, TrustStore, type Db } from '../store/index.ts'
@@ -324,9 +325,15 @@ export class Daemon {
    */
   async connect (address: string): Promise<PeerInfo> {
     const ma = await peerAddress(address)
-    const conn = await this.node.dial(ma, { signal: AbortSignal.timeout(CONNECT_TIMEOUT_MS) }).catch((err: unknown) => {
+    const dial = async (force: boolean): Promise<Connection> => await this.node.dial(ma, { signal: AbortSignal.timeout(CONNECT_TIMEOUT_MS), force }).catch((err: unknown) => {
       throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${ma.toString()}: ${dialFailure(err, CONNECT_TIMEOUT_MS)}`, { cause: err })
     })
+    let conn = await dial(false)
+    // an address with the /p2p/ of a peer connected already: libp2p hands back the connection open, the address not
+    // tried. Tried now, so that `connected` is true of it and the address kept (setConnectAddr) is one the peer
+    // answered at (review finding: a port where nothing listened said connected, and was kept and dialled first)
+    const bare = (a: { toString: () => string }): string => a.toString().replace(/\/p2p\/[^/]+$/, '')
+    if (bare(conn.remoteAddr) !== bare(ma)) conn = await dial(true)
     const peerId = conn.remotePeer.toString()
     // online once it answered /ferry/hello, which every ferry daemon does as a connection opens
     const until = Date.now() + HELLO_WAIT_MS

@@ -147,4 +147,28 @@ describe('ferry connect', () => {
       expect((await control(a, 'peers', { all: true })).find((p) => p.peerId === b.peerId)?.connectAddr).toBeUndefined()
     } finally { forward.close() }
   }, 120_000)
+
+  it('an address given with the peer ID of a device already connected is kept only where it answered: a port where nothing listens does not replace the address kept (review finding on b507334: libp2p handed back the open connection, `connected` was said, and the dead address was kept and dialled first)', async () => {
+    const a = await startDaemon({ name: 'epsilon' })
+    const b = await startDaemon({ name: 'zeta' })
+    try {
+      const good = b.addr.replace(/\/p2p\/.*$/, '')
+      const r = await a.cli(['connect', good, '--json'])
+      expect(r.code, r.stderr).toBe(0)
+      expect(JSON.parse(r.stdout)).toMatchObject({ peerId: b.peerId, connectAddr: good })
+      // a port where nothing listens, with zeta's peer ID (as a multiaddr copied with a typo)
+      const closed = createServer()
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+      const dead = `/ip4/127.0.0.1/tcp/${(closed.address() as { port: number }).port}`
+      await new Promise((resolve) => closed.close(resolve))
+      const typo = await a.cli(['connect', `${dead}/p2p/${b.peerId}`, '--json'])
+      // said unreachable, as it is without the peer ID; the address kept is the one zeta answered at
+      expect(typo.code, typo.stdout).toBe(1)
+      expect(typo.stderr).toMatch(/E_PEER_UNREACHABLE: cannot reach \/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//)
+      expect((await control(a, 'peers', { all: true })).find((p) => p.peerId === b.peerId)?.connectAddr).toBe(good)
+    } finally {
+      await a.stop()
+      await b.stop()
+    }
+  }, 60_000)
 })
