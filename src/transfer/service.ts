@@ -26,7 +26,7 @@
 import type { TransferRow } from '../store/transfers.ts'
 import { FerryError, ambiguousTransferId } from '../errors.ts'
 import { CHUNKS_PROTOCOL, PREVIEW_PROTOCOL, MAX_CHUNK_STREAMS_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
-import { readEnd, type EndHandled, type EndMsg } from '../protocol/transfer.ts'
+import { readEnd, type EndAnswer, type EndHandled, type EndMsg } from '../protocol/transfer.ts'
 import { isFinalState, isMovingState, type OfferInfo, type TransferInfo } from '../daemon/control/types.ts'
 import { toTransferInfo } from './snapshot.ts'
 import { EmitThrottle } from './throttle.ts'
@@ -177,7 +177,7 @@ export class TransferService {
     for (const r of this.receives.receivers.values()) if (r.state !== 'offered') live.set(r.id, this.info(r.id)!)
     for (const stored of this.c.store.list()) {
       const row = this.ctx.pendingStates.overlay(stored)
-      if (!live.has(row.id) && row.state !== 'offered') live.set(row.id, toTransferInfo({ row, peerName: this.c.peerName(row.peerId) }))
+      if (!live.has(row.id) && row.state !== 'offered') live.set(row.id, toTransferInfo({ row, peerName: this.c.peerName(row.peerId), keptAwaited: this.sends.keptAwaited.has(row.id) }))
     }
     // active first (an offer still waiting is not lost below newer sends), then history; each the newest first
     return [...live.values()].sort((a, b) => Number(isFinalState(a.state)) - Number(isFinalState(b.state)) || b.createdAt - a.createdAt)
@@ -191,7 +191,7 @@ export class TransferService {
   info (id: string): TransferInfo | undefined {
     const row = this.ctx.pendingStates.overlay(this.c.store.summary(id))
     if (row == null) return undefined
-    return toTransferInfo({ row, sender: this.sends.senders.get(id), receiver: this.receives.receivers.get(id), peerName: this.c.peerName(row.peerId) })
+    return toTransferInfo({ row, sender: this.sends.senders.get(id), receiver: this.receives.receivers.get(id), peerName: this.c.peerName(row.peerId), keptAwaited: this.sends.keptAwaited.has(id) })
   }
 
   // ---- sending --------------------------------------------------------
@@ -232,10 +232,21 @@ export class TransferService {
       throw new FerryError('E_TRANSFER_ENDED', `transfer ${id} has already ended (done); nothing to cancel`)
     } else if (s != null && !s.finished) {
       s.controller.abort()
+      // its receiver's answer, the files it keeps, comes after the cancel's event, which says so: a `ferry send`
+      // of it in another terminal, which ends on that event, waits for the next (user-test finding: it said
+      // "cancelled on the sending device" alone, where `ferry cancel` and `ferry transfers` said what was kept)
+      if (s.offer != null) this.sends.keptAwaited.add(id)
       this.sends.setSendState(s, 'cancelled', new FerryError('E_CANCELLED', 'cancelled on the sending device'), 'here')
-      const answer = s.offer != null ? await sendEndTo(this.c, s.peerId, { transferId: Buffer.from(id, 'hex'), status: 'cancelled', root: s.offer.root, signature: new Uint8Array(0) }, 'receiver').catch(() => undefined) : undefined
-      // the files its receiver had placed whole, which it keeps: said here too (a receiver from before 2026-12-06 says none)
+      let answer: EndAnswer | undefined
+      try {
+        answer = s.offer != null ? await sendEndTo(this.c, s.peerId, { transferId: Buffer.from(id, 'hex'), status: 'cancelled', root: s.offer.root, signature: new Uint8Array(0) }, 'receiver').catch(() => undefined) : undefined
+      } finally {
+        this.sends.keptAwaited.delete(id)
+      }
+      // the files its receiver had placed whole, which it keeps: said here too (a receiver from before 2026-12-06 says none);
+      // none, or not told: the event that ends the wait all the same
       if (answer != null && answer.keptFiles > 0) this.sends.recordKept(s, answer.keptFiles)
+      else if (s.offer != null) this.ctx.changed(id, true)
     } else {
       const ended = this.ctx.pendingStates.overlay(this.c.store.summary(id))?.state
       // ended only where its record says so: one recorded as under way that nothing here holds is no ended one (review finding)

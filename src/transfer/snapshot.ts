@@ -25,7 +25,7 @@ function doneShown (direction: string, state: TransferState, done: number, total
   return Math.max(0, Math.min(done, most))
 }
 
-export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver?: Receiver, peerName: string }): TransferInfo {
+export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver?: Receiver, peerName: string, keptAwaited?: boolean }): TransferInfo {
   const { row } = o
   const live = o.sender ?? o.receiver
   const progress = live?.progress
@@ -73,6 +73,8 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
   // its receiver said it keeps
   const kept = state === 'cancelled' || state === 'failed' ? o.receiver?.keptFiles() ?? row.keptFiles ?? 0 : 0
   if (kept > 0) info.keptFiles = kept
+  // its receiver's answer to the cancel, the files it keeps, is on its way: said in an event after this one
+  if (o.keptAwaited === true && state === 'cancelled') info.keptAwaited = true
   if (endedBy !== undefined && (state === 'cancelled' || state === 'declined')) info.endedBy = endedBy
   if (o.receiver != null && o.receiver.renames.count > 0) {
     info.renamed = o.receiver.renames.shown()

@@ -190,6 +190,20 @@ describe('transfer, with alpha serving at most SERVE_RATE', () => {
     expect(received.error?.message).toBe('cancelled by the sender')
   })
 
+  it('a send cancelled from another terminal on the sending device: its `ferry send` says which files the receiver keeps, placed whole before, as `ferry cancel` does (user-test finding: "cancelled on the sending device" alone, the daemon learning the count only after the event `ferry send` ended on)', async () => {
+    const { sending, active } = await bigSendUnderWay('apart-big.bin', a, 'send', RUNNING_SIZE, { folder: 'apart-some', small: 'a-kept.txt' })
+    await waitFor(async () => await stat(join(b.receiveDir, 'apart-some', 'a-kept.txt')).then(() => true, () => undefined), 'the small file to be placed', 30_000)
+    const r = await a.cli(['cancel', active.id.slice(0, 8)])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/^cancelled [0-9a-f]+; 1 of 2 files had arrived and is kept on beta$/m)
+    const done = await sending.done
+    expectError(done, 'E_CANCELLED')
+    expect(done.stderr).toMatch(/^ferry: E_CANCELLED: cancelled on the sending device; 1 of 2 files had arrived and is kept on beta$/m)
+    expect(JSON.parse(done.stdout)).toMatchObject({ id: active.id, state: 'cancelled', keptFiles: 1 })
+    expect(await readdir(join(b.receiveDir, 'apart-some'))).toEqual(['a-kept.txt'])
+    await rm(join(b.receiveDir, 'apart-some'), { recursive: true })
+  })
+
   it('a folder of small files cancelled on the sender half-way: the receiver keeps the files placed, and no part folder when no part file holds a verified chunk (helper finding: 248 empty part files kept a day for a re-send, `ferry status` saying "kept: 0 B of 1 ended receive")', async () => {
     // 1-chunk files: each is placed as soon as its chunk is verified, so what is not placed at the cancel holds nothing
     const dir = join(await tempDir('ferry-src-'), 'small-apart')
@@ -254,7 +268,8 @@ describe('transfer, with alpha serving at most SERVE_RATE', () => {
     const { sending, active, big } = await bigSendUnderWay('cancel-me.bin', a, 'send')
     // what is arriving is this user's only, whatever the file's own mode will be
     const parts = join(b.receiveDir, '.ferry-part')
-    const partDir = join(parts, (await readdir(parts))[0])
+    // its own: earlier tests' cancels keep theirs, whose entry 0 may be a file placed (no part file `0`)
+    const partDir = join(parts, active.root)
     expect((await stat(parts)).mode & 0o777).toBe(0o700)
     expect((await stat(partDir)).mode & 0o777).toBe(0o700)
     expect((await stat(join(partDir, '0'))).mode & 0o777).toBe(0o600)

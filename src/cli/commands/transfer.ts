@@ -300,7 +300,8 @@ export async function send (argv: string[]): Promise<number> {
       latest = t
       leftOut.take(t)
       shown.update(t)
-      if (isFinalState(t.state)) settle?.(t)
+      // one this command's stop cancelled waits for the daemon's answer to that cancel instead, which says the same
+      settleEnded(t, settle, stoppedBy == null)
     }
     await client.subscribe((event, data) => {
       if (event !== 'transfer') return
@@ -366,11 +367,13 @@ export async function send (argv: string[]): Promise<number> {
       const byStop = stoppedBy != null && t.state === 'cancelled' && t.error?.code === 'E_CANCELLED'
       // and what its receiver keeps of it, which the daemon's answer to the cancel says, as it learned it telling the
       // receiver (notes' leftover: only the receiving side said so); not waited for long, a receiver away cannot say
-      const keptFiles = byStop ? (await Promise.race([cancelled, new Promise<undefined>((resolve) => setTimeout(() => { resolve(undefined) }, KEPT_WAIT_MS).unref())]))?.keptFiles : undefined
+      // cancelled otherwise (`ferry cancel` or the TUI here, or its receiver's cancel): said as `ferry cancel`, `ferry wait`
+      // and `ferry transfers` say it, from the event it ended on (settleEnded waited for the receiver's answer)
+      const keptFiles = byStop ? (await Promise.race([cancelled, new Promise<undefined>((resolve) => setTimeout(() => { resolve(undefined) }, KEPT_WAIT_MS).unref())]))?.keptFiles ?? t.keptFiles : t.state === 'cancelled' ? t.keptFiles : undefined
       const kept = keptFiles !== undefined ? keptWords({ ...t, keptFiles }) : ''
       const error = byStop
         ? { code: 'E_CANCELLED' as const, message: `cancelled here (${stoppedBy === 'SIGINT' ? 'Ctrl-C' : stoppedBy}) with ${formatDone(t.doneBytes, t.totalBytes)} of ${formatBytes(t.totalBytes)} arrived${kept !== '' ? `; ${kept}` : ''}` }
-        : t.error
+        : t.error != null && kept !== '' ? { ...t.error, message: `${t.error.message}; ${kept}` } : t.error
       // `seconds` and `root` as a done send has them: how long it took to end so, and which offer it was (user-test
       // finding: neither); none for a daemon that stopped before it said anything of the send
       if (json) printJson({ id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds: t.createdAt != null ? sendSeconds(t) : undefined, acceptWaitSeconds: waited, root: t.root, error, keptFiles, skipped: leftOut.paths, skippedCount: leftOut.count })
@@ -416,8 +419,22 @@ function acceptWaitNote (t: TransferInfo): string {
   return `; waited ${formatTook(t.acceptWaitSeconds * 1000)} ${t.direction === 'send' ? `for ${sanitizeForDisplay(t.peerName)} to accept` : 'to be accepted here'}`
 }
 
-/** How long `ferry send`, cancelled by a stop, waits for the daemon's answer that says what its receiver keeps. */
+/**
+ * How long `ferry send`, cancelled by a stop, waits for the daemon's answer that says what its receiver keeps; and
+ * `ferry send` or `ferry wait` of a send cancelled otherwise on this device, for the event that says it (settleEnded).
+ */
 const KEPT_WAIT_MS = 3000
+
+/**
+ * `settle` with `t` once it has ended. A send cancelled here whose receiver is being told so (TransferInfo.keptAwaited)
+ * ends on the event after, which says what that one keeps (user-test finding: `ferry send`, the send cancelled from
+ * another terminal, said nothing of it, ended before the daemon knew); KEPT_WAIT_MS at most, a receiver away says nothing.
+ */
+function settleEnded (t: TransferInfo, settle: ((t: TransferInfo) => void) | undefined, waitKept = true): void {
+  if (!isFinalState(t.state)) return
+  if (t.keptAwaited !== true || !waitKept) settle?.(t)
+  else setTimeout(() => { settle?.(t) }, KEPT_WAIT_MS).unref()
+}
 
 /** How long a send took from its start to its end (to now, for one this command stopped waiting for), in seconds. */
 function sendSeconds (t: TransferInfo): number {
@@ -676,7 +693,7 @@ export async function wait (argv: string[]): Promise<number> {
       if (t.id !== id) return
       leftOut.take(t)
       shown?.update(t)
-      if (isFinalState(t.state)) settle?.(t)
+      settleEnded(t, settle)
     }
     // subscribed before the list is read, so that an end between the two is not missed
     const early: TransferInfo[] = []

@@ -249,6 +249,13 @@ export interface TransferInfo {
    * it could not be told then, or from a receiver before 2026-12-06)
    */
   keptFiles?: number
+  /**
+   * send, cancelled here and its receiver being told so now: its answer, the files it keeps (`keptFiles`), comes
+   * in an event after this one, which has this absent (also when the receiver could not be told). A client that
+   * ends on the cancel and says what is kept waits a moment for that one (user-test finding: `ferry send`, the
+   * send cancelled from another terminal, ended on the cancel's event, before the daemon learned the count)
+   */
+  keptAwaited?: true
   receipt?: ReceiptInfo
   /**
    * send: what it left out (symlinks, special files, names a receiver would

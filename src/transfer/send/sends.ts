@@ -24,6 +24,8 @@ import { failUnreadable, sendEndTo, type TransferContext } from '../context.ts'
 export class Sends {
   private readonly ctx: TransferContext
   readonly senders = new Map<string, Sender>()
+  /** sends cancelled here whose receiver is being told so: its answer says the files it keeps (TransferInfo.keptAwaited) */
+  readonly keptAwaited = new Set<string>()
 
   constructor (ctx: TransferContext) {
     this.ctx = ctx
