@@ -31,7 +31,8 @@ const MAX_RETRY_IN_MS = 60_000
 /** `waitsTurn`: accepted, and waiting behind the receives from this sender that the receiver runs at once; `retryInMs`: accepted, and waiting this long before its next run, its last ones cut short; `waitsFor`: accepted, and waiting for what it says to go (room on its disk) (transfer.proto, OfferAnswer) */
 export interface AnswerMsg { status: 'accepted' | 'pending' | 'refused', haveBytes: number, waitsTurn?: boolean, retryInMs?: number, waitsFor?: FerryError, error?: FerryError }
 /** `missing`: done, but without these entries (a bit set over the offer's entries, see transfer.proto); absent or empty: all of it. */
-export interface EndMsg { transferId: Uint8Array, status: 'done' | 'declined' | 'cancelled' | 'failed', root: Uint8Array, signature: Uint8Array, failure?: FerryError, wireBytes?: number, missing?: Uint8Array, doneBytes?: number, renamedCount?: number, renamed?: RenamedEntry[], refused?: RefusedEntry[], renameCount?: number, renames?: RenamedEntry[] }
+/** `keptFiles`: a receiver's cancel, the files of the offer it placed whole and keeps (TransferEnd.kept_files); absent from a receiver from before 2026-12-06 */
+export interface EndMsg { transferId: Uint8Array, status: 'done' | 'declined' | 'cancelled' | 'failed', root: Uint8Array, signature: Uint8Array, failure?: FerryError, wireBytes?: number, missing?: Uint8Array, doneBytes?: number, renamedCount?: number, renamed?: RenamedEntry[], refused?: RefusedEntry[], renameCount?: number, renames?: RenamedEntry[], keptFiles?: number }
 
 /**
  * An offer's entry placed under another path by the receiver (its name taken there), relative to its receive folder.
@@ -373,7 +374,7 @@ const MAX_END_BYTES = MAX_SMALL_MESSAGE_BYTES + Math.ceil(MAX_OFFER_FILES / 8)
  */
 export async function sendEnd (stream: Stream, end: EndMsg, to: 'sender' | 'receiver', signal?: AbortSignal, acked?: () => void): Promise<EndAnswer> {
   const sig = timeoutSignal(10_000, signal)
-  const msg: TransferEnd = { transferId: end.transferId as Uint8Array<ArrayBuffer>, status: end.status, root: end.root as Uint8Array<ArrayBuffer>, signature: end.signature as Uint8Array<ArrayBuffer>, failure: end.failure != null ? toWireError(end.failure) : undefined, wireBytes: end.wireBytes ?? 0, missing: (end.missing ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>, doneBytes: end.doneBytes, renamedCount: end.renamedCount ?? 0, ...renamedThatFit(end), renameCount: end.renameCount ?? 0, refused: refusedThatFit(end.refused) }
+  const msg: TransferEnd = { transferId: end.transferId as Uint8Array<ArrayBuffer>, status: end.status, root: end.root as Uint8Array<ArrayBuffer>, signature: end.signature as Uint8Array<ArrayBuffer>, failure: end.failure != null ? toWireError(end.failure) : undefined, wireBytes: end.wireBytes ?? 0, missing: (end.missing ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>, doneBytes: end.doneBytes, renamedCount: end.renamedCount ?? 0, ...renamedThatFit(end), renameCount: end.renameCount ?? 0, refused: refusedThatFit(end.refused), ...(end.keptFiles !== undefined ? { keptFiles: end.keptFiles } : {}) }
   await sendAll(stream, lengthPrefixed(TransferEnd.encode(msg)), sig)
   const ack = await new FrameReader(stream).readLp((b) => TransferEndAck.decode(b), MAX_SMALL_MESSAGE_BYTES, sig)
   const err = fromWireError(ack?.error, to)
@@ -433,7 +434,7 @@ export async function readEnd (stream: Stream, handle: (end: EndMsg) => Promise<
   let error: unknown
   let answer: EndHandled | void = undefined
   try {
-    answer = await handle({ transferId: w.transferId, status, root: w.root, signature: w.signature, failure: fromWireError(w.failure as WireErrorMsg | undefined, 'receiver'), wireBytes: w.wireBytes, missing: w.missing, doneBytes: w.doneBytes, renamedCount: w.renamedCount, renamed: w.renamed.map((r) => ({ entry: r.entry, as: r.as })), renameCount: w.renameCount, renames: w.renames, refused: w.refused.map((r) => ({ entry: r.entry, reason: r.reason, under: r.under === '' ? undefined : r.under })) })
+    answer = await handle({ transferId: w.transferId, status, root: w.root, signature: w.signature, failure: fromWireError(w.failure as WireErrorMsg | undefined, 'receiver'), wireBytes: w.wireBytes, missing: w.missing, doneBytes: w.doneBytes, renamedCount: w.renamedCount, renamed: w.renamed.map((r) => ({ entry: r.entry, as: r.as })), renameCount: w.renameCount, renames: w.renames, refused: w.refused.map((r) => ({ entry: r.entry, reason: r.reason, under: r.under === '' ? undefined : r.under })), ...(w.keptFiles !== undefined ? { keptFiles: w.keptFiles } : {}) })
   } catch (err) { error = err }
   const afterAck = answer?.afterAck
   const ack = lengthPrefixed(TransferEndAck.encode({ ok: error == null, error: error != null ? toWireError(error) : undefined, keptFiles: answer?.keptFiles ?? 0 }))

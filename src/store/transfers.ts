@@ -25,7 +25,7 @@ export interface TransferRow {
   errorMessage?: string
   /** cancelled or declined: which side ended it (TransferInfo.endedBy); unset in rows from before 2026-12-06 and for other states */
   endedBy?: 'here' | 'peer'
-  /** receive only, ended cancelled or failed: its files verified and placed in the receive folder, kept there (TransferInfo.keptFiles) */
+  /** ended cancelled or failed, a receive: its files verified and placed in the receive folder, kept there; a send cancelled (here or by its receiver): those its receiver said it keeps so (TransferInfo.keptFiles) */
   keptFiles?: number
   /** held for a person on the receiving side to accept, this many ms of it, once that wait ended (TransferInfo.acceptWaitSeconds) */
   acceptWaitMs?: number

@@ -327,8 +327,8 @@ function peerShort (t: { peerName: string, peerId: string }): string {
 /**
  * A receive cancelled or failed with files placed: "54 of 303 files had arrived and are kept in ~/Downloads/ferry",
  * said by `ferry cancel` and `ferry transfers` (user-test finding: the files kept, by design, complete, were said
- * nowhere); '' when none were (TransferInfo.keptFiles). `home`: shown as ~. A send cancelled here whose receiver
- * said it keeps some: "… are kept on beta".
+ * nowhere); '' when none were (TransferInfo.keptFiles). `home`: shown as ~. A send cancelled, here or by its
+ * receiver, whose receiver said it keeps some: "… are kept on beta".
  */
 export function keptWords (t: Pick<TransferInfo, 'keptFiles' | 'files' | 'receiveDir' | 'direction' | 'peerName' | 'peerId'>, home?: string): string {
   const kept = t.keptFiles ?? 0

@@ -319,7 +319,7 @@ describe('transfer, with alpha serving at most SERVE_RATE', () => {
     await rm(join(b.receiveDir, 'cancel-me.bin'))
   })
 
-  it('`ferry cancel` on the receiver: what arrived of it is not kept (review finding: a day of part data nobody asked for, shown nowhere), but for the files placed whole, which are, and are said to be (user-test finding: said nowhere)', async () => {
+  it('`ferry cancel` on the receiver: what arrived of it is not kept (review finding: a day of part data nobody asked for, shown nowhere), but for the files placed whole, which are, and are said to be, on the sender too (user-test finding: said nowhere; then said by the receiver alone, its end message not carrying the count)', async () => {
     const { sending, active } = await bigSendUnderWay('drop-me.bin', b, 'receive', RUNNING_SIZE, { folder: 'drop-some', small: 'a-kept.txt' })
     const partDir = join(b.receiveDir, '.ferry-part', active.root)
     expect((await stat(partDir)).isDirectory()).toBe(true)
@@ -330,8 +330,13 @@ describe('transfer, with alpha serving at most SERVE_RATE', () => {
     expect((await transfersOf(b)).find((t) => t.id === active.id)).toMatchObject({ state: 'cancelled', keptFiles: 1 })
     const done = await sending.done
     expectError(done, 'E_CANCELLED')
-    // the receiver's words said once, naming it (user-test finding: "receiver: cancelled on the receiving device")
-    expect(done.stderr).toMatch(/^ferry: E_CANCELLED: cancelled on the receiving device \(beta\)$/m)
+    // the receiver's words said once, naming it (user-test finding: "receiver: cancelled on the receiving device"), and
+    // the files it keeps, as its end message says them (TransferEnd.kept_files)
+    expect(done.stderr).toMatch(/^ferry: E_CANCELLED: cancelled on the receiving device \(beta\); 1 of 2 files had arrived and is kept on beta$/m)
+    expect(JSON.parse(done.stdout)).toMatchObject({ id: active.id, state: 'cancelled', keptFiles: 1 })
+    // the sender's record keeps it: `ferry transfers` there says it as the receiver's does
+    expect((await transfersOf(a)).find((t) => t.id === active.id)).toMatchObject({ state: 'cancelled', endedBy: 'peer', keptFiles: 1 })
+    expect((await a.cli(['transfers'])).stdout).toContain(`${active.id.slice(0, 8)}: cancelled by beta; 1 of 2 files had arrived and is kept on beta`)
     // `ferry wait` of it, once it ended, says what is kept as `ferry cancel` did (user-test finding: "cancelled on the
     // receiving device" alone, on either side)
     const waited = await b.cli(['wait', active.id.slice(0, 8)])

@@ -114,6 +114,20 @@ describe('offer codec', () => {
     expect(none).toEqual({ keptFiles: 0 })
   })
 
+  it('a receiver\'s own cancel carries the files it keeps (TransferEnd.kept_files), 0 said as 0; an end without the field, as from a receiver before it, reads as not said (user-test finding: the sender could not say what its receiver kept)', async () => {
+    const end: EndMsg = { transferId: new Uint8Array(16), status: 'cancelled', root: new Uint8Array(32), signature: new Uint8Array(0), doneBytes: 7 }
+    for (const keptFiles of [300, 0, undefined]) {
+      const [out, inbound] = await streamPair()
+      let got: EndMsg | undefined
+      await Promise.all([sendEnd(out, { ...end, ...(keptFiles !== undefined ? { keptFiles } : {}) }, 'sender'), readEnd(inbound, async (e) => { got = e })])
+      expect(got).toMatchObject({ status: 'cancelled', doneBytes: 7 })
+      expect(got?.keptFiles).toBe(keptFiles)
+    }
+    // the bytes of an end without it are those of before the field
+    const plain = { transferId: new Uint8Array(16), status: 'cancelled', doneBytes: 7 }
+    expect(TransferEnd.encode({ ...plain, keptFiles: undefined })).toEqual(TransferEnd.encode(plain))
+  })
+
   it('a receipt\'s sender runs what waits for the ack (its send\'s done) only once the receiver took the ack and closed, after the receiver\'s `acked`; and once the ack is out when the receiver never closes (helper finding: the receiver showed `verifying` as `ferry send` exited 0)', async () => {
     const end: EndMsg = { transferId: new Uint8Array(16), status: 'done', root: new Uint8Array(32), signature: new Uint8Array(64) }
     const order: string[] = []

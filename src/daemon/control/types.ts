@@ -246,7 +246,8 @@ export interface TransferInfo {
    * (`receiveDir`), where they stay (by design: each is complete; the rest of it is not kept). Absent when none,
    * and in records from before 2026-12-06 (user-test finding: a cancel said nothing of the files kept). Send,
    * cancelled here: how many its receiver said it keeps so, as it was told of the cancel (absent when none, when
-   * it could not be told then, or from a receiver before 2026-12-06)
+   * it could not be told then, or from a receiver before 2026-12-06); cancelled by its receiver: how many that one
+   * said it keeps, in its end message (absent when none, or from a receiver before 2026-12-06)
    */
   keptFiles?: number
   /**

@@ -282,6 +282,7 @@ export interface TransferEnd {
     refused: Refused[];
     renames: Renamed[];
     renameCount: number;
+    keptFiles?: number;
 }
 export declare namespace TransferEnd {
     const codec: () => Codec<TransferEnd>;
@@ -374,9 +375,13 @@ export declare namespace TransferEnd {
         field: '$.renameCount';
         value: number;
     }
+    interface TransferEndKeptFilesFieldEvent {
+        field: '$.keptFiles';
+        value: number;
+    }
     function encode(obj: Partial<TransferEnd>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): TransferEnd;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): Generator<TransferEndTransferIdFieldEvent | TransferEndStatusFieldEvent | TransferEndRootFieldEvent | TransferEndSignatureFieldEvent | TransferEndFailureCodeFieldEvent | TransferEndFailureMessageFieldEvent | TransferEndWireBytesFieldEvent | TransferEndMissingFieldEvent | TransferEndDoneBytesFieldEvent | TransferEndRenamedCountFieldEvent | TransferEndRenamedEntryFieldEvent | TransferEndRenamedAsFieldEvent | TransferEndRenamedFilesFieldEvent | TransferEndRefusedEntryFieldEvent | TransferEndRefusedReasonFieldEvent | TransferEndRefusedUnderFieldEvent | TransferEndRenamesEntryFieldEvent | TransferEndRenamesAsFieldEvent | TransferEndRenamesFilesFieldEvent | TransferEndRenameCountFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): Generator<TransferEndTransferIdFieldEvent | TransferEndStatusFieldEvent | TransferEndRootFieldEvent | TransferEndSignatureFieldEvent | TransferEndFailureCodeFieldEvent | TransferEndFailureMessageFieldEvent | TransferEndWireBytesFieldEvent | TransferEndMissingFieldEvent | TransferEndDoneBytesFieldEvent | TransferEndRenamedCountFieldEvent | TransferEndRenamedEntryFieldEvent | TransferEndRenamedAsFieldEvent | TransferEndRenamedFilesFieldEvent | TransferEndRefusedEntryFieldEvent | TransferEndRefusedReasonFieldEvent | TransferEndRefusedUnderFieldEvent | TransferEndRenamesEntryFieldEvent | TransferEndRenamesAsFieldEvent | TransferEndRenamesFilesFieldEvent | TransferEndRenameCountFieldEvent | TransferEndKeptFilesFieldEvent>;
 }
 export interface Refused {
     entry: number;

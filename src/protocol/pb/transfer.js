@@ -912,6 +912,10 @@ export var TransferEnd;
                     w.uint32(104);
                     w.uint32(obj.renameCount);
                 }
+                if (obj.keptFiles != null) {
+                    w.uint32(112);
+                    w.uint32(obj.keptFiles);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -1000,6 +1004,10 @@ export var TransferEnd;
                         }
                         case 13: {
                             obj.renameCount = reader.uint32();
+                            break;
+                        }
+                        case 14: {
+                            obj.keptFiles = reader.uint32();
                             break;
                         }
                         default: {
@@ -1129,6 +1137,13 @@ export var TransferEnd;
                         case 13: {
                             yield {
                                 field: `${prefix}.renameCount`,
+                                value: reader.uint32()
+                            };
+                            break;
+                        }
+                        case 14: {
+                            yield {
+                                field: `${prefix}.keptFiles`,
                                 value: reader.uint32()
                             };
                             break;

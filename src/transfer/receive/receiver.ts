@@ -1180,7 +1180,9 @@ export class Receiver {
     // again was fetched whole). Cancelled here, the service removes the part folder.
     if (state === 'cancelled' && !notify) this.partsKept = this.keepVerifiedParts()
     // not told (the sender unreachable): it learns it when it asks after the transfer or offers it again
-    if (notify) void this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: state, root: this.offer.root, signature: new Uint8Array(0), failure: this.error, doneBytes: this.progress.done }).catch((err: Error) => { this.deps.log.debug('the sender was not told', { id: this.id, state, err: err.message }) })
+    // with the files it keeps, placed whole before (counted once its run stopped), for its sender to say too (user-test
+    // finding: "300 of 301 files had arrived and are kept" here, nothing of it on the sender)
+    if (notify) void this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: state, root: this.offer.root, signature: new Uint8Array(0), failure: this.error, doneBytes: this.progress.done, ...(state === 'cancelled' ? { keptFiles: this.keptFiles() } : {}) }).catch((err: Error) => { this.deps.log.debug('the sender was not told', { id: this.id, state, err: err.message }) })
   }
 
   /** Resolves once no run of it goes on (one ended by its sender's cancel may still be closing its part files). */

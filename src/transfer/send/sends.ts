@@ -171,15 +171,18 @@ export class Sends {
     if (finished && recorded) this.senders.delete(s.id)
   }
 
-  /** Its receiver, told of this side's cancel, keeps `files` of it placed whole: recorded and shown (TransferInfo.keptFiles). */
-  recordKept (s: Sender, files: number): void {
+  /**
+   * Its receiver keeps `files` of it placed whole, as it said told of this side's cancel or with its own: recorded and
+   * shown (TransferInfo.keptFiles); `publish` false for one recorded before the state it goes with, which publishes it.
+   */
+  recordKept (s: Sender, files: number, publish = true): void {
     const kept = Math.min(files, s.totalFiles)
     try {
       this.ctx.pendingStates.update(s.id, { keptFiles: kept })
     } catch (err) {
       this.ctx.c.log.warn('cannot record the files a cancelled send\'s receiver keeps', { id: s.id, err: (err as Error).message })
     }
-    this.ctx.changed(s.id, true)
+    if (publish) this.ctx.changed(s.id, true)
   }
 
   /**
