@@ -14,7 +14,7 @@ import { DatabaseSync } from 'node:sqlite'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
 import { cleanupAll, control, spawnCli, tempDir, waitFor, whileStopped, type TestDaemon } from '../helpers/daemon.ts'
 import { asObject, sameBytes, snapshotTree, writeRandomFile } from '../helpers/files.ts'
-import { acceptOnBeta, expectError, expectReceivedIdentical, forgetReceived, holdingOffers, HOOK_TIMEOUT, interruptions, MiB, MID_SIZE, offerOnBeta, sendUntilHalf, startResumePair, TEST_TIMEOUT, transfersOf, watch, type Source } from '../helpers/resume.ts'
+import { acceptOnBeta, expectError, expectReceivedIdentical, forgetReceived, holdingOffers, HOOK_TIMEOUT, interruptions, MiB, MID_SIZE, offerOnBeta, RESUME_SERVE_RATE, sendUntilHalf, startResumePair, TEST_TIMEOUT, transfersOf, watch, type Source } from '../helpers/resume.ts'
 
 afterAll(cleanupAll)
 
@@ -24,7 +24,7 @@ let mid: Source
 const numbers: string[] = []
 
 beforeAll(async () => {
-  ;({ a, b, mid } = await startResumePair({ big: false }))
+  ;({ a, b, mid } = await startResumePair({ big: false, serveRate: RESUME_SERVE_RATE }))
 }, HOOK_TIMEOUT)
 
 afterAll(() => { if (numbers.length > 0) console.log(numbers.join('\n')) })

@@ -270,6 +270,9 @@ describe('transfer, with alpha serving at most SERVE_RATE', () => {
     const parts = join(b.receiveDir, '.ferry-part')
     // its own: earlier tests' cancels keep theirs, whose entry 0 may be a file placed (no part file `0`)
     const partDir = join(parts, active.root)
+    // made by beta's plan, which alpha's first bytes can come before: what beta fetched ahead of the offer, served
+    // once alpha made it, goes in the folder of that fetch, renamed to this one as the offer is taken (CI: ENOENT here)
+    await waitFor(async () => await stat(join(partDir, '0')).then(() => true, () => undefined), 'beta\'s part file of it', 30_000, 20)
     expect((await stat(parts)).mode & 0o777).toBe(0o700)
     expect((await stat(partDir)).mode & 0o777).toBe(0o700)
     expect((await stat(join(partDir, '0'))).mode & 0o777).toBe(0o600)
