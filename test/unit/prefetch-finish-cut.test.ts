@@ -14,23 +14,20 @@
 // their way when the prefetch lets go, a timing daemons on loopback do not give.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
-import { randomBytes } from 'node:crypto'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { streamPair } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
 import { encodeHashPart, encodePreview, sendAll, type OfferFile } from '../../src/protocol/transfer.ts'
-import { hash } from '../../src/transfer/manifest/blake3.js'
-import { chunkCount, chunkRange, chunkSizeFor } from '../../src/transfer/manifest/chunking.ts'
-import { Prefetches } from '../../src/transfer/receive/prefetch.ts'
+import type { Prefetches } from '../../src/transfer/receive/prefetch.ts'
 import { Sender, serveChunks } from '../../src/transfer/send/sender.ts'
 import { createChunkSink, type ChunkSink } from '../../src/transfer/sink/sink.ts'
+import { prefetchesInto, previewedFile } from '../helpers/prefetch.ts'
 
 const MiB = 1024 * 1024
 const SIZE = 8 * MiB
 const ID = new Uint8Array(16).fill(7)
-const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
 
 let dir: string
 let sink: ChunkSink
@@ -55,36 +52,18 @@ interface Run {
 
 /** A sender hashing one 8 MiB file with its preview open, and a receiver's Prefetches reading that preview; chunk streams over pairs with `delay` ms per 64 KiB message. */
 async function setUp (delay: number, finishMs: number): Promise<Run> {
-  const data = randomBytes(SIZE)
-  const src = join(dir, 'src.bin')
-  await writeFile(src, data)
-  const chunkSize = chunkSizeFor(SIZE)
-  const chunks = Array.from({ length: chunkCount(SIZE, chunkSize) }, (_, c) => { const r = chunkRange(c, SIZE, chunkSize); return hash(data.subarray(r.offset, r.offset + r.length)) })
-  const entry: OfferFile = { path: 'src.bin', kind: 'file', size: SIZE, mtimeMs: Math.floor((await stat(src)).mtimeMs), mode: 0o644, chunkSize, chunks, fileRoot: new Uint8Array(32) }
-  const sender = new Sender({ id: Buffer.from(ID).toString('hex'), peerId: 'receiver', state: 'hashing', totalBytes: SIZE })
-  sender.preview = { files: [{ ...entry, chunks: [] }], sources: [src] }
+  const { entry, sender } = await previewedFile(dir, SIZE, ID)
   const cut: Sender[] = []
   const serving: Array<Promise<void>> = []
   let asked: () => void = () => {}
   const firstRequest = new Promise<void>((resolve) => { asked = resolve })
   const receiveDir = join(dir, 'in')
   await mkdir(receiveDir)
-  const prefetches = new Prefetches({
-    receiveDir: () => receiveDir,
-    wouldAccept: () => true,
-    fits: async () => true,
-    holds: () => false,
-    sink: () => sink,
-    openChunkStream: async () => {
-      const [out, inbound] = await streamPair({ delay })
-      serving.push(serveChunks(inbound, 'receiver', () => { asked(); return sender }, () => {}, undefined, { onCut: (s) => { cut.push(s) } }))
-      return out
-    },
-    streams: 2,
-    ended: () => {},
-    log: quiet,
-    finishMs
-  })
+  const prefetches = prefetchesInto(receiveDir, sink, async () => {
+    const [out, inbound] = await streamPair({ delay })
+    serving.push(serveChunks(inbound, 'receiver', () => { asked(); return sender }, () => {}, undefined, { onCut: (s) => { cut.push(s) } }))
+    return out
+  }, { finishMs })
   const [preview, previewIn] = await streamPair()
   const taking = prefetches.take(previewIn, 'sender')
   await sendAll(preview, encodePreview({ transferId: ID, totalBytes: SIZE, files: [entry] }))

@@ -10,25 +10,22 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
-import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { streamPair } from '@libp2p/utils'
-import { encodeHashPart, encodePreview, sendAll, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
-import { hash } from '../../src/transfer/manifest/blake3.js'
-import { chunkCount, chunkRange, chunkSizeFor } from '../../src/transfer/manifest/chunking.ts'
-import { Prefetches } from '../../src/transfer/receive/prefetch.ts'
+import { encodeHashPart, encodePreview, sendAll, type OfferMsg } from '../../src/protocol/transfer.ts'
+import type { Prefetches } from '../../src/transfer/receive/prefetch.ts'
 import { KeyedLock } from '../../src/transfer/receive/keyed-lock.ts'
 import { partFileOf } from '../../src/transfer/receive/receive-plan.ts'
 import { partDirFor } from '../../src/transfer/folder/finalize.ts'
-import { Sender, serveChunks } from '../../src/transfer/send/sender.ts'
+import { serveChunks } from '../../src/transfer/send/sender.ts'
 import { createChunkSink, type ChunkSink } from '../../src/transfer/sink/sink.ts'
+import { prefetchesInto, previewedFile } from '../helpers/prefetch.ts'
 
 const MiB = 1024 * 1024
 const SIZE = 4 * MiB
 const ID = new Uint8Array(16).fill(9)
 const ROOT = new Uint8Array(32).fill(3)
-const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
 
 let dir: string
 let sink: ChunkSink
@@ -37,14 +34,7 @@ afterEach(async () => { await sink.close(); await rm(dir, { recursive: true, for
 
 /** A prefetch of one file that fetched all of it, its offer made; the receive folder, and the lock of part folders the Prefetches share with the receives. */
 async function fetchedAhead (): Promise<{ prefetches: Prefetches, offer: OfferMsg, receiveDir: string, partDirs: KeyedLock }> {
-  const data = randomBytes(SIZE)
-  const src = join(dir, 'src.bin')
-  await writeFile(src, data)
-  const chunkSize = chunkSizeFor(SIZE)
-  const chunks = Array.from({ length: chunkCount(SIZE, chunkSize) }, (_, c) => { const r = chunkRange(c, SIZE, chunkSize); return hash(data.subarray(r.offset, r.offset + r.length)) })
-  const entry: OfferFile = { path: 'src.bin', kind: 'file', size: SIZE, mtimeMs: Math.floor((await stat(src)).mtimeMs), mode: 0o644, chunkSize, chunks, fileRoot: new Uint8Array(32) }
-  const sender = new Sender({ id: Buffer.from(ID).toString('hex'), peerId: 'receiver', state: 'hashing', totalBytes: SIZE })
-  sender.preview = { files: [{ ...entry, chunks: [] }], sources: [src] }
+  const { src, entry, sender } = await previewedFile(dir, SIZE, ID)
   const offer: OfferMsg = { transferId: ID, root: ROOT, totalBytes: SIZE, files: [entry] }
   sender.offer = offer
   sender.sources = [src]
@@ -53,26 +43,15 @@ async function fetchedAhead (): Promise<{ prefetches: Prefetches, offer: OfferMs
   const receiveDir = join(dir, 'in')
   await mkdir(receiveDir)
   const partDirs = new KeyedLock()
-  const prefetches = new Prefetches({
-    receiveDir: () => receiveDir,
-    wouldAccept: () => true,
-    fits: async () => true,
-    holds: () => false,
-    sink: () => sink,
-    openChunkStream: async () => {
-      const [out, inbound] = await streamPair()
-      void serveChunks(inbound, 'receiver', () => sender, () => {})
-      return out
-    },
-    streams: 2,
-    ended: () => {},
-    log: quiet,
-    partDirs
-  })
+  const prefetches = prefetchesInto(receiveDir, sink, async () => {
+    const [out, inbound] = await streamPair()
+    void serveChunks(inbound, 'receiver', () => sender, () => {})
+    return out
+  }, { partDirs })
   const [preview, previewIn] = await streamPair()
   const taking = prefetches.take(previewIn, 'sender')
   await sendAll(preview, encodePreview({ transferId: ID, totalBytes: SIZE, files: [entry] }))
-  await sendAll(preview, encodeHashPart({ fileIndex: 0, firstChunk: 0, hashes: Buffer.concat(chunks) }))
+  await sendAll(preview, encodeHashPart({ fileIndex: 0, firstChunk: 0, hashes: Buffer.concat(entry.chunks) }))
   await preview.close()
   await taking
   return { prefetches, offer, receiveDir, partDirs }
