@@ -347,10 +347,14 @@ export class TransferService {
   async trustRemoved (peerId: string): Promise<void> {
     if (this.c.trust.isPaired(peerId)) return
     const why = new FerryError('E_NOT_PAIRED', `${this.c.peerName(peerId) || 'the peer'} is no longer paired with this device`)
+    // each stopped at once (abandon aborts it before it awaits anything), not one after the other: one whose receipt is
+    // on its way waits for the ack (Receiver.abandon, up to 10 s from a sender slow to answer), and must not keep the
+    // others taking bytes from a peer no longer trusted meanwhile, nor the sends below from stopping
+    const abandoned: Array<Promise<void>> = []
     for (const r of [...this.receives.receivers.values()]) {
       if (r.peerId !== peerId || r.finished) continue
       if (r.state === 'offered') this.c.emitOfferRemoved(r.id)
-      await r.abandon(why)
+      abandoned.push(r.abandon(why))
     }
     for (const s of [...this.sends.senders.values()]) {
       // its receipt verified and acked, its done waiting only for its receiver's close (send-serve.ts onSendEnd): done,
@@ -360,6 +364,7 @@ export class TransferService {
       s.controller.abort()
       this.sends.setSendState(s, 'failed', why)
     }
+    for (const r of await Promise.allSettled(abandoned)) if (r.status === 'rejected') throw r.reason
   }
 
   /** A peer went offline: only its sends need telling (sends.ts peerGone), as a receive pulls. */

@@ -191,6 +191,8 @@ export class EvilPeer {
   /** the first chunk of a preview's first file is fetched as the preview comes, as a receiver fetching ahead of the offer does; the bytes it got */
   fetchesAhead = false
   aheadBytes = 0
+  /** awaited before a TransferEnd a daemon sent us (its receipt) is acknowledged: a sender whose ack is slow to come */
+  beforeEndAck?: (end: EndMsg) => Promise<void>
   private readonly served = new Map<string, Served>()
 
   /** our key: a receipt we sign verifies against our peer ID */
@@ -242,7 +244,7 @@ export class EvilPeer {
       })().catch(() => { stream.abort(new Error('preview read')) })
     })
     await node.handle(RECEIPT_PROTOCOL, (stream) => {
-      void readEnd(stream, async (end) => { peer.ends.push(end) }).catch(() => {})
+      void readEnd(stream, async (end) => { peer.ends.push(end); await peer.beforeEndAck?.(end) }).catch(() => {})
     })
     return peer
   }

@@ -5,7 +5,9 @@
 // END_CLOSE_WAIT_MS, 2 s). The receiver is crafted (test/helpers/evil-peer.ts):
 // it signs a receipt for the offer it was made, reads the ack and holds the
 // stream open, as a receiver whose close is on its way; a real daemon on
-// 127.0.0.1 with mDNS off sends to it.
+// 127.0.0.1 with mDNS off sends to it. And its other side: a receive whose
+// receipt is on its way, from a crafted sender that holds its ack
+// (EvilPeer.beforeEndAck), ends as that ack says, whatever comes meanwhile.
 
 import { describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
@@ -18,7 +20,7 @@ import { TransferEnd, TransferEndAck } from '../../src/protocol/pb/transfer.js'
 import { MAX_SMALL_MESSAGE_BYTES } from '../../src/protocol/constants.ts'
 import { receiptPayload } from '../../src/transfer/receive/receiver.ts'
 import { control as call, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
-import { daemonWithEvilPeer, hex, type EvilPeer } from '../helpers/evil-peer.ts'
+import { buildOffer, daemonWithEvilPeer, hex, pairedEvilPeer, type EvilPeer } from '../helpers/evil-peer.ts'
 
 let victim: TestDaemon
 let evil: EvilPeer
@@ -52,5 +54,55 @@ describe('a send whose receipt was verified and acked, waiting for its receiver\
       const t = await waitFor(async () => (await call(victim, 'transfers')).find((x) => x.id === id && ['done', 'failed', 'cancelled'].includes(x.state)), 'the send to end', 10_000)
       expect({ state: t.state, code: t.error?.code, verified: t.receipt?.verified }).toEqual({ state: 'done', code: undefined, verified: true })
     } finally { stream.abort(new Error('test over')) }
+  }, 60_000)
+})
+
+/**
+ * A receive from a crafted sender of its own (the other test of the file unpairs `evil`), whose receipt it holds
+ * unanswered while `ferry wait` follows it here and the victim unpairs it; then its ack goes, ok or (`refuse`) an
+ * error. What `ferry wait` said (exit code, state) and the record's state and code.
+ */
+async function unpairedWhileReceipt (name: string, refuse?: Error): Promise<{ wait: number, waitState: string, state: string, code?: string, stderr: string, other: { state?: string, code?: string } }> {
+  const sender = await pairedEvilPeer(victim, 'evil-sender')
+  try {
+    let receiptCame!: () => void
+    const came = new Promise<void>((resolve) => { receiptCame = resolve })
+    let release!: () => void
+    const held = new Promise<void>((resolve) => { release = resolve })
+    // the ack held until the unpairing here has been dealt with (well within the receiver's 10 s for it)
+    sender.beforeEndAck = async () => { receiptCame(); await held; if (refuse != null) throw refuse }
+    const built = buildOffer([{ path: name, data: new Uint8Array(randomBytes(64 * 1024)) }])
+    expect((await sender.offer(victim, built)).status).toBe('accepted')
+    const waited = victim.cli(['wait', built.id, '--json'], { timeoutMs: 30_000 })
+    await Promise.race([came, new Promise((_resolve, reject) => setTimeout(() => reject(new Error('no receipt within 20 s')), 20_000))])
+    // another receive from it, under way (its chunks never come): stopped by the unpairing while the first one's ack is awaited
+    const other = buildOffer([{ path: `${name}.other`, data: new Uint8Array(randomBytes(64 * 1024)) }])
+    expect((await sender.offer(victim, other, undefined, undefined, { stall: true })).status).toBe('accepted')
+    await waitFor(async () => (await call(victim, 'transfers')).find((x) => x.id === other.id && x.state === 'fetching'), 'the other receive to run')
+    // `ferry wait` subscribed (a CLI start-up, ~0.3 s on an idle box)
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    await call(victim, 'unpair', { peer: sender.peerId })
+    await waitFor(async () => !(await call(victim, 'peers')).some((p) => p.peerId === sender.peerId && p.paired), 'the sender to be unpaired here')
+    // its transfers dealt with (service.ts trustRemoved, run as the trust goes)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const o = (await call(victim, 'transfers')).find((x) => x.id === other.id)
+    release()
+    const r = await waited
+    const t = await waitFor(async () => (await call(victim, 'transfers')).find((x) => x.id === built.id && ['done', 'failed', 'cancelled'].includes(x.state)), 'the receive to end', 10_000)
+    return { wait: r.code, waitState: JSON.parse(r.stdout).state, state: t.state, code: t.error?.code, stderr: r.stderr, other: { state: o?.state, code: o?.error?.code } }
+  } finally {
+    await sender.stop().catch(() => {})
+  }
+}
+
+describe('a receive whose receipt is on its way, its sender\'s ack not come yet, its sender unpaired here', () => {
+  it('ends done once the ack takes it, `ferry wait` exiting 0 as its record says: it exited 1 on a failed E_NOT_PAIRED, the record then done as the ack came (review finding); another receive from that sender stops at once, not after that ack', async () => {
+    const { stderr, ...got } = await unpairedWhileReceipt('unpaired-here.bin')
+    expect(got, stderr).toEqual({ wait: 0, waitState: 'done', state: 'done', code: undefined, other: { state: 'failed', code: 'E_NOT_PAIRED' } })
+  }, 60_000)
+
+  it('ends failed E_NOT_PAIRED when the ack refuses it, `ferry wait` saying so', async () => {
+    const { stderr, ...got } = await unpairedWhileReceipt('unpaired-refused.bin', new Error('not taken'))
+    expect(got, stderr).toEqual({ wait: 1, waitState: 'failed', state: 'failed', code: 'E_NOT_PAIRED', other: { state: 'failed', code: 'E_NOT_PAIRED' } })
   }, 60_000)
 })

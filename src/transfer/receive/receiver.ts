@@ -233,6 +233,8 @@ export class Receiver {
   refusedAtOffer?: { files: number, folders: number, first: string }
   /** The receipt is being signed and sent: every file is in place, and a cancel comes too late (cancel) */
   private concluding = false
+  /** Abandoned (abandon) while its receipt was on its way: how the receipt fares is the abandon's to settle, not onError's */
+  private abandoning = false
   /** The device of the receive folder when this receive's first run in this daemon began (sameDiskAsBefore) */
   private receiveDev?: number
   /** The mount point the receive folder was on when this receive's first run began, kept across restarts (sameDiskAsBefore) */
@@ -993,7 +995,7 @@ export class Receiver {
     const fe = toFerryError(err)
     // what can be recorded is; a store that cannot write (its disk full) does not stop the failure from being settled and told
     await this.flushOrWarn()
-    if (this.finished || this.stopping) return
+    if (this.finished || this.stopping || this.abandoning) return
     if (fe.code === 'E_CANCELLED' && this.state === 'cancelled') return
     // the sender's answer to a chunk request: it cancelled (its cancel
     // message may arrive after this, and is then ignored). Only the sender's:
@@ -1193,6 +1195,15 @@ export class Receiver {
   /** Stop for good with `err` (the peer is no longer trusted); nothing is sent to it. */
   async abandon (err: FerryError): Promise<void> {
     if (this.finished) return
+    // its receipt on its way, every file verified and placed: how that ends first, as a cancel waits for it. Acked,
+    // the receive is done, as its sender holds it (it verified the receipt, and keeps its send done: service.ts
+    // trustRemoved); not, it fails with `err` below. Failed at once, the ack then recorded it done: `ferry wait` here
+    // exited 1 on the failure, the record said done (review finding)
+    if (this.concluding) {
+      this.abandoning = true
+      await this.running?.catch(() => {})
+      if (this.finished) return
+    }
     this.controller.abort(err)
     this.setState('failed', err)
     await this.running?.catch(() => {})
