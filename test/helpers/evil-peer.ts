@@ -191,6 +191,8 @@ export class EvilPeer {
   /** the first chunk of a preview's first file is fetched as the preview comes, as a receiver fetching ahead of the offer does; the bytes it got */
   fetchesAhead = false
   aheadBytes = 0
+  /** awaited before an offer read is answered (as refusesOffers, holdsOffers… then say): a receiver whose answer comes late */
+  beforeOfferAnswer?: (offer: OfferMsg) => Promise<void>
   /** awaited before a TransferEnd a daemon sent us (its receipt) is acknowledged: a sender whose ack is slow to come */
   beforeEndAck?: (end: EndMsg) => Promise<void>
   private readonly served = new Map<string, Served>()
@@ -229,6 +231,7 @@ export class EvilPeer {
         if (trouble === 'silent') return
         // a receiver's chunk requests may overtake its answer (they go on streams of their own)
         if (trouble === 'fetch-first') await peer.fetchChunks(await connection.newStream(CHUNKS_PROTOCOL), offer.transferId, 0, [0])
+        await peer.beforeOfferAnswer?.(offer)
         if (peer.refusesOffers != null) { await answer({ status: 'refused', haveBytes: 0, error: peer.refusesOffers }); return }
         await answer(peer.holdsOffers ? { status: 'pending', haveBytes: 0 } : { status: 'accepted', haveBytes: 0, waitsTurn: peer.waitsTurn, retryInMs: peer.retryInMs, waitsFor: peer.waitsFor })
       }).catch(() => {})

@@ -19,6 +19,8 @@ import { FrameReader, lengthPrefixed, sendAll } from '../../src/protocol/frames.
 import { TransferEnd, TransferEndAck } from '../../src/protocol/pb/transfer.js'
 import { MAX_SMALL_MESSAGE_BYTES } from '../../src/protocol/constants.ts'
 import { receiptPayload } from '../../src/transfer/receive/receiver.ts'
+import { FerryError } from '../../src/errors.ts'
+import type { OfferMsg } from '../../src/protocol/transfer.ts'
 import { control as call, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
 import { buildOffer, daemonWithEvilPeer, hex, pairedEvilPeer, type EvilPeer } from '../helpers/evil-peer.ts'
 
@@ -37,13 +39,17 @@ async function receiptAckedNotClosed (name: string): Promise<{ id: string, strea
   await writeFile(src, randomBytes(64 * 1024))
   await call(victim, 'send', { peer: 'evil', paths: [src] })
   const offer = await waitFor(() => evil.offered.find((o) => o.files.some((f) => f.path === name)), 'the victim to offer the file', 20_000)
-  const id = hex(offer.transferId)
-  const stream = await evil.open(victim, RECEIPT_PROTOCOL)
-  const signature = await evil.privateKey.sign(receiptPayload(id, offer.root))
+  return { id: hex(offer.transferId), stream: await receiptAcked(evil, offer) }
+}
+
+/** `by`'s receipt for `offer`, sent to the victim and acked ok; the stream left open (aborted by the caller once done). */
+async function receiptAcked (by: EvilPeer, offer: OfferMsg): Promise<Stream> {
+  const stream = await by.open(victim, RECEIPT_PROTOCOL)
+  const signature = await by.privateKey.sign(receiptPayload(hex(offer.transferId), offer.root))
   await sendAll(stream, lengthPrefixed(TransferEnd.encode({ transferId: offer.transferId as Uint8Array<ArrayBuffer>, status: 'done', root: offer.root as Uint8Array<ArrayBuffer>, signature: signature as Uint8Array<ArrayBuffer>, wireBytes: 0, missing: new Uint8Array(0), renamedCount: 0, renamed: [], renames: [], renameCount: 0, refused: [] })))
   const ack = await new FrameReader(stream).readLp((b) => TransferEndAck.decode(b), MAX_SMALL_MESSAGE_BYTES, AbortSignal.timeout(10_000))
   expect(ack?.ok).toBe(true)
-  return { id, stream }
+  return stream
 }
 
 describe('a send whose receipt was verified and acked, waiting for its receiver\'s close', () => {
@@ -54,6 +60,26 @@ describe('a send whose receipt was verified and acked, waiting for its receiver\
       const t = await waitFor(async () => (await call(victim, 'transfers')).find((x) => x.id === id && ['done', 'failed', 'cancelled'].includes(x.state)), 'the send to end', 10_000)
       expect({ state: t.state, code: t.error?.code, verified: t.receipt?.verified }).toEqual({ state: 'done', code: undefined, verified: true })
     } finally { stream.abort(new Error('test over')) }
+  }, 60_000)
+
+  it('ends done when the answer to its offer, come after the receipt, refuses it: failed (E_NO_SPACE, its receipt verified) by the failure of its delivery (review finding: any end but done in that window)', async () => {
+    // a receiver of its own (the test above unpairs `evil`), whose answer to the offer comes after its receipt: a refusal
+    const late = await pairedEvilPeer(victim, 'evil-late')
+    let stream: Stream | undefined
+    try {
+      late.beforeOfferAnswer = async (offer) => {
+        stream = await receiptAcked(late, offer)
+        late.refusesOffers = new FerryError('E_NO_SPACE', 'no room for it here')
+      }
+      const src = join(await tempDir('ferry-receipt-acked-'), 'refused-late.bin')
+      await writeFile(src, randomBytes(64 * 1024))
+      const { id } = await call(victim, 'send', { peer: late.peerId, paths: [src] })
+      const t = await waitFor(async () => (await call(victim, 'transfers')).find((x) => x.id === id && ['done', 'failed', 'cancelled', 'declined'].includes(x.state)), 'the send to end', 20_000)
+      expect({ state: t.state, code: t.error?.code, verified: t.receipt?.verified }).toEqual({ state: 'done', code: undefined, verified: true })
+    } finally {
+      stream?.abort(new Error('test over'))
+      await late.stop().catch(() => {})
+    }
   }, 60_000)
 })
 

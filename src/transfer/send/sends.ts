@@ -144,6 +144,15 @@ export class Sends {
     // only a cancel or a decline has a side that ended it: a failure the receiver told (send-serve.ts) has none
     const endedBy = state === 'cancelled' || state === 'declined' ? by : undefined
     const wasFinished = s.finished
+    // its receipt verified and acked, its done waiting only for its receiver's close (send-serve.ts onSendEnd): it ends
+    // done, its receiver having recorded its own as the ack came, whatever else comes in that window (at most 2 s): an
+    // answer to its offer or to a probe, its receiver's word, the link going (review finding: the failure of an offer's
+    // delivery, its answer come after the receipt, failed the send, E_NO_SPACE, its receipt verified). trustRemoved and
+    // cancel say so too
+    if (s.receiptVerified && !wasFinished && state !== 'done') {
+      this.ctx.c.log.debug('a send whose receipt is verified stays to its done', { id: s.id, state, code: error?.code })
+      return
+    }
     error = saidOnce(error, this.ctx.c.peerName(s.peerId), s.peerId)
     // a stall counts from here (its wait for a decision, for the peer or its turn was none)
     if (isMovingState(state) && !isMovingState(s.state)) s.progress.began()
@@ -199,9 +208,12 @@ export class Sends {
   failSend (s: Sender, err: unknown): void {
     if (s.finished || this.ctx.stopping) return
     const fe = toFerryError(err)
-    s.encodedOffer = undefined // failed before it was delivered (its offer not stored, say): not kept for the sender's life
-    this.ctx.c.log.warn('send failed', { id: s.id, code: fe.code, err: fe.message })
-    this.setSendState(s, 'failed', fe)
+    // its receipt verified: it ends done all the same (setSendState), no failure logged
+    if (!s.receiptVerified) {
+      s.encodedOffer = undefined // failed before it was delivered (its offer not stored, say): not kept for the sender's life
+      this.ctx.c.log.warn('send failed', { id: s.id, code: fe.code, err: fe.message })
+      this.setSendState(s, 'failed', fe)
+    }
     // said by the peer itself, over a connection its key authenticates: it does not trust us any more
     if (fe.code === 'E_NOT_PAIRED' && fe.remote) this.ctx.c.refusedAsUnpaired?.(s.peerId)
   }
