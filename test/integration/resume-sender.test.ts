@@ -6,7 +6,7 @@
 // test/helpers/resume.ts.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
+import { link, mkdir, readdir, rm, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
@@ -265,19 +265,36 @@ describe('resume after kill -9 of the sender', () => {
     })
   }, TEST_TIMEOUT)
 
-  it('the receiver cancels while the sender is down: the restarted sender learns it by offering again, and ends cancelled too', async () => {
+  it('the receiver cancels while the sender is down: the restarted sender learns it by offering again, and ends cancelled too, with the files the receiver keeps, as when both are up (notes\' leftover: the count was said only in the end message the sender missed)', async () => {
     await forgetReceived(b, mid)
-    const { sending, half } = await sendUntilHalf(a, b, mid)
+    // mid.bin in a folder, a small file before it, placed whole before the cancel: kept on beta
+    const top = join(await tempDir('ferry-src-'), 'down-some')
+    await mkdir(top)
+    await link(mid.path, join(top, 'mid.bin'))
+    await writeFile(join(top, 'a-kept.txt'), 'small\n')
+    const { sending, half } = await sendUntilHalf(a, b, { path: top, name: 'down-some', size: MID_SIZE + 6 })
+    await waitFor(() => existsSync(join(b.receiveDir, 'down-some', 'a-kept.txt')), 'the small file to be placed', 30_000)
     await a.kill9()
     await sending.done
-    // told to nobody: the sender is down
-    const cancelled = await b.cli(['cancel', half.id])
-    expect(cancelled.code, cancelled.stderr).toBe(0)
-    a = await a.restart()
-    const onA = await waitFor(async () => (await transfersOf(a)).find((t) => t.id === half.id && t.state !== 'fetching' && t.state !== 'waiting'), 'alpha to learn the receiver cancelled', 60_000, 500)
-    expect(onA).toMatchObject({ state: 'cancelled', error: { code: 'E_CANCELLED' } })
-    expect(onA.error?.message).toMatch(/cancelled on the receiving device/)
-    expect((await transfersOf(b)).find((t) => t.id === half.id)?.state).toBe('cancelled')
+    try {
+      // told to nobody: the sender is down
+      const cancelled = await b.cli(['cancel', half.id])
+      expect(cancelled.code, cancelled.stderr).toBe(0)
+      expect(cancelled.stdout).toMatch(/^cancelled [0-9a-f]+; 1 of 2 files had arrived and is kept in \S+$/m)
+      a = await a.restart()
+      const onA = await waitFor(async () => (await transfersOf(a)).find((t) => t.id === half.id && t.state !== 'fetching' && t.state !== 'waiting'), 'alpha to learn the receiver cancelled', 60_000, 500)
+      expect(onA).toMatchObject({ state: 'cancelled', error: { code: 'E_CANCELLED' } })
+      expect(onA.error?.message).toMatch(/cancelled on the receiving device/)
+      expect((await transfersOf(b)).find((t) => t.id === half.id)?.state).toBe('cancelled')
+      // what beta keeps, as its answer to the offer made again says it: recorded and said as the end message says it
+      expect(onA).toMatchObject({ endedBy: 'peer', keptFiles: 1 })
+      expect((await a.cli(['transfers'])).stdout).toContain(`${half.id.slice(0, 8)}: cancelled by beta; 1 of 2 files had arrived and is kept on beta`)
+      const waited = await a.cli(['wait', half.id.slice(0, 8)])
+      expectError(waited, 'E_CANCELLED')
+      expect(waited.stderr).toMatch(/; 1 of 2 files had arrived and is kept on beta$/m)
+    } finally {
+      await rm(join(b.receiveDir, 'down-some'), { recursive: true, force: true })
+    }
   }, TEST_TIMEOUT)
 
   it('a decline the sender could not hear (it was asleep): once awake, it learns it by offering again, and ferry send exits E_DECLINED', async () => {

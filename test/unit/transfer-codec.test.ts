@@ -7,7 +7,7 @@ import { streamPair } from '@libp2p/utils'
 import { END_REFUSED_SHOWN, END_RENAMED_SHOWN, FrameReader, decodeOffer, encodeChunkHeader, encodeChunkRequest, encodeOffer, olderReceiverSaid, readChunkHeader, readChunkRequest, sendAll, readEnd, readOffer, sendEnd, sendOffer, type EndMsg, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
 import { MAX_OFFER_FILES, MAX_SMALL_MESSAGE_BYTES } from '../../src/protocol/constants.ts'
 import { FerryError } from '../../src/errors.ts'
-import { ChunkHeader, Offer, TransferEnd } from '../../src/protocol/pb/transfer.js'
+import { ChunkHeader, Offer, OfferAnswer, TransferEnd } from '../../src/protocol/pb/transfer.js'
 import { lengthPrefixed } from '../../src/protocol/frames.ts'
 import { chunkCount, chunkSizeFor } from '../../src/transfer/index.ts'
 import { isTransient } from '../../src/transfer/transient.ts'
@@ -75,6 +75,20 @@ describe('offer codec', () => {
     const reader = new FrameReader(inbound)
     expect((await readChunkRequest(reader))?.waitsFor).toMatchObject({ code: 'E_NO_SPACE', message: `receiver: ${full.message}` })
     expect((await readChunkRequest(reader))?.waitsFor).toBeUndefined()
+  })
+
+  it('a refusal of an offer made again, the receive cancelled there before, carries the files it keeps (OfferAnswer.kept_files), 0 said as 0; an answer without the field, as from a receiver before it, reads as not said, and is the bytes it was before the field (notes\' leftover: a sender down at the cancel never learned them)', async () => {
+    const cancelled = new FerryError('E_CANCELLED', 'cancelled on the receiving device')
+    for (const keptFiles of [300, 0, undefined]) {
+      const [out, inbound] = await streamPair()
+      const sent = sendOffer(out, encodeOffer(offerOf([{ size: 1, mtimeMs: 0 }])))
+      await (await readOffer(inbound)).answer({ status: 'refused', haveBytes: 0, error: cancelled, ...(keptFiles !== undefined ? { keptFiles } : {}) })
+      const got = await sent
+      expect(got).toMatchObject({ status: 'refused', error: { code: 'E_CANCELLED' } })
+      expect(got.keptFiles).toBe(keptFiles)
+    }
+    const plain = { status: 'refused', haveBytes: 0, waitsTurn: false, retryInMs: 0 }
+    expect(OfferAnswer.encode({ ...plain, keptFiles: undefined })).toEqual(OfferAnswer.encode(plain))
   })
 
   it('an offer whose receiver resets the stream instead of answering fails as a link that failed (E_PEER_UNREACHABLE, the send waits and asks again), and an answer with a byte count past 2^53 - 1 as the receiver\'s answer, saying so (fuzzing finding: "E_INTERNAL: The stream has been reset" shown as the send\'s wait reason; "malformed message: Could not encode varint")', async () => {

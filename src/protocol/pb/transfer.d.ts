@@ -128,6 +128,7 @@ export interface OfferAnswer {
     waitsTurn: boolean;
     retryInMs: number;
     waitsFor?: WireError;
+    keptFiles?: number;
     error?: WireError;
 }
 export declare namespace OfferAnswer {
@@ -156,6 +157,10 @@ export declare namespace OfferAnswer {
         field: '$.waitsFor.message';
         value: string;
     }
+    interface OfferAnswerKeptFilesFieldEvent {
+        field: '$.keptFiles';
+        value: number;
+    }
     interface OfferAnswerErrorCodeFieldEvent {
         field: '$.error.code';
         value: string;
@@ -166,7 +171,7 @@ export declare namespace OfferAnswer {
     }
     function encode(obj: Partial<OfferAnswer>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OfferAnswer>): OfferAnswer;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OfferAnswer>): Generator<OfferAnswerStatusFieldEvent | OfferAnswerHaveBytesFieldEvent | OfferAnswerWaitsTurnFieldEvent | OfferAnswerRetryInMsFieldEvent | OfferAnswerWaitsForCodeFieldEvent | OfferAnswerWaitsForMessageFieldEvent | OfferAnswerErrorCodeFieldEvent | OfferAnswerErrorMessageFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OfferAnswer>): Generator<OfferAnswerStatusFieldEvent | OfferAnswerHaveBytesFieldEvent | OfferAnswerWaitsTurnFieldEvent | OfferAnswerRetryInMsFieldEvent | OfferAnswerWaitsForCodeFieldEvent | OfferAnswerWaitsForMessageFieldEvent | OfferAnswerKeptFilesFieldEvent | OfferAnswerErrorCodeFieldEvent | OfferAnswerErrorMessageFieldEvent>;
 }
 export interface ChunkRequest {
     transferId: Uint8Array<ArrayBuffer>;

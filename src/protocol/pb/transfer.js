@@ -363,6 +363,10 @@ export var OfferAnswer;
                     w.uint32(42);
                     WireError.codec().encode(obj.waitsFor, w);
                 }
+                if (obj.keptFiles != null) {
+                    w.uint32(48);
+                    w.uint32(obj.keptFiles);
+                }
                 if (obj.error != null) {
                     w.uint32(122);
                     WireError.codec().encode(obj.error, w);
@@ -401,6 +405,10 @@ export var OfferAnswer;
                             obj.waitsFor = WireError.codec().decode(reader, reader.uint32(), {
                                 limits: opts.limits?.waitsFor
                             });
+                            break;
+                        }
+                        case 6: {
+                            obj.keptFiles = reader.uint32();
                             break;
                         }
                         case 15: {
@@ -453,6 +461,13 @@ export var OfferAnswer;
                             yield* WireError.codec().stream(reader, reader.uint32(), `${prefix}.waitsFor`, {
                                 limits: opts.limits?.waitsFor
                             });
+                            break;
+                        }
+                        case 6: {
+                            yield {
+                                field: `${prefix}.keptFiles`,
+                                value: reader.uint32()
+                            };
                             break;
                         }
                         case 15: {
