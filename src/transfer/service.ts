@@ -280,7 +280,11 @@ export class TransferService {
       // of the same content uses it, nor one that holds chunks an earlier receive of it kept (dropPartsOf)
       if (end.status === 'cancelled' && r?.state === 'cancelled' && r.partsKept === false) {
         await r.stopped()
-        await this.receives.parts.dropPartsOf(r, { unlessKept: true })
+        // not waited for: the ack, with the files it keeps, goes now. Awaited, a removal on a disk that hangs (or of
+        // a folder of many thousand part files) held the ack, and the sender's `ferry cancel` with it, up to its wait
+        // for an answer (10 s), after which that one said nothing of the files kept (notes' leftover). A removal that
+        // fails is logged (dropPartsOf); one cut short by a stop leaves a kept folder, swept after a day
+        void this.receives.parts.dropPartsOf(r, { unlessKept: true }).catch((err: Error) => { this.c.log.warn('cannot remove the part folder of a cancelled receive', { id, err: err.message }) })
       }
       // the files it keeps, placed whole before the cancel: for its sender to say (TransferEndAck.kept_files)
       return end.status === 'cancelled' && r?.state === 'cancelled' ? { keptFiles: r.keptFiles() } : undefined

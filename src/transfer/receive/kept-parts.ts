@@ -129,7 +129,20 @@ export class KeptParts {
    * (service.ts onEnd, a receive cancelled by its sender with none of its own).
    */
   async dropPartsOf (r: Receiver, opts: { unlessKept?: boolean } = {}): Promise<void> {
-    if ([...this.receives.receivers.values()].some((o) => o !== r && !o.finished && o.rootHex === r.rootHex)) return
+    const inUse = (): boolean => [...this.receives.receivers.values()].some((o) => o !== r && !o.finished && o.rootHex === r.rootHex)
+    if (inUse()) return
+    // the folder's lock, as a run holds it: a receive of the same content that begins while it goes (sent again just
+    // after a cancel, which its sender is now answered before this removal: service.ts onEnd) waits for it and makes
+    // its folder anew, instead of having its part files removed under it
+    const release = await this.receives.partDirs.acquire(r.rootHex)
+    try {
+      if (!inUse()) await this.removeUnlessKept(r, opts)
+    } finally {
+      release()
+    }
+  }
+
+  private async removeUnlessKept (r: Receiver, opts: { unlessKept?: boolean }): Promise<void> {
     if (opts.unlessKept === true) {
       // an earlier receive of the same content (cancelled, failed) kept its verified chunks there, indexed; `r`, which
       // verified none of its own (an offer cancelled before it was accepted, a receive cancelled while it planned),
