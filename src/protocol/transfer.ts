@@ -31,7 +31,7 @@ const MAX_RETRY_IN_MS = 60_000
 /** `waitsTurn`: accepted, and waiting behind the receives from this sender that the receiver runs at once; `retryInMs`: accepted, and waiting this long before its next run, its last ones cut short; `waitsFor`: accepted, and waiting for what it says to go (room on its disk); `keptFiles`: refused as it ended there before, the files it placed whole and keeps (absent from a receiver from before 2026-12-07) (transfer.proto, OfferAnswer) */
 export interface AnswerMsg { status: 'accepted' | 'pending' | 'refused', haveBytes: number, waitsTurn?: boolean, retryInMs?: number, waitsFor?: FerryError, error?: FerryError, keptFiles?: number }
 /** `missing`: done, but without these entries (a bit set over the offer's entries, see transfer.proto); absent or empty: all of it. */
-/** `keptFiles`: a receiver's cancel, the files of the offer it placed whole and keeps (TransferEnd.kept_files); absent from a receiver from before 2026-12-06 */
+/** `keptFiles`: a receiver's cancel or failure, the files of the offer it placed whole and keeps (TransferEnd.kept_files); absent from a receiver from before 2026-12-06 (a failure: 2026-12-07) */
 export interface EndMsg { transferId: Uint8Array, status: 'done' | 'declined' | 'cancelled' | 'failed', root: Uint8Array, signature: Uint8Array, failure?: FerryError, wireBytes?: number, missing?: Uint8Array, doneBytes?: number, renamedCount?: number, renamed?: RenamedEntry[], refused?: RefusedEntry[], renameCount?: number, renames?: RenamedEntry[], keptFiles?: number }
 
 /**

@@ -368,8 +368,9 @@ export async function send (argv: string[]): Promise<number> {
       // and what its receiver keeps of it, which the daemon's answer to the cancel says, as it learned it telling the
       // receiver (notes' leftover: only the receiving side said so); not waited for long, a receiver away cannot say
       // cancelled otherwise (`ferry cancel` or the TUI here, or its receiver's cancel): said as `ferry cancel`, `ferry wait`
-      // and `ferry transfers` say it, from the event it ended on (settleEnded waited for the receiver's answer)
-      const keptFiles = byStop ? (await Promise.race([cancelled, new Promise<undefined>((resolve) => setTimeout(() => { resolve(undefined) }, KEPT_WAIT_MS).unref())]))?.keptFiles ?? t.keptFiles : t.state === 'cancelled' ? t.keptFiles : undefined
+      // and `ferry transfers` say it, from the event it ended on (settleEnded waited for the receiver's answer); failed
+      // there, as its receiver said it with its failure (notes' leftover: a failed receive did not say it)
+      const keptFiles = byStop ? (await Promise.race([cancelled, new Promise<undefined>((resolve) => setTimeout(() => { resolve(undefined) }, KEPT_WAIT_MS).unref())]))?.keptFiles ?? t.keptFiles : t.state === 'cancelled' || t.state === 'failed' ? t.keptFiles : undefined
       const kept = keptFiles !== undefined ? keptWords({ ...t, keptFiles }) : ''
       const error = byStop
         ? { code: 'E_CANCELLED' as const, message: `cancelled here (${stoppedBy === 'SIGINT' ? 'Ctrl-C' : stoppedBy}) with ${formatDone(t.doneBytes, t.totalBytes)} of ${formatBytes(t.totalBytes)} arrived${kept !== '' ? `; ${kept}` : ''}` }
@@ -471,9 +472,9 @@ async function cancelApart (home: string, id: string): Promise<TransferInfo> {
  */
 function waitFailure (t: TransferInfo, leftOut: LeftOut, json: boolean): FerryError | undefined {
   if (t.state !== 'done') {
-    // a cancelled one's files placed whole before, which its receiver keeps: said as `ferry cancel` and `ferry transfers`
+    // a cancelled (or failed) one's files placed whole before, which its receiver keeps: said as `ferry cancel` and `ferry transfers`
     // say it (user-test finding: "cancelled on the receiving device" alone, the receive folder holding one of its two files)
-    const kept = t.state === 'cancelled' ? keptWords(t, homedir()) : ''
+    const kept = t.state === 'cancelled' || t.state === 'failed' ? keptWords(t, homedir()) : ''
     return new FerryError(t.error?.code ?? 'E_INTERNAL', `${t.error?.message ?? `transfer ${t.state}`}${kept !== '' ? `; ${kept}` : ''}`)
   }
   const notReceived = t.receipt?.notReceived ?? 0
@@ -562,7 +563,8 @@ export function transfersText (list: TransferInfo[], columns?: number, home = ho
   }
   // the table has room for the code only: what happened, for the few latest that failed or wait (user-test finding: only --json said)
   const failures = list.filter((t) => t.error != null && (t.state === 'failed' || t.state === 'waiting')).slice(0, ERRORS_SHOWN)
-  let why = failures.map((t) => `${t.id.slice(0, 8)}: ${t.error!.code}: ${sanitizeForDisplay(t.error!.message)}\n`).join('')
+  // a failed one with files placed whole before, kept there: how many and where, as a cancelled one says it below (notes' leftover)
+  let why = failures.map((t) => `${t.id.slice(0, 8)}: ${t.error!.code}: ${sanitizeForDisplay(t.error!.message)}${t.state === 'failed' && keptWords(t) !== '' ? `; ${keptWords(t, home)}` : ''}\n`).join('')
   // a receive cancelled with files placed keeps them: how many and where (user-test finding: said nowhere)
   const kept = list.filter((t) => t.state === 'cancelled' && keptWords(t) !== '').slice(0, ERRORS_SHOWN)
   why += kept.map((t) => `${t.id.slice(0, 8)}: cancelled${endedByWords(t)}; ${keptWords(t, home)}\n`).join('')

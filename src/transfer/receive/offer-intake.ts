@@ -198,9 +198,10 @@ export class OfferIntake {
       }
     } else {
       const code = row.state === 'declined' ? 'E_DECLINED' : isErrorCode(row.errorCode) ? row.errorCode : 'E_CANCELLED'
-      // cancelled here: with the files it keeps, placed whole before, as the end message its sender missed (down then)
-      // said them (notes' leftover: that sender, back, said nothing of them). Not known (a row from before 2026-12-06): not said
-      const kept = row.state === 'cancelled' ? r?.keptFiles() ?? row.keptFiles : undefined
+      // cancelled or failed here: with the files it keeps, placed whole before, as the end message its sender missed
+      // (down then) said them (notes' leftover: that sender, back, said nothing of them). Not known (a row from before
+      // 2026-12-06): not said
+      const kept = row.state === 'cancelled' || row.state === 'failed' ? r?.keptFiles() ?? row.keptFiles : undefined
       await answer({ status: 'refused', haveBytes: 0, error: new FerryError(code, row.errorMessage ?? `this transfer was ${row.state} here`), ...(kept !== undefined ? { keptFiles: kept } : {}) })
     }
     this.ctx.c.log.info('an offer known already, answered as it stands', { id, state: row.state })

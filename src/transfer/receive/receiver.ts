@@ -1023,12 +1023,17 @@ export class Receiver {
     await this.fail(fe)
   }
 
-  /** Fail with `fe`: what it verified is kept for a re-send, and its sender is told (best effort: one away learns it at its next probe). */
+  /**
+   * Fail with `fe`: what it verified is kept for a re-send, and its sender is told (best effort: one away learns it at
+   * its next probe, or its offer made again, whose answer says the same), with the files placed whole before, which stay
+   * in the receive folder, as a cancel tells them (notes' leftover: a failed receive did not tell them at all). Its run
+   * has stopped (onError), or never ran (receiveFolderGone): the count is final.
+   */
   private async fail (fe: FerryError): Promise<void> {
     this.deps.log.warn('transfer failed', { id: this.id, code: fe.code, err: fe.message })
     this.keepVerifiedParts()
     this.setState('failed', fe)
-    await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'failed', root: this.offer.root, signature: new Uint8Array(0), failure: fe, doneBytes: this.progress.done }).catch(() => {})
+    await this.deps.sendEnd(this.peerId, { transferId: Buffer.from(this.id, 'hex'), status: 'failed', root: this.offer.root, signature: new Uint8Array(0), failure: fe, doneBytes: this.progress.done, keptFiles: this.keptFiles() }).catch(() => {})
   }
 
   /**
