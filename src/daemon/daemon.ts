@@ -181,7 +181,9 @@ export class Daemon {
   private async createNodeWithFallback (privateKey: Awaited<ReturnType<typeof loadOrCreateIdentity>>): Promise<FerryNode> {
     const aesNoise = offerAesNoise(process.env.FERRY_NOISE_AESGCM, (message) => this.log.warn(message))
     this.log.debug('Noise with AES-GCM', { offered: aesNoise })
-    const init = { privateKey, listen: this.config.listen, mdns: this.config.mdns, version: VERSION, aesNoise }
+    // the peer table and trust store may not be there yet as the first connection opens
+    const peerName = (id: string): string => this.peers?.get(id)?.name ?? this.trust?.get(id)?.name ?? ''
+    const init = { privateKey, listen: this.config.listen, mdns: this.config.mdns, version: VERSION, aesNoise, peerName }
     try {
       return await createNode(init)
     } catch (err) {

@@ -14,6 +14,7 @@ import { MDNS_SERVICE_TAG } from '../protocol/constants.ts'
 import { ferryNoiseCrypto } from './noise-crypto.ts'
 import { aesNoise } from './aes-noise.ts'
 import { corkTcpWrites, lazyYamuxWindowUpdates, noiseWithoutDecryptCopy, yamuxInPieces } from './wire-tuning.ts'
+import { namePingTimeouts, PING_INTERVAL_MS } from './ping-timeouts.ts'
 
 export interface NodeInit {
   privateKey: PrivateKey
@@ -22,6 +23,8 @@ export interface NodeInit {
   version: string
   /** offer Noise with AES-GCM before the stock /noise (the daemon asks cipher-choice.ts; default no) */
   aesNoise?: boolean
+  /** a peer's name, for the error of a connection closed as its pings got no answer (ping-timeouts.ts); '' if none */
+  peerName?: (peerId: string) => string
 }
 
 export type FerryNode = Libp2p<{ identify: ReturnType<ReturnType<typeof identify>> }>
@@ -61,7 +64,7 @@ export async function createNode (init: NodeInit): Promise<FerryNode> {
       // on a busy host or a slow link that took longer than 2–6 s, and healthy
       // connections were aborted mid-transfer. A vanished peer is still noticed
       // within pingInterval + 15–30 s.
-      pingInterval: 3000,
+      pingInterval: PING_INTERVAL_MS,
       pingTimeout: { minTimeout: 15_000, maxTimeout: 30_000 },
       abortConnectionOnPingFailure: true
     },
@@ -71,5 +74,6 @@ export async function createNode (init: NodeInit): Promise<FerryNode> {
     }
   }) as FerryNode
   corkTcpWrites(node)
+  namePingTimeouts(node, init.peerName ?? (() => ''))
   return node
 }

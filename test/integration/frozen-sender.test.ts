@@ -1,0 +1,60 @@
+// A sender that freezes mid-transfer (SIGSTOP: a laptop lid closed, a
+// process stuck), end to end on 127.0.0.1 with mDNS off: its receiver's
+// libp2p connection monitor gets no answer to its pings and closes the
+// connection, and the receive waits for the sender. What the receiving side
+// says of it (its record in `ferry transfers`, `ferry wait`, its log) names
+// who did not answer and for how long, in ferry's words (user-test finding:
+// "E_TIMEOUT: The operation was aborted due to timeout", Node's text of an
+// AbortSignal.timeout). Served at a capped rate
+// (FERRY_TEST_SERVE_BYTES_PER_S), so that the fetch lasts seconds; it ends
+// once the sender goes on.
+
+import { afterAll, describe, expect, it } from 'vitest'
+import { join } from 'node:path'
+import { connectControl } from '../../src/daemon/control/client.ts'
+import { cleanupAll, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, whileStopped } from '../helpers/daemon.ts'
+import { writeRandomFile } from '../helpers/files.ts'
+
+afterAll(cleanupAll)
+
+const MiB = 1024 * 1024
+const SIZE = 48 * MiB
+const RATE = 8 * MiB
+/** what the receiver's record says once the connection to its frozen sender was closed: the pings' 15-30 s timeout, 3 s apart */
+const SAID = /^alpha did not answer for (\d+) s \(no reply to the connection's pings, sent every 3 s\), so the connection to it was closed: ferry there stopped or stuck, its device asleep, or the link down$/
+
+describe('a sender frozen mid-transfer', () => {
+  it('is said by its receiver as not answering, for how long, in ferry\'s words, not Node\'s "aborted due to timeout"', async () => {
+    const a = await startDaemon({ name: 'alpha', env: { FERRY_TEST_SERVE_BYTES_PER_S: String(RATE) } })
+    const b = await startDaemon({ name: 'beta', peers: [a.addr], extraArgs: ['--verbose'] })
+    await pairDaemons(a, b)
+    const src = join(await tempDir('ferry-src-'), 'clip.mov')
+    await writeRandomFile(src, SIZE)
+    const onB = await connectControl(b.home)
+    try {
+      const sending = spawnCli(['send', 'beta', src, '--json', '--home', a.home], { timeoutMs: 150_000 })
+      const fetching = await waitFor(async () => (await onB.call('transfers')).find((t) => t.state === 'fetching' && t.doneBytes > 4 * MiB), 'beta to receive', 60_000, 20)
+      const waiting = spawnCli(['wait', fetching.id, '--home', b.home], { timeoutMs: 150_000 })
+      const listed = await whileStopped(a, async () => {
+        // the monitor pings every 3 s and gives up after 15-30 s without an answer
+        const w = await waitFor(async () => (await onB.call('transfers')).find((t) => t.id === fetching.id && t.state === 'waiting'), 'beta to wait for the frozen alpha', 60_000, 200)
+        return { w, cli: await b.cli(['transfers']) }
+      })
+      expect(listed.w.error?.code).toBe('E_TIMEOUT')
+      expect(listed.w.error?.message).toMatch(SAID)
+      const seconds = Number(SAID.exec(listed.w.error!.message)![1])
+      expect(seconds).toBeGreaterThanOrEqual(15)
+      expect(seconds).toBeLessThanOrEqual(40)
+      expect(listed.cli.stdout).toContain(`${fetching.id.slice(0, 8)}: E_TIMEOUT: alpha did not answer for ${seconds} s`)
+      await waitFor(async () => (await onB.call('transfers')).find((t) => t.id === fetching.id && t.state === 'done'), 'the receive to end once alpha goes on', 90_000, 200)
+      const waited = await waiting.done
+      expect(waited.code, waited.stderr).toBe(0)
+      expect(waited.stderr).toContain(`ferry: waiting for alpha (E_TIMEOUT: alpha did not answer for ${seconds} s`)
+      expect((await sending.done).code).toBe(0)
+      const interrupted = b.output().split('\n').filter((l) => l.includes('"msg":"transfer interrupted; will resume"'))
+      expect(interrupted.length).toBeGreaterThan(0)
+      for (const l of interrupted) expect(String(JSON.parse(l).err)).toMatch(SAID)
+      for (const text of [listed.cli.stdout, listed.cli.stderr, waited.stderr, ...interrupted]) expect(text).not.toMatch(/aborted due to timeout/i)
+    } finally { onB.close() }
+  }, 180_000)
+})
