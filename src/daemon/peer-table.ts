@@ -13,7 +13,8 @@ import { answerHello, exchangeHello, type HelloInfo } from '../protocol/hello.ts
 import type { PeerStore } from '../store/index.ts'
 import type { Logger } from './logger.ts'
 import type { FerryNode } from './node.ts'
-import { dialledSelf } from '../protocol/stream.ts'
+import { dialFailure, dialledSelf } from '../protocol/stream.ts'
+import { FerryError } from '../errors.ts'
 import { answeredAsAnother, REDIAL_FAST_MS, REDIAL_STATIC_MAX_MS, RedialSchedule } from './redial-schedule.ts'
 import { otherVersionOf, type OtherVersion } from '../protocol/versions.ts'
 
@@ -58,6 +59,11 @@ export function unpairedToForget (peers: PeerEntry[], isPaired: (peerId: string)
   if (excess <= 0) return []
   return unpaired.filter((p) => !p.online).sort((a, b) => a.lastSeen - b.lastSeen).slice(0, excess).map((p) => p.peerId)
 }
+
+/** How long a dial of a peer away (its redial) may take */
+const REDIAL_TIMEOUT_MS = 5000
+/** How long the opening of a hello stream on a new connection may take (greet) */
+const HELLO_OPEN_MS = 5000
 
 /**
  * `peer`: one came, went or changed; `version`: one was seen to run another version of ferry, or no longer
@@ -221,9 +227,11 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], version: [PeerE
   private async greet (connection: Connection): Promise<void> {
     if (connection.direction !== 'outbound' || this.helloDone.has(connection)) return
     try {
-      const stream = await connection.newStream(HELLO_PROTOCOL, { signal: AbortSignal.timeout(5000) }).catch(async (err: Error) => {
+      const stream = await connection.newStream(HELLO_PROTOCOL, { signal: AbortSignal.timeout(HELLO_OPEN_MS) }).catch(async (err: Error) => {
         // no hello of ours: whether it speaks another version of it is known once identify answered, before the failure is said
         if (err.name === 'UnsupportedProtocolError') await this.versionOf(connection)
+        // Node's "The operation was aborted due to timeout" alone, which `ferry connect` said as the hello's failure
+        if (err.name === 'TimeoutError') throw new FerryError('E_TIMEOUT', `no answer to the opening of a hello stream within ${HELLO_OPEN_MS / 1000} s`, { cause: err })
         throw err
       })
       const theirs = await exchangeHello(stream, this.mine(), { signal: this.controller.signal })
@@ -396,7 +404,7 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], version: [PeerE
     this.dialing.add(key)
     const startedAt = Date.now()
     try {
-      const conn = await this.init.node.dial(target(peerId, addrs), { signal: AbortSignal.any([AbortSignal.timeout(5000), this.controller.signal]) })
+      const conn = await this.init.node.dial(target(peerId, addrs), { signal: AbortSignal.any([AbortSignal.timeout(REDIAL_TIMEOUT_MS), this.controller.signal]) })
       if (peerId == null && addrs.length === 1) this.staticIds.set(addrs[0].toString(), conn.remotePeer.toString())
       this.schedule.reset(key)
     } catch (err) {
@@ -410,7 +418,11 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], version: [PeerE
           maxWait: peerId == null ? REDIAL_STATIC_MAX_MS : this.init.isAwaited(peerId) ? REDIAL_FAST_MS : this.peers.get(peerId)?.connectAddr != null ? REDIAL_STATIC_MAX_MS : undefined
         })
       }
-      this.init.log.debug('dial failed', { peer: key, err: (err as Error).message, nextInMs: this.schedule.waitOf(key) })
+      // a timeout as `ferry connect` says it: Node's "The operation was aborted due to timeout" was logged for a peer frozen
+      // or asleep. Other errors as they are: their detail (another identity's keys) is what this log is for
+      const e = err as Error | undefined
+      const timedOut = e?.name === 'TimeoutError' || /aborted due to timeout/i.test(e?.message ?? '')
+      this.init.log.debug('dial failed', { peer: key, err: timedOut ? dialFailure(err, REDIAL_TIMEOUT_MS) : e?.message, nextInMs: this.schedule.waitOf(key) })
     } finally {
       this.dialing.delete(key)
     }

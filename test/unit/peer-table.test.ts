@@ -184,3 +184,47 @@ describe('the address given with `ferry connect`', () => {
     }
   })
 })
+
+describe('a peer that does not answer in time', () => {
+  const timeout = (): Error => new DOMException('The operation was aborted due to timeout', 'TimeoutError')
+  const table = (store: PeerStore, debug: Array<[string, Record<string, unknown>]>, listeners: Map<string, (evt: { detail: unknown }) => void>): PeerTable => new PeerTable({
+    node: {
+      peerId: { toString: () => '12D3KooWMe' },
+      handle: async () => {},
+      addEventListener: (name: string, f: (evt: { detail: unknown }) => void) => { listeners.set(name, f) },
+      dial: async () => { throw timeout() }
+    },
+    store,
+    log: { debug: (msg: string, o: Record<string, unknown>) => { debug.push([msg, o]) }, info: () => {}, warn: () => {} },
+    name: 'me',
+    version: '0',
+    staticPeers: [],
+    isPaired: () => true,
+    isAwaited: () => false
+  } as unknown as PeerTableInit)
+
+  it('is logged, dialled, as no answer within 5 s, not as Node\'s "The operation was aborted due to timeout"; its hello stream not opened in time fails as E_TIMEOUT with its seconds (`ferry connect` says it)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-timeouts-'))
+    const db = openDb(join(dir, 'ferry.db'))
+    const debug: Array<[string, Record<string, unknown>]> = []
+    const listeners = new Map<string, (evt: { detail: unknown }) => void>()
+    try {
+      const store = new PeerStore(db)
+      store.upsert({ peerId: '12D3KooWAsleep', name: 'asleep', addrs: ['/ip4/192.168.1.20/tcp/4774'], lastSeen: 1 })
+      const t = table(store, debug, listeners)
+      await t.start()
+      for (let i = 0; i < 100 && !debug.some(([m]) => m === 'dial failed'); i++) await new Promise((resolve) => setTimeout(resolve, 10))
+      const conn = { direction: 'outbound', status: 'open', remotePeer: { toString: () => '12D3KooWAsleep' }, newStream: async () => { throw timeout() } }
+      listeners.get('connection:open')!({ detail: conn })
+      for (let i = 0; i < 100 && t.helloFailure(conn as never) === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+      t.stop()
+      const failed = debug.find(([m]) => m === 'dial failed')
+      expect(failed?.[1].err).toBe('no answer within 5 s (ferry there stopped or busy, or its device asleep)')
+      expect(t.helloFailure(conn as never)).toMatchObject({ code: 'E_TIMEOUT', message: 'no answer to the opening of a hello stream within 5 s' })
+      expect(JSON.stringify(debug)).not.toMatch(/aborted due to timeout/)
+    } finally {
+      db.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
