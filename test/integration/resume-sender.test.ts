@@ -315,3 +315,25 @@ describe('resume after kill -9 of the sender', () => {
     })
   }, TEST_TIMEOUT)
 })
+
+describe('kill -9 of the receiver while the sender serves paced (FERRY_TEST_SERVE_BYTES_PER_S)', () => {
+  it('the sender shows the send waiting for its receiver, and still so while it is down; back, the send completes (helper finding: resume.test.ts, capped so, never saw it waiting: the part of a piece that went as the stream failed counted as word from the receiver, set fetching again after the disconnect)', async () => {
+    await forgetReceived(b, mid)
+    const { sending, half } = await sendUntilHalf(a, b, mid)
+    await b.kill9()
+    const waits = await watch(a, 'alpha to show the send waiting', (t) => t.id === half.id && t.state === 'waiting', 15_000)
+    expect(waits.error).toMatchObject({ code: 'E_PEER_UNREACHABLE', message: 'beta went offline (its connection closed)' })
+    // its paced streams notice the cut only as they wake: still waiting 3 s on, beta still down
+    const states = new Set<string>()
+    for (const until = Date.now() + 3000; Date.now() < until;) {
+      states.add((await transfersOf(a)).find((t) => t.id === half.id)?.state ?? 'gone')
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    expect([...states]).toEqual(['waiting'])
+    b = await b.restart()
+    const done = await sending.done
+    expect(done.code, done.stderr).toBe(0)
+    expect(JSON.parse(done.stdout)).toMatchObject({ id: half.id, state: 'done', receipt: { verified: true } })
+    await expectReceivedIdentical(b, mid)
+  }, TEST_TIMEOUT)
+})

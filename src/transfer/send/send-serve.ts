@@ -41,7 +41,7 @@ export class SendServing {
   serve (s: Stream, remote: string): void {
     // reset, not answered: a receiver takes that for a link that failed, and asks again later
     if (!this.chunkStreams.take(remote)) { s.abort(new FerryError('E_LIMIT', `more than ${MAX_CHUNK_STREAMS_PER_PEER} chunk streams from one peer`)); return }
-    void serveChunks(s, remote, (id, peer) => this.sends.senderFor(id, peer), (sender, file, n, fresh) => {
+    void serveChunks(s, remote, (id, peer) => this.sends.senderFor(id, peer), (sender, file, n, fresh, cut) => {
       // before the offer (a receiver fetching ahead of it, prefetch.ts): the progress shown is the hashing's
       if (sender.offer == null) { sender.previewWire += n; return }
       if (n > 0 && sender.servedKnown) (sender.servedFiles ??= new Bitmap(sender.offer.files.length)).set(file)
@@ -58,7 +58,10 @@ export class SendServing {
       // each byte counted once (what went again after a cut was counted when it first went), the rate the wire's
       sender.progress.add(n, fresh)
       sender.progress.wire += n
-      this.heardFrom(sender)
+      // bytes counted as their stream failed (its receiver gone, say) are no sign of the receiver: a send that its peer's
+      // disconnect set waiting stays so (helper finding: set fetching again when the serving noticed the cut after the
+      // disconnect, as one paced by FERRY_TEST_SERVE_BYTES_PER_S does, and shown fetching while the receiver was down)
+      if (!cut) this.heardFrom(sender)
       if (Date.now() - sender.persistedAt > PERSIST_INTERVAL_MS) {
         // so a restarted sender still knows how much it had sent
         sender.persistedAt = Date.now()

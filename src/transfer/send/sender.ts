@@ -434,7 +434,7 @@ function bytesAsked (s: Sender, req: ChunkRequestMsg): number {
  * id and checks that it belongs to the peer asking (else throws). `onSent`:
  * `bytes` of entry `fileIndex` were served, `fresh` of them not before in
  * this run (Sender.servedChunks; all of a preview's): a piece asked for, or
- * what went of it before the stream failed part-way.
+ * what went of it before the stream failed part-way (`cut`: then).
  * `options.onGivenUp`: a file of the offer (not of a preview: its indexes
  * are not the offer's) was just given up, its reason in `givenUp`.
  * `options.onServedAgain`: a file of the offer given up before this stream
@@ -450,7 +450,7 @@ function bytesAsked (s: Sender, req: ChunkRequestMsg): number {
  * `options.onAsked`: its receiver asks for bytes of `s`'s offer, counted in
  * `s.asking` until served or the request ends.
  */
-export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number, fresh: number) => void, onHeld?: (s: Sender, heldBytes: number) => void, options: { idleMs?: number, pace?: ServePace, onGivenUp?: (s: Sender, fileIndex: number) => void, onServedAgain?: (s: Sender, fileIndex: number) => void, onCut?: (s: Sender) => void, onWaitsThere?: (s: Sender, told: ToldThere) => void, onAsked?: (s: Sender) => void } = {}): Promise<void> {
+export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number, fresh: number, cut: boolean) => void, onHeld?: (s: Sender, heldBytes: number) => void, options: { idleMs?: number, pace?: ServePace, onGivenUp?: (s: Sender, fileIndex: number) => void, onServedAgain?: (s: Sender, fileIndex: number) => void, onCut?: (s: Sender) => void, onWaitsThere?: (s: Sender, told: ToldThere) => void, onAsked?: (s: Sender) => void } = {}): Promise<void> {
   const idleMs = options.idleMs ?? CHUNK_STREAM_IDLE_MS
   /** files given up before this (givenUp's `at`) were given up before its receiver asked for anything on it */
   const openedAt = performance.now()
@@ -510,7 +510,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
    * past it. Counted only at a piece's end, the part that went before a cut was never counted, and its file stayed
    * short in the files in flight to the send's end (user-test finding, a sender frozen mid-send).
    */
-  const count = (p: NonNullable<typeof piece>): void => {
+  const count = (p: NonNullable<typeof piece>, cut = false): void => {
     piece = undefined
     if (p.sent <= 0) return
     if (!p.byPreview) {
@@ -522,7 +522,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
     const servedOfAsked = Math.min(p.request.unserved, fresh)
     p.request.unserved -= servedOfAsked
     p.sender.asking -= servedOfAsked
-    onSent(p.sender, p.file, p.sent, fresh)
+    onSent(p.sender, p.file, p.sent, fresh, cut)
   }
   try {
     nextRequest: while (true) {
@@ -664,8 +664,9 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
     stream.abort(err as Error)
     // a receiver done with a stream closes its end first, then resets it: that is no cut
     if (!reader.peerClosed && !idleWithNothingOnItsWay) cut = true
-    // what went of the piece being sent: the receiver may hold it, and asks for the rest only
-    if (piece !== undefined) count(piece)
+    // what went of the piece being sent: the receiver may hold it, and asks for the rest only. Counted as the stream
+    // failed, which is no word from the receiver (onSent's `cut`)
+    if (piece !== undefined) count(piece, true)
   } finally {
     settle()
     clearTimeout(idle)
