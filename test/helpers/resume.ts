@@ -22,11 +22,12 @@ export const SIZE = 400 * MiB
 /** The other tests only need a transfer that is still running when killed half-way. */
 export const MID_SIZE = 160 * MiB
 /**
- * How fast alpha serves in resume-sender.test.ts (bytes/s; startResumePair's serveRate): mid.bin lasts ~2 s, past what
- * a loopback send on an idle box takes (~200-300 MB/s). Uncapped, beta was once first seen at 100 % of mid.bin in CI
- * ("killed too late to test a resume"): its answer to the look late while it received at full speed, or all of it
- * fetched ahead while alpha hashed slowly. (resume.test.ts, capped so, failed its first test: alpha not seen waiting
- * within 15 s of beta's kill -9; not looked into yet, so it runs uncapped.)
+ * How fast alpha serves in resume-sender.test.ts and resume.test.ts (bytes/s; startResumePair's serveRate): mid.bin
+ * lasts ~2 s, past what a loopback send on an idle box takes (~200-300 MB/s). Uncapped, beta was once first seen at
+ * 100 % of mid.bin in CI ("killed too late to test a resume"): its answer to the look late while it received at full
+ * speed, or all of it fetched ahead while alpha hashed slowly. (resume.test.ts, capped so, failed its first test until
+ * the part of a piece that went as its stream failed no longer counted as word from the receiver: alpha was set
+ * fetching again after beta's kill -9.)
  */
 export const RESUME_SERVE_RATE = 80 * MiB
 const CHUNK = chunkSizeFor(SIZE) // 256 KiB

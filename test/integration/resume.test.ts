@@ -16,7 +16,7 @@ import { DatabaseSync } from 'node:sqlite'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
 import { cleanupAll, spawnCli, tempDir, waitFor, whileStopped, type TestDaemon } from '../helpers/daemon.ts'
 import { asObject, sameBytes, snapshotTree } from '../helpers/files.ts'
-import { acceptOnBeta, expectError, expectReceivedIdentical, forgetReceived, holdingOffers, HOOK_TIMEOUT, interruptionReasons, MiB, MID_SIZE, offerOnBeta, RESEND_BOUND, sendUntilHalf, SIZE, startResumePair, TEST_TIMEOUT, transfersOf, watch, type Source } from '../helpers/resume.ts'
+import { acceptOnBeta, expectError, expectReceivedIdentical, forgetReceived, holdingOffers, HOOK_TIMEOUT, interruptionReasons, MiB, MID_SIZE, offerOnBeta, RESEND_BOUND, RESUME_SERVE_RATE, sendUntilHalf, SIZE, startResumePair, TEST_TIMEOUT, transfersOf, watch, type Source } from '../helpers/resume.ts'
 
 afterAll(cleanupAll)
 
@@ -27,7 +27,7 @@ let mid: Source
 const numbers: string[] = []
 
 beforeAll(async () => {
-  const pair = await startResumePair({ big: true })
+  const pair = await startResumePair({ big: true, serveRate: RESUME_SERVE_RATE })
   ;({ a, b, mid } = pair)
   big = pair.big!
 }, HOOK_TIMEOUT)
