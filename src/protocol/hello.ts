@@ -3,7 +3,7 @@
 
 import type { Stream } from '@libp2p/interface'
 import { cutToBytes, sanitizeForDisplay } from '../errors.ts'
-import { MAX_HELLO_BYTES, MAX_NAME_BYTES } from './constants.ts'
+import { DEFAULT_STREAM_TIMEOUT_MS, MAX_HELLO_BYTES, MAX_NAME_BYTES } from './constants.ts'
 import { Hello } from './pb/hello.js'
 import { boundedPbStream, timeoutSignal, wireReadError } from './stream.ts'
 
@@ -11,19 +11,19 @@ export interface HelloInfo { name: string, version: string, wire: number }
 
 /** Dialer side: send ours, read theirs. */
 export async function exchangeHello (stream: Stream, mine: HelloInfo, opts: { signal?: AbortSignal } = {}): Promise<HelloInfo> {
-  const signal = timeoutSignal(undefined, opts.signal)
+  const signal = timeoutSignal(DEFAULT_STREAM_TIMEOUT_MS, opts.signal)
   const pb = boundedPbStream(stream, MAX_HELLO_BYTES).pb(Hello)
   await pb.write(toWire(mine), { signal })
-  const theirs = await pb.read({ signal }).catch((err) => { throw wireReadError(err, 'hello') })
+  const theirs = await pb.read({ signal }).catch((err) => { throw wireReadError(err, 'hello', DEFAULT_STREAM_TIMEOUT_MS) })
   await stream.close({ signal }).catch(() => {})
   return fromWire(theirs)
 }
 
 /** Listener side: read theirs, answer with ours. */
 export async function answerHello (stream: Stream, mine: HelloInfo, opts: { signal?: AbortSignal } = {}): Promise<HelloInfo> {
-  const signal = timeoutSignal(undefined, opts.signal)
+  const signal = timeoutSignal(DEFAULT_STREAM_TIMEOUT_MS, opts.signal)
   const pb = boundedPbStream(stream, MAX_HELLO_BYTES).pb(Hello)
-  const theirs = await pb.read({ signal }).catch((err) => { throw wireReadError(err, 'hello') })
+  const theirs = await pb.read({ signal }).catch((err) => { throw wireReadError(err, 'hello', DEFAULT_STREAM_TIMEOUT_MS) })
   await pb.write(toWire(mine), { signal })
   await stream.close({ signal }).catch(() => {})
   return fromWire(theirs)

@@ -26,7 +26,7 @@ export function pairChannel (stream: Stream, signal?: AbortSignal, timeoutMs = 3
   return {
     write: async (msg, codec) => { await pb.write(msg, codec, { signal: sig() }) },
     read: async (codec) => {
-      const msg = await pb.read(codec, { signal: sig() }).catch((err) => { throw wireReadError(err, 'pairing') })
+      const msg = await pb.read(codec, { signal: sig() }).catch((err) => { throw wireReadError(err, 'pairing', timeoutMs) })
       // said as the other device's words, as a transfer's are the receiver's or the sender's
       const err = fromWireError((msg as { error?: WireErrorMsg }).error, 'other device')
       if (err != null) throw err

@@ -80,8 +80,11 @@ export function isCutStream (err: unknown): boolean {
   return typeof name === 'string' && CUT_STREAM_ERRORS.has(name)
 }
 
-/** Map length-prefix and decode failures to stable codes so peers get readable errors. */
-export function wireReadError (err: unknown, what: string): FerryError {
+/**
+ * Map length-prefix and decode failures to stable codes so peers get readable errors. `timeoutMs`: how long the
+ * read's signal gave it, said when that ran out.
+ */
+export function wireReadError (err: unknown, what: string, timeoutMs?: number): FerryError {
   const e = err as { name?: string, code?: string, message?: string }
   if (e?.name === 'InvalidDataLengthError' || e?.name === 'InvalidDataLengthLengthError') {
     return new FerryError('E_MESSAGE_TOO_LARGE', `${what}: message exceeds its size limit`)
@@ -90,6 +93,8 @@ export function wireReadError (err: unknown, what: string): FerryError {
   // reset or aborted by the other side, or its connection gone: the link failed, said with what was read
   // (fuzzing finding: `ferry pair CODE` said "E_PROTOCOL: The stream has been reset", libp2p's words alone)
   if (isCutStream(err)) return new FerryError('E_PEER_UNREACHABLE', `${what}: the stream was cut before the other side's message (${e.message ?? e.name})`, { cause: err })
+  // what it waited for, and how long: "pairing: timed out" said neither (helper finding)
+  if (e?.name === 'TimeoutError' && timeoutMs !== undefined) return new FerryError('E_TIMEOUT', `${what}: no message from the other side within ${timeoutMs / 1000} s`, { cause: err })
   if (e?.name === 'AbortError' || e?.name === 'TimeoutError') return new FerryError('E_TIMEOUT', `${what}: timed out`)
   if (e instanceof FerryError) return e
   if (e?.name === 'RangeError' || /invalid|index out of range|wire type/i.test(e?.message ?? '')) {

@@ -7,6 +7,9 @@ import { MAX_SMALL_MESSAGE_BYTES } from './constants.ts'
 import { Unpair, UnpairAck } from './pb/trust.js'
 import { boundedPbStream, fromWireError, timeoutSignal, toWireError, wireReadError } from './stream.ts'
 
+/** How long each side of an unpairing notice waits for the other's message */
+const UNPAIR_TIMEOUT_MS = 3000
+
 /**
  * Why a peer we unpaired was not told: `unreachable`, no stream to it, or
  * the stream cut or silent (told when it can be); `unreadable`, it was
@@ -27,10 +30,10 @@ export type UnpairUntold = 'unreachable' | 'unreadable' | 'refused'
  */
 export async function notifyUnpair (stream: Stream): Promise<void> {
   const pb = boundedPbStream(stream, MAX_SMALL_MESSAGE_BYTES)
-  const signal = timeoutSignal(3000)
+  const signal = timeoutSignal(UNPAIR_TIMEOUT_MS)
   await pb.write({ reason: 'unpaired by user' }, Unpair, { signal })
   const ack = await pb.read(UnpairAck, { signal }).catch((err) => {
-    const fe = wireReadError(err, 'the answer to the unpairing')
+    const fe = wireReadError(err, 'the answer to the unpairing', UNPAIR_TIMEOUT_MS)
     stream.abort(fe)
     throw fe
   })
@@ -65,8 +68,8 @@ export function untoldWhy (err: unknown): UnpairUntold {
  */
 export async function handleUnpair (stream: Stream, removeTrust: () => void): Promise<void> {
   const pb = boundedPbStream(stream, MAX_SMALL_MESSAGE_BYTES)
-  const signal = timeoutSignal(3000)
-  await pb.read(Unpair, { signal }).catch((err) => { throw wireReadError(err, 'unpair') })
+  const signal = timeoutSignal(UNPAIR_TIMEOUT_MS)
+  await pb.read(Unpair, { signal }).catch((err) => { throw wireReadError(err, 'unpair', UNPAIR_TIMEOUT_MS) })
   try {
     removeTrust()
   } catch (err) {

@@ -19,3 +19,14 @@ describe('a small message read over a stream the other side cut', () => {
     expect((err as Error).message).toMatch(/^pairing: the stream was cut before the other side's message \(.+\)$/)
   })
 })
+
+describe('a small message read that gets nothing in time', () => {
+  it('fails as E_TIMEOUT naming what was read and how long it waited, not "timed out" alone (helper finding: a pairing whose other side went silent ended "E_TIMEOUT: pairing: timed out")', async () => {
+    const [out, inbound] = await streamPair()
+    const mine = pairChannel(out, undefined, 300)
+    pairChannel(inbound) // says nothing
+    const err = await mine.read(PairNonce).then(() => undefined, (e: unknown) => e)
+    expect(err).toBeInstanceOf(FerryError)
+    expect(err).toMatchObject({ code: 'E_TIMEOUT', message: 'pairing: no message from the other side within 0.3 s' })
+  })
+})
