@@ -12,10 +12,24 @@ export function boundedPbStream (stream: Stream, maxDataLength: number): Protobu
   return pbStream(stream, { maxDataLength })
 }
 
-/** A signal that aborts after `ms` or when `parent` aborts. */
-export function timeoutSignal (ms: number = DEFAULT_STREAM_TIMEOUT_MS, parent?: AbortSignal): AbortSignal {
-  const t = AbortSignal.timeout(ms)
+/**
+ * A signal that aborts after `ms` or when `parent` aborts. `what`: what did
+ * not happen in time, in ferry's words ("the sender did not acknowledge …"),
+ * its timeout's reason then being the E_TIMEOUT that says it and how long
+ * (timedOut); without it, AbortSignal.timeout's DOMException, whose text is
+ * Node's "The operation was aborted due to timeout", which reached users
+ * where it was not caught and reworded (user-test finding).
+ */
+export function timeoutSignal (ms: number = DEFAULT_STREAM_TIMEOUT_MS, parent?: AbortSignal, what?: string): AbortSignal {
+  const t = what === undefined ? AbortSignal.timeout(ms) : timedOut(ms, what)
   return parent == null ? t : AbortSignal.any([t, parent])
+}
+
+/** A signal aborted after `ms` with E_TIMEOUT "`what` within N s"; its timer keeps no process alive, as AbortSignal.timeout's does not. */
+function timedOut (ms: number, what: string): AbortSignal {
+  const c = new AbortController()
+  setTimeout(() => { c.abort(new FerryError('E_TIMEOUT', `${what} within ${ms / 1000} s`)) }, ms).unref()
+  return c.signal
 }
 
 export function toWireError (err: unknown): WireErrorMsg {

@@ -373,7 +373,8 @@ const MAX_END_BYTES = MAX_SMALL_MESSAGE_BYTES + Math.ceil(MAX_OFFER_FILES / 8)
  * that close came (readEnd, EndHandled.afterAck).
  */
 export async function sendEnd (stream: Stream, end: EndMsg, to: 'sender' | 'receiver', signal?: AbortSignal, acked?: () => void): Promise<EndAnswer> {
-  const sig = timeoutSignal(10_000, signal)
+  // a receipt whose ack did not come (its sender frozen, say) waits and is sent again: said so, not "stream read aborted"
+  const sig = timeoutSignal(END_ACK_WAIT_MS, signal, `the ${to} did not acknowledge the end of the transfer`)
   const msg: TransferEnd = { transferId: end.transferId as Uint8Array<ArrayBuffer>, status: end.status, root: end.root as Uint8Array<ArrayBuffer>, signature: end.signature as Uint8Array<ArrayBuffer>, failure: end.failure != null ? toWireError(end.failure) : undefined, wireBytes: end.wireBytes ?? 0, missing: (end.missing ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>, doneBytes: end.doneBytes, renamedCount: end.renamedCount ?? 0, ...renamedThatFit(end), renameCount: end.renameCount ?? 0, refused: refusedThatFit(end.refused), ...(end.keptFiles !== undefined ? { keptFiles: end.keptFiles } : {}) }
   await sendAll(stream, lengthPrefixed(TransferEnd.encode(msg)), sig)
   const ack = await new FrameReader(stream).readLp((b) => TransferEndAck.decode(b), MAX_SMALL_MESSAGE_BYTES, sig)
@@ -384,6 +385,9 @@ export async function sendEnd (stream: Stream, end: EndMsg, to: 'sender' | 'rece
   if (ack?.ok !== true) throw new FerryError('E_PROTOCOL', `the ${to} did not acknowledge the end of the transfer`)
   return { keptFiles: ack.keptFiles }
 }
+
+/** How long a side that sends a TransferEnd waits for its peer to take it and answer (sendEnd) */
+export const END_ACK_WAIT_MS = 10_000
 
 /** What the side told of a TransferEnd answers with it: a receiver told of its sender's cancel, the files it keeps (0: none, or not said). */
 export interface EndAnswer { keptFiles: number }

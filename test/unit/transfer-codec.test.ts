@@ -2,7 +2,7 @@
 // /ferry/offer/1.0.0 garbled 2^31 .. 2^32 - 1 (a 3 GiB file came out as 0
 // bytes, or the offer as undecodable), so each boundary is sent through the
 // real encoder and decoder here.
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { streamPair } from '@libp2p/utils'
 import { END_REFUSED_SHOWN, END_RENAMED_SHOWN, FrameReader, decodeOffer, encodeChunkHeader, encodeChunkRequest, encodeOffer, olderReceiverSaid, readChunkHeader, readChunkRequest, sendAll, readEnd, readOffer, sendEnd, sendOffer, type EndMsg, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
 import { MAX_OFFER_FILES, MAX_SMALL_MESSAGE_BYTES } from '../../src/protocol/constants.ts'
@@ -126,6 +126,25 @@ describe('offer codec', () => {
     const [out2, inbound2] = await streamPair()
     const [none] = await Promise.all([sendEnd(out2, end, 'receiver'), readEnd(inbound2, async () => {})])
     expect(none).toEqual({ keptFiles: 0 })
+  })
+
+  it('an end whose peer takes it and never answers fails after END_ACK_WAIT_MS (10 s) with E_TIMEOUT saying whose ack did not come, and in how long (helper finding: "stream read aborted", a receipt to a frozen sender shown so as its receive waited)', async () => {
+    const end: EndMsg = { transferId: new Uint8Array(16), status: 'done', root: new Uint8Array(32), signature: new Uint8Array(64) }
+    const [out, inbound] = await streamPair()
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      const sent = sendEnd(out, end, 'sender').then(() => undefined, (err: unknown) => err)
+      await vi.advanceTimersByTimeAsync(10_000)
+      // settled by then, as the timeout ran out: not still waiting
+      const got = await Promise.race([sent, new Promise((resolve) => { setImmediate(() => { resolve('still waiting') }) })])
+      expect(got).toBeInstanceOf(FerryError)
+      expect(got).toMatchObject({ code: 'E_TIMEOUT', message: 'the sender did not acknowledge the end of the transfer within 10 s' })
+      expect(isTransient(got as FerryError)).toBe(true)
+    } finally {
+      vi.useRealTimers()
+      out.abort(new Error('test over'))
+      inbound.abort(new Error('test over'))
+    }
   })
 
   it('a receiver\'s own cancel carries the files it keeps (TransferEnd.kept_files), 0 said as 0; an end without the field, as from a receiver before it, reads as not said (user-test finding: the sender could not say what its receiver kept)', async () => {
