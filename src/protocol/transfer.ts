@@ -217,6 +217,9 @@ export function olderReceiverSaid (error: FerryError): FerryError {
   return new FerryError(error.code, `${error.message} (the receiving device runs a ferry from before 2026-12-05, which refuses such names in any offer: update ferry there, or rename them)`, { remote: true })
 }
 
+/** How long a receiver waits for an offer to arrive whole once its stream opened (readOffer) */
+export const OFFER_READ_MS = 60_000
+
 /**
  * Receiver: read one offer (size-limited before allocation) and get a
  * function to answer it. `bytes` are the ones it was decoded from, for the
@@ -224,7 +227,8 @@ export function olderReceiverSaid (error: FerryError): FerryError {
  * 1,000-photo set: ~20 ms; 99,100 entries: 10.8 MB).
  */
 export async function readOffer (stream: Stream, signal?: AbortSignal): Promise<{ offer: OfferMsg, bytes: Uint8Array, answer: (a: AnswerMsg) => Promise<void> }> {
-  const sig = timeoutSignal(60_000, signal)
+  // the refusal its sender reads says so: "stream read aborted" said neither what nor how long (helper finding)
+  const sig = timeoutSignal(OFFER_READ_MS, signal, 'the offer did not arrive whole')
   const reader = new FrameReader(stream)
   let got: { offer: OfferMsg, bytes: Uint8Array } | undefined
   try {

@@ -91,6 +91,25 @@ describe('offer codec', () => {
     expect(OfferAnswer.encode({ ...plain, keptFiles: undefined })).toEqual(OfferAnswer.encode(plain))
   })
 
+  it('an offer that does not arrive whole within OFFER_READ_MS (60 s) fails saying so, not as "stream read aborted" (helper finding: the receiver\'s warning "bad offer refused" said that alone)', async () => {
+    const [out, inbound] = await streamPair()
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      // a length prefix for 1000 bytes, and 10 of them
+      await sendAll(out, Uint8Array.from([0xe8, 0x07, ...new Uint8Array(10)]))
+      const read = readOffer(inbound).then(() => undefined, (err: unknown) => err)
+      await vi.advanceTimersByTimeAsync(60_000)
+      const got = await Promise.race([read, new Promise((resolve) => { setImmediate(() => { resolve('still waiting') }) })])
+      const said = 'the offer did not arrive whole within 60 s'
+      expect(got).toBeInstanceOf(FerryError)
+      expect(got).toMatchObject({ code: 'E_TIMEOUT', message: said })
+    } finally {
+      vi.useRealTimers()
+      out.abort(new Error('test over'))
+      inbound.abort(new Error('test over'))
+    }
+  })
+
   it('an offer whose receiver resets the stream instead of answering fails as a link that failed (E_PEER_UNREACHABLE, the send waits and asks again), and an answer with a byte count past 2^53 - 1 as the receiver\'s answer, saying so (fuzzing finding: "E_INTERNAL: The stream has been reset" shown as the send\'s wait reason; "malformed message: Could not encode varint")', async () => {
     const encoded = encodeOffer(offerOf([{ size: 1000, mtimeMs: 0 }]))
     {

@@ -27,6 +27,7 @@ import { rename, rm } from 'node:fs/promises'
 import { FerryError, toFerryError } from '../../errors.ts'
 import { MAX_OFFER_BYTES } from '../../protocol/constants.ts'
 import { FrameReader, readHashPart, readPreview, type OfferMsg } from '../../protocol/transfer.ts'
+import { timeoutSignal } from '../../protocol/stream.ts'
 import { Bitmap } from '../bitmap.ts'
 import { HASH_LENGTH, chunkCount, chunkRange, isValidChunkSize } from '../manifest/chunking.ts'
 import { fetchAll } from './fetch.ts'
@@ -55,6 +56,8 @@ const PART_IDLE_MS = 30_000
 const MAX_PREFETCH_FILES = 10_000
 /** What a prefetch letting go of its chunk streams waits at most for their ends to be closed (letGo): a request or two to send first, on a link that works. */
 const LET_GO_MS = 1000
+/** How long a preview's stream may take to bring the preview once it opened */
+const PREVIEW_READ_MS = 10_000
 /** A prefetch that ended, and whose offer never came, is forgotten after this (its folder is swept with the part folders). */
 const FORGET_MS = 10 * 60 * 1000
 
@@ -363,7 +366,8 @@ export class Prefetches {
     let p: Prefetch
     let preview: OfferMsg | undefined
     try {
-      preview = await readPreview(reader, AbortSignal.timeout(10_000))
+      // its log says what did not come in time, not "stream read aborted"
+      preview = await readPreview(reader, timeoutSignal(PREVIEW_READ_MS, undefined, 'the preview did not arrive whole'))
       if (preview == null) throw new FerryError('E_PROTOCOL', 'preview stream ended before the preview')
       const id = Buffer.from(preview.transferId).toString('hex')
       if (preview.transferId.length !== 16) throw new FerryError('E_PROTOCOL', 'transfer id must be 16 bytes')
