@@ -7,7 +7,8 @@
 // "E_TIMEOUT: The operation was aborted due to timeout", Node's text of an
 // AbortSignal.timeout). Served at a capped rate
 // (FERRY_TEST_SERVE_BYTES_PER_S), so that the fetch lasts seconds; it ends
-// once the sender goes on.
+// once the sender goes on. So for a receiver frozen as its sender begins:
+// the sender's log says why its preview (FERRY_PREVIEW=always) was given up.
 
 import { afterAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
@@ -56,5 +57,23 @@ describe('a sender frozen mid-transfer', () => {
       for (const l of interrupted) expect(String(JSON.parse(l).err)).toMatch(SAID)
       for (const text of [listed.cli.stdout, listed.cli.stderr, waited.stderr, ...interrupted]) expect(text).not.toMatch(/aborted due to timeout/i)
     } finally { onB.close() }
+  }, 180_000)
+})
+
+describe('a receiver frozen as its sender begins', () => {
+  it('is said in the sender\'s log, as the preview\'s dial is given up, as `ferry connect` says a dial that got no answer, not as Node\'s "aborted due to timeout"', async () => {
+    const a = await startDaemon({ name: 'alpha', extraArgs: ['--verbose'], env: { FERRY_PREVIEW: 'always' } })
+    const b = await startDaemon({ name: 'beta', peers: [a.addr] })
+    await pairDaemons(a, b)
+    const src = join(await tempDir('ferry-src-'), 'clip.mov')
+    await writeRandomFile(src, 48 * MiB)
+    const dropped = (): string[] => a.output().split('\n').filter((l) => l.includes('"msg":"preview given up; the offer follows the hashing"'))
+    const sending = spawnCli(['send', 'beta', src, '--json', '--home', a.home], { timeoutMs: 150_000 })
+    await whileStopped(b, async () => {
+      // the preview's dial gives up after 10 s without an answer, before the ping's 15-30 s close the connection
+      await waitFor(() => dropped().length > 0, 'alpha to give up its preview', 30_000, 200)
+    })
+    expect(String(JSON.parse(dropped()[0]).err)).toBe('cannot reach beta: no answer within 10 s (ferry there stopped or busy, or its device asleep)')
+    expect((await sending.done).code).toBe(0)
   }, 180_000)
 })

@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path'
 import { FerryError } from '../../errors.ts'
 import { MAX_OFFER_BYTES, MAX_OFFER_FILES, PREVIEW_PROTOCOL } from '../../protocol/constants.ts'
 import { encodeOffer, type OfferMsg } from '../../protocol/transfer.ts'
+import { dialFailure } from '../../protocol/stream.ts'
 import { otherVersionError } from '../../protocol/versions.ts'
 import type { SkippedPath, TransferInfo } from '../../daemon/control/types.ts'
 import { createHashPool, type HashPool } from '../manifest/hash-pool.ts'
@@ -30,6 +31,8 @@ import type { TransferContext } from '../context.ts'
 import type { Sends } from './sends.ts'
 import type { SendOffering } from './send-offer.ts'
 
+/** How long the dial of a preview's stream may take */
+const PREVIEW_DIAL_MS = 10_000
 /** Skipped paths a send logs one by one (a send of /usr/share skips thousands: one line each flooded the log). */
 const LOGGED_SKIPS = 20
 
@@ -195,7 +198,10 @@ export class SendHashing {
       files,
       // served from now on: the receiver may ask for chunks once it has the preview
       onOpen: () => { s.preview = { files, sources: entries.map((e) => e.sourcePath) } },
-      open: async (signal) => await this.ctx.c.node.dialProtocol(peerIdFromString(s.peerId), PREVIEW_PROTOCOL, { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) }),
+      open: async (signal) => await this.ctx.c.node.dialProtocol(peerIdFromString(s.peerId), PREVIEW_PROTOCOL, { signal: AbortSignal.any([signal, AbortSignal.timeout(PREVIEW_DIAL_MS)]) })
+        // a dial that got no answer as the offer's is said (send-offer.ts), not as Node's "The operation was aborted due to
+        // timeout", which onDrop logged for a receiver frozen as the send began (helper finding); others as they are
+        .catch((err: Error) => { throw err.name === 'TimeoutError' ? new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.ctx.c.peerName(s.peerId)}: ${dialFailure(err, PREVIEW_DIAL_MS)}`, { cause: err }) : err }),
       onDrop: (err) => { if (!s.finished) this.ctx.c.log.debug('preview given up; the offer follows the hashing', { id: s.id, err: err.message }) }
     })
     if (mode === 'always') {
