@@ -14,6 +14,7 @@
 import type { Stream } from '@libp2p/interface'
 import type { FerryError } from '../../errors.ts'
 import { FrameReader, encodeChunkRequest, readChunkHeader, sendAll, type ChunkRequestMsg } from '../../protocol/transfer.ts'
+import { timeoutSignal } from '../../protocol/stream.ts'
 import type { Logger } from '../../daemon/logger.ts'
 
 /** How long telling the sender, and reading its answer, may take */
@@ -24,11 +25,13 @@ export async function tellSender (r: { id: string, peerId: string }, what: Pick<
   let stream: Stream | undefined
   try {
     stream = await openChunkStream(r.peerId)
-    await sendAll(stream, encodeChunkRequest({ transferId: Buffer.from(r.id, 'hex'), fileIndex: 0, chunks: [], ...what }), AbortSignal.timeout(TELL_MS))
-    await stream.close({ signal: AbortSignal.timeout(TELL_MS) })
+    // its log says what did not happen in time, not Node's "The operation was aborted due to timeout" nor "stream read aborted" (helper finding)
+    const taken = (): AbortSignal => timeoutSignal(TELL_MS, undefined, 'the sender did not take the word')
+    await sendAll(stream, encodeChunkRequest({ transferId: Buffer.from(r.id, 'hex'), fileIndex: 0, chunks: [], ...what }), taken())
+    await stream.close({ signal: taken() })
     // a sender that still sends it answers nothing and ends its side; one that does not says why (sends.ts senderFor)
     // (helper finding: a receive waiting for room whose sender had cancelled while this daemon was down waited on)
-    const answer = await readChunkHeader(new FrameReader(stream), AbortSignal.timeout(TELL_MS))
+    const answer = await readChunkHeader(new FrameReader(stream), timeoutSignal(TELL_MS, undefined, 'the sender neither answered nor ended its side'))
     return answer?.error
   } catch (err) {
     stream?.abort(new Error('not told'))
