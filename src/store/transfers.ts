@@ -86,12 +86,35 @@ export class TransferStore {
   constructor (db: Db) { this.db = db; this.stmt = statementCache(db) }
 
   insert (t: TransferRow): void {
-    this.stmt(`INSERT INTO transfers (id, direction, peer_id, peer_name, state, root, offer, sources, total_bytes, done_bytes, wire_bytes,
-      receive_dir, error_code, error_message, receipt_sig, receipt_verified, resumed, created_at, finished_at, file_count, folder_count, label)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(t.id, t.direction, t.peerId, t.peerName, t.state, t.root, t.offer, t.sources == null ? null : JSON.stringify(t.sources),
-        t.totalBytes, t.doneBytes, t.wireBytes, t.receiveDir ?? null, t.errorCode ?? null, t.errorMessage ?? null,
-        t.receiptSig ?? null, t.receiptVerified ? 1 : 0, t.resumed ? 1 : 0, t.createdAt, t.finishedAt ?? null, t.fileCount ?? 0, t.folderCount ?? null, t.label ?? null)
+    this.inTransaction(() => {
+      // the manifest and sources go in transfer_manifests (db.ts: kept in this row, each progress update rewrote them)
+      this.stmt(`INSERT INTO transfers (id, direction, peer_id, peer_name, state, root, offer, sources, total_bytes, done_bytes, wire_bytes,
+        receive_dir, error_code, error_message, receipt_sig, receipt_verified, resumed, created_at, finished_at, file_count, folder_count, label)
+        VALUES (?, ?, ?, ?, ?, ?, x'', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(t.id, t.direction, t.peerId, t.peerName, t.state, t.root,
+          t.totalBytes, t.doneBytes, t.wireBytes, t.receiveDir ?? null, t.errorCode ?? null, t.errorMessage ?? null,
+          t.receiptSig ?? null, t.receiptVerified ? 1 : 0, t.resumed ? 1 : 0, t.createdAt, t.finishedAt ?? null, t.fileCount ?? 0, t.folderCount ?? null, t.label ?? null)
+      if (t.offer.length > 0 || t.sources != null) this.setManifest(t.id, t.offer, t.sources)
+    })
+  }
+
+  private setManifest (id: string, offer: Uint8Array, sources: string[] | undefined): void {
+    this.stmt(`INSERT INTO transfer_manifests (transfer_id, offer, sources) VALUES (?, ?, ?)
+      ON CONFLICT(transfer_id) DO UPDATE SET offer = excluded.offer, sources = excluded.sources`)
+      .run(id, offer, sources == null ? null : JSON.stringify(sources))
+  }
+
+  /** `fn` in one transaction, or in the one already open. */
+  private inTransaction (fn: () => void): void {
+    if (this.db.isTransaction) { fn(); return }
+    this.db.exec('BEGIN')
+    try {
+      fn()
+      this.db.exec('COMMIT')
+    } catch (err) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK')
+      throw err
+    }
   }
 
   update (id: string, patch: Partial<Pick<TransferRow, 'state' | 'doneBytes' | 'wireBytes' | 'localBytes' | 'errorCode' | 'errorMessage' | 'endedBy' | 'receiptSig' | 'receiptMissing' | 'receiptRefused' | 'receiptNotServed' | 'receiptRefusedUnfetched' | 'receiptVerified' | 'resumed' | 'finishedAt' | 'peerName' | 'receiveDir' | 'skippedCount' | 'skippedFailed' | 'skipped' | 'renamedCount' | 'renamed' | 'receiveMount' | 'keptFiles' | 'acceptWaitMs'>>): void {
@@ -114,11 +137,15 @@ export class TransferStore {
    * top of the receive folder).
    */
   setOffer (id: string, root: Uint8Array, offer: Uint8Array, sources: string[], totalBytes: number, fileCount: number, folderCount: number): void {
-    this.stmt('UPDATE transfers SET root = ?, offer = ?, sources = ?, total_bytes = ?, file_count = ?, folder_count = ?, state = \'offered\' WHERE id = ?').run(root, offer, JSON.stringify(sources), totalBytes, fileCount, folderCount, id)
+    // one transaction: the manifest is in a table of its own now (db.ts)
+    this.inTransaction(() => {
+      this.stmt('UPDATE transfers SET root = ?, total_bytes = ?, file_count = ?, folder_count = ?, state = \'offered\' WHERE id = ?').run(root, totalBytes, fileCount, folderCount, id)
+      this.setManifest(id, offer, sources)
+    })
   }
 
   get (id: string): TransferRow | undefined {
-    const r = this.stmt('SELECT * FROM transfers WHERE id = ?').get(id)
+    const r = this.stmt(`SELECT ${FULL_COLUMNS} WHERE id = ?`).get(id)
     return r == null ? undefined : toRow(r)
   }
 
@@ -151,7 +178,8 @@ export class TransferStore {
     this.db.exec('BEGIN')
     try {
       // and a send's list of skipped paths (up to 32 KiB; its counts stay): soak-test finding, kept for good; the renamed files' names too
-      const r = this.stmt(`UPDATE transfers SET offer = x'', sources = NULL, skipped = NULL, renamed = NULL WHERE ${ended} AND (length(offer) > 0 OR sources IS NOT NULL OR skipped IS NOT NULL OR renamed IS NOT NULL)`).run(before)
+      const r = this.stmt(`UPDATE transfers SET offer = x'', sources = NULL, skipped = NULL, renamed = NULL WHERE ${ended} AND (${HAS_MANIFEST} OR length(offer) > 0 OR sources IS NOT NULL OR skipped IS NOT NULL OR renamed IS NOT NULL)`).run(before)
+      this.stmt(`DELETE FROM transfer_manifests WHERE transfer_id IN (SELECT id FROM transfers WHERE ${ended})`).run(before)
       this.stmt(`DELETE FROM transfer_files WHERE transfer_id IN (SELECT id FROM transfers WHERE ${ended})`).run(before)
       this.stmt(`DELETE FROM send_given_up WHERE transfer_id IN (SELECT id FROM transfers WHERE ${ended})`).run(before)
       this.db.exec('COMMIT')
@@ -211,12 +239,12 @@ export class TransferStore {
   }
 
   unfinished (): TransferRow[] {
-    return this.stmt("SELECT * FROM transfers WHERE state NOT IN ('done', 'failed', 'cancelled', 'declined')").all().map(toRow)
+    return this.stmt(`SELECT ${FULL_COLUMNS} WHERE state NOT IN ('done', 'failed', 'cancelled', 'declined')`).all().map(toRow)
   }
 
   /** An unfinished or failed receive of the same content from the same peer: its part files can be reused. */
   findByRoot (peerId: string, root: Uint8Array): TransferRow | undefined {
-    const r = this.stmt("SELECT * FROM transfers WHERE direction = 'receive' AND peer_id = ? AND root = ? ORDER BY created_at DESC LIMIT 1").get(peerId, root)
+    const r = this.stmt(`SELECT ${FULL_COLUMNS} WHERE direction = 'receive' AND peer_id = ? AND root = ? ORDER BY created_at DESC LIMIT 1`).get(peerId, root)
     return r == null ? undefined : toRow(r)
   }
 
@@ -358,12 +386,19 @@ export class TransferStore {
   }
 }
 
+/** A row of `transfers` (unaliased) whose manifest is kept. */
+const HAS_MANIFEST = 'EXISTS (SELECT 1 FROM transfer_manifests m WHERE m.transfer_id = transfers.id)'
+
 /** A row recordRefused made: a receive that failed as it came, with nothing of it received and no manifest kept. */
-const REFUSED_OFFER = "direction = 'receive' AND state = 'failed' AND length(offer) = 0 AND done_bytes = 0 AND finished_at = created_at"
+const REFUSED_OFFER = `direction = 'receive' AND state = 'failed' AND NOT ${HAS_MANIFEST} AND done_bytes = 0 AND finished_at = created_at`
 
 const SUMMARY_COLUMNS = `id, direction, peer_id, peer_name, state, root, x'' AS offer, NULL AS sources, total_bytes,
   done_bytes, wire_bytes, receive_dir, error_code, error_message, receipt_sig, receipt_verified, resumed, created_at,
   finished_at, file_count, folder_count, local_bytes, receipt_missing, receipt_refused, receipt_not_served, receipt_refused_unfetched, skipped_count, skipped_failed, skipped, renamed_count, renamed, label, receive_mount, ended_by, kept_files, accept_wait_ms`
+
+/** The whole row, its manifest and sources with it: after SELECT, before WHERE. */
+const FULL_COLUMNS = `${SUMMARY_COLUMNS.replace("x'' AS offer, NULL AS sources", "coalesce(m.offer, x'') AS offer, m.sources AS sources")}
+  FROM transfers LEFT JOIN transfer_manifests m ON m.transfer_id = transfers.id`
 
 /** The receipt's refused entries as recorded; a damaged record is none (its reasons are only told, never trusted). */
 function parseRefused (text: string | null): TransferRow['receiptRefused'] {

@@ -41,7 +41,8 @@ async function sendLeftWithoutItsOffer (name: string): Promise<{ id: string, off
   await victim.stop()
   const db = new DatabaseSync(join(victim.home, 'ferry.db'))
   try {
-    db.prepare("UPDATE transfers SET state = 'hashing', root = x'', offer = x'' WHERE id = ?").run(id)
+    db.prepare("UPDATE transfers SET state = 'hashing', root = x'' WHERE id = ?").run(id)
+    db.prepare("UPDATE transfer_manifests SET offer = x'' WHERE transfer_id = ?").run(id)
   } finally { db.close() }
   await evil.node.unhandle(HELLO_PROTOCOL)
   victim = await victim.restart()

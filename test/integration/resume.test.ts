@@ -210,8 +210,9 @@ describe('resume after kill -9', () => {
     for (const d of [a, b]) {
       const db = new DatabaseSync(join(d.home, 'ferry.db'))
       db.exec('CREATE TEMP TABLE copy AS SELECT * FROM transfers WHERE id = ' + `'${id}'`)
-      db.prepare("UPDATE copy SET id = ?, state = 'fetching', finished_at = NULL, offer = ?").run(broken, Buffer.from([0xff, 0xff, 0xff]))
+      db.prepare("UPDATE copy SET id = ?, state = 'fetching', finished_at = NULL").run(broken)
       db.exec('INSERT INTO transfers SELECT * FROM copy')
+      db.prepare('INSERT INTO transfer_manifests (transfer_id, offer, sources) SELECT ?, ?, sources FROM transfer_manifests WHERE transfer_id = ?').run(broken, Buffer.from([0xff, 0xff, 0xff]), id)
       db.close()
     }
     a = await a.restart()
