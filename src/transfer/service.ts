@@ -287,7 +287,12 @@ export class TransferService {
         void this.receives.parts.dropPartsOf(r, { unlessKept: true }).catch((err: Error) => { this.c.log.warn('cannot remove the part folder of a cancelled receive', { id, err: err.message }) })
       }
       // the files it keeps, placed whole before the cancel: for its sender to say (TransferEndAck.kept_files)
-      return end.status === 'cancelled' && r?.state === 'cancelled' ? { keptFiles: r.keptFiles() } : undefined
+      if (end.status !== 'cancelled') return undefined
+      if (r != null) return r.state === 'cancelled' ? { keptFiles: r.keptFiles() } : undefined
+      // one that learnt of the cancel first from the answer to a chunk request (Receiver.cancelledBySender, at the end
+      // of its run) is let go of as it ends (publish), before this message comes: the count it recorded then (user-test
+      // finding, 30,000 files cancelled on the sender: its `ferry send` and `ferry transfers` said none were kept)
+      return row.state === 'cancelled' ? { keptFiles: row.keptFiles ?? 0 } : undefined
     }
     const afterAck = await this.serving.onSendEnd(id, peerId, row, end)
     return afterAck != null ? { afterAck } : undefined

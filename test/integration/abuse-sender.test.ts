@@ -7,7 +7,9 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { MAX_RUNNING_RECEIVES_PER_PEER } from '../../src/protocol/constants.ts'
 import { readdir } from 'node:fs/promises'
-import { encodeChunkHeader } from '../../src/protocol/transfer.ts'
+import { RECEIPT_PROTOCOL } from '../../src/protocol/constants.ts'
+import { encodeChunkHeader, sendEnd } from '../../src/protocol/transfer.ts'
+import { FerryError } from '../../src/errors.ts'
 import { control as call, tempDir, vmRssBytes, waitFor, type TestDaemon } from '../helpers/daemon.ts'
 import { buildOffer, daemonWithEvilPeer, hex, type EvilPeer } from '../helpers/evil-peer.ts'
 
@@ -47,6 +49,24 @@ describe('a sender that answers a chunk request with other bytes than were asked
       expect(await readdir(victim.receiveDir), path).not.toContain(path)
     }
     expect(victim.proc.exitCode).toBeNull()
+  })
+})
+
+describe('a sender that cancels: the answer to a chunk request tells the receiver before its end message comes', () => {
+  it('is answered with the files the receiver keeps, as it recorded them, though it let go of the receive as it ended (user-test finding, 30,000 files cancelled on the sender: its `ferry send` and `ferry transfers` said none were kept, the receiver 15,204)', async () => {
+    const built = buildOffer([{ path: 'kept-a.txt', data: randomBytes(100) }, { path: 'kept-b.txt', data: randomBytes(100) }, { path: 'big-cancelled.bin', data: randomBytes(40 * 256 * 1024) }])
+    // the big file's chunks are served until the two small files are placed, then answered as a sender that cancelled answers
+    let placed = false
+    const cancelled = (h: { fileIndex: number, chunk: number }): Uint8Array | undefined => h.fileIndex === 2 && placed ? encodeChunkHeader({ ...h, length: 0, error: new FerryError('E_CANCELLED', 'the sender cancelled this transfer') }) : undefined
+    const ans = await evil.offer(victim, built, undefined, undefined, { reply: cancelled })
+    expect(ans.status, JSON.stringify(ans)).toBe('accepted')
+    await waitFor(async () => (await readdir(victim.receiveDir)).filter((n) => n.startsWith('kept-')).length === 2 || undefined, 'the two small files placed', 20_000)
+    placed = true
+    const onVictim = await waitFor(async () => (await call(victim, 'transfers')).find((t) => t.id === built.id && t.state === 'cancelled'), 'the victim to end the receive cancelled', 20_000)
+    expect(onVictim.keptFiles).toBe(2)
+    await new Promise((resolve) => setTimeout(resolve, 500)) // its end published, the receive let go of
+    const answer = await sendEnd(await evil.open(victim, RECEIPT_PROTOCOL), { transferId: built.offer.transferId, status: 'cancelled', root: built.offer.root, signature: new Uint8Array(0) }, 'receiver')
+    expect(answer.keptFiles).toBe(2)
   })
 })
 
