@@ -270,6 +270,30 @@ function servedInFlight (s: Sender): FileProgress[] {
   return out
 }
 
+/** How many of an offer's top names its OfferInfo lists. */
+export const OFFER_NAMES_SHOWN = 5
+
+/**
+ * What an offer is, as the person deciding sees it: its names at the top,
+ * a folder with a trailing / ("roll/", as the sender's WHAT column has it),
+ * the first OFFER_NAMES_SHOWN in the offer's order, and how many more. Not
+ * its first file paths: a folder of 30,000 photos read "roll/DCIM 100/
+ * IMG_00000.jpg, roll/DCIM 100/IMG_00001.jpg, r…" (user-test finding), and
+ * an empty folder beside files was not named at all (notes' leftover).
+ */
+export function offerNames (files: ReadonlyArray<{ path: string, kind: string }>): { names: string[], otherNames: number } {
+  const tops = new Map<string, boolean>()
+  for (const f of files) {
+    const slash = f.path.indexOf('/')
+    const top = slash === -1 ? f.path : f.path.slice(0, slash)
+    if (top === '') continue
+    const folder = slash !== -1 || f.kind === 'dir'
+    if (!tops.has(top) || folder) tops.set(top, folder)
+  }
+  const names = [...tops].slice(0, OFFER_NAMES_SHOWN).map(([top, folder]) => folder ? `${top}/` : top)
+  return { names, otherNames: tops.size - names.length }
+}
+
 export function toOfferInfo (r: Receiver, peerName: string): OfferInfo {
   return {
     id: r.id,
@@ -277,8 +301,7 @@ export function toOfferInfo (r: Receiver, peerName: string): OfferInfo {
     peerName,
     files: fileCount(r.offer.files),
     totalBytes: r.offer.totalBytes,
-    // an offer of folders alone names them, as folders (user-test finding: `ferry offers` showed them as files)
-    names: (r.offer.files.some((f) => f.kind === 'file') ? r.offer.files.filter((f) => f.kind === 'file') : r.offer.files).slice(0, 5).map((f) => f.kind === 'dir' ? `${f.path}/` : f.path),
+    ...offerNames(r.offer.files),
     receivedAt: r.createdAt,
     ...(r.refusedAtOffer != null ? { refused: r.refusedAtOffer } : {})
   }

@@ -461,16 +461,21 @@ describe('transfer', () => {
     await rm(join(b.receiveDir, 'cut-short'), { recursive: true })
   })
 
-  it('an offer of empty folders only lists them as folders, with a trailing / (user-test finding: `ferry offers` named them as files)', async () => {
-    const dir = join(await tempDir('ferry-src-'), 'frame')
+  it('an offer lists its names at the top, folders with a trailing /, an empty one too, not its first file paths (user-test findings: `ferry offers` named folders as files; a folder of 30,000 photos read "roll/DCIM 100/IMG_00000.jpg, …"; notes\' leftover: an empty folder beside files was not named)', async () => {
+    const src = await tempDir('ferry-src-')
+    const dir = join(src, 'frame')
     await mkdir(join(dir, 'empty'), { recursive: true })
+    await mkdir(join(dir, 'DCIM 100'))
+    await writeFile(join(dir, 'DCIM 100', 'IMG_0001.jpg'), 'a photo')
+    await mkdir(join(src, 'blank'))
     expect((await b.cli(['auto-accept', 'alpha', 'off'])).code).toBe(0)
     try {
-      const sending = spawnCli(['send', 'beta', dir, '--json', '--home', a.home], { timeoutMs: 60_000 })
+      const sending = spawnCli(['send', 'beta', dir, join(src, 'blank'), '--json', '--home', a.home], { timeoutMs: 60_000 })
       const offer = await poll(b, 'the offer of folders to wait on beta', async (ctl) => (await ctl.call('offers')).find((o) => o.names.some((n) => n.startsWith('frame'))))
-      expect([...offer.names].sort()).toEqual(['frame/', 'frame/empty/'])
+      expect([...offer.names].sort()).toEqual(['blank/', 'frame/'])
       const listed = await b.cli(['offers'])
-      expect(listed.stdout).toMatch(/frame\/empty\/, frame\/|frame\/, frame\/empty\//)
+      expect(listed.stdout).toMatch(/blank\/, frame\/|frame\/, blank\//)
+      expect(listed.stdout).not.toContain('IMG_0001')
       expect((await b.cli(['decline', offer.id])).code).toBe(0)
       expectError(await sending.done, 'E_DECLINED')
     } finally {

@@ -3,7 +3,7 @@ import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { Sender } from '../../src/transfer/send/sender.ts'
 import { Sends } from '../../src/transfer/send/sends.ts'
 import type { TransferContext } from '../../src/transfer/context.ts'
-import { labelOf, refusedSummary, skippedToRecord, toTransferInfo, topNamesOf } from '../../src/transfer/snapshot.ts'
+import { labelOf, offerNames, refusedSummary, skippedToRecord, toTransferInfo, topNamesOf } from '../../src/transfer/snapshot.ts'
 import { FerryError } from '../../src/errors.ts'
 import type { OfferMsg } from '../../src/protocol/transfer.ts'
 import type { TransferRow } from '../../src/store/index.ts'
@@ -150,5 +150,25 @@ describe('labelOf', () => {
     const long = labelOf(['é'.repeat(100)])!
     expect(Buffer.byteLength(long)).toBeLessThanOrEqual(120)
     expect(long).toBe('é'.repeat(60))
+  })
+})
+
+describe('offerNames', () => {
+  const entry = (path: string, kind: 'file' | 'dir' = 'file'): { path: string, kind: string } => ({ path, kind })
+
+  it('names an offer by its names at the top, a folder with a trailing /, not by its first file paths (user-test finding: a folder of 30,000 photos read "roll/DCIM 100/IMG_00000.jpg, …")', () => {
+    const roll = [entry('roll', 'dir'), entry('roll/DCIM 100', 'dir'), ...Array.from({ length: 3000 }, (_, i) => entry(`roll/DCIM 100/IMG_${i}.jpg`))]
+    expect(offerNames(roll)).toEqual({ names: ['roll/'], otherNames: 0 })
+  })
+
+  it('names an empty folder beside files, and files alone as before (notes\' leftover: `ferry offers` did not list empty folders)', () => {
+    expect(offerNames([entry('a.jpg'), entry('empty', 'dir'), entry('b.jpg')])).toEqual({ names: ['a.jpg', 'empty/', 'b.jpg'], otherNames: 0 })
+    // a folder whose entry comes after its files (an offer from an older sender need not list it first) is still a folder, once
+    expect(offerNames([entry('trip/x.jpg'), entry('trip', 'dir'), entry('trip/y.jpg')])).toEqual({ names: ['trip/'], otherNames: 0 })
+  })
+
+  it('lists the first five in the offer\'s order and counts the rest', () => {
+    const got = offerNames(Array.from({ length: 12 }, (_, i) => entry(`f${i}.bin`)))
+    expect(got).toEqual({ names: ['f0.bin', 'f1.bin', 'f2.bin', 'f3.bin', 'f4.bin'], otherNames: 7 })
   })
 })

@@ -194,14 +194,15 @@ describe('ferry tui App', () => {
   })
 
   it('Offers says how many more offers and files there are than fit (user-test finding: nothing said so)', async () => {
-    const many = [1, 2, 3, 4, 5, 6].map((i) => ({ ...offer, id: `offer-${i}`, names: Array.from({ length: 10 }, (_, j) => `holiday/IMG_${i}${j}_at_the_beach.jpg`), files: 40 }))
+    // five names at the top shown of 40 (OfferInfo.otherNames: the rest)
+    const many = [1, 2, 3, 4, 5, 6].map((i) => ({ ...offer, id: `offer-${i}`, names: Array.from({ length: 5 }, (_, j) => `IMG_${i}${j}_at_the_beach.jpg`), otherNames: 35, files: 40 }))
     const f = fakeClient({ offers: many })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 80, 14)
     await press(r, '3')
     let text = expectFits(r.lastFrame(), 80, 14)
     expect(text).toMatch(/^ {2}\+2 more$/m)
-    // the names that fit, then how many files more: not cut off with the names
-    expect(text).toMatch(/^ {4}holiday\/IMG_10_at_the_beach\.jpg, holiday\/IMG_11_at_the_beach\.jpg, … \+38 more$/m)
+    // the names that fit, then how many more: not cut off with the names
+    expect(text).toMatch(/^ {4}IMG_10_at_the_beach\.jpg, IMG_11_at_the_beach\.jpg, … \+38 more$/m)
     await press(r, '\u001b[B', '\u001b[B', '\u001b[B')
     text = expectFits(r.lastFrame(), 80, 14)
     expect(text).toMatch(/^ {2}\+1 more above, \+1 below$/m)

@@ -627,9 +627,15 @@ export function offersText (list: OfferInfo[], now: number): string {
   const rows = [['ID', 'FROM', 'FILES', 'SIZE', 'WHEN', 'NAMES']]
   // two devices of one name offering at once are told apart: accepting one is trusting its files (user-test finding)
   const peerCell = peerCells(list)
-  for (const o of list) rows.push([o.id.slice(0, 8), peerCell(o), String(o.files), formatBytes(o.totalBytes), formatAgo(o.receivedAt, now), truncate(o.names.map((n) => escapeForDisplay(n)).join(', '), 60)])
+  for (const o of list) rows.push([o.id.slice(0, 8), peerCell(o), String(o.files), formatBytes(o.totalBytes), formatAgo(o.receivedAt, now), namesCell(o)])
   // said before it is accepted, not only in the receipt
   return table(rows) + list.flatMap((o) => o.refused == null ? [] : [`${o.id.slice(0, 8)}: ${refusedLine(o.refused)}\n`]).join('')
+}
+
+/** An offer's names at the top in 60 cells, a name cut before the count of the others after it ("roll/, a.jpg +3 more"). */
+function namesCell (o: OfferInfo): string {
+  const more = (o.otherNames ?? 0) > 0 ? ` +${o.otherNames ?? 0} more` : ''
+  return truncate(o.names.map((n) => escapeForDisplay(n)).join(', '), 60 - more.length) + more
 }
 
 function idCommand (method: 'accept' | 'decline' | 'cancel', help: string) {

@@ -115,8 +115,10 @@ export interface OfferInfo {
   peerName: string
   files: number
   totalBytes: number
-  /** first few file names, for display (an offer of folders alone: its folders, each with a trailing /) */
+  /** its first few names at the top, for display: a file's name, a folder's with a trailing / ("roll/") */
   names: string[]
+  /** how many names at the top it has besides `names` (absent from daemons before 2026-12-07: read as 0) */
+  otherNames?: number
   receivedAt: number
   /**
    * Paths the receive folder cannot take as it is (a symbolic link or a

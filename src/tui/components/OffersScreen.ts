@@ -65,13 +65,14 @@ export function OffersScreen ({ offers, selected, shared: known, ui }: OffersScr
 }
 
 /**
- * The offer's first names that fit in `width` cells, and how many files
- * more it has ("a.jpg, b.jpg, … +38 more"): cut at the edge, the count was
- * lost with the names (user-test finding: nothing said there were more).
+ * The offer's first names at the top that fit in `width` cells, and how
+ * many more it has ("roll/, a.jpg, … +38 more"): cut at the edge, the count
+ * was lost with the names (user-test finding: nothing said there were more).
  */
 function namesText (o: OfferInfo, width: number, ui: Ui): string {
   const names = o.names.map((n) => asciiize(ui, escapeForDisplay(n)))
-  const more = (n: number): string => o.files > n ? `, ${g(ui, '…')} +${o.files - n} more` : ''
+  const others = (n: number): number => (o.otherNames ?? 0) + names.length - n
+  const more = (n: number): string => others(n) > 0 ? `, ${g(ui, '…')} +${others(n)} more` : ''
   let n = names.length
   while (n > 1 && displayWidth(names.slice(0, n).join(', ') + more(n)) > width) n--
   // one name too long for the line is cut, not the count after it
