@@ -19,6 +19,7 @@ import { FrameReader, encodeChunkRequest, readChunkHeader, sendAll, type OfferFi
 import { hash } from '../../src/transfer/manifest/blake3.js'
 import { Sender } from '../../src/transfer/send/sender.ts'
 import { SendServing } from '../../src/transfer/send/send-serve.ts'
+import { probeDue } from '../../src/transfer/send/send-offer.ts'
 import type { TransferContext } from '../../src/transfer/context.ts'
 import type { Sends } from '../../src/transfer/send/sends.ts'
 import { toTransferInfo } from '../../src/transfer/snapshot.ts'
@@ -264,5 +265,19 @@ describe('a receiver\'s claim to hold bytes of a send', () => {
       await (out as Stream).close()
       await (reports as Stream).close()
     }
+  })
+
+  it('a report of nothing held yet from a receiver that runs the send (planning it: every few seconds) is word of it: no probe is due, its offer is not sent again (user-test finding: a 32 MB offer sent again 12.6 s and 32 s after its answer while its receiver planned)', async () => {
+    const { sender, stream } = await setUp()
+    // answered 30 s ago, quiet since: a probe due
+    sender.delivered = true
+    sender.heardAt = Date.now() - 30_000
+    expect(probeDue(sender, undefined, Date.now(), 10_000)).toBe(true)
+    const reports = await stream()
+    await sendAll(reports, encodeChunkRequest({ transferId: ID, fileIndex: 0, chunks: [], heldBytes: 0 }))
+    await vi.waitFor(() => { expect(Date.now() - sender.heardAt).toBeLessThan(5000) })
+    expect(probeDue(sender, undefined, Date.now(), 10_000)).toBe(false)
+    expect(sender.progress.done).toBe(0)
+    await (reports as Stream).close()
   })
 })

@@ -23,6 +23,7 @@ import { existsSync, readdirSync, renameSync, symlinkSync, writeFileSync } from 
 import { planReceive } from '../../src/transfer/receive/receive-plan.ts'
 import { receiptSkipped } from '../../src/transfer/send/receipt-skipped.ts'
 import { Receiver, type ReceiverDeps } from '../../src/transfer/receive/receiver.ts'
+import { KEEPALIVE_MS } from '../../src/transfer/receive/progress-report.ts'
 import { Sender, serveChunks } from '../../src/transfer/send/sender.ts'
 import { createChunkSink, type ChunkSink } from '../../src/transfer/sink/sink.ts'
 import { folderIdOf } from '../../src/transfer/folder/safe-path.ts'
@@ -387,6 +388,54 @@ describe('Receiver', () => {
     expect(receiver.state).toBe('cancelled')
     expect(descriptorsOf(join(partDir, '0'))).toBe(0)
   })
+
+  it('a receive that places files it holds already (empty ones) for seconds after its plan tells its sender that it works, every few seconds, until it asks for bytes; and is not stalled itself meanwhile (user-test finding: 10,000 empty files of a 30,000-file send placed for 20 s, neither side heard from the other, both showed "stalled", and the sender offered its 32 MB offer again)', async () => {
+    const { offer, receiveDir, sender } = await servedOffer([...['a', 'b', 'c'].map((n) => ({ path: `${n}.txt`, data: Buffer.alloc(0) })), { path: 'clip.bin', data: randomBytes(CHUNK) }])
+    // what the sender hears: each report (a request for no chunks), and its receiver's first request for bytes
+    const reports: number[] = []
+    let askedAt: number | undefined
+    const serving = async (): Promise<Stream> => {
+      const [out, inbound] = await streamPair()
+      void serveChunks(inbound, 'receiver', () => sender, () => { askedAt ??= performance.now() }, () => { reports.push(performance.now()) })
+      return out
+    }
+    // a slow disk: each file placed takes 2.5 s (closing its part file), 7.5 s for the empty ones, placed before any byte is asked
+    const PLACE_MS = 2500
+    let receiver: Receiver | undefined
+    const stalled: Array<number | undefined> = []
+    const preparing: boolean[] = []
+    const slow: ChunkSink = {
+      buffer: async (n) => await sink.buffer(n),
+      discard: (b) => { sink.discard(b) },
+      write: async (...args) => { await sink.write(...args) },
+      verify: async (...args) => { await sink.verify(...args) },
+      copy: async (...args) => { await sink.copy(...args) },
+      sync: async (path) => { await sink.sync(path) },
+      closeFile: async (...args) => {
+        // the files held already (placed before the fetch); not the one fetched
+        if (askedAt === undefined) {
+          await new Promise((resolve) => setTimeout(resolve, PLACE_MS))
+          stalled.push(receiver!.progress.stalledSeconds)
+          preparing.push(receiver!.progress.preparing)
+        }
+        await sink.closeFile(...args)
+      },
+      close: async () => {}
+    }
+    const started = performance.now()
+    receiver = new Receiver(depsWith(() => slow, [], serving), { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+    await receiver.run()
+    expect(receiver.state, receiver.error?.message).toBe('done')
+    expect(askedAt).toBeDefined()
+    const before = [started, ...reports.filter((t) => t < askedAt!), askedAt!]
+    const gaps = before.slice(1).map((t, i) => Math.round(t - before[i]))
+    // every KEEPALIVE_MS (3 s) while it got ready: no gap near the sender's 10 s, nor the 7.5 s of the placing whole
+    expect(Math.max(...gaps), `ms between its reports before its first request: ${gaps.join(' ')}`).toBeLessThan(KEEPALIVE_MS + 1000)
+    expect(askedAt! - started).toBeGreaterThan(3 * PLACE_MS)
+    // getting ready, not stalled, while it places what it holds
+    expect(preparing).toEqual([true, true, true])
+    expect(stalled).toEqual([undefined, undefined, undefined])
+  }, 30_000)
 
   it('a cancel while the receipt is signed and sent comes too late: the receive ends done, and the sender is told only that (soak-test finding: the cancel answered as if it had cancelled, and a "cancelled" end could follow the "done")', async () => {
     const { offer, receiveDir, serving } = await servedOffer([{ path: 'f.bin', data: randomBytes(2 * CHUNK) }])

@@ -391,6 +391,15 @@ export class Receiver {
       // what comes before its first request (the paths checked, the folders and part files made, what it holds looked
       // up) is no stall, however long it takes for a large receive (Progress.prepare; began() once planned)
       this.progress.prepare()
+      // its tells on their way to its sender first (that its last run waits for room, that this one waits its turn): each
+      // goes on a stream of its own, and one that landed after this run's first report or request showed the send waiting
+      // there while it ran (notes' leftover: a look 2 s after the tell let it run). Bounded (tell-sender.ts); not past a cancel
+      await this.toldFirst(signal)
+      // the sender's progress follows what this side holds, copies included (progress-report.ts), and that it plans, while
+      // it does: its sender shows no stall for that, nor probes it (progress-report.ts). From here, before the paths are
+      // checked: started after them, 30,000 long paths left the sender without a word for 5 s more (user-test finding)
+      reporter = new ProgressReporter(Buffer.from(this.id, 'hex'), () => this.progress.done, async () => await this.deps.openChunkStream(this.peerId, signal), { planning: () => this.progress.preparing })
+      reporter.start()
       // a receive that began in another receive folder and goes on in this one (after a restart)
       // was never checked against it: no part folder, no byte in ferry's state folder (review finding)
       receiveFolderNotStateFolder(this.receiveDir, this.deps.stateFolder)
@@ -410,14 +419,6 @@ export class Receiver {
       await this.makeFoldersFirst(caseClashes(this.offer.files))
       const givenUp = this.receiptMissing != null && this.receiptMissing.length > 0 ? new Bitmap(this.offer.files.length, this.receiptMissing) : undefined
       await this.bitmaps.settled()
-      // its tells on their way to its sender first (that its last run waits for room, that this one waits its turn): each
-      // goes on a stream of its own, and one that landed after this run's first report or request showed the send waiting
-      // there while it ran (notes' leftover: a look 2 s after the tell let it run). Bounded (tell-sender.ts); not past a cancel
-      await this.toldFirst(signal)
-      // the sender's progress follows what this side holds, copies included (progress-report.ts)
-      // and that it plans, while it does: its sender shows no stall for that (progress-report.ts)
-      reporter = new ProgressReporter(Buffer.from(this.id, 'hex'), () => this.progress.done, async () => await this.deps.openChunkStream(this.peerId, signal), { planning: () => this.progress.preparing })
-      reporter.start()
       const held = this.aheadHeld
       const sure = this.aheadSure
       // the first plan's: a later one (a replan, a restart) looks at all
@@ -473,13 +474,15 @@ export class Receiver {
       }
       this.crashed = false
       this.progress.reset(plan.haveBytes)
-      // planned: a stall counts from here
-      this.progress.began()
       this.countWithout()
       // recorded now: a crash before the first periodic record would show 0 B held (a re-send that found a kept part folder holds much at once)
       this.deps.updateState(this.id, { doneBytes: this.progress.done, wireBytes: this.progress.wire, localBytes: this.localBytes })
       // files that were complete already (or became so by dedup) are placed first
       for (const f of this.files) if (!f.done && f.entry.kind === 'file' && f.bitmap.complete) await this.finishFile(f)
+      // planned, and what it held placed: a stall counts from here. Not before the placing, which moves no byte and
+      // lasts (the 10,000 empty files of a 30,000-file send took 20 s): the reports stopped as nothing new was held,
+      // and both sides said "stalled" while it placed, its sender offering again (user-test finding)
+      this.progress.began()
       spool = new Spool(partDir, (err) => { this.deps.log.warn('cannot spool arriving chunk bytes; a crash would cost whole chunks', { id: this.id, err: err.message }) })
       // the part folder gone (removed, or the receive folder moved or unmounted): the fetch stops
       // within a second, and the run plans again (or fails, the receive folder gone) as below

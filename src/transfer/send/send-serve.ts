@@ -76,7 +76,10 @@ export class SendServing {
       // nothing held says something only to a send that waits there (its turn, or a retry): a run's first report. A receiver
       // asking whether an offer that waits there for a decision still stands sends the same (offer-decisions.ts checkPendingOffer),
       // and that send is still offered (review finding: shown fetching at 0 B/s, no longer waiting to be accepted)
-      if (held === 0 && !waitsThere(sender)) return
+      // Still heard from, when it runs there: a receiver planning a receive that holds nothing yet says so, at 0, every few
+      // seconds, and a send that took it for silence offered itself again (a probe) 10 s on, then 20 s on, however large
+      // its offer (user-test finding: a 32 MB offer sent twice more while its receiver planned)
+      if (held === 0 && !waitsThere(sender)) { if (sender.state === 'fetching') this.heardFrom(sender); return }
       // the receiver's own count, copies included: ahead of what was served while it copies what it had; never
       // more than it can hold while it asks for bytes (a peer's number: review finding, shown at 100 % from the start)
       const done = Math.min(held, mostHeld(sender))
