@@ -54,7 +54,7 @@ async function setUp (rate?: number, chunk = CHUNK, count = CHUNKS): Promise<{ s
   const sender = new Sender({ id: Buffer.from(ID).toString('hex'), peerId: 'receiver', state: 'fetching', offer: { transferId: ID, root: new Uint8Array(32), totalBytes: data.length, files: [entry] }, sources: [src] })
   if (rate !== undefined) process.env.FERRY_TEST_SERVE_BYTES_PER_S = String(rate)
   const ctx = { c: { log: { debug: () => {}, info: () => {}, warn: () => {} } }, pendingStates: { update: () => {} }, changed: () => {} } as unknown as TransferContext
-  const sends = { senderFor: () => sender, setSendState: () => {}, markResumed: () => {}, recordGivenUp: () => {}, forgetGivenUp: () => {}, told: () => {} } as unknown as Sends
+  const sends = { senderFor: () => sender, setSendState: (s: Sender, state: Sender['state']) => { s.state = state }, markResumed: () => {}, recordGivenUp: () => {}, forgetGivenUp: () => {}, told: () => {} } as unknown as Sends
   const serving = new SendServing(ctx, sends)
   return {
     sender,
@@ -278,6 +278,25 @@ describe('a receiver\'s claim to hold bytes of a send', () => {
     await vi.waitFor(() => { expect(Date.now() - sender.heardAt).toBeLessThan(5000) })
     expect(probeDue(sender, undefined, Date.now(), 10_000)).toBe(false)
     expect(sender.progress.done).toBe(0)
+    await (reports as Stream).close()
+  })
+
+  it('a send answered "pending" (accepted there by hand since) goes on to fetching with the first report of its receive getting ready, 0 held, and is not probed meanwhile; the same request without ChunkRequest.runs, a receiver asking whether an offer waiting there still stands, leaves it offered (user-test finding: shown offered, and offered again 10 s on, while its receiver planned 38 s after the accept)', async () => {
+    const { sender, stream } = await setUp()
+    sender.state = 'offered'
+    sender.delivered = true
+    sender.heardAt = Date.now() - 30_000
+    const reports = await stream()
+    // checkPendingOffer's question: nothing said of it
+    await sendAll(reports, encodeChunkRequest({ transferId: ID, fileIndex: 0, chunks: [] }))
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(sender.state).toBe('offered')
+    expect(probeDue(sender, undefined, Date.now(), 10_000)).toBe(true)
+    // the receive runs there (progress-report.ts): getting ready, nothing held yet
+    await sendAll(reports, encodeChunkRequest({ transferId: ID, fileIndex: 0, chunks: [], heldBytes: 0, runs: true }))
+    await vi.waitFor(() => { expect(sender.state).toBe('fetching') })
+    expect(probeDue(sender, undefined, Date.now(), 10_000)).toBe(false)
+    expect(sender.progress.stalledSeconds).toBeUndefined()
     await (reports as Stream).close()
   })
 })

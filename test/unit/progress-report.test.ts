@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Stream } from '@libp2p/interface'
 import { ProgressReporter } from '../../src/transfer/receive/progress-report.ts'
+import { ChunkRequest } from '../../src/protocol/pb/transfer.js'
 
 /** A stream that records what is sent on it */
 function recordingStream (): { stream: Stream, sent: Uint8Array[] } {
@@ -23,6 +24,8 @@ describe('ProgressReporter', () => {
     const reporter = new ProgressReporter(new Uint8Array(32), () => held, async () => stream, { everyMs: 5 })
     reporter.start()
     await expect.poll(() => sent.length).toBe(1)
+    // each says that its receive runs (ChunkRequest.runs), also at 0 held: not a receiver's question about an offer waiting there
+    expect(ChunkRequest.decode(sent[0].subarray(1))).toMatchObject({ chunks: [], heldBytes: 0, runs: true })
     held = 100
     await expect.poll(() => sent.length).toBe(2)
     await new Promise((resolve) => setTimeout(resolve, 40))

@@ -183,6 +183,7 @@ export interface ChunkRequest {
     fileHeldBytes: number;
     waitsTurn: boolean;
     waitsFor?: WireError;
+    runs: boolean;
 }
 export declare namespace ChunkRequest {
     const codec: () => Codec<ChunkRequest>;
@@ -227,9 +228,13 @@ export declare namespace ChunkRequest {
         field: '$.waitsFor.message';
         value: string;
     }
+    interface ChunkRequestRunsFieldEvent {
+        field: '$.runs';
+        value: boolean;
+    }
     function encode(obj: Partial<ChunkRequest>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): ChunkRequest;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): Generator<ChunkRequestTransferIdFieldEvent | ChunkRequestFileIndexFieldEvent | ChunkRequestChunksFieldEvent | ChunkRequestFirstOffsetFieldEvent | ChunkRequestFirstLengthFieldEvent | ChunkRequestHeldBytesFieldEvent | ChunkRequestFileHeldBytesFieldEvent | ChunkRequestWaitsTurnFieldEvent | ChunkRequestWaitsForCodeFieldEvent | ChunkRequestWaitsForMessageFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): Generator<ChunkRequestTransferIdFieldEvent | ChunkRequestFileIndexFieldEvent | ChunkRequestChunksFieldEvent | ChunkRequestFirstOffsetFieldEvent | ChunkRequestFirstLengthFieldEvent | ChunkRequestHeldBytesFieldEvent | ChunkRequestFileHeldBytesFieldEvent | ChunkRequestWaitsTurnFieldEvent | ChunkRequestWaitsForCodeFieldEvent | ChunkRequestWaitsForMessageFieldEvent | ChunkRequestRunsFieldEvent>;
 }
 export interface ChunkHeader {
     fileIndex: number;

@@ -546,6 +546,10 @@ export var ChunkRequest;
                     w.uint32(74);
                     WireError.codec().encode(obj.waitsFor, w);
                 }
+                if ((obj.runs != null && obj.runs !== false)) {
+                    w.uint32(80);
+                    w.bool(obj.runs);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -558,7 +562,8 @@ export var ChunkRequest;
                     firstLength: 0,
                     heldBytes: 0,
                     fileHeldBytes: 0,
-                    waitsTurn: false
+                    waitsTurn: false,
+                    runs: false
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -603,6 +608,10 @@ export var ChunkRequest;
                             obj.waitsFor = WireError.codec().decode(reader, reader.uint32(), {
                                 limits: opts.limits?.waitsFor
                             });
+                            break;
+                        }
+                        case 10: {
+                            obj.runs = reader.bool();
                             break;
                         }
                         default: {
@@ -685,6 +694,13 @@ export var ChunkRequest;
                             yield* WireError.codec().stream(reader, reader.uint32(), `${prefix}.waitsFor`, {
                                 limits: opts.limits?.waitsFor
                             });
+                            break;
+                        }
+                        case 10: {
+                            yield {
+                                field: `${prefix}.runs`,
+                                value: reader.bool()
+                            };
                             break;
                         }
                         default: {

@@ -64,7 +64,7 @@ export class ProgressReporter {
       // stopped while its stream opened: the run ended, and may have told the sender since why it waits (tell-sender.ts),
       // which a report coming after would undo there ("fetching" again for seconds while it waited for room: notes' leftover)
       if (this.stopped) return
-      await sendAll(stream, encodeChunkRequest({ transferId: this.transferId, fileIndex: 0, chunks: [], heldBytes: held }), AbortSignal.timeout(5000))
+      await sendAll(stream, encodeChunkRequest({ transferId: this.transferId, fileIndex: 0, chunks: [], heldBytes: held, runs: true }), AbortSignal.timeout(5000))
       this.sent = held
       this.sentAt = performance.now()
       this.failures = 0

@@ -68,18 +68,21 @@ export class SendServing {
         this.ctx.pendingStates.update(sender.id, { doneBytes: sender.progress.done, wireBytes: sender.progress.wire })
       }
       this.ctx.changed(sender.id, false)
-    }, (sender, held) => {
+    }, (sender, held, runs) => {
       if (sender.offer == null) return
       // a word of its receiver while it runs is no stall: one planning a large receive says so every few seconds with
       // nothing new (progress-report.ts), however long that takes (notes' leftover: "stalled" while it planned)
       if (sender.state === 'fetching') sender.progress.began()
       // nothing held says something only to a send that waits there (its turn, or a retry): a run's first report. A receiver
       // asking whether an offer that waits there for a decision still stands sends the same (offer-decisions.ts checkPendingOffer),
-      // and that send is still offered (review finding: shown fetching at 0 B/s, no longer waiting to be accepted)
-      // Still heard from, when it runs there: a receiver planning a receive that holds nothing yet says so, at 0, every few
-      // seconds, and a send that took it for silence offered itself again (a probe) 10 s on, then 20 s on, however large
-      // its offer (user-test finding: a 32 MB offer sent twice more while its receiver planned)
-      if (held === 0 && !waitsThere(sender)) { if (sender.state === 'fetching') this.heardFrom(sender); return }
+      // and that send is still offered (review finding: shown fetching at 0 B/s, no longer waiting to be accepted).
+      // A report that says its receive runs there (ChunkRequest.runs) is never that question: a send whose offer was
+      // accepted by hand goes on to fetching with its first one, not with its first request, after the plan (user-test
+      // finding: shown offered, and offered again, 10 s on, while its receiver planned for 38 s after the accept).
+      // From a receiver without the field: still heard from when it runs there: a receiver planning a receive that holds
+      // nothing yet says so, at 0, every few seconds, and a send that took it for silence offered itself again (a probe)
+      // 10 s on, then 20 s on, however large its offer (user-test finding: a 32 MB offer sent twice more while it planned)
+      if (held === 0 && !runs && !waitsThere(sender)) { if (sender.state === 'fetching') this.heardFrom(sender); return }
       // the receiver's own count, copies included: ahead of what was served while it copies what it had; never
       // more than it can hold while it asks for bytes (a peer's number: review finding, shown at 100 % from the start)
       const done = Math.min(held, mostHeld(sender))

@@ -450,7 +450,7 @@ function bytesAsked (s: Sender, req: ChunkRequestMsg): number {
  * `options.onAsked`: its receiver asks for bytes of `s`'s offer, counted in
  * `s.asking` until served or the request ends.
  */
-export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number, fresh: number, cut: boolean) => void, onHeld?: (s: Sender, heldBytes: number) => void, options: { idleMs?: number, pace?: ServePace, onGivenUp?: (s: Sender, fileIndex: number) => void, onServedAgain?: (s: Sender, fileIndex: number) => void, onCut?: (s: Sender) => void, onWaitsThere?: (s: Sender, told: ToldThere) => void, onAsked?: (s: Sender) => void } = {}): Promise<void> {
+export async function serveChunks (stream: Stream, remotePeer: string, lookup: (id: string, peer: string) => Sender, onSent: (s: Sender, fileIndex: number, bytes: number, fresh: number, cut: boolean) => void, onHeld?: (s: Sender, heldBytes: number, runs: boolean) => void, options: { idleMs?: number, pace?: ServePace, onGivenUp?: (s: Sender, fileIndex: number) => void, onServedAgain?: (s: Sender, fileIndex: number) => void, onCut?: (s: Sender) => void, onWaitsThere?: (s: Sender, told: ToldThere) => void, onAsked?: (s: Sender) => void } = {}): Promise<void> {
   const idleMs = options.idleMs ?? CHUNK_STREAM_IDLE_MS
   /** files given up before this (givenUp's `at`) were given up before its receiver asked for anything on it */
   const openedAt = performance.now()
@@ -556,7 +556,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
       sender.asking += request.unserved
       if (request.unserved > 0) options.onAsked?.(sender)
       // what the receiver holds (a request with no chunks tells only that: progress-report.ts; its first, maybe 0, that it runs)
-      if (req.heldBytes != null && (req.heldBytes > 0 || req.chunks.length === 0)) onHeld?.(sender, req.heldBytes)
+      if (req.heldBytes != null && (req.heldBytes > 0 || req.chunks.length === 0)) onHeld?.(sender, req.heldBytes, req.runs === true)
       // a restarted sender counts a file's bar from what it serves since: the receiver says what it has of it. Not of
       // a file served whole here before and no longer listed (asked for again after a cut): that would list it again, short
       if (req.fileHeldBytes != null && req.fileHeldBytes > 0 && sender.offer != null && (request.unserved > 0 || sender.served.has(req.fileIndex))) {
