@@ -179,6 +179,40 @@ describe('a send its receiver takes and starts after other receives from the sam
   }, 90_000)
 })
 
+describe('a send whose receiver fetched ahead of its offer and is slow to answer the offer', () => {
+  it('is not said stalled while the offer waits for its answer (user-test finding: 30,000 files fetched ahead as they were hashed, the send set fetching by those requests, then "stalled 10s" while the receiver took 11.6 s to read and answer the 32 MB offer)', async () => {
+    const ANSWER_MS = 12_000
+    let answered = false
+    // as a receiver fetching ahead does, its requests still coming as the offer arrives: a chunk, then 12 s to answer
+    evil.beforeOfferAnswer = async (offer) => {
+      aheadBytes = (await evil.requestChunks(sender, offer.transferId, 0, [0])).payloadBytes
+      await new Promise((resolve) => setTimeout(resolve, ANSWER_MS))
+      answered = true
+    }
+    let aheadBytes = 0
+    try {
+      const path = join(await tempDir('ferry-slow-answer-'), 'slow-answer.bin')
+      await writeFile(path, randomBytes(8 * MiB))
+      const { id } = await call(sender, 'send', { peer: evil.peerId, paths: [path] })
+      const seen: TransferInfo[] = []
+      let answeredAt: number | undefined
+      // until 3 s after the answer: its receiver's first word after it (a report, a request) takes a moment
+      await waitFor(async () => {
+        const t = (await call(sender, 'transfers')).find((x) => x.id === id)
+        if (t != null) seen.push(t)
+        if (answered) answeredAt ??= Date.now()
+        return answeredAt !== undefined && Date.now() - answeredAt > 3000
+      }, 'the offer to be answered', ANSWER_MS + 30_000, 250)
+      expect(aheadBytes, 'fetched ahead of the answer').toBeGreaterThan(0)
+      expect(seen.some((t) => t.state === 'fetching'), 'set fetching by that fetch').toBe(true)
+      expect(seen.flatMap((t) => t.stalledSeconds ?? [])).toEqual([])
+      expect((await sender.cli(['cancel', id])).code).toBe(0)
+    } finally {
+      evil.beforeOfferAnswer = undefined
+    }
+  }, 60_000)
+})
+
 describe('a send its receiver took and runs again later, its runs there cut short with nothing new', () => {
   it('shows waiting to retry, and when, not its turn nor fetching at 0 B/s, until the receiver\'s run says it goes on (notes\' leftover: such a receive was said to wait its turn)', async () => {
     await answering({ retryInMs: 30_000 }, async () => {

@@ -113,7 +113,15 @@ export class SendOffering {
       for (let attempt = 1; ; attempt++) {
         try {
           doneAtOffer = sender.progress.done
-          ans = await this.offerTo(sender)
+          // its receiver reads, checks and answers the offer, which takes seconds for a large one (30,000 files: 11.6 s):
+          // no stall meanwhile, also for a send its receiver's fetch ahead of the offer set fetching (user-test finding:
+          // "stalled" shown until the answer came). The offer's own bound (offerTimeoutMs) ends a wait for nothing
+          sender.progress.prepare()
+          try {
+            ans = await this.offerTo(sender)
+          } finally {
+            sender.progress.began()
+          }
           break
         } catch (err) {
           // a receiver that is there but too busy to read it now (its offer
