@@ -4,7 +4,7 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { checkReceivePaths, resolveInside, uniqueDestination, validateRelativePath } from '../../src/transfer/index.ts'
 import { folderHolds, folderIdOf, folderRenames, isCollisionName } from '../../src/transfer/folder/safe-path.ts'
 
@@ -90,6 +90,24 @@ describe('validateRelativePath', () => {
   it('keeps the exact Unicode form (no normalisation)', () => {
     const nfd = 'Cafe\u0301.txt'
     expect(validateRelativePath(nfd)[0]).toBe(nfd)
+  })
+
+  it('counts the bytes of a path and of its components without encoding them, to the byte at the limits (user-test finding: TextEncoder copied each 3 KB path and component to measure it, 3.6 of a receiver\'s 68 busy CPU-s for 30,000 files, depth 12; 30,000 such paths validated in 930-1,560 ms, 220-300 now)', () => {
+    // 255 bytes of a 4-byte character and ASCII: taken; one byte more: refused
+    const at = `${'🙂'.repeat(63)}abc`
+    expect(Buffer.byteLength(at)).toBe(255)
+    expect(validateRelativePath(`d/${at}`)).toEqual(['d', at])
+    expect(() => validateRelativePath(`d/${at}x`)).toThrow(/a component is longer than 255 bytes/)
+    // the whole path at 4096 bytes (17 components of 240, 16 slashes): taken; one byte more: refused
+    const whole = Array.from({ length: 17 }, () => '日'.repeat(80)).join('/')
+    expect(Buffer.byteLength(whole)).toBe(4096)
+    expect(validateRelativePath(whole)).toHaveLength(17)
+    expect(() => validateRelativePath(`${whole}b`)).toThrow(/longer than 4096 bytes/)
+    const encode = vi.spyOn(TextEncoder.prototype, 'encode')
+    try {
+      validateRelativePath(whole)
+      expect(encode).not.toHaveBeenCalled()
+    } finally { encode.mockRestore() }
   })
 })
 
