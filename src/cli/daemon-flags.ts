@@ -15,6 +15,22 @@
 // 10–15 MB on each side (5 runs of 1 GiB, 2 of the photo set, interleaved;
 // CPU the same).
 //
+// V8's old generation: after each full collection V8 lets it grow by a
+// factor it picks from its GC and mutator speeds (up to 4x for a heap this
+// size) before the next. A large offer makes tens of MB of short-lived
+// strings and objects per pass over its paths (decoding, checking, the
+// plan), which outlive the 1 MiB semi-spaces: on the receiver the old
+// generation reached 98 MB with 34 MB live before its first full collection
+// (--trace-gc; 10,000 files with long unicode paths, 10.9 MB offer), and
+// pages freed are then kept pooled (54 MB). --heap-growing-percent=25 caps
+// the factor at 1.25: the same send peaked at 203 and 205 MB VmHWM on the
+// receiver instead of 249 and 264, 212 and 220 on the sender instead of
+// 231 and 232 (2 interleaved runs each), at 1.5–4.5 CPU-s more on the
+// receiver and ~2 more on the sender (of 20 and 8): full collections come
+// more often while the offer is worked through. 10 % took as much CPU and
+// saved no more. 1 GiB sends: see the commit (their heap stays small, the
+// data in external buffers: no difference).
+//
 // glibc malloc (Linux): those 64 KiB buffers are malloc'd (Node's socket
 // reads, Buffer.allocUnsafe, Noise's cipher output) and freed in batches
 // when the GC gets to them. Freed space stays resident in glibc's heaps:
@@ -33,7 +49,7 @@
 // page faults and munmaps (bench/results/2026-12-02-full-6).
 // A GLIBC_TUNABLES the user set is left as it is.
 
-export const DAEMON_V8_FLAGS = ['--max-semi-space-size=1']
+export const DAEMON_V8_FLAGS = ['--max-semi-space-size=1', '--heap-growing-percent=25']
 export const DAEMON_GLIBC_TUNABLES = 'glibc.malloc.arena_max=1'
 
 /** Re-exec with DAEMON_V8_FLAGS and DAEMON_GLIBC_TUNABLES unless they (or an explicit choice) are already there; returns if it cannot. */
