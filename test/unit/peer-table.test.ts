@@ -22,6 +22,20 @@ function waitsOver (s: RedialSchedule, key: string, start: number, until: number
   return dials.slice(1).map((t, i) => t - dials[i])
 }
 
+/** A peer table over stand-ins: `node` and `store` as each test makes them, a quiet log unless given, every peer paired unless said. */
+function standInTable (o: { node: Record<string, unknown>, store: unknown, log?: Partial<Record<'debug' | 'info' | 'warn', (msg: string, o: Record<string, unknown>) => void>>, isPaired?: (id: string) => boolean }): PeerTable {
+  return new PeerTable({
+    node: { peerId: { toString: () => '12D3KooWMe' }, handle: async () => {}, addEventListener: () => {}, ...o.node },
+    store: o.store,
+    log: { debug: () => {}, info: () => {}, warn: () => {}, ...o.log },
+    name: 'me',
+    version: '0',
+    staticPeers: [],
+    isPaired: o.isPaired ?? (() => true),
+    isAwaited: () => false
+  } as unknown as PeerTableInit)
+}
+
 describe('redial schedule', () => {
   it('a peer just gone is dialled every 2 s for a minute, then the wait doubles up to a minute', () => {
     const waits = waitsOver(new RedialSchedule(), 'p', 0, 10 * 60_000)
@@ -117,11 +131,7 @@ describe('the peer table forgets', () => {
       remove: (id: string) => { removed.push(id) },
       upsert: () => {}
     }
-    const node = { handle: async () => {}, addEventListener: () => {} }
-    const log = { debug: () => {}, info: () => {}, warn: () => {} }
-    const table = new PeerTable({
-      node, store, log, name: 'me', version: '0', staticPeers: [], isPaired: (id: string) => id === 'nas', isAwaited: () => false
-    } as unknown as PeerTableInit)
+    const table = standInTable({ node: {}, store, isPaired: (id: string) => id === 'nas' })
     const forgotten: string[] = []
     table.on('forgotten', (id) => { forgotten.push(id) })
     await table.start()
@@ -146,16 +156,10 @@ describe('the address given with `ferry connect`', () => {
   it('is kept in the store with the peer, read back at start, and dialled first while the peer is paired and away; set to none, it is gone from the store (notes\' leftover: kept only while its connection was open)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ferry-connect-addr-'))
     const db = openDb(join(dir, 'ferry.db'))
-    const table = (store: PeerStore, dials: string[][]): PeerTable => new PeerTable({
-      node: { peerId: { toString: () => '12D3KooWMe' }, handle: async () => {}, addEventListener: () => {}, dial: async (addrs: Array<{ toString: () => string }>) => { dials.push(addrs.map(String)); throw new Error('connect ECONNREFUSED') } },
-      store,
-      log: { debug: () => {}, info: () => {}, warn: () => {} },
-      name: 'me',
-      version: '0',
-      staticPeers: [],
-      isPaired: () => true,
-      isAwaited: () => false
-    } as unknown as PeerTableInit)
+    const table = (store: PeerStore, dials: string[][]): PeerTable => standInTable({
+      node: { dial: async (addrs: Array<{ toString: () => string }>) => { dials.push(addrs.map(String)); throw new Error('connect ECONNREFUSED') } },
+      store
+    })
     const id = '12D3KooWGivenAddrPeer'
     try {
       const store = new PeerStore(db)
@@ -187,21 +191,14 @@ describe('the address given with `ferry connect`', () => {
 
 describe('a peer that does not answer in time', () => {
   const timeout = (): Error => new DOMException('The operation was aborted due to timeout', 'TimeoutError')
-  const table = (store: PeerStore, debug: Array<[string, Record<string, unknown>]>, listeners: Map<string, (evt: { detail: unknown }) => void>): PeerTable => new PeerTable({
+  const table = (store: PeerStore, debug: Array<[string, Record<string, unknown>]>, listeners: Map<string, (evt: { detail: unknown }) => void>): PeerTable => standInTable({
     node: {
-      peerId: { toString: () => '12D3KooWMe' },
-      handle: async () => {},
       addEventListener: (name: string, f: (evt: { detail: unknown }) => void) => { listeners.set(name, f) },
       dial: async () => { throw timeout() }
     },
     store,
-    log: { debug: (msg: string, o: Record<string, unknown>) => { debug.push([msg, o]) }, info: () => {}, warn: () => {} },
-    name: 'me',
-    version: '0',
-    staticPeers: [],
-    isPaired: () => true,
-    isAwaited: () => false
-  } as unknown as PeerTableInit)
+    log: { debug: (msg: string, o: Record<string, unknown>) => { debug.push([msg, o]) } }
+  })
 
   it('is logged, dialled, as no answer within 5 s, not as Node\'s "The operation was aborted due to timeout"; its hello stream not opened in time fails as E_TIMEOUT with its seconds (`ferry connect` says it)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ferry-timeouts-'))
