@@ -245,7 +245,7 @@ export class TransferService {
       }
       // the files its receiver had placed whole, which it keeps: said here too (a receiver from before 2026-12-06 says none);
       // none, or not told: the event that ends the wait all the same
-      if (answer != null && answer.keptFiles > 0) this.sends.recordKept(s, answer.keptFiles)
+      if (answer != null) this.sends.recordKept(s, answer.keptFiles)
       else if (s.offer != null) this.ctx.changed(id, true)
     } else {
       const ended = this.ctx.pendingStates.overlay(this.c.store.summary(id))?.state

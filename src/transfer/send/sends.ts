@@ -184,7 +184,9 @@ export class Sends {
    * Its receiver keeps `files` of it placed whole, as it said told of this side's cancel or with its own: recorded and
    * shown (TransferInfo.keptFiles); `publish` false for one recorded before the state it goes with, which publishes it.
    */
-  recordKept (s: Sender, files: number, publish = true): void {
+  recordKept (s: Sender, files: number | undefined, publish = true): void {
+    // none said (an older receiver, or nothing kept): nothing to record
+    if (files === undefined || files <= 0) return
     const kept = Math.min(files, s.totalFiles)
     try {
       this.ctx.pendingStates.update(s.id, { keptFiles: kept })
