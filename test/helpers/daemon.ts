@@ -126,9 +126,19 @@ const PORT_SHARES = 3
 let nextPort: number | undefined
 
 /**
- * Where a daemon given no --listen listens: any free port, or with
- * FERRY_TEST_PORTS=LO-HI a free one in that range (a box shared by several
- * test runs, each given its own ports). A daemon that restarts takes its port
+ * The ports test daemons listen on when FERRY_TEST_PORTS does not say:
+ * below the kernel's ephemeral range (32768-60999 on Linux), where every
+ * outgoing connection and every tcp/0 listener takes its port. A daemon on
+ * an ephemeral port, killed and restarted on it, found it taken (seen in a
+ * suite run: resume-sender.test.ts's alpha, "the port is in use", after
+ * which each later test of the file failed on the dead daemon).
+ */
+const DEFAULT_TEST_PORTS = '20000-31999'
+
+/**
+ * Where a daemon given no --listen listens: a free port of
+ * FERRY_TEST_PORTS=LO-HI (a box shared by several test runs, each given its
+ * own ports), or of DEFAULT_TEST_PORTS. A daemon that restarts takes its port
  * again (restart()), so a port free now may be one a stopped daemon comes
  * back to: each vitest worker (VITEST_POOL_ID) looks in its own share of the
  * range, and goes on from the port it gave last rather than from a random one
@@ -136,8 +146,9 @@ let nextPort: number | undefined
  * found its port taken by a daemon of pairing.test.ts, run beside it).
  */
 async function defaultListen (): Promise<string> {
-  const range = /^(\d+)-(\d+)$/.exec(process.env.FERRY_TEST_PORTS ?? '')
-  if (range == null) return '/ip4/127.0.0.1/tcp/0'
+  const ports = process.env.FERRY_TEST_PORTS ?? DEFAULT_TEST_PORTS
+  const range = /^(\d+)-(\d+)$/.exec(ports)
+  if (range == null) throw new Error(`FERRY_TEST_PORTS=${ports}: not a range LO-HI`)
   const [lo, hi] = [Number(range[1]), Number(range[2])]
   // shares of a range too small to split are the whole range, as before
   const share = Math.floor((hi - lo + 1) / PORT_SHARES)
@@ -148,7 +159,7 @@ async function defaultListen (): Promise<string> {
     const port = from + (nextPort + i) % size
     if (await portFree(port)) { nextPort = (nextPort + i + 1) % size; return `/ip4/127.0.0.1/tcp/${port}` }
   }
-  throw new Error(`no free port in FERRY_TEST_PORTS=${process.env.FERRY_TEST_PORTS ?? ''}`)
+  throw new Error(`no free port in ${ports}`)
 }
 
 /** `portTries`: how many ports of FERRY_TEST_PORTS it tries (one taken meanwhile by another daemon: the next). */
