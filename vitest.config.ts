@@ -6,6 +6,7 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/build.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
@@ -16,9 +17,9 @@ export default defineConfig({
     // 504 s with 3, the CPU then 95-99 % busy (a fourth would only queue)
     maxWorkers: 3,
     // inherited by the daemons and CLI processes the tests start: Node keeps
-    // what it compiled (the TypeScript sources stripped of their types too,
-    // keyed by their content) and does not do it again at every start, ~0.4 s
-    // -> ~0.2 s per `ferry` process; the same code runs
+    // what it compiled (the bundle's chunks; the TypeScript sources, stripped
+    // of their types, where a test runs those), keyed by their content, and
+    // does not do it again at every start; the same code runs
     env: { NODE_COMPILE_CACHE: fileURLToPath(new URL('node_modules/.cache/ferry-test-compile', import.meta.url)) }
   }
 })

@@ -14,7 +14,7 @@ set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 LAB=${FERRY_LAB:-/work/shared/lab}
 export PATH=$ROOT/node_modules/.bin:$PATH
-NODE=$(command -v node); F=$ROOT/dist/cli/main.js
+NODE=$(command -v node); F=$ROOT/dist/ferry.js
 WORK=/tmp/fb-lab-check; rm -rf "$WORK"; mkdir -p "$WORK"
 A="ip netns exec fb-a $NODE $F"; B="ip netns exec fb-b $NODE $F"
 FAIL=0; fail () { echo "FAIL: $*"; FAIL=1; }

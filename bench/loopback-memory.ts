@@ -12,7 +12,7 @@
 // link shaping, the box's other work included; compare variants interleaved.
 //
 //   node bench/loopback-memory.ts [--data DIR] [--work DIR] [--port 47200] [--label X]
-//     [--sender-env K=V ...] [--receiver-env K=V ...] [--main dist/cli/main.js of another build]
+//     [--sender-env K=V ...] [--receiver-env K=V ...] [--main dist/ferry.js of another build]
 //     [--series FILE: the sender's RSS and smaps split every 50 ms, and the receiver's]
 //     [--dump DIR: its smaps at the end of each phase and while 13+ threads run]
 //     [--only big: the first send of big/ alone, e.g. a 10 GiB file, with --series]
@@ -30,7 +30,7 @@ import { run, startLogged, startPiped, stopChild, waitExit, waitFor, sleep, kill
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const NODE = process.execPath
-const MAIN = join(ROOT, 'dist', 'cli', 'main.js')
+const MAIN = join(ROOT, 'dist', 'ferry.js')
 const SEND_TIMEOUT_MS = 10 * 60_000
 
 const { values } = parseArgs({ options: { data: { type: 'string' }, work: { type: 'string' }, port: { type: 'string' }, label: { type: 'string' }, 'sender-env': { type: 'string', multiple: true }, 'receiver-env': { type: 'string', multiple: true }, main: { type: 'string' }, series: { type: 'string' }, dump: { type: 'string' }, only: { type: 'string' } } })

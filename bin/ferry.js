@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const built = join(root, 'dist', 'cli', 'main.js')
+const built = join(root, 'dist', 'ferry.js')
 const entry = existsSync(built) ? built : join(root, 'src', 'cli', 'main.ts')
 const [major, minor] = process.versions.node.split('.').map(Number)
 // 22.18: type stripping on by default, node:sqlite, process.execve

@@ -16,7 +16,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 /** Node 24 from the project; the system `node` may be older. */
 const NODE = join(ROOT, 'node_modules', '.bin', 'node')
 /** The compiled CLI, as `npm start` and `ferry` run it (`npm run bench` builds it first). */
-const MAIN = join(ROOT, 'dist', 'cli', 'main.js')
+const MAIN = join(ROOT, 'dist', 'ferry.js')
 const PORT = 4774
 const RSS_SAMPLE_MS = 200
 /** Clock ticks per second for /proc/PID/stat times (`getconf CLK_TCK`; 100 on Linux x86-64). */

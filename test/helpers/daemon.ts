@@ -13,9 +13,13 @@ import { DAEMON_GLIBC_TUNABLES, DAEMON_V8_FLAGS } from '../../src/cli/daemon-fla
 import type { ControlMethods, MethodName, PeerInfo, TransferInfo } from '../../src/daemon/control/types.ts'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-export const MAIN = join(ROOT, 'src', 'cli', 'main.ts')
-/** The compiled CLI that `npm start` and `ferry` run (built by `npm test` before vitest starts). */
-export const BUILT_MAIN = join(ROOT, 'dist', 'cli', 'main.js')
+/**
+ * What the tests run as `ferry`: the bundled build that `npm start` and
+ * `ferry` run (scripts/build.sh; test/build.ts builds it before the tests)
+ */
+export const MAIN = join(ROOT, 'dist', 'ferry.js')
+/** The TypeScript sources, which bin/ferry.js runs where there is no build */
+export const SOURCE_MAIN = join(ROOT, 'src', 'cli', 'main.ts')
 const NODE = process.execPath
 /** A daemon boots in ~1 s on an idle box, but much slower on a loaded 2-core CI machine; only a hang should fail here. */
 const BOOT_TIMEOUT_MS = Number(process.env.FERRY_TEST_BOOT_MS ?? 60_000)
@@ -32,8 +36,14 @@ export interface DaemonOpts {
   netns?: string
   extraArgs?: string[]
   env?: Record<string, string>
-  /** the daemon's entry point: the TypeScript sources (default) or BUILT_MAIN */
-  main?: string
+  /**
+   * Start it as `ferry daemon` starts, re-executing itself with its V8 flags
+   * and malloc settings (src/cli/daemon-flags.ts), rather than with them
+   * given at once
+   */
+  reexec?: boolean
+  /** run the TypeScript sources (SOURCE_MAIN), as bin/ferry.js does where there is no build */
+  fromSources?: boolean
   /**
    * Run it without root's power to read and write past permission bits
    * (CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH dropped with setpriv, Linux):
@@ -166,14 +176,14 @@ async function defaultListen (): Promise<string> {
 export async function startDaemon (opts: DaemonOpts, portTries = 5): Promise<TestDaemon> {
   const home = opts.home ?? await tempDir(`ferry-${opts.name}-`)
   const receiveDir = opts.receiveDir ?? join(home, 'received')
-  const args = [opts.main ?? MAIN, 'daemon', '--home', home, '--name', opts.name, '--receive-dir', receiveDir,
+  const args = [opts.fromSources === true ? SOURCE_MAIN : MAIN, 'daemon', '--home', home, '--name', opts.name, '--receive-dir', receiveDir,
     '--listen', opts.listen ?? await defaultListen(), ...(opts.extraArgs ?? [])]
   if (opts.mdns !== true) args.push('--no-mdns')
   for (const p of opts.peers ?? []) args.push('--peer', p)
-  // the TypeScript daemon started with the settings it would re-execute itself with (daemon-flags.ts): the same
-  // process, one Node start-up fewer (~0.15 s of a ~1 s boot, at every start and restart). The built one (BUILT_MAIN)
-  // and one in a network namespace still re-execute, as `ferry daemon` does (daemon.test.ts checks that it does)
-  const preset = opts.netns == null && (opts.main ?? MAIN) === MAIN
+  // started with the settings it would re-execute itself with (daemon-flags.ts): the same process, one Node
+  // start-up fewer (~0.15 s of a ~0.5 s boot, at every start and restart). One asked to (reexec), and one in a
+  // network namespace, still re-execute, as `ferry daemon` does (daemon.test.ts checks that it does)
+  const preset = opts.netns == null && opts.reexec !== true
   const wrapped = wrap(opts.netns, preset ? [...DAEMON_V8_FLAGS, ...args] : args)
   // setpriv execs the command: the process is the daemon's, its pid too
   const [cmd, argv] = opts.withoutDacOverride === true ? ['setpriv', ['--bounding-set', '-dac_override,-dac_read_search', '--inh-caps', '-dac_override,-dac_read_search', '--', wrapped[0], ...wrapped[1]]] as [string, string[]] : wrapped

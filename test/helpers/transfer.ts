@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { connectControl, type ControlClient } from '../../src/daemon/control/client.ts'
 import type { OfferInfo, TransferInfo } from '../../src/daemon/control/types.ts'
 import { utimesSeconds } from '../../src/transfer/folder/finalize.ts'
-import { BUILT_MAIN, cleanupAll, control, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, type CliResult, type DaemonOpts, type TestDaemon } from './daemon.ts'
+import { cleanupAll, control, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, type CliResult, type DaemonOpts, type TestDaemon } from './daemon.ts'
 import { writeRandomFile, type TreeEntry } from './files.ts'
 
 export const KiB = 1024
@@ -41,16 +41,15 @@ export let c: TestDaemon
 export const numbers: string[] = []
 
 /**
- * Start alpha and beta (the compiled build, as `npm start` and `ferry` run)
- * before the file's tests, and pair them; `gamma`: also a third daemon
- * (the TypeScript sources) linked to alpha and never paired; `alphaEnv`:
+ * Start alpha and beta before the file's tests, and pair them; `gamma`:
+ * also a third daemon linked to alpha and never paired; `alphaEnv`:
  * alpha's environment (FERRY_TEST_SERVE_BYTES_PER_S). All stopped after them.
  */
 export function transferDaemons (opts: { gamma?: boolean, alphaEnv?: Record<string, string> } = {}): void {
   beforeAll(async () => {
     // --verbose: a test looks for what alpha logs while it scans a send's paths
-    a = await startDaemon({ name: 'alpha', main: BUILT_MAIN, extraArgs: ['--verbose'], env: opts.alphaEnv })
-    const [beta, gamma] = await Promise.all([startDaemon({ name: 'beta', peers: [a.addr], main: BUILT_MAIN }), opts.gamma === true ? startDaemon({ name: 'gamma', peers: [a.addr] }) : undefined])
+    a = await startDaemon({ name: 'alpha', extraArgs: ['--verbose'], env: opts.alphaEnv })
+    const [beta, gamma] = await Promise.all([startDaemon({ name: 'beta', peers: [a.addr] }), opts.gamma === true ? startDaemon({ name: 'gamma', peers: [a.addr] }) : undefined])
     b = beta
     if (gamma != null) c = gamma
     await pairDaemons(a, b)

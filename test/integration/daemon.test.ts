@@ -9,7 +9,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { BUILT_MAIN, MAIN, ROOT, cleanupAll, control, peersOf, runCli, spawnCli, startDaemon, tempDir, waitFor, whileStopped, type TestDaemon } from '../helpers/daemon.ts'
+import { MAIN, ROOT, SOURCE_MAIN, cleanupAll, control, peersOf, runCli, spawnCli, startDaemon, tempDir, waitFor, whileStopped, type TestDaemon } from '../helpers/daemon.ts'
 import { connectControl, type ControlClient } from '../../src/daemon/control/client.ts'
 import { STARTING_MARK } from '../../src/daemon/starting-mark.ts'
 import { DAEMON_GLIBC_TUNABLES, DAEMON_V8_FLAGS } from '../../src/cli/daemon-flags.ts'
@@ -278,12 +278,12 @@ describe('daemon foundation', () => {
   })
 
   it('the built daemon (dist/) re-executes itself in place with its V8 flags and malloc settings: same PID, flags on its command line', async () => {
-    const a = await startDaemon({ name: 'built', main: BUILT_MAIN })
+    const a = await startDaemon({ name: 'built', reexec: true })
     const st = JSON.parse((await a.cli(['status', '--json'])).stdout)
     expect(st.pid).toBe(a.proc.pid) // execve, not a child: signals and supervisors reach the daemon itself
     const argv = (await readFile(`/proc/${st.pid}/cmdline`, 'utf8')).split('\0')
     for (const f of DAEMON_V8_FLAGS) expect(argv).toContain(f)
-    expect(argv).toContain(BUILT_MAIN)
+    expect(argv).toContain(MAIN)
     // glibc cuts the variable at each ':' in place while parsing it, so /proc shows the first setting only
     const tunables = (await readFile(`/proc/${st.pid}/environ`, 'utf8')).split('\0').find((e) => e.startsWith('GLIBC_TUNABLES='))
     expect(tunables).toBe(`GLIBC_TUNABLES=${DAEMON_GLIBC_TUNABLES.split(':')[0]}`)
@@ -294,6 +294,16 @@ describe('daemon foundation', () => {
   it('bin/ferry.js (the installed `ferry` command) starts the CLI', async () => {
     const out = execFileSync(process.execPath, [join(ROOT, 'bin', 'ferry.js'), '--version'], { encoding: 'utf8' })
     expect(out.trim()).toBe(JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')).version)
+  })
+
+  it('the TypeScript sources run as they are, as bin/ferry.js runs them where there is no build: a daemon starts from them and answers (every other test runs the bundle, dist/ferry.js)', async () => {
+    const a = await startDaemon({ name: 'sources', fromSources: true })
+    expect((await readFile(`/proc/${a.proc.pid}/cmdline`, 'utf8')).split('\0')).toContain(SOURCE_MAIN)
+    const st = await a.cli(['status', '--json'])
+    expect(st.code, st.stderr).toBe(0)
+    expect(JSON.parse(st.stdout)).toMatchObject({ peerId: a.peerId, pid: a.proc.pid })
+    await a.stop()
+    expect(a.proc.exitCode).toBe(0)
   })
 
   it('bin/ferry.js run by an older system Node runs the CLI under the pinned one; a daemon started so stops cleanly when that wrapper is killed with SIGKILL, which it cannot forward (review finding: the daemon ran on, holding its home)', async (ctx) => {

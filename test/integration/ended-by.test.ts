@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import { connectControl } from '../../src/daemon/control/client.ts'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
-import { BUILT_MAIN, cleanupAll, control, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+import { cleanupAll, control, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
 import { writeRandomFile } from '../helpers/files.ts'
 
 afterAll(cleanupAll)
@@ -25,8 +25,8 @@ let a: TestDaemon // sender
 let b: TestDaemon // receiver, holding alpha's offers
 
 beforeAll(async () => {
-  a = await startDaemon({ name: 'alpha', main: BUILT_MAIN, env: { FERRY_TEST_SERVE_BYTES_PER_S: String(SERVE_RATE) } })
-  b = await startDaemon({ name: 'beta', peers: [a.addr], main: BUILT_MAIN })
+  a = await startDaemon({ name: 'alpha', env: { FERRY_TEST_SERVE_BYTES_PER_S: String(SERVE_RATE) } })
+  b = await startDaemon({ name: 'beta', peers: [a.addr] })
   await pairDaemons(a, b)
   const ctl = await connectControl(b.home)
   try { await ctl.call('peer.autoAccept', { peer: a.peerId, autoAccept: false }) } finally { ctl.close() }

@@ -20,7 +20,7 @@ import { MIN_CHUNK_SIZE, chunkSizeFor } from '../../src/transfer/index.ts'
 import { MAX_OFFER_FILES } from '../../src/protocol/constants.ts'
 import { utimesSeconds } from '../../src/transfer/folder/finalize.ts'
 import { receiptPayload } from '../../src/transfer/receive/receiver.ts'
-import { BUILT_MAIN, MAIN, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type CliProcess, type CliResult } from '../helpers/daemon.ts'
+import { MAIN, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type CliProcess, type CliResult } from '../helpers/daemon.ts'
 import { asObject, chattr, digestFile, sameBytes, snapshotTree, writeRandomFile, type TreeEntry } from '../helpers/files.ts'
 import { atTerminal } from '../helpers/terminal.ts'
 import { KiB, MiB, a, acceptedByHand, b, c, expectError, numbers, offersOf, poll, receivedNames, send, setMtime, transferDaemons, transfersOf, withoutSymlinks, writeFileAt, type SendResult } from '../helpers/transfer.ts'
@@ -1047,7 +1047,7 @@ describe('transfer', () => {
     expect(alone.stderr).toMatch(new RegExp(`^ferry: E_PATH_NOT_FOUND: ${note.replaceAll('.', '\\.')}/ is not a folder`, 'm'))
     // relative, as typed in the folder it is in
     const relative = await new Promise<CliResult>((resolve) => {
-      execFile(process.execPath, [BUILT_MAIN, 'send', 'beta', 'slash-note.txt/', '--home', a.home], { cwd: dir, encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
+      execFile(process.execPath, [MAIN, 'send', 'beta', 'slash-note.txt/', '--home', a.home], { cwd: dir, encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
         resolve({ code: err == null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr })
       })
     })
@@ -1232,14 +1232,14 @@ describe('transfer', () => {
     writeFileSync(join(dir, 'caf\uFFFD.txt'), 'another file')
     let latin1: { status: number | null, stderr: string }
     try {
-      execFileSync('bash', ['-c', `exec "$0" "$1" send beta "$(printf '%s/caf\\351.txt' "$2")" --home "$3"`, process.execPath, BUILT_MAIN, dir, a.home], { encoding: 'utf8', stdio: 'pipe' })
+      execFileSync('bash', ['-c', `exec "$0" "$1" send beta "$(printf '%s/caf\\351.txt' "$2")" --home "$3"`, process.execPath, MAIN, dir, a.home], { encoding: 'utf8', stdio: 'pipe' })
       latin1 = { status: 0, stderr: '' }
     } catch (err) { latin1 = err as { status: number | null, stderr: string } }
     expect(latin1.status).toBe(1)
     expect(latin1.stderr).toMatch(/^ferry: E_PATH_UNSAFE: .*caf\uFFFD\.txt: its name as given is not valid UTF-8/m)
     // the same, named relative to the working folder (review finding: said not to exist)
     try {
-      execFileSync('bash', ['-c', `exec "$0" "$1" send beta "$(printf 'caf\\351.txt')" --home "$2"`, process.execPath, BUILT_MAIN, a.home], { encoding: 'utf8', stdio: 'pipe', cwd: dir })
+      execFileSync('bash', ['-c', `exec "$0" "$1" send beta "$(printf 'caf\\351.txt')" --home "$2"`, process.execPath, MAIN, a.home], { encoding: 'utf8', stdio: 'pipe', cwd: dir })
       latin1 = { status: 0, stderr: '' }
     } catch (err) { latin1 = err as { status: number | null, stderr: string } }
     expect(latin1.status).toBe(1)
