@@ -9,9 +9,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 let raceAt: string | undefined
+/** how many times each path was looked at with lstatSync */
+const looks = new Map<string, number>()
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>()
   const lstatSync = ((path: string, opts?: { throwIfNoEntry?: boolean }) => {
+    looks.set(path, (looks.get(path) ?? 0) + 1)
     if (path === raceAt) {
       raceAt = undefined
       if (opts?.throwIfNoEntry === false) return undefined
@@ -60,6 +63,25 @@ describe('placeFile with the folders of the transfer cached (as a receiver place
     writeFileSync(join(parts, '1'), 'two')
     await expect(placeFile({ root, relPath: 'A/B/C/f2', partPath: join(parts, '1'), mtimeMs: Date.now(), mode: 0o644, knownDirs })).rejects.toMatchObject({ code: 'E_PATH_UNSAFE' })
     expect(readdirSync(outside, { recursive: true })).toEqual([])
+  })
+
+  it('looks at each folder on the way once per file placed, right before the link (session 52: twice in a row, 3 lstat calls more per file of a camera roll)', async () => {
+    const root = join(dir, 'recv-looks')
+    const parts = join(root, '.ferry-part', 'x')
+    mkdirSync(parts, { recursive: true })
+    const knownDirs = new Set<string>()
+    writeFileSync(join(parts, '0'), 'one')
+    await placeFile({ root, relPath: 'DCIM/100APPLE/IMG_0001.JPG', partPath: join(parts, '0'), mtimeMs: Date.now(), mode: 0o644, knownDirs })
+    writeFileSync(join(parts, '1'), 'two')
+    looks.clear()
+    await placeFile({ root, relPath: 'DCIM/100APPLE/IMG_0002.JPG', partPath: join(parts, '1'), mtimeMs: Date.now(), mode: 0o644, knownDirs })
+    expect([looks.get(join(root, 'DCIM')), looks.get(join(root, 'DCIM', '100APPLE'))]).toEqual([1, 1])
+    expect(readdirSync(join(root, 'DCIM', '100APPLE')).sort()).toEqual(['IMG_0001.JPG', 'IMG_0002.JPG'])
+    // a name taken: after the wait for a free one, the folders are looked at again before that link
+    writeFileSync(join(parts, '2'), 'three')
+    looks.clear()
+    expect(await placeFile({ root, relPath: 'DCIM/100APPLE/IMG_0002.JPG', partPath: join(parts, '2'), mtimeMs: Date.now(), mode: 0o644, knownDirs })).toBe(join(root, 'DCIM', '100APPLE', 'IMG_0002 (1).JPG'))
+    expect([looks.get(join(root, 'DCIM')), looks.get(join(root, 'DCIM', '100APPLE'))]).toEqual([2, 2])
   })
 
   it('a part file swapped for a symbolic link is refused, and the file it points to keeps its mode and time (review finding: chmod and utimes by name followed it)', async () => {

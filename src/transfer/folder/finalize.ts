@@ -151,7 +151,8 @@ export async function placeFile (o: PlaceOptions): Promise<string> {
   await setMetadata(o.partPath, o.mtimeMs, o.mtimeSubMsNs ?? 0, o.mode)
   // a folder on the way moved or removed since it was made (a person tidying
   // up while the rest arrives): made again, not the transfer failed with ENOENT
-  if (parentsNow(o.root, components, o.keepOut) === 'missing') {
+  let lookedAtJustNow = parentsNow(o.root, components, o.keepOut) === 'ok'
+  if (!lookedAtJustNow) {
     for (let i = 1; i < components.length; i++) o.knownDirs?.delete(join(o.root, ...components.slice(0, i)))
     await ensureParents(o.root, components, undefined, o.dirModes, o.keepOut)
   }
@@ -160,7 +161,11 @@ export async function placeFile (o: PlaceOptions): Promise<string> {
     if (parentsNow(o.root, components, o.keepOut) === 'missing') throw new FerryError('E_IO', `the folder of ${o.relPath} went away while it was placed`)
   }
   for (let attempt = 0; attempt < 100; attempt++) {
-    parentsReady()
+    // the first link follows the look above with nothing awaited in between, as
+    // parentsReady's would: looking twice in a row was 3 lstat calls per file
+    // of a camera roll (docs/PERFORMANCE.md, "A camera roll of 30,000 files")
+    if (!lookedAtJustNow) parentsReady()
+    lookedAtJustNow = false
     try {
       // link fails with EEXIST instead of replacing: an existing file is never overwritten.
       // Synchronous on purpose: these metadata calls take microseconds on a local
