@@ -119,8 +119,8 @@ export interface Asked { fileIndex: number, chunk: number, from: number, length:
 /** Whether to go silent, the stream left open, instead of answering this piece of a chunk (`from`: its first byte in the chunk). */
 export type HoldHook = (fileIndex: number, chunk: number, from: number) => boolean
 
-/** What to send instead of one chunk's header and bytes (`header`: the true one's fields, `bytes`: the true bytes), or undefined to send them as asked: a sender that answers other than it was asked. */
-export type ReplyHook = (header: { fileIndex: number, chunk: number, length: number, offset: number }, bytes: Uint8Array, attempt: number) => Uint8Array | undefined
+/** What to send instead of one chunk's header and bytes (`header`: the true one's fields, `bytes`: the true bytes), or undefined to send them as asked: a sender that answers other than it was asked; a promise: answered once it settles. */
+export type ReplyHook = (header: { fileIndex: number, chunk: number, length: number, offset: number }, bytes: Uint8Array, attempt: number) => Uint8Array | undefined | Promise<Uint8Array | undefined>
 
 interface Served { built: BuiltOffer, corrupt?: CorruptHook, cut?: CutHook, attempts: Map<string, number>, asked: Asked[], stall?: boolean, hold?: HoldHook, reply?: ReplyHook }
 
@@ -422,7 +422,7 @@ export class EvilPeer {
           s.asked.push({ fileIndex: req.fileIndex, chunk, from, length })
           const bytes = Uint8Array.prototype.slice.call(data, range.offset + from, range.offset + from + length) // a copy, even of a Buffer
           if (s.corrupt?.(req.fileIndex, chunk, attempt) === true) bytes[length >> 1] ^= 0x01 // one flipped bit in one byte
-          const instead = s.reply?.({ fileIndex: req.fileIndex, chunk, length, offset: from }, bytes, attempt)
+          const instead = await s.reply?.({ fileIndex: req.fileIndex, chunk, length, offset: from }, bytes, attempt)
           if (instead !== undefined) { await sendAll(stream, instead); continue }
           await sendAll(stream, encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length, offset: from }))
           const cut = s.cut?.(req.fileIndex, chunk, attempt)

@@ -55,13 +55,20 @@ describe('a sender that answers a chunk request with other bytes than were asked
 describe('a sender that cancels: the answer to a chunk request tells the receiver before its end message comes', () => {
   it('is answered with the files the receiver keeps, as it recorded them, though it let go of the receive as it ended (user-test finding, 30,000 files cancelled on the sender: its `ferry send` and `ferry transfers` said none were kept, the receiver 15,204)', async () => {
     const built = buildOffer([{ path: 'kept-a.txt', data: randomBytes(100) }, { path: 'kept-b.txt', data: randomBytes(100) }, { path: 'big-cancelled.bin', data: randomBytes(40 * 256 * 1024) }])
-    // the big file's chunks are served until the two small files are placed, then answered as a sender that cancelled answers
-    let placed = false
-    const cancelled = (h: { fileIndex: number, chunk: number }): Uint8Array | undefined => h.fileIndex === 2 && placed ? encodeChunkHeader({ ...h, length: 0, error: new FerryError('E_CANCELLED', 'the sender cancelled this transfer') }) : undefined
+    // the big file's chunks wait until the two small files are placed, then are answered as a sender that cancelled
+    // answers (served until then, a whole big file could arrive before the test saw the small ones placed, and the
+    // receive end done: seen in a CI run on an idle box)
+    let markPlaced = (): void => {}
+    const placed = new Promise<void>((resolve) => { markPlaced = resolve })
+    const cancelled = async (h: { fileIndex: number, chunk: number }): Promise<Uint8Array | undefined> => {
+      if (h.fileIndex !== 2) return undefined
+      await placed
+      return encodeChunkHeader({ ...h, length: 0, error: new FerryError('E_CANCELLED', 'the sender cancelled this transfer') })
+    }
     const ans = await evil.offer(victim, built, undefined, undefined, { reply: cancelled })
     expect(ans.status, JSON.stringify(ans)).toBe('accepted')
     await waitFor(async () => (await readdir(victim.receiveDir)).filter((n) => n.startsWith('kept-')).length === 2 || undefined, 'the two small files placed', 20_000)
-    placed = true
+    markPlaced()
     const onVictim = await waitFor(async () => (await call(victim, 'transfers')).find((t) => t.id === built.id && t.state === 'cancelled'), 'the victim to end the receive cancelled', 20_000)
     expect(onVictim.keptFiles).toBe(2)
     await new Promise((resolve) => setTimeout(resolve, 500)) // its end published, the receive let go of
