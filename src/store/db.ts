@@ -202,6 +202,25 @@ const MIGRATIONS: string[] = [
 export type Db = DatabaseSync
 
 /**
+ * `fn` in one transaction (BEGIN … COMMIT), or in the one already open; its
+ * value returned. SQLite rolls back by itself on some errors (a full disk):
+ * ROLLBACK then throws and hides the error, so it is sent only while the
+ * transaction is still open.
+ */
+export function inTransaction<T> (db: Db, fn: () => T): T {
+  if (db.isTransaction) return fn()
+  db.exec('BEGIN')
+  try {
+    const out = fn()
+    db.exec('COMMIT')
+    return out
+  } catch (err) {
+    if (db.isTransaction) db.exec('ROLLBACK')
+    throw err
+  }
+}
+
+/**
  * Prepared statements, compiled once per SQL text and reused: a receiver
  * writes a few rows per file (its state, the dedup index), and preparing
  * them anew for each of 1,000 photos showed up in the profile.
@@ -281,16 +300,11 @@ function openAndMigrate (path: string, options: OpenOptions): Db {
     throw new FerryError('E_STORE_NEWER', `${path} was written by a newer ferry (schema ${version}; this one knows up to ${MIGRATIONS.length}); update ferry, or use another --home`)
   }
   while (version < MIGRATIONS.length) {
-    db.exec('BEGIN')
-    try {
+    inTransaction(db, () => {
       db.exec(MIGRATIONS[version])
       version++
       db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(version))
-      db.exec('COMMIT')
-    } catch (err) {
-      if (db.isTransaction) db.exec('ROLLBACK') // SQLite may have rolled back by itself (a full disk)
-      throw err
-    }
+    })
   }
   try {
     db.prepare("INSERT INTO meta (key, value) VALUES ('opened_at', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(Date.now()))

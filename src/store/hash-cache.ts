@@ -20,7 +20,7 @@
 // Bounded: beyond HASH_CACHE_MAX_ENTRIES files the least recently used go.
 
 import { HASH_LENGTH } from '../transfer/manifest/chunking.ts'
-import { statementCache, type Db } from './db.ts'
+import { inTransaction, statementCache, type Db } from './db.ts'
 
 export interface FileIdentity {
   dev: bigint
@@ -81,15 +81,7 @@ export class HashCacheStore {
 
   /** Store (or replace) every entry, in one transaction. */
   putAll (entries: CachedFile[]): void {
-    this.db.exec('BEGIN')
-    try {
-      for (const e of entries) this.put(e.path, e.id, e.chunkSize, e.chunks)
-      this.db.exec('COMMIT')
-    } catch (err) {
-      // SQLite rolls back by itself on some errors (a full disk): ROLLBACK then throws and hides the error
-      if (this.db.isTransaction) this.db.exec('ROLLBACK')
-      throw err
-    }
+    inTransaction(this.db, () => { for (const e of entries) this.put(e.path, e.id, e.chunkSize, e.chunks) })
   }
 
   put (path: string, id: FileIdentity, chunkSize: number, chunks: Uint8Array[]): void {

@@ -1,7 +1,7 @@
 // Persistent transfer state (both directions), per-file progress bitmaps, and
 // the receive folder's index of files and chunks used for dedup.
 
-import { receiveMountKey, statementCache, type Db } from './db.ts'
+import { inTransaction, receiveMountKey, statementCache, type Db } from './db.ts'
 
 export interface TransferRow {
   id: string
@@ -86,7 +86,7 @@ export class TransferStore {
   constructor (db: Db) { this.db = db; this.stmt = statementCache(db) }
 
   insert (t: TransferRow): void {
-    this.inTransaction(() => {
+    inTransaction(this.db, () => {
       // the manifest and sources go in transfer_manifests (db.ts: kept in this row, each progress update rewrote them)
       this.stmt(`INSERT INTO transfers (id, direction, peer_id, peer_name, state, root, offer, sources, total_bytes, done_bytes, wire_bytes,
         receive_dir, error_code, error_message, receipt_sig, receipt_verified, resumed, created_at, finished_at, file_count, folder_count, label)
@@ -102,19 +102,6 @@ export class TransferStore {
     this.stmt(`INSERT INTO transfer_manifests (transfer_id, offer, sources) VALUES (?, ?, ?)
       ON CONFLICT(transfer_id) DO UPDATE SET offer = excluded.offer, sources = excluded.sources`)
       .run(id, offer, sources == null ? null : JSON.stringify(sources))
-  }
-
-  /** `fn` in one transaction, or in the one already open. */
-  private inTransaction (fn: () => void): void {
-    if (this.db.isTransaction) { fn(); return }
-    this.db.exec('BEGIN')
-    try {
-      fn()
-      this.db.exec('COMMIT')
-    } catch (err) {
-      if (this.db.isTransaction) this.db.exec('ROLLBACK')
-      throw err
-    }
   }
 
   update (id: string, patch: Partial<Pick<TransferRow, 'state' | 'doneBytes' | 'wireBytes' | 'localBytes' | 'errorCode' | 'errorMessage' | 'endedBy' | 'receiptSig' | 'receiptMissing' | 'receiptRefused' | 'receiptNotServed' | 'receiptRefusedUnfetched' | 'receiptVerified' | 'resumed' | 'finishedAt' | 'peerName' | 'receiveDir' | 'skippedCount' | 'skippedFailed' | 'skipped' | 'renamedCount' | 'renamed' | 'receiveMount' | 'keptFiles' | 'acceptWaitMs'>>): void {
@@ -138,7 +125,7 @@ export class TransferStore {
    */
   setOffer (id: string, root: Uint8Array, offer: Uint8Array, sources: string[], totalBytes: number, fileCount: number, folderCount: number): void {
     // one transaction: the manifest is in a table of its own now (db.ts)
-    this.inTransaction(() => {
+    inTransaction(this.db, () => {
       this.stmt('UPDATE transfers SET root = ?, total_bytes = ?, file_count = ?, folder_count = ?, state = \'offered\' WHERE id = ?').run(root, totalBytes, fileCount, folderCount, id)
       this.setManifest(id, offer, sources)
     })
@@ -175,19 +162,14 @@ export class TransferStore {
    */
   forgetManifests (before: number): number {
     const ended = "state IN ('done', 'failed', 'cancelled', 'declined') AND finished_at IS NOT NULL AND finished_at < ?"
-    this.db.exec('BEGIN')
-    try {
+    return inTransaction(this.db, () => {
       // and a send's list of skipped paths (up to 32 KiB; its counts stay): soak-test finding, kept for good; the renamed files' names too
       const r = this.stmt(`UPDATE transfers SET offer = x'', sources = NULL, skipped = NULL, renamed = NULL WHERE ${ended} AND (${HAS_MANIFEST} OR length(offer) > 0 OR sources IS NOT NULL OR skipped IS NOT NULL OR renamed IS NOT NULL)`).run(before)
       this.stmt(`DELETE FROM transfer_manifests WHERE transfer_id IN (SELECT id FROM transfers WHERE ${ended})`).run(before)
       this.stmt(`DELETE FROM transfer_files WHERE transfer_id IN (SELECT id FROM transfers WHERE ${ended})`).run(before)
       this.stmt(`DELETE FROM send_given_up WHERE transfer_id IN (SELECT id FROM transfers WHERE ${ended})`).run(before)
-      this.db.exec('COMMIT')
       return Number(r.changes)
-    } catch (err) {
-      if (this.db.isTransaction) this.db.exec('ROLLBACK')
-      throw err
-    }
+    })
   }
 
   /** A file of send `transferId`'s offer (entry `idx`) its sender gave up serving, and why (the latest word for it stands). */
@@ -293,8 +275,7 @@ export class TransferStore {
    */
   indexFiles (files: IndexedFile[]): void {
     if (files.length === 0) return
-    this.db.exec('BEGIN')
-    try {
+    inTransaction(this.db, () => {
       const ins = this.stmt('INSERT INTO chunk_index (hash, path, offset, length) VALUES (?, ?, ?, ?)')
       for (const f of files) {
         if (f.placed !== undefined) this.setFile(f.placed.transferId, f.placed.idx, { done: true, dest: f.path })
@@ -304,12 +285,7 @@ export class TransferStore {
           .run(f.path, f.fileRoot, f.size, f.mtimeMs, f.identity?.ino.toString() ?? null, f.identity?.ctimeNs.toString() ?? null, f.managed === false ? 0 : null)
         f.chunks.forEach((h, i) => { ins.run(h, f.path, i * f.chunkSize, Math.min(f.chunkSize, f.size - i * f.chunkSize)) })
       }
-      this.db.exec('COMMIT')
-    } catch (err) {
-      // SQLite rolls back by itself on some errors (a full disk): ROLLBACK then throws and hides the error
-      if (this.db.isTransaction) this.db.exec('ROLLBACK')
-      throw err
-    }
+    })
   }
 
   indexedFile (path: string): { fileRoot: Uint8Array, size: number, mtimeMs: number, identity?: PlacedIdentity, managed: boolean } | undefined {
@@ -360,16 +336,11 @@ export class TransferStore {
    * Chunk rows only: a part file is no file in the receive folder.
    */
   indexPartChunks (path: string, chunks: Array<{ hash: Uint8Array, offset: number, length: number }>): void {
-    this.db.exec('BEGIN')
-    try {
+    inTransaction(this.db, () => {
       this.stmt('DELETE FROM chunk_index WHERE path = ?').run(path)
       const ins = this.stmt('INSERT INTO chunk_index (hash, path, offset, length) VALUES (?, ?, ?, ?)')
       for (const c of chunks) ins.run(c.hash, path, c.offset, c.length)
-      this.db.exec('COMMIT')
-    } catch (err) {
-      if (this.db.isTransaction) this.db.exec('ROLLBACK')
-      throw err
-    }
+    })
   }
 
   /** Whether chunks of part files under the folder `dir` are indexed (indexPartChunks): a part folder kept for a re-send. */
