@@ -13,7 +13,7 @@ import { answerHello, exchangeHello, type HelloInfo } from '../protocol/hello.ts
 import type { PeerStore } from '../store/index.ts'
 import type { Logger } from './logger.ts'
 import type { FerryNode } from './node.ts'
-import { dialFailure, dialledSelf } from '../protocol/stream.ts'
+import { dialFailure, dialledSelf, isDialTimeout } from '../protocol/stream.ts'
 import { FerryError } from '../errors.ts'
 import { answeredAsAnother, REDIAL_FAST_MS, REDIAL_STATIC_MAX_MS, RedialSchedule } from './redial-schedule.ts'
 import { otherVersionOf, type OtherVersion } from '../protocol/versions.ts'
@@ -420,9 +420,7 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], version: [PeerE
       }
       // a timeout as `ferry connect` says it: Node's "The operation was aborted due to timeout" was logged for a peer frozen
       // or asleep. Other errors as they are: their detail (another identity's keys) is what this log is for
-      const e = err as Error | undefined
-      const timedOut = e?.name === 'TimeoutError' || /aborted due to timeout/i.test(e?.message ?? '')
-      this.init.log.debug('dial failed', { peer: key, err: timedOut ? dialFailure(err, REDIAL_TIMEOUT_MS) : e?.message, nextInMs: this.schedule.waitOf(key) })
+      this.init.log.debug('dial failed', { peer: key, err: isDialTimeout(err) ? dialFailure(err, REDIAL_TIMEOUT_MS) : (err as Error | undefined)?.message, nextInMs: this.schedule.waitOf(key) })
     } finally {
       this.dialing.delete(key)
     }

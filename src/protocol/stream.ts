@@ -54,6 +54,12 @@ export function fromWireError (e: WireErrorMsg | undefined, context: string): Fe
   return new FerryError('E_PROTOCOL', `the ${context} sent an error code this ferry does not know (${shown}), ${text === '' ? 'with no text' : `saying "${text}"`}`, { remote: true })
 }
 
+/** A dial or read that got no answer in time: libp2p's TimeoutError, or AbortSignal.timeout's DOMException wrapped in another error's words. */
+export function isDialTimeout (err: unknown): boolean {
+  const e = err as { name?: string, message?: string } | undefined
+  return e?.name === 'TimeoutError' || /aborted due to timeout/i.test(e?.message ?? '')
+}
+
 /**
  * Why a dial to a peer failed, for a person: libp2p's own text for a dial
  * that got no answer in time is "The operation was aborted due to timeout"
@@ -63,7 +69,7 @@ export function dialFailure (err: unknown, timeoutMs: number): string {
   const e = err as { name?: string, message?: string }
   // `ferry pair CODE --peer` given this device's own address read "Can not dial self" (user-test finding)
   if (dialledSelf(err)) return 'it is this device\'s own address; give the other device\'s (`ferry status` there shows it)'
-  if (e?.name === 'TimeoutError' || /aborted due to timeout/i.test(e?.message ?? '')) return `no answer within ${Math.round(timeoutMs / 1000)} s (ferry there stopped or busy, or its device asleep)`
+  if (isDialTimeout(err)) return `no answer within ${Math.round(timeoutMs / 1000)} s (ferry there stopped or busy, or its device asleep)`
   // libp2p knows no address of it (this daemon started while the peer was away; a device seen only before):
   // "The dial request has no valid addresses for peer: 12D3KooW…" said nothing a person could act on (user-test finding)
   if (e?.name === 'NoValidAddressesError') return 'not online (ferry there stopped, or its device away or asleep)'
