@@ -11,6 +11,7 @@ import { resolve } from 'node:path'
 import { quoteForDisplay, sanitizeForDisplay, toFerryError } from '../errors.ts'
 import { isNear } from '../edit-distance.ts'
 import { ownOptionExample } from './own-options.ts'
+import { stopWithWrapper } from './wrapper-watch.ts'
 
 type Run = (argv: string[]) => Promise<number>
 
@@ -173,42 +174,6 @@ for (const out of [process.stdout, process.stderr]) {
 function sayOutputLost (err: NodeJS.ErrnoException): void {
   const fe = toFerryError(err)
   try { process.stderr.write(`ferry: ${fe.code}: cannot write the output (stdout): ${sanitizeForDisplay(fe.message)}\n`) } catch {}
-}
-
-/**
- * Run by bin/ferry.js under the pinned Node (the system one was older): when
- * that wrapper is gone (killed with SIGKILL, which it cannot forward), stop
- * as if it had forwarded SIGTERM. Its parent changes then (to init or a
- * subreaper); checked every second, off the event loop's way.
- */
-function stopWithWrapper (): void {
-  const wrapper = Number(process.env.FERRY_WRAPPER_PID)
-  if (!Number.isInteger(wrapper) || wrapper <= 0) return
-  if (process.ppid !== wrapper) {
-    // gone already, before this got here (review finding: killed in the first
-    // half second, the daemon ran on); a wrapper pid that is alive but not our
-    // parent is a variable inherited from elsewhere: ignored
-    if (!alive(wrapper)) process.kill(process.pid, 'SIGTERM')
-    return
-  }
-  let orphanedFor = 0
-  setInterval(() => {
-    if (process.ppid === wrapper) return
-    // asked once; still here 10 s later (the stop hung, or the signal came
-    // where nothing took it: a CI run saw a daemon outlive its killed
-    // wrapper by 30 s, once in six runs), it must not run on holding the home
-    if (orphanedFor++ === 0) process.kill(process.pid, 'SIGTERM')
-    else if (orphanedFor > 10) process.exit(143)
-  }, 1000).unref()
-}
-
-function alive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 stopWithWrapper()
