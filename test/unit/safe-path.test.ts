@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { checkReceivePaths, resolveInside, uniqueDestination, validateRelativePath } from '../../src/transfer/index.ts'
-import { folderHolds, folderIdOf, folderRenames, isCollisionName } from '../../src/transfer/folder/safe-path.ts'
+import { folderHolds, folderIdOf, folderRenames, isCollisionName, joinUnder } from '../../src/transfer/folder/safe-path.ts'
 
 const code = (c: string): unknown => expect.objectContaining({ code: c })
 
@@ -77,6 +77,19 @@ const LEGIT: Array<[string, string[]]> = [
   ['a'.repeat(255), ['a'.repeat(255)]],
   [Array.from({ length: 64 }, () => 'd').join('/'), Array.from({ length: 64 }, () => 'd')]
 ]
+
+describe('joinUnder: path.join for a validated relative path, without normalizing it at each call', () => {
+  it('gives path.join\'s string for every folder form (absolute, trailing slashes, dot segments, root, relative, empty)', () => {
+    const dirs = ['/srv/in', '/srv/in/', '/srv//in', '/srv/./in/../in', '/', '//', '.', './', '', 'rel', 'rel/', '../up', 'a/..', '/srv/in (1)', '/srv/ü/日本']
+    const rels = ['x', 'IMG_0001.JPG', 'DCIM/100APPLE/IMG_0001.JPG', '.hidden', 'a b/c.d', '…', '7']
+    for (const d of dirs) for (const r of rels) {
+      validateRelativePath(r)
+      expect(joinUnder(d, r), `${d} + ${r}`).toBe(join(d, r))
+      // asked again: from its memory of the folder
+      expect(joinUnder(d, r), `${d} + ${r}, again`).toBe(join(d, r))
+    }
+  })
+})
 
 describe('validateRelativePath', () => {
   it.each(HOSTILE)('refuses %s', (_name, p) => {

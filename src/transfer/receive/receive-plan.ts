@@ -17,7 +17,7 @@ import { Bitmap } from '../bitmap.ts'
 import { chunkRange, chunkSizeFor } from '../manifest/chunking.ts'
 import { fileMode, setMetadataOf, timeSetNs } from '../folder/finalize.ts'
 import { floorMs } from '../manifest/manifest.ts'
-import { PART_DIR, collisionName, isCollisionName, resolveInside, validateRelativePath } from '../folder/safe-path.ts'
+import { PART_DIR, collisionName, isCollisionName, joinUnder, resolveInside, validateRelativePath } from '../folder/safe-path.ts'
 import type { ChunkSink } from '../sink/sink.ts'
 import { readSpool, type Spooled } from './spool.ts'
 import { folderStillThere } from './index-prune.ts'
@@ -36,7 +36,7 @@ export interface FileState {
 
 /** The part file of the offer's entry `index` in `partDir`. */
 export function partFileOf (partDir: string, index: number): string {
-  return join(partDir, String(index))
+  return joinUnder(partDir, String(index))
 }
 
 /**
@@ -46,7 +46,7 @@ export function partFileOf (partDir: string, index: number): string {
  * it is asked for a few times a file, each time a file-system call's worth
  * of work anyway.
  */
-class PlannedFile implements FileState {
+export class PlannedFile implements FileState {
   readonly index: number
   readonly entry: OfferFile
   private readonly partDir: string
@@ -302,7 +302,7 @@ export async function planReceive (o: {
  * has found all there is, and another file's bytes are not read for nothing.
  */
 async function earlierVersion (receiveDir: string, relPath: string, entry: OfferFile, store: TransferStore): Promise<{ path: string, size: number } | undefined> {
-  const path = join(receiveDir, relPath)
+  const path = joinUnder(receiveDir, relPath)
   const known = store.indexedFile(path)
   if (known === undefined || known.size === 0 || chunkSizeFor(known.size) === entry.chunkSize) return undefined
   const st = await lstat(path).catch(() => undefined)
@@ -402,7 +402,8 @@ export interface InPlace { path: string, unchanged?: BigIntStats, adopted?: true
  * With `adopt`, also a file found there by its bytes (adoptInPlace).
  */
 export async function alreadyInPlace (receiveDir: string, relPath: string, entry: OfferFile, store: TransferStore, adopt?: { sink: ChunkSink, placed: { transferId: string, idx: number } }, o: { estimate?: boolean } = {}): Promise<InPlace | undefined> {
-  const wanted = join(receiveDir, relPath)
+  // relPath as offered (validated) or renamed around a file (folderRenames): joined without join's normalizing
+  const wanted = joinUnder(receiveDir, relPath)
   const here = await holds(wanted, entry, store, adopt?.sink, o.estimate)
   if (here != null) return { path: wanted, unchanged: here.unchanged }
   // a "name (n)" is given only when the name is taken; if it is free now,
