@@ -26,7 +26,7 @@ import { Sender } from './sender.ts'
 import { Progress } from '../progress.ts'
 import { PART_DIR } from '../folder/safe-path.ts'
 import { fileCount, labelOf, topNamesOf } from '../snapshot.ts'
-import { PREVIEW_MIN_BYTES, PreviewSender, previewFiles } from './preview-sender.ts'
+import { PreviewSender, previewFiles, wantsPreview } from './preview-sender.ts'
 import type { TransferContext } from '../context.ts'
 import type { Sends } from './sends.ts'
 import type { SendOffering } from './send-offer.ts'
@@ -183,14 +183,14 @@ export class SendHashing {
    * A preview for `s`, opened if its hashing looks like lasting (hashAndOffer):
    * its receiver is told the entries, then the chunk hashes as they are made,
    * so it can fetch ahead of the offer (preview-sender.ts). None for a small
-   * send or a peer not online. A receiver that does not speak the preview
+   * send, one of small files (wantsPreview) or a peer not online. A receiver that does not speak the preview
    * protocol, or will not take it, costs a dial.
    */
   private startPreview (s: Sender, entries: ScannedEntry[]): PreviewSender | undefined {
     // FERRY_PREVIEW=always opens it at once, =never never (comparisons, tests)
     const mode = process.env.FERRY_PREVIEW
     const totalBytes = fileBytes(entries)
-    if (mode === 'never' || totalBytes < PREVIEW_MIN_BYTES || !this.ctx.c.isOnline(s.peerId)) return undefined
+    if (!wantsPreview(entries, mode) || !this.ctx.c.isOnline(s.peerId)) return undefined
     const files = previewFiles(entries)
     const preview = new PreviewSender({
       transferId: Buffer.from(s.id, 'hex'),
