@@ -16,6 +16,7 @@
 //     [--series FILE: the sender's RSS and smaps split every 50 ms, and the receiver's]
 //     [--dump DIR: its smaps at the end of each phase and while 13+ threads run]
 //     [--only big: the first send of big/ alone, e.g. a 10 GiB file, with --series]
+//     [--idle S: after each data set's sends, both daemons left idle S s, their RSS said 4 times]
 //
 // DIR holds big/ and photos/ (/work/shared/lab/dataset.sh). Daemons: --no-mdns,
 // 127.0.0.1 only, ports PORT (sender) and PORT+1..3 (receivers). WORK is
@@ -33,7 +34,7 @@ const NODE = process.execPath
 const MAIN = join(ROOT, 'dist', 'ferry.js')
 const SEND_TIMEOUT_MS = 10 * 60_000
 
-const { values } = parseArgs({ options: { data: { type: 'string' }, work: { type: 'string' }, port: { type: 'string' }, label: { type: 'string' }, 'sender-env': { type: 'string', multiple: true }, 'receiver-env': { type: 'string', multiple: true }, main: { type: 'string' }, series: { type: 'string' }, dump: { type: 'string' }, only: { type: 'string' } } })
+const { values } = parseArgs({ options: { data: { type: 'string' }, work: { type: 'string' }, port: { type: 'string' }, label: { type: 'string' }, 'sender-env': { type: 'string', multiple: true }, 'receiver-env': { type: 'string', multiple: true }, main: { type: 'string' }, series: { type: 'string' }, dump: { type: 'string' }, only: { type: 'string' }, idle: { type: 'string' } } })
 // the bench's data set (bench/run.ts), and a work folder of this script's own
 const DATA = values.data ?? '/tmp/fb-data'
 const WORK = values.work ?? '/tmp/fb-loopback-memory'
@@ -44,6 +45,8 @@ const envOf = (list: string[] | undefined): Record<string, string> => Object.fro
 const SENDER_ENV = envOf(values['sender-env'])
 const RECEIVER_ENV = envOf(values['receiver-env'])
 if (values.only != null && values.only !== 'big') throw new Error('--only takes big')
+const IDLE_S = Number(values.idle ?? 0)
+if (!(Number.isFinite(IDLE_S) && IDLE_S >= 0 && IDLE_S <= 600)) throw new Error('--idle takes seconds, 0 to 600')
 if (!(Number.isInteger(PORT) && PORT >= 1024 && PORT + 3 <= 65535)) throw new Error('--port must be from 1024 to 65532 (it and the next three are used)')
 
 interface Mem { hwm: number, rss: number, peakRss: number, threadsMax: number, threadsNow: number }
@@ -218,6 +221,14 @@ async function main (): Promise<void> {
       await withRx(ds, async (rx) => {
         await phaseRun(`${ds}`, rx, async () => { await send(rx, ds) })
         if (values.only == null) await phaseRun(`${ds}-resend`, rx, async () => { await send(rx, ds) })
+        if (IDLE_S > 0) {
+          // both daemons left idle after the send: what they give back (RSS every IDLE_S / 4 s)
+          for (let i = 1; i <= 4; i++) {
+            await sleep(IDLE_S * 250)
+            sender.sample(); rx.sample()
+            console.log(JSON.stringify({ label: LABEL, phase: `${ds}-idle-${i * IDLE_S / 4}s`, senderRssMB: mb(sender.mem.rss), rxRssMB: mb(rx.mem.rss), smaps: sender.smaps(), rxSmaps: rx.smaps() }))
+          }
+        }
       })
     }
     if (values.only == null) await withRx('kill9', async (rx) => {

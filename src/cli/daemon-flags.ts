@@ -48,8 +48,11 @@
 // nothing stays behind) met 150 MB in the bench but cost 40 % more CPU,
 // page faults and munmaps (bench/results/2026-12-02-full-6).
 // A GLIBC_TUNABLES the user set is left as it is.
+//
+// --expose-gc: the daemon runs one memory-reducing collection once it is
+// idle after a transfer (src/daemon/idle-trim.ts), which only gc() asks for.
 
-export const DAEMON_V8_FLAGS = ['--max-semi-space-size=1', '--heap-growing-percent=25']
+export const DAEMON_V8_FLAGS = ['--max-semi-space-size=1', '--heap-growing-percent=25', '--expose-gc']
 export const DAEMON_GLIBC_TUNABLES = 'glibc.malloc.arena_max=1'
 
 /** Re-exec with DAEMON_V8_FLAGS and DAEMON_GLIBC_TUNABLES unless they (or an explicit choice) are already there; returns if it cannot. */

@@ -15,6 +15,7 @@ import { TransferService } from '../transfer/service.ts'
 import { VERSION } from '../version.ts'
 import type { ControlServer } from './control/server.ts'
 import type { ControlEvents, EventName, PeerInfo, StatusInfo } from './control/types.ts'
+import { isFinalState } from './control/types.ts'
 import { startFlags, type DaemonConfig } from './config.ts'
 import { IDENTITY_FILE, loadOrCreateIdentity } from './identity.ts'
 import { createLogger, type Logger } from './logger.ts'
@@ -37,6 +38,7 @@ import { peerAddress } from './peer-address.ts'
 import { dialFailure, isCutStream } from '../protocol/stream.ts'
 import { HELLO_PROTOCOL } from '../protocol/constants.ts'
 import { otherVersionError } from '../protocol/versions.ts'
+import { IdleTrim, exposedGc } from './idle-trim.ts'
 
 /** How long `connect` tries to reach an address, and then waits for the peer's hello. */
 const CONNECT_TIMEOUT_MS = 10_000
@@ -67,6 +69,8 @@ export class Daemon {
   pairing!: PairingService
   transfers!: TransferService
   private stopping?: Promise<void>
+  /** memory given back once idle after a transfer */
+  private idleTrim?: IdleTrim
   /** says `peer:removed` when an unpaired peer a day offline leaves the list */
   private unlisted?: UnlistedWatch
 
@@ -159,7 +163,10 @@ export class Daemon {
         peerName: (id) => this.peers.get(id)?.name ?? this.trust.get(id)?.name ?? '',
         isOnline: (id) => this.peers.isOnline(id),
         otherVersion: (id) => this.peers.otherVersion(id),
-        emitTransfer: (t) => { this.emit('transfer', t) },
+        emitTransfer: (t) => {
+          this.emit('transfer', t)
+          if (isFinalState(t.state)) this.idleTrim?.transferEnded()
+        },
         emitOffer: (o) => { this.emit('offer', o) },
         emitOfferRemoved: (id) => { this.emit('offer:removed', { id }) },
         refusedAsUnpaired: (id) => { this.pairing.droppedUs(id) },
@@ -176,6 +183,9 @@ export class Daemon {
         }
       })
       await this.transfers.start()
+      const transfers = this.transfers
+      this.idleTrim = new IdleTrim({ busy: () => transfers.moving(), gc: exposedGc(), log: this.log, idleMs: testIdleTrimMs() })
+      this.idleTrim.start()
       await this.node.start()
     } catch (err) {
       claim.failed(new FerryError('E_DAEMON_NOT_RUNNING', `the daemon failed to start: ${(err as Error).message}`))
@@ -382,6 +392,7 @@ export class Daemon {
   }
 
   private async doStop (): Promise<void> {
+    this.idleTrim?.stop()
     this.unlisted?.stop()
     this.peers?.stop()
     this.pairing?.stop()
@@ -399,6 +410,12 @@ export class Daemon {
 async function sameFolder (a: string, b: string): Promise<boolean> {
   const [x, y] = await Promise.all([stat(a), stat(b)].map(async (p) => await p.catch(() => undefined)))
   return x !== undefined && y !== undefined && x.dev === y.dev && x.ino === y.ino
+}
+
+/** FERRY_TEST_IDLE_TRIM_MS (tests only): how long idle after a transfer before the collection (IDLE_TRIM_MS otherwise). */
+function testIdleTrimMs (env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const v = Number(env.FERRY_TEST_IDLE_TRIM_MS)
+  return Number.isInteger(v) && v > 0 ? v : undefined
 }
 
 function memoryNow (): StatusInfo['memory'] {

@@ -183,6 +183,13 @@ export class TransferService {
     return [...live.values()].sort((a, b) => Number(isFinalState(a.state)) - Number(isFinalState(b.state)) || b.createdAt - a.createdAt)
   }
 
+  /** Whether a transfer is hashing or fetching now (the daemon's collection after work waits for none: daemon/idle-trim.ts). */
+  moving (): boolean {
+    for (const s of this.sends.senders.values()) if (isMovingState(s.state)) return true
+    for (const r of this.receives.receivers.values()) if (isMovingState(r.state)) return true
+    return false
+  }
+
   /** The offers waiting for a decision, each with the paths the receive folder cannot take as it is now (offer-decisions.ts). */
   async offers (): Promise<OfferInfo[]> {
     return await this.decisions.offers()

@@ -1,0 +1,43 @@
+// Two real daemons: once idle a while after a transfer, each runs one
+// memory-reducing collection (src/daemon/idle-trim.ts; user-test finding:
+// after one send of 30,000 files both held 150-182 MB idle for good, against
+// 81-85 MB before it). Not at an idle start, not again without more work.
+
+import { afterAll, describe, expect, it } from 'vitest'
+import { join } from 'node:path'
+import { pairDaemons, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+import { writeRandomFile } from '../helpers/files.ts'
+
+const IDLE_MS = 1500
+const given = (d: TestDaemon): Array<{ rssBeforeMB: number, rssAfterMB: number }> =>
+  d.output().split('\n').filter((l) => l.includes('"msg":"memory given back after work"')).map((l) => JSON.parse(l) as { rssBeforeMB: number, rssAfterMB: number })
+
+describe('memory given back once idle after work', () => {
+  const daemons: TestDaemon[] = []
+  afterAll(async () => { await Promise.all(daemons.map(async (d) => { await d.stop() })) })
+
+  it('both daemons collect once, a while after a send ended, and not before work nor again without more', async () => {
+    const env = { FERRY_TEST_IDLE_TRIM_MS: String(IDLE_MS) }
+    const [a, b] = await Promise.all([startDaemon({ name: 'alpha', extraArgs: ['--verbose'], env }), startDaemon({ name: 'beta', extraArgs: ['--verbose'], env })])
+    daemons.push(a, b)
+    await pairDaemons(a, b)
+    // idle since the start, with no transfer: nothing to give back
+    await new Promise((resolve) => setTimeout(resolve, 2 * IDLE_MS + 500))
+    expect(given(a)).toEqual([])
+    expect(given(b)).toEqual([])
+    const src = join(await tempDir('ferry-src-'), 'one.bin')
+    await writeRandomFile(src, 8 * 2 ** 20)
+    const sent = await a.cli(['send', 'beta', src, '--json'])
+    expect(sent.code, sent.stderr).toBe(0)
+    for (const d of [a, b]) await waitFor(() => given(d).length > 0 ? true : undefined, `${d.name} to give memory back`, 20_000, 100)
+    for (const d of [a, b]) {
+      const [line] = given(d)
+      expect(line.rssBeforeMB).toBeGreaterThan(0)
+      expect(line.rssAfterMB).toBeGreaterThan(0)
+    }
+    // idle on, with nothing more done: once
+    await new Promise((resolve) => setTimeout(resolve, 2 * IDLE_MS + 500))
+    expect(given(a)).toHaveLength(1)
+    expect(given(b)).toHaveLength(1)
+  })
+})
