@@ -220,6 +220,34 @@ export function inTransaction<T> (db: Db, fn: () => T): T {
   }
 }
 
+/** Free pages a database keeps before reclaimFreePages gives them back: 4 MiB of 4 KiB pages. */
+export const RECLAIM_MIN_FREE_PAGES = 1024
+
+/**
+ * Give the database's free pages back to the file system, once there are
+ * `minFreePages` of them: SQLite reuses a freed page but never shrinks the
+ * file by itself, so a state database stayed at the size of its largest
+ * moment (12 MB after one send of 30,000 files, its manifest forgotten 30
+ * days later). Incremental (the pages moved to the end, then cut off), or
+ * for a file made before auto_vacuum was set a VACUUM, once: it rewrites the
+ * file (seconds for hundreds of MB, twice its size on the disk meanwhile)
+ * and leaves it incremental. Returns the bytes given back.
+ */
+export function reclaimFreePages (db: Db, minFreePages = RECLAIM_MIN_FREE_PAGES): number {
+  const free = pragmaNumber(db, 'freelist_count')
+  if (free < minFreePages) return 0
+  if (pragmaNumber(db, 'auto_vacuum') === 2) db.exec('PRAGMA incremental_vacuum')
+  else db.exec('VACUUM')
+  // the file is cut at the checkpoint; TRUNCATE empties the write-ahead log too, which held the pages moved
+  db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+  return (free - pragmaNumber(db, 'freelist_count')) * pragmaNumber(db, 'page_size')
+}
+
+function pragmaNumber (db: Db, name: string): number {
+  const row = db.prepare(`PRAGMA ${name}`).get() as Record<string, unknown> | undefined
+  return Number(row == null ? 0 : Object.values(row)[0])
+}
+
 /**
  * Prepared statements, compiled once per SQL text and reused: a receiver
  * writes a few rows per file (its state, the dedup index), and preparing
@@ -285,6 +313,11 @@ export function openDb (path: string, options: OpenOptions = {}): Db {
 
 function openAndMigrate (path: string, options: OpenOptions): Db {
   const db = new DatabaseSync(path)
+  // pages freed (manifests forgotten, the hash cache pruned) can be given back
+  // to the file system (reclaimFreePages): taken by a new file here, before
+  // anything is written to it (the switch to WAL writes its first page); one
+  // made before 2026-12-07 takes it at its first VACUUM
+  db.exec('PRAGMA auto_vacuum = INCREMENTAL')
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;')
   db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)')
   const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined

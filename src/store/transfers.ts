@@ -1,7 +1,7 @@
 // Persistent transfer state (both directions), per-file progress bitmaps, and
 // the receive folder's index of files and chunks used for dedup.
 
-import { inTransaction, receiveMountKey, statementCache, type Db } from './db.ts'
+import { inTransaction, receiveMountKey, reclaimFreePages, statementCache, type Db } from './db.ts'
 
 export interface TransferRow {
   id: string
@@ -213,6 +213,11 @@ export class TransferStore {
 
   forgetRefused (before: number): number {
     return Number(this.stmt(`DELETE FROM transfers WHERE ${REFUSED_OFFER} AND created_at < ?`).run(before).changes)
+  }
+
+  /** Give the state database's free pages back to the file system once there are enough of them (db.ts reclaimFreePages); the bytes given back. */
+  reclaimSpace (): number {
+    return reclaimFreePages(this.db)
   }
 
   /** Every receive folder a receive was ever written to (part folders may be left in each). */

@@ -123,6 +123,11 @@ export class TransferService {
         const refused = this.c.store.forgetRefused(Date.now() - KEEP_REFUSED_MS)
         if (refused > 0) this.c.log.info('forgot offers refused over a week ago', { offers: refused })
       } catch (err) { this.c.log.warn('cannot forget old manifests', { err: (err as Error).message }) }
+      // what was forgotten (here, by the hash cache, by the index's pruning) goes back to the file system
+      try {
+        const bytes = this.c.store.reclaimSpace()
+        if (bytes > 0) this.c.log.info('gave free space in the state database back to the disk', { MiB: Math.round(bytes / 2 ** 20 * 10) / 10 })
+      } catch (err) { this.c.log.warn('cannot give free space in the state database back', { err: (err as Error).message }) }
       // a look at every indexed file: at start, then once a day, one walk at a time
       if (pruning || Date.now() - pruned < PRUNE_INTERVAL_MS) return
       pruning = true
