@@ -8,6 +8,7 @@
 
 import { readFileSync } from 'node:fs'
 import { isFinalState, isMovingState, waitingWords, type TransferInfo } from '../daemon/control/types.ts'
+import { procStatFields } from './proc-stat.ts'
 import { sanitizeForDisplay } from '../errors.ts'
 // the TUI's formatters are pure (no React, no I/O): the CLI shares them so both print the same figures
 import { formatBytes, formatDone, formatRateEta, percent } from '../tui/format.ts'
@@ -54,8 +55,7 @@ export function liveKeysReach (foreground: boolean | null = ownTerminalForegroun
  */
 export function ownTerminalForeground (stat: string | null = readOwnStat()): boolean | null {
   if (stat === null) return null
-  // after "pid (comm) ": state ppid pgrp session tty_nr tpgid …; comm may hold spaces and parentheses
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const fields = procStatFields(stat)
   const [pgrp, ttyNr, tpgid] = [Number(fields[2]), Number(fields[4]), Number(fields[5])]
   if (!Number.isInteger(pgrp) || !Number.isInteger(ttyNr) || !Number.isInteger(tpgid)) return null
   return ttyNr !== 0 && tpgid === pgrp

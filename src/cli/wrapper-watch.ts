@@ -6,6 +6,7 @@
 // would leave its daemon running, holding the home (review finding).
 
 import { readFileSync } from 'node:fs'
+import { procStatFields } from './proc-stat.ts'
 
 /**
  * Watch for the wrapper named in `env` to go. Its child's parent changes
@@ -57,8 +58,7 @@ export function processAlive (pid: number, readStat: (pid: number) => string = p
     if (code === 'ESRCH') return false
     return code !== 'ENOENT' || !procMounted()
   }
-  // after "pid (comm) ": the state; comm may hold spaces and parentheses
-  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
+  const state = procStatFields(stat)[0]
   return state !== 'Z' && state !== 'X'
 }
 

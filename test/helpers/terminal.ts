@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { stripVTControlCharacters } from 'node:util'
+import { procStatFields } from '../../src/cli/proc-stat.ts'
 
 export interface AtTerminal {
   /** what the terminal showed so far (stdout and stderr, as a terminal merges them), its escapes taken out, \r\n as \n */
@@ -48,7 +49,7 @@ function descendants (root: number): number[] {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue
     const stat = readQuietly(`/proc/${name}/stat`)
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+    const ppid = Number(procStatFields(stat)[1])
     if (Number.isInteger(ppid)) parent.set(Number(name), ppid)
   }
   const under = (pid: number): boolean => {

@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest'
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { processAlive } from '../../src/cli/wrapper-watch.ts'
+import { procStatFields } from '../../src/cli/proc-stat.ts'
 
 function state (pid: number): string {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
+  return procStatFields(readFileSync(`/proc/${pid}/stat`, 'utf8'))[0]
 }
 
 describe('processAlive', () => {
