@@ -371,6 +371,8 @@ export class Receiver {
     let stopWatch: (() => void) | undefined
     /** aborted when the part folder went away while fetching (watchPartFolder) */
     const lost = new AbortController()
+    /** the part folder this run made, once made */
+    let madePartDir: string | undefined
     try {
       const before = this.state
       const runs = this.deps.peerRuns
@@ -405,7 +407,7 @@ export class Receiver {
       receiveFolderNotStateFolder(this.receiveDir, this.deps.stateFolder)
       await this.sameDiskAsBefore()
       // this user's only (createPartFile in receive-plan.ts says why), and no symbolic link followed
-      const partDir = await makePartFolder(this.receiveDir, this.rootHex)
+      const partDir = madePartDir = await makePartFolder(this.receiveDir, this.rootHex)
       const started = performance.now()
       // files an earlier run placed count: a receive left with only refused files fails, by the plan, only when it holds none (review finding)
       const paths = await checkOfferPaths(this.receiveDir, this.offer.files, this.deps.stateFolder, { partly: true })
@@ -558,8 +560,12 @@ export class Receiver {
       // a user or a cleaner removed the part folder (or the receive folder)
       // while we wrote to it: what the part files held is gone, and a new
       // plan fetches it again, instead of failing after every byte arrived
-      // (or it went away and came back, its part files there again: planned again all the same, the plan checks them)
-      if (mayReplan && !signal.aborted && (this.lostPartFiles() || lost.signal.aborted)) return true
+      // (or it went away and came back, its part files there again: planned again all the same, the plan checks them).
+      // The part folder itself gone while the plan read it, before the plan's files were known: the same (CI finding:
+      // its disk unmounted then, the plan's look at it failed the receive with E_IO "ENOENT … scandir", where the run
+      // after finds the disk gone and says so, E_PATH_NOT_FOUND)
+      const partDirGone = madePartDir !== undefined && !existsSync(madePartDir)
+      if (mayReplan && !signal.aborted && (partDirGone || this.lostPartFiles() || lost.signal.aborted)) return true
       await this.onError(err)
     } finally {
       reporter?.stop()
