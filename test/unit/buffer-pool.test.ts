@@ -1,7 +1,7 @@
 // The receive side's chunk-buffer pool: reuse, and one budget for all sizes.
 
 import { describe, expect, it } from 'vitest'
-import { BufferPool } from '../../src/transfer/sink/buffer-pool.ts'
+import { BufferPool, chunkBufferSize } from '../../src/transfer/sink/buffer-pool.ts'
 
 const MiB = 1024 * 1024
 const KiB256 = 256 * 1024
@@ -35,5 +35,12 @@ describe('BufferPool', () => {
     const pool = new BufferPool()
     pool.give(new Uint8Array(17 * MiB))
     expect(pool.bytes).toBe(0)
+  })
+})
+
+describe('chunkBufferSize', () => {
+  it('reads a chunk into the next power of two, 256 KiB at least: a few sizes of spares for chunks of every length, a 300 KB photo holds no whole 1 MiB, and tiny files keep the budget bounding the chunks in flight', () => {
+    expect([1, 4096, KiB256 - 1, KiB256, KiB256 + 1, 300_000, MiB - 1, MiB, 2 * MiB].map(chunkBufferSize))
+      .toEqual([KiB256, KiB256, KiB256, KiB256, 512 * 1024, 512 * 1024, MiB, MiB, 2 * MiB])
   })
 })

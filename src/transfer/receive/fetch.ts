@@ -18,6 +18,7 @@ import { CHUNK_REQUEST_MAX, FrameReader, encodeChunkRequest, readChunkHeader, se
 import { chunkRange } from '../manifest/chunking.ts'
 import type { FileState, Wanted } from './receive-plan.ts'
 import type { ChunkSink } from '../sink/sink.ts'
+import { chunkBufferSize } from '../sink/buffer-pool.ts'
 import type { Spool, SpoolSlot } from './spool.ts'
 import { withNotServedReason } from '../not-served.ts'
 
@@ -288,7 +289,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>, halt: AbortC
         if (reading != null && reading.want !== want) throw new FerryError('E_INTERNAL', `chunk ${want.chunk} asked for while chunk ${reading.want.chunk} is half read`)
         if (reading == null) {
           waitingForRoom = true
-          const buf = await ctx.sink.buffer(fs.entry.chunkSize, signal, ctx.peer).finally(() => { waitingForRoom = false; lastHeard = performance.now() })
+          const buf = await ctx.sink.buffer(chunkBufferSize(length), signal, ctx.peer).finally(() => { waitingForRoom = false; lastHeard = performance.now() })
           if (from > 0) buf.set(want.spooled!.subarray(0, from), 0)
           const slot = ctx.spool.take()
           slot.begin(ask.file, want.chunk, buf, from)

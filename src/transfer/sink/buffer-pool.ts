@@ -1,9 +1,29 @@
-// Chunk buffers of the receive side (256 KiB–16 MiB each), reused from one
-// chunk to the next instead of allocated per chunk and left to the GC.
-// One budget covers every chunk size, so a receive of photos (256 KiB
-// chunks) and a video (1 MiB chunks) does not keep a full set of each.
+// Chunk buffers of the receive side (256 KiB to 16 MiB each: chunkBufferSize),
+// reused from one chunk to the next instead of allocated per chunk and left
+// to the GC. One budget covers every size, so a receive of small photos
+// (buffers of 512 KiB) and a video (1 MiB) does not keep a full set of each.
 // Between transfers the daemon drops the whole sink, pool included
 // (SINK_IDLE_MS in receives.ts).
+
+/** The smallest chunk buffer: 256 KiB, the smallest chunk a receiver takes (chunking.ts MIN_CHUNK_SIZE). */
+const MIN_BUFFER_BYTES = 256 * 1024
+
+/**
+ * The size of buffer a chunk of `length` bytes is read into: the next power
+ * of two, so that chunks of many lengths (the one chunk of each photo, the
+ * last of each file) share a few sizes of spare buffers, and a 300 KB photo
+ * in a 1 MiB chunk holds 512 KiB, not 1 MiB (budget and memory alike). Never
+ * less than MIN_BUFFER_BYTES: the daemon's chunk budget (chunk-budget.ts),
+ * counted in these sizes, is also what bounds the chunks of small files in
+ * flight (96 per peer), as it did when their chunk size was 256 KiB;
+ * buffers of a page each would let a camera roll of 4 KiB files have
+ * thousands in flight. Never more than the chunk size, a power of two.
+ */
+export function chunkBufferSize (length: number): number {
+  let size = MIN_BUFFER_BYTES
+  while (size < length) size *= 2
+  return size
+}
 
 /** Chunk buffers kept for reuse, all sizes together (3 streams × 2 MiB of writes in flight, and the chunks being read). */
 const SPARE_BYTES = 16 * 1024 * 1024
