@@ -323,6 +323,12 @@ export class TransferStore {
       .map((r) => ({ rowid: r.rowid, path: r.path, size: r.size, mtimeMs: r.mtime_ms }))
   }
 
+  /** The chunks the dedup index holds at `path`, in file order: how the file was cut and hashed when indexed. */
+  chunksAt (path: string): Array<{ hash: Uint8Array, offset: number, length: number }> {
+    return (this.stmt('SELECT hash, offset, length FROM chunk_index WHERE path = ? ORDER BY offset').all(path) as any[])
+      .map((r) => ({ hash: r.hash, offset: r.offset, length: r.length }))
+  }
+
   /** The offsets of the chunks the dedup index holds at `path` (a kept part file: what it keeps for a re-send). */
   chunkOffsetsAt (path: string): number[] {
     return (this.stmt('SELECT offset FROM chunk_index WHERE path = ?').all(path) as Array<{ offset: number }>).map((r) => r.offset)

@@ -28,7 +28,7 @@ import { Refusal } from '../../src/protocol/pb/common.js'
 import { OfferAnswer } from '../../src/protocol/pb/transfer.js'
 import { timeoutSignal } from '../../src/protocol/stream.ts'
 import { askedRange, encodeChunkHeader, encodeChunkRequest, encodeOffer, readChunkHeader, readChunkRequest, readEnd, readHashPart, readOffer, readPreview, type ChunkHeaderMsg, type ChunkRequestMsg, type EndMsg, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
-import { MODE_REGULAR, blake3, chunkCount, chunkRange, chunkSizeFor, computeFileRoot, computeTransferRoot } from '../../src/transfer/index.ts'
+import { MIN_CHUNK_SIZE, MODE_REGULAR, blake3, chunkCount, chunkRange, computeFileRoot, computeTransferRoot } from '../../src/transfer/index.ts'
 import { cleanupAll, startDaemon, waitListed, type DaemonOpts, type TestDaemon } from './daemon.ts'
 import { showCode, type ShownCode } from './pairing.ts'
 
@@ -58,8 +58,13 @@ export interface BuiltOffer {
 
 const MTIME = Date.UTC(2024, 0, 2, 3, 4, 5)
 
-/** A manifest entry for real bytes: chunk hashes, file root, all as a ferry sender computes them. */
-export function fileEntry (path: string, data: Uint8Array, mtimeMs = MTIME, chunkSize = chunkSizeFor(data.length)): OfferFile {
+/**
+ * A manifest entry for real bytes: chunk hashes, file root, all as a ferry sender computes them, in chunks of
+ * the smallest size a receiver takes (MIN_CHUNK_SIZE, 256 KiB: the rule of senders before 2026-12-07) unless
+ * told: a crafted peer may cut files finer than ferry's rule (chunking.ts), and tests of one chunk among
+ * several need no big files then.
+ */
+export function fileEntry (path: string, data: Uint8Array, mtimeMs = MTIME, chunkSize = MIN_CHUNK_SIZE): OfferFile {
   const chunks: Uint8Array[] = []
   for (let i = 0; i < chunkCount(data.length, chunkSize); i++) {
     const { offset, length } = chunkRange(i, data.length, chunkSize)

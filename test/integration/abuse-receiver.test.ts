@@ -65,10 +65,11 @@ describe('a receipt for a send not yet offered', () => {
   })
 })
 
-/** `ferry send` of a new 1 MiB file to the crafted receiver, once offered: its offer, its id, and a look at it as the sender lists it. */
+/** `ferry send` of a new 4 MiB file to the crafted receiver, once offered: its offer, its id, and a look at it as the sender lists it. */
 async function sendOneToEvil (name: string, args: string[] = []): Promise<{ sending: CliProcess, offer: OfferMsg, id: string, shown: () => Promise<TransferInfo | undefined> }> {
   const path = join(await tempDir('ferry-one-'), name)
-  await writeFile(path, randomBytes(MiB))
+  // four chunks (chunking.ts)
+  await writeFile(path, randomBytes(4 * MiB))
   const before = evil.offered.length
   const sending = spawnCli(['send', 'evil', path, ...args, '--home', sender.home], { timeoutMs: 120_000 })
   const offer = await waitFor(() => evil.offered[before], 'the sender to offer', 60_000)

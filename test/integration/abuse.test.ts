@@ -370,7 +370,7 @@ describe('a link that drops in the middle of a chunk', () => {
 describe('a chunk stream its receiver drops, the daemon sending', () => {
   it('cut mid-chunk and asked for again on a new stream in the same run: the send counts as resumed, and `ferry send` puts the extra bytes down to that interruption too, not to the file that changed alone', async () => {
     const dir = await tempDir('ferry-cut-send-')
-    const data = randomBytes(512 * KiB) // two chunks of 256 KiB
+    const data = randomBytes(2 * MiB) // two chunks of 1 MiB (chunking.ts)
     await writeFile(join(dir, 'cut-big.bin'), data)
     await writeFile(join(dir, 'cut-draft.txt'), 'first draft\n')
     const sending = spawnCli(['send', 'evil', join(dir, 'cut-big.bin'), join(dir, 'cut-draft.txt'), '--home', victim.home], { timeoutMs: 60_000 })
@@ -385,7 +385,7 @@ describe('a chunk stream its receiver drops, the daemon sending', () => {
     const cut = await evil.open(victim, CHUNKS_PROTOCOL)
     await sendAll(cut, encodeChunkRequest({ transferId: offer.transferId, fileIndex: big, chunks: [0, 1] }))
     const reader = new FrameReader(cut)
-    expect((await readChunkHeader(reader, AbortSignal.timeout(10_000)))?.length).toBe(256 * KiB)
+    expect((await readChunkHeader(reader, AbortSignal.timeout(10_000)))?.length).toBe(MiB)
     await reader.readInto(new Uint8Array(100 * KiB), AbortSignal.timeout(10_000))
     cut.abort(new Error('link dropped mid-chunk (test)'))
     await new Promise((resolve) => setTimeout(resolve, 300)) // the reset reaches the victim before the next request
@@ -399,7 +399,7 @@ describe('a chunk stream its receiver drops, the daemon sending', () => {
     const done = await sending.done
     expect(done.code, done.stderr).toBe(1)
     expect(done.stderr).toMatch(/^ferry: E_INCOMPLETE: /m)
-    expect(done.stdout).toMatch(/^sent 1 file, 512\.0 KiB to evil in [\d.]+ s \([\d.]+ (KiB|MiB) over the network, with what was sent of files that changed, and again after an interruption\); receipt verified/m)
+    expect(done.stdout).toMatch(/^sent 1 file, 2\.0 MiB to evil in [\d.]+ s \([\d.]+ (KiB|MiB) over the network, with what was sent of files that changed, and again after an interruption\); receipt verified/m)
     expect((await call(victim, 'transfers')).find((t) => t.id === id)).toMatchObject({ state: 'done', resumed: true })
   })
 })
@@ -482,7 +482,7 @@ describe('abuse: peers that may not', () => {
   it('chunks a receiver fetched before its answer came count in the send\'s progress: the answer does not set it back (user-test finding: a one-file send\'s overall bar stayed ~3.5 MiB behind its file bar to the end)', async () => {
     const dir = await tempDir('ferry-fetch-first-')
     const path = join(dir, 'fetch-first.bin')
-    await writeFile(path, randomBytes(1 * MiB))
+    await writeFile(path, randomBytes(4 * MiB))
     const before = evil.offered.length
     evil.offerTrouble.push('fetch-first')
     const send = spawnCli(['send', evil.peerId, path, '--json', '--home', victim.home], { timeoutMs: 60_000 })
@@ -490,7 +490,7 @@ describe('abuse: peers that may not', () => {
     const CHUNK = offer.files[0].chunkSize
     const fetching = await waitFor(async () => (await call(victim, 'transfers')).find((t) => t.id === hex(offer.transferId) && t.state === 'fetching'), 'the answer to come', 10_000)
     expect(fetching.doneBytes, 'the first chunk, served before the answer').toBe(CHUNK)
-    expect(fetching.inFlight).toEqual([{ path: 'fetch-first.bin', size: MiB, doneBytes: CHUNK }])
+    expect(fetching.inFlight).toEqual([{ path: 'fetch-first.bin', size: 4 * MiB, doneBytes: CHUNK }])
     expect((await victim.cli(['cancel', fetching.id])).code).toBe(0)
     expect((await send.done).code).toBe(1)
   })
@@ -519,13 +519,13 @@ describe('abuse: peers that may not', () => {
   it('a receiver asking for bytes outside a chunk gets E_PROTOCOL and no bytes; a range inside it gets exactly those bytes', async () => {
     const dir = await tempDir('ferry-ranges-')
     const path = join(dir, 'ranges.bin')
-    const content = randomBytes(1 * MiB)
+    const content = randomBytes(4 * MiB)
     await writeFile(path, content)
     const before = evil.offered.length
     const send = spawnCli(['send', evil.peerId, path, '--json', '--home', victim.home], { timeoutMs: 60_000 })
     const offer = await waitFor(() => evil.offered.length > before ? evil.offered.at(-1) : undefined, 'the victim to offer the file to the evil peer', 20_000)
     const CHUNK = offer.files[0].chunkSize
-    expect(CHUNK).toBe(256 * KiB)
+    expect(CHUNK).toBe(MiB)
     for (const range of [{ firstOffset: CHUNK }, { firstOffset: 100, firstLength: CHUNK }, { firstOffset: 2 ** 31 }]) {
       const { headers, payloadBytes } = await evil.requestChunks(victim, offer.transferId, 0, [1, 2], range)
       expect(headers, JSON.stringify(range)).toHaveLength(1)

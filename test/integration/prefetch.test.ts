@@ -22,7 +22,7 @@ import { bareLengthPrefix, buildOffer, daemonWithEvilPeer, type BuiltOffer, type
 
 const KiB = 1024
 const MiB = 1024 * KiB
-/** 32 chunks of 256 KiB (ferry's rule for this size) */
+/** 32 chunks of 256 KiB (the crafted sender's, the smallest a receiver takes: evil-peer.ts fileEntry) */
 const SIZE = 8 * MiB
 
 let victim: TestDaemon

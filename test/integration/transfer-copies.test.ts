@@ -121,14 +121,14 @@ describe('transfer, copies', () => {
   it('the same content twice in one send crosses the wire once: a duplicate file, and a file\'s repeated blocks, are copied from what arrived', async () => {
     const dir = join(await tempDir('ferry-src-'), 'dupes')
     await mkdir(join(dir, 'album'), { recursive: true })
-    const photo = randomBytes(1536 * KiB) // 256 KiB chunks
+    const photo = randomBytes(1536 * KiB) // two chunks (1 MiB and 512 KiB: chunking.ts)
     await writeFile(join(dir, 'IMG_0001.jpg'), photo)
     await writeFile(join(dir, 'album', 'IMG_0001 copy.jpg'), photo)
-    // a disk image: one 256 KiB block, 32 times (random, so that nothing the receiver holds has it)
-    const block = randomBytes(256 * KiB)
-    await writeFile(join(dir, 'disk.img'), Buffer.concat(Array.from({ length: 32 }, () => block)))
+    // a disk image: one block of a chunk's size, 8 times (random, so that nothing the receiver holds has it)
+    const block = randomBytes(chunkSizeFor(8 * MiB))
+    await writeFile(join(dir, 'disk.img'), Buffer.concat(Array.from({ length: 8 }, () => block)))
     const sent = await send([dir])
-    expect(sent).toMatchObject({ state: 'done', files: 3, totalBytes: 2 * photo.length + 32 * block.length, receipt: { verified: true } })
+    expect(sent).toMatchObject({ state: 'done', files: 3, totalBytes: 2 * photo.length + 8 * block.length, receipt: { verified: true } })
     expect(sent.wireBytes).toBe(photo.length + block.length)
     const got = join(b.receiveDir, 'dupes')
     for (const name of ['IMG_0001.jpg', join('album', 'IMG_0001 copy.jpg'), 'disk.img']) {

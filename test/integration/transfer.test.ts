@@ -16,7 +16,7 @@ import { createServer } from 'node:net'
 import { once } from 'node:events'
 import { connectControl } from '../../src/daemon/control/client.ts'
 import type { OfferInfo, TransferInfo } from '../../src/daemon/control/types.ts'
-import { MIN_CHUNK_SIZE, chunkSizeFor } from '../../src/transfer/index.ts'
+import { RULE_MIN_CHUNK_SIZE, chunkSizeFor } from '../../src/transfer/index.ts'
 import { MAX_OFFER_FILES } from '../../src/protocol/constants.ts'
 import { utimesSeconds } from '../../src/transfer/folder/finalize.ts'
 import { receiptPayload } from '../../src/transfer/receive/receiver.ts'
@@ -147,9 +147,11 @@ describe('transfer', () => {
     await rm(join(b.receiveDir, 'odd names'), { recursive: true })
   })
 
-  it('files of 0, 1, 256 KiB − 1, 256 KiB, 256 KiB + 1 bytes and ~9 MiB arrive identical (chunk boundaries)', async () => {
-    expect(chunkSizeFor(9 * MiB + 4097)).toBe(256 * KiB)
-    const sizes = [0, 1, MIN_CHUNK_SIZE - 1, MIN_CHUNK_SIZE, MIN_CHUNK_SIZE + 1, 2 * MIN_CHUNK_SIZE, 9 * MiB, 9 * MiB + 4097]
+  it('files of 0, 1, 1 MiB − 1, 1 MiB, 1 MiB + 1 bytes and ~9 MiB arrive identical (chunk boundaries)', async () => {
+    // the chunk size the rule gives these files (chunking.ts)
+    const chunk = RULE_MIN_CHUNK_SIZE
+    expect(chunkSizeFor(9 * MiB + 4097)).toBe(chunk)
+    const sizes = [0, 1, chunk - 1, chunk, chunk + 1, 2 * chunk, 9 * MiB, 9 * MiB + 4097]
     const dir = join(await tempDir('ferry-src-'), 'sizes')
     await mkdir(dir)
     for (const size of sizes) {
@@ -171,7 +173,7 @@ describe('transfer', () => {
   it('sparse files arrive sparse: their holes (whole chunks of zeros) cross no wire and take no disk, also at the end of a file and in a file of zeros only (user-test finding: a 2 GiB sparse file took 2 GiB)', async () => {
     const dir = join(await tempDir('ferry-src-'), 'sparse')
     await mkdir(dir)
-    // 256 MiB: 256 KiB chunks; data at the start, in the middle (across a chunk boundary) and in a short last chunk
+    // 256 MiB: 1 MiB chunks; data at the start, in the middle (across a chunk boundary) and in a short last chunk
     const image = join(dir, 'disk.img')
     await writeFile(image, '')
     await truncate(image, 256 * MiB + 1000)
@@ -192,7 +194,8 @@ describe('transfer', () => {
     const res = await send([dir])
     expect(res).toMatchObject({ state: 'done', files: 3, receipt: { verified: true } })
     numbers.push(`sparse: ${res.totalBytes} bytes offered, ${res.wireBytes} on the wire`)
-    expect(res.wireBytes).toBeLessThan(4 * MiB)
+    // the chunks with data: 1 at the start, 2 in the middle, the short last one, and 1 of tail-holes.bin
+    expect(res.wireBytes).toBeLessThan(4 * MiB + 4096)
     for (const name of ['disk.img', 'tail-holes.bin', 'zeros.bin']) {
       const got = join(b.receiveDir, 'sparse', name)
       expect(await sameBytes(got, join(dir, name)), name).toBe(true)
@@ -331,7 +334,7 @@ describe('transfer', () => {
     const dest = join(b.receiveDir, 'album')
     await mkdir(src)
     await mkdir(dest)
-    const size = 300 * KiB + 7 // two chunks
+    const size = RULE_MIN_CHUNK_SIZE + 300 * KiB + 7 // two chunks
     for (const n of ['a.jpg', 'b.jpg', 'c.jpg']) {
       await writeRandomFile(join(src, n), size)
       const ms = await setMtime(join(src, n))

@@ -21,6 +21,7 @@ import { rootRequiredButMissing } from '../helpers/lab.ts'
 import { showCode } from '../helpers/pairing.ts'
 import { sameBytes } from '../helpers/files.ts'
 import { readSpool } from '../../src/transfer/receive/spool.ts'
+import { chunkSizeFor } from '../../src/transfer/manifest/chunking.ts'
 
 const MiB = 1024 * 1024
 const TMPFS_MIB = 96
@@ -160,7 +161,8 @@ describe.skipIf(skip != null)('full disk (tmpfs receive folder)', () => {
     expect(partSize).toBeLessThan(15 * MiB)
     // chunks are written in parallel: below the end of the part file a chunk may be
     // missing (a hole) or torn by ENOSPC, but what is whole is the sender's data
-    const CHUNK = 256 * 1024
+    // the chunk size the rule gives this file (chunking.ts)
+    const CHUNK = chunkSizeFor(15 * MiB)
     const isWhole = new Set<number>()
     const fh = await open(part, 'r')
     try {

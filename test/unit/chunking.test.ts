@@ -6,16 +6,16 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, RULE_MAX_CHUNK_SIZE, TARGET_CHUNKS_PER_FILE, blake3, chunkCount, chunkRange, chunkSizeFor,
+  MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, RULE_MAX_CHUNK_SIZE, RULE_MIN_CHUNK_SIZE, TARGET_CHUNKS_PER_FILE, blake3, chunkCount, chunkRange, chunkSizeFor,
   createHashPool, isValidChunkSize
 } from '../../src/transfer/index.ts'
 import type { HashPool } from '../../src/transfer/index.ts'
 
 const KiB = 1024
 const MiB = 1024 * KiB
-const CHUNK = MIN_CHUNK_SIZE
-/** Largest size that still uses 256 KiB chunks: exactly 2,000 of them. */
-const THRESHOLD = TARGET_CHUNKS_PER_FILE * MIN_CHUNK_SIZE
+const CHUNK = RULE_MIN_CHUNK_SIZE
+/** Largest size that still uses 1 MiB chunks: exactly 2,000 of them. */
+const THRESHOLD = TARGET_CHUNKS_PER_FILE * RULE_MIN_CHUNK_SIZE
 
 const SIZES: Array<{ name: string, size: number, chunkSize: number, chunks: number }> = [
   { name: 'empty', size: 0, chunkSize: CHUNK, chunks: 0 },
@@ -23,15 +23,16 @@ const SIZES: Array<{ name: string, size: number, chunkSize: number, chunks: numb
   { name: 'chunk - 1', size: CHUNK - 1, chunkSize: CHUNK, chunks: 1 },
   { name: 'chunk', size: CHUNK, chunkSize: CHUNK, chunks: 1 },
   { name: 'chunk + 1', size: CHUNK + 1, chunkSize: CHUNK, chunks: 2 },
-  { name: 'several MiB, unaligned', size: 5 * MiB + 3, chunkSize: CHUNK, chunks: 21 },
-  { name: 'several MiB, aligned', size: 8 * MiB, chunkSize: CHUNK, chunks: 32 },
-  { name: 'threshold: 2,000 chunks of 256 KiB', size: THRESHOLD, chunkSize: CHUNK, chunks: 2000 },
-  { name: 'threshold + 1: switches to 512 KiB', size: THRESHOLD + 1, chunkSize: 2 * CHUNK, chunks: 1001 }
+  { name: 'several MiB, unaligned', size: 5 * MiB + 3, chunkSize: CHUNK, chunks: 6 },
+  { name: 'several MiB, aligned', size: 8 * MiB, chunkSize: CHUNK, chunks: 8 },
+  { name: 'threshold: 2,000 chunks of 1 MiB', size: THRESHOLD, chunkSize: CHUNK, chunks: 2000 },
+  { name: 'threshold + 1: switches to 2 MiB', size: THRESHOLD + 1, chunkSize: 2 * CHUNK, chunks: 1001 }
 ]
 
 describe('chunkSizeFor', () => {
   it('switches at every power of two exactly when 2,000 chunks are exceeded', () => {
-    for (let c = MIN_CHUNK_SIZE; c < RULE_MAX_CHUNK_SIZE; c *= 2) {
+    expect(chunkSizeFor(0)).toBe(RULE_MIN_CHUNK_SIZE)
+    for (let c = RULE_MIN_CHUNK_SIZE; c < RULE_MAX_CHUNK_SIZE; c *= 2) {
       expect(chunkSizeFor(TARGET_CHUNKS_PER_FILE * c)).toBe(c)
       expect(chunkSizeFor(TARGET_CHUNKS_PER_FILE * c + 1)).toBe(c * 2)
     }
@@ -47,9 +48,10 @@ describe('chunkSizeFor', () => {
   })
 
   it('gives the sizes documented in chunking.ts and docs/PROTOCOL.md', () => {
-    expect(chunkSizeFor(500 * MiB)).toBe(256 * 1024)
-    expect(chunkSizeFor(500 * MiB + 1)).toBe(512 * 1024)
-    expect(chunkSizeFor(1000 * MiB + 1)).toBe(MiB)
+    // a photo of a few MiB in chunks of 1 MiB: each chunk costs both sides a fixed ~120–150 µs (chunking.ts)
+    expect(RULE_MIN_CHUNK_SIZE).toBe(MiB)
+    expect(chunkSizeFor(300 * KiB)).toBe(MiB)
+    expect(chunkSizeFor(500 * MiB + 1)).toBe(MiB)
     expect(chunkSizeFor(2000 * MiB)).toBe(MiB)
     expect(chunkSizeFor(2000 * MiB + 1)).toBe(2 * MiB)
     expect(chunkSizeFor(10 * 1024 * MiB)).toBe(2 * MiB) // a 10 GiB video: 5,120 chunks, 160 KiB of hashes

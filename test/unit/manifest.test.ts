@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { hash as blake3Wasm } from 'blake3-wasm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  MIN_CHUNK_SIZE, buildManifest, chunkSizeFor, computeFileRoot, computeTransferRoot, createHashPool, offerBytesBound, scanPaths,
+  MIN_CHUNK_SIZE, RULE_MIN_CHUNK_SIZE, buildManifest, chunkSizeFor, computeFileRoot, computeTransferRoot, createHashPool, offerBytesBound, scanPaths,
   verifyManifest
 } from '../../src/transfer/index.ts'
 import type { FileEntry, HashPool, Manifest, ScanWarning, ScannedEntry } from '../../src/transfer/index.ts'
@@ -41,7 +41,7 @@ function makeTree (name: string): string {
   mkdirSync(join(root, '日本語'))
   mkdirSync(join(root, 'only-link'))
   writeFileSync(join(root, 'a.txt'), 'hello\n')
-  writeFileSync(join(root, 'sub', 'big.bin'), randomBytes(MIN_CHUNK_SIZE * 2 + 5))
+  writeFileSync(join(root, 'sub', 'big.bin'), randomBytes(RULE_MIN_CHUNK_SIZE * 2 + 5))
   writeFileSync(join(root, 'sub', 'deeper', 'zero'), '')
   writeFileSync(join(root, '日本語', '写真.jpg'), randomBytes(1000))
   writeFileSync(join(root, 'Ünïcödé – ü.txt'), 'u')
@@ -211,7 +211,7 @@ describe('buildManifest', () => {
     const big = m.files.find(f => f.path === 'build/sub/big.bin') as FileEntry
     expect(big.chunkSize).toBe(chunkSizeFor(big.size))
     expect(big.chunks.map(hex)).toEqual((await pool.hashFileChunks(join(root, 'sub', 'big.bin'), big.chunkSize)).map(hex))
-    expect(m.files.find(f => f.path === 'build/sub/deeper/zero')).toMatchObject({ size: 0, chunks: [], chunkSize: MIN_CHUNK_SIZE })
+    expect(m.files.find(f => f.path === 'build/sub/deeper/zero')).toMatchObject({ size: 0, chunks: [], chunkSize: RULE_MIN_CHUNK_SIZE })
     expect(m.files.find(f => f.path === 'build/empty')).toMatchObject({ kind: 'dir', chunkSize: 0, chunks: [] })
     for (const f of m.files) expect(hex(f.fileRoot)).toBe(hex(computeFileRoot(f.size, f.chunkSize, f.chunks)))
     expect(hex(m.root)).toBe(hex(computeTransferRoot(m.files)))

@@ -119,7 +119,7 @@ describe('planReceive', () => {
   it('a file grown past a step of the chunk-size rule, its chunks now of another size: what it shares with the version received before under its name is copied from there at the same offsets, not fetched (user-test finding: 499 MiB + 2 MiB went whole again)', async () => {
     const [A, B, C] = [randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(2 * CHUNK)]
     const { receiveDir, partDir } = await receiveFolders()
-    // received before: two chunks of 256 KiB, as the rule cuts a file of its size
+    // received before: two chunks of 256 KiB, as the rule before 2026-12-07 cut a file of its size
     const before = join(receiveDir, 'backup.tar')
     await writeFile(before, Buffer.concat([A, B]))
     store.indexFiles([{ path: before, fileRoot: new Uint8Array(32).fill(1), size: 2 * CHUNK, mtimeMs: 0, chunks: [hash(A), hash(B)], chunkSize: CHUNK }])

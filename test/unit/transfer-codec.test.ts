@@ -46,7 +46,7 @@ describe('offer codec', () => {
 
   it('an offer sent (encoded once by the sender) is read with the very bytes it came as, for the receiver to store without encoding it again; in many frames too', async () => {
     // ~2,000 entries: well over one 64 KiB frame, so the bytes come in pieces
-    const offer = offerOf(Array.from({ length: 2000 }, (_, i) => ({ size: 300_000 + i, mtimeMs: i })))
+    const offer = offerOf(Array.from({ length: 2000 }, (_, i) => ({ size: 1_100_000 + i, mtimeMs: i })))
     const encoded = encodeOffer(offer)
     expect(encoded.byteLength).toBeGreaterThan(3 * 65_536)
     const [out, inbound] = await streamPair()
@@ -54,7 +54,7 @@ describe('offer codec', () => {
     const got = await readOffer(inbound)
     expect(Buffer.from(got.bytes).equals(Buffer.from(encoded))).toBe(true)
     expect(got.offer.files).toHaveLength(2000)
-    expect(got.offer.files[1999].size).toBe(301_999)
+    expect(got.offer.files[1999].size).toBe(1_101_999)
     await got.answer({ status: 'accepted', haveBytes: 0 })
     expect((await sent).status).toBe('accepted')
   })

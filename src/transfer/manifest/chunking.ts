@@ -6,16 +6,26 @@
 //
 // Chunk-size rule (same idea as Syncthing's block size, with 2,000 chunks):
 //   chunkSizeFor(size) = the smallest power of two c with
-//     MIN_CHUNK_SIZE (256 KiB) <= c <= RULE_MAX_CHUNK_SIZE (2 MiB)
+//     RULE_MIN_CHUNK_SIZE (1 MiB) <= c <= RULE_MAX_CHUNK_SIZE (2 MiB)
 //   such that size <= TARGET_CHUNKS_PER_FILE (2,000) × c, i.e. the file has at
 //   most 2,000 chunks; when even 2 MiB chunks give more than 2,000 (files
 //   over 2,000 × 2 MiB = 4,000 MiB ≈ 3.9 GiB) the size is 2 MiB and the count
 //   grows (512 chunks, 16 KiB of hashes, per further GiB: a 100 GiB video has
 //   a 1.6 MB manifest).
-//   So: size <= 500 MiB → 256 KiB, <= 1,000 MiB → 512 KiB, <= 2,000 MiB →
-//   1 MiB, larger → 2 MiB. The thresholds are inclusive: exactly 500 MiB
-//   (524,288,000 bytes) is 2,000 chunks of 256 KiB, one byte more is 1,001
-//   chunks of 512 KiB.
+//   So: size <= 2,000 MiB → 1 MiB, larger → 2 MiB. The threshold is
+//   inclusive: exactly 2,000 MiB (2,097,152,000 bytes) is 2,000 chunks of
+//   1 MiB, one byte more is 1,001 chunks of 2 MiB.
+//   Why not smaller (the rule started at 256 KiB until 2026-12-07): each
+//   chunk costs both sides a fixed ~120–150 µs of CPU (its request share,
+//   header, buffer, spool slot, verify, write and record), whatever its
+//   length. The bench's 1,000 photos (256 KiB–4 MiB, 2,679 chunks of 256 KiB)
+//   in 1 MiB chunks, 3 interleaved lab pairs: 2.55–2.70 s against
+//   2.74–2.82 s, the receiver's CPU 2.16–2.22 s against 2.34–2.45, the
+//   sender's 1.85–1.93 against 1.93–1.99 (docs/PERFORMANCE.md, "Per chunk,
+//   on the photo set").
+//   The price: a changed byte costs its whole chunk on a re-send (dedup and
+//   resume are per chunk; resume keeps partial chunks in the spool anyway),
+//   which for photos and videos, rewritten whole when edited, changes little.
 //   Why stop at 2 MiB: the receiver holds whole chunks in memory until they
 //   are verified (one being read and one being written per stream), so peak
 //   RSS grows with the chunk size: a 10 GiB send with 8 MiB chunks peaked at
@@ -23,17 +33,21 @@
 //   154–164 MiB (4 runs), with 2 MiB at 143–148 MiB (3 runs), no slower.
 //   The price: an offer holds at most MAX_OFFER_BYTES of hashes, ~2 million
 //   chunks, so one send carries at most ~4 TiB (offerBytesBound checks it
-//   before hashing). Receivers accept any power of two up to MAX_CHUNK_SIZE
-//   (16 MiB), the protocol's limit, so the rule can change without breaking
-//   peers. (A file sent before with 4 MiB chunks has other chunk hashes now:
-//   the sender's hash cache hashes it again, and the receiver's dedup index,
-//   by chunk hash, does not spare it: sent once more.)
+//   before hashing). Receivers accept any power of two from MIN_CHUNK_SIZE
+//   (256 KiB) up to MAX_CHUNK_SIZE (16 MiB), the protocol's limit, so the
+//   rule can change without breaking peers. A file received under another
+//   rule is recognised by its bytes, read again in the offer's chunks
+//   (receive-plan.ts, holds); the sender's hash cache, keyed by chunk size,
+//   hashes it again.
 // Chunk i covers bytes [i × chunkSize, min((i + 1) × chunkSize, size)); every
 // chunk is full except the last. A 0-byte file has 0 chunks.
 
 import { FerryError } from '../../errors.ts'
 
+/** The smallest chunk a receiver accepts (the protocol's; older senders' rule started there). */
 export const MIN_CHUNK_SIZE = 256 * 1024
+/** The smallest chunk the rule picks. */
+export const RULE_MIN_CHUNK_SIZE = 1024 * 1024
 /** The largest chunk a receiver accepts (protocol limit, constants.ts MAX_CHUNK_BYTES). */
 export const MAX_CHUNK_SIZE = 16 * 1024 * 1024
 /** The largest chunk the rule picks. */
@@ -63,7 +77,7 @@ function checkChunkSize (chunkSize: number): void {
 /** The chunk size the rule above picks for a file of `fileSize` bytes. */
 export function chunkSizeFor (fileSize: number): number {
   checkSize(fileSize)
-  let c = MIN_CHUNK_SIZE
+  let c = RULE_MIN_CHUNK_SIZE
   while (c < RULE_MAX_CHUNK_SIZE && fileSize > TARGET_CHUNKS_PER_FILE * c) c *= 2
   return c
 }

@@ -19,6 +19,7 @@ import { fileMode, setMetadataOf, timeSetNs } from '../folder/finalize.ts'
 import { floorMs } from '../manifest/manifest.ts'
 import { PART_DIR, collisionName, isCollisionName, joinUnder, resolveInside, validateRelativePath } from '../folder/safe-path.ts'
 import type { ChunkSink } from '../sink/sink.ts'
+import { chunkBufferSize } from '../sink/buffer-pool.ts'
 import { readSpool, type Spooled } from './spool.ts'
 import { folderStillThere } from './index-prune.ts'
 import { isZeroChunk } from './zero-chunks.ts'
@@ -374,7 +375,7 @@ async function spooledChunks (partDir: string, files: OfferFile[]): Promise<{ by
 /** A whole chunk found in the spool (it arrived, but its write to the part file had not finished): verify it and write it. */
 async function fromSpool (sink: ChunkSink, fs: FileState, chunk: number, offset: number, data: Uint8Array, signal?: AbortSignal, peer?: string): Promise<boolean> {
   // its turn in the daemon's chunk budget may be long (other receives hold it): a cancel or a pause does not wait for it
-  const buf = await sink.buffer(fs.entry.chunkSize, signal, peer)
+  const buf = await sink.buffer(chunkBufferSize(data.length), signal, peer)
   buf.set(data, 0)
   try {
     await sink.write(fs.partPath, offset, buf, data.length, fs.entry.chunks[chunk])
@@ -502,6 +503,38 @@ async function holdsChunks (sink: ChunkSink, path: string, entry: OfferFile): Pr
 }
 
 /**
+ * Whether a file indexed at `path` under another root than `entry`'s holds
+ * `entry`'s bytes all the same, cut into chunks of another size: received
+ * before the chunk rule changed (chunking.ts), or from a sender whose rule
+ * differs. The chunk size is part of the root, so the same bytes have
+ * another root, and the file would be fetched again and kept twice
+ * ("IMG_0001 (1).jpg"). Cut the same (an empty file, a file of one chunk
+ * under both sizes, ...): the same chunk hashes say 'same' without a read,
+ * another hash 'other'. Cut otherwise: read and hashed in the offer's
+ * chunks with `sink` ('unknown' without one: the free-space estimate). When
+ * 'same', the file is indexed anew in the offer's chunks, its identity as
+ * recorded: holds then judges it as any indexed file (changed since it was
+ * placed, it is read again).
+ */
+async function inOfferedChunks (path: string, entry: OfferFile, store: TransferStore, known: { mtimeMs: number, identity?: PlacedIdentity, managed: boolean }, sink?: ChunkSink): Promise<'same' | 'other' | 'unknown'> {
+  const indexed = store.chunksAt(path)
+  const sameCut = indexed.length === entry.chunks.length && indexed.every((c, i) => {
+    const r = chunkRange(i, entry.size, entry.chunkSize)
+    return c.offset === r.offset && c.length === r.length
+  })
+  let same: boolean
+  if (sameCut) same = indexed.every((c, i) => Buffer.compare(c.hash, entry.chunks[i]) === 0)
+  else if (sink == null) return 'unknown'
+  else {
+    const st = await lstat(path).catch(() => undefined)
+    same = st != null && st.isFile() && st.size === entry.size && await holdsChunks(sink, path, entry)
+  }
+  if (!same) return 'other'
+  store.indexFiles([{ path, fileRoot: entry.fileRoot, size: entry.size, mtimeMs: known.mtimeMs, identity: known.identity, managed: known.managed, chunks: entry.chunks, chunkSize: entry.chunkSize }])
+  return 'same'
+}
+
+/**
  * Whether the file at `path` is still the one received there with this
  * content. Size and modification time are not enough: content rewritten with
  * its old time put back (`cp -p`, `rsync -t`, `touch -r`) keeps both, and the
@@ -517,7 +550,12 @@ async function holdsChunks (sink: ChunkSink, path: string, entry: OfferFile): Pr
  */
 async function holds (path: string, entry: OfferFile, store: TransferStore, sink?: ChunkSink, estimate = false): Promise<{ unchanged?: BigIntStats } | undefined> {
   const known = store.indexedFile(path)
-  if (known == null || known.size !== entry.size || Buffer.compare(known.fileRoot, entry.fileRoot) !== 0) return undefined
+  if (known == null || known.size !== entry.size) return undefined
+  if (Buffer.compare(known.fileRoot, entry.fileRoot) !== 0) {
+    // another root may be the same bytes cut into other chunks; judged here, then as any indexed file below
+    const judged = await inOfferedChunks(path, entry, store, known, sink)
+    if (judged === 'other' || (judged === 'unknown' && !estimate)) return undefined
+  }
   // lstat: a symbolic link put at the name since holds nothing of ours (the file is placed next to it)
   const st = await lstat(path, { bigint: true }).catch(() => undefined)
   if (st == null || !st.isFile() || Number(st.size) !== entry.size) return undefined
