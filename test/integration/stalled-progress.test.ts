@@ -19,7 +19,8 @@ import { writeRandomFile } from '../helpers/files.ts'
 afterAll(cleanupAll)
 
 const MiB = 1024 * 1024
-const SIZE = 48 * MiB
+/** 8 s at RATE: more than half of it left when alpha is stopped, a few MiB into it */
+const SIZE = 64 * MiB
 const RATE = 8 * MiB
 
 describe('a transfer whose bytes stop', () => {
@@ -35,11 +36,16 @@ describe('a transfer whose bytes stop', () => {
       await onB.subscribe((event, data) => { if (event === 'transfer') events.push({ at: Date.now(), t: data as TransferInfo }) })
       const sending = spawnCli(['send', 'beta', src, '--json', '--home', a.home], { timeoutMs: 120_000 })
       await waitFor(() => events.some((e) => e.t.state === 'fetching' && e.t.rate > 0 && e.t.doneBytes > 8 * MiB), 'beta to receive at a rate', 60_000, 20)
-      // `ferry wait` where it draws nothing (--json, as on a pipe): a line as it stalls, one as it goes on
+      // `ferry wait` where it draws nothing (--json, as on a pipe): a line as it stalls, one as it goes on. Started once
+      // alpha is stopped: started before, the bytes left to come after the stop were what a CLI's start left (on a
+      // loaded CI box the receive then ended within 2 s of alpha going on, and no event came after: CI finding)
       const id = events.find((e) => e.t.state === 'fetching')!.t.id
-      const waiting = spawnCli(['wait', id, '--json', '--home', b.home], { timeoutMs: 120_000 })
       const stoppedAt = Date.now()
-      await whileStopped(a, async () => { await sleep(13_000) })
+      const waiting = await whileStopped(a, async () => {
+        const w = spawnCli(['wait', id, '--json', '--home', b.home], { timeoutMs: 120_000 })
+        await sleep(13_000)
+        return w
+      })
       const goneOnAt = Date.now()
       const info = await waitFor(async () => (await onB.call('transfers')).find((t) => t.state === 'done'), 'the receive to end', 60_000, 100)
       await sending.done
