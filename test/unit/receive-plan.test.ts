@@ -131,6 +131,23 @@ describe('planReceive', () => {
     expect((await readFile(join(partDir, '0'))).subarray(0, 2 * CHUNK).equals(Buffer.concat([A, B]))).toBe(true)
   })
 
+  it('a file received in chunks of an older rule and grown since: what it shares is copied from the same offsets, though today\'s rule would cut its old size as the offer is cut (review finding: judged by the rule, it went whole again)', async () => {
+    const MiB = 1024 * 1024
+    const [A, B] = [randomBytes(MiB), randomBytes(MiB)]
+    const { receiveDir, partDir } = await receiveFolders()
+    // received before in 256 KiB chunks (the rule until 2026-12-07); today's rule cuts 1 MiB files in 1 MiB chunks too
+    const before = join(receiveDir, 'clip.mov')
+    await writeFile(before, A)
+    const quarters = [0, 1, 2, 3].map((i) => hash(A.subarray(i * CHUNK, (i + 1) * CHUNK)))
+    store.indexFiles([{ path: before, fileRoot: new Uint8Array(32).fill(1), size: MiB, mtimeMs: 0, chunks: quarters, chunkSize: CHUNK }])
+    // offered now: grown to 2 MiB, in 1 MiB chunks; the first is what it held
+    const grown: OfferFile = { path: 'clip.mov', kind: 'file', size: 2 * MiB, mtimeMs: 0, mode: 0o644, chunkSize: MiB, chunks: [hash(A), hash(B)], fileRoot: new Uint8Array(32).fill(2) }
+    const plan = await planReceive({ transferId: ID, files: [grown], receiveDir, partDir, store, sink })
+    expect(plan.queue).toEqual([{ file: 0, chunk: 1 }])
+    expect(plan.copiedBytes).toBe(MiB)
+    expect((await readFile(join(partDir, '0'))).subarray(0, MiB).equals(A)).toBe(true)
+  })
+
   it('a file this receive placed in a run that died before recording it is adopted as ferry\'s own, so a later offer\'s time and mode apply to it; one of the person\'s (another mode, or there before the receive began) stays theirs (soak finding: after a kill -9, such files kept their old time at a re-send that only touched them)', async () => {
     const A = randomBytes(CHUNK)
     const { receiveDir, partDir } = await receiveFolders()

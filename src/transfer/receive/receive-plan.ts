@@ -14,7 +14,7 @@ import { FerryError } from '../../errors.ts'
 import type { OfferFile } from '../../protocol/transfer.ts'
 import type { PlacedIdentity, TransferStore } from '../../store/index.ts'
 import { Bitmap } from '../bitmap.ts'
-import { chunkRange, chunkSizeFor } from '../manifest/chunking.ts'
+import { chunkRange } from '../manifest/chunking.ts'
 import { fileMode, setMetadataOf, timeSetNs } from '../folder/finalize.ts'
 import { floorMs } from '../manifest/manifest.ts'
 import { PART_DIR, collisionName, isCollisionName, joinUnder, resolveInside, validateRelativePath } from '../folder/safe-path.ts'
@@ -293,19 +293,26 @@ export async function planReceive (o: {
 /**
  * The file received before under this entry's name, when its chunks were cut
  * at another size than the offer's: a file grown or cut past a step of the
- * chunk-size rule (chunkSizeFor: 500 MiB, 1000 MiB, 2000 MiB) shares no chunk
- * hash with its earlier version, so the dedup index finds nothing of it, yet
- * what was not edited sits at the same offsets. Its chunks are tried there
- * (each verified against the offer's hash as it is copied). A 499 MiB file
- * with 2 MiB appended went whole over the wire again, where 400 MiB with
- * the same 2 MiB sent those 2 (user-test finding). Only a file ferry placed
- * or adopted (indexed), and only then: with the same chunk size the index
- * has found all there is, and another file's bytes are not read for nothing.
+ * chunk-size rule (chunkSizeFor: 2,000 MiB), or received under an older rule
+ * (chunking.ts) or from a sender of another, shares no chunk hash with the
+ * offer, so the dedup index finds nothing of it, yet what was not edited
+ * sits at the same offsets. Its chunks are tried there (each verified
+ * against the offer's hash as it is copied). A 499 MiB file with 2 MiB
+ * appended went whole over the wire again, where 400 MiB with the same
+ * 2 MiB sent those 2 (user-test finding). Only a file ferry placed or
+ * adopted (indexed), and only then: cut as the offer's (its first chunk as
+ * long as the offer's cut would make it), the index has found all there
+ * is, and another file's bytes are not read for nothing. The cut is read
+ * from the index, not from the rule: a file received before the rule
+ * changed was cut by the rule of then (review finding: judged by today's
+ * rule, one received in 256 KiB chunks and grown went whole again).
  */
 async function earlierVersion (receiveDir: string, relPath: string, entry: OfferFile, store: TransferStore): Promise<{ path: string, size: number } | undefined> {
   const path = joinUnder(receiveDir, relPath)
   const known = store.indexedFile(path)
-  if (known === undefined || known.size === 0 || chunkSizeFor(known.size) === entry.chunkSize) return undefined
+  if (known === undefined || known.size === 0) return undefined
+  const first = store.chunksAt(path)[0]
+  if (first === undefined || first.length === Math.min(entry.chunkSize, known.size)) return undefined
   const st = await lstat(path).catch(() => undefined)
   return st?.isFile() === true ? { path, size: Math.min(known.size, st.size) } : undefined
 }
