@@ -171,7 +171,7 @@ class Prefetch {
     const signal = this.controller.signal
     // one timer for the quiet of the whole preview, restarted by each part (a timer per part kept each 30 s: a peer repeating parts grew the daemon by 350 MB)
     const quiet = new AbortController()
-    const quietTimer = setTimeout(() => { quiet.abort() }, PART_IDLE_MS)
+    const quietTimer = setTimeout(() => { quiet.abort(new FerryError('E_TIMEOUT', `no part of the preview came for ${PART_IDLE_MS / 1000} s`)) }, PART_IDLE_MS)
     const reading = AbortSignal.any([signal, this.finishing.signal, quiet.signal])
     let hashesRead = 0
     const dir = await makePartFolder(this.receiveDir, prefetchFolderName(this.id))
@@ -283,7 +283,8 @@ class Prefetch {
   async finish (): Promise<void> {
     this.finishing.abort()
     if (this.feed != null) { this.feed.queue.length = 0; this.feed.end() }
-    const timer = setTimeout(() => { void this.letGo(new FerryError('E_TIMEOUT', 'the chunks asked for ahead of the offer did not come')) }, this.deps.finishMs ?? FINISH_MS)
+    const ms = this.deps.finishMs ?? FINISH_MS
+    const timer = setTimeout(() => { void this.letGo(new FerryError('E_TIMEOUT', `the chunks asked for ahead of the offer did not come within ${ms / 1000} s`)) }, ms)
     try { await this.done } finally { clearTimeout(timer) }
   }
 
