@@ -434,7 +434,7 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
     const fsType = await fileSystemType(source)
     const pseudo = fsType === undefined ? undefined : PSEUDO_FS.get(fsType)
     if (pseudo !== undefined) {
-      warn({ path: abs, reason: `on the kernel's ${pseudo} file system, where sizes are not contents (a file of "0 bytes" holds text); copy it to a regular file first (cat ${abs} > file), skipped`, failed: true })
+      warn({ path: abs, reason: `on the kernel's ${pseudo} file system, where sizes are not contents (a file shown as 0 or 4096 bytes holds what the kernel writes when it is read); copy it to a regular file first (cat ${abs} > file), skipped`, failed: true })
       continue
     }
     const first = out.length

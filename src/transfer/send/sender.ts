@@ -595,19 +595,26 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
         let data: Uint8Array
         /** the whole chunk, read and checked against its hash: what is served of it, so it is read once and served as checked */
         let checked: Uint8Array | undefined
+        // asked for again once it went whole: the receiver rejected it, or lost it with a cut or a crash. Checked
+        // against its hash before it goes again, as a touched file's chunks are: bytes changed with neither time
+        // moving (written through a memory map, as a live database's files are) are found here at the first
+        // rejection, and the file is left out alone (E_SOURCE_CHANGED), where the receiver rejected its chunk 3
+        // times and failed the whole send with E_HASH_MISMATCH (user-test finding)
+        const again = !byPreview && sender.offer != null && sender.servedChunks.servedWhole(sender.offer.files, req.fileIndex, chunk)
         try {
           data = source.read(src, file, offset, Math.min(READ_SLICE, length), true, identity, takeSendBuffer)
           // its change time moved since it was hashed (or cannot tell, on FAT, exFAT, FUSE): served only if this
           // chunk is still what was offered. Not a preview's chunk: there is no hash yet, and the receiver
           // verifies it against the offer's before it is used (review finding: a TypeError reset every
           // prefetch from a card)
-          if (source.touched && !byPreview) {
+          if ((source.touched || again) && !byPreview) {
             if (lastChecked?.file !== req.fileIndex || lastChecked.chunk !== chunk || lastChecked.sender !== sender) {
               lastChecked = undefined
               const whole = source.read(src, file, range.offset, range.length)
               if (!same(hash(whole), file.chunks[chunk])) {
+                const why = source.touched ? 'its bytes differ; its modification time was put back' : 'its bytes differ, though neither its modification nor its change time moved: written through a memory map?'
                 source.close()
-                throw new NotServedError('changed', `${src} changed since it was offered (its bytes differ; its modification time was put back)`)
+                throw new NotServedError('changed', `${src} changed since it was offered (${why})`)
               }
               lastChecked = { sender, file: req.fileIndex, chunk, bytes: whole }
             }
