@@ -599,7 +599,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
         // against its hash before it goes again, as a touched file's chunks are: bytes changed with neither time
         // moving (written through a memory map, as a live database's files are) are found here at the first
         // rejection, and the file is left out alone (E_SOURCE_CHANGED), where the receiver rejected its chunk 3
-        // times and failed the whole send with E_HASH_MISMATCH (user-test finding)
+        // times and failed the whole send with E_HASH_MISMATCH (helper finding)
         const again = !byPreview && sender.offer != null && sender.servedChunks.servedWhole(sender.offer.files, req.fileIndex, chunk)
         try {
           data = source.read(src, file, offset, Math.min(READ_SLICE, length), true, identity, takeSendBuffer)

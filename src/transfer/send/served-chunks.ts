@@ -55,8 +55,9 @@ export class ServedChunks {
 
   /** Whether chunk `chunk` of entry `file` of `files` went whole before (asked for again: the receiver rejected it, or lost it with a cut or a crash). */
   servedWhole (files: readonly OfferFile[], file: number, chunk: number): boolean {
-    const whole = this.chunksOf(files)
-    return whole.bits.has(whole.first[file] + chunk)
+    // a look only: nothing made (nothing went yet, or not of these files)
+    const whole = this.whole?.files === files ? this.whole : undefined
+    return whole?.bits.has(whole.first[file] + chunk) === true
   }
 
   /** Nothing counts as served any more: the count was set from the receiver's own (what it holds), and what is served from now on adds to it. */
