@@ -187,14 +187,17 @@ describe('transfer, copies', () => {
     expect(await digestFile(join(b.receiveDir, 'cache-me.bin'))).toEqual(original)
 
     // an entry that is wrong although the file's identity matches (as on a file system whose ctime
-    // does not move): the receiver refuses the bytes, the send fails, and the entry is forgotten
+    // does not move): the receiver refuses the bytes, the sender checks the chunk asked for again against the
+    // hash it offered and finds it is not that (sender.ts), the send fails with E_SOURCE_CHANGED, its one file
+    // not received (before: the receiver refused it 3 times, E_HASH_MISMATCH), and the entry is forgotten
     await new Promise((resolve) => setTimeout(resolve, CACHE_MIN_AGE_MS + 200))
     expect((await send([file])).root).toBe(changed.root) // remembered now
     const rw = new DatabaseSync(join(a.home, 'ferry.db'))
     rw.exec('PRAGMA busy_timeout = 5000')
     expect(rw.prepare('UPDATE hash_cache SET chunks = zeroblob(length(chunks)) WHERE path = ?').run(file).changes).toBe(1)
     const refused = await a.cli(['send', 'beta', file, '--json'], { timeoutMs: 60_000 })
-    expectError(refused, 'E_HASH_MISMATCH')
+    expectError(refused, 'E_SOURCE_CHANGED')
+    expect(refused.stderr).toMatch(/its bytes differ from those offered, though neither its modification nor its change time moved/)
     expect(rw.prepare('SELECT COUNT(*) AS n FROM hash_cache WHERE path = ?').get(file)).toEqual({ n: 0 })
     rw.close()
     const healed = await send([file])

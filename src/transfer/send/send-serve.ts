@@ -96,7 +96,15 @@ export class SendServing {
       // asked for more than an earlier claim of its left (or its offer answer's have_bytes): the progress shown goes back to what it can hold.
       // Only what a claim showed too much: `asking` leaves out what was served before (Sender.servedChunks), so what serving counted
       // is never taken back (review leftover: a receiver asking again after a cut took the progress shown down)
-      onAsked: (sender) => { if (sender.offer != null && sender.progress.done > mostHeld(sender)) { sender.progress.done = mostHeld(sender); this.ctx.changed(sender.id, false) } }, onGivenUp: (sender, file) => { this.sends.recordGivenUp(sender, file) }, onServedAgain: (sender, file) => { this.sends.forgetGivenUp(sender, file) }, onCut: (sender) => { if (!sender.finished) sender.streamCut = true }, onWaitsThere: (sender, told) => { if (sender.offer != null && !sender.finished) this.sends.told(sender, told) } })
+      onAsked: (sender) => { if (sender.offer != null && sender.progress.done > mostHeld(sender)) { sender.progress.done = mostHeld(sender); this.ctx.changed(sender.id, false) } }, onGivenUp: (sender, file) => {
+        this.sends.recordGivenUp(sender, file)
+        // its bytes are not those offered: the hashes cached of it must not be offered again (they may be what is
+        // wrong: a file changed in a way its times did not show, found when a chunk was asked for again, sender.ts)
+        const src = sender.sources[file]
+        if (sender.givenUp.get(file)?.reason === 'changed' && src !== undefined) {
+          try { this.ctx.c.hashCache?.forget([src]) } catch (err) { this.ctx.c.log.warn('hash cache failed to forget', { err: (err as Error).message }) }
+        }
+      }, onServedAgain: (sender, file) => { this.sends.forgetGivenUp(sender, file) }, onCut: (sender) => { if (!sender.finished) sender.streamCut = true }, onWaitsThere: (sender, told) => { if (sender.offer != null && !sender.finished) this.sends.told(sender, told) } })
       .finally(() => { this.chunkStreams.release(remote) })
   }
 

@@ -612,7 +612,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
               lastChecked = undefined
               const whole = source.read(src, file, range.offset, range.length)
               if (!same(hash(whole), file.chunks[chunk])) {
-                const why = source.touched ? 'its bytes differ; its modification time was put back' : 'its bytes differ, though neither its modification nor its change time moved: written through a memory map?'
+                const why = source.touched ? 'its bytes differ; its modification time was put back' : 'its bytes differ from those offered, though neither its modification nor its change time moved: written through a memory map?'
                 source.close()
                 throw new NotServedError('changed', `${src} changed since it was offered (${why})`)
               }
