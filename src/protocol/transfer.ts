@@ -4,7 +4,7 @@
 // at this boundary; nothing outside protocol/ sees the generated types.
 
 import type { Stream } from '@libp2p/interface'
-import { FerryError, cutToBytes, quoteForDisplay } from '../errors.ts'
+import { FerryError, cutToBytes, isErrorCode, quoteForDisplay, type ErrorCode } from '../errors.ts'
 import { MAX_CHUNKS_PER_REQUEST, MAX_HASH_PART_BYTES, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_OFFER_TOTAL_BYTES, MAX_SMALL_MESSAGE_BYTES } from './constants.ts'
 import { FrameReader, finishStream, lengthPrefixed, sendAll, varintLength, writeVarint } from './frames.ts'
 import { ChunkHeader, ChunkRequest, FileEntry, HashPart, Offer, OfferAnswer, TransferEnd, TransferEndAck, type FileEntry as WireFileEntry } from './pb/transfer.js'
@@ -42,7 +42,7 @@ export interface EndMsg { transferId: Uint8Array, status: 'done' | 'declined' | 
 export interface RenamedEntry { entry: number, as: string, files?: number }
 
 /** An offer's entry the receive folder could not take as it is (a symbolic link on its way, say), and why; `under`: the folder at fault, for every entry below it. */
-export interface RefusedEntry { entry: number, reason: string, under?: string }
+export interface RefusedEntry { entry: number, reason: string, under?: string, /** the reason's stable error code; none from a receiver before 2026-12-07 */ code?: ErrorCode }
 
 /**
  * The renamed entries an End carries: at most this many of each list, and
@@ -83,9 +83,9 @@ function renamedThatFit (end: EndMsg): { renames: Array<Required<RenamedEntry>>,
   return { renames: renames.map(wire), renamed: renamed.map((r) => wire({ entry: r.entry, as: r.as })) }
 }
 
-function refusedThatFit (refused: RefusedEntry[] = []): Array<{ entry: number, reason: string, under: string }> {
+function refusedThatFit (refused: RefusedEntry[] = []): Array<{ entry: number, reason: string, under: string, code: string }> {
   // a folder too long to fit is left out, not cut: a cut one would name another folder
-  const cut = refused.slice(0, END_REFUSED_SHOWN).map((r) => ({ entry: r.entry, reason: cutMarked(r.reason, END_REFUSED_BYTES / 4), under: r.under !== undefined && Buffer.byteLength(r.under) <= END_REFUSED_BYTES / 4 ? r.under : '' }))
+  const cut = refused.slice(0, END_REFUSED_SHOWN).map((r) => ({ entry: r.entry, reason: cutMarked(r.reason, END_REFUSED_BYTES / 4), under: r.under !== undefined && Buffer.byteLength(r.under) <= END_REFUSED_BYTES / 4 ? r.under : '', code: r.code ?? '' }))
   return firstThatFit(cut, END_REFUSED_SHOWN, END_REFUSED_BYTES, (r) => r.reason + r.under)
 }
 
@@ -442,7 +442,7 @@ export async function readEnd (stream: Stream, handle: (end: EndMsg) => Promise<
   let error: unknown
   let answer: EndHandled | void = undefined
   try {
-    answer = await handle({ transferId: w.transferId, status, root: w.root, signature: w.signature, failure: fromWireError(w.failure as WireErrorMsg | undefined, 'receiver'), wireBytes: w.wireBytes, missing: w.missing, doneBytes: w.doneBytes, renamedCount: w.renamedCount, renamed: w.renamed.map((r) => ({ entry: r.entry, as: r.as })), renameCount: w.renameCount, renames: w.renames, refused: w.refused.map((r) => ({ entry: r.entry, reason: r.reason, under: r.under === '' ? undefined : r.under })), ...(w.keptFiles !== undefined ? { keptFiles: w.keptFiles } : {}) })
+    answer = await handle({ transferId: w.transferId, status, root: w.root, signature: w.signature, failure: fromWireError(w.failure as WireErrorMsg | undefined, 'receiver'), wireBytes: w.wireBytes, missing: w.missing, doneBytes: w.doneBytes, renamedCount: w.renamedCount, renamed: w.renamed.map((r) => ({ entry: r.entry, as: r.as })), renameCount: w.renameCount, renames: w.renames, refused: w.refused.map((r) => ({ entry: r.entry, reason: r.reason, under: r.under === '' ? undefined : r.under, ...(isErrorCode(r.code) ? { code: r.code } : {}) })), ...(w.keptFiles !== undefined ? { keptFiles: w.keptFiles } : {}) })
   } catch (err) { error = err }
   const afterAck = answer?.afterAck
   const ack = lengthPrefixed(TransferEndAck.encode({ ok: error == null, error: error != null ? toWireError(error) : undefined, keptFiles: answer?.keptFiles ?? 0 }))

@@ -2,6 +2,7 @@
 // the receive folder's index of files and chunks used for dedup.
 
 import { inTransaction, receiveMountKey, reclaimFreePages, statementCache, type Db } from './db.ts'
+import { isErrorCode, type ErrorCode } from '../errors.ts'
 
 export interface TransferRow {
   id: string
@@ -33,7 +34,7 @@ export interface TransferRow {
   /** the receipt's bit set of the entries not received (receiptPayload); unset: none */
   receiptMissing?: Uint8Array
   /** with the receipt: why the receive folder refused entries of it, as told to the sender (the first 20), so a receipt sent again tells it too */
-  receiptRefused?: Array<{ entry: number, reason: string }>
+  receiptRefused?: Array<{ entry: number, reason: string, under?: string, code?: ErrorCode }>
   /** receive only, with the receipt: of the files it says were not received, how many the sender could not serve (the rest the receive folder refused); unset: not recorded */
   receiptNotServed?: number
   /** receive only, with the receipt: of the files the receive folder refused, how many were refused before any byte of theirs was asked for (ReceiptInfo.refusedUnfetched); unset: not known */
@@ -46,7 +47,7 @@ export interface TransferRow {
   skippedCount?: number
   skippedFailed?: number
   /** send only, from its offer on: the skipped paths shown (the first SKIPPED_SHOWN, those skipped for a problem first; at most 32 KiB of them), with why */
-  skipped?: Array<{ path: string, reason: string, failed?: boolean, escaped?: boolean, refused?: boolean, notServed?: boolean, noneSent?: boolean }>
+  skipped?: Array<{ path: string, reason: string, failed?: boolean, code?: ErrorCode, escaped?: boolean, refused?: boolean, notServed?: boolean, noneSent?: boolean }>
   /** renames of what it carried, theirs taken where they arrived (here for a receive, on the peer for a send): a folder counts once (TransferInfo.renamedCount); files each in rows from before 2026-12-05 */
   renamedCount?: number
   /** the first of those, recorded at the end (renamedToRecord): path as offered, and as placed; a folder marked, with how many files it holds */
@@ -387,7 +388,8 @@ function parseRefused (text: string | null): TransferRow['receiptRefused'] {
   if (text == null) return undefined
   try {
     const v: unknown = JSON.parse(text)
-    return Array.isArray(v) ? v.filter((r) => Number.isSafeInteger(r?.entry) && typeof r?.reason === 'string') : undefined
+    // a code kept only where it is one (rows from before 2026-12-07 have none)
+    return Array.isArray(v) ? v.filter((r) => Number.isSafeInteger(r?.entry) && typeof r?.reason === 'string').map((r) => isErrorCode(r.code) ? r : { entry: r.entry, reason: r.reason, ...(typeof r.under === 'string' ? { under: r.under } : {}) }) : undefined
   } catch { return undefined }
 }
 
@@ -404,6 +406,7 @@ function parseSkipped (text: string | null): TransferRow['skipped'] {
     return v.filter((s) => typeof s?.path === 'string' && typeof s?.reason === 'string').map((s) => {
       const out: SkippedRecord = { path: s.path, reason: s.reason }
       for (const flag of SKIPPED_FLAGS) if (s[flag] === true) out[flag] = true
+      if (isErrorCode(s.code)) out.code = s.code
       return out
     })
   } catch { return undefined }

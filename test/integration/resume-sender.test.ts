@@ -134,7 +134,7 @@ describe('resume after kill -9 of the sender', () => {
     const onA = await watch(a, 'alpha to take the receipt', (t) => t.id === id && t.state === 'done', 60_000)
     expect(onA).toMatchObject({ resumed: true, receipt: { verified: true, notReceived: 1 }, skippedFailed: 1 })
     // why, as alpha found it while serving before its restart
-    expect(onA.skipped).toEqual([{ path: join(dir, 'a-draft.txt'), reason: 'changed since it was offered (its size or modification time differs); not received', failed: true, notServed: true }])
+    expect(onA.skipped).toEqual([{ path: join(dir, 'a-draft.txt'), reason: 'changed since it was offered (its size or modification time differs); not received', failed: true, code: 'E_SOURCE_CHANGED', notServed: true }])
     const listed = (await transfersOf(a)).find((t) => t.id === id)
     expect(listed?.skipped?.[0]?.reason).toBe('changed since it was offered (its size or modification time differs); not received')
     await rm(join(b.receiveDir, 'given-up'), { recursive: true })

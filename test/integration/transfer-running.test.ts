@@ -116,9 +116,9 @@ describe('transfer, with alpha serving at most SERVE_RATE', () => {
       const done = await sending.done
       expectError(done, 'E_INCOMPLETE')
       expect(done.stderr).toMatch(/^ferry: warning: .*\/b-live\.shm: changed since it was offered \(its bytes differ from those offered, though neither its modification nor its change time moved: written through a memory map\?\); not received$/m)
-      const res = JSON.parse(done.stdout) as SendResult & { skipped: Array<{ path: string }> }
+      const res = JSON.parse(done.stdout) as SendResult & { skipped: Array<{ path: string, code?: string }> }
       expect(res).toMatchObject({ state: 'done', files: 3, receipt: { verified: true, notReceived: 1 } })
-      expect(res.skipped.map((x) => basename(x.path))).toEqual(['b-live.shm'])
+      expect(res.skipped.map((x) => [basename(x.path), x.code])).toEqual([['b-live.shm', 'E_SOURCE_CHANGED']])
       const got = join(b.receiveDir, 'mapped')
       expect((await readdir(got)).sort()).toEqual(['a-kept.txt', 'c-kept.txt'])
       expect(await readFile(join(got, 'c-kept.txt'), 'utf8')).toBe('c-kept\n'.repeat(1000))

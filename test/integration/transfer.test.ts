@@ -140,7 +140,7 @@ describe('transfer', () => {
     const shown = `${dir}/café \\\\ \\xff\\xfe.jpg`
     expect(run.stderr).toContain(`\nferry: warning: ${shown}: name is not valid UTF-8, skipped\n`.slice(1))
     // --json has the path in that one form too, marked as shown escaped already
-    expect(JSON.parse(run.stdout).skipped).toEqual([{ path: shown, reason: 'name is not valid UTF-8, skipped', failed: true, escaped: true }])
+    expect(JSON.parse(run.stdout).skipped).toEqual([{ path: shown, reason: 'name is not valid UTF-8, skipped', failed: true, code: 'E_PATH_UNSAFE', escaped: true }])
     expect(await readFile(join(b.receiveDir, 'odd names', 'fine.txt'), 'utf8')).toBe('fine\n')
     expect(await readdir(join(b.receiveDir, 'odd names'))).toEqual(['fine.txt'])
     // the tests after this one list the receive folder
@@ -407,7 +407,7 @@ describe('transfer', () => {
     const res = JSON.parse(done.stdout) as SendResult & { skipped: Array<{ path: string, reason: string }> }
     expect(res).toMatchObject({ state: 'done', files: 2975, receipt: { verified: true } })
     expect(res.skipped[0]).toEqual({ path: a.home, reason: 'ferry\'s own state folder (its database and key), skipped' })
-    expect(res.skipped.slice(1).sort((x, y) => x.path.localeCompare(y.path))).toEqual(removed.map((path) => ({ path, reason: 'removed before it could be read, skipped', failed: true })))
+    expect(res.skipped.slice(1).sort((x, y) => x.path.localeCompare(y.path))).toEqual(removed.map((path) => ({ path, reason: 'removed before it could be read, skipped', failed: true, code: 'E_PATH_NOT_FOUND' })))
     expect(done.stderr).toMatch(/^ferry: warning: .*\/f2999\.bin: removed before it could be read, skipped$/m)
     // once the send has left the daemon's memory, `ferry transfers` still says what was left out (review finding: plain "done")
     const ended = (await transfersOf(a)).find((t) => t.id === res.id)
@@ -653,6 +653,8 @@ describe('transfer', () => {
       // the files and the empty folder below the link, each with the receiver's reason
       expect(out.skipped.map((x) => x.path).sort()).toEqual([join(dir, 'trip', 'album', 'a.jpg'), join(dir, 'trip', 'album', 'b.jpg'), join(dir, 'trip', 'album', 'empty'), ...roll].sort())
       for (const x of out.skipped) expect(x.reason).toBe('refused by the receiver: "trip/album" is a symbolic link in the receive folder')
+      // and its code, for a script to tell it from a file changed here (helper finding: the reason's words alone)
+      expect(new Set(out.skipped.map((x) => (x as { code?: string }).code))).toEqual(new Set(['E_PATH_UNSAFE']))
       // refused before any was asked for: none of the wire's bytes were theirs, and the summary says the 6 B are of what
       // arrived (user-test finding: "(2 B over the network, counting what was sent of files the receiver refused)")
       expect(out.skipped.filter((x) => x.path.endsWith('.jpg')).every((x) => (x as { noneSent?: boolean }).noneSent === true)).toBe(true)
@@ -1219,8 +1221,8 @@ describe('transfer', () => {
     const some = await a.cli(['send', 'beta', present, join(dir, 'missing.txt'), '~/no-such-ferry-path', '--json'])
     expectError(some, 'E_INCOMPLETE')
     expect(JSON.parse(some.stdout)).toMatchObject({ state: 'done', files: 1, receipt: { verified: true }, skippedCount: 2, skipped: [
-      { path: join(dir, 'missing.txt'), reason: 'no such file or directory, skipped', failed: true },
-      { path: join(process.cwd(), '~', 'no-such-ferry-path'), reason: 'no such file or directory, skipped', failed: true }] })
+      { path: join(dir, 'missing.txt'), reason: 'no such file or directory, skipped', failed: true, code: 'E_PATH_NOT_FOUND' },
+      { path: join(process.cwd(), '~', 'no-such-ferry-path'), reason: 'no such file or directory, skipped', failed: true, code: 'E_PATH_NOT_FOUND' }] })
     expect(some.stderr).toMatch(/^ferry: warning: .*\/~\/no-such-ferry-path does not exist \(the ~ was not expanded by the shell/m)
     // once, with its hint, not again as the daemon's "no such file or directory, skipped" (user-test finding: twice);
     // the path missing without a hint is said as the daemon's skip

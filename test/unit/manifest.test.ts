@@ -96,8 +96,8 @@ describe('scanPaths', () => {
     const entries = await scanPaths(['/proc/version', '/sys/kernel', join(root, 'a.txt')], { onWarning: w => warnings.push(w) })
     expect(entries.map(e => e.path)).toEqual(['a.txt'])
     expect(warnings).toEqual([
-      { path: '/proc/version', reason: expect.stringMatching(/^on the kernel's proc file system, where sizes are not contents .*cat \/proc\/version > file\), skipped$/), failed: true },
-      { path: '/sys/kernel', reason: expect.stringMatching(/^on the kernel's sysfs file system/), failed: true }
+      { path: '/proc/version', reason: expect.stringMatching(/^on the kernel's proc file system, where sizes are not contents .*cat \/proc\/version > file\), skipped$/), failed: true, code: 'E_BAD_REQUEST' },
+      { path: '/sys/kernel', reason: expect.stringMatching(/^on the kernel's sysfs file system/), failed: true, code: 'E_BAD_REQUEST' }
     ])
   })
 
@@ -130,7 +130,7 @@ describe('scanPaths', () => {
     symlinkSync(join(base, 'nowhere'), join(base, 'dangling'))
     const dangling: ScanWarning[] = []
     expect(await scanPaths([join(base, 'dangling')], { onWarning: w => dangling.push(w) })).toEqual([])
-    expect(dangling).toEqual([{ path: join(base, 'dangling'), reason: 'a symbolic link to nothing, skipped', failed: true }])
+    expect(dangling).toEqual([{ path: join(base, 'dangling'), reason: 'a symbolic link to nothing, skipped', failed: true, code: 'E_PATH_NOT_FOUND' }])
   })
 
   it('skips names the receiver would refuse, and names that are not UTF-8, with warnings', async () => {
@@ -145,9 +145,11 @@ describe('scanPaths', () => {
     expect(warnings).toHaveLength(5)
     // the name that is not UTF-8 is shown with its byte escaped, not as the Latin-1 "fÿf" it is not, and said to be
     // escaped already: printed as it is (user-test finding: shown as f\\xfff)
-    expect(warnings).toContainEqual({ path: join(root, 'f\\xfff'), reason: 'name is not valid UTF-8, skipped', failed: true, escaped: true })
+    expect(warnings).toContainEqual({ path: join(root, 'f\\xfff'), reason: 'name is not valid UTF-8, skipped', failed: true, code: 'E_PATH_UNSAFE', escaped: true })
     // files left out because of their names: not all was sent (`ferry send` exits E_INCOMPLETE)
     expect(warnings.every(w => w.failed === true)).toBe(true)
+    // with the code a script tells them by (helper finding: none, only the reason's words)
+    expect(warnings.map(w => w.code)).toEqual(Array(5).fill('E_PATH_UNSAFE'))
   })
 
   it('leaves out a missing path named, said as not sent, and scans the others (user-test finding: one missing path refused them all); refuses two roots with the same name, and an aborted signal', async () => {
@@ -155,11 +157,11 @@ describe('scanPaths', () => {
     const warnings: ScanWarning[] = []
     const entries = await scanPaths([join(root, 'missing'), join(root, 'a.txt', 'under-a-file'), join(root, 'a.txt')], { onWarning: w => warnings.push(w) })
     expect(entries.map(e => e.path)).toEqual(['a.txt'])
-    expect(warnings).toEqual([join(root, 'missing'), join(root, 'a.txt', 'under-a-file')].map((path) => ({ path, reason: 'no such file or directory, skipped', failed: true })))
+    expect(warnings).toEqual([join(root, 'missing'), join(root, 'a.txt', 'under-a-file')].map((path) => ({ path, reason: 'no such file or directory, skipped', failed: true, code: 'E_PATH_NOT_FOUND' })))
     // a missing path takes no name: one there of the same last name is sent, not refused as its twin (review finding)
     const twin: ScanWarning[] = []
     expect((await scanPaths([join(base, 'gone', 'errs'), root], { onWarning: w => twin.push(w) })).at(-1)).toMatchObject({ kind: 'dir', path: 'errs' })
-    expect(twin.filter((w) => w.failed === true)).toEqual([{ path: join(base, 'gone', 'errs'), reason: 'no such file or directory, skipped', failed: true }])
+    expect(twin.filter((w) => w.failed === true)).toEqual([{ path: join(base, 'gone', 'errs'), reason: 'no such file or directory, skipped', failed: true, code: 'E_PATH_NOT_FOUND' }])
     mkdirSync(join(base, 'other', 'errs'), { recursive: true })
     await expect(scanPaths([root, join(base, 'other', 'errs')])).rejects.toEqual(code('E_BAD_REQUEST'))
     expect(await scanPaths([root, root])).toEqual(await scanPaths([root]))
@@ -175,8 +177,8 @@ describe('scanPaths', () => {
     const entries = await scanPaths([join(root, 'ok.txt'), join(root, 'nl\nname.txt'), join(root, 'CON')], { onWarning: w => warnings.push(w) })
     expect(entries.map(e => e.path)).toEqual(['ok.txt'])
     expect(warnings).toEqual([
-      { path: join(root, 'nl\nname.txt'), reason: 'unsafe path "nl\\nname.txt": contains a control character, skipped', failed: true },
-      { path: join(root, 'CON'), reason: 'no such file or directory, skipped', failed: true }
+      { path: join(root, 'nl\nname.txt'), reason: 'unsafe path "nl\\nname.txt": contains a control character, skipped', failed: true, code: 'E_PATH_UNSAFE' },
+      { path: join(root, 'CON'), reason: 'no such file or directory, skipped', failed: true, code: 'E_PATH_NOT_FOUND' }
     ])
     await expect(scanPaths([join(root, 'nl\nname.txt')])).rejects.toMatchObject({ code: 'E_PATH_UNSAFE', message: 'unsafe path "nl\\nname.txt": contains a control character' })
   })
@@ -319,7 +321,7 @@ describe('buildManifest', () => {
     rmSync(join(root, 'sub', 'big.bin'))
     const skipped: ScanWarning[] = []
     const m = await buildManifest(entries, pool, { onSkip: (w) => skipped.push(w) })
-    expect(skipped).toEqual([{ path: join(root, 'sub', 'big.bin'), reason: 'removed before it could be read, skipped', failed: true }])
+    expect(skipped).toEqual([{ path: join(root, 'sub', 'big.bin'), reason: 'removed before it could be read, skipped', failed: true, code: 'E_PATH_NOT_FOUND' }])
     expect(m.files.map(f => f.path)).toEqual(entries.map(e => e.path).filter(p => p !== 'skip/sub/big.bin'))
     expect(m.totalBytes).toBe(m.files.reduce((n, f) => n + f.size, 0))
     expect(() => verifyManifest(m)).not.toThrow()

@@ -32,12 +32,13 @@ describe('receiptSkipped', () => {
   it('a folder the receiver told a reason for (under) does not give it to a file there this side could not serve: that one was never the receiver\'s to refuse (review finding: a folder made read-only mid-send, since 68eeda7 told for the folder, gave a file removed at the sender "refused by the receiver: … not writable")', () => {
     const files = [{ path: 'roll', kind: 'dir' }, { path: 'roll/a.jpg', kind: 'file' }, { path: 'roll/b.jpg', kind: 'file' }, { path: 'roll/c.jpg', kind: 'file' }]
     const reason = '"roll" in the receive folder is not writable by the user the daemon runs as (me)'
-    const end: EndMsg = { ...albumRefused, refused: [{ entry: 1, reason, under: 'roll' }] }
+    const end: EndMsg = { ...albumRefused, refused: [{ entry: 1, reason, under: 'roll', code: 'E_IO' }] }
     const { skipped } = receiptSkipped(end, files, files.map((f) => `/home/me/${f.path}`), [1, 2, 3], (i) => i === 2 ? 'was removed since it was offered' : undefined)
     expect(skipped).toEqual([
-      { path: '/home/me/roll/a.jpg', reason: `refused by the receiver: ${reason}`, failed: true, refused: true },
-      { path: '/home/me/roll/b.jpg', reason: 'was removed since it was offered; not received', failed: true, notServed: true },
-      { path: '/home/me/roll/c.jpg', reason: `refused by the receiver: ${reason}`, failed: true, refused: true }
+      // the code the receiver told for the folder, given to its files with its reason
+      { path: '/home/me/roll/a.jpg', reason: `refused by the receiver: ${reason}`, failed: true, code: 'E_IO', refused: true },
+      { path: '/home/me/roll/b.jpg', reason: 'was removed since it was offered; not received', failed: true, code: 'E_SOURCE_CHANGED', notServed: true },
+      { path: '/home/me/roll/c.jpg', reason: `refused by the receiver: ${reason}`, failed: true, code: 'E_IO', refused: true }
     ])
   })
 
@@ -45,8 +46,8 @@ describe('receiptSkipped', () => {
     const files = [{ path: 'a.bin', kind: 'file' }, { path: 'b.bin', kind: 'file' }]
     const none: EndMsg = { ...albumRefused, refused: [] }
     expect(receiptSkipped(none, files, [], [0, 1], (i) => i === 0 ? 'was removed since it was offered' : undefined).skipped).toEqual([
-      { path: 'a.bin', reason: 'was removed since it was offered; not received', failed: true, notServed: true },
-      { path: 'b.bin', reason: 'changed, removed or unreadable after it was offered; not received (send it again)', failed: true, notServed: true }
+      { path: 'a.bin', reason: 'was removed since it was offered; not received', failed: true, code: 'E_SOURCE_CHANGED', notServed: true },
+      { path: 'b.bin', reason: 'changed, removed or unreadable after it was offered; not received (send it again)', failed: true, code: 'E_SOURCE_CHANGED', notServed: true }
     ])
   })
 

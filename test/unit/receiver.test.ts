@@ -180,7 +180,7 @@ describe('Receiver', () => {
     expect(await readdir(join(receiveDir, 'locked'))).toEqual(['a.txt'])
     expect(ends).toHaveLength(1)
     expect(new Bitmap(2, ends[0].missing).has(0)).toBe(true)
-    expect(ends[0].refused).toEqual([{ entry: 0, reason: `"locked" in the receive folder is not writable by the user the daemon runs as (${userInfo().username})`, under: 'locked' }])
+    expect(ends[0].refused).toEqual([{ entry: 0, reason: `"locked" in the receive folder is not writable by the user the daemon runs as (${userInfo().username})`, under: 'locked', code: 'E_IO' }])
   })
 
   it('a folder that stops taking files while they arrive (chmod 555 mid-transfer) is told once for all its files not placed, so the sender gives each the reason, not the first 20 alone (helper finding: of 118 files, 107 read "its reason not told", "changed, removed or unreadable after it was offered")', async () => {
@@ -190,7 +190,7 @@ describe('Receiver', () => {
     await mkdir(join(receiveDir, 'roll', 'sub'), { recursive: true })
     const ends = await receiveWithLocked(join(receiveDir, 'roll', 'sub'), served)
     const reason = `"roll/sub" in the receive folder is not writable by the user the daemon runs as (${userInfo().username})`
-    expect(ends[0].refused).toEqual([{ entry: 0, reason, under: 'roll/sub' }])
+    expect(ends[0].refused).toEqual([{ entry: 0, reason, under: 'roll/sub', code: 'E_IO' }])
     // as the sender reads it: every file gets the reason
     const { skipped } = receiptSkipped(ends[0], offer.files, offer.files.map((f) => `/home/me/${f.path}`), files.map((_, i) => i), () => undefined)
     expect(skipped).toHaveLength(30)
@@ -227,7 +227,7 @@ describe('Receiver', () => {
     // links into the receive folder itself fail, not into its folders
     const ends = await receiveWithLocked(receiveDir, served, true)
     const reason = `the receive folder is not writable by the user the daemon runs as (${userInfo().username})`
-    expect(ends[0].refused).toEqual([{ entry: 0, reason, under: '.' }])
+    expect(ends[0].refused).toEqual([{ entry: 0, reason, under: '.', code: 'E_IO' }])
     const { skipped } = receiptSkipped(ends[0], offer.files, offer.files.map((f) => `/home/me/${f.path}`), files.map((_, i) => i), () => undefined)
     expect(skipped).toHaveLength(30)
     for (const s of skipped) expect(s).toMatchObject({ reason: `refused by the receiver: ${reason}`, refused: true })
@@ -246,7 +246,7 @@ describe('Receiver', () => {
     expect(await readdir(receiveDir)).not.toContain('s6')
     expect(await readdir(join(receiveDir, 'album'))).toEqual(['kept.jpg'])
     const reason = `the receive folder is not writable by the user the daemon runs as (${userInfo().username})`
-    expect(ends[0].refused).toEqual([{ entry: 0, reason, under: 's6/sub' }])
+    expect(ends[0].refused).toEqual([{ entry: 0, reason, under: 's6/sub', code: 'E_IO' }])
   })
 
   it('a folder of the offer swapped for a symbolic link, or for a file, after the offer was checked (while its files arrive) refuses its files alone, told once for the folder; nothing is written through the link and the rest arrives (helper finding: the receive failed whole with E_INTERNAL "Cannot read properties of undefined (reading \'code\')")', async () => {
@@ -287,8 +287,8 @@ describe('Receiver', () => {
     expect([await readdir(join(dir, 'album-aside')), await readdir(join(dir, 'notes-aside'))]).toEqual([['x.jpg'], ['n.txt']])
     expect([0, 1, 2, 3, 4].filter((i) => new Bitmap(7, ends[0].missing).has(i))).toEqual([1, 3])
     expect(ends[0].refused).toEqual([
-      { entry: 1, reason: '"album" is a symbolic link in the receive folder', under: 'album' },
-      { entry: 3, reason: '"notes" in the receive folder is no longer a folder (something else took its name while the transfer ran)', under: 'notes' }
+      { entry: 1, reason: '"album" is a symbolic link in the receive folder', under: 'album', code: 'E_PATH_UNSAFE' },
+      { entry: 3, reason: '"notes" in the receive folder is no longer a folder (something else took its name while the transfer ran)', under: 'notes', code: 'E_PATH_UNSAFE' }
     ])
   })
 

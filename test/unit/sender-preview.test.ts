@@ -77,7 +77,7 @@ describe('Sender.dropPreview', () => {
     expect(sender.served.get(1)).toBe(q.data.length)
     // a receipt that goes without q, for a reason the receiver did not tell: not "removed", which was p's
     const { skipped } = receiptSkipped({ transferId: ID, status: 'done', root: new Uint8Array(32), signature: new Uint8Array(0) }, sender.offer.files, sender.sources, [1], (i) => sender.givenUp.get(i)?.why)
-    expect(skipped).toEqual([{ path: q.path, reason: 'changed, removed or unreadable after it was offered; not received (send it again)', failed: true, notServed: true }])
+    expect(skipped).toEqual([{ path: q.path, reason: 'changed, removed or unreadable after it was offered; not received (send it again)', failed: true, code: 'E_SOURCE_CHANGED', notServed: true }])
   })
 
   it('what the preview served of a file is not shown in flight as the offer\'s file at the same index, before any of that one is served', async () => {

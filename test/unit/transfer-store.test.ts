@@ -89,13 +89,13 @@ describe('TransferStore', () => {
     expect(store.get(id)?.endedBy).toBeUndefined()
   })
 
-  it('a send\'s skipped paths keep what marks them (refused by the receiver, not served here), so the summary read from the row tells the causes apart; any other value is dropped', () => {
+  it('a send\'s skipped paths keep what marks them (refused by the receiver, not served here) and their error code, so the summary read from the row tells the causes apart; any other value is dropped', () => {
     const id = 'e'.repeat(32)
     store.insert(row(id, 'send'))
-    const skipped = [{ path: '/a', reason: 'refused by the receiver: r', failed: true, refused: true }, { path: '/b', reason: 'was removed since it was offered; not received', failed: true, notServed: true }]
+    const skipped = [{ path: '/a', reason: 'refused by the receiver: r', failed: true, code: 'E_PATH_UNSAFE' as const, refused: true }, { path: '/b', reason: 'was removed since it was offered; not received', failed: true, code: 'E_SOURCE_CHANGED' as const, notServed: true }]
     store.update(id, { skipped })
     expect(store.get(id)?.skipped).toEqual(skipped)
-    db.prepare('UPDATE transfers SET skipped = ? WHERE id = ?').run('[{"path":"/c","reason":"r","refused":"yes","notServed":1}]', id)
+    db.prepare('UPDATE transfers SET skipped = ? WHERE id = ?').run('[{"path":"/c","reason":"r","refused":"yes","notServed":1,"code":"E_NOT_A_CODE"}]', id)
     expect(store.get(id)?.skipped).toEqual([{ path: '/c', reason: 'r' }])
   })
 

@@ -366,6 +366,11 @@ export declare namespace TransferEnd {
         value: string;
         index: number;
     }
+    interface TransferEndRefusedCodeFieldEvent {
+        field: '$.refused[].code';
+        value: string;
+        index: number;
+    }
     interface TransferEndRenamesEntryFieldEvent {
         field: '$.renames[].entry';
         value: number;
@@ -391,12 +396,13 @@ export declare namespace TransferEnd {
     }
     function encode(obj: Partial<TransferEnd>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): TransferEnd;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): Generator<TransferEndTransferIdFieldEvent | TransferEndStatusFieldEvent | TransferEndRootFieldEvent | TransferEndSignatureFieldEvent | TransferEndFailureCodeFieldEvent | TransferEndFailureMessageFieldEvent | TransferEndWireBytesFieldEvent | TransferEndMissingFieldEvent | TransferEndDoneBytesFieldEvent | TransferEndRenamedCountFieldEvent | TransferEndRenamedEntryFieldEvent | TransferEndRenamedAsFieldEvent | TransferEndRenamedFilesFieldEvent | TransferEndRefusedEntryFieldEvent | TransferEndRefusedReasonFieldEvent | TransferEndRefusedUnderFieldEvent | TransferEndRenamesEntryFieldEvent | TransferEndRenamesAsFieldEvent | TransferEndRenamesFilesFieldEvent | TransferEndRenameCountFieldEvent | TransferEndKeptFilesFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TransferEnd>): Generator<TransferEndTransferIdFieldEvent | TransferEndStatusFieldEvent | TransferEndRootFieldEvent | TransferEndSignatureFieldEvent | TransferEndFailureCodeFieldEvent | TransferEndFailureMessageFieldEvent | TransferEndWireBytesFieldEvent | TransferEndMissingFieldEvent | TransferEndDoneBytesFieldEvent | TransferEndRenamedCountFieldEvent | TransferEndRenamedEntryFieldEvent | TransferEndRenamedAsFieldEvent | TransferEndRenamedFilesFieldEvent | TransferEndRefusedEntryFieldEvent | TransferEndRefusedReasonFieldEvent | TransferEndRefusedUnderFieldEvent | TransferEndRefusedCodeFieldEvent | TransferEndRenamesEntryFieldEvent | TransferEndRenamesAsFieldEvent | TransferEndRenamesFilesFieldEvent | TransferEndRenameCountFieldEvent | TransferEndKeptFilesFieldEvent>;
 }
 export interface Refused {
     entry: number;
     reason: string;
     under: string;
+    code: string;
 }
 export declare namespace Refused {
     const codec: () => Codec<Refused>;
@@ -412,9 +418,13 @@ export declare namespace Refused {
         field: '$.under';
         value: string;
     }
+    interface RefusedCodeFieldEvent {
+        field: '$.code';
+        value: string;
+    }
     function encode(obj: Partial<Refused>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Refused>): Refused;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Refused>): Generator<RefusedEntryFieldEvent | RefusedReasonFieldEvent | RefusedUnderFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Refused>): Generator<RefusedEntryFieldEvent | RefusedReasonFieldEvent | RefusedUnderFieldEvent | RefusedCodeFieldEvent>;
 }
 export interface Renamed {
     entry: number;

@@ -1223,6 +1223,10 @@ export var Refused;
                     w.uint32(26);
                     w.string(obj.under);
                 }
+                if ((obj.code != null && obj.code !== '')) {
+                    w.uint32(34);
+                    w.string(obj.code);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -1230,7 +1234,8 @@ export var Refused;
                 const obj = {
                     entry: 0,
                     reason: '',
-                    under: ''
+                    under: '',
+                    code: ''
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -1246,6 +1251,10 @@ export var Refused;
                         }
                         case 3: {
                             obj.under = reader.string();
+                            break;
+                        }
+                        case 4: {
+                            obj.code = reader.string();
                             break;
                         }
                         default: {
@@ -1277,6 +1286,13 @@ export var Refused;
                         case 3: {
                             yield {
                                 field: `${prefix}.under`,
+                                value: reader.string()
+                            };
+                            break;
+                        }
+                        case 4: {
+                            yield {
+                                field: `${prefix}.code`,
                                 value: reader.string()
                             };
                             break;

@@ -29,7 +29,7 @@
 import { access, lstat, readdir, realpath, stat, statfs } from 'node:fs/promises'
 import { constants, statfsSync, type BigIntStats } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
-import { FerryError, escapeBytesForDisplay, toFerryError } from '../../errors.ts'
+import { FerryError, escapeBytesForDisplay, toFerryError, type ErrorCode } from '../../errors.ts'
 import { chunkCount, chunkSizeFor } from './chunking.ts'
 import type { HashPool } from './hash-pool.ts'
 import { MODE_PERMISSIONS, computeFileRoot, computeTransferRoot } from './manifest-root.ts'
@@ -81,6 +81,8 @@ export interface ScanWarning {
    * ferry's own state): the send does not hold everything asked for.
    */
   failed?: boolean
+  /** With `failed`: the problem's stable error code (E_PATH_UNSAFE, E_PATH_NOT_FOUND, E_IO, …), for a script to tell them apart without reading `reason` */
+  code?: ErrorCode
   /** `path` is shown escaped already (a name that is not UTF-8: escapeBytesForDisplay), to print as it is */
   escaped?: boolean
 }
@@ -334,7 +336,7 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
       // a folder named to the send: its error is the send's, said as for a file (review finding: a raw "EACCES: …, scandir")
       const why = (err as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (err as Error).message
       if (top) throw new FerryError('E_IO', `${abs}: folder cannot be read (${why})`, { cause: err })
-      warn({ path: abs, reason: `cannot read directory (${why}), skipped`, failed: true })
+      warn({ path: abs, reason: `cannot read directory (${why}), skipped`, failed: true, code: 'E_IO' })
       return
     }
     names.sort(Buffer.compare)
@@ -346,7 +348,7 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
         name = utf8.decode(raw)
       } catch {
         // its path as shown (as Latin-1 it would pass for a real name); marked so, not to be escaped again
-        warn({ path: escapeBytesForDisplay(Buffer.concat([Buffer.from(abs.endsWith('/') ? abs : `${abs}/`), raw])), reason: 'name is not valid UTF-8, skipped', failed: true, escaped: true })
+        warn({ path: escapeBytesForDisplay(Buffer.concat([Buffer.from(abs.endsWith('/') ? abs : `${abs}/`), raw])), reason: 'name is not valid UTF-8, skipped', failed: true, code: 'E_PATH_UNSAFE', escaped: true })
         continue
       }
       const child = { abs: join(abs, name), rel: `${rel}/${name}` }
@@ -354,7 +356,7 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
         validateRelativePath(child.rel)
         children.push(child)
       } catch (err) {
-        warn({ path: child.abs, reason: `${(err as Error).message}, skipped`, failed: true })
+        warn({ path: child.abs, reason: `${(err as Error).message}, skipped`, failed: true, code: toFerryError(err, 'E_PATH_UNSAFE').code })
       }
     }
     for (let from = 0; from < children.length; from += LSTAT_BATCH) {
@@ -362,7 +364,7 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
       const stats = await Promise.allSettled(batch.map(async c => await lstat(c.abs, { bigint: true })))
       for (const [i, c] of batch.entries()) {
         const r = stats[i]
-        if (r.status === 'rejected') { warn({ path: c.abs, reason: `cannot stat (${(r.reason as Error).message}), skipped`, failed: true }); continue }
+        if (r.status === 'rejected') { warn({ path: c.abs, reason: `cannot stat (${(r.reason as Error).message}), skipped`, failed: true, code: goneOrIo(r.reason) }); continue }
         await visit(c.abs, c.rel, r.value, false)
       }
     }
@@ -379,7 +381,7 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
     // the folder note.txt is in, sent whole (helper finding). The CLI keeps such a path as typed (upThroughFile)
     const notFolder = await nonFolderBeforeUp(asTyped(p))
     if (notFolder !== undefined) {
-      warn({ path: asTyped(p), reason: `${notFolder} is not a folder (a .. goes up from a folder only), skipped`, failed: true })
+      warn({ path: asTyped(p), reason: `${notFolder} is not a folder (a .. goes up from a folder only), skipped`, failed: true, code: 'E_BAD_REQUEST' })
       continue
     }
     const abs = resolve(p)
@@ -392,13 +394,13 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
     } catch (err) {
       // one of several paths named that cannot be reached: the others go, and it is listed as not sent (as cp, scp and
       // rsync do; user-test finding: the whole send was refused); with none there, the send has nothing to send and says why
-      warn({ path: abs, reason: `${unreachable(err)}, skipped`, failed: true })
+      warn({ path: abs, reason: `${unreachable(err)}, skipped`, failed: true, code: goneOrIo(err) })
       continue
     }
     // `note.txt/` names a folder, as `ls` and `cp` take it ("Not a directory"); resolve() dropped that / (the CLI keeps
     // it: namedAsFolder), and the file was sent (helper finding). A link to a folder so named is followed, as below
     if (NAMES_FOLDER.test(p) && await stat(abs).then((s) => !s.isDirectory(), () => false)) {
-      warn({ path: `${abs}/`, reason: 'not a folder (a / at the end names one; name the file without it), skipped', failed: true })
+      warn({ path: `${abs}/`, reason: 'not a folder (a / at the end names one; name the file without it), skipped', failed: true, code: 'E_BAD_REQUEST' })
       continue
     }
     // a name no receiver takes is left out as it is inside a folder, and the others go (user-test finding: one such
@@ -408,7 +410,7 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
       validateRelativePath(name)
     } catch (err) {
       unsafeNamed ??= err as FerryError
-      warn({ path: abs, reason: `${(err as Error).message}, skipped`, failed: true })
+      warn({ path: abs, reason: `${(err as Error).message}, skipped`, failed: true, code: toFerryError(err, 'E_PATH_UNSAFE').code })
       continue
     }
     // only a path that is there takes its name (review finding: a missing one named first refused the other as a twin)
@@ -425,7 +427,7 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
         st = await lstat(source, { bigint: true })
       } catch (err) {
         const code = (err as { code?: unknown }).code
-        if (code === 'ENOENT' || code === 'ELOOP') { warn({ path: abs, reason: 'a symbolic link to nothing, skipped', failed: true }); continue }
+        if (code === 'ENOENT' || code === 'ELOOP') { warn({ path: abs, reason: 'a symbolic link to nothing, skipped', failed: true, code: 'E_PATH_NOT_FOUND' }); continue }
         throw toFerryError(err, 'E_IO')
       }
     }
@@ -434,7 +436,7 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
     const fsType = await fileSystemType(source)
     const pseudo = fsType === undefined ? undefined : PSEUDO_FS.get(fsType)
     if (pseudo !== undefined) {
-      warn({ path: abs, reason: `on the kernel's ${pseudo} file system, where sizes are not contents (a file shown as 0 or 4096 bytes holds what the kernel writes when it is read); copy it to a regular file first (cat ${abs} > file), skipped`, failed: true })
+      warn({ path: abs, reason: `on the kernel's ${pseudo} file system, where sizes are not contents (a file shown as 0 or 4096 bytes holds what the kernel writes when it is read); copy it to a regular file first (cat ${abs} > file), skipped`, failed: true, code: 'E_BAD_REQUEST' })
       continue
     }
     const first = out.length
@@ -603,7 +605,7 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
     } catch (err) {
       const reason = (err as { unhashable?: string }).unhashable
       if (options.onSkip === undefined || reason === undefined || signal.aborted) throw err
-      options.onSkip({ path: e.sourcePath, reason: `${reason}, skipped`, failed: true })
+      options.onSkip({ path: e.sourcePath, reason: `${reason}, skipped`, failed: true, code: toFerryError(err, 'E_IO').code })
       progress.totalBytes -= e.size
       return undefined
     }
@@ -648,6 +650,12 @@ function unreachable (err: unknown): string {
   if (code === 'ENOENT' || code === 'ENOTDIR') return 'no such file or directory'
   if (code === 'EACCES') return 'cannot be reached: permission denied (on it or a folder above it)'
   return `cannot be reached (${(err as Error).message})`
+}
+
+/** The code of a path that cannot be reached: not there (or a file on its way), else a file-system error */
+function goneOrIo (err: unknown): ErrorCode {
+  const code = (err as { code?: unknown }).code
+  return code === 'ENOENT' || code === 'ENOTDIR' ? 'E_PATH_NOT_FOUND' : 'E_IO'
 }
 
 function unhashable (code: 'E_IO' | 'E_PATH_NOT_FOUND', path: string, reason: string, cause?: unknown): FerryError {

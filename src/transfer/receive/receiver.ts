@@ -966,7 +966,7 @@ export class Receiver {
       ? this.files[i]?.unavailable != null && this.files[i].done !== true
       : missed?.has(i) === true
     const told = new Map<number, RefusedEntry>((this.receiptRefused ?? []).map((r) => [r.entry, r]))
-    for (const [i, r] of this.refusedEntries) if (!told.has(i)) told.set(i, { entry: i, reason: r.reason, under: r.under })
+    for (const [i, r] of this.refusedEntries) if (!told.has(i)) told.set(i, { entry: i, reason: r.reason, under: r.under, code: r.error.code })
     // one per folder at fault: the sender applies it to every entry below (user-test finding: of 100 photos under
     // a linked folder, the reason of 11 was told, the rest read "its reason not told")
     const folders = new Set<string>()

@@ -5,6 +5,7 @@
 
 import { END_REFUSED_SHOWN, type EndMsg } from '../../protocol/transfer.ts'
 import type { SkippedPath } from '../../daemon/control/types.ts'
+import type { ErrorCode } from '../../errors.ts'
 import { foldersAbove } from '../folder/safe-path.ts'
 
 /**
@@ -14,16 +15,20 @@ import { foldersAbove } from '../folder/safe-path.ts'
  * `refused`: the entries the receiver refused, with its reason.
  */
 export function receiptSkipped (end: EndMsg, entries: ReadonlyArray<{ path: string, kind: string }>, sources: ReadonlyArray<string | undefined>, notReceived: readonly number[], notServed: (entry: number) => string | undefined): { skipped: SkippedPath[], refused: Map<number, string> } {
-  const refused = refusedReasons(end, entries, notReceived, notServed)
+  const told = refusedReasons(end, entries, notReceived, notServed)
+  const refused = new Map([...told].map(([i, r]) => [i, r.reason]))
   // not refused, known: this side found it could not serve it, or the receiver refused nothing (it tells its first refusals)
   const served = (i: number): boolean => !refused.has(i) && (notServed(i) !== undefined || refused.size === 0)
-  const skipped: SkippedPath[] = notReceived.map((i) => ({ path: sources[i] ?? entries[i].path, reason: notReceivedReason(refused, i, notServed(i)), failed: true, ...(refused.has(i) ? { refused: true } : {}), ...(served(i) ? { notServed: true } : {}) }))
+  // the refusal's code as the receiver told it; a file this side could not serve, or one not received while the
+  // receiver refused nothing, went without for a change here: E_SOURCE_CHANGED, as the receiver failed it
+  const codeOf = (i: number): ErrorCode | undefined => refused.has(i) ? told.get(i)?.code : served(i) ? 'E_SOURCE_CHANGED' : undefined
+  const skipped: SkippedPath[] = notReceived.map((i) => { const code = codeOf(i); return { path: sources[i] ?? entries[i].path, reason: notReceivedReason(refused, i, notServed(i)), failed: true, ...(code !== undefined ? { code } : {}), ...(refused.has(i) ? { refused: true } : {}), ...(served(i) ? { notServed: true } : {}) } })
   // a folder the receive folder could not take, when nothing below it is named already (an empty one). Not
   // marked `refused`: that counts files whose bytes may have crossed, and a summary took an empty folder for one
   // (review finding: a send resumed said its more "was sent of files the receiver refused")
   const holdsNamed = foldersAbove([...notReceived, ...refused.keys()].map((i) => entries[i].path))
-  for (const [i, why] of refused) {
-    if (entries[i].kind === 'dir' && !holdsNamed.has(entries[i].path)) skipped.push({ path: sources[i] ?? entries[i].path, reason: `refused by the receiver: ${why}`, failed: true })
+  for (const [i, why] of told) {
+    if (entries[i].kind === 'dir' && !holdsNamed.has(entries[i].path)) skipped.push({ path: sources[i] ?? entries[i].path, reason: `refused by the receiver: ${why.reason}`, failed: true, ...(why.code !== undefined ? { code: why.code } : {}) })
   }
   return { skipped, refused }
 }
@@ -35,20 +40,20 @@ export function receiptSkipped (end: EndMsg, entries: ReadonlyArray<{ path: stri
  * files below it that were not received either (but those `notServed`
  * says this side could not serve), and to the folders there.
  */
-function refusedReasons (end: EndMsg, entries: ReadonlyArray<{ path: string, kind: string }>, notReceived: readonly number[], notServed: (entry: number) => string | undefined): Map<number, string> {
-  const out = new Map<number, string>()
-  const folders: Array<{ under: string, reason: string }> = []
+function refusedReasons (end: EndMsg, entries: ReadonlyArray<{ path: string, kind: string }>, notReceived: readonly number[], notServed: (entry: number) => string | undefined): Map<number, Told> {
+  const out = new Map<number, Told>()
+  const folders: Array<{ under: string, told: Told }> = []
   for (const r of (end.refused ?? []).slice(0, END_REFUSED_SHOWN)) {
     if (r.entry >= entries.length || out.has(r.entry)) continue
-    const reason = r.reason.length > 200 ? `${r.reason.slice(0, 197)}...` : r.reason
-    out.set(r.entry, reason)
-    if (r.under !== undefined && r.under !== '') folders.push({ under: r.under, reason })
+    const told: Told = { reason: r.reason.length > 200 ? `${r.reason.slice(0, 197)}...` : r.reason, ...(r.code !== undefined ? { code: r.code } : {}) }
+    out.set(r.entry, told)
+    if (r.under !== undefined && r.under !== '') folders.push({ under: r.under, told })
   }
   if (folders.length === 0) return out
   // "." is the receive folder itself, told for the files at its top that it did not take (made read-only while they
   // arrived; helper finding: of 45 photos sent by name, 32 read "its reason not told"), not for folders there; "a/."
   // alike the files directly in "a", not its folders, which may have taken theirs (review finding)
-  const below = (i: number): string | undefined => folders.find((x) => x.under === '.' || x.under.endsWith('/.') ? entries[i].kind === 'file' && parentOf(entries[i].path) === x.under.slice(0, -2) : entries[i].path === x.under || entries[i].path.startsWith(`${x.under}/`))?.reason
+  const below = (i: number): Told | undefined => folders.find((x) => x.under === '.' || x.under.endsWith('/.') ? entries[i].kind === 'file' && parentOf(entries[i].path) === x.under.slice(0, -2) : entries[i].path === x.under || entries[i].path.startsWith(`${x.under}/`))?.told
   // the files not received, and the folders there (not made either); not a file this side could not serve, which
   // the receiver never had to refuse (review finding: a folder made read-only mid-send gave a file removed here
   // "refused by the receiver: … not writable")
@@ -56,6 +61,9 @@ function refusedReasons (end: EndMsg, entries: ReadonlyArray<{ path: string, kin
   for (const [i, e] of entries.entries()) if (e.kind === 'dir' && !out.has(i)) { const why = below(i); if (why !== undefined) out.set(i, why) }
   return out
 }
+
+/** A reason the receiver told for not taking an entry, with its code where it told one. */
+interface Told { reason: string, code?: ErrorCode }
 
 /** The folder `path` is in, "" for the top */
 function parentOf (path: string): string {

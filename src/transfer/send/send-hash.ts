@@ -244,7 +244,7 @@ export class SendHashing {
       const present: string[] = []
       for (const p of paths) {
         if (await stat(p).then(() => true, () => false)) present.push(p)
-        else skipped.push({ path: p, reason: 'not there when the send was hashed again after a restart (removed meanwhile, or never there), skipped', failed: true })
+        else skipped.push({ path: p, reason: 'not there when the send was hashed again after a restart (removed meanwhile, or never there), skipped', failed: true, code: 'E_PATH_NOT_FOUND' })
       }
       const entries = present.length === 0 ? [] : await scanPaths(present, { exclude: this.notSent(), onWarning: (w) => { skipped.push(w) } })
       this.logSkipped(id, skipped, 'skipped while scanning')
