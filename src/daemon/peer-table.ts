@@ -180,11 +180,12 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], version: [PeerE
    */
   async versionOf (connection: Connection): Promise<OtherVersion | undefined> {
     const id = connection.remotePeer.toString()
-    if (!this.otherVersions.has(id) && connection.status === 'open') {
-      // its answer comes through the peer:identify listener (noteVersion), at once
-      await this.init.node.services.identify.identify(connection, { signal: AbortSignal.any([AbortSignal.timeout(3000), this.controller.signal]) }).catch(() => {})
-    }
-    return this.otherVersion(id)
+    const known = this.otherVersion(id)
+    if (known != null || connection.status !== 'open') return known
+    // read from the answer itself: the peer:identify listener (noteVersion) records it too, but not always before
+    // this call returns (CI finding: a pair --peer to a device of another version said E_PEER_UNREACHABLE once)
+    const answer = await this.init.node.services.identify.identify(connection, { signal: AbortSignal.any([AbortSignal.timeout(3000), this.controller.signal]) }).catch(() => undefined)
+    return (answer != null ? otherVersionOf(answer.protocols) : undefined) ?? this.otherVersion(id)
   }
 
   private noteVersion (peerId: string, v: OtherVersion | undefined, connection: Connection): void {
