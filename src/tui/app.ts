@@ -298,7 +298,7 @@ async function perform (c: ControlClientLike, op: Op, s: TuiState, ascii: boolea
       // selected there, as a send made on Send is: the notice sends you to screen 4, where the line selected before
       // (a History one) stayed selected, and `c` was not offered for it (user-test finding)
       return [{ type: 'event', name: 'transfer', data: t }, { type: 'event', name: 'offer:removed', data: { id: op.id } },
-        { type: 'notice', text: 'accepted — progress on screen 4' }, { type: 'selectTransfer', id: t.id }]
+        { type: 'notice', text: 'accepted — progress on screen 4', unlessOn: 'transfers' }, { type: 'selectTransfer', id: t.id }]
     }
     case 'decline':
       await c.call('decline', { id: op.id })

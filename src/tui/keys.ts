@@ -143,7 +143,8 @@ export function isPasteBurst (s: TuiState, input: string, key: Partial<Key>): bo
  */
 export function pasteCommands (s: TuiState): { commands: Command[], into?: 'pairCode' } {
   // no screen takes text without a daemon: "files to send go on 5 (Send)" was said on Send itself (found using the TUI)
-  if (noDaemon(s)) return { commands: notice(`pasted text not used: the daemon is ${s.connection === 'down' ? 'not running' : 'not answering'}; paste it again once it is back`) }
+  // said until the daemon is back (helper finding: it stayed beside "daemon connected")
+  if (noDaemon(s)) return { commands: [act({ type: 'notice', text: `pasted text not used: the daemon is ${s.connection === 'down' ? 'not running' : 'not answering'}; paste it again once it is back`, untilBack: true })] }
   if (s.screen === 'pair') {
     return { commands: [act({ type: 'input', field: 'pairCode', value: '' }), act({ type: 'pairMode', mode: 'enter' })], into: 'pairCode' }
   }

@@ -61,6 +61,8 @@ export interface TuiState {
   missing: string[]
   lastError?: TuiError
   notice?: string
+  /** the notice, when it is about the daemon being away: cleared as the TUI connects again (a paste refused then still said so, connected) */
+  noticeUntilBack?: string
   /** a step that cannot be undone (cancel, unpair), asked once: the same key again does it (keys.ts) */
   armed?: string
 }
@@ -97,7 +99,11 @@ export type Action =
   | { type: 'unpaired', peerId: string }
   | { type: 'missing', paths: string[] }
   | { type: 'error', error: TuiError }
-  | { type: 'notice', text: string }
+  /**
+   * `unlessOn`: not said on that screen (an answer that came after the user went there: "progress on screen 4" on 4);
+   * `untilBack`: about the daemon being away, cleared once it is connected again
+   */
+  | { type: 'notice', text: string, unlessOn?: ScreenId, untilBack?: boolean }
   | { type: 'arm', key: string, text: string }
   | { type: 'disarm' }
   | { type: 'clear' }
@@ -212,7 +218,7 @@ function step (s: TuiState, a: Action): TuiState {
           .sort((x, y) => (y.finishedAt ?? y.createdAt) - (x.finishedAt ?? x.createdAt)), s.details)
       }
     }
-    case 'connection': return { ...s, connection: a.connection }
+    case 'connection': return { ...s, connection: a.connection, ...(a.connection === 'connected' && s.notice !== undefined && s.notice === s.noticeUntilBack ? { notice: undefined } : {}), noticeUntilBack: a.connection === 'connected' ? undefined : s.noticeUntilBack }
     // a screen chosen comes as a list (4 from a transfer's details: the list)
     case 'screen': return { ...s, screen: a.screen, notice: undefined, details: undefined }
     case 'screen:step': {
@@ -240,7 +246,9 @@ function step (s: TuiState, a: Action): TuiState {
     case 'unpaired': return { ...s, peers: sortPeers(s.peers.map((p) => p.peerId === a.peerId ? { ...p, paired: false } : p)) }
     case 'missing': return { ...s, missing: a.paths }
     case 'error': return { ...s, lastError: a.error }
-    case 'notice': return { ...s, notice: a.text }
+    // an answer that came after the user went to the screen it points to: nothing to say there (helper finding: "accepted —
+    // progress on screen 4" stayed on 4, typed ahead, and on a small terminal took the transfer's rows)
+    case 'notice': return a.unlessOn !== undefined && s.screen === a.unlessOn ? s : { ...s, notice: a.text, noticeUntilBack: a.untilBack === true ? a.text : undefined }
     case 'arm': return { ...s, armed: a.key, notice: a.text }
     case 'disarm': return { ...s, armed: undefined, notice: undefined }
     case 'clear': return { ...s, lastError: undefined, notice: undefined, armed: undefined }

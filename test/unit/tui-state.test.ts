@@ -23,6 +23,24 @@ const xfer = (id: string, over: Partial<TransferInfo> = {}): TransferInfo => ({
 const run = (actions: Action[], s: TuiState = initialState()): TuiState => actions.reduce(reduce, s)
 
 describe('reduce', () => {
+  it('a notice that points to a screen is not said once the user is on it (helper finding: "accepted — progress on screen 4", its answer come after 4 was typed ahead, stayed there, and on a small terminal took the transfer\'s rows)', () => {
+    const on4 = run([{ type: 'screen', screen: 'transfers' }, { type: 'notice', text: 'accepted — progress on screen 4', unlessOn: 'transfers' }])
+    expect(on4.notice).toBeUndefined()
+    const on3 = run([{ type: 'screen', screen: 'offers' }, { type: 'notice', text: 'accepted — progress on screen 4', unlessOn: 'transfers' }])
+    expect(on3.notice).toBe('accepted — progress on screen 4')
+  })
+
+  it('a notice about the daemon being away goes once it is connected again, not another said since (helper finding: "pasted text not used: the daemon is not running" beside "daemon connected")', () => {
+    const down = run([{ type: 'connection', connection: 'down' }])
+    const said = pasteCommands(down).commands.flatMap((c) => c.kind === 'action' ? [c.action] : [])
+    const away = run(said, down)
+    expect(away.notice).toMatch(/^pasted text not used: the daemon is not running/)
+    expect(run([{ type: 'connection', connection: 'connected' }], away).notice).toBeUndefined()
+    // one said after it stays
+    const other = run([{ type: 'notice', text: 'declined' }, { type: 'connection', connection: 'connected' }], away)
+    expect(other.notice).toBe('declined')
+  })
+
   it('upserts and removes peers, keeping a stable order by name', () => {
     const s = run([
       { type: 'event', name: 'peer', data: peer('b', 'zed') },
@@ -219,7 +237,7 @@ describe('keys', () => {
     for (const [connection, is] of [['down', 'not running'], ['unresponsive', 'not answering']] as const) {
       const { commands, into } = pasteCommands(initialState({ connection, screen: 'send' }))
       expect(into).toBeUndefined()
-      expect(commands).toEqual([{ kind: 'action', action: { type: 'notice', text: `pasted text not used: the daemon is ${is}; paste it again once it is back` } }])
+      expect(commands).toEqual([{ kind: 'action', action: { type: 'notice', text: `pasted text not used: the daemon is ${is}; paste it again once it is back`, untilBack: true } }])
     }
     // with the daemon there, as before
     expect(pasteCommands(connected({ screen: 'offers' })).commands).toEqual([{ kind: 'action', action: { type: 'notice', text: 'pasted text not used here: files to send go on 5 (Send), a code on 2 (Pair)' } }])
