@@ -1247,7 +1247,7 @@ describe('narrow and wide terminals (user-test finding: at 40 columns tabs, prom
     expect(text).toMatch(/✓ done\s+unverified/)
 
     await press(r, '5')
-    expect(flat(expectFits(r.lastFrame(), 40, 24))).toContain('Files or folders, split as a shell would (\\ or quotes for spaces):')
+    expect(flat(expectFits(r.lastFrame(), 40, 24))).toContain('Files or folders, split as a shell would (\\ or quotes for spaces; no * wildcards):')
   })
 
   it('at 40 columns a notice and an error wrap whole, the error code first', async () => {

@@ -463,6 +463,20 @@ describe('Transfers history', () => {
     expect(text).toMatch(/✗ declined\s+↑ to alice/)
   })
 
+  it('History longer than its room says how many more, above and below, as the other lists do (helper finding: none, ↓ scrolled it unseen)', async () => {
+    const many = Array.from({ length: 16 }, (_, i) => sending({ id: `h${i}`, state: 'done', doneBytes: 200 * MiB, inFlight: [], finishedAt: NOW - 1000, receipt: { root: 'ab', signature: 's', verified: true } }))
+    const ui = { ...defaultUi, color: false, rows: 8 }
+    const top = expectFits((await renderAt(h(TransfersScreen, { active: [], history: many, selected: 0, ui }))).lastFrame())
+    expect(top).toContain('History (16)')
+    expect(top).toMatch(/\+\d+ more$/m)
+    const mid = expectFits((await renderAt(h(TransfersScreen, { active: [], history: many, selected: 9, ui }))).lastFrame())
+    expect(mid).toMatch(/\+\d+ more above, \+\d+ below$/m)
+    const last = expectFits((await renderAt(h(TransfersScreen, { active: [], history: many, selected: 15, ui }))).lastFrame())
+    expect(last).toMatch(/\+\d+ more above$/m)
+    // rows: the header, the lines shown and the more-line, within the room
+    expect(top.split('\n').length).toBeLessThanOrEqual(8)
+  })
+
   it('a cancelled or declined transfer says who ended it, as `ferry transfers` does (notes\' leftover: the TUI said "- cancelled" whichever side did)', async () => {
     const ended = (over: Partial<TransferInfo>): TransferInfo => sending({ inFlight: [], finishedAt: NOW - 1000, ...over })
     const here = ended({ id: 'h', state: 'cancelled', endedBy: 'here', error: { code: 'E_CANCELLED' as const, message: 'cancelled on the sending device' } })

@@ -44,7 +44,7 @@ export function SendScreen ({ peers, sendTo, paths, missing, onPathsChange, onSu
   // how many its room leaves out (found using the TUI at 50x12: one of two listed, and nothing said so)
   const more = peers.length - size
   const to = `Send to (${g(ui, '↑')}${g(ui, '↓')} to choose${more > 0 ? `, ${more} more` : ''}):`
-  const prompt = 'Files or folders, split as a shell would (\\ or quotes for spaces):'
+  const prompt = 'Files or folders, split as a shell would (\\ or quotes for spaces; no * wildcards):'
   const fieldLine = (before: string) => h(Box, { key: 'field' },
     before === '' ? null : h(Text, { bold: true }, before),
     h(Text, { color: tint(ui, 'cyan') }, `${g(ui, '›')} `),

@@ -11,7 +11,7 @@ import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
 import { counted, displayWidth, failedPaths, partialCount, endedByWords, fit, formatAgo, formatBytes, formatDone, formatRateEta, PEER_NAME_CELLS, peerLabel, peerLabelWidth, percent, progressBar, sharedNames, truncate } from '../format.ts'
 import { isMovingState, waitingWords } from '../../daemon/control/types.ts'
 import { isFinished } from '../state.ts'
-import { asciiize, g, isNarrow, line, para, textRows, tint, wrapInRows } from './ui.ts'
+import { asciiize, g, isNarrow, line, moreLine, para, textRows, tint, wrapInRows } from './ui.ts'
 import type { Ui } from './ui.ts'
 
 export interface TransfersScreenProps {
@@ -78,7 +78,10 @@ export function TransfersScreen ({ active, history, selected, shared: known, ui 
       out.push(line('hist-gap', {}, ' '))
       used++
     }
-    const room = Math.max(1, ui.rows - used - 1)
+    const fits = Math.max(1, ui.rows - used - 1)
+    // where it does not fit, a line says how many more, above or below, as the other lists do (helper finding: none,
+    // ↓ scrolled it unseen); not where that would leave no line of it
+    const room = history.length > fits && fits >= 2 ? fits - 1 : fits
     out.push(line('hist', { bold: true }, `History (${history.length})`))
     // the selected line of History in view (Enter shows it whole)
     const sel = selected - active.length
@@ -86,6 +89,7 @@ export function TransfersScreen ({ active, history, selected, shared: known, ui 
     const shownHistory = history.slice(from, from + room)
     const statusW = historyStatusWidth(shownHistory, ui)
     shownHistory.forEach((t, i) => out.push(historyLine(t, ui, statusW, shared, from + i === sel)))
+    if (room < fits) out.push(moreLine('hist-more', from, history.length - from - shownHistory.length))
   }
   return h(Box, { flexDirection: 'column' }, ...out)
 }
