@@ -28,8 +28,12 @@ export class Throttle {
   }
 
   check (peer: string): void {
-    if (this.rec(peer).length >= MAX_FAILURES) {
-      throw new FerryError('E_PAIRING_THROTTLED', 'too many failed pairing attempts from your device; wait 10 minutes')
+    const r = this.rec(peer)
+    if (r.length >= MAX_FAILURES) {
+      // how long until the oldest of those leaves the window: "wait 10 minutes" was said whenever it was asked (helper
+      // finding); and that a code typed and given up counts, its guess spent (helper finding: three Ctrl-Cs locked an honest device out)
+      const minutes = Math.max(1, Math.ceil((r[r.length - MAX_FAILURES] + WINDOW_MS - this.now()) / 60_000))
+      throw new FerryError('E_PAIRING_THROTTLED', `too many failed pairing attempts from your device (${MAX_FAILURES} in ${WINDOW_MS / 60_000} minutes, a code entered and given up before the end counting as one); try again in ${minutes} minute${minutes === 1 ? '' : 's'}`)
     }
   }
 

@@ -190,7 +190,7 @@ describe('pairing', { timeout: 120_000 }, () => {
     // shown by nobody: said whose refusal left it unknown
     const nowhere = await b.cli(['pair'], { env: { FERRY_CODE: '7-lilac-clubhouse' } })
     expectError(nowhere, 'E_PAIRING_THROTTLED')
-    expect(nowhere.stderr).toContain(`no other peer online here shows code number 7, and the peer …${tau.peerId.slice(-8)} would not say whether it does: other device: too many failed pairing attempts from your device; wait 10 minutes`)
+    expect(nowhere.stderr).toContain(`no other peer online here shows code number 7, and the peer …${tau.peerId.slice(-8)} would not say whether it does: other device: too many failed pairing attempts from your device (3 in 10 minutes, a code entered and given up before the end counting as one); try again in `)
     const shown = await showCode(upsilon)
     const typed = await b.cli(['pair'], { env: { FERRY_CODE: shown.code } })
     expect(typed.code, typed.stderr).toBe(0)
@@ -496,8 +496,16 @@ describe('pairing', { timeout: 120_000 }, () => {
       expect(r.stderr).not.toContain('pairing…')
     }
     // so also where no daemon runs: the code is what is wrong first
-    const noDaemon = await runCli(['pair', malformed[0], '--home', join(await tempDir('ferry-no-daemon-'), 'home')])
+    const noHome = join(await tempDir('ferry-no-daemon-'), 'home')
+    const noDaemon = await runCli(['pair', malformed[0], '--home', noHome])
     expectError(noDaemon, 'E_BAD_CODE')
+    // under --json, a code entered ends in one shape whatever failed, the code or the daemon, as the exchange's failures
+    // do (helper finding: {"error":…} for these, {"paired":false,"error":…} for those)
+    for (const [code, expected] of [[malformed[0], 'E_BAD_CODE'], [`7-${w1}-${w2}`, 'E_DAEMON_NOT_RUNNING']] as const) {
+      const j = await runCli(['pair', code, '--json', '--home', noHome])
+      expectError(j, expected)
+      expect(j.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([{ paired: false, error: { code: expected, message: expect.any(String) } }])
+    }
     const viaEnv = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: `7-xyzzyq-${w2}` } })
     expectError(viaEnv, 'E_BAD_CODE')
     expect(viaEnv.stderr).not.toContain('xyzzyq')

@@ -75,10 +75,16 @@ export async function pair (argv: string[]): Promise<number> {
   if (values.peer != null) (await import('../addresses.ts')).checkPeerAddress(values.peer)
   // a code that cannot be one (E_BAD_CODE, its text never echoed) is said before the daemon is asked, as the daemon
   // would say it (user-test finding: "pairing…" came first, as if it were tried; with no daemon, E_DAEMON_NOT_RUNNING)
-  if (code != null) { try { parseCode(code) } catch (err) { throw fromEnv ? saidFromEnv(err) : err } }
+  // the outcome of entering a code, on stdout under --json, in one shape whatever failed: the code, the daemon or the
+  // exchange (helper finding: `{"error":…}` for a code that cannot be one, `{"paired":false,"error":…}` otherwise)
+  const failed = (err: unknown): never => {
+    if (code != null && values.json === true) { const fe = toFerryError(err); printJsonLine({ paired: false, error: { code: fe.code, message: fe.message } }) }
+    throw err
+  }
+  if (code != null) { try { parseCode(code) } catch (err) { failed(fromEnv ? saidFromEnv(err) : err) } }
   const expires = values.expires != null ? parseDuration(values.expires) : undefined
   if (expires != null && (expires < MIN_CODE_TTL_SEC || expires > MAX_CODE_TTL_SEC)) throw new UsageError(`--expires ${values.expires} is out of range: from ${MIN_CODE_TTL_SEC} s to ${MAX_CODE_TTL_SEC / 3600} h`)
-  const client = await connectControl(homeOf(values))
+  const client = await connectControl(homeOf(values)).catch(failed)
   try {
     if (code != null) return await enter(client, code, values.peer, values.json === true, fromEnv)
     return await show(client, expires, values.json === true)
