@@ -154,9 +154,17 @@ describe('transfer', () => {
     const sizes = [0, 1, chunk - 1, chunk, chunk + 1, 2 * chunk, 9 * MiB, 9 * MiB + 4097]
     const dir = join(await tempDir('ferry-src-'), 'sizes')
     await mkdir(dir)
+    // a 1-byte file is one of 256 contents: one an earlier test left on beta (in its receive folder or a part file
+    // kept there) would be copied, not fetched (CI finding: wireBytes one short); so its byte is one no such file has
+    const held = new Set<number>()
+    for (const e of await readdir(b.receiveDir, { recursive: true, withFileTypes: true })) {
+      const p = join(e.parentPath, e.name)
+      if (e.isFile() && (await stat(p)).size === 1) held.add((await readFile(p))[0])
+    }
+    const oneByte = [...Array(256).keys()].find((v) => !held.has(v))!
     for (const size of sizes) {
       const p = join(dir, `size-${size}.bin`)
-      await writeRandomFile(p, size)
+      if (size === 1) await writeFile(p, Buffer.from([oneByte])); else await writeRandomFile(p, size)
       await setMtime(p)
     }
     const sent = await snapshotTree(dir)
