@@ -98,7 +98,9 @@ export async function runResponder (
     const fe = toFerryError(err)
     // its own words already say the code is burned: said once, as on that side (user-test finding: twice, in a tangle)
     if (fe.code === 'E_PAIRING_FAILED' && fe.remote) throw new FerryError('E_PAIRING_FAILED', 'the code typed on the other device does not match; the code is burned, show a new one')
-    throw new FerryError('E_PAIRING_FAILED', `the other device ended the exchange (${fe.message}); the code is burned, show a new one`)
+    // its words without the "other device: " they came with: this sentence names it already (helper finding: said twice)
+    const why = fe.remote === true ? fe.message.replace(/^other device: /, '') : fe.message
+    throw new FerryError('E_PAIRING_FAILED', `the other device ended the exchange (${why}); the code is burned, show a new one`)
   })
   if (!fin.verifyPeerTag(finish.tag)) {
     const err = new FerryError('E_PAIRING_FAILED', 'the code typed on the other device does not match; the code is burned, show a new one')

@@ -11,6 +11,8 @@ import type { PairChannel } from '../../src/protocol/pair.ts'
 import type { PairingState } from '../../src/daemon/control/types.ts'
 import { connectControl } from '../../src/daemon/control/client.ts'
 import { runInitiator } from '../../src/pairing/exchange.ts'
+import { PairFinish } from '../../src/protocol/pb/pair.js'
+import { FerryError } from '../../src/errors.ts'
 import { EvilPeer } from '../helpers/evil-peer.ts'
 import { WORDLIST } from '../../src/pairing/wordlist.ts'
 import { parseCode } from '../../src/pairing/code.ts'
@@ -381,6 +383,19 @@ describe('pairing', { timeout: 120_000 }, () => {
       await shown.cli.done
       await new Promise((resolve) => setTimeout(resolve, 500))
       await expectNotPaired(held, a, other)
+    })
+  })
+
+  it('an exchange the entering device gives up at its key confirmation (Ctrl-C there) fails the shown code saying why once, not "(other device: …)" inside "the other device ended the exchange" (helper finding)', async () => {
+    await withCraftedPeer(['kappa', 'iota'], async (a, other) => {
+      const held = await heldExchange(other, a)
+      // what the entering daemon sends when its `ferry pair` stops (handlers.ts pair.enter)
+      await held.ch.fail(PairFinish, new FerryError('E_CANCELLED', 'the `ferry pair` that typed the code stopped (Ctrl-C) before the pairing was done'))
+      const done = await held.shown.cli.done
+      expectError(done, 'E_PAIRING_FAILED')
+      expect(done.stderr).toContain('the other device ended the exchange (the `ferry pair` that typed the code stopped (Ctrl-C) before the pairing was done); the code is burned, show a new one')
+      held.release()
+      await held.ch.close()
     })
   })
 
