@@ -100,7 +100,10 @@ export function isTypedText (input: string, key: Partial<Key>): boolean {
  * Every key that does something where no field has the keyboard
  * (commandsFor): quit, the screens, and each screen's letters.
  */
-export const COMMAND_KEYS = 'q12345pusecad'
+export const COMMAND_KEYS = 'q12345pusecad?'
+
+/** What `?` says: the keys of every screen (the help line shows those that act on the screen shown, now). */
+export const ALL_KEYS = 'keys: 1-5 or Tab screens · ↑↓ select · Peers: p pair, u unpair, s send to · Pair: s show a code, e enter one, c cancel · Offers: a accept, d decline · Transfers: Enter details, c cancel · Esc back · q quit'
 
 /** The most keys a person types ahead into one read; more in one read are a paste (isPasteBurst). */
 export const TYPED_AHEAD_MAX = 4
@@ -186,6 +189,8 @@ function commandsFor (s: TuiState, input: string, key: Partial<Key>, ascii: bool
     return s.screen === 'pair' && s.pairMode === 'show' ? [act({ type: 'pairMode', mode: 'menu' })] : [act({ type: 'clear' })]
   }
   if (input === 'q') return [{ kind: 'quit' }]
+  // every screen's keys at once: the line below lists only those that act here and now (helper finding: ? did nothing)
+  if (input === '?') return notice(ALL_KEYS)
   const n = Number.parseInt(input, 10)
   if (input.length === 1 && n >= 1 && n <= SCREENS.length) return [act({ type: 'screen', screen: SCREENS[n - 1] })]
   if (noDaemon(s)) return []

@@ -8,7 +8,7 @@ import {
   colorEnabled, displayWidth, fit, formatAgo, formatBytes, formatCountdown, formatDone, formatEta, formatRate, percent, progressBar,
   shortPeerId, supportsUnicode, truncate
 } from '../../src/tui/format.ts'
-import { COMMAND_KEYS, helpText, isTyping, keyToCommands, pasteCommands } from '../../src/tui/keys.ts'
+import { ALL_KEYS, COMMAND_KEYS, helpText, isTyping, keyToCommands, pasteCommands } from '../../src/tui/keys.ts'
 import { checkPaths, splitPaths } from '../../src/tui/paths.ts'
 import { HISTORY_LIMIT, REPLACED_BY_ANOTHER, detailedTransfer, initialState, reduce, selectedTransfer, sendablePeers } from '../../src/tui/state.ts'
 import type { Action, TuiState } from '../../src/tui/state.ts'
@@ -233,6 +233,16 @@ describe('keys', () => {
     expect(keyToCommands(connected(), '3', {})).toEqual([{ kind: 'action', action: { type: 'screen', screen: 'offers' } }])
     expect(keyToCommands(connected(), '', { tab: true, shift: true })).toEqual([{ kind: 'action', action: { type: 'screen:step', delta: -1 } }])
   })
+  it('? says every screen\'s keys, on any screen, not in a field (helper finding: ? did nothing; the help line lists only the keys that act here)', () => {
+    for (const screen of ['peers', 'pair', 'offers', 'transfers'] as const) {
+      expect(keyToCommands(connected({ screen }), '?', {})).toEqual([{ kind: 'action', action: { type: 'notice', text: ALL_KEYS } }])
+    }
+    expect(ALL_KEYS).toMatch(/a accept, d decline/)
+    // in a field (Send's paths, Pair's code) it is a character typed
+    expect(keyToCommands(connected({ screen: 'send' }), '?', {})).toEqual([])
+    expect(keyToCommands(connected({ screen: 'pair', pairMode: 'enter' }), '?', {})).toEqual([])
+  })
+
   it('a paste while the daemon is down says that is why it is not used, not to go to 5 (Send) where it already is (found using the TUI: text typed on Send while its daemon was stopped)', () => {
     for (const [connection, is] of [['down', 'not running'], ['unresponsive', 'not answering']] as const) {
       const { commands, into } = pasteCommands(initialState({ connection, screen: 'send' }))

@@ -5,10 +5,10 @@ import { homeOf, parseOptionsOnly } from '../args.ts'
 export const help = `Usage: ferry tui [--home DIR]
 
 Full-screen terminal UI: peers, pairing, incoming offers, transfers, send.
-Keyboard only; the help line at the bottom lists the keys. q or Ctrl-C quits
-the UI; the daemon and its transfers keep running. It needs a terminal on
-stdin and stdout; scripts use \`ferry status\`, \`ferry peers\` and
-\`ferry transfers --json\`.
+Keyboard only; the help line at the bottom lists the keys that act there,
+and ? all of them. q or Ctrl-C quits the UI; the daemon and its transfers
+keep running. It needs a terminal on stdin and stdout; scripts use
+\`ferry status\`, \`ferry peers\` and \`ferry transfers --json\`.
 `
 
 export async function run (argv: string[]): Promise<number> {
