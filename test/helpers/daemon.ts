@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { connectControl } from '../../src/daemon/control/client.ts'
 import { DAEMON_GLIBC_TUNABLES, DAEMON_V8_FLAGS } from '../../src/cli/daemon-flags.ts'
 import type { ControlMethods, MethodName, PeerInfo, TransferInfo } from '../../src/daemon/control/types.ts'
@@ -170,6 +170,17 @@ async function defaultListen (): Promise<string> {
     if (await portFree(port)) { nextPort = (nextPort + i + 1) % size; return `/ip4/127.0.0.1/tcp/${port}` }
   }
   throw new Error(`no free port in ${ports}`)
+}
+
+/**
+ * The environment of a test daemon with `helper` (a file of test/helpers, a
+ * stand-in preloaded with --import, as held-plan.mjs and stalled-rm.mjs are)
+ * loaded before its own code, after whatever NODE_OPTIONS this process runs
+ * with; `env`: the helper's own variables (its gate).
+ */
+export function preloadedEnv (helper: string, env: Record<string, string>): Record<string, string> {
+  const preload = `--import=${pathToFileURL(join(ROOT, 'test', 'helpers', helper)).href}`
+  return { NODE_OPTIONS: [process.env.NODE_OPTIONS, preload].filter((o) => o != null && o !== '').join(' '), ...env }
 }
 
 /** `portTries`: how many ports of FERRY_TEST_PORTS it tries (one taken meanwhile by another daemon: the next). */

@@ -10,8 +10,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { cleanupAll, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+import { cleanupAll, pairDaemons, preloadedEnv, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
 import { expectError, poll, SERVE_RATE, transfersOf } from '../helpers/transfer.ts'
 
 let a: TestDaemon // sender
@@ -21,8 +20,7 @@ let gate: string
 beforeAll(async () => {
   gate = join(await tempDir('ferry-gate-'), 'hold')
   a = await startDaemon({ name: 'alpha', env: { FERRY_TEST_SERVE_BYTES_PER_S: String(SERVE_RATE) } })
-  const preload = `--import=${pathToFileURL(join(import.meta.dirname, '..', 'helpers', 'stalled-rm.mjs')).href}`
-  b = await startDaemon({ name: 'beta', peers: [a.addr], env: { NODE_OPTIONS: [process.env.NODE_OPTIONS, preload].filter((o) => o != null && o !== '').join(' '), STALLED_RM_GATE: gate } })
+  b = await startDaemon({ name: 'beta', peers: [a.addr], env: preloadedEnv('stalled-rm.mjs', { STALLED_RM_GATE: gate }) })
   await pairDaemons(a, b)
 })
 afterAll(async () => { await rm(gate, { force: true }) })

@@ -10,8 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { cleanupAll, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+import { cleanupAll, pairDaemons, preloadedEnv, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
 
 let a: TestDaemon // sender
 let b: TestDaemon // receiver, its look at a part folder held while `gate` exists
@@ -20,8 +19,7 @@ let gate: string
 beforeAll(async () => {
   gate = join(await tempDir('ferry-gate-'), 'hold')
   a = await startDaemon({ name: 'alpha' })
-  const preload = `--import=${pathToFileURL(join(import.meta.dirname, '..', 'helpers', 'held-plan.mjs')).href}`
-  b = await startDaemon({ name: 'beta', peers: [a.addr], env: { NODE_OPTIONS: [process.env.NODE_OPTIONS, preload].filter((o) => o != null && o !== '').join(' '), HELD_PLAN_GATE: gate } })
+  b = await startDaemon({ name: 'beta', peers: [a.addr], env: preloadedEnv('held-plan.mjs', { HELD_PLAN_GATE: gate }) })
   await pairDaemons(a, b)
 })
 afterAll(async () => { await rm(gate, { force: true }) })
