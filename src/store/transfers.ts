@@ -324,9 +324,9 @@ export class TransferStore {
       .map((r) => ({ rowid: r.rowid, path: r.path, size: r.size, mtimeMs: r.mtime_ms }))
   }
 
-  /** The chunks the dedup index holds at `path`, in file order: how the file was cut and hashed when indexed. */
-  chunksAt (path: string): Array<{ hash: Uint8Array, offset: number, length: number }> {
-    return (this.stmt('SELECT hash, offset, length FROM chunk_index WHERE path = ? ORDER BY offset').all(path) as any[])
+  /** The chunks the dedup index holds at `path`, in file order: how the file was cut and hashed when indexed; the first `limit` only, when given. */
+  chunksAt (path: string, limit = -1): Array<{ hash: Uint8Array, offset: number, length: number }> {
+    return (this.stmt('SELECT hash, offset, length FROM chunk_index WHERE path = ? ORDER BY offset LIMIT ?').all(path, limit) as any[])
       .map((r) => ({ hash: r.hash, offset: r.offset, length: r.length }))
   }
 
