@@ -5,8 +5,10 @@
 // Between transfers the daemon drops the whole sink, pool included
 // (SINK_IDLE_MS in receives.ts).
 
-/** The smallest chunk buffer: 256 KiB, the smallest chunk a receiver takes (chunking.ts MIN_CHUNK_SIZE). */
-const MIN_BUFFER_BYTES = 256 * 1024
+import { MIN_CHUNK_SIZE } from '../manifest/chunking.ts'
+
+/** The smallest chunk buffer: the smallest chunk a receiver takes, 256 KiB. */
+const MIN_BUFFER_BYTES = MIN_CHUNK_SIZE
 
 /**
  * The size of buffer a chunk of `length` bytes is read into: the next power
