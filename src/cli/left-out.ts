@@ -58,9 +58,14 @@ export class LeftOut {
     return new FerryError('E_INCOMPLETE', `${counted(this.failed, 'path')} could not be sent (${where}${this.count > this.paths.length ? `, among the first ${this.paths.length} skipped` : ''}); ${arrivedText}`)
   }
 
-  /** The warning lines for stderr, written after the last frame so a live view does not draw over them (with --json too). */
+  /**
+   * The warning lines for stderr, written after the last frame so a live
+   * view does not draw over them (with --json too). A path left out for a
+   * problem leads with its code, as an error line does ("ferry: E_IO: …"),
+   * so a script reading stderr can tell the causes apart without --json.
+   */
   warnings (): string {
-    const lines = this.paths.filter((s) => !this.said.has(s.path)).map((s) => `ferry: warning: ${s.escaped === true ? sanitizeForDisplay(s.path) : escapeForDisplay(s.path)}: ${sanitizeForDisplay(s.reason)}\n`)
+    const lines = this.paths.filter((s) => !this.said.has(s.path)).map((s) => `ferry: warning: ${s.code != null ? `${s.code}: ` : ''}${s.escaped === true ? sanitizeForDisplay(s.path) : escapeForDisplay(s.path)}: ${sanitizeForDisplay(s.reason)}\n`)
     if (this.count > this.paths.length) lines.push(`ferry: warning: ${counted(this.count - this.paths.length, 'more path')} skipped, not listed (${this.failed} of all ${this.count} for a problem)\n`)
     return lines.join('')
   }

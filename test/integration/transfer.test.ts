@@ -138,7 +138,7 @@ describe('transfer', () => {
     const run = await a.cli(['send', 'beta', dir, '--json'])
     expectError(run, 'E_INCOMPLETE')
     const shown = `${dir}/café \\\\ \\xff\\xfe.jpg`
-    expect(run.stderr).toContain(`\nferry: warning: ${shown}: name is not valid UTF-8, skipped\n`.slice(1))
+    expect(run.stderr).toContain(`\nferry: warning: E_PATH_UNSAFE: ${shown}: name is not valid UTF-8, skipped\n`.slice(1))
     // --json has the path in that one form too, marked as shown escaped already
     expect(JSON.parse(run.stdout).skipped).toEqual([{ path: shown, reason: 'name is not valid UTF-8, skipped', failed: true, code: 'E_PATH_UNSAFE', escaped: true }])
     expect(await readFile(join(b.receiveDir, 'odd names', 'fine.txt'), 'utf8')).toBe('fine\n')
@@ -416,7 +416,7 @@ describe('transfer', () => {
     expect(res).toMatchObject({ state: 'done', files: 2975, receipt: { verified: true } })
     expect(res.skipped[0]).toEqual({ path: a.home, reason: 'ferry\'s own state folder (its database and key), skipped' })
     expect(res.skipped.slice(1).sort((x, y) => x.path.localeCompare(y.path))).toEqual(removed.map((path) => ({ path, reason: 'removed before it could be read, skipped', failed: true, code: 'E_PATH_NOT_FOUND' })))
-    expect(done.stderr).toMatch(/^ferry: warning: .*\/f2999\.bin: removed before it could be read, skipped$/m)
+    expect(done.stderr).toMatch(/^ferry: warning: E_PATH_NOT_FOUND: .*\/f2999\.bin: removed before it could be read, skipped$/m)
     // once the send has left the daemon's memory, `ferry transfers` still says what was left out (review finding: plain "done")
     const ended = (await transfersOf(a)).find((t) => t.id === res.id)
     // what it carried, named as the receiver names it: not the state folder given and skipped (user-test finding: rows told transfers apart by size alone)
@@ -667,7 +667,7 @@ describe('transfer', () => {
       // arrived (user-test finding: "(2 B over the network, counting what was sent of files the receiver refused)")
       expect(out.skipped.filter((x) => x.path.endsWith('.jpg')).every((x) => (x as { noneSent?: boolean }).noneSent === true)).toBe(true)
       expect((await a.cli(['wait', out.id])).stdout).toMatch(/^sent 1 file, 6 B to beta in \S+ s \(6 B of it over the network\); receipt verified/m)
-      expect(r.stderr).toMatch(/^ferry: warning: .*trip\/album\/a\.jpg: refused by the receiver: "trip\/album" is a symbolic link in the receive folder$/m)
+      expect(r.stderr).toMatch(/^ferry: warning: E_PATH_UNSAFE: .*trip\/album\/a\.jpg: refused by the receiver: "trip\/album" is a symbolic link in the receive folder$/m)
       expect(await readFile(join(b.receiveDir, 'trip', 'notes.txt'), 'utf8')).toBe('notes\n')
       expect(await readdir(outside), 'nothing written through the link').toEqual([])
       expect((await lstat(join(b.receiveDir, 'trip', 'album'))).isSymbolicLink()).toBe(true)
@@ -731,7 +731,7 @@ describe('transfer', () => {
     await symlink('kept.txt', join(dir, 'link'))
     // a name a receiver would refuse: left out for a problem
     await writeFile(join(dir, 'bad\\name.txt'), 'x\n')
-    const warnings = [`ferry: warning: ${dir}/bad\\\\name.txt: unsafe path "leftout/bad\\\\name.txt": contains a backslash, skipped\n`, `ferry: warning: ${dir}/link: symbolic link, skipped\n`]
+    const warnings = [`ferry: warning: E_PATH_UNSAFE: ${dir}/bad\\\\name.txt: unsafe path "leftout/bad\\\\name.txt": contains a backslash, skipped\n`, `ferry: warning: ${dir}/link: symbolic link, skipped\n`]
     const notSent = (where: string): string => `ferry: E_INCOMPLETE: 1 path could not be sent (${where}); the file sent arrived and was verified\n`
     try {
       let waits: CliProcess[] = []
@@ -1021,7 +1021,7 @@ describe('transfer', () => {
     })
     const done = await sending.done
     expectError(done, 'E_INCOMPLETE')
-    expect(done.stderr).toMatch(new RegExp(`^ferry: warning: ${join(dir, 'photo.jpg').replaceAll('.', '\\.')}: replaced by a symbolic link since it was offered \\(links are not sent\\); not received$`, 'm'))
+    expect(done.stderr).toMatch(new RegExp(`^ferry: warning: E_SOURCE_CHANGED: ${join(dir, 'photo.jpg').replaceAll('.', '\\.')}: replaced by a symbolic link since it was offered \\(links are not sent\\); not received$`, 'm'))
     expect(done.stderr).not.toMatch(/ELOOP/)
     expect(await readFile(join(b.receiveDir, 'linked-later', 'notes.txt'), 'utf8')).toBe('kept\n')
     await expect(lstat(join(b.receiveDir, 'linked-later', 'photo.jpg'))).rejects.toMatchObject({ code: 'ENOENT' })
@@ -1042,7 +1042,7 @@ describe('transfer', () => {
       })
       const done = await sending.done
       expectError(done, 'E_INCOMPLETE')
-      expect(done.stderr).toMatch(new RegExp(`^ferry: warning: ${join(dir, 'photo.jpg').replaceAll('.', '\\.')}: replaced by a socket or device since it was offered \\(it is not a regular file any more\\); not received$`, 'm'))
+      expect(done.stderr).toMatch(new RegExp(`^ferry: warning: E_SOURCE_CHANGED: ${join(dir, 'photo.jpg').replaceAll('.', '\\.')}: replaced by a socket or device since it was offered \\(it is not a regular file any more\\); not received$`, 'm'))
       expect(done.stderr).not.toMatch(/ENXIO/)
       expect(await readFile(join(b.receiveDir, 'socket-later', 'notes.txt'), 'utf8')).toBe('kept\n')
       await expect(lstat(join(b.receiveDir, 'socket-later', 'photo.jpg'))).rejects.toMatchObject({ code: 'ENOENT' })
@@ -1072,7 +1072,7 @@ describe('transfer', () => {
     const some = await a.cli(['send', 'beta', present, `${note}/`, '~/no-such-ferry-folder/', '--json'])
     expectError(some, 'E_INCOMPLETE')
     expect(JSON.parse(some.stdout)).toMatchObject({ state: 'done', files: 1, skippedCount: 2, skipped: [{ path: `${note}/`, failed: true }, { path: join(process.cwd(), '~', 'no-such-ferry-folder'), failed: true }] })
-    expect(some.stderr).toMatch(new RegExp(`^ferry: warning: ${note.replaceAll('.', '\\.')}/: not a folder`, 'm'))
+    expect(some.stderr).toMatch(new RegExp(`^ferry: warning: E_BAD_REQUEST: ${note.replaceAll('.', '\\.')}/: not a folder`, 'm'))
     // a ~ left as typed is said once, with its hint, / or not (01743a3)
     expect(some.stderr.split('\n').filter((l) => l.includes('no-such-ferry-folder'))).toHaveLength(1)
     expect(await readFile(join(b.receiveDir, 'slash-present.txt'), 'utf8')).toBe('sent beside it\n')
@@ -1231,11 +1231,11 @@ describe('transfer', () => {
     expect(JSON.parse(some.stdout)).toMatchObject({ state: 'done', files: 1, receipt: { verified: true }, skippedCount: 2, skipped: [
       { path: join(dir, 'missing.txt'), reason: 'no such file or directory, skipped', failed: true, code: 'E_PATH_NOT_FOUND' },
       { path: join(process.cwd(), '~', 'no-such-ferry-path'), reason: 'no such file or directory, skipped', failed: true, code: 'E_PATH_NOT_FOUND' }] })
-    expect(some.stderr).toMatch(/^ferry: warning: .*\/~\/no-such-ferry-path does not exist \(the ~ was not expanded by the shell/m)
+    expect(some.stderr).toMatch(/^ferry: warning: E_PATH_NOT_FOUND: .*\/~\/no-such-ferry-path does not exist \(the ~ was not expanded by the shell/m)
     // once, with its hint, not again as the daemon's "no such file or directory, skipped" (user-test finding: twice);
     // the path missing without a hint is said as the daemon's skip
     expect(some.stderr.split('\n').filter((l) => l.includes('no-such-ferry-path'))).toHaveLength(1)
-    expect(some.stderr.split('\n').filter((l) => l.includes('missing.txt'))).toEqual([`ferry: warning: ${join(dir, 'missing.txt')}: no such file or directory, skipped`])
+    expect(some.stderr.split('\n').filter((l) => l.includes('missing.txt'))).toEqual([`ferry: warning: E_PATH_NOT_FOUND: ${join(dir, 'missing.txt')}: no such file or directory, skipped`])
     expect(some.stderr).toMatch(/^ferry: E_INCOMPLETE: 2 paths could not be sent/m)
     expect(await readFile(join(b.receiveDir, 'present.txt'), 'utf8')).toBe('sent with a missing one\n')
     await rm(join(b.receiveDir, 'present.txt'))

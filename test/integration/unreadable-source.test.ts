@@ -45,7 +45,7 @@ describe('a file of a send that its daemon cannot read any more', () => {
       await writeFile(join(dir, 'notes.txt'), 'kept\n')
       const done = await sendChangedAfterOffer(dir, async () => { await chmod(what === 'file' ? photo : join(dir, 'sub'), 0) })
       expect(done.code, done.stderr).toBe(1)
-      expect(done.stderr).toMatch(new RegExp(`^ferry: warning: ${photo.replaceAll('.', '\\.')}: cannot be read any more \\(permission denied\\); not received$`, 'm'))
+      expect(done.stderr).toMatch(new RegExp(`^ferry: warning: E_SOURCE_CHANGED: ${photo.replaceAll('.', '\\.')}: cannot be read any more \\(permission denied\\); not received$`, 'm'))
       expect(done.stderr).toMatch(/^ferry: E_INCOMPLETE: /m)
       expect(done.stderr).not.toMatch(/EACCES/)
       expect(await readFile(join(b.receiveDir, `album-${what}`, 'notes.txt'), 'utf8')).toBe('kept\n')

@@ -4,14 +4,15 @@ import type { TransferInfo } from '../../src/daemon/control/types.ts'
 
 const skipped = [
   { path: '/w/~/x', reason: 'no such file or directory, skipped', failed: true },
-  { path: '/w/missing.txt', reason: 'no such file or directory, skipped', failed: true }
+  { path: '/w/missing.txt', reason: 'no such file or directory, skipped', failed: true, code: 'E_PATH_NOT_FOUND' }
 ]
 
 describe('LeftOut', () => {
   it('does not list again a path `ferry send` warned about as it began, and says where the skipped are (user-test finding: a ~ left by the shell warned twice)', () => {
     const told = new LeftOut(new Set(['/w/~/x']))
     told.take({ skipped, skippedCount: 2 } as unknown as TransferInfo)
-    expect(told.warnings()).toBe('ferry: warning: /w/missing.txt: no such file or directory, skipped\n')
+    // led by its code, as an error line is, for a script reading stderr
+    expect(told.warnings()).toBe('ferry: warning: E_PATH_NOT_FOUND: /w/missing.txt: no such file or directory, skipped\n')
     expect(told.summaryNote()).toBe('; 2 skipped (above and below)')
     const all = new LeftOut(new Set(['/w/~/x', '/w/missing.txt']))
     all.take({ skipped, skippedCount: 2 } as unknown as TransferInfo)

@@ -247,7 +247,7 @@ async function checkPathsGiven (paths: string[], given: string[]): Promise<Set<s
   const said = new Set<string>()
   for (const [i, m] of missing.entries()) {
     if (m == null || (shellHint(given[i]) === undefined && otherSpelling(paths[i]) === undefined)) continue
-    process.stderr.write(`ferry: warning: ${sanitizeForDisplay(m.message)}\n`)
+    process.stderr.write(`ferry: warning: ${m.code}: ${sanitizeForDisplay(m.message)}\n`)
     said.add(paths[i])
     // the daemon lists one not there as resolved, without the / it was named with (namedAsFolder)
     if (paths[i].endsWith('/')) said.add(paths[i].slice(0, -1))
