@@ -169,13 +169,13 @@ export class PairingService {
    * `of`: the code an exchange claimed; nothing when another has replaced it since (that one is not this exchange's to end).
    * `ended`: how it ended, for whoever types it later, where the phase does not say (a cancel that was a replacement).
    */
-  private finishShown (phase: 'paired' | 'failed' | 'expired' | 'cancelled', error?: FerryError, peer?: PairingState['peer'], of?: ShownCode, ended: Ended = phase === 'paired' ? 'used' : phase): void {
+  private finishShown (phase: 'paired' | 'failed' | 'expired' | 'cancelled', error?: FerryError, peer?: PairingState['peer'], of?: ShownCode, ended: Ended = phase === 'paired' ? 'used' : phase, again = false): void {
     const s = this.shown
     if (s == null || (of != null && of !== s)) return
     clearTimeout(s.timer)
     this.shown = undefined
     this.tombstones.set(s.code.nameplate, { code: phase === 'failed' ? 'E_PAIRING_FAILED' : 'E_PAIRING_EXPIRED', ended, until: Date.now() + TOMBSTONE_MS })
-    const state: PairingState = { ...s.state, phase, peer, error: error?.toJSON() }
+    const state: PairingState = { ...s.state, phase, peer, error: error?.toJSON(), ...(again ? { again } : {}) }
     delete state.code
     this.c.emit(state)
   }
@@ -187,6 +187,8 @@ export class PairingService {
     const ch = pairChannel(stream, stop.signal)
     let claimed: ShownCode | undefined
     let committed = false
+    /** the other device was paired here already: its trust renewed */
+    let again = false
     /** refused at the commit as replaced: the other device's key confirmation verified, so it typed the code right */
     let replaced: FerryError | undefined
     try {
@@ -211,6 +213,7 @@ export class PairingService {
         // cancelled or replaced by a newer code while this exchange went on: no trust stored
         if (claimed !== undefined && (claimed.cancelled != null || this.shown !== claimed)) throw claimed.cancelled ?? (replaced = new FerryError('E_CANCELLED', 'the code was replaced by a newer one on the device showing it'))
         // paired again: an unpairing not yet told is not to be told any more (TrustStore.add; review finding: it undid the new pairing)
+        again = this.c.trust.isPaired(remote)
         this.c.trust.add({ peerId: remote, name: peerName, fingerprint: peerFingerprint(remote), pairedAt: Date.now(), autoAccept: true })
         // trust is stored: a cancel from here on is too late to stop the exchange's last word (review finding: it
         // could abort the "ok" and report cancelled a pairing that was made)
@@ -218,9 +221,9 @@ export class PairingService {
         if (claimed !== undefined) claimed.stopExchange = undefined
       })
       this.throttle.success(remote)
-      this.c.log.info('paired', { peerId: remote, role: 'responder' })
+      this.c.log.info('paired', { peerId: remote, role: 'responder', ...(again ? { again } : {}) })
       this.c.onTrustChanged(remote)
-      this.finishShown('paired', undefined, { peerId: remote, name: result.peerName, fingerprint: peerFingerprint(remote) }, claimed)
+      this.finishShown('paired', undefined, { peerId: remote, name: result.peerName, fingerprint: peerFingerprint(remote) }, claimed, 'used', again)
     } catch (err) {
       const fe = toFerryError(err, 'E_PAIRING_FAILED')
       if (claimed?.cancelled != null && !committed) {
@@ -255,8 +258,8 @@ export class PairingService {
     const state: PairingState = { id, role: 'enter', phase: 'exchanging', ...(tag !== undefined ? { tag } : {}) }
     this.c.emit({ ...state })
     try {
-      const { peerId, peerName } = await this.tryCandidates(code, peer, signal)
-      const done: PairingState = { ...state, phase: 'paired', peer: { peerId, name: peerName, fingerprint: peerFingerprint(peerId) } }
+      const { peerId, peerName, again } = await this.tryCandidates(code, peer, signal)
+      const done: PairingState = { ...state, phase: 'paired', peer: { peerId, name: peerName, fingerprint: peerFingerprint(peerId) }, ...(again ? { again } : {}) }
       this.c.emit(done)
       return done
     } catch (err) {
@@ -266,7 +269,7 @@ export class PairingService {
     }
   }
 
-  private async tryCandidates (code: ParsedCode, peer?: string, signal?: AbortSignal): Promise<{ peerId: string, peerName: string }> {
+  private async tryCandidates (code: ParsedCode, peer?: string, signal?: AbortSignal): Promise<{ peerId: string, peerName: string, again: boolean }> {
     const dialSignal = (): AbortSignal => signal != null ? AbortSignal.any([signal, AbortSignal.timeout(5000)]) : AbortSignal.timeout(5000)
     const targets: Array<{ label: string, open: () => Promise<{ stream: Stream, remote: string }> }> = []
     if (peer != null) {
@@ -304,11 +307,12 @@ export class PairingService {
       const ch = pairChannel(opened.stream)
       try {
         const r = await runInitiator(ch, { myPeerId: this.c.node.peerId.toString(), remotePeerId: opened.remote, myName: this.c.myName() }, code, signal)
+        const again = this.c.trust.isPaired(opened.remote)
         this.c.trust.add({ peerId: opened.remote, name: r.peerName, fingerprint: peerFingerprint(opened.remote), pairedAt: Date.now(), autoAccept: true })
-        this.c.log.info('paired', { peerId: opened.remote, role: 'initiator' })
+        this.c.log.info('paired', { peerId: opened.remote, role: 'initiator', ...(again ? { again } : {}) })
         this.c.onTrustChanged(opened.remote)
         await ch.close()
-        return { peerId: opened.remote, peerName: r.peerName }
+        return { peerId: opened.remote, peerName: r.peerName, again }
       } catch (err) {
         await ch.close()
         const fe = toFerryError(err, 'E_PAIRING_FAILED')

@@ -317,7 +317,7 @@ function anotherClients (s: TuiState, p: PairingState): TuiState {
     return { ...s, pairing: { ...own, error: { code: 'E_CANCELLED', message: REPLACED_BY_ANOTHER } } }
   }
   if (p.phase !== 'paired' || p.peer == null) return s
-  return { ...s, notice: `paired with ${peerCalled(s, p.peer)} by another client of this daemon (\`ferry pair\` or another TUI)` }
+  return { ...s, notice: `paired ${p.again === true ? 'again ' : ''}with ${peerCalled(s, p.peer)} by another client of this daemon (\`ferry pair\` or another TUI)` }
 }
 
 /**

@@ -105,6 +105,17 @@ describe('pairing', { timeout: 120_000 }, () => {
       const p = (await peersOf(d)).find((x) => x.peerId === other.peerId)
       expect(p).toMatchObject({ paired: true, online: true, fingerprint: fingerprintOf(other.peerId) })
     }
+
+    // paired again while paired: said as a renewal on both sides, not as a new pairing (notes' leftover),
+    // and the auto-accept setting is kept
+    expect((await b.cli(['auto-accept', 'alpha', 'off'])).code).toBe(0)
+    const anew = await showCode(a)
+    const enteredAgain = await b.cli(['pair'], { env: { FERRY_CODE: anew.code } })
+    expect(enteredAgain.code, enteredAgain.stderr).toBe(0)
+    expect(enteredAgain.stdout).toMatch(new RegExp(`^paired again with alpha \\(${a.peerId}\\)$`, 'm'))
+    const anewDone = await anew.cli.done
+    expect(jsonValues(anewDone.stdout)[1]).toEqual({ paired: true, again: true, peer: { peerId: b.peerId, name: 'beta', fingerprint: fingerprintOf(b.peerId) } })
+    expect((await peersOf(b)).find((p) => p.peerId === a.peerId)).toMatchObject({ paired: true, autoAccept: false })
     await Promise.all([a.stop(), b.stop()])
   })
 

@@ -248,6 +248,9 @@ describe('PairPrompt (ferry pair on a terminal)', () => {
     expect(text).toMatch(/fingerprint of alice:\s+1a2b-3c4d-5e6f-7a8b/)
     expect(text).toMatch(/fingerprint of this device:\s+ffff-eeee-dddd-cccc/)
     expect(text).not.toContain('expires in')
+    // paired while paired already: a renewal, said so (notes' leftover: said as a new pairing)
+    const again = await renderAt(h(PairPrompt, { mode: 'show', pairing: { ...shown, phase: 'paired', peer, again: true }, selfFingerprint: 'ffff-eeee-dddd-cccc', finished: true }))
+    expect(expectFits(again.lastFrame())).toContain(`✓ paired again with alice (${PEER})`)
 
     const expired = await renderAt(h(PairPrompt, { mode: 'show', pairing: { ...shown, phase: 'expired', error: { code: 'E_PAIRING_EXPIRED', message: 'x' } }, finished: true }))
     expect(expired.lastFrame()).toContain('✗ the code expired: E_PAIRING_EXPIRED')

@@ -196,14 +196,22 @@ async function ownFingerprint (client: ControlClient): Promise<string> {
 // the same" fingerprint can never match: each side prints the other's.)
 async function report (client: ControlClient, st: PairingState, json: boolean): Promise<void> {
   // the other paired devices of its name, as the lines below say them to a person (notes' leftover: no field for it)
-  if (json) { const twins = await sameNamePaired(client, st); printJsonLine({ paired: true, peer: st.peer, ...(twins.length > 0 ? { sameName: twins } : {}) }); return }
+  if (json) { const twins = await sameNamePaired(client, st); printJsonLine({ paired: true, ...(st.again === true ? { again: true } : {}), peer: st.peer, ...(twins.length > 0 ? { sameName: twins } : {}) }); return }
   const p = st.peer
   const name = sanitizeForDisplay(p?.name ?? '?')
   const mine = await ownFingerprint(client)
-  process.stdout.write(`paired with ${name} (${p?.peerId ?? '?'})\n` +
+  process.stdout.write(`${pairedWith(st)} ${name} (${p?.peerId ?? '?'})\n` +
     `fingerprint of ${name}: ${p?.fingerprint ?? '?'}\nfingerprint of this device: ${mine}\n` +
     `check that the other device shows the same two, the other way round; if not, run \`ferry unpair ${p?.peerId ?? '<peer>'}\`\n`)
   process.stdout.write(await sameNameText(client, st))
+}
+
+/**
+ * "paired with", or "paired again with" where this device had the other paired already (its trust renewed, its
+ * auto-accept setting kept; notes' leftover: said as a new pairing)
+ */
+function pairedWith (st: PairingState): string {
+  return st.again === true ? 'paired again with' : 'paired with'
 }
 
 /**

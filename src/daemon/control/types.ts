@@ -102,6 +102,12 @@ export interface PairingState {
    * daemons: never)
    */
   replacedBy?: string
+  /**
+   * phase 'paired': this device had the other one paired already, so its trust was renewed, not made (its
+   * name and fingerprint taken again, its auto-accept setting kept); none for a new pairing, and from daemons
+   * before 2026-12-07 (notes' leftover: a pairing again was said as a new one)
+   */
+  again?: boolean
 }
 
 /** How a pairing that failed with `code` ended: its phase, as its event and the TUI's Pair screen say it. */

@@ -86,7 +86,7 @@ function outcomeRows (p: PairingState, mode: 'show' | 'enter', selfFingerprint: 
       const peerId = sanitizeForDisplay(p.peer?.peerId ?? '?')
       const fp = (label: string, value: string): ReactNode => line(label, {}, `  ${label.padEnd(29)}`, h(Text, { bold: true, color: tint(ui, 'cyan') }, sanitizeForDisplay(value)))
       const rows = [
-        line('paired', { color: tint(ui, 'green') }, `${g(ui, '✓')} paired with `, h(Text, { bold: true }, name), ` (${peerId})`),
+        line('paired', { color: tint(ui, 'green') }, `${g(ui, '✓')} paired ${p.again === true ? 'again ' : ''}with `, h(Text, { bold: true }, name), ` (${peerId})`),
         fp(`fingerprint of ${truncate(name, 12, g(ui, '…'))}:`, p.peer?.fingerprint ?? '?')
       ]
       if (selfFingerprint != null) {

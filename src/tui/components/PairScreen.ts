@@ -169,7 +169,7 @@ function twinTexts (p: PairingState, peers: PeerInfo[], ui: Ui): string[] {
 /** "✓ paired with alpha (…EDDfDFp8)": outcome's words for a pairing that paired. */
 function pairedWords (p: PairingState, ui: Ui): string {
   const name = p.peer == null ? 'peer' : `${asciiize(ui, sanitizeForDisplay(p.peer.name))} (${shortPeerId(p.peer.peerId, 'tail', g(ui, '…'))})`
-  return `${g(ui, '✓')} paired with ${name}`
+  return `${g(ui, '✓')} paired ${p.again === true ? 'again ' : ''}with ${name}`
 }
 
 /** What happened to a pairing, in one line. */
