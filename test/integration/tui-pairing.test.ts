@@ -69,16 +69,16 @@ describe('ferry tui Pair, another client pairing on the same daemon', { timeout:
       expect(good.code, good.stderr).toBe(0)
       await until((f) => /paired with alpha .*another client/.test(f), 'the notice that another client paired alpha')
       seen = r.frames.slice(from).map(plain)
-      expect(seen.filter((f) => f.includes('Enter the code') && /✓ paired with/.test(f)), 'another client\'s pairing under the field').toEqual([])
+      expect(seen.filter((f) => f.includes('Enter the code') && /✓ paired (again )?with/.test(f)), 'another client\'s pairing under the field').toEqual([])
       expect(frame()).toContain('› 12')
       expect(frame()).toContain('Enter the code shown on the other device')
 
-      // the field's own code that pairs: back to the menu with its outcome
+      // the field's own code that pairs: back to the menu with its outcome, a renewal (the other client paired alpha)
       const third = await showCode(a)
       r.stdin.write('\u0015')
       await type(third.code)
       r.stdin.write('\r')
-      await until((f) => f.includes('Last pairing: ✓ paired with alpha'), 'the field\'s own code to pair')
+      await until((f) => f.includes('Last pairing: ✓ paired again with alpha'), 'the field\'s own code to pair')
       expect((await third.cli.done).code).toBe(0)
     } finally {
       r.unmount()
