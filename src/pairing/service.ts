@@ -48,15 +48,17 @@ function untoldRetryMs (): number {
  * called expired; helper finding: a cancelled one and a replaced one were both "cancelled or replaced by a newer
  * one", and the person typing could not tell whether to ask for a new code or to type the newer one shown).
  * `newerShown`: whether this device shows a code now. One error code for all, E_PAIRING_EXPIRED but for a burned
- * one: to whoever typed it, each is a code that no longer works, and the words say why and what to do.
+ * one: to whoever typed it, each is a code that no longer works, and the words say why and what to do. That
+ * device reads them after "other device: ", so "there" is this one (user-test finding: "shown here" sent the
+ * person to look at the device they were typing on).
  */
 const TOMBSTONE_MESSAGE: Record<Ended, (newerShown: boolean) => string> = {
   failed: () => 'that code was already used and is burned',
   // a device that typed it after another one paired with it (helper finding: told "no peer is showing code number N: check that you typed it right")
   used: () => 'that code was already used to pair a device; show a new one',
   expired: () => 'that code has expired',
-  cancelled: () => 'that code was cancelled here; show a new one',
-  replaced: (newerShown) => newerShown ? 'that code was replaced by a newer one shown here: type the newer one' : 'that code was replaced by a newer one, which is no longer shown either; show a new one'
+  cancelled: () => 'that code was cancelled there; show a new one',
+  replaced: (newerShown) => newerShown ? 'that code was replaced by a newer one shown there: type the newer one' : 'that code was replaced by a newer one, which is no longer shown either; show a new one'
 }
 type Ended = 'failed' | 'used' | 'expired' | 'cancelled' | 'replaced'
 

@@ -222,7 +222,7 @@ describe('pairing', { timeout: 120_000 }, () => {
     const replaced = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: first.code } })
     expectError(replaced, 'E_PAIRING_EXPIRED')
     // the showing device's words, said as its: "other device", not "peer says" (user-test finding: the transfers say "receiver:")
-    expect(replaced.stderr).toMatch(/^ferry: E_PAIRING_EXPIRED: other device: that code was replaced by a newer one shown here: type the newer one \(the code came from \$FERRY_CODE; with it unset, `ferry pair` shows a code\)$/m)
+    expect(replaced.stderr).toMatch(/^ferry: E_PAIRING_EXPIRED: other device: that code was replaced by a newer one shown there: type the newer one \(the code came from \$FERRY_CODE; with it unset, `ferry pair` shows a code\)$/m)
     const taken = new Set([first.code, second.code].map((c) => parseCode(c).nameplate))
     const other = [1, 2, 3].find((n) => !taken.has(n))!
     const mistyped = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: [String(other), ...parseCode(second.code).words].join('-') } })
@@ -245,7 +245,7 @@ describe('pairing', { timeout: 120_000 }, () => {
     expect(replacedGone.stderr).toMatch(/^ferry: E_PAIRING_EXPIRED: other device: that code was replaced by a newer one, which is no longer shown either; show a new one \(the code came from \$FERRY_CODE; with it unset, `ferry pair` shows a code\)$/m)
     const cancelled = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: second.code } })
     expectError(cancelled, 'E_PAIRING_EXPIRED')
-    expect(cancelled.stderr).toMatch(/^ferry: E_PAIRING_EXPIRED: other device: that code was cancelled here; show a new one \(the code came from \$FERRY_CODE; with it unset, `ferry pair` shows a code\)$/m)
+    expect(cancelled.stderr).toMatch(/^ferry: E_PAIRING_EXPIRED: other device: that code was cancelled there; show a new one \(the code came from \$FERRY_CODE; with it unset, `ferry pair` shows a code\)$/m)
     // a number not shown there lately, with no code shown there now: no mistyped number of a code there, one that ended
     const noneShown = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: [String(other), ...parseCode(second.code).words].join('-') } })
     expectError(noneShown, 'E_PAIRING_EXPIRED')
@@ -261,7 +261,7 @@ describe('pairing', { timeout: 120_000 }, () => {
         return r.code !== 0 && /E_PAIRING_BUSY/.test(r.stderr) ? undefined : r
       }, 'the code to be gone', 10_000)
       expectError(late, 'E_PAIRING_EXPIRED')
-      expect(late.stderr, end).toMatch(/: that code was cancelled here; show a new one \(the code came from \$FERRY_CODE; with it unset, `ferry pair` shows a code\)$/m)
+      expect(late.stderr, end).toMatch(/: that code was cancelled there; show a new one \(the code came from \$FERRY_CODE; with it unset, `ferry pair` shows a code\)$/m)
     }
     expect((await peersNow(b)).find((p) => p.peerId === a.peerId)?.paired).not.toBe(true)
     await Promise.all([a.stop(), b.stop()])
