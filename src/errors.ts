@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   E_TRANSFER_NOT_FOUND: 'no such transfer or offer',
   E_TRANSFER_AMBIGUOUS: 'transfer id prefix matches several transfers or offers',
   E_TRANSFER_ENDED: 'the transfer or offer has already ended',
+  E_NOT_PENDING: 'the transfer waits for no decision: it was accepted already, or is a send of this device',
   E_RECEIPT_INVALID: 'receipt signature does not verify',
   E_IO: 'file system error',
   E_INCOMPLETE: 'some files could not be sent',

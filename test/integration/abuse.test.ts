@@ -741,7 +741,7 @@ describe('abuse: offers in bulk', () => {
       for (const verb of ['decline', 'accept']) {
         const r = await victim.cli([verb, built.id.slice(0, 8)])
         expect(r.code, r.stderr).toBe(1)
-        expect(r.stderr).toMatch(new RegExp(`^ferry: E_TRANSFER_NOT_FOUND: ${built.id} waits for no decision: it is a receive, (accepted|transferring); \`ferry cancel ${built.id.slice(0, 8)}\` stops it\n$`))
+        expect(r.stderr).toMatch(new RegExp(`^ferry: E_NOT_PENDING: ${built.id} waits for no decision: it is a receive, (accepted|transferring); \`ferry cancel ${built.id.slice(0, 8)}\` stops it\n$`))
       }
     } finally { await call(victim, 'cancel', { id: built.id }).catch(() => {}) }
   })

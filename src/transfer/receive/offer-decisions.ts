@@ -80,8 +80,9 @@ export class OfferDecisions {
     const what = info.direction === 'send' ? 'a send of this device' : 'a receive'
     // one under way is stopped with cancel (user-test finding: `ferry decline` of a receive running said what it was, not how to stop it)
     const stop = isFinalState(info.state) ? '' : `; \`ferry cancel ${id.slice(0, 8)}\` stops it`
-    // found, and ended: a code of its own, as a script tells "no such id" from "too late" (user-test finding)
-    return new FerryError(isFinalState(info.state) ? 'E_TRANSFER_ENDED' : 'E_TRANSFER_NOT_FOUND', `${id} waits for no decision: it is ${what}, ${info.state === 'fetching' ? 'transferring' : info.state}${stop}`)
+    // found, and ended or under way: a code of its own, as a script tells "no such id" from "too late" (user-test
+    // findings: both were E_TRANSFER_NOT_FOUND; then one accepted or a send still was)
+    return new FerryError(isFinalState(info.state) ? 'E_TRANSFER_ENDED' : 'E_NOT_PENDING', `${id} waits for no decision: it is ${what}, ${info.state === 'fetching' ? 'transferring' : info.state}${stop}`)
   }
 
   async accept (id: string): Promise<TransferInfo> {
@@ -99,7 +100,7 @@ export class OfferDecisions {
         throw new FerryError(fe.code, `${fe.message}; the offer still waits for your decision: accept it again once that is mended, or decline it`, { cause: err })
       })
       // the checks awaited: a decline, or the sender's cancel, may have come meanwhile
-      if (r.state !== 'offered') throw new FerryError(isFinalState(r.state) ? 'E_TRANSFER_ENDED' : 'E_TRANSFER_NOT_FOUND', `offer ${id} was ${r.state} meanwhile`)
+      if (r.state !== 'offered') throw new FerryError(isFinalState(r.state) ? 'E_TRANSFER_ENDED' : 'E_NOT_PENDING', `offer ${id} was ${r.state} meanwhile`)
       // recorded first: a store that cannot take it (its disk full) fails the accept with a code, and the offer still waits (review finding: memory said accepted, and the receive ran)
       // how long it waited for this decision: the transfer's own time is said without it (TransferInfo.acceptWaitSeconds)
       const acceptWaitMs = Math.max(0, Date.now() - r.createdAt)
