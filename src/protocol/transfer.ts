@@ -28,8 +28,10 @@ export interface OfferFile {
 export interface OfferMsg { transferId: Uint8Array, root: Uint8Array, totalBytes: number, files: OfferFile[] }
 /** The longest wait before a retry an answer is taken to tell (a receiver waits a minute at most): a peer's number, and shown */
 const MAX_RETRY_IN_MS = 60_000
-/** `waitsTurn`: accepted, and waiting behind the receives from this sender that the receiver runs at once; `retryInMs`: accepted, and waiting this long before its next run, its last ones cut short; `waitsFor`: accepted, and waiting for what it says to go (room on its disk); `keptFiles`: refused as it ended there before, the files it placed whole and keeps (absent from a receiver from before 2026-12-07) (transfer.proto, OfferAnswer) */
-export interface AnswerMsg { status: 'accepted' | 'pending' | 'refused', haveBytes: number, waitsTurn?: boolean, retryInMs?: number, waitsFor?: FerryError, error?: FerryError, keptFiles?: number }
+/** the longest wait for a decision a receiver's answer is taken to tell (a year) */
+const MAX_ACCEPT_WAIT_MS = 366 * 24 * 3600_000
+/** `waitsTurn`: accepted, and waiting behind the receives from this sender that the receiver runs at once; `retryInMs`: accepted, and waiting this long before its next run, its last ones cut short; `waitsFor`: accepted, and waiting for what it says to go (room on its disk); `keptFiles`: refused as it ended there before, the files it placed whole and keeps (absent from a receiver from before 2026-12-07); `acceptWaitMs`: accepted, to an offer made again, that it held for a person there this long (absent where it was not held, and from a receiver from before 2026-12-07) (transfer.proto, OfferAnswer) */
+export interface AnswerMsg { status: 'accepted' | 'pending' | 'refused', haveBytes: number, waitsTurn?: boolean, retryInMs?: number, waitsFor?: FerryError, error?: FerryError, keptFiles?: number, acceptWaitMs?: number }
 /** `missing`: done, but without these entries (a bit set over the offer's entries, see transfer.proto); absent or empty: all of it. */
 /** `keptFiles`: a receiver's cancel or failure, the files of the offer it placed whole and keeps (TransferEnd.kept_files); absent from a receiver from before 2026-12-06 (a failure: 2026-12-07) */
 export interface EndMsg { transferId: Uint8Array, status: 'done' | 'declined' | 'cancelled' | 'failed', root: Uint8Array, signature: Uint8Array, failure?: FerryError, wireBytes?: number, missing?: Uint8Array, doneBytes?: number, renamedCount?: number, renamed?: RenamedEntry[], refused?: RefusedEntry[], renameCount?: number, renames?: RenamedEntry[], keptFiles?: number }
@@ -203,7 +205,9 @@ export async function sendOffer (stream: Stream, encoded: Uint8Array, signal?: A
   if (error != null) return { status: 'refused', haveBytes: 0, error: olderReceiverSaid(error), ...(ans.keptFiles !== undefined ? { keptFiles: ans.keptFiles } : {}) }
   if (ans.status !== 'accepted' && ans.status !== 'pending') throw new FerryError('E_PROTOCOL', 'receiver sent an unknown answer')
   const accepted = ans.status === 'accepted'
-  return { status: ans.status, haveBytes: ans.haveBytes, waitsTurn: accepted && ans.waitsTurn, retryInMs: accepted ? Math.min(ans.retryInMs, MAX_RETRY_IN_MS) : 0, waitsFor: accepted ? fromWireError(ans.waitsFor, 'receiver') : undefined }
+  // a peer's number, shown: bounded, as a sanity check of what it says
+  const acceptWaitMs = accepted && ans.acceptWaitMs !== undefined ? Math.min(ans.acceptWaitMs, MAX_ACCEPT_WAIT_MS) : undefined
+  return { status: ans.status, haveBytes: ans.haveBytes, waitsTurn: accepted && ans.waitsTurn, retryInMs: accepted ? Math.min(ans.retryInMs, MAX_RETRY_IN_MS) : 0, waitsFor: accepted ? fromWireError(ans.waitsFor, 'receiver') : undefined, ...(acceptWaitMs !== undefined ? { acceptWaitMs } : {}) }
 }
 
 /**
@@ -243,7 +247,7 @@ export async function readOffer (stream: Stream, signal?: AbortSignal): Promise<
 }
 
 async function writeAnswer (stream: Stream, a: AnswerMsg): Promise<void> {
-  const msg: OfferAnswer = { status: a.status, haveBytes: a.haveBytes, waitsTurn: a.waitsTurn === true, retryInMs: Math.round(a.retryInMs ?? 0), waitsFor: a.waitsFor != null ? toWireError(a.waitsFor) : undefined, error: a.error != null ? toWireError(a.error) : undefined, ...(a.keptFiles !== undefined ? { keptFiles: a.keptFiles } : {}) }
+  const msg: OfferAnswer = { status: a.status, haveBytes: a.haveBytes, waitsTurn: a.waitsTurn === true, retryInMs: Math.round(a.retryInMs ?? 0), waitsFor: a.waitsFor != null ? toWireError(a.waitsFor) : undefined, error: a.error != null ? toWireError(a.error) : undefined, ...(a.keptFiles !== undefined ? { keptFiles: a.keptFiles } : {}), ...(a.acceptWaitMs !== undefined ? { acceptWaitMs: Math.max(0, Math.round(a.acceptWaitMs)) } : {}) }
   try {
     await sendAll(stream, lengthPrefixed(OfferAnswer.encode(msg)), timeoutSignal(5000))
     await stream.close({ signal: timeoutSignal(5000) })

@@ -234,6 +234,28 @@ describe('resume after kill -9 of the sender', () => {
     })
   }, TEST_TIMEOUT)
 
+  it('sender killed while its offer waits for a decision, accepted while it is down: restarted, it says how long its receiver held the offer, as the receiver does (user-test finding: it said no wait, having seen none of the end of it)', async () => {
+    await holdingOffers(b, async () => {
+      const small = join(await tempDir('ferry-src-'), 'held-over-restart.bin')
+      await writeRandomFile(small, 64 * 1024)
+      const sending = spawnCli(['send', 'beta', small, '--json', '--home', a.home], { timeoutMs: 120_000 })
+      const pending = await offerOnBeta(b, (o) => o.names.includes('held-over-restart.bin'))
+      // held a while here: more than the sender would count between its restart and the answer to its offer made again
+      await new Promise((resolve) => setTimeout(resolve, 1500))
+      await a.kill9()
+      expectError(await sending.done, 'E_DAEMON_NOT_RUNNING')
+      await acceptOnBeta(b, pending.id)
+      a = await a.restart()
+      const onB = await watch(b, 'beta to receive it', (t) => t.id === pending.id && ['done', 'failed', 'cancelled'].includes(t.state), 60_000)
+      expect(onB.state).toBe('done')
+      expect(onB.acceptWaitSeconds).toBeGreaterThanOrEqual(1.4)
+      const onA = await waitFor(async () => (await transfersOf(a)).find((t) => t.id === pending.id && t.state === 'done'), 'alpha to show it done', 30_000)
+      // the receiver's count, told in its answer to the offer made again
+      expect(onA.acceptWaitSeconds).toBe(onB.acceptWaitSeconds)
+      await rm(join(b.receiveDir, 'held-over-restart.bin'))
+    })
+  }, TEST_TIMEOUT)
+
   it('a send of an earlier run can be cancelled: the sender restarted while its receiver is down; the receiver, back, ends cancelled', async () => {
     await forgetReceived(b, mid)
     const { sending, half } = await sendUntilHalf(a, b, mid)

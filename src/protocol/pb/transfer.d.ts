@@ -129,6 +129,7 @@ export interface OfferAnswer {
     retryInMs: number;
     waitsFor?: WireError;
     keptFiles?: number;
+    acceptWaitMs?: number;
     error?: WireError;
 }
 export declare namespace OfferAnswer {
@@ -161,6 +162,10 @@ export declare namespace OfferAnswer {
         field: '$.keptFiles';
         value: number;
     }
+    interface OfferAnswerAcceptWaitMsFieldEvent {
+        field: '$.acceptWaitMs';
+        value: number;
+    }
     interface OfferAnswerErrorCodeFieldEvent {
         field: '$.error.code';
         value: string;
@@ -171,7 +176,7 @@ export declare namespace OfferAnswer {
     }
     function encode(obj: Partial<OfferAnswer>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OfferAnswer>): OfferAnswer;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OfferAnswer>): Generator<OfferAnswerStatusFieldEvent | OfferAnswerHaveBytesFieldEvent | OfferAnswerWaitsTurnFieldEvent | OfferAnswerRetryInMsFieldEvent | OfferAnswerWaitsForCodeFieldEvent | OfferAnswerWaitsForMessageFieldEvent | OfferAnswerKeptFilesFieldEvent | OfferAnswerErrorCodeFieldEvent | OfferAnswerErrorMessageFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OfferAnswer>): Generator<OfferAnswerStatusFieldEvent | OfferAnswerHaveBytesFieldEvent | OfferAnswerWaitsTurnFieldEvent | OfferAnswerRetryInMsFieldEvent | OfferAnswerWaitsForCodeFieldEvent | OfferAnswerWaitsForMessageFieldEvent | OfferAnswerKeptFilesFieldEvent | OfferAnswerAcceptWaitMsFieldEvent | OfferAnswerErrorCodeFieldEvent | OfferAnswerErrorMessageFieldEvent>;
 }
 export interface ChunkRequest {
     transferId: Uint8Array<ArrayBuffer>;

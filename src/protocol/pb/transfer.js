@@ -367,6 +367,10 @@ export var OfferAnswer;
                     w.uint32(48);
                     w.uint32(obj.keptFiles);
                 }
+                if (obj.acceptWaitMs != null) {
+                    w.uint32(56);
+                    w.uint64Number(obj.acceptWaitMs);
+                }
                 if (obj.error != null) {
                     w.uint32(122);
                     WireError.codec().encode(obj.error, w);
@@ -409,6 +413,10 @@ export var OfferAnswer;
                         }
                         case 6: {
                             obj.keptFiles = reader.uint32();
+                            break;
+                        }
+                        case 7: {
+                            obj.acceptWaitMs = reader.uint64Number();
                             break;
                         }
                         case 15: {
@@ -467,6 +475,13 @@ export var OfferAnswer;
                             yield {
                                 field: `${prefix}.keptFiles`,
                                 value: reader.uint32()
+                            };
+                            break;
+                        }
+                        case 7: {
+                            yield {
+                                field: `${prefix}.acceptWaitMs`,
+                                value: reader.uint64Number()
                             };
                             break;
                         }

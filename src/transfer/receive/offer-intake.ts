@@ -187,7 +187,7 @@ export class OfferIntake {
     } else if (row.state === 'offered') {
       await answer({ status: 'pending', haveBytes: 0 })
     } else if (row.state === 'done' || !isFinalState(row.state)) {
-      await answer({ status: 'accepted', haveBytes: row.state === 'done' ? row.totalBytes : (r?.progress.done ?? row.doneBytes), waitsTurn: r != null && this.receives.waitsItsTurn(r), retryInMs: r?.retryIn(Date.now()) ?? 0, waitsFor: r?.waitsFor })
+      await answer({ status: 'accepted', haveBytes: row.state === 'done' ? row.totalBytes : (r?.progress.done ?? row.doneBytes), waitsTurn: r != null && this.receives.waitsItsTurn(r), retryInMs: r?.retryIn(Date.now()) ?? 0, waitsFor: r?.waitsFor, acceptWaitMs: r != null ? r.acceptWaitMs : row.acceptWaitMs })
       // done here, and asked: the sender has not kept our receipt (it is sent until acknowledged, but a sender can lose what it wrote last);
       // how many renames also as a sender from before 2026-12-05 reads it, which reads no rename_count (review finding: it was told 0);
       // the count kept is by rename since then, a folder once: fewer than its files, but not none. The renames themselves as the first

@@ -178,6 +178,12 @@ export class SendOffering {
     }
     sender.heardAt = Date.now()
     sender.delivered = true
+    // held there for a person to accept, as its receiver counted it: this daemon missed some of that wait (it was
+    // down while the offer was held, or when it was accepted) and counts what it saw only (user-test finding: none)
+    if (ans.acceptWaitMs !== undefined) {
+      sender.acceptWaitMs = ans.acceptWaitMs
+      sender.heldSince = undefined
+    }
     // what the receiver says it holds, never more than the offer (a peer's number, shown and stored); not less
     // than what it fetched while its answer was on the way, served and counted meanwhile (user-test finding: set
     // back, the overall count stayed ~3.5 MiB behind a one-file send's file bar to the end)
