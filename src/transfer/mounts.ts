@@ -80,6 +80,20 @@ export function mountAway (last: string, mount: Mount, mountinfo: string): boole
   return mount.point !== last && isWithin(last, mount.point) && !mountedAt(last, mountinfo)
 }
 
+/**
+ * The mount points strictly below `dir` (a real path), relative to it, by
+ * the text of mountinfo: a disk or a bind mount mounted inside a receive
+ * folder, onto which no file can be linked or renamed from the part folder
+ * (EXDEV, also for a bind mount of the same file system).
+ */
+export function mountPointsBelow (dir: string, mountinfo: string): Set<string> {
+  const out = new Set<string>()
+  for (const m of entries(mountinfo)) {
+    if (m.point !== dir && isWithin(m.point, dir)) out.add(m.point.slice(dir === '/' ? 1 : dir.length + 1))
+  }
+  return out
+}
+
 /** Whether `path` is `folder` or below it, by whole components. */
 export function isWithin (path: string, folder: string): boolean {
   return folder === '/' || path === folder || path.startsWith(`${folder}/`)

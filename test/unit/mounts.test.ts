@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { tmpdir } from 'node:os'
 import { fileSizeLimit } from '../../src/transfer/folder/file-size-limit.ts'
-import { isWithin, mountIn, mountedAt } from '../../src/transfer/mounts.ts'
+import { isWithin, mountIn, mountedAt, mountPointsBelow } from '../../src/transfer/mounts.ts'
 
 const mountTypeOf = (dir: string, info: string): string | undefined => mountIn(dir, info)?.type
 
@@ -14,6 +14,16 @@ const MOUNTINFO = [
   '48 22 8:1 /home/me/Downloads/ferry /home/me/Downloads/ferry rw,relatime - ext4 /dev/sda1 rw',
   ''
 ].join('\n')
+
+describe('mountPointsBelow', () => {
+  it('lists the mount points strictly inside a folder, relative to it, by whole components, escapes read; none of the folder itself or above', () => {
+    expect([...mountPointsBelow('/media', MOUNTINFO)].sort()).toEqual(['card', 'my stick'])
+    expect([...mountPointsBelow('/home/me', MOUNTINFO)]).toEqual(['Downloads/ferry'])
+    expect([...mountPointsBelow('/home/me/Downloads/ferry', MOUNTINFO)]).toEqual([])
+    expect([...mountPointsBelow('/media/my', MOUNTINFO)]).toEqual([])
+    expect([...mountPointsBelow('/', MOUNTINFO)].sort()).toEqual(['home/me/Downloads/ferry', 'media', 'media/card', 'media/my stick'])
+  })
+})
 
 describe('mountIn', () => {
   it('takes the mount whose point is the longest prefix of the folder, by whole components, octal escapes read', () => {

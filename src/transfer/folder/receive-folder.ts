@@ -28,6 +28,9 @@ export function notWritableBecause (err: unknown): string | undefined {
   if (code === 'EACCES') return `is not writable by the user the daemon runs as (${whoAmI()})`
   // not a matter of permission bits: root got "not writable by root" for a `chattr +i` folder (soak-test finding)
   if (code === 'EPERM') return 'cannot be written to (EPERM: marked immutable or append-only? see lsattr -d)'
+  // placing a file there from the part folder (a link, a rename): a disk mounted there after the offer was
+  // checked (safe-path.ts mountedRefusal says it up front)
+  if (code === 'EXDEV') return 'is on another disk (or a bind mount) than the receive folder, and ferry places files only on the receive folder\'s own file system'
   return undefined
 }
 

@@ -21,7 +21,7 @@ import { isProbeFileName, NameProbe } from './name-probe.ts'
 import { FAT_MAX_FILE_BYTES, fileSizeLimit, type FileSizeLimit } from './file-size-limit.ts'
 import { fmt } from './space.ts'
 import { notWritableBecause } from './receive-folder.ts'
-import type { MountinfoRead } from '../mounts.ts'
+import { mountPointsBelow, readMountinfo, type MountinfoRead } from '../mounts.ts'
 
 export const MAX_COMPONENT_BYTES = 255
 export const MAX_PATH_BYTES = 4096
@@ -229,7 +229,8 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
   // every path is validated there (or, into the state folder, the first below, which fails)
   const renamed = intoState ? new Map<string, string>() : await folderRenames(base, paths, dirs)
   /** what each prefix is now: a folder, ferry's state folder, a symbolic link, something else, or nothing */
-  const found = new Map<string, 'dir' | 'state' | 'link' | 'other' | 'none'>()
+  const found = new Map<string, Found>()
+  const mounted = intoState || paths.length === 0 ? undefined : await mountsInside(base, o.mounts)
   const refused = new Map<string, Refusal>()
   const names = new NameProbe(base)
   const writable = new Map<string, string | null>()
@@ -237,7 +238,7 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
   const limit = (o.large?.size ?? 0) > 0 && !intoState ? await fileSizeLimit(base, o.mounts) : undefined
   for (const offered of paths) {
     if (intoState) { validateRelativePath(offered); throw unsafe(offered, IN_STATE_FOLDER) }
-    const why = await refusal(base, renamed.get(offered) ?? offered, dirs.has(offered), found, names, writable, keepOut) ?? tooLarge(offered, o.large?.get(offered), limit)
+    const why = await refusal(base, renamed.get(offered) ?? offered, dirs.has(offered), found, names, writable, mounted, keepOut) ?? tooLarge(offered, o.large?.get(offered), limit)
     // the folder at fault, by its offered path (a rename changes a component's name, not their number)
     if (why !== undefined) refused.set(offered, { error: why.error, reason: why.reason, under: why.depth === undefined ? undefined : offered.split('/').slice(0, why.depth).join('/') })
   }
@@ -248,6 +249,32 @@ export async function checkReceivePaths (rootDir: string, paths: string[], dirs:
   const left = files.length > 0 ? files : paths
   if (refused.size > 0 && left.every((p) => refused.has(p))) throw refused.get(left[0])!.error
   return { renamed, refused }
+}
+
+/** What a prefix of a path is in the receive folder: a folder (one another file system is mounted on: `mount`), ferry's state folder, a symbolic link, something else, or nothing. */
+type Found = 'dir' | 'mount' | 'state' | 'link' | 'other' | 'none'
+
+/** The mounts inside a receive folder: their points, relative to it, from mountinfo (Linux), and the folder's own device, for a mount mountinfo does not tell (elsewhere). */
+interface MountsInside { points: ReadonlySet<string>, dev: bigint | undefined }
+
+async function mountsInside (base: string, read?: MountinfoRead): Promise<MountsInside> {
+  const text = read !== undefined ? read.text : await readMountinfo()
+  const dev = await lstat(base, { bigint: true }).then((st) => st.dev, () => undefined)
+  return { points: text === undefined ? new Set() : mountPointsBelow(base, text), dev }
+}
+
+/**
+ * A path refused as it goes into a folder of the receive folder that another
+ * file system (or a bind mount) is mounted on: files are placed by a link or
+ * a rename from the part folder, on the receive folder's own file system,
+ * which cannot reach across (EXDEV). Refused alone, up front, as a folder
+ * that cannot be written in is, so the rest of the offer arrives (user-test
+ * finding: the whole receive failed once the bytes were in, with
+ * "EXDEV: cross-device link not permitted, rename '…/.ferry-part/…'").
+ */
+function mountedRefusal (p: string, mountPoint: string): Refusal {
+  const reason = `${quote(mountPoint)} in the receive folder has another disk mounted on it (or a bind mount), and ferry places files only on the receive folder's own file system; to receive onto that disk, make a folder on it the receive folder (ferry daemon --receive-dir)`
+  return { error: new FerryError('E_IO', `${quote(p)}: ${reason}`), reason }
 }
 
 /** checkReceivePaths of an offer's entries: their paths, which of them are folders, and the files too large for some file systems (`mounts`: mountinfo as read for the offer, else read if needed). */
@@ -289,7 +316,7 @@ function refuse (p: string, reason: string, depth?: number): Refusal & { depth?:
  * prefix is, across the offer's paths; `names` asks the file system about
  * names some file systems refuse (name-probe.ts).
  */
-async function refusal (base: string, p: string, isDir: boolean, found: Map<string, 'dir' | 'state' | 'link' | 'other' | 'none'>, names: NameProbe, writable: Map<string, string | null>, keepOut?: FolderId): Promise<(Refusal & { depth?: number }) | undefined> {
+async function refusal (base: string, p: string, isDir: boolean, found: Map<string, Found>, names: NameProbe, writable: Map<string, string | null>, mounted: MountsInside | undefined, keepOut?: FolderId): Promise<(Refusal & { depth?: number }) | undefined> {
   let prefix = ''
   /**
    * where placing `p` makes something, in a folder `dir` there: a file's own
@@ -319,7 +346,7 @@ async function refusal (base: string, p: string, isDir: boolean, found: Map<stri
     if (here === undefined) {
       try {
         const st = await lstat(join(base, prefix), { bigint: true })
-        here = st.isSymbolicLink() ? 'link' : isFolder(st, keepOut) ? 'state' : st.isDirectory() ? 'dir' : 'other'
+        here = st.isSymbolicLink() ? 'link' : isFolder(st, keepOut) ? 'state' : !st.isDirectory() ? 'other' : mounted !== undefined && (mounted.points.has(prefix) || (mounted.dev !== undefined && st.dev !== mounted.dev)) ? 'mount' : 'dir'
       } catch (err) {
         const code = (err as { code?: unknown }).code
         if (code === 'ENAMETOOLONG') return refuse(p, 'too long for this receive folder\'s file system (with the folder\'s own path, over its limit)')
@@ -330,8 +357,10 @@ async function refusal (base: string, p: string, isDir: boolean, found: Map<stri
     }
     if (here === 'none') { makesIn = { dir: parent, depth: i + 1 }; break }
     if (here === 'state') throw unsafe(p, IN_STATE_FOLDER)
+    // a folder entry for the mount point itself is there already, and takes its time and mode in place
+    if (here === 'mount' && i < components.length - 1) return { ...mountedRefusal(p, prefix), depth: i + 1 }
     if (mustBeFolder && here === 'link') return refuse(p, `${quote(prefix)} is a symbolic link in the receive folder`, i + 1)
-    if (mustBeFolder && here !== 'dir') return refuse(p, `${quote(prefix)} is a file in the receive folder, and the offer needs a folder there`, i + 1)
+    if (mustBeFolder && here !== 'dir' && here !== 'mount') return refuse(p, `${quote(prefix)} is a file in the receive folder, and the offer needs a folder there`, i + 1)
   }
   // after what is there, so that a path into ferry's state folder is that (review finding)
   for (let i = 0; i < components.length; i++) {
