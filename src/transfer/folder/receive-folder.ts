@@ -5,16 +5,13 @@
 
 import { constants } from 'node:fs'
 import { access, realpath, stat } from 'node:fs/promises'
-import { userInfo } from 'node:os'
+import { byDaemonUser } from '../daemon-user.ts'
 import { FerryError, diskHint, toFerryError } from '../../errors.ts'
 import { mountOf, type MountinfoRead } from '../mounts.ts'
 import { danglingLinkOnTheWay, firstRefusal } from '../../daemon/make-folder.ts'
 import { mkdirP } from '../../daemon/mkdir-p.ts'
 
 /** This process's user name, or its uid where it has none (a container without a passwd entry). */
-function whoAmI (): string {
-  try { return userInfo().username } catch { return `uid ${process.getuid?.() ?? '?'}` }
-}
 
 /**
  * Why a folder cannot be written in, from access(2)'s error, as words that
@@ -25,7 +22,7 @@ export function notWritableBecause (err: unknown): string | undefined {
   // err may be undefined (the cause of an error made here): the receive failed whole with "Cannot read properties of undefined" (helper finding)
   const code = (err as NodeJS.ErrnoException | undefined)?.code
   if (code === 'EROFS') return 'is on a read-only file system'
-  if (code === 'EACCES') return `is not writable by the user the daemon runs as (${whoAmI()})`
+  if (code === 'EACCES') return `is not writable ${byDaemonUser()}`
   // not a matter of permission bits: root got "not writable by root" for a `chattr +i` folder (soak-test finding)
   if (code === 'EPERM') return 'cannot be written to (EPERM: marked immutable or append-only? see lsattr -d)'
   // placing a file there from the part folder (a link, a rename): a disk mounted there after the offer was

@@ -36,6 +36,7 @@ import { MODE_PERMISSIONS, computeFileRoot, computeTransferRoot } from './manife
 import { validateRelativePath } from '../folder/safe-path.ts'
 import { asTyped, NAMES_FOLDER, nonFolderBeforeUp } from '../typed-path.ts'
 import { FS_MAGIC } from '../mounts.ts'
+import { byDaemonUser } from '../daemon-user.ts'
 import type { OfferFile } from '../../protocol/transfer.ts'
 import { sameIdentity, type CachedFile, type FileIdentity } from '../../store/hash-cache.ts'
 
@@ -334,9 +335,10 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
       names = await readdir(abs, { encoding: 'buffer' })
     } catch (err) {
       // a folder named to the send: its error is the send's, said as for a file (review finding: a raw "EACCES: …, scandir")
-      const why = (err as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (err as Error).message
-      if (top) throw new FerryError('E_IO', `${abs}: folder cannot be read (${why})`, { cause: err })
-      warn({ path: abs, reason: `cannot read directory (${why}), skipped`, failed: true, code: 'E_IO' })
+      const denied = (err as NodeJS.ErrnoException).code === 'EACCES'
+      const why = denied ? `${byDaemonUser()}: permission denied` : `(${(err as Error).message})`
+      if (top) throw new FerryError('E_IO', `${abs}: folder cannot be read ${why}`, { cause: err })
+      warn({ path: abs, reason: `folder cannot be read ${why}, skipped`, failed: true, code: 'E_IO' })
       return
     }
     names.sort(Buffer.compare)
@@ -364,7 +366,8 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
       const stats = await Promise.allSettled(batch.map(async c => await lstat(c.abs, { bigint: true })))
       for (const [i, c] of batch.entries()) {
         const r = stats[i]
-        if (r.status === 'rejected') { warn({ path: c.abs, reason: `cannot stat (${(r.reason as Error).message}), skipped`, failed: true, code: goneOrIo(r.reason) }); continue }
+        // (helper finding: "cannot stat (EACCES: permission denied, lstat '…')" in a folder that can be listed, not entered)
+        if (r.status === 'rejected') { warn({ path: c.abs, reason: `${unreachable(r.reason)}, skipped`, failed: true, code: goneOrIo(r.reason) }); continue }
         await visit(c.abs, c.rel, r.value, false)
       }
     }
@@ -576,7 +579,7 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
         // says so, and the file is left out like a FIFO put there)
         if (code !== 'E_IO' && code !== 'E_PATH_UNSAFE') throw err
         // no use reading it again
-        if (await unreadable(cur.sourcePath)) throw unhashable('E_IO', cur.sourcePath, 'cannot be read (permission denied)', err)
+        if (await unreadable(cur.sourcePath)) throw unhashable('E_IO', cur.sourcePath, `cannot be read ${byDaemonUser()}: permission denied`, err)
       }
       const now = await lookAgain(cur.sourcePath)
       const again = scannedAgain(cur, now)
@@ -648,7 +651,7 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
 function unreachable (err: unknown): string {
   const code = (err as { code?: unknown }).code
   if (code === 'ENOENT' || code === 'ENOTDIR') return 'no such file or directory'
-  if (code === 'EACCES') return 'cannot be reached: permission denied (on it or a folder above it)'
+  if (code === 'EACCES') return `cannot be reached ${byDaemonUser()}: permission denied (on it or a folder above it)`
   return `cannot be reached (${(err as Error).message})`
 }
 

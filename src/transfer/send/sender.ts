@@ -18,6 +18,7 @@ import { ctimeNotKeptAt, floorMs } from '../manifest/manifest.ts'
 import { Progress } from '../progress.ts'
 import { failedCount, fileCount } from '../snapshot.ts'
 import { SEND_SLICE, takeSendBuffer } from './send-buffers.ts'
+import { byDaemonUser } from '../daemon-user.ts'
 import { NotServedError, notServedReason, type NotServedReason } from '../not-served.ts'
 import { isFinalState, type EndedBy, type RenamedPath, type SkippedPath } from '../../daemon/control/types.ts'
 import type { FileIdentity } from '../../store/hash-cache.ts'
@@ -386,7 +387,7 @@ export function sourceError (path: string, err: unknown): Error {
   if (code === 'ELOOP') return new NotServedError('removed', `${path} was replaced by a symbolic link since it was offered (links are not sent)`)
   // made unreadable since the offer (chmod of it or of a folder above it): said in words, as the scan says of one
   // unreadable before (manifest.ts), not "(EACCES)" (helper finding)
-  if (code === 'EACCES') return new NotServedError('unreadable', `${path} cannot be read any more (permission denied)`, { cause: err })
+  if (code === 'EACCES') return new NotServedError('unreadable', `${path} cannot be read any more ${byDaemonUser()}: permission denied`, { cause: err })
   // refused by a security policy or a FUSE driver (an on-access scanner answers EPERM): in words, not "(EPERM)"
   if (code === 'EPERM') return new NotServedError('unreadable', `${path} cannot be read any more (not permitted: refused by a security policy or the file system)`, { cause: err })
   // opening a socket (or a device node without its driver) answers ENXIO: the file offered is gone, something
