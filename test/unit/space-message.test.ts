@@ -8,9 +8,9 @@ describe('E_NO_SPACE message', () => {
   it('says small figures in KiB or bytes, larger ones in MiB and GiB', () => {
     const tiny = spaceShortage(4096, 2 * 1024 * 1024, { total: 10 })
     expect(tiny?.code).toBe('E_NO_SPACE')
-    expect(tiny?.message).toMatch(/^the receive folder has 4\.0 KiB free; this needs 10 B and keeps 20\.5 KiB free$/)
+    expect(tiny?.message).toMatch(/^the receive folder has 4\.0 KiB free; this needs 10 B and keeps 20\.5 KiB free: 20\.5 KiB in all, 16\.5 KiB more than it has$/)
     const big = spaceShortage(3 * 2 ** 30, 100 * 2 ** 30, { total: 5 * 2 ** 30 + 512 * 2 ** 20 })
-    expect(big?.message).toMatch(/has 3\.00 GiB free; this needs 5\.50 GiB and keeps 64\.0 MiB free$/)
+    expect(big?.message).toMatch(/has 3\.00 GiB free; this needs 5\.50 GiB and keeps 64\.0 MiB free: 5\.56 GiB in all, 2\.56 GiB more than it has$/)
     expect(spaceShortage(2 ** 30, 100 * 2 ** 30, { total: 2 ** 20 })).toBeUndefined()
     // never "1024.0 KiB" or "1024 B": the next unit up
     expect(spaceShortage(0, 2 * 2 ** 20, { total: 2 ** 20 - 1 })?.message).toMatch(/needs 1\.0 MiB /)

@@ -121,7 +121,9 @@ export function spaceShortage (free: number, size: number, need: SpaceNeed): Fer
     (need.reserved ?? 0) > 0 ? `${fmt(need.reserved ?? 0)} for receives under way` : ''
   ].filter((p) => p !== '')
   // "the receive folder", not "the receiver": the sender shows it as "receiver: …" (user-test finding: "receiver: the receiver has")
-  return new FerryError('E_NO_SPACE', `the receive folder has ${fmt(free)} free${spooled > 0 ? ` (and ${fmt(spooled)} of chunk starts kept from before, freed as they are used)` : ''}; this needs ${fmt(needed)}${parts.length > 0 ? ` (${parts.join('; ')})` : ''} and keeps ${fmt(margin)} free${(need.spool ?? 0) > 0 ? ` (${fmt(need.spool ?? 0)} of it for chunks kept on disk as they arrive, before they go into their files)` : ''}`)
+  // the sum and the shortfall said too: rounded, "has 1.1 MiB free; this needs 1.1 MiB" read as if it fitted (user-test finding)
+  const short = needed + margin - free - spooled
+  return new FerryError('E_NO_SPACE', `the receive folder has ${fmt(free)} free${spooled > 0 ? ` (and ${fmt(spooled)} of chunk starts kept from before, freed as they are used)` : ''}; this needs ${fmt(needed)}${parts.length > 0 ? ` (${parts.join('; ')})` : ''} and keeps ${fmt(margin)} free${(need.spool ?? 0) > 0 ? ` (${fmt(need.spool ?? 0)} of it for chunks kept on disk as they arrive, before they go into their files)` : ''}: ${fmt(needed + margin)} in all, ${fmt(short)} more than it has`)
 }
 
 /**
