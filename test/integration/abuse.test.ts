@@ -142,6 +142,7 @@ describe('abuse: hostile offers', () => {
       'CON',
       'nul.txt',
       'a\u001b[31m',
+      'photo\u202egpj.exe',
       'x'.repeat(300),
       Array.from({ length: 70 }, () => 'd').join('/'),
       '.ferry-part/x',

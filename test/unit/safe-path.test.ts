@@ -28,6 +28,9 @@ const HOSTILE: Array<[string, string]> = [
   ['C0 control (ESC)', 'a\u001b[31mred'],
   ['DEL', 'a\u007fb'],
   ['C1 control (CSI)', 'a\u009bb'],
+  ['right-to-left override (prints as photoexe.jpg)', 'photo\u202egpj.exe'],
+  ['right-to-left isolate', 'dir/a\u2067b'],
+  ['pop directional formatting', 'a\u202cb'],
   ['device CON', 'CON'],
   ['device con lowercase', 'dir/con'],
   ['device NUL with extension', 'nul.txt'],
@@ -74,6 +77,9 @@ const LEGIT: Array<[string, string[]]> = [
   ['Misc./notes ', ['Misc.', 'notes ']],
   ['v1.2. final.', ['v1.2. final.']],
   ['émoji 🎉 (1).png', ['émoji 🎉 (1).png']],
+  // right-to-left text, and the bidi marks some systems put in names: not overrides
+  ['صور/عطلة.jpg', ['صور', 'عطلة.jpg']],
+  ['\u200fשלום\u200e.txt', ['\u200fשלום\u200e.txt']],
   ['a'.repeat(255), ['a'.repeat(255)]],
   [Array.from({ length: 64 }, () => 'd').join('/'), Array.from({ length: 64 }, () => 'd')]
 ]

@@ -68,6 +68,12 @@ export function joinUnder (dir: string, rel: string): string {
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
+// the bidi embeddings, overrides and isolates: they reorder how what follows
+// prints, so that "photo<U+202E>gpj.exe" shows in a file manager as
+// "photoexe.jpg" ("Trojan Source", CVE-2021-42574). No name needs them: text
+// in right-to-left scripts prints right without them; the marks U+200E/F and
+// U+061C, which some systems put in names, are taken
+const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/
 // Windows device names, alone or followed by an extension ("con.txt"); Windows
 // also ignores trailing spaces before the dot ("CON .txt") and accepts ¹²³.
 const DEVICE = /^(con|prn|aux|nul|conin\$|conout\$|com[1-9¹²³]|lpt[1-9¹²³])$/i
@@ -102,6 +108,8 @@ export function validateRelativePath (p: string): string[] {
   if (!p.isWellFormed()) throw unsafe(p, 'not valid Unicode (lone surrogate)')
   if (byteLength(p) > MAX_PATH_BYTES) throw unsafe(p, `longer than ${MAX_PATH_BYTES} bytes`)
   if (CONTROL.test(p)) throw unsafe(p, 'contains a control character')
+  const bidi = BIDI_CONTROL.exec(p)
+  if (bidi !== null) throw unsafe(p, `contains a bidirectional override (U+${bidi[0].codePointAt(0)!.toString(16).toUpperCase()}), which makes a name print as another`)
   if (p.includes('\\')) throw unsafe(p, 'contains a backslash')
   if (p.startsWith('/')) throw unsafe(p, 'absolute path')
   const components = p.split('/')
