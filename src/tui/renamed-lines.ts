@@ -7,7 +7,7 @@ import type { TransferInfo } from '../daemon/control/types.ts'
 import { escapeForDisplay, sanitizeForDisplay } from '../errors.ts'
 import { counted } from './format.ts'
 
-/** "1 folder and 2 files arrived under another name, the name being taken on beta", and its rows (`tree/ -> tree (1)/ (25 files)`); none without renames. */
+/** "1 folder and 2 files are under another name, the name being taken on beta", and its rows (`tree/ -> tree (1)/ (25 files)`); none without renames. */
 export function renamedLines (t: TransferInfo): { heading: string, rows: string[] } | undefined {
   const count = t.renamedCount ?? 0
   if (count === 0) return undefined
@@ -19,7 +19,8 @@ export function renamedLines (t: TransferInfo): { heading: string, rows: string[
   // the names are kept while the transfer is: an old one has its count alone
   if (renamed.length === 0) rows.push('(their names are no longer kept)')
   else if (count > renamed.length) rows.push(`and ${count - renamed.length} more`)
-  return { heading: `${renamesCounted(count, renamed)} arrived under another name, the name being taken ${where}`, rows }
+  // "are", not "arrived": a send again finds them there, and nothing arrives (user-test finding)
+  return { heading: `${renamesCounted(count, renamed)} ${count === 1 ? 'is' : 'are'} under another name, the name being taken ${where}`, rows }
 }
 
 /** "1 folder and 2 files", as far as the renames listed tell; "25 files or folders" past them. */

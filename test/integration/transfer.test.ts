@@ -298,7 +298,7 @@ describe('transfer', () => {
       for (const [d, where] of [[b, 'here'], [a, 'on beta']] as const) {
         const waited = await d.cli(['wait', res.id.slice(0, 8)])
         expect(waited.code, waited.stderr).toBe(0)
-        expect(waited.stdout, d.name).toContain(`\n1 file arrived under another name, the name being taken ${where}:\n  wait-photo.jpg -> wait-photo (1).jpg\n`)
+        expect(waited.stdout, d.name).toContain(`\n1 file is under another name, the name being taken ${where}:\n  wait-photo.jpg -> wait-photo (1).jpg\n`)
         const json = await d.cli(['wait', res.id, '--json'])
         expect(JSON.parse(json.stdout), d.name).toMatchObject({ renamedCount: 1, renamed: [{ path: 'wait-photo.jpg', as: 'wait-photo (1).jpg' }] })
       }
@@ -321,14 +321,14 @@ describe('transfer', () => {
       const own = { path: 'rtree/f0.txt', as: 'rtree (1)/f0 (1).txt' }
       const r = await a.cli(['send', 'beta', tree])
       expect(r.code, r.stderr).toBe(0)
-      expect(r.stdout).toContain('\n1 folder and 1 file arrived under another name, the name being taken on beta:\n  rtree/ -> rtree (1)/ (25 files)\n  rtree/f0.txt -> rtree (1)/f0 (1).txt\n')
+      expect(r.stdout).toContain('\n1 folder and 1 file are under another name, the name being taken on beta:\n  rtree/ -> rtree (1)/ (25 files)\n  rtree/f0.txt -> rtree (1)/f0 (1).txt\n')
       expect(r.stdout).not.toContain('more')
       const id = (await transfersOf(a))[0].id
       for (const [d, where] of [[b, 'here'], [a, 'on beta']] as const) {
         const t = (await transfersOf(d)).find((x) => x.id === id)
         expect(t, d.name).toMatchObject({ renamedCount: 2, renamed: [folder, own] })
         const waited = await d.cli(['wait', id.slice(0, 8)])
-        expect(waited.stdout, d.name).toContain(`\n1 folder and 1 file arrived under another name, the name being taken ${where}:\n  rtree/ -> rtree (1)/ (25 files)\n`)
+        expect(waited.stdout, d.name).toContain(`\n1 folder and 1 file are under another name, the name being taken ${where}:\n  rtree/ -> rtree (1)/ (25 files)\n`)
         expect((await d.cli(['transfers'])).stdout).toMatch(new RegExp(`^${id.slice(0, 8)} .*done, 2 renamed`, 'm'))
       }
       expect(await readFile(join(b.receiveDir, 'rtree (1)', 'sub', 'deep.txt'), 'utf8')).toBe('deep\n')
@@ -794,14 +794,14 @@ describe('transfer', () => {
       const again = await a.cli(['send', 'beta', join(dir, 'trip')])
       expect(again.code, again.stderr).toBe(0)
       expect(again.stdout).toMatch(/ \(0 B of it over the network\)/)
-      expect(again.stdout).toMatch(/^1 folder arrived under another name, the name being taken on beta:\n {2}trip\/ -> trip \(1\)\/ \(2 files\)\n$/m)
+      expect(again.stdout).toMatch(/^1 folder is under another name, the name being taken on beta:\n {2}trip\/ -> trip \(1\)\/ \(2 files\)\n$/m)
       // another folder of that name, on a terminal's terms: where its file went is said after the summary
       const other = await tempDir('ferry-src-')
       await mkdir(join(other, 'trip'))
       await writeFile(join(other, 'trip', 'c.jpg'), 'photo c\n')
       const third = await a.cli(['send', 'beta', join(other, 'trip')])
       expect(third.code, third.stderr).toBe(0)
-      expect(third.stdout).toMatch(/^1 folder arrived under another name, the name being taken on beta:\n {2}trip\/ -> trip \(1\)\/ \(1 file\)\n$/m)
+      expect(third.stdout).toMatch(/^1 folder is under another name, the name being taken on beta:\n {2}trip\/ -> trip \(1\)\/ \(1 file\)\n$/m)
       expect(await readFile(join(b.receiveDir, 'trip (1)', 'c.jpg'), 'utf8')).toBe('photo c\n')
       expect((await readdir(b.receiveDir)).filter((n) => n.startsWith('trip')).sort()).toEqual(['trip', 'trip (1)'])
     } finally {

@@ -1161,7 +1161,7 @@ describe('a transfer\'s details (user finding: History said "✗ failed E_HASH_M
     expect(text).toMatch(/state\s+done, receipt verified/)
     expect(text).toMatch(/carried\s+4 files in 2 folders, 100\.0 MiB; 1\.0 MiB of it over the network/)
     // as `ferry send` says it: a folder renamed once, with its files
-    expect(text).toMatch(/renamed\s+1 folder and 1 file arrived under another name, the name being taken\n\s+on bob:\n\s+trip\/day2\/ -> trip\/day2 \(1\)\/ \(3 files\)\n\s+trip\/day1\/IMG_0001\.jpg -> trip\/day1\/IMG_0001 \(1\)\.jpg\n/)
+    expect(text).toMatch(/renamed\s+1 folder and 1 file are under another name, the name being taken\s+on\s+bob:\n\s+trip\/day2\/ -> trip\/day2 \(1\)\/ \(3 files\)\n\s+trip\/day1\/IMG_0001\.jpg -> trip\/day1\/IMG_0001 \(1\)\.jpg\n/)
     expect(text).toContain('Esc back')
     await press(r, '\u001b')
     text = expectFits(r.lastFrame())

@@ -541,7 +541,7 @@ describe('a transfer shown whole (TransferDetails)', () => {
     expect(text).toMatch(/^ {2}renamed +4 lines: see `ferry transfers --json`$/m)
     // with room, the heading and each rename
     const roomy = expectFits((await renderAt(h(TransferDetails, { t: ended, shared: new Set<string>(), ui: { ...ui, rows: 12 } }))).lastFrame())
-    expect(roomy).toMatch(/^ {2}renamed +3 files arrived under another name, the name being taken on alice:$/m)
+    expect(roomy).toMatch(/^ {2}renamed +3 files are under another name, the name being taken on alice:$/m)
     expect(roomy).toMatch(/^ +c -> c \(1\)$/m)
   })
 
