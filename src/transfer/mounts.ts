@@ -87,9 +87,14 @@ export function mountAway (last: string, mount: Mount, mountinfo: string): boole
  * (EXDEV, also for a bind mount of the same file system).
  */
 export function mountPointsBelow (dir: string, mountinfo: string): Set<string> {
+  const all = entries(mountinfo)
   const out = new Set<string>()
-  for (const m of entries(mountinfo)) {
-    if (m.point !== dir && isWithin(m.point, dir)) out.add(m.point.slice(dir === '/' ? 1 : dir.length + 1))
+  for (const [i, m] of all.entries()) {
+    if (m.point === dir || !isWithin(m.point, dir)) continue
+    // hidden by a later mount above it (the receive folder's own disk mounted over a folder that held one): mountinfo
+    // lists mounts in the order they were made, and still lists it; the folder there now is not it (review finding)
+    if (all.slice(i + 1).some((later) => later.point !== m.point && isWithin(m.point, later.point))) continue
+    out.add(m.point.slice(dir === '/' ? 1 : dir.length + 1))
   }
   return out
 }

@@ -14,7 +14,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { cleanupAll, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, transfersOf, type TestDaemon } from '../helpers/daemon.ts'
 import { rootRequiredButMissing } from '../helpers/lab.ts'
@@ -66,6 +66,9 @@ describe.skipIf(skip != null)('a disk mounted inside the receive folder', () => 
       if (kind.startsWith('a disk')) mount(['-t', 'tmpfs', '-o', 'size=4m,mode=0755', 'tmpfs'], point)
       else mount(['--bind', await tempDir('ferry-mount-inside-bound-')], point)
       const src = await album(name)
+      // the folder entry of the mount point is refused too: its time (and mode) are not set on that disk's root
+      await utimes(join(src, 'inner'), 1_600_000_000, 1_600_000_000)
+      const rootBefore = await stat(point)
       for (let run = 0; run < 2; run++) {
         const r = await sender.cli(['send', 'nas', src, '--json'])
         expect(r.code, r.stderr).toBe(1)
@@ -80,11 +83,29 @@ describe.skipIf(skip != null)('a disk mounted inside the receive folder', () => 
         }
         expect(r.stderr).toMatch(new RegExp(`^ferry: warning: E_IO: ${join(src, 'inner/b.jpg').replaceAll('.', '\\.')}: refused by the receiver: `, 'm'))
         expect(await readFile(join(recv, name, 'a.jpg'), 'utf8')).toBe(`${name}/a.jpg\n`)
-        // nothing onto the mount: no file, no folder, no claim of a name
+        // nothing onto the mount: no file, no folder, no claim of a name, no time or mode of its root changed
         expect(await readdir(point)).toEqual([])
+        const rootNow = await stat(point)
+        expect([rootNow.mtimeMs, rootNow.mode]).toEqual([rootBefore.mtimeMs, rootBefore.mode])
       }
     })
   }
+
+  it('its mount point offered as an empty folder: refused too, its time and mode not set on that disk\'s root (review finding); the rest arrives', async () => {
+    const point = join(recv, 'bare', 'inner')
+    await mkdir(point, { recursive: true })
+    mount(['-t', 'tmpfs', '-o', 'size=1m,mode=0755', 'tmpfs'], point)
+    const rootBefore = await stat(point)
+    const src = join(await tempDir('ferry-mount-inside-src-'), 'bare')
+    await mkdir(join(src, 'inner'), { recursive: true })
+    await writeFile(join(src, 'a.jpg'), 'bare/a.jpg\n')
+    await utimes(join(src, 'inner'), 1_600_000_000, 1_600_000_000)
+    const r = await sender.cli(['send', 'nas', src, '--json'])
+    expect(JSON.parse(r.stdout).state, r.stderr).toBe('done')
+    expect(await readFile(join(recv, 'bare', 'a.jpg'), 'utf8')).toBe('bare/a.jpg\n')
+    const rootNow = await stat(point)
+    expect([rootNow.mtimeMs, rootNow.mode]).toEqual([rootBefore.mtimeMs, rootBefore.mode])
+  })
 
   it('mounted while the files come: the file for it is refused as it is placed, saying why (E_IO); the rest arrives, nothing is written onto it', async () => {
     const src = join(await tempDir('ferry-mount-inside-src-'), 'late')

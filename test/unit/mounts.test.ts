@@ -23,6 +23,18 @@ describe('mountPointsBelow', () => {
     expect([...mountPointsBelow('/media/my', MOUNTINFO)]).toEqual([])
     expect([...mountPointsBelow('/', MOUNTINFO)].sort()).toEqual(['home/me/Downloads/ferry', 'media', 'media/card', 'media/my stick'])
   })
+
+  it('leaves out a mount hidden by a later one above it: the receive folder\'s disk mounted over a folder that held one', () => {
+    const info = [
+      '22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw',
+      '60 22 0:50 / /srv/recv/x rw,relatime - tmpfs tmpfs rw',
+      '61 22 8:17 / /srv/recv rw,relatime - ext4 /dev/sdb1 rw',
+      '62 61 0:51 / /srv/recv/y rw,relatime - tmpfs tmpfs rw',
+      ''
+    ].join('\n')
+    expect([...mountPointsBelow('/srv/recv', info)]).toEqual(['y'])
+    expect([...mountPointsBelow('/srv', info)].sort()).toEqual(['recv', 'recv/y'])
+  })
 })
 
 describe('mountIn', () => {

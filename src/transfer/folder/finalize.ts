@@ -177,7 +177,9 @@ export async function placeFile (o: PlaceOptions): Promise<string> {
       const code = (err as NodeJS.ErrnoException).code
       // the next free "name (n).ext" of the name asked for, not "name (1) (1).ext"
       if (code === 'EEXIST') { dest = await uniqueDestination(wanted, o.taken); continue }
-      if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EXDEV') return await placeByRename(o.partPath, wanted, parentsReady, o.taken)
+      // not EXDEV (another mount there, since the offer was checked): a rename cannot cross either, and its claim
+      // would be made on that disk first (review finding); the receiver refuses the file alone for it (deniedPlacing)
+      if (code === 'EPERM' || code === 'ENOTSUP') return await placeByRename(o.partPath, wanted, parentsReady, o.taken)
       throw toFerryError(err)
     }
   }

@@ -365,10 +365,10 @@ async function refusal (base: string, p: string, isDir: boolean, found: Map<stri
     }
     if (here === 'none') { makesIn = { dir: parent, depth: i + 1 }; break }
     if (here === 'state') throw unsafe(p, IN_STATE_FOLDER)
-    // a folder entry for the mount point itself is there already, and takes its time and mode in place
-    if (here === 'mount' && i < components.length - 1) return { ...mountedRefusal(p, prefix), depth: i + 1 }
+    // the folder entry of the mount point itself too: its time and mode would be set on that disk's root (review finding)
+    if (here === 'mount') return { ...mountedRefusal(p, prefix), depth: i + 1 }
     if (mustBeFolder && here === 'link') return refuse(p, `${quote(prefix)} is a symbolic link in the receive folder`, i + 1)
-    if (mustBeFolder && here !== 'dir' && here !== 'mount') return refuse(p, `${quote(prefix)} is a file in the receive folder, and the offer needs a folder there`, i + 1)
+    if (mustBeFolder && here !== 'dir') return refuse(p, `${quote(prefix)} is a file in the receive folder, and the offer needs a folder there`, i + 1)
   }
   // after what is there, so that a path into ferry's state folder is that (review finding)
   for (let i = 0; i < components.length; i++) {
