@@ -7,12 +7,18 @@ import { isNotServedReason, type NotServedReason } from '../protocol/transfer.ts
 
 export type { NotServedReason }
 
-/** A file of the offer that cannot be served any more, and why. */
+/**
+ * A file of the offer that cannot be served any more, and why. `peerMessage`: the words its receiver is told,
+ * where they differ from this side's (this daemon's user is named here, not to the peer, where "the user the
+ * daemon runs as" would read as its own: review finding)
+ */
 export class NotServedError extends FerryError {
   readonly reason: NotServedReason
-  constructor (reason: NotServedReason, message: string, options?: { cause?: unknown, remote?: boolean }) {
+  readonly peerMessage: string
+  constructor (reason: NotServedReason, message: string, options?: { cause?: unknown, remote?: boolean, peerMessage?: string }) {
     super('E_SOURCE_CHANGED', message, options)
     this.reason = reason
+    this.peerMessage = options?.peerMessage ?? message
   }
 }
 

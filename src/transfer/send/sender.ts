@@ -387,7 +387,7 @@ export function sourceError (path: string, err: unknown): Error {
   if (code === 'ELOOP') return new NotServedError('removed', `${path} was replaced by a symbolic link since it was offered (links are not sent)`)
   // made unreadable since the offer (chmod of it or of a folder above it): said in words, as the scan says of one
   // unreadable before (manifest.ts), not "(EACCES)" (helper finding)
-  if (code === 'EACCES') return new NotServedError('unreadable', `${path} cannot be read any more ${byDaemonUser()}: permission denied`, { cause: err })
+  if (code === 'EACCES') return new NotServedError('unreadable', `${path} cannot be read any more ${byDaemonUser()}: permission denied`, { cause: err, peerMessage: `${path} cannot be read any more on the sending device (permission denied)` })
   // refused by a security policy or a FUSE driver (an on-access scanner answers EPERM): in words, not "(EPERM)"
   if (code === 'EPERM') return new NotServedError('unreadable', `${path} cannot be read any more (not permitted: refused by a security policy or the file system)`, { cause: err })
   // opening a socket (or a device node without its driver) answers ENXIO: the file offered is gone, something
@@ -634,7 +634,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
           if (!byPreview) options.onGivenUp?.(sender, req.fileIndex)
           sender.served.delete(req.fileIndex)
           // the peer hears of the file by the name it was offered under, not by where it is on this machine
-          const told = new FerryError('E_SOURCE_CHANGED', (err as FerryError).message.replaceAll(src, file.path))
+          const told = new FerryError('E_SOURCE_CHANGED', (err instanceof NotServedError ? err.peerMessage : (err as FerryError).message).replaceAll(src, file.path))
           // and why, for the receiver to word its failure by (docs/PROTOCOL.md, ChunkHeader.not_served)
           for (const rest of req.chunks.slice(i)) await send(encodeChunkHeader({ fileIndex: req.fileIndex, chunk: rest, length: 0, error: told, notServed: reason }))
           continue nextRequest
