@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { checkReceivePaths, resolveInside, uniqueDestination, validateRelativePath } from '../../src/transfer/index.ts'
-import { folderHolds, folderIdOf, folderRenames, isCollisionName, joinUnder } from '../../src/transfer/folder/safe-path.ts'
+import { folderHolds, folderIdOf, folderRenames, isCollisionName, joinUnder, validateSentPath } from '../../src/transfer/folder/safe-path.ts'
 
 const code = (c: string): unknown => expect.objectContaining({ code: c })
 
@@ -28,9 +28,6 @@ const HOSTILE: Array<[string, string]> = [
   ['C0 control (ESC)', 'a\u001b[31mred'],
   ['DEL', 'a\u007fb'],
   ['C1 control (CSI)', 'a\u009bb'],
-  ['right-to-left override (prints as photoexe.jpg)', 'photo\u202egpj.exe'],
-  ['right-to-left isolate', 'dir/a\u2067b'],
-  ['pop directional formatting', 'a\u202cb'],
   ['device CON', 'CON'],
   ['device con lowercase', 'dir/con'],
   ['device NUL with extension', 'nul.txt'],
@@ -104,6 +101,12 @@ describe('validateRelativePath', () => {
 
   it.each(LEGIT)('accepts %j', (p, components) => {
     expect(validateRelativePath(p)).toEqual(components)
+    expect(validateSentPath(p)).toEqual(components)
+  })
+
+  it.each([['right-to-left override (prints as photoexe.jpg)', 'photo\u202egpj.exe'], ['right-to-left isolate', 'dir/a\u2067b'], ['pop directional formatting', 'a\u202cb']])('a sender leaves out a name with a %s (its receiver refuses it alone)', (_name, p) => {
+    expect(() => validateSentPath(p)).toThrow(code('E_PATH_UNSAFE'))
+    expect(validateRelativePath(p)).toEqual(p.split('/'))
   })
 
   it('keeps the exact Unicode form (no normalisation)', () => {
@@ -201,6 +204,15 @@ describe('resolveInside', () => {
     await expect(checkReceivePaths(root, ['real', 'escape/x', 'escape'], new Set(['real', 'escape']))).rejects.toMatchObject({ code: 'E_PATH_UNSAFE', message: expect.stringMatching(/"escape\/x".*symbolic link/) })
     // an empty folder refused, where another file goes: the folder alone
     expect([...(await checkReceivePaths(root, ['real/ok', 'escape'], new Set(['escape']))).refused.keys()]).toEqual(['escape'])
+    // a name that prints as another (a bidi override) is refused alone, in a file's name or a folder's on its way (every
+    // path below it, `under`): an older sender sends them (review finding: the whole offer was refused for one)
+    {
+      const { refused } = await checkReceivePaths(root, ['real/ok', 'photo\u202egpj.exe', 'a\u2067b/c.jpg'])
+      expect([...refused.keys()]).toEqual(['photo\u202egpj.exe', 'a\u2067b/c.jpg'])
+      expect(refused.get('photo\u202egpj.exe')).toMatchObject({ error: { code: 'E_PATH_UNSAFE' }, reason: 'contains a bidirectional override (U+202E), which makes a name print as another', under: undefined })
+      expect(refused.get('a\u2067b/c.jpg')).toMatchObject({ reason: 'contains a bidirectional override (U+2067), which makes a name print as another', under: 'a\u2067b' })
+      await expect(checkReceivePaths(root, ['a\u202cb'])).rejects.toEqual(code('E_PATH_UNSAFE'))
+    }
     // a name unsafe as named refuses the whole offer, whatever else it holds
     await expect(checkReceivePaths(root, ['real/ok', 'real/../x'])).rejects.toEqual(code('E_PATH_UNSAFE'))
     // a symlink at a file's own name: the offer is not refused (placeFile puts the file next to the link as "name (1)")

@@ -20,7 +20,7 @@
 // (empty ones too: nothing else would make them). A path given is followed
 // if it is a symbolic link; inside it, symlinks,
 // sockets, FIFOs, devices, unreadable subdirectories and names that are not
-// valid UTF-8 or fail validateRelativePath are skipped via onWarning.
+// valid UTF-8 or fail validateSentPath are skipped via onWarning.
 // mtimeMs is whole milliseconds (floor of the exact nanoseconds), and
 // mtimeSubMsNs the nanoseconds past them (0–999,999); mode is
 // the permission bits (0o777 at most): the receiver keeps a private file
@@ -33,7 +33,7 @@ import { FerryError, escapeBytesForDisplay, toFerryError, type ErrorCode } from 
 import { chunkCount, chunkSizeFor } from './chunking.ts'
 import type { HashPool } from './hash-pool.ts'
 import { MODE_PERMISSIONS, computeFileRoot, computeTransferRoot } from './manifest-root.ts'
-import { validateRelativePath } from '../folder/safe-path.ts'
+import { validateSentPath } from '../folder/safe-path.ts'
 import { asTyped, NAMES_FOLDER, nonFolderBeforeUp } from '../typed-path.ts'
 import { FS_MAGIC } from '../mounts.ts'
 import { byDaemonUser } from '../daemon-user.ts'
@@ -355,7 +355,7 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
       }
       const child = { abs: join(abs, name), rel: `${rel}/${name}` }
       try {
-        validateRelativePath(child.rel)
+        validateSentPath(child.rel)
         children.push(child)
       } catch (err) {
         warn({ path: child.abs, reason: `${(err as Error).message}, skipped`, failed: true, code: toFerryError(err, 'E_PATH_UNSAFE').code })
@@ -410,7 +410,7 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
     // path named refused the whole send, and one not there was said as unsafe, not as missing); alone, it is the
     // send's own error, below
     try {
-      validateRelativePath(name)
+      validateSentPath(name)
     } catch (err) {
       unsafeNamed ??= err as FerryError
       warn({ path: abs, reason: `${(err as Error).message}, skipped`, failed: true, code: toFerryError(err, 'E_PATH_UNSAFE').code })
