@@ -30,7 +30,7 @@ export interface OfferMsg { transferId: Uint8Array, root: Uint8Array, totalBytes
 const MAX_RETRY_IN_MS = 60_000
 /** the longest wait for a decision a receiver's answer is taken to tell (a year) */
 const MAX_ACCEPT_WAIT_MS = 366 * 24 * 3600_000
-/** `waitsTurn`: accepted, and waiting behind the receives from this sender that the receiver runs at once; `retryInMs`: accepted, and waiting this long before its next run, its last ones cut short; `waitsFor`: accepted, and waiting for what it says to go (room on its disk); `keptFiles`: refused as it ended there before, the files it placed whole and keeps (absent from a receiver from before 2026-12-07); `acceptWaitMs`: accepted, to an offer made again, that it held for a person there this long (absent where it was not held, and from a receiver from before 2026-12-07) (transfer.proto, OfferAnswer) */
+/** `waitsTurn`: accepted, and waiting behind the receives from this sender that the receiver runs at once; `retryInMs`: accepted, and waiting this long before its next run, its last ones cut short; `waitsFor`: accepted, and waiting for what it says to go (room on its disk); `keptFiles`: refused as it ended there before, the files it placed whole and keeps (absent from a receiver from before 2026-12-07); `acceptWaitMs`: to an offer made again that it holds or held for a person there, how long (pending: so far; absent where it was not held, and from a receiver from before 2026-12-07) (transfer.proto, OfferAnswer) */
 export interface AnswerMsg { status: 'accepted' | 'pending' | 'refused', haveBytes: number, waitsTurn?: boolean, retryInMs?: number, waitsFor?: FerryError, error?: FerryError, keptFiles?: number, acceptWaitMs?: number }
 /** `missing`: done, but without these entries (a bit set over the offer's entries, see transfer.proto); absent or empty: all of it. */
 /** `keptFiles`: a receiver's cancel or failure, the files of the offer it placed whole and keeps (TransferEnd.kept_files); absent from a receiver from before 2026-12-06 (a failure: 2026-12-07) */
@@ -206,7 +206,7 @@ export async function sendOffer (stream: Stream, encoded: Uint8Array, signal?: A
   if (ans.status !== 'accepted' && ans.status !== 'pending') throw new FerryError('E_PROTOCOL', 'receiver sent an unknown answer')
   const accepted = ans.status === 'accepted'
   // a peer's number, shown: bounded, as a sanity check of what it says
-  const acceptWaitMs = accepted && ans.acceptWaitMs !== undefined ? Math.min(ans.acceptWaitMs, MAX_ACCEPT_WAIT_MS) : undefined
+  const acceptWaitMs = ans.acceptWaitMs !== undefined ? Math.min(ans.acceptWaitMs, MAX_ACCEPT_WAIT_MS) : undefined
   return { status: ans.status, haveBytes: ans.haveBytes, waitsTurn: accepted && ans.waitsTurn, retryInMs: accepted ? Math.min(ans.retryInMs, MAX_RETRY_IN_MS) : 0, waitsFor: accepted ? fromWireError(ans.waitsFor, 'receiver') : undefined, ...(acceptWaitMs !== undefined ? { acceptWaitMs } : {}) }
 }
 

@@ -215,11 +215,13 @@ describe('resume after kill -9 of the sender', () => {
     expect(onA).toMatchObject({ resumed: true, receipt: { verified: true, signature: onB.receipt?.signature } })
   }, TEST_TIMEOUT)
 
-  it('sender restarted while its offer waits for a decision: the receiver answers the repeated offer as pending; accepted, it completes', async () => {
+  it('sender restarted while its offer waits for a decision: the receiver answers the repeated offer as pending; accepted, it completes, and says the whole wait for the decision, as the receiver does (review finding: counted from its restart)', async () => {
     await forgetReceived(b, mid)
     await holdingOffers(b, async () => {
       const sending = spawnCli(['send', 'beta', mid.path, '--json', '--home', a.home], { timeoutMs: 60_000 })
       const pending = await offerOnBeta(b, (o) => o.totalBytes === MID_SIZE)
+      // held a while before the sender goes down: more than it could count from its restart on
+      await new Promise((resolve) => setTimeout(resolve, 2000))
       await a.kill9()
       expectError(await sending.done, 'E_DAEMON_NOT_RUNNING')
       a = await a.restart()
@@ -231,6 +233,9 @@ describe('resume after kill -9 of the sender', () => {
       await expectReceivedIdentical(b, mid)
       const onA = await waitFor(async () => (await transfersOf(a)).find((t) => t.id === pending.id && t.state === 'done'), 'alpha to show it done', 10_000)
       expect(onA.receipt?.verified).toBe(true)
+      // the sender counts from where its receiver said the hold began (its answer to the offer made again), to the accept
+      expect(onB.acceptWaitSeconds).toBeGreaterThanOrEqual(1.9)
+      expect(Math.abs(onA.acceptWaitSeconds! - onB.acceptWaitSeconds!), `alpha ${onA.acceptWaitSeconds}, beta ${onB.acceptWaitSeconds}`).toBeLessThan(1)
     })
   }, TEST_TIMEOUT)
 

@@ -185,7 +185,8 @@ export class OfferIntake {
       await answer({ status: 'refused', haveBytes: 0, error: new FerryError('E_PROTOCOL', 'transfer id already used') })
       return true
     } else if (row.state === 'offered') {
-      await answer({ status: 'pending', haveBytes: 0 })
+      // how long it has been held so far: a sender that was down meanwhile counts its wait from there, not from its restart
+      await answer({ status: 'pending', haveBytes: 0, acceptWaitMs: Math.max(0, Date.now() - (r?.createdAt ?? row.createdAt)) })
     } else if (row.state === 'done' || !isFinalState(row.state)) {
       await answer({ status: 'accepted', haveBytes: row.state === 'done' ? row.totalBytes : (r?.progress.done ?? row.doneBytes), waitsTurn: r != null && this.receives.waitsItsTurn(r), retryInMs: r?.retryIn(Date.now()) ?? 0, waitsFor: r?.waitsFor, acceptWaitMs: r != null ? r.acceptWaitMs : row.acceptWaitMs })
       // done here, and asked: the sender has not kept our receipt (it is sent until acknowledged, but a sender can lose what it wrote last);

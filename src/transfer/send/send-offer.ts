@@ -159,6 +159,8 @@ export class SendOffering {
       sender.encodedOffer = undefined // answered or given up: an offer made again (after a restart) is encoded again
     }
     this.ctx.c.log.debug('offer answered', { id: sender.id, status: ans.status, haveBytes: ans.haveBytes, ms: Math.round(performance.now() - started) })
+    // before the end below: a receipt that came first (a small file fetched at once) ended the send without it (review finding)
+    if (ans.status === 'accepted' && ans.acceptWaitMs !== undefined) this.sends.tookAcceptWait(sender, ans.acceptWaitMs)
     // ended while the answer came: its receipt came first (an offer made
     // again after a restart, to a receiver that had fetched meanwhile), or
     // it was cancelled; an answer must not take it back to fetching (review
@@ -178,12 +180,6 @@ export class SendOffering {
     }
     sender.heardAt = Date.now()
     sender.delivered = true
-    // held there for a person to accept, as its receiver counted it: this daemon missed some of that wait (it was
-    // down while the offer was held, or when it was accepted) and counts what it saw only (user-test finding: none)
-    if (ans.acceptWaitMs !== undefined) {
-      sender.acceptWaitMs = ans.acceptWaitMs
-      sender.heldSince = undefined
-    }
     // what the receiver says it holds, never more than the offer (a peer's number, shown and stored); not less
     // than what it fetched while its answer was on the way, served and counted meanwhile (user-test finding: set
     // back, the overall count stayed ~3.5 MiB behind a one-file send's file bar to the end)
@@ -200,7 +196,9 @@ export class SendOffering {
       // pending: waits for the person on the other side, from now (a probe's answer of the same leaves the start).
       // Only while still offered: its receiver's chunk requests, read before this answer, moved it on (accepted there
       // meanwhile), and a wait started now would end only with the send, counting all of it as accept wait (review finding)
-      sender.heldSince ??= Date.now()
+      // held there so far, as its receiver counts it (an offer made again after this daemon's restart: it was held
+      // while this one was down too; review finding: counted from the restart)
+      if (ans.acceptWaitMs !== undefined) { sender.heldSince = Date.now() - ans.acceptWaitMs; sender.acceptWaitMs = undefined } else sender.heldSince ??= Date.now()
       this.ctx.changed(sender.id, true)
     }
   }

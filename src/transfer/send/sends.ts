@@ -181,6 +181,20 @@ export class Sends {
   }
 
   /**
+   * Held there for a person to accept `ms` in all, as its receiver counted it, which answered an offer made again
+   * so: this daemon missed some of that wait (it was down while the offer was held, or when it was accepted) and
+   * counted what it saw only (user-test finding: none). Recorded now when the send has ended already (its receipt
+   * came before this answer).
+   */
+  tookAcceptWait (s: Sender, ms: number): void {
+    s.acceptWaitMs = ms
+    s.heldSince = undefined
+    if (!s.finished) return
+    this.ctx.pendingStates.update(s.id, { acceptWaitMs: ms })
+    this.ctx.changed(s.id, true)
+  }
+
+  /**
    * Its receiver keeps `files` of it placed whole, as it said told of this side's cancel or with its own: recorded and
    * shown (TransferInfo.keptFiles); `publish` false for one recorded before the state it goes with, which publishes it.
    */
