@@ -5,7 +5,7 @@
 
 import { userInfo } from 'node:os'
 
-/** The daemon's user name, or its uid where the system has no name for it. */
+/** The daemon's user name, or its uid where the system has no name for it (a container without a passwd entry). */
 export function daemonUser (): string {
   try { return userInfo().username } catch { return `uid ${process.getuid?.() ?? '?'}` }
 }

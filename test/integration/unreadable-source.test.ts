@@ -6,6 +6,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { userInfo } from 'node:os'
 import { join } from 'node:path'
 import { connectControl } from '../../src/daemon/control/client.ts'
 import { cleanupAll, pairDaemons, spawnCli, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
@@ -45,7 +46,7 @@ describe('a file of a send that its daemon cannot read any more', () => {
       await writeFile(join(dir, 'notes.txt'), 'kept\n')
       const done = await sendChangedAfterOffer(dir, async () => { await chmod(what === 'file' ? photo : join(dir, 'sub'), 0) })
       expect(done.code, done.stderr).toBe(1)
-      expect(done.stderr).toMatch(new RegExp(`^ferry: warning: E_SOURCE_CHANGED: ${photo.replaceAll('.', '\\.')}: cannot be read any more by the user the daemon runs as \\(root\\): permission denied; not received$`, 'm'))
+      expect(done.stderr).toMatch(new RegExp(`^ferry: warning: E_SOURCE_CHANGED: ${photo.replaceAll('.', '\\.')}: cannot be read any more by the user the daemon runs as \\(${userInfo().username}\\): permission denied; not received$`, 'm'))
       expect(done.stderr).toMatch(/^ferry: E_INCOMPLETE: /m)
       expect(done.stderr).not.toMatch(/EACCES/)
       expect(await readFile(join(b.receiveDir, `album-${what}`, 'notes.txt'), 'utf8')).toBe('kept\n')
@@ -68,7 +69,7 @@ describe('a file of a send that its daemon cannot read any more', () => {
     const done = await sendChangedAfterOffer(dir, async () => {})
     for (const p of ['closed', 'listed']) await chmod(join(dir, p), 0o755)
     expect(done.code, done.stderr).toBe(1)
-    const user = 'by the user the daemon runs as \\(root\\): permission denied'
+    const user = `by the user the daemon runs as \\(${userInfo().username}\\): permission denied`
     expect(done.stderr).toMatch(new RegExp(`^ferry: warning: E_IO: ${join(dir, 'private.jpg').replaceAll('.', '\\.')}: cannot be read ${user}, skipped$`, 'm'))
     expect(done.stderr).toMatch(new RegExp(`^ferry: warning: E_IO: ${join(dir, 'closed')}: folder cannot be read ${user}, skipped$`, 'm'))
     expect(done.stderr).toMatch(new RegExp(`^ferry: warning: E_IO: ${join(dir, 'listed', 'in.jpg').replaceAll('.', '\\.')}: cannot be reached ${user} \\(on it or a folder above it\\), skipped$`, 'm'))

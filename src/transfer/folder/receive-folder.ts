@@ -11,8 +11,6 @@ import { mountOf, type MountinfoRead } from '../mounts.ts'
 import { danglingLinkOnTheWay, firstRefusal } from '../../daemon/make-folder.ts'
 import { mkdirP } from '../../daemon/mkdir-p.ts'
 
-/** This process's user name, or its uid where it has none (a container without a passwd entry). */
-
 /**
  * Why a folder cannot be written in, from access(2)'s error, as words that
  * follow its name ("is on a read-only file system"); undefined for an error
