@@ -11,7 +11,8 @@ import { sanitizeForDisplay } from '../errors.ts'
 export const OWN_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   daemon: ['name', 'listen', 'peer', 'no-mdns', 'receive-dir', 'verbose'],
   pair: ['expires', 'peer'],
-  peers: ['all']
+  peers: ['all'],
+  transfers: ['limit']
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Socket } from 'node:net'
 import { isAbsolute } from 'node:path'
 import { FerryError } from '../errors.ts'
 import type { Handlers } from './control/server.ts'
+import { MAX_TRANSFERS_LISTED } from './control/types.ts'
 import type { Daemon } from './daemon.ts'
 
 export function requireString (params: unknown, key: string): string {
@@ -82,7 +83,14 @@ export function buildHandlers (d: Daemon): Handlers {
       return await whileAsked(socket, 'the `ferry send` that asked for it stopped before anything was offered',
         async (signal) => await d.transfers.send(peer.peerId, p.paths, signal))
     },
-    transfers: () => d.transfers.list(),
+    transfers: (p) => {
+      if (p.id !== undefined) {
+        const t = d.transfers.info(d.transfers.resolveId(requireString(p, 'id')))
+        return t === undefined ? [] : [t]
+      }
+      if (p.limit !== undefined && (!Number.isInteger(p.limit) || p.limit < 1 || p.limit > MAX_TRANSFERS_LISTED)) throw new FerryError('E_BAD_REQUEST', `parameter "limit" must be a whole number from 1 to ${MAX_TRANSFERS_LISTED}`)
+      return d.transfers.list(p.limit)
+    },
     offers: async () => await d.transfers.offers(),
     accept: async (p) => await d.transfers.accept(d.transfers.resolveId(requireString(p, 'id'), { offers: true })),
     decline: async (p) => { const id = d.transfers.resolveId(requireString(p, 'id'), { offers: true }); await d.transfers.decline(id); return { declined: true as const, id } },

@@ -146,8 +146,20 @@ export class TransferStore {
     return r == null ? undefined : toRow(r)
   }
 
-  list (limit = 200): TransferRow[] {
+  /** The newest `limit` transfers (the control API's TRANSFERS_LISTED unless asked for more) */
+  list (limit: number): TransferRow[] {
     return this.stmt(`SELECT ${SUMMARY_COLUMNS} FROM transfers ORDER BY created_at DESC LIMIT ?`).all(limit).map(toRow)
+  }
+
+  /**
+   * The ids of every transfer kept, not only those listed, that start with `prefix` (lower-case hex), at most
+   * `max` (enough to count them for an ambiguous prefix): `ferry wait`, `cancel` and the like find one older
+   * than the newest listed (user-test finding:
+   * last month's receipt was "no transfer with id …"). A range of the primary key, not a scan.
+   */
+  idsStartingWith (prefix: string, max = 10_000): string[] {
+    if (!/^[0-9a-f]*$/.test(prefix)) return []
+    return (this.stmt('SELECT id FROM transfers WHERE id >= ? AND id < ? ORDER BY id LIMIT ?').all(prefix, `${prefix}g`, max) as Array<{ id: string }>).map((r) => r.id)
   }
 
   /**

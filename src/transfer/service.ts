@@ -27,7 +27,7 @@ import type { TransferRow } from '../store/transfers.ts'
 import { FerryError, ambiguousTransferId } from '../errors.ts'
 import { CHUNKS_PROTOCOL, PREVIEW_PROTOCOL, MAX_CHUNK_STREAMS_PER_PEER, OFFER_PROTOCOL, RECEIPT_PROTOCOL } from '../protocol/constants.ts'
 import { readEnd, type EndAnswer, type EndHandled, type EndMsg } from '../protocol/transfer.ts'
-import { isFinalState, isMovingState, type OfferInfo, type TransferInfo } from '../daemon/control/types.ts'
+import { isFinalState, isMovingState, TRANSFERS_LISTED, type OfferInfo, type TransferInfo } from '../daemon/control/types.ts'
 import { toTransferInfo } from './snapshot.ts'
 import { EmitThrottle } from './throttle.ts'
 import { sweepProbes } from './folder/name-probe.ts'
@@ -176,11 +176,12 @@ export class TransferService {
 
   // ---- queries --------------------------------------------------------
 
-  list (): TransferInfo[] {
+  /** The transfers under way and the newest ended ones, `limit` in all of those kept (TRANSFERS_LISTED unless asked). */
+  list (limit = TRANSFERS_LISTED): TransferInfo[] {
     const live = new Map<string, TransferInfo>()
     for (const s of this.sends.senders.values()) live.set(s.id, this.info(s.id)!)
     for (const r of this.receives.receivers.values()) if (r.state !== 'offered') live.set(r.id, this.info(r.id)!)
-    for (const stored of this.c.store.list()) {
+    for (const stored of this.c.store.list(limit)) {
       const row = this.ctx.pendingStates.overlay(stored)
       if (!live.has(row.id) && row.state !== 'offered') live.set(row.id, toTransferInfo({ row, peerName: this.c.peerName(row.peerId), keptAwaited: this.sends.keptAwaited.has(row.id) }))
     }
@@ -325,7 +326,8 @@ export class TransferService {
       if (pending.length > 1) throw ambiguousTransferId(prefix, pending.map((r) => r.id), 'offers')
     }
     const ids = new Set<string>([...this.receives.receivers.keys(), ...this.sends.senders.keys()].filter((id) => id.startsWith(p)))
-    if (ids.size === 0) for (const row of this.c.store.list()) if (row.id.startsWith(p)) ids.add(row.id)
+    // every transfer kept, not only those listed (user-test finding: one older than the newest 200 was "no transfer")
+    if (ids.size === 0) for (const id of this.c.store.idsStartingWith(p)) ids.add(id)
     if (ids.size === 1) return [...ids][0]
     if (ids.size === 0) throw new FerryError('E_TRANSFER_NOT_FOUND', `no transfer or offer with id ${prefix}`)
     throw ambiguousTransferId(prefix, [...ids], 'transfers')

@@ -223,7 +223,7 @@ function body (s: TuiState, ui: Ui, home: string, hint: StartHint, dispatch: (a:
     case 'transfers': {
       const shown = detailedTransfer(s)
       if (shown != null) return h(TransferDetails, { t: shown, shared: sharedPeerNames(s, !ui.unicode), ui })
-      return h(TransfersScreen, { active: s.active, history: s.history, selected: s.sel.transfers, shared: sharedPeerNames(s, !ui.unicode), ui })
+      return h(TransfersScreen, { active: s.active, history: s.history, historyCut: s.historyCut, selected: s.sel.transfers, shared: sharedPeerNames(s, !ui.unicode), ui })
     }
     case 'pair': return h(PairScreen, {
       mode: s.pairMode,

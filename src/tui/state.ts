@@ -27,6 +27,8 @@ export interface TuiState {
   active: TransferInfo[]
   /** finished transfers, newest first */
   history: TransferInfo[]
+  /** older finished transfers are kept than History holds (HISTORY_LIMIT): it says "latest" (user-test finding: "History (50)" read as all there were) */
+  historyCut?: boolean
   pairing?: PairingState
   pairMode: PairMode
   /**
@@ -215,7 +217,8 @@ function step (s: TuiState, a: Action): TuiState {
         offers: [...a.offers],
         active: transfers.filter((t) => !isFinished(t)),
         history: cutHistory(transfers.filter(isFinished)
-          .sort((x, y) => (y.finishedAt ?? y.createdAt) - (x.finishedAt ?? x.createdAt)), s.details)
+          .sort((x, y) => (y.finishedAt ?? y.createdAt) - (x.finishedAt ?? x.createdAt)), s.details),
+        historyCut: transfers.filter(isFinished).length > HISTORY_LIMIT
       }
     }
     case 'connection': return { ...s, connection: a.connection, ...(a.connection === 'connected' && s.notice !== undefined && s.notice === s.noticeUntilBack ? { notice: undefined } : {}), noticeUntilBack: a.connection === 'connected' ? undefined : s.noticeUntilBack }
@@ -385,7 +388,7 @@ function onTransfer (s: TuiState, t: TransferInfo): TuiState {
   if (!isFinished(t) && s.history.some((x) => x.id === t.id)) return s
   const history = s.history.filter((x) => x.id !== t.id)
   if (isFinished(t)) {
-    return { ...s, active, history: cutHistory([t, ...history], s.details) }
+    return { ...s, active, history: cutHistory([t, ...history], s.details), historyCut: s.historyCut === true || history.length + 1 > HISTORY_LIMIT }
   }
   // keep an active transfer's row where it was so the selection does not jump
   const i = s.active.findIndex((x) => x.id === t.id)

@@ -111,7 +111,22 @@ describe('TransferStore', () => {
     expect(store.countRefusedSince('p', 2000)).toBe(1)
     expect(store.countRefusedSince('q', 0)).toBe(1)
     expect(store.forgetRefused(2000)).toBe(1)
-    expect(store.list().map((t) => t.id).sort()).toEqual(['f1', 'f2', 'r2', 'r3', 's1'])
+    expect(store.list(200).map((t) => t.id).sort()).toEqual(['f1', 'f2', 'r2', 'r3', 's1'])
+  })
+
+  it('idsStartingWith: every transfer kept whose id starts so, newest listed or not, at most `max`; nothing for a prefix that is not lower-case hex (user-test finding: one older than the newest 200 could not be named)', () => {
+    const ids = ['ab01' + '0'.repeat(28), 'ab02' + '0'.repeat(28), 'ac00' + '0'.repeat(28), 'ffff' + '0'.repeat(28)]
+    for (const id of ids) store.insert(row(id, 'send', '/data/in'))
+    expect(store.idsStartingWith('ab')).toEqual(ids.slice(0, 2))
+    expect(store.idsStartingWith('ab', 1)).toEqual(ids.slice(0, 1))
+    expect(store.idsStartingWith('ab02')).toEqual([ids[1]])
+    expect(store.idsStartingWith('ffff')).toEqual([ids[3]])
+    expect(store.idsStartingWith(ids[2])).toEqual([ids[2]])
+    expect(store.idsStartingWith('ad')).toEqual([])
+    expect(store.idsStartingWith('AB')).toEqual([])
+    expect(store.idsStartingWith("a' OR 1")).toEqual([])
+    // the newest listed leave the rest out; the look-up does not
+    expect(store.list(1)).toHaveLength(1)
   })
 
   it('receiveDirs: every receive folder a receive was written to, once each (the part-folder sweep looks in each: review finding)', () => {

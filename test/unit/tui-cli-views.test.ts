@@ -472,6 +472,8 @@ describe('Transfers history', () => {
     const top = expectFits((await renderAt(h(TransfersScreen, { active: [], history: many, selected: 0, ui }))).lastFrame())
     expect(top).toContain('History (16)')
     expect(top).toMatch(/\+\d+ more$/m)
+    // more kept than it holds: said "latest" (user-test finding: "History (50)" read as all there were)
+    expect(expectFits((await renderAt(h(TransfersScreen, { active: [], history: many, historyCut: true, selected: 0, ui }))).lastFrame())).toContain('History (latest 16)')
     const mid = expectFits((await renderAt(h(TransfersScreen, { active: [], history: many, selected: 9, ui }))).lastFrame())
     expect(mid).toMatch(/\+\d+ more above, \+\d+ below$/m)
     const last = expectFits((await renderAt(h(TransfersScreen, { active: [], history: many, selected: 15, ui }))).lastFrame())

@@ -77,8 +77,16 @@ describe('reduce', () => {
     let s = run([{ type: 'event', name: 'transfer', data: xfer('a') }, { type: 'event', name: 'transfer', data: xfer('b') },
       { type: 'event', name: 'transfer', data: xfer('a', { doneBytes: 9 }) }])
     expect(s.active.map((t) => `${t.id}:${t.doneBytes}`)).toEqual(['a:9', 'b:1'])
-    for (let i = 0; i < HISTORY_LIMIT + 5; i++) s = reduce(s, { type: 'event', name: 'transfer', data: xfer(`h${i}`, { state: 'cancelled' }) })
+    for (let i = 0; i < HISTORY_LIMIT; i++) s = reduce(s, { type: 'event', name: 'transfer', data: xfer(`h${i}`, { state: 'cancelled' }) })
+    // all there were: History says its count alone
     expect(s.history).toHaveLength(HISTORY_LIMIT)
+    expect(s.historyCut).toBe(false)
+    for (let i = HISTORY_LIMIT; i < HISTORY_LIMIT + 5; i++) s = reduce(s, { type: 'event', name: 'transfer', data: xfer(`h${i}`, { state: 'cancelled' }) })
+    expect(s.history).toHaveLength(HISTORY_LIMIT)
+    // more kept than it holds: "latest" (user-test finding: "History (50)" read as all there were)
+    expect(s.historyCut).toBe(true)
+    expect(run([{ type: 'snapshot', status: undefined as never, peers: [], offers: [], transfers: Array.from({ length: HISTORY_LIMIT + 1 }, (_, i) => xfer(`s${i}`, { state: 'done' })) }]).historyCut).toBe(true)
+    expect(run([{ type: 'snapshot', status: undefined as never, peers: [], offers: [], transfers: Array.from({ length: HISTORY_LIMIT }, (_, i) => xfer(`s${i}`, { state: 'done' })) }]).historyCut).toBe(false)
   })
 
   it('the transfer shown in details stays in History while shown, though fifty more end (review finding: its details closed by themselves, as it fell off the list)', () => {

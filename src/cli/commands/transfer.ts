@@ -7,8 +7,8 @@ import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSyn
 import { connectControl } from '../../daemon/control/client.ts'
 import { expandTilde } from '../../daemon/config.ts'
 import { danglingLinkOnTheWay } from '../../daemon/make-folder.ts'
-import { isFinalState, isMovingState, waitingWords, type OfferInfo, type TransferInfo } from '../../daemon/control/types.ts'
-import { FerryError, ambiguousTransferId, escapeForDisplay, quoteForShell, sanitizeForDisplay, toFerryError } from '../../errors.ts'
+import { isFinalState, isMovingState, MAX_TRANSFERS_LISTED, TRANSFERS_LISTED, waitingWords, type OfferInfo, type TransferInfo } from '../../daemon/control/types.ts'
+import { FerryError, escapeForDisplay, quoteForShell, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { homeOf, parse, parseOptionsOnly } from '../args.ts'
 import { counted, fitRows, onStopSignal, printJson, STOP_SIGNALS, table, UsageError } from '../output.ts'
 import { liveKeysReach, wantsLive } from '../progress.ts'
@@ -527,23 +527,31 @@ function receiptCell (t: TransferInfo): string {
   return (t.direction === 'receive' ? 'signed' : t.receipt.verified ? 'verified' : 'unverified') + (n > 0 ? `, ${n} not received` : '')
 }
 
-export const transfersHelp = `Usage: ferry transfers [--json] [--home DIR]
+export const transfersHelp = `Usage: ferry transfers [--limit N] [--json] [--home DIR]
 
-List transfers (active first, then history) with state, progress and receipt.
+List transfers (active first, then history) with state, progress and receipt:
+those under way and the newest ${TRANSFERS_LISTED} of all kept, or N (up to ${MAX_TRANSFERS_LISTED.toLocaleString('en')}).
+Every transfer is kept; \`ferry wait <id>\` shows any one of them.
 `
 
 export async function transfers (argv: string[]): Promise<number> {
-  const { values } = parseOptionsOnly(argv, {}, 'transfers', '; `ferry transfers --json` has each in full, `ferry wait <id>` waits for one')
+  const { values } = parseOptionsOnly(argv, { limit: { type: 'string' } }, 'transfers', '; `ferry transfers --json` has each in full, `ferry wait <id>` waits for one')
   if (values.help === true) { process.stdout.write(transfersHelp); return 0 }
+  const limit = values.limit === undefined ? TRANSFERS_LISTED : Number(values.limit)
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_TRANSFERS_LISTED) throw new UsageError(`--limit takes a whole number from 1 to ${MAX_TRANSFERS_LISTED.toLocaleString('en')} (given ${JSON.stringify(sanitizeForDisplay(String(values.limit))).slice(0, 40)})`)
   const client = await connectControl(homeOf(values))
   try {
-    const list = await client.call('transfers')
+    // one more than shown: whether older ones are left out, said under the table (user-test finding: 200 rows, and
+    // nothing said that more were kept, or how to see them)
+    const all = await client.call('transfers', { limit: Math.min(limit + 1, MAX_TRANSFERS_LISTED) })
+    const list = all.slice(0, limit)
     if (values.json === true) { printJson(list); return 0 }
+    const older = all.length > limit ? `older transfers not listed: \`ferry transfers --limit ${Math.min(limit * 5, MAX_TRANSFERS_LISTED)}\` lists more, \`ferry wait <id>\` shows one\n` : ''
     // incoming offers are not transfers until accepted, but the person looking here should hear of them
     const waiting = (await client.call('offers')).length
     const hint = waiting === 0 ? '' : `${waiting === 1 ? '1 offer waits' : `${waiting} offers wait`} for your decision: \`ferry offers\`\n`
     if (list.length === 0) { process.stdout.write(`no transfers\n${hint}`); return 0 }
-    process.stdout.write(transfersText(list, process.stdout.isTTY && process.stdout.columns > 0 ? process.stdout.columns : undefined) + hint)
+    process.stdout.write(transfersText(list, process.stdout.isTTY && process.stdout.columns > 0 ? process.stdout.columns : undefined) + older + hint)
     return 0
   } finally { client.close() }
 }
@@ -721,16 +729,19 @@ export async function wait (argv: string[]): Promise<number> {
     for (const s of STOP_SIGNALS) process.on(s, onStop)
     removeStop = () => { for (const s of STOP_SIGNALS) process.removeListener(s, onStop) }
     const prefix = positionals[0].toLowerCase()
-    const list = await client.call('transfers')
-    const matches = list.filter((t) => t.id.startsWith(prefix))
-    if (matches.length === 0) {
+    // looked for among every transfer kept, not only the newest listed (user-test finding: an older one was "no
+    // transfer with id …"); several that match: E_TRANSFER_AMBIGUOUS naming them, from the daemon
+    const matches = await client.call('transfers', { id: positionals[0] }).catch((err: unknown) => {
+      if (toFerryError(err).code === 'E_TRANSFER_NOT_FOUND') return []
+      throw err
+    })
+    if (matches.length === 0 || (matches[0].direction === 'receive' && matches[0].state === 'offered')) {
       // an offer waiting for a decision here is no transfer yet, and `ferry transfers` does not list it: said what it
       // is (user-test finding: "no transfer with id …; see `ferry transfers`" for the id `ferry offers` showed)
       const offers = (await client.call('offers')).filter((o) => o.id.startsWith(prefix))
       if (offers.length === 1) throw new FerryError('E_TRANSFER_NOT_FOUND', `${offers[0].id} is an offer waiting for your decision (\`ferry offers\`), not a transfer yet: \`ferry accept ${positionals[0]}\` starts it, and \`ferry wait\` then follows it`)
       throw new FerryError('E_TRANSFER_NOT_FOUND', `no transfer with id ${positionals[0]}; see \`ferry transfers\``)
     }
-    if (matches.length > 1) throw ambiguousTransferId(positionals[0], matches.map((t) => t.id), 'transfers')
     id = matches[0].id
     waited = matches[0]
     // on a terminal the live view `ferry send` draws (user-test finding: a one-line bar here); elsewhere the same line and notes

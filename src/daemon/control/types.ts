@@ -80,6 +80,11 @@ export interface StatusInfo {
 
 export type PairingPhase = 'waiting' | 'exchanging' | 'paired' | 'failed' | 'expired' | 'cancelled'
 
+/** How many of the transfers kept `transfers` lists unless asked for more (`ferry transfers --limit`): the newest */
+export const TRANSFERS_LISTED = 200
+/** The most one `transfers` call lists: each is ~0.6 KB of JSON */
+export const MAX_TRANSFERS_LISTED = 100_000
+
 export interface PairingState {
   id: string
   role: 'show' | 'enter'
@@ -351,7 +356,12 @@ export interface ControlMethods {
   'pair.cancel': { params: { id?: string }, result: { cancelled: boolean } }
   unpair: { params: { peer: string }, result: { peerId: string, /** its name as paired (older daemons: none) */ name?: string, notified: boolean, /** not notified: why (older daemons: none, read as unreachable; protocol/trust.ts) */ untold?: UnpairUntold, /** untold 'refused': what the other device answered, its code and words (older daemons: none; they said such an answer 'unreadable') */ refusal?: { code: string, message: string } } }
   send: { params: { peer: string, paths: string[] }, result: TransferInfo }
-  transfers: { params: Record<string, never>, result: TransferInfo[] }
+  /**
+   * The transfers under way and the newest ended ones, `limit` of those kept (TRANSFERS_LISTED unless given, at most
+   * MAX_TRANSFERS_LISTED);
+   * with `id` (a unique prefix), that one alone, found among all kept (E_TRANSFER_NOT_FOUND, E_TRANSFER_AMBIGUOUS)
+   */
+  transfers: { params: { limit?: number, id?: string }, result: TransferInfo[] }
   offers: { params: Record<string, never>, result: OfferInfo[] }
   accept: { params: { id: string }, result: TransferInfo }
   decline: { params: { id: string }, result: { declined: true, id: string } }

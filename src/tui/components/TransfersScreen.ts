@@ -17,6 +17,8 @@ import type { Ui } from './ui.ts'
 export interface TransfersScreenProps {
   active: TransferInfo[]
   history: TransferInfo[]
+  /** older ended transfers are kept than `history` holds (`ferry transfers --limit` lists them) */
+  historyCut?: boolean
   /** the selected line: an active transfer, or past them one of History */
   selected: number
   /** names two peers share (state.ts sharedPeerNames); else those of these transfers */
@@ -26,7 +28,7 @@ export interface TransfersScreenProps {
 
 const MAX_FILES = 3
 
-export function TransfersScreen ({ active, history, selected, shared: known, ui }: TransfersScreenProps) {
+export function TransfersScreen ({ active, history, historyCut, selected, shared: known, ui }: TransfersScreenProps) {
   const histWant = history.length === 0 ? 0 : Math.min(history.length + 1, Math.max(3, Math.floor(ui.rows / 3)))
   let budget = Math.max(2, ui.rows - histWant - (history.length > 0 ? 1 : 0))
   const out: ReactNode[] = []
@@ -82,7 +84,7 @@ export function TransfersScreen ({ active, history, selected, shared: known, ui 
     // where it does not fit, a line says how many more, above or below, as the other lists do (helper finding: none,
     // ↓ scrolled it unseen); not where that would leave no line of it
     const room = history.length > fits && fits >= 2 ? fits - 1 : fits
-    out.push(line('hist', { bold: true }, `History (${history.length})`))
+    out.push(line('hist', { bold: true }, historyCut === true ? `History (latest ${history.length})` : `History (${history.length})`))
     // the selected line of History in view (Enter shows it whole)
     const sel = selected - active.length
     const from = sel >= room ? sel - room + 1 : 0
