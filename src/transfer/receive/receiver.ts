@@ -565,7 +565,11 @@ export class Receiver {
       // its disk unmounted then, the plan's look at it failed the receive with E_IO "ENOENT … scandir", where the run
       // after finds the disk gone and says so, E_PATH_NOT_FOUND)
       const partDirGone = madePartDir !== undefined && !existsSync(madePartDir)
-      if (mayReplan && !signal.aborted && (partDirGone || this.lostPartFiles() || lost.signal.aborted)) return true
+      // not a receive that ended meanwhile, or its sender's cancel: its own end removed its part files (helper
+      // finding: "part files were removed during the transfer; planning again", logged for a cancel that came
+      // as the last file was placed)
+      const ended = this.finished || this.stopping || this.abandoning || (toFerryError(err).code === 'E_CANCELLED' && toFerryError(err).remote)
+      if (mayReplan && !signal.aborted && !ended && (partDirGone || this.lostPartFiles() || lost.signal.aborted)) return true
       await this.onError(err)
     } finally {
       reporter?.stop()
