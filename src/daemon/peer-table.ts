@@ -79,6 +79,8 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], version: [PeerE
   private timer?: NodeJS.Timeout
   private readonly controller = new AbortController()
   private readonly dialing = new Set<string>()
+  /** addresses to dial a peer at once the dial on its way ends (dial) */
+  private readonly dialAfter = new Map<string, Multiaddr[]>()
   /** peer IDs learned by dialling a --peer address that did not name one */
   private readonly staticIds = new Map<string, string>()
   /** when each offline peer (or --peer address) may be dialled again */
@@ -128,6 +130,28 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], version: [PeerE
       // it announced itself just now: worth a dial whatever the schedule said
       this.schedule.reset(id)
       void this.dial(id, evt.detail.multiaddrs)
+    })
+    // libp2p says peer:discovery only of a peer new to its address book: a known one that announces (mDNS) other
+    // addresses than before, having moved, is an update. They are kept, and dialled where it is offline (helper
+    // finding: two paired devices that both changed address never found each other again, restarts or not, while
+    // mDNS announced both; a redial used only the addresses ferry had stored). Kept also while it still counts as
+    // online: its announcement comes at once, the old connection fails seconds later (its pings), and the redial
+    // then is where the new addresses are used
+    node.addEventListener('peer:update', (evt) => {
+      const { peer, previous } = evt.detail
+      const entry = this.peers.get(peer.id.toString())
+      if (entry == null || previous == null) return
+      // against the addresses ferry keeps, not `previous`: libp2p's was seen to hold the new ones already
+      const kept = new Set(entry.addrs.map(withoutPeerId))
+      const added = [...new Set(peer.addresses.map((a) => withoutPeerId(a.multiaddr.toString())))].filter((a) => !kept.has(a))
+      if (added.length === 0) return
+      this.init.log.debug('peer announced other addresses', { peerId: entry.peerId, addrs: added, online: entry.online })
+      this.saveAddrs(entry, [...added, ...entry.addrs])
+      if (entry.online || node.getConnections(peer.id).length > 0) return
+      this.schedule.reset(entry.peerId)
+      // not at a loopback address, where this device's own daemon answers, nor IPv6, as saveAddrs keeps them
+      const away = added.filter((a) => !a.includes('/ip6/') && !a.startsWith('/ip4/127.'))
+      if (away.length > 0) void this.dial(entry.peerId, away.map((a) => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${entry.peerId}`)))
     })
     this.timer = setInterval(() => { this.redial() }, REDIAL_FAST_MS)
     this.redial()
@@ -401,7 +425,14 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], version: [PeerE
 
   async dial (peerId: string | undefined, addrs: Multiaddr[]): Promise<void> {
     const key = peerId ?? addrs.map(String).join(',')
-    if (this.dialing.has(key) || this.controller.signal.aborted) return
+    if (this.controller.signal.aborted) return
+    if (this.dialing.has(key)) {
+      // a dial of the peer is on its way, at other addresses maybe (a redial at its stored ones, which may not answer
+      // any more): these are dialled once it has ended, unless it reached the peer (helper finding: a discovery's
+      // dial at the address announced was dropped for a redial at the old one, and never made)
+      if (peerId != null && addrs.length > 0) this.dialAfter.set(key, addrs)
+      return
+    }
     this.dialing.add(key)
     const startedAt = Date.now()
     try {
@@ -424,6 +455,9 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], version: [PeerE
       this.init.log.debug('dial failed', { peer: key, err: isDialTimeout(err) ? dialFailure(err, REDIAL_TIMEOUT_MS) : (err as Error | undefined)?.message, nextInMs: this.schedule.waitOf(key) })
     } finally {
       this.dialing.delete(key)
+      const next = this.dialAfter.get(key)
+      this.dialAfter.delete(key)
+      if (next !== undefined && peerId != null && !this.isOnline(peerId) && this.init.node.getConnections(peerIdFromString(peerId)).length === 0) void this.dial(peerId, next)
     }
   }
 
@@ -455,6 +489,12 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], version: [PeerE
       void this.dial(p.peerId, addrs)
     }
   }
+}
+
+/** An address without its /p2p/ part, as libp2p's address book and ferry's stored addresses each may or may not have it. */
+function withoutPeerId (addr: string): string {
+  const at = addr.indexOf('/p2p/')
+  return at < 0 ? addr : addr.slice(0, at)
 }
 
 /** What a dial aims at: the peer by its ID (libp2p's own address book) when no address is given, else the addresses. */
