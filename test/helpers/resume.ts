@@ -8,7 +8,7 @@ import { expect } from 'vitest'
 import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { connectControl } from '../../src/daemon/control/client.ts'
-import type { OfferInfo, TransferInfo } from '../../src/daemon/control/types.ts'
+import { isFinalState, type OfferInfo, type TransferInfo } from '../../src/daemon/control/types.ts'
 import { chunkSizeFor } from '../../src/transfer/index.ts'
 import { REQUEST_BYTES, REQUESTS_AHEAD } from '../../src/transfer/receive/fetch.ts'
 import { SPOOL_WRITE_BYTES } from '../../src/transfer/receive/spool.ts'
@@ -152,4 +152,17 @@ export async function expectReceivedIdentical (b: TestDaemon, src: Source): Prom
 /** Remove what an earlier test received, so the next send cannot take it from the receiver's own folder (dedup). */
 export async function forgetReceived (b: TestDaemon, src: Source): Promise<void> {
   await rm(join(b.receiveDir, src.name), { force: true })
+}
+
+/**
+ * Remove the part folders the receives that ended on `b` left for a re-send (kept a day): a test that cuts a send of
+ * a file an earlier test's cancel left most of there would find it copied locally, and done before it could cut it
+ * (CI finding: "killed too late to test a resume", the earlier cancel late on a busy box). Only with no receive under
+ * way on `b`, whose part folder this would take.
+ */
+export async function forgetKeptParts (b: TestDaemon): Promise<void> {
+  const under = (await transfersOf(b)).filter((t) => t.direction === 'receive' && !isFinalState(t.state))
+  expect(under.map((t) => `${t.id} ${t.state}`), 'receives under way on beta').toEqual([])
+  const parts = join(b.receiveDir, '.ferry-part')
+  for (const name of await readdir(parts).catch(() => [])) await rm(join(parts, name), { recursive: true, force: true })
 }

@@ -14,7 +14,7 @@ import { DatabaseSync } from 'node:sqlite'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
 import { cleanupAll, control, spawnCli, tempDir, waitFor, whileStopped, type TestDaemon } from '../helpers/daemon.ts'
 import { asObject, sameBytes, snapshotTree, writeRandomFile } from '../helpers/files.ts'
-import { acceptOnBeta, expectError, expectReceivedIdentical, forgetReceived, holdingOffers, HOOK_TIMEOUT, interruptions, MiB, MID_SIZE, offerOnBeta, RESUME_SERVE_RATE, sendUntilHalf, startResumePair, TEST_TIMEOUT, transfersOf, watch, type Source } from '../helpers/resume.ts'
+import { acceptOnBeta, expectError, expectReceivedIdentical, forgetKeptParts, forgetReceived, holdingOffers, HOOK_TIMEOUT, interruptions, MiB, MID_SIZE, offerOnBeta, RESUME_SERVE_RATE, sendUntilHalf, startResumePair, TEST_TIMEOUT, transfersOf, watch, type Source } from '../helpers/resume.ts'
 
 afterAll(cleanupAll)
 
@@ -294,6 +294,7 @@ describe('resume after kill -9 of the sender', () => {
 
   it('the receiver cancels while the sender is down: the restarted sender learns it by offering again, and ends cancelled too, with the files the receiver keeps, as when both are up (notes\' leftover: the count was said only in the end message the sender missed)', async () => {
     await forgetReceived(b, mid)
+    await forgetKeptParts(b)
     // mid.bin in a folder, a small file before it, placed whole before the cancel: kept on beta
     const top = join(await tempDir('ferry-src-'), 'down-some')
     await mkdir(top)
@@ -346,6 +347,7 @@ describe('resume after kill -9 of the sender', () => {
 describe('kill -9 of the receiver while the sender serves paced (FERRY_TEST_SERVE_BYTES_PER_S)', () => {
   it('the sender shows the send waiting for its receiver, and still so while it is down; back, the send completes (helper finding: resume.test.ts, capped so, never saw it waiting: the part of a piece that went as the stream failed counted as word from the receiver, set fetching again after the disconnect)', async () => {
     await forgetReceived(b, mid)
+    await forgetKeptParts(b)
     const { sending, half } = await sendUntilHalf(a, b, mid)
     await b.kill9()
     const waits = await watch(a, 'alpha to show the send waiting', (t) => t.id === half.id && t.state === 'waiting', 15_000)
