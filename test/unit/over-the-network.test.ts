@@ -77,7 +77,9 @@ describe('overTheNetwork', () => {
   })
 
   it('nothing left out, and resumed (a restart, a chunk stream cut): the more went again after that interruption', () => {
-    expect(overTheNetwork(sent({ doneBytes: 20 * MiB, wireBytes: 21 * MiB, resumed: true }))).toBe('(21.0 MiB over the network, with what went again after an interruption)')
+    expect(overTheNetwork(sent({ doneBytes: 20 * MiB, wireBytes: 21 * MiB, resumed: true }))).toBe('(21.0 MiB over the network, 1.0 MiB more than arrived: what went again after an interruption)')
+    // the excess said, where the total rounds as the size does (helper finding: "1.0 GiB … with what went again")
+    expect(overTheNetwork(sent({ doneBytes: 1024 * MiB, wireBytes: 1024 * MiB + 5.4 * MiB, resumed: true }))).toBe('(1.0 GiB over the network, 5.4 MiB more than arrived: what went again after an interruption)')
   })
 
   it('nothing left out and not resumed: no interruption is blamed, which never happened (a real send: a file removed while hashing shifted the offer\'s entries from the preview\'s, and what was fetched ahead was dropped: "with what went again after an interruption", resumed false on both sides)', () => {
