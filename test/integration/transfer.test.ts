@@ -900,6 +900,8 @@ describe('transfer', () => {
       const on = await b.cli(['auto-accept', 'alpha', 'on'])
       expect(on.stdout).toBe(`offers from alpha (…${a.peerId.slice(-8)}) are accepted automatically\n1 offer from it that came before still waits for your decision: \`ferry offers\`\n`)
       expect((await offersOf(b)).map((o) => o.id)).toEqual([offer.id])
+      // and in --json (helper finding: only the text said it)
+      expect(JSON.parse((await b.cli(['auto-accept', 'alpha', 'on', '--json'])).stdout)).toEqual({ peerId: a.peerId, name: 'alpha', autoAccept: true, stillWaiting: 1 })
       expect((await b.cli(['auto-accept', 'alpha', 'off'])).stdout).toBe(`offers from alpha (…${a.peerId.slice(-8)}) are held for accept/decline\n`)
       // an accept the receive folder refuses (it cannot be written to now) leaves the offer waiting, and says so
       // (user-test finding: the error alone, and nothing said whether the offer was gone)

@@ -302,12 +302,13 @@ export async function autoAccept (argv: string[]): Promise<number> {
   const client = await connectControl(homeOf(values))
   try {
     const r = await client.call('peer.autoAccept', { peer: positionals[0], autoAccept: positionals[1] === 'on' })
-    if (values.json === true) printJson(r)
+    // on takes the offers that come next; those held already still wait: said, or they wait unseen (user-test finding),
+    // in --json too, as `stillWaiting` (helper finding: the text said them, the JSON not)
+    const held = r.autoAccept ? (await client.call('offers')).filter((o) => o.peerId === r.peerId).length : 0
+    if (values.json === true) printJson({ ...r, ...(r.autoAccept ? { stillWaiting: held } : {}) })
     // the peer's own name, not what was typed (user-test finding: `ferry auto-accept …z5YTWP8Z off` said "offers from …z5YTWP8Z (…z5YTWP8Z)")
     else {
       process.stdout.write(`offers from ${sanitizeForDisplay(r.name) || '?'} (…${r.peerId.slice(-8)}) are ${r.autoAccept ? 'accepted automatically' : 'held for accept/decline'}\n`)
-      // on takes the offers that come next; those held already still wait: said, or they wait unseen (user-test finding)
-      const held = r.autoAccept ? (await client.call('offers')).filter((o) => o.peerId === r.peerId).length : 0
       if (held > 0) process.stdout.write(`${held === 1 ? '1 offer from it that came before still waits' : `${held} offers from it that came before still wait`} for your decision: \`ferry offers\`\n`)
     }
     return 0
