@@ -33,6 +33,7 @@ import { folderHolds } from '../transfer/folder/safe-path.ts'
 import type { HomeLock } from './home-lock.ts'
 import { claimHome, type ClaimedHome } from './claim-home.ts'
 import { makeFolder } from './make-folder.ts'
+import { goneListenAddrs } from './listen-gone.ts'
 import { peerAddress } from './peer-address.ts'
 import { dialFailure, isCutStream } from '../protocol/stream.ts'
 import { HELLO_PROTOCOL } from '../protocol/constants.ts'
@@ -226,11 +227,14 @@ export class Daemon {
   }
 
   status (): StatusInfo {
+    const listenAddrs = this.listenAddrs()
+    const gone = goneListenAddrs(listenAddrs)
     return {
       peerId: this.node.peerId.toString(),
       fingerprint: peerFingerprint(this.node.peerId.toString()),
       name: this.config.name,
-      listenAddrs: this.listenAddrs(),
+      listenAddrs,
+      ...(gone.length > 0 ? { listenGone: gone } : {}),
       version: VERSION,
       uptimeMs: Date.now() - this.startedAt,
       startedAt: this.startedAt,

@@ -63,7 +63,7 @@ export function statusText (st: StatusInfo, transfers?: { list: TransferInfo[], 
     `mDNS:      ${st.mdns ? 'on' : 'off'}\nreceive:   ${escapeForDisplay(st.receiveDir)}${st.receiveProblem !== undefined ? ` (${sanitizeForDisplay(st.receiveProblem)})` : ''}\nmemory:    ${formatBytes(st.memory.rss)} resident (JS heap ${formatBytes(st.memory.heapUsed)}, buffers ${formatBytes(st.memory.arrayBuffers)})\n` +
     (st.keptParts != null && st.keptParts.folders > 0 ? `kept:      ${keptLine(st.keptParts, st.receiveDir)}\n` : '') +
     (transfers != null ? transfersLines(transfers.list, transfers.offers) : '') +
-    `listening: ${st.listenAddrs.join('\n           ')}\n`
+    `listening: ${st.listenAddrs.map((a) => st.listenGone?.includes(a) === true ? `${a} (not an address of this machine now: nothing reaches the daemon there; restart it with --listen on one it has, or /ip4/0.0.0.0/tcp/PORT)` : a).join('\n           ')}\n`
 }
 
 /** What one transfer under way is doing, in the words `ferry status` counts it by. */

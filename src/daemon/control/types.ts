@@ -55,6 +55,8 @@ export interface StatusInfo {
   fingerprint: string
   name: string
   listenAddrs: string[]
+  /** of listenAddrs, those on an IP this machine no longer has (a --listen address gone): nothing reaches the daemon there; absent when none */
+  listenGone?: string[]
   version: string
   uptimeMs: number
   startedAt: number
