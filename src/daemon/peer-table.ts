@@ -150,8 +150,8 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], version: [PeerE
       if (entry.online || node.getConnections(peer.id).length > 0) return
       this.schedule.reset(entry.peerId)
       // not at a loopback address, where this device's own daemon answers, nor IPv6, as saveAddrs keeps them
-      const away = added.filter((a) => !a.includes('/ip6/') && !a.startsWith('/ip4/127.'))
-      if (away.length > 0) void this.dial(entry.peerId, away.map((a) => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${entry.peerId}`)))
+      const away = awayV4(added)
+      if (away.length > 0) void this.dial(entry.peerId, away.map((a) => withPeerId(a, entry.peerId)))
     })
     this.timer = setInterval(() => { this.redial() }, REDIAL_FAST_MS)
     this.redial()
@@ -321,7 +321,7 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], version: [PeerE
    */
   private saveAddrs (entry: PeerEntry, addrs: string[]): void {
     const v4 = addrs.filter((a) => !a.includes('/ip6/'))
-    const away = v4.filter((a) => !a.startsWith('/ip4/127.'))
+    const away = awayV4(v4)
     if (away.length > 0) v4.splice(0, v4.length, ...away)
     const reached = this.reachedAt(entry.peerId)
     if (v4.length === 0 && reached.length === 0) return
@@ -485,10 +485,20 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], version: [PeerE
       // which one announced that does not answer from here (a LAN behind a VPN) can take whole
       const known = [...new Set([...(p.connectAddr != null ? [p.connectAddr] : []), ...p.addrs])]
       if (p.online || known.length === 0 || !this.init.isPaired(p.peerId) || !this.schedule.due(p.peerId, now)) continue
-      const addrs = known.map((a) => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${p.peerId}`))
+      const addrs = known.map((a) => withPeerId(a, p.peerId))
       void this.dial(p.peerId, addrs)
     }
   }
+}
+
+/** The IPv4 addresses of `addrs` that are not loopback ones (where a redial reaches this device's own daemon). */
+function awayV4 (addrs: string[]): string[] {
+  return addrs.filter((a) => !a.includes('/ip6/') && !a.startsWith('/ip4/127.'))
+}
+
+/** `addr` to dial `peerId` at: with its /p2p/ part, which ferry's stored addresses may not have. */
+function withPeerId (addr: string, peerId: string): Multiaddr {
+  return multiaddr(addr.includes('/p2p/') ? addr : `${addr}/p2p/${peerId}`)
 }
 
 /** An address without its /p2p/ part, as libp2p's address book and ferry's stored addresses each may or may not have it. */

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { FerryError, toFerryError } from '../../errors.ts'
 import { FrameReader, encodeChunkRequest, readChunkHeader, sendAll } from '../../protocol/transfer.ts'
 import { isFinalState, type OfferInfo, type TransferInfo } from '../../daemon/control/types.ts'
+import { readMountinfoOnce } from '../mounts.ts'
 import type { Receiver } from './receiver.ts'
 import { checkOfferPaths } from '../folder/safe-path.ts'
 import { refusedSummary, toOfferInfo } from '../snapshot.ts'
@@ -59,10 +60,13 @@ export class OfferDecisions {
   }
 
   private async lookAtOffers (): Promise<void> {
-    for (const r of [...this.receives.receivers.values()].filter((x) => x.state === 'offered')) {
+    const offered = [...this.receives.receivers.values()].filter((x) => x.state === 'offered')
+    // one read of the mounts for all of them (checkReceivePaths looks for disks mounted inside the receive folder)
+    const mounts = offered.length > 0 ? await readMountinfoOnce() : undefined
+    for (const r of offered) {
       try {
         // `partly`: an offer every file of which is refused now is counted whole, not thrown (review finding: the last, smaller count stayed)
-        const { refused } = await checkOfferPaths(this.ctx.c.receiveDir, r.offer.files, this.receives.stateFolder, { partly: true })
+        const { refused } = await checkOfferPaths(this.ctx.c.receiveDir, r.offer.files, this.receives.stateFolder, { partly: true, mounts })
         const now = refusedSummary(r.offer.files, refused)
         if (JSON.stringify(now) === JSON.stringify(r.refusedAtOffer)) continue
         r.refusedAtOffer = now

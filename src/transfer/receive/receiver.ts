@@ -30,7 +30,7 @@ import { checkOfferPaths, foldersAbove, notWritableRefusal, validateRelativePath
 import { isZeroChunk } from './zero-chunks.ts'
 import { identityOf, partFileOf, planReceive, type FileState, type Plan, type Wanted } from './receive-plan.ts'
 import { forgetPartChunks, makePartFolder, removePartFolder, watchPartFolder } from './part-folders.ts'
-import { mountAway, mountIn, readMountinfo } from '../mounts.ts'
+import { mountAway, mountIn, readMountinfoOnce, type MountinfoRead } from '../mounts.ts'
 import type { ChunkSink } from '../sink/sink.ts'
 import { ProgressReporter } from './progress-report.ts'
 import { Spool } from './spool.ts'
@@ -405,12 +405,14 @@ export class Receiver {
       // a receive that began in another receive folder and goes on in this one (after a restart)
       // was never checked against it: no part folder, no byte in ferry's state folder (review finding)
       receiveFolderNotStateFolder(this.receiveDir, this.deps.stateFolder)
-      await this.sameDiskAsBefore()
+      // read once for both looks at the mounts: the receive folder's own, and those inside it (checkOfferPaths)
+      const mounts = await readMountinfoOnce()
+      await this.sameDiskAsBefore(mounts)
       // this user's only (createPartFile in receive-plan.ts says why), and no symbolic link followed
       const partDir = madePartDir = await makePartFolder(this.receiveDir, this.rootHex)
       const started = performance.now()
       // files an earlier run placed count: a receive left with only refused files fails, by the plan, only when it holds none (review finding)
-      const paths = await checkOfferPaths(this.receiveDir, this.offer.files, this.deps.stateFolder, { partly: true })
+      const paths = await checkOfferPaths(this.receiveDir, this.offer.files, this.deps.stateFolder, { partly: true, mounts })
       this.renamedPaths = paths.renamed
       this.refusedEntries = new Map(this.offer.files.flatMap((f, i) => { const why = paths.refused.get(f.path); return why !== undefined ? [[i, why] as const] : [] }))
       this.renames.planned(this.offer.files, this.renamedPaths, (i) => this.refusedEntries.has(i))
@@ -568,7 +570,8 @@ export class Receiver {
       // not a receive that ended meanwhile, or its sender's cancel: its own end removed its part files (helper
       // finding: "part files were removed during the transfer; planning again", logged for a cancel that came
       // as the last file was placed)
-      const ended = this.finished || this.stopping || this.abandoning || (toFerryError(err).code === 'E_CANCELLED' && toFerryError(err).remote)
+      const fe = toFerryError(err)
+      const ended = this.finished || this.stopping || this.abandoning || (fe.code === 'E_CANCELLED' && fe.remote)
       if (mayReplan && !signal.aborted && !ended && (partDirGone || this.lostPartFiles() || lost.signal.aborted)) return true
       await this.onError(err)
     } finally {
@@ -622,7 +625,7 @@ export class Receiver {
    * and the plan made again would fill that one unseen (user-test finding:
    * the rest of the files landed on the root disk, the send ended done).
    */
-  private async sameDiskAsBefore (): Promise<void> {
+  private async sameDiskAsBefore (mounts: MountinfoRead): Promise<void> {
     const st = await stat(this.receiveDir).catch(() => undefined)
     if (st === undefined) return // gone: makePartFolder says so
     this.receiveDev ??= st.dev
@@ -639,7 +642,7 @@ export class Receiver {
     // when nothing is mounted there now and the folder is on a mount above
     // it: a mount point that moves for another reason (a service started
     // with ProtectHome=, a bind mount added) is no sign of it (review).
-    const mountinfo = await readMountinfo()
+    const mountinfo = mounts.text
     if (mountinfo === undefined) return
     const mount = mountIn(await realpath(this.receiveDir).catch(() => this.receiveDir), mountinfo)
     if (mount === undefined) return
