@@ -5,7 +5,7 @@
 
 import { afterAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
-import { pairDaemons, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+import { cleanupAll, pairDaemons, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
 import { writeRandomFile } from '../helpers/files.ts'
 
 const IDLE_MS = 1500
@@ -14,7 +14,8 @@ const given = (d: TestDaemon): Array<{ rssBeforeMB: number, rssAfterMB: number }
 
 describe('memory given back once idle after work', () => {
   const daemons: TestDaemon[] = []
-  afterAll(async () => { await Promise.all(daemons.map(async (d) => { await d.stop() })) })
+  // stopped, then their homes and the source folder removed (left in /tmp at every run before)
+  afterAll(async () => { await Promise.all(daemons.map(async (d) => { await d.stop() })); await cleanupAll() })
 
   it('both daemons collect once, a while after a send ended, and not before work nor again without more', async () => {
     const env = { FERRY_TEST_IDLE_TRIM_MS: String(IDLE_MS) }
