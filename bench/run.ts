@@ -47,8 +47,11 @@
 //   and kept) to the same receiver, timed the same way, verified by receipt
 //   and sha256: both daemons have then moved a GiB, so V8 has compiled their
 //   data path, which a fresh daemon does during its first transfer
-//   (docs/PERFORMANCE.md). Shown beside the targets as "info"; the targets
-//   are read from the first send.
+//   (docs/PERFORMANCE.md). Likewise, after the photo set's timed send and
+//   re-send, a second photo set (dataset.sh's sizes, other bytes:
+//   DATA-10g/next-photos/more-photos, made once and kept) to its receiver,
+//   verified by receipt and manifest. Shown beside the targets as "info";
+//   the targets are read from the first send.
 // - Full runs, unshaped link, last: one 10 GiB incompressible file (made once
 //   in DATA-10g/, ~35 s, and kept) to a fresh receiver, both daemons' VmRSS
 //   traced every 200 ms through the send: its peak, and the median of the
@@ -68,7 +71,7 @@ import { execFileSync } from 'node:child_process'
 import { cpus } from 'node:os'
 import { createHash } from 'node:crypto'
 import { ferryOnLink } from './lib/ferry-bench.ts'
-import { DATASETS, describe, fullDataset, loadavg, netnsDown, netnsUp, nextFile, peerBench, preflight, quickDataset, tenGiBFile, warm, type Dataset } from './lib/lab.ts'
+import { DATASETS, describe, fullDataset, loadavg, netnsDown, netnsUp, nextFile, nextPhotos, peerBench, preflight, quickDataset, tenGiBFile, warm, type Dataset } from './lib/lab.ts'
 import { killAllOwned } from './lib/proc.ts'
 import { report, type Line } from './lib/report.ts'
 import { removeTree } from './lib/ferry.ts'
@@ -164,7 +167,9 @@ async function main (): Promise<number> {
         const long = opts.quick || rate != null ? undefined : async (): Promise<string> => await tenGiBFile(`${opts.data}-10g`)
         // a second 1 GiB to the big data set's receiver: what the daemons do once past their first (full runs)
         const next = opts.quick ? undefined : async (): Promise<string> => await nextFile(`${opts.data}-10g`)
-        const memory = await ferryOnLink({ rate: label, work: join(FERRY_WORK, name, label), logDir, datasets, record, long, next })
+        // and a second photo set to the photo set's receiver, for the same reason
+        const morePhotos = opts.quick ? undefined : async () => await nextPhotos(`${opts.data}-10g`)
+        const memory = await ferryOnLink({ rate: label, work: join(FERRY_WORK, name, label), logDir, datasets, record, long, next, nextPhotos: morePhotos })
         for (const m of memory) record({ tool: 'ferry', kind: 'memory', rate: label, role: m.name.startsWith('sender') ? 'sender' : 'receiver', ...m })
       }
     }

@@ -5,6 +5,9 @@
 // data set: a timed send, then an identical re-send to the same receiver
 // (dedup: should cost almost nothing). Then, on big.bin, kill -9 of the
 // receiver half way and a restart with the same home, port and folder.
+// On a full run's links, the big data set's receiver then gets a second
+// 1 GiB and the photo set's a second photo set, other bytes each: how the
+// daemons do once past their first send (shown, not a target).
 // The sender's home is new for each link, so each timed send is its first
 // sight of the data set and includes the hashing; the re-send and the
 // kill -9 run find the chunk hashes in its hash cache (src/store/hash-cache.ts).
@@ -15,7 +18,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { FerryDaemon, pair, removeTree, type Memory, type SendResult, type TransferRow } from './ferry.ts'
-import { NEXT_BYTES, RECEIVER, SENDER, TEN_GIB, sameBytes, syncFs, verify, vethTx, loadavg, type Dataset } from './lab.ts'
+import { NEXT_BYTES, RECEIVER, SENDER, TEN_GIB, sameBytes, syncFs, verify, vethTx, loadavg, type Dataset, type NextDataset } from './lab.ts'
 import { sleep, waitFor } from './proc.ts'
 import { chunkSizeFor } from '../../src/transfer/manifest/chunking.ts'
 
@@ -63,6 +66,8 @@ export interface LinkContext {
   long?: () => Promise<string>
   /** makes (once) and warms a second 1 GiB file, for the big data set's receiver after its timed send; none: not on this link */
   next?: () => Promise<string>
+  /** makes (once) and warms a second photo set (other bytes), for the photo set's receiver after its timed send; none: not on this link */
+  nextPhotos?: () => Promise<NextDataset>
 }
 
 export async function ferryOnLink (ctx: LinkContext): Promise<Memory[]> {
@@ -92,6 +97,7 @@ export async function ferryOnLink (ctx: LinkContext): Promise<Memory[]> {
         if (!await timedSend(ctx, sender, rx, ds)) return
         await identicalResend(ctx, sender, rx, ds)
         if (ds.name === 'big' && ctx.next != null) await nextSend(ctx, sender, rx, await ctx.next())
+        if (ds.name === 'photos' && ctx.nextPhotos != null) await nextPhotosSend(ctx, sender, rx, await ctx.nextPhotos())
       })
     }
     const big = ctx.datasets.find((d) => d.name === 'big')
@@ -238,6 +244,31 @@ async function nextSend (ctx: LinkContext, sender: FerryDaemon, rx: FerryDaemon,
   const same = await sameBytes(file, join(rx.spec.receiveDir, basename(file)))
   ctx.record({
     tool: 'ferry', kind: 'next', dataset: 'big', rate: ctx.rate, bytes: NEXT_BYTES, seconds: round(seconds, 3), MBps: round(NEXT_BYTES / 1e6 / seconds, 1),
+    verified: sent.receipt?.verified === true && same, ferry_seconds: sent.seconds, cpu_s: cpu, loadavg: load
+  })
+}
+
+/**
+ * A second photo set (the same sizes, other bytes) to the photo set's
+ * receiver, right after its timed send and re-send, timed as that send: the
+ * receiver is then past its first photos, as a daemon left running is (its
+ * sender was already, having sent the big data set). Shown beside the
+ * targets, not as one. Checked by the receipt and sha256 of every file
+ * against the set's manifest; its wire bytes say that nothing was taken
+ * from the photos received before.
+ */
+async function nextPhotosSend (ctx: LinkContext, sender: FerryDaemon, rx: FerryDaemon, set: NextDataset): Promise<void> {
+  const { load, t0, cpuSince } = measureFrom(sender, rx)
+  const r = await sender.cli(['send', rx.peerId, join(set.dir, set.name), '--json'], { timeoutMs: SEND_TIMEOUT_MS })
+  if (r.code !== 0) throw new Error(`second photo set: ferry send exited ${r.code}: ${r.stderr.trim()}`)
+  await syncFs(rx.spec.receiveDir)
+  const seconds = (performance.now() - t0) / 1000
+  const cpu = cpuSince()
+  const sent = JSON.parse(r.stdout) as SendResult
+  const same = await verify(join(rx.spec.receiveDir, set.name), set)
+  ctx.record({
+    tool: 'ferry', kind: 'next', dataset: 'photos', rate: ctx.rate, files: set.files, bytes: set.bytes, seconds: round(seconds, 3),
+    MBps: round(set.bytes / 1e6 / seconds, 1), files_per_s: round(set.files / seconds, 1), wireBytes: sent.wireBytes,
     verified: sent.receipt?.verified === true && same, ferry_seconds: sent.seconds, cpu_s: cpu, loadavg: load
   })
 }

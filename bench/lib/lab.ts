@@ -59,6 +59,8 @@ export async function peerBench (o: { rate?: string, tools: string[], data: stri
 // ---- data set ---------------------------------------------------------
 
 export interface Dataset { dir: string, name: DatasetName, files: number, bytes: number }
+/** A set sent only to check how the daemons do past their first send (ferry-bench.ts): not one of the baselines' */
+export interface NextDataset { dir: string, name: string, files: number, bytes: number }
 
 /** The full data set via dataset.sh (a no-op when it exists). */
 export async function fullDataset (dir: string): Promise<void> {
@@ -142,6 +144,42 @@ async function randomFile (dir: string, name: string, bytes: number): Promise<st
   return file
 }
 
+/** The second photo set (ferry-bench.ts nextPhotosSend): its folder's name, so that it lands beside `photos`, not merged into it. */
+export const NEXT_PHOTOS = 'more-photos'
+
+/**
+ * `dir`/next-photos/more-photos/: dataset.sh's 1,000 photos again, the same
+ * sizes (its LCG, its seed) in the same 10 folders, but other bytes (its
+ * AES-128-CTR keystream under IVs from 2^120 up, where the photo set's run
+ * from 0: no 1 MiB chunk in common), with a manifest beside it in
+ * dataset.sh's format; made once and kept, then read into the page cache.
+ */
+export async function nextPhotos (dir: string): Promise<NextDataset> {
+  const root = join(dir, 'next-photos')
+  const manifest = join(root, `${NEXT_PHOTOS}.sha256`)
+  if (!existsSync(manifest)) {
+    rmSync(root, { recursive: true, force: true })
+    const script = `set -euo pipefail
+D="$1/$2"; KEY=000102030405060708090a0b0c0d0e0f; x=20240601
+for ((i=0; i<1000; i++)); do
+  x=$(( (x*1103515245 + 12345) % 2147483648 )); r=$(( x % 100 ))
+  x=$(( (x*1103515245 + 12345) % 2147483648 ))
+  if   (( r < 70 )); then sz=$(( 262144  + x % 262144 ))
+  elif (( r < 95 )); then sz=$(( 524288  + x % 524288 ))
+  else                    sz=$(( 1048576 + x % 3145728 )); fi
+  d=$(printf '%s/2024-%02d' "$D" $(( i % 10 + 1 ))); mkdir -p "$d"
+  { openssl enc -aes-128-ctr -nosalt -K "$KEY" -iv "$(printf '01%030x' "$i")" -in /dev/zero 2>/dev/null || true; } | head -c "$sz" > "$(printf '%s/IMG_%05d.jpg' "$d" "$i")"
+done
+(cd "$D" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) > "$1/$2.sha256.tmp"
+mv "$1/$2.sha256.tmp" "$1/$2.sha256"`
+    await check('bash', ['-c', script, '_', root, NEXT_PHOTOS], { timeoutMs: 600_000 })
+  }
+  const files = readFileSync(manifest, 'utf8').trim().split('\n').length
+  const set = { dir: root, name: NEXT_PHOTOS, files, bytes: sizeOf(join(root, NEXT_PHOTOS)) }
+  await check('bash', ['-c', 'find "$1" -type f -print0 | xargs -0 cat > /dev/null', '_', join(root, NEXT_PHOTOS)], { timeoutMs: 600_000 })
+  return set
+}
+
 /** Whether two files hold the same bytes (sha256 of each, run side by side). */
 export async function sameBytes (a: string, b: string): Promise<boolean> {
   const sum = async (f: string): Promise<string> => (await check('sha256sum', [f], { timeoutMs: 300_000 })).stdout.split(' ')[0]
@@ -157,7 +195,7 @@ export async function warm (ds: Dataset): Promise<void> {
 // ---- checks shared with peer-bench.sh -----------------------------------
 
 /** peer-bench.sh's verify(): sha256 of every file under `got` equals the data set's manifest, same names, nothing extra. */
-export async function verify (got: string, ds: Dataset): Promise<boolean> {
+export async function verify (got: string, ds: Dataset | NextDataset): Promise<boolean> {
   const r = await run('bash', ['-c', 'cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum | cmp -s - "$2"', '_', got, join(ds.dir, `${ds.name}.sha256`)], { timeoutMs: 900_000 })
   return r.code === 0
 }

@@ -123,7 +123,12 @@ function memoryRows (lines: Line[]): Row[] {
 function nextRows (lines: Line[], rates: string[]): Row[] {
   const rows: Row[] = []
   for (const rate of rates) {
-    const l = lines.find((x) => x.kind === 'next' && x.rate === rate)
+    const photos = lines.find((x) => x.kind === 'next' && x.rate === rate && x.dataset === 'photos')
+    const b = metric(lines, 'syncthing', rate, 'photos', 'files_per_s')
+    if (photos != null && b != null) {
+      rows.push({ target: 'ferry / syncthing, photos files/s: the receiver\'s second photo set (more-photos)', link: rate, measured: `${shownRatio(photos.files_per_s / b, 1.5)} (${f1(photos.files_per_s)} / ${f1(b)} files/s${photos.verified === true ? '' : ', not verified'})`, goal: '≥ 1.5', result: 'info' })
+    }
+    const l = lines.find((x) => x.kind === 'next' && x.rate === rate && x.dataset === 'big')
     if (l == null) continue
     const against = rate === 'unshaped' ? [['syncthing', 'big', 1.25], ['scp', 'big', 1]] as const : [['iperf3', 'mem', 0.95]] as const
     for (const [other, dataset, goal] of against) {
@@ -244,7 +249,10 @@ function detailTable (lines: Line[], rates: string[]): string[] {
     const vsClean = clean != null ? ` (${l.veth_tx_bytes - clean.veth_tx_bytes} B more than the timed run of the same file)` : ''
     out.push('', `kill -9 (${l.rate}): killed at ${l.killed_at_bytes} B of ${l.totalBytes}; receiver back in ${l.restart_ms} ms; sender wireBytes ${l.wireBytes} B, veth tx ${l.veth_tx_bytes} B${vsClean}; \`ferry send\` exit ${l.send_exit}; receiver reports resumed=${l.receiver_resumed}; verified=${l.verified}; receiver's TCP payload before the kill ${l.rx_tcp_received ?? '-'} B (${l.rx_tcp_unread ?? '-'} B unread), kept after the restart ${l.rx_kept_bytes ?? '-'} B`)
   }
-  for (const l of lines.filter((x) => x.kind === 'next')) {
+  for (const l of lines.filter((x) => x.kind === 'next' && x.dataset === 'photos')) {
+    out.push('', `second photo set (${l.rate}): ${l.files} files, ${l.bytes} B in ${l.seconds} s, ${l.files_per_s} files/s, ${l.MBps} MB/s (daemon-reported ${l.ferry_seconds} s); wireBytes ${l.wireBytes} B; daemon CPU s ${l.cpu_s?.sender ?? '-'} / ${l.cpu_s?.receiver ?? '-'}; verified=${l.verified}; load avg at t0 ${l.loadavg}`)
+  }
+  for (const l of lines.filter((x) => x.kind === 'next' && x.dataset === 'big')) {
     out.push('', `second 1 GiB (${l.rate}): ${l.seconds} s, ${l.MBps} MB/s (daemon-reported ${l.ferry_seconds} s); daemon CPU s ${l.cpu_s?.sender ?? '-'} / ${l.cpu_s?.receiver ?? '-'}; verified=${l.verified}; load avg at t0 ${l.loadavg}`)
   }
   for (const l of lines.filter((x) => x.kind === 'long')) {

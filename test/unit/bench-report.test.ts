@@ -45,3 +45,23 @@ describe('bench report, the second 1 GiB', () => {
     expect(rowsOf(report([first, ...baselines, next(300, false)]), 'syncthing')[1]).toContain(', not verified) | ≥ 1.25 | info |')
   })
 })
+
+describe('bench report, the second photo set', () => {
+  const first: Line = { tool: 'ferry', dataset: 'photos', rate: 'unshaped', files: 1000, bytes: 574e6, seconds: 2.5, MBps: 229.6, files_per_s: 400, verified: true }
+  const syncthing: Line = { tool: 'syncthing', dataset: 'photos', rate: 'unshaped', files: 1000, MBps: 200, files_per_s: 350, verified: true }
+  const next = (filesPerS: number, verified = true): Line => ({ tool: 'ferry', kind: 'next', dataset: 'photos', rate: 'unshaped', files: 1000, bytes: 574e6, seconds: Math.round(1e6 / filesPerS) / 1000, MBps: Math.round(5740 * filesPerS / 1000) / 10, files_per_s: filesPerS, wireBytes: 575e6, verified, ferry_seconds: 1.9, cpu_s: { sender: 1.5, receiver: 1.8 }, loadavg: '1 1 1' })
+  const rowsOf = (text: string): string[] => text.split('\n').filter((l) => l.startsWith('| ferry / syncthing, photos files/s'))
+
+  it('shows it against Syncthing as information, after the first send\'s target, and not as a second GiB', () => {
+    const text = report([first, syncthing, next(540)])
+    const [target, second] = rowsOf(text)
+    expect(target).toContain('| 1.14 (400.0 / 350.0 files/s) | ≥ 1.5 | MISS |')
+    expect(second).toBe("| ferry / syncthing, photos files/s: the receiver's second photo set (more-photos) | unshaped | 1.54 (540.0 / 350.0 files/s) | ≥ 1.5 | info |")
+    expect(text).not.toContain('second GiB')
+    expect(text).toContain('second photo set (unshaped): 1000 files, 574000000 B in 1.852 s, 540 files/s, 310 MB/s')
+  })
+
+  it('says when it was not verified', () => {
+    expect(rowsOf(report([first, syncthing, next(500, false)]))[1]).toContain(', not verified) | ≥ 1.5 | info |')
+  })
+})
