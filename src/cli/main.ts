@@ -11,7 +11,7 @@ import { resolve } from 'node:path'
 import { quoteForDisplay, sanitizeForDisplay, toFerryError } from '../errors.ts'
 import { isNear } from '../edit-distance.ts'
 import { ownOptionExample } from './own-options.ts'
-import { stopWithWrapper } from './wrapper-watch.ts'
+import { stopSignalFor, stopWithWrapper } from './wrapper-watch.ts'
 
 type Run = (argv: string[]) => Promise<number>
 
@@ -143,6 +143,11 @@ function homeFlag (args: string[]): string | undefined {
   return value
 }
 
+/** The command named in `argv`, after the options every command takes; none when they are wrong (main says so). */
+function commandOf (argv: string[]): string | undefined {
+  try { return leadingOptions(argv).rest[0] } catch { return undefined }
+}
+
 /** --json given, before a `--` that ends the options. */
 function givesJson (args: string[]): boolean {
   const options = args.includes('--') ? args.slice(0, args.indexOf('--')) : args
@@ -176,5 +181,5 @@ function sayOutputLost (err: NodeJS.ErrnoException): void {
   try { process.stderr.write(`ferry: ${fe.code}: cannot write the output (stdout): ${sanitizeForDisplay(fe.message)}\n`) } catch {}
 }
 
-stopWithWrapper()
+stopWithWrapper(stopSignalFor(commandOf(process.argv.slice(2))))
 process.exitCode = await main(process.argv.slice(2))

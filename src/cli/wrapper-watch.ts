@@ -1,31 +1,40 @@
 // bin/ferry.js, run by a system Node older than the pinned one, starts the
 // CLI under the pinned Node as its child and names itself in
 // FERRY_WRAPPER_PID. It forwards SIGINT, SIGTERM and SIGHUP; SIGKILL (and
-// the OOM killer) it cannot. This module makes the child stop as if SIGTERM
-// had been forwarded once that wrapper is gone, or a killed `ferry daemon`
-// would leave its daemon running, holding the home (review finding).
+// the OOM killer) it cannot. This module makes the child stop once that
+// wrapper is gone: as if SIGTERM had been forwarded, or a killed `ferry
+// daemon` would leave its daemon running, holding the home (review
+// finding); a `ferry send` as if the SIGKILL had reached it, since SIGTERM
+// cancels the transfer where `kill -9` leaves it to the daemon, as its help
+// says (helper finding: under the wrapper a kill -9 cancelled it).
 
 import { readFileSync } from 'node:fs'
 import { procStatFields } from './proc-stat.ts'
+
+/** How the CLI running `command` stops once its wrapper is gone (above). */
+export function stopSignalFor (command: string | undefined): 'SIGTERM' | 'SIGKILL' {
+  return command === 'send' ? 'SIGKILL' : 'SIGTERM'
+}
 
 /**
  * Watch for the wrapper named in `env` to go. Its child's parent changes
  * then (to init or a subreaper); checked every second, off the event
  * loop's way. Gone already (killed before this ran) stops at once.
  */
-export function stopWithWrapper (env: NodeJS.ProcessEnv = process.env): void {
+export function stopWithWrapper (signal: 'SIGTERM' | 'SIGKILL', env: NodeJS.ProcessEnv = process.env): void {
   const wrapper = Number(env.FERRY_WRAPPER_PID)
   if (!Number.isInteger(wrapper) || wrapper <= 0) return
   if (process.ppid !== wrapper) {
     // gone already, before this got here (review finding: killed in the first
     // half second, the daemon ran on); a wrapper pid that is alive but not our
     // parent is a variable inherited from elsewhere: ignored
-    if (!processAlive(wrapper)) process.kill(process.pid, 'SIGTERM')
+    if (!processAlive(wrapper)) process.kill(process.pid, signal)
     return
   }
   let orphanedFor = 0
   setInterval(() => {
     if (process.ppid === wrapper) return
+    if (signal === 'SIGKILL') process.kill(process.pid, signal)
     // asked once; still here 10 s later (the stop hung, or the signal came
     // where nothing took it: a CI run saw a daemon outlive its killed
     // wrapper by 30 s, once in six runs), it must not run on holding the home

@@ -1,7 +1,7 @@
 // Test helper: real ferry daemons as child processes (real libp2p, real
 // sockets, real files), and the real CLI. Optionally inside a network namespace.
 
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -75,6 +75,16 @@ export async function tempDir (prefix = 'ferry-test-'): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), prefix))
   created.push(d)
   return d
+}
+
+/** A system Node older than 22.18, which runs bin/ferry.js as a wrapper of the CLI under the pinned Node; none on this machine: undefined. */
+export function olderNode (): string | undefined {
+  return ['/usr/bin/node', '/usr/local/bin/node', '/bin/node'].find((n) => {
+    try {
+      const [major, minor] = execFileSync(n, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim().split('.').map(Number)
+      return major < 22 || (major === 22 && minor < 18)
+    } catch { return false }
+  })
 }
 
 /** What process `pid` holds in memory now (VmRSS), in bytes. */

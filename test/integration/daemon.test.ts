@@ -9,7 +9,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { MAIN, ROOT, SOURCE_MAIN, cleanupAll, control, peersOf, runCli, spawnCli, startDaemon, tempDir, waitFor, whileStopped, type TestDaemon } from '../helpers/daemon.ts'
+import { MAIN, ROOT, SOURCE_MAIN, cleanupAll, control, olderNode, peersOf, runCli, spawnCli, startDaemon, tempDir, waitFor, whileStopped, type TestDaemon } from '../helpers/daemon.ts'
 import { connectControl, type ControlClient } from '../../src/daemon/control/client.ts'
 import { STARTING_MARK } from '../../src/daemon/starting-mark.ts'
 import { DAEMON_GLIBC_TUNABLES, DAEMON_V8_FLAGS } from '../../src/cli/daemon-flags.ts'
@@ -307,12 +307,7 @@ describe('daemon foundation', () => {
   })
 
   it('bin/ferry.js run by an older system Node runs the CLI under the pinned one; a daemon started so stops cleanly when that wrapper is killed with SIGKILL, which it cannot forward (review finding: the daemon ran on, holding its home)', async (ctx) => {
-    const old = ['/usr/bin/node', '/usr/local/bin/node', '/bin/node'].find((n) => {
-      try {
-        const [major, minor] = execFileSync(n, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim().split('.').map(Number)
-        return major < 22 || (major === 22 && minor < 18)
-      } catch { return false }
-    })
+    const old = olderNode()
     if (old == null) { ctx.skip('no Node older than 22.18 on this machine to run bin/ferry.js with'); return }
     const home = await tempDir()
     const wrapper = spawn(old, [join(ROOT, 'bin', 'ferry.js'), 'daemon', '--home', home, '--name', 'wrapped', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0'], { stdio: 'ignore' })

@@ -10,6 +10,7 @@
 import { describe, expect, it } from 'vitest'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { readFileSync, readdirSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { basename, join } from 'node:path'
 import { spawn } from 'node:child_process'
@@ -17,7 +18,7 @@ import { createInterface } from 'node:readline'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
 import { chunkSizeFor } from '../../src/transfer/index.ts'
 import { receiptPayload } from '../../src/transfer/receive/receiver.ts'
-import { control, pairDaemons, spawnCli, tempDir, waitFor, whileStopped, type CliProcess } from '../helpers/daemon.ts'
+import { ROOT, control, olderNode, pairDaemons, spawnCli, tempDir, waitFor, whileStopped, type CliProcess } from '../helpers/daemon.ts'
 import { chattr, sameBytes, writeRandomFile } from '../helpers/files.ts'
 import { MiB, RUNNING_SIZE, a, acceptedByHand, b, bigSendUnderWay, expectError, numbers, poll, receivedNames, restartBeta, send, SERVE_RATE, transferDaemons, transfersOf, type SendResult } from '../helpers/transfer.ts'
 
@@ -444,6 +445,31 @@ describe('transfer, with alpha serving at most SERVE_RATE', () => {
     const done = await sending.done
     expectError(done, 'E_CANCELLED')
     expect(JSON.parse(done.stdout)).toMatchObject({ state: 'cancelled', error: { code: 'E_CANCELLED' } })
+  })
+
+  it('kill -9 of `ferry send` run by bin/ferry.js under an older system Node (the CLI its child under the pinned one) leaves the transfer to the daemon, as without the wrapper, where SIGTERM cancels it (helper finding: its child, seeing the wrapper gone, cancelled)', async (ctx) => {
+    const old = olderNode()
+    if (old == null) { ctx.skip('no Node older than 22.18 on this machine to run bin/ferry.js with'); return }
+    const file = join(await tempDir('ferry-src-'), 'wrapped-kill9.txt')
+    await writeFile(file, 'sent through the wrapper')
+    // held on beta for a decision: the send waits while its wrapper is killed
+    let wrapper: ReturnType<typeof spawn> | undefined
+    const before = new Set((await transfersOf(a)).map((t) => t.id))
+    await acceptedByHand((o) => o.names.includes('wrapped-kill9.txt'), () => {
+      wrapper = spawn(old, [join(ROOT, 'bin', 'ferry.js'), 'send', 'beta', file, '--json', '--home', a.home], { stdio: 'ignore' })
+    }, async () => {
+      // the CLI under the pinned Node: the wrapper's child, found by the file it sends
+      const child = (): number | undefined => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).find((pid) => {
+        try { return pid !== wrapper?.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(file) } catch { return false }
+      })
+      const pid = await waitFor(child, 'the CLI under the pinned Node', 30_000, 50)
+      wrapper?.kill('SIGKILL')
+      // gone as the wrapper went (a zombie until reaped), and without a word to its daemon
+      await waitFor(() => { try { return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').startsWith('Z') ? true : undefined } catch { return true } }, 'the wrapper\'s child to end', 30_000, 50)
+    })
+    const done = await poll(a, 'the send to end once accepted', async (ctl) => (await ctl.call('transfers')).find((t) => !before.has(t.id) && t.direction === 'send' && ['done', 'cancelled', 'failed'].includes(t.state)), 30_000)
+    expect(done.state).toBe('done')
+    expect(await readFile(join(b.receiveDir, 'wrapped-kill9.txt'), 'utf8')).toBe('sent through the wrapper')
   })
 
   it('SIGTERM to `ferry send` while its daemon does not answer (stopped with SIGSTOP) ends it with E_TIMEOUT instead of a wait without end (review finding: `timeout` signals once); the daemon, once it runs again, cancels the send as asked (user-test finding: the cancel was lost, and the transfer completed)', async () => {
