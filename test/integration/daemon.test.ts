@@ -226,6 +226,29 @@ describe('daemon foundation', () => {
     expect(d.output()).toMatch(/^ferry daemon stopping \(SIGHUP\)…$/m)
   })
 
+  it('`npm start` stopped with SIGTERM (a service manager, `kill %1`) stops its daemon cleanly: the daemon is npm\'s own child, not left running under init (helper finding: `sh -c` passed the signal on to nobody)', async () => {
+    const home = await tempDir()
+    // --ignore-scripts: not its prestart build, which would rewrite dist/ under the other test files' daemons
+    const npm = spawn('npm', ['start', '--ignore-scripts', '--silent', '--', '--home', home, '--name', 'npm-started', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--receive-dir', join(home, 'in')], { cwd: ROOT, stdio: 'ignore' })
+    let pid: number | undefined
+    try {
+      const st = await waitFor(async () => await control({ home }, 'status'), 'the daemon `npm start` started to answer', 60_000, 100)
+      pid = st.pid
+      const parent = Number(readFileSync(`/proc/${st.pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1])
+      expect(parent, 'the daemon is npm\'s child, with no shell between them').toBe(npm.pid)
+      const npmExit = new Promise<number | null>((resolve) => { npm.once('exit', (c) => resolve(c)) })
+      npm.kill('SIGTERM')
+      await npmExit
+      const stopped = st.pid
+      await waitFor(() => { try { return readFileSync(`/proc/${stopped}/stat`, 'utf8').replace(/^.*\) /s, '').startsWith('Z') } catch { return true } }, 'the daemon to stop with npm', 30_000, 50)
+      expect(existsSync(join(home, 'control.sock')), 'a clean stop removes its socket').toBe(false)
+      pid = undefined
+    } finally {
+      npm.kill('SIGKILL')
+      if (pid != null) try { process.kill(pid, 'SIGKILL') } catch {}
+    }
+  })
+
   it('a home whose state database was removed says so when the daemon starts (its pairings are gone), and a new home does not (review finding: silently)', async () => {
     const a = await startDaemon({ name: 'lost-db' })
     expect(a.output()).not.toMatch(/state database was missing/)
