@@ -525,6 +525,12 @@ describe('pairing', { timeout: 120_000 }, () => {
     const noHome = join(await tempDir('ferry-no-daemon-'), 'home')
     const noDaemon = await runCli(['pair', malformed[0], '--home', noHome])
     expectError(noDaemon, 'E_BAD_CODE')
+    // a device named before the code, as other tools pair: a usage error that says the code goes alone (helper
+    // finding: E_BAD_CODE "it must start with a number", the name taken for the code's start); the code not echoed
+    const named = await runCli(['pair', 'alpha', `522-${w1}-${w2}`, '--home', noHome])
+    expect(named.code, named.stderr).toBe(2)
+    expect(named.stderr).toMatch(/^ferry: E_USAGE: ferry pair takes the code alone \(`ferry pair NUMBER-WORD-WORD`\): "alpha" before it is not part of it/m)
+    expect(named.stderr).not.toContain(w1)
     // under --json, a code entered ends in one shape whatever failed, the code or the daemon, as the exchange's failures
     // do (helper finding: {"error":…} for these, {"paired":false,"error":…} for those)
     for (const [code, expected] of [[malformed[0], 'E_BAD_CODE'], [`7-${w1}-${w2}`, 'E_DAEMON_NOT_RUNNING']] as const) {

@@ -60,6 +60,11 @@ export async function pair (argv: string[]): Promise<number> {
   if (positionals.length > 1 && positionals.includes('-')) throw new UsageError('ferry pair takes at most one code')
   // a code typed as it is read out, `ferry pair 671 lilac clubhouse`, is one code: spaces separate its
   // parts as dashes do (parseCode), as in the TUI's field (user-test finding: "takes at most one code")
+  // but a name before a code, `ferry pair alpha 522-fossil-nefarious` (as other tools pair with a device named),
+  // is no part of it: said as such, not as a code that must start with a number (helper finding); the code not echoed
+  if (positionals.length > 1 && !/^\d/.test(positionals[0]) && positionals.slice(1).some((p) => /^\d+\D/.test(p))) {
+    throw new UsageError(`ferry pair takes the code alone (\`ferry pair NUMBER-WORD-WORD\`): "${sanitizeForDisplay(positionals[0])}" before it is not part of it, and no device needs naming: the one showing the code is found by its number`)
+  }
   let code: string | undefined = positionals.length > 1 ? positionals.join(' ') : positionals[0]
   if (code === '-') code = await readStdin()
   // asked to enter a code and given none (`ferry pair -` with nothing on stdin): say so, rather than show a code and wait 5 minutes
