@@ -11,7 +11,7 @@ import { isFinalState, isMovingState, waitingWords, type TransferInfo } from '..
 import { procStatFields } from './proc-stat.ts'
 import { sanitizeForDisplay } from '../errors.ts'
 // the TUI's formatters are pure (no React, no I/O): the CLI shares them so both print the same figures
-import { formatBytes, formatDone, formatRateEta, percent } from '../tui/format.ts'
+import { formatBytes, formatDone, formatRateEta, hashedWord, percent } from '../tui/format.ts'
 
 /**
  * Whether `stream` is a terminal that takes drawing: cursor moves, erased
@@ -75,7 +75,7 @@ export function progressLine (t: TransferInfo, width = 80): string {
   const pct = t.totalBytes > 0 ? percent(t.doneBytes, t.totalBytes) / 100 : (t.state === 'done' ? 1 : 0)
   // as seen from this side: `ferry wait` on the receiving device read "sending" (user-test finding)
   const label = t.state === 'fetching' ? (t.direction === 'receive' ? 'receiving' : 'sending') : t.state === 'waiting' ? waitingWords(t) : t.state
-  const tail = ` ${(pct * 100).toFixed(0).padStart(3)}% ${formatDone(t.doneBytes, t.totalBytes)}/${formatBytes(t.totalBytes)} ${formatRateEta(t, ' ')} ${label}`
+  const tail = ` ${(pct * 100).toFixed(0).padStart(3)}% ${hashedWord(t)}${formatDone(t.doneBytes, t.totalBytes)}/${formatBytes(t.totalBytes)} ${formatRateEta(t, ' ')} ${label}`
   const barWidth = Math.max(10, Math.min(30, width - tail.length - 3))
   const filled = Math.floor(pct * barWidth)
   return `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}]${tail}`

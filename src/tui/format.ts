@@ -88,10 +88,18 @@ export function formatStalled (seconds: number): string {
 /**
  * The rate and ETA of a transfer that moves, `gap` between them: "12.3
  * MiB/s  ETA 45s", "—  ETA --" before a rate is measured; once it stalled,
- * "stalled 12s" alone (an ETA of "--" beside it says nothing more).
+ * "stalled 12s" alone (an ETA of "--" beside it says nothing more). While
+ * it hashes, the rate alone: an ETA then is the hashing's, read as the
+ * transfer's ("ETA 1s" with 30 s of sending to come: helper finding).
  */
-export function formatRateEta (t: { rate: number, etaSeconds: number | null, stalledSeconds?: number }, gap = '  ', none = '—'): string {
-  return t.stalledSeconds !== undefined ? formatStalled(t.stalledSeconds) : `${formatLiveRate(t.rate, none)}${gap}ETA ${formatEta(t.etaSeconds)}`
+export function formatRateEta (t: { rate: number, etaSeconds: number | null, stalledSeconds?: number, state?: string }, gap = '  ', none = '—'): string {
+  if (t.stalledSeconds !== undefined) return formatStalled(t.stalledSeconds)
+  return t.state === 'hashing' ? formatLiveRate(t.rate, none) : `${formatLiveRate(t.rate, none)}${gap}ETA ${formatEta(t.etaSeconds)}`
+}
+
+/** "hashed " before the bytes of a transfer that hashes: its bar then counts what was read, and starts again from 0 for the sending (helper finding: read as going backwards). */
+export function hashedWord (t: { state: string }): string {
+  return t.state === 'hashing' ? 'hashed ' : ''
 }
 
 const two = (n: number): string => String(n).padStart(2, '0')

@@ -199,11 +199,13 @@ describe('SendProgress (ferry send on a terminal)', () => {
 describe('a live view where the terminal\'s Ctrl-C does not reach the command (`timeout 60 ferry send …` at a prompt)', () => {
   it('names no Ctrl-C (keys: false), and says the rest of its hint as before (notes\' leftover: "Ctrl-C cancels" where it did nothing)', async () => {
     const ui = { ...defaultUi, color: false }
-    for (const [state, words] of [['hashing', 'hashing the files before offering them…'], ['offered', 'waiting for the receiver to accept…'], ['fetching', '']] as const) {
-      const off = stripAnsi((await renderAt(h(SendProgress, { peer: 'alice', paths: 1, transfer: sending({ state }), keys: false, ui }))).lastFrame() ?? '')
+    // "to accept" only where a person on the receiver is asked (helper finding: shown at every send a moment)
+    for (const [state, words, awaitingDecision] of [['hashing', 'hashing the files before offering them…', undefined], ['offered', 'offered; waiting for the receiver\'s answer…', undefined], ['offered', 'waiting for someone on the receiver to accept it…', true], ['fetching', '', undefined]] as const) {
+      const off = stripAnsi((await renderAt(h(SendProgress, { peer: 'alice', paths: 1, transfer: sending({ state, awaitingDecision }), keys: false, ui }))).lastFrame() ?? '')
       expect(off, state).not.toContain('Ctrl-C')
       if (words !== '') expect(off, state).toContain(words)
-      const on = stripAnsi((await renderAt(h(SendProgress, { peer: 'alice', paths: 1, transfer: sending({ state }), ui }))).lastFrame() ?? '')
+      if (awaitingDecision !== true) expect(off, state).not.toContain('accept')
+      const on = stripAnsi((await renderAt(h(SendProgress, { peer: 'alice', paths: 1, transfer: sending({ state, awaitingDecision }), ui }))).lastFrame() ?? '')
       expect(on, state).toContain('Ctrl-C')
     }
     const wait = stripAnsi((await renderAt(h(SendProgress, { peer: 'alice', paths: 0, waitOnly: true, transfer: sending({ state: 'fetching' }), keys: false, ui }))).lastFrame() ?? '')
@@ -805,8 +807,12 @@ describe('a waiting transfer says why it waits (user-test finding: "waiting for 
   it('one that moves with no rate measured yet (its first second, as hashing begins) shows none, "—", not "0 B/s" (read as stuck) nor a rate from a moment (notes\' leftover: "256 KiB/s, ETA 19m")', async () => {
     const starting = sending({ id: 't4', state: 'hashing', doneBytes: 0.6 * MiB, rate: 0, etaSeconds: null })
     const text = expectFits((await renderAt(h(TransfersScreen, { active: [starting], history: [], selected: 0, ui }))).lastFrame())
-    expect(text).toMatch(/ 0%\s+614\.4 KiB \/ 200\.0 MiB  —  ETA --$/m)
+    // while hashing, what was read ("hashed"), and no ETA: it would be the hashing's (helper finding: "ETA 1s", 30 s to go)
+    expect(text).toMatch(/ 0%\s+hashed 614\.4 KiB \/ 200\.0 MiB  —$/m)
     expect(text).not.toContain('B/s')
+    expect(text).not.toContain('ETA')
+    const hashingFast = expectFits((await renderAt(h(TransfersScreen, { active: [{ ...starting, doneBytes: 180 * MiB, rate: 1000 * MiB, etaSeconds: 1 }], history: [], selected: 0, ui }))).lastFrame())
+    expect(hashingFast).toMatch(/ 90%\s+hashed 180\.0 MiB \/ 200\.0 MiB  1000\.0 MiB\/s$/m)
     const live = expectFits((await renderAt(h(SendProgress, { peer: 'alice', paths: 1, transfer: { ...starting, state: 'fetching' }, ui: { ...ui, unicode: false } }))).lastFrame())
     expect(live).toMatch(/ 0%\s+614\.4 KiB \/ 200\.0 MiB  -  ETA --$/m)
     expect(live).not.toContain('B/s')

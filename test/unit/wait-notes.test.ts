@@ -135,7 +135,8 @@ describe('progressLine (`ferry wait` on a terminal, `ferry send` with stdout not
     expect(progressLine({ ...info('waiting', { code: 'E_LIMIT', message: 'waiting its turn: 4 other receives' }), direction: 'receive' })).toMatch(/ waiting its turn$/)
     expect(line('send', 'hashing')).toMatch(/ hashing$/)
     // no rate measured yet (its first second): none, not "0 B/s", which read as stuck
-    expect(line('send', 'hashing')).toMatch(/ — ETA -- hashing$/)
+    // while hashing: what was read, and no ETA, which would be the hashing's, not the send's (helper finding)
+    expect(line('send', 'hashing')).toMatch(/% hashed [^—]+ — hashing$/)
     expect(progressLine({ ...info('fetching'), doneBytes: 5, rate: 3 * 1024 * 1024, etaSeconds: 7 })).toMatch(/ 3\.0 MiB\/s ETA 7s sending$/)
     expect(line('receive', 'verifying')).toMatch(/ verifying$/)
   })

@@ -83,7 +83,9 @@ function hint (t: TransferInfo, waitOnly: boolean, keys: boolean): string {
   const peer = t.direction === 'receive' ? 'sender' : 'receiver'
   switch (t.state) {
     case 'hashing': return `hashing the files before offering them…${stop}`
-    case 'offered': return `waiting for the receiver to accept…${stop}`
+    // "to accept" only where a person there is asked (awaitingDecision): a receiver taking it by itself flashed it at
+    // every send (helper finding)
+    case 'offered': return t.awaitingDecision === true ? `waiting for someone on the receiver to accept it…${stop}` : `offered; waiting for the receiver's answer…${stop}`
     case 'waiting': return `${waitHint(t, peer)}…${stop}`
     case 'verifying': return t.direction === 'receive' ? `verifying what arrived…${stop}` : `waiting for the receiver's signed receipt…${stop}`
     default: return !keys ? '' : waitOnly ? stop.trimStart() : 'Ctrl-C cancels the transfer'

@@ -8,7 +8,7 @@ import type { ReactNode } from 'react'
 import { Box, Text } from 'ink'
 import type { TransferInfo } from '../../daemon/control/types.ts'
 import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
-import { counted, displayWidth, failedPaths, partialCount, endedByWords, fit, formatAgo, formatBytes, formatDone, formatRateEta, PEER_NAME_CELLS, peerLabel, peerLabelWidth, percent, progressBar, sharedNames, truncate } from '../format.ts'
+import { counted, displayWidth, failedPaths, partialCount, endedByWords, fit, formatAgo, formatBytes, formatDone, formatRateEta, hashedWord, PEER_NAME_CELLS, peerLabel, peerLabelWidth, percent, progressBar, sharedNames, truncate } from '../format.ts'
 import { isMovingState, waitingWords } from '../../daemon/control/types.ts'
 import { isFinished } from '../state.ts'
 import { asciiize, g, isNarrow, line, moreLine, para, textRows, tint, wrapInRows } from './ui.ts'
@@ -242,7 +242,7 @@ function progressLines (t: TransferInfo, ui: Ui): ReactNode[] {
   const moving = isMovingState(t.state)
   // what is done rounded down, as the percent: never all of it while bytes remain, nor more than all of it
   // (a sender's count can pass the total when chunks are sent again)
-  const nums = ` ${String(pct).padStart(3)}%  ${formatDone(t.doneBytes, t.totalBytes)} / ${formatBytes(t.totalBytes)}` +
+  const nums = ` ${String(pct).padStart(3)}%  ${hashedWord(t)}${formatDone(t.doneBytes, t.totalBytes)} / ${formatBytes(t.totalBytes)}` +
     (moving ? `  ${formatRateEta(t, '  ', g(ui, '—'))}` : '')
   // the bar's width is that of a split line whenever the rate would be on a line of its own, shown or not: it
   // keeps its width as a transfer waits and goes on, and is not cut to 10 cells for a rate not shown
