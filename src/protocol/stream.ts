@@ -77,7 +77,14 @@ export function dialFailure (err: unknown, timeoutMs: number): string {
   // (stopped, or restarted on another port), said so, with the address (user-test finding: the socket's words)
   // Node writes an IPv6 address and its port as "::1:4774": in brackets here, as `ferry connect` takes one (user-test finding)
   const refused = /connect ECONNREFUSED (\S+)/.exec(e?.message ?? '')
-  if (refused != null) return `not online (${refused[1].replace(/^(.*:.*):(\d+)$/, '[$1]:$2')} refuses connections: ferry there not running)`
+  // a daemon listens on IPv4 alone unless told otherwise: at an IPv6 address, "not running" was said of one running
+  // (helper finding)
+  if (refused != null) {
+    const v6 = /^(.*:.*):(\d+)$/.exec(refused[1])
+    return v6 == null
+      ? `not online (${refused[1]} refuses connections: ferry there not running)`
+      : `not online ([${v6[1]}]:${v6[2]} refuses connections: ferry there not running, or listening on IPv4 only, as it does unless started with \`--listen /ip6/::/tcp/${v6[2]}\` too)`
+  }
   // Noise's "Payload identity key X does not match expected remote identity key Y": another ferry, with another
   // key, answers at the peer's address; most often the same device set up anew (its home removed), whose new
   // identity is a peer of its own to pair (user-test finding: the keys were all it said)

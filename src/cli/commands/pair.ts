@@ -21,13 +21,15 @@ Pairing makes two devices trust each other for sending files. A code works once:
 a wrong guess burns it and a new one must be shown.
 
 Options:
-  --expires DURATION   how long the shown code stays valid (e.g. 90s, 5m; default 5m)
+  --expires DURATION   how long the shown code stays valid, 10 s to 1 h (e.g. 90s,
+                       5m, 1h; a bare number is seconds; default 5m)
   --peer MULTIADDR     pair with the daemon at this address (when mDNS cannot find it)
   --json               print JSON, one object per line: when showing, the code
                        (at once), then the outcome; when entering, the outcome
                        ({"paired": true, "peer": {peerId, name, fingerprint}},
                        with "sameName": [{peerId, name, online}] listing the
-                       other paired devices of that name, if any)
+                       other paired devices of that name, if any, and
+                       "again": true when the two were paired already)
   --home DIR           state folder of the daemon to use
 `
 
@@ -252,7 +254,9 @@ async function sameNamePaired (client: ControlClient, st: PairingState): Promise
 export const unpairHelp = `Usage: ferry unpair <peer> [--json] [--home DIR]
 
 Remove trust in a paired peer (name, peer ID or unique prefix). The other
-device is told, if it can be reached, and removes its trust in this one too.
+device is told and removes its trust in this one too; one that is away or
+does not take it now is told when it is next online (also after restarts),
+and lists this device as paired until then.
 `
 
 export async function unpair (argv: string[]): Promise<number> {
