@@ -31,6 +31,8 @@ export class SendServing {
   private readonly chunkStreams = new PeerStreams(MAX_CHUNK_STREAMS_PER_PEER)
   /** none but in tests (serve-pace.ts); one for all the streams, as a link's speed is */
   private readonly pace = servePaceFromEnv()
+  /** chunk streams taken so far, numbering each (Sender.streamCutAt) */
+  private streamsTaken = 0
 
   constructor (ctx: TransferContext, sends: Sends) {
     this.ctx = ctx
@@ -41,6 +43,7 @@ export class SendServing {
   serve (s: Stream, remote: string): void {
     // reset, not answered: a receiver takes that for a link that failed, and asks again later
     if (!this.chunkStreams.take(remote)) { s.abort(new FerryError('E_LIMIT', `more than ${MAX_CHUNK_STREAMS_PER_PEER} chunk streams from one peer`)); return }
+    const stream = ++this.streamsTaken
     void serveChunks(s, remote, (id, peer) => this.sends.senderFor(id, peer), (sender, file, n, fresh, cut) => {
       // before the offer (a receiver fetching ahead of it, prefetch.ts): the progress shown is the hashing's
       if (sender.offer == null) { sender.previewWire += n; return }
@@ -53,8 +56,8 @@ export class SendServing {
         const served = (listed ?? 0) + fresh
         if (served >= (sender.offer?.files[file]?.size ?? 0) || sender.givenUp.has(file)) sender.served.delete(file); else sender.served.set(file, served)
       }
-      // served again after a chunk stream of it was cut: the summary names that interruption (Sender.streamCut)
-      if (sender.streamCut && !sender.resumed) this.sends.markResumed(sender)
+      // served again, on a stream opened after one of it was cut: the summary names that interruption (Sender.streamCutAt)
+      if (sender.streamCutAt !== undefined && stream > sender.streamCutAt && !sender.resumed) this.sends.markResumed(sender)
       // each byte counted once (what went again after a cut was counted when it first went), the rate the wire's
       sender.progress.add(n, fresh)
       sender.progress.wire += n
@@ -104,7 +107,7 @@ export class SendServing {
         if (sender.givenUp.get(file)?.reason === 'changed' && src !== undefined) {
           try { this.ctx.c.hashCache?.forget([src]) } catch (err) { this.ctx.c.log.warn('hash cache failed to forget', { err: (err as Error).message }) }
         }
-      }, onServedAgain: (sender, file) => { this.sends.forgetGivenUp(sender, file) }, onCut: (sender) => { if (!sender.finished) sender.streamCut = true }, onWaitsThere: (sender, told) => { if (sender.offer != null && !sender.finished) this.sends.told(sender, told) } })
+      }, onServedAgain: (sender, file) => { this.sends.forgetGivenUp(sender, file) }, onCut: (sender) => { if (!sender.finished) sender.streamCutAt = this.streamsTaken }, onWaitsThere: (sender, told) => { if (sender.offer != null && !sender.finished) this.sends.told(sender, told) } })
       .finally(() => { this.chunkStreams.release(remote) })
   }
 

@@ -130,11 +130,15 @@ export class Sender {
   /**
    * A chunk stream that carried this send's chunks was cut (reset, the link
    * gone) before its receiver closed it: what it had on the way is asked
-   * for again. The next chunk served marks the send resumed (send-serve.ts),
-   * as a restart does: its summary then names the interruption among the
-   * causes of bytes sent again (before, only a restart of either daemon did).
+   * for again. The number of the newest chunk stream served then
+   * (send-serve.ts counts them): a chunk served on a stream opened after it
+   * marks the send resumed, as a restart does, and its summary then names
+   * the interruption among the causes of bytes sent again. Not one served on
+   * a stream already open at the cut (the others of its three finishing
+   * their chunks): a send its receiver cancelled, or whose receiver was
+   * killed, read "resumed" at once, never having resumed (user-test finding).
    */
-  streamCut = false
+  streamCutAt?: number
   /** bytes served per file index, for per-file progress of the files in flight */
   readonly served = new Map<number, number>()
   /**
