@@ -166,14 +166,25 @@ export function renamesToEndAgain (recorded: readonly RenamedPath[], count: numb
  * than a path can be, are left out; the count is never less than those
  * listed, nor more than the offer's entries.
  */
-export function renamesFromEnd (end: EndMsg, entries: ReadonlyArray<Pick<OfferFile, 'path' | 'kind'>>): { renamed: RenamedPath[], renamedCount: number } {
+export function renamesFromEnd (end: EndMsg, entries: ReadonlyArray<Pick<OfferFile, 'path' | 'kind'>>, notReceived: ReadonlySet<number> = new Set()): { renamed: RenamedPath[], renamedCount: number } {
   const leveled = (end.renameCount ?? 0) > 0 || (end.renames ?? []).length > 0
   const told = (leveled ? end.renames : end.renamed) ?? []
+  // a peer's list, not signed: each entry once, none the same receipt says did not arrive, and a folder's files no more
+  // than the offer has under it (fuzzing finding: "4 files are under another name" for a send of 2, one of them
+  // "not received" too)
+  const seen = new Set<number>()
   const renamed = told.slice(0, RENAMED_SHOWN)
-    .filter((r) => r.entry < entries.length && Buffer.byteLength(r.as) <= MAX_PATH_BYTES)
+    .filter((r) => r.entry < entries.length && !notReceived.has(r.entry) && !seen.has(r.entry) && seen.add(r.entry) !== undefined && Buffer.byteLength(r.as) <= MAX_PATH_BYTES)
     .map((r): RenamedPath => leveled && entries[r.entry].kind === 'dir'
-      ? { path: entries[r.entry].path, as: r.as, folder: true, files: Math.min(r.files ?? 0, entries.length) }
+      ? { path: entries[r.entry].path, as: r.as, folder: true, files: Math.min(r.files ?? 0, filesUnder(entries, entries[r.entry].path)) }
       : { path: entries[r.entry].path, as: r.as })
   const count = leveled ? end.renameCount : end.renamedCount
   return { renamed, renamedCount: Math.min(Math.max(count ?? 0, renamed.length), entries.length) }
+}
+
+/** How many file entries of an offer lie below the folder `path`. */
+function filesUnder (entries: ReadonlyArray<Pick<OfferFile, 'path' | 'kind'>>, path: string): number {
+  let n = 0
+  for (const e of entries) if (e.kind === 'file' && e.path.startsWith(`${path}/`)) n++
+  return n
 }

@@ -4,11 +4,12 @@
 // holds its offer before its row does (recorded once the peer is online):
 // its row has the empty root meanwhile, also after a plain restart in the
 // hashing; with the offer's commit lost to a power cut, after one that had
-// delivered it.
+// delivered it. And a receipt's numbers and lists that its signature does
+// not cover (wire bytes, renames), bounded by the offer.
 
 import { describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
-import { writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { HELLO_PROTOCOL, RECEIPT_PROTOCOL, WIRE_VERSION } from '../../src/protocol/constants.ts'
@@ -68,5 +69,41 @@ describe('a send whose recorded offer was lost (a power cut took the last commit
     const t = (await call(victim, 'transfers')).find((x) => x.id === id)
     expect(t).toMatchObject({ state: 'failed', error: { code: 'E_RECEIPT_INVALID' } })
     expect(t?.receipt?.verified).not.toBe(true)
+  }, 60_000)
+})
+
+describe('a receipt\'s unsigned numbers and lists, from a crafted receiver', () => {
+  it('are bounded by the offer: a wire count of 2^53 - 1 is not taken past a whole offer, renames of entries told twice, past the offer or not received are left out (fuzzing findings: "8192.0 TiB over the network" for 1 MiB; "4 files under another name" for 2)', async () => {
+    const dir = join(await tempDir('ferry-receipt-numbers-'), 'pair')
+    await mkdir(dir)
+    await writeFile(join(dir, 'a.bin'), randomBytes(100 * 1024))
+    await writeFile(join(dir, 'b.bin'), randomBytes(50 * 1024))
+    await evil.node.handle(HELLO_PROTOCOL, (stream) => { void answerHello(stream, { name: 'evil', version: 'evil/1', wire: WIRE_VERSION }).catch(() => {}) }).catch(() => {})
+    try {
+      await evil.connect(victim)
+      await call(victim, 'send', { peer: 'evil', paths: [dir] })
+      const offer = await waitFor(() => evil.offered.find((o) => o.files.some((f) => f.path === 'pair/a.bin')), 'the victim to offer the folder', 20_000)
+      const id = hex(offer.transferId)
+      const a = offer.files.findIndex((f) => f.path === 'pair/a.bin')
+      const folder = offer.files.findIndex((f) => f.path === 'pair')
+      const missing = new Uint8Array(Math.ceil(offer.files.length / 8))
+      const b = offer.files.findIndex((f) => f.path === 'pair/b.bin')
+      missing[b >> 3] |= 1 << (b & 7)
+      const end = {
+        transferId: offer.transferId, status: 'done' as const, root: offer.root, missing, signature: await evil.privateKey.sign(receiptPayload(id, offer.root, missing)),
+        wireBytes: Number.MAX_SAFE_INTEGER,
+        renameCount: 2 ** 31, renames: [{ entry: folder, as: 'pair (1)', files: 2 ** 32 - 1 }, { entry: a, as: 'pair (1)/a (1).bin' }, { entry: a, as: 'pair (1)/a (2).bin' }, { entry: b, as: 'pair (1)/b (1).bin' }, { entry: 99_999, as: 'x' }]
+      }
+      await sendEnd(await evil.open(victim, RECEIPT_PROTOCOL), end, 'sender')
+      const t = await waitFor(async () => (await call(victim, 'transfers')).find((x) => x.id === id && x.state !== 'offered' && x.state !== 'waiting'), 'the send to end', 20_000)
+      expect(t).toMatchObject({ receipt: { verified: true, notReceived: 1 } })
+      // nothing was served: at most the offer's bytes taken from the peer's number
+      expect(t.wireBytes).toBeLessThanOrEqual(t.totalBytes)
+      expect(t.renamed?.map((r) => r.path)).toEqual(['pair', 'pair/a.bin'])
+      expect(t.renamed?.[0]).toMatchObject({ folder: true, files: 2 })
+      expect(t.renamedCount).toBeLessThanOrEqual(offer.files.length)
+    } finally {
+      await evil.node.unhandle(HELLO_PROTOCOL)
+    }
   }, 60_000)
 })

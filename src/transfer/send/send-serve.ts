@@ -176,10 +176,12 @@ export class SendServing {
     if (s.previewWire === 0 && s.servedKnown) for (const [k, i] of notReceived.entries()) if (refused.has(i) && s.servedFiles?.has(i) !== true) skipped[k].noneSent = true
     s.skipped.push(...skipped)
     if (notReceived.length > 0) this.ctx.c.log.warn('files not received: they changed or went away here after the offer, or the receiver refused them', { id, files: notReceived.length, refused: refused.size })
-    // it sent at least what reached the receiver, also what it served just before a crash of its own
-    s.progress.wire = Math.max(s.progress.wire, end.wireBytes ?? 0)
+    // it sent at least what reached the receiver, also what it served just before a crash of its own (its count is
+    // recorded every 2 s); a peer's number, so never more than a whole offer beyond its own (fuzzing finding: a
+    // receipt's 2^53 - 1 printed as "8192.0 TiB over the network" for a 1 MiB send)
+    s.progress.wire = Math.max(s.progress.wire, Math.min(end.wireBytes ?? 0, s.progress.wire + s.progress.total))
     // where the receiver put what found its name taken there (not signed: where, not what); a path as offered, and as placed
-    const renames = renamesFromEnd(end, entries)
+    const renames = renamesFromEnd(end, entries, new Set(notReceived))
     s.renamed = renames.renamed
     s.renamedCount = renames.renamedCount
     // delivered in the window above (its offer made again, not recorded yet): recorded now, or its row keeps no root
