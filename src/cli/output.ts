@@ -1,7 +1,7 @@
 // How the CLI talks to people and scripts: errors as one line
 // `ferry: E_CODE: message` on stderr, exit 1 (2 for usage); JSON on stdout with --json.
 
-import { FerryError, sanitizeForDisplay, toFerryError } from '../errors.ts'
+import { FerryError, escapeForTerminal, sanitizeForDisplay, toFerryError } from '../errors.ts'
 import { displayWidth, truncate } from '../tui/format.ts'
 
 export class UsageError extends FerryError {
@@ -78,15 +78,8 @@ export function printJsonLine (value: unknown): void {
   process.stdout.write(escapeForTerminal(JSON.stringify(value)) + '\n')
 }
 
-/**
- * JSON.stringify escapes C0 controls, not DEL, the C1 controls (U+009B is a
- * CSI to some terminals) or the line and bidi marks: a peer's names (labels,
- * paths, reasons) reach `--json` output read on a terminal too (review
- * finding). As \uXXXX, the same JSON to a parser.
- */
-export function escapeForTerminal (json: string): string {
-  return json.replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-}
+// JSON on a terminal: src/errors.ts says why
+export { escapeForTerminal } from '../errors.ts'
 
 // the TUI says counts and durations alike (its details of a transfer)
 export { counted, duration } from '../tui/format.ts'

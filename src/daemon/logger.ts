@@ -1,6 +1,8 @@
 // Structured logs: one JSON object per line on stderr. Quiet by default
 // (warnings and errors only); --verbose adds info and debug.
 
+import { escapeForTerminal } from '../errors.ts'
+
 export type Level = 'debug' | 'info' | 'warn' | 'error'
 export interface Logger {
   debug: (msg: string, data?: Record<string, unknown>) => void
@@ -16,7 +18,7 @@ export function createLogger (opts: { verbose?: boolean, write?: (line: string) 
   const write = opts.write ?? ((line: string) => { process.stderr.write(line + '\n') })
   const log = (level: Level) => (msg: string, data?: Record<string, unknown>) => {
     if (RANK[level] < min) return
-    write(JSON.stringify({ t: new Date().toISOString(), level, msg, ...data }))
+    write(escapeForTerminal(JSON.stringify({ t: new Date().toISOString(), level, msg, ...data })))
   }
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }
 }

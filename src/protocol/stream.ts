@@ -47,7 +47,10 @@ const MAX_CODE_SHOWN = 64
  */
 export function fromWireError (e: WireErrorMsg | undefined, context: string): FerryError | undefined {
   if (e == null || e.code === '') return undefined
-  if (isErrorCode(e.code)) return new FerryError(e.code, `${context}: ${e.message.slice(0, 512)}`, { remote: true })
+  // a peer's text, kept as the state database's and the control API's record (`--json` too): stripped of what no
+  // display may be handed as it is taken in, for a code known as for one not (fuzzing finding: ESC, BEL, a bidi
+  // override and CR/LF kept as they came with E_IO, where the text output alone stripped them)
+  if (isErrorCode(e.code)) return new FerryError(e.code, `${context}: ${sanitizeForDisplay(e.message.slice(0, 512))}`, { remote: true })
   const code = sanitizeForDisplay(e.code)
   const shown = code.length > MAX_CODE_SHOWN ? `${code.slice(0, MAX_CODE_SHOWN - 1)}…` : code
   const text = sanitizeForDisplay(e.message.slice(0, 512))

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest'
 import { escapeBytesForDisplay, escapeForDisplay, quoteForDisplay, sanitizeForDisplay } from '../../src/errors.ts'
-import { dialFailure } from '../../src/protocol/stream.ts'
+import { dialFailure, fromWireError } from '../../src/protocol/stream.ts'
 
 describe('text for the terminal', () => {
   it('strips control and bidi characters from names shown as labels', () => {
@@ -80,5 +80,16 @@ describe('text for the terminal', () => {
   it('a dial answered by another device than the peer (one set up anew at its address) says so, not only the two keys (user-test finding)', () => {
     const noise = new Error('Payload identity key 12D3KooWQxS3XCap6sdrXKrG47QmpAdmwpwoAuWXS54nao2hTwpC does not match expected remote identity key 12D3KooWECFUzizFaRa8utavg9zeQUFFmg4dnpWHCgG4V4RKuhHx')
     expect(dialFailure(noise, 10_000)).toBe('another device answers at its address (peer ID …ao2hTwpC): if it is this device set up anew, pair with it and `ferry unpair` the old one')
+  })
+})
+
+describe('a peer\'s error, as taken in (fromWireError)', () => {
+  it('keeps the code it knows and strips what no display may be handed from the text, as for a code it does not know (fuzzing finding: ESC, BEL, a bidi override and CR/LF kept as they came with E_IO)', () => {
+    const e = fromWireError({ code: 'E_IO', message: '\x1b[2J\x1b]0;TITLE\x07\u202eowned\r\nfake: line' }, 'sender')
+    expect(e).toMatchObject({ code: 'E_IO', remote: true })
+    expect(e!.message).toBe('sender: [2J]0;TITLEownedfake: line')
+    const unknown = fromWireError({ code: 'E_WHATEVER\x1b', message: 'a\u202eb' }, 'sender')
+    expect(unknown).toMatchObject({ code: 'E_PROTOCOL' })
+    expect(unknown!.message).toBe('the sender sent an error code this ferry does not know (E_WHATEVER), saying "ab"')
   })
 })
