@@ -145,6 +145,22 @@ describe('a receipt that cannot be read', () => {
   })
 })
 
+describe('a chunk request naming a chunk twice', () => {
+  it('is answered with E_PROTOCOL naming the chunk, and nothing of it served or counted (fuzzing finding: a chunk asked 64 times was served 64 times, a 1 MiB send showing 68 MB sent); a plain request goes on', async () => {
+    const { sending, offer, id, shown } = await sendOneToEvil('asked-twice.bin', ['--json'])
+    const twice = await evil.requestChunks(sender, offer.transferId, 0, [1, 0, 1, 1])
+    expect(twice.payloadBytes).toBe(0)
+    expect(twice.headers[0]?.error).toMatchObject({ code: 'E_PROTOCOL', message: 'sender: chunk 0/1 asked for more than once in one request' })
+    expect((await shown())?.wireBytes ?? 0).toBe(0)
+    const once = await evil.requestChunks(sender, offer.transferId, 0, [0, 1])
+    expect(once.payloadBytes).toBe(2 * MiB)
+    await sendEnd(await evil.open(sender, RECEIPT_PROTOCOL), { transferId: offer.transferId, status: 'cancelled', root: offer.root, signature: new Uint8Array(0) }, 'sender')
+    expect((await sending.done).code).toBe(1)
+    expect((await call(sender, 'transfers')).find((t) => t.id === id)?.wireBytes).toBe(2 * MiB)
+    expect(sender.proc.exitCode).toBeNull()
+  })
+})
+
 describe('a receipt that says failed without saying why', () => {
   it('fails the send as the receiver\'s failure, E_PROTOCOL saying no reason came, not E_CANCELLED (fuzzing finding: the state said failed and the code cancelled)', async () => {
     const { sending, offer, id } = await sendOneToEvil('failed-no-reason.bin', ['--json'])

@@ -578,6 +578,13 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
       const file = byPreview ? sender.preview?.files[req.fileIndex] : sender.offer?.files[req.fileIndex]
       const src = byPreview ? sender.preview?.sources[req.fileIndex] : sender.sources[req.fileIndex]
       const identity = byPreview ? undefined : sender.identities[req.fileIndex]
+      // a receiver asks for a chunk once in a request (pieces of one: a request each): one asked 64 times was served 64
+      // times, each counted on the wire, a 1 MiB send showing 68 MB sent (fuzzing finding)
+      if (new Set(req.chunks).size !== req.chunks.length) {
+        const twice = req.chunks.find((c, i) => req.chunks.indexOf(c) !== i)
+        await send(encodeChunkHeader({ fileIndex: req.fileIndex, chunk: twice ?? 0, length: 0, error: new FerryError('E_PROTOCOL', `chunk ${req.fileIndex}/${twice ?? 0} asked for more than once in one request`) }))
+        return
+      }
       for (const [i, chunk] of req.chunks.entries()) {
         if (file == null || src == null || file.kind !== 'file' || chunk >= chunkCount(file.size, file.chunkSize)) {
           await send(encodeChunkHeader({ fileIndex: req.fileIndex, chunk, length: 0, error: new FerryError('E_PROTOCOL', `no chunk ${req.fileIndex}/${chunk} in this transfer`) }))
