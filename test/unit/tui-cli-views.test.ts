@@ -502,6 +502,50 @@ describe('Transfers history', () => {
     expect(ascii).toContain(`x declined by ...${PEER.slice(-8)}`)
   })
 
+  it('one long "cancelled by <name>" does not widen the status column: it is cut to the column, the columns stay put as History scrolls, and what each carried and its size stay at 80 columns and more (user-test finding at 100x30: names and sizes fell off every line)', async () => {
+    const name = "Ömer's 🖥️ Büro 日本語 👨‍👩‍👧 Schreibtisch"
+    const ended = (over: Partial<TransferInfo>): TransferInfo => sending({ direction: 'receive', peerName: name, files: 1, state: 'done', doneBytes: 200 * MiB, inFlight: [], finishedAt: NOW - 1000, receipt: { root: 'ab', signature: 's', verified: false }, ...over })
+    const history = [
+      ended({ id: 'a', direction: 'send', state: 'cancelled', endedBy: 'here', label: 'big5.bin', totalBytes: 1536 * MiB }),
+      ended({ id: 'b', label: 'signed.txt' }),
+      ended({ id: 'c', state: 'cancelled', endedBy: 'peer', label: 'c.txt' }),
+      ended({ id: 'd', peerName: 'desktop', label: 'big2.bin', totalBytes: 1024 * MiB }),
+      ended({ id: 'e', peerName: 'desktop', label: 'big.bin', totalBytes: 2048 * MiB })
+    ]
+    const at = async (width: number, selected = 0, rows = 19, list = history): Promise<string> =>
+      expectFits((await renderAt(h(Box, { width }, h(TransfersScreen, { active: [], history: list, selected, ui: { ...defaultUi, color: false, width, rows, now: NOW } })), width)).lastFrame(), width)
+    for (const width of [80, 100, 250]) {
+      const text = await at(width)
+      // the status column as wide as without the long one: "✓ done     signed" and 27 cells
+      expect(text, `${width}`).toMatch(/^ {2}- cancelled by Ömer's \S* \S*… ↓ from Ömer's/m)
+      expect(text, `${width}`).toMatch(/^› - cancelled here {12}↑ to Ömer's .*  big5\.bin  1 file, 1\.5 GiB/m)
+      for (const what of ['signed.txt  1 file, 200.0 MiB', 'c.txt  1 file, 200.0 MiB', 'big2.bin  1 file, 1.0 GiB', 'big.bin  1 file, 2.0 GiB']) expect(text, `${width}`).toContain(what)
+    }
+    // at 60 and 70 columns what it carried stays, cut where it must, before the size does
+    for (const width of [60, 70]) {
+      const text = await at(width)
+      expect(text, `${width}`).toMatch(/↓ from desktop  big2\.b/)
+      expect(text, `${width}`).toMatch(/↓ from desktop  big\.bin/)
+      expect(text, `${width}`).toMatch(/↑ to Ömer's .*  big5\.bin/)
+    }
+    // scrolled so that the long status is out of view, the columns are where they were
+    // the cells before the peer, on each line of History shown
+    const column = (text: string): number[] => text.split('\n').filter((l) => /[↑↓] (to|from) /.test(l)).map((l) => displayWidth(l.slice(0, l.search(/[↑↓] (to|from) /))))
+    const first = [history[2], ...history.filter((t) => t.id !== 'c')]
+    const top = await at(80, 0, 6, first)
+    const scrolled = await at(80, 4, 6, first)
+    expect(top).toContain('cancelled by')
+    expect(scrolled).not.toContain('cancelled by')
+    expect(new Set([...column(top), ...column(scrolled)]).size).toBe(1)
+    // so with a failure's code wider than the column, which is never cut
+    const unreachable = [ended({ id: 'f', state: 'failed', error: { code: 'E_PEER_UNREACHABLE', message: 'x' } }), ...history.slice(1)]
+    const codeTop = await at(80, 0, 6, unreachable)
+    const codeScrolled = await at(80, 4, 6, unreachable)
+    expect(codeTop).toContain('E_PEER_UNREACHABLE')
+    expect(codeScrolled).not.toContain('E_PEER_UNREACHABLE')
+    expect(new Set([...column(codeTop), ...column(codeScrolled)]).size).toBe(1)
+  })
+
   it('a send that left paths out for a problem is no clean success: it says how many were not sent (review finding: shown all green, while `ferry send` exited 1 with E_INCOMPLETE)', async () => {
     const partly = sending({ id: 'p', state: 'done', doneBytes: 200 * MiB, finishedAt: NOW - 1000, receipt: { root: 'ab', signature: 's', verified: true }, skippedCount: 6, skippedFailed: 4 })
     const text = expectFits((await renderAt(h(TransfersScreen, { active: [], history: [partly], selected: 0, ui: { ...defaultUi, color: false, now: NOW } }))).lastFrame())
@@ -593,7 +637,8 @@ describe('long and wide peer names (review finding: a long name pushed the state
     const ended = sending({ id: 'h', peerName: long, state: 'done', doneBytes: 200 * MiB, finishedAt: NOW - 1000, receipt: { root: 'ab', signature: 's', verified: true } })
     const text = expectFits((await renderAt(h(TransfersScreen, { active: [active], history: [ended], selected: 0, ui }))).lastFrame())
     expect(text).toMatch(/↑ to ベータ端末📱-a-device.*…  2 files  transferring  resumed/)
-    expect(text).toMatch(/done\s+verified\s+↑ to ベータ端末📱-a-device-with-a-very-long-\S*…$/m)
+    // at 80 the size stays, the name cut to the room left, 12 cells of it at the least (user-test finding: the line said nothing of how much)
+    expect(text).toMatch(/done\s+verified\s+↑ to ベータ端末📱-a-device-\S*…  2 files, 200\.0 MiB$/m)
     const wide = expectFits((await renderAt(h(TransfersScreen, { active: [], history: [ended], selected: 0, ui: { ...ui, width: 100 } }), 100)).lastFrame(), 100)
     expect(wide).toMatch(/done\s+verified\s+↑ to ベータ端末📱-a-device-with-a-ver\S*…  2 files, 200\.0 MiB  just now$/m)
   })
@@ -727,7 +772,8 @@ describe('two peers of one name (user-test finding: a device set up anew kept it
     const bob = sending({ id: 'b', peerName: 'bob', state: 'done', doneBytes: 200 * MiB, finishedAt: NOW - 1000 })
     const text = expectFits((await renderAt(h(TransfersScreen, { active: [now], history: [before, bob], selected: 0, ui }))).lastFrame())
     expect(text).toMatch(/↑ to alice-workstation-upstairs …Qx4mNwa2  2 files  transferring/)
-    expect(text).toMatch(/done\s+verified\s+↑ to alice-workstation-upstairs …7zPUrfSX$/m)
+    // the size kept at 80, the name cut before the end of its ID is
+    expect(text).toMatch(/done\s+verified\s+↑ to alice-works\S*… …7zPUrfSX  2 files, 200\.0 MiB$/m)
     expect(text).toMatch(/↑ to bob  2 files/)
     const narrow = await render40((narrow) => h(TransfersScreen, { active: [now], history: [before], selected: 0, ui: narrow }))
     expect(narrow).toMatch(/↑ to alice-\S*… …Qx4mNwa2/)

@@ -89,7 +89,9 @@ export function TransfersScreen ({ active, history, historyCut, selected, shared
     const sel = selected - active.length
     const from = sel >= room ? sel - room + 1 : 0
     const shownHistory = history.slice(from, from + room)
-    const statusW = historyStatusWidth(shownHistory, ui)
+    // of all of History, not of the lines shown: the columns stay put as ↑↓ scroll it (user-test finding at 100x30:
+    // they moved as one long status came into view and left it)
+    const statusW = historyStatusWidth(history, ui)
     shownHistory.forEach((t, i) => out.push(historyLine(t, ui, statusW, shared, from + i === sel)))
     if (room < fits) out.push(moreLine('hist-more', from, history.length - from - shownHistory.length))
   }
@@ -307,8 +309,16 @@ function statusWidth (t: TransferInfo, ui: Ui): number {
  * from before endedBy, the state alone.
  */
 function endedStatus (t: TransferInfo, ui: Ui): string {
-  return `${t.state === 'declined' ? `${g(ui, '✗')} declined` : '- cancelled'}${asciiize(ui, endedByWords(t))}`
+  const state = t.state === 'declined' ? `${g(ui, '✗')} declined` : '- cancelled'
+  // who ended it cut to ENDED_BY_CELLS: it fits the status column, whose width every line of History takes; the
+  // peer is named whole after it (user-test finding at 100x30: "- cancelled by Ömer's 🖥️ Büro 日本…" widened the
+  // column for every line, and their names and sizes fell off)
+  if (t.endedBy === 'peer' && t.peerName !== '') return `${state} by ${truncate(asciiize(ui, sanitizeForDisplay(t.peerName)), ENDED_BY_CELLS, g(ui, '…'))}`
+  return `${state}${asciiize(ui, endedByWords(t))}`
 }
+
+/** Cells of the peer's name in "- cancelled by beta": "- cancelled by " and this many fill STATUS_W. */
+const ENDED_BY_CELLS = STATUS_W - '- cancelled by '.length
 
 /**
  * What a done line says after "✓ done": its receipt, or what it lacks or
@@ -404,6 +414,9 @@ function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWidth([t],
   // the peer keeps its whole name, or PEER_NAME_CELLS of it, before what it carried, the size and the time
   // may follow (user-test finding: the name was cut first)
   const peerW = whoWidth(t, ui, PEER_NAME_CELLS, shared)
+  // then it is cut to PEER_HISTORY_MIN cells of it before what it carried or the size go (user-test finding at 80
+  // and 100 columns: a long name kept its 32 cells and the line said nothing of what came nor how much)
+  const peerMinW = Math.min(peerW, whoWidth(t, ui, PEER_HISTORY_MIN, shared))
   // what it carried (user-test finding: rows said only "1 file, 381.5 MiB"): at least LABEL_MIN_W cells of
   // it before the time, which goes first; up to LABEL_W cells of what room is left
   // escaped, as the Offers screen shows names: a bidi mark or line break in a name is seen, not dropped
@@ -412,20 +425,33 @@ function historyLine (t: TransferInfo, ui: Ui, statusW = historyStatusWidth([t],
   // where not even that fits, the time still gives way to what does of it (found using the TUI at 80x24: a
   // receive from a 9-letter peer kept "15s ago" and said nothing of what came)
   const someLabel = label === '' ? 0 : Math.min(LABEL_SOME_W, displayWidth(label)) + 2
+  // shorter still, the size goes before what it carried: two lines "1 file, 1.0 GiB" and "1 file, 2.0 GiB" said
+  // nothing of which was big.bin (user-test finding at 60-80 columns)
   const choices = [
-    { tail: `  ${size}  ${when}`, label: minLabel },
-    { tail: `  ${size}`, label: minLabel },
-    { tail: `  ${size}`, label: someLabel },
-    { tail: `  ${size}  ${when}`, label: 0 },
-    { tail: `  ${size}`, label: 0 },
-    { tail: '', label: 0 }
+    { tail: `  ${size}  ${when}`, label: minLabel, peer: peerW },
+    { tail: `  ${size}`, label: minLabel, peer: peerW },
+    { tail: `  ${size}`, label: someLabel, peer: peerW },
+    { tail: `  ${size}`, label: someLabel, peer: peerMinW },
+    { tail: '', label: someLabel, peer: peerMinW },
+    { tail: `  ${size}`, label: 0, peer: peerMinW },
+    { tail: '', label: 0, peer: 0 }
   ]
-  const tail = (choices.find((c) => room - c.tail.length - c.label >= peerW) ?? choices[choices.length - 1]).tail
-  const labelW = Math.min(LABEL_W, room - peerW - tail.length - 2)
+  const chosen = choices.find((c) => room - c.tail.length - c.label >= c.peer) ?? choices[choices.length - 1]
+  const tail = chosen.tail
+  // with the name whole (or its PEER_NAME_CELLS), what it carried has the room left, up to LABEL_W; with the name
+  // cut, up to LABEL_MIN_W of it, and the name the rest
+  const labelW = chosen.label === 0
+    ? 0
+    : chosen.peer === peerW
+      ? Math.min(LABEL_W, room - peerW - tail.length - 2)
+      : Math.min(LABEL_MIN_W, displayWidth(label), room - peerMinW - tail.length - 2)
   // at least LABEL_SOME_W cells of it, or all of a shorter one
   const what = label !== '' && labelW >= Math.min(LABEL_SOME_W, displayWidth(label)) ? `  ${truncate(label, labelW, g(ui, '…'))}` : ''
   return line(`hist:${t.id}`, { inverse: sel }, sel ? `${g(ui, '›')} ` : '  ', status, ` ${who(t, ui, room - tail.length - displayWidth(what), shared)}`, h(Text, { dimColor: true }, what), tail)
 }
+
+/** Cells of the peer's name a history line keeps before what the transfer carried and its size give way. */
+const PEER_HISTORY_MIN = 12
 
 /** Cells a history line gives to what the transfer carried (TransferInfo.label), at most, and at least before it drops the time. */
 const LABEL_W = 28
