@@ -48,7 +48,19 @@ export interface AppProps {
   heartbeatMs?: number
   /** what Ctrl-Z does once the terminal is handed back: stop the process (default; tests pass a recorder) */
   stop?: () => void | Promise<void>
+  /** how long the selection stays unmoved before a transfer that begins is selected in its place (FOLLOW_IDLE_MS) */
+  followIdleMs?: number
 }
+
+/**
+ * A transfer that begins while the line selected on Transfers is one of History, not moved for this long, is
+ * selected (user-test finding: with a line deep in History selected, transfers began and ended unseen, and the
+ * one under way was some 40 ↑ away). A person who parked the selection there and looked away expects what is
+ * happening now when they look back; one moving through History within this time is reading it, and keeps
+ * their line (a `c` pressed as it moved would ask of the new one by name: cancel asks first). One selected
+ * under way keeps it: that is the transfer being watched.
+ */
+const FOLLOW_IDLE_MS = 15_000
 
 /** Lines used above and below the body and the status bar: tabs, rule, and one spare row. */
 const CHROME_ROWS = 3
@@ -65,6 +77,18 @@ export function App (props: AppProps) {
     latest.current = reduce(latest.current, action)
     dispatch(action)
   }
+  // when a selection was last moved by a key (↑↓, Home/End, PgUp/PgDn), and the transfers under way as last drawn (FOLLOW_IDLE_MS)
+  const movedAt = useRef(0)
+  const activeIds = useRef<ReadonlySet<string>>(new Set(state.active.map((t) => t.id)))
+  useEffect(() => {
+    const before = activeIds.current
+    activeIds.current = new Set(state.active.map((t) => t.id))
+    const begun = state.active.filter((t) => !before.has(t.id))
+    const s = latest.current
+    if (begun.length === 0 || s.details !== undefined || s.sel.transfers < s.active.length) return
+    if (Date.now() - movedAt.current < (props.followIdleMs ?? FOLLOW_IDLE_MS)) return
+    apply({ type: 'selectTransfer', id: begun[begun.length - 1].id })
+  }, [state.active])
   const link = useDaemonLink({ client: props.client, connect: props.connect, retryMs: props.retryMs, heartbeatMs: props.heartbeatMs }, dispatch)
   const { exit, suspendTerminal } = useApp()
   const { stdout } = useStdout()
@@ -94,6 +118,8 @@ export function App (props: AppProps) {
   const squeeze = wholeHint.length > 0 && wholeHint.length > room
   const ui: Ui = { ...display, rows: Math.max(0, room + (squeeze ? 1 : 0)) }
   const hint = fitStartHint(wholeHint, ui.rows, display)
+  // PgUp and PgDn: the lines of the screen, less a list's heading and its line of how many more
+  const page = Math.max(1, ui.rows - 2)
 
   /**
    * Offers an accept or decline was asked for and not yet answered: the offer leaves the list only with the
@@ -142,7 +168,10 @@ export function App (props: AppProps) {
       if (cmd.kind === 'quit') exit()
       // Ink leaves raw mode and the alternate screen around the stop, then takes them back and redraws
       else if (cmd.kind === 'suspend') suspend(0)
-      else if (cmd.kind === 'action') apply(cmd.action)
+      else if (cmd.kind === 'action') {
+        if (cmd.action.type === 'move') movedAt.current = Date.now()
+        apply(cmd.action)
+      }
       else void runOp(cmd.op)
     }
   }
@@ -166,12 +195,12 @@ export function App (props: AppProps) {
    * only after this read). Other text is a paste (keys.ts isPasteBurst).
    */
   const onKey = ({ input, key }: KeyPress): void => {
-    if (isTyping(latest.current) || !isTypedText(input, key)) { execute(keyToCommands(latest.current, input, key, !display.unicode)); return }
+    if (isTyping(latest.current) || !isTypedText(input, key)) { execute(keyToCommands(latest.current, input, key, !display.unicode, page)); return }
     if (isPasteBurst(latest.current, input, key)) { onPaste(input); return }
     const chars = Array.from(input)
     for (let i = 0; i < chars.length; i++) {
       if (isTyping(latest.current)) { typeInto(chars.slice(i).join('')); return }
-      execute(keyToCommands(latest.current, chars[i], key, !display.unicode))
+      execute(keyToCommands(latest.current, chars[i], key, !display.unicode, page))
     }
   }
   /** A paste where no field has the keyboard, marked by the terminal or not: into the field it is for, if any (keys.ts pasteCommands) */

@@ -154,9 +154,13 @@ export function pasteCommands (s: TuiState): { commands: Command[], into?: 'pair
   return { commands: notice('pasted text not used here: files to send go on 5 (Send), a code on 2 (Pair)') }
 }
 
-/** `ascii`: the notices it makes are drawn on an ASCII-only terminal (state.ts peerCalled). */
-export function keyToCommands (s: TuiState, input: string, key: Partial<Key>, ascii = false): Command[] {
-  const commands = commandsFor(s, input, key, ascii)
+/**
+ * `ascii`: the notices it makes are drawn on an ASCII-only terminal (state.ts peerCalled). `page`: the lines the
+ * screen has for its list, which PgUp and PgDn move the selection by (an offer takes two of them; on Transfers a
+ * transfer under way takes more, so a page there can be less than a page).
+ */
+export function keyToCommands (s: TuiState, input: string, key: Partial<Key>, ascii = false, page = 10): Command[] {
+  const commands = commandsFor(s, input, key, ascii, page)
   // an asked step is done by its key pressed again, and forgotten at any other key
   if (s.armed === undefined || commands.some((c) => c.kind === 'action' && (c.action.type === 'arm' || c.action.type === 'disarm'))) return commands
   return [act({ type: 'disarm' }), ...commands]
@@ -171,19 +175,30 @@ function confirmed (s: TuiState, armKey: string, text: string, op: Op): Command[
   return [act({ type: 'arm', key: armKey, text })]
 }
 
-function commandsFor (s: TuiState, input: string, key: Partial<Key>, ascii: boolean): Command[] {
+const isListJump = (key: Partial<Key>): boolean => key.home === true || key.end === true || key.pageUp === true || key.pageDown === true
+
+/** A move past either end of any list: the selection stops at its end (state.ts clampSelection). */
+const LIST_END = Number.MAX_SAFE_INTEGER
+
+function commandsFor (s: TuiState, input: string, key: Partial<Key>, ascii: boolean, page: number): Command[] {
   if (key.ctrl === true && input === 'c') return [{ kind: 'quit' }]
   if (key.ctrl === true && input === 'z') return [{ kind: 'suspend' }]
   if (key.tab === true) return [act({ type: 'screen:step', delta: key.shift === true ? -1 : 1 })]
   // a transfer shown whole stays the one shown: Esc goes back to the list, where ↑↓ choose
   const details = s.screen === 'transfers' && detailedTransfer(s) !== undefined && !noDaemon(s)
-  if (details && (key.upArrow === true || key.downArrow === true)) return []
+  if (details && (key.upArrow === true || key.downArrow === true || isListJump(key))) return []
   if (details && key.escape === true) return [act({ type: 'details' })]
   if (key.upArrow === true) return [act({ type: 'move', delta: -1 })]
   if (key.downArrow === true) return [act({ type: 'move', delta: 1 })]
   if (isTyping(s)) {
     if (key.escape !== true) return []
     return s.screen === 'pair' ? [act({ type: 'pairMode', mode: 'menu' })] : [act({ type: 'screen', screen: 'peers' })]
+  }
+  // to the ends of the list, and a page at a time (user-test finding: they did nothing, and a transfer under way
+  // took some 40 ↑ from a line deep in History); in a field Home and End are the field's (TextField)
+  if (isListJump(key)) {
+    const delta = key.home === true ? -LIST_END : key.end === true ? LIST_END : (key.pageUp === true ? -1 : 1) * Math.max(1, Math.floor(page / (s.screen === 'offers' ? 2 : 1)))
+    return [act({ type: 'move', delta })]
   }
   if (key.escape === true) {
     return s.screen === 'pair' && s.pairMode === 'show' ? [act({ type: 'pairMode', mode: 'menu' })] : [act({ type: 'clear' })]

@@ -205,9 +205,11 @@ describe('ferry tui App', () => {
     expect(text).toMatch(/^ {4}IMG_10_at_the_beach\.jpg, IMG_11_at_the_beach\.jpg, … \+38 more$/m)
     await press(r, '\u001b[B', '\u001b[B', '\u001b[B')
     text = expectFits(r.lastFrame(), 80, 14)
-    expect(text).toMatch(/^ {2}\+1 more above, \+1 below$/m)
+    // above the list what is above it, under it what is under it (user-test finding: "+15 more above" under the list)
+    expect(text).toMatch(/─\n {2}\+\d more above\n {2}alice-desktop/)
+    expect(text).toMatch(/^ {2}\+1 more$/m)
     await press(r, '\u001b[B', '\u001b[B')
-    expect(expectFits(r.lastFrame(), 80, 14)).toMatch(/^ {2}\+2 more above$/m)
+    expect(expectFits(r.lastFrame(), 80, 14)).toMatch(/─\n {2}\+\d more above\n {2}alice-desktop/)
   })
 
   it('Peers says how many more peers there are than fit, as Offers does', async () => {
@@ -220,7 +222,8 @@ describe('ferry tui App', () => {
     await press(r, ...Array(11).fill('\u001b[B'))
     text = expectFits(r.lastFrame(), 80, 12)
     expect(text).toMatch(/› device-11/)
-    expect(text).toMatch(/^ {2}\+7 more above$/m)
+    // over the list, under the column names
+    expect(text).toMatch(/NAME .*\n {2}\+7 more above\n/)
   })
 
   it('an error is shown whole, wrapped over lines of its own, so its advice at the end is read (review finding: cut to one line)', async () => {
@@ -1134,6 +1137,41 @@ describe('a transfer\'s details (user finding: History said "✗ failed E_HASH_M
     const text = expectFits(r.lastFrame())
     expect(text).not.toContain('of it over the network')
     expect(text.replace(/\s+/g, ' ')).toContain('6.0 MiB over the network, with what was sent of files that changed')
+  })
+
+  it('Home, End, PgUp and PgDn move the selection to the ends of a list and by a page, on Transfers and on Peers; a transfer that begins while a line of History has stayed selected a while is selected, one moved to just now keeps its line (user-test finding: the transfer under way was some 40 ↑ away, and they did nothing)', async () => {
+    const ended = Array.from({ length: 40 }, (_, i) => transfer({ id: `h${String(i).padStart(2, '0')}`, state: 'done', inFlight: [], resumed: false, label: `file${String(i).padStart(2, '0')}.bin`, createdAt: NOW - 100_000 - i * 1000, finishedAt: NOW - 50_000 - i * 1000, receipt: { root: 'ab', signature: 'x', verified: false } }))
+    const f = fakeClient({ transfers: [active, ...ended] })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME, followIdleMs: 300 }), 80, 24)
+    await press(r, '4', '\u001b[F')
+    let text = expectFits(r.lastFrame())
+    expect(text).toMatch(/^› .*file39/m)
+    expect(text).toMatch(/History \(40\)\n {2}\+\d+ more above\n/)
+    await press(r, '\u001b[H')
+    expect(expectFits(r.lastFrame())).toMatch(/^› ↓ from alice-desktop/m)
+    // a page: the screen's rows less two (80x24: 17 of its 19), here from the transfer under way into History
+    await press(r, '\u001b[6~')
+    expect(expectFits(r.lastFrame())).toMatch(/^› .*file16/m)
+    await press(r, '\u001b[6~', '\u001b[5~')
+    expect(expectFits(r.lastFrame())).toMatch(/^› .*file16/m)
+    // moved just now: a transfer that begins leaves the selection where it is
+    f.emit('transfer', transfer({ id: 'n1', state: 'fetching', label: 'new1', createdAt: NOW, inFlight: [] }))
+    text = await untilFrame(r, (t) => t.includes('Transfers (2)'))
+    expect(text).toMatch(/^› .*file16/m)
+    // left there a while: the one that begins is selected, and shown
+    await tick(400)
+    f.emit('transfer', transfer({ id: 'n2', state: 'fetching', peerName: 'carol', label: 'new2', createdAt: NOW + 1, inFlight: [] }))
+    text = await untilFrame(r, (t) => /^› ↓ from carol/m.test(t))
+    expect(text).toMatch(/^› ↓ from carol/m)
+    // on Peers too
+    const many: PeerInfo[] = Array.from({ length: 30 }, (_, i) => ({ ...peers[0], peerId: `${peers[0].peerId}${i}`, name: `device-${String(i).padStart(2, '0')}` }))
+    const p = await renderAt(h(App, { client: fakeClient({ peers: many }).client, connect: neverConnect, home: HOME }), 80, 24)
+    await press(p, '\u001b[F')
+    expect(expectFits(p.lastFrame())).toMatch(/^› device-29/m)
+    await press(p, '\u001b[5~')
+    expect(expectFits(p.lastFrame())).toMatch(/^› device-12/m)
+    await press(p, '\u001b[H')
+    expect(expectFits(p.lastFrame())).toMatch(/^› device-00/m)
   })
 
   it('↑↓ select History lines too; Enter shows one whole: what it carried, its state and receipt, why it failed, the files renamed; Esc goes back; c cancels only a transfer under way', async () => {

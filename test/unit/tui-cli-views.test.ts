@@ -476,10 +476,14 @@ describe('Transfers history', () => {
     expect(top).toMatch(/\+\d+ more$/m)
     // more kept than it holds: said "latest" (user-test finding: "History (50)" read as all there were)
     expect(expectFits((await renderAt(h(TransfersScreen, { active: [], history: many, historyCut: true, selected: 0, ui }))).lastFrame())).toContain('History (latest 16)')
+    // what is above the lines shown is said above them, what is below under them (user-test finding: "+15 more
+    // above" was said under the list)
     const mid = expectFits((await renderAt(h(TransfersScreen, { active: [], history: many, selected: 9, ui }))).lastFrame())
-    expect(mid).toMatch(/\+\d+ more above, \+\d+ below$/m)
+    expect(mid).toMatch(/History \(16\)\n {2}\+\d+ more above\n/)
+    expect(mid).toMatch(/\n {2}\+\d+ more$/)
     const last = expectFits((await renderAt(h(TransfersScreen, { active: [], history: many, selected: 15, ui }))).lastFrame())
-    expect(last).toMatch(/\+\d+ more above$/m)
+    expect(last).toMatch(/History \(16\)\n {2}\+\d+ more above\n/)
+    expect(last.trimEnd().split('\n').at(-1)).toMatch(/^› /)
     // rows: the header, the lines shown and the more-line, within the room
     expect(top.split('\n').length).toBeLessThanOrEqual(8)
   })

@@ -7,7 +7,7 @@ import { Box, Text } from 'ink'
 import type { OfferInfo } from '../../daemon/control/types.ts'
 import { escapeForDisplay } from '../../errors.ts'
 import { displayWidth, formatAgo, formatBytes, PEER_NAME_CELLS, peerLabel, peerLabelWidth, refusedLine, sharedNames, shortPeerId, truncate } from '../format.ts'
-import { asciiize, g, line, moreLine, para, tint, windowStart } from './ui.ts'
+import { asciiize, g, line, listWindow, para, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
 
 export interface OffersScreenProps {
@@ -28,9 +28,7 @@ export function OffersScreen ({ offers, selected, shared: known, ui }: OffersScr
   // two lines an offer, three when one says what would be left out; a line under them says how many more
   // there are, when not all fit (user-test finding: nothing said there were more)
   const perOffer = offers.some((o) => o.refused != null) ? 3 : 2
-  const fitAll = offers.length * perOffer <= ui.rows
-  const size = Math.max(1, Math.floor((ui.rows - (fitAll ? 0 : 1)) / perOffer))
-  const start = windowStart(offers.length, selected, size)
+  const { start, size, before, after } = listWindow('more', offers.length, selected, ui.rows, perOffer)
   // an offer from one of two devices of one name: accepting it is trusting its files (user-test finding)
   const shared = known ?? sharedNames(offers.map((o) => ({ peerId: o.peerId, name: o.peerName })), !ui.unicode)
   const rows = offers.slice(start, start + size).flatMap((o, i) => {
@@ -61,7 +59,7 @@ export function OffersScreen ({ offers, selected, shared: known, ui }: OffersScr
       ...(o.refused != null ? [line(`${o.id}:3`, { color: tint(ui, 'yellow') }, truncate(`    ${asciiize(ui, refusedLine(o.refused))}`, ui.width, g(ui, '…')))] : [])
     ]
   })
-  return h(Box, { flexDirection: 'column' }, ...rows, moreLine('more', start, offers.length - start - size))
+  return h(Box, { flexDirection: 'column' }, before, ...rows, after)
 }
 
 /**

@@ -9,7 +9,7 @@ import { Box, Text } from 'ink'
 import type { PeerInfo } from '../../daemon/control/types.ts'
 import { peerOtherVersionText } from '../../protocol/versions.ts'
 import { displayWidth, fit, formatAgo, PEER_NAME_CELLS, peerLabel, peerLabelWidth, sharedNames, shortPeerId } from '../format.ts'
-import { asciiize, g, isNarrow, line, moreLine, para, textRows, tint, windowStart } from './ui.ts'
+import { asciiize, g, isNarrow, line, listWindow, para, textRows, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
 
 export interface PeersScreenProps {
@@ -56,9 +56,8 @@ export function PeersScreen ({ peers, selected, mdns = true, versionSaid = false
   const note = chosen?.otherVersion == null || versionSaid ? undefined : asciiize(ui, peerOtherVersionText(chosen, chosen.otherVersion))
   const noteRows = note == null ? 0 : textRows(note, ui.width)
   const room = Math.max(1, ui.rows - (headed ? 1 : 0) - noteRows)
-  // a line under them says how many more there are, when not all fit (as Offers and Transfers say it)
-  const size = Math.max(1, peers.length > room ? room - 1 : room)
-  const start = windowStart(peers.length, selected, size)
+  // lines over and under them say how many more there are, when not all fit (as Offers and Transfers say it)
+  const { start, size, before, after } = listWindow('more', peers.length, selected, room)
   const header = !headed ? null : line('header', { dimColor: true },
     `  ${fit('NAME', nameW)}${fit(id ? 'ID' : '', ID_W)}${fit('STATE', stateW)}${seen ? `${fit('PAIRED', PAIRED_W)}LAST SEEN` : 'PAIRED'}`)
   const rows = peers.slice(start, start + size).map((p, i) => {
@@ -73,7 +72,7 @@ export function PeersScreen ({ peers, selected, mdns = true, versionSaid = false
       seen ? p.online || p.otherVersion != null ? 'now' : formatAgo(p.lastSeen, ui.now) : ''
     )
   })
-  return h(Box, { flexDirection: 'column' }, header, ...rows, moreLine('more', start, peers.length - start - size),
+  return h(Box, { flexDirection: 'column' }, header, before, ...rows, after,
     note == null ? null : para('version', { color: tint(ui, 'yellow') }, note))
 }
 

@@ -11,7 +11,7 @@ import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
 import { counted, displayWidth, failedPaths, partialCount, endedByWords, fit, formatAgo, formatBytes, formatDone, formatRateEta, hashedWord, PEER_NAME_CELLS, peerLabel, peerLabelWidth, percent, progressBar, sharedNames, truncate } from '../format.ts'
 import { isMovingState, waitingWords } from '../../daemon/control/types.ts'
 import { isFinished } from '../state.ts'
-import { asciiize, g, isNarrow, line, moreLine, para, textRows, tint, wrapInRows } from './ui.ts'
+import { asciiize, g, isNarrow, line, listWindow, para, textRows, tint, wrapInRows } from './ui.ts'
 import type { Ui } from './ui.ts'
 
 export interface TransfersScreenProps {
@@ -81,19 +81,19 @@ export function TransfersScreen ({ active, history, historyCut, selected, shared
       used++
     }
     const fits = Math.max(1, ui.rows - used - 1)
-    // where it does not fit, a line says how many more, above or below, as the other lists do (helper finding: none,
-    // ↓ scrolled it unseen); not where that would leave no line of it
-    const room = history.length > fits && fits >= 2 ? fits - 1 : fits
     out.push(line('hist', { bold: true }, historyCut === true ? `History (latest ${history.length})` : `History (${history.length})`))
-    // the selected line of History in view (Enter shows it whole)
+    // the selected line of History in view (Enter shows it whole); where it does not fit, lines say how many more,
+    // above and below, as the other lists do (helper finding: none, ↓ scrolled it unseen); not where that would
+    // leave no line of it
     const sel = selected - active.length
-    const from = sel >= room ? sel - room + 1 : 0
-    const shownHistory = history.slice(from, from + room)
+    const { start: from, size, before, after } = listWindow('hist-more', history.length, sel, fits)
+    const shownHistory = history.slice(from, from + size)
     // of all of History, not of the lines shown: the columns stay put as ↑↓ scroll it (user-test finding at 100x30:
     // they moved as one long status came into view and left it)
     const statusW = historyStatusWidth(history, ui)
+    out.push(before)
     shownHistory.forEach((t, i) => out.push(historyLine(t, ui, statusW, shared, from + i === sel)))
-    if (room < fits) out.push(moreLine('hist-more', from, history.length - from - shownHistory.length))
+    out.push(after)
   }
   return h(Box, { flexDirection: 'column' }, ...out)
 }

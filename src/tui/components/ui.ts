@@ -104,12 +104,45 @@ export const isNarrow = (ui: Ui): boolean => ui.width < NARROW_WIDTH
 /**
  * Under a list cut to its room, that it goes on and which way: "+3 more",
  * "+2 more above", "+2 more above, +3 below" (↑↓ bring them in); nothing
- * when all of it shows.
+ * when all of it shows. One line for both ways: where there is room for
+ * two, listWindow says each on its side of the list.
  */
 export function moreLine (key: string, above: number, below: number): ReactNode {
   if (above <= 0 && below <= 0) return null
   const text = above <= 0 ? `+${below} more` : below <= 0 ? `+${above} more above` : `+${above} more above, +${below} below`
   return line(key, { dimColor: true }, `  ${text}`)
+}
+
+/** The part of a list shown (listWindow): its items from `start`, `size` of them, and the lines to draw above and under them. */
+export interface ListWindow { start: number, size: number, before: ReactNode, after: ReactNode }
+
+/**
+ * The items of a list of `count` shown in `room` lines (`perItem` lines an
+ * item), the `selected` one among them, and where some are left out, how
+ * many and which way: "+2 more above" over the items, "+3 more" under them,
+ * each taking a line of the room (user-test finding: "+15 more above" was
+ * said under the list, where the eye looks for what comes next). Where the
+ * room has one line for it, that line goes on the side of the items left
+ * out, or under them saying both ("+2 more above, +3 below"); with a line
+ * of room and no more, the selected item alone.
+ */
+export function listWindow (key: string, count: number, selected: number, room: number, perItem = 1): ListWindow {
+  if (count * perItem <= room) return { start: 0, size: count, before: null, after: null }
+  const sized = (lines: number): { start: number, size: number } => {
+    const size = Math.max(1, Math.floor((room - lines) / perItem))
+    return { start: windowStart(count, selected, size), size }
+  }
+  if (room <= perItem) return { ...sized(0), before: null, after: null }
+  let shown = sized(1)
+  const both = (w: { start: number, size: number }): boolean => w.start > 0 && w.start + w.size < count
+  const two = both(shown) && Math.floor((room - 2) / perItem) >= 1
+  if (two) shown = sized(2)
+  const above = shown.start
+  const below = count - shown.start - shown.size
+  if (two || above <= 0 || below <= 0) {
+    return { ...shown, before: above > 0 ? moreLine(`${key}-above`, above, 0) : null, after: below > 0 ? moreLine(`${key}-below`, 0, below) : null }
+  }
+  return { ...shown, before: null, after: moreLine(`${key}-below`, above, below) }
 }
 
 /** First index of a `size`-row window over `count` rows that keeps `selected` visible. */
