@@ -7,6 +7,7 @@ import { detailedTransfer, isFinished, peerCalled, reduce, SCREENS, selectedOffe
 import type { Action, TuiState } from './state.ts'
 import { NARROW_WIDTH } from './components/ui.ts'
 import { otherVersionText } from '../protocol/versions.ts'
+import { counted, formatBytes } from './format.ts'
 import type { PeerInfo } from '../daemon/control/types.ts'
 
 export type Op =
@@ -103,7 +104,7 @@ export function isTypedText (input: string, key: Partial<Key>): boolean {
 export const COMMAND_KEYS = 'q12345pusecad?'
 
 /** What `?` says: the keys of every screen (the help line shows those that act on the screen shown, now). */
-export const ALL_KEYS = 'keys: 1-5 or Tab screens · ↑↓ select · Peers: p pair, u unpair, s send to · Pair: s show a code, e enter one, c cancel · Offers: a accept, d decline · Transfers: Enter details, c cancel · Esc back · q quit'
+export const ALL_KEYS = 'keys: 1-5 or Tab screens · ↑↓ select · Peers: p pair, u unpair, s send to · Pair: s show a code, e enter one, c cancel · Offers: a accept, d decline (d again to do it) · Transfers: Enter details, c cancel · Esc back · q quit'
 
 /** The most keys a person types ahead into one read; more in one read are a paste (isPasteBurst). */
 export const TYPED_AHEAD_MAX = 4
@@ -212,7 +213,7 @@ function commandsFor (s: TuiState, input: string, key: Partial<Key>, ascii: bool
   switch (s.screen) {
     case 'peers': return peersKeys(s, input, ascii)
     case 'pair': return pairKeys(s, input)
-    case 'offers': return offersKeys(s, input)
+    case 'offers': return offersKeys(s, input, ascii)
     case 'transfers': return transfersKeys(s, input, key, ascii)
     case 'send': return []
   }
@@ -252,11 +253,16 @@ function pairKeys (s: TuiState, input: string): Command[] {
   return []
 }
 
-function offersKeys (s: TuiState, input: string): Command[] {
+function offersKeys (s: TuiState, input: string, ascii: boolean): Command[] {
   const o = selectedOffer(s)
   if (o == null) return []
   if (input === 'a') return [run({ op: 'accept', id: o.id })]
-  if (input === 'd') return [run({ op: 'decline', id: o.id })]
+  // asked first, as cancel and unpair are: the sender is told and the offer is gone for good (user-test finding:
+  // one stray d declined, and "dd" typed fast declined without a word); the offer named by its peer and size
+  if (input === 'd') {
+    const what = `the offer from ${peerCalled(s, { peerId: o.peerId, name: o.peerName }, ascii)} (${counted(o.files, 'file')}, ${formatBytes(o.totalBytes)})`
+    return confirmed(s, `decline:${o.id}`, `press d again to decline ${what}; any other key keeps it`, { op: 'decline', id: o.id })
+  }
   return []
 }
 
@@ -291,7 +297,8 @@ export function helpText (s: TuiState, width = Number.MAX_SAFE_INTEGER): string 
     // nor s with one of another version, which it cannot send to
     peers: peer == null ? 'p pair' : peer.paired ? `↑↓ select · p pair · u unpair${peer.otherVersion != null ? '' : ' · s send'}` : '↑↓ select · p pair',
     pair: s.pairMode === 'show' ? `s new code${live ? ' · c cancel' : ''} · e enter a code · Esc back` : `s show a code · e enter a code${live ? ' · c cancel' : ''}`,
-    offers: s.offers.length > 0 ? '↑↓ select · a accept · d decline' : '',
+    // while a decline is asked, what the next key does (the question itself is on the notice line)
+    offers: s.offers.length === 0 ? '' : s.armed?.startsWith('decline:') === true ? 'd again: decline · any other key keeps it' : '↑↓ select · a accept · d decline',
     transfers: transfersHelp(s, width)
   }
   return [per[s.screen] ?? '', nav, 'q quit'].filter((k) => k !== '').join(' · ')

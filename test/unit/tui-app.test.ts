@@ -188,9 +188,36 @@ describe('ferry tui App', () => {
     await press(r, 'a')
     expect(f.calls).toContainEqual({ method: 'accept', params: { id: 'offer-1' } })
     expect(r.lastFrame()).toContain('x.iso')
-    await press(r, 'd')
+    await press(r, 'd', 'd')
     expect(f.calls).toContainEqual({ method: 'decline', params: { id: 'offer-2' } })
     expect(r.lastFrame()).toContain('No offers waiting')
+  })
+
+  it('d asks before it declines, as c and u do: the same key again declines, any other keeps the offer; "dddd" in one read declines it once (user-test finding: one stray d declined for good)', async () => {
+    const offer2: OfferInfo = { ...offer, id: 'offer-2', peerName: 'bob', files: 1, totalBytes: 1024, names: ['x.iso'] }
+    const f = fakeClient({ offers: [offer, offer2], decline: (p) => ({ declined: true, id: p.id }) })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    const declines = (): unknown[] => f.calls.filter((c) => c.method === 'decline')
+    await press(r, '3', 'd')
+    let text = expectFits(r.lastFrame())
+    expect(declines()).toEqual([])
+    expect(text.replace(/\s+/g, ' ')).toContain('press d again to decline the offer from alice-desktop (5 files, 12.0 MiB); any other key keeps it')
+    expect(text).toContain('d again: decline · any other key keeps it')
+    // another key keeps it, and asks nothing more
+    await press(r, '\u001b[B')
+    text = expectFits(r.lastFrame())
+    expect(text).not.toContain('press d again')
+    expect(text).toContain('d decline')
+    await press(r, 'd')
+    expect(declines()).toEqual([])
+    await press(r, 'd')
+    await vi.waitFor(() => { expect(declines()).toEqual([{ method: 'decline', params: { id: 'offer-2' } }]) })
+    // four in one read (typed fast, a key repeat): asked, declined, asked again of the same offer, which is already being declined
+    await untilFrame(r, (t) => !t.includes('bob'))
+    await press(r, 'dddd')
+    await vi.waitFor(() => { expect(declines()).toHaveLength(2) })
+    await tick(100)
+    expect(declines()).toEqual([{ method: 'decline', params: { id: 'offer-2' } }, { method: 'decline', params: { id: 'offer-1' } }])
   })
 
   it('Offers says how many more offers and files there are than fit (user-test finding: nothing said so)', async () => {
@@ -684,7 +711,7 @@ describe('ferry tui App', () => {
     const offer2: OfferInfo = { ...offer, id: 'offer-2', peerName: 'bob', files: 1, names: ['x.iso'] }
     const f = fakeClient({ offers: [offer, offer2], decline: { declined: true, id: 'offer-2' } })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
-    await press(r, '3', '\u001b[Bd')
+    await press(r, '3', '\u001b[Bdd')
     expect(f.calls.filter((c) => c.method === 'decline')).toEqual([{ method: 'decline', params: { id: 'offer-2' } }])
 
     await withFileToSend(async (_dir, file, send) => {
@@ -1745,6 +1772,9 @@ describe('FERRY_ASCII (user-test finding: notices still drew "—" and "…")', 
       // Offers: accepted, declined (the accept took it off the list: a second offer for the decline)
       f.emit('offer', { ...offer, id: 'offer-2' })
       await press(r, '3', 'a', 'd')
+      expect(stripAnsi(r.lastFrame() ?? '').replace(/\s+/g, ' ')).toContain('press d again')
+      expectAscii(r, `Offers asked ${where}`)
+      await press(r, 'd')
       expect(stripAnsi(r.lastFrame() ?? '')).toContain('declined')
       expectAscii(r, `Offers ${where}`)
       // Transfers: asked to cancel; Send: nothing typed; a daemon error said as a notice

@@ -290,7 +290,8 @@ describe('keys', () => {
   it('acts on the selected row', () => {
     const s = connected({ screen: 'offers', offers: [offer('o1'), offer('o2')], sel: { peers: 0, offers: 1, transfers: 0 } })
     expect(keyToCommands(s, 'a', {})).toEqual([{ kind: 'op', op: { op: 'accept', id: 'o2' } }])
-    expect(keyToCommands(s, 'd', {})).toEqual([{ kind: 'op', op: { op: 'decline', id: 'o2' } }])
+    // decline asks first (its key again declines)
+    expect(keyToCommands({ ...s, armed: 'decline:o2' }, 'd', {})).toEqual([{ kind: 'action', action: { type: 'disarm' } }, { kind: 'op', op: { op: 'decline', id: 'o2' } }])
     const p = connected({ peers: [peer('x', 'x', { paired: true })] })
     expect(keyToCommands(p, 'p', {})).toEqual([{ kind: 'action', action: { type: 'screen', screen: 'pair' } }])
   })
