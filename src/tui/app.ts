@@ -50,7 +50,16 @@ export interface AppProps {
   stop?: () => void | Promise<void>
   /** how long the selection stays unmoved before a transfer that begins is selected in its place (FOLLOW_IDLE_MS) */
   followIdleMs?: number
+  /** how long a notice stays (NOTICE_MS) */
+  noticeMs?: number
 }
+
+/**
+ * How long a notice stays on the line above the keys: what it says ("accepted — progress on screen 4",
+ * "declined", "unpaired beta") is news of a moment (user-test finding: it stood for minutes, over a new batch of
+ * offers it had nothing to do with). Not a question (press c again …): that waits for its key.
+ */
+const NOTICE_MS = 10_000
 
 /**
  * A transfer that begins while the line selected on Transfers is one of History, not moved for this long, is
@@ -89,6 +98,12 @@ export function App (props: AppProps) {
     if (Date.now() - movedAt.current < (props.followIdleMs ?? FOLLOW_IDLE_MS)) return
     apply({ type: 'selectTransfer', id: begun[begun.length - 1].id })
   }, [state.active])
+  useEffect(() => {
+    const text = state.notice
+    if (text === undefined || state.armed !== undefined) return
+    const timer = setTimeout(() => { apply({ type: 'notice:expire', text }) }, props.noticeMs ?? NOTICE_MS)
+    return () => { clearTimeout(timer) }
+  }, [state.notice, state.armed])
   const link = useDaemonLink({ client: props.client, connect: props.connect, retryMs: props.retryMs, heartbeatMs: props.heartbeatMs }, dispatch)
   const { exit, suspendTerminal } = useApp()
   const { stdout } = useStdout()

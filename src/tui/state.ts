@@ -106,6 +106,8 @@ export type Action =
    * `untilBack`: about the daemon being away, cleared once it is connected again
    */
   | { type: 'notice', text: string, unlessOn?: ScreenId, untilBack?: boolean }
+  /** a notice said a while ago (app.ts NOTICE_MS): gone, where it is still the one shown and no question */
+  | { type: 'notice:expire', text: string }
   | { type: 'arm', key: string, text: string }
   | { type: 'disarm' }
   | { type: 'clear' }
@@ -252,6 +254,7 @@ function step (s: TuiState, a: Action): TuiState {
     // an answer that came after the user went to the screen it points to: nothing to say there (helper finding: "accepted —
     // progress on screen 4" stayed on 4, typed ahead, and on a small terminal took the transfer's rows)
     case 'notice': return a.unlessOn !== undefined && s.screen === a.unlessOn ? s : { ...s, notice: a.text, noticeUntilBack: a.untilBack === true ? a.text : undefined }
+    case 'notice:expire': return s.notice !== a.text || s.armed !== undefined ? s : { ...s, notice: undefined, noticeUntilBack: undefined }
     case 'arm': return { ...s, armed: a.key, notice: a.text }
     case 'disarm': return { ...s, armed: undefined, notice: undefined }
     case 'clear': return { ...s, lastError: undefined, notice: undefined, armed: undefined }
@@ -263,7 +266,9 @@ function onEvent (s: TuiState, e: EventAction): TuiState {
     case 'peer': return renamed({ ...s, peers: sortPeers(upsert(s.peers, e.data, (p) => p.peerId)) }, e.data)
     case 'peer:removed': return { ...s, peers: s.peers.filter((p) => p.peerId !== e.data.peerId) }
     case 'pairing': return onPairing(s, e.data)
-    case 'offer': return { ...s, offers: upsert(s.offers, e.data, (o) => o.id) }
+    // a new offer is newer news than the notice of the last decision (user-test finding: "accepted — progress on
+    // screen 4" still stood over a new batch of offers); a question asked (armed) stays until a key answers it
+    case 'offer': return { ...s, offers: upsert(s.offers, e.data, (o) => o.id), ...(s.armed === undefined && !s.offers.some((o) => o.id === e.data.id) ? { notice: undefined, noticeUntilBack: undefined } : {}) }
     case 'offer:removed': return { ...s, offers: s.offers.filter((o) => o.id !== e.data.id) }
     case 'transfer': return onTransfer(s, e.data)
     case 'log': return e.data.level === 'error' ? { ...s, notice: e.data.msg } : s

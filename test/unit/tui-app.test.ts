@@ -193,6 +193,25 @@ describe('ferry tui App', () => {
     expect(r.lastFrame()).toContain('No offers waiting')
   })
 
+  it('a notice goes after a while, or when a new offer comes; a question stays until its key (user-test finding: "accepted — progress on screen 4" stood for minutes, over a new batch of offers)', async () => {
+    const offer2: OfferInfo = { ...offer, id: 'offer-2', peerName: 'bob', files: 1, names: ['x.iso'] }
+    const f = fakeClient({ offers: [offer, offer2], accept: (p) => transfer({ id: p.id, state: 'accepted', doneBytes: 0 }) })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME, noticeMs: 300 }))
+    await press(r, '3', 'a')
+    expect(await untilFrame(r, (t) => t.includes('accepted — progress on screen 4'))).toContain('accepted — progress on screen 4')
+    expect(await untilFrame(r, (t) => !t.includes('accepted —'), 2000)).not.toContain('accepted —')
+    // a new offer: the notice of the last decision is old news
+    await press(r, 'a')
+    expect(await untilFrame(r, (t) => t.includes('accepted — progress on screen 4'))).toContain('accepted — progress on screen 4')
+    f.emit('offer', { ...offer, id: 'offer-3', peerName: 'carol' })
+    const text = await untilFrame(r, (t) => t.includes('carol'))
+    expect(text).not.toContain('accepted —')
+    // a question waits for its key
+    await press(r, '1', 'u')
+    await tick(600)
+    expect(expectFits(r.lastFrame()).replace(/\s+/g, ' ')).toContain('press u again to unpair alice-desktop')
+  })
+
   it('d asks before it declines, as c and u do: the same key again declines, any other keeps the offer; "dddd" in one read declines it once (user-test finding: one stray d declined for good)', async () => {
     const offer2: OfferInfo = { ...offer, id: 'offer-2', peerName: 'bob', files: 1, totalBytes: 1024, names: ['x.iso'] }
     const f = fakeClient({ offers: [offer, offer2], decline: (p) => ({ declined: true, id: p.id }) })
