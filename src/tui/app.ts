@@ -157,8 +157,10 @@ export function App (props: AppProps) {
       deciding.current.add(decision)
     }
     apply({ type: 'clear' })
-    // its pairing's event may come before the answer (state.ts pairedFromField)
+    // its pairing's event may come before the answer (state.ts pairedFromField); so may the event that a peer
+    // is no longer paired, which is not news when asked here (state.ts unpairedElsewhere)
     if (op.op === 'pair.enter') apply({ type: 'pairEntering', entry: op.entry })
+    if (op.op === 'unpair') apply({ type: 'unpairing', peerId: op.peer, asked: true })
     if (op.op === 'pair.show' && op.entry !== undefined) apply({ type: 'pairShowing', entry: op.entry })
     try {
       const actions = await perform(c, op, latest.current, !display.unicode)
@@ -167,6 +169,7 @@ export function App (props: AppProps) {
       dispatch({ type: 'error', error: toFerryError(err).toJSON() })
     } finally {
       if (decision !== undefined) deciding.current.delete(decision)
+      if (op.op === 'unpair') dispatch({ type: 'unpairing', peerId: op.peer, asked: false })
       // no longer waited for, where it still is this field's (an answer that came has done it already)
       if (op.op === 'pair.enter') dispatch({ type: 'pairAnswer', entry: op.entry })
       if (op.op === 'pair.show' && op.entry !== undefined) dispatch({ type: 'pairShown', entry: op.entry })

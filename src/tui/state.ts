@@ -67,6 +67,8 @@ export interface TuiState {
   noticeUntilBack?: string
   /** a step that cannot be undone (cancel, unpair), asked once: the same key again does it (keys.ts) */
   armed?: string
+  /** peers this TUI asked the daemon to unpair, not yet answered: their pairing's end is not news to say (onEvent) */
+  unpairing?: string[]
 }
 
 /** The state a text field edits. */
@@ -99,6 +101,8 @@ export type Action =
   | { type: 'selectTransfer', id: string }
   /** this TUI unpaired it: no longer paired, where it is still listed (the daemon's peer:removed may have come first) */
   | { type: 'unpaired', peerId: string }
+  /** this TUI asked the daemon to unpair it (`asked`), or has its answer (or error) */
+  | { type: 'unpairing', peerId: string, asked: boolean }
   | { type: 'missing', paths: string[] }
   | { type: 'error', error: TuiError }
   /**
@@ -248,6 +252,10 @@ function step (s: TuiState, a: Action): TuiState {
     }
     case 'input': return a.field === 'pairCode' ? { ...s, pairCode: a.value } : { ...s, sendPaths: a.value, missing: [] }
     case 'sendTo': return { ...s, sendTo: a.peerId }
+    case 'unpairing': {
+      const others = (s.unpairing ?? []).filter((id) => id !== a.peerId)
+      return { ...s, unpairing: a.asked ? [...others, a.peerId] : others }
+    }
     case 'unpaired': return { ...s, peers: sortPeers(s.peers.map((p) => p.peerId === a.peerId ? { ...p, paired: false } : p)) }
     case 'missing': return { ...s, missing: a.paths }
     case 'error': return { ...s, lastError: a.error }
@@ -263,8 +271,8 @@ function step (s: TuiState, a: Action): TuiState {
 
 function onEvent (s: TuiState, e: EventAction): TuiState {
   switch (e.name) {
-    case 'peer': return renamed({ ...s, peers: sortPeers(upsert(s.peers, e.data, (p) => p.peerId)) }, e.data)
-    case 'peer:removed': return { ...s, peers: s.peers.filter((p) => p.peerId !== e.data.peerId) }
+    case 'peer': return unpairedElsewhere(s, e.data.peerId, e.data.paired, renamed({ ...s, peers: sortPeers(upsert(s.peers, e.data, (p) => p.peerId)) }, e.data))
+    case 'peer:removed': return unpairedElsewhere(s, e.data.peerId, false, { ...s, peers: s.peers.filter((p) => p.peerId !== e.data.peerId) })
     case 'pairing': return onPairing(s, e.data)
     // a new offer is newer news than the notice of the last decision (user-test finding: "accepted — progress on
     // screen 4" still stood over a new batch of offers); a question asked (armed) stays until a key answers it
@@ -274,6 +282,18 @@ function onEvent (s: TuiState, e: EventAction): TuiState {
     case 'log': return e.data.level === 'error' ? { ...s, notice: e.data.msg } : s
     default: return s
   }
+}
+
+/**
+ * A paired peer the daemon says is no longer paired, where this TUI did not ask for it: said on the notice line
+ * (user-test finding: unpaired by the other device, Peers said "no" under PAIRED, and nothing else). The daemon's
+ * events do not tell the other device unpairing this one from another client of this daemon (`ferry unpair` in a
+ * terminal) doing it: both come as `peer` with paired false (or `peer:removed`), so the notice names both.
+ */
+function unpairedElsewhere (before: TuiState, peerId: string, paired: boolean, after: TuiState): TuiState {
+  const was = before.peers.find((p) => p.peerId === peerId)
+  if (was?.paired !== true || paired || before.unpairing?.includes(peerId) === true) return after
+  return { ...after, notice: `${peerCalled(before, was)} is no longer paired with this device: it unpaired this one, or another client of this daemon did (\`ferry unpair\`)` }
 }
 
 const PAIR_DONE: ReadonlySet<string> = new Set(['paired', 'failed', 'expired', 'cancelled'])

@@ -940,6 +940,28 @@ describe('ferry tui App', () => {
     }
   })
 
+  it('a paired peer that stops being paired without this TUI asking (the other device unpaired this one) is said on the notice line; one unpaired here is not said twice (user-test finding: "no" under PAIRED, and nothing else)', async () => {
+    let f: Fake | undefined
+    // the daemon's event before its answer, as on the socket
+    f = fakeClient({ unpair: () => { f?.emit('peer', { ...peers[2], paired: false }); return { peerId: peers[2].peerId, notified: true } } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 100, 24)
+    f.emit('peer', { ...peers[0], paired: false })
+    const text = await untilFrame(r, (t) => t.includes('no longer paired'))
+    expect(text.replace(/\s+/g, ' ')).toContain('alice-desktop is no longer paired with this device: it unpaired this one, or another client of this daemon did (`ferry unpair`)')
+    // an unpaired peer that goes: no news
+    await press(r, '\u001b')
+    f.emit('peer:removed', { peerId: peers[1].peerId })
+    expect(await untilFrame(r, (t) => !t.includes('evil'))).not.toContain('no longer paired')
+    // unpaired here: said as that ("unpaired bob-…"), not as the other device's doing
+    // (paired ones first: bob, the one paired left, is the first line)
+    const from = r.frames.length
+    await press(r, 'u', 'u')
+    const after = await untilFrame(r, (t) => t.includes('unpaired bob'))
+    expect(after).toContain('unpaired bob')
+    // nor for a moment, between the daemon's event and its answer
+    expect(r.frames.slice(from).some((x) => x.includes('bob') && x.includes('no longer paired'))).toBe(false)
+  })
+
   it('a peer the daemon forgets, or unpairs where its list leaves it out, goes from Peers while the TUI is open (user-test finding: listed until it reconnected)', async () => {
     let f: Fake | undefined
     // the daemon says so before its answer, as it does on the socket
