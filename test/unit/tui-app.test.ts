@@ -353,6 +353,22 @@ describe('ferry tui App', () => {
     expect(r.lastFrame()).toContain('paired with alice-desktop')
   })
 
+  it('a code that finds no device says what to do from the TUI, `ferry connect` in a terminal, not the `--peer` of `ferry pair`; the daemon\'s error code stays (user-test finding: "… or use --peer", which the TUI has not)', async () => {
+    // the daemon's words (pairing/service.ts): no peer online, and the peers online show no code
+    const none = 'no ferry peer is online; check that the other device runs `ferry daemon` on this network, or use --peer'
+    const elsewhere = 'no peer is showing code number 7: the 1 peer online here shows no code now: if the other device is not among them (`ferry peers`), give its address: `ferry connect ADDRESS`, then this code again (or `ferry pair CODE --peer MULTIADDR`, as `ferry status` there shows it); if it showed this one, that one has ended: show a new one there'
+    for (const [code, message] of [['E_PEER_NOT_FOUND', none], ['E_PAIRING_EXPIRED', elsewhere]] as const) {
+      const f = fakeClient({ 'pair.enter': () => { throw new FerryError(code, message) } })
+      const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 100, 24)
+      await press(r, '2', 'e', '7-violet-orbit', '\r')
+      const text = (await untilFrame(r, (t) => t.includes('failed'))).replace(/\s+/g, ' ')
+      expect(text, code).toContain(`✗ failed: ${code} `)
+      expect(text, code).toContain('run `ferry connect ADDRESS` (its IP address) in a terminal here, then enter this code again')
+      expect(text, code).not.toContain('--peer')
+      cleanup()
+    }
+  })
+
   it('a code pasted with its line break in one read ("123-456\\r", "123456\\n") pairs at once, and once (user-test finding: Enter had to be pressed again)', async () => {
     for (const [burst, code] of [['123-456\r', '123-456'], ['123456\n', '123456'], ['123456\r\n', '123456']]) {
       const f = fakeClient({ 'pair.enter': { id: 'p1', role: 'enter', phase: 'paired', peer: { peerId: peers[0].peerId, name: 'alice-desktop', fingerprint: 'ff' } } })

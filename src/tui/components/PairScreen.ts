@@ -172,6 +172,21 @@ function pairedWords (p: PairingState, ui: Ui): string {
   return `${g(ui, '✓')} paired ${p.again === true ? 'again ' : ''}with ${name}`
 }
 
+/** What the TUI's person does where the daemon's words say `--peer`, which only `ferry pair` takes. */
+const CONNECT_HERE = 'run `ferry connect ADDRESS` (its IP address) in a terminal here, then enter this code again'
+
+/**
+ * The daemon's words for a code that found no device, with the advice a person at this TUI can follow: the
+ * daemon says it as `ferry pair` is used, "or use --peer", "(or `ferry pair CODE --peer MULTIADDR` …)", and the
+ * TUI has no such option nor a connect of its own (user-test finding: a code for a device never seen ended "…
+ * or use --peer"). The error code stays the daemon's; words it does not have are left as they are.
+ */
+export function inTuiWords (message: string): string {
+  return message
+    .replace(/, or use --peer$/, `: if it does, ${CONNECT_HERE}`)
+    .replace(/give its address: `ferry connect ADDRESS`, then this code again \(or `ferry pair CODE --peer MULTIADDR`, as `ferry status` there shows it\)/, CONNECT_HERE)
+}
+
 /** What happened to a pairing, in one line. */
 export function outcome (p: PairingState, ui: Ui): ReactNode {
   switch (p.phase) {
@@ -183,14 +198,14 @@ export function outcome (p: PairingState, ui: Ui): ReactNode {
       return h(Text, { color: tint(ui, 'green'), bold: true }, pairedWords(p, ui))
     case 'failed':
       return h(Text, { color: tint(ui, 'red') },
-        `${g(ui, '✗')} failed: ${p.error?.code ?? 'E_PAIRING_FAILED'}${p.error != null ? ` ${asciiize(ui, sanitizeForDisplay(p.error.message))}` : ''}`)
+        `${g(ui, '✗')} failed: ${p.error?.code ?? 'E_PAIRING_FAILED'}${p.error != null ? ` ${asciiize(ui, sanitizeForDisplay(inTuiWords(p.error.message)))}` : ''}`)
     case 'expired':
       // on the side that typed it, the number may as well be mistyped, and a new code comes from the other device (review finding: "press s" here typed an s);
       // why, where it is known: a code cancelled, replaced by a newer one or used on the other device was "check it" (helper finding);
       // with its error code, as a code that failed is said (user-test finding: "✗ no peer is showing code number 999: …" alone)
       return h(Text, { color: tint(ui, 'red') }, p.role === 'show'
         ? `${g(ui, '✗')} expired ${g(ui, '—')} press s for a new code`
-        : `${g(ui, '✗')} failed: ${p.error?.code ?? 'E_PAIRING_EXPIRED'} ${p.error != null ? asciiize(ui, sanitizeForDisplay(p.error.message)) : 'no device is showing that code: check it, or show a new one on the other device'}`)
+        : `${g(ui, '✗')} failed: ${p.error?.code ?? 'E_PAIRING_EXPIRED'} ${p.error != null ? asciiize(ui, sanitizeForDisplay(inTuiWords(p.error.message))) : 'no device is showing that code: check it, or show a new one on the other device'}`)
     case 'cancelled':
       // why, when it was not this screen's own cancel: a newer code, the daemon stopping
       return h(Text, { dimColor: true }, p.error != null ? `cancelled: ${asciiize(ui, sanitizeForDisplay(p.error.message))}` : 'cancelled')
