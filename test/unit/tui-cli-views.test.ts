@@ -667,6 +667,24 @@ describe('long and wide peer names (review finding: a long name pushed the state
     expect(narrow).toMatch(/↑ to alice  holiday\S+…$/m)
   })
 
+  it('transfers: a file in flight whose bytes are all in says "placing" (checked and moved into place), not a full bar, and comes after the files still coming in (user-test finding: a 2,000-file receive listed full bars "99.3 KiB / 99.3 KiB")', async () => {
+    const KiB = 1024
+    const receiving = sending({ direction: 'receive', files: 2000, inFlight: [
+      { path: 'photos/a.jpg', size: 99.3 * KiB, doneBytes: 99.3 * KiB },
+      { path: 'photos/b.jpg', size: 99.3 * KiB, doneBytes: 40 * KiB },
+      { path: 'photos/c.jpg', size: 99.3 * KiB, doneBytes: 99.3 * KiB },
+      { path: 'photos/d.jpg', size: 99.3 * KiB, doneBytes: 10 * KiB }
+    ] })
+    for (const width of [80, 40]) {
+      const text = expectFits((await renderAt(h(Box, { width }, h(TransfersScreen, { active: [receiving], history: [], selected: 0, ui: { ...ui, width } })), width)).lastFrame(), width)
+      expect(text, `${width}`).not.toContain('99.3 KiB / 99.3 KiB')
+      const rows = text.split('\n').filter((l) => l.includes('photos/'))
+      expect(rows.map((l) => l.match(/photos\/(\w)/)?.[1]), `${width}`).toEqual(['b', 'd', 'a'])
+      expect(rows[2], `${width}`).toMatch(/photos\/a\.jpg +placing +99\.3 KiB$/)
+      expect(text, `${width}`).toContain('+1 more file in flight')
+    }
+  })
+
   it('transfers: a tree of empty folders is told as its folders in the history and under way, not as "0 files" (user-test finding)', async () => {
     const frames = sending({ id: 'f', files: 0, folders: 3, totalBytes: 0, doneBytes: 0, wireBytes: 0, rate: 0, etaSeconds: null, label: 'frames' })
     const ended = { ...frames, state: 'done' as const, finishedAt: NOW - 1000, receipt: { root: 'ab', signature: 's', verified: true } }
