@@ -612,6 +612,16 @@ describe('a transfer shown whole (TransferDetails)', () => {
     expect(not).not.toContain('waited')
   })
 
+  it('one that took under a tenth of a second says so, "<0.1 s", and no rate, which over such a moment says nothing (user-test finding: "(0.0 s, 244 KiB/s)")', async () => {
+    const tiny = sending({ state: 'done', totalBytes: 10_000, doneBytes: 10_000, createdAt: NOW - 1040, finishedAt: NOW - 1000, receipt: { root: 'ab', signature: 's', verified: true } })
+    const text = expectFits((await renderAt(h(TransferDetails, { t: tiny, shared: new Set<string>(), ui: { ...ui, rows: 12 } }))).lastFrame()).replace(/\s+/g, ' ')
+    expect(text).toMatch(/ended \d\d:\d\d:\d\d \(<0\.1 s\)/)
+    expect(text).not.toMatch(/KiB\/s/)
+    // a tenth and more: its time and rate
+    const brief = expectFits((await renderAt(h(TransferDetails, { t: { ...tiny, createdAt: NOW - 1100 }, shared: new Set<string>(), ui: { ...ui, rows: 12 } }))).lastFrame()).replace(/\s+/g, ' ')
+    expect(brief).toMatch(/\(0\.1 s, 98 KiB\/s\)/)
+  })
+
   it('one declined, or cancelled, after it was held for a person to decide says it waited for a decision, not "to be accepted" (user-test finding: a declined send said "waited 17.8 s to be accepted")', async () => {
     const declined = sending({ state: 'declined', endedBy: 'peer', doneBytes: 0, wireBytes: 0, createdAt: NOW - 20_000, finishedAt: NOW - 1_000, acceptWaitSeconds: 17.8, error: { code: 'E_DECLINED', message: 'declined on the receiving device (alice)' } })
     const text = expectFits((await renderAt(h(TransferDetails, { t: declined, shared: new Set<string>(), ui: { ...ui, rows: 12 } }))).lastFrame()).replace(/\s+/g, ' ')

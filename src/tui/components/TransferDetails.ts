@@ -119,12 +119,15 @@ function when (t: TransferInfo, now: number): string {
   if (t.finishedAt == null) return began
   const waitMs = Math.round((t.acceptWaitSeconds ?? 0) * 1000)
   const ms = Math.max(0, t.finishedAt - t.createdAt - waitMs)
-  const rate = t.state === 'done' && ms > 0 && t.doneBytes > 0 ? `, ${formatRate(t.doneBytes / (ms / 1000))}` : ''
+  // under a tenth of a second, said so, with no rate: one over such a moment says nothing (user-test finding: "(0.0 s,
+  // 244 KiB/s)" for a tiny transfer)
+  const brief = ms < 100
+  const rate = t.state === 'done' && !brief && t.doneBytes > 0 ? `, ${formatRate(t.doneBytes / (ms / 1000))}` : ''
   // the receiver records the wait however the offer left its held state: one declined, or cancelled while held,
   // was never accepted (user-test finding: "waited 17.8 s to be accepted" on a send declined there, "3.3 s" on one
   // cancelled here before beta decided); only one done surely was, and a decision is what any other waited for
   const waited = waitMs > 0 ? `; waited ${formatTook(waitMs)} ${t.state === 'done' ? 'to be accepted' : 'for a decision'}` : ''
-  return `${began}, ended ${formatClock(t.finishedAt, now)} (${formatTook(ms)}${rate}${waited})`
+  return `${began}, ended ${formatClock(t.finishedAt, now)} (${brief ? '<0.1 s' : formatTook(ms)}${rate}${waited})`
 }
 
 /** Its files placed under another name: a line saying so, then one per rename the daemon still names. */
