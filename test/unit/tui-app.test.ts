@@ -1258,6 +1258,17 @@ describe('a transfer\'s details (user finding: History said "✗ failed E_HASH_M
     expect(expectFits(p.lastFrame())).toMatch(/^› device-00/m)
   })
 
+  it('at 40x10 History of 14 shows a line of it and "+13 more", the hint and the blank line before it giving way (user-test finding: one line, and nothing said of the 13)', async () => {
+    const ended = Array.from({ length: 14 }, (_, i) => transfer({ id: `h${i}`, state: 'done', inFlight: [], resumed: false, label: `f${i}.bin`, finishedAt: NOW - 50_000 - i * 1000, receipt: { root: 'ab', signature: 'x', verified: false } }))
+    for (const rows of [9, 10]) {
+      const r = await renderAt(h(App, { client: fakeClient({ transfers: ended }).client, connect: neverConnect, home: HOME }), 40, rows)
+      await press(r, '4')
+      const text = expectFits(r.lastFrame(), 40, rows)
+      expect(text, `40x${rows}`).toMatch(/History \(14\)\n› ✓ done .*\n {2}\+13 more\n/)
+      cleanup()
+    }
+  })
+
   it('↑↓ select History lines too; Enter shows one whole: what it carried, its state and receipt, why it failed, the files renamed; Esc goes back; c cancels only a transfer under way', async () => {
     const f = fakeClient({ transfers: [active, renamedSend, failedLong] })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))

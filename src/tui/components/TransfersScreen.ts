@@ -36,13 +36,17 @@ export function TransfersScreen ({ active, history, historyCut, selected, shared
   const shared = known ?? sharedNames([...active, ...history].map(peerOf), !ui.unicode)
   // lines `out` takes (a wrapped hint takes more than one)
   let used = 0
+  // the lines History needs at the least: its heading, a line of it, and where it has more, the line saying so
+  // (user-test finding at 40x10: 14 in History showed one line and no "+13 more", the hint taking the room)
+  const histNeed = history.length === 0 ? 0 : history.length > 1 ? 3 : 2
   if (active.length === 0) {
     // whole where History still shows under it; else its first sentence (found using the TUI at 30x8: the
     // hint took the room, and a transfer just done was nowhere)
     const hint = 'No active transfers. Send files from screen 5; accept offers on screen 3.'
-    const short = history.length > 0 && textRows(hint, ui.width) + 3 > ui.rows
-    // none where it would leave History no line (30x8, the help line on two rows with "Enter details"): the tab, with no count, says it
-    const none = history.length > 0 && ui.rows < 3
+    const short = history.length > 0 && textRows(hint, ui.width) + histNeed > ui.rows
+    // none where it would leave History no line, or no line to say how many more (30x8, the help line on two rows
+    // with "Enter details"): the tab, with no count, says it
+    const none = history.length > 0 && ui.rows < histNeed + 1
     if (!none) out.push(para('none', { dimColor: true }, short ? 'No active transfers.' : hint))
     used = none ? 0 : short ? 1 : textRows(hint, ui.width)
     budget -= used
@@ -75,8 +79,8 @@ export function TransfersScreen ({ active, history, historyCut, selected, shared
     used++
   }
   if (history.length > 0) {
-    // the blank line before it only where a line of History still fits after it
-    if (ui.rows - used >= 3) {
+    // the blank line before it only where History still has the lines it needs after it (histNeed)
+    if (ui.rows - used - 1 >= histNeed) {
       out.push(line('hist-gap', {}, ' '))
       used++
     }
