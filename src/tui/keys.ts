@@ -157,8 +157,8 @@ export function pasteCommands (s: TuiState): { commands: Command[], into?: 'pair
 
 /**
  * `ascii`: the notices it makes are drawn on an ASCII-only terminal (state.ts peerCalled). `page`: the lines the
- * screen has for its list, which PgUp and PgDn move the selection by (an offer takes two of them; on Transfers a
- * transfer under way takes more, so a page there can be less than a page).
+ * screen has for its list, which PgUp and PgDn move the selection by (an offer takes two of them; on Transfers
+ * it counts lines of History, and a transfer under way, taking more, is passed as one).
  */
 export function keyToCommands (s: TuiState, input: string, key: Partial<Key>, ascii = false, page = 10): Command[] {
   const commands = commandsFor(s, input, key, ascii, page)
