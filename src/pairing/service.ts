@@ -13,7 +13,7 @@ import { PairResult, pairChannel } from '../protocol/pair.ts'
 import { dialFailure } from '../protocol/stream.ts'
 import { notifyUnpair, handleUnpair, untoldWhy, type UnpairUntold } from '../protocol/trust.ts'
 import { otherVersionError, type OtherVersion } from '../protocol/versions.ts'
-import { failedPairingPhase } from '../daemon/control/types.ts'
+import { PAIR_ADVICE, failedPairingPhase } from '../daemon/control/types.ts'
 import type { PairingState } from '../daemon/control/types.ts'
 import type { TrustStore } from '../store/index.ts'
 import { MAX_CODE_TTL_SEC, MIN_CODE_TTL_SEC, generateCode, parseCode, fingerprint, type GeneratedCode, type ParsedCode } from './code.ts'
@@ -335,13 +335,13 @@ export class PairingService {
     // none online, but a device of another version is here: that one is likely the one meant (a ferry updated on one side only)
     const other = targets.length === 0 ? this.c.otherVersions?.()[0] : undefined
     if (other != null) throw otherVersionError(`no ferry peer of this version is online: ${other.name !== '' ? `${other.name} (…${other.peerId.slice(-8)})` : `the device …${other.peerId.slice(-8)}`}`, other.otherVersion)
-    if (targets.length === 0) throw new FerryError('E_PEER_NOT_FOUND', 'no ferry peer is online; check that the other device runs `ferry daemon` on this network, or use --peer')
+    if (targets.length === 0) throw new FerryError('E_PEER_NOT_FOUND', `no ferry peer is online; check that the other device runs \`ferry daemon\` on this network, ${PAIR_ADVICE.noneOnline}`)
     if (refused != null) throw new FerryError('E_PAIRING_THROTTLED', `no other peer online here shows code number ${code.nameplate}, and the peer …${refused.label.slice(-8)} would not say whether it does: ${refused.err.message}`)
     if (notShowing == null) throw new FerryError('E_PEER_UNREACHABLE', 'could not reach any peer to pair with')
     const online = `the ${targets.length} peer${targets.length === 1 ? '' : 's'} online here`
     // without --peer, only the peers online here were asked: a device showing the code that this one has no
     // connection to is reached with --peer (helper finding: "check that you typed it right" alone, of such a code)
-    const elsewhere = 'if the other device is not among them (`ferry peers`), give its address: `ferry connect ADDRESS`, then this code again (or `ferry pair CODE --peer MULTIADDR`, as `ferry status` there shows it)'
+    const elsewhere = `if the other device is not among them (\`ferry peers\`), ${PAIR_ADVICE.elsewhere}`
     // said as the peers asked know it (notes' leftover: a mistyped number was answered "if it expired, show a new
     // one", of a code shown and waiting): one that shows a code with another number, the number typed is not its
     // code's; none showing any code (nor ended lately, which its tombstone would have said), not a mistyped number

@@ -117,6 +117,17 @@ export interface PairingState {
   again?: boolean
 }
 
+/**
+ * The advice the daemon ends a code that found no device with, in `ferry pair`'s terms (src/pairing/service.ts):
+ * here so that the TUI, which has no --peer, puts its own in their place by these very words (PairScreen inTuiWords).
+ */
+export const PAIR_ADVICE = {
+  /** after "no ferry peer is online; …" */
+  noneOnline: 'or use --peer',
+  /** after "no peer is showing code number N …; …" */
+  elsewhere: 'give its address: `ferry connect ADDRESS`, then this code again (or `ferry pair CODE --peer MULTIADDR`, as `ferry status` there shows it)'
+} as const
+
 /** How a pairing that failed with `code` ended: its phase, as its event and the TUI's Pair screen say it. */
 export function failedPairingPhase (code: string): 'expired' | 'cancelled' | 'failed' {
   return code === 'E_PAIRING_EXPIRED' ? 'expired' : code === 'E_CANCELLED' ? 'cancelled' : 'failed'

@@ -6,7 +6,7 @@
 import { createElement as h } from 'react'
 import type { ReactNode } from 'react'
 import { Box, Text } from 'ink'
-import type { PairingState, PeerInfo } from '../../daemon/control/types.ts'
+import { PAIR_ADVICE, type PairingState, type PeerInfo } from '../../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
 import { displayWidth, formatCountdown, shortPeerId } from '../format.ts'
 import type { PairMode } from '../state.ts'
@@ -182,9 +182,10 @@ const CONNECT_HERE = 'run `ferry connect ADDRESS` (its IP address) in a terminal
  * or use --peer"). The error code stays the daemon's; words it does not have are left as they are.
  */
 export function inTuiWords (message: string): string {
-  return message
-    .replace(/, or use --peer$/, `: if it does, ${CONNECT_HERE}`)
-    .replace(/give its address: `ferry connect ADDRESS`, then this code again \(or `ferry pair CODE --peer MULTIADDR`, as `ferry status` there shows it\)/, CONNECT_HERE)
+  // the daemon's words from the control API's contract, so that a rewording there is one here too
+  const noneOnline = `, ${PAIR_ADVICE.noneOnline}`
+  const shown = message.endsWith(noneOnline) ? `${message.slice(0, -noneOnline.length)}: if it does, ${CONNECT_HERE}` : message
+  return shown.replace(PAIR_ADVICE.elsewhere, CONNECT_HERE)
 }
 
 /** What happened to a pairing, in one line. */
