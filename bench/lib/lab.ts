@@ -152,7 +152,9 @@ export const NEXT_PHOTOS = 'more-photos'
  * sizes (its LCG, its seed) in the same 10 folders, but other bytes (its
  * AES-128-CTR keystream under IVs from 2^120 up, where the photo set's run
  * from 0: no 1 MiB chunk in common), with a manifest beside it in
- * dataset.sh's format; made once and kept, then read into the page cache.
+ * dataset.sh's format; made once and kept (and synced, as dataset.sh does,
+ * so that no writeback of it runs into a timed send), then read into the
+ * page cache.
  */
 export async function nextPhotos (dir: string): Promise<NextDataset> {
   const root = join(dir, 'next-photos')
@@ -171,7 +173,8 @@ for ((i=0; i<1000; i++)); do
   { openssl enc -aes-128-ctr -nosalt -K "$KEY" -iv "$(printf '01%030x' "$i")" -in /dev/zero 2>/dev/null || true; } | head -c "$sz" > "$(printf '%s/IMG_%05d.jpg' "$d" "$i")"
 done
 (cd "$D" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) > "$1/$2.sha256.tmp"
-mv "$1/$2.sha256.tmp" "$1/$2.sha256"`
+mv "$1/$2.sha256.tmp" "$1/$2.sha256"
+sync`
     await check('bash', ['-c', script, '_', root, NEXT_PHOTOS], { timeoutMs: 600_000 })
   }
   const files = readFileSync(manifest, 'utf8').trim().split('\n').length

@@ -28,19 +28,31 @@ export function stopWithWrapper (signal: 'SIGTERM' | 'SIGKILL', env: NodeJS.Proc
     // gone already, before this got here (review finding: killed in the first
     // half second, the daemon ran on); a wrapper pid that is alive but not our
     // parent is a variable inherited from elsewhere: ignored
-    if (!processAlive(wrapper)) process.kill(process.pid, signal)
+    if (!processAlive(wrapper)) { if (signal === 'SIGKILL') endAsKilled(); else process.kill(process.pid, signal) }
     return
   }
   let orphanedFor = 0
   setInterval(() => {
     if (process.ppid === wrapper) return
-    if (signal === 'SIGKILL') process.kill(process.pid, signal)
+    if (signal === 'SIGKILL') endAsKilled()
     // asked once; still here 10 s later (the stop hung, or the signal came
     // where nothing took it: a CI run saw a daemon outlive its killed
     // wrapper by 30 s, once in six runs), it must not run on holding the home
     if (orphanedFor++ === 0) process.kill(process.pid, 'SIGTERM')
     else if (orphanedFor > 10) process.exit(143)
   }, 1000).unref()
+}
+
+/**
+ * End as SIGKILL would, nothing said to the daemon; but the terminal given
+ * back as it was taken, which a killed `ferry send` on a terminal leaves
+ * raw and its cursor hidden (its live view draws with both), the shell's
+ * prompt back meanwhile (review finding).
+ */
+function endAsKilled (): void {
+  try { if (process.stdin.isTTY === true) process.stdin.setRawMode(false) } catch {}
+  try { if (process.stdout.isTTY === true) process.stdout.write('\x1b[?25h\n') } catch {}
+  process.kill(process.pid, 'SIGKILL')
 }
 
 /**

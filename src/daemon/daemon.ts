@@ -98,7 +98,7 @@ export class Daemon {
       if (await sameFolder(this.config.receiveDir, home)) throw new FerryError('E_USAGE', `--receive-dir ${this.config.receiveDir} is the daemon's home folder (--home), where it keeps its state: every file offered would be refused; choose another folder, or one inside it`)
       // said now, not first to a peer whose offer it refuses (with its disk away, said above already: once)
       if (look.missingWith === undefined) await checkReceiveFolder(this.config.receiveDir).catch((err: Error) => { this.log.warn('the receive folder cannot take files; offers will be refused until it can', { err: err.message }) })
-      if (await folderHolds(this.config.receiveDir, home)) this.log.warn('the receive folder holds ferry\'s own state folder: files offered into the state folder are refused, the rest received as usual', { receiveDir: this.config.receiveDir, home })
+      if (await folderHolds(this.config.receiveDir, home)) this.log.warn('the receive folder holds ferry\'s own state folder: an offer with any path into the state folder is refused whole (E_PATH_UNSAFE), others received as usual', { receiveDir: this.config.receiveDir, home })
       const hadIdentity = existsSync(join(home, IDENTITY_FILE))
       this.db = openDb(join(home, 'ferry.db'), {
         // this home had a daemon (its identity) but no state: the database was removed or emptied (review finding: silently)

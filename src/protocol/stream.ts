@@ -86,7 +86,7 @@ export function dialFailure (err: unknown, timeoutMs: number): string {
     const v6 = /^(.*:.*):(\d+)$/.exec(refused[1])
     return v6 == null
       ? `not online (${refused[1]} refuses connections: ferry there not running)`
-      : `not online ([${v6[1]}]:${v6[2]} refuses connections: ferry there not running, or listening on IPv4 only, as it does unless started with \`--listen /ip6/::/tcp/${v6[2]}\` too)`
+      : `not online ([${v6[1]}]:${v6[2]} refuses connections: ferry there not running, or listening on IPv4 only, as it does unless started with \`--listen /ip4/0.0.0.0/tcp/${v6[2]} --listen /ip6/::/tcp/${v6[2]}\`)`
   }
   // Noise's "Payload identity key X does not match expected remote identity key Y": another ferry, with another
   // key, answers at the peer's address; most often the same device set up anew (its home removed), whose new

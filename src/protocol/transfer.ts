@@ -4,7 +4,7 @@
 // at this boundary; nothing outside protocol/ sees the generated types.
 
 import type { Stream } from '@libp2p/interface'
-import { FerryError, cutToBytes, isErrorCode, quoteForDisplay, type ErrorCode } from '../errors.ts'
+import { FerryError, cutToBytes, isErrorCode, quoteForDisplay, sanitizeForDisplay, type ErrorCode } from '../errors.ts'
 import { MAX_CHUNKS_PER_REQUEST, MAX_HASH_PART_BYTES, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_OFFER_TOTAL_BYTES, MAX_SMALL_MESSAGE_BYTES } from './constants.ts'
 import { FrameReader, finishStream, lengthPrefixed, sendAll, varintLength, writeVarint } from './frames.ts'
 import { ChunkHeader, ChunkRequest, FileEntry, HashPart, Offer, OfferAnswer, TransferEnd, TransferEndAck, type FileEntry as WireFileEntry } from './pb/transfer.js'
@@ -446,7 +446,7 @@ export async function readEnd (stream: Stream, handle: (end: EndMsg) => Promise<
   let error: unknown
   let answer: EndHandled | void = undefined
   try {
-    answer = await handle({ transferId: w.transferId, status, root: w.root, signature: w.signature, failure: fromWireError(w.failure as WireErrorMsg | undefined, 'receiver'), wireBytes: w.wireBytes, missing: w.missing, doneBytes: w.doneBytes, renamedCount: w.renamedCount, renamed: w.renamed.map((r) => ({ entry: r.entry, as: r.as })), renameCount: w.renameCount, renames: w.renames, refused: w.refused.map((r) => ({ entry: r.entry, reason: r.reason, under: r.under === '' ? undefined : r.under, ...(isErrorCode(r.code) ? { code: r.code } : {}) })), ...(w.keptFiles !== undefined ? { keptFiles: w.keptFiles } : {}) })
+    answer = await handle({ transferId: w.transferId, status, root: w.root, signature: w.signature, failure: fromWireError(w.failure as WireErrorMsg | undefined, 'receiver'), wireBytes: w.wireBytes, missing: w.missing, doneBytes: w.doneBytes, renamedCount: w.renamedCount, renamed: w.renamed.map((r) => ({ entry: r.entry, as: r.as })), renameCount: w.renameCount, renames: w.renames, refused: w.refused.map((r) => ({ entry: r.entry, reason: sanitizeForDisplay(r.reason) /* a peer's words, kept and shown: as fromWireError's */, under: r.under === '' ? undefined : r.under, ...(isErrorCode(r.code) ? { code: r.code } : {}) })), ...(w.keptFiles !== undefined ? { keptFiles: w.keptFiles } : {}) })
   } catch (err) { error = err }
   const afterAck = answer?.afterAck
   const ack = lengthPrefixed(TransferEndAck.encode({ ok: error == null, error: error != null ? toWireError(error) : undefined, keptFiles: answer?.keptFiles ?? 0 }))

@@ -174,17 +174,17 @@ export function renamesFromEnd (end: EndMsg, entries: ReadonlyArray<Pick<OfferFi
   // "not received" too)
   const seen = new Set<number>()
   const renamed = told.slice(0, RENAMED_SHOWN)
-    .filter((r) => r.entry < entries.length && !notReceived.has(r.entry) && !seen.has(r.entry) && seen.add(r.entry) !== undefined && Buffer.byteLength(r.as) <= MAX_PATH_BYTES)
+    .filter((r) => r.entry < entries.length && !notReceived.has(r.entry) && Buffer.byteLength(r.as) <= MAX_PATH_BYTES && !seen.has(r.entry) && seen.add(r.entry) !== undefined)
     .map((r): RenamedPath => leveled && entries[r.entry].kind === 'dir'
-      ? { path: entries[r.entry].path, as: r.as, folder: true, files: Math.min(r.files ?? 0, filesUnder(entries, entries[r.entry].path)) }
+      ? { path: entries[r.entry].path, as: r.as, folder: true, files: Math.min(r.files ?? 0, filesUnder(entries, entries[r.entry].path, notReceived)) }
       : { path: entries[r.entry].path, as: r.as })
   const count = leveled ? end.renameCount : end.renamedCount
-  return { renamed, renamedCount: Math.min(Math.max(count ?? 0, renamed.length), entries.length) }
+  return { renamed, renamedCount: Math.min(Math.max(count ?? 0, renamed.length), entries.length - notReceived.size) }
 }
 
-/** How many file entries of an offer lie below the folder `path`. */
-function filesUnder (entries: ReadonlyArray<Pick<OfferFile, 'path' | 'kind'>>, path: string): number {
+/** How many file entries of an offer lie below the folder `path`, but those `notReceived`. */
+function filesUnder (entries: ReadonlyArray<Pick<OfferFile, 'path' | 'kind'>>, path: string, notReceived: ReadonlySet<number>): number {
   let n = 0
-  for (const e of entries) if (e.kind === 'file' && e.path.startsWith(`${path}/`)) n++
+  for (const [i, e] of entries.entries()) if (e.kind === 'file' && e.path.startsWith(`${path}/`) && !notReceived.has(i)) n++
   return n
 }

@@ -531,6 +531,12 @@ describe('pairing', { timeout: 120_000 }, () => {
     expect(named.code, named.stderr).toBe(2)
     expect(named.stderr).toMatch(/^ferry: E_USAGE: ferry pair takes the code alone \(`ferry pair NUMBER-WORD-WORD`\): "alpha" before it is not part of it/m)
     expect(named.stderr).not.toContain(w1)
+    // also with the code typed as words read out, and a name that starts with a digit
+    for (const args of [['alpha', '522', w1, w2], ['3dprinter', `522-${w1}-${w2}`]]) {
+      const r = await runCli(['pair', ...args, '--home', noHome])
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr).toMatch(/^ferry: E_USAGE: ferry pair takes the code alone/m)
+    }
     // under --json, a code entered ends in one shape whatever failed, the code or the daemon, as the exchange's failures
     // do (helper finding: {"error":…} for these, {"paired":false,"error":…} for those)
     for (const [code, expected] of [[malformed[0], 'E_BAD_CODE'], [`7-${w1}-${w2}`, 'E_DAEMON_NOT_RUNNING']] as const) {

@@ -61,7 +61,8 @@ describe('bench report, the second photo set', () => {
     expect(text).toContain('second photo set (unshaped): 1000 files, 574000000 B in 1.852 s, 540 files/s, 310 MB/s')
   })
 
-  it('says when it was not verified', () => {
+  it('says when it was not verified, and what did not cross the wire', () => {
     expect(rowsOf(report([first, syncthing, next(500, false)]))[1]).toContain(', not verified) | ≥ 1.5 | info |')
+    expect(rowsOf(report([first, syncthing, { ...next(600), wireBytes: 574e6 - 10 * 2 ** 20 }]))[1]).toContain('(600.0 / 350.0 files/s, 10.00 MiB not over the wire) | ≥ 1.5 | info |')
   })
 })

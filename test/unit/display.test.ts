@@ -74,7 +74,7 @@ describe('text for the terminal', () => {
     expect(dialFailure(new Error('connection error 127.0.0.1:47301: connect ECONNREFUSED 127.0.0.1:47301'), 10_000)).toBe('not online (127.0.0.1:47301 refuses connections: ferry there not running)')
     // an IPv6 address in brackets, as `ferry connect` takes it, not Node's "::1:47301" (user-test finding)
     // and at an IPv6 address, that a daemon there may listen on IPv4 alone, as it does by default (helper finding)
-    expect(dialFailure(new Error('connect ECONNREFUSED ::1:47301'), 10_000)).toBe('not online ([::1]:47301 refuses connections: ferry there not running, or listening on IPv4 only, as it does unless started with `--listen /ip6/::/tcp/47301` too)')
+    expect(dialFailure(new Error('connect ECONNREFUSED ::1:47301'), 10_000)).toBe('not online ([::1]:47301 refuses connections: ferry there not running, or listening on IPv4 only, as it does unless started with `--listen /ip4/0.0.0.0/tcp/47301 --listen /ip6/::/tcp/47301`)')
   })
 
   it('a dial answered by another device than the peer (one set up anew at its address) says so, not only the two keys (user-test finding)', () => {

@@ -54,12 +54,14 @@ describe('renames', () => {
     expect(renamesFromEnd(end({}), entries)).toEqual({ renamedCount: 0, renamed: [] })
   })
 
-  it('a receipt\'s renames are a peer\'s list: an entry told twice is taken once, one the receipt says did not arrive not at all, a folder\'s files never more than the offer has under it (fuzzing finding: "4 files under another name" for a send of 2)', () => {
+  it('a receipt\'s renames are a peer\'s list: an entry told twice is taken once, one the receipt says did not arrive not at all, a folder\'s files never more than arrived under it (fuzzing finding: "4 files under another name" for a send of 2)', () => {
     const told = end({ renameCount: 5, renames: [{ entry: 4, as: 'tree (1)', files: 2 ** 32 - 1 }, { entry: 3, as: 'tree (1)/sub (1)', files: 99 }, { entry: 5, as: 'note (1).txt' }, { entry: 5, as: 'note (2).txt' }, { entry: 0, as: 'tree (1)/a (1).jpg' }] })
     expect(renamesFromEnd(told, entries, new Set([0]))).toEqual({
       renamedCount: 5,
-      renamed: [{ path: 'tree', as: 'tree (1)', folder: true, files: 3 }, { path: 'tree/sub', as: 'tree (1)/sub (1)', folder: true, files: 1 }, { path: 'note.txt', as: 'note (1).txt' }]
+      renamed: [{ path: 'tree', as: 'tree (1)', folder: true, files: 2 }, { path: 'tree/sub', as: 'tree (1)/sub (1)', folder: true, files: 1 }, { path: 'note.txt', as: 'note (1).txt' }]
     })
+    // nor more renames than entries arrived; a first telling of an entry too long to be a path does not hide a second
+    expect(renamesFromEnd(end({ renameCount: 99, renames: [{ entry: 5, as: 'n'.repeat(5000) }, { entry: 5, as: 'note (1).txt' }] }), entries, new Set([0, 1, 2]))).toEqual({ renamedCount: 3, renamed: [{ path: 'note.txt', as: 'note (1).txt' }] })
   })
 
   it('a receipt sent again lists the renames as the first did, from what the receive recorded and its offer; one the offer has no entry of is left out', () => {

@@ -64,7 +64,8 @@ export async function pair (argv: string[]): Promise<number> {
   // parts as dashes do (parseCode), as in the TUI's field (user-test finding: "takes at most one code")
   // but a name before a code, `ferry pair alpha 522-fossil-nefarious` (as other tools pair with a device named),
   // is no part of it: said as such, not as a code that must start with a number (helper finding); the code not echoed
-  if (positionals.length > 1 && !/^\d/.test(positionals[0]) && positionals.slice(1).some((p) => /^\d+\D/.test(p))) {
+  const startsCode = (p: string): boolean => /^\d+([\s.,_/\-\u2010-\u2015\u2212]|$)/u.test(p)
+  if (positionals.length > 1 && !startsCode(positionals[0]) && positionals.slice(1).some(startsCode)) {
     throw new UsageError(`ferry pair takes the code alone (\`ferry pair NUMBER-WORD-WORD\`): "${sanitizeForDisplay(positionals[0])}" before it is not part of it, and no device needs naming: the one showing the code is found by its number`)
   }
   let code: string | undefined = positionals.length > 1 ? positionals.join(' ') : positionals[0]

@@ -56,8 +56,10 @@ export class SendServing {
         const served = (listed ?? 0) + fresh
         if (served >= (sender.offer?.files[file]?.size ?? 0) || sender.givenUp.has(file)) sender.served.delete(file); else sender.served.set(file, served)
       }
-      // served again, on a stream opened after one of it was cut: the summary names that interruption (Sender.streamCutAt)
-      if (sender.streamCutAt !== undefined && stream > sender.streamCutAt && !sender.resumed) this.sends.markResumed(sender)
+      // after one of its streams was cut, served on a stream opened since, or served again (what went before the cut,
+      // asked for anew on a stream that a late-noticed cut numbers below it: a link that vanished is found by its pings,
+      // seconds after its receiver reconnected; review finding): the summary names that interruption (Sender.streamCutAt)
+      if (sender.streamCutAt !== undefined && (stream > sender.streamCutAt || fresh < n) && !sender.resumed) this.sends.markResumed(sender)
       // each byte counted once (what went again after a cut was counted when it first went), the rate the wire's
       sender.progress.add(n, fresh)
       sender.progress.wire += n
@@ -107,7 +109,7 @@ export class SendServing {
         if (sender.givenUp.get(file)?.reason === 'changed' && src !== undefined) {
           try { this.ctx.c.hashCache?.forget([src]) } catch (err) { this.ctx.c.log.warn('hash cache failed to forget', { err: (err as Error).message }) }
         }
-      }, onServedAgain: (sender, file) => { this.sends.forgetGivenUp(sender, file) }, onCut: (sender) => { if (!sender.finished) sender.streamCutAt = this.streamsTaken }, onWaitsThere: (sender, told) => { if (sender.offer != null && !sender.finished) this.sends.told(sender, told) } })
+      }, onServedAgain: (sender, file) => { this.sends.forgetGivenUp(sender, file) }, onCut: (sender) => { if (!sender.finished) sender.streamCutAt ??= this.streamsTaken }, onWaitsThere: (sender, told) => { if (sender.offer != null && !sender.finished) this.sends.told(sender, told) } })
       .finally(() => { this.chunkStreams.release(remote) })
   }
 

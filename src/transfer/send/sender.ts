@@ -131,8 +131,9 @@ export class Sender {
    * A chunk stream that carried this send's chunks was cut (reset, the link
    * gone) before its receiver closed it: what it had on the way is asked
    * for again. The number of the newest chunk stream served then
-   * (send-serve.ts counts them): a chunk served on a stream opened after it
-   * marks the send resumed, as a restart does, and its summary then names
+   * (send-serve.ts counts them; the first cut's): a chunk served on a stream
+   * opened after it, or served again, marks the send resumed, as a restart
+   * does, and its summary then names
    * the interruption among the causes of bytes sent again. Not one served on
    * a stream already open at the cut (the others of its three finishing
    * their chunks): a send its receiver cancelled, or whose receiver was
