@@ -408,7 +408,7 @@ describe('transfer, with alpha serving at most SERVE_RATE', () => {
     const done = await sending.done
     expectError(done, 'E_CANCELLED')
     // said as what was done here, not as the daemon's "cancelled on the sending device" (user-test finding)
-    expect(done.stderr).toMatch(/^ferry: E_CANCELLED: cancelled here \(SIGTERM\) with \S+ \S*B of \S+ \S*B arrived; 1 of 2 files had arrived and is kept on beta$/m)
+    expect(done.stderr).toMatch(/^ferry: E_CANCELLED: cancelled here \(SIGTERM\) with \S+ \S*B of \S+ \S*B sent; 1 of 2 files had arrived and is kept on beta$/m)
     await poll(a, 'alpha to show the send cancelled', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.state === 'cancelled'))
     await poll(b, 'beta to show the receive cancelled', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.state === 'cancelled'))
     // both sides keep the count: `ferry transfers` on the sender says it as the receiver's does

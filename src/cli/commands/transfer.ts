@@ -372,8 +372,10 @@ export async function send (argv: string[]): Promise<number> {
       // there, as its receiver said it with its failure (notes' leftover: a failed receive did not say it)
       const keptFiles = byStop ? (await Promise.race([cancelled, new Promise<undefined>((resolve) => setTimeout(() => { resolve(undefined) }, KEPT_WAIT_MS).unref())]))?.keptFiles ?? t.keptFiles : t.state === 'cancelled' || t.state === 'failed' ? t.keptFiles : undefined
       const kept = keptFiles !== undefined ? keptWords({ ...t, keptFiles }) : ''
+      // "sent", not "arrived": the sender's count holds what was on its way as the cancel came, which the receiver may
+      // not have kept (user-test finding: "890.0 MiB … arrived" here, 888.0 MiB on the receiver)
       const error = byStop
-        ? { code: 'E_CANCELLED' as const, message: `cancelled here (${stoppedBy === 'SIGINT' ? 'Ctrl-C' : stoppedBy}) with ${formatDone(t.doneBytes, t.totalBytes)} of ${formatBytes(t.totalBytes)} arrived${kept !== '' ? `; ${kept}` : ''}` }
+        ? { code: 'E_CANCELLED' as const, message: `cancelled here (${stoppedBy === 'SIGINT' ? 'Ctrl-C' : stoppedBy}) with ${formatDone(t.doneBytes, t.totalBytes)} of ${formatBytes(t.totalBytes)} sent${kept !== '' ? `; ${kept}` : ''}` }
         : t.error != null && kept !== '' ? { ...t.error, message: `${t.error.message}; ${kept}` } : t.error
       // `seconds` and `root` as a done send has them: how long it took to end so, and which offer it was (user-test
       // finding: neither); none for a daemon that stopped before it said anything of the send
