@@ -17,6 +17,14 @@ const WINDOW_MS = 1000
  * 147 s against 196 (review finding).
  */
 const QUIET_MS = 10_000
+/**
+ * Before that, the rate fades once nothing came for this long and for
+ * three times the gap its own bytes usually leave (a chunk's worth at the
+ * rate shown): a receiver stopped (SIGSTOP) showed "28.7 MiB/s ETA 12s",
+ * unchanged, for the 10 s before "stalled" (user-test finding). Over a slow
+ * link the gap between chunks is seconds, and nothing fades between them.
+ */
+const FADE_AFTER_MS = 2000
 
 export class Progress {
   readonly total: number
@@ -56,6 +64,8 @@ export class Progress {
   private provisional = false
   /** When bytes last moved (add), or the start or the last reset: the rate is 0 once this is QUIET_MS ago. */
   private bytesAt = Date.now()
+  /** How many bytes the last add() brought: the step the rate's bytes come in (FADE_AFTER_MS). */
+  private lastAdd = 0
   /**
    * When anything last moved: bytes (add), or the count set (a sender's
    * from its receiver's word while that one copies what it had, a plan
@@ -136,6 +146,7 @@ export class Progress {
     this.done += counted
     const now = Date.now()
     this.bytesAt = this.movedAt = now
+    this.lastAdd = n
     // the clock was set back: a new window from now, or the rate would stay as it was until the clock caught up
     if (now < this.windowStart) { this.windowStart = now; this.windowBytes = 0 }
     // bytes after a quiet spell (an offer waiting for a decision, a link
@@ -176,7 +187,14 @@ export class Progress {
       if (since !== undefined) return since.ms >= WINDOW_MS ? since.bytes * 1000 / since.ms : 0
       if (dt >= WINDOW_MS) return this.windowBytes * 1000 / dt
     }
-    return this.rateBps
+    return this.rateBps * this.fading(Date.now() - this.bytesAt)
+  }
+
+  /** 1, or less once nothing came for longer than its bytes' usual gap allows (FADE_AFTER_MS): as if the next bytes came now. */
+  private fading (quietMs: number): number {
+    if (this.rateBps <= 0 || this.lastAdd <= 0) return 1
+    const holdMs = Math.max(FADE_AFTER_MS, 3 * this.lastAdd * 1000 / this.rateBps)
+    return quietMs <= holdMs ? 1 : holdMs / quietMs
   }
 
   /** What the first window holds after its first bytes (`first`), and over how long; undefined when nothing yet. */

@@ -118,6 +118,25 @@ describe('Progress', () => {
     expect(p.eta).toBeNull()
   })
 
+  it('a rate whose bytes stop fades before the stall: past 2 s and three of its usual gaps, as if the next bytes came now, the ETA growing (user-test finding: "28.7 MiB/s ETA 12s" unchanged for 10 s after the receiver was stopped)', () => {
+    const p = new Progress(1_000_000_000)
+    for (let i = 0; i < 30; i++) { vi.advanceTimersByTime(100); p.add(2_000_000) }
+    expect(p.rate).toBe(20_000_000)
+    const eta = p.eta!
+    vi.advanceTimersByTime(1900)
+    expect(p.rate).toBe(20_000_000)
+    vi.advanceTimersByTime(2100) // 4 s with nothing: half
+    expect(p.rate).toBe(10_000_000)
+    expect(p.eta!).toBeGreaterThan(eta)
+    vi.advanceTimersByTime(4000) // 8 s: a quarter
+    expect(p.rate).toBe(5_000_000)
+    vi.advanceTimersByTime(2001)
+    expect(p.rate).toBe(0)
+    // and bytes again: the rate as it was, at once
+    p.add(2_000_000)
+    expect(p.rate).toBeGreaterThan(0)
+  })
+
   it('a slow link, a 2 MiB chunk every 4 s, shows a steady rate near 0.5 MiB/s, and an ETA that is never negative (review finding)', () => {
     const MiB = 1024 * 1024
     const p = new Progress(100 * MiB)
