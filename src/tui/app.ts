@@ -27,7 +27,7 @@ import { PeersScreen } from './components/PeersScreen.ts'
 import { SendScreen } from './components/SendScreen.ts'
 import { StatusBar, statusBarRows } from './components/StatusBar.ts'
 import { Tabs } from './components/Tabs.ts'
-import { TransfersScreen } from './components/TransfersScreen.ts'
+import { historyRowsShown, TransfersScreen } from './components/TransfersScreen.ts'
 import { TransferDetails } from './components/TransferDetails.ts'
 import { editText, splitEnter } from './components/TextField.ts'
 import { asciiize, g, isNarrow, line, para } from './components/ui.ts'
@@ -133,8 +133,12 @@ export function App (props: AppProps) {
   const squeeze = wholeHint.length > 0 && wholeHint.length > room
   const ui: Ui = { ...display, rows: Math.max(0, room + (squeeze ? 1 : 0)) }
   const hint = fitStartHint(wholeHint, ui.rows, display)
-  // PgUp and PgDn: the lines of the screen, less a list's heading and its line of how many more
-  const page = Math.max(1, ui.rows - 2)
+  // PgUp and PgDn: the lines of the screen, less a list's heading and its line of how many more; on Transfers the
+  // lines of History shown, which the transfers under way and the hint leave (helper finding: a page of the whole
+  // screen skipped lines of History never shown)
+  const page = state.screen === 'transfers'
+    ? Math.max(1, historyRowsShown({ active: state.active, history: state.history, historyCut: state.historyCut, selected: state.sel.transfers, shared: sharedPeerNames(state, !ui.unicode), ui }))
+    : Math.max(1, ui.rows - 2)
 
   /**
    * Offers an accept or decline was asked for and not yet answered: the offer leaves the list only with the

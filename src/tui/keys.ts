@@ -295,7 +295,8 @@ export function helpText (s: TuiState, width = Number.MAX_SAFE_INTEGER): string 
   const peer = selectedPeer(s)
   const per: Record<string, string> = {
     // nor s with one of another version, which it cannot send to
-    peers: peer == null ? 'p pair' : peer.paired ? `↑↓ select · p pair · u unpair${peer.otherVersion != null ? '' : ' · s send'}` : '↑↓ select · p pair',
+    // while a step is asked (u, c), what the next key does, as for a decline (helper finding: the help line unchanged)
+    peers: s.armed?.startsWith('unpair:') === true ? 'u again: unpair · any other key keeps it' : peer == null ? 'p pair' : peer.paired ? `↑↓ select · p pair · u unpair${peer.otherVersion != null ? '' : ' · s send'}` : '↑↓ select · p pair',
     pair: s.pairMode === 'show' ? `s new code${live ? ' · c cancel' : ''} · e enter a code · Esc back` : `s show a code · e enter a code${live ? ' · c cancel' : ''}`,
     // while a decline is asked, what the next key does (the question itself is on the notice line)
     offers: s.offers.length === 0 ? '' : s.armed?.startsWith('decline:') === true ? 'd again: decline · any other key keeps it' : '↑↓ select · a accept · d decline',
@@ -311,6 +312,7 @@ export function helpText (s: TuiState, width = Number.MAX_SAFE_INTEGER): string 
  * transfer's bar its place.
  */
 function transfersHelp (s: TuiState, width: number): string {
+  if (s.armed?.startsWith('cancel:') === true) return 'c again: cancel · any other key keeps it'
   const shown = detailedTransfer(s)
   const t = shown ?? selectedTransfer(s)
   const cancel = t != null && !isFinished(t) ? ' · c cancel' : ''

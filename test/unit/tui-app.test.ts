@@ -210,6 +210,8 @@ describe('ferry tui App', () => {
     await press(r, '1', 'u')
     await tick(600)
     expect(expectFits(r.lastFrame()).replace(/\s+/g, ' ')).toContain('press u again to unpair alice-desktop')
+    // and the help line says what the next key does, as for a decline (helper finding: unchanged)
+    expect(expectFits(r.lastFrame())).toContain('u again: unpair · any other key keeps it')
   })
 
   it('d asks before it declines, as c and u do: the same key again declines, any other keeps the offer; "dddd" in one read declines it once (user-test finding: one stray d declined for good)', async () => {
@@ -1233,15 +1235,34 @@ describe('a transfer\'s details (user finding: History said "✗ failed E_HASH_M
     expect(text).toMatch(/History \(40\)\n {2}\+\d+ more above\n/)
     await press(r, '\u001b[H')
     expect(expectFits(r.lastFrame())).toMatch(/^› ↓ from alice-desktop/m)
-    // a page: the screen's rows less two (80x24: 17 of its 19), here from the transfer under way into History
+    // a page: as many lines as History shows, so that no line of it is passed unseen (helper finding: a page of
+    // the whole screen's rows skipped some); from the transfer under way into History, on the last line shown
+    const shownFiles = (t: string): number[] => [...t.matchAll(/file(\d\d)/g)].map((m) => Number(m[1]))
+    const selectedFile = (t: string): number => Number(/^› .*file(\d\d)/m.exec(t)?.[1] ?? -1)
+    let before = shownFiles(expectFits(r.lastFrame()))
     await press(r, '\u001b[6~')
-    expect(expectFits(r.lastFrame())).toMatch(/^› .*file16/m)
-    await press(r, '\u001b[6~', '\u001b[5~')
-    expect(expectFits(r.lastFrame())).toMatch(/^› .*file16/m)
+    text = expectFits(r.lastFrame())
+    expect(selectedFile(text)).toBe(Math.max(...before))
+    for (let i = 0; i < 3; i++) {
+      before = shownFiles(text)
+      await press(r, '\u001b[6~')
+      text = expectFits(r.lastFrame())
+      expect(selectedFile(text)).toBeGreaterThan(Math.max(...before) - 1)
+      expect(selectedFile(text)).toBeLessThanOrEqual(Math.max(...before) + before.length)
+      expect(Math.min(...shownFiles(text))).toBeLessThanOrEqual(Math.max(...before) + 1)
+    }
+    // and back up, as far, nothing passed unseen either
+    before = shownFiles(text)
+    await press(r, '\u001b[5~')
+    text = expectFits(r.lastFrame())
+    expect(selectedFile(text)).toBeLessThan(Math.min(...before) + 1)
+    expect(Math.max(...shownFiles(text))).toBeGreaterThanOrEqual(Math.min(...before) - 1)
+    await press(r, '\u001b[H', '\u001b[6~')
+    const file16 = selectedFile(expectFits(r.lastFrame()))
     // moved just now: a transfer that begins leaves the selection where it is
     f.emit('transfer', transfer({ id: 'n1', state: 'fetching', label: 'new1', createdAt: NOW, inFlight: [] }))
     text = await untilFrame(r, (t) => t.includes('Transfers (2)'))
-    expect(text).toMatch(/^› .*file16/m)
+    expect(selectedFile(text)).toBe(file16)
     // left there a while: the one that begins is selected, and shown
     await tick(400)
     f.emit('transfer', transfer({ id: 'n2', state: 'fetching', peerName: 'carol', label: 'new2', createdAt: NOW + 1, inFlight: [] }))
@@ -1256,6 +1277,17 @@ describe('a transfer\'s details (user finding: History said "✗ failed E_HASH_M
     expect(expectFits(p.lastFrame())).toMatch(/^› device-12/m)
     await press(p, '\u001b[H')
     expect(expectFits(p.lastFrame())).toMatch(/^› device-00/m)
+  })
+
+  it('at 30x8, with a transfer under way, a line of History selected is drawn, its heading with it, the transfer under way cut to its first line (helper finding: no › anywhere, and Enter would open a line not shown)', async () => {
+    const ended = Array.from({ length: 5 }, (_, i) => transfer({ id: `h${i}`, state: 'done', inFlight: [], resumed: false, label: `f${i}.bin`, finishedAt: NOW - 50_000 - i * 1000, receipt: { root: 'ab', signature: 'x', verified: false } }))
+    const r = await renderAt(h(App, { client: fakeClient({ transfers: [active, ...ended] }).client, connect: neverConnect, home: HOME }), 30, 8)
+    await press(r, '4', '\u001b[F')
+    const text = expectFits(r.lastFrame(), 30, 8)
+    expect(text).toMatch(/^History \(5\)\n› /m)
+    expect(text).toMatch(/alice/)
+    await press(r, '\u001b[H')
+    expect(expectFits(r.lastFrame(), 30, 8)).toMatch(/^› ↓ from alice/m)
   })
 
   it('at 40x10 History of 14 shows a line of it and "+13 more", the hint and the blank line before it giving way (user-test finding: one line, and nothing said of the 13)', async () => {
@@ -1311,6 +1343,7 @@ describe('a transfer\'s details (user finding: History said "✗ failed E_HASH_M
     expect(text).toMatch(/state\s+transferring, resumed/)
     await press(r, 'c')
     expect(r.lastFrame()).toContain('press c again')
+    expect(r.lastFrame()).toContain('c again: cancel · any other key keeps it')
     await press(r, 'c')
     expect(f.calls).toContainEqual({ method: 'cancel', params: { id: active.id } })
   })

@@ -28,9 +28,26 @@ export interface TransfersScreenProps {
 
 const MAX_FILES = 3
 
-export function TransfersScreen ({ active, history, historyCut, selected, shared: known, ui }: TransfersScreenProps) {
+export function TransfersScreen (props: TransfersScreenProps) {
+  return h(Box, { flexDirection: 'column' }, ...layout(props).out)
+}
+
+/**
+ * How many lines of History the screen shows as laid out now: what PgUp and PgDn move the selection by there
+ * (helper finding: a page of the whole screen's lines skipped lines of History it never showed).
+ */
+export function historyRowsShown (props: TransfersScreenProps): number {
+  return layout(props).historyRows
+}
+
+/** The screen's lines, and how many of them are lines of History. */
+function layout ({ active, history, historyCut, selected, shared: known, ui }: TransfersScreenProps): { out: ReactNode[], historyRows: number } {
   const histWant = history.length === 0 ? 0 : Math.min(history.length + 1, Math.max(3, Math.floor(ui.rows / 3)))
+  // a line of History selected is drawn, its heading with it, before what the transfers under way leave (helper finding
+  // at 30x8: with one under way, the selected line of History was nowhere, and Enter would open what was not shown)
+  const histSelected = history.length > 0 && selected >= active.length
   let budget = Math.max(2, ui.rows - histWant - (history.length > 0 ? 1 : 0))
+  if (histSelected) budget = Math.max(0, Math.min(budget, ui.rows - 2))
   const out: ReactNode[] = []
   // two peers of one name: each with the end of its peer ID
   const shared = known ?? sharedNames([...active, ...history].map(peerOf), !ui.unicode)
@@ -65,6 +82,7 @@ export function TransfersScreen ({ active, history, historyCut, selected, shared
   for (let i = 0; i <= selected && i < active.length; i++) upToSel += blockOf(i).length
   const first = upToSel <= budget || selected >= active.length ? 0 : selected
   for (let i = first; i < active.length; i++) {
+    if (budget <= 0) break
     // the first one shows in part where it does not fit whole (its header and bar, without its files or
     // why it waits), rather than "+1 more" alone (review finding at 30x8)
     const lines = blockOf(i).slice(0, shown === 0 ? budget : undefined)
@@ -74,10 +92,11 @@ export function TransfersScreen ({ active, history, historyCut, selected, shared
     budget -= lines.length
     shown++
   }
-  if (shown < active.length - first && active.length > 0) {
+  if (shown < active.length - first && active.length > 0 && (!histSelected || ui.rows - used > 2)) {
     out.push(line('more-active', { dimColor: true }, truncate(`  ${moreActive(active.slice(first + shown))}`, ui.width, g(ui, '…'))))
     used++
   }
+  let historyRows = 0
   if (history.length > 0) {
     // the blank line before it only where History still has the lines it needs after it (histNeed)
     if (ui.rows - used - 1 >= histNeed) {
@@ -98,8 +117,9 @@ export function TransfersScreen ({ active, history, historyCut, selected, shared
     out.push(before)
     shownHistory.forEach((t, i) => out.push(historyLine(t, ui, statusW, shared, from + i === sel)))
     out.push(after)
+    historyRows = shownHistory.length
   }
-  return h(Box, { flexDirection: 'column' }, ...out)
+  return { out, historyRows }
 }
 
 const STATE_LABEL: Record<string, string> = {
