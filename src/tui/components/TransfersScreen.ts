@@ -351,8 +351,8 @@ function endedStatus (t: TransferInfo, ui: Ui): string {
   return `${state}${asciiize(ui, endedByWords(t))}`
 }
 
-/** Cells of the peer's name in "- cancelled by beta": "- cancelled by " and this many fill STATUS_W. */
-const ENDED_BY_CELLS = STATUS_W - '- cancelled by '.length
+/** Cells of the peer's name in "- cancelled by beta": "- cancelled by " and this many leave a cell of STATUS_W, so that two spaces part it from the peer, as on the other lines (helper finding: one). */
+const ENDED_BY_CELLS = STATUS_W - '- cancelled by '.length - 1
 
 /**
  * What a done line says after "✓ done": its receipt, or what it lacks or
