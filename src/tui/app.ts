@@ -135,9 +135,10 @@ export function App (props: AppProps) {
   const hint = fitStartHint(wholeHint, ui.rows, display)
   // PgUp and PgDn: the lines of the screen, less a list's heading and its line of how many more; on Transfers the
   // lines of History shown, which the transfers under way and the hint leave (helper finding: a page of the whole
-  // screen skipped lines of History never shown)
-  const page = state.screen === 'transfers'
-    ? Math.max(1, historyRowsShown({ active: state.active, history: state.history, historyCut: state.historyCut, selected: state.sel.transfers, shared: sharedPeerNames(state, !ui.unicode), ui }))
+  // screen skipped lines of History never shown). Worked out as such a key comes, not at every render: on
+  // Transfers it lays the screen out again
+  const pageOf = (s: TuiState): number => s.screen === 'transfers'
+    ? Math.max(1, historyRowsShown({ active: s.active, history: s.history, historyCut: s.historyCut, selected: s.sel.transfers, shared: sharedPeerNames(s, !ui.unicode), ui }))
     : Math.max(1, ui.rows - 2)
 
   /**
@@ -217,12 +218,12 @@ export function App (props: AppProps) {
    * only after this read). Other text is a paste (keys.ts isPasteBurst).
    */
   const onKey = ({ input, key }: KeyPress): void => {
-    if (isTyping(latest.current) || !isTypedText(input, key)) { execute(keyToCommands(latest.current, input, key, !display.unicode, page)); return }
+    if (isTyping(latest.current) || !isTypedText(input, key)) { execute(keyToCommands(latest.current, input, key, !display.unicode, key.pageUp === true || key.pageDown === true ? pageOf(latest.current) : undefined)); return }
     if (isPasteBurst(latest.current, input, key)) { onPaste(input); return }
     const chars = Array.from(input)
     for (let i = 0; i < chars.length; i++) {
       if (isTyping(latest.current)) { typeInto(chars.slice(i).join('')); return }
-      execute(keyToCommands(latest.current, chars[i], key, !display.unicode, page))
+      execute(keyToCommands(latest.current, chars[i], key, !display.unicode))
     }
   }
   /** A paste where no field has the keyboard, marked by the terminal or not: into the field it is for, if any (keys.ts pasteCommands) */
