@@ -234,13 +234,7 @@ async function longSend (ctx: LinkContext, sender: FerryDaemon, rx: FerryDaemon,
  * the receipt and a sha256 of both copies.
  */
 async function nextSend (ctx: LinkContext, sender: FerryDaemon, rx: FerryDaemon, file: string): Promise<void> {
-  const { load, t0, cpuSince } = measureFrom(sender, rx)
-  const r = await sender.cli(['send', rx.peerId, file, '--json'], { timeoutMs: SEND_TIMEOUT_MS })
-  if (r.code !== 0) throw new Error(`second 1 GiB send: ferry send exited ${r.code}: ${r.stderr.trim()}`)
-  await syncFs(rx.spec.receiveDir)
-  const seconds = (performance.now() - t0) / 1000
-  const cpu = cpuSince()
-  const sent = JSON.parse(r.stdout) as SendResult
+  const { load, seconds, cpu, sent } = await timedAgain(sender, rx, file, 'second 1 GiB send')
   const same = await sameBytes(file, join(rx.spec.receiveDir, basename(file)))
   ctx.record({
     tool: 'ferry', kind: 'next', dataset: 'big', rate: ctx.rate, bytes: NEXT_BYTES, seconds: round(seconds, 3), MBps: round(NEXT_BYTES / 1e6 / seconds, 1),
@@ -258,19 +252,26 @@ async function nextSend (ctx: LinkContext, sender: FerryDaemon, rx: FerryDaemon,
  * from the photos received before.
  */
 async function nextPhotosSend (ctx: LinkContext, sender: FerryDaemon, rx: FerryDaemon, set: NextDataset): Promise<void> {
-  const { load, t0, cpuSince } = measureFrom(sender, rx)
-  const r = await sender.cli(['send', rx.peerId, join(set.dir, set.name), '--json'], { timeoutMs: SEND_TIMEOUT_MS })
-  if (r.code !== 0) throw new Error(`second photo set: ferry send exited ${r.code}: ${r.stderr.trim()}`)
-  await syncFs(rx.spec.receiveDir)
-  const seconds = (performance.now() - t0) / 1000
-  const cpu = cpuSince()
-  const sent = JSON.parse(r.stdout) as SendResult
+  const { load, seconds, cpu, sent } = await timedAgain(sender, rx, join(set.dir, set.name), 'second photo set')
   const same = await verify(join(rx.spec.receiveDir, set.name), set)
   ctx.record({
     tool: 'ferry', kind: 'next', dataset: 'photos', rate: ctx.rate, files: set.files, bytes: set.bytes, seconds: round(seconds, 3),
     MBps: round(set.bytes / 1e6 / seconds, 1), files_per_s: round(set.files / seconds, 1), wireBytes: sent.wireBytes,
     verified: sent.receipt?.verified === true && same, ferry_seconds: sent.seconds, cpu_s: cpu, loadavg: load
   })
+}
+
+/**
+ * `ferry send` of `path` to a receiver that had a send before (nextSend, nextPhotosSend), timed as the timed send
+ * is: t0 before the command, t1 after it returned and `sync -f` of the receive folder; `what` names it in a failure.
+ */
+async function timedAgain (sender: FerryDaemon, rx: FerryDaemon, path: string, what: string): Promise<{ load: ReturnType<typeof loadavg>, seconds: number, cpu: { sender: number, receiver: number }, sent: SendResult }> {
+  const { load, t0, cpuSince } = measureFrom(sender, rx)
+  const r = await sender.cli(['send', rx.peerId, path, '--json'], { timeoutMs: SEND_TIMEOUT_MS })
+  if (r.code !== 0) throw new Error(`${what}: ferry send exited ${r.code}: ${r.stderr.trim()}`)
+  await syncFs(rx.spec.receiveDir)
+  const seconds = (performance.now() - t0) / 1000
+  return { load, seconds, cpu: cpuSince(), sent: JSON.parse(r.stdout) as SendResult }
 }
 
 /**
