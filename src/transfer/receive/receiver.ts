@@ -490,7 +490,7 @@ export class Receiver {
       spool = new Spool(partDir, (err) => { this.deps.log.warn('cannot spool arriving chunk bytes; a crash would cost whole chunks', { id: this.id, err: err.message }) })
       // the part folder gone (removed, or the receive folder moved or unmounted): the fetch stops
       // within a second, and the run plans again (or fails, the receive folder gone) as below
-      stopWatch = watchPartFolder(partDir, () => { lost.abort(new FerryError('E_PATH_NOT_FOUND', `the part folder ${partDir} went away during the transfer (removed, or the receive folder moved or its disk unmounted)`)) })
+      stopWatch = watchPartFolder(partDir, () => { lost.abort(partFolderGone(partDir)) })
       this.doneAtFetch = this.progress.done
       await fetchAll({
         transferId: Buffer.from(this.id, 'hex'),
@@ -573,7 +573,9 @@ export class Receiver {
       const fe = toFerryError(err)
       const ended = this.finished || this.stopping || this.abandoning || (fe.code === 'E_CANCELLED' && fe.remote)
       if (mayReplan && !signal.aborted && !ended && (partDirGone || this.lostPartFiles() || lost.signal.aborted)) return true
-      await this.onError(err)
+      // no plan left to make: a part folder gone under the plan is said as the fetch's watch says it, not as the
+      // plan's raw "E_IO: ENOENT … scandir" (CI finding: which of the two a receive failed with was a race)
+      await this.onError(partDirGone && !ended && fe.code === 'E_IO' ? partFolderGone(madePartDir!) : err)
     } finally {
       reporter?.stop()
       stopWatch?.()
@@ -1248,6 +1250,11 @@ export class Receiver {
 }
 
 /** Why a receive waits for room on its disk, `short` saying how much it lacks (space.ts spaceShortage) */
+/** A receive's part folder gone while it ran: removed, or the receive folder moved or its disk unmounted. */
+function partFolderGone (partDir: string): FerryError {
+  return new FerryError('E_PATH_NOT_FOUND', `the part folder ${partDir} went away during the transfer (removed, or the receive folder moved or its disk unmounted)`)
+}
+
 function roomAwaited (short: FerryError): FerryError {
   // what to do first, the figures after: the TUI shows two lines of it, and `ferry send` one (notes' leftover: cut before "it goes on by itself")
   return new FerryError('E_NO_SPACE', `the receive folder's disk is full; this goes on by itself once there is room (free some there, or cancel this): ${short.message}`)
