@@ -154,7 +154,29 @@ export class FrameReader {
     return await this.watching(signal, async () => await this.readLpWatched(decode, maxBytes, signal))
   }
 
-  private async readLpWatched<T>(decode: (b: Uint8ArrayList) => T, maxBytes: number, signal?: AbortSignal): Promise<T | undefined> {
+  /**
+   * Read one length-prefixed message into a buffer of its own, copied in as
+   * its pieces arrive; undefined if the stream ended cleanly before it. For
+   * the large ones (an offer, up to MAX_OFFER_BYTES): readLp holds a message
+   * whole in the pieces it came in until its last byte, and a decoder that
+   * wants it in one piece copies it again, twice its size at the peak (a
+   * maximum-size offer took a receiver from 85 to 251 MB). Its buffer is
+   * made at the length the prefix says, within `maxBytes`; the kernel gives
+   * its pages as they are written, so a peer that says 64 MiB and sends
+   * nothing holds next to no memory.
+   */
+  async readLpBytes (maxBytes: number, signal?: AbortSignal): Promise<Uint8Array | undefined> {
+    return await this.watching(signal, async () => {
+      const len = await this.readLength(maxBytes, signal)
+      if (len === undefined) return undefined
+      const out = new Uint8Array(len)
+      await this.readIntoWatched(out, signal, undefined, 'stream ended inside a message')
+      return out
+    })
+  }
+
+  /** A message's length prefix, checked against `maxBytes`; undefined if the stream ended cleanly before it. */
+  private async readLength (maxBytes: number, signal?: AbortSignal): Promise<number | undefined> {
     let len = 0
     let shift = 0
     for (let i = 0; ; i++) {
@@ -169,6 +191,12 @@ export class FrameReader {
       if (i + 1 >= MAX_VARINT_BYTES) throw new FerryError('E_PROTOCOL', 'length prefix too long')
     }
     if (len > maxBytes) throw new FerryError('E_MESSAGE_TOO_LARGE', `message of ${len} bytes exceeds the limit of ${maxBytes}`)
+    return len
+  }
+
+  private async readLpWatched<T>(decode: (b: Uint8ArrayList) => T, maxBytes: number, signal?: AbortSignal): Promise<T | undefined> {
+    const len = await this.readLength(maxBytes, signal)
+    if (len === undefined) return undefined
     if (!await this.fill(len, signal)) throw new FerryError('E_PROTOCOL', 'stream ended inside a message')
     const msg = this.buf.sublist(0, len)
     this.buf.consume(len)
@@ -189,10 +217,10 @@ export class FrameReader {
     await this.watching(signal, async () => { await this.readIntoWatched(target, signal, onPiece) })
   }
 
-  private async readIntoWatched (target: Uint8Array, signal?: AbortSignal, onPiece?: (filled: number) => void): Promise<void> {
+  private async readIntoWatched (target: Uint8Array, signal?: AbortSignal, onPiece?: (filled: number) => void, endedInside = 'stream ended inside a chunk'): Promise<void> {
     let off = 0
     while (off < target.length) {
-      if (this.buf.byteLength === 0 && !await this.fill(1, signal)) throw new FerryError('E_PROTOCOL', 'stream ended inside a chunk')
+      if (this.buf.byteLength === 0 && !await this.fill(1, signal)) throw new FerryError('E_PROTOCOL', endedInside)
       const piece = this.buf[Symbol.iterator]().next().value as Uint8Array
       const n = Math.min(piece.length, target.length - off)
       target.set(n === piece.length ? piece : piece.subarray(0, n), off)

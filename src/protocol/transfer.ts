@@ -5,6 +5,7 @@
 
 import type { Stream } from '@libp2p/interface'
 import { FerryError, cutToBytes, isErrorCode, quoteForDisplay, sanitizeForDisplay, type ErrorCode } from '../errors.ts'
+import { ChunkHashes } from './chunk-hashes.ts'
 import { MAX_CHUNKS_PER_REQUEST, MAX_HASH_PART_BYTES, MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_OFFER_TOTAL_BYTES, MAX_SMALL_MESSAGE_BYTES } from './constants.ts'
 import { FrameReader, finishStream, lengthPrefixed, sendAll, varintLength, writeVarint } from './frames.ts'
 import { ChunkHeader, ChunkRequest, FileEntry, HashPart, Offer, OfferAnswer, TransferEnd, TransferEndAck, type FileEntry as WireFileEntry } from './pb/transfer.js'
@@ -21,8 +22,8 @@ export interface OfferFile {
   mode: number
   /** chunkSizeFor(size) for files, 0 for directories. */
   chunkSize: number
-  /** 32-byte BLAKE3 of each chunk. */
-  chunks: Uint8Array[]
+  /** 32-byte BLAKE3 of each chunk, packed (chunk-hashes.ts says why). */
+  chunks: ChunkHashes
   fileRoot: Uint8Array
 }
 export interface OfferMsg { transferId: Uint8Array, root: Uint8Array, totalBytes: number, files: OfferFile[] }
@@ -101,13 +102,8 @@ const HASH = 32
 const MAX_DATE_MS = 8.64e15
 
 function fileToWire (f: OfferFile): WireFileEntry {
-  const hashes = new Uint8Array(f.chunks.length * HASH)
-  f.chunks.forEach((c, i) => hashes.set(c, i * HASH))
-  return { path: f.path, dir: f.kind === 'dir', size: f.size, mtimeMs: f.mtimeMs, mtimeSubMsNs: f.mtimeSubMsNs ?? 0, mode: f.mode, chunkSize: f.chunkSize, chunkHashes: hashes, fileRoot: f.fileRoot as Uint8Array<ArrayBuffer> }
+  return { path: f.path, dir: f.kind === 'dir', size: f.size, mtimeMs: f.mtimeMs, mtimeSubMsNs: f.mtimeSubMsNs ?? 0, mode: f.mode, chunkSize: f.chunkSize, chunkHashes: f.chunks.bytes as Uint8Array<ArrayBuffer>, fileRoot: f.fileRoot as Uint8Array<ArrayBuffer> }
 }
-
-/** The most chunk hashes fileFromWire puts in an array made at its size (see there). */
-const FIXED_CHUNK_ARRAY = 1024
 
 function fileFromWire (w: WireFileEntry): OfferFile {
   if (w.chunkHashes.length % HASH !== 0) throw new FerryError('E_PROTOCOL', `chunk hash list of ${w.path.slice(0, 100)} is not a multiple of ${HASH} bytes`)
@@ -115,14 +111,8 @@ function fileFromWire (w: WireFileEntry): OfferFile {
   if (!Number.isSafeInteger(w.size) || w.size < 0) throw new FerryError('E_LIMIT', 'file size out of range')
   if (!Number.isSafeInteger(w.mtimeMs) || Math.abs(w.mtimeMs) > MAX_DATE_MS) throw new FerryError('E_PROTOCOL', `modification time of ${w.path.slice(0, 100)} is out of range`)
   if (w.mtimeSubMsNs > 999_999) throw new FerryError('E_PROTOCOL', `modification time of ${w.path.slice(0, 100)} has ${w.mtimeSubMsNs} ns past its milliseconds (at most 999,999)`)
-  // an array of its length: one grown by push from empty keeps room for 17
-  // (~130 B more for a file of one chunk, which a receive holds through its
-  // fetch: 30,000 files of 1 KiB, 5.6 MB of heap snapshot). A long list
-  // grows as before: what it saves is small against its hashes, and V8
-  // keeps a large preallocated array as a dictionary.
-  const n = w.chunkHashes.length / HASH
-  const chunks: Uint8Array[] = n <= FIXED_CHUNK_ARRAY ? new Array<Uint8Array>(n) : []
-  for (let c = 0; c < n; c++) chunks[c] = w.chunkHashes.subarray(c * HASH, (c + 1) * HASH)
+  // the hashes as they came, a view of the offer's bytes: no object per chunk (chunk-hashes.ts)
+  const chunks = new ChunkHashes(w.chunkHashes)
   return { path: w.path, kind: w.dir ? 'dir' : 'file', size: w.size, mtimeMs: w.mtimeMs, mtimeSubMsNs: w.mtimeSubMsNs, mode: w.mode, chunkSize: w.chunkSize, chunks, fileRoot: w.fileRoot }
 }
 
@@ -236,8 +226,8 @@ export async function readOffer (stream: Stream, signal?: AbortSignal): Promise<
   const reader = new FrameReader(stream)
   let got: { offer: OfferMsg, bytes: Uint8Array } | undefined
   try {
-    // decoded from the one contiguous copy it is stored as (protons would flatten the list again: up to 64 MiB more)
-    got = await reader.readLp((b) => { const bytes = b.subarray(); return { offer: decodeOffer(bytes), bytes } }, MAX_OFFER_BYTES, sig)
+    // decoded from the one buffer it came into, and stored as it is
+    got = await readOfferBytes(reader, sig)
   } catch (err) {
     await writeAnswer(stream, { status: 'refused', haveBytes: 0, error: err as FerryError })
     throw err
@@ -345,11 +335,23 @@ function namedFault (err: unknown, what: string): unknown {
  */
 export function encodePreview (o: { transferId: Uint8Array, totalBytes: number, files: Array<Omit<OfferFile, 'chunks' | 'fileRoot'>> }): Uint8Array {
   const none = new Uint8Array(0)
-  return lengthPrefixed(encodeOffer({ transferId: o.transferId, root: none, totalBytes: o.totalBytes, files: o.files.map((f) => ({ ...f, chunks: [], fileRoot: none })) }))
+  return lengthPrefixed(encodeOffer({ transferId: o.transferId, root: none, totalBytes: o.totalBytes, files: o.files.map((f) => ({ ...f, chunks: ChunkHashes.NONE, fileRoot: none })) }))
 }
 
 export async function readPreview (reader: FrameReader, signal?: AbortSignal): Promise<OfferMsg | undefined> {
-  return await reader.readLp((b) => decodeOffer(b.subarray()), MAX_OFFER_BYTES, signal)
+  return (await readOfferBytes(reader, signal))?.offer
+}
+
+/** An offer (or a preview) read into one buffer of its own as it arrives (readLpBytes says why), and decoded from it. */
+async function readOfferBytes (reader: FrameReader, signal?: AbortSignal): Promise<{ offer: OfferMsg, bytes: Uint8Array } | undefined> {
+  const bytes = await reader.readLpBytes(MAX_OFFER_BYTES, signal)
+  if (bytes === undefined) return undefined
+  try {
+    return { offer: decodeOffer(bytes), bytes }
+  } catch (err) {
+    if (err instanceof FerryError) throw err
+    throw new FerryError('E_PROTOCOL', `malformed message: ${(err as Error).message}`)
+  }
 }
 
 /** The hashes of chunks firstChunk, firstChunk + 1, … of entry fileIndex (32 bytes each). */

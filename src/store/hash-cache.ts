@@ -20,6 +20,7 @@
 // Bounded: beyond HASH_CACHE_MAX_ENTRIES files the least recently used go.
 
 import { HASH_LENGTH } from '../transfer/manifest/chunking.ts'
+import { ChunkHashes } from '../protocol/chunk-hashes.ts'
 import { inTransaction, statementCache, type Db } from './db.ts'
 
 export interface FileIdentity {
@@ -39,7 +40,7 @@ export interface CachedFile {
   path: string
   id: FileIdentity
   chunkSize: number
-  chunks: Uint8Array[]
+  chunks: ChunkHashes
 }
 
 export const HASH_CACHE_MAX_ENTRIES = 100_000
@@ -67,16 +68,15 @@ export class HashCacheStore {
   }
 
   /** The chunk hashes stored for `path` if the file there is still the one they were computed from, with that chunk size. */
-  get (path: string, id: FileIdentity, chunkSize: number): Uint8Array[] | undefined {
+  get (path: string, id: FileIdentity, chunkSize: number): ChunkHashes | undefined {
     const row = this.stmt('SELECT dev, ino, size, mtime_ns, ctime_ns, chunk_size, chunks FROM hash_cache WHERE path = ?').get(path) as Row | undefined
     if (row == null || row.chunk_size !== chunkSize) return undefined
     const stored = { dev: BigInt(row.dev), ino: BigInt(row.ino), size: BigInt(row.size), mtimeNs: BigInt(row.mtime_ns), ctimeNs: BigInt(row.ctime_ns) }
     if (!sameIdentity(stored, id)) return undefined
     if (row.chunks.length % HASH_LENGTH !== 0) return undefined
     this.stmt('UPDATE hash_cache SET used_at = ? WHERE path = ?').run(this.now(), path)
-    const out: Uint8Array[] = []
-    for (let at = 0; at < row.chunks.length; at += HASH_LENGTH) out.push(Uint8Array.from(row.chunks.subarray(at, at + HASH_LENGTH)))
-    return out
+    // the row's own bytes (node:sqlite gives each read a buffer of its own)
+    return new ChunkHashes(row.chunks)
   }
 
   /** Store (or replace) every entry, in one transaction. */
@@ -84,11 +84,11 @@ export class HashCacheStore {
     inTransaction(this.db, () => { for (const e of entries) this.put(e.path, e.id, e.chunkSize, e.chunks) })
   }
 
-  put (path: string, id: FileIdentity, chunkSize: number, chunks: Uint8Array[]): void {
+  put (path: string, id: FileIdentity, chunkSize: number, chunks: ChunkHashes): void {
     this.stmt(`INSERT INTO hash_cache (path, dev, ino, size, mtime_ns, ctime_ns, chunk_size, chunks, used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT(path) DO UPDATE SET dev = excluded.dev, ino = excluded.ino, size = excluded.size, mtime_ns = excluded.mtime_ns,
       ctime_ns = excluded.ctime_ns, chunk_size = excluded.chunk_size, chunks = excluded.chunks, used_at = excluded.used_at`)
-      .run(path, String(id.dev), String(id.ino), Number(id.size), String(id.mtimeNs), String(id.ctimeNs), chunkSize, Buffer.concat(chunks), this.now())
+      .run(path, String(id.dev), String(id.ino), Number(id.size), String(id.mtimeNs), String(id.ctimeNs), chunkSize, chunks.bytes, this.now())
     // pruning counts the table, so only now and then
     if (++this.putsSincePrune >= Math.max(1, Math.min(1000, this.maxEntries / 10))) this.prune()
   }

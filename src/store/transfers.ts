@@ -3,6 +3,7 @@
 
 import { inTransaction, receiveMountKey, reclaimFreePages, statementCache, type Db } from './db.ts'
 import { isErrorCode, type ErrorCode } from '../errors.ts'
+import type { ChunkHashes } from '../protocol/chunk-hashes.ts'
 
 export interface TransferRow {
   id: string
@@ -71,7 +72,7 @@ export interface IndexedFile {
   identity?: PlacedIdentity
   /** false: its time and mode are the person's (changed here, or adopted), not to be set from an offer; default true */
   managed?: boolean
-  chunks: Uint8Array[]
+  chunks: ChunkHashes
   chunkSize: number
   placed?: { transferId: string, idx: number }
 }
@@ -301,7 +302,7 @@ export class TransferStore {
         this.stmt(`INSERT INTO file_index (path, file_root, size, mtime_ms, ino, ctime_ns, managed) VALUES (?, ?, ?, ?, ?, ?, ?)
           ON CONFLICT(path) DO UPDATE SET file_root = excluded.file_root, size = excluded.size, mtime_ms = excluded.mtime_ms, ino = excluded.ino, ctime_ns = excluded.ctime_ns, managed = excluded.managed`)
           .run(f.path, f.fileRoot, f.size, f.mtimeMs, f.identity?.ino.toString() ?? null, f.identity?.ctimeNs.toString() ?? null, f.managed === false ? 0 : null)
-        f.chunks.forEach((h, i) => { ins.run(h, f.path, i * f.chunkSize, Math.min(f.chunkSize, f.size - i * f.chunkSize)) })
+        for (let i = 0; i < f.chunks.length; i++) ins.run(f.chunks.at(i), f.path, i * f.chunkSize, Math.min(f.chunkSize, f.size - i * f.chunkSize))
       }
     })
   }

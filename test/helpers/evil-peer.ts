@@ -31,6 +31,7 @@ import { askedRange, encodeChunkHeader, encodeChunkRequest, encodeOffer, readChu
 import { MIN_CHUNK_SIZE, MODE_REGULAR, blake3, chunkCount, chunkRange, computeFileRoot, computeTransferRoot } from '../../src/transfer/index.ts'
 import { cleanupAll, startDaemon, waitListed, type DaemonOpts, type TestDaemon } from './daemon.ts'
 import { showCode, type ShownCode } from './pairing.ts'
+import { ChunkHashes } from '../../src/protocol/chunk-hashes.ts'
 
 // ---- building offers --------------------------------------------------
 
@@ -65,25 +66,25 @@ const MTIME = Date.UTC(2024, 0, 2, 3, 4, 5)
  * several need no big files then.
  */
 export function fileEntry (path: string, data: Uint8Array, mtimeMs = MTIME, chunkSize = MIN_CHUNK_SIZE): OfferFile {
-  const chunks: Uint8Array[] = []
+  const list: Uint8Array[] = []
   for (let i = 0; i < chunkCount(data.length, chunkSize); i++) {
     const { offset, length } = chunkRange(i, data.length, chunkSize)
-    chunks.push(blake3(data.subarray(offset, offset + length)))
+    list.push(blake3(data.subarray(offset, offset + length)))
   }
+  const chunks = ChunkHashes.of(list)
   return { path, kind: 'file', size: data.length, mtimeMs, mode: MODE_REGULAR, chunkSize, chunks, fileRoot: computeFileRoot(data.length, chunkSize, chunks) }
 }
 
 /** An entry for a file of `size` bytes that nobody will ever fetch: random chunk hashes, consistent root. */
 export function fakeFileEntry (path: string, size: number, chunkSize = 16 * 1024 * 1024): OfferFile {
   const n = chunkCount(size, chunkSize)
-  const hashes = new Uint8Array(randomBytes(32 * n))
-  const chunks = Array.from({ length: n }, (_, i) => hashes.subarray(32 * i, 32 * i + 32))
+  const chunks = new ChunkHashes(new Uint8Array(randomBytes(32 * n)))
   return { path, kind: 'file', size, mtimeMs: MTIME, mode: MODE_REGULAR, chunkSize, chunks, fileRoot: computeFileRoot(size, chunkSize, chunks) }
 }
 
-const EMPTY_DIR_ROOT = computeFileRoot(0, 0, [])
+const EMPTY_DIR_ROOT = computeFileRoot(0, 0, ChunkHashes.NONE)
 export function dirEntry (path: string): OfferFile {
-  return { path, kind: 'dir', size: 0, mtimeMs: MTIME, mode: MODE_REGULAR, chunkSize: 0, chunks: [], fileRoot: EMPTY_DIR_ROOT }
+  return { path, kind: 'dir', size: 0, mtimeMs: MTIME, mode: MODE_REGULAR, chunkSize: 0, chunks: ChunkHashes.NONE, fileRoot: EMPTY_DIR_ROOT }
 }
 
 /**

@@ -14,6 +14,7 @@ import { chunkCount, chunkRange, chunkSizeFor } from '../../src/transfer/manifes
 import { Prefetches, type PrefetchDeps } from '../../src/transfer/receive/prefetch.ts'
 import { Sender } from '../../src/transfer/send/sender.ts'
 import type { ChunkSink } from '../../src/transfer/sink/sink.ts'
+import { ChunkHashes } from '../../src/protocol/chunk-hashes.ts'
 
 const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
 
@@ -23,10 +24,10 @@ export async function previewedFile (dir: string, size: number, id: Uint8Array):
   const src = join(dir, 'src.bin')
   await writeFile(src, data)
   const chunkSize = chunkSizeFor(size)
-  const chunks = Array.from({ length: chunkCount(size, chunkSize) }, (_, c) => { const r = chunkRange(c, size, chunkSize); return hash(data.subarray(r.offset, r.offset + r.length)) })
+  const chunks = ChunkHashes.of(Array.from({ length: chunkCount(size, chunkSize) }, (_, c) => { const r = chunkRange(c, size, chunkSize); return hash(data.subarray(r.offset, r.offset + r.length)) }))
   const entry: OfferFile = { path: 'src.bin', kind: 'file', size, mtimeMs: Math.floor((await stat(src)).mtimeMs), mode: 0o644, chunkSize, chunks, fileRoot: new Uint8Array(32) }
   const sender = new Sender({ id: Buffer.from(id).toString('hex'), peerId: 'receiver', state: 'hashing', totalBytes: size })
-  sender.preview = { files: [{ ...entry, chunks: [] }], sources: [src] }
+  sender.preview = { files: [{ ...entry, chunks: ChunkHashes.NONE }], sources: [src] }
   return { src, entry, sender }
 }
 

@@ -51,7 +51,7 @@ async function preview (built: BuiltOffer): Promise<Stream> {
 
 /** The offer's hashes of chunks [from, to) of entry 0, as one HashPart (or the ones given). */
 async function hashes (stream: Stream, built: BuiltOffer, from: number, to: number, replace: Map<number, Uint8Array> = new Map()): Promise<void> {
-  const out = Buffer.concat(built.offer.files[0].chunks.slice(from, to).map((h, i) => replace.get(from + i) ?? h))
+  const out = Buffer.concat([...built.offer.files[0].chunks].slice(from, to).map((h, i) => replace.get(from + i) ?? h))
   await sendAll(stream, encodeHashPart({ fileIndex: 0, firstChunk: from, hashes: out }))
 }
 
@@ -78,7 +78,7 @@ function offerOfSameTransfer (previewed: BuiltOffer, files: Array<{ path: string
 async function previewWithAllHashes (built: BuiltOffer): Promise<Stream> {
   evil.serve(built)
   const stream = await preview(built)
-  for (const [file, h] of built.offer.files.entries()) await sendAll(stream, encodeHashPart({ fileIndex: file, firstChunk: 0, hashes: Buffer.concat(h.chunks) }))
+  for (const [file, h] of built.offer.files.entries()) await sendAll(stream, encodeHashPart({ fileIndex: file, firstChunk: 0, hashes: h.chunks.bytes }))
   return stream
 }
 

@@ -7,11 +7,12 @@ import { describe, expect, it } from 'vitest'
 import { Bitmap } from '../../src/transfer/bitmap.ts'
 import { BitmapRecorder } from '../../src/transfer/receive/bitmap-recorder.ts'
 import type { FileState } from '../../src/transfer/receive/receive-plan.ts'
+import { ChunkHashes } from '../../src/protocol/chunk-hashes.ts'
 
 function file (index: number, chunks: number, have: number[]): FileState {
   const bitmap = new Bitmap(chunks)
   for (const c of have) bitmap.set(c)
-  const entry = { path: `f${index}`, kind: 'file' as const, size: chunks * 262144, mtimeMs: 0, mode: 0o644, chunkSize: 262144, chunks: [], fileRoot: new Uint8Array(32) }
+  const entry = { path: `f${index}`, kind: 'file' as const, size: chunks * 262144, mtimeMs: 0, mode: 0o644, chunkSize: 262144, chunks: ChunkHashes.NONE, fileRoot: new Uint8Array(32) }
   return { index, entry, partPath: `/part/${index}`, bitmap, done: false }
 }
 

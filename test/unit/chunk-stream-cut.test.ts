@@ -15,6 +15,7 @@ import type { Stream } from '@libp2p/interface'
 import { FrameReader, encodeChunkRequest, readChunkHeader, sendAll, type OfferFile } from '../../src/protocol/transfer.ts'
 import { hash } from '../../src/transfer/manifest/blake3.js'
 import { Sender, serveChunks } from '../../src/transfer/send/sender.ts'
+import { ChunkHashes } from '../../src/protocol/chunk-hashes.ts'
 
 const CHUNK = 256 * 1024
 let dir: string
@@ -26,7 +27,7 @@ async function servedThenEnded (end: (out: Stream, inbound: Stream) => Promise<v
   const data = randomBytes(2 * CHUNK)
   const src = join(dir, 'src.bin')
   await writeFile(src, data)
-  const entry: OfferFile = { path: 'src.bin', kind: 'file', size: data.length, mtimeMs: Math.floor((await stat(src)).mtimeMs), mode: 0o644, chunkSize: CHUNK, chunks: [hash(data.subarray(0, CHUNK)), hash(data.subarray(CHUNK))], fileRoot: new Uint8Array(32) }
+  const entry: OfferFile = { path: 'src.bin', kind: 'file', size: data.length, mtimeMs: Math.floor((await stat(src)).mtimeMs), mode: 0o644, chunkSize: CHUNK, chunks: ChunkHashes.of([hash(data.subarray(0, CHUNK)), hash(data.subarray(CHUNK))]), fileRoot: new Uint8Array(32) }
   const sender = new Sender({ id: '00'.repeat(16), peerId: 'receiver', state: 'fetching', offer: { transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: data.length, files: [entry] }, sources: [src] })
   const [out, inbound] = await streamPair()
   const cut: Sender[] = []

@@ -23,6 +23,7 @@ import { encodeChunkRequest, sendAll, type OfferFile } from '../../src/protocol/
 import { SEND_AHEAD_BYTES } from '../../src/protocol/frames.ts'
 import { hash } from '../../src/transfer/manifest/blake3.js'
 import { Sender, serveChunks } from '../../src/transfer/send/sender.ts'
+import { ChunkHashes } from '../../src/protocol/chunk-hashes.ts'
 
 const MiB = 1024 * 1024
 const IDLE_MS = 600
@@ -48,7 +49,7 @@ async function setup (): Promise<{ stream: Stream, server: Promise<Stream>, tran
   const data = randomBytes(CHUNK)
   const src = join(dir, 'src.bin')
   await writeFile(src, data)
-  const entry: OfferFile = { path: 'src.bin', kind: 'file', size: CHUNK, mtimeMs: Math.floor((await stat(src)).mtimeMs), mode: 0o644, chunkSize: CHUNK, chunks: [hash(data)], fileRoot: new Uint8Array(32) }
+  const entry: OfferFile = { path: 'src.bin', kind: 'file', size: CHUNK, mtimeMs: Math.floor((await stat(src)).mtimeMs), mode: 0o644, chunkSize: CHUNK, chunks: ChunkHashes.of([hash(data)]), fileRoot: new Uint8Array(32) }
   const transferId = new Uint8Array(16)
   const [serverNode, client] = await Promise.all([node(), node()])
   const sender = new Sender({ id: '00'.repeat(16), peerId: client.peerId.toString(), state: 'fetching', offer: { transferId, root: new Uint8Array(32), totalBytes: CHUNK, files: [entry] }, sources: [src] })

@@ -10,6 +10,7 @@ import {
   createHashPool, isValidChunkSize
 } from '../../src/transfer/index.ts'
 import type { HashPool } from '../../src/transfer/index.ts'
+import { ChunkHashes } from '../../src/protocol/chunk-hashes.ts'
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -154,7 +155,7 @@ describe('hashFileChunks on real files', () => {
     expect(got).toHaveLength(chunks)
     expect(seen.size).toBe(chunks)
     expect(bytes).toBe(size)
-    expect(got.map(d => Buffer.from(d).toString('hex'))).toEqual(hashRangesDirectly(path, size, chunkSize))
+    expect([...got].map(d => Buffer.from(d).toString('hex'))).toEqual(hashRangesDirectly(path, size, chunkSize))
     rmSync(path)
   })
 
@@ -166,7 +167,7 @@ describe('hashFileChunks on real files', () => {
       const p = createHashPool({ size: n })
       try {
         const got = await p.hashFileChunks(path, CHUNK)
-        expect(got.map(d => Buffer.from(d).toString('hex'))).toEqual(expected)
+        expect([...got].map(d => Buffer.from(d).toString('hex'))).toEqual(expected)
       } finally {
         await p.close()
       }
@@ -183,7 +184,7 @@ describe('chunks of zeros (sparse files)', () => {
     const oneSet = new Uint8Array(cs)
     oneSet[cs - 1] = 1
     // 3 whole chunks (zeros, data, zeros) and a last one of 10 zero bytes
-    const entry = { kind: 'file', size: 3 * cs + 10, chunkSize: cs, chunks: [zero, hash(oneSet), zero, hash(new Uint8Array(10))] }
+    const entry = { kind: 'file', size: 3 * cs + 10, chunkSize: cs, chunks: ChunkHashes.of([zero, hash(oneSet), zero, hash(new Uint8Array(10))]) }
     expect([0, 1, 2, 3].map((c) => isZeroChunk(entry, c))).toEqual([true, false, true, false])
     expect(zeroBytes([entry, { ...entry, kind: 'dir' }])).toBe(2 * cs)
   })

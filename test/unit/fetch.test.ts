@@ -24,6 +24,7 @@ import { Sender, serveChunks, sourceError } from '../../src/transfer/send/sender
 import { InlineSink } from '../../src/transfer/sink/inline-sink.ts'
 import { WorkerSink, createChunkSink, type ChunkSink } from '../../src/transfer/sink/sink.ts'
 import { Spool } from '../../src/transfer/receive/spool.ts'
+import { ChunkHashes } from '../../src/protocol/chunk-hashes.ts'
 
 const MiB = 1024 * 1024
 const CHUNK = 4 * MiB
@@ -45,7 +46,7 @@ async function setup (chunks: number, chunkSize = CHUNK, at = dir): Promise<{ fi
     mtimeMs: Math.floor((await stat(src)).mtimeMs),
     mode: 0o644,
     chunkSize,
-    chunks: Array.from({ length: chunks }, (_, c) => hash(data.subarray(c * chunkSize, (c + 1) * chunkSize))),
+    chunks: ChunkHashes.of(Array.from({ length: chunks }, (_, c) => hash(data.subarray(c * chunkSize, (c + 1) * chunkSize)))),
     fileRoot: new Uint8Array(32)
   }
   const sender = new Sender({ id: '00'.repeat(16), peerId: 'receiver', state: 'fetching', offer: { transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: data.length, files: [entry] }, sources: [src] })
@@ -329,7 +330,7 @@ describe('fetchAll', () => {
     const make = async (name: string): Promise<OfferFile> => {
       const data = randomBytes(2 * small)
       await writeFile(join(dir, name), data)
-      return { path: name, kind: 'file', size: data.length, mtimeMs: Math.floor((await stat(join(dir, name))).mtimeMs), mode: 0o644, chunkSize: small, chunks: [hash(data.subarray(0, small)), hash(data.subarray(small))], fileRoot: new Uint8Array(32) }
+      return { path: name, kind: 'file', size: data.length, mtimeMs: Math.floor((await stat(join(dir, name))).mtimeMs), mode: 0o644, chunkSize: small, chunks: ChunkHashes.of([hash(data.subarray(0, small)), hash(data.subarray(small))]), fileRoot: new Uint8Array(32) }
     }
     const entries = [await make('socket.bin'), await make('loop.bin'), await make('kept.bin')]
     const sender = new Sender({ id: '00'.repeat(16), peerId: 'receiver', state: 'fetching', offer: { transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: 3 * 2 * small, files: entries }, sources: entries.map((e) => join(dir, e.path)) })
@@ -371,7 +372,7 @@ describe('fetchAll', () => {
     const make = async (name: string): Promise<OfferFile> => {
       const data = randomBytes(6 * small)
       await writeFile(join(dir, name), data)
-      return { path: name, kind: 'file', size: data.length, mtimeMs: Math.floor((await stat(join(dir, name))).mtimeMs), mode: 0o644, chunkSize: small, chunks: Array.from({ length: 6 }, (_, c) => hash(data.subarray(c * small, (c + 1) * small))), fileRoot: new Uint8Array(32) }
+      return { path: name, kind: 'file', size: data.length, mtimeMs: Math.floor((await stat(join(dir, name))).mtimeMs), mode: 0o644, chunkSize: small, chunks: ChunkHashes.of(Array.from({ length: 6 }, (_, c) => hash(data.subarray(c * small, (c + 1) * small)))), fileRoot: new Uint8Array(32) }
     }
     const entries = [await make('a.bin'), await make('edited.bin'), await make('removed.bin'), await make('z.bin')]
     const sender = new Sender({ id: '00'.repeat(16), peerId: 'receiver', state: 'fetching', offer: { transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: 4 * 6 * small, files: entries }, sources: entries.map((e) => join(dir, e.path)) })
@@ -456,7 +457,7 @@ describe('fetchAll', () => {
     const other = randomBytes(300 * 1024)
     await writeFile(join(dir, 'other.bin'), other)
     const small = 256 * 1024
-    const entry: OfferFile = { path: 'other.bin', kind: 'file', size: other.length, mtimeMs: Math.floor((await stat(join(dir, 'other.bin'))).mtimeMs), mode: 0o644, chunkSize: small, chunks: [hash(other.subarray(0, small)), hash(other.subarray(small))], fileRoot: new Uint8Array(32) }
+    const entry: OfferFile = { path: 'other.bin', kind: 'file', size: other.length, mtimeMs: Math.floor((await stat(join(dir, 'other.bin'))).mtimeMs), mode: 0o644, chunkSize: small, chunks: ChunkHashes.of([hash(other.subarray(0, small)), hash(other.subarray(small))]), fileRoot: new Uint8Array(32) }
     sender.offer!.files.push(entry)
     sender.sources.push(join(dir, 'other.bin'))
     await writeFile(join(dir, 'part-1'), '')
@@ -484,7 +485,7 @@ describe('fetchAll', () => {
     const { file, sender } = await setup(1) // src.bin: one 4 MiB chunk, asked for in 1 MiB pieces
     const other = randomBytes(3 * MiB)
     await writeFile(join(dir, 'other.bin'), other)
-    const entry: OfferFile = { path: 'other.bin', kind: 'file', size: other.length, mtimeMs: Math.floor((await stat(join(dir, 'other.bin'))).mtimeMs), mode: 0o644, chunkSize: MiB, chunks: [0, 1, 2].map((c) => hash(other.subarray(c * MiB, (c + 1) * MiB))), fileRoot: new Uint8Array(32) }
+    const entry: OfferFile = { path: 'other.bin', kind: 'file', size: other.length, mtimeMs: Math.floor((await stat(join(dir, 'other.bin'))).mtimeMs), mode: 0o644, chunkSize: MiB, chunks: ChunkHashes.of([0, 1, 2].map((c) => hash(other.subarray(c * MiB, (c + 1) * MiB)))), fileRoot: new Uint8Array(32) }
     sender.offer!.files.push(entry)
     sender.sources.push(join(dir, 'other.bin'))
     await writeFile(join(dir, 'part-1'), '')

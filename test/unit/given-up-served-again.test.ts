@@ -21,6 +21,7 @@ import { hash } from '../../src/transfer/manifest/blake3.js'
 import { Sender, serveChunks } from '../../src/transfer/send/sender.ts'
 import { toTransferInfo } from '../../src/transfer/snapshot.ts'
 import type { TransferRow } from '../../src/store/index.ts'
+import { ChunkHashes } from '../../src/protocol/chunk-hashes.ts'
 
 const CHUNK = 256 * 1024
 const ID = new Uint8Array(16)
@@ -53,7 +54,7 @@ async function setUp (): Promise<{ sender: Sender, src: string, data: Buffer }> 
   const src = join(dir, 'photo.jpg')
   await writeFile(src, data)
   await utimes(src, MTIME, MTIME)
-  const entry: OfferFile = { path: 'photo.jpg', kind: 'file', size: data.length, mtimeMs: MTIME * 1000, mode: 0o644, chunkSize: CHUNK, chunks: [hash(data.subarray(0, CHUNK)), hash(data.subarray(CHUNK))], fileRoot: new Uint8Array(32) }
+  const entry: OfferFile = { path: 'photo.jpg', kind: 'file', size: data.length, mtimeMs: MTIME * 1000, mode: 0o644, chunkSize: CHUNK, chunks: ChunkHashes.of([hash(data.subarray(0, CHUNK)), hash(data.subarray(CHUNK))]), fileRoot: new Uint8Array(32) }
   const sender = new Sender({ id: '00'.repeat(16), peerId: 'receiver', state: 'fetching', offer: { transferId: ID, root: new Uint8Array(32), totalBytes: data.length, files: [entry] }, sources: [src] })
   return { sender, src, data }
 }

@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { HashCacheStore, openDb, type FileIdentity } from '../../src/store/index.ts'
+import { ChunkHashes } from '../../src/protocol/chunk-hashes.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'ferry-hash-cache-'))
 afterAll(() => { rmSync(dir, { recursive: true, force: true }) })
 
 const id: FileIdentity = { dev: 2049n, ino: 1234567890123n, size: 600_000n, mtimeNs: 1764633600123456789n, ctimeNs: 1764633600223456789n }
-const chunks = [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2), new Uint8Array(32).fill(3)]
+const chunks = ChunkHashes.of([new Uint8Array(32).fill(1), new Uint8Array(32).fill(2), new Uint8Array(32).fill(3)])
 
 describe('HashCacheStore', () => {
   it('gives back the chunk hashes for the same path, identity (64-bit values and nanoseconds exact) and chunk size, and survives a reopen', () => {
@@ -30,7 +31,7 @@ describe('HashCacheStore', () => {
     for (const k of ['dev', 'ino', 'size', 'mtimeNs', 'ctimeNs'] as const) {
       expect(c.get('/photos/a.jpg', { ...id, [k]: id[k] + 1n }, 262144), k).toBeUndefined()
     }
-    c.put('/photos/a.jpg', { ...id, ctimeNs: id.ctimeNs + 1n }, 262144, chunks.slice(0, 1)) // the file changed: replaced
+    c.put('/photos/a.jpg', { ...id, ctimeNs: id.ctimeNs + 1n }, 262144, ChunkHashes.of([chunks.at(0)])) // the file changed: replaced
     expect(c.get('/photos/a.jpg', id, 262144)).toBeUndefined()
     expect(c.size).toBe(1)
   })
@@ -52,7 +53,7 @@ describe('HashCacheStore.putAll', () => {
     const c = new HashCacheStore(openDb(join(dir, 'd.db')))
     c.putAll([1, 2, 3].map((n) => ({ path: `/f/${n}`, id, chunkSize: 262144, chunks })))
     expect(c.size).toBe(3)
-    const bad = { path: '/f/4', id, chunkSize: 262144, chunks: [42 as unknown as Uint8Array] } // not bytes: the insert throws
+    const bad = { path: '/f/4', id, chunkSize: 262144, chunks: { bytes: Symbol('not bytes') } as unknown as ChunkHashes } // not bytes: the insert throws
     expect(() => { c.putAll([{ path: '/f/5', id, chunkSize: 262144, chunks }, bad]) }).toThrow()
     expect(c.size).toBe(3)
     expect(c.get('/f/5', id, 262144)).toBeUndefined()

@@ -204,7 +204,7 @@ describe('batches', () => {
     const data = randomBytes(64 * 1024 * 1024 + 12345)
     writeFileSync(path, data)
     const reported = new Map<number, string>()
-    const got = (await pool.hashFileChunks(path, MIN_CHUNK_SIZE, { onChunk: (i, d) => { expect(reported.has(i)).toBe(false); reported.set(i, hex(d)) } })).map(hex)
+    const got = [...await pool.hashFileChunks(path, MIN_CHUNK_SIZE, { onChunk: (i, d) => { expect(reported.has(i)).toBe(false); reported.set(i, hex(d)) } })].map(hex)
     const expected = chunkDigests(data)
     expect(got).toEqual(expected)
     expect([...reported.keys()].sort((a, b) => a - b)).toEqual(expected.map((_, i) => i))
@@ -221,7 +221,7 @@ describe('small files', () => {
         const data = randomBytes(n)
         writeFileSync(path, data)
         const seen: number[] = []
-        expect((await p.hashFileChunks(path, MIN_CHUNK_SIZE, { onChunk: (_i, _d, length) => seen.push(length) })).map(hex)).toEqual([hex(wasmHash(data))])
+        expect([...await p.hashFileChunks(path, MIN_CHUNK_SIZE, { onChunk: (_i, _d, length) => seen.push(length) })].map(hex)).toEqual([hex(wasmHash(data))])
         expect(seen).toEqual([n])
       }
       expect(p.stats().workers).toBe(0)
@@ -281,10 +281,10 @@ describe('ranges', () => {
       writeFileSync(small, smallData)
       writeFileSync(large, largeData)
       const seen: number[] = []
-      expect((await p.hashFileChunks(small, MIN_CHUNK_SIZE, { onChunk: (i) => seen.push(i) })).map(hex)).toEqual(chunkDigests(smallData))
+      expect([...await p.hashFileChunks(small, MIN_CHUNK_SIZE, { onChunk: (i) => seen.push(i) })].map(hex)).toEqual(chunkDigests(smallData))
       expect(seen).toEqual(Array.from({ length: 32 }, (_, i) => i)) // one range, reported in order
       expect(p.stats().workers).toBe(1)
-      expect((await p.hashFileChunks(large, MIN_CHUNK_SIZE)).map(hex)).toEqual(chunkDigests(largeData))
+      expect([...await p.hashFileChunks(large, MIN_CHUNK_SIZE)].map(hex)).toEqual(chunkDigests(largeData))
       expect(p.stats().workers).toBe(2)
     } finally {
       await p.close()

@@ -25,6 +25,7 @@ import type { Sends } from '../../src/transfer/send/sends.ts'
 import { toTransferInfo } from '../../src/transfer/snapshot.ts'
 import type { TransferRow } from '../../src/store/index.ts'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
+import { ChunkHashes } from '../../src/protocol/chunk-hashes.ts'
 
 const CHUNK = 64 * 1024 // one slice each: the serving pace holds each chunk after the first
 const CHUNKS = 4
@@ -49,7 +50,7 @@ async function setUp (rate?: number, chunk = CHUNK, count = CHUNKS): Promise<{ s
   const src = join(dir, 'clip.mov')
   await writeFile(src, data)
   await utimes(src, MTIME, MTIME)
-  const chunks = Array.from({ length: count }, (_, i) => hash(data.subarray(i * chunk, (i + 1) * chunk)))
+  const chunks = ChunkHashes.of(Array.from({ length: count }, (_, i) => hash(data.subarray(i * chunk, (i + 1) * chunk))))
   const entry: OfferFile = { path: 'clip.mov', kind: 'file', size: data.length, mtimeMs: MTIME * 1000, mode: 0o644, chunkSize: chunk, chunks, fileRoot: new Uint8Array(32) }
   const sender = new Sender({ id: Buffer.from(ID).toString('hex'), peerId: 'receiver', state: 'fetching', offer: { transferId: ID, root: new Uint8Array(32), totalBytes: data.length, files: [entry] }, sources: [src] })
   if (rate !== undefined) process.env.FERRY_TEST_SERVE_BYTES_PER_S = String(rate)

@@ -16,6 +16,7 @@ import type { FileEntry, HashPool, Manifest, ScanWarning, ScannedEntry } from '.
 import { encodeOffer } from '../../src/protocol/transfer.ts'
 import { MAX_OFFER_BYTES } from '../../src/protocol/constants.ts'
 import { HashCacheStore, openDb } from '../../src/store/index.ts'
+import { ChunkHashes } from '../../src/protocol/chunk-hashes.ts'
 
 const hex = (d: Uint8Array): string => Buffer.from(d).toString('hex')
 const code = (c: string): unknown => expect.objectContaining({ code: c })
@@ -212,9 +213,9 @@ describe('buildManifest', () => {
     const m = await buildManifest(await scanPaths([root]), pool, { onProgress: p => progress.push(p.hashedBytes) })
     const big = m.files.find(f => f.path === 'build/sub/big.bin') as FileEntry
     expect(big.chunkSize).toBe(chunkSizeFor(big.size))
-    expect(big.chunks.map(hex)).toEqual((await pool.hashFileChunks(join(root, 'sub', 'big.bin'), big.chunkSize)).map(hex))
-    expect(m.files.find(f => f.path === 'build/sub/deeper/zero')).toMatchObject({ size: 0, chunks: [], chunkSize: RULE_MIN_CHUNK_SIZE })
-    expect(m.files.find(f => f.path === 'build/empty')).toMatchObject({ kind: 'dir', chunkSize: 0, chunks: [] })
+    expect([...big.chunks].map(hex)).toEqual([...await pool.hashFileChunks(join(root, 'sub', 'big.bin'), big.chunkSize)].map(hex))
+    expect(m.files.find(f => f.path === 'build/sub/deeper/zero')).toMatchObject({ size: 0, chunks: ChunkHashes.NONE, chunkSize: RULE_MIN_CHUNK_SIZE })
+    expect(m.files.find(f => f.path === 'build/empty')).toMatchObject({ kind: 'dir', chunkSize: 0, chunks: ChunkHashes.NONE })
     for (const f of m.files) expect(hex(f.fileRoot)).toBe(hex(computeFileRoot(f.size, f.chunkSize, f.chunks)))
     expect(hex(m.root)).toBe(hex(computeTransferRoot(m.files)))
     expect(m.totalBytes).toBe(m.files.reduce((n, f) => n + f.size, 0))
@@ -236,8 +237,8 @@ describe('buildManifest', () => {
     ]
     for (const e of widest) {
       const file = e.kind === 'dir'
-        ? { ...e, chunkSize: 0, chunks: [], fileRoot: new Uint8Array(32).fill(1) }
-        : { ...e, chunkSize: chunkSizeFor(big), chunks: Array.from({ length: big / chunkSizeFor(big) }, () => new Uint8Array(32).fill(2)), fileRoot: new Uint8Array(32).fill(1) }
+        ? { ...e, chunkSize: 0, chunks: ChunkHashes.NONE, fileRoot: new Uint8Array(32).fill(1) }
+        : { ...e, chunkSize: chunkSizeFor(big), chunks: ChunkHashes.of(Array.from({ length: big / chunkSizeFor(big) }, () => new Uint8Array(32).fill(2))), fileRoot: new Uint8Array(32).fill(1) }
       const bytes = encodeOffer({ transferId: new Uint8Array(16).fill(3), root: new Uint8Array(32).fill(4), totalBytes: Number.MAX_SAFE_INTEGER, files: [file] }).byteLength
       expect(offerBytesBound([e]), e.kind).toBeGreaterThanOrEqual(bytes)
     }
@@ -284,7 +285,7 @@ describe('buildManifest', () => {
 
   it('changes the transfer root for every field of an entry, and for order', () => {
     const f: FileEntry = {
-      path: 'x/a', kind: 'file', size: 3, mtimeMs: 5, mode: 0o644, chunkSize: MIN_CHUNK_SIZE, chunks: [new Uint8Array(32)], fileRoot: new Uint8Array(32)
+      path: 'x/a', kind: 'file', size: 3, mtimeMs: 5, mode: 0o644, chunkSize: MIN_CHUNK_SIZE, chunks: ChunkHashes.of([new Uint8Array(32)]), fileRoot: new Uint8Array(32)
     }
     const g: FileEntry = { ...f, path: 'x/b' }
     const ref = hex(computeTransferRoot([f, g]))
@@ -388,7 +389,7 @@ describe('buildManifest with a hash cache (src/store/hash-cache.ts, a real SQLit
     const m2 = await buildManifest(await scanPaths([root]), second.pool, { cache, cacheMinAgeMs: 0, onProgress: (p) => progress.push(p.hashedBytes) })
     expect(second.reads).toEqual([])
     expect(hex(m2.root)).toBe(hex(m1.root))
-    expect(m2.files.map(f => f.chunks.map(hex))).toEqual(m1.files.map(f => f.chunks.map(hex)))
+    expect(m2.files.map(f => [...f.chunks].map(hex))).toEqual(m1.files.map(f => [...f.chunks].map(hex)))
     expect(progress.at(-1)).toBe(m1.totalBytes)
   })
 
@@ -428,7 +429,7 @@ describe('buildManifest with a hash cache (src/store/hash-cache.ts, a real SQLit
     const m2 = await buildManifest(await scanPaths([root]), again.pool, { cache, cacheMinAgeMs: 0 })
     expect(again.reads.sort()).toEqual([join(root, 'a.txt'), big].sort())
     const bigEntry = m2.files.find(f => f.path === 'rewritten/sub/big.bin')!
-    expect(hex(bigEntry.chunks[0])).toBe(hex(wasmHash(bytes.subarray(0, bigEntry.chunkSize))))
+    expect(hex(bigEntry.chunks.at(0))).toBe(hex(wasmHash(bytes.subarray(0, bigEntry.chunkSize))))
     expect(hex(m2.root)).not.toBe(hex(m1.root))
     expect(() => verifyManifest(m2)).not.toThrow()
   })
@@ -451,9 +452,9 @@ describe('buildManifest with a hash cache (src/store/hash-cache.ts, a real SQLit
     expect(again.reads.sort()).toEqual([a, big].sort())
     const aEntry = m.files.find(f => f.path === 'saved-after-scan/a.txt')!
     expect(aEntry.size).toBe(19)
-    expect(hex(aEntry.chunks[0])).toBe(hex(wasmHash(Buffer.from('hello, saved again\n'))))
+    expect(hex(aEntry.chunks.at(0))).toBe(hex(wasmHash(Buffer.from('hello, saved again\n'))))
     const bigEntry = m.files.find(f => f.path === 'saved-after-scan/sub/big.bin')!
-    expect(hex(bigEntry.chunks[0])).toBe(hex(wasmHash(bytes.subarray(0, bigEntry.chunkSize))))
+    expect(hex(bigEntry.chunks.at(0))).toBe(hex(wasmHash(bytes.subarray(0, bigEntry.chunkSize))))
     expect(hex(m.root)).toBe(hex((await manifestOf([root])).root))
     expect(() => verifyManifest(m)).not.toThrow()
   })
@@ -525,26 +526,37 @@ describe('root encodings', () => {
     expect(hex(computeTransferRoot([]))).toBe(referenceRoots([]).root)
   })
 
+  it('a long hash list (hashed in place, past 4,096 chunks) gives the root of the documented layout, as a short one does', () => {
+    for (const n of [4095, 4096, 4097, 70_000]) {
+      const chunkSize = 256 * 1024
+      const size = n * chunkSize - 7
+      const chunks = new ChunkHashes(new Uint8Array(randomBytes(32 * n)))
+      const file: FileEntry = { path: 'big.bin', kind: 'file', size, mtimeMs: 0, mode: 0o644, chunkSize, chunks, fileRoot: new Uint8Array(32) }
+      expect(hex(computeFileRoot(size, chunkSize, chunks)), String(n)).toBe(referenceRoots([file]).fileRoots[0])
+    }
+  })
+
   it('known-answer vectors (for docs/PROTOCOL.md; a change here breaks every peer and receipt)', () => {
     const chunk = wasmHash(Buffer.from('hello'))
     expect(hex(chunk)).toBe('ea8f163db38682925e4491c5e58d4bb3506ef8c14eb78a86e908c5624a67200f')
-    const fileRoot = computeFileRoot(5, 262144, [chunk])
-    const dirRoot = computeFileRoot(0, 0, [])
+    const fileRoot = computeFileRoot(5, 262144, ChunkHashes.of([chunk]))
+    const dirRoot = computeFileRoot(0, 0, ChunkHashes.NONE)
     expect(hex(fileRoot)).toBe('69cf84716256175f39009fd6d8df63f83b4f01af84c3d31030ffeca6782c3c6b')
     expect(hex(dirRoot)).toBe('e3e9a6d08716e5122f63ee825c821293890082b141b546a6736cd985cbca2602')
-    expect(hex(computeFileRoot(0, 262144, []))).toBe('db65623ab0ba83bd82d75b54edc6acc4ea8a655329a8a8136de7b8ca2cc1adfe')
+    expect(hex(computeFileRoot(0, 262144, ChunkHashes.NONE))).toBe('db65623ab0ba83bd82d75b54edc6acc4ea8a655329a8a8136de7b8ca2cc1adfe')
     const files = [
-      { path: 'a/b.txt', kind: 'file' as const, size: 5, mtimeMs: 1_700_000_000_000, mode: 0o644, chunkSize: 262144, chunks: [chunk], fileRoot },
-      { path: 'a/empty', kind: 'dir' as const, size: 0, mtimeMs: 1_700_000_000_000, mode: 0o755, chunkSize: 0, chunks: [], fileRoot: dirRoot }
+      { path: 'a/b.txt', kind: 'file' as const, size: 5, mtimeMs: 1_700_000_000_000, mode: 0o644, chunkSize: 262144, chunks: ChunkHashes.of([chunk]), fileRoot },
+      { path: 'a/empty', kind: 'dir' as const, size: 0, mtimeMs: 1_700_000_000_000, mode: 0o755, chunkSize: 0, chunks: ChunkHashes.NONE, fileRoot: dirRoot }
     ]
     expect(hex(computeTransferRoot(files))).toBe('65673d70349518a2ab46fb7b3b3ccd604d405546d8ac21f966bba0859f8dcc7b')
     expect(referenceRoots(files).root).toBe('65673d70349518a2ab46fb7b3b3ccd604d405546d8ac21f966bba0859f8dcc7b')
   })
 
   it('refuses inconsistent file-root inputs with E_PROTOCOL', () => {
-    expect(() => computeFileRoot(MIN_CHUNK_SIZE + 1, MIN_CHUNK_SIZE, [new Uint8Array(32)])).toThrow(code('E_PROTOCOL'))
-    expect(() => computeFileRoot(1, MIN_CHUNK_SIZE, [new Uint8Array(31)])).toThrow(code('E_PROTOCOL'))
-    expect(() => computeFileRoot(5, 0, [])).toThrow(code('E_PROTOCOL'))
+    expect(() => computeFileRoot(MIN_CHUNK_SIZE + 1, MIN_CHUNK_SIZE, ChunkHashes.of([new Uint8Array(32)]))).toThrow(code('E_PROTOCOL'))
+    // a hash of 31 bytes cannot be given: hashes are whole 32 bytes each, packed (an offer's are checked as decoded: transfer-codec.test)
+    expect(() => ChunkHashes.of([new Uint8Array(31)])).toThrow(RangeError)
+    expect(() => computeFileRoot(5, 0, ChunkHashes.NONE)).toThrow(code('E_PROTOCOL'))
   })
 })
 
@@ -552,7 +564,7 @@ describe('verifyManifest', () => {
   let good: Manifest
   beforeAll(async () => { good = await manifestOf([makeTree('verify')]) })
   const tamper = (fn: (files: FileEntry[]) => FileEntry[], extra: Partial<Manifest> = {}): Manifest => {
-    const files = fn(good.files.map(f => ({ ...f, chunks: [...f.chunks] })))
+    const files = fn(good.files.map(f => ({ ...f, chunks: new ChunkHashes(f.chunks.bytes.slice()) })))
     return { files, root: computeTransferRoot(files), totalBytes: files.reduce((n, f) => n + f.size, 0), ...extra }
   }
   const big = (files: FileEntry[]): FileEntry => files.find(f => f.path === 'verify/sub/big.bin') as FileEntry
@@ -562,7 +574,7 @@ describe('verifyManifest', () => {
   })
 
   it('E_HASH_MISMATCH for a changed chunk hash or a wrong root', () => {
-    expect(() => verifyManifest(tamper(fs => { big(fs).chunks[1] = new Uint8Array(32); return fs }))).toThrow(code('E_HASH_MISMATCH'))
+    expect(() => verifyManifest(tamper(fs => { big(fs).chunks.set(1, new Uint8Array(32)); return fs }))).toThrow(code('E_HASH_MISMATCH'))
     expect(() => verifyManifest({ ...good, root: new Uint8Array(32) })).toThrow(code('E_HASH_MISMATCH'))
     expect(() => verifyManifest({ ...good, files: good.files.slice(1) })).toThrow(expect.objectContaining({ code: expect.stringMatching(/E_HASH_MISMATCH|E_PROTOCOL/) }))
   })

@@ -82,7 +82,7 @@ describe('a prefetch letting go of its chunk streams', () => {
   it('at the offer, chunks asked for still on their way after the wait on a slow link: the streams are not counted cut, the send not resumed for it', async () => {
     // 640 KB/s per stream: the 2 MiB each stream asked for take ~3.2 s, the wait for them is 1 s
     const r = await setUp(100, 1000)
-    await sendAll(r.preview, encodeHashPart({ fileIndex: 0, firstChunk: 0, hashes: Buffer.concat(r.entry.chunks) }))
+    await sendAll(r.preview, encodeHashPart({ fileIndex: 0, firstChunk: 0, hashes: r.entry.chunks.bytes }))
     await r.firstRequest
     // the offer is made while the prefetch fetches: requests read from now on carry the offer's chunks
     offerMade(r)
@@ -101,7 +101,7 @@ describe('a prefetch letting go of its chunk streams', () => {
     const r = await setUp(0, 10_000)
     // the offer made first: every chunk the prefetch asks for is served as the offer's
     offerMade(r)
-    await sendAll(r.preview, encodeHashPart({ fileIndex: 0, firstChunk: 0, hashes: Buffer.concat(r.entry.chunks) }))
+    await sendAll(r.preview, encodeHashPart({ fileIndex: 0, firstChunk: 0, hashes: r.entry.chunks.bytes }))
     await r.preview.close()
     await r.taking // the prefetch over: all fetched, its streams ended, the preview stream aborted ('prefetch over')
     await Promise.all(r.serving)

@@ -51,7 +51,7 @@ async function fetchedAhead (): Promise<{ prefetches: Prefetches, offer: OfferMs
   const [preview, previewIn] = await streamPair()
   const taking = prefetches.take(previewIn, 'sender')
   await sendAll(preview, encodePreview({ transferId: ID, totalBytes: SIZE, files: [entry] }))
-  await sendAll(preview, encodeHashPart({ fileIndex: 0, firstChunk: 0, hashes: Buffer.concat(entry.chunks) }))
+  await sendAll(preview, encodeHashPart({ fileIndex: 0, firstChunk: 0, hashes: entry.chunks.bytes }))
   await preview.close()
   await taking
   return { prefetches, offer, receiveDir, partDirs }

@@ -17,6 +17,7 @@ import { INODE_MARGIN } from '../../src/transfer/folder/space.ts'
 import { Receives } from '../../src/transfer/receive/receives.ts'
 import type { TransferContext } from '../../src/transfer/context.ts'
 import { encodePreview, sendAll, type OfferFile } from '../../src/protocol/transfer.ts'
+import { ChunkHashes } from '../../src/protocol/chunk-hashes.ts'
 
 /** the free inodes statfs(2) answers for `dir` (and plenty of bytes) */
 const disk = vi.hoisted(() => ({ dir: '', ffree: 0 }))
@@ -40,7 +41,7 @@ const ctx = { c: { receiveDir: dir, log: quiet, trust: { get: () => undefined },
 
 /** `n` files of a KiB in folder `folder` (one folder on their way, made by the offer) */
 function filesIn (folder: string, n: number): OfferFile[] {
-  return Array.from({ length: n }, (_, i) => ({ path: `${folder}/f${i}`, kind: 'file', size: 1024, mtimeMs: 0, mode: 0o644, chunkSize: 256 * 1024, chunks: [], fileRoot: new Uint8Array(32) }))
+  return Array.from({ length: n }, (_, i) => ({ path: `${folder}/f${i}`, kind: 'file', size: 1024, mtimeMs: 0, mode: 0o644, chunkSize: 256 * 1024, chunks: ChunkHashes.NONE, fileRoot: new Uint8Array(32) }))
 }
 
 describe('a preview against the receive folder\'s disk', () => {

@@ -14,6 +14,7 @@ import { Sends } from '../../src/transfer/send/sends.ts'
 import { SendOffering } from '../../src/transfer/send/send-offer.ts'
 import type { TransferContext } from '../../src/transfer/context.ts'
 import type { AnswerMsg, OfferFile } from '../../src/protocol/transfer.ts'
+import { ChunkHashes } from '../../src/protocol/chunk-hashes.ts'
 
 const MiB = 1024 * 1024
 const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
@@ -23,7 +24,7 @@ afterEach(() => { vi.restoreAllMocks() })
 
 describe('a probe answered that the receive waits for room there', () => {
   it('shows the send waiting for room, at what the receiver holds, not at what was served (review finding)', async () => {
-    const entry: OfferFile = { path: 'big.bin', kind: 'file', size: 40 * MiB, mtimeMs: 0, mode: 0o644, chunkSize: MiB, chunks: [], fileRoot: new Uint8Array(32) }
+    const entry: OfferFile = { path: 'big.bin', kind: 'file', size: 40 * MiB, mtimeMs: 0, mode: 0o644, chunkSize: MiB, chunks: ChunkHashes.NONE, fileRoot: new Uint8Array(32) }
     const s = new Sender({ id: '07'.repeat(16), peerId: 'beta', state: 'fetching', offer: { transferId: new Uint8Array(16).fill(7), root: new Uint8Array(32), totalBytes: 40 * MiB, files: [entry] }, sources: ['/nowhere'] })
     s.progress.done = 14 * MiB
     s.delivered = true

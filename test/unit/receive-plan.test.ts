@@ -20,6 +20,7 @@ import { InlineSink } from '../../src/transfer/sink/inline-sink.ts'
 import { Spool } from '../../src/transfer/receive/spool.ts'
 import { FerryError } from '../../src/errors.ts'
 import { chattr, descriptorsOf } from '../helpers/files.ts'
+import { ChunkHashes } from '../../src/protocol/chunk-hashes.ts'
 
 const CHUNK = 256 * 1024
 const ID = 'ab'.repeat(16)
@@ -38,7 +39,7 @@ beforeEach(async () => {
 afterEach(async () => { await sink.close(); db.close(); await rm(dir, { recursive: true, force: true }) })
 
 function file (path: string, blocks: Buffer[]): OfferFile {
-  return { path, kind: 'file', size: blocks.length * CHUNK, mtimeMs: 0, mode: 0o644, chunkSize: CHUNK, chunks: blocks.map((b) => hash(b)), fileRoot: new Uint8Array(32) }
+  return { path, kind: 'file', size: blocks.length * CHUNK, mtimeMs: 0, mode: 0o644, chunkSize: CHUNK, chunks: ChunkHashes.of(blocks.map((b) => hash(b))), fileRoot: new Uint8Array(32) }
 }
 
 /** An empty receive folder and the part folder of a receive in it. */
@@ -91,7 +92,7 @@ describe('planReceive', () => {
     await mkdir(refusing)
     if (!chattr('+i', refusing)) return // this file system has no immutable folders
     try {
-      await expect(planReceive({ transferId: ID, files: files.map((f) => ({ ...f, chunks: [hash(randomBytes(8))] })), receiveDir, partDir: refusing, store, sink }))
+      await expect(planReceive({ transferId: ID, files: files.map((f) => ({ ...f, chunks: ChunkHashes.of([hash(randomBytes(8))] )})), receiveDir, partDir: refusing, store, sink }))
         .rejects.toMatchObject({ code: 'EPERM' })
     } finally {
       chattr('-i', refusing)
@@ -122,9 +123,9 @@ describe('planReceive', () => {
     // received before: two chunks of 256 KiB, as the rule before 2026-12-07 cut a file of its size
     const before = join(receiveDir, 'backup.tar')
     await writeFile(before, Buffer.concat([A, B]))
-    store.indexFiles([{ path: before, fileRoot: new Uint8Array(32).fill(1), size: 2 * CHUNK, mtimeMs: 0, chunks: [hash(A), hash(B)], chunkSize: CHUNK }])
+    store.indexFiles([{ path: before, fileRoot: new Uint8Array(32).fill(1), size: 2 * CHUNK, mtimeMs: 0, chunks: ChunkHashes.of([hash(A), hash(B)]), chunkSize: CHUNK }])
     // offered now: grown, in chunks of 512 KiB; the first holds what it held, the second is new
-    const grown: OfferFile = { path: 'backup.tar', kind: 'file', size: 4 * CHUNK, mtimeMs: 0, mode: 0o644, chunkSize: 2 * CHUNK, chunks: [hash(Buffer.concat([A, B])), hash(C)], fileRoot: new Uint8Array(32).fill(2) }
+    const grown: OfferFile = { path: 'backup.tar', kind: 'file', size: 4 * CHUNK, mtimeMs: 0, mode: 0o644, chunkSize: 2 * CHUNK, chunks: ChunkHashes.of([hash(Buffer.concat([A, B])), hash(C)]), fileRoot: new Uint8Array(32).fill(2) }
     const plan = await planReceive({ transferId: ID, files: [grown], receiveDir, partDir, store, sink })
     expect(plan.queue).toEqual([{ file: 0, chunk: 1 }])
     expect(plan.copiedBytes).toBe(2 * CHUNK)
@@ -139,9 +140,9 @@ describe('planReceive', () => {
     const before = join(receiveDir, 'clip.mov')
     await writeFile(before, A)
     const quarters = [0, 1, 2, 3].map((i) => hash(A.subarray(i * CHUNK, (i + 1) * CHUNK)))
-    store.indexFiles([{ path: before, fileRoot: new Uint8Array(32).fill(1), size: MiB, mtimeMs: 0, chunks: quarters, chunkSize: CHUNK }])
+    store.indexFiles([{ path: before, fileRoot: new Uint8Array(32).fill(1), size: MiB, mtimeMs: 0, chunks: ChunkHashes.of(quarters), chunkSize: CHUNK }])
     // offered now: grown to 2 MiB, in 1 MiB chunks; the first is what it held
-    const grown: OfferFile = { path: 'clip.mov', kind: 'file', size: 2 * MiB, mtimeMs: 0, mode: 0o644, chunkSize: MiB, chunks: [hash(A), hash(B)], fileRoot: new Uint8Array(32).fill(2) }
+    const grown: OfferFile = { path: 'clip.mov', kind: 'file', size: 2 * MiB, mtimeMs: 0, mode: 0o644, chunkSize: MiB, chunks: ChunkHashes.of([hash(A), hash(B)]), fileRoot: new Uint8Array(32).fill(2) }
     const plan = await planReceive({ transferId: ID, files: [grown], receiveDir, partDir, store, sink })
     expect(plan.queue).toEqual([{ file: 0, chunk: 1 }])
     expect(plan.copiedBytes).toBe(MiB)
@@ -414,7 +415,7 @@ describe('planReceive', () => {
     for (let i = 0; i < 5; i++) {
       const path = join(receiveDir, `copy-${i}.bin`)
       await writeFile(path, A)
-      store.indexFiles([{ path, fileRoot: randomBytes(32), size: CHUNK, mtimeMs: 0, chunks: [hash(A)], chunkSize: CHUNK }])
+      store.indexFiles([{ path, fileRoot: randomBytes(32), size: CHUNK, mtimeMs: 0, chunks: ChunkHashes.of([hash(A)]), chunkSize: CHUNK }])
       if (i > 0) await rm(path)
     }
     const wanted = [file('new/A.bin', [A])]
@@ -433,7 +434,7 @@ describe('planReceive', () => {
     for (const path of paths) {
       const data = randomBytes(1000)
       await writeFile(path, data)
-      store.indexFiles([{ path, fileRoot: randomBytes(32), size: 1000, mtimeMs: Math.floor((await stat(path)).mtimeMs), chunks: [hash(data)], chunkSize: CHUNK }])
+      store.indexFiles([{ path, fileRoot: randomBytes(32), size: 1000, mtimeMs: Math.floor((await stat(path)).mtimeMs), chunks: ChunkHashes.of([hash(data)]), chunkSize: CHUNK }])
     }
     await rm(paths[1])
     await writeFile(paths[2], randomBytes(1001))

@@ -33,6 +33,7 @@ import type { TransferContext } from '../../src/transfer/context.ts'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { CHUNKS_PROTOCOL } from '../../src/protocol/constants.ts'
+import { ChunkHashes } from '../../src/protocol/chunk-hashes.ts'
 
 /**
  * a folder links into which fail as for a folder of another user's (the tests run as root, which permission bits
@@ -97,7 +98,7 @@ async function servedOffer (files: Array<{ path: string, data: Buffer }>, lookup
     const src = join(dir, 'src', String(i))
     await writeFile(src, f.data)
     const n = Math.ceil(f.data.length / CHUNK)
-    const chunks = Array.from({ length: n }, (_, c) => hash(f.data.subarray(c * CHUNK, (c + 1) * CHUNK)))
+    const chunks = ChunkHashes.of(Array.from({ length: n }, (_, c) => hash(f.data.subarray(c * CHUNK, (c + 1) * CHUNK))))
     entries.push({ path: f.path, kind: 'file', size: f.data.length, mtimeMs: Math.floor((await stat(src)).mtimeMs), mode: 0o644, chunkSize: CHUNK, chunks, fileRoot: computeFileRoot(f.data.length, CHUNK, chunks) })
     sources.push(src)
   }
@@ -201,7 +202,7 @@ describe('Receiver', () => {
     const files = [{ path: 'roll/t1.jpg', data: randomBytes(100) }, { path: 'roll/t2.jpg', data: randomBytes(120) }, { path: 'roll/sub/a.jpg', data: randomBytes(140) }, { path: 'roll/sub/b.jpg', data: randomBytes(160) }]
     const served = await servedOffer(files)
     const { offer, receiveDir } = served
-    for (const path of ['roll', 'roll/sub']) offer.files.push({ path, kind: 'dir', size: 0, mtimeMs: 1_700_000_000_000, mode: 0o755, chunkSize: 0, chunks: [], fileRoot: new Uint8Array(32) })
+    for (const path of ['roll', 'roll/sub']) offer.files.push({ path, kind: 'dir', size: 0, mtimeMs: 1_700_000_000_000, mode: 0o755, chunkSize: 0, chunks: ChunkHashes.NONE, fileRoot: new Uint8Array(32) })
     await mkdir(join(receiveDir, 'roll', 'sub'), { recursive: true })
     // links into "roll" itself fail, not into "roll/sub"
     const ends = await receiveWithLocked(join(receiveDir, 'roll'), served, true)
@@ -255,7 +256,7 @@ describe('Receiver', () => {
       { path: 'notes/n.txt', data: randomBytes(50) }, { path: 'notes/m.txt', data: randomBytes(2 * CHUNK) }, { path: 'keep/a.bin', data: randomBytes(CHUNK + 1) }
     ])
     // the folders as entries too (a folder sent is), placed (given their time) once every file is in
-    for (const path of ['album', 'notes']) offer.files.push({ path, kind: 'dir', size: 0, mtimeMs: 1_700_000_000_000, mode: 0o755, chunkSize: 0, chunks: [], fileRoot: new Uint8Array(32) })
+    for (const path of ['album', 'notes']) offer.files.push({ path, kind: 'dir', size: 0, mtimeMs: 1_700_000_000_000, mode: 0o755, chunkSize: 0, chunks: ChunkHashes.NONE, fileRoot: new Uint8Array(32) })
     const outside = join(dir, 'outside')
     await mkdir(outside)
     // the person's folders the offer lands in; before the second file of each is placed (its part file flushed, the
@@ -360,7 +361,7 @@ describe('Receiver', () => {
 
   it('a run cancelled in its plan lets go of the part files the plan had opened (review finding: they stayed open in the sink, and a later receive of the same content after the part folder was removed wrote through them into the deleted files)', async () => {
     const [A, B] = [randomBytes(CHUNK), randomBytes(CHUNK)]
-    const entry = (path: string, data: Buffer): OfferMsg['files'][number] => ({ path, kind: 'file', size: data.length, mtimeMs: 0, mode: 0o644, chunkSize: CHUNK, chunks: [hash(data)], fileRoot: new Uint8Array(32) })
+    const entry = (path: string, data: Buffer): OfferMsg['files'][number] => ({ path, kind: 'file', size: data.length, mtimeMs: 0, mode: 0o644, chunkSize: CHUNK, chunks: ChunkHashes.of([hash(data)]), fileRoot: new Uint8Array(32) })
     const offer: OfferMsg = { transferId: Buffer.from(ID, 'hex'), root: randomBytes(32), totalBytes: 2 * CHUNK, files: [entry('a.bin', A), entry('b.bin', B)] }
     const receiveDir = join(dir, 'received')
     const partDir = partDirFor(receiveDir, Buffer.from(offer.root).toString('hex'))
@@ -671,14 +672,14 @@ describe('Receiver', () => {
   function fourChunks (): { blocks: Buffer[], data: Buffer, file: OfferMsg['files'][number] } {
     const blocks = [randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(CHUNK), randomBytes(CHUNK)]
     const data = Buffer.concat(blocks)
-    const chunks = blocks.map((b) => hash(b))
+    const chunks = ChunkHashes.of(blocks.map((b) => hash(b)))
     return { blocks, data, file: { path: 'f.bin', kind: 'file', size: data.length, mtimeMs: 1_700_000_000_000, mode: 0o644, chunkSize: CHUNK, chunks, fileRoot: computeFileRoot(data.length, CHUNK, chunks) } }
   }
 
   it('a run whose plan is stopped part-way does not record the previous run\'s bitmaps over a part file made anew: after the restart nothing is placed from holes (review finding: zeros placed and signed for)', async () => {
     const { blocks, data, file } = fourChunks()
     // a folder after the file: the plan looks at the stop there, after its copy
-    const folder: OfferMsg['files'][number] = { path: 'd', kind: 'dir', size: 0, mtimeMs: 1_700_000_000_000, mode: 0o755, chunkSize: 0, chunks: [], fileRoot: computeFileRoot(0, 0, []) }
+    const folder: OfferMsg['files'][number] = { path: 'd', kind: 'dir', size: 0, mtimeMs: 1_700_000_000_000, mode: 0o755, chunkSize: 0, chunks: ChunkHashes.NONE, fileRoot: computeFileRoot(0, 0, ChunkHashes.NONE) }
     const offer: OfferMsg = { transferId: Buffer.from(ID, 'hex'), root: randomBytes(32), totalBytes: data.length, files: [file, folder] }
     const receiveDir = join(dir, 'received')
     const partDir = partDirFor(receiveDir, Buffer.from(offer.root).toString('hex'))
@@ -696,7 +697,7 @@ describe('Receiver', () => {
     await rm(join(receiveDir, '.ferry-part'), { recursive: true, force: true })
     const other = join(receiveDir, 'other.bin')
     await writeFile(other, blocks[3])
-    store.indexFiles([{ path: other, fileRoot: computeFileRoot(CHUNK, CHUNK, [file.chunks[3]]), size: CHUNK, mtimeMs: 0, chunks: [file.chunks[3]], chunkSize: CHUNK }])
+    store.indexFiles([{ path: other, fileRoot: computeFileRoot(CHUNK, CHUNK, ChunkHashes.of([file.chunks.at(3)])), size: CHUNK, mtimeMs: 0, chunks: ChunkHashes.of([file.chunks.at(3)]), chunkSize: CHUNK }])
     // run 2: its plan makes part file 0 anew, copies chunk 3 into it, and the daemon stops right then
     let paused: Promise<void> | undefined
     onCopy = () => { paused ??= r.pause() }
@@ -723,7 +724,7 @@ describe('Receiver', () => {
     // A verified and recorded chunks 0..2, then its sender went away
     let partDir = await makePartFolder(receiveDir, rootHex)
     await planReceive({ transferId: A, files: [file], receiveDir, partDir, store, sink })
-    for (let c = 0; c < 3; c++) { const b = await sink.buffer(CHUNK); b.set(blocks[c]); await sink.write(join(partDir, '0'), c * CHUNK, b, CHUNK, file.chunks[c]) }
+    for (let c = 0; c < 3; c++) { const b = await sink.buffer(CHUNK); b.set(blocks[c]); await sink.write(join(partDir, '0'), c * CHUNK, b, CHUNK, file.chunks.at(c)) }
     await sink.closeFile(join(partDir, '0'), true)
     const held = new Bitmap(4)
     for (let c = 0; c < 3; c++) held.set(c)
@@ -732,7 +733,7 @@ describe('Receiver', () => {
     await rm(join(receiveDir, '.ferry-part'), { recursive: true, force: true })
     partDir = await makePartFolder(receiveDir, rootHex)
     await planReceive({ transferId: B, files: [file], receiveDir, partDir, store, sink })
-    { const b = await sink.buffer(CHUNK); b.set(blocks[3]); await sink.write(join(partDir, '0'), 3 * CHUNK, b, CHUNK, file.chunks[3]) }
+    { const b = await sink.buffer(CHUNK); b.set(blocks[3]); await sink.write(join(partDir, '0'), 3 * CHUNK, b, CHUNK, file.chunks.at(3)) }
     await sink.closeFile(join(partDir, '0'), false)
     expect(store.files(A).get(0)?.bitmap, 'A\'s record of the part file that went').toBeUndefined()
     // A resumes

@@ -28,6 +28,7 @@ import type { Stream } from '@libp2p/interface'
 import { streamPair } from '@libp2p/utils'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { ChunkHashes } from '../../src/protocol/chunk-hashes.ts'
 
 /** the free bytes (and file entries) statfs(2) answers for `dir`, on a disk of BLOCKS blocks of 4 KiB and 100,000 inodes */
 const disk = vi.hoisted(() => ({ dir: '', free: 0, ffree: 100_000 }))
@@ -52,7 +53,7 @@ const MiB = 1024 * 1024
 const key = await generateKeyPair('Ed25519')
 const margin = marginFor(BLOCKS * 4096)
 /** one file of four 1 MiB chunks, the first three of zeros (a sparse disk image's) */
-const image: OfferFile = { path: 'disk.img', kind: 'file', size: 4 * MiB, mtimeMs: 0, mode: 0o644, chunkSize: MiB, chunks: [...Array(3).fill(Buffer.from(hash(new Uint8Array(MiB)))), Buffer.alloc(32, 7)], fileRoot: new Uint8Array(32) }
+const image: OfferFile = { path: 'disk.img', kind: 'file', size: 4 * MiB, mtimeMs: 0, mode: 0o644, chunkSize: MiB, chunks: ChunkHashes.of([...Array(3).fill(Buffer.from(hash(new Uint8Array(MiB)))), Buffer.alloc(32, 7)]), fileRoot: new Uint8Array(32) }
 
 function receiveOf (left: number, planned: boolean): Receiver {
   return { id: 'r', receiveDir: dir, rootHex: '0'.repeat(64), offer: { files: [image] }, progress: { left }, planned } as unknown as Receiver
@@ -376,8 +377,8 @@ describe('a receive waiting for room on a disk out of inodes', () => {
     mkdirSync(partDir, { recursive: true })
     try {
       // ten small files in a folder not here yet: three part files made before the disk ran out, and two files placed
-      const files: OfferFile[] = [{ path: 'photos', kind: 'dir', size: 0, mtimeMs: 0, mode: 0o755, chunkSize: 0, chunks: [], fileRoot: new Uint8Array(32) }]
-      for (let i = 0; i < 10; i++) files.push({ ...image, path: `photos/${i}.jpg`, size: 1, chunkSize: MiB, chunks: [Buffer.alloc(32, i + 1)] })
+      const files: OfferFile[] = [{ path: 'photos', kind: 'dir', size: 0, mtimeMs: 0, mode: 0o755, chunkSize: 0, chunks: ChunkHashes.NONE, fileRoot: new Uint8Array(32) }]
+      for (let i = 0; i < 10; i++) files.push({ ...image, path: `photos/${i}.jpg`, size: 1, chunkSize: MiB, chunks: ChunkHashes.of([Buffer.alloc(32, i + 1)] )})
       for (const i of [1, 2, 3]) writeFileSync(join(partDir, String(i)), '')
       const r = { id: 'r', receiveDir: dir, rootHex: root, offer: { files }, progress: { left: 8 }, planned: false, settledFiles: () => new Set([9, 10]) } as unknown as Receiver
       disk.free = margin + spoolOf(files, 8) + MiB

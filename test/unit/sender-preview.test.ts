@@ -24,6 +24,7 @@ import { receiptSkipped } from '../../src/transfer/send/receipt-skipped.ts'
 import { Sender, serveChunks } from '../../src/transfer/send/sender.ts'
 import { toTransferInfo } from '../../src/transfer/snapshot.ts'
 import type { TransferRow } from '../../src/store/index.ts'
+import { ChunkHashes } from '../../src/protocol/chunk-hashes.ts'
 
 let dir: string
 beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'ferry-preview-')) })
@@ -36,8 +37,8 @@ async function oneChunkFile (name: string): Promise<{ path: string, data: Buffer
   const path = join(dir, name)
   const data = randomBytes(1000)
   await writeFile(path, data)
-  const offered: OfferFile = { path: name, kind: 'file', size: data.length, mtimeMs: Math.floor((await stat(path)).mtimeMs), mode: 0o644, chunkSize: chunkSizeFor(data.length), chunks: [hash(data)], fileRoot: new Uint8Array(32) }
-  return { path, data, offered, previewed: { ...offered, chunks: [] } }
+  const offered: OfferFile = { path: name, kind: 'file', size: data.length, mtimeMs: Math.floor((await stat(path)).mtimeMs), mode: 0o644, chunkSize: chunkSizeFor(data.length), chunks: ChunkHashes.of([hash(data)]), fileRoot: new Uint8Array(32) }
+  return { path, data, offered, previewed: { ...offered, chunks: ChunkHashes.NONE } }
 }
 
 /** One request for chunk 0 of `file` on a stream of its own, served by `sender` as the daemon counts it; the header and the bytes that came. */
@@ -90,7 +91,7 @@ describe('Sender.dropPreview', () => {
     expect(await ask(sender, 0)).toEqual({ bytes: x.data.length })
 
     // the offer: big and p (x left out while hashing): big is entry 0, where the preview had x, and none of it was served
-    const bigEntry: OfferFile = { path: 'big.bin', kind: 'file', size: 5000, mtimeMs: 0, mode: 0o644, chunkSize: chunkSizeFor(5000), chunks: [new Uint8Array(32)], fileRoot: new Uint8Array(32) }
+    const bigEntry: OfferFile = { path: 'big.bin', kind: 'file', size: 5000, mtimeMs: 0, mode: 0o644, chunkSize: chunkSizeFor(5000), chunks: ChunkHashes.of([new Uint8Array(32)]), fileRoot: new Uint8Array(32) }
     sender.offer = { transferId: ID, root: new Uint8Array(32), totalBytes: 6000, files: [bigEntry, p.offered] }
     sender.sources = [big, p.path]
     sender.dropPreview()

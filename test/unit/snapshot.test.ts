@@ -8,6 +8,7 @@ import { FerryError } from '../../src/errors.ts'
 import type { OfferMsg } from '../../src/protocol/transfer.ts'
 import type { TransferRow } from '../../src/store/index.ts'
 import { SKIPPED_SHOWN } from '../../src/daemon/control/types.ts'
+import { ChunkHashes } from '../../src/protocol/chunk-hashes.ts'
 
 const MiB = 1024 * 1024
 const offer: OfferMsg = {
@@ -15,8 +16,8 @@ const offer: OfferMsg = {
   root: new Uint8Array(32),
   totalBytes: 12 * MiB,
   files: [
-    { path: 'a.mov', kind: 'file', size: 8 * MiB, mtimeMs: 0, mode: 0o644, chunkSize: 256 * 1024, chunks: [], fileRoot: new Uint8Array(32) },
-    { path: 'b.mov', kind: 'file', size: 4 * MiB, mtimeMs: 0, mode: 0o644, chunkSize: 256 * 1024, chunks: [], fileRoot: new Uint8Array(32) }
+    { path: 'a.mov', kind: 'file', size: 8 * MiB, mtimeMs: 0, mode: 0o644, chunkSize: 256 * 1024, chunks: ChunkHashes.NONE, fileRoot: new Uint8Array(32) },
+    { path: 'b.mov', kind: 'file', size: 4 * MiB, mtimeMs: 0, mode: 0o644, chunkSize: 256 * 1024, chunks: ChunkHashes.NONE, fileRoot: new Uint8Array(32) }
   ]
 }
 const row: TransferRow = { id: 'x', direction: 'send', peerId: 'p', peerName: 'beta', state: 'fetching', root: new Uint8Array(32), offer: new Uint8Array(0), totalBytes: 12 * MiB, doneBytes: 0, wireBytes: 0, receiptVerified: false, resumed: false, createdAt: 0 }
@@ -129,8 +130,8 @@ describe('toTransferInfo, sender side', () => {
 
 describe('refusedSummary', () => {
   it('counts the files refused and the empty folders, not the folder at fault that holds them, and gives the first reason alone (user-test findings: "3 paths" for 2 files; the reason cut after the path)', () => {
-    const file = (path: string) => ({ path, kind: 'file' as const, size: 1, mtimeMs: 0, mode: 0o644, chunkSize: 256 * 1024, chunks: [], fileRoot: new Uint8Array(32) })
-    const dir = (path: string) => ({ path, kind: 'dir' as const, size: 0, mtimeMs: 0, mode: 0o755, chunkSize: 0, chunks: [], fileRoot: new Uint8Array(0) })
+    const file = (path: string) => ({ path, kind: 'file' as const, size: 1, mtimeMs: 0, mode: 0o644, chunkSize: 256 * 1024, chunks: ChunkHashes.NONE, fileRoot: new Uint8Array(32) })
+    const dir = (path: string) => ({ path, kind: 'dir' as const, size: 0, mtimeMs: 0, mode: 0o755, chunkSize: 0, chunks: ChunkHashes.NONE, fileRoot: new Uint8Array(0) })
     const files = [dir('trip'), dir('trip/album'), file('trip/album/a.jpg'), file('trip/album/b.jpg'), dir('trip/album/empty'), file('trip/notes.txt')]
     const why = (reason: string) => ({ error: new FerryError('E_PATH_UNSAFE', `unsafe path: ${reason}`), reason, under: 'trip/album' })
     const link = '"trip/album" is a symbolic link in the receive folder'

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { toFerryError } from '../../src/errors.ts'
 import { HashCacheStore, openDb } from '../../src/store/index.ts'
+import { ChunkHashes } from '../../src/protocol/chunk-hashes.ts'
 
 let dir: string
 beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'ferry-store-errors-')) })
@@ -45,7 +46,7 @@ describe('state database errors', () => {
     const db = openDb(join(dir, 'ferry.db'))
     const cache = new HashCacheStore(db)
     db.exec('PRAGMA max_page_count = ' + String((db.prepare('PRAGMA page_count').get() as { page_count: number }).page_count + 2))
-    const many = Array.from({ length: 50 }, (_, i) => ({ path: `/f${i}`, id: identity(i), chunkSize: 1 << 20, chunks: Array.from({ length: 64 }, () => new Uint8Array(32).fill(i)) }))
+    const many = Array.from({ length: 50 }, (_, i) => ({ path: `/f${i}`, id: identity(i), chunkSize: 1 << 20, chunks: ChunkHashes.of(Array.from({ length: 64 }, () => new Uint8Array(32).fill(i))) }))
     let err: unknown
     try { cache.putAll(many) } catch (e) { err = e }
     expect(err).toBeDefined()

@@ -5,12 +5,14 @@
 import { describe, expect, it, vi } from 'vitest'
 import { streamPair } from '@libp2p/utils'
 import { END_REFUSED_SHOWN, END_RENAMED_SHOWN, FrameReader, decodeOffer, encodeChunkHeader, encodeChunkRequest, encodeOffer, olderReceiverSaid, readChunkHeader, readChunkRequest, sendAll, readEnd, readOffer, sendEnd, sendOffer, type EndMsg, type OfferFile, type OfferMsg } from '../../src/protocol/transfer.ts'
-import { MAX_OFFER_FILES, MAX_SMALL_MESSAGE_BYTES } from '../../src/protocol/constants.ts'
+import { MAX_OFFER_BYTES, MAX_OFFER_FILES, MAX_SMALL_MESSAGE_BYTES } from '../../src/protocol/constants.ts'
+import { getHeapStatistics } from 'node:v8'
 import { FerryError } from '../../src/errors.ts'
 import { ChunkHeader, Offer, OfferAnswer, TransferEnd } from '../../src/protocol/pb/transfer.js'
 import { lengthPrefixed } from '../../src/protocol/frames.ts'
 import { chunkCount, chunkSizeFor } from '../../src/transfer/index.ts'
 import { isTransient } from '../../src/transfer/transient.ts'
+import { ChunkHashes } from '../../src/protocol/chunk-hashes.ts'
 
 const GiB = 1024 ** 3
 
@@ -24,7 +26,7 @@ function offerOf (files: Array<{ size: number, mtimeMs: number }>): OfferMsg {
       mtimeMs: f.mtimeMs,
       mode: 0o644,
       chunkSize,
-      chunks: Array.from({ length: chunkCount(f.size, chunkSize) }, (_, c) => new Uint8Array(32).fill(c & 0xff)),
+      chunks: ChunkHashes.of(Array.from({ length: chunkCount(f.size, chunkSize) }, (_, c) => new Uint8Array(32).fill(c & 0xff))),
       fileRoot: new Uint8Array(32).fill(7)
     }
   })
@@ -35,9 +37,9 @@ describe('offer codec', () => {
   it('encodeOffer writes entry by entry the very bytes protons\' Offer.encode gives for the whole message', () => {
     const offer = offerOf([{ size: 0, mtimeMs: -5 }, { size: 3 * GiB, mtimeMs: 2 ** 32 }, { size: 700, mtimeMs: 1 }])
     // a folder, a long path (its length's varint takes two bytes) and a name outside ASCII
-    offer.files.push({ path: `d/${'x'.repeat(300)}/ünïcødé 📷.jpg`, kind: 'file', size: 9, mtimeMs: 3, mtimeSubMsNs: 999_999, mode: 0o600, chunkSize: 256 * 1024, chunks: [new Uint8Array(32).fill(9)], fileRoot: new Uint8Array(32).fill(8) })
-    offer.files.push({ path: 'd', kind: 'dir', size: 0, mtimeMs: 4, mode: 0o755, chunkSize: 0, chunks: [], fileRoot: new Uint8Array(32) })
-    const whole = Offer.encode({ transferId: offer.transferId as Uint8Array<ArrayBuffer>, root: offer.root as Uint8Array<ArrayBuffer>, totalBytes: offer.totalBytes, files: offer.files.map((f) => ({ path: f.path, dir: f.kind === 'dir', size: f.size, mtimeMs: f.mtimeMs, mtimeSubMsNs: f.mtimeSubMsNs ?? 0, mode: f.mode, chunkSize: f.chunkSize, chunkHashes: Buffer.concat(f.chunks), fileRoot: f.fileRoot as Uint8Array<ArrayBuffer> })) })
+    offer.files.push({ path: `d/${'x'.repeat(300)}/ünïcødé 📷.jpg`, kind: 'file', size: 9, mtimeMs: 3, mtimeSubMsNs: 999_999, mode: 0o600, chunkSize: 256 * 1024, chunks: ChunkHashes.of([new Uint8Array(32).fill(9)]), fileRoot: new Uint8Array(32).fill(8) })
+    offer.files.push({ path: 'd', kind: 'dir', size: 0, mtimeMs: 4, mode: 0o755, chunkSize: 0, chunks: ChunkHashes.NONE, fileRoot: new Uint8Array(32) })
+    const whole = Offer.encode({ transferId: offer.transferId as Uint8Array<ArrayBuffer>, root: offer.root as Uint8Array<ArrayBuffer>, totalBytes: offer.totalBytes, files: offer.files.map((f) => ({ path: f.path, dir: f.kind === 'dir', size: f.size, mtimeMs: f.mtimeMs, mtimeSubMsNs: f.mtimeSubMsNs ?? 0, mode: f.mode, chunkSize: f.chunkSize, chunkHashes: Buffer.from(f.chunks.bytes), fileRoot: f.fileRoot as Uint8Array<ArrayBuffer> })) })
     expect(Buffer.from(encodeOffer(offer)).equals(Buffer.from(whole))).toBe(true)
     // and one with no entries at all
     const empty = { ...offer, files: [] }
@@ -57,6 +59,30 @@ describe('offer codec', () => {
     expect(got.offer.files[1999].size).toBe(1_101_999)
     await got.answer({ status: 'accepted', haveBytes: 0 })
     expect((await sent).status).toBe('accepted')
+  })
+
+  it('an offer whose stream ends inside it is refused as cut short (E_PROTOCOL), its sender told so', async () => {
+    const encoded = lengthPrefixed(encodeOffer(offerOf(Array.from({ length: 2000 }, (_, i) => ({ size: 1_100_000 + i, mtimeMs: i })))))
+    const [out, inbound] = await streamPair()
+    const read = readOffer(inbound)
+    await sendAll(out, encoded.subarray(0, 100_000))
+    await out.close()
+    await expect(read).rejects.toMatchObject({ code: 'E_PROTOCOL', message: 'stream ended inside a message' })
+  })
+
+  it('a maximum-size offer (62 MB, 1.95 million chunk hashes) decodes without an object per hash (208 MB of heap before 2026-12-07)', () => {
+    const n = Math.floor(MAX_OFFER_BYTES / 32 / 100) - 1000
+    const files: OfferFile[] = Array.from({ length: 100 }, (_, i) => ({ path: `f${i}.bin`, kind: 'file', size: n * 256 * 1024, mtimeMs: 0, mode: 0o644, chunkSize: 256 * 1024, chunks: new ChunkHashes(new Uint8Array(32 * n).fill(i)), fileRoot: new Uint8Array(32) }))
+    const bytes = encodeOffer({ transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: 100 * n * 256 * 1024, files })
+    files.length = 0
+    expect(bytes.byteLength).toBeGreaterThan(62e6)
+    expect(bytes.byteLength).toBeLessThanOrEqual(MAX_OFFER_BYTES)
+    const before = getHeapStatistics().used_heap_size
+    const back = decodeOffer(bytes)
+    const grown = getHeapStatistics().used_heap_size - before
+    expect(back.files.reduce((k, f) => k + f.chunks.length, 0)).toBe(100 * n)
+    expect(back.files[99].chunks.at(n - 1)).toEqual(new Uint8Array(32).fill(99))
+    expect(grown).toBeLessThan(16 * 2 ** 20)
   })
 
   it('an answer carries what an accepted receive waits for (room on its disk: OfferAnswer.waits_for), read only with "accepted", in the receiver\'s words; and a request for no chunks carries it too (ChunkRequest.waits_for)', async () => {

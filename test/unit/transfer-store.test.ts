@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TransferStore, openDb, type Db, type TransferRow } from '../../src/store/index.ts'
+import { ChunkHashes } from '../../src/protocol/chunk-hashes.ts'
 
 let dir: string
 let db: Db
@@ -222,7 +223,7 @@ describe('TransferStore', () => {
 
   it('chunks of kept part files are found like those of placed files, and forgotten with their part folder only', () => {
     const h = (n: number): Uint8Array => new Uint8Array(32).fill(n)
-    store.indexFiles([{ path: '/r/placed.jpg', fileRoot: h(9), size: 10, mtimeMs: 1, chunks: [h(1)], chunkSize: 256 * 1024 }])
+    store.indexFiles([{ path: '/r/placed.jpg', fileRoot: h(9), size: 10, mtimeMs: 1, chunks: ChunkHashes.of([h(1)]), chunkSize: 256 * 1024 }])
     store.indexPartChunks('/r/.ferry-part/ab/0', [{ hash: h(1), offset: 0, length: 10 }, { hash: h(2), offset: 262_144, length: 5 }])
     store.indexPartChunks('/r/.ferry-part/ab0/0', [{ hash: h(2), offset: 0, length: 5 }])
     expect(store.findChunk(h(1)).map((l) => l.path)).toEqual(['/r/.ferry-part/ab/0', '/r/placed.jpg'])

@@ -66,14 +66,15 @@ export function openUnchanged (path, size) {
 }
 
 /**
- * The digests of every chunk of a file (of `size` bytes as scanned).
- * @param {string} path @param {number} size @param {number} chunkSize @returns {Uint8Array[]}
+ * The digests of every chunk of a file (of `size` bytes as scanned), 32 bytes each, concatenated.
+ * @param {string} path @param {number} size @param {number} chunkSize @returns {Uint8Array}
  */
 export function hashWholeFile (path, size, chunkSize) {
   const fd = openUnchanged(path, size)
   try {
-    const digests = []
-    for (let offset = 0; offset < size; offset += chunkSize) digests.push(hashRange(fd, Math.min(chunkSize, size - offset), offset))
+    // packed, 32 bytes a chunk, as an offer carries them (chunk-hashes.ts)
+    const digests = new Uint8Array(Math.ceil(size / chunkSize) * 32)
+    for (let offset = 0, at = 0; offset < size; offset += chunkSize, at += 32) digests.set(hashRange(fd, Math.min(chunkSize, size - offset), offset), at)
     return digests
   } finally {
     closeSync(fd)

@@ -19,6 +19,7 @@ import type { Transferable } from 'node:worker_threads'
 import { hash } from './blake3.js'
 import { fileError, hashWholeFile } from './hash-file.js'
 import { FerryError, isErrorCode, toFerryError } from '../../errors.ts'
+import { ChunkHashes } from '../../protocol/chunk-hashes.ts'
 import { chunkCount, chunkRange } from './chunking.ts'
 import type { WorkerReply, WorkerRequest } from '../worker-messages.ts'
 
@@ -65,7 +66,7 @@ export interface HashPoolStats {
 
 export interface HashPool {
   hash: (data: Uint8Array, options?: HashOptions) => Promise<Uint8Array>
-  hashFileChunks: (path: string, chunkSize: number, options?: HashFileOptions) => Promise<Uint8Array[]>
+  hashFileChunks: (path: string, chunkSize: number, options?: HashFileOptions) => Promise<ChunkHashes>
   stats: () => HashPoolStats
   close: () => Promise<void>
 }
@@ -233,7 +234,7 @@ export function createHashPool (init: HashPoolInit = {}): HashPool {
     })
   }
 
-  async function hashFileChunks (path: string, chunkSize: number, options: HashFileOptions = {}): Promise<Uint8Array[]> {
+  async function hashFileChunks (path: string, chunkSize: number, options: HashFileOptions = {}): Promise<ChunkHashes> {
     const { signal, onChunk } = options
     checkSignal(signal)
     let fileSize = options.size
@@ -247,18 +248,17 @@ export function createHashPool (init: HashPoolInit = {}): HashPool {
     }
     const size = fileSize
     const count = chunkCount(size, chunkSize)
-    const digests = new Array<Uint8Array>(count)
-    if (count === 0) return digests
+    if (count === 0) return ChunkHashes.NONE
     checkSignal(signal)
     if (size <= INLINE_MAX_BYTES) {
-      let inline: Uint8Array[]
+      let inline: ChunkHashes
       try {
-        inline = hashWholeFile(path, size, chunkSize)
+        inline = new ChunkHashes(hashWholeFile(path, size, chunkSize))
       } catch (err) {
         throw hashError(fileError(err, path), err)
       }
       try {
-        inline.forEach((d, i) => onChunk?.(i, d, chunkRange(i, size, chunkSize).length))
+        for (let i = 0; i < count; i++) onChunk?.(i, inline.at(i), chunkRange(i, size, chunkSize).length)
       } catch (err) { throw toFerryError(err) }
       return inline
     }
@@ -266,7 +266,8 @@ export function createHashPool (init: HashPoolInit = {}): HashPool {
     const perRange = size < SPLIT_MIN_BYTES ? count : Math.max(1, Math.min(Math.ceil(count / poolSize), Math.floor(RANGE_TARGET_BYTES / chunkSize)))
     const abort = new Int32Array(new SharedArrayBuffer(4))
 
-    return await new Promise<Uint8Array[]>((resolve, reject) => {
+    const digests = ChunkHashes.zeroed(count)
+    return await new Promise<ChunkHashes>((resolve, reject) => {
       const tasks: Task[] = []
       let pending = 0
       let settled = false
@@ -292,11 +293,10 @@ export function createHashPool (init: HashPoolInit = {}): HashPool {
             if (reply.type === 'chunks') {
               for (let k = 0; k * 32 < reply.digests.length; k++) {
                 const index = reply.first + k
-                const digest = reply.digests.slice(32 * k, 32 * k + 32) // its own 32 bytes, not a view of the batch
-                digests[index] = digest
+                digests.set(index, reply.digests.subarray(32 * k, 32 * k + 32))
                 if (!settled && onChunk !== undefined) {
                   try {
-                    onChunk(index, digest, chunkRange(index, size, chunkSize).length)
+                    onChunk(index, digests.at(index), chunkRange(index, size, chunkSize).length)
                   } catch (err) { finish(toFerryError(err)) }
                 }
               }

@@ -25,8 +25,9 @@
 // every variable-length field is length-prefixed, so an encoding is unique.
 // chunkSize and chunk hashes are covered through fileRoot; sourcePath never is.
 
-import { hash } from './blake3.js'
+import { createHasher, hash } from './blake3.js'
 import { FerryError } from '../../errors.ts'
+import type { ChunkHashes } from '../../protocol/chunk-hashes.ts'
 import { HASH_LENGTH, MAX_CHUNK_SIZE, chunkCount, isValidChunkSize } from './chunking.ts'
 import type { FileEntry, Manifest } from './manifest.ts'
 import { validateRelativePath } from '../folder/safe-path.ts'
@@ -56,27 +57,43 @@ function checkU (name: string, v: number, max: number): void {
   if (!Number.isSafeInteger(v) || v < 0 || v > max) throw malformed(`${name} ${v} is out of range`)
 }
 
-export function computeFileRoot (size: number, chunkSize: number, chunks: readonly Uint8Array[]): Uint8Array {
+/** Hash lists longer than this (128 KiB) are hashed in place by a streaming hasher, where there is one. */
+const STREAM_ROOT_CHUNKS = 4096
+let reusedHasher: ReturnType<typeof createHasher> | null = null
+/** One streaming hasher for this thread, made when first needed; undefined where only blake3-jit loads (blake3.js). */
+function rootHasher (): ReturnType<typeof createHasher> {
+  if (reusedHasher === null) reusedHasher = createHasher()
+  return reusedHasher
+}
+
+export function computeFileRoot (size: number, chunkSize: number, chunks: ChunkHashes): Uint8Array {
   checkU('size', size, Number.MAX_SAFE_INTEGER)
   checkU('chunk size', chunkSize, MAX_CHUNK_SIZE)
   const n = chunkSize === 0 ? 0 : chunkCount(size, chunkSize)
   if (chunkSize === 0 && size !== 0) throw malformed('chunk size 0 with a non-empty size')
   if (chunks.length !== n) throw malformed(`${chunks.length} chunk hashes for ${n} chunks`)
+  const head = new Uint8Array(FILE_TAG.length + 16)
+  head.set(FILE_TAG, 0)
+  const view = new DataView(head.buffer, FILE_TAG.length, 16)
+  view.setBigUint64(0, BigInt(size))
+  view.setUint32(8, chunkSize)
+  view.setUint32(12, n)
+  // a long hash list is hashed where it is, not copied: a maximum-size
+  // offer's 62 MB of hashes took as much again in copies, garbage that
+  // waited for a full collection
+  const streaming = n > STREAM_ROOT_CHUNKS ? rootHasher() : undefined
+  if (streaming !== undefined) {
+    streaming.reset()
+    streaming.update(head)
+    streaming.update(chunks.bytes)
+    return streaming.digest()
+  }
   // the whole preimage in one buffer, hashed in one call: a streaming hasher
   // per file (blake3-jit's) cost ~20 µs of set-up each, ~20 ms per 1,000
   // files on each side, against ~5 µs for this
-  const pre = new Uint8Array(FILE_TAG.length + 16 + n * HASH_LENGTH)
-  pre.set(FILE_TAG, 0)
-  const head = new DataView(pre.buffer, FILE_TAG.length, 16)
-  head.setBigUint64(0, BigInt(size))
-  head.setUint32(8, chunkSize)
-  head.setUint32(12, n)
-  let o = FILE_TAG.length + 16
-  for (const c of chunks) {
-    if (c.length !== HASH_LENGTH) throw malformed(`a chunk hash is ${c.length} bytes, not ${HASH_LENGTH}`)
-    pre.set(c, o)
-    o += HASH_LENGTH
-  }
+  const pre = new Uint8Array(head.length + n * HASH_LENGTH)
+  pre.set(head, 0)
+  pre.set(chunks.bytes, head.length)
   return hash(pre)
 }
 

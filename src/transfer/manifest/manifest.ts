@@ -38,6 +38,7 @@ import { asTyped, NAMES_FOLDER, nonFolderBeforeUp } from '../typed-path.ts'
 import { FS_MAGIC } from '../mounts.ts'
 import { byDaemonUser } from '../daemon-user.ts'
 import type { OfferFile } from '../../protocol/transfer.ts'
+import { ChunkHashes } from '../../protocol/chunk-hashes.ts'
 import { sameIdentity, type CachedFile, type FileIdentity } from '../../store/hash-cache.ts'
 
 export interface ScannedEntry {
@@ -104,7 +105,7 @@ export interface BuildProgress {
 
 /** Chunk hashes of files hashed before (src/store/hash-cache.ts). */
 export interface ChunkHashCache {
-  get: (path: string, id: FileIdentity, chunkSize: number) => Uint8Array[] | undefined
+  get: (path: string, id: FileIdentity, chunkSize: number) => ChunkHashes | undefined
   /** One write for a whole manifest: a commit per file made hashing the 1,000-photo set 60–90 ms slower. */
   putAll: (entries: CachedFile[]) => void
   /** Drop these paths' entries: a receiver found bytes that do not match their hashes. */
@@ -515,7 +516,7 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
   const minAgeNs = BigInt(options.cacheMinAgeMs ?? CACHE_MIN_AGE_MS) * 1_000_000n
 
   /** The cache is an optimisation: if its store fails (a full disk, say), the file is hashed as if it were not there. */
-  function cacheGet (path: string, id: FileIdentity, chunkSize: number): Uint8Array[] | undefined {
+  function cacheGet (path: string, id: FileIdentity, chunkSize: number): ChunkHashes | undefined {
     try {
       return cache?.get(path, id, chunkSize)
     } catch (err) {
@@ -525,7 +526,7 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
   }
 
   /** Remember what was hashed if the file was the same before and after, and last changed well before the hashing began. */
-  function remember (path: string, before: FileIdentity, after: FileIdentity | undefined, startedMs: number, chunkSize: number, chunks: Uint8Array[]): void {
+  function remember (path: string, before: FileIdentity, after: FileIdentity | undefined, startedMs: number, chunkSize: number, chunks: ChunkHashes): void {
     if (cache === undefined || after === undefined || !sameIdentity(before, after)) return
     const startedNs = BigInt(startedMs) * 1_000_000n
     // by the change time alone: every write sets it to the clock's now, and no program can set it back (files
@@ -537,7 +538,7 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
   }
 
   async function hashEntry (e: ScannedEntry, index: number): Promise<FileEntry> {
-    if (e.kind === 'dir') return { ...local(e), chunkSize: 0, chunks: [], fileRoot: computeFileRoot(0, 0, []) }
+    if (e.kind === 'dir') return { ...local(e), chunkSize: 0, chunks: ChunkHashes.NONE, fileRoot: computeFileRoot(0, 0, ChunkHashes.NONE) }
     let cur = e
     for (let attempt = 1; ; attempt++) {
       const chunkSize = chunkSizeFor(cur.size)
@@ -553,7 +554,7 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
         const again = scannedAgain(cur, now)
         if (now.isFile() && sameIdentity(before, again.identity!)) {
           progress.hashedBytes += cur.size
-          if (options.onChunk !== undefined) known.forEach((d, c) => options.onChunk!(index, c, d))
+          if (options.onChunk !== undefined) for (let c = 0; c < known.length; c++) options.onChunk(index, c, known.at(c))
           return { ...local(cur), identity: before, chunkSize, chunks: known, fileRoot: computeFileRoot(cur.size, chunkSize, known) }
         }
         if (!now.isFile()) throw unhashable('E_IO', cur.sourcePath, 'is no longer a regular file')
@@ -562,7 +563,7 @@ export async function buildManifest (entries: ScannedEntry[], pool: HashPool, op
         continue
       }
       let hashed = 0
-      let chunks: Uint8Array[] | undefined
+      let chunks: ChunkHashes | undefined
       let failure: unknown
       try {
         chunks = await pool.hashFileChunks(cur.sourcePath, chunkSize, {

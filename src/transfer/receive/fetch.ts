@@ -306,7 +306,7 @@ async function worker (ctx: FetchContext, bad: Map<string, number>, halt: AbortC
         // the slot reads from buf until flushed; the sink may hand buf to a worker
         r.slot.flush()
         reading = undefined
-        const p: Promise<void> = ctx.sink.write(fs.partPath, offset, r.buf, length, fs.entry.chunks[want.chunk]).then(
+        const p: Promise<void> = ctx.sink.write(fs.partPath, offset, r.buf, length, fs.entry.chunks.at(want.chunk)).then(
           async () => { await ctx.onChunk(fs, want.chunk, length) },
           (err: FerryError) => {
             if (err.code !== 'E_HASH_MISMATCH') throw err

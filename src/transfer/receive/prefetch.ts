@@ -26,6 +26,7 @@ import type { Stream } from '@libp2p/interface'
 import { rename, rm } from 'node:fs/promises'
 import { FerryError, toFerryError } from '../../errors.ts'
 import { MAX_OFFER_BYTES } from '../../protocol/constants.ts'
+import { ChunkHashes } from '../../protocol/chunk-hashes.ts'
 import { FrameReader, readHashPart, readPreview, type OfferMsg } from '../../protocol/transfer.ts'
 import { timeoutSignal } from '../../protocol/stream.ts'
 import { Bitmap } from '../bitmap.ts'
@@ -38,7 +39,6 @@ import type { ChunkSink } from '../sink/sink.ts'
 import { Spool } from './spool.ts'
 import { isZeroChunk } from './zero-chunks.ts'
 import type { KeyedLock } from './keyed-lock.ts'
-import { sameDigest as same } from '../sink/sink-common.js'
 import type { ChunkedEntries } from '../folder/space.ts'
 import type { Logger } from '../../daemon/logger.ts'
 
@@ -151,7 +151,9 @@ class Prefetch {
   /** the files' chunks verified and written, by entry index */
   readonly held = new Map<number, Bitmap>()
   /** the hashes the preview gave, by entry index (what the chunks in `held` were verified against, but those in `rehashed`) */
-  private hashes: Uint8Array[][] = []
+  private hashes: ChunkHashes[] = []
+  /** which of `hashes` came, by entry index (the others are zeros, not yet known) */
+  private known: Bitmap[] = []
   /** "file/chunk" whose hash came again, different (the file changed while hashed): verified against which one is not known */
   private readonly rehashed = new Set<string>()
   /** its fetch's chunk streams not ended yet (letGo closes them) */
@@ -181,10 +183,11 @@ class Prefetch {
     // ~1.8 KB a file through its prefetch (heap snapshot)
     const files: FileState[] = preview.files.map((entry, index) => {
       const n = entry.kind === 'file' ? chunkCount(entry.size, entry.chunkSize) : 0
-      entry.chunks = new Array<Uint8Array>(n)
+      entry.chunks = ChunkHashes.zeroed(n)
       return new PlannedFile(index, entry, dir, new Bitmap(n), false, undefined)
     })
     this.hashes = files.map((f) => f.entry.chunks)
+    this.known = files.map((f) => new Bitmap(f.entry.chunks.length))
     const announced = files.reduce((n, f) => n + f.entry.chunks.length, 0)
     const feed = this.feed = new Feed()
     /** content already asked for in this prefetch: the same chunk twice (copies in one send) crosses the wire once; the plan copies the rest */
@@ -229,13 +232,15 @@ class Prefetch {
         if (fs == null || fs.entry.kind !== 'file' || part.firstChunk + n > fs.entry.chunks.length) throw new FerryError('E_PROTOCOL', `hash part for chunks ${part.firstChunk}..${part.firstChunk + n - 1} of entry ${part.fileIndex}, which has no such chunks`)
         for (let k = 0; k < n; k++) {
           const c = part.firstChunk + k
-          const known = fs.entry.chunks[c] !== undefined
-          if (known && !same(fs.entry.chunks[c], part.hashes.subarray(k * HASH_LENGTH, (k + 1) * HASH_LENGTH))) this.rehashed.add(`${part.fileIndex}/${c}`)
+          const given = part.hashes.subarray(k * HASH_LENGTH, (k + 1) * HASH_LENGTH)
+          const known = this.known[part.fileIndex].has(c)
+          if (known && !fs.entry.chunks.is(c, given)) this.rehashed.add(`${part.fileIndex}/${c}`)
           // a file that changed while hashed comes again: its new hashes count (a chunk verified against the old ones is checked again by the plan)
-          fs.entry.chunks[c] = part.hashes.slice(k * HASH_LENGTH, (k + 1) * HASH_LENGTH)
-          const content = contentKey(fs.entry.chunks[c])
+          fs.entry.chunks.set(c, given)
+          this.known[part.fileIndex].set(c)
+          const content = contentKey(given)
           // a whole chunk of zeros is never fetched: the plan leaves it a hole (zero-chunks.ts)
-          if (known || seen.has(content) || this.deps.holds(fs.entry.chunks[c]) || isZeroChunk(fs.entry, c)) continue
+          if (known || seen.has(content) || this.deps.holds(given) || isZeroChunk(fs.entry, c)) continue
           if (!this.written.has(fs.index) && this.written.size >= MAX_PREFETCH_FILES) continue
           seen.add(content)
           if (!this.written.has(fs.index)) {
@@ -327,11 +332,12 @@ class Prefetch {
     const out = new Map<number, Bitmap>()
     for (const [index, held] of this.held) {
       const ours = this.hashes[index]
+      const known = this.known[index]
       const theirs = offer.files[index]?.chunks
-      if (ours == null || theirs == null || theirs.length !== ours.length) continue
+      if (ours == null || known == null || theirs == null || theirs.length !== ours.length) continue
       const sure = new Bitmap(theirs.length)
       for (let c = 0; c < theirs.length; c++) {
-        if (held.has(c) && !this.rehashed.has(`${index}/${c}`) && ours[c] !== undefined && same(ours[c], theirs[c])) sure.set(c)
+        if (held.has(c) && !this.rehashed.has(`${index}/${c}`) && known.has(c) && ours.is(c, theirs.at(c))) sure.set(c)
       }
       out.set(index, sure)
     }
@@ -489,7 +495,7 @@ export class Prefetches {
         for (let c = 0; c < entry.chunks.length; c++) {
           if (!held.has(c)) continue
           const { offset, length } = chunkRange(c, entry.size, entry.chunkSize)
-          await sink.copy(partFileOf(pre, index), offset, to, offset, length, entry.chunks[c])
+          await sink.copy(partFileOf(pre, index), offset, to, offset, length, entry.chunks.at(c))
         }
       }
       return true

@@ -236,7 +236,7 @@ export async function planReceive (o: {
     const earlier = await earlierVersion(o.receiveDir, relPath, entry, o.store)
     for (let c = 0; c < entry.chunks.length; c++) {
       const { offset, length } = chunkRange(c, entry.size, entry.chunkSize)
-      const content = contentKey(entry.chunks[c])
+      const content = contentKey(entry.chunks.at(c))
       if (fs.bitmap.has(c)) { haveBytes += length; heldHere.set(content, { fs, offset }); continue }
       // a whole chunk of zeros is neither fetched nor written: the part file reads
       // zeros where nothing was written (zero-chunks.ts); within what an earlier
@@ -357,7 +357,7 @@ export function contentKey (hash: Uint8Array): string {
 /** Copy chunk `chunk` of `fs` from a part file of this receive that holds the same content (verified on the way); false if it does not. */
 async function copied (sink: ChunkSink, src: string, srcOffset: number, fs: FileState, chunk: number, offset: number, length: number): Promise<boolean> {
   try {
-    await sink.copy(src, srcOffset, fs.partPath, offset, length, fs.entry.chunks[chunk])
+    await sink.copy(src, srcOffset, fs.partPath, offset, length, fs.entry.chunks.at(chunk))
     return true
   } catch {
     // not what it should hold, or unreadable: fetched instead
@@ -386,7 +386,7 @@ async function fromSpool (sink: ChunkSink, fs: FileState, chunk: number, offset:
   const buf = await sink.buffer(chunkBufferSize(data.length), signal, peer)
   buf.set(data, 0)
   try {
-    await sink.write(fs.partPath, offset, buf, data.length, fs.entry.chunks[chunk])
+    await sink.write(fs.partPath, offset, buf, data.length, fs.entry.chunks.at(chunk))
     return true
   } catch (err) {
     if ((err as { code?: string }).code === 'E_HASH_MISMATCH') return false
@@ -502,7 +502,7 @@ async function holdsChunks (sink: ChunkSink, path: string, entry: OfferFile): Pr
     const { offset, length } = chunkRange(c, entry.size, entry.chunkSize)
     try {
       // read-only, and not kept open: the file may not be ours to write, and a folder of them is many descriptors
-      await sink.verify(path, offset, length, entry.chunks[c], { readOnly: true })
+      await sink.verify(path, offset, length, entry.chunks.at(c), { readOnly: true })
     } catch {
       return false
     }
@@ -531,7 +531,7 @@ async function inOfferedChunks (path: string, entry: OfferFile, store: TransferS
     return c.offset === r.offset && c.length === r.length
   })
   let same: boolean
-  if (sameCut) same = indexed.every((c, i) => Buffer.compare(c.hash, entry.chunks[i]) === 0)
+  if (sameCut) same = indexed.every((c, i) => entry.chunks.is(i, c.hash))
   else if (sink == null) return 'unknown'
   else {
     const st = await lstat(path).catch(() => undefined)
@@ -685,7 +685,7 @@ export function createPartFile (path: string): void {
 /** Whether the part file holds chunk `c` at `offset`, read and verified. */
 async function inPartFile (sink: ChunkSink, fs: FileState, c: number, offset: number, length: number): Promise<boolean> {
   try {
-    await sink.verify(fs.partPath, offset, length, fs.entry.chunks[c])
+    await sink.verify(fs.partPath, offset, length, fs.entry.chunks.at(c))
     return true
   } catch {
     return false
@@ -694,7 +694,7 @@ async function inPartFile (sink: ChunkSink, fs: FileState, c: number, offset: nu
 
 /** A chunk not yet recorded: maybe already in the part file (killed before we recorded it), else in the dedup index (a kept part file copied from goes in `keptUsed`). */
 async function recover (o: { store: TransferStore, sink: ChunkSink, partDir: string }, fs: FileState, chunk: number, offset: number, length: number, resuming: boolean, keptUsed: Map<string, Set<number>>): Promise<'in part file' | 'copied' | false> {
-  const hash = fs.entry.chunks[chunk]
+  const hash = fs.entry.chunks.at(chunk)
   if (resuming && await inPartFile(o.sink, fs, chunk, offset, length)) return 'in part file'
   for (const loc of o.store.findChunk(hash)) {
     if (loc.length !== length) continue

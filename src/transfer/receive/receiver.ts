@@ -15,6 +15,7 @@ import { FerryError, fromStateDatabase, quoteForDisplay, toFerryError } from '..
 import { notWritableBecause } from '../folder/receive-folder.ts'
 import { isTransient } from '../transient.ts'
 import { END_REFUSED_SHOWN, type OfferMsg, type EndMsg, type RefusedEntry } from '../../protocol/transfer.ts'
+import type { ChunkHashes } from '../../protocol/chunk-hashes.ts'
 import type { IndexedFile, PlacedIdentity, TransferStore } from '../../store/index.ts'
 import { chunkRange } from '../manifest/chunking.ts'
 import { computeFileRoot } from '../manifest/manifest-root.ts'
@@ -794,7 +795,7 @@ export class Receiver {
       const to = this.files[w.file]
       const { offset } = chunkRange(w.chunk, to.entry.size, to.entry.chunkSize)
       try {
-        await this.deps.sink().copy(f.partPath, from.offset, to.partPath, offset, from.length, to.entry.chunks[w.chunk])
+        await this.deps.sink().copy(f.partPath, from.offset, to.partPath, offset, from.length, to.entry.chunks.at(w.chunk))
       } catch (err) {
         // a full disk or a cancel fails a fetch just the same
         const code = toFerryError(err).code
@@ -859,7 +860,7 @@ export class Receiver {
         if (f.done || f.entry.kind !== 'file' || f.bitmap.done === 0) continue
         const chunks = []
         // not a chunk of zeros: a re-send never copies one (the plan leaves it a hole), and counted kept it would keep the part file from going (dropUsedKeptParts)
-        for (let c = 0; c < f.entry.chunks.length; c++) if (f.bitmap.has(c) && !isZeroChunk(f.entry, c)) chunks.push({ hash: f.entry.chunks[c], ...chunkRange(c, f.entry.size, f.entry.chunkSize) })
+        for (let c = 0; c < f.entry.chunks.length; c++) if (f.bitmap.has(c) && !isZeroChunk(f.entry, c)) chunks.push({ hash: f.entry.chunks.at(c), ...chunkRange(c, f.entry.size, f.entry.chunkSize) })
         this.deps.store.indexPartChunks(f.partPath, chunks)
         kept = true
       }
@@ -1288,7 +1289,7 @@ function asPlaced (path: string, sent: number): { mtimeMs: number, identity?: Pl
 }
 
 /** Whether every chunk of `entry` from byte `from` on is a whole chunk of zeros (a part file may end before them: they were never written). */
-function zerosFrom (entry: { size: number, chunkSize: number, chunks: Uint8Array[] }, from: number): boolean {
+function zerosFrom (entry: { size: number, chunkSize: number, chunks: ChunkHashes }, from: number): boolean {
   if (from % entry.chunkSize !== 0) return false
   for (let c = from / entry.chunkSize; c < entry.chunks.length; c++) if (!isZeroChunk(entry, c)) return false
   return true

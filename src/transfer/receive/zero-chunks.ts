@@ -14,6 +14,7 @@ import { open, rm, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { hash } from '../manifest/blake3.js'
 import { HOLES_PROBE_PREFIX } from '../folder/name-probe.ts'
+import type { ChunkHashes } from '../../protocol/chunk-hashes.ts'
 
 const zeroHashes = new Map<number, Buffer>()
 
@@ -28,13 +29,13 @@ function zeroHash (length: number): Buffer {
 }
 
 /** Whether chunk `c` of `entry` is a whole chunk of zeros, by its hash in the (verified) manifest. */
-export function isZeroChunk (entry: { size: number, chunkSize: number, chunks: Uint8Array[] }, c: number): boolean {
+export function isZeroChunk (entry: { size: number, chunkSize: number, chunks: ChunkHashes }, c: number): boolean {
   const length = Math.min(entry.chunkSize, entry.size - c * entry.chunkSize)
-  return length === entry.chunkSize && Buffer.compare(entry.chunks[c], zeroHash(length)) === 0
+  return length === entry.chunkSize && entry.chunks.is(c, zeroHash(length))
 }
 
 /** Bytes of an offer's files that are whole chunks of zeros: what a receiver never writes. */
-export function zeroBytes (files: ReadonlyArray<{ kind: string, size: number, chunkSize: number, chunks: Uint8Array[] }>): number {
+export function zeroBytes (files: ReadonlyArray<{ kind: string, size: number, chunkSize: number, chunks: ChunkHashes }>): number {
   let n = 0
   for (const f of files) {
     if (f.kind !== 'file') continue

@@ -16,6 +16,7 @@ import { encodeHashPart, encodePreview, sendAll } from '../../protocol/transfer.
 import { HASH_LENGTH, chunkSizeFor } from '../manifest/chunking.ts'
 import type { ScannedEntry } from '../manifest/manifest.ts'
 import type { OfferFile } from '../../protocol/transfer.ts'
+import { ChunkHashes } from '../../protocol/chunk-hashes.ts'
 
 /** A send smaller than this is hashed in a few milliseconds: no preview. */
 export const PREVIEW_MIN_BYTES = 16 * 1024 * 1024
@@ -50,7 +51,7 @@ const HASHES_PER_PART = 1024
 /** The entries as the offer will have them (chunk sizes by the rule), without hashes: what a preview shows and what the chunk server serves until the offer is made. */
 export function previewFiles (entries: ScannedEntry[]): OfferFile[] {
   const none = new Uint8Array(0)
-  return entries.map((e) => ({ path: e.path, kind: e.kind, size: e.size, mtimeMs: e.mtimeMs, mtimeSubMsNs: e.mtimeSubMsNs, mode: e.mode, chunkSize: e.kind === 'file' ? chunkSizeFor(e.size) : 0, chunks: [], fileRoot: none }))
+  return entries.map((e) => ({ path: e.path, kind: e.kind, size: e.size, mtimeMs: e.mtimeMs, mtimeSubMsNs: e.mtimeSubMsNs, mode: e.mode, chunkSize: e.kind === 'file' ? chunkSizeFor(e.size) : 0, chunks: ChunkHashes.NONE, fileRoot: none }))
 }
 
 /**

@@ -624,7 +624,7 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
             if (lastChecked?.file !== req.fileIndex || lastChecked.chunk !== chunk || lastChecked.sender !== sender) {
               lastChecked = undefined
               const whole = source.read(src, file, range.offset, range.length)
-              if (!same(hash(whole), file.chunks[chunk])) {
+              if (!same(hash(whole), file.chunks.at(chunk))) {
                 const why = source.touched ? 'its bytes differ; its modification time was put back' : 'its bytes differ from those offered, though neither its modification nor its change time moved: written through a memory map?'
                 source.close()
                 throw new NotServedError('changed', `${src} changed since it was offered (${why})`)
