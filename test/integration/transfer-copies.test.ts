@@ -7,6 +7,7 @@
 // it so that vitest runs the files side by side.
 
 import { describe, expect, it } from 'vitest'
+import { execFileSync } from 'node:child_process'
 import { mkdir, open, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
@@ -117,6 +118,36 @@ describe('transfer, copies', () => {
     await rm(join(b.receiveDir, 'roll-renamed'), { recursive: true })
     await rm(dir, { recursive: true })
   }, 120_000) // 600 MiB written, hashed and sent, then hashed and copied: ~45 s on a box loaded 5 times over
+
+  it('a folder of more files than the receiver may hold descriptors sent again under another name is copied whole, its part files not all held open (helper finding: EMFILE, nothing placed)', async () => {
+    const dir = await tempDir('ferry-src-')
+    const many = join(dir, 'many')
+    await mkdir(many)
+    const FILES = 700
+    for (let i = 0; i < FILES; i++) await writeFile(join(many, `f${String(i).padStart(4, '0')}.txt`), `${i} `.repeat(600 + i))
+    expect(await send([many])).toMatchObject({ state: 'done', files: FILES })
+    const again = join(dir, 'many-again')
+    await rename(many, again)
+    // the receiving daemon may open 512 descriptors from now on (it held one per part file it copied into, until each
+    // was placed): its soft limit, which it may raise back, where the hard one takes privilege (CAP_SYS_RESOURCE) to
+    const pid = String(b.proc.pid)
+    const was = execFileSync('prlimit', ['--pid', pid, '--nofile', '--output', 'SOFT,HARD', '--noheadings'], { encoding: 'utf8' }).trim().split(/\s+/)
+    execFileSync('prlimit', ['--pid', pid, `--nofile=512:${was[1]}`])
+    try {
+      const res = await send([again], 120_000)
+      expect(res).toMatchObject({ state: 'done', files: FILES, wireBytes: 0, receipt: { verified: true } })
+    } finally {
+      execFileSync('prlimit', ['--pid', pid, `--nofile=${was[0]}:${was[1]}`])
+    }
+    for (let i = 0; i < FILES; i += 37) {
+      const name = `f${String(i).padStart(4, '0')}.txt`
+      expect(await sameBytes(join(b.receiveDir, 'many-again', name), join(again, name)), name).toBe(true)
+    }
+    expect(await readdir(join(b.receiveDir, 'many-again'))).toHaveLength(FILES)
+    await rm(join(b.receiveDir, 'many'), { recursive: true })
+    await rm(join(b.receiveDir, 'many-again'), { recursive: true })
+    await rm(dir, { recursive: true })
+  }, 120_000)
 
   it('the same content twice in one send crosses the wire once: a duplicate file, and a file\'s repeated blocks, are copied from what arrived', async () => {
     const dir = join(await tempDir('ferry-src-'), 'dupes')

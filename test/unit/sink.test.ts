@@ -3,7 +3,7 @@
 // Real files in a temporary folder.
 
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, statfsSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, statfsSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -12,6 +12,7 @@ import { hash } from '../../src/transfer/manifest/blake3.js'
 import { DIRECT_ALIGN, directIoSuits } from '../../src/transfer/sink/direct-io.ts'
 import { InlineSink } from '../../src/transfer/sink/inline-sink.ts'
 import { WorkerSink, type ChunkSink } from '../../src/transfer/sink/sink.ts'
+import { MAX_OPEN_PART_FILES } from '../../src/transfer/sink/sink-common.js'
 import { chattr, descriptorsOf, writeMiBChunks } from '../helpers/files.ts'
 import { rootRequiredButMissing } from '../helpers/lab.ts'
 
@@ -67,6 +68,25 @@ for (const [name, make] of [['inline', () => new InlineSink()], ['worker', () =>
       } finally {
         if (immutable) chattr('-i', placed)
       }
+    })
+
+    it(`keeps at most ${MAX_OPEN_PART_FILES} part files open, however many it copies into before any is closed, and each is whole once flushed (helper finding: EMFILE at 2,048 descriptors in a re-send of 3,000 files held under other names)`, async () => {
+      const n = 3 * MAX_OPEN_PART_FILES
+      const src = join(dir, 'held.jpg')
+      const data = randomBytes(3000)
+      writeFileSync(src, data)
+      const parts = Array.from({ length: n }, (_, i) => join(dir, `${i}.part`))
+      for (const p of parts) writeFileSync(p, Buffer.alloc(3000))
+      const inFolder = (): number => readdirSync('/proc/self/fd').filter((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir + '/') } catch { return false } }).length
+      // as a plan copies: each part file's first chunk, one file after the other, then each file's second
+      for (const p of parts) await sink.copy(src, 0, p, 0, 1000, hash(data.subarray(0, 1000)))
+      expect(inFolder()).toBeLessThanOrEqual(2 * MAX_OPEN_PART_FILES)
+      for (const p of parts) await sink.copy(src, 1000, p, 1000, 2000, hash(data.subarray(1000)))
+      expect(inFolder()).toBeLessThanOrEqual(2 * MAX_OPEN_PART_FILES)
+      for (const p of parts) await sink.sync(p)
+      for (const p of parts) await sink.closeFile(p, true)
+      expect(inFolder()).toBe(0)
+      for (const p of parts) expect(readFileSync(p).equals(data), p).toBe(true)
     })
 
     it('verifies a range on disk', async () => {

@@ -26,7 +26,7 @@ import { BufferPool } from './buffer-pool.ts'
 import { ChunkBuffers } from './chunk-budget.ts'
 import { directIoSuits, directPrefix, pageAlignedBuffer } from './direct-io.ts'
 import { closeAsync, fdatasyncAsync, openAsync, readRange, writeAll } from './fs-async.ts'
-import { sameDigest as same, sinkErrorCode } from './sink-common.js'
+import { MAX_OPEN_PART_FILES, sameDigest as same, sinkErrorCode } from './sink-common.js'
 import type { ChunkSink, VerifyOptions } from './sink.ts'
 
 interface Handle {
@@ -51,6 +51,7 @@ interface Handle {
  */
 const FLUSH_EVERY_BYTES = 64 * 1024 * 1024
 
+
 export interface InlineSinkOptions {
   /** Write chunks with O_DIRECT where possible (default true; FERRY_DIRECT_IO=0 turns it off, see createChunkSink). */
   directIo?: boolean
@@ -60,7 +61,10 @@ export interface InlineSinkOptions {
 }
 
 export class InlineSink implements ChunkSink {
+  /** open part files, least recently used first */
   private readonly handles = new Map<string, Handle>()
+  /** part files closed to keep within MAX_OPEN_PART_FILES, by path, until their flush and close are done */
+  private readonly closing = new Map<string, Promise<void>>()
   private readonly pool = new BufferPool(pageAlignedBuffer)
   private readonly chunks: ChunkBuffers
   private closed = false
@@ -137,6 +141,7 @@ export class InlineSink implements ChunkSink {
   async sync (path: string): Promise<void> {
     // one under way may yet fail: waited for, so that its error is reported here
     await this.handles.get(path)?.flushing
+    await this.closing.get(path)
     this.reportFlushError(path)
     await syncPath(path)
   }
@@ -153,6 +158,7 @@ export class InlineSink implements ChunkSink {
   async closeFile (path: string, sync: boolean): Promise<void> {
     const h = this.handles.get(path)
     if (h == null) {
+      await this.closing.get(path)
       if (sync) { this.reportFlushError(path); await syncPath(path) }
       return
     }
@@ -165,7 +171,7 @@ export class InlineSink implements ChunkSink {
     this.chunks.close()
     const all = [...this.handles.values()]
     this.handles.clear()
-    await Promise.allSettled(all.map(async (h) => { await this.release(h, false) }))
+    await Promise.allSettled([...all.map(async (h) => { await this.release(h, false) }), ...this.closing.values()])
     this.flushErrors.clear()
   }
 
@@ -248,18 +254,47 @@ export class InlineSink implements ChunkSink {
       // O_NOFOLLOW: a part file replaced by a symlink is never written through.
       // No O_CREAT: the plan made every part file (receive-plan.ts); one gone
       // since is an error, not a fresh file that would lack the chunks
-      // already recorded
-      h = { fd: openAsync(path, constants.O_RDWR | constants.O_NOFOLLOW), users: 0, unflushed: 0 }
+      // already recorded. Once a close of it to keep within the bound is done.
+      const closing = this.closing.get(path)
+      const open = async (): Promise<number> => await openAsync(path, constants.O_RDWR | constants.O_NOFOLLOW)
+      h = { fd: closing === undefined ? open() : closing.then(open), users: 0, unflushed: 0 }
       this.handles.set(path, h)
       const opened = h
       h.fd.catch(() => { if (this.handles.get(path) === opened) this.handles.delete(path) })
+    } else {
+      // the most recently used last
+      this.handles.delete(path)
+      this.handles.set(path, h)
     }
     h.users++
+    // after its own use began: not the one just opened
+    if (this.handles.size > MAX_OPEN_PART_FILES) this.closeIdleBeyondBound()
     try {
       const handle = h
       return await mapErrors(h.fd.then(async (fd) => await op(fd, handle)))
     } finally {
       if (--h.users === 0) h.idle?.()
+    }
+  }
+
+  /**
+   * Keep at most MAX_OPEN_PART_FILES open: flush and close the least
+   * recently used ones nothing is using. Flushed, not only closed: a
+   * write-back error is reported to one fdatasync only, and a descriptor
+   * opened after it does not see it, so one closed unflushed could let a
+   * later sync() succeed over chunks that never reached the disk. What the
+   * flush fails with is kept for that sync() (flushErrors), which waits for
+   * the close; so does the next open of the file.
+   */
+  private closeIdleBeyondBound (): void {
+    for (const [path, h] of this.handles) {
+      if (this.handles.size <= MAX_OPEN_PART_FILES) return
+      if (h.users > 0) continue
+      this.handles.delete(path)
+      const closed: Promise<void> = this.release(h, true, path)
+        .catch((err: unknown) => { if (!this.flushErrors.has(path)) this.flushErrors.set(path, err as Error) })
+        .finally(() => { if (this.closing.get(path) === closed) this.closing.delete(path) })
+      this.closing.set(path, closed)
     }
   }
 }

@@ -1,3 +1,5 @@
+/** Part files a sink keeps open at once; past it, the least recently used idle one is flushed and closed (sink-common.js says why). */
+export declare const MAX_OPEN_PART_FILES: number
 /** Digest equality without an early exit. */
 export declare function sameDigest (a: Uint8Array, b: Uint8Array): boolean
 /** Which ferry error code a failed file operation of the chunk sink reports. */

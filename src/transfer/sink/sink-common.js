@@ -5,6 +5,18 @@
 // @ts-check
 
 /**
+ * Part files kept open at once (two descriptors each where O_DIRECT is
+ * used). Past it, the least recently used one that nothing is using is
+ * flushed and closed, and opened again if it is written again. A handle
+ * stayed open until its file was finished, and a re-send of files the
+ * receiver held under other names copies into every part file in its plan,
+ * before any is finished: 3,000 files failed with EMFILE at a limit of
+ * 2,048 descriptors, the same ~20,000 at the machine's default (helper
+ * finding). A fetch writes to far fewer at a time (its streams' chunks).
+ */
+export const MAX_OPEN_PART_FILES = 128
+
+/**
  * Digest equality without an early exit.
  * @param {Uint8Array} a @param {Uint8Array} b
  */

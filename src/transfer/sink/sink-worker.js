@@ -8,15 +8,17 @@
 // Must never: write bytes whose hash did not match, or import ferry modules other than the leaves blake3.js and sink-common.js.
 // @ts-check
 
-import { closeSync, fdatasync, openSync, readSync, writeSync, constants } from 'node:fs'
+import { closeSync, fdatasync, fdatasyncSync, openSync, readSync, writeSync, constants } from 'node:fs'
 import { parentPort } from 'node:worker_threads'
 import { hash } from '../manifest/blake3.js'
-import { sameDigest as same, sinkErrorCode } from './sink-common.js'
+import { MAX_OPEN_PART_FILES, sameDigest as same, sinkErrorCode } from './sink-common.js'
 
 if (parentPort === null) throw new Error('sink-worker.js must run in a worker thread')
 const port = parentPort
-/** @type {Map<string, number>} */
+/** open part files, least recently used first @type {Map<string, number>} */
 const fds = new Map()
+/** what a flush of a part file closed to keep within MAX_OPEN_PART_FILES failed with, by path, for its next sync or closing flush @type {Map<string, any>} */
+const flushErrors = new Map()
 let scratch = new Uint8Array(0)
 
 /** @param {string} path */
@@ -26,9 +28,25 @@ function fdFor (path) {
     // O_NOFOLLOW: a part file replaced by a symlink is never written through;
     // no O_CREAT: the plan made every part file (receive-plan.ts)
     fd = openSync(path, constants.O_RDWR | constants.O_NOFOLLOW)
-    fds.set(path, fd)
-  }
+    // one at a time in this thread: the oldest is idle. Flushed before it is
+    // closed: a descriptor opened after a write-back error does not see it
+    for (const [oldest, old] of fds) {
+      if (fds.size < MAX_OPEN_PART_FILES) break
+      fds.delete(oldest)
+      try { fdatasyncSync(old) } catch (err) { if (!flushErrors.has(oldest)) flushErrors.set(oldest, err) }
+      try { closeSync(old) } catch {}
+    }
+  } else fds.delete(path) // the most recently used last
+  fds.set(path, fd)
   return fd
+}
+
+/** Throw what a flush of `path` closed to keep within the bound failed with, once. @param {string} path */
+function reportFlushError (path) {
+  const failed = flushErrors.get(path)
+  if (failed === undefined) return
+  flushErrors.delete(path)
+  throw failed
 }
 
 /** @param {string} path @param {number} offset @param {number} length @param {boolean} ownFd */
@@ -93,6 +111,7 @@ port.on('message', (/** @type {import('../worker-messages.ts').SinkRequest} */ r
         return
       }
       case 'sync': {
+        reportFlushError(req.path)
         // through a descriptor of its own, so that a 'close' of the file
         // meanwhile cannot pull the one being flushed away
         const fd = openSync(req.path, constants.O_RDONLY | constants.O_NOFOLLOW)
@@ -108,6 +127,8 @@ port.on('message', (/** @type {import('../worker-messages.ts').SinkRequest} */ r
         /** @type {number[]} */
         const toSync = []
         for (const path of paths) {
+          // kept when closed without a flush (a run cut short): the next run's sync reports it
+          if (req.sync) reportFlushError(path)
           let fd = fds.get(path)
           fds.delete(path)
           // a file this worker never opened (written before a restart) is still flushed
