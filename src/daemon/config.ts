@@ -27,11 +27,16 @@ export function expandTilde (path: string, home: string = homedir()): string {
   return path.startsWith('~/') ? join(home, path.slice(2)) : path
 }
 
-/** --home, else $FERRY_HOME, else $XDG_STATE_HOME/ferry, else ~/.local/state/ferry */
+/**
+ * --home, else $FERRY_HOME, else $XDG_STATE_HOME/ferry, else
+ * ~/.local/state/ferry; absolute, from the working folder: the hints that
+ * name it (`ferry wait ID --home …`) are run later, from anywhere (helper
+ * finding: `--home a/home` was repeated as typed).
+ */
 export function resolveHome (flag?: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (flag != null && flag !== '') return expandTilde(flag)
-  if (env.FERRY_HOME != null && env.FERRY_HOME !== '') return expandTilde(env.FERRY_HOME)
-  if (env.XDG_STATE_HOME != null && env.XDG_STATE_HOME !== '') return join(env.XDG_STATE_HOME, 'ferry')
+  if (flag != null && flag !== '') return resolve(expandTilde(flag))
+  if (env.FERRY_HOME != null && env.FERRY_HOME !== '') return resolve(expandTilde(env.FERRY_HOME))
+  if (env.XDG_STATE_HOME != null && env.XDG_STATE_HOME !== '') return resolve(env.XDG_STATE_HOME, 'ferry')
   return join(homedir(), '.local', 'state', 'ferry')
 }
 

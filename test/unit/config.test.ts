@@ -1,6 +1,7 @@
 // Where a daemon's home and receive folder are, from flags and the environment (src/daemon/config.ts).
 
 import { describe, expect, it } from 'vitest'
+import { join } from 'node:path'
 import { DEFAULT_LISTEN, defaultName, defaultReceiveDir, expandTilde, resolveHome, startFlags } from '../../src/daemon/config.ts'
 
 describe('config', () => {
@@ -14,6 +15,9 @@ describe('config', () => {
     expect(resolveHome('~/h', {})).toBe(`${home}/h`)
     expect(resolveHome(undefined, { FERRY_HOME: '~/f' })).toBe(`${home}/f`)
     expect(resolveHome(undefined, { XDG_STATE_HOME: '/s' })).toBe('/s/ferry')
+    // absolute, from the working folder: a hint naming it is run from anywhere (helper finding)
+    expect(resolveHome('a/home', {})).toBe(join(process.cwd(), 'a', 'home'))
+    expect(resolveHome(undefined, { FERRY_HOME: './f' })).toBe(join(process.cwd(), 'f'))
   })
 })
 
