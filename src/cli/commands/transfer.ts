@@ -707,8 +707,11 @@ export async function wait (argv: string[]): Promise<number> {
     let id = ''
     let settle: ((t: TransferInfo | FerryError) => void) | undefined
     const ended = new Promise<TransferInfo | FerryError>((resolve) => { settle = resolve })
+    /** the transfer as last seen */
+    let waited: TransferInfo | undefined
     const onInfo = (t: TransferInfo): void => {
       if (t.id !== id) return
+      waited = t
       leftOut.take(t)
       shown?.update(t)
       settleEnded(t, settle)
@@ -722,7 +725,6 @@ export async function wait (argv: string[]): Promise<number> {
     client.onClose(() => settle?.(new FerryError('E_DAEMON_NOT_RUNNING', 'the daemon stopped; the transfer goes on when it is back: run `ferry wait` again then')))
     // Ctrl-C, `kill` or `timeout` ends the wait, not the transfer, said as `ferry send` and `ferry pair` say theirs:
     // with --json on stdout too (user-test finding: killed by the signal, exit 130, nothing for a script to parse)
-    let waited: TransferInfo | undefined
     const onStop = (sig: NodeJS.Signals): void => {
       stopped = true
       const again = id === '' ? '' : `: \`ferry wait ${id.slice(0, 8)}${values.home != null ? ` --home ${quoteForShell(homeOf(values))}` : ''}\` waits for it again`
@@ -752,6 +754,9 @@ export async function wait (argv: string[]): Promise<number> {
     for (const t of early) onInfo(t)
     const t = await ended
     shown.done()
+    // with --json the transfer as it stood, and why the wait ended, as `ferry send` prints one it was stopped in
+    // (helper finding: the error alone, no id nor state)
+    if (t instanceof FerryError && stopped && json) printJson({ ...waited, error: t.toJSON() })
     if (t instanceof FerryError) throw t
     const failure = waitFailure(t, leftOut, json)
     // with --json the transfer, and what exit 1 is for, as `ferry send` prints it (review finding: `error` left out of a done one)
