@@ -2,7 +2,7 @@
 // the CLI parses flags into a DaemonConfig, the daemon only reads it.
 
 import { homedir, hostname } from 'node:os'
-import { join, resolve } from 'node:path'
+import { isAbsolute, join, resolve } from 'node:path'
 
 export interface DaemonConfig {
   home: string
@@ -36,7 +36,8 @@ export function expandTilde (path: string, home: string = homedir()): string {
 export function resolveHome (flag?: string, env: NodeJS.ProcessEnv = process.env): string {
   if (flag != null && flag !== '') return resolve(expandTilde(flag))
   if (env.FERRY_HOME != null && env.FERRY_HOME !== '') return resolve(expandTilde(env.FERRY_HOME))
-  if (env.XDG_STATE_HOME != null && env.XDG_STATE_HOME !== '') return resolve(env.XDG_STATE_HOME, 'ferry')
+  // a relative one is ignored, as the XDG Base Directory spec says
+  if (env.XDG_STATE_HOME != null && isAbsolute(env.XDG_STATE_HOME)) return join(env.XDG_STATE_HOME, 'ferry')
   return join(homedir(), '.local', 'state', 'ferry')
 }
 

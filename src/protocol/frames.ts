@@ -161,9 +161,11 @@ export class FrameReader {
    * whole in the pieces it came in until its last byte, and a decoder that
    * wants it in one piece copies it again, twice its size at the peak (a
    * maximum-size offer took a receiver from 85 to 251 MB). Its buffer is
-   * made at the length the prefix says, within `maxBytes`; the kernel gives
+   * made at the length the prefix says, within `maxBytes`: the kernel gives
    * its pages as they are written, so a peer that says 64 MiB and sends
-   * nothing holds next to no memory.
+   * nothing adds little to the daemon's RSS, though V8 counts all of it as
+   * external memory (a full collection comes sooner). A peer's offers are
+   * read one at a time (offer-intake.ts).
    */
   async readLpBytes (maxBytes: number, signal?: AbortSignal): Promise<Uint8Array | undefined> {
     return await this.watching(signal, async () => {

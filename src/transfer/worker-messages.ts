@@ -37,6 +37,8 @@ export type SinkRequest =
   | { op: 'copy', id: number, src: string, srcOffset: number, path: string, offset: number, length: number, expected: Uint8Array }
   | { op: 'close', id: number, path: string, sync: boolean }
   | { op: 'sync', id: number, path: string }
+  /** part files under folder `from` now under `to` ('' : gone): their kept flush errors go with them */
+  | { op: 'moved', id: number, from: string, to: string }
 
 export type SinkReply =
   | { id: number, ok: true, data?: Uint8Array }

@@ -15,6 +15,8 @@ describe('config', () => {
     expect(resolveHome('~/h', {})).toBe(`${home}/h`)
     expect(resolveHome(undefined, { FERRY_HOME: '~/f' })).toBe(`${home}/f`)
     expect(resolveHome(undefined, { XDG_STATE_HOME: '/s' })).toBe('/s/ferry')
+    // a relative one is ignored (XDG Base Directory spec)
+    expect(resolveHome(undefined, { XDG_STATE_HOME: 'rel' })).toBe(join(expandTilde('~'), '.local', 'state', 'ferry'))
     // absolute, from the working folder: a hint naming it is run from anywhere (helper finding)
     expect(resolveHome('a/home', {})).toBe(join(process.cwd(), 'a', 'home'))
     expect(resolveHome(undefined, { FERRY_HOME: './f' })).toBe(join(process.cwd(), 'f'))

@@ -154,3 +154,13 @@ describe('`peer.autoAccept` (the real handler, a stand-in daemon)', () => {
     expect(emitted).toEqual([{ event: 'peer', data: expect.objectContaining({ peerId: 'p1', autoAccept: false }) }])
   })
 })
+
+describe('controlSocketPath', () => {
+  it('names the socket from the working folder where its whole path is too long for a socket and that is not; else says to use a shorter --home', () => {
+    const deep = join('/srv', 'x'.repeat(60), 'y'.repeat(60))
+    // --home h given there, taken absolute (resolveHome): 128 bytes whole
+    expect(controlSocketPath(join(deep, 'h'), deep)).toBe(join('h', 'control.sock'))
+    expect(controlSocketPath('/h', deep)).toBe('/h/control.sock')
+    expect(() => controlSocketPath(join(deep, 'h'), '/')).toThrow(expect.objectContaining({ code: 'E_USAGE' }))
+  })
+})

@@ -69,6 +69,7 @@ function slowSink (sink: ChunkSink, ms: number): ChunkSink {
     verify: async (...args) => { await sink.verify(...args) },
     copy: async (...args) => { await sink.copy(...args) },
     sync: async (path) => { await sink.sync(path) },
+    moved: async (...args) => { await sink.moved(...args) },
     closeFile: async (...args) => { await sink.closeFile(...args) },
     close: async () => {}
   }

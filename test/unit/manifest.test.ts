@@ -533,6 +533,10 @@ describe('root encodings', () => {
       const chunks = new ChunkHashes(new Uint8Array(randomBytes(32 * n)))
       const file: FileEntry = { path: 'big.bin', kind: 'file', size, mtimeMs: 0, mode: 0o644, chunkSize, chunks, fileRoot: new Uint8Array(32) }
       expect(hex(computeFileRoot(size, chunkSize, chunks)), String(n)).toBe(referenceRoots([file]).fileRoots[0])
+      // as a receiver has them: a view into the offer's bytes, not at their start
+      const inOffer = new Uint8Array(32 * n + 13)
+      inOffer.set(chunks.bytes, 7)
+      expect(hex(computeFileRoot(size, chunkSize, new ChunkHashes(inOffer.subarray(7, 7 + 32 * n)))), `${n}, a view`).toBe(referenceRoots([file]).fileRoots[0])
     }
   })
 

@@ -381,6 +381,7 @@ describe('Receiver', () => {
       },
       copy: async (...args) => { await sink.copy(...args) },
       sync: async (path) => { await sink.sync(path) },
+      moved: async (...args) => { await sink.moved(...args) },
       closeFile: async (...args) => { await sink.closeFile(...args) },
       close: async () => {}
     }
@@ -412,6 +413,7 @@ describe('Receiver', () => {
       verify: async (...args) => { await sink.verify(...args) },
       copy: async (...args) => { await sink.copy(...args) },
       sync: async (path) => { await sink.sync(path) },
+      moved: async (...args) => { await sink.moved(...args) },
       closeFile: async (...args) => {
         // the files held already (placed before the fetch); not the one fetched
         if (askedAt === undefined) {

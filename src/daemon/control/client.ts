@@ -2,7 +2,7 @@
 // only this (and the types in types.ts); they never import daemon internals.
 
 import { connect, type Socket } from 'node:net'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { FerryError, isErrorCode, quoteForShell } from '../../errors.ts'
 import { onJsonLines, writeJsonLine } from './lines.ts'
 import { CONTROL_SOCKET } from './types.ts'
@@ -117,9 +117,14 @@ function answerTimeoutMs (): number {
 /** sun_path holds 108 bytes on Linux (104 on macOS), with the terminating NUL */
 const SOCKET_PATH_MAX = process.platform === 'linux' ? 107 : 103
 
-export function controlSocketPath (home: string): string {
+/** The control socket's path in `home`; from the working folder `cwd` where the whole path is too long for a socket and that one is not. */
+export function controlSocketPath (home: string, cwd = process.cwd()): string {
   const path = join(home, CONTROL_SOCKET)
   const bytes = Buffer.byteLength(path)
+  // a short --home given from a deep working folder: the home is taken absolute (config.ts, resolveHome), and the
+  // socket named as the person named it (review finding: E_USAGE "use a shorter --home" for `--home h`)
+  const fromHere = relative(cwd, path)
+  if (bytes > SOCKET_PATH_MAX && Buffer.byteLength(fromHere) <= SOCKET_PATH_MAX) return fromHere
   // listen and connect would fail with a bare EINVAL
   if (bytes > SOCKET_PATH_MAX) throw new FerryError('E_USAGE', `the home folder's path is too long for the control socket (${path} is ${bytes} bytes; a Unix socket path holds at most ${SOCKET_PATH_MAX}): use a shorter --home`)
   return path

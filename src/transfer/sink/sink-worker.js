@@ -8,7 +8,7 @@
 // Must never: write bytes whose hash did not match, or import ferry modules other than the leaves blake3.js and sink-common.js.
 // @ts-check
 
-import { closeSync, fdatasync, fdatasyncSync, openSync, readSync, writeSync, constants } from 'node:fs'
+import { closeSync, fdatasync, openSync, readSync, writeSync, constants } from 'node:fs'
 import { parentPort } from 'node:worker_threads'
 import { hash } from '../manifest/blake3.js'
 import { MAX_OPEN_PART_FILES, sameDigest as same, sinkErrorCode } from './sink-common.js'
@@ -19,6 +19,8 @@ const port = parentPort
 const fds = new Map()
 /** what a flush of a part file closed to keep within MAX_OPEN_PART_FILES failed with, by path, for its next sync or closing flush @type {Map<string, any>} */
 const flushErrors = new Map()
+/** the flushes of part files closed to keep within the bound, under way, by path: a sync or close of the file waits for its own @type {Map<string, Promise<void>>} */
+const closing = new Map()
 let scratch = new Uint8Array(0)
 
 /** @param {string} path */
@@ -29,23 +31,37 @@ function fdFor (path) {
     // no O_CREAT: the plan made every part file (receive-plan.ts)
     fd = openSync(path, constants.O_RDWR | constants.O_NOFOLLOW)
     // one at a time in this thread: the oldest is idle. Flushed before it is
-    // closed: a descriptor opened after a write-back error does not see it
+    // closed (a descriptor opened after a write-back error does not see it),
+    // on the thread pool, as a closing flush is: this thread goes on
+    // verifying and writing meanwhile
     for (const [oldest, old] of fds) {
       if (fds.size < MAX_OPEN_PART_FILES) break
       fds.delete(oldest)
-      try { fdatasyncSync(old) } catch (err) { if (!flushErrors.has(oldest)) flushErrors.set(oldest, err) }
-      try { closeSync(old) } catch {}
+      const flushed = new Promise((resolve) => {
+        fdatasync(old, (err) => {
+          if (err != null && !flushErrors.has(oldest)) flushErrors.set(oldest, err)
+          try { closeSync(old) } catch {}
+          if (closing.get(oldest) === flushed) closing.delete(oldest)
+          resolve(undefined)
+        })
+      })
+      closing.set(oldest, /** @type {Promise<void>} */ (flushed))
     }
   } else fds.delete(path) // the most recently used last
   fds.set(path, fd)
   return fd
 }
 
-/** Throw what a flush of `path` closed to keep within the bound failed with, once. @param {string} path */
-function reportFlushError (path) {
+/**
+ * Throw what a flush of `path` closed to keep within the bound failed with;
+ * kept when a sync reports it (its caller may go on), forgotten once the
+ * file's closing flush does (inline-sink.ts, reportFlushError).
+ * @param {string} path @param {boolean} [keep]
+ */
+function reportFlushError (path, keep = false) {
   const failed = flushErrors.get(path)
   if (failed === undefined) return
-  flushErrors.delete(path)
+  if (!keep) flushErrors.delete(path)
   throw failed
 }
 
@@ -79,7 +95,7 @@ function errorCode (err) {
   return sinkErrorCode(err?.code)
 }
 
-port.on('message', (/** @type {import('../worker-messages.ts').SinkRequest} */ req) => {
+port.on('message', async (/** @type {import('../worker-messages.ts').SinkRequest} */ req) => {
   try {
     switch (req.op) {
       case 'write': {
@@ -110,8 +126,18 @@ port.on('message', (/** @type {import('../worker-messages.ts').SinkRequest} */ r
         port.postMessage({ id: req.id, ok: true })
         return
       }
+      case 'moved': {
+        for (const [path, err] of [...flushErrors]) {
+          if (!path.startsWith(req.from + '/')) continue
+          flushErrors.delete(path)
+          if (req.to !== '') flushErrors.set(req.to + path.slice(req.from.length), err)
+        }
+        port.postMessage({ id: req.id, ok: true })
+        return
+      }
       case 'sync': {
-        reportFlushError(req.path)
+        await closing.get(req.path)
+        reportFlushError(req.path, true)
         // through a descriptor of its own, so that a 'close' of the file
         // meanwhile cannot pull the one being flushed away
         const fd = openSync(req.path, constants.O_RDONLY | constants.O_NOFOLLOW)
@@ -126,9 +152,12 @@ port.on('message', (/** @type {import('../worker-messages.ts').SinkRequest} */ r
         const paths = req.path === '' ? [...fds.keys()] : [req.path]
         /** @type {number[]} */
         const toSync = []
+        /** what a flush of one of them failed with before: reported once every descriptor is closed (review finding: thrown first, it left the file's open) @type {any} */
+        let failedBefore = null
+        await Promise.all(paths.map(async (path) => { await closing.get(path) }))
         for (const path of paths) {
           // kept when closed without a flush (a run cut short): the next run's sync reports it
-          if (req.sync) reportFlushError(path)
+          if (req.sync) { try { reportFlushError(path) } catch (err) { failedBefore ??= err } }
           let fd = fds.get(path)
           fds.delete(path)
           // a file this worker never opened (written before a restart) is still flushed
@@ -136,16 +165,16 @@ port.on('message', (/** @type {import('../worker-messages.ts').SinkRequest} */ r
           if (fd == null) continue
           if (req.sync) toSync.push(fd); else closeSync(fd)
         }
-        if (toSync.length === 0) { port.postMessage({ id: req.id, ok: true }); return }
+        if (toSync.length === 0) { port.postMessage(failedBefore == null ? { id: req.id, ok: true } : { id: req.id, ok: false, code: errorCode(failedBefore), message: String(failedBefore.message) }); return }
         // fdatasync waits for the disk: run it on the thread pool so this
         // worker keeps verifying and writing other files' chunks meanwhile
         let left = toSync.length
         /** @type {any} */
-        let failed = null
+        let failed = failedBefore
         for (const fd of toSync) {
           fdatasync(fd, (err) => {
             try { closeSync(fd) } catch {}
-            if (err != null) failed = err
+            if (err != null) failed ??= err
             if (--left > 0) return
             port.postMessage(failed == null ? { id: req.id, ok: true } : { id: req.id, ok: false, code: errorCode(failed), message: String(failed.message) })
           })

@@ -44,6 +44,12 @@ export interface ChunkSink {
   sync: (path: string) => Promise<void>
   /** Flush (optionally) and close a part file. */
   closeFile: (path: string, sync: boolean) => Promise<void>
+  /**
+   * The part files under folder `from`, closed, now are under `to` (renamed),
+   * or gone (`to` undefined): what a flush of one failed with, kept for its
+   * next sync, goes with it (a prefetch's folder becomes its offer's).
+   */
+  moved: (from: string, to: string | undefined) => Promise<void>
   close: () => Promise<void>
 }
 
@@ -151,8 +157,13 @@ export class WorkerSink implements ChunkSink {
     return this.call({ op: 'copy', src, srcOffset, path, offset, length, expected: own(expected) })
   }
 
-  sync (path: string): Promise<void> {
-    return this.call({ op: 'sync', path })
+  /** In every worker: a flush error of the file is kept by the worker whose descriptor it was (review finding). */
+  async sync (path: string): Promise<void> {
+    await Promise.all(this.workers.map((_, i) => this.call({ op: 'sync', path }, i)))
+  }
+
+  async moved (from: string, to: string | undefined): Promise<void> {
+    await Promise.all(this.workers.map((_, i) => this.call({ op: 'moved', from, to: to ?? '' }, i)))
   }
 
   /**
