@@ -40,9 +40,10 @@ export class OfferIntake {
   }
 
   /**
-   * A peer's offers are read and checked one at a time: decoding the largest
-   * one allowed (64 MiB of chunk hashes) costs a few hundred MB while it
-   * lasts, and a paired peer may open many offer streams at once. One at a
+   * A peer's offers are read and checked one at a time: the largest one
+   * allowed (64 MiB of chunk hashes) costs about its size while it is read
+   * and checked (a few hundred MB until 2026-12-07: chunk-hashes.ts), and a
+   * paired peer may open many offer streams at once. One at a
    * time, an id cannot come in on two streams at once either: takeOffer
    * looks it up once, before its checks. One turn per peer, not one for
    * all: a peer that opens an offer stream and sends nothing held the turn
