@@ -21,6 +21,8 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
 import { FerryError } from '../errors.ts'
 import { WORDLIST } from './wordlist.ts'
 
+/** A code as one looks, for examples shown to people (a valid one: its words are in the list, test/unit/code.test.ts). */
+export const EXAMPLE_CODE = '538-violin-zebra'
 /** Secret words per code. */
 export const CODE_WORD_COUNT = 2
 /** Bits of secret per code: CODE_WORD_COUNT × log2(WORDLIST.length) ≈ 20.68. */
@@ -77,7 +79,7 @@ function formatCode (nameplate: number, words: readonly string[]): string {
 }
 
 function bad (why: string): never {
-  throw new FerryError('E_BAD_CODE', `pairing code is not well formed: ${why} (expected NUMBER-WORD-WORD, e.g. 538-violin-zebra)`)
+  throw new FerryError('E_BAD_CODE', `pairing code is not well formed: ${why} (expected NUMBER-WORD-WORD, e.g. ${EXAMPLE_CODE})`)
 }
 
 /**

@@ -5,7 +5,7 @@ import { describe, it, expect } from 'vitest'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
 import {
-  CODE_ENTROPY_BITS, CODE_WORD_COUNT, MIN_CODE_ENTROPY_BITS, codeToPrs, fingerprint, generateCode, parseCode
+  CODE_ENTROPY_BITS, CODE_WORD_COUNT, EXAMPLE_CODE, MIN_CODE_ENTROPY_BITS, codeToPrs, fingerprint, generateCode, parseCode
 } from '../../src/pairing/code.ts'
 import { WORDLIST } from '../../src/pairing/wordlist.ts'
 import { FerryError } from '../../src/errors.ts'
@@ -36,6 +36,12 @@ describe('word list', () => {
   })
   it('is frozen', () => {
     expect(Object.isFrozen(WORDLIST)).toBe(true)
+  })
+})
+
+describe('the example code people are shown (TUI Pair field, E_BAD_CODE)', () => {
+  it('is a valid code, as written (until 2026-12-07 the field showed 538-violet-orbit, whose words are not in the list)', () => {
+    expect(parseCode(EXAMPLE_CODE).normalized).toBe(EXAMPLE_CODE)
   })
 })
 

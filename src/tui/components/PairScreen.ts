@@ -13,6 +13,7 @@ import type { PairMode } from '../state.ts'
 import { TextField } from './TextField.ts'
 import { asciiize, g, line, para, textRows, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
+import { EXAMPLE_CODE } from '../../pairing/code.ts'
 
 export interface PairScreenProps {
   mode: PairMode
@@ -100,7 +101,7 @@ function enterView ({ pairing, code, onCodeChange, onSubmit, ui }: PairScreenPro
   const intro = 'Enter the code shown on the other device, then press Enter:'
   const field = h(Box, { key: 'field' },
     h(Text, { color: tint(ui, 'cyan') }, `${g(ui, '›')} `),
-    h(TextField, { value: code, onChange: onCodeChange, onSubmit, placeholder: 'e.g. 538-violet-orbit', width: ui.width - 2, ascii: !ui.unicode })
+    h(TextField, { value: code, onChange: onCodeChange, onSubmit, placeholder: `e.g. ${EXAMPLE_CODE}`, width: ui.width - 2, ascii: !ui.unicode })
   )
   const after = [p != null ? para('outcome', {}, outcome(p, ui)) : null, p != null ? fingerprintLine(p, ui) : null]
   // where the field would be below the room (30x8), it comes first: typed blind before (user-test finding)
