@@ -678,6 +678,20 @@ describe('Receiver', () => {
     return { blocks, data, file: { path: 'f.bin', kind: 'file', size: data.length, mtimeMs: 1_700_000_000_000, mode: 0o644, chunkSize: CHUNK, chunks, fileRoot: computeFileRoot(data.length, CHUNK, chunks) } }
   }
 
+  it('counts the files it keeps by its records while a run has no file states yet (its plan cut short, as the last plan of a part folder gone: CI finding, "kept 0" for 1)', () => {
+    const { data, file } = fourChunks()
+    const folder: OfferMsg['files'][number] = { path: 'd', kind: 'dir', size: 0, mtimeMs: 0, mode: 0o755, chunkSize: 0, chunks: ChunkHashes.NONE, fileRoot: computeFileRoot(0, 0, ChunkHashes.NONE) }
+    const offer: OfferMsg = { transferId: Buffer.from(ID, 'hex'), root: randomBytes(32), totalBytes: 2 * data.length, files: [file, folder, { ...file, path: 'g.bin' }] }
+    const receiveDir = join(dir, 'received')
+    store.insert({ id: ID, direction: 'receive', peerId: 'p', peerName: 'p', state: 'accepted', root: offer.root, offer: new Uint8Array(0), totalBytes: offer.totalBytes, doneBytes: 0, wireBytes: 0, receiveDir, receiptVerified: false, resumed: false, createdAt: 0 })
+    // the file and the folder placed by an earlier run, the second file not
+    store.setFile(ID, 0, { done: true, dest: join(receiveDir, 'f.bin') })
+    store.setFile(ID, 1, { done: true, dest: join(receiveDir, 'd') })
+    store.setFile(ID, 2, { done: false })
+    const r = new Receiver(depsWith(() => sink, []), { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+    expect(r.keptFiles()).toBe(1)
+  })
+
   it('a run whose plan is stopped part-way does not record the previous run\'s bitmaps over a part file made anew: after the restart nothing is placed from holes (review finding: zeros placed and signed for)', async () => {
     const { blocks, data, file } = fourChunks()
     // a folder after the file: the plan looks at the stop there, after its copy
