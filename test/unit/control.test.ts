@@ -13,7 +13,7 @@ import { MAX_CONTROL_LINE, type TransferInfo } from '../../src/daemon/control/ty
 import { buildHandlers } from '../../src/daemon/handlers.ts'
 import type { Daemon } from '../../src/daemon/daemon.ts'
 import { scanPaths } from '../../src/transfer/manifest/manifest.ts'
-import { send } from '../../src/cli/commands/transfer.ts'
+import { send, wait } from '../../src/cli/commands/transfer.ts'
 import { FerryError } from '../../src/errors.ts'
 
 let home: string
@@ -132,6 +132,23 @@ describe('`ferry send` whose daemon goes away before it answers the send (it was
       expect(asked, 'the send reached the daemon').toBe(true)
       expect(err).toBeInstanceOf(FerryError)
       expect(err).toMatchObject({ code: 'E_DAEMON_NOT_RUNNING', message: expect.stringMatching(/stopped before it took the send.*nothing was sent.*`ferry send` again/) })
+    } finally {
+      await dying.close()
+      rmSync(own, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('`ferry wait` whose daemon goes away before it found the transfer', () => {
+  it('says the transfer goes on and to wait again, as once it was found, not a bare "connection to the daemon closed" (soak finding: a daemon killed again just after its restart)', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'ferry-control-'))
+    let asked = false
+    const dying = new ControlServer({ path: controlSocketPath(own), handlers: { transfers: async (_p, { socket }) => { asked = true; socket.destroy(); return await new Promise<never>(() => {}) } } })
+    await dying.listen()
+    try {
+      const err = await wait(['f0986e22', '--json', '--home', own]).then(() => undefined, (e: unknown) => e)
+      expect(asked, 'the wait reached the daemon').toBe(true)
+      expect(err).toMatchObject({ code: 'E_DAEMON_NOT_RUNNING', message: 'the daemon stopped; the transfer goes on when it is back: run `ferry wait` again then' })
     } finally {
       await dying.close()
       rmSync(own, { recursive: true, force: true })

@@ -716,13 +716,20 @@ export async function wait (argv: string[]): Promise<number> {
       shown?.update(t)
       settleEnded(t, settle)
     }
+    const stoppedWords = 'the daemon stopped; the transfer goes on when it is back: run `ferry wait` again then'
+    // the daemon gone before the transfer was found: said as once it was, not as the bare "connection to the daemon
+    // closed" (soak finding: a daemon killed again just after its restart)
+    const daemonGone = (err: unknown): never => {
+      if (err instanceof FerryError && err.code === 'E_DAEMON_NOT_RUNNING') throw new FerryError('E_DAEMON_NOT_RUNNING', stoppedWords, { cause: err })
+      throw err
+    }
     // subscribed before the list is read, so that an end between the two is not missed
     const early: TransferInfo[] = []
     await client.subscribe((event, data) => {
       if (event !== 'transfer') return
       if (id === '') early.push(data as TransferInfo); else onInfo(data as TransferInfo)
-    })
-    client.onClose(() => settle?.(new FerryError('E_DAEMON_NOT_RUNNING', 'the daemon stopped; the transfer goes on when it is back: run `ferry wait` again then')))
+    }).catch(daemonGone)
+    client.onClose(() => settle?.(new FerryError('E_DAEMON_NOT_RUNNING', stoppedWords)))
     // Ctrl-C, `kill` or `timeout` ends the wait, not the transfer, said as `ferry send` and `ferry pair` say theirs:
     // with --json on stdout too (user-test finding: killed by the signal, exit 130, nothing for a script to parse)
     const onStop = (sig: NodeJS.Signals): void => {
@@ -737,12 +744,12 @@ export async function wait (argv: string[]): Promise<number> {
     // transfer with id …"); several that match: E_TRANSFER_AMBIGUOUS naming them, from the daemon
     const matches = await client.call('transfers', { id: positionals[0] }).catch((err: unknown) => {
       if (toFerryError(err).code === 'E_TRANSFER_NOT_FOUND') return []
-      throw err
+      return daemonGone(err)
     })
     if (matches.length === 0 || (matches[0].direction === 'receive' && matches[0].state === 'offered')) {
       // an offer waiting for a decision here is no transfer yet, and `ferry transfers` does not list it: said what it
       // is (user-test finding: "no transfer with id …; see `ferry transfers`" for the id `ferry offers` showed)
-      const offers = (await client.call('offers')).filter((o) => o.id.startsWith(prefix))
+      const offers = (await client.call('offers').catch(daemonGone)).filter((o) => o.id.startsWith(prefix))
       if (offers.length === 1) throw new FerryError('E_TRANSFER_NOT_FOUND', `${offers[0].id} is an offer waiting for your decision (\`ferry offers\`), not a transfer yet: \`ferry accept ${positionals[0]}\` starts it, and \`ferry wait\` then follows it`)
       throw new FerryError('E_TRANSFER_NOT_FOUND', `no transfer with id ${positionals[0]}; see \`ferry transfers\``)
     }
