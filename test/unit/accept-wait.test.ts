@@ -61,7 +61,7 @@ describe('the accept wait of a send', () => {
 describe('the accept wait of a receive', () => {
   function offered (patches: StatePatch[], createdAt: number): Receiver {
     return new Receiver({
-      store: undefined as never,
+      store: { files: () => new Map() } as never,
       sink: () => { throw new Error('not used') },
       openChunkStream: async () => { throw new Error('not used') },
       sendEnd: async () => {},

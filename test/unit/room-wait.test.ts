@@ -111,7 +111,7 @@ describe('RoomWait.shortage', () => {
 /** The receive side of a daemon receiving into `dir`, its runs recorded in `ran` instead of run; `c` in place of the context's parts these tests vary (who is online, the node, the store, the log). */
 function receivesHere (c: { isOnline?: (peer: string) => boolean, node?: unknown, store?: unknown, log?: unknown } = {}): { receives: Receives, ran: Receiver[] } {
   const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
-  const ctx = { c: { receiveDir: dir, log: quiet, trust: { get: () => undefined }, store: {}, isOnline: () => true, peerName: () => 'beta', node: {}, ...c }, pendingStates: { write: () => true, update: () => {} }, changed: () => {}, stopping: false } as unknown as TransferContext
+  const ctx = { c: { receiveDir: dir, log: quiet, trust: { get: () => undefined }, store: { files: () => new Map() }, isOnline: () => true, peerName: () => 'beta', node: {}, ...c }, pendingStates: { write: () => true, update: () => {} }, changed: () => {}, stopping: false } as unknown as TransferContext
   const receives = new Receives(ctx)
   const ran: Receiver[] = []
   vi.spyOn(receives, 'runReceiver').mockImplementation(async (r) => { ran.push(r) })
@@ -302,7 +302,7 @@ describe('a receive waiting for room, and the part folders ended receives left',
     const kept = join(dir, '.ferry-part', 'ab'.repeat(32))
     mkdirSync(kept, { recursive: true })
     writeFileSync(join(kept, '0'), Buffer.alloc(MiB, 1))
-    const { receives, ran } = receivesHere({ store: { forgetUnder: () => {} }, node: { dialProtocol: async () => { throw new Error('not in this test') } } })
+    const { receives, ran } = receivesHere({ store: { forgetUnder: () => {}, files: () => new Map() }, node: { dialProtocol: async () => { throw new Error('not in this test') } } })
     const r = receives.newReceiver('2'.repeat(32), peerIdFromPrivateKey(key).toString(), { transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: 4 * MiB, files: [image] }, 'waiting', { receiveDir: dir, doneBytes: 3 * MiB, localBytes: 3 * MiB })
     const full = new FerryError('E_NO_SPACE', 'the receive folder\'s disk filled up while this ran')
     Object.assign(r, { roomAwaited: full, error: full })
@@ -415,7 +415,7 @@ describe('a receive waiting for room, and the part folders ended receives left i
       const full = new FerryError('E_NO_SPACE', 'the receive folder\'s disk filled up while this ran')
       for (const [c, waitsIn, other] of [['7', dir, earlier], ['8', earlier, dir]] as const) {
         const kept = [keptIn(dir), keptIn(earlier), ...(elsewhere !== undefined ? [keptIn(elsewhere)] : [])]
-        const { receives } = receivesHere({ store: { forgetUnder: () => {}, receiveDirs: () => known }, node: { dialProtocol: async () => { throw new Error('not in this test') } } })
+        const { receives } = receivesHere({ store: { forgetUnder: () => {}, receiveDirs: () => known, files: () => new Map() }, node: { dialProtocol: async () => { throw new Error('not in this test') } } })
         const r = receives.newReceiver(c.repeat(32), peerIdFromPrivateKey(key).toString(), { transferId: new Uint8Array(16), root: new Uint8Array(32), totalBytes: 4 * MiB, files: [image] }, 'waiting', { receiveDir: waitsIn, doneBytes: 3 * MiB, localBytes: 3 * MiB })
         Object.assign(r, { roomAwaited: full, error: full })
         disk.free = margin
