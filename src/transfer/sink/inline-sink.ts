@@ -51,7 +51,6 @@ interface Handle {
  */
 const FLUSH_EVERY_BYTES = 64 * 1024 * 1024
 
-
 export interface InlineSinkOptions {
   /** Write chunks with O_DIRECT where possible (default true; FERRY_DIRECT_IO=0 turns it off, see createChunkSink). */
   directIo?: boolean

@@ -127,6 +127,8 @@ port.on('message', async (/** @type {import('../worker-messages.ts').SinkRequest
         return
       }
       case 'moved': {
+        // a flush of one closed for the bound, still under way, keeps its error under the old path: waited for
+        await Promise.all([...closing].filter(([path]) => path.startsWith(req.from + '/')).map(async ([, p]) => { await p }))
         for (const [path, err] of [...flushErrors]) {
           if (!path.startsWith(req.from + '/')) continue
           flushErrors.delete(path)
@@ -154,7 +156,8 @@ port.on('message', async (/** @type {import('../worker-messages.ts').SinkRequest
         const toSync = []
         /** what a flush of one of them failed with before: reported once every descriptor is closed (review finding: thrown first, it left the file's open) @type {any} */
         let failedBefore = null
-        await Promise.all(paths.map(async (path) => { await closing.get(path) }))
+        // every close for the bound under way too when shutting down: a descriptor outlives its worker
+        await Promise.all((req.path === '' ? [...closing.values()] : paths.map((path) => closing.get(path))).map(async (p) => { await p }))
         for (const path of paths) {
           // kept when closed without a flush (a run cut short): the next run's sync reports it
           if (req.sync) { try { reportFlushError(path) } catch (err) { failedBefore ??= err } }
