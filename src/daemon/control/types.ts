@@ -226,7 +226,10 @@ export interface TransferInfo {
    * the receiver went is counted though it never arrived. After a receiver's kill -9 that is up to ~6.4 MiB more than
    * went again (docs/PERFORMANCE.md, "The kill -9 bound"; a user test counted ~6 MiB where `ss` measured 0.94–2.35 MB
    * sent twice). An upper bound, then, on a send that was interrupted (task finding: this said "bytes that actually
-   * crossed the network").
+   * crossed the network"), with one exception: what went before the offer, to a receiver fetching ahead while the
+   * sender hashed, is counted in memory only until the offer, and a kill -9 of either daemon then loses it (the
+   * receiver counts what it kept of it as held); after such kills both sides may count less than crossed (soak
+   * finding, 2026-12-07: 22.7 MiB less for 1 GiB).
    */
   wireBytes: number
   /**
