@@ -43,6 +43,13 @@ const WORDS = new Set(WORDLIST)
 // may type between words read out (user-test finding: "671_lilac_clubhouse"
 // was told "it must start with a number"). NFKC already folds full-width forms.
 const SEPARATORS = /[\s.,_/\-\u2010-\u2015\u2212]+/u
+/** A nameplate, then a separator or nothing: how a code (or its first part, typed with spaces) begins. */
+const CODE_START = new RegExp(`^\\d+(?:${SEPARATORS.source}|$)`, 'u')
+
+/** Whether `text` begins as a code does (its nameplate): `ferry pair NAME CODE` is told from a code typed in parts by it. */
+export function startsLikeCode (text: string): boolean {
+  return CODE_START.test(text)
+}
 
 export interface ParsedCode {
   nameplate: number

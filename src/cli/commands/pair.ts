@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline/promises'
 import { connectControl, type ControlClient } from '../../daemon/control/client.ts'
 import type { ControlMethods, PairingState } from '../../daemon/control/types.ts'
 import { FerryError, sanitizeForDisplay, toFerryError } from '../../errors.ts'
-import { MAX_CODE_TTL_SEC, MIN_CODE_TTL_SEC, parseCode } from '../../pairing/code.ts'
+import { MAX_CODE_TTL_SEC, MIN_CODE_TTL_SEC, parseCode, startsLikeCode } from '../../pairing/code.ts'
 import { homeOf, parse } from '../args.ts'
 import { onStopSignal, printJson, printJsonLine, UsageError } from '../output.ts'
 import { keysReach, liveKeysReach, wantsLive } from '../progress.ts'
@@ -64,8 +64,7 @@ export async function pair (argv: string[]): Promise<number> {
   // parts as dashes do (parseCode), as in the TUI's field (user-test finding: "takes at most one code")
   // but a name before a code, `ferry pair alpha 522-fossil-nefarious` (as other tools pair with a device named),
   // is no part of it: said as such, not as a code that must start with a number (helper finding); the code not echoed
-  const startsCode = (p: string): boolean => /^\d+([\s.,_/\-\u2010-\u2015\u2212]|$)/u.test(p)
-  if (positionals.length > 1 && !startsCode(positionals[0]) && positionals.slice(1).some(startsCode)) {
+  if (positionals.length > 1 && !startsLikeCode(positionals[0]) && positionals.slice(1).some(startsLikeCode)) {
     throw new UsageError(`ferry pair takes the code alone (\`ferry pair NUMBER-WORD-WORD\`): "${sanitizeForDisplay(positionals[0])}" before it is not part of it, and no device needs naming: the one showing the code is found by its number`)
   }
   let code: string | undefined = positionals.length > 1 ? positionals.join(' ') : positionals[0]
