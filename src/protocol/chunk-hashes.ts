@@ -50,10 +50,7 @@ export class ChunkHashes {
 
   /** Whether chunk `i`'s hash is `hash`, byte for byte. */
   is (i: number, hash: Uint8Array): boolean {
-    if (hash.length !== HASH) return false
-    const at = this.at(i)
-    for (let k = 0; k < HASH; k++) if (at[k] !== hash[k]) return false
-    return true
+    return hash.length === HASH && Buffer.compare(this.at(i), hash) === 0
   }
 
   /** Chunk `i`'s hash becomes `hash` (copied). */
