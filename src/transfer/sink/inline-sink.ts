@@ -26,7 +26,7 @@ import { BufferPool } from './buffer-pool.ts'
 import { ChunkBuffers } from './chunk-budget.ts'
 import { directIoSuits, directPrefix, pageAlignedBuffer } from './direct-io.ts'
 import { closeAsync, fdatasyncAsync, openAsync, readRange, writeAll } from './fs-async.ts'
-import { MAX_OPEN_PART_FILES, sameDigest as same, sinkErrorCode } from './sink-common.js'
+import { MAX_OPEN_PART_FILES, keptFlushError, moveKeptFlushErrors, sameDigest as same, sinkErrorCode } from './sink-common.js'
 import type { ChunkSink, VerifyOptions } from './sink.ts'
 
 interface Handle {
@@ -77,7 +77,7 @@ export class InlineSink implements ChunkSink {
    * succeed, and chunks whose write-back failed were recorded as on disk
    * (review finding).
    */
-  private readonly flushErrors = new Map<string, NodeJS.ErrnoException>()
+  private readonly flushErrors = new Map<string, Error>()
   /** Per folder of part files: whether its file system gets O_DIRECT (directIoSuits). */
   private readonly directDirs = new Map<string, Promise<boolean>>()
   /** Bytes written through O_DIRECT so far (tests check that the path is taken). */
@@ -145,19 +145,10 @@ export class InlineSink implements ChunkSink {
     await syncPath(path)
   }
 
-  /**
-   * Throw what a flush of `path` failed with (in the background, or as it
-   * was closed to keep within MAX_OPEN_PART_FILES). Kept (`keep`) when a
-   * sync() reports it: its caller may go on (the bitmap recorder records
-   * nothing and tries again later), and the file's closing flush, which a
-   * new descriptor's fdatasync would let pass, must still fail (review
-   * finding). Forgotten once that closing flush reports it.
-   */
+  /** Throw what a flush of `path` failed with, kept for its syncs (`keep`) and taken by its closing flush (sink-common.js keptFlushError). */
   private reportFlushError (path: string, keep = false): void {
-    const failed = this.flushErrors.get(path)
-    if (failed === undefined) return
-    if (!keep) this.flushErrors.delete(path)
-    throw toSinkError(failed)
+    const failed = keptFlushError(this.flushErrors, path, keep)
+    if (failed !== undefined) throw toSinkError(failed)
   }
 
   /** Flush (optionally) and close a part file; one never opened here (written before a restart) is still flushed. */
@@ -175,11 +166,7 @@ export class InlineSink implements ChunkSink {
   async moved (from: string, to: string | undefined): Promise<void> {
     // closed first by the caller; a close for the bound still under way keeps its error under the old path
     await Promise.all([...this.closing].filter(([path]) => path.startsWith(from + '/')).map(async ([, p]) => { await p }))
-    for (const [path, err] of [...this.flushErrors]) {
-      if (!path.startsWith(from + '/')) continue
-      this.flushErrors.delete(path)
-      if (to !== undefined) this.flushErrors.set(to + path.slice(from.length), err)
-    }
+    moveKeptFlushErrors(this.flushErrors, from, to ?? '')
   }
 
   async close (): Promise<void> {
@@ -307,26 +294,16 @@ export class InlineSink implements ChunkSink {
       if (this.handles.size <= MAX_OPEN_PART_FILES) return
       if (h.users > 0) continue
       this.handles.delete(path)
-      const closed: Promise<void> = this.closeFlushed(h, path)
+      // released with its flush, and no kept error reported first (its path not given), which would skip the flush;
+      // what the flush fails with is kept for the file's next sync, the first one kept
+      const closed: Promise<void> = this.release(h, true)
+        .catch((err: unknown) => { if (!this.flushErrors.has(path)) this.flushErrors.set(path, err as Error) })
         .finally(() => { if (this.closing.get(path) === closed) this.closing.delete(path) })
       this.closing.set(path, closed)
     }
   }
 
-  /** Flush and close a handle nothing uses any more; what the flush fails with is kept for the file's next sync (the first such error). */
-  private async closeFlushed (h: Handle, path: string): Promise<void> {
-    const directFd = await h.directFd?.catch(() => undefined)
-    if (directFd != null) await closeAsync(directFd).catch(() => {})
-    const fd = await h.fd.catch(() => undefined)
-    if (fd == null) return
-    try {
-      await fdatasyncAsync(fd)
-    } catch (err) {
-      if (!this.flushErrors.has(path)) this.flushErrors.set(path, err as NodeJS.ErrnoException)
-    } finally {
-      await closeAsync(fd).catch(() => {})
-    }
-  }
+
 }
 
 async function syncPath (path: string): Promise<void> {

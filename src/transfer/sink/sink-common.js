@@ -1,6 +1,6 @@
 // What both chunk sinks share (the worker sink, sink-worker.js, and the
-// inline sink): comparing digests, and which ferry error code a failed file
-// operation reports. Plain JavaScript and a leaf, so the worker can import
+// inline sink): comparing digests, which ferry error code a failed file
+// operation reports, and the flush errors a sink keeps for a part file. Plain JavaScript and a leaf, so the worker can import
 // it as it is.
 // @ts-check
 
@@ -25,6 +25,39 @@ export function sameDigest (a, b) {
   let d = 0
   for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i]
   return d === 0
+}
+
+/**
+ * What a flush of the part file `path` failed with (in the background, or as
+ * it was closed to keep within MAX_OPEN_PART_FILES), for its caller to
+ * report; undefined when none. Kept (`keep`) for a sync: its caller may go
+ * on (the bitmap recorder records nothing and tries again later), and the
+ * file's closing flush, which a new descriptor's fdatasync would let pass
+ * (a write-back error is reported to one fdatasync only), must still fail
+ * (review finding). Forgotten once that closing flush takes it.
+ * @template E
+ * @param {Map<string, E>} kept @param {string} path @param {boolean} keep
+ * @returns {E | undefined}
+ */
+export function keptFlushError (kept, path, keep) {
+  const failed = kept.get(path)
+  if (failed !== undefined && !keep) kept.delete(path)
+  return failed
+}
+
+/**
+ * The part files under folder `from` are now under `to` (renamed), or gone
+ * (`to` ''): their kept flush errors go with them (a prefetch's folder
+ * becoming its offer's: ChunkSink.moved).
+ * @template E
+ * @param {Map<string, E>} kept @param {string} from @param {string} to
+ */
+export function moveKeptFlushErrors (kept, from, to) {
+  for (const [path, err] of [...kept]) {
+    if (!path.startsWith(from + '/')) continue
+    kept.delete(path)
+    if (to !== '') kept.set(to + path.slice(from.length), err)
+  }
 }
 
 /**

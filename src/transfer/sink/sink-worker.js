@@ -11,7 +11,7 @@
 import { closeSync, fdatasync, openSync, readSync, writeSync, constants } from 'node:fs'
 import { parentPort } from 'node:worker_threads'
 import { hash } from '../manifest/blake3.js'
-import { MAX_OPEN_PART_FILES, sameDigest as same, sinkErrorCode } from './sink-common.js'
+import { MAX_OPEN_PART_FILES, keptFlushError, moveKeptFlushErrors, sameDigest as same, sinkErrorCode } from './sink-common.js'
 
 if (parentPort === null) throw new Error('sink-worker.js must run in a worker thread')
 const port = parentPort
@@ -52,17 +52,10 @@ function fdFor (path) {
   return fd
 }
 
-/**
- * Throw what a flush of `path` closed to keep within the bound failed with;
- * kept when a sync reports it (its caller may go on), forgotten once the
- * file's closing flush does (inline-sink.ts, reportFlushError).
- * @param {string} path @param {boolean} [keep]
- */
+/** Throw what a flush of `path` failed with, kept for its syncs (`keep`) and taken by its closing flush (sink-common.js keptFlushError). @param {string} path @param {boolean} [keep] */
 function reportFlushError (path, keep = false) {
-  const failed = flushErrors.get(path)
-  if (failed === undefined) return
-  if (!keep) flushErrors.delete(path)
-  throw failed
+  const failed = keptFlushError(flushErrors, path, keep)
+  if (failed !== undefined) throw failed
 }
 
 /** @param {string} path @param {number} offset @param {number} length @param {boolean} ownFd */
@@ -129,11 +122,7 @@ port.on('message', async (/** @type {import('../worker-messages.ts').SinkRequest
       case 'moved': {
         // a flush of one closed for the bound, still under way, keeps its error under the old path: waited for
         await Promise.all([...closing].filter(([path]) => path.startsWith(req.from + '/')).map(async ([, p]) => { await p }))
-        for (const [path, err] of [...flushErrors]) {
-          if (!path.startsWith(req.from + '/')) continue
-          flushErrors.delete(path)
-          if (req.to !== '') flushErrors.set(req.to + path.slice(req.from.length), err)
-        }
+        moveKeptFlushErrors(flushErrors, req.from, req.to)
         port.postMessage({ id: req.id, ok: true })
         return
       }
