@@ -64,6 +64,8 @@ export function unpairedToForget (peers: PeerEntry[], isPaired: (peerId: string)
 const REDIAL_TIMEOUT_MS = 5000
 /** How long the opening of a hello stream on a new connection may take (greet) */
 const HELLO_OPEN_MS = 5000
+/** How long the question of which version a connection's peer runs (versionOf) may take */
+const VERSION_ASK_MS = 3000
 
 /**
  * `peer`: one came, went or changed; `version`: one was seen to run another version of ferry, or no longer
@@ -74,6 +76,8 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], version: [PeerE
   private readonly init: PeerTableInit
   private readonly peers = new Map<string, PeerEntry>()
   private readonly helloDone = new WeakSet<Connection>()
+  /** connections whose peer identify's answer (peer:identify) was heard on */
+  private readonly identified = new WeakSet<Connection>()
   /** why the hello this daemon said on a connection it opened failed (greet): `ferry connect` says it (helloFailure) */
   private readonly helloFailed = new WeakMap<Connection, Error>()
   private timer?: NodeJS.Timeout
@@ -116,6 +120,7 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], version: [PeerE
     })
     node.addEventListener('connection:open', (evt) => { void this.greet(evt.detail) })
     node.addEventListener('peer:identify', (evt) => {
+      this.identified.add(evt.detail.connection)
       // identify tells us the addresses the peer listens on, which we need to redial it later
       const entry = this.peers.get(evt.detail.peerId.toString())
       if (entry != null) this.saveAddrs(entry, evt.detail.listenAddrs.map(String))
@@ -206,10 +211,19 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], version: [PeerE
     const id = connection.remotePeer.toString()
     const known = this.otherVersion(id)
     if (known != null || connection.status !== 'open') return known
+    if (this.identified.has(connection)) return undefined
     // read from the answer itself: the peer:identify listener (noteVersion) records it too, but not always before
     // this call returns (CI finding: a pair --peer to a device of another version said E_PEER_UNREACHABLE once)
-    const answer = await this.init.node.services.identify.identify(connection, { signal: AbortSignal.any([AbortSignal.timeout(3000), this.controller.signal]) }).catch(() => undefined)
-    return (answer != null ? otherVersionOf(answer.protocols) : undefined) ?? this.otherVersion(id)
+    const until = Date.now() + VERSION_ASK_MS
+    const signal = AbortSignal.any([AbortSignal.timeout(VERSION_ASK_MS), this.controller.signal])
+    const answer = await this.init.node.services.identify.identify(connection, { signal }).catch(() => undefined)
+    if (answer != null) return otherVersionOf(answer.protocols) ?? this.otherVersion(id)
+    // refused while identify's own run on the connection's opening goes on (it takes one outgoing stream per
+    // connection at a time; CI finding again, on a loaded box): that run's answer is the one awaited
+    while (!this.identified.has(connection) && connection.status === 'open' && Date.now() < until && !this.controller.signal.aborted) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    return this.otherVersion(id)
   }
 
   private noteVersion (peerId: string, v: OtherVersion | undefined, connection: Connection): void {

@@ -1,0 +1,45 @@
+// The version of a connection's peer asked at once, while identify's own run
+// on the connection's opening is still going: identify takes one outgoing
+// stream per connection at a time, so the question asked again is refused,
+// and the answer is the one that run gives (CI finding: a `ferry pair
+// --peer` to a device of another version said E_PEER_UNREACHABLE, "could not
+// negotiate /ferry/pair/1.0.0", on a loaded box). Real libp2p nodes on
+// 127.0.0.1; the peer table's store is a real one.
+
+import { afterAll, describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { createNode, type FerryNode } from '../../src/daemon/node.ts'
+import { PeerTable } from '../../src/daemon/peer-table.ts'
+import { openDb, PeerStore } from '../../src/store/index.ts'
+import { otherVersionPeer } from '../helpers/evil-peer.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'ferry-version-race-'))
+afterAll(() => { rmSync(dir, { recursive: true, force: true }) })
+
+describe('the version of a peer asked as its connection opens', { timeout: 60_000 }, () => {
+  it('is the other version it runs, however identify\'s own run on the opening is placed', async () => {
+    const db = openDb(join(dir, 'ferry.db'))
+    const node: FerryNode = await createNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, version: '0' })
+    const table = new PeerTable({ node, store: new PeerStore(db), log: { debug: () => {}, info: () => {}, warn: () => {} } as any, name: 'me', version: '0', staticPeers: [], isPaired: () => false, isAwaited: () => false })
+    try {
+      await table.start()
+      // a stranger anew each round: libp2p refuses more than 5 connections a second from one host
+      for (let i = 0; i < 8; i++) {
+        const stranger = await otherVersionPeer(['/ferry/hello/2.0.0', '/ferry/pair/2.0.0'])
+        try {
+          const conn = await node.dial(stranger.getMultiaddrs()[0])
+          expect(await table.versionOf(conn), `round ${i}`).toEqual({ theirs: ['/ferry/hello/2.0.0'], ours: '/ferry/hello/1.0.0' })
+        } finally {
+          await stranger.stop()
+        }
+      }
+    } finally {
+      table.stop()
+      await node.stop()
+      db.close()
+    }
+  })
+})
