@@ -11,6 +11,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p } from 'libp2p'
 import { createNode, type FerryNode } from '../../src/daemon/node.ts'
 import { PeerTable } from '../../src/daemon/peer-table.ts'
 import { openDb, PeerStore } from '../../src/store/index.ts'
@@ -20,7 +24,7 @@ const dir = mkdtempSync(join(tmpdir(), 'ferry-version-race-'))
 afterAll(() => { rmSync(dir, { recursive: true, force: true }) })
 
 describe('the version of a peer asked as its connection opens', { timeout: 60_000 }, () => {
-  it('is the other version it runs, however identify\'s own run on the opening is placed', async () => {
+  it('is the other version it runs, however identify\'s own run on the opening is placed; none for a peer that speaks no identify', async () => {
     const db = openDb(join(dir, 'ferry.db'))
     const node: FerryNode = await createNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, version: '0' })
     const table = new PeerTable({ node, store: new PeerStore(db), log: { debug: () => {}, info: () => {}, warn: () => {} } as any, name: 'me', version: '0', staticPeers: [], isPaired: () => false, isAwaited: () => false })
@@ -35,6 +39,13 @@ describe('the version of a peer asked as its connection opens', { timeout: 60_00
         } finally {
           await stranger.stop()
         }
+      }
+      // and a peer that speaks neither ferry nor identify is of no other version
+      const bare = await createLibp2p({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+      try {
+        expect(await table.versionOf(await node.dial(bare.getMultiaddrs()[0]))).toBeUndefined()
+      } finally {
+        await bare.stop()
       }
     } finally {
       table.stop()
