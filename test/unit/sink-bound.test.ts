@@ -4,19 +4,21 @@
 // here: fdatasync is wrapped to fail when told (a real write-back error
 // cannot be had on demand without a failing device).
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { afterAll, expect, it, vi } from 'vitest'
 
-const flushes = { failNext: 0, calls: 0 }
+const flushes: { failNext: number, calls: number, held?: Promise<void> } = { failNext: 0, calls: 0 }
 vi.mock('../../src/transfer/sink/fs-async.ts', async (original) => {
   const m = await original<typeof import('../../src/transfer/sink/fs-async.ts')>()
   return {
     ...m,
     fdatasyncAsync: async (fd: number): Promise<void> => {
       flushes.calls++
+      // a slow disk: every flush waits until the test lets it go
+      if (flushes.held !== undefined) await flushes.held
       if (flushes.failNext > 0) { flushes.failNext--; throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }) }
       await m.fdatasyncAsync(fd)
     }
@@ -112,6 +114,42 @@ it('a kept flush error goes with its part file when its folder is renamed (a pre
     // parts[2] was closed for the bound when parts[0] was opened again: its failed flush is forgotten with the folder
     await expect(sink.sync(parts[2])).resolves.toBeUndefined()
   } finally {
+    await sink.close()
+  }
+})
+
+it('on a slow disk, the files being flushed and closed for the bound count in it: an open waits for one of those closes when as many are under way (loaded-box finding: 276 descriptors for a bound of 2 × 128)', async () => {
+  const sink = new InlineSink({ directIo: false })
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-sink-slow-'))
+  dirs.push(dir)
+  let release = (): void => {}
+  flushes.held = new Promise<void>((resolve) => { release = resolve })
+  try {
+    const src = join(dir, 'held.jpg')
+    const data = randomBytes(3000)
+    writeFileSync(src, data)
+    const parts = Array.from({ length: 3 * MAX_OPEN_PART_FILES }, (_, i) => join(dir, `${i}.part`))
+    for (const p of parts) writeFileSync(p, Buffer.alloc(3000))
+    const partsOpen = (): number => readdirSync('/proc/self/fd').filter((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`).endsWith('.part') } catch { return false } }).length
+    // as a plan copies: one file after the other, none of the flushes done
+    let copied = 0
+    const copying = (async () => {
+      for (const p of parts) { await sink.copy(src, 0, p, 0, 3000, hash(data)); copied++ }
+    })()
+    // the bound's open files, and as many being closed, and then the next open waits
+    for (let i = 0; i < 500 && copied < 2 * MAX_OPEN_PART_FILES; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(copied).toBe(2 * MAX_OPEN_PART_FILES)
+    expect(partsOpen()).toBeLessThanOrEqual(2 * MAX_OPEN_PART_FILES)
+    release()
+    flushes.held = undefined
+    await copying
+    for (const p of parts) await sink.closeFile(p, true)
+    expect(partsOpen()).toBe(0)
+    for (const p of parts) expect(readFileSync(p).equals(data), p).toBe(true)
+  } finally {
+    release()
+    flushes.held = undefined
     await sink.close()
   }
 })

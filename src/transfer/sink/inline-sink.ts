@@ -253,6 +253,13 @@ export class InlineSink implements ChunkSink {
   private async withFd<T> (path: string, op: (fd: number, h: Handle) => Promise<T>): Promise<T> {
     if (this.closed) throw new FerryError('E_CANCELLED', 'sink closed')
     let h = this.handles.get(path)
+    if (h == null && this.closing.size >= MAX_OPEN_PART_FILES) {
+      // part files being flushed and closed for the bound hold descriptors too: on a slow or busy disk they piled up
+      // past it (a loaded box: 276 open for a bound of 2 × 128), which is how EMFILE came back
+      while (this.closing.size >= MAX_OPEN_PART_FILES && !this.handles.has(path)) await Promise.race(this.closing.values())
+      if (this.closed) throw new FerryError('E_CANCELLED', 'sink closed')
+      h = this.handles.get(path)
+    }
     if (h == null) {
       // O_NOFOLLOW: a part file replaced by a symlink is never written through.
       // No O_CREAT: the plan made every part file (receive-plan.ts); one gone

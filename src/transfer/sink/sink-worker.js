@@ -52,6 +52,17 @@ function fdFor (path) {
   return fd
 }
 
+/**
+ * Wait, before `path` is opened, while as many part files as the bound are
+ * still being flushed and closed for it: those hold descriptors too, and on a
+ * slow or busy disk they piled up past the bound (a loaded box: 276 open for
+ * a bound of 2 × 128), which is how EMFILE came back.
+ * @param {string} path
+ */
+async function roomFor (path) {
+  while (!fds.has(path) && closing.size >= MAX_OPEN_PART_FILES) await Promise.race(closing.values())
+}
+
 /** Throw what a flush of `path` failed with, kept for its syncs (`keep`) and taken by its closing flush (sink-common.js keptFlushError). @param {string} path @param {boolean} [keep] */
 function reportFlushError (path, keep = false) {
   const failed = keptFlushError(flushErrors, path, keep)
@@ -98,12 +109,14 @@ port.on('message', async (/** @type {import('../worker-messages.ts').SinkRequest
           port.postMessage({ id: req.id, ok: false, code: 'E_HASH_MISMATCH', message: 'chunk does not match its BLAKE3 hash; not written', data: req.data }, [back])
           return
         }
+        await roomFor(req.path)
         writeAt(req.path, view, req.offset)
         port.postMessage({ id: req.id, ok: true, data: req.data }, [back])
         return
       }
       case 'verify': {
         // a file in place (readOnly) is read through a descriptor of its own, closed after
+        if (req.readOnly !== true) await roomFor(req.path)
         const got = readRange(req.path, req.offset, req.length, req.readOnly !== true)
         const ok = got.length === req.length && same(hash(got), req.expected)
         port.postMessage(ok ? { id: req.id, ok: true } : { id: req.id, ok: false, code: 'E_HASH_MISMATCH', message: 'range on disk does not match' })
@@ -115,6 +128,7 @@ port.on('message', async (/** @type {import('../worker-messages.ts').SinkRequest
           port.postMessage({ id: req.id, ok: false, code: 'E_HASH_MISMATCH', message: 'local copy source changed' })
           return
         }
+        await roomFor(req.path)
         writeAt(req.path, got, req.offset)
         port.postMessage({ id: req.id, ok: true })
         return
