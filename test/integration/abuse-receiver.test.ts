@@ -10,6 +10,7 @@ import { open as openFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Stream } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { CHUNKS_PROTOCOL, MAX_CHUNK_STREAMS_PER_PEER, RECEIPT_PROTOCOL } from '../../src/protocol/constants.ts'
 import { FrameReader, encodeChunkRequest, sendAll, sendEnd, type OfferMsg } from '../../src/protocol/transfer.ts'
 import { MAX_SMALL_MESSAGE_BYTES } from '../../src/protocol/constants.ts'
@@ -106,18 +107,33 @@ async function waitsTurn (shown: () => Promise<TransferInfo | undefined>, what: 
   return await waitFor(async () => { const t = await shown(); return t?.state === 'waiting' && t.error?.code === 'E_LIMIT' ? t : undefined }, what, timeoutMs)
 }
 
-describe('a receipt whose signature is not 64 bytes', () => {
-  it('is refused as a receipt that does not verify (E_RECEIPT_INVALID, the send failed so), not E_INTERNAL with the key library\'s words (fuzzing finding: "\\"sig\\" must be 64 bytes in length.", the send left waiting)', async () => {
-    for (const length of [0, 63, 65]) {
-      const { sending, offer, id } = await sendOneToEvil(`short-signature-${length}.bin`, ['--json'])
-      const signature = (await evil.privateKey.sign(receiptPayload(id, offer.root))).slice(0, Math.min(length, 64))
-      const end = { transferId: offer.transferId, status: 'done' as const, root: offer.root, signature: length > 64 ? Uint8Array.from([...signature, ...randomBytes(length - 64)]) : signature }
+describe('a receipt whose signature does not verify', () => {
+  it('is refused as such (E_RECEIPT_INVALID, the send failed so): one not 64 bytes long, not E_INTERNAL with the key library\'s words (fuzzing finding: "\\"sig\\" must be 64 bytes in length.", the send left waiting), and one of 64 bytes that is not the receiver\'s over this root (mutation finding: no test had one)', async () => {
+    const stranger = await generateKeyPair('Ed25519')
+    const cases: Array<{ label: string, sign: (id: string, root: Uint8Array) => Promise<Uint8Array> }> = [
+      ...[0, 63, 65].map((length) => ({
+        label: `${length} B`,
+        sign: async (id: string, root: Uint8Array) => {
+          const signature = (await evil.privateKey.sign(receiptPayload(id, root))).slice(0, Math.min(length, 64))
+          return length > 64 ? Uint8Array.from([...signature, ...randomBytes(length - 64)]) : signature
+        }
+      })),
+      { label: 'a bit flipped', sign: async (id, root) => { const sig = Uint8Array.from(await evil.privateKey.sign(receiptPayload(id, root))); sig[0] ^= 1; return sig } },
+      { label: 'another key\'s', sign: async (id, root) => await stranger.sign(receiptPayload(id, root)) },
+      // signed as a receipt that says files are missing, sent as one that says none is
+      { label: 'over another payload', sign: async (id, root) => await evil.privateKey.sign(receiptPayload(id, root, Uint8Array.from([1]))) }
+    ]
+    for (const { label, sign } of cases) {
+      const { sending, offer, id } = await sendOneToEvil(`bad-signature-${label.replace(/\W+/g, '-')}.bin`, ['--json'])
+      const signature = await sign(id, offer.root)
+      if (!label.endsWith(' B')) expect(signature.length, label).toBe(64)
+      const end = { transferId: offer.transferId, status: 'done' as const, root: offer.root, signature }
       const refused = await sendEnd(await evil.open(sender, RECEIPT_PROTOCOL), end, 'sender').then(() => undefined, (err: Error & { code?: string }) => err)
-      expect(refused?.code, `${length} B: ${String(refused)}`).toBe('E_RECEIPT_INVALID')
+      expect(refused?.code, `${label}: ${String(refused)}`).toBe('E_RECEIPT_INVALID')
       const done = await sending.done
-      expect(done.code).toBe(1)
-      expect(done.stdout + done.stderr).toContain('E_RECEIPT_INVALID')
-      expect((await call(sender, 'transfers')).find((t) => t.id === id)).toMatchObject({ state: 'failed', error: { code: 'E_RECEIPT_INVALID' } })
+      expect(done.code, label).toBe(1)
+      expect(done.stdout + done.stderr, label).toContain('E_RECEIPT_INVALID')
+      expect((await call(sender, 'transfers')).find((t) => t.id === id), label).toMatchObject({ state: 'failed', error: { code: 'E_RECEIPT_INVALID' } })
     }
     expect(sender.proc.exitCode).toBeNull()
   })

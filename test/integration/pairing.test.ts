@@ -11,11 +11,14 @@ import type { PairChannel } from '../../src/protocol/pair.ts'
 import type { PairingState } from '../../src/daemon/control/types.ts'
 import { connectControl } from '../../src/daemon/control/client.ts'
 import { runInitiator } from '../../src/pairing/exchange.ts'
-import { PairFinish } from '../../src/protocol/pb/pair.js'
+import { PairFinish, PairKey, PairNonce, PairOpen, PairResult } from '../../src/protocol/pb/pair.js'
+import { PAIRING_VERSION } from '../../src/protocol/pair.ts'
+import { buildChannelIdentifier, cpaceStart } from '../../src/pairing/cpace.ts'
+import { randomBytes } from 'node:crypto'
 import { FerryError } from '../../src/errors.ts'
 import { EvilPeer } from '../helpers/evil-peer.ts'
 import { WORDLIST } from '../../src/pairing/wordlist.ts'
-import { parseCode } from '../../src/pairing/code.ts'
+import { codeToPrs, parseCode, type ParsedCode } from '../../src/pairing/code.ts'
 import { atTerminal } from '../helpers/terminal.ts'
 import { MAIN, cleanupAll, control, jsonValues, peersOf, runCli, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type TestDaemon } from '../helpers/daemon.ts'
 import { join } from 'node:path'
@@ -40,6 +43,31 @@ async function heldExchange (other: EvilPeer, d: TestDaemon): Promise<{ shown: S
   exchange.catch(() => {})
   await waitFor(() => writes === 3, 'the exchange to reach the key confirmation', 15_000)
   return { shown, ch, exchange, release }
+}
+
+/**
+ * The typing side's exchange (exchange.ts runInitiator) as a rogue device
+ * runs it: it does not check the showing side's key confirmation, and sends
+ * a confirmation of its own whatever its code: `its own` (from the code it
+ * typed) or `random` bytes.
+ */
+async function initiatorSkippingItsCheck (ch: PairChannel, side: { myPeerId: string, remotePeerId: string, myName: string }, code: ParsedCode, tag: 'its own' | 'random'): Promise<void> {
+  const nonceI = randomBytes(16)
+  await ch.write({ nameplate: code.nameplate, nonce: nonceI, version: PAIRING_VERSION }, PairOpen)
+  const { nonce: nonceR } = await ch.read(PairNonce)
+  const st = cpaceStart({
+    prs: codeToPrs(code),
+    ci: buildChannelIdentifier(side.myPeerId, side.remotePeerId, code.nameplate, PAIRING_VERSION),
+    sid: Buffer.concat([nonceI, nonceR]),
+    ad: new TextEncoder().encode(side.myName),
+    role: 'initiator'
+  })
+  await ch.write({ y: st.message as Uint8Array<ArrayBuffer>, name: side.myName, tag: new Uint8Array(0) }, PairKey)
+  const theirs = await ch.read(PairKey)
+  const fin = st.finish(theirs.y, new TextEncoder().encode(theirs.name))
+  const mine = tag === 'its own' ? fin.myTag : randomBytes(fin.myTag.length)
+  await ch.write({ tag: mine as Uint8Array<ArrayBuffer> }, PairFinish)
+  await ch.read(PairResult)
 }
 
 /** The held exchange goes on, is told the code was cancelled, and `d` did not pair with `other`. */
@@ -145,6 +173,22 @@ describe('pairing', { timeout: 120_000 }, () => {
       expectNoCodeIn(d.output(), wrong, `${d.name}'s (${what}) log`)
     }
     await Promise.all([a.stop(), b.stop()])
+  })
+
+  it('a device that typed a wrong code and goes on past its own key check, with its tag or any other, is refused by the showing one before it stores trust: nobody paired, the code burned (mutation finding: every wrong code in the tests stopped at the typing side\'s check, so the showing side\'s was never reached)', async () => {
+    await withCraftedPeer(['rho', 'sigma'], async (a, other) => {
+      for (const tag of ['its own', 'random'] as const) {
+        const { shown, ch } = await other.openPairing(a)
+        const wrong = parseCode(wrongCode(shown.code))
+        const side = { myPeerId: other.peerId, remotePeerId: a.peerId, myName: other.name }
+        await expect(initiatorSkippingItsCheck(ch, side, wrong, tag), tag).rejects.toMatchObject({ code: 'E_PAIRING_FAILED' })
+        await ch.close()
+        const done = await shown.cli.done
+        expectError(done, 'E_PAIRING_FAILED')
+        expect(done.stderr, tag).toMatch(/^ferry: E_PAIRING_FAILED: the code typed on the other device does not match; the code is burned, show a new one$/m)
+        expect((await peersOf(a)).find((p) => p.peerId === other.peerId)?.paired, tag).not.toBe(true)
+      }
+    })
   })
 
   it('after 3 failed attempts a peer is throttled (E_PAIRING_THROTTLED); that does not burn the code, another peer can still use it', async () => {

@@ -447,22 +447,34 @@ describe('TextField (Pair and Send screens)', () => {
   })
 })
 
+describe('Transfers in flight', () => {
+  it('shows a file name\'s control characters as escapes, as the CLI prints paths, never as themselves (mutation finding: no file in flight had one; the daemon refuses such names, so this is the screen\'s own guard)', async () => {
+    const t = sending({ inFlight: [{ path: 'raw/a\u001b[2Jb.jpg', size: 10 * MiB, doneBytes: 4 * MiB }] })
+    const text = expectFits((await renderAt(h(TransfersScreen, { active: [t], history: [], selected: 0, ui: { ...defaultUi, color: false } }))).lastFrame())
+    expect(text).toContain('raw/a\\x1b[2Jb.jpg')
+    expect(text).not.toContain('\u001b[2J')
+  })
+})
+
 describe('Transfers history', () => {
   it('labels receipts by direction and files declined transfers as finished', async () => {
     const done = (over: Partial<TransferInfo>): TransferInfo => sending({ state: 'done', doneBytes: 200 * MiB, inFlight: [], finishedAt: NOW - 1000, ...over })
     const sentOk = done({ id: 'a', receipt: { root: 'ab', signature: 's', verified: true } })
     const received = done({ id: 'b', direction: 'receive', receipt: { root: 'ab', signature: 's', verified: false } })
     const noReceipt = done({ id: 'c' })
-    expect([sentOk, received, noReceipt].map(receiptLabel)).toEqual(['verified', 'signed', 'unverified'])
+    // a receipt that came and did not check out (mutation finding: every one shown "verified" was not noticed)
+    const sentBad = done({ id: 'e', peerName: 'carol', receipt: { root: 'ab', signature: 's', verified: false } })
+    expect([sentOk, received, noReceipt, sentBad].map(receiptLabel)).toEqual(['verified', 'signed', 'unverified', 'unverified'])
 
     const declined = sending({ id: 'd', state: 'declined', finishedAt: NOW })
     const s = reduce(initialState({ active: [sending({ id: 'd' })] }), { type: 'event', name: 'transfer', data: declined })
     expect(s.active).toHaveLength(0)
     expect(s.history.map((t) => t.id)).toEqual(['d'])
 
-    const r = await renderAt(h(TransfersScreen, { active: [], history: [sentOk, received, noReceipt, declined], selected: 0, ui: { ...defaultUi, color: false } }))
+    const r = await renderAt(h(TransfersScreen, { active: [], history: [sentOk, received, noReceipt, sentBad, declined], selected: 0, ui: { ...defaultUi, color: false } }))
     const text = expectFits(r.lastFrame())
     expect(text).toMatch(/done\s+verified\s+↑ to alice/)
+    expect(text).toMatch(/done\s+unverified\s+↑ to carol/)
     expect(text).toMatch(/done\s+signed\s+↓ from alice/)
     expect(text).toMatch(/done\s+unverified/)
     expect(text).toMatch(/✗ declined\s+↑ to alice/)
