@@ -79,7 +79,8 @@ export function toFerryError (err: unknown, fallback: ErrorCode = 'E_INTERNAL'):
   if (err instanceof FerryError) return err
   const e = err as { code?: unknown, message?: unknown, name?: unknown } | undefined
   if (isErrorCode(e?.code)) return new FerryError(e.code, String(e.message ?? ''), { cause: err })
-  if (e?.code === 'ENOSPC') return new FerryError('E_NO_SPACE', String(e.message), { cause: err })
+  // a user's disk quota used up is no room either, as the sinks say (sink-common.js sinkErrorCode)
+  if (e?.code === 'ENOSPC' || e?.code === 'EDQUOT') return new FerryError('E_NO_SPACE', String(e.message), { cause: err })
   if (e?.name === 'AbortError') return new FerryError('E_CANCELLED', String(e.message ?? 'aborted'), { cause: err })
   if (e?.name === 'TimeoutError') return new FerryError('E_TIMEOUT', String(e.message ?? 'timed out'), { cause: err })
   if (typeof e?.code === 'string' && /^E[A-Z]+$/.test(e.code)) {

@@ -28,6 +28,7 @@ export async function makeFolder (path: string, option: string, mode?: number): 
     // the folder above is there, and mkdir in it still says ENOENT: a virtual file system (/proc)
     if (real.code === 'ENOENT' && real.path !== undefined && await stat(dirname(real.path)).then((st) => st.isDirectory(), () => false)) throw new FerryError('E_USAGE', `${option} ${path} cannot be made: ${dirname(real.path)} does not take new folders (mkdir there says ENOENT: a virtual file system such as /proc?); choose another`, { cause: err })
     if (real.code === 'ENOSPC') throw new FerryError('E_NO_SPACE', `${option} ${path} cannot be made: the disk of ${dirname(at)} is full`, { cause: err })
+    if (real.code === 'EDQUOT') throw new FerryError('E_NO_SPACE', `${option} ${path} cannot be made: your disk quota on the disk of ${dirname(at)} is used up`, { cause: err })
     throw new FerryError('E_IO', `${option} ${path} cannot be made: ${real.message}`, { cause: err })
   }
 }

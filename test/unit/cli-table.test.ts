@@ -4,7 +4,8 @@
 
 import { describe, expect, it } from 'vitest'
 import { fitRows, table } from '../../src/cli/output.ts'
-import { offersText, progressCell, transfersText } from '../../src/cli/commands/transfer.ts'
+import { offersText, progressCell, transfersText, waitFailure } from '../../src/cli/commands/transfer.ts'
+import { LeftOut } from '../../src/cli/left-out.ts'
 import type { OfferInfo, TransferInfo } from '../../src/daemon/control/types.ts'
 import { displayWidth } from '../../src/tui/format.ts'
 
@@ -169,5 +170,22 @@ describe('offersText', () => {
     expect(text).toMatch(/^11111111 +B …wxZALahe +1 +3 B +1m ago +o1\.txt$/m)
     expect(text).toMatch(/^22222222 +B …V4RKuhHx +1 /m)
     expect(text).toMatch(/^33333333 +A +1 /m)
+  })
+})
+
+describe('`ferry wait`\'s exit for an ended transfer (waitFailure)', () => {
+  const ended = (over: Partial<TransferInfo>): TransferInfo => ({
+    id: 'ab', direction: 'send', peerId: 'p', peerName: 'nas', state: 'done', files: 2, totalBytes: 10, doneBytes: 10, wireBytes: 10,
+    rate: 0, etaSeconds: null, inFlight: [], root: 'cd', createdAt: 0, finishedAt: 1, resumed: false, ...over
+  })
+
+  it('is 0 only for a send done with a receipt that verified, or a receive done; a send done with one that did not, or none, is E_RECEIPT_INVALID (mutation finding: untested, the daemon never ends a send so)', () => {
+    const receipt = { root: 'cd', signature: 's' }
+    expect(waitFailure(ended({ receipt: { ...receipt, verified: true } }), new LeftOut(), false)).toBeUndefined()
+    expect(waitFailure(ended({ direction: 'receive', receipt: { ...receipt, verified: false } }), new LeftOut(), false)).toBeUndefined()
+    for (const t of [ended({ receipt: { ...receipt, verified: false } }), ended({})]) {
+      expect(waitFailure(t, new LeftOut(), false)).toMatchObject({ code: 'E_RECEIPT_INVALID', message: 'the transfer ended without a receipt that verifies' })
+    }
+    expect(waitFailure(ended({ state: 'failed', error: { code: 'E_HASH_MISMATCH', message: 'chunk 7' } }), new LeftOut(), false)).toMatchObject({ code: 'E_HASH_MISMATCH', message: 'chunk 7' })
   })
 })

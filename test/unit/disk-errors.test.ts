@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest'
 import { diskHint, toFerryError, withDiskHint } from '../../src/errors.ts'
+import { sinkErrorCode } from '../../src/transfer/sink/sink-common.js'
 
 const fsError = (code: string, message: string, path: string): Error => Object.assign(new Error(message), { code, path, syscall: 'write' })
 
@@ -16,11 +17,14 @@ describe('toFerryError on a disk that went away or read-only', () => {
     expect(gone.message).toMatch(/^ENOTCONN: socket is not connected, stat '\/media\/stick\/in' \(the disk is no longer reachable: unplugged, or its FUSE or network mount ended\)$/)
   })
 
-  it('leaves a socket\'s error (no path) and other errnos as they were', () => {
+  it('leaves a socket\'s error (no path) and other errnos as they were; a full disk and a used-up quota are E_NO_SPACE', () => {
     const socket = toFerryError(Object.assign(new Error('ENOTCONN: socket is not connected'), { code: 'ENOTCONN' }))
     expect(socket.message).toBe('ENOTCONN: socket is not connected')
     expect(toFerryError(fsError('EACCES', 'EACCES: permission denied, open', '/x')).message).toBe('EACCES: permission denied, open')
     expect(toFerryError(fsError('ENOSPC', 'ENOSPC: no space left on device, write', '/x')).code).toBe('E_NO_SPACE')
+    // a disk quota used up is no room either, here as in the sinks (mutation finding: EDQUOT was E_IO here, and untested there)
+    expect(toFerryError(fsError('EDQUOT', 'EDQUOT: disk quota exceeded, write', '/x'))).toMatchObject({ code: 'E_NO_SPACE', message: 'EDQUOT: disk quota exceeded, write' })
+    expect(['ENOSPC', 'EDQUOT', 'ENOENT', 'ELOOP', 'EIO', undefined].map(sinkErrorCode)).toEqual(['E_NO_SPACE', 'E_NO_SPACE', 'E_PATH_NOT_FOUND', 'E_PATH_UNSAFE', 'E_IO', 'E_IO'])
   })
 })
 

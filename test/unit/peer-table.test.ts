@@ -23,7 +23,7 @@ function waitsOver (s: RedialSchedule, key: string, start: number, until: number
 }
 
 /** A peer table over stand-ins: `node` and `store` as each test makes them, a quiet log unless given, every peer paired unless said. */
-function standInTable (o: { node: Record<string, unknown>, store: unknown, log?: Partial<Record<'debug' | 'info' | 'warn', (msg: string, o: Record<string, unknown>) => void>>, isPaired?: (id: string) => boolean }): PeerTable {
+function standInTable (o: { node: Record<string, unknown>, store: unknown, log?: Partial<Record<'debug' | 'info' | 'warn', (msg: string, o: Record<string, unknown>) => void>>, isPaired?: (id: string) => boolean, isAwaited?: (id: string) => boolean }): PeerTable {
   return new PeerTable({
     node: { peerId: { toString: () => '12D3KooWMe' }, handle: async () => {}, addEventListener: () => {}, ...o.node },
     store: o.store,
@@ -32,7 +32,7 @@ function standInTable (o: { node: Record<string, unknown>, store: unknown, log?:
     version: '0',
     staticPeers: [],
     isPaired: o.isPaired ?? (() => true),
-    isAwaited: () => false
+    isAwaited: o.isAwaited ?? (() => false)
   } as unknown as PeerTableInit)
 }
 
@@ -183,6 +183,33 @@ describe('the address given with `ferry connect`', () => {
       expect(after.get(id)?.connectAddr).toBeUndefined()
       expect(store.all().find((r) => r.peerId === id)?.connectAddr).toBeUndefined()
     } finally {
+      db.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('the redial of a paired peer away', () => {
+  it('past its fast minute waits at most 10 s when `ferry connect` gave its address, as a --peer address does; 2 s while a transfer waits for it; else up to a minute (mutation finding: which one the table chose was untested)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-redial-waits-'))
+    const db = openDb(join(dir, 'ferry.db'))
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      const store = new PeerStore(db)
+      for (const id of ['given', 'awaited', 'plain']) store.upsert({ peerId: id, name: id, addrs: ['/ip4/192.168.1.20/tcp/4774'], lastSeen: 1 })
+      const table = standInTable({ node: { dial: async () => { throw new Error('connect ECONNREFUSED') } }, store, isAwaited: (id) => id === 'awaited' })
+      table.setConnectAddr('given', '/ip4/10.8.0.5/tcp/4774')
+      const dial = (table as unknown as { dial: (id: string, addrs: unknown[]) => Promise<void> }).dial.bind(table)
+      const schedule = (table as unknown as { schedule: RedialSchedule }).schedule
+      // five minutes of dials, each as soon as the schedule lets it
+      for (let now = 0; now <= 5 * 60_000; now += 1000) {
+        vi.setSystemTime(now)
+        for (const id of ['given', 'awaited', 'plain']) if (schedule.due(id, now)) await dial(id, [])
+      }
+      expect([schedule.waitOf('given'), schedule.waitOf('awaited'), schedule.waitOf('plain')]).toEqual([REDIAL_STATIC_MAX_MS, REDIAL_FAST_MS, REDIAL_MAX_MS])
+      table.stop()
+    } finally {
+      vi.useRealTimers()
       db.close()
       rmSync(dir, { recursive: true, force: true })
     }

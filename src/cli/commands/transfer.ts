@@ -472,7 +472,7 @@ async function cancelApart (home: string, id: string): Promise<TransferInfo> {
  * Why `ferry wait` exits 1 for the ended transfer `t`, if it does: not done; done without all it was to carry (a
  * send's paths left out for a problem said as `ferry send` says them, `json` or not); a send without a receipt that verifies.
  */
-function waitFailure (t: TransferInfo, leftOut: LeftOut, json: boolean): FerryError | undefined {
+export function waitFailure (t: TransferInfo, leftOut: LeftOut, json: boolean): FerryError | undefined {
   if (t.state !== 'done') {
     // a cancelled (or failed) one's files placed whole before, which its receiver keeps: said as `ferry cancel` and `ferry transfers`
     // say it (user-test finding: "cancelled on the receiving device" alone, the receive folder holding one of its two files)
