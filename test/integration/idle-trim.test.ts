@@ -5,7 +5,7 @@
 
 import { afterAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
-import { cleanupAll, pairDaemons, startDaemon, tempDir, waitFor, type TestDaemon } from '../helpers/daemon.ts'
+import { cleanupAll, pairDaemons, startDaemon, tempDir, transfersOf, waitFor, type TestDaemon } from '../helpers/daemon.ts'
 import { writeRandomFile } from '../helpers/files.ts'
 
 const IDLE_MS = 1500
@@ -17,17 +17,19 @@ describe('memory given back once idle after work', () => {
   // stopped, then their homes and the source folder removed (left in /tmp at every run before)
   afterAll(async () => { await Promise.all(daemons.map(async (d) => { await d.stop() })); await cleanupAll() })
 
-  it('both daemons collect once, a while after a send ended, and not before work nor again without more', async () => {
+  it('both daemons collect once, a while after a send ended, and not before work, nor again without more, nor while another send moves', async () => {
     const env = { FERRY_TEST_IDLE_TRIM_MS: String(IDLE_MS) }
-    const [a, b] = await Promise.all([startDaemon({ name: 'alpha', extraArgs: ['--verbose'], env }), startDaemon({ name: 'beta', extraArgs: ['--verbose'], env })])
+    // alpha serves at 2 MiB/s: its last send lasts long enough for a trim due to come while it moves
+    const [a, b] = await Promise.all([startDaemon({ name: 'alpha', extraArgs: ['--verbose'], env: { ...env, FERRY_TEST_SERVE_BYTES_PER_S: String(2 * 2 ** 20) } }), startDaemon({ name: 'beta', extraArgs: ['--verbose'], env })])
     daemons.push(a, b)
     await pairDaemons(a, b)
     // idle since the start, with no transfer: nothing to give back
     await new Promise((resolve) => setTimeout(resolve, 2 * IDLE_MS + 500))
     expect(given(a)).toEqual([])
     expect(given(b)).toEqual([])
-    const src = join(await tempDir('ferry-src-'), 'one.bin')
-    await writeRandomFile(src, 8 * 2 ** 20)
+    const srcDir = await tempDir('ferry-src-')
+    const src = join(srcDir, 'one.bin')
+    await writeRandomFile(src, 2 ** 20)
     const sent = await a.cli(['send', 'beta', src, '--json'])
     expect(sent.code, sent.stderr).toBe(0)
     for (const d of [a, b]) await waitFor(() => given(d).length > 0 ? true : undefined, `${d.name} to give memory back`, 20_000, 100)
@@ -40,5 +42,23 @@ describe('memory given back once idle after work', () => {
     await new Promise((resolve) => setTimeout(resolve, 2 * IDLE_MS + 500))
     expect(given(a)).toHaveLength(1)
     expect(given(b)).toHaveLength(1)
+
+    // a send that ends while another moves on: none while that one moves, however long past the idle time it goes
+    // (mutation finding: the daemon's wiring of "busy" was untested), one once it ended
+    const big = join(srcDir, 'big.bin')
+    const small = join(srcDir, 'small.bin')
+    await writeRandomFile(big, 14 * 2 ** 20)
+    await writeRandomFile(small, 64 * 1024)
+    const slow = a.cli(['send', 'beta', big, '--json'], { timeoutMs: 60_000 })
+    await waitFor(async () => (await transfersOf(a)).some((t) => t.state === 'fetching') || undefined, 'the long send to be fetched', 20_000)
+    const quick = await a.cli(['send', 'beta', small, '--json'])
+    expect(quick.code, quick.stderr).toBe(0)
+    const slowDone = await slow
+    expect(slowDone.code, slowDone.stderr).toBe(0)
+    const ran = (JSON.parse(slowDone.stdout) as { seconds: number }).seconds
+    expect(ran, 'the long send lasted more than twice the idle time').toBeGreaterThan(2 * IDLE_MS / 1000)
+    expect(given(a)).toHaveLength(1)
+    expect(given(b)).toHaveLength(1)
+    for (const d of [a, b]) await waitFor(() => given(d).length > 1 ? true : undefined, `${d.name} to give memory back after the long send`, 20_000, 100)
   })
 })

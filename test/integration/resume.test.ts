@@ -34,9 +34,23 @@ beforeAll(async () => {
 
 afterAll(() => { if (numbers.length > 0) console.log(numbers.join('\n')) })
 
+/** The chunks `d`'s store records as verified for receive `id`, over its files (transfer_files.bitmap). */
+function recordedChunks (d: TestDaemon, id: string): number {
+  const db = new DatabaseSync(join(d.home, 'ferry.db'), { readOnly: true })
+  try {
+    const rows = db.prepare('SELECT bitmap FROM transfer_files WHERE transfer_id = ?').all(id) as Array<{ bitmap: Uint8Array | null }>
+    let set = 0
+    for (const { bitmap } of rows) for (const byte of bitmap ?? []) for (let b = byte; b > 0; b >>= 1) set += b & 1
+    return set
+  } finally { db.close() }
+}
+
 describe('resume after kill -9', () => {
   it('receiver killed at ~50 %: restarted, it resumes by itself; the file is identical and little is re-sent', async () => {
     const { sending, half } = await sendUntilHalf(a, b, big)
+    // what it verified is recorded as the run goes (bitmap-recorder.ts), not only when a run stops, so that a kill -9
+    // finds it recorded (mutation finding: the plan's check of the part file after the kill hid its absence)
+    expect(await waitFor(() => recordedChunks(b, half.id) || undefined, 'beta to record the chunks it verified', 10_000, 100)).toBeGreaterThan(0)
     const reasonsBefore = interruptionReasons(b.output()) // the log dies with the process
     await b.kill9()
     // the sender sees its receiver gone, and says it waits for it, and why (found using the TUI: "waiting for peer" and no more, where an offer to a peer offline says why)

@@ -76,6 +76,9 @@ describe('transfer', () => {
     // distinctive folder times, after the last change inside each folder
     const folderMtimes = new Map<string, number>()
     for (const rel of ['docs/nested/deeper', 'docs/nested', 'docs', '日本語', 'Misc.', '']) folderMtimes.set(rel, await setMtime(join(mixed, rel)))
+    // and a folder's time finer than a millisecond, as a file's (mutation finding: only whole ms were compared)
+    execFileSync('touch', ['-m', '-d', '@1700000777.123456789', join(mixed, 'docs/nested/deeper')])
+    folderMtimes.set('docs/nested/deeper', 1_700_000_777_123)
     mixedTree = await snapshotTree(mixed)
     expect([...mixedTree.values()].filter((e) => e.kind === 'symlink')).toHaveLength(2)
     const expected = withoutSymlinks(mixedTree)
@@ -104,6 +107,7 @@ describe('transfer', () => {
     // to the ns as closely as a double of seconds allows (2^-22 s apart), and never into the next ms
     expect(await mtimeNs('late.txt') - 1_700_000_000_999_999_999n).toSatisfy((d: bigint) => d <= 0n && d > -250n)
     expect(await mtimeNs('nano.txt') - 1_700_000_468_609_912_105n).toSatisfy((d: bigint) => d > -250n && d < 250n)
+    expect(await mtimeNs('docs/nested/deeper') - 1_700_000_777_123_456_789n).toSatisfy((d: bigint) => d > -250n && d < 250n)
     expect(Math.floor((await stat(join(b.receiveDir, 'mixed', 'empty-dir'))).mtimeMs)).toBe(emptyDirMtime)
     // folders with files keep theirs too, set once their files are in
     for (const rel of ['', 'docs', 'docs/nested', 'docs/nested/deeper', '日本語', 'Misc.']) {
