@@ -9,8 +9,8 @@ import { cleanupAll, pairDaemons, startDaemon, tempDir, transfersOf, waitFor, ty
 import { writeRandomFile } from '../helpers/files.ts'
 
 const IDLE_MS = 1500
-const given = (d: TestDaemon): Array<{ rssBeforeMB: number, rssAfterMB: number }> =>
-  d.output().split('\n').filter((l) => l.includes('"msg":"memory given back after work"')).map((l) => JSON.parse(l) as { rssBeforeMB: number, rssAfterMB: number })
+const given = (d: TestDaemon): Array<{ t: string, rssBeforeMB: number, rssAfterMB: number }> =>
+  d.output().split('\n').filter((l) => l.includes('"msg":"memory given back after work"')).map((l) => JSON.parse(l) as { t: string, rssBeforeMB: number, rssAfterMB: number })
 
 describe('memory given back once idle after work', () => {
   const daemons: TestDaemon[] = []
@@ -55,10 +55,14 @@ describe('memory given back once idle after work', () => {
     expect(quick.code, quick.stderr).toBe(0)
     const slowDone = await slow
     expect(slowDone.code, slowDone.stderr).toBe(0)
-    const ran = (JSON.parse(slowDone.stdout) as { seconds: number }).seconds
-    expect(ran, 'the long send lasted more than twice the idle time').toBeGreaterThan(2 * IDLE_MS / 1000)
-    expect(given(a)).toHaveLength(1)
-    expect(given(b)).toHaveLength(1)
-    for (const d of [a, b]) await waitFor(() => given(d).length > 1 ? true : undefined, `${d.name} to give memory back after the long send`, 20_000, 100)
+    const { id, seconds } = JSON.parse(slowDone.stdout) as { id: string, seconds: number }
+    expect(seconds, 'the long send lasted more than twice the idle time').toBeGreaterThan(2 * IDLE_MS / 1000)
+    for (const d of [a, b]) {
+      await waitFor(() => given(d).length > 1 ? true : undefined, `${d.name} to give memory back after the long send`, 20_000, 100)
+      // told by the order of the log and the transfer's end, not by when this test looked
+      const endedAt = (await transfersOf(d)).find((t) => t.id === id)?.finishedAt
+      expect(endedAt, `${d.name}'s end of the long send`).toBeGreaterThan(0)
+      expect(given(d).slice(1).map((l) => Date.parse(l.t) >= endedAt!), `${d.name}'s collections after the first: after the long send ended`).toEqual([true])
+    }
   })
 })

@@ -6,7 +6,7 @@
 // negotiate /ferry/pair/1.0.0", on a loaded box). Real libp2p nodes on
 // 127.0.0.1; the peer table's store is a real one.
 
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -16,7 +16,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import { createNode, type FerryNode } from '../../src/daemon/node.ts'
-import { PeerTable } from '../../src/daemon/peer-table.ts'
+import { PeerTable, type PeerTableInit } from '../../src/daemon/peer-table.ts'
 import { openDb, PeerStore } from '../../src/store/index.ts'
 import { otherVersionPeer } from '../helpers/evil-peer.ts'
 
@@ -51,6 +51,49 @@ describe('the version of a peer asked as its connection opens', { timeout: 60_00
       table.stop()
       await node.stop()
       db.close()
+    }
+  })
+})
+
+describe('the version of a peer whose identify refuses the question', () => {
+  /** A peer table over a stand-in node whose identify answers with `answers`, one a call, in turn */
+  const tableAsking = (answers: Array<Error | string[]>): { table: PeerTable, calls: () => number } => {
+    let calls = 0
+    const identify = async (): Promise<{ protocols: string[] }> => {
+      const a = answers[Math.min(calls++, answers.length - 1)]
+      if (a instanceof Error) throw a
+      return { protocols: a }
+    }
+    const table = new PeerTable({
+      node: { peerId: { toString: () => '12D3KooWMe' }, handle: async () => {}, addEventListener: () => {}, services: { identify: { identify } } },
+      store: { all: () => [] },
+      log: { debug: () => {}, info: () => {}, warn: () => {} },
+      name: 'me', version: '0', staticPeers: [], isPaired: () => false, isAwaited: () => false
+    } as unknown as PeerTableInit)
+    return { table, calls: () => calls }
+  }
+  const named = (name: string): Error => Object.assign(new Error(name), { name })
+  const conn = { remotePeer: { toString: () => '12D3KooWPeer' }, status: 'open' } as unknown as Parameters<PeerTable['versionOf']>[0]
+  /** what versionOf gives before any timer fires: 'waiting' if it waits on one */
+  const atOnce = async (p: Promise<unknown>): Promise<unknown> => await Promise.race([p, new Promise((resolve) => setImmediate(() => resolve('waiting')))])
+
+  it('is asked again while refused for identify\'s own run, and not at all when the peer speaks no identify (its answer is at once: no timer runs)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] })
+    try {
+      const none = tableAsking([named('UnsupportedProtocolError')])
+      expect(await atOnce(none.table.versionOf(conn))).toBeUndefined()
+      expect(none.calls()).toBe(1)
+      const unreadable = tableAsking([named('InvalidMessageError')])
+      expect(await atOnce(unreadable.table.versionOf(conn))).toBeUndefined()
+      // refused twice (our outgoing stream taken, then the peer's incoming one), answered the third time
+      const busy = tableAsking([named('TooManyOutboundProtocolStreamsError'), named('UnexpectedEOFError'), ['/ipfs/id/1.0.0', '/ferry/hello/2.0.0']])
+      const asked = busy.table.versionOf(conn)
+      expect(await atOnce(asked)).toBe('waiting')
+      await vi.advanceTimersByTimeAsync(100)
+      expect(await asked).toEqual({ theirs: ['/ferry/hello/2.0.0'], ours: '/ferry/hello/1.0.0' })
+      expect(busy.calls()).toBe(3)
+    } finally {
+      vi.useRealTimers()
     }
   })
 })

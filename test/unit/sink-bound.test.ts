@@ -137,7 +137,7 @@ it('on a slow disk, the files being flushed and closed for the bound count in it
       for (const p of parts) { await sink.copy(src, 0, p, 0, 3000, hash(data)); copied++ }
     })()
     // the bound's open files, and as many being closed, and then the next open waits
-    for (let i = 0; i < 500 && copied < 2 * MAX_OPEN_PART_FILES; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    while (copied < 2 * MAX_OPEN_PART_FILES) await new Promise((resolve) => setTimeout(resolve, 10))
     await new Promise((resolve) => setTimeout(resolve, 200))
     expect(copied).toBe(2 * MAX_OPEN_PART_FILES)
     expect(partsOpen()).toBeLessThanOrEqual(2 * MAX_OPEN_PART_FILES)

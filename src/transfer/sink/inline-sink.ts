@@ -64,6 +64,8 @@ export class InlineSink implements ChunkSink {
   private readonly handles = new Map<string, Handle>()
   /** part files closed to keep within MAX_OPEN_PART_FILES, by path, until their flush and close are done */
   private readonly closing = new Map<string, Promise<void>>()
+  /** settled, and made anew, each time a close for the bound ends: an open waiting for room looks again (one promise, not a race over every close per wait: review finding) */
+  private closeEnded = Promise.withResolvers<void>()
   private readonly pool = new BufferPool(pageAlignedBuffer)
   private readonly chunks: ChunkBuffers
   private closed = false
@@ -256,7 +258,7 @@ export class InlineSink implements ChunkSink {
     if (h == null && this.closing.size >= MAX_OPEN_PART_FILES) {
       // part files being flushed and closed for the bound hold descriptors too: on a slow or busy disk they piled up
       // past it (a loaded box: 276 open for a bound of 2 × 128), which is how EMFILE came back
-      while (this.closing.size >= MAX_OPEN_PART_FILES && !this.handles.has(path)) await Promise.race(this.closing.values())
+      while (this.closing.size >= MAX_OPEN_PART_FILES && !this.handles.has(path) && !this.closed) await this.closeEnded.promise
       if (this.closed) throw new FerryError('E_CANCELLED', 'sink closed')
       h = this.handles.get(path)
     }
@@ -305,7 +307,12 @@ export class InlineSink implements ChunkSink {
       // what the flush fails with is kept for the file's next sync, the first one kept
       const closed: Promise<void> = this.release(h, true)
         .catch((err: unknown) => { if (!this.flushErrors.has(path)) this.flushErrors.set(path, err as Error) })
-        .finally(() => { if (this.closing.get(path) === closed) this.closing.delete(path) })
+        .finally(() => {
+          if (this.closing.get(path) === closed) this.closing.delete(path)
+          const ended = this.closeEnded
+          this.closeEnded = Promise.withResolvers<void>()
+          ended.resolve()
+        })
       this.closing.set(path, closed)
     }
   }

@@ -21,6 +21,10 @@ const fds = new Map()
 const flushErrors = new Map()
 /** the flushes of part files closed to keep within the bound, under way, by path: a sync or close of the file waits for its own @type {Map<string, Promise<void>>} */
 const closing = new Map()
+/** settled, and made anew, each time a close for the bound ends: what waits for room (roomFor) looks again */
+let closeEnded = Promise.withResolvers()
+/** a 'close' of every descriptor came (the sink is shutting down): nothing is opened any more */
+let shuttingDown = false
 let scratch = new Uint8Array(0)
 
 /** @param {string} path */
@@ -43,6 +47,9 @@ function fdFor (path) {
           try { closeSync(old) } catch {}
           if (closing.get(oldest) === flushed) closing.delete(oldest)
           resolve(undefined)
+          const ended = closeEnded
+          closeEnded = Promise.withResolvers()
+          ended.resolve(undefined)
         })
       })
       closing.set(oldest, /** @type {Promise<void>} */ (flushed))
@@ -56,11 +63,16 @@ function fdFor (path) {
  * Wait, before `path` is opened, while as many part files as the bound are
  * still being flushed and closed for it: those hold descriptors too, and on a
  * slow or busy disk they piled up past the bound (a loaded box: 276 open for
- * a bound of 2 × 128), which is how EMFILE came back.
+ * a bound of 2 × 128), which is how EMFILE came back. And while `path`'s own
+ * close for the bound is under way, so that a path is never closing twice
+ * (one entry in `closing` each). Whoever calls it reads, checks and writes
+ * after it with no await between: the bytes read into `scratch` are another
+ * request's once this one waits (review finding).
  * @param {string} path
  */
 async function roomFor (path) {
-  while (!fds.has(path) && closing.size >= MAX_OPEN_PART_FILES) await Promise.race(closing.values())
+  while (!fds.has(path) && !shuttingDown && (closing.has(path) || closing.size >= MAX_OPEN_PART_FILES)) await closeEnded.promise
+  if (!fds.has(path) && shuttingDown) throw Object.assign(new Error('the sink is closing: no part file is opened any more'), { code: 'E_CANCELLED' })
 }
 
 /** Throw what a flush of `path` failed with, kept for its syncs (`keep`) and taken by its closing flush (sink-common.js keptFlushError). @param {string} path @param {boolean} [keep] */
@@ -96,7 +108,7 @@ function writeAt (path, data, offset) {
 
 /** @param {any} err */
 function errorCode (err) {
-  return sinkErrorCode(err?.code)
+  return err?.code === 'E_CANCELLED' ? 'E_CANCELLED' : sinkErrorCode(err?.code)
 }
 
 port.on('message', async (/** @type {import('../worker-messages.ts').SinkRequest} */ req) => {
@@ -123,12 +135,13 @@ port.on('message', async (/** @type {import('../worker-messages.ts').SinkRequest
         return
       }
       case 'copy': {
+        // before the read: `got` is this thread's scratch buffer, another request's once this one waits
+        await roomFor(req.path)
         const got = readRange(req.src, req.srcOffset, req.length, false)
         if (got.length !== req.length || !same(hash(got), req.expected)) {
           port.postMessage({ id: req.id, ok: false, code: 'E_HASH_MISMATCH', message: 'local copy source changed' })
           return
         }
-        await roomFor(req.path)
         writeAt(req.path, got, req.offset)
         port.postMessage({ id: req.id, ok: true })
         return
@@ -153,14 +166,16 @@ port.on('message', async (/** @type {import('../worker-messages.ts').SinkRequest
         return
       }
       case 'close': {
-        // path '' closes every descriptor (the sink is shutting down)
-        const paths = req.path === '' ? [...fds.keys()] : [req.path]
+        // path '' closes every descriptor (the sink is shutting down): nothing waiting for room opens one after it
+        if (req.path === '') shuttingDown = true
         /** @type {number[]} */
         const toSync = []
         /** what a flush of one of them failed with before: reported once every descriptor is closed (review finding: thrown first, it left the file's open) @type {any} */
         let failedBefore = null
         // every close for the bound under way too when shutting down: a descriptor outlives its worker
-        await Promise.all((req.path === '' ? [...closing.values()] : paths.map((path) => closing.get(path))).map(async (p) => { await p }))
+        await Promise.all((req.path === '' ? [...closing.values()] : [closing.get(req.path)]).map(async (p) => { await p }))
+        // taken after that wait: what was opened meanwhile is closed too
+        const paths = req.path === '' ? [...fds.keys()] : [req.path]
         for (const path of paths) {
           // kept when closed without a flush (a run cut short): the next run's sync reports it
           if (req.sync) { try { reportFlushError(path) } catch (err) { failedBefore ??= err } }
