@@ -65,11 +65,52 @@ describe('request ids', () => {
       let got = ''
       raw.setEncoding('utf8')
       raw.on('data', (d: string) => { got += d })
-      raw.write('{"id":"a-7","method":"nope"}\n{"id":12.5,"method":"nope"}\n{"id":1e400,"method":"nope"}\n{"id":{"x":1},"method":"nope"}\n')
+      // a string id too long to be echoed (mutation finding: untested) is 0 as well
+      raw.write(`{"id":"a-7","method":"nope"}\n{"id":12.5,"method":"nope"}\n{"id":1e400,"method":"nope"}\n{"id":{"x":1},"method":"nope"}\n{"id":"${'x'.repeat(300)}","method":"nope"}\n`)
       const deadline = Date.now() + 5000
-      while (got.split('\n').length < 5 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
-      const ids = got.trim().split('\n').map((l) => (JSON.parse(l) as { id: unknown }).id)
-      expect(ids.sort()).toEqual([0, 0, 12.5, 'a-7'].sort())
+      while (got.split('\n').length < 6 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+      const answers = got.trim().split('\n').map((l) => JSON.parse(l) as { id: unknown, error?: { code: string } })
+      expect(answers.map((a) => a.id).sort()).toEqual([0, 0, 0, 12.5, 'a-7'].sort())
+      expect(answers.every((a) => a.error?.code === 'E_UNKNOWN_METHOD')).toBe(true)
+    } finally {
+      raw.destroy()
+    }
+  })
+})
+
+describe('a method named as what every object has', () => {
+  it('is an unknown method, not the object\'s own (mutation finding: `in` for Object.hasOwn was not noticed)', async () => {
+    const client = await connectControl(home)
+    try {
+      for (const method of ['toString', 'constructor', 'hasOwnProperty', '__proto__']) {
+        await expect(client.call(method as 'status', {} as never), method).rejects.toMatchObject({ code: 'E_UNKNOWN_METHOD' })
+      }
+    } finally {
+      client.close()
+    }
+  })
+})
+
+describe('a subscriber that does not read', () => {
+  it('is dropped once 16 MiB of events wait for it, rather than held in the daemon\'s memory (mutation finding: untested)', async () => {
+    const raw = connect(controlSocketPath(home))
+    try {
+      await new Promise<void>((resolve, reject) => { raw.once('connect', resolve); raw.once('error', reject) })
+      raw.write('{"id":1,"method":"subscribe"}\n')
+      // subscribed once its answer came; from then on it reads nothing
+      await new Promise<void>((resolve) => { raw.once('data', () => { resolve() }) })
+      raw.pause()
+      const subscribers = (server as unknown as { subscribers: Set<Socket> }).subscribers
+      expect(subscribers.size).toBe(1)
+      const [held] = subscribers
+      const big = { id: 'x', inFlight: [{ path: 'p'.repeat(64 * 1024), size: 1, doneBytes: 0 }] } as unknown as TransferInfo
+      // 48 MiB of events at most, far past what the socket takes
+      for (let i = 0; i < 768 && !held.destroyed; i++) {
+        server.emit('transfer', big)
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      expect(held.destroyed).toBe(true)
+      expect(held.writableLength).toBeLessThan(17 * 1024 * 1024)
     } finally {
       raw.destroy()
     }

@@ -9,6 +9,9 @@ import { dialFailure, fromWireError } from '../../src/protocol/stream.ts'
 describe('text for the terminal', () => {
   it('strips control and bidi characters from names shown as labels', () => {
     expect(sanitizeForDisplay('evil\u001b[31mred\u0007\u202e')).toBe('evil[31mred')
+    // and the C1 controls: U+009B is a CSI of its own on many terminals, U+0085 a line break (mutation finding: untested)
+    expect(sanitizeForDisplay('a\u009b2Jb\u0085c\u0080d\u009fe')).toBe('a2Jbcde')
+    expect(escapeForDisplay('x\u009b2J')).not.toContain('\u009b')
   })
 
   it('escapes them in paths instead, so that "new⏎line" does not read as a file called "newline" (review finding)', () => {

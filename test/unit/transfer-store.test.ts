@@ -52,8 +52,12 @@ describe('openDb', () => {
   })
 
   it('refuses a database a newer ferry wrote, with E_STORE_NEWER, instead of using tables it does not know (review finding)', () => {
-    db.prepare("UPDATE meta SET value = '999' WHERE key = 'schema_version'").run()
-    expect(() => openDb(join(dir, 'ferry.db'))).toThrow(expect.objectContaining({ code: 'E_STORE_NEWER', message: expect.stringMatching(/newer ferry \(schema 999/) }))
+    // one schema newer, as a ferry one release newer leaves it (mutation finding: only 999 was tried), and far newer
+    const current = Number((db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value)
+    for (const newer of [current + 1, 999]) {
+      db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(newer))
+      expect(() => openDb(join(dir, 'ferry.db'))).toThrow(expect.objectContaining({ code: 'E_STORE_NEWER', message: expect.stringMatching(new RegExp(`newer ferry \\(schema ${newer};`)) }))
+    }
   })
 })
 

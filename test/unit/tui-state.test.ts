@@ -405,6 +405,9 @@ describe('format', () => {
     expect(formatEta(45)).toBe('45s')
     expect(formatEta(65)).toBe('1m 05s')
     expect(formatEta(7380)).toBe('2h 03m')
+    // an hour on the dot is in hours (mutation finding: "60m 00s" was not noticed)
+    expect(formatEta(3599)).toBe('59m 59s')
+    expect(formatEta(3600)).toBe('1h 00m')
     expect(formatEta(null)).toBe('--')
   })
   it('shortens peer ids', () => {
