@@ -263,14 +263,19 @@ describe('daemon foundation', () => {
     }
   })
 
-  it('status reports identity, addresses, version, uptime and memory; the peer ID survives a restart', async () => {
+  it('status reports identity, addresses, version, uptime and memory; the peer ID survives a restart; without --verbose the log says nothing below a warning', async () => {
+    const before = Date.now()
     const a = await startDaemon({ name: 'gamma' })
     const r = await a.cli(['status', '--json'])
+    const after = Date.now()
     expect(r.code).toBe(0)
     const st = JSON.parse(r.stdout)
     expect(st).toMatchObject({ name: 'gamma', peerId: a.peerId, mdns: false })
     expect(st.version).toMatch(/^\d+\.\d+\.\d+/)
-    expect(st.uptimeMs).toBeGreaterThanOrEqual(0)
+    // since the daemon started, by the clock (mutation finding: an uptime always 0 passed)
+    expect(st.startedAt).toBeGreaterThanOrEqual(before)
+    expect(st.uptimeMs).toBeGreaterThan(0)
+    expect(st.startedAt + st.uptimeMs).toBeLessThanOrEqual(after)
     // a live daemon: tens of MB resident, a JS heap in use, all within its resident set
     expect(st.memory.rss).toBeGreaterThan(10e6)
     expect(st.memory.heapUsed).toBeGreaterThan(1e6)
@@ -285,6 +290,10 @@ describe('daemon foundation', () => {
     expect(st.listenAddrs[0]).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//)
     expect((await stat(join(a.home, 'control.sock'))).mode & 0o777).toBe(0o600)
     expect((await stat(join(a.home, 'identity.key'))).mode & 0o777).toBe(0o600)
+    // quiet by default: its start, and the commands answered, logged nothing of level info or debug (mutation
+    // finding: a daemon always verbose was not noticed)
+    expect(a.output()).toMatch(/\S/)
+    expect(a.output()).not.toMatch(/"level":"(info|debug)"/)
     // a daemon that does not answer (stopped): the command says so instead of hanging
     await whileStopped(a, async () => {
       const stuck = await a.cli(['status'], { env: { FERRY_ANSWER_TIMEOUT_MS: '500' }, timeoutMs: 15_000 })

@@ -3,7 +3,7 @@
 // stage, file errors map to ferry codes, and close() leaves no threads.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { stat } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
@@ -286,6 +286,22 @@ describe('ranges', () => {
       expect(p.stats().workers).toBe(1)
       expect([...await p.hashFileChunks(large, MIN_CHUNK_SIZE)].map(hex)).toEqual(chunkDigests(largeData))
       expect(p.stats().workers).toBe(2)
+    } finally {
+      await p.close()
+    }
+  })
+})
+
+describe('the default size', () => {
+  it('is a worker per core the machine offers: a large file is split over more than one where there are several (mutation finding: every test gave a size)', async () => {
+    const p = createHashPool()
+    try {
+      const large = join(dir, 'default-size-large')
+      const data = randomBytes(32 * 1024 * 1024)
+      writeFileSync(large, data)
+      expect([...await p.hashFileChunks(large, MIN_CHUNK_SIZE)].map(hex)).toEqual(chunkDigests(data))
+      expect(p.stats().workers).toBeGreaterThanOrEqual(Math.min(2, availableParallelism()))
+      expect(p.stats().workers).toBeLessThanOrEqual(availableParallelism())
     } finally {
       await p.close()
     }

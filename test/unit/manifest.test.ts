@@ -308,6 +308,30 @@ describe('buildManifest', () => {
     expect(() => verifyManifest(m)).not.toThrow()
   })
 
+  it('re-hashes a file rewritten at the same size while it was hashed: the offer has the bytes it holds after, not a mix (mutation finding: only a size that changed before the hashing was tested)', async () => {
+    const root = makeTree('rewritten')
+    const entries = await scanPaths([root])
+    const big = join(root, 'sub', 'big.bin')
+    const index = entries.findIndex((e) => e.path === 'rewritten/sub/big.bin')
+    const size = statSync(big).size
+    let rewritten = false
+    const m = await buildManifest(entries, pool, {
+      onChunk: (entry) => {
+        if (entry !== index || rewritten) return
+        rewritten = true
+        // saved again by an editor: the same size, other bytes, its time moved on
+        writeFileSync(big, randomBytes(size))
+        utimesSync(big, new Date(), new Date(Date.now() + 5000))
+      }
+    })
+    expect(rewritten).toBe(true)
+    const fresh = await buildManifest(await scanPaths([root]), pool)
+    const of = (x: Manifest): FileEntry | undefined => x.files.find((f) => f.path === 'rewritten/sub/big.bin')
+    expect(hex(of(m)!.fileRoot)).toBe(hex(of(fresh)!.fileRoot))
+    expect(of(m)!.mtimeMs).toBe(of(fresh)!.mtimeMs)
+    expect(() => verifyManifest(m)).not.toThrow()
+  })
+
   it('fails with E_CANCELLED when aborted, E_PATH_NOT_FOUND when a file vanished', async () => {
     const root = makeTree('gone')
     const entries = await scanPaths([root])

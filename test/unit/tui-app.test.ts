@@ -355,6 +355,17 @@ describe('ferry tui App', () => {
     expect(r.lastFrame()).toContain('paired with alice-desktop')
   })
 
+  it('an empty code (Enter on the field, or spaces) asks for the code and calls nothing (mutation finding: an empty pair.enter was not noticed)', async () => {
+    const f = fakeClient({ 'pair.enter': { id: 'p1', role: 'enter', phase: 'paired', peer: { peerId: peers[0].peerId, name: 'alice-desktop', fingerprint: 'ff' } } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
+    await press(r, '2', 'e')
+    expect(r.lastFrame()).toContain('Enter the code')
+    await press(r, '\r')
+    expect(await untilFrame(r, (t) => t.includes('type the code shown on the other device first'))).toContain('type the code shown on the other device first')
+    await press(r, '   ', '\r')
+    expect(f.calls.filter((c) => c.method === 'pair.enter')).toEqual([])
+  })
+
   it('a code that finds no device says what to do from the TUI, `ferry connect` in a terminal, not the `--peer` of `ferry pair`; the daemon\'s error code stays (user-test finding: "… or use --peer", which the TUI has not)', async () => {
     // the daemon's words (pairing/service.ts): no peer online, and the peers online show no code
     const none = 'no ferry peer is online; check that the other device runs `ferry daemon` on this network, or use --peer'
