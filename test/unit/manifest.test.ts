@@ -309,10 +309,10 @@ describe('buildManifest', () => {
   })
 
   it('re-hashes a file rewritten at the same size while it was hashed: the offer has the bytes it holds after, not a mix (mutation finding: only a size that changed before the hashing was tested)', async () => {
-    const root = makeTree('rewritten')
+    const root = makeTree('saved-while-hashed')
     const entries = await scanPaths([root])
     const big = join(root, 'sub', 'big.bin')
-    const index = entries.findIndex((e) => e.path === 'rewritten/sub/big.bin')
+    const index = entries.findIndex((e) => e.path === 'saved-while-hashed/sub/big.bin')
     const size = statSync(big).size
     let rewritten = false
     const m = await buildManifest(entries, pool, {
@@ -326,7 +326,7 @@ describe('buildManifest', () => {
     })
     expect(rewritten).toBe(true)
     const fresh = await buildManifest(await scanPaths([root]), pool)
-    const of = (x: Manifest): FileEntry | undefined => x.files.find((f) => f.path === 'rewritten/sub/big.bin')
+    const of = (x: Manifest): FileEntry | undefined => x.files.find((f) => f.path === 'saved-while-hashed/sub/big.bin')
     expect(hex(of(m)!.fileRoot)).toBe(hex(of(fresh)!.fileRoot))
     expect(of(m)!.mtimeMs).toBe(of(fresh)!.mtimeMs)
     expect(() => verifyManifest(m)).not.toThrow()
