@@ -142,14 +142,19 @@ export class Daemon {
         otherVersions: () => this.peers.list().flatMap((p) => p.otherVersion != null ? [{ peerId: p.peerId, name: p.name, otherVersion: p.otherVersion }] : []),
         emit: (state) => { this.emit('pairing', state) },
         onTrustChanged: (peerId) => {
-          // unpaired (here, or by the peer): the address given for it with `ferry connect` is forgotten with the pairing
-          if (!this.trust.isPaired(peerId)) this.peers.setConnectAddr(peerId, undefined)
-          // as the list now has it: a peer unpaired that the list leaves out (not seen in this run, or offline
-          // for over UNPAIRED_LISTED_MS) is removed, where subscribers kept it listed, as paired
-          const listed = this.peerList().find((p) => p.peerId === peerId)
-          if (listed != null) this.emit('peer', listed); else this.emit('peer:removed', { peerId })
-          this.unlisted?.update()
+          // first, and whatever the rest does: no byte more to or from a peer no longer trusted
           void this.transfers?.trustRemoved(peerId).catch((err: Error) => { this.log.warn('cannot stop the transfers of an unpaired peer', { peerId, err: err.message }) })
+          try {
+            // unpaired (here, or by the peer): the address given for it with `ferry connect` is forgotten with the pairing
+            if (!this.trust.isPaired(peerId)) this.peers.setConnectAddr(peerId, undefined)
+            // as the list now has it: a peer unpaired that the list leaves out (not seen in this run, or offline
+            // for over UNPAIRED_LISTED_MS) is removed, where subscribers kept it listed, as paired
+            const listed = this.peerList().find((p) => p.peerId === peerId)
+            if (listed != null) this.emit('peer', listed); else this.emit('peer:removed', { peerId })
+            this.unlisted?.update()
+          } catch (err) {
+            this.log.warn('cannot update the peer list for a pairing changed', { peerId, err: (err as Error).message })
+          }
         }
       })
       await this.pairing.start()

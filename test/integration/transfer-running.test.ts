@@ -496,7 +496,14 @@ describe('transfer, with alpha serving at most SERVE_RATE', () => {
     // named as paired, not as typed (user-test finding: the prefix was echoed)
     expect(r.stdout).toMatch(new RegExp(`^unpaired alpha \\(…${a.peerId.slice(-8)}\\) \\(the other device was told\\)$`, 'm'))
     expectError(await sending.done, 'E_NOT_PAIRED')
-    const onB = await poll(b, 'beta to show the receive failed', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.state === 'failed'))
+    // what beta showed last, said if it never fails (a CI failure, once, with nothing to tell why)
+    let lastOnB: TransferInfo | undefined
+    const onB = await poll(b, 'beta to show the receive failed', async (ctl) => {
+      lastOnB = (await ctl.call('transfers')).find((t) => t.id === active.id)
+      return lastOnB?.state === 'failed' ? lastOnB : undefined
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}; beta showed it last ${JSON.stringify(lastOnB === undefined ? 'not at all' : { state: lastOnB.state, error: lastOnB.error, doneBytes: lastOnB.doneBytes })}; beta's log: ${b.output().slice(-4000)}`)
+    })
     expect(onB.error?.code).toBe('E_NOT_PAIRED')
     expect(onB.doneBytes).toBeLessThan(RUNNING_SIZE)
     const onA = await poll(a, 'alpha to show the send failed', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.state === 'failed'))
