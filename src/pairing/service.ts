@@ -196,6 +196,11 @@ export class PairingService {
     try {
       const result = await runResponder(ch, { myPeerId: this.c.node.peerId.toString(), remotePeerId: remote, myName: this.c.myName() }, (nameplate) => {
         this.throttle.check(remote)
+        // past its time, however late its timer is (a busy event loop): the time shown is the promise
+        const shownNow = this.shown
+        if (shownNow != null && shownNow.state.phase === 'waiting' && Date.now() >= (shownNow.state.expiresAt ?? Infinity)) {
+          this.finishShown('expired', new FerryError('E_PAIRING_EXPIRED', 'the code expired before anyone used it'))
+        }
         const s = this.shown
         if (s == null || s.code.nameplate !== nameplate) {
           const t = this.tombstones.get(nameplate)

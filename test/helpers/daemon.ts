@@ -104,8 +104,12 @@ function wrap (netns: string | undefined, argv: string[]): [string, string[]] {
   return netns == null ? [NODE, argv] : ['ip', ['netns', 'exec', netns, NODE, ...argv]]
 }
 
-export function runCli (args: string[], opts: { netns?: string, input?: string, env?: Record<string, string>, timeoutMs?: number, cwd?: string } = {}): Promise<CliResult> {
-  const [cmd, argv] = wrap(opts.netns, [MAIN, ...args])
+/** setpriv's arguments that run a command as root without its power over file permissions (the daemon as a user would run it) */
+const WITHOUT_DAC_OVERRIDE = ['--bounding-set', '-dac_override,-dac_read_search', '--inh-caps', '-dac_override,-dac_read_search', '--']
+
+export function runCli (args: string[], opts: { netns?: string, input?: string, env?: Record<string, string>, timeoutMs?: number, cwd?: string, withoutDacOverride?: boolean } = {}): Promise<CliResult> {
+  const wrapped = wrap(opts.netns, [MAIN, ...args])
+  const [cmd, argv] = opts.withoutDacOverride === true ? ['setpriv', [...WITHOUT_DAC_OVERRIDE, wrapped[0], ...wrapped[1]]] as [string, string[]] : wrapped
   return new Promise((resolve) => {
     const p = spawn(cmd, argv, { env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd })
     let stdout = ''
@@ -207,7 +211,7 @@ export async function startDaemon (opts: DaemonOpts, portTries = 5): Promise<Tes
   const preset = opts.netns == null && opts.reexec !== true
   const wrapped = wrap(opts.netns, preset ? [...DAEMON_V8_FLAGS, ...args] : args)
   // setpriv execs the command: the process is the daemon's, its pid too
-  const [cmd, argv] = opts.withoutDacOverride === true ? ['setpriv', ['--bounding-set', '-dac_override,-dac_read_search', '--inh-caps', '-dac_override,-dac_read_search', '--', wrapped[0], ...wrapped[1]]] as [string, string[]] : wrapped
+  const [cmd, argv] = opts.withoutDacOverride === true ? ['setpriv', [...WITHOUT_DAC_OVERRIDE, wrapped[0], ...wrapped[1]]] as [string, string[]] : wrapped
   const env = { ...(preset && process.platform === 'linux' ? { GLIBC_TUNABLES: DAEMON_GLIBC_TUNABLES } : {}), ...process.env, ...opts.env }
   const proc = spawn(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] })
   running.add(proc)

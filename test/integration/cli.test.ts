@@ -6,7 +6,7 @@
 // daemons' own work is tested there.
 
 import { afterAll, describe, expect, it } from 'vitest'
-import { mkdir, stat, symlink, unlink, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, stat, symlink, unlink, writeFile } from 'node:fs/promises'
 import { execFileSync, spawn } from 'node:child_process'
 import { closeSync, existsSync, openSync, unlinkSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -156,6 +156,13 @@ describe('the ferry command: usage, help, errors said before a daemon is asked, 
     const notAFolder = await runCli(['daemon', '--home', join(dir, 'home'), '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--receive-dir', join(dir, 'afile')])
     expect(notAFolder.code, notAFolder.stderr).toBe(2)
     expect(notAFolder.stderr).toMatch(/^ferry: E_USAGE: --receive-dir .*afile is not a folder/m)
+    // one in a folder this user may not write to: said so, exit 2, not E_IO with EACCES (mutation finding: the tests
+    // ran as root, whom no permission stops; run here without that power)
+    await mkdir(join(dir, 'locked'))
+    await chmod(join(dir, 'locked'), 0o555)
+    const locked = await runCli(['daemon', '--home', join(dir, 'home2'), '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--receive-dir', join(dir, 'locked', 'recv')], { withoutDacOverride: true })
+    expect(locked.code, locked.stderr).toBe(2)
+    expect(locked.stderr).toMatch(/^ferry: E_USAGE: --receive-dir .*locked\/recv cannot be made: no permission to create .*locked\/recv; choose another$/m)
     // an empty id is no id (review finding: exit 1 from the daemon's E_BAD_REQUEST)
     for (const cmd of ['cancel', 'accept', 'decline', 'wait']) expect((await runCli([cmd, '', '--home', dir])).code, cmd).toBe(2)
     // a --listen it could never listen on (review finding: E_IO, exit 1)

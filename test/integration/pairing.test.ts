@@ -595,11 +595,14 @@ describe('pairing', { timeout: 120_000 }, () => {
     expectError(viaStdin, 'E_BAD_CODE')
     expect(viaStdin.stderr).not.toContain('xyzzyq')
 
+    // typed just past the time shown, whenever the `ferry pair` showing it ends (mutation finding: a code that
+    // expired 4 s late was not noticed, the late try made only after that end)
+    while (Date.now() < shown.expiresAt + 300) await new Promise((resolve) => setTimeout(resolve, 50))
+    const late = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: shown.code } })
+    expectError(late, 'E_PAIRING_EXPIRED')
     const done = await shown.cli.done
     expectError(done, 'E_PAIRING_EXPIRED')
     expect(Date.now()).toBeGreaterThanOrEqual(shown.expiresAt - 50)
-    const late = await b.cli(['pair', '--peer', a.addr], { env: { FERRY_CODE: shown.code } })
-    expectError(late, 'E_PAIRING_EXPIRED')
     expect(await pairedWith(a, b)).toBe(false)
     expect(await pairedWith(b, a)).toBe(false)
     await Promise.all([a.stop(), b.stop()])

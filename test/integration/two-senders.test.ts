@@ -9,7 +9,7 @@ import { copyFile, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
 import { cleanupAll, pairDaemons, spawnCli, startDaemon, tempDir, transfersOf, waitFor, type TestDaemon } from '../helpers/daemon.ts'
 import { sameBytes, writeRandomFile } from '../helpers/files.ts'
-import { HOOK_TIMEOUT, MID_SIZE, RESEND_BOUND, TEST_TIMEOUT, watch } from '../helpers/resume.ts'
+import { HOOK_TIMEOUT, MID_SIZE, RESEND_BOUND, RESUME_SERVE_RATE, TEST_TIMEOUT, watch } from '../helpers/resume.ts'
 
 afterAll(cleanupAll)
 
@@ -19,7 +19,9 @@ let gamma: TestDaemon
 
 beforeAll(async () => {
   alpha = await startDaemon({ name: 'alpha' })
-  gamma = await startDaemon({ name: 'gamma' })
+  // capped as resume.test's sender is (RESUME_SERVE_RATE): uncapped, beta was first seen past three quarters of
+  // gamma's send in CI ("killed too late to test a resume", run 101, a loaded box)
+  gamma = await startDaemon({ name: 'gamma', env: { FERRY_TEST_SERVE_BYTES_PER_S: String(RESUME_SERVE_RATE) } })
   // --peer: beta dials both again whenever they are away (after its restarts too)
   beta = await startDaemon({ name: 'beta', peers: [alpha.addr, gamma.addr], extraArgs: ['--verbose'] })
   await pairDaemons(alpha, beta)

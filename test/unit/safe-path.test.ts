@@ -38,6 +38,11 @@ const HOSTILE: Array<[string, string]> = [
   ['device LPT1', 'LPT1'],
   ['device LPT9 mixed case', 'lPt9.doc'],
   ['device with trailing space before dot', 'CON .txt'],
+  // the console's own and the superscript digits Windows takes too (mutation finding: untested)
+  ['device CONIN$', 'conin$'],
+  ['device CONOUT$ with extension', 'CONOUT$.txt'],
+  ['device COM with a superscript digit', 'com¹'],
+  ['device LPT with a superscript digit and extension', 'LPT³.txt'],
   ['only dots', '...'],
   ['only a space', ' '],
   ['dots and spaces', 'a/. ./b'],
