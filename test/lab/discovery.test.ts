@@ -6,6 +6,12 @@ import { cleanupAll, peersOf, startDaemon, type TestDaemon } from '../helpers/da
 import { createLab, labRequiredButMissing, type Lab } from '../helpers/lab.ts'
 import { peersNow } from '../helpers/pairing.ts'
 import type { PeerInfo } from '../../src/daemon/control/types.ts'
+import { MDNS_SERVICE_TAG } from '../../src/protocol/constants.ts'
+import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+/** test/helpers/mdns-names.mjs: the names the mDNS packets heard in a namespace ask about and answer with */
+const MDNS_NAMES = fileURLToPath(new URL('../helpers/mdns-names.mjs', import.meta.url))
 
 const skip = labRequiredButMissing()
 let lab: Lab | undefined
@@ -42,6 +48,15 @@ describe.skipIf(skip != null)('lab: mDNS discovery', () => {
       const entry = listed.find((p) => p.peerId === o.peerId)
       expect(entry?.addrs.some((a) => a.includes(`/ip4/${lab!.hosts[i].ip}/`)), JSON.stringify(entry?.addrs)).toBe(true)
     }
+
+    // on the wire, under ferry's own service name: a ferry of another build finds these, and they find no other
+    // libp2p nodes, whose mDNS asks for _p2p._udp.local (mutation finding: every daemon here is the same build, so a
+    // changed name still found the others). Heard for 6 s: each daemon asks every 5 s, and is answered
+    const heard = JSON.parse(execFileSync('ip', ['netns', 'exec', lab.hosts[0].ns, process.execPath, MDNS_NAMES, lab.hosts[0].ip, '6000'], { encoding: 'utf8', timeout: 30_000 })) as { questions: string[], answers: string[] }
+    expect(heard.questions, JSON.stringify(heard)).toContain(MDNS_SERVICE_TAG)
+    expect(heard.answers, JSON.stringify(heard)).toContain(MDNS_SERVICE_TAG)
+    for (const name of [...heard.questions, ...heard.answers]) expect(name, JSON.stringify(heard)).not.toMatch(/_p2p\._udp\.local$/)
+    expect(MDNS_SERVICE_TAG).toBe('_ferry._udp.local')
 
     await daemons[2].stop()
     const t1 = Date.now()
