@@ -26,7 +26,7 @@ import { BufferPool } from './buffer-pool.ts'
 import { ChunkBuffers } from './chunk-budget.ts'
 import { directIoSuits, directPrefix, pageAlignedBuffer } from './direct-io.ts'
 import { closeAsync, fdatasyncAsync, openAsync, readRange, writeAll } from './fs-async.ts'
-import { MAX_OPEN_PART_FILES, keptFlushError, moveKeptFlushErrors, sameDigest as same, sinkErrorCode } from './sink-common.js'
+import { CloseEnded, MAX_OPEN_PART_FILES, keptFlushError, moveKeptFlushErrors, sameDigest as same, sinkErrorCode } from './sink-common.js'
 import type { ChunkSink, VerifyOptions } from './sink.ts'
 
 interface Handle {
@@ -64,8 +64,8 @@ export class InlineSink implements ChunkSink {
   private readonly handles = new Map<string, Handle>()
   /** part files closed to keep within MAX_OPEN_PART_FILES, by path, until their flush and close are done */
   private readonly closing = new Map<string, Promise<void>>()
-  /** settled, and made anew, each time a close for the bound ends: an open waiting for room looks again (one promise, not a race over every close per wait: review finding) */
-  private closeEnded = Promise.withResolvers<void>()
+  /** fired each time a close for the bound ends: an open waiting for room looks again */
+  private readonly closeEnded = new CloseEnded()
   private readonly pool = new BufferPool(pageAlignedBuffer)
   private readonly chunks: ChunkBuffers
   private closed = false
@@ -166,9 +166,8 @@ export class InlineSink implements ChunkSink {
   }
 
   async moved (from: string, to: string | undefined): Promise<void> {
-    // closed first by the caller; a close for the bound still under way keeps its error under the old path
-    await Promise.all([...this.closing].filter(([path]) => path.startsWith(from + '/')).map(async ([, p]) => { await p }))
-    moveKeptFlushErrors(this.flushErrors, from, to ?? '')
+    // closed first by the caller
+    await moveKeptFlushErrors(this.flushErrors, this.closing, from, to ?? '')
   }
 
   async close (): Promise<void> {
@@ -258,7 +257,7 @@ export class InlineSink implements ChunkSink {
     if (h == null && this.closing.size >= MAX_OPEN_PART_FILES) {
       // part files being flushed and closed for the bound hold descriptors too: on a slow or busy disk they piled up
       // past it (a loaded box: 276 open for a bound of 2 × 128), which is how EMFILE came back
-      while (this.closing.size >= MAX_OPEN_PART_FILES && !this.handles.has(path) && !this.closed) await this.closeEnded.promise
+      while (this.closing.size >= MAX_OPEN_PART_FILES && !this.handles.has(path) && !this.closed) await this.closeEnded.next
       if (this.closed) throw new FerryError('E_CANCELLED', 'sink closed')
       h = this.handles.get(path)
     }
@@ -309,15 +308,11 @@ export class InlineSink implements ChunkSink {
         .catch((err: unknown) => { if (!this.flushErrors.has(path)) this.flushErrors.set(path, err as Error) })
         .finally(() => {
           if (this.closing.get(path) === closed) this.closing.delete(path)
-          const ended = this.closeEnded
-          this.closeEnded = Promise.withResolvers<void>()
-          ended.resolve()
+          this.closeEnded.fire()
         })
       this.closing.set(path, closed)
     }
   }
-
-
 }
 
 async function syncPath (path: string): Promise<void> {

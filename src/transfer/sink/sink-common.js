@@ -1,7 +1,8 @@
 // What both chunk sinks share (the worker sink, sink-worker.js, and the
 // inline sink): comparing digests, which ferry error code a failed file
-// operation reports, and the flush errors a sink keeps for a part file. Plain JavaScript and a leaf, so the worker can import
-// it as it is.
+// operation reports, the bound on part files open at once and the waits and
+// flush errors it brings. Plain JavaScript and a leaf, so the worker can
+// import it as it is.
 // @ts-check
 
 /**
@@ -46,17 +47,39 @@ export function keptFlushError (kept, path, keep) {
 }
 
 /**
- * The part files under folder `from` are now under `to` (renamed), or gone
+ * The part files under folder `from`, closed, now are under `to`, or gone
  * (`to` ''): their kept flush errors go with them (a prefetch's folder
- * becoming its offer's: ChunkSink.moved).
+ * becoming its offer's: ChunkSink.moved), once the closes for the bound of
+ * those files still under way (`closing`) are done: such a flush keeps its
+ * error under the old path.
  * @template E
- * @param {Map<string, E>} kept @param {string} from @param {string} to
+ * @param {Map<string, E>} kept @param {Map<string, Promise<void>>} closing @param {string} from @param {string} to
  */
-export function moveKeptFlushErrors (kept, from, to) {
+export async function moveKeptFlushErrors (kept, closing, from, to) {
+  await Promise.all([...closing].filter(([path]) => path.startsWith(from + '/')).map(async ([, p]) => { await p }))
   for (const [path, err] of [...kept]) {
     if (!path.startsWith(from + '/')) continue
     kept.delete(path)
     if (to !== '') kept.set(to + path.slice(from.length), err)
+  }
+}
+
+/**
+ * A promise settled, and made anew, at each fire(): what waits for a close
+ * for the bound to end (an open, while as many are under way) looks again
+ * at each, one promise for all of them (a race over every close per wait
+ * piled up reactions: review finding).
+ */
+export class CloseEnded {
+  #next = Promise.withResolvers()
+
+  /** Settles at the next fire(). @returns {Promise<unknown>} */
+  get next () { return this.#next.promise }
+
+  fire () {
+    const ended = this.#next
+    this.#next = Promise.withResolvers()
+    ended.resolve(undefined)
   }
 }
 

@@ -11,7 +11,7 @@
 import { closeSync, fdatasync, openSync, readSync, writeSync, constants } from 'node:fs'
 import { parentPort } from 'node:worker_threads'
 import { hash } from '../manifest/blake3.js'
-import { MAX_OPEN_PART_FILES, keptFlushError, moveKeptFlushErrors, sameDigest as same, sinkErrorCode } from './sink-common.js'
+import { CloseEnded, MAX_OPEN_PART_FILES, keptFlushError, moveKeptFlushErrors, sameDigest as same, sinkErrorCode } from './sink-common.js'
 
 if (parentPort === null) throw new Error('sink-worker.js must run in a worker thread')
 const port = parentPort
@@ -21,8 +21,8 @@ const fds = new Map()
 const flushErrors = new Map()
 /** the flushes of part files closed to keep within the bound, under way, by path: a sync or close of the file waits for its own @type {Map<string, Promise<void>>} */
 const closing = new Map()
-/** settled, and made anew, each time a close for the bound ends: what waits for room (roomFor) looks again */
-let closeEnded = Promise.withResolvers()
+/** fired each time a close for the bound ends: what waits for room (roomFor) looks again */
+const closeEnded = new CloseEnded()
 /** a 'close' of every descriptor came (the sink is shutting down): nothing is opened any more */
 let shuttingDown = false
 let scratch = new Uint8Array(0)
@@ -47,9 +47,7 @@ function fdFor (path) {
           try { closeSync(old) } catch {}
           if (closing.get(oldest) === flushed) closing.delete(oldest)
           resolve(undefined)
-          const ended = closeEnded
-          closeEnded = Promise.withResolvers()
-          ended.resolve(undefined)
+          closeEnded.fire()
         })
       })
       closing.set(oldest, /** @type {Promise<void>} */ (flushed))
@@ -71,7 +69,7 @@ function fdFor (path) {
  * @param {string} path
  */
 async function roomFor (path) {
-  while (!fds.has(path) && !shuttingDown && (closing.has(path) || closing.size >= MAX_OPEN_PART_FILES)) await closeEnded.promise
+  while (!fds.has(path) && !shuttingDown && (closing.has(path) || closing.size >= MAX_OPEN_PART_FILES)) await closeEnded.next
   if (!fds.has(path) && shuttingDown) throw Object.assign(new Error('the sink is closing: no part file is opened any more'), { code: 'E_CANCELLED' })
 }
 
@@ -147,9 +145,7 @@ port.on('message', async (/** @type {import('../worker-messages.ts').SinkRequest
         return
       }
       case 'moved': {
-        // a flush of one closed for the bound, still under way, keeps its error under the old path: waited for
-        await Promise.all([...closing].filter(([path]) => path.startsWith(req.from + '/')).map(async ([, p]) => { await p }))
-        moveKeptFlushErrors(flushErrors, req.from, req.to)
+        await moveKeptFlushErrors(flushErrors, closing, req.from, req.to)
         port.postMessage({ id: req.id, ok: true })
         return
       }
