@@ -31,17 +31,23 @@ const { MAX_OPEN_PART_FILES } = await import('../../src/transfer/sink/sink-commo
 const dirs: string[] = []
 afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }) })
 
-/** MAX_OPEN_PART_FILES + 1 part files and a source of 3,000 bytes; the first MAX_OPEN_PART_FILES copied into (open, the first the least recently used) */
-async function filled (sink: InstanceType<typeof InlineSink>): Promise<{ src: string, data: Buffer, parts: string[] }> {
+/** `n` part files of 3,000 zeros and a source of 3,000 random bytes, in a folder of their own */
+function partsAndSource (n: number): { src: string, data: Buffer, parts: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'ferry-sink-bound-'))
   dirs.push(dir)
   const src = join(dir, 'held.jpg')
   const data = randomBytes(3000)
   writeFileSync(src, data)
-  const parts = Array.from({ length: MAX_OPEN_PART_FILES + 1 }, (_, i) => join(dir, `${i}.part`))
+  const parts = Array.from({ length: n }, (_, i) => join(dir, `${i}.part`))
   for (const p of parts) writeFileSync(p, Buffer.alloc(3000))
-  for (const p of parts.slice(0, -1)) await sink.copy(src, 0, p, 0, 1000, hash(data.subarray(0, 1000)))
   return { src, data, parts }
+}
+
+/** MAX_OPEN_PART_FILES + 1 part files and a source of 3,000 bytes; the first MAX_OPEN_PART_FILES copied into (open, the first the least recently used) */
+async function filled (sink: InstanceType<typeof InlineSink>): Promise<{ src: string, data: Buffer, parts: string[] }> {
+  const made = partsAndSource(MAX_OPEN_PART_FILES + 1)
+  for (const p of made.parts.slice(0, -1)) await sink.copy(made.src, 0, p, 0, 1000, hash(made.data.subarray(0, 1000)))
+  return made
 }
 
 it('a file closed for the bound whose flush fails: its syncs report it, and so does its closing flush, which then forgets it', async () => {
@@ -66,12 +72,21 @@ it('a file written again while its close for the bound is under way: written who
   try {
     const { src, data, parts } = await filled(sink)
     flushes.failNext = 1
+    // the close held until the file is written again: both copies started at once, either could open its file first,
+    // and with parts[0] touched first the one closed was parts[1] (a flake: 1 run in 5)
+    let release = (): void => {}
+    flushes.held = new Promise<void>((resolve) => { release = resolve })
     const opening = sink.copy(src, 0, parts.at(-1)!, 0, 1000, hash(data.subarray(0, 1000)))
+    const closing = (sink as unknown as { closing: Map<string, Promise<void>> }).closing
+    while (!closing.has(parts[0])) await new Promise((resolve) => setTimeout(resolve, 5))
     const again = sink.copy(src, 1000, parts[0], 1000, 2000, hash(data.subarray(1000)))
+    release()
+    flushes.held = undefined
     await Promise.all([opening, again])
     await expect(sink.closeFile(parts[0], true)).rejects.toMatchObject({ code: 'E_IO' })
     expect(readFileSync(parts[0]).equals(data)).toBe(true)
   } finally {
+    flushes.held = undefined
     await sink.close()
   }
 })
@@ -120,16 +135,10 @@ it('a kept flush error goes with its part file when its folder is renamed (a pre
 
 it('on a slow disk, the files being flushed and closed for the bound count in it: an open waits for one of those closes when as many are under way (loaded-box finding: 276 descriptors for a bound of 2 × 128)', async () => {
   const sink = new InlineSink({ directIo: false })
-  const dir = mkdtempSync(join(tmpdir(), 'ferry-sink-slow-'))
-  dirs.push(dir)
   let release = (): void => {}
   flushes.held = new Promise<void>((resolve) => { release = resolve })
   try {
-    const src = join(dir, 'held.jpg')
-    const data = randomBytes(3000)
-    writeFileSync(src, data)
-    const parts = Array.from({ length: 3 * MAX_OPEN_PART_FILES }, (_, i) => join(dir, `${i}.part`))
-    for (const p of parts) writeFileSync(p, Buffer.alloc(3000))
+    const { src, data, parts } = partsAndSource(3 * MAX_OPEN_PART_FILES)
     const partsOpen = (): number => readdirSync('/proc/self/fd').filter((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`).endsWith('.part') } catch { return false } }).length
     // as a plan copies: one file after the other, none of the flushes done
     let copied = 0
