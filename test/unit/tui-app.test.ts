@@ -343,11 +343,17 @@ describe('ferry tui App', () => {
     expect(drawn.length).toBeLessThanOrEqual(3)
   })
 
-  it('enters a pairing code and calls pair.enter with it', async () => {
+  /** The TUI on Pair's code field, its daemon pairing any code entered with alice-desktop */
+  const atCodeField = async (): Promise<{ f: Fake, r: Awaited<ReturnType<typeof renderAt>> }> => {
     const f = fakeClient({ 'pair.enter': { id: 'p1', role: 'enter', phase: 'paired', peer: { peerId: peers[0].peerId, name: 'alice-desktop', fingerprint: 'ff' } } })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
     await press(r, '2', 'e')
     expect(r.lastFrame()).toContain('Enter the code')
+    return { f, r }
+  }
+
+  it('enters a pairing code and calls pair.enter with it', async () => {
+    const { f, r } = await atCodeField()
     await press(r, '7-violet-orbit')
     expect(r.lastFrame()).toContain('7-violet-orbit')
     await press(r, '\r')
@@ -356,10 +362,7 @@ describe('ferry tui App', () => {
   })
 
   it('an empty code (Enter on the field, or spaces) asks for the code and calls nothing (mutation finding: an empty pair.enter was not noticed)', async () => {
-    const f = fakeClient({ 'pair.enter': { id: 'p1', role: 'enter', phase: 'paired', peer: { peerId: peers[0].peerId, name: 'alice-desktop', fingerprint: 'ff' } } })
-    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
-    await press(r, '2', 'e')
-    expect(r.lastFrame()).toContain('Enter the code')
+    const { f, r } = await atCodeField()
     await press(r, '\r')
     expect(await untilFrame(r, (t) => t.includes('type the code shown on the other device first'))).toContain('type the code shown on the other device first')
     await press(r, '   ', '\r')
