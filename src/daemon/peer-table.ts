@@ -211,26 +211,23 @@ export class PeerTable extends EventEmitter<{ peer: [PeerEntry], version: [PeerE
     const id = connection.remotePeer.toString()
     const known = this.otherVersion(id)
     if (known != null || connection.status !== 'open') return known
-    if (this.identified.has(connection)) return undefined
     // read from the answer itself: the peer:identify listener (noteVersion) records it too, but not always before
     // this call returns (CI finding: a pair --peer to a device of another version said E_PEER_UNREACHABLE once)
-    const until = Date.now() + VERSION_ASK_MS
     const signal = AbortSignal.any([AbortSignal.timeout(VERSION_ASK_MS), this.controller.signal])
     // asked again while refused: identify's own run on the connection's opening holds the one outgoing identify
     // stream a connection gets, and the peer's side takes one incoming (CI finding, on a loaded box: refused, the
     // question said the peer was not of another version). Once that run ended, its answer is known (peer:identify)
     // or the question goes through
-    for (;;) {
+    while (!this.identified.has(connection) && connection.status === 'open' && !signal.aborted) {
       let refusal: Error | undefined
       const answer = await this.init.node.services.identify.identify(connection, { signal }).catch((err: Error) => { refusal = err; return undefined })
       if (answer != null) return otherVersionOf(answer.protocols) ?? this.otherVersion(id)
       // a peer that does not speak identify, or whose answer cannot be read: no answer will come (`ferry connect` to
       // it says so at once)
-      if (refusal?.name === 'UnsupportedProtocolError' || refusal?.name === 'InvalidMessageError') return this.otherVersion(id)
-      if (this.identified.has(connection) || connection.status !== 'open' || Date.now() >= until || signal.aborted) return this.otherVersion(id)
+      if (refusal?.name === 'UnsupportedProtocolError' || refusal?.name === 'InvalidMessageError') break
       await new Promise((resolve) => setTimeout(resolve, 20))
-      if (this.identified.has(connection)) return this.otherVersion(id)
     }
+    return this.otherVersion(id)
   }
 
   private noteVersion (peerId: string, v: OtherVersion | undefined, connection: Connection): void {
