@@ -446,6 +446,11 @@ export class Prefetches {
     const pre = partDirFor(receiveDir, prefetchFolderName(id))
     if (p == null && !exists(pre)) return { wire: 0, verified: 0 }
     const dest = partDirFor(receiveDir, Buffer.from(offer.root).toString('hex'))
+    // what was fetched ahead, not used: removed, and the flush errors kept for its part files with it
+    const drop = async (): Promise<void> => {
+      await rm(pre, { recursive: true, force: true }).catch(() => {})
+      await this.deps.sink().moved(pre, undefined).catch(() => {})
+    }
     let renamed = false
     try {
       if (p != null && !sameEntries(p.preview.files, offer.files)) throw new Error('the offer\'s entries are not the preview\'s')
@@ -465,8 +470,7 @@ export class Prefetches {
         let copied: boolean
         try { copied = await this.intoPartFolder(p, pre, dest, offer) } finally { release?.() }
         if (!copied) throw new Error('a part folder of the same content is there')
-        await rm(pre, { recursive: true, force: true }).catch(() => {})
-        await this.deps.sink().moved(pre, undefined).catch(() => {})
+        await drop()
         return { wire: p.wire, verified: 0 }
       }
       await rename(pre, dest)
@@ -476,10 +480,7 @@ export class Prefetches {
       await this.deps.sink().moved(pre, dest)
     } catch (err) {
       this.deps.log.debug('what was fetched ahead is not used', { id, err: (err as Error).message })
-      if (!renamed) {
-        await rm(pre, { recursive: true, force: true }).catch(() => {})
-        await this.deps.sink().moved(pre, undefined).catch(() => {})
-      }
+      if (!renamed) await drop()
     }
     return { wire: p?.wire ?? 0, verified: renamed ? p?.verifiedBytes ?? 0 : 0, held: renamed ? p?.held : undefined, sure: renamed ? p?.verifiedAgainst(offer) : undefined }
   }

@@ -1253,12 +1253,12 @@ export class Receiver {
   }
 }
 
-/** Why a receive waits for room on its disk, `short` saying how much it lacks (space.ts spaceShortage) */
 /** A receive's part folder gone while it ran: removed, or the receive folder moved or its disk unmounted. */
 function partFolderGone (partDir: string): FerryError {
   return new FerryError('E_PATH_NOT_FOUND', `the part folder ${partDir} went away during the transfer (removed, or the receive folder moved or its disk unmounted)`)
 }
 
+/** Why a receive waits for room on its disk, `short` saying how much it lacks (space.ts spaceShortage) */
 function roomAwaited (short: FerryError): FerryError {
   // what to do first, the figures after: the TUI shows two lines of it, and `ferry send` one (notes' leftover: cut before "it goes on by itself")
   return new FerryError('E_NO_SPACE', `the receive folder's disk is full; this goes on by itself once there is room (free some there, or cancel this): ${short.message}`)
