@@ -480,6 +480,21 @@ describe('Receiver', () => {
     expect({ state: receiver.state, code: receiver.error?.code, told: ends[0]?.failure?.code }).toEqual({ state: 'failed', code: 'E_NO_SPACE', told: 'E_NO_SPACE' })
   })
 
+  it('a disk quota used up while a receive ran, the disk with room when looked at, is said as the quota, not as a disk with room again, in its one more try; a run that then writes nothing fails with the disk\'s words (notes\' leftover)', async () => {
+    const { offer, receiveDir, serving } = await servedOffer(Array.from({ length: 8 }, (_, i) => ({ path: `f${i}.bin`, data: randomBytes(8 * CHUNK) })))
+    const quota = (): FerryError => new FerryError('E_NO_SPACE', 'EDQUOT: disk quota exceeded, write')
+    let current = failingAt(5, quota)
+    const ends: EndMsg[] = []
+    const receiver = new Receiver({ ...depsWith(() => current, ends, serving), roomShortage: async () => undefined }, { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+    await receiver.run()
+    expect({ state: receiver.state, code: receiver.error?.code }).toEqual({ state: 'waiting', code: 'E_NO_SPACE' })
+    expect(receiver.error?.message).toMatch(/disk quota .* was used up while this ran \(EDQUOT\).*tries once more/)
+    expect(receiver.error?.message).not.toMatch(/room again/)
+    current = failingAt(1, quota)
+    await receiver.run()
+    expect({ state: receiver.state, told: ends[0]?.failure?.code, message: receiver.error?.message }).toEqual({ state: 'failed', told: 'E_NO_SPACE', message: 'EDQUOT: disk quota exceeded, write' })
+  })
+
   it('a run that follows a wait for room says nothing to its sender before the tell that it waited has reached it (notes\' leftover: that tell, on a stream of its own and still on its way, landed after the run a later look began, and the send showed "waiting for room" while the receive ran)', async () => {
     const { offer, receiveDir, sender } = await servedOffer(Array.from({ length: 8 }, (_, i) => ({ path: `f${i}.bin`, data: randomBytes(8 * CHUNK) })))
     const peer = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()

@@ -1111,7 +1111,11 @@ export class Receiver {
     if (this.doneAtFetch === undefined || this.progress.done <= this.doneAtFetch) return false
     this.deps.log.info('receive folder full, and with room again when looked at; the transfer goes on', { id: this.id, err: fe.message })
     this.roomBack()
-    this.setState('waiting', new FerryError('E_NO_SPACE', 'the receive folder\'s disk filled up while this ran, and has room again; it goes on by itself'))
+    // a quota used up is not a disk that had room again: its one more try is said as that (notes' leftover: worded as the disk's)
+    const why = /\bEDQUOT\b/.test(fe.message)
+      ? 'your disk quota on the receive folder\'s disk was used up while this ran (EDQUOT), though the disk has room; it tries once more by itself'
+      : 'the receive folder\'s disk filled up while this ran, and has room again; it goes on by itself'
+    this.setState('waiting', new FerryError('E_NO_SPACE', why))
     return true
   }
 
