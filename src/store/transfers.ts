@@ -327,8 +327,16 @@ export class TransferStore {
 
   /** Where a chunk with this hash was placed, the newest first (older copies are more likely moved away or changed since). */
   findChunk (hash: Uint8Array): ChunkLocation[] {
-    return (this.stmt('SELECT path, offset, length FROM chunk_index WHERE hash = ? ORDER BY rowid DESC LIMIT 4').all(hash) as any[])
-      .map((r) => ({ path: r.path, offset: r.offset, length: r.length }))
+    return this.findChunkPage(hash, 4).map((r) => ({ path: r.path, offset: r.offset, length: r.length }))
+  }
+
+  /**
+   * The newest `limit` places the dedup index holds chunk `hash` at, of the rows before row `before`: a page of a walk
+   * further back than findChunk's few (receive-plan.ts, recover), with the row to go on from.
+   */
+  findChunkPage (hash: Uint8Array, limit: number, before = Number.MAX_SAFE_INTEGER): Array<ChunkLocation & { rowid: number }> {
+    return (this.stmt('SELECT rowid, path, offset, length FROM chunk_index WHERE hash = ? AND rowid < ? ORDER BY rowid DESC LIMIT ?').all(hash, before, limit) as any[])
+      .map((r) => ({ rowid: r.rowid, path: r.path, offset: r.offset, length: r.length }))
   }
 
   /** Indexed files in rowid order after `after`, at most `limit`: a walk over the index in pages (pruneIndex). */

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { chmod, link, lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { OfferFile } from '../../src/protocol/transfer.ts'
 import { TransferStore, openDb, type Db } from '../../src/store/index.ts'
 import { Bitmap } from '../../src/transfer/bitmap.ts'
@@ -419,12 +419,33 @@ describe('planReceive', () => {
       if (i > 0) await rm(path)
     }
     const wanted = [file('new/A.bin', [A])]
+    // the four it tries first are gone, and forgotten; it goes on to the copy behind them
     const first = await planReceive({ transferId: ID, files: wanted, receiveDir, partDir, store, sink })
-    expect(first.queue).toEqual([{ file: 0, chunk: 0 }]) // the four it tried are gone
+    expect(first.queue).toEqual([])
+    expect(first.copiedBytes).toBe(CHUNK)
     expect(store.findChunk(hash(A)).map((l) => l.path)).toEqual([join(receiveDir, 'copy-0.bin')])
-    const second = await planReceive({ transferId: ID, files: wanted, receiveDir, partDir, store, sink })
-    expect(second.queue).toEqual([])
-    expect(second.copiedBytes).toBe(CHUNK)
+  })
+
+  it('a chunk received as a file that is still there is copied, not fetched, behind the rows of four or more copies deleted with their folder (user-test finding: rows kept, as for a disk not mounted, hid it, and a 2.1 GiB video the receive folder held crossed the network again)', async () => {
+    const A = randomBytes(CHUNK)
+    const { receiveDir, partDir } = await receiveFolders()
+    const kept = join(receiveDir, 'orig', 'z.bin')
+    await mkdir(dirname(kept), { recursive: true })
+    await writeFile(kept, A)
+    store.indexFiles([{ path: kept, fileRoot: randomBytes(32), size: CHUNK, mtimeMs: 0, chunks: ChunkHashes.of([hash(A)]), chunkSize: CHUNK }])
+    // five copies received after it, into a folder the user removed since
+    await mkdir(join(receiveDir, 'copies'))
+    const copies = Array.from({ length: 5 }, (_, i) => join(receiveDir, 'copies', `z${i}.bin`))
+    for (const path of copies) {
+      await writeFile(path, A)
+      store.indexFiles([{ path, fileRoot: randomBytes(32), size: CHUNK, mtimeMs: 0, chunks: ChunkHashes.of([hash(A)]), chunkSize: CHUNK }])
+    }
+    await rm(join(receiveDir, 'copies'), { recursive: true })
+    const plan = await planReceive({ transferId: ID, files: [file('new/znew.bin', [A])], receiveDir, partDir, store, sink })
+    expect(plan.queue).toEqual([])
+    expect(plan.copiedBytes).toBe(CHUNK)
+    // the rows of the removed folder stay (its disk may be one not mounted now): the walk goes past them each time
+    expect(store.findChunk(hash(A)).map((l) => l.path)).toEqual(copies.slice(1).reverse())
   })
 
   it('pruneIndex forgets received files that are gone or changed, and keeps the rest, also those whose folder is missing (a disk not mounted now: review finding)', async () => {

@@ -692,25 +692,39 @@ async function inPartFile (sink: ChunkSink, fs: FileState, c: number, offset: nu
   }
 }
 
+/**
+ * How many of the dedup index's places of one chunk the plan tries at most. Rows of files moved away with their folder
+ * are kept (a disk not mounted now looks the same), so a walk that stopped at the newest four let four copies deleted
+ * with their folder hide an older one that is there, fetched again over the network (user-test finding: a 2.1 GiB
+ * video the receive folder held). Bounded, so that a chunk held nowhere any more costs a few looks, not one per row.
+ */
+const MAX_CHUNK_PLACES = 32
+
 /** A chunk not yet recorded: maybe already in the part file (killed before we recorded it), else in the dedup index (a kept part file copied from goes in `keptUsed`). */
 async function recover (o: { store: TransferStore, sink: ChunkSink, partDir: string }, fs: FileState, chunk: number, offset: number, length: number, resuming: boolean, keptUsed: Map<string, Set<number>>): Promise<'in part file' | 'copied' | false> {
   const hash = fs.entry.chunks.at(chunk)
   if (resuming && await inPartFile(o.sink, fs, chunk, offset, length)) return 'in part file'
-  for (const loc of o.store.findChunk(hash)) {
-    if (loc.length !== length) continue
-    try {
-      await o.sink.copy(loc.path, loc.offset, fs.partPath, offset, length, hash)
-      if (isPartFile(loc.path) && dirname(loc.path) !== o.partDir) {
-        const offsets = keptUsed.get(loc.path)
-        if (offsets == null) keptUsed.set(loc.path, new Set([loc.offset])); else offsets.add(loc.offset)
+  for (let tried = 0, before: number | undefined; tried < MAX_CHUNK_PLACES;) {
+    const page = o.store.findChunkPage(hash, 4, before)
+    if (page.length === 0) break
+    before = page[page.length - 1].rowid
+    for (const loc of page) {
+      tried++
+      if (loc.length !== length) continue
+      try {
+        await o.sink.copy(loc.path, loc.offset, fs.partPath, offset, length, hash)
+        if (isPartFile(loc.path) && dirname(loc.path) !== o.partDir) {
+          const offsets = keptUsed.get(loc.path)
+          if (offsets == null) keptUsed.set(loc.path, new Set([loc.offset])); else offsets.add(loc.offset)
+        }
+        return 'copied'
+      } catch (err) {
+        // the file there went or changed since it was indexed: its rows are of
+        // no more use, and they would keep newer copies out of findChunk's few
+        // (not when its folder is missing too: a disk not mounted now)
+        // (or a kept part file, ferry's own: gone with its part folder, or replaced by a receive's new one)
+        if ((err as { code?: unknown }).code === 'E_HASH_MISMATCH' || (!exists(loc.path) && (folderStillThere(loc.path) || isPartFile(loc.path)))) o.store.forgetPath(loc.path)
       }
-      return 'copied'
-    } catch (err) {
-      // the file there went or changed since it was indexed: its rows are of
-      // no more use, and they would keep newer copies out of findChunk's few
-      // (not when its folder is missing too: a disk not mounted now)
-      // (or a kept part file, ferry's own: gone with its part folder, or replaced by a receive's new one)
-      if ((err as { code?: unknown }).code === 'E_HASH_MISMATCH' || (!exists(loc.path) && (folderStillThere(loc.path) || isPartFile(loc.path)))) o.store.forgetPath(loc.path)
     }
   }
   return false
