@@ -96,7 +96,19 @@ describe('who ended a transfer', () => {
 
   it('cancelled on the sending device: "cancelled here" there, "cancelled by alpha" on the receiver', async () => {
     const { id, sending } = await offered('sender-cancel.bin')
-    expect((await a.cli(['cancel', id])).code).toBe(0)
+    // what alpha's control API says of it: the cancel's event, which says beta's answer is awaited, then one after that
+    // answer, which keeps nothing (user-test finding: none came, and a `ferry send` or `ferry wait` of it waited out its
+    // 3 s, then printed the event before, `keptAwaited` in it)
+    const seen: TransferInfo[] = []
+    const ctl = await connectControl(a.home)
+    try {
+      await ctl.subscribe((event, data) => { if (event === 'transfer' && (data as TransferInfo).id === id) seen.push(data as TransferInfo) })
+      expect((await a.cli(['cancel', id])).code).toBe(0)
+      await waitFor(async () => {
+        const awaited = seen.findIndex((t) => t.state === 'cancelled' && t.keptAwaited === true)
+        return awaited >= 0 && seen.slice(awaited + 1).some((t) => t.state === 'cancelled' && t.keptAwaited === undefined) ? true : undefined
+      }, 'an event of the cancelled send after beta\'s answer', 10_000)
+    } finally { ctl.close() }
     expect((await sending.done).code).toBe(1)
     const here = await endedOn(a, id, 'cancelled')
     expect(here.info.endedBy).toBe('here')
