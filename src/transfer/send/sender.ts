@@ -625,7 +625,13 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
               lastChecked = undefined
               const whole = source.read(src, file, range.offset, range.length)
               if (!same(hash(whole), file.chunks.at(chunk))) {
-                const why = source.touched ? 'its bytes differ; its modification time was put back' : 'its bytes differ from those offered, though neither its modification nor its change time moved: written through a memory map?'
+                // no identity: a send this daemon took up again after a restart, which cannot tell whether the file's times
+                // moved meanwhile (user-test finding: a file replaced while it was down was said written through a memory map)
+                const why = source.touched
+                  ? 'its bytes differ; its modification time was put back'
+                  : identity === undefined
+                    ? 'its bytes differ from those offered'
+                    : 'its bytes differ from those offered, though neither its modification nor its change time moved: written through a memory map?'
                 source.close()
                 throw new NotServedError('changed', `${src} changed since it was offered (${why})`)
               }
