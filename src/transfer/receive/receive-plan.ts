@@ -720,8 +720,9 @@ async function recover (o: { store: TransferStore, sink: ChunkSink, partDir: str
         return 'copied'
       } catch (err) {
         // the file there went or changed since it was indexed: its rows are of
-        // no more use, and they would keep newer copies out of findChunk's few
-        // (not when its folder is missing too: a disk not mounted now)
+        // no more use, and would cost a look at each plan, and keep the copies
+        // behind them out of findChunk's few (not when its folder is missing
+        // too: a disk not mounted now)
         // (or a kept part file, ferry's own: gone with its part folder, or replaced by a receive's new one)
         if ((err as { code?: unknown }).code === 'E_HASH_MISMATCH' || (!exists(loc.path) && (folderStillThere(loc.path) || isPartFile(loc.path)))) o.store.forgetPath(loc.path)
       }
