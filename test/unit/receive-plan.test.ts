@@ -426,6 +426,18 @@ describe('planReceive', () => {
     expect(store.findChunk(hash(A)).map((l) => l.path)).toEqual([join(receiveDir, 'copy-0.bin')])
   })
 
+  it('what a big file copied from the receive folder holds is said chunk by chunk as the plan copies it, not only once the next file begins (user-test finding: a 2.1 GiB video copied locally showed 0 B until it was whole)', async () => {
+    const blocks = Array.from({ length: 4 }, () => randomBytes(CHUNK))
+    const { receiveDir, partDir } = await receiveFolders()
+    const held = join(receiveDir, 'movie.mkv')
+    await writeFile(held, Buffer.concat(blocks))
+    store.indexFiles([{ path: held, fileRoot: randomBytes(32), size: 4 * CHUNK, mtimeMs: 0, chunks: ChunkHashes.of(blocks.map((b) => hash(b))), chunkSize: CHUNK }])
+    const said: number[] = []
+    const plan = await planReceive({ transferId: ID, files: [file('copy/movie.mkv', blocks)], receiveDir, partDir, store, sink, onHave: (n) => { said.push(n) } })
+    expect(plan.copiedBytes).toBe(4 * CHUNK)
+    expect(said).toEqual([CHUNK, 2 * CHUNK, 3 * CHUNK, 4 * CHUNK])
+  })
+
   it('a chunk received as a file that is still there is copied, not fetched, behind the rows of four or more copies deleted with their folder (user-test finding: rows kept, as for a disk not mounted, hid it, and a 2.1 GiB video the receive folder held crossed the network again)', async () => {
     const A = randomBytes(CHUNK)
     const { receiveDir, partDir } = await receiveFolders()
