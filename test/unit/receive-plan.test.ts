@@ -426,6 +426,66 @@ describe('planReceive', () => {
     expect(store.findChunk(hash(A)).map((l) => l.path)).toEqual([join(receiveDir, 'copy-0.bin')])
   })
 
+  describe('the dedup index\'s places of a chunk, walked past those that fail (review findings)', () => {
+    /** `sink` with its copies counted by source path, or failing with `fail` */
+    function counting (fail?: () => FerryError): { sink: ChunkSink, tries: Map<string, number> } {
+      const tries = new Map<string, number>()
+      return {
+        tries,
+        sink: {
+          ...sink,
+          copy: async (from, fromOffset, to, toOffset, length, expected) => {
+            tries.set(from, (tries.get(from) ?? 0) + 1)
+            if (fail != null) throw fail()
+            await sink.copy(from, fromOffset, to, toOffset, length, expected)
+          }
+        }
+      }
+    }
+
+    it('a file removed with its folder that held a chunk 40 times is one place, not 40: the live copy behind it is copied', async () => {
+      const A = randomBytes(CHUNK)
+      const { receiveDir, partDir } = await receiveFolders()
+      const live = join(receiveDir, 'live.bin')
+      await writeFile(live, A)
+      store.indexFiles([{ path: live, fileRoot: randomBytes(32), size: CHUNK, mtimeMs: 0, chunks: ChunkHashes.of([hash(A)]), chunkSize: CHUNK }])
+      const gone = join(receiveDir, 'gone', 'img.raw')
+      store.indexFiles([{ path: gone, fileRoot: randomBytes(32), size: 40 * CHUNK, mtimeMs: 0, chunks: ChunkHashes.of(Array.from({ length: 40 }, () => hash(A))), chunkSize: CHUNK }])
+      const { sink: counted, tries } = counting()
+      const plan = await planReceive({ transferId: ID, files: [file('new/A.bin', [A])], receiveDir, partDir, store, sink: counted })
+      expect({ queue: plan.queue, copied: plan.copiedBytes }).toEqual({ queue: [], copied: CHUNK })
+      expect(Object.fromEntries(tries)).toEqual({ [gone]: 1, [live]: 1 })
+    })
+
+    it('a file that failed is tried once a plan, not again for each chunk it held', async () => {
+      const blocks = Array.from({ length: 8 }, () => randomBytes(CHUNK))
+      const { receiveDir, partDir } = await receiveFolders()
+      // received once into a folder removed since (its rows kept: a disk not mounted looks the same)
+      const gone = join(receiveDir, 'gone', 'movie.mkv')
+      store.indexFiles([{ path: gone, fileRoot: randomBytes(32), size: 8 * CHUNK, mtimeMs: 0, chunks: ChunkHashes.of(blocks.map((b) => hash(b))), chunkSize: CHUNK }])
+      const { sink: counted, tries } = counting()
+      const plan = await planReceive({ transferId: ID, files: [file('movie.mkv', blocks)], receiveDir, partDir, store, sink: counted })
+      expect(plan.queue).toHaveLength(8)
+      expect(Object.fromEntries(tries)).toEqual({ [gone]: 1 })
+    })
+
+    it('a copy that fails for the part file\'s disk (full) stops the walk: no other place would do better', async () => {
+      const A = randomBytes(CHUNK)
+      const { receiveDir, partDir } = await receiveFolders()
+      for (let i = 0; i < 40; i++) {
+        const path = join(receiveDir, `copy-${i}.bin`)
+        await writeFile(path, A)
+        store.indexFiles([{ path, fileRoot: randomBytes(32), size: CHUNK, mtimeMs: 0, chunks: ChunkHashes.of([hash(A)]), chunkSize: CHUNK }])
+      }
+      const { sink: full, tries } = counting(() => new FerryError('E_NO_SPACE', 'ENOSPC: no space left on device, write'))
+      const plan = await planReceive({ transferId: ID, files: [file('new/A.bin', [A])], receiveDir, partDir, store, sink: full })
+      expect(plan.queue).toEqual([{ file: 0, chunk: 0 }])
+      expect([...tries.values()].reduce((a, b) => a + b, 0)).toBe(1)
+      // the copies stay indexed: nothing was wrong with them
+      expect(store.findChunk(hash(A))).toHaveLength(4)
+    })
+  })
+
   it('what a big file copied from the receive folder holds is said chunk by chunk as the plan copies it, not only once the next file begins (user-test finding: a 2.1 GiB video copied locally showed 0 B until it was whole)', async () => {
     const blocks = Array.from({ length: 4 }, () => randomBytes(CHUNK))
     const { receiveDir, partDir } = await receiveFolders()

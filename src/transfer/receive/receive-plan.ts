@@ -171,6 +171,7 @@ export async function planReceive (o: {
   let foundBytes = 0
   let takenAsVerified = 0
   const keptPartsUsed = new Map<string, Set<number>>()
+  const unusable: Unusable = new Set()
   // content seen so far in this offer, by chunk hash: queued for fetching (the
   // first of its kind), or verified in a part file here (a copy source)
   const queuedFirst = new Map<string, Wanted>()
@@ -251,7 +252,7 @@ export async function planReceive (o: {
       // only where the part file reaches: a chunk past its end is not there (a resumed 1 GiB receive read ~500 such chunks for nothing)
       const sure = resuming && offset + length <= partSize && o.verifiedInPartFile?.(index, c) === true
       if (sure) takenAsVerified += length
-      const got = sure ? 'in part file' : await recover(o, fs, c, offset, length, resuming && offset + length <= partSize && (o.maybeInPartFile?.(index, c) ?? true), keptPartsUsed)
+      const got = sure ? 'in part file' : await recover(o, fs, c, offset, length, resuming && offset + length <= partSize && (o.maybeInPartFile?.(index, c) ?? true), keptPartsUsed, unusable)
       // else the same content earlier in this offer, else the same offset of the version received before (earlierVersion)
       if (got !== false ||
         (held != null && await copied(o.sink, held.fs.partPath, held.offset, fs, c, offset, length)) ||
@@ -696,24 +697,37 @@ async function inPartFile (sink: ChunkSink, fs: FileState, c: number, offset: nu
 }
 
 /**
- * How many of the dedup index's places of one chunk the plan tries at most. Rows of files moved away with their folder
- * are kept (a disk not mounted now looks the same), so a walk that stopped at the newest four let four copies deleted
- * with their folder hide an older one that is there, fetched again over the network (user-test finding: a 2.1 GiB
- * video the receive folder held). Bounded, so that a chunk held nowhere any more costs a few looks, not one per row.
+ * How far the plan looks through the dedup index's places of one chunk, newest first: files tried at most, and rows
+ * looked at. Rows of files moved away with their folder are kept (a disk not mounted now looks the same), so a look
+ * that stopped at the newest four let four copies deleted with their folder hide an older one that is there, fetched
+ * again over the network (user-test finding: a 2.1 GiB video the receive folder held). Bounded, and a file that
+ * failed is tried once a plan (Unusable), so that places gone cost a look each, not one per chunk and row.
  */
 const MAX_CHUNK_PLACES = 32
+const MAX_CHUNK_ROWS = 256
+/** Rows read at a time. */
+const PLACES_PAGE = 16
+
+/**
+ * Files of the dedup index a plan could not copy from (gone, changed, unreadable): passed over for the rest of that
+ * plan (review finding: each was tried again for every chunk it held, up to 32 failed copies per chunk; one file
+ * gone holding a chunk 40 times used up the 32 tries alone).
+ */
+type Unusable = Set<string>
 
 /** A chunk not yet recorded: maybe already in the part file (killed before we recorded it), else in the dedup index (a kept part file copied from goes in `keptUsed`). */
-async function recover (o: { store: TransferStore, sink: ChunkSink, partDir: string }, fs: FileState, chunk: number, offset: number, length: number, resuming: boolean, keptUsed: Map<string, Set<number>>): Promise<'in part file' | 'copied' | false> {
+async function recover (o: { store: TransferStore, sink: ChunkSink, partDir: string }, fs: FileState, chunk: number, offset: number, length: number, resuming: boolean, keptUsed: Map<string, Set<number>>, unusable: Unusable): Promise<'in part file' | 'copied' | false> {
   const hash = fs.entry.chunks.at(chunk)
   if (resuming && await inPartFile(o.sink, fs, chunk, offset, length)) return 'in part file'
-  for (let tried = 0, before: number | undefined; tried < MAX_CHUNK_PLACES;) {
-    const page = o.store.findChunkPage(hash, 4, before)
+  for (let tried = 0, looked = 0, before: number | undefined; tried < MAX_CHUNK_PLACES && looked < MAX_CHUNK_ROWS;) {
+    const page = o.store.findChunkPage(hash, PLACES_PAGE, before)
     if (page.length === 0) break
     before = page[page.length - 1].rowid
     for (const loc of page) {
+      looked++
+      if (loc.length !== length || unusable.has(loc.path)) continue
+      if (tried === MAX_CHUNK_PLACES) break
       tried++
-      if (loc.length !== length) continue
       try {
         await o.sink.copy(loc.path, loc.offset, fs.partPath, offset, length, hash)
         if (isPartFile(loc.path) && dirname(loc.path) !== o.partDir) {
@@ -722,12 +736,16 @@ async function recover (o: { store: TransferStore, sink: ChunkSink, partDir: str
         }
         return 'copied'
       } catch (err) {
+        const code = (err as { code?: unknown }).code
+        // the part file's side failed (its disk full, the sink closing): no other place would do better (review
+        // finding: 32 sources read and hashed for one chunk on a full disk); fetched, which meets the same disk
+        if (code === 'E_NO_SPACE' || code === 'E_CANCELLED') return false
+        unusable.add(loc.path)
         // the file there went or changed since it was indexed: its rows are of
-        // no more use, and would cost a look at each plan, and keep the copies
-        // behind them out of findChunk's few (not when its folder is missing
-        // too: a disk not mounted now)
+        // no more use, and would cost a look at each plan (not when its folder
+        // is missing too: a disk not mounted now)
         // (or a kept part file, ferry's own: gone with its part folder, or replaced by a receive's new one)
-        if ((err as { code?: unknown }).code === 'E_HASH_MISMATCH' || (!exists(loc.path) && (folderStillThere(loc.path) || isPartFile(loc.path)))) o.store.forgetPath(loc.path)
+        if (code === 'E_HASH_MISMATCH' || (!exists(loc.path) && (folderStillThere(loc.path) || isPartFile(loc.path)))) o.store.forgetPath(loc.path)
       }
     }
   }
