@@ -259,7 +259,7 @@ export class TransferService {
       // the files its receiver had placed whole, which it keeps: said here too (a receiver from before 2026-12-06 says none);
       // none, or not told: the event that ends the wait all the same (user-test finding: with none kept no event came,
       // and a `ferry send` or `ferry wait` of it waited its 3 s out, then printed the event before, keptAwaited in it)
-      if (answer != null) this.sends.recordKept(s, answer.keptFiles, false)
+      if (answer != null) this.sends.recordKept(s, answer.keptFiles)
       if (s.offer != null) this.ctx.changed(id, true)
     } else {
       const ended = this.ctx.pendingStates.overlay(this.c.store.summary(id))?.state

@@ -173,7 +173,7 @@ export class SendOffering {
       // cancelled or failed there before (while this daemon was down): the files it keeps, as its end message would have
       // said them (send-serve.ts onSendEnd; notes' leftover: said on the receiver alone), recorded before the state that
       // publishes them (failed: failSend's)
-      if (endedBy(err) !== 'declined') this.sends.recordKept(sender, ans.keptFiles, false)
+      if (endedBy(err) !== 'declined') this.sends.recordKept(sender, ans.keptFiles)
       if (endedBy(err) === 'failed') throw err
       this.sends.setSendState(sender, endedBy(err), err, 'peer')
       return
@@ -277,7 +277,7 @@ export class SendOffering {
       this.ctx.c.log.info('the receiver had ended the transfer', { id: s.id, code: err.code })
       s.controller.abort()
       // the files it keeps, as its end message we missed would have said them (deliverOffer)
-      if (endedBy(err) !== 'declined') this.sends.recordKept(s, ans.keptFiles, false)
+      if (endedBy(err) !== 'declined') this.sends.recordKept(s, ans.keptFiles)
       // none of its files could be received: said in this side's words, as when the receiver's failure reaches it (send-serve.ts onSendEnd)
       this.sends.setSendState(s, endedBy(err), notServedFailure(s, err) ?? err, 'peer')
     } catch (err) {

@@ -142,7 +142,7 @@ export class SendServing {
       // the files its receiver placed whole before its cancel or its failure, which it keeps: recorded with the state,
       // so that the event `ferry send` ends on says them (user-test finding: said on the receiver alone). None from a
       // receiver from before 2026-12-06, which does not say (nor, before 2026-12-07, of a failure)
-      if (end.status === 'cancelled' || end.status === 'failed') this.sends.recordKept(s, end.keptFiles, false)
+      if (end.status === 'cancelled' || end.status === 'failed') this.sends.recordKept(s, end.keptFiles)
       this.sends.setSendState(s, end.status === 'declined' ? 'declined' : end.status, notServedFailure(s, end.failure) ?? end.failure ?? endWithoutReason(end.status), 'peer')
       return undefined
     }

@@ -195,10 +195,11 @@ export class Sends {
   }
 
   /**
-   * Its receiver keeps `files` of it placed whole, as it said told of this side's cancel or with its own: recorded and
-   * shown (TransferInfo.keptFiles); `publish` false for one recorded before the state it goes with, which publishes it.
+   * Its receiver keeps `files` of it placed whole, as it said told of this side's cancel or with its own: recorded, and
+   * shown (TransferInfo.keptFiles) by the event each caller publishes after (the state it goes with, or the one that
+   * ends a cancel's wait for that answer, also when nothing is kept: service.ts cancel).
    */
-  recordKept (s: Sender, files: number | undefined, publish = true): void {
+  recordKept (s: Sender, files: number | undefined): void {
     // none said (an older receiver, or nothing kept): nothing to record
     if (files === undefined || files <= 0) return
     const kept = Math.min(files, s.totalFiles)
@@ -207,7 +208,6 @@ export class Sends {
     } catch (err) {
       this.ctx.c.log.warn('cannot record the files a cancelled send\'s receiver keeps', { id: s.id, err: (err as Error).message })
     }
-    if (publish) this.ctx.changed(s.id, true)
   }
 
   /**
