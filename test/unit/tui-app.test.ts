@@ -443,7 +443,12 @@ describe('ferry tui App', () => {
     // and this device's own, which the other device shows next to it (user-test finding: the TUI showed only the peer's, which the other screen never shows)
     expect(text).toMatch(/fingerprint 9e8d-7c6b-5a49-3827 \(this device's\)\s+the other device shows both, the other way round/)
     expect(text).toContain('e  enter a code')
-    await press(r, '1')
+    // and under the code field, opened again: both fingerprints (user-test finding: this device's was "?" there)
+    await press(r, 'e')
+    const field = expectFits(r.lastFrame())
+    expect(field).toContain('fingerprint 1a2b-3c4d-5e6f-7a8b')
+    expect(field).toMatch(/fingerprint 9e8d-7c6b-5a49-3827 \(this device's\)/)
+    await press(r, '\u001b', '1')
     expect(r.lastFrame()).toContain('LAST SEEN')
   })
 

@@ -96,14 +96,16 @@ function showView (p: PairingState | undefined, ui: Ui, selfFingerprint?: string
   )
 }
 
-function enterView ({ pairing, code, onCodeChange, onSubmit, ui }: PairScreenProps): ReactNode {
+function enterView ({ pairing, code, onCodeChange, onSubmit, ui, selfFingerprint, peers }: PairScreenProps): ReactNode {
   const p = pairing?.role === 'enter' ? pairing : undefined
   const intro = 'Enter the code shown on the other device, then press Enter:'
   const field = h(Box, { key: 'field' },
     h(Text, { color: tint(ui, 'cyan') }, `${g(ui, '›')} `),
     h(TextField, { value: code, onChange: onCodeChange, onSubmit, placeholder: `e.g. ${EXAMPLE_CODE}`, width: ui.width - 2, ascii: !ui.unicode })
   )
-  const after = [p != null ? para('outcome', {}, outcome(p, ui)) : null, p != null ? fingerprintLine(p, ui) : null]
+  // both fingerprints, and a name another device shares, as the other views say them (user-test finding: this device's
+  // showed as "?" here, its fingerprint not passed)
+  const after = p != null ? [para('outcome', {}, outcome(p, ui)), fingerprintLine(p, ui, selfFingerprint), twinsLine(p, peers ?? [], ui)] : []
   // where the field would be below the room (30x8), it comes first: typed blind before (user-test finding)
   if (textRows(intro, ui.width) + 1 > ui.rows) return h(Box, { flexDirection: 'column' }, field, ...after, para('intro', {}, intro))
   return h(Box, { flexDirection: 'column' }, para('intro', {}, intro), field, ...after)
