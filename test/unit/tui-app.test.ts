@@ -433,6 +433,19 @@ describe('ferry tui App', () => {
     expect(text).toContain('c cancel')
   })
 
+  it('the pair menu at 40x12: both keys\' words whole, wrapped under themselves, the intro left out where they would not fit under it (user-test finding: "device" cut off the last line, and wrapped words began under the key)', async () => {
+    const f = fakeClient({})
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 40, 12)
+    await press(r, '2')
+    const text = expectFits(r.lastFrame())
+    expect(text).toMatch(/^ {2}s {2}show a code here, and type it on\n {5}the other device\n {2}e {2}enter a code shown on the other\n {5}device$/m)
+    expect(text).not.toContain('Pair with another device')
+    // with room, the intro above them
+    const tall = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 40, 24)
+    await press(tall, '2')
+    expect(expectFits(tall.lastFrame())).toMatch(/devices can send each other files\.\n\s*\n {2}s {2}show a code/)
+  })
+
   it('after pairing by code, goes back to the pair menu with the outcome and fingerprint, where keys work again', async () => {
     const f = fakeClient({ 'pair.enter': { id: 'p1', role: 'enter', phase: 'paired', peer: { peerId: peers[0].peerId, name: 'alice-desktop', fingerprint: '1a2b-3c4d-5e6f-7a8b' } } })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))

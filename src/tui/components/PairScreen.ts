@@ -33,13 +33,16 @@ export function PairScreen (props: PairScreenProps) {
   if (mode === 'show') return showView(pairing?.role === 'show' ? pairing : undefined, ui, props.selfFingerprint, props.peers)
   if (mode === 'enter') return enterView(props)
   const intro = 'Pair with another device by code. Paired devices can send each other files.'
-  const s = '  s  show a code here, and type it on the other device'
-  const e = '  e  enter a code shown on the other device'
+  const s = 'show a code here, and type it on the other device'
+  const e = 'enter a code shown on the other device'
+  const itemRows = textRows(s, ui.width - ITEM_INDENT) + textRows(e, ui.width - ITEM_INDENT)
+  const introRows = textRows(intro, ui.width) + 1
+  // the intro only where the keys' lines fit under it: at 40x12 the last of them lost its last word (user-test finding)
+  const withIntro = introRows + itemRows <= ui.rows
   const menu = [
-    para('intro', {}, intro),
-    line('gap', {}, ' '),
-    para('s', {}, h(Text, { bold: true }, '  s'), s.slice(3)),
-    para('e', {}, h(Text, { bold: true }, '  e'), e.slice(3))
+    ...(withIntro ? [para('intro', {}, intro), line('gap', {}, ' ')] : []),
+    menuItem('s', s),
+    menuItem('e', e)
   ]
   if (pairing == null) return h(Box, { flexDirection: 'column' }, ...menu)
   // a code shown that still works: said with it, as Esc left its screen and s makes a new one (found using
@@ -55,11 +58,22 @@ export function PairScreen (props: PairScreenProps) {
   // using the TUI at 30x8: paired, and nothing on screen said so); so too where the menu fits and a pairing's
   // fingerprints under it do not (user-test finding at 50x15: this device's fingerprint, the one to compare with
   // what the other device shows, was cut off, and the side that typed the code comes back to this menu)
-  const menuRows = textRows(intro, ui.width) + 1 + textRows(s, ui.width) + textRows(e, ui.width)
+  const menuRows = (withIntro ? introRows : 0) + itemRows
   if (menuRows + 2 > ui.rows || menuRows + 1 + pairedRows(pairing, ui, props.selfFingerprint, props.peers ?? []) > ui.rows) {
     return h(Box, { flexDirection: 'column' }, ...last, ...menu)
   }
   return h(Box, { flexDirection: 'column' }, ...menu, line('gap2', {}, ' '), ...last)
+}
+
+/** Columns before a menu item's words: "  s  ". */
+const ITEM_INDENT = 5
+
+/** "  s  show a code here, …", its words wrapped under themselves, not under the key (user-test finding at 40 columns). */
+function menuItem (key: string, words: string): ReactNode {
+  return h(Box, { key },
+    h(Box, { flexShrink: 0, width: ITEM_INDENT }, h(Text, {}, '  ', h(Text, { bold: true }, key))),
+    h(Box, { flexShrink: 1 }, para(`${key}-words`, {}, words))
+  )
 }
 
 function showView (p: PairingState | undefined, ui: Ui, selfFingerprint?: string, peers: PeerInfo[] = []): ReactNode {
