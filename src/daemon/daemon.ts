@@ -141,9 +141,9 @@ export class Daemon {
         versionOf: async (connection) => await this.peers.versionOf(connection),
         otherVersions: () => this.peers.list().flatMap((p) => p.otherVersion != null ? [{ peerId: p.peerId, name: p.name, otherVersion: p.otherVersion }] : []),
         emit: (state) => { this.emit('pairing', state) },
-        onTrustChanged: (peerId) => {
+        onTrustChanged: (peerId, by) => {
           // first, and whatever the rest does: no byte more to or from a peer no longer trusted
-          void this.transfers?.trustRemoved(peerId).catch((err: Error) => { this.log.warn('cannot stop the transfers of an unpaired peer', { peerId, err: err.message }) })
+          void this.transfers?.trustRemoved(peerId, by).catch((err: Error) => { this.log.warn('cannot stop the transfers of an unpaired peer', { peerId, err: err.message }) })
           try {
             // unpaired (here, or by the peer): the address given for it with `ferry connect` is forgotten with the pairing
             if (!this.trust.isPaired(peerId)) this.peers.setConnectAddr(peerId, undefined)

@@ -32,7 +32,8 @@ export interface PairingComponents {
   /** the connected peers that run another version of ferry: with no candidate, said instead of "no ferry peer is online" */
   otherVersions?: () => Array<{ peerId: string, name: string, otherVersion: OtherVersion }>
   emit: (state: PairingState) => void
-  onTrustChanged: (peerId: string) => void
+  /** `by`: who removed a trust that went, this device (`ferry unpair`) or the peer (it told us, or we learned it dropped us) */
+  onTrustChanged: (peerId: string, by?: 'here' | 'peer') => void
 }
 
 export const DEFAULT_CODE_TTL_SEC = 300
@@ -110,7 +111,7 @@ export class PairingService {
         if (!removed) return
         // said by default (quiet logs show warnings): this device no longer trusts, nor is trusted by, that peer (user-test finding: not logged)
         this.c.log.warn('peer removed its pairing with us; trust removed', { peerId: id })
-        this.c.onTrustChanged(id)
+        this.c.onTrustChanged(id, 'peer')
       })
     })
   }
@@ -379,7 +380,7 @@ export class PairingService {
     this.c.trust.remove(peerId)
     // kept in the store: told when it is next online, after a restart too
     if (untold !== undefined) this.c.trust.markUntold(peerId)
-    this.c.onTrustChanged(peerId)
+    this.c.onTrustChanged(peerId, 'here')
     return untold === undefined ? { peerId, name, notified: true } : { peerId, name, notified: false, untold, ...(refusal != null ? { refusal } : {}) }
   }
 
@@ -440,7 +441,7 @@ export class PairingService {
   droppedUs (peerId: string): void {
     if (this.c.trust.remove(peerId)) {
       this.c.log.info('peer no longer trusts us (it unpaired while we were apart); trust removed', { peerId })
-      this.c.onTrustChanged(peerId)
+      this.c.onTrustChanged(peerId, 'peer')
     }
   }
 }

@@ -505,9 +505,13 @@ describe('transfer, with alpha serving at most SERVE_RATE', () => {
       throw new Error(`${err.message}; beta showed it last ${JSON.stringify(lastOnB === undefined ? 'not at all' : { state: lastOnB.state, error: lastOnB.error, doneBytes: lastOnB.doneBytes })}; beta's log: ${b.output().slice(-4000)}`)
     })
     expect(onB.error?.code).toBe('E_NOT_PAIRED')
+    // said on each side as it happened there: unpaired here, and by the other device (user-test finding: the device
+    // that unpaired said "… is no longer paired with this device" too)
+    expect(onB.error?.message).toBe('alpha was unpaired on this device (`ferry unpair`); its transfers stopped')
     expect(onB.doneBytes).toBeLessThan(RUNNING_SIZE)
     const onA = await poll(a, 'alpha to show the send failed', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.state === 'failed'))
     expect(onA.error?.code).toBe('E_NOT_PAIRED')
+    expect(onA.error?.message).toBe('beta is no longer paired with this device')
     // it stopped pulling: once the chunks already read are written, what it holds grows no more
     await new Promise((resolve) => setTimeout(resolve, 1000))
     const settled = (await transfersOf(b)).find((t) => t.id === active.id)!
