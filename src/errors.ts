@@ -22,7 +22,7 @@ export const ERROR_CODES = {
   E_CANCELLED: 'operation cancelled',
   E_NOT_PAIRED: 'peer is not paired',
   E_PAIRING_FAILED: 'pairing failed (wrong code or tampering); the code is burned',
-  E_PAIRING_EXPIRED: 'pairing code expired or no longer shown (cancelled, replaced by a newer one, or used)',
+  E_PAIRING_EXPIRED: 'pairing code expired, or not shown by any peer (cancelled, replaced by a newer one, used, or its number typed wrong)',
   E_PAIRING_BUSY: 'a pairing is already in progress',
   E_PAIRING_THROTTLED: 'too many failed pairing attempts',
   E_BAD_CODE: 'pairing code is not well formed',

@@ -371,9 +371,9 @@ export class TransferService {
   async trustRemoved (peerId: string, by: 'here' | 'peer' = 'peer'): Promise<void> {
     if (this.c.trust.isPaired(peerId)) return
     const name = this.c.peerName(peerId) || 'the peer'
-    // one's own unpairing said as that (user-test finding: "E_NOT_PAIRED: server is no longer paired with this device",
-    // after `ferry unpair server` here)
-    const why = new FerryError('E_NOT_PAIRED', by === 'here' ? `${name} was unpaired on this device (\`ferry unpair\`); its transfers stopped` : `${name} is no longer paired with this device`)
+    // one's own unpairing (`ferry unpair`, the TUI) said as that (user-test finding: "E_NOT_PAIRED: server is no longer
+    // paired with this device", after `ferry unpair server` here)
+    const why = new FerryError('E_NOT_PAIRED', by === 'here' ? `${name} was unpaired on this device; its transfers stopped` : `${name} is no longer paired with this device`)
     // each stopped at once (abandon aborts it before it awaits anything), not one after the other: one whose receipt is
     // on its way waits for the ack (Receiver.abandon, up to 10 s from a sender slow to answer), and must not keep the
     // others taking bytes from a peer no longer trusted meanwhile, nor the sends below from stopping

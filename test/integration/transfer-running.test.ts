@@ -507,7 +507,7 @@ describe('transfer, with alpha serving at most SERVE_RATE', () => {
     expect(onB.error?.code).toBe('E_NOT_PAIRED')
     // said on each side as it happened there: unpaired here, and by the other device (user-test finding: the device
     // that unpaired said "… is no longer paired with this device" too)
-    expect(onB.error?.message).toBe('alpha was unpaired on this device (`ferry unpair`); its transfers stopped')
+    expect(onB.error?.message).toBe('alpha was unpaired on this device; its transfers stopped')
     expect(onB.doneBytes).toBeLessThan(RUNNING_SIZE)
     const onA = await poll(a, 'alpha to show the send failed', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.state === 'failed'))
     expect(onA.error?.code).toBe('E_NOT_PAIRED')
