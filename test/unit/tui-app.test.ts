@@ -446,6 +446,19 @@ describe('ferry tui App', () => {
     expect(expectFits(tall.lastFrame())).toMatch(/devices can send each other files\.\n\s*\n {2}s {2}show a code/)
   })
 
+  it('after pairing, on small screens: the fingerprints\' lines wrap under themselves, and the keys stay under the outcome, their intro left out (user-test finding at 40x12: the rest of a line began at the edge; at 50x15 the intro showed and no key)', async () => {
+    const f = fakeClient({ 'pair.enter': { id: 'p1', role: 'enter', phase: 'paired', peer: { peerId: peers[0].peerId, name: 'alice-desktop', fingerprint: '1a2b-3c4d-5e6f-7a8b' } } })
+    const small = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 40, 12)
+    await press(small, '2', 'e', '7-violet-orbit', '\r')
+    expect(expectFits(small.lastFrame())).toMatch(/^ {2}fingerprint 1a2b-3c4d-5e6f-7a8b\n {2}\(alice-desktop's key\)\n {2}fingerprint 9e8d-7c6b-5a49-3827 \(this\n {2}device's\)$/m)
+    small.unmount()
+    const medium = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 50, 15)
+    await press(medium, '2', 'e', '7-violet-orbit', '\r')
+    const text = expectFits(medium.lastFrame())
+    expect(text).toMatch(/the other way round\n {2}s {2}show a code here, and type it on the other\n {5}device\n {2}e {2}enter a code shown on the other device$/m)
+    expect(text).not.toContain('Pair with another device')
+  })
+
   it('after pairing by code, goes back to the pair menu with the outcome and fingerprint, where keys work again', async () => {
     const f = fakeClient({ 'pair.enter': { id: 'p1', role: 'enter', phase: 'paired', peer: { peerId: peers[0].peerId, name: 'alice-desktop', fingerprint: '1a2b-3c4d-5e6f-7a8b' } } })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))

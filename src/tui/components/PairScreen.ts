@@ -39,11 +39,8 @@ export function PairScreen (props: PairScreenProps) {
   const introRows = textRows(intro, ui.width) + 1
   // the intro only where the keys' lines fit under it: at 40x12 the last of them lost its last word (user-test finding)
   const withIntro = introRows + itemRows <= ui.rows
-  const menu = [
-    ...(withIntro ? [para('intro', {}, intro), line('gap', {}, ' ')] : []),
-    menuItem('s', s),
-    menuItem('e', e)
-  ]
+  const items = [menuItem('s', s), menuItem('e', e)]
+  const menu = [...(withIntro ? [para('intro', {}, intro), line('gap', {}, ' ')] : []), ...items]
   if (pairing == null) return h(Box, { flexDirection: 'column' }, ...menu)
   // a code shown that still works: said with it, as Esc left its screen and s makes a new one (found using
   // the TUI: the code was nowhere)
@@ -60,7 +57,8 @@ export function PairScreen (props: PairScreenProps) {
   // what the other device shows, was cut off, and the side that typed the code comes back to this menu)
   const menuRows = (withIntro ? introRows : 0) + itemRows
   if (menuRows + 2 > ui.rows || menuRows + 1 + pairedRows(pairing, ui, props.selfFingerprint, props.peers ?? []) > ui.rows) {
-    return h(Box, { flexDirection: 'column' }, ...last, ...menu)
+    // the keys under it without their intro, which the room left for (50x15: the intro, and no key under it)
+    return h(Box, { flexDirection: 'column' }, ...last, ...items)
   }
   return h(Box, { flexDirection: 'column' }, ...menu, line('gap2', {}, ' '), ...last)
 }
@@ -135,12 +133,20 @@ function pairedRows (p: PairingState, ui: Ui, selfFingerprint: string | undefine
   const rows = textRows(`Last pairing: ${pairedWords(p, ui)}`, ui.width)
   const twins = twinTexts(p, peers, ui).reduce((n, t) => n + textRows(t, ui.width), 0)
   if (p.peer.fingerprint == null) return rows + twins
-  const peerLine = `  fingerprint ${sanitizeForDisplay(p.peer.fingerprint)} (${asciiize(ui, sanitizeForDisplay(p.peer.name))}'s key)`
-  const ownLine = `  fingerprint ${sanitizeForDisplay(selfFingerprint ?? '?')} (this device's)`
-  return rows + textRows(peerLine, ui.width) + textRows(ownLine, ui.width) + textRows(COMPARE, ui.width) + twins
+  const peerLine = `fingerprint ${sanitizeForDisplay(p.peer.fingerprint)} (${asciiize(ui, sanitizeForDisplay(p.peer.name))}'s key)`
+  const ownLine = `fingerprint ${sanitizeForDisplay(selfFingerprint ?? '?')} (this device's)`
+  return rows + [peerLine, ownLine, COMPARE].reduce((n, t) => n + textRows(t, ui.width - INDENT), 0) + twins
 }
 
-const COMPARE = '  the other device shows both, the other way round'
+const COMPARE = 'the other device shows both, the other way round'
+
+/** Columns the fingerprint lines are indented by, also where they wrap (user-test finding at 40 columns: their rest began at the edge). */
+const INDENT = 2
+
+/** A paragraph indented by INDENT, its wrapped lines too. */
+function indented (key: string, props: Parameters<typeof para>[1], ...children: ReactNode[]): ReactNode {
+  return h(Box, { key }, h(Box, { flexShrink: 0, width: INDENT }), h(Box, { flexShrink: 1 }, para(key, props, ...children)))
+}
 
 /**
  * Both keys' fingerprints after pairing, the peer's and this device's: the
@@ -151,12 +157,12 @@ const COMPARE = '  the other device shows both, the other way round'
 export function fingerprintLine (p: PairingState, ui: Ui, selfFingerprint?: string): ReactNode {
   if (p.phase !== 'paired' || p.peer?.fingerprint == null) return null
   return h(Box, { flexDirection: 'column' },
-    para('fingerprint', {}, '  fingerprint ', h(Text, { bold: true, color: tint(ui, 'cyan') }, sanitizeForDisplay(p.peer.fingerprint)),
+    indented('fingerprint', {}, 'fingerprint ', h(Text, { bold: true, color: tint(ui, 'cyan') }, sanitizeForDisplay(p.peer.fingerprint)),
       h(Text, { dimColor: true }, ` (${asciiize(ui, sanitizeForDisplay(p.peer.name))}'s key)`)),
-    para('own-fingerprint', {}, '  fingerprint ', h(Text, { bold: true, color: tint(ui, 'cyan') }, sanitizeForDisplay(selfFingerprint ?? '?')),
+    indented('own-fingerprint', {}, 'fingerprint ', h(Text, { bold: true, color: tint(ui, 'cyan') }, sanitizeForDisplay(selfFingerprint ?? '?')),
       h(Text, { dimColor: true }, ' (this device\'s)')),
     // a line of its own: wrapped after the fingerprint, its continuation began with a space (user-test finding)
-    para('compare', { dimColor: true }, COMPARE)
+    indented('compare', { dimColor: true }, COMPARE)
   )
 }
 
