@@ -55,14 +55,17 @@ function sentForNotArrived (t: TransferInfo): string | undefined {
   const skipped = t.skipped ?? []
   // a receive's receipt counts each by file (receipts from before 2026-12-05: its refusals by reason only)
   const byFile = t.direction === 'receive' && t.receipt?.refusedFiles !== undefined && t.receipt.notServedFiles !== undefined
-  // refused files of which not a byte was sent (refused before being asked for) are no cause: none of the wire's bytes
-  // were theirs. A send marks them in its skipped paths, a receive counts them (notes' leftover: the receive said
-  // "counting what was sent of files the receive folder refused" of files it refused before fetching any byte)
-  const noneSent = t.direction === 'send' ? skipped.filter((s) => s.refused === true && s.noneSent === true).length : 0
+  // refused or changed files of which not a byte was sent (refused before being asked for, changed before their first
+  // chunk went) are no cause: none of the wire's bytes were theirs. A send marks them in its skipped paths, a receive
+  // counts them (notes' leftover: the receive said "counting what was sent of files the receive folder refused" of
+  // files it refused before fetching any byte)
+  const noneSent = t.direction === 'send' ? skipped.filter((s) => (s.refused === true || s.notServed === true) && s.noneSent === true).length : 0
   const refused = t.direction === 'send'
     ? skipped.filter((s) => s.refused === true && s.noneSent !== true).length
     : t.receipt?.refusedFiles !== undefined ? t.receipt.refusedFiles - (t.receipt.refusedUnfetched ?? 0) : (t.receipt?.refused?.length ?? 0)
-  const changed = t.direction === 'send' ? skipped.filter((s) => s.notServed === true).length : (t.receipt?.notServedFiles ?? 0)
+  // so too files that changed before a byte of them was sent (user-test finding: "counting what was sent of files
+  // that changed" of such files)
+  const changed = t.direction === 'send' ? skipped.filter((s) => s.notServed === true && s.noneSent !== true).length : (t.receipt?.notServedFiles ?? 0)
   // a send's files not received that are not known to be either: past the paths shown (the first SKIPPED_SHOWN, as
   // many as fit a row), refused without a reason told, or in a row from before the flags (review findings: 100
   // broken links skipped while hashing hid the one refused; the 21st file refused: each was put down to a change)

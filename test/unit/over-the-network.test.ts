@@ -37,6 +37,13 @@ describe('overTheNetwork', () => {
     expect(overTheNetwork(sent({ doneBytes: 10 * MiB, wireBytes: 20 * MiB, notReceived: 2, skipped: [refusedUpFront, refusedFile] }))).toBe('(20.0 MiB over the network, with what was sent of files the receiver refused)')
   })
 
+  it('files that changed on the sender before a byte of them was sent: what crossed is of what arrived (user-test finding: "counting what was sent of files that changed" of such files)', () => {
+    const changedUnsent: SkippedPath = { ...changedFile, noneSent: true }
+    expect(overTheNetwork(sent({ doneBytes: 10 * MiB, wireBytes: 10 * MiB, notReceived: 1, skipped: [changedUnsent] }))).toBe('(10.0 MiB of it over the network)')
+    // one of which bytes went, beside it: said as before
+    expect(overTheNetwork(sent({ doneBytes: 10 * MiB, wireBytes: 10 * MiB, notReceived: 2, skipped: [changedUnsent, changedFile] }))).toBe('(10.0 MiB over the network, counting what was sent of files that changed)')
+  })
+
   it('files changed on the sender, refused ones too, and a send resumed after an interruption: each cause it knows of', () => {
     expect(overTheNetwork(sent({ doneBytes: 10 * MiB, wireBytes: 15 * MiB, notReceived: 1, skipped: [changedFile] }))).toBe('(15.0 MiB over the network, with what was sent of files that changed)')
     expect(overTheNetwork(sent({ doneBytes: 5 * MiB, wireBytes: 15 * MiB, notReceived: 2, skipped: [refusedFile, changedFile], resumed: true }))).toBe('(15.0 MiB over the network, with what was sent of files the receiver refused and of files that changed, and again after an interruption)')

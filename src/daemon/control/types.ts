@@ -336,7 +336,7 @@ export const SKIPPED_SHOWN = 100
  * here after the offer. Neither: not known which (the receiver told the
  * reasons of its first refusals only; a row from before 2026-12-05).
  */
-export interface SkippedPath { path: string, reason: string, failed?: boolean, /** with `failed`: the problem's stable error code (E_PATH_UNSAFE, E_PATH_NOT_FOUND, E_SOURCE_CHANGED, E_IO, …); none where it is not known (a receiver from before 2026-12-07 refusing it, or one that said nothing of why) */ code?: ErrorCode, escaped?: boolean, refused?: boolean, notServed?: boolean, /** `refused`, and not a byte of it was sent (refused before it was asked for); absent where not known (its sending daemon restarted meanwhile, or the receiver fetched ahead of the offer) and from daemons before 2026-12-06 */ noneSent?: boolean }
+export interface SkippedPath { path: string, reason: string, failed?: boolean, /** with `failed`: the problem's stable error code (E_PATH_UNSAFE, E_PATH_NOT_FOUND, E_SOURCE_CHANGED, E_IO, …); none where it is not known (a receiver from before 2026-12-07 refusing it, or one that said nothing of why) */ code?: ErrorCode, escaped?: boolean, refused?: boolean, notServed?: boolean, /** `refused` or `notServed`, and not a byte of it was sent (refused before it was asked for, changed before its first chunk went); absent where not known (its sending daemon restarted meanwhile, or the receiver fetched ahead of the offer) and from daemons before 2026-12-06 */ noneSent?: boolean }
 
 /**
  * What a subscribed connection may carry. This daemon sends `peer`,

@@ -171,11 +171,14 @@ export class SendServing {
     // what a script must hear of before it deletes the source (`ferry send` exits 1, E_INCOMPLETE)
     const entries = s.offer!.files
     const { skipped, refused } = receiptSkipped(end, entries, s.sources, notReceived, (i) => s.givenUp.get(i)?.why)
-    // a file refused of which nothing was served (refused up front): none of the wire's bytes were its (user-test
-    // finding: "2 B over the network, counting what was sent of files the receiver refused" for a send of one 2-byte
-    // file whose other file the receiver refused before asking for anything). Not known after a restart here, nor
-    // when the receiver fetched ahead of the offer (those bytes are not told apart by file)
-    if (s.previewWire === 0 && s.servedKnown) for (const [k, i] of notReceived.entries()) if (refused.has(i) && s.servedFiles?.has(i) !== true) skipped[k].noneSent = true
+    // a file refused, or given up as changed, of which nothing was served (refused up front, changed before its first
+    // chunk went): none of the wire's bytes were its (user-test findings: "2 B over the network, counting what was
+    // sent of files the receiver refused" for a send of one 2-byte file whose other file the receiver refused before
+    // asking for anything; "counting what was sent of files that changed" of files none of whose bytes went). Not
+    // known after a restart here, nor when the receiver fetched ahead of the offer (those bytes are not told apart by file)
+    if (s.previewWire === 0 && s.servedKnown) {
+      for (const [k, i] of notReceived.entries()) if ((refused.has(i) || skipped[k].notServed === true) && s.servedFiles?.has(i) !== true) skipped[k].noneSent = true
+    }
     s.skipped.push(...skipped)
     if (notReceived.length > 0) this.ctx.c.log.warn('files not received: they changed or went away here after the offer, or the receiver refused them', { id, files: notReceived.length, refused: refused.size })
     // it sent at least what reached the receiver, also what it served just before a crash of its own (its count is
