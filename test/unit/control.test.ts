@@ -57,11 +57,17 @@ describe('control API framing', () => {
   })
 })
 
+/** A bare socket to the control API, connected: for what the client does not send, or a subscriber that does not read. */
+async function rawSocket (): Promise<Socket> {
+  const raw = connect(controlSocketPath(home))
+  await new Promise<void>((resolve, reject) => { raw.once('connect', resolve); raw.once('error', reject) })
+  return raw
+}
+
 describe('request ids', () => {
   it('come back as sent, numbers and strings alike (JSON-RPC habit); one that is neither, or a number JSON cannot write back, as 0 (helper finding: a string id came back as 0, 1e400 as null)', async () => {
-    const raw = connect(controlSocketPath(home))
+    const raw = await rawSocket()
     try {
-      await new Promise<void>((resolve, reject) => { raw.once('connect', resolve); raw.once('error', reject) })
       let got = ''
       raw.setEncoding('utf8')
       raw.on('data', (d: string) => { got += d })
@@ -93,9 +99,8 @@ describe('a method named as what every object has', () => {
 
 describe('a subscriber that does not read', () => {
   it('is dropped once 16 MiB of events wait for it, rather than held in the daemon\'s memory (mutation finding: untested)', async () => {
-    const raw = connect(controlSocketPath(home))
+    const raw = await rawSocket()
     try {
-      await new Promise<void>((resolve, reject) => { raw.once('connect', resolve); raw.once('error', reject) })
       raw.write('{"id":1,"method":"subscribe"}\n')
       // subscribed once its answer came; from then on it reads nothing
       await new Promise<void>((resolve) => { raw.once('data', () => { resolve() }) })

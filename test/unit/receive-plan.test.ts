@@ -42,6 +42,11 @@ function file (path: string, blocks: Buffer[]): OfferFile {
   return { path, kind: 'file', size: blocks.length * CHUNK, mtimeMs: 0, mode: 0o644, chunkSize: CHUNK, chunks: ChunkHashes.of(blocks.map((b) => hash(b))), fileRoot: new Uint8Array(32) }
 }
 
+/** `path` in the dedup index as a received file of these whole chunks (the file itself is the caller's to write, or not). */
+function indexed (path: string, blocks: Buffer[]): void {
+  store.indexFiles([{ path, fileRoot: randomBytes(32), size: blocks.length * CHUNK, mtimeMs: 0, chunks: ChunkHashes.of(blocks.map((b) => hash(b))), chunkSize: CHUNK }])
+}
+
 /** An empty receive folder and the part folder of a receive in it. */
 async function receiveFolders (): Promise<{ receiveDir: string, partDir: string }> {
   const receiveDir = join(dir, 'received')
@@ -415,7 +420,7 @@ describe('planReceive', () => {
     for (let i = 0; i < 5; i++) {
       const path = join(receiveDir, `copy-${i}.bin`)
       await writeFile(path, A)
-      store.indexFiles([{ path, fileRoot: randomBytes(32), size: CHUNK, mtimeMs: 0, chunks: ChunkHashes.of([hash(A)]), chunkSize: CHUNK }])
+      indexed(path, [A])
       if (i > 0) await rm(path)
     }
     const wanted = [file('new/A.bin', [A])]
@@ -448,9 +453,9 @@ describe('planReceive', () => {
       const { receiveDir, partDir } = await receiveFolders()
       const live = join(receiveDir, 'live.bin')
       await writeFile(live, A)
-      store.indexFiles([{ path: live, fileRoot: randomBytes(32), size: CHUNK, mtimeMs: 0, chunks: ChunkHashes.of([hash(A)]), chunkSize: CHUNK }])
+      indexed(live, [A])
       const gone = join(receiveDir, 'gone', 'img.raw')
-      store.indexFiles([{ path: gone, fileRoot: randomBytes(32), size: 40 * CHUNK, mtimeMs: 0, chunks: ChunkHashes.of(Array.from({ length: 40 }, () => hash(A))), chunkSize: CHUNK }])
+      indexed(gone, Array.from({ length: 40 }, () => A))
       const { sink: counted, tries } = counting()
       const plan = await planReceive({ transferId: ID, files: [file('new/A.bin', [A])], receiveDir, partDir, store, sink: counted })
       expect({ queue: plan.queue, copied: plan.copiedBytes }).toEqual({ queue: [], copied: CHUNK })
@@ -462,7 +467,7 @@ describe('planReceive', () => {
       const { receiveDir, partDir } = await receiveFolders()
       // received once into a folder removed since (its rows kept: a disk not mounted looks the same)
       const gone = join(receiveDir, 'gone', 'movie.mkv')
-      store.indexFiles([{ path: gone, fileRoot: randomBytes(32), size: 8 * CHUNK, mtimeMs: 0, chunks: ChunkHashes.of(blocks.map((b) => hash(b))), chunkSize: CHUNK }])
+      indexed(gone, blocks)
       const { sink: counted, tries } = counting()
       const plan = await planReceive({ transferId: ID, files: [file('movie.mkv', blocks)], receiveDir, partDir, store, sink: counted })
       expect(plan.queue).toHaveLength(8)
@@ -475,7 +480,7 @@ describe('planReceive', () => {
       for (let i = 0; i < 40; i++) {
         const path = join(receiveDir, `copy-${i}.bin`)
         await writeFile(path, A)
-        store.indexFiles([{ path, fileRoot: randomBytes(32), size: CHUNK, mtimeMs: 0, chunks: ChunkHashes.of([hash(A)]), chunkSize: CHUNK }])
+        indexed(path, [A])
       }
       const { sink: full, tries } = counting(() => new FerryError('E_NO_SPACE', 'ENOSPC: no space left on device, write'))
       const plan = await planReceive({ transferId: ID, files: [file('new/A.bin', [A])], receiveDir, partDir, store, sink: full })
@@ -491,7 +496,7 @@ describe('planReceive', () => {
     const { receiveDir, partDir } = await receiveFolders()
     const held = join(receiveDir, 'movie.mkv')
     await writeFile(held, Buffer.concat(blocks))
-    store.indexFiles([{ path: held, fileRoot: randomBytes(32), size: 4 * CHUNK, mtimeMs: 0, chunks: ChunkHashes.of(blocks.map((b) => hash(b))), chunkSize: CHUNK }])
+    indexed(held, blocks)
     const said: number[] = []
     const plan = await planReceive({ transferId: ID, files: [file('copy/movie.mkv', blocks)], receiveDir, partDir, store, sink, onHave: (n) => { said.push(n) } })
     expect(plan.copiedBytes).toBe(4 * CHUNK)
@@ -504,13 +509,13 @@ describe('planReceive', () => {
     const kept = join(receiveDir, 'orig', 'z.bin')
     await mkdir(dirname(kept), { recursive: true })
     await writeFile(kept, A)
-    store.indexFiles([{ path: kept, fileRoot: randomBytes(32), size: CHUNK, mtimeMs: 0, chunks: ChunkHashes.of([hash(A)]), chunkSize: CHUNK }])
+    indexed(kept, [A])
     // five copies received after it, into a folder the user removed since
     await mkdir(join(receiveDir, 'copies'))
     const copies = Array.from({ length: 5 }, (_, i) => join(receiveDir, 'copies', `z${i}.bin`))
     for (const path of copies) {
       await writeFile(path, A)
-      store.indexFiles([{ path, fileRoot: randomBytes(32), size: CHUNK, mtimeMs: 0, chunks: ChunkHashes.of([hash(A)]), chunkSize: CHUNK }])
+      indexed(path, [A])
     }
     await rm(join(receiveDir, 'copies'), { recursive: true })
     const plan = await planReceive({ transferId: ID, files: [file('new/znew.bin', [A])], receiveDir, partDir, store, sink })

@@ -141,6 +141,18 @@ async function cancelledAfterSix (words: string): Promise<{ receiver: Receiver, 
 }
 
 /** The sink, but its `failAt`th write fails with `err()`: as a disk fails, on the thread pool, after the stream moved on. */
+/**
+ * A receive of 8 files of 8 chunks whose chunk writes fail with `err` at the 5th write, then at the `n`th of each run
+ * after `failAt(n)`; the disk has room when it is looked at (what filled it was removed meanwhile, or a quota).
+ */
+async function fullWithRoomShown (err: () => FerryError): Promise<{ receiver: Receiver, ends: EndMsg[], failAt: (n: number) => void }> {
+  const { offer, receiveDir, serving } = await servedOffer(Array.from({ length: 8 }, (_, i) => ({ path: `f${i}.bin`, data: randomBytes(8 * CHUNK) })))
+  let current = failingAt(5, err)
+  const ends: EndMsg[] = []
+  const receiver = new Receiver({ ...depsWith(() => current, ends, serving), roomShortage: async () => undefined }, { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+  return { receiver, ends, failAt: (n) => { current = failingAt(n, err) } }
+}
+
 function failingAt (failAt: number, err: () => FerryError): ChunkSink {
   let writes = 0
   return {
@@ -465,32 +477,23 @@ describe('Receiver', () => {
   })
 
   it('a chunk write that fails for a full receive folder whose room is back by the time the disk is looked at (what filled it was removed meanwhile) waits and goes on, not failed with the disk\'s words; a failure of the state database (ferry\'s home full) or one at a run that wrote nothing still fails (helper finding: a disk filled by a download that failed and removed its file failed the receive, "ENOSPC: no space left on device, write", one try in two)', async () => {
-    const { offer, receiveDir, serving } = await servedOffer(Array.from({ length: 8 }, (_, i) => ({ path: `f${i}.bin`, data: randomBytes(8 * CHUNK) })))
-    const noSpace = (): FerryError => new FerryError('E_NO_SPACE', 'ENOSPC: no space left on device, write')
-    let current = failingAt(5, noSpace)
-    const ends: EndMsg[] = []
-    // the disk has room when it is looked at
-    const receiver = new Receiver({ ...depsWith(() => current, ends, serving), roomShortage: async () => undefined }, { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+    const { receiver, ends, failAt } = await fullWithRoomShown(() => new FerryError('E_NO_SPACE', 'ENOSPC: no space left on device, write'))
     await receiver.run()
     expect({ state: receiver.state, code: receiver.error?.code, told: ends.length, mayRun: receiver.mayResume(Date.now(), false) }).toEqual({ state: 'waiting', code: 'E_NO_SPACE', told: 0, mayRun: true })
     expect(receiver.waitsFor).toBe(undefined)
     // a run that writes nothing before the disk says full again, with room to be seen (a quota, say): failed as before
-    current = failingAt(1, noSpace)
+    failAt(1)
     await receiver.run()
     expect({ state: receiver.state, code: receiver.error?.code, told: ends[0]?.failure?.code }).toEqual({ state: 'failed', code: 'E_NO_SPACE', told: 'E_NO_SPACE' })
   })
 
   it('a disk quota used up while a receive ran, the disk with room when looked at, is said as the quota, not as a disk with room again, in its one more try; a run that then writes nothing fails with the disk\'s words (notes\' leftover)', async () => {
-    const { offer, receiveDir, serving } = await servedOffer(Array.from({ length: 8 }, (_, i) => ({ path: `f${i}.bin`, data: randomBytes(8 * CHUNK) })))
-    const quota = (): FerryError => new FerryError('E_NO_SPACE', 'EDQUOT: disk quota exceeded, write')
-    let current = failingAt(5, quota)
-    const ends: EndMsg[] = []
-    const receiver = new Receiver({ ...depsWith(() => current, ends, serving), roomShortage: async () => undefined }, { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+    const { receiver, ends, failAt } = await fullWithRoomShown(() => new FerryError('E_NO_SPACE', 'EDQUOT: disk quota exceeded, write'))
     await receiver.run()
     expect({ state: receiver.state, code: receiver.error?.code }).toEqual({ state: 'waiting', code: 'E_NO_SPACE' })
     expect(receiver.error?.message).toMatch(/disk quota .* was used up while this ran \(EDQUOT\).*tries once more/)
     expect(receiver.error?.message).not.toMatch(/room again/)
-    current = failingAt(1, quota)
+    failAt(1)
     await receiver.run()
     expect({ state: receiver.state, told: ends[0]?.failure?.code, message: receiver.error?.message }).toEqual({ state: 'failed', told: 'E_NO_SPACE', message: 'EDQUOT: disk quota exceeded, write' })
   })
