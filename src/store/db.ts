@@ -196,7 +196,12 @@ const MIGRATIONS: string[] = [
    );
    INSERT INTO transfer_manifests (transfer_id, offer, sources)
      SELECT id, offer, sources FROM transfers WHERE length(offer) > 0 OR sources IS NOT NULL;
-   UPDATE transfers SET offer = x'', sources = NULL WHERE length(offer) > 0 OR sources IS NOT NULL`
+   UPDATE transfers SET offer = x'', sources = NULL WHERE length(offer) > 0 OR sources IS NOT NULL`,
+  // receive only, cancelled on this device: the verified bytes of its files
+  // not yet whole that the cancel removed with its part folder
+  // (TransferInfo.droppedBytes); the cancel said the files kept, nothing of
+  // what went (notes' leftover). NULL: none removed, and in rows from before
+  'ALTER TABLE transfers ADD COLUMN dropped_bytes INTEGER'
 ]
 
 export type Db = DatabaseSync

@@ -239,7 +239,13 @@ export class TransferService {
       await r.cancel('cancelled', true)
       // it was sending its receipt: done, not cancelled (Receiver.cancel)
       if (r.state === 'done') throw new FerryError('E_TRANSFER_ENDED', `transfer ${id} has already ended (done); nothing to cancel`)
-      await this.receives.parts.dropPartsOf(r)
+      // what its files not yet whole held goes with their part folder: said (notes' leftover: `ferry cancel` said the
+      // files kept, nothing of what it threw away)
+      const held = r.heldOfUnplaced()
+      if (await this.receives.parts.dropPartsOf(r) && held > 0) {
+        this.ctx.pendingStates.write(id, { droppedBytes: held })
+        this.ctx.changed(id, true)
+      }
     } else if (s != null && !s.finished && s.receiptVerified) {
       // its receipt verified, its done waits for the receiver to record its own (send-serve.ts onSendEnd): done, not cancelled
       throw new FerryError('E_TRANSFER_ENDED', `transfer ${id} has already ended (done); nothing to cancel`)

@@ -73,6 +73,7 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
   // its receiver said it keeps
   const kept = state === 'cancelled' || state === 'failed' ? o.receiver?.keptFiles() ?? row.keptFiles ?? 0 : 0
   if (kept > 0) info.keptFiles = kept
+  if (state === 'cancelled' && (row.droppedBytes ?? 0) > 0) info.droppedBytes = row.droppedBytes
   // its receiver's answer to the cancel, the files it keeps, is on its way: said in an event after this one
   if (o.keptAwaited === true && state === 'cancelled') info.keptAwaited = true
   if (endedBy !== undefined && (state === 'cancelled' || state === 'declined')) info.endedBy = endedBy

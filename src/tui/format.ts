@@ -351,6 +351,20 @@ export function keptWords (t: Pick<TransferInfo, 'keptFiles' | 'files' | 'receiv
 }
 
 /**
+ * A receive cancelled here: what its part files held of files not yet whole, deleted with them ("12.0 MiB received
+ * of files not yet whole was deleted"); '' when nothing went (TransferInfo.droppedBytes).
+ */
+export function droppedWords (t: Pick<TransferInfo, 'droppedBytes'>): string {
+  const dropped = t.droppedBytes ?? 0
+  return dropped > 0 ? `${formatBytes(dropped)} received of files not yet whole was deleted` : ''
+}
+
+/** What a transfer ended short of done left behind, as `ferry cancel`, `ferry transfers` and `ferry wait` say it: the files kept (keptWords), what was deleted (droppedWords). */
+export function leftWords (t: Pick<TransferInfo, 'keptFiles' | 'files' | 'receiveDir' | 'direction' | 'peerName' | 'peerId' | 'droppedBytes'>, home?: string): string {
+  return [keptWords(t, home), droppedWords(t)].filter((w) => w !== '').join('; ')
+}
+
+/**
  * What `ferry send` says once a stop asked for its cancel, on its live view or its stderr: a second stop 2 s on
  * stops waiting for the daemon (onStopSignal). Ctrl-C only where the terminal's Ctrl-C reaches the command
  * (keysReach, liveKeysReach); elsewhere a `kill` of it (notes' leftover: "a Ctrl-C 2 s or more from now" said

@@ -17,6 +17,7 @@ import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import type { TransferInfo } from '../../src/daemon/control/types.ts'
 import { chunkSizeFor } from '../../src/transfer/index.ts'
+import { formatBytes } from '../../src/tui/format.ts'
 import { receiptPayload } from '../../src/transfer/receive/receiver.ts'
 import { ROOT, control, olderNode, pairDaemons, spawnCli, tempDir, waitFor, whileStopped, type CliProcess } from '../helpers/daemon.ts'
 import { chattr, sameBytes, writeRandomFile } from '../helpers/files.ts'
@@ -379,10 +380,20 @@ describe('transfer, with alpha serving at most SERVE_RATE', () => {
     const partDir = join(b.receiveDir, '.ferry-part', active.root)
     expect((await stat(partDir)).isDirectory()).toBe(true)
     await waitFor(async () => await stat(join(b.receiveDir, 'drop-some', 'a-kept.txt')).then(() => true, () => undefined), 'the small file to be placed', 30_000)
+    // and a chunk of the big one verified, in its part file
+    await poll(b, 'a chunk of the big file to be verified', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.doneBytes > MiB), 30_000, 20)
     const r = await b.cli(['cancel', active.id.slice(0, 8)])
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toMatch(/^cancelled [0-9a-f]+; 1 of 2 files had arrived and is kept in \S+$/m)
-    expect((await transfersOf(b)).find((t) => t.id === active.id)).toMatchObject({ state: 'cancelled', keptFiles: 1 })
+    // and what it deleted of the big file, not yet whole: said, as the bytes its record keeps (notes' leftover: said nowhere)
+    const ended = (await transfersOf(b)).find((t) => t.id === active.id)!
+    expect(ended).toMatchObject({ state: 'cancelled', keptFiles: 1 })
+    // every byte verified but the small file's 6 was of the big one, in its part file
+    expect(ended.droppedBytes).toBe(ended.doneBytes - 6)
+    expect(ended.droppedBytes).toBeGreaterThan(0)
+    expect(r.stdout).toMatch(/^cancelled [0-9a-f]+; 1 of 2 files had arrived and is kept in \S+; /m)
+    expect(r.stdout.trimEnd()).toMatch(new RegExp(`; ${formatBytes(ended.droppedBytes!).replace('.', '\\.')} received of files not yet whole was deleted$`))
+    const listed = (await b.cli(['transfers'])).stdout.split('\n').find((l) => l.startsWith(`${active.id.slice(0, 8)}: cancelled here; `))
+    expect(listed).toMatch(new RegExp(`; 1 of 2 files had arrived and is kept in \\S+; ${formatBytes(ended.droppedBytes!).replace('.', '\\.')} received of files not yet whole was deleted$`))
     const done = await sending.done
     expectError(done, 'E_CANCELLED')
     // the receiver's words said once, naming it (user-test finding: "receiver: cancelled on the receiving device"), and
@@ -397,7 +408,7 @@ describe('transfer, with alpha serving at most SERVE_RATE', () => {
     // receiving device" alone, on either side)
     const waited = await b.cli(['wait', active.id.slice(0, 8)])
     expectError(waited, 'E_CANCELLED')
-    expect(waited.stderr).toMatch(/^ferry: E_CANCELLED: cancelled on the receiving device; 1 of 2 files had arrived and is kept in \S+$/m)
+    expect(waited.stderr).toMatch(/^ferry: E_CANCELLED: cancelled on the receiving device; 1 of 2 files had arrived and is kept in \S+; \S+ \S*B received of files not yet whole was deleted$/m)
     await expect(stat(partDir)).rejects.toMatchObject({ code: 'ENOENT' })
     expect(await readdir(join(b.receiveDir, 'drop-some'))).toEqual(['a-kept.txt'])
     await rm(join(b.receiveDir, 'drop-some'), { recursive: true })

@@ -165,9 +165,10 @@ describe('TransferStore', () => {
   it('a database whose manifests are in the transfers rows (before 2026-12-07) has them moved to transfer_manifests when opened, read back as before', () => {
     const id = 'd'.repeat(32)
     const version = Number((db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value)
-    // as the schema before it was: the manifest in the row, no table of its own
+    // as the schema before it was: the manifest in the row, no table of its own, nor what later migrations added (dropped_bytes)
     db.exec('DROP TABLE transfer_manifests')
-    db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(version - 1))
+    db.exec('ALTER TABLE transfers DROP COLUMN dropped_bytes')
+    db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(version - 2))
     db.prepare(`INSERT INTO transfers (id, direction, peer_id, state, root, offer, sources, total_bytes, created_at) VALUES (?, 'send', 'p', 'offered', x'00', ?, ?, 3, 0)`).run(id, new Uint8Array([1, 2, 3]), JSON.stringify(['/a', '/a/b']))
     db.close()
     db = openDb(join(dir, 'ferry.db'))

@@ -587,6 +587,11 @@ describe('Transfers history', () => {
     expect(text).toMatch(/- cancelled by alice\s+↓ from alice  303 files, 200\.0 MiB/)
     const details = expectFits((await renderAt(h(TransferDetails, { t: cancelled, shared: new Set<string>(), ui: { ...defaultUi, color: false, now: NOW, rows: 12 } }))).lastFrame())
     expect(details).toMatch(/^ {2}state +cancelled here, 54 of 303 files kept$/m)
+    // and what its cancel here deleted of files not yet whole (TransferInfo.droppedBytes)
+    const dropped = (columns: number): ReturnType<typeof h> => h(TransferDetails, { t: { ...cancelled, droppedBytes: 12 * MiB }, shared: new Set<string>(), ui: { ...defaultUi, color: false, now: NOW, rows: 12, width: columns } })
+    expect(expectFits((await renderAt(dropped(100), 100)).lastFrame(), 100)).toMatch(/^ {2}state +cancelled here, 54 of 303 files kept, 12\.0 MiB of files not yet whole deleted$/m)
+    // on 80 columns, wrapped
+    expect(expectFits((await renderAt(dropped(80))).lastFrame()).replace(/\s+/g, ' ')).toContain('state cancelled here, 54 of 303 files kept, 12.0 MiB of files not yet whole deleted')
   })
 
   it('a receive whose files arrived under another name (theirs was taken here) says how many (review finding: nowhere)', async () => {

@@ -16,7 +16,7 @@ import { TransferShown } from '../transfer-shown.ts'
 import { overTheNetwork } from '../../tui/over-the-network.ts'
 import { LeftOut } from '../left-out.ts'
 import { asTyped, GOES_UP, NAMES_FOLDER, nonFolderBeforeUp } from '../../transfer/typed-path.ts'
-import { endedByWords, keptWords, formatAgo, formatBytes, formatDone, formatLiveRate, formatTook, refusedLine, sharedNames, truncate } from '../../tui/format.ts'
+import { endedByWords, keptWords, leftWords, formatAgo, formatBytes, formatDone, formatLiveRate, formatTook, refusedLine, sharedNames, truncate } from '../../tui/format.ts'
 import { renamedLines } from '../../tui/renamed-lines.ts'
 
 /**
@@ -476,7 +476,7 @@ export function waitFailure (t: TransferInfo, leftOut: LeftOut, json: boolean): 
   if (t.state !== 'done') {
     // a cancelled (or failed) one's files placed whole before, which its receiver keeps: said as `ferry cancel` and `ferry transfers`
     // say it (user-test finding: "cancelled on the receiving device" alone, the receive folder holding one of its two files)
-    const kept = t.state === 'cancelled' || t.state === 'failed' ? keptWords(t, homedir()) : ''
+    const kept = t.state === 'cancelled' || t.state === 'failed' ? leftWords(t, homedir()) : ''
     return new FerryError(t.error?.code ?? 'E_INTERNAL', `${t.error?.message ?? `transfer ${t.state}`}${kept !== '' ? `; ${kept}` : ''}`)
   }
   const notReceived = t.receipt?.notReceived ?? 0
@@ -576,8 +576,9 @@ export function transfersText (list: TransferInfo[], columns?: number, home = ho
   // a failed one with files placed whole before, kept there: how many and where, as a cancelled one says it below (notes' leftover)
   let why = failures.map((t) => `${t.id.slice(0, 8)}: ${t.error!.code}: ${sanitizeForDisplay(t.error!.message)}${t.state === 'failed' && keptWords(t) !== '' ? `; ${keptWords(t, home)}` : ''}\n`).join('')
   // a receive cancelled with files placed keeps them: how many and where (user-test finding: said nowhere)
-  const kept = list.filter((t) => t.state === 'cancelled' && keptWords(t) !== '').slice(0, ERRORS_SHOWN)
-  why += kept.map((t) => `${t.id.slice(0, 8)}: cancelled${endedByWords(t)}; ${keptWords(t, home)}\n`).join('')
+  // and what its cancel here deleted of files not yet whole (droppedWords)
+  const kept = list.filter((t) => t.state === 'cancelled' && leftWords(t) !== '').slice(0, ERRORS_SHOWN)
+  why += kept.map((t) => `${t.id.slice(0, 8)}: cancelled${endedByWords(t)}; ${leftWords(t, home)}\n`).join('')
   // on a terminal, cut to its width: what it carried, the peer's name, the receipt, then the state; a state
   // cut short is said whole below, unless its failure is (review finding: "done E_…" told no E_INCOMPLETE)
   const shown = columns !== undefined ? fitRows(rows, columns, TRANSFERS_SHRINK) : rows
@@ -661,7 +662,8 @@ function idCommand (method: 'accept' | 'decline' | 'cancel', help: string) {
       // the whole id, as `ferry transfers --json` has it, whatever prefix was typed (user-test finding: the prefix echoed)
       // a receive cancelled keeps the files it placed: said, with where (user-test finding: said nowhere)
       else {
-        const kept = method === 'cancel' && 'keptFiles' in r ? keptWords(r, homedir()) : ''
+        // and what went of files not yet whole (droppedWords)
+        const kept = method === 'cancel' && r != null && 'direction' in r ? leftWords(r, homedir()) : ''
         process.stdout.write(`${method === 'accept' ? 'accepted' : method === 'decline' ? 'declined' : 'cancelled'} ${'id' in r ? r.id : positionals[0]}${kept !== '' ? `; ${kept}` : ''}\n`)
       }
       return 0

@@ -280,6 +280,13 @@ export interface TransferInfo {
    */
   keptFiles?: number
   /**
+   * receive, cancelled on this device: the verified bytes of its files not yet whole, which the cancel removed with
+   * their part files (a cancel by its sender, or a failure, keeps them a day for a re-send). Absent when none went
+   * (nothing of them had arrived, another receive of the same content still used them), and in records from before
+   * 2026-12-07 (notes' leftover: the cancel said the files kept, nothing of what it threw away)
+   */
+  droppedBytes?: number
+  /**
    * send, cancelled here and its receiver being told so now: its answer, the files it keeps (`keptFiles`), comes
    * in an event after this one, which has this absent (also when the receiver could not be told). A client that
    * ends on the cancel and says what is kept waits a moment for that one (user-test finding: `ferry send`, the

@@ -127,36 +127,38 @@ export class KeptParts {
    * nowhere). Not while another receive of the same content uses it.
    * `unlessKept`: nor when its part files hold chunks kept for a re-send
    * (service.ts onEnd, a receive cancelled by its sender with none of its own).
+   * Whether its part folder went (the cancel then says what it held: TransferInfo.droppedBytes).
    */
-  async dropPartsOf (r: Receiver, opts: { unlessKept?: boolean } = {}): Promise<void> {
+  async dropPartsOf (r: Receiver, opts: { unlessKept?: boolean } = {}): Promise<boolean> {
     const inUse = (): boolean => [...this.receives.receivers.values()].some((o) => o !== r && !o.finished && o.rootHex === r.rootHex)
-    if (inUse()) return
+    if (inUse()) return false
     // the folder's lock, as a run holds it: a receive of the same content that begins while it goes (sent again just
     // after a cancel, which its sender is now answered before this removal: service.ts onEnd) waits for it and makes
     // its folder anew, instead of having its part files removed under it
     const release = await this.receives.partDirs.acquire(r.rootHex)
     try {
-      if (!inUse()) await this.removeUnlessKept(r, opts)
+      return !inUse() && await this.removeUnlessKept(r, opts)
     } finally {
       release()
     }
   }
 
-  private async removeUnlessKept (r: Receiver, opts: { unlessKept?: boolean }): Promise<void> {
+  private async removeUnlessKept (r: Receiver, opts: { unlessKept?: boolean }): Promise<boolean> {
     if (opts.unlessKept === true) {
       // an earlier receive of the same content (cancelled, failed) kept its verified chunks there, indexed; `r`, which
       // verified none of its own (an offer cancelled before it was accepted, a receive cancelled while it planned),
       // is no reason to drop them (review finding: a re-send cancelled while offered took the folder of the
       // cancelled receive before it, all of it to fetch again)
       try {
-        if (this.ctx.c.store.indexedUnder(partDirFor(r.receiveDir, r.rootHex))) return
+        if (this.ctx.c.store.indexedUnder(partDirFor(r.receiveDir, r.rootHex))) return false
       } catch (err) {
         this.ctx.c.log.warn('cannot tell whether a part folder holds chunks kept for a re-send; kept', { id: r.id, err: (err as Error).message })
-        return
+        return false
       }
     }
-    await removePartFolder(r.receiveDir, r.rootHex).catch((err: Error) => { this.ctx.c.log.warn('cannot remove the part folder of a cancelled receive', { id: r.id, err: err.message }) })
+    const removed = await removePartFolder(r.receiveDir, r.rootHex).then(() => true, (err: Error) => { this.ctx.c.log.warn('cannot remove the part folder of a cancelled receive', { id: r.id, err: err.message }); return false })
     forgetPartChunks(this.ctx.c.store, [partDirFor(r.receiveDir, r.rootHex)], this.ctx.c.log)
+    return removed
   }
 
   /**

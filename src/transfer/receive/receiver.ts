@@ -688,6 +688,30 @@ export class Receiver {
     return this.files.filter((f) => f.done && f.entry.kind === 'file').length
   }
 
+  /**
+   * The verified bytes in its files not yet placed: what their part files hold, which a cancel here removes
+   * (TransferInfo.droppedBytes). A receive whose run made no plan (waiting since a restart) counts them from the
+   * bit sets recorded; a store that cannot be read counts none.
+   */
+  heldOfUnplaced (): number {
+    const held = (entry: OfferMsg['files'][number], has: (c: number) => boolean): number => {
+      let n = 0
+      for (let c = 0; c < entry.chunks.length; c++) if (has(c)) n += chunkRange(c, entry.size, entry.chunkSize).length
+      return n
+    }
+    if (this.files.length > 0) return this.files.reduce((n, f) => f.done || f.entry.kind !== 'file' ? n : n + held(f.entry, (c) => f.bitmap.has(c)), 0)
+    let n = 0
+    try {
+      for (const [i, f] of this.deps.store.files(this.id)) {
+        const entry = this.offer.files[i]
+        if (f.done || f.bitmap == null || entry?.kind !== 'file') continue
+        const bitmap = new Bitmap(entry.chunks.length, f.bitmap)
+        n += held(entry, (c) => bitmap.has(c))
+      }
+    } catch {}
+    return n
+  }
+
   /** Every chunk of `f` verified: flush, check its root, place it under its final name. */
   private async finishFile (f: FileState): Promise<void> {
     if (f.done) return

@@ -32,6 +32,8 @@ const FIELD_W = 10
 const WHY_ROWS = 4
 /** Rows of when it began and ended at the most. */
 const WHEN_ROWS = 2
+/** Rows of its state at the most. */
+const STATE_ROWS = 2
 /** Rows of what a transfer carried at the most. */
 const CARRIED_ROWS = 2
 
@@ -50,12 +52,13 @@ export function TransferDetails ({ t, shared, ui }: TransferDetailsProps) {
   // rows under a field, indented to its text
   const more = (key: string, text: string, color?: 'red' | 'yellow'): ReactNode =>
     line(key, { color: ui.color ? color : undefined }, `  ${' '.repeat(FIELD_W)}${asciiize(ui, text)}`)
-  out.push(field('id', t.id))
-  out.push(field('state', stateText(t), t.state === 'failed' || t.state === 'declined' ? 'red' : undefined))
   // a field wrapped under its name, up to `rows` rows, the last cut short with "…" if it needs more
   const fieldWrapped = (name: string, text: string, rows: number, color?: 'red' | 'yellow'): void => {
     wrapInRows(text, width, rows, g(ui, '…')).forEach((row, i) => out.push(i === 0 ? field(name, row, color) : more(`${name}${i}`, row, color)))
   }
+  out.push(field('id', t.id))
+  // wrapped: what a cancel kept and deleted outgrows 80 columns
+  fieldWrapped('state', stateText(t), STATE_ROWS, t.state === 'failed' || t.state === 'declined' ? 'red' : undefined)
   if (t.error != null) fieldWrapped('why', `${t.error.code}: ${sanitizeForDisplay(t.error.message)}`, WHY_ROWS, t.state === 'waiting' ? 'yellow' : 'red')
   // what crossed the network, once ended, as `ferry send` words it: that can take a second row
   fieldWrapped('carried', carried(t), CARRIED_ROWS)
@@ -93,6 +96,8 @@ function stateText (t: TransferInfo): string {
   // a receive cancelled or failed: what it had placed stays, and where is the `into` field
   const kept = t.state !== 'done' ? t.keptFiles ?? 0 : 0
   if (kept > 0) parts.push(`${kept} of ${counted(t.files, 'file')} kept`)
+  // cancelled here: what its files not yet whole held went with their part files (droppedWords)
+  if ((t.droppedBytes ?? 0) > 0) parts.push(`${formatBytes(t.droppedBytes!)} of files not yet whole deleted`)
   if (t.resumed) parts.push('resumed')
   return parts.join(', ')
 }
