@@ -3,7 +3,7 @@
 // holds the same content more than once.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { chmod, link, lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { chmod, link, lstat, mkdir, mkdtemp, readFile, readdir, realpath, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -13,6 +13,7 @@ import { Bitmap } from '../../src/transfer/bitmap.ts'
 import { hash } from '../../src/transfer/manifest/blake3.js'
 import { UNTRUSTED_CTIME, alreadyInPlace, identityOf, planReceive } from '../../src/transfer/receive/receive-plan.ts'
 import { pruneIndex } from '../../src/transfer/receive/index-prune.ts'
+import { lookAtReceiveMount, storeMountMemory } from '../../src/transfer/folder/receive-mount.ts'
 import { fileMode, utimesSeconds } from '../../src/transfer/folder/finalize.ts'
 import { spawnSync } from 'node:child_process'
 import { createChunkSink, type ChunkSink } from '../../src/transfer/sink/sink.ts'
@@ -523,6 +524,54 @@ describe('planReceive', () => {
     expect(plan.copiedBytes).toBe(CHUNK)
     // the rows of the removed folder stay (its disk may be one not mounted now): the walk goes past them each time
     expect(store.findChunk(hash(A)).map((l) => l.path)).toEqual(copies.slice(1).reverse())
+  })
+
+  /**
+   * Five copies of a chunk received into a folder removed since, and one still there: `receiveDir` recorded as the
+   * receive's folder, its disk remembered as `seen` says (the real rule, as an offer looks at it; or a mount point
+   * that nothing is mounted at now, as for a receive folder that was a disk's mount point, the disk away now).
+   */
+  async function copiesRemoved (seen: 'there' | 'away'): Promise<{ receiveDir: string, partDir: string, kept: string, copies: string[], A: Buffer }> {
+    const A = randomBytes(CHUNK)
+    const { receiveDir, partDir } = await receiveFolders()
+    store.update(ID, { receiveDir })
+    if (seen === 'there') expect(await lookAtReceiveMount(receiveDir, storeMountMemory(store, { warn: () => {} }))).toEqual({ there: true })
+    else store.setReceiveMount(receiveDir, JSON.stringify({ point: await realpath(receiveDir), at: Date.now() }))
+    const kept = join(receiveDir, 'orig', 'z.bin')
+    await mkdir(dirname(kept), { recursive: true })
+    await writeFile(kept, A)
+    indexed(kept, [A])
+    await mkdir(join(receiveDir, 'copies', 'deep'), { recursive: true })
+    const copies = Array.from({ length: 5 }, (_, i) => join(receiveDir, 'copies', 'deep', `z${i}.bin`))
+    for (const path of copies) {
+      await writeFile(path, A)
+      indexed(path, [A])
+    }
+    await rm(join(receiveDir, 'copies'), { recursive: true })
+    return { receiveDir, partDir, kept, copies, A }
+  }
+
+  it('the rows of a folder the person removed are forgotten by the plan that tries them, where the receive folder is there on the disk it was last seen on (notes\' leftover: kept for good, as for a disk not mounted); kept where that disk is away', async () => {
+    for (const seen of ['there', 'away'] as const) {
+      const { receiveDir, partDir, kept, copies, A } = await copiesRemoved(seen)
+      const plan = await planReceive({ transferId: ID, files: [file('new/znew.bin', [A])], receiveDir, partDir, store, sink })
+      expect(plan.copiedBytes).toBe(CHUNK)
+      expect(store.findChunkPage(hash(A), 8).map((l) => l.path), seen).toEqual(seen === 'there' ? [kept] : [...copies.reverse(), kept])
+      await rm(receiveDir, { recursive: true })
+      for (const path of [kept, ...copies]) store.forgetPath(path)
+    }
+  })
+
+  it('pruneIndex forgets the files of a folder the person removed, where the receive folder is there on the disk it was last seen on; keeps them where that disk is away', async () => {
+    for (const seen of ['there', 'away'] as const) {
+      const { receiveDir, kept, copies } = await copiesRemoved(seen)
+      // the file kept is indexed with a time of 0: changed, to the prune, which forgets it as well
+      await utimes(kept, 0, 0)
+      expect(await pruneIndex(store), seen).toBe(seen === 'there' ? copies.length : 0)
+      expect(copies.map((p) => store.indexedFile(p) !== undefined)).toEqual(copies.map(() => seen !== 'there'))
+      await rm(receiveDir, { recursive: true })
+      for (const path of [kept, ...copies]) store.forgetPath(path)
+    }
   })
 
   it('pruneIndex forgets received files that are gone or changed, and keeps the rest, also those whose folder is missing (a disk not mounted now: review finding)', async () => {

@@ -83,6 +83,21 @@ export function storeMountMemory (store: { receiveMount: (dir: string) => string
   }
 }
 
+/**
+ * Whether receive folder `dir` is there now on the disk it was last seen on (lookAtReceiveMount remembered it): a
+ * folder missing below it was then removed, not a disk away (removed-folders.ts). False where nothing is known: no
+ * memory of it, mountinfo unreadable, the folder not there or on another mount now.
+ */
+export async function onItsDisk (dir: string, memory: Pick<MountMemory, 'get'>, mounts?: MountinfoRead): Promise<boolean> {
+  const last = parseLastSeen(memory.get(dir))
+  if (last === undefined) return false
+  const real = await realpath(dir).catch(() => undefined)
+  if (real === undefined || !(await stat(real).catch(() => undefined))?.isDirectory()) return false
+  const mountinfo = mounts !== undefined ? mounts.text : await readMountinfo()
+  const mount = mountinfo === undefined ? undefined : mountIn(real, mountinfo)
+  return mount !== undefined && mount.root === '/' && mount.point === last.point
+}
+
 /** The real path of `dir`, or, missing, of its nearest folder there: the mount it would be made on (or, through a symbolic link to nothing, none: makeReceiveFolder refuses it). */
 async function nearestThere (dir: string): Promise<string | undefined> {
   for (let at = resolve(dir); ; at = dirname(at)) {

@@ -11,6 +11,7 @@ import { lstatSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { TransferStore } from '../../store/index.ts'
 import { floorMs } from '../manifest/manifest.ts'
+import { RemovedFolders } from './removed-folders.ts'
 
 /** Rows read per query. */
 const PAGE = 256
@@ -21,16 +22,18 @@ const AT_ONCE = 2
  * What an indexed file's path says now: 'gone' (its folder is there, the
  * file not), 'changed' (not a regular file of the size and time recorded),
  * 'same', or 'unknown' (its folder is missing too, as on a disk not mounted
- * now, or it cannot be looked at): only 'gone' and 'changed' are forgotten.
+ * now, unless its receive folder is there on its disk: RemovedFolders; or it
+ * cannot be looked at): only 'gone' and 'changed' are forgotten.
  */
-async function lookAgain (f: { path: string, size: number, mtimeMs: number }): Promise<'gone' | 'changed' | 'same' | 'unknown'> {
+async function lookAgain (f: { path: string, size: number, mtimeMs: number }, removed: RemovedFolders): Promise<'gone' | 'changed' | 'same' | 'unknown'> {
   let st
   try {
     st = await lstat(f.path, { bigint: true })
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code !== 'ENOENT' && code !== 'ENOTDIR') return 'unknown'
-    return folderStillThere(f.path) ? 'gone' : 'unknown'
+    // its folder missing too: removed, where its receive folder is there on its disk (removed-folders.ts)
+    return folderStillThere(f.path) || await removed.removed(f.path) ? 'gone' : 'unknown'
   }
   return st.isFile() && Number(st.size) === f.size && floorMs(st.mtimeNs) === f.mtimeMs ? 'same' : 'changed'
 }
@@ -52,6 +55,7 @@ export function folderStillThere (path: string): boolean {
 
 /** Forget indexed files that are gone or changed (lookAgain). Returns how many. */
 export async function pruneIndex (store: TransferStore): Promise<number> {
+  const removed = new RemovedFolders(store)
   let forgotten = 0
   for (let after = 0; ;) {
     const page = store.indexPage(after, PAGE)
@@ -59,7 +63,7 @@ export async function pruneIndex (store: TransferStore): Promise<number> {
     after = page[page.length - 1].rowid
     for (let i = 0; i < page.length; i += AT_ONCE) {
       const batch = page.slice(i, i + AT_ONCE)
-      const seen = await Promise.all(batch.map(lookAgain))
+      const seen = await Promise.all(batch.map(async (f) => await lookAgain(f, removed)))
       for (const [j, f] of batch.entries()) {
         if (seen[j] !== 'gone' && seen[j] !== 'changed') continue
         store.forgetPath(f.path)

@@ -22,6 +22,7 @@ import type { ChunkSink } from '../sink/sink.ts'
 import { chunkBufferSize } from '../sink/buffer-pool.ts'
 import { readSpool, type Spooled } from './spool.ts'
 import { folderStillThere } from './index-prune.ts'
+import { RemovedFolders } from './removed-folders.ts'
 import { isZeroChunk } from './zero-chunks.ts'
 
 export interface FileState {
@@ -172,6 +173,7 @@ export async function planReceive (o: {
   let takenAsVerified = 0
   const keptPartsUsed = new Map<string, Set<number>>()
   const unusable: Unusable = new Set()
+  const removed = new RemovedFolders(o.store)
   // content seen so far in this offer, by chunk hash: queued for fetching (the
   // first of its kind), or verified in a part file here (a copy source)
   const queuedFirst = new Map<string, Wanted>()
@@ -252,7 +254,7 @@ export async function planReceive (o: {
       // only where the part file reaches: a chunk past its end is not there (a resumed 1 GiB receive read ~500 such chunks for nothing)
       const sure = resuming && offset + length <= partSize && o.verifiedInPartFile?.(index, c) === true
       if (sure) takenAsVerified += length
-      const got = sure ? 'in part file' : await recover(o, fs, c, offset, length, resuming && offset + length <= partSize && (o.maybeInPartFile?.(index, c) ?? true), keptPartsUsed, unusable)
+      const got = sure ? 'in part file' : await recover(o, fs, c, offset, length, resuming && offset + length <= partSize && (o.maybeInPartFile?.(index, c) ?? true), keptPartsUsed, unusable, removed)
       // else the same content earlier in this offer, else the same offset of the version received before (earlierVersion)
       if (got !== false ||
         (held != null && await copied(o.sink, held.fs.partPath, held.offset, fs, c, offset, length)) ||
@@ -716,7 +718,7 @@ const PLACES_PAGE = 16
 type Unusable = Set<string>
 
 /** A chunk not yet recorded: maybe already in the part file (killed before we recorded it), else in the dedup index (a kept part file copied from goes in `keptUsed`). */
-async function recover (o: { store: TransferStore, sink: ChunkSink, partDir: string }, fs: FileState, chunk: number, offset: number, length: number, resuming: boolean, keptUsed: Map<string, Set<number>>, unusable: Unusable): Promise<'in part file' | 'copied' | false> {
+async function recover (o: { store: TransferStore, sink: ChunkSink, partDir: string }, fs: FileState, chunk: number, offset: number, length: number, resuming: boolean, keptUsed: Map<string, Set<number>>, unusable: Unusable, removed: RemovedFolders): Promise<'in part file' | 'copied' | false> {
   const hash = fs.entry.chunks.at(chunk)
   if (resuming && await inPartFile(o.sink, fs, chunk, offset, length)) return 'in part file'
   for (let tried = 0, looked = 0, before: number | undefined; tried < MAX_CHUNK_PLACES && looked < MAX_CHUNK_ROWS;) {
@@ -743,9 +745,9 @@ async function recover (o: { store: TransferStore, sink: ChunkSink, partDir: str
         unusable.add(loc.path)
         // the file there went or changed since it was indexed: its rows are of
         // no more use, and would cost a look at each plan (not when its folder
-        // is missing too: a disk not mounted now)
+        // is missing too: a disk not mounted now, unless its receive folder is there on its disk: RemovedFolders)
         // (or a kept part file, ferry's own: gone with its part folder, or replaced by a receive's new one)
-        if (code === 'E_HASH_MISMATCH' || (!exists(loc.path) && (folderStillThere(loc.path) || isPartFile(loc.path)))) o.store.forgetPath(loc.path)
+        if (code === 'E_HASH_MISMATCH' || (!exists(loc.path) && (folderStillThere(loc.path) || isPartFile(loc.path) || await removed.removed(loc.path)))) o.store.forgetPath(loc.path)
       }
     }
   }
