@@ -2,7 +2,7 @@
 // with no peer: what a run cancelled in its plan leaves behind.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { tmpdir, userInfo } from 'node:os'
 import { basename, join } from 'node:path'
@@ -717,6 +717,17 @@ describe('Receiver', () => {
     const chunks = ChunkHashes.of(blocks.map((b) => hash(b)))
     return { blocks, data, file: { path: 'f.bin', kind: 'file', size: data.length, mtimeMs: 1_700_000_000_000, mode: 0o644, chunkSize: CHUNK, chunks, fileRoot: computeFileRoot(data.length, CHUNK, chunks) } }
   }
+
+  it('a part file that is not the offer\'s size once every chunk is in (something else wrote to it) is not placed: the receive fails naming it, and nothing is under its final name', async () => {
+    const { offer, receiveDir, serving } = await servedOffer([{ path: 'grown.bin', data: randomBytes(2 * CHUNK) }])
+    // its last close, before the size check, and a byte appended to it then
+    const grown: ChunkSink = { ...sink, buffer: async (n) => await sink.buffer(n), discard: (b) => { sink.discard(b) }, write: async (...args) => { await sink.write(...args) }, verify: async (...args) => { await sink.verify(...args) }, copy: async (...args) => { await sink.copy(...args) }, sync: async (path) => { await sink.sync(path) }, closeFile: async (path, flush) => { await sink.closeFile(path, flush); if (flush) await appendFile(path, 'x') }, close: async () => {} }
+    const receiver = new Receiver(depsWith(() => grown, [], serving), { id: ID, peerId: 'p', offer, receiveDir, state: 'accepted' })
+    await receiver.run()
+    expect({ state: receiver.state, code: receiver.error?.code, message: receiver.error?.message }).toEqual({ state: 'failed', code: 'E_INTERNAL', message: `grown.bin: its part file holds ${2 * CHUNK + 1} bytes, the offer ${2 * CHUNK}` })
+    expect(existsSync(join(receiveDir, 'grown.bin'))).toBe(false)
+    expect(receiver.keptFiles()).toBe(0)
+  })
 
   it('counts the files it keeps by its records while a run has no file states yet (its plan cut short, as the last plan of a part folder gone: CI finding, "kept 0" for 1)', () => {
     const { data, file } = fourChunks()
