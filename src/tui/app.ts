@@ -4,6 +4,7 @@
 // own connection; it never calls anything that changes the daemon.
 
 import { randomUUID } from 'node:crypto'
+import { homedir } from 'node:os'
 import { createElement as h, useEffect, useReducer, useRef, useState } from 'react'
 import type { ReactNode } from 'react'
 import { Box, Text, useApp, useInput, usePaste, useStdout, useWindowSize } from 'ink'
@@ -12,7 +13,7 @@ import type { PairingState } from '../daemon/control/types.ts'
 import { sanitizeForDisplay, toFerryError } from '../errors.ts'
 import { useDaemonLink } from './connection.ts'
 import type { ControlClientLike } from './connection.ts'
-import { colorEnabled, supportsUnicode } from './format.ts'
+import { colorEnabled, leftWords, supportsUnicode } from './format.ts'
 import { helpText, isPasteBurst, isTypedText, isTyping, keyToCommands, pasteCommands, splitEscape } from './keys.ts'
 import type { Command, KeyPress, Op } from './keys.ts'
 import { checkPaths } from './paths.ts'
@@ -381,7 +382,12 @@ async function perform (c: ControlClientLike, op: Op, s: TuiState, ascii: boolea
       const t = await c.call('send', { peer: op.peer, paths })
       return [{ type: 'event', name: 'transfer', data: t }, { type: 'input', field: 'sendPaths', value: '' }, { type: 'screen', screen: 'transfers' }, { type: 'selectTransfer', id: t.id }]
     }
-    case 'cancel':
-      return [{ type: 'event', name: 'transfer', data: await c.call('cancel', { id: op.id }) }]
+    case 'cancel': {
+      // said, as a decline is, with what stays and what went (user-test finding: nothing said it)
+      const t = await c.call('cancel', { id: op.id })
+      const left = leftWords(t, homedir())
+      const what = `${t.direction === 'send' ? 'the send to' : 'the receive from'} ${peerCalled(s, { peerId: t.peerId, name: t.peerName }, ascii)}`
+      return [{ type: 'event', name: 'transfer', data: t }, { type: 'notice', text: `cancelled ${what}${left !== '' ? `; ${left}` : ''}` }]
+    }
   }
 }

@@ -231,8 +231,18 @@ function peersKeys (s: TuiState, input: string, ascii: boolean): Command[] {
   // which of two of one name (review finding: "unpair alice" with two alice listed)
   const name = peerCalled(s, p, ascii)
   if (!p.paired) return notice(`${name} is not paired — press p to pair by code`)
-  if (input === 'u') return confirmed(s, `unpair:${p.peerId}`, `press u again to unpair ${name}; any other key keeps it`, { op: 'unpair', peer: p.peerId })
+  // what it stops with it, said before (user-test finding: a send at 34 % failed E_NOT_PAIRED, asked nothing of it)
+  if (input === 'u') return confirmed(s, `unpair:${p.peerId}`, `press u again to unpair ${name}${stopsWith(s, p.peerId)}; any other key keeps it`, { op: 'unpair', peer: p.peerId })
   return [act({ type: 'sendTo', peerId: p.peerId }), act({ type: 'screen', screen: 'send' })]
+}
+
+/** ", which stops its 2 transfers under way and 1 offer waiting here" for a peer being unpaired; '' where none. */
+function stopsWith (s: TuiState, peerId: string): string {
+  const offers = s.offers.filter((o) => o.peerId === peerId).length
+  // an offer waiting here is listed under the transfers too (state offered): counted once, as an offer
+  const running = s.active.filter((t) => t.peerId === peerId && !s.offers.some((o) => o.id === t.id)).length
+  const what = [...(running > 0 ? [`its ${counted(running, 'transfer')} under way`] : []), ...(offers > 0 ? [`${counted(offers, 'offer')} waiting here`] : [])]
+  return what.length === 0 ? '' : `, which stops ${what.join(' and ')}`
 }
 
 /**

@@ -8,7 +8,7 @@ import type {
   ControlEvents, EventName, OfferInfo, PairingState, PeerInfo, StatusInfo, TransferInfo
 } from '../daemon/control/types.ts'
 import { isFinalState } from '../daemon/control/types.ts'
-import { peerLabel, sharedNames } from './format.ts'
+import { counted, formatBytes, peerLabel, sharedNames } from './format.ts'
 
 export const SCREENS = ['peers', 'pair', 'offers', 'transfers', 'send'] as const
 export type ScreenId = typeof SCREENS[number]
@@ -67,6 +67,8 @@ export interface TuiState {
   noticeUntilBack?: string
   /** a step that cannot be undone (cancel, unpair), asked once: the same key again does it (keys.ts) */
   armed?: string
+  /** the question `armed` asked, as the notice line said it */
+  armedText?: string
   /** peers this TUI asked the daemon to unpair, not yet answered: their pairing's end is not news to say (onEvent) */
   unpairing?: string[]
 }
@@ -168,7 +170,41 @@ export function sendablePeers (s: TuiState): PeerInfo[] {
 }
 
 export function reduce (state: TuiState, action: Action): TuiState {
-  return clampSelection(transferAsked(action, sameTransferSelected(state, step(state, action))))
+  return clampSelection(questionStillStands(transferAsked(action, samePeerSelected(state, sameTransferSelected(state, step(state, action))))))
+}
+
+/**
+ * The peer selected on Peers before `after` stays selected where it is still listed: the list is sorted paired
+ * first, and one unpaired moved down, its line taken by the next paired one (user-test finding: `u u` unpaired
+ * beta, the selection stood on gamma then, and `u u` again would have unpaired gamma).
+ */
+function samePeerSelected (before: TuiState, after: TuiState): TuiState {
+  if (after.peers === before.peers) return after
+  const id = selectedPeer(before)?.peerId
+  const at = id === undefined ? -1 : after.peers.findIndex((p) => p.peerId === id)
+  return at < 0 || at === after.sel.peers ? after : { ...after, sel: { ...after.sel, peers: at } }
+}
+
+/**
+ * A question asked (armed) whose step can no longer be done: the offer is no longer waiting (its sender withdrew
+ * it, another client decided on it), the transfer ended, the peer is no longer paired. Taken back, so that the
+ * key pressed again does not ask the same of another line (user-test finding: the offer to decline withdrawn,
+ * the question stayed, and the next `d` asked it of the next offer, in the same words); said, unless what
+ * happened was said in its place (an offer withdrawn, a peer unpaired elsewhere).
+ */
+function questionStillStands (s: TuiState): TuiState {
+  const armed = s.armed
+  if (armed === undefined) return s
+  const [step, id] = [armed.slice(0, armed.indexOf(':')), armed.slice(armed.indexOf(':') + 1)]
+  const stands = step === 'decline'
+    ? s.offers.some((o) => o.id === id)
+    : step === 'cancel'
+      ? s.active.some((t) => t.id === id)
+      : step === 'unpair' ? s.peers.some((p) => p.peerId === id && p.paired) : true
+  if (stands) return s
+  const gone = step === 'decline' ? 'that offer is no longer waiting here: nothing was declined' : step === 'cancel' ? 'that transfer has ended: nothing to cancel' : 'that device is no longer paired'
+  // the question's own words still on the line: what happened instead; another notice came with it: that one
+  return { ...s, armed: undefined, notice: s.notice === s.armedText ? gone : s.notice, armedText: undefined }
 }
 
 /**
@@ -263,9 +299,9 @@ function step (s: TuiState, a: Action): TuiState {
     // progress on screen 4" stayed on 4, typed ahead, and on a small terminal took the transfer's rows)
     case 'notice': return a.unlessOn !== undefined && s.screen === a.unlessOn ? s : { ...s, notice: a.text, noticeUntilBack: a.untilBack === true ? a.text : undefined }
     case 'notice:expire': return s.notice !== a.text || s.armed !== undefined ? s : { ...s, notice: undefined, noticeUntilBack: undefined }
-    case 'arm': return { ...s, armed: a.key, notice: a.text }
-    case 'disarm': return { ...s, armed: undefined, notice: undefined }
-    case 'clear': return { ...s, lastError: undefined, notice: undefined, armed: undefined }
+    case 'arm': return { ...s, armed: a.key, armedText: a.text, notice: a.text }
+    case 'disarm': return { ...s, armed: undefined, armedText: undefined, notice: undefined }
+    case 'clear': return { ...s, lastError: undefined, notice: undefined, armed: undefined, armedText: undefined }
   }
 }
 
@@ -407,7 +443,9 @@ function cutHistory (history: TransferInfo[], shown: string | undefined): Transf
   return cut === undefined ? kept : [...kept.slice(0, -1), cut]
 }
 
-function onTransfer (s: TuiState, t: TransferInfo): TuiState {
+function onTransfer (before: TuiState, t: TransferInfo): TuiState {
+  const withdrawn = offerWithdrawn(before, t)
+  const s = withdrawn === undefined ? before : { ...before, notice: withdrawn, noticeUntilBack: undefined }
   const active = s.active.filter((x) => x.id !== t.id)
   // a late reply to send/accept must not bring a finished transfer back
   if (!isFinished(t) && s.history.some((x) => x.id === t.id)) return s
@@ -420,6 +458,17 @@ function onTransfer (s: TuiState, t: TransferInfo): TuiState {
   if (i >= 0) active.splice(i, 0, t)
   else active.push(t)
   return { ...s, active, history }
+}
+
+/**
+ * An offer waiting here for a decision that its sender withdrew (`ferry cancel`, Ctrl-C of its `ferry send`): said
+ * (user-test finding: it went from Offers without a word).
+ */
+function offerWithdrawn (s: TuiState, t: TransferInfo): string | undefined {
+  if (t.direction !== 'receive' || t.state !== 'cancelled' || t.endedBy !== 'peer') return undefined
+  const offer = s.offers.find((o) => o.id === t.id)
+  if (offer === undefined && s.active.find((x) => x.id === t.id)?.state !== 'offered') return undefined
+  return `${peerCalled(s, { peerId: t.peerId, name: t.peerName })} withdrew its offer (${counted(t.files, 'file')}, ${formatBytes(t.totalBytes)})`
 }
 
 function upsert<T> (list: T[], item: T, key: (x: T) => string): T[] {

@@ -1016,9 +1016,9 @@ describe('ferry tui App', () => {
     f.emit('peer:removed', { peerId: peers[1].peerId })
     expect(await untilFrame(r, (t) => !t.includes('evil'))).not.toContain('no longer paired')
     // unpaired here: said as that ("unpaired bob-…"), not as the other device's doing
-    // (paired ones first: bob, the one paired left, is the first line)
+    // (paired ones first: bob, the one paired left, is the first line; the selection went down with alice)
     const from = r.frames.length
-    await press(r, 'u', 'u')
+    await press(r, '\u001b[H', 'u', 'u')
     const after = await untilFrame(r, (t) => t.includes('unpaired bob'))
     expect(after).toContain('unpaired bob')
     // nor for a moment, between the daemon's event and its answer
@@ -1393,6 +1393,16 @@ describe('a transfer\'s details (user finding: History said "✗ failed E_HASH_M
     expect(f.calls).toContainEqual({ method: 'cancel', params: { id: active.id } })
   })
 
+  it('a cancel done (c c) is said, as a decline is, with what the receive keeps and what it deleted (user-test finding: nothing said it)', async () => {
+    const f = fakeClient({ transfers: [active], cancel: { ...active, state: 'cancelled', endedBy: 'here', keptFiles: 1, droppedBytes: 30 * 1024 * 1024, receiveDir: '/srv/in', finishedAt: NOW } })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 100, 24)
+    await press(r, '4', 'c', 'c')
+    expect(f.calls).toContainEqual({ method: 'cancel', params: { id: active.id } })
+    await untilFrame(r, (t) => t.includes('cancelled the receive from'))
+    expect(stripAnsi(r.lastFrame() ?? '').replace(/\s+/g, ' ')).toContain('cancelled the receive from alice-desktop; 1 of 3 files had arrived and is kept in /srv/in; 30.0 MiB received of files not yet whole was deleted')
+    cleanup()
+  })
+
   it('one under way shown whole says what the list does not, also on a small terminal, and why it waits once (review finding: at 40x12 its bars took the rows and its details were cut off; at 80x24 why it waits was said twice)', async () => {
     const why = 'the sender is unreachable: its daemon is not running or not on this network; the transfer resumes when it is back'
     const waiting = transfer({ state: 'waiting', error: { code: 'E_PEER_UNREACHABLE', message: why }, inFlight: [1, 2, 3].map((i) => ({ path: `videos/holiday${i}.mp4`, size: 80 * 1024 * 1024, doneBytes: 30 * 1024 * 1024 })) })
@@ -1465,7 +1475,7 @@ describe('narrow and wide terminals (user-test finding: at 40 columns tabs, prom
     const f = fakeClient({ accept: () => { throw new FerryError('E_NO_SPACE', 'the offer needs 12.0 MiB and /tmp/recv has 3.0 MiB free') } })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 40, 24)
     await press(r, 'u')
-    expect(flat(expectFits(r.lastFrame(), 40, 24))).toContain('press u again to unpair alice-desktop; any other key keeps it')
+    expect(flat(expectFits(r.lastFrame(), 40, 24))).toContain('press u again to unpair alice-desktop, which stops its 1 transfer under way and 1 offer waiting here; any other key keeps it')
     await press(r, '3', 'a')
     const text = expectFits(r.lastFrame(), 40, 24)
     expect(text).toMatch(/^E_NO_SPACE: the offer/m)
@@ -1517,7 +1527,7 @@ describe('two peers of one name', () => {
     const f = fakeClient({ peers: [{ ...peers[0], online: false }, renewed], unpair: { peerId: peers[0].peerId, notified: false } })
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }))
     await press(r, 'u')
-    expect(r.lastFrame()).toMatch(/press u again to unpair alice-desktop …AAAAAAAA;/)
+    expect(r.lastFrame()?.replace(/\s+/g, ' ')).toMatch(/press u again to unpair alice-desktop …AAAAAAAA, which stops its 1 transfer under way and 1 offer waiting here;/)
     await press(r, 'u')
     expect(r.lastFrame()).toMatch(/unpaired alice-desktop …AAAAAAAA/)
     await press(r, '4', 'c')

@@ -313,6 +313,53 @@ describe('keys', () => {
     t = run([(ask[0] as { action: Action }).action], t)
     expect(keyToCommands(t, 'c', {})).toEqual([{ kind: 'action', action: { type: 'disarm' } }, { kind: 'op', op: { op: 'cancel', id: 't1' } }])
   })
+  it('unpairing a peer with transfers under way or offers waiting says, when it asks, that they stop (user-test finding: a send at 34 % failed E_NOT_PAIRED, asked nothing of it)', () => {
+    const base = { peers: [peer('x', 'x', { paired: true }), peer('y', 'y', { paired: true })] }
+    const withX = connected({ ...base, active: [xfer('t1', { peerId: 'x' }), xfer('t2', { peerId: 'x', direction: 'send' }), xfer('o1', { peerId: 'x', state: 'offered' }), xfer('t3', { peerId: 'y' })], offers: [{ ...offer('o1'), peerId: 'x' }] })
+    expect(keyToCommands(withX, 'u', {})).toEqual([{ kind: 'action', action: { type: 'arm', key: 'unpair:x', text: 'press u again to unpair x, which stops its 2 transfers under way and 1 offer waiting here; any other key keeps it' } }])
+    // none with it: said as before
+    expect(keyToCommands(connected({ ...base, active: [xfer('t3', { peerId: 'y' })] }), 'u', {})).toEqual([{ kind: 'action', action: { type: 'arm', key: 'unpair:x', text: 'press u again to unpair x; any other key keeps it' } }])
+  })
+  it('the peer unpaired stays selected as the list is sorted again, not the paired one that moved up to its line (user-test finding: a second `u u` would have unpaired that one)', () => {
+    let s = connected({ peers: [peer('b', 'beta', { paired: true }), peer('g', 'gamma', { paired: true })] })
+    expect(s.sel.peers).toBe(0)
+    s = run([{ type: 'unpaired', peerId: 'b' }], s)
+    expect(s.peers.map((p) => p.peerId)).toEqual(['g', 'b'])
+    expect(s.sel.peers).toBe(1)
+    // so `u` there says it is not paired, and asks nothing of gamma
+    expect(keyToCommands(s, 'u', {})).toEqual([{ kind: 'action', action: { type: 'notice', text: 'beta is not paired — press p to pair by code' } }])
+    // and as the daemon's events move it
+    s = run([{ type: 'event', name: 'peer', data: peer('a', 'alpha', { paired: true }) }], s)
+    expect(s.peers[s.sel.peers].peerId).toBe('b')
+  })
+  it('a question whose step can no longer be done is taken back and said so: the offer to decline withdrawn by its sender, the transfer to cancel ended, the peer to unpair unpaired elsewhere (user-test finding: the question stayed, and the next `d` asked it of the next offer)', () => {
+    const two = [{ ...offer('o1'), peerId: 'a', peerName: 'alpha', files: 7, totalBytes: 28 }, { ...offer('o2'), peerId: 'a', peerName: 'alpha', files: 7, totalBytes: 28 }]
+    let s = connected({ screen: 'offers', offers: two, active: [xfer('o1', { peerId: 'a', peerName: 'alpha', state: 'offered', files: 7, totalBytes: 28 }), xfer('o2', { peerId: 'a', peerName: 'alpha', state: 'offered', files: 7, totalBytes: 28 })] })
+    s = run(keyToCommands(s, 'd', {}).map((c) => (c as { action: Action }).action), s)
+    expect(s).toMatchObject({ armed: 'decline:o1', notice: 'press d again to decline the offer from alpha (7 files, 28 B); any other key keeps it' })
+    // alpha withdraws it: its receive ends cancelled by it, and its offer goes
+    const withdrawn = run([{ type: 'event', name: 'transfer', data: xfer('o1', { peerId: 'a', peerName: 'alpha', state: 'cancelled', endedBy: 'peer', files: 7, totalBytes: 28 }) }, { type: 'event', name: 'offer:removed', data: { id: 'o1' } }], s)
+    expect(withdrawn).toMatchObject({ armed: undefined, notice: 'alpha withdrew its offer (7 files, 28 B)' })
+    // the other way round (the offer's removal first): taken back at once, then said
+    const removedFirst = run([{ type: 'event', name: 'offer:removed', data: { id: 'o1' } }], s)
+    expect(removedFirst).toMatchObject({ armed: undefined, notice: 'that offer is no longer waiting here: nothing was declined' })
+    expect(run([{ type: 'event', name: 'transfer', data: xfer('o1', { peerId: 'a', peerName: 'alpha', state: 'cancelled', endedBy: 'peer', files: 7, totalBytes: 28 }) }], removedFirst).notice).toBe('alpha withdrew its offer (7 files, 28 B)')
+    // the next d asks of the offer it stands on now, afresh
+    expect(keyToCommands(withdrawn, 'd', {})).toEqual([{ kind: 'action', action: { type: 'arm', key: 'decline:o2', text: 'press d again to decline the offer from alpha (7 files, 28 B); any other key keeps it' } }])
+    // a transfer to cancel that ended meanwhile
+    let t = connected({ screen: 'transfers', active: [xfer('t1')] })
+    t = run(keyToCommands(t, 'c', {}).map((c) => (c as { action: Action }).action), t)
+    expect(t.armed).toBe('cancel:t1')
+    expect(run([{ type: 'event', name: 'transfer', data: xfer('t1', { state: 'done' }) }], t)).toMatchObject({ armed: undefined, notice: 'that transfer has ended: nothing to cancel' })
+    // a peer to unpair, unpaired by the other device meanwhile: that notice, not the question
+    let p = connected({ peers: [peer('x', 'x', { paired: true })] })
+    p = run(keyToCommands(p, 'u', {}).map((c) => (c as { action: Action }).action), p)
+    const elsewhere = run([{ type: 'event', name: 'peer', data: peer('x', 'x', { paired: false }) }], p)
+    expect(elsewhere.armed).toBeUndefined()
+    expect(elsewhere.notice).toMatch(/^x is no longer paired with this device/)
+    // an offer accepted by the sender's… nothing else: a question that still stands is kept through other events
+    expect(run([{ type: 'event', name: 'offer', data: { ...offer('o3'), peerId: 'a' } }], s)).toMatchObject({ armed: 'decline:o1' })
+  })
   it('COMMAND_KEYS (what a read of a few characters must be made of to be keys, not a paste) are the keys that do something where no field has the keyboard, and no others', () => {
     const shown = { id: 'p', role: 'show', phase: 'waiting', code: '1-a-b' } as const
     const rich = { peers: [peer('x', 'x', { paired: true })], offers: [offer('o1')], active: [xfer('t1')], pairing: shown }
@@ -365,6 +412,12 @@ describe('paths', () => {
   it('reports the paths that do not exist, as typed', () => {
     const r = checkPaths('/here /gone', (p) => p === '/here')
     expect(r).toEqual({ paths: ['/here'], missing: ['/gone'] })
+  })
+  it('a quote left open runs to the end, and a name not found so says it (user-test finding: "it\'s.txt b.bin" said "not found: its.txt b.bin", read as two names, b.bin there); one found so is sent, as before', () => {
+    const there = (p: string): boolean => p === '/d/b.bin' || p === '/d/my photos'
+    expect(checkPaths("/d/it's.txt /d/b.bin", there, '/')).toEqual({ paths: [], missing: ["/d/its.txt /d/b.bin (read from a ' not closed to the end; a ' in a name is typed \\')"] })
+    expect(checkPaths('/d/b.bin "/d/a b', there, '/')).toEqual({ paths: ['/d/b.bin'], missing: ['/d/a b (read from a " not closed to the end; a " in a name is typed \\")'] })
+    expect(checkPaths('"/d/my photos', there, '/')).toEqual({ paths: ['/d/my photos'], missing: [] })
   })
 })
 
