@@ -374,12 +374,14 @@ export const REPLACED_BY_ANOTHER = 'another client of this daemon (`ferry pair` 
  * is not this screen's to show. Not judged while this TUI's own request of that role is unanswered and the
  * pairing has no mark: an older daemon, giving no marks, sends that request's event before its answer.
  */
-function anotherClients (s: TuiState, p: PairingState): TuiState {
-  if (p.tag === undefined && (p.role === 'enter' ? s.pairEntering : s.pairShowing) !== undefined) return s
-  const own = s.pairing
-  if (p.role === 'show' && own?.role === 'show' && own.replacedBy === p.id) {
-    return { ...s, pairing: { ...own, error: { code: 'E_CANCELLED', message: REPLACED_BY_ANOTHER } } }
-  }
+function anotherClients (before: TuiState, p: PairingState): TuiState {
+  if (p.tag === undefined && (p.role === 'enter' ? before.pairEntering : before.pairShowing) !== undefined) return before
+  const own = before.pairing
+  // the code that replaced this TUI's: said under that one, and, once it pairs a device, on the notice line as any
+  // other client's (user-test finding: that pairing was said nowhere)
+  const s = p.role === 'show' && own?.role === 'show' && own.replacedBy === p.id
+    ? { ...before, pairing: { ...own, error: { code: 'E_CANCELLED' as const, message: REPLACED_BY_ANOTHER } } }
+    : before
   if (p.phase !== 'paired' || p.peer == null) return s
   return { ...s, notice: `paired ${p.again === true ? 'again ' : ''}with ${peerCalled(s, p.peer)} by another client of this daemon (\`ferry pair\` or another TUI)` }
 }

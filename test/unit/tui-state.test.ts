@@ -180,6 +180,10 @@ describe('reduce', () => {
     expect(s.pairing).toMatchObject({ id: 'c', phase: 'waiting', tag: 'k2' })
     s = run([replaced('c', 'd', { tag: 'k2' }), shown('d')], s)
     expect(s.pairing).toMatchObject({ id: 'c', phase: 'cancelled', error: { message: REPLACED_BY_ANOTHER } })
+    // the code that replaced it pairs a device: said on the notice line too (user-test finding: said nowhere)
+    const pairedByIt = run([{ type: 'event', name: 'pairing', data: { id: 'd', role: 'show', phase: 'paired', code: '1-d-x', peer: { peerId: 'B', name: 'beta', fingerprint: 'f' } } }], s)
+    expect(pairedByIt.pairing).toMatchObject({ id: 'c', phase: 'cancelled', error: { message: REPLACED_BY_ANOTHER } })
+    expect(pairedByIt.notice).toMatch(/^paired with beta by another client of this daemon/)
     // an older daemon (no marks, no replacedBy): its event of this TUI's code comes before the answer, which makes it this TUI's
     s = run([{ type: 'pairShowing', entry: 'k3' }, shown('e'), { type: 'pairShown', entry: 'k3', state: { id: 'e', role: 'show', phase: 'waiting', code: '1-e-x' } }], s)
     expect(s.pairing).toMatchObject({ id: 'e', phase: 'waiting', tag: 'k3' })
