@@ -104,7 +104,7 @@ export function isTypedText (input: string, key: Partial<Key>): boolean {
 export const COMMAND_KEYS = 'q12345pusecad?'
 
 /** What `?` says: the keys of every screen (the help line shows those that act on the screen shown, now). */
-export const ALL_KEYS = 'keys: 1-5 or Tab screens · ↑↓ select · Peers: p pair, u unpair, s send to · Pair: s show a code, e enter one, c cancel · Offers: a accept, d decline (d again to do it) · Transfers: Enter details, c cancel · Esc back · q quit'
+export const ALL_KEYS = 'keys: 1-5 or Tab screens · ↑↓ select · Peers: p pair, u unpair, s send to · Pair: s show a code, e enter one, c cancel · Offers: a accept, d decline · Transfers: Enter details, c cancel · u, d and c ask first: the same key again does it · Esc back · q quit'
 
 /** The most keys a person types ahead into one read; more in one read are a paste (isPasteBurst). */
 export const TYPED_AHEAD_MAX = 4
