@@ -573,6 +573,9 @@ describe('Transfers history', () => {
     const without = sending({ id: 'q', direction: 'receive', state: 'done', doneBytes: 100 * MiB, finishedAt: NOW - 1000, receipt: { root: 'ab', signature: 's', verified: true, notReceived: 1 } })
     const ascii = expectFits((await renderAt(h(TransfersScreen, { active: [], history: [without], selected: 0, ui: { ...defaultUi, color: false, unicode: false, now: NOW } }))).lastFrame())
     expect(ascii).toMatch(/! done\s+1 not received\s+v from alice  1 of 2 files/)
+    // its details say what arrived, as the line does (user-test finding: "2 files, 4 B" with 1 of them refused)
+    const details = expectFits((await renderAt(h(TransferDetails, { t: without, shared: new Set<string>(), ui: { ...defaultUi, color: false, now: NOW, rows: 12 } }))).lastFrame())
+    expect(details.replace(/\s+/g, ' ')).toContain('carried 1 of 2 files, 100.0 MiB of 200.0 MiB;')
     expect([partly, without, sending({ state: 'done', skippedCount: 3, skippedFailed: 0 })].map(partialCount)).toEqual([4, 1, 0])
   })
 

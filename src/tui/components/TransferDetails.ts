@@ -111,8 +111,12 @@ function stateText (t: TransferInfo): string {
 function carried (t: TransferInfo): string {
   const folders = (t.folders ?? 0) > 0 ? ` in ${counted(t.folders!, 'folder')}` : ''
   const ended = isFinished(t)
-  const done = ended && t.state !== 'done' ? `${formatDone(t.doneBytes, t.totalBytes)} of ${formatBytes(t.totalBytes)}` : formatBytes(t.totalBytes)
-  return `${counted(t.files, 'file')}${folders}, ${done}; ${ended ? networkWords(t) : `${formatBytes(t.wireBytes)} of it over the network`}`
+  // done without some of its files (its receipt says how many): what arrived, as its History line says (user-test
+  // finding: "2 files, 4 B" of a receive that had 1 of them refused)
+  const notReceived = t.state === 'done' ? t.receipt?.notReceived ?? 0 : 0
+  const done = (ended && t.state !== 'done') || notReceived > 0 ? `${formatDone(t.doneBytes, t.totalBytes)} of ${formatBytes(t.totalBytes)}` : formatBytes(t.totalBytes)
+  const files = notReceived > 0 ? `${t.files - notReceived} of ${counted(t.files, 'file')}` : counted(t.files, 'file')
+  return `${files}${folders}, ${done}; ${ended ? networkWords(t) : `${formatBytes(t.wireBytes)} of it over the network`}`
 }
 
 /**
