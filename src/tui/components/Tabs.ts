@@ -32,7 +32,8 @@ const MIN_NAME_CHARS = 3
  * every tab labelled, with ferry's own name, then with the name cut to the
  * room left, then the same with tighter tabs; without the name; then only
  * the current tab labelled and the others by number (their counts kept: an
- * offer waiting is worth seeing on any screen), and at the very narrowest
+ * offer waiting is worth seeing on any screen), with the name, then without
+ * it, and at the very narrowest
  * without "ferry" in front. The name goes before the
  * tabs' padding (user-test finding: at 60 columns `Offers (1)` left no room
  * for it, and it was gone without a sign).
@@ -69,6 +70,9 @@ export function Tabs ({ screen, selfName, offers, active, ui }: TabsProps) {
     { shown: named(tight), row: tight },
     { shown: '', row: padded },
     { shown: '', row: tight },
+    // the name before every tab's title: with three devices side by side, it tells which one this is (user-test
+    // finding: at 50 columns "ferry 1 2 3 4 Transfers (1) 5", though "ferry beta 1 2 3 4 Transfers (1) 5" fits)
+    { shown: named(numbered), row: numbered },
     { shown: '', row: numbered }
   ].flatMap(({ shown, row: r }) => shown === undefined ? [] : [{ head: head(shown, r), row: r }])
   // where not even "ferry " is left room (a narrow terminal with counts on the tabs): the tabs, which say where one is, before it
