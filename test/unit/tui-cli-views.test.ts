@@ -128,6 +128,15 @@ describe('SendProgress (ferry send on a terminal)', () => {
     const receiveWaitsTurn = expectFits(r.lastFrame()).replace(/\s+/g, ' ')
     expect(receiveWaitsTurn).not.toContain('unreachable')
     expect(receiveWaitsTurn).toContain('this device starts it after the receives it runs first from the sender… Ctrl-C ends this wait, not the receive')
+    // one waiting for room in the receive folder, both online: not "unreachable" on either side (user-test finding)
+    const full = { code: 'E_NO_SPACE' as const, message: 'receiver: the receive folder\'s disk is full; this goes on by itself once there is room' }
+    for (const direction of ['send', 'receive'] as const) {
+      r.rerender(h(SendProgress, { peer: 'alice', paths: 2, waitOnly: direction === 'receive', transfer: sending({ direction, state: 'waiting', error: full }) }))
+      await tick()
+      const room = expectFits(r.lastFrame()).replace(/\s+/g, ' ')
+      expect(room).not.toContain('unreachable')
+      expect(room).toContain(direction === 'send' ? 'it goes on by itself once the receiver\'s receive folder has room… Ctrl-C cancels' : 'it goes on by itself once the receive folder has room (free some there)… Ctrl-C ends this wait, not the receive')
+    }
   })
 
   it('a transfer whose bytes stopped says it stalled and for how long where its rate and ETA were, in the TUI too; one not measured yet keeps "—  ETA --" (notes\' leftover: a stall read as a start)', async () => {

@@ -99,6 +99,10 @@ function hint (t: TransferInfo, waitOnly: boolean, keys: boolean): string {
  * once sends too showed that they wait their turn on the receiver).
  */
 function waitHint (t: TransferInfo, peer: string): string {
-  if (waitingWords(t) !== 'waiting its turn') return `the ${peer} is unreachable; the transfer resumes when it is back`
+  const waiting = waitingWords(t)
+  // the receive folder's disk full, both devices online (user-test finding: "the receiver is unreachable" on the
+  // sender, "the sender is unreachable" on the receiver)
+  if (waiting === 'waiting for room') return t.direction === 'receive' ? 'it goes on by itself once the receive folder has room (free some there)' : 'it goes on by itself once the receiver\'s receive folder has room'
+  if (waiting !== 'waiting its turn') return `the ${peer} is unreachable; the transfer resumes when it is back`
   return t.direction === 'receive' ? 'this device starts it after the receives it runs first from the sender' : 'the receiver starts it after the receives it runs first'
 }
