@@ -79,6 +79,17 @@ export function dialFailure (err: unknown, timeoutMs: number): string {
   // "connection error 127.0.0.1:4774: connect ECONNREFUSED 127.0.0.1:4774": the device is there, ferry on it is not
   // (stopped, or restarted on another port), said so, with the address (user-test finding: the socket's words)
   // Node writes an IPv6 address and its port as "::1:4774": in brackets here, as `ferry connect` takes one (user-test finding)
+  // libp2p tried several addresses and each failed: "All multiaddr dials failed" said nothing of why (user-test
+  // finding); said by its dials' own failures, in these words, once each
+  if (e?.name === 'AggregateError' || e?.message === 'All multiaddr dials failed') {
+    const reasons = [...new Set(((err as { errors?: unknown[] }).errors ?? []).map((x) => dialFailure(x, timeoutMs)))]
+    if (reasons.length === 1) return reasons[0]
+    const bare = reasons.map((r) => r.replace(/^not online \((.*)\)$/, '$1'))
+    return reasons.length === 0 ? 'not online: none of its addresses answered (ferry there stopped, or its device away or asleep)' : `not online: none of its addresses answered (${bare.slice(0, 3).join('; ')}${bare.length > 3 ? '; …' : ''})`
+  }
+  // no route to the address: the device is not on this network now (asleep, away, another network)
+  const noRoute = /connect (?:EHOSTUNREACH|ENETUNREACH) (\S+)/.exec(e?.message ?? '')
+  if (noRoute != null) return `not online (${noRoute[1]} cannot be reached from here: its device away, asleep, or on another network)`
   const refused = /connect ECONNREFUSED (\S+)/.exec(e?.message ?? '')
   // a daemon listens on IPv4 alone unless told otherwise: at an IPv6 address, "not running" was said of one running
   // (helper finding)

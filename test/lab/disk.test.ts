@@ -126,16 +126,16 @@ describe.skipIf(skip != null)('full disk (tmpfs receive folder)', () => {
       return t?.state === 'waiting' && t.error?.code === 'E_NO_SPACE' ? t : undefined
     }, 'the receive to wait for room', 30_000, 100)
     // what to do first, the figures after (the TUI shows two lines of it)
-    expect(waiting.error!.message).toMatch(/^the receive folder's disk is full; this goes on by itself once there is room \(free some there, or cancel this\): the receive folder has .*; this needs /)
+    expect(waiting.error!.message).toMatch(/^the receive folder's disk has no room for the rest; this goes on by itself once there is room \(free some there, or cancel this\): the receive folder has .*; this needs /)
     expect(waiting.doneBytes).toBeLessThan(15 * MiB)
     const told = await waitFor(async () => {
       const t = (await call(sender, 'transfers')).find((x) => x.id === offer.id)
       return t?.state === 'waiting' && t.error?.code === 'E_NO_SPACE' ? t : undefined
     }, 'the sender to be told', 10_000, 100)
-    expect(told.error!.message).toMatch(/^receiver: the receive folder's disk is full; this goes on by itself/)
+    expect(told.error!.message).toMatch(/^receiver: the receive folder's disk has no room for the rest; this goes on by itself/)
     // and how far it got: what the receiver holds, not all that was served (the full disk took some of it not)
     expect(told.doneBytes).toBe(waiting.doneBytes)
-    await waitFor(() => /^ferry: waiting for room on receiver \(E_NO_SPACE: receiver: the receive folder's disk is full/m.test(send.stderr()) ? true : undefined, '`ferry send` to say it waits for room', 10_000, 100)
+    await waitFor(() => /^ferry: waiting for room on receiver \(E_NO_SPACE: receiver: the receive folder's disk has no room for the rest/m.test(send.stderr()) ? true : undefined, '`ferry send` to say it waits for room', 10_000, 100)
     expect(send.proc.exitCode).toBeNull()
     // it stays waiting while there is no room: no run at each look (every 2 s) that fails again; and the send with it,
     // no progress report of the run that ended coming after the tell (notes' leftover: "fetching" there for ~10 s)
@@ -145,7 +145,7 @@ describe.skipIf(skip != null)('full disk (tmpfs receive folder)', () => {
     }
     // `ferry status` on the receiving side says so, and why
     const status = await runCli(['status', '--home', receiver.home])
-    expect(status.stdout).toMatch(/^transfers: 1 waiting for room\n {11}fifteen\.bin: E_NO_SPACE: the receive folder's disk is full; /m)
+    expect(status.stdout).toMatch(/^transfers: 1 waiting for room\n {11}fifteen\.bin: E_NO_SPACE: the receive folder's disk has no room for the rest; /m)
     const still = (await call(receiver, 'transfers')).find((t) => t.id === offer.id)!
     expect(still).toMatchObject({ state: 'waiting', doneBytes: waiting.doneBytes, error: { code: 'E_NO_SPACE' } })
     expect(receiver.output().match(/receive folder full; the transfer waits for room/g)).toHaveLength(1)

@@ -73,6 +73,14 @@ describe('text for the terminal', () => {
     expect(dialFailure(new AggregateError([self], 'All multiaddr dials failed'), 5000)).toBe('it is this device\'s own address; give the other device\'s (`ferry status` there shows it)')
   })
 
+  it('a dial of several addresses that all failed says why, by each failure once, not libp2p\'s "All multiaddr dials failed" (user-test finding)', () => {
+    const refused = (a: string): Error => new Error(`connection error ${a}: connect ECONNREFUSED ${a}`)
+    expect(dialFailure(new AggregateError([refused('10.78.61.3:4774')], 'All multiaddr dials failed'), 10_000)).toBe('not online (10.78.61.3:4774 refuses connections: ferry there not running)')
+    const noRoute = new Error('connect EHOSTUNREACH 10.78.61.9:4774')
+    expect(dialFailure(new AggregateError([refused('10.78.61.3:4774'), noRoute], 'All multiaddr dials failed'), 10_000)).toBe('not online: none of its addresses answered (10.78.61.3:4774 refuses connections: ferry there not running; 10.78.61.9:4774 cannot be reached from here: its device away, asleep, or on another network)')
+    expect(dialFailure(new AggregateError([], 'All multiaddr dials failed'), 10_000)).toBe('not online: none of its addresses answered (ferry there stopped, or its device away or asleep)')
+  })
+
   it('a dial refused (the device there, its ferry not running) says so with the address, not the socket\'s ECONNREFUSED (user-test finding)', () => {
     expect(dialFailure(new Error('connection error 127.0.0.1:47301: connect ECONNREFUSED 127.0.0.1:47301'), 10_000)).toBe('not online (127.0.0.1:47301 refuses connections: ferry there not running)')
     // an IPv6 address in brackets, as `ferry connect` takes it, not Node's "::1:47301" (user-test finding)

@@ -1288,8 +1288,9 @@ function partFolderGone (partDir: string): FerryError {
 
 /** Why a receive waits for room on its disk, `short` saying how much it lacks (space.ts spaceShortage) */
 function roomAwaited (short: FerryError): FerryError {
-  // what to do first, the figures after: the TUI shows two lines of it, and `ferry send` one (notes' leftover: cut before "it goes on by itself")
-  return new FerryError('E_NO_SPACE', `the receive folder's disk is full; this goes on by itself once there is room (free some there, or cancel this): ${short.message}`)
+  // what to do first, the figures after: the TUI shows two lines of it, and `ferry send` one (notes' leftover: cut before "it goes on by itself");
+  // "no room for the rest", not "full": the figures may say it has some free, not enough (user-test nitpick)
+  return new FerryError('E_NO_SPACE', `the receive folder's disk has no room for the rest; this goes on by itself once there is room (free some there, or cancel this): ${short.message}`)
 }
 
 /**
