@@ -7,7 +7,8 @@ import { resolve } from 'node:path'
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import { FerryError, toFerryError } from '../errors.ts'
 
-const MIGRATIONS: string[] = [
+/** The schema's steps, in order: the database's schema_version is how many it has taken (exported for tests that stage an older schema). */
+export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE peers (
      peer_id TEXT PRIMARY KEY,
      name TEXT NOT NULL DEFAULT '',
@@ -201,7 +202,14 @@ const MIGRATIONS: string[] = [
   // not yet whole that the cancel removed with its part folder
   // (TransferInfo.droppedBytes); the cancel said the files kept, nothing of
   // what went (notes' leftover). NULL: none removed, and in rows from before
-  'ALTER TABLE transfers ADD COLUMN dropped_bytes INTEGER'
+  'ALTER TABLE transfers ADD COLUMN dropped_bytes INTEGER',
+  // send only, done: its files changed on this device after the offer whose
+  // receiver has them as offered (copied from what it held, or served
+  // before the change): how many, and the first 20 source paths
+  // (TransferInfo.changedAfterOffer). NULL: none, not looked at (a send
+  // taken up again after a restart), and in rows from before
+  `ALTER TABLE transfers ADD COLUMN changed_after_count INTEGER;
+   ALTER TABLE transfers ADD COLUMN changed_after TEXT`
 ]
 
 export type Db = DatabaseSync

@@ -74,6 +74,8 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
   const kept = state === 'cancelled' || state === 'failed' ? o.receiver?.keptFiles() ?? row.keptFiles ?? 0 : 0
   if (kept > 0) info.keptFiles = kept
   if (state === 'cancelled' && (row.droppedBytes ?? 0) > 0) info.droppedBytes = row.droppedBytes
+  const changed = o.sender != null && o.sender.changedAfterCount > 0 ? { count: o.sender.changedAfterCount, paths: o.sender.changedAfter } : (row.changedAfterCount ?? 0) > 0 ? { count: row.changedAfterCount!, paths: row.changedAfter ?? [] } : undefined
+  if (state === 'done' && changed !== undefined) info.changedAfterOffer = changed
   // its receiver's answer to the cancel, the files it keeps, is on its way: said in an event after this one
   if (o.keptAwaited === true && state === 'cancelled') info.keptAwaited = true
   if (endedBy !== undefined && (state === 'cancelled' || state === 'declined')) info.endedBy = endedBy

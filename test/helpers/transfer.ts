@@ -64,6 +64,11 @@ export async function restartBeta (change?: Partial<DaemonOpts>): Promise<TestDa
   return b
 }
 
+export async function restartAlpha (): Promise<TestDaemon> {
+  a = await a.restart()
+  return a
+}
+
 export function expectError (r: CliResult, code: string): void {
   expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(1)
   expect(r.stderr).toMatch(new RegExp(`^ferry: ${code}: `, 'm'))

@@ -23,7 +23,7 @@ import { receiptPayload } from '../../src/transfer/receive/receiver.ts'
 import { MAIN, pairDaemons, peersOf, spawnCli, startDaemon, tempDir, waitFor, waitListed, whileStopped, type CliProcess, type CliResult } from '../helpers/daemon.ts'
 import { asObject, chattr, digestFile, sameBytes, snapshotTree, writeRandomFile, type TreeEntry } from '../helpers/files.ts'
 import { atTerminal } from '../helpers/terminal.ts'
-import { KiB, MiB, a, acceptedByHand, b, c, expectError, numbers, offersOf, poll, receivedNames, send, setMtime, transferDaemons, transfersOf, withoutSymlinks, writeFileAt, type SendResult } from '../helpers/transfer.ts'
+import { KiB, MiB, a, acceptedByHand, b, c, expectError, numbers, offersOf, poll, receivedNames, restartAlpha, send, setMtime, transferDaemons, transfersOf, withoutSymlinks, writeFileAt, type SendResult } from '../helpers/transfer.ts'
 
 // alpha, beta and gamma: test/helpers/transfer.ts; the tests that act on a send while it runs, with
 // alpha serving at a capped rate, are in transfer-running.test.ts
@@ -1004,6 +1004,41 @@ describe('transfer', () => {
     } finally {
       const ctl2 = await connectControl(b.home)
       try { await ctl2.call('peer.autoAccept', { peer: a.peerId, autoAccept: true }) } finally { ctl2.close() }
+    }
+  })
+
+  it('an offer accepted only after one of its files was edited on the sender, the receiver holding that file as offered already: it arrives as offered, verified, and `ferry send` and `ferry wait` say it changed here since, in text and --json (user-test finding: exit 0 and "sent", nothing said of the edit)', async () => {
+    const dir = join(await tempDir('ferry-src-'), 'album')
+    await mkdir(dir)
+    const [kept, edited] = [join(dir, 'kept.jpg'), join(dir, 'edited.jpg')]
+    await writeFile(kept, randomBytes(3000))
+    const before = randomBytes(5000)
+    await writeFile(edited, before)
+    // beta holds the album already: the edited file's content as offered is there to copy
+    expect((await send([dir])).state).toBe('done')
+    const ctl = await connectControl(b.home)
+    try { await ctl.call('peer.autoAccept', { peer: a.peerId, autoAccept: false }) } finally { ctl.close() }
+    try {
+      const sending = spawnCli(['send', 'beta', dir, '--home', a.home], { timeoutMs: 60_000 })
+      const offer = await poll(b, 'the offer to show on beta', async (ctl) => (await ctl.call('offers')).find((o) => o.names.includes('album/')))
+      await writeFile(edited, randomBytes(6000))
+      expect((await b.cli(['accept', offer.id.slice(0, 8)])).code).toBe(0)
+      const done = await sending.done
+      expect(done.code, done.stderr).toBe(0)
+      expect(done.stdout).toContain(`1 file changed on this device after it was offered; beta has it as offered (send again for the new version):\n  ${edited}\n`)
+      // what arrived is what was offered, verified; the file here is the newer one
+      expect(await readFile(join(b.receiveDir, 'album', 'edited.jpg'))).toEqual(before)
+      const waited = await a.cli(['wait', offer.id.slice(0, 8), '--json'])
+      expect(waited.code, waited.stderr).toBe(0)
+      expect(JSON.parse(waited.stdout)).toMatchObject({ state: 'done', changedAfterOffer: { count: 1, paths: [edited] } })
+      expect((await a.cli(['wait', offer.id.slice(0, 8)])).stdout).toContain(`1 file changed on this device after it was offered; beta has it as offered`)
+      // kept across a restart of the sender
+      await restartAlpha()
+      expect((await transfersOf(a)).find((t) => t.id === offer.id)).toMatchObject({ changedAfterOffer: { count: 1, paths: [edited] } })
+    } finally {
+      const ctl2 = await connectControl(b.home)
+      try { await ctl2.call('peer.autoAccept', { peer: a.peerId, autoAccept: true }) } finally { ctl2.close() }
+      await rm(join(b.receiveDir, 'album'), { recursive: true, force: true })
     }
   })
 

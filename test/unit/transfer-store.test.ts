@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TransferStore, openDb, type Db, type TransferRow } from '../../src/store/index.ts'
+import { MIGRATIONS } from '../../src/store/db.ts'
 import { ChunkHashes } from '../../src/protocol/chunk-hashes.ts'
 
 let dir: string
@@ -164,11 +165,11 @@ describe('TransferStore', () => {
 
   it('a database whose manifests are in the transfers rows (before 2026-12-07) has them moved to transfer_manifests when opened, read back as before', () => {
     const id = 'd'.repeat(32)
-    const version = Number((db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value)
-    // as the schema before it was: the manifest in the row, no table of its own, nor what later migrations added (dropped_bytes)
+    // as the schema before it was: the manifest in the row, no table of its own, nor the columns later steps added
+    const step = MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE transfer_manifests'))
     db.exec('DROP TABLE transfer_manifests')
-    db.exec('ALTER TABLE transfers DROP COLUMN dropped_bytes')
-    db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(version - 2))
+    for (const later of MIGRATIONS.slice(step + 1)) for (const [, column] of later.matchAll(/ALTER TABLE transfers ADD COLUMN (\w+)/g)) db.exec(`ALTER TABLE transfers DROP COLUMN ${column}`)
+    db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(step))
     db.prepare(`INSERT INTO transfers (id, direction, peer_id, state, root, offer, sources, total_bytes, created_at) VALUES (?, 'send', 'p', 'offered', x'00', ?, ?, 3, 0)`).run(id, new Uint8Array([1, 2, 3]), JSON.stringify(['/a', '/a/b']))
     db.close()
     db = openDb(join(dir, 'ferry.db'))

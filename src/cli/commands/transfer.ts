@@ -389,14 +389,14 @@ export async function send (argv: string[]): Promise<number> {
     const incomplete = leftOut.incomplete(arrived, json)
     if (json) {
       // the error a script's exit code 1 is for, as a failed send has it (user-test finding: only the exit code said so)
-      printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds, acceptWaitSeconds: waited, root: t.root, receipt: t.receipt, skipped: leftOut.paths, skippedCount: leftOut.count, ...((t.renamedCount ?? 0) > 0 ? { renamed: t.renamed ?? [], renamedCount: t.renamedCount } : {}), ...(incomplete != null ? { error: incomplete.toJSON() } : {}) })
+      printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds, acceptWaitSeconds: waited, root: t.root, receipt: t.receipt, skipped: leftOut.paths, skippedCount: leftOut.count, ...((t.renamedCount ?? 0) > 0 ? { renamed: t.renamed ?? [], renamedCount: t.renamedCount } : {}), ...(t.changedAfterOffer !== undefined ? { changedAfterOffer: t.changedAfterOffer } : {}), ...(incomplete != null ? { error: incomplete.toJSON() } : {}) })
     } else {
       // its own time: a person there taking 30 s to accept is no part of it, and is said apart
       const summary = `sent ${arrivedWords(t, arrived)}, ${formatBytes(t.doneBytes)} to ${sanitizeForDisplay(t.peerName)} in ${Math.max(0, seconds - (waited ?? 0)).toFixed(1)} s ` +
         `${overTheNetwork(t)}; receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}${acceptWaitNote(t)}` +
         leftOut.summaryNote()
       await shown.summary(t, summary, incomplete != null)
-      process.stdout.write(renamedText(t))
+      process.stdout.write(afterSummaryText(t))
     }
     if (incomplete != null) throw incomplete
     return 0
@@ -451,11 +451,25 @@ function sendSeconds (t: TransferInfo): number {
  * "photo (1).jpg". Not where they were sent as, so a script or a person
  * looking for them there should hear where they are. `ferry send` and
  * `ferry wait` both (user-test findings: `ferry wait` did not list them; a
- * folder was listed file by file).
+ * folder was listed file by file). Then the files changed here since the
+ * offer (changedText).
  */
-function renamedText (t: TransferInfo): string {
+function afterSummaryText (t: TransferInfo): string {
   const said = renamedLines(t)
-  return said === undefined ? '' : `${said.heading}:\n${said.rows.map((r) => `  ${r}\n`).join('')}`
+  return (said === undefined ? '' : `${said.heading}:\n${said.rows.map((r) => `  ${r}\n`).join('')}`) + changedText(t)
+}
+
+/**
+ * A send's files changed here after the offer, which its receiver has as they were offered (TransferInfo
+ * .changedAfterOffer): said after its summary, with the renames, as a warning (the send did what it promised; the
+ * file here is newer than what arrived: user-test finding, said nowhere). `ferry send` and `ferry wait` both.
+ */
+function changedText (t: TransferInfo): string {
+  const changed = t.changedAfterOffer
+  if (changed === undefined || changed.count === 0) return ''
+  const more = changed.count - changed.paths.length
+  return `${counted(changed.count, 'file')} changed on this device after ${changed.count === 1 ? 'it was' : 'they were'} offered; ${sanitizeForDisplay(t.peerName)} has ${changed.count === 1 ? 'it' : 'them'} as offered (send again for the new version):\n` +
+    changed.paths.map((p) => `  ${escapeForDisplay(p)}\n`).join('') + (more > 0 ? `  and ${more} more (\`ferry transfers --json\` lists the first ${changed.paths.length})\n` : '')
 }
 
 /** `cancel` of `id`, on a connection of its own (send, onStop). */
@@ -778,7 +792,7 @@ export async function wait (argv: string[]): Promise<number> {
       await shown.summary(t, `${t.direction === 'send' ? 'sent' : 'received'} ${arrivedWords(t, t.files - notReceived)}, ${formatBytes(t.doneBytes)} ${t.direction === 'send' ? 'to' : 'from'} ${sanitizeForDisplay(t.peerName)} ` +
         `in ${formatTook(took * 1000)} ${overTheNetwork(t)}; receipt ${receiptCell(t) || 'missing'}${acceptWaitNote(t)}` +
         leftOut.summaryNote(), failure != null)
-      process.stdout.write(renamedText(t))
+      process.stdout.write(afterSummaryText(t))
     }
     if (failure != null) throw failure
     return 0

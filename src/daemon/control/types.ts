@@ -287,6 +287,13 @@ export interface TransferInfo {
    */
   droppedBytes?: number
   /**
+   * send, done: its files that changed on this device after the offer, which its receiver has as they were offered
+   * (it held them already, or they were served before the change): how many, and the first 20 source paths. Absent
+   * when none, and where not looked at: a send this daemon took up again after a restart, and records from before
+   * 2026-12-07 (user-test finding: a file edited while the offer waited arrived as offered, and nothing said so)
+   */
+  changedAfterOffer?: { count: number, paths: string[] }
+  /**
    * send, cancelled here and its receiver being told so now: its answer, the files it keeps (`keptFiles`), comes
    * in an event after this one, which has this absent (also when the receiver could not be told). A client that
    * ends on the cancel and says what is kept waits a moment for that one (user-test finding: `ferry send`, the

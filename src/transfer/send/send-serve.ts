@@ -16,6 +16,7 @@ import { Bitmap, popcount } from '../bitmap.ts'
 import { receiptPayload } from '../receive/receiver.ts'
 import { mostHeld, serveChunks, type Sender } from './sender.ts'
 import { receiptSkipped } from './receipt-skipped.ts'
+import { changedAfterOffer } from './changed-after-offer.ts'
 import { renamesFromEnd } from '../renames.ts'
 import { PeerStreams } from './peer-streams.ts'
 import { servePaceFromEnv } from './serve-pace.ts'
@@ -197,10 +198,22 @@ export class SendServing {
     // done once the receiver has its own done recorded (it does as our ack comes, then closes the stream): a
     // `ferry send` that exits on this, and a look at the receiving device right after, sees the receive done
     // there too (helper finding: `verifying` there, until the ack's round trip)
+    // and once its receiver has its done: its files changed here since the offer, which arrived as offered (a person
+    // editing one while the offer waited: user-test finding), looked for before the send is said done, with them
+    const skip = new Set(notReceived)
+    for (const [i, e] of entries.entries()) if (e.kind !== 'file') skip.add(i)
     return () => {
-      if (s.finished) return
-      this.sends.setSendState(s, 'done')
-      this.ctx.c.log.info('transfer delivered', { id, receipt: 'verified' })
+      void changedAfterOffer(s.sources, s.identities, skip).catch((err: Error) => {
+        this.ctx.c.log.warn('cannot look whether files changed after the offer', { id, err: err.message })
+        return { count: 0, paths: [] }
+      }).then((changed) => {
+        if (s.finished) return
+        s.changedAfterCount = changed.count
+        s.changedAfter = changed.paths
+        if (changed.count > 0) this.ctx.c.log.warn('files changed here after the offer; the receiver has them as offered', { id, files: changed.count })
+        this.sends.setSendState(s, 'done')
+        this.ctx.c.log.info('transfer delivered', { id, receipt: 'verified' })
+      })
     }
   }
 }

@@ -126,6 +126,9 @@ export class Sender {
   /** what the receiver placed under another name (theirs taken there), as its receipt says: how many renames (a folder once), and the first few */
   renamed: RenamedPath[] = []
   renamedCount = 0
+  /** done: its files changed here after the offer, which the receiver has as offered (changed-after-offer.ts): how many, the first few paths */
+  changedAfter: string[] = []
+  changedAfterCount = 0
   resumed = false
   /**
    * A chunk stream that carried this send's chunks was cut (reset, the link

@@ -98,6 +98,8 @@ function stateText (t: TransferInfo): string {
   if (kept > 0) parts.push(`${kept} of ${counted(t.files, 'file')} kept`)
   // cancelled here: what its files not yet whole held went with their part files (droppedWords)
   if ((t.droppedBytes ?? 0) > 0) parts.push(`${formatBytes(t.droppedBytes!)} of files not yet whole deleted`)
+  // a send's files changed here after the offer, which arrived as offered (TransferInfo.changedAfterOffer)
+  if ((t.changedAfterOffer?.count ?? 0) > 0) parts.push(`${counted(t.changedAfterOffer!.count, 'file')} changed here since the offer, sent as offered`)
   if (t.resumed) parts.push('resumed')
   return parts.join(', ')
 }
