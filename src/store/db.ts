@@ -209,7 +209,12 @@ export const MIGRATIONS: readonly string[] = [
   // (TransferInfo.changedAfterOffer). NULL: none, not looked at (a send
   // taken up again after a restart), and in rows from before
   `ALTER TABLE transfers ADD COLUMN changed_after_count INTEGER;
-   ALTER TABLE transfers ADD COLUMN changed_after TEXT`
+   ALTER TABLE transfers ADD COLUMN changed_after TEXT`,
+  // how long it waited in state `waiting` (its peer away, its turn, room),
+  // ms, and since when it waits now (ms since the epoch; NULL: not waiting):
+  // counted apart from its own time (wait-clock.ts). NULL in rows from before
+  `ALTER TABLE transfers ADD COLUMN waited_ms INTEGER;
+   ALTER TABLE transfers ADD COLUMN waiting_since INTEGER`
 ]
 
 export type Db = DatabaseSync

@@ -34,6 +34,9 @@ export interface TransferRow {
   /** send only, done: how many of its files changed here after the offer, the receiver having them as offered, and the first 20 source paths (TransferInfo.changedAfterOffer) */
   changedAfterCount?: number
   changedAfter?: string[]
+  /** how long it waited in state `waiting` (its peer away, its turn, room), ms, and since when it waits now (wait-clock.ts) */
+  waitedMs?: number
+  waitingSince?: number | null
   /** held for a person on the receiving side to accept, this many ms of it, once that wait ended (TransferInfo.acceptWaitSeconds) */
   acceptWaitMs?: number
   receiptSig?: Uint8Array
@@ -111,8 +114,8 @@ export class TransferStore {
       .run(id, offer, sources == null ? null : JSON.stringify(sources))
   }
 
-  update (id: string, patch: Partial<Pick<TransferRow, 'state' | 'doneBytes' | 'wireBytes' | 'localBytes' | 'errorCode' | 'errorMessage' | 'endedBy' | 'receiptSig' | 'receiptMissing' | 'receiptRefused' | 'receiptNotServed' | 'receiptRefusedUnfetched' | 'receiptVerified' | 'resumed' | 'finishedAt' | 'peerName' | 'receiveDir' | 'skippedCount' | 'skippedFailed' | 'skipped' | 'renamedCount' | 'renamed' | 'receiveMount' | 'keptFiles' | 'droppedBytes' | 'changedAfterCount' | 'changedAfter' | 'acceptWaitMs'>>): void {
-    const cols: Record<string, string> = { receiveDir: 'receive_dir', state: 'state', doneBytes: 'done_bytes', wireBytes: 'wire_bytes', localBytes: 'local_bytes', errorCode: 'error_code', errorMessage: 'error_message', endedBy: 'ended_by', receiptSig: 'receipt_sig', receiptMissing: 'receipt_missing', receiptRefused: 'receipt_refused', receiptNotServed: 'receipt_not_served', receiptRefusedUnfetched: 'receipt_refused_unfetched', receiptVerified: 'receipt_verified', resumed: 'resumed', finishedAt: 'finished_at', peerName: 'peer_name', skippedCount: 'skipped_count', skippedFailed: 'skipped_failed', skipped: 'skipped', renamedCount: 'renamed_count', renamed: 'renamed', receiveMount: 'receive_mount', keptFiles: 'kept_files', droppedBytes: 'dropped_bytes', changedAfterCount: 'changed_after_count', changedAfter: 'changed_after', acceptWaitMs: 'accept_wait_ms' }
+  update (id: string, patch: Partial<Pick<TransferRow, 'state' | 'doneBytes' | 'wireBytes' | 'localBytes' | 'errorCode' | 'errorMessage' | 'endedBy' | 'receiptSig' | 'receiptMissing' | 'receiptRefused' | 'receiptNotServed' | 'receiptRefusedUnfetched' | 'receiptVerified' | 'resumed' | 'finishedAt' | 'peerName' | 'receiveDir' | 'skippedCount' | 'skippedFailed' | 'skipped' | 'renamedCount' | 'renamed' | 'receiveMount' | 'keptFiles' | 'droppedBytes' | 'changedAfterCount' | 'changedAfter' | 'waitedMs' | 'waitingSince' | 'acceptWaitMs'>>): void {
+    const cols: Record<string, string> = { receiveDir: 'receive_dir', state: 'state', doneBytes: 'done_bytes', wireBytes: 'wire_bytes', localBytes: 'local_bytes', errorCode: 'error_code', errorMessage: 'error_message', endedBy: 'ended_by', receiptSig: 'receipt_sig', receiptMissing: 'receipt_missing', receiptRefused: 'receipt_refused', receiptNotServed: 'receipt_not_served', receiptRefusedUnfetched: 'receipt_refused_unfetched', receiptVerified: 'receipt_verified', resumed: 'resumed', finishedAt: 'finished_at', peerName: 'peer_name', skippedCount: 'skipped_count', skippedFailed: 'skipped_failed', skipped: 'skipped', renamedCount: 'renamed_count', renamed: 'renamed', receiveMount: 'receive_mount', keptFiles: 'kept_files', droppedBytes: 'dropped_bytes', changedAfterCount: 'changed_after_count', changedAfter: 'changed_after', waitedMs: 'waited_ms', waitingSince: 'waiting_since', acceptWaitMs: 'accept_wait_ms' }
     const keys = Object.keys(patch).filter((k) => cols[k] != null)
     if (keys.length === 0) return
     const values = keys.map((k) => {
@@ -403,7 +406,7 @@ const REFUSED_OFFER = `direction = 'receive' AND state = 'failed' AND NOT ${HAS_
 
 const SUMMARY_COLUMNS = `id, direction, peer_id, peer_name, state, root, x'' AS offer, NULL AS sources, total_bytes,
   done_bytes, wire_bytes, receive_dir, error_code, error_message, receipt_sig, receipt_verified, resumed, created_at,
-  finished_at, file_count, folder_count, local_bytes, receipt_missing, receipt_refused, receipt_not_served, receipt_refused_unfetched, skipped_count, skipped_failed, skipped, renamed_count, renamed, label, receive_mount, ended_by, kept_files, dropped_bytes, changed_after_count, changed_after, accept_wait_ms`
+  finished_at, file_count, folder_count, local_bytes, receipt_missing, receipt_refused, receipt_not_served, receipt_refused_unfetched, skipped_count, skipped_failed, skipped, renamed_count, renamed, label, receive_mount, ended_by, kept_files, dropped_bytes, changed_after_count, changed_after, waited_ms, waiting_since, accept_wait_ms`
 
 /** The whole row, its manifest and sources with it: after SELECT, before WHERE. */
 const FULL_COLUMNS = `${SUMMARY_COLUMNS.replace("x'' AS offer, NULL AS sources", "coalesce(m.offer, x'') AS offer, m.sources AS sources")}
@@ -484,6 +487,8 @@ function toRow (r: any): TransferRow {
     droppedBytes: r.dropped_bytes ?? undefined,
     changedAfterCount: r.changed_after_count ?? undefined,
     changedAfter: parsePaths(r.changed_after ?? null),
+    waitedMs: r.waited_ms ?? undefined,
+    waitingSince: r.waiting_since ?? undefined,
     acceptWaitMs: r.accept_wait_ms ?? undefined,
     receiptSig: r.receipt_sig ?? undefined,
     receiptMissing: r.receipt_missing ?? undefined,

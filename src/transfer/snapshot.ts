@@ -65,6 +65,10 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
   }
   const waitMs = acceptWaitMs(o, state)
   if (waitMs !== undefined) info.acceptWaitSeconds = Math.round(waitMs) / 1000
+  // what it waited otherwise (its peer away, its turn, room): as it stands in memory, else as recorded
+  const waits = o.receiver?.waits ?? o.sender?.waits
+  const waited = waits !== undefined ? waits.totalMs() : (row.waitedMs ?? 0) + (row.state === 'waiting' && row.waitingSince != null ? Math.max(0, Date.now() - row.waitingSince) : 0)
+  if (waited > 0) info.waitedSeconds = Math.round(waited) / 1000
   if (err != null && ['failed', 'cancelled', 'declined', 'waiting'].includes(state)) {
     info.error = { code: isErrorCode(err.code) ? err.code : 'E_INTERNAL', message: err.message }
   }

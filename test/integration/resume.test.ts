@@ -58,11 +58,17 @@ describe('resume after kill -9', () => {
     expect(waits.error).toMatchObject({ code: 'E_PEER_UNREACHABLE', message: 'beta went offline (its connection closed)' })
     const started = Date.now()
     b = await b.restart()
+    const restarted = Date.now()
 
     const done = await sending.done
     expect(done.code, done.stderr).toBe(0)
     const res = JSON.parse(done.stdout)
     expect(res).toMatchObject({ id: half.id, state: 'done', totalBytes: SIZE, receipt: { verified: true } })
+    // its wait for beta, from the moment it knew beta gone to beta back, said apart from its own time (user-test
+    // findings: counted in it, and in its rate)
+    expect(res.waitedSeconds).toBeGreaterThanOrEqual((restarted - started) / 1000 - 0.002)
+    expect(res.waitedSeconds).toBeLessThan(res.seconds)
+    expect((await transfersOf(a)).find((t) => t.id === half.id)?.waitedSeconds).toBe(res.waitedSeconds)
     // where no progress is drawn (--json, stderr a pipe), a script's log still learns that the send waited, and went on
     expect(done.stderr).toMatch(/^ferry: waiting for beta \(.+\); the send goes on by itself when it can$/m)
     // that it goes on is said once: the daemon's reason says why, `ferry send` that it goes on (user-test finding:

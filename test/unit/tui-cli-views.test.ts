@@ -615,6 +615,12 @@ describe('Transfers history', () => {
 
 describe('a transfer shown whole (TransferDetails)', () => {
   const ui = { ...defaultUi, color: false, now: NOW }
+  it('its time and rate leave out what it waited while it could not go on, said apart (TransferInfo.waitedSeconds; user-test finding: "(6.2 s, 8.0 MiB/s)" of a send that waited 6 s for its receiver)', async () => {
+    const t = sending({ id: 'w', state: 'done', doneBytes: 200 * MiB, createdAt: NOW - 12_000, finishedAt: NOW - 2000, waitedSeconds: 8, receipt: { root: 'ab', signature: 's', verified: true } })
+    const text = expectFits((await renderAt(h(TransferDetails, { t, shared: new Set<string>(), ui: { ...ui, rows: 12 } }))).lastFrame())
+    expect(text.replace(/\s+/g, ' ')).toMatch(/when began \S+, ended \S+ \(2\.0 s, 100\.0 MiB\/s; waited 8\.0 s while it could not go on\)/)
+  })
+
   it('with one row left for a list, that row says how much there is and where to see it, not its first line with the word of more cut off below (review finding)', async () => {
     const ended = sending({ state: 'done', doneBytes: 200 * MiB, finishedAt: NOW, renamedCount: 3, renamed: [{ path: 'a', as: 'a (1)' }, { path: 'b', as: 'b (1)' }, { path: 'c', as: 'c (1)' }] })
     // who, id, state, carried, when: 5 rows, and one for the renames

@@ -389,10 +389,10 @@ export async function send (argv: string[]): Promise<number> {
     const incomplete = leftOut.incomplete(arrived, json)
     if (json) {
       // the error a script's exit code 1 is for, as a failed send has it (user-test finding: only the exit code said so)
-      printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds, acceptWaitSeconds: waited, root: t.root, receipt: t.receipt, skipped: leftOut.paths, skippedCount: leftOut.count, ...((t.renamedCount ?? 0) > 0 ? { renamed: t.renamed ?? [], renamedCount: t.renamedCount } : {}), ...(t.changedAfterOffer !== undefined ? { changedAfterOffer: t.changedAfterOffer } : {}), ...(incomplete != null ? { error: incomplete.toJSON() } : {}) })
+      printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds, acceptWaitSeconds: waited, waitedSeconds: t.waitedSeconds, root: t.root, receipt: t.receipt, skipped: leftOut.paths, skippedCount: leftOut.count, ...((t.renamedCount ?? 0) > 0 ? { renamed: t.renamed ?? [], renamedCount: t.renamedCount } : {}), ...(t.changedAfterOffer !== undefined ? { changedAfterOffer: t.changedAfterOffer } : {}), ...(incomplete != null ? { error: incomplete.toJSON() } : {}) })
     } else {
       // its own time: a person there taking 30 s to accept is no part of it, and is said apart
-      const summary = `sent ${arrivedWords(t, arrived)}, ${formatBytes(t.doneBytes)} to ${sanitizeForDisplay(t.peerName)} in ${Math.max(0, seconds - (waited ?? 0)).toFixed(1)} s ` +
+      const summary = `sent ${arrivedWords(t, arrived)}, ${formatBytes(t.doneBytes)} to ${sanitizeForDisplay(t.peerName)} in ${ownSeconds(t).toFixed(1)} s ` +
         `${overTheNetwork(t)}; receipt ${t.receipt?.verified === true ? 'verified' : 'missing'}${acceptWaitNote(t)}` +
         leftOut.summaryNote()
       await shown.summary(t, summary, incomplete != null)
@@ -418,8 +418,16 @@ export async function send (argv: string[]): Promise<number> {
  * and `ferry wait` say it; '' for a transfer never held for a person to accept it (TransferInfo.acceptWaitSeconds)
  */
 function acceptWaitNote (t: TransferInfo): string {
-  if (t.acceptWaitSeconds === undefined) return ''
-  return `; waited ${formatTook(t.acceptWaitSeconds * 1000)} ${t.direction === 'send' ? `for ${sanitizeForDisplay(t.peerName)} to accept` : 'to be accepted here'}`
+  const accept = t.acceptWaitSeconds === undefined ? '' : `; waited ${formatTook(t.acceptWaitSeconds * 1000)} ${t.direction === 'send' ? `for ${sanitizeForDisplay(t.peerName)} to accept` : 'to be accepted here'}`
+  // and what it waited while it could not go on, as apart from its time (TransferInfo.waitedSeconds; user-test findings:
+  // 15 s of a receiver away counted in "in 26.6 s")
+  const waited = (t.waitedSeconds ?? 0) >= 0.1 ? `; waited ${formatTook(t.waitedSeconds! * 1000)} while it could not go on (${sanitizeForDisplay(t.peerName)} away, its turn, or room ${t.direction === 'send' ? 'there' : 'here'})` : ''
+  return accept + waited
+}
+
+/** Its own time, s: from its start to its end (or now), less its waits for a person to accept it and while it could not go on. */
+function ownSeconds (t: TransferInfo): number {
+  return Math.max(0, sendSeconds(t) - (t.acceptWaitSeconds ?? 0) - (t.waitedSeconds ?? 0))
 }
 
 /**
@@ -786,9 +794,9 @@ export async function wait (argv: string[]): Promise<number> {
     if (json) printJson(failure != null && t.error == null ? { ...t, error: failure.toJSON() } : t)
     else if (t.state === 'done') {
       const notReceived = t.receipt?.notReceived ?? 0
-      // how long, as `ferry send` says it (user-test finding: left out here); interruptions included, a wait for a
-      // person to accept it said apart, as `ferry send` says it (notes' leftover: counted in)
-      const took = Math.max(0, ((t.finishedAt ?? Date.now()) - t.createdAt) / 1000 - (t.acceptWaitSeconds ?? 0))
+      // how long, as `ferry send` says it (user-test finding: left out here); a wait for a person to accept it, and
+      // its waits while it could not go on, said apart, as `ferry send` says them (notes' leftover: counted in)
+      const took = ownSeconds(t)
       await shown.summary(t, `${t.direction === 'send' ? 'sent' : 'received'} ${arrivedWords(t, t.files - notReceived)}, ${formatBytes(t.doneBytes)} ${t.direction === 'send' ? 'to' : 'from'} ${sanitizeForDisplay(t.peerName)} ` +
         `in ${formatTook(took * 1000)} ${overTheNetwork(t)}; receipt ${receiptCell(t) || 'missing'}${acceptWaitNote(t)}` +
         leftOut.summaryNote(), failure != null)

@@ -263,6 +263,13 @@ export interface TransferInfo {
    * as the transfer's own time, and a send's rate with it)
    */
   acceptWaitSeconds?: number
+  /**
+   * the seconds of the time from `createdAt` on that it spent waiting (state `waiting`: its peer away or its daemon
+   * down, this daemon down after a clean stop, its turn, room in the receive folder), to now while it waits; not
+   * its own time either, and not counted in its rate. Absent when none, and in records from before 2026-12-07
+   * (user-test findings: a send whose receiver was away 15 s said "in 26.6 s", at half its rate)
+   */
+  waitedSeconds?: number
   error?: { code: ErrorCode, message: string }
   /**
    * cancelled or declined: on which side it was ended, this device (`here`) or its peer (`peer`: its sender cancelled

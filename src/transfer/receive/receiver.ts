@@ -37,6 +37,7 @@ import { ProgressReporter } from './progress-report.ts'
 import { Spool } from './spool.ts'
 import type { Logger } from '../../daemon/logger.ts'
 import { Progress } from '../progress.ts'
+import { WaitClock } from '../wait-clock.ts'
 import { isFinalState, isMovingState, type EndedBy } from '../../daemon/control/types.ts'
 import type { StatePatch } from '../pending-states.ts'
 import { fileCount, renamedToRecord } from '../snapshot.ts'
@@ -156,6 +157,8 @@ export class Receiver {
   /** What this receive placed under another name, its own (or a folder's on the way) taken here: each folder once, and the files renamed on their own */
   readonly renames = new ReceiveRenames()
   readonly progress: Progress
+  /** how long it waited (its sender away, its turn, room), counted apart from its own time (wait-clock.ts); set from its record when loaded */
+  waits = new WaitClock()
   resumed: boolean
   /**
    * Loaded from the store after the daemon died mid-run: the wire count it
@@ -299,6 +302,7 @@ export class Receiver {
     // recorded, as an accept records it (offer-decisions.ts) and its sender does; unset, the TUI's details counted the
     // hold as the transfer's own time (review finding)
     if (this.state === 'offered' && state !== 'offered' && this.acceptWaitMs === undefined) this.acceptWaitMs = Math.max(0, Date.now() - this.createdAt)
+    this.waits.at(state)
     this.state = state
     // its outcome, once, at info (--verbose), naming the peer as 'receive accepted' did (Receives.logAccepted)
     if (this.finished && !wasFinished) this.deps.log.info('receive ended', { id: this.id, peer: this.loggedPeer(), state, files: fileCount(this.offer.files), bytes: this.offer.totalBytes, doneBytes: this.progress.done, receiveDir: this.receiveDir, ...(error != null ? { code: error.code, err: error.message } : {}) })
@@ -313,7 +317,7 @@ export class Receiver {
     // the receive neither failed nor told to the sender, retried every 2 s)
     // with how many files it renamed, and the first of them: `ferry transfers` and `ferry wait` say so after the daemon let go of the receive (review finding: lost at its end)
     // cancelled or failed with files placed: they stay in the receive folder, and are said to (keptFiles)
-    this.deps.writeState(this.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, ...(endedBy !== undefined ? { endedBy } : {}), ...(this.finished && state !== 'done' ? { keptFiles: this.keptFiles() } : {}), doneBytes: this.progress.done, wireBytes: this.progress.wire, finishedAt: this.finished ? Date.now() : undefined, ...(this.acceptWaitMs !== undefined ? { acceptWaitMs: this.acceptWaitMs } : {}), ...(this.finished ? this.renamedRecord() : {}) })
+    this.deps.writeState(this.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, ...(endedBy !== undefined ? { endedBy } : {}), ...(this.finished && state !== 'done' ? { keptFiles: this.keptFiles() } : {}), doneBytes: this.progress.done, wireBytes: this.progress.wire, finishedAt: this.finished ? Date.now() : undefined, ...(this.acceptWaitMs !== undefined ? { acceptWaitMs: this.acceptWaitMs } : {}), ...(this.finished ? this.renamedRecord() : {}), ...this.waits.record() })
     this.deps.changed(this, true)
   }
 
@@ -1277,7 +1281,11 @@ export class Receiver {
     // a store that cannot write (its disk full) does not stop the stop: the next start resumes from what it last recorded
     await this.flushOrWarn()
     // with the counts of now: a state kept from earlier (pending-states.ts) carries older ones (review finding)
-    if (!this.finished && this.state !== 'offered') this.deps.writeState(this.id, { state: 'waiting', doneBytes: this.progress.done, wireBytes: this.progress.wire, localBytes: this.localBytes })
+    // the daemon's downtime is a wait too: counted from now, once it runs again (wait-clock.ts)
+    if (!this.finished && this.state !== 'offered') {
+      this.waits.at('waiting')
+      this.deps.writeState(this.id, { state: 'waiting', doneBytes: this.progress.done, wireBytes: this.progress.wire, localBytes: this.localBytes, ...this.waits.record() })
+    }
   }
 }
 

@@ -15,6 +15,7 @@
 // Must never: touch a send (sends.ts), or publish a snapshot other than
 // through ctx.changed (service.ts).
 
+import { WaitClock } from '../wait-clock.ts'
 import type { Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { FerryError } from '../../errors.ts'
@@ -303,6 +304,8 @@ export class Receives {
     // a clean stop records `waiting` (Receiver.pause); anything else was cut short
     const r = this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes, receiptMissing: row.receiptMissing, receiptRefused: row.receiptRefused, receiptNotServed: row.receiptNotServed, createdAt: row.createdAt, offerBytes: row.offer.byteLength, receiveMount, receiveDir, roomAwaited })
     if (row.acceptWaitMs != null) r.acceptWaitMs = row.acceptWaitMs
+    // its waits so far, and the one under way when this daemon stopped (its downtime counts in it)
+    r.waits = new WaitClock(row.waitedMs, row.state === 'waiting' ? row.waitingSince ?? undefined : undefined)
     if (state === 'offered') this.offersToCheck.add(row.id)
   }
 

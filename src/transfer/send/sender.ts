@@ -7,6 +7,7 @@
 // FUSE: `touched`): each chunk of it is read whole and checked against its
 // hash before it is served, and the file is left out at the first that differs.
 
+import { WaitClock } from '../wait-clock.ts'
 import type { Stream } from '@libp2p/interface'
 import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs'
 import { FerryError, diskHint } from '../../errors.ts'
@@ -102,6 +103,8 @@ export class Sender {
    */
   identities: Array<FileIdentity | undefined> = []
   progress: Progress
+  /** how long it waited (its receiver away, its turn there, room there), counted apart from its own time (wait-clock.ts) */
+  waits = new WaitClock()
   receiptVerified = false
   receiptSig?: Uint8Array
   /** the receipt's bit set of the files the receiver did without (they changed here after the offer) */

@@ -11,6 +11,7 @@
 // Must never: touch a receive (receives.ts), or publish a snapshot other
 // than through ctx.changed (service.ts).
 
+import { WaitClock } from '../wait-clock.ts'
 import { FerryError, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { decodeOffer, type OfferMsg } from '../../protocol/transfer.ts'
 import { isFinalState, isMovingState, type EndedBy } from '../../daemon/control/types.ts'
@@ -76,6 +77,7 @@ export class Sends {
     s.skippedRecorded = s.skipped.length
     // its receiver's earlier holds for a decision (one under way at the stop starts again as its offer is answered so)
     s.acceptWaitMs = row.acceptWaitMs
+    s.waits = new WaitClock(row.waitedMs, row.state === 'waiting' ? row.waitingSince ?? undefined : undefined)
     // why it gave up files before the restart, in its own words (a receipt that comes now names them)
     try {
       for (const [i, g] of this.ctx.c.store.givenUp(row.id)) s.givenUp.set(i, { why: g.why, said: g.said, reason: asNotServedReason(g.reason) })
@@ -162,6 +164,7 @@ export class Sends {
       s.acceptWaitMs = (s.acceptWaitMs ?? 0) + Math.max(0, Date.now() - s.heldSince)
       s.heldSince = undefined
     }
+    s.waits.at(state)
     s.state = state
     s.error = error
     if (endedBy !== undefined) s.endedBy = endedBy
@@ -174,7 +177,7 @@ export class Sends {
       this.tellEndedBeforeOffer(s)
     }
     // a store that cannot write (its disk full) keeps the state in pendingStates, shown from there and written later; the send stays in memory till then
-    const recorded = this.ctx.pendingStates.write(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, ...(endedBy !== undefined ? { endedBy } : {}), doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified, skippedCount: s.skippedCount, skippedFailed: s.skippedFailed, ...(s.skipped.length !== s.skippedRecorded ? { skipped: skippedToRecord(s.skipped) } : {}), ...(s.renamedCount > 0 ? { renamedCount: s.renamedCount, renamed: renamedToRecord(s.renamed) } : {}), ...(s.changedAfterCount > 0 ? { changedAfterCount: s.changedAfterCount, changedAfter: s.changedAfter } : {}), ...(s.acceptWaitMs !== undefined ? { acceptWaitMs: s.acceptWaitMs } : {}) })
+    const recorded = this.ctx.pendingStates.write(s.id, { state, errorCode: error?.code ?? null as any, errorMessage: error?.message ?? null as any, ...(endedBy !== undefined ? { endedBy } : {}), doneBytes: s.progress.done, wireBytes: s.progress.wire, finishedAt: finished ? Date.now() : undefined, receiptSig: s.receiptSig, receiptMissing: s.receiptMissing, receiptVerified: s.receiptVerified, skippedCount: s.skippedCount, skippedFailed: s.skippedFailed, ...(s.skipped.length !== s.skippedRecorded ? { skipped: skippedToRecord(s.skipped) } : {}), ...(s.renamedCount > 0 ? { renamedCount: s.renamedCount, renamed: renamedToRecord(s.renamed) } : {}), ...(s.changedAfterCount > 0 ? { changedAfterCount: s.changedAfterCount, changedAfter: s.changedAfter } : {}), ...(s.acceptWaitMs !== undefined ? { acceptWaitMs: s.acceptWaitMs } : {}), ...s.waits.record() })
     s.skippedRecorded = s.skipped.length // kept by pendingStates until the store takes it, if it cannot now
     this.ctx.changed(s.id, true)
     if (finished && recorded) this.senders.delete(s.id)
