@@ -149,7 +149,14 @@ export class Receiver {
   acceptWaitMs?: number
   /** The offer's size as it came (encoded): what keeping it costs, bounded per peer (offer-intake.ts admit). */
   readonly offerBytes: number
-  state: string
+  /** set anywhere: a spell in `waiting` is counted as it begins and ends (waits) */
+  private current = ''
+  get state (): string { return this.current }
+  set state (state: string) {
+    this.waits.at(state)
+    this.current = state
+  }
+
   error?: FerryError
   /** cancelled or declined: by this device or its sender (TransferInfo.endedBy) */
   endedBy?: EndedBy
@@ -302,7 +309,6 @@ export class Receiver {
     // recorded, as an accept records it (offer-decisions.ts) and its sender does; unset, the TUI's details counted the
     // hold as the transfer's own time (review finding)
     if (this.state === 'offered' && state !== 'offered' && this.acceptWaitMs === undefined) this.acceptWaitMs = Math.max(0, Date.now() - this.createdAt)
-    this.waits.at(state)
     this.state = state
     // its outcome, once, at info (--verbose), naming the peer as 'receive accepted' did (Receives.logAccepted)
     if (this.finished && !wasFinished) this.deps.log.info('receive ended', { id: this.id, peer: this.loggedPeer(), state, files: fileCount(this.offer.files), bytes: this.offer.totalBytes, doneBytes: this.progress.done, receiveDir: this.receiveDir, ...(error != null ? { code: error.code, err: error.message } : {}) })
@@ -1283,7 +1289,7 @@ export class Receiver {
     // with the counts of now: a state kept from earlier (pending-states.ts) carries older ones (review finding)
     // the daemon's downtime is a wait too: counted from now, once it runs again (wait-clock.ts)
     if (!this.finished && this.state !== 'offered') {
-      this.waits.at('waiting')
+      this.waits.at('waiting', Date.now())
       this.deps.writeState(this.id, { state: 'waiting', doneBytes: this.progress.done, wireBytes: this.progress.wire, localBytes: this.localBytes, ...this.waits.record() })
     }
   }

@@ -73,7 +73,14 @@ const REQUESTS_PER_TURN = 16
 export class Sender {
   readonly id: string
   readonly peerId: string
-  state: string
+  /** set anywhere: a spell in `waiting` is counted as it begins and ends (waits) */
+  private current = ''
+  get state (): string { return this.current }
+  set state (state: string) {
+    this.waits.at(state)
+    this.current = state
+  }
+
   error?: FerryError
   /** cancelled or declined: by this device or its receiver (TransferInfo.endedBy) */
   endedBy?: EndedBy

@@ -164,7 +164,6 @@ export class Sends {
       s.acceptWaitMs = (s.acceptWaitMs ?? 0) + Math.max(0, Date.now() - s.heldSince)
       s.heldSince = undefined
     }
-    s.waits.at(state)
     s.state = state
     s.error = error
     if (endedBy !== undefined) s.endedBy = endedBy
