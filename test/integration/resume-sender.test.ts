@@ -366,4 +366,23 @@ describe('kill -9 of the receiver while the sender serves paced (FERRY_TEST_SERV
     expect(JSON.parse(done.stdout)).toMatchObject({ id: half.id, state: 'done', receipt: { verified: true } })
     await expectReceivedIdentical(b, mid)
   }, TEST_TIMEOUT)
+
+  it('a send to a receiver down as it begins waits for it, and says that wait apart from its own time (user-test finding: "in 5.3 s" for 0.8 s of its own, its offer\'s wait counted in)', async () => {
+    const file = join(await tempDir('ferry-src-'), 'later.bin')
+    await writeFile(file, randomBytes(64 * 1024))
+    await b.kill9()
+    const sending = spawnCli(['send', 'beta', file, '--home', a.home], { timeoutMs: 60_000 })
+    await watch(a, 'alpha to show the send waiting', (t) => t.label === 'later.bin' && t.state === 'waiting', 15_000)
+    const from = Date.now()
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    b = await b.restart()
+    const back = Date.now()
+    const done = await sending.done
+    expect(done.code, done.stderr).toBe(0)
+    const said = /^sent 1 file, 64\.0 KiB to beta in ([\d.]+) s .*; waited ([\d.]+) s while it could not go on \(beta away, its turn, or room there\)$/m.exec(done.stdout)
+    expect(said, done.stdout).not.toBeNull()
+    // said to a tenth
+    expect(Number(said![2])).toBeGreaterThanOrEqual((back - from) / 1000 - 0.1)
+    expect(Number(said![1])).toBeLessThan(Number(said![2]))
+  }, TEST_TIMEOUT)
 })
