@@ -202,11 +202,13 @@ export class SendServing {
     // editing one while the offer waited: user-test finding), looked for before the send is said done, with them
     const skip = new Set(notReceived)
     for (const [i, e] of entries.entries()) if (e.kind !== 'file') skip.add(i)
+    // begun now, while the ack goes out and the receiver records its done: the send's end waits for it the less
+    const looking = changedAfterOffer(s.sources, s.identities, skip).catch((err: Error) => {
+      this.ctx.c.log.warn('cannot look whether files changed after the offer', { id, err: err.message })
+      return { count: 0, paths: [] }
+    })
     return () => {
-      void changedAfterOffer(s.sources, s.identities, skip).catch((err: Error) => {
-        this.ctx.c.log.warn('cannot look whether files changed after the offer', { id, err: err.message })
-        return { count: 0, paths: [] }
-      }).then((changed) => {
+      void looking.then((changed) => {
         if (s.finished) return
         s.changedAfterCount = changed.count
         s.changedAfter = changed.paths
