@@ -1414,7 +1414,7 @@ describe('a transfer\'s details (user finding: History said "✗ failed E_HASH_M
       expect(text, `${columns}x${rows}`).toMatch(/^ {2}id {8}t1$/m)
       expect(text, `${columns}x${rows}`).toMatch(/^ {2}state {5}waiting for peer, resumed$/m)
       expect(text.match(/E_PEER_UNREACHABLE/g), `${columns}x${rows}`).toHaveLength(1)
-      if (columns === 80) expect(text).toMatch(/carried\s+3 files/)
+      if (columns === 80) expect(text).toMatch(/carries\s+3 files/)
     }
   })
 
