@@ -85,7 +85,8 @@ export function dialFailure (err: unknown, timeoutMs: number): string {
     const reasons = [...new Set(((err as { errors?: unknown[] }).errors ?? []).map((x) => dialFailure(x, timeoutMs)))]
     if (reasons.length === 1) return reasons[0]
     const bare = reasons.map((r) => r.replace(/^not online \((.*)\)$/, '$1'))
-    return reasons.length === 0 ? 'not online: none of its addresses answered (ferry there stopped, or its device away or asleep)' : `not online: none of its addresses answered (${bare.slice(0, 3).join('; ')}${bare.length > 3 ? '; …' : ''})`
+    // "no address of it worked", not "none answered": one may have answered as another device (review finding)
+    return reasons.length === 0 ? 'not online: none of its addresses answered (ferry there stopped, or its device away or asleep)' : `no address of it worked (${bare.slice(0, 3).join('; ')}${bare.length > 3 ? '; …' : ''})`
   }
   // no route to the address: the device is not on this network now (asleep, away, another network)
   const noRoute = /connect (?:EHOSTUNREACH|ENETUNREACH) (\S+)/.exec(e?.message ?? '')

@@ -11,6 +11,8 @@
 export class WaitClock {
   private waited: number
   private since: number | undefined
+  /** the last spell closed in this process, for discount */
+  private last?: { start: number, end: number }
 
   constructor (waitedMs = 0, waitingSince?: number) {
     this.waited = Math.max(0, waitedMs)
@@ -22,7 +24,26 @@ export class WaitClock {
     if (state === 'waiting') { this.since ??= now; return }
     if (this.since === undefined) return
     this.waited += Math.max(0, now - this.since)
+    this.last = { start: this.since, end: now }
     this.since = undefined
+  }
+
+  /**
+   * The span from `from` to `now` was a wait counted elsewhere (a hold for a person to accept it, as its receiver
+   * counted it): what the last spell has of it comes off, not to be counted twice (review finding: a send restarted
+   * while its receiver, away, held its offer said both waits of the same seconds, and its own time as 0).
+   */
+  discount (from: number, now = Date.now()): void {
+    const spell = this.since !== undefined ? { start: this.since, end: now } : this.last
+    if (spell === undefined) return
+    const overlap = Math.max(0, Math.min(spell.end, now) - Math.max(spell.start, from))
+    if (this.since !== undefined) {
+      // open: it goes on from `now`, what it had of the span left out
+      this.waited += Math.max(0, Math.min(from, now) - this.since)
+      this.since = now
+    } else {
+      this.waited = Math.max(0, this.waited - overlap)
+    }
   }
 
   /** All it waited, the wait under way included. */

@@ -1,9 +1,10 @@
 // changedAfterOffer: which files of a send changed since they were hashed, on
-// real files: an edit counts, metadata alone (chmod, a new link) does not, a
-// file removed is not said, and files the receiver did without are left out.
+// real files: an edit counts (size or modification time), metadata alone
+// (chmod, a new link) does not, a file removed is not said, and files the
+// receiver did without are left out.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { chmod, link, lstat, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { chmod, link, lstat, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CHANGED_PATHS_KEPT, changedAfterOffer } from '../../src/transfer/send/changed-after-offer.ts'
@@ -26,7 +27,9 @@ describe('changedAfterOffer', () => {
     const ids: Array<FileIdentity | undefined> = await Promise.all(paths.map(identityOf))
     ids[6] = undefined
     await writeFile(paths[0], 'edited since')
+    // another file of the same size put in its place, of another time (file times here may not move in 1 ms)
     await writeFile(join(dir, 'new'), 'as offered')
+    await utimes(join(dir, 'new'), 1_700_000_000, 1_700_000_000)
     await rm(paths[1])
     await link(join(dir, 'new'), paths[1])
     await chmod(paths[2], 0o600)

@@ -77,7 +77,7 @@ describe('text for the terminal', () => {
     const refused = (a: string): Error => new Error(`connection error ${a}: connect ECONNREFUSED ${a}`)
     expect(dialFailure(new AggregateError([refused('10.78.61.3:4774')], 'All multiaddr dials failed'), 10_000)).toBe('not online (10.78.61.3:4774 refuses connections: ferry there not running)')
     const noRoute = new Error('connect EHOSTUNREACH 10.78.61.9:4774')
-    expect(dialFailure(new AggregateError([refused('10.78.61.3:4774'), noRoute], 'All multiaddr dials failed'), 10_000)).toBe('not online: none of its addresses answered (10.78.61.3:4774 refuses connections: ferry there not running; 10.78.61.9:4774 cannot be reached from here: its device away, asleep, or on another network)')
+    expect(dialFailure(new AggregateError([refused('10.78.61.3:4774'), noRoute], 'All multiaddr dials failed'), 10_000)).toBe('no address of it worked (10.78.61.3:4774 refuses connections: ferry there not running; 10.78.61.9:4774 cannot be reached from here: its device away, asleep, or on another network)')
     expect(dialFailure(new AggregateError([], 'All multiaddr dials failed'), 10_000)).toBe('not online: none of its addresses answered (ferry there stopped, or its device away or asleep)')
   })
 

@@ -21,4 +21,24 @@ describe('WaitClock', () => {
     expect(again.totalMs(70_000)).toBe(54_000)
     expect(again.record()).toEqual({ waitedMs: 54_000, waitingSince: null })
   })
+
+  it('takes out of its last spell a span counted elsewhere (a hold for a person, as the receiver counted it), and no more (review finding: both waits of the same seconds, the send\'s own time 0)', () => {
+    const w = new WaitClock(1000)
+    w.at('waiting', 10_000)
+    w.at('offered', 20_000)
+    // held since 15,000 as its receiver says: 5 s of the spell were the hold
+    w.discount(15_000, 20_000)
+    expect(w.totalMs(30_000)).toBe(1000 + 5000)
+    // a spell under way: what it had of the span comes off, it goes on from now
+    const open = new WaitClock()
+    open.at('waiting', 0)
+    open.discount(4000, 10_000)
+    expect(open.totalMs(12_000)).toBe(4000 + 2000)
+    // a span after the spell takes nothing
+    const before = new WaitClock()
+    before.at('waiting', 0)
+    before.at('fetching', 1000)
+    before.discount(5000, 6000)
+    expect(before.totalMs(7000)).toBe(1000)
+  })
 })

@@ -304,8 +304,11 @@ export class Receives {
     // a clean stop records `waiting` (Receiver.pause); anything else was cut short
     const r = this.newReceiver(row.id, row.peerId, offer, state, { doneBytes: row.doneBytes, wireBytes: row.wireBytes, resumed: row.state !== 'offered', crashed: row.state !== 'offered' && row.state !== 'waiting', localBytes: row.localBytes, receiptMissing: row.receiptMissing, receiptRefused: row.receiptRefused, receiptNotServed: row.receiptNotServed, createdAt: row.createdAt, offerBytes: row.offer.byteLength, receiveMount, receiveDir, roomAwaited })
     if (row.acceptWaitMs != null) r.acceptWaitMs = row.acceptWaitMs
-    // its waits so far, and the one under way when this daemon stopped (its downtime counts in it)
-    r.waits = new WaitClock(row.waitedMs, row.state === 'waiting' ? row.waitingSince ?? undefined : undefined)
+    // its waits so far, and the one under way: from its clean stop (Receiver.pause: the downtime counts in it), else
+    // from now, as it waits here for its run (review finding: one cut short by a kill -9, or recorded before waits
+    // were, counted its wait for an away sender after the restart as its own time)
+    const since = row.state === 'waiting' && row.waitingSince != null ? row.waitingSince : Date.now()
+    r.waits = new WaitClock(row.waitedMs, state === 'waiting' ? since : undefined)
     if (state === 'offered') this.offersToCheck.add(row.id)
   }
 

@@ -11,7 +11,7 @@
 // Owns: the look (an lstat per file, a few at a time, off the main thread's
 // way), against each file's identity as it was hashed. Must never: say a
 // file changed that was not (metadata alone, chmod or a new link, is no
-// change: size, modification time and inode only).
+// change: size and modification time only).
 
 import { lstat } from 'node:fs/promises'
 import type { FileIdentity } from '../../store/index.ts'
@@ -35,7 +35,8 @@ export async function changedAfterOffer (sources: readonly string[], identities:
     const changed = await Promise.all(batch.map(async (i) => {
       const was = identities[i]!
       const now = await lstat(sources[i], { bigint: true }).catch(() => undefined)
-      return now !== undefined && (now.dev !== was.dev || now.ino !== was.ino || now.size !== was.size || now.mtimeNs !== was.mtimeNs)
+      // size and modification time: a device or inode number that moves alone (some FUSE and SMB mounts) is no edit (review finding)
+      return now !== undefined && (now.size !== was.size || now.mtimeNs !== was.mtimeNs)
     }))
     for (const [j, i] of batch.entries()) {
       if (!changed[j]) continue

@@ -198,7 +198,8 @@ export class SendOffering {
       // meanwhile), and a wait started now would end only with the send, counting all of it as accept wait (review finding)
       // held there so far, as its receiver counts it (an offer made again after this daemon's restart: it was held
       // while this one was down too; review finding: counted from the restart)
-      if (ans.acceptWaitMs !== undefined) { sender.heldSince = Date.now() - ans.acceptWaitMs; sender.acceptWaitMs = undefined } else sender.heldSince ??= Date.now()
+      // (what it counted as its own wait meanwhile, its receiver away, is that hold: not counted twice)
+      if (ans.acceptWaitMs !== undefined) { sender.heldSince = Date.now() - ans.acceptWaitMs; sender.acceptWaitMs = undefined; sender.waits.discount(sender.heldSince) } else sender.heldSince ??= Date.now()
       this.ctx.changed(sender.id, true)
     }
   }

@@ -6,6 +6,7 @@
 // Must never: offer (send-offer.ts), or take a receive's end (service.ts
 // onEnd routes a peer's TransferEnd by the transfer's direction).
 
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { PublicKey, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { FerryError } from '../../errors.ts'
@@ -207,18 +208,27 @@ export class SendServing {
       this.ctx.c.log.warn('cannot look whether files changed after the offer', { id, err: err.message })
       return { count: 0, paths: [] }
     })
+    // a look that takes long (a slow network mount) holds the send's done no longer than LOOK_WAIT_MS, nor a stop
+    // of this daemon at all (review finding: the done was lost to a stop during the look, and the look's answer with it)
+    const looked = Promise.race([looking, sleep(LOOK_WAIT_MS, undefined, { ref: false }).then(() => undefined)])
+    const done = (changed: { count: number, paths: string[] } | undefined): void => {
+      if (s.finished) return
+      if (changed === undefined) this.ctx.c.log.info('files not looked at for changes after the offer: the look took too long, or the daemon stops', { id })
+      s.changedAfterCount = changed?.count ?? 0
+      s.changedAfter = changed?.paths ?? []
+      if ((changed?.count ?? 0) > 0) this.ctx.c.log.warn('files changed here after the offer; the receiver has them as offered', { id, files: changed!.count })
+      this.sends.setSendState(s, 'done')
+      this.ctx.c.log.info('transfer delivered', { id, receipt: 'verified' })
+    }
     return () => {
-      void looking.then((changed) => {
-        if (s.finished) return
-        s.changedAfterCount = changed.count
-        s.changedAfter = changed.paths
-        if (changed.count > 0) this.ctx.c.log.warn('files changed here after the offer; the receiver has them as offered', { id, files: changed.count })
-        this.sends.setSendState(s, 'done')
-        this.ctx.c.log.info('transfer delivered', { id, receipt: 'verified' })
-      })
+      if (this.ctx.stopping) { done(undefined); return }
+      void looked.then(done).catch((err: Error) => { this.ctx.c.log.warn('could not record a send delivered', { id, err: err.message }) })
     }
   }
 }
+
+/** How long a send's done waits for its look at files changed after the offer (changed-after-offer.ts): 0.3 s for 30,000 files on a local disk. */
+const LOOK_WAIT_MS = 5000
 
 /**
  * A receiver's end that gave no reason, with the code its state stands for:

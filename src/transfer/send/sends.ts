@@ -77,7 +77,8 @@ export class Sends {
     s.skippedRecorded = s.skipped.length
     // its receiver's earlier holds for a decision (one under way at the stop starts again as its offer is answered so)
     s.acceptWaitMs = row.acceptWaitMs
-    s.waits = new WaitClock(row.waitedMs, row.state === 'waiting' ? row.waitingSince ?? undefined : undefined)
+    // its waits so far, and the one its clean stop opened (Sends.stop), the downtime in it
+    s.waits = new WaitClock(row.waitedMs, row.waitingSince ?? undefined)
     // why it gave up files before the restart, in its own words (a receipt that comes now names them)
     try {
       for (const [i, g] of this.ctx.c.store.givenUp(row.id)) s.givenUp.set(i, { why: g.why, said: g.said, reason: asNotServedReason(g.reason) })
@@ -312,8 +313,12 @@ export class Sends {
   stop (): void {
     for (const s of this.senders.values()) {
       s.controller.abort()
-      // what it served since the last periodic record, for `ferry transfers` after the restart
-      if (!isFinalState(s.state)) this.ctx.pendingStates.write(s.id, { doneBytes: s.progress.done, wireBytes: s.progress.wire })
+      // what it served since the last periodic record, for `ferry transfers` after the restart; and its waits, this
+      // daemon's downtime one of them, from now on (wait-clock.ts; review finding: a clean stop of the sender counted
+      // in its own time, where its receiver counted it a wait). Not one held for a person to accept: that hold is its wait
+      if (isFinalState(s.state)) continue
+      if (s.state !== 'offered') s.waits.at('waiting')
+      this.ctx.pendingStates.write(s.id, { doneBytes: s.progress.done, wireBytes: s.progress.wire, ...s.waits.record() })
     }
   }
 }

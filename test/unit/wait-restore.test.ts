@@ -1,0 +1,87 @@
+// A transfer's waits across a restart of its daemon (wait-clock.ts), through
+// TransferService's own restore of unfinished transfers, against a real
+// store (no node: nothing is dialled, every peer is offline).
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { TransferStore, TrustStore, openDb, type Db, type TransferRow } from '../../src/store/index.ts'
+import { TransferService } from '../../src/transfer/service.ts'
+import { encodeOffer, type OfferMsg } from '../../src/protocol/transfer.ts'
+import { ChunkHashes } from '../../src/protocol/chunk-hashes.ts'
+import { computeFileRoot } from '../../src/transfer/manifest/manifest-root.ts'
+
+let dir: string
+let db: Db
+let service: TransferService
+let store: TransferStore
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ferry-wait-restore-'))
+  db = openDb(join(dir, 'ferry.db'))
+  store = new TransferStore(db)
+  service = await serviceOnStore()
+})
+afterEach(async () => { await service.stop(); db.close(); rmSync(dir, { recursive: true, force: true }) })
+
+/** A transfer service on the test's store, as a daemon (re)started makes it. */
+async function serviceOnStore (): Promise<TransferService> {
+  const privateKey = await generateKeyPair('Ed25519')
+  const unused = async (): Promise<never> => { throw new Error('not started') }
+  return new TransferService({
+    node: { peerId: peerIdFromPrivateKey(privateKey), handle: unused, dialProtocol: unused },
+    privateKey,
+    store,
+    trust: new TrustStore(db),
+    receiveDir: join(dir, 'received'),
+    peerName: () => 'beta',
+    isOnline: () => false,
+    emitTransfer: () => {},
+    emitOffer: () => {},
+    emitOfferRemoved: () => {},
+    log: { info: () => {}, warn: () => {}, debug: () => {} }
+  })
+}
+
+/** A row of an offer of one empty folder, `id` (32 hex), as a daemon that stopped left it. */
+function unfinished (id: string, direction: 'send' | 'receive', state: string): TransferRow {
+  const root = Buffer.from(id.repeat(2), 'hex')
+  const offer: OfferMsg = { transferId: Buffer.from(id, 'hex'), root, totalBytes: 0, files: [{ path: 'd', kind: 'dir', size: 0, mtimeMs: 0, mode: 0o755, chunkSize: 0, chunks: ChunkHashes.NONE, fileRoot: computeFileRoot(0, 0, ChunkHashes.NONE) }] }
+  return { id, direction, peerId: 'p', peerName: 'beta', state, root, offer: encodeOffer(offer), sources: direction === 'send' ? [join(dir, 'd')] : undefined, totalBytes: 0, doneBytes: 0, wireBytes: 0, receiveDir: join(dir, 'received'), receiptVerified: false, resumed: false, createdAt: Date.now() - 60_000 }
+}
+
+const loadUnfinished = async (): Promise<void> => { await (service as unknown as { loadUnfinished: () => Promise<void> }).loadUnfinished() }
+
+describe('waits across a restart', () => {
+  it('a receive cut short by a kill -9 (recorded fetching) counts its wait for its away sender from the restart; one stopped cleanly, from its stop (review findings: the first counted none, its wait after the restart its own time)', async () => {
+    const [killed, stopped] = ['a1'.repeat(16), 'b2'.repeat(16)]
+    store.insert(unfinished(killed, 'receive', 'fetching'))
+    store.insert(unfinished(stopped, 'receive', 'waiting'))
+    store.update(stopped, { waitedMs: 1000, waitingSince: Date.now() - 5000 })
+    await loadUnfinished()
+    await sleep(300)
+    expect(service.info(killed)?.waitedSeconds).toBeGreaterThanOrEqual(0.29)
+    expect(service.info(killed)?.waitedSeconds).toBeLessThan(5)
+    expect(service.info(stopped)?.waitedSeconds).toBeGreaterThanOrEqual(6.29)
+  })
+
+  it('a send stopped cleanly records its wait as begun at the stop, and counts it on from there once restored (review finding: the sender\'s downtime was its own time, where its receiver counted it a wait)', async () => {
+    const id = 'c3'.repeat(16)
+    store.insert(unfinished(id, 'send', 'fetching'))
+    const before = Date.now()
+    // restored as waiting for its receiver, offline: its wait begins there, and its stop keeps it
+    await loadUnfinished()
+    await service.stop()
+    const row = store.get(id)!
+    expect(row.waitingSince).toBeGreaterThanOrEqual(before)
+    // down 4 s, then restored by the daemon started again
+    store.update(id, { waitingSince: row.waitingSince! - 4000 })
+    service = await serviceOnStore()
+    await loadUnfinished()
+    expect(service.info(id)?.waitedSeconds).toBeGreaterThanOrEqual(4)
+  })
+})
