@@ -5,10 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { TransferStore, TrustStore, openDb, type Db, type TransferRow } from '../../src/store/index.ts'
-import { TransferService } from '../../src/transfer/service.ts'
+import { TransferStore, openDb, type Db, type TransferRow } from '../../src/store/index.ts'
+import type { TransferService } from '../../src/transfer/service.ts'
+import { transferServiceOn } from '../helpers/service.ts'
 
 let dir: string
 let db: Db
@@ -19,21 +18,7 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ferry-resolve-id-'))
   db = openDb(join(dir, 'ferry.db'))
   store = new TransferStore(db)
-  const privateKey = await generateKeyPair('Ed25519')
-  const unused = async (): Promise<never> => { throw new Error('not started') }
-  service = new TransferService({
-    node: { peerId: peerIdFromPrivateKey(privateKey), handle: unused, dialProtocol: unused },
-    privateKey,
-    store,
-    trust: new TrustStore(db),
-    receiveDir: join(dir, 'received'),
-    peerName: () => 'beta',
-    isOnline: () => false,
-    emitTransfer: () => {},
-    emitOffer: () => {},
-    emitOfferRemoved: () => {},
-    log: { info: () => {}, warn: () => {}, debug: () => {} }
-  })
+  service = await transferServiceOn(db, store, join(dir, 'received'))
 })
 afterEach(() => { db.close(); rmSync(dir, { recursive: true, force: true }) })
 

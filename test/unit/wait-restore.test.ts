@@ -7,10 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { TransferStore, TrustStore, openDb, type Db, type TransferRow } from '../../src/store/index.ts'
-import { TransferService } from '../../src/transfer/service.ts'
+import { TransferStore, openDb, type Db, type TransferRow } from '../../src/store/index.ts'
+import type { TransferService } from '../../src/transfer/service.ts'
+import { transferServiceOn } from '../helpers/service.ts'
 import { encodeOffer, type OfferMsg } from '../../src/protocol/transfer.ts'
 import { ChunkHashes } from '../../src/protocol/chunk-hashes.ts'
 import { computeFileRoot } from '../../src/transfer/manifest/manifest-root.ts'
@@ -30,21 +29,7 @@ afterEach(async () => { await service.stop(); db.close(); rmSync(dir, { recursiv
 
 /** A transfer service on the test's store, as a daemon (re)started makes it. */
 async function serviceOnStore (): Promise<TransferService> {
-  const privateKey = await generateKeyPair('Ed25519')
-  const unused = async (): Promise<never> => { throw new Error('not started') }
-  return new TransferService({
-    node: { peerId: peerIdFromPrivateKey(privateKey), handle: unused, dialProtocol: unused },
-    privateKey,
-    store,
-    trust: new TrustStore(db),
-    receiveDir: join(dir, 'received'),
-    peerName: () => 'beta',
-    isOnline: () => false,
-    emitTransfer: () => {},
-    emitOffer: () => {},
-    emitOfferRemoved: () => {},
-    log: { info: () => {}, warn: () => {}, debug: () => {} }
-  })
+  return await transferServiceOn(db, store, join(dir, 'received'))
 }
 
 /** A row of an offer of one empty folder, `id` (32 hex), as a daemon that stopped left it. */
