@@ -16,7 +16,7 @@ import { rm } from 'node:fs/promises'
 import { FerryError, quoteForDisplay } from '../../errors.ts'
 import { CHUNK_REQUEST_MAX, FrameReader, encodeChunkRequest, readChunkHeader, sendAll } from '../../protocol/transfer.ts'
 import { chunkRange } from '../manifest/chunking.ts'
-import type { FileState, Wanted } from './receive-plan.ts'
+import { heldOf, type FileState, type Wanted } from './receive-plan.ts'
 import type { ChunkSink } from '../sink/sink.ts'
 import { chunkBufferSize } from '../sink/buffer-pool.ts'
 import type { Spool, SpoolSlot } from './spool.ts'
@@ -364,12 +364,3 @@ function notAsked (files: FileState[], file: number, chunk: number, from: number
   return new FerryError('E_PROTOCOL', `the sender answered a request for chunk ${chunk} of ${quoteForDisplay(files[file].entry.path)} (${length} B from byte ${from}) with ${h.length} B of chunk ${h.chunk} of ${where} from byte ${h.offset}`)
 }
 
-/** The bytes of a file the receiver holds verified (its recorded chunks), for the sender's bar of that file. */
-function heldOf (fs: FileState | undefined): number {
-  if (fs == null) return 0
-  const { size, chunkSize } = fs.entry
-  const n = fs.bitmap.done
-  const last = fs.entry.chunks.length - 1
-  // every chunk but the last is chunkSize long
-  return n === 0 ? 0 : Math.min(size, n * chunkSize - (last >= 0 && fs.bitmap.has(last) ? chunkSize - chunkRange(last, size, chunkSize).length : 0))
-}

@@ -7,8 +7,6 @@
 // source as it goes too (receive-plan.ts, recover).
 
 import { lstat } from 'node:fs/promises'
-import { lstatSync } from 'node:fs'
-import { dirname } from 'node:path'
 import type { TransferStore } from '../../store/index.ts'
 import { floorMs } from '../manifest/manifest.ts'
 import { RemovedFolders } from './removed-folders.ts'
@@ -32,25 +30,9 @@ async function lookAgain (f: { path: string, size: number, mtimeMs: number }, re
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code !== 'ENOENT' && code !== 'ENOTDIR') return 'unknown'
-    // its folder missing too: removed, where its receive folder is there on its disk (removed-folders.ts)
-    return folderStillThere(f.path) || await removed.removed(f.path) ? 'gone' : 'unknown'
+    return await removed.removed(f.path) ? 'gone' : 'unknown'
   }
   return st.isFile() && Number(st.size) === f.size && floorMs(st.mtimeNs) === f.mtimeMs ? 'same' : 'changed'
-}
-
-/**
- * Whether the folder of an indexed file that is not there any more still
- * is: the file was then moved away or deleted, and its rows can go. A
- * folder missing too may be a disk not mounted now: its rows are kept. The
- * rule for this walk and for a copy from the index that failed
- * (receive-plan.ts, recover).
- */
-export function folderStillThere (path: string): boolean {
-  try {
-    return lstatSync(dirname(path), { throwIfNoEntry: false })?.isDirectory() === true
-  } catch {
-    return false
-  }
 }
 
 /** Forget indexed files that are gone or changed (lookAgain). Returns how many. */

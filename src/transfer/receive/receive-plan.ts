@@ -21,7 +21,6 @@ import { PART_DIR, collisionName, isCollisionName, joinUnder, resolveInside, val
 import type { ChunkSink } from '../sink/sink.ts'
 import { chunkBufferSize } from '../sink/buffer-pool.ts'
 import { readSpool, type Spooled } from './spool.ts'
-import { folderStillThere } from './index-prune.ts'
 import { RemovedFolders } from './removed-folders.ts'
 import { isZeroChunk } from './zero-chunks.ts'
 
@@ -34,6 +33,20 @@ export interface FileState {
   dest?: string
   /** The sender could not serve it (E_SOURCE_CHANGED): the receipt says it was not received. */
   unavailable?: FerryError
+}
+
+/**
+ * The bytes of a file the receiver holds verified (its recorded chunks): for the sender's bar of that file
+ * (fetch.ts), what a cancel deletes of files not yet whole (Receiver.heldOfUnplaced), what a receipt does not count
+ * of files given up.
+ */
+export function heldOf (fs: Pick<FileState, 'entry' | 'bitmap'> | undefined): number {
+  if (fs == null) return 0
+  const { size, chunkSize } = fs.entry
+  const n = fs.bitmap.done
+  const last = fs.entry.chunks.length - 1
+  // every chunk but the last is chunkSize long
+  return n === 0 ? 0 : Math.min(size, n * chunkSize - (last >= 0 && fs.bitmap.has(last) ? chunkSize - chunkRange(last, size, chunkSize).length : 0))
 }
 
 /** The part file of the offer's entry `index` in `partDir`. */
@@ -747,7 +760,7 @@ async function recover (o: { store: TransferStore, sink: ChunkSink, partDir: str
         // no more use, and would cost a look at each plan (not when its folder
         // is missing too: a disk not mounted now, unless its receive folder is there on its disk: RemovedFolders)
         // (or a kept part file, ferry's own: gone with its part folder, or replaced by a receive's new one)
-        if (code === 'E_HASH_MISMATCH' || (!exists(loc.path) && (folderStillThere(loc.path) || isPartFile(loc.path) || await removed.removed(loc.path)))) o.store.forgetPath(loc.path)
+        if (code === 'E_HASH_MISMATCH' || (!exists(loc.path) && (isPartFile(loc.path) || await removed.removed(loc.path)))) o.store.forgetPath(loc.path)
       }
     }
   }

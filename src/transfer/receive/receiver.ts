@@ -29,7 +29,7 @@ import { InTheWay, ensureParents, partDirFor, placeDir, placeFile, receiveFolder
 import { caseClashes } from '../folder/case-clash.ts'
 import { checkOfferPaths, foldersAbove, notWritableRefusal, validateRelativePath, type FolderId, type Refusal } from '../folder/safe-path.ts'
 import { isZeroChunk } from './zero-chunks.ts'
-import { identityOf, partFileOf, planReceive, type FileState, type Plan, type Wanted } from './receive-plan.ts'
+import { heldOf, identityOf, partFileOf, planReceive, type FileState, type Plan, type Wanted } from './receive-plan.ts'
 import { forgetPartChunks, makePartFolder, removePartFolder, watchPartFolder } from './part-folders.ts'
 import { mountAway, mountIn, readMountinfoOnce, type MountinfoRead } from '../mounts.ts'
 import type { ChunkSink } from '../sink/sink.ts'
@@ -704,19 +704,13 @@ export class Receiver {
    * bit sets recorded; a store that cannot be read counts none.
    */
   heldOfUnplaced (): number {
-    const held = (entry: OfferMsg['files'][number], has: (c: number) => boolean): number => {
-      let n = 0
-      for (let c = 0; c < entry.chunks.length; c++) if (has(c)) n += chunkRange(c, entry.size, entry.chunkSize).length
-      return n
-    }
-    if (this.files.length > 0) return this.files.reduce((n, f) => f.done || f.entry.kind !== 'file' ? n : n + held(f.entry, (c) => f.bitmap.has(c)), 0)
+    if (this.files.length > 0) return this.files.reduce((n, f) => f.done || f.entry.kind !== 'file' ? n : n + heldOf(f), 0)
     let n = 0
     try {
       for (const [i, f] of this.deps.store.files(this.id)) {
         const entry = this.offer.files[i]
         if (f.done || f.bitmap == null || entry?.kind !== 'file') continue
-        const bitmap = new Bitmap(entry.chunks.length, f.bitmap)
-        n += held(entry, (c) => bitmap.has(c))
+        n += heldOf({ entry, bitmap: new Bitmap(entry.chunks.length, f.bitmap) })
       }
     } catch {}
     return n
@@ -955,9 +949,7 @@ export class Receiver {
       throw new FerryError(first.unavailable!.code, noneReceived(gone.length, first.unavailable!.message, changing))
     }
     // done without them: what was verified of them is not counted as received (kept apart: keepVerifiedParts)
-    for (const f of gone) {
-      for (let c = 0; c < f.entry.chunks.length; c++) if (f.bitmap.has(c)) this.progress.done -= chunkRange(c, f.entry.size, f.entry.chunkSize).length
-    }
+    for (const f of gone) this.progress.done -= heldOf(f)
     this.progress.done = Math.max(0, this.progress.done)
     const missing = new Bitmap(this.offer.files.length)
     for (const f of gone) missing.set(f.index)

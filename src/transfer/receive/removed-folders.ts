@@ -2,7 +2,8 @@
 // for the receive index (index-prune.ts, receive-plan.ts recover).
 //
 // An indexed file that is gone while its folder is there was removed: its
-// rows go. Gone with its folder, it was kept, since a disk not mounted looks
+// rows go (the one rule for the daily prune, index-prune.ts, and a copy from
+// the index that failed, receive-plan.ts recover). Gone with its folder, it was kept, since a disk not mounted looks
 // the same, so the rows of a folder deleted by hand (a Downloads folder
 // tidied) stayed for good, and every plan walked past them (notes' leftover).
 // The receive folder a file was placed in says which it is: ferry places
@@ -13,6 +14,8 @@
 // prune). Must never: take a disk away for a removed folder (its rows are
 // kept where anything is unknown).
 
+import { lstatSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { isWithin, readMountinfoOnce, type MountinfoRead } from '../mounts.ts'
 import { onItsDisk } from '../folder/receive-mount.ts'
 import type { TransferStore } from '../../store/index.ts'
@@ -28,8 +31,13 @@ export class RemovedFolders {
     this.store = store
   }
 
-  /** Whether `path`, an indexed file missing with its folder, was removed (its rows can go), not on a disk away now. */
+  /**
+   * Whether `path`, an indexed file that is not there, was removed (its rows can go): its folder is there (moved
+   * away or deleted from it), or its folder is missing too under a receive folder there on its disk; not a file on
+   * a disk away now.
+   */
   async removed (path: string): Promise<boolean> {
+    if (folderStillThere(path)) return true
     const dir = this.receiveFolderOf(path)
     if (dir === undefined) return false
     let there = this.onDisk.get(dir)
@@ -53,5 +61,14 @@ export class RemovedFolders {
     let best: string | undefined
     for (const d of this.dirs) if (d !== path && isWithin(path, d) && (best === undefined || d.length > best.length)) best = d
     return best
+  }
+}
+
+/** Whether the folder of `path` is there (a folder, not through a link at its own name). */
+function folderStillThere (path: string): boolean {
+  try {
+    return lstatSync(dirname(path), { throwIfNoEntry: false })?.isDirectory() === true
+  } catch {
+    return false
   }
 }
