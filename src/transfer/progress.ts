@@ -187,11 +187,24 @@ export class Progress {
       if (since !== undefined) return since.ms >= WINDOW_MS ? since.bytes * 1000 / since.ms : 0
       if (dt >= WINDOW_MS) return this.windowBytes * 1000 / dt
     }
-    return this.rateBps * this.fading(Date.now() - this.bytesAt)
+    return this.rateBps * this.fadeFactor(Date.now() - this.bytesAt)
+  }
+
+  /**
+   * The rate shown fades now (nothing came for over a second, not yet
+   * QUIET_MS; fadeFactor): it changes with no bytes moving, so whoever shows
+   * it must be told again (service.ts publishQuiet). Until 2026-12-07 only a
+   * stall was published again, and the views showed the rate as it stood for
+   * the 10 s before "stalled" though it faded here (user-test finding).
+   */
+  get fading (): boolean {
+    const quiet = Date.now() - this.bytesAt
+    // also a first window's rate, its bytes over the time since it began (`rate`): it falls as that time grows
+    return quiet > WINDOW_MS && quiet <= QUIET_MS && this.rate > 0
   }
 
   /** 1, or less once nothing came for longer than its bytes' usual gap allows (FADE_AFTER_MS): as if the next bytes came now. */
-  private fading (quietMs: number): number {
+  private fadeFactor (quietMs: number): number {
     if (this.rateBps <= 0 || this.lastAdd <= 0) return 1
     const holdMs = Math.max(FADE_AFTER_MS, 3 * this.lastAdd * 1000 / this.rateBps)
     return quietMs <= holdMs ? 1 : holdMs / quietMs

@@ -48,7 +48,7 @@ export type { TransferComponents } from './context.ts'
 
 const EMIT_INTERVAL_MS = 250
 const RETRY_INTERVAL_MS = 2000
-/** How often a stalled transfer's snapshot goes out again (stalledSeconds: nothing moves, so nothing else publishes it). */
+/** How often a quiet transfer's snapshot goes out again (its rate fading, or stalled: nothing moves, so nothing else publishes it). */
 const STALLED_INTERVAL_MS = 1000
 /** How often waiting transfers are looked at: RETRY_INTERVAL_MS, or FERRY_TEST_RESUME_LOOK_MS (tests only: receiver.ts testResumeLookMs) */
 export function lookIntervalMs (env: NodeJS.ProcessEnv = process.env): number {
@@ -111,7 +111,7 @@ export class TransferService {
     await this.loadUnfinished()
     this.timer = setInterval(() => { this.recordPendingStates(); this.resumeWaiting() }, lookIntervalMs())
     this.timer.unref()
-    this.stalledTimer = setInterval(() => { this.publishStalled() }, STALLED_INTERVAL_MS)
+    this.stalledTimer = setInterval(() => { this.publishQuiet() }, STALLED_INTERVAL_MS)
     this.stalledTimer.unref()
     let pruned = 0
     let pruning = false
@@ -417,14 +417,15 @@ export class TransferService {
   // ---- events ---------------------------------------------------------
 
   /**
-   * Transfers whose bytes stopped (TransferInfo.stalledSeconds) published
-   * again: progress is published as it moves, so a stalled one's last event
-   * showed its last rate for as long as it stalled (the TUI and `ferry
-   * send` never saw it stop), and a client could not count its seconds.
+   * Transfers whose bytes stopped published again: progress is published as
+   * it moves, so a stalled one's last event showed its last rate for as long
+   * as it stalled (the TUI and `ferry send` never saw it stop), and a client
+   * could not count its seconds (TransferInfo.stalledSeconds); and before
+   * that, the rate fading (Progress.fading) stood as it was in the views.
    */
-  private publishStalled (): void {
+  private publishQuiet (): void {
     for (const t of [...this.sends.senders.values(), ...this.receives.receivers.values()]) {
-      if (isMovingState(t.state) && t.progress.stalledSeconds !== undefined) this.changed(t.id, false)
+      if (isMovingState(t.state) && (t.progress.stalledSeconds !== undefined || t.progress.fading)) this.changed(t.id, false)
     }
   }
 

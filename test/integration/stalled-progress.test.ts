@@ -67,6 +67,12 @@ describe('a transfer whose bytes stop', () => {
       expect(seconds[0]).toBeLessThanOrEqual(12)
       expect(seconds.every((s, i) => i === 0 || s > seconds[i - 1])).toBe(true)
       expect(stalled[0].at - stoppedAt).toBeLessThan(13_000)
+      // before the stall, its rate fades, and the views are told so each second: they showed the last rate as it stood
+      // for those 10 s (user-test finding). From 5 s after the stop, under 0.6 of the rate it last moved at
+      const lastMoving = before.filter((e) => e.t.rate > 0).at(-1)!.t.rate
+      const fading = mine.filter((e) => e.at > stoppedAt + 5000 && e.at < stalled[0].at)
+      expect(fading.length, `events while its rate faded (${mine.filter((e) => e.at > stoppedAt - 2000 && e.at < stalled[0].at + 1000).map((e) => `${e.at - stoppedAt}:${e.t.rate}:${e.t.doneBytes}`).join(" ")})`).toBeGreaterThanOrEqual(3)
+      for (const e of fading) expect(e.t.rate, `rate ${lastMoving} before the stop`).toBeLessThan(lastMoving * 0.6)
       // bytes again: the events after say no stall (the last stalled one may come as the sender goes on)
       const after = mine.filter((e) => e.at > goneOnAt + 2000)
       expect(after.length).toBeGreaterThan(0)

@@ -123,15 +123,21 @@ describe('Progress', () => {
     for (let i = 0; i < 30; i++) { vi.advanceTimersByTime(100); p.add(2_000_000) }
     expect(p.rate).toBe(20_000_000)
     const eta = p.eta!
+    expect(p.fading).toBe(false)
     vi.advanceTimersByTime(1900)
     expect(p.rate).toBe(20_000_000)
+    // said to fade from a second of nothing on, so that its views are told each second (service.ts publishQuiet)
+    expect(p.fading).toBe(true)
     vi.advanceTimersByTime(2100) // 4 s with nothing: half
     expect(p.rate).toBe(10_000_000)
     expect(p.eta!).toBeGreaterThan(eta)
     vi.advanceTimersByTime(4000) // 8 s: a quarter
     expect(p.rate).toBe(5_000_000)
+    expect(p.fading).toBe(true)
     vi.advanceTimersByTime(2001)
     expect(p.rate).toBe(0)
+    // stalled now, which is published for itself
+    expect(p.fading).toBe(false)
     // and bytes again: the rate as it was, at once
     p.add(2_000_000)
     expect(p.rate).toBeGreaterThan(0)
