@@ -75,7 +75,9 @@ export function progressLine (t: TransferInfo, width = 80): string {
   const pct = t.totalBytes > 0 ? percent(t.doneBytes, t.totalBytes) / 100 : (t.state === 'done' ? 1 : 0)
   // as seen from this side: `ferry wait` on the receiving device read "sending" (user-test finding)
   const label = t.state === 'fetching' ? (t.direction === 'receive' ? 'receiving' : 'sending') : t.state === 'waiting' ? waitingWords(t) : t.state
-  const tail = ` ${(pct * 100).toFixed(0).padStart(3)}% ${hashedWord(t)}${formatDone(t.doneBytes, t.totalBytes)}/${formatBytes(t.totalBytes)} ${formatRateEta(t, ' ')} ${label}`
+  // the files in place on the receiving side, once any are (TransferInfo.doneFiles), as the live view's header has them
+  const files = t.doneFiles !== undefined ? ` ${t.doneFiles}/${t.files} files` : ''
+  const tail = ` ${(pct * 100).toFixed(0).padStart(3)}% ${hashedWord(t)}${formatDone(t.doneBytes, t.totalBytes)}/${formatBytes(t.totalBytes)}${files} ${formatRateEta(t, ' ')} ${label}`
   const barWidth = Math.max(10, Math.min(30, width - tail.length - 3))
   const filled = Math.floor(pct * barWidth)
   return `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}]${tail}`

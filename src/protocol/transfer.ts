@@ -250,10 +250,10 @@ async function writeAnswer (stream: Stream, a: AnswerMsg): Promise<void> {
 // ---- chunks ---------------------------------------------------------------
 
 /** `firstOffset`, `firstLength`: only that range of the first listed chunk (length 0: to its end). `waitsTurn`: with no chunks, accepted by a person there and waiting its turn; `waitsFor`: with no chunks, stopped there to wait for what it says (transfer.proto). */
-export interface ChunkRequestMsg { transferId: Uint8Array, fileIndex: number, chunks: number[], firstOffset?: number, firstLength?: number, heldBytes?: number, fileHeldBytes?: number, waitsTurn?: boolean, waitsFor?: FerryError, /** a progress report of a receive that runs there (ChunkRequest.runs) */ runs?: boolean }
+export interface ChunkRequestMsg { transferId: Uint8Array, fileIndex: number, chunks: number[], firstOffset?: number, firstLength?: number, heldBytes?: number, fileHeldBytes?: number, waitsTurn?: boolean, waitsFor?: FerryError, /** a progress report of a receive that runs there (ChunkRequest.runs) */ runs?: boolean, /** with heldBytes: the files it holds whole and placed there (ChunkRequest.held_files) */ heldFiles?: number }
 
 export function encodeChunkRequest (r: ChunkRequestMsg): Uint8Array {
-  return lengthPrefixed(ChunkRequest.encode({ transferId: r.transferId as Uint8Array<ArrayBuffer>, fileIndex: r.fileIndex, chunks: r.chunks, firstOffset: r.firstOffset ?? 0, firstLength: r.firstLength ?? 0, heldBytes: r.heldBytes ?? 0, fileHeldBytes: r.fileHeldBytes ?? 0, waitsTurn: r.waitsTurn === true, waitsFor: r.waitsFor != null ? toWireError(r.waitsFor) : undefined, runs: r.runs === true }))
+  return lengthPrefixed(ChunkRequest.encode({ transferId: r.transferId as Uint8Array<ArrayBuffer>, fileIndex: r.fileIndex, chunks: r.chunks, firstOffset: r.firstOffset ?? 0, firstLength: r.firstLength ?? 0, heldBytes: r.heldBytes ?? 0, fileHeldBytes: r.fileHeldBytes ?? 0, waitsTurn: r.waitsTurn === true, waitsFor: r.waitsFor != null ? toWireError(r.waitsFor) : undefined, runs: r.runs === true, heldFiles: r.heldFiles ?? 0 }))
 }
 
 /**
@@ -271,7 +271,7 @@ export function askedRange (req: Pick<ChunkRequestMsg, 'firstOffset' | 'firstLen
 
 export async function readChunkRequest (reader: FrameReader, signal?: AbortSignal): Promise<ChunkRequestMsg | undefined> {
   const r = await reader.readLp((b) => ChunkRequest.decode(b, { limits: { chunks: MAX_CHUNKS_PER_REQUEST } }), MAX_SMALL_MESSAGE_BYTES, signal)
-  return r == null ? undefined : { transferId: r.transferId, fileIndex: r.fileIndex, chunks: r.chunks, firstOffset: r.firstOffset, firstLength: r.firstLength, heldBytes: countOrZero(r.heldBytes), fileHeldBytes: countOrZero(r.fileHeldBytes), waitsTurn: r.waitsTurn, waitsFor: fromWireError(r.waitsFor, 'receiver'), runs: r.runs }
+  return r == null ? undefined : { transferId: r.transferId, fileIndex: r.fileIndex, chunks: r.chunks, firstOffset: r.firstOffset, firstLength: r.firstLength, heldBytes: countOrZero(r.heldBytes), fileHeldBytes: countOrZero(r.fileHeldBytes), waitsTurn: r.waitsTurn, waitsFor: fromWireError(r.waitsFor, 'receiver'), runs: r.runs, heldFiles: countOrZero(r.heldFiles) }
 }
 
 /** A byte count a peer told: a safe integer above 0, or 0 ("not told"). */

@@ -25,6 +25,13 @@ function doneShown (direction: string, state: TransferState, done: number, total
   return Math.max(0, Math.min(done, most))
 }
 
+/** TransferInfo.doneFiles: files placed on the receiving side, once there are any, while it runs and carries more than one */
+function doneFilesOf (o: { sender?: Sender, receiver?: Receiver }, state: TransferState, files: number): { doneFiles?: number } {
+  if (isFinalState(state) || state === 'offered' || files < 2) return {}
+  const placed = o.receiver != null ? Math.min(o.receiver.placedFiles(), files) : o.sender?.heldFiles ?? 0
+  return placed > 0 ? { doneFiles: placed } : {}
+}
+
 export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver?: Receiver, peerName: string, keptAwaited?: boolean }): TransferInfo {
   const { row } = o
   const live = o.sender ?? o.receiver
@@ -43,6 +50,7 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     files,
     totalBytes: progress?.total ?? row.totalBytes,
     doneBytes: doneShown(row.direction, state, progress?.done ?? row.doneBytes, progress?.total ?? row.totalBytes),
+    ...doneFilesOf(o, state, files),
     wireBytes: progress?.wire ?? row.wireBytes,
     // only while bytes move: waiting for a peer that went away showed its last rate for 10 s (review finding)
     rate: progress != null && isMovingState(state) ? Math.round(progress.rate) : 0,

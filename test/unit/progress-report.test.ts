@@ -33,6 +33,21 @@ describe('ProgressReporter', () => {
     reporter.stop()
   })
 
+  it('tells the files placed with the bytes, and reports when only they moved: the last file of a batch is placed after its bytes came', async () => {
+    const { stream, sent } = recordingStream()
+    let files = 0
+    const reporter = new ProgressReporter(new Uint8Array(32), () => 100, async () => stream, { everyMs: 5, heldFiles: () => files })
+    reporter.start()
+    await expect.poll(() => sent.length).toBe(1)
+    expect(ChunkRequest.decode(sent[0].subarray(1))).toMatchObject({ heldBytes: 100, heldFiles: 0 })
+    files = 3
+    await expect.poll(() => sent.length).toBe(2)
+    expect(ChunkRequest.decode(sent[1].subarray(1))).toMatchObject({ heldBytes: 100, heldFiles: 3 })
+    await new Promise((resolve) => setTimeout(resolve, 40))
+    expect(sent.length).toBe(2)
+    reporter.stop()
+  })
+
   it('while the receive plans, reports every keepalive though nothing moved, so that its sender sees no stall however long the plan takes; after it, only when the figure moves again (notes\' leftover: "stalled" while a large receive planned)', async () => {
     const { stream, sent } = recordingStream()
     let planning = true

@@ -77,6 +77,16 @@ describe('SendProgress (ferry send on a terminal)', () => {
     expect(stripAnsi(paired.lastFrame() ?? '')).toContain('paired with \\u30d9\\u30fc\\u30bf')
   })
 
+  it('says how many files are in place on the receiving side once any are, shortened, then left out, as the terminal narrows (user-test finding: bytes alone said nothing of how many photos had arrived)', async () => {
+    const roll = sending({ files: 1000, doneFiles: 312 })
+    const at = async (columns: number, t: TransferInfo): Promise<string> => expectFits((await renderAt(h(SendProgress, { peer: 'alice', paths: 1, transfer: t }), columns)).lastFrame(), columns)
+    expect(await at(80, roll)).toContain('to alice  312 of 1000 files  transferring')
+    expect(await at(80, sending({ files: 1000 }))).toContain('to alice  1000 files  transferring')
+    const narrow = await at(40, roll)
+    expect(narrow).toContain('to alice  312/1000  transferring')
+    expect(await at(32, roll)).toMatch(/to alice\s+transferring/)
+  })
+
   it('shows the peer before the daemon answers, then bar, bytes, rate, ETA, state and per-file bars', async () => {
     const r = await renderAt(h(SendProgress, { peer: 'alice', paths: 2 }))
     expect(expectFits(r.lastFrame())).toContain('sending 2 paths to alice')

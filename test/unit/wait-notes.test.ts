@@ -141,6 +141,11 @@ describe('progressLine (`ferry wait` on a terminal, `ferry send` with stdout not
     expect(line('receive', 'verifying')).toMatch(/ verifying$/)
   })
 
+  it('says how many files are in place on the receiving side once any are (TransferInfo.doneFiles), as the live view does', () => {
+    expect(progressLine({ ...info('fetching'), files: 300, doneFiles: 12, doneBytes: 5, rate: 3 * 1024 * 1024, etaSeconds: 7 })).toMatch(/ 5 B\/10 B 12\/300 files 3\.0 MiB\/s ETA 7s sending$/)
+    expect(progressLine({ ...info('fetching'), files: 300, doneBytes: 5 })).not.toContain('files')
+  })
+
   it('a transfer whose bytes stopped says it stalled and for how long, in place of its rate and ETA; one not measured yet keeps "—" (notes\' leftover: both read "— ETA --")', () => {
     expect(progressLine({ ...info('fetching'), direction: 'receive', doneBytes: 5, stalledSeconds: 12 })).toMatch(/ 5 B\/10 B stalled 12s receiving$/)
     expect(progressLine({ ...info('hashing'), doneBytes: 5, stalledSeconds: 3725 })).toMatch(/ stalled 1h 02m hashing$/)

@@ -219,6 +219,14 @@ export interface TransferInfo {
   totalBytes: number
   doneBytes: number
   /**
+   * While it runs (not ended): of `files`, how many are whole on the receiving side, verified and placed in its
+   * receive folder (found there already included); a send's as its receiver last reported it. Absent while none
+   * is (or none was reported: a receiver from before 2026-12-07 never reports it), while offered, once it ended
+   * (`files`, `receipt.notReceived` and `keptFiles` say it then), and where it carries one file or none (user-test
+   * finding: the live views said bytes alone, and a camera roll of 1,000 photos gave no idea of how many had arrived)
+   */
+  doneFiles?: number
+  /**
    * File data this transfer carried over the network, what went again included (dedup and resume make it smaller
    * than the total; the offer, requests and framing are not in it). A receive counts what its reader took off the
    * connection (as recorded, about once a second: a kill -9 of it loses the last of that count). A send counts what it

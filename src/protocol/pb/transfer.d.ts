@@ -189,6 +189,7 @@ export interface ChunkRequest {
     waitsTurn: boolean;
     waitsFor?: WireError;
     runs: boolean;
+    heldFiles: number;
 }
 export declare namespace ChunkRequest {
     const codec: () => Codec<ChunkRequest>;
@@ -237,9 +238,13 @@ export declare namespace ChunkRequest {
         field: '$.runs';
         value: boolean;
     }
+    interface ChunkRequestHeldFilesFieldEvent {
+        field: '$.heldFiles';
+        value: number;
+    }
     function encode(obj: Partial<ChunkRequest>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): ChunkRequest;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): Generator<ChunkRequestTransferIdFieldEvent | ChunkRequestFileIndexFieldEvent | ChunkRequestChunksFieldEvent | ChunkRequestFirstOffsetFieldEvent | ChunkRequestFirstLengthFieldEvent | ChunkRequestHeldBytesFieldEvent | ChunkRequestFileHeldBytesFieldEvent | ChunkRequestWaitsTurnFieldEvent | ChunkRequestWaitsForCodeFieldEvent | ChunkRequestWaitsForMessageFieldEvent | ChunkRequestRunsFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ChunkRequest>): Generator<ChunkRequestTransferIdFieldEvent | ChunkRequestFileIndexFieldEvent | ChunkRequestChunksFieldEvent | ChunkRequestFirstOffsetFieldEvent | ChunkRequestFirstLengthFieldEvent | ChunkRequestHeldBytesFieldEvent | ChunkRequestFileHeldBytesFieldEvent | ChunkRequestWaitsTurnFieldEvent | ChunkRequestWaitsForCodeFieldEvent | ChunkRequestWaitsForMessageFieldEvent | ChunkRequestRunsFieldEvent | ChunkRequestHeldFilesFieldEvent>;
 }
 export interface ChunkHeader {
     fileIndex: number;

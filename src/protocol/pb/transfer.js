@@ -565,6 +565,10 @@ export var ChunkRequest;
                     w.uint32(80);
                     w.bool(obj.runs);
                 }
+                if ((obj.heldFiles != null && obj.heldFiles !== 0)) {
+                    w.uint32(88);
+                    w.uint32(obj.heldFiles);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
@@ -578,7 +582,8 @@ export var ChunkRequest;
                     heldBytes: 0,
                     fileHeldBytes: 0,
                     waitsTurn: false,
-                    runs: false
+                    runs: false,
+                    heldFiles: 0
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -627,6 +632,10 @@ export var ChunkRequest;
                         }
                         case 10: {
                             obj.runs = reader.bool();
+                            break;
+                        }
+                        case 11: {
+                            obj.heldFiles = reader.uint32();
                             break;
                         }
                         default: {
@@ -715,6 +724,13 @@ export var ChunkRequest;
                             yield {
                                 field: `${prefix}.runs`,
                                 value: reader.bool()
+                            };
+                            break;
+                        }
+                        case 11: {
+                            yield {
+                                field: `${prefix}.heldFiles`,
+                                value: reader.uint32()
                             };
                             break;
                         }

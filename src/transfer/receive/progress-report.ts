@@ -26,6 +26,8 @@ export class ProgressReporter {
   private failures = 0
   /** the figure last sent; -1: none yet, so that the first report goes even at 0 and tells a sender whose send waited its turn that it runs (OfferAnswer.waits_turn) */
   private sent = -1
+  /** the file count last sent with it */
+  private sentFiles = 0
   /** when a report last went (performance.now()) */
   private sentAt = 0
   private busy = false
@@ -33,15 +35,21 @@ export class ProgressReporter {
 
   private readonly transferId: Uint8Array
   private readonly held: () => number
+  private readonly heldFiles: () => number
   private readonly open: () => Promise<Stream>
   private readonly everyMs: number
   private readonly planning: () => boolean
   private readonly keepaliveMs: number
 
-  /** `planning`: whether the receive plans now, when a report goes every `keepaliveMs` though its figure did not move */
-  constructor (transferId: Uint8Array, held: () => number, open: () => Promise<Stream>, opts: { everyMs?: number, planning?: () => boolean, keepaliveMs?: number } = {}) {
+  /**
+   * `planning`: whether the receive plans now, when a report goes every `keepaliveMs` though its figure did not move;
+   * `heldFiles`: the files it holds whole and placed, told with the bytes (ChunkRequest.held_files), a report going
+   * when either moved (the last file of a batch placed moves no byte)
+   */
+  constructor (transferId: Uint8Array, held: () => number, open: () => Promise<Stream>, opts: { everyMs?: number, planning?: () => boolean, keepaliveMs?: number, heldFiles?: () => number } = {}) {
     this.transferId = transferId
     this.held = held
+    this.heldFiles = opts.heldFiles ?? (() => 0)
     this.open = open
     this.everyMs = opts.everyMs ?? REPORT_EVERY_MS
     this.planning = opts.planning ?? (() => false)
@@ -55,8 +63,9 @@ export class ProgressReporter {
 
   private async tick (): Promise<void> {
     const held = this.held()
+    const files = this.heldFiles()
     const keepalive = this.planning() && performance.now() - this.sentAt >= this.keepaliveMs
-    if (this.busy || this.stopped || (held <= this.sent && !keepalive)) return
+    if (this.busy || this.stopped || (held <= this.sent && files <= this.sentFiles && !keepalive)) return
     this.busy = true
     try {
       this.stream ??= this.open()
@@ -64,8 +73,9 @@ export class ProgressReporter {
       // stopped while its stream opened: the run ended, and may have told the sender since why it waits (tell-sender.ts),
       // which a report coming after would undo there ("fetching" again for seconds while it waited for room: notes' leftover)
       if (this.stopped) return
-      await sendAll(stream, encodeChunkRequest({ transferId: this.transferId, fileIndex: 0, chunks: [], heldBytes: held, runs: true }), AbortSignal.timeout(5000))
+      await sendAll(stream, encodeChunkRequest({ transferId: this.transferId, fileIndex: 0, chunks: [], heldBytes: held, heldFiles: files, runs: true }), AbortSignal.timeout(5000))
       this.sent = held
+      this.sentFiles = files
       this.sentAt = performance.now()
       this.failures = 0
     } catch {

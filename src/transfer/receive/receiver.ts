@@ -374,6 +374,7 @@ export class Receiver {
     // the last run's file states are not this run's: a plan cut short (a stop) would record their
     // bitmaps over what it had just forgotten of part files made anew (review finding: zeros placed)
     this.files = []
+    this.recordedPlaced = undefined
     const signal = this.controller.signal
     let release: (() => void) | undefined
     let releaseTurn: (() => void) | undefined
@@ -411,7 +412,7 @@ export class Receiver {
       // the sender's progress follows what this side holds, copies included (progress-report.ts), and that it plans, while
       // it does: its sender shows no stall for that, nor probes it (progress-report.ts). From here, before the paths are
       // checked: started after them, 30,000 long paths left the sender without a word for 5 s more (user-test finding)
-      reporter = new ProgressReporter(Buffer.from(this.id, 'hex'), () => this.progress.done, async () => await this.deps.openChunkStream(this.peerId, signal), { planning: () => this.progress.preparing })
+      reporter = new ProgressReporter(Buffer.from(this.id, 'hex'), () => this.progress.done, async () => await this.deps.openChunkStream(this.peerId, signal), { planning: () => this.progress.preparing, heldFiles: () => this.placedFiles() })
       reporter.start()
       // a receive that began in another receive folder and goes on in this one (after a restart)
       // was never checked against it: no part folder, no byte in ferry's state folder (review finding)
@@ -694,8 +695,25 @@ export class Receiver {
   keptFiles (): number {
     // a run whose plan was cut short (the last one, its part folder gone under it: partFolderGone) has no file states
     // yet: the files placed are the ones recorded so (CI finding: a failure said none kept, 1 was)
-    if (this.files.length === 0) return [...this.deps.store.files(this.id)].filter(([i, f]) => f.done && this.offer.files[i]?.kind === 'file').length
+    if (this.files.length === 0) return this.recordedKept()
     return this.files.filter((f) => f.done && f.entry.kind === 'file').length
+  }
+
+  /**
+   * keptFiles for the live figure (TransferInfo.doneFiles, and its sender's: ChunkRequest.held_files), asked for
+   * with each progress event and report: before this run's plan, the count recorded is read from the store once.
+   */
+  placedFiles (): number {
+    if (this.files.length > 0) return this.keptFiles()
+    this.recordedPlaced ??= this.recordedKept()
+    return this.recordedPlaced
+  }
+
+  /** placedFiles' count as recorded, read since this run began (runOnce forgets it: an earlier run placed more) */
+  private recordedPlaced?: number
+
+  private recordedKept (): number {
+    return [...this.deps.store.files(this.id)].filter(([i, f]) => f.done && this.offer.files[i]?.kind === 'file').length
   }
 
   /**

@@ -117,6 +117,11 @@ export class Sender {
   /** the receipt's bit set of the files the receiver did without (they changed here after the offer) */
   receiptMissing?: Uint8Array
   totalFiles = 0
+  /**
+   * The files its receiver holds whole and placed, as it last reported (ChunkRequest.held_files; 0: none said, or a
+   * receiver from before 2026-12-07, which does not say): TransferInfo.doneFiles while it runs
+   */
+  heldFiles = 0
   /** the folders it carries (each one sent, empty or not): said where it carries no file ("sent 931 folders") */
   totalFolders = 0
   /** what the scan left out, and why: the CLI prints it */
@@ -575,6 +580,8 @@ export async function serveChunks (stream: Stream, remotePeer: string, lookup: (
       sender.asking += request.unserved
       if (request.unserved > 0) options.onAsked?.(sender)
       // what the receiver holds (a request with no chunks tells only that: progress-report.ts; its first, maybe 0, that it runs)
+      // with the files it holds placed (within what the offer has: a peer's number)
+      if (req.chunks.length === 0 && req.runs === true) sender.heldFiles = Math.min(req.heldFiles ?? 0, sender.totalFiles)
       if (req.heldBytes != null && (req.heldBytes > 0 || req.chunks.length === 0)) onHeld?.(sender, req.heldBytes, req.runs === true)
       // a restarted sender counts a file's bar from what it serves since: the receiver says what it has of it. Not of
       // a file served whole here before and no longer listed (asked for again after a cut): that would list it again, short

@@ -211,17 +211,18 @@ export function activeBlock (t: TransferInfo, sel: boolean, ui: Ui, shared: Read
 
 /** activeBlock's lines as its header (with the bar) and its files in flight, each built once. */
 export function activeBlockParts (t: TransferInfo, sel: boolean, ui: Ui, shared: ReadonlySet<string> = new Set(), parts: { why?: boolean } = {}): { head: ReactNode[], files: ReactNode[] } {
-  // on a narrow terminal the header drops the file count, then shortens the state, before the state is cut
+  // on a narrow terminal the header shortens the file count ("12/300"), drops it, then shortens the state, before the state is cut
   // (user-test finding: cut at 40 columns), and before the peer's name is (up to PEER_NAME_CELLS of it)
   const resumed = t.resumed ? '  resumed' : ''
   const to = whoWidth(t, ui, PEER_NAME_CELLS, shared)
   const label = stateLabel(t)
   const headers = [
     { files: `  ${carriedCount(t)}  `, state: label },
+    ...(t.doneFiles !== undefined ? [{ files: `  ${carriedCount(t, true)}  `, state: label }] : []),
     { files: '  ', state: label },
     { files: '  ', state: SHORT_STATE_LABEL[t.state] ?? STATE_LABEL[t.state] ?? t.state }
   ]
-  const { files, state } = headers.find((x) => ui.width - 2 - x.files.length - displayWidth(x.state) - resumed.length >= to) ?? headers[2]
+  const { files, state } = headers.find((x) => ui.width - 2 - x.files.length - displayWidth(x.state) - resumed.length >= to) ?? headers[headers.length - 1]
   const lines: ReactNode[] = [
     line(`${t.id}:h`, { inverse: sel },
       sel ? `${g(ui, '›')} ` : '  ',
@@ -387,8 +388,11 @@ export function historyStatusWidth (list: TransferInfo[], ui: Ui): number {
 }
 
 /** "2 files"; a tree of empty folders as its folders, "3 folders" ("0 files" said nothing of them: user-test finding, as `ferry send` says it). */
-function carriedCount (t: TransferInfo): string {
-  return t.files === 0 && (t.folders ?? 0) > 0 ? counted(t.folders!, 'folder') : counted(t.files, 'file')
+function carriedCount (t: TransferInfo, compact = false): string {
+  if (t.files === 0 && (t.folders ?? 0) > 0) return counted(t.folders!, 'folder')
+  // while it runs, how many are in place on the receiving side (user-test finding: bytes alone said nothing of that)
+  if (t.doneFiles !== undefined) return compact ? `${t.doneFiles}/${t.files}` : `${t.doneFiles} of ${counted(t.files, 'file')}`
+  return counted(t.files, 'file')
 }
 
 /** Cells a history line's peer ("↑ to desktop") gets at the least before the status column gives up lining up. */
