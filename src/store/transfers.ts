@@ -210,6 +210,17 @@ export class TransferStore {
     this.stmt('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(receiveMountKey(dir), value)
   }
 
+  /** When the daemon last marked that it ran with transfers under way (alive-mark.ts), if it did. */
+  aliveAt (): number | undefined {
+    const v = (this.stmt("SELECT value FROM meta WHERE key = 'alive_at'").get() as { value: string } | undefined)?.value
+    const n = Number(v)
+    return v !== undefined && Number.isSafeInteger(n) && n > 0 ? n : undefined
+  }
+
+  markAlive (at: number): void {
+    this.stmt("INSERT INTO meta (key, value) VALUES ('alive_at', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(at))
+  }
+
   /** Entry `idx` of send `transferId` is served again (put back as offered): why it was given up is no longer true. */
   clearGivenUp (transferId: string, idx: number): void {
     this.stmt('DELETE FROM send_given_up WHERE transfer_id = ? AND idx = ?').run(transferId, idx)

@@ -53,6 +53,8 @@ export interface TransferContext {
   readonly info: (id: string) => TransferInfo | undefined
   /** the daemon is stopping: sends cut short by it are not failures, they resume after the restart (set by service.ts stop alone) */
   stopping: boolean
+  /** when the run before this one last ran with transfers under way: those it cut short waited from then (alive-mark.ts) */
+  readonly downSince?: number
 }
 
 /** `end` to `peerId`, the transfer's `to` (its receiver for a sender's cancel, else its sender); `acked`: sendEnd's. */

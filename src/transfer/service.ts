@@ -29,6 +29,7 @@ import { CHUNKS_PROTOCOL, PREVIEW_PROTOCOL, MAX_CHUNK_STREAMS_PER_PEER, OFFER_PR
 import { readEnd, type EndAnswer, type EndHandled, type EndMsg } from '../protocol/transfer.ts'
 import { isFinalState, isMovingState, TRANSFERS_LISTED, type OfferInfo, type TransferInfo } from '../daemon/control/types.ts'
 import { toTransferInfo } from './snapshot.ts'
+import { AliveMark, isUnderWay } from './alive-mark.ts'
 import { EmitThrottle } from './throttle.ts'
 import { sweepProbes } from './folder/name-probe.ts'
 import { KEEP_ENDED_PARTS_MS } from './receive/part-folders.ts'
@@ -80,11 +81,15 @@ export class TransferService {
   private timer?: NodeJS.Timeout
   private sweepTimer?: NodeJS.Timeout
   private stalledTimer?: NodeJS.Timeout
+  /** that this daemon runs with transfers under way, marked in the store for the downtime a crash leaves (alive-mark.ts) */
+  private readonly alive: AliveMark
   private readonly throttle = new EmitThrottle(EMIT_INTERVAL_MS, (id) => { this.publish(id) })
 
   constructor (c: TransferComponents) {
     this.c = c
-    this.ctx = { c, pendingStates: new PendingStates(c.store, c.log), changed: (id, urgent) => { this.changed(id, urgent) }, info: (id) => this.info(id), stopping: false }
+    // read before anything marks it: the last sign of the run before this one
+    this.alive = new AliveMark(c.store, c.log)
+    this.ctx = { c, pendingStates: new PendingStates(c.store, c.log), changed: (id, urgent) => { this.changed(id, urgent) }, info: (id) => this.info(id), stopping: false, downSince: this.alive.downSince }
     this.sends = new Sends(this.ctx)
     this.offering = new SendOffering(this.ctx, this.sends)
     this.hashing = new SendHashing(this.ctx, this.sends, this.offering)
@@ -109,7 +114,7 @@ export class TransferService {
       })
     })
     await this.loadUnfinished()
-    this.timer = setInterval(() => { this.recordPendingStates(); this.resumeWaiting() }, lookIntervalMs())
+    this.timer = setInterval(() => { this.recordPendingStates(); this.resumeWaiting(); this.markAlive() }, lookIntervalMs())
     this.timer.unref()
     this.stalledTimer = setInterval(() => { this.publishQuiet() }, STALLED_INTERVAL_MS)
     this.stalledTimer.unref()
@@ -432,6 +437,13 @@ export class TransferService {
   /** Publish a snapshot: state changes at once, progress throttled (EmitThrottle). */
   private changed (id: string, urgent: boolean): void {
     this.throttle.changed(id, urgent)
+    // a state changed: one that starts to move is marked now, not at the next look (a crash within it would leave an old mark)
+    if (urgent) this.markAlive()
+  }
+
+  /** That transfers are under way here, marked when due (alive-mark.ts). */
+  private markAlive (): void {
+    this.alive.underWay(() => [...this.sends.senders.values(), ...this.receives.receivers.values()].some((t) => !t.finished && isUnderWay(t.state)))
   }
 
   private publish (id: string): void {

@@ -6,7 +6,7 @@
 // (user-test findings). Recorded with the state (waited_ms, waiting_since),
 // so a wait that spans a restart of this daemon counts whole from where it
 // began; the downtime of a daemon killed mid-transfer, recorded as moving,
-// is not known.
+// is counted from its last mark that it ran (alive-mark.ts).
 
 export class WaitClock {
   private waited: number

@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
@@ -52,10 +53,13 @@ describe('resume after kill -9', () => {
     // finds it recorded (mutation finding: the plan's check of the part file after the kill hid its absence)
     expect(await waitFor(() => recordedChunks(b, half.id) || undefined, 'beta to record the chunks it verified', 10_000, 100)).toBeGreaterThan(0)
     const reasonsBefore = interruptionReasons(b.output()) // the log dies with the process
+    const killedAt = Date.now()
     await b.kill9()
     // the sender sees its receiver gone, and says it waits for it, and why (found using the TUI: "waiting for peer" and no more, where an offer to a peer offline says why)
     const waits = await watch(a, 'alpha to show the send waiting', (t) => t.id === half.id && t.state === 'waiting', 15_000)
     expect(waits.error).toMatchObject({ code: 'E_PEER_UNREACHABLE', message: 'beta went offline (its connection closed)' })
+    // down for 4 s at least: the receive counts that as a wait of its own too (below)
+    await sleep(Math.max(0, killedAt + 4000 - Date.now()))
     const started = Date.now()
     b = await b.restart()
     const restarted = Date.now()
@@ -90,6 +94,9 @@ describe('resume after kill -9', () => {
 
     const onB = (await transfersOf(b)).find((t) => t.id === half.id)
     expect(onB).toMatchObject({ state: 'done', resumed: true, doneBytes: SIZE })
+    // beta's own downtime is a wait of its receive, from its last mark that it ran (every 2 s: alive-mark.ts), not its
+    // own time (review leftover: counted from its restart on)
+    expect(onB!.waitedSeconds, 'the receive\'s waits after its daemon\'s kill -9').toBeGreaterThanOrEqual((started - killedAt) / 1000 - 2.1)
     expect(onB?.receipt?.signature).toBe(res.receipt.signature)
     // its count of what reached it survived the crash (it records the count
     // about once a second): all it holds came over the wire, nothing was local

@@ -54,6 +54,24 @@ describe('waits across a restart', () => {
     expect(service.info(stopped)?.waitedSeconds).toBeGreaterThanOrEqual(6.29)
   })
 
+  it('a send and a receive cut short by a kill -9 count the downtime from the daemon\'s last mark that it ran as a wait; a row stopped cleanly keeps its own (review leftover: counted as their own time)', async () => {
+    const [receive, send, stopped] = ['d4'.repeat(16), 'e5'.repeat(16), 'f6'.repeat(16)]
+    store.insert(unfinished(receive, 'receive', 'fetching'))
+    store.insert(unfinished(send, 'send', 'fetching'))
+    store.insert(unfinished(stopped, 'receive', 'waiting'))
+    store.update(stopped, { waitingSince: Date.now() - 5000 })
+    // the run that died last marked 20 s ago; the service started now reads that
+    store.markAlive(Date.now() - 20_000)
+    await service.stop()
+    service = await serviceOnStore()
+    await loadUnfinished()
+    expect(service.info(receive)?.waitedSeconds).toBeGreaterThanOrEqual(20)
+    expect(service.info(send)?.waitedSeconds).toBeGreaterThanOrEqual(20)
+    expect(service.info(send)?.waitedSeconds).toBeLessThan(25)
+    expect(service.info(stopped)?.waitedSeconds).toBeGreaterThanOrEqual(5)
+    expect(service.info(stopped)?.waitedSeconds).toBeLessThan(10)
+  })
+
   it('a send stopped cleanly records its wait as begun at the stop, and counts it on from there once restored (review finding: the sender\'s downtime was its own time, where its receiver counted it a wait)', async () => {
     const id = 'c3'.repeat(16)
     store.insert(unfinished(id, 'send', 'fetching'))

@@ -16,6 +16,7 @@
 // through ctx.changed (service.ts).
 
 import { WaitClock } from '../wait-clock.ts'
+import { downtimeOf } from '../alive-mark.ts'
 import type { Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { FerryError } from '../../errors.ts'
@@ -307,8 +308,10 @@ export class Receives {
     // its waits so far, and the one under way: from its clean stop (Receiver.pause: the downtime counts in it), else
     // from now, as it waits here for its run (review finding: one cut short by a kill -9, or recorded before waits
     // were, counted its wait for an away sender after the restart as its own time)
-    const since = row.state === 'waiting' && row.waitingSince != null ? row.waitingSince : Date.now()
-    r.waits = new WaitClock(row.waitedMs, state === 'waiting' ? since : undefined)
+    const now = Date.now()
+    const since = row.state === 'waiting' && row.waitingSince != null ? row.waitingSince : now
+    // one cut short by a crash of this daemon waited for it meanwhile: from its last sign of life (alive-mark.ts)
+    r.waits = new WaitClock((row.waitedMs ?? 0) + downtimeOf(row, this.ctx.downSince, now), state === 'waiting' ? since : undefined)
     if (state === 'offered') this.offersToCheck.add(row.id)
   }
 

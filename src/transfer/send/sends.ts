@@ -12,6 +12,7 @@
 // than through ctx.changed (service.ts).
 
 import { WaitClock } from '../wait-clock.ts'
+import { downtimeOf } from '../alive-mark.ts'
 import { FerryError, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { decodeOffer, type OfferMsg } from '../../protocol/transfer.ts'
 import { isFinalState, isMovingState, type EndedBy } from '../../daemon/control/types.ts'
@@ -77,8 +78,9 @@ export class Sends {
     s.skippedRecorded = s.skipped.length
     // its receiver's earlier holds for a decision (one under way at the stop starts again as its offer is answered so)
     s.acceptWaitMs = row.acceptWaitMs
-    // its waits so far, and the one its clean stop opened (Sends.stop), the downtime in it
-    s.waits = new WaitClock(row.waitedMs, row.waitingSince ?? undefined)
+    // its waits so far, and the one its clean stop opened (Sends.stop), the downtime in it; or, cut short by a crash of
+    // this daemon, the downtime from its last sign of life (alive-mark.ts)
+    s.waits = new WaitClock((row.waitedMs ?? 0) + downtimeOf(row, this.ctx.downSince), row.waitingSince ?? undefined)
     // why it gave up files before the restart, in its own words (a receipt that comes now names them)
     try {
       for (const [i, g] of this.ctx.c.store.givenUp(row.id)) s.givenUp.set(i, { why: g.why, said: g.said, reason: asNotServedReason(g.reason) })
