@@ -24,6 +24,12 @@ export interface TuiState {
   self?: StatusInfo
   peers: PeerInfo[]
   offers: OfferInfo[]
+  /**
+   * Offers lately gone from `offers` (the last OFFERS_GONE_KEPT), newest first: the daemon says an offer is gone
+   * before it says why (its sender withdrew it: its receive's end), and by then Offers no longer had it to name
+   * (user-test finding: "alpha withdrew its offer" never showed)
+   */
+  offersGone?: OfferInfo[]
   active: TransferInfo[]
   /** finished transfers, newest first */
   history: TransferInfo[]
@@ -170,7 +176,22 @@ export function sendablePeers (s: TuiState): PeerInfo[] {
 }
 
 export function reduce (state: TuiState, action: Action): TuiState {
-  return clampSelection(questionStillStands(transferAsked(action, samePeerSelected(state, sameTransferSelected(state, step(state, action))))))
+  return clampSelection(questionStillStands(transferAsked(action, sameOfferSelected(state, samePeerSelected(state, sameTransferSelected(state, step(state, action)))))))
+}
+
+/** How many offers gone from Offers are kept to name (TuiState.offersGone). */
+const OFFERS_GONE_KEPT = 20
+
+/**
+ * The offer selected on Offers before `after` stays selected where it is still listed: the selection is a line, and
+ * an offer above it withdrawn or decided elsewhere moved it to the next offer (user-test finding: `a` then accepted
+ * an offer never chosen, and a `d d` begun on one asked its second `d` of another).
+ */
+function sameOfferSelected (before: TuiState, after: TuiState): TuiState {
+  if (after.offers === before.offers) return after
+  const id = selectedOffer(before)?.id
+  const at = id === undefined ? -1 : after.offers.findIndex((o) => o.id === id)
+  return at < 0 || at === after.sel.offers ? after : { ...after, sel: { ...after.sel, offers: at } }
 }
 
 /**
@@ -313,7 +334,10 @@ function onEvent (s: TuiState, e: EventAction): TuiState {
     // a new offer is newer news than the notice of the last decision (user-test finding: "accepted — progress on
     // screen 4" still stood over a new batch of offers); a question asked (armed) stays until a key answers it
     case 'offer': return { ...s, offers: upsert(s.offers, e.data, (o) => o.id), ...(s.armed === undefined && !s.offers.some((o) => o.id === e.data.id) ? { notice: undefined, noticeUntilBack: undefined } : {}) }
-    case 'offer:removed': return { ...s, offers: s.offers.filter((o) => o.id !== e.data.id) }
+    case 'offer:removed': {
+      const gone = s.offers.find((o) => o.id === e.data.id)
+      return { ...s, offers: s.offers.filter((o) => o.id !== e.data.id), ...(gone !== undefined ? { offersGone: [gone, ...(s.offersGone ?? [])].slice(0, OFFERS_GONE_KEPT) } : {}) }
+    }
     case 'transfer': return onTransfer(s, e.data)
     case 'log': return e.data.level === 'error' ? { ...s, notice: e.data.msg } : s
     default: return s
@@ -468,7 +492,7 @@ function onTransfer (before: TuiState, t: TransferInfo): TuiState {
  */
 function offerWithdrawn (s: TuiState, t: TransferInfo): string | undefined {
   if (t.direction !== 'receive' || t.state !== 'cancelled' || t.endedBy !== 'peer') return undefined
-  const offer = s.offers.find((o) => o.id === t.id)
+  const offer = s.offers.find((o) => o.id === t.id) ?? s.offersGone?.find((o) => o.id === t.id)
   if (offer === undefined && s.active.find((x) => x.id === t.id)?.state !== 'offered') return undefined
   return `${peerCalled(s, { peerId: t.peerId, name: t.peerName })} withdrew its offer (${counted(t.files, 'file')}, ${formatBytes(t.totalBytes)})`
 }

@@ -10,7 +10,7 @@ import {
 } from '../../src/tui/format.ts'
 import { ALL_KEYS, COMMAND_KEYS, helpText, isTyping, keyToCommands, pasteCommands } from '../../src/tui/keys.ts'
 import { checkPaths, splitPaths } from '../../src/tui/paths.ts'
-import { HISTORY_LIMIT, REPLACED_BY_ANOTHER, detailedTransfer, initialState, reduce, selectedTransfer, sendablePeers } from '../../src/tui/state.ts'
+import { HISTORY_LIMIT, REPLACED_BY_ANOTHER, detailedTransfer, initialState, reduce, selectedOffer, selectedTransfer, sendablePeers } from '../../src/tui/state.ts'
 import type { Action, TuiState } from '../../src/tui/state.ts'
 
 const peer = (id: string, name: string, over: Partial<PeerInfo> = {}): PeerInfo =>
@@ -336,6 +336,22 @@ describe('keys', () => {
     s = run([{ type: 'event', name: 'peer', data: peer('a', 'alpha', { paired: true }) }], s)
     expect(s.peers[s.sel.peers].peerId).toBe('b')
   })
+  it('the offer selected on Offers stays selected as one above it goes, and one withdrawn is said, its removal coming first, as the daemon sends them (user-test finding: the selection moved to another offer, `a` accepting one never chosen, and no word of the withdrawal)', () => {
+    const three = ['o1', 'o2', 'o3'].map((id, i) => ({ ...offer(id), peerId: 'a', peerName: 'alpha', files: i + 2, totalBytes: 8 }))
+    let s = connected({ screen: 'offers', offers: three })
+    s = { ...s, sel: { ...s.sel, offers: 1 } }
+    expect(selectedOffer(s)?.id).toBe('o2')
+    s = run(keyToCommands(s, 'd', {}).map((c) => (c as { action: Action }).action), s)
+    expect(s.armed).toBe('decline:o2')
+    // alpha withdraws o1: its offer is removed, then its receive ends cancelled by alpha (no offered receive listed)
+    s = run([{ type: 'event', name: 'offer:removed', data: { id: 'o1' } }, { type: 'event', name: 'transfer', data: xfer('o1', { direction: 'receive', peerId: 'a', peerName: 'alpha', state: 'cancelled', endedBy: 'peer', files: 2, totalBytes: 8 }) }], s)
+    expect(selectedOffer(s)?.id).toBe('o2')
+    expect(s.notice).toBe('alpha withdrew its offer (2 files, 8 B)')
+    // the question asked of o2 still stands, and the second `d` declines o2
+    expect(s.armed).toBe('decline:o2')
+    expect(keyToCommands(s, 'd', {})).toContainEqual({ kind: 'op', op: { op: 'decline', id: 'o2' } })
+  })
+
   it('a question whose step can no longer be done is taken back and said so: the offer to decline withdrawn by its sender, the transfer to cancel ended, the peer to unpair unpaired elsewhere (user-test finding: the question stayed, and the next `d` asked it of the next offer)', () => {
     const two = [{ ...offer('o1'), peerId: 'a', peerName: 'alpha', files: 7, totalBytes: 28 }, { ...offer('o2'), peerId: 'a', peerName: 'alpha', files: 7, totalBytes: 28 }]
     let s = connected({ screen: 'offers', offers: two, active: [xfer('o1', { peerId: 'a', peerName: 'alpha', state: 'offered', files: 7, totalBytes: 28 }), xfer('o2', { peerId: 'a', peerName: 'alpha', state: 'offered', files: 7, totalBytes: 28 })] })
