@@ -309,7 +309,7 @@ export class PairingService {
       } catch (err) {
         signal?.throwIfAborted()
         if (err instanceof FerryError && err.code === 'E_PEER_VERSION') throw err
-        if (peer != null) throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${peer}: ${dialFailure(err, 5000)}`)
+        if (peer != null) throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${peer}: ${dialFailure(err, 5000, this.c.node.peerId.toString())}`)
         continue
       }
       const ch = pairChannel(opened.stream)

@@ -63,12 +63,16 @@ export function isDialTimeout (err: unknown): boolean {
   return e?.name === 'TimeoutError' || /aborted due to timeout/i.test(e?.message ?? '')
 }
 
+/** dialFailure's words for an address of the peer that led back to this daemon (`self`) */
+const LED_BACK_HERE = 'not online (an address it announced leads back to this device, as 127.0.0.1 does: ferry there not reachable at its others)'
+
 /**
- * Why a dial to a peer failed, for a person: libp2p's own text for a dial
+ * Why a dial to a peer failed, for a person (`self`: this daemon's peer ID, to tell an address that led back here
+ * from another device answering at it): libp2p's own text for a dial
  * that got no answer in time is "The operation was aborted due to timeout"
  * (user-test finding: shown as it was, sometimes without the peer's name).
  */
-export function dialFailure (err: unknown, timeoutMs: number): string {
+export function dialFailure (err: unknown, timeoutMs: number, self?: string): string {
   const e = err as { name?: string, message?: string }
   // `ferry pair CODE --peer` given this device's own address read "Can not dial self" (user-test finding)
   if (dialledSelf(err)) return 'it is this device\'s own address; give the other device\'s (`ferry status` there shows it)'
@@ -82,7 +86,9 @@ export function dialFailure (err: unknown, timeoutMs: number): string {
   // libp2p tried several addresses and each failed: "All multiaddr dials failed" said nothing of why (user-test
   // finding); said by its dials' own failures, in these words, once each
   if (e?.name === 'AggregateError' || e?.message === 'All multiaddr dials failed') {
-    const reasons = [...new Set(((err as { errors?: unknown[] }).errors ?? []).map((x) => dialFailure(x, timeoutMs)))]
+    const all = [...new Set(((err as { errors?: unknown[] }).errors ?? []).map((x) => dialFailure(x, timeoutMs, self)))]
+    // an address that led back here says nothing of the peer, where another of its addresses says something
+    const reasons = all.length > 1 ? all.filter((r) => r !== LED_BACK_HERE) : all
     if (reasons.length === 1) return reasons[0]
     const bare = reasons.map((r) => r.replace(/^not online \((.*)\)$/, '$1'))
     // "no address of it worked", not "none answered": one may have answered as another device (review finding)
@@ -104,6 +110,10 @@ export function dialFailure (err: unknown, timeoutMs: number): string {
   // key, answers at the peer's address; most often the same device set up anew (its home removed), whose new
   // identity is a peer of its own to pair (user-test finding: the keys were all it said)
   const other = /identity key (\S+) does not match expected remote identity key/.exec(e?.message ?? '')
+  // this daemon's own key: an address the peer announced leads back here (127.0.0.1, where both listen on the same
+  // port), which says nothing of it (user-test finding: "another device answers… `ferry unpair` the old one", the
+  // "other device" being the sender itself, of a paired peer whose daemon was stopped)
+  if (other != null && self !== undefined && other[1] === self) return LED_BACK_HERE
   if (other != null) return `another device answers at its address (peer ID …${other[1].slice(-8)}): if it is this device set up anew, pair with it and \`ferry unpair\` the old one`
   // something answers there that does not take libp2p's secure handshake (a web server, another program's port, one
   // that closes at once): libp2p's "Unexpected EOF - stream closed while reading 27/72 bytes" said nothing of that

@@ -60,7 +60,7 @@ export interface TransferContext {
 /** `end` to `peerId`, the transfer's `to` (its receiver for a sender's cancel, else its sender); `acked`: sendEnd's. */
 export async function sendEndTo (c: TransferComponents, peerId: string, end: EndMsg, to: 'sender' | 'receiver', acked?: () => void): Promise<EndAnswer> {
   const stream = await c.node.dialProtocol(peerIdFromString(peerId), RECEIPT_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
-    .catch((err: Error) => { throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${c.peerName(peerId)}: ${dialFailure(err, 10_000)}`, { cause: err }) })
+    .catch((err: Error) => { throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${c.peerName(peerId)}: ${dialFailure(err, 10_000, c.node.peerId.toString())}`, { cause: err }) })
   return await sendEnd(stream, end, to, undefined, acked)
 }
 

@@ -92,6 +92,16 @@ describe('text for the terminal', () => {
     const noise = new Error('Payload identity key 12D3KooWQxS3XCap6sdrXKrG47QmpAdmwpwoAuWXS54nao2hTwpC does not match expected remote identity key 12D3KooWECFUzizFaRa8utavg9zeQUFFmg4dnpWHCgG4V4RKuhHx')
     expect(dialFailure(noise, 10_000)).toBe('another device answers at its address (peer ID …ao2hTwpC): if it is this device set up anew, pair with it and `ferry unpair` the old one')
   })
+
+  it('an address of the peer that leads back to this device (its 127.0.0.1, both listening on one port) is not "another device" to unpair for, and gives way to what its other addresses said (user-test finding: the peer\'s daemon stopped, the sender was told to unpair it, naming its own peer ID)', () => {
+    const self = '12D3KooWQxS3XCap6sdrXKrG47QmpAdmwpwoAuWXS54nao2hTwpC'
+    const back = Object.assign(new Error(`Payload identity key ${self} does not match expected remote identity key 12D3KooWECFUzizFaRa8utavg9zeQUFFmg4dnpWHCgG4V4RKuhHx`), { name: 'UnexpectedPeerError' })
+    const refused = new Error('connection error 10.78.62.2:4774: connect ECONNREFUSED 10.78.62.2:4774')
+    expect(dialFailure(new AggregateError([refused, back], 'All multiaddr dials failed'), 10_000, self)).toBe('not online (10.78.62.2:4774 refuses connections: ferry there not running)')
+    expect(dialFailure(back, 10_000, self)).toBe('not online (an address it announced leads back to this device, as 127.0.0.1 does: ferry there not reachable at its others)')
+    // another key than ours is another device, as before
+    expect(dialFailure(back, 10_000, '12D3KooWSbHrn885PmmdboP794WfdapWT9u31M9PADLygDvukYEX')).toMatch(/^another device answers at its address/)
+  })
 })
 
 describe('a peer\'s error, as taken in (fromWireError)', () => {

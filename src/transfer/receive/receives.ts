@@ -225,7 +225,7 @@ export class Receives {
   async openChunkStream (peer: string, signal?: AbortSignal): Promise<Stream> {
     const timeout = AbortSignal.timeout(10_000)
     return await this.ctx.c.node.dialProtocol(peerIdFromString(peer), CHUNKS_PROTOCOL, { signal: signal == null ? timeout : AbortSignal.any([signal, timeout]) })
-      .catch((err: Error) => { throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.ctx.c.peerName(peer)}: ${dialFailure(err, 10_000)}`, { cause: err }) })
+      .catch((err: Error) => { throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.ctx.c.peerName(peer)}: ${dialFailure(err, 10_000, this.ctx.c.node.peerId.toString())}`, { cause: err }) })
   }
 
   newReceiver (id: string, peerId: string, offer: OfferMsg, state: string, extra: { aheadBytes?: number, aheadHeld?: Map<number, Bitmap>, aheadSure?: Map<number, Bitmap>, doneBytes?: number, wireBytes?: number, resumed?: boolean, crashed?: boolean, localBytes?: number, receiveDir?: string, receiptMissing?: Uint8Array, receiptRefused?: RefusedEntry[], receiptNotServed?: number, createdAt?: number, offerBytes?: number, receiveMount?: string, roomAwaited?: FerryError } = {}): Receiver {

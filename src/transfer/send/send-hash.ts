@@ -201,7 +201,7 @@ export class SendHashing {
       open: async (signal) => await this.ctx.c.node.dialProtocol(peerIdFromString(s.peerId), PREVIEW_PROTOCOL, { signal: AbortSignal.any([signal, AbortSignal.timeout(PREVIEW_DIAL_MS)]) })
         // a dial that got no answer as the offer's is said (send-offer.ts), not as Node's "The operation was aborted due to
         // timeout", which onDrop logged for a receiver frozen as the send began (helper finding); others as they are
-        .catch((err: Error) => { throw err.name === 'TimeoutError' ? new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.ctx.c.peerName(s.peerId)}: ${dialFailure(err, PREVIEW_DIAL_MS)}`, { cause: err }) : err }),
+        .catch((err: Error) => { throw err.name === 'TimeoutError' ? new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.ctx.c.peerName(s.peerId)}: ${dialFailure(err, PREVIEW_DIAL_MS, this.ctx.c.node.peerId.toString())}`, { cause: err }) : err }),
       onDrop: (err) => { if (!s.finished) this.ctx.c.log.debug('preview given up; the offer follows the hashing', { id: s.id, err: err.message }) }
     })
     if (mode === 'always') {

@@ -210,7 +210,7 @@ export class SendOffering {
       .catch((err: Error) => {
         // a paired peer that does not speak this offer runs another version of ferry, whichever identify tells
         if (err.name === 'UnsupportedProtocolError') throw otherVersionError(this.ctx.c.peerName(s.peerId), this.ctx.c.otherVersion?.(s.peerId) ?? { theirs: [], ours: OFFER_PROTOCOL })
-        throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.ctx.c.peerName(s.peerId)}: ${dialFailure(err, 10_000)}`, { cause: err })
+        throw new FerryError('E_PEER_UNREACHABLE', `cannot reach ${this.ctx.c.peerName(s.peerId)}: ${dialFailure(err, 10_000, this.ctx.c.node.peerId.toString())}`, { cause: err })
       })
     const encoded = s.encodedOffer ?? encodeOffer(s.offer!)
     try {
