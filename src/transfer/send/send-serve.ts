@@ -69,10 +69,16 @@ export class SendServing {
       // disconnect set waiting stays so (helper finding: set fetching again when the serving noticed the cut after the
       // disconnect, as one paced by FERRY_TEST_SERVE_BYTES_PER_S does, and shown fetching while the receiver was down)
       if (!cut) this.heardFrom(sender)
-      if (Date.now() - sender.persistedAt > PERSIST_INTERVAL_MS) {
-        // so a restarted sender still knows how much it had sent
+      // not once the daemon stops: its stop recorded the counts, and its store closes under a chunk still being
+      // counted (user-test finding: "unhandled rejection: statement has been finalized" as a daemon stopped mid-send)
+      if (Date.now() - sender.persistedAt > PERSIST_INTERVAL_MS && !this.ctx.stopping) {
+        // so a restarted sender still knows how much it had sent; a count the store cannot take is taken next time
         sender.persistedAt = Date.now()
-        this.ctx.pendingStates.update(sender.id, { doneBytes: sender.progress.done, wireBytes: sender.progress.wire })
+        try {
+          this.ctx.pendingStates.update(sender.id, { doneBytes: sender.progress.done, wireBytes: sender.progress.wire })
+        } catch (err) {
+          this.ctx.c.log.debug('cannot record what a send served so far', { id: sender.id, err: (err as Error).message })
+        }
       }
       this.ctx.changed(sender.id, false)
     }, (sender, held, runs) => {
@@ -112,6 +118,8 @@ export class SendServing {
           try { this.ctx.c.hashCache?.forget([src]) } catch (err) { this.ctx.c.log.warn('hash cache failed to forget', { err: (err as Error).message }) }
         }
       }, onServedAgain: (sender, file) => { this.sends.forgetGivenUp(sender, file) }, onCut: (sender) => { if (!sender.finished) sender.streamCutAt ??= this.streamsTaken }, onWaitsThere: (sender, told) => { if (sender.offer != null && !sender.finished) this.sends.told(sender, told) } })
+      // a fault in what a served chunk sets off ends its stream, said, not an unhandled rejection of the daemon's
+      .catch((err: Error) => { if (!this.ctx.stopping) this.ctx.c.log.warn('a chunk stream failed', { peer: remote, err: err.message }) })
       .finally(() => { this.chunkStreams.release(remote) })
   }
 
