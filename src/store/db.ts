@@ -214,7 +214,11 @@ export const MIGRATIONS: readonly string[] = [
   // ms, and since when it waits now (ms since the epoch; NULL: not waiting):
   // counted apart from its own time (wait-clock.ts). NULL in rows from before
   `ALTER TABLE transfers ADD COLUMN waited_ms INTEGER;
-   ALTER TABLE transfers ADD COLUMN waiting_since INTEGER`
+   ALTER TABLE transfers ADD COLUMN waiting_since INTEGER`,
+  // listings go newest ended first, by when they ended, as their WHEN column
+  // says (TransferStore.list; user-test finding: sorted by their start, they
+  // read out of order)
+  'CREATE INDEX transfers_ended ON transfers(COALESCE(finished_at, created_at))'
 ]
 
 export type Db = DatabaseSync

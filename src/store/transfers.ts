@@ -155,9 +155,9 @@ export class TransferStore {
     return r == null ? undefined : toRow(r)
   }
 
-  /** The newest `limit` transfers (the control API's TRANSFERS_LISTED unless asked for more) */
+  /** The newest `limit` transfers (the control API's TRANSFERS_LISTED unless asked for more), by when they ended, or began where they have not */
   list (limit: number): TransferRow[] {
-    return this.stmt(`SELECT ${SUMMARY_COLUMNS} FROM transfers ORDER BY created_at DESC LIMIT ?`).all(limit).map(toRow)
+    return this.stmt(`SELECT ${SUMMARY_COLUMNS} FROM transfers ORDER BY COALESCE(finished_at, created_at) DESC LIMIT ?`).all(limit).map(toRow)
   }
 
   /**

@@ -190,8 +190,10 @@ export class TransferService {
       const row = this.ctx.pendingStates.overlay(stored)
       if (!live.has(row.id) && row.state !== 'offered') live.set(row.id, toTransferInfo({ row, peerName: this.c.peerName(row.peerId), keptAwaited: this.sends.keptAwaited.has(row.id) }))
     }
-    // active first (an offer still waiting is not lost below newer sends), then history; each the newest first
-    return [...live.values()].sort((a, b) => Number(isFinalState(a.state)) - Number(isFinalState(b.state)) || b.createdAt - a.createdAt)
+    // active first (an offer still waiting is not lost below newer sends), newest first, then history, the last ended
+    // first, as its WHEN column says and the TUI's History has it (user-test finding: by their start they read out of order)
+    const when = (t: TransferInfo): number => isFinalState(t.state) ? t.finishedAt ?? t.createdAt : t.createdAt
+    return [...live.values()].sort((a, b) => Number(isFinalState(a.state)) - Number(isFinalState(b.state)) || when(b) - when(a))
   }
 
   /** Whether a transfer is hashing or fetching now (the daemon's collection after work waits for none: daemon/idle-trim.ts). */

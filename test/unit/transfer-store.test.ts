@@ -120,6 +120,15 @@ describe('TransferStore', () => {
     expect(store.list(200).map((t) => t.id).sort()).toEqual(['f1', 'f2', 'r2', 'r3', 's1'])
   })
 
+  it('list: the newest by when they ended, or began where they have not, as `ferry transfers` shows them (user-test finding: by their start they read out of order)', () => {
+    store.insert({ ...row('long', 'receive'), createdAt: 1000, finishedAt: 9000 }) // began first, ended last
+    store.insert({ ...row('quick', 'send'), createdAt: 3000, finishedAt: 4000 })
+    store.insert({ ...row('running', 'send'), state: 'fetching', createdAt: 6000 })
+    store.insert({ ...row('old', 'send'), createdAt: 500, finishedAt: 600 })
+    expect(store.list(200).map((t) => t.id)).toEqual(['long', 'running', 'quick', 'old'])
+    expect(store.list(2).map((t) => t.id)).toEqual(['long', 'running'])
+  })
+
   it('idsStartingWith: every transfer kept whose id starts so, newest listed or not, at most `max`; nothing for a prefix that is not lower-case hex (user-test finding: one older than the newest 200 could not be named)', () => {
     const ids = ['ab01' + '0'.repeat(28), 'ab02' + '0'.repeat(28), 'ac00' + '0'.repeat(28), 'ffff' + '0'.repeat(28)]
     for (const id of ids) store.insert(row(id, 'send', '/data/in'))
@@ -168,7 +177,10 @@ describe('TransferStore', () => {
     // as the schema before it was: the manifest in the row, no table of its own, nor the columns later steps added
     const step = MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE transfer_manifests'))
     db.exec('DROP TABLE transfer_manifests')
-    for (const later of MIGRATIONS.slice(step + 1)) for (const [, column] of later.matchAll(/ALTER TABLE transfers ADD COLUMN (\w+)/g)) db.exec(`ALTER TABLE transfers DROP COLUMN ${column}`)
+    for (const later of MIGRATIONS.slice(step + 1)) {
+      for (const [, index] of later.matchAll(/CREATE INDEX (\w+)/g)) db.exec(`DROP INDEX ${index}`)
+      for (const [, column] of later.matchAll(/ALTER TABLE transfers ADD COLUMN (\w+)/g)) db.exec(`ALTER TABLE transfers DROP COLUMN ${column}`)
+    }
     db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(step))
     db.prepare(`INSERT INTO transfers (id, direction, peer_id, state, root, offer, sources, total_bytes, created_at) VALUES (?, 'send', 'p', 'offered', x'00', ?, ?, 3, 0)`).run(id, new Uint8Array([1, 2, 3]), JSON.stringify(['/a', '/a/b']))
     db.close()
