@@ -328,6 +328,18 @@ export function endedByWords (t: { endedBy?: EndedBy, peerName: string, peerId: 
   return ` by ${peerShort(t)}`
 }
 
+/**
+ * Why `t` ended short of done, in this device's words: a cancel or a decline by who did it, "cancelled here",
+ * "declined by beta", as `ferry transfers` says it, where the daemon's words are only where it was done ("cancelled
+ * on the receiving device (beta)"; user-test finding: `ferry wait` said that on the receiving device, its listing
+ * "cancelled here"); any other reason as the daemon gives it.
+ */
+export function endedMessage (t: { state: string, endedBy?: EndedBy, peerName: string, peerId: string, error?: { message: string } }): string | undefined {
+  const generic = /^(?:(?:receiver|sender): )?(?:cancelled|declined) on the (?:receiving|sending) device(?: \(.*\))?$/
+  if ((t.state === 'cancelled' || t.state === 'declined') && t.endedBy !== undefined && (t.error === undefined || generic.test(t.error.message))) return `${t.state}${endedByWords(t)}`
+  return t.error?.message
+}
+
 /** A peer named in a line: its name made safe and cut to 20 cells, as `ferry transfers`' PEER column shows it; one of no name, the end of its ID. */
 function peerShort (t: { peerName: string, peerId: string }): string {
   const name = truncate(sanitizeForDisplay(t.peerName), 20)

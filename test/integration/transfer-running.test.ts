@@ -238,7 +238,7 @@ describe('transfer, with alpha serving at most SERVE_RATE', () => {
     expect((await a.cli(['cancel', active.id.slice(0, 8)])).code).toBe(0)
     const done = await sending.done
     expectError(done, 'E_CANCELLED')
-    expect(done.stderr).toMatch(/^ferry: E_CANCELLED: cancelled on the sending device$/m)
+    expect(done.stderr).toMatch(/^ferry: E_CANCELLED: cancelled here$/m)
     const received = await poll(b, 'beta to show the receive cancelled', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === active.id && t.state === 'cancelled'))
     expect(received.error?.message).toBe('cancelled by the sender')
   })
@@ -251,7 +251,7 @@ describe('transfer, with alpha serving at most SERVE_RATE', () => {
     expect(r.stdout).toMatch(/^cancelled [0-9a-f]+; 1 of 2 files had arrived and is kept on beta$/m)
     const done = await sending.done
     expectError(done, 'E_CANCELLED')
-    expect(done.stderr).toMatch(/^ferry: E_CANCELLED: cancelled on the sending device; 1 of 2 files had arrived and is kept on beta$/m)
+    expect(done.stderr).toMatch(/^ferry: E_CANCELLED: cancelled here; 1 of 2 files had arrived and is kept on beta$/m)
     expect(JSON.parse(done.stdout)).toMatchObject({ id: active.id, state: 'cancelled', keptFiles: 1 })
     expect(await readdir(join(b.receiveDir, 'apart-some'))).toEqual(['a-kept.txt'])
     await rm(join(b.receiveDir, 'apart-some'), { recursive: true })
@@ -398,7 +398,7 @@ describe('transfer, with alpha serving at most SERVE_RATE', () => {
     expectError(done, 'E_CANCELLED')
     // the receiver's words said once, naming it (user-test finding: "receiver: cancelled on the receiving device"), and
     // the files it keeps, as its end message says them (TransferEnd.kept_files)
-    expect(done.stderr).toMatch(/^ferry: E_CANCELLED: cancelled on the receiving device \(beta\); 1 of 2 files had arrived and is kept on beta$/m)
+    expect(done.stderr).toMatch(/^ferry: E_CANCELLED: cancelled by beta; 1 of 2 files had arrived and is kept on beta$/m)
     expect(JSON.parse(done.stdout)).toMatchObject({ id: active.id, state: 'cancelled', keptFiles: 1 })
     // the sender's record keeps it: `ferry transfers` there says it as the receiver's does
     // never interrupted, so not resumed: its chunk streams cut by the cancel, the others finishing their chunks marked it so (user-test finding)
@@ -408,7 +408,7 @@ describe('transfer, with alpha serving at most SERVE_RATE', () => {
     // receiving device" alone, on either side)
     const waited = await b.cli(['wait', active.id.slice(0, 8)])
     expectError(waited, 'E_CANCELLED')
-    expect(waited.stderr).toMatch(/^ferry: E_CANCELLED: cancelled on the receiving device; 1 of 2 files had arrived and is kept in \S+; \S+ \S*B received of files not yet whole was deleted$/m)
+    expect(waited.stderr).toMatch(/^ferry: E_CANCELLED: cancelled here; 1 of 2 files had arrived and is kept in \S+; \S+ \S*B received of files not yet whole was deleted$/m)
     await expect(stat(partDir)).rejects.toMatchObject({ code: 'ENOENT' })
     expect(await readdir(join(b.receiveDir, 'drop-some'))).toEqual(['a-kept.txt'])
     await rm(join(b.receiveDir, 'drop-some'), { recursive: true })
@@ -431,7 +431,7 @@ describe('transfer, with alpha serving at most SERVE_RATE', () => {
     expect(listed.stdout).toContain(`${active.id.slice(0, 8)}: cancelled here; 1 of 2 files had arrived and is kept on beta`)
     const waited = await a.cli(['wait', active.id.slice(0, 8)])
     expectError(waited, 'E_CANCELLED')
-    expect(waited.stderr).toMatch(/^ferry: E_CANCELLED: cancelled on the sending device; 1 of 2 files had arrived and is kept on beta$/m)
+    expect(waited.stderr).toMatch(/^ferry: E_CANCELLED: cancelled here; 1 of 2 files had arrived and is kept on beta$/m)
     expect(await readdir(join(b.receiveDir, 'term-some'))).toEqual(['a-kept.txt'])
     await rm(join(b.receiveDir, 'term-some'), { recursive: true })
   })

@@ -957,7 +957,7 @@ describe('transfer', () => {
       const declined = await refused.done
       expectError(declined, 'E_DECLINED')
       // said as the receiver's words, as a refusal of the offer is (user-test finding: "peer says: …" here, "receiver: …" in `ferry wait`)
-      expect(declined.stderr).toMatch(/^ferry: E_DECLINED: declined on the receiving device \(beta\)$/m)
+      expect(declined.stderr).toMatch(/^ferry: E_DECLINED: declined by beta$/m)
       // --json still says which transfer it was, and how it ended
       expect(JSON.parse(declined.stdout)).toMatchObject({ id: offer2.id, state: 'declined', error: { code: 'E_DECLINED' } })
       expect(await offersOf(b)).toEqual([])
@@ -972,7 +972,7 @@ describe('transfer', () => {
       expect((await a.cli(['wait', offer.id])).code).toBe(0)
       const waited = await a.cli(['wait', offer2.id.slice(0, 8)])
       expectError(waited, 'E_DECLINED')
-      expect(waited.stderr).toMatch(/^ferry: E_DECLINED: declined on the receiving device \(beta\)$/m)
+      expect(waited.stderr).toMatch(/^ferry: E_DECLINED: declined by beta$/m)
       expectError(await a.cli(['wait', 'ffffffffffff']), 'E_TRANSFER_NOT_FOUND')
       expect((await transfersOf(b)).find((t) => t.id === offer2.id)?.state).toBe('declined')
       await expect(stat(join(b.receiveDir, 'unwanted.bin'))).rejects.toMatchObject({ code: 'ENOENT' })

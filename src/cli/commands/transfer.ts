@@ -16,7 +16,7 @@ import { TransferShown } from '../transfer-shown.ts'
 import { overTheNetwork } from '../../tui/over-the-network.ts'
 import { LeftOut } from '../left-out.ts'
 import { asTyped, GOES_UP, NAMES_FOLDER, nonFolderBeforeUp } from '../../transfer/typed-path.ts'
-import { endedByWords, keptWords, leftWords, formatAgo, formatBytes, formatDone, formatLiveRate, formatTook, refusedLine, sharedNames, truncate } from '../../tui/format.ts'
+import { endedByWords, endedMessage, keptWords, leftWords, formatAgo, formatBytes, formatDone, formatLiveRate, formatTook, refusedLine, sharedNames, truncate } from '../../tui/format.ts'
 import { renamedLines } from '../../tui/renamed-lines.ts'
 
 /**
@@ -376,7 +376,7 @@ export async function send (argv: string[]): Promise<number> {
       // not have kept (user-test finding: "890.0 MiB … arrived" here, 888.0 MiB on the receiver)
       const error = byStop
         ? { code: 'E_CANCELLED' as const, message: `cancelled here (${stoppedBy === 'SIGINT' ? 'Ctrl-C' : stoppedBy}) with ${formatDone(t.doneBytes, t.totalBytes)} of ${formatBytes(t.totalBytes)} sent${kept !== '' ? `; ${kept}` : ''}` }
-        : t.error != null && kept !== '' ? { ...t.error, message: `${t.error.message}; ${kept}` } : t.error
+        : t.error != null ? { ...t.error, message: `${endedMessage(t)}${kept !== '' ? `; ${kept}` : ''}` } : t.error
       // `seconds` and `root` as a done send has them: how long it took to end so, and which offer it was (user-test
       // finding: neither); none for a daemon that stopped before it said anything of the send
       if (json) printJson({ id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds: t.createdAt != null ? sendSeconds(t) : undefined, acceptWaitSeconds: waited, waitedSeconds: t.waitedSeconds, root: t.root, error, keptFiles, skipped: leftOut.paths, skippedCount: leftOut.count })
@@ -499,7 +499,7 @@ export function waitFailure (t: TransferInfo, leftOut: LeftOut, json: boolean): 
     // a cancelled (or failed) one's files placed whole before, which its receiver keeps: said as `ferry cancel` and `ferry transfers`
     // say it (user-test finding: "cancelled on the receiving device" alone, the receive folder holding one of its two files)
     const kept = t.state === 'cancelled' || t.state === 'failed' ? leftWords(t, homedir()) : ''
-    return new FerryError(t.error?.code ?? 'E_INTERNAL', `${t.error?.message ?? `transfer ${t.state}`}${kept !== '' ? `; ${kept}` : ''}`)
+    return new FerryError(t.error?.code ?? 'E_INTERNAL', `${endedMessage(t) ?? `transfer ${t.state}`}${kept !== '' ? `; ${kept}` : ''}`)
   }
   const notReceived = t.receipt?.notReceived ?? 0
   // a send's files the receiver did without are among what it left out
