@@ -77,6 +77,8 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
   const waits = o.receiver?.waits ?? o.sender?.waits
   const waited = waits !== undefined ? waits.totalMs() : (row.waitedMs ?? 0) + (row.state === 'waiting' && row.waitingSince != null ? Math.max(0, Date.now() - row.waitingSince) : 0)
   if (waited > 0) info.waitedSeconds = Math.round(waited) / 1000
+  const since = waits !== undefined ? waits.waitingSince : row.state === 'waiting' ? row.waitingSince ?? undefined : undefined
+  if (state === 'waiting' && since !== undefined) info.waitingSince = since
   if (err != null && ['failed', 'cancelled', 'declined', 'waiting'].includes(state)) {
     info.error = { code: isErrorCode(err.code) ? err.code : 'E_INTERNAL', message: err.message }
   }

@@ -46,6 +46,11 @@ export class WaitClock {
     }
   }
 
+  /** When the wait under way began, if one is. */
+  get waitingSince (): number | undefined {
+    return this.since
+  }
+
   /** All it waited, the wait under way included. */
   totalMs (now = Date.now()): number {
     return this.waited + (this.since !== undefined ? Math.max(0, now - this.since) : 0)

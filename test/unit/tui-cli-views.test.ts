@@ -914,6 +914,15 @@ describe('a waiting transfer says why it waits (user-test finding: "waiting for 
     expect(live).toContain('E_PEER_UNREACHABLE: cannot reach alice')
   })
 
+  it('counts its wait up in its header, in the TUI and the live view (user-test finding: the screen at 20 s of a wait was the one at 1 s)', async () => {
+    const since = sending({ state: 'waiting', rate: 0, etaSeconds: null, error: { code: 'E_PEER_UNREACHABLE', message: why }, waitingSince: ui.now - 65_400 })
+    expect(expectFits((await renderAt(h(TransfersScreen, { active: [since], history: [], selected: 0, ui }))).lastFrame())).toContain('to alice  2 files  waiting for peer 1m 05s')
+    expect(expectFits((await renderAt(h(SendProgress, { peer: 'alice', paths: 1, transfer: { ...since, waitingSince: ui.now - 42_000 }, ui }))).lastFrame())).toContain('waiting for peer 42s')
+    // under a second, and where not known, none
+    expect(expectFits((await renderAt(h(TransfersScreen, { active: [{ ...since, waitingSince: ui.now - 400 }], history: [], selected: 0, ui }))).lastFrame())).toMatch(/waiting for peer$/m)
+    expect(expectFits((await renderAt(h(TransfersScreen, { active: [waiting], history: [], selected: 0, ui }))).lastFrame())).toMatch(/waiting for peer$/m)
+  })
+
   it('no rate or ETA while it waits, as `ferry transfers` has none (a user-test finding there: "0 B/s" read as stuck); both while it moves', async () => {
     const text = expectFits((await renderAt(h(TransfersScreen, { active: [waiting, sending({ id: 't2', state: 'offered', awaitingDecision: true }), sending({ id: 't3' })], history: [], selected: 0, ui }))).lastFrame())
     expect(text).toMatch(/ 25%  50\.0 MiB \/ 200\.0 MiB\n {4}E_PEER_UNREACHABLE/)

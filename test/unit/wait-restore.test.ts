@@ -70,6 +70,10 @@ describe('waits across a restart', () => {
     expect(service.info(send)?.waitedSeconds).toBeLessThan(25)
     expect(service.info(stopped)?.waitedSeconds).toBeGreaterThanOrEqual(5)
     expect(service.info(stopped)?.waitedSeconds).toBeLessThan(10)
+    // the wait under way, for the views to count up (TransferInfo.waitingSince): the clean stop's, or from the restart
+    expect(service.info(stopped)?.waitingSince).toBeLessThanOrEqual(Date.now() - 5000)
+    expect(service.info(receive)).toMatchObject({ state: 'waiting', waitingSince: expect.any(Number) })
+    expect(service.info(receive)!.waitingSince).toBeGreaterThan(Date.now() - 5000)
   })
 
   it('a send stopped cleanly records its wait as begun at the stop, and counts it on from there once restored (review finding: the sender\'s downtime was its own time, where its receiver counted it a wait)', async () => {

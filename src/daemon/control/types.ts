@@ -278,6 +278,12 @@ export interface TransferInfo {
    * (user-test findings: a send whose receiver was away 15 s said "in 26.6 s", at half its rate)
    */
   waitedSeconds?: number
+  /**
+   * state `waiting`: when the wait under way began (ms since the epoch, the daemon's clock, which is its local
+   * clients' too), so that a view counts it up (the live views' header: "waiting for peer 42s"; user-test finding: the
+   * screen at 20 s of a wait was the one at 1 s). Absent otherwise, and where not known
+   */
+  waitingSince?: number
   error?: { code: ErrorCode, message: string }
   /**
    * cancelled or declined: on which side it was ended, this device (`here`) or its peer (`peer`: its sender cancelled

@@ -39,7 +39,8 @@ export interface SendProgressProps {
 }
 
 export function SendProgress (props: SendProgressProps) {
-  const terminal = useTerminalUi()
+  // a clock while it waits: its header counts the wait up
+  const terminal = useTerminalUi(props.transfer?.state === 'waiting' ? 1000 : 0)
   const ui = props.ui ?? terminal
   const { transfer: t, summary, error } = props
   const rows: ReactNode[] = []

@@ -8,7 +8,7 @@ import type { ReactNode } from 'react'
 import { Box, Text } from 'ink'
 import type { TransferInfo } from '../../daemon/control/types.ts'
 import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
-import { counted, displayWidth, failedPaths, partialCount, endedByWords, fit, formatAgo, formatBytes, formatDone, formatRateEta, hashedWord, PEER_NAME_CELLS, peerLabel, peerLabelWidth, percent, progressBar, sharedNames, truncate } from '../format.ts'
+import { counted, displayWidth, failedPaths, partialCount, endedByWords, fit, formatAgo, formatBytes, formatDone, formatEta, formatRateEta, hashedWord, PEER_NAME_CELLS, peerLabel, peerLabelWidth, percent, progressBar, sharedNames, truncate } from '../format.ts'
 import { isMovingState, waitingWords } from '../../daemon/control/types.ts'
 import { isFinished } from '../state.ts'
 import { asciiize, g, isNarrow, line, listWindow, para, textRows, tint, wrapInRows } from './ui.ts'
@@ -215,7 +215,9 @@ export function activeBlockParts (t: TransferInfo, sel: boolean, ui: Ui, shared:
   // (user-test finding: cut at 40 columns), and before the peer's name is (up to PEER_NAME_CELLS of it)
   const resumed = t.resumed ? '  resumed' : ''
   const to = whoWidth(t, ui, PEER_NAME_CELLS, shared)
-  const label = stateLabel(t)
+  // a wait counted up, as a stall is (user-test finding: the screen at 20 s of a wait was the one at 1 s)
+  const waited = t.state === 'waiting' && t.waitingSince !== undefined ? Math.floor((ui.now - t.waitingSince) / 1000) : -1
+  const label = stateLabel(t) + (waited >= 1 ? ` ${formatEta(waited)}` : '')
   const headers = [
     { files: `  ${carriedCount(t)}  `, state: label },
     ...(t.doneFiles !== undefined ? [{ files: `  ${carriedCount(t, true)}  `, state: label }] : []),
