@@ -165,6 +165,9 @@ describe('scanPaths', () => {
     expect(twin.filter((w) => w.failed === true)).toEqual([{ path: join(base, 'gone', 'errs'), reason: 'no such file or directory, skipped', failed: true, code: 'E_PATH_NOT_FOUND' }])
     mkdirSync(join(base, 'other', 'errs'), { recursive: true })
     await expect(scanPaths([root, join(base, 'other', 'errs')])).rejects.toEqual(code('E_BAD_REQUEST'))
+    // and says what to do: their parents, named apart, keep them apart; sent one at a time they meet there (user-test
+    // finding: "send them separately" led to the very merge it refused)
+    await expect(scanPaths([root, join(base, 'other', 'errs')])).rejects.toThrow(`${root} and ${join(base, 'other', 'errs')} would both be sent as "errs"; send the folders that hold them (${base} and ${join(base, 'other')}) to keep them apart, or send them one at a time (the second then meets the first there: folders merge, and a name taken is kept as "name (1)")`)
     expect(await scanPaths([root, root])).toEqual(await scanPaths([root]))
     await expect(scanPaths([root], { signal: AbortSignal.abort() })).rejects.toEqual(code('E_CANCELLED'))
   })

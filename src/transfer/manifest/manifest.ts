@@ -419,7 +419,7 @@ export async function scanPaths (paths: string[], options: ScanOptions = {}): Pr
     }
     // only a path that is there takes its name (review finding: a missing one named first refused the other as a twin)
     const prev = roots.get(name)
-    if (prev !== undefined) throw new FerryError('E_BAD_REQUEST', `${prev} and ${abs} would both be sent as "${name}"; send them separately`)
+    if (prev !== undefined) throw new FerryError('E_BAD_REQUEST', twinsAdvice(prev, abs, name))
     roots.set(name, abs)
     // a path given by name is what the person asked for: a symbolic link there
     // (a ~/Pictures that points to a disk elsewhere) is followed, and read where
@@ -683,4 +683,15 @@ async function unreadable (path: string): Promise<boolean> {
     const code = (err as { code?: unknown }).code
     return code === 'EACCES' || code === 'EPERM'
   }
+}
+
+/**
+ * Two paths of one send that would arrive under one name: what to do instead. Not "send them separately" alone:
+ * sent one at a time, two folders of one name merge there, the second's clashing files kept as "name (1)" (user-test
+ * finding: that advice led to the very merge it refused). Their parents, where those are named apart, keep them apart.
+ */
+function twinsAdvice (a: string, b: string, name: string): string {
+  const [pa, pb] = [basename(dirname(a)), basename(dirname(b))]
+  const apart = pa !== pb && pa !== '' && pb !== '' ? `send the folders that hold them (${dirname(a)} and ${dirname(b)}) to keep them apart` : 'send folders above them that are named apart to keep them apart'
+  return `${a} and ${b} would both be sent as "${name}"; ${apart}, or send them one at a time (the second then meets the first there: folders merge, and a name taken is kept as "name (1)")`
 }
