@@ -44,8 +44,10 @@ export function withNotServedReason (err: FerryError, reason: NotServedReason | 
  * says it, and the sender too (in its own paths) rather than quote the
  * receiver quoting it (user-test finding: "receiver: … sender: …").
  */
-export function noneReceived (files: number, first: string, changing: boolean): string {
-  const what = files === 1 ? 'the file could not be received' : `none of the ${files} files could be received`
+export function noneReceived (files: number, first: string, changing: boolean, side: 'send' | 'receive' = 'receive'): string {
+  // each side in its own verb (user-test finding: the sender said "the file could not be received" of its own file)
+  const verb = side === 'send' ? 'sent' : 'received'
+  const what = files === 1 ? `the file could not be ${verb}` : `none of the ${files} files could be ${verb}`
   const more = files > 1 ? ` (and ${files - 1} more)` : ''
   const hint = changing ? `; send ${files === 1 ? 'it' : 'them'} again once ${files === 1 ? 'it has' : 'they have'} stopped changing` : ''
   return `${what}: ${first}${more}${hint}`

@@ -994,7 +994,7 @@ describe('transfer', () => {
       expect((await b.cli(['accept', offer.id.slice(0, 8)])).code).toBe(0)
       const done = await sending.done
       expectError(done, 'E_SOURCE_CHANGED')
-      expect(done.stderr).toMatch(/the file could not be received: .*draft\.txt changed since it was offered.*; send it again once it has stopped changing$/m)
+      expect(done.stderr).toMatch(/the file could not be sent: .*draft\.txt changed since it was offered.*; send it again once it has stopped changing$/m)
       expect(JSON.parse(done.stdout)).toMatchObject({ id: offer.id, state: 'failed', error: { code: 'E_SOURCE_CHANGED' } })
       await poll(b, 'beta to show it failed', async (ctl) => (await ctl.call('transfers')).find((t) => t.id === offer.id && t.state === 'failed'))
       expect((await transfersOf(b)).find((t) => t.id === offer.id)).toMatchObject({ error: { code: 'E_SOURCE_CHANGED' } })
@@ -1048,7 +1048,7 @@ describe('transfer', () => {
     const sending = await acceptedByHand((o) => o.names.includes('single.bin'), () => spawnCli(['send', 'beta', file, '--json', '--home', a.home], { timeoutMs: 60_000 }), async () => { await rm(file) })
     const done = await sending.done
     expectError(done, 'E_SOURCE_CHANGED')
-    expect(done.stderr).toMatch(new RegExp(`^ferry: E_SOURCE_CHANGED: the file could not be received: ${file.replaceAll('.', '\\.')} was removed since it was offered$`, 'm'))
+    expect(done.stderr).toMatch(new RegExp(`^ferry: E_SOURCE_CHANGED: the file could not be sent: ${file.replaceAll('.', '\\.')} was removed since it was offered$`, 'm'))
     expect(done.stderr).not.toMatch(/receiver: |sender: /)
   })
 

@@ -401,5 +401,5 @@ export function notServedFailure (s: Sender, failure: FerryError | undefined): F
   const given = [...s.givenUp].sort(([a], [b]) => a - b)
   if (given.length === 0) return undefined
   const files = fileCount(s.offer?.files ?? [])
-  return new FerryError('E_SOURCE_CHANGED', noneReceived(files, given[0][1].said, given.some(([, g]) => g.reason !== 'removed')))
+  return new FerryError('E_SOURCE_CHANGED', noneReceived(files, given[0][1].said, given.some(([, g]) => g.reason !== 'removed'), 'send'))
 }
