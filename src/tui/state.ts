@@ -179,6 +179,17 @@ export function reduce (state: TuiState, action: Action): TuiState {
   return clampSelection(questionStillStands(transferAsked(action, sameOfferSelected(state, samePeerSelected(state, sameTransferSelected(state, step(state, action)))))))
 }
 
+/**
+ * The code field edited: the failure of the code typed before is about that code, not this one, and goes (user-test
+ * finding: "✗ failed: E_BAD_CODE … word 2 is not on the word list" stayed under the code corrected, until Enter). A
+ * pairing made stays, as "Last pairing".
+ */
+function codeEdited (s: TuiState, value: string): TuiState {
+  const p = s.pairing
+  const stale = p?.role === 'enter' && value !== s.pairCode && (p.phase === 'failed' || p.phase === 'expired' || p.phase === 'cancelled')
+  return { ...s, pairCode: value, ...(stale ? { pairing: undefined } : {}) }
+}
+
 /** How many offers gone from Offers are kept to name (TuiState.offersGone). */
 const OFFERS_GONE_KEPT = 20
 
@@ -307,7 +318,7 @@ function step (s: TuiState, a: Action): TuiState {
       const tag = a.state.tag ?? a.entry
       return onPairing(shown.pairMarks.includes(tag) ? shown : { ...shown, pairMarks: [...shown.pairMarks, tag].slice(-PAIR_MARKS_KEPT) }, { ...a.state, tag })
     }
-    case 'input': return a.field === 'pairCode' ? { ...s, pairCode: a.value } : { ...s, sendPaths: a.value, missing: [] }
+    case 'input': return a.field === 'pairCode' ? codeEdited(s, a.value) : { ...s, sendPaths: a.value, missing: [] }
     case 'sendTo': return { ...s, sendTo: a.peerId }
     case 'unpairing': {
       const others = (s.unpairing ?? []).filter((id) => id !== a.peerId)

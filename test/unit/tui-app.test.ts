@@ -601,6 +601,11 @@ describe('ferry tui App', () => {
     const text2 = expectFits(r2.lastFrame()).replace(/\s+/g, ' ')
     expect(text2).toContain('✗ failed: E_BAD_CODE pairing code is not well formed')
     expect(text2.split('E_BAD_CODE')).toHaveLength(2)
+    // the code corrected: that failure was of the code before, and goes (user-test finding: it stayed until Enter)
+    await press(r2, 's')
+    const text3 = expectFits(r2.lastFrame())
+    expect(text3).toContain('123-wrong-codes')
+    expect(text3).not.toContain('E_BAD_CODE')
   })
 
   it('Esc and a digit in one read ("\\x1b2": pressed fast, or over a slow link) are Esc, then the digit; not an Alt+digit that did nothing (user-test finding)', async () => {
