@@ -629,6 +629,11 @@ describe('a transfer shown whole (TransferDetails)', () => {
     const t = sending({ id: 'w', state: 'done', doneBytes: 200 * MiB, createdAt: NOW - 12_000, finishedAt: NOW - 2000, waitedSeconds: 8, receipt: { root: 'ab', signature: 's', verified: true } })
     const text = expectFits((await renderAt(h(TransferDetails, { t, shared: new Set<string>(), ui: { ...ui, rows: 12 } }))).lastFrame())
     expect(text.replace(/\s+/g, ' ')).toMatch(/when began \S+, ended \S+ \(2\.0 s, 100\.0 MiB\/s; waited 8\.0 s while it could not go on\)/)
+    // at 50 columns, with a wait to be accepted too, all of it, over the rows it takes (user-test finding: cut at two)
+    const both = { ...t, createdAt: NOW - 32_000, acceptWaitSeconds: 19.8 }
+    const narrow = expectFits((await renderAt(h(Box, { width: 50 }, h(TransferDetails, { t: both, shared: new Set<string>(), ui: { ...ui, width: 50, rows: 16 } })), 50)).lastFrame(), 50)
+    expect(narrow).not.toContain('…')
+    expect(narrow.replace(/\s+/g, ' ')).toMatch(/; waited 8\.0 s while it could not go on\)/)
   })
 
   it('with one row left for a list, that row says how much there is and where to see it, not its first line with the word of more cut off below (review finding)', async () => {

@@ -30,8 +30,8 @@ export interface TransferDetailsProps {
 const FIELD_W = 10
 /** Rows the reason a transfer ended or waits takes at the most. */
 const WHY_ROWS = 4
-/** Rows of when it began and ended at the most. */
-const WHEN_ROWS = 2
+/** Rows of when it began and ended at the most (user-test finding: at 2, its waits said apart were cut at 50 columns, "waited 19.8 s while it could not go o…"). */
+const WHEN_ROWS = 4
 /** Rows of its state at the most. */
 const STATE_ROWS = 2
 /** Rows of what a transfer carried at the most (user-test finding: at 2 the network's words were cut, rows to spare under them). */
