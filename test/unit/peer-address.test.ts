@@ -25,6 +25,12 @@ describe('peerAddress', () => {
     for (const given of ['[fe80::1%eth0]:4774', 'fe80::1%eth0', '[fe80::1]:4774', 'FEBF::1', '/ip6zone/eth0/ip6/fe80::1/tcp/4774', '/ip6/fe80::1/tcp/4774']) {
       await expect(peerAddress(given), given).rejects.toMatchObject({ code: 'E_BAD_REQUEST', message: expect.stringContaining('a link-local IPv6 address') })
     }
+    // what cannot be a host name is not looked up as one (user-test finding: "cannot find the address of …",
+    // E_PEER_UNREACHABLE); these fail before any lookup, which here would ask a DNS server off this machine
+    await expect(peerAddress('notanaddress!!')).rejects.toMatchObject({ code: 'E_BAD_REQUEST', message: expect.stringContaining('not an address: "notanaddress!!" (a host name has letters, digits and hyphens') })
+    await expect(peerAddress('300.1.1.1:4774')).rejects.toMatchObject({ code: 'E_BAD_REQUEST', message: expect.stringContaining('"300.1.1.1:4774" is not an IPv4 address') })
+    await expect(peerAddress('-nas.local')).rejects.toMatchObject({ code: 'E_BAD_REQUEST' })
+    await expect(peerAddress('nas..local')).rejects.toMatchObject({ code: 'E_BAD_REQUEST' })
     // (a name not found is not tried here: its lookup would ask the network's DNS server, off this machine)
   })
 })
