@@ -919,6 +919,13 @@ describe('a waiting transfer says why it waits (user-test finding: "waiting for 
     expect(live).toContain('E_PEER_UNREACHABLE: cannot reach alice')
   })
 
+  it('its hint wraps under its own indent on a narrow terminal (user-test finding: at 40 columns its lines began at the edge)', async () => {
+    const text = expectFits((await renderAt(h(SendProgress, { peer: 'alice', paths: 1, transfer: waiting, ui: { ...ui, width: 40 } }), 40)).lastFrame(), 40)
+    const hint = text.split('\n').slice(text.split('\n').findIndex((l) => l.includes('the receiver is unreachable')))
+    expect(hint.length).toBeGreaterThan(1)
+    for (const l of hint.filter((l) => l.trim() !== '')) expect(l, 'each line of the hint indented').toMatch(/^ {2}\S/)
+  })
+
   it('counts its wait up in its header, in the TUI and the live view (user-test finding: the screen at 20 s of a wait was the one at 1 s)', async () => {
     const since = sending({ state: 'waiting', rate: 0, etaSeconds: null, error: { code: 'E_PEER_UNREACHABLE', message: why }, waitingSince: ui.now - 65_400 })
     expect(expectFits((await renderAt(h(TransfersScreen, { active: [since], history: [], selected: 0, ui }))).lastFrame())).toContain('to alice  2 files  waiting for peer 1m 05s')

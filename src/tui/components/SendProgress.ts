@@ -73,7 +73,8 @@ export function SendProgress (props: SendProgressProps) {
   } else if (t != null) {
     // wrapped, not cut: its end says how to stop (user-test finding: "Ctrl-C can…" at 80 columns)
     const words = hint(t, props.waitOnly === true, props.keys !== false)
-    if (words !== '') rows.push(para('hint', { dimColor: true }, `  ${asciiize(ui, words)}`))
+    // its wrapped lines indented as its first (user-test finding: at 40 columns they began at the edge)
+    if (words !== '') rows.push(h(Box, { key: 'hint', paddingLeft: 2 }, para('hint', { dimColor: true }, asciiize(ui, words))))
   }
   return h(Box, { flexDirection: 'column', width: ui.width }, ...rows)
 }
