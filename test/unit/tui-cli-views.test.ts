@@ -919,6 +919,16 @@ describe('a waiting transfer says why it waits (user-test finding: "waiting for 
     expect(live).toContain('E_PEER_UNREACHABLE: cannot reach alice')
   })
 
+  it('two transfers\' bars are as wide, whatever their totals (user-test finding: 46 and 42 cells at 100 columns)', async () => {
+    for (const width of [100, 80, 60]) {
+      const two = [sending({ id: 'big', totalBytes: 512 * MiB, doneBytes: 300 * MiB }), sending({ id: 'small', totalBytes: 5 * 1024, doneBytes: 1024 })]
+      const text = expectFits((await renderAt(h(Box, { width }, h(TransfersScreen, { active: two, history: [], selected: 0, ui: { ...ui, width } })), width)).lastFrame(), width)
+      const bars = text.split('\n').filter((l) => l.includes('░')).map((l) => l.trim().split(' ')[0].length)
+      expect(bars, `at ${width} columns`).toHaveLength(2)
+      expect(bars[0], `at ${width} columns`).toBe(bars[1])
+    }
+  })
+
   it('its hint wraps under its own indent on a narrow terminal (user-test finding: at 40 columns its lines began at the edge)', async () => {
     const text = expectFits((await renderAt(h(SendProgress, { peer: 'alice', paths: 1, transfer: waiting, ui: { ...ui, width: 40 } }), 40)).lastFrame(), 40)
     const hint = text.split('\n').slice(text.split('\n').findIndex((l) => l.includes('the receiver is unreachable')))

@@ -192,8 +192,15 @@ const peerOf = (t: TransferInfo): { peerId: string, name: string } => ({ peerId:
 /** The narrowest overall bar drawn; under it, the percent and bytes alone. */
 const MIN_BAR = 4
 
-function numsWidth (t: TransferInfo): number {
-  const total = formatBytes(t.totalBytes)
+/**
+ * Cells the widest byte figure takes ("1023.9 MiB"): the numbers after every bar are given this much room, whatever
+ * their total, so that the bars of two transfers on one screen are as wide (user-test finding: 46 and 42 cells
+ * at 100 columns, by their totals' figures).
+ */
+const BYTES_W = 10
+
+function numsWidth (): number {
+  const total = 'x'.repeat(BYTES_W)
   return ` 100%  ${total} / ${total}  999.9 MiB/s  ETA 59m 59s`.length
 }
 
@@ -285,14 +292,14 @@ function progressLines (t: TransferInfo, ui: Ui): ReactNode[] {
     (moving ? `  ${formatRateEta(t, '  ', g(ui, '—'))}` : '')
   // the bar's width is that of a split line whenever the rate would be on a line of its own, shown or not: it
   // keeps its width as a transfer waits and goes on, and is not cut to 10 cells for a rate not shown
-  const narrowNums = ui.width - 4 - numsWidth(t) < 10 && !isFinished(t)
+  const narrowNums = ui.width - 4 - numsWidth() < 10 && !isFinished(t)
   const split = narrowNums && moving
   const barNums = split ? nums.slice(0, nums.indexOf('  ', nums.indexOf('/'))) : nums
   const room = ui.width - 2 - barNums.length
   // 10 cells at the least, where the numbers still fit after them; else what is left, and no bar under
   // MIN_BAR cells: at 30 columns a 10-cell bar cut the total ("7.5 MiB / …", found using the TUI at 30x8)
   const barW = room >= 10
-    ? Math.max(10, ui.width - 4 - Math.max(barNums.length, narrowNums ? ` 100%  ${formatBytes(t.totalBytes)} / ${formatBytes(t.totalBytes)}`.length : numsWidth(t)))
+    ? Math.max(10, ui.width - 4 - Math.max(barNums.length, narrowNums ? ` 100%  ${'x'.repeat(BYTES_W)} / ${'x'.repeat(BYTES_W)}`.length : numsWidth()))
     : room >= MIN_BAR ? room : 0
   const bar = line(`${t.id}:bar`, {}, '  ', h(Text, { color: tint(ui, 'green') }, progressBar(pct / 100, barW, { ascii: !ui.unicode })), barNums)
   return split ? [bar, line(`${t.id}:rate`, {}, `  ${nums.slice(barNums.length).trimStart()}`)] : [bar]
