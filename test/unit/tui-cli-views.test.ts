@@ -890,6 +890,21 @@ describe('a peer\'s name is the last to shrink (user-test finding: at 80 and 60 
     expect(await at(80, send([peer(PEER, name)], 80))).toMatch(/› alice-workstation-upstairs +…AAAAAAAA +online$/m)
   })
 
+  it('send: the paths not found take the rows left, and say how many more there are (found using the TUI at 50x15: cut off with no word)', async () => {
+    const peer = { peerId: PEER, name: 'alice', addrs: [], online: true, lastSeen: NOW, paired: true }
+    const missing = Array.from({ length: 12 }, (_, i) => `/home/someone/Pictures/holiday-2026/missing-${i}.jpg`)
+    const screen = (rows: number) => h(SendScreen, { peers: [peer], sendTo: PEER, paths: '', missing, onPathsChange: () => {}, onSubmit: () => {}, ui: { ...ui, width: 50, rows } })
+    const text = (await at(50, screen(9))).split('\n')
+    // to, the peer, a gap, the prompt (2 rows at 50), the field: 6 rows; 3 left for what was not found
+    const from = text.findIndex((l) => l.startsWith('✗ not found:'))
+    expect(from).toBeGreaterThan(0)
+    const said = text.slice(from).join(' ')
+    expect(text.length - from, said).toBeLessThanOrEqual(3)
+    expect(said).toMatch(/missing-0\.jpg.*, and \d+ more$/)
+    // with room, all of them
+    expect((await at(50, screen(40))).replace(/\s+/g, ' ')).toMatch(/missing-11\.jpg$/)
+  })
+
   it('offers: at 80 columns the peer ID gives way, at 60 the time and the offer\'s id too', async () => {
     const offer = { id: '0123456789abcdef', peerId: PEER, peerName: name, files: 4, totalBytes: 450 * MiB, names: ['a.jpg'], receivedAt: NOW }
     expect(await at(80, h(OffersScreen, { offers: [offer], selected: 0, ui }))).toMatch(/› alice-workstation-upstairs  4 files  450\.0 MiB  just now  id 01234567$/m)

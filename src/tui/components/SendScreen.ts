@@ -4,6 +4,7 @@
 // callbacks and the missing list come from app.ts.
 
 import { createElement as h } from 'react'
+import type { ReactNode } from 'react'
 import { Box, Text } from 'ink'
 import type { PeerInfo } from '../../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
@@ -50,12 +51,13 @@ export function SendScreen ({ peers, sendTo, paths, missing, onPathsChange, onSu
     h(Text, { color: tint(ui, 'cyan') }, `${g(ui, '›')} `),
     h(TextField, { value: paths, onChange: onPathsChange, onSubmit, placeholder: '~/photos report.pdf', width: ui.width - 2 - displayWidth(before), ascii: !ui.unicode, pasteLines: (lines) => pastedLines(lines) })
   )
-  const notFound = missing.length > 0
-    ? para('missing', { color: tint(ui, 'red') }, `${g(ui, '✗')} not found: ${missing.map((m) => asciiize(ui, sanitizeForDisplay(m))).join(', ')}`)
-    : null
+  const names = missing.map((m) => asciiize(ui, sanitizeForDisplay(m)))
+  const notFoundIn = (rows: number): ReactNode => missing.length > 0 ? para('missing', { color: tint(ui, 'red') }, notFoundText(names, ui, rows)) : null
+  const full = textRows(to, ui.width) + list.length + 1 + textRows(prompt, ui.width) + 1
   // where the field would be below the room (30x8), it comes first, with the peer it sends to: typed blind
   // before (user-test finding)
-  if (textRows(to, ui.width) + list.length + 1 + textRows(prompt, ui.width) + 1 > ui.rows) {
+  if (full > ui.rows) {
+    const notFound = notFoundIn(ui.rows - 2)
     const peer = peers[selected]
     const name = peer == null ? '' : peerLabel(peer, shared, ui.width, !ui.unicode)
     // one line of room (30x8 while typing): the peer before the field, in at most half of it
@@ -71,8 +73,23 @@ export function SendScreen ({ peers, sendTo, paths, missing, onPathsChange, onSu
     line('gap', {}, ' '),
     para('paths', { bold: true }, prompt),
     fieldLine(''),
-    notFound
+    notFoundIn(ui.rows - full)
   )
+}
+
+/**
+ * "✗ not found: a, b, and 3 more": as many of the paths not found as the `rows` left take, and how many more
+ * (found using the TUI at 50x15: the list ran off the screen, cut without a word).
+ */
+function notFoundText (names: string[], ui: Ui, rows: number): string {
+  const head = `${g(ui, '✗')} not found: `
+  const room = Math.max(1, rows)
+  for (let k = Math.min(names.length, 50); k >= 1; k--) {
+    const rest = names.length - k
+    const text = `${head}${names.slice(0, k).join(', ')}${rest > 0 ? `, and ${rest} more` : ''}`
+    if (textRows(text, ui.width) <= room) return text
+  }
+  return `${head}${names.length} path${names.length === 1 ? '' : 's'}`
 }
 
 /** Cells of the ID column, and the peers' state after the name. */
