@@ -76,8 +76,11 @@ export function progressLine (t: TransferInfo, width = 80): string {
   // as seen from this side: `ferry wait` on the receiving device read "sending" (user-test finding)
   const label = t.state === 'fetching' ? (t.direction === 'receive' ? 'receiving' : 'sending') : t.state === 'waiting' ? waitingWords(t) : t.state
   // the files in place on the receiving side, once any are (TransferInfo.doneFiles), as the live view's header has them
-  const files = t.doneFiles !== undefined ? ` ${t.doneFiles}/${t.files} files` : ''
-  const tail = ` ${(pct * 100).toFixed(0).padStart(3)}% ${hashedWord(t)}${formatDone(t.doneBytes, t.totalBytes)}/${formatBytes(t.totalBytes)}${files} ${formatRateEta(t, ' ')} ${label}`
+  // where the line has room for it beside a 10-cell bar: one wider than the terminal wraps, and its redraw (\r, erase
+  // line) leaves the rows above behind (review finding: 83 cells at 80 columns)
+  const counted = t.doneFiles !== undefined ? ` ${t.doneFiles}/${t.files} files` : ''
+  const tailWith = (files: string): string => ` ${(pct * 100).toFixed(0).padStart(3)}% ${hashedWord(t)}${formatDone(t.doneBytes, t.totalBytes)}/${formatBytes(t.totalBytes)}${files} ${formatRateEta(t, ' ')} ${label}`
+  const tail = tailWith(counted !== '' && tailWith(counted).length + 12 > width ? '' : counted)
   const barWidth = Math.max(10, Math.min(30, width - tail.length - 3))
   const filled = Math.floor(pct * barWidth)
   return `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}]${tail}`

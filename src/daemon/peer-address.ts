@@ -59,22 +59,29 @@ function hostAndPort (text: string): { host: string, port: number } {
   const plain = /^([^:\s/]+)(?::(\d+))?$/.exec(text)
   const [host, portText] = bracketed != null ? [bracketed[1], bracketed[2]] : plain != null ? [plain[1], plain[2]] : isIP(text) === 6 ? [text, undefined] : [undefined, undefined]
   if (host === undefined) throw new FerryError('E_BAD_REQUEST', `not an address: ${JSON.stringify(text)}; give an IP address or host name, with :PORT if not ${DEFAULT_PORT} (192.168.1.20, nas.local:4775, [fd00::2]:4774), or a multiaddr`)
-  if (isIP(host) === 0) hostName(host, text)
+  const problem = isIP(host) === 0 ? hostNameProblem(host, text) : undefined
+  if (problem !== undefined) throw problem
   const port = portText === undefined ? DEFAULT_PORT : Number(portText)
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new FerryError('E_BAD_REQUEST', `port ${portText} of ${JSON.stringify(text)} is not from 1 to 65535`)
   return { host, port }
 }
 
-/** One label of a host name: letters (any script), digits, hyphens within, underscores; up to 63. */
-const LABEL = /^[\p{L}\p{N}_](?:[\p{L}\p{N}_-]{0,61}[\p{L}\p{N}_])?$/u
+/**
+ * One label of a host name: letters (any script, with their combining marks, and the joiners some scripts need),
+ * digits, hyphens within, underscores; up to 63 (review finding: Devanagari, and a name typed in NFD, were refused).
+ */
+const LABEL = /^[\p{L}\p{N}_](?:[\p{L}\p{M}\p{N}_\u200c\u200d-]{0,61}[\p{L}\p{M}\p{N}_])?$/u
 
 /**
- * `host` (of `text`), not an IP address, as a host name to look up: E_BAD_REQUEST where it cannot be one, rather
- * than a look-up that fails with E_PEER_UNREACHABLE (user-test finding: `ferry connect 'notanaddress!!'` and
- * `ferry connect 300.1.1.1` said "cannot find the address of …", where the README promised E_BAD_REQUEST).
+ * What keeps `host` (of `text`), not an IP address, from being a host name to look up: E_BAD_REQUEST where it cannot
+ * be one, rather than a look-up that fails with E_PEER_UNREACHABLE (user-test finding: `ferry connect
+ * 'notanaddress!!'` and `ferry connect 300.1.1.1` said "cannot find the address of …", where the README promised
+ * E_BAD_REQUEST); undefined where it can.
  */
-function hostName (host: string, text: string): void {
-  if (/^[\d.]+$/.test(host)) throw new FerryError('E_BAD_REQUEST', `${JSON.stringify(text)} is not an IPv4 address: four numbers from 0 to 255 (192.168.1.20), with :PORT if not ${DEFAULT_PORT}`)
+export function hostNameProblem (host: string, text: string): FerryError | undefined {
+  // four numbers that are no IPv4 address (300.1.1.1); shorter forms (127.1) are the system's to read, as before
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(host)) return new FerryError('E_BAD_REQUEST', `${JSON.stringify(text)} is not an IPv4 address: four numbers from 0 to 255 (192.168.1.20), with :PORT if not ${DEFAULT_PORT}`)
   const labels = host.replace(/\.$/, '').split('.')
-  if (host.length > 253 || labels.some((l) => !LABEL.test(l))) throw new FerryError('E_BAD_REQUEST', `not an address: ${JSON.stringify(text)} (a host name has letters, digits and hyphens, in parts between dots); give an IP address or host name, with :PORT if not ${DEFAULT_PORT} (192.168.1.20, nas.local:4775, [fd00::2]:4774), or a multiaddr`)
+  if (host.length > 253 || labels.some((l) => !LABEL.test(l))) return new FerryError('E_BAD_REQUEST', `not an address: ${JSON.stringify(text)} (a host name has letters, digits and hyphens, in parts between dots); give an IP address or host name, with :PORT if not ${DEFAULT_PORT} (192.168.1.20, nas.local:4775, [fd00::2]:4774), or a multiaddr`)
+  return undefined
 }

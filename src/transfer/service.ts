@@ -29,7 +29,8 @@ import { CHUNKS_PROTOCOL, PREVIEW_PROTOCOL, MAX_CHUNK_STREAMS_PER_PEER, OFFER_PR
 import { readEnd, type EndAnswer, type EndHandled, type EndMsg } from '../protocol/transfer.ts'
 import { isFinalState, isMovingState, TRANSFERS_LISTED, type OfferInfo, type TransferInfo } from '../daemon/control/types.ts'
 import { toTransferInfo } from './snapshot.ts'
-import { AliveMark, isUnderWay } from './alive-mark.ts'
+import { AliveMark, downtimeOf, isUnderWay } from './alive-mark.ts'
+import { WaitClock } from './wait-clock.ts'
 import { EmitThrottle } from './throttle.ts'
 import { sweepProbes } from './folder/name-probe.ts'
 import { KEEP_ENDED_PARTS_MS } from './receive/part-folders.ts'
@@ -368,7 +369,9 @@ export class TransferService {
       // why, in memory (its row keeps the state it had): the count it shows is its record until its receiver's word
       if (s != null && !this.c.isOnline(s.peerId)) { s.state = 'waiting'; s.error = this.sends.notHeardSinceRestart(s.peerId) }
     } else if (row.state === 'hashing') {
-      if (row.sources != null && row.sources.length > 0) this.hashing.resumeHashing(row.id, row.peerId, row.sources, row.totalBytes)
+      // its waits so far, the one a clean stop opened, or the downtime of a crash (alive-mark.ts): review finding,
+      // its record's waits were dropped, the downtime counted as its own time
+      if (row.sources != null && row.sources.length > 0) this.hashing.resumeHashing(row.id, row.peerId, row.sources, row.totalBytes, new WaitClock((row.waitedMs ?? 0) + downtimeOf(row, this.ctx.downSince), row.waitingSince ?? undefined))
       // a row from before the paths were kept: nothing to hash again
       else this.ctx.pendingStates.update(row.id, { state: 'failed', errorCode: 'E_CANCELLED', errorMessage: 'the daemon stopped while preparing the transfer; send again', finishedAt: Date.now() })
     }

@@ -335,7 +335,8 @@ export function endedByWords (t: { endedBy?: EndedBy, peerName: string, peerId: 
  * "cancelled here"); any other reason as the daemon gives it.
  */
 export function endedMessage (t: { state: string, endedBy?: EndedBy, peerName: string, peerId: string, error?: { message: string } }): string | undefined {
-  const generic = /^(?:(?:receiver|sender): )?(?:cancelled|declined) on the (?:receiving|sending) device(?: \(.*\))?$/
+  // and the receiver's own for its sender's cancel (receiver.ts SENDER_CANCELLED; review finding)
+  const generic = /^(?:(?:receiver|sender): )?(?:(?:cancelled|declined) on the (?:receiving|sending) device(?: \(.*\))?|cancelled by the sender)$/
   if ((t.state === 'cancelled' || t.state === 'declined') && t.endedBy !== undefined && (t.error === undefined || generic.test(t.error.message))) return `${t.state}${endedByWords(t)}`
   return t.error?.message
 }

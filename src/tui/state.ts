@@ -503,7 +503,9 @@ function onTransfer (before: TuiState, t: TransferInfo): TuiState {
  */
 function offerWithdrawn (s: TuiState, t: TransferInfo): string | undefined {
   if (t.direction !== 'receive' || t.state !== 'cancelled' || t.endedBy !== 'peer') return undefined
-  const offer = s.offers.find((o) => o.id === t.id) ?? s.offersGone?.find((o) => o.id === t.id)
+  // an offer gone from Offers as it was accepted, its receive cancelled by its sender later, was not withdrawn (review finding)
+  const ran = s.active.some((x) => x.id === t.id && x.state !== 'offered')
+  const offer = s.offers.find((o) => o.id === t.id) ?? (ran ? undefined : s.offersGone?.find((o) => o.id === t.id))
   if (offer === undefined && s.active.find((x) => x.id === t.id)?.state !== 'offered') return undefined
   return `${peerCalled(s, { peerId: t.peerId, name: t.peerName })} withdrew its offer (${counted(t.files, 'file')}, ${formatBytes(t.totalBytes)})`
 }

@@ -193,6 +193,8 @@ describe('`ferry wait`\'s exit for an ended transfer (waitFailure)', () => {
     expect(waitFailure(ended({ direction: 'receive', state: 'cancelled', endedBy: 'here', error: { code: 'E_CANCELLED', message: 'cancelled on the receiving device' } }), new LeftOut(), false)).toMatchObject({ code: 'E_CANCELLED', message: 'cancelled here' })
     expect(waitFailure(ended({ state: 'cancelled', endedBy: 'peer', error: { code: 'E_CANCELLED', message: 'cancelled on the receiving device (nas)' } }), new LeftOut(), false)).toMatchObject({ message: 'cancelled by nas' })
     expect(waitFailure(ended({ state: 'declined', endedBy: 'peer', error: { code: 'E_DECLINED', message: 'receiver: declined on the receiving device' } }), new LeftOut(), false)).toMatchObject({ code: 'E_DECLINED', message: 'declined by nas' })
+    // and the receiver's own words for its sender's cancel (review finding)
+    expect(waitFailure(ended({ direction: 'receive', state: 'cancelled', endedBy: 'peer', error: { code: 'E_CANCELLED', message: 'cancelled by the sender' } }), new LeftOut(), false)).toMatchObject({ message: 'cancelled by nas' })
     // a reason of its own stays, as does a record from before endedBy
     expect(waitFailure(ended({ state: 'cancelled', endedBy: 'peer', error: { code: 'E_CANCELLED', message: 'the offer expired' } }), new LeftOut(), false)).toMatchObject({ message: 'the offer expired' })
     expect(waitFailure(ended({ state: 'cancelled', error: { code: 'E_CANCELLED', message: 'cancelled on the sending device' } }), new LeftOut(), false)).toMatchObject({ message: 'cancelled on the sending device' })

@@ -167,7 +167,11 @@ describe('scanPaths', () => {
     await expect(scanPaths([root, join(base, 'other', 'errs')])).rejects.toEqual(code('E_BAD_REQUEST'))
     // and says what to do: their parents, named apart, keep them apart; sent one at a time they meet there (user-test
     // finding: "send them separately" led to the very merge it refused)
-    await expect(scanPaths([root, join(base, 'other', 'errs')])).rejects.toThrow(`${root} and ${join(base, 'other', 'errs')} would both be sent as "errs"; send the folders that hold them (${base} and ${join(base, 'other')}) to keep them apart, or send them one at a time (the second then meets the first there: folders merge, and a name taken is kept as "name (1)")`)
+    // here one parent holds the other, which that advice would send twice (review finding): folders named apart
+    await expect(scanPaths([root, join(base, 'other', 'errs')])).rejects.toThrow(`${root} and ${join(base, 'other', 'errs')} would both be sent as "errs"; put them in folders named apart, and send those, to keep them apart, or send them one at a time (the second then meets the first there: folders merge, and a name taken is kept as "name (1)")`)
+    mkdirSync(join(base, 'cam1', 'errs'), { recursive: true })
+    mkdirSync(join(base, 'cam2', 'errs'), { recursive: true })
+    await expect(scanPaths([join(base, 'cam1', 'errs'), join(base, 'cam2', 'errs')])).rejects.toThrow(`; send the folders that hold them (${join(base, 'cam1')} and ${join(base, 'cam2')}, all they hold) to keep them apart, or send them one at a time`)
     expect(await scanPaths([root, root])).toEqual(await scanPaths([root]))
     await expect(scanPaths([root], { signal: AbortSignal.abort() })).rejects.toEqual(code('E_CANCELLED'))
   })

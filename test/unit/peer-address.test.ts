@@ -33,4 +33,12 @@ describe('peerAddress', () => {
     await expect(peerAddress('nas..local')).rejects.toMatchObject({ code: 'E_BAD_REQUEST' })
     // (a name not found is not tried here: its lookup would ask the network's DNS server, off this machine)
   })
+
+  it('takes what can be a host name, of any script, as one (review finding: combining marks refused); four numbers over 255 are no IPv4 address, shorter forms the system reads', async () => {
+    // refused or not before any lookup: a name that passes fails only at its lookup, E_PEER_UNREACHABLE, or resolves; a
+    // lookup of these would ask a DNS server off this machine, so the check is met through what it is not (E_BAD_REQUEST)
+    const { hostNameProblem } = await import('../../src/daemon/peer-address.ts')
+    for (const name of ['nas', 'nas.local.', 'my_host', 'bücher.example', 'हिन्दी.example', 'cafe\u0301.example', 'xn--bcher-kva.example', '127.1', '10.1']) expect(hostNameProblem(name, name), name).toBeUndefined()
+    for (const name of ['notanaddress!!', '300.1.1.1', '-nas', 'nas-', 'a..b']) expect(hostNameProblem(name, name), name).toBeDefined()
+  })
 })

@@ -350,6 +350,10 @@ describe('keys', () => {
     // the question asked of o2 still stands, and the second `d` declines o2
     expect(s.armed).toBe('decline:o2')
     expect(keyToCommands(s, 'd', {})).toContainEqual({ kind: 'op', op: { op: 'decline', id: 'o2' } })
+    // an offer accepted (gone from Offers as its receive runs), whose sender cancels it later, was not withdrawn (review finding)
+    s = run([{ type: 'event', name: 'offer:removed', data: { id: 'o3' } }, { type: 'event', name: 'transfer', data: xfer('o3', { direction: 'receive', peerId: 'a', peerName: 'alpha', state: 'fetching', files: 4, totalBytes: 8 }) }, { type: 'notice', text: 'accepted' } as Action], s)
+    s = run([{ type: 'event', name: 'transfer', data: xfer('o3', { direction: 'receive', peerId: 'a', peerName: 'alpha', state: 'cancelled', endedBy: 'peer', files: 4, totalBytes: 8 }) }], s)
+    expect(s.notice ?? '').not.toContain('withdrew')
   })
 
   it('a question whose step can no longer be done is taken back and said so: the offer to decline withdrawn by its sender, the transfer to cancel ended, the peer to unpair unpaired elsewhere (user-test finding: the question stayed, and the next `d` asked it of the next offer)', () => {

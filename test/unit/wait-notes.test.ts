@@ -144,6 +144,11 @@ describe('progressLine (`ferry wait` on a terminal, `ferry send` with stdout not
   it('says how many files are in place on the receiving side once any are (TransferInfo.doneFiles), as the live view does', () => {
     expect(progressLine({ ...info('fetching'), files: 300, doneFiles: 12, doneBytes: 5, rate: 3 * 1024 * 1024, etaSeconds: 7 })).toMatch(/ 5 B\/10 B 12\/300 files 3\.0 MiB\/s ETA 7s sending$/)
     expect(progressLine({ ...info('fetching'), files: 300, doneBytes: 5 })).not.toContain('files')
+    // never wider than the terminal: left out where it does not fit beside a 10-cell bar (review finding: 83 cells at 80)
+    const big = { ...info('fetching'), files: 100_000, doneFiles: 31_200, totalBytes: 381 * 2 ** 30, doneBytes: 121 * 2 ** 30, rate: 300 * 2 ** 20, etaSeconds: 3725 }
+    expect(progressLine(big, 80).length).toBeLessThanOrEqual(80)
+    expect(progressLine(big, 80)).not.toContain('files')
+    expect(progressLine(big, 120)).toContain(' 31200/100000 files ')
   })
 
   it('a transfer whose bytes stopped says it stalled and for how long, in place of its rate and ETA; one not measured yet keeps "—" (notes\' leftover: both read "— ETA --")', () => {

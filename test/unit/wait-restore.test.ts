@@ -60,6 +60,9 @@ describe('waits across a restart', () => {
     store.insert(unfinished(send, 'send', 'fetching'))
     store.insert(unfinished(stopped, 'receive', 'waiting'))
     store.update(stopped, { waitingSince: Date.now() - 5000 })
+    const cleanSend = 'a7'.repeat(16)
+    store.insert(unfinished(cleanSend, 'send', 'fetching'))
+    store.update(cleanSend, { waitingSince: Date.now() - 8000 })
     // the run that died last marked 20 s ago; the service started now reads that
     store.markAlive(Date.now() - 20_000)
     await service.stop()
@@ -70,6 +73,10 @@ describe('waits across a restart', () => {
     expect(service.info(send)?.waitedSeconds).toBeLessThan(25)
     expect(service.info(stopped)?.waitedSeconds).toBeGreaterThanOrEqual(5)
     expect(service.info(stopped)?.waitedSeconds).toBeLessThan(10)
+    // a send a clean stop recorded: its state stays fetching, its wait opened at the stop; counted once, not with the
+    // downtime from the mark on top (review finding: 121 s for 60)
+    expect(service.info(cleanSend)?.waitedSeconds).toBeGreaterThanOrEqual(8)
+    expect(service.info(cleanSend)?.waitedSeconds).toBeLessThan(15)
     // the wait under way, for the views to count up (TransferInfo.waitingSince): the clean stop's, or from the restart
     expect(service.info(stopped)?.waitingSince).toBeLessThanOrEqual(Date.now() - 5000)
     expect(service.info(receive)).toMatchObject({ state: 'waiting', waitingSince: expect.any(Number) })

@@ -691,7 +691,10 @@ async function unreadable (path: string): Promise<boolean> {
  * finding: that advice led to the very merge it refused). Their parents, where those are named apart, keep them apart.
  */
 function twinsAdvice (a: string, b: string, name: string): string {
-  const [pa, pb] = [basename(dirname(a)), basename(dirname(b))]
-  const apart = pa !== pb && pa !== '' && pb !== '' ? `send the folders that hold them (${dirname(a)} and ${dirname(b)}) to keep them apart` : 'send folders above them that are named apart to keep them apart'
+  const [da, db] = [dirname(a), dirname(b)]
+  // not where one parent holds the other: that sends the inner one twice, and maybe a whole home folder (review finding)
+  const nested = (outer: string, inner: string): boolean => inner.startsWith(outer.endsWith('/') ? outer : `${outer}/`)
+  const named = basename(da) !== basename(db) && basename(da) !== '' && basename(db) !== ''
+  const apart = named && !nested(da, db) && !nested(db, da) ? `send the folders that hold them (${da} and ${db}, all they hold) to keep them apart` : 'put them in folders named apart, and send those, to keep them apart'
   return `${a} and ${b} would both be sent as "${name}"; ${apart}, or send them one at a time (the second then meets the first there: folders merge, and a name taken is kept as "name (1)")`
 }

@@ -62,10 +62,11 @@ export class ProgressReporter {
   }
 
   private async tick (): Promise<void> {
+    if (this.busy || this.stopped) return
     const held = this.held()
     const files = this.heldFiles()
     const keepalive = this.planning() && performance.now() - this.sentAt >= this.keepaliveMs
-    if (this.busy || this.stopped || (held <= this.sent && files <= this.sentFiles && !keepalive)) return
+    if (held <= this.sent && files <= this.sentFiles && !keepalive) return
     this.busy = true
     try {
       this.stream ??= this.open()

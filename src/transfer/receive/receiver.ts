@@ -696,7 +696,10 @@ export class Receiver {
     // a run whose plan was cut short (the last one, its part folder gone under it: partFolderGone) has no file states
     // yet: the files placed are the ones recorded so (CI finding: a failure said none kept, 1 was)
     if (this.files.length === 0) return this.recordedKept()
-    return this.files.filter((f) => f.done && f.entry.kind === 'file').length
+    // counted, not filtered into an array: asked with every progress event and report, over every file state
+    let n = 0
+    for (const f of this.files) if (f.done && f.entry.kind === 'file') n++
+    return n
   }
 
   /**

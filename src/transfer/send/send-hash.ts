@@ -22,6 +22,7 @@ import { otherVersionError } from '../../protocol/versions.ts'
 import type { SkippedPath, TransferInfo } from '../../daemon/control/types.ts'
 import { createHashPool, type HashPool } from '../manifest/hash-pool.ts'
 import { buildManifest, chunkHashBytes, fileBytes, offerBytesBound, scanPaths, type ScannedEntry } from '../manifest/manifest.ts'
+import type { WaitClock } from '../wait-clock.ts'
 import { Sender } from './sender.ts'
 import { Progress } from '../progress.ts'
 import { PART_DIR } from '../folder/safe-path.ts'
@@ -232,8 +233,10 @@ export class SendHashing {
    * unread) and offer it once its peer is online. The user's `ferry send`
    * is gone; `ferry transfers` shows it.
    */
-  resumeHashing (id: string, peerId: string, paths: string[], totalBytes: number): void {
+  resumeHashing (id: string, peerId: string, paths: string[], totalBytes: number, waits?: WaitClock): void {
     const sender = new Sender({ id, peerId, state: 'hashing', totalBytes })
+    // a wait its clean stop opened ends here: it hashes again, its own work
+    if (waits !== undefined) { sender.waits = waits; waits.at('hashing') }
     sender.resumed = true
     this.sends.senders.set(id, sender)
     this.ctx.pendingStates.update(id, { resumed: true })

@@ -129,6 +129,9 @@ export class SendServing {
     sender.delivered = true
     sender.quietProbes = 0
     if (sender.state === 'offered' || sender.state === 'waiting') this.sends.setSendState(sender, 'fetching')
+    // a wait its clean stop opened, restored with the send as it was (fetching), ends as its receiver is heard from:
+    // no state change closed it, and the whole fetch counted as a wait (review finding)
+    else sender.waits.at(sender.state)
   }
 
   /**
