@@ -37,11 +37,16 @@ export class LeftOut {
     this.failed = failedPaths(t)
   }
 
-  /** Said at the end of the summary, before the warnings come: "; 2 skipped (below)", or "". */
+  /**
+   * Said at the end of the summary, before the warnings come: "; 2 skipped (below)", "; 3 skipped (below), 1 of
+   * them for a problem", or "". The part for a problem said with it, where some are and some are not: "3 skipped" and
+   * then "E_INCOMPLETE: 1 path could not be sent" read as two counts of one thing (user-test finding).
+   */
   summaryNote (): string {
     if (this.count === 0) return ''
     const above = this.paths.filter((p) => this.said.has(p.path)).length
-    return `; ${this.count} skipped (${above === 0 ? 'below' : above === this.count ? 'above' : 'above and below'})`
+    const problems = this.failed > 0 && this.failed < this.count ? `, ${this.failed} of them for a problem` : ''
+    return `; ${this.count} skipped (${above === 0 ? 'below' : above === this.count ? 'above' : 'above and below'})${problems}`
   }
 
   /**

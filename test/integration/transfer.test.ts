@@ -746,7 +746,7 @@ describe('transfer', () => {
       })
       const sent = await sending.done
       expectError(sent, 'E_INCOMPLETE')
-      expect(sent.stdout).toMatch(/; 2 skipped \(below\)\n$/)
+      expect(sent.stdout).toMatch(/; 2 skipped \(below\), 1 of them for a problem\n$/)
       for (const w of warnings) expect(sent.stderr).toContain(w)
       expect(sent.stderr).toContain(notSent('listed above'))
       const id = (await transfersOf(a)).find((t) => t.label === 'leftout')!.id
@@ -754,7 +754,7 @@ describe('transfer', () => {
       for (const [text, json] of [[await waits[0].done, await waits[1].done], [await a.cli(['wait', id]), await a.cli(['wait', id, '--json'])]]) {
         expectError(text, 'E_INCOMPLETE')
         // accepted by hand: the wait for that said apart, as `ferry send` says it
-        expect(text.stdout).toMatch(/; receipt verified; waited \d+\.\d s for beta to accept; 2 skipped \(below\)\n$/)
+        expect(text.stdout).toMatch(/; receipt verified; waited \d+\.\d s for beta to accept; 2 skipped \(below\), 1 of them for a problem\n$/)
         for (const w of warnings) expect(text.stderr).toContain(w)
         expect(text.stderr).toContain(notSent('listed above'))
         expectError(json, 'E_INCOMPLETE')

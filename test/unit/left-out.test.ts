@@ -25,4 +25,15 @@ describe('LeftOut', () => {
     expect(none.summaryNote()).toBe('; 2 skipped (below)')
     expect(none.incomplete(1, false)?.code).toBe('E_INCOMPLETE')
   })
+
+  it('says how many of the skipped were for a problem, where not all were: "3 skipped" and "1 path could not be sent" read as two counts of one thing (user-test finding)', () => {
+    const mixed = new LeftOut()
+    mixed.take({ skipped: [skipped[1], { path: '/w/link', reason: 'symbolic link, skipped' }, { path: '/w/fifo', reason: 'not a regular file or directory, skipped' }], skippedCount: 3, skippedFailed: 1 } as unknown as TransferInfo)
+    expect(mixed.summaryNote()).toBe('; 3 skipped (below), 1 of them for a problem')
+    expect(mixed.incomplete(2, false)?.message).toMatch(/^1 path could not be sent/)
+    // all or none of them for a problem: one count
+    const links = new LeftOut()
+    links.take({ skipped: [{ path: '/w/link', reason: 'symbolic link, skipped' }], skippedCount: 1, skippedFailed: 0 } as unknown as TransferInfo)
+    expect(links.summaryNote()).toBe('; 1 skipped (below)')
+  })
 })
