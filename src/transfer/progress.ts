@@ -85,8 +85,30 @@ export class Progress {
   get done (): number { return this.doneNow }
   /** Set (not added: no bytes moved for the rate), it still counts as moving: nothing done for QUIET_MS is stalled (stalledSeconds). */
   set done (n: number) {
-    if (n !== this.doneNow) this.movedAt = Date.now()
+    if (n !== this.doneNow) this.moved(Date.now())
     this.doneNow = n
+  }
+
+  /**
+   * Told how long a stall lasted (nothing moved for QUIET_MS or more) as something moves again: its transfer counts it
+   * as a wait, time it could not go on, not its own (wait-clock.ts; user-test finding: a link down 16 s said "waited
+   * 0.7 s", the stall in its time and rate). One that ends as its transfer stops moving is its owner's to count
+   * (stallMs).
+   */
+  onStallEnd?: (ms: number) => void
+
+  /** The stall under way: ms since anything moved, once that is over QUIET_MS (not while it gets ready); else 0. */
+  get stallMs (): number {
+    if (this.preparingNow) return 0
+    const quiet = Date.now() - this.movedAt
+    return quiet > QUIET_MS ? quiet : 0
+  }
+
+  /** Something moved at `now`: a stall it ends is told (onStallEnd). */
+  private moved (now: number): void {
+    const stall = this.stallMs
+    if (stall > 0) this.onStallEnd?.(stall)
+    this.movedAt = now
   }
 
   /**
@@ -145,7 +167,8 @@ export class Progress {
   add (n: number, counted = n): void {
     this.done += counted
     const now = Date.now()
-    this.bytesAt = this.movedAt = now
+    this.moved(now)
+    this.bytesAt = now
     this.lastAdd = n
     // the clock was set back: a new window from now, or the rate would stay as it was until the clock caught up
     if (now < this.windowStart) { this.windowStart = now; this.windowBytes = 0 }

@@ -8,9 +8,13 @@
 // began; the downtime of a daemon killed mid-transfer, recorded as moving,
 // is counted from its last mark that it ran (alive-mark.ts).
 
+import { isMovingState } from '../daemon/control/types.ts'
+
 export class WaitClock {
   private waited: number
   private since: number | undefined
+  /** since when it moves (hashing or fetching: isMovingState), while it does: a stall is counted within it (stalled) */
+  private movingSince?: number
   /** the last spell closed in this process, for discount */
   private last?: { start: number, end: number }
 
@@ -19,8 +23,16 @@ export class WaitClock {
     this.since = waitingSince
   }
 
-  /** The transfer is in `state` from `now` on. */
-  at (state: string, now = Date.now()): void {
+  /**
+   * The transfer is in `state` from `now` on; `stallMs`: the stall under way as it leaves a moving state (nothing
+   * moved for 10 s or more: Progress.stallMs), counted as a wait, as one that ends with bytes is (stalled).
+   */
+  at (state: string, now = Date.now(), stallMs = 0): void {
+    if (isMovingState(state)) this.movingSince ??= now
+    else {
+      if (stallMs > 0) this.stalled(stallMs, now)
+      this.movingSince = undefined
+    }
     if (state === 'waiting') { this.since ??= now; return }
     if (this.since === undefined) return
     this.waited += Math.max(0, now - this.since)
@@ -44,6 +56,17 @@ export class WaitClock {
     } else {
       this.waited = Math.max(0, this.waited - overlap)
     }
+  }
+
+  /**
+   * A stall of `ms` ended at `now`: nothing moved though it was hashing or fetching, its link down or its peer
+   * stopped; counted as a wait, within the time it has been moving (a count that moved after a wait, before its
+   * state said it moves, told a stall of the wait's length). User-test finding: a link down 16 s said "waited 0.7 s",
+   * the stall in its own time and rate.
+   */
+  stalled (ms: number, now = Date.now()): void {
+    if (this.movingSince === undefined) return
+    this.waited += Math.max(0, Math.min(ms, now - this.movingSince))
   }
 
   /** When the wait under way began, if one is. */

@@ -70,7 +70,7 @@ describe('resume after kill -9 of the sender', () => {
     const after = await a.cli(['wait', half.id])
     expect(after.code, after.stderr).toBe(0)
     // (its wait after the restart, for beta to ask again, said apart when a tenth of a second or more)
-    expect(after.stdout).toMatch(/^sent 1 file, .* in [0-9.]+ s .* (of it over the network|over the network, \S+ \S*B more than arrived: what went again after an interruption)\); receipt verified(; waited [0-9.]+ s while it could not go on \(beta away, this daemon down, its turn, or room there\))?$/m)
+    expect(after.stdout).toMatch(/^sent 1 file, .* in [0-9.]+ s .* (of it over the network|over the network, \S+ \S*B more than arrived: what went again after an interruption)\); receipt verified(; waited [0-9.]+ s while it could not go on \(beta away or silent, this daemon down, its turn, or room there\))?$/m)
     // its own record of what it served lags by up to 2 s at a crash; the receipt brings the receiver's count
     expect(onA.wireBytes, 'the restarted sender\'s wireBytes').toBeGreaterThanOrEqual(MID_SIZE)
     // the receiver lived through it: its wireBytes count everything that reached it
@@ -388,7 +388,7 @@ describe('kill -9 of the receiver while the sender serves paced (FERRY_TEST_SERV
     const back = Date.now()
     const done = await sending.done
     expect(done.code, done.stderr).toBe(0)
-    const said = /^sent 1 file, 64\.0 KiB to beta in ([\d.]+) s .*; waited ([\d.]+) s while it could not go on \(beta away, this daemon down, its turn, or room there\)$/m.exec(done.stdout)
+    const said = /^sent 1 file, 64\.0 KiB to beta in ([\d.]+) s .*; waited ([\d.]+) s while it could not go on \(beta away or silent, this daemon down, its turn, or room there\)$/m.exec(done.stdout)
     expect(said, done.stdout).not.toBeNull()
     // said to a tenth
     expect(Number(said![2])).toBeGreaterThanOrEqual((back - from) / 1000 - 0.1)

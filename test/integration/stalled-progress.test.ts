@@ -78,6 +78,11 @@ describe('a transfer whose bytes stop', () => {
       expect(after.length).toBeGreaterThan(0)
       expect(after.filter((e) => e.t.stalledSeconds !== undefined)).toEqual([])
       expect(after.at(-1)?.t.state).toBe('done')
+      // its 13 s of stall is time it could not go on, said as a wait, not its own time (user-test finding: a link down
+      // 16 s said "waited 0.7 s"); the receive never went `waiting`, its sender's silence under its 30 s data limit
+      const ended = await onB.call('transfers').then((l) => l.find((t) => t.id === info.id)!)
+      expect(ended.waitedSeconds, 'the receive\'s waits').toBeGreaterThanOrEqual(10)
+      expect(ended.waitedSeconds!).toBeLessThan((goneOnAt - stoppedAt) / 1000 + 2)
     } finally { onB.close() }
   }, 180_000)
 })

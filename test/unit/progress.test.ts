@@ -143,6 +143,28 @@ describe('Progress', () => {
     expect(p.rate).toBeGreaterThan(0)
   })
 
+  it('tells how long a stall lasted as bytes or a new count end it, not a quiet spell shorter than 10 s, nor one while it gets ready', () => {
+    const p = new Progress(1_000_000_000)
+    const told: number[] = []
+    p.onStallEnd = (ms) => { told.push(ms) }
+    p.add(1000)
+    vi.advanceTimersByTime(9000)
+    p.add(1000)
+    expect(told).toEqual([])
+    vi.advanceTimersByTime(16_000)
+    expect(p.stallMs).toBe(16_000)
+    p.add(1000)
+    expect(told).toEqual([16_000])
+    vi.advanceTimersByTime(12_000)
+    p.done = 5000
+    expect(told).toEqual([16_000, 12_000])
+    p.prepare()
+    vi.advanceTimersByTime(20_000)
+    expect(p.stallMs).toBe(0)
+    p.done = 6000
+    expect(told).toHaveLength(2)
+  })
+
   it('a slow link, a 2 MiB chunk every 4 s, shows a steady rate near 0.5 MiB/s, and an ETA that is never negative (review finding)', () => {
     const MiB = 1024 * 1024
     const p = new Progress(100 * MiB)

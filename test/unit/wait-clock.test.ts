@@ -41,4 +41,24 @@ describe('WaitClock', () => {
     before.discount(5000, 6000)
     expect(before.totalMs(7000)).toBe(1000)
   })
+
+  it('counts a stall (10 s or more with nothing moving) as a wait, as bytes end it or as it stops moving, within the time it has been moving (user-test finding: a link down 16 s said "waited 0.7 s")', () => {
+    const c = new WaitClock()
+    c.at('fetching', 1000)
+    c.stalled(16_000, 30_000)
+    expect(c.totalMs(30_000)).toBe(16_000)
+    // a stall told longer than it has been moving (a count moved after a wait, before its state did) is cut to that
+    c.at('waiting', 31_000)
+    c.at('fetching', 40_000)
+    c.stalled(30_000, 52_000)
+    expect(c.totalMs(52_000)).toBe(16_000 + 9000 + 12_000)
+    // one under way as it stops moving (to waiting: the wait goes on from there)
+    c.at('waiting', 70_000, 11_000)
+    expect(c.totalMs(70_000)).toBe(37_000 + 11_000)
+    // none while it does not move
+    const idle = new WaitClock()
+    idle.at('offered', 0)
+    idle.stalled(20_000, 20_000)
+    expect(idle.totalMs(20_000)).toBe(0)
+  })
 })

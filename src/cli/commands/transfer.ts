@@ -421,7 +421,7 @@ function acceptWaitNote (t: TransferInfo): string {
   const accept = t.acceptWaitSeconds === undefined ? '' : `; waited ${formatTook(t.acceptWaitSeconds * 1000)} ${t.direction === 'send' ? `for ${sanitizeForDisplay(t.peerName)} to accept` : 'to be accepted here'}`
   // and what it waited while it could not go on, as apart from its time (TransferInfo.waitedSeconds; user-test findings:
   // 15 s of a receiver away counted in "in 26.6 s")
-  const waited = (t.waitedSeconds ?? 0) >= 0.1 ? `; waited ${formatTook(t.waitedSeconds! * 1000)} while it could not go on (${sanitizeForDisplay(t.peerName)} away, this daemon down, its turn, or room ${t.direction === 'send' ? 'there' : 'here'})` : ''
+  const waited = (t.waitedSeconds ?? 0) >= 0.1 ? `; waited ${formatTook(t.waitedSeconds! * 1000)} while it could not go on (${sanitizeForDisplay(t.peerName)} away or silent, this daemon down, its turn, or room ${t.direction === 'send' ? 'there' : 'here'})` : ''
   return accept + waited
 }
 

@@ -273,7 +273,8 @@ export interface TransferInfo {
   acceptWaitSeconds?: number
   /**
    * the seconds of the time from `createdAt` on that it spent waiting (state `waiting`: its peer away or its daemon
-   * down, this daemon down after a clean stop, its turn, room in the receive folder), to now while it waits; not
+   * down, this daemon down after a clean stop or a crash, its turn, room in the receive folder; and stalls, 10 s or
+   * more with nothing moving while it hashed or fetched, since 2026-12-07), to now while it waits; not
    * its own time either, and not counted in its rate. Absent when none, and in records from before 2026-12-07
    * (user-test findings: a send whose receiver was away 15 s said "in 26.6 s", at half its rate)
    */

@@ -153,7 +153,8 @@ export class Receiver {
   private current = ''
   get state (): string { return this.current }
   set state (state: string) {
-    this.waits.at(state)
+    // a stall under way as it stops moving is a wait (Progress.stallMs); one that ends with bytes is told below
+    this.waits.at(state, Date.now(), this.progress?.stallMs)
     this.current = state
   }
 
@@ -267,6 +268,7 @@ export class Receiver {
     this.createdAt = o.createdAt ?? Date.now()
     this.offerBytes = o.offerBytes ?? 0
     this.progress = new Progress(o.offer.totalBytes, o.doneBytes ?? 0, o.wireBytes ?? 0)
+    this.progress.onStallEnd = (ms) => { this.waits.stalled(ms) }
     this.resumed = o.resumed === true
     this.crashed = o.crashed === true
     this.localBytes = o.localBytes

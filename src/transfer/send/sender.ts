@@ -77,7 +77,7 @@ export class Sender {
   private current = ''
   get state (): string { return this.current }
   set state (state: string) {
-    this.waits.at(state)
+    this.waits.at(state, Date.now(), this.progressNow?.stallMs)
     this.current = state
   }
 
@@ -109,7 +109,13 @@ export class Sender {
    * modification time alone (README, Known limits).
    */
   identities: Array<FileIdentity | undefined> = []
-  progress: Progress
+  private progressNow?: Progress
+  /** its progress; a stall it tells is counted as a wait (Progress.onStallEnd, WaitClock.stalled) */
+  get progress (): Progress { return this.progressNow! }
+  set progress (p: Progress) {
+    p.onStallEnd = (ms) => { this.waits.stalled(ms) }
+    this.progressNow = p
+  }
   /** how long it waited (its receiver away, its turn there, room there), counted apart from its own time (wait-clock.ts) */
   waits = new WaitClock()
   receiptVerified = false
