@@ -16,7 +16,7 @@ const WINDOW_MS = 1000
  * showed rates from 4 MiB/s down to 0 and an ETA that swung from 25 to
  * 147 s against 196 (review finding).
  */
-const QUIET_MS = 10_000
+export const QUIET_MS = 10_000
 /**
  * Before that, the rate fades once nothing came for this long and for
  * three times the gap its own bytes usually leave (a chunk's worth at the

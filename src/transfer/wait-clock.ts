@@ -9,6 +9,7 @@
 // is counted from its last mark that it ran (alive-mark.ts).
 
 import { isMovingState } from '../daemon/control/types.ts'
+import { QUIET_MS } from './progress.ts'
 
 export class WaitClock {
   private waited: number
@@ -66,7 +67,9 @@ export class WaitClock {
    */
   stalled (ms: number, now = Date.now()): void {
     if (this.movingSince === undefined) return
-    this.waited += Math.max(0, Math.min(ms, now - this.movingSince))
+    // and a stall still, cut so: what is left of one told from before it moved may be a moment's quiet
+    const within = Math.min(ms, now - this.movingSince)
+    if (within > QUIET_MS) this.waited += within
   }
 
   /** When the wait under way began, if one is. */

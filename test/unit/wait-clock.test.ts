@@ -52,9 +52,14 @@ describe('WaitClock', () => {
     c.at('fetching', 40_000)
     c.stalled(30_000, 52_000)
     expect(c.totalMs(52_000)).toBe(16_000 + 9000 + 12_000)
+    // cut to under 10 s so, it was no stall: nothing
+    c.at('waiting', 53_000)
+    c.at('fetching', 60_000)
+    c.stalled(30_000, 65_000)
+    expect(c.totalMs(65_000)).toBe(37_000 + 7000)
     // one under way as it stops moving (to waiting: the wait goes on from there)
-    c.at('waiting', 70_000, 11_000)
-    expect(c.totalMs(70_000)).toBe(37_000 + 11_000)
+    c.at('waiting', 75_000, 12_000)
+    expect(c.totalMs(75_000)).toBe(44_000 + 12_000)
     // none while it does not move
     const idle = new WaitClock()
     idle.at('offered', 0)
