@@ -79,8 +79,8 @@ export class Sends {
     // its receiver's earlier holds for a decision (one under way at the stop starts again as its offer is answered so)
     s.acceptWaitMs = row.acceptWaitMs
     // its waits so far, and the one its clean stop opened (Sends.stop), the downtime in it; or, cut short by a crash of
-    // this daemon, the downtime from its last sign of life (alive-mark.ts)
-    // this daemon (alive-mark.ts), at start only: later the last mark is this run's, not the one the crash left
+    // this daemon, the downtime from its last sign of life (alive-mark.ts), at start only: later the last mark is this
+    // run's, not the one the crash left
     s.waits = new WaitClock((row.waitedMs ?? 0) + (atStart ? downtimeOf(row, this.ctx.downSince) : 0), row.waitingSince ?? undefined)
     // why it gave up files before the restart, in its own words (a receipt that comes now names them)
     try {
