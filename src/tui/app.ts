@@ -74,6 +74,9 @@ const FOLLOW_IDLE_MS = 15_000
 
 /** Lines used above and below the body and the status bar: tabs, rule, and one spare row. */
 const CHROME_ROWS = 3
+/** The smallest terminal the screens are laid out for; under it, one line says so (tiny terminals: 12x4). */
+const MIN_COLUMNS = 20
+const MIN_ROWS = 5
 
 export function App (props: AppProps) {
   const [state, dispatch] = useReducer(reduce, props.initialState ?? initialState())
@@ -253,6 +256,11 @@ export function App (props: AppProps) {
   useEffect(() => props.stop != null ? undefined : onOutsideStop(() => { suspend(process.pid) }), [])
 
   // what does not fit even then (an error and the keys wrapped at 20 columns) is cut at the bottom
+  // smaller than any layout here takes: said in the rows there are, the keys still working (notes' leftover:
+  // at 12x4 the lines, 20 cells at the least, wrapped over each other)
+  if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
+    return h(Box, { width: Math.max(1, columns), height: Math.max(1, rows - 1), overflow: 'hidden' }, h(Text, { wrap: 'wrap' }, `too small (${columns}x${rows}): ferry tui needs ${MIN_COLUMNS}x${MIN_ROWS}; q quits`))
+  }
   return h(Box, { flexDirection: 'column', width: ui.width, height: Math.max(3, rows - 1), overflow: 'hidden' },
     // counts of the daemon's present only: while it is down they are of a past one (review finding)
     h(Box, { flexShrink: 0 },

@@ -1245,6 +1245,17 @@ describe('ferry tui App', () => {
     expect(f.calls.map((c) => c.method).sort()).toEqual(['offers', 'peers', 'status', 'subscribe', 'transfers'])
   })
 
+  it('on a terminal smaller than any layout (12x4) says so in the rows there are, and q still quits (notes\' leftover: lines 20 cells wide wrapped over each other)', async () => {
+    const f = fakeClient()
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 12, 4)
+    const lines = stripAnsi(r.lastFrame() ?? '').split('\n')
+    expect(lines.length).toBeLessThanOrEqual(3)
+    for (const l of lines) expect([...l].length).toBeLessThanOrEqual(12)
+    expect(lines.join(' ')).toMatch(/^too small \(12x4\): ferry tui/)
+    await press(r, 'q')
+    expect(f.closed()).toBe(true)
+  })
+
   it('adapts to a narrow terminal', async () => {
     const f = fakeClient()
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 50, 20)
