@@ -158,19 +158,23 @@ describe('transfer', () => {
     const sizes = [0, 1, chunk - 1, chunk, chunk + 1, 2 * chunk, 9 * MiB, 9 * MiB + 4097]
     const dir = join(await tempDir('ferry-src-'), 'sizes')
     await mkdir(dir)
-    // a 1-byte file is one of 256 contents: one an earlier test left on beta (in its receive folder or a part file
-    // kept there) would be copied, not fetched (CI finding: wireBytes one short); so its byte is one no such file has
+    // a 1-byte file is one of 256 contents, and so is the 1-byte last chunk of a file of a chunk and a byte: one such
+    // an earlier test left on beta (in its receive folder or a part file kept there), or one of this send's, would be
+    // copied, not fetched (CI findings: wireBytes one short, twice); so its byte is one no such chunk has
     const held = new Set<number>()
-    for (const e of await readdir(b.receiveDir, { recursive: true, withFileTypes: true })) {
-      const p = join(e.parentPath, e.name)
-      if (e.isFile() && (await stat(p)).size === 1) held.add((await readFile(p))[0])
+    const lastByteOfOne = async (p: string): Promise<void> => {
+      const size = (await stat(p)).size
+      if (size % chunk === 1) held.add((await readFile(p))[size - 1])
+    }
+    for (const e of await readdir(b.receiveDir, { recursive: true, withFileTypes: true })) if (e.isFile()) await lastByteOfOne(join(e.parentPath, e.name))
+    for (const size of sizes.filter((n) => n !== 1)) {
+      const p = join(dir, `size-${size}.bin`)
+      await writeRandomFile(p, size)
+      await lastByteOfOne(p)
     }
     const oneByte = [...Array(256).keys()].find((v) => !held.has(v))!
-    for (const size of sizes) {
-      const p = join(dir, `size-${size}.bin`)
-      if (size === 1) await writeFile(p, Buffer.from([oneByte])); else await writeRandomFile(p, size)
-      await setMtime(p)
-    }
+    await writeFile(join(dir, 'size-1.bin'), Buffer.from([oneByte]))
+    for (const size of sizes) await setMtime(join(dir, `size-${size}.bin`))
     const sent = await snapshotTree(dir)
     const total = sizes.reduce((n, s) => n + s, 0)
     const res = await send([dir])
