@@ -78,8 +78,12 @@ export function progressLine (t: TransferInfo, width = 80): string {
   // the files in place on the receiving side, once any are (TransferInfo.doneFiles), as the live view's header has them
   // where the line has room for it beside a 10-cell bar: one wider than the terminal wraps, and its redraw (\r, erase
   // line) leaves the rows above behind (review finding: 83 cells at 80 columns)
-  const counted = t.doneFiles !== undefined ? ` ${t.doneFiles}/${t.files} files` : ''
-  const tailWith = (files: string): string => ` ${(pct * 100).toFixed(0).padStart(3)}% ${hashedWord(t)}${formatDone(t.doneBytes, t.totalBytes)}/${formatBytes(t.totalBytes)}${files} ${formatRateEta(t, ' ')} ${label}`
+  // done: the files that arrived, and no rate nor ETA, which are of a transfer that moves (user-test finding: its last
+  // line said "— ETA -- done", the count gone)
+  const done = t.state === 'done'
+  const arrived = t.files - (t.receipt?.notReceived ?? 0)
+  const counted = t.doneFiles !== undefined ? ` ${t.doneFiles}/${t.files} files` : done && t.files > 1 ? ` ${arrived}/${t.files} files` : ''
+  const tailWith = (files: string): string => ` ${(pct * 100).toFixed(0).padStart(3)}% ${hashedWord(t)}${formatDone(t.doneBytes, t.totalBytes)}/${formatBytes(t.totalBytes)}${files}${isFinalState(t.state) ? '' : ` ${formatRateEta(t, ' ')}`} ${label}`
   const tail = tailWith(counted !== '' && tailWith(counted).length + 12 > width ? '' : counted)
   const barWidth = Math.max(10, Math.min(30, width - tail.length - 3))
   const filled = Math.floor(pct * barWidth)

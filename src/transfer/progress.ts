@@ -131,7 +131,10 @@ export class Progress {
    * QUIET_MS is (stalledSeconds).
    */
   began (): void {
-    this.movedAt = Date.now()
+    // a stall it ends is told (a sender's receiver heard from again after a link was down, the connection kept:
+    // user-test finding, that stall counted as its own time); a wait before it moved again is its owner's, no stall
+    // (WaitClock.stalled counts one within the time it moves)
+    this.moved(Date.now())
     this.preparingNow = false
   }
 
@@ -230,7 +233,9 @@ export class Progress {
   private fadeFactor (quietMs: number): number {
     if (this.rateBps <= 0 || this.lastAdd <= 0) return 1
     const holdMs = Math.max(FADE_AFTER_MS, 3 * this.lastAdd * 1000 / this.rateBps)
-    return quietMs <= holdMs ? 1 : holdMs / quietMs
+    // by the square of it: as the rate the next bytes would give, coming now, it showed 5 MiB/s at 10 s of nothing
+    // after 22.5 (user-test finding: a rate and an ETA of minutes for a transfer that had stopped)
+    return quietMs <= holdMs ? 1 : (holdMs / quietMs) ** 2
   }
 
   /** What the first window holds after its first bytes (`first`), and over how long; undefined when nothing yet. */

@@ -628,7 +628,7 @@ describe('a transfer shown whole (TransferDetails)', () => {
   it('its time and rate leave out what it waited while it could not go on, said apart (TransferInfo.waitedSeconds; user-test finding: "(6.2 s, 8.0 MiB/s)" of a send that waited 6 s for its receiver)', async () => {
     const t = sending({ id: 'w', state: 'done', doneBytes: 200 * MiB, createdAt: NOW - 12_000, finishedAt: NOW - 2000, waitedSeconds: 8, receipt: { root: 'ab', signature: 's', verified: true } })
     const text = expectFits((await renderAt(h(TransferDetails, { t, shared: new Set<string>(), ui: { ...ui, rows: 12 } }))).lastFrame())
-    expect(text.replace(/\s+/g, ' ')).toMatch(/when began \S+, ended \S+ \(2\.0 s, 100\.0 MiB\/s; waited 8\.0 s while it could not go on\)/)
+    expect(text.replace(/\s+/g, ' ')).toMatch(/when began (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d, ended (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d \(2\.0 s, 100\.0 MiB\/s; waited 8\.0 s while it could not go on\)/)
     // at 50 columns, with a wait to be accepted too, all of it, over the rows it takes (user-test finding: cut at two)
     const both = { ...t, createdAt: NOW - 32_000, acceptWaitSeconds: 19.8 }
     const narrow = expectFits((await renderAt(h(Box, { width: 50 }, h(TransferDetails, { t: both, shared: new Set<string>(), ui: { ...ui, width: 50, rows: 16 } })), 50)).lastFrame(), 50)
@@ -658,7 +658,7 @@ describe('a transfer shown whole (TransferDetails)', () => {
     const held = sending({ state: 'done', doneBytes: 200 * MiB, createdAt: NOW - 310_000, finishedAt: NOW - 10_000, acceptWaitSeconds: 290, receipt: { root: 'ab', signature: 's', verified: true } })
     const text = expectFits((await renderAt(h(TransferDetails, { t: held, shared: new Set<string>(), ui: { ...ui, rows: 12 } }))).lastFrame())
     // 300 s from start to end, 290 of them waiting: 10 s at 20 MiB/s; wrapped under its field at 80 columns
-    expect(text.replace(/\s+/g, ' ')).toMatch(/ when began \d\d:\d\d:\d\d, ended \d\d:\d\d:\d\d \(10\.0 s, 20\.0 MiB\/s; waited 4m 50s to be accepted\)/)
+    expect(text.replace(/\s+/g, ' ')).toMatch(/ when began (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d, ended (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d \(10\.0 s, 20\.0 MiB\/s; waited 4m 50s to be accepted\)/)
     const not = expectFits((await renderAt(h(TransferDetails, { t: { ...held, acceptWaitSeconds: undefined }, shared: new Set<string>(), ui: { ...ui, rows: 12 } }))).lastFrame())
     expect(not).not.toContain('waited')
   })
@@ -677,7 +677,7 @@ describe('a transfer shown whole (TransferDetails)', () => {
     const declined = sending({ state: 'declined', endedBy: 'peer', doneBytes: 0, wireBytes: 0, createdAt: NOW - 20_000, finishedAt: NOW - 1_000, acceptWaitSeconds: 17.8, error: { code: 'E_DECLINED', message: 'declined on the receiving device (alice)' } })
     const text = expectFits((await renderAt(h(TransferDetails, { t: declined, shared: new Set<string>(), ui: { ...ui, rows: 12 } }))).lastFrame()).replace(/\s+/g, ' ')
     expect(text).not.toContain('to be accepted')
-    expect(text).toMatch(/ when began \d\d:\d\d:\d\d, ended \d\d:\d\d:\d\d \(1\.2 s; waited 17\.8 s for a decision\)/)
+    expect(text).toMatch(/ when began (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d, ended (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d \(1\.2 s; waited 17\.8 s for a decision\)/)
     // so too one cancelled while it was held there, never accepted (found using the TUI: "waited 3.3 s to be accepted")
     const cancelled = { ...declined, state: 'cancelled' as const, endedBy: 'here' as const, error: { code: 'E_CANCELLED' as const, message: 'cancelled on the sending device' } }
     const text2 = expectFits((await renderAt(h(TransferDetails, { t: cancelled, shared: new Set<string>(), ui: { ...ui, rows: 12 } }))).lastFrame()).replace(/\s+/g, ' ')

@@ -149,6 +149,10 @@ describe('progressLine (`ferry wait` on a terminal, `ferry send` with stdout not
     expect(progressLine(big, 80).length).toBeLessThanOrEqual(80)
     expect(progressLine(big, 80)).not.toContain('files')
     expect(progressLine(big, 120)).toContain(' 31200/100000 files ')
+    // done: the files that arrived, and no rate nor ETA (user-test finding: "— ETA -- done", the count gone)
+    const done = progressLine({ ...info('done'), files: 500, doneBytes: 10, receipt: { root: 'r', signature: 's', verified: true } })
+    expect(done).toMatch(/ 10 B\/10 B 500\/500 files done$/)
+    expect(progressLine({ ...info('done'), files: 500, doneBytes: 10, receipt: { root: 'r', signature: 's', verified: true, notReceived: 2 } })).toContain(' 498/500 files done')
   })
 
   it('a transfer whose bytes stopped says it stalled and for how long, in place of its rate and ETA; one not measured yet keeps "—" (notes\' leftover: both read "— ETA --")', () => {
