@@ -57,8 +57,11 @@ describe('a send whose recorded offer was lost (a power cut took the last commit
     // the receiver got the first offer, has it all, and signs for its root: the root of the offer made again too (the same file)
     const end = { transferId: offer.transferId, status: 'done' as const, root: offer.root, signature: await evil.privateKey.sign(receiptPayload(id, offer.root)) }
     await sendEnd(await evil.open(victim, RECEIPT_PROTOCOL), end, 'sender')
-    // and its row has the offer now, root and all: it kept the empty root, the send done (the offer is recorded once its peer is online)
-    expect((await call(victim, 'transfers')).find((x) => x.id === id)).toMatchObject({ state: 'done', root: hex(offer.root), receipt: { verified: true } })
+    // and its row has the offer now, root and all: it kept the empty root, the send done (the offer is recorded once its peer is online).
+    // Done once its ack is through, which the crafted receiver's sendEnd does not wait for: looked for until then (CI
+    // finding: "waiting", its receipt verified, when asked at once)
+    const done = await waitFor(async () => (await call(victim, 'transfers')).find((x) => x.id === id && x.state === 'done'), 'the send done', 10_000, 50)
+    expect(done).toMatchObject({ state: 'done', root: hex(offer.root), receipt: { verified: true } })
   }, 60_000)
 
   it('refuses a receipt signed for the empty root; it took it as verified, the send done with nothing received (helper finding)', async () => {
