@@ -99,14 +99,19 @@ export class Progress {
 
   /** The stall under way: ms since anything moved, once that is over QUIET_MS (not while it gets ready); else 0. */
   get stallMs (): number {
+    return this.stallAt(Date.now())
+  }
+
+  /** stallMs as of `now`: the one reckoning of a stall, for stalledSeconds and onStallEnd too. */
+  private stallAt (now: number): number {
     if (this.preparingNow) return 0
-    const quiet = Date.now() - this.movedAt
+    const quiet = now - this.movedAt
     return quiet > QUIET_MS ? quiet : 0
   }
 
   /** Something moved at `now`: a stall it ends is told (onStallEnd). */
   private moved (now: number): void {
-    const stall = this.stallMs
+    const stall = this.stallAt(now)
     if (stall > 0) this.onStallEnd?.(stall)
     this.movedAt = now
   }
@@ -168,9 +173,10 @@ export class Progress {
 
   /** `n` bytes moved, `counted` of them new to `done` (a sender's served again after a cut are not: its rate counts them) */
   add (n: number, counted = n): void {
-    this.done += counted
     const now = Date.now()
+    // moved once, here: through the `done` setter it was reckoned twice for each chunk
     this.moved(now)
+    this.doneNow += counted
     this.bytesAt = now
     this.lastAdd = n
     // the clock was set back: a new window from now, or the rate would stay as it was until the clock caught up
@@ -258,9 +264,8 @@ export class Progress {
    * before or not.
    */
   get stalledSeconds (): number | undefined {
-    if (this.preparingNow) return undefined
-    const quiet = Date.now() - this.movedAt
-    return quiet > QUIET_MS ? Math.floor(quiet / 1000) : undefined
+    const stall = this.stallMs
+    return stall > 0 ? Math.floor(stall / 1000) : undefined
   }
 
   get eta (): number | null {
