@@ -188,7 +188,6 @@ function whoWidth (t: TransferInfo, ui: Ui, nameCells: number, shared: ReadonlyS
 const direction = (t: TransferInfo, ui: Ui): string => t.direction === 'send' ? `${g(ui, '↑')} to ` : `${g(ui, '↓')} from `
 const peerOf = (t: TransferInfo): { peerId: string, name: string } => ({ peerId: t.peerId, name: t.peerName })
 
-/** The widest the numbers after the bar get for this transfer: the bar keeps its width while they change. */
 /** The narrowest overall bar drawn; under it, the percent and bytes alone. */
 const MIN_BAR = 4
 
@@ -199,10 +198,9 @@ const MIN_BAR = 4
  */
 const BYTES_W = 10
 
-function numsWidth (): number {
-  const total = 'x'.repeat(BYTES_W)
-  return ` 100%  ${total} / ${total}  999.9 MiB/s  ETA 59m 59s`.length
-}
+/** The widest the percent and bytes after a bar get (BYTES_W each); with the rate and ETA, NUMS_W: every bar keeps its width while they change. */
+const BYTES_NUMS_W = ` 100%  ${'x'.repeat(BYTES_W)} / ${'x'.repeat(BYTES_W)}`.length
+const NUMS_W = BYTES_NUMS_W + '  999.9 MiB/s  ETA 59m 59s'.length
 
 /**
  * The lines of one transfer: header (direction, peer, files, state), overall
@@ -292,14 +290,14 @@ function progressLines (t: TransferInfo, ui: Ui): ReactNode[] {
     (moving ? `  ${formatRateEta(t, '  ', g(ui, '—'))}` : '')
   // the bar's width is that of a split line whenever the rate would be on a line of its own, shown or not: it
   // keeps its width as a transfer waits and goes on, and is not cut to 10 cells for a rate not shown
-  const narrowNums = ui.width - 4 - numsWidth() < 10 && !isFinished(t)
+  const narrowNums = ui.width - 4 - NUMS_W < 10 && !isFinished(t)
   const split = narrowNums && moving
   const barNums = split ? nums.slice(0, nums.indexOf('  ', nums.indexOf('/'))) : nums
   const room = ui.width - 2 - barNums.length
   // 10 cells at the least, where the numbers still fit after them; else what is left, and no bar under
   // MIN_BAR cells: at 30 columns a 10-cell bar cut the total ("7.5 MiB / …", found using the TUI at 30x8)
   const barW = room >= 10
-    ? Math.max(10, ui.width - 4 - Math.max(barNums.length, narrowNums ? ` 100%  ${'x'.repeat(BYTES_W)} / ${'x'.repeat(BYTES_W)}`.length : numsWidth()))
+    ? Math.max(10, ui.width - 4 - Math.max(barNums.length, narrowNums ? BYTES_NUMS_W : NUMS_W))
     : room >= MIN_BAR ? room : 0
   const bar = line(`${t.id}:bar`, {}, '  ', h(Text, { color: tint(ui, 'green') }, progressBar(pct / 100, barW, { ascii: !ui.unicode })), barNums)
   return split ? [bar, line(`${t.id}:rate`, {}, `  ${nums.slice(barNums.length).trimStart()}`)] : [bar]
