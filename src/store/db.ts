@@ -218,7 +218,13 @@ export const MIGRATIONS: readonly string[] = [
   // listings go newest ended first, by when they ended, as their WHEN column
   // says (TransferStore.list; user-test finding: sorted by their start, they
   // read out of order)
-  'CREATE INDEX transfers_ended ON transfers(COALESCE(finished_at, created_at))'
+  'CREATE INDEX transfers_ended ON transfers(COALESCE(finished_at, created_at))',
+  // of waited_ms, by what it waited for (JSON: {"peer": ms, "down": ms, …},
+  // WaitCause), and what the wait under way is for: a summary names the
+  // cause (user-test finding: it listed every cause there could be). NULL in
+  // rows from before
+  `ALTER TABLE transfers ADD COLUMN waited_by TEXT;
+   ALTER TABLE transfers ADD COLUMN waiting_cause TEXT`
 ]
 
 export type Db = DatabaseSync

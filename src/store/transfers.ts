@@ -3,6 +3,7 @@
 
 import { inTransaction, receiveMountKey, reclaimFreePages, statementCache, type Db } from './db.ts'
 import { isErrorCode, type ErrorCode } from '../errors.ts'
+import { isWaitCause, type WaitCause, type WaitsByCause } from '../daemon/control/types.ts'
 import type { ChunkHashes } from '../protocol/chunk-hashes.ts'
 
 export interface TransferRow {
@@ -37,6 +38,9 @@ export interface TransferRow {
   /** how long it waited in state `waiting` (its peer away, its turn, room), ms, and since when it waits now (wait-clock.ts) */
   waitedMs?: number
   waitingSince?: number | null
+  /** of waitedMs, by what it waited for, and what the wait under way is for (WaitCause); unset in rows from before 2026-12-08 */
+  waitedBy?: WaitsByCause
+  waitingCause?: WaitCause | null
   /** held for a person on the receiving side to accept, this many ms of it, once that wait ended (TransferInfo.acceptWaitSeconds) */
   acceptWaitMs?: number
   receiptSig?: Uint8Array
@@ -114,13 +118,14 @@ export class TransferStore {
       .run(id, offer, sources == null ? null : JSON.stringify(sources))
   }
 
-  update (id: string, patch: Partial<Pick<TransferRow, 'state' | 'doneBytes' | 'wireBytes' | 'localBytes' | 'errorCode' | 'errorMessage' | 'endedBy' | 'receiptSig' | 'receiptMissing' | 'receiptRefused' | 'receiptNotServed' | 'receiptRefusedUnfetched' | 'receiptVerified' | 'resumed' | 'finishedAt' | 'peerName' | 'receiveDir' | 'skippedCount' | 'skippedFailed' | 'skipped' | 'renamedCount' | 'renamed' | 'receiveMount' | 'keptFiles' | 'droppedBytes' | 'changedAfterCount' | 'changedAfter' | 'waitedMs' | 'waitingSince' | 'acceptWaitMs'>>): void {
-    const cols: Record<string, string> = { receiveDir: 'receive_dir', state: 'state', doneBytes: 'done_bytes', wireBytes: 'wire_bytes', localBytes: 'local_bytes', errorCode: 'error_code', errorMessage: 'error_message', endedBy: 'ended_by', receiptSig: 'receipt_sig', receiptMissing: 'receipt_missing', receiptRefused: 'receipt_refused', receiptNotServed: 'receipt_not_served', receiptRefusedUnfetched: 'receipt_refused_unfetched', receiptVerified: 'receipt_verified', resumed: 'resumed', finishedAt: 'finished_at', peerName: 'peer_name', skippedCount: 'skipped_count', skippedFailed: 'skipped_failed', skipped: 'skipped', renamedCount: 'renamed_count', renamed: 'renamed', receiveMount: 'receive_mount', keptFiles: 'kept_files', droppedBytes: 'dropped_bytes', changedAfterCount: 'changed_after_count', changedAfter: 'changed_after', waitedMs: 'waited_ms', waitingSince: 'waiting_since', acceptWaitMs: 'accept_wait_ms' }
+  update (id: string, patch: Partial<Pick<TransferRow, 'state' | 'doneBytes' | 'wireBytes' | 'localBytes' | 'errorCode' | 'errorMessage' | 'endedBy' | 'receiptSig' | 'receiptMissing' | 'receiptRefused' | 'receiptNotServed' | 'receiptRefusedUnfetched' | 'receiptVerified' | 'resumed' | 'finishedAt' | 'peerName' | 'receiveDir' | 'skippedCount' | 'skippedFailed' | 'skipped' | 'renamedCount' | 'renamed' | 'receiveMount' | 'keptFiles' | 'droppedBytes' | 'changedAfterCount' | 'changedAfter' | 'waitedMs' | 'waitingSince' | 'waitedBy' | 'waitingCause' | 'acceptWaitMs'>>): void {
+    const cols: Record<string, string> = { receiveDir: 'receive_dir', state: 'state', doneBytes: 'done_bytes', wireBytes: 'wire_bytes', localBytes: 'local_bytes', errorCode: 'error_code', errorMessage: 'error_message', endedBy: 'ended_by', receiptSig: 'receipt_sig', receiptMissing: 'receipt_missing', receiptRefused: 'receipt_refused', receiptNotServed: 'receipt_not_served', receiptRefusedUnfetched: 'receipt_refused_unfetched', receiptVerified: 'receipt_verified', resumed: 'resumed', finishedAt: 'finished_at', peerName: 'peer_name', skippedCount: 'skipped_count', skippedFailed: 'skipped_failed', skipped: 'skipped', renamedCount: 'renamed_count', renamed: 'renamed', receiveMount: 'receive_mount', keptFiles: 'kept_files', droppedBytes: 'dropped_bytes', changedAfterCount: 'changed_after_count', changedAfter: 'changed_after', waitedMs: 'waited_ms', waitingSince: 'waiting_since', waitedBy: 'waited_by', waitingCause: 'waiting_cause', acceptWaitMs: 'accept_wait_ms' }
     const keys = Object.keys(patch).filter((k) => cols[k] != null)
     if (keys.length === 0) return
     const values = keys.map((k) => {
       const v = (patch as Record<string, unknown>)[k]
-      return typeof v === 'boolean' ? (v ? 1 : 0) : Array.isArray(v) ? JSON.stringify(v) : (v ?? null)
+      // lists and records (waitedBy) as JSON; a signature or bit set as the bytes they are
+      return typeof v === 'boolean' ? (v ? 1 : 0) : Array.isArray(v) || (v != null && typeof v === 'object' && !(v instanceof Uint8Array)) ? JSON.stringify(v) : (v ?? null)
     })
     this.stmt(`UPDATE transfers SET ${keys.map((k) => `${cols[k]} = ?`).join(', ')} WHERE id = ?`).run(...values as any[], id)
   }
@@ -417,7 +422,7 @@ const REFUSED_OFFER = `direction = 'receive' AND state = 'failed' AND NOT ${HAS_
 
 const SUMMARY_COLUMNS = `id, direction, peer_id, peer_name, state, root, x'' AS offer, NULL AS sources, total_bytes,
   done_bytes, wire_bytes, receive_dir, error_code, error_message, receipt_sig, receipt_verified, resumed, created_at,
-  finished_at, file_count, folder_count, local_bytes, receipt_missing, receipt_refused, receipt_not_served, receipt_refused_unfetched, skipped_count, skipped_failed, skipped, renamed_count, renamed, label, receive_mount, ended_by, kept_files, dropped_bytes, changed_after_count, changed_after, waited_ms, waiting_since, accept_wait_ms`
+  finished_at, file_count, folder_count, local_bytes, receipt_missing, receipt_refused, receipt_not_served, receipt_refused_unfetched, skipped_count, skipped_failed, skipped, renamed_count, renamed, label, receive_mount, ended_by, kept_files, dropped_bytes, changed_after_count, changed_after, waited_ms, waiting_since, waited_by, waiting_cause, accept_wait_ms`
 
 /** The whole row, its manifest and sources with it: after SELECT, before WHERE. */
 const FULL_COLUMNS = `${SUMMARY_COLUMNS.replace("x'' AS offer, NULL AS sources", "coalesce(m.offer, x'') AS offer, m.sources AS sources")}
@@ -472,6 +477,18 @@ function parseRenamed (text: string | null): TransferRow['renamed'] {
   } catch { return undefined }
 }
 
+/** The waits by cause as recorded; a damaged record is none (the total, waited_ms, still counts). */
+function parseWaitedBy (text: string | null): WaitsByCause | undefined {
+  if (text == null) return undefined
+  try {
+    const v: unknown = JSON.parse(text)
+    if (v == null || typeof v !== 'object') return undefined
+    const out: WaitsByCause = {}
+    for (const [c, ms] of Object.entries(v)) if (isWaitCause(c) && typeof ms === 'number' && ms > 0) out[c] = ms
+    return out
+  } catch { return undefined }
+}
+
 function toRow (r: any): TransferRow {
   return {
     id: r.id,
@@ -500,6 +517,8 @@ function toRow (r: any): TransferRow {
     changedAfter: parsePaths(r.changed_after ?? null),
     waitedMs: r.waited_ms ?? undefined,
     waitingSince: r.waiting_since ?? undefined,
+    waitedBy: parseWaitedBy(r.waited_by ?? null),
+    waitingCause: isWaitCause(r.waiting_cause) ? r.waiting_cause : undefined,
     acceptWaitMs: r.accept_wait_ms ?? undefined,
     receiptSig: r.receipt_sig ?? undefined,
     receiptMissing: r.receipt_missing ?? undefined,

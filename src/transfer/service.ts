@@ -371,7 +371,7 @@ export class TransferService {
     } else if (row.state === 'hashing') {
       // its waits so far, the one a clean stop opened, or the downtime of a crash (alive-mark.ts): review finding,
       // its record's waits were dropped, the downtime counted as its own time
-      if (row.sources != null && row.sources.length > 0) this.hashing.resumeHashing(row.id, row.peerId, row.sources, row.totalBytes, new WaitClock((row.waitedMs ?? 0) + downtimeOf(row, this.ctx.downSince), row.waitingSince ?? undefined))
+      if (row.sources != null && row.sources.length > 0) this.hashing.resumeHashing(row.id, row.peerId, row.sources, row.totalBytes, WaitClock.restored(row, downtimeOf(row, this.ctx.downSince)))
       // a row from before the paths were kept: nothing to hash again
       else this.ctx.pendingStates.update(row.id, { state: 'failed', errorCode: 'E_CANCELLED', errorMessage: 'the daemon stopped while preparing the transfer; send again', finishedAt: Date.now() })
     }

@@ -1,6 +1,6 @@
 // Plain JSON snapshots of transfers and offers for the control API.
 
-import { SKIPPED_SHOWN, isFinalState, isMovingState, type FileProgress, type OfferInfo, type RenamedPath, type SkippedPath, type TransferInfo, type TransferState } from '../daemon/control/types.ts'
+import { SKIPPED_SHOWN, isFinalState, isMovingState, type FileProgress, type OfferInfo, type RenamedPath, type SkippedPath, type TransferInfo, type TransferState, type WaitsByCause } from '../daemon/control/types.ts'
 import type { TransferRow } from '../store/index.ts'
 import { cutToBytes, isErrorCode } from '../errors.ts'
 import { popcount } from './bitmap.ts'
@@ -8,6 +8,7 @@ import type { OfferMsg } from '../protocol/transfer.ts'
 import type { Receiver } from './receive/receiver.ts'
 import type { Refusal } from './folder/safe-path.ts'
 import type { Sender } from './send/sender.ts'
+import { WaitClock } from './wait-clock.ts'
 
 const MAX_IN_FLIGHT_SHOWN = 4
 
@@ -77,6 +78,8 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
   const waits = o.receiver?.waits ?? o.sender?.waits
   const waited = waits !== undefined ? waits.totalMs() : (row.waitedMs ?? 0) + (row.state === 'waiting' && row.waitingSince != null ? Math.max(0, Date.now() - row.waitingSince) : 0)
   if (waited > 0) info.waitedSeconds = Math.round(waited) / 1000
+  const by = waited > 0 ? waits !== undefined ? waits.byCause() : recordedByCause(row) : undefined
+  if (by !== undefined) info.waitedBy = Object.fromEntries(Object.entries(by).map(([c, ms]) => [c, Math.round(ms) / 1000]))
   const since = waits !== undefined ? waits.waitingSince : row.state === 'waiting' ? row.waitingSince ?? undefined : undefined
   if (state === 'waiting' && since !== undefined) info.waitingSince = since
   if (err != null && ['failed', 'cancelled', 'declined', 'waiting'].includes(state)) {
@@ -322,4 +325,9 @@ export function toOfferInfo (r: Receiver, peerName: string): OfferInfo {
     receivedAt: r.createdAt,
     ...(r.refusedAtOffer != null ? { refused: r.refusedAtOffer } : {})
   }
+}
+
+/** The waits by cause of a transfer not in memory, the one under way to now; undefined where its record has none for some of it. */
+function recordedByCause (row: TransferRow): WaitsByCause | undefined {
+  return new WaitClock(row.waitedMs, row.state === 'waiting' ? row.waitingSince ?? undefined : undefined, { by: row.waitedBy, cause: row.waitingCause ?? undefined }).byCause()
 }

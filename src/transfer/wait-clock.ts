@@ -6,22 +6,67 @@
 // (user-test findings). Recorded with the state (waited_ms, waiting_since),
 // so a wait that spans a restart of this daemon counts whole from where it
 // began; the downtime of a daemon killed mid-transfer, recorded as moving,
-// is counted from its last mark that it ran (alive-mark.ts).
+// is counted from its last mark that it ran (alive-mark.ts). Each wait is
+// told by its cause too (WaitCause), so a summary names what held it up, not
+// every cause it could have had (user-test finding: "beta away or silent,
+// this daemon down, its turn, or room there" for a receiver down 20 s).
 
-import { isMovingState } from '../daemon/control/types.ts'
+import { isMovingState, WAIT_CAUSES, type WaitCause, type WaitsByCause } from '../daemon/control/types.ts'
 import { QUIET_MS } from './progress.ts'
+
+/** As recorded (TransferRow): its waits, the one under way and why. */
+export interface WaitRecord {
+  waitedMs?: number
+  waitingSince?: number | null
+  waitedBy?: WaitsByCause
+  waitingCause?: WaitCause | null
+}
 
 export class WaitClock {
   private waited: number
+  /** of `waited`, by cause; what a record from before 2026-12-08 waited is in `waited` alone */
+  private readonly by: Map<WaitCause, number>
   private since: number | undefined
+  /** the cause of the spell under way, or of the next one: as the owner's error last said (because) */
+  private cause: WaitCause
   /** since when it moves (hashing or fetching: isMovingState), while it does: a stall is counted within it (stalled) */
   private movingSince?: number
   /** the last spell closed in this process, for discount */
-  private last?: { start: number, end: number }
+  private last?: { start: number, end: number, cause: WaitCause }
 
-  constructor (waitedMs = 0, waitingSince?: number) {
+  constructor (waitedMs = 0, waitingSince?: number, o: { by?: WaitsByCause, cause?: WaitCause } = {}) {
     this.waited = Math.max(0, waitedMs)
     this.since = waitingSince
+    this.cause = o.cause ?? 'peer'
+    this.by = new Map()
+    for (const c of WAIT_CAUSES) if ((o.by?.[c] ?? 0) > 0) this.by.set(c, o.by![c]!)
+  }
+
+  /**
+   * As `rec` recorded it, read again at `now` by a daemon that was down: a spell a clean stop opened (cause `down`)
+   * ends here, and one for `cause` (what the transfer waits for now, by its error) goes on from now; `downMs`, the
+   * downtime of a crash that caught it under way (downtimeOf), is a wait for this daemon too.
+   */
+  static restored (rec: WaitRecord, downMs = 0, cause?: WaitCause, now = Date.now()): WaitClock {
+    const c = new WaitClock((rec.waitedMs ?? 0) + downMs, rec.waitingSince ?? undefined, { by: rec.waitedBy, cause: rec.waitingCause ?? undefined })
+    if (downMs > 0) c.add('down', downMs)
+    if (c.since !== undefined && c.cause === 'down') c.because(cause ?? 'peer', now)
+    else if (cause !== undefined) c.because(cause, now)
+    return c
+  }
+
+  private add (cause: WaitCause, ms: number): void {
+    if (ms > 0) this.by.set(cause, (this.by.get(cause) ?? 0) + ms)
+  }
+
+  /** The spell under way ends at `now`, told as `cause`'s. */
+  private close (now: number): void {
+    if (this.since === undefined) return
+    const ms = Math.max(0, now - this.since)
+    this.waited += ms
+    this.add(this.cause, ms)
+    this.last = { start: this.since, end: now, cause: this.cause }
+    this.since = undefined
   }
 
   /**
@@ -35,10 +80,21 @@ export class WaitClock {
       this.movingSince = undefined
     }
     if (state === 'waiting') { this.since ??= now; return }
-    if (this.since === undefined) return
-    this.waited += Math.max(0, now - this.since)
-    this.last = { start: this.since, end: now }
-    this.since = undefined
+    this.close(now)
+  }
+
+  /**
+   * What it waits for from `now` on (its owner's error changed: waitCauseOf; a clean stop: `down`): the spell under
+   * way is cut there, what went before told as the old cause's; a spell yet to come is told so. Its owner may set its
+   * state before its error, or after: a cause told the moment the spell began is the spell's.
+   */
+  because (cause: WaitCause, now = Date.now()): void {
+    if (cause === this.cause) return
+    if (this.since !== undefined && now > this.since) {
+      this.close(now)
+      this.since = now
+    }
+    this.cause = cause
   }
 
   /**
@@ -47,15 +103,20 @@ export class WaitClock {
    * while its receiver, away, held its offer said both waits of the same seconds, and its own time as 0).
    */
   discount (from: number, now = Date.now()): void {
-    const spell = this.since !== undefined ? { start: this.since, end: now } : this.last
+    const spell = this.since !== undefined ? { start: this.since, end: now, cause: this.cause } : this.last
     if (spell === undefined) return
     const overlap = Math.max(0, Math.min(spell.end, now) - Math.max(spell.start, from))
     if (this.since !== undefined) {
       // open: it goes on from `now`, what it had of the span left out
-      this.waited += Math.max(0, Math.min(from, now) - this.since)
+      const ms = Math.max(0, Math.min(from, now) - this.since)
+      this.waited += ms
+      this.add(this.cause, ms)
       this.since = now
     } else {
       this.waited = Math.max(0, this.waited - overlap)
+      const had = this.by.get(spell.cause) ?? 0
+      if (had - overlap > 0) this.by.set(spell.cause, had - overlap)
+      else this.by.delete(spell.cause)
     }
   }
 
@@ -69,7 +130,10 @@ export class WaitClock {
     if (this.movingSince === undefined) return
     // and a stall still, cut so: what is left of one told from before it moved may be a moment's quiet
     const within = Math.min(ms, now - this.movingSince)
-    if (within > QUIET_MS) this.waited += within
+    if (within > QUIET_MS) {
+      this.waited += within
+      this.add('silent', within)
+    }
   }
 
   /** When the wait under way began, if one is. */
@@ -82,8 +146,20 @@ export class WaitClock {
     return this.waited + (this.since !== undefined ? Math.max(0, now - this.since) : 0)
   }
 
-  /** As the store keeps it (TransferRow.waitedMs, waitingSince). */
-  record (): { waitedMs: number, waitingSince: number | null } {
-    return { waitedMs: this.waited, waitingSince: this.since ?? null }
+  /**
+   * All it waited by cause, ms, the wait under way included; undefined where some of it has no cause told (a record
+   * from before 2026-12-08 that had waited): not a breakdown then, that a reader would take for the whole.
+   */
+  byCause (now = Date.now()): WaitsByCause | undefined {
+    const out: WaitsByCause = {}
+    let told = 0
+    for (const [c, ms] of this.by) { out[c] = ms; told += ms }
+    if (this.since !== undefined) out[this.cause] = (out[this.cause] ?? 0) + Math.max(0, now - this.since)
+    return this.waited - told > 0.5 ? undefined : out
+  }
+
+  /** As the store keeps it (TransferRow.waitedMs, waitingSince, waitedBy, waitingCause). */
+  record (): { waitedMs: number, waitingSince: number | null, waitedBy: WaitsByCause, waitingCause: WaitCause | null } {
+    return { waitedMs: this.waited, waitingSince: this.since ?? null, waitedBy: Object.fromEntries(this.by), waitingCause: this.since !== undefined ? this.cause : null }
   }
 }

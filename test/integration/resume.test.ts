@@ -73,6 +73,8 @@ describe('resume after kill -9', () => {
     expect(res.waitedSeconds).toBeGreaterThanOrEqual((restarted - started) / 1000 - 0.002)
     expect(res.waitedSeconds).toBeLessThan(res.seconds)
     expect((await transfersOf(a)).find((t) => t.id === half.id)?.waitedSeconds).toBe(res.waitedSeconds)
+    // told as beta away, not as every cause there could be (user-test finding)
+    expect(res.waitedBy?.peer, `its waits by cause ${JSON.stringify(res.waitedBy)}`).toBeGreaterThanOrEqual((restarted - started) / 1000 - 0.002)
     // where no progress is drawn (--json, stderr a pipe), a script's log still learns that the send waited, and went on
     expect(done.stderr).toMatch(/^ferry: waiting for beta \(.+\); the send goes on by itself when it can$/m)
     // that it goes on is said once: the daemon's reason says why, `ferry send` that it goes on (user-test finding:
@@ -97,6 +99,7 @@ describe('resume after kill -9', () => {
     // beta's own downtime is a wait of its receive, from its last mark that it ran (every 2 s: alive-mark.ts), not its
     // own time (review leftover: counted from its restart on)
     expect(onB!.waitedSeconds, 'the receive\'s waits after its daemon\'s kill -9').toBeGreaterThanOrEqual((started - killedAt) / 1000 - 2.1)
+    expect(onB!.waitedBy?.down, `the receive's waits by cause ${JSON.stringify(onB!.waitedBy)}`).toBeGreaterThanOrEqual((started - killedAt) / 1000 - 2.1)
     expect(onB?.receipt?.signature).toBe(res.receipt.signature)
     // its count of what reached it survived the crash (it records the count
     // about once a second): all it holds came over the wire, nothing was local

@@ -83,6 +83,8 @@ describe('a transfer whose bytes stop', () => {
       const ended = await onB.call('transfers').then((l) => l.find((t) => t.id === info.id)!)
       expect(ended.waitedSeconds, 'the receive\'s waits').toBeGreaterThanOrEqual(10)
       expect(ended.waitedSeconds!).toBeLessThan((goneOnAt - stoppedAt) / 1000 + 2)
+      // told as its sender's silence, not as every cause there could be (user-test finding)
+      expect(ended.waitedBy?.silent, `its waits by cause ${JSON.stringify(ended.waitedBy)}`).toBeGreaterThanOrEqual(10)
     } finally { onB.close() }
   }, 180_000)
 })

@@ -132,12 +132,16 @@ describe('a receive whose room is back while its sender is away', () => {
   it('says it waits for its sender, not for room it has (review finding: "waiting for room", its figures frozen, until the sender came back)', async () => {
     const { receives, r, full } = waitingForRoom()
     expect(r.waitsFor).toBe(full)
+    await new Promise((resolve) => setTimeout(resolve, 30))
     disk.free = margin + spoolOf([image], MiB) + MiB
     receives.resumeRuns(undefined, Date.now())
     await vi.waitFor(() => { expect(r.waitsFor).toBeUndefined() })
     expect(r.state).toBe('waiting')
     expect(r.error?.code).toBe('E_PEER_UNREACHABLE')
     expect(r.error?.message).toMatch(/room .* again.*beta/)
+    // its wait told by cause as its error changed: room until now, its sender from now on (wait-clock.ts)
+    expect(r.waits.byCause()?.room).toBeGreaterThanOrEqual(25)
+    expect(r.waits.record().waitingCause).toBe('peer')
   })
 })
 

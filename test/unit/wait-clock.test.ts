@@ -13,13 +13,13 @@ describe('WaitClock', () => {
     expect(w.totalMs(9000)).toBe(3000)
     w.at('waiting', 10_000)
     expect(w.totalMs(11_000)).toBe(4000)
-    expect(w.record()).toEqual({ waitedMs: 3000, waitingSince: 10_000 })
+    expect(w.record()).toEqual({ waitedMs: 3000, waitingSince: 10_000, waitedBy: { peer: 3000 }, waitingCause: 'peer' })
     // stopped cleanly at 10,000, back at 60,000: its record read again, the downtime is part of the spell
     const again = new WaitClock(3000, 10_000)
     again.at('waiting', 60_000)
     again.at('fetching', 61_000)
     expect(again.totalMs(70_000)).toBe(54_000)
-    expect(again.record()).toEqual({ waitedMs: 54_000, waitingSince: null })
+    expect(again.record()).toEqual({ waitedMs: 54_000, waitingSince: null, waitedBy: { peer: 51_000 }, waitingCause: null })
   })
 
   it('takes out of its last spell a span counted elsewhere (a hold for a person, as the receiver counted it), and no more (review finding: both waits of the same seconds, the send\'s own time 0)', () => {
@@ -65,5 +65,53 @@ describe('WaitClock', () => {
     idle.at('offered', 0)
     idle.stalled(20_000, 20_000)
     expect(idle.totalMs(20_000)).toBe(0)
+  })
+
+  it('tells each wait by its cause, as its owner\'s error says it, in either order, cut where the cause changes (user-test finding: a summary listed every cause there could be)', () => {
+    const w = new WaitClock()
+    w.at('fetching', 0)
+    // state first, then its error, in the same moment: the spell is the turn's
+    w.at('waiting', 1000)
+    w.because('turn', 1000)
+    // its turn came, now its peer is away: cut there
+    w.because('peer', 4000)
+    w.at('fetching', 10_000)
+    // the error first, then the state: the spell to come is room's
+    w.because('room', 12_000)
+    w.at('waiting', 12_000)
+    expect(w.byCause(15_000)).toEqual({ turn: 3000, peer: 6000, room: 3000 })
+    w.at('fetching', 20_000)
+    w.stalled(12_000, 40_000)
+    expect(w.byCause(40_000)).toEqual({ turn: 3000, peer: 6000, room: 8000, silent: 12_000 })
+    expect(w.totalMs(40_000)).toBe(29_000)
+    // a hold counted elsewhere comes off the cause of the spell it overlapped
+    const held = new WaitClock()
+    held.because('turn', 0)
+    held.at('waiting', 0)
+    held.at('offered', 10_000)
+    held.discount(6000, 10_000)
+    expect(held.byCause(10_000)).toEqual({ turn: 6000 })
+  })
+
+  it('a clean stop\'s spell is this daemon\'s downtime up to the restart, then what it waits for; a crash\'s downtime is too; a record from before causes has no breakdown', () => {
+    const w = new WaitClock()
+    w.at('waiting', 0) // its peer away
+    w.at('waiting', 5000)
+    w.because('down', 5000) // stopped cleanly at 5 s
+    const rec = w.record()
+    expect(rec).toEqual({ waitedMs: 5000, waitingSince: 5000, waitedBy: { peer: 5000 }, waitingCause: 'down' })
+    // back at 25 s, waiting for its turn there
+    const back = WaitClock.restored(rec, 0, 'turn', 25_000)
+    back.at('fetching', 27_000)
+    expect(back.byCause(30_000)).toEqual({ peer: 5000, down: 20_000, turn: 2000 })
+    expect(back.totalMs(30_000)).toBe(27_000)
+    // a crash mid-fetch: its downtime from the last mark, told apart
+    const crashed = WaitClock.restored({ waitedMs: 1000, waitedBy: { silent: 1000 }, waitingSince: null }, 8000, 'peer', 50_000)
+    expect(crashed.byCause(50_000)).toEqual({ silent: 1000, down: 8000 })
+    // waits recorded with no cause: the total stands, no breakdown that would pass for the whole
+    const old = WaitClock.restored({ waitedMs: 4000, waitingSince: null }, 0, undefined, 0)
+    old.at('waiting', 0)
+    expect(old.totalMs(1000)).toBe(5000)
+    expect(old.byCause(1000)).toBeUndefined()
   })
 })

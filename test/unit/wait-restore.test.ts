@@ -52,6 +52,18 @@ describe('waits across a restart', () => {
     expect(service.info(killed)?.waitedSeconds).toBeGreaterThanOrEqual(0.29)
     expect(service.info(killed)?.waitedSeconds).toBeLessThan(5)
     expect(service.info(stopped)?.waitedSeconds).toBeGreaterThanOrEqual(6.29)
+    // (recorded before causes were, its earlier second has none: no breakdown then) a clean stop's wait is this
+    // daemon's downtime, told so, up to the restart; then its wait for its sender, away
+    await service.stop()
+    expect(store.get(stopped)?.waitingCause, 'the wait a clean stop opens is for this daemon').toBe('down')
+    store.update(stopped, { waitedMs: 1000, waitedBy: { peer: 1000 }, waitingSince: Date.now() - 5000, waitingCause: 'down' })
+    service = await serviceOnStore()
+    await loadUnfinished()
+    await sleep(300)
+    const by = service.info(stopped)?.waitedBy
+    expect(by?.peer, JSON.stringify(by)).toBeGreaterThanOrEqual(1.29)
+    expect(by?.down, JSON.stringify(by)).toBeGreaterThanOrEqual(5)
+    expect(by?.down, JSON.stringify(by)).toBeLessThan(5.29)
   })
 
   it('a send and a receive cut short by a kill -9 count the downtime from the daemon\'s last mark that it ran as a wait; a row stopped cleanly keeps its own (review leftover: counted as their own time)', async () => {
@@ -71,6 +83,9 @@ describe('waits across a restart', () => {
     expect(service.info(receive)?.waitedSeconds).toBeGreaterThanOrEqual(20)
     expect(service.info(send)?.waitedSeconds).toBeGreaterThanOrEqual(20)
     expect(service.info(send)?.waitedSeconds).toBeLessThan(25)
+    // told as this daemon's downtime (waitedBy), not as every cause there could be
+    expect(service.info(receive)?.waitedBy?.down).toBeGreaterThanOrEqual(20)
+    expect(service.info(send)?.waitedBy?.down).toBeGreaterThanOrEqual(20)
     expect(service.info(stopped)?.waitedSeconds).toBeGreaterThanOrEqual(5)
     expect(service.info(stopped)?.waitedSeconds).toBeLessThan(10)
     // a send a clean stop recorded: its state stays fetching, its wait opened at the stop; counted once, not with the
@@ -92,10 +107,12 @@ describe('waits across a restart', () => {
     await service.stop()
     const row = store.get(id)!
     expect(row.waitingSince).toBeGreaterThanOrEqual(before)
+    expect(row.waitingCause, 'the wait a clean stop opens is for this daemon').toBe('down')
     // down 4 s, then restored by the daemon started again
     store.update(id, { waitingSince: row.waitingSince! - 4000 })
     service = await serviceOnStore()
     await loadUnfinished()
     expect(service.info(id)?.waitedSeconds).toBeGreaterThanOrEqual(4)
+    expect(service.info(id)?.waitedBy?.down).toBeGreaterThanOrEqual(4)
   })
 })

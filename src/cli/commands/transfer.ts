@@ -14,6 +14,7 @@ import { counted, fitRows, onStopSignal, printJson, STOP_SIGNALS, table, UsageEr
 import { liveKeysReach, wantsLive } from '../progress.ts'
 import { TransferShown } from '../transfer-shown.ts'
 import { overTheNetwork } from '../../tui/over-the-network.ts'
+import { waitedWords } from '../../tui/waited-words.ts'
 import { LeftOut } from '../left-out.ts'
 import { asTyped, GOES_UP, NAMES_FOLDER, nonFolderBeforeUp } from '../../transfer/typed-path.ts'
 import { endedByWords, endedMessage, keptWords, leftWords, formatAgo, formatBytes, formatDone, formatLiveRate, formatTook, refusedLine, sharedNames, truncate } from '../../tui/format.ts'
@@ -379,7 +380,7 @@ export async function send (argv: string[]): Promise<number> {
         : t.error != null ? { ...t.error, message: `${endedMessage(t)}${kept !== '' ? `; ${kept}` : ''}` } : t.error
       // `seconds` and `root` as a done send has them: how long it took to end so, and which offer it was (user-test
       // finding: neither); none for a daemon that stopped before it said anything of the send
-      if (json) printJson({ id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds: t.createdAt != null ? sendSeconds(t) : undefined, acceptWaitSeconds: waited, waitedSeconds: t.waitedSeconds, root: t.root, error, keptFiles, skipped: leftOut.paths, skippedCount: leftOut.count })
+      if (json) printJson({ id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds: t.createdAt != null ? sendSeconds(t) : undefined, acceptWaitSeconds: waited, waitedSeconds: t.waitedSeconds, waitedBy: t.waitedBy, root: t.root, error, keptFiles, skipped: leftOut.paths, skippedCount: leftOut.count })
       throw new FerryError(error?.code ?? 'E_INTERNAL', error?.message ?? `transfer ${t.state}`)
     }
     const seconds = sendSeconds(t)
@@ -389,7 +390,7 @@ export async function send (argv: string[]): Promise<number> {
     const incomplete = leftOut.incomplete(arrived, json)
     if (json) {
       // the error a script's exit code 1 is for, as a failed send has it (user-test finding: only the exit code said so)
-      printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds, acceptWaitSeconds: waited, waitedSeconds: t.waitedSeconds, root: t.root, receipt: t.receipt, skipped: leftOut.paths, skippedCount: leftOut.count, ...((t.renamedCount ?? 0) > 0 ? { renamed: t.renamed ?? [], renamedCount: t.renamedCount } : {}), ...(t.changedAfterOffer !== undefined ? { changedAfterOffer: t.changedAfterOffer } : {}), ...(incomplete != null ? { error: incomplete.toJSON() } : {}) })
+      printJson({ id: t.id, peerId: t.peerId, peerName: t.peerName, state: t.state, files: t.files, totalBytes: t.totalBytes, doneBytes: t.doneBytes, wireBytes: t.wireBytes, seconds, acceptWaitSeconds: waited, waitedSeconds: t.waitedSeconds, waitedBy: t.waitedBy, root: t.root, receipt: t.receipt, skipped: leftOut.paths, skippedCount: leftOut.count, ...((t.renamedCount ?? 0) > 0 ? { renamed: t.renamed ?? [], renamedCount: t.renamedCount } : {}), ...(t.changedAfterOffer !== undefined ? { changedAfterOffer: t.changedAfterOffer } : {}), ...(incomplete != null ? { error: incomplete.toJSON() } : {}) })
     } else {
       // its own time: a person there taking 30 s to accept is no part of it, and is said apart
       const summary = `sent ${arrivedWords(t, arrived)}, ${formatBytes(t.doneBytes)} to ${sanitizeForDisplay(t.peerName)} in ${ownSeconds(t).toFixed(1)} s ` +
@@ -420,9 +421,10 @@ export async function send (argv: string[]): Promise<number> {
 function acceptWaitNote (t: TransferInfo): string {
   const accept = t.acceptWaitSeconds === undefined ? '' : `; waited ${formatTook(t.acceptWaitSeconds * 1000)} ${t.direction === 'send' ? `for ${sanitizeForDisplay(t.peerName)} to accept` : 'to be accepted here'}`
   // and what it waited while it could not go on, as apart from its time (TransferInfo.waitedSeconds; user-test findings:
-  // 15 s of a receiver away counted in "in 26.6 s")
-  const waited = (t.waitedSeconds ?? 0) >= 0.1 ? `; waited ${formatTook(t.waitedSeconds! * 1000)} while it could not go on (${sanitizeForDisplay(t.peerName)} away or silent, this daemon down, its turn, or room ${t.direction === 'send' ? 'there' : 'here'})` : ''
-  return accept + waited
+  // 15 s of a receiver away counted in "in 26.6 s"), by cause (waited-words.ts); a record from before causes were, with
+  // every cause it could have been
+  const waited = waitedWords(t, `while it could not go on (${sanitizeForDisplay(t.peerName)} away or silent, this daemon down, its turn, or room ${t.direction === 'send' ? 'there' : 'here'})`)
+  return accept + (waited !== '' ? `; ${waited}` : '')
 }
 
 /** Its own time, s: from its start to its end (or now), less its waits for a person to accept it and while it could not go on. */

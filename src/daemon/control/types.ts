@@ -173,6 +173,28 @@ export function isMovingState (state: string): boolean {
 }
 
 /**
+ * What a wait was for: `peer` its peer away (offline, unreachable, its daemon
+ * down), `silent` a stall (connected, nothing moved for 10 s or more: a link
+ * down, a peer stopped), `down` this daemon down (stopped or crashed), `turn`
+ * its turn (E_LIMIT), `room` room in the receive folder (E_NO_SPACE).
+ */
+export type WaitCause = 'peer' | 'silent' | 'down' | 'turn' | 'room'
+
+export const WAIT_CAUSES: readonly WaitCause[] = ['peer', 'silent', 'down', 'turn', 'room']
+
+export function isWaitCause (v: unknown): v is WaitCause {
+  return typeof v === 'string' && (WAIT_CAUSES as readonly string[]).includes(v)
+}
+
+/** The cause of a wait in state `waiting` with this error (waitingWords says the same in words). */
+export function waitCauseOf (error?: { code: string }): WaitCause {
+  return error?.code === 'E_LIMIT' ? 'turn' : error?.code === 'E_NO_SPACE' ? 'room' : 'peer'
+}
+
+/** A transfer's waits by cause (ms in the store, TransferRow.waitedBy; seconds in TransferInfo.waitedBy). */
+export type WaitsByCause = Partial<Record<WaitCause, number>>
+
+/**
  * A waiting transfer in words: a receive held back by the limit of receives
  * at once from its peer (E_LIMIT) waits its turn here, the peer online and
  * sending; any other waits for its peer (user-test finding: "waiting for
@@ -180,7 +202,8 @@ export function isMovingState (state: string): boolean {
  */
 export function waitingWords (t: { error?: { code: string } }): string {
   // E_NO_SPACE: the receive folder's disk filled up while it ran, and it goes on once there is room (room-wait.ts)
-  return t.error?.code === 'E_LIMIT' ? 'waiting its turn' : t.error?.code === 'E_NO_SPACE' ? 'waiting for room' : 'waiting for peer'
+  const cause = waitCauseOf(t.error)
+  return cause === 'turn' ? 'waiting its turn' : cause === 'room' ? 'waiting for room' : 'waiting for peer'
 }
 
 export interface FileProgress {
@@ -279,6 +302,12 @@ export interface TransferInfo {
    * (user-test findings: a send whose receiver was away 15 s said "in 26.6 s", at half its rate)
    */
   waitedSeconds?: number
+  /**
+   * of waitedSeconds, by what it waited for (WaitCause: its peer away, its peer silent in a stall, this daemon down,
+   * its turn, room), each in seconds, so a summary names the cause that held it up. Absent when it waited none, when
+   * some of what it waited has no cause recorded (records from before 2026-12-08), and from a daemon before then
+   */
+  waitedBy?: WaitsByCause
   /**
    * state `waiting`: when the wait under way began (ms since the epoch, the daemon's clock, which is its local
    * clients' too), so that a view counts it up (the live views' header: "waiting for peer 42s"; user-test finding: the

@@ -38,7 +38,7 @@ import { Spool } from './spool.ts'
 import type { Logger } from '../../daemon/logger.ts'
 import { Progress } from '../progress.ts'
 import { WaitClock } from '../wait-clock.ts'
-import { isFinalState, isMovingState, type EndedBy } from '../../daemon/control/types.ts'
+import { isFinalState, isMovingState, waitCauseOf, type EndedBy } from '../../daemon/control/types.ts'
 import type { StatePatch } from '../pending-states.ts'
 import { fileCount, renamedToRecord } from '../snapshot.ts'
 import { peerForLog } from '../peer-log.ts'
@@ -158,7 +158,14 @@ export class Receiver {
     this.current = state
   }
 
-  error?: FerryError
+  private why?: FerryError
+  /** set anywhere too: what it waits for, as a wait under way or to come is told by cause (WaitClock.because) */
+  get error (): FerryError | undefined { return this.why }
+  set error (error: FerryError | undefined) {
+    this.why = error
+    this.waits.because(waitCauseOf(error))
+  }
+
   /** cancelled or declined: by this device or its sender (TransferInfo.endedBy) */
   endedBy?: EndedBy
   files: FileState[] = []
@@ -1304,7 +1311,9 @@ export class Receiver {
     // with the counts of now: a state kept from earlier (pending-states.ts) carries older ones (review finding)
     // the daemon's downtime is a wait too: counted from now, once it runs again (wait-clock.ts)
     if (!this.finished && this.state !== 'offered') {
-      this.waits.at('waiting', Date.now())
+      const now = Date.now()
+      this.waits.at('waiting', now)
+      this.waits.because('down', now)
       this.deps.writeState(this.id, { state: 'waiting', doneBytes: this.progress.done, wireBytes: this.progress.wire, localBytes: this.localBytes, ...this.waits.record() })
     }
   }

@@ -17,6 +17,7 @@
 
 import { WaitClock } from '../wait-clock.ts'
 import { downtimeOf } from '../alive-mark.ts'
+import { waitCauseOf } from '../../daemon/control/types.ts'
 import type { Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { FerryError } from '../../errors.ts'
@@ -311,7 +312,7 @@ export class Receives {
     const now = Date.now()
     const since = row.state === 'waiting' && row.waitingSince != null ? row.waitingSince : now
     // one cut short by a crash of this daemon waited for it meanwhile: from its last sign of life (alive-mark.ts)
-    r.waits = new WaitClock((row.waitedMs ?? 0) + downtimeOf(row, this.ctx.downSince, now), state === 'waiting' ? since : undefined)
+    r.waits = WaitClock.restored({ ...row, waitingSince: state === 'waiting' ? since : undefined }, downtimeOf(row, this.ctx.downSince, now), waitCauseOf(r.error), now)
     if (state === 'offered') this.offersToCheck.add(row.id)
   }
 

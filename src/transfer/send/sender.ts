@@ -21,7 +21,7 @@ import { failedCount, fileCount } from '../snapshot.ts'
 import { SEND_SLICE, takeSendBuffer } from './send-buffers.ts'
 import { byDaemonUser } from '../daemon-user.ts'
 import { NotServedError, notServedReason, type NotServedReason } from '../not-served.ts'
-import { isFinalState, type EndedBy, type RenamedPath, type SkippedPath } from '../../daemon/control/types.ts'
+import { isFinalState, waitCauseOf, type EndedBy, type RenamedPath, type SkippedPath } from '../../daemon/control/types.ts'
 import type { FileIdentity } from '../../store/hash-cache.ts'
 import type { ServePace } from './serve-pace.ts'
 import { ServedChunks } from './served-chunks.ts'
@@ -81,7 +81,14 @@ export class Sender {
     this.current = state
   }
 
-  error?: FerryError
+  private why?: FerryError
+  /** set anywhere too: what it waits for, as a wait under way or to come is told by cause (WaitClock.because) */
+  get error (): FerryError | undefined { return this.why }
+  set error (error: FerryError | undefined) {
+    this.why = error
+    this.waits.because(waitCauseOf(error))
+  }
+
   /** cancelled or declined: by this device or its receiver (TransferInfo.endedBy) */
   endedBy?: EndedBy
   offer?: OfferMsg

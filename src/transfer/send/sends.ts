@@ -15,7 +15,7 @@ import { WaitClock } from '../wait-clock.ts'
 import { downtimeOf } from '../alive-mark.ts'
 import { FerryError, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { decodeOffer, type OfferMsg } from '../../protocol/transfer.ts'
-import { isFinalState, isMovingState, type EndedBy } from '../../daemon/control/types.ts'
+import { isFinalState, isMovingState, waitCauseOf, type EndedBy } from '../../daemon/control/types.ts'
 import type { TransferRow } from '../../store/transfers.ts'
 import { Sender } from './sender.ts'
 import { asNotServedReason, noneReceived } from '../not-served.ts'
@@ -81,7 +81,7 @@ export class Sends {
     // its waits so far, and the one its clean stop opened (Sends.stop), the downtime in it; or, cut short by a crash of
     // this daemon, the downtime from its last sign of life (alive-mark.ts), at start only: later the last mark is this
     // run's, not the one the crash left
-    s.waits = new WaitClock((row.waitedMs ?? 0) + (atStart ? downtimeOf(row, this.ctx.downSince) : 0), row.waitingSince ?? undefined)
+    s.waits = WaitClock.restored(row, atStart ? downtimeOf(row, this.ctx.downSince) : 0, waitCauseOf(s.error))
     // why it gave up files before the restart, in its own words (a receipt that comes now names them)
     try {
       for (const [i, g] of this.ctx.c.store.givenUp(row.id)) s.givenUp.set(i, { why: g.why, said: g.said, reason: asNotServedReason(g.reason) })
@@ -320,7 +320,7 @@ export class Sends {
       // daemon's downtime one of them, from now on (wait-clock.ts; review finding: a clean stop of the sender counted
       // in its own time, where its receiver counted it a wait). Not one held for a person to accept: that hold is its wait
       if (isFinalState(s.state)) continue
-      if (s.state !== 'offered') s.waits.at('waiting')
+      if (s.state !== 'offered') { s.waits.at('waiting'); s.waits.because('down') }
       this.ctx.pendingStates.write(s.id, { doneBytes: s.progress.done, wireBytes: s.progress.wire, ...s.waits.record() })
     }
   }

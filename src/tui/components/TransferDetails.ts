@@ -16,6 +16,7 @@ import { counted, endedByWords, formatBytes, formatClock, formatDone, formatRate
 import { isFinished } from '../state.ts'
 import { renamedLines } from '../renamed-lines.ts'
 import { networkWords } from '../over-the-network.ts'
+import { waitedWords } from '../waited-words.ts'
 import { activeBlockParts, receiptLabel, stateLabel, who } from './TransfersScreen.ts'
 import { asciiize, g, line, wrapInRows } from './ui.ts'
 import type { Ui } from './ui.ts'
@@ -142,7 +143,7 @@ function when (t: TransferInfo, now: number): string {
   // was never accepted (user-test finding: "waited 17.8 s to be accepted" on a send declined there, "3.3 s" on one
   // cancelled here before beta decided); only one done surely was, and a decision is what any other waited for
   const waited = (waitMs > 0 ? `; waited ${formatTook(waitMs)} ${t.state === 'done' ? 'to be accepted' : 'for a decision'}` : '') +
-    (pausedMs >= 100 ? `; waited ${formatTook(pausedMs)} while it could not go on` : '')
+    (pausedMs >= 100 ? `; ${waitedWords(t, 'while it could not go on')}` : '')
   return `${began}, ended ${formatClock(t.finishedAt, now)} (${brief ? '<0.1 s' : formatTook(ms)}${rate}${waited})`
 }
 
