@@ -23,15 +23,15 @@ function whileWords (cause: WaitCause, t: Pick<TransferInfo, 'direction' | 'peer
 
 /**
  * "waited 20.1 s while this daemon was down"; of more than one cause, the largest first: "waited 42.0 s: 30.0 s while
- * beta was away, 12.0 s while this daemon was down". Causes under a tenth of a second are left out. Without a
- * breakdown (a record from before 2026-12-08 that waited): `fallback`'s words after the total. '' for under a tenth
- * of a second in all.
+ * beta was away, 12.0 s while this daemon was down". Causes under a tenth of a second are left out (a reconnect's
+ * moment beside a downtime). Without a breakdown (a record from before 2026-12-08 that waited): `fallback`'s words
+ * after the total. '' for under a tenth of a second in all.
  */
 export function waitedWords (t: Pick<TransferInfo, 'direction' | 'peerName' | 'waitedSeconds' | 'waitedBy'>, fallback: string): string {
   const total = t.waitedSeconds ?? 0
   if (total < 0.1) return ''
   const causes = Object.entries(t.waitedBy ?? {})
-    .filter(([, s]) => s >= 0.05)
+    .filter(([, s]) => s >= 0.1)
     .sort(([, a], [, b]) => b - a) as Array<[WaitCause, number]>
   if (t.waitedBy === undefined || causes.length === 0) return `waited ${formatTook(total * 1000)} ${fallback}`
   if (causes.length === 1) return `waited ${formatTook(total * 1000)} ${whileWords(causes[0][0], t)}`

@@ -17,9 +17,9 @@ describe('waitedWords', () => {
     expect(waitedWords({ ...receive, waitedSeconds: 5, waitedBy: { room: 5 } }, 'fallback')).toBe('waited 5.0 s for room in the receive folder')
   })
 
-  it('of several causes, the largest first, each with its time; a cause under a twentieth of a second left out', () => {
+  it('of several causes, the largest first, each with its time; a cause under a tenth of a second left out (a reconnect\'s moment beside a downtime)', () => {
     expect(waitedWords({ ...send, waitedSeconds: 42, waitedBy: { down: 12, peer: 30 } }, 'fallback')).toBe('waited 42.0 s: 30.0 s while beta was away, 12.0 s while this daemon was down')
-    expect(waitedWords({ ...send, waitedSeconds: 20.03, waitedBy: { down: 20, peer: 0.03 } }, 'fallback')).toBe('waited 20.0 s while this daemon was down')
+    expect(waitedWords({ ...send, waitedSeconds: 20.03, waitedBy: { down: 20, peer: 0.057 } }, 'fallback')).toBe('waited 20.0 s while this daemon was down')
   })
 
   it('without a breakdown (a record from before causes were) says the fallback; nothing under a tenth of a second; a peer\'s name made safe', () => {
