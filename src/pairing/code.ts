@@ -85,6 +85,8 @@ function formatCode (nameplate: number, words: readonly string[]): string {
   return [String(nameplate), ...words].join('-')
 }
 
+const ORDINALS = ['first', 'second', 'third', 'fourth']
+
 function bad (why: string): never {
   throw new FerryError('E_BAD_CODE', `pairing code is not well formed: ${why} (expected NUMBER-WORD-WORD, e.g. ${EXAMPLE_CODE})`)
 }
@@ -115,7 +117,10 @@ export function parseCode (input: string): ParsedCode {
     // A listed word may itself contain a dash ("yo-yo"), which the split cut in two.
     const joined = i + 1 < tokens.length ? `${t}-${tokens[i + 1]!}` : ''
     if (joined !== '' && WORDS.has(joined)) { words.push(joined); i++; continue }
-    bad(`word ${words.length + 1} is not on the word list`)
+    // counted after the number, as a person reads the code (user-test finding: "word 2" of "121-smelliness-dictionray"
+    // read as its third part); the word itself is never echoed
+    const nth = ORDINALS[words.length]
+    bad(`${nth !== undefined ? `the ${nth} word` : `word ${words.length + 1}`} after the number is not on the word list`)
   }
   if (words.length !== CODE_WORD_COUNT) bad(`it needs exactly ${CODE_WORD_COUNT} words after the number`)
   return { nameplate, words, normalized: formatCode(nameplate, words) }

@@ -43,7 +43,7 @@ export async function runInitiator (ch: PairChannel, side: ExchangeSide, code: P
   const theirs = await ch.read(PairKey)
   try {
     const fin = st.finish(theirs.y, enc.encode(theirs.name))
-    if (!fin.verifyPeerTag(theirs.tag)) throw new FerryError('E_PAIRING_FAILED', 'the code does not match (key confirmation failed); the code is now burned, show a new one')
+    if (!fin.verifyPeerTag(theirs.tag)) throw new FerryError('E_PAIRING_FAILED', 'the code does not match (key confirmation failed); the code is now burned: show a new one on the other device and type that')
     signal?.throwIfAborted()
     await ch.write({ tag: bytes(fin.myTag) }, PairFinish)
   } catch (err) {

@@ -132,6 +132,11 @@ describe('generateCode / parseCode', () => {
     expect(() => parseCode('1000violin-zebra')).toThrow(/it must start with a number from 1 to 999/)
   })
 
+  it('names the word not on the list by its place after the number, as a person reads the code (user-test finding: "word 2" of "121-smelliness-dictionray", its third part)', () => {
+    expect(() => parseCode('121-smelliness-dictionray')).toThrow(/: the second word after the number is not on the word list/)
+    expect(() => parseCode('121-smellines-dictionary')).toThrow(/: the first word after the number is not on the word list/)
+  })
+
   it('does not echo the secret in the error message', () => {
     try {
       parseCode('7-bamboo-notaword')

@@ -585,7 +585,7 @@ describe('ferry tui App', () => {
   })
 
   it('a wrong code is said once, as the outcome under the field, not also on the error line (user-test finding: twice); the daemon\'s event for it changes nothing', async () => {
-    const message = 'the code does not match (key confirmation failed); the code is now burned, show a new one'
+    const message = 'the code does not match (key confirmation failed); the code is now burned: show a new one on the other device and type that'
     const failed: PairingState = { id: 'p9', role: 'enter', phase: 'failed', error: { code: 'E_PAIRING_FAILED', message } }
     let f: Fake | undefined
     f = fakeClient({ 'pair.enter': () => { f?.emit('pairing', failed); throw new FerryError('E_PAIRING_FAILED', message) } })
