@@ -117,6 +117,11 @@ describe('who ended a transfer', () => {
     const receiver = await endedOn(b, id, 'cancelled')
     expect(receiver.info.endedBy).toBe('peer')
     expect(receiver.row).toMatch(/ cancelled by alpha /)
+    // `ferry wait --json` says it as its line on stderr does, with the fields `ferry send --json` has (user-test finding:
+    // "cancelled on the sending device" in its JSON, "cancelled here" on stderr; no `seconds`)
+    const waited = await a.cli(['wait', id, '--json'])
+    expect(waited.stderr).toMatch(/^ferry: E_CANCELLED: cancelled here$/m)
+    expect(JSON.parse(waited.stdout)).toMatchObject({ id, state: 'cancelled', seconds: expect.any(Number), skippedCount: 0, error: { code: 'E_CANCELLED', message: 'cancelled here' } })
     expectedOnAlpha.set(id, 'cancelled here')
   })
 
