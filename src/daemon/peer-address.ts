@@ -53,8 +53,8 @@ function linkLocalError (text: string): FerryError {
   return new FerryError('E_BAD_REQUEST', `${JSON.stringify(text)} is a link-local IPv6 address (fe80::, or one with its %interface), which ferry cannot dial: give the device's IPv4 address (\`ferry status\` there shows its addresses), or another IPv6 one`)
 }
 
-/** "host", "host:port", "[v6]" or "[v6]:port"; a bare IPv6 address has no port. */
-function hostAndPort (text: string): { host: string, port: number } {
+/** "host", "host:port", "[v6]" or "[v6]:port"; a bare IPv6 address has no port. `minPort` 0: an address to listen on (any free port). */
+export function hostAndPort (text: string, minPort = 1): { host: string, port: number } {
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text)
   const plain = /^([^:\s/]+)(?::(\d+))?$/.exec(text)
   const [host, portText] = bracketed != null ? [bracketed[1], bracketed[2]] : plain != null ? [plain[1], plain[2]] : isIP(text) === 6 ? [text, undefined] : [undefined, undefined]
@@ -62,7 +62,7 @@ function hostAndPort (text: string): { host: string, port: number } {
   const problem = isIP(host) === 0 ? hostNameProblem(host, text) : undefined
   if (problem !== undefined) throw problem
   const port = portText === undefined ? DEFAULT_PORT : Number(portText)
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new FerryError('E_BAD_REQUEST', `port ${portText} of ${JSON.stringify(text)} is not from 1 to 65535`)
+  if (!Number.isInteger(port) || port < minPort || port > 65535) throw new FerryError('E_BAD_REQUEST', `port ${portText} of ${JSON.stringify(text)} is not from ${minPort} to 65535`)
   return { host, port }
 }
 

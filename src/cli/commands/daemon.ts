@@ -16,9 +16,10 @@ Run the ferry daemon in the foreground (Ctrl-C, SIGTERM or SIGHUP stops it clean
 Options:
   --home DIR           state folder (default $FERRY_HOME, $XDG_STATE_HOME/ferry, ~/.local/state/ferry)
   --name NAME          device name shown to other peers (default: hostname)
-  --listen MULTIADDR   address to listen on, repeatable (default /ip4/0.0.0.0/tcp/4774,
-                       or a random port when 4774 is taken)
-  --peer MULTIADDR     dial this peer directly and keep redialling it, repeatable
+  --listen ADDRESS     address to listen on, IP:PORT or a multiaddr, repeatable (default
+                       /ip4/0.0.0.0/tcp/4774, or a random port when 4774 is taken)
+  --peer ADDRESS       dial this peer directly and keep redialling it, repeatable: IP or
+                       host name, with :PORT if not 4774, or a multiaddr
   --no-mdns            do not discover peers over mDNS (use --peer instead)
   --receive-dir DIR    where received files go (default $XDG_DOWNLOAD_DIR/ferry, else
                        ~/Downloads/ferry)
@@ -54,10 +55,13 @@ export async function run (argv: string[]): Promise<number> {
   const early = createLogger({ verbose: values.verbose === true })
   const claimed = await claimHome(home, (level, msg, data) => { early[level](msg, data) })
   let Daemon: typeof DaemonType
+  let listen: string[] | undefined
+  let peers: string[] = []
   try {
     const [addresses, { cleanName }, loaded] = await Promise.all([import('../addresses.ts'), import('../../protocol/hello.ts'), import('../../daemon/daemon.ts')])
-    for (const a of values.listen ?? []) addresses.checkListen(a)
-    for (const a of values.peer ?? []) addresses.checkPeerAddress(a)
+    // as multiaddrs, however typed (host:port too)
+    listen = values.listen?.map((a: string) => addresses.checkListen(a))
+    peers = (values.peer ?? []).map((a: string) => addresses.checkPeerAddress(a))
     // a name peers would see cut or changed is said now, not done silently (user-test finding)
     if (values.name != null && cleanName(values.name) !== values.name) throw new UsageError(`--name must be at most ${MAX_NAME_BYTES} bytes, without control characters or spaces at its ends; peers would see ${JSON.stringify(cleanName(values.name))}`)
     Daemon = loaded.Daemon
@@ -68,9 +72,9 @@ export async function run (argv: string[]): Promise<number> {
   const daemon = new Daemon({
     home,
     name: values.name ?? defaultName(),
-    listen: values.listen ?? DEFAULT_LISTEN,
+    listen: listen ?? DEFAULT_LISTEN,
     mdns: values['no-mdns'] !== true,
-    peers: values.peer ?? [],
+    peers,
     // `--receive-dir=~/Photos` reaches us with its ~ (config.ts expandTilde)
     receiveDir: resolve(expandTilde(values['receive-dir'] ?? defaultReceiveDir())),
     verbose: values.verbose === true

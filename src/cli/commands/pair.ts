@@ -13,7 +13,7 @@ import { onStopSignal, printJson, printJsonLine, UsageError } from '../output.ts
 import { keysReach, liveKeysReach, wantsLive } from '../progress.ts'
 
 export const pairHelp = `Usage: ferry pair [--expires 5m] [--json]          show a code and wait for the other device
-       ferry pair <code> [--peer MULTIADDR] [--json] enter the code shown on the other device
+       ferry pair <code> [--peer ADDRESS] [--json]   enter the code shown on the other device
        ferry pair -                                  read the code from standard input
        FERRY_CODE=<code> ferry pair                  read the code from the environment
 
@@ -23,7 +23,8 @@ a wrong guess burns it and a new one must be shown.
 Options:
   --expires DURATION   how long the shown code stays valid, 10 s to 1 h (e.g. 90s,
                        5m, 1h; a bare number is seconds; default 5m)
-  --peer MULTIADDR     pair with the daemon at this address (when mDNS cannot find it)
+  --peer ADDRESS       pair with the daemon at this address (when mDNS cannot find it): IP
+                       or host name, with :PORT if not 4774, or a multiaddr
   --json               print JSON, one object per line: when showing, the code
                        (at once), then the outcome; when entering, the outcome
                        ({"paired": true, "peer": {peerId, name, fingerprint}},
@@ -79,7 +80,8 @@ export async function pair (argv: string[]): Promise<number> {
   if (code == null && values.peer != null) throw new UsageError('--peer is for entering a code: the device showing it is dialled there')
   // loaded for --peer only: multiaddr and libp2p's peer IDs (its key types) are ~170 ms of a `ferry pair`, `unpair`
   // or `auto-accept` start, ~3x the rest of the command's modules (168 modules against 35 for `ferry send`)
-  if (values.peer != null) (await import('../addresses.ts')).checkPeerAddress(values.peer)
+  // as a multiaddr, however typed (host:port too)
+  const peer = values.peer != null ? (await import('../addresses.ts')).checkPeerAddress(values.peer) : undefined
   // a code that cannot be one (E_BAD_CODE, its text never echoed) is said before the daemon is asked, as the daemon
   // would say it (user-test finding: "pairing…" came first, as if it were tried; with no daemon, E_DAEMON_NOT_RUNNING)
   // the outcome of entering a code, on stdout under --json, in one shape whatever failed: the code, the daemon or the
@@ -93,7 +95,7 @@ export async function pair (argv: string[]): Promise<number> {
   if (expires != null && (expires < MIN_CODE_TTL_SEC || expires > MAX_CODE_TTL_SEC)) throw new UsageError(`--expires ${values.expires} is out of range: from ${MIN_CODE_TTL_SEC} s to ${MAX_CODE_TTL_SEC / 3600} h`)
   const client = await connectControl(homeOf(values)).catch(failed)
   try {
-    if (code != null) return await enter(client, code, values.peer, values.json === true, fromEnv)
+    if (code != null) return await enter(client, code, peer, values.json === true, fromEnv)
     return await show(client, expires, values.json === true)
   } finally { client.close() }
 }
