@@ -268,8 +268,14 @@ export class Progress {
     return stall > 0 ? Math.floor(stall / 1000) : undefined
   }
 
+  /**
+   * Seconds to go at the rate shown; none while that rate fades (nothing came for longer than its bytes' usual gap):
+   * an ETA of a rate that stands for no bytes moving read as a real one, "592 KiB/s ETA 6m 49s" with the link down
+   * (user-test finding). The faded rate still says that it slowed.
+   */
   get eta (): number | null {
     const r = this.rate
+    if (r > 0 && this.fadeFactor(Date.now() - this.bytesAt) < 1) return null
     return r > 0 ? Math.ceil(this.left / r) : null
   }
 

@@ -31,6 +31,8 @@ export class WaitClock {
   private cause: WaitCause
   /** since when it moves (hashing or fetching: isMovingState), while it does: a stall is counted within it (stalled) */
   private movingSince?: number
+  /** the stall the spell under way followed at once, ms (counted as a wait of its own): the views count from its start */
+  private stallBefore = 0
   /** the last spell closed in this process, for discount */
   private last?: { start: number, end: number, cause: WaitCause }
 
@@ -67,6 +69,7 @@ export class WaitClock {
     this.add(this.cause, ms)
     this.last = { start: this.since, end: now, cause: this.cause }
     this.since = undefined
+    this.stallBefore = 0
   }
 
   /**
@@ -74,12 +77,16 @@ export class WaitClock {
    * moved for 10 s or more: Progress.stallMs), counted as a wait, as one that ends with bytes is (stalled).
    */
   at (state: string, now = Date.now(), stallMs = 0): void {
+    let stalled = 0
     if (isMovingState(state)) this.movingSince ??= now
     else {
-      if (stallMs > 0) this.stalled(stallMs, now)
+      if (stallMs > 0) stalled = this.stalled(stallMs, now)
       this.movingSince = undefined
     }
-    if (state === 'waiting') { this.since ??= now; return }
+    if (state === 'waiting') {
+      if (this.since === undefined) { this.since = now; this.stallBefore = stalled }
+      return
+    }
     this.close(now)
   }
 
@@ -124,21 +131,25 @@ export class WaitClock {
    * A stall of `ms` ended at `now`: nothing moved though it was hashing or fetching, its link down or its peer
    * stopped; counted as a wait, within the time it has been moving (a count that moved after a wait, before its
    * state said it moves, told a stall of the wait's length). User-test finding: a link down 16 s said "waited 0.7 s",
-   * the stall in its own time and rate.
+   * the stall in its own time and rate. Returns what it counted.
    */
-  stalled (ms: number, now = Date.now()): void {
-    if (this.movingSince === undefined) return
+  stalled (ms: number, now = Date.now()): number {
+    if (this.movingSince === undefined) return 0
     // and a stall still, cut so: what is left of one told from before it moved may be a moment's quiet
     const within = Math.min(ms, now - this.movingSince)
-    if (within > QUIET_MS) {
-      this.waited += within
-      this.add('silent', within)
-    }
+    if (within <= QUIET_MS) return 0
+    this.waited += within
+    this.add('silent', within)
+    return within
   }
 
-  /** When the wait under way began, if one is. */
+  /**
+   * When the wait under way began, if one is, as the views count it up: from the start of the stall it followed at
+   * once, nothing having moved since (user-test finding: "waiting for peer 2s" after a link down for 20 s, the
+   * connection given up at last).
+   */
   get waitingSince (): number | undefined {
-    return this.since
+    return this.since !== undefined ? this.since - this.stallBefore : undefined
   }
 
   /** All it waited, the wait under way included. */
@@ -154,7 +165,7 @@ export class WaitClock {
     const out: WaitsByCause = {}
     let told = 0
     for (const [c, ms] of this.by) { out[c] = ms; told += ms }
-    if (this.since !== undefined) out[this.cause] = (out[this.cause] ?? 0) + Math.max(0, now - this.since)
+    if (this.since !== undefined && now > this.since) out[this.cause] = (out[this.cause] ?? 0) + now - this.since
     return this.waited - told > 0.5 ? undefined : out
   }
 

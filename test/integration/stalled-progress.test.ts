@@ -73,6 +73,8 @@ describe('a transfer whose bytes stop', () => {
       const fading = mine.filter((e) => e.at > stoppedAt + 5000 && e.at < stalled[0].at)
       expect(fading.length, `events while its rate faded (${mine.filter((e) => e.at > stoppedAt - 2000 && e.at < stalled[0].at + 1000).map((e) => `${e.at - stoppedAt}:${e.t.rate}:${e.t.doneBytes}`).join(" ")})`).toBeGreaterThanOrEqual(3)
       for (const e of fading) expect(e.t.rate, `rate ${lastMoving} before the stop`).toBeLessThan(lastMoving * 0.6)
+      // and no ETA of it (user-test finding: "592 KiB/s ETA 6m 49s" with the link down)
+      for (const e of fading) expect(e.t.etaSeconds).toBeNull()
       // bytes again: the events after say no stall (the last stalled one may come as the sender goes on)
       const after = mine.filter((e) => e.at > goneOnAt + 2000)
       expect(after.length).toBeGreaterThan(0)

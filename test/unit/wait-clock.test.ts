@@ -114,4 +114,19 @@ describe('WaitClock', () => {
     expect(old.totalMs(1000)).toBe(5000)
     expect(old.byCause(1000)).toBeUndefined()
   })
+
+  it('a wait that follows a stall at once is counted up, for the views, from the start of the stall (user-test finding: "waiting for peer 2s" after a link down for 20 s)', () => {
+    const w = new WaitClock()
+    w.at('fetching', 0)
+    // nothing moved from 5 s on; at 23 s the connection is given up
+    w.at('waiting', 23_000, 18_000)
+    expect(w.waitingSince).toBe(5000)
+    // counted once: the stall as the peer's silence, the wait from 23 s on as its absence
+    expect(w.totalMs(30_000)).toBe(25_000)
+    expect(w.byCause(30_000)).toEqual({ silent: 18_000, peer: 7000 })
+    // the next spell, with no stall before it, from its own start
+    w.at('fetching', 30_000)
+    w.at('waiting', 31_000)
+    expect(w.waitingSince).toBe(31_000)
+  })
 })

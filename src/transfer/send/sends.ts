@@ -248,16 +248,19 @@ export class Sends {
   peerGone (peerId: string): void {
     // one that waited there (its turn, a retry) waits for the peer now (where it stands is asked again when it is back);
     // it says why, as one whose offer could not reach the peer does (found using the TUI: "waiting for peer" and no more)
-    for (const s of this.senders.values()) if (s.peerId === peerId && (s.state === 'fetching' || waitsThere(s))) this.setSendState(s, 'waiting', this.peerWentOffline(peerId))
+    for (const s of this.senders.values()) if (s.peerId === peerId && (s.state === 'fetching' || waitsThere(s))) this.setSendState(s, 'waiting', this.peerWentOffline(peerId, s.state === 'fetching' ? s.progress.stalledSeconds : undefined))
   }
 
   /**
-   * Why alone: what it waits for and that it goes on is the state's, which each client words with how to stop it
+   * Why alone (and, after a stall of `quietSeconds`, that): what it waits for and that it goes on is the state's, which each client words with how to stop it
    * (`ferry send`'s WaitNotes, its live view's hint, the TUI's "waiting for peer"). User-test finding: this said "the
    * send goes on when it is back" too, and `ferry send` said it twice, piped and in its live view.
    */
-  private peerWentOffline (peerId: string): FerryError {
-    return new FerryError('E_PEER_UNREACHABLE', `${this.ctx.c.peerName(peerId)} went offline (its connection closed)`)
+  private peerWentOffline (peerId: string, quietSeconds?: number): FerryError {
+    // after a stall, said so: the connection given up on a silent link, not closed by the peer (user-test finding: a
+    // link down 20 s said "its connection closed" alone)
+    const how = quietSeconds !== undefined ? `nothing came from it for ${quietSeconds} s, then its connection closed` : 'its connection closed'
+    return new FerryError('E_PEER_UNREACHABLE', `${this.ctx.c.peerName(peerId)} went offline (${how})`)
   }
 
   /**
