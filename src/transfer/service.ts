@@ -212,7 +212,8 @@ export class TransferService {
   info (id: string): TransferInfo | undefined {
     const row = this.ctx.pendingStates.overlay(this.c.store.summary(id))
     if (row == null) return undefined
-    return toTransferInfo({ row, sender: this.sends.senders.get(id), receiver: this.receives.receivers.get(id), peerName: this.c.peerName(row.peerId), keptAwaited: this.sends.keptAwaited.has(id) })
+    const sender = this.sends.senders.get(id)
+    return toTransferInfo({ row, sender, receiver: this.receives.receivers.get(id), peerName: this.c.peerName(row.peerId), keptAwaited: this.sends.keptAwaited.has(id), ...(sender != null ? { peerOnline: this.c.isOnline(row.peerId) } : {}) })
   }
 
   // ---- sending --------------------------------------------------------
@@ -417,6 +418,8 @@ export class TransferService {
 
   /** Kick every transfer that waits for its peer (sends to offer or probe, offers to ask about, receives to run again); called on a timer and when a peer comes online. */
   resumeWaiting (peerId?: string): void {
+    // its offers held there for a decision are shown so again (peerOffline)
+    if (peerId !== undefined) this.sends.heldThereChanged(peerId)
     this.offering.offerToWaiting(peerId)
     const now = Date.now()
     this.offering.probeQuiet(now)

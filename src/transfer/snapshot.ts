@@ -33,7 +33,7 @@ function doneFilesOf (o: { sender?: Sender, receiver?: Receiver }, state: Transf
   return placed > 0 ? { doneFiles: placed } : {}
 }
 
-export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver?: Receiver, peerName: string, keptAwaited?: boolean }): TransferInfo {
+export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver?: Receiver, peerName: string, keptAwaited?: boolean, peerOnline?: boolean }): TransferInfo {
   const { row } = o
   const live = o.sender ?? o.receiver
   const progress = live?.progress
@@ -69,7 +69,7 @@ export function toTransferInfo (o: { row: TransferRow, sender?: Sender, receiver
     receiveDir: row.receiveDir,
     ...(row.label != null ? { label: row.label } : {}),
     // the receiver answered that the offer waits for a person there (auto-accept off)
-    ...(o.sender?.delivered === true && state === 'offered' ? { awaitingDecision: true } : {}),
+    ...(o.sender?.delivered === true && state === 'offered' ? { awaitingDecision: true, ...(o.peerOnline === false ? { peerOffline: true } : {}) } : {}),
     ...(folders > 0 ? { folders } : {})
   }
   const waitMs = acceptWaitMs(o, state)

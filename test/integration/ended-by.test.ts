@@ -171,6 +171,18 @@ describe('who ended a transfer', () => {
     })
   }
 
+  it('an offer held on beta while beta is down: alpha says the offer waits there, beta offline now, and as before once it is back (user-test finding: "waiting to be accepted" alone, its receiver\'s daemon stopped)', async () => {
+    const { id, sending } = await offered('held-while-down.bin')
+    await b.stop()
+    const down = await waitFor(async () => (await control(a, 'transfers')).find((t) => t.id === id && t.peerOffline === true), 'alpha to show beta offline for the held offer', 15_000)
+    expect(down).toMatchObject({ state: 'offered', awaitingDecision: true })
+    expect((await a.cli(['transfers'])).stdout).toMatch(new RegExp(`^${id.slice(0, 8)} .* offered, waiting to be accepted there \\(receiver offline now\\)`, 'm'))
+    b = await b.restart()
+    await waitFor(async () => (await control(a, 'transfers')).find((t) => t.id === id && t.awaitingDecision === true && t.peerOffline === undefined), 'alpha to show the held offer with beta back', 15_000)
+    expect((await b.cli(['decline', id])).code).toBe(0)
+    expect((await sending.done).code).toBe(1)
+  })
+
   it('kept across a restart: the record says who', async () => {
     expect(expectedOnAlpha.size).toBe(5)
     a = await a.restart()

@@ -229,6 +229,9 @@ describe('a live view where the terminal\'s Ctrl-C does not reach the command (`
     }
     const wait = stripAnsi((await renderAt(h(SendProgress, { peer: 'alice', paths: 0, waitOnly: true, transfer: sending({ state: 'fetching' }), keys: false, ui }))).lastFrame() ?? '')
     expect(wait).not.toContain('Ctrl-C')
+    // held there, its receiver offline now: said so (user-test finding: "waiting for someone…" alone, its daemon stopped)
+    const away = stripAnsi((await renderAt(h(SendProgress, { peer: 'alice', paths: 1, transfer: sending({ state: 'offered', awaitingDecision: true, peerOffline: true }), ui }))).lastFrame() ?? '')
+    expect(away.replace(/\s+/g, ' ')).toContain('is offline now; the offer waits there to be accepted, and the send goes on once it is back… Ctrl-C cancels')
     const code: PairingState = { id: 'p1', role: 'show', phase: 'waiting', code: '7-violet-orbit', expiresAt: Date.now() + 300_000 }
     const pair = stripAnsi((await renderAt(h(PairPrompt, { mode: 'show', pairing: code, keys: false, ui }))).lastFrame() ?? '')
     expect(pair).toMatch(/expires in \d+:\d\d · works once$/m)

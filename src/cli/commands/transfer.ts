@@ -7,7 +7,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSyn
 import { connectControl } from '../../daemon/control/client.ts'
 import { expandTilde } from '../../daemon/config.ts'
 import { danglingLinkOnTheWay } from '../../daemon/make-folder.ts'
-import { isFinalState, isMovingState, MAX_TRANSFERS_LISTED, TRANSFERS_LISTED, waitingWords, type OfferInfo, type TransferInfo } from '../../daemon/control/types.ts'
+import { isFinalState, isMovingState, MAX_TRANSFERS_LISTED, offeredWords, TRANSFERS_LISTED, waitingWords, type OfferInfo, type TransferInfo } from '../../daemon/control/types.ts'
 import { FerryError, escapeForDisplay, quoteForShell, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { homeOf, parse, parseOptionsOnly } from '../args.ts'
 import { counted, fitRows, onStopSignal, printJson, STOP_SIGNALS, table, UsageError } from '../output.ts'
@@ -535,7 +535,7 @@ const STATE_WORDS: Partial<Record<TransferInfo['state'], string>> = { fetching: 
 
 /** A transfer's state in words; a send its receiver holds for a person there says so, as the TUI does (user-test finding: "offered" for as long as nobody decided). */
 function stateWords (t: TransferInfo): string {
-  if (t.state === 'offered' && t.awaitingDecision === true) return 'offered, waiting to be accepted there'
+  if (t.state === 'offered' && t.awaitingDecision === true) return offeredWords(t)
   if (t.state === 'waiting') return waitingWords(t)
   return STATE_WORDS[t.state] ?? t.state
 }

@@ -206,6 +206,15 @@ export function waitingWords (t: { error?: { code: string } }): string {
   return cause === 'turn' ? 'waiting its turn' : cause === 'room' ? 'waiting for room' : 'waiting for peer'
 }
 
+/**
+ * A send its receiver holds for a person there (awaitingDecision) in words: "offered, waiting to be accepted there",
+ * and "(receiver offline now)" while it is (peerOffline). `ferry transfers`, `ferry status` and the TUI say it so.
+ */
+export function offeredWords (t: { awaitingDecision?: boolean, peerOffline?: boolean }): string {
+  if (t.awaitingDecision !== true) return 'offered'
+  return `offered, waiting to be accepted there${t.peerOffline === true ? ' (receiver offline now)' : ''}`
+}
+
 export interface FileProgress {
   path: string
   size: number
@@ -286,6 +295,12 @@ export interface TransferInfo {
   label?: string
   /** send, offered: its receiver has it and waits for a person there to accept it (auto-accept off), not an offer still on its way */
   awaitingDecision?: boolean
+  /**
+   * send, awaitingDecision: its receiver is offline now; the offer waits there all the same, and the send goes on
+   * once it is back and the offer accepted (user-test finding: "waiting to be accepted" alone, its receiver's daemon
+   * stopped). Absent otherwise
+   */
+  peerOffline?: boolean
   /**
    * held for a person on the receiving side to accept (auto-accept off there): the seconds of the time from
    * `createdAt` on that went waiting for that, to now while it still waits; a send counts from its receiver's

@@ -249,6 +249,13 @@ export class Sends {
     // one that waited there (its turn, a retry) waits for the peer now (where it stands is asked again when it is back);
     // it says why, as one whose offer could not reach the peer does (found using the TUI: "waiting for peer" and no more)
     for (const s of this.senders.values()) if (s.peerId === peerId && (s.state === 'fetching' || waitsThere(s))) this.setSendState(s, 'waiting', this.peerWentOffline(peerId, s.state === 'fetching' ? s.progress.stalledSeconds : undefined))
+    // one its receiver holds for a decision stays offered, the offer kept there: shown with its receiver offline
+    this.heldThereChanged(peerId)
+  }
+
+  /** `peerId` went offline or came back: its sends held there for a decision are published again (TransferInfo.peerOffline). */
+  heldThereChanged (peerId: string): void {
+    for (const s of this.senders.values()) if (s.peerId === peerId && s.state === 'offered' && s.delivered) this.ctx.changed(s.id, true)
   }
 
   /**

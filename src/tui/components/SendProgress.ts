@@ -87,7 +87,9 @@ function hint (t: TransferInfo, waitOnly: boolean, keys: boolean): string {
     case 'hashing': return `hashing the files before offering them…${stop}`
     // "to accept" only where a person there is asked (awaitingDecision): a receiver taking it by itself flashed it at
     // every send (helper finding)
-    case 'offered': return t.awaitingDecision === true ? `waiting for someone on the receiver to accept it…${stop}` : `offered; waiting for the receiver's answer…${stop}`
+    // its receiver offline meanwhile: the offer waits there all the same (user-test finding: "waiting for someone…"
+    // alone, the receiver's daemon stopped)
+    case 'offered': return t.awaitingDecision === true ? t.peerOffline === true ? `${sanitizeForDisplay(t.peerName)} is offline now; the offer waits there to be accepted, and the send goes on once it is back…${stop}` : `waiting for someone on the receiver to accept it…${stop}` : `offered; waiting for the receiver's answer…${stop}`
     case 'waiting': return `${waitHint(t, peer)}…${stop}`
     case 'verifying': return t.direction === 'receive' ? `verifying what arrived…${stop}` : `waiting for the receiver's signed receipt…${stop}`
     default: return !keys ? '' : waitOnly ? stop.trimStart() : 'Ctrl-C cancels the transfer'

@@ -9,7 +9,7 @@ import { Box, Text } from 'ink'
 import type { TransferInfo } from '../../daemon/control/types.ts'
 import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
 import { counted, displayWidth, failedPaths, partialCount, endedByWords, fit, formatAgo, formatBytes, formatDone, formatEta, formatRateEta, hashedWord, PEER_NAME_CELLS, peerLabel, peerLabelWidth, percent, progressBar, sharedNames, truncate } from '../format.ts'
-import { isMovingState, waitingWords } from '../../daemon/control/types.ts'
+import { isMovingState, offeredWords, waitingWords } from '../../daemon/control/types.ts'
 import { isFinished } from '../state.ts'
 import { asciiize, g, isNarrow, line, listWindow, para, textRows, tint, wrapInRows } from './ui.ts'
 import type { Ui } from './ui.ts'
@@ -152,7 +152,7 @@ const SHORT_STATE_LABEL: Record<string, string> = { offered: 'offered', waiting:
  * details both say it (found using the TUI: the details' state field said "waiting for the receiver").
  */
 export function stateLabel (t: TransferInfo): string {
-  if (t.state === 'offered' && t.awaitingDecision === true) return 'offered, waiting to be accepted there'
+  if (t.state === 'offered' && t.awaitingDecision === true) return offeredWords(t)
   return t.state === 'waiting' ? waitingWords(t) : STATE_LABEL[t.state] ?? t.state
 }
 
