@@ -364,6 +364,15 @@ async function perform (c: ControlClientLike, op: Op, s: TuiState, ascii: boolea
     case 'decline':
       await c.call('decline', { id: op.id })
       return [{ type: 'event', name: 'offer:removed', data: { id: op.id } }, { type: 'notice', text: 'declined' }]
+    case 'autoAccept': {
+      const r = await c.call('peer.autoAccept', { peer: op.peer, autoAccept: op.autoAccept })
+      const p = s.peers.find((x) => x.peerId === r.peerId)
+      const name = p == null ? r.name : peerCalled(s, p, ascii)
+      // on takes the offers that come next; those held already still wait, said as `ferry auto-accept` says it
+      const held = r.autoAccept ? s.offers.filter((o) => o.peerId === r.peerId).length : 0
+      const still = held > 0 ? `; ${held === 1 ? '1 offer that came before still waits' : `${held} offers that came before still wait`} on Offers` : ''
+      return [{ type: 'notice', text: `offers from ${name} are ${r.autoAccept ? 'accepted automatically' : 'held on Offers for you to accept or decline'}${still}` }]
+    }
     case 'unpair': {
       const r = await c.call('unpair', { peer: op.peer })
       const p = s.peers.find((x) => x.peerId === r.peerId)

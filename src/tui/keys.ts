@@ -14,6 +14,8 @@ export type Op =
   | { op: 'accept', id: string }
   | { op: 'decline', id: string }
   | { op: 'unpair', peer: string }
+  /** offers from `peer` accepted by themselves (on) or held on Offers for a decision (off) */
+  | { op: 'autoAccept', peer: string, autoAccept: boolean }
   /** `entry`: this request's own mark (app.ts gives it), so that the code shown is told from another client's */
   | { op: 'pair.show', entry?: string }
   /** `entry`: this submission's own mark (app.ts), so that its answer acts on its own field only */
@@ -104,7 +106,7 @@ export function isTypedText (input: string, key: Partial<Key>): boolean {
 export const COMMAND_KEYS = 'q12345pusecad?'
 
 /** What `?` says: the keys of every screen (the help line shows those that act on the screen shown, now). */
-export const ALL_KEYS = 'keys: 1-5 or Tab screens · ↑↓ select · Peers: p pair, u unpair, s send to · Pair: s show a code, e enter one, c cancel · Offers: a accept, d decline · Transfers: Enter details, c cancel · u, d and c ask first: the same key again does it · Esc back · q quit'
+export const ALL_KEYS = 'keys: 1-5 or Tab screens · ↑↓ select · Peers: p pair, u unpair, s send to, a auto-accept or ask first · Pair: s show a code, e enter one, c cancel · Offers: a accept, d decline · Transfers: Enter details, c cancel · u, d and c ask first: the same key again does it · Esc back · q quit'
 
 /** The most keys a person types ahead into one read; more in one read are a paste (isPasteBurst). */
 export const TYPED_AHEAD_MAX = 4
@@ -223,11 +225,14 @@ function peersKeys (s: TuiState, input: string, ascii: boolean): Command[] {
   const p = selectedPeer(s)
   // Pair all the same (a code may be for another device), saying why this one will not pair
   if (input === 'p') return p?.otherVersion != null && !p.paired ? [otherVersionRefusal(s, p, ascii), act({ type: 'screen', screen: 'pair' })] : [act({ type: 'screen', screen: 'pair' })]
-  if (p == null || (input !== 'u' && input !== 's')) return []
+  if (p == null || (input !== 'u' && input !== 's' && input !== 'a')) return []
   // a device of another version: the daemon refuses a send to it and a pairing with it so; said at once, not
   // "press p to pair by code", nor the Send screen to learn it once paths are typed. Unpairing it is done (the
   // daemon forgets it; the device, not speaking this version, is told when it can be)
   if (p.otherVersion != null && (input === 's' || !p.paired)) return [otherVersionRefusal(s, p, ascii)]
+  // a: its offers accepted by themselves or held on Offers, switched here as `ferry auto-accept` does (user-test
+  // finding: the TUI showed "asks" and said to run `ferry auto-accept` in a shell)
+  if (input === 'a' && p.paired) return [run({ op: 'autoAccept', peer: p.peerId, autoAccept: p.autoAccept === false })]
   // which of two of one name (review finding: "unpair alice" with two alice listed)
   const name = peerCalled(s, p, ascii)
   if (!p.paired) return notice(`${name} is not paired — press p to pair by code`)
@@ -306,7 +311,7 @@ export function helpText (s: TuiState, width = Number.MAX_SAFE_INTEGER): string 
   const per: Record<string, string> = {
     // nor s with one of another version, which it cannot send to
     // while a step is asked (u, c), what the next key does, as for a decline (helper finding: the help line unchanged)
-    peers: s.armed?.startsWith('unpair:') === true ? 'u again: unpair · any other key keeps it' : peer == null ? 'p pair' : peer.paired ? `↑↓ select · p pair · u unpair${peer.otherVersion != null ? '' : ' · s send'}` : '↑↓ select · p pair',
+    peers: s.armed?.startsWith('unpair:') === true ? 'u again: unpair · any other key keeps it' : peer == null ? 'p pair' : peer.paired ? `↑↓ select · p pair · u unpair${peer.otherVersion != null ? '' : ' · s send'} · a ${peer.autoAccept === false ? 'auto-accept' : 'ask first'}` : '↑↓ select · p pair',
     pair: s.pairMode === 'show' ? `s new code${live ? ' · c cancel' : ''} · e enter a code · Esc back` : `s show a code · e enter a code${live ? ' · c cancel' : ''}`,
     // while a decline is asked, what the next key does (the question itself is on the notice line)
     offers: s.offers.length === 0 ? '' : s.armed?.startsWith('decline:') === true ? 'd again: decline · any other key keeps it' : '↑↓ select · a accept · d decline',

@@ -214,6 +214,29 @@ describe('ferry tui App', () => {
     expect(expectFits(r.lastFrame())).toContain('u again: unpair · any other key keeps it')
   })
 
+  it('a on Peers switches whether offers from the paired peer selected are accepted by themselves or held on Offers, saying which, and the held ones that still wait (user-test finding: only `ferry auto-accept` in a shell could)', async () => {
+    const f = fakeClient({ 'peer.autoAccept': (p) => ({ peerId: p.peer, name: 'alice-desktop', autoAccept: p.autoAccept }) })
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 100, 30)
+    await press(r, 'a')
+    expect(f.calls.filter((c) => c.method === 'peer.autoAccept')).toEqual([{ method: 'peer.autoAccept', params: { peer: peers[0].peerId, autoAccept: false } }])
+    let text = await untilFrame(r, (t) => t.includes('offers from alice-desktop are'))
+    expect(text.replace(/\s+/g, ' ')).toContain('offers from alice-desktop are held on Offers for you to accept or decline')
+    // the daemon's event shows it asking; a again switches it back, the offer that came before still waiting
+    f.emit('peer', { ...peers[0], autoAccept: false })
+    text = await untilFrame(r, (t) => t.includes('a auto-accept'))
+    expect(text).toContain('✓ asks')
+    await press(r, 'a')
+    expect(f.calls.filter((c) => c.method === 'peer.autoAccept').at(-1)).toEqual({ method: 'peer.autoAccept', params: { peer: peers[0].peerId, autoAccept: true } })
+    text = await untilFrame(r, (t) => t.includes('accepted automatically'))
+    expect(text.replace(/\s+/g, ' ')).toContain('offers from alice-desktop are accepted automatically; 1 offer that came before still waits on Offers')
+    // an unpaired peer (listed after the paired ones): a does nothing to it
+    await press(r, '\u001b[B', '\u001b[B')
+    expect(r.lastFrame()).toMatch(/› evil/)
+    const before = f.calls.length
+    await press(r, 'a')
+    expect(f.calls.slice(before).filter((c) => c.method === 'peer.autoAccept')).toEqual([])
+  })
+
   it('d asks before it declines, as c and u do: the same key again declines, any other keeps the offer; "dddd" in one read declines it once (user-test finding: one stray d declined for good)', async () => {
     const offer2: OfferInfo = { ...offer, id: 'offer-2', peerName: 'bob', files: 1, totalBytes: 1024, names: ['x.iso'] }
     const f = fakeClient({ offers: [offer, offer2], decline: (p) => ({ declined: true, id: p.id }) })
@@ -1836,7 +1859,7 @@ describe('user test at 60x20 and 100x30', () => {
   it('on Peers the help line offers u and s with a paired peer selected, and only p with an unpaired one (user-test finding: u unpair · s send offered for nas)', async () => {
     const f = fakeClient()
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 100, 30)
-    expect(helpLine(expectFits(r.lastFrame(), 100, 30))).toBe('↑↓ select · p pair · u unpair · s send · Tab/1-5 screens · q quit')
+    expect(helpLine(expectFits(r.lastFrame(), 100, 30))).toBe('↑↓ select · p pair · u unpair · s send · a ask first · Tab/1-5 screens · q quit')
     // alice-desktop and bob-… are paired and listed first, evil… is not
     await press(r, '\u001b[B', '\u001b[B')
     const text = expectFits(r.lastFrame(), 100, 30)
@@ -1847,7 +1870,7 @@ describe('user test at 60x20 and 100x30', () => {
     const f = fakeClient()
     const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 60, 20)
     let lines = expectFits(r.lastFrame(), 60, 20).split('\n')
-    expect(lines.slice(-2)).toEqual(['↑↓ select · p pair · u unpair · s send · Tab/1-5 screens', 'q quit'])
+    expect(lines.slice(-2)).toEqual(['↑↓ select · p pair · u unpair · s send · a ask first', 'Tab/1-5 screens · q quit'])
     const r50 = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 50, 20)
     await press(r50, '5')
     lines = expectFits(r50.lastFrame(), 50, 20).split('\n')

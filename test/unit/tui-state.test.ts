@@ -283,7 +283,9 @@ describe('keys', () => {
     // u and s only with a paired peer selected; p pairs with any (user-test finding: u and s offered for an unpaired one)
     expect(helpText(connected())).toBe('p pair · Tab/1-5 screens · q quit')
     const twoPeers = [peer('x', 'x', { paired: true }), peer('y', 'y')]
-    expect(helpText(connected({ peers: twoPeers }))).toBe('↑↓ select · p pair · u unpair · s send · Tab/1-5 screens · q quit')
+    expect(helpText(connected({ peers: twoPeers }))).toBe('↑↓ select · p pair · u unpair · s send · a ask first · Tab/1-5 screens · q quit')
+    // a switches auto-accept: offered as what it does to this peer
+    expect(helpText(connected({ peers: [peer('x', 'x', { paired: true, autoAccept: false })] }))).toContain('s send · a auto-accept ·')
     expect(helpText(connected({ peers: twoPeers, sel: { peers: 1, offers: 0, transfers: 0 } }))).toBe('↑↓ select · p pair · Tab/1-5 screens · q quit')
     expect(helpText(connected({ screen: 'offers' }))).not.toContain('accept')
     expect(helpText(connected({ screen: 'offers', offers: [offer('o1')] }))).toContain('a accept · d decline')

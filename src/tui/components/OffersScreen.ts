@@ -22,7 +22,7 @@ export function OffersScreen ({ offers, selected, shared: known, ui }: OffersScr
   if (offers.length === 0) {
     return h(Box, { flexDirection: 'column' },
       line('none', {}, 'No offers waiting.'),
-      para('hint', { dimColor: true }, 'Files a paired peer sends come in at once; from a peer whose auto-accept is off (`ferry auto-accept <peer> off`) they wait here to be accepted or declined.')
+      para('hint', { dimColor: true }, 'Files a paired peer sends come in at once; from a peer whose auto-accept is off (a on Peers, or `ferry auto-accept <peer> off`) they wait here to be accepted or declined.')
     )
   }
   // two lines an offer, three when one says what would be left out; a line under them says how many more
