@@ -16,6 +16,8 @@ export class LeftOut {
    * the hint, then the daemon's "no such file or directory, skipped").
    */
   private readonly said: ReadonlySet<string>
+  /** Paths warned about already as the transfer went (fresh): not listed again at the end. */
+  private readonly printed = new Set<string>()
 
   constructor (said: ReadonlySet<string> = new Set()) {
     this.said = said
@@ -44,7 +46,7 @@ export class LeftOut {
    */
   summaryNote (): string {
     if (this.count === 0) return ''
-    const above = this.paths.filter((p) => this.said.has(p.path)).length
+    const above = this.paths.filter((p) => this.said.has(p.path) || this.printed.has(p.path)).length
     const problems = this.failed > 0 && this.failed < this.count ? `, ${this.failed} of them for a problem` : ''
     return `; ${this.count} skipped (${above === 0 ? 'below' : above === this.count ? 'above' : 'above and below'})${problems}`
   }
@@ -70,8 +72,27 @@ export class LeftOut {
    * so a script reading stderr can tell the causes apart without --json.
    */
   warnings (): string {
-    const lines = this.paths.filter((s) => !this.said.has(s.path)).map((s) => `ferry: warning: ${s.code != null ? `${s.code}: ` : ''}${s.escaped === true ? sanitizeForDisplay(s.path) : escapeForDisplay(s.path)}: ${sanitizeForDisplay(s.reason)}\n`)
+    const lines = this.unsaid().map(warningLine)
     if (this.count > this.paths.length) lines.push(`ferry: warning: ${counted(this.count - this.paths.length, 'more path')} skipped, not listed (${this.failed} of all ${this.count} for a problem)\n`)
     return lines.join('')
   }
+
+  /**
+   * The warning lines of paths left out that none said yet, marked said: written as the transfer goes where no live
+   * view is drawn, so that a long send's log tells of them while it can still be stopped (user-test finding: an hour's
+   * send warned of a skipped file only at its end). Those left are said at the end (warnings).
+   */
+  fresh (): string {
+    const lines = this.unsaid().map((s) => { this.printed.add(s.path); return warningLine(s) })
+    return lines.join('')
+  }
+
+  private unsaid (): SkippedPath[] {
+    return this.paths.filter((s) => !this.said.has(s.path) && !this.printed.has(s.path))
+  }
+}
+
+/** A path left out for a problem leads with its code, as an error line does. */
+function warningLine (s: SkippedPath): string {
+  return `ferry: warning: ${s.code != null ? `${s.code}: ` : ''}${s.escaped === true ? sanitizeForDisplay(s.path) : escapeForDisplay(s.path)}: ${sanitizeForDisplay(s.reason)}\n`
 }

@@ -34,6 +34,18 @@ export class TransferShown {
     this.notes?.update(t)
   }
 
+  /**
+   * Warnings to say as the transfer goes (LeftOut.fresh, asked only here): on stderr where no live view is drawn, the
+   * one-line bar ended first; a live view counts them itself, and they are listed after its last frame.
+   */
+  warn (fresh: () => string): void {
+    if (this.live != null) return
+    const text = fresh()
+    if (text === '') return
+    this.line.done()
+    process.stderr.write(text)
+  }
+
   /** A cancel was asked for: said at once (a busy daemon's answer can take seconds; user-test finding: nothing showed). */
   cancelling (): void {
     if (this.live != null) this.live.cancelling()

@@ -36,4 +36,16 @@ describe('LeftOut', () => {
     links.take({ skipped: [{ path: '/w/link', reason: 'symbolic link, skipped' }], skippedCount: 1, skippedFailed: 0 } as unknown as TransferInfo)
     expect(links.summaryNote()).toBe('; 1 skipped (below)')
   })
+
+  it('says the paths as they come where asked (fresh), each once, and not again at the end; the summary says they are above (user-test finding: an hour\'s send warned of a skipped file only at its end)', () => {
+    const going = new LeftOut(new Set(['/w/~/x']))
+    going.take({ skipped: [skipped[1]], skippedCount: 1 } as unknown as TransferInfo)
+    expect(going.fresh()).toBe('ferry: warning: E_PATH_NOT_FOUND: /w/missing.txt: no such file or directory, skipped\n')
+    expect(going.fresh()).toBe('')
+    // one more found as it hashes: that one alone
+    going.take({ skipped: [...skipped, { path: '/w/link', reason: 'symbolic link, skipped' }], skippedCount: 3 } as unknown as TransferInfo)
+    expect(going.fresh()).toBe('ferry: warning: /w/link: symbolic link, skipped\n')
+    expect(going.warnings()).toBe('')
+    expect(going.summaryNote()).toBe('; 3 skipped (above), 2 of them for a problem')
+  })
 })

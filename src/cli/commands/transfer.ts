@@ -300,6 +300,7 @@ export async function send (argv: string[]): Promise<number> {
       if (t.id !== id) return
       latest = t
       leftOut.take(t)
+      shown.warn(() => leftOut.fresh())
       shown.update(t)
       // one this command's stop cancelled waits for the daemon's answer to that cancel instead, which says the same
       settleEnded(t, settle, stoppedBy == null)
@@ -739,6 +740,7 @@ export async function wait (argv: string[]): Promise<number> {
       if (t.id !== id) return
       waited = t
       leftOut.take(t)
+      shown?.warn(() => leftOut.fresh())
       shown?.update(t)
       settleEnded(t, settle)
     }

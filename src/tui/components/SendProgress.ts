@@ -11,7 +11,7 @@ import { isFinalState, waitingWords, type TransferInfo } from '../../daemon/cont
 import { sanitizeForDisplay } from '../../errors.ts'
 import { useTerminalUi } from './useTerminalUi.ts'
 import { activeBlock } from './TransfersScreen.ts'
-import { cancellingNote } from '../format.ts'
+import { cancellingNote, counted, failedPaths } from '../format.ts'
 import { asciiize, g, line, para, tint } from './ui.ts'
 import type { Ui } from './ui.ts'
 
@@ -49,6 +49,14 @@ export function SendProgress (props: SendProgressProps) {
       h(Text, { bold: true }, asciiize(ui, sanitizeForDisplay(props.peer))), `${g(ui, '…')}`))
   } else {
     rows.push(...activeBlock(t, false, ui))
+  }
+  // paths left out, said while it runs: listed after the last frame, but a long send should not hide them until its
+  // end, when it can no longer be stopped to mend them (user-test finding)
+  const skipped = t != null && summary == null && error == null && !isFinalState(t.state) ? t.skippedCount ?? t.skipped?.length ?? 0 : 0
+  if (skipped > 0) {
+    const failed = failedPaths(t!)
+    const problems = failed === 0 ? '' : failed === skipped ? ', for a problem' : `, ${failed} of them for a problem`
+    rows.push(h(Box, { key: 'skipped', paddingLeft: 2 }, para('skipped', { color: tint(ui, 'yellow') }, `${g(ui, '⚠')} ${counted(skipped, 'path')} skipped${problems}: listed when it ends`)))
   }
   if (summary != null) {
     // the one line worth keeping: wrapped, not cut
