@@ -205,9 +205,25 @@ export function truncate (s: string, max: number, ellipsis = '…'): string {
   return out + mark
 }
 
+/**
+ * A path cut to at most `max` cells keeping its file name, the cut in its folders: "camera/vid…/VID_0001.mp4", "…/VID_0001.mp4"
+ * (user-test finding: "camera/videos/V…" at 60 columns, the name that tells the files apart gone); a name too long
+ * for that, cut at its end as truncate does.
+ */
+export function truncatePath (p: string, max: number, ellipsis = '…'): string {
+  if (stringWidth(p) <= max) return p
+  const slash = p.lastIndexOf('/')
+  if (slash <= 0) return truncate(p, max, ellipsis)
+  const name = p.slice(slash)
+  const room = max - stringWidth(name)
+  if (room < stringWidth(ellipsis)) return truncate(name.slice(1), max, ellipsis)
+  // room for the mark alone: truncate would drop it, and "c/VID_0001.mp4" reads as a folder c
+  return (room === stringWidth(ellipsis) ? ellipsis : truncate(p.slice(0, slash), room, ellipsis)) + name
+}
+
 /** Truncate, then pad with spaces to exactly `width` terminal cells. */
-export function fit (s: string, width: number, ellipsis = '…'): string {
-  const t = truncate(s, width, ellipsis)
+export function fit (s: string, width: number, ellipsis = '…', cut = truncate): string {
+  const t = cut(s, width, ellipsis)
   return t + ' '.repeat(Math.max(0, width - stringWidth(t)))
 }
 

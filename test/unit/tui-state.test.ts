@@ -6,7 +6,7 @@ import type { OfferInfo, PeerInfo, StatusInfo, TransferInfo } from '../../src/da
 import { createBatcher } from '../../src/tui/connection.ts'
 import {
   colorEnabled, displayWidth, fit, formatAgo, formatBytes, formatCountdown, formatDone, formatEta, formatRate, percent, progressBar,
-  shortPeerId, supportsUnicode, truncate
+  shortPeerId, supportsUnicode, truncate, truncatePath
 } from '../../src/tui/format.ts'
 import { ALL_KEYS, COMMAND_KEYS, helpText, isTyping, keyToCommands, pasteCommands } from '../../src/tui/keys.ts'
 import { checkPaths, splitPaths } from '../../src/tui/paths.ts'
@@ -517,6 +517,18 @@ describe('format', () => {
     expect(truncate('abcdef', 4)).toBe('abc…')
     expect(fit('ab', 4)).toBe('ab  ')
     expect(fit('abcdef', 4)).toBe('abc…')
+  })
+
+  it('cuts a path in its folders, keeping its file name (user-test finding: "camera/videos/V…" at 60 columns)', () => {
+    expect(truncatePath('camera/videos/VID_0001.mp4', 30)).toBe('camera/videos/VID_0001.mp4')
+    expect(truncatePath('camera/videos/VID_0001.mp4', 22)).toBe('camera/v…/VID_0001.mp4')
+    expect(truncatePath('camera/videos/VID_0001.mp4', 20)).toBe('camera…/VID_0001.mp4')
+    expect(truncatePath('camera/videos/VID_0001.mp4', 14)).toBe('…/VID_0001.mp4')
+    // a name too long for that: cut at its end, as any text
+    expect(truncatePath('camera/a-very-long-file-name.jpg', 10)).toBe('a-very-lo…')
+    expect(truncatePath('no-folder-name.jpg', 10)).toBe('no-folder…')
+    expect(fit('camera/videos/VID_0001.mp4', 24, '...', truncatePath)).toBe('camera/v.../VID_0001.mp4')
+    expect(fit('a/b.jpg', 9, '…', truncatePath)).toBe('a/b.jpg  ')
   })
 
   it('counts terminal cells, not code points, and never cuts inside a character (review finding: CJK names pushed columns out of line, an emoji was cut in half)', () => {

@@ -8,7 +8,7 @@ import type { ReactNode } from 'react'
 import { Box, Text } from 'ink'
 import type { TransferInfo } from '../../daemon/control/types.ts'
 import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
-import { counted, displayWidth, failedPaths, partialCount, endedByWords, fit, formatAgo, formatBytes, formatDone, formatEta, formatRateEta, hashedWord, PEER_NAME_CELLS, peerLabel, peerLabelWidth, percent, progressBar, sharedNames, truncate } from '../format.ts'
+import { counted, displayWidth, failedPaths, partialCount, endedByWords, fit, formatAgo, formatBytes, formatDone, formatEta, formatRateEta, hashedWord, PEER_NAME_CELLS, peerLabel, peerLabelWidth, percent, progressBar, sharedNames, truncate, truncatePath } from '../format.ts'
 import { isMovingState, offeredWords, waitingWords } from '../../daemon/control/types.ts'
 import { isFinished } from '../state.ts'
 import { asciiize, g, isNarrow, line, listWindow, para, textRows, tint, wrapInRows } from './ui.ts'
@@ -262,7 +262,7 @@ export function activeBlockParts (t: TransferInfo, sel: boolean, ui: Ui, shared:
     const bytes = placing ? ` ${formatBytes(f.size)}` : ` ${formatDone(f.doneBytes, f.size)} / ${formatBytes(f.size)}`
     const bar = placing ? (narrow ? ' placing' : fit('placing', fileBar)) : narrow ? '' : progressBar(frac, fileBar, { ascii: !ui.unicode })
     fileLines.push(line(`${t.id}:${f.path}`, { dimColor: true },
-      `    ${fit(pathOf(f), narrow ? ui.width - 6 - bar.length - bytes.length : nameW, g(ui, '…'))} `,
+      `    ${fit(pathOf(f), narrow ? ui.width - 6 - bar.length - bytes.length : nameW, g(ui, '…'), truncatePath)} `,
       bar,
       bytes))
   }
