@@ -84,6 +84,21 @@ describe('resume after kill -9 of the sender', () => {
     expect(resent, `re-sent ${resent} bytes after the sender's kill -9 (and ${drops} other interruptions)`).toBe(0)
   }, TEST_TIMEOUT)
 
+  it('sender stopped cleanly at ~50 %: the receiver says it lost the connection to alpha and what that likely was, not "the sender (stream ended inside a chunk)" (user-test finding); back, it completes', async () => {
+    await forgetReceived(b, mid)
+    const { sending, half } = await sendUntilHalf(a, b, mid)
+    await a.stop()
+    await sending.done
+    const waiting = await watch(b, 'beta to wait for alpha', (t) => t.id === half.id && t.state === 'waiting', 15_000)
+    expect(waiting.error?.code).toBe('E_PEER_UNREACHABLE')
+    // cut inside a chunk (most often) or between two: either way named, and why it may be
+    if (waiting.error!.message.includes('stream ended inside a chunk')) expect(waiting.error!.message).toBe('lost the connection to alpha mid-transfer: its daemon stopped, or the link failed (stream ended inside a chunk)')
+    expect(waiting.error!.message).not.toContain('the sender')
+    a = await a.restart()
+    await watch(b, 'beta to finish', (t) => t.id === half.id && t.state === 'done', 120_000)
+    await expectReceivedIdentical(b, mid)
+  }, TEST_TIMEOUT)
+
   it('sender killed at ~50 % of a send that had left a path out: restarted, it still counts and names it, and `ferry wait` exits 1 with E_INCOMPLETE (review finding: the restart forgot it, and wait exited 0)', async () => {
     const dir = join(await tempDir('ferry-src-'), 'left')
     await mkdir(dir)

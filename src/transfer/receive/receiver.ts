@@ -1086,8 +1086,10 @@ export class Receiver {
     // the peer went away or the link dropped: wait and resume by itself
     if (isTransient(fe) && !this.controller.signal.aborted) {
       this.deps.log.info('transfer interrupted; will resume', { id: this.id, err: fe.message })
-      // what `ferry transfers` shows meanwhile: a link that went, not an internal error
-      const shown = fe.code === 'E_INTERNAL' || fe.code === 'E_PROTOCOL' ? new FerryError('E_PEER_UNREACHABLE', `lost the connection to the sender (${fe.message})`, { cause: fe }) : fe
+      // what `ferry transfers` shows meanwhile: a link that went, not an internal error; named, and what it likely was
+      // (user-test finding: "lost the connection to the sender (stream ended inside a chunk)" for a sender stopped)
+      const sender = this.deps.peerName?.(this.peerId) || 'the sender'
+      const shown = fe.code === 'E_INTERNAL' || fe.code === 'E_PROTOCOL' ? new FerryError('E_PEER_UNREACHABLE', `lost the connection to ${sender} mid-transfer: its daemon stopped, or the link failed (${fe.message})`, { cause: fe }) : fe
       // nothing new verified: asked again later each time (RESUME_DELAY_MS); any progress, at the next look
       this.quietRuns = this.doneAtFetch !== undefined && this.progress.done > this.doneAtFetch ? 0 : this.quietRuns + 1
       this.resumeAfter = this.quietRuns <= 1 ? 0 : Date.now() + Math.min(RESUME_DELAY_MAX_MS, resumeDelayMs() * 2 ** (this.quietRuns - 1))
