@@ -200,6 +200,9 @@ describe('SendProgress (ferry send on a terminal)', () => {
     expect(expectFits(cut.lastFrame())).toMatch(/✗ interrupted: E_DAEMON_NOT_RUNNING/)
     const never = await renderAt(h(SendProgress, { peer: 'bob', paths: 1, error: { code: 'E_NOT_PAIRED', message: 'no' } }))
     expect(never.lastFrame()).toContain('✗ not sent: E_NOT_PAIRED')
+    // declined there: what the person chose, not a failure (user-test finding: "✗ failed: E_DECLINED")
+    const declined = await renderAt(h(SendProgress, { peer: 'bob', paths: 1, transfer: sending({ state: 'declined' }), error: { code: 'E_DECLINED', message: 'declined by bob' } }))
+    expect(expectFits(declined.lastFrame())).toMatch(/✗ declined: E_DECLINED/)
   })
 
   it('a summary of a send or wait that exits 1 (E_INCOMPLETE: paths skipped or refused) is marked as a warning, in yellow (⚠), not with the green ✓ of a success; ASCII has its own mark (user-test finding: "✓ … 1 skipped (below)")', async () => {

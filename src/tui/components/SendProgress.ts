@@ -67,7 +67,8 @@ export function SendProgress (props: SendProgressProps) {
       para('summary', { color: tint(ui, partial ? 'yellow' : 'green') }, `${g(ui, partial ? '⚠' : '✓')} ${asciiize(ui, sanitizeForDisplay(summary))}`)))
   } else if (error != null) {
     // a transfer that has not ended (its daemon stopped, or did not answer a cancel) may go on: not "failed" (review finding)
-    const how = t == null ? 'not sent' : t.state === 'cancelled' ? 'cancelled' : isFinalState(t.state) ? 'failed' : 'interrupted'
+    // declined is what the person there chose, not a failure (user-test finding: "✗ failed: E_DECLINED")
+    const how = t == null ? 'not sent' : t.state === 'cancelled' || t.state === 'declined' ? t.state : isFinalState(t.state) ? 'failed' : 'interrupted'
     rows.push(para('outcome', { color: tint(ui, 'red') }, `  ${g(ui, '✗')} ${how}: `,
       h(Text, { bold: true }, error.code)))
   } else if (props.waitEnded === true && t != null) {
