@@ -1530,6 +1530,15 @@ describe('narrow and wide terminals (user-test finding: at 40 columns tabs, prom
     expect(text).toMatch(/^[ ›] ✓ done verified ↑ to bob {2}3 files, 100\.0 MiB$/m)
   })
 
+  it('at 40x12 the transfer under way keeps its rate and ETA, on their own line, before History takes its share (user-test finding: gone, three lines of History shown)', async () => {
+    const f = fakeClient()
+    const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 40, 12)
+    await press(r, '4')
+    const text = expectFits(r.lastFrame(), 40, 12)
+    expect(text).toMatch(/12\.3 MiB\/s/)
+    expect(text).toContain('History')
+  })
+
   it('at 50 columns a done line\'s receipt stays whole beside a declined one that sets the status column (user-test finding: "✓ done     verifi…")', async () => {
     const declined = transfer({ id: 't8', direction: 'send', peerName: 'bob', state: 'declined', endedBy: 'peer', doneBytes: 0, inFlight: [], resumed: false, finishedAt: NOW - 90_000 })
     const f = fakeClient({ transfers: [done, declined, unverified] })

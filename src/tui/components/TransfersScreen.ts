@@ -46,7 +46,11 @@ function layout ({ active, history, historyCut, selected, shared: known, ui }: T
   // a line of History selected is drawn, its heading with it, before what the transfers under way leave (helper finding
   // at 30x8: with one under way, the selected line of History was nowhere, and Enter would open what was not shown)
   const histSelected = history.length > 0 && selected >= active.length
-  let budget = Math.max(2, ui.rows - histWant - (history.length > 0 ? 1 : 0))
+  // the first transfer under way keeps its header, its bar and, on a line of their own on a narrow terminal, its rate
+  // and ETA before History takes its share, as long as History keeps its heading and a line (user-test finding at
+  // 40x12: the rate and ETA gone while three lines of History showed)
+  const firstHead = active.length > 0 ? 1 + progressLines(active[0], ui).length : 2
+  let budget = Math.max(Math.max(2, Math.min(firstHead, ui.rows - 2)), ui.rows - histWant - (history.length > 0 ? 1 : 0))
   if (histSelected) budget = Math.max(0, Math.min(budget, ui.rows - 2))
   const out: ReactNode[] = []
   // two peers of one name: each with the end of its peer ID
