@@ -31,7 +31,7 @@ import { Tabs } from './components/Tabs.ts'
 import { historyRowsShown, TransfersScreen } from './components/TransfersScreen.ts'
 import { TransferDetails } from './components/TransferDetails.ts'
 import { editText, splitEnter } from './components/TextField.ts'
-import { asciiize, g, isNarrow, line, para } from './components/ui.ts'
+import { asciiize, g, isNarrow, line, para, wrapInRows } from './components/ui.ts'
 import type { Ui } from './components/ui.ts'
 
 export type { ControlClientLike } from './connection.ts'
@@ -259,7 +259,11 @@ export function App (props: AppProps) {
   // smaller than any layout here takes: said in the rows there are, the keys still working (notes' leftover:
   // at 12x4 the lines, 20 cells at the least, wrapped over each other)
   if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
-    return h(Box, { width: Math.max(1, columns), height: Math.max(1, rows - 1), overflow: 'hidden' }, h(Text, { wrap: 'wrap' }, `too small (${columns}x${rows}): ferry tui needs ${MIN_COLUMNS}x${MIN_ROWS}; q quits`))
+    // the longest of these that fits the rows there are: "q quits" is the part to keep (user-test finding at 15x4:
+    // cut off, a row left empty)
+    const said = [`too small (${columns}x${rows}): ferry tui needs ${MIN_COLUMNS}x${MIN_ROWS}; q quits`, `too small: needs ${MIN_COLUMNS}x${MIN_ROWS}; q quits`, `needs ${MIN_COLUMNS}x${MIN_ROWS}; q quits`, 'q quits']
+      .find((text) => wrapInRows(text, Math.max(1, columns), Infinity, '').length <= Math.max(1, rows - 1)) ?? 'q quits'
+    return h(Box, { width: Math.max(1, columns), height: Math.max(1, rows - 1), overflow: 'hidden' }, h(Text, { wrap: 'wrap' }, said))
   }
   return h(Box, { flexDirection: 'column', width: ui.width, height: Math.max(3, rows - 1), overflow: 'hidden' },
     // counts of the daemon's present only: while it is down they are of a past one (review finding)

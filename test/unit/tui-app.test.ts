@@ -1274,9 +1274,12 @@ describe('ferry tui App', () => {
     const lines = stripAnsi(r.lastFrame() ?? '').split('\n')
     expect(lines.length).toBeLessThanOrEqual(3)
     for (const l of lines) expect([...l].length).toBeLessThanOrEqual(12)
-    expect(lines.join(' ')).toMatch(/^too small \(12x4\): ferry tui/)
+    // what fits of it, "q quits" kept (user-test finding at 15x4: cut off)
+    expect(lines.join(' ')).toMatch(/^too small: needs 20x5; q quits$/)
     await press(r, 'q')
     expect(f.closed()).toBe(true)
+    const roomy = await renderAt(h(App, { client: fakeClient().client, connect: neverConnect, home: HOME }), 19, 12)
+    expect(stripAnsi(roomy.lastFrame() ?? '').replace(/\s+/g, ' ')).toMatch(/^too small \(19x12\): ferry tui needs 20x5; q quits/)
   })
 
   it('adapts to a narrow terminal', async () => {
