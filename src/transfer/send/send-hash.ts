@@ -14,7 +14,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { randomBytes } from 'node:crypto'
 import { lstat, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { FerryError } from '../../errors.ts'
+import { FerryError, isErrorCode } from '../../errors.ts'
 import { MAX_OFFER_BYTES, MAX_OFFER_FILES, PREVIEW_PROTOCOL } from '../../protocol/constants.ts'
 import { encodeOffer, type OfferMsg } from '../../protocol/transfer.ts'
 import { dialFailure } from '../../protocol/stream.ts'
@@ -147,7 +147,7 @@ export class SendHashing {
     }).catch((err: Error) => { preview?.abort(err); throw err })
     preview?.end()
     if (hashSkips > hashSkipsLogged) this.ctx.c.log.warn(`skipped while hashing: ${hashSkips - hashSkipsLogged} more, not logged one by one`, { id: sender.id })
-    if (manifest.files.length === 0) throw new FerryError('E_INCOMPLETE', `nothing could be sent: ${sender.skipped.map((w) => `${w.path}: ${w.reason}`).join('; ')}`)
+    if (manifest.files.length === 0) throw nothingSent(sender.skipped)
     sender.countEntries(manifest.files)
     this.ctx.c.log.debug('hashed', { id: sender.id, files: manifest.files.length, bytes: manifest.totalBytes, ms: Math.round(performance.now() - started) })
     const offer: OfferMsg = { transferId: Buffer.from(sender.id, 'hex'), root: manifest.root, totalBytes: manifest.totalBytes, files: manifest.files }
@@ -265,4 +265,16 @@ export class SendHashing {
     this.pool = undefined
     return pool
   }
+}
+
+/**
+ * A send none of whose files could be read as hashed: failed with what kept them, where one cause kept them all
+ * (E_IO for a file the daemon's user may not read), else E_INCOMPLETE; E_INCOMPLETE says the rest arrived, and
+ * none did (user-test finding: "E_INCOMPLETE: nothing could be sent: …: permission denied").
+ */
+export function nothingSent (skipped: ReadonlyArray<{ path: string, reason: string, code?: string }>): FerryError {
+  const codes = new Set(skipped.map((w) => w.code))
+  const [only] = codes
+  const code = codes.size === 1 && only !== undefined && isErrorCode(only) ? only : 'E_INCOMPLETE'
+  return new FerryError(code, `nothing could be sent: ${skipped.map((w) => `${w.path}: ${w.reason}`).join('; ')}`)
 }
