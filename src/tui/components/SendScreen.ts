@@ -49,7 +49,7 @@ export function SendScreen ({ peers, sendTo, paths, missing, onPathsChange, onSu
   const fieldLine = (before: string) => h(Box, { key: 'field' },
     before === '' ? null : h(Text, { bold: true }, before),
     h(Text, { color: tint(ui, 'cyan') }, `${g(ui, '›')} `),
-    h(TextField, { value: paths, onChange: onPathsChange, onSubmit, placeholder: '~/photos report.pdf', width: ui.width - 2 - displayWidth(before), ascii: !ui.unicode, pasteLines: (lines) => pastedLines(lines) })
+    h(TextField, { value: paths, onChange: onPathsChange, onSubmit, placeholder: 'e.g. ~/photos report.pdf', width: ui.width - 2 - displayWidth(before), ascii: !ui.unicode, pasteLines: (lines) => pastedLines(lines) })
   )
   const names = missing.map((m) => asciiize(ui, sanitizeForDisplay(m)))
   const notFoundIn = (rows: number): ReactNode => missing.length > 0 ? para('missing', { color: tint(ui, 'red') }, notFoundText(names, ui, rows)) : null
