@@ -46,7 +46,8 @@ export class LeftOut {
    */
   summaryNote (): string {
     if (this.count === 0) return ''
-    const above = this.paths.filter((p) => this.said.has(p.path) || this.printed.has(p.path)).length
+    // said before: warned of as `ferry send` began, or as they came (fresh), also those the daemon's list has dropped since
+    const above = new Set([...this.paths.filter((p) => this.said.has(p.path)).map((p) => p.path), ...this.printed]).size
     const problems = this.failed > 0 && this.failed < this.count ? `, ${this.failed} of them for a problem` : ''
     return `; ${this.count} skipped (${above === 0 ? 'below' : above === this.count ? 'above' : 'above and below'})${problems}`
   }
@@ -73,7 +74,10 @@ export class LeftOut {
    */
   warnings (): string {
     const lines = this.unsaid().map(warningLine)
-    if (this.count > this.paths.length) lines.push(`ferry: warning: ${counted(this.count - this.paths.length, 'more path')} skipped, not listed (${this.failed} of all ${this.count} for a problem)\n`)
+    // listed: those the daemon's list has now, and those said as they came that it has dropped for later ones (a
+    // path with a problem goes first: review finding, one said was counted "not listed")
+    const listed = new Set([...this.paths.map((p) => p.path), ...this.printed]).size
+    if (this.count > listed) lines.push(`ferry: warning: ${counted(this.count - listed, 'more path')} skipped, not listed (${this.failed} of all ${this.count} for a problem)\n`)
     return lines.join('')
   }
 

@@ -55,6 +55,8 @@ export interface TransferContext {
   stopping: boolean
   /** when the run before this one last ran with transfers under way: those it cut short waited from then (alive-mark.ts) */
   readonly downSince?: number
+  /** when this run of the daemon began (ms since the epoch): a spell a clean stop opened ends there (WaitClock.restored) */
+  readonly startedAt: number
 }
 
 /** `end` to `peerId`, the transfer's `to` (its receiver for a sender's cancel, else its sender); `acked`: sendEnd's. */

@@ -90,7 +90,7 @@ export class TransferService {
     this.c = c
     // read before anything marks it: the last sign of the run before this one
     this.alive = new AliveMark(c.store, c.log)
-    this.ctx = { c, pendingStates: new PendingStates(c.store, c.log), changed: (id, urgent) => { this.changed(id, urgent) }, info: (id) => this.info(id), stopping: false, downSince: this.alive.downSince }
+    this.ctx = { c, pendingStates: new PendingStates(c.store, c.log), changed: (id, urgent) => { this.changed(id, urgent) }, info: (id) => this.info(id), stopping: false, downSince: this.alive.downSince, startedAt: Date.now() }
     this.sends = new Sends(this.ctx)
     this.offering = new SendOffering(this.ctx, this.sends)
     this.hashing = new SendHashing(this.ctx, this.sends, this.offering)

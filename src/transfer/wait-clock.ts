@@ -22,37 +22,53 @@ export interface WaitRecord {
   waitingCause?: WaitCause | null
 }
 
+/** A cause told within this many ms of the piece it would cut is that piece's: its owner sets state and error apart. */
+const SAME_MOMENT_MS = 10
+
+/** A stretch of one spell, told as one cause's. */
+interface Piece { start: number, end: number, cause: WaitCause }
+
 export class WaitClock {
   private waited: number
   /** of `waited`, by cause; what a record from before 2026-12-08 waited is in `waited` alone */
   private readonly by: Map<WaitCause, number>
+  /** since when the piece under way of the spell under way runs (one cause's: because cuts a spell in pieces) */
   private since: number | undefined
-  /** the cause of the spell under way, or of the next one: as the owner's error last said (because) */
+  /** since when the spell under way runs, for the views (waitingSince) */
+  private spellStart: number | undefined
+  /** the cause of the piece under way, or of the next spell: as the owner's error last said (because) */
   private cause: WaitCause
   /** since when it moves (hashing or fetching: isMovingState), while it does: a stall is counted within it (stalled) */
   private movingSince?: number
   /** the stall the spell under way followed at once, ms (counted as a wait of its own): the views count from its start */
   private stallBefore = 0
-  /** the last spell closed in this process, for discount */
-  private last?: { start: number, end: number, cause: WaitCause }
+  /** the pieces of the spell under way closed so far, and of the last spell closed in this process: for discount */
+  private pieces: Piece[] = []
+  private last: Piece[] = []
 
   constructor (waitedMs = 0, waitingSince?: number, o: { by?: WaitsByCause, cause?: WaitCause } = {}) {
     this.waited = Math.max(0, waitedMs)
     this.since = waitingSince
+    this.spellStart = waitingSince
     this.cause = o.cause ?? 'peer'
     this.by = new Map()
     for (const c of WAIT_CAUSES) if ((o.by?.[c] ?? 0) > 0) this.by.set(c, o.by![c]!)
   }
 
   /**
-   * As `rec` recorded it, read again at `now` by a daemon that was down: a spell a clean stop opened (cause `down`)
-   * ends here, and one for `cause` (what the transfer waits for now, by its error) goes on from now; `downMs`, the
-   * downtime of a crash that caught it under way (downtimeOf), is a wait for this daemon too.
+   * As `rec` recorded it, read again at `now` by a daemon that was down (`now`: when it started again): a spell a
+   * clean stop opened (cause `down`) is cut there, and goes on as `cause`'s (what the transfer waits for now, by its
+   * error); `downMs`, the downtime of a crash that caught it under way (downtimeOf), is a wait for this daemon too. A
+   * spell recorded with no cause (before 2026-12-08) counts up to `now` with none: no breakdown then, rather than one
+   * that tells a daemon's downtime as its peer away (review finding).
    */
   static restored (rec: WaitRecord, downMs = 0, cause?: WaitCause, now = Date.now()): WaitClock {
-    const c = new WaitClock((rec.waitedMs ?? 0) + downMs, rec.waitingSince ?? undefined, { by: rec.waitedBy, cause: rec.waitingCause ?? undefined })
+    const c = new WaitClock((rec.waitedMs ?? 0) + downMs, rec.waitingSince ?? undefined, { by: rec.waitedBy, cause: rec.waitingCause ?? cause })
     if (downMs > 0) c.add('down', downMs)
-    if (c.since !== undefined && c.cause === 'down') c.because(cause ?? 'peer', now)
+    if (c.since !== undefined && rec.waitingCause == null) {
+      c.waited += Math.max(0, now - c.since)
+      c.since = Math.max(c.since, now)
+    } else if (c.since !== undefined && c.cause === 'down') c.because(cause ?? 'peer', now)
     else if (cause !== undefined) c.because(cause, now)
     return c
   }
@@ -61,14 +77,23 @@ export class WaitClock {
     if (ms > 0) this.by.set(cause, (this.by.get(cause) ?? 0) + ms)
   }
 
-  /** The spell under way ends at `now`, told as `cause`'s. */
-  private close (now: number): void {
+  /** The piece under way ends at `now`, told as `cause`'s. */
+  private closePiece (now: number): void {
     if (this.since === undefined) return
     const ms = Math.max(0, now - this.since)
     this.waited += ms
     this.add(this.cause, ms)
-    this.last = { start: this.since, end: now, cause: this.cause }
+    this.pieces.push({ start: this.since, end: now, cause: this.cause })
     this.since = undefined
+  }
+
+  /** The spell under way ends at `now`. */
+  private endSpell (now: number): void {
+    if (this.since === undefined) return
+    this.closePiece(now)
+    this.last = this.pieces
+    this.pieces = []
+    this.spellStart = undefined
     this.stallBefore = 0
   }
 
@@ -84,21 +109,21 @@ export class WaitClock {
       this.movingSince = undefined
     }
     if (state === 'waiting') {
-      if (this.since === undefined) { this.since = now; this.stallBefore = stalled }
+      if (this.since === undefined) { this.since = now; this.spellStart = now; this.stallBefore = stalled; this.pieces = [] }
       return
     }
-    this.close(now)
+    this.endSpell(now)
   }
 
   /**
    * What it waits for from `now` on (its owner's error changed: waitCauseOf; a clean stop: `down`): the spell under
    * way is cut there, what went before told as the old cause's; a spell yet to come is told so. Its owner may set its
-   * state before its error, or after: a cause told the moment the spell began is the spell's.
+   * state before its error, or after: a cause told within SAME_MOMENT_MS of the piece's start is that piece's.
    */
   because (cause: WaitCause, now = Date.now()): void {
     if (cause === this.cause) return
-    if (this.since !== undefined && now > this.since) {
-      this.close(now)
+    if (this.since !== undefined && now - this.since > SAME_MOMENT_MS) {
+      this.closePiece(now)
       this.since = now
     }
     this.cause = cause
@@ -106,24 +131,28 @@ export class WaitClock {
 
   /**
    * The span from `from` to `now` was a wait counted elsewhere (a hold for a person to accept it, as its receiver
-   * counted it): what the last spell has of it comes off, not to be counted twice (review finding: a send restarted
-   * while its receiver, away, held its offer said both waits of the same seconds, and its own time as 0).
+   * counted it): what the last spell (or the one under way) has of it comes off, each piece from its own cause, not
+   * to be counted twice (review findings: a send restarted while its receiver, away, held its offer said both waits
+   * of the same seconds, and its own time as 0; a spell cut by cause lost only its last piece).
    */
   discount (from: number, now = Date.now()): void {
-    const spell = this.since !== undefined ? { start: this.since, end: now, cause: this.cause } : this.last
-    if (spell === undefined) return
-    const overlap = Math.max(0, Math.min(spell.end, now) - Math.max(spell.start, from))
+    for (const p of this.since !== undefined ? this.pieces : this.last) {
+      const overlap = Math.max(0, Math.min(p.end, now) - Math.max(p.start, from))
+      if (overlap === 0) continue
+      this.waited = Math.max(0, this.waited - overlap)
+      const had = this.by.get(p.cause) ?? 0
+      if (had - overlap > 0) this.by.set(p.cause, had - overlap)
+      else this.by.delete(p.cause)
+      // taken off once: a second discount of the same span takes nothing more
+      p.end = Math.max(p.start, Math.min(p.end, from))
+    }
     if (this.since !== undefined) {
       // open: it goes on from `now`, what it had of the span left out
       const ms = Math.max(0, Math.min(from, now) - this.since)
       this.waited += ms
       this.add(this.cause, ms)
+      if (ms > 0) this.pieces.push({ start: this.since, end: this.since + ms, cause: this.cause })
       this.since = now
-    } else {
-      this.waited = Math.max(0, this.waited - overlap)
-      const had = this.by.get(spell.cause) ?? 0
-      if (had - overlap > 0) this.by.set(spell.cause, had - overlap)
-      else this.by.delete(spell.cause)
     }
   }
 
@@ -144,12 +173,12 @@ export class WaitClock {
   }
 
   /**
-   * When the wait under way began, if one is, as the views count it up: from the start of the stall it followed at
-   * once, nothing having moved since (user-test finding: "waiting for peer 2s" after a link down for 20 s, the
-   * connection given up at last).
+   * When the wait under way began, if one is, as the views count it up: the spell's start (pieces of other causes
+   * in it or not), or the start of the stall it followed at once, nothing having moved since (user-test finding:
+   * "waiting for peer 2s" after a link down for 20 s, the connection given up at last).
    */
   get waitingSince (): number | undefined {
-    return this.since !== undefined ? this.since - this.stallBefore : undefined
+    return this.since !== undefined ? (this.spellStart ?? this.since) - this.stallBefore : undefined
   }
 
   /** All it waited, the wait under way included. */

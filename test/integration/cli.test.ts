@@ -316,7 +316,8 @@ describe('the ferry command: usage, help, errors said before a daemon is asked, 
     const dir = await tempDir()
     await writeFile(join(dir, 'afile'), 'x')
     // a --peer that could never be dialled (user-test finding: E_INTERNAL, or redialled every 2 s for good)
-    for (const peer of ['garbage', '127.0.0.1:4774', '/ip4/127.0.0.1/tcp/4774/p2p/garbage']) {
+    // (IP:PORT and a host name are addresses, as `ferry connect` takes them: user-test finding)
+    for (const peer of ['garbage!!', '127.0.0.1:0', '127.0.0.1:99999', '/ip4/127.0.0.1/tcp/4774/p2p/garbage']) {
       const r = await runCli(['daemon', '--home', join(dir, 'home'), '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--peer', peer])
       expect(r.code, peer).toBe(2)
       expect(r.stderr).toMatch(/^ferry: E_USAGE: --peer /m)

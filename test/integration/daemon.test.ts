@@ -97,7 +97,7 @@ describe('daemon foundation', () => {
     const a = await startDaemon({ name: 'alpha' })
     const r = await a.cli(['peers'])
     expect(r.code).toBe(0)
-    expect(r.stdout).toBe('no peers seen yet; mDNS is off here (--no-mdns), so only addresses given are dialled: `ferry connect ADDRESS` reaches the device at ADDRESS now (its IP address, with :PORT if not 4774), `ferry pair CODE --peer MULTIADDR` pairs with it, `ferry daemon --peer MULTIADDR` dials it at every start (MULTIADDR as `ferry status` there shows it, /ip4/…/tcp/PORT: --peer takes no IP:PORT)\n')
+    expect(r.stdout).toBe('no peers seen yet; mDNS is off here (--no-mdns), so only addresses given are dialled: `ferry connect ADDRESS` reaches the device at ADDRESS now (its IP address, with :PORT if not 4774), `ferry pair CODE --peer ADDRESS` pairs with it, `ferry daemon --peer ADDRESS` dials it at every start\n')
     expect(JSON.parse((await a.cli(['peers', '--json'])).stdout)).toEqual([])
     // `--all` is named when it would list more: an unpaired peer seen two days ago
     const b = await startDaemon({ name: 'beta', peers: [a.addr] })
@@ -107,7 +107,7 @@ describe('daemon foundation', () => {
     const db = new DatabaseSync(join(a.home, 'ferry.db'))
     try { db.prepare('UPDATE peers SET last_seen = ? WHERE peer_id = ?').run(Date.now() - 2 * 24 * 60 * 60 * 1000, b.peerId) } finally { db.close() }
     const again = await a.restart()
-    expect((await again.cli(['peers'])).stdout).toBe('no peers seen yet (`ferry peers --all` also lists 1 unpaired one not seen for a day); mDNS is off here (--no-mdns), so only addresses given are dialled: `ferry connect ADDRESS` reaches the device at ADDRESS now (its IP address, with :PORT if not 4774), `ferry pair CODE --peer MULTIADDR` pairs with it, `ferry daemon --peer MULTIADDR` dials it at every start (MULTIADDR as `ferry status` there shows it, /ip4/…/tcp/PORT: --peer takes no IP:PORT)\n')
+    expect((await again.cli(['peers'])).stdout).toBe('no peers seen yet (`ferry peers --all` also lists 1 unpaired one not seen for a day); mDNS is off here (--no-mdns), so only addresses given are dialled: `ferry connect ADDRESS` reaches the device at ADDRESS now (its IP address, with :PORT if not 4774), `ferry pair CODE --peer ADDRESS` pairs with it, `ferry daemon --peer ADDRESS` dials it at every start\n')
   })
 
   it('a subscriber is told of an unpaired peer when it passes a day offline, when `peers` leaves it out (helper finding: an open TUI kept it listed)', async () => {

@@ -395,7 +395,7 @@ describe('ferry tui App', () => {
   it('a code that finds no device says what to do from the TUI, `ferry connect` in a terminal, not the `--peer` of `ferry pair`; the daemon\'s error code stays (user-test finding: "… or use --peer", which the TUI has not)', async () => {
     // the daemon's words (pairing/service.ts): no peer online, and the peers online show no code
     const none = 'no ferry peer is online; check that the other device runs `ferry daemon` on this network, or use --peer'
-    const elsewhere = 'no peer is showing code number 7: the 1 peer online here shows no code now: if the other device is not among them (`ferry peers`), give its address: `ferry connect ADDRESS`, then this code again (or `ferry pair CODE --peer MULTIADDR`, as `ferry status` there shows it); if it showed this one, that one has ended: show a new one there'
+    const elsewhere = 'no peer is showing code number 7: the 1 peer online here shows no code now: if the other device is not among them (`ferry peers`), give its address: `ferry connect ADDRESS`, then this code again (or `ferry pair CODE --peer ADDRESS`: its IP address, with :PORT if not 4774); if it showed this one, that one has ended: show a new one there'
     for (const [code, message] of [['E_PEER_NOT_FOUND', none], ['E_PAIRING_EXPIRED', elsewhere]] as const) {
       const f = fakeClient({ 'pair.enter': () => { throw new FerryError(code, message) } })
       const r = await renderAt(h(App, { client: f.client, connect: neverConnect, home: HOME }), 100, 24)
@@ -1540,6 +1540,16 @@ describe('narrow and wide terminals (user-test finding: at 40 columns tabs, prom
     const text = expectFits(r.lastFrame(), 40, 12)
     expect(text).toMatch(/12\.3 MiB\/s/)
     expect(text).toContain('History')
+    // with two under way, History keeps its heading and a line, and the other is counted (review finding: History's
+    // line lost to the "+1 more")
+    const two = fakeClient({ transfers: [active, transfer({ id: 't9', peerName: 'bob' }), done, failed, unverified, partial] })
+    const r2 = await renderAt(h(App, { client: two.client, connect: neverConnect, home: HOME }), 40, 11)
+    await press(r2, '4')
+    const lines = expectFits(r2.lastFrame(), 40, 11).split('\n')
+    const heading = lines.findIndex((l) => l.includes('History'))
+    expect(heading).toBeGreaterThan(0)
+    expect(lines[heading + 1]).toMatch(/✓ done|✗ failed|more/)
+    expect(lines.join('\n')).toMatch(/\+1 more/)
   })
 
   it('at 50 columns a done line\'s receipt stays whole beside a declined one that sets the status column (user-test finding: "✓ done     verifi…")', async () => {

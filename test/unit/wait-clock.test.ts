@@ -129,4 +129,34 @@ describe('WaitClock', () => {
     w.at('waiting', 31_000)
     expect(w.waitingSince).toBe(31_000)
   })
+
+  it('takes a hold counted elsewhere off every piece of a spell cut by cause, each from its own cause (review finding: only the last piece, the daemon\'s downtime counted both as a wait and as the hold)', () => {
+    const w = new WaitClock()
+    w.at('waiting', 0)
+    w.because('down', 0) // stopped cleanly at once
+    w.because('peer', 30_000) // back; its receiver not yet
+    w.at('offered', 39_000)
+    expect(w.byCause(39_000)).toEqual({ down: 30_000, peer: 9000 })
+    // the receiver held the offer all along: none of it was a wait of its own
+    w.discount(0, 39_000)
+    expect(w.totalMs(39_000)).toBe(0)
+    expect(w.byCause(39_000)).toEqual({})
+    // taken once: the same span again takes nothing more
+    w.discount(0, 39_000)
+    expect(w.totalMs(39_000)).toBe(0)
+  })
+
+  it('a cause told within a moment of its piece\'s start is that piece\'s; a cut by cause keeps the spell\'s start for the views; a spell recorded with no cause counts with none (review findings)', () => {
+    const w = new WaitClock()
+    w.at('fetching', 0)
+    w.at('waiting', 23_000, 18_000) // after a stall from 5 s on
+    w.because('turn', 23_001) // its error set a millisecond after its state
+    expect(w.byCause(30_000)).toEqual({ silent: 18_000, turn: 7000 })
+    w.because('room', 30_000)
+    expect(w.waitingSince).toBe(5000)
+    // recorded open before causes were (a clean stop of a daemon before 2026-12-08): counted, and no breakdown
+    const old = WaitClock.restored({ waitedMs: 0, waitingSince: 1000 }, 0, 'peer', 31_000)
+    expect(old.totalMs(31_000)).toBe(30_000)
+    expect(old.byCause(31_000)).toBeUndefined()
+  })
 })

@@ -141,7 +141,7 @@ kept with the device (a host name as the IP address it had): once it is
 paired, it is dialled there again whenever it goes away, also after either
 daemon restarts, whatever addresses it announces, until \`ferry unpair\`;
 another address given for it replaces this one. To dial an address at
-every start, paired or not, \`ferry daemon --peer MULTIADDR\` (a multiaddr).
+every start, paired or not, \`ferry daemon --peer ADDRESS\` (the same forms).
 `
 
 export async function connect (argv: string[]): Promise<number> {
@@ -171,7 +171,7 @@ async function nonePeersText (client: ControlClient, all: boolean): Promise<stri
     all ? Promise.resolve(0) : client.call('peers', { all: true }).then((l) => l.length, () => 0)
   ])
   const allHint = hidden > 0 ? ` (\`ferry peers --all\` also lists ${counted(hidden, 'unpaired one')} not seen for a day)` : ''
-  const mdnsOff = st?.mdns === false ? '; mDNS is off here (--no-mdns), so only addresses given are dialled: `ferry connect ADDRESS` reaches the device at ADDRESS now (its IP address, with :PORT if not 4774), `ferry pair CODE --peer MULTIADDR` pairs with it, `ferry daemon --peer MULTIADDR` dials it at every start (MULTIADDR as `ferry status` there shows it, /ip4/…/tcp/PORT: --peer takes no IP:PORT)' : ''
+  const mdnsOff = st?.mdns === false ? '; mDNS is off here (--no-mdns), so only addresses given are dialled: `ferry connect ADDRESS` reaches the device at ADDRESS now (its IP address, with :PORT if not 4774), `ferry pair CODE --peer ADDRESS` pairs with it, `ferry daemon --peer ADDRESS` dials it at every start' : ''
   return `no peers seen yet${allHint}${mdnsOff}\n`
 }
 

@@ -798,7 +798,7 @@ export async function wait (argv: string[]): Promise<number> {
     // done one): its words as the line on stderr says them, its time and what it left out, as `ferry send`'s JSON has
     // them, so a script that goes on with `ferry wait` (as `ferry send` tells it to, its daemon stopped) reads the same
     // fields (user-test finding: "cancelled on the sending device" here, "cancelled here" on stderr; no `seconds`)
-    if (json) printJson({ ...t, seconds: sendSeconds(t), skipped: leftOut.paths, skippedCount: leftOut.count, ...(failure != null ? { error: failure.toJSON() } : {}) })
+    if (json) printJson({ ...t, seconds: sendSeconds(t), ...(t.direction === 'send' ? { skipped: leftOut.paths, skippedCount: leftOut.count } : {}), ...(failure != null ? { error: failure.toJSON() } : {}) })
     else if (t.state === 'done') {
       const notReceived = t.receipt?.notReceived ?? 0
       // how long, as `ferry send` says it (user-test finding: left out here); a wait for a person to accept it, and

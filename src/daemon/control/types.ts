@@ -125,7 +125,7 @@ export const PAIR_ADVICE = {
   /** after "no ferry peer is online; …" */
   noneOnline: 'or use --peer',
   /** after "no peer is showing code number N …; …" */
-  elsewhere: 'give its address: `ferry connect ADDRESS`, then this code again (or `ferry pair CODE --peer MULTIADDR`, as `ferry status` there shows it)'
+  elsewhere: 'give its address: `ferry connect ADDRESS`, then this code again (or `ferry pair CODE --peer ADDRESS`: its IP address, with :PORT if not 4774)'
 } as const
 
 /** How a pairing that failed with `code` ended: its phase, as its event and the TUI's Pair screen say it. */
@@ -175,7 +175,8 @@ export function isMovingState (state: string): boolean {
 /**
  * What a wait was for: `peer` its peer away (offline, unreachable, its daemon
  * down), `silent` a stall (connected, nothing moved for 10 s or more: a link
- * down, a peer stopped), `down` this daemon down (stopped or crashed), `turn`
+ * down, a peer stopped), `down` this daemon down (stopped, or crashed while it
+ * moved; a crash while it waited is that wait's cause's: no mark tells when), `turn`
  * its turn (E_LIMIT), `room` room in the receive folder (E_NO_SPACE).
  */
 export type WaitCause = 'peer' | 'silent' | 'down' | 'turn' | 'room'

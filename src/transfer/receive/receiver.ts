@@ -1314,7 +1314,8 @@ export class Receiver {
     // the daemon's downtime is a wait too: counted from now, once it runs again (wait-clock.ts)
     if (!this.finished && this.state !== 'offered') {
       const now = Date.now()
-      this.waits.at('waiting', now)
+      // a stall under way as the stop came is the wait it was (review finding: its own time)
+      this.waits.at('waiting', now, this.progress.stallMs)
       this.waits.because('down', now)
       this.deps.writeState(this.id, { state: 'waiting', doneBytes: this.progress.done, wireBytes: this.progress.wire, localBytes: this.localBytes, ...this.waits.record() })
     }

@@ -80,8 +80,9 @@ export class Sends {
     s.acceptWaitMs = row.acceptWaitMs
     // its waits so far, and the one its clean stop opened (Sends.stop), the downtime in it; or, cut short by a crash of
     // this daemon, the downtime from its last sign of life (alive-mark.ts), at start only: later the last mark is this
-    // run's, not the one the crash left
-    s.waits = WaitClock.restored(row, atStart ? downtimeOf(row, this.ctx.downSince) : 0, waitCauseOf(s.error))
+    // run's, not the one the crash left. A clean stop's spell ends as this run began, also for one reloaded later (its
+    // receiver asking for it, a cancel): time since then was no downtime (review finding)
+    s.waits = WaitClock.restored(row, atStart ? downtimeOf(row, this.ctx.downSince) : 0, waitCauseOf(s.error), atStart ? Date.now() : this.ctx.startedAt)
     // why it gave up files before the restart, in its own words (a receipt that comes now names them)
     try {
       for (const [i, g] of this.ctx.c.store.givenUp(row.id)) s.givenUp.set(i, { why: g.why, said: g.said, reason: asNotServedReason(g.reason) })
@@ -330,7 +331,9 @@ export class Sends {
       // daemon's downtime one of them, from now on (wait-clock.ts; review finding: a clean stop of the sender counted
       // in its own time, where its receiver counted it a wait). Not one held for a person to accept: that hold is its wait
       if (isFinalState(s.state)) continue
-      if (s.state !== 'offered') { s.waits.at('waiting'); s.waits.because('down') }
+      // one moment for both, and a stall under way as the stop came counted as the wait it was (review findings)
+      const now = Date.now()
+      if (s.state !== 'offered') { s.waits.at('waiting', now, s.progress.stallMs); s.waits.because('down', now) }
       this.ctx.pendingStates.write(s.id, { doneBytes: s.progress.done, wireBytes: s.progress.wire, ...s.waits.record() })
     }
   }

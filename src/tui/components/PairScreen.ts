@@ -200,7 +200,7 @@ const CONNECT_HERE = 'run `ferry connect ADDRESS` (its IP address) in a terminal
 
 /**
  * The daemon's words for a code that found no device, with the advice a person at this TUI can follow: the
- * daemon says it as `ferry pair` is used, "or use --peer", "(or `ferry pair CODE --peer MULTIADDR` …)", and the
+ * daemon says it as `ferry pair` is used, "or use --peer", "(or `ferry pair CODE --peer ADDRESS` …)", and the
  * TUI has no such option nor a connect of its own (user-test finding: a code for a device never seen ended "…
  * or use --peer"). The error code stays the daemon's; words it does not have are left as they are.
  */

@@ -50,7 +50,8 @@ function layout ({ active, history, historyCut, selected, shared: known, ui }: T
   // and ETA before History takes its share, as long as History keeps its heading and a line (user-test finding at
   // 40x12: the rate and ETA gone while three lines of History showed)
   const firstHead = active.length > 0 ? 1 + progressLines(active[0], ui).length : 2
-  let budget = Math.max(Math.max(2, Math.min(firstHead, ui.rows - 2)), ui.rows - histWant - (history.length > 0 ? 1 : 0))
+  // (and the line saying how many more are under way, where more are: review finding, History lost its last line)
+  let budget = Math.max(Math.max(2, Math.min(firstHead, ui.rows - 2 - (active.length > 1 ? 1 : 0))), ui.rows - histWant - (history.length > 0 ? 1 : 0))
   if (histSelected) budget = Math.max(0, Math.min(budget, ui.rows - 2))
   const out: ReactNode[] = []
   // two peers of one name: each with the end of its peer ID
