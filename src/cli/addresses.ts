@@ -26,7 +26,8 @@ function asMultiaddr (addr: string, names: boolean): { text?: string, why?: stri
     if (family === 0 && !names) return { why: 'an IP address, not a host name' }
     return { text: `/${family === 6 ? 'ip6' : family === 4 ? 'ip4' : 'dns'}/${host}/tcp/${port}` }
   } catch (err) {
-    return { why: toFerryError(err).message }
+    // the words of `ferry connect`, which offer host names: an address to listen on takes an IP address alone
+    return { why: names ? toFerryError(err).message : 'an IP address with :PORT, as 0.0.0.0:4774' }
   }
 }
 
