@@ -143,7 +143,11 @@ export class WaitNotes {
       const whom = t.error?.code !== 'E_NO_SPACE' ? peer : t.direction === 'receive' ? 'room in the receive folder' : `room on ${peer}`
       this.note(`waiting for ${whom} (${why}); the ${what} goes on by itself when it can${stop}`)
     } else if (t.state === 'offered' && t.awaitingDecision === true) {
-      this.note(`offered to ${peer}; waiting for it to be accepted there${stop}`)
+      // its receiver offline meanwhile, and back: said each time, as the live view says it (user-test finding: a
+      // piped `ferry send` never said it)
+      this.note(t.peerOffline === true
+        ? `${peer} is offline now; the offer waits there to be accepted, and the ${what} goes on once it is back${stop}`
+        : `offered to ${peer}; waiting for it to be accepted there${stop}`)
     } else if (isMovingState(t.state) && t.stalledSeconds !== undefined) {
       // nothing moved for 10 s or more: said once, with the seconds it had then (the daemon counts them up each
       // second), and its end as the end of a wait (notes' leftover: on a pipe a stall read as a send going on)

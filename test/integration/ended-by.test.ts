@@ -180,7 +180,10 @@ describe('who ended a transfer', () => {
     b = await b.restart()
     await waitFor(async () => (await control(a, 'transfers')).find((t) => t.id === id && t.awaitingDecision === true && t.peerOffline === undefined), 'alpha to show the held offer with beta back', 15_000)
     expect((await b.cli(['decline', id])).code).toBe(0)
-    expect((await sending.done).code).toBe(1)
+    const sent = await sending.done
+    expect(sent.code).toBe(1)
+    // on a pipe too, as it went and as it came back (user-test finding: never said there)
+    expect(sent.stderr).toMatch(/^ferry: beta is offline now; the offer waits there to be accepted, and the send goes on once it is back\nferry: offered to beta; waiting for it to be accepted there$/m)
   })
 
   it('kept across a restart: the record says who', async () => {
