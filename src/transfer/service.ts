@@ -31,6 +31,7 @@ import { isFinalState, isMovingState, TRANSFERS_LISTED, type OfferInfo, type Tra
 import { toTransferInfo } from './snapshot.ts'
 import { AliveMark, downtimeOf, isUnderWay } from './alive-mark.ts'
 import { WaitClock } from './wait-clock.ts'
+import { freezes } from './freeze-watch.ts'
 import { EmitThrottle } from './throttle.ts'
 import { sweepProbes } from './folder/name-probe.ts'
 import { KEEP_ENDED_PARTS_MS } from './receive/part-folders.ts'
@@ -117,6 +118,8 @@ export class TransferService {
     await this.loadUnfinished()
     this.timer = setInterval(() => { this.recordPendingStates(); this.resumeWaiting(); this.markAlive() }, lookIntervalMs())
     this.timer.unref()
+    // spans this daemon did not run, told apart from its peers' silence (freeze-watch.ts)
+    freezes.start()
     this.stalledTimer = setInterval(() => { this.publishQuiet() }, STALLED_INTERVAL_MS)
     this.stalledTimer.unref()
     let pruned = 0
@@ -168,6 +171,7 @@ export class TransferService {
     if (this.timer != null) clearInterval(this.timer)
     if (this.sweepTimer != null) clearInterval(this.sweepTimer)
     if (this.stalledTimer != null) clearInterval(this.stalledTimer)
+    freezes.stop()
     this.receives.stopSinkTimer()
     this.throttle.stop()
     this.sends.stop()

@@ -13,6 +13,7 @@
 
 import { isMovingState, WAIT_CAUSES, type WaitCause, type WaitsByCause } from '../daemon/control/types.ts'
 import { QUIET_MS } from './progress.ts'
+import { freezes } from './freeze-watch.ts'
 
 /** As recorded (TransferRow): its waits, the one under way and why. */
 export interface WaitRecord {
@@ -168,7 +169,11 @@ export class WaitClock {
     const within = Math.min(ms, now - this.movingSince)
     if (within <= QUIET_MS) return 0
     this.waited += within
-    this.add('silent', within)
+    // what of it this daemon itself did not run (stopped, its machine asleep) is its own downtime, not its peer's
+    // silence (user-test finding: a receiver frozen 15 s said "while laptop was silent")
+    const frozen = Math.min(within, freezes.within(now - within, now))
+    this.add('down', frozen)
+    this.add('silent', within - frozen)
     return within
   }
 

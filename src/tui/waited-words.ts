@@ -15,15 +15,16 @@ function whileWords (cause: WaitCause, t: Pick<TransferInfo, 'direction' | 'peer
     case 'peer': return `while ${peer} was away`
     // a stall: connected, nothing moved for 10 s or more (a link down, a peer stopped)
     case 'silent': return `while ${peer} was silent`
-    case 'down': return 'while this daemon was down'
+    // stopped, crashed, or frozen (its machine asleep: freeze-watch.ts)
+    case 'down': return 'while this daemon was not running'
     case 'turn': return t.direction === 'send' ? `for its turn on ${peer}` : 'for its turn here'
     case 'room': return t.direction === 'send' ? `for room on ${peer}` : 'for room in the receive folder'
   }
 }
 
 /**
- * "waited 20.1 s while this daemon was down"; of more than one cause, the largest first: "waited 42.0 s: 30.0 s while
- * beta was away, 12.0 s while this daemon was down". Causes under a tenth of a second are left out (a reconnect's
+ * "waited 20.1 s while this daemon was not running"; of more than one cause, the largest first: "waited 42.0 s: 30.0 s while
+ * beta was away, 12.0 s while this daemon was not running". Causes under a tenth of a second are left out (a reconnect's
  * moment beside a downtime). Without a breakdown (a record from before 2026-12-08 that waited): `fallback`'s words
  * after the total. '' for under a tenth of a second in all.
  */

@@ -6,6 +6,7 @@ import { Sender } from '../../src/transfer/send/sender.ts'
 import { Sends } from '../../src/transfer/send/sends.ts'
 import type { TransferContext } from '../../src/transfer/context.ts'
 import type { OfferMsg } from '../../src/protocol/transfer.ts'
+import { freezes } from '../../src/transfer/freeze-watch.ts'
 
 const quiet = { debug: () => {}, info: () => {}, warn: () => {} }
 const ctx = { c: { log: quiet, peerName: () => 'beta', isOnline: () => false }, pendingStates: { write: () => true, update: () => {} }, changed: () => {} } as unknown as TransferContext
@@ -42,5 +43,17 @@ describe('a send whose receiver goes offline', () => {
     sends.peerGone('beta')
     expect(s.error?.message).toBe('beta went offline (its connection closed)')
     expect(s.waits.waitingSince).toBe(Date.now())
+  })
+
+  it('after a stall this daemon spent not running says so, not that nothing came from its peer (user-test finding: a sender frozen 20 s)', () => {
+    vi.setSystemTime(9_000_000)
+    const { sends, s } = fetching()
+    for (let i = 0; i < 20; i++) { vi.advanceTimersByTime(100); s.progress.add(1_000_000) }
+    const lastBytes = Date.now()
+    freezes.record(lastBytes + 500, lastBytes + 20_500)
+    vi.advanceTimersByTime(21_000)
+    sends.peerGone('beta')
+    expect(s.error?.message).toBe('this daemon did not run for 20 s (stopped, or its machine asleep), and the connection to beta closed meanwhile')
+    expect(s.waits.byCause()).toEqual({ down: 20_000, silent: 1000 })
   })
 })

@@ -9,7 +9,7 @@ const receive = { direction: 'receive' as const, peerName: 'alpha' }
 describe('waitedWords', () => {
   it('names the one cause it waited for (user-test finding: every cause there could be, for a receiver down 20 s)', () => {
     expect(waitedWords({ ...send, waitedSeconds: 20.1, waitedBy: { peer: 20.1 } }, 'fallback')).toBe('waited 20.1 s while beta was away')
-    expect(waitedWords({ ...receive, waitedSeconds: 12, waitedBy: { down: 12 } }, 'fallback')).toBe('waited 12.0 s while this daemon was down')
+    expect(waitedWords({ ...receive, waitedSeconds: 12, waitedBy: { down: 12 } }, 'fallback')).toBe('waited 12.0 s while this daemon was not running')
     expect(waitedWords({ ...receive, waitedSeconds: 13, waitedBy: { silent: 13 } }, 'fallback')).toBe('waited 13.0 s while alpha was silent')
     expect(waitedWords({ ...send, waitedSeconds: 3, waitedBy: { turn: 3 } }, 'fallback')).toBe('waited 3.0 s for its turn on beta')
     expect(waitedWords({ ...receive, waitedSeconds: 3, waitedBy: { turn: 3 } }, 'fallback')).toBe('waited 3.0 s for its turn here')
@@ -18,8 +18,8 @@ describe('waitedWords', () => {
   })
 
   it('of several causes, the largest first, each with its time; a cause under a tenth of a second left out (a reconnect\'s moment beside a downtime)', () => {
-    expect(waitedWords({ ...send, waitedSeconds: 42, waitedBy: { down: 12, peer: 30 } }, 'fallback')).toBe('waited 42.0 s: 30.0 s while beta was away, 12.0 s while this daemon was down')
-    expect(waitedWords({ ...send, waitedSeconds: 20.03, waitedBy: { down: 20, peer: 0.057 } }, 'fallback')).toBe('waited 20.0 s while this daemon was down')
+    expect(waitedWords({ ...send, waitedSeconds: 42, waitedBy: { down: 12, peer: 30 } }, 'fallback')).toBe('waited 42.0 s: 30.0 s while beta was away, 12.0 s while this daemon was not running')
+    expect(waitedWords({ ...send, waitedSeconds: 20.03, waitedBy: { down: 20, peer: 0.057 } }, 'fallback')).toBe('waited 20.0 s while this daemon was not running')
   })
 
   it('without a breakdown (a record from before causes were) says the fallback; nothing under a tenth of a second; a peer\'s name made safe', () => {

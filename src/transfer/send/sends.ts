@@ -13,6 +13,7 @@
 
 import { WaitClock } from '../wait-clock.ts'
 import { downtimeOf } from '../alive-mark.ts'
+import { freezes } from '../freeze-watch.ts'
 import { FerryError, sanitizeForDisplay, toFerryError } from '../../errors.ts'
 import { decodeOffer, type OfferMsg } from '../../protocol/transfer.ts'
 import { isFinalState, isMovingState, waitCauseOf, type EndedBy } from '../../daemon/control/types.ts'
@@ -267,8 +268,15 @@ export class Sends {
   private peerWentOffline (peerId: string, quietSeconds?: number): FerryError {
     // after a stall, said so: the connection given up on a silent link, not closed by the peer (user-test finding: a
     // link down 20 s said "its connection closed" alone)
+    const name = this.ctx.c.peerName(peerId)
+    // a stall this daemon spent not running (stopped, its machine asleep) was no silence of its peer's: said so
+    // (user-test finding: a sender frozen 20 s said "desktop went offline (nothing came from it for 20 s …)")
+    const now = Date.now()
+    if (quietSeconds !== undefined && freezes.within(now - quietSeconds * 1000, now) >= quietSeconds * 500) {
+      return new FerryError('E_PEER_UNREACHABLE', `this daemon did not run for ${Math.round(freezes.within(now - quietSeconds * 1000, now) / 1000)} s (stopped, or its machine asleep), and the connection to ${name} closed meanwhile`)
+    }
     const how = quietSeconds !== undefined ? `nothing came from it for ${quietSeconds} s, then its connection closed` : 'its connection closed'
-    return new FerryError('E_PEER_UNREACHABLE', `${this.ctx.c.peerName(peerId)} went offline (${how})`)
+    return new FerryError('E_PEER_UNREACHABLE', `${name} went offline (${how})`)
   }
 
   /**
