@@ -371,7 +371,7 @@ async function perform (c: ControlClientLike, op: Op, s: TuiState, ascii: boolea
     case 'autoAccept': {
       const r = await c.call('peer.autoAccept', { peer: op.peer, autoAccept: op.autoAccept })
       const p = s.peers.find((x) => x.peerId === r.peerId)
-      const name = p == null ? r.name : peerCalled(s, p, ascii)
+      const name = p == null ? sanitizeForDisplay(r.name) : peerCalled(s, p, ascii)
       // on takes the offers that come next; those held already still wait, said as `ferry auto-accept` says it
       const held = r.autoAccept ? s.offers.filter((o) => o.peerId === r.peerId).length : 0
       const still = held > 0 ? `; ${held === 1 ? '1 offer that came before still waits' : `${held} offers that came before still wait`} on Offers` : ''
