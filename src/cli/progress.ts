@@ -7,7 +7,7 @@
 // (WaitNotes), then the final summary.
 
 import { readFileSync } from 'node:fs'
-import { isFinalState, isMovingState, waitingWords, type TransferInfo } from '../daemon/control/types.ts'
+import { heldOfflineWords, isFinalState, isMovingState, waitingWords, type TransferInfo } from '../daemon/control/types.ts'
 import { procStatFields } from './proc-stat.ts'
 import { sanitizeForDisplay } from '../errors.ts'
 // the TUI's formatters are pure (no React, no I/O): the CLI shares them so both print the same figures
@@ -146,7 +146,7 @@ export class WaitNotes {
       // its receiver offline meanwhile, and back: said each time, as the live view says it (user-test finding: a
       // piped `ferry send` never said it)
       this.note(t.peerOffline === true
-        ? `${peer} is offline now; the offer waits there to be accepted, and the ${what} goes on once it is back${stop}`
+        ? `${heldOfflineWords(peer, what)}${stop}`
         : `offered to ${peer}; waiting for it to be accepted there${stop}`)
     } else if (isMovingState(t.state) && t.stalledSeconds !== undefined) {
       // nothing moved for 10 s or more: said once, with the seconds it had then (the daemon counts them up each

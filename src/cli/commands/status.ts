@@ -3,7 +3,7 @@
 import { join } from 'node:path'
 import { connectControl, type ControlClient } from '../../daemon/control/client.ts'
 import { escapeForDisplay, sanitizeForDisplay } from '../../errors.ts'
-import { isFinalState, offeredWords, waitingWords, type PeerInfo, type StatusInfo, type TransferInfo } from '../../daemon/control/types.ts'
+import { heldThereWords, isFinalState, waitingWords, type PeerInfo, type StatusInfo, type TransferInfo } from '../../daemon/control/types.ts'
 import { homeOf, parse, parseOptionsOnly } from '../args.ts'
 import { formatAgo, formatBytes } from '../../tui/format.ts'
 import { peerOtherVersionText } from '../../protocol/versions.ts'
@@ -70,7 +70,7 @@ export function statusText (st: StatusInfo, transfers?: { list: TransferInfo[], 
 function doing (t: TransferInfo): string {
   if (t.state === 'fetching') return t.direction === 'receive' ? 'receiving' : 'sending'
   if (t.state === 'waiting') return t.direction === 'send' && t.error?.code === 'E_NO_SPACE' ? 'waiting for room on the receiver' : waitingWords(t)
-  if (t.state === 'offered') return t.awaitingDecision === true ? offeredWords(t).slice('offered, '.length) : 'offered' // as `ferry transfers` and `ferry send` say it ("offered, awaiting a decision there" here alone was a user-test finding)
+  if (t.state === 'offered') return t.awaitingDecision === true ? heldThereWords(t) : 'offered' // as `ferry transfers` and `ferry send` say it ("offered, awaiting a decision there" here alone was a user-test finding)
   return t.state === 'accepted' ? 'starting' : t.state
 }
 

@@ -209,11 +209,24 @@ export function waitingWords (t: { error?: { code: string } }): string {
 
 /**
  * A send its receiver holds for a person there (awaitingDecision) in words: "offered, waiting to be accepted there",
- * and "(receiver offline now)" while it is (peerOffline). `ferry transfers`, `ferry status` and the TUI say it so.
+ * and "(receiver offline now)" while it is (peerOffline). `ferry transfers` and the TUI say it so; `ferry status`
+ * without "offered, " (heldThereWords).
  */
 export function offeredWords (t: { awaitingDecision?: boolean, peerOffline?: boolean }): string {
-  if (t.awaitingDecision !== true) return 'offered'
-  return `offered, waiting to be accepted there${t.peerOffline === true ? ' (receiver offline now)' : ''}`
+  return t.awaitingDecision !== true ? 'offered' : `offered, ${heldThereWords(t)}`
+}
+
+/** offeredWords' words of a send held there: "waiting to be accepted there (receiver offline now)". */
+export function heldThereWords (t: { peerOffline?: boolean }): string {
+  return `waiting to be accepted there${t.peerOffline === true ? ' (receiver offline now)' : ''}`
+}
+
+/**
+ * A held send whose receiver is offline now, as a sentence: `ferry send`'s and `ferry wait`'s live view and their
+ * notes on stderr say it alike (`peer` made safe to print by the caller).
+ */
+export function heldOfflineWords (peer: string, what: string): string {
+  return `${peer} is offline now; the offer waits there to be accepted, and the ${what} goes on once it is back`
 }
 
 export interface FileProgress {

@@ -272,8 +272,9 @@ export class Sends {
     // a stall this daemon spent not running (stopped, its machine asleep) was no silence of its peer's: said so
     // (user-test finding: a sender frozen 20 s said "desktop went offline (nothing came from it for 20 s …)")
     const now = Date.now()
-    if (quietSeconds !== undefined && freezes.within(now - quietSeconds * 1000, now) >= quietSeconds * 500) {
-      return new FerryError('E_PEER_UNREACHABLE', `this daemon did not run for ${Math.round(freezes.within(now - quietSeconds * 1000, now) / 1000)} s (stopped, or its machine asleep), and the connection to ${name} closed meanwhile`)
+    const frozen = quietSeconds !== undefined ? freezes.within(now - quietSeconds * 1000, now) : 0
+    if (quietSeconds !== undefined && frozen >= quietSeconds * 500) {
+      return new FerryError('E_PEER_UNREACHABLE', `this daemon did not run for ${Math.round(frozen / 1000)} s (stopped, or its machine asleep), and the connection to ${name} closed meanwhile`)
     }
     const how = quietSeconds !== undefined ? `nothing came from it for ${quietSeconds} s, then its connection closed` : 'its connection closed'
     return new FerryError('E_PEER_UNREACHABLE', `${name} went offline (${how})`)

@@ -7,7 +7,7 @@
 import { createElement as h } from 'react'
 import type { ReactNode } from 'react'
 import { Box, Text } from 'ink'
-import { isFinalState, waitingWords, type TransferInfo } from '../../daemon/control/types.ts'
+import { heldOfflineWords, isFinalState, waitingWords, type TransferInfo } from '../../daemon/control/types.ts'
 import { sanitizeForDisplay } from '../../errors.ts'
 import { useTerminalUi } from './useTerminalUi.ts'
 import { activeBlock } from './TransfersScreen.ts'
@@ -98,7 +98,7 @@ function hint (t: TransferInfo, waitOnly: boolean, keys: boolean): string {
     // every send (helper finding)
     // its receiver offline meanwhile: the offer waits there all the same (user-test finding: "waiting for someone…"
     // alone, the receiver's daemon stopped)
-    case 'offered': return t.awaitingDecision === true ? t.peerOffline === true ? `${sanitizeForDisplay(t.peerName)} is offline now; the offer waits there to be accepted, and the send goes on once it is back…${stop}` : `waiting for someone on the receiver to accept it…${stop}` : `offered; waiting for the receiver's answer…${stop}`
+    case 'offered': return t.awaitingDecision === true ? t.peerOffline === true ? `${heldOfflineWords(sanitizeForDisplay(t.peerName), t.direction === 'receive' ? 'receive' : 'send')}…${stop}` : `waiting for someone on the receiver to accept it…${stop}` : `offered; waiting for the receiver's answer…${stop}`
     case 'waiting': return `${waitHint(t, peer)}…${stop}`
     case 'verifying': return t.direction === 'receive' ? `verifying what arrived…${stop}` : `waiting for the receiver's signed receipt…${stop}`
     default: return !keys ? '' : waitOnly ? stop.trimStart() : 'Ctrl-C cancels the transfer'
